@@ -1,0 +1,259 @@
+"""`gradcheck`: compare backward()'s gradients with central finite differences in float64.
+
+The analytic Jacobian comes from `backward()` (one pass per output element, or one
+random projection in fast mode); the numeric one from `(f(x + eps) - f(x - eps)) / 2eps`
+per input element. They must agree to `atol + rtol * |numeric|` everywhere. A failure
+raises `GradcheckError` with the worst elements and, where the pattern is a typical
+mistake (factor 2, sign flip, all zeros, transposed), a hint.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .tensor import Tensor, no_grad
+
+__all__ = ["gradcheck", "GradcheckError"]
+
+_FULL_JACOBIAN_LIMIT = 20_000  # output size x input size above which fast mode is the default
+_WORST_SHOWN = 5
+
+
+class GradcheckError(AssertionError):
+    """The analytic gradient of an input disagrees with finite differences.
+
+    Attributes: `input_index`, `analytic` and `numeric` (Jacobians, rows = output
+    elements, or projections in fast mode), `worst` (rows of the report).
+    """
+
+    def __init__(self, message: str, input_index: int | None = None,
+                 analytic: np.ndarray | None = None, numeric: np.ndarray | None = None,
+                 worst: list | None = None) -> None:
+        super().__init__(message)
+        self.input_index = input_index
+        self.analytic = analytic
+        self.numeric = numeric
+        self.worst = worst or []
+
+
+def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps: float = 1e-6,
+              atol: float = 1e-5, rtol: float = 1e-3, fast_mode: bool | None = None,
+              raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check `fn`'s gradients with respect to every input that requires one.
+
+    `fn(*inputs)` must return a Tensor (any shape). Inputs are copied to float64 first,
+    so the check's precision does not depend on theirs. `fast_mode` compares one random
+    projection `v . J . u` per input instead of the whole Jacobian (default: on when the
+    Jacobian has more than 20,000 entries). Also checks that each gradient has its
+    input's shape and dtype and that backward gives the same answer twice.
+
+    Returns True, so `assert tg.gradcheck(...)` reads well; raises `GradcheckError`
+    (an AssertionError) on failure, or returns False with `raise_exception=False`.
+    """
+    try:
+        _run(fn, inputs, eps, atol, rtol, fast_mode, seed)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+    return True
+
+
+def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
+    originals = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, t in enumerate(originals) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires a gradient; create the inputs to "
+                         "check with requires_grad=True")
+    _check_shape_and_dtype(fn, originals, checked)
+
+    xs = [Tensor(t.data.astype(np.float64), requires_grad=t.requires_grad, name=t.name)
+          if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in originals]
+    out = _call(fn, xs)
+    rng = np.random.default_rng(seed)
+    total = out.size * sum(xs[i].size for i in checked)
+    fast = total > _FULL_JACOBIAN_LIMIT if fast_mode is None else fast_mode
+    _check_repeatable(fn, xs, checked, out, rng)
+
+    for i in checked:
+        x = xs[i]
+        if fast:
+            v = rng.standard_normal(out.shape)
+            u = rng.standard_normal(x.shape)
+            analytic = np.array([np.vdot(_backward_grads(fn, xs, [i], v)[0], u)])
+            numeric = np.array([np.vdot(_directional(fn, xs, i, u, eps), v)])
+            if not _close(analytic, numeric, atol, rtol).all():
+                if out.size * x.size <= 100 * _FULL_JACOBIAN_LIMIT:  # a full report if affordable
+                    _compare(i, x, _analytic_jacobian(fn, xs, i, out.shape),
+                             _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
+                raise GradcheckError(
+                    f"gradcheck failed for input {_label(i, x)} (fast mode): the projection "
+                    f"v.J.u is {analytic[0]:.6e} from backward() but {numeric[0]:.6e} from "
+                    f"finite differences (atol={atol}, rtol={rtol})", i, analytic, numeric)
+        else:
+            _compare(i, x, _analytic_jacobian(fn, xs, i, out.shape),
+                     _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
+
+
+def _call(fn, xs) -> Tensor:
+    out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    if out.dtype.kind != "f":
+        raise TypeError(f"gradcheck: fn returned a tensor of dtype {out.dtype}; "
+                        f"it must be floating point")
+    return out
+
+
+def _backward_grads(fn, xs, which, seed_grad) -> list[np.ndarray]:
+    """Gradients of the inputs `which` for one backward pass seeded with `seed_grad`."""
+    for i in which:
+        xs[i].grad = None
+    out = _call(fn, xs)
+    if out.requires_grad:
+        out.backward(seed_grad)
+    return [np.zeros(xs[i].shape) if xs[i].grad is None else xs[i].grad.data.copy()
+            for i in which]
+
+
+def _analytic_jacobian(fn, xs, i, out_shape) -> np.ndarray:
+    x = xs[i]
+    out = _call(fn, xs)
+    rows = np.zeros((int(np.prod(out_shape)), x.size))
+    if not out.requires_grad:
+        return rows
+    for k in range(rows.shape[0]):
+        one_hot = np.zeros(out.size)
+        one_hot[k] = 1.0
+        x.grad = None
+        out.backward(one_hot.reshape(out.shape), retain_graph=True)
+        if x.grad is not None:
+            rows[k] = x.grad.data.ravel()
+    x.grad = None
+    return rows
+
+
+def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
+    x = xs[i]
+    flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+    columns = []
+    with no_grad():
+        for j in range(flat.size):
+            kept = flat[j]
+            flat[j] = kept + eps
+            plus = _call(fn, xs).data.ravel().copy()
+            flat[j] = kept - eps
+            minus = _call(fn, xs).data.ravel()
+            flat[j] = kept
+            columns.append((plus - minus) / (2 * eps))
+    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+
+
+def _directional(fn, xs, i, u, eps) -> np.ndarray:
+    x = xs[i]
+    kept = x.data.copy()
+    with no_grad():
+        x.data = kept + eps * u
+        plus = _call(fn, xs).data.copy()
+        x.data = kept - eps * u
+        minus = _call(fn, xs).data
+        x.data = kept
+    return (plus - minus) / (2 * eps)
+
+
+def _close(analytic, numeric, atol, rtol) -> np.ndarray:
+    return np.abs(analytic - numeric) <= atol + rtol * np.abs(numeric)
+
+
+def _label(i: int, x: Tensor) -> str:
+    name = f" '{x.name}'" if x.name else ""
+    return f"{i}{name} (shape {x.shape})"
+
+
+def _compare(i, x, analytic, numeric, atol, rtol, out_shape) -> None:
+    ok = _close(analytic, numeric, atol, rtol)
+    if ok.all():
+        return
+    error = np.abs(analytic - numeric)
+    order = np.argsort(-np.where(ok, -1.0, error), axis=None)[:_WORST_SHOWN]
+    worst = []
+    lines = []
+    for flat_index in order:
+        k, j = np.unravel_index(flat_index, analytic.shape)
+        if ok[k, j]:
+            break
+        out_index = np.unravel_index(k, out_shape) if out_shape else ()
+        in_index = np.unravel_index(j, x.shape) if x.shape else ()
+        worst.append((out_index, in_index, analytic[k, j], numeric[k, j], error[k, j]))
+        lines.append(f"    output {tuple(int(n) for n in out_index)}, input "
+                     f"{tuple(int(n) for n in in_index)}: analytic {analytic[k, j]: .6e}  "
+                     f"numeric {numeric[k, j]: .6e}  error {error[k, j]:.2e}")
+    message = (
+        f"gradcheck failed for input {_label(i, x)}: {int((~ok).sum())} of {ok.size} Jacobian "
+        f"entries differ from finite differences (atol={atol}, rtol={rtol}).\n"
+        f"  worst entries (d output / d input):\n" + "\n".join(lines))
+    hint = _hint(analytic, numeric, x.shape, out_shape, atol, rtol)
+    if hint:
+        message += f"\n  hint: {hint}"
+    raise GradcheckError(message, i, analytic, numeric, worst)
+
+
+def _hint(analytic, numeric, in_shape, out_shape, atol, rtol) -> str | None:
+    """Name the typical mistake when the mismatch has its telltale pattern."""
+    if not analytic.any() and numeric.any():
+        return ("backward() gives zero everywhere: does the op's backward return zeros, or is "
+                "the input cut from the graph (detach(), no_grad(), using .data)?")
+    if analytic.any() and not numeric.any():
+        return ("finite differences see no change but backward() gives a gradient: the "
+                "function may be flat here (a step, rounding) or not use this input")
+    significant = np.abs(numeric) > atol
+    if significant.any():
+        ratios = analytic[significant] / numeric[significant]
+        median = float(np.median(ratios))
+        if np.allclose(ratios, median, rtol=1e-2) and abs(median - 1) > 1e-2:
+            if abs(median + 1) < 1e-2:
+                return "the gradient has the wrong sign everywhere: a sign flip in backward?"
+            for factor, text in ((2.0, "2x"), (0.5, "half")):
+                if abs(median - factor) < 1e-2 * factor:
+                    return (f"the analytic gradient is {text} the numeric one everywhere: a "
+                            f"factor of 2 in backward?")
+            return f"the analytic gradient is {median:.4g} times the numeric one everywhere"
+    if len(in_shape) >= 2:
+        swapped = np.swapaxes(analytic.reshape((-1,) + tuple(in_shape)), -1, -2)
+        if swapped.shape[1:] == tuple(in_shape) and _close(
+                swapped.reshape(analytic.shape), numeric, atol, rtol).all():
+            return "the gradient matches once transposed: backward returns its transpose"
+    return None
+
+
+def _check_shape_and_dtype(fn, originals, checked) -> None:
+    """One backward pass in the inputs' own dtypes: each gradient must match its input."""
+    xs = [Tensor(t.data.copy(), requires_grad=True, name=t.name) if i in checked else t
+          for i, t in enumerate(originals)]
+    out = _call(fn, xs)
+    if not out.requires_grad:
+        raise GradcheckError("gradcheck failed: the output does not depend on any input that "
+                             "requires a gradient (no graph was recorded: no_grad()? detach()?)")
+    out.backward(np.ones(out.shape, dtype=out.dtype))
+    for i in checked:
+        x, grad = xs[i], xs[i].grad
+        if grad is None:
+            continue  # an unused input: its Jacobian is zero, which the comparison checks
+        if grad.shape != x.shape or grad.dtype != x.dtype:
+            raise GradcheckError(
+                f"gradcheck failed for input {_label(i, x)}: its gradient has shape "
+                f"{grad.shape} and dtype {grad.dtype}, expected shape {x.shape} and dtype "
+                f"{x.dtype}", i)
+
+
+def _check_repeatable(fn, xs, checked, out, rng) -> None:
+    v = rng.standard_normal(out.shape)
+    first = _backward_grads(fn, xs, checked, v)
+    second = _backward_grads(fn, xs, checked, v)
+    for i, a, b in zip(checked, first, second):
+        if not np.array_equal(a, b):
+            raise GradcheckError(
+                f"gradcheck failed for input {_label(i, xs[i])}: two backward passes of the "
+                f"same computation gave different gradients (max difference "
+                f"{np.abs(a - b).max():.2e}); does backward depend on state it changes?", i)

@@ -1,0 +1,425 @@
+"""Every built-in op: its forward on NumPy arrays beside its vector-Jacobian product.
+
+Each op is a `Function` subclass and registers itself by name (see `registered_ops()`).
+`backward(grad)` returns the gradient of each input given the gradient of the output.
+An input that was broadcast may get a gradient of the broadcast shape: the engine sums
+it back (`unbroadcast`). Arrays backward needs go through `save_for_backward`, so the
+engine can free them after the pass.
+
+The Tensor methods and operators that call these ops are in `tensor.py`; the module
+functions (`tg.exp(x)`, `tg.where(...)`) in `functional.py`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .tensor import Function, unbroadcast
+
+# ------------------------------------------------------------------ elementwise, binary
+
+
+class Add(Function):
+    def forward(ctx, x, y):
+        return x + y
+
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function):
+    def forward(ctx, x, y):
+        return x - y
+
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function):
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return g * y, g * x
+
+
+class Div(Function):
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        gx = g / y
+        return gx, (-gx * x / y if ctx.needs_input_grad[1] else None)
+
+
+class Pow(Function):
+    def forward(ctx, x, y):
+        out = x ** y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        gx = g * y * x ** (y - 1) if ctx.needs_input_grad[0] else None
+        # d(x**y)/dy = x**y * log(x): only asked for when the exponent is learned
+        gy = g * out * np.log(x) if ctx.needs_input_grad[1] else None
+        return gx, gy
+
+
+class Maximum(Function):
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        share = (x > y) + 0.5 * (x == y)  # a tie splits the gradient evenly
+        return g * share, g * (1.0 - share)
+
+
+class Minimum(Function):
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        share = (x < y) + 0.5 * (x == y)
+        return g * share, g * (1.0 - share)
+
+
+class Where(Function):
+    def forward(ctx, x, y, *, condition):
+        condition = np.asarray(condition, dtype=bool)
+        ctx.save_for_backward(condition)
+        return np.where(condition, x, y)
+
+    def backward(ctx, g):
+        (condition,) = ctx.saved_tensors
+        zero = np.zeros((), dtype=g.dtype)
+        return np.where(condition, g, zero), np.where(condition, zero, g)
+
+
+# ------------------------------------------------------------------ elementwise, unary
+
+
+class Neg(Function):
+    def forward(ctx, x):
+        return -x
+
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function):
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function):
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+class Abs(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sign(x)
+
+
+class Clip(Function):
+    def forward(ctx, x, *, min=None, max=None):  # noqa: A002  (NumPy's and PyTorch's names)
+        ctx.save_for_backward(x)
+        ctx.bounds = (min, max)
+        return np.clip(x, min, max)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        low, high = ctx.bounds
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return g * inside
+
+
+class Tanh(Function):
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function):
+    def forward(ctx, x):
+        # exp of -|x| never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1, e) / (1 + e)
+        ctx.save_for_backward(out)
+        return out.astype(x.dtype, copy=False)
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, 0)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x > 0)
+
+
+class LeakyRelu(Function):
+    name = "leaky_relu"
+
+    def forward(ctx, x, *, negative_slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.negative_slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.where(x > 0, 1.0, ctx.negative_slope).astype(g.dtype, copy=False)
+
+
+# ------------------------------------------------------------------ softmax family
+
+
+class Softmax(Function):
+    def forward(ctx, x, *, axis=-1):
+        shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # stable: largest exp is 1
+        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    name = "log_softmax"
+
+    def forward(ctx, x, *, axis=-1):
+        shifted = x - x.max(axis=axis, keepdims=True)  # log-sum-exp without overflow
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - np.exp(out) * g.sum(axis=ctx.axis, keepdims=True)
+
+
+# ------------------------------------------------------------------ matrix product
+
+
+class MatMul(Function):
+    def forward(ctx, x, y):
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
+                             f"{x.shape} and {y.shape}; use * to multiply by a scalar")
+        k_x = x.shape[-1]
+        k_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
+        if k_x != k_y:
+            raise ValueError(
+                f"matmul: inner sizes differ: {x.shape} @ {y.shape} contracts {k_x} with {k_y}; "
+                f"the last axis of the left operand must match the "
+                f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
+                f"(transpose one of them with .T?)")
+        ctx.save_for_backward(x, y)
+        return np.matmul(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        # A 1-D operand acts as a row (left) or column (right) vector: give g that axis back.
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        if y.ndim == 1:
+            g = g[..., None]
+        if x.ndim == 1:
+            g = g[..., None, :]
+        gx = gy = None
+        if ctx.needs_input_grad[0]:
+            gx = np.matmul(g, np.swapaxes(y2, -1, -2))
+            if x.ndim == 1:
+                gx = gx.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            gy = np.matmul(np.swapaxes(x2, -1, -2), g)
+            if y.ndim == 1:
+                gy = gy.squeeze(-1)
+        return gx, gy  # batch axes that were broadcast are summed by the engine
+
+
+# ------------------------------------------------------------------ reductions
+
+
+def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
+    """Give a reduced gradient back the axes the reduction removed, ready to broadcast."""
+    if axis is None or keepdims:
+        return g if keepdims else np.reshape(g, (1,) * len(shape))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return np.expand_dims(g, tuple(a % len(shape) for a in axes))
+
+
+class Sum(Function):
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(ctx, g):
+        return np.broadcast_to(_expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
+
+
+class Mean(Function):
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        out = np.mean(x, axis=axis, keepdims=keepdims)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        ctx.count = x.size // max(np.size(out), 1) if x.size else 1
+        return out
+
+    def backward(ctx, g):
+        g = _expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims) / ctx.count
+        return np.broadcast_to(g, ctx.shape)
+
+
+class _Extremum(Function, register=False):
+    """max or min along axes; tied extremes share the gradient evenly."""
+
+    reduce = staticmethod(np.max)
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        out = type(ctx).reduce(x, axis=axis, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        out = _expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
+        g = _expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+        hit = x == out
+        return g * hit / hit.sum(axis=ctx.axis, keepdims=True)
+
+
+class Max(_Extremum):
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extremum):
+    reduce = staticmethod(np.min)
+
+
+# ------------------------------------------------------------------ shape and indexing
+
+
+class Reshape(Function):
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
+                             f"({x.size} elements) into shape {tuple(shape)}") from None
+
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+
+class Transpose(Function):
+    def forward(ctx, x, *, axes=None):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    def backward(ctx, g):
+        return np.transpose(g, None if ctx.axes is None else np.argsort(ctx.axes))
+
+
+class BroadcastTo(Function):
+    name = "broadcast_to"
+
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        try:
+            return np.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to "
+                             f"{tuple(shape)}") from None
+
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.in_shape)
+
+
+class GetItem(Function):
+    name = "getitem"
+
+    def forward(ctx, x, *, index):
+        ctx.in_shape, ctx.index = x.shape, index
+        return x[index]
+
+    def backward(ctx, g):
+        full = np.zeros(ctx.in_shape, dtype=g.dtype)
+        np.add.at(full, ctx.index, g)  # repeated indices accumulate, as they must
+        return full
+
+
+class Concatenate(Function):
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.splits, axis=ctx.axis))
+
+
+class Stack(Function):
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        return np.stack(xs, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.moveaxis(g, ctx.axis, 0))
+

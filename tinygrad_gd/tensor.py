@@ -1,0 +1,743 @@
+"""The Tensor, the Function an op is written as, and the one generic backward pass.
+
+A `Tensor` wraps a NumPy array. Every op applied to a tensor that needs a gradient
+records a `Function` instance: the graph node, holding the op's inputs and what its
+backward step needs. `Tensor.backward()` sorts that graph once (iteratively, no
+recursion) and calls each node's vector-Jacobian product in reverse topological order.
+The engine knows no particular op: the ops themselves live in `ops.py`.
+
+Also here: grad mode (`no_grad`, `enable_grad`), anomaly mode (`detect_anomaly`) and the
+op registry (`registered_ops`).
+"""
+from __future__ import annotations
+
+import functools
+import threading
+import traceback
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+__all__ = [
+    "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
+    "AnomalyError", "registered_ops", "tensor",
+]
+
+# ---------------------------------------------------------------------------------------
+# Grad mode and anomaly mode: thread-local, so two threads training do not disturb each other.
+
+
+class _ModeState(threading.local):
+    grad_enabled: bool = True
+    anomaly: bool = False
+
+
+_mode = _ModeState()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default); False inside `no_grad()`."""
+    return _mode.grad_enabled
+
+
+class _GradMode:
+    """Sets grad mode for a `with` block, or for every call of a decorated function."""
+
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous = _mode.grad_enabled
+        _mode.grad_enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.grad_enabled = self._previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        mode = type(self)
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mode():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Record nothing: ops inside compute values only (evaluation, weight updates).
+
+    Use as `with tg.no_grad(): ...` or as a decorator `@tg.no_grad()`.
+    """
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Record the graph again inside a `no_grad()` block."""
+
+    enabled = True
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under `detect_anomaly()` by the first op that produces NaN or Inf."""
+
+
+class detect_anomaly:
+    """Within this block the first op whose forward or backward produces NaN or Inf raises.
+
+    The error names the op and the line of user code that created it. Checking every
+    result costs time: use it to debug, not to train.
+    """
+
+    def __enter__(self) -> "detect_anomaly":
+        self._previous = _mode.anomaly
+        _mode.anomaly = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.anomaly = self._previous
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside this package: where the user called the op."""
+    package_dir = __file__.rsplit("/", 1)[0]
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(package_dir):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
+    return "<unknown>"
+
+
+def _check_finite(array: np.ndarray, what: str, node: "Function") -> None:
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = "NaN" if np.isnan(array).any() else "Inf"
+        raise AnomalyError(
+            f"detect_anomaly: {what} of op '{node.name}' produced {bad} "
+            f"(output shape {array.shape}). The op was created at: {node.created_at}")
+
+
+# ---------------------------------------------------------------------------------------
+# Function: one op, its forward on arrays and its vector-Jacobian product.
+
+_registry: dict[str, type["Function"]] = {}
+
+
+def registered_ops() -> dict[str, type["Function"]]:
+    """Every registered differentiable op by name: built-in ones and users' own."""
+    return dict(_registry)
+
+
+class Function:
+    """Base class of every op. Subclass it to define your own (PyTorch's autograd idiom).
+
+    `forward(ctx, *arrays, **params)` gets the inputs' NumPy arrays and returns the output
+    array; it keeps what backward needs with `ctx.save_for_backward(...)`.
+    `backward(ctx, grad)` gets the gradient of the output (an array of the output's shape)
+    and returns one gradient per input (a tuple, or a single array for a one-input op;
+    None where an input needs none). A gradient of a broadcast input may keep the
+    broadcast shape: the engine sums it back to the input's shape.
+
+    Subclassing registers the op under its `name` (default: the class name in lower
+    case); pass `register=False` in the class statement for a throwaway op. Call it as
+    `MyOp.apply(x, y, param=...)`: positional arguments are the inputs (Tensors or array
+    likes), keywords are non-differentiable parameters.
+    """
+
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "created_at", "__dict__")
+
+    name: str = "function"
+
+    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" not in cls.__dict__:
+            cls.name = cls.__name__.lower()
+        if register:
+            _registry[cls.name] = cls
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        self.saved_tensors = arrays
+
+    def forward(ctx, *arrays: np.ndarray, **params: Any) -> np.ndarray:  # noqa: N805
+        raise NotImplementedError(f"op '{ctx.name}' defines no forward")
+
+    def backward(ctx, grad: np.ndarray) -> Any:  # noqa: N805
+        raise NotImplementedError(f"op '{ctx.name}' defines no backward")
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> "Tensor":
+        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        ctx = cls.__new__(cls)
+        ctx.saved_tensors = ()
+        ctx.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
+        record = _mode.grad_enabled and True in needs
+        ctx.created_at = _user_frame() if _mode.anomaly else None
+        try:
+            out = cls.forward(ctx, *[t.data for t in tensors], **params)
+        except ValueError as err:
+            raise _op_error(cls.name, tensors, err) from None
+        if not isinstance(out, np.ndarray):
+            out = np.asarray(out)
+        if _mode.anomaly:
+            _check_finite(out, "forward", ctx)
+        result = Tensor.__new__(Tensor)
+        result.data = out
+        result.grad = None
+        result.name = None
+        result._retains_grad = False
+        if record:
+            ctx.parents = tensors
+            result._ctx = ctx
+            result.requires_grad = True
+        else:
+            result._ctx = None
+            result.requires_grad = False
+        return result
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} node '{self.name}'>"
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers shared by the engine and the ops.
+
+
+def _op_error(name: str, inputs: Sequence["Tensor"], err: ValueError) -> ValueError:
+    """NumPy's error from inside an op, restated with the op's name and input shapes."""
+    text = str(err)
+    if text.startswith(name + ":"):
+        return err  # the op wrote its own message
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    if "broadcast" in text:
+        return ValueError(f"{name}: shapes {shapes} do not broadcast together (NumPy's rule: "
+                          f"compared from the last axis, each pair of sizes must be equal or "
+                          f"one of them 1); reshape or transpose an operand")
+    return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a gradient of a broadcast result back to the shape of the input it came from."""
+    if grad.shape == shape:
+        return grad
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    reduced = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if extra:
+        reduced = reduced.reshape(reduced.shape[extra:])
+    if reduced.shape != shape:
+        raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
+    return reduced
+
+
+def _describe(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _as_array(data: Any, dtype: Any, where: str) -> np.ndarray:
+    """Turn user data into a numeric ndarray, with a clear error for what cannot be one."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+    except ValueError as err:
+        if "inhomogeneous" in str(err) or "sequence" in str(err):
+            raise ValueError(
+                f"{where}: the data is a ragged nested list (rows of different lengths), "
+                f"got {_describe(data)}; give rows of equal length") from None
+        raise ValueError(f"{where}: cannot convert {_describe(data)} to a numeric array "
+                         f"with dtype {dtype}: {err}") from None
+    except TypeError as err:
+        raise TypeError(f"{where}: cannot convert {_describe(data)} to an array of dtype "
+                        f"{dtype}: {err}") from None
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{where}: complex data is not supported, got dtype {array.dtype}; "
+                        f"pass the real part (x.real) or split real and imaginary parts")
+    if kind not in "fiub":
+        raise TypeError(f"{where}: expected numeric data (numbers, nested lists of numbers or "
+                        f"a numeric ndarray), got dtype {array.dtype} from {_describe(data)}")
+    if dtype is None and kind != "f":
+        array = array.astype(np.float64)  # float64 by default: lists of ints, bools too
+    return array
+
+
+# ---------------------------------------------------------------------------------------
+# Tensor
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it, for `backward()`.
+
+    `Tensor(data, requires_grad=False, dtype=None, name=None)`: `data` is a number, a
+    (nested) list or an ndarray. Lists and integer data become float64; a float ndarray
+    keeps its dtype; `dtype=np.float32` (or "float32") asks for single precision.
+    Integer dtypes are allowed, given explicitly, for data that needs no gradient
+    (labels, indices).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad",
+                 "__weakref__")
+    # NumPy defers to Tensor's reflected operators: `ndarray * Tensor` gives a Tensor.
+    __array_ufunc__ = None
+    __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
+
+    data: np.ndarray
+    grad: "Tensor | None"
+    requires_grad: bool
+    name: str | None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 name: str | None = None) -> None:
+        self.data = _as_array(data, dtype, "Tensor()")
+        self.grad = None
+        self.name = name
+        self._ctx = None
+        self._retains_grad = False
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # -- properties ----------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (inputs, parameters)."""
+        return self._ctx is None
+
+    @property
+    def grad_fn(self) -> Function | None:
+        """The graph node (op) that made this tensor; None for a leaf."""
+        return self._ctx
+
+    @property
+    def T(self) -> "Tensor":  # noqa: N802
+        return self.transpose()
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        if self.data.size != 1:
+            raise ValueError(f"item(): only a tensor with one element can be converted to a "
+                             f"Python number, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; "
+                             f"use (t > 0).any() or .all()")
+        return bool(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.data.dtype != np.float64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([body] + extras) + ")"
+
+    # -- autograd state ------------------------------------------------------------
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Ask (or stop asking) for this leaf's gradient; returns self."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"requires_grad: only floating-point tensors can require a "
+                            f"gradient, got dtype {self.data.dtype}; create it with "
+                            f"dtype=np.float64 (the default for lists) or np.float32")
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) on a tensor made by an op: use .detach()")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> "Tensor":
+        """Keep this non-leaf tensor's gradient in `.grad` after backward (e.g. pred.grad)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
+        self._retains_grad = True
+        return self
+
+    def detach(self) -> "Tensor":
+        """The same data (shared) cut from the graph: needs no gradient."""
+        return Tensor(self.data, name=self.name)
+
+    # -- the engine ----------------------------------------------------------------
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Gradients of this tensor with respect to every leaf that requires one.
+
+        One pass over the graph in reverse topological order; each leaf's gradient is
+        added to its `.grad` (they accumulate across calls: call `zero_grad()` between
+        steps). `gradient` is the gradient of some scalar with respect to this tensor:
+        needed when this tensor has more than one element. The graph's saved arrays are
+        freed afterwards unless `retain_graph=True`.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward(): this tensor does not require a gradient and has no graph; "
+                "create the leaves with requires_grad=True, and do not call backward on a "
+                "result computed under no_grad() or from detach()ed tensors")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): the tensor has shape {self.shape}, so a gradient must be "
+                    f"given: backward(gradient) with an array of shape {self.shape} (or reduce "
+                    f"it to a scalar first, e.g. loss.sum().backward())")
+            seed = np.ones_like(self.data)
+        else:
+            seed = _as_array(gradient, None, "backward(gradient)")
+            if seed.shape != self.shape:
+                raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
+                                 f"has shape {self.shape}; they must be equal")
+            seed = seed.astype(self.data.dtype, copy=False)
+
+        # Count, for each node, how many recorded edges lead into it from the output.
+        pending: dict[int, int] = {}
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            ctx = node._ctx
+            if ctx is None:
+                continue
+            for parent in ctx.parents:
+                if parent.requires_grad:
+                    key = id(parent)
+                    if key in pending:
+                        pending[key] += 1
+                    else:
+                        pending[key] = 1
+                        stack.append(parent)
+
+        # Walk from the output; a node is ready once every consumer has sent its gradient.
+        grads: dict[int, np.ndarray] = {id(self): seed}
+        ready = [self]
+        anomaly = _mode.anomaly
+        while ready:
+            node = ready.pop()
+            grad = grads.pop(id(node))
+            ctx = node._ctx
+            if ctx is None or node._retains_grad:
+                _accumulate(node, grad)
+            if ctx is None:
+                continue
+            if ctx.saved_tensors is None:
+                raise RuntimeError(
+                    f"backward(): trying to backward through op '{ctx.name}' a second time, "
+                    f"but its saved arrays were freed after the first backward(); pass "
+                    f"retain_graph=True to the first backward() if you need to call it twice")
+            parent_grads = ctx.backward(grad)
+            if not isinstance(parent_grads, tuple):
+                parent_grads = (parent_grads,)
+            parents = ctx.parents
+            if len(parent_grads) != len(parents):
+                raise RuntimeError(f"backward of op '{ctx.name}' returned {len(parent_grads)} "
+                                   f"gradients for {len(parents)} inputs")
+            if not retain_graph:
+                ctx.saved_tensors = None
+            for parent, pgrad in zip(parents, parent_grads):
+                if not parent.requires_grad:
+                    continue
+                key = id(parent)
+                if pgrad is not None:
+                    pgrad = _fit_gradient(pgrad, parent, ctx)
+                    if anomaly:
+                        _check_finite(pgrad, "backward", ctx)
+                    if key in grads:
+                        grads[key] = grads[key] + pgrad
+                    else:
+                        grads[key] = pgrad
+                pending[key] -= 1
+                if pending[key] == 0:
+                    if key in grads:
+                        ready.append(parent)
+                    # a parent that received no gradient at all is simply never visited
+
+    # -- ops as operators and methods (each op itself lives in ops.py) --------------
+    def __add__(self, other: Any) -> "Tensor":
+        return _ops.Add.apply(self, self._operand(other))
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return _ops.Add.apply(self._operand(other), self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return _ops.Sub.apply(self, self._operand(other))
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return _ops.Sub.apply(self._operand(other), self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return _ops.Mul.apply(self, self._operand(other))
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return _ops.Mul.apply(self._operand(other), self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return _ops.Div.apply(self, self._operand(other))
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return _ops.Div.apply(self._operand(other), self)
+
+    def __pow__(self, exponent: Any) -> "Tensor":
+        return _ops.Pow.apply(self, self._operand(exponent))
+
+    def __rpow__(self, base: Any) -> "Tensor":
+        return _ops.Pow.apply(self._operand(base), self)
+
+    def __neg__(self) -> "Tensor":
+        return _ops.Neg.apply(self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return _ops.MatMul.apply(self, self._operand(other))
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return _ops.MatMul.apply(self._operand(other), self)
+
+    def __abs__(self) -> "Tensor":
+        return _ops.Abs.apply(self)
+
+    # Comparisons give plain boolean arrays and record nothing.
+    def __lt__(self, other: Any) -> np.ndarray:
+        return self.data < _raw(other)
+
+    def __le__(self, other: Any) -> np.ndarray:
+        return self.data <= _raw(other)
+
+    def __gt__(self, other: Any) -> np.ndarray:
+        return self.data > _raw(other)
+
+    def __ge__(self, other: Any) -> np.ndarray:
+        return self.data >= _raw(other)
+
+    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data == _raw(other)
+
+    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
+        return self.data != _raw(other)
+
+    def matmul(self, other: Any) -> "Tensor":
+        return self @ other
+
+    def dot(self, other: Any) -> "Tensor":
+        """Dot product of vectors, or matrix product for 1-D/2-D operands (NumPy's dot)."""
+        other = self._operand(other)
+        if self.ndim > 2 or other.ndim > 2:
+            raise ValueError(f"dot: operands of shapes {self.shape} and {other.shape}; dot takes "
+                             f"1-D or 2-D operands, use matmul (@) for batched products")
+        return _ops.MatMul.apply(self, other)
+
+    def exp(self) -> "Tensor":
+        return _ops.Exp.apply(self)
+
+    def log(self) -> "Tensor":
+        return _ops.Log.apply(self)
+
+    def sqrt(self) -> "Tensor":
+        return _ops.Sqrt.apply(self)
+
+    def abs(self) -> "Tensor":
+        return _ops.Abs.apply(self)
+
+    def tanh(self) -> "Tensor":
+        return _ops.Tanh.apply(self)
+
+    def sigmoid(self) -> "Tensor":
+        return _ops.Sigmoid.apply(self)
+
+    def relu(self) -> "Tensor":
+        return _ops.Relu.apply(self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
+        return _ops.LeakyRelu.apply(self, negative_slope=negative_slope)
+
+    def clip(self, min: float | None = None, max: float | None = None) -> "Tensor":  # noqa: A002
+        if min is None and max is None:
+            raise ValueError("clip: give min, max or both")
+        return _ops.Clip.apply(self, min=min, max=max)
+
+    def maximum(self, other: Any) -> "Tensor":
+        return _ops.Maximum.apply(self, self._operand(other))
+
+    def minimum(self, other: Any) -> "Tensor":
+        return _ops.Minimum.apply(self, self._operand(other))
+
+    def softmax(self, axis: int = -1) -> "Tensor":
+        return _ops.Softmax.apply(self, axis=_check_axis("softmax", axis, self.ndim))
+
+    def log_softmax(self, axis: int = -1) -> "Tensor":
+        return _ops.LogSoftmax.apply(self, axis=_check_axis("log_softmax", axis, self.ndim))
+
+    def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Sum.apply(self, axis=_check_axis("sum", axis, self.ndim), keepdims=keepdims)
+
+    def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Mean.apply(self, axis=_check_axis("mean", axis, self.ndim), keepdims=keepdims)
+
+    def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Max.apply(self, axis=_check_axis("max", axis, self.ndim), keepdims=keepdims)
+
+    def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        return _ops.Min.apply(self, axis=_check_axis("min", axis, self.ndim), keepdims=keepdims)
+
+    def reshape(self, *shape: Any) -> "Tensor":
+        """`t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 inferring one size, as in NumPy."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        return _ops.Reshape.apply(self, shape=tuple(int(n) for n in shape))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Merge the axes start_dim..end_dim into one (PyTorch's flatten)."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start = _check_axis("flatten", start_dim, self.ndim)
+        end = _check_axis("flatten", end_dim, self.ndim)
+        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
+        return self.reshape(shape)
+
+    def transpose(self, *axes: Any) -> "Tensor":
+        """Reverse the axes, or permute them as given (NumPy's transpose)."""
+        if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+            axes = tuple(axes[0])
+        if axes and sorted(a % max(self.ndim, 1) for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                             f"{self.ndim} axes of a tensor of shape {self.shape}")
+        return _ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes) or None)
+
+    def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        return _ops.BroadcastTo.apply(self, shape=tuple(shape))
+
+    def expand(self, *shape: Any) -> "Tensor":
+        """Broadcast to a larger shape (PyTorch's expand; -1 keeps a size)."""
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
+            shape = tuple(shape[0])
+        lead = len(shape) - self.ndim
+        full = tuple(self.shape[i - lead] if n == -1 and i >= lead else n
+                     for i, n in enumerate(shape))
+        return self.broadcast_to(full)
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        return _ops.GetItem.apply(self, index=_raw_index(index))
+
+    # -- conversions used by the operators -----------------------------------------
+    def _operand(self, other: Any) -> "Tensor":
+        """A non-Tensor operand becomes a constant of this tensor's float dtype."""
+        if isinstance(other, Tensor):
+            return other
+        dtype = self.data.dtype if self.data.dtype.kind == "f" else None
+        return Tensor(other, dtype=dtype) if dtype is not None else Tensor(other)
+
+
+def _raw(value: Any) -> Any:
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _raw_index(index: Any) -> Any:
+    """An index with any Tensors in it replaced by their (integer or boolean) arrays."""
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    return _raw(index)
+
+
+def _check_axis(op: str, axis: Any, ndim: int) -> Any:
+    """Validate an axis argument up front, so the error names the op, not NumPy's internals."""
+    if axis is None:
+        return None
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or not -ndim <= a < ndim:
+            valid = f"an axis in [{-ndim}, {ndim - 1}]" if ndim else "axis=None"
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
+                             f"dimension(s); use {valid}")
+    return int(axis) if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axes)
+
+
+def _accumulate(node: Tensor, grad: np.ndarray) -> None:
+    if node.grad is None:
+        # a copy: ops may hand the same array to several inputs, or a view of saved data,
+        # and a user may edit .grad in place (the book zeroes one weight_delta)
+        node.grad = Tensor(grad.copy())
+    else:
+        # out of place: an array the user kept from an earlier .grad stays as it was
+        node.grad = Tensor(node.grad.data + grad)
+
+
+def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
+    """Bring an op's gradient to its input's shape and dtype, or say which op got it wrong."""
+    if not isinstance(grad, np.ndarray):
+        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    if grad.shape != parent.data.shape:
+        try:
+            grad = unbroadcast(grad, parent.data.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"backward of op '{ctx.name}' returned a gradient of shape {grad.shape} for an "
+                f"input of shape {parent.data.shape}; it must have the input's shape (or a "
+                f"shape that broadcasts to it)") from None
+    if grad.dtype != parent.data.dtype:
+        grad = grad.astype(parent.data.dtype)
+    return grad
+
+
+def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
+           name: str | None = None) -> Tensor:
+    """`Tensor(...)` under PyTorch's lower-case factory name."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def iter_graph(output: Tensor) -> Iterator[Tensor]:
+    """Every tensor of the graph that made `output`, each once, output first (no recursion)."""
+    seen = {id(output)}
+    stack = [output]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node._ctx is not None:
+            for parent in node._ctx.parents:
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+
+
+# The ops attach themselves to Tensor as methods and operators.
+from . import ops as _ops  # noqa: E402,F401
