@@ -30,6 +30,7 @@ __all__ = [
 class _ModeState(threading.local):
     grad_enabled: bool = True
     anomaly: bool = False
+    scope: tuple = ()  # the modules whose forward is running, outermost first
 
 
 _mode = _ModeState()
@@ -98,6 +99,24 @@ class detect_anomaly:
         _mode.anomaly = self._previous
 
 
+class scope:
+    """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call).
+
+    Nodes keep the tuple of enclosing owners in `node.scope`, outermost first, so the
+    graph renderer can fold a module's internals into one box.
+    """
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        self._previous = _mode.scope
+        _mode.scope = self._previous + (self.owner,)
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.scope = self._previous
+
+
 def _user_frame() -> str:
     """The innermost stack frame outside this package: where the user called the op."""
     package_dir = __file__.rsplit("/", 1)[0]
@@ -142,7 +161,8 @@ class Function:
     likes), keywords are non-differentiable parameters.
     """
 
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "created_at", "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "created_at", "scope",
+                 "__dict__")
 
     name: str = "function"
 
@@ -170,6 +190,7 @@ class Function:
         ctx.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
         record = _mode.grad_enabled and True in needs
         ctx.created_at = _user_frame() if _mode.anomaly else None
+        ctx.scope = _mode.scope
         try:
             out = cls.forward(ctx, *[t.data for t in tensors], **params)
         except ValueError as err:
@@ -183,6 +204,7 @@ class Function:
         result.grad = None
         result.name = None
         result._retains_grad = False
+        result._hooks = None
         if record:
             ctx.parents = tensors
             result._ctx = ctx
@@ -277,7 +299,7 @@ class Tensor:
     (labels, indices).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad",
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "_hooks",
                  "__weakref__")
     # NumPy defers to Tensor's reflected operators: `ndarray * Tensor` gives a Tensor.
     __array_ufunc__ = None
@@ -295,6 +317,7 @@ class Tensor:
         self.name = name
         self._ctx = None
         self._retains_grad = False
+        self._hooks = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -397,6 +420,24 @@ class Tensor:
         self._retains_grad = True
         return self
 
+    def register_hook(self, hook: Callable[["Tensor"], Any]) -> Callable[[], None]:
+        """Call `hook(grad)` when this tensor's gradient is computed, before it is used.
+
+        The hook may return a replacement gradient (a Tensor or array of the same shape)
+        or None to keep it; it must not modify the gradient in place. Returns a function
+        that removes the hook. (PyTorch's Tensor.register_hook.)
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook() on a tensor that does not require a gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+
+        def remove() -> None:
+            if self._hooks and hook in self._hooks:
+                self._hooks.remove(hook)
+        return remove
+
     def detach(self) -> "Tensor":
         """The same data (shared) cut from the graph: needs no gradient."""
         return Tensor(self.data, name=self.name)
@@ -454,6 +495,8 @@ class Tensor:
         while ready:
             node = ready.pop()
             grad = grads.pop(id(node))
+            if node._hooks:
+                grad = _run_hooks(node, grad)
             ctx = node._ctx
             if ctx is None or node._retains_grad:
                 _accumulate(node, grad)
@@ -690,6 +733,18 @@ def _check_axis(op: str, axis: Any, ndim: int) -> Any:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
                              f"dimension(s); use {valid}")
     return int(axis) if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axes)
+
+
+def _run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:
+    for hook in list(node._hooks):
+        replaced = hook(Tensor(grad))
+        if replaced is not None:
+            replaced = np.asarray(_raw(replaced), dtype=node.data.dtype)
+            if replaced.shape != node.data.shape:
+                raise RuntimeError(f"a gradient hook returned shape {replaced.shape} for a "
+                                   f"tensor of shape {node.data.shape}; it must be the same")
+            grad = replaced
+    return grad
 
 
 def _accumulate(node: Tensor, grad: np.ndarray) -> None:

@@ -1,0 +1,1 @@
+"""The source documents' networks, one runnable script each (also `tinygrad_gd.examples`)."""
