@@ -4,7 +4,7 @@
 graph in one pass. `gradcheck` compares any gradient with finite differences.
 """
 from .tensor import (AnomalyError, Function, Tensor, detect_anomaly, enable_grad,
-                     is_grad_enabled, no_grad, registered_ops, tensor)
+                     is_grad_enabled, no_grad, registered_ops)
 from .functional import (abs, broadcast_to, clip, concatenate, dot, exp, flatten,  # noqa: A004
                          leaky_relu, log, log_softmax, matmul, max, maximum, mean, min, minimum,
                          relu, reshape, sigmoid, softmax, sqrt, stack, sum, tanh, transpose, where)
@@ -13,7 +13,7 @@ from .gradcheck import GradcheckError, gradcheck
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "Function", "registered_ops", "no_grad", "enable_grad",
+    "Tensor", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
     "abs", "broadcast_to", "clip", "concatenate", "dot", "exp", "flatten", "leaky_relu", "log",
     "log_softmax", "matmul", "max", "maximum", "mean", "min", "minimum", "relu", "reshape",

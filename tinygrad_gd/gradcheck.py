@@ -144,7 +144,7 @@ def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
             flat[j] = kept + eps
             plus = _call(fn, xs).data.ravel().copy()
             flat[j] = kept - eps
-            minus = _call(fn, xs).data.ravel()
+            minus = _call(fn, xs).data.ravel().copy()  # outputs may be views of x
             flat[j] = kept
             columns.append((plus - minus) / (2 * eps))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
@@ -157,7 +157,7 @@ def _directional(fn, xs, i, u, eps) -> np.ndarray:
         x.data = kept + eps * u
         plus = _call(fn, xs).data.copy()
         x.data = kept - eps * u
-        minus = _call(fn, xs).data
+        minus = _call(fn, xs).data.copy()
         x.data = kept
     return (plus - minus) / (2 * eps)
 

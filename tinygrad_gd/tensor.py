@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = [
     "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
-    "AnomalyError", "registered_ops", "tensor",
+    "AnomalyError", "registered_ops", "scope", "unbroadcast", "iter_graph",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -156,7 +156,8 @@ class Function:
     broadcast shape: the engine sums it back to the input's shape.
 
     Subclassing registers the op under its `name` (default: the class name in lower
-    case); pass `register=False` in the class statement for a throwaway op. Call it as
+    case, or `class MyOp(Function, name="my_op")`); pass `register=False` in the class
+    statement for a throwaway op. Call it as
     `MyOp.apply(x, y, param=...)`: positional arguments are the inputs (Tensors or array
     likes), keywords are non-differentiable parameters.
     """
@@ -166,9 +167,12 @@ class Function:
 
     name: str = "function"
 
-    def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
+    def __init_subclass__(cls, register: bool = True, name: str | None = None,
+                          **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "name" not in cls.__dict__:
+        if name is not None:
+            cls.name = name
+        elif "name" not in cls.__dict__:
             cls.name = cls.__name__.lower()
         if register:
             _registry[cls.name] = cls
@@ -507,7 +511,7 @@ class Tensor:
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
                     f"but its saved arrays were freed after the first backward(); pass "
                     f"retain_graph=True to the first backward() if you need to call it twice")
-            parent_grads = ctx.backward(grad)
+            parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
             if not isinstance(parent_grads, tuple):
                 parent_grads = (parent_grads,)
             parents = ctx.parents
@@ -673,8 +677,8 @@ class Tensor:
         """Merge the axes start_dim..end_dim into one (PyTorch's flatten)."""
         if self.ndim == 0:
             return self.reshape(1)
-        start = _check_axis("flatten", start_dim, self.ndim)
-        end = _check_axis("flatten", end_dim, self.ndim)
+        start = _check_axis("flatten", start_dim, self.ndim) % self.ndim
+        end = _check_axis("flatten", end_dim, self.ndim) % self.ndim
         shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
         return self.reshape(shape)
 
@@ -772,12 +776,6 @@ def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
     if grad.dtype != parent.data.dtype:
         grad = grad.astype(parent.data.dtype)
     return grad
-
-
-def tensor(data: Any, requires_grad: bool = False, dtype: Any = None,
-           name: str | None = None) -> Tensor:
-    """`Tensor(...)` under PyTorch's lower-case factory name."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
 def iter_graph(output: Tensor) -> Iterator[Tensor]:

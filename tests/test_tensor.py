@@ -1,0 +1,396 @@
+"""The Tensor and its engine: the documents' numbers, graph mechanics, grad modes, custom ops."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import Function, Tensor
+
+# ------------------------------------------------------------------ the documents' numbers
+
+
+def test_grokking_multi_input_weight_deltas():
+    x = Tensor([8.5, 0.65, 1.2])
+    w = Tensor([0.1, 0.2, -0.1], requires_grad=True)
+    pred = x @ w
+    pred.retain_grad()
+    loss = 0.5 * (pred - 1) ** 2  # its derivative is Grokking's delta = pred - true
+    loss.backward()
+    delta = 8.5 * 0.1 + 0.65 * 0.2 + 1.2 * -0.1 - 1  # the book's pred - true
+    np.testing.assert_allclose(pred.item(), 0.86, atol=1e-12)
+    np.testing.assert_allclose(pred.grad.item(), delta, atol=1e-12)
+    np.testing.assert_allclose(w.grad.data, [-1.19, -0.091, -0.168], atol=1e-12)
+    np.testing.assert_allclose(np.asarray(w.grad), delta * np.array([8.5, 0.65, 1.2]), atol=1e-15)
+
+
+@pytest.mark.parametrize("form", ["matmul", "sum", "dot"])
+def test_three_ways_to_write_the_weighted_sum_agree(form):
+    x = Tensor([8.5, 0.65, 1.2])
+    w = Tensor([0.1, 0.2, -0.1], requires_grad=True)
+    pred = {"matmul": lambda: x @ w, "sum": lambda: (x * w).sum(), "dot": lambda: x.dot(w)}[form]()
+    (0.5 * (pred - 1) ** 2).backward()
+    np.testing.assert_allclose(w.grad.data, [-1.19, -0.091, -0.168], atol=1e-12)
+
+
+def test_course_slides_one_weight_slope():
+    weight = Tensor(2.0, requires_grad=True)
+    pred = 3 * weight
+    loss = (pred - 10) ** 2
+    loss.backward()
+    assert weight.grad.item() == pytest.approx(-24, abs=1e-12)  # 2 x (-4) x 3
+    assert weight.item() - 0.01 * weight.grad.item() == pytest.approx(2.24, abs=1e-12)
+
+
+def test_course_slides_two_inputs():
+    weights = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (Tensor([3.0, 4.0]) @ weights - 6) ** 2
+    loss.backward()
+    assert loss.item() == pytest.approx(25)  # error 11 - 6 = 5
+    np.testing.assert_allclose(weights.grad.data, [30, 40], atol=1e-12)
+
+# ------------------------------------------------------------------ construction and API
+
+
+def test_dtypes_default_to_float64_and_float32_on_request():
+    assert Tensor(1).dtype == np.float64
+    assert Tensor([1, 2]).dtype == np.float64
+    assert Tensor([True, False]).dtype == np.float64
+    assert Tensor([1, 2], dtype=np.float32).dtype == np.float32
+    assert Tensor(np.ones(2, dtype=np.float32)).dtype == np.float32  # a float array keeps it
+    assert Tensor([1, 2], dtype="int64").dtype == np.int64  # labels, indices
+
+
+def test_attributes_and_conversions():
+    t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], name="t")
+    assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2
+    assert t.is_leaf and not t.requires_grad and t.grad is None
+    assert np.asarray(t) is t.data and t.numpy() is t.data
+    assert Tensor(3.5).item() == 3.5 and float(Tensor([2.0])) == 2.0
+    assert t.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert "name='t'" in repr(t) and "[4., 5., 6.]" in repr(t)
+    w = Tensor([1.0], requires_grad=True)
+    assert "requires_grad=True" in repr(w)
+    assert "grad_fn=<mul>" in repr(w * 2)
+    assert "dtype=float32" in repr(Tensor([1.0], dtype=np.float32))
+
+
+def test_scalars_lists_and_arrays_on_either_side():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    results = [w + 1, 1 + w, w - [1, 1], [1, 1] - w, w * np.array([2.0, 3.0]),
+               np.array([2.0, 3.0]) * w, w / 2, 2 / w, w ** 2, 2 ** w, np.array([1.0, 1.0]) @ w]
+    assert all(isinstance(r, Tensor) and r.requires_grad for r in results)
+    np.testing.assert_allclose((np.array([2.0, 3.0]) * w).data, [2, 6])
+    np.testing.assert_allclose(([1, 1] - w).data, [0, -1])
+    np.testing.assert_allclose((2 ** w).data, [2, 4])
+
+
+def test_python_scalars_keep_float32():
+    w = Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    out = (0.5 * (w - 1) ** 2 / 3.0).sum()
+    assert out.dtype == np.float32
+    out.backward()
+    assert w.grad.dtype == np.float32
+
+
+def test_comparisons_return_plain_booleans_and_record_nothing():
+    w = Tensor([1.0, -2.0, 3.0], requires_grad=True)
+    for result in (w > 0, w >= 1, w < 0, w <= 1, w == 3, w != 3, w > Tensor(0.0)):
+        assert isinstance(result, np.ndarray) and result.dtype == bool
+    np.testing.assert_array_equal(w > 0, [True, False, True])
+    assert {w: 1}[w] == 1  # still hashable
+
+
+def test_shape_methods():
+    t = Tensor(np.arange(24.0).reshape(2, 3, 4), requires_grad=True)
+    assert t.reshape(6, 4).shape == (6, 4) and t.reshape((4, -1)).shape == (4, 6)
+    assert t.flatten().shape == (24,) and t.flatten(1).shape == (2, 12)
+    assert t.T.shape == (4, 3, 2) and t.transpose(1, 0, 2).shape == (3, 2, 4)
+    assert Tensor([1.0, 2.0]).expand(3, -1).shape == (3, 2)
+    assert tg.broadcast_to(Tensor([1.0]), (2, 3)).shape == (2, 3)
+    np.testing.assert_array_equal(t[1, :, ::2].data, t.data[1, :, ::2])
+    np.testing.assert_array_equal(t[Tensor([0, 0], dtype=np.int64)].data, t.data[[0, 0]])
+
+
+def test_module_functions_match_methods():
+    x = Tensor([[0.5, -1.0], [2.0, 0.25]])
+    for name in ("exp", "tanh", "sigmoid", "relu", "abs", "softmax", "log_softmax"):
+        np.testing.assert_array_equal(getattr(tg, name)(x).data, getattr(x, name)().data)
+    np.testing.assert_array_equal(tg.sum(x, axis=0).data, x.data.sum(axis=0))
+    np.testing.assert_array_equal(tg.clip(x, 0, 1).data, np.clip(x.data, 0, 1))
+    np.testing.assert_array_equal(tg.where(x.data > 0, x, 0.0).data, np.where(x.data > 0, x.data, 0))
+
+
+def test_sigmoid_and_softmax_are_stable_at_extremes():
+    x = Tensor([-1000.0, -30.0, 0.0, 30.0, 1000.0], requires_grad=True)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow anywhere
+        s = x.sigmoid()
+        s.sum().backward()
+    np.testing.assert_allclose(s.data, [0.0, 1 / (1 + np.exp(30.0)), 0.5, 1 / (1 + np.exp(-30.0)), 1.0])
+    assert np.isfinite(x.grad.data).all()
+    logits = Tensor([[1000.0, 0.0, -1000.0]], requires_grad=True)
+    with np.errstate(over="raise"):
+        ls = logits.log_softmax(axis=1)
+        sm = logits.softmax(axis=1)
+    np.testing.assert_allclose(ls.data, [[0.0, -1000.0, -2000.0]])
+    np.testing.assert_allclose(sm.data, [[1.0, 0.0, 0.0]])
+
+
+def test_max_and_min_split_ties_evenly():
+    x = Tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3]])
+    y = Tensor([1.0, 1.0, 5.0], requires_grad=True)
+    y.min().backward()
+    np.testing.assert_allclose(y.grad.data, [0.5, 0.5, 0])
+    a, b = Tensor([2.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    tg.maximum(a, b).backward(np.ones(1))
+    assert a.grad.item() == b.grad.item() == 0.5
+
+
+def test_getitem_repeated_indices_accumulate():
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x[np.array([0, 0, 2, 0])].sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3, 0, 1])
+
+
+def test_pow_does_not_take_log_of_a_negative_base_for_a_constant_exponent():
+    x = Tensor([-2.0, 3.0], requires_grad=True)
+    with np.errstate(invalid="raise", divide="raise"):
+        (x ** 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [-4, 6])
+
+# ------------------------------------------------------------------ graph mechanics
+
+
+def test_a_node_used_twice_accumulates():
+    a = Tensor(3.0, requires_grad=True)
+    b = a + a
+    c = b * b  # c = 4a^2, dc/da = 8a
+    c.backward()
+    assert a.grad.item() == 24.0
+
+
+def test_diamond():
+    x = Tensor(2.0, requires_grad=True)
+    left, right = x * 3, x ** 2
+    out = left * right  # 3x^3, derivative 9x^2
+    out.backward()
+    assert x.grad.item() == pytest.approx(36.0)
+
+
+def test_broadcast_gradient_is_reduced_to_each_input_shape():
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    b = Tensor(np.ones(3), requires_grad=True)
+    c = Tensor(np.ones((4, 1)), requires_grad=True)
+    (x * b + c).sum().backward()
+    assert b.grad.shape == (3,) and np.all(b.grad.data == 4)
+    assert c.grad.shape == (4, 1) and np.all(c.grad.data == 3)
+
+
+def test_deep_chain_runs_without_recursion():
+    x = Tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0  # 200,000 recorded ops
+    y.backward()
+    assert x.grad.item() == 1.0
+    del y  # freeing a deep graph must not overflow the C stack either
+
+
+def test_gradients_accumulate_across_calls_until_cleared():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * 3).sum().backward()
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [6, 6])
+    w.grad = None
+    (w * 3).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [3, 3])
+
+
+def test_grad_is_a_copy_the_user_may_edit():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward()  # add hands the same array to both inputs
+    x.grad.data[0] = 0.0  # the book's weight_deltas[0] = 0
+    np.testing.assert_array_equal(y.grad.data, [1, 1])
+
+
+def test_non_leaf_grad_only_when_retained():
+    w = Tensor([1.0], requires_grad=True)
+    hidden = w * 2
+    kept = hidden * 3
+    kept.retain_grad()
+    (kept ** 2).sum().backward()
+    assert hidden.grad is None
+    np.testing.assert_allclose(kept.grad.data, [12.0])
+
+
+def test_non_scalar_backward_needs_a_gradient():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"shape \(2,\), so a gradient must be given"):
+        (w * 2).backward()
+    (w * 2).backward(np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(w.grad.data, [2, 20])
+
+
+def test_graph_is_released_after_backward_unless_retained():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        loss.backward()
+    w.grad = None
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [4, 8])
+
+
+def test_no_grad_records_nothing_as_context_and_decorator():
+    w = Tensor([1.0], requires_grad=True)
+    with tg.no_grad():
+        y = w * 2
+        assert not tg.is_grad_enabled()
+        with tg.enable_grad():
+            assert (w * 2).requires_grad
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad and y.grad_fn is None
+
+    @tg.no_grad()
+    def evaluate(t):
+        return t * 3
+
+    assert not evaluate(w).requires_grad and tg.is_grad_enabled()
+
+
+def test_detach_and_requires_grad_():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    d = (w * 2).detach()
+    assert not d.requires_grad and d.is_leaf
+    out = (d * w).sum()
+    out.backward()
+    np.testing.assert_array_equal(w.grad.data, [2, 4])  # no gradient flowed through d
+    t = Tensor([1.0]).requires_grad_()
+    assert t.requires_grad
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        with tg.no_grad():
+            inside.set()
+            release.wait(5)
+            seen["worker"] = tg.is_grad_enabled()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(5)
+    seen["main"] = (Tensor([1.0], requires_grad=True) * 2).requires_grad
+    release.set()
+    thread.join()
+    assert seen == {"main": True, "worker": False}
+
+
+def test_register_hook_replaces_the_gradient():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    remove = w.register_hook(lambda g: g.data * np.array([0.0, 1.0, 1.0]))
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0, 4, 6])
+    remove()
+    w.grad = None
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [2, 4, 6])
+
+# ------------------------------------------------------------------ users' own ops
+
+
+class Cube(Function, register=False):
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+def test_custom_op_works_like_a_builtin():
+    x = Tensor([1.0, -2.0, 0.5], requires_grad=True)
+    y = Cube.apply(x)
+    assert y.grad_fn.name == "cube"
+    (y * 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 6 * x.data ** 2)
+    assert tg.gradcheck(lambda t: Cube.apply(t), [x])
+    with tg.no_grad():
+        assert not Cube.apply(x).requires_grad
+
+
+def test_subclassing_registers_an_op_by_name():
+    class Twice(Function, name="twice_for_test"):
+        def forward(ctx, x):
+            return 2 * x
+
+        def backward(ctx, grad):
+            return 2 * grad
+
+    try:
+        assert tg.registered_ops()["twice_for_test"] is Twice
+        assert "cube" not in tg.registered_ops()  # register=False keeps an op out
+    finally:
+        from tinygrad_gd import tensor as tensor_module
+        tensor_module._registry.pop("twice_for_test")
+
+
+def test_custom_op_with_static_methods_pytorch_style():
+    class Scale(Function, register=False):
+        @staticmethod
+        def forward(ctx, x, *, factor):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * ctx.factor
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    Scale.apply(x, factor=5.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [5, 5])
+
+
+def test_custom_op_returning_a_wrong_shape_is_named():
+    class Broken(Function, register=False):
+        def forward(ctx, x):
+            return x.sum()
+
+        def backward(ctx, grad):
+            return np.ones(7)
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"'broken' returned a gradient of shape \(7,\)"):
+        Broken.apply(x).backward()
+
+# ------------------------------------------------------------------ anomaly mode
+
+
+def test_detect_anomaly_names_the_op_and_the_line():
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    with tg.detect_anomaly(), np.errstate(divide="ignore"):
+        with pytest.raises(tg.AnomalyError, match=r"forward of op 'log' produced Inf.*test_tensor.py"):
+            x.log()
+    y = Tensor([0.0, 1.0], requires_grad=True)
+    with tg.detect_anomaly(), np.errstate(divide="ignore", invalid="ignore"):
+        out = y.sqrt()  # finite forward, infinite derivative at 0
+        with pytest.raises(tg.AnomalyError, match="backward of op 'sqrt' produced Inf"):
+            out.sum().backward()
+
+
+def test_without_anomaly_mode_nan_is_computed_as_numpy_would():
+    with np.errstate(invalid="ignore"):
+        out = Tensor([-1.0]).sqrt()
+    assert np.isnan(out.item())
