@@ -1,0 +1,156 @@
+"""Tests of tinygrad_gd.data.DataLoader: batching, shuffling, alignment and errors."""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+from tinygrad_gd import data
+from tinygrad_gd.data import DataLoader
+
+
+def _tensor_module():
+    try:
+        return importlib.import_module("tinygrad_gd.tensor")
+    except ImportError:
+        return None
+
+
+@pytest.fixture(autouse=True)
+def _batches_without_core(monkeypatch):
+    """Let the loader's logic be tested even while the Tensor class is not importable."""
+    if _tensor_module() is None:
+        monkeypatch.setattr(data, "_to_tensor", lambda batch: batch)
+
+
+def _epoch(loader):
+    return [tuple(np.asarray(part) for part in batch) if isinstance(batch, tuple)
+            else np.asarray(batch) for batch in loader]
+
+
+def test_batches_are_tensors_keeping_dtype():
+    tensor = pytest.importorskip("tinygrad_gd.tensor",
+                                 reason="tinygrad_gd.tensor is not importable yet")
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    y = np.arange(6, dtype=np.int64)
+    xb, yb = next(iter(DataLoader(x, y, batch_size=4)))
+    assert isinstance(xb, tensor.Tensor) and isinstance(yb, tensor.Tensor)
+    assert xb.data.dtype == np.float32 and yb.data.dtype == np.int64
+    np.testing.assert_array_equal(xb.data, x[:4])
+
+
+@pytest.mark.parametrize("n, batch_size, drop_last, expected", [
+    (10, 3, False, 4), (10, 3, True, 3), (9, 3, False, 3), (9, 3, True, 3),
+    (2, 5, False, 1), (2, 5, True, 0), (0, 4, False, 0),
+])
+def test_len_matches_number_of_batches(n, batch_size, drop_last, expected):
+    loader = DataLoader(np.arange(n), batch_size=batch_size, drop_last=drop_last)
+    batches = _epoch(loader)
+    assert len(loader) == expected == len(batches)
+    if drop_last:
+        assert all(len(batch) == batch_size for batch in batches)
+
+
+def test_unshuffled_epoch_is_in_order_with_short_last_batch():
+    batches = _epoch(DataLoader(np.arange(10), batch_size=4))
+    assert [b.tolist() for b in batches] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+
+
+def test_single_array_yields_bare_batches_and_several_yield_tuples():
+    single = next(iter(DataLoader(np.arange(5), batch_size=2)))
+    assert not isinstance(single, tuple)
+    pair = next(iter(DataLoader(np.arange(5), np.arange(5), batch_size=2)))
+    assert isinstance(pair, tuple) and len(pair) == 2
+
+
+def test_every_sample_seen_once_per_shuffled_epoch():
+    loader = DataLoader(np.arange(103), batch_size=10, shuffle=True, seed=3)
+    for _ in range(3):
+        seen = np.concatenate(_epoch(loader))
+        assert sorted(seen.tolist()) == list(range(103))
+
+
+def test_same_seed_gives_same_sequence_of_epochs():
+    a = DataLoader(np.arange(50), batch_size=7, shuffle=True, seed=123)
+    b = DataLoader(np.arange(50), batch_size=7, shuffle=True, seed=123)
+    for _ in range(3):
+        assert np.array_equal(np.concatenate(_epoch(a)), np.concatenate(_epoch(b)))
+
+
+def test_each_epoch_has_a_new_order_when_shuffling():
+    loader = DataLoader(np.arange(50), batch_size=50, shuffle=True, seed=0)
+    first, second = np.concatenate(_epoch(loader)), np.concatenate(_epoch(loader))
+    assert not np.array_equal(first, second)
+    assert not np.array_equal(first, np.arange(50))
+
+
+def test_different_seeds_give_different_orders():
+    a = np.concatenate(_epoch(DataLoader(np.arange(50), batch_size=8, shuffle=True, seed=1)))
+    b = np.concatenate(_epoch(DataLoader(np.arange(50), batch_size=8, shuffle=True, seed=2)))
+    assert not np.array_equal(a, b)
+
+
+def test_pairs_stay_aligned_under_shuffling():
+    x = np.arange(40, dtype=np.float64).reshape(20, 2)  # row i is [2i, 2i + 1]
+    y = np.arange(20) * 10
+    for xb, yb in _epoch(DataLoader(x, y, batch_size=6, shuffle=True, seed=7)):
+        np.testing.assert_array_equal(xb[:, 0], yb / 5)
+        np.testing.assert_array_equal(xb[:, 1], yb / 5 + 1)
+
+
+def test_batches_are_copies_not_views_of_the_input():
+    x = np.zeros((4, 2))
+    batch = next(iter(DataLoader(x, batch_size=2)))
+    getattr(batch, "data", batch)[...] = 1.0  # a Tensor's array, or the bare batch
+    assert not x.any()
+
+
+def test_accepts_lists_and_array_likes():
+    class ArrayLike:
+        def __array__(self, dtype=None, copy=None):
+            return np.arange(6).reshape(3, 2)
+
+    batches = _epoch(DataLoader(ArrayLike(), [1, 2, 3], batch_size=2))
+    assert batches[0][0].tolist() == [[0, 1], [2, 3]] and batches[1][1].tolist() == [3]
+
+
+def test_accepts_tensors_as_input():
+    tensor = pytest.importorskip("tinygrad_gd.tensor",
+                                 reason="tinygrad_gd.tensor is not importable yet")
+    x = tensor.Tensor(np.arange(8.0).reshape(4, 2))
+    (first,) = _epoch(DataLoader(x, batch_size=4))
+    np.testing.assert_array_equal(first, np.arange(8.0).reshape(4, 2))
+
+
+def test_error_no_arrays():
+    with pytest.raises(ValueError, match=r"DataLoader\(\) got no arrays.*at least one"):
+        DataLoader(batch_size=2)
+
+
+def test_error_lengths_differ_names_the_lengths():
+    with pytest.raises(ValueError, match=r"DataLoader.*same number of samples.*"
+                                         r"array 0: 5, array 1: 4"):
+        DataLoader(np.zeros(5), np.zeros(4))
+
+
+@pytest.mark.parametrize("bad", [0, -3])
+def test_error_batch_size_below_one(bad):
+    with pytest.raises(ValueError, match=rf"DataLoader: batch_size must be an int >= 1, "
+                                         rf"got {bad}"):
+        DataLoader(np.zeros(5), batch_size=bad)
+
+
+@pytest.mark.parametrize("bad", [2.0, "8", True, None])
+def test_error_batch_size_not_an_int(bad):
+    with pytest.raises(TypeError, match=r"DataLoader: batch_size must be an int"):
+        DataLoader(np.zeros(5), batch_size=bad)
+
+
+def test_error_zero_dimensional_array():
+    with pytest.raises(ValueError, match=r"DataLoader: array 1 is 0-d.*atleast_1d"):
+        DataLoader(np.zeros(3), np.float64(2.0))
+
+
+def test_numpy_integer_batch_size_is_accepted():
+    assert len(DataLoader(np.zeros(10), batch_size=np.int64(5))) == 2
