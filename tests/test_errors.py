@@ -1,0 +1,93 @@
+"""Bad input gets a clear error naming the op, the shapes or values, and what to do."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import Tensor
+
+
+def test_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match=r"add: shapes \(2, 3\), \(4,\) do not broadcast"):
+        Tensor(np.ones((2, 3))) + Tensor(np.ones(4))
+    with pytest.raises(ValueError, match=r"mul: shapes \(3,\), \(2,\) do not broadcast"):
+        Tensor([1.0, 2.0, 3.0], requires_grad=True) * [1.0, 2.0]
+
+
+def test_matmul_inner_sizes_differ():
+    with pytest.raises(ValueError, match=r"matmul: inner sizes differ: \(2, 3\) @ \(2, 3\) "
+                                         r"contracts 3 with 2.*transpose"):
+        Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"matmul: inner sizes differ: \(3,\) @ \(4,\)"):
+        Tensor(np.ones(3)).dot(np.ones(4))
+    with pytest.raises(ValueError, match="matmul: both operands need at least 1 dimension"):
+        Tensor(2.0) @ Tensor([1.0])
+
+
+def test_requires_grad_on_integer_data():
+    with pytest.raises(TypeError, match=r"only floating-point tensors can require a gradient, "
+                                        r"got dtype int64"):
+        Tensor([1, 2], dtype=np.int64, requires_grad=True)
+
+
+def test_backward_on_a_tensor_that_needs_no_gradient():
+    with pytest.raises(RuntimeError, match="does not require a gradient.*requires_grad=True"):
+        (Tensor([1.0]) * 2).sum().backward()
+
+
+@pytest.mark.parametrize("data, message", [
+    ("abc", r"expected numeric data.*got dtype <U3"),
+    ([1.0, "two"], r"expected numeric data.*dtype <U32"),
+    ([[1.0, 2.0], [3.0]], r"the data is a ragged nested list.*\[\[1.0, 2.0\], \[3.0\]\]"),
+    ([1 + 2j], r"complex data is not supported"),
+    ({"a": 1}, r"expected numeric data"),
+])
+def test_data_that_is_not_numeric(data, message):
+    with pytest.raises((TypeError, ValueError), match=r"Tensor\(\): " + message):
+        Tensor(data)
+
+
+def test_backward_gradient_of_the_wrong_shape():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"gradient has shape \(3,\) but the tensor has shape \(2,\)"):
+        (w * 2).backward(np.ones(3))
+
+
+def test_axis_out_of_range():
+    with pytest.raises(ValueError, match=r"sum: axis 2 is out of range for a tensor with 2 "
+                                         r"dimension\(s\); use an axis in \[-2, 1\]"):
+        Tensor(np.ones((2, 3))).sum(axis=2)
+    with pytest.raises(ValueError, match="softmax: axis -3 is out of range"):
+        Tensor(np.ones((2, 3))).softmax(axis=-3)
+
+
+def test_reshape_to_a_wrong_size():
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\) "
+                                         r"\(6 elements\) into shape \(4,\)"):
+        Tensor(np.ones((2, 3))).reshape(4)
+
+
+def test_transpose_with_bad_axes():
+    with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation"):
+        Tensor(np.ones((2, 3))).transpose(0, 0)
+
+
+def test_broadcast_to_an_incompatible_shape():
+    with pytest.raises(ValueError, match=r"broadcast_to: cannot broadcast shape \(3,\) to \(2, 2\)"):
+        Tensor(np.ones(3)).broadcast_to((2, 2))
+
+
+def test_item_of_a_tensor_with_many_elements():
+    with pytest.raises(ValueError, match=r"only a tensor with one element.*shape \(2,\)"):
+        Tensor([1.0, 2.0]).item()
+
+
+def test_concatenate_nothing():
+    with pytest.raises(ValueError, match="concatenate: needs at least one tensor"):
+        tg.concatenate([])
+
+
+def test_clip_without_bounds():
+    with pytest.raises(ValueError, match="clip: give min, max or both"):
+        Tensor([1.0]).clip()
