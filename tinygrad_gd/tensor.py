@@ -188,35 +188,27 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> "Tensor":
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in inputs)
+        # This runs once per op: kept free of anything a tiny network would pay for twice.
+        tensors = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
         ctx = cls.__new__(cls)
         ctx.saved_tensors = ()
-        ctx.needs_input_grad = needs = tuple(t.requires_grad for t in tensors)
-        record = _mode.grad_enabled and True in needs
-        ctx.created_at = _user_frame() if _mode.anomaly else None
-        ctx.scope = _mode.scope
+        ctx.needs_input_grad = needs = tuple([t.requires_grad for t in tensors])
+        mode = _mode
+        anomaly = mode.anomaly
+        ctx.created_at = _user_frame() if anomaly else None
+        ctx.scope = mode.scope
         try:
             out = cls.forward(ctx, *[t.data for t in tensors], **params)
         except ValueError as err:
             raise _op_error(cls.name, tensors, err) from None
-        if not isinstance(out, np.ndarray):
-            out = np.asarray(out)
-        if _mode.anomaly:
+        if out.__class__ is not np.ndarray:
+            out = np.asarray(out)  # NumPy returns scalars from 0-d arithmetic
+        if anomaly:
             _check_finite(out, "forward", ctx)
-        result = Tensor.__new__(Tensor)
-        result.data = out
-        result.grad = None
-        result.name = None
-        result._retains_grad = False
-        result._hooks = None
-        if record:
+        if mode.grad_enabled and True in needs:
             ctx.parents = tensors
-            result._ctx = ctx
-            result.requires_grad = True
-        else:
-            result._ctx = None
-            result.requires_grad = False
-        return result
+            return _result(out, ctx)
+        return _result(out, None)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} node '{self.name}'>"
@@ -467,7 +459,7 @@ class Tensor:
                     f"backward(): the tensor has shape {self.shape}, so a gradient must be "
                     f"given: backward(gradient) with an array of shape {self.shape} (or reduce "
                     f"it to a scalar first, e.g. loss.sum().backward())")
-            seed = np.ones_like(self.data)
+            seed = np.ones(self.data.shape, dtype=self.data.dtype)
         else:
             seed = _as_array(gradient, None, "backward(gradient)")
             if seed.shape != self.shape:
@@ -479,8 +471,7 @@ class Tensor:
         pending: dict[int, int] = {}
         stack = [self]
         while stack:
-            node = stack.pop()
-            ctx = node._ctx
+            ctx = stack.pop()._ctx
             if ctx is None:
                 continue
             for parent in ctx.parents:
@@ -502,19 +493,20 @@ class Tensor:
             if node._hooks:
                 grad = _run_hooks(node, grad)
             ctx = node._ctx
-            if ctx is None or node._retains_grad:
-                _accumulate(node, grad)
             if ctx is None:
+                _accumulate(node, grad)
                 continue
+            if node._retains_grad:
+                _accumulate(node, grad)
             if ctx.saved_tensors is None:
                 raise RuntimeError(
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
                     f"but its saved arrays were freed after the first backward(); pass "
                     f"retain_graph=True to the first backward() if you need to call it twice")
             parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
-            if not isinstance(parent_grads, tuple):
-                parent_grads = (parent_grads,)
             parents = ctx.parents
+            if parent_grads.__class__ is not tuple:
+                parent_grads = (parent_grads,)
             if len(parent_grads) != len(parents):
                 raise RuntimeError(f"backward of op '{ctx.name}' returned {len(parent_grads)} "
                                    f"gradients for {len(parents)} inputs")
@@ -525,18 +517,20 @@ class Tensor:
                     continue
                 key = id(parent)
                 if pgrad is not None:
-                    pgrad = _fit_gradient(pgrad, parent, ctx)
+                    data = parent.data
+                    if (pgrad.__class__ is not np.ndarray or pgrad.shape != data.shape
+                            or pgrad.dtype != data.dtype):
+                        pgrad = _fit_gradient(pgrad, parent, ctx)
                     if anomaly:
                         _check_finite(pgrad, "backward", ctx)
                     if key in grads:
                         grads[key] = grads[key] + pgrad
                     else:
                         grads[key] = pgrad
-                pending[key] -= 1
-                if pending[key] == 0:
-                    if key in grads:
-                        ready.append(parent)
-                    # a parent that received no gradient at all is simply never visited
+                count = pending[key] - 1
+                pending[key] = count
+                if count == 0 and key in grads:
+                    ready.append(parent)  # a parent that got no gradient at all is skipped
 
     # -- ops as operators and methods (each op itself lives in ops.py) --------------
     def __add__(self, other: Any) -> "Tensor":
@@ -711,8 +705,23 @@ class Tensor:
         """A non-Tensor operand becomes a constant of this tensor's float dtype."""
         if isinstance(other, Tensor):
             return other
-        dtype = self.data.dtype if self.data.dtype.kind == "f" else None
-        return Tensor(other, dtype=dtype) if dtype is not None else Tensor(other)
+        dtype = self.data.dtype
+        if other.__class__ in (float, int) and dtype.kind == "f":
+            return _result(np.array(other, dtype=dtype), None)  # the common `x * 2`
+        return Tensor(other, dtype=dtype) if dtype.kind == "f" else Tensor(other)
+
+
+def _result(data: np.ndarray, ctx: Function | None) -> Tensor:
+    """A Tensor around an op's output, without __init__'s checks (the data is an ndarray)."""
+    result = Tensor.__new__(Tensor)
+    result.data = data
+    result.grad = None
+    result.name = None
+    result._ctx = ctx
+    result._retains_grad = False
+    result._hooks = None
+    result.requires_grad = ctx is not None
+    return result
 
 
 def _raw(value: Any) -> Any:
