@@ -194,9 +194,9 @@ def test_deep_chain_runs_without_recursion():
     x = Tensor(1.0, requires_grad=True)
     y = x
     for _ in range(100_000):
-        y = y * 1.0 + 0.0  # 200,000 recorded ops
+        y = y * 1.0001  # 100,000 recorded ops
     y.backward()
-    assert x.grad.item() == 1.0
+    assert x.grad.item() == pytest.approx(1.0001 ** 100_000, rel=1e-9)
     del y  # freeing a deep graph must not overflow the C stack either
 
 
