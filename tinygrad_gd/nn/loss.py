@@ -1,0 +1,68 @@
+"""The losses as Modules: `loss_fn = nn.MSELoss(); loss = loss_fn(prediction, target)`.
+
+Each calls the function of the same meaning in `nn.functional`, where the formulas are.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module
+
+__all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
+           "CrossEntropyLoss"]
+
+
+class SSELoss(Module):
+    """Sum of squared errors: sum((input - target)**2)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.sse_loss(input, target)
+
+
+class HalfSSELoss(Module):
+    """0.5 * sum((input - target)**2): its gradient wrt input is input - target, the delta."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.half_sse_loss(input, target)
+
+
+class _ReducedLoss(Module):
+    """A loss with PyTorch's `reduction`: 'mean' (default), 'sum' or 'none' (one per entry)."""
+
+    def __init__(self, reduction: str = "mean") -> None:
+        super().__init__()
+        F._check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}"
+
+
+class MSELoss(_ReducedLoss):
+    """Mean squared error (see `functional.mse_loss`)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.mse_loss(input, target, self.reduction)
+
+
+class BCELoss(_ReducedLoss):
+    """Binary cross-entropy on probabilities (see `functional.binary_cross_entropy`)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.reduction)
+
+
+class BCEWithLogitsLoss(_ReducedLoss):
+    """Binary cross-entropy on raw scores, stable for any size (sigmoid built in)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+
+
+class CrossEntropyLoss(_ReducedLoss):
+    """Cross-entropy from logits and class indices or probabilities (softmax built in)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.cross_entropy(input, target, self.reduction)

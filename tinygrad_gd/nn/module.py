@@ -1,0 +1,260 @@
+"""`Parameter` (a Tensor a model learns, with entry-wise freezing) and `Module`, the base of layers.
+
+A `Module` finds its parameters and sub-modules by looking at its attributes: a
+`Parameter`, a `Module`, or a list/tuple of them (named `name.0`, `name.1`, ...). No
+registration call and no `super().__init__()` are needed. Names are dotted paths, as in
+PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in PyTorch's order: a
+module's own parameters first, then each sub-module's, in attribute order.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator, Mapping, NamedTuple
+
+import numpy as np
+
+from ..tensor import Tensor, scope
+
+__all__ = ["Parameter", "Module", "IncompatibleKeys"]
+
+
+class Parameter(Tensor):
+    """A leaf Tensor that belongs to a model: `requires_grad=True` unless told otherwise.
+
+    Freeze a whole parameter with `p.requires_grad_(False)`, or single entries with
+    `p.freeze_(index)`: a gradient hook then zeroes those entries of every gradient
+    (after `backward()`, `p.grad` reads 0 there, the book's `weight_deltas[0] = 0`), and
+    the optimizers in `tg.optim` leave them exactly unchanged, whatever momentum, weight
+    decay or Adam state would otherwise do.
+    """
+
+    __slots__ = ("_frozen_mask", "_freeze_hook_registered")
+
+    def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None,
+                 name: str | None = None) -> None:
+        super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
+        self._frozen_mask: np.ndarray | None = None
+        self._freeze_hook_registered = False
+
+    def __repr__(self) -> str:
+        return "Parameter" + super().__repr__()[len("Tensor"):]
+
+    @property
+    def frozen_mask(self) -> np.ndarray | None:
+        """Boolean array of the parameter's shape, True at frozen entries; None if none is."""
+        if self._frozen_mask is None:
+            return None
+        view = self._frozen_mask.view()
+        view.flags.writeable = False  # change it through freeze_/unfreeze_ only
+        return view
+
+    def freeze_(self, index: Any = None) -> "Parameter":
+        """Stop learning the entries at `index` (a NumPy index; None: all of them). Returns self."""
+        if not self.requires_grad:
+            raise RuntimeError(
+                "freeze_: this parameter has requires_grad=False, so it is frozen whole "
+                "already; call requires_grad_(True) first to freeze only some entries")
+        mask = self._frozen_mask if self._frozen_mask is not None else np.zeros(self.shape, bool)
+        self._set_mask(mask, index, True, "freeze_")
+        self._frozen_mask = mask
+        if not self._freeze_hook_registered:
+            # registered once and kept: it does nothing while no entry is frozen, and a bound
+            # method (unlike the remover closure) survives copy.deepcopy and pickle
+            self.register_hook(self._zero_frozen_entries)
+            self._freeze_hook_registered = True
+        return self
+
+    def unfreeze_(self, index: Any = None) -> "Parameter":
+        """Learn the entries at `index` again (None: every entry). Returns self."""
+        if self._frozen_mask is not None and index is not None:
+            self._set_mask(self._frozen_mask, index, False, "unfreeze_")
+        if index is None or (self._frozen_mask is not None and not self._frozen_mask.any()):
+            self._frozen_mask = None
+        return self
+
+    def _set_mask(self, mask: np.ndarray, index: Any, value: bool, where: str) -> None:
+        if index is None:
+            mask[...] = value
+            return
+        if isinstance(index, Tensor):
+            index = index.data
+        try:
+            mask[index] = value
+        except (IndexError, TypeError, ValueError) as err:
+            raise IndexError(f"{where}: index {index!r} does not select entries of a parameter "
+                             f"of shape {self.shape} ({err}); use an int, a tuple of ints, a "
+                             f"slice or a boolean mask of shape {self.shape}") from None
+
+    def _zero_frozen_entries(self, grad: Tensor) -> Tensor | None:
+        if self._frozen_mask is None:
+            return None
+        return Tensor(np.where(self._frozen_mask, np.zeros((), grad.dtype), grad.data))
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` did not load: names the model has and the
+    state lacks, and names the state has and the model lacks."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class of layers and models: subclass it and define `forward`.
+
+    Calling the module (`model(x)`) runs `forward` inside `tensor.scope(self)`, so the
+    graph nodes it records know which module call made them.
+    """
+
+    training: bool = True  # a class default, so subclasses need not call __init__
+
+    def __init__(self) -> None:
+        self.training = True
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no forward(); a Module "
+                                  f"subclass must define forward(self, ...)")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with scope(self):
+            return self.forward(*args, **kwargs)
+
+    # -- finding members -----------------------------------------------------------
+    def _members(self) -> Iterator[tuple[str, Any]]:
+        """Direct Parameters and Modules among the attributes, lists and tuples unpacked."""
+        for attr, value in vars(self).items():
+            if isinstance(value, (Parameter, Module)):
+                yield attr, value
+            elif isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    if isinstance(item, (Parameter, Module)):
+                        yield f"{attr}.{i}", item
+
+    def named_children(self) -> list[tuple[str, "Module"]]:
+        """The direct sub-modules with their attribute names."""
+        return [(name, m) for name, m in self._members() if isinstance(m, Module)]
+
+    def children(self) -> list["Module"]:
+        return [m for _, m in self.named_children()]
+
+    def named_modules(self, prefix: str = "") -> list[tuple[str, "Module"]]:
+        """This module (named `prefix`, "" by default) and every sub-module, each once."""
+        found: list[tuple[str, Module]] = []
+        seen: set[int] = set()
+        stack: list[tuple[str, Module]] = [(prefix, self)]
+        while stack:  # depth first, children in attribute order
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue  # a module shared by two parents, or a reference back up
+            seen.add(id(module))
+            found.append((name, module))
+            children = [(f"{name}.{child}" if name else child, m)
+                        for child, m in module.named_children()]
+            stack.extend(reversed(children))
+        return found
+
+    def modules(self) -> list["Module"]:
+        return [m for _, m in self.named_modules()]
+
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> list[tuple[str, Parameter]]:
+        """Every Parameter with its dotted name (`0.weight`, `2.0.bias`), each once."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        found: list[tuple[str, Parameter]] = []
+        seen: set[int] = set()
+        for module_name, module in modules:
+            for name, p in module._members():
+                if isinstance(p, Parameter) and id(p) not in seen:
+                    seen.add(id(p))
+                    found.append((f"{module_name}.{name}" if module_name else name, p))
+        return found
+
+    def parameters(self, recurse: bool = True) -> list[Parameter]:
+        """Every Parameter, each once: what an optimizer needs (`SGD(model.parameters(), ...)`)."""
+        return [p for _, p in self.named_parameters(recurse=recurse)]
+
+    # -- training state ----------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the accumulated gradients: `.grad = None` (or zeros with set_to_none=False)."""
+        for p in self.parameters():
+            p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
+
+    def train(self, mode: bool = True) -> "Module":
+        """Put this module and every sub-module in training mode (Dropout active). Returns self."""
+        for _, module in self.named_modules():
+            module.training = bool(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: `train(False)`. Returns self."""
+        return self.train(False)
+
+    # -- saving and loading ------------------------------------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A snapshot of every parameter: {dotted name: copy of its array}.
+
+        Copies, so later training leaves a saved state as it was; save it with
+        `np.savez(path, **model.state_dict())`, load with `model.load_state_dict(np.load(path))`.
+        """
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy arrays from `state` into the parameters of the same names.
+
+        Every entry is checked before anything is copied: a name known to both with a
+        different shape or dtype is always an error; with `strict=True` (the default) so
+        is a missing or an unexpected name. On error nothing changes and the message
+        lists every entry that differs. With `strict=False` the matching entries are
+        loaded and the names that did not match are returned.
+        """
+        if not isinstance(state, Mapping) and not hasattr(state, "keys"):
+            raise TypeError(f"load_state_dict: expected a mapping of names to arrays (such as "
+                            f"model.state_dict() or np.load('file.npz')), got "
+                            f"{type(state).__name__}")
+        own = dict(self.named_parameters())
+        names = list(state.keys())
+        missing = [n for n in own if n not in state]
+        unexpected = [n for n in names if n not in own]
+        values: dict[str, np.ndarray] = {}
+        problems: list[str] = []
+        for name in names:
+            if name not in own:
+                continue
+            value = state[name]
+            value = value.data if isinstance(value, Tensor) else np.asarray(value)
+            p = own[name]
+            if value.shape != p.shape:
+                problems.append(f"  {name}: shape {value.shape} in the state, {p.shape} in "
+                                f"the model")
+            elif value.dtype != p.dtype:
+                problems.append(f"  {name}: dtype {value.dtype} in the state, {p.dtype} in the "
+                                f"model (convert with .astype(np.{p.dtype}))")
+            else:
+                values[name] = value
+        if strict:
+            problems += [f"  {n}: in the model, missing from the state" for n in missing]
+            problems += [f"  {n}: in the state, not a parameter of the model" for n in unexpected]
+        if problems:
+            entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
+            hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
+                    "ones)" if strict and (missing or unexpected) else "")
+            raise ValueError(f"load_state_dict: {entries} of the state differ from "
+                             f"{type(self).__name__}'s parameters, so nothing was loaded:\n"
+                             + "\n".join(problems) + hint)
+        for name, value in values.items():
+            own[name].data[...] = value  # in place: optimizers and views keep seeing the same array
+        return IncompatibleKeys(missing, unexpected)
+
+    # -- printing ------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The text inside the parentheses of this module's repr (its settings)."""
+        return ""
+
+    def __repr__(self) -> str:
+        children = self.named_children()
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}(" + self.extra_repr()]
+        for name, child in children:
+            body = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {body}")
+        return "\n".join(lines) + "\n)"

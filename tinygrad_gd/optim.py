@@ -1,0 +1,278 @@
+"""`tg.optim`: the optimizers `SGD` and `Adam`, with PyTorch's update rules, names and defaults.
+
+An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`);
+`step()` moves each by its `.grad`, `zero_grad()` clears the gradients. The update is
+plain NumPy on `p.data`, in place, recording no graph. Entries frozen with
+`Parameter.freeze_()` are left exactly unchanged: their gradient (weight decay included)
+counts as zero, and the update skips them even when momentum or Adam's running averages
+would still move them.
+
+Parameters may come in groups with their own settings, as in PyTorch:
+`SGD([{"params": model[0].parameters(), "lr": 0.1}, {"params": model[2].parameters()}], lr=0.01)`;
+`optimizer.param_groups[0]["lr"] = ...` changes a setting between steps.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from .tensor import Tensor, enable_grad
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+def _check_number(where: str, name: str, value: Any, low: float = 0.0,
+                  high: float | None = None) -> None:
+    """value must be a real number in [low, high) (high None: no upper bound)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
+    in_range = low <= value and (high is None or value < high)  # NaN fails both tests
+    if not in_range:
+        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
+        raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")
+
+
+class Optimizer:
+    """Base class: keeps `param_groups` (dicts of "params" and settings) and per-parameter `state`.
+
+    A subclass defines `_check_settings(group)` and `_update(grad, group, state)`, which
+    returns the amount to subtract from the parameter for the gradient `grad`.
+    """
+
+    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Tensor, dict[str, Any]] = {}
+        for group in self._groups(params):
+            self.add_param_group(group)
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def _groups(self, params: Any) -> list[dict[str, Any]]:
+        if isinstance(params, Tensor):
+            raise TypeError(f"{self._name}: params must be an iterable of tensors; got a single "
+                            f"Tensor, wrap it in a list: {self._name}([w], ...)")
+        if hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"{self._name}: got a model; pass its parameters: "
+                            f"{self._name}(model.parameters(), ...)")
+        try:
+            items = list(params)
+        except TypeError:
+            raise TypeError(f"{self._name}: params must be an iterable of tensors (such as "
+                            f"model.parameters() or [w, b]), got {type(params).__name__}") from None
+        if not items:
+            raise ValueError(f"{self._name}: got an empty parameter list; nothing to optimize "
+                             f"(does the model have parameters? was a generator used up?)")
+        if all(isinstance(item, dict) for item in items):
+            return [dict(item) for item in items]
+        return [{"params": items}]
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Add parameters with their own settings; missing settings take the defaults."""
+        if "params" not in group:
+            raise ValueError(f"{self._name}: a parameter group needs a 'params' entry")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        if not params:
+            raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} is empty")
+        known = {id(p) for g in self.param_groups for p in g["params"]}
+        for i, p in enumerate(params):
+            self._check_param(p, i, known)
+            known.add(id(p))
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(f"{self._name}: unknown settings {sorted(unknown)} in a parameter "
+                             f"group; known: {sorted(self.defaults)}")
+        full = {**self.defaults, **group, "params": params}
+        self._check_settings(full)
+        self.param_groups.append(full)
+
+    def _check_param(self, p: Any, i: int, known: set[int]) -> None:
+        if not isinstance(p, Tensor):
+            raise TypeError(f"{self._name}: parameter {i} is a {type(p).__name__}, not a Tensor")
+        label = f"parameter {i}" + (f" '{p.name}'" if p.name else "") + f" (shape {p.shape})"
+        if not p.requires_grad:
+            raise ValueError(f"{self._name}: {label} has requires_grad=False, so it never gets a "
+                             f"gradient; pass only trainable ones: "
+                             f"[p for p in model.parameters() if p.requires_grad]")
+        if p.grad_fn is not None:
+            raise ValueError(f"{self._name}: {label} was computed by an op ('{p.grad_fn.name}'); "
+                             f"only leaf tensors (created directly) can be optimized")
+        if id(p) in known:
+            raise ValueError(f"{self._name}: {label} appears twice; give each parameter once")
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        _check_number(self._name, "lr", group["lr"])
+        _check_number(self._name, "weight_decay", group["weight_decay"])
+
+    def _update(self, grad: np.ndarray, group: dict[str, Any],
+                state: dict[str, Any]) -> np.ndarray:
+        raise NotImplementedError(f"{self._name} defines no _update()")
+
+    # -- the training-loop calls ------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's gradient: `.grad = None` (or zeros with set_to_none=False)."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient (those whose .grad is None are skipped).
+
+        `closure`, if given, recomputes and returns the loss (with backward); its result
+        is returned.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            self._check_settings(group)  # a setting may have been changed by hand since
+            for p in group["params"]:
+                if p.grad is not None:
+                    self._step_param(p, p.grad.data, group)
+        return loss
+
+    def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
+        if grad.shape != p.shape:
+            raise ValueError(f"{self._name}: the gradient of a parameter of shape {p.shape} has "
+                             f"shape {grad.shape}; was .grad assigned by hand?")
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        mask = getattr(p, "frozen_mask", None)
+        if mask is not None:
+            grad = np.where(mask, np.zeros((), grad.dtype), grad)
+        update = self._update(grad, group, self.state.setdefault(p, {}))
+        if mask is None:
+            p.data -= update
+        else:  # frozen entries keep their exact value, whatever the update says
+            np.subtract(p.data, update, out=p.data, where=~mask, casting="same_kind")
+
+    # -- saving and loading -------------------------------------------------------------
+    def _all_params(self) -> list[Tensor]:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    def state_dict(self) -> dict[str, Any]:
+        """Settings and state (copies), parameters referred to by their position."""
+        index = {id(p): i for i, p in enumerate(self._all_params())}
+        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                for k, v in s.items()}
+                 for p, s in self.state.items() if id(p) in index}
+        groups = [{**{k: v for k, v in g.items() if k != "params"},
+                   "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict()` saved, into an optimizer over same-shaped parameters."""
+        groups, saved = state_dict.get("param_groups"), state_dict.get("state")
+        if groups is None or saved is None:
+            raise ValueError(f"{self._name}.load_state_dict: expected the dict of state_dict(), "
+                             f"with 'state' and 'param_groups'")
+        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
+            raise ValueError(
+                f"{self._name}.load_state_dict: the saved groups hold "
+                f"{[len(g['params']) for g in groups]} parameters, this optimizer's "
+                f"{[len(g['params']) for g in self.param_groups]}; they must match")
+        params = self._all_params()
+        for i, s in saved.items():
+            if not 0 <= i < len(params):
+                raise ValueError(f"{self._name}.load_state_dict: state for parameter {i}, but "
+                                 f"this optimizer has {len(params)} parameters")
+            for key, value in s.items():
+                if isinstance(value, np.ndarray) and value.shape != params[i].shape:
+                    raise ValueError(f"{self._name}.load_state_dict: state '{key}' of parameter "
+                                     f"{i} has shape {value.shape}, the parameter "
+                                     f"{params[i].shape}")
+        for group, saved_group in zip(self.param_groups, groups):
+            settings = {k: v for k, v in saved_group.items() if k != "params"}
+            self._check_settings({**group, **settings})
+            group.update(settings)
+        self.state = {params[i]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                  for k, v in s.items()} for i, s in saved.items()}
+
+    def __repr__(self) -> str:
+        lines = [f"{self._name} ("]
+        for i, group in enumerate(self.param_groups):
+            settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
+            lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
+        return "\n".join(lines) + "\n)"
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (PyTorch's torch.optim.SGD).
+
+    With g the gradient (+ weight_decay * p), mu the momentum and t the step:
+        b_1 = g_1,  b_t = mu * b_(t-1) + (1 - dampening) * g_t     (only if mu != 0)
+        d = g + mu * b_t  (nesterov)  or  b_t  (momentum)  or  g  (plain)
+        p <- p - lr * d
+    Plain SGD with lr is the documents' `weight -= alpha * weight_delta`.
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
+                 momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      nesterov=nesterov, weight_decay=weight_decay))
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        super()._check_settings(group)
+        _check_number(self._name, "momentum", group["momentum"])
+        _check_number(self._name, "dampening", group["dampening"], 0.0, math.inf)
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError(f"{self._name}: nesterov=True needs momentum > 0 and dampening = 0, "
+                             f"got momentum={group['momentum']}, dampening={group['dampening']}")
+
+    def _update(self, grad: np.ndarray, group: dict[str, Any],
+                state: dict[str, Any]) -> np.ndarray:
+        mu = group["momentum"]
+        if mu != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = grad.copy()
+            else:
+                buf *= mu
+                buf += (1 - group["dampening"]) * grad
+            grad = grad + mu * buf if group["nesterov"] else buf
+        return group["lr"] * grad
+
+
+class Adam(Optimizer):
+    """Adam with bias correction (PyTorch's torch.optim.Adam; weight decay added to the gradient).
+
+    With g the gradient (+ weight_decay * p) and t the step (from 1):
+        m_t = beta1 * m_(t-1) + (1 - beta1) * g           v_t = beta2 * v_(t-1) + (1 - beta2) * g**2
+        p <- p - lr / (1 - beta1**t) * m_t / (sqrt(v_t) / sqrt(1 - beta2**t) + eps)
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        super()._check_settings(group)
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{self._name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        _check_number(self._name, "betas[0]", betas[0], 0.0, 1.0)
+        _check_number(self._name, "betas[1]", betas[1], 0.0, 1.0)
+        _check_number(self._name, "eps", group["eps"])
+
+    def _update(self, grad: np.ndarray, group: dict[str, Any],
+                state: dict[str, Any]) -> np.ndarray:
+        beta1, beta2 = group["betas"]
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(grad), exp_avg_sq=np.zeros_like(grad))
+        state["step"] += 1
+        t = state["step"]
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
+        return (group["lr"] / (1 - beta1 ** t)) * m / denom
