@@ -1,0 +1,111 @@
+"""Grokking Deep Learning, ch. 5: freezing one weight.
+
+Document: seeds/003_e18d6b89a681d05b.txt ("Freezing one weight: What does it do?"). The
+network of `multi_input` (inputs [8.5, 0.65, 1.2], weights [0.1, 0.2, -0.1], true 1),
+trained with alpha 0.3 while weight a (entry 0, the toes weight) never moves. The book
+sets `weight_deltas[0] = 0` by hand; here entry 0 of the weight Parameter is frozen
+(`freeze_(0)`), so after backward() its gradient reads 0 and the optimizer leaves it
+alone. Only b and c learn, yet the error still falls to the bottom of the bowl: the
+error is shared, so when b and c find it, a's curve finds it too.
+
+Prints the book's table (Iteration, Pred, Error, Delta, Weights, Weight_Deltas) for 3
+iterations. Loss: the half squared error, whose gradient wrt pred is the book's delta.
+
+Run: `python examples/freeze_weight.py` or `tinygrad-gd demo freeze-weight`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn, optim
+
+NAME = "freeze-weight"
+TITLE = "Freezing one weight: a stays put, b and c still reach the bottom (Grokking ch. 5)"
+DOCUMENT = "003_e18d6b89a681d05b.txt"
+
+TOES = [8.5, 9.5, 9.9, 9.0]
+WLREC = [0.65, 0.8, 0.8, 0.9]
+NFANS = [1.2, 1.3, 0.5, 1.0]
+WIN_OR_LOSE_BINARY = [1, 1, 0, 1]
+
+WEIGHTS = [0.1, 0.2, -0.1]
+FROZEN = 0  # weight a, the one fed by toes
+ALPHA = 0.3
+ITERATIONS = 3
+
+
+def neural_network(input: tg.Tensor, weights: tg.Tensor) -> tg.Tensor:
+    """The weighted sum of the inputs (elementwise product, then sum: the book's order)."""
+    return (input * weights).sum()
+
+
+def _network() -> tuple[nn.Parameter, tg.Tensor, tg.Tensor]:
+    weights = nn.Parameter(WEIGHTS)
+    weights.freeze_(FROZEN)
+    input = tg.Tensor([TOES[0], WLREC[0], NFANS[0]])
+    true = tg.Tensor(WIN_OR_LOSE_BINARY[0])
+    return weights, input, true
+
+
+def _forward_backward(weights: nn.Parameter, input: tg.Tensor, true: tg.Tensor,
+                      retain_graph: bool = False) -> tuple[tg.Tensor, tg.Tensor]:
+    pred = neural_network(input, weights)
+    pred.retain_grad()  # its gradient is the book's delta
+    loss = nn.HalfSSELoss()(pred, true)
+    loss.backward(retain_graph=retain_graph)
+    return pred, loss
+
+
+def _as_book_prints(weight_deltas: list[float]) -> list[float | int]:
+    """The book stores the integer 0 in the frozen slot, so its list prints `0`, not `0.0`."""
+    shown: list[float | int] = list(weight_deltas)
+    if shown[FROZEN] == 0.0:
+        shown[FROZEN] = 0
+    return shown
+
+
+def run(*, seed: int = 0, epochs: int | None = None, verbose: bool = True) -> dict[str, Any]:
+    """Train for `epochs` iterations (default: the book's 3), printing the book's table.
+
+    `seed` is accepted for a uniform interface: this network has no randomness.
+    Returns per-iteration lists `preds`, `errors`, `deltas`, `weights` (before each
+    update), `weight_deltas` (as read from the gradient), and `final_weights`.
+    """
+    iterations = ITERATIONS if epochs is None else epochs
+    weights, input, true = _network()
+    optimizer = optim.SGD([weights], lr=ALPHA)
+    history: dict[str, list] = {"preds": [], "errors": [], "deltas": [], "weights": [],
+                                "weight_deltas": []}
+    for iteration in range(iterations):
+        optimizer.zero_grad()
+        pred, _ = _forward_backward(weights, input, true)
+        error = (pred.item() - true.item()) ** 2
+        delta = pred.grad.item()
+        weight_deltas = weights.grad.tolist()
+        if verbose:
+            print("Iteration:" + str(iteration + 1))
+            print("Pred:" + str(pred.item()))
+            print("Error:" + str(error))
+            print("Delta:" + str(delta))
+            print("Weights:" + str(weights.tolist()))
+            print("Weight_Deltas:")
+            print(str(_as_book_prints(weight_deltas)))
+            print()
+        for key, value in zip(history, (pred.item(), error, delta, weights.tolist(),
+                                        weight_deltas)):
+            history[key].append(value)
+        optimizer.step()
+    history["final_weights"] = weights.tolist()
+    return history
+
+
+def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
+    """One training step's forward and backward (graph kept), for drawing."""
+    weights, input, true = _network()
+    _, loss = _forward_backward(weights, input, true, retain_graph=True)
+    return loss, {"weights": weights}
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,218 @@
+"""Tests of the `tinygrad-gd` command line: demo, graph, and its answers to bad arguments."""
+from __future__ import annotations
+
+import importlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tinygrad_gd import cli
+from tinygrad_gd.examples import _common
+
+NAMES = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "mnist-single-layer",
+         "slope", "admissions", "blog-mlp"]
+
+
+def _graph_module_available() -> bool:
+    try:
+        importlib.import_module("tinygrad_gd.graph")
+    except ImportError:
+        return False
+    return True
+
+
+needs_graph = pytest.mark.skipif(not _graph_module_available(),
+                                 reason="tinygrad_gd.graph is not importable")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], *fragments: str) -> str:
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+# ---------------------------------------------------------------------------------------
+# demo
+
+
+def test_list_prints_every_name_with_its_title(capsys):
+    assert cli.main(["demo", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == NAMES
+    examples = cli.load_examples()
+    for line, name in zip(lines, NAMES):
+        assert line.endswith(examples[name].TITLE)
+
+
+def test_demo_runs_one_network_without_graphs(capsys):
+    assert cli.main(["demo", "multi-input", "--no-graphs"]) == 0
+    out = capsys.readouterr().out
+    assert "=== multi-input:" in out
+    assert "Pred:0.8600000000000001" in out and "Iteration:3" in out
+    assert "=== freeze-weight:" not in out  # only the named one ran
+    assert out.rstrip().endswith("Diagrams skipped: turned off with --no-graphs")
+
+
+def test_demo_epochs_and_order(capsys):
+    assert cli.main(["demo", "slope", "multi-input", "--epochs", "1", "--no-graphs"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("=== slope:") < out.index("=== multi-input:")
+    assert "Iteration:1" in out and "Iteration:2" not in out
+    assert "update 1: 6.25" in out and "update 2:" not in out
+
+
+@needs_graph
+@needs_dot
+def test_demo_writes_forward_and_backward_svgs(tmp_path, capsys):
+    out_dir = tmp_path / "diagrams"
+    assert cli.main(["demo", "multi-output", "--out", str(out_dir)]) == 0
+    for mode in ("forward", "backward"):
+        svg = (out_dir / f"multi-output-{mode}.svg").read_text()
+        assert "<svg" in svg
+    assert str(out_dir.resolve()) in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_demo_without_dot_still_runs_and_says_why(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)
+    assert cli.main(["demo", "multi-output", "--out", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "Weights:[0.293825, 0.25655, 0.868475]" in out
+    last = out.rstrip().splitlines()[-1]
+    assert last.startswith("Diagrams skipped:") and "dot" in last
+    assert not (tmp_path / "d").exists()
+
+
+def test_demo_without_graph_module_still_runs(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tinygrad_gd.graph", None)  # import now fails
+    assert cli.main(["demo", "slope"]) == 0
+    last = capsys.readouterr().out.rstrip().splitlines()[-1]
+    assert last.startswith("Diagrams skipped: tinygrad_gd.graph cannot be imported")
+
+
+def test_demo_with_missing_data_skips_that_network(tmp_path, capsys):
+    missing = tmp_path / "missing.csv"
+    code = cli.main(["demo", "admissions", "multi-input", "--no-graphs", "--data", str(missing)])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "Pred:0.8600000000000001" in captured.out  # the other network still ran
+    assert "skipped admissions:" in captured.err and "missing.csv" in captured.err
+
+
+@pytest.mark.skipif(_common.default_admissions_path() is None,
+                    reason="../shared/data/student_admissions.csv is absent")
+def test_demo_passes_data_to_the_admissions_network(capsys):
+    path = str(_common.default_admissions_path())
+    assert cli.main(["demo", "admissions", "--epochs", "20", "--data", path,
+                     "--no-graphs"]) == 0
+    assert "Train loss:  0.26276093849966" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------
+# graph
+
+
+@needs_graph
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_graph_writes_dot_text(tmp_path, capsys, mode):
+    path = tmp_path / "net.dot"
+    assert cli.main(["graph", "multi-input", "--mode", mode, "--format", "dot",
+                     "-o", str(path)]) == 0
+    text = path.read_text()
+    assert "digraph" in text and "weights" in text
+    assert str(path) in capsys.readouterr().out
+
+
+@needs_graph
+def test_graph_dot_needs_no_dot_program(monkeypatch, tmp_path):
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["graph", "slope", "--format", "dot"]) == 0
+    assert "digraph" in (tmp_path / "slope-forward.dot").read_text()
+
+
+@needs_graph
+def test_graph_svg_without_dot_program_fails_clearly(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)
+    assert cli.main(["graph", "slope", "-o", str(tmp_path / "g.svg")]) == 1
+    _one_line_error(capsys, "dot", "--format dot")
+    assert not (tmp_path / "g.svg").exists()
+
+
+@needs_graph
+@needs_dot
+def test_graph_renders_svg(tmp_path):
+    path = tmp_path / "g.svg"
+    assert cli.main(["graph", "freeze-weight", "--mode", "backward", "-o", str(path)]) == 0
+    assert "<svg" in path.read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# bad arguments: one line on stderr, exit code 2
+
+
+@pytest.mark.parametrize("command", ["demo", "graph"])
+def test_unknown_name_lists_the_valid_ones(capsys, command):
+    assert cli.main([command, "nope"]) == 2
+    _one_line_error(capsys, "unknown network 'nope'", "valid names: " + ", ".join(NAMES))
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["demo", "--seed", "abc"], "argument --seed: expected a whole number, got 'abc'"),
+    (["demo", "--seed", "-1"], "argument --seed: expected a number >= 0, got -1"),
+    (["demo", "--epochs", "0"], "argument --epochs: expected a number >= 1, got 0"),
+    (["demo", "--epochs", "2.5"], "argument --epochs: expected a whole number, got '2.5'"),
+    (["graph", "slope", "--format", "jpg"], "invalid choice: 'jpg'"),
+    (["graph", "slope", "--mode", "sideways"], "invalid choice: 'sideways'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "the following arguments are required: COMMAND"),
+])
+def test_bad_arguments(capsys, argv, fragment):
+    assert cli.main(argv) == 2
+    _one_line_error(capsys, fragment)
+
+
+@needs_graph
+@needs_dot
+def test_unwritable_output_folder(tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    assert cli.main(["demo", "multi-input", "--out", str(blocker / "out")]) == 2
+    captured = capsys.readouterr()
+    assert "Iteration:1" not in captured.out  # refused before training
+    assert len(captured.err.strip().splitlines()) == 1
+    assert "cannot write to the output folder" in captured.err
+    assert str(blocker / "out") in captured.err
+
+
+def test_graph_output_in_a_missing_folder(tmp_path, capsys):
+    target = tmp_path / "no" / "such" / "g.dot"
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
+    _one_line_error(capsys, "does not exist", str(target.parent))
+
+
+def test_graph_output_that_is_a_folder(tmp_path, capsys):
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(tmp_path)]) == 2
+    _one_line_error(capsys, "is a folder")
+
+
+def test_help_exits_zero(capsys):
+    assert cli.main(["--help"]) == 0
+    assert "demo" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------
+# the installed entry point
+
+
+def test_python_dash_m_lists_the_networks():
+    completed = subprocess.run([sys.executable, "-m", "tinygrad_gd", "demo", "--list"],
+                               capture_output=True, text=True, timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert [line.split()[0] for line in completed.stdout.splitlines()] == NAMES
