@@ -12,6 +12,7 @@ op registry (`registered_ops`).
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 import traceback
 from typing import Any, Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ class _ModeState(threading.local):
     grad_enabled: bool = True
     anomaly: bool = False
     scope: tuple = ()  # the modules whose forward is running, outermost first
+    scope_calls: tuple = ()  # a number per running call: two calls of one module differ
 
 
 _mode = _ModeState()
@@ -80,7 +82,18 @@ class enable_grad(_GradMode):
 
 
 class AnomalyError(FloatingPointError):
-    """Raised under `detect_anomaly()` by the first op that produces NaN or Inf."""
+    """Raised under `detect_anomaly()` by the first op that produces NaN or Inf.
+
+    `.node` is the op (graph node), `.inputs` its input tensors and `.phase` "forward"
+    or "backward": `tg.draw_anomaly(error)` draws the graph with the culprit marked.
+    """
+
+    def __init__(self, message: str, node: "Function | None" = None,
+                 inputs: Sequence["Tensor"] = (), phase: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.inputs = tuple(inputs)
+        self.phase = phase
 
 
 class detect_anomaly:
@@ -99,22 +112,27 @@ class detect_anomaly:
         _mode.anomaly = self._previous
 
 
+_call_numbers = itertools.count()
+
+
 class scope:
     """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call).
 
-    Nodes keep the tuple of enclosing owners in `node.scope`, outermost first, so the
-    graph renderer can fold a module's internals into one box.
+    Nodes keep the tuple of enclosing owners in `node.scope`, outermost first, and a
+    number per call in `node.scope_calls`, so the graph renderer can fold each module
+    call's internals into one box.
     """
 
     def __init__(self, owner: Any) -> None:
         self.owner = owner
 
     def __enter__(self) -> None:
-        self._previous = _mode.scope
-        _mode.scope = self._previous + (self.owner,)
+        self._previous = (_mode.scope, _mode.scope_calls)
+        _mode.scope = self._previous[0] + (self.owner,)
+        _mode.scope_calls = self._previous[1] + (next(_call_numbers),)
 
     def __exit__(self, *exc: object) -> None:
-        _mode.scope = self._previous
+        _mode.scope, _mode.scope_calls = self._previous
 
 
 def _user_frame() -> str:
@@ -126,12 +144,14 @@ def _user_frame() -> str:
     return "<unknown>"
 
 
-def _check_finite(array: np.ndarray, what: str, node: "Function") -> None:
+def _check_finite(array: np.ndarray, what: str, node: "Function",
+                  inputs: Sequence["Tensor"]) -> None:
     if array.dtype.kind in "fc" and not np.isfinite(array).all():
         bad = "NaN" if np.isnan(array).any() else "Inf"
         raise AnomalyError(
             f"detect_anomaly: {what} of op '{node.name}' produced {bad} "
-            f"(output shape {array.shape}). The op was created at: {node.created_at}")
+            f"(output shape {array.shape}). The op was created at: {node.created_at}",
+            node=node, inputs=inputs, phase=what)
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,7 +183,7 @@ class Function:
     """
 
     __slots__ = ("parents", "saved_tensors", "needs_input_grad", "created_at", "scope",
-                 "__dict__")
+                 "scope_calls", "__dict__")
 
     name: str = "function"
 
@@ -197,6 +217,7 @@ class Function:
         anomaly = mode.anomaly
         ctx.created_at = _user_frame() if anomaly else None
         ctx.scope = mode.scope
+        ctx.scope_calls = mode.scope_calls
         try:
             out = cls.forward(ctx, *[t.data for t in tensors], **params)
         except ValueError as err:
@@ -204,7 +225,7 @@ class Function:
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)  # NumPy returns scalars from 0-d arithmetic
         if anomaly:
-            _check_finite(out, "forward", ctx)
+            _check_finite(out, "forward", ctx, tensors)
         if mode.grad_enabled and True in needs:
             ctx.parents = tensors
             return _result(out, ctx)
@@ -434,6 +455,11 @@ class Tensor:
                 self._hooks.remove(hook)
         return remove
 
+    def draw(self, **options: Any) -> Any:
+        """Draw the graph that made this tensor: `tg.draw_graph(self, **options)`."""
+        from .graph import draw_graph  # graph.py imports this module
+        return draw_graph(self, **options)
+
     def detach(self) -> "Tensor":
         """The same data (shared) cut from the graph: needs no gradient."""
         return Tensor(self.data, name=self.name)
@@ -522,7 +548,7 @@ class Tensor:
                             or pgrad.dtype != data.dtype):
                         pgrad = _fit_gradient(pgrad, parent, ctx)
                     if anomaly:
-                        _check_finite(pgrad, "backward", ctx)
+                        _check_finite(pgrad, "backward", ctx, parents)
                     if key in grads:
                         grads[key] = grads[key] + pgrad
                     else:

@@ -1,0 +1,598 @@
+"""Tests of tinygrad_gd.graph: DOT structure, labels with the documents' numbers, the
+backward view's chain-rule factors, determinism, escaping, folding, NaN marking, rendering."""
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import time
+import xml.etree.ElementTree as ET
+
+import graphviz
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd.graph import RenderError, draw_anomaly, draw_graph, render_graph
+from tinygrad_gd.tensor import iter_graph, scope
+
+# the graphs below compute log(-1) and sqrt(0)'s gradient on purpose
+quiet_numpy = pytest.mark.filterwarnings("ignore:(invalid value|divide by zero):RuntimeWarning")
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+
+
+# ---------------------------------------------------------------------------------------
+# Reading the DOT text back: {id: (label text, attrs)} and [(source, target, label text)]
+
+
+def _take_label(text: str) -> tuple[str | None, str]:
+    """The HTML label of an attribute list, as plain text (lines joined by newlines)."""
+    start = text.find("label=<")
+    if start < 0:
+        return None, text
+    depth, k = 0, start + len("label=")
+    for k in range(start + len("label="), len(text)):
+        depth += {"<": 1, ">": -1}.get(text[k], 0)
+        if depth == 0:
+            break
+    inner = text[start + len("label=<"):k]
+    plain = html.unescape(re.sub(r"<[^>]*>", "", inner.replace("<BR/>", "\n")))
+    plain = plain.replace("\\\\", "\\")  # Graphviz reads a doubled backslash as one
+    return plain, text[:start] + text[k + 1:]
+
+
+def parse(source: str) -> tuple[dict[str, tuple[str, dict[str, str]]], list[tuple]]:
+    nodes, edges = {}, []
+    for line in source.splitlines():
+        line = line.strip()
+        edge = re.match(r"^(\w+) -> (\w+)(?: \[(.*)\])?$", line)
+        if edge:
+            label, _ = _take_label(edge[3] or "")
+            edges.append((edge[1], edge[2], label))
+            continue
+        node = re.match(r"^(\w+) \[(.*)\]$", line)
+        if node and node[1] not in ("node", "edge", "graph"):
+            label, rest = _take_label(node[2])
+            attrs = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', rest))
+            nodes[node[1]] = (label, {k: v.strip('"') for k, v in attrs.items()})
+    return nodes, edges
+
+
+def by_first_line(nodes: dict) -> dict[str, str]:
+    """First label line -> node id (unique in the small graphs below)."""
+    return {label.split("\n")[0]: node for node, (label, _) in nodes.items()
+            if not node.startswith("legend_")}
+
+
+def graph_label(source: str) -> str:
+    line = [ln for ln in source.splitlines() if ln.strip().startswith("fontname")][-1]
+    return _take_label(line)[0]
+
+
+# ---------------------------------------------------------------------------------------
+# The documents' networks, built through the framework
+
+
+def grokking(backward: bool = True):
+    """Grokking ch. 5, multi-input: weights [0.1, 0.2, -0.1], input [8.5, 0.65, 1.2], true 1."""
+    x = tg.Tensor([8.5, 0.65, 1.2], name="input")
+    w = tg.Tensor([0.1, 0.2, -0.1], requires_grad=True, name="weights")
+    pred = x @ w
+    pred.name = "pred"
+    delta = pred - 1.0
+    delta.name = "delta"
+    loss = 0.5 * delta ** 2  # its derivative with respect to pred is the book's delta
+    loss.name = "loss"
+    if backward:
+        loss.backward()
+    return x, w, pred, delta, loss
+
+
+def slides():
+    """The course slides: weight 2, input 3, target 10, loss (pred - target)**2."""
+    w = tg.Tensor(2.0, requires_grad=True, name="weight")
+    x = tg.Tensor(3.0, name="input")
+    pred = w * x
+    pred.name = "pred"
+    error = pred - 10.0
+    error.name = "error"
+    loss = error ** 2
+    loss.name = "loss"
+    return w, x, pred, error, loss
+
+
+def test_grokking_forward_graph_has_the_nodes_edges_and_the_books_numbers():
+    x, w, pred, delta, loss = grokking()
+    nodes, edges = parse(draw_graph(loss).source)
+    ops = [n for n in nodes if n.startswith("f")]
+    tensors = [n for n in nodes if n.startswith("t")]
+    # x, w, pred, 1, delta, 2, delta**2, 0.5, loss; matmul, sub, pow, mul
+    assert len(tensors) == 9 and len(ops) == 4
+    assert sorted(nodes[o][0] for o in ops) == ["matmul", "mul", "pow", "sub"]
+    assert len(edges) == 12  # two inputs and one result per op
+    names = by_first_line(nodes)
+    assert "data 0.86" in nodes[names["pred"]][0].split("\n")
+    assert "data -0.14" in nodes[names["delta"]][0].split("\n")
+    assert "grad [-1.19, -0.091, -0.168]" in nodes[names["weights"]][0].split("\n")
+    assert np.allclose(w.grad.data, [-1.19, -0.091, -0.168])  # the autograd numbers shown
+    assert "(3,) float64" in nodes[names["weights"]][0]
+    # data flows input -> matmul -> pred
+    assert (names["input"], "f" + names["pred"][1:], None) in edges
+    assert ("f" + names["pred"][1:], names["pred"], None) in edges
+
+
+def test_grokking_backward_view_shows_delta_times_input_as_weight_deltas():
+    x, w, pred, delta, loss = grokking(backward=False)
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    assert "grad -0.14" in nodes[names["pred"]][0].split("\n")  # the book's delta
+    matmul = "f" + names["pred"][1:]
+    carried = {(s, t): lab for s, t, lab in edges}
+    assert carried[(matmul, names["weights"])] == \
+        "-0.14 × [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]"
+    assert "∂/∂weights = [8.5, 0.65, 1.2]" in nodes[matmul][0]
+    assert carried[(names["pred"], matmul)] == "-0.14"
+    assert w.grad is None  # drawing computed the gradients without touching .grad
+    loss.backward()  # and left the graph intact for the real backward
+    assert np.allclose(w.grad.data, [-1.19, -0.091, -0.168])
+
+
+def test_slides_backward_view_holds_the_chain_rule_factors():
+    w, x, pred, error, loss = slides()
+    loss.backward(retain_graph=True)
+    assert w.grad.item() == -24.0  # 2 x (-4) x 3, as on the slide
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    carried = {(s, t): lab for s, t, lab in edges}
+    pow_op, sub_op, mul_op = ("f" + names[n][1:] for n in ("loss", "error", "pred"))
+    # loss -> pow -> error -> sub -> pred -> mul -> weight, each edge with its gradient
+    assert carried[(names["loss"], pow_op)] == "1"
+    assert carried[(pow_op, names["error"])] == "1 × -8 = -8"  # 2 * error = 2 * (-4)
+    assert carried[(names["error"], sub_op)] == "-8"
+    assert carried[(sub_op, names["pred"])] == "-8 × 1 = -8"
+    assert carried[(names["pred"], mul_op)] == "-8"
+    assert carried[(mul_op, names["weight"])] == "-8 × 3 = -24"  # x 3, the input's value
+    assert "∂/∂error = -8" in nodes[pow_op][0]
+    assert "∂/∂weight = 3" in nodes[mul_op][0]
+    assert "grad -24" in nodes[names["weight"]][0].split("\n")
+    assert "data -4" in nodes[names["error"]][0].split("\n")
+    # no gradient flows into the data: that edge is drawn dashed and unlabelled
+    assert carried[(mul_op, names["input"])] is None
+
+
+def test_slides_two_inputs_backward_view_shows_gradient_30_40():
+    weights = tg.Tensor([1.0, 2.0], requires_grad=True, name="weights")
+    input_data = tg.Tensor([3.0, 4.0], name="input_data")
+    preds = (weights * input_data).sum()
+    error = preds - 6.0
+    error.name = "error"
+    loss = error ** 2
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    carried = {(s, t): lab for s, t, lab in edges}
+    mul_op = next(n for n, (lab, _) in nodes.items() if lab.startswith("mul\n"))
+    assert carried[(mul_op, names["weights"])] == "[30, 40]"
+    assert "∂/∂weights (each element) = [3, 4]" in nodes[mul_op][0]
+    assert "data 5" in nodes[names["error"]][0].split("\n")
+
+
+def test_the_same_computation_gives_byte_identical_dot():
+    first = draw_graph(grokking()[-1], mode="backward", legend=True).source
+    second = draw_graph(grokking()[-1], mode="backward", legend=True).source
+    assert first == second
+    assert "0x" not in first  # no memory address leaks into ids or labels
+    w, x, pred, error, loss = slides()
+    assert draw_graph(loss).source == draw_graph(loss).source
+
+
+def test_node_kinds_each_look_different_and_the_legend_names_them():
+    frozen = tg.Tensor([0.5, 0.5], name="frozen")  # named in params, needs no gradient
+
+    class Param(tg.Tensor):
+        frozen_mask = None
+
+    partly = Param([1.0, 2.0], requires_grad=True)
+    partly.frozen_mask = np.array([True, False])
+    w = tg.Tensor([1.0, -1.0], requires_grad=True)
+    x = tg.Tensor([2.0, 3.0])
+    loss = ((x * w + frozen) * partly).sum() * 2.0
+    nodes, _ = parse(draw_graph(loss, params={"w": w, "frozen": frozen, "part": partly},
+                                legend=True).source)
+    names = by_first_line(nodes)
+    looks = {}
+    for key, node in (("input", names["input"]), ("parameter", names["w"]),
+                      ("frozen", names["frozen"]), ("partly", names["part"]),
+                      ("intermediate", names["mul result"]), ("output", names["output"]),
+                      ("op", "f" + names["output"][1:]), ("constant", names["constant"])):
+        attrs = nodes[node][1]
+        looks[key] = (attrs.get("shape"), attrs.get("style"), attrs.get("fillcolor"),
+                      attrs.get("peripheries"))
+    assert len(set(looks.values())) == len(looks)
+    assert "frozen" in nodes[names["frozen"]][0].split("\n")
+    assert "frozen: [0] of 2" in nodes[names["part"]][0].split("\n")
+    legend = [lab for node, (lab, _) in nodes.items() if node.startswith("legend_")]
+    assert "frozen parameter" in legend and "output" in legend and len(legend) == 11
+
+
+def test_names_come_from_params_then_the_tensor_then_the_role():
+    w = tg.Tensor([1.0], requires_grad=True, name="own name")
+    b = tg.Tensor([0.0], requires_grad=True)
+
+    class Model:
+        def named_parameters(self):
+            return iter([("layer.weight", w), ("layer.bias", b)])
+
+    loss = (w * 3.0 + b).sum()
+    first_lines = set(by_first_line(parse(draw_graph(loss, model=Model()).source)[0]))
+    assert {"layer.weight", "layer.bias", "output", "mul result", "constant"} <= first_lines
+    first_lines = set(by_first_line(parse(draw_graph(loss).source)[0]))
+    assert {"own name", "parameter"} <= first_lines
+    first_lines = set(by_first_line(parse(draw_graph(loss, params={"W": w}).source)[0]))
+    assert "W" in first_lines and "own name" not in first_lines
+
+
+def test_options_change_the_drawing():
+    x, w, pred, delta, loss = grokking()
+    plain = parse(draw_graph(loss, show_data=False, show_grad=False).source)[0]
+    assert not any(ln.startswith(("data", "grad")) for lab, _ in plain.values()
+                   for ln in lab.split("\n"))
+    assert "rankdir=TB" in draw_graph(loss, direction="TB").source
+    big = tg.Tensor(np.arange(100.0), requires_grad=True)
+    nodes = parse(draw_graph((big * 2.0).sum()).source)[0]
+    assert "data min 0 mean 49.5 max 99" in nodes["t0"][0].split("\n")
+    assert "grad min 2 mean 2 max 2" in nodes["t0"][0].split("\n")
+    single = tg.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    nodes = parse(draw_graph(single.sum()).source)[0]
+    assert "(2,) float32" in nodes["t0"][0].split("\n")
+
+
+def test_highlight_marks_a_tensor_or_an_op_and_rejects_strangers():
+    x, w, pred, delta, loss = grokking()
+    nodes = parse(draw_graph(loss, highlight=[pred, delta.grad_fn]).source)[0]
+    names = by_first_line(nodes)
+    assert nodes[names["pred"]][1]["penwidth"] == "4"
+    assert nodes["f" + names["delta"][1:]][1]["penwidth"] == "4"
+    assert "penwidth" not in nodes[names["weights"]][1]
+    with pytest.raises(ValueError, match=r"highlight \(a Tensor of shape \(\)\) is not part"):
+        draw_graph(loss, highlight=tg.Tensor(1.0))
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda loss: draw_graph([1, 2]), "draw_graph: output must be a Tensor"),
+    (lambda loss: draw_graph(loss, direction="up"), "direction must be one of"),
+    (lambda loss: draw_graph(loss, mode="sideways"), "mode must be 'forward' or 'backward'"),
+    (lambda loss: draw_graph(loss, max_nodes=1), "max_nodes must be None"),
+    (lambda loss: draw_graph(loss, params=[1]), "params must be a dict"),
+    (lambda loss: draw_graph(loss, params={"w": [1.0]}), r"params\['w'\] is a list"),
+    (lambda loss: render_graph(loss, "x", format="bmpx"), "unknown format 'bmpx'"),
+    (lambda loss: render_graph(3, "x"), "expected a Tensor or a graphviz.Digraph"),
+])
+def test_bad_arguments_get_clear_errors(call, message):
+    loss = grokking()[-1]
+    with pytest.raises((TypeError, ValueError), match=message):
+        call(loss)
+
+
+# ---------------------------------------------------------------------------------------
+# Escaping
+
+HOSTILE = ['say "hi"', "<b>bold</b>", "{a|b}", "back\\slash\\", "two\nlines",
+           '"]; evil -> pwned [label="x', "&amp; &lt;", "tab\there", "nul\x00byte",
+           "é ∂ 😀", ">", "<", "]", "\\N\\G", "'quote'"]
+
+
+def hostile_graph(names):
+    tensors = [tg.Tensor([float(i)], requires_grad=True, name=n) for i, n in enumerate(names)]
+    total = tensors[0]
+    for t in tensors[1:]:
+        total = total + t
+    total.name = names[-1]
+    return total
+
+
+def visible(name: str) -> list[str]:
+    """What a name reads as in the picture: control characters spelt out, one line each."""
+    spelt = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 and c not in "\n\t" else c
+                    for c in name.replace("\t", " "))
+    return spelt.split("\n")
+
+
+def test_hostile_names_are_escaped_and_cannot_change_the_graph():
+    out = hostile_graph(HOSTILE)
+    plain = hostile_graph([f"n{i}" for i in range(len(HOSTILE))])
+    source = draw_graph(out).source
+    nodes, edges = parse(source)
+    plain_nodes, plain_edges = parse(draw_graph(plain).source)
+    assert len(nodes) == len(plain_nodes) and len(edges) == len(plain_edges)
+    assert "pwned" not in {s for s, _, _ in edges} | {t for _, t, _ in edges}
+    first_lines = [lab.split("\n")[0] for lab, _ in nodes.values()]
+    for name in HOSTILE[:-1]:
+        assert visible(name)[0] in first_lines
+    assert "\x00" not in source
+
+
+def test_hostile_parameter_and_module_names_are_escaped_too():
+    x = tg.Tensor([1.0, 2.0])
+    w = tg.Tensor([3.0, 4.0], requires_grad=True)
+    source = draw_graph((x * w).sum(), params={'w"><B>x</B>': w}).source
+    nodes = parse(source)[0]
+    assert 'w"><B>x</B>' in by_first_line(nodes)
+
+
+@needs_dot
+def test_hostile_names_parse_with_dot_and_show_literally_in_the_svg():
+    source = draw_graph(hostile_graph(HOSTILE), mode="backward", legend=True).source
+    svg = graphviz.Source(source).pipe(format="svg")  # raises if dot rejects the source
+    texts = [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+    joined = "\n".join(texts)
+    for name in HOSTILE:
+        for line in visible(name):
+            assert line.strip() in joined, line
+    assert not any(t.attrib.get("id", "").startswith("pwned")
+                   for t in ET.fromstring(svg).iter())
+
+
+# ---------------------------------------------------------------------------------------
+# Folding big graphs
+
+
+class Linear:
+    """Enough of a Module for the renderer: a forward run inside `scope(self)`."""
+
+    def __init__(self, n_in: int, n_out: int, seed: int) -> None:
+        rng = np.random.default_rng(seed)
+        self.weight = tg.Tensor(rng.normal(size=(n_in, n_out)), requires_grad=True)
+        self.bias = tg.Tensor(np.zeros(n_out), requires_grad=True)
+
+    def __call__(self, x):
+        with scope(self):
+            return (x @ self.weight + self.bias).tanh()
+
+    def named_parameters(self):
+        return [("weight", self.weight), ("bias", self.bias)]
+
+    def named_modules(self):
+        return [("", self)]
+
+
+class Block:
+    def __init__(self, seed: int) -> None:
+        self.fc1, self.fc2 = Linear(3, 3, seed), Linear(3, 3, seed + 1)
+
+    def __call__(self, x):
+        with scope(self):
+            return self.fc2(self.fc1(x)) * 0.5
+
+
+class Model:
+    def __init__(self, blocks: int) -> None:
+        self.blocks = [Block(2 * i) for i in range(blocks)]
+
+    def __call__(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return x.sum()
+
+    def named_modules(self):
+        yield "", self
+        for i, block in enumerate(self.blocks):
+            yield f"blocks.{i}", block
+            yield f"blocks.{i}.fc1", block.fc1
+            yield f"blocks.{i}.fc2", block.fc2
+
+    def named_parameters(self):
+        for name, module in self.named_modules():
+            if isinstance(module, Linear):
+                yield f"{name}.weight", module.weight
+                yield f"{name}.bias", module.bias
+
+
+def folded_count(source: str) -> tuple[int, int]:
+    match = re.search(r"(\d+) of (\d+) nodes folded", graph_label(source))
+    return int(match[1]), int(match[2])
+
+
+def test_module_calls_fold_innermost_first_and_state_the_count():
+    model = Model(blocks=4)
+    loss = model(tg.Tensor(np.ones((2, 3)), name="x"))
+    full_nodes, _ = parse(draw_graph(loss, max_nodes=None).source)
+    total = len(full_nodes)
+    assert "nodes folded" not in draw_graph(loss, max_nodes=None).source
+
+    source = draw_graph(loss, model=model, max_nodes=40).source  # Linear calls fold
+    nodes, edges = parse(source)
+    assert len(nodes) <= 40
+    boxes = {n: lab for n, (lab, _) in nodes.items() if n.startswith("m")}
+    assert len(boxes) == 8
+    assert "blocks.2.fc1: Linear" in {lab.split("\n")[0] for lab in boxes.values()}
+    inside = [int(re.search(r"(\d+) nodes folded", lab)[1]) for lab in boxes.values()]
+    folded, all_nodes = folded_count(source)
+    assert all_nodes == total and folded == sum(inside)
+    assert len(nodes) - len(boxes) + folded == total
+    # each box lists its parameters; the input x stays a node of its own
+    assert any("params: blocks.0.fc1.weight, blocks.0.fc1.bias" in lab
+               for lab in boxes.values())
+    assert "x" in by_first_line(nodes)
+
+    source = draw_graph(loss, model=model, max_nodes=12).source  # whole blocks fold
+    nodes, _ = parse(source)
+    titles = {lab.split("\n")[0] for n, (lab, _) in nodes.items() if n.startswith("m")}
+    assert titles == {f"blocks.{i}: Block" for i in range(4)}
+    assert len(nodes) <= 12
+
+
+def test_module_names_fall_back_to_class_names():
+    model = Model(blocks=2)
+    loss = model(tg.Tensor(np.ones((1, 3))))
+    nodes, _ = parse(draw_graph(loss, max_nodes=30).source)
+    titles = {lab.split("\n")[0] for n, (lab, _) in nodes.items() if n.startswith("m")}
+    assert titles == {"Block/Linear"}
+
+
+def test_a_10000_op_chain_builds_its_dot_fast_without_recursion():
+    x = tg.Tensor(1.0, requires_grad=True, name="x")
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001
+    start = time.perf_counter()
+    full = draw_graph(y, max_nodes=None).source
+    elapsed = time.perf_counter() - start
+    nodes, edges = parse(full)
+    assert len(nodes) == 30_001 and len(edges) == 30_000  # x, 10,000 constants, results, ops
+    assert elapsed < 10, f"building the DOT took {elapsed:.1f} s"
+
+    start = time.perf_counter()
+    source = draw_graph(y, mode="backward").source  # default max_nodes=200
+    assert time.perf_counter() - start < 5
+    nodes, _ = parse(source)
+    assert len(nodes) == 200
+    folded, total = folded_count(source)
+    assert total == 30_001 and folded == total - 199
+    assert f"{folded} more nodes folded" in nodes["rest"][0]
+    # the output and its neighbours stay visible, with the gradient the output sends back
+    assert "grad 1" in nodes["t20000"][0].split("\n")
+
+
+# ---------------------------------------------------------------------------------------
+# NaN and Inf
+
+
+@quiet_numpy
+def test_nan_and_inf_are_marked_on_values_and_gradients():
+    x = tg.Tensor([1.0, -1.0], requires_grad=True, name="x")
+    logs = x.log()
+    logs.name = "logs"
+    nodes, _ = parse(draw_graph(logs.sum()).source)
+    names = by_first_line(nodes)
+    assert "NaN in data" in nodes[names["logs"]][0]
+    assert nodes[names["logs"]][1]["color"] == "#e03131"
+    assert "NaN" not in nodes[names["x"]][0] and "color" not in nodes[names["x"]][1]
+
+    z = tg.Tensor([0.0, 1.0], requires_grad=True, name="z")
+    z.sqrt().sum().backward()
+    nodes, _ = parse(draw_graph(z.sqrt().sum()).source)
+    assert "Inf in grad" in nodes[by_first_line(nodes)["z"]][0]
+
+
+@quiet_numpy
+def test_draw_anomaly_highlights_the_op_that_made_the_first_nan():
+    x = tg.Tensor([1.0, -1.0], requires_grad=True, name="x")
+    loss = (x.log() * 2.0).sum()
+    nodes, _ = parse(draw_anomaly(loss).source)
+    marked = [lab for lab, attrs in nodes.values() if attrs.get("penwidth") == "4"]
+    assert marked == ["log"]
+
+    z = tg.Tensor([0.0, 1.0], requires_grad=True, name="z")
+    nodes, edges = parse(draw_anomaly(z.sqrt().sum()).source)  # finite values, Inf gradient
+    marked = [lab.split("\n")[0] for lab, attrs in nodes.values() if attrs.get("penwidth") == "4"]
+    assert marked == ["sqrt"]
+    assert any(lab and "inf" in lab for _, _, lab in edges)  # the backward view is drawn
+
+    with pytest.raises(ValueError, match="no NaN or Inf"):
+        draw_anomaly(grokking()[-1])
+
+
+@quiet_numpy
+def test_draw_anomaly_from_an_error_carrying_the_node_draws_it_on_its_inputs():
+    x = tg.Tensor([1.0, -1.0], requires_grad=True, name="x")
+    scaled = x * 2.0
+    scaled.name = "scaled"
+    culprit = scaled.log()  # stands for the op detect_anomaly stopped
+    error = tg.AnomalyError("detect_anomaly: forward of op 'log' produced NaN")
+    error.node, error.inputs = culprit.grad_fn, (scaled,)
+    nodes, edges = parse(draw_anomaly(error).source)
+    assert nodes["culprit"][0].startswith("log\n")
+    assert nodes["culprit"][1]["penwidth"] == "4"
+    assert (by_first_line(nodes)["scaled"], "culprit", None) in edges
+    # with the output at hand, the op is highlighted inside its graph
+    nodes, _ = parse(draw_anomaly(error, output=culprit.sum()).source)
+    assert [lab for lab, a in nodes.values() if a.get("penwidth") == "4"] == ["log"]
+
+
+@quiet_numpy
+def test_draw_anomaly_with_a_real_anomaly_error():
+    x = tg.Tensor([1.0, -1.0], requires_grad=True, name="x")
+    with pytest.raises(tg.AnomalyError) as caught, tg.detect_anomaly():
+        x.log()
+    assert caught.value.node.name == "log" and caught.value.inputs == (x,)
+    assert caught.value.phase == "forward"
+    nodes, _ = parse(draw_anomaly(caught.value).source)
+    assert nodes["culprit"][0].startswith("log")
+    with pytest.raises(ValueError, match="carries no graph node"):
+        draw_anomaly(ValueError("an error from elsewhere"))
+
+
+# ---------------------------------------------------------------------------------------
+# Rendering
+
+
+@needs_dot
+def test_rendered_svg_is_valid_xml_holding_every_node_label(tmp_path):
+    x, w, pred, delta, loss = grokking(backward=False)
+    graph = draw_graph(loss, mode="backward", legend=True)
+    path = render_graph(graph, tmp_path / "grokking")
+    assert path == tmp_path / "grokking.svg"
+    root = ET.parse(path).getroot()  # valid XML
+    texts = {(t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    nodes, edges = parse(graph.source)
+    for label, _ in nodes.values():
+        for line in label.split("\n"):
+            assert line.strip() in texts, line
+    for _, _, label in edges:
+        if label:
+            assert label in texts
+
+
+@needs_dot
+def test_render_graph_draws_a_tensor_with_options_and_other_formats(tmp_path):
+    loss = slides()[-1]
+    png = render_graph(loss, tmp_path / "slides.png", format="png", mode="backward")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(TypeError, match="apply to a Tensor"):
+        render_graph(draw_graph(loss), tmp_path / "x", mode="backward")
+
+
+def test_without_dot_the_source_builds_and_rendering_says_how_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", "")
+    loss = slides()[-1]
+    graph = draw_graph(loss)
+    assert "digraph" in graph.source and "weight" in graph.source
+    with pytest.raises(RenderError, match=r"`dot` program was not found.*apt-get install "
+                                          r"graphviz"):
+        render_graph(graph, tmp_path / "out.svg")
+    assert not (tmp_path / "out.svg").exists()
+
+
+@needs_dot
+def test_a_graph_dot_rejects_gets_a_render_error_with_dots_message(tmp_path):
+    broken = graphviz.Digraph(body=["\ta -> {\n"])
+    with pytest.raises(RenderError, match="`dot` failed to render the graph to svg: .*syntax"):
+        render_graph(broken, tmp_path / "broken.svg")
+
+
+@needs_dot
+def test_a_1000_node_graph_renders_quickly(tmp_path):
+    y = tg.Tensor(1.0, requires_grad=True)
+    for _ in range(333):
+        y = y * 1.0001
+    graph = draw_graph(y, max_nodes=None, mode="backward")
+    assert len(parse(graph.source)[0]) == 1000
+    start = time.perf_counter()
+    path = render_graph(graph, tmp_path / "chain.svg")
+    assert time.perf_counter() - start < 10
+    titles = [t.text for t in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}title")]
+    assert "t666" in titles and "f666" in titles  # the output and the op that made it
+
+
+def test_each_call_of_one_module_gets_its_own_box():
+    layer = Linear(3, 3, seed=0)
+    hidden = layer(tg.Tensor(np.ones((1, 3)), name="x"))
+    loss = layer(hidden).sum()  # the same weights used twice: two calls, two boxes
+    calls = {t.grad_fn.scope_calls for t in iter_graph(loss)
+             if t.grad_fn is not None and t.grad_fn.scope}
+    assert len(calls) == 2  # the core numbers each module call
+    nodes, _ = parse(draw_graph(loss, max_nodes=10).source)
+    boxes = [lab for n, (lab, _) in nodes.items() if n.startswith("m")]
+    assert len(nodes) == 9 and len(boxes) == 2
+    assert all("5 nodes folded" in lab for lab in boxes)  # matmul, add, tanh and 2 results
