@@ -96,7 +96,17 @@ def test_demo_without_graph_module_still_runs(monkeypatch, capsys):
     assert last.startswith("Diagrams skipped: tinygrad_gd.graph cannot be imported")
 
 
-def test_demo_with_missing_data_skips_that_network(tmp_path, capsys):
+def test_demo_without_the_default_data_skips_that_network_and_succeeds(monkeypatch, capsys):
+    import tinygrad_gd.examples.admissions as admissions
+    monkeypatch.setattr(admissions, "default_admissions_path", lambda: None)
+    assert cli.main(["demo", "admissions", "multi-input", "--no-graphs"]) == 0
+    captured = capsys.readouterr()
+    assert "Pred:0.8600000000000001" in captured.out
+    assert "skipped admissions:" in captured.err and "--data PATH" in captured.err
+    assert "1 of 2 network(s) skipped: their data is not on this machine" in captured.out
+
+
+def test_demo_with_missing_named_data_fails_that_network(tmp_path, capsys):
     missing = tmp_path / "missing.csv"
     code = cli.main(["demo", "admissions", "multi-input", "--no-graphs", "--data", str(missing)])
     assert code == 1
