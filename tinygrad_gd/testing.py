@@ -1,0 +1,1 @@
+"""Testing toolkit for users' own models and ops (being written): pytest plugin entry point."""
