@@ -91,3 +91,18 @@ def test_concatenate_nothing():
 def test_clip_without_bounds():
     with pytest.raises(ValueError, match="clip: give min, max or both"):
         Tensor([1.0]).clip()
+
+
+def test_a_result_too_large_to_allocate_names_the_op_and_shapes():
+    column, row = Tensor(np.ones((1_000_000, 1))), Tensor(np.ones((1, 1_000_000)))
+    with pytest.raises(MemoryError, match=r"mul: not enough memory for the result of inputs of "
+                                          r"shapes \(1000000, 1\), \(1, 1000000\)"):
+        column * row  # 8 TB: an unintended broadcast
+
+
+def test_backward_gradient_that_is_not_numeric():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"backward\(gradient\): expected numeric data"):
+        (w * 2).backward(np.array(["a", "b"]))
+    with pytest.raises(TypeError, match=r"backward\(gradient\): complex data is not supported"):
+        (w * 2).backward(np.array([1j, 2j]))

@@ -394,3 +394,96 @@ def test_without_anomaly_mode_nan_is_computed_as_numpy_would():
     with np.errstate(invalid="ignore"):
         out = Tensor([-1.0]).sqrt()
     assert np.isnan(out.item())
+
+# ------------------------------------------------------------------ in-place changes
+
+
+def test_inplace_change_before_backward_is_caught():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    x = Tensor([3.0, 4.0])
+    loss = ((x * w) ** 2).sum()
+    w.data -= 0.1 * np.ones(2)  # an update between forward and backward
+    with pytest.raises(RuntimeError, match=r"input 1 'w' \(shape \(2,\)\) of op 'mul' was "
+                                           r"changed in place.*optimizer.step\(\) after"):
+        loss.backward()
+
+
+def test_inplace_writes_with_setitem_are_caught_and_guarded():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    with pytest.raises(RuntimeError, match="setitem: writing into a leaf tensor that requires"):
+        w[0] = 5.0
+    with tg.no_grad():
+        w[0] = 5.0
+    assert w.data[0] == 5.0
+    with pytest.raises(RuntimeError, match="op 'mul' was changed in place"):
+        loss.backward()
+    with pytest.raises(RuntimeError, match="made by op 'mul'.*not supported"):
+        (w * 2)[0] = 1.0
+
+
+def test_optimizer_step_between_forward_and_backward_is_caught():
+    from tinygrad_gd import nn, optim
+    layer = nn.Linear(2, 1, seed=0)
+    opt = optim.SGD(layer.parameters(), lr=0.1)
+    layer(Tensor([[1.0, 2.0]])).sum().backward()
+    loss = layer(Tensor([[1.0, 2.0]])).sum()
+    opt.step()  # moves the weights the new graph saved
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    layer.weight.freeze_(0)  # the masked update path counts as a change too
+    loss = layer(Tensor([[1.0, 2.0]])).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+
+
+def test_updating_after_backward_stays_allowed():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for _ in range(3):
+        loss = (w * w).sum()
+        loss.backward()
+        w.data -= 0.1 * w.grad.data
+        w.grad = None
+    np.testing.assert_allclose(w.data, np.array([1.0, 2.0]) * 0.8 ** 3)
+
+
+def test_an_op_that_saved_nothing_ignores_later_changes():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    out = (w + 1.0).sum()  # add and sum save no values: their gradients do not depend on w
+    w.data = np.zeros(2)
+    out.backward()
+    np.testing.assert_array_equal(w.grad.data, [1, 1])
+
+
+def test_a_view_shares_the_version_of_its_base():
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x = Tensor([[1.0, 1.0]])
+    loss = (x @ w.T).sum()  # matmul saved w.T, a view of w's values
+    w.data -= 1.0
+    with pytest.raises(RuntimeError, match="input 1 \\(shape \\(2, 2\\)\\) of op 'matmul'"):
+        loss.backward()
+    d = w.detach()
+    loss = (x @ w).sum()
+    d[0, 0] = 9.0  # the detached tensor shares w's memory, and so its version
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+
+
+def test_anomaly_mode_is_thread_local():
+    seen = {}
+    inside, release = threading.Event(), threading.Event()
+
+    def worker():
+        with tg.detect_anomaly():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    inside.wait(5)
+    with np.errstate(divide="ignore"):
+        seen["main"] = Tensor([0.0]).log().item()  # no anomaly mode here: computed as NumPy would
+    release.set()
+    thread.join()
+    assert seen == {"main": -np.inf}

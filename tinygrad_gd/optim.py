@@ -148,9 +148,10 @@ class Optimizer:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
         update = self._update(grad, group, self.state.setdefault(p, {}))
         if mask is None:
-            p.data -= update
+            p.data -= update  # assigning .data counts as an in-place change (version)
         else:  # frozen entries keep their exact value, whatever the update says
             np.subtract(p.data, update, out=p.data, where=~mask, casting="same_kind")
+            p._mark_changed()  # a graph that used the old values must refuse to backward
 
     # -- saving and loading -------------------------------------------------------------
     def _all_params(self) -> list[Tensor]:

@@ -182,8 +182,8 @@ class Function:
     likes), keywords are non-differentiable parameters.
     """
 
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "created_at", "scope",
-                 "scope_calls", "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "created_at",
+                 "scope", "scope_calls", "__dict__")
 
     name: str = "function"
 
@@ -219,17 +219,27 @@ class Function:
         ctx.scope = mode.scope
         ctx.scope_calls = mode.scope_calls
         try:
-            out = cls.forward(ctx, *[t.data for t in tensors], **params)
+            out = cls.forward(ctx, *[t._data for t in tensors], **params)
         except ValueError as err:
             raise _op_error(cls.name, tensors, err) from None
+        except MemoryError as err:
+            shapes = ", ".join(str(t.shape) for t in tensors)
+            raise MemoryError(f"{cls.name}: not enough memory for the result of inputs of shapes "
+                              f"{shapes} ({err}); use smaller batches or check the shapes "
+                              f"(an unintended broadcast?)") from None
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)  # NumPy returns scalars from 0-d arithmetic
         if anomaly:
             _check_finite(out, "forward", ctx, tensors)
         if mode.grad_enabled and True in needs:
             ctx.parents = tensors
-            return _result(out, ctx)
-        return _result(out, None)
+            ctx.input_versions = tuple([t._version[0] for t in tensors])
+            result = _result(out, ctx)
+        else:
+            result = _result(out, None)
+        if out.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
+            _share_version(result, tensors)
+        return result
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} node '{self.name}'>"
@@ -316,20 +326,20 @@ class Tensor:
     (labels, indices).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "_hooks",
-                 "__weakref__")
+    __slots__ = ("_data", "_version", "grad", "requires_grad", "name", "_ctx", "_retains_grad",
+                 "_hooks", "__weakref__")
     # NumPy defers to Tensor's reflected operators: `ndarray * Tensor` gives a Tensor.
     __array_ufunc__ = None
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
-    data: np.ndarray
     grad: "Tensor | None"
     requires_grad: bool
     name: str | None
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
-        self.data = _as_array(data, dtype, "Tensor()")
+        self._data = _as_array(data, dtype, "Tensor()")
+        self._version = [0]  # a list, so views of the same memory can share one counter
         self.grad = None
         self.name = name
         self._ctx = None
@@ -340,6 +350,21 @@ class Tensor:
             self.requires_grad_(True)
 
     # -- properties ----------------------------------------------------------------
+    @property
+    def data(self) -> np.ndarray:
+        """The values, an ndarray. Assigning it (`w.data = ...`, `w.data -= ...`) counts as
+        an in-place change: a graph that used the old values then refuses to backward."""
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value if value.__class__ is np.ndarray else np.asarray(value)
+        self._mark_changed()
+
+    def _mark_changed(self) -> None:
+        """Count an in-place change of the values: graphs that saved them refuse to backward."""
+        self._version[0] += 1
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self.data.shape
@@ -462,7 +487,9 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data (shared) cut from the graph: needs no gradient."""
-        return Tensor(self.data, name=self.name)
+        detached = Tensor(self.data, name=self.name)
+        detached._version = self._version  # the same memory: a change to one is a change to both
+        return detached
 
     # -- the engine ----------------------------------------------------------------
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -529,8 +556,10 @@ class Tensor:
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
                     f"but its saved arrays were freed after the first backward(); pass "
                     f"retain_graph=True to the first backward() if you need to call it twice")
-            parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
             parents = ctx.parents
+            if ctx.saved_tensors:
+                _check_versions(ctx, parents)
+            parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
             if parent_grads.__class__ is not tuple:
                 parent_grads = (parent_grads,)
             if len(parent_grads) != len(parents):
@@ -723,6 +752,29 @@ class Tensor:
                      for i, n in enumerate(shape))
         return self.broadcast_to(full)
 
+    def __setitem__(self, index: Any, value: Any) -> None:
+        """Write values in place (`t[0] = 0.0`), as NumPy does; counted as an in-place change.
+
+        A leaf that requires a gradient can be written only under `no_grad()` (a weight
+        update); a tensor made by a recorded op cannot be written at all.
+        """
+        if self.requires_grad and is_grad_enabled() and self._ctx is None:
+            raise RuntimeError(
+                "setitem: writing into a leaf tensor that requires a gradient would not be "
+                "recorded; do it under `with tg.no_grad():` (an update), or build a new tensor "
+                "with tg.where(...) or tg.concatenate(...)")
+        if self._ctx is not None:
+            raise RuntimeError(
+                f"setitem: this tensor was made by op '{self._ctx.name}' and is part of a graph; "
+                f"in-place writes into it are not supported: build a new tensor with "
+                f"tg.where(...) or tg.concatenate(...)")
+        try:
+            self._data[_raw_index(index)] = _raw(value)
+        except (ValueError, IndexError, TypeError) as err:
+            raise type(err)(f"setitem: cannot write {_describe(value)} at index {index!r} of a "
+                            f"tensor of shape {self.shape}: {err}") from None
+        self._mark_changed()
+
     def __getitem__(self, index: Any) -> "Tensor":
         return _ops.GetItem.apply(self, index=_raw_index(index))
 
@@ -740,7 +792,8 @@ class Tensor:
 def _result(data: np.ndarray, ctx: Function | None) -> Tensor:
     """A Tensor around an op's output, without __init__'s checks (the data is an ndarray)."""
     result = Tensor.__new__(Tensor)
-    result.data = data
+    result._data = data
+    result._version = [0]
     result.grad = None
     result.name = None
     result._ctx = ctx
@@ -772,6 +825,28 @@ def _check_axis(op: str, axis: Any, ndim: int) -> Any:
             raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
                              f"dimension(s); use {valid}")
     return int(axis) if isinstance(axis, (int, np.integer)) else tuple(int(a) for a in axes)
+
+
+def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
+    base = result._data.base
+    for t in inputs:
+        if base is t._data or base is t._data.base:
+            result._version = t._version
+            return
+
+
+def _check_versions(ctx: Function, parents: tuple[Tensor, ...]) -> None:
+    """An op that saved values for backward needs its inputs unchanged since the forward pass."""
+    for position, (parent, version) in enumerate(zip(parents, ctx.input_versions)):
+        if parent._version[0] != version:
+            name = f"'{parent.name}' " if parent.name else ""
+            raise RuntimeError(
+                f"backward(): input {position} {name}(shape {parent.shape}) of op '{ctx.name}' "
+                f"was changed in place after the op used it (its .data was assigned or "
+                f"updated, e.g. `w.data -= lr * w.grad`, or written with t[...] = ...), so the "
+                f"gradient would be computed from values the forward pass never saw. Update "
+                f"after backward() (optimizer.step() after loss.backward()), or run the forward "
+                f"pass again after the change")
 
 
 def _run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:

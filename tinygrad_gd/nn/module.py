@@ -12,7 +12,7 @@ from typing import Any, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor, scope
+from ..tensor import Tensor, no_grad, scope
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys"]
 
@@ -240,8 +240,9 @@ class Module:
             raise ValueError(f"load_state_dict: {entries} of the state differ from "
                              f"{type(self).__name__}'s parameters, so nothing was loaded:\n"
                              + "\n".join(problems) + hint)
-        for name, value in values.items():
-            own[name].data[...] = value  # in place: optimizers and views keep seeing the same array
+        with no_grad():
+            for name, value in values.items():
+                own[name][...] = value  # in place: optimizers and views keep the same array
         return IncompatibleKeys(missing, unexpected)
 
     # -- printing ------------------------------------------------------------------------
