@@ -11,10 +11,15 @@ mini-batches of 128 with momentum, on real MNIST digits
 
 Each epoch prints the average training loss and accuracy; the end, the test accuracy.
 
+Picture (`save_pictures`, needs matplotlib: pip install "tinygrad_gd[plot]"; the demo
+writes it beside the diagrams): the loss and accuracy per epoch.
+
 Run: `python examples/blog_mlp.py` or `tinygrad-gd demo blog-mlp`.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,6 +38,7 @@ LEARNING_RATE = 0.3
 MOMENTUM = 0.9
 BATCH_SIZE = 128
 EPOCHS = 8
+PICTURES = ("training",)
 
 
 def make_model(seed: int = 0) -> nn.Sequential:
@@ -101,6 +107,24 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
                         tg.Tensor(datasets.one_hot(y_train[:4], 10)))
     loss.backward(retain_graph=True)
     return loss, dict(model.named_parameters())
+
+
+def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, seed: int = 0,
+                  epochs: int | None = None) -> list[Path]:
+    """Draw `run()`'s result into `folder`: NAME-training.png. Needs matplotlib."""
+    from tinygrad_gd import plot  # matplotlib only when pictures are asked for
+
+    last = len(result["losses"])
+    path = Path(folder) / f"{NAME}-training.png"
+    plot.training_curves(
+        {"loss (mean squared error)": {"train (during each epoch)": result["losses"]},
+         "accuracy": {"train (during each epoch)": result["train_accuracies"],
+                      "test (after training)": ([last], [result["test_accuracy"]])}},
+        ylabel=["loss", "accuracy"],
+        title=f"Blog post (seeds/004): 784 -> 128 -> 64 -> 10 with ReLU, MSE, SGD with "
+              f"momentum {MOMENTUM}, mini-batches of {BATCH_SIZE}",
+        path=path)
+    return [path]
 
 
 if __name__ == "__main__":

@@ -11,10 +11,16 @@ error is shared, so when b and c find it, a's curve finds it too.
 Prints the book's table (Iteration, Pred, Error, Delta, Weights, Weight_Deltas) for 3
 iterations. Loss: the half squared error, whose gradient wrt pred is the book's delta.
 
+Picture (`save_pictures`, needs matplotlib: pip install "tinygrad_gd[plot]"; the demo
+writes it beside the diagrams): the three error curves at every iteration. a's dot
+stays put at 0.1 while its curve moves left until its bottom reaches the dot.
+
 Run: `python examples/freeze_weight.py` or `tinygrad-gd demo freeze-weight`.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import tinygrad_gd as tg
@@ -33,6 +39,9 @@ WEIGHTS = [0.1, 0.2, -0.1]
 FROZEN = 0  # weight a, the one fed by toes
 ALPHA = 0.3
 ITERATIONS = 3
+
+WEIGHT_NAMES = ("a: toes (input 8.5)", "b: wlrec (input 0.65)", "c: nfans (input 1.2)")
+PICTURES = ("error-curves",)
 
 
 def neural_network(input: tg.Tensor, weights: tg.Tensor) -> tg.Tensor:
@@ -105,6 +114,33 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
     weights, input, true = _network()
     _, loss = _forward_backward(weights, input, true, retain_graph=True)
     return loss, {"weights": weights}
+
+
+def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, seed: int = 0,
+                  epochs: int | None = None) -> list[Path]:
+    """Draw `run()`'s result into `folder`: NAME-error-curves.png. Needs matplotlib.
+
+    One curve per iteration in each panel. The tangent is the slope of the curve
+    itself, d error / d weight from backward() on a copy of the weights: for the frozen
+    a that is not its `.grad` (the freezing zeroes that), but the slope a would follow
+    if it could learn. `seed` and `epochs` are accepted for the interface all examples
+    share.
+    """
+    from tinygrad_gd import plot  # matplotlib only when pictures are asked for
+
+    _, input, true = _network()
+    loss_fn = plot.weight_loss(neural_network, input, true, nn.HalfSSELoss())
+    stages = {f"iteration {k + 1}": weights for k, weights in enumerate(result["weights"])}
+    stages[f"after {len(result['weights'])} iterations"] = result["final_weights"]
+    path = Path(folder) / f"{NAME}-error-curves.png"
+    plot.error_curves(
+        loss_fn, stages, names=WEIGHT_NAMES, frozen=[FROZEN], span=0.1,
+        error_label="error = 0.5 * (pred - true)**2",
+        title="Grokking ch. 5 (seeds/003), weight a frozen: its dot stays put at 0.1 while "
+              "its curve moves left,\nbecause b and c learn; the error is shared, so a's "
+              "curve finds the bottom of the bowl too.",
+        path=path)
+    return [path]
 
 
 if __name__ == "__main__":

@@ -15,10 +15,17 @@ Train-Acc:0.64` on seed 0); the end, the test figures. After training, each outp
 784 weights can be viewed as a 28x28 image, `result["weights"][digit].reshape(28, 28)`:
 a blurry picture of that digit.
 
+Pictures (`save_pictures`, needs matplotlib: pip install "tinygrad_gd[plot]"; the demo
+writes them beside the diagrams): the trained weights as ten 28x28 images; dot products
+as similarity, with the document's vectors and with the scores the trained weights give
+a test image of a 2 and of a 1; the training curves.
+
 Run: `python examples/mnist_single_layer.py` or `tinygrad-gd demo mnist-single-layer`.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -36,6 +43,12 @@ PIXELS, DIGITS = 784, 10
 ALPHA = 0.02  # 0.05 already diverges: large inputs (784 pixels) need a small alpha
 BATCH_SIZE = 32
 EPOCHS = 5
+
+# "Visualizing dot products": b, c and d as the text prints them; a is the figure's
+# vector with nothing in common with b (their elementwise product is all zeros).
+DOT_VECTORS = {"a": [0, 1, 0, 1], "b": [1, 0, 1, 0], "c": [0, 1, 1, 0], "d": [.5, 0, .5, 0]}
+SCORED_DIGITS = (2, 1)  # the document's example images: "a very vague 2 and 1"
+PICTURES = ("weights", "dot-similarity", "training")
 
 
 def make_model(seed: int = 0) -> nn.Linear:
@@ -106,6 +119,52 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
                          tg.Tensor(datasets.one_hot(y_train[:4], DIGITS)))
     loss.backward(retain_graph=True)
     return loss, dict(model.named_parameters())
+
+
+def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, seed: int = 0,
+                  epochs: int | None = None) -> list[Path]:
+    """Draw `run()`'s result into `folder`: NAME-weights.png, NAME-dot-similarity.png and
+    NAME-training.png. `seed` picks the same test digits as the run. Needs matplotlib."""
+    from tinygrad_gd import plot  # matplotlib only when pictures are asked for
+
+    folder = Path(folder)
+    weights_path = folder / f"{NAME}-weights.png"
+    plot.weight_images(
+        result["weights"], initial=make_model(seed).weight.numpy(),
+        labels=[f"weights of {digit}" for digit in range(DIGITS)],
+        title="Grokking ch. 5 (seeds/003): the trained 784 -> 10 network's weights, each "
+              "output's 784 drawn as a 28x28 image. Red: positive (the pixel speaks for "
+              "the digit),\nblue: negative, white: 0. Below: what training changed, the random "
+              "start taken away; the border pixels, 0 in every image, never got a "
+              "weight_delta.",
+        path=weights_path)
+
+    _, _, x_test, y_test = datasets.load_digits(seed=seed)
+    inputs = {f"a {digit}": x_test[np.flatnonzero(y_test == digit)[0]]
+              for digit in SCORED_DIGITS}
+    templates = {str(digit): row for digit, row in enumerate(result["weights"])}
+    similarity_path = folder / f"{NAME}-dot-similarity.png"
+    plot.dot_similarity(
+        DOT_VECTORS, templates=templates, inputs=inputs,
+        title="Grokking ch. 5 (seeds/003): a dot product is a loose measure of "
+              "similarity.\nTop: the document's vectors and their dot products. Bottom: "
+              "each digit's trained weights\ndotted with a test image: the weights most "
+              "like the image score highest.",
+        path=similarity_path)
+
+    last = len(result["train_errors"])
+    training_path = folder / f"{NAME}-training.png"
+    plot.training_curves(
+        {"error per image (squared, summed over the 10 outputs)": {
+             "train (during each epoch)": result["train_errors"],
+             "test (after training)": ([last], [result["test_error"]])},
+         "accuracy": {"train (during each epoch)": result["train_accuracies"],
+                      "test (after training)": ([last], [result["test_accuracy"]])}},
+        ylabel=["error", "accuracy"],
+        title=f"Grokking ch. 5 (seeds/003): 784 -> 10 on 4,000 real digits, SGD with "
+              f"alpha {ALPHA}, batches of {BATCH_SIZE}",
+        path=training_path)
+    return [weights_path, similarity_path, training_path]
 
 
 if __name__ == "__main__":

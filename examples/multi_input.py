@@ -12,10 +12,18 @@ whose gradient wrt pred is exactly the book's delta (read from `pred.grad` after
 `pred.retain_grad()`), and whose gradient wrt the weights is the book's weight_deltas
 (`weights.grad`). Error is printed as (pred - true)**2, as the book does.
 
+Pictures (`save_pictures`, needs matplotlib: pip install "tinygrad_gd[plot]"; the demo
+writes them beside the diagrams): the book's three error curves, one per weight, with
+the slope from backward() as the tangent, before and after training (a's curve, fed by
+the large input 8.5, is the steep one), and the error bowl over weights a and b with
+the path of the three steps on it.
+
 Run: `python examples/multi_input.py` or `tinygrad-gd demo multi-input`.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import tinygrad_gd as tg
@@ -34,6 +42,10 @@ WIN_OR_LOSE_BINARY = [1, 1, 0, 1]
 WEIGHTS = [0.1, 0.2, -0.1]
 ALPHA = 0.01
 ITERATIONS = 3
+
+# the weights as the book names them, with the input each one multiplies
+WEIGHT_NAMES = ("a: toes (input 8.5)", "b: wlrec (input 0.65)", "c: nfans (input 1.2)")
+PICTURES = ("error-curves", "error-bowl")
 
 
 def neural_network(input: tg.Tensor, weights: tg.Tensor) -> tg.Tensor:
@@ -97,6 +109,40 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
     weights, input, true = _network()
     _, loss = _forward_backward(weights, input, true, retain_graph=True)
     return loss, {"weights": weights}
+
+
+def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, seed: int = 0,
+                  epochs: int | None = None) -> list[Path]:
+    """Draw `run()`'s result into `folder`: NAME-error-curves.png and NAME-error-bowl.png.
+
+    The error drawn is the loss backward() differentiates, 0.5 * (pred - true)**2, so
+    each tangent's slope is the book's weight_delta. `seed` and `epochs` are accepted
+    for the interface all examples share. Needs matplotlib.
+    """
+    from tinygrad_gd import plot  # matplotlib only when pictures are asked for
+
+    _, input, true = _network()
+    loss_fn = plot.weight_loss(neural_network, input, true, nn.HalfSSELoss())
+    steps = len(result["weights"])
+    before, after = result["weights"][0], result["final_weights"]
+    folder = Path(folder)
+    curves = folder / f"{NAME}-error-curves.png"
+    plot.error_curves(
+        loss_fn, {"before training": before, f"after {steps} iterations": after},
+        names=WEIGHT_NAMES, span=0.5, error_label="error = 0.5 * (pred - true)**2",
+        title="Grokking ch. 5 (seeds/003): one error curve per weight, the others held; "
+              "dotted: the slope (weight_delta) from backward().\nThe same delta, times "
+              "each weight's input: a's input 8.5 makes its curve the steepest.",
+        path=curves)
+    bowl = folder / f"{NAME}-error-bowl.png"
+    plot.error_bowl(
+        loss_fn, after, list(result["weights"]) + [after], indices=(0, 1),
+        names=WEIGHT_NAMES[:2], span=0.04, error_label="error = 0.5 * (pred - true)**2",
+        title=f"Grokking ch. 5 (seeds/003): the error over weights a and b (c held at its "
+              f"trained value {after[2]:.4g}) and the {steps} steps of gradient descent.\n"
+              f"One training example, so the bowl is a valley: most of the step is a's.",
+        path=bowl)
+    return [curves, bowl]
 
 
 if __name__ == "__main__":

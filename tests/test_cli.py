@@ -226,3 +226,72 @@ def test_python_dash_m_lists_the_networks():
                                capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert [line.split()[0] for line in completed.stdout.splitlines()] == NAMES
+
+
+# ---------------------------------------------------------------------------------------
+# pictures (tinygrad_gd.plot) beside the diagrams
+
+needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                                      reason="matplotlib (the plot extra) is not installed")
+GROKKING_PICTURES = ["freeze-weight-error-curves.png", "multi-input-error-bowl.png",
+                     "multi-input-error-curves.png"]
+
+
+@needs_matplotlib
+def test_demo_writes_the_pictures(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)  # no diagrams: only PNGs
+    out_dir = tmp_path / "out"
+    assert cli.main(["demo", "multi-input", "freeze-weight", "--out", str(out_dir)]) == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == GROKKING_PICTURES
+    for path in out_dir.iterdir():
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert lines[-2] == f"Pictures (3 PNG files, NAME-PICTURE.png) written to {out_dir.resolve()}"
+    assert lines[-1].startswith("Diagrams skipped:")
+
+
+@needs_graph
+@needs_dot
+@needs_matplotlib
+def test_demo_writes_pictures_beside_the_diagrams(tmp_path):
+    assert cli.main(["demo", "freeze-weight", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "freeze-weight-backward.svg", "freeze-weight-error-curves.png",
+        "freeze-weight-forward.svg"]
+
+
+def test_demo_without_matplotlib_trains_and_names_the_extra(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)
+    assert cli.main(["demo", "multi-input", "--out", str(tmp_path / "d")]) == 0
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert "Pred:0.8600000000000001" in lines
+    assert lines[-2].startswith("Pictures skipped: matplotlib is not installed")
+    assert lines[-2].endswith('pip install "tinygrad_gd[plot]"')
+    assert not (tmp_path / "d").exists()  # nothing to write, no folder made
+
+
+def test_no_graphs_turns_the_pictures_off_too(monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["demo", "multi-input", "--no-graphs"]) == 0
+    lines = capsys.readouterr().out.rstrip().splitlines()
+    assert lines[-2:] == ["Pictures skipped: turned off with --no-graphs",
+                          "Diagrams skipped: turned off with --no-graphs"]
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_matplotlib
+def test_a_failing_picture_fails_that_network_only(monkeypatch, tmp_path, capsys):
+    import tinygrad_gd.examples.multi_input as multi_input
+
+    def broken(result, folder, **options):
+        raise RuntimeError("no ink")
+
+    monkeypatch.setattr(multi_input, "save_pictures", broken)
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)
+    code = cli.main(["demo", "multi-input", "freeze-weight", "--out", str(tmp_path)])
+    assert code == 1
+    captured = capsys.readouterr()
+    assert "pictures of multi-input failed: RuntimeError: no ink" in captured.err
+    assert "1 of 2 network(s) could not run or be drawn here" in captured.err
+    assert [p.name for p in tmp_path.iterdir()] == ["freeze-weight-error-curves.png"]

@@ -365,3 +365,77 @@ def test_example_runs_as_a_script():
                                capture_output=True, text=True, timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[:2] == ["Iteration:1", "Pred:0.8600000000000001"]
+
+
+# ---------------------------------------------------------------------------------------
+# Pictures drawn from the runs (tinygrad_gd.plot, needs matplotlib)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+needs_matplotlib = pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None,
+                                      reason="matplotlib (the plot extra) is not installed")
+
+
+def _written(paths, folder, module):
+    """The files save_pictures returned: NAME-PICTURE.png for each of PICTURES, PNGs."""
+    expected = [folder / f"{module.NAME}-{picture}.png" for picture in module.PICTURES]
+    assert [Path(p) for p in paths] == expected
+    for path in expected:
+        assert path.read_bytes()[:8] == PNG_MAGIC, path
+    assert sorted(folder.iterdir()) == sorted(expected)
+
+
+def test_which_examples_draw_pictures():
+    drawing = [name for name, module in load_examples().items()
+               if hasattr(module, "save_pictures")]
+    assert drawing == ["multi-input", "freeze-weight", "mnist-single-layer", "admissions",
+                       "blog-mlp"]
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("module", [multi_input, freeze_weight])
+def test_grokking_pictures_are_written(module, tmp_path):
+    result = module.run(verbose=False)
+    _written(module.save_pictures(result, tmp_path), tmp_path, module)
+
+
+@needs_matplotlib
+@needs_digits
+def test_mnist_pictures_are_written(tmp_path):
+    rng = np.random.default_rng(0)  # a stand-in result: the pictures need no training here
+    result = {"weights": rng.normal(size=(10, 784)), "train_errors": [0.7, 0.5],
+              "train_accuracies": [0.6, 0.8], "test_error": 0.5, "test_accuracy": 0.79}
+    _written(mnist_single_layer.save_pictures(result, tmp_path), tmp_path, mnist_single_layer)
+
+
+@needs_matplotlib
+def test_blog_mlp_pictures_are_written(tmp_path):
+    result = {"losses": [0.08, 0.04], "train_accuracies": [0.5, 0.8], "test_accuracy": 0.85}
+    _written(blog_mlp.save_pictures(result, tmp_path), tmp_path, blog_mlp)
+
+
+@needs_admissions
+def test_admissions_recorded_epochs_match_the_losses():
+    result = admissions.run(epochs=25, verbose=False)
+    full = admissions._recorded_epochs(25, with_last=False)
+    mini = admissions._recorded_epochs(2, with_last=True)
+    assert full == [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25]
+    assert len(full) == len(result["full_batch"]["train_losses"])
+    assert mini == [1, 2] and len(mini) == len(result["mini_batch"]["train_losses"])
+    assert admissions._recorded_epochs(1000, with_last=False) == list(range(1, 1000, 100))
+
+
+@needs_matplotlib
+@needs_admissions
+def test_admissions_pictures_are_written(tmp_path):
+    result = admissions.run(epochs=20, verbose=False)
+    _written(admissions.save_pictures(result, tmp_path, epochs=20), tmp_path, admissions)
+
+
+def test_examples_train_without_matplotlib_and_pictures_name_the_extra(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    result = multi_input.run(verbose=False)
+    assert result["preds"][0] == pytest.approx(0.86)
+    with pytest.raises(ModuleNotFoundError, match=r'pip install "tinygrad_gd\[plot\]"'):
+        multi_input.save_pictures(result, tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -10,12 +10,12 @@ from .functional import (abs, broadcast_to, clip, concatenate, dot, exp, flatten
                          relu, reshape, sigmoid, softmax, sqrt, stack, sum, tanh, transpose, where)
 from .gradcheck import GradcheckError, gradcheck
 from .graph import RenderError, draw_anomaly, draw_graph, render_graph
-from . import data, datasets, nn, optim  # noqa: E402  (they build on the names above)
+from . import data, datasets, nn, optim, plot  # noqa: E402  (they build on the names above)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "nn", "optim", "data", "datasets",
+    "nn", "optim", "data", "datasets", "plot",
     "Tensor", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError",

@@ -4,7 +4,9 @@
                      [--data PATH]
         Train the source documents' networks (all, in order, or the named ones), print
         each document's table under a heading, and write each network's computation
-        graph, forward and backward views, as SVG into DIR (default ./tinygrad_gd_out).
+        graph, forward and backward views, as SVG into DIR (default ./tinygrad_gd_out),
+        and beside them the document's pictures drawn from the run (PNG, named
+        NAME-PICTURE.png; needs matplotlib, the `plot` extra). --no-graphs writes neither.
     tinygrad-gd graph NAME [--mode forward|backward] [--format svg|png|pdf|dot] [-o PATH]
                       [--seed N] [--data PATH]
         Draw one network's graph after one training step; `--format dot` writes the DOT
@@ -155,6 +157,17 @@ def _draw(module: ModuleType, mode: str, seed: int, data: str | None) -> Any:
     return draw_graph(loss, params=params, mode=mode)
 
 
+def _pictures_unavailable() -> str | None:
+    """Why pictures cannot be drawn here, in one line; None when they can."""
+    from .plot import available
+
+    return available()
+
+
+def _makes_pictures(module: ModuleType) -> bool:
+    return callable(getattr(module, "save_pictures", None))
+
+
 def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) -> list[Path]:
     written = []
     for mode in MODES:
@@ -182,16 +195,22 @@ def _demo(args: argparse.Namespace) -> int:
         return _list(examples)
     selected = _select(examples, args.names, "demo")
     skipped_graphs = "turned off with --no-graphs" if args.no_graphs else _graph_unavailable()
-    out = None if skipped_graphs else _writable_folder(Path(args.out), "demo")
+    # only networks that have pictures need matplotlib (or the folder)
+    picturing = any(_makes_pictures(module) for module in selected)
+    skipped_pictures = ("turned off with --no-graphs" if args.no_graphs
+                        else _pictures_unavailable() if picturing else None)
+    drawing_pictures = picturing and skipped_pictures is None
+    out = (None if skipped_graphs and not drawing_pictures
+           else _writable_folder(Path(args.out), "demo"))
 
-    failures = skipped = 0
+    failures = skipped = pictures = 0
     for module in selected:
         print(f"=== {module.NAME}: {module.TITLE}")
         print(f"    (document: seeds/{module.DOCUMENT})")
         print()
         try:
-            module.run(seed=args.seed, epochs=args.epochs, verbose=True,
-                       **_data_kwargs(module.run, args.data))
+            result = module.run(seed=args.seed, epochs=args.epochs, verbose=True,
+                                **_data_kwargs(module.run, args.data))
         except _MISSING as err:
             # data the user named must be there; data looked up by default may simply not
             # be on this machine (the admissions CSV is not shippable), which is no failure
@@ -202,16 +221,30 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"skipped {module.NAME}: {err}", file=sys.stderr)
             print()
             continue
-        if out is not None:
+        drawn = True
+        if out is not None and not skipped_graphs:
             try:
                 _write_diagrams(module, out, args.seed, args.data)
             except Exception as err:  # a drawing problem must not stop the other networks
-                failures += 1
+                drawn = False
                 print(f"diagrams of {module.NAME} failed: {type(err).__name__}: {err}",
                       file=sys.stderr)
+        if out is not None and drawing_pictures and _makes_pictures(module):
+            try:
+                pictures += len(module.save_pictures(result, out, seed=args.seed,
+                                                     epochs=args.epochs))
+            except Exception as err:  # as with diagrams: report, go on with the others
+                drawn = False
+                print(f"pictures of {module.NAME} failed: {type(err).__name__}: {err}",
+                      file=sys.stderr)
+        failures += not drawn
         print()
 
-    if out is not None:
+    if drawing_pictures:
+        print(f"Pictures ({pictures} PNG files, NAME-PICTURE.png) written to {out.resolve()}")
+    elif picturing:
+        print(f"Pictures skipped: {skipped_pictures}")
+    if not skipped_graphs:
         print(f"Diagrams (forward and backward views, SVG) written to {out.resolve()}")
     else:
         print(f"Diagrams skipped: {skipped_graphs}")
@@ -259,12 +292,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the networks, print their tables, draw them",
                                description="Run every network in order (or the named "
                                            "ones), print each document's table and write "
-                                           "the graph diagrams.")
+                                           "the graph diagrams and the documents' "
+                                           "pictures.")
     demo.add_argument("names", nargs="*", metavar="NAME", help="networks to run (default: all)")
     demo.add_argument("--list", action="store_true", help="list the networks and exit")
     demo.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
-                      help=f"folder for the diagrams (default: ./{DEFAULT_OUT})")
-    demo.add_argument("--no-graphs", action="store_true", help="do not draw the diagrams")
+                      help=f"folder for the diagrams and pictures (default: ./{DEFAULT_OUT})")
+    demo.add_argument("--no-graphs", action="store_true",
+                      help="draw nothing: no diagrams and no pictures")
     demo.set_defaults(handler=_demo)
 
     graph = commands.add_parser("graph", help="draw one network's graph after one step",

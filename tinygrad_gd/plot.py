@@ -1,0 +1,678 @@
+"""The documents' pictures, made from real training runs: `tg.plot` (the `plot` extra).
+
+Every picture comes in two halves:
+
+* a data function, NumPy and the framework only, that computes what the picture shows
+  and returns it as a dict: `error_curve_data` (error against one weight, with the slope
+  from `backward()`), `error_surface_data` (error over two weights, and a training run's
+  path on it), `weight_images_data` (each output's weights as an image),
+  `dot_similarity_data` (dot products of vectors) and `training_curves_data` (loss or
+  accuracy per epoch);
+* a drawing function that turns that data into a matplotlib `Figure` and, given `path`,
+  writes it: `error_curves`, `error_bowl`, `weight_images`, `dot_similarity`,
+  `training_curves`.
+
+A loss is given as a function of the weights, `loss_fn(weights) -> scalar Tensor`;
+`weight_loss` makes one from a network function, data and a loss, `parameter_loss` from
+an `nn.Module` and the name of one of its parameters.
+
+Importing this module does not import matplotlib: only the drawing functions do, and
+without it they raise ModuleNotFoundError saying which extra to install. Figures are
+built with `matplotlib.figure.Figure` directly, not pyplot, so no window opens and no
+global backend is set; files are written by the Agg renderer.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+
+from .tensor import Tensor, no_grad
+
+__all__ = [
+    "INSTALL_HINT", "available", "weight_loss", "parameter_loss",
+    "error_curve_data", "error_surface_data", "weight_images_data", "dot_similarity_data",
+    "training_curves_data",
+    "error_curves", "error_bowl", "weight_images", "dot_similarity", "training_curves",
+    "save_figure",
+]
+
+LossFn = Callable[[Tensor], Tensor]
+# a curve's values: y alone (x = 1, 2, ...), or (x, y)
+Series = Union[Sequence[float], np.ndarray, tuple[Sequence[float], Sequence[float]]]
+PathLike = Union[str, "os.PathLike[str]"]
+
+INSTALL_HINT = 'pip install "tinygrad_gd[plot]"'
+_DPI = 120
+
+
+# ---------------------------------------------------------------------------------------
+# Losses as functions of the weights
+
+
+def weight_loss(network: Callable[[Any, Tensor], Tensor], input: Any, target: Any,
+                loss: Callable[[Tensor, Any], Tensor]) -> LossFn:
+    """`loss(network(input, weights), target)` as a function of the weights.
+
+    The documents' networks are functions `neural_network(input, weights)`: this turns
+    one, its data and a loss (e.g. `nn.HalfSSELoss()`) into what the data functions take.
+    """
+    def loss_fn(weights: Tensor) -> Tensor:
+        return loss(network(input, weights), target)
+    return loss_fn
+
+
+def _owner_of(model: Any, name: str) -> tuple[Any, str]:
+    """The object holding the parameter `name` ("0.weight", "hidden.bias") and its key."""
+    *path, last = name.split(".")
+    owner = model
+    for part in path:
+        owner = owner[int(part)] if isinstance(owner, list) else getattr(owner, part)
+    return owner, last
+
+
+def parameter_loss(model: Any, name: str, input: Any, target: Any,
+                   loss: Callable[[Tensor, Any], Tensor]) -> LossFn:
+    """`loss(model(input), target)` as a function of the model's parameter `name`.
+
+    While the returned function runs, the given weights stand in for that parameter
+    and detached copies for the others (same values, no gradient), so a backward()
+    through the loss leaves every `.grad` of the model as it was; the model gets its
+    parameters back afterwards. `name` is one of `model.named_parameters()`' names,
+    e.g. "weight" or "0.weight".
+    """
+    parameters = dict(model.named_parameters())
+    if name not in parameters:
+        raise KeyError(f"parameter_loss: {type(model).__name__} has no parameter {name!r}; "
+                       f"its parameters are {', '.join(parameters) or 'none'}")
+    places = {n: _owner_of(model, n) for n in parameters}
+
+    def loss_fn(weights: Tensor) -> Tensor:
+        if tuple(weights.shape) != parameters[name].shape:
+            raise ValueError(f"parameter_loss: weights of shape {weights.shape} given for "
+                             f"{name!r}, which has shape {parameters[name].shape}")
+        for n, (owner, key) in places.items():
+            _put(owner, key, weights if n == name else parameters[n].detach())
+        try:
+            return loss(model(input), target)
+        finally:
+            for n, (owner, key) in places.items():
+                _put(owner, key, parameters[n])
+    return loss_fn
+
+
+def _put(owner: Any, key: str, value: Tensor) -> None:
+    if isinstance(owner, list):
+        owner[int(key)] = value
+    else:
+        setattr(owner, key, value)
+
+
+# ---------------------------------------------------------------------------------------
+# Checks shared by the data functions
+
+
+def _weights_array(weights: Any, where: str) -> np.ndarray:
+    """A float copy of the weights (a Tensor, Parameter, list or array)."""
+    data = weights.data if isinstance(weights, Tensor) else weights
+    try:
+        array = np.array(data)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{where}: weights must be numbers (a Tensor, list or array), got "
+                        f"{type(weights).__name__} ({err})") from None
+    if array.dtype.kind not in "fiub" or array.size == 0:
+        raise TypeError(f"{where}: weights must be a non-empty array of numbers, got dtype "
+                        f"{array.dtype} and shape {array.shape}")
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def _check_index(index: Any, shape: tuple[int, ...], where: str) -> Any:
+    """`index` if it picks exactly one entry of an array of `shape`."""
+    probe = np.zeros(shape)
+    try:
+        picked = probe[index]
+    except (IndexError, TypeError) as err:
+        raise IndexError(f"{where}: index {index!r} does not pick an entry of weights of "
+                         f"shape {shape} ({err}); give an int for a vector, a tuple such "
+                         f"as (0, 2) for a matrix") from None
+    if np.ndim(picked) != 0:
+        raise IndexError(f"{where}: index {index!r} picks {np.size(picked)} entries of "
+                         f"weights of shape {shape}; it must pick one, e.g. "
+                         f"{(0,) * len(shape)}")
+    return index
+
+
+def _check_positive(value: Any, what: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
+            or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{where}: {what} must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _check_num(num: Any, where: str) -> int:
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 3:
+        raise ValueError(f"{where}: num must be an int >= 3 (points along each axis), "
+                         f"got {num!r}")
+    return int(num)
+
+
+def _scalar_loss(loss_fn: LossFn, weights: Tensor, where: str) -> Tensor:
+    """loss_fn(weights), checked to be a one-number Tensor."""
+    if not callable(loss_fn):
+        raise TypeError(f"{where}: loss_fn must be a function of the weights returning the "
+                        f"loss as a Tensor, got {type(loss_fn).__name__}")
+    loss = loss_fn(weights)
+    if not isinstance(loss, Tensor):
+        raise TypeError(f"{where}: loss_fn returned {type(loss).__name__}, not a Tensor; "
+                        f"compute the loss with tinygrad_gd ops from the weights it is given")
+    if loss.size != 1:
+        raise ValueError(f"{where}: loss_fn returned a Tensor of shape {loss.shape}; it must "
+                         f"be one number: reduce it, e.g. with .sum() or .mean()")
+    return loss
+
+
+def _loss_value(loss_fn: LossFn, weights: np.ndarray, where: str) -> float:
+    with no_grad():
+        return float(_scalar_loss(loss_fn, Tensor(weights), where).item())
+
+
+def _gradient(loss_fn: LossFn, weights: np.ndarray, where: str) -> tuple[float, np.ndarray]:
+    """The loss at `weights` and its gradient, from backward() on a fresh copy.
+
+    A fresh leaf, not the model's Parameter: a frozen entry's gradient is zeroed by the
+    freezing hook, but the picture needs the slope of the curve itself.
+    """
+    leaf = Tensor(weights.copy(), requires_grad=True)
+    loss = _scalar_loss(loss_fn, leaf, where)
+    if not loss.requires_grad:
+        raise ValueError(f"{where}: the loss does not depend on the weights passed to "
+                         f"loss_fn; compute it from loss_fn's argument (not from the "
+                         f"model's own parameter)")
+    loss.backward()
+    if leaf.grad is None:
+        raise ValueError(f"{where}: no gradient reached the weights passed to loss_fn; "
+                         f"compute the loss from loss_fn's argument")
+    return float(loss.item()), leaf.grad.numpy()
+
+
+# ---------------------------------------------------------------------------------------
+# Data: error against one weight
+
+
+def error_curve_data(loss_fn: LossFn, weights: Any, index: Any, *, span: float = 1.0,
+                     num: int = 201) -> dict[str, Any]:
+    """The error as one weight varies and the others are held: Grokking's error curve.
+
+    `weights[index]` runs over `num` evenly spaced values from `weight - span` to
+    `weight + span` (the current weight in the middle when num is odd). The slope is
+    d loss / d weights[index] from `backward()` at the current weights; the tangent is
+    `error + slope * (values - weight)`.
+
+    Returns a dict: `values`, `errors` (the curve), `weight`, `error` (the dot),
+    `slope`, `tangent`, `index`, `minimum` (the value of least error on the curve).
+    """
+    where = "error_curve_data"
+    base = _weights_array(weights, where)
+    index = _check_index(index, base.shape, where)
+    span = _check_positive(span, "span", where)
+    num = _check_num(num, where)
+    error, gradient = _gradient(loss_fn, base, where)
+    weight = float(base[index])
+    values = weight + np.linspace(-span, span, num)
+    errors = np.empty(num)
+    trial = base.copy()
+    for k, value in enumerate(values):
+        trial[index] = value
+        errors[k] = _loss_value(loss_fn, trial, where)
+    slope = float(gradient[index])
+    return {"values": values, "errors": errors, "weight": weight, "error": error,
+            "slope": slope, "tangent": error + slope * (values - weight), "index": index,
+            "minimum": float(values[np.argmin(errors)])}
+
+
+# ---------------------------------------------------------------------------------------
+# Data: error over two weights, and the path of training on it
+
+
+def error_surface_data(loss_fn: LossFn, weights: Any, indices: Sequence[Any] = (0, 1), *,
+                       trajectory: Sequence[Any] | None = None, span: float | None = None,
+                       num: int = 61) -> dict[str, Any]:
+    """The error over two weights, the others held at `weights`: the documents' bowl.
+
+    The grid is square in weight units (both axes get the same `span` either side of
+    the centre), so the bowl's shape is not distorted. It is centred on the middle of
+    the `trajectory` (the weights after each step of a training run) and of `weights`;
+    without `span` it covers them with room to spare. Each point of the trajectory keeps its own error: the error of all
+    its weights, not only the two drawn.
+
+    Returns a dict: `x`, `y` (the two axes' values), `errors` (shape (num, num),
+    `errors[j, i]` at `x[i]`, `y[j]`), `indices`, `weights` (where the others are held),
+    and `path_x`, `path_y`, `path_errors` (empty without a trajectory).
+    """
+    where = "error_surface_data"
+    base = _weights_array(weights, where)
+    if len(indices) != 2:
+        raise ValueError(f"{where}: indices must name two weights, e.g. (0, 1), got "
+                         f"{indices!r}")
+    first, second = (_check_index(i, base.shape, where) for i in indices)
+    positions = np.arange(base.size).reshape(base.shape)
+    if positions[first] == positions[second]:
+        raise ValueError(f"{where}: indices {indices!r} name the same weight twice; give "
+                         f"two different ones")
+    num = _check_num(num, where)
+    path = [_weights_array(step, where) for step in (trajectory or [])]
+    for k, step in enumerate(path):
+        if step.shape != base.shape:
+            raise ValueError(f"{where}: trajectory step {k} has shape {step.shape}, the "
+                             f"weights have shape {base.shape}; give the full weights of "
+                             f"each step")
+    path_x = np.array([step[first] for step in path], dtype=np.float64)
+    path_y = np.array([step[second] for step in path], dtype=np.float64)
+
+    xs, ys = np.append(path_x, base[first]), np.append(path_y, base[second])
+    centre = ((xs.max() + xs.min()) / 2, (ys.max() + ys.min()) / 2)
+    if span is None:
+        reach = max(xs.max() - xs.min(), ys.max() - ys.min()) / 2
+        span = 1.5 * reach if reach > 0 else 1.0
+    else:
+        span = _check_positive(span, "span", where)
+    x = centre[0] + np.linspace(-span, span, num)
+    y = centre[1] + np.linspace(-span, span, num)
+
+    errors = np.empty((num, num))
+    trial = base.copy()
+    for j, y_value in enumerate(y):
+        trial[second] = y_value
+        for i, x_value in enumerate(x):
+            trial[first] = x_value
+            errors[j, i] = _loss_value(loss_fn, trial, where)
+    path_errors = np.array([_loss_value(loss_fn, step, where) for step in path])
+    return {"x": x, "y": y, "errors": errors, "indices": (first, second), "weights": base,
+            "path_x": path_x, "path_y": path_y, "path_errors": path_errors}
+
+
+# ---------------------------------------------------------------------------------------
+# Data: weights as images, dot products, training curves
+
+
+def weight_images_data(weight: Any, shape: tuple[int, int] = (28, 28)) -> dict[str, Any]:
+    """Each output's weights as an image: row k of `weight` reshaped to `shape`.
+
+    `weight` has shape (outputs, inputs), as `nn.Linear.weight` (a 784 -> 10 layer's row
+    k holds the weights from every pixel to output k). `limit` is the largest |weight|,
+    so one colour scale from -limit to +limit puts zero at its neutral middle.
+    """
+    where = "weight_images_data"
+    array = _weights_array(weight, where)
+    if array.ndim != 2:
+        raise ValueError(f"{where}: expected weights of shape (outputs, inputs), got "
+                         f"shape {array.shape}")
+    rows, columns = (int(n) for n in shape)
+    if rows * columns != array.shape[1]:
+        raise ValueError(f"{where}: each output has {array.shape[1]} weights, which cannot "
+                         f"be shown as a {rows}x{columns} image; pass shape= with "
+                         f"rows * columns == {array.shape[1]}")
+    images = array.reshape(array.shape[0], rows, columns).copy()
+    return {"images": images, "limit": float(np.abs(images).max())}
+
+
+def _named_rows(vectors: Mapping[str, Any], where: str, what: str) -> tuple[list[str],
+                                                                             np.ndarray]:
+    if not isinstance(vectors, Mapping) or not vectors:
+        raise TypeError(f"{where}: {what} must be a non-empty mapping of names to vectors, "
+                        f"e.g. {{'a': [0, 1, 0, 1]}}")
+    names = [str(name) for name in vectors]
+    rows = [_weights_array(v, where).ravel() for v in vectors.values()]
+    sizes = {row.size for row in rows}
+    if len(sizes) != 1:
+        lengths = ", ".join(f"{n}: {r.size}" for n, r in zip(names, rows))
+        raise ValueError(f"{where}: the {what} must have one length, got {lengths}")
+    return names, np.stack(rows)
+
+
+def dot_similarity_data(vectors: Mapping[str, Any],
+                        against: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Dot products as similarity: `scores[i, j] = vectors[i] . against[j]`.
+
+    Without `against`, every vector against every other (a symmetric table). The dot
+    products are computed with the framework (`Tensor @ Tensor`).
+    """
+    where = "dot_similarity_data"
+    names, rows = _named_rows(vectors, where, "vectors")
+    other_names, others = (names, rows) if against is None else \
+        _named_rows(against, where, "vectors to compare against")
+    if others.shape[1] != rows.shape[1]:
+        raise ValueError(f"{where}: the vectors have {rows.shape[1]} entries, those to "
+                         f"compare against {others.shape[1]}; a dot product needs equal "
+                         f"lengths")
+    with no_grad():
+        scores = (Tensor(rows) @ Tensor(others).T).numpy()
+    return {"names": names, "vectors": rows, "against_names": other_names,
+            "against": others, "scores": scores}
+
+
+def _series(values: Series, where: str, label: str) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(values, tuple) and len(values) == 2 and np.ndim(values[0]) == 1:
+        x, y = (np.asarray(part, dtype=np.float64) for part in values)
+    else:
+        y = np.asarray(values, dtype=np.float64).ravel()
+        x = np.arange(1, y.size + 1, dtype=np.float64)
+    if x.shape != y.shape or y.size == 0:
+        raise ValueError(f"{where}: the curve {label!r} needs as many x as y values (and "
+                         f"at least one), got {x.size} x and {y.size} y")
+    return x, y
+
+
+def training_curves_data(panels: Mapping[str, Mapping[str, Series]]) -> dict[str, Any]:
+    """Curves per panel, each as arrays: {panel: {label: (x, y)}}.
+
+    `panels` maps a panel's y-axis label ("loss", "accuracy") to its curves, each a
+    list of values per epoch (x = 1, 2, ...) or a pair (x, y), e.g. a loss recorded
+    every 100 epochs, or a single test accuracy at the last epoch.
+    """
+    where = "training_curves_data"
+    if not isinstance(panels, Mapping) or not panels:
+        raise TypeError(f"{where}: expected a mapping {{panel label: {{curve label: "
+                        f"values}}}}, e.g. {{'loss': {{'train': losses}}}}")
+    result: dict[str, Any] = {}
+    for panel, curves in panels.items():
+        if not isinstance(curves, Mapping) or not curves:
+            raise TypeError(f"{where}: panel {panel!r} must map curve labels to values, "
+                            f"e.g. {{'train': [0.9, 0.5, 0.3]}}")
+        result[panel] = {label: _series(values, where, label)
+                         for label, values in curves.items()}
+    return result
+
+
+# ---------------------------------------------------------------------------------------
+# Drawing: matplotlib, imported only here
+
+
+def available() -> str | None:
+    """None when pictures can be drawn here; otherwise why not, with the install hint."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as err:
+        return f"matplotlib is not installed ({err}); install the extra: {INSTALL_HINT}"
+    return None
+
+
+def _new_figure(where: str, **options: Any) -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise ModuleNotFoundError(
+            f"tinygrad_gd.plot.{where}: drawing needs matplotlib, which is not installed "
+            f"({err}); install the extra: {INSTALL_HINT}", name="matplotlib") from None
+    return Figure(layout="constrained", **options)
+
+
+def save_figure(figure: Any, path: PathLike) -> Path:
+    """Write `figure` to `path` (format from the suffix, e.g. .png or .svg); returns it."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"save_figure: cannot write {str(path)!r}: the folder "
+                                f"{str(path.parent)!r} does not exist; create it first")
+    figure.savefig(path, dpi=_DPI)
+    return path
+
+
+def _finish(figure: Any, title: str, path: PathLike | None) -> Any:
+    if title:
+        figure.suptitle(title, fontsize=11)
+    if path is not None:
+        save_figure(figure, path)
+    return figure
+
+
+def _stage_colours(count: int) -> list[Any]:
+    """Light to dark for the stages of training: the last is the trained state."""
+    from matplotlib import colormaps
+    if count == 2:
+        return ["tab:orange", "tab:blue"]
+    return [colormaps["viridis"](0.85 - 0.75 * k / max(count - 1, 1)) for k in range(count)]
+
+
+def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
+                 names: Sequence[str] | None = None, frozen: Sequence[Any] = (),
+                 span: float = 0.5, ylim: float | None = None, error_label: str = "error",
+                 title: str = "", path: PathLike | None = None) -> Any:
+    """One panel per weight: its error curve, the weight as a dot, the slope as a tangent.
+
+    `stages` maps a label ("before training", "after 3 iterations") to the full weights
+    at that point of a training run; each stage draws its own curve (the others held at
+    that stage's values), dot and dotted tangent, so the panels show how training moved
+    the dots down the curves. All panels share one y-axis and one x-width (2 * span),
+    so a weight whose input is larger shows a steeper curve. `frozen` lists indices of
+    weights that training did not move (their panel says so). `ylim` caps the y-axis
+    (default: the gentlest panel's highest error).
+    """
+    where = "error_curves"
+    if not isinstance(stages, Mapping) or not stages:
+        raise TypeError(f"{where}: stages must map labels to weights, e.g. "
+                        f"{{'before training': [0.1, 0.2, -0.1]}}")
+    shape = _weights_array(next(iter(stages.values())), where).shape
+    entries = list(range(shape[0])) if len(shape) == 1 else list(np.ndindex(shape))
+    if names is not None and len(names) != len(entries):
+        raise ValueError(f"{where}: {len(names)} names given for {len(entries)} weights")
+    curves = [[error_curve_data(loss_fn, weights, entry, span=span)
+               for weights in stages.values()] for entry in entries]
+    if ylim is None:
+        ylim = min(max(float(c["errors"].max()) for c in panel) for panel in curves)
+    frozen_entries = {_check_index(i, shape, where) for i in frozen}
+
+    figure = _new_figure(where, figsize=(4.4 * len(entries), 4.6))
+    axes = figure.subplots(1, len(entries), squeeze=False)[0]
+    colours = _stage_colours(len(stages))
+    for k, (ax, entry, panel) in enumerate(zip(axes, entries, curves)):
+        for label, colour, curve in zip(stages, colours, panel):
+            ax.plot(curve["values"], curve["errors"], color=colour, lw=1.8)
+            near = np.abs(curve["values"] - curve["weight"]) <= 0.3 * span
+            ax.plot(curve["values"][near], curve["tangent"][near], ":", color="black",
+                    lw=1.4)
+            ax.plot(curve["weight"], curve["error"], "o", color=colour, ms=8,
+                    markeredgecolor="black", zorder=3,
+                    label=f"{label}: w={curve['weight']:.4g}, slope {curve['slope']:.4g}")
+        name = names[k] if names is not None else f"weight {entry}".replace(" ()", "")
+        if entry in frozen_entries:
+            name += " (frozen)"
+        ax.set_title(name, fontsize=10)
+        ax.set_ylim(-0.04 * ylim, 1.08 * ylim)
+        ax.set_xlabel("weight value")
+        ax.axhline(0, color="grey", lw=0.6)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(error_label)
+    axes[-1].plot([], [], ":", color="black", label="tangent: slope from backward()")
+    for ax in axes:  # below each panel, where they hide no curve
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return _finish(figure, title, path)
+
+
+def error_bowl(loss_fn: LossFn, weights: Any, trajectory: Sequence[Any], *,
+               indices: Sequence[Any] = (0, 1), names: Sequence[str] = ("weight 1",
+                                                                        "weight 2"),
+               span: float | None = None, num: int = 61, error_label: str = "error",
+               title: str = "", path: PathLike | None = None) -> Any:
+    """The error over two weights as a surface and as contours, with training's path.
+
+    `weights` holds the other weights' values (e.g. the trained ones); `trajectory` is
+    the full weights at the start and after each step of the run, drawn as dots joined
+    by arrows, from the first (hollow) to the last (filled).
+    """
+    data = error_surface_data(loss_fn, weights, indices, trajectory=trajectory, span=span,
+                              num=num)
+    figure = _new_figure("error_bowl", figsize=(11, 4.8))
+    surface_ax = figure.add_subplot(1, 2, 1, projection="3d")
+    contour_ax = figure.add_subplot(1, 2, 2)
+    grid_x, grid_y = np.meshgrid(data["x"], data["y"])
+
+    surface_ax.plot_surface(grid_x, grid_y, data["errors"], cmap="viridis", alpha=0.75,
+                            linewidth=0, antialiased=True)
+    surface_ax.plot(data["path_x"], data["path_y"], data["path_errors"], "o-", color="red",
+                    ms=4, lw=1.5, zorder=5)
+    surface_ax.set_xlabel(names[0], fontsize=8)
+    surface_ax.set_ylabel(names[1], fontsize=8)
+    surface_ax.set_zlabel(error_label, fontsize=8)
+    surface_ax.tick_params(labelsize=7)
+    surface_ax.view_init(elev=30, azim=-60)
+
+    # levels crowd towards the bottom, where training ends and the shape matters most
+    low, high = data["errors"].min(), data["errors"].max()
+    levels = low + (high - low) * np.linspace(0.0, 1.0, 16) ** 2
+    filled = contour_ax.contourf(grid_x, grid_y, data["errors"], levels=levels,
+                                 cmap="viridis")
+    contour_ax.contour(grid_x, grid_y, data["errors"], levels=levels, colors="white",
+                       linewidths=0.4)
+    figure.colorbar(filled, ax=contour_ax, label=error_label, format="%.2g")
+    xs, ys = data["path_x"], data["path_y"]
+    for k in range(len(xs) - 1):
+        contour_ax.annotate("", xy=(xs[k + 1], ys[k + 1]), xytext=(xs[k], ys[k]),
+                            arrowprops={"arrowstyle": "->", "color": "red", "lw": 1.5})
+    if len(xs):
+        contour_ax.plot(xs[0], ys[0], "o", mfc="white", mec="red", ms=8,
+                        label=f"start: error {data['path_errors'][0]:.4g}")
+        contour_ax.plot(xs[-1], ys[-1], "o", color="red", ms=8,
+                        label=f"after {len(xs) - 1} steps: error "
+                              f"{data['path_errors'][-1]:.4g}")
+        contour_ax.legend(fontsize=8, loc="upper right")
+    contour_ax.set_xlabel(names[0])
+    contour_ax.set_ylabel(names[1])
+    contour_ax.set_aspect("equal")
+    return _finish(figure, title, path)
+
+
+def weight_images(weight: Any, *, initial: Any | None = None,
+                  labels: Sequence[str] | None = None, shape: tuple[int, int] = (28, 28),
+                  title: str = "", path: PathLike | None = None) -> Any:
+    """Each output's weights as an image, side by side: red positive, blue negative.
+
+    One colour scale per row, symmetric about zero, so zero is white in every image
+    and the images of a row can be compared. Given the `initial` weights (before
+    training), a second row shows what training changed, `weight - initial`: the
+    random start no longer hides it, and inputs that were always 0 stay white.
+    """
+    rows = {"trained weights": weight_images_data(weight, shape)}
+    if initial is not None:
+        start = weight_images_data(initial, shape)["images"]
+        if start.shape != rows["trained weights"]["images"].shape:
+            raise ValueError(f"weight_images: initial weights of shape {np.shape(initial)} "
+                             f"for weights of shape {np.shape(weight)}; they must match")
+        change = rows["trained weights"]["images"] - start
+        rows["change by training\n(trained - initial)"] = {
+            "images": change, "limit": float(np.abs(change).max())}
+    count = len(rows["trained weights"]["images"])
+    labels = list(labels) if labels is not None else [str(k) for k in range(count)]
+    if len(labels) != count:
+        raise ValueError(f"weight_images: {len(labels)} labels for {count} outputs")
+
+    figure = _new_figure("weight_images", figsize=(1.45 * count + 1.6, 0.4 + 1.9 * len(rows)))
+    axes = figure.subplots(len(rows), count, squeeze=False)
+    for row_axes, (row_name, data) in zip(axes, rows.items()):
+        limit = data["limit"] or 1.0
+        for ax, image, label in zip(row_axes, data["images"], labels):
+            shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row_axes[0].set_ylabel(row_name, fontsize=9)
+        figure.colorbar(shown, ax=list(row_axes), shrink=0.85, label="weight")
+    for ax, label in zip(axes[0], labels):
+        ax.set_title(label, fontsize=10)
+    return _finish(figure, title, path)
+
+
+def _annotated_table(ax: Any, table: np.ndarray, rows: Sequence[str],
+                     columns: Sequence[str], cmap: str, limit: float) -> None:
+    ax.imshow(table, cmap=cmap, vmin=-limit, vmax=limit)
+    for (i, j), value in np.ndenumerate(table):
+        dark = abs(value) > 0.6 * limit  # white on the strong colours, black elsewhere
+        ax.text(j, i, f"{value:g}", ha="center", va="center", fontsize=10,
+                color="white" if dark else "black")
+    ax.set_xticks(range(len(columns)), columns)
+    ax.set_yticks(range(len(rows)), rows)
+
+
+def dot_similarity(vectors: Mapping[str, Any], *, templates: Mapping[str, Any] | None = None,
+                   inputs: Mapping[str, Any] | None = None, shape: tuple[int, int] = (28, 28),
+                   title: str = "", path: PathLike | None = None) -> Any:
+    """Dot products as similarity: the vectors, their table of dot products, and, with
+    `templates` (e.g. each digit's weights) and `inputs` (e.g. images), the score each
+    input gets from each template, drawn as bars beside the input's image."""
+    table = dot_similarity_data(vectors)
+    scored = dot_similarity_data(templates, inputs) if templates is not None and inputs \
+        else None
+    figure = _new_figure("dot_similarity", figsize=(10, 3.4 if scored is None else 6.8))
+    parts = figure.subfigures(1 if scored is None else 2, 1, squeeze=False)[:, 0]
+
+    left, right = parts[0].subplots(1, 2, width_ratios=[1, 1])
+    limit = float(np.abs(table["vectors"]).max()) or 1.0
+    _annotated_table(left, table["vectors"], table["names"],
+                     [str(k) for k in range(table["vectors"].shape[1])], "PuOr_r", limit)
+    left.set_title("the vectors", fontsize=10)
+    limit = float(np.abs(table["scores"]).max()) or 1.0
+    _annotated_table(right, table["scores"], table["names"], table["names"], "Greens",
+                     1.6 * limit)
+    right.set_title("dot product of row and column", fontsize=10)
+
+    if scored is not None:
+        n = len(scored["against_names"])
+        axes = parts[1].subplots(1, 2 * n, width_ratios=[1, 2.2] * n)
+        for k, name in enumerate(scored["against_names"]):
+            image_ax, bar_ax = axes[2 * k], axes[2 * k + 1]
+            image_ax.imshow(scored["against"][k].reshape(shape), cmap="gray_r")
+            image_ax.set_title(f"input: {name}", fontsize=10)
+            image_ax.set_xticks([])
+            image_ax.set_yticks([])
+            scores = scored["scores"][:, k]
+            colours = ["tab:green" if s == scores.max() else "tab:grey" for s in scores]
+            bar_ax.bar(scored["names"], scores, color=colours)
+            bar_ax.axhline(0, color="black", lw=0.6)
+            bar_ax.set_title("score = weights . input", fontsize=10)
+            bar_ax.set_xlabel("output (weights of digit)")
+    return _finish(figure, title, path)
+
+
+def training_curves(panels: Mapping[str, Mapping[str, Series]], *,
+                    xlabel: str | Sequence[str] = "epoch",
+                    ylabel: str | Sequence[str] | None = None, log_y: Sequence[str] = (),
+                    title: str = "", path: PathLike | None = None) -> Any:
+    """Loss (and accuracy, ...) per epoch: one panel per entry of `panels`.
+
+    `panels` is what `training_curves_data` takes: {panel: {curve label: values}}. The
+    panel's key is its y-axis label; given `ylabel` (one for all panels or one each),
+    the key becomes the panel's title instead. A curve of one point (a test accuracy)
+    is drawn as a star with its value. Panels named in `log_y` get a log y-axis.
+    """
+    data = training_curves_data(panels)
+    figure = _new_figure("training_curves", figsize=(4.8 * len(data), 3.9))
+    from matplotlib.ticker import MaxNLocator
+    x_labels = _per_panel(xlabel, len(data), "x labels")
+    y_labels = list(data) if ylabel is None else _per_panel(ylabel, len(data), "y labels")
+    axes = figure.subplots(1, len(data), squeeze=False)[0]
+    for ax, (panel, curves), x_label, y_label in zip(axes, data.items(), x_labels, y_labels):
+        for label, (x, y) in curves.items():
+            if y.size == 1:
+                ax.plot(x, y, "*", ms=13, label=f"{label}: {y[0]:.4g}")
+            else:
+                ax.plot(x, y, "o-" if y.size <= 30 else "-", ms=4, lw=1.6,
+                        label=f"{label} (last {y[-1]:.4g})")
+        if ylabel is not None:
+            ax.set_title(panel, fontsize=10)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
+        if panel in log_y:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    return _finish(figure, title, path)
+
+
+def _per_panel(labels: str | Sequence[str], count: int, what: str) -> list[str]:
+    labels = [labels] * count if isinstance(labels, str) else list(labels)
+    if len(labels) != count:
+        raise ValueError(f"training_curves: {len(labels)} {what} for {count} panels; give "
+                         f"one for all or one per panel")
+    return labels
