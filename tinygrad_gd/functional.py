@@ -57,14 +57,17 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def matmul(x: Any, y: Any) -> Tensor:
+    """Matrix product `x @ y`, batched and broadcast over leading axes (NumPy's matmul)."""
     return _tensor(x) @ y
 
 
 def dot(x: Any, y: Any) -> Tensor:
+    """Dot product of vectors, or matrix product of 1-D/2-D operands (NumPy's dot)."""
     return _tensor(x).dot(y)
 
 
 def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
+    """x repeated to `shape` by NumPy's broadcasting rule; its gradient sums back."""
     return _tensor(x).broadcast_to(shape)
 
 

@@ -88,26 +88,32 @@ def _check_probability(where: str, p: Any) -> None:
 
 
 def relu(input: Any) -> Tensor:
+    """max(x, 0) elementwise; its slope is 1 where x > 0, else 0."""
     return _tensor(input).relu()
 
 
 def sigmoid(input: Any) -> Tensor:
+    """1 / (1 + exp(-x)) elementwise; its slope is out * (1 - out)."""
     return _tensor(input).sigmoid()
 
 
 def tanh(input: Any) -> Tensor:
+    """tanh(x) elementwise; its slope is 1 - out**2."""
     return _tensor(input).tanh()
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, else `negative_slope * x`."""
     return _tensor(input).leaky_relu(negative_slope)
 
 
 def softmax(input: Any, dim: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim`: each slice becomes probabilities."""
     return _tensor(input).softmax(axis=dim)
 
 
 def log_softmax(input: Any, dim: int = -1) -> Tensor:
+    """log(softmax(x)) along `dim`, computed without overflow."""
     return _tensor(input).log_softmax(axis=dim)
 
 

@@ -29,6 +29,7 @@ INITS = {
     "glorot": "U(-sqrt(6/(in+out)), sqrt(6/(in+out)))",
     "zeros": "all zeros",
 }
+"""The `init` names `Linear` accepts, each with what it draws for the weight."""
 
 
 def _make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator:
@@ -131,6 +132,7 @@ class Sequential(Module):
             self.append(module)
 
     def append(self, module: Module) -> "Sequential":
+        """Add `module` at the end, named by its position ("3"); returns self."""
         if not isinstance(module, Module):
             what = (f"the class {module.__name__}; write {module.__name__}() to make one"
                     if isinstance(module, type) else f"a {type(module).__name__}")
@@ -167,21 +169,29 @@ class Sequential(Module):
 
 
 class ReLU(Module):
+    """max(x, 0) elementwise (see `functional.relu`)."""
+
     def forward(self, input: Any) -> Tensor:
         return F.relu(input)
 
 
 class Sigmoid(Module):
+    """1 / (1 + exp(-x)) elementwise: squashes any value into (0, 1)."""
+
     def forward(self, input: Any) -> Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """tanh(x) elementwise: squashes any value into (-1, 1)."""
+
     def forward(self, input: Any) -> Tensor:
         return F.tanh(input)
 
 
 class LeakyReLU(Module):
+    """x where x > 0, else `negative_slope * x` (0.01 by default)."""
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = negative_slope
@@ -208,6 +218,8 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
+    """log(softmax(x)) along `dim`, computed without overflow."""
+
     def forward(self, input: Any) -> Tensor:
         return F.log_softmax(input, self.dim)
 

