@@ -21,6 +21,8 @@ from .tensor import Function, unbroadcast
 
 
 class Add(Function):
+    """x + y, broadcast."""
+
     def forward(ctx, x, y):
         return x + y
 
@@ -29,6 +31,8 @@ class Add(Function):
 
 
 class Sub(Function):
+    """x - y, broadcast."""
+
     def forward(ctx, x, y):
         return x - y
 
@@ -37,6 +41,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """x * y, broadcast."""
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return x * y
@@ -47,6 +53,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    """x / y, broadcast."""
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return x / y
@@ -58,6 +66,8 @@ class Div(Function):
 
 
 class Pow(Function):
+    """x ** y, broadcast; the exponent's gradient x**y * log(x) only when it is asked for."""
+
     def forward(ctx, x, y):
         out = x ** y
         ctx.save_for_backward(x, y, out)
@@ -72,6 +82,8 @@ class Pow(Function):
 
 
 class Maximum(Function):
+    """Elementwise max(x, y); ties split the gradient evenly."""
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return np.maximum(x, y)
@@ -83,6 +95,8 @@ class Maximum(Function):
 
 
 class Minimum(Function):
+    """Elementwise min(x, y); ties split the gradient evenly."""
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return np.minimum(x, y)
@@ -94,6 +108,8 @@ class Minimum(Function):
 
 
 class Where(Function):
+    """x where `condition` holds, else y (the condition is not differentiated)."""
+
     def forward(ctx, x, y, *, condition):
         condition = np.asarray(condition, dtype=bool)
         ctx.save_for_backward(condition)
@@ -109,6 +125,8 @@ class Where(Function):
 
 
 class Neg(Function):
+    """-x."""
+
     def forward(ctx, x):
         return -x
 
@@ -117,6 +135,8 @@ class Neg(Function):
 
 
 class Exp(Function):
+    """e**x."""
+
     def forward(ctx, x):
         out = np.exp(x)
         ctx.save_for_backward(out)
@@ -128,6 +148,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    """Natural logarithm."""
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.log(x)
@@ -138,6 +160,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """Square root."""
+
     def forward(ctx, x):
         out = np.sqrt(x)
         ctx.save_for_backward(out)
@@ -149,6 +173,8 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    """|x|, gradient sign(x) (0 at 0)."""
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.abs(x)
@@ -159,6 +185,8 @@ class Abs(Function):
 
 
 class Clip(Function):
+    """x limited to [min, max]; gradient passes where min <= x <= max."""
+
     def forward(ctx, x, *, min=None, max=None):  # noqa: A002  (NumPy's and PyTorch's names)
         ctx.save_for_backward(x)
         ctx.bounds = (min, max)
@@ -176,6 +204,8 @@ class Clip(Function):
 
 
 class Tanh(Function):
+    """Hyperbolic tangent."""
+
     def forward(ctx, x):
         out = np.tanh(x)
         ctx.save_for_backward(out)
@@ -187,6 +217,8 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    """1 / (1 + e**-x), without overflow."""
+
     def forward(ctx, x):
         # exp of -|x| never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
         e = np.exp(-np.abs(x))
@@ -200,6 +232,8 @@ class Sigmoid(Function):
 
 
 class Relu(Function):
+    """max(x, 0)."""
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.maximum(x, 0)
@@ -210,6 +244,8 @@ class Relu(Function):
 
 
 class LeakyRelu(Function):
+    """x if x > 0 else negative_slope * x."""
+
     name = "leaky_relu"
 
     def forward(ctx, x, *, negative_slope=0.01):
@@ -226,6 +262,8 @@ class LeakyRelu(Function):
 
 
 class Softmax(Function):
+    """exp(x) / sum(exp(x)) along an axis, shifted by the max."""
+
     def forward(ctx, x, *, axis=-1):
         shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # stable: largest exp is 1
         out = shifted / shifted.sum(axis=axis, keepdims=True)
@@ -239,6 +277,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """x - logsumexp(x) along an axis."""
+
     name = "log_softmax"
 
     def forward(ctx, x, *, axis=-1):
@@ -257,6 +297,8 @@ class LogSoftmax(Function):
 
 
 class MatMul(Function):
+    """Matrix product (1-D, 2-D, batched with broadcast batch axes)."""
+
     def forward(ctx, x, y):
         if x.ndim == 0 or y.ndim == 0:
             raise ValueError(f"matmul: both operands need at least 1 dimension, got shapes "
@@ -305,6 +347,8 @@ def _expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: 
 
 
 class Sum(Function):
+    """Sum over axes (keepdims optional)."""
+
     def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         return np.sum(x, axis=axis, keepdims=keepdims)
@@ -314,6 +358,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    """Mean over axes (keepdims optional)."""
+
     def forward(ctx, x, *, axis=None, keepdims=False):
         out = np.mean(x, axis=axis, keepdims=keepdims)
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
@@ -345,10 +391,14 @@ class _Extremum(Function, register=False):
 
 
 class Max(_Extremum):
+    """Maximum over axes; ties share the gradient."""
+
     reduce = staticmethod(np.max)
 
 
 class Min(_Extremum):
+    """Minimum over axes; ties share the gradient."""
+
     reduce = staticmethod(np.min)
 
 
@@ -356,6 +406,8 @@ class Min(_Extremum):
 
 
 class Reshape(Function):
+    """The same values in a new shape."""
+
     def forward(ctx, x, *, shape):
         ctx.in_shape = x.shape
         try:
@@ -369,6 +421,8 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """Axes permuted (reversed by default)."""
+
     def forward(ctx, x, *, axes=None):
         ctx.axes = axes
         return np.transpose(x, axes)
@@ -378,6 +432,8 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    """Broadcast to a larger shape; the gradient is summed back."""
+
     name = "broadcast_to"
 
     def forward(ctx, x, *, shape):
@@ -393,6 +449,8 @@ class BroadcastTo(Function):
 
 
 class GetItem(Function):
+    """Indexing: basic slices and integer arrays; repeated indices accumulate their gradients."""
+
     name = "getitem"
 
     def forward(ctx, x, *, index):
@@ -406,6 +464,8 @@ class GetItem(Function):
 
 
 class Concatenate(Function):
+    """Join along an existing axis."""
+
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
         ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
@@ -416,6 +476,8 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    """Join along a new axis."""
+
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
         return np.stack(xs, axis=axis)

@@ -198,12 +198,15 @@ class Function:
             _registry[cls.name] = cls
 
     def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for backward (`ctx.saved_tensors`); the engine frees them after the pass."""
         self.saved_tensors = arrays
 
     def forward(ctx, *arrays: np.ndarray, **params: Any) -> np.ndarray:  # noqa: N805
+        """The op on the inputs' arrays: return the output array. Override it."""
         raise NotImplementedError(f"op '{ctx.name}' defines no forward")
 
     def backward(ctx, grad: np.ndarray) -> Any:  # noqa: N805
+        """The vector-Jacobian product: one gradient per input, from the output's. Override it."""
         raise NotImplementedError(f"op '{ctx.name}' defines no backward")
 
     @classmethod
@@ -367,18 +370,22 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The size of each axis, as NumPy's `ndarray.shape`."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements."""
         return self.data.size
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the values (float64 unless asked otherwise)."""
         return self.data.dtype
 
     @property
@@ -393,6 +400,7 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":  # noqa: N802
+        """The tensor with its axes reversed (a recorded transpose)."""
         return self.transpose()
 
     def __len__(self) -> int:
@@ -410,12 +418,14 @@ class Tensor:
         return self.data
 
     def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted to a "
                              f"Python number, got shape {self.shape}")
         return self.data.item()
 
     def tolist(self) -> Any:
+        """The values as (nested) Python lists."""
         return self.data.tolist()
 
     def __float__(self) -> float:
@@ -653,6 +663,7 @@ class Tensor:
         return self.data != _raw(other)
 
     def matmul(self, other: Any) -> "Tensor":
+        """Matrix product, `self @ other` (1-D, 2-D and batched, as NumPy's matmul)."""
         return self @ other
 
     def dot(self, other: Any) -> "Tensor":
@@ -664,56 +675,73 @@ class Tensor:
         return _ops.MatMul.apply(self, other)
 
     def exp(self) -> "Tensor":
+        """Elementwise e**x."""
         return _ops.Exp.apply(self)
 
     def log(self) -> "Tensor":
+        """Elementwise natural logarithm."""
         return _ops.Log.apply(self)
 
     def sqrt(self) -> "Tensor":
+        """Elementwise square root."""
         return _ops.Sqrt.apply(self)
 
     def abs(self) -> "Tensor":
+        """Elementwise absolute value (gradient 0 at 0)."""
         return _ops.Abs.apply(self)
 
     def tanh(self) -> "Tensor":
+        """Elementwise hyperbolic tangent."""
         return _ops.Tanh.apply(self)
 
     def sigmoid(self) -> "Tensor":
+        """Elementwise 1 / (1 + e**-x), computed without overflow for large |x|."""
         return _ops.Sigmoid.apply(self)
 
     def relu(self) -> "Tensor":
+        """Elementwise max(x, 0) (gradient 0 at 0)."""
         return _ops.Relu.apply(self)
 
     def leaky_relu(self, negative_slope: float = 0.01) -> "Tensor":
+        """x where x > 0, else negative_slope * x."""
         return _ops.LeakyRelu.apply(self, negative_slope=negative_slope)
 
     def clip(self, min: float | None = None, max: float | None = None) -> "Tensor":  # noqa: A002
+        """Values limited to [min, max]; the gradient passes where min <= x <= max."""
         if min is None and max is None:
             raise ValueError("clip: give min, max or both")
         return _ops.Clip.apply(self, min=min, max=max)
 
     def maximum(self, other: Any) -> "Tensor":
+        """Elementwise maximum with `other` (broadcast); a tie splits the gradient evenly."""
         return _ops.Maximum.apply(self, self._operand(other))
 
     def minimum(self, other: Any) -> "Tensor":
+        """Elementwise minimum with `other` (broadcast); a tie splits the gradient evenly."""
         return _ops.Minimum.apply(self, self._operand(other))
 
     def softmax(self, axis: int = -1) -> "Tensor":
+        """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so it never overflows."""
         return _ops.Softmax.apply(self, axis=_check_axis("softmax", axis, self.ndim))
 
     def log_softmax(self, axis: int = -1) -> "Tensor":
+        """log(softmax(x)) along `axis`, by log-sum-exp: stable for any logits."""
         return _ops.LogSoftmax.apply(self, axis=_check_axis("log_softmax", axis, self.ndim))
 
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        """Sum over `axis` (None: all), as NumPy's sum."""
         return _ops.Sum.apply(self, axis=_check_axis("sum", axis, self.ndim), keepdims=keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        """Mean over `axis` (None: all), as NumPy's mean."""
         return _ops.Mean.apply(self, axis=_check_axis("mean", axis, self.ndim), keepdims=keepdims)
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        """Maximum over `axis`; tied maxima share the gradient evenly."""
         return _ops.Max.apply(self, axis=_check_axis("max", axis, self.ndim), keepdims=keepdims)
 
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> "Tensor":
+        """Minimum over `axis`; tied minima share the gradient evenly."""
         return _ops.Min.apply(self, axis=_check_axis("min", axis, self.ndim), keepdims=keepdims)
 
     def reshape(self, *shape: Any) -> "Tensor":
@@ -741,6 +769,7 @@ class Tensor:
         return _ops.Transpose.apply(self, axes=tuple(a % self.ndim for a in axes) or None)
 
     def broadcast_to(self, shape: Sequence[int]) -> "Tensor":
+        """The tensor broadcast to `shape` (NumPy's rule); the gradient is summed back."""
         return _ops.BroadcastTo.apply(self, shape=tuple(shape))
 
     def expand(self, *shape: Any) -> "Tensor":
