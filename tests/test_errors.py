@@ -25,10 +25,11 @@ def test_matmul_inner_sizes_differ():
         Tensor(2.0) @ Tensor([1.0])
 
 
-def test_requires_grad_on_integer_data():
+@pytest.mark.parametrize("dtype, name", [(np.int64, "int64"), (np.int32, "int32"), (bool, "bool")])
+def test_requires_grad_on_integer_data(dtype, name):
     with pytest.raises(TypeError, match=r"only floating-point tensors can require a gradient, "
-                                        r"got dtype int64"):
-        Tensor([1, 2], dtype=np.int64, requires_grad=True)
+                                        rf"got dtype {name}"):
+        Tensor([1, 0], dtype=dtype, requires_grad=True)
 
 
 def test_backward_on_a_tensor_that_needs_no_gradient():

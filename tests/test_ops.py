@@ -2,7 +2,8 @@
 
 `OP_SPECS` holds, per op name, a drawer that returns (fn, input arrays, NumPy reference).
 `test_every_registered_op_has_a_spec` makes the suite fail when a new op has no check.
-Inputs are kept away from kinks (relu and abs at 0, ties of max/min, clip bounds).
+Inputs come from the public strategies of `tinygrad_gd.testing`, kept away from kinks
+(relu and abs at 0, ties of max/min, clip bounds).
 """
 from __future__ import annotations
 
@@ -14,43 +15,27 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_gd as tg
 from tinygrad_gd import ops as ops_module
+from tinygrad_gd import testing
 
 SMALL = dict(min_dims=0, max_dims=3, min_side=1, max_side=3)
+ANY = dict(avoid=())  # no kink to keep away from
 
 
-def floats(lo: float = -2.0, hi: float = 2.0):
-    return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+def arrays(data, strategy) -> list[np.ndarray]:
+    """Draw Tensors from a tinygrad_gd.testing strategy; the checks below want their arrays."""
+    drawn = data.draw(strategy)
+    return [t.data for t in (drawn if isinstance(drawn, tuple) else (drawn,))]
 
 
-def away_from_zero(lo: float = 0.1, hi: float = 2.0):
-    """Values with lo <= |v| <= hi: clear of the kink of relu/abs at 0."""
-    return st.tuples(st.floats(lo, hi), st.booleans()).map(lambda p: p[0] if p[1] else -p[0])
-
-
-def grid(offset: float):
-    """Values k + offset on a grid of step 1: x from grid(.25) and y from grid(.75) never tie."""
-    return st.integers(-3, 3).map(lambda k: k + offset)
-
-
-def array(data, shape, elements=None, **kwargs) -> np.ndarray:
-    return data.draw(hnp.arrays(np.float64, shape, elements=floats() if elements is None else elements, **kwargs))
-
-
-def two_shapes(data, num_shapes: int = 2):
-    return data.draw(hnp.mutually_broadcastable_shapes(num_shapes=num_shapes, max_dims=3,
-                                                       max_side=3)).input_shapes
-
-
-def binary(fn, reference, x_elements=None, y_elements=None):
+def binary(fn, reference, **options):
     def draw(data):
-        sx, sy = two_shapes(data)
-        return fn, [array(data, sx, x_elements), array(data, sy, y_elements)], reference
+        return fn, arrays(data, testing.broadcastable_tensors(2, **options)), reference
     return draw
 
 
-def unary(fn, reference, elements=None):
+def unary(fn, reference, **options):
     def draw(data):
-        return fn, [array(data, data.draw(hnp.array_shapes(**SMALL)), elements)], reference
+        return fn, arrays(data, testing.tensors(**options)), reference
     return draw
 
 
@@ -61,30 +46,23 @@ def reduction(method: str, reference, unique: bool = False):
                          if shape else st.none()) if data.draw(st.booleans()) else \
             data.draw(hnp.valid_tuple_axes(len(shape)))
         keepdims = data.draw(st.booleans())
-        # distinct values 0.01 apart: no ties, where max/min are not differentiable
-        elements = st.integers(-300, 300).map(lambda k: k / 100) if unique else None
-        x = array(data, shape, elements, unique=unique)
+        # distinct values: no ties, where max/min are not differentiable
+        (x,) = arrays(data, testing.tensors(shape, distinct=unique, **ANY))
         return (lambda t: getattr(t, method)(axis=axis, keepdims=keepdims), [x],
                 lambda a: reference(a, axis=axis, keepdims=keepdims))
     return draw
 
 
 def matmul(data):
-    kind = data.draw(st.sampled_from(["1@1", "1@2", "2@1", "2@2", "batched", "1@3", "3@1"]))
-    n, k, m = (data.draw(st.integers(1, 3)) for _ in range(3))
-    batch_x, batch_y = two_shapes(data)
-    shapes = {"1@1": ((k,), (k,)), "1@2": ((k,), (k, m)), "2@1": ((n, k), (k,)),
-              "2@2": ((n, k), (k, m)), "batched": (batch_x + (n, k), batch_y + (k, m)),
-              "1@3": ((k,), (2, k, m)), "3@1": ((2, n, k), (k,))}[kind]
-    return (lambda x, y: x @ y, [array(data, shapes[0]), array(data, shapes[1])], np.matmul)
+    return (lambda x, y: x @ y, arrays(data, testing.matmul_operands()), np.matmul)
 
 
 def softmax_like(method: str, reference):
     def draw(data):
         shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
         axis = data.draw(st.integers(-len(shape), len(shape) - 1))
-        x = array(data, shape, floats(-5, 5))
-        return (lambda t: getattr(t, method)(axis=axis), [x], lambda a: reference(a, axis))
+        x = arrays(data, testing.tensors(shape, min_value=-5, max_value=5, **ANY))
+        return (lambda t: getattr(t, method)(axis=axis), x, lambda a: reference(a, axis))
     return draw
 
 
@@ -101,14 +79,15 @@ def reshape(data):
     shape = data.draw(hnp.array_shapes(**SMALL))
     size = int(np.prod(shape))
     target = data.draw(st.sampled_from([(-1,), (size,), (1, size), (size, 1), shape[::-1]]))
-    return (lambda t: t.reshape(target), [array(data, shape)], lambda a: a.reshape(target))
+    return (lambda t: t.reshape(target), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: a.reshape(target))
 
 
 def transpose(data):
     shape = data.draw(hnp.array_shapes(**SMALL))
     axes = data.draw(st.none() | st.permutations(range(len(shape))).map(tuple))
-    return (lambda t: t.transpose(axes) if axes else t.T, [array(data, shape)],
-            lambda a: np.transpose(a, axes))
+    return (lambda t: t.transpose(axes) if axes else t.T,
+            arrays(data, testing.tensors(shape, **ANY)), lambda a: np.transpose(a, axes))
 
 
 def broadcast_to(data):
@@ -116,7 +95,7 @@ def broadcast_to(data):
     # the input: a suffix of the target's axes, each kept or set to 1
     kept = target[data.draw(st.integers(0, len(target))):]
     shape = tuple(n if data.draw(st.booleans()) else 1 for n in kept)
-    return (lambda t: t.broadcast_to(target), [array(data, shape)],
+    return (lambda t: t.broadcast_to(target), arrays(data, testing.tensors(shape, **ANY)),
             lambda a: np.broadcast_to(a, target))
 
 
@@ -124,46 +103,48 @@ def getitem(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
     index = data.draw(hnp.basic_indices(shape, allow_ellipsis=True)
                       | hnp.integer_array_indices(shape))  # arrays may repeat an index
-    return (lambda t: t[index], [array(data, shape)], lambda a: a[index])
+    return (lambda t: t[index], arrays(data, testing.tensors(shape, **ANY)), lambda a: a[index])
 
 
 def concatenate(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
     count = data.draw(st.integers(1, 3))
-    arrays = []
+    parts = []
     for _ in range(count):
         part = list(shape)
         part[axis] = data.draw(st.integers(1, 3))
-        arrays.append(array(data, tuple(part)))
-    return (lambda *ts: tg.concatenate(ts, axis=axis), arrays,
+        parts += arrays(data, testing.tensors(tuple(part), **ANY))
+    return (lambda *ts: tg.concatenate(ts, axis=axis), parts,
             lambda *a: np.concatenate(a, axis=axis))
 
 
 def stack(data):
     shape = data.draw(hnp.array_shapes(**SMALL))
     axis = data.draw(st.integers(-len(shape) - 1, len(shape)))
-    arrays = [array(data, shape) for _ in range(data.draw(st.integers(1, 3)))]
-    return (lambda *ts: tg.stack(ts, axis=axis), arrays, lambda *a: np.stack(a, axis=axis))
+    count = data.draw(st.integers(1, 3))
+    parts = arrays(data, st.tuples(*[testing.tensors(shape, **ANY)] * count))
+    return (lambda *ts: tg.stack(ts, axis=axis), parts, lambda *a: np.stack(a, axis=axis))
 
 
 def where(data):
-    sc, sx, sy = two_shapes(data, 3)
-    condition = data.draw(hnp.arrays(bool, sc))
-    return (lambda x, y: tg.where(condition, x, y), [array(data, sx), array(data, sy)],
+    c, x, y = arrays(data, testing.broadcastable_tensors(3))
+    condition = c > 0  # random booleans, of a third shape that broadcasts with x's and y's
+    return (lambda x, y: tg.where(condition, x, y), [x, y],
             lambda x, y: np.where(condition, x, y))
 
 
 def clip(data):
     low, high = data.draw(st.sampled_from([(-0.5, 0.5), (None, 0.5), (-0.5, None)]))
-    x = array(data, data.draw(hnp.array_shapes(**SMALL)),
-              floats().filter(lambda v: abs(abs(v) - 0.5) > 0.05))  # clear of the bounds
-    return (lambda t: t.clip(low, high), [x], lambda a: np.clip(a, low, high))
+    x = arrays(data, testing.tensors(avoid=(-0.5, 0.5), margin=0.05))  # clear of the bounds
+    return (lambda t: t.clip(low, high), x, lambda a: np.clip(a, low, high))
 
 
 def power(data):
-    sx, sy = two_shapes(data)
-    return (lambda x, y: x ** y, [array(data, sx, floats(0.2, 2)), array(data, sy)], np.power)
+    base, exponent = arrays(data, testing.broadcastable_tensors(2, min_value=0.2, max_value=2,
+                                                                **ANY))
+    # the exponent spans [-1.6, 2]: negative and fractional powers of a positive base
+    return (lambda x, y: x ** y, [base, 2 * exponent - 2], np.power)
 
 
 def np_sigmoid(a):
@@ -171,25 +152,24 @@ def np_sigmoid(a):
 
 
 OP_SPECS = {
-    "add": binary(lambda x, y: x + y, np.add),
-    "sub": binary(lambda x, y: x - y, np.subtract),
-    "mul": binary(lambda x, y: x * y, np.multiply),
-    "div": binary(lambda x, y: x / y, np.divide, y_elements=away_from_zero(0.5, 2)),
+    "add": binary(lambda x, y: x + y, np.add, **ANY),
+    "sub": binary(lambda x, y: x - y, np.subtract, **ANY),
+    "mul": binary(lambda x, y: x * y, np.multiply, **ANY),
+    "div": binary(lambda x, y: x / y, np.divide, margin=0.5),  # denominators |y| >= 0.5
     "pow": power,
-    "maximum": binary(tg.maximum, np.maximum, grid(0.25), grid(0.75)),
-    "minimum": binary(tg.minimum, np.minimum, grid(0.25), grid(0.75)),
+    "maximum": binary(tg.maximum, np.maximum, distinct=True),  # no ties between x and y
+    "minimum": binary(tg.minimum, np.minimum, distinct=True),
     "where": where,
-    "neg": unary(lambda t: -t, np.negative),
-    "exp": unary(tg.exp, np.exp),
-    "log": unary(tg.log, np.log, floats(0.1, 3)),
-    "sqrt": unary(tg.sqrt, np.sqrt, floats(0.1, 3)),
-    "abs": unary(tg.abs, np.abs, away_from_zero()),
+    "neg": unary(lambda t: -t, np.negative, **ANY),
+    "exp": unary(tg.exp, np.exp, **ANY),
+    "log": unary(tg.log, np.log, min_value=0.1, max_value=3, **ANY),
+    "sqrt": unary(tg.sqrt, np.sqrt, min_value=0.1, max_value=3, **ANY),
+    "abs": unary(tg.abs, np.abs),  # the default strategy keeps 0.1 away from the kink at 0
     "clip": clip,
-    "tanh": unary(tg.tanh, np.tanh),
-    "sigmoid": unary(tg.sigmoid, np_sigmoid, floats(-6, 6)),
-    "relu": unary(tg.relu, lambda a: np.maximum(a, 0), away_from_zero()),
-    "leaky_relu": unary(lambda t: t.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a),
-                        away_from_zero()),
+    "tanh": unary(tg.tanh, np.tanh, **ANY),
+    "sigmoid": unary(tg.sigmoid, np_sigmoid, min_value=-6, max_value=6, **ANY),
+    "relu": unary(tg.relu, lambda a: np.maximum(a, 0)),
+    "leaky_relu": unary(lambda t: t.leaky_relu(0.1), lambda a: np.where(a > 0, a, 0.1 * a)),
     "softmax": softmax_like("softmax", np_softmax),
     "log_softmax": softmax_like("log_softmax", np_log_softmax),
     "matmul": matmul,

@@ -1,1 +1,300 @@
-"""Testing toolkit for users' own models and ops (being written): pytest plugin entry point."""
+"""Testing toolkit for users' own models and ops: hypothesis strategies and a pytest plugin.
+
+Strategies (need `pip install hypothesis`; it is imported when a strategy is built, never
+when this module is imported):
+
+* `floats(...)`: finite floats in a range, kept `margin` away from the kinks you name
+  (relu and abs at 0 by default), where finite differences would straddle a corner.
+* `tensors(...)`: float64 Tensors (requires_grad=True) of random small shapes with such
+  values; `distinct=True` keeps every pair of entries `margin` apart (no ties for max/min).
+* `broadcastable_tensors(n, ...)`: n Tensors whose shapes broadcast together.
+* `matmul_operands(...)`: two Tensors `x @ y` accepts: 1-D, 2-D and batched, with broadcast
+  batch axes.
+
+The pytest plugin (registered through the `pytest11` entry point, so installing
+tinygrad_gd is enough) provides the fixture `gradcheck`: `gradcheck(fn, inputs, **options)`
+runs `tg.gradcheck` and, on failure, fails the test with the worst Jacobian entries and
+attaches the graph's DOT source to the report (section "tinygrad_gd graph (DOT)").
+`assert_gradcheck` is the same check for use outside the fixture: its error carries the
+DOT source as `.dot` (and the plugin attaches it to the report too).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+
+from .gradcheck import GradcheckError
+from .gradcheck import gradcheck as _gradcheck
+from .tensor import Tensor
+
+try:  # the strategies and assert_gradcheck work without pytest; the fixture needs it
+    import pytest
+except ImportError:  # pragma: no cover  (pytest loads this module as a plugin)
+    pytest = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+__all__ = ["floats", "tensors", "broadcastable_tensors", "matmul_operands", "assert_gradcheck",
+           "graph_source", "DEFAULT_KINKS"]
+
+DEFAULT_KINKS = (0.0,)  # where relu, abs and leaky_relu have their corner
+_MAX_DIMS = 3
+_MAX_SIDE = 3
+
+
+def _hypothesis() -> Any:
+    """Import hypothesis on first use, with an error that says how to get it."""
+    try:
+        import hypothesis.extra.numpy as hnp
+        import hypothesis.strategies as st
+    except ImportError:
+        raise ImportError("tinygrad_gd.testing: the strategies need hypothesis; install it with "
+                          "`pip install hypothesis` (or `pip install tinygrad_gd[dev]`)") from None
+    return st, hnp
+
+
+# ---------------------------------------------------------------------------------------
+# Strategies
+
+
+def floats(min_value: float = -2.0, max_value: float = 2.0, *,
+           avoid: Sequence[float] = DEFAULT_KINKS, margin: float = 0.1) -> "SearchStrategy[float]":
+    """Finite floats in [min_value, max_value], each at least `margin` from every `avoid` point.
+
+    The range is cut at the points to avoid and each piece drawn from directly, so no
+    example is filtered away.
+    """
+    st, _ = _hypothesis()
+    pieces = _allowed_intervals(min_value, max_value, avoid, margin, "floats")
+    return st.one_of(*[st.floats(lo, hi, allow_nan=False, allow_infinity=False)
+                       for lo, hi in pieces])
+
+
+def _allowed_intervals(min_value: float, max_value: float, avoid: Sequence[float],
+                       margin: float, where: str) -> list[tuple[float, float]]:
+    if not min_value <= max_value:
+        raise ValueError(f"{where}: min_value {min_value} is larger than max_value {max_value}")
+    if margin < 0:
+        raise ValueError(f"{where}: margin must be >= 0, got {margin}")
+    pieces = [(float(min_value), float(max_value))]
+    for point in sorted(avoid):
+        below, above = _clear_of(float(point), float(margin))
+        cut = []
+        for lo, hi in pieces:
+            if lo <= below:
+                cut.append((lo, min(hi, below)))
+            if hi >= above:
+                cut.append((max(lo, above), hi))
+        pieces = cut
+    if not pieces:
+        raise ValueError(f"{where}: no value in [{min_value}, {max_value}] is {margin} away from "
+                         f"{list(avoid)}; widen the range or lower the margin")
+    return pieces
+
+
+def _clear_of(point: float, margin: float) -> tuple[float, float]:
+    """The floats nearest `point` whose distance from it, as float64 computes it, is >= margin.
+
+    `point + margin` itself may round to a value a hair closer than `margin` (0.5 + 0.1).
+    """
+    below, above = point - margin, point + margin
+    while point - below < margin:
+        below = float(np.nextafter(below, -np.inf))
+    while above - point < margin:
+        above = float(np.nextafter(above, np.inf))
+    return below, above
+
+
+def _grid(min_value: float, max_value: float, avoid: Sequence[float], margin: float,
+          spacing: float, offset: float, where: str) -> list[float]:
+    """Points `spacing` apart in the range, `margin` clear of the points to avoid."""
+    if spacing <= 0:
+        raise ValueError(f"{where}: distinct values need margin > 0, got {margin}")
+    count = int(np.floor((max_value - min_value - offset) / spacing + 1e-9)) + 1
+    points = [min_value + offset + k * spacing for k in range(max(count, 0))]
+    return [p for p in points if all(abs(p - a) >= margin for a in avoid)]
+
+
+def _shapes(shape: Any, min_dims: int, max_dims: int, min_side: int, max_side: int) -> Any:
+    st, hnp = _hypothesis()
+    if shape is None:
+        return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+                                max_side=max_side)
+    if isinstance(shape, (int, np.integer)):
+        return st.just((int(shape),))
+    if isinstance(shape, (tuple, list)):
+        return st.just(tuple(int(n) for n in shape))
+    return shape  # a strategy of shapes
+
+
+def _to_tensor(array: np.ndarray, dtype: Any, requires_grad: bool) -> Tensor:
+    return Tensor(np.asarray(array, dtype=np.float64).astype(dtype), requires_grad=requires_grad)
+
+
+def tensors(shape: Any = None, *, min_value: float = -2.0, max_value: float = 2.0,
+            avoid: Sequence[float] = DEFAULT_KINKS, margin: float = 0.1, distinct: bool = False,
+            dtype: Any = np.float64, requires_grad: bool = True, min_dims: int = 0,
+            max_dims: int = _MAX_DIMS, min_side: int = 1,
+            max_side: int = _MAX_SIDE) -> "SearchStrategy[Tensor]":
+    """Tensors with finite values in [min_value, max_value], `margin` away from `avoid`.
+
+    `shape`: a fixed shape (tuple or int), a strategy of shapes, or None for any shape
+    with `min_dims..max_dims` axes of `min_side..max_side` entries. `distinct=True`
+    draws entries from a grid of step `margin`, all different: no two entries are
+    closer than `margin` (up to float rounding), so max and min are differentiable.
+    `dtype`: np.float64 (default) or np.float32. Each example is a new leaf Tensor.
+    """
+    st, hnp = _hypothesis()
+    shapes = _shapes(shape, min_dims, max_dims, min_side, max_side)
+    if distinct:
+        points = _grid(min_value, max_value, avoid, margin, margin, 0.0, "tensors")
+        elements = st.sampled_from(points)
+        # a shape with more entries than grid points cannot hold distinct values
+        shapes = shapes.filter(lambda s: int(np.prod(s)) <= len(points))
+    else:
+        elements = floats(min_value, max_value, avoid=avoid, margin=margin)
+    arrays = shapes.flatmap(lambda s: hnp.arrays(np.float64, s, elements=elements,
+                                                 unique=distinct))
+    return arrays.map(lambda a: _to_tensor(a, dtype, requires_grad))
+
+
+def broadcastable_tensors(num_tensors: int = 2, *, min_value: float = -2.0,
+                          max_value: float = 2.0, avoid: Sequence[float] = DEFAULT_KINKS,
+                          margin: float = 0.1, distinct: bool = False, dtype: Any = np.float64,
+                          requires_grad: bool = True, min_dims: int = 0,
+                          max_dims: int = _MAX_DIMS, min_side: int = 1,
+                          max_side: int = _MAX_SIDE) -> "SearchStrategy[tuple[Tensor, ...]]":
+    """`num_tensors` Tensors whose shapes broadcast together (NumPy's rule), as a tuple.
+
+    Shapes differ in length and in size-1 axes, so binary ops exercise the summing of
+    gradients back over broadcast axes. `distinct=True`: no entry of one tensor is within
+    `margin` of any entry of another (the tensors never tie, as `maximum` needs).
+    """
+    st, hnp = _hypothesis()
+    if num_tensors < 1:
+        raise ValueError(f"broadcastable_tensors: num_tensors must be >= 1, got {num_tensors}")
+    shapes = hnp.mutually_broadcastable_shapes(num_shapes=num_tensors, min_dims=min_dims,
+                                               max_dims=max_dims, min_side=min_side,
+                                               max_side=max_side)
+    if distinct:
+        # tensor i takes grid points i, i + n, i + 2n, ... (step margin): never two equal
+        grids = [_grid(min_value, max_value, avoid, margin, num_tensors * margin, i * margin,
+                       "broadcastable_tensors") for i in range(num_tensors)]
+        element_strategies = [st.sampled_from(g) for g in grids]
+    else:
+        values = floats(min_value, max_value, avoid=avoid, margin=margin)
+        element_strategies = [values] * num_tensors
+
+    def draw_arrays(found: Any) -> Any:
+        return st.tuples(*[hnp.arrays(np.float64, s, elements=e)
+                           for s, e in zip(found.input_shapes, element_strategies)])
+
+    return shapes.flatmap(draw_arrays).map(
+        lambda arrays: tuple(_to_tensor(a, dtype, requires_grad) for a in arrays))
+
+
+_MATMUL_KINDS = ("1@1", "1@2", "2@1", "2@2", "1@3", "3@1", "batched")
+
+
+def matmul_operands(*, min_value: float = -2.0, max_value: float = 2.0,
+                    dtype: Any = np.float64, requires_grad: bool = True,
+                    max_side: int = _MAX_SIDE, kinds: Sequence[str] = _MATMUL_KINDS
+                    ) -> "SearchStrategy[tuple[Tensor, Tensor]]":
+    """Pairs (x, y) that `x @ y` accepts, as NumPy's matmul defines it.
+
+    `kinds` chooses the cases: "1@1" (dot of vectors), "1@2", "2@1", "2@2", "1@3", "3@1"
+    (a vector against a stack of matrices) and "batched" (leading batch axes that
+    broadcast against each other, e.g. (2, 1, n, k) @ (3, k, m)).
+    """
+    st, hnp = _hypothesis()
+    unknown = set(kinds) - set(_MATMUL_KINDS)
+    if unknown or not kinds:
+        raise ValueError(f"matmul_operands: unknown kinds {sorted(unknown)}; choose from "
+                         f"{list(_MATMUL_KINDS)}")
+    sides = st.integers(1, max_side)
+    batches = hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=max_side)
+
+    @st.composite
+    def pairs(draw: Callable) -> tuple[Tensor, Tensor]:
+        kind = draw(st.sampled_from(list(kinds)))
+        n, k, m, b = draw(sides), draw(sides), draw(sides), draw(sides)
+        batch_x, batch_y = draw(batches).input_shapes if kind == "batched" else ((), ())
+        shape_x, shape_y = {
+            "1@1": ((k,), (k,)), "1@2": ((k,), (k, m)), "2@1": ((n, k), (k,)),
+            "2@2": ((n, k), (k, m)), "1@3": ((k,), (b, k, m)), "3@1": ((b, n, k), (k,)),
+            "batched": (batch_x + (n, k), batch_y + (k, m)),
+        }[kind]
+        values = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False)
+        x = draw(hnp.arrays(np.float64, shape_x, elements=values))
+        y = draw(hnp.arrays(np.float64, shape_y, elements=values))
+        return _to_tensor(x, dtype, requires_grad), _to_tensor(y, dtype, requires_grad)
+
+    return pairs()
+
+
+# ---------------------------------------------------------------------------------------
+# The check behind the fixture
+
+
+def graph_source(fn: Callable[..., Tensor], inputs: Any) -> str:
+    """The DOT source of the graph `fn(*inputs)` records, or a line saying why there is none."""
+    from .graph import draw_graph  # graphviz is loaded only when a report needs a drawing
+
+    args = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    try:
+        out = fn(*args)
+        return draw_graph(out, show_grad=False).source
+    except Exception as err:  # noqa: BLE001  (the drawing must never hide the real failure)
+        return f"// the graph could not be drawn: {type(err).__name__}: {err}"
+
+
+def assert_gradcheck(fn: Callable[..., Tensor], inputs: Any, **options: Any) -> bool:
+    """`tg.gradcheck(fn, inputs, **options)`; on failure the error also holds the graph.
+
+    Raises `GradcheckError` whose message is gradcheck's report (the worst entries and a
+    hint) and whose `.dot` attribute is the DOT source of the graph `fn(*inputs)` records
+    (`graphviz.Source(err.dot).render(...)` draws it). Returns True on success.
+    """
+    __tracebackhide__ = True  # pytest shows the user's line, not this helper's
+    try:
+        return _gradcheck(fn, inputs, **options)
+    except GradcheckError as err:
+        err.dot = graph_source(fn, inputs)  # type: ignore[attr-defined]
+        raise
+
+
+if pytest is not None:
+
+    @pytest.fixture(scope="session")  # stateless: safe to share across hypothesis examples
+    def gradcheck() -> Callable[..., bool]:
+        """`gradcheck(fn, inputs, **options)`: tg.gradcheck with a report made for pytest.
+
+        On failure the test fails with gradcheck's report (worst Jacobian entries, hint);
+        the graph's DOT source is attached to the report as the section
+        "tinygrad_gd graph (DOT)". Options are tg.gradcheck's: eps, atol, rtol, fast_mode, seed.
+        """
+
+        def check(fn: Callable[..., Tensor], inputs: Any, **options: Any) -> bool:
+            __tracebackhide__ = True
+            try:
+                return assert_gradcheck(fn, inputs, **options)
+            except GradcheckError as err:
+                failure = GradcheckError(
+                    f"{err}\n  the graph's DOT source is attached to this report as "
+                    f"'tinygrad_gd graph (DOT)' (render it with `dot -Tsvg`)",
+                    err.input_index, err.analytic, err.numeric, err.worst)
+                failure.dot = getattr(err, "dot", "")  # type: ignore[attr-defined]
+                raise failure from None
+
+        return check
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+        """Attach the DOT source a failed gradient check carries (`err.dot`) to the report."""
+        outcome = yield
+        report = outcome.get_result()
+        dot = getattr(call.excinfo.value, "dot", None) if call.excinfo is not None else None
+        if report.failed and isinstance(dot, str) and dot:
+            report.sections.append(("tinygrad_gd graph (DOT)", dot))

@@ -196,7 +196,8 @@ class Module:
         """A snapshot of every parameter: {dotted name: copy of its array}.
 
         Copies, so later training leaves a saved state as it was; save it with
-        `np.savez(path, **model.state_dict())`, load with `model.load_state_dict(np.load(path))`.
+        `tg.save(model, path)` and load it with `model.load_state_dict(tg.load(path))`
+        (atomic, and never unpickles).
         """
         return {name: p.data.copy() for name, p in self.named_parameters()}
 

@@ -1,0 +1,812 @@
+"""Differential fuzzing: random computation graphs, their gradients against finite differences.
+
+`graphs()` is a hypothesis strategy of programs. A program starts from a few leaf tensors
+and applies up to `MAX_STEPS` ops, each a registered op called through the public API on
+earlier nodes: mostly on the latest node, so graphs go deep, otherwise on any earlier one,
+so nodes are reused and paths split and join again (diamonds). Second operands are earlier
+nodes of a compatible shape or fresh leaves whose shapes broadcast against the first.
+
+The builder computes every value as it goes and applies an op only where it is smooth with
+a margin: relu/abs away from 0, no ties for max/min/maximum, clip bounds between values,
+log/sqrt of positive values, bounded results. So any difference from finite differences is
+a wrong gradient, never a kink. The loss adds up every unused node times a fixed random
+weight, so every op of the program takes part in it.
+
+`check_graph` compares backward()'s gradient of every leaf with central finite differences
+(`tg.gradcheck`, float64). A failure prints the program as Python code and the DOT source of
+its graph (`tg.draw_graph(...).source`). `test_planted_*` show the fuzzer catching bugs put
+in on purpose. With PyTorch installed, `test_graphs_match_pytorch` replays the same programs
+in torch and compares values and gradients.
+
+Examples per run: `FUZZ_EXAMPLES` graphs (environment variable TINYGRAD_GD_FUZZ_EXAMPLES,
+default 1000; tests/README.md records the count).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import tinygrad_gd as tg
+from tinygrad_gd import ops as ops_module
+from tinygrad_gd import tensor as tensor_module
+from tinygrad_gd import testing
+
+FUZZ_EXAMPLES = int(os.environ.get("TINYGRAD_GD_FUZZ_EXAMPLES", "1000"))
+TORCH_EXAMPLES = int(os.environ.get("TINYGRAD_GD_TORCH_EXAMPLES", "200"))
+MAX_STEPS = 20
+MARGIN = 0.05  # how far a value stays from a kink, a tie or a clip bound
+BOUND = 20.0  # no node's values grow beyond this: finite differences stay accurate
+MAX_SIZE = 36  # entries per node: keeps each graph's gradcheck to milliseconds
+MAX_DIMS = 4
+
+FUZZ_SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                           HealthCheck.data_too_large])
+
+
+# ---------------------------------------------------------------------------------------
+# Programs
+
+
+@dataclass
+class Step:
+    """One node: a leaf (op "leaf") or `op` applied to earlier nodes `args` with `params`."""
+
+    op: str
+    args: tuple[int, ...] = ()
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Graph:
+    """A program: its steps, the leaves' values and the weight of each unused node."""
+
+    steps: list[Step]
+    leaves: list[np.ndarray]
+    weights: dict[int, np.ndarray]
+
+    def leaf_tensors(self) -> list[tg.Tensor]:
+        """Fresh leaves, named as in `code()` (x0, x3, ...) so the drawing matches it."""
+        names = [_name(j, self) for j, step in enumerate(self.steps) if step.op == "leaf"]
+        return [tg.Tensor(a.copy(), requires_grad=True, name=n)
+                for a, n in zip(self.leaves, names)]
+
+    def nodes(self, *leaves: tg.Tensor) -> list[tg.Tensor]:
+        """Every node's tensor, in program order (leaves taken from the arguments)."""
+        inputs = iter(leaves)
+        values: list[tg.Tensor] = []
+        for step in self.steps:
+            if step.op == "leaf":
+                values.append(next(inputs))
+            else:
+                out = OPS[step.op].call(*[values[i] for i in step.args], **step.params)
+                out.name = f"t{len(values)}"  # the name code() gives it
+                values.append(out)
+        return values
+
+    def run(self, *leaves: tg.Tensor) -> tg.Tensor:
+        """The loss: sum over unused nodes of (node * weight).sum()."""
+        values = self.nodes(*leaves)
+        terms = [(values[i] * w).sum() for i, w in self.weights.items()]
+        loss = terms[0]
+        for term in terms[1:]:
+            loss = loss + term
+        return loss
+
+    # -- shape of the graph, for the generator's own checks ---------------------------------
+    def consumers(self) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = {i: [] for i in range(len(self.steps))}
+        for j, step in enumerate(self.steps):
+            for i in step.args:
+                found[i].append(j)
+        return found
+
+    def depth(self) -> int:
+        """Ops on the longest path from a leaf to a node."""
+        depth = [0] * len(self.steps)
+        for j, step in enumerate(self.steps):
+            depth[j] = 1 + max((depth[i] for i in step.args), default=-1)
+        return max(depth)
+
+    def reuses_a_node(self) -> bool:
+        return any(len(c) > 1 for c in self.consumers().values())
+
+    def has_diamond(self) -> bool:
+        """A node whose two uses meet again at a later node (not only at the loss)."""
+        consumers = self.consumers()
+        descendants: list[set[int]] = [set() for _ in self.steps]
+        for j in reversed(range(len(self.steps))):
+            for c in consumers[j]:
+                descendants[j] |= {c} | descendants[c]
+        for uses in consumers.values():
+            distinct = sorted(set(uses))
+            for a in range(len(distinct)):
+                for b in range(a + 1, len(distinct)):
+                    u, v = distinct[a], distinct[b]
+                    if ({u} | descendants[u]) & ({v} | descendants[v]):
+                        return True
+        return False
+
+    def code(self) -> str:
+        """The program as Python, ready to paste into a bug report."""
+        lines = []
+        leaf = 0
+        for j, step in enumerate(self.steps):
+            if step.op == "leaf":
+                lines.append(f"{_name(j, self)} = tg.Tensor({self.leaves[leaf].tolist()!r}, "
+                             f"requires_grad=True)")
+                leaf += 1
+            else:
+                args = [_name(i, self) for i in step.args]
+                lines.append(f"{_name(j, self)} = {OPS[step.op].code(args, step.params)}")
+        terms = [f"({_name(i, self)} * np.array({w.tolist()!r})).sum()"
+                 for i, w in self.weights.items()]
+        lines.append("loss = " + " + ".join(terms))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"Graph(depth={self.depth()}):\n{self.code()}"
+
+
+def _name(j: int, graph: Graph) -> str:
+    return f"x{j}" if graph.steps[j].op == "leaf" else f"t{j}"
+
+
+# ---------------------------------------------------------------------------------------
+# The builder: draws a program, computing values to keep every op smooth
+
+
+class Builder:
+    def __init__(self, draw: Callable) -> None:
+        self.draw = draw
+        self.steps: list[Step] = []
+        self.values: list[np.ndarray] = []
+        self.leaves: list[np.ndarray] = []
+
+    # Hypothesis draws the smallest value of a small range far more often than the others
+    # (half the time, inside a composite strategy): a wide range taken modulo n spreads
+    # the choices, and still shrinks toward 0.
+    def choose(self, n: int) -> int:
+        return self.draw(st.integers(0, 2**16 - 1)) % n
+
+    def chance(self, p: float) -> bool:
+        return self.draw(st.integers(0, 2**16 - 1)) < p * 2**16
+
+    def pick(self, options: list) -> Any:
+        return options[self.choose(len(options))]
+
+    def leaf(self, shape: Any = None, **options: Any) -> int:
+        """A fresh leaf from tinygrad_gd.testing.tensors (values kept away from 0)."""
+        if shape is None:
+            options.setdefault("max_dims", 3)
+        tensor = self.draw(testing.tensors(shape, **options))
+        self.leaves.append(tensor.data)
+        self.steps.append(Step("leaf"))
+        self.values.append(tensor.data)
+        return len(self.values) - 1
+
+    def first(self, accepts: Callable[[np.ndarray], bool], **fresh: Any) -> int:
+        """The first operand: the latest node mostly, else an accepted earlier one, else a
+        fresh leaf drawn with `fresh` options (which must satisfy `accepts`)."""
+        latest = len(self.values) - 1
+        if accepts(self.values[latest]) and self.chance(0.8):
+            return latest
+        candidates = [i for i, v in enumerate(self.values) if accepts(v)]
+        if candidates and self.chance(0.8):
+            return self.pick(candidates)
+        j = self.leaf(**fresh)
+        assert accepts(self.values[j]), "an op's fresh-leaf options must satisfy its accepts"
+        return j
+
+    def second(self, x: int, accepts: Callable[[np.ndarray], bool], **fresh: Any) -> int | None:
+        """A second operand for node x: an accepted earlier node (x itself included) or a
+        fresh leaf whose shape broadcasts with x's; None if the fresh one is not accepted."""
+        candidates = [i for i, v in enumerate(self.values) if accepts(v)]
+        if candidates and self.chance(0.5):
+            return self.pick(candidates)
+        base = self.values[x].shape
+        shape = self.draw(hnp.mutually_broadcastable_shapes(
+            num_shapes=1, base_shape=base, max_dims=max(3, len(base)), max_side=3)).input_shapes[0]
+        j = self.leaf(shape, **fresh)
+        return j if accepts(self.values[j]) else None
+
+    def add(self, op: str, args: tuple[int, ...], params: dict) -> bool:
+        """Append the step if its result is finite, bounded and small; say whether it was."""
+        with tg.no_grad():
+            out = OPS[op].call(*[tg.Tensor(self.values[i]) for i in args], **params).data
+        if not 1 <= out.size <= MAX_SIZE or out.ndim > MAX_DIMS:
+            return False
+        if not np.isfinite(out).all() or np.abs(out).max() > BOUND:
+            return False
+        self.steps.append(Step(op, args, params))
+        self.values.append(out)
+        return True
+
+
+def broadcasts_with(shape: tuple) -> Callable[[np.ndarray], bool]:
+    def accepts(v: np.ndarray) -> bool:
+        try:
+            np.broadcast_shapes(shape, v.shape)
+        except ValueError:
+            return False
+        return True
+    return accepts
+
+
+def _axes(ndim: int, axis: Any) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    return tuple(a % ndim for a in ((axis,) if isinstance(axis, int) else axis))
+
+
+def no_ties(x: np.ndarray, axis: Any, largest: bool) -> bool:
+    """The extreme along the reduced axes leads the runner-up by MARGIN everywhere."""
+    axes = _axes(x.ndim, axis)
+    if not axes:
+        return True
+    moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+    rows = np.sort(moved.reshape(moved.shape[: x.ndim - len(axes)] + (-1,)), axis=-1)
+    if rows.shape[-1] < 2:
+        return True
+    gap = rows[..., -1] - rows[..., -2] if largest else rows[..., 1] - rows[..., 0]
+    return bool(gap.min() >= MARGIN)
+
+
+def draw_axis(b: Builder, ndim: int) -> Any:
+    kind = b.draw(st.integers(0, 2))
+    if kind == 0 or ndim == 0:
+        return b.draw(st.none() | st.just(()))
+    if kind == 1:
+        return b.draw(st.integers(-ndim, ndim - 1))
+    return b.draw(hnp.valid_tuple_axes(ndim, min_size=1))
+
+
+# -- one maker per op: chooses operands and parameters, returns whether a step was added ----
+
+
+def make_elementwise_binary(op: str, pair_ok: Callable | None = None, **fresh: Any):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: True)
+        shape = b.values[x].shape
+
+        def accepts(v: np.ndarray) -> bool:
+            return broadcasts_with(shape)(v) and (pair_ok is None or pair_ok(b.values[x], v))
+
+        y = b.second(x, accepts, **fresh)
+        if y is None:
+            return False
+        args = (x, y) if b.draw(st.booleans()) or op in ("div",) else (y, x)
+        return b.add(op, args, {})
+    return make
+
+
+def apart(x: np.ndarray, y: np.ndarray) -> bool:
+    return bool(np.abs(x - y).min() >= MARGIN)
+
+
+def make_pow(b: Builder) -> bool:
+    if b.draw(st.booleans()):  # a constant exponent, the common x ** 2
+        exponent = b.draw(st.sampled_from([2.0, 3.0, 0.5, -1.0]))
+        accepts = {0.5: lambda v: v.min() >= 0.1, -1.0: lambda v: np.abs(v).min() >= 0.3}.get(
+            exponent, lambda v: True)
+        x = b.first(accepts, min_value=0.3, max_value=2, avoid=())
+        return b.add("pow", (x,), {"exponent": exponent})
+    x = b.first(lambda v: v.min() >= 0.2, min_value=0.2, max_value=2, avoid=())
+    shape = b.values[x].shape
+    y = b.second(x, lambda v: broadcasts_with(shape)(v) and np.abs(v).max() <= 3, avoid=())
+    return y is not None and b.add("pow", (x, y), {})
+
+
+def make_where(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    y = b.second(x, broadcasts_with(b.values[x].shape), avoid=())
+    shape = np.broadcast_shapes(b.values[x].shape, b.values[y].shape)
+    condition = b.draw(hnp.arrays(bool, shape))
+    return b.add("where", (x, y), {"condition": condition})
+
+
+def make_unary(op: str, accepts: Callable = lambda v: True, params: Callable | None = None,
+               **fresh: Any):
+    def make(b: Builder) -> bool:
+        x = b.first(accepts, **fresh)
+        return b.add(op, (x,), params(b) if params else {})
+    return make
+
+
+def make_clip(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    values = np.unique(b.values[x])
+    # bounds: midpoints of gaps of at least 2 * MARGIN, or beyond every value
+    gaps = [(lo + hi) / 2 for lo, hi in zip(values[:-1], values[1:]) if hi - lo >= 2 * MARGIN]
+    bounds = [float(values[0]) - 1.0, float(values[-1]) + 1.0] + [float(g) for g in gaps]
+    low = b.draw(st.none() | st.sampled_from(bounds))
+    above = [v for v in bounds if low is None or v > low]
+    high = b.draw(st.none() | st.sampled_from(above)) if above else None
+    if low is None and high is None:
+        return False
+    return b.add("clip", (x,), {"min": low, "max": high})
+
+
+def make_softmax(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        axis = b.draw(st.integers(-b.values[x].ndim, b.values[x].ndim - 1))
+        return b.add(op, (x,), {"axis": axis})
+    return make
+
+
+def make_reduction(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: True)
+        axis = draw_axis(b, b.values[x].ndim)
+        if op in ("max", "min") and not no_ties(b.values[x], axis, op == "max"):
+            return False
+        return b.add(op, (x,), {"axis": axis, "keepdims": b.draw(st.booleans())})
+    return make
+
+
+def matmul_partner(x_shape: tuple) -> Callable[[np.ndarray], bool]:
+    def accepts(v: np.ndarray) -> bool:
+        if v.ndim == 0:
+            return False
+        try:
+            np.matmul(np.zeros(x_shape), np.zeros(v.shape))
+        except ValueError:
+            return False
+        return True
+    return accepts
+
+
+def make_matmul(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    x_shape = b.values[x].shape
+    accepts = matmul_partner(x_shape)
+    candidates = [i for i, v in enumerate(b.values) if accepts(v)]
+    if candidates and b.chance(0.5):
+        y = b.pick(candidates)
+    else:
+        k = x_shape[-1]
+        m = b.draw(st.integers(1, 3))
+        batch = x_shape[:-2]
+        options = [(k,), (k, m)]
+        if batch:  # batch axes that broadcast against x's
+            options.append(tuple(b.draw(st.sampled_from([1, n])) for n in batch) + (k, m))
+        else:  # a stack of matrices for a vector or a single matrix
+            options.append((b.draw(st.integers(1, 3)), k, m))
+        y = b.leaf(b.draw(st.sampled_from(options)), avoid=())
+    return b.add("matmul", (x, y), {})
+
+
+def make_reshape(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    shape = b.values[x].shape
+    size = int(np.prod(shape))
+    targets = [(-1,), (size,), shape[::-1], (1,) + shape, shape + (1,), ()]
+    target = b.draw(st.sampled_from([t for t in targets if t != () or size == 1]))
+    return b.add("reshape", (x,), {"shape": target})
+
+
+def make_transpose(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    ndim = b.values[x].ndim
+    axes = b.draw(st.none() | st.permutations(range(ndim)).map(tuple))
+    return b.add("transpose", (x,), {"axes": axes})
+
+
+def make_broadcast_to(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    shape = b.values[x].shape
+    lead = tuple(b.draw(st.lists(st.integers(1, 3), max_size=2)))
+    grown = tuple(b.draw(st.integers(1, 3)) if n == 1 else n for n in shape)
+    return b.add("broadcast_to", (x,), {"shape": lead + grown})
+
+
+def make_getitem(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    shape = b.values[x].shape
+    index = b.draw(hnp.basic_indices(shape, allow_ellipsis=True, allow_newaxis=True)
+                   | hnp.integer_array_indices(shape))  # arrays may repeat an index
+    return b.add("getitem", (x,), {"index": index})
+
+
+def make_join(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1 if op == "concatenate" else v.ndim <= 3,
+                    min_dims=1 if op == "concatenate" else 0)
+        shape = b.values[x].shape
+        ndim = len(shape)
+        axis = b.draw(st.integers(-ndim, ndim - 1) if op == "concatenate"
+                      else st.integers(-ndim - 1, ndim))
+
+        def fits(v: np.ndarray) -> bool:
+            if op == "stack" or v.ndim != ndim:
+                return v.shape == shape
+            return all(a == c for k, (a, c) in enumerate(zip(v.shape, shape)) if k != axis % ndim)
+
+        args = [x]
+        for _ in range(b.draw(st.integers(1, 2))):
+            candidates = [i for i, v in enumerate(b.values) if fits(v)]  # x itself among them
+            if b.chance(0.5):
+                args.append(b.pick(candidates))
+            else:
+                part = list(shape)
+                if op == "concatenate":
+                    part[axis] = b.draw(st.integers(1, 3))
+                args.append(b.leaf(tuple(part), avoid=()))
+        return b.add(op, tuple(args), {"axis": axis})
+    return make
+
+
+# ---------------------------------------------------------------------------------------
+# The op table: how to call each op through the public API, write it as code, and build it
+
+
+@dataclass
+class OpSpec:
+    call: Callable[..., tg.Tensor]
+    code: Callable[[list[str], dict], str]
+    make: Callable[[Builder], bool]
+
+
+def _binary(symbol: str) -> Callable[[list[str], dict], str]:
+    return lambda a, p: f"{a[0]} {symbol} {a[1]}"
+
+
+def _method(name: str, *keys: str) -> Callable[[list[str], dict], str]:
+    return lambda a, p: f"{a[0]}.{name}(" + ", ".join(f"{k}={p[k]!r}" for k in keys) + ")"
+
+
+def _pow(x: tg.Tensor, y: tg.Tensor | None = None, *, exponent: float | None = None) -> tg.Tensor:
+    return x ** (exponent if y is None else y)
+
+
+def _transpose(x: tg.Tensor, *, axes: Any) -> tg.Tensor:
+    return x.T if axes is None else x.transpose(axes)
+
+
+OPS: dict[str, OpSpec] = {
+    "add": OpSpec(lambda x, y: x + y, _binary("+"), make_elementwise_binary("add", avoid=())),
+    "sub": OpSpec(lambda x, y: x - y, _binary("-"), make_elementwise_binary("sub", avoid=())),
+    "mul": OpSpec(lambda x, y: x * y, _binary("*"), make_elementwise_binary("mul", avoid=())),
+    "div": OpSpec(lambda x, y: x / y, _binary("/"),
+                  make_elementwise_binary("div", lambda x, y: np.abs(y).min() >= 0.3,
+                                          margin=0.3)),
+    "pow": OpSpec(_pow, lambda a, p: f"{a[0]} ** " + (a[1] if len(a) > 1 else repr(p["exponent"])),
+                  make_pow),
+    "maximum": OpSpec(tg.maximum, lambda a, p: f"tg.maximum({a[0]}, {a[1]})",
+                      make_elementwise_binary("maximum", apart, avoid=())),
+    "minimum": OpSpec(tg.minimum, lambda a, p: f"tg.minimum({a[0]}, {a[1]})",
+                      make_elementwise_binary("minimum", apart, avoid=())),
+    "where": OpSpec(lambda x, y, *, condition: tg.where(condition, x, y),
+                    lambda a, p: f"tg.where(np.array({p['condition'].tolist()!r}), {a[0]}, "
+                                 f"{a[1]})", make_where),
+    "neg": OpSpec(lambda x: -x, lambda a, p: f"-{a[0]}", make_unary("neg")),
+    "exp": OpSpec(tg.exp, lambda a, p: f"tg.exp({a[0]})",
+                  make_unary("exp", lambda v: v.max() <= 2.5, avoid=())),
+    "log": OpSpec(tg.log, lambda a, p: f"tg.log({a[0]})",
+                  make_unary("log", lambda v: v.min() >= 0.1, min_value=0.2, max_value=3,
+                             avoid=())),
+    "sqrt": OpSpec(tg.sqrt, lambda a, p: f"tg.sqrt({a[0]})",
+                   make_unary("sqrt", lambda v: v.min() >= 0.1, min_value=0.2, max_value=3,
+                              avoid=())),
+    "abs": OpSpec(tg.abs, lambda a, p: f"tg.abs({a[0]})",
+                  make_unary("abs", lambda v: np.abs(v).min() >= MARGIN)),
+    "clip": OpSpec(lambda x, *, min, max: x.clip(min, max),  # noqa: A002
+                   _method("clip", "min", "max"), make_clip),
+    "tanh": OpSpec(tg.tanh, lambda a, p: f"tg.tanh({a[0]})", make_unary("tanh")),
+    "sigmoid": OpSpec(tg.sigmoid, lambda a, p: f"tg.sigmoid({a[0]})", make_unary("sigmoid")),
+    "relu": OpSpec(tg.relu, lambda a, p: f"tg.relu({a[0]})",
+                   make_unary("relu", lambda v: np.abs(v).min() >= MARGIN)),
+    "leaky_relu": OpSpec(lambda x, *, negative_slope: x.leaky_relu(negative_slope),
+                         _method("leaky_relu", "negative_slope"),
+                         make_unary("leaky_relu", lambda v: np.abs(v).min() >= MARGIN,
+                                    lambda b: {"negative_slope": b.draw(
+                                        st.sampled_from([0.01, 0.1, 0.3]))})),
+    "softmax": OpSpec(lambda x, *, axis: x.softmax(axis=axis), _method("softmax", "axis"),
+                      make_softmax("softmax")),
+    "log_softmax": OpSpec(lambda x, *, axis: x.log_softmax(axis=axis),
+                          _method("log_softmax", "axis"), make_softmax("log_softmax")),
+    "matmul": OpSpec(lambda x, y: x @ y, _binary("@"), make_matmul),
+    "sum": OpSpec(lambda x, **p: x.sum(**p), _method("sum", "axis", "keepdims"),
+                  make_reduction("sum")),
+    "mean": OpSpec(lambda x, **p: x.mean(**p), _method("mean", "axis", "keepdims"),
+                   make_reduction("mean")),
+    "max": OpSpec(lambda x, **p: x.max(**p), _method("max", "axis", "keepdims"),
+                  make_reduction("max")),
+    "min": OpSpec(lambda x, **p: x.min(**p), _method("min", "axis", "keepdims"),
+                  make_reduction("min")),
+    "reshape": OpSpec(lambda x, *, shape: x.reshape(shape), _method("reshape", "shape"),
+                      make_reshape),
+    "transpose": OpSpec(_transpose, lambda a, p: f"{a[0]}.T" if p["axes"] is None
+                        else f"{a[0]}.transpose({p['axes']!r})", make_transpose),
+    "broadcast_to": OpSpec(lambda x, *, shape: x.broadcast_to(shape),
+                           _method("broadcast_to", "shape"), make_broadcast_to),
+    "getitem": OpSpec(lambda x, *, index: x[index], lambda a, p: f"{a[0]}[{p['index']!r}]",
+                      make_getitem),
+    "concatenate": OpSpec(lambda *xs, axis: tg.concatenate(xs, axis=axis),
+                          lambda a, p: f"tg.concatenate([{', '.join(a)}], axis={p['axis']})",
+                          make_join("concatenate")),
+    "stack": OpSpec(lambda *xs, axis: tg.stack(xs, axis=axis),
+                    lambda a, p: f"tg.stack([{', '.join(a)}], axis={p['axis']})",
+                    make_join("stack")),
+}
+
+
+@st.composite
+def graphs(draw: Callable, ops: tuple[str, ...] | None = None,
+           max_steps: int = MAX_STEPS) -> Graph:
+    """Random programs of 1..max_steps ops drawn from `ops` (default: every op in OPS)."""
+    names = sorted(OPS) if ops is None else list(ops)
+    b = Builder(draw)
+    for _ in range(draw(st.integers(1, 3))):
+        b.leaf()
+    # max_steps - choice: the simplest draw (0), which hypothesis favours, is the deepest graph
+    for _ in range(max_steps - b.choose(max_steps)):
+        start = b.choose(len(names))
+        # an op that cannot apply here (a kink, a tie, too large) hands over to the next
+        for k in range(len(names)):
+            if OPS[names[(start + k) % len(names)]].make(b):
+                break
+    used = {i for step in b.steps for i in step.args}
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    weights = {i: rng.uniform(-1, 1, b.values[i].shape) for i in range(len(b.steps))
+               if i not in used and b.steps[i].op != "leaf"}
+    if not weights:  # every op fell through: weigh the latest node
+        weights = {len(b.steps) - 1: rng.uniform(-1, 1, b.values[-1].shape)}
+    return Graph(b.steps, b.leaves, weights)
+
+
+# ---------------------------------------------------------------------------------------
+# The check
+
+
+def check_graph(graph: Graph) -> None:
+    """backward()'s gradient of every leaf equals central finite differences (float64)."""
+    leaves = graph.leaf_tensors()
+    try:
+        for step, node in zip(graph.steps, graph.nodes(*leaves)):
+            # the table calls the op it is named after: the op under test is the one recorded
+            assert step.op == "leaf" or node.grad_fn.name == step.op, (step.op, node.grad_fn)
+        tg.gradcheck(graph.run, leaves)
+    except Exception as err:  # noqa: BLE001  (any failure gets the program and its graph)
+        raise AssertionError(failure_report(graph, leaves, err)) from err
+
+
+def failure_report(graph: Graph, leaves: list[tg.Tensor], err: BaseException) -> str:
+    return (f"{type(err).__name__}: {err}\n\n"
+            f"The program (depth {graph.depth()}), as Python:\n{graph.code()}\n\n"
+            f"Its graph (tg.draw_graph(loss).source; render with `dot -Tsvg`):\n"
+            f"{testing.graph_source(graph.run, leaves)}")
+
+
+def library_ops() -> set[str]:
+    return {name for name, op in tg.registered_ops().items()
+            if op.__module__.startswith("tinygrad_gd.")}
+
+
+def test_every_registered_op_is_fuzzed():
+    assert set(OPS) == library_ops(), (
+        f"registered but not fuzzed: {sorted(library_ops() - set(OPS))}; "
+        f"fuzzed but not registered: {sorted(set(OPS) - library_ops())}")
+
+
+@settings(max_examples=FUZZ_EXAMPLES, **FUZZ_SETTINGS)
+@given(graph=graphs())
+def test_random_graphs_have_the_gradients_of_finite_differences(graph):
+    check_graph(graph)
+
+
+def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
+    seen: set[str] = set()
+    depths: list[int] = []
+    reused = diamonds = broadcast = 0
+
+    @settings(max_examples=150, database=None, derandomize=True, **FUZZ_SETTINGS)
+    @given(graph=graphs())
+    def collect(graph):
+        nonlocal reused, diamonds, broadcast
+        seen.update(s.op for s in graph.steps)
+        depths.append(graph.depth())
+        reused += graph.reuses_a_node()
+        diamonds += graph.has_diamond()
+        shapes = [v.shape for v in graph.nodes(*graph.leaf_tensors())]
+        broadcast += any(s.op in ("add", "sub", "mul", "div", "maximum", "minimum")
+                         and shapes[s.args[0]] != shapes[s.args[1]] for s in graph.steps)
+
+    collect()
+    assert seen - {"leaf"} == set(OPS), f"never drawn: {sorted(set(OPS) - seen)}"
+    assert max(depths) >= MAX_STEPS - 2, f"deepest graph: {max(depths)} ops"
+    assert np.mean(depths) >= 5
+    for feature, count in (("reused node", reused), ("diamond", diamonds),
+                           ("broadcast operands", broadcast)):
+        assert count >= 15, f"only {count} of 150 graphs have a {feature}"
+
+
+def test_a_known_diamond_is_recognised_and_checked():
+    steps = [Step("leaf"), Step("exp", (0,)), Step("tanh", (1,)), Step("sigmoid", (1,)),
+             Step("mul", (2, 3))]
+    graph = Graph(steps, [np.array([0.3, -0.7])], {4: np.array([1.0, -2.0])})
+    assert graph.has_diamond() and graph.reuses_a_node() and graph.depth() == 3
+    check_graph(graph)
+    # d/dx sum(w * tanh(e^x) * sigmoid(e^x)), by hand, as the expected value
+    x, w = np.array([0.3, -0.7]), np.array([1.0, -2.0])
+    e = np.exp(x)
+    t, s = np.tanh(e), 1 / (1 + np.exp(-e))
+    expected = w * ((1 - t**2) * s + t * s * (1 - s)) * e
+    leaves = graph.leaf_tensors()
+    graph.run(*leaves).backward()
+    np.testing.assert_allclose(leaves[0].grad.data, expected, rtol=1e-12)
+
+
+def test_a_chain_is_not_a_diamond():
+    steps = [Step("leaf"), Step("exp", (0,)), Step("tanh", (1,))]
+    graph = Graph(steps, [np.array([0.3])], {2: np.array([1.0])})
+    assert not graph.has_diamond() and not graph.reuses_a_node() and graph.depth() == 2
+
+
+# ---------------------------------------------------------------------------------------
+# Planted bugs: the fuzzer must catch each
+
+
+def fuzz_failure(ops: tuple[str, ...], examples: int = 60) -> str:
+    """Run the fuzzer (no shrinking) over graphs of `ops`; the failure report it raises."""
+
+    @settings(max_examples=examples, database=None, derandomize=True,
+              phases=[Phase.generate], **FUZZ_SETTINGS)
+    @given(graph=graphs(ops=ops, max_steps=6))
+    def fuzz(graph):
+        check_graph(graph)
+
+    with pytest.raises(AssertionError) as info:
+        fuzz()
+    return str(info.value)
+
+
+def test_planted_wrong_gradient_in_an_op_is_caught(monkeypatch):
+    def wrong(ctx, g):  # tanh' = 1 - tanh^2; this forgets the square
+        (out,) = ctx.saved_tensors
+        return g * (1 - out)
+
+    monkeypatch.setattr(ops_module.Tanh, "backward", wrong)
+    report = fuzz_failure(("tanh", "add", "mul"))
+    assert "gradcheck failed" in report
+    assert "tg.tanh(" in report  # the program, as code
+    assert "digraph" in report and "tanh" in report.split("digraph", 1)[1]  # the DOT source
+
+
+def test_planted_wrong_reduction_of_a_broadcast_gradient_is_caught(monkeypatch):
+    real = tensor_module.unbroadcast
+
+    def averaging(grad, shape):  # means where it must sum over the broadcast axes
+        summed = real(grad, shape)
+        return summed * (np.prod(shape) / max(grad.size, 1)) if summed.shape != grad.shape \
+            else summed
+
+    monkeypatch.setattr(tensor_module, "unbroadcast", averaging)
+    report = fuzz_failure(("add", "mul", "sub"))
+    assert "gradcheck failed" in report and "digraph" in report
+
+
+def test_planted_wrong_gradient_of_a_shape_op_is_caught(monkeypatch):
+    def forgets_permutation(ctx, g):  # transposes back with the forward axes, not the inverse
+        return np.transpose(g, ctx.axes)
+
+    monkeypatch.setattr(ops_module.Transpose, "backward", forgets_permutation)
+    report = fuzz_failure(("transpose", "mul", "sum"), examples=150)
+    assert "transpose" in report and "digraph" in report
+
+
+def test_a_crash_inside_backward_is_reported_with_the_program(monkeypatch):
+    def crashes(ctx, g):
+        raise ZeroDivisionError("planted")
+
+    monkeypatch.setattr(ops_module.Exp, "backward", crashes)
+    report = fuzz_failure(("exp", "add"))
+    assert "ZeroDivisionError: planted" in report and "tg.exp(" in report
+
+
+# ---------------------------------------------------------------------------------------
+# PyTorch as a second opinion (optional: torch is never a dependency)
+
+
+def _torch_index(torch: Any, x: Any, index: Any) -> Any:
+    # NumPy's indexing, negative steps included (torch has none): gather by flat position
+    positions = np.arange(int(np.prod(x.shape))).reshape(tuple(x.shape))[index]
+    flat = x.reshape(-1)[torch.as_tensor(positions.reshape(-1), dtype=torch.long)]
+    return flat.reshape(positions.shape)
+
+
+def _torch_reduce(torch: Any, name: str, x: Any, axis: Any, keepdims: bool) -> Any:
+    if axis == ():
+        return x  # NumPy reduces over no axis; torch would read () as every axis
+    dims = tuple(range(x.dim())) if axis is None else \
+        tuple(a % x.dim() for a in ((axis,) if isinstance(axis, int) else axis))
+    if not dims:  # a 0-d tensor
+        return x
+    fn = {"sum": torch.sum, "mean": torch.mean, "max": torch.amax, "min": torch.amin}[name]
+    return fn(x, dim=dims, keepdim=keepdims)
+
+
+def _torch_transpose(x: Any, axes: Any) -> Any:
+    order = tuple(reversed(range(x.dim()))) if axes is None else tuple(axes)
+    return x.permute(*order) if order else x
+
+
+TORCH_OPS: dict[str, Callable[..., Any]] = {
+    "add": lambda t, x, y: x + y,
+    "sub": lambda t, x, y: x - y,
+    "mul": lambda t, x, y: x * y,
+    "div": lambda t, x, y: x / y,
+    "pow": lambda t, x, y=None, *, exponent=None: x ** (exponent if y is None else y),
+    "maximum": lambda t, x, y: t.maximum(x, y),
+    "minimum": lambda t, x, y: t.minimum(x, y),
+    "where": lambda t, x, y, *, condition: t.where(t.as_tensor(condition), x, y),
+    "neg": lambda t, x: -x,
+    "exp": lambda t, x: t.exp(x),
+    "log": lambda t, x: t.log(x),
+    "sqrt": lambda t, x: t.sqrt(x),
+    "abs": lambda t, x: t.abs(x),
+    "clip": lambda t, x, *, min, max: t.clamp(x, min=min, max=max),  # noqa: A006
+    "tanh": lambda t, x: t.tanh(x),
+    "sigmoid": lambda t, x: t.sigmoid(x),
+    "relu": lambda t, x: t.relu(x),
+    "leaky_relu": lambda t, x, *, negative_slope: t.nn.functional.leaky_relu(x, negative_slope),
+    "softmax": lambda t, x, *, axis: t.softmax(x, dim=axis),
+    "log_softmax": lambda t, x, *, axis: t.log_softmax(x, dim=axis),
+    "matmul": lambda t, x, y: t.matmul(x, y),
+    "sum": lambda t, x, *, axis, keepdims: _torch_reduce(t, "sum", x, axis, keepdims),
+    "mean": lambda t, x, *, axis, keepdims: _torch_reduce(t, "mean", x, axis, keepdims),
+    "max": lambda t, x, *, axis, keepdims: _torch_reduce(t, "max", x, axis, keepdims),
+    "min": lambda t, x, *, axis, keepdims: _torch_reduce(t, "min", x, axis, keepdims),
+    "reshape": lambda t, x, *, shape: x.reshape(shape),
+    "transpose": lambda t, x, *, axes: _torch_transpose(x, axes),
+    "broadcast_to": lambda t, x, *, shape: t.broadcast_to(x, shape),
+    "getitem": lambda t, x, *, index: _torch_index(t, x, index),
+    "concatenate": lambda t, *xs, axis: t.cat(xs, dim=axis),
+    "stack": lambda t, *xs, axis: t.stack(xs, dim=axis),
+}
+
+
+def test_every_fuzzed_op_has_a_torch_counterpart():
+    assert set(TORCH_OPS) == set(OPS)
+
+
+def run_in_torch(torch: Any, graph: Graph) -> tuple[Any, list[Any]]:
+    leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in graph.leaves]
+    inputs = iter(leaves)
+    values: list[Any] = []
+    for step in graph.steps:
+        if step.op == "leaf":
+            values.append(next(inputs))
+        else:
+            values.append(TORCH_OPS[step.op](torch, *[values[i] for i in step.args],
+                                             **step.params))
+    loss = sum((values[i] * torch.from_numpy(w)).sum() for i, w in graph.weights.items())
+    loss.backward()
+    return loss, leaves
+
+
+@pytest.mark.torch
+@settings(max_examples=TORCH_EXAMPLES, **FUZZ_SETTINGS)
+@given(graph=graphs())
+def test_graphs_match_pytorch(graph):
+    torch = pytest.importorskip("torch")
+    torch_loss, torch_leaves = run_in_torch(torch, graph)
+    leaves = graph.leaf_tensors()
+    loss = graph.run(*leaves)
+    loss.backward()
+    try:
+        np.testing.assert_allclose(loss.item(), torch_loss.item(), rtol=1e-10, atol=1e-12)
+        for i, (ours, theirs) in enumerate(zip(leaves, torch_leaves)):
+            expected = np.zeros(ours.shape) if theirs.grad is None else theirs.grad.numpy()
+            got = np.zeros(ours.shape) if ours.grad is None else ours.grad.data
+            np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12,
+                                       err_msg=f"gradient of leaf {i}")
+    except AssertionError as err:
+        raise AssertionError(failure_report(graph, graph.leaf_tensors(), err)) from err

@@ -1,0 +1,413 @@
+"""Weights on disk: save/load round trips, atomic writes, no code run on load, damaged files.
+
+The promises under test (tinygrad_gd/serialization.py): parameter names are the .npz keys;
+a save that fails midway (an error, Ctrl-C, a killed process) leaves the previous file
+intact; loading never unpickles; a truncated or corrupted file raises LoadError before
+`load_state_dict` could change anything.
+"""
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn, serialization
+from tinygrad_gd.serialization import FORMAT_KEY, LoadError, load, save
+
+
+def _mlp(seed=0, dtype=None):
+    return nn.Sequential(nn.Linear(3, 4, seed=seed, dtype=dtype), nn.ReLU(),
+                         nn.Sequential(nn.Linear(4, 2, seed=seed + 1, dtype=dtype), nn.Sigmoid()))
+
+
+def _snapshot(model):
+    return {name: p.data.copy() for name, p in model.named_parameters()}
+
+
+def _same(model, snapshot):
+    return all(np.array_equal(p.data, snapshot[name]) and p.dtype == snapshot[name].dtype
+               for name, p in model.named_parameters())
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+# ------------------------------------------------------------------ round trips
+
+
+def test_a_saved_model_loads_into_another_and_computes_the_same(tmp_path):
+    a, b = _mlp(seed=0), _mlp(seed=10)
+    x = np.random.default_rng(0).standard_normal((5, 3))
+    assert not np.allclose(a(x).data, b(x).data)
+    save(a, tmp_path / "model.npz")
+    keys = b.load_state_dict(load(tmp_path / "model.npz"))
+    assert keys.missing_keys == [] and keys.unexpected_keys == []
+    np.testing.assert_array_equal(a(x).data, b(x).data)
+    assert _same(b, _snapshot(a))
+
+
+def test_names_are_the_npz_keys_dots_included_and_the_marker_comes_first(tmp_path):
+    path = tmp_path / "model.npz"
+    save(_mlp(), path)
+    members = zipfile.ZipFile(path).namelist()
+    assert members == [FORMAT_KEY + ".npy", "0.weight.npy", "0.bias.npy", "2.0.weight.npy",
+                       "2.0.bias.npy"]
+    with np.load(path) as archive:  # an ordinary .npz: NumPy reads it as it is
+        assert archive.files[1:] == ["0.weight", "0.bias", "2.0.weight", "2.0.bias"]
+        np.testing.assert_array_equal(archive[FORMAT_KEY], [serialization.FORMAT_VERSION, 4])
+    assert list(load(path)) == ["0.weight", "0.bias", "2.0.weight", "2.0.bias"]
+
+
+def test_float32_and_integer_arrays_keep_their_dtypes(tmp_path):
+    model = _mlp(dtype=np.float32)
+    state = {**model.state_dict(), "steps": np.array(7, dtype=np.int64),
+             "mask": np.array([True, False])}
+    save(state, tmp_path / "w.npz")
+    loaded = load(tmp_path / "w.npz")
+    assert {k: v.dtype for k, v in loaded.items()} == {k: v.dtype for k, v in state.items()}
+    for name in state:
+        np.testing.assert_array_equal(loaded[name], state[name])
+    assert loaded["0.weight"].dtype == np.float32
+
+
+def test_a_state_dict_of_tensors_lists_and_awkward_names_round_trips(tmp_path):
+    # `file` and `allow_pickle` are np.savez's own keywords: they must still be plain names
+    state = {"file": tg.Tensor([1.0, 2.0]), "allow_pickle": [[1.0], [2.0]],
+             "a/b c": np.float64(3.5), "ünï": np.zeros((0, 3))}
+    save(state, tmp_path / "w.npz")
+    loaded = load(tmp_path / "w.npz")
+    assert list(loaded) == list(state)
+    np.testing.assert_array_equal(loaded["file"], [1.0, 2.0])
+    np.testing.assert_array_equal(loaded["allow_pickle"], [[1.0], [2.0]])
+    assert loaded["a/b c"].shape == () and loaded["a/b c"] == 3.5
+    assert loaded["ünï"].shape == (0, 3)
+
+
+def test_the_path_is_used_as_given_and_an_existing_file_is_replaced(tmp_path):
+    path = tmp_path / "weights.bin"  # no .npz suffix is added (np.savez would add one)
+    save({"w": np.ones(2)}, str(path))
+    save({"w": np.zeros(2)}, path)
+    assert _files(tmp_path) == ["weights.bin"]
+    np.testing.assert_array_equal(load(path)["w"], np.zeros(2))
+
+
+def test_loaded_arrays_are_in_memory_and_the_file_is_closed(tmp_path):
+    path = tmp_path / "w.npz"
+    save({"w": np.arange(4.0)}, path)
+    loaded = load(path)
+    os.remove(path)  # would fail on Windows with the file still open
+    assert isinstance(loaded, dict) and type(loaded["w"]) is np.ndarray
+    np.testing.assert_array_equal(loaded["w"], np.arange(4.0))
+
+
+def test_a_plain_np_savez_archive_loads_too(tmp_path):
+    np.savez(tmp_path / "plain.npz", **_mlp().state_dict())
+    model = _mlp(seed=4)
+    model.load_state_dict(load(tmp_path / "plain.npz"))
+    assert _same(model, _snapshot(_mlp()))
+
+
+def test_saved_file_gets_the_permissions_open_would_give(tmp_path):
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = tmp_path / "w.npz"
+    save({"w": np.ones(1)}, path)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# ------------------------------------------------------------------ atomic writes
+
+
+def _fail_on_second_entry(monkeypatch, error):
+    real = serialization._write_entry
+    calls = []
+
+    def writer(member, array):
+        calls.append(array.shape)
+        if len(calls) == 2:
+            member.write(b"half an array")  # some bytes of the entry are already out
+            raise error
+        real(member, array)
+
+    monkeypatch.setattr(serialization, "_write_entry", writer)
+    return calls
+
+
+@pytest.mark.parametrize("error", [OSError(28, "No space left on device"), KeyboardInterrupt()])
+def test_a_save_failing_midway_leaves_the_old_file_intact(tmp_path, monkeypatch, error):
+    path = tmp_path / "model.npz"
+    old = _mlp(seed=0)
+    save(old, path)
+    before = path.read_bytes()
+    calls = _fail_on_second_entry(monkeypatch, error)
+    with pytest.raises(type(error)):
+        save(_mlp(seed=7), path)
+    assert len(calls) == 2  # it did fail midway, after writing part of the archive
+    assert path.read_bytes() == before
+    assert _files(tmp_path) == ["model.npz"]  # and left no temporary file behind
+    model = _mlp(seed=9)
+    model.load_state_dict(load(path))
+    assert _same(model, _snapshot(old))
+
+
+def test_a_first_save_failing_midway_leaves_no_file(tmp_path, monkeypatch):
+    _fail_on_second_entry(monkeypatch, OSError(5, "Input/output error"))
+    with pytest.raises(OSError):
+        save(_mlp(), tmp_path / "model.npz")
+    assert _files(tmp_path) == []
+
+
+def test_a_process_killed_midway_leaves_the_old_file_intact(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"w": np.arange(3.0)}, path)
+    before = path.read_bytes()
+    # a hard crash: no exception handler and no cleanup runs, as on a power cut or SIGKILL
+    script = (
+        "import os, numpy as np\n"
+        "from tinygrad_gd import serialization\n"
+        "def dies(member, array):\n"
+        "    member.write(b'partial')\n"
+        "    os._exit(3)\n"
+        "serialization._write_entry = dies\n"
+        f"serialization.save({{'w': np.zeros(1000)}}, {str(path)!r})\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert result.returncode == 3, result.stderr.decode()
+    assert path.read_bytes() == before
+    np.testing.assert_array_equal(load(path)["w"], np.arange(3.0))
+    # what the crash left is a hidden temporary file beside it, never the target
+    leftovers = [name for name in _files(tmp_path) if name != "model.npz"]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".model.npz.")
+
+
+def test_the_archive_is_synced_to_disk_before_it_replaces_the_old_file(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.fstat(fd).st_size > 0))
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("replace", Path(source).parent == Path(target).parent))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    save(_mlp(), tmp_path / "model.npz")
+    # the written temporary file is fsynced, then renamed within its folder, then the folder
+    # entry is synced
+    assert events[:2] == [("fsync", True), ("replace", True)]
+    assert events[2][0] == "fsync"
+
+
+# ------------------------------------------------------------------ loading runs no code
+
+
+class _Payload:
+    """Unpickling this creates a folder: the stand-in for arbitrary code in a pickle."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+def test_the_payload_would_run_if_unpickled(tmp_path):
+    # the check that the tests below use a live payload: plain pickle runs it
+    pickle.loads(pickle.dumps(_Payload(tmp_path / "ran")))
+    assert (tmp_path / "ran").is_dir()
+
+
+def test_an_npz_holding_pickled_objects_is_refused_without_running_them(tmp_path):
+    sentinel = tmp_path / "code_ran"
+    path = tmp_path / "evil.npz"
+    with open(path, "wb") as file:  # np.savez pickles an object array when allowed to
+        np.savez(file, **{"0.weight": np.array([_Payload(sentinel)], dtype=object)})
+    with pytest.raises(LoadError) as info:
+        load(path)
+    assert "pickled Python objects" in str(info.value) and str(path) in str(info.value)
+    assert not sentinel.exists()
+
+
+def test_a_pickle_file_is_refused_without_running_it(tmp_path):
+    sentinel = tmp_path / "code_ran"
+    path = tmp_path / "model.pt"  # how torch.save-style files (pickles) arrive
+    path.write_bytes(pickle.dumps({"0.weight": _Payload(sentinel)}))
+    with pytest.raises(LoadError, match="not an .npz archive"):
+        load(path)
+    assert not sentinel.exists()
+
+
+def test_save_refuses_object_arrays(tmp_path):
+    with pytest.raises(TypeError, match=r"entry 'w' has dtype object"):
+        save({"w": np.array([{"a": 1}], dtype=object)}, tmp_path / "w.npz")
+    with pytest.raises(TypeError, match=r"entry 'w' has dtype <U1"):
+        save({"w": np.array(["a"])}, tmp_path / "w.npz")
+    assert _files(tmp_path) == []
+
+
+# ------------------------------------------------------------------ damaged files
+
+
+def _saved(tmp_path) -> tuple[Path, bytes]:
+    path = tmp_path / "model.npz"
+    save({"0.weight": np.arange(6.0).reshape(2, 3), "0.bias": np.ones(2, np.float32)}, path)
+    return path, path.read_bytes()
+
+
+def test_every_truncation_is_an_error_naming_the_file(tmp_path):
+    path, data = _saved(tmp_path)
+    damaged = tmp_path / "damaged.npz"
+    for length in range(len(data)):
+        damaged.write_bytes(data[:length])
+        with pytest.raises(LoadError) as info:
+            load(damaged)
+        assert str(damaged) in str(info.value), length
+    assert "nothing was loaded" in str(info.value) and "Save the weights again" in str(info.value)
+
+
+def test_every_flipped_byte_is_caught_or_harmless(tmp_path):
+    path, data = _saved(tmp_path)
+    original = load(path)
+    damaged = tmp_path / "damaged.npz"
+    caught = 0
+    for i in range(len(data)):
+        flipped = bytearray(data)
+        flipped[i] ^= 0xFF
+        damaged.write_bytes(bytes(flipped))
+        try:
+            loaded = load(damaged)
+        except LoadError:
+            caught += 1
+            continue
+        # not caught: then the byte did not matter (a timestamp, say), and the data is intact
+        assert list(loaded) == list(original), i
+        for name in original:
+            assert loaded[name].dtype == original[name].dtype, i
+            np.testing.assert_array_equal(loaded[name], original[name], err_msg=str(i))
+    assert caught > len(data) // 2
+
+
+def test_a_directory_entry_hiding_later_entries_is_caught(tmp_path):
+    # damage that makes zip's directory skip entries fails no checksum: the count catches it
+    path, data = _saved(tmp_path)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist()[:-1]:  # drop the last entry, as hidden ones would be
+            target.writestr(info, source.read(info))
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(LoadError, match="saved with 2 arrays but 1 can be found"):
+        load(path)
+
+
+def test_a_corrupted_file_changes_nothing_in_the_model(tmp_path):
+    path = tmp_path / "model.npz"
+    save(_mlp(seed=3), path)
+    data = path.read_bytes()
+    path.write_bytes(data[:200] + bytes([data[200] ^ 0xFF]) + data[201:])
+    model = _mlp(seed=0)
+    before = _snapshot(model)
+    with pytest.raises(LoadError, match="Bad CRC-32"):
+        model.load_state_dict(load(path))
+    assert _same(model, before)
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"", "not an .npz archive"),
+    (b"hello, I am a text file\n", "not an .npz archive"),
+])
+def test_files_that_are_not_archives(tmp_path, content, fragment):
+    path = tmp_path / "w.npz"
+    path.write_bytes(content)
+    with pytest.raises(LoadError, match=fragment):
+        load(path)
+
+
+def test_a_single_npy_array_is_named_as_such(tmp_path):
+    np.save(tmp_path / "w.npy", np.ones(3))
+    with pytest.raises(LoadError, match=r"single \.npy array, not an \.npz archive"):
+        load(tmp_path / "w.npy")
+
+
+def _with_marker(tmp_path, marker) -> Path:
+    path = tmp_path / "w.npz"
+    np.savez(path, **{FORMAT_KEY: marker, "w": np.ones(1)})
+    return path
+
+
+def test_a_newer_format_version_asks_for_an_upgrade(tmp_path):
+    path = _with_marker(tmp_path, np.array([serialization.FORMAT_VERSION + 1, 1]))
+    with pytest.raises(LoadError, match="upgrade tinygrad_gd"):
+        load(path)
+
+
+def test_a_malformed_marker_is_an_error(tmp_path):
+    with pytest.raises(LoadError, match="format marker .* is malformed"):
+        load(_with_marker(tmp_path, np.array([1.5, 1.0])))
+
+
+# ------------------------------------------------------------------ bad arguments
+
+
+def test_a_missing_file_or_a_folder_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"load: no file at .*nowhere\.npz"):
+        load(tmp_path / "nowhere.npz")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        load(tmp_path)
+
+
+def test_an_unreadable_file_is_named(tmp_path, monkeypatch):
+    path, _ = _saved(tmp_path)
+    monkeypatch.setattr(serialization.os, "access", lambda *args: False)  # root reads anything
+    with pytest.raises(PermissionError, match=r"load: no permission to read .*model\.npz"):
+        load(path)
+
+
+def test_save_into_a_missing_folder_or_onto_a_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"the folder .*missing.* does not exist"):
+        save(_mlp(), tmp_path / "missing" / "model.npz")
+    with pytest.raises(IsADirectoryError, match="is a folder; give a file path"):
+        save(_mlp(), tmp_path)
+
+
+def test_save_into_an_unwritable_folder_names_it(tmp_path, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(serialization.os, "open", refuse)  # root ignores chmod: simulate it
+    with pytest.raises(PermissionError, match=r"save: cannot write in the folder .*"
+                                              r"Permission denied.*writable path"):
+        save(_mlp(), tmp_path / "model.npz")
+
+
+@pytest.mark.parametrize("obj, error, fragment", [
+    ([np.zeros(2)], TypeError, "expected a Module or a mapping"),
+    ({1: np.zeros(2)}, TypeError, "every name must be a non-empty string"),
+    ({"": np.zeros(2)}, TypeError, "every name must be a non-empty string"),
+    ({FORMAT_KEY: np.zeros(2)}, ValueError, "is reserved"),
+])
+def test_save_names_bad_arguments(tmp_path, obj, error, fragment):
+    with pytest.raises(error, match=fragment):
+        save(obj, tmp_path / "w.npz")
+    assert _files(tmp_path) == []
+
+
+def test_weights_of_another_architecture_load_nothing(tmp_path):
+    path = tmp_path / "other.npz"
+    save(nn.Sequential(nn.Linear(3, 5, seed=0), nn.ReLU(), nn.Linear(5, 2, seed=1)), path)
+    model = _mlp()
+    before = _snapshot(model)
+    with pytest.raises(ValueError, match=r"0\.weight: shape \(5, 3\) in the state, \(4, 3\)"):
+        model.load_state_dict(load(path))
+    assert _same(model, before)
