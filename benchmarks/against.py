@@ -1,0 +1,94 @@
+"""The working tree's tinygrad_gd against an older revision of it: one process, interleaved rounds.
+
+`bash benchmarks/run.sh --against REV` (REV: a commit, tag or branch). Timings taken minutes
+apart on these shared machines can differ by 2x; only rounds interleaved in one process
+tell whether an engine change made a step faster. The package imports its own modules
+relatively, so `git archive REV tinygrad_gd` unpacked in a temporary folder loads as a
+second package, `tinygrad_gd_at_<commit>`, beside the current one. Read-only for the
+repository: git archive writes nothing into it.
+
+Scenarios, the same code run by each version: the tiny step (benchmark 1), the chain of
+100 ops forward+backward (benchmark 2), the 784-128-10 MLP step at batch 64 (benchmark 3),
+and forward+backward of a 20,000-op chain (benchmark 4's chain). A scenario the old
+revision cannot run (e.g. no nn yet) is skipped with a note.
+"""
+from __future__ import annotations
+
+import atexit
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from typing import Any, Callable
+
+from .harness import (OURS, ROOT, Section, Stat, fmt_ratio, fmt_stat_time, interleave, package,
+                      pin_threads, ratios, table)
+
+DEEP = 20_000
+
+
+def load_revision(rev: str) -> tuple[str, str]:
+    """Import tinygrad_gd as it was at `rev`; return its package name and short commit."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout.strip()
+        archive = subprocess.run(["git", "archive", "--format=tar", sha, OURS], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+    except subprocess.CalledProcessError as err:
+        raise SystemExit(f"--against {rev}: git cannot give that revision of {OURS}: "
+                         f"{(err.stderr or b'').strip()!r}; give a commit, tag or branch of "
+                         f"this repository") from None
+    folder = tempfile.mkdtemp(prefix="tinygrad_gd_rev_")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    name = f"{OURS}_at_{sha}"
+    os.rename(os.path.join(folder, OURS), os.path.join(folder, name))
+    sys.path.insert(0, folder)
+    return name, sha
+
+
+def scenarios(name: str, quick: bool) -> list[tuple[str, Callable[[str], Callable[[], Any]]]]:
+    from . import deep, mlp, node, tiny_step
+
+    def deep_chain(pkg: str) -> Callable[[], Any]:
+        tg = package(pkg)
+        x = tg.Tensor([0.5, 0.5, 0.5], requires_grad=True)
+
+        def step() -> None:
+            deep.build(x, DEEP // (4 if quick else 1))[0].sum().backward()
+            x.grad = None
+        return step
+
+    return [
+        ("1. tiny step", lambda pkg: tiny_step.make_ours(pkg)[0]),
+        (f"2. chain of {node.DEPTH} ops, forward+backward", lambda pkg: node.make_ours(pkg)[1]),
+        ("3. MLP 784-128-10, batch 64, float32", lambda pkg: mlp.make_ours((784, 128, 10), 64, pkg)),
+        (f"4. chain of {DEEP // (4 if quick else 1):,} ops, forward+backward", deep_chain),
+    ]
+
+
+def run(rev: str, quick: bool = False) -> Section:
+    name, sha = load_revision(rev)
+    section = Section(f"The working tree's {OURS} against {rev} ({sha})")
+    rows, notes = [], []
+    with pin_threads(1):
+        for title, make in scenarios(name, quick):
+            try:
+                old = make(name)
+            except (ImportError, AttributeError, TypeError) as err:
+                notes.append(f"{title}: skipped, {sha} cannot run it ({type(err).__name__}: {err}).")
+                continue
+            samples = interleave({"now": make(OURS), "then": old}, rounds=7 if quick else 15,
+                                 batch_s=0.05 if quick else 0.1, warmup_s=0.2 if quick else 0.5)
+            rows.append([title, fmt_stat_time(Stat.of(samples["now"])),
+                         fmt_stat_time(Stat.of(samples["then"])),
+                         fmt_ratio(Stat.of(ratios(samples["now"], samples["then"])))])
+    section.blocks.append(table(["scenario", "working tree", f"{sha}", f"working tree / {sha}, "
+                                 "round by round (below 1: faster now)"], rows))
+    if notes:
+        section.blocks.append("\n".join(f"- {n}" for n in notes))
+    return section
