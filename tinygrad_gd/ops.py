@@ -37,7 +37,7 @@ class Sub(Function):
         return x - y
 
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function):
@@ -49,7 +49,8 @@ class Mul(Function):
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
-        return g * y, g * x
+        needs_x, needs_y = ctx.needs_input_grad
+        return (g * y if needs_x else None), (g * x if needs_y else None)
 
 
 class Div(Function):
@@ -62,7 +63,8 @@ class Div(Function):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         gx = g / y
-        return gx, (-gx * x / y if ctx.needs_input_grad[1] else None)
+        return (gx if ctx.needs_input_grad[0] else None), \
+            (-gx * x / y if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Function):
@@ -75,7 +77,12 @@ class Pow(Function):
 
     def backward(ctx, g):
         x, y, out = ctx.saved_tensors
-        gx = g * y * x ** (y - 1) if ctx.needs_input_grad[0] else None
+        gx = None
+        if ctx.needs_input_grad[0]:
+            if y.ndim == 0 and y.item() == 2:  # the squared error of every lesson: d(x**2)/dx = 2x
+                gx = g * (x + x)
+            else:
+                gx = g * (y * x ** (y - 1))
         # d(x**y)/dy = x**y * log(x): only asked for when the exponent is learned
         gy = g * out * np.log(x) if ctx.needs_input_grad[1] else None
         return gx, gy
@@ -312,10 +319,16 @@ class MatMul(Function):
                 f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
                 f"(transpose one of them with .T?)")
         ctx.save_for_backward(x, y)
-        return np.matmul(x, y)
+        # np.dot is np.matmul for operands of at most 2 axes, with less overhead per call
+        return np.dot(x, y) if x.ndim <= 2 and y.ndim <= 2 else np.matmul(x, y)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        if x.ndim == 1 and y.ndim == 1:  # a dot product: g is a scalar
+            return (g * y if needs_x else None), (g * x if needs_y else None)
+        if x.ndim <= 2 and y.ndim <= 2:
+            return _matmul_2d_backward(g, x, y, needs_x, needs_y)
         # A 1-D operand acts as a row (left) or column (right) vector: give g that axis back.
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
@@ -324,15 +337,45 @@ class MatMul(Function):
         if x.ndim == 1:
             g = g[..., None, :]
         gx = gy = None
-        if ctx.needs_input_grad[0]:
+        if needs_x:
             gx = np.matmul(g, np.swapaxes(y2, -1, -2))
             if x.ndim == 1:
                 gx = gx.squeeze(-2)
-        if ctx.needs_input_grad[1]:
+        if needs_y:
             gy = np.matmul(np.swapaxes(x2, -1, -2), g)
             if y.ndim == 1:
                 gy = gy.squeeze(-1)
         return gx, gy  # batch axes that were broadcast are summed by the engine
+
+
+def _matmul_2d_backward(g: np.ndarray, x: np.ndarray, y: np.ndarray,
+                        needs_x: bool, needs_y: bool) -> tuple[Any, Any]:
+    """Gradients of x @ y for operands of 1 or 2 axes (not both 1), in each operand's layout.
+
+    A gradient computed as a transposed product (`(g.T @ x).T` rather than `x.T @ g`)
+    comes out in the memory order of an operand that is itself a transposed view, such
+    as the weight of `x @ W.T` (nn.Linear): the engine then copies it without reordering.
+    """
+    gx = gy = None
+    if x.ndim == 1:  # row vector @ matrix: g has y's column count
+        if needs_x:
+            gx = np.dot(y, g)
+        if needs_y:
+            gy = np.outer(x, g)
+        return gx, gy
+    if y.ndim == 1:  # matrix @ column vector: g has x's row count
+        if needs_x:
+            gx = np.outer(g, y)
+        if needs_y:
+            gy = np.dot(g, x)
+        return gx, gy
+    if needs_x:
+        gx = np.dot(y, g.T).T if x.flags.f_contiguous and not x.flags.c_contiguous \
+            else np.dot(g, y.T)
+    if needs_y:
+        gy = np.dot(g.T, x).T if y.flags.f_contiguous and not y.flags.c_contiguous \
+            else np.dot(x.T, g)
+    return gx, gy
 
 
 # ------------------------------------------------------------------ reductions

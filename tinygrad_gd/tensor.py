@@ -182,10 +182,14 @@ class Function:
     likes), keywords are non-differentiable parameters.
     """
 
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "created_at",
-                 "scope", "scope_calls", "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__")
 
     name: str = "function"
+    # Set on a node only when they differ from these defaults, so recording stays cheap.
+    input_versions: tuple = ()  # the inputs' version counts, for ops that saved arrays
+    created_at: str | None = None  # the user's line, under detect_anomaly()
+    scope: tuple = ()  # the modules whose forward recorded the node, outermost first
+    scope_calls: tuple = ()  # a number per module call: two calls of one module differ
 
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
                           **kwargs: Any) -> None:
@@ -211,37 +215,75 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> "Tensor":
-        # This runs once per op: kept free of anything a tiny network would pay for twice.
-        tensors = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+        # This runs once per op, so it is written for speed: a tiny network pays it per node.
+        # The one- and two-input cases are spelled out; they avoid comprehensions and `**`.
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                inputs = tuple([x if isinstance(x, Tensor) else Tensor(x) for x in inputs])
+                break
         ctx = cls.__new__(cls)
         ctx.saved_tensors = ()
-        ctx.needs_input_grad = needs = tuple([t.requires_grad for t in tensors])
         mode = _mode
         anomaly = mode.anomaly
-        ctx.created_at = _user_frame() if anomaly else None
-        ctx.scope = mode.scope
-        ctx.scope_calls = mode.scope_calls
+        if anomaly:
+            ctx.created_at = _user_frame()
+        if mode.scope:
+            ctx.scope = mode.scope
+            ctx.scope_calls = mode.scope_calls
+        forward = cls.forward
+        count = len(inputs)
         try:
-            out = cls.forward(ctx, *[t._data for t in tensors], **params)
+            if count == 2:
+                first, second = inputs
+                needs = (first.requires_grad, second.requires_grad)
+                ctx.needs_input_grad = needs
+                out = (forward(ctx, first._data, second._data, **params) if params
+                       else forward(ctx, first._data, second._data))
+            elif count == 1:
+                first = inputs[0]
+                needs = (first.requires_grad,)
+                ctx.needs_input_grad = needs
+                out = forward(ctx, first._data, **params) if params else forward(ctx, first._data)
+            else:
+                needs = tuple([t.requires_grad for t in inputs])
+                ctx.needs_input_grad = needs
+                out = forward(ctx, *[t._data for t in inputs], **params)
         except ValueError as err:
-            raise _op_error(cls.name, tensors, err) from None
+            raise _op_error(cls.name, inputs, err) from None
         except MemoryError as err:
-            shapes = ", ".join(str(t.shape) for t in tensors)
+            shapes = ", ".join(str(t.shape) for t in inputs)
             raise MemoryError(f"{cls.name}: not enough memory for the result of inputs of shapes "
                               f"{shapes} ({err}); use smaller batches or check the shapes "
                               f"(an unintended broadcast?)") from None
         if out.__class__ is not np.ndarray:
             out = np.asarray(out)  # NumPy returns scalars from 0-d arithmetic
         if anomaly:
-            _check_finite(out, "forward", ctx, tensors)
-        if mode.grad_enabled and True in needs:
-            ctx.parents = tensors
-            ctx.input_versions = tuple([t._version[0] for t in tensors])
-            result = _result(out, ctx)
+            _check_finite(out, "forward", ctx, inputs)
+        result = Tensor.__new__(Tensor)
+        result._data = out
+        result.grad = None
+        result.name = None
+        result._retains_grad = False
+        result._hooks = None
+        if True in needs and mode.grad_enabled:
+            ctx.parents = inputs
+            if ctx.saved_tensors:  # only saved arrays can be spoiled by a later in-place change
+                if count == 2:
+                    ctx.input_versions = (first._version[0], second._version[0])
+                elif count == 1:
+                    ctx.input_versions = (first._version[0],)
+                else:
+                    ctx.input_versions = tuple([t._version[0] for t in inputs])
+            result._ctx = ctx
+            result.requires_grad = True
         else:
-            result = _result(out, None)
-        if out.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
-            _share_version(result, tensors)
+            result._ctx = None
+            result.requires_grad = False
+        if out.base is None:
+            result._version = [0]
+        else:  # a view (transpose, reshape, ...) shares its input's counter
+            result._version = [0]
+            _share_version(result, inputs)
         return result
 
     def __repr__(self) -> str:
@@ -522,37 +564,38 @@ class Tensor:
                     f"backward(): the tensor has shape {self.shape}, so a gradient must be "
                     f"given: backward(gradient) with an array of shape {self.shape} (or reduce "
                     f"it to a scalar first, e.g. loss.sum().backward())")
-            seed = np.ones(self.data.shape, dtype=self.data.dtype)
+            seed = np.array(1, dtype=self._data.dtype)  # np.ones(()) costs five times more
+            if self._data.ndim:
+                seed = seed.reshape(self._data.shape)
         else:
             seed = _as_array(gradient, None, "backward(gradient)")
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be equal")
-            seed = seed.astype(self.data.dtype, copy=False)
+            seed = seed.astype(self._data.dtype, copy=False)
 
         # Count, for each node, how many recorded edges lead into it from the output.
-        pending: dict[int, int] = {}
-        stack = [self]
+        # (Tensors are the dict keys: hashed by identity, so a lookup never compares values.)
+        pending: dict[Tensor, int] = {}
+        stack = [self] if self._ctx is not None else []
         while stack:
-            ctx = stack.pop()._ctx
-            if ctx is None:
-                continue
-            for parent in ctx.parents:
+            for parent in stack.pop()._ctx.parents:
                 if parent.requires_grad:
-                    key = id(parent)
-                    if key in pending:
-                        pending[key] += 1
+                    count = pending.get(parent)
+                    if count is None:
+                        pending[parent] = 1
+                        if parent._ctx is not None:
+                            stack.append(parent)
                     else:
-                        pending[key] = 1
-                        stack.append(parent)
+                        pending[parent] = count + 1
 
         # Walk from the output; a node is ready once every consumer has sent its gradient.
-        grads: dict[int, np.ndarray] = {id(self): seed}
+        grads: dict[Tensor, Any] = {self: seed}
         ready = [self]
         anomaly = _mode.anomaly
         while ready:
             node = ready.pop()
-            grad = grads.pop(id(node))
+            grad = grads.pop(node)
             if node._hooks:
                 grad = _run_hooks(node, grad)
             ctx = node._ctx
@@ -561,14 +604,17 @@ class Tensor:
                 continue
             if node._retains_grad:
                 _accumulate(node, grad)
-            if ctx.saved_tensors is None:
+            parents = ctx.parents
+            saved = ctx.saved_tensors
+            if saved:
+                for parent, version in zip(parents, ctx.input_versions):
+                    if parent._version[0] != version:
+                        _check_versions(ctx, parents)  # raises, naming the input
+            elif saved is None:
                 raise RuntimeError(
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
                     f"but its saved arrays were freed after the first backward(); pass "
                     f"retain_graph=True to the first backward() if you need to call it twice")
-            parents = ctx.parents
-            if ctx.saved_tensors:
-                _check_versions(ctx, parents)
             parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
             if parent_grads.__class__ is not tuple:
                 parent_grads = (parent_grads,)
@@ -580,21 +626,19 @@ class Tensor:
             for parent, pgrad in zip(parents, parent_grads):
                 if not parent.requires_grad:
                     continue
-                key = id(parent)
                 if pgrad is not None:
-                    data = parent.data
-                    if (pgrad.__class__ is not np.ndarray or pgrad.shape != data.shape
-                            or pgrad.dtype != data.dtype):
+                    data = parent._data
+                    if pgrad.__class__ is not np.ndarray:
+                        pgrad = np.asarray(pgrad)  # NumPy returns scalars from 0-d arithmetic
+                    if pgrad.shape != data.shape or pgrad.dtype is not data.dtype:
                         pgrad = _fit_gradient(pgrad, parent, ctx)
                     if anomaly:
                         _check_finite(pgrad, "backward", ctx, parents)
-                    if key in grads:
-                        grads[key] = grads[key] + pgrad
-                    else:
-                        grads[key] = pgrad
-                count = pending[key] - 1
-                pending[key] = count
-                if count == 0 and key in grads:
+                    earlier = grads.get(parent)
+                    grads[parent] = pgrad if earlier is None else earlier + pgrad
+                count = pending[parent] - 1
+                pending[parent] = count
+                if count == 0 and parent in grads:
                     ready.append(parent)  # a parent that got no gradient at all is skipped
 
     # -- ops as operators and methods (each op itself lives in ops.py) --------------
@@ -812,10 +856,22 @@ class Tensor:
         """A non-Tensor operand becomes a constant of this tensor's float dtype."""
         if isinstance(other, Tensor):
             return other
-        dtype = self.data.dtype
-        if other.__class__ in (float, int) and dtype.kind == "f":
-            return _result(np.array(other, dtype=dtype), None)  # the common `x * 2`
+        dtype = self._data.dtype
+        if other.__class__ in (float, int) and dtype.kind == "f" and other:  # `x * 2`
+            # (zero is left out: 0.0 == -0.0 would share one key, and the sign matters)
+            key = (other, dtype.char)
+            constant = _constants.get(key)
+            if constant is None:
+                constant = np.array(other, dtype=dtype)
+                constant.flags.writeable = False  # shared by every `x * 2`: never written
+                if len(_constants) >= 256:
+                    _constants.clear()  # bounded: a loop over many constants stays small
+                _constants[key] = constant
+            return _result(constant, None)
         return Tensor(other, dtype=dtype) if dtype.kind == "f" else Tensor(other)
+
+
+_constants: dict[tuple[Any, str], np.ndarray] = {}  # 0-d arrays of Python numbers, per dtype
 
 
 def _result(data: np.ndarray, ctx: Function | None) -> Tensor:
@@ -894,10 +950,10 @@ def _accumulate(node: Tensor, grad: np.ndarray) -> None:
     if node.grad is None:
         # a copy: ops may hand the same array to several inputs, or a view of saved data,
         # and a user may edit .grad in place (the book zeroes one weight_delta)
-        node.grad = Tensor(grad.copy())
+        node.grad = _result(grad.copy(), None)
     else:
         # out of place: an array the user kept from an earlier .grad stays as it was
-        node.grad = Tensor(node.grad.data + grad)
+        node.grad = _result(node.grad._data + grad, None)
 
 
 def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
