@@ -136,10 +136,10 @@ def _analytic_jacobian(fn, xs, i, out_shape) -> np.ndarray:
 
 def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
     x = xs[i]
-    flat = x.data.reshape(-1)  # a view: perturbing it perturbs x
+    flat = x.data.flat  # writes through to x in any memory layout (reshape(-1) may copy)
     columns = []
     with no_grad():
-        for j in range(flat.size):
+        for j in range(x.data.size):
             kept = flat[j]
             flat[j] = kept + eps
             plus = _call(fn, xs).data.ravel().copy()
