@@ -182,11 +182,10 @@ class Function:
     likes), keywords are non-differentiable parameters.
     """
 
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "__dict__")
 
     name: str = "function"
     # Set on a node only when they differ from these defaults, so recording stays cheap.
-    input_versions: tuple = ()  # the inputs' version counts, for ops that saved arrays
     created_at: str | None = None  # the user's line, under detect_anomaly()
     scope: tuple = ()  # the modules whose forward recorded the node, outermost first
     scope_calls: tuple = ()  # a number per module call: two calls of one module differ
@@ -235,13 +234,13 @@ class Function:
         try:
             if count == 2:
                 first, second = inputs
-                needs = (first.requires_grad, second.requires_grad)
+                needs = _NEEDS[first.requires_grad][second.requires_grad]
                 ctx.needs_input_grad = needs
                 out = (forward(ctx, first._data, second._data, **params) if params
                        else forward(ctx, first._data, second._data))
             elif count == 1:
                 first = inputs[0]
-                needs = (first.requires_grad,)
+                needs = _NEEDS[first.requires_grad][2]
                 ctx.needs_input_grad = needs
                 out = forward(ctx, first._data, **params) if params else forward(ctx, first._data)
             else:
@@ -267,22 +266,25 @@ class Function:
         result._hooks = None
         if True in needs and mode.grad_enabled:
             ctx.parents = inputs
-            if ctx.saved_tensors:  # only saved arrays can be spoiled by a later in-place change
-                if count == 2:
-                    ctx.input_versions = (first._version[0], second._version[0])
-                elif count == 1:
-                    ctx.input_versions = (first._version[0],)
-                else:
-                    ctx.input_versions = tuple([t._version[0] for t in inputs])
+            if not ctx.saved_tensors:
+                ctx.input_versions = ()  # nothing saved: nothing an in-place change can spoil
+            elif count == 2:
+                v1, v2 = first._version, second._version
+                ctx.input_versions = _UNCHANGED[2] if v1 is None and v2 is None else (
+                    0 if v1 is None else v1[0], 0 if v2 is None else v2[0])
+            elif count == 1:
+                v1 = first._version
+                ctx.input_versions = _UNCHANGED[1] if v1 is None else (v1[0],)
+            else:
+                ctx.input_versions = tuple([0 if t._version is None else t._version[0]
+                                            for t in inputs])
             result._ctx = ctx
             result.requires_grad = True
         else:
             result._ctx = None
             result.requires_grad = False
-        if out.base is None:
-            result._version = [0]
-        else:  # a view (transpose, reshape, ...) shares its input's counter
-            result._version = [0]
+        result._version = None
+        if out.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
             _share_version(result, inputs)
         return result
 
@@ -384,7 +386,9 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self._data = _as_array(data, dtype, "Tensor()")
-        self._version = [0]  # a list, so views of the same memory can share one counter
+        # The count of in-place changes: None until the first one (or until a view of the
+        # same memory needs to share it), then a list, [n], which views and detach() share.
+        self._version: list[int] | None = None
         self.grad = None
         self.name = name
         self._ctx = None
@@ -408,7 +412,10 @@ class Tensor:
 
     def _mark_changed(self) -> None:
         """Count an in-place change of the values: graphs that saved them refuse to backward."""
-        self._version[0] += 1
+        if self._version is None:
+            self._version = [1]
+        else:
+            self._version[0] += 1
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -540,6 +547,8 @@ class Tensor:
     def detach(self) -> "Tensor":
         """The same data (shared) cut from the graph: needs no gradient."""
         detached = Tensor(self.data, name=self.name)
+        if self._version is None:
+            self._version = [0]
         detached._version = self._version  # the same memory: a change to one is a change to both
         return detached
 
@@ -608,7 +617,8 @@ class Tensor:
             saved = ctx.saved_tensors
             if saved:
                 for parent, version in zip(parents, ctx.input_versions):
-                    if parent._version[0] != version:
+                    counter = parent._version  # None: never changed, so still version 0
+                    if counter is not None and counter[0] != version:
                         _check_versions(ctx, parents)  # raises, naming the input
             elif saved is None:
                 raise RuntimeError(
@@ -871,14 +881,19 @@ class Tensor:
         return Tensor(other, dtype=dtype) if dtype.kind == "f" else Tensor(other)
 
 
-_constants: dict[tuple[Any, str], np.ndarray] = {}  # 0-d arrays of Python numbers, per dtype
+_constants: dict[tuple[Any, str], np.ndarray] = {}
+
+# Tuples every node would otherwise allocate: needs_input_grad of one input
+# (_NEEDS[r][2]) or two (_NEEDS[r1][r2]), and the versions of inputs never changed.
+_NEEDS = (((False, False), (False, True), (False,)), ((True, False), (True, True), (True,)))
+_UNCHANGED = ((), (0,), (0, 0))  # 0-d arrays of Python numbers, per dtype
 
 
 def _result(data: np.ndarray, ctx: Function | None) -> Tensor:
     """A Tensor around an op's output, without __init__'s checks (the data is an ndarray)."""
     result = Tensor.__new__(Tensor)
     result._data = data
-    result._version = [0]
+    result._version = None
     result.grad = None
     result.name = None
     result._ctx = ctx
@@ -916,6 +931,8 @@ def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
     base = result._data.base
     for t in inputs:
         if base is t._data or base is t._data.base:
+            if t._version is None:
+                t._version = [0]
             result._version = t._version
             return
 
@@ -923,7 +940,7 @@ def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
 def _check_versions(ctx: Function, parents: tuple[Tensor, ...]) -> None:
     """An op that saved values for backward needs its inputs unchanged since the forward pass."""
     for position, (parent, version) in enumerate(zip(parents, ctx.input_versions)):
-        if parent._version[0] != version:
+        if parent._version is not None and parent._version[0] != version:
             name = f"'{parent.name}' " if parent.name else ""
             raise RuntimeError(
                 f"backward(): input {position} {name}(shape {parent.shape}) of op '{ctx.name}' "
