@@ -281,3 +281,50 @@ def test_a_binary_op_with_one_constant_input(name, fn, learned):
     assert tg.gradcheck(fn, inputs)
     out.sum().backward()
     assert inputs[1 - learned].grad is None and inputs[learned].grad is not None
+
+
+# ------------------------------------------------------------------ the fresh_grads promise
+# An op with `fresh_grads = True` lets the engine keep its gradients as leaves' `.grad`
+# without a copy and add into them in place. That is only safe when every array its
+# backward returns is new: sharing memory with the output's gradient, a saved array, an
+# input or another returned gradient would let one `.grad` change another, or the data.
+
+FRESH = sorted(name for name in OP_SPECS if tg.registered_ops()[name].fresh_grads)
+
+
+def test_the_ops_that_promise_fresh_gradients():
+    assert "mul" in FRESH and "matmul" in FRESH
+    # these return the output's gradient, or views of it, to their inputs
+    assert not {"add", "sub", "sum", "mean", "reshape", "transpose", "broadcast_to",
+                "concatenate", "stack"} & set(FRESH)
+
+
+@pytest.mark.parametrize("name", FRESH)
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_fresh_gradients_share_no_memory(name, data):
+    fn, arrays, _ = OP_SPECS[name](data)
+    out = fn(*[tg.Tensor(a, requires_grad=True) for a in arrays])
+    ctx = out.grad_fn
+    assert ctx.name == name
+    g = np.random.default_rng(0).normal(size=out.shape)
+    before = [g] + list(ctx.saved_tensors) + [p.data for p in ctx.parents]
+    returned = type(ctx).backward(ctx, g)
+    returned = returned if isinstance(returned, tuple) else (returned,)
+    fresh = [np.asarray(r) for r in returned if r is not None]
+    for i, grad in enumerate(fresh):
+        for other in before + fresh[:i]:
+            assert not np.shares_memory(grad, other), f"{name}: gradient {i} shares memory"
+
+
+def test_leaves_never_share_a_gradient_array():
+    a, b = tg.Tensor([1.0, 2.0], requires_grad=True), tg.Tensor([3.0, 4.0], requires_grad=True)
+    c = tg.Tensor([5.0, 6.0], requires_grad=True)
+    ((a + b) * c + a * 2.0).sum().backward()  # add hands one array to both inputs
+    arrays = [a.grad.data, b.grad.data, c.grad.data]
+    for i in range(3):
+        for j in range(i):
+            assert not np.shares_memory(arrays[i], arrays[j])
+    np.testing.assert_array_equal(a.grad.data, [7.0, 8.0])  # c + 2, summed in place
+    a.grad.data[0] = 0.0  # the book zeroes one weight_delta: nothing else moves
+    np.testing.assert_array_equal(b.grad.data, [5.0, 6.0])

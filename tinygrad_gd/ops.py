@@ -43,6 +43,8 @@ class Sub(Function):
 class Mul(Function):
     """x * y, broadcast."""
 
+    fresh_grads = True
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return x * y
@@ -55,6 +57,8 @@ class Mul(Function):
 
 class Div(Function):
     """x / y, broadcast."""
+
+    fresh_grads = True
 
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
@@ -69,6 +73,8 @@ class Div(Function):
 
 class Pow(Function):
     """x ** y, broadcast; the exponent's gradient x**y * log(x) only when it is asked for."""
+
+    fresh_grads = True
 
     def forward(ctx, x, y):
         out = x ** y
@@ -91,6 +97,8 @@ class Pow(Function):
 class Maximum(Function):
     """Elementwise max(x, y); ties split the gradient evenly."""
 
+    fresh_grads = True
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return np.maximum(x, y)
@@ -104,6 +112,8 @@ class Maximum(Function):
 class Minimum(Function):
     """Elementwise min(x, y); ties split the gradient evenly."""
 
+    fresh_grads = True
+
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
         return np.minimum(x, y)
@@ -116,6 +126,8 @@ class Minimum(Function):
 
 class Where(Function):
     """x where `condition` holds, else y (the condition is not differentiated)."""
+
+    fresh_grads = True
 
     def forward(ctx, x, y, *, condition):
         condition = np.asarray(condition, dtype=bool)
@@ -134,6 +146,8 @@ class Where(Function):
 class Neg(Function):
     """-x."""
 
+    fresh_grads = True
+
     def forward(ctx, x):
         return -x
 
@@ -143,6 +157,8 @@ class Neg(Function):
 
 class Exp(Function):
     """e**x."""
+
+    fresh_grads = True
 
     def forward(ctx, x):
         out = np.exp(x)
@@ -157,6 +173,8 @@ class Exp(Function):
 class Log(Function):
     """Natural logarithm."""
 
+    fresh_grads = True
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.log(x)
@@ -168,6 +186,8 @@ class Log(Function):
 
 class Sqrt(Function):
     """Square root."""
+
+    fresh_grads = True
 
     def forward(ctx, x):
         out = np.sqrt(x)
@@ -182,6 +202,8 @@ class Sqrt(Function):
 class Abs(Function):
     """|x|, gradient sign(x) (0 at 0)."""
 
+    fresh_grads = True
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.abs(x)
@@ -193,6 +215,8 @@ class Abs(Function):
 
 class Clip(Function):
     """x limited to [min, max]; gradient passes where min <= x <= max."""
+
+    fresh_grads = True
 
     def forward(ctx, x, *, min=None, max=None):  # noqa: A002  (NumPy's and PyTorch's names)
         ctx.save_for_backward(x)
@@ -213,6 +237,8 @@ class Clip(Function):
 class Tanh(Function):
     """Hyperbolic tangent."""
 
+    fresh_grads = True
+
     def forward(ctx, x):
         out = np.tanh(x)
         ctx.save_for_backward(out)
@@ -225,6 +251,8 @@ class Tanh(Function):
 
 class Sigmoid(Function):
     """1 / (1 + e**-x), without overflow."""
+
+    fresh_grads = True
 
     def forward(ctx, x):
         # exp of -|x| never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
@@ -241,6 +269,8 @@ class Sigmoid(Function):
 class Relu(Function):
     """max(x, 0)."""
 
+    fresh_grads = True
+
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return np.maximum(x, 0)
@@ -252,6 +282,8 @@ class Relu(Function):
 
 class LeakyRelu(Function):
     """x if x > 0 else negative_slope * x."""
+
+    fresh_grads = True
 
     name = "leaky_relu"
 
@@ -271,6 +303,8 @@ class LeakyRelu(Function):
 class Softmax(Function):
     """exp(x) / sum(exp(x)) along an axis, shifted by the max."""
 
+    fresh_grads = True
+
     def forward(ctx, x, *, axis=-1):
         shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # stable: largest exp is 1
         out = shifted / shifted.sum(axis=axis, keepdims=True)
@@ -285,6 +319,8 @@ class Softmax(Function):
 
 class LogSoftmax(Function):
     """x - logsumexp(x) along an axis."""
+
+    fresh_grads = True
 
     name = "log_softmax"
 
@@ -305,6 +341,8 @@ class LogSoftmax(Function):
 
 class MatMul(Function):
     """Matrix product (1-D, 2-D, batched with broadcast batch axes)."""
+
+    fresh_grads = True
 
     def forward(ctx, x, y):
         if x.ndim == 0 or y.ndim == 0:
@@ -417,6 +455,8 @@ class Mean(Function):
 class _Extremum(Function, register=False):
     """max or min along axes; tied extremes share the gradient evenly."""
 
+    fresh_grads = True
+
     reduce = staticmethod(np.max)
 
     def forward(ctx, x, *, axis=None, keepdims=False):
@@ -493,6 +533,8 @@ class BroadcastTo(Function):
 
 class GetItem(Function):
     """Indexing: basic slices and integer arrays; repeated indices accumulate their gradients."""
+
+    fresh_grads = True
 
     name = "getitem"
 

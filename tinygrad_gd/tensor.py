@@ -185,6 +185,11 @@ class Function:
     __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "__dict__")
 
     name: str = "function"
+    # True for an op whose backward returns only new arrays, each referenced by nothing
+    # else (not `grad`, not a saved array, not another returned gradient). The engine then
+    # keeps such an array as a leaf's `.grad` as it is, and adds into it in place, instead
+    # of copying it: for a large layer that copy costs as much as an elementwise op.
+    fresh_grads: bool = False
     # Set on a node only when they differ from these defaults, so recording stays cheap.
     created_at: str | None = None  # the user's line, under detect_anomaly()
     scope: tuple = ()  # the modules whose forward recorded the node, outermost first
@@ -600,6 +605,7 @@ class Tensor:
 
         # Walk from the output; a node is ready once every consumer has sent its gradient.
         grads: dict[Tensor, Any] = {self: seed}
+        owned: set[Tensor] = set()  # nodes whose pending gradient no one else references
         ready = [self]
         anomaly = _mode.anomaly
         while ready:
@@ -607,9 +613,10 @@ class Tensor:
             grad = grads.pop(node)
             if node._hooks:
                 grad = _run_hooks(node, grad)
+                owned.discard(node)  # a hook saw the array and may keep it
             ctx = node._ctx
             if ctx is None:
-                _accumulate(node, grad)
+                _accumulate(node, grad, node in owned)
                 continue
             if node._retains_grad:
                 _accumulate(node, grad)
@@ -633,6 +640,7 @@ class Tensor:
                                    f"gradients for {len(parents)} inputs")
             if not retain_graph:
                 ctx.saved_tensors = None
+            fresh = ctx.fresh_grads
             for parent, pgrad in zip(parents, parent_grads):
                 if not parent.requires_grad:
                     continue
@@ -645,7 +653,15 @@ class Tensor:
                     if anomaly:
                         _check_finite(pgrad, "backward", ctx, parents)
                     earlier = grads.get(parent)
-                    grads[parent] = pgrad if earlier is None else earlier + pgrad
+                    if earlier is None:
+                        grads[parent] = pgrad
+                        if fresh:
+                            owned.add(parent)
+                    elif parent in owned:
+                        np.add(earlier, pgrad, out=earlier)  # ours alone: no new array
+                    else:
+                        grads[parent] = earlier + pgrad
+                        owned.add(parent)
                 count = pending[parent] - 1
                 pending[parent] = count
                 if count == 0 and parent in grads:
@@ -963,11 +979,12 @@ def _run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
-def _accumulate(node: Tensor, grad: np.ndarray) -> None:
+def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
     if node.grad is None:
-        # a copy: ops may hand the same array to several inputs, or a view of saved data,
-        # and a user may edit .grad in place (the book zeroes one weight_delta)
-        node.grad = _result(grad.copy(), None)
+        # a copy unless the engine owns the array: ops may hand the same array to several
+        # inputs, or a view of saved data, and a user may edit .grad in place (the book
+        # zeroes one weight_delta)
+        node.grad = _result(grad if owned else grad.copy(), None)
     else:
         # out of place: an array the user kept from an earlier .grad stays as it was
         node.grad = _result(node.grad._data + grad, None)
