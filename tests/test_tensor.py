@@ -487,3 +487,17 @@ def test_anomaly_mode_is_thread_local():
     release.set()
     thread.join()
     assert seen == {"main": -np.inf}
+
+
+def test_a_scalar_node_used_three_times_sums_its_gradients():
+    # the engine sums a node's gradients in place once it owns the sum; NumPy returns a
+    # scalar, not a 0-d array, from 0-d arithmetic, so the first sum must become an array
+    x = Tensor(-1.5, requires_grad=True)
+
+    def fn(x):
+        y = x.abs()
+        return y * y + y * 3.0 + y.exp()
+
+    assert tg.gradcheck(fn, [x])
+    fn(x).backward()
+    np.testing.assert_allclose(x.grad.data, -(2 * 1.5 + 3.0 + np.exp(1.5)))

@@ -660,7 +660,10 @@ class Tensor:
                     elif parent in owned:
                         np.add(earlier, pgrad, out=earlier)  # ours alone: no new array
                     else:
-                        grads[parent] = earlier + pgrad
+                        total = earlier + pgrad
+                        if total.__class__ is not np.ndarray:
+                            total = np.asarray(total)  # a 0-d sum comes back as a scalar
+                        grads[parent] = total
                         owned.add(parent)
                 count = pending[parent] - 1
                 pending[parent] = count
