@@ -15,6 +15,7 @@ import functools
 import itertools
 import threading
 import traceback
+from heapq import heappop, heappush
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -182,7 +183,8 @@ class Function:
     likes), keywords are non-differentiable parameters.
     """
 
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "sequence",
+                 "__dict__")
 
     name: str = "function"
     # True for an op whose backward returns only new arrays, each referenced by nothing
@@ -271,6 +273,7 @@ class Function:
         result._hooks = None
         if True in needs and mode.grad_enabled:
             ctx.parents = inputs
+            ctx.sequence = next(_sequence)  # recording order: backward's topological order
             if not ctx.saved_tensors:
                 ctx.input_versions = ()  # nothing saved: nothing an in-place change can spoil
             elif count == 2:
@@ -588,36 +591,26 @@ class Tensor:
                                  f"has shape {self.shape}; they must be equal")
             seed = seed.astype(self._data.dtype, copy=False)
 
-        # Count, for each node, how many recorded edges lead into it from the output.
-        # (Tensors are the dict keys: hashed by identity, so a lookup never compares values.)
-        pending: dict[Tensor, int] = {}
-        stack = [self] if self._ctx is not None else []
-        while stack:
-            for parent in stack.pop()._ctx.parents:
-                if parent.requires_grad:
-                    count = pending.get(parent)
-                    if count is None:
-                        pending[parent] = 1
-                        if parent._ctx is not None:
-                            stack.append(parent)
-                    else:
-                        pending[parent] = count + 1
-
-        # Walk from the output; a node is ready once every consumer has sent its gradient.
+        # Reverse topological order without a counting pass: a node is always recorded
+        # after its inputs, so taking the latest recorded node first (a heap on the
+        # sequence numbers) reaches each node only after every consumer of it that the
+        # output depends on has sent its gradient. Leaves come last, once their sums are
+        # complete. (Tensors are dict keys: hashed by identity, never compared by value.)
         grads: dict[Tensor, Any] = {self: seed}
         owned: set[Tensor] = set()  # nodes whose pending gradient no one else references
-        ready = [self]
+        leaves: list[Tensor] = []
+        heap: list[tuple[int, Tensor]] = []
+        if self._ctx is None:
+            leaves.append(self)
+        else:
+            heap.append((-self._ctx.sequence, self))
         anomaly = _mode.anomaly
-        while ready:
-            node = ready.pop()
+        while heap:
+            node = heappop(heap)[1]
             grad = grads.pop(node)
             if node._hooks:
                 grad = _run_hooks(node, grad)
-                owned.discard(node)  # a hook saw the array and may keep it
             ctx = node._ctx
-            if ctx is None:
-                _accumulate(node, grad, node in owned)
-                continue
             if node._retains_grad:
                 _accumulate(node, grad)
             parents = ctx.parents
@@ -642,33 +635,38 @@ class Tensor:
                 ctx.saved_tensors = None
             fresh = ctx.fresh_grads
             for parent, pgrad in zip(parents, parent_grads):
-                if not parent.requires_grad:
+                if pgrad is None or not parent.requires_grad:
                     continue
-                if pgrad is not None:
-                    data = parent._data
-                    if pgrad.__class__ is not np.ndarray:
-                        pgrad = np.asarray(pgrad)  # NumPy returns scalars from 0-d arithmetic
-                    if pgrad.shape != data.shape or pgrad.dtype is not data.dtype:
-                        pgrad = _fit_gradient(pgrad, parent, ctx)
-                    if anomaly:
-                        _check_finite(pgrad, "backward", ctx, parents)
-                    earlier = grads.get(parent)
-                    if earlier is None:
-                        grads[parent] = pgrad
-                        if fresh:
-                            owned.add(parent)
-                    elif parent in owned:
-                        np.add(earlier, pgrad, out=earlier)  # ours alone: no new array
-                    else:
-                        total = earlier + pgrad
-                        if total.__class__ is not np.ndarray:
-                            total = np.asarray(total)  # a 0-d sum comes back as a scalar
-                        grads[parent] = total
+                data = parent._data
+                if pgrad.__class__ is not np.ndarray:
+                    pgrad = np.asarray(pgrad)  # NumPy returns scalars from 0-d arithmetic
+                if pgrad.shape != data.shape or pgrad.dtype is not data.dtype:
+                    pgrad = _fit_gradient(pgrad, parent, ctx)
+                if anomaly:
+                    _check_finite(pgrad, "backward", ctx, parents)
+                earlier = grads.get(parent)
+                if earlier is None:  # the first gradient to reach this node: schedule it
+                    grads[parent] = pgrad
+                    if fresh:
                         owned.add(parent)
-                count = pending[parent] - 1
-                pending[parent] = count
-                if count == 0 and parent in grads:
-                    ready.append(parent)  # a parent that got no gradient at all is skipped
+                    if parent._ctx is None:
+                        leaves.append(parent)
+                    else:
+                        heappush(heap, (-parent._ctx.sequence, parent))
+                elif parent in owned:
+                    np.add(earlier, pgrad, out=earlier)  # ours alone: no new array
+                else:
+                    total = earlier + pgrad
+                    if total.__class__ is not np.ndarray:
+                        total = np.asarray(total)  # a 0-d sum comes back as a scalar
+                    grads[parent] = total
+                    owned.add(parent)
+        for leaf in leaves:
+            grad = grads.pop(leaf)
+            if leaf._hooks:
+                grad = _run_hooks(leaf, grad)
+                owned.discard(leaf)  # a hook saw the array and may keep it
+            _accumulate(leaf, grad, leaf in owned)
 
     # -- ops as operators and methods (each op itself lives in ops.py) --------------
     def __add__(self, other: Any) -> "Tensor":
@@ -901,6 +899,7 @@ class Tensor:
 
 
 _constants: dict[tuple[Any, str], np.ndarray] = {}
+_sequence = itertools.count()  # numbers recorded nodes in the order they are made
 
 # Tuples every node would otherwise allocate: needs_input_grad of one input
 # (_NEEDS[r][2]) or two (_NEEDS[r1][r2]), and the versions of inputs never changed.

@@ -160,8 +160,9 @@ class Sequential(Module):
                              f"{len(layers)} layers") from None
 
     def forward(self, input: Any) -> Any:
-        for layer in self._layers():
-            input = layer(input)
+        for layer in vars(self).values():  # the layers, in order (what _layers() lists)
+            if isinstance(layer, Module):
+                input = layer(input)
         return input
 
 
