@@ -443,6 +443,30 @@ def make_join(op: str):
     return make
 
 
+def make_linear(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    n_in = b.values[x].shape[-1]
+    weights = [i for i, v in enumerate(b.values) if v.ndim == 2 and v.shape[1] == n_in]
+    if weights and b.chance(0.3):
+        w = b.pick(weights)
+    else:
+        w = b.leaf((b.draw(st.integers(1, 3)), n_in), avoid=())
+    n_out = b.values[w].shape[0]
+    if b.chance(0.3):
+        return b.add("linear", (x, w), {})
+    biases = [i for i, v in enumerate(b.values) if v.shape == (n_out,)]
+    bias = b.pick(biases) if biases and b.chance(0.3) else b.leaf((n_out,), avoid=())
+    return b.add("linear", (x, w, bias), {})
+
+
+def make_cross_entropy(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim in (1, 2), min_dims=1, max_dims=2)
+    shape = b.values[x].shape
+    target = b.draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, shape[-1] - 1)))
+    reduction = b.draw(st.sampled_from(["mean", "sum", "none"]))
+    return b.add("cross_entropy", (x,), {"target": target, "reduction": reduction})
+
+
 # ---------------------------------------------------------------------------------------
 # The op table: how to call each op through the public API, write it as code, and build it
 
@@ -535,6 +559,13 @@ OPS: dict[str, OpSpec] = {
     "stack": OpSpec(lambda *xs, axis: tg.stack(xs, axis=axis),
                     lambda a, p: f"tg.stack([{', '.join(a)}], axis={p['axis']})",
                     make_join("stack")),
+    "linear": OpSpec(tg.nn.functional.linear,
+                     lambda a, p: f"tg.nn.functional.linear({', '.join(a)})", make_linear),
+    "cross_entropy": OpSpec(lambda x, *, target, reduction:
+                            tg.nn.functional.cross_entropy(x, target, reduction),
+                            lambda a, p: f"tg.nn.functional.cross_entropy({a[0]}, "
+                                         f"np.array({p['target'].tolist()!r}), "
+                                         f"{p['reduction']!r})", make_cross_entropy),
 }
 
 
@@ -770,6 +801,9 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "getitem": lambda t, x, *, index: _torch_index(t, x, index),
     "concatenate": lambda t, *xs, axis: t.cat(xs, dim=axis),
     "stack": lambda t, *xs, axis: t.stack(xs, dim=axis),
+    "linear": lambda t, x, w, b=None: t.nn.functional.linear(x, w, b),
+    "cross_entropy": lambda t, x, *, target, reduction: t.nn.functional.cross_entropy(
+        x, t.as_tensor(target, dtype=t.long), reduction=reduction),
 }
 
 

@@ -151,6 +151,33 @@ def np_sigmoid(a):
     return 1 / (1 + np.exp(-a))
 
 
+def linear(data):
+    batch = data.draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    n_in, n_out = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    shapes = [batch + (n_in,), (n_out, n_in)]
+    if data.draw(st.booleans()):
+        shapes.append((n_out,))
+    operands = arrays(data, st.tuples(*[testing.tensors(s, **ANY) for s in shapes]))
+    if len(shapes) == 3:
+        return (tg.nn.functional.linear, operands, lambda x, w, b: np.matmul(x, w.T) + b)
+    return (tg.nn.functional.linear, operands, lambda x, w: np.matmul(x, w.T))
+
+
+def cross_entropy(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, min_side=1, max_side=4))
+    target = data.draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, shape[-1] - 1)))
+    reduction = data.draw(st.sampled_from(["mean", "sum", "none"]))
+    reduce = {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction]
+
+    def reference(a):
+        log_p = np_log_softmax(a, -1)
+        picked = log_p[int(target)] if a.ndim == 1 else log_p[np.arange(len(target)), target]
+        return reduce(-picked)
+
+    return (lambda t: tg.nn.functional.cross_entropy(t, target, reduction),
+            arrays(data, testing.tensors(shape, min_value=-5, max_value=5, **ANY)), reference)
+
+
 OP_SPECS = {
     "add": binary(lambda x, y: x + y, np.add, **ANY),
     "sub": binary(lambda x, y: x - y, np.subtract, **ANY),
@@ -183,6 +210,8 @@ OP_SPECS = {
     "getitem": getitem,
     "concatenate": concatenate,
     "stack": stack,
+    "linear": linear,
+    "cross_entropy": cross_entropy,
 }
 
 

@@ -570,3 +570,85 @@ class Stack(Function):
     def backward(ctx, g):
         return tuple(np.moveaxis(g, ctx.axis, 0))
 
+
+# ------------------------------------------------------------------ fused layers and losses
+
+
+class Linear(Function):
+    """x @ w.T (+ bias) in one node, w of shape (out, in) (PyTorch's addmm for F.linear).
+
+    One node instead of transpose, matmul and a broadcast add: the weight's gradient
+    comes out C-ordered in w's shape, and the bias's is a plain sum over the batch.
+    """
+
+    fresh_grads = True
+
+    def forward(ctx, x, w, *bias):
+        ctx.save_for_backward(x, w)
+        # a fresh array; np.dot (BLAS's GEMM, less overhead per call) for x of 1 or 2 axes
+        out = np.dot(x, w.T) if x.ndim <= 2 else np.matmul(x, w.T)
+        if bias:
+            (b,) = bias
+            if out.ndim and np.result_type(out, b) == out.dtype:
+                np.add(out, b, out=out)  # into the fresh product: no second array
+            else:
+                out = out + b
+        return out
+
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        n_out, n_in = w.shape
+        gx = gw = gb = None
+        if needs[0]:
+            # (..., out) @ (out, in): a new array of x's shape
+            gx = np.dot(g, w) if g.ndim <= 2 else np.matmul(g, w)
+        if needs[1] or (len(needs) > 2 and needs[2]):
+            g2 = g.reshape(-1, n_out)
+            if needs[1]:
+                gw = np.dot(g2.T, x.reshape(-1, n_in))  # C-ordered, w's shape
+            if len(needs) > 2 and needs[2]:
+                gb = g2.sum(axis=0)
+        return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
+
+
+class CrossEntropy(Function):
+    """-log(softmax(x)[target]) per row, reduced: 'mean' | 'sum' | 'none'.
+
+    `x`: logits of shape (N, C) or (C,); `target`: valid class indices of shape (N,) or ().
+    One node instead of log_softmax, getitem, neg and mean; exp is computed once and the
+    gradient is (softmax - onehot) * g (over N for 'mean').
+    """
+
+    name = "cross_entropy"
+    fresh_grads = True
+
+    def forward(ctx, x, *, target, reduction="mean"):
+        shifted = x - x.max(axis=-1, keepdims=True)  # log-sum-exp without overflow
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=-1, keepdims=True)
+        if x.ndim == 1:
+            index = (int(target),)
+            losses = -(shifted[index] - np.log(sums)[0])
+        else:
+            index = (np.arange(x.shape[0]), target)
+            losses = -(shifted[index] - np.log(sums)[:, 0])
+        ctx.save_for_backward(exp, sums)
+        ctx.index, ctx.reduction = index, reduction
+        if reduction == "mean":
+            return np.mean(losses)
+        if reduction == "sum":
+            return np.sum(losses)
+        return losses
+
+    def backward(ctx, g):
+        exp, sums = ctx.saved_tensors
+        grad = exp / sums  # softmax: a new array
+        grad[ctx.index] -= 1
+        if ctx.reduction == "none" and exp.ndim == 2:
+            grad *= g[:, None]
+        elif ctx.reduction == "mean" and exp.ndim == 2:
+            grad *= g / max(exp.shape[0], 1)
+        else:
+            grad *= g
+        return grad

@@ -1,7 +1,9 @@
 """Loss functions, `linear`, `dropout` and the activations as functions (PyTorch's `nn.functional`).
 
-Everything is composed of Tensor ops, so `backward()` differentiates it like any other
-expression; the `nn` Modules of the same names call these. Losses take `(input, target)`,
+Everything is made of registered ops, so `backward()` differentiates it like any other
+expression: `linear` and `cross_entropy` with class indices are one fused op each (as
+PyTorch's `addmm` and fused cross-entropy), the rest composed of Tensor ops. The `nn`
+Modules of the same names call these. Losses take `(input, target)`,
 where `input` is the prediction, and refuse pairs of different shapes instead of
 broadcasting them.
 
@@ -19,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ops as _ops
 from ..tensor import Tensor
 
 __all__ = [
@@ -43,7 +46,11 @@ def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
 
 
 def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """`input @ weight.T + bias`, weight of shape (out_features, in_features) as in PyTorch."""
+    """`input @ weight.T + bias`, weight of shape (out_features, in_features) as in PyTorch.
+
+    One graph node (op `linear`), as PyTorch's addmm: no transposed copy of the weight,
+    and the bias's gradient is a sum over the batch.
+    """
     input = _tensor(input, weight)
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
@@ -52,13 +59,13 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: input of shape {input.shape} has last axis "
                          f"{input.shape[-1] if input.ndim else '(none)'}, but the weight of shape "
                          f"{weight.shape} expects {weight.shape[1]} features")
-    out = input @ weight.T
-    if bias is not None:
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
-                             f"{weight.shape}; expected ({weight.shape[0]},)")
-        out = out + bias
-    return out
+    if bias is None:
+        return _ops.Linear.apply(input, weight)
+    bias = _tensor(bias, weight)  # an array: a constant of the weight's float dtype
+    if bias.shape != (weight.shape[0],):
+        raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
+                         f"{weight.shape}; expected ({weight.shape[0]},)")
+    return _ops.Linear.apply(input, weight, bias)
 
 
 def dropout(input: Any, p: float = 0.5, training: bool = True,
@@ -254,13 +261,11 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     if input.ndim not in (1, 2):
         raise ValueError(f"cross_entropy: input must be logits of shape (batch, classes) or "
                          f"(classes,), got shape {input.shape}")
-    log_p = input.log_softmax(axis=-1)
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
     if target_shape == input.shape:
+        log_p = input.log_softmax(axis=-1)
         probabilities = _tensor(target, input)
-        losses = -(probabilities * log_p).sum(axis=-1)
-    else:
-        classes = _class_indices(target, input)
-        picked = log_p[int(classes)] if input.ndim == 1 else log_p[np.arange(len(classes)), classes]
-        losses = -picked
-    return _reduce(losses, reduction)
+        return _reduce(-(probabilities * log_p).sum(axis=-1), reduction)
+    classes = _class_indices(target, input)
+    # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
+    return _ops.CrossEntropy.apply(input, target=classes, reduction=reduction)
