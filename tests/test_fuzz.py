@@ -749,7 +749,8 @@ def test_a_crash_inside_backward_is_reported_with_the_program(monkeypatch):
 def _torch_index(torch: Any, x: Any, index: Any) -> Any:
     # NumPy's indexing, negative steps included (torch has none): gather by flat position
     positions = np.arange(int(np.prod(x.shape))).reshape(tuple(x.shape))[index]
-    flat = x.reshape(-1)[torch.as_tensor(positions.reshape(-1), dtype=torch.long)]
+    # (copied: a negative step leaves negative strides, which torch cannot take)
+    flat = x.reshape(-1)[torch.as_tensor(positions.reshape(-1).copy(), dtype=torch.long)]
     return flat.reshape(positions.shape)
 
 
