@@ -437,3 +437,22 @@ def test_a_small_classifier_trains_with_adam_and_cross_entropy():
     accuracy = (model(x).data.argmax(axis=1) == labels).mean()
     assert loss.item() < 0.25 * first and accuracy > 0.95
     assert math.isfinite(loss.item())
+
+
+@pytest.mark.parametrize("shape, order", [((300, 500), "C"), ((300, 500), "F"), ((7,), "C")])
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_a_large_parameter_moves_exactly_as_the_formula_says(shape, order, momentum):
+    # a large parameter is updated a block at a time: the same arithmetic, entry by entry
+    rng = np.random.default_rng(3)
+    start = np.asarray(rng.normal(size=shape), order=order)
+    p = tg.Tensor(start.copy(order=order), requires_grad=True)
+    opt = tg.optim.SGD([p], lr=0.05, momentum=momentum)
+    buf = None
+    expected = start.copy()
+    for _ in range(3):
+        g = rng.normal(size=shape)
+        p.grad = tg.Tensor(g)
+        opt.step()
+        buf = g.copy() if buf is None else momentum * buf + g
+        expected = expected - 0.05 * (buf if momentum else g)
+        np.testing.assert_array_equal(p.data, expected)
