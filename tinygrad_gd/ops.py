@@ -635,10 +635,13 @@ class CrossEntropy(Function):
             losses = -(shifted[index] - np.log(sums)[:, 0])
         ctx.save_for_backward(exp, sums)
         ctx.index, ctx.reduction = index, reduction
+        if reduction == "mean" and losses.size:
+            # np.mean's own arithmetic (a sum, then a division) without its Python wrapper
+            return np.add.reduce(losses, axis=None) / losses.size
         if reduction == "mean":
-            return np.mean(losses)
+            return np.mean(losses)  # no rows: NaN, with NumPy's warning
         if reduction == "sum":
-            return np.sum(losses)
+            return np.add.reduce(losses, axis=None)
         return losses
 
     def backward(ctx, g):

@@ -34,7 +34,7 @@ def _check_number(where: str, name: str, value: Any, low: float = 0.0,
         raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")
 
 
-_BLOCK = 16384  # entries per block of an update: a scratch array that stays in cache
+_BLOCK = 65536  # entries per block of an update: a scratch array that stays in cache
 
 
 def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray) -> None:
