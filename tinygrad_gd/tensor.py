@@ -600,13 +600,21 @@ class Tensor:
         owned: set[Tensor] = set()  # nodes whose pending gradient no one else references
         leaves: list[Tensor] = []
         heap: list[tuple[int, Tensor]] = []
+        # In a chain each node discovers just one next node: it waits here, not in the
+        # heap (only while the heap is empty, so it is still the latest-recorded one).
+        single: Tensor | None = None
         if self._ctx is None:
             leaves.append(self)
         else:
-            heap.append((-self._ctx.sequence, self))
+            single = self
         anomaly = _mode.anomaly
-        while heap:
-            node = heappop(heap)[1]
+        while True:
+            if single is not None:
+                node, single = single, None
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
             grad = grads.pop(node)
             if node._hooks:
                 grad = _run_hooks(node, grad)
@@ -651,7 +659,12 @@ class Tensor:
                         owned.add(parent)
                     if parent._ctx is None:
                         leaves.append(parent)
+                    elif single is None and not heap:
+                        single = parent
                     else:
+                        if single is not None:
+                            heappush(heap, (-single._ctx.sequence, single))
+                            single = None
                         heappush(heap, (-parent._ctx.sequence, parent))
                 elif parent in owned:
                     np.add(earlier, pgrad, out=earlier)  # ours alone: no new array
