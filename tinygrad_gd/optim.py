@@ -35,27 +35,33 @@ def _check_number(where: str, name: str, value: Any, low: float = 0.0,
 
 
 _BLOCK = 65536  # entries per block of an update: a scratch array that stays in cache
+# (Below 4 blocks a temporary is cheaper than the loop: glibc reuses small ones.)
 
 
-def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray) -> None:
+def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray,
+                     scratch: dict[np.dtype, np.ndarray]) -> None:
     """target -= scale * direction, in place, a block at a time for a large parameter.
 
     The same arithmetic, entry by entry, as `target -= scale * direction`, without a
     temporary array the size of the parameter: allocating and freeing one per parameter
-    per step (megabytes for a large layer) costs more than the arithmetic.
+    per step (megabytes for a large layer) costs more than the arithmetic. `scratch`
+    keeps one block-sized array per dtype between calls (the optimizer's own).
     """
     if scale == 1.0:
         target -= direction
         return
-    if (direction.size <= _BLOCK or not target.flags.c_contiguous
+    if (direction.size <= 4 * _BLOCK or not target.flags.c_contiguous
             or not direction.flags.c_contiguous or direction.shape != target.shape):
         target -= scale * direction
         return
     flat_target, flat_direction = target.reshape(-1), direction.reshape(-1)  # views
-    scratch = np.empty(_BLOCK, dtype=np.result_type(direction, scale))
+    dtype = np.result_type(direction, scale)
+    block = scratch.get(dtype)
+    if block is None:
+        block = scratch[dtype] = np.empty(_BLOCK, dtype=dtype)
     for start in range(0, flat_target.size, _BLOCK):
         part = flat_direction[start:start + _BLOCK]
-        scaled = np.multiply(part, scale, out=scratch[:part.size])
+        scaled = np.multiply(part, scale, out=block[:part.size])
         np.subtract(flat_target[start:start + _BLOCK], scaled, out=flat_target[start:start + _BLOCK],
                     casting="same_kind")
 
@@ -72,6 +78,7 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self._scratch: dict[np.dtype, np.ndarray] = {}  # blocks for _subtract_scaled
         for group in self._groups(params):
             self.add_param_group(group)
 
@@ -176,7 +183,7 @@ class Optimizer:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
         scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
         if mask is None:
-            _subtract_scaled(p.data, scale, direction)
+            _subtract_scaled(p.data, scale, direction, self._scratch)
         else:  # frozen entries keep their exact value, whatever the update says
             np.subtract(p.data, scale * direction, out=p.data, where=~mask, casting="same_kind")
         p._mark_changed()  # a graph that used the old values must refuse to backward
