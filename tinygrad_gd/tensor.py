@@ -2,8 +2,9 @@
 
 A `Tensor` wraps a NumPy array. Every op applied to a tensor that needs a gradient
 records a `Function` instance: the graph node, holding the op's inputs and what its
-backward step needs. `Tensor.backward()` sorts that graph once (iteratively, no
-recursion) and calls each node's vector-Jacobian product in reverse topological order.
+backward step needs. `Tensor.backward()` walks that graph once (iteratively, no
+recursion), calling each node's vector-Jacobian product in reverse topological order:
+latest-recorded node first, since a node is always recorded after its inputs.
 The engine knows no particular op: the ops themselves live in `ops.py`.
 
 Also here: grad mode (`no_grad`, `enable_grad`), anomaly mode (`detect_anomaly`) and the
