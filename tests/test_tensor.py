@@ -501,3 +501,34 @@ def test_a_scalar_node_used_three_times_sums_its_gradients():
     assert tg.gradcheck(fn, [x])
     fn(x).backward()
     np.testing.assert_allclose(x.grad.data, -(6.0 + 2 * 1.5))
+
+
+@pytest.mark.parametrize("write", ["data", "numpy view", "detached array"])
+def test_uncounted_writes_are_caught_under_detect_anomaly(write):
+    # writes through the raw array bypass the version counter; under detect_anomaly() the
+    # saved values themselves are compared, so backward refuses them too
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="w")
+    x = Tensor([0.5, 0.5, 0.5])
+    with tg.detect_anomaly():
+        loss = (x * w).sum()
+    if write == "data":
+        w.data[0] = 9.0
+    elif write == "numpy view":
+        np.asarray(w)[1:] *= 2.0
+    else:
+        w.numpy()[2] = 0.0
+    with pytest.raises(RuntimeError, match=r"input 1 'w' \(shape \(3,\)\) of op 'mul' was changed "
+                                           r"in place.*detect_anomaly\(\) compared"):
+        loss.backward()
+
+
+def test_detect_anomaly_passes_unchanged_graphs_and_frees_its_copies():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with tg.detect_anomaly():
+        loss = (w * w).sum()
+        node = loss.grad_fn.parents[0].grad_fn
+        assert node.saved_snapshots is not None
+        loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    assert node.saved_snapshots is None  # released with the saved arrays
+    w.data[0] = 5.0  # after backward: allowed, the graph is done

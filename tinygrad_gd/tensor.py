@@ -101,8 +101,12 @@ class AnomalyError(FloatingPointError):
 class detect_anomaly:
     """Within this block the first op whose forward or backward produces NaN or Inf raises.
 
-    The error names the op and the line of user code that created it. Checking every
-    result costs time: use it to debug, not to train.
+    The error names the op and the line of user code that created it. Ops recorded in
+    the block also keep a copy of what they saved for backward, and `backward()` refuses
+    a graph whose saved values changed by any route, writes through `t.data[...]` or a
+    NumPy view included (outside the block only counted changes are caught: `t[...] = v`,
+    assigning `.data`, optimizer steps). Checking every result costs time and memory:
+    use it to debug, not to train.
     """
 
     def __enter__(self) -> "detect_anomaly":
@@ -195,6 +199,7 @@ class Function:
     fresh_grads: bool = False
     # Set on a node only when they differ from these defaults, so recording stays cheap.
     created_at: str | None = None  # the user's line, under detect_anomaly()
+    saved_snapshots: tuple | None = None  # copies of the saved arrays, under detect_anomaly()
     scope: tuple = ()  # the modules whose forward recorded the node, outermost first
     scope_calls: tuple = ()  # a number per module call: two calls of one module differ
 
@@ -275,6 +280,9 @@ class Function:
         if True in needs and mode.grad_enabled:
             ctx.parents = inputs
             ctx.sequence = next(_sequence)  # recording order: backward's topological order
+            if anomaly and ctx.saved_tensors:
+                ctx.saved_snapshots = tuple([a.tobytes() if isinstance(a, np.ndarray) else None
+                                             for a in ctx.saved_tensors])
             if not ctx.saved_tensors:
                 ctx.input_versions = ()  # nothing saved: nothing an in-place change can spoil
             elif count == 2:
@@ -634,6 +642,8 @@ class Tensor:
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
                     f"but its saved arrays were freed after the first backward(); pass "
                     f"retain_graph=True to the first backward() if you need to call it twice")
+            if saved and ctx.saved_snapshots is not None:
+                _check_snapshots(ctx)
             parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
             if parent_grads.__class__ is not tuple:
                 parent_grads = (parent_grads,)
@@ -642,6 +652,8 @@ class Tensor:
                                    f"gradients for {len(parents)} inputs")
             if not retain_graph:
                 ctx.saved_tensors = None
+                if ctx.saved_snapshots is not None:
+                    ctx.saved_snapshots = None
             fresh = ctx.fresh_grads
             for parent, pgrad in zip(parents, parent_grads):
                 if pgrad is None or not parent.requires_grad:
@@ -981,6 +993,28 @@ def _check_versions(ctx: Function, parents: tuple[Tensor, ...]) -> None:
                 f"gradient would be computed from values the forward pass never saw. Update "
                 f"after backward() (optimizer.step() after loss.backward()), or run the forward "
                 f"pass again after the change")
+
+
+def _check_snapshots(ctx: Function) -> None:
+    """Under detect_anomaly(): each saved array must hold the bytes it held in forward."""
+    for position, (array, snapshot) in enumerate(zip(ctx.saved_tensors, ctx.saved_snapshots)):
+        if snapshot is None or array.tobytes() == snapshot:
+            continue
+        owner = next((i for i, p in enumerate(ctx.parents)
+                      if np.may_share_memory(p._data, array)), None)
+        if owner is None:
+            what = f"array {position} it saved (shape {array.shape})"
+        else:
+            parent = ctx.parents[owner]
+            name = f"'{parent.name}' " if parent.name else ""
+            what = f"input {owner} {name}(shape {parent.shape})"
+        raise RuntimeError(
+            f"backward(): {what} of op '{ctx.name}' was changed in place after the op used "
+            f"it, by a write the version counter cannot see (through `t.data[...]` or "
+            f"another NumPy view of the same memory); detect_anomaly() compared the values. "
+            f"The op was created at: {ctx.created_at}. Change values after backward(), or "
+            f"write with `t[...] = v` or `with tg.no_grad(): w.data -= ...`, which are "
+            f"counted and caught without detect_anomaly()")
 
 
 def _run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:
