@@ -20,6 +20,8 @@ Run: `python examples/slope.py` or `tinygrad-gd demo slope`.
 """
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import tinygrad_gd as tg
@@ -33,6 +35,7 @@ LEARNING_RATE = 0.01
 ONE_WEIGHT = {"weight": 2.0, "input": 3.0, "target": 10.0}
 TWO_INPUTS = {"weights": [1.0, 2.0], "input_data": [3.0, 4.0], "target": 6.0}
 UPDATES = 20
+PICTURES = ("error-curve", "error-bowl")
 
 
 def _num(value: float) -> str:
@@ -103,6 +106,7 @@ def two_inputs(updates: int = UPDATES, verbose: bool = True) -> dict[str, Any]:
     weights, input_data, target = _two_input_network()
     optimizer = optim.SGD([weights], lr=LEARNING_RATE)
     squared_errors = []
+    path = [weights.tolist()]  # the weights at the start and after each update
     if verbose and updates:
         print()
         print(f"{updates} updates, squared error after each:")
@@ -114,10 +118,12 @@ def two_inputs(updates: int = UPDATES, verbose: bool = True) -> dict[str, Any]:
         with tg.no_grad():
             _, loss = _loss(weights, input_data, target)
         squared_errors.append(loss.item())
+        path.append(weights.tolist())
         if verbose:
             print(f"update {update + 1}: {loss.item()}")
     return {"error": error, "gradient": gradient, "error_updated": error_updated,
-            "squared_errors": squared_errors, "final_weights": weights.tolist()}
+            "squared_errors": squared_errors, "final_weights": weights.tolist(),
+            "weights": path}
 
 
 def run(*, seed: int = 0, epochs: int | None = None, verbose: bool = True) -> dict[str, Any]:
@@ -131,6 +137,53 @@ def run(*, seed: int = 0, epochs: int | None = None, verbose: bool = True) -> di
         print()
     second = two_inputs(UPDATES if epochs is None else epochs, verbose)
     return {"one_weight": first, "two_inputs": second}
+
+
+def _prediction(input: Any, weights: tg.Tensor) -> tg.Tensor:
+    return (weights * input).sum()
+
+
+def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, seed: int = 0,
+                  epochs: int | None = None) -> list[Path]:
+    """Draw `run()`'s result into `folder`: NAME-error-curve.png and NAME-error-bowl.png.
+
+    The slides' gradient-descent pictures from the real runs: the one weight's loss
+    (pred - target)**2 as a curve with backward()'s slope -24 as the tangent, before and
+    after the update to 2.24; and the two-input network's loss over its two weights
+    with the path of the updates. `seed` and `epochs` are accepted for the interface
+    all examples share. Needs matplotlib.
+    """
+    from tinygrad_gd import plot  # matplotlib only when pictures are asked for
+
+    folder = Path(folder)
+    first = result["one_weight"]
+    one_weight_loss = plot.weight_loss(_prediction, ONE_WEIGHT["input"],
+                                       ONE_WEIGHT["target"], nn.MSELoss())
+    curve = folder / f"{NAME}-error-curve.png"
+    plot.error_curves(
+        one_weight_loss, {"before the update": [ONE_WEIGHT["weight"]],
+                          "after one update": [first["new_weight"]]},
+        names=["the weight (input 3, target 10)"], span=1.5,
+        error_label="loss = (pred - target)**2",
+        title=f"Course slides (seeds/002): at weight 2 the slope\nof the loss is "
+              f"{_num(first['slope'])} (dotted, from backward());\ngoing opposite the slope "
+              f"with learning\nrate {LEARNING_RATE} moves the weight to "
+              f"{_num(first['new_weight'])}.",
+        path=curve)
+    second = result["two_inputs"]
+    two_input_loss = plot.weight_loss(_prediction, TWO_INPUTS["input_data"],
+                                      TWO_INPUTS["target"], nn.MSELoss())
+    bowl = folder / f"{NAME}-error-bowl.png"
+    updates = len(second["weights"]) - 1
+    plot.error_bowl(
+        two_input_loss, second["final_weights"], second["weights"],
+        names=("weight 1 (input 3)", "weight 2 (input 4)"), span=1.0,
+        error_label="loss = (pred - target)**2",
+        title=f"Course slides (seeds/002): the two-input network's loss over its two weights "
+              f"and {updates} updates.\nThe first goes along the gradient [30, 40]; each "
+              f"halves the error pred - target (and quarters the loss).",
+        path=bowl)
+    return [curve, bowl]
 
 
 def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:

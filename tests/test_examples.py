@@ -387,8 +387,28 @@ def _written(paths, folder, module):
 def test_which_examples_draw_pictures():
     drawing = [name for name, module in load_examples().items()
                if hasattr(module, "save_pictures")]
-    assert drawing == ["multi-input", "freeze-weight", "mnist-single-layer", "admissions",
-                       "blog-mlp"]
+    assert drawing == ["multi-input", "freeze-weight", "mnist-single-layer", "slope",
+                       "admissions", "blog-mlp"]
+
+
+def test_slope_pictures_show_the_slides_slope_and_path():
+    # the data behind slope's pictures: the tangent is backward()'s -24 at weight 2, the
+    # curve bottoms out at 10/3 (pred = target), and the drawn path is the training run's
+    from tinygrad_gd import nn, plot
+    loss_fn = plot.weight_loss(slope._prediction, 3.0, 10.0, nn.MSELoss())
+    curve = plot.error_curve_data(loss_fn, [2.0], 0, span=1.5)
+    assert curve["slope"] == -24 and curve["error"] == 16
+    assert curve["minimum"] == pytest.approx(10 / 3, abs=0.01)
+    path = np.array(slope.two_inputs(verbose=False)["weights"])
+    assert path.shape == (slope.UPDATES + 1, 2)
+    np.testing.assert_allclose(path[1], [1 - 0.01 * 30, 2 - 0.01 * 40])  # along the gradient
+    losses = [float(((w @ [3.0, 4.0]) - 6.0) ** 2) for w in path]
+    np.testing.assert_allclose(np.array(losses[1:]) / np.array(losses[:-1]), 0.25, rtol=1e-6)
+
+
+@needs_matplotlib
+def test_slope_pictures_are_written(tmp_path):
+    _written(slope.save_pictures(slope.run(verbose=False), tmp_path), tmp_path, slope)
 
 
 @needs_matplotlib
