@@ -532,3 +532,11 @@ def test_detect_anomaly_passes_unchanged_graphs_and_frees_its_copies():
     np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
     assert node.saved_snapshots is None  # released with the saved arrays
     w.data[0] = 5.0  # after backward: allowed, the graph is done
+
+
+def test_a_scalar_leafs_gradient_stays_an_array_across_backward_calls():
+    x = Tensor(2.0, requires_grad=True)
+    for expected in (4.0, 8.0):
+        (x * x).backward()  # accumulates: 4, then 4 + 4
+        assert x.grad.data.__class__ is np.ndarray and x.grad.data.shape == ()
+        assert x.grad.item() == expected

@@ -924,13 +924,13 @@ class Tensor:
         return Tensor(other, dtype=dtype) if dtype.kind == "f" else Tensor(other)
 
 
-_constants: dict[tuple[Any, str], np.ndarray] = {}
+_constants: dict[tuple[Any, str], np.ndarray] = {}  # 0-d arrays of Python numbers, per dtype
 _sequence = itertools.count()  # numbers recorded nodes in the order they are made
 
 # Tuples every node would otherwise allocate: needs_input_grad of one input
 # (_NEEDS[r][2]) or two (_NEEDS[r1][r2]), and the versions of inputs never changed.
 _NEEDS = (((False, False), (False, True), (False,)), ((True, False), (True, True), (True,)))
-_UNCHANGED = ((), (0,), (0, 0))  # 0-d arrays of Python numbers, per dtype
+_UNCHANGED = ((), (0,), (0, 0))
 
 
 def _result(data: np.ndarray, ctx: Function | None) -> Tensor:
@@ -1037,7 +1037,10 @@ def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
         node.grad = _result(grad if owned else grad.copy(), None)
     else:
         # out of place: an array the user kept from an earlier .grad stays as it was
-        node.grad = _result(node.grad._data + grad, None)
+        total = node.grad._data + grad
+        if total.__class__ is not np.ndarray:
+            total = np.asarray(total)  # a 0-d sum comes back as a scalar
+        node.grad = _result(total, None)
 
 
 def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
