@@ -62,8 +62,8 @@ def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray,
     for start in range(0, flat_target.size, _BLOCK):
         part = flat_direction[start:start + _BLOCK]
         scaled = np.multiply(part, scale, out=block[:part.size])
-        np.subtract(flat_target[start:start + _BLOCK], scaled, out=flat_target[start:start + _BLOCK],
-                    casting="same_kind")
+        target_part = flat_target[start:start + _BLOCK]
+        np.subtract(target_part, scaled, out=target_part, casting="same_kind")
 
 
 class Optimizer:
