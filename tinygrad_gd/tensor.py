@@ -186,6 +186,12 @@ class Function:
     statement for a throwaway op. Call it as
     `MyOp.apply(x, y, param=...)`: positional arguments are the inputs (Tensors or array
     likes), keywords are non-differentiable parameters.
+
+    Set the class attribute `fresh_grads = True` when every array `backward` returns is
+    new and referenced by nothing else (not `grad`, not a saved array, not another
+    returned gradient, as `g * y` is): the engine then keeps it as a leaf's `.grad`
+    without copying it. Leave it False (the default) when in doubt: a wrong promise lets
+    one tensor's `.grad` change another's.
     """
 
     __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "sequence",
