@@ -540,3 +540,11 @@ def test_a_scalar_leafs_gradient_stays_an_array_across_backward_calls():
         (x * x).backward()  # accumulates: 4, then 4 + 4
         assert x.grad.data.__class__ is np.ndarray and x.grad.data.shape == ()
         assert x.grad.item() == expected
+
+
+@pytest.mark.parametrize("flag", [None, 0, 1, np.True_, "yes"])
+def test_requires_grad_set_by_hand_is_read_as_a_truth_value(flag):
+    w = Tensor([1.0, 2.0])
+    w.requires_grad = flag
+    out = w * 3.0
+    assert out.requires_grad == bool(flag)

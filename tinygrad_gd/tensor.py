@@ -253,13 +253,14 @@ class Function:
         try:
             if count == 2:
                 first, second = inputs
-                needs = _NEEDS[first.requires_grad][second.requires_grad]
+                # (truth values, not indices: a requires_grad set by hand may be any object)
+                needs = _NEEDS[1 if first.requires_grad else 0][1 if second.requires_grad else 0]
                 ctx.needs_input_grad = needs
                 out = (forward(ctx, first._data, second._data, **params) if params
                        else forward(ctx, first._data, second._data))
             elif count == 1:
                 first = inputs[0]
-                needs = _NEEDS[first.requires_grad][2]
+                needs = _NEEDS[1 if first.requires_grad else 0][2]
                 ctx.needs_input_grad = needs
                 out = forward(ctx, first._data, **params) if params else forward(ctx, first._data)
             else:
