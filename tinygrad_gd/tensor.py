@@ -264,7 +264,7 @@ class Function:
                 ctx.needs_input_grad = needs
                 out = forward(ctx, first._data, **params) if params else forward(ctx, first._data)
             else:
-                needs = tuple([t.requires_grad for t in inputs])
+                needs = tuple([bool(t.requires_grad) for t in inputs])
                 ctx.needs_input_grad = needs
                 out = forward(ctx, *[t._data for t in inputs], **params)
         except ValueError as err:
@@ -278,12 +278,6 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars from 0-d arithmetic
         if anomaly:
             _check_finite(out, "forward", ctx, inputs)
-        result = Tensor.__new__(Tensor)
-        result._data = out
-        result.grad = None
-        result.name = None
-        result._retains_grad = False
-        result._hooks = None
         if True in needs and mode.grad_enabled:
             ctx.parents = inputs
             ctx.sequence = next(_sequence)  # recording order: backward's topological order
@@ -302,12 +296,9 @@ class Function:
             else:
                 ctx.input_versions = tuple([0 if t._version is None else t._version[0]
                                             for t in inputs])
-            result._ctx = ctx
-            result.requires_grad = True
+            result = _result(out, ctx)
         else:
-            result._ctx = None
-            result.requires_grad = False
-        result._version = None
+            result = _result(out, None)
         if out.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
             _share_version(result, inputs)
         return result
@@ -640,10 +631,7 @@ class Tensor:
             parents = ctx.parents
             saved = ctx.saved_tensors
             if saved:
-                for parent, version in zip(parents, ctx.input_versions):
-                    counter = parent._version  # None: never changed, so still version 0
-                    if counter is not None and counter[0] != version:
-                        _check_versions(ctx, parents)  # raises, naming the input
+                _check_versions(ctx, parents)
             elif saved is None:
                 raise RuntimeError(
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
@@ -689,10 +677,7 @@ class Tensor:
                 elif parent in owned:
                     np.add(earlier, pgrad, out=earlier)  # ours alone: no new array
                 else:
-                    total = earlier + pgrad
-                    if total.__class__ is not np.ndarray:
-                        total = np.asarray(total)  # a 0-d sum comes back as a scalar
-                    grads[parent] = total
+                    grads[parent] = _sum(earlier, pgrad)
                     owned.add(parent)
         for leaf in leaves:
             grad = grads.pop(leaf)
@@ -991,7 +976,8 @@ def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
 def _check_versions(ctx: Function, parents: tuple[Tensor, ...]) -> None:
     """An op that saved values for backward needs its inputs unchanged since the forward pass."""
     for position, (parent, version) in enumerate(zip(parents, ctx.input_versions)):
-        if parent._version is not None and parent._version[0] != version:
+        counter = parent._version  # None: never changed, so still version 0
+        if counter is not None and counter[0] != version:
             name = f"'{parent.name}' " if parent.name else ""
             raise RuntimeError(
                 f"backward(): input {position} {name}(shape {parent.shape}) of op '{ctx.name}' "
@@ -1036,6 +1022,12 @@ def _run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:
     return grad
 
 
+def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b as a new ndarray (NumPy returns a scalar for two 0-d arrays)."""
+    total = a + b
+    return total if total.__class__ is np.ndarray else np.asarray(total)
+
+
 def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
     if node.grad is None:
         # a copy unless the engine owns the array: ops may hand the same array to several
@@ -1044,10 +1036,7 @@ def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
         node.grad = _result(grad if owned else grad.copy(), None)
     else:
         # out of place: an array the user kept from an earlier .grad stays as it was
-        total = node.grad._data + grad
-        if total.__class__ is not np.ndarray:
-            total = np.asarray(total)  # a 0-d sum comes back as a scalar
-        node.grad = _result(total, None)
+        node.grad = _result(_sum(node.grad._data, grad), None)
 
 
 def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
