@@ -141,10 +141,11 @@ class Sequential(Module):
         return self
 
     def _layers(self) -> list[Module]:
-        return [m for _, m in self.named_children()]
+        # the attributes append() set, "0", "1", ..., in order (named_children's Modules)
+        return [m for m in vars(self).values() if isinstance(m, Module)]
 
     def __len__(self) -> int:
-        return len(self.named_children())
+        return len(self._layers())
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._layers())
@@ -160,9 +161,8 @@ class Sequential(Module):
                              f"{len(layers)} layers") from None
 
     def forward(self, input: Any) -> Any:
-        for layer in vars(self).values():  # the layers, in order (what _layers() lists)
-            if isinstance(layer, Module):
-                input = layer(input)
+        for layer in self._layers():
+            input = layer(input)
         return input
 
 
