@@ -59,6 +59,18 @@ def init_arrays(sizes: tuple[int, ...], batch: int, seed: int = 0) -> tuple[list
     return params, x, y
 
 
+def training_step(model: Any, loss_fn: Any, opt: Any, x: Any, y: Any) -> Callable[[], Any]:
+    """One step as users of both frameworks write it (tinygrad_gd and PyTorch share the names)."""
+    def step() -> Any:
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 # ---------------------------------------------------------------------------------------
 # The NumPy side
 
@@ -77,16 +89,7 @@ def make_ours(sizes: tuple[int, ...], batch: int, name: str = OURS) -> Callable[
     model = nn.Sequential(*layers)
     loss_fn = nn.CrossEntropyLoss()
     opt = optim.SGD(model.parameters(), lr=LR)
-    x = tg.Tensor(x_data)
-
-    def step() -> Any:
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return training_step(model, loss_fn, opt, tg.Tensor(x_data), y)
 
 
 def make_numpy(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
@@ -162,16 +165,7 @@ def make_torch(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
     model = torch.nn.Sequential(*layers)
     loss_fn = torch.nn.CrossEntropyLoss()
     opt = torch.optim.SGD(model.parameters(), lr=LR)
-    x, y = torch.from_numpy(x_data), torch.from_numpy(y_data)
-
-    def step() -> Any:
-        opt.zero_grad()
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return training_step(model, loss_fn, opt, torch.from_numpy(x_data), torch.from_numpy(y_data))
 
 
 # ---------------------------------------------------------------------------------------
