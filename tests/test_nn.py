@@ -147,7 +147,7 @@ def test_state_dict_is_a_snapshot_and_loading_copies_in_place():
     weight.data += 1.0
     assert not np.array_equal(state["0.weight"], weight.data)
     model.load_state_dict(state)
-    assert weight.data is before  # the same array, updated in place
+    assert np.shares_memory(weight.data, before)  # the same memory, updated in place
     np.testing.assert_array_equal(weight.data, state["0.weight"])
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from tinygrad_gd import Function, Tensor
+from tinygrad_gd import Function, Tensor, TrackedArray
 
 # ------------------------------------------------------------------ the documents' numbers
 
@@ -67,7 +67,9 @@ def test_attributes_and_conversions():
     t = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], name="t")
     assert t.shape == (2, 3) and t.ndim == 2 and t.size == 6 and len(t) == 2
     assert t.is_leaf and not t.requires_grad and t.grad is None
-    assert np.asarray(t) is t.data and t.numpy() is t.data
+    # all three share the values; np.asarray(t) is read-only, t.data and t.numpy() count writes
+    assert np.shares_memory(np.asarray(t), t.data) and np.shares_memory(t.numpy(), t.data)
+    assert not np.asarray(t).flags.writeable and isinstance(t.numpy(), TrackedArray)
     assert Tensor(3.5).item() == 3.5 and float(Tensor([2.0])) == 2.0
     assert t.tolist() == [[1, 2, 3], [4, 5, 6]]
     assert "name='t'" in repr(t) and "[4., 5., 6.]" in repr(t)
@@ -470,6 +472,100 @@ def test_a_view_shares_the_version_of_its_base():
         loss.backward()
 
 
+# Every way of writing through what `.data` (or `.numpy()`) hands out, and the op it spoils.
+_WRITES_THROUGH_DATA = {
+    "item": lambda t: t.data.__setitem__(0, 9.0),
+    "slice of a view": lambda t: t.data[1:].__setitem__(0, 9.0),
+    "held before the forward pass": None,  # see the test: the view was taken earlier
+    "in-place operator": lambda t: t.data.__imul__(2.0),
+    "ufunc out=": lambda t: np.multiply(t.data, 2.0, out=t.data),
+    "numpy function out=": lambda t: np.clip(t.data, 0.0, 1.5, out=t.data),
+    "np.copyto": lambda t: np.copyto(t.data, 0.0),
+    "np.put": lambda t: np.put(t.data, [0], [9.0]),
+    "np.place": lambda t: np.place(t.data, t.data > 1.5, [0.0]),
+    "np.putmask": lambda t: np.putmask(t.data, t.data > 1.5, 0.0),
+    "fill": lambda t: t.data.fill(0.0),
+    "sort": lambda t: t.data[::-1].sort(),
+    "flat": lambda t: t.data.flat.__setitem__(0, 9.0),
+    "numpy()": lambda t: t.numpy().__setitem__(0, 9.0),
+    "transpose view": lambda t: t.data.T.__setitem__(0, 9.0),
+}
+
+
+@pytest.mark.parametrize("route", sorted(_WRITES_THROUGH_DATA))
+def test_every_write_through_data_between_forward_and_backward_is_caught(route):
+    # without detect_anomaly(): the writes are counted on the version counter
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="w")
+    held = w.data
+    loss = (Tensor([0.5, 0.25, 2.0]) * w).sum()
+    if route == "held before the forward pass":
+        held[2] = 0.0
+    else:
+        _WRITES_THROUGH_DATA[route](w)
+    with pytest.raises(RuntimeError, match=r"input 1 'w' \(shape \(3,\)\) of op 'mul' was "
+                                           r"changed in place"):
+        loss.backward()
+
+
+def test_reading_through_data_between_forward_and_backward_changes_nothing():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    loss = (w * w).sum()
+    seen = (w.data * 2, w.data.sum(), w.data[1:], w.data.T, w.data.copy(), w.numpy().max(),
+            np.asarray(w), np.asarray(w.data), repr(w.data), w.data.tolist(), w.data == 2.0)
+    assert seen[0].__class__ is np.ndarray and seen[4].__class__ is np.ndarray  # plain results
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0, 6.0])
+
+
+def test_writing_an_ops_output_that_its_backward_reads_is_caught():
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    y = x.exp()  # exp's backward multiplies by its own output
+    loss = y.sum()
+    y.data[0] = 0.0
+    with pytest.raises(RuntimeError, match="the output of op 'exp' was changed in place"):
+        loss.backward()
+    y = x.exp()
+    loss = (y * 1.0).sum()
+    (y.data.copy())[0] = 0.0  # a copy: nothing changed
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, np.exp([0.0, 1.0]))
+
+
+def test_tensors_copy_the_arrays_they_are_made_from_and_assigned():
+    source = np.array([1.0, 2.0])
+    w = Tensor(source, requires_grad=True)
+    loss = (w * w).sum()
+    source[0] = 100.0  # the caller's array: no longer the tensor's
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [2.0, 4.0])
+    new = np.array([3.0, 4.0])
+    w.data = new
+    new[0] = 100.0
+    assert w.data[0] == 3.0
+    before = w.data
+    w.data -= 1.0  # in place: the same memory, no copy
+    assert np.shares_memory(before, w.data) and w.data[0] == 2.0
+
+
+def test_np_asarray_of_a_tensor_is_a_read_only_view():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    view = np.asarray(w)
+    assert np.shares_memory(view, w.data) and not view.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        view[0] = 5.0
+    assert np.asarray(w, dtype=np.float32).flags.writeable  # a converted copy is the caller's
+    assert np.array(w).flags.writeable and not np.shares_memory(np.array(w), w.data)
+
+
+def test_a_tracked_array_pickles_and_prints_as_a_plain_ndarray():
+    import pickle
+    w = Tensor([1.0, 2.0])
+    assert isinstance(w.data, np.ndarray) and isinstance(w.data, TrackedArray)
+    assert repr(w.data) == "array([1., 2.])" and str(w.data) == "[1. 2.]"
+    restored = pickle.loads(pickle.dumps(w.data))
+    assert restored.__class__ is np.ndarray and restored.tolist() == [1.0, 2.0]
+
+
 def test_anomaly_mode_is_thread_local():
     seen = {}
     inside, release = threading.Event(), threading.Event()
@@ -503,20 +599,18 @@ def test_a_scalar_node_used_three_times_sums_its_gradients():
     np.testing.assert_allclose(x.grad.data, -(6.0 + 2 * 1.5))
 
 
-@pytest.mark.parametrize("write", ["data", "numpy view", "detached array"])
+@pytest.mark.parametrize("write", ["untracked view", "plain view of .data"])
 def test_uncounted_writes_are_caught_under_detect_anomaly(write):
-    # writes through the raw array bypass the version counter; under detect_anomaly() the
-    # saved values themselves are compared, so backward refuses them too
+    # a write through an array that left the tracking on purpose bypasses the version
+    # counter; under detect_anomaly() the saved values themselves are compared
     w = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="w")
     x = Tensor([0.5, 0.5, 0.5])
     with tg.detect_anomaly():
         loss = (x * w).sum()
-    if write == "data":
-        w.data[0] = 9.0
-    elif write == "numpy view":
-        np.asarray(w)[1:] *= 2.0
+    if write == "untracked view":
+        w.data.view(np.ndarray)[0] = 9.0
     else:
-        w.numpy()[2] = 0.0
+        np.asarray(w.data)[1:] *= 2.0
     with pytest.raises(RuntimeError, match=r"input 1 'w' \(shape \(3,\)\) of op 'mul' was changed "
                                            r"in place.*detect_anomaly\(\) compared"):
         loss.backward()
@@ -538,7 +632,7 @@ def test_a_scalar_leafs_gradient_stays_an_array_across_backward_calls():
     x = Tensor(2.0, requires_grad=True)
     for expected in (4.0, 8.0):
         (x * x).backward()  # accumulates: 4, then 4 + 4
-        assert x.grad.data.__class__ is np.ndarray and x.grad.data.shape == ()
+        assert x.grad._data.__class__ is np.ndarray and x.grad.shape == ()
         assert x.grad.item() == expected
 
 

@@ -23,9 +23,10 @@ def _to_tensor(batch: np.ndarray) -> "Tensor":
     """Wrap one batch array as a Tensor, keeping its dtype (integer labels stay integers)."""
     # Imported here, not at module top, so that loading this module never depends on the
     # autograd core (and so tests can swap this one function out).
-    from .tensor import Tensor
+    from .tensor import _as_array, _result
 
-    return Tensor(batch, dtype=batch.dtype)
+    # no copy: fancy indexing made the batch, so nobody else holds it
+    return _result(_as_array(batch, batch.dtype, "DataLoader", copy=False), None)
 
 
 class DataLoader:

@@ -68,7 +68,7 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
                          "check with requires_grad=True")
     _check_shape_and_dtype(fn, originals, checked)
 
-    xs = [Tensor(t.data.astype(np.float64), requires_grad=t.requires_grad, name=t.name)
+    xs = [Tensor(t._data.astype(np.float64), requires_grad=t.requires_grad, name=t.name)
           if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in originals]
     out = _call(fn, xs)
     rng = np.random.default_rng(seed)
@@ -113,7 +113,7 @@ def _backward_grads(fn, xs, which, seed_grad) -> list[np.ndarray]:
     out = _call(fn, xs)
     if out.requires_grad:
         out.backward(seed_grad)
-    return [np.zeros(xs[i].shape) if xs[i].grad is None else xs[i].grad.data.copy()
+    return [np.zeros(xs[i].shape) if xs[i].grad is None else xs[i].grad._data.copy()
             for i in which]
 
 
@@ -129,22 +129,22 @@ def _analytic_jacobian(fn, xs, i, out_shape) -> np.ndarray:
         x.grad = None
         out.backward(one_hot.reshape(out.shape), retain_graph=True)
         if x.grad is not None:
-            rows[k] = x.grad.data.ravel()
+            rows[k] = x.grad._data.ravel()
     x.grad = None
     return rows
 
 
 def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
     x = xs[i]
-    flat = x.data.flat  # writes through to x in any memory layout (reshape(-1) may copy)
+    flat = x._data.flat  # writes through to x in any memory layout (reshape(-1) may copy)
     columns = []
     with no_grad():
-        for j in range(x.data.size):
+        for j in range(x._data.size):
             kept = flat[j]
             flat[j] = kept + eps
-            plus = _call(fn, xs).data.ravel().copy()
+            plus = _call(fn, xs)._data.ravel().copy()
             flat[j] = kept - eps
-            minus = _call(fn, xs).data.ravel().copy()  # outputs may be views of x
+            minus = _call(fn, xs)._data.ravel().copy()  # outputs may be views of x
             flat[j] = kept
             columns.append((plus - minus) / (2 * eps))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
@@ -152,12 +152,12 @@ def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
 
 def _directional(fn, xs, i, u, eps) -> np.ndarray:
     x = xs[i]
-    kept = x.data.copy()
+    kept = x._data.copy()
     with no_grad():
         x.data = kept + eps * u
-        plus = _call(fn, xs).data.copy()
+        plus = _call(fn, xs)._data.copy()
         x.data = kept - eps * u
-        minus = _call(fn, xs).data.copy()
+        minus = _call(fn, xs)._data.copy()
         x.data = kept
     return (plus - minus) / (2 * eps)
 
@@ -229,7 +229,7 @@ def _hint(analytic, numeric, in_shape, out_shape, atol, rtol) -> str | None:
 
 def _check_shape_and_dtype(fn, originals, checked) -> None:
     """One backward pass in the inputs' own dtypes: each gradient must match its input."""
-    xs = [Tensor(t.data.copy(), requires_grad=True, name=t.name) if i in checked else t
+    xs = [Tensor(t._data, requires_grad=True, name=t.name) if i in checked else t
           for i, t in enumerate(originals)]
     out = _call(fn, xs)
     if not out.requires_grad:

@@ -374,7 +374,7 @@ def _gradients(graph: _Graph) -> _Gradients:
                      "backward(retain_graph=True), to see every gradient)")
         return none
     grads: list[np.ndarray | None] = [None] * n
-    grads[graph.output] = np.ones_like(root.data)
+    grads[graph.output] = np.ones_like(root._data)
     edges: dict[tuple[int, int], np.ndarray] = {}
     for i in range(graph.output, -1, -1):  # positions are topological: consumers come later
         grad, ctx = grads[i], graph.tensors[i]._ctx
@@ -404,7 +404,7 @@ def _call_backward(ctx: Function, grad: np.ndarray) -> tuple:
 
 def _fit(grad: Any, tensor: Tensor) -> np.ndarray:
     """An op's gradient summed back to its input's shape and dtype, as the engine does."""
-    grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
+    grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
     if grad.shape != tensor.shape:
         grad = unbroadcast(grad, tensor.shape)
     return grad.astype(tensor.dtype, copy=False)
@@ -424,7 +424,7 @@ def _local_derivatives(graph: _Graph, i: int) -> dict[int, tuple[np.ndarray, boo
     if ctx.saved_tensors is None or not (scalar or elementwise):
         return {}
     try:
-        sent = _call_backward(ctx, np.ones_like(tensor.data))
+        sent = _call_backward(ctx, np.ones_like(tensor._data))
     except Exception:
         return {}
     local: dict[int, tuple[np.ndarray, bool]] = {}
@@ -729,7 +729,7 @@ class _Drawing:
     def grad(self, i: int) -> np.ndarray | None:
         tensor = self.graph.tensors[i]
         if tensor.grad is not None:
-            return tensor.grad.data
+            return tensor.grad._data
         return self.grads.tensor[i]
 
 
@@ -815,7 +815,7 @@ def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
     shape = "scalar" if tensor.ndim == 0 else str(tensor.shape)
     lines.append(f"{shape} {tensor.dtype}")
     if options.show_data:
-        lines.append("data " + _array(tensor.data, options.precision))
+        lines.append("data " + _array(tensor._data, options.precision))
     grad = drawing.grad(i) if tensor.requires_grad else None
     if options.show_grad and grad is not None:
         lines.append("grad " + _array(grad, options.precision))
@@ -827,7 +827,7 @@ def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
         lines.append(f"frozen: {where} of {mask.size}")
     elif kind == "frozen":
         lines.append("frozen")
-    bad_data, bad_grad = _nonfinite(tensor.data), _nonfinite(grad)
+    bad_data, bad_grad = _nonfinite(tensor._data), _nonfinite(grad)
     for bad, where in ((bad_data, "data"), (bad_grad, "grad")):
         if bad:
             lines.append(_red(f"{bad} in {where}"))
@@ -862,7 +862,7 @@ def _box_node(dot: graphviz.Digraph, drawing: _Drawing, unit: str) -> None:
             shown = ", ".join(_escape(n) for n in named[:3])
             lines.append("params: " + shown + (f" + {len(named) - 3} more" if len(named) > 3
                                                else ""))
-    anomaly = any(_nonfinite(drawing.graph.tensors[i].data) for i in box.tensors + box.ops)
+    anomaly = any(_nonfinite(drawing.graph.tensors[i]._data) for i in box.tensors + box.ops)
     if anomaly:
         lines.append(_red("NaN or Inf inside"))
     dot.node(unit, _html(lines), **_styled(_STYLES[box.kind], unit, drawing, anomaly))
@@ -953,7 +953,7 @@ def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
     """The first NaN/Inf in the values (inputs to output), else in the gradients."""
     graph = _collect([output], with_output=True)
     for i, tensor in enumerate(graph.tensors):
-        if _nonfinite(tensor.data) and not any(_nonfinite(graph.tensors[p].data)
+        if _nonfinite(tensor._data) and not any(_nonfinite(graph.tensors[p]._data)
                                                for p in graph.parents[i]):
             return (tensor._ctx if tensor._ctx is not None else tensor), "forward"
     grads = _gradients(graph)
@@ -965,7 +965,7 @@ def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
                                    for slot in range(len(graph.parents[i]))):
             return ctx, "backward"
     for tensor in graph.tensors:
-        if tensor.grad is not None and _nonfinite(tensor.grad.data):
+        if tensor.grad is not None and _nonfinite(tensor.grad._data):
             return tensor, "backward"
     reason = f" ({grads.note})" if grads.note else ""
     raise ValueError(f"draw_anomaly: no NaN or Inf in the values or gradients of this "

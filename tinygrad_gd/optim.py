@@ -2,7 +2,7 @@
 
 An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`);
 `step()` moves each by its `.grad`, `zero_grad()` clears the gradients. The update is
-plain NumPy on `p.data`, in place, recording no graph. Entries frozen with
+plain NumPy on `p._data`, in place, recording no graph. Entries frozen with
 `Parameter.freeze_()` are left exactly unchanged: their gradient (weight decay included)
 counts as zero, and the update skips them even when momentum or Adam's running averages
 would still move them.
@@ -153,7 +153,7 @@ class Optimizer:
         """Clear every parameter's gradient: `.grad = None` (or zeros with set_to_none=False)."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
+                p.grad = None if set_to_none else Tensor(np.zeros_like(p._data))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).
@@ -169,7 +169,7 @@ class Optimizer:
             self._check_settings(group)  # a setting may have been changed by hand since
             for p in group["params"]:
                 if p.grad is not None:
-                    self._step_param(p, p.grad.data, group)
+                    self._step_param(p, p.grad._data, group)
         return loss
 
     def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
@@ -177,15 +177,15 @@ class Optimizer:
             raise ValueError(f"{self._name}: the gradient of a parameter of shape {p.shape} has "
                              f"shape {grad.shape}; was .grad assigned by hand?")
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._data
         mask = getattr(p, "frozen_mask", None)
         if mask is not None:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
         scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
         if mask is None:
-            _subtract_scaled(p.data, scale, direction, self._scratch)
+            _subtract_scaled(p._data, scale, direction, self._scratch)
         else:  # frozen entries keep their exact value, whatever the update says
-            np.subtract(p.data, scale * direction, out=p.data, where=~mask, casting="same_kind")
+            np.subtract(p._data, scale * direction, out=p._data, where=~mask, casting="same_kind")
         p._mark_changed()  # a graph that used the old values must refuse to backward
 
     # -- saving and loading -------------------------------------------------------------

@@ -117,7 +117,7 @@ def _put(owner: Any, key: str, value: Tensor) -> None:
 
 def _weights_array(weights: Any, where: str) -> np.ndarray:
     """A float copy of the weights (a Tensor, Parameter, list or array)."""
-    data = weights.data if isinstance(weights, Tensor) else weights
+    data = weights._data if isinstance(weights, Tensor) else weights
     try:
         array = np.array(data)
     except (TypeError, ValueError) as err:

@@ -21,6 +21,8 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .tracked import TrackedArray, tracked_view
+
 __all__ = [
     "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
     "AnomalyError", "registered_ops", "scope", "unbroadcast", "iter_graph",
@@ -103,10 +105,11 @@ class detect_anomaly:
 
     The error names the op and the line of user code that created it. Ops recorded in
     the block also keep a copy of what they saved for backward, and `backward()` refuses
-    a graph whose saved values changed by any route, writes through `t.data[...]` or a
-    NumPy view included (outside the block only counted changes are caught: `t[...] = v`,
-    assigning `.data`, optimizer steps). Checking every result costs time and memory:
-    use it to debug, not to train.
+    a graph whose saved values changed by any route, even writes the version counter
+    cannot see (through `np.asarray(t.data)`, `t.data.view(np.ndarray)` or an array
+    that shares the memory; outside the block every write through `t.data`, `t[...] = v`,
+    assigning `.data` and optimizer steps are caught). Checking every result costs time
+    and memory: use it to debug, not to train.
     """
 
     def __enter__(self) -> "detect_anomaly":
@@ -206,6 +209,7 @@ class Function:
     # Set on a node only when they differ from these defaults, so recording stays cheap.
     created_at: str | None = None  # the user's line, under detect_anomaly()
     saved_snapshots: tuple | None = None  # copies of the saved arrays, under detect_anomaly()
+    output_version: list | None = None  # the output's version counter, when backward reads it
     scope: tuple = ()  # the modules whose forward recorded the node, outermost first
     scope_calls: tuple = ()  # a number per module call: two calls of one module differ
 
@@ -297,6 +301,10 @@ class Function:
                 ctx.input_versions = tuple([0 if t._version is None else t._version[0]
                                             for t in inputs])
             result = _result(out, ctx)
+            for array in ctx.saved_tensors:
+                if array is out:  # backward reads the output too: its changes are counted
+                    result._version = ctx.output_version = [0]
+                    break
         else:
             result = _result(out, None)
         if out.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
@@ -346,12 +354,16 @@ def _describe(data: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _as_array(data: Any, dtype: Any, where: str) -> np.ndarray:
-    """Turn user data into a numeric ndarray, with a clear error for what cannot be one."""
+def _as_array(data: Any, dtype: Any, where: str, copy: bool = True) -> np.ndarray:
+    """Turn user data into a numeric ndarray, with a clear error for what cannot be one.
+
+    A copy, as torch.tensor makes, unless `copy=False` (an array nobody else holds): an
+    array the caller keeps could otherwise change values a graph saved, unseen."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
-        array = np.asarray(data) if dtype is None else np.asarray(data, dtype=dtype)
+        convert = np.array if copy else np.asarray
+        array = convert(data) if dtype is None else convert(data, dtype=dtype)
     except ValueError as err:
         if "inhomogeneous" in str(err) or "sequence" in str(err):
             raise ValueError(
@@ -416,13 +428,24 @@ class Tensor:
     # -- properties ----------------------------------------------------------------
     @property
     def data(self) -> np.ndarray:
-        """The values, an ndarray. Assigning it (`w.data = ...`, `w.data -= ...`) counts as
-        an in-place change: a graph that used the old values then refuses to backward."""
-        return self._data
+        """The values: an ndarray view of them (a `TrackedArray`) whose writes are counted.
+
+        Writing through it (`t.data[0] = 1`, `w.data -= lr * w.grad.data`) or assigning it
+        (`w.data = ...`, which copies the new values in) counts as an in-place change: a
+        graph that saved the old values then refuses to backward, naming the tensor and
+        the op, instead of computing a gradient from values its forward pass never saw.
+        """
+        counter = self._version
+        if counter is None:
+            counter = self._version = [0]
+        return tracked_view(self._data, counter)
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._data = value if value.__class__ is np.ndarray else np.asarray(value)
+        if value.__class__ is not TrackedArray or value._source is not self._data:
+            # a copy: an array the caller keeps could otherwise change the values unseen
+            self._data = np.array(value)
+        # (else `t.data -= x`: the values were written in place, through the view)
         self._mark_changed()
 
     def _mark_changed(self) -> None:
@@ -435,22 +458,22 @@ class Tensor:
     @property
     def shape(self) -> tuple[int, ...]:
         """The size of each axis, as NumPy's `ndarray.shape`."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
         """The number of axes."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def size(self) -> int:
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the values (float64 unless asked otherwise)."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self) -> bool:
@@ -468,29 +491,35 @@ class Tensor:
         return self.transpose()
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if dtype is not None and dtype != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        # np.asarray(t) is for reading: a read-only view, so that a write through it fails
+        # loudly instead of changing saved values unseen (write through t.data instead)
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        if copy:
+            return self._data.copy()
+        view = self._data.view()
+        view.flags.writeable = False
+        return view
 
     def numpy(self) -> np.ndarray:
-        """The data as an ndarray (shared, not copied)."""
+        """The values as an ndarray, shared, not copied: `t.data`, writes through it counted."""
         return self.data
 
     def item(self) -> float:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item(): only a tensor with one element can be converted to a "
                              f"Python number, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
         """The values as (nested) Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -499,16 +528,16 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; "
                              f"use (t > 0).any() or .all()")
-        return bool(self.data)
+        return bool(self._data)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extras = []
-        if self.data.dtype != np.float64:
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype != np.float64:
+            extras.append(f"dtype={self._data.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name}>")
         elif self.requires_grad:
@@ -520,9 +549,9 @@ class Tensor:
     # -- autograd state ------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Ask (or stop asking) for this leaf's gradient; returns self."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating-point tensors can require a "
-                            f"gradient, got dtype {self.data.dtype}; create it with "
+                            f"gradient, got dtype {self._data.dtype}; create it with "
                             f"dtype=np.float64 (the default for lists) or np.float32")
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("requires_grad_(False) on a tensor made by an op: use .detach()")
@@ -561,7 +590,8 @@ class Tensor:
 
     def detach(self) -> "Tensor":
         """The same data (shared) cut from the graph: needs no gradient."""
-        detached = Tensor(self.data, name=self.name)
+        detached = _result(self._data, None)
+        detached.name = self.name
         if self._version is None:
             self._version = [0]
         detached._version = self._version  # the same memory: a change to one is a change to both
@@ -583,7 +613,7 @@ class Tensor:
                 "create the leaves with requires_grad=True, and do not call backward on a "
                 "result computed under no_grad() or from detach()ed tensors")
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(
                     f"backward(): the tensor has shape {self.shape}, so a gradient must be "
                     f"given: backward(gradient) with an array of shape {self.shape} (or reduce "
@@ -734,22 +764,22 @@ class Tensor:
 
     # Comparisons give plain boolean arrays and record nothing.
     def __lt__(self, other: Any) -> np.ndarray:
-        return self.data < _raw(other)
+        return self._data < _raw(other)
 
     def __le__(self, other: Any) -> np.ndarray:
-        return self.data <= _raw(other)
+        return self._data <= _raw(other)
 
     def __gt__(self, other: Any) -> np.ndarray:
-        return self.data > _raw(other)
+        return self._data > _raw(other)
 
     def __ge__(self, other: Any) -> np.ndarray:
-        return self.data >= _raw(other)
+        return self._data >= _raw(other)
 
     def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self.data == _raw(other)
+        return self._data == _raw(other)
 
     def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self.data != _raw(other)
+        return self._data != _raw(other)
 
     def matmul(self, other: Any) -> "Tensor":
         """Matrix product, `self @ other` (1-D, 2-D and batched, as NumPy's matmul)."""
@@ -940,7 +970,7 @@ def _result(data: np.ndarray, ctx: Function | None) -> Tensor:
 
 
 def _raw(value: Any) -> Any:
-    return value.data if isinstance(value, Tensor) else value
+    return value._data if isinstance(value, Tensor) else value
 
 
 def _raw_index(index: Any) -> Any:
@@ -975,14 +1005,21 @@ def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
 
 def _check_versions(ctx: Function, parents: tuple[Tensor, ...]) -> None:
     """An op that saved values for backward needs its inputs unchanged since the forward pass."""
+    if ctx.output_version is not None and ctx.output_version[0]:
+        raise RuntimeError(
+            f"backward(): the output of op '{ctx.name}' was changed in place after the op "
+            f"saved it for backward (written through its .data, or its .data assigned), so "
+            f"the gradient would be computed from values the forward pass never made. Change "
+            f"a copy instead (y.data.copy(), or y.detach() * 1), or run the forward pass again")
     for position, (parent, version) in enumerate(zip(parents, ctx.input_versions)):
         counter = parent._version  # None: never changed, so still version 0
         if counter is not None and counter[0] != version:
             name = f"'{parent.name}' " if parent.name else ""
             raise RuntimeError(
                 f"backward(): input {position} {name}(shape {parent.shape}) of op '{ctx.name}' "
-                f"was changed in place after the op used it (its .data was assigned or "
-                f"updated, e.g. `w.data -= lr * w.grad`, or written with t[...] = ...), so the "
+                f"was changed in place after the op used it (written through .data, e.g. "
+                f"`w.data -= lr * w.grad.data` or `t.data[0] = 1`, .data assigned, written with "
+                f"t[...] = ..., or an optimizer step), so the "
                 f"gradient would be computed from values the forward pass never saw. Update "
                 f"after backward() (optimizer.step() after loss.backward()), or run the forward "
                 f"pass again after the change")
@@ -1003,21 +1040,22 @@ def _check_snapshots(ctx: Function) -> None:
             what = f"input {owner} {name}(shape {parent.shape})"
         raise RuntimeError(
             f"backward(): {what} of op '{ctx.name}' was changed in place after the op used "
-            f"it, by a write the version counter cannot see (through `t.data[...]` or "
-            f"another NumPy view of the same memory); detect_anomaly() compared the values. "
-            f"The op was created at: {ctx.created_at}. Change values after backward(), or "
-            f"write with `t[...] = v` or `with tg.no_grad(): w.data -= ...`, which are "
-            f"counted and caught without detect_anomaly()")
+            f"it, by a write the version counter cannot see (through np.asarray(t.data), "
+            f"t.data.view(np.ndarray) or another array sharing the memory); detect_anomaly() "
+            f"compared the values. The op was created at: {ctx.created_at}. Change values "
+            f"after backward(), and write through t.data itself (`t.data[...] = v`, "
+            f"`w.data -= ...`) or t[...] = v, which are counted and caught without "
+            f"detect_anomaly()")
 
 
 def _run_hooks(node: Tensor, grad: np.ndarray) -> np.ndarray:
     for hook in list(node._hooks):
         replaced = hook(Tensor(grad))
         if replaced is not None:
-            replaced = np.asarray(_raw(replaced), dtype=node.data.dtype)
-            if replaced.shape != node.data.shape:
+            replaced = np.asarray(_raw(replaced), dtype=node._data.dtype)
+            if replaced.shape != node._data.shape:
                 raise RuntimeError(f"a gradient hook returned shape {replaced.shape} for a "
-                                   f"tensor of shape {node.data.shape}; it must be the same")
+                                   f"tensor of shape {node._data.shape}; it must be the same")
             grad = replaced
     return grad
 
@@ -1042,18 +1080,18 @@ def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
 def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
     """Bring an op's gradient to its input's shape and dtype, or say which op got it wrong."""
     if not isinstance(grad, np.ndarray):
-        grad = np.asarray(grad.data if isinstance(grad, Tensor) else grad)
-    if grad.shape != parent.data.shape:
+        grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
+    if grad.shape != parent._data.shape:
         try:
-            grad = unbroadcast(grad, parent.data.shape)
+            grad = unbroadcast(grad, parent._data.shape)
         except ValueError:
             raise RuntimeError(
                 f"backward of op '{ctx.name}' returned a gradient of shape {grad.shape} for an "
-                f"input of shape {parent.data.shape}; it must have the input's shape (or a "
+                f"input of shape {parent._data.shape}; it must have the input's shape (or a "
                 f"shape that broadcasts to it)") from None
-    if grad.dtype != parent.data.dtype:
-        grad = grad.astype(parent.data.dtype)
-    return grad
+    if grad.dtype != parent._data.dtype:
+        grad = grad.astype(parent._data.dtype)
+    return grad if grad.__class__ is np.ndarray else np.asarray(grad)  # 0-d NumPy scalars
 
 
 def iter_graph(output: Tensor) -> Iterator[Tensor]:

@@ -180,7 +180,7 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
 
 
 def _check_unit_interval(where: str, what: str, t: Tensor, hint: str) -> None:
-    data = t.data
+    data = t._data
     if data.size and ((data < 0) | (data > 1)).any():
         raise ValueError(f"{where}: {what} must lie in [0, 1], got values from "
                          f"{data.min():.4g} to {data.max():.4g}{hint}")
@@ -225,7 +225,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 
 def _class_indices(target: Any, input: Tensor) -> np.ndarray:
     """Integer class indices of shape input.shape[:-1], each in [0, n_classes)."""
-    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    data = target._data if isinstance(target, Tensor) else np.asarray(target)
     n_classes = input.shape[-1]
     expected = input.shape[:-1]
     if data.shape != expected:

@@ -87,7 +87,7 @@ class Parameter(Tensor):
     def _zero_frozen_entries(self, grad: Tensor) -> Tensor | None:
         if self._frozen_mask is None:
             return None
-        return Tensor(np.where(self._frozen_mask, np.zeros((), grad.dtype), grad.data))
+        return Tensor(np.where(self._frozen_mask, np.zeros((), grad.dtype), grad._data))
 
 
 class IncompatibleKeys(NamedTuple):
@@ -179,7 +179,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients: `.grad = None` (or zeros with set_to_none=False)."""
         for p in self.parameters():
-            p.grad = None if set_to_none else Tensor(np.zeros_like(p.data))
+            p.grad = None if set_to_none else Tensor(np.zeros_like(p._data))
 
     def train(self, mode: bool = True) -> "Module":
         """Put this module and every sub-module in training mode (Dropout active). Returns self."""
@@ -199,7 +199,7 @@ class Module:
         `tg.save(model, path)` and load it with `model.load_state_dict(tg.load(path))`
         (atomic, and never unpickles).
         """
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        return {name: p._data.copy() for name, p in self.named_parameters()}
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from `state` into the parameters of the same names.
