@@ -78,7 +78,8 @@ class Pow(Function):
 
     def forward(ctx, x, y):
         out = x ** y
-        ctx.save_for_backward(x, y, out)
+        # the output only for the exponent's gradient, so a constant exponent keeps none
+        ctx.save_for_backward(x, y, out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, g):

@@ -661,14 +661,19 @@ class Tensor:
             parents = ctx.parents
             saved = ctx.saved_tensors
             if saved:
-                _check_versions(ctx, parents)
+                for parent, version in zip(parents, ctx.input_versions):
+                    counter = parent._version  # None: never changed, so still version 0
+                    if counter is not None and counter[0] != version:
+                        _check_versions(ctx, parents)  # raises, naming the input
+                if ctx.output_version is not None and ctx.output_version[0]:
+                    _check_versions(ctx, parents)
+                if ctx.saved_snapshots is not None:
+                    _check_snapshots(ctx)
             elif saved is None:
                 raise RuntimeError(
                     f"backward(): trying to backward through op '{ctx.name}' a second time, "
                     f"but its saved arrays were freed after the first backward(); pass "
                     f"retain_graph=True to the first backward() if you need to call it twice")
-            if saved and ctx.saved_snapshots is not None:
-                _check_snapshots(ctx)
             parent_grads = type(ctx).backward(ctx, grad)  # works for @staticmethod too
             if parent_grads.__class__ is not tuple:
                 parent_grads = (parent_grads,)
@@ -677,7 +682,7 @@ class Tensor:
                                    f"gradients for {len(parents)} inputs")
             if not retain_graph:
                 ctx.saved_tensors = None
-                if ctx.saved_snapshots is not None:
+                if saved and ctx.saved_snapshots is not None:
                     ctx.saved_snapshots = None
             fresh = ctx.fresh_grads
             for parent, pgrad in zip(parents, parent_grads):
@@ -932,21 +937,24 @@ class Tensor:
         if isinstance(other, Tensor):
             return other
         dtype = self._data.dtype
-        if other.__class__ in (float, int) and dtype.kind == "f" and other:  # `x * 2`
+        if other.__class__ in (float, int) and other and dtype.kind == "f":  # `x * 2`
             # (zero is left out: 0.0 == -0.0 would share one key, and the sign matters)
-            key = (other, dtype.char)
-            constant = _constants.get(key)
+            of_dtype = _constants.get(dtype)
+            if of_dtype is None:
+                of_dtype = _constants[dtype] = {}
+            constant = of_dtype.get(other)
             if constant is None:
                 constant = np.array(other, dtype=dtype)
                 constant.flags.writeable = False  # shared by every `x * 2`: never written
-                if len(_constants) >= 256:
-                    _constants.clear()  # bounded: a loop over many constants stays small
-                _constants[key] = constant
+                if len(of_dtype) >= 256:
+                    of_dtype.clear()  # bounded: a loop over many constants stays small
+                of_dtype[other] = constant
             return _result(constant, None)
         return Tensor(other, dtype=dtype) if dtype.kind == "f" else Tensor(other)
 
 
-_constants: dict[tuple[Any, str], np.ndarray] = {}  # 0-d arrays of Python numbers, per dtype
+# 0-d arrays of Python numbers: {dtype: {number: array}} (the number alone hashes fastest)
+_constants: dict[np.dtype, dict[Any, np.ndarray]] = {}
 _sequence = itertools.count()  # numbers recorded nodes in the order they are made
 
 # Tuples every node would otherwise allocate: needs_input_grad of one input
