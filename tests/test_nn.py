@@ -257,6 +257,10 @@ def test_linear_parameter_gradients_from_backward_match_the_formulas():
     layer(x).backward(upstream)
     np.testing.assert_allclose(layer.weight.grad.data, upstream.T @ x, rtol=1e-13)
     np.testing.assert_allclose(layer.bias.grad.data, upstream.sum(axis=0), rtol=1e-13)
+    # the weight is (out, in) laid out as its transpose, and its gradient alike, so that
+    # x @ weight.T reads a C-ordered matrix and the update runs over both contiguously
+    assert layer.weight._data.flags.f_contiguous and not layer.weight._data.flags.c_contiguous
+    assert layer.weight.grad._data.flags.f_contiguous
 
 
 def test_linear_names_itself_when_the_input_does_not_fit():

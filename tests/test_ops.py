@@ -287,7 +287,21 @@ SPECIAL_CASES = {
     # once perturbed a copy of it and reported zeros)
     "Fortran-ordered operands": (lambda x, y: x @ y, [_fortran(RNG.normal(size=(4, 3))),
                                                       _fortran(RNG.normal(size=(3, 2)))]),
+    # nn.Linear keeps its weight Fortran-ordered; the weight's gradient follows its layout
+    "linear, C-ordered weight": (lambda x, w, b: tg.nn.functional.linear(x, w, b), [
+        RNG.normal(size=(4, 3)), RNG.normal(size=(2, 3)), RNG.normal(size=2)]),
+    "linear, Fortran-ordered weight": (lambda x, w, b: tg.nn.functional.linear(x, w, b), [
+        RNG.normal(size=(4, 3)), _fortran(RNG.normal(size=(2, 3))), RNG.normal(size=2)]),
 }
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_linear_gives_the_weight_gradient_in_the_weights_memory_order(order):
+    x = tg.Tensor(RNG.normal(size=(5, 4)))
+    w = tg.Tensor(np.asarray(RNG.normal(size=(3, 4)), order=order), requires_grad=True)
+    tg.nn.functional.linear(x, w).sum().backward()
+    assert w.grad._data.flags[f"{order}_CONTIGUOUS"]
+    np.testing.assert_allclose(w.grad.data, np.ones((5, 3)).T @ x.data)  # g.T @ x
 
 
 @pytest.mark.parametrize("case", sorted(SPECIAL_CASES))

@@ -439,10 +439,12 @@ def test_a_small_classifier_trains_with_adam_and_cross_entropy():
     assert math.isfinite(loss.item())
 
 
-@pytest.mark.parametrize("shape, order", [((600, 500), "C"), ((600, 500), "F"), ((7,), "C")])
+@pytest.mark.parametrize("shape, order, grad_order", [
+    ((600, 500), "C", "C"), ((600, 500), "F", "C"), ((600, 500), "F", "F"), ((7,), "C", "C")])
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_a_large_parameter_moves_exactly_as_the_formula_says(shape, order, momentum):
+def test_a_large_parameter_moves_exactly_as_the_formula_says(shape, order, grad_order, momentum):
     # a large parameter is updated a block at a time: the same arithmetic, entry by entry
+    # (F, F: nn.Linear's weights and their gradients, in blocks over the transposes)
     rng = np.random.default_rng(3)
     start = np.asarray(rng.normal(size=shape), order=order)
     p = tg.Tensor(start.copy(order=order), requires_grad=True)
@@ -450,7 +452,7 @@ def test_a_large_parameter_moves_exactly_as_the_formula_says(shape, order, momen
     buf = None
     expected = start.copy()
     for _ in range(3):
-        g = rng.normal(size=shape)
+        g = np.asarray(rng.normal(size=shape), order=grad_order)
         p.grad = tg.Tensor(g)
         opt.step()
         buf = g.copy() if buf is None else momentum * buf + g

@@ -607,10 +607,16 @@ class Linear(Function):
         if needs[1] or (len(needs) > 2 and needs[2]):
             g2 = g.reshape(-1, n_out)
             if needs[1]:
-                gw = np.dot(g2.T, x.reshape(-1, n_in))  # C-ordered, w's shape
+                x2 = x.reshape(-1, n_in)
+                # in w's own memory order, so that the update runs over both contiguously
+                gw = np.dot(x2.T, g2).T if _fortran_only(w) else np.dot(g2.T, x2)
             if len(needs) > 2 and needs[2]:
                 gb = g2.sum(axis=0)
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
+
+
+def _fortran_only(a: np.ndarray) -> bool:
+    return a.flags.f_contiguous and not a.flags.c_contiguous
 
 
 class CrossEntropy(Function):

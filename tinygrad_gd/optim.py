@@ -50,6 +50,8 @@ def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray,
     if scale == 1.0:
         target -= direction
         return
+    if target.flags.f_contiguous and direction.flags.f_contiguous:
+        target, direction = target.T, direction.T  # Fortran order (nn.Linear's weights)
     if (direction.size <= 4 * _BLOCK or not target.flags.c_contiguous
             or not direction.flags.c_contiguous or direction.shape != target.shape):
         target -= scale * direction
