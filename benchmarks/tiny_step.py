@@ -7,6 +7,8 @@ backward, update and clearing the gradient, written the way each framework's use
     tinygrad_gd            the README's loop: backward(), `w.data -= alpha * w.grad.data`, w.grad = None
     tinygrad_gd + SGD      the same with optim.SGD (zero_grad, step): what nn users pay
     NumPy (floor)          the step hand-written: delta = pred - 1, w -= alpha * delta * x
+    bare tape (a bound)    a tape autograd over NumPy arrays with nothing but the tape: one
+                           object and one closure per op, no checks (what this design can reach)
     micrograd              three scalar Values (the scalar peer)
     PyTorch                float64 tensors, torch.no_grad() update, grad = None
 
@@ -89,6 +91,62 @@ def make_micrograd() -> tuple[Callable[[], None], Callable[[], np.ndarray]]:
     return step, lambda: np.array([p.data for p in w])
 
 
+class _TapeValue:
+    """A bare tape autograd over NumPy arrays: the least an engine like ours must do per op.
+
+    Each op makes one result object holding its array, its inputs and a closure (its
+    vector-Jacobian product); backward walks the recorded nodes in reverse, calling the
+    closures. No checks, no dtypes, no graph kept for drawing, no grad mode, no version
+    counters, no broadcasting: a bound on what the same design can reach, not a peer.
+    """
+
+    __slots__ = ("data", "grad", "inputs", "vjp")
+
+    def __init__(self, data: Any, inputs: tuple = (), vjp: Any = None) -> None:
+        self.data, self.grad, self.inputs, self.vjp = data, None, inputs, vjp
+
+    def __matmul__(self, other: "_TapeValue") -> "_TapeValue":
+        return _TapeValue(np.asarray(self.data @ other.data), (self, other),
+                          lambda g: (g * other.data, g * self.data))
+
+    def __sub__(self, c: float) -> "_TapeValue":
+        return _TapeValue(np.asarray(self.data - c), (self,), lambda g: (g,))
+
+    def __pow__(self, c: float) -> "_TapeValue":
+        return _TapeValue(np.asarray(self.data ** c), (self,),
+                          lambda g: (g * c * self.data ** (c - 1),))
+
+    def __rmul__(self, c: float) -> "_TapeValue":
+        return _TapeValue(np.asarray(c * self.data), (self,), lambda g: (g * c,))
+
+    def backward(self) -> None:
+        order, seen, stack = [], set(), [self]  # the nodes, each after all its consumers
+        while stack:
+            node = stack.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+                stack.extend(node.inputs)
+        self.grad = np.ones_like(self.data)
+        for node in order:  # a chain here, so discovery order is a reverse topological one
+            if node.vjp is not None:
+                for parent, g in zip(node.inputs, node.vjp(node.grad)):
+                    parent.grad = g if parent.grad is None else parent.grad + g
+
+
+def make_tape_bound() -> tuple[Callable[[], None], Callable[[], np.ndarray]]:
+    x = _TapeValue(np.array(X))
+    w = _TapeValue(np.array(W0))
+
+    def step() -> None:
+        loss = 0.5 * (x @ w - 1) ** 2
+        loss.backward()
+        w.data -= ALPHA * w.grad
+        w.grad = None
+
+    return step, lambda: w.data.copy()
+
+
 def make_torch() -> tuple[Callable[[], None], Callable[[], np.ndarray]]:
     import torch
 
@@ -110,7 +168,8 @@ def candidates() -> tuple[dict[str, Callable[[], Any]], list[str]]:
     """The steps that can run here, each checked against the others; and notes on skipped ones."""
     makers: dict[str, Callable[[], Any]] = {
         OURS: make_ours, f"{OURS} + optim.SGD": make_ours_sgd, "NumPy (floor)": make_numpy,
-        "micrograd": make_micrograd, "PyTorch": make_torch}
+        "micrograd": make_micrograd, "PyTorch": make_torch,
+        "bare tape over NumPy (a bound)": make_tape_bound}
     steps, notes, finals = {}, [], {}
     for name, make in makers.items():
         try:
