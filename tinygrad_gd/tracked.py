@@ -50,10 +50,15 @@ class TrackedArray(np.ndarray):
         self._counter = counter if counter is not None and np.may_share_memory(self, obj) else None
         self._source = None
 
-    def __array_wrap__(self, array: Any, context: Any = None, return_scalar: bool = False) -> Any:
-        if array.__class__ is TrackedArray:  # a ufunc wrote into it: `out=` or `t.data += 1`
-            _count_write(array)
-            return array
+    def __array_wrap__(self, array: Any, context: Any = None,
+                       return_scalar: bool | None = None) -> Any:
+        if array.__class__ is TrackedArray:
+            if array._counter is not None:  # a ufunc wrote into it: `out=` or `t.data += 1`
+                array._counter[0] += 1
+                return array
+            array = array.view(np.ndarray)  # NumPy 1.x makes a new result of our type
+        if return_scalar is None:  # NumPy 1.x does not say: as for an ndarray, 0-d is a scalar
+            return_scalar = array.ndim == 0
         return array[()] if return_scalar else array  # a new result: a plain ndarray
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
