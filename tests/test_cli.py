@@ -189,6 +189,24 @@ def test_bad_arguments(capsys, argv, fragment):
 
 
 @needs_graph
+def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    # a folder where no file can be made (root passes os.access checks, so it is tried)
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli.tempfile, "TemporaryFile", refuse)
+    target = tmp_path / "g.dot"
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
+    _one_line_error(capsys, "cannot write", str(target), "Permission denied", "-o")
+    monkeypatch.undo()
+    # the folder takes files, but this one fails when written
+    monkeypatch.setattr(cli.Path, "write_bytes", refuse)
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
+    _one_line_error(capsys, "cannot write", str(target), "Permission denied")
+    assert not target.exists()
+
+
+@needs_graph
 @needs_dot
 def test_unwritable_output_folder(tmp_path, capsys):
     blocker = tmp_path / "a_file"

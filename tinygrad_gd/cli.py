@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import os
 import shutil
 import sys
 import tempfile
@@ -127,9 +126,13 @@ def _writable_file(path: Path, command: str) -> Path:
     if not folder.is_dir():
         raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
                               f"does not exist; create it or choose another -o path")
-    if not os.access(folder, os.W_OK):
+    try:  # tried, not asked of os.access: root passes that check where writes still fail
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
         raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
-                              f"is not writable; choose another -o path")
+                              f"is not writable ({err.strerror or err}); choose another "
+                              f"-o path") from None
     return path
 
 
@@ -272,13 +275,16 @@ def _graph(args: argparse.Namespace) -> int:
         print(f"graph: cannot build {module.NAME}: {err}", file=sys.stderr)
         return 1
     try:
-        if args.format == "dot":
-            path.write_text(digraph.source)
-        else:
-            path.write_bytes(digraph.pipe(format=args.format))
-    except Exception as err:  # Graphviz failed or the file could not be written
-        print(f"graph: cannot write {path}: {type(err).__name__}: {err}", file=sys.stderr)
+        rendered = (digraph.source.encode() if args.format == "dot"
+                    else digraph.pipe(format=args.format))
+    except Exception as err:  # Graphviz failed
+        print(f"graph: cannot draw {path}: {type(err).__name__}: {err}", file=sys.stderr)
         return 1
+    try:
+        path.write_bytes(rendered)
+    except OSError as err:  # the path itself: a usage error, as the checks above
+        raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
+                              f"another -o path") from None
     print(f"{module.NAME} ({args.mode} view) written to {path}")
     return 0
 
