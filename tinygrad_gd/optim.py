@@ -2,7 +2,7 @@
 
 An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`);
 `step()` moves each by its `.grad`, `zero_grad()` clears the gradients. The update is
-plain NumPy on `p._data`, in place, recording no graph. Entries frozen with
+plain NumPy on the parameter's values, in place, recording no graph. Entries frozen with
 `Parameter.freeze_()` are left exactly unchanged: their gradient (weight decay included)
 counts as zero, and the update skips them even when momentum or Adam's running averages
 would still move them.
