@@ -564,6 +564,12 @@ def test_a_tracked_array_pickles_and_prints_as_a_plain_ndarray():
     assert repr(w.data) == "array([1., 2.])" and str(w.data) == "[1. 2.]"
     restored = pickle.loads(pickle.dumps(w.data))
     assert restored.__class__ is np.ndarray and restored.tolist() == [1.0, 2.0]
+    import copy
+    for duplicate in (copy.deepcopy(w.data), w.data.astype(np.float32), w.data.copy()):
+        assert duplicate.__class__ is np.ndarray and not np.shares_memory(duplicate, w.data)
+    same = w.data.astype(np.float64, copy=False)  # no copy: still the tensor's, still counted
+    same[0] = 5.0
+    assert w._version[0] == 1
 
 
 def test_anomaly_mode_is_thread_local():

@@ -11,7 +11,7 @@ operators (`t.data -= lr * g`), ufuncs and NumPy functions given it as `out=`,
 `np.copyto`, `np.put`, `np.place`, `np.putmask`, `np.put_along_axis`, `np.fill_diagonal`,
 the methods `fill`, `sort`, `partition`, `put`, `setfield` and `byteswap(inplace=True)`,
 and taking `.flat` (it can write through, so it counts whether or not it does).
-Arithmetic on it gives plain ndarrays, and so do `copy()` and pickling.
+Arithmetic on it gives plain ndarrays, and so do `copy()`, `astype()`, deepcopy and pickling.
 
 Not seen: `ufunc.at`, and an array that leaves the tracking on purpose, `np.asarray(t.data)`,
 `t.data.view(np.ndarray)`, a memoryview or a ctypes pointer. `np.asarray(t)` is a
@@ -90,6 +90,13 @@ class TrackedArray(np.ndarray):
 
     def copy(self, order: str = "C") -> np.ndarray:  # type: ignore[override]
         return np.ndarray.copy(self.view(np.ndarray), order)
+
+    def __deepcopy__(self, memo: Any) -> np.ndarray:
+        return self.copy("K")
+
+    def astype(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        result = np.ndarray.astype(self, *args, **kwargs)
+        return result if result is self else result.view(np.ndarray)  # a copy is plain
 
     def __reduce__(self) -> Any:
         return self.view(np.ndarray).__reduce__()  # unpickles as a plain ndarray
