@@ -591,6 +591,29 @@ def test_anomaly_mode_is_thread_local():
     assert seen == {"main": -np.inf}
 
 
+def test_two_threads_accumulating_into_one_shared_leaf_lose_no_gradient():
+    import sys
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    steps = 1500
+
+    def worker():
+        x = Tensor([1.0, 3.0])
+        for _ in range(steps):
+            (w * x).sum().backward()
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+    try:
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    np.testing.assert_array_equal(w.grad.data, [2.0 * steps, 6.0 * steps])
+
+
 def test_a_scalar_node_used_three_times_sums_its_gradients():
     # the engine sums a node's gradients in place once it owns the sum; NumPy returns a
     # scalar, not a 0-d array, from 0-d arithmetic, so the first sum must become an array

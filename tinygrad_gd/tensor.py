@@ -1074,15 +1074,22 @@ def _sum(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return total if total.__class__ is np.ndarray else np.asarray(total)
 
 
+# Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
+# assigning the sum must not interleave, or one thread's gradient is lost (as PyTorch's
+# AccumulateGrad, under a lock).
+_grad_lock = threading.Lock()
+
+
 def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
-    if node.grad is None:
-        # a copy unless the engine owns the array: ops may hand the same array to several
-        # inputs, or a view of saved data, and a user may edit .grad in place (the book
-        # zeroes one weight_delta)
-        node.grad = _result(grad if owned else grad.copy(), None)
-    else:
-        # out of place: an array the user kept from an earlier .grad stays as it was
-        node.grad = _result(_sum(node.grad._data, grad), None)
+    with _grad_lock:
+        if node.grad is None:
+            # a copy unless the engine owns the array: ops may hand the same array to
+            # several inputs, or a view of saved data, and a user may edit .grad in place
+            # (the book zeroes one weight_delta)
+            node.grad = _result(grad if owned else grad.copy(), None)
+        else:
+            # out of place: an array the user kept from an earlier .grad stays as it was
+            node.grad = _result(_sum(node.grad._data, grad), None)
 
 
 def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
