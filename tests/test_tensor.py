@@ -480,6 +480,8 @@ _WRITES_THROUGH_DATA = {
     "in-place operator": lambda t: t.data.__imul__(2.0),
     "ufunc out=": lambda t: np.multiply(t.data, 2.0, out=t.data),
     "numpy function out=": lambda t: np.clip(t.data, 0.0, 1.5, out=t.data),
+    "out given by position": lambda t: np.cumsum(np.ones(3), 0, None, t.data),
+    "dot into it": lambda t: np.dot(np.eye(3), np.ones(3), t.data),
     "np.copyto": lambda t: np.copyto(t.data, 0.0),
     "np.put": lambda t: np.put(t.data, [0], [9.0]),
     "np.place": lambda t: np.place(t.data, t.data > 1.5, [0.0]),
@@ -628,7 +630,8 @@ def test_a_scalar_node_used_three_times_sums_its_gradients():
     np.testing.assert_allclose(x.grad.data, -(6.0 + 2 * 1.5))
 
 
-@pytest.mark.parametrize("write", ["untracked view", "plain view of .data"])
+@pytest.mark.parametrize("write", ["untracked view", "plain view of .data", "ufunc.at",
+                                   "Generator.shuffle"])
 def test_uncounted_writes_are_caught_under_detect_anomaly(write):
     # a write through an array that left the tracking on purpose bypasses the version
     # counter; under detect_anomaly() the saved values themselves are compared
@@ -638,8 +641,13 @@ def test_uncounted_writes_are_caught_under_detect_anomaly(write):
         loss = (x * w).sum()
     if write == "untracked view":
         w.data.view(np.ndarray)[0] = 9.0
-    else:
+    elif write == "plain view of .data":
         np.asarray(w.data)[1:] *= 2.0
+    elif write == "ufunc.at":  # NumPy tells a subclass nothing of these two
+        np.add.at(w.data, [0], 1.0)
+    else:
+        np.random.default_rng(0).shuffle(w.data)
+        assert w.data.tolist() != [1.0, 2.0, 3.0]  # (this seed moves them)
     with pytest.raises(RuntimeError, match=r"input 1 'w' \(shape \(3,\)\) of op 'mul' was changed "
                                            r"in place.*detect_anomaly\(\) compared"):
         loss.backward()

@@ -7,19 +7,22 @@ saved the old values then refuses to backward, naming the tensor and the op, ins
 computing a gradient from values its forward pass never saw.
 
 Counted as writes: item assignment (`t.data[0] = 1`, `t.data[:, 1] *= 2`), in-place
-operators (`t.data -= lr * g`), ufuncs and NumPy functions given it as `out=`,
-`np.copyto`, `np.put`, `np.place`, `np.putmask`, `np.put_along_axis`, `np.fill_diagonal`,
-the methods `fill`, `sort`, `partition`, `put`, `setfield` and `byteswap(inplace=True)`,
-and taking `.flat` (it can write through, so it counts whether or not it does).
-Arithmetic on it gives plain ndarrays, and so do `copy()`, `astype()`, deepcopy and pickling.
+operators (`t.data -= lr * g`), ufuncs and NumPy functions given it as `out` (by keyword
+or position), `np.copyto`, `np.put`, `np.place`, `np.putmask`, `np.put_along_axis`,
+`np.fill_diagonal`, the methods `fill`, `sort`, `partition`, `put`, `setfield` and
+`byteswap(inplace=True)`, and taking `.flat` (it can write through, so it counts whether
+or not it does). Arithmetic on it gives plain ndarrays, and so do `copy()`, `astype()`,
+deepcopy and pickling.
 
-Not seen: `ufunc.at`, and an array that leaves the tracking on purpose, `np.asarray(t.data)`,
-`t.data.view(np.ndarray)`, a memoryview or a ctypes pointer. `np.asarray(t)` is a
-read-only view, so writes through it fail loudly. Under `tg.detect_anomaly()` every saved
-array is also compared byte for byte, which catches even those.
+Not seen: `ufunc.at`, `Generator.shuffle`, and an array that leaves the tracking on
+purpose, `np.asarray(t.data)`, `t.data.view(np.ndarray)`, a memoryview or a ctypes
+pointer. `np.asarray(t)` is a read-only view, so writes through it fail loudly. Under
+`tg.detect_anomaly()` every saved array is also compared byte for byte, which catches
+even those.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import numpy as np
@@ -66,6 +69,10 @@ class TrackedArray(np.ndarray):
         if target is not None:
             _count_write(args[0] if args else kwargs.get(target))
         out = kwargs.get("out")
+        if out is None:
+            position = _out_position(func)  # `np.dot(a, b, t.data)`: out given positionally
+            if position is not None and len(args) > position:
+                out = args[position]
         if out is not None:
             for array in out if isinstance(out, tuple) else (out,):
                 _count_write(array)
@@ -120,6 +127,29 @@ def _counting(name: str) -> Any:
 
 for _name in ("fill", "sort", "partition", "put", "setfield"):  # methods that write in place
     setattr(TrackedArray, _name, _counting(_name))
+
+_OUT_POSITIONS: dict[Any, int | None] = {}
+
+
+def _out_position(func: Any) -> int | None:
+    """Where `func` takes `out` positionally (np.dot: 2, np.cumsum: 3), or None."""
+    try:
+        return _OUT_POSITIONS[func]
+    except KeyError:
+        pass
+    position = None
+    try:
+        for i, parameter in enumerate(inspect.signature(func).parameters.values()):
+            if parameter.kind not in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+                break  # after *args (np.einsum) out can only be a keyword
+            if parameter.name == "out":
+                position = i
+                break
+    except (TypeError, ValueError):  # no signature to read
+        pass
+    _OUT_POSITIONS[func] = position
+    return position
+
 
 # NumPy functions that write into their first argument, and that argument's keyword name.
 _WRITES_FIRST_ARGUMENT = {
