@@ -59,7 +59,7 @@ class TrackedArray(np.ndarray):
             if array._counter is not None:  # a ufunc wrote into it: `out=` or `t.data += 1`
                 array._counter[0] += 1
                 return array
-            array = array.view(np.ndarray)  # NumPy 1.x makes a new result of our type
+            array = array.view(np.ndarray)  # of our type but no tensor's (NumPy 1.x's results)
         if return_scalar is None:  # NumPy 1.x does not say: as for an ndarray, 0-d is a scalar
             return_scalar = array.ndim == 0
         return array[()] if return_scalar else array  # a new result: a plain ndarray
