@@ -89,6 +89,11 @@ class Linear(Module):
     "xavier"/"glorot" or "zeros"; the bias starts at zero except with "uniform".
     `seed` or `generator` (a NumPy Generator) makes the draw repeatable: the weight is
     drawn first, then the bias.
+
+    The weight is stored in Fortran order (its transpose is C-contiguous), which NumPy's
+    BLAS multiplies faster in `x @ W.T`; its gradient comes in the same order. So
+    `weight.data.reshape(-1)` is a copy, as for any transposed array: write through
+    `weight.data[...]` (or `.flat`), which reaches the weight in any order.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
