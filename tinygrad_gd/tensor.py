@@ -661,12 +661,7 @@ class Tensor:
             parents = ctx.parents
             saved = ctx.saved_tensors
             if saved:
-                for parent, version in zip(parents, ctx.input_versions):
-                    counter = parent._version  # None: never changed, so still version 0
-                    if counter is not None and counter[0] != version:
-                        _check_versions(ctx, parents)  # raises, naming the input
-                if ctx.output_version is not None and ctx.output_version[0]:
-                    _check_versions(ctx, parents)
+                _check_versions(ctx, parents)
                 if ctx.saved_snapshots is not None:
                     _check_snapshots(ctx)
             elif saved is None:
@@ -1012,7 +1007,8 @@ def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
 
 
 def _check_versions(ctx: Function, parents: tuple[Tensor, ...]) -> None:
-    """An op that saved values for backward needs its inputs unchanged since the forward pass."""
+    """An op that saved values for backward needs them unchanged since the forward pass:
+    its inputs, and its output when it saved that too."""
     if ctx.output_version is not None and ctx.output_version[0]:
         raise RuntimeError(
             f"backward(): the output of op '{ctx.name}' was changed in place after the op "
