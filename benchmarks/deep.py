@@ -199,12 +199,15 @@ def run(quick: bool = False) -> Section:
         per_node[biggest] <= 3 and growth <= 1.5))
     freed = all(abs(r["after_collect"]) <= 64 * 1024 and not r["middle_alive_after_free"]
                 for r in traced)
-    same = traced[0]["after_free"] == traced[1]["after_free"]
+    # gc on and off within 4 KiB: the two processes' free lists differ by a few objects
+    # (a run measured 112.3 against 112.2 KiB), while a graph left to the collector would
+    # differ by its size (a node is several hundred bytes, the chain 10^5 of them)
+    same = abs(traced[0]["after_free"] - traced[1]["after_free"]) <= 4 * 1024
     cycles = traced[1]["unreachable_after"]
     section.targets.append(Target(
         "deep chain memory returns to the start, with and without gc",
-        "output dropped: back within 64 KiB of the start (free lists emptied), gc on = gc off, "
-        "no cycles",
+        "output dropped: back within 64 KiB of the start (free lists emptied), gc on within "
+        "4 KiB of gc off, no cycles",
         f"{fmt_bytes(traced[0]['after_collect'])} (gc on), {fmt_bytes(traced[1]['after_collect'])} "
         f"(gc off) at {trace_depth:,} ops; before emptying the free lists "
         f"{fmt_bytes(traced[0]['after_free'])} / {fmt_bytes(traced[1]['after_free'])}; "

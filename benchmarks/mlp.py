@@ -240,7 +240,8 @@ def run(quick: bool = False) -> Section:
     with_torch = importlib.util.find_spec("torch") is not None
     rows, gemm_rows, peaks = [], [], []
     results: dict[tuple, dict[str, Any]] = {}
-    plan = ((1, 5 if quick else 11), (2, 3 if quick else 5))
+    # 21 rounds at one thread: with 11 the headline median moved 1.08x - 1.19x between runs
+    plan = ((1, 5 if quick else 21), (2, 3 if quick else 5))
     for sizes, batch in CONFIGS:
         flops = step_flops(sizes, batch)
         for threads, rounds in plan:

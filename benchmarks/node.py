@@ -5,7 +5,8 @@ The chain repeats four ops a user writes every day: `h * 1.001` (a Python number
 `h.sum().backward()` and the gradient is cleared. With 3 elements the arithmetic is
 nothing: what is measured is the framework's cost of recording and replaying one node.
 Forward alone (graph recorded) and forward + backward are timed; backward per node is
-their difference. Reference: PyTorch on the CPU, float64, the same chain.
+their difference. Reference: PyTorch on the CPU, float64, the same chain; and the bare
+tape of benchmarks/tape.py, the least an engine of this design does per node (a bound).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from .harness import (OURS, Section, Stat, Target, fmt_ratio, fmt_speedup, fmt_time, interleave,
                       package, pin_threads, ratios, table)
+from .tape import TapeValue
 
 DEPTH = 100
 X0 = [0.3, -0.2, 0.5]
@@ -35,14 +37,15 @@ def chain(h: Any, a: Any, tanh: Callable[[Any], Any]) -> Any:
     return h
 
 
-def make_ours(name: str = OURS) -> tuple[Callable[[], Any], Callable[[], None], Callable[[], np.ndarray]]:
-    tg = package(name)
+Closures = tuple[Callable[[], Any], Callable[[], None], Callable[[], np.ndarray]]
 
-    x = tg.Tensor(X0, requires_grad=True)
-    a = tg.Tensor(A)
 
+def closures(x: Any, a: Any, tanh: Callable[[Any], Any],
+             to_numpy: Callable[[Any], np.ndarray]) -> Closures:
+    """forward (the chain, graph recorded), step (forward, backward, clear x's gradient)
+    and grad (one step's gradient of x, as a NumPy copy) for one framework's x and a."""
     def forward() -> Any:
-        return chain(x, a, tg.Tensor.tanh)
+        return chain(x, a, tanh)
 
     def step() -> None:
         forward().sum().backward()
@@ -50,33 +53,31 @@ def make_ours(name: str = OURS) -> tuple[Callable[[], Any], Callable[[], None], 
 
     def grad() -> np.ndarray:
         forward().sum().backward()
-        g = x.grad.data.copy()
+        g = to_numpy(x.grad).copy()
         x.grad = None
         return g
 
     return forward, step, grad
 
 
-def make_torch() -> tuple[Callable[[], Any], Callable[[], None], Callable[[], np.ndarray]]:
+def make_ours(name: str = OURS) -> Closures:
+    tg = package(name)
+    return closures(tg.Tensor(X0, requires_grad=True), tg.Tensor(A), tg.Tensor.tanh,
+                    lambda g: g.data)
+
+
+def make_torch() -> Closures:
     import torch
 
-    x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
-    a = torch.tensor(A, dtype=torch.float64)
+    return closures(torch.tensor(X0, dtype=torch.float64, requires_grad=True),
+                    torch.tensor(A, dtype=torch.float64), torch.tanh, lambda g: g.numpy())
 
-    def forward() -> Any:
-        return chain(x, a, torch.tanh)
 
-    def step() -> None:
-        forward().sum().backward()
-        x.grad = None
+def make_tape() -> Closures:
+    return closures(TapeValue(np.array(X0)), TapeValue(np.array(A)), TapeValue.tanh, np.asarray)
 
-    def grad() -> np.ndarray:
-        forward().sum().backward()
-        g = x.grad.numpy().copy()
-        x.grad = None
-        return g
 
-    return forward, step, grad
+TAPE = "bare tape (a bound)"
 
 
 def run(quick: bool = False) -> Section:
@@ -93,8 +94,13 @@ def run(quick: bool = False) -> Section:
         g, ref = ours_grad(), torch_grad()
         if not np.allclose(g, ref, rtol=1e-10):
             raise AssertionError(f"node chain: gradient {g} from {OURS}, {ref} from PyTorch")
-        notes.append(f"Checked before timing: both give the gradient {np.round(g, 6).tolist()}.")
         timed.update({"PyTorch forward": torch_fwd, "PyTorch forward+backward": torch_step})
+    tape_fwd, tape_step, tape_grad = make_tape()
+    g, ref = ours_grad(), tape_grad()
+    if not np.allclose(g, ref, rtol=1e-10):
+        raise AssertionError(f"node chain: gradient {g} from {OURS}, {ref} from the bare tape")
+    notes.insert(0, f"Checked before timing: every row gives the gradient {np.round(g, 6).tolist()}.")
+    timed.update({f"{TAPE} forward": tape_fwd, f"{TAPE} forward+backward": tape_step})
 
     rows, target = [], None
     plan = ((1, 7 if quick else 21), (2, 3 if quick else 7))
@@ -103,14 +109,14 @@ def run(quick: bool = False) -> Section:
             samples = interleave(timed, rounds=rounds, batch_s=0.02 if quick else 0.04,
                                  warmup_s=0.1 if quick else 0.3)
         per_node = {k: [v / DEPTH for v in vals] for k, vals in samples.items()}
-        frameworks = [OURS] + (["PyTorch"] if torch_fwd else [])
+        frameworks = [OURS] + (["PyTorch"] if torch_fwd else []) + [TAPE]
         for fw in frameworks:
             fwd = per_node[f"{fw} forward"]
             both = per_node[f"{fw} forward+backward"]
             bwd = [b - f for b, f in zip(both, fwd)]
             row = [str(threads), fw, fmt_time(Stat.of(fwd).median), fmt_time(Stat.of(bwd).median),
                    f"{fmt_time(Stat.of(both).median)} ({fmt_time(min(both))} - {fmt_time(max(both))})"]
-            if fw == OURS or not torch_fwd:
+            if fw == OURS:
                 row += ["1", "1"]
             else:
                 row += [fmt_ratio(Stat.of(ratios(per_node[f"{OURS} forward"], fwd))),
@@ -119,6 +125,12 @@ def run(quick: bool = False) -> Section:
         section.data[f"threads_{threads}"] = {k: vars(Stat.of(v)) for k, v in per_node.items()}
         if threads == 1 and torch_fwd:
             target = Stat.of(ratios(per_node[f"{OURS} forward+backward"], per_node["PyTorch forward+backward"]))
+            bound = Stat.of(ratios(per_node[f"{TAPE} forward+backward"],
+                                   per_node["PyTorch forward+backward"]))
+            notes.append(f"The bare tape (benchmarks/tape.py: one object and one closure per op, "
+                         f"no checks) takes {bound.median:.2f}x PyTorch's time per node at 1 "
+                         f"thread (round by round, {bound.low:.2f} - {bound.high:.2f}): the least "
+                         f"this design can reach, against the target's 0.5x.")
     section.blocks.append(table(
         ["threads", "framework", "forward per node", "backward per node",
          "forward+backward per node: median (min - max)", f"{OURS} / it: forward",

@@ -25,6 +25,7 @@ import numpy as np
 
 from .harness import (OURS, Section, Target, comparison_rows, fmt_speedup, interleave, package,
                       pin_threads, summarize, table)
+from .tape import FloatTapeValue, TapeValue
 
 X = [8.5, 0.65, 1.2]
 W0 = [0.1, 0.2, -0.1]
@@ -93,61 +94,7 @@ def make_micrograd() -> tuple[Callable[[], None], Callable[[], np.ndarray]]:
     return step, lambda: np.array([p.data for p in w])
 
 
-class _TapeValue:
-    """A bare tape autograd over NumPy arrays: the least an engine like ours must do per op.
-
-    Each op makes one result object holding its value, its inputs and a closure (its
-    vector-Jacobian product); backward walks the recorded nodes in reverse, calling the
-    closures. No checks, no dtypes, no graph kept for drawing, no grad mode, no version
-    counters, no broadcasting: a bound on what the same design can reach, not a peer.
-    """
-
-    __slots__ = ("data", "grad", "inputs", "vjp")
-    wrap = staticmethod(np.asarray)  # what an op's value is kept as
-
-    def __init__(self, data: Any, inputs: tuple = (), vjp: Any = None) -> None:
-        self.data, self.grad, self.inputs, self.vjp = data, None, inputs, vjp
-
-    def _node(self, value: Any, inputs: tuple, vjp: Any) -> "_TapeValue":
-        return type(self)(self.wrap(value), inputs, vjp)
-
-    def __matmul__(self, other: "_TapeValue") -> "_TapeValue":
-        return self._node(self.data @ other.data, (self, other),
-                          lambda g: (g * other.data, g * self.data))
-
-    def __sub__(self, c: float) -> "_TapeValue":
-        return self._node(self.data - c, (self,), lambda g: (g,))
-
-    def __pow__(self, c: float) -> "_TapeValue":
-        return self._node(self.data ** c, (self,), lambda g: (g * c * self.data ** (c - 1),))
-
-    def __rmul__(self, c: float) -> "_TapeValue":
-        return self._node(c * self.data, (self,), lambda g: (g * c,))
-
-    def backward(self) -> None:
-        order, seen, stack = [], set(), [self]  # the nodes, each after all its consumers
-        while stack:
-            node = stack.pop()
-            if id(node) not in seen:
-                seen.add(id(node))
-                order.append(node)
-                stack.extend(node.inputs)
-        self.grad = self.wrap(1.0)
-        for node in order:  # a chain here, so discovery order is a reverse topological one
-            if node.vjp is not None:
-                for parent, g in zip(node.inputs, node.vjp(node.grad)):
-                    parent.grad = g if parent.grad is None else parent.grad + g
-
-
-class _FloatTapeValue(_TapeValue):
-    """The same bare tape with each op's 0-d value kept as a Python float (micrograd's
-    arithmetic, about 30 ns an operation against NumPy's 500 ns for a 0-d array)."""
-
-    __slots__ = ()
-    wrap = staticmethod(float)
-
-
-def make_tape_bound(value: type = _TapeValue) -> tuple[Callable[[], None], Callable[[], np.ndarray]]:
+def make_tape_bound(value: type = TapeValue) -> tuple[Callable[[], None], Callable[[], np.ndarray]]:
     x = value(np.array(X))
     w = value(np.array(W0))
 
@@ -183,7 +130,7 @@ def candidates() -> tuple[dict[str, Callable[[], Any]], list[str]]:
         OURS: make_ours, f"{OURS} + optim.SGD": make_ours_sgd, "NumPy (floor)": make_numpy,
         "micrograd": make_micrograd, "PyTorch": make_torch,
         "bare tape over NumPy (a bound)": make_tape_bound,
-        "bare tape, 0-d values as floats (a bound)": lambda: make_tape_bound(_FloatTapeValue)}
+        "bare tape, 0-d values as floats (a bound)": lambda: make_tape_bound(FloatTapeValue)}
     steps, notes, finals = {}, [], {}
     for name, make in makers.items():
         try:
