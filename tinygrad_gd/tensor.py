@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .tracked import TrackedArray, tracked_view
+from .tracked import TrackedArray, count_write, tracked_view, writes as _writes
 
 __all__ = [
     "Tensor", "Function", "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly",
@@ -197,8 +197,8 @@ class Function:
     one tensor's `.grad` change another's.
     """
 
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "sequence",
-                 "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "input_versions", "writes",
+                 "sequence", "__dict__")
 
     name: str = "function"
     # True for an op whose backward returns only new arrays, each referenced by nothing
@@ -290,16 +290,18 @@ class Function:
                                              for a in ctx.saved_tensors])
             if not ctx.saved_tensors:
                 ctx.input_versions = ()  # nothing saved: nothing an in-place change can spoil
-            elif count == 2:
-                v1, v2 = first._version, second._version
-                ctx.input_versions = _UNCHANGED[2] if v1 is None and v2 is None else (
-                    0 if v1 is None else v1[0], 0 if v2 is None else v2[0])
-            elif count == 1:
-                v1 = first._version
-                ctx.input_versions = _UNCHANGED[1] if v1 is None else (v1[0],)
             else:
-                ctx.input_versions = tuple([0 if t._version is None else t._version[0]
-                                            for t in inputs])
+                ctx.writes = _writes[0]  # unchanged at backward: no version can have moved
+                if count == 2:
+                    v1, v2 = first._version, second._version
+                    ctx.input_versions = _UNCHANGED[2] if v1 is None and v2 is None else (
+                        0 if v1 is None else v1[0], 0 if v2 is None else v2[0])
+                elif count == 1:
+                    v1 = first._version
+                    ctx.input_versions = _UNCHANGED[1] if v1 is None else (v1[0],)
+                else:
+                    ctx.input_versions = tuple([0 if t._version is None else t._version[0]
+                                                for t in inputs])
             result = _result(out, ctx)
             for array in ctx.saved_tensors:
                 if array is out:  # backward reads the output too: its changes are counted
@@ -451,9 +453,8 @@ class Tensor:
     def _mark_changed(self) -> None:
         """Count an in-place change of the values: graphs that saved them refuse to backward."""
         if self._version is None:
-            self._version = [1]
-        else:
-            self._version[0] += 1
+            self._version = [0]
+        count_write(self._version)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -661,7 +662,8 @@ class Tensor:
             parents = ctx.parents
             saved = ctx.saved_tensors
             if saved:
-                _check_versions(ctx, parents)
+                if ctx.writes != _writes[0]:  # some tensor was written since the node was made
+                    _check_versions(ctx, parents)
                 if ctx.saved_snapshots is not None:
                     _check_snapshots(ctx)
             elif saved is None:

@@ -29,11 +29,22 @@ import numpy as np
 
 __all__ = ["TrackedArray"]
 
+# Every counted write, to any tensor, also adds one here: a backward pass that finds it
+# unchanged since a node was recorded knows that none of the node's saved values can have
+# changed, and skips comparing their version counters one by one.
+writes = [0]
+
+
+def count_write(counter: list[int]) -> None:
+    """One more write on a tensor's version counter (and on `writes`)."""
+    counter[0] += 1
+    writes[0] += 1
+
 
 def _count_write(array: Any) -> None:
     counter = getattr(array, "_counter", None)
     if counter is not None:
-        counter[0] += 1
+        count_write(counter)
 
 
 class TrackedArray(np.ndarray):
@@ -57,7 +68,7 @@ class TrackedArray(np.ndarray):
                        return_scalar: bool | None = None) -> Any:
         if array.__class__ is TrackedArray:
             if array._counter is not None:  # a ufunc wrote into it: `out=` or `t.data += 1`
-                array._counter[0] += 1
+                count_write(array._counter)
                 return array
             array = array.view(np.ndarray)  # of our type but no tensor's (NumPy 1.x's results)
         if return_scalar is None:  # NumPy 1.x does not say: as for an ndarray, 0-d is a scalar
