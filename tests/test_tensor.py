@@ -8,6 +8,7 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import Function, Tensor, TrackedArray
+from tinygrad_gd.tensor import scope
 
 # ------------------------------------------------------------------ the documents' numbers
 
@@ -266,6 +267,48 @@ def test_no_grad_records_nothing_as_context_and_decorator():
         return t * 3
 
     assert not evaluate(w).requires_grad and tg.is_grad_enabled()
+
+
+def _what_an_op_records(w):
+    """(records a node, under anomaly mode, the scope tuple) for an op on w, seen from the node."""
+    y = w * 2
+    if y.grad_fn is None:
+        return (False, None, None)
+    return (True, y.grad_fn.created_at is not None, y.grad_fn.scope)
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2, 3), (3, 2, 1, 0), (1, 3, 0, 2), (2, 0, 3, 1)])
+def test_grad_anomaly_and_scope_modes_nest_in_any_order_and_restore(order):
+    # Ops read one flag for "every mode at its default"; each block must set and restore it.
+    w = Tensor([1.0], requires_grad=True)
+    owner = object()
+    blocks = [tg.no_grad, tg.enable_grad, tg.detect_anomaly, lambda: scope(owner)]
+    state = {"grad": True, "anomaly": False, "scope": ()}
+
+    def expected(state):
+        return (True, state["anomaly"], state["scope"]) if state["grad"] else (False, None, None)
+
+    stack = []
+    try:
+        for i in order:
+            block = blocks[i]()
+            block.__enter__()
+            stack.append((block, dict(state)))
+            if i < 2:
+                state["grad"] = i == 1
+            elif i == 2:
+                state["anomaly"] = True
+            else:
+                state["scope"] = state["scope"] + (owner,)
+            assert _what_an_op_records(w) == expected(state), (order, i)
+        while stack:
+            block, state = stack.pop()
+            block.__exit__(None, None, None)
+            assert _what_an_op_records(w) == expected(state)
+    finally:
+        for block, _ in reversed(stack):
+            block.__exit__(None, None, None)
+    assert _what_an_op_records(w) == (True, False, ())
 
 
 def test_detach_and_requires_grad_():

@@ -37,6 +37,10 @@ class _ModeState(threading.local):
     anomaly: bool = False
     scope: tuple = ()  # the modules whose forward is running, outermost first
     scope_calls: tuple = ()  # a number per running call: two calls of one module differ
+    # True while grad_enabled, anomaly and scope are at their defaults: an op then records
+    # its node with nothing else to do, reading this one flag instead of three (apply runs
+    # once per op). Each mode's `with` block sets it on entry, restores it on exit.
+    plain: bool = True
 
 
 _mode = _ModeState()
@@ -53,11 +57,13 @@ class _GradMode:
     enabled: bool
 
     def __enter__(self) -> None:
-        self._previous = _mode.grad_enabled
-        _mode.grad_enabled = self.enabled
+        mode = _mode
+        self._previous = (mode.grad_enabled, mode.plain)
+        mode.grad_enabled = self.enabled
+        mode.plain = self.enabled and not mode.anomaly and not mode.scope
 
     def __exit__(self, *exc: object) -> None:
-        _mode.grad_enabled = self._previous
+        _mode.grad_enabled, _mode.plain = self._previous
 
     def __call__(self, fn: Callable) -> Callable:
         mode = type(self)
@@ -113,12 +119,12 @@ class detect_anomaly:
     """
 
     def __enter__(self) -> "detect_anomaly":
-        self._previous = _mode.anomaly
-        _mode.anomaly = True
+        self._previous = (_mode.anomaly, _mode.plain)
+        _mode.anomaly, _mode.plain = True, False
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _mode.anomaly = self._previous
+        _mode.anomaly, _mode.plain = self._previous
 
 
 _call_numbers = itertools.count()
@@ -136,12 +142,14 @@ class scope:
         self.owner = owner
 
     def __enter__(self) -> None:
-        self._previous = (_mode.scope, _mode.scope_calls)
-        _mode.scope = self._previous[0] + (self.owner,)
-        _mode.scope_calls = self._previous[1] + (next(_call_numbers),)
+        mode = _mode
+        self._previous = (mode.scope, mode.scope_calls, mode.plain)
+        mode.scope = mode.scope + (self.owner,)
+        mode.scope_calls = mode.scope_calls + (next(_call_numbers),)
+        mode.plain = False
 
     def __exit__(self, *exc: object) -> None:
-        _mode.scope, _mode.scope_calls = self._previous
+        _mode.scope, _mode.scope_calls, _mode.plain = self._previous
 
 
 def _user_frame() -> str:
@@ -246,12 +254,15 @@ class Function:
         ctx = cls.__new__(cls)
         ctx.saved_tensors = ()
         mode = _mode
-        anomaly = mode.anomaly
-        if anomaly:
-            ctx.created_at = _user_frame()
-        if mode.scope:
-            ctx.scope = mode.scope
-            ctx.scope_calls = mode.scope_calls
+        if mode.plain:
+            anomaly, record = False, True
+        else:
+            anomaly, record = mode.anomaly, mode.grad_enabled
+            if anomaly:
+                ctx.created_at = _user_frame()
+            if mode.scope:
+                ctx.scope = mode.scope
+                ctx.scope_calls = mode.scope_calls
         forward = cls.forward
         count = len(inputs)
         try:
@@ -282,7 +293,7 @@ class Function:
             out = np.asarray(out)  # NumPy returns scalars from 0-d arithmetic
         if anomaly:
             _check_finite(out, "forward", ctx, inputs)
-        if True in needs and mode.grad_enabled:
+        if True in needs and record:
             ctx.parents = inputs
             ctx.sequence = next(_sequence)  # recording order: backward's topological order
             if anomaly and ctx.saved_tensors:
