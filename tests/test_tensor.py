@@ -553,6 +553,32 @@ def test_every_write_through_data_between_forward_and_backward_is_caught(route):
         loss.backward()
 
 
+def test_writes_to_other_tensors_between_forward_and_backward_leave_backward_alone():
+    # Any counted write makes backward compare the saved inputs' versions one by one (it
+    # skips that only when nothing at all was written): writes elsewhere must pass.
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    elsewhere = Tensor([4.0, 5.0], requires_grad=True)
+    y = w * 2.0  # mul saved w
+    loss = (y * y).sum() + (w + 1.0).sum()
+    elsewhere.data[0] = 0.0
+    elsewhere.data -= 1.0
+    with tg.no_grad():
+        elsewhere[1] = 7.0
+    loss.backward()
+    np.testing.assert_allclose(w.grad.data, 8 * np.array([1.0, 2.0, 3.0]) + 1)
+    np.testing.assert_array_equal(elsewhere.data, [-1.0, 7.0])
+
+
+def test_a_write_from_another_thread_between_forward_and_backward_is_caught():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True, name="w")
+    loss = (w * w).sum()
+    thread = threading.Thread(target=lambda: w.data.__setitem__(0, 9.0))
+    thread.start()
+    thread.join()
+    with pytest.raises(RuntimeError, match="'w' .* of op 'mul' was changed in place"):
+        loss.backward()
+
+
 def test_reading_through_data_between_forward_and_backward_changes_nothing():
     w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     loss = (w * w).sum()
