@@ -47,7 +47,7 @@ from typing import Any, Union
 import graphviz
 import numpy as np
 
-from .tensor import Function, Tensor, iter_graph, unbroadcast
+from .tensor import Function, Tensor, _raw, iter_graph, unbroadcast
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
 
@@ -404,7 +404,7 @@ def _call_backward(ctx: Function, grad: np.ndarray) -> tuple:
 
 def _fit(grad: Any, tensor: Tensor) -> np.ndarray:
     """An op's gradient summed back to its input's shape and dtype, as the engine does."""
-    grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
+    grad = np.asarray(_raw(grad))
     if grad.shape != tensor.shape:
         grad = unbroadcast(grad, tensor.shape)
     return grad.astype(tensor.dtype, copy=False)

@@ -30,7 +30,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .tensor import Tensor, no_grad
+from .tensor import Tensor, _raw, no_grad
 
 __all__ = [
     "INSTALL_HINT", "available", "weight_loss", "parameter_loss",
@@ -117,7 +117,7 @@ def _put(owner: Any, key: str, value: Tensor) -> None:
 
 def _weights_array(weights: Any, where: str) -> np.ndarray:
     """A float copy of the weights (a Tensor, Parameter, list or array)."""
-    data = weights._data if isinstance(weights, Tensor) else weights
+    data = _raw(weights)
     try:
         array = np.array(data)
     except (TypeError, ValueError) as err:

@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Mapping, Union
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import _raw
 
 if TYPE_CHECKING:
     from .nn.module import Module
@@ -102,7 +102,7 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
         if name == FORMAT_KEY:
             raise ValueError(f"save: the name {FORMAT_KEY!r} is reserved for the file's format "
                              f"marker; rename that entry")
-        array = np.asarray(value._data if isinstance(value, Tensor) else value)
+        array = np.asarray(_raw(value))
         if array.dtype.kind not in "biuf":
             raise TypeError(f"save: entry {name!r} has dtype {array.dtype}; only numeric arrays "
                             f"can be saved (files that need pickle could run code when loaded)")

@@ -1104,7 +1104,7 @@ def _accumulate(node: Tensor, grad: np.ndarray, owned: bool = False) -> None:
 def _fit_gradient(grad: Any, parent: Tensor, ctx: Function) -> np.ndarray:
     """Bring an op's gradient to its input's shape and dtype, or say which op got it wrong."""
     if not isinstance(grad, np.ndarray):
-        grad = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
+        grad = np.asarray(_raw(grad))
     if grad.shape != parent._data.shape:
         try:
             grad = unbroadcast(grad, parent._data.shape)

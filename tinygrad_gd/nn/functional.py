@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import ops as _ops
-from ..tensor import Tensor
+from ..tensor import Tensor, _raw
 
 __all__ = [
     "linear", "dropout", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
@@ -225,7 +225,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 
 def _class_indices(target: Any, input: Tensor) -> np.ndarray:
     """Integer class indices of shape input.shape[:-1], each in [0, n_classes)."""
-    data = target._data if isinstance(target, Tensor) else np.asarray(target)
+    data = np.asarray(_raw(target))
     n_classes = input.shape[-1]
     expected = input.shape[:-1]
     if data.shape != expected:
