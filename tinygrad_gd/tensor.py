@@ -426,8 +426,8 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self._data = _as_array(data, dtype, "Tensor()")
-        # The count of in-place changes: None until the first one (or until a view of the
-        # same memory needs to share it), then a list, [n], which views and detach() share.
+        # The count of in-place changes: None until first needed (a change, `.data`, a view
+        # or detach() sharing it: _version_counter), then a list, [n], which those share.
         self._version: list[int] | None = None
         self.grad = None
         self.name = name
@@ -448,10 +448,7 @@ class Tensor:
         graph that saved the old values then refuses to backward, naming the tensor and
         the op, instead of computing a gradient from values its forward pass never saw.
         """
-        counter = self._version
-        if counter is None:
-            counter = self._version = [0]
-        return tracked_view(self._data, counter)
+        return tracked_view(self._data, self._version_counter())
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -463,9 +460,13 @@ class Tensor:
 
     def _mark_changed(self) -> None:
         """Count an in-place change of the values: graphs that saved them refuse to backward."""
+        count_write(self._version_counter())
+
+    def _version_counter(self) -> list[int]:
+        """The version counter, made when first needed (most tensors never need one)."""
         if self._version is None:
             self._version = [0]
-        count_write(self._version)
+        return self._version
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -604,9 +605,8 @@ class Tensor:
         """The same data (shared) cut from the graph: needs no gradient."""
         detached = _result(self._data, None)
         detached.name = self.name
-        if self._version is None:
-            self._version = [0]
-        detached._version = self._version  # the same memory: a change to one is a change to both
+        # the same memory: a change to one is a change to both
+        detached._version = self._version_counter()
         return detached
 
     # -- the engine ----------------------------------------------------------------
@@ -1013,9 +1013,7 @@ def _share_version(result: Tensor, inputs: tuple[Tensor, ...]) -> None:
     base = result._data.base
     for t in inputs:
         if base is t._data or base is t._data.base:
-            if t._version is None:
-                t._version = [0]
-            result._version = t._version
+            result._version = t._version_counter()
             return
 
 
