@@ -50,10 +50,11 @@ def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray,
     if scale == 1.0:
         target -= direction
         return
-    if target.flags.f_contiguous and direction.flags.f_contiguous:
+    small = direction.size <= 4 * _BLOCK
+    if not small and target.flags.f_contiguous and direction.flags.f_contiguous:
         target, direction = target.T, direction.T  # Fortran order (nn.Linear's weights)
-    if (direction.size <= 4 * _BLOCK or not target.flags.c_contiguous
-            or not direction.flags.c_contiguous or direction.shape != target.shape):
+    if (small or not target.flags.c_contiguous or not direction.flags.c_contiguous
+            or direction.shape != target.shape):
         target -= scale * direction
         return
     flat_target, flat_direction = target.reshape(-1), direction.reshape(-1)  # views
