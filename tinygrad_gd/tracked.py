@@ -14,9 +14,9 @@ or position), `np.copyto`, `np.put`, `np.place`, `np.putmask`, `np.put_along_axi
 or not it does). Arithmetic on it gives plain ndarrays, and so do `copy()`, `astype()`,
 deepcopy and pickling.
 
-Not seen: `ufunc.at`, and an array that leaves the tracking on
-purpose, `np.asarray(t.data)`, `t.data.view(np.ndarray)`, a memoryview or a ctypes
-pointer. `np.asarray(t)` is a read-only view, so writes through it fail loudly. Under
+Not seen: `ufunc.at`, and an array that leaves the tracking on purpose,
+`np.asarray(t.data)`, `t.data.view(np.ndarray)`, a memoryview or a ctypes pointer.
+`np.asarray(t)` is a read-only view, so writes through it fail loudly. Under
 `tg.detect_anomaly()` every saved array is also compared byte for byte, which catches
 even those.
 """
