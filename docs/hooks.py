@@ -193,27 +193,19 @@ def replace_missing_pictures(markdown: str, page_dir: Path, folder: Path) -> str
 
 TABLE_START = "<!-- op-table -->"
 TABLE_END = "<!-- /op-table -->"
-_ROW = re.compile(r"^\|\s*`(?P<op>[a-z_0-9]+)`\s*\|(?P<forward>[^|]+)\|(?P<vjp>[^|]+)\|\s*$")
+_FORMULA = re.compile(r"^\s*(forward|gradient):\s*(.+?)\s*$", re.M)
 
 
-def parse_op_table(markdown: str) -> dict[str, tuple[str, str]]:
-    """{op name: (forward, vector-Jacobian product)} from the table between the markers."""
-    try:
-        start = markdown.index(TABLE_START) + len(TABLE_START)
-        end = markdown.index(TABLE_END, start)
-    except ValueError:
-        raise PluginError(f"docs/hooks.py: the op table page needs its formulas between "
-                          f"{TABLE_START} and {TABLE_END}") from None
-    table: dict[str, tuple[str, str]] = {}
-    for line in markdown[start:end].splitlines():
-        row = _ROW.match(line)
-        if row is None:
-            continue  # the header, its rule, blank lines
-        if row["op"] in table:
-            raise PluginError(f"docs/hooks.py: the op table has two rows for op "
-                              f"'{row['op']}'; keep one")
-        table[row["op"]] = (row["forward"].strip(), row["vjp"].strip())
-    return table
+def op_formulas(op: type) -> tuple[str, str]:
+    """(forward, vector-Jacobian product) from the `forward:` and `gradient:` lines of an
+    op's docstring: the op's one definition is where its row of the table comes from."""
+    found = dict(_FORMULA.findall(op.__doc__ or ""))
+    missing = [key for key in ("forward", "gradient") if key not in found]
+    if missing:
+        raise PluginError(f"docs/hooks.py: op '{op.name}' ({op.__module__}.{op.__qualname__}) "
+                          f"has no {' and no '.join(missing)} line in its docstring; add "
+                          f"'forward: ...' and 'gradient: ...' lines for its row of the op table")
+    return found["forward"], found["gradient"]
 
 
 def library_ops() -> dict[str, type]:
@@ -224,42 +216,28 @@ def library_ops() -> dict[str, type]:
             if op.__module__.split(".")[0] == "tinygrad_gd"}
 
 
-def check_op_table(table: dict[str, tuple[str, str]], ops: dict[str, type]) -> None:
-    """Fail unless the table has exactly one row per registered op."""
-    missing = [name for name in ops if name not in table]
-    unknown = [name for name in table if name not in ops]
-    problems = []
-    if missing:
-        problems.append(f"registered ops without a row: {', '.join(missing)} (add a row "
-                        f"'| `NAME` | forward | vector-Jacobian product |' for each)")
-    if unknown:
-        problems.append(f"rows of no registered op: {', '.join(unknown)} (remove them, or "
-                        f"fix the name to the op's registered name)")
-    if problems:
-        raise PluginError("docs/hooks.py: the op table in docs/reference/ops.md and "
-                          "tg.registered_ops() differ: " + "; ".join(problems))
-
-
-def render_op_table(table: dict[str, tuple[str, str]], ops: dict[str, type]) -> str:
+def render_op_table(ops: dict[str, type]) -> str:
     """The table in registry order, each op linked to its class in the API reference."""
     lines = ["| op | class | forward | vector-Jacobian product (g: the output's gradient) |",
              "| --- | --- | --- | --- |"]
     for name, op in ops.items():
-        forward, vjp = table[name]
+        forward, vjp = op_formulas(op)
         path = f"{op.__module__}.{op.__qualname__}"
         lines.append(f"| `{name}` | [`{op.__qualname__}`][{path}] | {forward} | {vjp} |")
     return "\n".join(lines)
 
 
 def op_table_markdown(markdown: str) -> str:
-    """The op page with its formulas checked and replaced by the generated table."""
-    table = parse_op_table(markdown)
+    """The op page with the table generated from the registry between its markers."""
+    try:
+        start = markdown.index(TABLE_START)
+        end = markdown.index(TABLE_END, start) + len(TABLE_END)
+    except ValueError:
+        raise PluginError(f"docs/hooks.py: the op table page needs the markers {TABLE_START} "
+                          f"and {TABLE_END} where the table goes") from None
     ops = library_ops()
-    check_op_table(table, ops)
-    start = markdown.index(TABLE_START)
-    end = markdown.index(TABLE_END) + len(TABLE_END)
     count = f"\n\n{len(ops)} ops are registered.\n"
-    return markdown[:start] + render_op_table(table, ops) + count + markdown[end:]
+    return markdown[:start] + render_op_table(ops) + count + markdown[end:]
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:

@@ -19,7 +19,7 @@ def test_matmul_inner_sizes_differ():
     with pytest.raises(ValueError, match=r"matmul: inner sizes differ: \(2, 3\) @ \(2, 3\) "
                                          r"contracts 3 with 2.*transpose"):
         Tensor(np.ones((2, 3))) @ Tensor(np.ones((2, 3)))
-    with pytest.raises(ValueError, match=r"matmul: inner sizes differ: \(3,\) @ \(4,\)"):
+    with pytest.raises(ValueError, match=r"dot: inner sizes differ: \(3,\) @ \(4,\)"):
         Tensor(np.ones(3)).dot(np.ones(4))
     with pytest.raises(ValueError, match="matmul: both operands need at least 1 dimension"):
         Tensor(2.0) @ Tensor([1.0])

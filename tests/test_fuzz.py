@@ -35,7 +35,7 @@ from hypothesis.extra import numpy as hnp
 
 import tinygrad_gd as tg
 from tinygrad_gd import ops as ops_module
-from tinygrad_gd import tensor as tensor_module
+from tinygrad_gd import engine as engine_module
 from tinygrad_gd import testing
 
 FUZZ_EXAMPLES = int(os.environ.get("TINYGRAD_GD_FUZZ_EXAMPLES", "1000"))
@@ -392,6 +392,21 @@ def make_reshape(b: Builder) -> bool:
     return b.add("reshape", (x,), {"shape": target})
 
 
+def make_flatten(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    ndim = b.values[x].ndim
+    start = b.draw(st.integers(0, ndim - 1))
+    return b.add("flatten", (x,), {"start_dim": start,
+                                   "end_dim": b.draw(st.integers(start, ndim - 1))})
+
+
+def make_dot(b: Builder) -> bool:
+    x = b.first(lambda v: 1 <= v.ndim <= 2, min_dims=1, max_dims=2)
+    k = b.values[x].shape[-1]
+    y = b.leaf(b.draw(st.sampled_from([(k,), (k, b.draw(st.integers(1, 3)))])), avoid=())
+    return b.add("dot", (x, y), {})
+
+
 def make_transpose(b: Builder) -> bool:
     x = b.first(lambda v: True)
     ndim = b.values[x].ndim
@@ -547,6 +562,9 @@ OPS: dict[str, OpSpec] = {
                   make_reduction("min")),
     "reshape": OpSpec(lambda x, *, shape: x.reshape(shape), _method("reshape", "shape"),
                       make_reshape),
+    "flatten": OpSpec(lambda x, **p: x.flatten(**p), _method("flatten", "start_dim", "end_dim"),
+                      make_flatten),
+    "dot": OpSpec(lambda x, y: x.dot(y), lambda a, p: f"{a[0]}.dot({a[1]})", make_dot),
     "transpose": OpSpec(_transpose, lambda a, p: f"{a[0]}.T" if p["axes"] is None
                         else f"{a[0]}.transpose({p['axes']!r})", make_transpose),
     "broadcast_to": OpSpec(lambda x, *, shape: x.broadcast_to(shape),
@@ -704,7 +722,7 @@ def test_planted_wrong_gradient_in_an_op_is_caught(monkeypatch):
         (out,) = ctx.saved_tensors
         return g * (1 - out)
 
-    monkeypatch.setattr(ops_module.Tanh, "backward", wrong)
+    monkeypatch.setattr(ops_module.elementwise.Tanh, "backward", wrong)
     report = fuzz_failure(("tanh", "add", "mul"))
     assert "gradcheck failed" in report
     assert "tg.tanh(" in report  # the program, as code
@@ -712,14 +730,14 @@ def test_planted_wrong_gradient_in_an_op_is_caught(monkeypatch):
 
 
 def test_planted_wrong_reduction_of_a_broadcast_gradient_is_caught(monkeypatch):
-    real = tensor_module.unbroadcast
+    real = engine_module.unbroadcast
 
     def averaging(grad, shape):  # means where it must sum over the broadcast axes
         summed = real(grad, shape)
         return summed * (np.prod(shape) / max(grad.size, 1)) if summed.shape != grad.shape \
             else summed
 
-    monkeypatch.setattr(tensor_module, "unbroadcast", averaging)
+    monkeypatch.setattr(engine_module, "unbroadcast", averaging)
     report = fuzz_failure(("add", "mul", "sub"))
     assert "gradcheck failed" in report and "digraph" in report
 
@@ -728,7 +746,7 @@ def test_planted_wrong_gradient_of_a_shape_op_is_caught(monkeypatch):
     def forgets_permutation(ctx, g):  # transposes back with the forward axes, not the inverse
         return np.transpose(g, ctx.axes)
 
-    monkeypatch.setattr(ops_module.Transpose, "backward", forgets_permutation)
+    monkeypatch.setattr(ops_module.shape.Transpose, "backward", forgets_permutation)
     report = fuzz_failure(("transpose", "mul", "sum"), examples=150)
     assert "transpose" in report and "digraph" in report
 
@@ -737,7 +755,7 @@ def test_a_crash_inside_backward_is_reported_with_the_program(monkeypatch):
     def crashes(ctx, g):
         raise ZeroDivisionError("planted")
 
-    monkeypatch.setattr(ops_module.Exp, "backward", crashes)
+    monkeypatch.setattr(ops_module.elementwise.Exp, "backward", crashes)
     report = fuzz_failure(("exp", "add"))
     assert "ZeroDivisionError: planted" in report and "tg.exp(" in report
 
@@ -798,6 +816,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "min": lambda t, x, *, axis, keepdims: _torch_reduce(t, "min", x, axis, keepdims),
     "reshape": lambda t, x, *, shape: x.reshape(shape),
     "transpose": lambda t, x, *, axes: _torch_transpose(x, axes),
+    "flatten": lambda t, x, *, start_dim, end_dim: t.flatten(x, start_dim, end_dim),
+    "dot": lambda t, x, y: t.matmul(x, y),
     "broadcast_to": lambda t, x, *, shape: t.broadcast_to(x, shape),
     "getitem": lambda t, x, *, index: _torch_index(t, x, index),
     "concatenate": lambda t, *xs, axis: t.cat(xs, dim=axis),

@@ -14,7 +14,8 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd.graph import RenderError, draw_anomaly, draw_graph, render_graph
-from tinygrad_gd.tensor import iter_graph, scope
+from tinygrad_gd.engine import toposort
+from tinygrad_gd.scope import scope
 
 # the graphs below compute log(-1) and sqrt(0)'s gradient on purpose
 quiet_numpy = pytest.mark.filterwarnings("ignore:(invalid value|divide by zero):RuntimeWarning")
@@ -589,7 +590,7 @@ def test_each_call_of_one_module_gets_its_own_box():
     layer = Linear(3, 3, seed=0)
     hidden = layer(tg.Tensor(np.ones((1, 3)), name="x"))
     loss = layer(hidden).sum()  # the same weights used twice: two calls, two boxes
-    calls = {t.grad_fn.scope_calls for t in iter_graph(loss)
+    calls = {t.grad_fn.scope_calls for t in toposort(loss)
              if t.grad_fn is not None and t.grad_fn.scope}
     assert len(calls) == 2  # the core numbers each module call
     nodes, _ = parse(draw_graph(loss, max_nodes=10).source)

@@ -57,6 +57,23 @@ def matmul(data):
     return (lambda x, y: x @ y, arrays(data, testing.matmul_operands()), np.matmul)
 
 
+def dot(data):
+    k = data.draw(st.integers(1, 3))
+    shapes = data.draw(st.sampled_from([((k,), (k,)), ((2, k), (k,)), ((k,), (k, 2)),
+                                        ((2, k), (k, 3))]))
+    operands = arrays(data, st.tuples(*[testing.tensors(s, **ANY) for s in shapes]))
+    return (lambda x, y: x.dot(y), operands, np.dot)
+
+
+def flatten(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=4, max_side=3))
+    start = data.draw(st.integers(-len(shape), len(shape) - 1))
+    end = data.draw(st.integers(start % len(shape), len(shape) - 1))
+    merged = shape[:start % len(shape)] + (-1,) + shape[end + 1:]
+    return (lambda t: t.flatten(start, end), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: a.reshape(merged))
+
+
 def softmax_like(method: str, reference):
     def draw(data):
         shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
@@ -205,6 +222,8 @@ OP_SPECS = {
     "max": reduction("max", np.max, unique=True),
     "min": reduction("min", np.min, unique=True),
     "reshape": reshape,
+    "flatten": flatten,
+    "dot": dot,
     "transpose": transpose,
     "broadcast_to": broadcast_to,
     "getitem": getitem,
@@ -228,7 +247,7 @@ def test_every_registered_op_has_a_spec():
 
 
 def test_builtin_ops_live_in_ops_module():
-    assert {op.__module__ for name, op in tg.registered_ops().items()
+    assert {op.__module__.rsplit(".", 1)[0] for name, op in tg.registered_ops().items()
             if name in OP_SPECS} == {ops_module.__name__}
 
 
@@ -296,11 +315,10 @@ SPECIAL_CASES = {
 
 
 @pytest.mark.parametrize("order", ["C", "F"])
-def test_linear_gives_the_weight_gradient_in_the_weights_memory_order(order):
+def test_linear_weight_gradient_in_any_memory_order(order):
     x = tg.Tensor(RNG.normal(size=(5, 4)))
     w = tg.Tensor(np.asarray(RNG.normal(size=(3, 4)), order=order), requires_grad=True)
     tg.nn.functional.linear(x, w).sum().backward()
-    assert w.grad._data.flags[f"{order}_CONTIGUOUS"]
     np.testing.assert_allclose(w.grad.data, np.ones((5, 3)).T @ x.data)  # g.T @ x
 
 
@@ -326,38 +344,27 @@ def test_a_binary_op_with_one_constant_input(name, fn, learned):
     assert inputs[1 - learned].grad is None and inputs[learned].grad is not None
 
 
-# ------------------------------------------------------------------ the fresh_grads promise
-# An op with `fresh_grads = True` lets the engine keep its gradients as leaves' `.grad`
-# without a copy and add into them in place. That is only safe when every array its
-# backward returns is new: sharing memory with the output's gradient, a saved array, an
-# input or another returned gradient would let one `.grad` change another, or the data.
-
-FRESH = sorted(name for name in OP_SPECS if tg.registered_ops()[name].fresh_grads)
+# ------------------------------------------------------------------ independent gradients
+# What a user sees: editing one leaf's .grad in place (the book zeroes a weight_delta)
+# changes nothing else, neither another .grad nor any tensor's values.
 
 
-def test_the_ops_that_promise_fresh_gradients():
-    assert "mul" in FRESH and "matmul" in FRESH
-    # these return the output's gradient, or views of it, to their inputs
-    assert not {"add", "sub", "sum", "mean", "reshape", "transpose", "broadcast_to",
-                "concatenate", "stack"} & set(FRESH)
-
-
-@pytest.mark.parametrize("name", FRESH)
-@settings(max_examples=15, deadline=None)
+@pytest.mark.parametrize("name", sorted(OP_SPECS))
+@settings(max_examples=10, deadline=None)
 @given(data=st.data())
-def test_fresh_gradients_share_no_memory(name, data):
+def test_editing_one_gradient_changes_nothing_else(name, data):
     fn, arrays, _ = OP_SPECS[name](data)
-    out = fn(*[tg.Tensor(a, requires_grad=True) for a in arrays])
-    ctx = out.grad_fn
-    assert ctx.name == name
-    g = np.random.default_rng(0).normal(size=out.shape)
-    before = [g] + list(ctx.saved_tensors) + [p.data for p in ctx.parents]
-    returned = type(ctx).backward(ctx, g)
-    returned = returned if isinstance(returned, tuple) else (returned,)
-    fresh = [np.asarray(r) for r in returned if r is not None]
-    for i, grad in enumerate(fresh):
-        for other in before + fresh[:i]:
-            assert not np.shares_memory(grad, other), f"{name}: gradient {i} shares memory"
+    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    out = fn(*inputs)
+    out.backward(np.ones(out.shape))
+    with_grad = [t for t in inputs if t.grad is not None and t.grad.size]
+    for edited in with_grad:
+        others = [t.data.copy() for t in inputs] + [t.grad.data.copy() for t in with_grad
+                                                     if t is not edited]
+        edited.grad.data[...] += 1.0
+        now = [t.data for t in inputs] + [t.grad.data for t in with_grad if t is not edited]
+        for before, after in zip(others, now):
+            np.testing.assert_array_equal(before, after, err_msg=f"{name}: .grad shared")
 
 
 def test_leaves_never_share_a_gradient_array():

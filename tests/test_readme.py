@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 import tinygrad_gd as tg
-import tinygrad_gd.tensor
+import tinygrad_gd.engine
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -32,4 +32,4 @@ def test_readme_code_runs_and_quick_start_learns():
             exec(block, namespace)
         assert tg.registered_ops()["cube"] is namespace["Cube"]
     finally:
-        tinygrad_gd.tensor._registry.pop("cube", None)
+        tinygrad_gd.engine._registry.pop("cube", None)

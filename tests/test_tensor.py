@@ -8,7 +8,7 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import Function, Tensor, TrackedArray
-from tinygrad_gd.tensor import scope
+from tinygrad_gd.scope import scope
 
 # ------------------------------------------------------------------ the documents' numbers
 
@@ -388,7 +388,7 @@ def test_subclassing_registers_an_op_by_name():
         assert tg.registered_ops()["twice_for_test"] is Twice
         assert Cube not in tg.registered_ops().values()  # register=False keeps an op out
     finally:
-        from tinygrad_gd import tensor as tensor_module
+        from tinygrad_gd import engine as tensor_module
         tensor_module._registry.pop("twice_for_test")
 
 

@@ -23,10 +23,10 @@ def _to_tensor(batch: np.ndarray) -> "Tensor":
     """Wrap one batch array as a Tensor, keeping its dtype (integer labels stay integers)."""
     # Imported here, not at module top, so that loading this module never depends on the
     # autograd core (and so tests can swap this one function out).
-    from .tensor import _as_array, _result
+    from .tensor import Tensor, _as_array
 
     # no copy: fancy indexing made the batch, so nobody else holds it
-    return _result(_as_array(batch, batch.dtype, "DataLoader", copy=False), None)
+    return Tensor.from_op(_as_array(batch, batch.dtype, "DataLoader", copy=False), None)
 
 
 class DataLoader:

@@ -1,86 +1,36 @@
-"""Module-level functions under NumPy's names: `tg.exp(x)`, `tg.maximum(x, y)`, `tg.where(c, x, y)`.
+"""The `tg.` functions under NumPy's (and PyTorch's) names: `tg.exp(x)`, `tg.where(c, x, y)`.
 
-Each calls the op of the same name (see `ops.py`); most are `x.name(...)` for a Tensor x.
+Nothing is written here by hand: each registered op that names `functions=` in its class
+statement becomes a function of this module (and of `tinygrad_gd`), calling the op's
+`call` as the Tensor method does (`tg.sum(x, axis=0)` is `x.sum(axis=0)`).
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable
 
-import numpy as np
+from . import ops  # noqa: F401  (the built-in ops register, and so appear here)
+from .engine import Function, on_register
 
-from .ops import Concatenate, Stack, Where
-from .tensor import Tensor
-
-
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+__all__: list[str] = []
 
 
-def maximum(x: Any, y: Any) -> Tensor:
-    """Elementwise maximum; where x == y the gradient is split evenly."""
-    x = _tensor(x)
-    return x.maximum(y)
+def _function(op: type[Function], name: str) -> Callable:
+    call = op.call
 
-
-def minimum(x: Any, y: Any) -> Tensor:
-    """Elementwise minimum; where x == y the gradient is split evenly."""
-    x = _tensor(x)
-    return x.minimum(y)
-
-
-def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """x where `condition` (a boolean array, not differentiated) holds, else y."""
-    if isinstance(x, Tensor):
-        y = x._operand(y)
-    elif isinstance(y, Tensor):
-        x = y._operand(x)
-    else:
-        x, y = Tensor(x), Tensor(y)
-    return Where.apply(x, y, condition=np.asarray(getattr(condition, "data", condition)))
-
-
-def _same_dtype(tensors: Sequence[Any], op: str) -> tuple[Tensor, ...]:
-    if not tensors:
-        raise ValueError(f"{op}: needs at least one tensor, got an empty sequence")
-    first = next((t for t in tensors if isinstance(t, Tensor)), None)
-    return tuple(first._operand(t) if first is not None else Tensor(t) for t in tensors)
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis (NumPy's concatenate)."""
-    return Concatenate.apply(*_same_dtype(tensors, "concatenate"), axis=axis)
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors of one shape along a new axis (NumPy's stack)."""
-    return Stack.apply(*_same_dtype(tensors, "stack"), axis=axis)
-
-
-def matmul(x: Any, y: Any) -> Tensor:
-    """Matrix product `x @ y`, batched and broadcast over leading axes (NumPy's matmul)."""
-    return _tensor(x) @ y
-
-
-def dot(x: Any, y: Any) -> Tensor:
-    """Dot product of vectors, or matrix product of 1-D/2-D operands (NumPy's dot)."""
-    return _tensor(x).dot(y)
-
-
-def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
-    """x repeated to `shape` by NumPy's broadcasting rule; its gradient sums back."""
-    return _tensor(x).broadcast_to(shape)
-
-
-def _method_function(name: str):
-    def function(x: Any, *args: Any, **kwargs: Any) -> Tensor:
-        return getattr(_tensor(x), name)(*args, **kwargs)
+    def function(*args: Any, **kwargs: Any) -> Any:
+        return call(*args, **kwargs)
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"`tg.{name}(x, ...)` is `x.{name}(...)`: see `Tensor.{name}`."
+    function.__module__ = __name__
+    function.__doc__ = op.__doc__
+    function.op = op
     return function
 
 
-exp, log, sqrt, abs, tanh, sigmoid, relu, leaky_relu, clip, softmax, log_softmax = (  # noqa: A001
-    _method_function(n) for n in ("exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu",
-                                  "leaky_relu", "clip", "softmax", "log_softmax"))
-sum, mean, max, min, reshape, transpose, flatten = (  # noqa: A001
-    _method_function(n) for n in ("sum", "mean", "max", "min", "reshape", "transpose", "flatten"))
+def _add_functions(op: type[Function]) -> None:
+    for name in op.functions:
+        globals()[name] = _function(op, name)
+        if name not in __all__:
+            __all__.append(name)
+
+
+on_register(_add_functions)

@@ -12,7 +12,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .tensor import Tensor, no_grad
+from .engine import no_grad
+from .tensor import Tensor
 
 __all__ = ["gradcheck", "GradcheckError"]
 

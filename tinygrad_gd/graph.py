@@ -47,7 +47,9 @@ from typing import Any, Union
 import graphviz
 import numpy as np
 
-from .tensor import Function, Tensor, _raw, iter_graph, unbroadcast
+from . import engine
+from .engine import Function, unbroadcast
+from .tensor import Tensor, _raw
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
 
@@ -58,13 +60,6 @@ _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
 _SHOWN_ENTRIES = 8  # arrays up to this size show every entry, larger ones min/mean/max
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
-
-# Ops whose output element k depends on input element k only: their backward applied to
-# ones gives one local derivative per output element. Renderer knowledge, not the engine's.
-_ELEMENTWISE = frozenset({
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clip", "tanh",
-    "sigmoid", "relu", "leaky_relu", "maximum", "minimum", "where",
-})
 
 _STYLES: dict[str, dict[str, str]] = {
     "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e9ecef"},
@@ -201,7 +196,7 @@ def draw_anomaly(error_or_output: BaseException | Tensor, *, output: Tensor | No
             "culprit cannot be drawn from it; compute the output again without "
             "detect_anomaly() and call draw_anomaly(output): the first NaN or Inf is found "
             "from the values")
-    if output is not None and any(t._ctx is node for t in iter_graph(output)):
+    if output is not None and any(t._ctx is node for t in engine.toposort(output)):
         return draw_graph(output, highlight=node, **draw_options)
     # A forward anomaly stops the op before its result exists: draw the op on its inputs
     inputs = getattr(error_or_output, "inputs", None) or getattr(node, "parents", None)
@@ -374,31 +369,25 @@ def _gradients(graph: _Graph) -> _Gradients:
                      "backward(retain_graph=True), to see every gradient)")
         return none
     grads: list[np.ndarray | None] = [None] * n
-    grads[graph.output] = np.ones_like(root._data)
     edges: dict[tuple[int, int], np.ndarray] = {}
-    for i in range(graph.output, -1, -1):  # positions are topological: consumers come later
-        grad, ctx = grads[i], graph.tensors[i]._ctx
-        if grad is None or ctx is None:
-            continue
-        try:
-            sent = _call_backward(ctx, grad)
-            for slot, (p, g) in enumerate(zip(graph.parents[i], sent)):
-                parent = graph.tensors[p]
-                if g is None or not parent.requires_grad:
-                    continue
-                g = _fit(g, parent)
-                edges[(i, slot)] = g
-                grads[p] = g if grads[p] is None else grads[p] + g
-        except Exception as err:  # a broken user op must not stop the drawing
-            none.note = (f"gradients not shown: backward of op '{ctx.name}' raised "
-                         f"{type(err).__name__}: {err}")
-            return none
+    try:  # the engine's own pass, kept from writing any .grad (it yields; we record)
+        with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture
+            for tensor, grad, input_grads in engine.backward(root, np.ones_like(root._data),
+                                                             retain_graph=True):
+                i = graph.position[id(tensor)]
+                grads[i] = grad
+                for slot, (p, g) in enumerate(zip(graph.parents[i], input_grads)):
+                    if g is not None and graph.tensors[p].requires_grad:
+                        edges[(i, slot)] = g
+    except Exception as err:  # a broken user op, or values changed in place: a note
+        none.note = f"gradients not shown: {type(err).__name__}: {err}"
+        return none
     return _Gradients(grads, edges)
 
 
 def _call_backward(ctx: Function, grad: np.ndarray) -> tuple:
     with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned about
-        sent = ctx.backward(grad)
+        sent = type(ctx).backward(ctx, grad)  # a @staticmethod backward too
     return sent if isinstance(sent, tuple) else (sent,)
 
 
@@ -420,7 +409,7 @@ def _local_derivatives(graph: _Graph, i: int) -> dict[int, tuple[np.ndarray, boo
     ctx = tensor._ctx
     assert ctx is not None, "only ops have local derivatives"
     scalar = tensor.size == 1
-    elementwise = bool(getattr(type(ctx), "elementwise", ctx.name in _ELEMENTWISE))
+    elementwise = type(ctx).elementwise
     if ctx.saved_tensors is None or not (scalar or elementwise):
         return {}
     try:
@@ -970,3 +959,11 @@ def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
     reason = f" ({grads.note})" if grads.note else ""
     raise ValueError(f"draw_anomaly: no NaN or Inf in the values or gradients of this "
                      f"graph{reason}")
+
+
+def _draw_method(self: Tensor, **options: Any) -> graphviz.Digraph:
+    """Draw the graph that made this tensor: `tg.draw_graph(self, **options)`."""
+    return draw_graph(self, **options)
+
+
+Tensor.draw = _draw_method  # the drawing joins Tensor from above: tensor.py imports nothing of it

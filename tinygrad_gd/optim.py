@@ -18,7 +18,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from .tensor import Tensor, enable_grad
+from .engine import enable_grad
+from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
@@ -34,41 +35,6 @@ def _check_number(where: str, name: str, value: Any, low: float = 0.0,
         raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")
 
 
-_BLOCK = 65536  # entries per block of an update: a scratch array that stays in cache
-# (Below 4 blocks a temporary is cheaper than the loop: glibc reuses small ones.)
-
-
-def _subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray,
-                     scratch: dict[np.dtype, np.ndarray]) -> None:
-    """target -= scale * direction, in place, a block at a time for a large parameter.
-
-    The same arithmetic, entry by entry, as `target -= scale * direction`, without a
-    temporary array the size of the parameter: allocating and freeing one per parameter
-    per step (megabytes for a large layer) costs more than the arithmetic. `scratch`
-    keeps one block-sized array per dtype between calls (the optimizer's own).
-    """
-    if scale == 1.0:
-        target -= direction
-        return
-    small = direction.size <= 4 * _BLOCK
-    if not small and target.flags.f_contiguous and direction.flags.f_contiguous:
-        target, direction = target.T, direction.T  # Fortran order (nn.Linear's weights)
-    if (small or not target.flags.c_contiguous or not direction.flags.c_contiguous
-            or direction.shape != target.shape):
-        target -= scale * direction
-        return
-    flat_target, flat_direction = target.reshape(-1), direction.reshape(-1)  # views
-    dtype = np.result_type(direction, scale)
-    block = scratch.get(dtype)
-    if block is None:
-        block = scratch[dtype] = np.empty(_BLOCK, dtype=dtype)
-    for start in range(0, flat_target.size, _BLOCK):
-        part = flat_direction[start:start + _BLOCK]
-        scaled = np.multiply(part, scale, out=block[:part.size])
-        target_part = flat_target[start:start + _BLOCK]
-        np.subtract(target_part, scaled, out=target_part, casting="same_kind")
-
-
 class Optimizer:
     """Base class: keeps `param_groups` (dicts of "params" and settings) and per-parameter `state`.
 
@@ -81,7 +47,6 @@ class Optimizer:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
-        self._scratch: dict[np.dtype, np.ndarray] = {}  # blocks for _subtract_scaled
         for group in self._groups(params):
             self.add_param_group(group)
 
@@ -186,7 +151,7 @@ class Optimizer:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
         scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
         if mask is None:
-            _subtract_scaled(p._data, scale, direction, self._scratch)
+            np.subtract(p._data, scale * direction, out=p._data, casting="same_kind")
         else:  # frozen entries keep their exact value, whatever the update says
             np.subtract(p._data, scale * direction, out=p._data, where=~mask, casting="same_kind")
         p._mark_changed()  # a graph that used the old values must refuse to backward

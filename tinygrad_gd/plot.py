@@ -30,7 +30,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from .tensor import Tensor, _raw, no_grad
+from .engine import no_grad
+from .tensor import Tensor, _raw
 
 __all__ = [
     "INSTALL_HINT", "available", "weight_loss", "parameter_loss",

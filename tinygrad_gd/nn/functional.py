@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import ops as _ops
+from ..ops.losses import CrossEntropy
+from ..ops.matmul import Linear
 from ..tensor import Tensor, _raw
 
 __all__ = [
@@ -60,12 +61,12 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"{input.shape[-1] if input.ndim else '(none)'}, but the weight of shape "
                          f"{weight.shape} expects {weight.shape[1]} features")
     if bias is None:
-        return _ops.Linear.apply(input, weight)
+        return Linear.apply(input, weight)
     bias = _tensor(bias, weight)  # an array: a constant of the weight's float dtype
     if bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
                          f"{weight.shape}; expected ({weight.shape[0]},)")
-    return _ops.Linear.apply(input, weight, bias)
+    return Linear.apply(input, weight, bias)
 
 
 def dropout(input: Any, p: float = 0.5, training: bool = True,
@@ -268,4 +269,4 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
         return _reduce(-(probabilities * log_p).sum(axis=-1), reduction)
     classes = _class_indices(target, input)
     # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
-    return _ops.CrossEntropy.apply(input, target=classes, reduction=reduction)
+    return CrossEntropy.apply(input, target=classes, reduction=reduction)

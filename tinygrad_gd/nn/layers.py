@@ -89,11 +89,6 @@ class Linear(Module):
     "xavier"/"glorot" or "zeros"; the bias starts at zero except with "uniform".
     `seed` or `generator` (a NumPy Generator) makes the draw repeatable: the weight is
     drawn first, then the bias.
-
-    The weight is stored in Fortran order (its transpose is C-contiguous), which NumPy's
-    BLAS multiplies faster in `x @ W.T`; its gradient comes in the same order. So
-    `weight.data.reshape(-1)` is a copy, as for any transposed array: write through
-    `weight.data[...]` (or `.flat`), which reaches the weight in any order.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -109,10 +104,7 @@ class Linear(Module):
         rng = _make_generator(seed, generator, "Linear")
         resolved = _float_dtype(dtype, "Linear")
         weight, b = _draw_linear(init, rng, self.in_features, self.out_features, bias)
-        # (out, in) as in PyTorch, laid out in memory as its transpose: x @ weight.T then
-        # reads a C-ordered (in, out) matrix, which NumPy's BLAS (OpenBLAS) multiplies
-        # faster than a transposed one (784 -> 128 at batch 64: 140 us, not 180)
-        self.weight = Parameter(np.asfortranarray(weight, dtype=resolved))
+        self.weight = Parameter(weight.astype(resolved))  # (out, in), as in PyTorch
         self.bias = Parameter(b.astype(resolved)) if b is not None else None
 
     def forward(self, input: Any) -> Tensor:

@@ -12,7 +12,9 @@ from typing import Any, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor, no_grad, scope
+from ..engine import no_grad
+from ..scope import scope
+from ..tensor import Tensor
 
 __all__ = ["Parameter", "Module", "IncompatibleKeys"]
 
@@ -37,6 +39,16 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter" + super().__repr__()[len("Tensor"):]
+
+    def __setstate__(self, state: Any) -> None:
+        # a copy (deepcopy, pickle) gets the attributes, not the hook: register its own
+        for part in state if isinstance(state, tuple) else (state,):
+            for key, value in (part or {}).items():
+                object.__setattr__(self, key, value)
+        self._freeze_hook_registered = False
+        if self._frozen_mask is not None:
+            self.register_hook(self._zero_frozen_entries)
+            self._freeze_hook_registered = True
 
     @property
     def frozen_mask(self) -> np.ndarray | None:

@@ -1,0 +1,135 @@
+"""Anomaly mode: the first op whose forward or backward makes NaN or Inf raises, named.
+
+Inside `with tg.detect_anomaly():` every op also notes the line of user code that
+created it, and keeps a copy of what it saved for backward, so that `backward()`
+refuses a graph whose saved values changed by any route, even writes the version
+counter cannot see. It joins the engine as an extension, switched on by the first
+block (other threads' ops are not checked).
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any, Sequence
+
+import numpy as np
+
+from .engine import Extension, Function, extensions
+
+__all__ = ["detect_anomaly", "AnomalyError"]
+
+
+class AnomalyError(FloatingPointError):
+    """Raised under `detect_anomaly()` by the first op that produces NaN or Inf.
+
+    `.node` is the op (graph node), `.inputs` its input tensors and `.phase` "forward"
+    or "backward": `tg.draw_anomaly(error)` draws the graph with the culprit marked.
+    """
+
+    def __init__(self, message: str, node: Function | None = None,
+                 inputs: Sequence[Any] = (), phase: str | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.inputs = tuple(inputs)
+        self.phase = phase
+
+
+class _Active(threading.local):
+    depth = 0
+
+
+_active = _Active()
+
+
+class AnomalyChecks(Extension):
+    """Checks every result for NaN and Inf, and every saved array byte for byte."""
+
+    def applied(self, node: Function, inputs: tuple, output: Any) -> None:
+        if not _active.depth:
+            return
+        node.created_at = _user_frame()
+        _check_finite(output._data, "forward", node, inputs)
+        if node.parents and node.saved_tensors:
+            node.saved_snapshots = tuple(a.tobytes() if isinstance(a, np.ndarray) else None
+                                         for a in node.saved_tensors)
+
+    def before_backward(self, node: Function) -> None:
+        if getattr(node, "saved_snapshots", None) is not None:
+            _check_snapshots(node)
+
+    def after_backward(self, node: Function, grad: np.ndarray, input_grads: tuple) -> None:
+        if node.saved_tensors is None:
+            node.saved_snapshots = None  # freed with the arrays they copy
+        if _active.depth:
+            for g in input_grads:
+                if g is not None:
+                    _check_finite(g, "backward", node, node.parents)
+
+
+_checks = AnomalyChecks()
+
+
+class detect_anomaly:
+    """Within this block the first op whose forward or backward produces NaN or Inf raises.
+
+    The error names the op and the line of user code that created it. Ops recorded in
+    the block also keep a copy of what they saved for backward, and `backward()` refuses
+    a graph whose saved values changed by any route, even writes the version counter
+    cannot see (through `np.asarray(t.data)`, `t.data.view(np.ndarray)` or an array
+    that shares the memory; outside the block every write through `t.data`, `t[...] = v`,
+    assigning `.data` and optimizer steps are caught). Checking every result costs time
+    and memory: use it to debug, not to train.
+    """
+
+    def __enter__(self) -> "detect_anomaly":
+        _active.depth += 1
+        if _checks not in extensions:  # on from the first use: a graph recorded in the
+            extensions.append(_checks)  # block keeps its snapshots checked after it
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _active.depth -= 1
+
+
+def _user_frame() -> str:
+    """The innermost stack frame outside this package: where the user called the op."""
+    package_dir = __file__.rsplit("/", 1)[0]
+    for frame in reversed(traceback.extract_stack()):
+        if not frame.filename.startswith(package_dir):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
+    return "<unknown>"
+
+
+Function.created_at = None  # where the user created the node: set under detect_anomaly()
+
+
+def _check_finite(array: np.ndarray, what: str, node: Function, inputs: Sequence[Any]) -> None:
+    if array.dtype.kind in "fc" and not np.isfinite(array).all():
+        bad = "NaN" if np.isnan(array).any() else "Inf"
+        raise AnomalyError(
+            f"detect_anomaly: {what} of op '{node.name}' produced {bad} "
+            f"(output shape {array.shape}). The op was created at: {node.created_at}",
+            node=node, inputs=inputs, phase=what)
+
+
+def _check_snapshots(node: Function) -> None:
+    """Each saved array must hold the bytes it held in forward."""
+    for position, (array, snapshot) in enumerate(zip(node.saved_tensors, node.saved_snapshots)):
+        if snapshot is None or array.tobytes() == snapshot:
+            continue
+        owner = next((i for i, p in enumerate(node.parents)
+                      if np.may_share_memory(p._data, array)), None)
+        if owner is None:
+            what = f"array {position} it saved (shape {array.shape})"
+        else:
+            parent = node.parents[owner]
+            name = f"'{parent.name}' " if parent.name else ""
+            what = f"input {owner} {name}(shape {parent.shape})"
+        raise RuntimeError(
+            f"backward(): {what} of op '{node.name}' was changed in place after the op used "
+            f"it, by a write the version counter cannot see (through np.asarray(t.data), "
+            f"t.data.view(np.ndarray) or another array sharing the memory); detect_anomaly() "
+            f"compared the values. The op was created at: {node.created_at}. Change values "
+            f"after backward(), and write through t.data itself (`t.data[...] = v`, "
+            f"`w.data -= ...`) or t[...] = v, which are counted and caught without "
+            f"detect_anomaly()")

@@ -1,0 +1,374 @@
+"""The engine: an op as a `Function`, the graph's topological order, and the backward pass.
+
+Read it top to bottom:
+
+1. `Function`: one op. `forward` computes the output array from the input arrays;
+   `backward` is its vector-Jacobian product, the gradients of the inputs from the
+   gradient of the output. `apply` runs `forward` and, when some input needs a
+   gradient, records the function object itself as the graph node (it is the `ctx`).
+2. `toposort(output)`: every tensor the output was made from, each after all the
+   tensors made from it (consumers first), by an iterative depth-first search.
+3. `backward(output, seed)`: the chain rule over that order. Each node's gradient is
+   complete when its turn comes (the sum over its consumers); its `backward` turns it
+   into its inputs' gradients, which are added into theirs.
+
+The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
+of `nn`. Extras join through one extension point, `extensions`: anomaly mode
+(`anomaly.py`), in-place version checks (`versions.py`), gradient hooks and
+`retain_grad` (`hooks.py`) and the module scope the diagrams use (`scope.py`). An empty
+list costs one truth test per op and per node.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+__all__ = ["Function", "Extension", "extensions", "toposort", "backward", "unbroadcast",
+           "no_grad", "enable_grad", "is_grad_enabled", "registered_ops", "on_register"]
+
+# -------------------------------------------------------------------- grad mode
+
+
+class _GradMode(threading.local):
+    enabled = True  # per thread: one thread's no_grad() does not stop another's recording
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph (the default); False inside `no_grad()`."""
+    return _grad_mode.enabled
+
+
+class _SetGradMode:
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
+
+    def __call__(self, fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with type(self)():
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_SetGradMode):
+    """Record nothing: ops inside compute values only (evaluation, weight updates).
+
+    Use as `with tg.no_grad(): ...` or as a decorator `@tg.no_grad()`.
+    """
+
+    enabled = False
+
+
+class enable_grad(_SetGradMode):
+    """Record the graph again inside a `no_grad()` block."""
+
+    enabled = True
+
+
+# -------------------------------------------------------------------- the extension point
+
+
+class Extension:
+    """An extra that joins the engine at four moments; each method does nothing by default.
+
+    Append an instance to `extensions` to switch it on, remove it to switch it off.
+    """
+
+    def applied(self, node: "Function", inputs: tuple, output: Any) -> None:
+        """An op ran: `output` is its Tensor; `node.parents` is set when it was recorded."""
+
+    def before_backward(self, node: "Function") -> None:
+        """`node.backward` is about to run: raise to refuse (its saved values changed)."""
+
+    def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
+        """`tensor`'s gradient is complete, before it is used: return it, or a replacement."""
+        return grad
+
+    def after_backward(self, node: "Function", grad: np.ndarray, input_grads: tuple) -> None:
+        """`node.backward(grad)` returned `input_grads`, already in the inputs' shapes."""
+
+
+    def __enter__(self) -> "Extension":
+        """`with extension:` switches it on for a block (nested and threaded blocks count)."""
+        with _switch_lock:
+            if self not in extensions:
+                extensions.append(self)
+                self._blocks = 0
+            self._blocks += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with _switch_lock:
+            self._blocks -= 1
+            if not self._blocks:
+                extensions.remove(self)
+
+
+extensions: list[Extension] = []
+_switch_lock = threading.Lock()
+
+# -------------------------------------------------------------------- Function
+
+_registry: dict[str, type["Function"]] = {}
+_listeners: list[Callable[[type["Function"]], None]] = []
+
+
+def registered_ops() -> dict[str, type["Function"]]:
+    """Every registered differentiable op by name: built-in ones and users' own."""
+    return dict(_registry)
+
+
+def on_register(listener: Callable[[type["Function"]], None]) -> None:
+    """Call `listener(op_class)` for every registered op, now and whenever one registers.
+
+    This is how an op becomes a Tensor method (tensor.py) and a `tg.` function
+    (functional.py) from its one definition."""
+    _listeners.append(listener)
+    for op in list(_registry.values()):
+        listener(op)
+
+
+class Function:
+    """Base class of every op. Subclass it to define your own (PyTorch's autograd idiom).
+
+    `forward(ctx, *arrays, **params)` gets the inputs' NumPy arrays and returns the output
+    array; it keeps what backward needs with `ctx.save_for_backward(...)`.
+    `backward(ctx, grad)` gets the gradient of the output (an array of the output's shape)
+    and returns one gradient per input (a tuple, or a single array for a one-input op;
+    None where an input needs none). A gradient of a broadcast input may keep the
+    broadcast shape: the engine sums it back to the input's shape.
+
+    The class statement says what the rest of the package needs to know:
+    `class Cube(Function, name="cube", methods=("cube",), functions=("cube",),
+    elementwise=True)`. `name` (default: the class name in lower case) is used in errors,
+    diagrams and `registered_ops()`; `methods` become Tensor methods (operators such as
+    `"__add__"` too; `reflected=("__radd__",)` swaps the operands), `functions` become
+    `tg.` functions; `elementwise=True` tells the diagrams that output element k depends
+    on input element k only. Override the classmethod `call` to check or rename a
+    method's arguments; `register=False` makes a throwaway op. Call an op as
+    `Cube.apply(x, param=...)`: positional arguments are the inputs (Tensors, numbers
+    or arrays), keywords are non-differentiable parameters.
+    """
+
+    name = "function"
+    elementwise = False
+    methods: tuple[str, ...] = ()
+    reflected: tuple[str, ...] = ()
+    functions: tuple[str, ...] = ()
+    parents: tuple = ()  # the input tensors, set when the node is recorded
+
+    def __init_subclass__(cls, register: bool = True, name: str | None = None,
+                          **declared: Any) -> None:
+        super().__init_subclass__()
+        for key in ("elementwise", "methods", "reflected", "functions"):
+            setattr(cls, key, getattr(Function, key))  # declared anew, never inherited
+        for key, value in declared.items():
+            if not hasattr(Function, key) or key.startswith("_"):
+                raise TypeError(f"class {cls.__name__}(Function, {key}=...): unknown keyword; "
+                                f"use name, methods, reflected, functions, elementwise, register")
+            setattr(cls, key, tuple(value) if isinstance(value, (list, tuple)) else value)
+        if name is not None or "name" not in cls.__dict__:
+            cls.name = name or cls.__name__.lower()
+        if register:
+            _registry[cls.name] = cls
+            for listener in _listeners:
+                listener(cls)
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep arrays for backward (`ctx.saved_tensors`); the engine frees them after the pass."""
+        self.saved_tensors = arrays
+
+    def forward(ctx, *arrays: np.ndarray, **params: Any) -> np.ndarray:  # noqa: N805
+        """The op on the inputs' arrays: return the output array. Override it."""
+        raise NotImplementedError(f"op '{ctx.name}' defines no forward")
+
+    def backward(ctx, grad: np.ndarray) -> Any:  # noqa: N805
+        """The vector-Jacobian product: one gradient per input, from the output's. Override it."""
+        raise NotImplementedError(f"op '{ctx.name}' defines no backward")
+
+    @classmethod
+    def call(cls, *args: Any, **kwargs: Any) -> Any:
+        """What `x.method(...)` and `tg.function(x, ...)` do: check the arguments, then apply."""
+        return cls.apply(*args, **kwargs)
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op on tensors; record it as a graph node when some input needs a gradient."""
+        inputs = Tensor.operands(inputs)  # numbers and arrays become constants
+        ctx = cls()
+        ctx.saved_tensors = ()
+        ctx.needs_input_grad = tuple(bool(t.requires_grad) for t in inputs)
+        try:
+            # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
+            out = type(ctx).forward(ctx, *[t._data for t in inputs], **params)
+        except (ValueError, MemoryError) as err:
+            raise _op_error(cls.name, inputs, err) from None
+        recorded = _grad_mode.enabled and True in ctx.needs_input_grad
+        if recorded:
+            ctx.parents = inputs
+        output = Tensor.from_op(np.asarray(out), ctx if recorded else None)
+        for extension in extensions:
+            extension.applied(ctx, inputs, output)
+        return output
+
+    def vjp(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
+        """`backward(grad)` as one gradient per input, each in its input's shape and dtype."""
+        input_grads = type(ctx).backward(ctx, grad)  # works for a @staticmethod backward too
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) != len(ctx.parents):
+            raise RuntimeError(f"backward of op '{ctx.name}' returned {len(input_grads)} "
+                               f"gradients for {len(ctx.parents)} inputs")
+        return tuple(None if g is None else _fit(g, parent._data, ctx.name)
+                     for g, parent in zip(input_grads, ctx.parents))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} node '{self.name}'>"
+
+
+# The Tensor class that apply wraps outputs in. tensor.py sets it when it defines Tensor:
+# the engine imports nothing above it. (It needs `operands(inputs)`, `from_op(array, node)`
+# and the attributes `_data`, `requires_grad`, `_ctx` and `grad`.)
+Tensor: Any = None
+
+# -------------------------------------------------------------------- the backward pass
+
+
+def toposort(output: Any) -> list:
+    """The tensors `output` was made from that need a gradient, each before its inputs.
+
+    An iterative depth-first search (no recursion limit on deep graphs): a tensor is
+    added once every input of its node has been added, and the list is then reversed,
+    so every consumer of a tensor comes before it. Drawing and anomaly mode use it too.
+    """
+    order, visited = [], set()
+    stack = [(output, False)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)  # every input of its node is in the order already
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        for parent in tensor._ctx.parents if tensor._ctx is not None else ():
+            if parent.requires_grad and id(parent) not in visited:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Iterator[tuple]:
+    """The chain rule, one tensor at a time: yields `(tensor, grad, input_grads)`.
+
+    `grad` is the gradient of the output with respect to `tensor`, complete (summed over
+    every consumer of it); `input_grads` is what its node's backward made of it, one per
+    input (empty for a leaf). `Tensor.backward` stores the leaves' gradients; the
+    diagrams read every step; nothing here writes `.grad`. The nodes' saved arrays are
+    freed as the pass goes unless `retain_graph`.
+    """
+    grads = {id(output): seed}
+    for tensor in toposort(output):
+        grad = grads.pop(id(tensor), None)
+        if grad is None:
+            continue  # every path from the output to it gave None (no gradient flows)
+        for extension in extensions:
+            grad = extension.gradient(tensor, grad)
+        node = tensor._ctx
+        if node is None:
+            yield tensor, grad, ()
+            continue
+        if node.saved_tensors is None:
+            raise RuntimeError(
+                f"backward(): trying to backward through op '{node.name}' a second time, "
+                f"but its saved arrays were freed after the first backward(); pass "
+                f"retain_graph=True to the first backward() if you need to call it twice")
+        for extension in extensions:
+            extension.before_backward(node)
+        input_grads = node.vjp(grad)  # the chain rule: grad of input = backward(grad of output)
+        if not retain_graph:
+            node.saved_tensors = None
+        for extension in extensions:
+            extension.after_backward(node, grad, input_grads)
+        yield tensor, grad, input_grads
+        for parent, input_grad in zip(node.parents, input_grads):
+            if input_grad is None or not parent.requires_grad:
+                continue
+            earlier = grads.get(id(parent))  # the sum over consumers
+            grads[id(parent)] = input_grad if earlier is None else earlier + input_grad
+
+
+def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
+    """An op's gradient for an input in that input's shape (summing a broadcast) and dtype."""
+    grad = np.asarray(grad)
+    if grad.shape != like.shape:
+        try:
+            grad = unbroadcast(grad, like.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"backward of op '{name}' returned a gradient of shape {grad.shape} for an "
+                f"input of shape {like.shape}; it must have the input's shape (or a shape "
+                f"that broadcasts to it)") from None
+    return grad if grad.dtype == like.dtype else grad.astype(like.dtype)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a gradient of a broadcast result back to the shape of the input it came from.
+
+    Broadcasting copied the input along the axes NumPy added in front and along its axes
+    of size 1; a copy's gradients add up, so those axes are summed.
+    """
+    extra = grad.ndim - len(shape)
+    if extra < 0:
+        raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
+    axes = tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    reduced = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if extra:
+        reduced = reduced.reshape(reduced.shape[extra:])
+    if reduced.shape != shape:
+        raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
+    return reduced
+
+
+def _op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
+    """NumPy's error from inside an op, restated with the op's name and input shapes."""
+    text = str(err)
+    shapes = ", ".join(str(t.shape) for t in inputs)
+    if text.startswith(name + ":"):
+        return err  # the op wrote its own message
+    if isinstance(err, MemoryError):
+        return MemoryError(f"{name}: not enough memory for the result of inputs of shapes "
+                           f"{shapes} ({err}); use smaller batches or check the shapes "
+                           f"(an unintended broadcast?)")
+    if "broadcast" in text:
+        return ValueError(f"{name}: shapes {shapes} do not broadcast together (NumPy's rule: "
+                          f"compared from the last axis, each pair of sizes must be equal or "
+                          f"one of them 1); reshape or transpose an operand")
+    return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
+
+
+# Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
+# assigning the sum must not interleave, or one thread's gradient is lost.
+_grad_lock = threading.Lock()
+
+
+def accumulate(tensor: Any, grad: np.ndarray) -> None:
+    """Add `grad` into `tensor.grad`, out of place (a `.grad` the user kept stays as it was)."""
+    with _grad_lock:
+        if tensor.grad is None:  # a copy: an op may hand one array to several inputs
+            tensor.grad = Tensor.from_op(np.array(grad), None)
+        else:
+            tensor.grad = Tensor.from_op(np.asarray(tensor.grad._data + grad), None)

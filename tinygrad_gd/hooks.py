@@ -1,0 +1,100 @@
+"""Gradient hooks and `retain_grad()`: seeing, or replacing, a gradient as the pass computes it.
+
+`t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
+used (PyTorch's Tensor.register_hook); `t.retain_grad()` keeps a non-leaf tensor's
+gradient in `.grad`. Both join the backward pass through one extension, `GradientHooks`,
+switched on the first time either is asked for.
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from . import engine
+
+
+
+class _ByIdentity:
+    """Per-tensor values, keyed by identity (a tensor's == compares values), dropped with it."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref, Any]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._entries)
+
+    def get(self, tensor: Any, default: Any = None) -> Any:
+        entry = self._entries.get(id(tensor))
+        return entry[1] if entry is not None and entry[0]() is tensor else default
+
+    def set(self, tensor: Any, value: Any) -> None:
+        key = id(tensor)
+        self._entries[key] = (weakref.ref(tensor, lambda _: self._entries.pop(key, None)), value)
+
+
+_hooks = _ByIdentity()  # tensor -> its hooks
+_retained = _ByIdentity()  # tensor -> True when retain_grad() was called
+
+
+class GradientHooks(engine.Extension):
+    """Runs a tensor's hooks on its complete gradient, and keeps it when asked to."""
+
+    def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
+        for hook in list(_hooks.get(tensor, ())):
+            replaced = hook(engine.Tensor.from_op(grad, None))
+            if replaced is not None:
+                grad = _replacement(replaced, tensor)
+        return grad
+
+
+def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
+    try:
+        array = np.asarray(getattr(replaced, "_data", replaced), dtype=tensor.dtype)
+    except (TypeError, ValueError):
+        raise TypeError(f"a gradient hook returned {type(replaced).__name__} "
+                        f"{str(replaced)[:40]!r} for a tensor of shape {tensor.shape}; return "
+                        f"a Tensor or array of that shape, or None to keep the gradient") from None
+    if array.shape != tensor.shape:
+        raise RuntimeError(f"a gradient hook returned shape {array.shape} for a tensor of "
+                           f"shape {tensor.shape}; it must be the same")
+    return array
+
+
+_extension = GradientHooks()
+
+
+def _switch_on() -> None:
+    if _extension not in engine.extensions:
+        engine.extensions.append(_extension)
+
+
+def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
+    """Call `hook(grad)` when `tensor`'s gradient is complete; returns a remover."""
+    if not tensor.requires_grad:
+        raise RuntimeError("register_hook() on a tensor that does not require a gradient")
+    if not callable(hook):
+        raise TypeError(f"register_hook: expected a function hook(grad), got "
+                        f"{type(hook).__name__}")
+    _switch_on()
+    if _hooks.get(tensor) is None:
+        _hooks.set(tensor, [])
+    _hooks.get(tensor).append(hook)
+
+    def remove() -> None:
+        if hook in _hooks.get(tensor, ()):
+            _hooks.get(tensor).remove(hook)
+    return remove
+
+
+def retains_grad(tensor: Any) -> bool:
+    """True when `retain_grad()` asked to keep `tensor`'s gradient (Tensor.backward stores it)."""
+    return bool(_retained) and _retained.get(tensor, False)
+
+
+def retain_grad(tensor: Any) -> None:
+    """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
+    if not tensor.requires_grad:
+        raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
+    _retained.set(tensor, True)

@@ -1,0 +1,57 @@
+"""Argument checks the ops' `call` methods share: axes and both spellings of a keyword.
+
+PyTorch says `dim`/`keepdim` where NumPy says `axis`/`keepdims`: every op accepts both.
+A bad axis is refused up front, so the error names the op rather than NumPy's internals.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor, as_tensor
+
+__all__ = ["Tensor", "as_tensor", "check_axis", "either", "ints"]
+
+
+def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
+           default: Any = None) -> Any:
+    """The value given under NumPy's name or PyTorch's (`axis`/`dim`), not both."""
+    if numpy_value is not None and torch_value is not None:
+        raise TypeError(f"{op}: give {numpy_name}= or {torch_name}= (the same thing in NumPy's "
+                        f"and PyTorch's words), not both")
+    value = numpy_value if numpy_value is not None else torch_value
+    return default if value is None else value
+
+
+def check_axis(op: str, axis: Any, ndim: int) -> Any:
+    """`axis` (None, an int or a sequence of ints) checked against `ndim` axes."""
+    if axis is None:
+        return None
+    single = isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+    try:
+        axes = (axis,) if single else tuple(axis)
+    except TypeError:
+        raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
+                        f"{type(axis).__name__} {axis!r}") from None
+    for a in axes:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
+                            f"{type(a).__name__} {a!r}")
+        if not -ndim <= a < ndim:
+            valid = f"an axis in [{-ndim}, {ndim - 1}]" if ndim else "axis=None"
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
+                             f"dimension(s); use {valid}")
+    if len({int(a) % max(ndim, 1) for a in axes}) != len(axes):
+        raise ValueError(f"{op}: axis {axis!r} names an axis twice")
+    return int(axis) if single else tuple(int(a) for a in axes)
+
+
+def ints(op: str, sizes: tuple) -> tuple[int, ...]:
+    """`f(2, 3)` or `f((2, 3))` as a tuple of ints."""
+    if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+        sizes = tuple(sizes[0])
+    for n in sizes:
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r}")
+    return tuple(int(n) for n in sizes)

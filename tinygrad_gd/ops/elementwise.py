@@ -1,0 +1,356 @@
+"""Elementwise ops: output element k is made from input element k alone (broadcast).
+
+Each op's forward stands beside its backward, the local derivative times the gradient
+arriving from the output: d(x*y)/dx = y, so `g * y`. An input that was broadcast gets a
+gradient of the broadcast shape; the engine sums it back.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+# ------------------------------------------------------------------ binary
+
+
+class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__radd__",),
+          functions=("add",)):
+    """x + y, broadcast.
+
+    forward: `x + y`
+    gradient: `g` for x, `g` for y
+    """
+
+    def forward(ctx, x, y):
+        return x + y
+
+    def backward(ctx, g):
+        return g, g
+
+
+class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
+          reflected=("__rsub__",), functions=("subtract", "sub")):
+    """x - y, broadcast.
+
+    forward: `x - y`
+    gradient: `g` for x, `-g` for y
+    """
+
+    def forward(ctx, x, y):
+        return x - y
+
+    def backward(ctx, g):
+        return g, -g
+
+
+class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
+          reflected=("__rmul__",), functions=("multiply", "mul")):
+    """x * y, broadcast.
+
+    forward: `x * y`
+    gradient: `g * y` for x, `g * x` for y
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad  # a constant's gradient is never made
+        return (g * y if needs_x else None), (g * x if needs_y else None)
+
+
+class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
+          reflected=("__rtruediv__",), functions=("divide", "div")):
+    """x / y, broadcast.
+
+    forward: `x / y`
+    gradient: `g / y` for x, `-g * x / y**2` for y
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x / y
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        return (g / y if needs_x else None), (-g * x / (y * y) if needs_y else None)
+
+
+class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__rpow__",),
+          functions=("power", "pow")):
+    """x ** y, broadcast. At x = 0 PyTorch's conventions: d/dx x**0 = 0, d/dy 0**y = 0 (y >= 0).
+
+    forward: `x ** y`
+    gradient: `g * y * x**(y - 1)` for x, `g * out * log(x)` for y
+    """
+
+    def forward(ctx, x, y):
+        out = x ** y
+        ctx.save_for_backward(x, y, out)
+        return out
+
+    def backward(ctx, g):
+        x, y, out = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # y * x**(y-1), which is 0 where y == 0 even at x == 0 (0 * inf would be NaN)
+            dx = np.where(y == 0, 0, y * x ** (y - 1)) if ctx.needs_input_grad[0] else None
+            # x**y * log(x), which is 0 where x == 0 and y >= 0 (0 * -inf would be NaN)
+            dy = np.where((x == 0) & (y >= 0), 0, out * np.log(x)) \
+                if ctx.needs_input_grad[1] else None
+        return (None if dx is None else g * dx), (None if dy is None else g * dy)
+
+
+class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
+    """Elementwise max(x, y); where x == y the gradient is split evenly.
+
+    forward: `max(x, y)` elementwise
+    gradient: `g * ([x > y] + [x == y] / 2)` for x, `g * ([y > x] + [x == y] / 2)` for y
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        share = (x > y) + 0.5 * (x == y)
+        return g * share, g * (1.0 - share)
+
+
+class Minimum(Function, elementwise=True, methods=("minimum",), functions=("minimum",)):
+    """Elementwise min(x, y); where x == y the gradient is split evenly.
+
+    forward: `min(x, y)` elementwise
+    gradient: `g * ([x < y] + [x == y] / 2)` for x, `g * ([y < x] + [x == y] / 2)` for y
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        share = (x < y) + 0.5 * (x == y)
+        return g * share, g * (1.0 - share)
+
+
+class Where(Function, elementwise=True, functions=("where",)):
+    """x where `condition` holds, else y (the condition is not differentiated).
+
+    forward: `where(condition, x, y)`
+    gradient: `where(condition, g, 0)` for x, `where(condition, 0, g)` for y
+    """
+
+    @classmethod
+    def call(cls, condition, x, y):
+        condition = np.asarray(getattr(condition, "_data", condition))
+        if condition.dtype != bool:
+            raise TypeError(f"where: the condition must be boolean (a comparison such as x > 0), "
+                            f"got dtype {condition.dtype}")
+        return cls.apply(x, y, condition=condition)
+
+    def forward(ctx, x, y, *, condition):
+        ctx.save_for_backward(condition)
+        return np.where(condition, x, y)
+
+    def backward(ctx, g):
+        (condition,) = ctx.saved_tensors
+        zero = np.zeros((), dtype=g.dtype)
+        return np.where(condition, g, zero), np.where(condition, zero, g)
+
+
+# ------------------------------------------------------------------ unary
+
+
+class Neg(Function, elementwise=True, methods=("neg", "negative", "__neg__"),
+          functions=("negative", "neg")):
+    """-x.
+
+    forward: `-x`
+    gradient: `-g`
+    """
+
+    def forward(ctx, x):
+        return -x
+
+    def backward(ctx, g):
+        return -g
+
+
+class Exp(Function, elementwise=True, methods=("exp",), functions=("exp",)):
+    """e**x.
+
+    forward: `e**x`
+    gradient: `g * out`
+    """
+
+    def forward(ctx, x):
+        out = np.exp(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out
+
+
+class Log(Function, elementwise=True, methods=("log",), functions=("log",)):
+    """Natural logarithm.
+
+    forward: `ln(x)`
+    gradient: `g / x`
+    """
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.log(x)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / x
+
+
+class Sqrt(Function, elementwise=True, methods=("sqrt",), functions=("sqrt",)):
+    """Square root.
+
+    forward: `sqrt(x)`
+    gradient: `g / (2 * out)`
+    """
+
+    def forward(ctx, x):
+        out = np.sqrt(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g / (2 * out)
+
+
+class Abs(Function, elementwise=True, methods=("abs", "__abs__"), functions=("abs", "absolute")):
+    """|x|, gradient sign(x) (0 at 0).
+
+    forward: `abs(x)`
+    gradient: `g * sign(x)`
+    """
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.abs(x)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.sign(x)
+
+
+class Clip(Function, elementwise=True, methods=("clip", "clamp"), functions=("clip", "clamp")):
+    """x limited to [min, max]; the gradient passes where min <= x <= max.
+
+    forward: `clip(x, min, max)`
+    gradient: `g * [min <= x <= max]`
+    """
+
+    @classmethod
+    def call(cls, x, min=None, max=None):  # noqa: A002  (NumPy's and PyTorch's names)
+        if min is None and max is None:
+            raise ValueError("clip: give min, max or both")
+        for bound in (min, max):
+            if bound is not None and not isinstance(bound, (int, float, np.number)):
+                raise TypeError(f"clip: min and max must be numbers, got "
+                                f"{type(bound).__name__} {bound!r}")
+        return cls.apply(x, min=min, max=max)
+
+    def forward(ctx, x, *, min=None, max=None):  # noqa: A002
+        ctx.save_for_backward(x)
+        ctx.bounds = (min, max)
+        return np.clip(x, min, max)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        low, high = ctx.bounds
+        inside = np.ones(x.shape, dtype=bool)
+        if low is not None:
+            inside &= x >= low
+        if high is not None:
+            inside &= x <= high
+        return g * inside
+
+
+class Tanh(Function, elementwise=True, methods=("tanh",), functions=("tanh",)):
+    """Hyperbolic tangent.
+
+    forward: `tanh(x)`
+    gradient: `g * (1 - out**2)`
+    """
+
+    def forward(ctx, x):
+        out = np.tanh(x)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out)
+
+
+class Sigmoid(Function, elementwise=True, methods=("sigmoid",), functions=("sigmoid",)):
+    """1 / (1 + e**-x), computed without overflow for large |x|.
+
+    forward: `1 / (1 + e**-x)`
+    gradient: `g * out * (1 - out)`
+    """
+
+    def forward(ctx, x):
+        e = np.exp(-np.abs(x))  # never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
+        out = (np.where(x >= 0, 1, e) / (1 + e)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * out * (1 - out)
+
+
+class Relu(Function, elementwise=True, methods=("relu",), functions=("relu",)):
+    """max(x, 0) (gradient 0 at 0).
+
+    forward: `max(x, 0)`
+    gradient: `g * [x > 0]`
+    """
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return np.maximum(x, 0)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x > 0)
+
+
+class LeakyRelu(Function, name="leaky_relu", elementwise=True, methods=("leaky_relu",),
+                functions=("leaky_relu",)):
+    """x where x > 0, else negative_slope * x.
+
+    forward: `x` where `x > 0`, else `negative_slope * x`
+    gradient: `g` where `x > 0`, else `g * negative_slope`
+    """
+
+    @classmethod
+    def call(cls, x, negative_slope=0.01):
+        if not isinstance(negative_slope, (int, float, np.number)) or \
+                isinstance(negative_slope, bool):
+            raise TypeError(f"leaky_relu: negative_slope must be a number, got "
+                            f"{type(negative_slope).__name__} {negative_slope!r}")
+        return cls.apply(x, negative_slope=float(negative_slope))
+
+    def forward(ctx, x, *, negative_slope=0.01):
+        ctx.save_for_backward(x)
+        ctx.negative_slope = negative_slope
+        return np.where(x > 0, x, x * negative_slope)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.where(x > 0, 1.0, ctx.negative_slope).astype(g.dtype, copy=False)

@@ -1,0 +1,100 @@
+"""Softmax, log-softmax and the fused cross-entropy loss.
+
+Each is computed from x - max(x), so exp never overflows. Cross-entropy is one node
+whose gradient is the textbook one: softmax(x) - onehot(target).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import as_tensor, check_axis, either
+
+
+class _AlongAxis(Function, register=False):
+    """`x.op(axis=-1)` or dim=: softmax and log_softmax work along one axis."""
+
+    @classmethod
+    def call(cls, x, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim)
+        if not isinstance(axis, int):
+            raise TypeError(f"{cls.name}: axis must be one int, got {axis!r}")
+        return cls.apply(x, axis=axis)
+
+
+class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):
+    """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so it never overflows.
+
+    forward: `e**x / sum(e**x, axis)`
+    gradient: `out * (g - sum(g * out, axis))`
+    """
+
+    def forward(ctx, x, *, axis=-1):
+        shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # the largest exp is 1
+        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True))
+
+
+class LogSoftmax(_AlongAxis, name="log_softmax", methods=("log_softmax",),
+                 functions=("log_softmax",)):
+    """log(softmax(x)) along `axis`, by log-sum-exp: stable for any logits.
+
+    forward: `x - log(sum(e**x, axis))`
+    gradient: `g - e**out * sum(g, axis)`
+    """
+
+    def forward(ctx, x, *, axis=-1):
+        shifted = x - x.max(axis=axis, keepdims=True)
+        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        ctx.save_for_backward(out)
+        ctx.axis = axis
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g - np.exp(out) * g.sum(axis=ctx.axis, keepdims=True)
+
+
+class CrossEntropy(Function, name="cross_entropy"):
+    """-log(softmax(x)[target]) per row, reduced: 'mean' | 'sum' | 'none'.
+
+    `x`: logits of shape (N, C) or (C,); `target`: valid class indices of shape (N,) or ().
+    One node instead of log_softmax, getitem, neg and mean; its gradient is
+    (softmax(x) - onehot(target)) * g (divided by N for 'mean').
+
+    forward: `-(x - logsumexp(x))[target]` per row, then mean, sum or none
+    gradient: `(softmax(x) - onehot(target)) * g` (`g / N` for mean)
+    """
+
+    def forward(ctx, x, *, target, reduction="mean"):
+        shifted = x - x.max(axis=-1, keepdims=True)  # log-sum-exp without overflow
+        exp = np.exp(shifted)
+        sums = exp.sum(axis=-1, keepdims=True)
+        if x.ndim == 1:
+            index = (int(target),)
+            losses = -(shifted[index] - np.log(sums)[0])
+        else:
+            index = (np.arange(x.shape[0]), target)
+            losses = -(shifted[index] - np.log(sums)[:, 0])
+        ctx.save_for_backward(exp, sums)
+        ctx.index, ctx.reduction = index, reduction
+        if reduction == "mean":
+            return np.mean(losses)  # no rows: NaN, with NumPy's warning
+        return np.sum(losses) if reduction == "sum" else losses
+
+    def backward(ctx, g):
+        exp, sums = ctx.saved_tensors
+        grad = exp / sums  # softmax
+        grad[ctx.index] -= 1  # minus the one-hot target
+        if ctx.reduction == "none" and exp.ndim == 2:
+            return grad * g[:, None]
+        if ctx.reduction == "mean" and exp.ndim == 2:
+            return grad * (g / max(exp.shape[0], 1))
+        return grad * g

@@ -1,0 +1,95 @@
+"""Matrix products: `x @ y`, `x.dot(y)` and the fused layer `linear(x, w, b)`.
+
+For out = x @ y the chain rule gives grad_x = g @ y.T and grad_y = x.T @ g: each
+input's gradient is the output's gradient multiplied by the other input, transposed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import as_tensor
+
+
+class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__",),
+             functions=("matmul",)):
+    """Matrix product `x @ y` (1-D, 2-D and batched with broadcast batch axes, as NumPy's).
+
+    forward: `x @ y`
+    gradient: `g @ y.T` for x, `x.T @ g` for y (a 1-D operand as a row or column)
+    """
+
+    def forward(ctx, x, y):
+        if x.ndim == 0 or y.ndim == 0:
+            raise ValueError(f"{ctx.name}: both operands need at least 1 dimension, got shapes "
+                             f"{x.shape} and {y.shape}; use * to multiply by a scalar")
+        k_x = x.shape[-1]
+        k_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
+        if k_x != k_y:
+            raise ValueError(
+                f"{ctx.name}: inner sizes differ: {x.shape} @ {y.shape} contracts {k_x} with "
+                f"{k_y}; the last axis of the left operand must match the "
+                f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
+                f"(transpose one of them with .T?)")
+        ctx.save_for_backward(x, y)
+        return np.matmul(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad  # a constant's gradient is never made
+        if x.ndim == 1 and y.ndim == 1:  # a dot product: g is a scalar
+            return (g * y if needs_x else None), (g * x if needs_y else None)
+        # A 1-D operand acts as a row (left) or column (right) vector: give it that axis.
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g2 = g[..., None] if y.ndim == 1 else g
+        g2 = g2[..., None, :] if x.ndim == 1 else g2
+        gx = np.matmul(g2, np.swapaxes(y2, -1, -2)) if needs_x else None  # g @ y.T
+        gy = np.matmul(np.swapaxes(x2, -1, -2), g2) if needs_y else None  # x.T @ g
+        if gx is not None and x.ndim == 1:
+            gx = gx[..., 0, :]
+        if gy is not None and y.ndim == 1:
+            gy = gy[..., 0]
+        return gx, gy  # batch axes that were broadcast are summed by the engine
+
+
+class Dot(MatMul, methods=("dot",), functions=("dot",)):
+    """Dot product of vectors, or matrix product of 1-D/2-D operands (NumPy's dot).
+
+    forward: `x · y` (NumPy's dot: 1-D and 2-D operands)
+    gradient: `g @ y.T` for x, `x.T @ g` for y (a 1-D operand as a row or column)
+    """
+
+    @classmethod
+    def call(cls, x, y):
+        x, y = as_tensor(x), as_tensor(y)
+        if x.ndim > 2 or y.ndim > 2:
+            raise ValueError(f"dot: operands of shapes {x.shape} and {y.shape}; dot takes "
+                             f"1-D or 2-D operands, use matmul (@) for batched products")
+        return cls.apply(x, y)
+
+
+class Linear(Function):
+    """x @ w.T (+ bias) in one node, w of shape (out, in) (PyTorch's F.linear).
+
+    One node instead of transpose, matmul and a broadcast add: grad_x = g @ w,
+    grad_w = g.T @ x (summed over the batch), grad_b = g summed over the batch.
+
+    forward: `x @ w.T + b` (F.linear, b optional)
+    gradient: `g @ w` for x, `g.T @ x` for w, `sum(g)` over the batch for b
+    """
+
+    def forward(ctx, x, w, *bias):
+        ctx.save_for_backward(x, w)
+        out = np.matmul(x, w.T)
+        return out + bias[0] if bias else out
+
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        n_out, n_in = w.shape
+        g2 = g.reshape(-1, n_out)  # every batch axis as one
+        gx = np.matmul(g, w) if needs[0] else None
+        gw = g2.T @ x.reshape(-1, n_in) if needs[1] else None
+        gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
+        return (gx, gw) if len(needs) == 2 else (gx, gw, gb)

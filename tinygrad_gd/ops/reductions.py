@@ -1,0 +1,110 @@
+"""Reductions: sum, mean, max and min over axes.
+
+The backward of a reduction gives each input element the gradient of the output element
+it went into: a sum copies it to each, a mean shares it out (1/n each), a max or min
+sends it to the elements that were the extreme (shared evenly by ties).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import as_tensor, check_axis, either
+
+
+def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
+    """Give a reduced gradient back the axes the reduction removed, ready to broadcast."""
+    if keepdims:
+        return g
+    if axis is None:
+        return np.reshape(g, (1,) * len(shape))
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return np.expand_dims(g, tuple(a % len(shape) for a in axes))
+
+
+class _Reduction(Function, register=False):
+    """What the reductions share: `x.op(axis=None, keepdims=False)`, or dim=/keepdim=."""
+
+    @classmethod
+    def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        x = as_tensor(x)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
+        return cls.apply(x, axis=axis, keepdims=bool(keepdims))
+
+
+class Sum(_Reduction, methods=("sum",), functions=("sum",)):
+    """Sum over `axis` (None: all), as NumPy's sum; the gradient is copied to each element.
+
+    forward: `sum(x, axis)`
+    gradient: `g` copied back along the summed axes
+    """
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    def backward(ctx, g):
+        return np.broadcast_to(expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
+
+
+class Mean(_Reduction, methods=("mean",), functions=("mean",)):
+    """Mean over `axis` (None: all); each element gets 1/n of the gradient.
+
+    forward: `mean(x, axis)`
+    gradient: `g / n` copied back along the averaged axes (n entries averaged)
+    """
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        out = np.mean(x, axis=axis, keepdims=keepdims)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
+        ctx.count = x.size // max(np.size(out), 1) if x.size else 1
+        return out
+
+    def backward(ctx, g):
+        g = expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims) / ctx.count
+        return np.broadcast_to(g, ctx.shape)
+
+
+class _Extremum(_Reduction, register=False):
+    """max or min over axes; tied extremes share the gradient evenly."""
+
+    reduce = staticmethod(np.max)
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        if x.size == 0:
+            raise ValueError(f"{ctx.name}: the tensor of shape {x.shape} is empty, so it has "
+                             f"no {ctx.name}imum; reduce a non-empty tensor")
+        out = type(ctx).reduce(x, axis=axis, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        out = expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
+        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+        hit = x == out
+        return g * hit / hit.sum(axis=ctx.axis, keepdims=True)
+
+
+class Max(_Extremum, methods=("max",), functions=("max",)):
+    """Maximum over `axis`; tied maxima share the gradient evenly.
+
+    forward: `max(x, axis)`
+    gradient: `g` at the maximum, shared evenly by ties; 0 elsewhere
+    """
+
+    reduce = staticmethod(np.max)
+
+
+class Min(_Extremum, methods=("min",), functions=("min",)):
+    """Minimum over `axis`; tied minima share the gradient evenly.
+
+    forward: `min(x, axis)`
+    gradient: `g` at the minimum, shared evenly by ties; 0 elsewhere
+    """
+
+    reduce = staticmethod(np.min)

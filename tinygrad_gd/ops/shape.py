@@ -1,0 +1,192 @@
+"""Shape and indexing ops: the same values moved, copied or picked out.
+
+Their backward moves the gradient back where each value came from: reshape it back,
+transpose it back, sum the copies a broadcast made, scatter a picked element's gradient
+into its place (adding where an index repeats), split a concatenation's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function, unbroadcast
+from ..tensor import _raw_index
+from .arguments import as_tensor, check_axis, either, ints
+
+
+class Reshape(Function, methods=("reshape",), functions=("reshape",)):
+    """The same values in a new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 inferred.
+
+    forward: `x.reshape(shape)`
+    gradient: `g.reshape(x.shape)`
+    """
+
+    @classmethod
+    def call(cls, x, *shape):
+        return cls.apply(x, shape=ints(cls.name, shape))
+
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        try:
+            return x.reshape(shape)
+        except ValueError:
+            raise ValueError(f"{ctx.name}: cannot reshape a tensor of shape {x.shape} "
+                             f"({x.size} elements) into shape {tuple(shape)}") from None
+
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+
+class Flatten(Reshape, methods=("flatten",), functions=("flatten",)):
+    """Axes start_dim..end_dim merged into one (PyTorch's flatten): a reshape.
+
+    forward: `x` with axes `start_dim..end_dim` merged into one
+    gradient: `g.reshape(x.shape)`
+    """
+
+    @classmethod
+    def call(cls, x, start_dim=0, end_dim=-1):
+        x = as_tensor(x)
+        if x.ndim == 0:
+            return cls.apply(x, shape=(1,))
+        start = check_axis(cls.name, start_dim, x.ndim) % x.ndim
+        end = check_axis(cls.name, end_dim, x.ndim) % x.ndim
+        return cls.apply(x, shape=x.shape[:start] + (-1,) + x.shape[end + 1:])
+
+
+class Transpose(Function, methods=("transpose",), functions=("transpose",)):
+    """Axes permuted: reversed by default; `t.transpose(0, 1)` swaps two (PyTorch), a
+
+    forward: `x.transpose(axes)`
+    gradient: `g.transpose(the inverse permutation)`
+    tuple or `axes=` is a full permutation (NumPy)."""
+
+    @classmethod
+    def call(cls, x, *axes, **keywords):
+        x = as_tensor(x)
+        if set(keywords) - {"axes"}:
+            raise TypeError(f"transpose: unknown keyword(s) {sorted(set(keywords) - {'axes'})}; "
+                            f"the permutation is axes=")
+        if keywords.get("axes") is not None:
+            axes = (keywords["axes"],)
+        axes = ints(cls.name, axes) if axes and axes != (None,) else ()
+        if len(axes) == 2 and x.ndim != 2:  # PyTorch's transpose(dim0, dim1): swap two axes
+            first, second = (check_axis(cls.name, a, x.ndim) % x.ndim for a in axes)
+            order = list(range(x.ndim))
+            order[first], order[second] = second, first
+            axes = tuple(order)
+        if axes and sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
+                             f"{x.ndim} axes of a tensor of shape {x.shape}")
+        return cls.apply(x, axes=tuple(a % x.ndim for a in axes) or None)
+
+    def forward(ctx, x, *, axes=None):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    def backward(ctx, g):
+        return np.transpose(g, None if ctx.axes is None else np.argsort(ctx.axes))
+
+
+class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expand"),
+                  functions=("broadcast_to",)):
+    """The tensor broadcast to a larger shape (NumPy's rule; -1 keeps a size, as PyTorch's
+
+    forward: `x` repeated to `shape`
+    gradient: `g` summed over the repeated axes
+    expand); the gradient is summed back."""
+
+    @classmethod
+    def call(cls, x, *shape):
+        x = as_tensor(x)
+        shape = ints(cls.name, shape)
+        lead = len(shape) - x.ndim
+        shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n
+                      for i, n in enumerate(shape))
+        return cls.apply(x, shape=shape)
+
+    def forward(ctx, x, *, shape):
+        ctx.in_shape = x.shape
+        try:
+            return np.broadcast_to(x, shape)
+        except ValueError:
+            raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to "
+                             f"{tuple(shape)}") from None
+
+    def backward(ctx, g):
+        return unbroadcast(g, ctx.in_shape)
+
+
+class GetItem(Function, name="getitem", methods=("__getitem__",)):
+    """Indexing `t[...]`: slices, integer and boolean arrays; a repeated index adds up.
+
+    forward: `x[index]`
+    gradient: zeros of `x`'s shape with `g` added at `index` (repeats add up)
+    """
+
+    @classmethod
+    def call(cls, x, index):
+        return cls.apply(x, index=_raw_index(index))
+
+    def forward(ctx, x, *, index):
+        ctx.in_shape, ctx.index = x.shape, index
+        try:
+            return x[index]
+        except (IndexError, TypeError) as err:
+            raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape "
+                             f"{x.shape}: {err}") from None
+
+    def backward(ctx, g):
+        full = np.zeros(ctx.in_shape, dtype=g.dtype)
+        np.add.at(full, ctx.index, g)  # repeated indices accumulate, as they must
+        return full
+
+
+class _Join(Function, register=False):
+    """What concatenate and stack share: a sequence of tensors and an axis (or dim)."""
+
+    @classmethod
+    def call(cls, tensors, axis=None, *, dim=None):
+        if isinstance(tensors, (str, bytes)) or not hasattr(tensors, "__len__") or \
+                hasattr(tensors, "_data"):
+            raise TypeError(f"{cls.name}: expected a list or tuple of tensors, got "
+                            f"{type(tensors).__name__}")
+        if not len(tensors):
+            raise ValueError(f"{cls.name}: needs at least one tensor, got an empty sequence")
+        tensors = tuple(tensors)
+        first = as_tensor(next((t for t in tensors if hasattr(t, "_data")), tensors[0]))
+        ndim = first.ndim + (cls is Stack)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), ndim)
+        if not isinstance(axis, int):
+            raise TypeError(f"{cls.name}: axis must be one int, got {axis!r}")
+        return cls.apply(*tensors, axis=axis)
+
+
+class Concatenate(_Join, functions=("concatenate", "cat")):
+    """Tensors joined along an existing axis (NumPy's concatenate, PyTorch's cat).
+
+    forward: inputs joined along `axis`
+    gradient: `g` cut back into the inputs' pieces
+    """
+
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.splits, axis=ctx.axis))
+
+
+class Stack(_Join, functions=("stack",)):
+    """Tensors of one shape joined along a new axis (NumPy's stack).
+
+    forward: inputs stacked along a new `axis`
+    gradient: slice `i` of `g` along `axis` for input `i`
+    """
+
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        return np.stack(xs, axis=axis)
+
+    def backward(ctx, g):
+        return tuple(np.moveaxis(g, ctx.axis, 0))

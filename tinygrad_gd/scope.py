@@ -1,0 +1,55 @@
+"""Module scope: which `nn.Module` call recorded each graph node, for the diagrams.
+
+`with scope(owner):` (what calling a module does) tags every node recorded inside with
+the tuple of enclosing owners, outermost first (`node.scope`), and a number per call
+(`node.scope_calls`), so the renderer can fold each module call's nodes into one box.
+The tagging joins the engine as an extension switched on only while a block runs.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+from .engine import Extension, Function
+
+
+class _Stack(threading.local):
+    owners: tuple = ()  # the modules whose forward is running in this thread, outermost first
+    calls: tuple = ()
+
+
+_stack = _Stack()
+_call_numbers = itertools.count()
+
+
+class ScopeTags(Extension):
+    """Tags each recorded node with the module calls running in its thread."""
+
+    def applied(self, node: Function, inputs: tuple, output: Any) -> None:
+        if node.parents and _stack.owners:
+            node.scope, node.scope_calls = _stack.owners, _stack.calls
+
+
+_tags = ScopeTags()
+
+
+class scope:
+    """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call)."""
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+
+    def __enter__(self) -> None:
+        self._previous = (_stack.owners, _stack.calls)
+        _stack.owners = _stack.owners + (self.owner,)
+        _stack.calls = _stack.calls + (next(_call_numbers),)
+        _tags.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        _tags.__exit__()
+        _stack.owners, _stack.calls = self._previous
+
+
+Function.scope = ()  # set on a node recorded inside a module call
+Function.scope_calls = ()
