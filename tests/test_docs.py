@@ -41,14 +41,15 @@ pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip insta
 pytest.importorskip("mkdocstrings", reason="the docs extra is not installed")
 
 
-def load_hooks():
-    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+def load_docs_module(name: str):
+    """docs/NAME.py (the hook, the notebook maker): files of the docs, not a package."""
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", DOCS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-hooks = load_hooks()
+hooks = load_docs_module("hooks")
 
 # ---------------------------------------------------------------------------------------
 # The code blocks of the pages
@@ -170,6 +171,83 @@ def test_a_page_whose_output_block_is_wrong_fails(tmp_path):
     page.write_text("```python\nprint(1 + 1)\n```\n\n```text\n3\n```\n")
     with pytest.raises(AssertionError, match="printed"):
         run_page(page)
+
+
+# ---------------------------------------------------------------------------------------
+# The tutorial as notebooks (docs/notebooks.py): made from the pages, run in a kernel
+
+
+notebooks = load_docs_module("notebooks")
+TUTORIAL_PAGES = [f"tutorial/{page.name}" for page in notebooks.chapters()]
+
+
+def _is_graph_cell(cell) -> bool:
+    return notebooks.GRAPH_TAG in cell.metadata.get("tags", [])
+
+
+def _stdout(cell) -> str:
+    return "".join(output.get("text", "") for output in cell.outputs
+                   if output.get("output_type") == "stream" and output.get("name") == "stdout")
+
+
+@pytest.fixture(scope="module")
+def executed_notebooks(tmp_path_factory) -> dict:
+    """{page: its notebook, executed}: each in one kernel of this interpreter."""
+    for package in ("jupytext", "nbformat", "nbclient", "ipykernel"):
+        pytest.importorskip(package, reason="the dev extra is not installed "
+                                            "(pip install -e '.[dev]')")
+    from nbclient import NotebookClient
+
+    folder = tmp_path_factory.mktemp("notebooks")
+    paths = notebooks.write_notebooks(folder)
+    executed = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MPLBACKEND", "Agg")
+        for page, path in zip(TUTORIAL_PAGES, paths):
+            notebook = notebooks.nbformat_read(path)
+            NotebookClient(notebook, timeout=600, kernel_name="python3",
+                           resources={"metadata": {"path": str(folder)}}).execute()
+            executed[page] = notebook
+    return executed
+
+
+def test_every_tutorial_chapter_has_a_notebook():
+    assert TUTORIAL_PAGES == sorted(DOCUMENT_FIGURES)
+
+
+@pytest.mark.parametrize("page", TUTORIAL_PAGES)
+def test_notebook_runs_the_page_and_prints_what_it_shows(page, executed_notebooks):
+    notebook = executed_notebooks[page]
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    code = [cell for cell in cells if not _is_graph_cell(cell)]
+    blocks = code_blocks(DOCS / page)
+    assert [cell.source.strip() for cell in code] == [body.strip() for body, _ in blocks]
+    for number, (cell, (_, expected)) in enumerate(zip(code, blocks), start=1):
+        if expected is not None:
+            assert same_text(_stdout(cell), expected), (
+                f"{page} notebook, cell {number} printed:\n{_stdout(cell)}\nbut the page "
+                f"shows:\n{expected}")
+    printed = "".join(_stdout(cell) for cell in code)
+    for figure in DOCUMENT_FIGURES[page]:
+        assert figure in printed, f"the notebook of {page} does not print {figure!r}"
+
+
+@pytest.mark.parametrize("page", TUTORIAL_PAGES)
+def test_notebook_draws_the_pages_diagrams_inline(page, executed_notebooks):
+    diagrams = re.findall(r"\]\(\.\./generated/[^)]+\.svg\)", (DOCS / page).read_text())
+    graphs = [cell for cell in executed_notebooks[page].cells if _is_graph_cell(cell)]
+    assert len(graphs) == len(diagrams) > 0
+    for cell in graphs:
+        svg = [output["data"]["image/svg+xml"] for output in cell.outputs
+               if output.get("output_type") == "execute_result"]
+        assert svg and "<svg" in svg[0], cell.source
+
+
+def test_notebook_markdown_leaves_out_shown_outputs_and_links_notebooks():
+    markdown = notebooks.notebook_markdown(DOCS / "tutorial" / "1-one-weight.md")
+    assert "slope of the weight: -24.0" not in markdown  # the page's ```text output
+    assert "](2-several-inputs.ipynb)" in markdown and "../generated/" not in markdown
+    assert "docs/tutorial/1-one-weight.md" in markdown  # says where it is made from
 
 
 # ---------------------------------------------------------------------------------------
@@ -302,6 +380,13 @@ def test_tutorial_pages_show_their_networks_diagrams(site):
                 assert (site / "generated" / diagram).is_file(), diagram
             html = _page_html(site, pages[0].relative_to(DOCS).as_posix())
             assert f'src="../../generated/{diagrams[1]}"' in html
+
+
+def test_site_names_no_development_folder(site):
+    forbidden = re.compile(r"seeds/|seed 0|\.\./shared|shared/data", re.IGNORECASE)
+    found = [path.relative_to(site).as_posix() for path in site.rglob("*")
+             if path.suffix in (".html", ".json", ".log") and forbidden.search(path.read_text())]
+    assert found == []
 
 
 def test_site_op_table_lists_every_op(site):
