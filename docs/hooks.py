@@ -49,12 +49,9 @@ def source_files() -> list[Path]:
 
 def tools() -> dict[str, bool]:
     """What the pictures need that may be installed later: a change redraws them."""
-    from tinygrad_gd.examples._common import default_admissions_path
-
     return {"dot": shutil.which("dot") is not None,
             "matplotlib": importlib.util.find_spec("matplotlib") is not None,
-            "mlxtend": importlib.util.find_spec("mlxtend") is not None,
-            "admissions data": default_admissions_path() is not None}
+            "mlxtend": importlib.util.find_spec("mlxtend") is not None}
 
 
 def is_fresh(folder: Path, sources: list[Path]) -> bool:

@@ -3,7 +3,7 @@
 - `EpochProgress`: one epoch's batches, shown as a tqdm progress bar with the running
   loss when tqdm is installed (an optional extra); without tqdm the scripts' own
   per-epoch line is the only progress shown.
-- `default_admissions_path`: where the admissions CSV of seed 001 lies in a checkout.
+- `SOURCES`: the source documents, cited as a reader knows them.
 """
 from __future__ import annotations
 
@@ -11,9 +11,20 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-__all__ = ["EpochProgress", "default_admissions_path", "ADMISSIONS_FILE"]
+__all__ = ["EpochProgress", "SOURCES"]
 
-ADMISSIONS_FILE = "student_admissions.csv"
+# The documents the examples follow, as the demo names them under each heading.
+SOURCES = {
+    "grokking": 'Grokking Deep Learning by Andrew W. Trask, chapter 5 "Learning multiple '
+                'weights at a time: generalizing gradient descent"',
+    "grokking-blog": 'the blog post "Deep Learning From Scratch, Part 3: Generalizing '
+                     'Gradient Descent" (notes on Grokking Deep Learning, chapter 5)',
+    "slides": 'Dan Becker\'s course slides "Introduction to Deep Learning in Python", '
+              'chapter 2 "Gradient descent"',
+    "course-notes": 'the course notes "Gradient Descent with Squared Errors", on the lesson '
+                    'of Udacity\'s deep-learning course and its admissions data',
+    "blog": 'the blog post "Gradient Descent", on backpropagation and gradient descent',
+}
 
 
 class EpochProgress:
@@ -48,16 +59,3 @@ class EpochProgress:
         if self._bar is not None:
             self._bar.close()
 
-
-def default_admissions_path() -> Path | None:
-    """The shared admissions CSV next to this checkout (`../shared/data/`), if present.
-
-    Looked up beside the repository that holds examples/ and beside the working folder;
-    a user's machine has neither, so callers must then ask for a path.
-    """
-    repo = Path(__file__).resolve().parent.parent
-    for root in (repo, Path.cwd()):
-        candidate = root.parent / "shared" / "data" / ADMISSIONS_FILE
-        if candidate.is_file():
-            return candidate
-    return None

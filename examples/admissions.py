@@ -1,9 +1,10 @@
 """Course notes "Gradient descent with squared errors": a sigmoid unit on the admissions data.
 
-Document: seeds/001_d15e34909984c5e2.txt. One sigmoid output unit predicts graduate-school
-admission from gre, gpa and the one-hot rank (6 inputs, 360 training rows, 40 test rows,
-prepared by `tinygrad_gd.datasets.load_admissions` as the lesson's data_prep.py does).
-What the notes teach, in three parts:
+Document: the course notes "Gradient Descent with Squared Errors" (Udacity's
+deep-learning lesson). One sigmoid output unit predicts graduate-school admission from
+gre, gpa and the one-hot rank (6 inputs, 360 training rows, 40 test rows, prepared by
+`tinygrad_gd.datasets.load_admissions` as the lesson's data_prep.py does). What the
+notes teach, in three parts:
 
 1. Gradient descent with the mean of the squared errors, as the lesson's code: weights
    drawn from Normal(0, 1/sqrt(n_inputs)) after `np.random.seed(42)`, learnrate 0.5,
@@ -27,7 +28,8 @@ writes it beside the diagrams): the train loss of the three parts per epoch.
 
 Run: `python examples/admissions.py [--data PATH]` or `tinygrad-gd demo admissions`.
 The data is the CSV with columns admit, gre, gpa, rank (student_admissions.csv, the
-UCLA binary.csv); by default the copy in ../shared/data/ beside the repository is used.
+UCLA binary.csv); by default the lesson's own copy, which ships with tinygrad_gd
+(`tinygrad_gd.datasets.ADMISSIONS_CSV`, from Udacity's deep-learning course, MIT License).
 """
 from __future__ import annotations
 
@@ -41,11 +43,11 @@ import numpy as np
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
 from tinygrad_gd.data import DataLoader
-from tinygrad_gd.examples._common import ADMISSIONS_FILE, default_admissions_path
+from tinygrad_gd.examples._common import SOURCES
 
 NAME = "admissions"
 TITLE = "Sigmoid unit on the admissions data: MSE, SSE vs MSE, mini-batches (course notes)"
-DOCUMENT = "001_d15e34909984c5e2.txt"
+DOCUMENT = SOURCES["course-notes"]
 
 LESSON_SEED = 42  # the lesson calls np.random.seed(42) before drawing the weights
 LEARNRATE = 0.5
@@ -57,21 +59,12 @@ PICTURES = ("training",)
 
 
 def resolve_data(data: str | os.PathLike[str] | None) -> Path:
-    """The CSV to read: `data` if given, else the shared copy; a clear error if neither."""
-    if data is not None:
-        return Path(data)
-    found = default_admissions_path()
-    if found is None:
-        raise FileNotFoundError(
-            f"admissions: no data file given and no ../shared/data/{ADMISSIONS_FILE} beside "
-            f"the repository; pass the admissions CSV (columns admit, gre, gpa, rank, e.g. "
-            f"UCLA's binary.csv): `python examples/admissions.py --data PATH` or "
-            f"`tinygrad-gd demo admissions --data PATH`")
-    return found
+    """The CSV to read: `data` if given, else the copy shipped with tinygrad_gd."""
+    return datasets.ADMISSIONS_CSV if data is None else Path(data)
 
 
 def initial_weights(n_features: int, seed: int = 0) -> nn.Parameter:
-    """Normal(0, 1/sqrt(n)) weights, drawn as the lesson does (seed 0 is its seed 42)."""
+    """Normal(0, 1/sqrt(n)) weights, drawn as the lesson does (seed=0 is its seed 42)."""
     rng = np.random.RandomState(LESSON_SEED + seed)
     return nn.Parameter(rng.normal(scale=1 / n_features**.5, size=n_features))
 
@@ -266,9 +259,9 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     path = Path(folder) / f"{NAME}-training.png"
     plot.training_curves(
         panels, ylabel="train loss (mean squared error)",
-        title="Course notes (seeds/001): a sigmoid unit on the admissions data. With the "
-              "sum of squared errors the step grows with the data and the loss bounces;\n"
-              "with the mean it falls steadily at the same learning rate.",
+        title="Course notes, Gradient Descent with Squared Errors: a sigmoid unit on the "
+              "admissions data.\nWith the sum of squared errors the step grows with the data "
+              "and the loss bounces; with the mean it falls steadily at the same learning rate.",
         path=path)
     return [path]
 
@@ -276,8 +269,8 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=TITLE)
     parser.add_argument("--data", metavar="PATH",
-                        help=f"the admissions CSV (default: ../shared/data/{ADMISSIONS_FILE} "
-                             f"beside the repository)")
+                        help="an admissions CSV with the columns admit, gre, gpa, rank (default: "
+                             "the lesson's student_admissions.csv, shipped with tinygrad_gd)")
     args = parser.parse_args(argv)
     try:
         run(data=args.data)

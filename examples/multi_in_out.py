@@ -1,10 +1,10 @@
 """Grokking Deep Learning, ch. 5: gradient descent with several inputs and several outputs.
 
-Document: seeds/003_e18d6b89a681d05b.txt ("Gradient descent with multiple inputs and
-outputs") and seeds/000_c228f524a2dbb5d8.txt, which shows the nested-loop update
-`weights[i][j] -= alpha * weight_deltas[i][j]` over the weight matrix. Three inputs
-(toes 8.5, win/loss record 0.65, fans 1.2) make three predictions (hurt, win, sad)
-through a 3x3 matrix, row i holding output i's weights:
+Document: Grokking Deep Learning (Andrew W. Trask), chapter 5 ("Gradient descent with
+multiple inputs and outputs"), and the blog post "Deep Learning From Scratch, Part 3",
+which shows the nested-loop update `weights[i][j] -= alpha * weight_deltas[i][j]` over
+the weight matrix. Three inputs (toes 8.5, win/loss record 0.65, fans 1.2) make three
+predictions (hurt, win, sad) through a 3x3 matrix, row i holding output i's weights:
 
     [[0.1, 0.1, -0.3],   # hurt?
      [0.1, 0.2,  0.0],   # win?
@@ -25,10 +25,11 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
+from tinygrad_gd.examples._common import SOURCES
 
 NAME = "multi-in-out"
 TITLE = "Several inputs, several outputs: a 3x3 weight matrix (Grokking ch. 5)"
-DOCUMENT = "003_e18d6b89a681d05b.txt"
+DOCUMENT = SOURCES["grokking"]
 
 TOES = [8.5, 9.5, 9.9, 9.0]
 WLREC = [0.65, 0.8, 0.8, 0.9]

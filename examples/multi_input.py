@@ -1,7 +1,7 @@
 """Grokking Deep Learning, ch. 5: gradient descent with several inputs and one output.
 
-Document: seeds/003_e18d6b89a681d05b.txt ("Let's watch several steps of learning"), the
-lab notes on the chapter. Three inputs of the first game (toes 8.5, win/loss record 0.65,
+Document: Grokking Deep Learning (Andrew W. Trask), chapter 5 ("Let's watch several
+steps of learning"). Three inputs of the first game (toes 8.5, win/loss record 0.65,
 fans 1.2) feed one prediction through weights [0.1, 0.2, -0.1]; the true value is 1 and
 alpha 0.01. The script prints, for 3 iterations, what the book's code prints: Pred,
 Error, Delta, Weights and Weight_Deltas.
@@ -28,10 +28,11 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
+from tinygrad_gd.examples._common import SOURCES
 
 NAME = "multi-input"
 TITLE = "Several inputs, one output: 3 steps of gradient descent (Grokking ch. 5)"
-DOCUMENT = "003_e18d6b89a681d05b.txt"
+DOCUMENT = SOURCES["grokking"]
 
 # The book's data: one entry per game; the first game is the training example.
 TOES = [8.5, 9.5, 9.9, 9.0]
@@ -130,7 +131,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     plot.error_curves(
         loss_fn, {"before training": before, f"after {steps} iterations": after},
         names=WEIGHT_NAMES, span=0.5, error_label="error = 0.5 * (pred - true)**2",
-        title="Grokking ch. 5 (seeds/003): one error curve per weight, the others held; "
+        title="Grokking Deep Learning, ch. 5: one error curve per weight, the others held; "
               "dotted: the slope (weight_delta) from backward().\nThe same delta, times "
               "each weight's input: a's input 8.5 makes its curve the steepest.",
         path=curves)
@@ -138,7 +139,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     plot.error_bowl(
         loss_fn, after, list(result["weights"]) + [after], indices=(0, 1),
         names=WEIGHT_NAMES[:2], span=0.04, error_label="error = 0.5 * (pred - true)**2",
-        title=f"Grokking ch. 5 (seeds/003): the error over weights a and b (c held at its "
+        title=f"Grokking Deep Learning, ch. 5: the error over weights a and b (c held at its "
               f"trained value {after[2]:.4g}) and the {steps} steps of gradient descent.\n"
               f"One training example, so the bowl is a valley: most of the step is a's.",
         path=bowl)

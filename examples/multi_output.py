@@ -1,10 +1,11 @@
 """Grokking Deep Learning, ch. 5: gradient descent with one input and several outputs.
 
-Document: seeds/003_e18d6b89a681d05b.txt ("Gradient descent learning with multiple
-outputs") and seeds/000_c228f524a2dbb5d8.txt (blog notes on the same chapter). One input,
-the win/loss record 0.65, makes three predictions (hurt, win, sad) through weights
-[0.3, 0.2, 0.9]; the truth is [0.1, 1, 0.1] and alpha 0.1. Each output has its own
-delta = pred - true, and each weight_delta is that delta times the one shared input.
+Document: Grokking Deep Learning (Andrew W. Trask), chapter 5 ("Gradient descent
+learning with multiple outputs"), and the blog post "Deep Learning From Scratch, Part 3"
+(notes on the chapter). One input, the win/loss record 0.65, makes three predictions
+(hurt, win, sad) through weights [0.3, 0.2, 0.9]; the truth is [0.1, 1, 0.1] and alpha
+0.1. Each output has its own delta = pred - true, and each weight_delta is that delta
+times the one shared input.
 
 The book's code prints the updated weights and the weight deltas of one step:
 `Weights:[0.293825, 0.25655, 0.868475]` and
@@ -21,10 +22,11 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
+from tinygrad_gd.examples._common import SOURCES
 
 NAME = "multi-output"
 TITLE = "One input, several outputs: one step of gradient descent (Grokking ch. 5)"
-DOCUMENT = "003_e18d6b89a681d05b.txt"
+DOCUMENT = SOURCES["grokking"]
 
 WLREC = [0.65, 1.0, 1.0, 0.9]
 HURT = [0.1, 0.0, 0.0, 0.1]

@@ -1,10 +1,10 @@
 """Course slides "Introduction to Deep Learning in Python": slopes and the learning rate.
 
-Document: seeds/002_607d2248ce16d569.txt (gradient descent slides); the same example
-opens seeds/001. The slope of a weight is the slope of the loss wrt the node it feeds,
-times the value of the node feeding the weight (times the activation's slope: there is
-none here). The loss is the squared error (pred - target)**2, whose slope wrt pred is
-2 * error. Three parts:
+Document: Dan Becker's course slides "Introduction to Deep Learning in Python", chapter
+2 "Gradient descent"; the same example opens the course notes on gradient descent. The
+slope of a weight is the slope of the loss wrt the node it feeds, times the value of the
+node feeding the weight (times the activation's slope: there is none here). The loss is
+the squared error (pred - target)**2, whose slope wrt pred is 2 * error. Three parts:
 
 1. One weight: input 3, weight 2, target 10. pred 6, error -4, slope 2 * -4 * 3 = -24;
    with learning rate 0.01 the new weight is 2 - 0.01(-24) = 2.24.
@@ -26,10 +26,11 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
+from tinygrad_gd.examples._common import SOURCES
 
 NAME = "slope"
 TITLE = "Slope of a weight, learning rate, 20 updates (course slides)"
-DOCUMENT = "002_607d2248ce16d569.txt"
+DOCUMENT = SOURCES["slides"]
 
 LEARNING_RATE = 0.01
 ONE_WEIGHT = {"weight": 2.0, "input": 3.0, "target": 10.0}
@@ -165,7 +166,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
                           "after one update": [first["new_weight"]]},
         names=["the weight (input 3, target 10)"], span=1.5,
         error_label="loss = (pred - target)**2",
-        title=f"Course slides (seeds/002): at weight 2 the slope\nof the loss is "
+        title=f"Course slides (Dan Becker): at weight 2 the slope\nof the loss is "
               f"{_num(first['slope'])} (dotted, from backward());\ngoing opposite the slope "
               f"with learning\nrate {LEARNING_RATE} moves the weight to "
               f"{_num(first['new_weight'])}.",
@@ -179,7 +180,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
         two_input_loss, second["final_weights"], second["weights"],
         names=("weight 1 (input 3)", "weight 2 (input 4)"), span=1.0,
         error_label="loss = (pred - target)**2",
-        title=f"Course slides (seeds/002): the two-input network's loss over its two weights "
+        title=f"Course slides (Dan Becker): the two-input network's loss over its two weights "
               f"and {updates} updates.\nThe first goes along the gradient [30, 40]; each "
               f"halves the error pred - target (and quarters the loss).",
         path=bowl)

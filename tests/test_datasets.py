@@ -7,6 +7,8 @@ import gzip
 import hashlib
 import shutil
 import struct
+import subprocess
+import sys
 import urllib.error
 from pathlib import Path
 
@@ -18,7 +20,8 @@ from tinygrad_gd.datasets import (ADMISSIONS_FEATURES, MNIST_FILES, load_admissi
                                   load_digits, load_idx, load_mnist, one_hot)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-ADMISSIONS_CSV = REPO_ROOT.parent / "shared" / "data" / "student_admissions.csv"
+# the development copy the shipped data set was taken from; absent on users' machines
+DEVELOPMENT_CSV = REPO_ROOT.parent / "shared" / "data" / "student_admissions.csv"
 
 # Written independently of the module under test, from the IDX format description.
 IDX_CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(np.int16): 0x0B,
@@ -335,10 +338,32 @@ def write_csv(path: Path, rows: list[list[object]],
 
 @pytest.fixture
 def admissions_csv():
-    if not ADMISSIONS_CSV.is_file():
-        pytest.skip(f"{ADMISSIONS_CSV} is absent: shared/data/ sits beside the repository "
-                    f"only on the development machines")
-    return ADMISSIONS_CSV
+    return datasets.ADMISSIONS_CSV
+
+
+def test_the_admissions_data_ships_with_its_notice():
+    folder = datasets.ADMISSIONS_CSV.parent
+    assert datasets.ADMISSIONS_CSV.name == "student_admissions.csv"
+    assert datasets.ADMISSIONS_CSV.read_text().splitlines()[0] == "admit,gre,gpa,rank"
+    assert len(datasets.ADMISSIONS_CSV.read_text().splitlines()) == 401
+    notice = (folder / "LICENSE-student_admissions.txt").read_text()
+    assert "MIT License" in notice and "Copyright (c) 2017 Udacity, Inc." in notice
+    readme = (folder / "README.md").read_text()  # where the data set is documented
+    assert "github.com/udacity/deep-learning" in readme and "MIT" in readme
+
+
+@pytest.mark.skipif(not DEVELOPMENT_CSV.is_file(),
+                    reason="the development copy of the admissions data is not beside this "
+                           "checkout (only on the project's own machines)")
+def test_the_shipped_admissions_data_is_the_original_byte_for_byte():
+    assert datasets.ADMISSIONS_CSV.read_bytes() == DEVELOPMENT_CSV.read_bytes()
+
+
+def test_load_admissions_reads_the_shipped_copy_by_default():
+    default = load_admissions()
+    named = load_admissions(datasets.ADMISSIONS_CSV)
+    for a, b in zip(default, named):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_load_admissions_lesson_split(admissions_csv):
@@ -432,3 +457,22 @@ def test_one_hot_errors():
         one_hot([0.5], 3)
     with pytest.raises(ValueError, match=r"num_classes must be an int >= 1"):
         one_hot([0], 0)
+
+
+def test_a_built_package_holds_the_admissions_data_and_its_notice(tmp_path):
+    """What a non-editable install gets: setuptools' build of the package, from a copy."""
+    source = tmp_path / "source"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for folder in ("tinygrad_gd", "examples"):
+        shutil.copytree(REPO_ROOT / folder, source / folder, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO_ROOT / name, source / name)
+    built = tmp_path / "built"
+    completed = subprocess.run(
+        [sys.executable, "-c", "import setuptools; setuptools.setup()", "-q", "build_py",
+         "-d", str(built)], cwd=source, capture_output=True, text=True, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert "Package would be ignored" not in completed.stderr
+    shipped = built / "tinygrad_gd" / "data_files"
+    for name in ("student_admissions.csv", "LICENSE-student_admissions.txt", "README.md"):
+        assert (shipped / name).read_bytes() == (datasets.ADMISSIONS_CSV.parent / name).read_bytes()

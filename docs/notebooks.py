@@ -1,0 +1,164 @@
+"""The tutorial as Jupyter notebooks, made from the tutorial's pages (docs/tutorial/*.md).
+
+    python docs/notebooks.py [FOLDER]     (or `bash scripts/notebooks.sh`; FOLDER: notebooks/)
+
+Each chapter page becomes `FOLDER/<page>.ipynb` through jupytext: its ```python blocks
+are the code cells, its prose the Markdown cells. Nothing is kept twice: the pages are
+the only source, and the notebooks are made again from them (the folder is gitignored).
+On the way:
+
+- a ```text block right after a code block, the output the page shows, is left out: the
+  cell prints it when run;
+- a network's diagram (`../generated/NAME-MODE.svg`, drawn for the site by the demo)
+  becomes a code cell that draws it inline with `tg.draw_graph`, from the same example
+  script; a concept diagram (`concept-NAME.svg`) becomes a cell with the code
+  docs/hooks.py draws it with;
+- a plot (`NAME-PICTURE.png`) becomes a link to the file `bash scripts/demo.sh` writes
+  into tinygrad_gd_out/;
+- links between tutorial pages lead to the notebooks, links to other pages to docs/.
+"""
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+REPO = DOCS.parent
+TUTORIAL = DOCS / "tutorial"
+DEFAULT_FOLDER = REPO / "notebooks"
+DEMO_OUT = "tinygrad_gd_out"  # where the demo writes its pictures (cli.DEFAULT_OUT)
+GRAPH_TAG = "graph"  # the tag of the cells this module adds to draw a diagram
+
+_FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*\n?", re.S | re.M)
+_IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\(\.\./generated/(?P<file>[^)\s]+)\)[ \t]*$", re.M)
+_LINK = re.compile(r"\]\((?P<target>[^)\s#]+\.md)(?P<anchor>#[^)\s]*)?\)")
+
+
+def chapters() -> list[Path]:
+    """The tutorial's chapter pages, in order (not its index)."""
+    return sorted(p for p in TUTORIAL.glob("*.md") if p.name != "index.md")
+
+
+def _hooks():
+    spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _example_modules() -> dict[str, str]:
+    """{network NAME ("multi-input"): its module name under tinygrad_gd.examples}."""
+    from tinygrad_gd.cli import load_examples
+
+    return {name: module.__name__.rsplit(".", 1)[1] for name, module in load_examples().items()}
+
+
+def _code_cell(alt: str, code: str) -> str:
+    return f'```python tags=["{GRAPH_TAG}"]\n# {alt}\n{code.strip()}\n```'
+
+
+def _diagram_cell(alt: str, file: str, examples: dict[str, str], hooks) -> str | None:
+    """The code cell drawing `file` inline, or None when it is not a diagram."""
+    stem, suffix = file.rsplit(".", 1)
+    if suffix != "svg":
+        return None
+    if stem.startswith("concept-"):
+        build, mode = hooks.CONCEPT_GRAPHS[stem.removeprefix("concept-")]
+        helpers = [hooks._named] if "_named(" in inspect.getsource(build) else []
+        sources = "\n\n".join(textwrap.dedent(inspect.getsource(f)) for f in [*helpers, build])
+        return _code_cell(alt, f"from typing import Any\n\nimport tinygrad_gd as tg\n\n\n"
+                               f"{sources}\n\ngraph_output, graph_params = {build.__name__}()\n"
+                               f"tg.draw_graph(graph_output, params=graph_params, "
+                               f"mode={mode!r})")
+    name, mode = stem.rsplit("-", 1)
+    module = examples[name]
+    return _code_cell(alt, f"import tinygrad_gd as tg\n"
+                           f"from tinygrad_gd.examples import {module}\n\n"
+                           f"graph_loss, graph_params = {module}.graph_step()  # one step\n"
+                           f"tg.draw_graph(graph_loss, params=graph_params, mode={mode!r})")
+
+
+def notebook_markdown(page: Path) -> str:
+    """The page's Markdown, rewritten for a notebook (see the module's docstring)."""
+    text = page.read_text()
+    examples, hooks = _example_modules(), _hooks()
+
+    # outputs shown under code blocks: the notebook prints them itself
+    fences = list(_FENCE.finditer(text))
+    drop = [following for fence, following in zip(fences, fences[1:])
+            if fence["lang"] == "python" and following["lang"] == "text"
+            and not text[fence.end():following.start()].strip()]
+    for fence in reversed(drop):
+        text = text[:fence.start()] + text[fence.end():]
+
+    def picture(match: re.Match) -> str:
+        cell = _diagram_cell(match["alt"], match["file"], examples, hooks)
+        if cell is not None:
+            return cell
+        return (f"![{match['alt']}](../{DEMO_OUT}/{match['file']})\n\n"
+                f"*({match['file']}: `bash scripts/demo.sh` draws it into {DEMO_OUT}/.)*")
+
+    def link(match: re.Match) -> str:
+        target = (page.parent / match["target"]).resolve()
+        anchor = match["anchor"] or ""
+        if target.parent == TUTORIAL and target.name != "index.md":
+            return f"]({target.stem}.ipynb{anchor})"
+        return f"](../{target.relative_to(REPO).as_posix()}{anchor})"
+
+    text = _IMAGE.sub(picture, text)
+    text = _LINK.sub(link, text)
+    note = (f"*This notebook is made from the tutorial page `docs/tutorial/{page.name}` by "
+            f"`bash scripts/notebooks.sh`: run its cells in order; to change it, change the "
+            f"page.*\n\n")
+    title, _, rest = text.partition("\n")
+    return f"{title}\n\n{note}{rest.lstrip()}"
+
+
+def make_notebook(page: Path):
+    """The notebook (an nbformat NotebookNode) of one tutorial page."""
+    import jupytext
+
+    notebook = jupytext.reads(notebook_markdown(page), fmt="md")
+    notebook.metadata.pop("jupytext", None)  # a plain notebook, not paired with a file
+    for cell in notebook.cells:  # only the tags: no jupytext layout hints
+        cell.metadata = {key: value for key, value in cell.metadata.items() if key == "tags"}
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    return notebook
+
+
+def nbformat_read(path: Path):
+    """A notebook file read back (nbformat version 4)."""
+    import nbformat
+
+    return nbformat.read(path, as_version=4)
+
+
+def write_notebooks(folder: Path = DEFAULT_FOLDER) -> list[Path]:
+    """Write one notebook per chapter page into `folder`; returns their paths."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for page in chapters():
+        path = folder / f"{page.stem}.ipynb"
+        nbformat.write(make_notebook(page), path)
+        written.append(path)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    folder = Path(args[0]) if args else DEFAULT_FOLDER
+    for path in write_notebooks(folder):
+        print(f"notebooks: wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
