@@ -28,12 +28,18 @@ import stat
 from pathlib import Path
 from typing import IO, Callable, Union
 
-__all__ = ["atomic_write", "atomic_write_bytes", "check_target", "NotAFileError"]
+__all__ = ["atomic_write", "atomic_write_bytes", "check_target", "NotAFileError",
+           "remove_unfinished"]
 
 PathLike = Union[str, os.PathLike]
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+# The temporaries this process is writing now: named here before they are created, so
+# that `remove_unfinished` finds one whichever instant a Ctrl-C struck.
+_unfinished: set[Path] = set()
 
 
 class NotAFileError(OSError):
@@ -83,8 +89,13 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
     target = check_target(path, what)
     folder = target.parent
     remove_stale_temporaries(target)
-    temporary, descriptor = _open_temporary(target, what)
+    temporary = target.with_name(f"{_temporary_prefix(target)}{os.getpid()}."
+                                 f"{secrets.token_hex(6)}.tmp")
+    _unfinished.add(temporary)
+    created = False
     try:
+        descriptor = _open_temporary(temporary, what)
+        created = True
         try:
             with os.fdopen(descriptor, "wb") as file:
                 write(file)
@@ -101,8 +112,11 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
                                        f"some space or choose another path") from None
     except BaseException:
         # an error, or Ctrl-C: the old file stays, and so must no half-written temporary
-        _remove_quietly(temporary)
+        if created:
+            _remove_quietly(temporary)
         raise
+    finally:
+        _unfinished.discard(temporary)
     _sync_folder(folder)
     return target
 
@@ -116,17 +130,21 @@ def _temporary_prefix(target: Path) -> str:
     return f".{target.name}."
 
 
-def _open_temporary(target: Path, what: str) -> tuple[Path, int]:
-    """A new file beside `target`: same folder, so os.replace is a rename, never a copy."""
-    path = target.with_name(f"{_temporary_prefix(target)}{os.getpid()}."
-                            f"{secrets.token_hex(6)}.tmp")
+def _open_temporary(path: Path, what: str) -> int:
+    """Create the temporary beside the target: same folder, so os.replace is a rename."""
     try:
         # 0o666 minus the umask: the written file gets the permissions a plain open() gives
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as err:
-        raise type(err)(err.errno, f"{what}: cannot write in the folder {str(target.parent)!r} "
+        raise type(err)(err.errno, f"{what}: cannot write in the folder {str(path.parent)!r} "
                                    f"({err.strerror}); choose a writable path") from None
-    return path, descriptor
+
+
+def remove_unfinished() -> None:
+    """Remove every temporary this process has begun and not finished (after Ctrl-C)."""
+    for path in list(_unfinished):
+        _remove_quietly(path)
+        _unfinished.discard(path)
 
 
 def remove_stale_temporaries(target: Path) -> list[Path]:
