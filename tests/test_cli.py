@@ -181,14 +181,19 @@ def test_unknown_name_lists_the_valid_ones(capsys, command):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (["demo", "--seed", "abc"], "argument --seed: expected a whole number, got 'abc'"),
-    (["demo", "--seed", "-1"], "argument --seed: expected a number >= 0, got -1"),
-    (["demo", "--epochs", "0"], "argument --epochs: expected a number >= 1, got 0"),
-    (["demo", "--epochs", "2.5"], "argument --epochs: expected a whole number, got '2.5'"),
+    (["demo", "--seed", "abc"],
+     "argument --seed: expected a whole number from 0 to 4294967295, got 'abc'"),
+    (["demo", "--seed", "-1"], "argument --seed: expected a whole number from 0 to 4294967295, "
+                               "got -1"),
+    (["graph", "slope", "--seed", str(2**32)], "from 0 to 4294967295, got 4294967296"),
+    (["demo", "--epochs", "0"], "argument --epochs: expected a whole number >= 1, got 0"),
+    (["demo", "--epochs", "-3"], "argument --epochs: expected a whole number >= 1, got -3"),
+    (["demo", "--epochs", "2.5"], "argument --epochs: expected a whole number >= 1, got '2.5'"),
+    (["demo", "--list", "extra"], "unknown network 'extra'"),
+    (["demo", "--data", "/dev/null"], "'/dev/null' is a character device, not a data file"),
     (["graph", "slope", "--format", "jpg"], "invalid choice: 'jpg'"),
     (["graph", "slope", "--mode", "sideways"], "invalid choice: 'sideways'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
-    ([], "the following arguments are required: COMMAND"),
 ])
 def test_bad_arguments(capsys, argv, fragment):
     assert cli.main(argv) == 2
@@ -207,7 +212,7 @@ def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path, capsys, 
     _one_line_error(capsys, "cannot write", str(target), "Permission denied", "-o")
     monkeypatch.undo()
     # the folder takes files, but this one fails when written
-    monkeypatch.setattr(cli.Path, "write_bytes", refuse)
+    monkeypatch.setattr(cli.os, "replace", refuse)
     assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
     _one_line_error(capsys, "cannot write", str(target), "Permission denied")
     assert not target.exists()
@@ -320,3 +325,145 @@ def test_a_failing_picture_fails_that_network_only(monkeypatch, tmp_path, capsys
     assert "pictures of multi-input failed: RuntimeError: no ink" in captured.err
     assert "1 of 2 network(s) could not run or be drawn here" in captured.err
     assert [p.name for p in tmp_path.iterdir()] == ["freeze-weight-error-curves.png"]
+
+
+# ---------------------------------------------------------------------------------------
+# the second round: no command, --version, --list NAME, and a sweep of bad arguments
+
+
+def test_no_command_prints_the_usage_line_and_what_to_give(capsys):
+    assert cli.main([]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("usage: tinygrad-gd [-h] [--version] COMMAND")
+    assert err[1].startswith("tinygrad-gd: error: give a COMMAND: demo") and len(err) == 2
+
+
+def test_version(capsys):
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"tinygrad-gd {cli._version()}"
+
+
+def test_list_with_names_lists_only_those(capsys):
+    assert cli.main(["demo", "--list", "slope", "multi-input"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == [
+        "slope", "multi-input"]
+
+
+def _bad_csv(folder):
+    path = folder / "admissions.csv"
+    path.write_text("admit,gre,gpa,rank\n0,380,3.61,3\n0,abc,3,2\n")
+    return path
+
+
+# (argv, expected exit code): missing, extra and bogus arguments of every command
+_SWEEP = [
+    ([], 2), (["--bogus"], 2), (["demo", "--bogus"], 2), (["demo", "--epochs"], 2),
+    (["demo", "--out"], 2), (["demo", "slope", "--seed", ""], 2), (["demo", "nope", "slope"], 2),
+    (["demo", "--list", "slope", "extra"], 2), (["demo", "--seed", "1e3"], 2),
+    (["demo", "--data", "{tmp}"], 2), (["graph"], 2), (["graph", "slope", "extra"], 2),
+    (["graph", "slope", "--mode"], 2), (["graph", "slope", "-o"], 2),
+    (["graph", "slope", "--bogus"], 2), (["graph", "slope", "--format", "dot", "-o", "{tmp}"], 2),
+    (["graph", "slope", "--format", "dot", "-o", "{tmp}/fifo"], 2),
+    (["graph", "slope", "--data", "{tmp}/fifo"], 2),
+    (["graph", "admissions", "--format", "dot", "-o", "{tmp}/g.dot", "--data", "{csv}"], 1),
+    (["graph", "admissions", "--format", "dot", "-o", "{tmp}/g.dot", "--data", "/etc/passwd"], 1),
+    (["graph", "admissions", "--format", "dot", "-o", "{tmp}/g.dot", "--data", "{tmp}/no.csv"], 1),
+    (["demo", "admissions", "--no-graphs", "--data", "{csv}"], 1),
+]
+
+
+@pytest.mark.parametrize("argv, code", _SWEEP, ids=[" ".join(a) or "(none)" for a, _ in _SWEEP])
+def test_bad_arguments_sweep_one_line_no_traceback_no_file(tmp_path, monkeypatch, capsys, argv,
+                                                           code):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "fifo")
+    csv = _bad_csv(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    argv = [a.format(tmp=tmp_path, csv=csv) for a in argv]
+    assert cli.main(argv) == code
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    lines = captured.err.strip().splitlines()
+    # one line; `tinygrad-gd` alone adds the usage line; a demo adds its summary line
+    assert len(lines) == (2 if not argv or argv[0] == "demo" and code == 1 else 1), captured.err
+    if code == 1 and "--data" in argv:
+        assert argv[argv.index("--data") + 1] in lines[0]  # the file is named
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing written
+
+
+def test_a_failed_demo_claims_no_pictures_or_diagrams(tmp_path, capsys):
+    code = cli.main(["demo", "admissions", "--data", str(_bad_csv(tmp_path)),
+                     "--out", str(tmp_path / "out")])
+    assert code == 1
+    out = capsys.readouterr().out
+    assert "written to" not in out and "0 PNG" not in out
+
+
+# ---------------------------------------------------------------------------------------
+# the real process: closed pipes and Ctrl-C
+
+_PYTHON_M = [sys.executable, "-m", "tinygrad_gd"]
+
+
+@pytest.mark.parametrize("argv", [["demo", "--list"], ["demo", "multi-input", "--no-graphs"]])
+def test_output_into_a_closed_pipe_ends_quietly(argv, tmp_path):
+    # `| head -1`: the reader goes away after a line, or before any
+    for lines_read in (0, 1):
+        process = subprocess.Popen(_PYTHON_M + argv, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, cwd=tmp_path)
+        for _ in range(lines_read):
+            process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+        assert "Traceback" not in err and "Error" not in err, err
+        assert code in (0, 141), (code, err)  # 0: it had written everything already
+
+
+def _complete(path):
+    data = path.read_bytes()
+    if path.suffix == ".svg":
+        return data.rstrip().endswith(b"</svg>")
+    if path.suffix == ".png":
+        return data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
+    return False
+
+
+@needs_graph
+@needs_dot
+@needs_matplotlib
+def test_ctrl_c_at_random_moments_exits_130_and_leaves_no_partial_file(tmp_path):
+    import os
+    import random
+    import signal
+    import time
+
+    rng = random.Random(15)
+    outcomes = []
+    for run in range(6):
+        out = tmp_path / f"run{run}"
+        process = subprocess.Popen(
+            _PYTHON_M + ["demo", "multi-input", "freeze-weight", "slope", "--out", str(out)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process.stdout.readline()  # the command has started its work (its first line)
+        time.sleep(rng.uniform(0.0, 2.0))  # a seeded moment within the run (not a time limit)
+        try:
+            os.killpg(process.pid, signal.SIGINT)  # as Ctrl-C: the whole group, `dot` included
+        except ProcessLookupError:
+            pass  # already done
+        stdout, stderr = process.communicate(timeout=120)
+        err = stderr.decode()
+        assert "Traceback" not in err, err
+        # 130, or killed by SIGINT (-2), which a shell reports as 130 too: Python ends that
+        # way when a library it called saw the KeyboardInterrupt first
+        assert process.returncode in (0, 130, -signal.SIGINT), (process.returncode, err)
+        if process.returncode != 0:
+            assert err.splitlines()[-1] == "interrupted"
+        written = sorted(out.iterdir()) if out.exists() else []
+        assert not [p.name for p in written if p.name.startswith(".")], written  # no temporary
+        assert all(_complete(p) for p in written), [p.name for p in written]  # no partial file
+        outcomes.append(process.returncode)
+    assert set(outcomes) - {0}  # the sweep did interrupt something

@@ -10,8 +10,10 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import stat
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
@@ -411,3 +413,143 @@ def test_weights_of_another_architecture_load_nothing(tmp_path):
     with pytest.raises(ValueError, match=r"0\.weight: shape \(5, 3\) in the state, \(4, 3\)"):
         model.load_state_dict(load(path))
     assert _same(model, before)
+
+
+# ------------------------------------------------------------------ names a zip cannot keep
+
+
+@pytest.mark.parametrize("state, fragment", [
+    ({"a\x00b": np.ones(2), "a\x00c": np.zeros(2)}, "NUL character"),
+    ({"w\x00": np.ones(2)}, "NUL character"),
+    ({"k" * 70_000: np.ones(2)}, "70000 bytes long"),
+    ({"\ud800": np.ones(2)}, "not valid Unicode"),
+])
+def test_names_a_zip_cannot_keep_are_refused_before_the_old_file_is_touched(tmp_path, state,
+                                                                              fragment):
+    path = tmp_path / "m.npz"
+    save({"w": np.arange(3.0)}, path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=fragment):
+        save(state, path)
+    assert path.read_bytes() == before and _files(tmp_path) == ["m.npz"]
+
+
+def test_an_archive_that_does_not_list_its_entries_never_replaces_the_old_file(tmp_path,
+                                                                               monkeypatch):
+    path = tmp_path / "m.npz"
+    save({"w": np.arange(3.0)}, path)
+    before = path.read_bytes()
+    real = serialization._write_npz
+    # a writer that loses an entry (as zipfile once cut names at NUL): caught on the written file
+    monkeypatch.setattr(serialization, "_write_npz",
+                        lambda file, arrays: real(file, dict(list(arrays.items())[:-1])))
+    with pytest.raises(ValueError, match=r"does not list the entries.*'b\.npy'.*nothing was "
+                                         r"replaced"):
+        save({"a": np.ones(1), "b": np.ones(1)}, path)
+    assert path.read_bytes() == before and _files(tmp_path) == ["m.npz"]
+
+
+# ------------------------------------------------------------------ what is at the path
+
+
+def test_save_onto_a_fifo_is_refused_and_the_fifo_stays(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"save: .*pipe.* is a FIFO \(named pipe\), not a regular "
+                                      r"file; nothing was written"):
+        save({"w": np.ones(2)}, fifo)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and _files(tmp_path) == ["pipe"]
+
+
+def test_save_onto_a_device_is_refused(tmp_path, monkeypatch):
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a /dev/null of our own
+    except (PermissionError, OSError):
+        device.write_bytes(b"")  # not permitted here: a file that stat calls a device
+        real = os.lstat
+        monkeypatch.setattr(os, "lstat", lambda p, *a, **k: os.stat_result(
+            (stat.S_IFCHR | 0o666,) + tuple(real(p))[1:]) if Path(p) == device else real(p))
+    with pytest.raises(OSError, match="is a character device, not a regular file"):
+        save({"w": np.ones(2)}, device)
+    assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+def test_save_onto_a_symlink_replaces_the_link_and_leaves_its_target_alone(tmp_path):
+    target, link = tmp_path / "elsewhere.npz", tmp_path / "model.npz"
+    target.write_bytes(b"somebody else's file")
+    link.symlink_to(target)
+    save({"w": np.arange(2.0)}, link)
+    assert target.read_bytes() == b"somebody else's file"  # the link's target is never written
+    assert not link.is_symlink()
+    np.testing.assert_array_equal(load(link)["w"], np.arange(2.0))
+
+
+def test_load_of_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    outcome = []
+
+    def attempt():
+        try:
+            load(fifo)
+        except LoadError as err:
+            outcome.append(str(err))
+
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(60)  # a guard against hanging the suite, not a speed limit
+    assert outcome and "is a FIFO (named pipe), not a file of saved weights" in outcome[0]
+
+
+# ------------------------------------------------------------------ leftovers and full disks
+
+
+def _kill_midway(path, signal_name=None):
+    """A child that dies in the middle of saving to `path`, by os._exit or a signal."""
+    death = (f"os.kill(os.getpid(), signal.{signal_name})" if signal_name else "os._exit(3)")
+    script = (
+        "import os, signal, numpy as np\n"
+        "from tinygrad_gd import serialization\n"
+        "def dies(member, array):\n"
+        "    member.write(b'partial')\n"
+        f"    {death}\n"
+        "serialization._write_entry = dies\n"
+        f"serialization.save({{'w': np.zeros(1000)}}, {str(path)!r})\n"
+    )
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+
+
+@pytest.mark.parametrize("signal_name", [None, "SIGKILL", "SIGTERM"])
+def test_the_temporary_of_a_killed_save_is_removed_by_the_next_save(tmp_path, signal_name):
+    path = tmp_path / "model.npz"
+    save({"w": np.arange(3.0)}, path)
+    result = _kill_midway(path, signal_name)
+    assert result.returncode != 0, result.stderr.decode()
+    assert len(_files(tmp_path)) == 2  # the hidden temporary the killed save left
+    np.testing.assert_array_equal(load(path)["w"], np.arange(3.0))
+    save({"w": np.ones(3)}, path)
+    assert _files(tmp_path) == ["model.npz"]
+    np.testing.assert_array_equal(load(path)["w"], np.ones(3))
+
+
+def test_the_temporary_of_a_live_save_is_left_alone(tmp_path):
+    path = tmp_path / "model.npz"
+    alive = tmp_path / f".model.npz.{os.getppid()}.{'ab' * 6}.tmp"  # our parent: alive
+    other = tmp_path / f".other.npz.{2 ** 22 + 7}.{'cd' * 6}.tmp"  # another file's
+    alive.write_bytes(b"being written")
+    other.write_bytes(b"not ours")
+    save({"w": np.ones(1)}, path)
+    assert _files(tmp_path) == sorted([alive.name, other.name, "model.npz"])
+
+
+def test_a_full_disk_names_the_file_and_replaces_nothing(tmp_path, monkeypatch):
+    path = tmp_path / "model.npz"
+    save({"w": np.arange(3.0)}, path)
+    before = path.read_bytes()
+    _fail_on_second_entry(monkeypatch, OSError(28, "No space left on device"))
+    with pytest.raises(OSError, match=r"save: writing .*model\.npz.* failed \(No space left on "
+                                      r"device\); nothing was replaced") as caught:
+        save({"a": np.ones(2), "b": np.ones(2)}, path)
+    assert caught.value.errno == 28
+    assert path.read_bytes() == before and _files(tmp_path) == ["model.npz"]

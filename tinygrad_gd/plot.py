@@ -31,6 +31,7 @@ from typing import Any, Union
 import numpy as np
 
 from .engine import no_grad
+from .files import atomic_write
 from .tensor import Tensor, _raw
 
 __all__ = [
@@ -412,13 +413,18 @@ def _new_figure(where: str, **options: Any) -> Any:
 
 
 def save_figure(figure: Any, path: PathLike) -> Path:
-    """Write `figure` to `path` (format from the suffix, e.g. .png or .svg); returns it."""
+    """Write `figure` to `path` (format from the suffix, e.g. .png or .svg); returns it.
+
+    Written atomically (`tinygrad_gd.files`): an interrupted run leaves the previous
+    picture or none, never a truncated one.
+    """
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save_figure: cannot write {str(path)!r}: the folder "
                                 f"{str(path.parent)!r} does not exist; create it first")
-    figure.savefig(path, dpi=_DPI)
-    return path
+    kind = path.suffix[1:].lower() or None  # None: matplotlib's default format
+    return atomic_write(path, lambda file: figure.savefig(file, format=kind, dpi=_DPI),
+                        "save_figure")
 
 
 def _finish(figure: Any, title: str, path: PathLike | None) -> Any:

@@ -10,24 +10,30 @@ Two promises:
 
 * Loading never runs code. Arrays are read with `allow_pickle=False`, so a file holding
   pickled objects (the way a malicious file would run code) is refused, not executed.
-* Saving is atomic. The archive is written to a temporary file in the same folder, flushed
-  to disk (fsync), then moved over the target in one step (`os.replace`). A crash or an
-  error mid-save leaves the previous file as it was.
+* Saving is atomic (`tinygrad_gd.files.atomic_write`). The archive is written to a
+  temporary file in the same folder, flushed to disk (fsync), its zip directory checked
+  to list every entry under its own name, then moved over the target in one step
+  (`os.replace`). A crash or an error mid-save leaves the previous file as it was; the
+  temporary a killed save leaves is removed by the next save to that path. Names a zip
+  cannot keep (a NUL, over 65,531 bytes) are refused before anything is written, and so
+  is a target that is a FIFO, a device or a folder; a symbolic link is replaced by the
+  file, its target left alone.
 
-A truncated or corrupted file raises `LoadError` (naming the file and what to do) before
-anything is returned, so `model.load_state_dict(load(path))` either loads every
-parameter or changes nothing.
+A truncated or corrupted file, or a path that is no regular file (a FIFO is never waited
+on), raises `LoadError` (naming the file and what to do) before anything is returned, so
+`model.load_state_dict(load(path))` either loads every parameter or changes nothing.
 """
 from __future__ import annotations
 
 import os
-import secrets
+import stat
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Union
 
 import numpy as np
 
+from .files import atomic_write, kind_of
 from .tensor import _raw
 
 if TYPE_CHECKING:
@@ -37,6 +43,7 @@ __all__ = ["save", "load", "LoadError", "FORMAT_KEY", "FORMAT_VERSION"]
 
 FORMAT_KEY = "__tinygrad_gd_format__"  # the marker entry; save refuses it as a name
 FORMAT_VERSION = 1  # raise when the layout changes; load refuses versions it does not know
+_MAX_NAME_BYTES = 0xFFFF  # a zip header stores a name's length in two bytes
 
 PathLike = Union[str, os.PathLike]
 
@@ -60,30 +67,14 @@ def save(obj: "Module | Mapping[str, Any]", path: PathLike) -> None:
 
     `obj` is a `Module` (its `state_dict()` is saved) or a mapping of names to arrays or
     Tensors. The file is written exactly at `path` (no suffix is added) and replaces an
-    existing file only once it is complete. Load it with
+    existing file only once it is complete and its directory lists every entry (a
+    symbolic link at `path` is replaced by the file, its target left alone; a FIFO, a
+    device or a folder there is refused: `tinygrad_gd.files`). Load it with
     `model.load_state_dict(tg.load(path))`.
     """
     arrays = _arrays_to_save(obj)
-    target = Path(os.fspath(path))
-    folder = target.parent
-    if target.is_dir():
-        raise IsADirectoryError(f"save: {str(target)!r} is a folder; give a file path such as "
-                                f"{str(target / 'model.npz')!r}")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"save: the folder {str(folder)!r} of {str(target)!r} does not "
-                                f"exist; create it first (os.makedirs) or choose another path")
-    temporary, descriptor = _open_temporary(target)
-    try:
-        with os.fdopen(descriptor, "wb") as file:
-            _write_npz(file, arrays)
-            file.flush()
-            os.fsync(file.fileno())  # the bytes are on disk before the name points at them
-        os.replace(temporary, target)
-    except BaseException:
-        # an error, or Ctrl-C: the old file stays, and so must no half-written temporary
-        _remove_quietly(temporary)
-        raise
-    _sync_folder(folder)
+    atomic_write(path, lambda file: _write_npz(file, arrays), "save",
+                 check=lambda temporary: _check_written(temporary, path, arrays))
 
 
 def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
@@ -99,6 +90,7 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
     for name, value in obj.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"save: every name must be a non-empty string, got {name!r}")
+        _check_name(name)
         if name == FORMAT_KEY:
             raise ValueError(f"save: the name {FORMAT_KEY!r} is reserved for the file's format "
                              f"marker; rename that entry")
@@ -110,16 +102,32 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _open_temporary(target: Path) -> tuple[Path, int]:
-    """A new file beside `target`: same folder, so os.replace is a rename, never a copy."""
-    path = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+def _check_name(name: str) -> None:
+    """A name must come back from the zip directory as it went in."""
+    if "\x00" in name:
+        raise ValueError(f"save: the name {name!r} holds a NUL character, which a zip archive "
+                         f"cannot store (the name would be cut at it); rename that entry")
     try:
-        # 0o666 minus the umask: the saved file gets the permissions a plain open() gives
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as err:
-        raise type(err)(err.errno, f"save: cannot write in the folder {str(target.parent)!r} "
-                                   f"({err.strerror}); choose a writable path") from None
-    return path, descriptor
+        size = len(name.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError(f"save: the name {name!r} is not valid Unicode text (a lone surrogate); "
+                         f"rename that entry") from None
+    if size + len(".npy") > _MAX_NAME_BYTES:
+        raise ValueError(f"save: the name {name[:40]!r}... is {size} bytes long in UTF-8; a zip "
+                         f"archive stores names of up to {_MAX_NAME_BYTES - len('.npy')} bytes "
+                         f"here; use a shorter name")
+
+
+def _check_written(temporary: Path, path: PathLike, arrays: Mapping[str, np.ndarray]) -> None:
+    """The complete archive lists every entry under its own name, before it replaces anything."""
+    expected = [name + ".npy" for name in arrays]
+    with zipfile.ZipFile(temporary) as archive:
+        found = archive.namelist()
+    if found != expected:
+        missing = sorted(set(expected) - set(found))[:3]
+        raise ValueError(f"save: the archive written for {os.fspath(path)!r} does not list the "
+                         f"entries it was given (missing {missing}); nothing was replaced. Check "
+                         f"the names of the entries")
 
 
 def _write_npz(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
@@ -136,27 +144,6 @@ def _write_npz(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
 
 def _write_entry(member: IO[bytes], array: np.ndarray) -> None:
     np.lib.format.write_array(member, array, allow_pickle=False)
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass  # already gone, or the folder vanished: nothing left to clean
-
-
-def _sync_folder(folder: Path) -> None:
-    """Flush the folder's entry for the new name too (POSIX); a no-op where unsupported."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # Windows cannot open folders; its rename is durable enough
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass  # some filesystems refuse fsync on a folder; the file itself is synced
-    finally:
-        os.close(descriptor)
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,14 +167,38 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
     if not os.access(target, os.R_OK):
         raise PermissionError(f"load: no permission to read {target!r}; change its permissions "
                               f"or copy it somewhere readable")
-    arrays = _read_npz(target)
+    with _open_regular_file(target) as file:
+        arrays = _read_npz(target, file)
     _check_format(target, arrays.pop(FORMAT_KEY, None), len(arrays))
     return arrays
 
 
-def _read_npz(target: str) -> dict[str, np.ndarray]:
-    if not zipfile.is_zipfile(target):
-        if _starts_with(target, b"\x93NUMPY"):
+def _open_regular_file(target: str) -> IO[bytes]:
+    """The file opened for reading, or LoadError when it is a FIFO, a device or a socket.
+
+    Opened without blocking (a FIFO with no writer would wait forever), then asked what it
+    is: the answer is about the file opened, so no swap between a check and the open fools it.
+    """
+    try:
+        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        raise LoadError(f"load: cannot open {target!r} ({err.strerror or err}); check the "
+                        f"path and its permissions") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise LoadError(f"load: {target!r} is {kind_of(mode)}, not a file of saved weights; "
+                        f"nothing was read. Give the path of a file written by tg.save")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def _read_npz(target: str, file: IO[bytes]) -> dict[str, np.ndarray]:
+    if not zipfile.is_zipfile(file):
+        file.seek(0)
+        if file.read(6) == b"\x93NUMPY":
             raise LoadError(f"load: {target!r} is a single .npy array, not an .npz archive of "
                             f"named weights; read it with np.load(path), or save the model's "
                             f"weights with tg.save(model, path)")
@@ -195,7 +206,8 @@ def _read_npz(target: str) -> dict[str, np.ndarray]:
                                          "truncated, or another kind of file)"))
     arrays: dict[str, np.ndarray] = {}
     try:
-        with np.load(target, allow_pickle=False) as archive:
+        file.seek(0)
+        with np.load(file, allow_pickle=False) as archive:
             for name in archive.files:
                 value = archive[name]  # reads the entry whole: zipfile checks its CRC-32
                 if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
@@ -215,11 +227,6 @@ def _read_npz(target: str) -> dict[str, np.ndarray]:
     except _READ_ERRORS as err:
         raise LoadError(_damaged(target, f"{type(err).__name__}: {err}")) from None
     return arrays
-
-
-def _starts_with(target: str, prefix: bytes) -> bool:
-    with open(target, "rb") as file:
-        return file.read(len(prefix)) == prefix
 
 
 def _damaged(target: str, reason: str) -> str:

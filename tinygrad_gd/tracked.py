@@ -7,18 +7,26 @@ saved the old values then refuses to backward, naming the tensor and the op, ins
 computing a gradient from values its forward pass never saw.
 
 Counted as writes: item assignment (`t.data[0] = 1`, `t.data[:, 1] *= 2`), in-place
-operators (`t.data -= lr * g`), ufuncs and NumPy functions given it as `out` (by keyword
-or position), `np.copyto`, `np.put`, `np.place`, `np.putmask`, `np.put_along_axis`,
-`np.fill_diagonal`, the methods `fill`, `sort`, `partition`, `put`, `setfield` and
-`byteswap(inplace=True)`, and taking `.flat` (it can write through, so it counts whether
-or not it does). Arithmetic on it gives plain ndarrays, and so do `copy()`, `astype()`,
-deepcopy and pickling.
+operators (`t.data -= lr * g`), ufuncs given it as `out` (by keyword or position) in every
+method (`np.add(a, b, out=...)`, `.reduce`, `.accumulate`, `.reduceat`, `.outer`) and as
+the target of `ufunc.at`, NumPy functions given it as `out` or writing into it
+(`np.copyto`, `np.put`, `np.place`, `np.putmask`, `np.put_along_axis`,
+`np.fill_diagonal`, and any function built on those), the methods `fill`, `sort`,
+`partition`, `put`, `setfield` and `byteswap(inplace=True)`, and taking `.flat` (it can
+write through, so it counts whether or not it does). Arithmetic on it gives plain
+ndarrays, and so do `copy()`, `astype()`, deepcopy and pickling.
 
-Not seen: `ufunc.at`, and an array that leaves the tracking on purpose,
-`np.asarray(t.data)`, `t.data.view(np.ndarray)`, a memoryview or a ctypes pointer.
-`np.asarray(t)` is a read-only view, so writes through it fail loudly. Under
-`tg.detect_anomaly()` every saved array is also compared byte for byte, which catches
-even those.
+Every other write is refused at once: the view is read-only to NumPy's C code, and only
+the routes above, which NumPy announces to the subclass (`__array_ufunc__`,
+`__array_function__`, the overridden methods), write through a writable twin after
+counting. So a write NumPy does not announce, `rng.standard_normal(out=t.data)`,
+`a.take(i, out=t.data)` on a plain `a`, `np.random.shuffle(t.data)`, fails loudly with
+NumPy's "read-only" error instead of changing saved values unseen.
+
+Not seen: an array made writable on purpose (`a = np.asarray(t.data)` then
+`a.flags.writeable = True`), and raw pointers (ctypes). `read_only_view` (what
+`np.asarray(t)` hands out) cannot be made writable at all. Under `tg.detect_anomaly()`
+every saved array is also compared byte for byte, which catches even those.
 """
 from __future__ import annotations
 
@@ -27,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TrackedArray"]
+__all__ = ["TrackedArray", "read_only_view"]
 
 # Every counted write, to any tensor, also adds one here: a backward pass that finds it
 # unchanged since a node was recorded knows that none of the node's saved values can have
@@ -47,6 +55,23 @@ def _count_write(array: Any) -> None:
         count_write(counter)
 
 
+def _writable(array: Any) -> Any:
+    """A plain ndarray view through which a counted write goes: writable again when the
+    read-only flag was ours (`_locked`), read-only when the values themselves are (a
+    broadcast view, a shared constant), so that NumPy's own error follows."""
+    if array.__class__ is not TrackedArray:
+        return array
+    plain = array.view(np.ndarray)
+    if array._locked:
+        plain.flags.writeable = True
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    """A TrackedArray read by a ufunc, as a plain ndarray view (results are then plain)."""
+    return value.view(np.ndarray) if value.__class__ is TrackedArray else value
+
+
 class TrackedArray(np.ndarray):
     """An ndarray view of a tensor's values; every write through it counts as an in-place change.
 
@@ -54,57 +79,104 @@ class TrackedArray(np.ndarray):
     views and detach()); None for an array that shares no memory with a tensor (a copy).
     `_source` is the tensor's own array, set only on the view `.data` returned, so that
     `t.data -= x` (get, write in place, assign back) is known to need no new array.
+    `_locked` is True when the array is read-only only to keep NumPy's C code from
+    writing unseen: counted writes go through a writable twin (`_writable`).
     """
 
-    __slots__ = ("_counter", "_source")
+    __slots__ = ("_counter", "_source", "_locked")
 
     def __array_finalize__(self, obj: Any) -> None:
         # A view of a tracked array writes the same memory: it counts on the same counter.
         counter = getattr(obj, "_counter", None)
-        self._counter = counter if counter is not None and np.may_share_memory(self, obj) else None
+        if counter is not None and np.may_share_memory(self, obj):
+            self._counter = counter
+            self._locked = getattr(obj, "_locked", False) and not self.flags.writeable
+        else:
+            self._counter = None
+            self._locked = False
         self._source = None
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        out = kwargs.get("out")  # always a tuple here, given by keyword or position
+        if out is not None:
+            for array in out:
+                _count_write(array)
+            kwargs["out"] = tuple(_writable(array) for array in out)
+        if method == "at":  # np.add.at(t.data, i, v) writes into its first input
+            _count_write(inputs[0])
+            inputs = (_writable(inputs[0]),) + tuple(_plain(x) for x in inputs[1:])
+        else:
+            inputs = tuple(_plain(x) for x in inputs)
+        where = kwargs.get("where")
+        if where is not None:
+            kwargs["where"] = _plain(where)
+        result = getattr(ufunc, method)(*inputs, **kwargs)
+        if out is None:
+            return result
+        # NumPy hands back the out arrays: give the caller's own (`t.data -= x` needs it)
+        if isinstance(result, tuple):
+            return tuple(mine if mine is not None else r for mine, r in zip(out, result))
+        return out[0] if out[0] is not None else result
 
     def __array_wrap__(self, array: Any, context: Any = None,
                        return_scalar: bool | None = None) -> Any:
         if array.__class__ is TrackedArray:
-            if array._counter is not None:  # a ufunc wrote into it: `out=` or `t.data += 1`
+            if array._counter is not None:  # written in place by a route NumPy reports here
                 count_write(array._counter)
                 return array
-            array = array.view(np.ndarray)  # of our type but no tensor's (NumPy 1.x's results)
+            array = array.view(np.ndarray)  # of our type but no tensor's
         if return_scalar is None:  # NumPy 1.x does not say: as for an ndarray, 0-d is a scalar
             return_scalar = array.ndim == 0
         return array[()] if return_scalar else array  # a new result: a plain ndarray
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
-        target = _WRITES_FIRST_ARGUMENT.get(func)
-        if target is not None:
-            _count_write(args[0] if args else kwargs.get(target))
+        substitutes: list[tuple[Any, Any]] = []  # (the caller's array, its writable twin)
+
+        def target(array: Any) -> Any:
+            if array.__class__ is not TrackedArray:
+                return array
+            _count_write(array)
+            twin = _writable(array)
+            substitutes.append((array, twin))
+            return twin
+
+        name = _WRITES_FIRST_ARGUMENT.get(func)
+        if name is not None:
+            if args:
+                args = (target(args[0]),) + tuple(args[1:])
+            elif name in kwargs:
+                kwargs = {**kwargs, name: target(kwargs[name])}
         out = kwargs.get("out")
-        if out is None:
-            position = _out_position(func)  # `np.dot(a, b, t.data)`: out given positionally
-            if position is not None and len(args) > position:
-                out = args[position]
         if out is not None:
-            for array in out if isinstance(out, tuple) else (out,):
-                _count_write(array)
+            kwargs = {**kwargs, "out": (tuple(target(a) for a in out) if isinstance(out, tuple)
+                                        else target(out))}
+        else:
+            position = _out_position(func)  # `np.dot(a, b, t.data)`: out given positionally
+            if position is not None and len(args) > position and args[position] is not None:
+                args = (*args[:position], target(args[position]), *args[position + 1:])
         result = super().__array_function__(func, types, args, kwargs)
+        for mine, twin in substitutes:
+            if result is twin:
+                return mine  # the function returned its `out`: the caller's own array
         if result.__class__ is TrackedArray and result._counter is None:
             return result.view(np.ndarray)  # a new array (a sort, a concatenation)
         return result
 
     def __setitem__(self, index: Any, value: Any) -> None:
         _count_write(self)
-        np.ndarray.__setitem__(self, index, value)
+        np.ndarray.__setitem__(_writable(self), index, value)
 
     def byteswap(self, inplace: bool = False) -> Any:
         if inplace:
             _count_write(self)
-        return np.ndarray.byteswap(self, inplace)
+            np.ndarray.byteswap(_writable(self), True)
+            return self
+        return np.ndarray.byteswap(self, False)
 
     @property
     def flat(self) -> Any:  # type: ignore[override]
         _count_write(self)  # a flatiter writes through; which it will do is unknown here
-        return np.ndarray.flat.__get__(self)
+        return np.ndarray.flat.__get__(_writable(self))
 
     def copy(self, order: str = "C") -> np.ndarray:  # type: ignore[override]
         return np.ndarray.copy(self.view(np.ndarray), order)
@@ -129,7 +201,7 @@ def _counting(name: str) -> Any:
 
     def counted(self: TrackedArray, *args: Any, **kwargs: Any) -> Any:
         _count_write(self)
-        return method(self, *args, **kwargs)
+        return method(_writable(self), *args, **kwargs)
 
     counted.__name__ = counted.__qualname__ = name
     counted.__doc__ = method.__doc__
@@ -170,8 +242,35 @@ _WRITES_FIRST_ARGUMENT = {
 
 
 def tracked_view(data: np.ndarray, counter: list[int]) -> TrackedArray:
-    """The view `.data` hands out: `data`'s memory, writes counted on `counter`."""
+    """The view `.data` hands out: `data`'s memory, writes counted on `counter`.
+
+    It is read-only to NumPy's C code (`_locked`): a write NumPy does not announce to the
+    subclass fails loudly instead of going uncounted. `data` that is read-only itself (a
+    broadcast view, a shared constant) stays so for counted writes too.
+    """
     view = data.view(TrackedArray)
     view._counter = counter
     view._source = data
+    if data.flags.writeable:
+        view.flags.writeable = False
+        view._locked = True
+    return view
+
+
+def read_only_view(data: np.ndarray) -> np.ndarray:
+    """A plain ndarray view of `data` that nothing can make writable (`np.asarray(t)`).
+
+    A view's `flags.writeable` can be set back to True whenever an array in its chain
+    of bases is writable, as the tensor's own array is. This view's base is a read-only
+    memoryview instead, which NumPy cannot write through, so the flag stays False.
+    Reading it costs what reading any view costs; no values are copied.
+    """
+    try:
+        view = np.asarray(memoryview(data).toreadonly())
+    except (TypeError, ValueError, BufferError):  # a dtype the buffer protocol cannot carry
+        view = data.copy()  # a copy instead: writes to it never reach the tensor
+        view.flags.writeable = False
+        return view
+    if view.dtype != data.dtype:  # the buffer format lost detail (e.g. an alignment flag)
+        view = view.view(data.dtype)
     return view
