@@ -20,70 +20,21 @@ list costs one truth test per op and per node.
 """
 from __future__ import annotations
 
-import functools
-import threading
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
+
 __all__ = ["Function", "Extension", "extensions", "toposort", "backward", "unbroadcast",
            "no_grad", "enable_grad", "is_grad_enabled", "registered_ops", "on_register"]
-
-# -------------------------------------------------------------------- grad mode
-
-
-class _GradMode(threading.local):
-    enabled = True  # per thread: one thread's no_grad() does not stop another's recording
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True when ops record the graph (the default); False inside `no_grad()`."""
-    return _grad_mode.enabled
-
-
-class _SetGradMode:
-    enabled: bool
-
-    def __enter__(self) -> None:
-        self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self._previous
-
-    def __call__(self, fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
-                return fn(*args, **kwargs)
-        return wrapper
-
-
-class no_grad(_SetGradMode):
-    """Record nothing: ops inside compute values only (evaluation, weight updates).
-
-    Use as `with tg.no_grad(): ...` or as a decorator `@tg.no_grad()`.
-    """
-
-    enabled = False
-
-
-class enable_grad(_SetGradMode):
-    """Record the graph again inside a `no_grad()` block."""
-
-    enabled = True
-
 
 # -------------------------------------------------------------------- the extension point
 
 
 class Extension:
     """An extra that joins the engine at four moments; each method does nothing by default.
-
-    Append an instance to `extensions` to switch it on, remove it to switch it off.
-    """
+    Append an instance to `extensions` to switch it on, remove it to switch it off."""
 
     def applied(self, node: "Function", inputs: tuple, output: Any) -> None:
         """An op ran: `output` is its Tensor; `node.parents` is set when it was recorded."""
@@ -99,24 +50,7 @@ class Extension:
         """`node.backward(grad)` returned `input_grads`, already in the inputs' shapes."""
 
 
-    def __enter__(self) -> "Extension":
-        """`with extension:` switches it on for a block (nested and threaded blocks count)."""
-        with _switch_lock:
-            if self not in extensions:
-                extensions.append(self)
-                self._blocks = 0
-            self._blocks += 1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        with _switch_lock:
-            self._blocks -= 1
-            if not self._blocks:
-                extensions.remove(self)
-
-
 extensions: list[Extension] = []
-_switch_lock = threading.Lock()
 
 # -------------------------------------------------------------------- Function
 
@@ -208,13 +142,13 @@ class Function:
         inputs = Tensor.operands(inputs)  # numbers and arrays become constants
         ctx = cls()
         ctx.saved_tensors = ()
-        ctx.needs_input_grad = tuple(bool(t.requires_grad) for t in inputs)
+        ctx.needs_input_grad = tuple([bool(t.requires_grad) for t in inputs])
         try:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
             out = type(ctx).forward(ctx, *[t._data for t in inputs], **params)
         except (ValueError, MemoryError) as err:
             raise _op_error(cls.name, inputs, err) from None
-        recorded = _grad_mode.enabled and True in ctx.needs_input_grad
+        recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
         output = Tensor.from_op(np.asarray(out), ctx if recorded else None)
@@ -222,16 +156,17 @@ class Function:
             extension.applied(ctx, inputs, output)
         return output
 
-    def vjp(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
-        """`backward(grad)` as one gradient per input, each in its input's shape and dtype."""
+    def vjp(ctx, grad: np.ndarray) -> list:  # noqa: N805
+        """`backward(grad)` as one gradient per input, each in its input's shape and dtype
+        (None for an input that needs none)."""
         input_grads = type(ctx).backward(ctx, grad)  # works for a @staticmethod backward too
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         if len(input_grads) != len(ctx.parents):
             raise RuntimeError(f"backward of op '{ctx.name}' returned {len(input_grads)} "
                                f"gradients for {len(ctx.parents)} inputs")
-        return tuple(None if g is None else _fit(g, parent._data, ctx.name)
-                     for g, parent in zip(input_grads, ctx.parents))
+        return [_fit(g, parent._data, ctx.name) if g is not None and parent.requires_grad
+                else None for g, parent in zip(input_grads, ctx.parents)]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} node '{self.name}'>"
@@ -279,12 +214,14 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
     diagrams read every step; nothing here writes `.grad`. The nodes' saved arrays are
     freed as the pass goes unless `retain_graph`.
     """
+    gradient_ready, before, after = (_used(moment) for moment in
+                                     ("gradient", "before_backward", "after_backward"))
     grads = {id(output): seed}
     for tensor in toposort(output):
         grad = grads.pop(id(tensor), None)
         if grad is None:
             continue  # every path from the output to it gave None (no gradient flows)
-        for extension in extensions:
+        for extension in gradient_ready:
             grad = extension.gradient(tensor, grad)
         node = tensor._ctx
         if node is None:
@@ -295,12 +232,12 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
                 f"backward(): trying to backward through op '{node.name}' a second time, "
                 f"but its saved arrays were freed after the first backward(); pass "
                 f"retain_graph=True to the first backward() if you need to call it twice")
-        for extension in extensions:
+        for extension in before:
             extension.before_backward(node)
         input_grads = node.vjp(grad)  # the chain rule: grad of input = backward(grad of output)
         if not retain_graph:
             node.saved_tensors = None
-        for extension in extensions:
+        for extension in after:
             extension.after_backward(node, grad, input_grads)
         yield tensor, grad, input_grads
         for parent, input_grad in zip(node.parents, input_grads):
@@ -310,8 +247,15 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
             grads[id(parent)] = input_grad if earlier is None else earlier + input_grad
 
 
+def _used(moment: str) -> list[Extension]:
+    """The extensions that do something at `moment` (the others are not called per node)."""
+    return [e for e in extensions if getattr(type(e), moment) is not getattr(Extension, moment)]
+
+
 def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
     """An op's gradient for an input in that input's shape (summing a broadcast) and dtype."""
+    if grad.__class__ is np.ndarray and grad.shape == like.shape and grad.dtype == like.dtype:
+        return grad  # (the common case, answered first: this runs once per edge)
     grad = np.asarray(grad)
     if grad.shape != like.shape:
         try:
@@ -359,16 +303,3 @@ def _op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
                           f"one of them 1); reshape or transpose an operand")
     return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
 
-
-# Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
-# assigning the sum must not interleave, or one thread's gradient is lost.
-_grad_lock = threading.Lock()
-
-
-def accumulate(tensor: Any, grad: np.ndarray) -> None:
-    """Add `grad` into `tensor.grad`, out of place (a `.grad` the user kept stays as it was)."""
-    with _grad_lock:
-        if tensor.grad is None:  # a copy: an op may hand one array to several inputs
-            tensor.grad = Tensor.from_op(np.array(grad), None)
-        else:
-            tensor.grad = Tensor.from_op(np.asarray(tensor.grad._data + grad), None)

@@ -11,7 +11,7 @@ import itertools
 import threading
 from typing import Any
 
-from .engine import Extension, Function
+from .engine import Extension, Function, extensions
 
 
 class _Stack(threading.local):
@@ -32,6 +32,8 @@ class ScopeTags(Extension):
 
 
 _tags = ScopeTags()
+_open_blocks = [0]  # scope blocks running in any thread: the tagging is on while any is
+_lock = threading.Lock()
 
 
 class scope:
@@ -44,10 +46,16 @@ class scope:
         self._previous = (_stack.owners, _stack.calls)
         _stack.owners = _stack.owners + (self.owner,)
         _stack.calls = _stack.calls + (next(_call_numbers),)
-        _tags.__enter__()
+        with _lock:
+            _open_blocks[0] += 1
+            if _open_blocks[0] == 1:
+                extensions.append(_tags)
 
     def __exit__(self, *exc: object) -> None:
-        _tags.__exit__()
+        with _lock:
+            _open_blocks[0] -= 1
+            if not _open_blocks[0]:
+                extensions.remove(_tags)
         _stack.owners, _stack.calls = self._previous
 
 

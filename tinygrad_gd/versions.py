@@ -21,16 +21,17 @@ class VersionCheck(Extension):
     """Notes the versions of what a node saved; refuses its backward when one moved."""
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
-        base = output._data.base
-        if base is not None:  # a view (transpose, reshape, ...) shares its input's counter
+        data = output._data
+        if data.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
             for t in inputs:
-                if base is t._data or base is t._data.base:
+                if data.base is t._data or data.base is t._data.base:
                     output._version = t._version
                     break
         if node.parents and node.saved_tensors:
             node.input_versions = [t._version[0] for t in inputs]
-            if any(array is output._data for array in node.saved_tensors):
-                node.output_version = (output._version, output._version[0])
+            for array in node.saved_tensors:
+                if array is data:  # backward reads the output too: count its changes
+                    node.output_version = (output._version, output._version[0])
 
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
