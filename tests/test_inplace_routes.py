@@ -318,9 +318,6 @@ def test_read_only_view_shares_the_values_and_cannot_be_made_writable(make):
         view[...] = 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.__array__ (tensor.py, the engine's) must return "
-                                       "tracked.read_only_view(self._data); until then a view "
-                                       "of a writable base can be made writable again")
 def test_np_asarray_of_a_tensor_cannot_be_made_writable():
     w = tg.Tensor([4.0, 5.0, 6.0], requires_grad=True)
     x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)

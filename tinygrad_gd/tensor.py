@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import threading
+
 import numpy as np
 
 from . import engine, hooks, versions  # noqa: F401  (versions: the in-place checks, always on)
-from .engine import Function, accumulate, is_grad_enabled
-from .tracked import TrackedArray, count_write, tracked_view
+from .engine import Function, is_grad_enabled
+from .tracked import TrackedArray, count_write, read_only_view, tracked_view
 
 __all__ = ["Tensor"]
 
@@ -94,13 +96,16 @@ class Tensor:
     def operands(cls, inputs: tuple) -> tuple["Tensor", ...]:
         """An op's inputs as tensors: a number, list or array becomes a constant of the
         float dtype of the first tensor among them (`x * 2` keeps x's float32)."""
-        if all(isinstance(x, Tensor) for x in inputs):
-            return inputs
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                break
+        else:
+            return inputs  # (the common case, answered first: this runs once per op)
         like = next((x._data.dtype for x in inputs if isinstance(x, Tensor)), None)
         dtype = like if like is not None and like.kind == "f" else None
-        return tuple(x if isinstance(x, Tensor) else
-                     cls.from_op(_as_array(x, dtype, "operand", copy=False), None)
-                     for x in inputs)
+        return tuple([x if isinstance(x, Tensor) else
+                      cls.from_op(_as_array(x, dtype, "operand", copy=False), None)
+                      for x in inputs])
 
     # -- values ----------------------------------------------------------------------
     @property
@@ -185,9 +190,7 @@ class Tensor:
             return self._data.astype(dtype)
         if copy:
             return self._data.copy()
-        view = self._data.view()
-        view.flags.writeable = False
-        return view
+        return read_only_view(self._data)
 
     def numpy(self) -> np.ndarray:
         """The values as an ndarray, shared, not copied: `t.data`, writes through it counted."""
@@ -323,6 +326,20 @@ class Tensor:
                 accumulate(tensor, grad)
 
 
+# Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
+# assigning the sum must not interleave, or one thread's gradient is lost.
+_grad_lock = threading.Lock()
+
+
+def accumulate(tensor: Any, grad: np.ndarray) -> None:
+    """Add `grad` into `tensor.grad`, out of place (a `.grad` the user kept stays as it was)."""
+    with _grad_lock:
+        if tensor.grad is None:  # a copy: an op may hand one array to several inputs
+            tensor.grad = Tensor.from_op(np.array(grad), None)
+        else:
+            tensor.grad = Tensor.from_op(np.asarray(tensor.grad._data + grad), None)
+
+
 def _raw(value: Any) -> Any:
     """A Tensor's array; anything else as it is."""
     return value._data if isinstance(value, Tensor) else value
@@ -354,7 +371,8 @@ def _attach(op: type[Function]) -> None:
 
 
 def _method(op: type[Function], name: str, swapped: bool) -> Callable:
-    call = op.call
+    # call's default is apply: call apply directly then (one Python call less per op)
+    call = op.apply if op.call.__func__ is Function.call.__func__ else op.call
     if swapped:
         def method(self: Tensor, other: Any) -> Tensor:
             return call(other, self)
