@@ -8,7 +8,7 @@ second package, `tinygrad_gd_at_<commit>`, beside the current one. Read-only for
 repository: git archive writes nothing into it.
 
 Scenarios, the same code run by each version: the tiny step (benchmark 1), the chain of
-100 ops forward+backward (benchmark 2), the 784-128-10 MLP step at batch 64 (benchmark 3),
+100 ops forward+backward (benchmark 2), the 784-128-10 MLP step at batch 64 with nn and with plain ops (benchmark 3),
 and forward+backward of a 20,000-op chain (benchmark 4's chain). A scenario the old
 revision cannot run (e.g. no nn yet) is skipped with a note.
 """
@@ -67,6 +67,8 @@ def scenarios(name: str, quick: bool) -> list[tuple[str, Callable[[str], Callabl
         ("1. tiny step", lambda pkg: tiny_step.make_ours(pkg)[0]),
         (f"2. chain of {node.DEPTH} ops, forward+backward", lambda pkg: node.make_ours(pkg)[1]),
         ("3. MLP 784-128-10, batch 64, float32", lambda pkg: mlp.make_ours((784, 128, 10), 64, pkg)),
+        ("3b. the same, plain ops (x @ w1, relu, @ w2, mean squared error)",
+         lambda pkg: mlp.make_plain_ours((784, 128, 10), 64, pkg)),
         (f"4. chain of {DEEP // (4 if quick else 1):,} ops, forward+backward", deep_chain),
     ]
 

@@ -15,7 +15,11 @@ their BLAS worker threads spin after each call and would slow each other down in
 process. The parent asks the workers for one round in turn (order rotated each round), so
 ratios between the two processes are still taken round by round.
 
-Worker mode: `python -m benchmarks.mlp --side numpy|torch --sizes 784,128,10 --batch 64`.
+A second row, "plain ops", writes the 784-128-10 network the way the documents do, with no
+`nn` module: `relu(x @ w1) @ w2`, the loss `mean((pred - y) ** 2)` against one-hot labels,
+no biases, the same SGD; NumPy by hand and PyTorch write the same step.
+
+Worker mode: `python -m benchmarks.mlp --side numpy|torch --sizes 784,128,10 --batch 64 [--plain]`.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ CONFIGS: list[tuple[tuple[int, ...], int]] = [((784, 128, 10), 64), ((784, 128, 
                                               ((784, 1024, 1024, 10), 256)]
 LR = 0.01
 CHECK_STEPS = 3
+PLAIN = ((784, 128, 10), 64)  # the plain-ops row: x @ w1, relu, @ w2, mean squared error
 
 
 def label(sizes: tuple[int, ...], batch: int) -> str:
@@ -125,6 +130,68 @@ def make_numpy(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
     return step
 
 
+def plain_arrays(sizes: tuple[int, ...], batch: int) -> tuple[list, np.ndarray, np.ndarray]:
+    """The plain-ops step's weights as (in, out) matrices (`x @ w`), its data, one-hot labels."""
+    params, x, y = init_arrays(sizes, batch)
+    onehot = np.eye(sizes[-1], dtype=np.float32)[y]
+    return [np.ascontiguousarray(w.T) for w, _ in params], x, onehot
+
+
+def make_plain_ours(sizes: tuple[int, ...], batch: int, name: str = OURS) -> Callable[[], Any]:
+    tg = package(name)
+    weights, x_data, y_data = plain_arrays(sizes, batch)
+    w1, w2 = (tg.Tensor(w, requires_grad=True) for w in weights)
+    x, y = tg.Tensor(x_data), tg.Tensor(y_data)
+    opt = tg.optim.SGD([w1, w2], lr=LR)
+
+    def step() -> Any:
+        opt.zero_grad()
+        pred = (x @ w1).relu() @ w2
+        loss = ((pred - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
+def make_plain_numpy(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
+    (w1, w2), x, y = plain_arrays(sizes, batch)
+
+    def step() -> Any:
+        pre = x @ w1
+        hidden = np.maximum(pre, 0)
+        diff = hidden @ w2 - y
+        loss = np.mean(diff ** 2)
+        g = diff * (2 / diff.size)  # d loss / d pred
+        dw2 = hidden.T @ g
+        dw1 = x.T @ ((g @ w2.T) * (pre > 0))
+        w1 -= LR * dw1
+        w2 -= LR * dw2
+        return loss
+
+    return step
+
+
+def make_plain_torch(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
+    import torch
+
+    weights, x_data, y_data = plain_arrays(sizes, batch)
+    w1, w2 = (torch.from_numpy(w).requires_grad_(True) for w in weights)
+    x, y = torch.from_numpy(x_data), torch.from_numpy(y_data)
+    opt = torch.optim.SGD([w1, w2], lr=LR)
+
+    def step() -> Any:
+        opt.zero_grad()
+        pred = (x @ w1).relu() @ w2
+        loss = ((pred - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step
+
+
 def make_gemm_only(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
     params, x, _ = init_arrays(sizes, batch)
     acts = [x] + [np.ones((batch, w.shape[0]), np.float32) for w, _ in params]
@@ -172,7 +239,8 @@ def make_torch(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
 # Worker
 
 
-def worker(side: str, sizes: tuple[int, ...], batch: int, threads: int, quick: bool) -> None:
+def worker(side: str, sizes: tuple[int, ...], batch: int, threads: int, quick: bool,
+           plain: bool = False) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)
@@ -180,7 +248,9 @@ def worker(side: str, sizes: tuple[int, ...], batch: int, threads: int, quick: b
         import torch
 
         torch.set_num_threads(threads)
-        makers = {"PyTorch": make_torch}
+        makers = {"PyTorch": make_plain_torch if plain else make_torch}
+    elif plain:
+        makers = {OURS: make_plain_ours, "NumPy (hand)": make_plain_numpy}
     else:
         makers = {OURS: make_ours, "NumPy (hand)": make_numpy, "NumPy GEMMs only": make_gemm_only}
     losses = {}
@@ -208,10 +278,10 @@ def worker(side: str, sizes: tuple[int, ...], batch: int, threads: int, quick: b
 
 
 def measure(sizes: tuple[int, ...], batch: int, threads: int, rounds: int, quick: bool,
-            with_torch: bool) -> tuple[dict[str, list[float]], float | None]:
+            with_torch: bool, plain: bool = False) -> tuple[dict[str, list[float]], float | None]:
     """Interleaved rounds over the two workers; and the 1024^3 GEMM rate on the first config."""
     args = ["--sizes", ",".join(map(str, sizes)), "--batch", str(batch), "--threads", str(threads)]
-    args += ["--quick"] if quick else []
+    args += (["--quick"] if quick else []) + (["--plain"] if plain else [])
     sides = ["numpy"] + (["torch"] if with_torch else [])
     workers = [Worker("benchmarks.mlp", ["--side", side] + args, threads) for side in sides]
     try:
@@ -228,7 +298,8 @@ def measure(sizes: tuple[int, ...], batch: int, threads: int, rounds: int, quick
             for w in order:
                 for name, t in w.request("round")["times"].items():
                     samples.setdefault(name, []).append(t)
-        peak = workers[0].request("peak")["gemm_rate"] if (sizes, batch) == CONFIGS[0] else None
+        peak = workers[0].request("peak")["gemm_rate"] \
+            if (sizes, batch) == CONFIGS[0] and not plain else None
     finally:
         for w in workers:
             w.close()
@@ -264,6 +335,18 @@ def run(quick: bool = False) -> Section:
             results[(sizes, batch, threads)] = {"ratio": ratio, "share": share}
             section.data[f"{label(sizes, batch)}, threads {threads}"] = {
                 name: vars(s) for name, s in stats.items()}
+    sizes, batch = PLAIN
+    samples, _ = measure(sizes, batch, 1, plan[0][1], quick, with_torch, plain=True)
+    ours, flops = samples[OURS], step_flops(sizes, batch)
+    plain_ratio = {n: Stat.of(ratios(ours, v)) for n, v in samples.items() if n != OURS}
+    for name, values in samples.items():
+        stat = Stat.of(values)
+        rows.append([label(sizes, batch) + ", plain ops", "1", name, fmt_stat_time(stat),
+                     f"{flops / stat.median / 1e9:.1f}",
+                     fmt_ratio(plain_ratio[name]) if name in plain_ratio else "1"])
+    results["plain"] = {"ratio": plain_ratio}
+    section.data[f"{label(sizes, batch)}, plain ops, threads 1"] = {
+        name: vars(Stat.of(v)) for name, v in samples.items()}
     section.blocks.append(table(
         ["network", "threads", "implementation", "time per step: median (min - max)", "GFLOP/s",
          f"{OURS} / it, round by round"], rows))
@@ -294,6 +377,13 @@ def _targets(results: dict, with_torch: bool) -> list[Target]:
         out.append(Target("784-128-10 b64 vs PyTorch", "faster (< 1x)", f"{r:.2f}x", r < 1))
     else:
         out.append(Target("784-128-10 b64 vs PyTorch", "faster (< 1x)", "PyTorch not installed", None))
+    r = results["plain"]["ratio"]["NumPy (hand)"].median
+    out.append(Target("784-128-10 b64 plain ops vs NumPy", "<= 1.15x NumPy's time", f"{r:.2f}x",
+                      r <= 1.15))
+    if with_torch:
+        r = results["plain"]["ratio"]["PyTorch"].median
+        out.append(Target("784-128-10 b64 plain ops vs PyTorch", "faster (< 1x)", f"{r:.2f}x",
+                          r < 1))
     r = results[large]["ratio"]["NumPy (hand)"].median
     out.append(Target("784-1024-1024-10 b256 vs NumPy", "<= 1.05x NumPy's time", f"{r:.2f}x", r <= 1.05))
     s = results[large]["share"].median
@@ -309,9 +399,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, required=True)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--plain", action="store_true", help="the plain-ops step")
     args = parser.parse_args()
     worker(args.side, tuple(int(n) for n in args.sizes.split(",")), args.batch, args.threads,
-           args.quick)
+           args.quick, args.plain)
 
 
 if __name__ == "__main__":
