@@ -20,6 +20,7 @@ list costs one truth test per op and per node.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -139,14 +140,14 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on tensors; record it as a graph node when some input needs a gradient."""
-        inputs = Tensor.operands(inputs)  # numbers and arrays become constants
+        inputs = Tensor.operands(inputs, cls.name)  # numbers and arrays become constants
         ctx = cls()
         ctx.saved_tensors = ()
         ctx.needs_input_grad = tuple([bool(t.requires_grad) for t in inputs])
         try:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
             out = type(ctx).forward(ctx, *[t._data for t in inputs], **params)
-        except (ValueError, MemoryError) as err:
+        except (ValueError, TypeError, MemoryError) as err:
             raise _op_error(cls.name, inputs, err) from None
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
@@ -187,20 +188,18 @@ def toposort(output: Any) -> list:
     added once every input of its node has been added, and the list is then reversed,
     so every consumer of a tensor comes before it. Drawing and anomaly mode use it too.
     """
-    order, visited = [], set()
+    order, visited = [], set()  # (tensors hash by identity: a set of them never compares values)
     stack = [(output, False)]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
             order.append(tensor)  # every input of its node is in the order already
-            continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        for parent in tensor._ctx.parents if tensor._ctx is not None else ():
-            if parent.requires_grad and id(parent) not in visited:
-                stack.append((parent, False))
+        elif tensor not in visited:
+            visited.add(tensor)
+            stack.append((tensor, True))
+            for parent in tensor._ctx.parents if tensor._ctx is not None else ():
+                if parent.requires_grad and parent not in visited:
+                    stack.append((parent, False))
     order.reverse()
     return order
 
@@ -214,11 +213,10 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
     diagrams read every step; nothing here writes `.grad`. The nodes' saved arrays are
     freed as the pass goes unless `retain_graph`.
     """
-    gradient_ready, before, after = (_used(moment) for moment in
-                                     ("gradient", "before_backward", "after_backward"))
-    grads = {id(output): seed}
+    gradient_ready, before, after = _used()
+    grads = {output: seed}
     for tensor in toposort(output):
-        grad = grads.pop(id(tensor), None)
+        grad = grads.pop(tensor, None)
         if grad is None:
             continue  # every path from the output to it gave None (no gradient flows)
         for extension in gradient_ready:
@@ -243,20 +241,20 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
         for parent, input_grad in zip(node.parents, input_grads):
             if input_grad is None or not parent.requires_grad:
                 continue
-            earlier = grads.get(id(parent))  # the sum over consumers
-            grads[id(parent)] = input_grad if earlier is None else earlier + input_grad
+            earlier = grads.get(parent)  # the sum over consumers
+            grads[parent] = input_grad if earlier is None else earlier + input_grad
 
 
-def _used(moment: str) -> list[Extension]:
-    """The extensions that do something at `moment` (the others are not called per node)."""
-    return [e for e in extensions if getattr(type(e), moment) is not getattr(Extension, moment)]
+def _used() -> tuple[list[Extension], ...]:
+    """The extensions that do something at each moment of the pass (the others are not
+    called per node): those with `gradient`, with `before_backward`, `after_backward`."""
+    return tuple([e for e in extensions if getattr(type(e), at) is not getattr(Extension, at)]
+                 for at in ("gradient", "before_backward", "after_backward"))
 
 
 def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
     """An op's gradient for an input in that input's shape (summing a broadcast) and dtype."""
-    if grad.__class__ is np.ndarray and grad.shape == like.shape and grad.dtype == like.dtype:
-        return grad  # (the common case, answered first: this runs once per edge)
-    grad = np.asarray(grad)
+    grad = np.asarray(grad)  # (NumPy's 0-d arithmetic gives scalars)
     if grad.shape != like.shape:
         try:
             grad = unbroadcast(grad, like.shape)
@@ -265,7 +263,7 @@ def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
                 f"backward of op '{name}' returned a gradient of shape {grad.shape} for an "
                 f"input of shape {like.shape}; it must have the input's shape (or a shape "
                 f"that broadcasts to it)") from None
-    return grad if grad.dtype == like.dtype else grad.astype(like.dtype)
+    return grad if grad.dtype is like.dtype else grad.astype(like.dtype, copy=False)
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -289,10 +287,16 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
     """NumPy's error from inside an op, restated with the op's name and input shapes."""
-    text = str(err)
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
     shapes = ", ".join(str(t.shape) for t in inputs)
     if text.startswith(name + ":"):
         return err  # the op wrote its own message
+    if isinstance(err, TypeError) and _BINDING.match(text):
+        return argument_error(err, name)
+    if isinstance(err, TypeError):
+        dtypes = ", ".join(str(t.dtype) for t in inputs)
+        return TypeError(f"{name}: cannot compute it for inputs of dtypes {dtypes} (shapes "
+                         f"{shapes}): {text}; convert them with .astype or give float tensors")
     if isinstance(err, MemoryError):
         return MemoryError(f"{name}: not enough memory for the result of inputs of shapes "
                            f"{shapes} ({err}); use smaller batches or check the shapes "
@@ -303,3 +307,15 @@ def _op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
                           f"one of them 1); reshape or transpose an operand")
     return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
 
+
+
+_BINDING = re.compile(r"^[\w.]+\(\) (got an unexpected keyword argument|got multiple values|"
+                      r"takes|missing)")
+
+
+def argument_error(err: TypeError, name: str) -> TypeError:
+    """Python's complaint about a call's arguments, restated with the op's method name."""
+    text = str(err)
+    if not _BINDING.match(text):
+        return err
+    return TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its arguments")

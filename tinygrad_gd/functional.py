@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import ops  # noqa: F401  (the built-in ops register, and so appear here)
-from .engine import Function, on_register
+from .engine import Function, argument_error, on_register
 
 __all__: list[str] = []
 
@@ -18,7 +18,10 @@ def _function(op: type[Function], name: str) -> Callable:
     call = op.call
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        return call(*args, **kwargs)
+        try:
+            return call(*args, **kwargs)
+        except TypeError as err:  # a wrong argument: named with the function, one line
+            raise argument_error(err, name) from None
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
     function.__doc__ = op.__doc__

@@ -88,6 +88,9 @@ def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     return remove
 
 
+retaining = False  # True once some tensor asked for retain_grad()
+
+
 def retains_grad(tensor: Any) -> bool:
     """True when `retain_grad()` asked to keep `tensor`'s gradient (Tensor.backward stores it)."""
     return bool(_retained) and _retained.get(tensor, False)
@@ -97,4 +100,6 @@ def retain_grad(tensor: Any) -> None:
     """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
+    global retaining
+    retaining = True
     _retained.set(tensor, True)

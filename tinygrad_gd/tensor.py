@@ -93,7 +93,7 @@ class Tensor:
         return result
 
     @classmethod
-    def operands(cls, inputs: tuple) -> tuple["Tensor", ...]:
+    def operands(cls, inputs: tuple, op: str = "operand") -> tuple["Tensor", ...]:
         """An op's inputs as tensors: a number, list or array becomes a constant of the
         float dtype of the first tensor among them (`x * 2` keeps x's float32)."""
         for x in inputs:
@@ -103,8 +103,7 @@ class Tensor:
             return inputs  # (the common case, answered first: this runs once per op)
         like = next((x._data.dtype for x in inputs if isinstance(x, Tensor)), None)
         dtype = like if like is not None and like.kind == "f" else None
-        return tuple([x if isinstance(x, Tensor) else
-                      cls.from_op(_as_array(x, dtype, "operand", copy=False), None)
+        return tuple([x if isinstance(x, Tensor) else cls.from_op(_constant(x, dtype, op), None)
                       for x in inputs])
 
     # -- values ----------------------------------------------------------------------
@@ -315,14 +314,14 @@ class Tensor:
                     f"backward(): the tensor has shape {self.shape}, so a gradient must be "
                     f"given: backward(gradient) with an array of shape {self.shape} (or reduce "
                     f"it to a scalar first, e.g. loss.sum().backward())")
-            seed = np.ones(self.shape, dtype=self.dtype)
+            seed = np.array(1, dtype=self.dtype).reshape(self.shape)
         else:
             seed = _as_array(gradient, self.dtype, "backward(gradient)")
             if seed.shape != self.shape:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be equal")
         for tensor, grad, _ in engine.backward(self, seed, retain_graph):
-            if tensor._ctx is None or hooks.retains_grad(tensor):
+            if tensor._ctx is None or hooks.retaining and hooks.retains_grad(tensor):
                 accumulate(tensor, grad)
 
 
@@ -338,6 +337,26 @@ def accumulate(tensor: Any, grad: np.ndarray) -> None:
             tensor.grad = Tensor.from_op(np.array(grad), None)
         else:
             tensor.grad = Tensor.from_op(np.asarray(tensor.grad._data + grad), None)
+
+
+# Optimization (benchmarks/README.md, "constants"; the tiny step and the 100-op chain): a
+# Python number in an op (`x * 2`, `pred - 1`) becomes one shared read-only 0-d array per
+# (dtype, number) instead of a new array each time.
+_constants: dict[tuple, np.ndarray] = {}
+
+
+def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
+    """`value` as a constant array of `dtype` (float64 for numbers when None)."""
+    if value.__class__ is not float and value.__class__ is not int or not value:
+        return _as_array(value, dtype, op, copy=False)  # (0 and -0.0 share a key)
+    key = (value, dtype)
+    array = _constants.get(key)
+    if array is None:
+        if len(_constants) >= 256:
+            _constants.clear()  # a loop over many numbers keeps the cache small
+        array = _constants[key] = _as_array(value, dtype, op)
+        array.flags.writeable = False  # shared by every `x * 2`: never written
+    return array
 
 
 def _raw(value: Any) -> Any:
@@ -378,7 +397,10 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
             return call(other, self)
     else:
         def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            return call(self, *args, **kwargs)
+            try:
+                return call(self, *args, **kwargs)
+            except TypeError as err:  # a wrong argument: named with the method, one line
+                raise engine.argument_error(err, name) from None
     method.__name__ = method.__qualname__ = name
     method.__doc__ = op.__doc__
     method.op = op

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .engine import Extension, Function, extensions
+from .tracked import writes
 
 
 class VersionCheck(Extension):
@@ -28,6 +29,7 @@ class VersionCheck(Extension):
                     output._version = t._version
                     break
         if node.parents and node.saved_tensors:
+            node.writes = writes[0]
             node.input_versions = [t._version[0] for t in inputs]
             for array in node.saved_tensors:
                 if array is data:  # backward reads the output too: count its changes
@@ -36,6 +38,11 @@ class VersionCheck(Extension):
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
             return  # nothing saved: nothing an in-place change can spoil
+        if node.writes == writes[0]:
+            # Optimization (benchmarks/README.md, "version checks"): `writes` counts every
+            # write to any tensor, so when it has not moved since the node was recorded, no
+            # version can have moved either, and comparing them one by one is skipped.
+            return
         output_version = getattr(node, "output_version", None)
         if output_version is not None and output_version[0][0] != output_version[1]:
             raise RuntimeError(

@@ -50,7 +50,11 @@ def check_axis(op: str, axis: Any, ndim: int) -> Any:
 def ints(op: str, sizes: tuple) -> tuple[int, ...]:
     """`f(2, 3)` or `f((2, 3))` as a tuple of ints."""
     if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
-        sizes = tuple(sizes[0])
+        try:
+            sizes = tuple(sizes[0])
+        except TypeError:
+            raise TypeError(f"{op}: expected ints or a tuple of ints, got "
+                            f"{type(sizes[0]).__name__} {sizes[0]!r}") from None
     for n in sizes:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
             raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r}")

@@ -40,7 +40,7 @@ class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
         return x - y
 
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if ctx.needs_input_grad[1] else None)
 
 
 class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
@@ -89,18 +89,23 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
 
     def forward(ctx, x, y):
         out = x ** y
-        ctx.save_for_backward(x, y, out)
+        ctx.save_for_backward(x, y, out if ctx.needs_input_grad[1] else None)
         return out
 
     def backward(ctx, g):
         x, y, out = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # y * x**(y-1), which is 0 where y == 0 even at x == 0 (0 * inf would be NaN)
-            dx = np.where(y == 0, 0, y * x ** (y - 1)) if ctx.needs_input_grad[0] else None
-            # x**y * log(x), which is 0 where x == 0 and y >= 0 (0 * -inf would be NaN)
-            dy = np.where((x == 0) & (y >= 0), 0, out * np.log(x)) \
-                if ctx.needs_input_grad[1] else None
-        return (None if dx is None else g * dx), (None if dy is None else g * dy)
+        needs_x, needs_y = ctx.needs_input_grad
+        dx = dy = None
+        if needs_x:  # y * x**(y-1), taken as 0 where y == 0, even at x == 0 (not 0 * inf)
+            if y.ndim == 0:  # one exponent for all, as in the squared error's ** 2
+                dx = g * (y * x ** (y - 1)) if y != 0 else np.zeros_like(g)
+            else:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    dx = g * np.where(y == 0, 0, y * x ** (y - 1))
+        if needs_y:  # x**y * log(x), taken as 0 where x == 0 and y >= 0 (not 0 * -inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dy = g * np.where((x == 0) & (y >= 0), 0, out * np.log(x))
+        return dx, dy
 
 
 class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
@@ -146,7 +151,11 @@ class Where(Function, elementwise=True, functions=("where",)):
 
     @classmethod
     def call(cls, condition, x, y):
-        condition = np.asarray(getattr(condition, "_data", condition))
+        try:
+            condition = np.asarray(getattr(condition, "_data", condition))
+        except ValueError:
+            raise ValueError(f"where: the condition {str(condition)[:40]!r} is no array (a "
+                             f"ragged list?); give a boolean array or tensor") from None
         if condition.dtype != bool:
             raise TypeError(f"where: the condition must be boolean (a comparison such as x > 0), "
                             f"got dtype {condition.dtype}")
