@@ -20,12 +20,12 @@ list costs one truth test per op and per node.
 """
 from __future__ import annotations
 
-import re
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
+from .op_errors import op_error
 
 __all__ = ["Function", "Extension", "extensions", "toposort", "backward", "unbroadcast",
            "no_grad", "enable_grad", "is_grad_enabled", "registered_ops", "on_register"]
@@ -148,7 +148,7 @@ class Function:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
             out = type(ctx).forward(ctx, *[t._data for t in inputs], **params)
         except (ValueError, TypeError, MemoryError) as err:
-            raise _op_error(cls.name, inputs, err) from None
+            raise op_error(cls.name, inputs, err) from None
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
@@ -283,39 +283,3 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if reduced.shape != shape:
         raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
     return reduced
-
-
-def _op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
-    """NumPy's error from inside an op, restated with the op's name and input shapes."""
-    text = str(err).splitlines()[0] if str(err) else type(err).__name__
-    shapes = ", ".join(str(t.shape) for t in inputs)
-    if text.startswith(name + ":"):
-        return err  # the op wrote its own message
-    if isinstance(err, TypeError) and _BINDING.match(text):
-        return argument_error(err, name)
-    if isinstance(err, TypeError):
-        dtypes = ", ".join(str(t.dtype) for t in inputs)
-        return TypeError(f"{name}: cannot compute it for inputs of dtypes {dtypes} (shapes "
-                         f"{shapes}): {text}; convert them with .astype or give float tensors")
-    if isinstance(err, MemoryError):
-        return MemoryError(f"{name}: not enough memory for the result of inputs of shapes "
-                           f"{shapes} ({err}); use smaller batches or check the shapes "
-                           f"(an unintended broadcast?)")
-    if "broadcast" in text:
-        return ValueError(f"{name}: shapes {shapes} do not broadcast together (NumPy's rule: "
-                          f"compared from the last axis, each pair of sizes must be equal or "
-                          f"one of them 1); reshape or transpose an operand")
-    return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
-
-
-
-_BINDING = re.compile(r"^[\w.]+\(\) (got an unexpected keyword argument|got multiple values|"
-                      r"takes|missing)")
-
-
-def argument_error(err: TypeError, name: str) -> TypeError:
-    """Python's complaint about a call's arguments, restated with the op's method name."""
-    text = str(err)
-    if not _BINDING.match(text):
-        return err
-    return TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its arguments")

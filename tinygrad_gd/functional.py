@@ -9,7 +9,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import ops  # noqa: F401  (the built-in ops register, and so appear here)
-from .engine import Function, argument_error, on_register
+from .engine import Function, on_register
+from .op_errors import argument_error
 
 __all__: list[str] = []
 

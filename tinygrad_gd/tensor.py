@@ -16,6 +16,7 @@ import numpy as np
 
 from . import engine, hooks, versions  # noqa: F401  (versions: the in-place checks, always on)
 from .engine import Function, is_grad_enabled
+from .op_errors import argument_error
 from .tracked import TrackedArray, count_write, read_only_view, tracked_view
 
 __all__ = ["Tensor"]
@@ -400,7 +401,7 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
             try:
                 return call(self, *args, **kwargs)
             except TypeError as err:  # a wrong argument: named with the method, one line
-                raise engine.argument_error(err, name) from None
+                raise argument_error(err, name) from None
     method.__name__ = method.__qualname__ = name
     method.__doc__ = op.__doc__
     method.op = op

@@ -1,0 +1,82 @@
+"""The package's layout as the engine issue asks for it: an engine read in one sitting,
+modules of one concern each, and no import cycle (imports inside functions included)."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import tinygrad_gd
+
+PACKAGE = Path(tinygrad_gd.__file__).parent
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
+    """The package modules `name` imports anywhere in its file, functions included."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.split(".")
+                parent = parent[:len(parent) - node.level + 1]
+                base = ".".join(parent + ([base] if base else []))
+            for alias in node.names:
+                candidate = f"{base}.{alias.name}"
+                found.add(candidate if candidate in modules else base)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {m for m in found if m in modules and m != name}
+
+
+def test_no_module_is_over_500_lines():
+    long = {name: len(path.read_text().splitlines()) for name, path in _modules().items()}
+    assert not {n: c for n, c in long.items() if c > 500}
+
+
+def test_no_import_cycle_even_through_imports_inside_functions():
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    # a package's __init__ re-exports its children: importing a child runs the parent
+    # first anyway, so the edge child -> parent is no cycle of the code's own making
+    for name in graph:
+        graph[name] = {m for m in graph[name] if not name.startswith(m + ".")}
+    state: dict[str, int] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for other in sorted(graph[name]):
+            if state.get(other) == 1:
+                raise AssertionError("import cycle: " + " -> ".join(path + [name, other]))
+            if other not in state:
+                visit(other, path + [name])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+
+
+def test_the_engine_reads_in_one_sitting():
+    path = PACKAGE / "engine.py"
+    source = path.read_text()
+    assert len(source.splitlines()) <= 300
+    modules = _modules()
+    below = _imports("tinygrad_gd.engine", path, modules)
+    assert below <= {"tinygrad_gd.grad_mode", "tinygrad_gd.op_errors"}, below
+    for module in below:  # what the engine imports imports nothing of the package
+        assert not _imports(module, modules[module], modules) - {"tinygrad_gd"}
+    apply = next(node for node in ast.walk(ast.parse(source))
+                 if isinstance(node, ast.FunctionDef) and node.name == "apply")
+    lines = source.splitlines()[apply.lineno - 1:apply.end_lineno]
+    code = [line for line in lines if line.strip() and not line.strip().startswith("#")]
+    assert len(code) <= 45
