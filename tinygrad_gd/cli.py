@@ -178,6 +178,15 @@ def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) 
         path = out / f"{module.NAME}-{mode}.svg"
         path.write_bytes(digraph.pipe(format="svg"))
         written.append(path)
+    from .graph import draw_graph
+
+    # an example's further diagrams (slope: the slides' one weight): NAME-SUFFIX-MODE.svg
+    for suffix, step in getattr(module, "EXTRA_GRAPHS", {}).items():
+        for mode in MODES:
+            loss, params = step(seed)
+            path = out / f"{module.NAME}-{suffix}-{mode}.svg"
+            path.write_bytes(draw_graph(loss, params=params, mode=mode).pipe(format="svg"))
+            written.append(path)
     return written
 
 

@@ -13,17 +13,19 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 import graphviz
-import numpy as np
 
 from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
-from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE, _SHOWN_ENTRIES,
-                     _STYLES, _Drawing, _Options, _array, _carried_label, _escape, _html,
-                     _nested, _nonfinite, _notes, _red, _styled)
+from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
+                     _STYLES, _box_lines, _Drawing, _edge_lines, _escape, _hidden_constants,
+                     _html, _label, _nonfinite, _notes, _op_lines, _Options, _red, _styled,
+                     _tensor_lines, _value)
 from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
+
+_ARRIVING_EDGE = {"color": "#c92a2a", "penwidth": "3", "fontcolor": "#c92a2a"}
 
 # what `highlight=` takes: a tensor, an op node, or several of them
 Highlight = Union[Tensor, Function, Sequence[Union[Tensor, Function]], None]  # noqa: UP007
@@ -38,26 +40,31 @@ class RenderError(RuntimeError):
 
 
 def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True,
-               direction: str = "LR", params: Any = None, max_nodes: int | None = 200,
+               direction: str = "TB", params: Any = None, max_nodes: int | None = 200,
                mode: str = "forward", legend: bool = False, model: Any = None,
-               highlight: Highlight = None, precision: int = 4) -> graphviz.Digraph:
+               highlight: Highlight = None, precision: int = 4, constants: bool = False,
+               open_modules: bool = False) -> graphviz.Digraph:
     """Draw the computation graph that made `output` as a `graphviz.Digraph`.
 
     `params`: a dict name -> Tensor, or a Module (anything with `named_parameters()`),
     naming the parameters; `model`: a Module, naming parameters and module calls.
     Otherwise a tensor shows its `.name`, or its role (input, constant, parameter,
-    output, `<op> result`). `direction`: Graphviz's rankdir, "LR", "RL", "TB" or "BT".
-    `mode`: "forward" (inputs to output) or "backward" (gradients, output to inputs; see
-    the module docstring). `max_nodes`: beyond it module calls and then the nodes
-    farthest from the output fold into boxes; None draws every node. `legend`: add a
-    key of node styles. `highlight`: a Tensor or op node (`t.grad_fn`), or several, to
-    mark. `precision`: significant digits of the numbers shown.
+    output, `<op> result`). `direction`: Graphviz's rankdir, "TB" (top to bottom, the
+    default: it fits a page), "LR", "RL" or "BT". `mode`: "forward" (inputs to output)
+    or "backward" (gradients, output to inputs, each edge with the product that makes
+    its gradient; see the module docstring). `constants`: draw each unnamed one-number
+    constant as a node of its own instead of in its op's label (`× 3`, `** 2`).
+    `open_modules`: draw every op of a large graph built by `nn` modules instead of one
+    box per module call. `max_nodes`: beyond it module calls and then the nodes farthest
+    from the output fold into boxes; None draws every node. `legend`: add a key of node
+    styles. `highlight`: a Tensor or op node (`t.grad_fn`), or several, to mark.
+    `precision`: significant digits of the numbers shown.
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"draw_graph: output must be a Tensor (the result to draw, e.g. the "
                         f"loss), got {type(output).__name__}")
     options = _Options.checked("draw_graph", show_data, show_grad, direction, max_nodes, mode,
-                               legend, precision)
+                               legend, precision, constants, open_modules)
     return _draw([output], None, options, _names(params, model), highlight)
 
 
@@ -146,16 +153,28 @@ def draw_anomaly(error_or_output: BaseException | Tensor, *, output: Tensor | No
 
 def _draw(roots: list[Tensor], culprit: Function | None, options: _Options, names: _Names,
           highlight: Highlight) -> graphviz.Digraph:
+    return _emit(_prepare(roots, culprit, options, names, highlight))
+
+
+def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, names: _Names,
+             highlight: Highlight) -> _Drawing:
+    """The graph walked, folded and its gradients read: what every frame of it shares."""
     graph = _collect(roots, with_output=culprit is None)
-    layout = _layout(graph, names, options.max_nodes, culprit is not None)
+    hidden = _hidden_constants(graph, names, options)
+    layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
+                     None if options.open_modules else _FOLD_ABOVE)
     want_grads = options.show_grad or options.mode == "backward"
     grads = _gradients(graph) if want_grads else _Gradients([None] * len(graph.tensors), {})
-    drawing = _Drawing(graph, layout, names, options, grads,
-                       _highlighted_units(graph, layout, highlight, culprit), culprit)
+    return _Drawing(graph, layout, names, options, grads,
+                    _highlighted_units(graph, layout, highlight, culprit), culprit, hidden)
 
+
+def _emit(drawing: _Drawing) -> graphviz.Digraph:
+    """The Digraph of a prepared drawing (of its step, in a step-by-step frame)."""
+    graph, layout, options = drawing.graph, drawing.layout, drawing.options
     dot = graphviz.Digraph(name="computation_graph")
-    dot.attr(rankdir=options.direction)
-    dot.attr("node", fontname="Helvetica", fontsize="10")
+    dot.attr(rankdir=options.direction, nodesep="0.25", ranksep="0.3")
+    dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.08,0.04")
     dot.attr("edge", fontname="Helvetica", fontsize="9")
     emitted: set[str] = set()
     for i in range(len(graph.tensors)):
@@ -169,7 +188,7 @@ def _draw(roots: list[Tensor], culprit: Function | None, options: _Options, name
                 _op_node(dot, drawing, i)
             else:
                 _tensor_node(dot, drawing, i)
-    if culprit is not None:
+    if drawing.culprit is not None:
         _culprit_node(dot, drawing)
     for (source, target), parts in layout.edges.items():
         _edge(dot, drawing, source, target, parts)
@@ -207,65 +226,21 @@ def _highlighted_units(graph: _Graph, layout: _Layout, highlight: Highlight,
 
 
 def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
-    tensor = drawing.graph.tensors[i]
-    options = drawing.options
-    name, real = drawing.name(i)
-    kind = drawing.kind(i)
-    lines = [f"<B>{_escape(name)}</B>" if real else f"<I>{_escape(name)}</I>"]
-    shape = "scalar" if tensor.ndim == 0 else str(tensor.shape)
-    lines.append(f"{shape} {tensor.dtype}")
-    if options.show_data:
-        lines.append("data " + _array(tensor._data, options.precision))
-    grad = drawing.grad(i) if tensor.requires_grad else None
-    if options.show_grad and grad is not None:
-        lines.append("grad " + _array(grad, options.precision))
-    if kind == "partly_frozen":
-        mask = np.asarray(getattr(tensor, "frozen_mask", None), dtype=bool)
-        where = (_nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else
-                         np.argwhere(mask), options.precision)
-                 if mask.sum() <= _SHOWN_ENTRIES else f"{int(mask.sum())} entries")
-        lines.append(f"frozen: {where} of {mask.size}")
-    elif kind == "frozen":
-        lines.append("frozen")
-    bad_data, bad_grad = _nonfinite(tensor._data), _nonfinite(grad)
-    for bad, where in ((bad_data, "data"), (bad_grad, "grad")):
-        if bad:
-            lines.append(_red(f"{bad} in {where}"))
+    lines, kind, anomaly = _tensor_lines(drawing, i)
     unit = drawing.layout.tensor_unit[i]
-    dot.node(unit, _html(lines), **_styled(_STYLES[kind], unit, drawing,
-                                           bool(bad_data or bad_grad)))
+    dot.node(unit, _label(lines), **_styled(_STYLES[kind], unit, drawing, anomaly))
 
 
 def _op_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
-    ctx = drawing.graph.tensors[i]._ctx
-    lines = [f"<B>{_escape(ctx.name)}</B>"]
-    if drawing.options.mode == "backward":
-        for p, (local, per_element) in drawing.local(i).items():
-            which = " (each element)" if per_element else ""
-            lines.append(f"∂/∂{_escape(drawing.name(p)[0])}{which} = "
-                         f"{_array(local, drawing.options.precision)}")
     unit = f"f{i}"
-    dot.node(unit, _html(lines), **_styled(_STYLES["op"], unit, drawing, False))
+    dot.node(unit, _label(_op_lines(drawing, i)),
+             **_styled(_STYLES["op"], unit, drawing, False))
 
 
 def _box_node(dot: graphviz.Digraph, drawing: _Drawing, unit: str) -> None:
-    box = drawing.layout.boxes[unit]
-    count = len(box.ops) + len(box.tensors)
-    if box.kind == "rest":
-        lines = [f"<B>{count} more nodes folded</B>",
-                 f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]
-    else:
-        lines = [f"<B>{_escape(box.title)}</B>", f"module call: {count} nodes folded"]
-        named = [drawing.name(i)[0] for i in box.tensors
-                 if drawing.graph.tensors[i]._ctx is None and drawing.name(i)[1]]
-        if named:
-            shown = ", ".join(_escape(n) for n in named[:3])
-            lines.append("params: " + shown + (f" + {len(named) - 3} more" if len(named) > 3
-                                               else ""))
-    anomaly = any(_nonfinite(drawing.graph.tensors[i]._data) for i in box.tensors + box.ops)
-    if anomaly:
-        lines.append(_red("NaN or Inf inside"))
-    dot.node(unit, _html(lines), **_styled(_STYLES[box.kind], unit, drawing, anomaly))
+    lines, anomaly = _box_lines(drawing, unit)
+    kind = drawing.layout.boxes[unit].kind
+    dot.node(unit, _label(lines), **_styled(_STYLES[kind], unit, drawing, anomaly))
 
 
 def _culprit_node(dot: graphviz.Digraph, drawing: _Drawing) -> None:
@@ -281,19 +256,24 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
         return
     graph, layout = drawing.graph, drawing.layout
     attrs: dict[str, str] = {}
-    label = None
-    if source.startswith("t") and parts[0][1] is not None:  # a tensor feeding an op
-        p = int(source[1:])
+    lines = None
+    inputs = {graph.parents[i][slot] for i, slot in parts if slot is not None}
+    if len(inputs) == 1:  # a tensor (or a box's result) feeding an op
+        p = inputs.pop()
         if not graph.tensors[p].requires_grad:
             attrs.update(_NO_GRAD_EDGE)  # no gradient flows back into data or constants
         else:
-            label = _carried_label(drawing, p, target, parts)
-    elif target.startswith("t"):  # an op's result: carries that tensor's gradient
-        grad = drawing.grads.tensor[int(target[1:])]
+            lines = _edge_lines(drawing, p, target, parts)
+            if drawing.step is not None and drawing.grads.order \
+                    and drawing.grads.order[drawing.step] == p:
+                attrs.update(_ARRIVING_EDGE)  # the gradient arriving at this frame's tensor
+    elif target.startswith("t") and not inputs:  # an op's result: that tensor's gradient
+        i = int(target[1:])
+        grad = drawing.grads.tensor[i]
         if grad is not None:
-            label = _array(grad, drawing.options.precision)
-    if label is not None:
-        attrs["label"] = _html([label])
+            lines = [[_value(grad, drawing.options.precision, drawing.color(i))]]
+    if lines is not None:
+        attrs["label"] = _label(lines)
     if target == layout.culprit:
         dot.edge(source, target, **attrs)  # nothing came back from the culprit yet
     else:

@@ -1,11 +1,17 @@
 """Labels and layout: what each node and edge says, and how it looks.
 
 - the options every drawing takes (`_Options`), the node styles and the legend's words;
-- numbers and arrays as text (`_number`, `_array`), escaping of user text (`_escape`);
+- numbers and arrays as text (`_number`, `_array`) and as label pieces (`_value`: a small
+  matrix as a table), escaping of user text (`_escape`), labels of lines (`_label`);
 - `_Drawing`: what the node and edge writers need, computed once (names, kinds,
-  gradients, local derivatives);
-- the text of an edge in the backward view (`_carried_label`) and the notes under a
-  drawing (`_notes`).
+  gradients, local derivatives, which backward step a frame shows);
+- the text of each node (`_tensor_lines`, `_op_lines`, `_box_lines`), of an edge in the
+  backward view (`_edge_lines`: the chain rule's product that makes the gradient it
+  carries) and the notes under a drawing (`_notes`).
+
+A label is a list of lines, a line a list of pieces: HTML-like text, or a table (a
+matrix). Without tables the lines are joined with <BR/>; with one, the label is a table
+of rows.
 """
 from __future__ import annotations
 
@@ -17,11 +23,13 @@ import numpy as np
 from ..engine import Function
 from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
 
-
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
-_SHOWN_ENTRIES = 8  # arrays up to this size show every entry, larger ones min/mean/max
+_SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
+_FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
+_FOLD_ABOVE = 20  # a graph of more units folds its module calls unless open_modules
+_HIDDEN = "transparent"  # the colour of what a step-by-step frame has not reached yet
 
 _STYLES: dict[str, dict[str, str]] = {
     "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e9ecef"},
@@ -55,6 +63,9 @@ _LEGEND = (
 )
 
 
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "×", "div": "/", "pow": "**"}
+
+
 @dataclass
 class _Options:
     show_data: bool
@@ -64,12 +75,14 @@ class _Options:
     mode: str
     legend: bool
     precision: int
+    constants: bool = False
+    open_modules: bool = False
 
     @classmethod
     def checked(cls, where: str, show_data: bool = True, show_grad: bool = True,
-                direction: str = "LR", max_nodes: int | None = 200, mode: str = "forward",
-                legend: bool = False, precision: int = 4, **_names_and_highlight: Any,
-                ) -> _Options:
+                direction: str = "TB", max_nodes: int | None = 200, mode: str = "forward",
+                legend: bool = False, precision: int = 4, constants: bool = False,
+                open_modules: bool = False, **_names_and_highlight: Any) -> _Options:
         unknown = set(_names_and_highlight) - {"params", "model", "highlight"}
         if unknown:
             raise TypeError(f"{where}: unknown option(s) {sorted(unknown)}")
@@ -89,7 +102,7 @@ class _Options:
                              f"(significant digits), got {precision!r}")
         return cls(bool(show_data), bool(show_grad), direction,
                    None if max_nodes is None else int(max_nodes), mode, bool(legend),
-                   int(precision))
+                   int(precision), bool(constants), bool(open_modules))
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,18 +138,23 @@ def _number(value: Any, precision: int) -> str:
 
 
 def _array(a: Any, precision: int) -> str:
-    """All entries of a small array, min/mean/max of a large one (label-safe as it is)."""
+    """Every entry of a small array (up to 12), else its shape, a few entries and its range."""
     a = np.asarray(a)
     if a.ndim == 0:
         return _number(a.item(), precision)
     if a.size <= _SHOWN_ENTRIES:
         return _nested(a, precision)
-    finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a
+    first = ", ".join(_number(v, precision) for v in a.reshape(-1)[:_FIRST_ENTRIES].tolist())
+    finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a.reshape(-1)
     bad = a.size - finite.size
-    text = ("min {} mean {} max {}".format(*(_number(f(finite), precision) for f in
-                                              (np.min, np.mean, np.max)))
-            if finite.size else "no finite entry")
+    text = f"[{first}, …]"
+    if finite.size:
+        text += f" min {_number(finite.min(), precision)} max {_number(finite.max(), precision)}"
     return text + (f" ({bad} NaN/Inf)" if bad else "")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _nested(a: np.ndarray, precision: int) -> str:
@@ -145,12 +163,49 @@ def _nested(a: np.ndarray, precision: int) -> str:
     return "[" + ", ".join(_nested(row, precision) for row in a) + "]"
 
 
+def _value(a: Any, precision: int, color: str | None = None) -> str:
+    """An array as a label piece: a small matrix as a table of its rows, else its text."""
+    a = np.asarray(a)
+    if a.ndim != 2 or a.size > _SHOWN_ENTRIES or a.size == 0:
+        return _font(_array(a, precision), color)
+    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(_number(v, precision), color)}'
+                                    f"</TD>" for v in row) + "</TR>" for row in a.tolist())
+    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" '
+            f'COLOR="{color or "#868e96"}">{rows}</TABLE>')
+
+
+def _font(text: str, color: str | None) -> str:
+    return f'<FONT COLOR="{color}">{text}</FONT>' if color and text else text
+
+
 def _nonfinite(a: np.ndarray | None) -> str | None:
     """'NaN', 'Inf' or 'NaN and Inf' when a float array holds them."""
     if a is None or a.dtype.kind not in "fc" or np.isfinite(a).all():
         return None
     nan, inf = bool(np.isnan(a).any()), bool(np.isinf(a).any())
     return " and ".join(w for w, has in (("NaN", nan), ("Inf", inf)) if has)
+
+
+def _is_table(piece: str) -> bool:
+    return piece.startswith("<TABLE")
+
+
+def _label(lines: list[list[str]]) -> str:
+    """Lines of pieces as one HTML-like label (a table of rows when a piece is a table)."""
+    lines = [[piece for piece in line if piece] for line in lines]
+    lines = [line for line in lines if line]
+    if not any(_is_table(piece) for line in lines for piece in line):
+        return "<" + "<BR/>".join("".join(line) for line in lines) + ">"
+    rows = []
+    for line in lines:
+        if not any(_is_table(piece) for piece in line):
+            rows.append(f"<TR><TD>{''.join(line)}</TD></TR>")
+            continue
+        cells = "".join(f"<TD>{piece}</TD>" for piece in line)
+        rows.append(f'<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
+                    f'CELLPADDING="0"><TR>{cells}</TR></TABLE></TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
 
 
 def _html(lines: list[str]) -> str:
@@ -162,12 +217,17 @@ def _red(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Drawing
+# What the writers share
 
 
 @dataclass
 class _Drawing:
-    """Everything the node and edge writers need, computed once."""
+    """Everything the node and edge writers need, computed once.
+
+    `step`: in a step-by-step frame, the backward step shown (0-based): gradients the
+    pass has not reached yet are drawn in a transparent colour, so every frame has the
+    same layout; None shows every gradient.
+    """
 
     graph: _Graph
     layout: _Layout
@@ -176,13 +236,25 @@ class _Drawing:
     grads: _Gradients
     highlighted: set[str]
     culprit: Function | None
+    hidden: frozenset[int] = frozenset()  # constants drawn inside their op's label
+    step: int | None = None
     _locals: dict[int, dict] = field(default_factory=dict)
 
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
         """The local derivatives of op i (see `_local_derivatives`), computed once."""
         if i not in self._locals:
-            self._locals[i] = _local_derivatives(self.graph, i)
+            self._locals[i] = _local_derivatives(self.graph, i, self.grads.nodes.get(i))
         return self._locals[i]
+
+    def reached(self, i: int) -> bool:
+        """Whether tensor i's gradient is complete in the frame drawn."""
+        if self.step is None:
+            return True
+        step = self.grads.step(i)
+        return step is not None and step <= self.step
+
+    def color(self, i: int) -> str | None:
+        return None if self.reached(i) else _HIDDEN
 
     def name(self, i: int) -> tuple[str, bool]:
         """The tensor's display name, and whether it is a real name (not a role)."""
@@ -215,9 +287,241 @@ class _Drawing:
 
     def grad(self, i: int) -> np.ndarray | None:
         tensor = self.graph.tensors[i]
-        if tensor.grad is not None:
+        if tensor.grad is not None and i not in self.grads.stale_inputs:
             return tensor.grad._data
         return self.grads.tensor[i]
+
+
+def _hidden_constants(graph: _Graph, names: _Names, options: _Options) -> frozenset[int]:
+    """Unnamed one-number constants (`0.5`, `2`, `1`): drawn in their op's label instead."""
+    if options.constants:
+        return frozenset()
+    roots = set(graph.roots)
+    return frozenset(
+        i for i, t in enumerate(graph.tensors)
+        if t._ctx is None and not t.requires_grad and t.size == 1 and not t.name
+        and id(t) not in names.tensors and i not in roots and graph.consumers[i]
+        and getattr(t, "frozen_mask", None) is None)
+
+
+# ---------------------------------------------------------------------------------------
+# The text of nodes
+
+
+def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool]:
+    """(lines, kind, anomaly) of tensor i's node: name, shape, value, gradient."""
+    tensor = drawing.graph.tensors[i]
+    options = drawing.options
+    name, real = drawing.name(i)
+    kind = drawing.kind(i)
+    title = f"<B>{_escape(name)}</B>" if real else f"<I>{_escape(name)}</I>"
+    if tensor.ndim:
+        title += " " + _shape(tensor.shape)
+    if tensor.dtype != np.float64:
+        title += f" {tensor.dtype}"
+    lines = [[title]]
+    if options.show_data:
+        lines.append(["data ", _value(tensor._data, options.precision)])
+    grad = drawing.grad(i) if tensor.requires_grad else None
+    if options.show_grad and grad is not None:
+        color = drawing.color(i)
+        lines.append([_font("grad ", color), _value(grad, options.precision, color)])
+    if i in drawing.grads.stale_inputs:
+        lines.append([_red("changed in place since it was used: run the forward pass "
+                           "again to draw its gradient")])
+    if kind == "partly_frozen":
+        mask = np.asarray(getattr(tensor, "frozen_mask", None), dtype=bool)
+        lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
+    elif kind == "frozen":
+        lines.append(["frozen"])
+    bad_data, bad_grad = _nonfinite(tensor._data), _nonfinite(grad)
+    for bad, where in ((bad_data, "data"), (bad_grad, "grad")):
+        if bad:
+            lines.append([_red(f"{bad} in {where}")])
+    return lines, kind, bool(bad_data or bad_grad)
+
+
+def _frozen_entries(mask: np.ndarray, precision: int) -> str:
+    if mask.sum() > _SHOWN_ENTRIES:
+        return f"{int(mask.sum())} entries"
+    return _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),
+                   precision)
+
+
+def _op_title(drawing: _Drawing, i: int) -> str:
+    """The op's name, or its symbol with the constant folded in (`× 3`, `** 2`, `- 10`)."""
+    graph = drawing.graph
+    ctx = graph.tensors[i]._ctx
+    folded = [(slot, p) for slot, p in enumerate(graph.parents[i]) if p in drawing.hidden]
+    if not folded:
+        return f"<B>{_escape(ctx.name)}</B>"
+    precision = drawing.options.precision
+    symbol = _SYMBOLS.get(ctx.name)
+    if symbol is not None and len(graph.parents[i]) == 2 and len(folded) == 1:
+        slot, p = folded[0]
+        number = _array(graph.tensors[p]._data, precision)
+        return f"<B>{symbol} {number}</B>" if slot == 1 else f"<B>{number} {symbol}</B>"
+    constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
+    return f"<B>{_escape(ctx.name)} {constants}</B>"
+
+
+def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
+    lines = [[_op_title(drawing, i)]]
+    if i in drawing.grads.stale:
+        lines.append([_red("input changed in place since: factors not shown")])
+    elif drawing.options.mode == "backward":
+        for p, (local, per_element) in drawing.local(i).items():
+            if not per_element and local.size <= _SHOWN_ENTRIES:  # a scalar output's
+                lines.append([f"∂/∂{_escape(drawing.name(p)[0])} = ",
+                              _value(local, drawing.options.precision)])
+    return lines
+
+
+def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
+    box = drawing.layout.boxes[unit]
+    graph = drawing.graph
+    count = len(box.ops) + len(box.tensors)
+    if box.kind == "rest":
+        lines = [[f"<B>{count} more nodes folded</B>"],
+                 [f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]]
+    else:
+        lines = [[f"<B>{_escape(box.title)}</B>"],
+                 [f"module call: {count} nodes (open_modules=True draws them)"]]
+        named = [drawing.name(i)[0] for i in box.tensors
+                 if graph.tensors[i]._ctx is None and drawing.name(i)[1]]
+        if named:
+            shown = ", ".join(_escape(n) for n in named[:3])
+            lines.append(["params: " + shown + (f" + {len(named) - 3} more" if len(named) > 3
+                                                else "")])
+        results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
+                   and any(c not in box.ops for c in graph.consumers[i])]
+        precision = drawing.options.precision
+        if len(results) == 1:  # the module call's result: its value and gradient
+            r = results[0]
+            if drawing.options.show_data:
+                lines.append(["result ", _value(graph.tensors[r]._data, precision)])
+            grad = drawing.grad(r)
+            if drawing.options.show_grad and grad is not None:
+                color = drawing.color(r)
+                lines.append([_font("grad ", color), _value(grad, precision, color)])
+    anomaly = any(_nonfinite(graph.tensors[i]._data) for i in box.tensors + box.ops)
+    if anomaly:
+        lines.append([_red("NaN or Inf inside")])
+    return lines, anomaly
+
+
+# ---------------------------------------------------------------------------------------
+# The text of edges: the chain rule's product
+
+
+def _edge_lines(drawing: _Drawing, p: int, target: str,
+                parts: list[tuple[int, int | None]]) -> list[list[str]] | None:
+    """What an edge from an op back to its input p carries, as the product that makes it."""
+    grads = drawing.grads
+    sent = [grads.edge.get((i, slot)) for i, slot in parts if slot is not None]
+    if not sent or any(g is None for g in sent):
+        return None
+    carried = np.sum(sent, axis=0)  # x * x: both slots send a share
+    op = parts[0][0]
+    color = None if drawing.reached(op) else _HIDDEN
+    precision = drawing.options.precision
+    slots = [slot for i, slot in parts if slot is not None and i == op]
+    product = (_product(drawing, op, p, slots, carried)
+               if target == f"f{op}" and len({i for i, _ in parts}) == 1 else None)
+    if product is None:
+        line = [_value(carried, precision, color)]
+    else:
+        line = [_value(x, precision, color) if isinstance(x, np.ndarray) else _font(x, color)
+                for x in product] + [_font(" = ", color), _value(carried, precision, color)]
+    lines = [line]
+    mask = getattr(drawing.graph.tensors[p], "frozen_mask", None)
+    if mask is not None and np.any(mask):
+        lines.append([_font(f"frozen {_frozen_entries(np.asarray(mask), precision)}: "
+                            f"zeroed in .grad", color)])
+    return lines
+
+
+def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray
+             ) -> list | None:
+    """The factors whose product is `carried` (arrays and words), or None when none is shown.
+
+    Shown when every factor has at most 12 entries and the product is checked to give
+    what the engine's pass sent: a sum's or mean's copy of the gradient to each entry,
+    matmul's outer product (or matrix-vector product), and for any other op the gradient
+    arriving times the op's local derivative (scalar outputs and elementwise ops).
+    """
+    graph = drawing.graph
+    upstream = drawing.grads.tensor[op]
+    node = drawing.grads.nodes.get(op) or graph.tensors[op]._ctx
+    if upstream is None or node is None or len(slots) != 1:
+        return None
+    small = lambda *arrays: all(np.asarray(a).size <= _SHOWN_ENTRIES for a in arrays)  # noqa: E731
+    name, slot = node.name, slots[0]
+    values = [graph.tensors[q]._data for q in graph.parents[op]]
+    factors: list | None = None
+    expected: np.ndarray | None = None
+    if name in ("matmul", "dot") and len(values) == 2 and small(upstream, carried, *values):
+        a, b = values
+        u = np.asarray(upstream)
+        if a.ndim == 1 and b.ndim == 1:
+            factors, expected = [u, " × ", b if slot == 0 else a], u * (b if slot == 0 else a)
+        elif slot == 0 and a.ndim == 2 and b.ndim == 1:
+            factors, expected = [u, " ⊗ ", b], np.outer(u, b)
+        elif slot == 0 and a.ndim == 1 and b.ndim == 2:
+            factors, expected = [b, " @ ", u], b @ u
+        elif slot == 0 and a.ndim == 2 and b.ndim == 2:
+            factors, expected = [u, " @ ", b, "ᵀ"], u @ b.T
+        elif slot == 1 and a.ndim == 1 and b.ndim == 2:
+            factors, expected = [a, " ⊗ ", u], np.outer(a, u)
+        elif slot == 1 and a.ndim == 2:
+            factors, expected = [a, "ᵀ @ ", u], a.T @ u
+    elif name in ("sum", "mean") and small(upstream, carried) and carried.size > 1:
+        count = carried.size // max(np.asarray(upstream).size, 1)
+        scale = " / " + str(count) if name == "mean" else ""
+        factors = [np.asarray(upstream), f"{scale} copied to each entry"]
+        expected = carried
+    else:
+        local = drawing.local(op).get(p)
+        if local is not None and small(upstream, local[0], carried):
+            factors = [np.asarray(upstream), " × ", local[0]]
+            expected = np.asarray(upstream) * local[0]
+    if factors is None or expected is None:
+        return None
+    try:
+        if expected.shape != carried.shape:
+            expected = _sum_to(expected, carried.shape)
+            factors = ["sum of ", *factors]
+        if not np.allclose(expected, carried, equal_nan=True):
+            return None
+    except ValueError:
+        return None
+    return factors
+
+
+def _sum_to(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    extra = a.ndim - len(shape)
+    if extra < 0:
+        raise ValueError("cannot sum to a larger shape")
+    axes = tuple(range(extra)) + tuple(extra + k for k, n in enumerate(shape)
+                                       if n == 1 and a.shape[extra + k] != 1)
+    return a.sum(axis=axes, keepdims=True).reshape(shape) if axes else a.reshape(shape)
+
+
+def _notes(drawing: _Drawing) -> list[str]:
+    notes = []
+    graph, layout = drawing.graph, drawing.layout
+    folded = sum(len(b.ops) + len(b.tensors) for b in layout.boxes.values())
+    if folded:
+        modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
+        rest = "rest" in layout.boxes
+        why = (f"to stay within max_nodes={drawing.options.max_nodes}" if rest else
+               "one box per module call (open_modules=True draws every node)")
+        notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
+                     f"box{'es' if len(layout.boxes) != 1 else ''}"
+                     f"{f' ({modules} module calls)' if modules else ''} {why}")
+    if drawing.grads.note and (drawing.options.show_grad or drawing.options.mode == "backward"):
+        notes.append(_escape(drawing.grads.note, 10**6))
+    return notes
 
 
 def _styled(base: dict[str, str], unit: str, drawing: _Drawing, anomaly: bool) -> dict:
@@ -229,37 +533,3 @@ def _styled(base: dict[str, str], unit: str, drawing: _Drawing, anomaly: bool) -
         if "filled" not in style.get("style", ""):
             style["style"] = (style.get("style", "") + ",filled").lstrip(",")
     return style
-
-
-def _carried_label(drawing: _Drawing, p: int, target: str,
-                   parts: list[tuple[int, int | None]]) -> str | None:
-    grads = drawing.grads
-    sent = [grads.edge.get((i, slot)) for i, slot in parts if slot is not None]
-    if not sent or any(g is None for g in sent):
-        return None
-    carried = np.sum(sent, axis=0)  # x * x: both slots send a share
-    precision = drawing.options.precision
-    text = _array(carried, precision)
-    op = parts[0][0]
-    upstream = grads.tensor[op]
-    if target == f"f{op}" and upstream is not None and upstream.size == 1:
-        local = drawing.local(op).get(p)
-        if local is not None and not local[1]:
-            # the chain rule made visible: gradient arriving at the op x its local derivative
-            text = f"{_array(upstream, precision)} × {_array(local[0], precision)} = {text}"
-    return text
-
-
-def _notes(drawing: _Drawing) -> list[str]:
-    notes = []
-    graph, layout = drawing.graph, drawing.layout
-    folded = sum(len(b.ops) + len(b.tensors) for b in layout.boxes.values())
-    if folded:
-        modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
-        notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
-                     f"box{'es' if len(layout.boxes) != 1 else ''}"
-                     f"{f' ({modules} module calls)' if modules else ''} "
-                     f"to stay within max_nodes={drawing.options.max_nodes}")
-    if drawing.grads.note and (drawing.options.show_grad or drawing.options.mode == "backward"):
-        notes.append(_escape(drawing.grads.note, 10**6))
-    return notes
