@@ -11,6 +11,8 @@
                       [--seed N] [--data PATH]
         Draw one network's graph after one training step; `--format dot` writes the DOT
         text and needs no Graphviz program.
+    tinygrad-gd graph NAME --steps [-o FILE.html]
+        The backward pass step by step: one self-contained HTML page, a frame per step.
 
 The networks are the scripts in `tinygrad_gd.examples` (examples/ in the repository);
 `EXAMPLES` lists them in the documents' order. Bad arguments give one line on stderr
@@ -271,6 +273,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _graph(args: argparse.Namespace) -> int:
     module = _select(load_examples(), [args.name], "graph")[0]
+    if args.steps:
+        return _steps(args, module)
     path = Path(args.output or f"{module.NAME}-{args.mode}.{args.format}")
     _writable_file(path, "graph")
     problem = _graph_unavailable(need_dot=args.format != "dot")
@@ -298,6 +302,36 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _steps(args: argparse.Namespace, module: ModuleType) -> int:
+    """`graph NAME --steps`: the backward pass step by step, one HTML page."""
+    path = Path(args.output or f"{module.NAME}-steps.html")
+    _writable_file(path, "graph")
+    problem = _graph_unavailable()
+    if problem:
+        print(f"graph: cannot draw the steps: {problem}", file=sys.stderr)
+        return 1
+    from .graph import backward_steps
+
+    try:
+        loss, params = module.graph_step(args.seed, **_data_kwargs(module.graph_step,
+                                                                   args.data))
+    except _MISSING as err:
+        print(f"graph: cannot build {module.NAME}: {err}", file=sys.stderr)
+        return 1
+    try:
+        page = backward_steps(loss, params=params).html
+    except Exception as err:  # Graphviz failed
+        print(f"graph: cannot draw {path}: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as err:
+        raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
+                              f"another -o path") from None
+    print(f"{module.NAME} (backward pass step by step) written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-gd",
                      description="Train the source documents' networks with tinygrad_gd "
@@ -321,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Draw the computation graph of one network "
                                             "after one training step.")
     graph.add_argument("name", metavar="NAME", help="the network (see demo --list)")
+    graph.add_argument("--steps", action="store_true",
+                       help="write the backward pass step by step as one HTML page "
+                            "(-o FILE.html; default NAME-steps.html)")
     graph.add_argument("--mode", choices=MODES, default="forward",
                        help="forward values or backward gradients (default: forward)")
     graph.add_argument("--format", choices=FORMATS, default="svg",

@@ -6,29 +6,30 @@ Jupyter it displays inline; `.source` is the DOT text, `.render(...)` writes a f
 `render_graph(output_or_digraph, path)` renders with a clear error when Graphviz's `dot`
 program is missing. `draw_anomaly(error_or_output)` highlights where NaN or Inf appeared.
 
+Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
+labels say name, value and gradient (the shape unless a scalar, the dtype unless
+float64), an unnamed one-number constant sits in its op's label (`× 3`, `** 2`, `- 10`;
+`constants=True` draws it as a node), arrays of up to 12 entries show whole (a matrix
+as a table), larger ones their first entries and range. A large graph built by `nn`
+modules shows one box per module call (`open_modules=True` opens them).
+
 Two views:
 
 * `mode="forward"`: edges run as the data flows, inputs to output.
 * `mode="backward"`: edges run from the output (the loss) back to the parameters. Each
-  edge carries the gradient that flows along it; each op node shows its local derivative
-  with respect to each input, and an edge out of an op whose output is a scalar reads
-  `upstream x local = carried`, so the chain rule's product for a weight can be read off
-  the picture (the course slides' weight: -8 x 3 = -24).
+  edge carries the gradient that flows along it as the chain rule's product that makes
+  it: `upstream × local = carried` (the slides' weight: -8 × 3 = -24; elementwise ops
+  entry by entry, the book's `delta × input`), matmul's outer product `delta ⊗ input`
+  (the 3x3 weight_deltas), a sum's copy of its gradient to each entry. Each product is
+  checked against what the engine's pass sent; where it cannot be, the gradient alone.
 
-How gradients are found (the engine knows nothing of drawing, and this module knows no
-particular op):
-
-* A tensor's gradient is its `.grad` when `backward()` stored one (leaves, and tensors
-  that called `retain_grad()`); otherwise the renderer computes d output / d tensor itself
-  by calling each node's `backward` on arrays, output to inputs, while the graph's saved
-  arrays still exist (draw before `backward()`, or after `backward(retain_graph=True)`).
-  This re-run changes no `.grad` and runs no hooks, so an edge shows the gradient before
-  any hook changed it. It needs a scalar output (a loss).
-* An op's local derivative with respect to an input is its `backward` applied to a
-  gradient of ones: exact when the op's output is a scalar; for a non-scalar output it is
-  shown only for elementwise ops (the built-in ones by name, or a user's `Function`
-  subclass with the class attribute `elementwise = True`), as one derivative per output
-  element. Other ops (matmul, softmax, reductions) have a full Jacobian: not shown.
+How gradients are found (the engine knows nothing of drawing): from the engine's own
+pass, `engine.backward(output, seed, retain_graph=True)`, whose every step is recorded;
+it writes no `.grad` and runs on the graph itself while the graph keeps its saved
+arrays. After a plain `backward()` freed them, the ops run again, under the engine, on
+the values the graph keeps (each node's inputs), as a throwaway graph whose pass gives
+the same gradients. A node whose input was changed in place since it ran (an update
+after `backward()`) says so instead of drawing a wrong factor.
 
 Big graphs stay readable: beyond `max_nodes` drawn nodes, module calls (the `scope` of
 each op node, innermost modules first) fold into one box each; if that is still too many,
@@ -37,9 +38,13 @@ many nodes it holds. Node ids number the nodes in a deterministic traversal, so 
 computation gives byte-identical DOT. Every piece of user text goes into HTML-like labels
 with escaping, so no name can break or inject into the DOT source.
 
+`backward_steps(loss)` shows the backward pass step by step: one self-contained HTML page
+with one frame per step of the engine's pass.
+
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
 backward pass, folding module calls), `labels.py` (the text of nodes and edges, number
-formatting, styles), `dot.py` (building the Digraph, rendering, `draw_anomaly`).
+formatting, styles), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
+`steps.py` (the step-by-step page).
 """
 from __future__ import annotations
 
@@ -49,8 +54,10 @@ import graphviz
 
 from ..tensor import Tensor
 from .dot import RenderError, draw_anomaly, draw_graph, render_graph
+from .steps import BackwardSteps, backward_steps
 
-__all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
+__all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
+           "BackwardSteps"]
 
 
 def _draw_method(self: Tensor, **options: Any) -> graphviz.Digraph:

@@ -29,7 +29,7 @@ _SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
 _FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
 _FOLD_ABOVE = 20  # a graph of more units folds its module calls unless open_modules
-_HIDDEN = "transparent"  # the colour of what a step-by-step frame has not reached yet
+_HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
 
 _STYLES: dict[str, dict[str, str]] = {
     "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e9ecef"},
@@ -225,7 +225,7 @@ class _Drawing:
     """Everything the node and edge writers need, computed once.
 
     `step`: in a step-by-step frame, the backward step shown (0-based): gradients the
-    pass has not reached yet are drawn in a transparent colour, so every frame has the
+    pass has not reached yet are drawn in a colour the page hides, so every frame has the
     same layout; None shows every gradient.
     """
 
