@@ -611,3 +611,49 @@ def test_each_call_of_one_module_gets_its_own_box():
     assert len(nodes) == 7 and len(boxes) == 2  # x, 2 calls (each with its result), sum
     # the weight and bias are used by both calls: each box holds its ops and their results
     assert all("module call: 6 nodes" in lab for lab in boxes)
+
+
+# ---------------------------------------------------------------------------------------
+# After a plain backward(): the factors again, or why not
+
+
+class StaticCube(tg.Function, register=False):
+    """A user's op written with @staticmethod forward and backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+def test_a_plain_backward_keeps_every_factor_even_of_a_staticmethod_op():
+    x = tg.Tensor(2.0, requires_grad=True, name="x")
+    y = StaticCube.apply(x)
+    y.name = "y"
+    loss = y * 0.5
+    loss.backward()  # frees the saved arrays
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    carried = {(s, t): lab for s, t, lab in edges}
+    assert carried[("f" + names["y"][1:], names["x"])] == "0.5 × 12 = 6"
+    assert "gradients not shown" not in draw_graph(loss, mode="backward").source
+    assert x.grad.item() == 6.0
+
+
+def test_a_value_changed_in_place_after_backward_is_said_not_drawn_wrong():
+    x, w, pred, delta, loss = grokking()  # a plain backward()
+    with tg.no_grad():
+        w.data -= 0.01 * w.grad.data  # the update
+    source = draw_graph(loss, mode="backward").source
+    nodes, edges = parse(source)
+    names = by_first_line(nodes)
+    matmul = "f" + names["pred"][1:]
+    assert "changed in place" in nodes[matmul][0]
+    assert "changed in place" in nodes[names["weights"]][0]
+    assert not any(t == names["weights"] and lab for s, t, lab in edges if s == matmul)
+    assert "weights' of op 'matmul' was changed in place" in graph_label(source)

@@ -16,6 +16,8 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd import cli
 
+from test_graph import grokking  # Grokking ch. 5's multi-input step, names and all
+
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot program is not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -31,18 +33,6 @@ needs_browser = pytest.mark.skipif(
 pytestmark = needs_dot
 
 
-def grokking():
-    x = tg.Tensor([8.5, 0.65, 1.2], name="input")
-    w = tg.Tensor([0.1, 0.2, -0.1], requires_grad=True, name="weights")
-    pred = x @ w
-    pred.name = "pred"
-    delta = pred - 1.0
-    delta.name = "delta"
-    loss = 0.5 * delta ** 2
-    loss.name = "loss"
-    return w, loss
-
-
 def visible_text(svg: str) -> str:
     """The text a reader sees in one frame: texts not in the hidden colour."""
     texts = re.finditer(r'<text(?![^>]*fill="#fffffe")[^>]*>([^<]*)</text>', svg)
@@ -50,8 +40,7 @@ def visible_text(svg: str) -> str:
 
 
 def test_one_frame_per_engine_step_and_the_gradients_fill_in(tmp_path):
-    w, loss = grokking()
-    loss.backward()  # the way learners call it: the page still shows every step
+    _, w, _, _, loss = grokking()  # after a plain backward(), the way learners call it
     steps = tg.backward_steps(loss, tmp_path / "steps")
     page = (tmp_path / "steps.html").read_text()
     assert len(steps) == 5  # loss, delta**2, delta, pred, weights: what engine.backward yields
@@ -140,7 +129,7 @@ class DevTools:
 
 @needs_browser
 def test_keys_and_clicks_change_the_frame_in_chromium(tmp_path):
-    w, loss = grokking()
+    loss = grokking(backward=False)[-1]
     page = tg.backward_steps(loss).save(tmp_path / "steps.html")
     browser = DevTools(page.as_uri(), str(tmp_path / "profile"))
     try:
@@ -169,3 +158,60 @@ def test_keys_and_clicks_change_the_frame_in_chromium(tmp_path):
         assert browser.evaluate("document.querySelector('.slider').value") == "2"
     finally:
         browser.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Every diagram the demo draws, read from its rendered SVG
+
+
+@pytest.fixture(scope="module")
+def demo_svgs(tmp_path_factory):
+    """`tinygrad-gd demo`'s diagrams of the networks whose data is here, by file name."""
+    out = tmp_path_factory.mktemp("demo")
+    names = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "slope"]
+    cli._write_diagrams(cli.load_examples()["blog-mlp"], out, 0, None) \
+        if _digits_here() else None
+    for name in names:
+        cli._write_diagrams(cli.load_examples()[name], out, 0, None)
+    return {p.name: p.read_text() for p in out.glob("*.svg")}
+
+
+def _digits_here() -> bool:
+    try:
+        tg.datasets.load_digits(seed=0)
+    except Exception:
+        return False
+    return True
+
+
+def _size(svg: str) -> tuple[float, float]:
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return float(width), float(height)
+
+
+def test_every_demo_diagram_fits_a_page_with_readable_text(demo_svgs):
+    assert "slope-one-weight-backward.svg" in demo_svgs  # the slides' own example
+    for name, svg in demo_svgs.items():
+        width, _ = _size(svg)
+        assert width <= 1000, f"{name} is {width} pt wide"
+        assert 'transform="scale(1 1)' in svg.replace("scale(1.0 1.0)", "scale(1 1)"), name
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+        assert sizes and min(sizes) >= 8, name
+
+
+def test_the_demo_diagrams_show_the_documents_numbers(demo_svgs):
+    text = {name: re.sub(r"\s+", " ", visible_text(svg)) for name, svg in demo_svgs.items()}
+    # the slides' one weight: -8 x 3 = -24, after a plain backward()
+    assert "-8 × 3 = -24" in text["slope-one-weight-backward.svg"]
+    assert "** 2" in text["slope-one-weight-backward.svg"]  # the constant in its op
+    # Grokking's weight_deltas = delta x input on the edge into the weights
+    assert "× [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]" in text["multi-input-backward.svg"]
+    # the 3x3 weight matrix entry by entry, and its gradient's entries
+    svg = demo_svgs["multi-in-out-backward.svg"]
+    entries = re.findall(r">(-?[\d.]+)</text>", html.unescape(svg).replace("&#45;", "-"))
+    for value in ("0.1", "0.2", "1.3", "-0.3", "3.868", "7.353", "-0.17"):
+        assert value in entries, value
+    assert "min" not in text["multi-in-out-forward.svg"]  # no summary of a small array
+    if "blog-mlp-backward.svg" in demo_svgs:
+        nodes = demo_svgs["blog-mlp-backward.svg"].count('class="node"')
+        assert nodes <= 16  # one box per module call
