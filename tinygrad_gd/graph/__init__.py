@@ -43,7 +43,8 @@ with one frame per step of the engine's pass.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
 backward pass, folding module calls), `labels.py` (the text of nodes and edges, number
-formatting, styles), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
+formatting, styles), `products.py` (the chain rule's product on each backward
+edge), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
 `steps.py` (the step-by-step page).
 """
 from __future__ import annotations

@@ -18,9 +18,10 @@ from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
 from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
-                     _STYLES, _box_lines, _Drawing, _edge_lines, _escape, _hidden_constants,
+                     _STYLES, _box_lines, _Drawing, _escape, _hidden_constants,
                      _html, _label, _nonfinite, _notes, _op_lines, _Options, _red, _styled,
                      _tensor_lines, _value)
+from .products import _edge_lines
 from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
