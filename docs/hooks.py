@@ -5,11 +5,13 @@ Nothing generated is committed: every build makes what the pages show.
 - `on_pre_build` draws the pictures into docs/generated/ (a gitignored folder): it runs
   `tinygrad-gd demo` in-process, which writes each network's forward and backward
   diagram (`{NAME}-forward.svg`, `{NAME}-backward.svg`) and the demo's pictures
-  (`{NAME}-{picture}.png`), then draws the few small graphs the concept pages explain
+  (`{NAME}-{picture}.png`; the slides' one weight is the demo's own
+  `slope-one-weight-backward.svg`), then draws the few small graphs the concept pages explain
   (`concept-{name}.svg`). A folder newer than every package source is reused as it is.
-- `on_page_markdown` does two things. A picture under generated/ that this build could
-  not make (no Graphviz, no matplotlib, a data set absent) becomes a note saying how to
-  get it, so a machine without them still builds the site. And on the op table page the
+- `on_page_markdown` does two things. A picture under generated/ is a link to its
+  full-size file; one that this build could not make (no Graphviz, no matplotlib, a data
+  set absent) becomes a note saying how to get it, so a machine without them still
+  builds the site. And on the op table page the
   hand-written formulas, one row per op name, are checked against `tg.registered_ops()`
   and rewritten in the registry's order: an op without a row, or a row of no op, fails
   the build, so the table cannot drift from the code.
@@ -91,16 +93,6 @@ def _named(tensor: Any, name: str) -> Any:
     return tensor
 
 
-def _one_weight() -> Any:
-    """The course slides' network: weight 2, input 3, target 10, loss (pred - target)**2."""
-    import tinygrad_gd as tg
-
-    weight = tg.Tensor(2.0, requires_grad=True, name="weight")
-    pred = _named(weight * tg.Tensor(3.0, name="input"), "pred")
-    error = _named(pred - tg.Tensor(10.0, name="target"), "error")
-    return _named(error ** 2, "loss"), {"weight": weight}
-
-
 def _shared_input() -> Any:
     """A value used three times: its gradient is the sum of what every use sends back."""
     import tinygrad_gd as tg
@@ -123,7 +115,6 @@ def _broadcast() -> Any:
 
 # name -> (the graph to draw, the view)
 CONCEPT_GRAPHS: dict[str, tuple[Callable[[], Any], str]] = {
-    "one-weight-backward": (_one_weight, "backward"),
     "shared-input-backward": (_shared_input, "backward"),
     "broadcast-backward": (_broadcast, "backward"),
 }
@@ -166,15 +157,17 @@ def on_pre_build(config: Any) -> None:
     generate(Path(config["docs_dir"]) / GENERATED)
 
 
-_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)\)")
+_IMAGE = re.compile(r"(?<!\[)!\[(?P<alt>[^\]]*)\]\((?P<target>[^)\s]+)\)")
 
 
 def replace_missing_pictures(markdown: str, page_dir: Path, folder: Path) -> str:
     """Each image under `folder` that does not exist becomes a note on how to draw it."""
     def replace(match: re.Match) -> str:
         target = (page_dir / match["target"]).resolve()
-        if target.parent != folder.resolve() or target.exists():
+        if target.parent != folder.resolve():
             return match[0]
+        if target.exists():  # shown in the column, a click opens it at full size
+            return f"[{match[0]}]({match['target']})"
         log.info("docs/hooks.py: %s was not drawn in this build; a note stands in its place",
                  target.name)
         return (f"*[Picture not drawn in this build: {match['alt']} (`{target.name}`). "

@@ -19,6 +19,7 @@ On the way:
 """
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import inspect
 import re
@@ -75,10 +76,15 @@ def _diagram_cell(alt: str, file: str, examples: dict[str, str], hooks) -> str |
                                f"tg.draw_graph(graph_output, params=graph_params, "
                                f"mode={mode!r})")
     name, mode = stem.rsplit("-", 1)
+    step = "graph_step"
+    if name not in examples:  # an example's further diagram, NAME-SUFFIX: its EXTRA_GRAPHS
+        base = next(n for n in examples if name.startswith(n + "-"))
+        extra = importlib.import_module(f"tinygrad_gd.examples.{examples[base]}").EXTRA_GRAPHS
+        step, name = extra[name[len(base) + 1:]].__name__, base
     module = examples[name]
     return _code_cell(alt, f"import tinygrad_gd as tg\n"
                            f"from tinygrad_gd.examples import {module}\n\n"
-                           f"graph_loss, graph_params = {module}.graph_step()  # one step\n"
+                           f"graph_loss, graph_params = {module}.{step}()  # one step\n"
                            f"tg.draw_graph(graph_loss, params=graph_params, mode={mode!r})")
 
 

@@ -187,6 +187,29 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
     return [curve, bowl]
 
 
+def one_weight_graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
+    """Part 1 as the slides draw it, for its own diagram (`slope-one-weight-*.svg`).
+
+    weight 2, input 3, target 10; pred = weight * input, error = pred - target, loss =
+    error ** 2; after a plain backward(), as a learner calls it. The backward view's
+    edges read the slide's product: the pow's 2 x (-4) = -8, then -8 x 3 = -24 at the
+    weight.
+    """
+    weight = nn.Parameter(ONE_WEIGHT["weight"], name="weight")
+    pred = weight * tg.Tensor(ONE_WEIGHT["input"], name="input")
+    pred.name = "pred"
+    error = pred - tg.Tensor(ONE_WEIGHT["target"], name="target")
+    error.name = "error"
+    loss = error ** 2
+    loss.name = "loss"
+    loss.backward()
+    return loss, {"weight": weight}
+
+
+# diagrams the demo draws besides graph_step's: NAME-SUFFIX-forward/backward.svg
+EXTRA_GRAPHS = {"one-weight": one_weight_graph_step}
+
+
 def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
     """The two-input network's first step (graph kept), for drawing."""
     weights, input_data, target = _two_input_network()

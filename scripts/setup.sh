@@ -27,4 +27,10 @@ if ! command -v dot >/dev/null 2>&1; then
          "install it (apt-get install graphviz, brew install graphviz) to render diagrams" >&2
   fi
 fi
+# Headless Chromium drives the step-by-step page in the tests (skipped without it)
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "setup: installing Chromium (Debian package chromium) for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
+    || echo "setup: Chromium could not be installed; the browser tests will be skipped" >&2
+fi
 PY="$VENV/bin/python"

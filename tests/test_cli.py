@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tinygrad_gd import cli, datasets
+from tinygrad_gd import cli, cli_arguments, datasets
 
 NAMES = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "mnist-single-layer",
          "slope", "admissions", "blog-mlp"]
@@ -206,7 +206,7 @@ def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path, capsys, 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cli.tempfile, "TemporaryFile", refuse)
+    monkeypatch.setattr(cli_arguments.tempfile, "TemporaryFile", refuse)
     target = tmp_path / "g.dot"
     assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
     _one_line_error(capsys, "cannot write", str(target), "Permission denied", "-o")

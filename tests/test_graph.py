@@ -37,7 +37,9 @@ def _take_label(text: str) -> tuple[str | None, str]:
         if depth == 0:
             break
     inner = text[start + len("label=<"):k]
-    plain = html.unescape(re.sub(r"<[^>]*>", "", inner.replace("<BR/>", "\n")))
+    inner = inner.replace("<BR/>", "\n").replace("</TD>", " ").replace("</TR>", "\n")
+    plain = html.unescape(re.sub(r"<[^>]*>", "", inner))
+    plain = "\n".join(re.sub(r" +", " ", ln).strip() for ln in plain.split("\n") if ln.strip())
     plain = plain.replace("\\\\", "\\")  # Graphviz reads a doubled backslash as one
     return plain, text[:start] + text[k + 1:]
 
@@ -60,9 +62,9 @@ def parse(source: str) -> tuple[dict[str, tuple[str, dict[str, str]]], list[tupl
 
 
 def by_first_line(nodes: dict) -> dict[str, str]:
-    """First label line -> node id (unique in the small graphs below)."""
-    return {label.split("\n")[0]: node for node, (label, _) in nodes.items()
-            if not node.startswith("legend_")}
+    """First label line, less its shape and dtype, -> node id (unique in the small graphs)."""
+    return {re.sub(r" \([\d, ]*\)( \w+)?$| float32$", "", label.split("\n")[0]): node
+            for node, (label, _) in nodes.items() if not node.startswith("legend_")}
 
 
 def graph_label(source: str) -> str:
@@ -104,7 +106,7 @@ def slides():
 
 def test_grokking_forward_graph_has_the_nodes_edges_and_the_books_numbers():
     x, w, pred, delta, loss = grokking()
-    nodes, edges = parse(draw_graph(loss).source)
+    nodes, edges = parse(draw_graph(loss, constants=True).source)
     ops = [n for n in nodes if n.startswith("f")]
     tensors = [n for n in nodes if n.startswith("t")]
     # x, w, pred, 1, delta, 2, delta**2, 0.5, loss; matmul, sub, pow, mul
@@ -116,7 +118,13 @@ def test_grokking_forward_graph_has_the_nodes_edges_and_the_books_numbers():
     assert "data -0.14" in nodes[names["delta"]][0].split("\n")
     assert "grad [-1.19, -0.091, -0.168]" in nodes[names["weights"]][0].split("\n")
     assert np.allclose(w.grad.data, [-1.19, -0.091, -0.168])  # the autograd numbers shown
-    assert "(3,) float64" in nodes[names["weights"]][0]
+    assert nodes[names["weights"]][0].split("\n")[0] == "weights (3,)"  # float64: not said
+    assert "scalar" not in draw_graph(loss).source
+    # by default the constants 1, 2 and 0.5 are in their ops' labels, not nodes of their own
+    folded, _ = parse(draw_graph(loss).source)
+    assert sorted(lab for n, (lab, _) in folded.items() if n.startswith("f")) == \
+        ["- 1", "0.5 ×", "matmul", "** 2"][:0] + sorted(["- 1", "0.5 ×", "matmul", "** 2"])
+    assert len([n for n in folded if n.startswith("t")]) == 6
     # data flows input -> matmul -> pred
     assert (names["input"], "f" + names["pred"][1:], None) in edges
     assert ("f" + names["pred"][1:], names["pred"], None) in edges
@@ -171,9 +179,9 @@ def test_slides_two_inputs_backward_view_shows_gradient_30_40():
     nodes, edges = parse(draw_graph(loss, mode="backward").source)
     names = by_first_line(nodes)
     carried = {(s, t): lab for s, t, lab in edges}
-    mul_op = next(n for n, (lab, _) in nodes.items() if lab.startswith("mul\n"))
-    assert carried[(mul_op, names["weights"])] == "[30, 40]"
-    assert "∂/∂weights (each element) = [3, 4]" in nodes[mul_op][0]
+    mul_op = next(n for n, (lab, _) in nodes.items() if lab.startswith("mul"))
+    # the sum copies 10 to both entries; the mul multiplies by the inputs
+    assert carried[(mul_op, names["weights"])] == "[10, 10] × [3, 4] = [30, 40]"
     assert "data 5" in nodes[names["error"]][0].split("\n")
 
 
@@ -198,7 +206,7 @@ def test_node_kinds_each_look_different_and_the_legend_names_them():
     x = tg.Tensor([2.0, 3.0])
     loss = ((x * w + frozen) * partly).sum() * 2.0
     nodes, _ = parse(draw_graph(loss, params={"w": w, "frozen": frozen, "part": partly},
-                                legend=True).source)
+                                legend=True, constants=True).source)
     names = by_first_line(nodes)
     looks = {}
     for key, node in (("input", names["input"]), ("parameter", names["w"]),
@@ -224,7 +232,8 @@ def test_names_come_from_params_then_the_tensor_then_the_role():
             return iter([("layer.weight", w), ("layer.bias", b)])
 
     loss = (w * 3.0 + b).sum()
-    first_lines = set(by_first_line(parse(draw_graph(loss, model=Model()).source)[0]))
+    first_lines = set(by_first_line(parse(draw_graph(loss, model=Model(),
+                                                     constants=True).source)[0]))
     assert {"layer.weight", "layer.bias", "output", "mul result", "constant"} <= first_lines
     first_lines = set(by_first_line(parse(draw_graph(loss).source)[0]))
     assert {"own name", "parameter"} <= first_lines
@@ -237,14 +246,16 @@ def test_options_change_the_drawing():
     plain = parse(draw_graph(loss, show_data=False, show_grad=False).source)[0]
     assert not any(ln.startswith(("data", "grad")) for lab, _ in plain.values()
                    for ln in lab.split("\n"))
-    assert "rankdir=TB" in draw_graph(loss, direction="TB").source
+    assert "rankdir=TB" in draw_graph(loss).source  # top to bottom by default
+    assert "rankdir=LR" in draw_graph(loss, direction="LR").source
     big = tg.Tensor(np.arange(100.0), requires_grad=True)
     nodes = parse(draw_graph((big * 2.0).sum()).source)[0]
-    assert "data min 0 mean 49.5 max 99" in nodes["t0"][0].split("\n")
-    assert "grad min 2 mean 2 max 2" in nodes["t0"][0].split("\n")
+    assert "parameter (100,)" in nodes["t0"][0].split("\n")
+    assert "data [0, 1, 2, …] min 0 max 99" in nodes["t0"][0].split("\n")
+    assert "grad [2, 2, 2, …] min 2 max 2" in nodes["t0"][0].split("\n")
     single = tg.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
     nodes = parse(draw_graph(single.sum()).source)[0]
-    assert "(2,) float32" in nodes["t0"][0].split("\n")
+    assert "parameter (2,) float32" in nodes["t0"][0].split("\n")
 
 
 def test_highlight_marks_a_tensor_or_an_op_and_rejects_strangers():
@@ -306,7 +317,7 @@ def test_hostile_names_are_escaped_and_cannot_change_the_graph():
     plain_nodes, plain_edges = parse(draw_graph(plain).source)
     assert len(nodes) == len(plain_nodes) and len(edges) == len(plain_edges)
     assert "pwned" not in {s for s, _, _ in edges} | {t for _, t, _ in edges}
-    first_lines = [lab.split("\n")[0] for lab, _ in nodes.values()]
+    first_lines = list(by_first_line(nodes))
     for name in HOSTILE[:-1]:
         assert visible(name)[0] in first_lines
     assert "\x00" not in source
@@ -396,17 +407,21 @@ def folded_count(source: str) -> tuple[int, int]:
 def test_module_calls_fold_innermost_first_and_state_the_count():
     model = Model(blocks=4)
     loss = model(tg.Tensor(np.ones((2, 3)), name="x"))
-    full_nodes, _ = parse(draw_graph(loss, max_nodes=None).source)
+    full_nodes, _ = parse(draw_graph(loss, max_nodes=None, constants=True,
+                                     open_modules=True).source)
     total = len(full_nodes)
-    assert "nodes folded" not in draw_graph(loss, max_nodes=None).source
+    assert "nodes folded" not in draw_graph(loss, max_nodes=None, open_modules=True).source
+    # by default a large graph built by modules draws one box per module call
+    assert "one box per module call" in draw_graph(loss, max_nodes=None).source
 
-    source = draw_graph(loss, model=model, max_nodes=40).source  # Linear calls fold
+    source = draw_graph(loss, model=model, max_nodes=40, constants=True,
+                        open_modules=True).source  # Linear calls fold
     nodes, edges = parse(source)
     assert len(nodes) <= 40
     boxes = {n: lab for n, (lab, _) in nodes.items() if n.startswith("m")}
     assert len(boxes) == 8
     assert "blocks.2.fc1: Linear" in {lab.split("\n")[0] for lab in boxes.values()}
-    inside = [int(re.search(r"(\d+) nodes folded", lab)[1]) for lab in boxes.values()]
+    inside = [int(re.search(r"module call: (\d+) nodes", lab)[1]) for lab in boxes.values()]
     folded, all_nodes = folded_count(source)
     assert all_nodes == total and folded == sum(inside)
     assert len(nodes) - len(boxes) + folded == total
@@ -415,7 +430,7 @@ def test_module_calls_fold_innermost_first_and_state_the_count():
                for lab in boxes.values())
     assert "x" in by_first_line(nodes)
 
-    source = draw_graph(loss, model=model, max_nodes=12).source  # whole blocks fold
+    source = draw_graph(loss, model=model, max_nodes=12, open_modules=True).source
     nodes, _ = parse(source)
     titles = {lab.split("\n")[0] for n, (lab, _) in nodes.items() if n.startswith("m")}
     assert titles == {f"blocks.{i}: Block" for i in range(4)}
@@ -425,7 +440,7 @@ def test_module_calls_fold_innermost_first_and_state_the_count():
 def test_module_names_fall_back_to_class_names():
     model = Model(blocks=2)
     loss = model(tg.Tensor(np.ones((1, 3))))
-    nodes, _ = parse(draw_graph(loss, max_nodes=30).source)
+    nodes, _ = parse(draw_graph(loss, max_nodes=30, constants=True).source)
     titles = {lab.split("\n")[0] for n, (lab, _) in nodes.items() if n.startswith("m")}
     assert titles == {"Block/Linear"}
 
@@ -436,11 +451,12 @@ def test_a_10000_op_chain_builds_its_dot_without_recursion():
     y = x
     for _ in range(10_000):
         y = y * 1.0001
-    full = draw_graph(y, max_nodes=None).source
+    full = draw_graph(y, max_nodes=None, constants=True).source
     nodes, edges = parse(full)
     assert len(nodes) == 30_001 and len(edges) == 30_000  # x, 10,000 constants, results, ops
+    assert len(parse(draw_graph(y, max_nodes=None).source)[0]) == 20_001  # constants folded
 
-    source = draw_graph(y, mode="backward").source  # default max_nodes=200: the rest folded
+    source = draw_graph(y, mode="backward", constants=True).source  # default max_nodes=200
     nodes, _ = parse(source)
     assert len(nodes) == 200
     folded, total = folded_count(source)
@@ -530,14 +546,19 @@ def test_rendered_svg_is_valid_xml_holding_every_node_label(tmp_path):
     path = render_graph(graph, tmp_path / "grokking")
     assert path == tmp_path / "grokking.svg"
     root = ET.parse(path).getroot()  # valid XML
-    texts = {(t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    svg = "{http://www.w3.org/2000/svg}"
+    shown = {}  # each node's and edge's text, spaces left out (bold runs are texts of their own)
+    for g in root.iter(svg + "g"):
+        if g.get("class") in ("node", "edge"):
+            shown[g.find(svg + "title").text] = "".join(
+                "".join((t.text or "").split()) for t in g.iter(svg + "text"))
     nodes, edges = parse(graph.source)
-    for label, _ in nodes.values():
+    for node, (label, _) in nodes.items():
         for line in label.split("\n"):
-            assert line.strip() in texts, line
-    for _, _, label in edges:
+            assert "".join(line.split()) in shown[node], line
+    for source, target, label in edges:
         if label:
-            assert label in texts
+            assert "".join(label.split()) in shown[f"{source}->{target}"]
 
 
 @needs_dot
@@ -572,7 +593,7 @@ def test_a_1000_node_graph_renders_every_node(tmp_path):
     y = tg.Tensor(1.0, requires_grad=True)
     for _ in range(333):
         y = y * 1.0001
-    graph = draw_graph(y, max_nodes=None, mode="backward")
+    graph = draw_graph(y, max_nodes=None, mode="backward", constants=True)
     assert len(parse(graph.source)[0]) == 1000
     path = render_graph(graph, tmp_path / "chain.svg")
     titles = [t.text for t in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}title")]
@@ -586,7 +607,54 @@ def test_each_call_of_one_module_gets_its_own_box():
     calls = {t.grad_fn.scope_calls for t in toposort(loss)
              if t.grad_fn is not None and t.grad_fn.scope}
     assert len(calls) == 2  # the core numbers each module call
-    nodes, _ = parse(draw_graph(loss, max_nodes=10).source)
+    nodes, _ = parse(draw_graph(loss, max_nodes=10, constants=True, open_modules=True).source)
     boxes = [lab for n, (lab, _) in nodes.items() if n.startswith("m")]
-    assert len(nodes) == 9 and len(boxes) == 2
-    assert all("5 nodes folded" in lab for lab in boxes)  # matmul, add, tanh and 2 results
+    assert len(nodes) == 7 and len(boxes) == 2  # x, 2 calls (each with its result), sum
+    # the weight and bias are used by both calls: each box holds its ops and their results
+    assert all("module call: 6 nodes" in lab for lab in boxes)
+
+
+# ---------------------------------------------------------------------------------------
+# After a plain backward(): the factors again, or why not
+
+
+class StaticCube(tg.Function, register=False):
+    """A user's op written with @staticmethod forward and backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3 * x ** 2
+
+
+def test_a_plain_backward_keeps_every_factor_even_of_a_staticmethod_op():
+    x = tg.Tensor(2.0, requires_grad=True, name="x")
+    y = StaticCube.apply(x)
+    y.name = "y"
+    loss = y * 0.5
+    loss.backward()  # frees the saved arrays
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    carried = {(s, t): lab for s, t, lab in edges}
+    assert carried[("f" + names["y"][1:], names["x"])] == "0.5 × 12 = 6"
+    assert "gradients not shown" not in draw_graph(loss, mode="backward").source
+    assert x.grad.item() == 6.0
+
+
+def test_a_value_changed_in_place_after_backward_is_said_not_drawn_wrong():
+    x, w, pred, delta, loss = grokking()  # a plain backward()
+    with tg.no_grad():
+        w.data -= 0.01 * w.grad.data  # the update
+    source = draw_graph(loss, mode="backward").source
+    nodes, edges = parse(source)
+    names = by_first_line(nodes)
+    matmul = "f" + names["pred"][1:]
+    assert "changed in place" in nodes[matmul][0]
+    assert "changed in place" in nodes[names["weights"]][0]
+    assert not any(t == names["weights"] and lab for s, t, lab in edges if s == matmul)
+    assert "weights' of op 'matmul' was changed in place" in graph_label(source)

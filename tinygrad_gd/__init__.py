@@ -10,7 +10,7 @@ from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
 from .gradcheck import GradcheckError, gradcheck
-from .graph import RenderError, draw_anomaly, draw_graph, render_graph
+from .graph import BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph, render_graph
 from .serialization import LoadError, load, save
 from . import data, datasets, nn, optim, plot  # noqa: E402  (they build on the names above)
 
@@ -20,7 +20,8 @@ __all__ = [
     "nn", "optim", "data", "datasets", "plot",
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
-    "draw_graph", "render_graph", "draw_anomaly", "RenderError", "save", "load", "LoadError",
+    "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
+    "BackwardSteps", "save", "load", "LoadError",
 ] + functional.__all__
 
 

@@ -11,6 +11,8 @@
                       [--seed N] [--data PATH]
         Draw one network's graph after one training step; `--format dot` writes the DOT
         text and needs no Graphviz program.
+    tinygrad-gd graph NAME --steps [-o FILE.html]
+        The backward pass step by step: one self-contained HTML page, a frame per step.
 
 The networks are the scripts in `tinygrad_gd.examples` (examples/ in the repository);
 `EXAMPLES` lists them in the documents' order.
@@ -33,14 +35,14 @@ import inspect
 import os
 import shutil
 import signal
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Sequence
 
 from . import files
+from .cli_arguments import (UsageError, _data_file, _epochs, _Parser, _seed, _usage,
+                            _writable_file, _writable_folder)
 from .files import atomic_write_bytes
 
 __all__ = ["main", "EXAMPLES", "load_examples", "DEFAULT_OUT"]
@@ -56,21 +58,6 @@ FORMATS = ("svg", "png", "pdf", "dot")
 
 # What an example raises when its data or an optional package is missing on this machine.
 _MISSING = (ModuleNotFoundError, FileNotFoundError)
-
-
-class UsageError(Exception):
-    """Bad command-line input: reported as one line on stderr, exit code 2."""
-
-
-def _usage(command: str, message: str) -> UsageError:
-    return UsageError(f"tinygrad-gd {command}: error: {message}")
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but errors raise UsageError instead of printing usage and exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: error: {message}")
 
 
 # ---------------------------------------------------------------------------------------
@@ -97,81 +84,6 @@ def _data_kwargs(function: Any, data: str | None) -> dict[str, Any]:
     if data is not None and "data" in inspect.signature(function).parameters:
         return {"data": data}
     return {}
-
-
-# ---------------------------------------------------------------------------------------
-# Argument checks
-
-
-def _whole_number(low: int, high: int | None = None) -> Any:
-    """An argparse type: a whole number in [low, high], every refusal naming both bounds."""
-    bounds = f">= {low}" if high is None else f"from {low} to {high}"
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got "
-                                             f"{text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {value}")
-        return value
-
-    return parse
-
-
-_seed = _whole_number(0, 2**32 - 1)  # what every NumPy generator accepts
-_epochs = _whole_number(1)
-
-
-def _data_file(text: str) -> str:
-    """--data: a path that, if it exists, is a regular file (a FIFO or /dev/zero would never
-    end); a missing file is the network's to report (it says what to pass)."""
-    try:
-        mode = os.stat(text).st_mode
-    except OSError:
-        return text
-    if stat.S_ISDIR(mode):
-        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give the path of the CSV file")
-    if not stat.S_ISREG(mode):
-        raise argparse.ArgumentTypeError(f"{text!r} is {files.kind_of(mode)}, not a data file; "
-                                         f"give the path of the CSV file")
-    return text
-
-
-def _writable_folder(path: Path, command: str) -> Path:
-    """Create the folder if needed and make sure a file can be written in it."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as err:
-        raise _usage(command, f"cannot write to the output folder {str(path)!r} "
-                              f"({err.strerror or err}); pass --out with a writable "
-                              f"folder") from None
-    return path
-
-
-def _writable_file(path: Path, command: str) -> Path:
-    folder = path.parent
-    if path.is_dir():
-        raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
-                              f"name, e.g. -o {path / 'graph.svg'}")
-    if not folder.is_dir():
-        raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
-                              f"does not exist; create it or choose another -o path")
-    try:
-        files.check_target(path, command)  # a FIFO, a device: refused, never replaced
-    except OSError as err:
-        raise _usage(command, f"{err.strerror or err} (-o)") from None
-    try:  # tried, not asked of os.access: root passes that check where writes still fail
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as err:
-        raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
-                              f"is not writable ({err.strerror or err}); choose another "
-                              f"-o path") from None
-    return path
 
 
 # ---------------------------------------------------------------------------------------
@@ -216,6 +128,16 @@ def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) 
         path = out / f"{module.NAME}-{mode}.svg"
         atomic_write_bytes(path, digraph.pipe(format="svg"), "demo")
         written.append(path)
+    from .graph import draw_graph
+
+    # an example's further diagrams (slope: the slides' one weight): NAME-SUFFIX-MODE.svg
+    for suffix, step in getattr(module, "EXTRA_GRAPHS", {}).items():
+        for mode in MODES:
+            loss, params = step(seed)
+            path = out / f"{module.NAME}-{suffix}-{mode}.svg"
+            atomic_write_bytes(path, draw_graph(loss, params=params, mode=mode).pipe(format="svg"),
+                               "demo")
+            written.append(path)
     return written
 
 
@@ -259,6 +181,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     failures = skipped = pictures = diagrams = 0
     for module in selected:
+        _stop_if_interrupted()  # a Ctrl-C swallowed during the last network ends the run
         print(f"=== {module.NAME}: {module.TITLE}")
         print(f"    (document: {module.DOCUMENT})")
         print()
@@ -324,6 +247,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _graph(args: argparse.Namespace) -> int:
     module = _select(load_examples(), [args.name], "graph")[0]
+    if args.steps:
+        return _steps(args, module)
     path = Path(args.output or f"{module.NAME}-{args.mode}.{args.format}")
     _writable_file(path, "graph")
     problem = _graph_unavailable(need_dot=args.format != "dot")
@@ -366,6 +291,36 @@ def _version() -> str:
         return __version__
 
 
+def _steps(args: argparse.Namespace, module: ModuleType) -> int:
+    """`graph NAME --steps`: the backward pass step by step, one HTML page."""
+    path = Path(args.output or f"{module.NAME}-steps.html")
+    _writable_file(path, "graph")
+    problem = _graph_unavailable()
+    if problem:
+        print(f"graph: cannot draw the steps: {problem}", file=sys.stderr)
+        return 1
+    from .graph import backward_steps
+
+    try:
+        loss, params = module.graph_step(args.seed, **_data_kwargs(module.graph_step,
+                                                                   args.data))
+    except _MISSING as err:
+        print(f"graph: cannot build {module.NAME}: {err}", file=sys.stderr)
+        return 1
+    try:
+        page = backward_steps(loss, params=params).html
+    except Exception as err:  # Graphviz failed
+        print(f"graph: cannot draw {path}: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+    try:
+        atomic_write_bytes(path, page.encode("utf-8"), "graph")
+    except OSError as err:
+        raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
+                              f"another -o path") from None
+    print(f"{module.NAME} (backward pass step by step) written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-gd",
                      description="Train the source documents' networks with tinygrad_gd "
@@ -391,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Draw the computation graph of one network "
                                             "after one training step.")
     graph.add_argument("name", metavar="NAME", help="the network (see demo --list)")
+    graph.add_argument("--steps", action="store_true",
+                       help="write the backward pass step by step as one HTML page "
+                            "(-o FILE.html; default NAME-steps.html)")
     graph.add_argument("--mode", choices=MODES, default="forward",
                        help="forward values or backward gradients (default: forward)")
     graph.add_argument("--format", choices=FORMATS, default="svg",
@@ -424,6 +382,13 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_interrupt(unraisable: Any) -> None:
+    """A Ctrl-C that landed in a finalizer or weakref callback, where Python cannot raise
+    it: `_interrupted` has counted it (main raises it again); print no "Exception ignored"."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        sys.__unraisablehook__(unraisable)
+
+
 def _stop_if_interrupted() -> None:
     """Re-raise a Ctrl-C that something on the way (a child process it also killed, a
     library's broad except) turned into an ordinary error or swallowed."""
@@ -444,6 +409,7 @@ def _silence_stdout() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); returns the exit code."""
     _interrupted[0] = False
+    previous_unraisable, sys.unraisablehook = sys.unraisablehook, _quiet_interrupt
     try:
         previous = signal.signal(signal.SIGINT, _on_interrupt)
     except ValueError:  # not the main thread: Python's own handler stays
@@ -461,6 +427,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 141
     finally:
+        sys.unraisablehook = previous_unraisable
         if previous is not None:
             # the command line's work is done: a late Ctrl-C must not print a traceback
             # while Python exits; called from Python (tests), the old handler comes back

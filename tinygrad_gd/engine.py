@@ -102,6 +102,7 @@ class Function:
     reflected: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
     parents: tuple = ()  # the input tensors, set when the node is recorded
+    params: dict = {}  # the keyword parameters it was applied with, set with parents
 
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
                           **declared: Any) -> None:
@@ -152,6 +153,7 @@ class Function:
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
+            ctx.params = params  # the keywords, so the diagrams can run the op again
         output = Tensor.from_op(np.asarray(out), ctx if recorded else None)
         for extension in extensions:
             extension.applied(ctx, inputs, output)

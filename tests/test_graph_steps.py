@@ -1,0 +1,217 @@
+"""Tests of the backward pass step by step (`tg.backward_steps`, `tinygrad-gd graph --steps`):
+the page's frames as a reader sees them, and the page driven in a real headless Chromium
+(keys and clicks change the frame, read back from the DOM)."""
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+import urllib.request
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import cli
+
+from test_graph import grokking  # Grokking ch. 5's multi-input step, names and all
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+try:
+    import websocket
+except ImportError:  # the dev extra installs it
+    websocket = None
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None or websocket is None,
+    reason="headless Chromium (Debian package chromium) and websocket-client are needed to "
+           "drive the page; scripts/setup.sh installs both where it can")
+
+pytestmark = needs_dot
+
+
+def visible_text(svg: str) -> str:
+    """The text a reader sees in one frame: texts not in the hidden colour."""
+    texts = re.finditer(r'<text(?![^>]*fill="#fffffe")[^>]*>([^<]*)</text>', svg)
+    return html.unescape(" ".join(m[1] for m in texts))
+
+
+def test_one_frame_per_engine_step_and_the_gradients_fill_in(tmp_path):
+    _, w, _, _, loss = grokking()  # after a plain backward(), the way learners call it
+    steps = tg.backward_steps(loss, tmp_path / "steps")
+    page = (tmp_path / "steps.html").read_text()
+    assert len(steps) == 5  # loss, delta**2, delta, pred, weights: what engine.backward yields
+    assert page.count('class="frame"') == 5 and page.count("<svg") == 5
+    # self-contained: no external script, style, font or image
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=', page)
+    assert "http://" not in page.replace("http://www.w3.org", "")
+    first, last = visible_text(steps.frames[0]), visible_text(steps.frames[-1])
+    assert "-1.19" not in first and "-1.19" in last  # weights' .grad fills in at its step
+    assert "-0.14 × [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]" in re.sub(r"\s+", " ", last)
+    assert steps.captions[3].startswith("Step 4 of 5: the gradient of pred is complete: -0.14")
+    assert steps._repr_html_().startswith('<div id="tgsteps')
+    np.testing.assert_allclose(w.grad.numpy(), [-1.19, -0.091, -0.168])  # left as it was
+
+
+def test_the_cli_writes_the_page(tmp_path):
+    path = tmp_path / "slope.html"
+    assert cli.main(["graph", "slope", "--steps", "-o", str(path)]) == 0
+    page = path.read_text()
+    assert page.startswith("<!DOCTYPE html>") and page.count('class="frame"') >= 5
+
+
+def test_a_bad_output_gets_one_clear_line():
+    with pytest.raises(TypeError, match="backward_steps: output must be a Tensor"):
+        tg.backward_steps([1.0])
+    with pytest.raises(ValueError, match="backward_steps: there is no backward pass"):
+        tg.backward_steps(tg.Tensor(1.0))
+
+
+# ---------------------------------------------------------------------------------------
+# In a real browser
+
+
+class DevTools:
+    """Headless Chromium on a file:// URL, spoken to over the Chrome DevTools protocol."""
+
+    def __init__(self, url: str, profile: str) -> None:
+        self.process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={profile}", "--remote-debugging-port=0",
+             "--remote-allow-origins=*", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        port = None
+        for line in self.process.stderr:  # "DevTools listening on ws://127.0.0.1:PORT/..."
+            found = re.search(r"ws://127\.0\.0\.1:(\d+)/", line)
+            if found:
+                port = found[1]
+                break
+        assert port, "Chromium did not open its DevTools port"
+        targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json"))
+        page = next(t for t in targets if t["type"] == "page")
+        self.socket = websocket.create_connection(page["webSocketDebuggerUrl"],
+                                                  suppress_origin=True)
+        self.ids = iter(range(1, 10**6))
+
+    def send(self, method: str, **params) -> dict:
+        number = next(self.ids)
+        self.socket.send(json.dumps({"id": number, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.socket.recv())
+            if message.get("id") == number:
+                return message.get("result", {})
+
+    def evaluate(self, expression: str):
+        return self.send("Runtime.evaluate", expression=expression,
+                         returnByValue=True)["result"].get("value")
+
+    def key(self, name: str, code: int) -> None:
+        for kind in ("keyDown", "keyUp"):
+            self.send("Input.dispatchKeyEvent", type=kind, key=name, code=name,
+                      windowsVirtualKeyCode=code)
+
+    def click(self, selector: str) -> None:
+        box = self.evaluate(f"(function(){{var r=document.querySelector('{selector}')"
+                            f".getBoundingClientRect();return [r.x+r.width/2,r.y+r.height/2]}})()")
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1],
+                      button="left", clickCount=1)
+
+    def close(self) -> None:
+        self.socket.close()
+        self.process.kill()
+        self.process.wait()
+
+
+@needs_browser
+def test_keys_and_clicks_change_the_frame_in_chromium(tmp_path):
+    loss = grokking(backward=False)[-1]
+    page = tg.backward_steps(loss).save(tmp_path / "steps.html")
+    browser = DevTools(page.as_uri(), str(tmp_path / "profile"))
+    try:
+        ready = ("document.readyState === 'complete' && location.protocol === 'file:' && "
+                 "document.querySelector('.backward-steps') !== null")
+        for _ in range(100_000):  # the page first opens as about:blank: a few round trips
+            if browser.evaluate(ready):
+                break
+        assert browser.evaluate(ready), "the page did not load"
+        shown = ("Array.from(document.querySelectorAll('.frame'))"
+                 ".filter(function(f){return !f.hidden}).map(function(f){return f.dataset.step})"
+                 ".join(',')")
+        caption = "document.querySelector('.frame:not([hidden]) .caption').textContent"
+        assert browser.evaluate(shown) == "0"
+        assert browser.evaluate(caption).startswith("Step 1 of 5")
+        browser.key("ArrowRight", 39)
+        assert browser.evaluate(shown) == "1"
+        assert browser.evaluate("document.querySelector('.counter').textContent") == \
+            "step 2 of 5"
+        browser.click(".next")
+        browser.click(".next")
+        assert browser.evaluate(shown) == "3"
+        assert browser.evaluate(caption).startswith("Step 4 of 5: the gradient of pred")
+        browser.key("ArrowLeft", 37)
+        assert browser.evaluate(shown) == "2"
+        assert browser.evaluate("document.querySelector('.slider').value") == "2"
+    finally:
+        browser.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Every diagram the demo draws, read from its rendered SVG
+
+
+@pytest.fixture(scope="module")
+def demo_svgs(tmp_path_factory):
+    """`tinygrad-gd demo`'s diagrams of the networks whose data is here, by file name."""
+    out = tmp_path_factory.mktemp("demo")
+    names = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "slope"]
+    cli._write_diagrams(cli.load_examples()["blog-mlp"], out, 0, None) \
+        if _digits_here() else None
+    for name in names:
+        cli._write_diagrams(cli.load_examples()[name], out, 0, None)
+    return {p.name: p.read_text() for p in out.glob("*.svg")}
+
+
+def _digits_here() -> bool:
+    try:
+        tg.datasets.load_digits(seed=0)
+    except Exception:
+        return False
+    return True
+
+
+def _size(svg: str) -> tuple[float, float]:
+    width, height = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg).groups()
+    return float(width), float(height)
+
+
+def test_every_demo_diagram_fits_a_page_with_readable_text(demo_svgs):
+    assert "slope-one-weight-backward.svg" in demo_svgs  # the slides' own example
+    for name, svg in demo_svgs.items():
+        width, _ = _size(svg)
+        assert width <= 1000, f"{name} is {width} pt wide"
+        assert 'transform="scale(1 1)' in svg.replace("scale(1.0 1.0)", "scale(1 1)"), name
+        sizes = [float(s) for s in re.findall(r'font-size="([\d.]+)"', svg)]
+        assert sizes and min(sizes) >= 8, name
+
+
+def test_the_demo_diagrams_show_the_documents_numbers(demo_svgs):
+    text = {name: re.sub(r"\s+", " ", visible_text(svg)) for name, svg in demo_svgs.items()}
+    # the slides' one weight: -8 x 3 = -24, after a plain backward()
+    assert "-8 × 3 = -24" in text["slope-one-weight-backward.svg"]
+    assert "** 2" in text["slope-one-weight-backward.svg"]  # the constant in its op
+    # Grokking's weight_deltas = delta x input on the edge into the weights
+    assert "× [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]" in text["multi-input-backward.svg"]
+    # the 3x3 weight matrix entry by entry, and its gradient's entries
+    svg = demo_svgs["multi-in-out-backward.svg"]
+    entries = re.findall(r">(-?[\d.]+)</text>", html.unescape(svg).replace("&#45;", "-"))
+    for value in ("0.1", "0.2", "1.3", "-0.3", "3.868", "7.353", "-0.17"):
+        assert value in entries, value
+    assert "min" not in text["multi-in-out-forward.svg"]  # no summary of a small array
+    if "blog-mlp-backward.svg" in demo_svgs:
+        nodes = demo_svgs["blog-mlp-backward.svg"].count('class="node"')
+        assert nodes <= 16  # one box per module call

@@ -1,0 +1,103 @@
+"""What the `tinygrad-gd` command line checks before it runs: its arguments and the paths
+it will write. A bad value is a `UsageError`: one line on stderr, exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import files
+
+__all__ = ["UsageError"]
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported as one line on stderr, exit code 2."""
+
+
+def _usage(command: str, message: str) -> UsageError:
+    return UsageError(f"tinygrad-gd {command}: error: {message}")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but errors raise UsageError instead of printing usage and exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: error: {message}")
+
+
+
+
+def _whole_number(low: int, high: int | None = None) -> Any:
+    """An argparse type: a whole number in [low, high], every refusal naming both bounds."""
+    bounds = f">= {low}" if high is None else f"from {low} to {high}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got "
+                                             f"{text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected a whole number {bounds}, got {value}")
+        return value
+
+    return parse
+
+
+_seed = _whole_number(0, 2**32 - 1)  # what every NumPy generator accepts
+_epochs = _whole_number(1)
+
+
+def _data_file(text: str) -> str:
+    """--data: a path that, if it exists, is a regular file (a FIFO or /dev/zero would never
+    end); a missing file is the network's to report (it says what to pass)."""
+    try:
+        mode = os.stat(text).st_mode
+    except OSError:
+        return text
+    if stat.S_ISDIR(mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give the path of the CSV file")
+    if not stat.S_ISREG(mode):
+        raise argparse.ArgumentTypeError(f"{text!r} is {files.kind_of(mode)}, not a data file; "
+                                         f"give the path of the CSV file")
+    return text
+
+
+def _writable_folder(path: Path, command: str) -> Path:
+    """Create the folder if needed and make sure a file can be written in it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise _usage(command, f"cannot write to the output folder {str(path)!r} "
+                              f"({err.strerror or err}); pass --out with a writable "
+                              f"folder") from None
+    return path
+
+
+def _writable_file(path: Path, command: str) -> Path:
+    folder = path.parent
+    if path.is_dir():
+        raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
+                              f"name, e.g. -o {path / 'graph.svg'}")
+    if not folder.is_dir():
+        raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
+                              f"does not exist; create it or choose another -o path")
+    try:
+        files.check_target(path, command)  # a FIFO, a device: refused, never replaced
+    except OSError as err:
+        raise _usage(command, f"{err.strerror or err} (-o)") from None
+    try:  # tried, not asked of os.access: root passes that check where writes still fail
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
+                              f"is not writable ({err.strerror or err}); choose another "
+                              f"-o path") from None
+    return path

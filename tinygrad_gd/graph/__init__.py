@@ -1,0 +1,69 @@
+"""Computation graphs drawn with Graphviz: `draw_graph`, `render_graph`, `draw_anomaly`.
+
+`draw_graph(output)` returns a `graphviz.Digraph` of everything that made `output`:
+tensor nodes (name, shape, dtype, value, gradient) and op nodes (the op's name). In
+Jupyter it displays inline; `.source` is the DOT text, `.render(...)` writes a file.
+`render_graph(output_or_digraph, path)` renders with a clear error when Graphviz's `dot`
+program is missing. `draw_anomaly(error_or_output)` highlights where NaN or Inf appeared.
+
+Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
+labels say name, value and gradient (the shape unless a scalar, the dtype unless
+float64), an unnamed one-number constant sits in its op's label (`× 3`, `** 2`, `- 10`;
+`constants=True` draws it as a node), arrays of up to 12 entries show whole (a matrix
+as a table), larger ones their first entries and range. A large graph built by `nn`
+modules shows one box per module call (`open_modules=True` opens them).
+
+Two views:
+
+* `mode="forward"`: edges run as the data flows, inputs to output.
+* `mode="backward"`: edges run from the output (the loss) back to the parameters. Each
+  edge carries the gradient that flows along it as the chain rule's product that makes
+  it: `upstream × local = carried` (the slides' weight: -8 × 3 = -24; elementwise ops
+  entry by entry, the book's `delta × input`), matmul's outer product `delta ⊗ input`
+  (the 3x3 weight_deltas), a sum's copy of its gradient to each entry. Each product is
+  checked against what the engine's pass sent; where it cannot be, the gradient alone.
+
+How gradients are found (the engine knows nothing of drawing): from the engine's own
+pass, `engine.backward(output, seed, retain_graph=True)`, whose every step is recorded;
+it writes no `.grad` and runs on the graph itself while the graph keeps its saved
+arrays. After a plain `backward()` freed them, the ops run again, under the engine, on
+the values the graph keeps (each node's inputs), as a throwaway graph whose pass gives
+the same gradients. A node whose input was changed in place since it ran (an update
+after `backward()`) says so instead of drawing a wrong factor.
+
+Big graphs stay readable: beyond `max_nodes` drawn nodes, module calls (the `scope` of
+each op node, innermost modules first) fold into one box each; if that is still too many,
+the nodes farthest from the output fold into one "more nodes" box. Every fold states how
+many nodes it holds. Node ids number the nodes in a deterministic traversal, so the same
+computation gives byte-identical DOT. Every piece of user text goes into HTML-like labels
+with escaping, so no name can break or inject into the DOT source.
+
+`backward_steps(loss)` shows the backward pass step by step: one self-contained HTML page
+with one frame per step of the engine's pass.
+
+The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
+backward pass, folding module calls), `labels.py` (the text of nodes and edges, number
+formatting, styles), `products.py` (the chain rule's product on each backward
+edge), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
+`steps.py` (the step-by-step page).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from ..tensor import Tensor
+from .dot import RenderError, draw_anomaly, draw_graph, render_graph
+from .steps import BackwardSteps, backward_steps
+
+__all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
+           "BackwardSteps"]
+
+
+def _draw_method(self: Tensor, **options: Any) -> graphviz.Digraph:
+    """Draw the graph that made this tensor: `tg.draw_graph(self, **options)`."""
+    return draw_graph(self, **options)
+
+
+Tensor.draw = _draw_method  # the drawing joins Tensor from above: tensor.py imports nothing of it

@@ -1,0 +1,320 @@
+"""DOT output: building the `graphviz.Digraph`, rendering it, and `draw_anomaly`.
+
+`draw_graph(output)` returns a `graphviz.Digraph` of everything that made `output`;
+`render_graph(output_or_digraph, path)` renders it with a clear error when Graphviz's
+`dot` program is missing; `draw_anomaly(error_or_output)` highlights where NaN or Inf
+appeared. The walking of the graph is in `walk.py`, the text of its labels in
+`labels.py`; this module writes nodes and edges.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from collections.abc import Sequence
+from typing import Any, Union
+
+import graphviz
+
+from ..files import atomic_write_bytes
+from .. import engine
+from ..engine import Function
+from ..tensor import Tensor
+from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
+                     _STYLES, _box_lines, _Drawing, _escape, _hidden_constants,
+                     _html, _label, _nonfinite, _notes, _op_lines, _Options, _red, _styled,
+                     _tensor_lines, _value)
+from .products import _edge_lines
+from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
+
+__all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
+
+_ARRIVING_EDGE = {"color": "#c92a2a", "penwidth": "3", "fontcolor": "#c92a2a"}
+
+# what `highlight=` takes: a tensor, an op node, or several of them
+Highlight = Union[Tensor, Function, Sequence[Union[Tensor, Function]], None]  # noqa: UP007
+
+
+class RenderError(RuntimeError):
+    """Rendering failed: Graphviz's `dot` program is missing, or it rejected the graph."""
+
+
+# ---------------------------------------------------------------------------------------
+# Public API
+
+
+def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True,
+               direction: str = "TB", params: Any = None, max_nodes: int | None = 200,
+               mode: str = "forward", legend: bool = False, model: Any = None,
+               highlight: Highlight = None, precision: int = 4, constants: bool = False,
+               open_modules: bool = False) -> graphviz.Digraph:
+    """Draw the computation graph that made `output` as a `graphviz.Digraph`.
+
+    `params`: a dict name -> Tensor, or a Module (anything with `named_parameters()`),
+    naming the parameters; `model`: a Module, naming parameters and module calls.
+    Otherwise a tensor shows its `.name`, or its role (input, constant, parameter,
+    output, `<op> result`). `direction`: Graphviz's rankdir, "TB" (top to bottom, the
+    default: it fits a page), "LR", "RL" or "BT". `mode`: "forward" (inputs to output)
+    or "backward" (gradients, output to inputs, each edge with the product that makes
+    its gradient; see the module docstring). `constants`: draw each unnamed one-number
+    constant as a node of its own instead of in its op's label (`× 3`, `** 2`).
+    `open_modules`: draw every op of a large graph built by `nn` modules instead of one
+    box per module call. `max_nodes`: beyond it module calls and then the nodes farthest
+    from the output fold into boxes; None draws every node. `legend`: add a key of node
+    styles. `highlight`: a Tensor or op node (`t.grad_fn`), or several, to mark.
+    `precision`: significant digits of the numbers shown.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"draw_graph: output must be a Tensor (the result to draw, e.g. the "
+                        f"loss), got {type(output).__name__}")
+    options = _Options.checked("draw_graph", show_data, show_grad, direction, max_nodes, mode,
+                               legend, precision, constants, open_modules)
+    return _draw([output], None, options, _names(params, model), highlight)
+
+
+def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
+                 format: str = "svg", **draw_options: Any) -> Path:  # noqa: A002
+    """Render a graph (a Digraph, or a Tensor drawn with `draw_graph(**draw_options)`).
+
+    Writes `path` (the format's suffix is added when `path` has none) and returns it.
+    Raises `RenderError` saying how to install Graphviz when its `dot` program is
+    missing; the DOT text (`draw_graph(...).source`) needs no Graphviz program at all.
+    """
+    if isinstance(output_or_digraph, graphviz.Digraph):
+        if draw_options:
+            raise TypeError(f"render_graph: options {sorted(draw_options)} apply to a Tensor, "
+                            f"but a Digraph was given (already drawn); pass them to "
+                            f"draw_graph instead")
+        graph = output_or_digraph
+    elif isinstance(output_or_digraph, Tensor):
+        graph = draw_graph(output_or_digraph, **draw_options)
+    else:
+        raise TypeError(f"render_graph: expected a Tensor or a graphviz.Digraph, got "
+                        f"{type(output_or_digraph).__name__}")
+    if format not in graphviz.FORMATS:
+        raise ValueError(f"render_graph: unknown format {format!r}; use one of Graphviz's "
+                         f"formats, e.g. 'svg', 'png' or 'pdf'")
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix("." + format)
+    try:
+        image = graph.pipe(format=format)
+    except graphviz.ExecutableNotFound:
+        raise RenderError(
+            f"render_graph: Graphviz's `dot` program was not found on PATH, so the graph "
+            f"cannot be rendered to {format}. Install Graphviz (Debian/Ubuntu: "
+            f"`sudo apt-get install graphviz`; macOS: `brew install graphviz`; conda: "
+            f"`conda install -c conda-forge graphviz`; Windows: `winget install graphviz`), "
+            f"check that `dot -V` runs, and try again. The DOT text needs no Graphviz "
+            f"program: use graph.source, or graph.save('graph.gv').") from None
+    except graphviz.CalledProcessError as err:
+        said = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else err.stderr
+        raise RenderError(f"render_graph: Graphviz's `dot` failed to render the graph to "
+                          f"{format}: {str(said).strip()}") from None
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(target, image, "render_graph")  # complete or absent, never a part
+    return target
+
+
+def draw_anomaly(error_or_output: BaseException | Tensor, *, output: Tensor | None = None,
+                 **draw_options: Any) -> graphviz.Digraph:
+    """Draw a graph with the op that first produced NaN or Inf highlighted.
+
+    Give the output (e.g. a loss computed without `detect_anomaly()`): the culprit is the
+    first node, inputs to output, whose value holds NaN or Inf while its inputs do not,
+    else the first op whose backward turns a finite gradient into NaN or Inf.
+    Or give the `AnomalyError` raised under `detect_anomaly()`, when it carries the op
+    (`error.node`) and its inputs (`error.inputs`): with `output=` holding the op (an
+    anomaly in backward) the op is highlighted in that graph; otherwise the op, which
+    never produced a result, is drawn on top of its inputs' graph.
+    """
+    if isinstance(error_or_output, Tensor):
+        culprit, mode = _find_anomaly(error_or_output)
+        draw_options.setdefault("mode", mode)
+        return draw_graph(error_or_output, highlight=culprit, **draw_options)
+    if not isinstance(error_or_output, BaseException):
+        raise TypeError(f"draw_anomaly: expected the AnomalyError raised under "
+                        f"detect_anomaly() or an output Tensor, got "
+                        f"{type(error_or_output).__name__}")
+    node = getattr(error_or_output, "node", None)
+    if not isinstance(node, Function):
+        raise ValueError(
+            "draw_anomaly: this error carries no graph node (no `.node` attribute), so the "
+            "culprit cannot be drawn from it; compute the output again without "
+            "detect_anomaly() and call draw_anomaly(output): the first NaN or Inf is found "
+            "from the values")
+    if output is not None and any(t._ctx is node for t in engine.toposort(output)):
+        return draw_graph(output, highlight=node, **draw_options)
+    # A forward anomaly stops the op before its result exists: draw the op on its inputs
+    inputs = getattr(error_or_output, "inputs", None) or getattr(node, "parents", None)
+    if not inputs or not all(isinstance(t, Tensor) for t in inputs):
+        raise ValueError(f"draw_anomaly: the error's op '{node.name}' carries no input "
+                         f"tensors (`error.inputs`); pass output= to draw the graph it is in")
+    options = _Options.checked("draw_anomaly", **draw_options)
+    names = _names(draw_options.get("params"), draw_options.get("model"))
+    return _draw(list(inputs), node, options, names, draw_options.get("highlight"))
+
+
+def _draw(roots: list[Tensor], culprit: Function | None, options: _Options, names: _Names,
+          highlight: Highlight) -> graphviz.Digraph:
+    return _emit(_prepare(roots, culprit, options, names, highlight))
+
+
+def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, names: _Names,
+             highlight: Highlight) -> _Drawing:
+    """The graph walked, folded and its gradients read: what every frame of it shares."""
+    graph = _collect(roots, with_output=culprit is None)
+    hidden = _hidden_constants(graph, names, options)
+    layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
+                     None if options.open_modules else _FOLD_ABOVE)
+    want_grads = options.show_grad or options.mode == "backward"
+    grads = _gradients(graph) if want_grads else _Gradients([None] * len(graph.tensors), {})
+    return _Drawing(graph, layout, names, options, grads,
+                    _highlighted_units(graph, layout, highlight, culprit), culprit, hidden)
+
+
+def _emit(drawing: _Drawing) -> graphviz.Digraph:
+    """The Digraph of a prepared drawing (of its step, in a step-by-step frame)."""
+    graph, layout, options = drawing.graph, drawing.layout, drawing.options
+    dot = graphviz.Digraph(name="computation_graph")
+    dot.attr(rankdir=options.direction, nodesep="0.25", ranksep="0.3")
+    dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.08,0.04")
+    dot.attr("edge", fontname="Helvetica", fontsize="9")
+    emitted: set[str] = set()
+    for i in range(len(graph.tensors)):
+        for unit in (layout.op_unit[i], layout.tensor_unit[i]):
+            if unit is None or unit in emitted:
+                continue
+            emitted.add(unit)
+            if unit in layout.boxes:
+                _box_node(dot, drawing, unit)
+            elif unit.startswith("f"):
+                _op_node(dot, drawing, i)
+            else:
+                _tensor_node(dot, drawing, i)
+    if drawing.culprit is not None:
+        _culprit_node(dot, drawing)
+    for (source, target), parts in layout.edges.items():
+        _edge(dot, drawing, source, target, parts)
+    if options.legend:
+        _legend(dot)
+    notes = _notes(drawing)
+    if notes:
+        dot.attr(label=_html(notes), labelloc="b", labeljust="l", fontname="Helvetica",
+                 fontsize="10")
+    return dot
+
+
+def _highlighted_units(graph: _Graph, layout: _Layout, highlight: Highlight,
+                       culprit: Function | None) -> set[str]:
+    if highlight is None:
+        items: list = []
+    elif isinstance(highlight, (Tensor, Function)):
+        items = [highlight]
+    else:
+        items = list(highlight)
+    units = {"culprit"} if culprit is not None else set()
+    ops = {id(t._ctx): i for i, t in enumerate(graph.tensors) if t._ctx is not None}
+    for item in items:
+        if isinstance(item, Tensor) and id(item) in graph.position:
+            units.add(layout.tensor_unit[graph.position[id(item)]])
+        elif isinstance(item, Function) and id(item) in ops:
+            units.add(layout.op_unit[ops[id(item)]])
+        elif item is not culprit:
+            what = (f"a Tensor of shape {item.shape}" if isinstance(item, Tensor) else
+                    f"op '{item.name}'" if isinstance(item, Function) else
+                    f"a {type(item).__name__}")
+            raise ValueError(f"draw_graph: highlight ({what}) is not part of the drawn graph; "
+                             f"pass a Tensor of the graph or an op node (tensor.grad_fn)")
+    return units
+
+
+def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
+    lines, kind, anomaly = _tensor_lines(drawing, i)
+    unit = drawing.layout.tensor_unit[i]
+    dot.node(unit, _label(lines), **_styled(_STYLES[kind], unit, drawing, anomaly))
+
+
+def _op_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
+    unit = f"f{i}"
+    dot.node(unit, _label(_op_lines(drawing, i)),
+             **_styled(_STYLES["op"], unit, drawing, False))
+
+
+def _box_node(dot: graphviz.Digraph, drawing: _Drawing, unit: str) -> None:
+    lines, anomaly = _box_lines(drawing, unit)
+    kind = drawing.layout.boxes[unit].kind
+    dot.node(unit, _label(lines), **_styled(_STYLES[kind], unit, drawing, anomaly))
+
+
+def _culprit_node(dot: graphviz.Digraph, drawing: _Drawing) -> None:
+    lines = [f"<B>{_escape(drawing.culprit.name)}</B>", _red("produced NaN or Inf")]
+    dot.node("culprit", _html(lines), **_styled(_STYLES["op"], "culprit", drawing, True))
+
+
+def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
+          parts: list[tuple[int, int | None]]) -> None:
+    """One edge, reversed and labelled with its gradient in the backward view."""
+    if drawing.options.mode == "forward":
+        dot.edge(source, target)
+        return
+    graph, layout = drawing.graph, drawing.layout
+    attrs: dict[str, str] = {}
+    lines = None
+    inputs = {graph.parents[i][slot] for i, slot in parts if slot is not None}
+    if len(inputs) == 1:  # a tensor (or a box's result) feeding an op
+        p = inputs.pop()
+        if not graph.tensors[p].requires_grad:
+            attrs.update(_NO_GRAD_EDGE)  # no gradient flows back into data or constants
+        else:
+            lines = _edge_lines(drawing, p, target, parts)
+            if drawing.step is not None and drawing.grads.order \
+                    and drawing.grads.order[drawing.step] == p:
+                attrs.update(_ARRIVING_EDGE)  # the gradient arriving at this frame's tensor
+    elif target.startswith("t") and not inputs:  # an op's result: that tensor's gradient
+        i = int(target[1:])
+        grad = drawing.grads.tensor[i]
+        if grad is not None:
+            lines = [[_value(grad, drawing.options.precision, drawing.color(i))]]
+    if lines is not None:
+        attrs["label"] = _label(lines)
+    if target == layout.culprit:
+        dot.edge(source, target, **attrs)  # nothing came back from the culprit yet
+    else:
+        dot.edge(target, source, **attrs)
+
+
+def _legend(dot: graphviz.Digraph) -> None:
+    with dot.subgraph(name="cluster_legend") as key:
+        key.attr(label="legend", fontname="Helvetica", fontsize="10", style="dashed",
+                 rank="same")  # one column (or row, for TB) beside the graph
+        key.attr("node", fontsize="9", height="0.3", margin="0.08,0.03")
+        for kind, text in _LEGEND:
+            if kind == "anomaly":
+                style = {**_STYLES["intermediate"], **_ANOMALY_STYLE}
+            elif kind == "highlight":
+                style = {**_STYLES["op"], **_HIGHLIGHT_STYLE}
+            else:
+                style = _STYLES[kind]
+            key.node(f"legend_{kind}", _html([text]), **style)
+
+
+def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
+    """The first NaN/Inf in the values (inputs to output), else in the gradients."""
+    graph = _collect([output], with_output=True)
+    for i, tensor in enumerate(graph.tensors):
+        if _nonfinite(tensor._data) and not any(_nonfinite(graph.tensors[p]._data)
+                                               for p in graph.parents[i]):
+            return (tensor._ctx if tensor._ctx is not None else tensor), "forward"
+    grads = _gradients(graph)
+    for i in range(len(graph.tensors) - 1, -1, -1):
+        if grads.tensor[i] is None or _nonfinite(grads.tensor[i]):
+            continue
+        ctx = graph.tensors[i]._ctx
+        if ctx is not None and any(_nonfinite(grads.edge.get((i, slot)))
+                                   for slot in range(len(graph.parents[i]))):
+            return ctx, "backward"
+    for tensor in graph.tensors:
+        if tensor.grad is not None and _nonfinite(tensor.grad._data):
+            return tensor, "backward"
+    reason = f" ({grads.note})" if grads.note else ""
+    raise ValueError(f"draw_anomaly: no NaN or Inf in the values or gradients of this "
+                     f"graph{reason}")

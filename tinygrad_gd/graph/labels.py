@@ -1,0 +1,437 @@
+"""Labels and layout: what each node and edge says, and how it looks.
+
+- the options every drawing takes (`_Options`), the node styles and the legend's words;
+- numbers and arrays as text (`_number`, `_array`) and as label pieces (`_value`: a small
+  matrix as a table), escaping of user text (`_escape`), labels of lines (`_label`);
+- `_Drawing`: what the node and edge writers need, computed once (names, kinds,
+  gradients, local derivatives, which backward step a frame shows);
+- the text of each node (`_tensor_lines`, `_op_lines`, `_box_lines`) and the notes under
+  a drawing (`_notes`); the text of an edge in the backward view is in `products.py`.
+
+A label is a list of lines, a line a list of pieces: HTML-like text, or a table (a
+matrix). Without tables the lines are joined with <BR/>; with one, the label is a table
+of rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..engine import Function
+from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
+
+_DIRECTIONS = ("LR", "RL", "TB", "BT")
+_MODES = ("forward", "backward")
+_SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
+_FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
+_NAME_LIMIT = 60  # characters of a name shown before it is cut
+_FOLD_ABOVE = 20  # a graph of more units folds its module calls unless open_modules
+_HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
+
+_STYLES: dict[str, dict[str, str]] = {
+    "input": {"shape": "box", "style": "rounded,filled", "fillcolor": "#e9ecef"},
+    "constant": {"shape": "box", "style": "rounded,filled,dotted", "fillcolor": "#f8f9fa"},
+    "parameter": {"shape": "box", "style": "filled,bold", "fillcolor": "#cfe2ff"},
+    "frozen": {"shape": "box", "style": "filled,dashed", "fillcolor": "#dee2e6"},
+    "partly_frozen": {"shape": "box", "style": "filled,dashed,bold", "fillcolor": "#cfe2ff"},
+    "intermediate": {"shape": "box", "style": "rounded"},
+    "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#ffd8a8",
+               "peripheries": "2"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff3bf"},
+    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d3f9d8"},
+    "rest": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
+}
+_ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
+_HIGHLIGHT_STYLE = {"color": "#c92a2a", "penwidth": "4", "fillcolor": "#ffc9c9"}
+_NO_GRAD_EDGE = {"style": "dashed", "color": "#adb5bd"}
+
+_LEGEND = (
+    ("input", "input / data (leaf)"),
+    ("constant", "constant (0-d leaf)"),
+    ("parameter", "parameter (requires_grad)"),
+    ("frozen", "frozen parameter"),
+    ("partly_frozen", "partly frozen (frozen_mask)"),
+    ("intermediate", "intermediate result"),
+    ("output", "output"),
+    ("op", "op"),
+    ("module", "module call (folded)"),
+    ("anomaly", "NaN or Inf"),
+    ("highlight", "highlighted"),
+)
+
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "×", "div": "/", "pow": "**"}
+
+
+@dataclass
+class _Options:
+    show_data: bool
+    show_grad: bool
+    direction: str
+    max_nodes: int | None
+    mode: str
+    legend: bool
+    precision: int
+    constants: bool = False
+    open_modules: bool = False
+
+    @classmethod
+    def checked(cls, where: str, show_data: bool = True, show_grad: bool = True,
+                direction: str = "TB", max_nodes: int | None = 200, mode: str = "forward",
+                legend: bool = False, precision: int = 4, constants: bool = False,
+                open_modules: bool = False, **_names_and_highlight: Any) -> _Options:
+        unknown = set(_names_and_highlight) - {"params", "model", "highlight"}
+        if unknown:
+            raise TypeError(f"{where}: unknown option(s) {sorted(unknown)}")
+        if direction not in _DIRECTIONS:
+            raise ValueError(f"{where}: direction must be one of {_DIRECTIONS} (Graphviz's "
+                             f"rankdir), got {direction!r}")
+        if mode not in _MODES:
+            raise ValueError(f"{where}: mode must be 'forward' or 'backward', got {mode!r}")
+        if max_nodes is not None and (isinstance(max_nodes, bool)
+                                      or not isinstance(max_nodes, (int, np.integer))
+                                      or max_nodes < 2):
+            raise ValueError(f"{where}: max_nodes must be None (draw every node) or an "
+                             f"integer >= 2, got {max_nodes!r}")
+        if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)) \
+                or not 1 <= precision <= 17:
+            raise ValueError(f"{where}: precision must be an integer from 1 to 17 "
+                             f"(significant digits), got {precision!r}")
+        return cls(bool(show_data), bool(show_grad), direction,
+                   None if max_nodes is None else int(max_nodes), mode, bool(legend),
+                   int(precision), bool(constants), bool(open_modules))
+
+
+# ---------------------------------------------------------------------------------------
+# Text: numbers, arrays, escaping
+
+
+def _escape(text: str, limit: int = _NAME_LIMIT) -> str:
+    """User text made safe inside an HTML-like label: entities, no control characters."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
+    # Graphviz rejects an empty <B></B> and a text that is only "]" between tags, and
+    # expands \N, \G ... even in HTML labels: a backslash is doubled to stay one backslash
+    return text.translate(_ESCAPES) if text else "(empty)"
+
+
+_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
+            ord("'"): "&#39;", ord("]"): "&#93;", ord("\\"): "\\\\",
+            ord("\n"): "<BR/>", ord("\t"): " "}
+_ESCAPES.update({c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)] if c not in _ESCAPES})
+
+
+def _number(value: Any, precision: int) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e9:
+        return str(int(value))
+    return f"{value:.{precision}g}"
+
+
+def _array(a: Any, precision: int) -> str:
+    """Every entry of a small array (up to 12), else its shape, a few entries and its range."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return _number(a.item(), precision)
+    if a.size <= _SHOWN_ENTRIES:
+        return _nested(a, precision)
+    first = ", ".join(_number(v, precision) for v in a.reshape(-1)[:_FIRST_ENTRIES].tolist())
+    finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a.reshape(-1)
+    bad = a.size - finite.size
+    text = f"[{first}, …]"
+    if finite.size:
+        text += f" min {_number(finite.min(), precision)} max {_number(finite.max(), precision)}"
+    return text + (f" ({bad} NaN/Inf)" if bad else "")
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _nested(a: np.ndarray, precision: int) -> str:
+    if a.ndim == 1:
+        return "[" + ", ".join(_number(v, precision) for v in a.tolist()) + "]"
+    return "[" + ", ".join(_nested(row, precision) for row in a) + "]"
+
+
+def _value(a: Any, precision: int, color: str | None = None) -> str:
+    """An array as a label piece: a small matrix as a table of its rows, else its text."""
+    a = np.asarray(a)
+    if a.ndim != 2 or a.size > _SHOWN_ENTRIES or a.size == 0:
+        return _font(_array(a, precision), color)
+    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(_number(v, precision), color)}'
+                                    f"</TD>" for v in row) + "</TR>" for row in a.tolist())
+    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" '
+            f'COLOR="{color or "#868e96"}">{rows}</TABLE>')
+
+
+def _font(text: str, color: str | None) -> str:
+    return f'<FONT COLOR="{color}">{text}</FONT>' if color and text else text
+
+
+def _nonfinite(a: np.ndarray | None) -> str | None:
+    """'NaN', 'Inf' or 'NaN and Inf' when a float array holds them."""
+    if a is None or a.dtype.kind not in "fc" or np.isfinite(a).all():
+        return None
+    nan, inf = bool(np.isnan(a).any()), bool(np.isinf(a).any())
+    return " and ".join(w for w, has in (("NaN", nan), ("Inf", inf)) if has)
+
+
+def _is_table(piece: str) -> bool:
+    return piece.startswith("<TABLE")
+
+
+def _label(lines: list[list[str]]) -> str:
+    """Lines of pieces as one HTML-like label (a table of rows when a piece is a table)."""
+    lines = [[piece for piece in line if piece] for line in lines]
+    lines = [line for line in lines if line]
+    if not any(_is_table(piece) for line in lines for piece in line):
+        return "<" + "<BR/>".join("".join(line) for line in lines) + ">"
+    rows = []
+    for line in lines:
+        if not any(_is_table(piece) for piece in line):
+            rows.append(f"<TR><TD>{''.join(line)}</TD></TR>")
+            continue
+        cells = "".join(f"<TD>{piece}</TD>" for piece in line)
+        rows.append(f'<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
+                    f'CELLPADDING="0"><TR>{cells}</TR></TABLE></TD></TR>')
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def _html(lines: list[str]) -> str:
+    return "<" + "<BR/>".join(lines) + ">"
+
+
+def _red(text: str) -> str:
+    return f'<FONT COLOR="{_ANOMALY_STYLE["color"]}">{text}</FONT>'
+
+
+# ---------------------------------------------------------------------------------------
+# What the writers share
+
+
+@dataclass
+class _Drawing:
+    """Everything the node and edge writers need, computed once.
+
+    `step`: in a step-by-step frame, the backward step shown (0-based): gradients the
+    pass has not reached yet are drawn in a colour the page hides, so every frame has the
+    same layout; None shows every gradient.
+    """
+
+    graph: _Graph
+    layout: _Layout
+    names: _Names
+    options: _Options
+    grads: _Gradients
+    highlighted: set[str]
+    culprit: Function | None
+    hidden: frozenset[int] = frozenset()  # constants drawn inside their op's label
+    step: int | None = None
+    _locals: dict[int, dict] = field(default_factory=dict)
+
+    def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
+        """The local derivatives of op i (see `_local_derivatives`), computed once."""
+        if i not in self._locals:
+            self._locals[i] = _local_derivatives(self.graph, i, self.grads.nodes.get(i))
+        return self._locals[i]
+
+    def reached(self, i: int) -> bool:
+        """Whether tensor i's gradient is complete in the frame drawn."""
+        if self.step is None:
+            return True
+        step = self.grads.step(i)
+        return step is not None and step <= self.step
+
+    def color(self, i: int) -> str | None:
+        return None if self.reached(i) else _HIDDEN
+
+    def name(self, i: int) -> tuple[str, bool]:
+        """The tensor's display name, and whether it is a real name (not a role)."""
+        tensor = self.graph.tensors[i]
+        given = self.names.tensors.get(id(tensor)) or tensor.name
+        if given:
+            return str(given), True
+        if i == self.graph.output:
+            return "output", False
+        if tensor._ctx is not None:
+            return f"{tensor._ctx.name} result", False
+        if tensor.requires_grad:
+            return "parameter", False
+        return ("input" if tensor.ndim else "constant"), False
+
+    def kind(self, i: int) -> str:
+        tensor = self.graph.tensors[i]
+        if i == self.graph.output:
+            return "output"
+        if tensor._ctx is not None:
+            return "intermediate"
+        mask = getattr(tensor, "frozen_mask", None)
+        if mask is not None and np.any(mask):
+            return "frozen" if np.all(mask) else "partly_frozen"
+        if tensor.requires_grad:
+            return "parameter"
+        if id(tensor) in self.names.tensors:
+            return "frozen"
+        return "input" if tensor.ndim or tensor.name else "constant"
+
+    def grad(self, i: int) -> np.ndarray | None:
+        tensor = self.graph.tensors[i]
+        if tensor.grad is not None and i not in self.grads.stale_inputs:
+            return tensor.grad._data
+        return self.grads.tensor[i]
+
+
+def _hidden_constants(graph: _Graph, names: _Names, options: _Options) -> frozenset[int]:
+    """Unnamed one-number constants (`0.5`, `2`, `1`): drawn in their op's label instead."""
+    if options.constants:
+        return frozenset()
+    roots = set(graph.roots)
+    return frozenset(
+        i for i, t in enumerate(graph.tensors)
+        if t._ctx is None and not t.requires_grad and t.size == 1 and not t.name
+        and id(t) not in names.tensors and i not in roots and graph.consumers[i]
+        and getattr(t, "frozen_mask", None) is None)
+
+
+# ---------------------------------------------------------------------------------------
+# The text of nodes
+
+
+def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool]:
+    """(lines, kind, anomaly) of tensor i's node: name, shape, value, gradient."""
+    tensor = drawing.graph.tensors[i]
+    options = drawing.options
+    name, real = drawing.name(i)
+    kind = drawing.kind(i)
+    title = f"<B>{_escape(name)}</B>" if real else f"<I>{_escape(name)}</I>"
+    if tensor.ndim:
+        title += " " + _shape(tensor.shape)
+    if tensor.dtype != np.float64:
+        title += f" {tensor.dtype}"
+    lines = [[title]]
+    if options.show_data:
+        lines.append(["data ", _value(tensor._data, options.precision)])
+    grad = drawing.grad(i) if tensor.requires_grad else None
+    if options.show_grad and grad is not None:
+        color = drawing.color(i)
+        lines.append([_font("grad ", color), _value(grad, options.precision, color)])
+    if i in drawing.grads.stale_inputs:
+        lines.append([_red("changed in place since it was used: run the forward pass "
+                           "again to draw its gradient")])
+    if kind == "partly_frozen":
+        mask = np.asarray(getattr(tensor, "frozen_mask", None), dtype=bool)
+        lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
+    elif kind == "frozen":
+        lines.append(["frozen"])
+    bad_data, bad_grad = _nonfinite(tensor._data), _nonfinite(grad)
+    for bad, where in ((bad_data, "data"), (bad_grad, "grad")):
+        if bad:
+            lines.append([_red(f"{bad} in {where}")])
+    return lines, kind, bool(bad_data or bad_grad)
+
+
+def _frozen_entries(mask: np.ndarray, precision: int) -> str:
+    if mask.sum() > _SHOWN_ENTRIES:
+        return f"{int(mask.sum())} entries"
+    return _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),
+                   precision)
+
+
+def _op_title(drawing: _Drawing, i: int) -> str:
+    """The op's name, or its symbol with the constant folded in (`× 3`, `** 2`, `- 10`)."""
+    graph = drawing.graph
+    ctx = graph.tensors[i]._ctx
+    folded = [(slot, p) for slot, p in enumerate(graph.parents[i]) if p in drawing.hidden]
+    if not folded:
+        return f"<B>{_escape(ctx.name)}</B>"
+    precision = drawing.options.precision
+    symbol = _SYMBOLS.get(ctx.name)
+    if symbol is not None and len(graph.parents[i]) == 2 and len(folded) == 1:
+        slot, p = folded[0]
+        number = _array(graph.tensors[p]._data, precision)
+        return f"<B>{symbol} {number}</B>" if slot == 1 else f"<B>{number} {symbol}</B>"
+    constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
+    return f"<B>{_escape(ctx.name)} {constants}</B>"
+
+
+def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
+    lines = [[_op_title(drawing, i)]]
+    if i in drawing.grads.stale:
+        lines.append([_red("input changed in place since: factors not shown")])
+    elif drawing.options.mode == "backward":
+        for p, (local, per_element) in drawing.local(i).items():
+            if not per_element and local.size <= _SHOWN_ENTRIES:  # a scalar output's
+                lines.append([f"∂/∂{_escape(drawing.name(p)[0])} = ",
+                              _value(local, drawing.options.precision)])
+    return lines
+
+
+def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
+    box = drawing.layout.boxes[unit]
+    graph = drawing.graph
+    count = len(box.ops) + len(box.tensors)
+    if box.kind == "rest":
+        lines = [[f"<B>{count} more nodes folded</B>"],
+                 [f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]]
+    else:
+        lines = [[f"<B>{_escape(box.title)}</B>"],
+                 [f"module call: {count} nodes (open_modules=True draws them)"]]
+        named = [drawing.name(i)[0] for i in box.tensors
+                 if graph.tensors[i]._ctx is None and drawing.name(i)[1]]
+        if named:
+            shown = ", ".join(_escape(n) for n in named[:3])
+            lines.append(["params: " + shown + (f" + {len(named) - 3} more" if len(named) > 3
+                                                else "")])
+        results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
+                   and any(c not in box.ops for c in graph.consumers[i])]
+        precision = drawing.options.precision
+        if len(results) == 1:  # the module call's result: its value and gradient
+            r = results[0]
+            if drawing.options.show_data:
+                lines.append(["result ", _value(graph.tensors[r]._data, precision)])
+            grad = drawing.grad(r)
+            if drawing.options.show_grad and grad is not None:
+                color = drawing.color(r)
+                lines.append([_font("grad ", color), _value(grad, precision, color)])
+    anomaly = any(_nonfinite(graph.tensors[i]._data) for i in box.tensors + box.ops)
+    if anomaly:
+        lines.append([_red("NaN or Inf inside")])
+    return lines, anomaly
+
+
+def _notes(drawing: _Drawing) -> list[str]:
+    notes = []
+    graph, layout = drawing.graph, drawing.layout
+    folded = sum(len(b.ops) + len(b.tensors) for b in layout.boxes.values())
+    if folded:
+        modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
+        rest = "rest" in layout.boxes
+        why = (f"to stay within max_nodes={drawing.options.max_nodes}" if rest else
+               "one box per module call (open_modules=True draws every node)")
+        notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
+                     f"box{'es' if len(layout.boxes) != 1 else ''}"
+                     f"{f' ({modules} module calls)' if modules else ''} {why}")
+    if drawing.grads.note and (drawing.options.show_grad or drawing.options.mode == "backward"):
+        notes.append(_escape(drawing.grads.note, 10**6))
+    return notes
+
+
+def _styled(base: dict[str, str], unit: str, drawing: _Drawing, anomaly: bool) -> dict:
+    style = dict(base)
+    if anomaly:
+        style.update(_ANOMALY_STYLE)
+    if unit in drawing.highlighted:
+        style.update(_HIGHLIGHT_STYLE)
+        if "filled" not in style.get("style", ""):
+            style["style"] = (style.get("style", "") + ",filled").lstrip(",")
+    return style

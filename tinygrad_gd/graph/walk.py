@@ -1,0 +1,480 @@
+"""Walking the graph: which tensors made the output, their gradients, folded module calls.
+
+- `_names`: parameter and module names from `params=` / `model=`.
+- `_collect`: every tensor that made the roots, in a stable post-order, with parents and
+  consumers by position.
+- `_gradients`: d output / d tensor for every tensor and the gradient sent along every
+  edge, read from the engine's own backward pass (`engine.backward`), never a copy of it.
+- `_local_derivatives`: an op's backward applied to ones (its local derivative).
+- `_layout`: which drawn node ("unit") shows each op and tensor: module calls, and beyond
+  `max_nodes` the nodes farthest from the output, fold into boxes.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import engine
+from ..engine import Function, unbroadcast
+from ..tensor import Tensor, _raw
+
+
+
+@dataclass
+class _Names:
+    tensors: dict[int, str] = field(default_factory=dict)  # id(tensor) -> parameter name
+    modules: dict[int, str] = field(default_factory=dict)  # id(module) -> module name
+
+
+def _names(params: Any, model: Any) -> _Names:
+    """Parameter names from `model` then `params` (which wins), module names from either."""
+    names = _Names()
+    for source, what in ((model, "model"), (params, "params")):
+        if source is None:
+            continue
+        if isinstance(source, Mapping):
+            pairs: Iterable = source.items()
+        elif callable(getattr(source, "named_parameters", None)):
+            pairs = source.named_parameters()
+        else:
+            raise TypeError(f"draw_graph: {what} must be a dict name -> Tensor or a Module "
+                            f"(with named_parameters()), got {type(source).__name__}")
+        for name, tensor in pairs:
+            if not isinstance(tensor, Tensor):
+                raise TypeError(f"draw_graph: {what}[{name!r}] is a "
+                                f"{type(tensor).__name__}, not a Tensor")
+            names.tensors[id(tensor)] = str(name)
+        if callable(getattr(source, "named_modules", None)):
+            for name, module in source.named_modules():
+                names.modules.setdefault(id(module), str(name))
+    return names
+
+
+# ---------------------------------------------------------------------------------------
+# The graph as lists, in topological order
+
+
+@dataclass
+class _Graph:
+    """The tensors that made the roots, inputs first, and how they connect.
+
+    Positions in `tensors` are the graph's stable numbering: they follow the parents'
+    order from the roots, never memory addresses. `position` maps id(tensor) to it, for
+    lookups only.
+    """
+
+    tensors: list[Tensor]
+    parents: list[tuple[int, ...]]  # per tensor: positions of its op's inputs; () for a leaf
+    consumers: list[list[int]]  # per tensor: positions of the tensors whose op used it
+    position: dict[int, int]
+    roots: list[int]  # the output, or a culprit op's inputs in order
+    output: int | None  # the drawn output; None when drawing a culprit op's inputs
+
+    @property
+    def node_count(self) -> int:
+        return len(self.tensors) + sum(1 for p in self.tensors if p._ctx is not None)
+
+
+def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
+    """Depth-first post-order from the roots with an explicit stack (no recursion)."""
+    tensors: list[Tensor] = []
+    position: dict[int, int] = {}
+    seen: set[int] = set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        seen.add(id(root))
+        stack: list[tuple[Tensor, int]] = [(root, 0)]
+        while stack:
+            tensor, k = stack[-1]
+            inputs = tensor._ctx.parents if tensor._ctx is not None else ()
+            if k < len(inputs):
+                stack[-1] = (tensor, k + 1)
+                parent = inputs[k]
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append((parent, 0))
+            else:
+                stack.pop()
+                position[id(tensor)] = len(tensors)
+                tensors.append(tensor)
+    parents: list[tuple[int, ...]] = [
+        tuple(position[id(p)] for p in t._ctx.parents) if t._ctx is not None else ()
+        for t in tensors]
+    consumers: list[list[int]] = [[] for _ in tensors]
+    for i, inputs in enumerate(parents):
+        for p in dict.fromkeys(inputs):  # x * x uses x once as far as consumers go
+            consumers[p].append(i)
+    root_positions = list(dict.fromkeys(position[id(r)] for r in roots))
+    output = root_positions[0] if with_output else None
+    return _Graph(tensors, parents, consumers, position, root_positions, output)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients, computed generically by calling each node's backward on arrays
+
+
+@dataclass
+class _Gradients:
+    tensor: list[np.ndarray | None]  # d output / d tensor, by position
+    edge: dict[tuple[int, int], np.ndarray]  # (op's position, input slot) -> gradient sent
+    note: str | None = None
+    order: list[int] = field(default_factory=list)  # positions in the engine's step order
+    nodes: dict[int, Function] = field(default_factory=dict)  # op position -> node with arrays
+    stale: dict[int, str] = field(default_factory=dict)  # op position -> why no factor
+    stale_inputs: set[int] = field(default_factory=set)  # tensors changed in place since
+
+    def step(self, i: int) -> int | None:
+        """The backward step (0-based) at which tensor i's gradient was complete."""
+        if not hasattr(self, "_steps"):
+            self._steps = {p: k for k, p in enumerate(self.order)}
+        return self._steps.get(i)
+
+
+def _gradients(graph: _Graph) -> _Gradients:
+    """Every gradient of the graph, read from the engine's own pass; changes no `.grad`.
+
+    While the graph keeps its saved arrays and no value changed in place, the pass runs on
+    the graph itself (retain_graph=True). After a plain `backward()` freed them, the ops
+    run again, under the engine, on the values the graph keeps (the inputs of every node
+    are still referenced by `node.parents`): a throwaway graph of the same ops, whose pass
+    gives the same gradients. A node whose input changed in place since it ran (its
+    version differs from `node.input_versions`), or whose op now gives another value (a
+    random op), is listed in `stale`: its factors, and the gradients that depend on
+    them, are not shown.
+    """
+    n = len(graph.tensors)
+    none = _Gradients([None] * n, {})
+    if graph.output is None:
+        return none
+    root = graph.tensors[graph.output]
+    if root._ctx is None:
+        return none
+    if root.size != 1:
+        none.note = (f"gradients along the graph are computed for a scalar output only (this "
+                     f"one has shape {root.shape}): draw the loss")
+        return none
+    stale = {i: why for i, t in enumerate(graph.tensors) if t._ctx is not None
+             for why in [_changed_inputs(graph, i)] if why}
+    freed = any(t._ctx is not None and t._ctx.saved_tensors is None for t in graph.tensors)
+    run_on = graph.tensors
+    if freed or stale:
+        try:
+            run_on = _rebuild(graph, stale)
+        except Exception as err:  # a user's op that cannot run again: say so
+            none.note = (f"gradients along the graph not shown: backward() freed its saved "
+                         f"arrays and running the ops again failed ({type(err).__name__}: "
+                         f"{err}); call backward(retain_graph=True) to draw every gradient")
+            return none
+    grads: list[np.ndarray | None] = [None] * n
+    edges: dict[tuple[int, int], np.ndarray] = {}
+    order: list[int] = []
+    position = {id(t): i for i, t in enumerate(run_on)}
+    try:  # the engine's own pass, kept from writing any .grad (it yields; we record)
+        with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture
+            for tensor, grad, input_grads in engine.backward(
+                    run_on[graph.output], np.ones_like(root._data), retain_graph=True):
+                i = position[id(tensor)]
+                grads[i] = grad
+                order.append(i)
+                for slot, (p, g) in enumerate(zip(graph.parents[i], input_grads)):
+                    if g is not None and graph.tensors[p].requires_grad:
+                        edges[(i, slot)] = g
+    except Exception as err:  # a broken user op: a note
+        none.note = f"gradients not shown: {type(err).__name__}: {err}"
+        return none
+    result = _Gradients(grads, edges, order=order, stale=stale,
+                        nodes={i: t._ctx for i, t in enumerate(run_on) if t._ctx is not None},
+                        stale_inputs={p for i in stale for p in _changed_positions(graph, i)})
+    if stale:
+        for i in _depending_on(graph, stale):
+            result.tensor[i] = None
+            for slot in range(len(graph.parents[i])):
+                result.edge.pop((i, slot), None)
+        names = sorted({why for why in stale.values()})
+        result.note = "some factors not shown: " + "; ".join(names)
+    return result
+
+
+def _changed_inputs(graph: _Graph, i: int) -> str | None:
+    """Why op i's factors would be wrong now: an input changed in place since it ran."""
+    node = graph.tensors[i]._ctx
+    recorded = getattr(node, "input_versions", None)
+    if recorded is None:
+        return None
+    for parent, version in zip(node.parents, recorded):
+        if parent._version[0] != version:
+            name = f"'{parent.name}'" if parent.name else f"an input of shape {parent.shape}"
+            return (f"{name} of op '{node.name}' was changed in place after the op ran "
+                    f"(an update after backward()?); run the forward pass again to draw it")
+    return None
+
+
+def _changed_positions(graph: _Graph, i: int) -> list[int]:
+    recorded = getattr(graph.tensors[i]._ctx, "input_versions", None) or ()
+    return [p for p, version in zip(graph.parents[i], recorded)
+            if graph.tensors[p]._version[0] != version]
+
+
+def _rebuild(graph: _Graph, stale: dict[int, str]) -> list[Tensor]:
+    """The same ops run again on the graph's values, as a throwaway graph of fresh tensors."""
+    fresh: list[Tensor] = []
+    with engine.enable_grad():
+        for i, tensor in enumerate(graph.tensors):
+            node = tensor._ctx
+            if node is None:
+                fresh.append(Tensor(tensor._data, requires_grad=tensor.requires_grad))
+                continue
+            with np.errstate(all="ignore"):
+                again = type(node).apply(*[fresh[p] for p in graph.parents[i]],
+                                         **getattr(node, "params", {}))
+            if i not in stale and (again.shape != tensor.shape or not np.allclose(
+                    again._data, tensor._data, equal_nan=True)):
+                stale[i] = (f"op '{node.name}' gives other values when run again (a random "
+                            f"op?); call backward(retain_graph=True) to draw it")
+            fresh.append(again)
+    return fresh
+
+
+def _depending_on(graph: _Graph, stale: dict[int, str]) -> set[int]:
+    """Positions of the stale ops and of every tensor whose gradient passes through one."""
+    tainted = set(stale)
+    for i in range(len(graph.tensors) - 1, -1, -1):  # consumers before their inputs
+        if i in tainted:
+            tainted.update(graph.parents[i])
+    return tainted - {graph.output}
+
+
+def _call_backward(ctx: Function, grad: np.ndarray) -> tuple:
+    with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned about
+        sent = type(ctx).backward(ctx, grad)  # a @staticmethod backward too
+    return sent if isinstance(sent, tuple) else (sent,)
+
+
+def _fit(grad: Any, tensor: Tensor) -> np.ndarray:
+    """An op's gradient summed back to its input's shape and dtype, as the engine does."""
+    grad = np.asarray(_raw(grad))
+    if grad.shape != tensor.shape:
+        grad = unbroadcast(grad, tensor.shape)
+    return grad.astype(tensor.dtype, copy=False)
+
+
+def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
+                       ) -> dict[int, tuple[np.ndarray, bool]]:
+    """d(op output)/d(input) for each input needing a gradient: {position: (array, per element)}.
+
+    The op's backward (of `node`: the graph's own, or its throwaway twin after backward()
+    freed the arrays) applied to ones: for a scalar output that is the exact derivative
+    (shaped like the input); for an elementwise op, one derivative per output element.
+    """
+    tensor = graph.tensors[i]
+    ctx = node if node is not None else tensor._ctx
+    assert ctx is not None, "only ops have local derivatives"
+    scalar = tensor.size == 1
+    elementwise = type(ctx).elementwise
+    if ctx.saved_tensors is None or not (scalar or elementwise):
+        return {}
+    try:
+        sent = _call_backward(ctx, np.ones_like(tensor._data))
+    except Exception:
+        return {}
+    local: dict[int, tuple[np.ndarray, bool]] = {}
+    for p, d in zip(graph.parents[i], sent):
+        parent = graph.tensors[p]
+        if d is None or not parent.requires_grad:
+            continue
+        d = _fit(d, parent) if scalar else np.asarray(_raw(d))
+        if p in local:  # the same tensor in two slots (x * x): derivatives add up
+            if local[p][0].shape != d.shape:
+                del local[p]
+                continue
+            d = local[p][0] + d
+        local[p] = (d, not scalar)
+    return local
+
+
+# ---------------------------------------------------------------------------------------
+# Folding: which drawn node ("unit") shows each op and each tensor
+
+
+@dataclass
+class _Box:
+    """A folded module call, or the rest of a graph cut at max_nodes."""
+
+    title: str
+    kind: str  # "module" or "rest"
+    ops: list[int] = field(default_factory=list)  # positions of the ops inside
+    tensors: list[int] = field(default_factory=list)  # positions of the tensors inside
+
+
+@dataclass
+class _Layout:
+    op_unit: list[str | None]  # per position: the unit drawing its op; None for a leaf
+    tensor_unit: list[str | None]  # per position: the unit drawing it; None: hidden
+    boxes: dict[str, _Box]
+    edges: dict[tuple[str, str], list[tuple[int, int | None]]]  # (i, slot) in, (i, None) out
+    culprit: str | None  # unit of an op drawn on top of the graph (draw_anomaly)
+
+
+def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
+            hidden: frozenset[int] = frozenset(), fold_above: int | None = None) -> _Layout:
+    """Which unit draws each op and tensor.
+
+    `hidden`: constants drawn inside their op's label instead of as nodes of their own.
+    Module calls fold into one box each when the graph has more than `fold_above` units
+    (None: never for that reason) or more than `max_nodes`, innermost calls first; beyond
+    `max_nodes` after that, the nodes farthest from the output fold into one box.
+    """
+    n = len(graph.tensors)
+    op_unit: list[str | None] = [f"f{i}" if t._ctx is not None else None
+                                 for i, t in enumerate(graph.tensors)]
+    tensor_unit: list[str | None] = [None if i in hidden else f"t{i}" for i in range(n)]
+    layout = _Layout(op_unit, tensor_unit, {}, {}, "culprit" if culprit else None)
+    layout.edges = _edges(graph, layout)
+
+    def small(candidate: _Layout) -> bool:
+        count = _unit_count(candidate)
+        return ((max_nodes is None or count <= max_nodes)
+                and (fold_above is None or count <= fold_above))
+
+    if small(layout):
+        return layout
+    depth = max((len(getattr(t._ctx, "scope", ())) for t in graph.tensors
+                 if t._ctx is not None), default=0)
+    for level in range(depth - 1, -1, -1):  # innermost module calls first
+        layout = _fold_modules(graph, names, level, culprit, hidden)
+        if small(layout):
+            return layout
+    if max_nodes is None or _unit_count(layout) <= max_nodes:
+        return layout
+    return _fold_far_nodes(graph, layout, max_nodes)
+
+
+def _unit_count(layout: _Layout) -> int:
+    units = {u for u in layout.op_unit if u is not None}
+    units.update(u for u in layout.tensor_unit if u is not None)
+    return len(units) + (layout.culprit is not None)
+
+
+def _edges(graph: _Graph, layout: _Layout) -> dict[tuple[str, str], list]:
+    """Edges between units in data-flow direction, each with the graph edges it stands for."""
+    edges: dict[tuple[str, str], list[tuple[int, int | None]]] = {}
+    for i, inputs in enumerate(graph.parents):
+        unit = layout.op_unit[i]
+        if unit is None:
+            continue
+        for slot, p in enumerate(inputs):
+            source = layout.tensor_unit[p]
+            if source is not None and source != unit:
+                edges.setdefault((source, unit), []).append((i, slot))
+        target = layout.tensor_unit[i]
+        if target != unit:
+            edges.setdefault((unit, target), []).append((i, None))
+    if layout.culprit is not None:
+        for i in graph.roots:
+            edges.setdefault((layout.tensor_unit[i], layout.culprit), []).append((i, None))
+    return edges
+
+
+def _call_key(ctx: Function, level: int) -> tuple | None:
+    """The module call at nesting `level` an op ran in; None when it ran outside one.
+
+    Calls of the same module are told apart when the core records per-call numbers
+    (`ctx.scope_calls`); without them, every call of one module shares one box.
+    """
+    scope = getattr(ctx, "scope", ())
+    if len(scope) <= level:
+        return None
+    key = tuple(id(owner) for owner in scope[:level + 1])  # grouping only, never an id shown
+    calls = getattr(ctx, "scope_calls", None)
+    return key + tuple(calls[:level + 1]) if calls else key
+
+
+def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
+                  hidden: frozenset[int] = frozenset()) -> _Layout:
+    n = len(graph.tensors)
+    op_unit: list[str | None] = [None] * n
+    boxes: dict[str, _Box] = {}
+    unit_of_call: dict[tuple, str] = {}
+    for i, tensor in enumerate(graph.tensors):
+        ctx = tensor._ctx
+        if ctx is None:
+            continue
+        key = _call_key(ctx, level)
+        if key is None:
+            op_unit[i] = f"f{i}"
+            continue
+        if key not in unit_of_call:
+            unit_of_call[key] = unit = f"m{len(boxes)}"
+            boxes[unit] = _Box(_module_title(ctx.scope[:level + 1], names), "module")
+        op_unit[i] = unit_of_call[key]
+        boxes[op_unit[i]].ops.append(i)
+    roots = set(graph.roots)
+    tensor_unit = []
+    for i in range(n):
+        # A tensor folds into a box when the box made it (the module call's result: the
+        # box shows it), or when only that box uses it and it is a parameter or scalar
+        # constant of the box; data fed in and the output stay visible.
+        tensor = graph.tensors[i]
+        if tensor._ctx is not None:
+            unit = op_unit[i] if i not in roots else None
+            inside = True
+        else:
+            users = {op_unit[c] for c in graph.consumers[i]}
+            unit = next(iter(users)) if len(users) == 1 and i not in roots else None
+            inside = (tensor.requires_grad or tensor.ndim == 0 or id(tensor) in names.tensors
+                      or getattr(tensor, "frozen_mask", None) is not None)
+        if unit in boxes and inside:
+            boxes[unit].tensors.append(i)
+            tensor_unit.append(unit)
+        else:
+            tensor_unit.append(None if i in hidden else f"t{i}")
+    layout = _Layout(op_unit, tensor_unit, boxes, {}, "culprit" if culprit else None)
+    layout.edges = _edges(graph, layout)
+    return layout
+
+
+def _module_title(owners: tuple, names: _Names) -> str:
+    owner = owners[-1]
+    kind = type(owner).__name__
+    name = names.modules.get(id(owner))
+    if name:
+        return f"{name}: {kind}"
+    return "/".join(type(o).__name__ for o in owners)
+
+
+def _fold_far_nodes(graph: _Graph, layout: _Layout, max_nodes: int) -> _Layout:
+    """Keep the max_nodes - 1 units nearest the output (breadth first); fold the rest."""
+    producers: dict[str, list[str]] = {}
+    for source, target in layout.edges:
+        producers.setdefault(target, []).append(source)
+    start = layout.culprit or layout.tensor_unit[graph.output]
+    kept = {start: None}
+    frontier = [start]
+    while frontier and len(kept) < max_nodes - 1:
+        following = []
+        for unit in frontier:
+            for source in producers.get(unit, ()):
+                if source not in kept and len(kept) < max_nodes - 1:
+                    kept[source] = None
+                    following.append(source)
+        frontier = following
+    rest = _Box("", "rest")
+    boxes = {u: b for u, b in layout.boxes.items() if u in kept}
+    boxes["rest"] = rest
+    op_unit = list(layout.op_unit)
+    for i, unit in enumerate(op_unit):
+        if unit is not None and unit not in kept:
+            op_unit[i] = "rest"
+            rest.ops.append(i)
+    tensor_unit = list(layout.tensor_unit)
+    for i, unit in enumerate(tensor_unit):
+        if unit is not None and unit not in kept:
+            tensor_unit[i] = "rest"
+            rest.tensors.append(i)
+    folded = _Layout(op_unit, tensor_unit, boxes, {}, layout.culprit)
+    folded.edges = _edges(graph, folded)
+    return folded
