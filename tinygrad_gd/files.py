@@ -92,10 +92,8 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
     temporary = target.with_name(f"{_temporary_prefix(target)}{os.getpid()}."
                                  f"{secrets.token_hex(6)}.tmp")
     _unfinished.add(temporary)
-    created = False
     try:
         descriptor = _open_temporary(temporary, what)
-        created = True
         try:
             with os.fdopen(descriptor, "wb") as file:
                 write(file)
@@ -111,12 +109,13 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
                                        f"({err.strerror or err}); nothing was replaced. Free "
                                        f"some space or choose another path") from None
     except BaseException:
-        # an error, or Ctrl-C: the old file stays, and so must no half-written temporary
-        if created:
-            _remove_quietly(temporary)
-        raise
-    finally:
+        # an error, or Ctrl-C: the old file stays, and so must no half-written temporary.
+        # Removed whether or not it was created yet (the name is ours alone: O_EXCL and a
+        # random part); a Ctrl-C before that leaves it listed for remove_unfinished().
+        _remove_quietly(temporary)
         _unfinished.discard(temporary)
+        raise
+    _unfinished.discard(temporary)
     _sync_folder(folder)
     return target
 
