@@ -9,6 +9,9 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
+from . import creation, logic
+from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
+from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
 from .gradcheck import GradcheckError, gradcheck
 from .graph import RenderError, draw_anomaly, draw_graph, render_graph
 from .serialization import LoadError, load, save
@@ -21,7 +24,7 @@ __all__ = [
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "save", "load", "LoadError",
-] + functional.__all__
+] + functional.__all__ + creation.__all__ + logic.__all__
 
 
 def __getattr__(name: str):
