@@ -17,6 +17,7 @@ import pytest
 import tinygrad_gd as tg
 
 X = tg.Tensor([[0.5, 1.5], [2.0, 3.0]])
+INDEX = tg.Tensor([[0, 1], [1, 0]], dtype="int64")
 BAD = {
     "None": None, "string": "3", "bytes": b"x", "complex": 1j,
     "object array": np.array([1.0, None], dtype=object), "ragged list": [[1.0, 2.0], [3.0]],
@@ -28,7 +29,7 @@ WRONG_AXES = [5, -9, 1.5, "0", (0, 0)]
 def _working_call(fn: Callable) -> tuple[Any, ...] | None:
     """The first of the usual argument lists that `fn` accepts."""
     for args in [(X,), (X, X), ([X, X],), (X > 1.0, X, X), (X, 0.5), (X, (4,)), (X, (2, 2)), (X, 4),
-                 (X, 0, 1)]:
+                 (X, 0), (X, 0, 1), (X, INDEX, 0), (X, 0, INDEX), ("ij,jk->ik", X, X)]:
         try:
             fn(*args)
         except Exception:  # noqa: BLE001  (trying shapes of a call)

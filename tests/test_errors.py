@@ -71,7 +71,7 @@ def test_reshape_to_a_wrong_size():
 
 def test_transpose_with_bad_axes():
     with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation"):
-        Tensor(np.ones((2, 3))).transpose(0, 0)
+        Tensor(np.ones((2, 3))).transpose((0, 0))  # (transpose(0, 0) swaps axis 0 with itself)
 
 
 def test_broadcast_to_an_incompatible_shape():

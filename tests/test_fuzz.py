@@ -482,6 +482,123 @@ def make_cross_entropy(b: Builder) -> bool:
     return b.add("cross_entropy", (x,), {"target": target, "reduction": reduction})
 
 
+# -- the ops of unary.py, activations.py, statistics.py, layout.py and contraction.py ------
+
+
+def away_from_steps(v: np.ndarray) -> bool:
+    """Every value MARGIN away from the jumps of floor, ceil and round (multiples of 0.5)."""
+    return bool(np.abs(2 * v - np.round(2 * v)).min() / 2 >= MARGIN)
+
+
+def away_from(*points: float) -> Callable[[np.ndarray], bool]:
+    return lambda v: all(np.abs(v - p).min() >= MARGIN for p in points)
+
+
+def make_statistic(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        v = b.values[x]
+        kind = b.choose(3)
+        axis = None if kind == 0 else b.draw(st.integers(-v.ndim, v.ndim - 1)) if kind == 1 \
+            or op == "prod" else b.draw(hnp.valid_tuple_axes(v.ndim, min_size=1))
+        params = {"axis": axis, "keepdims": b.draw(st.booleans())}
+        if op in ("var", "std"):
+            params["ddof"] = b.choose(2)
+            count = v.size if axis is None else int(np.prod([v.shape[a] for a in _axes(
+                v.ndim, axis)]))
+            if count - params["ddof"] < 1:
+                return False
+            if op == "std" and (count < 2 or not np.all(np.std(v, axis=axis) >= 0.1)):
+                return False
+        return b.add(op, (x,), params)
+    return make
+
+
+def make_cumsum(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    ndim = b.values[x].ndim
+    axis = None if ndim == 0 or b.chance(0.3) else b.draw(st.integers(-ndim, ndim - 1))
+    return b.add("cumsum", (x,), {"axis": axis})
+
+
+def make_layout(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        shape = b.values[x].shape
+        ndim = len(shape)
+        axis = b.draw(st.integers(-ndim, ndim - 1))
+        if op == "expand_dims":
+            params = {"axis": b.draw(st.integers(-ndim - 1, ndim))}
+        elif op == "squeeze":
+            params = {"axis": b.draw(st.none() | hnp.valid_tuple_axes(ndim, min_size=1))}
+        elif op == "permute":
+            params = {"dims": tuple(b.draw(st.permutations(range(ndim))))}
+        elif op in ("swapaxes", "moveaxis"):
+            params = {"axes": (axis, b.draw(st.integers(-ndim, ndim - 1)))}
+        elif op == "flip":
+            params = {"axis": b.draw(st.none() | hnp.valid_tuple_axes(ndim, min_size=1))}
+        elif op == "pad":
+            params = {"widths": tuple((b.choose(2), b.choose(2)) for _ in shape),
+                      "value": b.draw(st.sampled_from([0.0, 1.5]))}
+        elif op in ("split", "chunk"):
+            params = {"axis": axis, "size": 1 + b.choose(3), "piece": b.choose(3)}
+        elif op == "tile":
+            params = {"reps": tuple(1 + b.choose(2) for _ in range(b.choose(ndim + 2)))}
+        elif op == "repeat_interleave":
+            params = {"repeats": b.choose(3), "axis": None if b.chance(0.3) else axis}
+        elif op in ("take_along_axis", "gather"):
+            index_shape = tuple(1 + b.choose(3) if k == axis % ndim else n
+                                for k, n in enumerate(shape))
+            params = {"axis": axis, "index": b.draw(hnp.arrays(
+                np.int64, index_shape, elements=st.integers(0, shape[axis] - 1)))}
+        else:
+            raise AssertionError(op)
+        return b.add(op, (x,), params)
+    return make
+
+
+def make_triangle(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 2, min_dims=2)
+        return b.add(op, (x,), {"k": b.draw(st.integers(-2, 2))})
+    return make
+
+
+def make_einsum(b: Builder) -> bool:
+    x = b.first(lambda v: 1 <= v.ndim <= 3, min_dims=1)
+    shape = b.values[x].shape
+    xs = "abc"[:len(shape)]
+    shared = xs[b.choose(len(xs)):]  # the axes contracted with a second operand
+    m = 1 + b.choose(3)
+    y = b.leaf(tuple(shape[xs.index(c)] for c in shared) + (m,), avoid=())
+    out = "".join(c for c in xs if c not in shared) + "z"
+    return b.add("einsum", (x, y), {"subscripts": f"{xs},{shared}z->{out}"})
+
+
+def make_tensordot(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    y = b.leaf((b.values[x].shape[-1], 1 + b.choose(3)), avoid=())
+    return b.add("tensordot", (x, y), {"axes": 1})
+
+
+def make_outer(b: Builder) -> bool:
+    x = b.first(lambda v: v.size <= 6, max_dims=1)
+    y = b.second(x, lambda v: v.size <= 6, avoid=())
+    return y is not None and b.add("outer", (x, y), {})
+
+
+def make_diagonal(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim == 2 or (op == "diag" and v.ndim == 1), min_dims=2,
+                    max_dims=2)
+        return b.add(op, (x,), {"k": b.draw(st.integers(-1, 1))} if op == "diag" else {})
+    return make
+
+
+def _piece(pieces: tuple, piece: int) -> tg.Tensor:
+    return pieces[min(piece, len(pieces) - 1)]
+
+
 # ---------------------------------------------------------------------------------------
 # The op table: how to call each op through the public API, write it as code, and build it
 
@@ -584,6 +701,100 @@ OPS: dict[str, OpSpec] = {
                             lambda a, p: f"tg.nn.functional.cross_entropy({a[0]}, "
                                          f"np.array({p['target'].tolist()!r}), "
                                          f"{p['reduction']!r})", make_cross_entropy),
+    "square": OpSpec(getattr(tg, "square"), lambda a, p: f"tg.square({a[0]})",
+          make_unary("square", lambda v: np.abs(v).max() <= 4)),
+    "reciprocal": OpSpec(getattr(tg, "reciprocal"), lambda a, p: f"tg.reciprocal({a[0]})",
+          make_unary("reciprocal", lambda v: np.abs(v).min() >= 0.3, margin=0.3)),
+    "sin": OpSpec(getattr(tg, "sin"), lambda a, p: f"tg.sin({a[0]})",
+          make_unary("sin")),
+    "cos": OpSpec(getattr(tg, "cos"), lambda a, p: f"tg.cos({a[0]})",
+          make_unary("cos")),
+    "tan": OpSpec(getattr(tg, "tan"), lambda a, p: f"tg.tan({a[0]})",
+          make_unary("tan", lambda v: np.abs(v).max() <= 1.2, max_value=1.2, min_value=-1.2)),
+    "log1p": OpSpec(getattr(tg, "log1p"), lambda a, p: f"tg.log1p({a[0]})",
+          make_unary("log1p", lambda v: v.min() >= -0.8, min_value=-0.5, max_value=3, avoid=())),
+    "expm1": OpSpec(getattr(tg, "expm1"), lambda a, p: f"tg.expm1({a[0]})",
+          make_unary("expm1", lambda v: v.max() <= 2.5)),
+    "log2": OpSpec(getattr(tg, "log2"), lambda a, p: f"tg.log2({a[0]})",
+          make_unary("log2", lambda v: v.min() >= 0.1, min_value=0.2, max_value=3, avoid=())),
+    "log10": OpSpec(getattr(tg, "log10"), lambda a, p: f"tg.log10({a[0]})",
+          make_unary("log10", lambda v: v.min() >= 0.1, min_value=0.2, max_value=3, avoid=())),
+    "exp2": OpSpec(getattr(tg, "exp2"), lambda a, p: f"tg.exp2({a[0]})",
+          make_unary("exp2", lambda v: v.max() <= 3)),
+    "sign": OpSpec(getattr(tg, "sign"), lambda a, p: f"tg.sign({a[0]})",
+          make_unary("sign", lambda v: np.abs(v).min() >= MARGIN)),
+    "floor": OpSpec(getattr(tg, "floor"), lambda a, p: f"tg.floor({a[0]})",
+          make_unary("floor", away_from_steps, avoid=tuple(k / 2 for k in range(-4, 5)))),
+    "ceil": OpSpec(getattr(tg, "ceil"), lambda a, p: f"tg.ceil({a[0]})",
+          make_unary("ceil", away_from_steps, avoid=tuple(k / 2 for k in range(-4, 5)))),
+    "round": OpSpec(getattr(tg, "round"), lambda a, p: f"tg.round({a[0]})",
+          make_unary("round", away_from_steps, avoid=tuple(k / 2 for k in range(-4, 5)))),
+    "softplus": OpSpec(getattr(tg, "softplus"), lambda a, p: f"tg.softplus({a[0]})",
+          make_unary("softplus")),
+    "elu": OpSpec(getattr(tg, "elu"), lambda a, p: f"tg.elu({a[0]})",
+          make_unary("elu", lambda v: np.abs(v).min() >= MARGIN)),
+    "gelu": OpSpec(getattr(tg, "gelu"), lambda a, p: f"tg.gelu({a[0]})",
+          make_unary("gelu")),
+    "silu": OpSpec(getattr(tg, "silu"), lambda a, p: f"tg.silu({a[0]})",
+          make_unary("silu")),
+    "hardtanh": OpSpec(getattr(tg, "hardtanh"), lambda a, p: f"tg.hardtanh({a[0]})",
+          make_unary("hardtanh", away_from(-1.0, 1.0), avoid=(-1.0, 1.0))),
+    "relu6": OpSpec(getattr(tg, "relu6"), lambda a, p: f"tg.relu6({a[0]})",
+          make_unary("relu6", away_from(0.0, 6.0))),
+    "logaddexp": OpSpec(tg.logaddexp, lambda a, p: f"tg.logaddexp({a[0]}, {a[1]})",
+                        make_elementwise_binary("logaddexp", avoid=())),
+    "var": OpSpec(lambda x, **p: x.var(**p), _method("var", "axis", "keepdims", "ddof"),
+                  make_statistic("var")),
+    "std": OpSpec(lambda x, **p: x.std(**p), _method("std", "axis", "keepdims", "ddof"),
+                  make_statistic("std")),
+    "prod": OpSpec(lambda x, **p: x.prod(**p), _method("prod", "axis", "keepdims"),
+                   make_statistic("prod")),
+    "logsumexp": OpSpec(lambda x, **p: x.logsumexp(**p), _method("logsumexp", "axis", "keepdims"),
+                        make_statistic("logsumexp")),
+    "cumsum": OpSpec(lambda x, **p: x.cumsum(**p), _method("cumsum", "axis"), make_cumsum),
+    "expand_dims": OpSpec(lambda x, *, axis: x.unsqueeze(axis), _method("unsqueeze", "axis"),
+                          make_layout("expand_dims")),
+    "squeeze": OpSpec(lambda x, *, axis: x.squeeze(axis), _method("squeeze", "axis"),
+                      make_layout("squeeze")),
+    "permute": OpSpec(lambda x, *, dims: x.permute(*dims),
+                      lambda a, p: f"{a[0]}.permute{p['dims']!r}", make_layout("permute")),
+    "swapaxes": OpSpec(lambda x, *, axes: x.swapaxes(*axes),
+                       lambda a, p: f"{a[0]}.swapaxes{p['axes']!r}", make_layout("swapaxes")),
+    "moveaxis": OpSpec(lambda x, *, axes: tg.moveaxis(x, *axes),
+                       lambda a, p: f"tg.moveaxis({a[0]}, *{p['axes']!r})",
+                       make_layout("moveaxis")),
+    "flip": OpSpec(lambda x, *, axis: x.flip(axis), _method("flip", "axis"), make_layout("flip")),
+    "pad": OpSpec(lambda x, *, widths, value: x.pad(widths, constant_values=value),
+                  lambda a, p: f"{a[0]}.pad({p['widths']!r}, constant_values={p['value']!r})",
+                  make_layout("pad")),
+    "split": OpSpec(lambda x, *, axis, size, piece: _piece(x.split(size, axis), piece),
+                    lambda a, p: f"{a[0]}.split({p['size']}, {p['axis']})[{p['piece']}] (or last)",
+                    make_layout("split")),
+    "chunk": OpSpec(lambda x, *, axis, size, piece: _piece(x.chunk(size, axis), piece),
+                    lambda a, p: f"{a[0]}.chunk({p['size']}, {p['axis']})[{p['piece']}] (or last)",
+                    make_layout("chunk")),
+    "tile": OpSpec(lambda x, *, reps: x.tile(reps), _method("tile", "reps"), make_layout("tile")),
+    "repeat_interleave": OpSpec(lambda x, *, repeats, axis: tg.repeat(x, repeats, axis=axis),
+                                lambda a, p: f"tg.repeat({a[0]}, {p['repeats']}, "
+                                             f"axis={p['axis']})",
+                                make_layout("repeat_interleave")),
+    "take_along_axis": OpSpec(lambda x, *, index, axis: tg.take_along_axis(x, index, axis),
+                              lambda a, p: f"tg.take_along_axis({a[0]}, "
+                                           f"np.array({p['index'].tolist()!r}), {p['axis']})",
+                              make_layout("take_along_axis")),
+    "gather": OpSpec(lambda x, *, index, axis: x.gather(axis, index),
+                     lambda a, p: f"{a[0]}.gather({p['axis']}, "
+                                  f"np.array({p['index'].tolist()!r}))", make_layout("gather")),
+    "tril": OpSpec(lambda x, *, k: x.tril(k), _method("tril", "k"), make_triangle("tril")),
+    "triu": OpSpec(lambda x, *, k: x.triu(k), _method("triu", "k"), make_triangle("triu")),
+    "einsum": OpSpec(lambda *xs, subscripts: tg.einsum(subscripts, *xs),
+                     lambda a, p: f"tg.einsum({p['subscripts']!r}, {', '.join(a)})", make_einsum),
+    "tensordot": OpSpec(lambda x, y, *, axes: tg.tensordot(x, y, axes),
+                        lambda a, p: f"tg.tensordot({a[0]}, {a[1]}, {p['axes']})",
+                        make_tensordot),
+    "outer": OpSpec(tg.outer, lambda a, p: f"tg.outer({a[0]}, {a[1]})", make_outer),
+    "trace": OpSpec(lambda x: x.trace(), lambda a, p: f"{a[0]}.trace()", make_diagonal("trace")),
+    "diag": OpSpec(lambda x, *, k: x.diag(k), _method("diag", "k"), make_diagonal("diag")),
 }
 
 
@@ -656,7 +867,7 @@ def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
     depths: list[int] = []
     reused = diamonds = broadcast = 0
 
-    @settings(max_examples=150, database=None, derandomize=True, **FUZZ_SETTINGS)
+    @settings(max_examples=400, database=None, derandomize=True, **FUZZ_SETTINGS)
     @given(graph=graphs())
     def collect(graph):
         nonlocal reused, diamonds, broadcast
@@ -674,7 +885,7 @@ def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
     assert np.mean(depths) >= 5
     for feature, count in (("reused node", reused), ("diamond", diamonds),
                            ("broadcast operands", broadcast)):
-        assert count >= 15, f"only {count} of 150 graphs have a {feature}"
+        assert count >= 40, f"only {count} of 400 graphs have a {feature}"
 
 
 def test_a_known_diamond_is_recognised_and_checked():
@@ -783,6 +994,10 @@ def _torch_reduce(torch: Any, name: str, x: Any, axis: Any, keepdims: bool) -> A
     return fn(x, dim=dims, keepdim=keepdims)
 
 
+def _torch_dims(x: Any, axis: Any) -> tuple[int, ...]:
+    return tuple(range(x.dim())) if axis is None else (axis,) if isinstance(axis, int) else axis
+
+
 def _torch_transpose(x: Any, axes: Any) -> Any:
     order = tuple(reversed(range(x.dim()))) if axes is None else tuple(axes)
     return x.permute(*order) if order else x
@@ -825,6 +1040,58 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "linear": lambda t, x, w, b=None: t.nn.functional.linear(x, w, b),
     "cross_entropy": lambda t, x, *, target, reduction: t.nn.functional.cross_entropy(
         x, t.as_tensor(target, dtype=t.long), reduction=reduction),
+    "square": lambda t, x: t.square(x),
+    "reciprocal": lambda t, x: t.reciprocal(x),
+    "sin": lambda t, x: t.sin(x),
+    "cos": lambda t, x: t.cos(x),
+    "tan": lambda t, x: t.tan(x),
+    "log1p": lambda t, x: t.log1p(x),
+    "expm1": lambda t, x: t.expm1(x),
+    "log2": lambda t, x: t.log2(x),
+    "log10": lambda t, x: t.log10(x),
+    "exp2": lambda t, x: t.exp2(x),
+    "sign": lambda t, x: t.sign(x),
+    "floor": lambda t, x: t.floor(x),
+    "ceil": lambda t, x: t.ceil(x),
+    "round": lambda t, x: t.round(x),
+    "softplus": lambda t, x: t.nn.functional.softplus(x),
+    "elu": lambda t, x: t.nn.functional.elu(x),
+    "gelu": lambda t, x: t.nn.functional.gelu(x),
+    "silu": lambda t, x: t.nn.functional.silu(x),
+    "hardtanh": lambda t, x: t.nn.functional.hardtanh(x),
+    "relu6": lambda t, x: t.nn.functional.relu6(x),
+    "logaddexp": lambda t, x, y: t.logaddexp(x, y),
+    "var": lambda t, x, *, axis, keepdims, ddof: t.var(
+        x, dim=_torch_dims(x, axis), correction=ddof, keepdim=keepdims),
+    "std": lambda t, x, *, axis, keepdims, ddof: t.std(
+        x, dim=_torch_dims(x, axis), correction=ddof, keepdim=keepdims),
+    "prod": lambda t, x, *, axis, keepdims: t.prod(x) if axis is None and not keepdims else
+    t.prod(x.reshape(-1), 0).reshape((1,) * x.dim()) if axis is None else
+    t.prod(x, axis, keepdim=keepdims),
+    "logsumexp": lambda t, x, *, axis, keepdims: t.logsumexp(x, _torch_dims(x, axis), keepdims),
+    "cumsum": lambda t, x, *, axis: t.cumsum(x.reshape(-1), 0) if axis is None else
+    t.cumsum(x, axis),
+    "expand_dims": lambda t, x, *, axis: x.unsqueeze(axis),
+    "squeeze": lambda t, x, *, axis: x.squeeze() if axis is None else x.squeeze(axis),
+    "permute": lambda t, x, *, dims: x.permute(*dims),
+    "swapaxes": lambda t, x, *, axes: t.swapaxes(x, *axes),
+    "moveaxis": lambda t, x, *, axes: t.moveaxis(x, *axes),
+    "flip": lambda t, x, *, axis: x.flip(_torch_dims(x, axis)),
+    "pad": lambda t, x, *, widths, value: t.nn.functional.pad(
+        x, [n for pair in reversed(widths) for n in pair], value=value),
+    "split": lambda t, x, *, axis, size, piece: _piece(t.split(x, size, axis), piece),
+    "chunk": lambda t, x, *, axis, size, piece: _piece(t.chunk(x, size, axis), piece),
+    "tile": lambda t, x, *, reps: t.tile(x, reps) if reps else x,
+    "repeat_interleave": lambda t, x, *, repeats, axis: t.repeat_interleave(x, repeats, axis),
+    "take_along_axis": lambda t, x, *, index, axis: t.take_along_dim(x, t.as_tensor(index), axis),
+    "gather": lambda t, x, *, index, axis: t.gather(x, axis, t.as_tensor(index)),
+    "tril": lambda t, x, *, k: t.tril(x, k),
+    "triu": lambda t, x, *, k: t.triu(x, k),
+    "einsum": lambda t, *xs, subscripts: t.einsum(subscripts, *xs),
+    "tensordot": lambda t, x, y, *, axes: t.tensordot(x, y, axes),
+    "outer": lambda t, x, y: t.outer(x.reshape(-1), y.reshape(-1)),
+    "trace": lambda t, x: t.diagonal(x).sum(),
+    "diag": lambda t, x, *, k: t.diag(x, k),
 }
 
 

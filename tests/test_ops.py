@@ -195,6 +195,170 @@ def cross_entropy(data):
             arrays(data, testing.tensors(shape, min_value=-5, max_value=5, **ANY)), reference)
 
 
+STEPS = tuple(k / 2 for k in range(-4, 5))  # floor, ceil and round jump at these
+
+
+def stat_reduction(method: str, reference, **keywords):
+    """var/std: at least two entries reduced (std of one entry has no gradient)."""
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=2, max_side=3))
+        axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)
+                         | hnp.valid_tuple_axes(len(shape), min_size=1))
+        keepdims = data.draw(st.booleans())
+        (x,) = arrays(data, testing.tensors(shape, distinct=True, **ANY))
+        return (lambda t: getattr(t, method)(axis=axis, keepdims=keepdims, **keywords), [x],
+                lambda a: reference(a, axis=axis, keepdims=keepdims, **keywords))
+    return draw
+
+
+def np_logsumexp(a, axis=None, keepdims=False):
+    return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+
+
+def cumsum(data):
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    return (lambda t: t.cumsum(axis), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.cumsum(a, axis))
+
+
+def shaped(method_fn, reference_fn, **shape_options):
+    """An op on one tensor whose parameters depend on its shape: draw(data, shape) -> params."""
+    def make(params):
+        def draw(data):
+            shape = data.draw(hnp.array_shapes(**{**SMALL, **shape_options}))
+            p = params(data, shape)
+            return (lambda t: method_fn(t, **p), arrays(data, testing.tensors(shape, **ANY)),
+                    lambda a: reference_fn(a, **p))
+        return draw
+    return make
+
+
+def an_axis(data, shape):
+    return data.draw(st.integers(-len(shape), len(shape) - 1))
+
+
+def a_permutation(data, shape):
+    return tuple(data.draw(st.permutations(range(len(shape)))))
+
+
+def two_axes(data, shape):
+    return an_axis(data, shape), an_axis(data, shape)
+
+
+def some_axes(data, shape):
+    return data.draw(st.none() | hnp.valid_tuple_axes(len(shape)))
+
+
+def pieces(data, shape):
+    axis = an_axis(data, shape)
+    return {"axis": axis, "size": data.draw(st.integers(1, 3)),
+            "piece": data.draw(st.integers(0, 2))}
+
+
+def split_piece(t_or_a, axis, size, piece, torch_split=True):
+    n = t_or_a.shape[axis]
+    k = min(piece, (n - 1) // size)
+    if isinstance(t_or_a, np.ndarray):
+        return np.split(t_or_a, range(size, n, size), axis=axis)[k]
+    return t_or_a.split(size, dim=axis)[k]
+
+
+def chunk_piece(t_or_a, axis, size, piece):
+    n = t_or_a.shape[axis]
+    step = -(-n // size)
+    k = min(piece, (n - 1) // step)
+    if isinstance(t_or_a, np.ndarray):
+        return np.split(t_or_a, range(step, n, step), axis=axis)[k]
+    return t_or_a.chunk(size, axis)[k]
+
+
+def pad(data):
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    widths = tuple((data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))) for _ in shape)
+    value = data.draw(st.sampled_from([0.0, 1.5]))
+    return (lambda t: t.pad(widths, constant_values=value),
+            arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.pad(a, widths or 0, constant_values=value))
+
+
+def take_along(method: str):
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+        axis = an_axis(data, shape)
+        index_shape = tuple(data.draw(st.integers(1, 3)) if k == axis % len(shape) else n
+                            for k, n in enumerate(shape))
+        index = data.draw(hnp.arrays(np.int64, index_shape,
+                                     elements=st.integers(0, shape[axis] - 1)))
+        fn = (lambda t: t.gather(axis, index)) if method == "gather" else \
+            (lambda t: tg.take_along_axis(t, index, axis=axis))
+        return (fn, arrays(data, testing.tensors(shape, **ANY)),
+                lambda a: np.take_along_axis(a, index, axis))
+    return draw
+
+
+def triangle(which: str):
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=3, max_side=3))
+        k = data.draw(st.integers(-2, 2))
+        return (lambda t: getattr(t, which)(k), arrays(data, testing.tensors(shape, **ANY)),
+                lambda a: getattr(np, which)(a, k))
+    return draw
+
+
+def einsum(data):
+    spec = data.draw(st.sampled_from(["ij,jk->ik", "ij,ij->", "i,j->ij", "bij,bjk->bik",
+                                      "ij->ji", "ii->i", "ii->", "ij,j->i", "ij->", "ijk->jk",
+                                      "ij,jk", "...j,j->..."]))
+    sizes = {c: data.draw(st.integers(1, 3)) for c in "bijk"}
+    lead = tuple(data.draw(st.lists(st.integers(1, 2), max_size=2)))
+    shapes = [(lead if "..." in part else ()) + tuple(sizes[c] for c in part.replace(".", ""))
+              for part in spec.split("->")[0].split(",")]
+    operands = arrays(data, st.tuples(*[testing.tensors(s, **ANY) for s in shapes]))
+    return (lambda *ts: tg.einsum(spec, *ts), operands, lambda *a: np.einsum(spec, *a))
+
+
+def tensordot(data):
+    k = data.draw(st.integers(0, 2))
+    shared = tuple(data.draw(st.integers(1, 3)) for _ in range(k))
+    x_shape = tuple(data.draw(st.lists(st.integers(1, 3), max_size=2))) + shared
+    y_shape = shared + tuple(data.draw(st.lists(st.integers(1, 3), max_size=2)))
+    operands = arrays(data, st.tuples(testing.tensors(x_shape, **ANY),
+                                      testing.tensors(y_shape, **ANY)))
+    return (lambda x, y: tg.tensordot(x, y, k), operands, lambda x, y: np.tensordot(x, y, k))
+
+
+def outer(data):
+    shapes = [data.draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3)) for _ in "xy"]
+    operands = arrays(data, st.tuples(*[testing.tensors(s, **ANY) for s in shapes]))
+    return (tg.outer, operands, np.outer)
+
+
+def trace(data):
+    shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=2, max_side=4))
+    offset = data.draw(st.integers(-1, 1))
+    return (lambda t: t.trace(offset), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.trace(a, offset))
+
+
+def diag(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=4))
+    k = data.draw(st.integers(-1, 1))
+    if len(shape) == 2 and not (-shape[0] < k < shape[1]):
+        k = 0
+    return (lambda t: t.diag(k), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.diag(a, k))
+
+
+def np_gelu(a):
+    from math import erf
+    return 0.5 * a * (1 + np.vectorize(erf)(a / np.sqrt(2.0)))
+
+
+def np_softplus(a):
+    return np.log1p(np.exp(a))
+
+
 OP_SPECS = {
     "add": binary(lambda x, y: x + y, np.add, **ANY),
     "sub": binary(lambda x, y: x - y, np.subtract, **ANY),
@@ -231,6 +395,72 @@ OP_SPECS = {
     "stack": stack,
     "linear": linear,
     "cross_entropy": cross_entropy,
+    "square": unary(tg.square, np.square, **ANY),
+    "reciprocal": unary(tg.reciprocal, np.reciprocal, avoid=(0.0,), margin=0.3),
+    "sin": unary(tg.sin, np.sin, **ANY),
+    "cos": unary(tg.cos, np.cos, **ANY),
+    "tan": unary(tg.tan, np.tan, min_value=-1.2, max_value=1.2, **ANY),
+    "log1p": unary(tg.log1p, np.log1p, min_value=-0.8, max_value=3, **ANY),
+    "expm1": unary(tg.expm1, np.expm1, **ANY),
+    "log2": unary(tg.log2, np.log2, min_value=0.1, max_value=3, **ANY),
+    "log10": unary(tg.log10, np.log10, min_value=0.1, max_value=3, **ANY),
+    "exp2": unary(tg.exp2, np.exp2, **ANY),
+    "sign": unary(tg.sign, np.sign),
+    "floor": unary(tg.floor, np.floor, avoid=STEPS),
+    "ceil": unary(tg.ceil, np.ceil, avoid=STEPS),
+    "round": unary(tg.round, np.round, avoid=STEPS),
+    "softplus": unary(tg.softplus, np_softplus, **ANY),
+    "elu": unary(tg.elu, lambda a: np.where(a > 0, a, np.expm1(a))),
+    "gelu": unary(tg.gelu, np_gelu, **ANY),
+    "silu": unary(tg.silu, lambda a: a * np_sigmoid(a), **ANY),
+    "hardtanh": unary(tg.hardtanh, lambda a: np.clip(a, -1, 1), avoid=(-1.0, 1.0)),
+    "relu6": unary(tg.relu6, lambda a: np.clip(a, 0, 6), min_value=-2, max_value=8,
+                   avoid=(0.0, 6.0)),
+    "logaddexp": binary(tg.logaddexp, np.logaddexp, **ANY),
+    "var": stat_reduction("var", np.var),
+    "std": stat_reduction("std", np.std),
+    "prod": reduction("prod", np.prod),
+    "logsumexp": reduction("logsumexp", np_logsumexp),
+    "cumsum": cumsum,
+    "expand_dims": shaped(lambda t, axis: t.unsqueeze(axis), lambda a, axis:
+                          np.expand_dims(a, axis))(
+        lambda data, shape: {"axis": data.draw(st.integers(-len(shape) - 1, len(shape)))}),
+    "squeeze": shaped(lambda t, axis: t.squeeze(axis),
+                      lambda a, axis: np.squeeze(a, tuple(k for k in range(a.ndim)
+                                                          if a.shape[k] == 1 and (
+                                                              axis is None or k in [
+                                                                  x % a.ndim for x in axis]))),
+                      max_side=2)(lambda data, shape: {"axis": some_axes(data, shape)}),
+    "permute": shaped(lambda t, dims: t.permute(*dims), lambda a, dims: np.transpose(a, dims))(
+        lambda data, shape: {"dims": a_permutation(data, shape)}),
+    "swapaxes": shaped(lambda t, axes: t.swapaxes(*axes), lambda a, axes: np.swapaxes(a, *axes),
+                       min_dims=1)(lambda data, shape: {"axes": two_axes(data, shape)}),
+    "moveaxis": shaped(lambda t, axes: tg.moveaxis(t, *axes),
+                       lambda a, axes: np.moveaxis(a, *axes), min_dims=1)(
+        lambda data, shape: {"axes": two_axes(data, shape)}),
+    "flip": shaped(lambda t, axis: t.flip(axis), lambda a, axis: np.flip(a, axis))(
+        lambda data, shape: {"axis": some_axes(data, shape)}),
+    "pad": pad,
+    "split": shaped(split_piece, split_piece, min_dims=1)(pieces),
+    "chunk": shaped(chunk_piece, chunk_piece, min_dims=1)(pieces),
+    "tile": shaped(lambda t, reps: t.repeat(*reps) if len(reps) >= t.ndim else t.tile(reps),
+                   lambda a, reps: np.tile(a, reps))(
+        lambda data, shape: {"reps": tuple(data.draw(st.lists(st.integers(1, 3), max_size=4)))}),
+    "repeat_interleave": shaped(lambda t, repeats, axis: tg.repeat(t, repeats, axis=axis),
+                                lambda a, repeats, axis: np.repeat(a, repeats, axis=axis))(
+        lambda data, shape: {"repeats": data.draw(st.integers(0, 3)),
+                             "axis": data.draw(st.none() | st.integers(-len(shape),
+                                                                       len(shape) - 1))
+                             if shape else None}),
+    "take_along_axis": take_along("take_along_axis"),
+    "gather": take_along("gather"),
+    "tril": triangle("tril"),
+    "triu": triangle("triu"),
+    "einsum": einsum,
+    "tensordot": tensordot,
+    "outer": outer,
+    "trace": trace,
+    "diag": diag,
 }
 
 

@@ -98,10 +98,11 @@ def test_python_scalars_keep_float32():
     assert w.grad.dtype == np.float32
 
 
-def test_comparisons_return_plain_booleans_and_record_nothing():
+def test_comparisons_return_boolean_tensors_and_record_nothing():
     w = Tensor([1.0, -2.0, 3.0], requires_grad=True)
     for result in (w > 0, w >= 1, w < 0, w <= 1, w == 3, w != 3, w > Tensor(0.0)):
-        assert isinstance(result, np.ndarray) and result.dtype == bool
+        assert isinstance(result, Tensor) and result.dtype == bool
+        assert not result.requires_grad and result.grad_fn is None
     np.testing.assert_array_equal(w > 0, [True, False, True])
     assert {w: 1}[w] == 1  # still hashable
 

@@ -9,8 +9,12 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
+from . import creation, logic
+from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
+from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
 from .gradcheck import GradcheckError, gradcheck
-from .graph import BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph, render_graph
+from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
+                    render_graph)
 from .serialization import LoadError, load, save
 from . import data, datasets, nn, optim, plot  # noqa: E402  (they build on the names above)
 
@@ -22,7 +26,7 @@ __all__ = [
     "is_grad_enabled", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
-] + functional.__all__
+] + functional.__all__ + creation.__all__ + logic.__all__
 
 
 def __getattr__(name: str):

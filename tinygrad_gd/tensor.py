@@ -230,24 +230,25 @@ class Tensor:
             extras.append(f"name={self.name!r}")
         return "Tensor(" + ", ".join([body] + extras) + ")"
 
-    # Comparisons give plain boolean arrays and record nothing.
-    def __lt__(self, other: Any) -> np.ndarray:
-        return self._data < _raw(other)
+    # Comparisons give boolean Tensors and record nothing (no gradient): masks for
+    # tg.where, indexing and NumPy (np.where(mask, a, b), array[mask] read __array__).
+    def __lt__(self, other: Any) -> "Tensor":
+        return Tensor.from_op(np.asarray(self._data < _raw(other)), None)
 
-    def __le__(self, other: Any) -> np.ndarray:
-        return self._data <= _raw(other)
+    def __le__(self, other: Any) -> "Tensor":
+        return Tensor.from_op(np.asarray(self._data <= _raw(other)), None)
 
-    def __gt__(self, other: Any) -> np.ndarray:
-        return self._data > _raw(other)
+    def __gt__(self, other: Any) -> "Tensor":
+        return Tensor.from_op(np.asarray(self._data > _raw(other)), None)
 
-    def __ge__(self, other: Any) -> np.ndarray:
-        return self._data >= _raw(other)
+    def __ge__(self, other: Any) -> "Tensor":
+        return Tensor.from_op(np.asarray(self._data >= _raw(other)), None)
 
-    def __eq__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self._data == _raw(other)
+    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return Tensor.from_op(np.asarray(self._data == _raw(other)), None)
 
-    def __ne__(self, other: Any) -> np.ndarray:  # type: ignore[override]
-        return self._data != _raw(other)
+    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
+        return Tensor.from_op(np.asarray(self._data != _raw(other)), None)
 
     def __pos__(self) -> "Tensor":
         return self

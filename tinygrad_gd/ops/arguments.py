@@ -11,7 +11,7 @@ import numpy as np
 
 from ..tensor import Tensor, as_tensor
 
-__all__ = ["Tensor", "as_tensor", "check_axis", "either", "ints"]
+__all__ = ["Tensor", "as_tensor", "check_axis", "either", "ints", "integer_array"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -59,3 +59,12 @@ def ints(op: str, sizes: tuple) -> tuple[int, ...]:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
             raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r}")
     return tuple(int(n) for n in sizes)
+
+
+def integer_array(op: str, what: str, value: Any) -> np.ndarray:
+    """`value` (a Tensor, list or array of indices or counts) as an ndarray, or one line."""
+    try:
+        return np.asarray(getattr(value, "_data", value))
+    except ValueError:
+        raise ValueError(f"{op}: {what} {str(value)[:40]!r} is a ragged list (rows of "
+                         f"different lengths); give an integer array or tensor") from None

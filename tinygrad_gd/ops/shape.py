@@ -58,7 +58,7 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
 
     forward: `x.transpose(axes)`
     gradient: `g.transpose(the inverse permutation)`
-    tuple or `axes=` is a full permutation (NumPy)."""
+    tuple or `axes=` is a full permutation (NumPy): `t.transpose((0, 1))` keeps a matrix."""
 
     @classmethod
     def call(cls, x, *axes, **keywords):
@@ -68,8 +68,9 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
                             f"the permutation is axes=")
         if keywords.get("axes") is not None:
             axes = (keywords["axes"],)
+        pair = len(axes) == 2  # two ints, not one tuple: PyTorch's transpose(dim0, dim1)
         axes = ints(cls.name, axes) if axes and axes != (None,) else ()
-        if len(axes) == 2 and x.ndim != 2:  # PyTorch's transpose(dim0, dim1): swap two axes
+        if pair:  # PyTorch's transpose(dim0, dim1): swap two axes, a matrix's too
             first, second = (check_axis(cls.name, a, x.ndim) % x.ndim for a in axes)
             order = list(range(x.ndim))
             order[first], order[second] = second, first
@@ -125,7 +126,15 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
 
     @classmethod
     def call(cls, x, index):
-        return cls.apply(x, index=_raw_index(index))
+        index = _raw_index(index)
+        for part in index if isinstance(index, tuple) else (index,):
+            if isinstance(part, np.ndarray) and part.dtype.kind == "f":
+                raise IndexError(
+                    f"getitem: index tensors must be integer (or boolean masks), got dtype "
+                    f"{part.dtype}; build them with tg.as_tensor([0, 2]) or "
+                    f"tg.Tensor([0, 2], dtype='int64') or tg.arange(n), or convert with "
+                    f"index.long()")
+        return cls.apply(x, index=index)
 
     def forward(ctx, x, *, index):
         ctx.in_shape, ctx.index = x.shape, index

@@ -1,0 +1,203 @@
+"""What a PyTorch or NumPy user guesses: both spellings, creation functions, masks, index tensors.
+
+Values are asserted against NumPy here; tests/test_ops.py checks every op's gradient and
+tests/test_edges.py the values at kinks and singular points.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+A = np.arange(24.0).reshape(2, 3, 4)
+
+
+def t(a=A, **kw):
+    return tg.Tensor(a, requires_grad=True, **kw)
+
+
+# ------------------------------------------------------------------ both spellings
+
+
+@pytest.mark.parametrize("method", ["sum", "mean", "max", "min", "prod", "logsumexp", "var",
+                                    "std"])
+def test_reductions_take_axis_or_dim_and_keepdims_or_keepdim(method):
+    x = t()
+    numpy_way = getattr(x, method)(axis=1, keepdims=True)
+    torch_way = getattr(x, method)(dim=1, keepdim=True)
+    assert numpy_way.shape == torch_way.shape == (2, 1, 4)
+    if method not in ("var", "std"):  # (those two: see the ddof test)
+        np.testing.assert_allclose(numpy_way.data, torch_way.data)
+    with pytest.raises(TypeError, match=f"{method}: give axis= or dim="):
+        getattr(x, method)(axis=1, dim=1)
+
+
+def test_var_and_std_default_to_the_spelling_s_library():
+    x = t(np.array([1.0, 2.0, 4.0]))
+    assert x.var().item() == pytest.approx(np.var([1, 2, 4]))  # NumPy: ddof=0
+    assert x.var(dim=0).item() == pytest.approx(np.var([1, 2, 4], ddof=1))  # PyTorch: n - 1
+    assert x.std(ddof=1).item() == pytest.approx(np.std([1, 2, 4], ddof=1))
+    assert x.std(correction=0).item() == pytest.approx(np.std([1, 2, 4]))
+    assert x.var(unbiased=False).item() == pytest.approx(np.var([1, 2, 4]))
+
+
+def test_transpose_two_ints_swap_a_tuple_permutes():
+    x = t()
+    assert x.transpose(0, 1).shape == (3, 2, 4)  # PyTorch's transpose(dim0, dim1)
+    m = t(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(m.transpose(0, 1).data, m.data.T)  # a matrix's too
+    np.testing.assert_array_equal(m.transpose((0, 1)).data, m.data)  # NumPy's permutation
+    np.testing.assert_array_equal(tg.transpose(x, axes=(2, 0, 1)).data,
+                                  np.transpose(A, (2, 0, 1)))
+    assert x.permute(2, 0, 1).shape == x.permute((2, 0, 1)).shape == (4, 2, 3)
+    assert x.swapaxes(0, 2).shape == (4, 3, 2)
+    assert tg.moveaxis(x, 0, -1).shape == np.moveaxis(A, 0, -1).shape
+    assert x.movedim(-1, 0).shape == (4, 2, 3)
+
+
+def test_cat_beside_concatenate_and_the_arithmetic_methods():
+    x, y = t(np.ones(2)), t(np.full(2, 3.0))
+    np.testing.assert_array_equal(tg.cat([x, y], dim=0).data, tg.concatenate([x, y]).data)
+    assert x.add(y).tolist() == [4, 4] and x.sub(y).tolist() == [-2, -2]
+    assert y.mul(y).tolist() == [9, 9] and x.div(y).tolist() == [1 / 3, 1 / 3]
+    assert y.pow(2).tolist() == [9, 9]
+
+
+def test_unsqueeze_squeeze_expand_dims():
+    x = t(np.ones((2, 1, 3)))
+    assert x.unsqueeze(0).shape == tg.expand_dims(x, axis=0).shape == (1, 2, 1, 3)
+    assert x.unsqueeze(-1).shape == (2, 1, 3, 1)
+    assert x.squeeze().shape == (2, 3) and x.squeeze(1).shape == (2, 3)
+    assert x.squeeze(dim=0).shape == (2, 1, 3)  # not of size 1: kept, as PyTorch
+
+
+def test_split_chunk_follow_pytorch():
+    x = t(np.arange(5.0))
+    assert [p.tolist() for p in x.split(2)] == [[0, 1], [2, 3], [4]]
+    assert [p.tolist() for p in x.split([1, 4])] == [[0], [1, 2, 3, 4]]
+    assert [p.tolist() for p in x.chunk(2)] == [[0, 1, 2], [3, 4]]
+    sum(p.sum() * (i + 1) for i, p in enumerate(x.split(2))).backward()
+    np.testing.assert_array_equal(x.grad.data, [1, 1, 2, 2, 3])
+    with pytest.raises(ValueError, match="split: sizes"):
+        x.split([1, 1])
+
+
+def test_repeat_is_pytorch_s_as_a_method_numpy_s_as_a_function():
+    x = t(np.array([1.0, 2.0]))
+    assert x.repeat(2).tolist() == [1, 2, 1, 2]  # torch.Tensor.repeat = np.tile
+    assert tg.repeat(x, 2).tolist() == [1, 1, 2, 2]  # np.repeat = torch.repeat_interleave
+    assert x.repeat_interleave(2).tolist() == [1, 1, 2, 2]
+
+
+def test_pad_numpy_pairs_or_pytorch_flat_pad():
+    x = t(np.ones((2, 2)))
+    assert x.pad(1).shape == (4, 4)
+    assert x.pad(((0, 0), (1, 2)), constant_values=5.0).data[0].tolist() == [5, 1, 1, 5, 5]
+    assert x.pad(pad=(1, 2)).shape == (2, 5)  # F.pad: the last axis first
+    assert x.pad(pad=(1, 2, 3, 0), value=-1.0).shape == (5, 5)
+
+
+def test_gather_and_take_along_axis():
+    x = t(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    index = tg.as_tensor([[0, 0], [1, 0]])
+    assert x.gather(1, index).tolist() == [[1, 1], [4, 3]]
+    assert tg.take_along_axis(x, index, axis=1).tolist() == [[1, 1], [4, 3]]
+    with pytest.raises(IndexError, match="gather: the index must be integer"):
+        x.gather(1, tg.Tensor([[0, 0], [1, 0]]))
+
+
+def test_creation_functions():
+    assert tg.zeros(2, 3).shape == tg.zeros((2, 3)).shape == (2, 3)
+    assert tg.ones(2, dtype=np.float32).dtype == np.float32
+    assert tg.full((2,), 7.0).tolist() == [7, 7] and tg.full(3, 1).shape == (3,)
+    np.testing.assert_array_equal(tg.eye(3).data, np.eye(3))
+    assert tg.eye(2, 3, k=1).shape == (2, 3)
+    assert tg.arange(4).dtype == np.int64 and tg.arange(0, 1, 0.25).dtype == np.float64
+    assert tg.arange(1, 7, 2).tolist() == [1, 3, 5]
+    assert tg.linspace(0, 1, 5).tolist() == tg.linspace(0, 1, steps=5).tolist() == \
+        [0, 0.25, 0.5, 0.75, 1]
+    w = tg.zeros(3, requires_grad=True)
+    assert w.requires_grad and w.is_leaf
+    like = tg.Tensor(np.ones((2, 2), dtype=np.float32))
+    for made in (tg.zeros_like(like), tg.ones_like(like), tg.full_like(like, 2.0),
+                 tg.rand_like(like), tg.randn_like(like)):
+        assert made.shape == (2, 2) and made.dtype == np.float32
+    with pytest.raises(TypeError, match="zeros: requires_grad=True needs a float dtype"):
+        tg.zeros(2, dtype="int64", requires_grad=True)
+
+
+def test_random_creation_takes_a_seed_or_a_generator():
+    np.testing.assert_array_equal(tg.randn(3, seed=0).data, tg.randn(3, seed=0).data)
+    assert tg.rand(2, 2, generator=np.random.default_rng(1)).shape == (2, 2)
+    np.testing.assert_array_equal(tg.rand(4, seed=5).data, np.random.default_rng(5).random(4))
+    values = tg.rand(1000, seed=0).data
+    assert 0 <= values.min() and values.max() < 1
+    assert tg.randint(10, size=(5,), seed=0).dtype == np.int64
+    with pytest.raises(TypeError, match="randn: generator must be a numpy.random.Generator"):
+        tg.randn(2, generator=0)
+
+
+# ------------------------------------------------------------------ dtypes and indices
+
+
+def test_the_dtype_rule():
+    assert tg.Tensor([1, 2]).dtype == np.float64  # a learner's weights stay learnable
+    assert tg.Tensor([1, 2], requires_grad=True).requires_grad
+    assert tg.as_tensor([0, 2]).dtype == np.int64  # PyTorch's torch.tensor: ints are int64
+    assert tg.as_tensor([0.5]).dtype == np.float64 and tg.as_tensor([True]).dtype == bool
+
+
+def test_integer_index_tensors_and_a_clear_error_for_float_ones():
+    x = t(np.array([10.0, 20.0, 30.0]))
+    for index in (tg.as_tensor([0, 2]), tg.arange(0, 3, 2), tg.Tensor([0, 2], dtype="int64"),
+                  tg.Tensor([0.0, 2.0]).long()):
+        assert x[index].tolist() == [10, 30]
+    x[tg.as_tensor([0, 0])].sum().backward()
+    assert x.grad.tolist() == [2, 0, 0]
+    with pytest.raises(IndexError, match=r"index tensors must be integer .*tg.as_tensor"):
+        x[tg.Tensor([0, 2])]
+
+
+def test_comparisons_are_masks_numpy_and_where_accept():
+    x = t(np.array([-1.0, 2.0, 3.0]))
+    mask = x > 0
+    assert isinstance(mask, tg.Tensor) and mask.dtype == bool and not mask.requires_grad
+    np.testing.assert_array_equal(np.where(mask, 1, 0), [0, 1, 1])
+    np.testing.assert_array_equal(np.arange(3)[np.asarray(mask)], [1, 2])
+    np.testing.assert_array_equal(np.arange(3)[mask], [1, 2])
+    assert x[mask].tolist() == [2, 3]
+    assert tg.where(mask, x, 0.0).tolist() == [0, 2, 3]
+    both = (x > 0) & (x < 3)
+    assert both.tolist() == [False, True, False] and (~both).tolist() == [True, False, True]
+    assert ((x < 0) | (x > 2)).tolist() == [True, False, True]
+    assert mask.any().item() and not mask.all().item() and (x == x).all().item()
+    assert (x > 0).sum().item() == 2 and (x > 0).mean().item() == pytest.approx(2 / 3)
+    assert {x: 1}[x] == 1  # tensors stay hashable (by identity)
+    with pytest.raises(TypeError, match="& | ^ combine boolean masks"):
+        x & x
+
+
+def test_argmax_argmin_have_no_gradient():
+    x = t(np.array([[1.0, 5.0, 5.0], [7.0, 0.0, 2.0]]))
+    assert x.argmax().item() == 3 and tg.argmin(x).item() == 4
+    assert x.argmax(axis=1).tolist() == [1, 0]  # the first of ties
+    assert x.argmax(dim=1, keepdim=True).shape == (2, 1)
+    assert x.argmin(axis=0).dtype == np.int64 and not x.argmax().requires_grad
+    assert x.argmax(keepdims=True).shape == (1, 1)
+
+
+def test_one_line_errors_name_the_op_and_the_fix():
+    x = t()
+    with pytest.raises(ValueError, match="permute: dims"):
+        x.permute(0, 1)
+    with pytest.raises(ValueError, match="tril: needs a matrix"):
+        t(np.ones(3)).tril()
+    with pytest.raises(TypeError, match="expand_dims: give the position"):
+        x.unsqueeze()
+    with pytest.raises(ValueError, match="pad: only mode='constant'"):
+        x.pad(1, mode="reflect")
+    with pytest.raises(ValueError, match="einsum: 'ij,jk->ik' names 2 operands"):
+        tg.einsum("ij,jk->ik", x)
+    with pytest.raises(ValueError, match="tensordot: axes"):
+        tg.tensordot(x, x, axes=([0], [1]))

@@ -1,0 +1,142 @@
+"""Gradients right at the edges: 0, -0.0, ties, +-inf, empty tensors, integer inputs.
+
+Each case states the value PyTorch gives (its conventions at kinks and singular points)
+and asserts it without torch; with torch installed the same case is also run in torch
+and compared, so a changed convention there shows up here.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+INF, NAN = np.inf, np.nan
+F = "torch.nn.functional"
+
+# name: (tinygrad_gd function, torch function as text, inputs, expected value, expected grads)
+# The loss is out.sum(); a grad of None means the input gets none.
+CASES = {
+    "x ** 0 at 0": (lambda x: x ** 0, "lambda x: x ** 0", [[0.0, 2.0]], [1, 1], [[0, 0]]),
+    "x ** 0.0 at 0": (lambda x: x ** 0.0, "lambda x: x ** 0.0", [[0.0]], [1], [[0]]),
+    "x ** y at x = 0, y learned": (lambda x, y: x ** y, "lambda x, y: x ** y",
+                                   [[0.0, 2.0], [3.0, 3.0]], [0, 8],
+                                   [[0, 12], [0, 8 * np.log(2)]]),
+    "0 ** 0, both learned": (lambda x, y: x ** y, "lambda x, y: x ** y", [[0.0], [0.0]], [1],
+                             [[0], [0]]),
+    "0 ** -1": (lambda x, y: x ** y, "lambda x, y: x ** y", [[0.0], [-1.0]], [INF],
+                [[-INF], [-INF]]),
+    "x ** 0.5 at 0": (lambda x: x ** 0.5, "lambda x: x ** 0.5", [[0.0]], [0], [[INF]]),
+    "x ** 1 at 0": (lambda x: x ** 1, "lambda x: x ** 1", [[0.0]], [0], [[1]]),
+    "x ** 2 at -0.0": (lambda x: x ** 2, "lambda x: x ** 2", [[-0.0]], [0], [[0]]),
+    "square at 0": (tg.square, "torch.square", [[0.0, -0.0]], [0, 0], [[0, 0]]),
+    "abs at 0 and -0.0": (tg.abs, "torch.abs", [[0.0, -0.0]], [0, 0], [[0, 0]]),
+    "relu at 0 and -0.0": (tg.relu, "torch.relu", [[0.0, -0.0]], [0, 0], [[0, 0]]),
+    "leaky_relu at 0": (lambda x: x.leaky_relu(0.1),
+                        f"lambda x: {F}.leaky_relu(x, 0.1)", [[0.0]], [0], [[0.1]]),
+    "sqrt at 0 and -0.0": (tg.sqrt, "torch.sqrt", [[0.0, -0.0]], [0, 0], [[INF, -INF]]),
+    "log at 0": (tg.log, "torch.log", [[0.0]], [-INF], [[INF]]),
+    "log1p at -1": (tg.log1p, "torch.log1p", [[-1.0]], [-INF], [[INF]]),
+    "reciprocal at 0 and -0.0": (tg.reciprocal, "torch.reciprocal", [[0.0, -0.0]],
+                                 [INF, -INF], [[-INF, -INF]]),
+    "exp at -inf": (tg.exp, "torch.exp", [[-INF]], [0], [[0]]),
+    "sigmoid at +-inf": (tg.sigmoid, "torch.sigmoid", [[INF, -INF]], [1, 0], [[0, 0]]),
+    "tanh at +-inf": (tg.tanh, "torch.tanh", [[INF, -INF]], [1, -1], [[0, 0]]),
+    "softplus far out": (tg.softplus, f"{F}.softplus", [[1000.0, -1000.0, 0.0]],
+                         [1000, 0, np.log(2)], [[1, 0, 0.5]]),
+    "elu at 0": (tg.elu, f"{F}.elu", [[0.0]], [0], [[1]]),
+    "gelu at 0": (tg.gelu, f"{F}.gelu", [[0.0]], [0], [[0.5]]),
+    "silu at 0": (tg.silu, f"{F}.silu", [[0.0]], [0], [[0.5]]),
+    "clip passes the gradient at its bounds": (lambda x: x.clip(-1, 1),
+                                               "lambda x: x.clamp(-1, 1)", [[-1.0, 0.0, 1.0]],
+                                               [-1, 0, 1], [[1, 1, 1]]),
+    "hardtanh does not at its bounds": (tg.hardtanh, f"{F}.hardtanh", [[-1.0, 0.0, 1.0]],
+                                        [-1, 0, 1], [[0, 1, 0]]),
+    "relu6 at 0 and 6": (tg.relu6, f"{F}.relu6", [[0.0, 6.0]], [0, 6], [[0, 0]]),
+    "sign, floor, ceil, round: gradient 0": (
+        lambda x: tg.sign(x) + x.floor() + x.ceil() + x.round(),
+        "lambda x: x.sign() + x.floor() + x.ceil() + x.round()", [[0.0, 0.5, 1.5, -2.5]],
+        [0, 2, 6, -8], [[0, 0, 0, 0]]),
+    "max: ties share": (lambda x: x.max(), "lambda x: x.max()", [[1.0, 3.0, 3.0]], 3,
+                        [[0, 0.5, 0.5]]),
+    "min over an axis: ties share": (lambda x: x.min(axis=0), "lambda x: x.amin(0)",
+                                     [[2.0, 2.0, 5.0]], 2, [[0.5, 0.5, 0]]),
+    "maximum: a tie shares": (tg.maximum, "torch.maximum", [[1.0], [1.0]], [1], [[0.5], [0.5]]),
+    "prod with one zero": (lambda x: x.prod(), "lambda x: x.prod()", [[0.0, 2.0, 3.0]], 0,
+                           [[6, 0, 0]]),
+    "prod with two zeros": (lambda x: x.prod(), "lambda x: x.prod()", [[0.0, 0.0, 3.0]], 0,
+                            [[0, 0, 0]]),
+    "std of equal values": (lambda x: x.std(), "lambda x: x.std(correction=0)", [[1.0, 1.0]], 0,
+                            [[0, 0]]),
+    "logsumexp with a -inf": (lambda x: x.logsumexp(axis=0), "lambda x: x.logsumexp(0)",
+                              [[-INF, 0.0]], 0, [[0, 1]]),
+    "logsumexp of all -inf": (lambda x: x.logsumexp(axis=0), "lambda x: x.logsumexp(0)",
+                              [[-INF, -INF]], -INF, [[NAN, NAN]]),
+    "logaddexp of -inf and -inf": (tg.logaddexp, "torch.logaddexp", [[-INF], [-INF]], [-INF],
+                                   [[NAN], [NAN]]),
+    "sum of an empty tensor": (lambda x: x.sum(), "lambda x: x.sum()", [[]], 0, [[]]),
+    "mean of an empty tensor": (lambda x: x.mean(), "lambda x: x.mean()", [[]], NAN, [[]]),
+    "prod of an empty tensor": (lambda x: x.prod(), "lambda x: x.prod()", [[]], 1, [[]]),
+    "logsumexp of an empty tensor": (lambda x: x.logsumexp(axis=0), "lambda x: x.logsumexp(0)",
+                                     [[]], -INF, [[]]),
+    "cumsum": (lambda x: x.cumsum(axis=0), "lambda x: x.cumsum(0)", [[1.0, 2.0, 3.0]],
+               [1, 3, 6], [[3, 2, 1]]),
+}
+
+
+def _run_ours(fn, inputs):
+    leaves = [tg.Tensor(np.array(a, dtype=np.float64), requires_grad=True) for a in inputs]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = fn(*leaves)
+        out.sum().backward()
+    return out.data, [None if t.grad is None else t.grad.data for t in leaves]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_value_and_gradient_at_the_edge(case):
+    fn, _, inputs, value, grads = CASES[case]
+    out, got = _run_ours(fn, inputs)
+    np.testing.assert_array_equal(out, np.array(value, dtype=float), err_msg=f"{case}: value")
+    for i, (g, expected) in enumerate(zip(got, grads)):
+        np.testing.assert_allclose(g, np.array(expected, dtype=float), rtol=1e-12,
+                                   err_msg=f"{case}: gradient of input {i}")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_edges_agree_with_pytorch(case):
+    torch = pytest.importorskip("torch")
+    fn, torch_text, inputs, _, _ = CASES[case]
+    leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in inputs]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = eval(torch_text, {"torch": torch})(*leaves)  # noqa: S307  (our own table)
+        out.sum().backward()
+    ours, got = _run_ours(fn, inputs)
+    np.testing.assert_array_equal(ours, out.detach().numpy())
+    for g, leaf in zip(got, leaves):
+        np.testing.assert_allclose(g, leaf.grad.numpy(), rtol=1e-12)
+
+
+def test_integer_inputs_give_float_results_and_refuse_a_gradient():
+    i = tg.as_tensor([1, 2, 3])
+    assert i.dtype == np.int64
+    assert (i * 0.5).dtype == np.float64 and tg.exp(i).dtype == np.float64
+    assert tg.sqrt(i).dtype == np.float64 and i.sum().dtype == np.int64
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (w * i).sum().backward()  # an integer constant times a weight
+    np.testing.assert_array_equal(w.grad.data, [1, 2, 3])
+    with pytest.raises(TypeError, match="floating-point"):
+        i.requires_grad_()
+
+
+def test_empty_tensors_through_shape_ops():
+    x = tg.Tensor(np.zeros((0, 3)), requires_grad=True)
+    out = tg.concatenate([x.flip(0), x.pad(((1, 0), (0, 0)))]).sum() + x.var(axis=1).sum()
+    out.backward()
+    assert x.grad.shape == (0, 3)
+    with pytest.raises(ValueError, match="empty"):
+        x.max()

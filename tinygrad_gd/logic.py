@@ -1,0 +1,164 @@
+"""What has no gradient: comparisons' masks, logical operators, arg-reductions and casts.
+
+Comparisons (`x > 0`, `x == y`, defined on Tensor itself) give boolean Tensors that
+record nothing. This module gives those masks what a NumPy user does with them:
+`&`, `|`, `^`, `~`, `.any()`, `.all()`, and the index-valued reductions `argmax` and
+`argmin` (int64, as in NumPy and PyTorch). None of them is a differentiable op: a step
+function's derivative is 0 wherever it exists, so their results carry no graph, like
+PyTorch's. `astype(dtype)` (NumPy) and `.long()`, `.int()`, `.bool()` (PyTorch) make a
+new tensor without gradient: an integer index tensor from a float one, say.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops.arguments import check_axis, either
+from .tensor import Tensor, _raw
+
+__all__ = ["argmax", "argmin", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "isnan", "isinf", "isfinite", "array_equal", "allclose"]
+
+
+def _constant(array: Any) -> Tensor:
+    """A result without gradient."""
+    return Tensor.from_op(np.asarray(array), None)
+
+
+def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
+         keepdim: Any) -> Tensor:
+    data = np.asarray(_raw(x))
+    axis = check_axis(name, either(name, "axis", axis, "dim", dim), data.ndim)
+    if not (axis is None or isinstance(axis, int)):
+        raise TypeError(f"{name}: axis must be one int or None, got {axis!r}")
+    if data.size == 0:
+        raise ValueError(f"{name}: the tensor of shape {data.shape} is empty; it has no "
+                         f"{name[3:]}imum to point at")
+    keep = bool(either(name, "keepdims", keepdims, "keepdim", keepdim, False))
+    out = reduce(data, axis=axis, keepdims=keep) if axis is not None or not keep else \
+        reduce(data.reshape(-1)).reshape((1,) * data.ndim)
+    return _constant(np.asarray(out, dtype=np.int64))
+
+
+def argmax(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+           keepdim: Any = None) -> Tensor:
+    """The index of the maximum (flat when axis is None), int64; the first of ties. No gradient."""
+    return _arg("argmax", np.argmax, x, axis, keepdims, dim, keepdim)
+
+
+def argmin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+           keepdim: Any = None) -> Tensor:
+    """The index of the minimum (flat when axis is None), int64; the first of ties. No gradient."""
+    return _arg("argmin", np.argmin, x, axis, keepdims, dim, keepdim)
+
+
+def logical_and(x: Any, y: Any) -> Tensor:
+    """Elementwise x and y (truth of each element), a boolean Tensor."""
+    return _constant(np.logical_and(_raw(x), _raw(y)))
+
+
+def logical_or(x: Any, y: Any) -> Tensor:
+    """Elementwise x or y, a boolean Tensor."""
+    return _constant(np.logical_or(_raw(x), _raw(y)))
+
+
+def logical_xor(x: Any, y: Any) -> Tensor:
+    """Elementwise x xor y, a boolean Tensor."""
+    return _constant(np.logical_xor(_raw(x), _raw(y)))
+
+
+def logical_not(x: Any) -> Tensor:
+    """Elementwise not x, a boolean Tensor."""
+    return _constant(np.logical_not(_raw(x)))
+
+
+def isnan(x: Any) -> Tensor:
+    """Where x is NaN, a boolean Tensor."""
+    return _constant(np.isnan(_raw(x)))
+
+
+def isinf(x: Any) -> Tensor:
+    """Where x is +inf or -inf, a boolean Tensor."""
+    return _constant(np.isinf(_raw(x)))
+
+
+def isfinite(x: Any) -> Tensor:
+    """Where x is neither NaN nor infinite, a boolean Tensor."""
+    return _constant(np.isfinite(_raw(x)))
+
+
+def array_equal(x: Any, y: Any) -> bool:
+    """True when x and y have one shape and equal values (NumPy's array_equal)."""
+    return bool(np.array_equal(_raw(x), _raw(y)))
+
+
+def allclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08) -> bool:
+    """True when every value of x is close to y's (NumPy's and PyTorch's allclose)."""
+    return bool(np.allclose(_raw(x), _raw(y), rtol=rtol, atol=atol))
+
+
+def _bitwise(name: str, fn: Any, swapped: bool = False) -> Any:
+    def method(self: Tensor, other: Any) -> Tensor:
+        a, b = (_raw(other), self._data) if swapped else (self._data, _raw(other))
+        if np.asarray(a).dtype.kind == "f" or np.asarray(b).dtype.kind == "f":
+            raise TypeError(f"{name}: & | ^ combine boolean masks (or integers), got a float "
+                            f"tensor; compare first, e.g. (x > 0) & (x < 1)")
+        return _constant(fn(a, b))
+    method.__name__ = name
+    return method
+
+
+def _invert(self: Tensor) -> Tensor:
+    if self._data.dtype.kind == "f":
+        raise TypeError("invert: ~ negates a boolean mask (or integers), got a float tensor; "
+                        "compare first, e.g. ~(x > 0), or use -x to negate values")
+    return _constant(~self._data)
+
+
+def _any(self: Tensor, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+         keepdim: Any = None) -> Tensor:
+    """True where some element along `axis` is true (all axes by default). No gradient."""
+    axis = check_axis("any", either("any", "axis", axis, "dim", dim), self.ndim)
+    keep = bool(either("any", "keepdims", keepdims, "keepdim", keepdim, False))
+    return _constant(np.any(self._data, axis=axis, keepdims=keep))
+
+
+def _all(self: Tensor, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
+         keepdim: Any = None) -> Tensor:
+    """True where every element along `axis` is true (all axes by default). No gradient."""
+    axis = check_axis("all", either("all", "axis", axis, "dim", dim), self.ndim)
+    keep = bool(either("all", "keepdims", keepdims, "keepdim", keepdim, False))
+    return _constant(np.all(self._data, axis=axis, keepdims=keep))
+
+
+def _astype(self: Tensor, dtype: Any) -> Tensor:
+    """The values converted to `dtype` (NumPy's astype), a new tensor without gradient."""
+    try:
+        return _constant(self._data.astype(dtype))
+    except TypeError as err:
+        raise TypeError(f"astype: unknown dtype {dtype!r}: {err}") from None
+
+
+def _cast(dtype: str, doc: str) -> Any:
+    def method(self: Tensor) -> Tensor:
+        return _constant(self._data.astype(dtype))
+    method.__doc__ = doc
+    return method
+
+
+_METHODS = {
+    "argmax": argmax, "argmin": argmin, "any": _any, "all": _all, "astype": _astype,
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+    "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
+    "logical_not": logical_not,
+    "long": _cast("int64", "The values as int64 (PyTorch's .long()), without gradient: indices."),
+    "int": _cast("int32", "The values as int32 (PyTorch's .int()), without gradient."),
+    "bool": _cast("bool", "The values as booleans (PyTorch's .bool()), without gradient."),
+    "__and__": _bitwise("and", np.bitwise_and), "__rand__": _bitwise("and", np.bitwise_and, True),
+    "__or__": _bitwise("or", np.bitwise_or), "__ror__": _bitwise("or", np.bitwise_or, True),
+    "__xor__": _bitwise("xor", np.bitwise_xor), "__rxor__": _bitwise("xor", np.bitwise_xor, True),
+    "__invert__": _invert,
+}
+for _name, _method in _METHODS.items():
+    setattr(Tensor, _name, _method)

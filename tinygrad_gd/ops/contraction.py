@@ -1,0 +1,194 @@
+"""Contractions: outer, tensordot, einsum, and the diagonal ops trace and diag.
+
+einsum's gradient is an einsum too: the gradient of operand i contracts the output's
+gradient with every other operand, back to operand i's subscripts. A letter that only
+operand i has (summed away) is broadcast back; a repeated letter (a diagonal, 'ii->')
+writes the gradient onto that diagonal.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import as_tensor
+
+LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+class Outer(Function, methods=("outer",), functions=("outer",)):
+    """The outer product of two vectors (inputs are flattened, as NumPy's outer).
+
+    forward: `x[:, None] * y[None, :]`
+    gradient: `g @ y` for x, `g.T @ x` for y
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.outer(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        return (g @ y.reshape(-1)).reshape(x.shape), (g.T @ x.reshape(-1)).reshape(y.shape)
+
+
+def _operand_gradient(subscripts: list[str], out: str, i: int, g: np.ndarray,
+                      operands: tuple, shape: tuple) -> np.ndarray:
+    """d(einsum)/d(operand i), contracted with g: an einsum back to operand i's letters."""
+    mine = subscripts[i]
+    others = [(s, op) for k, (s, op) in enumerate(zip(subscripts, operands)) if k != i]
+    available = set(out).union(*[set(s) for s, _ in others])
+    unique = "".join(dict.fromkeys(mine))
+    kept = "".join(c for c in unique if c in available)
+    spec = ",".join([out] + [s for s, _ in others]) + "->" + kept
+    partial = np.einsum(spec, g, *[op for _, op in others])
+    size = {c: n for c, n in zip(mine, shape)}
+    # letters only operand i has were summed away: each entry got all of g
+    partial = partial.reshape([size[c] if c in kept else 1 for c in unique])
+    partial = np.broadcast_to(partial, [size[c] for c in unique])
+    if len(unique) == len(mine):
+        return np.transpose(partial, [unique.index(c) for c in mine]) if unique != mine \
+            else partial
+    full = np.zeros(shape, dtype=g.dtype)  # a repeated letter: only its diagonal is read
+    grids = np.indices(partial.shape, sparse=True)
+    full[tuple(grids[unique.index(c)] for c in mine)] = partial
+    return full
+
+
+def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
+    """Explicit input and output letters; '...' becomes spare capital letters."""
+    text = subscripts.replace(" ", "")
+    inputs, arrow, out = text.partition("->")
+    parts = inputs.split(",")
+    if len(parts) != len(ndims):
+        raise ValueError(f"einsum: {subscripts!r} names {len(parts)} operands but "
+                         f"{len(ndims)} were given")
+    spare = iter(c for c in LETTERS[::-1] if c not in text)
+    widest = max([n - len(p.replace("...", "")) for p, n in zip(parts, ndims)
+                  if "..." in p] or [0])
+    ellipsis = "".join(next(spare) for _ in range(widest))
+    filled = []
+    for part, n in zip(parts, ndims):
+        if "..." in part:
+            part = part.replace("...", ellipsis[widest - (n - len(part) + 3):])
+        if len(part) != n or not all(c in LETTERS for c in part):
+            raise ValueError(f"einsum: subscripts {part!r} do not fit an operand with {n} "
+                             f"axes; write one letter per axis")
+        filled.append(part)
+    if not arrow:  # implicit: letters used once, in alphabetical order
+        counts = "".join(filled)
+        out = ellipsis + "".join(sorted(c for c in set(counts) if counts.count(c) == 1
+                                        and c not in ellipsis))
+    else:
+        out = out.replace("...", ellipsis)
+    return filled, out
+
+
+class Einsum(Function, functions=("einsum",)):
+    """Einstein summation: `tg.einsum('ij,jk->ik', a, b)`, any number of operands.
+
+    forward: `einsum(subscripts, *operands)`
+    gradient: for each operand, `einsum` of `g` with the other operands, back to its subscripts
+    """
+
+    @classmethod
+    def call(cls, subscripts, *operands):
+        if not isinstance(subscripts, str):
+            raise TypeError(f"einsum: the first argument is the subscripts string, e.g. "
+                            f"'ij,jk->ik', got {type(subscripts).__name__}")
+        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+            operands = tuple(operands[0])  # PyTorch also takes a list
+        operands = tuple(as_tensor(x) for x in operands)
+        inputs, out = parse_einsum(subscripts, [x.ndim for x in operands])
+        return cls.apply(*operands, inputs=tuple(inputs), out=out)
+
+    def forward(ctx, *operands, inputs, out):
+        ctx.save_for_backward(*operands)
+        ctx.inputs, ctx.out = list(inputs), out
+        return np.einsum(",".join(inputs) + "->" + out, *operands)
+
+    def backward(ctx, g):
+        operands = ctx.saved_tensors
+        return tuple(_operand_gradient(ctx.inputs, ctx.out, i, g, operands, x.shape)
+                     if ctx.needs_input_grad[i] else None for i, x in enumerate(operands))
+
+
+class Tensordot(Einsum, functions=("tensordot",)):
+    """Sum of products over the last `axes` axes of x and the first of y (or two lists).
+
+    forward: `tensordot(x, y, axes)`
+    gradient: `tensordot` of `g` with the other operand, back to each operand's axes
+    """
+
+    @classmethod
+    def call(cls, x, y, axes=2, *, dims=None):
+        x, y = as_tensor(x), as_tensor(y)
+        axes = dims if dims is not None else axes
+        if isinstance(axes, (int, np.integer)):
+            if not 0 <= axes <= min(x.ndim, y.ndim):
+                raise ValueError(f"tensordot: axes={axes} but the operands have {x.ndim} and "
+                                 f"{y.ndim} axes")
+            pairs = (list(range(x.ndim - axes, x.ndim)), list(range(axes)))
+        else:
+            first, second = axes
+            pairs = ([first] if isinstance(first, int) else list(first),
+                     [second] if isinstance(second, int) else list(second))
+        a, b = [[k % x.ndim for k in pairs[0]], [k % y.ndim for k in pairs[1]]]
+        if len(a) != len(b) or any(x.shape[i] != y.shape[j] for i, j in zip(a, b)):
+            raise ValueError(f"tensordot: axes {a} of shape {x.shape} and {b} of shape "
+                             f"{y.shape} must be as many and of equal sizes")
+        xs = list(LETTERS[:x.ndim])
+        ys = list(LETTERS[x.ndim:x.ndim + y.ndim])
+        for i, j in zip(a, b):
+            ys[j] = xs[i]
+        out = "".join(c for k, c in enumerate(xs) if k not in a) + \
+            "".join(c for k, c in enumerate(ys) if k not in b)
+        return cls.apply(x, y, inputs=("".join(xs), "".join(ys)), out=out)
+
+
+class Trace(Function, methods=("trace",), functions=("trace",)):
+    """The sum of a matrix's diagonal (diagonal `offset`, as NumPy's trace).
+
+    forward: `sum(diag(x, offset))`
+    gradient: `g` on the diagonal, 0 elsewhere
+    """
+
+    @classmethod
+    def call(cls, x, offset=0):
+        x = as_tensor(x)
+        if x.ndim != 2:
+            raise ValueError(f"trace: needs a matrix (2 axes), got shape {x.shape}")
+        return cls.apply(x, offset=int(offset))
+
+    def forward(ctx, x, *, offset=0):
+        ctx.shape, ctx.offset = x.shape, offset
+        return np.trace(x, offset)
+
+    def backward(ctx, g):
+        return g * np.eye(*ctx.shape, k=ctx.offset, dtype=g.dtype)
+
+
+class Diag(Function, methods=("diag",), functions=("diag",)):
+    """A vector's diagonal matrix, or a matrix's diagonal (diagonal k), as NumPy's diag.
+
+    forward: `diag(x, k)`
+    gradient: `diag(g, k)`: the diagonal back to a vector, or a vector back on the diagonal
+    """
+
+    @classmethod
+    def call(cls, x, k=0, *, diagonal=None):
+        x = as_tensor(x)
+        if x.ndim not in (1, 2):
+            raise ValueError(f"diag: needs a vector or a matrix, got shape {x.shape}")
+        return cls.apply(x, k=int(diagonal if diagonal is not None else k))
+
+    def forward(ctx, x, *, k=0):
+        ctx.shape, ctx.k = x.shape, k
+        return np.diag(x, k)
+
+    def backward(ctx, g):
+        if len(ctx.shape) == 1:
+            return np.diag(g, ctx.k)
+        full = np.zeros(ctx.shape, dtype=g.dtype)
+        rows, cols = np.nonzero(np.eye(*ctx.shape, k=ctx.k, dtype=bool))
+        full[rows, cols] = g
+        return full

@@ -1,0 +1,430 @@
+"""More shape ops: new and removed axes, permutations, flips, padding, pieces, copies, gathers.
+
+The same values moved, copied or picked out, so each backward moves the gradient back:
+a squeeze's by reshaping, a permutation's by the inverse one, a pad's by cutting the
+border off, a tile's by adding up the copies, a gather's by adding into the positions
+read. Where PyTorch and NumPy name one thing differently both names are here
+(`unsqueeze`/`expand_dims`, `permute`/`transpose(axes)`, `gather`/`take_along_axis`);
+where one name means two things the method follows PyTorch and the function NumPy:
+`x.repeat(2, 3)` tiles (PyTorch's repeat, NumPy's `tile`), `tg.repeat(x, 2, axis=0)`
+repeats each element (NumPy's repeat, PyTorch's `repeat_interleave`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import as_tensor, check_axis, either, integer_array, ints
+from .shape import Reshape, Transpose
+
+
+def _one_axis(op: str, axis, ndim: int) -> int:
+    axis = check_axis(op, axis, ndim)
+    if not isinstance(axis, int):
+        raise TypeError(f"{op}: axis must be one int, got {axis!r}")
+    return axis % ndim
+
+
+class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims"),
+                 functions=("expand_dims", "unsqueeze")):
+    """A new axis of size 1 at `axis` (NumPy's expand_dims, PyTorch's unsqueeze(dim)).
+
+    forward: `x` with a new axis of size 1 at `axis`
+    gradient: `g.reshape(x.shape)`
+    """
+
+    @classmethod
+    def call(cls, x, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = either(cls.name, "axis", axis, "dim", dim)
+        if axis is None:
+            raise TypeError(f"{cls.name}: give the position of the new axis, e.g. "
+                            f"x.unsqueeze(0) or tg.expand_dims(x, axis=0)")
+        try:
+            axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+        except TypeError:
+            raise TypeError(f"{cls.name}: axis must be an int or a tuple of ints, got "
+                            f"{type(axis).__name__} {axis!r}") from None
+        ndim = x.ndim + len(axes)
+        axes = check_axis(cls.name, axes, ndim)
+        return cls.apply(x, shape=np.expand_dims(np.empty(x.shape, bool), axes).shape)
+
+
+class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
+    """Axes of size 1 removed: all of them, or those named (an axis of another size stays,
+
+    forward: `x` without its axes of size 1 (those named)
+    gradient: `g.reshape(x.shape)`
+    as in PyTorch)."""
+
+    @classmethod
+    def call(cls, x, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        drop = {a % x.ndim for a in axes if x.shape[a] == 1}
+        return cls.apply(x, shape=tuple(n for a, n in enumerate(x.shape) if a not in drop))
+
+
+class Permute(Transpose, methods=("permute",), functions=("permute",)):
+    """Axes in the order given: `x.permute(2, 0, 1)` (PyTorch), a full permutation.
+
+    forward: `x.transpose(dims)`
+    gradient: `g.transpose(the inverse permutation)`
+    """
+
+    @classmethod
+    def call(cls, x, *dims, **keywords):
+        x = as_tensor(x)
+        if set(keywords) - {"dims", "axes"}:
+            raise TypeError(f"permute: unknown keyword(s) {sorted(keywords)}; give dims=")
+        given = keywords.get("dims", keywords.get("axes"))
+        dims = ints(cls.name, (given,) if given is not None else dims)
+        if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+            raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} "
+                             f"axes of a tensor of shape {x.shape}")
+        return cls.apply(x, axes=tuple(d % x.ndim for d in dims) or None)
+
+
+class Swapaxes(Transpose, methods=("swapaxes",), functions=("swapaxes",)):
+    """Two axes exchanged (NumPy's swapaxes, PyTorch's transpose(dim0, dim1)).
+
+    forward: `x` with axes `axis1` and `axis2` exchanged
+    gradient: `g` with the same two axes exchanged
+    """
+
+    @classmethod
+    def call(cls, x, axis1, axis2):
+        x = as_tensor(x)
+        order = list(range(x.ndim))
+        a, b = _one_axis(cls.name, axis1, x.ndim), _one_axis(cls.name, axis2, x.ndim)
+        order[a], order[b] = b, a
+        return cls.apply(x, axes=tuple(order))
+
+
+class Moveaxis(Transpose, methods=("moveaxis", "movedim"), functions=("moveaxis", "movedim")):
+    """Axes moved from `source` to `destination`, the others in order (NumPy's moveaxis).
+
+    forward: `moveaxis(x, source, destination)`
+    gradient: `moveaxis(g, destination, source)`
+    """
+
+    @classmethod
+    def call(cls, x, source, destination):
+        x = as_tensor(x)
+        if source is None or destination is None:
+            raise TypeError(f"{cls.name}: give source and destination axes (ints or tuples "
+                            f"of ints), got {source!r} and {destination!r}")
+        src = check_axis(cls.name, source, x.ndim)
+        dst = check_axis(cls.name, destination, x.ndim)
+        src = [a % x.ndim for a in ((src,) if isinstance(src, int) else src)]
+        dst = [a % x.ndim for a in ((dst,) if isinstance(dst, int) else dst)]
+        if len(src) != len(dst):
+            raise ValueError(f"moveaxis: source {source!r} and destination {destination!r} "
+                             f"must name as many axes")
+        order = [a for a in range(x.ndim) if a not in src]  # NumPy's own construction
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        return cls.apply(x, axes=tuple(order))
+
+
+class Flip(Function, methods=("flip",), functions=("flip",)):
+    """The order of the entries reversed along `axis` (None: every axis), PyTorch's dims=.
+
+    forward: `flip(x, axis)`
+    gradient: `flip(g, axis)`
+    """
+
+    @classmethod
+    def call(cls, x, axis=None, *, dims=None, dim=None):
+        x = as_tensor(x)
+        axis = either(cls.name, "axis", axis, "dims", dims if dims is not None else dim)
+        return cls.apply(x, axis=check_axis(cls.name, axis, x.ndim))
+
+    def forward(ctx, x, *, axis=None):
+        ctx.axis = axis
+        return np.flip(x, axis)
+
+    def backward(ctx, g):
+        return np.flip(g, ctx.axis)
+
+
+def _pad_widths(op: str, pad_width, ndim: int, torch_order: bool) -> tuple:
+    if ndim == 0:
+        return ()  # nothing to pad around a number
+    if torch_order:  # F.pad's (left, right, top, bottom, ...): the last axis first
+        flat = ints(op, (pad_width,))
+        if len(flat) % 2 or len(flat) // 2 > ndim:
+            raise ValueError(f"{op}: pad= takes (before, after) pairs, last axis first, at "
+                             f"most {ndim} of them, got {pad_width!r}")
+        pairs = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)][::-1]
+        widths = [(0, 0)] * (ndim - len(pairs)) + pairs
+    else:
+        try:
+            widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (ndim, 2)).tolist()
+        except ValueError:
+            raise ValueError(f"{op}: pad_width must be an int, a (before, after) pair or one "
+                             f"pair per axis ({ndim}), got {pad_width!r}") from None
+    widths = tuple(tuple(ints(op, tuple(pair))) for pair in widths)
+    if any(n < 0 for pair in widths for n in pair):
+        raise ValueError(f"{op}: pad widths must be >= 0, got {pad_width!r}")
+    return widths
+
+
+class Pad(Function, methods=("pad",), functions=("pad",)):
+    """A border of a constant (0 by default) around x: NumPy's pad_width, or PyTorch's pad=
+
+    forward: `x` padded with `value`
+    gradient: `g` with the border cut off
+    (last axis first, as F.pad). Only mode='constant'."""
+
+    @classmethod
+    def call(cls, x, pad_width=None, mode="constant", *, constant_values=None, value=None,
+             pad=None):
+        x = as_tensor(x)
+        if mode != "constant":
+            raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
+        if (pad_width is None) == (pad is None):
+            raise TypeError("pad: give pad_width (NumPy's per-axis pairs) or pad= (PyTorch's "
+                            "flat pairs, last axis first), one of them")
+        widths = _pad_widths(cls.name, pad if pad_width is None else pad_width, x.ndim,
+                             torch_order=pad_width is None)
+        fill = either(cls.name, "constant_values", constant_values, "value", value, 0)
+        return cls.apply(x, widths=widths, value=float(fill))
+
+    def forward(ctx, x, *, widths, value=0.0):
+        ctx.cut = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
+        return np.pad(x, widths, constant_values=value) if widths else x.copy()
+
+    def backward(ctx, g):
+        return g[ctx.cut]
+
+
+class Split(Function, methods=("split",), functions=("split",)):
+    """Pieces along `axis` (PyTorch's split): an int is each piece's size (the last may be
+
+    forward: one piece of `x` along `axis` per output
+    gradient: `g` put back in its piece's place, zeros elsewhere
+    smaller), a list the sizes. A tuple of tensors, one node each."""
+
+    @classmethod
+    def call(cls, x, split_size_or_sections, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = _one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim)
+        n = x.shape[axis]
+        sizes = split_size_or_sections
+        if isinstance(sizes, (int, np.integer)):
+            if sizes <= 0:
+                raise ValueError(f"{cls.name}: the piece size must be positive, got {sizes}")
+            sizes = [min(sizes, n - start) for start in range(0, n, sizes)] or [0]
+        sizes = ints(cls.name, (sizes,))
+        if sum(sizes) != n:
+            raise ValueError(f"{cls.name}: sizes {list(sizes)} add up to {sum(sizes)}, but "
+                             f"axis {axis} has {n} entries")
+        return cls._pieces(x, axis, sizes)
+
+    @classmethod
+    def _pieces(cls, x, axis, sizes):
+        starts = np.cumsum((0,) + tuple(sizes))
+        return tuple(cls.apply(x, axis=axis, start=int(a), stop=int(b))
+                     for a, b in zip(starts[:-1], starts[1:]))
+
+    def forward(ctx, x, *, axis, start, stop):
+        ctx.shape, ctx.axis, ctx.span = x.shape, axis, (start, stop)
+        return x[(slice(None),) * axis + (slice(start, stop),)]
+
+    def backward(ctx, g):
+        full = np.zeros(ctx.shape, dtype=g.dtype)
+        full[(slice(None),) * ctx.axis + (slice(*ctx.span),)] = g
+        return full
+
+
+class Chunk(Split, methods=("chunk",), functions=("chunk",)):
+    """`chunks` pieces of equal size along `axis` (the last may be smaller), PyTorch's chunk.
+
+    forward: one piece of `x` along `axis` per output
+    gradient: `g` put back in its piece's place, zeros elsewhere
+    """
+
+    @classmethod
+    def call(cls, x, chunks, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = _one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim)
+        (chunks,) = ints(cls.name, (chunks,))
+        if chunks <= 0:
+            raise ValueError(f"{cls.name}: chunks must be positive, got {chunks}")
+        n = x.shape[axis]
+        size = -(-n // chunks) if n else 1
+        sizes = [min(size, n - start) for start in range(0, n, size)] or [0]
+        return cls._pieces(x, axis, sizes)
+
+
+class Tile(Function, methods=("tile", "repeat"), functions=("tile",)):
+    """x copied `reps` times along each axis (NumPy's tile; PyTorch's x.repeat(*sizes)).
+
+    forward: `tile(x, reps)`
+    gradient: `g` summed over the copies
+    """
+
+    @classmethod
+    def call(cls, x, *reps):
+        x = as_tensor(x)
+        reps = ints(cls.name, reps)
+        if any(r < 0 for r in reps):
+            raise ValueError(f"{cls.name}: repetitions must be >= 0, got {reps}")
+        return cls.apply(x, reps=reps)
+
+    def forward(ctx, x, *, reps):
+        ctx.in_shape = x.shape
+        out = np.tile(x, reps)
+        ctx.out_shape = out.shape
+        return out
+
+    def backward(ctx, g):
+        shape = (1,) * (g.ndim - len(ctx.in_shape)) + ctx.in_shape
+        copies = [n // s if s else 0 for n, s in zip(g.shape, shape)]
+        split = g.reshape([d for c, s in zip(copies, shape) for d in (c, s)])
+        summed = split.sum(axis=tuple(range(0, split.ndim, 2)))
+        return summed.reshape(ctx.in_shape)
+
+
+class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_interleave",),
+                       functions=("repeat", "repeat_interleave")):
+    """Each entry repeated `repeats` times along `axis` (NumPy's repeat, PyTorch's
+
+    forward: `repeat(x, repeats, axis)`
+    gradient: `g` summed over each entry's repeats
+    repeat_interleave); axis None repeats the flattened tensor."""
+
+    @classmethod
+    def call(cls, x, repeats, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        if not (axis is None or isinstance(axis, int)):
+            raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
+        repeats = integer_array(cls.name, "repeats", repeats)
+        if repeats.dtype.kind not in "iu" or (repeats < 0).any():
+            raise TypeError(f"{cls.name}: repeats must be whole numbers >= 0, got {repeats!r}")
+        return cls.apply(x, repeats=repeats, axis=None if axis is None else axis % x.ndim)
+
+    def forward(ctx, x, *, repeats, axis=None):
+        ctx.shape, ctx.axis = x.shape, axis
+        flat = x.reshape(-1) if axis is None else x
+        axis = 0 if axis is None else axis
+        ctx.counts = np.broadcast_to(repeats, (flat.shape[axis],))
+        return np.repeat(flat, repeats, axis=axis)
+
+    def backward(ctx, g):
+        axis = 0 if ctx.axis is None else ctx.axis
+        starts = np.concatenate([[0], np.cumsum(ctx.counts)[:-1]]).astype(np.intp)
+        summed = np.add.reduceat(g, starts, axis=axis) if g.shape[axis] else \
+            np.zeros(g.shape[:axis] + (len(starts),) + g.shape[axis + 1:], dtype=g.dtype)
+        # reduceat gives entry k itself where its count is 0: that entry's gradient is 0
+        zero = (ctx.counts == 0).reshape((-1,) + (1,) * (g.ndim - axis - 1))
+        summed = np.where(zero, 0, summed)
+        return summed.reshape(ctx.shape)
+
+
+def _gather_index(x_shape: tuple, index: np.ndarray, axis: int) -> tuple:
+    """The full index tuple that reads x at `index` along `axis`, as take_along_axis does."""
+    grids = np.indices(index.shape, sparse=True)
+    return tuple(index if a == axis else grids[a] for a in range(len(x_shape)))
+
+
+class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axis",)):
+    """Entries picked along `axis` by an integer index of x's number of axes (NumPy's
+
+    forward: `take_along_axis(x, indices, axis)`
+    gradient: `g` added into the positions read (repeats add up)
+    take_along_axis, PyTorch's gather)."""
+
+    @classmethod
+    def call(cls, x, indices, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = either(cls.name, "axis", axis, "dim", dim)
+        if axis is None:
+            raise TypeError(f"{cls.name}: give axis= (or dim=), the axis to pick along")
+        return cls._gather(x, indices, _one_axis(cls.name, axis, x.ndim))
+
+    @classmethod
+    def _gather(cls, x, index, axis):
+        index = integer_array(cls.name, "the index", index)
+        if index.dtype.kind not in "iu":
+            raise IndexError(f"{cls.name}: the index must be integer, got dtype {index.dtype}; "
+                             f"build it with tg.as_tensor([...]) or tg.arange, or .long()")
+        if index.ndim != x.ndim:
+            raise ValueError(f"{cls.name}: the index has {index.ndim} axes but x has "
+                             f"{x.ndim}; they must have as many")
+        return cls.apply(x, index=index, axis=axis)
+
+    def forward(ctx, x, *, index, axis):
+        shape = tuple(max(a, b) if a == 1 or b == 1 else b
+                      for a, b in zip(x.shape, index.shape))
+        shape = tuple(n if k == axis else shape[k] for k, n in enumerate(index.shape))
+        try:
+            index = np.broadcast_to(index, shape)
+        except ValueError:
+            raise ValueError(f"{ctx.name}: an index of shape {index.shape} does not fit x of "
+                             f"shape {x.shape} along axis {axis}") from None
+        ctx.shape, ctx.where = x.shape, _gather_index(x.shape, index, axis)
+        try:
+            return x[ctx.where]
+        except IndexError as err:
+            raise IndexError(f"{ctx.name}: an index is out of range for axis {axis} of size "
+                             f"{x.shape[axis]}: {err}") from None
+
+    def backward(ctx, g):
+        full = np.zeros(ctx.shape, dtype=g.dtype)
+        np.add.at(full, ctx.where, g)
+        return full
+
+
+class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
+    """Entries picked along `dim` by an integer index (PyTorch's x.gather(dim, index)).
+
+    forward: `x[..., index, ...]` along `dim`
+    gradient: `g` added into the positions read (repeats add up)
+    """
+
+    @classmethod
+    def call(cls, x, dim, index):
+        x = as_tensor(x)
+        return cls._gather(x, index, _one_axis(cls.name, dim, x.ndim))
+
+
+class Tril(Function, methods=("tril",), functions=("tril",)):
+    """The lower triangle: entries above diagonal k set to 0 (k=, or PyTorch's diagonal=).
+
+    forward: `tril(x, k)`
+    gradient: `tril(g, k)`
+    """
+
+    @classmethod
+    def call(cls, x, k=None, *, diagonal=None):
+        x = as_tensor(x)
+        if x.ndim < 2:
+            raise ValueError(f"{cls.name}: needs a matrix (2 or more axes), got shape {x.shape}")
+        (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))
+        return cls.apply(x, k=k)
+
+    def forward(ctx, x, *, k=0):
+        ctx.k = k
+        return np.tril(x, k)
+
+    def backward(ctx, g):
+        return np.tril(g, ctx.k)
+
+
+class Triu(Tril, methods=("triu",), functions=("triu",)):
+    """The upper triangle: entries below diagonal k set to 0 (k=, or PyTorch's diagonal=).
+
+    forward: `triu(x, k)`
+    gradient: `triu(g, k)`
+    """
+
+    def forward(ctx, x, *, k=0):
+        ctx.k = k
+        return np.triu(x, k)
+
+    def backward(ctx, g):
+        return np.triu(g, ctx.k)

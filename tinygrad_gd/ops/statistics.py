@@ -1,0 +1,162 @@
+"""More reductions: var, std, prod, logsumexp, and the running sum cumsum.
+
+All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does. var and std divide by
+n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`).
+The default follows the spelling: PyTorch's keywords (`dim=`, `keepdim=`,
+`correction=`, `unbiased=`) give PyTorch's default (n - 1), otherwise NumPy's (n).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import as_tensor, check_axis, either
+from .reductions import _Reduction, expand_reduced
+
+
+def _reduced_count(shape: tuple[int, ...], axis) -> int:
+    axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+class Var(Function, methods=("var",), functions=("var",)):
+    """Variance over `axis`: mean of squared deviations, divided by n - ddof.
+
+    forward: `sum((x - mean(x))**2, axis) / (n - ddof)`
+    gradient: `2 * g * (x - mean(x)) / (n - ddof)`
+    """
+
+    @classmethod
+    def call(cls, x, axis=None, ddof=None, keepdims=None, *, dim=None, keepdim=None,
+             correction=None, unbiased=None):
+        x = as_tensor(x)
+        torch_style = any(v is not None for v in (dim, keepdim, correction, unbiased))
+        if unbiased is not None:
+            if correction is not None:
+                raise TypeError(f"{cls.name}: give correction= or unbiased=, not both")
+            correction = 1 if unbiased else 0
+        ddof = either(cls.name, "ddof", ddof, "correction", correction, 1 if torch_style else 0)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
+        return cls.apply(x, axis=axis, keepdims=bool(keepdims), ddof=ddof)
+
+    def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
+        centred = x - np.mean(x, axis=axis, keepdims=True)
+        ctx.divisor = _reduced_count(x.shape, axis) - ddof
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / ctx.divisor
+        ctx.save_for_backward(centred)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out
+
+    def backward(ctx, g):
+        (centred,) = ctx.saved_tensors
+        g = expand_reduced(g, centred.shape, ctx.axis, ctx.keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2 * g * centred / ctx.divisor
+
+
+class Std(Var, methods=("std",), functions=("std",)):
+    """Standard deviation over `axis`: the square root of var (same ddof rule).
+
+    forward: `sqrt(var(x, axis, ddof))`
+    gradient: `g * (x - mean(x)) / ((n - ddof) * out)` (0 where out is 0)
+    """
+
+    def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
+        out = np.sqrt(Var.forward(ctx, x, axis=axis, keepdims=keepdims, ddof=ddof))
+        ctx.out = out
+        return out
+
+    def backward(ctx, g):
+        (centred,) = ctx.saved_tensors
+        out = expand_reduced(ctx.out, centred.shape, ctx.axis, ctx.keepdims)
+        g = expand_reduced(g, centred.shape, ctx.axis, ctx.keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # no spread (every entry the mean): PyTorch's gradient 0, not 0/0
+            return np.where(out == 0, 0, g * centred / (ctx.divisor * out))
+
+
+def _exclusive_products(x: np.ndarray, axis) -> np.ndarray:
+    """Per element, the product of the others along `axis` (no division: zeros are fine)."""
+    axes = tuple(range(x.ndim)) if axis is None else \
+        ((axis,) if isinstance(axis, int) else tuple(axis))
+    axes = tuple(a % x.ndim for a in axes)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    moved = np.transpose(x, kept + list(axes))
+    flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
+    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    others = (before * after).reshape(moved.shape)
+    return np.transpose(others, np.argsort(kept + list(axes)))
+
+
+class Prod(_Reduction, methods=("prod",), functions=("prod",)):
+    """Product over `axis`; exact where some entries are 0 (no division by x).
+
+    forward: `prod(x, axis)`
+    gradient: `g * (product of the other entries)`
+    """
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        ctx.save_for_backward(x)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return np.prod(x, axis=axis, keepdims=keepdims)
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        if x.size == 0:
+            return np.zeros(x.shape, dtype=g.dtype)
+        if x.ndim == 0 or ctx.axis == ():  # nothing multiplied: the identity
+            return g
+        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+        return g * _exclusive_products(x, ctx.axis)
+
+
+class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
+    """ln(sum(e**x, axis)), shifted by the maximum so it never overflows.
+
+    forward: `ln(sum(e**x, axis))`
+    gradient: `g * e**(x - out)` (softmax of x along axis)
+    """
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        top = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+        top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): no shift
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - top), axis=axis, keepdims=True)) + top
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out if keepdims else np.squeeze(out, axis=axis)
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+        with np.errstate(invalid="ignore"):
+            return g * np.exp(x - out)
+
+
+class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
+    """Running sum along `axis` (None: of the flattened tensor, as NumPy's).
+
+    forward: `cumsum(x, axis)`
+    gradient: the running sum of `g` from the end, along `axis`
+    """
+
+    @classmethod
+    def call(cls, x, axis=None, *, dim=None):
+        x = as_tensor(x)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        if not (axis is None or isinstance(axis, int)):
+            raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
+        return cls.apply(x, axis=axis)
+
+    def forward(ctx, x, *, axis=None):
+        ctx.shape, ctx.axis = x.shape, axis
+        return np.cumsum(x, axis=axis)
+
+    def backward(ctx, g):
+        axis = -1 if ctx.axis is None else ctx.axis
+        reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+        return reversed_sum.reshape(ctx.shape)

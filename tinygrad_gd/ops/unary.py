@@ -1,0 +1,232 @@
+"""More elementwise functions of one input: powers, logarithms, trigonometry, rounding.
+
+Each is its own op with its own local derivative, as in `elementwise.py`. The rounding
+functions (`floor`, `ceil`, `round`) and `sign` are steps: their derivative is 0
+wherever it exists, so their gradient is 0 everywhere (PyTorch's convention), which
+stops the gradient without breaking the graph.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+
+LN2, LN10 = np.log(2.0), np.log(10.0)
+
+
+class _Pointwise(Function, register=False):
+    """out = fn(x) and its gradient g * derivative(x, out): what most ops here are."""
+
+    @staticmethod
+    def fn(x):
+        raise NotImplementedError
+
+    @staticmethod
+    def derivative(x, out):
+        raise NotImplementedError
+
+    def forward(ctx, x):
+        out = type(ctx).fn(x)
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        return g * type(ctx).derivative(x, out)
+
+
+class Square(_Pointwise, elementwise=True, methods=("square",), functions=("square",)):
+    """x * x.
+
+    forward: `x**2`
+    gradient: `2 * x * g`
+    """
+
+    fn = staticmethod(np.square)
+
+    @staticmethod
+    def derivative(x, out):
+        return 2 * x
+
+
+class Reciprocal(Function, elementwise=True, methods=("reciprocal",), functions=("reciprocal",)):
+    """1 / x.
+
+    forward: `1 / x`
+    gradient: `-g * out**2`
+    """
+
+    def forward(ctx, x):
+        with np.errstate(divide="ignore"):
+            out = np.reciprocal(x.astype(np.result_type(x, 1.0), copy=False))
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return -g * out * out
+
+
+class Sin(_Pointwise, elementwise=True, methods=("sin",), functions=("sin",)):
+    """Sine.
+
+    forward: `sin(x)`
+    gradient: `g * cos(x)`
+    """
+
+    fn = staticmethod(np.sin)
+
+    @staticmethod
+    def derivative(x, out):
+        return np.cos(x)
+
+
+class Cos(_Pointwise, elementwise=True, methods=("cos",), functions=("cos",)):
+    """Cosine.
+
+    forward: `cos(x)`
+    gradient: `-g * sin(x)`
+    """
+
+    fn = staticmethod(np.cos)
+
+    @staticmethod
+    def derivative(x, out):
+        return -np.sin(x)
+
+
+class Tan(_Pointwise, elementwise=True, methods=("tan",), functions=("tan",)):
+    """Tangent.
+
+    forward: `tan(x)`
+    gradient: `g * (1 + out**2)`
+    """
+
+    fn = staticmethod(np.tan)
+
+    @staticmethod
+    def derivative(x, out):
+        return 1 + out * out
+
+
+class Log1p(_Pointwise, elementwise=True, methods=("log1p",), functions=("log1p",)):
+    """ln(1 + x), accurate for small x.
+
+    forward: `ln(1 + x)`
+    gradient: `g / (1 + x)`
+    """
+
+    fn = staticmethod(np.log1p)
+
+    @staticmethod
+    def derivative(x, out):
+        return 1 / (1 + x)
+
+
+class Expm1(_Pointwise, elementwise=True, methods=("expm1",), functions=("expm1",)):
+    """e**x - 1, accurate for small x.
+
+    forward: `e**x - 1`
+    gradient: `g * (out + 1)`
+    """
+
+    fn = staticmethod(np.expm1)
+
+    @staticmethod
+    def derivative(x, out):
+        return out + 1
+
+
+class Log2(_Pointwise, elementwise=True, methods=("log2",), functions=("log2",)):
+    """Logarithm to base 2.
+
+    forward: `log2(x)`
+    gradient: `g / (x * ln 2)`
+    """
+
+    fn = staticmethod(np.log2)
+
+    @staticmethod
+    def derivative(x, out):
+        return 1 / (x * LN2)
+
+
+class Log10(_Pointwise, elementwise=True, methods=("log10",), functions=("log10",)):
+    """Logarithm to base 10.
+
+    forward: `log10(x)`
+    gradient: `g / (x * ln 10)`
+    """
+
+    fn = staticmethod(np.log10)
+
+    @staticmethod
+    def derivative(x, out):
+        return 1 / (x * LN10)
+
+
+class Exp2(_Pointwise, elementwise=True, methods=("exp2",), functions=("exp2",)):
+    """2**x.
+
+    forward: `2**x`
+    gradient: `g * out * ln 2`
+    """
+
+    fn = staticmethod(np.exp2)
+
+    @staticmethod
+    def derivative(x, out):
+        return out * LN2
+
+
+class _Step(Function, register=False):
+    """A piecewise-constant function: gradient 0 everywhere (PyTorch's convention)."""
+
+    fn = staticmethod(np.sign)
+
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return type(ctx).fn(x)
+
+    def backward(ctx, g):
+        return np.zeros(ctx.shape, dtype=g.dtype)
+
+
+class Sign(_Step, elementwise=True, methods=("sign",), functions=("sign",)):
+    """-1, 0 or 1 by the sign of x (0 at 0); gradient 0.
+
+    forward: `sign(x)`
+    gradient: `0`
+    """
+
+    fn = staticmethod(np.sign)
+
+
+class Floor(_Step, elementwise=True, methods=("floor",), functions=("floor",)):
+    """The largest whole number <= x; gradient 0.
+
+    forward: `floor(x)`
+    gradient: `0`
+    """
+
+    fn = staticmethod(np.floor)
+
+
+class Ceil(_Step, elementwise=True, methods=("ceil",), functions=("ceil",)):
+    """The smallest whole number >= x; gradient 0.
+
+    forward: `ceil(x)`
+    gradient: `0`
+    """
+
+    fn = staticmethod(np.ceil)
+
+
+class Round(_Step, elementwise=True, methods=("round",), functions=("round",)):
+    """The nearest whole number, halves to even (NumPy's and PyTorch's rule); gradient 0.
+
+    forward: `round(x)` (halves to even)
+    gradient: `0`
+    """
+
+    fn = staticmethod(np.round)
