@@ -77,7 +77,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self._data = _as_array(data, dtype, "Tensor()")
-        self._version = [0]  # the count of in-place changes (versions.py), shared by views
+        self._version = [0]  # the time of its last in-place write (versions.py), shared by views
         self.grad: Tensor | None = None
         self.name = name
         self._ctx: Function | None = None
@@ -101,9 +101,12 @@ class Tensor:
             if not isinstance(x, Tensor):
                 break
         else:
-            return inputs  # (the common case, answered first: this runs once per op)
-        like = next((x._data.dtype for x in inputs if isinstance(x, Tensor)), None)
-        dtype = like if like is not None and like.kind == "f" else None
+            return inputs  # all tensors already (the common case, answered first)
+        dtype = None  # the first tensor's float dtype: the constants take it
+        for x in inputs:
+            if isinstance(x, Tensor):
+                dtype = x._data.dtype if x._data.dtype.kind == "f" else None
+                break
         return tuple([x if isinstance(x, Tensor) else cls.from_op(_constant(x, dtype, op), None)
                       for x in inputs])
 

@@ -45,8 +45,8 @@ writes = [0]
 
 def count_write(counter: list[int]) -> None:
     """One more write on a tensor's version counter (and on `writes`)."""
-    counter[0] += 1
     writes[0] += 1
+    counter[0] = writes[0]  # the tensor's version: the time of its last write
 
 
 def _count_write(array: Any) -> None:

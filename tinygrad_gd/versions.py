@@ -1,11 +1,12 @@
 """In-place changes: a graph refuses to backward when values it saved have changed since.
 
-Every tensor has a version counter, `t._version`: a one-item list, shared by the tensor,
-its views and `detach()`, to which every counted write adds one (`tracked.py` counts the
-writes through `t.data`; `t[...] = v` and assigning `t.data` count too). When an op that
-saved arrays for its backward is recorded, `VersionCheck` notes the versions of its
-inputs (and of its output, when it saved that); before the op's backward runs, it
-compares them and refuses with the tensor and the op named.
+Every counted write to a tensor's values (`tracked.py` counts those through `t.data`;
+`t[...] = v`, assigning `t.data` and optimizer steps count too) moves one global clock,
+`tracked.writes`, and stamps the tensor with the time: `t._version[0]` is the time of
+its last write, a one-item list shared by the tensor, its views and `detach()`. A node
+notes the clock when it is recorded; before its backward runs, `VersionCheck` refuses,
+naming the tensor and the op, when an input it saved (or its output, when it saved that)
+was written after that time.
 
 This extension is always on: it is the guarantee that a gradient is never computed
 from values the forward pass never saw.
@@ -17,9 +18,18 @@ from typing import Any
 from .engine import Extension, Function, extensions
 from .tracked import writes
 
+Function.recorded_at = 0  # the write clock when the node was recorded
+Function.output_version = None  # the output's stamp, when the node saved its output
+
+
+def written_since(node: Function) -> list[int]:
+    """The positions of `node`'s inputs whose values were written after it was recorded."""
+    return [i for i, parent in enumerate(node.parents) if parent._version[0] > node.recorded_at]
+
 
 class VersionCheck(Extension):
-    """Notes the versions of what a node saved; refuses its backward when one moved."""
+    """Notes the write clock when a node is recorded; refuses its backward when an input
+    it saved was written after that."""
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         data = output._data
@@ -28,42 +38,35 @@ class VersionCheck(Extension):
                 if data.base is t._data or data.base is t._data.base:
                     output._version = t._version
                     break
-        if node.parents and node.saved_tensors:
-            node.writes = writes[0]
-            node.input_versions = [t._version[0] for t in inputs]
+        if node.parents:
+            node.recorded_at = writes[0]
             for array in node.saved_tensors:
-                if array is data:  # backward reads the output too: count its changes
-                    node.output_version = (output._version, output._version[0])
+                if array is data:  # backward reads the output too: its writes count
+                    node.output_version = output._version
 
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
             return  # nothing saved: nothing an in-place change can spoil
-        if node.writes == writes[0]:
-            # Optimization (benchmarks/README.md, "version checks"): `writes` counts every
-            # write to any tensor, so when it has not moved since the node was recorded, no
-            # version can have moved either, and comparing them one by one is skipped.
-            return
-        output_version = getattr(node, "output_version", None)
-        if output_version is not None and output_version[0][0] != output_version[1]:
+        if node.recorded_at == writes[0]:
+            return  # nothing written anywhere since the node was recorded
+        if node.output_version is not None and node.output_version[0] > node.recorded_at:
             raise RuntimeError(
                 f"backward(): the output of op '{node.name}' was changed in place after the "
                 f"op saved it for backward (written through its .data, or its .data assigned), "
                 f"so the gradient would be computed from values the forward pass never made. "
                 f"Change a copy instead (y.data.copy(), or y.detach() * 1), or run the forward "
                 f"pass again")
-        if [t._version[0] for t in node.parents] == node.input_versions:
-            return
-        for position, (parent, version) in enumerate(zip(node.parents, node.input_versions)):
-            if parent._version[0] != version:
-                name = f"'{parent.name}' " if parent.name else ""
-                raise RuntimeError(
-                    f"backward(): input {position} {name}(shape {parent.shape}) of op "
-                    f"'{node.name}' was changed in place after the op used it (written through "
-                    f".data, e.g. `w.data -= lr * w.grad.data` or `t.data[0] = 1`, .data "
-                    f"assigned, written with t[...] = ..., or an optimizer step), so the "
-                    f"gradient would be computed from values the forward pass never saw. Update "
-                    f"after backward() (optimizer.step() after loss.backward()), or run the "
-                    f"forward pass again after the change")
+        for position in written_since(node)[:1]:
+            parent = node.parents[position]
+            name = f"'{parent.name}' " if parent.name else ""
+            raise RuntimeError(
+                f"backward(): input {position} {name}(shape {parent.shape}) of op "
+                f"'{node.name}' was changed in place after the op used it (written through "
+                f".data, e.g. `w.data -= lr * w.grad.data` or `t.data[0] = 1`, .data "
+                f"assigned, written with t[...] = ..., or an optimizer step), so the "
+                f"gradient would be computed from values the forward pass never saw. Update "
+                f"after backward() (optimizer.step() after loss.backward()), or run the "
+                f"forward pass again after the change")
 
 
 extensions.append(VersionCheck())

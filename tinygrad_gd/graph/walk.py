@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import engine
 from ..engine import Function, unbroadcast
+from ..versions import written_since
 from ..tensor import Tensor, _raw
 
 
@@ -202,21 +203,16 @@ def _gradients(graph: _Graph) -> _Gradients:
 def _changed_inputs(graph: _Graph, i: int) -> str | None:
     """Why op i's factors would be wrong now: an input changed in place since it ran."""
     node = graph.tensors[i]._ctx
-    recorded = getattr(node, "input_versions", None)
-    if recorded is None:
-        return None
-    for parent, version in zip(node.parents, recorded):
-        if parent._version[0] != version:
-            name = f"'{parent.name}'" if parent.name else f"an input of shape {parent.shape}"
-            return (f"{name} of op '{node.name}' was changed in place after the op ran "
-                    f"(an update after backward()?); run the forward pass again to draw it")
+    for position in written_since(node)[:1]:
+        parent = node.parents[position]
+        name = f"'{parent.name}'" if parent.name else f"an input of shape {parent.shape}"
+        return (f"{name} of op '{node.name}' was changed in place after the op ran "
+                f"(an update after backward()?); run the forward pass again to draw it")
     return None
 
 
 def _changed_positions(graph: _Graph, i: int) -> list[int]:
-    recorded = getattr(graph.tensors[i]._ctx, "input_versions", None) or ()
-    return [p for p, version in zip(graph.parents[i], recorded)
-            if graph.tensors[p]._version[0] != version]
+    return [graph.parents[i][k] for k in written_since(graph.tensors[i]._ctx)]
 
 
 def _rebuild(graph: _Graph, stale: dict[int, str]) -> list[Tensor]:
