@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import re
+import textwrap
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -230,8 +231,39 @@ def op_table_markdown(markdown: str) -> str:
     return markdown[:start] + render_op_table(ops) + count + markdown[end:]
 
 
+_INCLUDE = re.compile(r"^<!-- include (?P<module>[\w.]+):(?P<name>[\w.]+) -->$", re.M)
+
+
+def source_of(module: str, name: str) -> str:
+    """The source of `module`'s `name` (a function, a class, `Class.method`, or `__doc__`
+    for the module's docstring), as the file has it: the docs quote the code itself."""
+    import importlib
+    import inspect
+
+    target: Any = importlib.import_module(module)
+    if name == "__doc__":
+        return f'"""{inspect.getdoc(target)}\n"""'
+    for part in name.split("."):
+        target = getattr(target, part)
+    target = inspect.unwrap(getattr(target, "__func__", target))
+    return textwrap.dedent(inspect.getsource(target)).rstrip()
+
+
+def include_sources(markdown: str) -> str:
+    """Each `<!-- include MODULE:NAME -->` line replaced by that code, in a Python block."""
+    def block(match: re.Match) -> str:
+        try:
+            code = source_of(match["module"], match["name"])
+        except (ImportError, AttributeError, OSError, TypeError) as err:
+            raise PluginError(f"docs/hooks.py: cannot include {match['module']}:"
+                              f"{match['name']} ({err}); fix the name in the page") from None
+        return f"```python\n{code}\n```"
+    return _INCLUDE.sub(block, markdown)
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
     if TABLE_START in markdown:
         markdown = op_table_markdown(markdown)
+    markdown = include_sources(markdown)
     page_dir = Path(page.file.abs_src_path).parent
     return replace_missing_pictures(markdown, page_dir, Path(config["docs_dir"]) / GENERATED)

@@ -385,6 +385,27 @@ def test_site_names_no_development_folder(site):
     assert found == []
 
 
+def test_engine_page_quotes_the_engine_as_it_is(site):
+    """The walk through the engine shows the source itself, taken from the file at build."""
+    import html as html_module
+    import inspect
+    import re as re_module
+
+    from tinygrad_gd import engine
+
+    page = _page_html(site, "concepts/engine.md")
+    text = html_module.unescape(re_module.sub(r"<[^>]+>", "", page))
+    for function in (engine.toposort, engine.backward, engine.Function.apply.__func__):
+        for line in inspect.getsource(function).splitlines():
+            assert line.strip() in text, f"{function.__name__}: {line.strip()!r} not on the page"
+    assert "<!-- include" not in page
+
+
+def test_an_include_of_a_missing_name_fails_the_build():
+    with pytest.raises(hooks.PluginError, match="cannot include tinygrad_gd.engine:nothing"):
+        hooks.include_sources("<!-- include tinygrad_gd.engine:nothing -->")
+
+
 def test_site_op_table_lists_every_op(site):
     html = _page_html(site, "reference/ops.md")
     for name in hooks.library_ops():
