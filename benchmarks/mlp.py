@@ -166,8 +166,8 @@ def make_plain_numpy(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
         g = diff * (2 / diff.size)  # d loss / d pred
         dw2 = hidden.T @ g
         dw1 = x.T @ ((g @ w2.T) * (pre > 0))
-        w1 -= LR * dw1
-        w2 -= LR * dw2
+        np.subtract(w1, LR * dw1, out=w1)
+        np.subtract(w2, LR * dw2, out=w2)
         return loss
 
     return step
