@@ -101,7 +101,8 @@ class Function:
     methods: tuple[str, ...] = ()
     reflected: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
-    parents: tuple = ()  # the input tensors, set when the node is recorded
+    # what apply sets on every node, in slots: a deep graph's nodes stay small
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__")
     params: dict = {}  # the keyword parameters it was applied with, set with parents
 
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
@@ -143,7 +144,7 @@ class Function:
         """Run the op on tensors; record it as a graph node when some input needs a gradient."""
         inputs = Tensor.operands(inputs, cls.name)  # numbers and arrays become constants
         ctx = cls()
-        ctx.saved_tensors = ()
+        ctx.parents, ctx.saved_tensors = (), ()  # parents: the inputs, once recorded
         ctx.needs_input_grad = tuple([bool(t.requires_grad) for t in inputs])
         try:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
@@ -153,7 +154,8 @@ class Function:
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
-            ctx.params = params  # the keywords, so the diagrams can run the op again
+            if params:
+                ctx.params = params  # the keywords, so the diagrams can run the op again
         output = Tensor.from_op(np.asarray(out), ctx if recorded else None)
         for extension in extensions:
             extension.applied(ctx, inputs, output)

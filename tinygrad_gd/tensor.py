@@ -77,7 +77,7 @@ class Tensor:
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self._data = _as_array(data, dtype, "Tensor()")
-        self._version = [0]  # the time of its last in-place write (versions.py), shared by views
+        self._version = None  # the time of its last in-place write: see _stamp
         self.grad: Tensor | None = None
         self.name = name
         self._ctx: Function | None = None
@@ -89,7 +89,7 @@ class Tensor:
     def from_op(cls, data: np.ndarray, node: Function | None) -> "Tensor":
         """A tensor around an op's output array (no checks, no copy), made by `node`."""
         result = cls.__new__(cls)
-        result._data, result._version, result.grad, result.name = data, [0], None, None
+        result._data, result._version, result.grad, result.name = data, None, None, None
         result._ctx, result.requires_grad = node, node is not None
         return result
 
@@ -120,7 +120,7 @@ class Tensor:
         graph that saved the old values then refuses to backward, naming the tensor and
         the op, instead of computing a gradient from values its forward pass never saw.
         """
-        return tracked_view(self._data, self._version)
+        return tracked_view(self._data, self._stamp())
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -130,7 +130,14 @@ class Tensor:
 
     def _mark_changed(self) -> None:
         """Count an in-place change of the values: graphs that saved them refuse to backward."""
-        count_write(self._version)
+        count_write(self._stamp())
+
+    def _stamp(self) -> list[int]:
+        """The time of the last in-place write to these values (versions.py), made when first
+        needed: a one-item list shared with views and detach(); None until then (no write)."""
+        if self._version is None:
+            self._version = [0]
+        return self._version
 
     def __setitem__(self, index: Any, value: Any) -> None:
         """Write values in place (`t[0] = 0.0`), as NumPy does; counted as an in-place change.
@@ -296,7 +303,7 @@ class Tensor:
         """The same data (shared) cut from the graph: needs no gradient."""
         detached = Tensor.from_op(self._data, None)
         detached.name = self.name
-        detached._version = self._version  # the same memory: a change to one is to both
+        detached._version = self._stamp()  # the same memory: a change to one is to both
         return detached
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:

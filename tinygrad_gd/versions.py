@@ -3,7 +3,8 @@
 Every counted write to a tensor's values (`tracked.py` counts those through `t.data`;
 `t[...] = v`, assigning `t.data` and optimizer steps count too) moves one global clock,
 `tracked.writes`, and stamps the tensor with the time: `t._version[0]` is the time of
-its last write, a one-item list shared by the tensor, its views and `detach()`. A node
+its last write, a one-item list shared by the tensor, its views and `detach()` (None
+for a tensor nothing could have written yet: most never need one). A node
 notes the clock when it is recorded; before its backward runs, `VersionCheck` refuses,
 naming the tensor and the op, when an input it saved (or its output, when it saved that)
 was written after that time.
@@ -24,7 +25,8 @@ Function.output_version = None  # the output's stamp, when the node saved its ou
 
 def written_since(node: Function) -> list[int]:
     """The positions of `node`'s inputs whose values were written after it was recorded."""
-    return [i for i, parent in enumerate(node.parents) if parent._version[0] > node.recorded_at]
+    return [i for i, parent in enumerate(node.parents)
+            if parent._version is not None and parent._version[0] > node.recorded_at]
 
 
 class VersionCheck(Extension):
@@ -36,13 +38,13 @@ class VersionCheck(Extension):
         if data.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
             for t in inputs:
                 if data.base is t._data or data.base is t._data.base:
-                    output._version = t._version
+                    output._version = t._stamp()
                     break
         if node.parents:
             node.recorded_at = writes[0]
             for array in node.saved_tensors:
                 if array is data:  # backward reads the output too: its writes count
-                    node.output_version = output._version
+                    node.output_version = output._stamp()
 
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
