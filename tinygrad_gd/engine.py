@@ -217,13 +217,12 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
     diagrams read every step; nothing here writes `.grad`. The nodes' saved arrays are
     freed as the pass goes unless `retain_graph`.
     """
-    gradient_ready, before, after = _used()
     grads = {output: seed}
     for tensor in toposort(output):
         grad = grads.pop(tensor, None)
         if grad is None:
             continue  # every path from the output to it gave None (no gradient flows)
-        for extension in gradient_ready:
+        for extension in extensions:
             grad = extension.gradient(tensor, grad)
         node = tensor._ctx
         if node is None:
@@ -234,12 +233,12 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
                 f"backward(): trying to backward through op '{node.name}' a second time, "
                 f"but its saved arrays were freed after the first backward(); pass "
                 f"retain_graph=True to the first backward() if you need to call it twice")
-        for extension in before:
+        for extension in extensions:
             extension.before_backward(node)
         input_grads = node.vjp(grad)  # the chain rule: grad of input = backward(grad of output)
         if not retain_graph:
             node.saved_tensors = None
-        for extension in after:
+        for extension in extensions:
             extension.after_backward(node, grad, input_grads)
         yield tensor, grad, input_grads
         for parent, input_grad in zip(node.parents, input_grads):
@@ -247,13 +246,6 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
                 continue
             earlier = grads.get(parent)  # the sum over consumers
             grads[parent] = input_grad if earlier is None else earlier + input_grad
-
-
-def _used() -> tuple[list[Extension], ...]:
-    """The extensions that do something at each moment of the pass (the others are not
-    called per node): those with `gradient`, with `before_backward`, `after_backward`."""
-    return tuple([e for e in extensions if getattr(type(e), at) is not getattr(Extension, at)]
-                 for at in ("gradient", "before_backward", "after_backward"))
 
 
 def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:

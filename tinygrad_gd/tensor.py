@@ -107,7 +107,7 @@ class Tensor:
             if isinstance(x, Tensor):
                 dtype = x._data.dtype if x._data.dtype.kind == "f" else None
                 break
-        return tuple([x if isinstance(x, Tensor) else cls.from_op(_constant(x, dtype, op), None)
+        return tuple([x if isinstance(x, Tensor) else cls.from_op(_as_array(x, dtype, op, copy=False), None)
                       for x in inputs])
 
     # -- values ----------------------------------------------------------------------
@@ -351,26 +351,6 @@ def accumulate(tensor: Any, grad: np.ndarray) -> None:
             tensor.grad = Tensor.from_op(np.asarray(tensor.grad._data + grad), None)
 
 
-# Optimization (benchmarks/README.md, "constants"; the tiny step and the 100-op chain): a
-# Python number in an op (`x * 2`, `pred - 1`) becomes one shared read-only 0-d array per
-# (dtype, number) instead of a new array each time.
-_constants: dict[tuple, np.ndarray] = {}
-
-
-def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
-    """`value` as a constant array of `dtype` (float64 for numbers when None)."""
-    if value.__class__ is not float and value.__class__ is not int or not value:
-        return _as_array(value, dtype, op, copy=False)  # (0 and -0.0 share a key)
-    key = (value, dtype)
-    array = _constants.get(key)
-    if array is None:
-        if len(_constants) >= 256:
-            _constants.clear()  # a loop over many numbers keeps the cache small
-        array = _constants[key] = _as_array(value, dtype, op)
-        array.flags.writeable = False  # shared by every `x * 2`: never written
-    return array
-
-
 def _raw(value: Any) -> Any:
     """A Tensor's array; anything else as it is."""
     return value._data if isinstance(value, Tensor) else value
@@ -402,8 +382,7 @@ def _attach(op: type[Function]) -> None:
 
 
 def _method(op: type[Function], name: str, swapped: bool) -> Callable:
-    # call's default is apply: call apply directly then (one Python call less per op)
-    call = op.apply if op.call.__func__ is Function.call.__func__ else op.call
+    call = op.call
     if swapped:
         def method(self: Tensor, other: Any) -> Tensor:
             return call(other, self)

@@ -49,8 +49,6 @@ class VersionCheck(Extension):
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
             return  # nothing saved: nothing an in-place change can spoil
-        if node.recorded_at == writes[0]:
-            return  # nothing written anywhere since the node was recorded
         if node.output_version is not None and node.output_version[0] > node.recorded_at:
             raise RuntimeError(
                 f"backward(): the output of op '{node.name}' was changed in place after the "

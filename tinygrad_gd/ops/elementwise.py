@@ -97,7 +97,9 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
         needs_x, needs_y = ctx.needs_input_grad
         dx = dy = None
         if needs_x:  # y * x**(y-1), taken as 0 where y == 0, even at x == 0 (not 0 * inf)
-            if y.ndim == 0:  # one exponent for all, as in the squared error's ** 2
+            if y.ndim == 0:
+                # Optimization (benchmarks/README.md, "pow"): one exponent for all, as in
+                # the squared error's ** 2, needs no np.where (tiny step 1.1x faster)
                 dx = g * (y * x ** (y - 1)) if y != 0 else np.zeros_like(g)
             else:
                 with np.errstate(divide="ignore", invalid="ignore"):
