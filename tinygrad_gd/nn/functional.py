@@ -23,6 +23,8 @@ import numpy as np
 
 from ..ops.losses import CrossEntropy
 from ..ops.matmul import Linear
+# the activations as PyTorch's F has them: the tg. functions their ops register (no second copy)
+from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
 from ..tensor import Tensor, _raw
 
 __all__ = [
@@ -93,36 +95,6 @@ def _check_probability(where: str, p: Any) -> None:
             or not 0 <= p <= 1:
         raise ValueError(f"{where}: p is the probability of zeroing an entry, a number in "
                          f"[0, 1]; got {p!r}")
-
-
-def relu(input: Any) -> Tensor:
-    """max(x, 0) elementwise; its slope is 1 where x > 0, else 0."""
-    return _tensor(input).relu()
-
-
-def sigmoid(input: Any) -> Tensor:
-    """1 / (1 + exp(-x)) elementwise; its slope is out * (1 - out)."""
-    return _tensor(input).sigmoid()
-
-
-def tanh(input: Any) -> Tensor:
-    """tanh(x) elementwise; its slope is 1 - out**2."""
-    return _tensor(input).tanh()
-
-
-def leaky_relu(input: Any, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, else `negative_slope * x`."""
-    return _tensor(input).leaky_relu(negative_slope)
-
-
-def softmax(input: Any, dim: int = -1) -> Tensor:
-    """exp(x) / sum(exp(x)) along `dim`: each slice becomes probabilities."""
-    return _tensor(input).softmax(axis=dim)
-
-
-def log_softmax(input: Any, dim: int = -1) -> Tensor:
-    """log(softmax(x)) along `dim`, computed without overflow."""
-    return _tensor(input).log_softmax(axis=dim)
 
 
 # ------------------------------------------------------------------ checks shared by the losses
