@@ -131,6 +131,8 @@ def _mul(slot, values, out, names, node):
     value = values[other]
     if np.size(value) == 1 and np.size(out) > 1:  # a scalar: `× 0.65`, not `× [0.65, 0.65]`
         return Textbook(names[other], [np.asarray(value).reshape(())]), value
+    if np.size(value) < np.size(out):  # broadcast: each row times the input, as it is
+        return Textbook(names[other], [np.asarray(value)]), value
     return Textbook(names[other]), value
 
 

@@ -41,7 +41,8 @@ _STYLES: dict[str, dict[str, str]] = {
     "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#ffd8a8",
                "peripheries": "2"},
     "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff3bf"},
-    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d3f9d8"},
+    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d3f9d8",
+               "margin": "0.16,0.1"},  # room for the 3-d edge above the title
     "rest": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
 }
 _ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
@@ -173,7 +174,7 @@ def _value(a: Any, precision: int, color: str | None = None) -> str:
         return _font(_array(a, precision), color)
     rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(_number(v, precision), color)}'
                                     f"</TD>" for v in row) + "</TR>" for row in a.tolist())
-    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" '
+    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1" '
             f'COLOR="{color or "#868e96"}">{rows}</TABLE>')
 
 
