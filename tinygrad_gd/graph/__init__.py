@@ -11,14 +11,16 @@ labels say name, value and gradient (the shape unless a scalar, the dtype unless
 float64), an unnamed one-number constant sits in its op's label (`× 3`, `** 2`, `- 10`;
 `constants=True` draws it as a node), arrays of up to 12 entries show whole (a matrix
 as a table), larger ones their first entries and range. A large graph built by `nn`
-modules shows one box per module call (`open_modules=True` opens them).
+modules shows one box per module call, named as PyTorch prints the model (`0: Linear(784
+-> 128)`; `open_modules=True` opens them).
 
 Two views:
 
 * `mode="forward"`: edges run as the data flows, inputs to output.
 * `mode="backward"`: edges run from the output (the loss) back to the parameters. Each
   edge carries the gradient that flows along it as the chain rule's product that makes
-  it: `upstream × local = carried` (the slides' weight: -8 × 3 = -24; elementwise ops
+  it: `upstream × local = carried`, the local derivative in its textbook form where the op
+  has one (the slides' `1 × 2 × (-4) = -8`, then -8 × 3 = -24; elementwise ops
   entry by entry, the book's `delta × input`), matmul's outer product `delta ⊗ input`
   (the 3x3 weight_deltas), a sum's copy of its gradient to each entry. Each product is
   checked against what the engine's pass sent; where it cannot be, the gradient alone.
@@ -43,8 +45,8 @@ with one frame per step of the engine's pass.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
 backward pass, folding module calls), `labels.py` (the text of nodes and edges, number
-formatting, styles), `products.py` (the chain rule's product on each backward
-edge), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
+formatting, styles), `derivatives.py` (local derivatives as a textbook writes them:
+`2 × error`), `products.py` (the chain rule's product on each backward edge), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
 `steps.py` (the step-by-step page).
 """
 from __future__ import annotations

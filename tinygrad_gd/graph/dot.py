@@ -176,7 +176,9 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
     graph, layout, options = drawing.graph, drawing.layout, drawing.options
     dot = graphviz.Digraph(name="computation_graph")
     dot.attr(rankdir=options.direction, nodesep="0.25", ranksep="0.3")
-    dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.08,0.04")
+    # a margin wide enough that a renderer's font a little wider than Graphviz's estimate
+    # still keeps the text inside its box
+    dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.14,0.05")
     dot.attr("edge", fontname="Helvetica", fontsize="9")
     emitted: set[str] = set()
     for i in range(len(graph.tensors)):

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from .derivatives import Textbook, _textbook
 from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
@@ -40,7 +41,8 @@ _STYLES: dict[str, dict[str, str]] = {
     "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#ffd8a8",
                "peripheries": "2"},
     "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff3bf"},
-    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d3f9d8"},
+    "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d3f9d8",
+               "margin": "0.16,0.1"},  # room for the 3-d edge above the title
     "rest": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
 }
 _ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
@@ -137,7 +139,8 @@ def _number(value: Any, precision: int) -> str:
 
 
 def _array(a: Any, precision: int) -> str:
-    """Every entry of a small array (up to 12), else its shape, a few entries and its range."""
+    """Every entry of a small array (up to 12), else a few entries and its range (`all 0.025`
+    when every entry is the same)."""
     a = np.asarray(a)
     if a.ndim == 0:
         return _number(a.item(), precision)
@@ -146,6 +149,8 @@ def _array(a: Any, precision: int) -> str:
     first = ", ".join(_number(v, precision) for v in a.reshape(-1)[:_FIRST_ENTRIES].tolist())
     finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a.reshape(-1)
     bad = a.size - finite.size
+    if not bad and finite.size and finite.min() == finite.max():  # a mean's copy
+        return f"all {_number(finite.min(), precision)}"
     text = f"[{first}, …]"
     if finite.size:
         text += f" min {_number(finite.min(), precision)} max {_number(finite.max(), precision)}"
@@ -169,8 +174,30 @@ def _value(a: Any, precision: int, color: str | None = None) -> str:
         return _font(_array(a, precision), color)
     rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(_number(v, precision), color)}'
                                     f"</TD>" for v in row) + "</TR>" for row in a.tolist())
-    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1" '
+    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1" '
             f'COLOR="{color or "#868e96"}">{rows}</TABLE>')
+
+
+def _pieces(pieces: list, precision: int, color: str | None = None) -> list[str]:
+    """Text and arrays as label pieces; a negative number after the first in parentheses.
+
+    `1 × 2 × (-4)`, as a product is written by hand.
+    """
+    shown = []
+    for k, piece in enumerate(pieces):
+        if not isinstance(piece, np.ndarray):
+            shown.append(_font(str(piece), color))
+            continue
+        text = _value(piece, precision, color)
+        if k and piece.size == 1 and piece.ndim == 0 and piece.dtype.kind in "iuf" \
+                and piece.item() < 0:
+            text = _font("(", color) + text + _font(")", color)
+        shown.append(text)
+    return shown
+
+
+def _plain(pieces: list, precision: int) -> str:
+    return "".join(_array(a, precision) if isinstance(a, np.ndarray) else str(a) for a in pieces)
 
 
 def _font(text: str, color: str | None) -> str:
@@ -238,12 +265,27 @@ class _Drawing:
     hidden: frozenset[int] = frozenset()  # constants drawn inside their op's label
     step: int | None = None
     _locals: dict[int, dict] = field(default_factory=dict)
+    _textbooks: dict[tuple[int, int], Textbook | None] = field(default_factory=dict)
 
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
         """The local derivatives of op i (see `_local_derivatives`), computed once."""
         if i not in self._locals:
             self._locals[i] = _local_derivatives(self.graph, i, self.grads.nodes.get(i))
         return self._locals[i]
+
+    def textbook(self, i: int, p: int) -> Textbook | None:
+        """Op i's local derivative wrt input p in its textbook form (`2 × error`), if any."""
+        if (i, p) not in self._textbooks:
+            local = self.local(i).get(p)
+            self._textbooks[(i, p)] = None if local is None else _textbook(
+                self.graph, i, p, self._formula_name, local[0])
+        return self._textbooks[(i, p)]
+
+    def _formula_name(self, q: int) -> str:
+        """A tensor in a formula: its name, or a constant drawn in its op's label its value."""
+        if q in self.hidden:
+            return _array(self.graph.tensors[q]._data, self.options.precision)
+        return self.name(q)[0]
 
     def reached(self, i: int) -> bool:
         """Whether tensor i's gradient is complete in the frame drawn."""
@@ -365,14 +407,34 @@ def _op_title(drawing: _Drawing, i: int) -> str:
 
 
 def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
+    """The op's title, and in the backward view its local derivative wrt each input.
+
+    In its textbook form where the op has one (`∂/∂error = 2 × error = 2 × (-4)`), with
+    the numbers for a scalar result; otherwise, for a scalar result, its value.
+    """
     lines = [[_op_title(drawing, i)]]
     if i in drawing.grads.stale:
         lines.append([_red("input changed in place since: factors not shown")])
     elif drawing.options.mode == "backward":
+        precision = drawing.options.precision
         for p, (local, per_element) in drawing.local(i).items():
-            if not per_element and local.size <= _SHOWN_ENTRIES:  # a scalar output's
-                lines.append([f"∂/∂{_escape(drawing.name(p)[0])} = ",
-                              _value(local, drawing.options.precision)])
+            start = f"∂/∂{_escape(drawing.name(p)[0])} = "
+            book = drawing.textbook(i, p)
+            if book is not None:
+                line = [start + _escape(book.formula, 10**3)]
+                numbers = book.numbers
+                if per_element or book.complete:
+                    pass  # entry by entry: the numbers are on the edge
+                elif numbers is not None and all(np.size(a) <= _SHOWN_ENTRIES
+                                                 for a in numbers if isinstance(a, np.ndarray)):
+                    if _plain(numbers, precision) != book.formula:
+                        line += [" = ", *_pieces(numbers, precision)]
+                elif numbers is None and local.size <= _SHOWN_ENTRIES \
+                        and book.formula != _array(local, precision):
+                    line += [" = ", _value(local, precision)]
+                lines.append(line)
+            elif not per_element and local.size <= _SHOWN_ENTRIES:  # a scalar output's
+                lines.append([start, _value(local, precision)])
     return lines
 
 

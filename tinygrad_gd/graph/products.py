@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labels import _HIDDEN, _SHOWN_ENTRIES, _Drawing, _font, _frozen_entries, _value
+from .labels import _HIDDEN, _SHOWN_ENTRIES, _Drawing, _font, _frozen_entries, _pieces, _value
 
 
 def _edge_lines(drawing: _Drawing, p: int, target: str,
@@ -29,8 +29,8 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
     if product is None:
         line = [_value(carried, precision, color)]
     else:
-        line = [_value(x, precision, color) if isinstance(x, np.ndarray) else _font(x, color)
-                for x in product] + [_font(" = ", color), _value(carried, precision, color)]
+        line = _pieces(product, precision, color) + [_font(" = ", color),
+                                                     _value(carried, precision, color)]
     lines = [line]
     mask = getattr(drawing.graph.tensors[p], "frozen_mask", None)
     if mask is not None and np.any(mask):
@@ -43,7 +43,8 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
              ) -> list | None:
     """The factors whose product is `carried` (arrays and words), or None when none is shown.
 
-    Shown when every factor has at most 12 entries and the product is checked to give
+    Shown when every factor has at most 12 entries (a sum's or mean's result may be
+    larger: it shows as a summary) and the product is checked to give
     what the engine's pass sent: a sum's or mean's copy of the gradient to each entry,
     matmul's outer product (or matrix-vector product), and for any other op the gradient
     arriving times the op's local derivative (scalar outputs and elementwise ops).
@@ -73,7 +74,7 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
             factors, expected = [a, " ⊗ ", u], np.outer(a, u)
         elif slot == 1 and a.ndim == 2:
             factors, expected = [a, "ᵀ @ ", u], a.T @ u
-    elif name in ("sum", "mean") and small(upstream, carried) and carried.size > 1:
+    elif name in ("sum", "mean") and small(upstream) and carried.size > 1:
         count = carried.size // max(np.asarray(upstream).size, 1)
         scale = " / " + str(count) if name == "mean" else ""
         factors = [np.asarray(upstream), f"{scale} copied to each entry"]
@@ -81,7 +82,13 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     else:
         local = drawing.local(op).get(p)
         if local is not None and small(upstream, local[0], carried):
-            factors = [np.asarray(upstream), " × ", local[0]]
+            book = drawing.textbook(op, p)  # the local derivative as a textbook writes it
+            numbers = book.numbers if book is not None else None
+            if numbers is None or not small(*[a for a in numbers if isinstance(a, np.ndarray)]):
+                numbers = [local[0]]
+            elif book is not None and book.compound:
+                numbers = ["(", *numbers, ")"]
+            factors = [np.asarray(upstream), " × ", *numbers]
             expected = np.asarray(upstream) * local[0]
     if factors is None or expected is None:
         return None

@@ -434,12 +434,32 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
 
 
 def _module_title(owners: tuple, names: _Names) -> str:
+    """`0: Linear(784 -> 128)`: the module's name (as PyTorch's printed model numbers a
+    Sequential's layers) and kind; the enclosing kinds (`Block/Linear`) when unnamed.
+
+    The name comes from `model=`, else from the outermost module of the call, whose
+    `named_modules()` names every module inside it.
+    """
     owner = owners[-1]
     kind = type(owner).__name__
-    name = names.modules.get(id(owner))
+    n_in, n_out = getattr(owner, "in_features", None), getattr(owner, "out_features", None)
+    if isinstance(n_in, int) and isinstance(n_out, int):
+        kind += f"({n_in} -> {n_out})"
+    name = names.modules.get(id(owner)) or _name_inside(owners)
     if name:
         return f"{name}: {kind}"
-    return "/".join(type(o).__name__ for o in owners)
+    return "/".join([*(type(o).__name__ for o in owners[:-1]), kind])
+
+
+def _name_inside(owners: tuple) -> str | None:
+    """The name of the innermost module within the outermost one (`0`, `block.fc1`)."""
+    if len(owners) < 2 or not callable(getattr(owners[0], "named_modules", None)):
+        return None
+    try:
+        found = {id(module): name for name, module in owners[0].named_modules()}
+    except Exception:  # a user's module that cannot list its modules: no name
+        return None
+    return found.get(id(owners[-1])) or None
 
 
 def _fold_far_nodes(graph: _Graph, layout: _Layout, max_nodes: int) -> _Layout:

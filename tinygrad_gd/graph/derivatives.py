@@ -1,0 +1,217 @@
+"""Local derivatives in their textbook form: `2 × error`, then with the numbers `2 × (-4)`.
+
+An op's local derivative d(result)/d(input) is computed by the op's own backward (see
+`walk._local_derivatives`); this module only writes it the way a textbook does, for the
+ops whose derivative has a well-known form:
+
+    x ** c (constant c)   c × x^(c-1)      (`2 × error`: the squared error's 2 × error)
+    x * y                 y for x, x for y (`input`: the value of the node feeding it)
+    x + y, x - y          1, and -1 for the y of x - y
+    x / y                 1 / y for x, -x / y² for y
+    -x                    -1
+    exp(x), log(x)        exp(x) (the result), 1 / x
+    sqrt(x), x², 1 / x    1 / (2 √x), 2 × x, -1 / x²
+    tanh, sigmoid         1 - tanh², sigmoid × (1 - sigmoid) (of x: the result)
+    relu                  1 where x > 0, else 0
+    sum, mean, matmul     1 (to each entry), 1 / n, the other operand
+
+`_textbook(graph, i, p, names)` returns a `Textbook`: the formula in the inputs' names
+and, where the numbers read better than the bare derivative, the same formula with the
+inputs' values (pieces: text and arrays, which the caller formats). The numbers are
+checked against the derivative the op's backward gave; a rule that does not give the
+same numbers is not shown (the bare derivative is).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .walk import _Graph
+
+Pieces = list  # of str (text) and np.ndarray (a value, formatted by the caller)
+
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+@dataclass
+class Textbook:
+    """d(op result)/d(one input), written as a textbook does.
+
+    `formula`: in words, the inputs by name (`2 × error`). `numbers`: the formula with
+    the inputs' values (`2 × (-4)`), or None when it would only repeat the derivative's
+    value (`1`, or a mul's other operand, which is its value already).
+    """
+
+    formula: str
+    numbers: Pieces | None = None
+    compound: bool = False  # the numbers need parentheses in a product: (1 - 0.46²)
+    complete: bool = False  # the formula says every number (`1 to each entry`)
+
+
+def _power(c: float) -> str:
+    """`²` for 2, `^2.5` for 2.5: an exponent written after its base."""
+    if float(c).is_integer() and abs(c) < 100:
+        return str(int(c)).translate(_SUPERSCRIPTS)
+    return f"^{c:g}"
+
+
+def _grouped(name: str) -> str:
+    """A name inside a formula: a name of several words in parentheses."""
+    return f"({name})" if " " in name else name
+
+
+def _bare(name: str) -> str:
+    """A name inside a function's parentheses: no parentheses of its own."""
+    return name[1:-1] if name.startswith("(") and name.endswith(")") else name
+
+
+def _textbook(graph: _Graph, i: int, p: int, name: Callable[[int], str],
+              local: np.ndarray) -> Textbook | None:
+    """d(op i's result)/d(input p) in its textbook form, or None when it has none here.
+
+    `name(q)`: the drawn name of tensor q; `local`: the derivative the op's backward gave
+    (the numbers are checked against it).
+    """
+    node = graph.tensors[i]._ctx
+    if node is None:
+        return None
+    parents = graph.parents[i]
+    slots = [slot for slot, q in enumerate(parents) if q == p]
+    if len(slots) != 1:  # x * x: the same input twice; the bare derivative says it
+        return None
+    slot = slots[0]
+    values = [graph.tensors[q]._data for q in parents]
+    out = graph.tensors[i]._data
+    names = [_grouped(name(q)) for q in parents]
+    rule = _RULES.get(node.name)
+    if rule is None:
+        return None
+    try:
+        found = rule(slot, values, out, names, node)
+    except (IndexError, ValueError, TypeError, ZeroDivisionError):
+        return None
+    if found is None:
+        return None
+    textbook, value = found
+    try:
+        with np.errstate(all="ignore"):
+            same = np.allclose(np.broadcast_to(value, np.shape(local)), local, equal_nan=True)
+    except ValueError:
+        return None
+    return textbook if same else None
+
+
+# Each rule: (slot, input values, result value, input names, node) -> (Textbook, value)
+# or None; the value is what the formula gives, checked against the op's backward.
+
+
+def _pow(slot, values, out, names, node):
+    if slot != 0 or len(values) != 2 or np.size(values[1]) != 1:
+        return None
+    x, c = values[0], float(np.asarray(values[1]).reshape(-1)[0])
+    if c == 0:
+        return None
+    if c == 1:
+        return Textbook("1"), np.ones_like(x)
+    if c == 2:
+        return Textbook(f"2 × {names[0]}", ["2 × ", x]), 2 * x
+    number = str(int(c)) if c.is_integer() else f"{c:g}"
+    power = _power(c - 1)
+    with np.errstate(all="ignore"):
+        value = c * x ** (c - 1)
+    return Textbook(f"{number} × {names[0]}{power}", [f"{number} × ", x, power]), value
+
+
+def _mul(slot, values, out, names, node):
+    if len(values) != 2:
+        return None
+    other = 1 - slot
+    value = values[other]
+    if np.size(value) == 1 and np.size(out) > 1:  # a scalar: `× 0.65`, not `× [0.65, 0.65]`
+        return Textbook(names[other], [np.asarray(value).reshape(())]), value
+    if np.size(value) < np.size(out):  # broadcast: each row times the input, as it is
+        return Textbook(names[other], [np.asarray(value)]), value
+    return Textbook(names[other]), value
+
+
+def _add(slot, values, out, names, node):
+    return Textbook("1", [np.array(1)]), np.ones_like(out)
+
+
+def _sub(slot, values, out, names, node):
+    one = 1 if slot == 0 else -1
+    return Textbook(str(one), [np.array(one)]), np.full_like(out, one)
+
+
+def _div(slot, values, out, names, node):
+    x, y = values
+    if slot == 0:
+        return Textbook(f"1 / {names[1]}", ["1 / ", y], True), 1 / y
+    return (Textbook(f"-{names[0]} / {names[1]}²", ["-", x, " / ", y, "²"], True), -x / y ** 2)
+
+
+def _neg(slot, values, out, names, node):
+    return Textbook("-1", [np.array(-1)]), -np.ones_like(out)
+
+
+def _exp(slot, values, out, names, node):
+    return Textbook(f"exp({_bare(names[0])})"), out
+
+
+def _log(slot, values, out, names, node):
+    return Textbook(f"1 / {names[0]}", ["1 / ", values[0]], True), 1 / values[0]
+
+
+def _sqrt(slot, values, out, names, node):
+    return Textbook(f"1 / (2 √{names[0]})", ["1 / (2 × ", out, ")"], True), 1 / (2 * out)
+
+
+def _square(slot, values, out, names, node):
+    return Textbook(f"2 × {names[0]}", ["2 × ", values[0]]), 2 * values[0]
+
+
+def _reciprocal(slot, values, out, names, node):
+    return Textbook(f"-1 / {names[0]}²", ["-1 / ", values[0], "²"], True), -1 / values[0] ** 2
+
+
+def _tanh(slot, values, out, names, node):
+    return Textbook("1 - tanh²", ["1 - ", out, "²"], True), 1 - out * out
+
+
+def _sigmoid(slot, values, out, names, node):
+    return (Textbook("sigmoid × (1 - sigmoid)", [out, " × (1 - ", out, ")"]),
+            out * (1 - out))
+
+
+def _relu(slot, values, out, names, node):
+    return Textbook(f"1 where {names[0]} > 0, else 0"), (values[0] > 0).astype(out.dtype)
+
+
+def _sum(slot, values, out, names, node):
+    if np.size(values[0]) == 1:
+        return Textbook("1"), np.ones_like(values[0])
+    return Textbook("1 to each entry", complete=True), np.ones_like(values[0])
+
+
+def _mean(slot, values, out, names, node):
+    if np.size(values[0]) == 1:
+        return Textbook("1"), np.ones_like(values[0])
+    count = getattr(node, "count", None) or max(np.size(values[0]) // max(np.size(out), 1), 1)
+    return Textbook(f"1 / {count} to each entry", complete=True), np.full(np.shape(values[0]), 1 / count)
+
+
+def _matmul(slot, values, out, names, node):
+    a, b = values
+    if a.ndim != 1 or b.ndim != 1:  # a vector's dot product: the other vector
+        return None
+    return Textbook(names[1 - slot]), values[1 - slot]
+
+
+_RULES: dict[str, Callable] = {
+    "pow": _pow, "mul": _mul, "add": _add, "sub": _sub, "div": _div, "neg": _neg,
+    "exp": _exp, "log": _log, "sqrt": _sqrt, "square": _square, "reciprocal": _reciprocal,
+    "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu, "sum": _sum, "mean": _mean,
+    "matmul": _matmul, "dot": _matmul,
+}
