@@ -230,7 +230,10 @@ class Arccosh(_Pointwise, elementwise=True, methods=("arccosh", "acosh"),
     gradient: `g / sqrt(x**2 - 1)`
     """
 
-    fn = staticmethod(np.arccosh)
+    @staticmethod
+    def fn(x):
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN outside, as PyTorch's
+            return np.arccosh(x)
 
     @staticmethod
     def derivative(x, out):
@@ -246,7 +249,10 @@ class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
     gradient: `g / (1 - x**2)`
     """
 
-    fn = staticmethod(np.arctanh)
+    @staticmethod
+    def fn(x):
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN outside, as PyTorch's
+            return np.arctanh(x)
 
     @staticmethod
     def derivative(x, out):
