@@ -201,3 +201,26 @@ def test_one_line_errors_name_the_op_and_the_fix():
         tg.einsum("ij,jk->ik", x)
     with pytest.raises(ValueError, match="tensordot: axes"):
         tg.tensordot(x, x, axes=([0], [1]))
+
+
+def test_an_axis_out_of_range_is_a_value_error_and_an_index_error():
+    # NumPy raises AxisError (a ValueError), PyTorch IndexError: tinygrad_gd's is both
+    x = t()
+    for call in (lambda: tg.stack([x], axis=77), lambda: x.sum(dim=5),
+                 lambda: x.unsqueeze(-9)):
+        with pytest.raises(IndexError, match="out of range"):
+            call()
+        with pytest.raises(ValueError, match="out of range"):
+            call()
+
+
+def test_pytorch_spellings_of_the_new_names():
+    x = t(np.array([[0.5, -1.5], [2.0, 3.0]]))
+    assert np.array_equal(x.eq(x).data, (x == x).data) and x.lt(0).tolist() == [
+        [False, True], [False, False]]
+    assert np.allclose((x % 1.25).data, np.remainder(x.data, 1.25))
+    assert np.allclose((4.0 % x).data, np.remainder(4.0, x.data))
+    assert np.allclose(tg.true_divide(x, 2).data, x.data / 2)
+    assert np.allclose(tg.fabs(x).data, np.abs(x.data))
+    assert np.allclose(x.asinh().data, np.arcsinh(x.data))
+    assert np.allclose(tg.degrees(x).data, np.degrees(x.data))

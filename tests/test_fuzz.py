@@ -281,7 +281,7 @@ def make_elementwise_binary(op: str, pair_ok: Callable | None = None, **fresh: A
         y = b.second(x, accepts, **fresh)
         if y is None:
             return False
-        args = (x, y) if b.draw(st.booleans()) or op in ("div",) else (y, x)
+        args = (x, y) if b.draw(st.booleans()) or op in ("div", "remainder") else (y, x)
         return b.add(op, args, {})
     return make
 
@@ -492,6 +492,14 @@ def away_from_steps(v: np.ndarray) -> bool:
 
 def away_from(*points: float) -> Callable[[np.ndarray], bool]:
     return lambda v: all(np.abs(v - p).min() >= MARGIN for p in points)
+
+
+def away_from_whole_quotients(x: np.ndarray, y: np.ndarray) -> bool:
+    """y away from 0 and x / y away from whole numbers, where x % y jumps."""
+    if np.abs(y).min() < 0.3:
+        return False
+    quotient = x / y
+    return bool(np.abs(quotient - np.round(quotient)).min() >= 0.05)
 
 
 def make_statistic(op: str):
@@ -743,6 +751,31 @@ OPS: dict[str, OpSpec] = {
           make_unary("relu6", away_from(0.0, 6.0))),
     "logaddexp": OpSpec(tg.logaddexp, lambda a, p: f"tg.logaddexp({a[0]}, {a[1]})",
                         make_elementwise_binary("logaddexp", avoid=())),
+    "logaddexp2": OpSpec(tg.logaddexp2, lambda a, p: f"tg.logaddexp2({a[0]}, {a[1]})",
+                         make_elementwise_binary("logaddexp2", avoid=())),
+    "remainder": OpSpec(lambda x, y: x % y, _binary("%"),
+                        make_elementwise_binary("remainder", away_from_whole_quotients,
+                                                avoid=(0.0,), margin=0.3)),
+    "sinh": OpSpec(tg.sinh, lambda a, p: f"tg.sinh({a[0]})", make_unary("sinh")),
+    "cosh": OpSpec(tg.cosh, lambda a, p: f"tg.cosh({a[0]})", make_unary("cosh")),
+    "arcsinh": OpSpec(tg.arcsinh, lambda a, p: f"tg.arcsinh({a[0]})", make_unary("arcsinh")),
+    "arccosh": OpSpec(tg.arccosh, lambda a, p: f"tg.arccosh({a[0]})",
+                      make_unary("arccosh", lambda v: v.min() >= 1.2, min_value=1.2,
+                                 max_value=4, avoid=())),
+    "arctanh": OpSpec(tg.arctanh, lambda a, p: f"tg.arctanh({a[0]})",
+                      make_unary("arctanh", lambda v: np.abs(v).max() <= 0.8, min_value=-0.8,
+                                 max_value=0.8, avoid=())),
+    "deg2rad": OpSpec(tg.deg2rad, lambda a, p: f"tg.deg2rad({a[0]})", make_unary("deg2rad")),
+    "rad2deg": OpSpec(tg.rad2deg, lambda a, p: f"tg.rad2deg({a[0]})", make_unary("rad2deg")),
+    "celu": OpSpec(tg.celu, lambda a, p: f"tg.celu({a[0]})",
+                   make_unary("celu", lambda v: np.abs(v).min() >= MARGIN)),
+    "softsign": OpSpec(tg.softsign, lambda a, p: f"tg.softsign({a[0]})",
+                       make_unary("softsign", lambda v: np.abs(v).min() >= MARGIN)),
+    "mish": OpSpec(tg.mish, lambda a, p: f"tg.mish({a[0]})", make_unary("mish")),
+    "hardswish": OpSpec(tg.hardswish, lambda a, p: f"tg.hardswish({a[0]})",
+                        make_unary("hardswish", away_from(-3.0, 3.0))),
+    "quick_gelu": OpSpec(tg.quick_gelu, lambda a, p: f"tg.quick_gelu({a[0]})",
+                         make_unary("quick_gelu")),
     "var": OpSpec(lambda x, **p: x.var(**p), _method("var", "axis", "keepdims", "ddof"),
                   make_statistic("var")),
     "std": OpSpec(lambda x, **p: x.std(**p), _method("std", "axis", "keepdims", "ddof"),
@@ -958,7 +991,7 @@ def test_planted_wrong_gradient_of_a_shape_op_is_caught(monkeypatch):
         return np.transpose(g, ctx.axes)
 
     monkeypatch.setattr(ops_module.shape.Transpose, "backward", forgets_permutation)
-    report = fuzz_failure(("transpose", "mul", "sum"), examples=150)
+    report = fuzz_failure(("transpose", "mul", "sum"), examples=300)
     assert "transpose" in report and "digraph" in report
 
 
@@ -1061,6 +1094,20 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "hardtanh": lambda t, x: t.nn.functional.hardtanh(x),
     "relu6": lambda t, x: t.nn.functional.relu6(x),
     "logaddexp": lambda t, x, y: t.logaddexp(x, y),
+    "logaddexp2": lambda t, x, y: t.logaddexp2(x, y),
+    "remainder": lambda t, x, y: t.remainder(x, y),
+    "sinh": lambda t, x: t.sinh(x),
+    "cosh": lambda t, x: t.cosh(x),
+    "arcsinh": lambda t, x: t.asinh(x),
+    "arccosh": lambda t, x: t.acosh(x),
+    "arctanh": lambda t, x: t.atanh(x),
+    "deg2rad": lambda t, x: t.deg2rad(x),
+    "rad2deg": lambda t, x: t.rad2deg(x),
+    "celu": lambda t, x: t.nn.functional.celu(x),
+    "softsign": lambda t, x: t.nn.functional.softsign(x),
+    "mish": lambda t, x: t.nn.functional.mish(x),
+    "hardswish": lambda t, x: t.nn.functional.hardswish(x),
+    "quick_gelu": lambda t, x: x * t.sigmoid(1.702 * x),
     "var": lambda t, x, *, axis, keepdims, ddof: t.var(
         x, dim=_torch_dims(x, axis), correction=ddof, keepdim=keepdims),
     "std": lambda t, x, *, axis, keepdims, ddof: t.std(

@@ -359,6 +359,13 @@ def np_softplus(a):
     return np.log1p(np.exp(a))
 
 
+def remainder(data):
+    """x % y with x / y kept away from whole numbers, where the remainder jumps."""
+    x, y = arrays(data, testing.broadcastable_tensors(2, min_value=-0.9, max_value=0.9,
+                                                      avoid=(0.0,), margin=0.1))
+    return tg.remainder, [x, np.sign(y) * (np.abs(y) + 1.0)], np.remainder
+
+
 OP_SPECS = {
     "add": binary(lambda x, y: x + y, np.add, **ANY),
     "sub": binary(lambda x, y: x - y, np.subtract, **ANY),
@@ -417,6 +424,21 @@ OP_SPECS = {
     "relu6": unary(tg.relu6, lambda a: np.clip(a, 0, 6), min_value=-2, max_value=8,
                    avoid=(0.0, 6.0)),
     "logaddexp": binary(tg.logaddexp, np.logaddexp, **ANY),
+    "logaddexp2": binary(tg.logaddexp2, np.logaddexp2, **ANY),
+    "remainder": remainder,
+    "sinh": unary(tg.sinh, np.sinh, **ANY),
+    "cosh": unary(tg.cosh, np.cosh, **ANY),
+    "arcsinh": unary(tg.arcsinh, np.arcsinh, **ANY),
+    "arccosh": unary(tg.arccosh, np.arccosh, min_value=1.2, max_value=4, **ANY),
+    "arctanh": unary(tg.arctanh, np.arctanh, min_value=-0.8, max_value=0.8, **ANY),
+    "deg2rad": unary(tg.deg2rad, np.deg2rad, **ANY),
+    "rad2deg": unary(tg.rad2deg, np.rad2deg, **ANY),
+    "celu": unary(lambda t: t.celu(0.5), lambda a: np.where(a > 0, a, 0.5 * np.expm1(a / 0.5))),
+    "softsign": unary(tg.softsign, lambda a: a / (1 + np.abs(a))),
+    "mish": unary(tg.mish, lambda a: a * np.tanh(np_softplus(a)), **ANY),
+    "hardswish": unary(tg.hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6,
+                       min_value=-5, max_value=5, avoid=(-3.0, 3.0)),
+    "quick_gelu": unary(tg.quick_gelu, lambda a: a * np_sigmoid(1.702 * a), **ANY),
     "var": stat_reduction("var", np.var),
     "std": stat_reduction("std", np.std),
     "prod": reduction("prod", np.prod),

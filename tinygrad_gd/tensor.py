@@ -260,6 +260,9 @@ class Tensor:
     def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
         return Tensor.from_op(np.asarray(self._data != _raw(other)), None)
 
+    # PyTorch's method spellings of the comparisons: x.eq(y) is x == y, and so on
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
     def __pos__(self) -> "Tensor":
         return self
 

@@ -1,7 +1,8 @@
 """Every built-in op, one module per family; each op registers itself on import.
 
-`elementwise` (+ - * / ** and the first unary functions), `unary` (square, sin, log1p,
-floor, ...), `activations` (softplus, elu, gelu, silu, hardtanh, relu6, logaddexp),
+`elementwise` (+ - * / ** % and the first unary functions), `unary` (square, sin, sinh,
+arctanh, log1p, deg2rad, floor, ...), `activations` (softplus, elu, celu, gelu,
+quick_gelu, silu, mish, softsign, hardswish, hardtanh, relu6, logaddexp, logaddexp2),
 `reductions` (sum, mean, max, min), `statistics` (var, std, prod, logsumexp, cumsum),
 `shape` (reshape, transpose, broadcast, indexing, joining), `layout` (unsqueeze, squeeze,
 permute, flip, pad, split, tile, gather, tril, ...), `matmul` (@, dot, the fused linear

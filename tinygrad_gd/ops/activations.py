@@ -168,12 +168,117 @@ class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("
     gradient: `g * e**(x - out)` for x, `g * e**(y - out)` for y
     """
 
+    fn, power = staticmethod(np.logaddexp), staticmethod(np.exp)
+
     def forward(ctx, x, y):
-        out = np.logaddexp(x, y)
+        out = type(ctx).fn(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
     def backward(ctx, g):
         x, y, out = ctx.saved_tensors
+        power = type(ctx).power
         with np.errstate(invalid="ignore"):  # both -inf: NaN, as PyTorch's
-            return g * np.exp(x - out), g * np.exp(y - out)
+            return g * power(x - out), g * power(y - out)
+
+
+class Logaddexp2(Logaddexp, elementwise=True, methods=("logaddexp2",),
+                 functions=("logaddexp2",)):
+    """log2(2**x + 2**y) without overflow, broadcast.
+
+    forward: `log2(2**x + 2**y)`
+    gradient: `g * 2**(x - out)` for x, `g * 2**(y - out)` for y
+    """
+
+    fn, power = staticmethod(np.logaddexp2), staticmethod(np.exp2)
+
+
+class Celu(Function, elementwise=True, methods=("celu",), functions=("celu",)):
+    """max(0, x) + min(0, alpha * (e**(x / alpha) - 1)) (PyTorch's celu, alpha=1 by default).
+
+    forward: `x` where `x > 0`, else `alpha * (e**(x / alpha) - 1)`
+    gradient: `g` where `x > 0`, else `g * e**(x / alpha)`
+    """
+
+    @classmethod
+    def call(cls, x, alpha=1.0):
+        alpha = _number("celu", "alpha", alpha)
+        if alpha == 0:
+            raise ValueError("celu: alpha must not be 0")
+        return cls.apply(x, alpha=alpha)
+
+    def forward(ctx, x, *, alpha=1.0):
+        ctx.save_for_backward(x)
+        ctx.alpha = alpha
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / ctx.alpha))
+
+
+class Softsign(Function, elementwise=True, methods=("softsign",), functions=("softsign",)):
+    """x / (1 + |x|).
+
+    forward: `x / (1 + abs(x))`
+    gradient: `g / (1 + abs(x))**2`
+    """
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x / (1 + np.abs(x))
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g / (1 + np.abs(x)) ** 2
+
+
+class Mish(Function, elementwise=True, methods=("mish",), functions=("mish",)):
+    """x * tanh(softplus(x)).
+
+    forward: `x * tanh(ln(1 + e**x))`
+    gradient: `g * (t + x * sigmoid(x) * (1 - t**2))`, `t = tanh(ln(1 + e**x))`
+    """
+
+    def forward(ctx, x):
+        t = np.tanh(np.logaddexp(0, x))
+        ctx.save_for_backward(x, t)
+        return x * t
+
+    def backward(ctx, g):
+        x, t = ctx.saved_tensors
+        return g * (t + x * sigmoid(x) * (1 - t * t))
+
+
+class Hardswish(Function, elementwise=True, methods=("hardswish",), functions=("hardswish",)):
+    """x * relu6(x + 3) / 6 (PyTorch's hardswish).
+
+    forward: `x * min(max(x + 3, 0), 6) / 6`
+    gradient: `0` where `x < -3`, `g` where `x > 3`, else `g * (2 x + 3) / 6`
+    """
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * np.clip(x + 3, 0, 6) / 6
+
+    def backward(ctx, g):  # PyTorch's values at the kinks: 0 at -3, 1.5 at 3
+        (x,) = ctx.saved_tensors
+        return g * np.where(x < -3, 0.0, np.where(x > 3, 1.0, (2 * x + 3) / 6))
+
+
+class QuickGelu(Function, elementwise=True, name="quick_gelu", methods=("quick_gelu",),
+                functions=("quick_gelu",)):
+    """x * sigmoid(1.702 x), the sigmoid approximation of gelu (CLIP's, tinygrad's).
+
+    forward: `x * sigmoid(1.702 * x)`
+    gradient: `g * s * (1 + 1.702 * x * (1 - s))`, `s = sigmoid(1.702 * x)`
+    """
+
+    def forward(ctx, x):
+        s = sigmoid(1.702 * x)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    def backward(ctx, g):
+        x, s = ctx.saved_tensors
+        return g * s * (1 + 1.702 * x * (1 - s))

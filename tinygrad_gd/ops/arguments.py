@@ -1,7 +1,9 @@
 """Argument checks the ops' `call` methods share: axes and both spellings of a keyword.
 
 PyTorch says `dim`/`keepdim` where NumPy says `axis`/`keepdims`: every op accepts both.
-A bad axis is refused up front, so the error names the op rather than NumPy's internals.
+A bad axis is refused up front, so the error names the op rather than NumPy's internals;
+an axis out of range raises NumPy's AxisError, which is a ValueError and an IndexError
+(what PyTorch raises), so either library's `except` catches it.
 """
 from __future__ import annotations
 
@@ -40,8 +42,9 @@ def check_axis(op: str, axis: Any, ndim: int) -> Any:
                             f"{type(a).__name__} {a!r}")
         if not -ndim <= a < ndim:
             valid = f"an axis in [{-ndim}, {ndim - 1}]" if ndim else "axis=None"
-            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} "
-                             f"dimension(s); use {valid}")
+            # NumPy's AxisError: a ValueError (NumPy) and an IndexError (PyTorch) both
+            raise np.exceptions.AxisError(f"{op}: axis {a} is out of range for a tensor "
+                                          f"with {ndim} dimension(s); use {valid}")
     if len({int(a) % max(ndim, 1) for a in axes}) != len(axes):
         raise ValueError(f"{op}: axis {axis!r} names an axis twice")
     return int(axis) if single else tuple(int(a) for a in axes)

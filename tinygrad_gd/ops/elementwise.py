@@ -62,7 +62,7 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
 
 
 class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
-          reflected=("__rtruediv__",), functions=("divide", "div")):
+          reflected=("__rtruediv__",), functions=("divide", "div", "true_divide")):
     """x / y, broadcast.
 
     forward: `x / y`
@@ -108,6 +108,24 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
             with np.errstate(divide="ignore", invalid="ignore"):
                 dy = g * np.where((x == 0) & (y >= 0), 0, out * np.log(x))
         return dx, dy
+
+
+class Remainder(Function, elementwise=True, methods=("remainder", "__mod__"),
+                reflected=("__rmod__",), functions=("remainder", "mod")):
+    """x mod y with the sign of y (Python's %, NumPy's mod, PyTorch's remainder), broadcast.
+
+    forward: `x - y * floor(x / y)`
+    gradient: `g` for x, `-g * floor(x / y)` for y
+    """
+
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.remainder(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g, -g * np.floor(x / y)
 
 
 class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
@@ -241,7 +259,8 @@ class Sqrt(Function, elementwise=True, methods=("sqrt",), functions=("sqrt",)):
         return g / (2 * out)
 
 
-class Abs(Function, elementwise=True, methods=("abs", "__abs__"), functions=("abs", "absolute")):
+class Abs(Function, elementwise=True, methods=("abs", "__abs__"),
+          functions=("abs", "absolute", "fabs")):
     """|x|, gradient sign(x) (0 at 0).
 
     forward: `abs(x)`

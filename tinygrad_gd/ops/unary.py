@@ -179,6 +179,117 @@ class Exp2(_Pointwise, elementwise=True, methods=("exp2",), functions=("exp2",))
         return out * LN2
 
 
+class Sinh(_Pointwise, elementwise=True, methods=("sinh",), functions=("sinh",)):
+    """Hyperbolic sine.
+
+    forward: `sinh(x)`
+    gradient: `g * cosh(x)`
+    """
+
+    fn = staticmethod(np.sinh)
+
+    @staticmethod
+    def derivative(x, out):
+        return np.cosh(x)
+
+
+class Cosh(_Pointwise, elementwise=True, methods=("cosh",), functions=("cosh",)):
+    """Hyperbolic cosine.
+
+    forward: `cosh(x)`
+    gradient: `g * sinh(x)`
+    """
+
+    fn = staticmethod(np.cosh)
+
+    @staticmethod
+    def derivative(x, out):
+        return np.sinh(x)
+
+
+class Arcsinh(_Pointwise, elementwise=True, methods=("arcsinh", "asinh"),
+              functions=("arcsinh", "asinh")):
+    """Inverse hyperbolic sine (NumPy's arcsinh, PyTorch's asinh).
+
+    forward: `arcsinh(x)`
+    gradient: `g / sqrt(x**2 + 1)`
+    """
+
+    fn = staticmethod(np.arcsinh)
+
+    @staticmethod
+    def derivative(x, out):
+        return 1 / np.sqrt(x * x + 1)
+
+
+class Arccosh(_Pointwise, elementwise=True, methods=("arccosh", "acosh"),
+              functions=("arccosh", "acosh")):
+    """Inverse hyperbolic cosine, for x >= 1 (NaN below; NumPy's arccosh, PyTorch's acosh).
+
+    forward: `arccosh(x)`
+    gradient: `g / sqrt(x**2 - 1)`
+    """
+
+    @staticmethod
+    def fn(x):
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN outside, as PyTorch's
+            return np.arccosh(x)
+
+    @staticmethod
+    def derivative(x, out):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(x * x - 1)
+
+
+class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
+              functions=("arctanh", "atanh")):
+    """Inverse hyperbolic tangent, for -1 < x < 1 (NumPy's arctanh, PyTorch's atanh).
+
+    forward: `arctanh(x)`
+    gradient: `g / (1 - x**2)`
+    """
+
+    @staticmethod
+    def fn(x):
+        with np.errstate(invalid="ignore", divide="ignore"):  # NaN outside, as PyTorch's
+            return np.arctanh(x)
+
+    @staticmethod
+    def derivative(x, out):
+        with np.errstate(divide="ignore"):
+            return 1 / (1 - x * x)
+
+
+class Deg2rad(_Pointwise, elementwise=True, methods=("deg2rad",),
+              functions=("deg2rad", "radians")):
+    """Degrees to radians (NumPy's deg2rad and radians, PyTorch's deg2rad).
+
+    forward: `x * pi / 180`
+    gradient: `g * pi / 180`
+    """
+
+    fn = staticmethod(np.deg2rad)
+
+    @staticmethod
+    def derivative(x, out):
+        return np.pi / 180
+
+
+class Rad2deg(_Pointwise, elementwise=True, methods=("rad2deg",),
+              functions=("rad2deg", "degrees")):
+    """Radians to degrees (NumPy's rad2deg and degrees, PyTorch's rad2deg).
+
+    forward: `x * 180 / pi`
+    gradient: `g * 180 / pi`
+    """
+
+    fn = staticmethod(np.rad2deg)
+
+    @staticmethod
+    def derivative(x, out):
+        return 180 / np.pi
+
+
 class _Step(Function, register=False):
     """A piecewise-constant function: gradient 0 everywhere (PyTorch's convention)."""
 
