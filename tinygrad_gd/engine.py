@@ -15,8 +15,9 @@ Read it top to bottom:
 The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
 of `nn`. Extras join through one extension point, `extensions`: anomaly mode
 (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks and
-`retain_grad` (`hooks.py`) and the module scope the diagrams use (`scope.py`). An empty
-list costs one truth test per op and per node.
+`retain_grad` (`hooks.py`) and the module scope the diagrams use (`scope.py`). Only the
+in-place check is always on; an extra not switched on is not in the list and costs
+nothing.
 """
 from __future__ import annotations
 
@@ -108,10 +109,11 @@ class Function:
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
                           **declared: Any) -> None:
         super().__init_subclass__()
-        for key in ("elementwise", "methods", "reflected", "functions"):
+        known = ("elementwise", "methods", "reflected", "functions")
+        for key in known:
             setattr(cls, key, getattr(Function, key))  # declared anew, never inherited
         for key, value in declared.items():
-            if not hasattr(Function, key) or key.startswith("_"):
+            if key not in known:
                 raise TypeError(f"class {cls.__name__}(Function, {key}=...): unknown keyword; "
                                 f"use name, methods, reflected, functions, elementwise, register")
             setattr(cls, key, tuple(value) if isinstance(value, (list, tuple)) else value)
@@ -178,7 +180,7 @@ class Function:
 
 
 # The Tensor class that apply wraps outputs in. tensor.py sets it when it defines Tensor:
-# the engine imports nothing above it. (It needs `operands(inputs)`, `from_op(array, node)`
+# the engine imports nothing above it. (It needs `operands(inputs, name)`, `from_op(array, node)`
 # and the attributes `_data`, `requires_grad`, `_ctx` and `grad`.)
 Tensor: Any = None
 
