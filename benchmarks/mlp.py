@@ -137,13 +137,8 @@ def plain_arrays(sizes: tuple[int, ...], batch: int) -> tuple[list, np.ndarray, 
     return [np.ascontiguousarray(w.T) for w, _ in params], x, onehot
 
 
-def make_plain_ours(sizes: tuple[int, ...], batch: int, name: str = OURS) -> Callable[[], Any]:
-    tg = package(name)
-    weights, x_data, y_data = plain_arrays(sizes, batch)
-    w1, w2 = (tg.Tensor(w, requires_grad=True) for w in weights)
-    x, y = tg.Tensor(x_data), tg.Tensor(y_data)
-    opt = tg.optim.SGD([w1, w2], lr=LR)
-
+def plain_step(w1: Any, w2: Any, x: Any, y: Any, opt: Any) -> Callable[[], Any]:
+    """The plain-ops step as the documents write it (tinygrad_gd and PyTorch share it)."""
     def step() -> Any:
         opt.zero_grad()
         pred = (x @ w1).relu() @ w2
@@ -153,6 +148,14 @@ def make_plain_ours(sizes: tuple[int, ...], batch: int, name: str = OURS) -> Cal
         return loss
 
     return step
+
+
+def make_plain_ours(sizes: tuple[int, ...], batch: int, name: str = OURS) -> Callable[[], Any]:
+    tg = package(name)
+    weights, x_data, y_data = plain_arrays(sizes, batch)
+    w1, w2 = (tg.Tensor(w, requires_grad=True) for w in weights)
+    return plain_step(w1, w2, tg.Tensor(x_data), tg.Tensor(y_data),
+                      tg.optim.SGD([w1, w2], lr=LR))
 
 
 def make_plain_numpy(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
@@ -178,18 +181,8 @@ def make_plain_torch(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
 
     weights, x_data, y_data = plain_arrays(sizes, batch)
     w1, w2 = (torch.from_numpy(w).requires_grad_(True) for w in weights)
-    x, y = torch.from_numpy(x_data), torch.from_numpy(y_data)
-    opt = torch.optim.SGD([w1, w2], lr=LR)
-
-    def step() -> Any:
-        opt.zero_grad()
-        pred = (x @ w1).relu() @ w2
-        loss = ((pred - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-
-    return step
+    return plain_step(w1, w2, torch.from_numpy(x_data), torch.from_numpy(y_data),
+                      torch.optim.SGD([w1, w2], lr=LR))
 
 
 def make_gemm_only(sizes: tuple[int, ...], batch: int) -> Callable[[], Any]:
