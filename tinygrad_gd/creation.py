@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from .nn.layers import _make_generator
 from .ops.arguments import ints
 from .tensor import Tensor, _as_array, _raw
 
@@ -121,8 +120,24 @@ def linspace(start: float, stop: float, num: int | None = None, dtype: Any = Non
                  requires_grad, "linspace")
 
 
+def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator:
+    """The Generator to draw from (the random functions here and nn's layers): `generator`, else `default_rng(seed)` (fresh if seed is None)."""
+    if generator is not None:
+        if seed is not None:
+            raise ValueError(f"{where}: give seed or generator, not both")
+        if not isinstance(generator, np.random.Generator):
+            raise TypeError(f"{where}: generator must be a numpy.random.Generator such as "
+                            f"np.random.default_rng(0), got {type(generator).__name__}")
+        return generator
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{where}: seed must be a non-negative int or None, got {seed!r} "
+                        f"({err})") from None
+
+
 def _generator(where: str, seed: Any, generator: Any) -> np.random.Generator:
-    return _make_generator(seed, generator, where)  # as nn.Linear draws its weights
+    return make_generator(seed, generator, where)
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from ..creation import make_generator as _make_generator
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -30,22 +31,6 @@ INITS = {
     "zeros": "all zeros",
 }
 """The `init` names `Linear` accepts, each with what it draws for the weight."""
-
-
-def _make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator:
-    """The Generator to draw from: `generator`, else `default_rng(seed)` (fresh if seed is None)."""
-    if generator is not None:
-        if seed is not None:
-            raise ValueError(f"{where}: give seed or generator, not both")
-        if not isinstance(generator, np.random.Generator):
-            raise TypeError(f"{where}: generator must be a numpy.random.Generator such as "
-                            f"np.random.default_rng(0), got {type(generator).__name__}")
-        return generator
-    try:
-        return np.random.default_rng(seed)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{where}: seed must be a non-negative int or None, got {seed!r} "
-                        f"({err})") from None
 
 
 def _float_dtype(dtype: Any, where: str) -> np.dtype:
