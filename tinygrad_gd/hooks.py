@@ -1,9 +1,10 @@
 """Gradient hooks and `retain_grad()`: seeing, or replacing, a gradient as the pass computes it.
 
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
-used (PyTorch's Tensor.register_hook); `t.retain_grad()` keeps a non-leaf tensor's
-gradient in `.grad`. Both join the backward pass through one extension, `GradientHooks`,
-switched on the first time either is asked for.
+used (PyTorch's Tensor.register_hook): hooks join the backward pass through one
+extension, `GradientHooks`, switched on the first time a hook is registered.
+`t.retain_grad()` keeps a non-leaf tensor's gradient in `.grad`: `Tensor.backward` asks
+`retains_grad` which tensors to store besides the leaves.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine
-
 
 
 class _ByIdentity:
@@ -39,7 +39,7 @@ _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
 
 
 class GradientHooks(engine.Extension):
-    """Runs a tensor's hooks on its complete gradient, and keeps it when asked to."""
+    """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
 
     def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
         for hook in list(_hooks.get(tensor, ())):
@@ -88,9 +88,6 @@ def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     return remove
 
 
-retaining = False  # True once some tensor asked for retain_grad()
-
-
 def retains_grad(tensor: Any) -> bool:
     """True when `retain_grad()` asked to keep `tensor`'s gradient (Tensor.backward stores it)."""
     return bool(_retained) and _retained.get(tensor, False)
@@ -100,6 +97,4 @@ def retain_grad(tensor: Any) -> None:
     """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
-    global retaining
-    retaining = True
     _retained.set(tensor, True)

@@ -7,9 +7,9 @@ unexpected keyword argument") become messages about the op the user called.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-__all__ = ["op_error", "argument_error"]
+__all__ = ["op_error", "argument_error", "calling"]
 
 _BINDING = re.compile(r"^[\w.]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -21,6 +21,22 @@ def argument_error(err: TypeError, name: str) -> TypeError:
     if not _BINDING.match(text):
         return err
     return TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its arguments")
+
+
+def calling(op: Any, name: str) -> Callable:
+    """`op.call` under the name a user calls it by (a Tensor method or a `tg.` function):
+    a wrong argument is restated as one line naming `name`."""
+    call = op.call
+
+    def function(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except TypeError as err:
+            raise argument_error(err, name) from None
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = op.__doc__
+    function.op = op
+    return function
 
 
 def op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import engine, hooks, versions  # noqa: F401  (versions: the in-place checks, always on)
 from .engine import Function, is_grad_enabled
-from .op_errors import argument_error
+from .op_errors import calling
 from .tracked import TrackedArray, count_write, read_only_view, tracked_view
 
 __all__ = ["Tensor"]
@@ -107,8 +107,8 @@ class Tensor:
             if isinstance(x, Tensor):
                 dtype = x._data.dtype if x._data.dtype.kind == "f" else None
                 break
-        return tuple([x if isinstance(x, Tensor) else cls.from_op(_as_array(x, dtype, op, copy=False), None)
-                      for x in inputs])
+        return tuple([x if isinstance(x, Tensor) else
+                      cls.from_op(_as_array(x, dtype, op, copy=False), None) for x in inputs])
 
     # -- values ----------------------------------------------------------------------
     @property
@@ -336,7 +336,7 @@ class Tensor:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be equal")
         for tensor, grad, _ in engine.backward(self, seed, retain_graph):
-            if tensor._ctx is None or hooks.retaining and hooks.retains_grad(tensor):
+            if tensor._ctx is None or hooks.retains_grad(tensor):
                 accumulate(tensor, grad)
 
 
@@ -366,8 +366,9 @@ def _raw_index(index: Any) -> Any:
     return _raw(index)
 
 
-def as_tensor(x: Any) -> Tensor:
-    """`x` if it is a Tensor, else a new Tensor of it (float64 for numbers and lists)."""
+def to_tensor(x: Any) -> Tensor:
+    """`x` if it is a Tensor, else `Tensor(x)` (float64 for numbers and lists; unlike
+    `tg.as_tensor`, which keeps whole numbers as int64)."""
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
@@ -385,16 +386,12 @@ def _attach(op: type[Function]) -> None:
 
 
 def _method(op: type[Function], name: str, swapped: bool) -> Callable:
+    if not swapped:
+        return calling(op, name)  # x.name(...) is op.call(x, ...)
     call = op.call
-    if swapped:
-        def method(self: Tensor, other: Any) -> Tensor:
-            return call(other, self)
-    else:
-        def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-            try:
-                return call(self, *args, **kwargs)
-            except TypeError as err:  # a wrong argument: named with the method, one line
-                raise argument_error(err, name) from None
+
+    def method(self: Tensor, other: Any) -> Tensor:  # 2 - x: the operands swapped
+        return call(other, self)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = op.__doc__
     method.op = op

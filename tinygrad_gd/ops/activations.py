@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..engine import Function
+from .arguments import number
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -25,12 +26,6 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return (np.where(x >= 0, 1, e) / (1 + e)).astype(np.result_type(x, 1.0), copy=False)
 
 
-def _number(op: str, name: str, value: object) -> float:
-    if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
-        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
-    return float(value)
-
-
 class Softplus(Function, elementwise=True, methods=("softplus",), functions=("softplus",)):
     """ln(1 + e**(beta x)) / beta, a smooth relu (PyTorch's softplus, beta=1 by default).
 
@@ -40,7 +35,7 @@ class Softplus(Function, elementwise=True, methods=("softplus",), functions=("so
 
     @classmethod
     def call(cls, x, beta=1.0):
-        beta = _number("softplus", "beta", beta)
+        beta = number("softplus", "beta", beta)
         if beta <= 0:
             raise ValueError(f"softplus: beta must be positive, got {beta}")
         return cls.apply(x, beta=beta)
@@ -64,7 +59,7 @@ class Elu(Function, elementwise=True, methods=("elu",), functions=("elu",)):
 
     @classmethod
     def call(cls, x, alpha=1.0):
-        return cls.apply(x, alpha=_number("elu", "alpha", alpha))
+        return cls.apply(x, alpha=number("elu", "alpha", alpha))
 
     def forward(ctx, x, *, alpha=1.0):
         ctx.save_for_backward(x)
@@ -133,7 +128,7 @@ class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("ha
 
     @classmethod
     def call(cls, x, min_val=-1.0, max_val=1.0):
-        low, high = _number(cls.name, "min_val", min_val), _number(cls.name, "max_val", max_val)
+        low, high = number(cls.name, "min_val", min_val), number(cls.name, "max_val", max_val)
         if low > high:
             raise ValueError(f"{cls.name}: min_val {low} is above max_val {high}")
         return cls.apply(x, min_val=low, max_val=high)
@@ -202,7 +197,7 @@ class Celu(Function, elementwise=True, methods=("celu",), functions=("celu",)):
 
     @classmethod
     def call(cls, x, alpha=1.0):
-        alpha = _number("celu", "alpha", alpha)
+        alpha = number("celu", "alpha", alpha)
         if alpha == 0:
             raise ValueError("celu: alpha must not be 0")
         return cls.apply(x, alpha=alpha)

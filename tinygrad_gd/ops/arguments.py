@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, to_tensor
 
-__all__ = ["Tensor", "as_tensor", "check_axis", "either", "ints", "integer_array"]
+__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "integer_array", "number"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -71,3 +71,10 @@ def integer_array(op: str, what: str, value: Any) -> np.ndarray:
     except ValueError:
         raise ValueError(f"{op}: {what} {str(value)[:40]!r} is a ragged list (rows of "
                          f"different lengths); give an integer array or tensor") from None
+
+
+def number(op: str, name: str, value: object) -> float:
+    """A parameter that must be a real number (`negative_slope`, `alpha`), as a float."""
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)

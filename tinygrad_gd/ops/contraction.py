@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import as_tensor
+from .arguments import to_tensor
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -97,7 +97,7 @@ class Einsum(Function, functions=("einsum",)):
                             f"'ij,jk->ik', got {type(subscripts).__name__}")
         if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
             operands = tuple(operands[0])  # PyTorch also takes a list
-        operands = tuple(as_tensor(x) for x in operands)
+        operands = tuple(to_tensor(x) for x in operands)
         inputs, out = parse_einsum(subscripts, [x.ndim for x in operands])
         return cls.apply(*operands, inputs=tuple(inputs), out=out)
 
@@ -121,7 +121,7 @@ class Tensordot(Einsum, functions=("tensordot",)):
 
     @classmethod
     def call(cls, x, y, axes=2, *, dims=None):
-        x, y = as_tensor(x), as_tensor(y)
+        x, y = to_tensor(x), to_tensor(y)
         axes = dims if dims is not None else axes
         if isinstance(axes, (int, np.integer)):
             if not 0 <= axes <= min(x.ndim, y.ndim):
@@ -154,7 +154,7 @@ class Trace(Function, methods=("trace",), functions=("trace",)):
 
     @classmethod
     def call(cls, x, offset=0):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if x.ndim != 2:
             raise ValueError(f"trace: needs a matrix (2 axes), got shape {x.shape}")
         return cls.apply(x, offset=int(offset))
@@ -176,7 +176,7 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
 
     @classmethod
     def call(cls, x, k=0, *, diagonal=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if x.ndim not in (1, 2):
             raise ValueError(f"diag: needs a vector or a matrix, got shape {x.shape}")
         return cls.apply(x, k=int(diagonal if diagonal is not None else k))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from .arguments import number
 
 # ------------------------------------------------------------------ binary
 
@@ -370,11 +371,7 @@ class LeakyRelu(Function, name="leaky_relu", elementwise=True, methods=("leaky_r
 
     @classmethod
     def call(cls, x, negative_slope=0.01):
-        if not isinstance(negative_slope, (int, float, np.number)) or \
-                isinstance(negative_slope, bool):
-            raise TypeError(f"leaky_relu: negative_slope must be a number, got "
-                            f"{type(negative_slope).__name__} {negative_slope!r}")
-        return cls.apply(x, negative_slope=float(negative_slope))
+        return cls.apply(x, negative_slope=number(cls.name, "negative_slope", negative_slope))
 
     def forward(ctx, x, *, negative_slope=0.01):
         ctx.save_for_backward(x)

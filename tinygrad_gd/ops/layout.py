@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import as_tensor, check_axis, either, integer_array, ints
+from .arguments import to_tensor, check_axis, either, integer_array, ints
 from .shape import Reshape, Transpose
 
 
@@ -35,7 +35,7 @@ class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims
 
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = either(cls.name, "axis", axis, "dim", dim)
         if axis is None:
             raise TypeError(f"{cls.name}: give the position of the new axis, e.g. "
@@ -59,7 +59,7 @@ class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
 
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
         axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         drop = {a % x.ndim for a in axes if x.shape[a] == 1}
@@ -75,7 +75,7 @@ class Permute(Transpose, methods=("permute",), functions=("permute",)):
 
     @classmethod
     def call(cls, x, *dims, **keywords):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if set(keywords) - {"dims", "axes"}:
             raise TypeError(f"permute: unknown keyword(s) {sorted(keywords)}; give dims=")
         given = keywords.get("dims", keywords.get("axes"))
@@ -95,7 +95,7 @@ class Swapaxes(Transpose, methods=("swapaxes",), functions=("swapaxes",)):
 
     @classmethod
     def call(cls, x, axis1, axis2):
-        x = as_tensor(x)
+        x = to_tensor(x)
         order = list(range(x.ndim))
         a, b = _one_axis(cls.name, axis1, x.ndim), _one_axis(cls.name, axis2, x.ndim)
         order[a], order[b] = b, a
@@ -111,7 +111,7 @@ class Moveaxis(Transpose, methods=("moveaxis", "movedim"), functions=("moveaxis"
 
     @classmethod
     def call(cls, x, source, destination):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if source is None or destination is None:
             raise TypeError(f"{cls.name}: give source and destination axes (ints or tuples "
                             f"of ints), got {source!r} and {destination!r}")
@@ -137,7 +137,7 @@ class Flip(Function, methods=("flip",), functions=("flip",)):
 
     @classmethod
     def call(cls, x, axis=None, *, dims=None, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = either(cls.name, "axis", axis, "dims", dims if dims is not None else dim)
         return cls.apply(x, axis=check_axis(cls.name, axis, x.ndim))
 
@@ -181,7 +181,7 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
     @classmethod
     def call(cls, x, pad_width=None, mode="constant", *, constant_values=None, value=None,
              pad=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if mode != "constant":
             raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
         if (pad_width is None) == (pad is None):
@@ -209,7 +209,7 @@ class Split(Function, methods=("split",), functions=("split",)):
 
     @classmethod
     def call(cls, x, split_size_or_sections, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = _one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim)
         n = x.shape[axis]
         sizes = split_size_or_sections
@@ -248,7 +248,7 @@ class Chunk(Split, methods=("chunk",), functions=("chunk",)):
 
     @classmethod
     def call(cls, x, chunks, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = _one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim)
         (chunks,) = ints(cls.name, (chunks,))
         if chunks <= 0:
@@ -268,7 +268,7 @@ class Tile(Function, methods=("tile", "repeat"), functions=("tile",)):
 
     @classmethod
     def call(cls, x, *reps):
-        x = as_tensor(x)
+        x = to_tensor(x)
         reps = ints(cls.name, reps)
         if any(r < 0 for r in reps):
             raise ValueError(f"{cls.name}: repetitions must be >= 0, got {reps}")
@@ -298,7 +298,7 @@ class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_inte
 
     @classmethod
     def call(cls, x, repeats, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
         if not (axis is None or isinstance(axis, int)):
             raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
@@ -340,7 +340,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
 
     @classmethod
     def call(cls, x, indices, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = either(cls.name, "axis", axis, "dim", dim)
         if axis is None:
             raise TypeError(f"{cls.name}: give axis= (or dim=), the axis to pick along")
@@ -388,7 +388,7 @@ class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
 
     @classmethod
     def call(cls, x, dim, index):
-        x = as_tensor(x)
+        x = to_tensor(x)
         return cls._gather(x, index, _one_axis(cls.name, dim, x.ndim))
 
 
@@ -401,7 +401,7 @@ class Tril(Function, methods=("tril",), functions=("tril",)):
 
     @classmethod
     def call(cls, x, k=None, *, diagonal=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if x.ndim < 2:
             raise ValueError(f"{cls.name}: needs a matrix (2 or more axes), got shape {x.shape}")
         (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))

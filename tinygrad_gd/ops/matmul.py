@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import as_tensor
+from .arguments import to_tensor
 
 
 class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__",),
@@ -62,7 +62,7 @@ class Dot(MatMul, methods=("dot",), functions=("dot",)):
 
     @classmethod
     def call(cls, x, y):
-        x, y = as_tensor(x), as_tensor(y)
+        x, y = to_tensor(x), to_tensor(y)
         if x.ndim > 2 or y.ndim > 2:
             raise ValueError(f"dot: operands of shapes {x.shape} and {y.shape}; dot takes "
                              f"1-D or 2-D operands, use matmul (@) for batched products")

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .arguments import as_tensor, check_axis, either
+from .arguments import to_tensor, check_axis, either
 
 
 def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
@@ -29,7 +29,7 @@ class _Reduction(Function, register=False):
 
     @classmethod
     def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
         keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
         return cls.apply(x, axis=axis, keepdims=bool(keepdims))

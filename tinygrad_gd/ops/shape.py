@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
-from .arguments import as_tensor, check_axis, either, ints
+from .arguments import to_tensor, check_axis, either, ints
 
 
 class Reshape(Function, methods=("reshape",), functions=("reshape",)):
@@ -45,7 +45,7 @@ class Flatten(Reshape, methods=("flatten",), functions=("flatten",)):
 
     @classmethod
     def call(cls, x, start_dim=0, end_dim=-1):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if x.ndim == 0:
             return cls.apply(x, shape=(1,))
         start = check_axis(cls.name, start_dim, x.ndim) % x.ndim
@@ -62,7 +62,7 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
 
     @classmethod
     def call(cls, x, *axes, **keywords):
-        x = as_tensor(x)
+        x = to_tensor(x)
         if set(keywords) - {"axes"}:
             raise TypeError(f"transpose: unknown keyword(s) {sorted(set(keywords) - {'axes'})}; "
                             f"the permutation is axes=")
@@ -98,7 +98,7 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
 
     @classmethod
     def call(cls, x, *shape):
-        x = as_tensor(x)
+        x = to_tensor(x)
         shape = ints(cls.name, shape)
         lead = len(shape) - x.ndim
         shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n
@@ -162,7 +162,7 @@ class _Join(Function, register=False):
         if not len(tensors):
             raise ValueError(f"{cls.name}: needs at least one tensor, got an empty sequence")
         tensors = tuple(tensors)
-        first = as_tensor(next((t for t in tensors if hasattr(t, "_data")), tensors[0]))
+        first = to_tensor(next((t for t in tensors if hasattr(t, "_data")), tensors[0]))
         ndim = first.ndim + (cls is Stack)
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), ndim)
         if not isinstance(axis, int):

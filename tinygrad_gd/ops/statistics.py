@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import as_tensor, check_axis, either
+from .arguments import to_tensor, check_axis, either
 from .reductions import _Reduction, expand_reduced
 
 
@@ -29,7 +29,7 @@ class Var(Function, methods=("var",), functions=("var",)):
     @classmethod
     def call(cls, x, axis=None, ddof=None, keepdims=None, *, dim=None, keepdim=None,
              correction=None, unbiased=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         torch_style = any(v is not None for v in (dim, keepdim, correction, unbiased))
         if unbiased is not None:
             if correction is not None:
@@ -146,7 +146,7 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
 
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
-        x = as_tensor(x)
+        x = to_tensor(x)
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
         if not (axis is None or isinstance(axis, int)):
             raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
