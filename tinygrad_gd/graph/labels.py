@@ -479,7 +479,7 @@ def _notes(drawing: _Drawing) -> list[str]:
         modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
         rest = "rest" in layout.boxes
         why = (f"to stay within max_nodes={drawing.options.max_nodes}" if rest else
-               "one box per module call (open_modules=True draws every node)")
+               "as one box per module call (open_modules=True draws every node)")
         notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}"
                      f"{f' ({modules} module calls)' if modules else ''} {why}")
