@@ -29,7 +29,8 @@ WRONG_AXES = [5, -9, 1.5, "0", (0, 0)]
 def _working_call(fn: Callable) -> tuple[Any, ...] | None:
     """The first of the usual argument lists that `fn` accepts."""
     for args in [(X,), (X, X), ([X, X],), (X > 1.0, X, X), (X, 0.5), (X, (4,)), (X, (2, 2)), (X, 4),
-                 (X, 0), (X, 0, 1), (X, INDEX, 0), (X, 0, INDEX), ("ij,jk->ik", X, X)]:
+                 (X, 0), (X, 0, 1), (X, INDEX, 0), (X, 0, INDEX), ("ij,jk->ik", X, X), (2,),
+                 (2, 3), (0.0, 1.0, 5)]:
         try:
             fn(*args)
         except Exception:  # noqa: BLE001  (trying shapes of a call)
@@ -48,6 +49,9 @@ def _library_functions() -> dict[str, Callable]:
                 if not name.startswith("__"):
                     names[f"Tensor.{name}"] = (lambda n: lambda x, *a, **k: getattr(
                         tg.Tensor(x) if not isinstance(x, tg.Tensor) else x, n)(*a, **k))(name)
+    for module in (tg.creation, tg.logic):  # the public functions that are no op
+        for name in module.__all__:
+            names[f"tg.{name}"] = getattr(tg, name)
     return names
 
 

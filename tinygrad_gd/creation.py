@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .ops.arguments import ints
-from .tensor import Tensor, _as_array, _raw
+from .ops.arguments import ints, number
+from .tensor import Tensor, _as_array
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -51,13 +51,9 @@ def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tens
     """PyTorch's `torch.as_tensor`/`torch.tensor`: ints give int64, bools bool, floats float64.
 
     (A copy. Not `tg.tensor`: that name is the module `tinygrad_gd.tensor`.)"""
-    if dtype is None:
-        array = np.array(_raw(data))
-        if array.dtype.kind in "iu":
-            dtype = np.int64
-        elif array.dtype.kind == "b":
-            dtype = bool
-    array = _as_array(data, dtype, "as_tensor()")
+    array = _as_array(data, dtype, "as_tensor()", default=None)
+    if dtype is None and array.dtype.kind in "iu":
+        array = array.astype(np.int64)  # whole numbers: int64, as PyTorch's
     return _leaf(array, requires_grad, "as_tensor()")
 
 
@@ -83,8 +79,8 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of `shape` (an int or a tuple) filled with `fill_value`, float64 by default."""
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return _filled("full", shape, fill_value, dtype, requires_grad)
+    fill_value = _as_array(fill_value, None, "full", copy=False, default=None)
+    return _filled("full", ints("full", (shape,)), fill_value, dtype, requires_grad)
 
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = None,
@@ -100,6 +96,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     """start, start + step, ... below stop (`arange(n)`: 0..n-1); int64 for ints, else float64."""
     if stop is None:
         start, stop = 0, start
+    for name, value in (("start", start), ("stop", stop), ("step", step)):
+        number("arange", name, value)
     whole = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                 for v in (start, stop, step))
     if step == 0:
@@ -116,12 +114,14 @@ def linspace(start: float, stop: float, num: int | None = None, dtype: Any = Non
         raise TypeError("linspace: give num= or steps= (NumPy's and PyTorch's names), not both")
     count = num if num is not None else steps if steps is not None else 50
     (count,) = ints("linspace", (count,))
+    number("linspace", "start", start), number("linspace", "stop", stop)
     return _leaf(np.linspace(start, stop, count, dtype=_dtype(dtype, "linspace")),
                  requires_grad, "linspace")
 
 
 def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator:
-    """The Generator to draw from (the random functions here and nn's layers): `generator`, else `default_rng(seed)` (fresh if seed is None)."""
+    """The Generator to draw from (the random functions here, nn's layers): `generator`,
+    else `default_rng(seed)` (a fresh one if seed is None)."""
     if generator is not None:
         if seed is not None:
             raise ValueError(f"{where}: give seed or generator, not both")
@@ -159,32 +159,33 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     """Random integers in [low, high) (`randint(10, size=(3,))`: 0..9), int64 by default."""
     if high is None:
         low, high = 0, low
-    size = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-    values = _generator("randint", seed, generator).integers(low, high, ints("randint", size))
+    low, high = ints("randint", (low, high))
+    values = _generator("randint", seed, generator).integers(low, high, ints("randint", (size,)))
     return _leaf(values.astype(_dtype(dtype, "randint", np.int64), copy=False), False,
                  "randint")
 
 
-def _like(x: Any) -> tuple[tuple[int, ...], np.dtype]:
-    data = np.asarray(_raw(x))
+def _like(x: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
+    data = _as_array(x, None, where, copy=False, default=None)
     return data.shape, data.dtype
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of x's shape and dtype (or `dtype=`)."""
-    shape, like = _like(x)
+    shape, like = _like(x, "zeros_like")
     return zeros(shape, dtype=like if dtype is None else dtype, requires_grad=requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of x's shape and dtype (or `dtype=`)."""
-    shape, like = _like(x)
+    shape, like = _like(x, "ones_like")
     return ones(shape, dtype=like if dtype is None else dtype, requires_grad=requires_grad)
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """`fill_value` in x's shape and dtype (or `dtype=`)."""
-    shape, like = _like(x)
+    shape, like = _like(x, "full_like")
+    fill_value = _as_array(fill_value, None, "full_like", copy=False, default=None)
     return full(shape, fill_value, dtype=like if dtype is None else dtype,
                 requires_grad=requires_grad)
 
@@ -196,7 +197,7 @@ def _float_like(like: np.dtype, dtype: Any) -> Any:
 def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
               generator: Any = None) -> Tensor:
     """Uniform [0, 1) values in x's shape (x's float dtype, or float64)."""
-    shape, like = _like(x)
+    shape, like = _like(x, "rand_like")
     return rand(shape, dtype=_float_like(like, dtype), requires_grad=requires_grad, seed=seed,
                 generator=generator)
 
@@ -204,6 +205,6 @@ def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any 
 def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
                generator: Any = None) -> Tensor:
     """Standard normal values in x's shape (x's float dtype, or float64)."""
-    shape, like = _like(x)
+    shape, like = _like(x, "randn_like")
     return randn(shape, dtype=_float_like(like, dtype), requires_grad=requires_grad, seed=seed,
                  generator=generator)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .ops.arguments import check_axis, either
-from .tensor import Tensor, _raw
+from .tensor import Tensor, _as_array, _raw
 
 __all__ = ["argmax", "argmin", "logical_and", "logical_or", "logical_xor", "logical_not",
            "isnan", "isinf", "isfinite", "array_equal", "allclose"]
@@ -26,9 +26,14 @@ def _constant(array: Any) -> Tensor:
     return Tensor.from_op(np.asarray(array), None)
 
 
+def _values(where: str, x: Any) -> np.ndarray:
+    """x's values in their own dtype; None, strings, ragged lists refused in one line."""
+    return _as_array(x, None, where, copy=False, default=None)
+
+
 def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
          keepdim: Any) -> Tensor:
-    data = np.asarray(_raw(x))
+    data = _values(name, x)
     axis = check_axis(name, either(name, "axis", axis, "dim", dim), data.ndim)
     if not (axis is None or isinstance(axis, int)):
         raise TypeError(f"{name}: axis must be one int or None, got {axis!r}")
@@ -55,47 +60,48 @@ def argmin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
 
 def logical_and(x: Any, y: Any) -> Tensor:
     """Elementwise x and y (truth of each element), a boolean Tensor."""
-    return _constant(np.logical_and(_raw(x), _raw(y)))
+    return _constant(np.logical_and(_values("logical_and", x), _values("logical_and", y)))
 
 
 def logical_or(x: Any, y: Any) -> Tensor:
     """Elementwise x or y, a boolean Tensor."""
-    return _constant(np.logical_or(_raw(x), _raw(y)))
+    return _constant(np.logical_or(_values("logical_or", x), _values("logical_or", y)))
 
 
 def logical_xor(x: Any, y: Any) -> Tensor:
     """Elementwise x xor y, a boolean Tensor."""
-    return _constant(np.logical_xor(_raw(x), _raw(y)))
+    return _constant(np.logical_xor(_values("logical_xor", x), _values("logical_xor", y)))
 
 
 def logical_not(x: Any) -> Tensor:
     """Elementwise not x, a boolean Tensor."""
-    return _constant(np.logical_not(_raw(x)))
+    return _constant(np.logical_not(_values("logical_not", x)))
 
 
 def isnan(x: Any) -> Tensor:
     """Where x is NaN, a boolean Tensor."""
-    return _constant(np.isnan(_raw(x)))
+    return _constant(np.isnan(_values("isnan", x)))
 
 
 def isinf(x: Any) -> Tensor:
     """Where x is +inf or -inf, a boolean Tensor."""
-    return _constant(np.isinf(_raw(x)))
+    return _constant(np.isinf(_values("isinf", x)))
 
 
 def isfinite(x: Any) -> Tensor:
     """Where x is neither NaN nor infinite, a boolean Tensor."""
-    return _constant(np.isfinite(_raw(x)))
+    return _constant(np.isfinite(_values("isfinite", x)))
 
 
 def array_equal(x: Any, y: Any) -> bool:
     """True when x and y have one shape and equal values (NumPy's array_equal)."""
-    return bool(np.array_equal(_raw(x), _raw(y)))
+    return bool(np.array_equal(_values("array_equal", x), _values("array_equal", y)))
 
 
 def allclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08) -> bool:
     """True when every value of x is close to y's (NumPy's and PyTorch's allclose)."""
-    return bool(np.allclose(_raw(x), _raw(y), rtol=rtol, atol=atol))
+    return bool(np.allclose(_values("allclose", x), _values("allclose", y), rtol=rtol,
+                            atol=atol))
 
 
 def _bitwise(name: str, fn: Any, swapped: bool = False) -> Any:

@@ -27,11 +27,13 @@ def _describe(data: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _as_array(data: Any, dtype: Any, where: str, copy: bool = True) -> np.ndarray:
+def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
+              default: Any = np.float64) -> np.ndarray:
     """Turn user data into a numeric ndarray, with a clear error for what cannot be one.
 
     A copy, as torch.tensor makes, unless `copy=False` (an array nobody else holds): an
-    array the caller keeps could otherwise change values a graph saved, unseen."""
+    array the caller keeps could otherwise change values a graph saved, unseen. Without
+    `dtype`, integers and booleans become `default` (float64; None keeps their dtype)."""
     if isinstance(data, Tensor):
         data = data._data
     try:
@@ -57,7 +59,7 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True) -> np.ndarra
             return array.astype(dtype, copy=False)
         except TypeError as err:
             raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
-    return array if kind == "f" else array.astype(np.float64)  # float64 by default
+    return array if kind == "f" or default is None else array.astype(default)
 
 
 class Tensor:
