@@ -3,8 +3,9 @@
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
 used (PyTorch's Tensor.register_hook): hooks join the backward pass through one
 extension, `GradientHooks`, switched on the first time a hook is registered.
-`t.retain_grad()` keeps a non-leaf tensor's gradient in `.grad`: `Tensor.backward` asks
-`retains_grad` which tensors to store besides the leaves.
+`t.retain_grad()` keeps a non-leaf tensor's gradient in `.grad`: the same extension
+stores it, after the tensor's hooks ran (as PyTorch does, retain_grad is a hook that
+runs last).
 """
 from __future__ import annotations
 
@@ -39,13 +40,16 @@ _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
 
 
 class GradientHooks(engine.Extension):
-    """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
+    """Runs a tensor's hooks on its complete gradient (a hook may replace it), then stores
+    it in `.grad` when `retain_grad()` asked for that."""
 
     def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
         for hook in list(_hooks.get(tensor, ())):
             replaced = hook(engine.Tensor.from_op(grad, None))
             if replaced is not None:
                 grad = _replacement(replaced, tensor)
+        if tensor._ctx is not None and _retained.get(tensor, False):
+            tensor._accumulate_grad(grad)  # (a leaf's: Tensor.backward stores it)
         return grad
 
 
@@ -88,13 +92,9 @@ def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     return remove
 
 
-def retains_grad(tensor: Any) -> bool:
-    """True when `retain_grad()` asked to keep `tensor`'s gradient (Tensor.backward stores it)."""
-    return bool(_retained) and _retained.get(tensor, False)
-
-
 def retain_grad(tensor: Any) -> None:
     """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
+    _switch_on()
     _retained.set(tensor, True)

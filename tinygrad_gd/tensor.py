@@ -338,22 +338,21 @@ class Tensor:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be equal")
         for tensor, grad, _ in engine.backward(self, seed, retain_graph):
-            if tensor._ctx is None or hooks.retains_grad(tensor):
-                accumulate(tensor, grad)
+            if tensor._ctx is None:  # a leaf (retain_grad's tensors: hooks.py stores them)
+                tensor._accumulate_grad(grad)
+
+    def _accumulate_grad(self, grad: np.ndarray) -> None:
+        """Add `grad` into `.grad`, out of place (a `.grad` the user kept stays as it was)."""
+        with _grad_lock:
+            if self.grad is None:  # a copy: an op may hand one array to several inputs
+                self.grad = Tensor.from_op(np.array(grad), None)
+            else:
+                self.grad = Tensor.from_op(np.asarray(self.grad._data + grad), None)
 
 
 # Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
 # assigning the sum must not interleave, or one thread's gradient is lost.
 _grad_lock = threading.Lock()
-
-
-def accumulate(tensor: Any, grad: np.ndarray) -> None:
-    """Add `grad` into `tensor.grad`, out of place (a `.grad` the user kept stays as it was)."""
-    with _grad_lock:
-        if tensor.grad is None:  # a copy: an op may hand one array to several inputs
-            tensor.grad = Tensor.from_op(np.array(grad), None)
-        else:
-            tensor.grad = Tensor.from_op(np.asarray(tensor.grad._data + grad), None)
 
 
 def _raw(value: Any) -> Any:
