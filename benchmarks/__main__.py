@@ -2,7 +2,7 @@
 
     python -m benchmarks                      all five benchmarks (about 3 minutes on 2 cores)
     python -m benchmarks --quick              shorter runs of the same (about 1 minute)
-    python -m benchmarks --only tiny,mlp      some of them: tiny node mlp deep loop profile
+    python -m benchmarks --only tiny,mlp      some of them: tiny node mlp deep loop profile costs
     python -m benchmarks --profile            also the cProfile hotspots of the engine
     python -m benchmarks --update-readme      also put the tables into benchmarks/README.md
     python -m benchmarks --against REV        only: the working tree's engine against
@@ -24,7 +24,7 @@ from typing import Any
 from .harness import ROOT, OtherLoad, Section, Target, machine_info, machine_markdown, table
 
 BENCHMARKS = {"tiny": "tiny_step", "node": "node", "mlp": "mlp", "deep": "deep", "loop": "loop",
-              "profile": "profile_engine"}
+              "profile": "profile_engine", "costs": "costs"}
 DEFAULT = ["tiny", "node", "mlp", "deep", "loop"]
 HERE = os.path.join(ROOT, "benchmarks")
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
