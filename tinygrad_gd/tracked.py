@@ -37,9 +37,8 @@ import numpy as np
 
 __all__ = ["TrackedArray", "read_only_view"]
 
-# Every counted write, to any tensor, also adds one here: a backward pass that finds it
-# unchanged since a node was recorded knows that none of the node's saved values can have
-# changed, and skips comparing their version counters one by one.
+# The write clock: every counted write, to any tensor, moves it one on, and the tensor's
+# counter takes its time. A node notes the clock when it is recorded (versions.py).
 writes = [0]
 
 
