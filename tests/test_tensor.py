@@ -1,6 +1,7 @@
 """The Tensor and its engine: the documents' numbers, graph mechanics, grad modes, custom ops."""
 from __future__ import annotations
 
+import operator
 import threading
 
 import numpy as np
@@ -452,6 +453,47 @@ def test_inplace_change_before_backward_is_caught():
     with pytest.raises(RuntimeError, match=r"input 1 'w' \(shape \(2,\)\) of op 'mul' was "
                                            r"changed in place.*optimizer.step\(\) after"):
         loss.backward()
+
+
+IN_PLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul,
+            "/=": operator.itruediv}
+
+
+@pytest.mark.parametrize("spelling", list(IN_PLACE))
+@pytest.mark.parametrize("operand", ["float", "int", "ndarray", "data of another tensor",
+                                     "numpy scalar", "row to broadcast", "its own data",
+                                     "into a row of .data"])
+def test_every_inplace_operator_on_data_updates_like_numpy_and_is_caught(spelling, operand):
+    in_place = IN_PLACE[spelling]  # `a -= b` is `a = operator.isub(a, b)`
+    start = np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]])
+    w = Tensor(start.copy(), requires_grad=True)
+    loss = (w * w).sum()
+    expected = start.copy()
+    with tg.no_grad():
+        if operand == "into a row of .data":
+            row = w.data[0]  # a view of the values: its writes are the tensor's
+            in_place(row, 2.0)
+            in_place(expected[0], 2.0)
+        else:
+            other = {"float": 0.25, "int": 3, "ndarray": np.full((2, 3), 0.5),
+                     "data of another tensor": Tensor(np.full((2, 3), 2.0)).data,
+                     "numpy scalar": np.float64(1.5), "row to broadcast": np.array([1.0, 2.0, 4.0]),
+                     "its own data": w.data}[operand]
+            w.data = in_place(w.data, other)  # what `w.data -= other` does
+            expected = in_place(expected, start if operand == "its own data" else other)
+    np.testing.assert_array_equal(w.data, expected)
+    with pytest.raises(RuntimeError, match="op 'mul' was changed in place"):
+        loss.backward()
+
+
+def test_inplace_operator_on_read_only_values_fails_and_writes_nothing():
+    base = Tensor([1.0, 2.0, 3.0])
+    rows = base.expand(2, 3)  # a broadcast view: its values are read-only
+    with tg.no_grad():
+        view = rows.data
+        with pytest.raises(ValueError, match="read-only"):
+            view -= 1.0
+    np.testing.assert_array_equal(base.data, [1.0, 2.0, 3.0])
 
 
 def test_inplace_writes_with_setitem_are_caught_and_guarded():

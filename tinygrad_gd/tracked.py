@@ -62,7 +62,7 @@ def _writable(array: Any) -> Any:
         return array
     plain = array.view(np.ndarray)
     if array._locked:
-        plain.flags.writeable = True
+        plain.setflags(write=True)
     return plain
 
 
@@ -96,6 +96,11 @@ class TrackedArray(np.ndarray):
         self._source = None
 
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        if not kwargs and method == "__call__":
+            # Optimization (benchmarks/README.md, "The documents' update", with `_in_place`):
+            # a plain call writes nothing (`lr * w.grad.data`): straight to the ufunc
+            return ufunc(*[x.view(np.ndarray) if x.__class__ is TrackedArray else x
+                           for x in inputs])
         out = kwargs.get("out")  # always a tuple here, given by keyword or position
         if out is not None:
             for array in out:
@@ -210,6 +215,33 @@ def _counting(name: str) -> Any:
 for _name in ("fill", "sort", "partition", "put", "setfield"):  # methods that write in place
     setattr(TrackedArray, _name, _counting(_name))
 
+
+def _in_place(name: str, ufunc: Any) -> Any:
+    """The operator `name` (`__isub__`, ...): the write counted, then `ufunc` into the twin.
+
+    Optimization (benchmarks/README.md, "The documents' update", with the plain call in
+    `__array_ufunc__`): `w.data -= lr * g` is the update of every network in the
+    documents; this path spares it NumPy's dispatch to `__array_ufunc__` and that
+    method's general handling of `out`. Other operands take the general route."""
+    fallback = getattr(np.ndarray, name)
+
+    def operator(self: TrackedArray, other: Any) -> Any:
+        if other.__class__ not in _PLAIN_OPERANDS:
+            return fallback(self, other)  # anything else: the general route
+        _count_write(self)
+        twin = _writable(self)
+        ufunc(twin, other.view(np.ndarray) if other.__class__ is TrackedArray else other, out=twin)
+        return self
+
+    operator.__name__ = operator.__qualname__ = name
+    return operator
+
+
+_PLAIN_OPERANDS = (np.ndarray, TrackedArray, float, int)
+for _name, _ufunc in (("__iadd__", np.add), ("__isub__", np.subtract),
+                      ("__imul__", np.multiply), ("__itruediv__", np.true_divide)):
+    setattr(TrackedArray, _name, _in_place(_name, _ufunc))
+
 _OUT_POSITIONS: dict[Any, int | None] = {}
 
 
@@ -251,7 +283,7 @@ def tracked_view(data: np.ndarray, counter: list[int]) -> TrackedArray:
     view._counter = counter
     view._source = data
     if data.flags.writeable:
-        view.flags.writeable = False
+        view.setflags(write=False)
         view._locked = True
     return view
 
