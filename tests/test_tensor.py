@@ -233,6 +233,30 @@ def test_non_leaf_grad_only_when_retained():
     np.testing.assert_allclose(kept.grad.data, [12.0])
 
 
+@pytest.mark.parametrize("hook_first", [True, False])
+def test_retained_grad_is_the_gradient_after_hooks_and_accumulates(hook_first):
+    # As in PyTorch: retain_grad keeps the gradient the tensor passes on, after every
+    # hook of it ran, whichever was registered first; a second backward adds to it.
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    hidden = w * 3
+    if hook_first:
+        hidden.register_hook(lambda g: g.data * 10)
+        hidden.retain_grad()
+    else:
+        hidden.retain_grad()
+        hidden.register_hook(lambda g: g.data * 10)
+    loss = (hidden * hidden).sum()  # d loss / d hidden = 2 * hidden = [6, 12]
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(hidden.grad.data, [60.0, 120.0])
+    np.testing.assert_allclose(w.grad.data, [180.0, 360.0])  # 3 * the replaced gradient
+    loss.backward()
+    np.testing.assert_allclose(hidden.grad.data, [120.0, 240.0])
+    w.retain_grad()  # a leaf keeps its gradient anyway: stored once, not twice
+    w.grad = None
+    (w * 1.0).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [1.0, 1.0])
+
+
 def test_non_scalar_backward_needs_a_gradient():
     w = Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match=r"shape \(2,\), so a gradient must be given"):
