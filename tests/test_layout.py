@@ -3,7 +3,10 @@ modules of one concern each, and no import cycle (imports inside functions inclu
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
+
+import pytest
 
 import tinygrad_gd
 
@@ -80,3 +83,24 @@ def test_the_engine_reads_in_one_sitting():
     lines = source.splitlines()[apply.lineno - 1:apply.end_lineno]
     code = [line for line in lines if line.strip() and not line.strip().startswith("#")]
     assert len(code) <= 45
+
+
+def test_every_optimization_is_labelled_with_its_measurement():
+    # The engine issue's rule: an optimization stays only where it earned its place, in a
+    # labelled place that says where its measurement is. Each label names a passage of
+    # benchmarks/README.md that must exist; a label without that reference is refused.
+    readme = PACKAGE.parent / "benchmarks" / "README.md"
+    if not readme.exists():  # an installed package without the repository around it
+        pytest.skip("benchmarks/README.md is not beside the package")
+    text = readme.read_text(encoding="utf-8")
+    labels = []
+    for path in PACKAGE.rglob("*.py"):
+        for line in path.read_text().splitlines():
+            if "Optimization" in line and "(" in line.split("Optimization", 1)[1][:2]:
+                labels.append((path.name, line.strip()))
+    assert labels, "no labelled optimization found: the search itself is broken"
+    for name, line in labels:
+        reference = re.search(r'Optimization \(benchmarks/README\.md, "([^"]+)"', line)
+        assert reference, f"{name}: {line!r} does not name its passage of benchmarks/README.md"
+        passage = reference.group(1)
+        assert passage in text, f"{name}: benchmarks/README.md has no {passage!r}"
