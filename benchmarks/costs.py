@@ -26,8 +26,8 @@ from __future__ import annotations
 from contextlib import ExitStack, contextmanager
 from typing import Any, Callable, Iterator
 
-from .harness import (OURS, Section, Stat, fmt_ratio, fmt_stat_time, package, pin_threads,
-                      ratios, table, time_batch, calibrate)
+from .harness import (OURS, Section, Stat, calibrate, fmt_ratio, fmt_stat_time, package,
+                      pin_threads, ratios, table, time_batch)
 
 
 @contextmanager
