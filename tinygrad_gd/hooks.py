@@ -23,9 +23,6 @@ class _ByIdentity:
     def __init__(self) -> None:
         self._entries: dict[int, tuple[weakref.ref, Any]] = {}
 
-    def __bool__(self) -> bool:
-        return bool(self._entries)
-
     def get(self, tensor: Any, default: Any = None) -> Any:
         entry = self._entries.get(id(tensor))
         return entry[1] if entry is not None and entry[0]() is tensor else default
