@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..engine import Function, unbroadcast
+from ..engine import Function, _fit
 from ..versions import written_since
 from ..tensor import Tensor, _raw
 
@@ -250,14 +250,6 @@ def _call_backward(ctx: Function, grad: np.ndarray) -> tuple:
     return sent if isinstance(sent, tuple) else (sent,)
 
 
-def _fit(grad: Any, tensor: Tensor) -> np.ndarray:
-    """An op's gradient summed back to its input's shape and dtype, as the engine does."""
-    grad = np.asarray(_raw(grad))
-    if grad.shape != tensor.shape:
-        grad = unbroadcast(grad, tensor.shape)
-    return grad.astype(tensor.dtype, copy=False)
-
-
 def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
                        ) -> dict[int, tuple[np.ndarray, bool]]:
     """d(op output)/d(input) for each input needing a gradient: {position: (array, per element)}.
@@ -282,7 +274,7 @@ def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
         parent = graph.tensors[p]
         if d is None or not parent.requires_grad:
             continue
-        d = _fit(d, parent) if scalar else np.asarray(_raw(d))
+        d = _fit(d, parent._data, ctx.name) if scalar else np.asarray(_raw(d))  # as vjp does
         if p in local:  # the same tensor in two slots (x * x): derivatives add up
             if local[p][0].shape != d.shape:
                 del local[p]
