@@ -142,9 +142,9 @@ def _gradients(graph: _Graph) -> _Gradients:
     the graph itself (retain_graph=True). After a plain `backward()` freed them, the ops
     run again, under the engine, on the values the graph keeps (the inputs of every node
     are still referenced by `node.parents`): a throwaway graph of the same ops, whose pass
-    gives the same gradients. A node whose input changed in place since it ran (its
-    version differs from `node.input_versions`), or whose op now gives another value (a
-    random op), is listed in `stale`: its factors, and the gradients that depend on
+    gives the same gradients. A node whose input changed in place since it ran
+    (`versions.written_since`), or whose op now gives another value (a random op), is
+    listed in `stale`: its factors, and the gradients that depend on
     them, are not shown.
     """
     n = len(graph.tensors)
