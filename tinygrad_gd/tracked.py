@@ -99,8 +99,7 @@ class TrackedArray(np.ndarray):
         if not kwargs and method == "__call__":
             # Optimization (benchmarks/README.md, "The documents' update", with `_in_place`):
             # a plain call writes nothing (`lr * w.grad.data`): straight to the ufunc
-            return ufunc(*[x.view(np.ndarray) if x.__class__ is TrackedArray else x
-                           for x in inputs])
+            return ufunc(*[_plain(x) for x in inputs])
         out = kwargs.get("out")  # always a tuple here, given by keyword or position
         if out is not None:
             for array in out:
@@ -230,7 +229,7 @@ def _in_place(name: str, ufunc: Any) -> Any:
             return fallback(self, other)  # anything else: the general route
         _count_write(self)
         twin = _writable(self)
-        ufunc(twin, other.view(np.ndarray) if other.__class__ is TrackedArray else other, out=twin)
+        ufunc(twin, _plain(other), out=twin)
         return self
 
     operator.__name__ = operator.__qualname__ = name
