@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from tinygrad_gd import Function, Tensor, TrackedArray
+from tinygrad_gd import Function, Tensor, TrackedArray, engine
 from tinygrad_gd.scope import scope
 
 # ------------------------------------------------------------------ the documents' numbers
@@ -377,6 +377,52 @@ def test_register_hook_replaces_the_gradient():
     w.grad = None
     (w * w).sum().backward()
     np.testing.assert_array_equal(w.grad.data, [2, 4, 6])
+
+
+class _Recorder(engine.Extension):
+    """Notes each gradient the pass completes; switches itself off at the `leave_at`-th."""
+
+    def __init__(self, leave_at: int | None = None) -> None:
+        self.seen: list[float] = []
+        self.leave_at = leave_at
+
+    def gradient(self, tensor, grad):
+        self.seen.append(float(np.sum(grad)))
+        if len(self.seen) == self.leave_at:
+            engine.switch(self, on=False)  # as another thread's module call ending would
+        return grad
+
+
+def test_an_extra_switched_off_during_a_pass_makes_no_other_miss_a_step():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = ((w * 3) ** 2).sum()  # four tensors get a gradient: loss, the square, w*3, w
+    leaving = _Recorder(leave_at=1)  # it leaves at the first tensor, before `staying` runs
+    staying = _Recorder()
+    engine.switch(leaving)
+    engine.switch(staying)
+    try:
+        loss.backward()
+    finally:
+        engine.switch(leaving, on=False)
+        engine.switch(staying, on=False)
+    assert len(leaving.seen) == 1
+    assert staying.seen == [1.0, 2.0, 2 * 9.0, 2 * 9 * 3.0]  # every step, in the pass's order
+    np.testing.assert_array_equal(w.grad.data, [18, 36])
+
+
+def test_an_extra_switched_on_twice_runs_once_and_off_not_at_all():
+    recorder = _Recorder()
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    engine.switch(recorder)
+    engine.switch(recorder)
+    try:
+        (w * w).sum().backward()
+    finally:
+        engine.switch(recorder, on=False)
+    assert len(recorder.seen) == 3  # the sum, w * w and w: each once
+    (w * w).sum().backward()
+    assert len(recorder.seen) == 3
+    assert recorder not in engine.extensions
 
 # ------------------------------------------------------------------ users' own ops
 

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .engine import Extension, Function, extensions
+from .engine import Extension, Function, switch
 
 __all__ = ["detect_anomaly", "AnomalyError"]
 
@@ -83,8 +83,8 @@ class detect_anomaly:
 
     def __enter__(self) -> "detect_anomaly":
         _active.depth += 1
-        if _checks not in extensions:  # on from the first use: a graph recorded in the
-            extensions.append(_checks)  # block keeps its snapshots checked after it
+        # on from the first use: a graph recorded in the block keeps its snapshots checked
+        switch(_checks)
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,9 +3,9 @@
 Read it top to bottom:
 
 1. `Function`: one op. `forward` computes the output array from the input arrays;
-   `backward` is its vector-Jacobian product, the gradients of the inputs from the
-   gradient of the output. `apply` runs `forward` and, when some input needs a
-   gradient, records the function object itself as the graph node (it is the `ctx`).
+   `backward` is its vector-Jacobian product, the inputs' gradients from the output's.
+   `apply` runs `forward` and, when some input needs a gradient, records the function
+   object itself as the graph node (it is the `ctx`).
 2. `toposort(output)`: every tensor the output was made from, each after all the
    tensors made from it (consumers first), by an iterative depth-first search.
 3. `backward(output, seed)`: the chain rule over that order. Each node's gradient is
@@ -13,14 +13,14 @@ Read it top to bottom:
    into its inputs' gradients, which are added into theirs.
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
-of `nn`. Extras join through one extension point, `extensions`: anomaly mode
-(`anomaly.py`), in-place version checks (`versions.py`), gradient hooks and
+of `nn`. Extras join through one extension point, `extensions` (see `switch`): anomaly
+mode (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks and
 `retain_grad` (`hooks.py`) and the module scope the diagrams use (`scope.py`). Only the
-in-place check is always on; an extra not switched on is not in the list and costs
-nothing.
+in-place check is always on; an extra that is switched off costs nothing.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -28,7 +28,7 @@ import numpy as np
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
 from .op_errors import op_error
 
-__all__ = ["Function", "Extension", "extensions", "toposort", "backward", "unbroadcast",
+__all__ = ["Function", "Extension", "extensions", "switch", "toposort", "backward", "unbroadcast",
            "no_grad", "enable_grad", "is_grad_enabled", "registered_ops", "on_register"]
 
 # -------------------------------------------------------------------- the extension point
@@ -36,7 +36,7 @@ __all__ = ["Function", "Extension", "extensions", "toposort", "backward", "unbro
 
 class Extension:
     """An extra that joins the engine at four moments; each method does nothing by default.
-    Append an instance to `extensions` to switch it on, remove it to switch it off."""
+    `switch(instance)` switches it on, `switch(instance, on=False)` off."""
 
     def applied(self, node: "Function", inputs: tuple, output: Any) -> None:
         """An op ran: `output` is its Tensor; `node.parents` is set when it was recorded."""
@@ -52,7 +52,19 @@ class Extension:
         """`node.backward(grad)` returned `input_grads`, already in the inputs' shapes."""
 
 
-extensions: list[Extension] = []
+extensions: tuple[Extension, ...] = ()  # those switched on, in the order they joined
+_switching = threading.Lock()
+
+
+def switch(extension: Extension, on: bool = True) -> None:
+    """Switch `extension` on (once, however often asked) or off, from any thread. A new
+    tuple each time: a pass looping over the old one (another thread's) skips none."""
+    global extensions
+    with _switching:
+        if not on:
+            extensions = tuple([e for e in extensions if e is not extension])
+        elif extension not in extensions:
+            extensions += (extension,)
 
 # -------------------------------------------------------------------- Function
 
@@ -179,9 +191,7 @@ class Function:
         return f"<{type(self).__name__} node '{self.name}'>"
 
 
-# The Tensor class that apply wraps outputs in. tensor.py sets it when it defines Tensor:
-# the engine imports nothing above it. (It needs `operands(inputs, name)`, `from_op(array, node)`
-# and the attributes `_data`, `requires_grad`, `_ctx` and `grad`.)
+# The Tensor class apply wraps outputs in: tensor.py sets it (the engine imports nothing above)
 Tensor: Any = None
 
 # -------------------------------------------------------------------- the backward pass

@@ -66,11 +66,6 @@ def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
 _extension = GradientHooks()
 
 
-def _switch_on() -> None:
-    if _extension not in engine.extensions:
-        engine.extensions.append(_extension)
-
-
 def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     """Call `hook(grad)` when `tensor`'s gradient is complete; returns a remover."""
     if not tensor.requires_grad:
@@ -78,7 +73,7 @@ def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function hook(grad), got "
                         f"{type(hook).__name__}")
-    _switch_on()
+    engine.switch(_extension)
     if _hooks.get(tensor) is None:
         _hooks.set(tensor, [])
     _hooks.get(tensor).append(hook)
@@ -93,5 +88,5 @@ def retain_grad(tensor: Any) -> None:
     """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
-    _switch_on()
+    engine.switch(_extension)
     _retained.set(tensor, True)

@@ -11,7 +11,7 @@ import itertools
 import threading
 from typing import Any
 
-from .engine import Extension, Function, extensions
+from .engine import Extension, Function, switch
 
 
 class _Stack(threading.local):
@@ -49,13 +49,13 @@ class scope:
         with _lock:
             _open_blocks[0] += 1
             if _open_blocks[0] == 1:
-                extensions.append(_tags)
+                switch(_tags)
 
     def __exit__(self, *exc: object) -> None:
         with _lock:
             _open_blocks[0] -= 1
             if not _open_blocks[0]:
-                extensions.remove(_tags)
+                switch(_tags, on=False)
         _stack.owners, _stack.calls = self._previous
 
 
