@@ -178,6 +178,25 @@ def test_a_node_used_twice_accumulates():
     assert a.grad.item() == 24.0
 
 
+def test_toposort_lists_each_tensor_once_before_its_inputs_constants_on_request():
+    x = Tensor([1.0, 2.0], name="x")  # an input that needs no gradient
+    w = Tensor([0.5, -1.0], requires_grad=True, name="w")
+    h = x * w
+    y = h * h + h  # h feeds two ops
+    z = h.sum()  # a second output
+    needing = engine.toposort(y)
+    assert [t.grad_fn.name if t.grad_fn else t.name for t in needing] == \
+        ["add", "mul", "mul", "w"]
+    every = engine.toposort(y, z, every=True)
+    assert len(every) == len({id(t) for t in every})  # once each
+    assert {id(t) for t in every} >= {id(x), id(w), id(h), id(y), id(z)}
+    place = {id(t): i for i, t in enumerate(every)}
+    for t in every:  # every consumer before each of its inputs
+        for parent in t.grad_fn.parents if t.grad_fn else ():
+            assert place[id(t)] < place[id(parent)]
+    assert {id(t) for t in every[-2:]} == {id(x), id(w)}  # the leaves last
+
+
 def test_diamond():
     x = Tensor(2.0, requires_grad=True)
     left, right = x * 3, x ** 2

@@ -197,19 +197,18 @@ Tensor: Any = None
 # -------------------------------------------------------------------- the backward pass
 
 
-def toposort(output: Any) -> list:
-    """The tensors `output` was made from that need a gradient, each before its inputs.
+def toposort(*outputs: Any, every: bool = False) -> list:
+    """The tensors the outputs were made from that need a gradient (`every=True`: all, as
+    the diagrams want), each before its inputs.
 
-    An iterative depth-first search (no recursion limit on deep graphs): a tensor is
-    `opened` when its inputs are pushed, and added to the order when it is met again
-    with all of them added; the list is then reversed, so every consumer of a tensor
-    comes before it. Drawing and anomaly mode use it too.
-    """
+    An iterative depth-first search, first inputs first (no recursion limit on deep
+    graphs): a tensor is `opened` when its inputs are pushed, and added to the order when
+    it is met again with all of them added; the list is then reversed."""
     # Optimization (benchmarks/README.md, "The sort"): two sets hold each tensor's state,
     # not a (tensor, state) pair per stack entry: the garbage collector has no object per
     # tensor to scan while a deep graph is sorted.
     order, opened, added = [], set(), set()  # (sets of tensors: they hash by identity)
-    stack = [output]
+    stack = list(reversed(outputs))  # the first on top
     while stack:
         tensor = stack[-1]
         if tensor in added:
@@ -220,8 +219,8 @@ def toposort(output: Any) -> list:
             order.append(tensor)  # every input of its node is in the order already
         else:
             opened.add(tensor)
-            for parent in tensor._ctx.parents if tensor._ctx is not None else ():
-                if parent.requires_grad and parent not in opened:
+            for parent in reversed(tensor._ctx.parents) if tensor._ctx is not None else ():
+                if (every or parent.requires_grad) and parent not in opened:
                     stack.append(parent)
     order.reverse()
     return order

@@ -1,8 +1,8 @@
 """Walking the graph: which tensors made the output, their gradients, folded module calls.
 
 - `_names`: parameter and module names from `params=` / `model=`.
-- `_collect`: every tensor that made the roots, in a stable post-order, with parents and
-  consumers by position.
+- `_collect`: every tensor that made the roots, inputs first (`engine.toposort`'s order
+  reversed), with parents and consumers by position.
 - `_gradients`: d output / d tensor for every tensor and the gradient sent along every
   edge, read from the engine's own backward pass (`engine.backward`), never a copy of it.
 - `_local_derivatives`: an op's backward applied to ones (its local derivative).
@@ -80,28 +80,9 @@ class _Graph:
 
 
 def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
-    """Depth-first post-order from the roots with an explicit stack (no recursion)."""
-    tensors: list[Tensor] = []
-    position: dict[int, int] = {}
-    seen: set[int] = set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        seen.add(id(root))
-        stack: list[tuple[Tensor, int]] = [(root, 0)]
-        while stack:
-            tensor, k = stack[-1]
-            inputs = tensor._ctx.parents if tensor._ctx is not None else ()
-            if k < len(inputs):
-                stack[-1] = (tensor, k + 1)
-                parent = inputs[k]
-                if id(parent) not in seen:
-                    seen.add(id(parent))
-                    stack.append((parent, 0))
-            else:
-                stack.pop()
-                position[id(tensor)] = len(tensors)
-                tensors.append(tensor)
+    """Every tensor that made the roots, inputs first: the engine's own order, reversed."""
+    tensors: list[Tensor] = engine.toposort(*roots, every=True)[::-1]
+    position = {id(tensor): i for i, tensor in enumerate(tensors)}
     parents: list[tuple[int, ...]] = [
         tuple(position[id(p)] for p in t._ctx.parents) if t._ctx is not None else ()
         for t in tensors]
