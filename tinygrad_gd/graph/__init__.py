@@ -44,10 +44,11 @@ with escaping, so no name can break or inject into the DOT source.
 with one frame per step of the engine's pass.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
-backward pass, folding module calls), `labels.py` (the text of nodes and edges, number
-formatting, styles), `derivatives.py` (local derivatives as a textbook writes them:
-`2 × error`), `products.py` (the chain rule's product on each backward edge), `dot.py` (building the Digraph, rendering, `draw_anomaly`),
-`steps.py` (the step-by-step page).
+backward pass, folding module calls), `labels.py` (the text of nodes and edges, styles),
+`text.py` (numbers and arrays as label text, escaping), `derivatives.py` (local
+derivatives as a textbook writes them: `2 × error`), `products.py` (the chain rule's
+product on each backward edge), `dot.py` (building the Digraph, rendering,
+`draw_anomaly`), `steps.py` (the step-by-step page).
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 `render_graph(output_or_digraph, path)` renders it with a clear error when Graphviz's
 `dot` program is missing; `draw_anomaly(error_or_output)` highlights where NaN or Inf
 appeared. The walking of the graph is in `walk.py`, the text of its labels in
-`labels.py`; this module writes nodes and edges.
+`labels.py` and `text.py`; this module writes nodes and edges.
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
 from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
-                     _STYLES, _box_lines, _Drawing, _escape, _hidden_constants,
-                     _html, _label, _nonfinite, _notes, _op_lines, _Options, _red, _styled,
-                     _tensor_lines, _value)
+                     _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
+                     _Options, _red, _styled, _tensor_lines)
 from .products import _edge_lines
+from .text import _escape, _html, _label, _nonfinite, _value
 from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]

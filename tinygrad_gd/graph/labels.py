@@ -1,8 +1,7 @@
 """Labels and layout: what each node and edge says, and how it looks.
 
-- the options every drawing takes (`_Options`), the node styles and the legend's words;
-- numbers and arrays as text (`_number`, `_array`) and as label pieces (`_value`: a small
-  matrix as a table), escaping of user text (`_escape`), labels of lines (`_label`);
+- the options every drawing takes (`_Options`), the node styles and the legend's words
+  (numbers and arrays as text, and label pieces, are in `text.py`);
 - `_Drawing`: what the node and edge writers need, computed once (names, kinds,
   gradients, local derivatives, which backward step a frame shows);
 - the text of each node (`_tensor_lines`, `_op_lines`, `_box_lines`) and the notes under
@@ -21,13 +20,12 @@ import numpy as np
 
 from ..engine import Function
 from .derivatives import Textbook, _textbook
+from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
+                   _shape, _value)
 from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
-_SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
-_FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
-_NAME_LIMIT = 60  # characters of a name shown before it is cut
 _FOLD_ABOVE = 20  # a graph of more units folds its module calls unless open_modules
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
 
@@ -104,138 +102,6 @@ class _Options:
         return cls(bool(show_data), bool(show_grad), direction,
                    None if max_nodes is None else int(max_nodes), mode, bool(legend),
                    int(precision), bool(constants), bool(open_modules))
-
-
-# ---------------------------------------------------------------------------------------
-# Text: numbers, arrays, escaping
-
-
-def _escape(text: str, limit: int = _NAME_LIMIT) -> str:
-    """User text made safe inside an HTML-like label: entities, no control characters."""
-    text = str(text)
-    if len(text) > limit:
-        text = text[:limit - 3] + "..."
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
-    # Graphviz rejects an empty <B></B> and a text that is only "]" between tags, and
-    # expands \N, \G ... even in HTML labels: a backslash is doubled to stay one backslash
-    return text.translate(_ESCAPES) if text else "(empty)"
-
-
-_ESCAPES = {ord("&"): "&amp;", ord("<"): "&lt;", ord(">"): "&gt;", ord('"'): "&quot;",
-            ord("'"): "&#39;", ord("]"): "&#93;", ord("\\"): "\\\\",
-            ord("\n"): "<BR/>", ord("\t"): " "}
-_ESCAPES.update({c: f"\\x{c:02x}" for c in [*range(32), *range(127, 160)] if c not in _ESCAPES})
-
-
-def _number(value: Any, precision: int) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    value = float(value)
-    if value.is_integer() and abs(value) < 1e9:
-        return str(int(value))
-    return f"{value:.{precision}g}"
-
-
-def _array(a: Any, precision: int) -> str:
-    """Every entry of a small array (up to 12), else a few entries and its range (`all 0.025`
-    when every entry is the same)."""
-    a = np.asarray(a)
-    if a.ndim == 0:
-        return _number(a.item(), precision)
-    if a.size <= _SHOWN_ENTRIES:
-        return _nested(a, precision)
-    first = ", ".join(_number(v, precision) for v in a.reshape(-1)[:_FIRST_ENTRIES].tolist())
-    finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a.reshape(-1)
-    bad = a.size - finite.size
-    if not bad and finite.size and finite.min() == finite.max():  # a mean's copy
-        return f"all {_number(finite.min(), precision)}"
-    text = f"[{first}, …]"
-    if finite.size:
-        text += f" min {_number(finite.min(), precision)} max {_number(finite.max(), precision)}"
-    return text + (f" ({bad} NaN/Inf)" if bad else "")
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
-
-
-def _nested(a: np.ndarray, precision: int) -> str:
-    if a.ndim == 1:
-        return "[" + ", ".join(_number(v, precision) for v in a.tolist()) + "]"
-    return "[" + ", ".join(_nested(row, precision) for row in a) + "]"
-
-
-def _value(a: Any, precision: int, color: str | None = None) -> str:
-    """An array as a label piece: a small matrix as a table of its rows, else its text."""
-    a = np.asarray(a)
-    if a.ndim != 2 or a.size > _SHOWN_ENTRIES or a.size == 0:
-        return _font(_array(a, precision), color)
-    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(_number(v, precision), color)}'
-                                    f"</TD>" for v in row) + "</TR>" for row in a.tolist())
-    return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1" '
-            f'COLOR="{color or "#868e96"}">{rows}</TABLE>')
-
-
-def _pieces(pieces: list, precision: int, color: str | None = None) -> list[str]:
-    """Text and arrays as label pieces; a negative number after the first in parentheses.
-
-    `1 × 2 × (-4)`, as a product is written by hand.
-    """
-    shown = []
-    for k, piece in enumerate(pieces):
-        if not isinstance(piece, np.ndarray):
-            shown.append(_font(str(piece), color))
-            continue
-        text = _value(piece, precision, color)
-        if k and piece.size == 1 and piece.ndim == 0 and piece.dtype.kind in "iuf" \
-                and piece.item() < 0:
-            text = _font("(", color) + text + _font(")", color)
-        shown.append(text)
-    return shown
-
-
-def _plain(pieces: list, precision: int) -> str:
-    return "".join(_array(a, precision) if isinstance(a, np.ndarray) else str(a) for a in pieces)
-
-
-def _font(text: str, color: str | None) -> str:
-    return f'<FONT COLOR="{color}">{text}</FONT>' if color and text else text
-
-
-def _nonfinite(a: np.ndarray | None) -> str | None:
-    """'NaN', 'Inf' or 'NaN and Inf' when a float array holds them."""
-    if a is None or a.dtype.kind not in "fc" or np.isfinite(a).all():
-        return None
-    nan, inf = bool(np.isnan(a).any()), bool(np.isinf(a).any())
-    return " and ".join(w for w, has in (("NaN", nan), ("Inf", inf)) if has)
-
-
-def _is_table(piece: str) -> bool:
-    return piece.startswith("<TABLE")
-
-
-def _label(lines: list[list[str]]) -> str:
-    """Lines of pieces as one HTML-like label (a table of rows when a piece is a table)."""
-    lines = [[piece for piece in line if piece] for line in lines]
-    lines = [line for line in lines if line]
-    if not any(_is_table(piece) for line in lines for piece in line):
-        return "<" + "<BR/>".join("".join(line) for line in lines) + ">"
-    rows = []
-    for line in lines:
-        if not any(_is_table(piece) for piece in line):
-            rows.append(f"<TR><TD>{''.join(line)}</TD></TR>")
-            continue
-        cells = "".join(f"<TD>{piece}</TD>" for piece in line)
-        rows.append(f'<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
-                    f'CELLPADDING="0"><TR>{cells}</TR></TABLE></TD></TR>')
-    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-            + "".join(rows) + "</TABLE>>")
-
-
-def _html(lines: list[str]) -> str:
-    return "<" + "<BR/>".join(lines) + ">"
 
 
 def _red(text: str) -> str:

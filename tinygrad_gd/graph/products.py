@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labels import _HIDDEN, _SHOWN_ENTRIES, _Drawing, _font, _frozen_entries, _pieces, _value
+from .labels import _HIDDEN, _Drawing, _frozen_entries
+from .text import _SHOWN_ENTRIES, _font, _pieces, _value
 
 
 def _edge_lines(drawing: _Drawing, p: int, target: str,

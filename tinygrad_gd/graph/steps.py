@@ -22,7 +22,8 @@ import numpy as np
 from ..files import atomic_write_bytes
 from ..tensor import Tensor
 from .dot import RenderError, _emit, _prepare
-from .labels import _HIDDEN, _array, _Drawing, _Options
+from .labels import _HIDDEN, _Drawing, _Options
+from .text import _array
 from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps"]
