@@ -66,6 +66,7 @@ def switch(extension: Extension, on: bool = True) -> None:
         elif extension not in extensions:
             extensions += (extension,)
 
+
 # -------------------------------------------------------------------- Function
 
 _registry: dict[str, type["Function"]] = {}
