@@ -2,13 +2,15 @@
 
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
 used (PyTorch's Tensor.register_hook): hooks join the backward pass through one
-extension, `GradientHooks`, switched on the first time a hook is registered.
+extension, `GradientHooks`, on while some live tensor has a hook or retains its gradient
+and switched off by the first step that finds none (it then costs nothing).
 `t.retain_grad()` keeps a non-leaf tensor's gradient in `.grad`: the same extension
 stores it, after the tensor's hooks ran (as PyTorch does, retain_grad is a hook that
 runs last).
 """
 from __future__ import annotations
 
+import threading
 import weakref
 from typing import Any, Callable
 
@@ -31,9 +33,16 @@ class _ByIdentity:
         key = id(tensor)
         self._entries[key] = (weakref.ref(tensor, lambda _: self._entries.pop(key, None)), value)
 
+    def discard(self, tensor: Any) -> None:
+        if self.get(tensor) is not None:
+            del self._entries[id(tensor)]
+
 
 _hooks = _ByIdentity()  # tensor -> its hooks
 _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
+# Held while a hook or retain_grad is registered and while the extension is switched off,
+# so that it is never switched off between a registration and its switching on.
+_registering = threading.Lock()
 
 
 class GradientHooks(engine.Extension):
@@ -41,6 +50,9 @@ class GradientHooks(engine.Extension):
     it in `.grad` when `retain_grad()` asked for that."""
 
     def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
+        if not (_hooks._entries or _retained._entries):  # each tensor that had one is gone
+            _switch_off_unless_needed()
+            return grad
         for hook in list(_hooks.get(tensor, ())):
             replaced = hook(engine.Tensor.from_op(grad, None))
             if replaced is not None:
@@ -66,6 +78,12 @@ def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
 _extension = GradientHooks()
 
 
+def _switch_off_unless_needed() -> None:
+    with _registering:
+        if not (_hooks._entries or _retained._entries):
+            engine.switch(_extension, on=False)
+
+
 def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     """Call `hook(grad)` when `tensor`'s gradient is complete; returns a remover."""
     if not tensor.requires_grad:
@@ -73,14 +91,22 @@ def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function hook(grad), got "
                         f"{type(hook).__name__}")
-    engine.switch(_extension)
-    if _hooks.get(tensor) is None:
-        _hooks.set(tensor, [])
-    _hooks.get(tensor).append(hook)
+    with _registering:
+        if _hooks.get(tensor) is None:
+            _hooks.set(tensor, [])
+        _hooks.get(tensor).append(hook)
+        engine.switch(_extension)
+
+    hooked = weakref.ref(tensor)  # the remover does not keep the tensor (and its graph) alive
 
     def remove() -> None:
-        if hook in _hooks.get(tensor, ()):
-            _hooks.get(tensor).remove(hook)
+        with _registering:
+            tensor = hooked()
+            hooks = _hooks.get(tensor, ()) if tensor is not None else ()
+            if hook in hooks:
+                hooks.remove(hook)
+            if tensor is not None and not hooks:
+                _hooks.discard(tensor)
     return remove
 
 
@@ -88,5 +114,6 @@ def retain_grad(tensor: Any) -> None:
     """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
-    engine.switch(_extension)
-    _retained.set(tensor, True)
+    with _registering:
+        _retained.set(tensor, True)
+        engine.switch(_extension)
