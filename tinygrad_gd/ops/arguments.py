@@ -13,7 +13,7 @@ import numpy as np
 
 from ..tensor import Tensor, to_tensor
 
-__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "integer_array", "number"]
+__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "array_argument", "number"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -64,13 +64,13 @@ def ints(op: str, sizes: tuple) -> tuple[int, ...]:
     return tuple(int(n) for n in sizes)
 
 
-def integer_array(op: str, what: str, value: Any) -> np.ndarray:
-    """`value` (a Tensor, list or array of indices or counts) as an ndarray, or one line."""
+def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> np.ndarray:
+    """`value` (a Tensor, list or array: indices, counts, a mask) as an ndarray, or one line."""
     try:
         return np.asarray(getattr(value, "_data", value))
     except ValueError:
         raise ValueError(f"{op}: {what} {str(value)[:40]!r} is a ragged list (rows of "
-                         f"different lengths); give an integer array or tensor") from None
+                         f"different lengths); give {kind} array or tensor") from None
 
 
 def number(op: str, name: str, value: object) -> float:

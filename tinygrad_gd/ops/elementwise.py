@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import number
+from .arguments import array_argument, number
 
 # ------------------------------------------------------------------ binary
 
@@ -172,11 +172,7 @@ class Where(Function, elementwise=True, functions=("where",)):
 
     @classmethod
     def call(cls, condition, x, y):
-        try:
-            condition = np.asarray(getattr(condition, "_data", condition))
-        except ValueError:
-            raise ValueError(f"where: the condition {str(condition)[:40]!r} is no array (a "
-                             f"ragged list?); give a boolean array or tensor") from None
+        condition = array_argument("where", "the condition", condition, "a boolean")
         if condition.dtype != bool:
             raise TypeError(f"where: the condition must be boolean (a comparison such as x > 0), "
                             f"got dtype {condition.dtype}")

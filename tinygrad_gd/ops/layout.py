@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, check_axis, either, integer_array, ints
+from .arguments import to_tensor, array_argument, check_axis, either, ints
 from .shape import Reshape, Transpose
 
 
@@ -302,7 +302,7 @@ class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_inte
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
         if not (axis is None or isinstance(axis, int)):
             raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
-        repeats = integer_array(cls.name, "repeats", repeats)
+        repeats = array_argument(cls.name, "repeats", repeats)
         if repeats.dtype.kind not in "iu" or (repeats < 0).any():
             raise TypeError(f"{cls.name}: repeats must be whole numbers >= 0, got {repeats!r}")
         return cls.apply(x, repeats=repeats, axis=None if axis is None else axis % x.ndim)
@@ -348,7 +348,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
 
     @classmethod
     def _gather(cls, x, index, axis):
-        index = integer_array(cls.name, "the index", index)
+        index = array_argument(cls.name, "the index", index)
         if index.dtype.kind not in "iu":
             raise IndexError(f"{cls.name}: the index must be integer, got dtype {index.dtype}; "
                              f"build it with tg.as_tensor([...]) or tg.arange, or .long()")
