@@ -68,12 +68,18 @@ def _data_file(text: str) -> str:
     return text
 
 
+def _try_writing_in(folder: Path) -> None:
+    """Raise OSError unless a file can be written in `folder`: tried, not asked of
+    os.access, which root passes where writes still fail (a read-only mount)."""
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+
+
 def _writable_folder(path: Path, command: str) -> Path:
     """Create the folder if needed and make sure a file can be written in it."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
+        _try_writing_in(path)
     except OSError as err:
         raise _usage(command, f"cannot write to the output folder {str(path)!r} "
                               f"({err.strerror or err}); pass --out with a writable "
@@ -93,9 +99,8 @@ def _writable_file(path: Path, command: str) -> Path:
         files.check_target(path, command)  # a FIFO, a device: refused, never replaced
     except OSError as err:
         raise _usage(command, f"{err.strerror or err} (-o)") from None
-    try:  # tried, not asked of os.access: root passes that check where writes still fail
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+    try:
+        _try_writing_in(folder)
     except OSError as err:
         raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
                               f"is not writable ({err.strerror or err}); choose another "
