@@ -901,6 +901,37 @@ def test_uncounted_writes_are_caught_under_detect_anomaly(write):
         loss.backward()
 
 
+_ANOMALY_SWITCHED_OFF = """
+import numpy as np, tinygrad_gd as tg
+from tinygrad_gd import engine
+on = lambda: "AnomalyChecks" in [type(e).__name__ for e in engine.extensions]
+w = tg.Tensor([1.0, 2.0], requires_grad=True)
+with tg.detect_anomaly():
+    (w * w).sum().backward()
+print(on())  # the block is closed and its graph is done: off
+with tg.detect_anomaly():
+    loss = (w * w).sum()
+print(on())  # on: the graph recorded in the block still holds copies to compare
+plain = np.asarray(w.data)
+plain.flags.writeable = True
+plain[0] = 7.0  # a write the version counter cannot see
+try:
+    loss.backward()
+except RuntimeError as err:
+    print("refused" if "detect_anomaly() compared" in str(err) else err)
+del loss
+(w * 3).sum().backward()
+print(on())  # that graph is gone: the next op switched it off
+"""
+
+
+def test_anomaly_mode_costs_nothing_once_no_block_or_graph_of_one_is_left():
+    run = subprocess.run([sys.executable, "-c", _ANOMALY_SWITCHED_OFF], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["False", "True", "refused", "False"]
+
+
 def test_detect_anomaly_passes_unchanged_graphs_and_frees_its_copies():
     w = Tensor([1.0, 2.0], requires_grad=True)
     with tg.detect_anomaly():

@@ -3,13 +3,15 @@
 Inside `with tg.detect_anomaly():` every op also notes the line of user code that
 created it, and keeps a copy of what it saved for backward, so that `backward()`
 refuses a graph whose saved values changed by any route, even writes the version
-counter cannot see. It joins the engine as an extension, switched on by the first
-block (other threads' ops are not checked).
+counter cannot see. It joins the engine as an extension, on while a block is open in
+any thread or a node recorded in one still holds copies to compare, and switched off by
+the first call that finds neither (other threads' ops are not checked).
 """
 from __future__ import annotations
 
 import threading
 import traceback
+import weakref
 from typing import Any, Sequence
 
 import numpy as np
@@ -39,6 +41,15 @@ class _Active(threading.local):
 
 
 _active = _Active()
+_open_blocks = [0]  # blocks open in any thread
+_copying = weakref.WeakSet()  # live nodes holding copies of their saved arrays
+_switching = threading.Lock()  # a block's opening and closing, and the switching off
+
+
+def _switch_off_unless_needed() -> None:
+    with _switching:
+        if not _open_blocks[0] and not _copying:
+            switch(_checks, on=False)
 
 
 class AnomalyChecks(Extension):
@@ -46,20 +57,24 @@ class AnomalyChecks(Extension):
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         if not _active.depth:
+            if not _open_blocks[0] and not _copying:
+                _switch_off_unless_needed()
             return
         node.created_at = _user_frame()
         _check_finite(output._data, "forward", node, inputs)
         if node.parents and node.saved_tensors:
             node.saved_snapshots = tuple(a.tobytes() if isinstance(a, np.ndarray) else None
                                          for a in node.saved_tensors)
+            _copying.add(node)
 
     def before_backward(self, node: Function) -> None:
         if getattr(node, "saved_snapshots", None) is not None:
             _check_snapshots(node)
 
     def after_backward(self, node: Function, grad: np.ndarray, input_grads: tuple) -> None:
-        if node.saved_tensors is None:
+        if node.saved_tensors is None and getattr(node, "saved_snapshots", None) is not None:
             node.saved_snapshots = None  # freed with the arrays they copy
+            _copying.discard(node)
         if _active.depth:
             for g in input_grads:
                 if g is not None:
@@ -83,12 +98,16 @@ class detect_anomaly:
 
     def __enter__(self) -> "detect_anomaly":
         _active.depth += 1
-        # on from the first use: a graph recorded in the block keeps its snapshots checked
-        switch(_checks)
+        with _switching:
+            _open_blocks[0] += 1
+            switch(_checks)
         return self
 
     def __exit__(self, *exc: object) -> None:
         _active.depth -= 1
+        with _switching:
+            _open_blocks[0] -= 1
+        _switch_off_unless_needed()  # unless a graph recorded in it still holds copies
 
 
 def _user_frame() -> str:
