@@ -30,7 +30,11 @@ import shutil
 from pathlib import Path
 from typing import Any, Callable
 
-from mkdocs.exceptions import PluginError
+try:
+    from mkdocs.exceptions import PluginError
+except ImportError:  # docs/notebooks.py reads the concept graphs here without MkDocs installed
+    class PluginError(Exception):  # type: ignore[no-redef]
+        """What MkDocs reports as a failed build; here, without MkDocs, a plain error."""
 
 log = logging.getLogger("mkdocs.hooks.tinygrad_gd")
 

@@ -245,6 +245,19 @@ def test_notebook_draws_the_pages_diagrams_inline(page, executed_notebooks):
         assert svg and "<svg" in svg[0], cell.source
 
 
+def test_the_notebooks_are_made_without_mkdocs(tmp_path):
+    # scripts/notebooks.sh installs the notebooks extra only: MkDocs may be absent there
+    pytest.importorskip("jupytext", reason="the dev extra is not installed")
+    code = ("import runpy, sys; sys.modules['mkdocs'] = None; "  # `import mkdocs` now fails
+            f"sys.argv = ['notebooks.py', {str(tmp_path)!r}]; "
+            f"runpy.run_path({str(DOCS / 'notebooks.py')!r}, run_name='__main__')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    made = sorted(path.name for path in tmp_path.glob("*.ipynb"))
+    assert made == [f"{Path(page).stem}.ipynb" for page in TUTORIAL_PAGES]
+
+
 def test_notebook_markdown_leaves_out_shown_outputs_and_links_notebooks():
     markdown = notebooks.notebook_markdown(DOCS / "tutorial" / "1-one-weight.md")
     assert "slope of the weight: -24.0" not in markdown  # the page's ```text output
