@@ -504,6 +504,36 @@ class Cube(Function, register=False):
         return grad * 3 * x ** 2
 
 
+class _Slotted(Function, register=False):
+    __slots__ = ()  # a user's op may declare slots
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2
+
+    def backward(ctx, grad):
+        return grad * 2
+
+
+class _EqualToAll(Function, register=False):
+    def __eq__(self, other):  # and an op object need not hash (no __hash__ with __eq__)
+        return True
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 3
+
+    def backward(ctx, grad):
+        return grad * 3
+
+
+def test_users_ops_with_slots_or_their_own_eq_work_under_detect_anomaly():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with tg.detect_anomaly():
+        (_Slotted.apply(w) + _EqualToAll.apply(w)).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [5.0, 5.0])
+
+
 def test_custom_op_works_like_a_builtin():
     x = Tensor([1.0, -2.0, 0.5], requires_grad=True)
     y = Cube.apply(x)

@@ -42,7 +42,7 @@ class _Active(threading.local):
 
 _active = _Active()
 _open_blocks = [0]  # blocks open in any thread
-_copying = weakref.WeakSet()  # live nodes holding copies of their saved arrays
+_copying = weakref.WeakValueDictionary()  # id -> live node holding copies of its saved arrays
 _switching = threading.Lock()  # a block's opening and closing, and the switching off
 
 
@@ -65,7 +65,7 @@ class AnomalyChecks(Extension):
         if node.parents and node.saved_tensors:
             node.saved_snapshots = tuple(a.tobytes() if isinstance(a, np.ndarray) else None
                                          for a in node.saved_tensors)
-            _copying.add(node)
+            _copying[id(node)] = node
 
     def before_backward(self, node: Function) -> None:
         if getattr(node, "saved_snapshots", None) is not None:
@@ -74,7 +74,7 @@ class AnomalyChecks(Extension):
     def after_backward(self, node: Function, grad: np.ndarray, input_grads: tuple) -> None:
         if node.saved_tensors is None and getattr(node, "saved_snapshots", None) is not None:
             node.saved_snapshots = None  # freed with the arrays they copy
-            _copying.discard(node)
+            _copying.pop(id(node), None)
         if _active.depth:
             for g in input_grads:
                 if g is not None:

@@ -116,7 +116,7 @@ class Function:
     reflected: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
     # what apply sets on every node, in slots: a deep graph's nodes stay small
-    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__")
+    __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__", "__weakref__")
     params: dict = {}  # the keyword parameters it was applied with, set with parents
 
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
