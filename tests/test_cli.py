@@ -417,6 +417,7 @@ def test_output_into_a_closed_pipe_ends_quietly(argv, tmp_path):
             process.stdout.readline()
         process.stdout.close()
         err = process.stderr.read().decode()
+        process.stderr.close()
         code = process.wait(timeout=120)
         assert "Traceback" not in err and "Error" not in err, err
         assert code in (0, 141), (code, err)  # 0: it had written everything already

@@ -125,6 +125,7 @@ class DevTools:
         self.socket.close()
         self.process.kill()
         self.process.wait()
+        self.process.stderr.close()
 
 
 @needs_browser
