@@ -564,6 +564,25 @@ def test_rendered_svg_is_valid_xml_holding_every_node_label(tmp_path):
 
 
 @needs_dot
+@pytest.mark.parametrize("retain_graph", [True, False])
+def test_drawing_changes_no_grad_and_shows_a_retained_gradient_once(tmp_path, retain_graph):
+    # The diagrams read the engine's own pass; storing gradients is backward()'s job, so
+    # drawing twice leaves every .grad as backward() left it, and the picture says so.
+    x, w, pred, delta, loss = grokking(backward=False)
+    pred.retain_grad()
+    loss.backward(retain_graph=retain_graph)
+    kept = {name: t.grad.data.copy() for name, t in (("pred", pred), ("weights", w))}
+    for _ in range(2):
+        path = render_graph(loss, tmp_path / "grokking.svg", mode="backward")
+    assert pred.grad.item() == kept["pred"].item() == pytest.approx(-0.14)
+    np.testing.assert_array_equal(w.grad.data, kept["weights"])
+    texts = ["".join(t.itertext()) for t in ET.parse(path).getroot().iter()
+             if t.tag.endswith("text")]
+    assert texts.count("grad -0.14") == 2  # pred (retained) and delta, once each
+    assert "grad -0.28" not in texts
+
+
+@needs_dot
 def test_render_graph_draws_a_tensor_with_options_and_other_formats(tmp_path):
     loss = slides()[-1]
     png = render_graph(loss, tmp_path / "slides.png", format="png", mode="backward")

@@ -429,9 +429,14 @@ del loss, hidden  # no tensor has a hook or retains its gradient any more
 (w * w).sum().backward()  # the first step that finds none switches hooks off
 print(on())
 again = w * 2
-again.retain_grad()
+again.retain_grad()  # kept by backward() itself: no extension needed
 again.sum().backward()
 print(on(), again.grad.data.tolist())
+hooked = w * 2
+hooked.retain_grad()
+hooked.register_hook(lambda g: g * 10)
+hooked.sum().backward()
+print(on(), hooked.grad.data.tolist())  # the hook's gradient, kept after it ran
 """
 
 
@@ -443,7 +448,8 @@ def test_hooks_cost_nothing_once_no_tensor_has_one():
     assert run.stdout.splitlines() == [
         "['GradientHooks', 'VersionCheck'] [18.0] [6.0, 12.0]",
         "['VersionCheck']",  # off: the pass pays nothing for hooks
-        "['GradientHooks', 'VersionCheck'] [1.0, 1.0]"]  # and on again when needed
+        "['VersionCheck'] [1.0, 1.0]",
+        "['GradientHooks', 'VersionCheck'] [10.0, 10.0]"]  # on again when needed
 
 
 class _Recorder(engine.Extension):

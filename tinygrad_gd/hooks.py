@@ -2,11 +2,12 @@
 
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
 used (PyTorch's Tensor.register_hook): hooks join the backward pass through one
-extension, `GradientHooks`, on while some live tensor has a hook or retains its gradient
-and switched off by the first step that finds none (it then costs nothing).
-`t.retain_grad()` keeps a non-leaf tensor's gradient in `.grad`: the same extension
-stores it, after the tensor's hooks ran (as PyTorch does, retain_grad is a hook that
-runs last).
+extension, `GradientHooks`, on while some live tensor has a hook and switched off by the
+first step that finds none (it then costs nothing).
+`t.retain_grad()` marks a non-leaf tensor whose gradient `Tensor.backward` keeps in
+`.grad` (`retains`), as it keeps a leaf's: the gradient after the tensor's hooks ran (as
+PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
+so the diagrams, which read the same pass, change none.
 """
 from __future__ import annotations
 
@@ -40,25 +41,22 @@ class _ByIdentity:
 
 _hooks = _ByIdentity()  # tensor -> its hooks
 _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
-# Held while a hook or retain_grad is registered and while the extension is switched off,
-# so that it is never switched off between a registration and its switching on.
+# Held while a hook is registered and while the extension is switched off, so that it is
+# never switched off between a registration and its switching on.
 _registering = threading.Lock()
 
 
 class GradientHooks(engine.Extension):
-    """Runs a tensor's hooks on its complete gradient (a hook may replace it), then stores
-    it in `.grad` when `retain_grad()` asked for that."""
+    """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
 
     def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
-        if not (_hooks._entries or _retained._entries):  # each tensor that had one is gone
+        if not _hooks._entries:  # every tensor that had a hook is gone
             _switch_off_unless_needed()
             return grad
         for hook in list(_hooks.get(tensor, ())):
             replaced = hook(engine.Tensor.from_op(grad, None))
             if replaced is not None:
                 grad = _replacement(replaced, tensor)
-        if tensor._ctx is not None and _retained.get(tensor, False):
-            tensor._accumulate_grad(grad)  # (a leaf's: Tensor.backward stores it)
         return grad
 
 
@@ -80,7 +78,7 @@ _extension = GradientHooks()
 
 def _switch_off_unless_needed() -> None:
     with _registering:
-        if not (_hooks._entries or _retained._entries):
+        if not _hooks._entries:
             engine.switch(_extension, on=False)
 
 
@@ -114,6 +112,9 @@ def retain_grad(tensor: Any) -> None:
     """Keep `tensor`'s gradient in `.grad` after backward, though it is not a leaf."""
     if not tensor.requires_grad:
         raise RuntimeError("retain_grad() on a tensor that does not require a gradient")
-    with _registering:
-        _retained.set(tensor, True)
-        engine.switch(_extension)
+    _retained.set(tensor, True)
+
+
+def retains(tensor: Any) -> bool:
+    """Whether `retain_grad()` asked to keep this tensor's gradient."""
+    return bool(_retained._entries) and _retained.get(tensor, False)

@@ -338,7 +338,7 @@ class Tensor:
                 raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
                                  f"has shape {self.shape}; they must be equal")
         for tensor, grad, _ in engine.backward(self, seed, retain_graph):
-            if tensor._ctx is None:  # a leaf (retain_grad's tensors: hooks.py stores them)
+            if tensor._ctx is None or hooks.retains(tensor):  # a leaf, or retain_grad()
                 tensor._accumulate_grad(grad)
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
