@@ -14,8 +14,8 @@ Read it top to bottom:
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
 of `nn`. Extras join through one extension point, `extensions` (see `switch`): anomaly
-mode (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks and
-`retain_grad` (`hooks.py`) and the module scope the diagrams use (`scope.py`). Only the
+mode (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks
+(`hooks.py`) and the module scope the diagrams use (`scope.py`). Only the
 in-place check is always on; an extra that is switched off costs nothing.
 """
 from __future__ import annotations
