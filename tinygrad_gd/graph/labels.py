@@ -21,7 +21,7 @@ import numpy as np
 from ..engine import Function
 from .derivatives import Textbook, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
-                   _shape, _value)
+                   _value)
 from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
@@ -223,7 +223,7 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
     kind = drawing.kind(i)
     title = f"<B>{_escape(name)}</B>" if real else f"<I>{_escape(name)}</I>"
     if tensor.ndim:
-        title += " " + _shape(tensor.shape)
+        title += " " + str(tensor.shape)
     if tensor.dtype != np.float64:
         title += f" {tensor.dtype}"
     lines = [[title]]

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .labels import _HIDDEN, _Drawing, _frozen_entries
+from ..engine import unbroadcast
+from .labels import _Drawing, _frozen_entries
 from .text import _SHOWN_ENTRIES, _font, _pieces, _value
 
 
@@ -22,7 +23,7 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
         return None
     carried = np.sum(sent, axis=0)  # x * x: both slots send a share
     op = parts[0][0]
-    color = None if drawing.reached(op) else _HIDDEN
+    color = drawing.color(op)
     precision = drawing.options.precision
     slots = [slot for i, slot in parts if slot is not None and i == op]
     product = (_product(drawing, op, p, slots, carried)
@@ -95,19 +96,10 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
         return None
     try:
         if expected.shape != carried.shape:
-            expected = _sum_to(expected, carried.shape)
+            expected = unbroadcast(expected, carried.shape)
             factors = ["sum of ", *factors]
         if not np.allclose(expected, carried, equal_nan=True):
             return None
     except ValueError:
         return None
     return factors
-
-
-def _sum_to(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    extra = a.ndim - len(shape)
-    if extra < 0:
-        raise ValueError("cannot sum to a larger shape")
-    axes = tuple(range(extra)) + tuple(extra + k for k, n in enumerate(shape)
-                                       if n == 1 and a.shape[extra + k] != 1)
-    return a.sum(axis=axes, keepdims=True).reshape(shape) if axes else a.reshape(shape)

@@ -1,7 +1,7 @@
 """Text for the diagrams' labels: numbers, arrays and user text as Graphviz HTML-like pieces.
 
-- numbers and arrays as text (`_number`, `_array`, `_shape`, `_nested`): a small array in
-  full, a large one as a few entries and its range;
+- numbers and arrays as text (`_number`, `_array`, `_nested`): a small array in full, a
+  large one as a few entries and its range;
 - label pieces (`_value`: a small matrix as a table; `_pieces`: a product written as by
   hand; `_font`), and whole labels from lines of pieces (`_label`, `_html`);
 - user text made safe inside a label (`_escape`), and what a float array holds that is
@@ -63,10 +63,6 @@ def _array(a: Any, precision: int) -> str:
     if finite.size:
         text += f" min {_number(finite.min(), precision)} max {_number(finite.max(), precision)}"
     return text + (f" ({bad} NaN/Inf)" if bad else "")
-
-
-def _shape(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _nested(a: np.ndarray, precision: int) -> str:
