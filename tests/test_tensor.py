@@ -820,6 +820,18 @@ def test_writing_an_ops_output_that_its_backward_reads_is_caught():
     np.testing.assert_allclose(x.grad.data, np.exp([0.0, 1.0]))
 
 
+@pytest.mark.parametrize("op", [
+    lambda x: x.exp(), lambda x: x.sqrt(), lambda x: x.tanh(), lambda x: x.sigmoid(),
+    lambda x: x.std(axis=1)])
+def test_every_op_whose_backward_reads_its_output_refuses_a_write_into_it(op):
+    x = Tensor([[1.0, 2.0, 4.0], [3.0, 3.5, 1.0]], requires_grad=True)
+    y = op(x)
+    loss = y.sum()  # (sum's backward reads nothing of y)
+    y.data[...] = 0.5  # the values its backward would read
+    with pytest.raises(RuntimeError, match="the output of op '.*' was changed in place"):
+        loss.backward()
+
+
 def test_tensors_copy_the_arrays_they_are_made_from_and_assigned():
     source = np.array([1.0, 2.0])
     w = Tensor(source, requires_grad=True)

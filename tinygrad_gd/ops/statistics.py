@@ -65,12 +65,12 @@ class Std(Var, methods=("std",), functions=("std",)):
 
     def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
         out = np.sqrt(Var.forward(ctx, x, axis=axis, keepdims=keepdims, ddof=ddof))
-        ctx.out = out
+        ctx.save_for_backward(*ctx.saved_tensors, out)  # (centred, out): writes to out are seen
         return out
 
     def backward(ctx, g):
-        (centred,) = ctx.saved_tensors
-        out = expand_reduced(ctx.out, centred.shape, ctx.axis, ctx.keepdims)
+        centred, out = ctx.saved_tensors
+        out = expand_reduced(out, centred.shape, ctx.axis, ctx.keepdims)
         g = expand_reduced(g, centred.shape, ctx.axis, ctx.keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             # no spread (every entry the mean): PyTorch's gradient 0, not 0/0
