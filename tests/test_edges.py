@@ -126,6 +126,9 @@ def test_integer_inputs_give_float_results_and_refuse_a_gradient():
     assert i.dtype == np.int64
     assert (i * 0.5).dtype == np.float64 and tg.exp(i).dtype == np.float64
     assert tg.sqrt(i).dtype == np.float64 and i.sum().dtype == np.int64
+    signed = tg.as_tensor([-1, 0, 2])  # sigmoid of integers: their floats, never truncated
+    np.testing.assert_allclose(signed.sigmoid().data, 1 / (1 + np.exp(-np.array([-1., 0, 2]))))
+    np.testing.assert_allclose(signed.silu().data, signed.data * signed.sigmoid().data)
     w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
     (w * i).sum().backward()  # an integer constant times a weight
     np.testing.assert_array_equal(w.grad.data, [1, 2, 3])

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import number
+from .elementwise import sigmoid
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -19,11 +20,6 @@ SQRT_2_PI = math.sqrt(2.0 / math.pi)
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise (the C library's, through math.erf)."""
     return np.asarray(_erf(x), dtype=np.result_type(x, 1.0))
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))
-    return (np.where(x >= 0, 1, e) / (1 + e)).astype(np.result_type(x, 1.0), copy=False)
 
 
 class Softplus(Function, elementwise=True, methods=("softplus",), functions=("softplus",)):

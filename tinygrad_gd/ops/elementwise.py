@@ -331,14 +331,19 @@ class Sigmoid(Function, elementwise=True, methods=("sigmoid",), functions=("sigm
     """
 
     def forward(ctx, x):
-        e = np.exp(-np.abs(x))  # never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
-        out = (np.where(x >= 0, 1, e) / (1 + e)).astype(x.dtype, copy=False)
+        out = sigmoid(x)
         ctx.save_for_backward(out)
         return out
 
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * out * (1 - out)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + e**-x) in x's float dtype (float64 for integers), without overflow."""
+    e = np.exp(-np.abs(x))  # never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
+    return (np.where(x >= 0, 1, e) / (1 + e)).astype(np.result_type(x, 1.0), copy=False)
 
 
 class Relu(Function, elementwise=True, methods=("relu",), functions=("relu",)):
