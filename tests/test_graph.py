@@ -681,6 +681,16 @@ def test_a_value_changed_in_place_after_backward_is_said_not_drawn_wrong():
     assert "weights' of op 'matmul' was changed in place" in graph_label(source)
 
 
+def test_an_output_changed_in_place_is_named_as_such_not_called_a_random_op():
+    w = tg.Tensor([0.5, 1.0], requires_grad=True)
+    y = w.exp()  # exp's backward reads its output
+    loss = y.sum()
+    y.data[0] = 5.0  # before any backward: the graph still holds its arrays
+    label = graph_label(draw_graph(loss, mode="backward").source)
+    assert "the output of op 'exp' was changed in place after the op ran" in label
+    assert "random" not in label
+
+
 @pytest.mark.parametrize("make, value, node, edge", [
     (lambda x: x ** 3, 2.0, "∂/∂x = 3 × x² = 3 × 2²", "1 × 3 × 2² = 12"),
     (lambda x: x / 4, 2.0, "∂/∂x = 1 / 4", "1 × (1 / 4) = 0.25"),

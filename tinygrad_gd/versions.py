@@ -29,6 +29,11 @@ def written_since(node: Function) -> list[int]:
             if parent._version is not None and parent._version[0] > node.recorded_at]
 
 
+def output_written(node: Function) -> bool:
+    """Whether `node` saved its output and the output was written after it was recorded."""
+    return node.output_version is not None and node.output_version[0] > node.recorded_at
+
+
 class VersionCheck(Extension):
     """Notes the write clock when a node is recorded; refuses its backward when an input
     it saved was written after that."""
@@ -49,7 +54,7 @@ class VersionCheck(Extension):
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
             return  # nothing saved: nothing an in-place change can spoil
-        if node.output_version is not None and node.output_version[0] > node.recorded_at:
+        if output_written(node):
             raise RuntimeError(
                 f"backward(): the output of op '{node.name}' was changed in place after the "
                 f"op saved it for backward (written through its .data, or its .data assigned), "

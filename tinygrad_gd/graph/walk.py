@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import engine
 from ..engine import Function, _fit
-from ..versions import written_since
+from ..versions import output_written, written_since
 from ..tensor import Tensor, _raw
 
 
@@ -182,8 +182,12 @@ def _gradients(graph: _Graph) -> _Gradients:
 
 
 def _changed_inputs(graph: _Graph, i: int) -> str | None:
-    """Why op i's factors would be wrong now: an input changed in place since it ran."""
+    """Why op i's factors would be wrong now: an input, or the output it saved, changed in
+    place since it ran (the changes `versions.py` refuses a backward for)."""
     node = graph.tensors[i]._ctx
+    if output_written(node):
+        return (f"the output of op '{node.name}' was changed in place after the op ran; run "
+                f"the forward pass again to draw it")
     for position in written_since(node)[:1]:
         parent = node.parents[position]
         name = f"'{parent.name}'" if parent.name else f"an input of shape {parent.shape}"
