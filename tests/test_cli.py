@@ -369,6 +369,8 @@ _SWEEP = [
     (["graph", "admissions", "--format", "dot", "-o", "{tmp}/g.dot", "--data", "/etc/passwd"], 1),
     (["graph", "admissions", "--format", "dot", "-o", "{tmp}/g.dot", "--data", "{tmp}/no.csv"], 1),
     (["demo", "admissions", "--no-graphs", "--data", "{csv}"], 1),
+    (["graph", "admissions", "--steps", "-o", "{tmp}/s.html", "--data", "{csv}"], 1),
+    (["graph", "admissions", "--steps", "-o", "{tmp}/s.html", "--data", "/etc/passwd"], 1),
 ]
 
 

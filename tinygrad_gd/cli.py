@@ -246,18 +246,25 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
+    """`graph NAME`: one diagram of the network's training step, or with `--steps` the
+    backward pass step by step as one HTML page."""
     module = _select(load_examples(), [args.name], "graph")[0]
-    if args.steps:
-        return _steps(args, module)
-    path = Path(args.output or f"{module.NAME}-{args.mode}.{args.format}")
+    default = (f"{module.NAME}-steps.html" if args.steps
+               else f"{module.NAME}-{args.mode}.{args.format}")
+    path = Path(args.output or default)
     _writable_file(path, "graph")
-    problem = _graph_unavailable(need_dot=args.format != "dot")
+    problem = _graph_unavailable(need_dot=args.steps or args.format != "dot")
     if problem:
-        hint = "; --format dot writes the DOT text without it" if "dot" in problem else ""
+        hint = ("; --format dot writes the DOT text without it"
+                if "dot" in problem and not args.steps else "")
         print(f"graph: cannot draw: {problem}{hint}", file=sys.stderr)
         return 1
+    from .graph import backward_steps, draw_graph
+
     try:
-        digraph = _draw(module, args.mode, args.seed, args.data)
+        loss, params = module.graph_step(args.seed, **_data_kwargs(module.graph_step,
+                                                                   args.data))
+        digraph = None if args.steps else draw_graph(loss, params=params, mode=args.mode)
     except _MISSING as err:
         _stop_if_interrupted()
         print(f"graph: cannot build {module.NAME}: {err}", file=sys.stderr)
@@ -266,8 +273,12 @@ def _graph(args: argparse.Namespace) -> int:
         _failed(f"graph: cannot build {module.NAME}", err)
         return 1
     try:
-        rendered = (digraph.source.encode() if args.format == "dot"
-                    else digraph.pipe(format=args.format))
+        if args.steps:
+            rendered = backward_steps(loss, params=params).html.encode("utf-8")
+        elif args.format == "dot":
+            rendered = digraph.source.encode()
+        else:
+            rendered = digraph.pipe(format=args.format)
     except Exception as err:  # Graphviz failed
         _failed(f"graph: cannot draw {path}", err)
         return 1
@@ -276,7 +287,8 @@ def _graph(args: argparse.Namespace) -> int:
     except OSError as err:  # the path itself: a usage error, as the checks above
         raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
                               f"another -o path") from None
-    print(f"{module.NAME} ({args.mode} view) written to {path}")
+    view = "backward pass step by step" if args.steps else f"{args.mode} view"
+    print(f"{module.NAME} ({view}) written to {path}")
     return 0
 
 
@@ -289,36 +301,6 @@ def _version() -> str:
         from . import __version__
 
         return __version__
-
-
-def _steps(args: argparse.Namespace, module: ModuleType) -> int:
-    """`graph NAME --steps`: the backward pass step by step, one HTML page."""
-    path = Path(args.output or f"{module.NAME}-steps.html")
-    _writable_file(path, "graph")
-    problem = _graph_unavailable()
-    if problem:
-        print(f"graph: cannot draw the steps: {problem}", file=sys.stderr)
-        return 1
-    from .graph import backward_steps
-
-    try:
-        loss, params = module.graph_step(args.seed, **_data_kwargs(module.graph_step,
-                                                                   args.data))
-    except _MISSING as err:
-        print(f"graph: cannot build {module.NAME}: {err}", file=sys.stderr)
-        return 1
-    try:
-        page = backward_steps(loss, params=params).html
-    except Exception as err:  # Graphviz failed
-        print(f"graph: cannot draw {path}: {type(err).__name__}: {err}", file=sys.stderr)
-        return 1
-    try:
-        atomic_write_bytes(path, page.encode("utf-8"), "graph")
-    except OSError as err:
-        raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
-                              f"another -o path") from None
-    print(f"{module.NAME} (backward pass step by step) written to {path}")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
