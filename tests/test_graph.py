@@ -600,6 +600,9 @@ def test_without_dot_the_source_builds_and_rendering_says_how_to_install(monkeyp
                                           r"graphviz"):
         render_graph(graph, tmp_path / "out.svg")
     assert not (tmp_path / "out.svg").exists()
+    with pytest.raises(RenderError, match=r"backward_steps: Graphviz's `dot` program was not "
+                                          r"found.*apt-get install graphviz"):
+        tg.backward_steps(loss)
 
 
 @needs_dot

@@ -95,11 +95,19 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
     target = Path(path)
     if not target.suffix:
         target = target.with_suffix("." + format)
+    image = _pipe(graph, format, "render_graph")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(target, image, "render_graph")  # complete or absent, never a part
+    return target
+
+
+def _pipe(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa: A002
+    """The graph rendered by Graphviz's `dot`, or a `RenderError` that says what to do."""
     try:
-        image = graph.pipe(format=format)
+        return graph.pipe(format=format)
     except graphviz.ExecutableNotFound:
         raise RenderError(
-            f"render_graph: Graphviz's `dot` program was not found on PATH, so the graph "
+            f"{where}: Graphviz's `dot` program was not found on PATH, so the graph "
             f"cannot be rendered to {format}. Install Graphviz (Debian/Ubuntu: "
             f"`sudo apt-get install graphviz`; macOS: `brew install graphviz`; conda: "
             f"`conda install -c conda-forge graphviz`; Windows: `winget install graphviz`), "
@@ -107,11 +115,8 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
             f"program: use graph.source, or graph.save('graph.gv').") from None
     except graphviz.CalledProcessError as err:
         said = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else err.stderr
-        raise RenderError(f"render_graph: Graphviz's `dot` failed to render the graph to "
+        raise RenderError(f"{where}: Graphviz's `dot` failed to render the graph to "
                           f"{format}: {str(said).strip()}") from None
-    target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(target, image, "render_graph")  # complete or absent, never a part
-    return target
 
 
 def draw_anomaly(error_or_output: BaseException | Tensor, *, output: Tensor | None = None,

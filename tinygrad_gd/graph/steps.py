@@ -16,12 +16,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import graphviz
 import numpy as np
 
 from ..files import atomic_write_bytes
 from ..tensor import Tensor
-from .dot import RenderError, _emit, _prepare
+from .dot import _emit, _pipe, _prepare
 from .labels import _HIDDEN, _Drawing, _Options
 from .text import _array
 from .walk import _names
@@ -145,21 +144,12 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     for step, i in enumerate(drawing.grads.order):
         drawing.step = step
         drawing.highlighted = {drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]}
-        frames.append(_render(_emit(drawing)))
+        frames.append(_pipe(_emit(drawing), "svg", "backward_steps").decode("utf-8"))
         captions.append(_caption(drawing, step, i))
     steps = BackwardSteps(frames, captions, "The backward pass step by step")
     if path is not None:
         steps.save(path)
     return steps
-
-
-def _render(digraph: graphviz.Digraph) -> str:
-    try:
-        return digraph.pipe(format="svg").decode("utf-8")
-    except graphviz.ExecutableNotFound:
-        raise RenderError("backward_steps: Graphviz's `dot` program was not found on PATH; "
-                          "install Graphviz (Debian/Ubuntu: `sudo apt-get install graphviz`, "
-                          "macOS: `brew install graphviz`) and try again") from None
 
 
 def _caption(drawing: _Drawing, step: int, i: int) -> str:
