@@ -56,6 +56,15 @@ def test_one_frame_per_engine_step_and_the_gradients_fill_in(tmp_path):
     np.testing.assert_allclose(w.grad.numpy(), [-1.19, -0.091, -0.168])  # left as it was
 
 
+def test_a_highlight_asked_for_is_marked_in_every_frame():
+    x, _, _, _, loss = grokking()
+    plain = tg.backward_steps(loss)
+    marked = tg.backward_steps(loss, highlight=x)  # the input, beside each step's node
+    highlight = "#c92a2a"  # the highlight's colour in the SVG
+    assert [f.count(highlight) for f in marked.frames] == [
+        f.count(highlight) + 1 for f in plain.frames]
+
+
 def test_the_cli_writes_the_page(tmp_path):
     path = tmp_path / "slope.html"
     assert cli.main(["graph", "slope", "--steps", "-o", str(path)]) == 0

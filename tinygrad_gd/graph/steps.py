@@ -141,9 +141,10 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
         raise ValueError(f"backward_steps: there is no backward pass to show ({reason}); "
                          f"pass the scalar loss of a graph with parameters")
     frames, captions = [], []
+    asked = set(drawing.highlighted)  # `highlight=`: marked in every frame, beside the step's
     for step, i in enumerate(drawing.grads.order):
         drawing.step = step
-        drawing.highlighted = {drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]}
+        drawing.highlighted = asked | {drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]}
         frames.append(_pipe(_emit(drawing), "svg", "backward_steps").decode("utf-8"))
         captions.append(_caption(drawing, step, i))
     steps = BackwardSteps(frames, captions, "The backward pass step by step")
