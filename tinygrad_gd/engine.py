@@ -261,7 +261,7 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
             extension.after_backward(node, grad, input_grads)
         yield tensor, grad, input_grads
         for parent, input_grad in zip(node.parents, input_grads):
-            if input_grad is None or not parent.requires_grad:
+            if input_grad is None:  # (vjp gives None to an input that needs no gradient)
                 continue
             earlier = grads.get(parent)  # the sum over consumers
             grads[parent] = input_grad if earlier is None else earlier + input_grad
