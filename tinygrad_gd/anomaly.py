@@ -68,11 +68,11 @@ class AnomalyChecks(Extension):
             _copying[id(node)] = node
 
     def before_backward(self, node: Function) -> None:
-        if getattr(node, "saved_snapshots", None) is not None:
+        if node.saved_snapshots is not None:
             _check_snapshots(node)
 
     def after_backward(self, node: Function, grad: np.ndarray, input_grads: tuple) -> None:
-        if node.saved_tensors is None and getattr(node, "saved_snapshots", None) is not None:
+        if node.saved_tensors is None and node.saved_snapshots is not None:
             node.saved_snapshots = None  # freed with the arrays they copy
             _copying.pop(id(node), None)
         if _active.depth:
@@ -120,6 +120,7 @@ def _user_frame() -> str:
 
 
 Function.created_at = None  # where the user created the node: set under detect_anomaly()
+Function.saved_snapshots = None  # copies of the saved arrays: set under detect_anomaly()
 
 
 def _check_finite(array: np.ndarray, what: str, node: Function, inputs: Sequence[Any]) -> None:
