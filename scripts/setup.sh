@@ -1,4 +1,4 @@
-# Sourced by scripts/demo.sh and scripts/test.sh: a virtual environment with the package
+# Sourced by the scripts in scripts/: a virtual environment with the package
 # installed, and Graphviz's `dot` where it is missing. Safe to run again: it only tops up.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,11 +26,5 @@ if ! command -v dot >/dev/null 2>&1; then
     echo "setup: Graphviz's dot program is missing and cannot be installed here;" \
          "install it (apt-get install graphviz, brew install graphviz) to render diagrams" >&2
   fi
-fi
-# Headless Chromium drives the step-by-step page in the tests (skipped without it)
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  echo "setup: installing Chromium (Debian package chromium) for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null 2>&1 \
-    || echo "setup: Chromium could not be installed; the browser tests will be skipped" >&2
 fi
 PY="$VENV/bin/python"
