@@ -102,14 +102,6 @@ def _graph_unavailable(need_dot: bool = True) -> str | None:
     return None
 
 
-def _draw(module: ModuleType, mode: str, seed: int, data: str | None) -> Any:
-    """The graphviz.Digraph of one training step of the example's network."""
-    from .graph import draw_graph
-
-    loss, params = module.graph_step(seed, **_data_kwargs(module.graph_step, data))
-    return draw_graph(loss, params=params, mode=mode)
-
-
 def _pictures_unavailable() -> str | None:
     """Why pictures cannot be drawn here, in one line; None when they can."""
     from .plot import available
@@ -122,21 +114,21 @@ def _makes_pictures(module: ModuleType) -> bool:
 
 
 def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) -> list[Path]:
-    written = []
-    for mode in MODES:
-        digraph = _draw(module, mode, seed, data)
-        path = out / f"{module.NAME}-{mode}.svg"
-        atomic_write_bytes(path, digraph.pipe(format="svg"), "demo")
-        written.append(path)
+    """NAME-MODE.svg for the example's training step, and NAME-SUFFIX-MODE.svg for its
+    further graphs (slope: the slides' one weight): each step run once, drawn in both views."""
     from .graph import draw_graph
 
-    # an example's further diagrams (slope: the slides' one weight): NAME-SUFFIX-MODE.svg
+    steps = {module.NAME: lambda: module.graph_step(seed, **_data_kwargs(module.graph_step,
+                                                                         data))}
     for suffix, step in getattr(module, "EXTRA_GRAPHS", {}).items():
+        steps[f"{module.NAME}-{suffix}"] = lambda step=step: step(seed)
+    written = []
+    for name, run_step in steps.items():
+        loss, params = run_step()
         for mode in MODES:
-            loss, params = step(seed)
-            path = out / f"{module.NAME}-{suffix}-{mode}.svg"
-            atomic_write_bytes(path, draw_graph(loss, params=params, mode=mode).pipe(format="svg"),
-                               "demo")
+            path = out / f"{name}-{mode}.svg"
+            digraph = draw_graph(loss, params=params, mode=mode)
+            atomic_write_bytes(path, digraph.pipe(format="svg"), "demo")
             written.append(path)
     return written
 
