@@ -76,9 +76,6 @@ def save_figure(figure: Any, path: PathLike) -> Path:
     picture or none, never a truncated one.
     """
     path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"save_figure: cannot write {str(path)!r}: the folder "
-                                f"{str(path.parent)!r} does not exist; create it first")
     kind = path.suffix[1:].lower() or None  # None: matplotlib's default format
     return atomic_write(path, lambda file: figure.savefig(file, format=kind, dpi=_DPI),
                         "save_figure")
