@@ -103,7 +103,7 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
                 check(temporary)
             os.replace(temporary, target)
         except OSError as err:
-            if isinstance(err, NotAFileError) or err.errno is None:
+            if err.errno is None:  # not the system's error: as it was raised
                 raise
             raise type(err)(err.errno, f"{what}: writing {str(target)!r} failed "
                                        f"({err.strerror or err}); nothing was replaced. Free "
