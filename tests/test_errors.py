@@ -72,6 +72,11 @@ def test_reshape_to_a_wrong_size():
 def test_transpose_with_bad_axes():
     with pytest.raises(ValueError, match=r"transpose: axes \(0, 0\) are not a permutation"):
         Tensor(np.ones((2, 3))).transpose((0, 0))  # (transpose(0, 0) swaps axis 0 with itself)
+    # an axis out of range is refused, not wrapped around into a valid-looking permutation
+    with pytest.raises(ValueError, match=r"transpose: axes \(3, 0\) are not a permutation"):
+        Tensor(np.ones((2, 3))).transpose((3, 0))
+    with pytest.raises(ValueError, match=r"permute: dims \(0, 3\) are not a permutation"):
+        Tensor(np.ones((2, 3))).permute(0, 3)
 
 
 def test_broadcast_to_an_incompatible_shape():

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..tensor import Tensor, to_tensor
 
-__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "array_argument", "number"]
+__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "permutation", "array_argument",
+           "number"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -62,6 +63,18 @@ def ints(op: str, sizes: tuple) -> tuple[int, ...]:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
             raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r}")
     return tuple(int(n) for n in sizes)
+
+
+def permutation(op: str, what: str, axes: tuple[int, ...], shape: tuple[int, ...]
+                ) -> tuple[int, ...] | None:
+    """`axes` (ints, negative ones counting from the end) as a permutation of the axes of
+    `shape`, or one line: each axis exactly once, none out of range."""
+    ndim = len(shape)
+    if (any(not -ndim <= a < ndim for a in axes)
+            or sorted(a % ndim for a in axes) != list(range(ndim))):
+        raise ValueError(f"{op}: {what} {axes} are not a permutation of the {ndim} axes of a "
+                         f"tensor of shape {shape}")
+    return tuple(a % ndim for a in axes) or None
 
 
 def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> np.ndarray:

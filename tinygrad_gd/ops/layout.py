@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, array_argument, check_axis, either, ints
+from .arguments import to_tensor, array_argument, check_axis, either, ints, permutation
 from .shape import Reshape, Transpose
 
 
@@ -80,10 +80,7 @@ class Permute(Transpose, methods=("permute",), functions=("permute",)):
             raise TypeError(f"permute: unknown keyword(s) {sorted(keywords)}; give dims=")
         given = keywords.get("dims", keywords.get("axes"))
         dims = ints(cls.name, (given,) if given is not None else dims)
-        if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
-            raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} "
-                             f"axes of a tensor of shape {x.shape}")
-        return cls.apply(x, axes=tuple(d % x.ndim for d in dims) or None)
+        return cls.apply(x, axes=permutation(cls.name, "dims", dims, x.shape))
 
 
 class Swapaxes(Transpose, methods=("swapaxes",), functions=("swapaxes",)):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
-from .arguments import to_tensor, check_axis, either, ints
+from .arguments import to_tensor, check_axis, either, ints, permutation
 
 
 class Reshape(Function, methods=("reshape",), functions=("reshape",)):
@@ -75,10 +75,7 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
             order = list(range(x.ndim))
             order[first], order[second] = second, first
             axes = tuple(order)
-        if axes and sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of the "
-                             f"{x.ndim} axes of a tensor of shape {x.shape}")
-        return cls.apply(x, axes=tuple(a % x.ndim for a in axes) or None)
+        return cls.apply(x, axes=permutation(cls.name, "axes", axes, x.shape) if axes else None)
 
     def forward(ctx, x, *, axes=None):
         ctx.axes = axes
