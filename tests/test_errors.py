@@ -61,6 +61,8 @@ def test_axis_out_of_range():
         Tensor(np.ones((2, 3))).sum(axis=2)
     with pytest.raises(ValueError, match="softmax: axis -3 is out of range"):
         Tensor(np.ones((2, 3))).softmax(axis=-3)
+    with pytest.raises(ValueError, match="tensordot: axis 3 is out of range"):
+        tg.tensordot(Tensor(np.ones((2, 3))), Tensor(np.ones((3, 4))), axes=([3], [0]))
 
 
 def test_reshape_to_a_wrong_size():

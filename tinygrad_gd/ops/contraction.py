@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor
+from .arguments import check_axis, to_tensor
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -130,9 +130,12 @@ class Tensordot(Einsum, functions=("tensordot",)):
             pairs = (list(range(x.ndim - axes, x.ndim)), list(range(axes)))
         else:
             first, second = axes
-            pairs = ([first] if isinstance(first, int) else list(first),
-                     [second] if isinstance(second, int) else list(second))
-        a, b = [[k % x.ndim for k in pairs[0]], [k % y.ndim for k in pairs[1]]]
+            one = (int, np.integer)
+            pairs = ([first] if isinstance(first, one) else list(first),
+                     [second] if isinstance(second, one) else list(second))
+        # each axis checked as every op's is (out of range: refused, not wrapped around)
+        a = [check_axis(cls.name, k, x.ndim) % x.ndim for k in pairs[0]]
+        b = [check_axis(cls.name, k, y.ndim) % y.ndim for k in pairs[1]]
         if len(a) != len(b) or any(x.shape[i] != y.shape[j] for i, j in zip(a, b)):
             raise ValueError(f"tensordot: axes {a} of shape {x.shape} and {b} of shape "
                              f"{y.shape} must be as many and of equal sizes")
