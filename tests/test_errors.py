@@ -114,3 +114,14 @@ def test_backward_gradient_that_is_not_numeric():
         (w * 2).backward(np.array(["a", "b"]))
     with pytest.raises(TypeError, match=r"backward\(gradient\): complex data is not supported"):
         (w * 2).backward(np.array([1j, 2j]))
+
+
+def test_diagonal_offsets_are_whole_numbers_given_once():
+    v, m = Tensor([1.0, 2.0]), Tensor(np.eye(3))
+    with pytest.raises(TypeError, match="diag: .*got float 1.7"):
+        v.diag(1.7)  # refused, as tril's is, not truncated to diagonal 1
+    with pytest.raises(TypeError, match="diag: give k= or diagonal="):
+        v.diag(k=1, diagonal=0)
+    with pytest.raises(TypeError, match="trace: .*got float 1.5"):
+        m.trace(1.5)
+    assert v.diag(diagonal=1).shape == (3, 3) and m.trace(np.int64(1)).item() == 0.0

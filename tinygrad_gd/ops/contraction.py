@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import check_axis, to_tensor
+from .arguments import check_axis, either, ints, to_tensor
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -160,7 +160,8 @@ class Trace(Function, methods=("trace",), functions=("trace",)):
         x = to_tensor(x)
         if x.ndim != 2:
             raise ValueError(f"trace: needs a matrix (2 axes), got shape {x.shape}")
-        return cls.apply(x, offset=int(offset))
+        (offset,) = ints(cls.name, (offset,))
+        return cls.apply(x, offset=offset)
 
     def forward(ctx, x, *, offset=0):
         ctx.shape, ctx.offset = x.shape, offset
@@ -178,11 +179,12 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
     """
 
     @classmethod
-    def call(cls, x, k=0, *, diagonal=None):
+    def call(cls, x, k=None, *, diagonal=None):
         x = to_tensor(x)
         if x.ndim not in (1, 2):
             raise ValueError(f"diag: needs a vector or a matrix, got shape {x.shape}")
-        return cls.apply(x, k=int(diagonal if diagonal is not None else k))
+        (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))  # as tril's
+        return cls.apply(x, k=k)
 
     def forward(ctx, x, *, k=0):
         ctx.shape, ctx.k = x.shape, k
