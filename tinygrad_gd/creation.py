@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops.arguments import ints, number
+from .ops.arguments import either, ints, number
 from .tensor import Tensor, _as_array
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
@@ -110,10 +110,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: float, stop: float, num: int | None = None, dtype: Any = None,
              requires_grad: bool = False, *, steps: int | None = None) -> Tensor:
     """`num` (NumPy) or `steps` (PyTorch) evenly spaced values from start to stop, both included."""
-    if num is not None and steps is not None:
-        raise TypeError("linspace: give num= or steps= (NumPy's and PyTorch's names), not both")
-    count = num if num is not None else steps if steps is not None else 50
-    (count,) = ints("linspace", (count,))
+    (count,) = ints("linspace", (either("linspace", "num", num, "steps", steps, 50),))
     number("linspace", "start", start), number("linspace", "stop", stop)
     return _leaf(np.linspace(start, stop, count, dtype=_dtype(dtype, "linspace")),
                  requires_grad, "linspace")
@@ -136,21 +133,17 @@ def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator
                         f"({err})") from None
 
 
-def _generator(where: str, seed: Any, generator: Any) -> np.random.Generator:
-    return make_generator(seed, generator, where)
-
-
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
          generator: Any = None) -> Tensor:
     """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given."""
-    values = _generator("rand", seed, generator).random(ints("rand", shape))
+    values = make_generator(seed, generator, "rand").random(ints("rand", shape))
     return _leaf(values.astype(_dtype(dtype, "rand"), copy=False), requires_grad, "rand")
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
           generator: Any = None) -> Tensor:
     """Standard normal values: `randn(2, 3, seed=0)`; from `generator=` if given."""
-    values = _generator("randn", seed, generator).standard_normal(ints("randn", shape))
+    values = make_generator(seed, generator, "randn").standard_normal(ints("randn", shape))
     return _leaf(values.astype(_dtype(dtype, "randn"), copy=False), requires_grad, "randn")
 
 
@@ -160,7 +153,8 @@ def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None
     if high is None:
         low, high = 0, low
     low, high = ints("randint", (low, high))
-    values = _generator("randint", seed, generator).integers(low, high, ints("randint", (size,)))
+    values = make_generator(seed, generator, "randint").integers(low, high,
+                                                                 ints("randint", (size,)))
     return _leaf(values.astype(_dtype(dtype, "randint", np.int64), copy=False), False,
                  "randint")
 
