@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops.arguments import check_axis, either
+from .ops.arguments import check_axis, either, one_axis
 from .tensor import Tensor, _as_array, _raw
 
 __all__ = ["argmax", "argmin", "logical_and", "logical_or", "logical_xor", "logical_not",
@@ -34,9 +34,7 @@ def _values(where: str, x: Any) -> np.ndarray:
 def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
          keepdim: Any) -> Tensor:
     data = _values(name, x)
-    axis = check_axis(name, either(name, "axis", axis, "dim", dim), data.ndim)
-    if not (axis is None or isinstance(axis, int)):
-        raise TypeError(f"{name}: axis must be one int or None, got {axis!r}")
+    axis = one_axis(name, either(name, "axis", axis, "dim", dim), data.ndim, none_ok=True)
     if data.size == 0:
         raise ValueError(f"{name}: the tensor of shape {data.shape} is empty; it has no "
                          f"{name[3:]}imum to point at")

@@ -13,8 +13,8 @@ import numpy as np
 
 from ..tensor import Tensor, to_tensor
 
-__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "permutation", "array_argument",
-           "number"]
+__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "permutation",
+           "array_argument", "number"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -49,6 +49,16 @@ def check_axis(op: str, axis: Any, ndim: int) -> Any:
     if len({int(a) % max(ndim, 1) for a in axes}) != len(axes):
         raise ValueError(f"{op}: axis {axis!r} names an axis twice")
     return int(axis) if single else tuple(int(a) for a in axes)
+
+
+def one_axis(op: str, axis: Any, ndim: int, none_ok: bool = False) -> int | None:
+    """`axis` checked as by `check_axis` and a single int (or None, when `none_ok`): the
+    axis of an op that works along one axis (softmax, concatenate, cumsum)."""
+    axis = check_axis(op, axis, ndim)
+    if not (isinstance(axis, int) or none_ok and axis is None):
+        raise TypeError(f"{op}: axis must be one int{' or None' if none_ok else ''}, "
+                        f"got {axis!r}")
+    return axis
 
 
 def ints(op: str, sizes: tuple) -> tuple[int, ...]:

@@ -14,15 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, array_argument, check_axis, either, ints, permutation
+from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
+                        permutation)
 from .shape import Reshape, Transpose
-
-
-def _one_axis(op: str, axis, ndim: int) -> int:
-    axis = check_axis(op, axis, ndim)
-    if not isinstance(axis, int):
-        raise TypeError(f"{op}: axis must be one int, got {axis!r}")
-    return axis % ndim
 
 
 class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims"),
@@ -94,7 +88,8 @@ class Swapaxes(Transpose, methods=("swapaxes",), functions=("swapaxes",)):
     def call(cls, x, axis1, axis2):
         x = to_tensor(x)
         order = list(range(x.ndim))
-        a, b = _one_axis(cls.name, axis1, x.ndim), _one_axis(cls.name, axis2, x.ndim)
+        a, b = (one_axis(cls.name, axis1, x.ndim) % x.ndim,
+                one_axis(cls.name, axis2, x.ndim) % x.ndim)
         order[a], order[b] = b, a
         return cls.apply(x, axes=tuple(order))
 
@@ -207,7 +202,7 @@ class Split(Function, methods=("split",), functions=("split",)):
     @classmethod
     def call(cls, x, split_size_or_sections, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = _one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim)
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim) % x.ndim
         n = x.shape[axis]
         sizes = split_size_or_sections
         if isinstance(sizes, (int, np.integer)):
@@ -246,7 +241,7 @@ class Chunk(Split, methods=("chunk",), functions=("chunk",)):
     @classmethod
     def call(cls, x, chunks, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = _one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim)
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim) % x.ndim
         (chunks,) = ints(cls.name, (chunks,))
         if chunks <= 0:
             raise ValueError(f"{cls.name}: chunks must be positive, got {chunks}")
@@ -294,9 +289,7 @@ class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_inte
     @classmethod
     def call(cls, x, repeats, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
-        if not (axis is None or isinstance(axis, int)):
-            raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim, none_ok=True)
         repeats = array_argument(cls.name, "repeats", repeats)
         if repeats.dtype.kind not in "iu" or (repeats < 0).any():
             raise TypeError(f"{cls.name}: repeats must be whole numbers >= 0, got {repeats!r}")
@@ -339,7 +332,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         axis = either(cls.name, "axis", axis, "dim", dim)
         if axis is None:
             raise TypeError(f"{cls.name}: give axis= (or dim=), the axis to pick along")
-        return cls._gather(x, indices, _one_axis(cls.name, axis, x.ndim))
+        return cls._gather(x, indices, one_axis(cls.name, axis, x.ndim) % x.ndim)
 
     @classmethod
     def _gather(cls, x, index, axis):
@@ -384,7 +377,7 @@ class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
     @classmethod
     def call(cls, x, dim, index):
         x = to_tensor(x)
-        return cls._gather(x, index, _one_axis(cls.name, dim, x.ndim))
+        return cls._gather(x, index, one_axis(cls.name, dim, x.ndim) % x.ndim)
 
 
 class Tril(Function, methods=("tril",), functions=("tril",)):

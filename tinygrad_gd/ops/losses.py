@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, check_axis, either
+from .arguments import to_tensor, either, one_axis
 
 
 class _AlongAxis(Function, register=False):
@@ -17,9 +17,7 @@ class _AlongAxis(Function, register=False):
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim)
-        if not isinstance(axis, int):
-            raise TypeError(f"{cls.name}: axis must be one int, got {axis!r}")
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim)
         return cls.apply(x, axis=axis)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
-from .arguments import to_tensor, check_axis, either, ints, permutation
+from .arguments import to_tensor, check_axis, either, ints, one_axis, permutation
 
 
 class Reshape(Function, methods=("reshape",), functions=("reshape",)):
@@ -161,9 +161,7 @@ class _Join(Function, register=False):
         tensors = tuple(tensors)
         first = to_tensor(next((t for t in tensors if hasattr(t, "_data")), tensors[0]))
         ndim = first.ndim + (cls is Stack)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), ndim)
-        if not isinstance(axis, int):
-            raise TypeError(f"{cls.name}: axis must be one int, got {axis!r}")
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), ndim)
         return cls.apply(*tensors, axis=axis)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, check_axis, either
+from .arguments import to_tensor, check_axis, either, one_axis
 from .reductions import _Reduction, expand_reduced
 
 
@@ -147,9 +147,7 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
-        if not (axis is None or isinstance(axis, int)):
-            raise TypeError(f"{cls.name}: axis must be one int or None, got {axis!r}")
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim, none_ok=True)
         return cls.apply(x, axis=axis)
 
     def forward(ctx, x, *, axis=None):
