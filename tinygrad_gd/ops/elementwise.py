@@ -125,6 +125,8 @@ class Remainder(Function, elementwise=True, methods=("remainder", "__mod__"),
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
+        if not ctx.needs_input_grad[1]:  # (a constant divisor's gradient is never made)
+            return g, None
         with np.errstate(divide="ignore", invalid="ignore"):
             return g, -g * np.floor(x / y)
 
@@ -143,7 +145,8 @@ class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maxi
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         share = (x > y) + 0.5 * (x == y)
-        return g * share, g * (1.0 - share)
+        needs_x, needs_y = ctx.needs_input_grad  # (x.maximum(0.0): no gradient for the 0)
+        return (g * share if needs_x else None), (g * (1.0 - share) if needs_y else None)
 
 
 class Minimum(Function, elementwise=True, methods=("minimum",), functions=("minimum",)):
@@ -160,7 +163,8 @@ class Minimum(Function, elementwise=True, methods=("minimum",), functions=("mini
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         share = (x < y) + 0.5 * (x == y)
-        return g * share, g * (1.0 - share)
+        needs_x, needs_y = ctx.needs_input_grad
+        return (g * share if needs_x else None), (g * (1.0 - share) if needs_y else None)
 
 
 class Where(Function, elementwise=True, functions=("where",)):
