@@ -41,12 +41,19 @@ class Parameter(Tensor):
         return "Parameter" + super().__repr__()[len("Tensor"):]
 
     def __setstate__(self, state: Any) -> None:
-        # a copy (deepcopy, pickle) gets the attributes, not the hook: register its own
+        # a copy (deepcopy, pickle) gets the attributes, not the hook (hooks are kept by
+        # the tensor's identity, hooks.py): it registers its own
         for part in state if isinstance(state, tuple) else (state,):
             for key, value in (part or {}).items():
                 object.__setattr__(self, key, value)
         self._freeze_hook_registered = False
         if self._frozen_mask is not None:
+            self._register_freeze_hook()
+
+    def _register_freeze_hook(self) -> None:
+        """The hook that zeroes the frozen entries, once per tensor: it does nothing while no
+        entry is frozen, so it is kept."""
+        if not self._freeze_hook_registered:
             self.register_hook(self._zero_frozen_entries)
             self._freeze_hook_registered = True
 
@@ -68,11 +75,7 @@ class Parameter(Tensor):
         mask = self._frozen_mask if self._frozen_mask is not None else np.zeros(self.shape, bool)
         self._set_mask(mask, index, True, "freeze_")
         self._frozen_mask = mask
-        if not self._freeze_hook_registered:
-            # registered once and kept: it does nothing while no entry is frozen, and a bound
-            # method (unlike the remover closure) survives copy.deepcopy and pickle
-            self.register_hook(self._zero_frozen_entries)
-            self._freeze_hook_registered = True
+        self._register_freeze_hook()
         return self
 
     def unfreeze_(self, index: Any = None) -> "Parameter":
