@@ -8,13 +8,14 @@ Nothing generated is committed: every build makes what the pages show.
   (`{NAME}-{picture}.png`; the slides' one weight is the demo's own
   `slope-one-weight-backward.svg`), then draws the few small graphs the concept pages explain
   (`concept-{name}.svg`). A folder newer than every package source is reused as it is.
-- `on_page_markdown` does two things. A picture under generated/ is a link to its
+- `on_page_markdown` does three things. A picture under generated/ is a link to its
   full-size file; one that this build could not make (no Graphviz, no matplotlib, a data
   set absent) becomes a note saying how to get it, so a machine without them still
-  builds the site. And on the op table page the
-  hand-written formulas, one row per op name, are checked against `tg.registered_ops()`
-  and rewritten in the registry's order: an op without a row, or a row of no op, fails
-  the build, so the table cannot drift from the code.
+  builds the site. On the op table page the table is generated from
+  `tg.registered_ops()`, each row from the `forward:` and `gradient:` lines of the op's
+  docstring (an op without them fails the build), so it cannot drift from the code. And
+  `<!-- include module:name -->` is replaced by that object's source, so the engine's
+  walk-through quotes the code as it is.
 """
 from __future__ import annotations
 
