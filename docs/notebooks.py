@@ -19,6 +19,7 @@ On the way:
 """
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -27,11 +28,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+from tinygrad_gd.cli import DEFAULT_OUT as DEMO_OUT  # where the demo writes its pictures
+
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 TUTORIAL = DOCS / "tutorial"
 DEFAULT_FOLDER = REPO / "notebooks"
-DEMO_OUT = "tinygrad_gd_out"  # where the demo writes its pictures (cli.DEFAULT_OUT)
 GRAPH_TAG = "graph"  # the tag of the cells this module adds to draw a diagram
 
 _FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*\n?", re.S | re.M)
@@ -44,6 +46,7 @@ def chapters() -> list[Path]:
     return sorted(p for p in TUTORIAL.glob("*.md") if p.name != "index.md")
 
 
+@functools.cache  # once for all the chapters
 def _hooks():
     spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")
     module = importlib.util.module_from_spec(spec)
@@ -51,6 +54,7 @@ def _hooks():
     return module
 
 
+@functools.cache
 def _example_modules() -> dict[str, str]:
     """{network NAME ("multi-input"): its module name under tinygrad_gd.examples}."""
     from tinygrad_gd.cli import load_examples
