@@ -56,14 +56,15 @@ def neural_network(input: tg.Tensor, weights: tg.Tensor) -> tg.Tensor:
 
 def _network() -> tuple[nn.Parameter, tg.Tensor, tg.Tensor]:
     weights = nn.Parameter(WEIGHTS)
-    input = tg.Tensor([TOES[0], WLREC[0], NFANS[0]])
-    true = tg.Tensor(WIN_OR_LOSE_BINARY[0])
+    input = tg.Tensor([TOES[0], WLREC[0], NFANS[0]], name="input")
+    true = tg.Tensor(WIN_OR_LOSE_BINARY[0], name="true")
     return weights, input, true
 
 
 def _forward_backward(weights: nn.Parameter, input: tg.Tensor, true: tg.Tensor,
                       retain_graph: bool = False) -> tuple[tg.Tensor, tg.Tensor]:
     pred = neural_network(input, weights)
+    pred.name = "pred"  # the diagrams label it as the book does
     pred.retain_grad()  # its gradient is the book's delta
     loss = nn.HalfSSELoss()(pred, true)
     loss.backward(retain_graph=retain_graph)

@@ -216,6 +216,18 @@ def test_the_demo_diagrams_show_the_documents_numbers(demo_svgs):
     assert "** 2" in text["slope-one-weight-backward.svg"]  # the constant in its op
     # Grokking's weight_deltas = delta x input on the edge into the weights
     assert "× [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]" in text["multi-input-backward.svg"]
+    # the book's names on the nodes: pred's gradient is its delta, pred - true
+    assert "pred data 0.86 grad -0.14" in text["multi-input-backward.svg"]
+    assert "∂/∂pred = 1" in text["multi-input-backward.svg"]
+    assert "true data 1" in text["multi-input-backward.svg"]
+    assert "∂/∂weights = input" in text["multi-output-backward.svg"]
+    assert "input data 0.65" in text["multi-output-backward.svg"]
+    assert "true (3,) data [0.1, 1, 0.1]" in text["multi-output-backward.svg"]
+    assert "pred (3,) data [0.195, 0.13, 0.585] grad [0.095, -0.87, 0.485]" in \
+        text["multi-output-backward.svg"]
+    for name in ("multi-input", "freeze-weight", "multi-output", "multi-in-out"):
+        for word in ("input", "true", "pred"):
+            assert re.search(rf"(^| ){word}( |$)", text[f"{name}-backward.svg"]), (name, word)
     # the 3x3 weight matrix entry by entry, and its gradient's entries
     svg = demo_svgs["multi-in-out-backward.svg"]
     entries = re.findall(r">(-?[\d.]+)</text>", html.unescape(svg).replace("&#45;", "-"))
