@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import importlib
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import tinygrad_gd as tg
 from tinygrad_gd import cli, cli_arguments, datasets
 
 NAMES = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "mnist-single-layer",
@@ -340,7 +343,10 @@ def test_no_command_prints_the_usage_line_and_what_to_give(capsys):
 
 def test_version(capsys):
     assert cli.main(["--version"]) == 0
-    assert capsys.readouterr().out.strip() == f"tinygrad-gd {cli._version()}"
+    assert capsys.readouterr().out.strip() == f"tinygrad-gd {tg.__version__}"
+    # the package's version is the one pyproject.toml gives pip
+    pyproject = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
+    assert re.search(r'^version = "([^"]+)"', pyproject, re.M).group(1) == tg.__version__
 
 
 def test_list_with_names_lists_only_those(capsys):

@@ -40,7 +40,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Sequence
 
-from . import files
+from . import __version__, files
 from .cli_arguments import (UsageError, _data_file, _epochs, _Parser, _seed, _usage,
                             _writable_file, _writable_folder)
 from .files import atomic_write_bytes
@@ -284,22 +284,11 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _version() -> str:
-    try:
-        from importlib.metadata import version
-
-        return version("tinygrad_gd")
-    except Exception:  # not installed as a distribution: the package's own
-        from . import __version__
-
-        return __version__
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-gd",
                      description="Train the source documents' networks with tinygrad_gd "
                                  "and draw their computation graphs.")
-    parser.add_argument("--version", action="version", version=f"tinygrad-gd {_version()}")
+    parser.add_argument("--version", action="version", version=f"tinygrad-gd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="run the networks, print their tables, draw them",
