@@ -72,9 +72,10 @@ def test_demo_epochs_and_order(capsys):
 
 @needs_graph
 @needs_dot
-def test_demo_writes_forward_and_backward_svgs(tmp_path, capsys):
+@pytest.mark.parametrize("option", ["--out", "-o", "--output"])  # graph's -o works here too
+def test_demo_writes_forward_and_backward_svgs(tmp_path, capsys, option):
     out_dir = tmp_path / "diagrams"
-    assert cli.main(["demo", "multi-output", "--out", str(out_dir)]) == 0
+    assert cli.main(["demo", "multi-output", option, str(out_dir)]) == 0
     for mode in ("forward", "backward"):
         svg = (out_dir / f"multi-output-{mode}.svg").read_text()
         assert "<svg" in svg

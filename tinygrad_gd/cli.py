@@ -1,6 +1,6 @@
 """The `tinygrad-gd` command line (also `python -m tinygrad_gd`).
 
-    tinygrad-gd demo [NAME ...] [--list] [--out DIR] [--seed N] [--epochs N] [--no-graphs]
+    tinygrad-gd demo [NAME ...] [--list] [-o DIR] [--seed N] [--epochs N] [--no-graphs]
                      [--data PATH]
         Train the source documents' networks (all, in order, or the named ones), print
         each document's table under a heading, and write each network's computation
@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("names", nargs="*", metavar="NAME", help="networks to run (default: all)")
     demo.add_argument("--list", action="store_true",
                       help="list the networks (all, or the named ones) and exit")
-    demo.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+    demo.add_argument("-o", "--out", "--output", dest="out", default=DEFAULT_OUT, metavar="DIR",
                       help=f"folder for the diagrams and pictures (default: ./{DEFAULT_OUT})")
     demo.add_argument("--no-graphs", action="store_true",
                       help="draw nothing: no diagrams and no pictures")
