@@ -1,6 +1,7 @@
 """The Tensor and its engine: the documents' numbers, graph mechanics, grad modes, custom ops."""
 from __future__ import annotations
 
+import copy
 import operator
 import subprocess
 import sys
@@ -399,6 +400,28 @@ def test_register_hook_replaces_the_gradient():
     w.grad = None
     (w * w).sum().backward()
     np.testing.assert_array_equal(w.grad.data, [2, 4, 6])
+
+
+def test_a_diagram_shows_a_hooks_replacement_and_a_copy_has_no_hooks():
+    # As documented in register_hook: drawing gradients runs the pass again, hooks included
+    x = Tensor([1.0, 2.0], requires_grad=True, name="x")
+    h = x * 3
+    h.name = "h"
+    calls = []
+    h.register_hook(lambda g: calls.append(1) or g.data * 10)
+    loss = h.sum()
+    loss.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.data, [30, 30])
+    source = tg.draw_graph(loss, mode="backward").source
+    assert "grad [10, 10]" in source and "grad [30, 30]" in source  # h's, as replaced; x's
+    assert len(calls) == 2
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: g.data * 0)
+    twin = copy.deepcopy(w)
+    for t in (w, twin):
+        (t * 1).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [0, 0])
+    np.testing.assert_array_equal(twin.grad.data, [1, 1])  # as in PyTorch: hooks stay behind
 
 
 def test_a_hook_remover_keeps_neither_the_tensor_nor_its_graph_alive():

@@ -300,7 +300,11 @@ class Tensor:
 
         The hook may return a replacement gradient (a Tensor or array of the same shape)
         or None to keep it; it must not modify the gradient in place. Returns a function
-        that removes the hook. (PyTorch's Tensor.register_hook.)
+        that removes the hook. (PyTorch's Tensor.register_hook.) A diagram of gradients
+        (`draw_graph(mode="backward")`, `backward_steps`) runs the backward pass again,
+        hooks included, so that it shows a replaced gradient as backward() used it: a hook
+        with side effects sees them again. A copy of the tensor (deepcopy, pickle) has no
+        hooks, as in PyTorch.
         """
         return hooks.register_hook(self, hook)
 
