@@ -48,21 +48,24 @@ def count_write(counter: list[int]) -> None:
     counter[0] = writes[0]  # the tensor's version: the time of its last write
 
 
-def _count_write(array: Any) -> None:
-    counter = getattr(array, "_counter", None)
-    if counter is not None:
-        count_write(counter)
-
-
 def _writable(array: Any) -> Any:
-    """A plain ndarray view through which a counted write goes: writable again when the
-    read-only flag was ours (`_locked`), read-only when the values themselves are (a
-    broadcast view, a shared constant), so that NumPy's own error follows."""
+    """A write into `array` is about to happen: count it, and return the plain ndarray
+    view it goes through (writable again when the read-only flag was ours, `_locked`).
+    Values that are read-only themselves (a broadcast view, where one memory location is
+    several entries) are refused first, counting nothing."""
     if array.__class__ is not TrackedArray:
         return array
     plain = array.view(np.ndarray)
     if array._locked:
         plain.setflags(write=True)
+    elif not plain.flags.writeable:
+        raise ValueError(
+            f"cannot write into this array of shape {array.shape}: its values are read-only "
+            f"(a broadcast view, such as expand() or broadcast_to() make, where one value "
+            f"stands for several entries, or a diagonal view); write into a copy, "
+            f"t.data.copy() or tg.Tensor(t.data)")
+    if array._counter is not None:
+        count_write(array._counter)
     return plain
 
 
@@ -102,11 +105,8 @@ class TrackedArray(np.ndarray):
             return ufunc(*[_plain(x) for x in inputs])
         out = kwargs.get("out")  # always a tuple here, given by keyword or position
         if out is not None:
-            for array in out:
-                _count_write(array)
             kwargs["out"] = tuple(_writable(array) for array in out)
         if method == "at":  # np.add.at(t.data, i, v) writes into its first input
-            _count_write(inputs[0])
             inputs = (_writable(inputs[0]),) + tuple(_plain(x) for x in inputs[1:])
         else:
             inputs = tuple(_plain(x) for x in inputs)
@@ -138,7 +138,6 @@ class TrackedArray(np.ndarray):
         def target(array: Any) -> Any:
             if array.__class__ is not TrackedArray:
                 return array
-            _count_write(array)
             twin = _writable(array)
             substitutes.append((array, twin))
             return twin
@@ -166,19 +165,19 @@ class TrackedArray(np.ndarray):
         return result
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        _count_write(self)
         np.ndarray.__setitem__(_writable(self), index, value)
 
     def byteswap(self, inplace: bool = False) -> Any:
         if inplace:
-            _count_write(self)
             np.ndarray.byteswap(_writable(self), True)
             return self
         return np.ndarray.byteswap(self, False)
 
     @property
     def flat(self) -> Any:  # type: ignore[override]
-        _count_write(self)  # a flatiter writes through; which it will do is unknown here
+        if not self._locked and not self.flags.writeable:
+            return np.ndarray.flat.__get__(self.view(np.ndarray))  # read-only values: reads only
+        # a flatiter writes through; whether it will is unknown here: counted
         return np.ndarray.flat.__get__(_writable(self))
 
     def copy(self, order: str = "C") -> np.ndarray:  # type: ignore[override]
@@ -203,7 +202,6 @@ def _counting(name: str) -> Any:
     method = getattr(np.ndarray, name)
 
     def counted(self: TrackedArray, *args: Any, **kwargs: Any) -> Any:
-        _count_write(self)
         return method(_writable(self), *args, **kwargs)
 
     counted.__name__ = counted.__qualname__ = name
@@ -227,7 +225,6 @@ def _in_place(name: str, ufunc: Any) -> Any:
     def operator(self: TrackedArray, other: Any) -> Any:
         if other.__class__ not in _PLAIN_OPERANDS:
             return fallback(self, other)  # anything else: the general route
-        _count_write(self)
         twin = _writable(self)
         ufunc(twin, _plain(other), out=twin)
         return self
