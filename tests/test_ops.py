@@ -532,6 +532,33 @@ def test_op_keeps_float32(name, data):
         assert t.grad is not None and t.grad.dtype == np.float32 and t.grad.shape == t.shape
 
 
+@pytest.mark.parametrize("name", sorted(OP_SPECS))
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_a_write_into_an_ops_output_is_refused_or_harmless(name, data):
+    # An op's backward may read its output (exp, tanh, tan...): a write into it must make
+    # backward refuse, never give a gradient the forward pass did not make.
+    fn, arrays, _ = OP_SPECS[name](data)
+    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    fn(*inputs).sum().backward()
+    expected = [t.grad.data.copy() for t in inputs]
+    for t in inputs:
+        t.grad = None
+    out = fn(*inputs)
+    loss = out.sum()  # (sum's backward reads nothing of out)
+    try:
+        out.data[...] = out.data * 0.5 + 0.25
+    except ValueError as error:  # read-only values (a broadcast view): refused at once
+        assert "read-only" in str(error)
+    try:
+        loss.backward()
+    except RuntimeError as error:
+        assert "changed in place" in str(error)
+        return
+    for t, grad in zip(inputs, expected):
+        np.testing.assert_allclose(t.grad.data, grad, rtol=1e-12, atol=1e-15)
+
+
 # ------------------------------------------------------------------ special-cased backward rules
 # Some ops take a shorter road for common cases (x ** 2, a dot product of vectors, 2-D
 # products in each operand's memory order, an input that needs no gradient). Each road

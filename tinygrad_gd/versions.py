@@ -47,9 +47,13 @@ class VersionCheck(Extension):
                     break
         if node.parents:
             node.recorded_at = writes[0]
-            for array in node.saved_tensors:
-                if array is data:  # backward reads the output too: its writes count
-                    node.output_version = output._stamp()
+            if output._version is None:  # not a view of an input (whose writes are checked)
+                memory = data if data.base is None else data.base
+                for array in node.saved_tensors:
+                    # backward reads the output (or its memory: logsumexp keeps the
+                    # keepdims shape of what it returns): its writes count
+                    if array is data or array is memory or getattr(array, "base", None) is memory:
+                        node.output_version = output._stamp()
 
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:

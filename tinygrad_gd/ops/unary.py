@@ -15,24 +15,30 @@ LN2, LN10 = np.log(2.0), np.log(10.0)
 
 
 class _Pointwise(Function, register=False):
-    """out = fn(x) and its gradient g * derivative(x, out): what most ops here are."""
+    """out = fn(x) and its gradient g * derivative(...): what most ops here are.
+
+    The derivative is written in terms of x, or of out where that is simpler
+    (`of_output = True`). Only that array is saved, so only a write into it makes
+    backward refuse."""
+
+    of_output = False
 
     @staticmethod
     def fn(x):
         raise NotImplementedError
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x_or_out):
         raise NotImplementedError
 
     def forward(ctx, x):
         out = type(ctx).fn(x)
-        ctx.save_for_backward(x, out)
+        ctx.save_for_backward(out if type(ctx).of_output else x)
         return out
 
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        return g * type(ctx).derivative(x, out)
+        (saved,) = ctx.saved_tensors
+        return g * type(ctx).derivative(saved)
 
 
 class Square(_Pointwise, elementwise=True, methods=("square",), functions=("square",)):
@@ -45,7 +51,7 @@ class Square(_Pointwise, elementwise=True, methods=("square",), functions=("squa
     fn = staticmethod(np.square)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return 2 * x
 
 
@@ -77,7 +83,7 @@ class Sin(_Pointwise, elementwise=True, methods=("sin",), functions=("sin",)):
     fn = staticmethod(np.sin)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return np.cos(x)
 
 
@@ -91,7 +97,7 @@ class Cos(_Pointwise, elementwise=True, methods=("cos",), functions=("cos",)):
     fn = staticmethod(np.cos)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return -np.sin(x)
 
 
@@ -103,9 +109,10 @@ class Tan(_Pointwise, elementwise=True, methods=("tan",), functions=("tan",)):
     """
 
     fn = staticmethod(np.tan)
+    of_output = True
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(out):
         return 1 + out * out
 
 
@@ -119,7 +126,7 @@ class Log1p(_Pointwise, elementwise=True, methods=("log1p",), functions=("log1p"
     fn = staticmethod(np.log1p)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return 1 / (1 + x)
 
 
@@ -131,9 +138,10 @@ class Expm1(_Pointwise, elementwise=True, methods=("expm1",), functions=("expm1"
     """
 
     fn = staticmethod(np.expm1)
+    of_output = True
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(out):
         return out + 1
 
 
@@ -147,7 +155,7 @@ class Log2(_Pointwise, elementwise=True, methods=("log2",), functions=("log2",))
     fn = staticmethod(np.log2)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return 1 / (x * LN2)
 
 
@@ -161,7 +169,7 @@ class Log10(_Pointwise, elementwise=True, methods=("log10",), functions=("log10"
     fn = staticmethod(np.log10)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return 1 / (x * LN10)
 
 
@@ -173,9 +181,10 @@ class Exp2(_Pointwise, elementwise=True, methods=("exp2",), functions=("exp2",))
     """
 
     fn = staticmethod(np.exp2)
+    of_output = True
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(out):
         return out * LN2
 
 
@@ -189,7 +198,7 @@ class Sinh(_Pointwise, elementwise=True, methods=("sinh",), functions=("sinh",))
     fn = staticmethod(np.sinh)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return np.cosh(x)
 
 
@@ -203,7 +212,7 @@ class Cosh(_Pointwise, elementwise=True, methods=("cosh",), functions=("cosh",))
     fn = staticmethod(np.cosh)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return np.sinh(x)
 
 
@@ -218,7 +227,7 @@ class Arcsinh(_Pointwise, elementwise=True, methods=("arcsinh", "asinh"),
     fn = staticmethod(np.arcsinh)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return 1 / np.sqrt(x * x + 1)
 
 
@@ -236,7 +245,7 @@ class Arccosh(_Pointwise, elementwise=True, methods=("arccosh", "acosh"),
             return np.arccosh(x)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         with np.errstate(divide="ignore", invalid="ignore"):
             return 1 / np.sqrt(x * x - 1)
 
@@ -255,7 +264,7 @@ class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
             return np.arctanh(x)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         with np.errstate(divide="ignore"):
             return 1 / (1 - x * x)
 
@@ -271,7 +280,7 @@ class Deg2rad(_Pointwise, elementwise=True, methods=("deg2rad",),
     fn = staticmethod(np.deg2rad)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return np.pi / 180
 
 
@@ -286,7 +295,7 @@ class Rad2deg(_Pointwise, elementwise=True, methods=("rad2deg",),
     fn = staticmethod(np.rad2deg)
 
     @staticmethod
-    def derivative(x, out):
+    def derivative(x):
         return 180 / np.pi
 
 
