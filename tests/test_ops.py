@@ -559,6 +559,26 @@ def test_a_write_into_an_ops_output_is_refused_or_harmless(name, data):
         np.testing.assert_allclose(t.grad.data, grad, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("name", sorted(OP_SPECS))
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_an_op_changes_neither_its_inputs_nor_the_gradient_it_is_given(name, data):
+    # add hands one gradient array to both its inputs: an op whose forward or backward
+    # wrote into what it was given would change the other input's gradient or the data
+    fn, arrays, _ = OP_SPECS[name](data)
+    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    weights = np.random.default_rng(0).normal(size=fn(*inputs).shape)
+    for first in (True, False):
+        for t in inputs:
+            t.grad = None
+        other = tg.Tensor(np.zeros(weights.shape), requires_grad=True)
+        out = fn(*inputs)
+        ((out + other if first else other + out) * weights).sum().backward()
+        np.testing.assert_array_equal(other.grad.data, weights)
+        for t, a in zip(inputs, arrays):
+            np.testing.assert_array_equal(t.data, a)
+
+
 # ------------------------------------------------------------------ special-cased backward rules
 # Some ops take a shorter road for common cases (x ** 2, a dot product of vectors, 2-D
 # products in each operand's memory order, an input that needs no gradient). Each road
