@@ -579,6 +579,25 @@ def test_an_op_changes_neither_its_inputs_nor_the_gradient_it_is_given(name, dat
             np.testing.assert_array_equal(t.data, a)
 
 
+@pytest.mark.parametrize("name", sorted(OP_SPECS))
+@settings(max_examples=5, deadline=None)
+@given(data=st.data())
+def test_an_input_alone_needing_a_gradient_gets_the_same_one(name, data):
+    # ops skip the gradients of inputs that need none (mul, maximum...): the one input
+    # that needs a gradient must get what it gets when every input needs one
+    fn, arrays, _ = OP_SPECS[name](data)
+    everyone = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    weights = np.random.default_rng(0).normal(size=fn(*everyone).shape)
+    (fn(*everyone) * weights).sum().backward()
+    for k in range(len(arrays)):
+        inputs = [tg.Tensor(a, requires_grad=(i == k)) for i, a in enumerate(arrays)]
+        (fn(*inputs) * weights).sum().backward()
+        np.testing.assert_allclose(inputs[k].grad.data, everyone[k].grad.data,
+                                   rtol=1e-12, atol=1e-15)
+        assert all(t.grad is None for i, t in enumerate(inputs) if i != k)
+    assert not fn(*[tg.Tensor(a) for a in arrays]).requires_grad
+
+
 # ------------------------------------------------------------------ special-cased backward rules
 # Some ops take a shorter road for common cases (x ** 2, a dot product of vectors, 2-D
 # products in each operand's memory order, an input that needs no gradient). Each road
