@@ -222,7 +222,8 @@ def graph_step(seed: int = 0, data: str | os.PathLike[str] | None = None
     """One full-batch step's forward and backward (graph kept), for drawing."""
     x_train, y_train, _, _ = datasets.load_admissions(resolve_data(data))
     weights = initial_weights(x_train.shape[1], seed)
-    loss = lesson_error(output(tg.Tensor(x_train), weights), tg.Tensor(y_train))
+    loss = lesson_error(output(tg.Tensor(x_train, name="features"), weights),
+                        tg.Tensor(y_train, name="targets"))
     loss.backward(retain_graph=True)
     return loss, {"weights": weights}
 

@@ -115,8 +115,8 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
     """One step's forward and backward on the first 4 training digits (graph kept)."""
     x_train, y_train, _, _ = datasets.load_digits(seed=seed)
     model = make_model(seed)
-    _, loss = batch_loss(model, tg.Tensor(x_train[:4]),
-                         tg.Tensor(datasets.one_hot(y_train[:4], DIGITS)))
+    _, loss = batch_loss(model, tg.Tensor(x_train[:4], name="images"),
+                         tg.Tensor(datasets.one_hot(y_train[:4], DIGITS), name="labels"))
     loss.backward(retain_graph=True)
     return loss, dict(model.named_parameters())
 

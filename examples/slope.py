@@ -75,7 +75,8 @@ def one_weight(verbose: bool = True) -> dict[str, float]:
 
 def _two_input_network() -> tuple[nn.Parameter, tg.Tensor, tg.Tensor]:
     weights = nn.Parameter(TWO_INPUTS["weights"])
-    return weights, tg.Tensor(TWO_INPUTS["input_data"]), tg.Tensor(TWO_INPUTS["target"])
+    return (weights, tg.Tensor(TWO_INPUTS["input_data"], name="input_data"),
+            tg.Tensor(TWO_INPUTS["target"], name="target"))
 
 
 def _loss(weights: tg.Tensor, input_data: tg.Tensor, target: tg.Tensor

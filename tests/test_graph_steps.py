@@ -178,7 +178,7 @@ def test_keys_and_clicks_change_the_frame_in_chromium(tmp_path):
 def demo_svgs(tmp_path_factory):
     """`tinygrad-gd demo`'s diagrams of the networks whose data is here, by file name."""
     out = tmp_path_factory.mktemp("demo")
-    names = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "slope"]
+    names = ["multi-input", "freeze-weight", "multi-output", "multi-in-out", "slope", "admissions"]
     cli._write_diagrams(cli.load_examples()["blog-mlp"], out, 0, None) \
         if _digits_here() else None
     for name in names:
@@ -228,6 +228,14 @@ def test_the_demo_diagrams_show_the_documents_numbers(demo_svgs):
     for name in ("multi-input", "freeze-weight", "multi-output", "multi-in-out"):
         for word in ("input", "true", "pred"):
             assert re.search(rf"(^| ){word}( |$)", text[f"{name}-backward.svg"]), (name, word)
+    # the data by the documents' names, not by the role "input"
+    assert "∂/∂weights = input_data" in text["slope-backward.svg"]
+    assert "target data 6" in text["slope-backward.svg"]
+    assert "features (360, 6)" in text["admissions-backward.svg"]
+    assert "targets (360,) data [0, 0, 1, …] min 0 max 1" in text["admissions-backward.svg"]
+    if "blog-mlp-backward.svg" in demo_svgs:
+        assert "images (4, 784)" in text["blog-mlp-backward.svg"]
+        assert "targets (4, 10)" in text["blog-mlp-backward.svg"]
     # the 3x3 weight matrix entry by entry, and its gradient's entries
     svg = demo_svgs["multi-in-out-backward.svg"]
     entries = re.findall(r">(-?[\d.]+)</text>", html.unescape(svg).replace("&#45;", "-"))
