@@ -598,6 +598,39 @@ def test_an_input_alone_needing_a_gradient_gets_the_same_one(name, data):
     assert not fn(*[tg.Tensor(a) for a in arrays]).requires_grad
 
 
+@pytest.mark.parametrize("name", sorted(OP_SPECS))
+@settings(max_examples=3, deadline=None)
+@given(data=st.data())
+def test_a_second_backward_of_a_kept_graph_adds_the_same_gradient(name, data):
+    # an op's backward that wrote into what it saved would give another gradient the
+    # second time
+    fn, arrays, _ = OP_SPECS[name](data)
+    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    loss = (fn(*inputs) * np.random.default_rng(0).normal(size=fn(*inputs).shape)).sum()
+    loss.backward(retain_graph=True)
+    first = [t.grad.data.copy() for t in inputs]
+    loss.backward()
+    for t, grad in zip(inputs, first):
+        np.testing.assert_allclose(t.grad.data, 2 * grad, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("name", sorted(OP_SPECS))
+@settings(max_examples=2, deadline=None)
+@given(data=st.data())
+def test_every_op_draws_its_gradients_after_a_plain_backward(name, data):
+    # the diagrams run the ops again once backward() freed the saved arrays: every op
+    # must, and the picture then carries every gradient
+    fn, arrays, _ = OP_SPECS[name](data)
+    inputs = [tg.Tensor(a, requires_grad=True, name=f"x{i}") for i, a in enumerate(arrays)]
+    loss = fn(*inputs).sum()
+    loss.backward()
+    source = tg.draw_graph(loss, mode="backward").source
+    assert "not shown" not in source and "changed in place" not in source
+    for i in range(len(inputs)):
+        node = [line for line in source.splitlines() if f"<B>x{i}</B>" in line]
+        assert len(node) == 1 and ">grad " in node[0], (i, node)
+
+
 # ------------------------------------------------------------------ special-cased backward rules
 # Some ops take a shorter road for common cases (x ** 2, a dot product of vectors, 2-D
 # products in each operand's memory order, an input that needs no gradient). Each road
