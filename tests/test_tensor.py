@@ -692,6 +692,69 @@ def test_inplace_operator_on_read_only_values_fails_and_writes_nothing():
     np.testing.assert_array_equal(base.data, [1.0, 2.0, 3.0])
 
 
+def test_pytorchs_manual_update_changes_the_weight_in_place():
+    # PyTorch's idiom: `with torch.no_grad(): w -= lr * w.grad; w.grad.zero_()`. Before,
+    # Python rebound w to a new tensor without gradient and training broke a step later.
+    x = Tensor([8.5, 0.65, 1.2])
+    w = Tensor([0.1, 0.2, -0.1], requires_grad=True)
+    weight, twin = w, Tensor([0.1, 0.2, -0.1], requires_grad=True)
+    for _ in range(3):
+        for t in (w, twin):
+            (0.5 * (x @ t - 1) ** 2).backward()
+        with tg.no_grad():
+            w -= 0.01 * w.grad
+            w.grad.zero_()
+            twin.data -= 0.01 * twin.grad.data  # the documents' spelling
+            twin.grad = None
+    assert w is weight and w.is_leaf and w.requires_grad
+    np.testing.assert_array_equal(w.data, twin.data)
+    np.testing.assert_array_equal(w.grad.data, [0, 0, 0])
+    w32 = Tensor([1.0, 2.0], dtype=np.float32)
+    w32 *= 0.5  # in place: float32 stays float32
+    assert w32.dtype == np.float32 and w32.tolist() == [0.5, 1.0]
+
+
+def test_in_place_operators_refuse_what_the_graph_could_not_follow():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"-=: writing into a leaf tensor that requires a "
+                                           r"gradient.*tg.no_grad\(\)"):
+        w -= 1.0
+    with pytest.raises(RuntimeError, match=r"\+=: writing into a leaf"):
+        w += Tensor([1.0, 1.0], requires_grad=True)  # (not rebound to a new tensor)
+    with pytest.raises(RuntimeError, match="setitem: writing into a leaf"):
+        w.zero_()
+    assert w.tolist() == [1.0, 2.0]
+    labels = Tensor([1, 2], dtype=np.int64)
+    with pytest.raises(TypeError, match=r"\+=: cannot write the result into a tensor of shape "
+                                        r"\(2,\) and dtype int64"):
+        labels += 0.5
+    with pytest.raises(ValueError, match=r"\*=: .*shape \(2,\).*the right side: shape \(3,\)"):
+        labels *= np.ones(3, dtype=np.int64)
+    labels += 1
+    assert labels.tolist() == [2, 3] and labels.dtype == np.int64
+    x = Tensor([3.0, 4.0])
+    loss = (w * x).sum()
+    x *= 2  # x was saved by mul: the graph refuses, as for a write through x.data
+    with pytest.raises(RuntimeError, match="op 'mul' was changed in place"):
+        loss.backward()
+
+
+def test_in_place_operators_on_a_graph_record_the_op():
+    # `loss += penalty` on a tensor made by an op (or with a right side that needs a
+    # gradient) is recorded as loss = loss + penalty: the gradient flows through both
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * 3).sum()
+    first = loss
+    loss += (w ** 2).sum()
+    assert loss is not first and loss.grad_fn.name == "add"
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [5.0, 7.0])
+    data = Tensor([1.0, 1.0])
+    kept = data
+    data *= w  # a constant times a parameter: recorded, data itself unchanged
+    assert data.requires_grad and kept.tolist() == [1.0, 1.0]
+
+
 def test_inplace_writes_with_setitem_are_caught_and_guarded():
     w = Tensor([1.0, 2.0], requires_grad=True)
     loss = (w * w).sum()
