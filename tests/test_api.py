@@ -224,3 +224,23 @@ def test_pytorch_spellings_of_the_new_names():
     assert np.allclose(tg.fabs(x).data, np.abs(x.data))
     assert np.allclose(x.asinh().data, np.arcsinh(x.data))
     assert np.allclose(tg.degrees(x).data, np.degrees(x.data))
+
+
+def test_view_mm_t_numel_and_dim_are_pytorchs_spellings():
+    a = np.arange(6.0).reshape(2, 3)
+    x = t(a)
+    assert x.view(3, 2).tolist() == x.reshape(3, 2).tolist() and x.view(-1).shape == (6,)
+    assert np.array_equal(x.mm(x.T).data, a @ a.T)
+    assert np.array_equal(tg.mm(x, x.t()).data, a @ a.T)
+    assert x.t().shape == (3, 2) and x[0].t().shape == (3,)
+    assert (x.numel(), x.dim()) == (x.size, x.ndim) == (6, 2)
+    with pytest.raises(ValueError, match=r"t\(\): expects a tensor of at most 2 axes, got "
+                                         r"shape \(1, 2, 3\); use transpose"):
+        x.reshape(1, 2, 3).t()
+    # the same recorded ops: their gradients are reshape's, matmul's and transpose's
+    w = tg.Tensor(a, requires_grad=True)
+    (w.view(3, 2).t().mm(w.t()) * t(np.arange(4.0).reshape(2, 2))).sum().backward()
+    expected = tg.Tensor(a, requires_grad=True)
+    (expected.reshape(3, 2).T.matmul(expected.T) * t(np.arange(4.0).reshape(2, 2))).sum() \
+        .backward()
+    np.testing.assert_allclose(w.grad.data, expected.grad.data)

@@ -223,6 +223,14 @@ class Tensor:
         """The number of elements."""
         return self._data.size
 
+    def numel(self) -> int:
+        """The number of elements (PyTorch's numel(); NumPy's `.size`)."""
+        return self._data.size
+
+    def dim(self) -> int:
+        """The number of axes (PyTorch's dim(); NumPy's `.ndim`)."""
+        return self._data.ndim
+
     @property
     def dtype(self) -> np.dtype:
         """The NumPy dtype of the values (float64 unless asked otherwise)."""
@@ -231,6 +239,13 @@ class Tensor:
     @property
     def T(self) -> "Tensor":  # noqa: N802
         """The tensor with its axes reversed (a recorded transpose)."""
+        return self.transpose()
+
+    def t(self) -> "Tensor":
+        """A matrix transposed, as PyTorch's t() (a tensor of 0 or 1 axes as it is)."""
+        if self._data.ndim > 2:
+            raise ValueError(f"t(): expects a tensor of at most 2 axes, got shape {self.shape}; "
+                             f"use transpose(dim0, dim1) or permute(...)")
         return self.transpose()
 
     # -- conversions -----------------------------------------------------------------

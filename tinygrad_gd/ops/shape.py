@@ -13,8 +13,9 @@ from ..tensor import _raw_index
 from .arguments import to_tensor, check_axis, either, ints, one_axis, permutation
 
 
-class Reshape(Function, methods=("reshape",), functions=("reshape",)):
-    """The same values in a new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 inferred.
+class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
+    """The same values in a new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 inferred
+    (`t.view(...)`, PyTorch's spelling, is the same op).
 
     forward: `x.reshape(shape)`
     gradient: `g.reshape(x.shape)`
