@@ -26,11 +26,32 @@ def test_reductions_take_axis_or_dim_and_keepdims_or_keepdim(method):
     x = t()
     numpy_way = getattr(x, method)(axis=1, keepdims=True)
     torch_way = getattr(x, method)(dim=1, keepdim=True)
+    if method in ("max", "min"):  # PyTorch's: values and indices (see the next test)
+        torch_way = torch_way.values
     assert numpy_way.shape == torch_way.shape == (2, 1, 4)
     if method not in ("var", "std"):  # (those two: see the ddof test)
         np.testing.assert_allclose(numpy_way.data, torch_way.data)
     with pytest.raises(TypeError, match=f"{method}: give axis= or dim="):
         getattr(x, method)(axis=1, dim=1)
+
+
+def test_max_and_min_with_dim_give_values_and_indices_as_in_pytorch():
+    # PyTorch's `_, predicted = outputs.max(dim=1)`; NumPy's x.max(axis=1) is the values
+    a = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    x = t(a)
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [5.0, 6.0] and indices.tolist() == [1, 2]
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    low = tg.min(x, dim=0, keepdim=True)
+    assert low.values.shape == low.indices.shape == (1, 3)
+    assert low.indices.tolist() == [[0, 1, 0]]
+    for numpy_way in (x.max(axis=1), x.max(1), tg.max(x, 1)):
+        assert isinstance(numpy_way, tg.Tensor) and numpy_way.tolist() == [5.0, 6.0]
+    values.sum().backward()  # the values are max's recorded op
+    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [0, 0, 1]])
+    with pytest.raises(TypeError, match=r"max: dim= takes one axis.*give axis=\(0, 1\)"):
+        x.max(dim=(0, 1))
+    assert x.max(axis=(0, 1)).item() == 6.0
 
 
 def test_var_and_std_default_to_the_spelling_s_library():

@@ -6,11 +6,12 @@ sends it to the elements that were the extreme (shared evenly by ties).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..engine import Function
+from ..tensor import Tensor
 from .arguments import to_tensor, check_axis, either
 
 
@@ -68,10 +69,37 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
         return np.broadcast_to(g, ctx.shape)
 
 
+class ValuesAndIndices(NamedTuple):
+    """What `x.max(dim=1)` and `x.min(dim=1)` give, as in PyTorch: the values (recorded
+    ops) and the indices where they are (int64, no gradient); `values, indices = ...`."""
+
+    values: Any
+    indices: Any
+
+
 class _Extremum(_Reduction, register=False):
-    """max or min over axes; tied extremes share the gradient evenly."""
+    """max or min over axes; tied extremes share the gradient evenly.
+
+    With PyTorch's keyword, `x.max(dim=1)`, the result is PyTorch's too: values and
+    indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` and `x.max(1)` give the values."""
 
     reduce = staticmethod(np.max)
+    find = staticmethod(np.argmax)
+
+    @classmethod
+    def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        values = super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
+        if dim is None:
+            return values
+        if not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"{cls.name}: dim= takes one axis, as PyTorch's {cls.name}(dim) "
+                            f"(which gives values and indices), got {dim!r}; for the "
+                            f"{cls.name}imum over several axes give axis={dim!r}")
+        x = to_tensor(x)
+        axis = check_axis(cls.name, dim, x.ndim)
+        keep = bool(either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False))
+        indices = np.asarray(cls.find(x._data, axis=axis, keepdims=keep), dtype=np.int64)
+        return ValuesAndIndices(values, Tensor.from_op(indices, None))
 
     def forward(ctx, x, *, axis=None, keepdims=False):
         if x.size == 0:
@@ -108,3 +136,4 @@ class Min(_Extremum, methods=("min",), functions=("min",)):
     """
 
     reduce = staticmethod(np.min)
+    find = staticmethod(np.argmin)
