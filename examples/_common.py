@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 __all__ = ["EpochProgress", "SOURCES"]
