@@ -47,13 +47,12 @@ class VersionCheck(Extension):
                     break
         if node.parents:
             node.recorded_at = writes[0]
-            if output._version is None:  # not a view of an input (whose writes are checked)
-                memory = data if data.base is None else data.base
-                for array in node.saved_tensors:
-                    # backward reads the output (or its memory: logsumexp keeps the
-                    # keepdims shape of what it returns): its writes count
-                    if array is data or array is memory or getattr(array, "base", None) is memory:
-                        node.output_version = output._stamp()
+            # backward reads the output, or the array the output is a view of (logsumexp
+            # keeps the keepdims shape of what it returns): the output's writes count
+            base = data.base if output._version is None else None  # (not an input's view)
+            for array in node.saved_tensors:
+                if array is data or base is not None and array is base:
+                    node.output_version = output._stamp()
 
     def before_backward(self, node: Function) -> None:
         if not node.saved_tensors:
