@@ -265,3 +265,32 @@ def test_view_mm_t_numel_and_dim_are_pytorchs_spellings():
     (expected.reshape(3, 2).T.matmul(expected.T) * t(np.arange(4.0).reshape(2, 2))).sum() \
         .backward()
     np.testing.assert_allclose(w.grad.data, expected.grad.data)
+
+
+def test_numpy_ufuncs_on_a_tensor_are_its_ops():
+    # np.exp(t) is tg.exp(t), in the graph; array * t is np.multiply(array, t): mul
+    a = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]])
+    b = np.array([2.0, -0.5, 4.0])
+    written = t(a)
+    ((np.exp(written) + np.maximum(written, 0.0) * b - b / np.sqrt(np.abs(written))
+      - np.float64(3.0) * np.square(written)).sum() + (b @ written.T).sum()).backward()
+    methods = t(a)
+    ((methods.exp() + methods.maximum(0.0) * b - b / methods.abs().sqrt()
+      - 3.0 * methods.square()).sum() + (tg.Tensor(b) @ methods.T).sum()).backward()
+    np.testing.assert_allclose(written.grad.data, methods.grad.data)
+    assert np.exp(written).grad_fn.name == "exp" and (b * written).grad_fn.name == "mul"
+    assert (np.float64(2.0) * t(a, dtype=np.float32)).dtype == np.float32
+    # ufuncs that give booleans give masks, as the comparison operators do
+    for mask, expected in ((np.greater(written, 0), a > 0), (b < written, b < a),
+                           (np.isnan(written), np.isnan(a)), (b == written, b == a)):
+        assert isinstance(mask, tg.Tensor) and not mask.requires_grad
+        np.testing.assert_array_equal(mask.data, expected)
+    # what cannot be in the graph is refused in one line
+    for call, words in ((lambda: np.arctan2(written, written), "np.arctan2 on a Tensor: "
+                         "tinygrad_gd has no op of that name"),
+                        (lambda: np.add(written, 1.0, out=np.empty(a.shape)),
+                         r"np.add\(..., out=\) on a Tensor is not supported"),
+                        (lambda: np.add.reduce(written), "np.add.reduce on a Tensor is not "
+                                                         "supported: use the tensor's own")):
+        with pytest.raises(TypeError, match=words):
+            call()

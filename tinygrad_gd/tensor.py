@@ -73,7 +73,6 @@ class Tensor:
     """
 
     __slots__ = ("_data", "_version", "grad", "requires_grad", "name", "_ctx", "__weakref__")
-    __array_ufunc__ = None  # NumPy defers to Tensor's reflected operators: array * Tensor
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
