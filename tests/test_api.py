@@ -5,10 +5,13 @@ tests/test_edges.py the values at kinks and singular points.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd import numpy_calls
 
 A = np.arange(24.0).reshape(2, 3, 4)
 
@@ -294,3 +297,36 @@ def test_numpy_ufuncs_on_a_tensor_are_its_ops():
                                                          "supported: use the tensor's own")):
         with pytest.raises(TypeError, match=words):
             call()
+
+
+def test_numpy_functions_on_a_tensor_are_its_functions_or_its_values():
+    # np.sum(t) is tg.sum(t), in the graph (it failed before: NumPy passed out=None)
+    a = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -3.0]])
+    written = t(a)
+    loss = (np.sum(np.square(np.clip(written, -1, 1)), axis=0) + np.mean(written, 0)
+            + np.amax(np.concatenate([written, np.ones((1, 3))]), axis=0)).sum()
+    loss.backward()
+    methods = t(a)
+    ((methods.clip(-1, 1).square().sum(axis=0) + methods.mean(axis=0)
+      + tg.concatenate([methods, tg.ones(1, 3)]).max(axis=0)).sum()).backward()
+    np.testing.assert_allclose(written.grad.data, methods.grad.data)
+    for result in (np.reshape(written, -1), np.transpose(written, (1, 0)), np.cumsum(written),
+                   np.where(written > 0, written, 0.0), np.var(written), np.stack([written, a])):
+        assert isinstance(result, tg.Tensor) and result.requires_grad
+    np.testing.assert_allclose(np.var(written).data, np.var(a))  # NumPy's divisor, n
+    # every other NumPy function reads the values: a plain ndarray, no gradient
+    assert np.shape(written) == (2, 3) and np.allclose(written, a)
+    order = np.argsort(written)
+    assert type(order) is np.ndarray and order.tolist() == np.argsort(a).tolist()
+    halves = np.split(written, 2)  # NumPy's meaning (2 pieces), not tinygrad_gd's split
+    assert [type(h) for h in halves] == [np.ndarray] * 2 and halves[1].tolist() == [a[1].tolist()]
+    assert np.where(written > 0)[1].tolist() == [0, 2, 0, 1]  # one argument: the indices
+    with pytest.raises(ValueError, match="read-only"):
+        np.copyto(written, 0.0)  # NumPy's own code cannot write into t (t.data can)
+    assert written.tolist() == a.tolist()
+
+
+def test_the_api_guide_lists_every_numpy_function_that_runs_an_op():
+    guide = (Path(__file__).resolve().parent.parent / "docs/reference/api-guide.md").read_text()
+    for name in numpy_calls.SAME_MEANING:
+        assert f"`np.{name}" in guide, name

@@ -9,7 +9,7 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
-from . import creation, logic, ufuncs  # noqa: F401  (ufuncs: np.exp(t) is tg.exp(t))
+from . import creation, logic, numpy_calls  # noqa: F401  (np.exp(t) is tg.exp(t))
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
 from .gradcheck import GradcheckError, gradcheck

@@ -1,0 +1,77 @@
+"""NumPy called on tensors: `np.exp(t)` is `tg.exp(t)`, `np.sum(t)` is `tg.sum(t)`, recorded.
+
+A NumPy user writes `np.exp(t)`, `np.maximum(t, 0)`, `array * t` (which NumPy turns into
+`np.multiply(array, t)`) or `np.sum((pred - y) ** 2)`. NumPy hands such calls to the
+tensor (its `__array_ufunc__` and `__array_function__` protocols):
+
+- A ufunc runs the op whose `tg.` function has the ufunc's name, so the result is a
+  Tensor in the graph, with the op's gradient and its one-line errors. A ufunc that
+  gives booleans (`np.greater`, `np.isnan`, `array == t`) gives a mask without
+  gradient, as the comparison operators do. A ufunc with no op of its name
+  (`np.arctan2`), keywords such as `out=`, and the ufunc methods (`np.add.reduce`) are
+  refused in one line that says what to write instead.
+- A function in `SAME_MEANING` (`np.sum`, `np.mean`, `np.reshape`, `np.concatenate`,
+  `np.where(c, x, y)` ...) runs the `tg.` function of that name, which takes NumPy's
+  arguments the same way. Any other NumPy function works on the values, as it would on
+  `t.data`, and gives a plain ndarray without gradient (`np.argsort(t)`, `np.shape(t)`,
+  `np.allclose(t, x)`). `np.split` is one of those: tinygrad_gd's `split` takes
+  PyTorch's piece sizes, NumPy's a number of pieces.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import functional
+from .tensor import Tensor, _raw
+
+# NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
+# does (`amax` and `amin` are NumPy's other names of max and min)
+SAME_MEANING = {name: name for name in (
+    "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
+    "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
+    "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
+    "diag", "trace", "outer", "dot", "tensordot", "einsum")} | {"amax": "max", "amin": "min"}
+
+
+def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
+    name = ufunc.__name__
+    if method != "__call__":
+        raise TypeError(f"np.{name}.{method} on a Tensor is not supported: use the tensor's "
+                        f"own reductions (t.sum(axis=0), t.max(), t.cumsum(0)), or "
+                        f"np.{name}.{method} on t.data for values without gradient")
+    if kwargs:
+        raise TypeError(f"np.{name}(..., {', '.join(f'{k}=' for k in kwargs)}) on a Tensor is "
+                        f"not supported: call it without them (the result is a new tensor), "
+                        f"or on t.data for values without gradient (np.{name}(..., "
+                        f"out=t.data) writes into t, counted as an in-place change)")
+    if ufunc.nout == 1 and all(types.endswith("?") for types in ufunc.types if "O" not in types):
+        return Tensor.from_op(np.asarray(ufunc(*[_raw(x) for x in inputs])), None)  # a mask
+    if name not in functional.__all__:
+        raise TypeError(f"np.{name} on a Tensor: tinygrad_gd has no op of that name, so the "
+                        f"result could not be in the graph; write it with tinygrad_gd's ops, "
+                        f"or call np.{name} on t.data for values without gradient")
+    return getattr(functional, name)(*inputs)
+
+
+def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    name = SAME_MEANING.get(func.__name__)
+    if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
+        return getattr(functional, name)(*args, **kwargs)
+    return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values
+
+
+def _values(value: Any) -> Any:
+    """Arguments with every Tensor in them replaced by its values (read-only)."""
+    if isinstance(value, Tensor):
+        return np.asarray(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_values(v) for v in value)
+    if isinstance(value, dict):
+        return {key: _values(v) for key, v in value.items()}
+    return value
+
+
+Tensor.__array_ufunc__ = _array_ufunc
+Tensor.__array_function__ = _array_function
