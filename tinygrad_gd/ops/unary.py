@@ -188,6 +188,59 @@ class Exp2(_Pointwise, elementwise=True, methods=("exp2",), functions=("exp2",))
         return out * LN2
 
 
+class Arcsin(_Pointwise, elementwise=True, methods=("arcsin", "asin"),
+             functions=("arcsin", "asin")):
+    """Inverse sine, for -1 <= x <= 1 (NaN outside; NumPy's arcsin, PyTorch's asin).
+
+    forward: `arcsin(x)`
+    gradient: `g / sqrt(1 - x**2)`
+    """
+
+    @staticmethod
+    def fn(x):
+        with np.errstate(invalid="ignore"):  # NaN outside, as PyTorch's
+            return np.arcsin(x)
+
+    @staticmethod
+    def derivative(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 1 / np.sqrt(1 - x * x)
+
+
+class Arccos(_Pointwise, elementwise=True, methods=("arccos", "acos"),
+             functions=("arccos", "acos")):
+    """Inverse cosine, for -1 <= x <= 1 (NaN outside; NumPy's arccos, PyTorch's acos).
+
+    forward: `arccos(x)`
+    gradient: `-g / sqrt(1 - x**2)`
+    """
+
+    @staticmethod
+    def fn(x):
+        with np.errstate(invalid="ignore"):  # NaN outside, as PyTorch's
+            return np.arccos(x)
+
+    @staticmethod
+    def derivative(x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -1 / np.sqrt(1 - x * x)
+
+
+class Arctan(_Pointwise, elementwise=True, methods=("arctan", "atan"),
+             functions=("arctan", "atan")):
+    """Inverse tangent (NumPy's arctan, PyTorch's atan).
+
+    forward: `arctan(x)`
+    gradient: `g / (1 + x**2)`
+    """
+
+    fn = staticmethod(np.arctan)
+
+    @staticmethod
+    def derivative(x):
+        return 1 / (1 + x * x)
+
+
 class Sinh(_Pointwise, elementwise=True, methods=("sinh",), functions=("sinh",)):
     """Hyperbolic sine.
 
