@@ -46,3 +46,9 @@ def test_the_commands_at_the_top_exist_and_set_themselves_up():
         script = README.parent / command
         assert 'source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"' in script.read_text(), command
     assert "jupyter lab notebooks/" in top and "bash scripts/docs.sh build" in top
+
+
+def test_the_op_count_is_the_registrys():
+    stated = int(re.search(r"Ops \((\d+) registered", README.read_text()).group(1))
+    assert stated == sum(1 for op in tg.registered_ops().values()
+                         if op.__module__.startswith("tinygrad_gd."))
