@@ -330,3 +330,24 @@ def test_the_api_guide_lists_every_numpy_function_that_runs_an_op():
     guide = (Path(__file__).resolve().parent.parent / "docs/reference/api-guide.md").read_text()
     for name in numpy_calls.SAME_MEANING:
         assert f"`np.{name}" in guide, name
+
+
+def test_float_double_to_and_clone_are_pytorchs_in_the_graph():
+    x = t(np.array([0.5, 1.5, 2.5]))
+    single = x.float()
+    assert single.dtype == np.float32 and single.grad_fn.name == "to"
+    (single * 2).sum().backward()
+    assert x.grad.dtype == np.float64 and x.grad.tolist() == [2.0, 2.0, 2.0]
+    assert single.double().dtype == np.float64 and x.double() is x and x.to("cpu") is x
+    labels = tg.as_tensor([0, 1, 1])
+    accuracy = (x.detach().round() == labels).float().mean()  # PyTorch's accuracy idiom
+    assert accuracy.dtype == np.float32 and accuracy.item() == pytest.approx(1 / 3)
+    indices = x.to(np.int64)  # to an integer dtype: astype, no gradient (PyTorch's rule)
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    copy = x.clone()
+    copy.data[0] = 100.0  # its own values
+    assert x.tolist() == [0.5, 1.5, 2.5] and copy.grad_fn.name == "clone"
+    assert x.copy().grad_fn.name == "clone"  # NumPy's spelling
+    with pytest.raises(TypeError, match=r"to: expected a dtype .*got str 'cuda'; tinygrad_gd "
+                                        r"runs on the CPU only"):
+        x.to("cuda")

@@ -758,6 +758,9 @@ OPS: dict[str, OpSpec] = {
                                                 avoid=(0.0,), margin=0.3)),
     "sinh": OpSpec(tg.sinh, lambda a, p: f"tg.sinh({a[0]})", make_unary("sinh")),
     "cosh": OpSpec(tg.cosh, lambda a, p: f"tg.cosh({a[0]})", make_unary("cosh")),
+    "to": OpSpec(lambda x: x.to(np.longdouble).to(x.dtype),
+                 lambda a, p: f"{a[0]}.to(np.longdouble).to(np.float64)", make_unary("to")),
+    "clone": OpSpec(tg.clone, lambda a, p: f"tg.clone({a[0]})", make_unary("clone")),
     "arcsin": OpSpec(tg.arcsin, lambda a, p: f"tg.arcsin({a[0]})",
                      make_unary("arcsin", lambda v: np.abs(v).max() <= 0.8, min_value=-0.8,
                                 max_value=0.8, avoid=())),
@@ -907,7 +910,7 @@ def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
     depths: list[int] = []
     reused = diamonds = broadcast = 0
 
-    @settings(max_examples=400, database=None, derandomize=True, **FUZZ_SETTINGS)
+    @settings(max_examples=500, database=None, derandomize=True, **FUZZ_SETTINGS)
     @given(graph=graphs())
     def collect(graph):
         nonlocal reused, diamonds, broadcast
@@ -925,7 +928,7 @@ def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
     assert np.mean(depths) >= 5
     for feature, count in (("reused node", reused), ("diamond", diamonds),
                            ("broadcast operands", broadcast)):
-        assert count >= 40, f"only {count} of 400 graphs have a {feature}"
+        assert count >= 40, f"only {count} of 500 graphs have a {feature}"
 
 
 def test_a_known_diamond_is_recognised_and_checked():
@@ -1105,6 +1108,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "remainder": lambda t, x, y: t.remainder(x, y),
     "sinh": lambda t, x: t.sinh(x),
     "cosh": lambda t, x: t.cosh(x),
+    "to": lambda t, x: x.to(t.float64),
+    "clone": lambda t, x: t.clone(x),
     "arcsin": lambda t, x: t.asin(x),
     "arccos": lambda t, x: t.acos(x),
     "arctan": lambda t, x: t.atan(x),

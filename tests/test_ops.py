@@ -428,6 +428,10 @@ OP_SPECS = {
     "remainder": remainder,
     "sinh": unary(tg.sinh, np.sinh, **ANY),
     "cosh": unary(tg.cosh, np.cosh, **ANY),
+    # (to: through np.longdouble and back, an exact round trip where longdouble is wider
+    # than float64, as on x86-64; x.float() is to(np.float32), tested in test_api.py)
+    "to": unary(lambda x: x.to(np.longdouble).to(x.dtype), lambda a: a, **ANY),
+    "clone": unary(tg.clone, np.copy, **ANY),
     "arcsin": unary(tg.arcsin, np.arcsin, min_value=-0.8, max_value=0.8, **ANY),
     "arccos": unary(tg.arccos, np.arccos, min_value=-0.8, max_value=0.8, **ANY),
     "arctan": unary(tg.arctan, np.arctan, **ANY),

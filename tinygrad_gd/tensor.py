@@ -226,6 +226,14 @@ class Tensor:
         """The number of elements (PyTorch's numel(); NumPy's `.size`)."""
         return self._data.size
 
+    def float(self) -> "Tensor":
+        """The values as float32, in the graph (PyTorch's float(); the op `to`)."""
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        """The values as float64, in the graph (PyTorch's double(); the op `to`)."""
+        return self.to(np.float64)
+
     def dim(self) -> int:
         """The number of axes (PyTorch's dim(); NumPy's `.ndim`)."""
         return self._data.ndim

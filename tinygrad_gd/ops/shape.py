@@ -115,6 +115,52 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
         return unbroadcast(g, ctx.in_shape)
 
 
+class To(Function, name="to", methods=("to",)):
+    """The values in another float dtype, in the graph (PyTorch's `x.to(torch.float32)`;
+    `x.float()` and `x.double()` are this op). To an integer or boolean dtype it is
+    NumPy's `astype`, without gradient, as in PyTorch.
+
+    forward: `x.astype(dtype)`
+    gradient: `g.astype(x.dtype)`
+    """
+
+    @classmethod
+    def call(cls, x, dtype):
+        x = to_tensor(x)
+        if isinstance(dtype, str) and dtype == "cpu":
+            return x  # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"to: expected a dtype (np.float32, \"float64\"), got "
+                            f"{type(dtype).__name__} {dtype!r}; tinygrad_gd runs on the CPU "
+                            f"only, so to(device) is not needed") from None
+        if dtype.kind != "f":
+            return x.astype(dtype)  # (logic.py: a new tensor without gradient)
+        return x if dtype == x.dtype else cls.apply(x, dtype=dtype)
+
+    def forward(ctx, x, *, dtype):
+        return x.astype(dtype)
+
+    def backward(ctx, g):
+        return g  # (the engine gives it the input's dtype)
+
+
+class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("clone",)):
+    """A copy of the values, in the graph (PyTorch's clone, NumPy's copy): the copy's
+    gradient is the original's.
+
+    forward: a copy of `x`
+    gradient: `g`
+    """
+
+    def forward(ctx, x):
+        return x.copy()
+
+    def backward(ctx, g):
+        return g
+
+
 class GetItem(Function, name="getitem", methods=("__getitem__",)):
     """Indexing `t[...]`: slices, integer and boolean arrays; a repeated index adds up.
 
