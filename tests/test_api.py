@@ -351,3 +351,13 @@ def test_float_double_to_and_clone_are_pytorchs_in_the_graph():
     with pytest.raises(TypeError, match=r"to: expected a dtype .*got str 'cuda'; tinygrad_gd "
                                         r"runs on the CPU only"):
         x.to("cuda")
+
+
+def test_size_is_numpys_count_and_called_pytorchs_shape():
+    x = t()  # shape (2, 3, 4)
+    assert x.size == 24 and x.size + 1 == 25 and isinstance(x.size, int)  # NumPy's
+    assert x.size() == (2, 3, 4) and x.size(1) == 3 and x.size(-1) == 4  # PyTorch's
+    assert tg.Tensor(5.0).size == 1 and tg.Tensor(5.0).size() == ()
+    with pytest.raises(IndexError, match=r"size\(3\): the tensor has 3 axes \(shape "
+                                         r"\(2, 3, 4\)\); give an axis in \[-3, 2\]"):
+        x.size(3)

@@ -62,6 +62,28 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
     return array if kind == "f" or default is None else array.astype(default)
 
 
+class _Size(int):
+    """NumPy's `t.size`, the number of elements, which PyTorch's `t.size()` can call: then
+    it is the shape, or one axis's length. (The names mean different things in the two.)"""
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> "_Size":
+        size = super().__new__(cls, count)
+        size.shape = shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        n = len(self.shape)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -n <= dim < n:
+            raise IndexError(f"size({dim!r}): the tensor has {n} axes (shape {self.shape}); "
+                             f"give an axis in [{-n}, {n - 1}]")
+        return self.shape[dim]
+
+    def __reduce__(self) -> Any:
+        return int, (int(self),)  # pickled and copied as the plain number
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for `backward()`.
 
@@ -218,9 +240,10 @@ class Tensor:
         return self._data.ndim
 
     @property
-    def size(self) -> int:
-        """The number of elements."""
-        return self._data.size
+    def size(self) -> "_Size":
+        """The number of elements, as NumPy's `.size` (an int); called, the shape, as
+        PyTorch's `size()` (`t.size(0)`: the length of axis 0)."""
+        return _Size(self._data.size, self._data.shape)
 
     def numel(self) -> int:
         """The number of elements (PyTorch's numel(); NumPy's `.size`)."""
