@@ -162,6 +162,52 @@ def test_random_creation_takes_a_seed_or_a_generator():
         tg.randn(2, generator=0)
 
 
+def test_manual_seed_repeats_every_unseeded_draw_as_pytorchs(monkeypatch):
+    from tinygrad_gd import creation
+    monkeypatch.setattr(creation, "_seeded", [None])  # (undone after the test)
+
+    def a_run():
+        weights = tg.nn.Linear(3, 2).weight.data.copy()
+        noise = tg.randn(4).data
+        mask = tg.nn.functional.dropout(tg.ones(8), 0.5).data
+        order = np.concatenate(list(tg.data.DataLoader(np.arange(6), batch_size=6,
+                                                       shuffle=True)))
+        return weights, noise, mask, order
+
+    assert isinstance(tg.manual_seed(0), np.random.Generator)
+    first = a_run()
+    tg.manual_seed(0)
+    for once, again in zip(first, a_run()):
+        np.testing.assert_array_equal(once, again)
+    assert not np.array_equal(a_run()[1], first[1])  # the stream goes on between runs
+    np.testing.assert_array_equal(tg.randn(3, seed=1).data, np.random.default_rng(1)
+                                  .standard_normal(3))  # a seed given still rules
+    with pytest.raises(TypeError, match="manual_seed: give a non-negative int seed"):
+        tg.manual_seed(None)
+
+
+def test_set_grad_enabled_and_inference_mode_are_pytorchs():
+    w = t(np.array([1.0]))
+    with tg.set_grad_enabled(False):
+        assert not (w * 2).requires_grad
+    assert (w * 2).requires_grad
+    try:
+        tg.set_grad_enabled(False)  # called alone: switches this thread's mode
+        assert not tg.is_grad_enabled()
+    finally:
+        tg.set_grad_enabled(True)
+
+    @tg.set_grad_enabled(False)
+    def evaluate():
+        return (w * 2).requires_grad
+    assert tg.is_grad_enabled() and evaluate() is False and tg.is_grad_enabled()
+    with tg.inference_mode():
+        assert not (w * 2).requires_grad
+        with tg.inference_mode(False):
+            assert (w * 2).requires_grad
+    assert tg.inference_mode()(evaluate.__wrapped__)() is False
+
+
 # ------------------------------------------------------------------ dtypes and indices
 
 

@@ -4,6 +4,7 @@
 graph in one pass. `gradcheck` compares any gradient with finite differences.
 """
 from .engine import Function, enable_grad, is_grad_enabled, no_grad, registered_ops
+from .grad_mode import inference_mode, set_grad_enabled
 from .tensor import Tensor
 from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
@@ -23,7 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     "nn", "optim", "data", "datasets", "plot",
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
-    "is_grad_enabled", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
+    "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
 ] + functional.__all__ + creation.__all__ + logic.__all__

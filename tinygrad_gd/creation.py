@@ -14,7 +14,10 @@ The dtype rule, written once (see the docs' page on dtypes):
   float64; every other creation function gives float64 unless `dtype=` says otherwise.
 
 The random ones draw from `generator=` (a `np.random.Generator`) or a fresh
-`np.random.default_rng(seed)`: `tg.randn(2, 3, seed=0)` is the same every run.
+`np.random.default_rng(seed)`: `tg.randn(2, 3, seed=0)` is the same every run. Given
+neither, they draw fresh entropy, unless `tg.manual_seed(seed)` (PyTorch's) was called:
+then every unseeded draw of the package (these functions, nn's layers and dropout, the
+DataLoader's shuffling) comes from the one generator it seeded, and a run repeats.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from .tensor import Tensor, _as_array
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "zeros_like", "ones_like", "full_like", "rand_like",
-           "randn_like"]
+           "randn_like", "manual_seed"]
 
 
 def _leaf(array: np.ndarray, requires_grad: bool, where: str) -> Tensor:
@@ -116,9 +119,24 @@ def linspace(start: float, stop: float, num: int | None = None, dtype: Any = Non
                  requires_grad, "linspace")
 
 
+_seeded: list[np.random.Generator | None] = [None]  # the generator manual_seed made
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Make every later draw given neither seed nor generator repeatable (PyTorch's
+    torch.manual_seed): they all come from one `np.random.default_rng(seed)`, returned."""
+    if seed is None:
+        raise TypeError("manual_seed: give a non-negative int seed, e.g. tg.manual_seed(0)")
+    _seeded[0] = make_generator(seed, None, "manual_seed")
+    return _seeded[0]
+
+
 def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator:
-    """The Generator to draw from (the random functions here, nn's layers): `generator`,
-    else `default_rng(seed)` (a fresh one if seed is None)."""
+    """The Generator to draw from (the random functions here, nn's layers, dropout, the
+    DataLoader): `generator`, else `default_rng(seed)`; with neither, manual_seed's
+    generator if it was called, else a fresh one."""
+    if seed is None and generator is None and _seeded[0] is not None:
+        return _seeded[0]
     if generator is not None:
         if seed is not None:
             raise ValueError(f"{where}: give seed or generator, not both")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .creation import make_generator
+
 if TYPE_CHECKING:
     from .tensor import Tensor
 
@@ -85,7 +87,7 @@ class DataLoader:
         self._num_samples = lengths[0]
         # One generator for the loader's lifetime: each epoch continues its stream, so
         # epochs differ from one another yet the whole sequence is fixed by `seed`.
-        self._rng = np.random.default_rng(seed)
+        self._rng = make_generator(seed, None, "DataLoader")  # (or tg.manual_seed's)
 
     @property
     def num_samples(self) -> int:

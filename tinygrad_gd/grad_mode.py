@@ -1,4 +1,5 @@
-"""Grad mode: whether ops record the graph, per thread (`no_grad`, `enable_grad`).
+"""Grad mode: whether ops record the graph, per thread (`no_grad`, `enable_grad`, and
+PyTorch's `set_grad_enabled` and `inference_mode`).
 
 Below the engine: `Function.apply` asks `is_grad_enabled()` before recording a node.
 """
@@ -8,7 +9,7 @@ import functools
 import threading
 from typing import Any, Callable
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "inference_mode"]
 
 
 
@@ -54,3 +55,42 @@ class enable_grad(_SetGradMode):
     """Record the graph again inside a `no_grad()` block."""
 
     enabled = True
+
+
+class set_grad_enabled(_SetGradMode):
+    """Record the graph or not, as `mode` says (PyTorch's set_grad_enabled): called alone,
+    `tg.set_grad_enabled(False)` switches this thread's mode; as `with
+    tg.set_grad_enabled(is_training):` or a decorator, only inside."""
+
+    def __init__(self, mode: bool) -> None:
+        self.enabled = bool(mode)
+        self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
+
+    def __enter__(self) -> None:
+        pass  # switched already, when made
+
+    def __call__(self, fn: Callable) -> Callable:
+        _grad_mode.enabled = self._previous  # a decorator switches only around its calls
+        mode = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class inference_mode(_SetGradMode):
+    """PyTorch's inference_mode: `no_grad()` here (`inference_mode(False)`: record)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.enabled = not mode
+
+    def __call__(self, fn: Callable) -> Callable:
+        enabled = self.enabled
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with inference_mode(not enabled):
+                return fn(*args, **kwargs)
+        return wrapper

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from ..creation import make_generator
 from ..ops.losses import CrossEntropy
 from ..ops.matmul import Linear
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second copy)
@@ -76,13 +77,14 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     """Inverted dropout: zero each entry with probability p and scale the rest by 1/(1-p).
 
     The scaling keeps each entry's expected value, so evaluation (training=False) is the
-    identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one.
+    identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one
+    (or `tg.manual_seed`'s generator).
     """
     input = _tensor(input)
     _check_probability("dropout", p)
     if not training or p == 0:
         return input
-    rng = generator if generator is not None else np.random.default_rng()
+    rng = make_generator(None, generator, "dropout")
     if p == 1:
         keep = np.zeros(input.shape, dtype=input.dtype)
     else:
