@@ -329,6 +329,13 @@ def test_numpy_ufuncs_on_a_tensor_are_its_ops():
     np.testing.assert_allclose(written.grad.data, methods.grad.data)
     assert np.exp(written).grad_fn.name == "exp" and (b * written).grad_fn.name == "mul"
     assert (np.float64(2.0) * t(a, dtype=np.float32)).dtype == np.float32
+    # into an array given as out=, the values: `w.data -= lr * w.grad` mixes the two
+    held = np.zeros(a.shape)
+    assert np.add(written, 1.0, out=held) is held and held.tolist() == (a + 1).tolist()
+    w = t(np.array([1.0, 2.0]))
+    (w * w).sum().backward()
+    w.data -= 0.5 * w.grad
+    assert w.tolist() == [0.0, 0.0]
     # ufuncs that give booleans give masks, as the comparison operators do
     for mask, expected in ((np.greater(written, 0), a > 0), (b < written, b < a),
                            (np.isnan(written), np.isnan(a)), (b == written, b == a)):
@@ -337,7 +344,7 @@ def test_numpy_ufuncs_on_a_tensor_are_its_ops():
     # what cannot be in the graph is refused in one line
     for call, words in ((lambda: np.arctan2(written, written), "np.arctan2 on a Tensor: "
                          "tinygrad_gd has no op of that name"),
-                        (lambda: np.add(written, 1.0, out=np.empty(a.shape)),
+                        (lambda: np.add(written, 1.0, out=(written,)),
                          r"np.add\(..., out=\) on a Tensor is not supported"),
                         (lambda: np.add.reduce(written), "np.add.reduce on a Tensor is not "
                                                          "supported: use the tensor's own")):

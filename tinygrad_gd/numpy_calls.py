@@ -7,9 +7,11 @@ tensor (its `__array_ufunc__` and `__array_function__` protocols):
 - A ufunc runs the op whose `tg.` function has the ufunc's name, so the result is a
   Tensor in the graph, with the op's gradient and its one-line errors. A ufunc that
   gives booleans (`np.greater`, `np.isnan`, `array == t`) gives a mask without
-  gradient, as the comparison operators do. A ufunc with no op of its name
-  (`np.arctan2`), keywords such as `out=`, and the ufunc methods (`np.add.reduce`) are
-  refused in one line that says what to write instead.
+  gradient, as the comparison operators do. Into an array given as `out=`
+  (`w.data -= lr * w.grad`, NumPy's `np.subtract(w.data, lr * w.grad, out=w.data)`) it
+  writes the values, as NumPy would. A ufunc with no op of its name (`np.arctan2`), other
+  keywords, a tensor as `out=`, and the ufunc methods (`np.add.reduce`) are refused in
+  one line that says what to write instead.
 - A function in `SAME_MEANING` (`np.sum`, `np.mean`, `np.reshape`, `np.concatenate`,
   `np.where(c, x, y)` ...) runs the `tg.` function of that name, which takes NumPy's
   arguments the same way. Any other NumPy function works on the values, as it would on
@@ -41,6 +43,10 @@ def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
         raise TypeError(f"np.{name}.{method} on a Tensor is not supported: use the tensor's "
                         f"own reductions (t.sum(axis=0), t.max(), t.cumsum(0)), or "
                         f"np.{name}.{method} on t.data for values without gradient")
+    outs = kwargs.get("out", ())
+    if outs and not any(isinstance(array, Tensor) for array in outs):
+        # into an array the caller holds (`w.data -= lr * w.grad`): values, as NumPy would
+        return ufunc(*[_raw(x) for x in inputs], **{k: _values(v) for k, v in kwargs.items()})
     if kwargs:
         raise TypeError(f"np.{name}(..., {', '.join(f'{k}=' for k in kwargs)}) on a Tensor is "
                         f"not supported: call it without them (the result is a new tensor), "
