@@ -728,7 +728,7 @@ def test_in_place_operators_refuse_what_the_graph_could_not_follow():
     with pytest.raises(TypeError, match=r"\+=: cannot write the result into a tensor of shape "
                                         r"\(2,\) and dtype int64"):
         labels += 0.5
-    with pytest.raises(ValueError, match=r"\*=: .*shape \(2,\).*the right side: shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"\*=: .*shape \(2,\).*the other operand: shape \(3,\)"):
         labels *= np.ones(3, dtype=np.int64)
     labels += 1
     assert labels.tolist() == [2, 3] and labels.dtype == np.int64
@@ -737,6 +737,37 @@ def test_in_place_operators_refuse_what_the_graph_could_not_follow():
     x *= 2  # x was saved by mul: the graph refuses, as for a write through x.data
     with pytest.raises(RuntimeError, match="op 'mul' was changed in place"):
         loss.backward()
+
+
+def test_pytorchs_in_place_methods_write_where_setitem_may_and_refuse_elsewhere():
+    # `with torch.no_grad(): p.add_(p.grad, alpha=-lr)`, as hand-written optimizers do
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    with tg.no_grad():
+        assert w.add_(w.grad, alpha=-0.25) is w
+        w.grad.zero_()
+    assert w.tolist() == [0.5, 1.0] and w.grad.tolist() == [0.0, 0.0]
+    x = Tensor([1.0, 2.0])
+    x.mul_(3).sub_(1, alpha=2).div_(2)
+    assert x.tolist() == [0.5, 2.0]
+    x.copy_([4.0, 5.0])
+    assert x.tolist() == [4.0, 5.0] and x.fill_(7.0).tolist() == [7.0, 7.0]
+    loss = (w * x).sum()
+    x.add_(1.0)  # x was saved by mul: counted, so the graph refuses
+    with pytest.raises(RuntimeError, match="op 'mul' was changed in place"):
+        loss.backward()
+    with pytest.raises(RuntimeError, match=r"add_: writing into a leaf tensor that requires "
+                                           r"a gradient.*or use t.add\(...\)"):
+        w.add_(1.0)
+    doubled = w * 2
+    with pytest.raises(RuntimeError, match="mul_: this tensor was made by op 'mul'"):
+        with tg.no_grad():
+            doubled.mul_(2)  # (a method cannot rebind the name: refused, not recorded)
+    with pytest.raises(RuntimeError, match="add_: the other operand requires a gradient"):
+        x.add_(w)
+    with pytest.raises(TypeError, match="mul_: alpha= is PyTorch's for add_ and sub_ only"):
+        x.mul_(2, alpha=3)
+    assert w.tolist() == [0.5, 1.0]
 
 
 def test_in_place_operators_on_a_graph_record_the_op():

@@ -10,7 +10,7 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
-from . import creation, logic, numpy_calls  # noqa: F401  (np.exp(t) is tg.exp(t))
+from . import creation, in_place, logic, numpy_calls  # noqa: F401  (methods of Tensor)
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
 from .gradcheck import GradcheckError, gradcheck

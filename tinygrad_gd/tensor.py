@@ -189,46 +189,6 @@ class Tensor:
                 f"{what}: this tensor was made by op '{self._ctx.name}' and is part of a graph; "
                 f"in-place writes into it are not supported: {instead}")
 
-    def _in_place(self, symbol: str, ufunc: np.ufunc, recorded: str, other: Any) -> "Tensor":
-        """`t += other` and the like. Into t's own values, as NumPy and PyTorch do, where
-        `t[...] = v` may write (`with tg.no_grad(): w -= lr * w.grad`); as the recorded op
-        `t = t + other` where the graph must follow (t made by an op, or other requiring
-        a gradient), as Python does for an object without in-place operators."""
-        if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
-            self._check_writable(symbol, f"write t = t {symbol[0]} ... (a new tensor)")
-        if self._ctx is not None or (is_grad_enabled() and isinstance(other, Tensor)
-                                     and other.requires_grad):
-            return getattr(self, recorded)(other)
-        operand = _raw(other)
-        try:
-            ufunc(self._data, operand, out=self._data, casting="same_kind")
-        except (ValueError, TypeError) as err:  # (checked before any value is written)
-            kind = TypeError if isinstance(err, TypeError) else ValueError  # (not NumPy's own)
-            raise kind(f"{symbol}: cannot write the result into a tensor of shape "
-                       f"{self.shape} and dtype {self.dtype} (the right side: shape "
-                       f"{np.shape(operand)}, {_describe(other)}): {str(err).splitlines()[0]}; "
-                       f"in place, the tensor's shape and dtype stay as they are") from None
-        self._mark_changed()
-        return self
-
-    def __iadd__(self, other: Any) -> "Tensor":
-        return self._in_place("+=", np.add, "__add__", other)
-
-    def __isub__(self, other: Any) -> "Tensor":
-        return self._in_place("-=", np.subtract, "__sub__", other)
-
-    def __imul__(self, other: Any) -> "Tensor":
-        return self._in_place("*=", np.multiply, "__mul__", other)
-
-    def __itruediv__(self, other: Any) -> "Tensor":
-        return self._in_place("/=", np.divide, "__truediv__", other)
-
-    def zero_(self) -> "Tensor":
-        """Set every value to 0 in place and return the tensor (PyTorch's `w.grad.zero_()`);
-        allowed where `t[...] = 0` is."""
-        self[...] = 0
-        return self
-
     @property
     def shape(self) -> tuple[int, ...]:
         """The size of each axis, as NumPy's `ndarray.shape`."""
