@@ -367,6 +367,9 @@ def test_numpy_functions_on_a_tensor_are_its_functions_or_its_values():
                    np.where(written > 0, written, 0.0), np.var(written), np.stack([written, a])):
         assert isinstance(result, tg.Tensor) and result.requires_grad
     np.testing.assert_allclose(np.var(written).data, np.var(a))  # NumPy's divisor, n
+    for axis in ({"axis": None}, {}):  # None: NumPy's flattened join
+        joined = np.concatenate([written, a], **axis)
+        assert joined.requires_grad and joined.tolist() == np.concatenate([a, a], **axis).tolist()
     # every other NumPy function reads the values: a plain ndarray, no gradient
     assert np.shape(written) == (2, 3) and np.allclose(written, a)
     order = np.argsort(written)

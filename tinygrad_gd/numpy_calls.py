@@ -63,6 +63,10 @@ def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
 
 def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
     name = SAME_MEANING.get(func.__name__)
+    if name == "concatenate" and args and (args[1:2] or [kwargs.get("axis", 0)])[0] is None:
+        # NumPy's axis=None joins the arrays flattened (tinygrad_gd's None is axis 0)
+        pieces = [functional.reshape(piece, -1) for piece in args[0]]
+        return functional.concatenate(pieces, axis=0)
     if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
         return getattr(functional, name)(*args, **kwargs)
     return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values

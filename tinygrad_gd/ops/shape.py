@@ -115,7 +115,7 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
         return unbroadcast(g, ctx.in_shape)
 
 
-class To(Function, name="to", methods=("to",)):
+class To(Function, name="to", elementwise=True, methods=("to",)):
     """The values in another float dtype, in the graph (PyTorch's `x.to(torch.float32)`;
     `x.float()` and `x.double()` are this op). To an integer or boolean dtype it is
     NumPy's `astype`, without gradient, as in PyTorch.
