@@ -502,9 +502,9 @@ def away_from_whole_quotients(x: np.ndarray, y: np.ndarray) -> bool:
     return bool(np.abs(quotient - np.round(quotient)).min() >= 0.05)
 
 
-def make_statistic(op: str):
+def make_statistic(op: str, accepts: Callable = lambda v: True):
     def make(b: Builder) -> bool:
-        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        x = b.first(lambda v: v.ndim >= 1 and accepts(v), min_dims=1)
         v = b.values[x]
         kind = b.choose(3)
         axis = None if kind == 0 else b.draw(st.integers(-v.ndim, v.ndim - 1)) if kind == 1 \
@@ -776,7 +776,9 @@ OPS: dict[str, OpSpec] = {
                       make_unary("arctanh", lambda v: np.abs(v).max() <= 0.8, min_value=-0.8,
                                  max_value=0.8, avoid=())),
     "deg2rad": OpSpec(tg.deg2rad, lambda a, p: f"tg.deg2rad({a[0]})", make_unary("deg2rad")),
-    "rad2deg": OpSpec(tg.rad2deg, lambda a, p: f"tg.rad2deg({a[0]})", make_unary("rad2deg")),
+    "rad2deg": OpSpec(tg.rad2deg, lambda a, p: f"tg.rad2deg({a[0]})",  # (x 57: stay in BOUND)
+                      make_unary("rad2deg", lambda v: np.abs(v).max() <= 0.3, min_value=-0.3,
+                                 max_value=0.3)),
     "celu": OpSpec(tg.celu, lambda a, p: f"tg.celu({a[0]})",
                    make_unary("celu", lambda v: np.abs(v).min() >= MARGIN)),
     "softsign": OpSpec(tg.softsign, lambda a, p: f"tg.softsign({a[0]})",
@@ -794,6 +796,8 @@ OPS: dict[str, OpSpec] = {
                    make_statistic("prod")),
     "logsumexp": OpSpec(lambda x, **p: x.logsumexp(**p), _method("logsumexp", "axis", "keepdims"),
                         make_statistic("logsumexp")),
+    "norm": OpSpec(lambda x, **p: x.norm(**p), _method("norm", "axis", "keepdims"),
+                   make_statistic("norm", lambda v: np.abs(v).min() >= MARGIN)),  # (kink at 0)
     "cumsum": OpSpec(lambda x, **p: x.cumsum(**p), _method("cumsum", "axis"), make_cumsum),
     "expand_dims": OpSpec(lambda x, *, axis: x.unsqueeze(axis), _method("unsqueeze", "axis"),
                           make_layout("expand_dims")),
@@ -1131,6 +1135,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     t.prod(x.reshape(-1), 0).reshape((1,) * x.dim()) if axis is None else
     t.prod(x, axis, keepdim=keepdims),
     "logsumexp": lambda t, x, *, axis, keepdims: t.logsumexp(x, _torch_dims(x, axis), keepdims),
+    "norm": lambda t, x, *, axis, keepdims: t.linalg.vector_norm(x, dim=_torch_dims(x, axis),
+                                                                keepdim=keepdims),
     "cumsum": lambda t, x, *, axis: t.cumsum(x.reshape(-1), 0) if axis is None else
     t.cumsum(x, axis),
     "expand_dims": lambda t, x, *, axis: x.unsqueeze(axis),

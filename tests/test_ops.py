@@ -39,7 +39,7 @@ def unary(fn, reference, **options):
     return draw
 
 
-def reduction(method: str, reference, unique: bool = False):
+def reduction(method: str, reference, unique: bool = False, **options):
     def draw(data):
         shape = data.draw(hnp.array_shapes(**SMALL))
         axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)
@@ -47,7 +47,7 @@ def reduction(method: str, reference, unique: bool = False):
             data.draw(hnp.valid_tuple_axes(len(shape)))
         keepdims = data.draw(st.booleans())
         # distinct values: no ties, where max/min are not differentiable
-        (x,) = arrays(data, testing.tensors(shape, distinct=unique, **ANY))
+        (x,) = arrays(data, testing.tensors(shape, distinct=unique, **(options or ANY)))
         return (lambda t: getattr(t, method)(axis=axis, keepdims=keepdims), [x],
                 lambda a: reference(a, axis=axis, keepdims=keepdims))
     return draw
@@ -213,6 +213,10 @@ def stat_reduction(method: str, reference, **keywords):
 
 def np_logsumexp(a, axis=None, keepdims=False):
     return np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims))
+
+
+def np_norm(a, axis=None, keepdims=False):
+    return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
 
 
 def cumsum(data):
@@ -450,6 +454,7 @@ OP_SPECS = {
     "std": stat_reduction("std", np.std),
     "prod": reduction("prod", np.prod),
     "logsumexp": reduction("logsumexp", np_logsumexp),
+    "norm": reduction("norm", np_norm, avoid=(0.0,)),  # (its kink at 0: in test_edges.py)
     "cumsum": cumsum,
     "expand_dims": shaped(lambda t, axis: t.unsqueeze(axis), lambda a, axis:
                           np.expand_dims(a, axis))(

@@ -29,12 +29,13 @@ from . import functional
 from .tensor import Tensor, _raw
 
 # NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
-# does (`amax` and `amin` are NumPy's other names of max and min)
+# does (`amax` and `amin` are NumPy's other names of max and min; norm is np.linalg's)
 SAME_MEANING = {name: name for name in (
     "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
-    "diag", "trace", "outer", "dot", "tensordot", "einsum")} | {"amax": "max", "amin": "min"}
+    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm")} | {"amax": "max",
+                                                                         "amin": "min"}
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:

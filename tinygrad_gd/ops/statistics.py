@@ -1,4 +1,4 @@
-"""More reductions: var, std, prod, logsumexp, and the running sum cumsum.
+"""More reductions: var, std, prod, logsumexp, the Euclidean norm, and the running sum cumsum.
 
 All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does. var and std divide by
 n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`).
@@ -135,6 +135,42 @@ class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
         g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
         with np.errstate(invalid="ignore"):
             return g * np.exp(x - out)
+
+
+class Norm(_Reduction, methods=("norm",), functions=("norm",)):
+    """The Euclidean norm over `axis` (None: of every entry, a matrix's Frobenius norm):
+    NumPy's `np.linalg.norm(x, ord=None, axis)`, PyTorch's `x.norm(p=2, dim)`. At 0,
+    where it has no derivative, the gradient is 0 (PyTorch's).
+
+    forward: `sqrt(sum(x**2, axis))`
+    gradient: `g * x / out` (0 where out is 0)
+    """
+
+    @classmethod
+    def call(cls, x, ord=None, axis=None, keepdims=None, *, p=None, dim=None, keepdim=None):
+        x = to_tensor(x)
+        order = either(cls.name, "ord", ord, "p", p, None)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
+        vectors = x.ndim <= 1 or isinstance(axis, int)  # (ord=2 of a matrix is its largest
+        if not (order in (None, "fro") or order == 2 and vectors):  # singular value in NumPy)
+            raise ValueError(f"norm: only the Euclidean norm is supported (ord=None, 'fro', or "
+                             f"2 along one axis), got ord={order!r} for shape {x.shape}; "
+                             f"write others with the ops, e.g. x.abs().sum(axis) for ord=1")
+        return cls.apply(x, axis=axis, keepdims=bool(keepdims))
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        out = expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
+        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * np.where(out == 0, 0.0, x / out)
 
 
 class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
