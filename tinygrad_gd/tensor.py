@@ -209,14 +209,6 @@ class Tensor:
         """The number of elements (PyTorch's numel(); NumPy's `.size`)."""
         return self._data.size
 
-    def float(self) -> "Tensor":
-        """The values as float32, in the graph (PyTorch's float(); the op `to`)."""
-        return self.to(np.float32)
-
-    def double(self) -> "Tensor":
-        """The values as float64, in the graph (PyTorch's double(); the op `to`)."""
-        return self.to(np.float64)
-
     def dim(self) -> int:
         """The number of axes (PyTorch's dim(); NumPy's `.ndim`)."""
         return self._data.ndim
@@ -452,5 +444,18 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     return method
 
 
+def _cast(dtype: Any, name: str) -> Callable:
+    def method(self: Tensor) -> Tensor:
+        return self.to(dtype)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"The values as {np.dtype(dtype).name}, in the graph (PyTorch's "
+                      f"{name}(); the op `to`).")
+    return method
+
+
+# PyTorch's x.float() and x.double(), set here: in the class body the names would hide
+# the builtin float from the annotations there
+Tensor.float = _cast(np.float32, "float")  # type: ignore[attr-defined]
+Tensor.double = _cast(np.float64, "double")  # type: ignore[attr-defined]
 engine.Tensor = Tensor
 engine.on_register(_attach)
