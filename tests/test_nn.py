@@ -698,3 +698,21 @@ def test_a_copied_model_keeps_its_own_frozen_entries(clone):
     assert model[0].weight.grad is None
     twin[0].weight.unfreeze_()
     assert model[0].weight.frozen_mask is not None
+
+
+def test_module_to_is_pytorchs_for_the_cpu_and_float_dtypes():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    first = model.parameters()[0]
+    before = first.data.copy()
+    assert model.to("cpu") is model and model.to(np.float32) is model
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    assert model.parameters()[0] is first  # the same Parameter objects, as PyTorch's
+    np.testing.assert_allclose(first.data, before.astype(np.float32))
+    loss = model(tg.Tensor(np.ones((4, 2)), dtype=np.float32)).sum()
+    loss.backward()
+    assert loss.dtype == np.float32 and first.grad.dtype == np.float32
+    model.to(np.float64)
+    assert first.dtype == np.float64 and first.grad.dtype == np.float64
+    for bad in ("cuda", np.int64):
+        with pytest.raises(TypeError, match=r"Module.to: expected \"cpu\" or a float dtype"):
+            model.to(bad)

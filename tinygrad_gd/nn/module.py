@@ -206,6 +206,25 @@ class Module:
         """Evaluation mode: `train(False)`. Returns self."""
         return self.train(False)
 
+    def to(self, dtype_or_device: Any) -> "Module":
+        """PyTorch's `model.to(...)`. "cpu" leaves the model as it is (tinygrad_gd runs on
+        the CPU); a float dtype converts every parameter's values (and gradient) in place,
+        the same Parameter objects, counted as in-place changes. Returns self."""
+        if isinstance(dtype_or_device, str) and dtype_or_device == "cpu":
+            return self
+        try:
+            dtype = np.dtype(dtype_or_device)
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.kind != "f":
+            raise TypeError(f"Module.to: expected \"cpu\" or a float dtype (np.float32), got "
+                            f"{dtype_or_device!r}; tinygrad_gd runs on the CPU only")
+        for p in self.parameters():
+            p.data = p._data.astype(dtype)
+            if p.grad is not None:
+                p.grad = Tensor(p.grad._data.astype(dtype))
+        return self
+
     # -- saving and loading ------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
         """A snapshot of every parameter: {dotted name: copy of its array}.
