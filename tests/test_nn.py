@@ -716,3 +716,32 @@ def test_module_to_is_pytorchs_for_the_cpu_and_float_dtypes():
     for bad in ("cuda", np.int64):
         with pytest.raises(TypeError, match=r"Module.to: expected \"cpu\" or a float dtype"):
             model.to(bad)
+
+
+def test_nn_init_draws_pytorchs_initialisations_in_place():
+    layer = nn.Linear(400, 300, seed=0)
+    weight = layer.weight
+    rng = np.random.default_rng(0)
+    for init, spread in ((nn.init.xavier_uniform_, np.sqrt(6 / 700)),
+                         (nn.init.kaiming_uniform_, np.sqrt(2) * np.sqrt(3 / 400))):
+        assert init(weight, generator=rng) is weight  # in place, the same Parameter
+        assert 0.99 * spread < np.abs(weight.data).max() <= spread  # U(-bound, bound)
+    nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=rng)
+    assert np.std(weight.data) == pytest.approx(np.sqrt(2 / 400), rel=0.02)  # He's, as init="he"
+    nn.init.xavier_normal_(weight, gain=nn.init.calculate_gain("tanh"), generator=rng)
+    assert np.std(weight.data) == pytest.approx(5 / 3 * np.sqrt(2 / 700), rel=0.02)
+    nn.init.normal_(weight, mean=1.0, std=0.5, generator=np.random.default_rng(3))
+    np.testing.assert_array_equal(weight.data, np.random.default_rng(3).normal(1.0, 0.5, (300, 400)))
+    assert nn.init.zeros_(layer.bias).tolist() == [0.0] * 300
+    assert nn.init.constant_(layer.bias, 0.5).tolist() == [0.5] * 300
+    assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(np.sqrt(2 / 1.04))
+    # a graph that used the old values refuses, as for any in-place change
+    loss = layer(tg.Tensor(np.ones((1, 400)))).sum()
+    nn.init.ones_(layer.bias)
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    with pytest.raises(ValueError, match=r"xavier_uniform_: fan_in and fan_out need a tensor of "
+                                         r"at least 2 axes .*got shape \(300,\)"):
+        nn.init.xavier_uniform_(layer.bias)
+    with pytest.raises(RuntimeError, match="setitem: this tensor was made by op"):
+        nn.init.zeros_(weight * 2)

@@ -1,0 +1,126 @@
+"""PyTorch's `nn.init`: a tensor's starting values drawn or set in place.
+
+`nn.init.xavier_uniform_(layer.weight)`, `nn.init.zeros_(layer.bias)`: each writes into
+the tensor it is given, as PyTorch's do, and returns it. A parameter may be written so
+at any time (an initialisation is not part of a graph, as under `tg.no_grad()`), and the
+write counts as an in-place change; a tensor made by an op is refused. The random ones
+draw from `generator=` (a NumPy Generator), else from `tg.manual_seed`'s generator, else
+fresh entropy. fan_in and fan_out are PyTorch's: for a weight of shape (out, in, ...),
+fan_in = in x the rest, fan_out = out x the rest.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ..creation import make_generator
+from ..grad_mode import no_grad
+from ..tensor import Tensor
+
+__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+
+_GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0), "selu": 0.75}
+
+
+def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
+    """The gain PyTorch recommends for an activation: 1 for linear and sigmoid, 5/3 for
+    tanh, sqrt(2) for relu, sqrt(2 / (1 + slope**2)) for leaky_relu (slope 0.01 unless
+    `param`), 3/4 for selu."""
+    if nonlinearity == "leaky_relu":
+        slope = 0.01 if param is None else float(param)
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity not in _GAINS:
+        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; use one of "
+                         f"{sorted(_GAINS) + ['leaky_relu']}")
+    return _GAINS[nonlinearity]
+
+
+def _set(tensor: Any, values: Any, where: str) -> Tensor:
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"{where}: expected a Tensor (a layer's weight or bias), got "
+                        f"{type(tensor).__name__}")
+    with no_grad():
+        tensor[...] = values  # (setitem: counted; a tensor made by an op is refused)
+    return tensor
+
+
+def _fans(tensor: Tensor, where: str) -> tuple[int, int]:
+    if tensor.ndim < 2:
+        raise ValueError(f"{where}: fan_in and fan_out need a tensor of at least 2 axes "
+                         f"(out, in, ...), got shape {tensor.shape}; a bias takes zeros_ or "
+                         f"uniform_")
+    receptive = math.prod(tensor.shape[2:])
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor: Tensor, mode: str, where: str) -> int:
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"{where}: mode must be 'fan_in' or 'fan_out', got {mode!r}")
+    fan_in, fan_out = _fans(tensor, where)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
+             generator: np.random.Generator | None = None) -> Tensor:
+    """Values drawn from U(a, b)."""
+    rng = make_generator(None, generator, "uniform_")
+    return _set(tensor, rng.uniform(a, b, tensor.shape), "uniform_")
+
+
+def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """Values drawn from N(mean, std**2)."""
+    rng = make_generator(None, generator, "normal_")
+    return _set(tensor, rng.normal(mean, std, tensor.shape), "normal_")
+
+
+def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Every value `val`."""
+    return _set(tensor, val, "constant_")
+
+
+def zeros_(tensor: Tensor) -> Tensor:
+    """Every value 0."""
+    return _set(tensor, 0.0, "zeros_")
+
+
+def ones_(tensor: Tensor) -> Tensor:
+    """Every value 1."""
+    return _set(tensor, 1.0, "ones_")
+
+
+def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
+                    generator: np.random.Generator | None = None) -> Tensor:
+    """U(-bound, bound) with bound = gain * sqrt(6 / (fan_in + fan_out)) (Glorot's)."""
+    fan_in, fan_out = _fans(tensor, "xavier_uniform_")
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor: Tensor, gain: float = 1.0,
+                   generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot's)."""
+    fan_in, fan_out = _fans(tensor, "xavier_normal_")
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     generator: np.random.Generator | None = None) -> Tensor:
+    """U(-bound, bound) with bound = gain * sqrt(3 / fan) (He's; gain from `nonlinearity`,
+    with negative slope `a` for leaky_relu)."""
+    fan = _fan(tensor, mode, "kaiming_uniform_")
+    bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / fan)
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    generator: np.random.Generator | None = None) -> Tensor:
+    """N(0, std**2) with std = gain / sqrt(fan) (He's; `nn.Linear(init="he")` draws the
+    same for relu)."""
+    fan = _fan(tensor, mode, "kaiming_normal_")
+    return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
