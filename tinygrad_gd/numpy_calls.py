@@ -34,8 +34,8 @@ SAME_MEANING = {name: name for name in (
     "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
-    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm")} | {"amax": "max",
-                                                                         "amin": "min"}
+    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm")}
+SAME_MEANING.update(amax="max", amin="min")
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
