@@ -400,6 +400,10 @@ def test_float_double_to_and_clone_are_pytorchs_in_the_graph():
     assert accuracy.dtype == np.float32 and accuracy.item() == pytest.approx(1 / 3)
     indices = x.to(np.int64)  # to an integer dtype: astype, no gradient (PyTorch's rule)
     assert indices.dtype == np.int64 and not indices.requires_grad
+    # NumPy's astype: a copy; to a float dtype in the graph, so cast NumPy code still learns
+    cast, same = x.astype(np.float32), x.astype(np.float64)
+    assert cast.grad_fn.name == "to" and same.grad_fn.name == "clone" and same is not x
+    assert x.astype(np.int64).tolist() == [0, 1, 2] and not x.astype("int64").requires_grad
     copy = x.clone()
     copy.data[0] = 100.0  # its own values
     assert x.tolist() == [0.5, 1.5, 2.5] and copy.grad_fn.name == "clone"

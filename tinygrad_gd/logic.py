@@ -5,8 +5,9 @@ record nothing. This module gives those masks what a NumPy user does with them:
 `&`, `|`, `^`, `~`, `.any()`, `.all()`, and the index-valued reductions `argmax` and
 `argmin` (int64, as in NumPy and PyTorch). None of them is a differentiable op: a step
 function's derivative is 0 wherever it exists, so their results carry no graph, like
-PyTorch's. `astype(dtype)` (NumPy) and `.long()`, `.int()`, `.bool()` (PyTorch) make a
-new tensor without gradient: an integer index tensor from a float one, say.
+PyTorch's. `.long()`, `.int()`, `.bool()` (PyTorch) and `astype` to such a dtype (NumPy)
+make a new tensor without gradient: an integer index tensor from a float one, say
+(`astype` to a float dtype is the op `to`, in the graph).
 """
 from __future__ import annotations
 
@@ -137,11 +138,16 @@ def _all(self: Tensor, axis: Any = None, keepdims: Any = None, *, dim: Any = Non
 
 
 def _astype(self: Tensor, dtype: Any) -> Tensor:
-    """The values converted to `dtype` (NumPy's astype), a new tensor without gradient."""
+    """The values converted to `dtype`, a copy (NumPy's astype). To a float dtype it stays
+    in the graph (the op `to`, or `clone` for the same dtype), so NumPy code that casts
+    keeps its gradient; to an integer or boolean dtype it has none."""
     try:
-        return _constant(self._data.astype(dtype))
+        target = np.dtype(dtype)
     except TypeError as err:
         raise TypeError(f"astype: unknown dtype {dtype!r}: {err}") from None
+    if target.kind == "f":
+        return self.clone() if target == self.dtype else self.to(target)
+    return _constant(self._data.astype(target))
 
 
 def _cast(dtype: str, doc: str) -> Any:
