@@ -366,14 +366,15 @@ def test_numpy_functions_on_a_tensor_are_its_functions_or_its_values():
     for result in (np.reshape(written, -1), np.transpose(written, (1, 0)), np.cumsum(written),
                    np.where(written > 0, written, 0.0), np.var(written), np.stack([written, a])):
         assert isinstance(result, tg.Tensor) and result.requires_grad
+    assert np.argsort(written).tolist() == np.argsort(a).tolist()  # indices: no gradient
     np.testing.assert_allclose(np.var(written).data, np.var(a))  # NumPy's divisor, n
     for axis in ({"axis": None}, {}):  # None: NumPy's flattened join
         joined = np.concatenate([written, a], **axis)
         assert joined.requires_grad and joined.tolist() == np.concatenate([a, a], **axis).tolist()
     # every other NumPy function reads the values: a plain ndarray, no gradient
     assert np.shape(written) == (2, 3) and np.allclose(written, a)
-    order = np.argsort(written)
-    assert type(order) is np.ndarray and order.tolist() == np.argsort(a).tolist()
+    ordered = np.sort(written)
+    assert type(ordered) is np.ndarray and ordered.tolist() == np.sort(a).tolist()
     halves = np.split(written, 2)  # NumPy's meaning (2 pieces), not tinygrad_gd's split
     assert [type(h) for h in halves] == [np.ndarray] * 2 and halves[1].tolist() == [a[1].tolist()]
     assert np.where(written > 0)[1].tolist() == [0, 2, 0, 1]  # one argument: the indices
@@ -421,3 +422,17 @@ def test_size_is_numpys_count_and_called_pytorchs_shape():
     with pytest.raises(IndexError, match=r"size\(3\): the tensor has 3 axes \(shape "
                                          r"\(2, 3, 4\)\); give an axis in \[-3, 2\]"):
         x.size(3)
+
+
+def test_argsort_takes_numpys_axis_or_pytorchs_dim_and_descending():
+    a = np.array([[3.0, 1.0, 2.0, 1.0], [0.5, 0.5, 9.0, -1.0]])
+    x = t(a)
+    order = x.argsort()  # the last axis, ties in their order (stable)
+    assert order.dtype == np.int64 and not order.requires_grad
+    assert order.tolist() == np.argsort(a, kind="stable").tolist()
+    assert tg.argsort(x, axis=None).tolist() == np.argsort(a, axis=None, kind="stable").tolist()
+    assert x.argsort(dim=0).tolist() == np.argsort(a, axis=0, kind="stable").tolist()
+    assert x.argsort(dim=1, descending=True).tolist() == [[0, 2, 1, 3], [2, 0, 1, 3]]
+    assert tg.gather(x, 1, x.argsort(dim=1)).tolist() == np.sort(a).tolist()  # sorted, in the graph
+    with pytest.raises(TypeError, match="argsort: give axis= or dim=, not both"):
+        x.argsort(axis=0, dim=1)

@@ -18,8 +18,8 @@ import numpy as np
 from .ops.arguments import check_axis, either, one_axis
 from .tensor import Tensor, _as_array, _raw
 
-__all__ = ["argmax", "argmin", "logical_and", "logical_or", "logical_xor", "logical_not",
-           "isnan", "isinf", "isfinite", "array_equal", "allclose"]
+__all__ = ["argmax", "argmin", "argsort", "logical_and", "logical_or", "logical_xor",
+           "logical_not", "isnan", "isinf", "isfinite", "array_equal", "allclose"]
 
 
 def _constant(array: Any) -> Tensor:
@@ -55,6 +55,25 @@ def argmin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
            keepdim: Any = None) -> Tensor:
     """The index of the minimum (flat when axis is None), int64; the first of ties. No gradient."""
     return _arg("argmin", np.argmin, x, axis, keepdims, dim, keepdim)
+
+
+def argsort(x: Any, axis: Any = -1, descending: bool = False, *, dim: Any = None,
+            stable: bool = False) -> Tensor:
+    """The indices that sort x along `axis` (NumPy's, the last by default; None: of the
+    flattened values) or `dim` (PyTorch's), int64, ties in their order; `descending=True`
+    (PyTorch's) puts the largest first. No gradient. (`stable` is accepted: the order
+    is always stable.)"""
+    data = _values("argsort", x)
+    if dim is not None:
+        if axis != -1:
+            raise TypeError("argsort: give axis= or dim=, not both")
+        axis = dim
+    axis = one_axis("argsort", axis, data.ndim, none_ok=True)
+    if axis is None:
+        data, axis = data.reshape(-1), 0
+    if descending:  # negated, so that ties keep their order
+        data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
+    return _constant(np.argsort(data, axis=axis, kind="stable").astype(np.int64))
 
 
 def logical_and(x: Any, y: Any) -> Tensor:
@@ -158,7 +177,8 @@ def _cast(dtype: str, doc: str) -> Any:
 
 
 _METHODS = {
-    "argmax": argmax, "argmin": argmin, "any": _any, "all": _all, "astype": _astype,
+    "argmax": argmax, "argmin": argmin, "argsort": argsort, "any": _any, "all": _all,
+    "astype": _astype,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not,

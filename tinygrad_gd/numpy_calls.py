@@ -15,7 +15,7 @@ tensor (its `__array_ufunc__` and `__array_function__` protocols):
 - A function in `SAME_MEANING` (`np.sum`, `np.mean`, `np.reshape`, `np.concatenate`,
   `np.where(c, x, y)` ...) runs the `tg.` function of that name, which takes NumPy's
   arguments the same way. Any other NumPy function works on the values, as it would on
-  `t.data`, and gives a plain ndarray without gradient (`np.argsort(t)`, `np.shape(t)`,
+  `t.data`, and gives a plain ndarray without gradient (`np.sort(t)`, `np.shape(t)`,
   `np.allclose(t, x)`). `np.split` is one of those: tinygrad_gd's `split` takes
   PyTorch's piece sizes, NumPy's a number of pieces.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import functional
+from . import functional, logic
 from .tensor import Tensor, _raw
 
 # NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
@@ -34,7 +34,7 @@ SAME_MEANING = {name: name for name in (
     "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
-    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm")}
+    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort")}
 SAME_MEANING.update(amax="max", amin="min")
 
 
@@ -69,7 +69,8 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         pieces = [functional.reshape(piece, -1) for piece in args[0]]
         return functional.concatenate(pieces, axis=0)
     if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
-        return getattr(functional, name)(*args, **kwargs)
+        module = logic if name == "argsort" else functional  # (indices: no gradient)
+        return getattr(module, name)(*args, **kwargs)
     return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values
 
 
