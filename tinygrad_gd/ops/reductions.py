@@ -77,7 +77,25 @@ class ValuesAndIndices(NamedTuple):
     indices: Any
 
 
-class _Extremum(_Reduction, register=False):
+class _FromOutput(_Reduction, register=False):
+    """A reduction whose gradient is read from its input and its output: `out =
+    reduce(x, axis, keepdims)` keeps both; backward gives `out` and `g` their reduced axes
+    back and `chain(ctx, g, x, out)` makes the input's gradient (max, min, norm)."""
+
+    def forward(ctx, x, *, axis=None, keepdims=False):
+        out = type(ctx).reduce(x, axis=axis, keepdims=keepdims)
+        ctx.save_for_backward(x, out)
+        ctx.axis, ctx.keepdims = axis, keepdims
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        out = expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
+        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+        return type(ctx).chain(ctx, g, x, out)
+
+
+class _Extremum(_FromOutput, register=False):
     """max or min over axes; tied extremes share the gradient evenly.
 
     With PyTorch's keyword, `x.max(dim=1)`, the result is PyTorch's too: values and
@@ -105,15 +123,9 @@ class _Extremum(_Reduction, register=False):
         if x.size == 0:
             raise ValueError(f"{ctx.name}: the tensor of shape {x.shape} is empty, so it has "
                              f"no {ctx.name}imum; reduce a non-empty tensor")
-        out = type(ctx).reduce(x, axis=axis, keepdims=keepdims)
-        ctx.save_for_backward(x, out)
-        ctx.axis, ctx.keepdims = axis, keepdims
-        return out
+        return super().forward(x, axis=axis, keepdims=keepdims)
 
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        out = expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
-        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+    def chain(ctx, g, x, out):
         hit = x == out
         return g * hit / hit.sum(axis=ctx.axis, keepdims=True)
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import to_tensor, check_axis, either, one_axis
-from .reductions import _Reduction, expand_reduced
+from .reductions import _FromOutput, _Reduction, expand_reduced
 
 
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
@@ -137,7 +137,7 @@ class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
             return g * np.exp(x - out)
 
 
-class Norm(_Reduction, methods=("norm",), functions=("norm",)):
+class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
     """The Euclidean norm over `axis` (None: of every entry, a matrix's Frobenius norm):
     NumPy's `np.linalg.norm(x, ord=None, axis)`, PyTorch's `x.norm(p=2, dim)`. At 0,
     where it has no derivative, the gradient is 0 (PyTorch's).
@@ -159,16 +159,11 @@ class Norm(_Reduction, methods=("norm",), functions=("norm",)):
                              f"write others with the ops, e.g. x.abs().sum(axis) for ord=1")
         return cls.apply(x, axis=axis, keepdims=bool(keepdims))
 
-    def forward(ctx, x, *, axis=None, keepdims=False):
-        out = np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
-        ctx.save_for_backward(x, out)
-        ctx.axis, ctx.keepdims = axis, keepdims
-        return out
+    @staticmethod
+    def reduce(x, axis=None, keepdims=False):
+        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
 
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        out = expand_reduced(out, x.shape, ctx.axis, ctx.keepdims)
-        g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
+    def chain(ctx, g, x, out):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * np.where(out == 0, 0.0, x / out)
 
