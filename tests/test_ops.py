@@ -503,6 +503,19 @@ def library_ops() -> set[str]:
             if op.__module__.startswith("tinygrad_gd.")}
 
 
+def for_every_op(max_examples: int):
+    """The test, for every op in OP_SPECS, on `max_examples` inputs drawn by its spec."""
+    def decorate(test):
+        return pytest.mark.parametrize("name", sorted(OP_SPECS))(
+            settings(max_examples=max_examples, deadline=None)(given(data=st.data())(test)))
+    return decorate
+
+
+def leaves(arrays, **options) -> list[tg.Tensor]:
+    """The drawn arrays as leaf tensors that require a gradient."""
+    return [tg.Tensor(a, requires_grad=True, **options) for a in arrays]
+
+
 def test_every_registered_op_has_a_spec():
     missing = library_ops() - set(OP_SPECS)
     assert not missing, f"ops registered without a gradient check in OP_SPECS: {sorted(missing)}"
@@ -515,12 +528,10 @@ def test_builtin_ops_live_in_ops_module():
             if name in OP_SPECS} == {ops_module.__name__}
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=25, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=25)
 def test_op_forward_and_gradcheck(name, data):
     fn, arrays, reference = OP_SPECS[name](data)
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    inputs = leaves(arrays)
     out = fn(*inputs)
     assert out.grad_fn is not None and out.grad_fn.name == name  # the op under test recorded it
     expected = reference(*arrays)
@@ -529,12 +540,10 @@ def test_op_forward_and_gradcheck(name, data):
     assert tg.gradcheck(fn, inputs)
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=5, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=5)
 def test_op_keeps_float32(name, data):
     fn, arrays, reference = OP_SPECS[name](data)
-    inputs = [tg.Tensor(a, requires_grad=True, dtype=np.float32) for a in arrays]
+    inputs = leaves(arrays, dtype=np.float32)
     out = fn(*inputs)
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.data, reference(*[a.astype(np.float32) for a in arrays]),
@@ -544,14 +553,12 @@ def test_op_keeps_float32(name, data):
         assert t.grad is not None and t.grad.dtype == np.float32 and t.grad.shape == t.shape
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=5, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=5)
 def test_a_write_into_an_ops_output_is_refused_or_harmless(name, data):
     # An op's backward may read its output (exp, tanh, tan...): a write into it must make
     # backward refuse, never give a gradient the forward pass did not make.
     fn, arrays, _ = OP_SPECS[name](data)
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    inputs = leaves(arrays)
     fn(*inputs).sum().backward()
     expected = [t.grad.data.copy() for t in inputs]
     for t in inputs:
@@ -571,14 +578,12 @@ def test_a_write_into_an_ops_output_is_refused_or_harmless(name, data):
         np.testing.assert_allclose(t.grad.data, grad, rtol=1e-12, atol=1e-15)
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=5, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=5)
 def test_an_op_changes_neither_its_inputs_nor_the_gradient_it_is_given(name, data):
     # add hands one gradient array to both its inputs: an op whose forward or backward
     # wrote into what it was given would change the other input's gradient or the data
     fn, arrays, _ = OP_SPECS[name](data)
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    inputs = leaves(arrays)
     weights = np.random.default_rng(0).normal(size=fn(*inputs).shape)
     for first in (True, False):
         for t in inputs:
@@ -591,14 +596,12 @@ def test_an_op_changes_neither_its_inputs_nor_the_gradient_it_is_given(name, dat
             np.testing.assert_array_equal(t.data, a)
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=5, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=5)
 def test_an_input_alone_needing_a_gradient_gets_the_same_one(name, data):
     # ops skip the gradients of inputs that need none (mul, maximum...): the one input
     # that needs a gradient must get what it gets when every input needs one
     fn, arrays, _ = OP_SPECS[name](data)
-    everyone = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    everyone = leaves(arrays)
     weights = np.random.default_rng(0).normal(size=fn(*everyone).shape)
     (fn(*everyone) * weights).sum().backward()
     for k in range(len(arrays)):
@@ -610,14 +613,12 @@ def test_an_input_alone_needing_a_gradient_gets_the_same_one(name, data):
     assert not fn(*[tg.Tensor(a) for a in arrays]).requires_grad
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=3, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=3)
 def test_a_second_backward_of_a_kept_graph_adds_the_same_gradient(name, data):
     # an op's backward that wrote into what it saved would give another gradient the
     # second time
     fn, arrays, _ = OP_SPECS[name](data)
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    inputs = leaves(arrays)
     loss = (fn(*inputs) * np.random.default_rng(0).normal(size=fn(*inputs).shape)).sum()
     loss.backward(retain_graph=True)
     first = [t.grad.data.copy() for t in inputs]
@@ -626,9 +627,7 @@ def test_a_second_backward_of_a_kept_graph_adds_the_same_gradient(name, data):
         np.testing.assert_allclose(t.grad.data, 2 * grad, rtol=1e-12, atol=1e-300)
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=2, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=2)
 def test_every_op_draws_its_gradients_after_a_plain_backward(name, data):
     # the diagrams run the ops again once backward() freed the saved arrays: every op
     # must, and the picture then carries every gradient
@@ -688,7 +687,7 @@ def test_linear_weight_gradient_in_any_memory_order(order):
 @pytest.mark.parametrize("case", sorted(SPECIAL_CASES))
 def test_special_cased_backward_rules(case):
     fn, arrays = SPECIAL_CASES[case]
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    inputs = leaves(arrays)
     assert tg.gradcheck(fn, inputs)
 
 
@@ -712,12 +711,10 @@ def test_a_binary_op_with_one_constant_input(name, fn, learned):
 # changes nothing else, neither another .grad nor any tensor's values.
 
 
-@pytest.mark.parametrize("name", sorted(OP_SPECS))
-@settings(max_examples=10, deadline=None)
-@given(data=st.data())
+@for_every_op(max_examples=10)
 def test_editing_one_gradient_changes_nothing_else(name, data):
     fn, arrays, _ = OP_SPECS[name](data)
-    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    inputs = leaves(arrays)
     out = fn(*inputs)
     out.backward(np.ones(out.shape))
     with_grad = [t for t in inputs if t.grad is not None and t.grad.size]
