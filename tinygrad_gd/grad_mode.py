@@ -37,9 +37,12 @@ class _SetGradMode:
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with type(self)():
+            with self._again():  # a fresh one per call: calls may nest, or run in threads
                 return fn(*args, **kwargs)
         return wrapper
+
+    def _again(self) -> "_SetGradMode":
+        return type(self)()
 
 
 class no_grad(_SetGradMode):
@@ -71,13 +74,10 @@ class set_grad_enabled(_SetGradMode):
 
     def __call__(self, fn: Callable) -> Callable:
         _grad_mode.enabled = self._previous  # a decorator switches only around its calls
-        mode = self.enabled
+        return super().__call__(fn)
 
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-        return wrapper
+    def _again(self) -> "set_grad_enabled":
+        return set_grad_enabled(self.enabled)
 
 
 class inference_mode(_SetGradMode):
@@ -86,11 +86,5 @@ class inference_mode(_SetGradMode):
     def __init__(self, mode: bool = True) -> None:
         self.enabled = not mode
 
-    def __call__(self, fn: Callable) -> Callable:
-        enabled = self.enabled
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with inference_mode(not enabled):
-                return fn(*args, **kwargs)
-        return wrapper
+    def _again(self) -> "inference_mode":
+        return inference_mode(not self.enabled)
