@@ -69,7 +69,7 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         pieces = [functional.reshape(piece, -1) for piece in args[0]]
         return functional.concatenate(pieces, axis=0)
     if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
-        module = logic if name == "argsort" else functional  # (indices: no gradient)
+        module = logic if name in logic.__all__ else functional  # (no gradient: logic's)
         return getattr(module, name)(*args, **kwargs)
     return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values
 
