@@ -24,7 +24,8 @@ __version__ = "0.1.0"
 __all__ = [
     "nn", "optim", "data", "datasets", "plot",
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
-    "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError", "gradcheck", "GradcheckError",
+    "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError",
+    "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
 ] + functional.__all__ + creation.__all__ + logic.__all__

@@ -50,7 +50,7 @@ def _operator(symbol: str, ufunc: np.ufunc, recorded: str) -> Any:
 def _method(name: str, ufunc: np.ufunc, scaled: bool) -> Any:
     """PyTorch's `t.add_(other, alpha=1)` and the like: in place, or refused."""
     def method(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        self._check_writable(f"{name}", f"use t.{name[:-1]}(...) (a new tensor)")
+        self._check_writable(name, f"use t.{name[:-1]}(...) (a new tensor)")
         if isinstance(other, Tensor) and other.requires_grad and is_grad_enabled():
             raise RuntimeError(f"{name}: the other operand requires a gradient, and an "
                                f"in-place change is not recorded; use t.{name[:-1]}(...) (a "

@@ -17,7 +17,7 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, MSE
 from .module import IncompatibleKeys, Module, Parameter
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "IncompatibleKeys", "Linear", "INITS", "Sequential",
-    "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Flatten",
+    "functional", "init", "Module", "Parameter", "IncompatibleKeys", "Linear", "INITS",
+    "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Flatten",
     "SSELoss", "HalfSSELoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
 ]
