@@ -18,6 +18,7 @@ from .module import IncompatibleKeys, Module, Parameter
 
 __all__ = [
     "functional", "init", "Module", "Parameter", "IncompatibleKeys", "Linear", "INITS",
-    "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Flatten",
+    "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout",
+    "Flatten",
     "SSELoss", "HalfSSELoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
 ]
