@@ -7,6 +7,9 @@ stops the gradient without breaking the graph.
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+from typing import Any
+
 import numpy as np
 
 from ..engine import Function
@@ -19,9 +22,11 @@ class _Pointwise(Function, register=False):
 
     The derivative is written in terms of x, or of out where that is simpler
     (`of_output = True`). Only that array is saved, so only a write into it makes
-    backward refuse."""
+    backward refuse. `domain = True`: outside its domain the function (and its
+    derivative) is NaN or infinite, as PyTorch's, without NumPy's warnings."""
 
     of_output = False
+    domain = False
 
     @staticmethod
     def fn(x):
@@ -32,13 +37,21 @@ class _Pointwise(Function, register=False):
         raise NotImplementedError
 
     def forward(ctx, x):
-        out = type(ctx).fn(x)
+        with _quiet(type(ctx)):
+            out = type(ctx).fn(x)
         ctx.save_for_backward(out if type(ctx).of_output else x)
         return out
 
     def backward(ctx, g):
         (saved,) = ctx.saved_tensors
-        return g * type(ctx).derivative(saved)
+        with _quiet(type(ctx)):
+            derivative = type(ctx).derivative(saved)
+        return g * derivative
+
+
+def _quiet(op: type[_Pointwise]) -> Any:
+    """No NumPy warnings for an op with a `domain`: NaN and infinities are its answer there."""
+    return np.errstate(divide="ignore", invalid="ignore") if op.domain else nullcontext()
 
 
 class Square(_Pointwise, elementwise=True, methods=("square",), functions=("square",)):
@@ -196,15 +209,12 @@ class Arcsin(_Pointwise, elementwise=True, methods=("arcsin", "asin"),
     gradient: `g / sqrt(1 - x**2)`
     """
 
-    @staticmethod
-    def fn(x):
-        with np.errstate(invalid="ignore"):  # NaN outside, as PyTorch's
-            return np.arcsin(x)
+    fn = staticmethod(np.arcsin)
+    domain = True
 
     @staticmethod
     def derivative(x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 1 / np.sqrt(1 - x * x)
+        return 1 / np.sqrt(1 - x * x)
 
 
 class Arccos(_Pointwise, elementwise=True, methods=("arccos", "acos"),
@@ -215,15 +225,12 @@ class Arccos(_Pointwise, elementwise=True, methods=("arccos", "acos"),
     gradient: `-g / sqrt(1 - x**2)`
     """
 
-    @staticmethod
-    def fn(x):
-        with np.errstate(invalid="ignore"):  # NaN outside, as PyTorch's
-            return np.arccos(x)
+    fn = staticmethod(np.arccos)
+    domain = True
 
     @staticmethod
     def derivative(x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return -1 / np.sqrt(1 - x * x)
+        return -1 / np.sqrt(1 - x * x)
 
 
 class Arctan(_Pointwise, elementwise=True, methods=("arctan", "atan"),
@@ -292,15 +299,12 @@ class Arccosh(_Pointwise, elementwise=True, methods=("arccosh", "acosh"),
     gradient: `g / sqrt(x**2 - 1)`
     """
 
-    @staticmethod
-    def fn(x):
-        with np.errstate(invalid="ignore", divide="ignore"):  # NaN outside, as PyTorch's
-            return np.arccosh(x)
+    fn = staticmethod(np.arccosh)
+    domain = True
 
     @staticmethod
     def derivative(x):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 1 / np.sqrt(x * x - 1)
+        return 1 / np.sqrt(x * x - 1)
 
 
 class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
@@ -311,15 +315,12 @@ class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
     gradient: `g / (1 - x**2)`
     """
 
-    @staticmethod
-    def fn(x):
-        with np.errstate(invalid="ignore", divide="ignore"):  # NaN outside, as PyTorch's
-            return np.arctanh(x)
+    fn = staticmethod(np.arctanh)
+    domain = True
 
     @staticmethod
     def derivative(x):
-        with np.errstate(divide="ignore"):
-            return 1 / (1 - x * x)
+        return 1 / (1 - x * x)
 
 
 class Deg2rad(_Pointwise, elementwise=True, methods=("deg2rad",),
