@@ -290,6 +290,17 @@ def test_every_op_states_its_formulas_in_its_docstring():
         assert forward and vjp, name
 
 
+def test_every_op_docstring_reads_as_prose_then_its_formulas():
+    """help(x.transpose) shows the op's docstring: its sentences must be whole, with the
+    forward and gradient lines after them, not wedged into the middle of a sentence."""
+    for name, op in hooks.library_ops().items():
+        lines = inspect.getdoc(op).splitlines()
+        at = [i for i, line in enumerate(lines) if line.startswith(("forward:", "gradient:"))]
+        assert at == [len(lines) - 2, len(lines) - 1], (name, lines[at[-1] + 1:])
+        prose = " ".join(lines[:at[0]]).strip()
+        assert prose.endswith((".", ")", "`")), (name, prose[-60:])
+
+
 def test_an_op_without_formulas_fails_the_build():
     class Undocumented(tg.Function, register=False):
         """No formulas here."""

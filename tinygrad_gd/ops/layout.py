@@ -46,10 +46,11 @@ class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims
 
 class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
     """Axes of size 1 removed: all of them, or those named (an axis of another size stays,
+    as in PyTorch).
 
     forward: `x` without its axes of size 1 (those named)
     gradient: `g.reshape(x.shape)`
-    as in PyTorch)."""
+    """
 
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
@@ -165,10 +166,11 @@ def _pad_widths(op: str, pad_width, ndim: int, torch_order: bool) -> tuple:
 
 class Pad(Function, methods=("pad",), functions=("pad",)):
     """A border of a constant (0 by default) around x: NumPy's pad_width, or PyTorch's pad=
+    (last axis first, as F.pad). Only mode='constant'.
 
     forward: `x` padded with `value`
     gradient: `g` with the border cut off
-    (last axis first, as F.pad). Only mode='constant'."""
+    """
 
     @classmethod
     def call(cls, x, pad_width=None, mode="constant", *, constant_values=None, value=None,
@@ -194,10 +196,11 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
 
 class Split(Function, methods=("split",), functions=("split",)):
     """Pieces along `axis` (PyTorch's split): an int is each piece's size (the last may be
+    smaller), a list the sizes. A tuple of tensors, one node each.
 
     forward: one piece of `x` along `axis` per output
     gradient: `g` put back in its piece's place, zeros elsewhere
-    smaller), a list the sizes. A tuple of tensors, one node each."""
+    """
 
     @classmethod
     def call(cls, x, split_size_or_sections, axis=None, *, dim=None):
@@ -281,10 +284,11 @@ class Tile(Function, methods=("tile", "repeat"), functions=("tile",)):
 class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_interleave",),
                        functions=("repeat", "repeat_interleave")):
     """Each entry repeated `repeats` times along `axis` (NumPy's repeat, PyTorch's
+    repeat_interleave); axis None repeats the flattened tensor.
 
     forward: `repeat(x, repeats, axis)`
     gradient: `g` summed over each entry's repeats
-    repeat_interleave); axis None repeats the flattened tensor."""
+    """
 
     @classmethod
     def call(cls, x, repeats, axis=None, *, dim=None):
@@ -321,10 +325,11 @@ def _gather_index(x_shape: tuple, index: np.ndarray, axis: int) -> tuple:
 
 class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axis",)):
     """Entries picked along `axis` by an integer index of x's number of axes (NumPy's
+    take_along_axis, PyTorch's gather).
 
     forward: `take_along_axis(x, indices, axis)`
     gradient: `g` added into the positions read (repeats add up)
-    take_along_axis, PyTorch's gather)."""
+    """
 
     @classmethod
     def call(cls, x, indices, axis=None, *, dim=None):

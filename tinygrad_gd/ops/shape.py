@@ -56,10 +56,11 @@ class Flatten(Reshape, methods=("flatten",), functions=("flatten",)):
 
 class Transpose(Function, methods=("transpose",), functions=("transpose",)):
     """Axes permuted: reversed by default; `t.transpose(0, 1)` swaps two (PyTorch), a
+    tuple or `axes=` is a full permutation (NumPy): `t.transpose((0, 1))` keeps a matrix.
 
     forward: `x.transpose(axes)`
     gradient: `g.transpose(the inverse permutation)`
-    tuple or `axes=` is a full permutation (NumPy): `t.transpose((0, 1))` keeps a matrix."""
+    """
 
     @classmethod
     def call(cls, x, *axes, **keywords):
@@ -89,10 +90,11 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
 class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expand"),
                   functions=("broadcast_to",)):
     """The tensor broadcast to a larger shape (NumPy's rule; -1 keeps a size, as PyTorch's
+    expand); the gradient is summed back.
 
     forward: `x` repeated to `shape`
     gradient: `g` summed over the repeated axes
-    expand); the gradient is summed back."""
+    """
 
     @classmethod
     def call(cls, x, *shape):
