@@ -93,6 +93,28 @@ CASES = {
                                      [[]], -INF, [[]]),
     "cumsum": (lambda x: x.cumsum(axis=0), "lambda x: x.cumsum(0)", [[1.0, 2.0, 3.0]],
                [1, 3, 6], [[3, 2, 1]]),
+    "rsqrt at 0, -0.0 and inf": (tg.rsqrt, "torch.rsqrt", [[0.0, -0.0, INF]], [INF, -INF, 0],
+                                 [[-INF, INF, 0]]),
+    "diff undoes cumsum": (lambda x: x.cumsum(axis=0).diff(axis=0, prepend=0.0),
+                           "lambda x: x.cumsum(0).diff(dim=0, prepend=torch.zeros(1))",
+                           [[1.0, 2.0, 3.0]], [1, 2, 3], [[1, 1, 1]]),
+    "diff more often than there are entries": (lambda x: x.diff(n=3), "lambda x: x.diff(n=3)",
+                                               [[1.0, 4.0]], [], [[0, 0]]),
+    "diff of an empty tensor": (lambda x: x.diff(), "lambda x: x.diff()", [[]], [], [[]]),
+    "roll of an empty tensor": (lambda x: x.roll(2), "lambda x: x.roll(2)", [[]], [], [[]]),
+    "masked_fill with -inf stops the gradient there": (
+        lambda x, v: x.masked_fill(np.array([True, False]), v),
+        "lambda x, v: x.masked_fill(torch.tensor([True, False]), v)",
+        [[1.0, 2.0], -INF], [-INF, 2], [[0, 1], 1]),
+    "take with no indices": (lambda x: tg.take(x, np.zeros(0, dtype=np.int64)),
+                             "lambda x: x.take(torch.zeros(0, dtype=torch.int64))", [[1.0, 2.0]],
+                             [], [[0, 0]]),
+    "index_select repeating an index adds up": (
+        lambda x: x.index_select(0, [1, 1, 0]),
+        "lambda x: x.index_select(0, torch.tensor([1, 1, 0]))",
+        [[5.0, 7.0]], [7, 7, 5], [[1, 2]]),
+    "narrow to nothing": (lambda x: x.narrow(0, 1, 0), "lambda x: x.narrow(0, 1, 0)",
+                          [[1.0, 2.0]], [], [[0, 0]]),
 }
 
 

@@ -565,6 +565,58 @@ def make_layout(op: str):
     return make
 
 
+def make_masked_fill(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    shape = b.values[x].shape
+    mask_shape = b.draw(hnp.broadcastable_shapes(shape, max_dims=len(shape)))
+    if np.broadcast_shapes(mask_shape, shape) != shape:  # the mask must broadcast *to* x
+        mask_shape = shape
+    value = b.leaf((), avoid=())
+    return b.add("masked_fill", (x, value), {"mask": b.draw(hnp.arrays(bool, mask_shape))})
+
+
+def make_narrow(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    shape = b.values[x].shape
+    dim = b.draw(st.integers(-len(shape), len(shape) - 1))
+    n = shape[dim]
+    start = b.draw(st.integers(-n, n - 1))
+    length = b.draw(st.integers(1, n - start % n))
+    return b.add("narrow", (x,), {"dim": dim, "start": start, "length": length})
+
+
+def make_take(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        shape = b.values[x].shape
+        axis = b.draw(st.integers(-len(shape), len(shape) - 1)) \
+            if op == "index_select" or b.chance(0.7) else None
+        n = int(np.prod(shape)) if axis is None else shape[axis]
+        index_shape = b.draw(hnp.array_shapes(min_dims=1, max_dims=1 if op == "index_select"
+                                              else 2, max_side=3))
+        index = b.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(-n, n - 1)))
+        return b.add(op, (x,), {"index": index, "axis": axis})
+    return make
+
+
+def make_roll(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    ndim = b.values[x].ndim
+    if ndim == 0 or b.chance(0.3):
+        return b.add("roll", (x,), {"shift": b.draw(st.integers(-3, 3)), "axis": None})
+    axes = b.draw(hnp.valid_tuple_axes(ndim, min_size=1))
+    return b.add("roll", (x,), {"shift": tuple(b.draw(st.integers(-3, 3)) for _ in axes),
+                                "axis": axes})
+
+
+def make_diff(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    ndim = b.values[x].ndim
+    return b.add("diff", (x,), {"n": 1 + b.choose(2),
+                                "axis": b.draw(st.integers(-ndim, ndim - 1)),
+                                "prepend": b.draw(st.none() | st.just(0.5))})
+
+
 def make_triangle(op: str):
     def make(b: Builder) -> bool:
         x = b.first(lambda v: v.ndim >= 2, min_dims=2)
@@ -832,6 +884,25 @@ OPS: dict[str, OpSpec] = {
     "gather": OpSpec(lambda x, *, index, axis: x.gather(axis, index),
                      lambda a, p: f"{a[0]}.gather({p['axis']}, "
                                   f"np.array({p['index'].tolist()!r}))", make_layout("gather")),
+    "rsqrt": OpSpec(tg.rsqrt, lambda a, p: f"tg.rsqrt({a[0]})",
+                    make_unary("rsqrt", lambda v: v.min() >= 0.1, min_value=0.2, max_value=3,
+                               avoid=())),
+    "masked_fill": OpSpec(lambda x, v, *, mask: x.masked_fill(mask, v),
+                          lambda a, p: f"{a[0]}.masked_fill(np.array({p['mask'].tolist()!r}), "
+                                       f"{a[1]})", make_masked_fill),
+    "narrow": OpSpec(lambda x, *, dim, start, length: x.narrow(dim, start, length),
+                     lambda a, p: f"{a[0]}.narrow({p['dim']}, {p['start']}, {p['length']})",
+                     make_narrow),
+    "take": OpSpec(lambda x, *, index, axis: tg.take(x, index, axis),
+                   lambda a, p: f"tg.take({a[0]}, np.array({p['index'].tolist()!r}), "
+                                f"{p['axis']})", make_take("take")),
+    "index_select": OpSpec(lambda x, *, index, axis: x.index_select(axis, index),
+                           lambda a, p: f"{a[0]}.index_select({p['axis']}, "
+                                        f"np.array({p['index'].tolist()!r}))",
+                           make_take("index_select")),
+    "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
+                   make_roll),
+    "diff": OpSpec(lambda x, **p: x.diff(**p), _method("diff", "n", "axis", "prepend"), make_diff),
     "tril": OpSpec(lambda x, *, k: x.tril(k), _method("tril", "k"), make_triangle("tril")),
     "triu": OpSpec(lambda x, *, k: x.triu(k), _method("triu", "k"), make_triangle("triu")),
     "einsum": OpSpec(lambda *xs, subscripts: tg.einsum(subscripts, *xs),
@@ -1050,6 +1121,20 @@ def _torch_transpose(x: Any, axes: Any) -> Any:
     return x.permute(*order) if order else x
 
 
+def _torch_take(t: Any, x: Any, index: np.ndarray, axis: Any) -> Any:
+    """NumPy's take in torch: index_select along the axis, the index's shape in its place."""
+    if axis is None:
+        return t.take(x, t.as_tensor(index % x.numel()))
+    axis %= x.dim()
+    picked = x.index_select(axis, t.as_tensor(index.reshape(-1) % x.shape[axis]))
+    return picked.reshape(x.shape[:axis] + index.shape + x.shape[axis + 1:])
+
+
+def _edge(x: Any, axis: int) -> tuple[int, ...]:
+    """x's shape with 1 along axis: a prepended row's."""
+    return tuple(1 if k == axis % x.dim() else n for k, n in enumerate(x.shape))
+
+
 TORCH_OPS: dict[str, Callable[..., Any]] = {
     "add": lambda t, x, y: x + y,
     "sub": lambda t, x, y: x - y,
@@ -1153,6 +1238,16 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "repeat_interleave": lambda t, x, *, repeats, axis: t.repeat_interleave(x, repeats, axis),
     "take_along_axis": lambda t, x, *, index, axis: t.take_along_dim(x, t.as_tensor(index), axis),
     "gather": lambda t, x, *, index, axis: t.gather(x, axis, t.as_tensor(index)),
+    "rsqrt": lambda t, x: t.rsqrt(x),
+    "masked_fill": lambda t, x, v, *, mask: x.masked_fill(t.as_tensor(mask), v),
+    "narrow": lambda t, x, *, dim, start, length: x.narrow(dim, start, length),
+    "take": lambda t, x, *, index, axis: _torch_take(t, x, index, axis),
+    "index_select": lambda t, x, *, index, axis: x.index_select(
+        axis, t.as_tensor(index % x.shape[axis])),
+    "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
+    "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None
+                                                     else t.full(_edge(x, axis), prepend,
+                                                                 dtype=x.dtype)),
     "tril": lambda t, x, *, k: t.tril(x, k),
     "triu": lambda t, x, *, k: t.triu(x, k),
     "einsum": lambda t, *xs, subscripts: t.einsum(subscripts, *xs),

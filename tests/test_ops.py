@@ -301,6 +301,65 @@ def take_along(method: str):
     return draw
 
 
+def masked_fill(data):
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    mask_shape = data.draw(hnp.broadcastable_shapes(shape, max_dims=len(shape)))
+    if np.broadcast_shapes(mask_shape, shape) != shape:  # the mask must broadcast *to* x
+        mask_shape = shape
+    mask = data.draw(hnp.arrays(bool, mask_shape))
+    x, value = arrays(data, st.tuples(testing.tensors(shape, **ANY), testing.tensors((), **ANY)))
+    return (lambda x, v: x.masked_fill(mask, v), [x, value], lambda a, v: np.where(mask, v, a))
+
+
+def narrow(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    dim = an_axis(data, shape)
+    n = shape[dim]
+    start = data.draw(st.integers(-n, n))
+    begin = start % n if start < 0 else start
+    length = data.draw(st.integers(0, n - begin))
+    cut = (slice(None),) * (dim % len(shape)) + (slice(begin, begin + length),)
+    return (lambda t: t.narrow(dim, start, length), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: a[cut])
+
+
+def take(method: str):
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(min_dims=1 if method == "index_select" else 0,
+                                           max_dims=3, max_side=3))
+        axis = an_axis(data, shape) if method == "index_select" or shape and data.draw(
+            st.booleans()) else None
+        n = int(np.prod(shape)) if axis is None else shape[axis]
+        index_shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=1 if method ==
+                                                 "index_select" else 2, min_side=0, max_side=4))
+        index = data.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(-n, n - 1)))
+        fn = (lambda t: t.index_select(axis, index)) if method == "index_select" else \
+            (lambda t: tg.take(t, index, axis=axis))
+        return (fn, arrays(data, testing.tensors(shape, **ANY)),
+                lambda a: np.take(a, index, axis))
+    return draw
+
+
+def shifts(data, shape):
+    """roll's parameters: one shift for the flattened tensor, an axis, or several axes."""
+    if not shape or data.draw(st.booleans()):
+        return {"shift": data.draw(st.integers(-4, 4)), "axis": None}
+    axes = data.draw(st.integers(-len(shape), len(shape) - 1) | hnp.valid_tuple_axes(
+        len(shape), min_size=1))
+    count = 1 if isinstance(axes, int) else len(axes)
+    return {"shift": tuple(data.draw(st.lists(st.integers(-4, 4), min_size=count,
+                                              max_size=count))), "axis": axes}
+
+
+def diff(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    axis, n = an_axis(data, shape), data.draw(st.integers(0, 3))
+    ends = data.draw(st.sampled_from([{}, {"prepend": 0.5}, {"append": -1.0},
+                                      {"prepend": 1.0, "append": 2.0}]))
+    return (lambda t: t.diff(n, axis, **ends), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.diff(a, n, axis, **ends))
+
+
 def triangle(which: str):
     def draw(data):
         shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=3, max_side=3))
@@ -379,10 +438,12 @@ OP_SPECS = {
     "maximum": binary(tg.maximum, np.maximum, distinct=True),  # no ties between x and y
     "minimum": binary(tg.minimum, np.minimum, distinct=True),
     "where": where,
+    "masked_fill": masked_fill,
     "neg": unary(lambda t: -t, np.negative, **ANY),
     "exp": unary(tg.exp, np.exp, **ANY),
     "log": unary(tg.log, np.log, min_value=0.1, max_value=3, **ANY),
     "sqrt": unary(tg.sqrt, np.sqrt, min_value=0.1, max_value=3, **ANY),
+    "rsqrt": unary(tg.rsqrt, lambda a: 1 / np.sqrt(a), min_value=0.1, max_value=3, **ANY),
     "abs": unary(tg.abs, np.abs),  # the default strategy keeps 0.1 away from the kink at 0
     "clip": clip,
     "tanh": unary(tg.tanh, np.tanh, **ANY),
@@ -402,6 +463,9 @@ OP_SPECS = {
     "transpose": transpose,
     "broadcast_to": broadcast_to,
     "getitem": getitem,
+    "narrow": narrow,
+    "take": take("take"),
+    "index_select": take("index_select"),
     "concatenate": concatenate,
     "stack": stack,
     "linear": linear,
@@ -456,6 +520,7 @@ OP_SPECS = {
     "logsumexp": reduction("logsumexp", np_logsumexp),
     "norm": reduction("norm", np_norm, avoid=(0.0,)),  # (its kink at 0: in test_edges.py)
     "cumsum": cumsum,
+    "diff": diff,
     "expand_dims": shaped(lambda t, axis: t.unsqueeze(axis), lambda a, axis:
                           np.expand_dims(a, axis))(
         lambda data, shape: {"axis": data.draw(st.integers(-len(shape) - 1, len(shape)))}),
@@ -475,6 +540,8 @@ OP_SPECS = {
     "flip": shaped(lambda t, axis: t.flip(axis), lambda a, axis: np.flip(a, axis))(
         lambda data, shape: {"axis": some_axes(data, shape)}),
     "pad": pad,
+    "roll": shaped(lambda t, shift, axis: t.roll(shift, axis),
+                   lambda a, shift, axis: np.roll(a, shift, axis))(shifts),
     "split": shaped(split_piece, split_piece, min_dims=1)(pieces),
     "chunk": shaped(chunk_piece, chunk_piece, min_dims=1)(pieces),
     "tile": shaped(lambda t, reps: t.repeat(*reps) if len(reps) >= t.ndim else t.tile(reps),

@@ -34,7 +34,8 @@ SAME_MEANING = {name: name for name in (
     "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
-    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort")}
+    "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort", "take", "roll",
+    "diff")}
 SAME_MEANING.update(amax="max", amin="min")
 
 

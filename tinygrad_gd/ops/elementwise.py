@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import array_argument, number
+from .arguments import array_argument, number, to_tensor
 
 # ------------------------------------------------------------------ binary
 
@@ -190,6 +190,38 @@ class Where(Function, elementwise=True, functions=("where",)):
         (condition,) = ctx.saved_tensors
         zero = np.zeros((), dtype=g.dtype)
         return np.where(condition, g, zero), np.where(condition, zero, g)
+
+
+class MaskedFill(Where, name="masked_fill", methods=("masked_fill",),
+                 functions=("masked_fill",)):
+    """`value` where `mask` holds, else x (PyTorch's masked_fill; the mask broadcasts to
+    x's shape). `value` is a number or a one-element tensor, which gets the sum of g over
+    the filled places.
+
+    forward: `where(mask, value, x)`
+    gradient: `where(mask, g, 0)` for value, `where(mask, 0, g)` for x
+    """
+
+    @classmethod
+    def call(cls, x, mask, value):
+        x = to_tensor(x)
+        mask = array_argument(cls.name, "the mask", mask, "a boolean")
+        if mask.dtype != bool:
+            raise TypeError(f"masked_fill: the mask must be boolean (a comparison such as "
+                            f"x > 0), got dtype {mask.dtype}")
+        try:
+            fits = np.broadcast_shapes(mask.shape, x.shape) == x.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to "
+                             f"the tensor's shape {x.shape}")
+        if not hasattr(value, "_data"):
+            value = number(cls.name, "value", value)
+        elif value.ndim != 0:
+            raise ValueError(f"masked_fill: value must be a number or a tensor of one element "
+                             f"(0 axes), got shape {value.shape}")
+        return cls.apply(value, x, condition=mask)
 
 
 # ------------------------------------------------------------------ unary

@@ -142,6 +142,37 @@ class Flip(Function, methods=("flip",), functions=("flip",)):
         return np.flip(g, ctx.axis)
 
 
+class Roll(Function, methods=("roll",), functions=("roll",)):
+    """The entries shifted by `shift` places along `axis`, those pushed off the end coming
+    back at the start (NumPy's roll(shift, axis), PyTorch's roll(shifts, dims); several
+    axes at once with tuples; axis None rolls the flattened tensor).
+
+    forward: `roll(x, shift, axis)`
+    gradient: `roll(g, -shift, axis)`
+    """
+
+    @classmethod
+    def call(cls, x, shift=None, axis=None, *, shifts=None, dims=None):
+        x = to_tensor(x)
+        shift = either(cls.name, "shift", shift, "shifts", shifts)
+        if shift is None:
+            raise TypeError("roll: give shift (NumPy) or shifts (PyTorch), the places to move")
+        shift = ints(cls.name, (shift,))
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dims", dims), x.ndim)
+        n_axes = 1 if axis is None or isinstance(axis, int) else len(axis)
+        if len(shift) != n_axes:
+            raise ValueError(f"roll: {len(shift)} shifts for {n_axes} axes; give one shift "
+                             f"per axis")
+        return cls.apply(x, shift=shift if len(shift) > 1 else shift[0], axis=axis)
+
+    def forward(ctx, x, *, shift, axis=None):
+        ctx.shift, ctx.axis = shift, axis
+        return np.roll(x, shift, axis)
+
+    def backward(ctx, g):
+        return np.roll(g, np.negative(ctx.shift), ctx.axis)
+
+
 def _pad_widths(op: str, pad_width, ndim: int, torch_order: bool) -> tuple:
     if ndim == 0:
         return ()  # nothing to pad around a number

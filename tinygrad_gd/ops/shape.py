@@ -10,7 +10,8 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
-from .arguments import to_tensor, check_axis, either, ints, one_axis, permutation
+from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
+                        permutation)
 
 
 class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
@@ -194,6 +195,90 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
         full = np.zeros(ctx.in_shape, dtype=g.dtype)
         np.add.at(full, ctx.index, g)  # repeated indices accumulate, as they must
         return full
+
+
+class Narrow(GetItem, name="narrow", methods=("narrow",), functions=("narrow",)):
+    """`length` entries from `start` along `dim` (PyTorch's narrow; a negative start counts
+    from the end): `x[..., start:start + length, ...]`.
+
+    forward: `x[start:start + length]` along `dim`
+    gradient: zeros of `x`'s shape with `g` in the entries taken
+    """
+
+    @classmethod
+    def call(cls, x, dim, start, length):
+        x = to_tensor(x)
+        dim = one_axis(cls.name, dim, x.ndim) % x.ndim
+        start, length = ints(cls.name, (start, length))
+        n = x.shape[dim]
+        begin = start + n if -n <= start < 0 else start
+        if not 0 <= begin <= n or length < 0 or begin + length > n:
+            raise IndexError(f"narrow: start {start} and length {length} do not fit axis {dim} "
+                             f"of size {n} (start in [-{n}, {n}], start + length <= {n})")
+        return cls.apply(x, index=(slice(None),) * dim + (slice(begin, begin + length),))
+
+
+class Take(Function, methods=("take",), functions=("take",)):
+    """Entries picked by integer `indices` along `axis` (None: of the flattened tensor), as
+    NumPy's take and PyTorch's take; the result has the indices' shape in axis's place.
+
+    forward: `take(x, indices, axis)`
+    gradient: zeros of `x`'s shape with `g` added at the indices (repeats add up)
+    """
+
+    @classmethod
+    def call(cls, x, indices, axis=None, *, dim=None):
+        x = to_tensor(x)
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim,
+                        none_ok=True)
+        axis = None if axis is None else axis % x.ndim
+        return cls.apply(x, indices=_indices(cls.name, indices, x, axis), axis=axis)
+
+    def forward(ctx, x, *, indices, axis=None):
+        ctx.in_shape, ctx.indices, ctx.axis = x.shape, indices, axis
+        return np.take(x, indices, axis)
+
+    def backward(ctx, g):
+        full = np.zeros(ctx.in_shape, dtype=g.dtype)
+        if ctx.axis is None:
+            np.add.at(full.reshape(-1), ctx.indices, g)  # (a view: it writes into full)
+        else:
+            np.add.at(full, (slice(None),) * ctx.axis + (ctx.indices,), g)
+        return full
+
+
+class IndexSelect(Take, name="index_select", methods=("index_select",),
+                  functions=("index_select",)):
+    """The entries at a 1-D integer `index` along `dim`, in its order (PyTorch's
+    index_select; NumPy's `take(x, index, axis)`).
+
+    forward: `take(x, index, dim)`
+    gradient: zeros of `x`'s shape with `g` added at the indices (repeats add up)
+    """
+
+    @classmethod
+    def call(cls, x, dim, index):
+        x = to_tensor(x)
+        dim = one_axis(cls.name, dim, x.ndim) % x.ndim
+        index = _indices(cls.name, index, x, dim)
+        if index.ndim != 1:
+            raise ValueError(f"index_select: the index must be 1-D, got shape {index.shape}; "
+                             f"use take(x, index, axis) for an index of any shape")
+        return cls.apply(x, indices=index, axis=dim)
+
+
+def _indices(op: str, indices, x, axis) -> np.ndarray:
+    """Integer indices into `axis` of x (None: the flattened x), each in [-n, n), as an array."""
+    indices = array_argument(op, "indices", indices)
+    n = x.size if axis is None else x.shape[axis]
+    if indices.dtype.kind not in "iu" and indices.size:
+        raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype}; convert "
+                        f"with .long() or build them with tg.as_tensor([0, 2])")
+    if indices.size and not (-n <= indices.min() and indices.max() < n):
+        raise IndexError(f"{op}: indices from {indices.min()} to {indices.max()} do not fit "
+                         f"{'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'} "
+                         f"of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
+    return indices.astype(np.intp, copy=False)
 
 
 class _Join(Function, register=False):

@@ -1,4 +1,5 @@
-"""More reductions: var, std, prod, logsumexp, the Euclidean norm, and the running sum cumsum.
+"""More reductions: var, std, prod, logsumexp, the Euclidean norm, the running sum cumsum
+and its inverse, diff (differences of neighbours).
 
 All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does. var and std divide by
 n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`).
@@ -10,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, check_axis, either, one_axis
+from .arguments import to_tensor, check_axis, either, ints, one_axis
 from .reductions import _FromOutput, _Reduction, expand_reduced
+from .shape import BroadcastTo, Concatenate
 
 
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
@@ -189,3 +191,52 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
         axis = -1 if ctx.axis is None else ctx.axis
         reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
         return reversed_sum.reshape(ctx.shape)
+
+
+class Diff(Function, methods=("diff",), functions=("diff",)):
+    """Differences of neighbours along `axis`, `x[1:] - x[:-1]`, taken `n` times (NumPy's
+    diff(n, axis), PyTorch's diff(n, dim); cumsum undone). `prepend` and `append` (numbers
+    or tensors) are joined on first, in the graph (unless n = 0).
+
+    forward: `x[1:] - x[:-1]` along `axis`, `n` times
+    gradient: `g[:-1] - g[1:]` along `axis` with a 0 at each end, `n` times
+    """
+
+    @classmethod
+    def call(cls, x, n=1, axis=None, prepend=None, append=None, *, dim=None):
+        x = to_tensor(x)
+        if x.ndim == 0:
+            raise ValueError("diff: needs a tensor with at least one axis, got a scalar")
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim) % x.ndim
+        (n,) = ints(cls.name, (n,))
+        if n < 0:
+            raise ValueError(f"diff: n is how often to take differences, >= 0; got {n}")
+        edge = x.shape[:axis] + (1,) + x.shape[axis + 1:]
+        joined = [x]
+        for name, part in (("prepend", prepend), ("append", append)):
+            if part is None or n == 0:  # (no differences: x as it is, as NumPy and PyTorch)
+                continue
+            if not hasattr(part, "_data"):  # numbers and lists take x's dtype (float32 stays)
+                part = np.asarray(part, dtype=np.result_type(x.dtype, np.float32))
+            shape = np.shape(getattr(part, "_data", part))
+            if len(shape) != x.ndim:  # a number: one per row
+                try:
+                    part = BroadcastTo.call(part, *edge)
+                except ValueError:
+                    raise ValueError(f"diff: {name} of shape {shape} does not broadcast to "
+                                     f"{edge} (x's shape, 1 along axis {axis})") from None
+            joined.insert(0 if name == "prepend" else len(joined), part)
+        if len(joined) > 1:
+            x = Concatenate.call(joined, axis=axis)
+        return cls.apply(x, n=n, axis=axis)
+
+    def forward(ctx, x, *, n=1, axis=-1):
+        ctx.n, ctx.axis = min(n, x.shape[axis]), axis  # (no differences left after that)
+        return np.diff(x, n=n, axis=axis) if n else x.copy()  # (n = 0: NumPy's gives x)
+
+    def backward(ctx, g):
+        widths = [(0, 0)] * g.ndim
+        widths[ctx.axis] = (1, 1)
+        for _ in range(ctx.n):
+            g = -np.diff(np.pad(g, widths), axis=ctx.axis)
+        return g

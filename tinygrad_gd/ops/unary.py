@@ -86,6 +86,24 @@ class Reciprocal(Function, elementwise=True, methods=("reciprocal",), functions=
         return -g * out * out
 
 
+class Rsqrt(_Pointwise, elementwise=True, methods=("rsqrt",), functions=("rsqrt",)):
+    """1 / sqrt(x) (PyTorch's rsqrt): infinite at 0, NaN below it.
+
+    forward: `1 / sqrt(x)`
+    gradient: `-g * out**3 / 2`
+    """
+
+    of_output, domain = True, True
+
+    @staticmethod
+    def fn(x):
+        return 1 / np.sqrt(x)
+
+    @staticmethod
+    def derivative(out):
+        return -0.5 * out ** 3
+
+
 class Sin(_Pointwise, elementwise=True, methods=("sin",), functions=("sin",)):
     """Sine.
 
