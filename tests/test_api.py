@@ -436,3 +436,31 @@ def test_argsort_takes_numpys_axis_or_pytorchs_dim_and_descending():
     assert tg.gather(x, 1, x.argsort(dim=1)).tolist() == np.sort(a).tolist()  # sorted, in the graph
     with pytest.raises(TypeError, match="argsort: give axis= or dim=, not both"):
         x.argsort(axis=0, dim=1)
+
+
+def test_topk_gives_pytorchs_values_and_indices_ties_first_come_first():
+    a = np.array([[1.0, 3.0, 2.0, 3.0], [4.0, 0.0, 4.0, 1.0]])
+    x = t(a)
+    values, indices = x.topk(2)  # the last axis, largest first
+    assert values.tolist() == [[3.0, 3.0], [4.0, 4.0]] and values.grad_fn.name == "topk"
+    assert indices.tolist() == [[1, 3], [0, 2]]  # of tied entries the first comes first
+    assert indices.dtype == np.int64 and not indices.requires_grad
+    (values * tg.Tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+    assert x.grad.tolist() == [[0, 1, 0, 2], [3, 0, 4, 0]]  # to the entries picked
+    smallest = tg.topk(x, 1, axis=0, largest=False)  # NumPy's axis= too
+    assert smallest.values.tolist() == [[1.0, 0.0, 2.0, 1.0]]
+    assert smallest.indices.tolist() == [[0, 1, 0, 1]]
+    assert x.topk(0).values.shape == (2, 0)
+    with pytest.raises(ValueError, match=r"topk: k must be a whole number from 0 to 4 \(the "
+                                         r"size of axis 1 of a tensor of shape \(2, 4\)\), got 5"):
+        x.topk(5)
+
+
+def test_count_nonzero_counts_over_numpys_axis_or_pytorchs_dim():
+    a = np.array([[0.0, 1.0, 2.0], [0.0, 0.0, -3.0]])
+    x = t(a)
+    assert x.count_nonzero().tolist() == 3 and x.count_nonzero().dtype == np.int64
+    assert tg.count_nonzero(x, axis=0).tolist() == [0, 1, 2]
+    assert x.count_nonzero(dim=1).tolist() == [2, 1]
+    assert np.count_nonzero(x, axis=1, keepdims=True).tolist() == [[2], [1]]  # NumPy's call
+    assert (x > 0).count_nonzero().tolist() == 2 and not x.count_nonzero().requires_grad

@@ -599,6 +599,17 @@ def make_take(op: str):
     return make
 
 
+def make_topk(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    v = b.values[x]
+    dim = b.draw(st.integers(-v.ndim, v.ndim - 1))
+    gaps = np.diff(np.sort(v, axis=dim), axis=dim)
+    if gaps.size and gaps.min() < MARGIN:  # ties: finite differences see no gradient
+        return False
+    return b.add("topk", (x,), {"k": b.draw(st.integers(1, v.shape[dim])), "dim": dim,
+                                "largest": b.draw(st.booleans())})
+
+
 def make_roll(b: Builder) -> bool:
     x = b.first(lambda v: True)
     ndim = b.values[x].ndim
@@ -900,6 +911,9 @@ OPS: dict[str, OpSpec] = {
                            lambda a, p: f"{a[0]}.index_select({p['axis']}, "
                                         f"np.array({p['index'].tolist()!r}))",
                            make_take("index_select")),
+    "topk": OpSpec(lambda x, *, k, dim, largest: x.topk(k, dim, largest).values,
+                   lambda a, p: f"{a[0]}.topk({p['k']}, {p['dim']}, {p['largest']}).values",
+                   make_topk),
     "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
                    make_roll),
     "diff": OpSpec(lambda x, **p: x.diff(**p), _method("diff", "n", "axis", "prepend"), make_diff),
@@ -1244,6 +1258,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "take": lambda t, x, *, index, axis: _torch_take(t, x, index, axis),
     "index_select": lambda t, x, *, index, axis: x.index_select(
         axis, t.as_tensor(index % x.shape[axis])),
+    "topk": lambda t, x, *, k, dim, largest: x.topk(k, dim, largest).values,
     "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
     "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None
                                                      else t.full(_edge(x, axis), prepend,

@@ -340,6 +340,19 @@ def take(method: str):
     return draw
 
 
+def topk(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    dim = an_axis(data, shape)
+    k = data.draw(st.integers(0, shape[dim]))
+    largest = data.draw(st.booleans())
+
+    def reference(a):
+        order = np.argsort(-a if largest else a, axis=dim, kind="stable")
+        return np.take_along_axis(a, np.take(order, np.arange(k), axis=dim), dim)
+    return (lambda t: t.topk(k, dim, largest).values,  # distinct values: no ties to break
+            arrays(data, testing.tensors(shape, distinct=True, **ANY)), reference)
+
+
 def shifts(data, shape):
     """roll's parameters: one shift for the flattened tensor, an axis, or several axes."""
     if not shape or data.draw(st.booleans()):
@@ -464,6 +477,7 @@ OP_SPECS = {
     "broadcast_to": broadcast_to,
     "getitem": getitem,
     "narrow": narrow,
+    "topk": topk,
     "take": take("take"),
     "index_select": take("index_select"),
     "concatenate": concatenate,

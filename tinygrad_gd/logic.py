@@ -2,10 +2,10 @@
 
 Comparisons (`x > 0`, `x == y`, defined on Tensor itself) give boolean Tensors that
 record nothing. This module gives those masks what a NumPy user does with them:
-`&`, `|`, `^`, `~`, `.any()`, `.all()`, and the index-valued reductions `argmax` and
-`argmin` (int64, as in NumPy and PyTorch). None of them is a differentiable op: a step
-function's derivative is 0 wherever it exists, so their results carry no graph, like
-PyTorch's. `.long()`, `.int()`, `.bool()` (PyTorch) and `astype` to such a dtype (NumPy)
+`&`, `|`, `^`, `~`, `.any()`, `.all()`, the index-valued `argmax`, `argmin` and `argsort`,
+and `count_nonzero` (int64, as in NumPy and PyTorch). None of them is a differentiable op:
+a step function's derivative is 0 wherever it exists, so their results carry no graph,
+like PyTorch's. `.long()`, `.int()`, `.bool()` (PyTorch) and `astype` to such a dtype (NumPy)
 make a new tensor without gradient: an integer index tensor from a float one, say
 (`astype` to a float dtype is the op `to`, in the graph).
 """
@@ -18,7 +18,7 @@ import numpy as np
 from .ops.arguments import check_axis, either, one_axis
 from .tensor import Tensor, _as_array, _raw
 
-__all__ = ["argmax", "argmin", "argsort", "logical_and", "logical_or", "logical_xor",
+__all__ = ["argmax", "argmin", "argsort", "count_nonzero", "logical_and", "logical_or", "logical_xor",
            "logical_not", "isnan", "isinf", "isfinite", "array_equal", "allclose"]
 
 
@@ -74,6 +74,17 @@ def argsort(x: Any, axis: Any = -1, descending: bool = False, *, dim: Any = None
     if descending:  # negated, so that ties keep their order
         data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
     return _constant(np.argsort(data, axis=axis, kind="stable").astype(np.int64))
+
+
+def count_nonzero(x: Any, axis: Any = None, keepdims: bool = False, *,
+                  dim: Any = None) -> Tensor:
+    """How many entries are not 0 (or are true), over `axis` (NumPy's) or `dim`
+    (PyTorch's), all by default; int64, no gradient."""
+    data = _values("count_nonzero", x)
+    axis = check_axis("count_nonzero", either("count_nonzero", "axis", axis, "dim", dim),
+                      data.ndim)
+    return _constant(np.asarray(np.count_nonzero(data, axis=axis, keepdims=keepdims),
+                                dtype=np.int64))
 
 
 def logical_and(x: Any, y: Any) -> Tensor:
@@ -177,7 +188,8 @@ def _cast(dtype: str, doc: str) -> Any:
 
 
 _METHODS = {
-    "argmax": argmax, "argmin": argmin, "argsort": argsort, "any": _any, "all": _all,
+    "argmax": argmax, "argmin": argmin, "argsort": argsort, "count_nonzero": count_nonzero,
+    "any": _any, "all": _all,
     "astype": _astype,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max and min over axes.
+"""Reductions: sum, mean, max and min over axes, and topk (the k largest).
 
 The backward of a reduction gives each input element the gradient of the output element
 it went into: a sum copies it to each, a mean shares it out (1/n each), a max or min
@@ -12,7 +12,8 @@ import numpy as np
 
 from ..engine import Function
 from ..tensor import Tensor
-from .arguments import to_tensor, check_axis, either
+from .arguments import to_tensor, check_axis, either, one_axis
+from .layout import TakeAlongAxis
 
 
 def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
@@ -70,8 +71,9 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
 
 
 class ValuesAndIndices(NamedTuple):
-    """What `x.max(dim=1)` and `x.min(dim=1)` give, as in PyTorch: the values (recorded
-    ops) and the indices where they are (int64, no gradient); `values, indices = ...`."""
+    """What `x.max(dim=1)`, `x.min(dim=1)` and `x.topk(k)` give, as in PyTorch: the values
+    (recorded ops) and the indices where they are (int64, no gradient);
+    `values, indices = ...`."""
 
     values: Any
     indices: Any
@@ -149,3 +151,26 @@ class Min(_Extremum, methods=("min",), functions=("min",)):
 
     reduce = staticmethod(np.min)
     find = staticmethod(np.argmin)
+
+
+class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
+    """The k largest entries along `dim` (the last by default), largest first, and where
+    they are: values and indices (PyTorch's topk; `largest=False`: the k smallest,
+    smallest first). Of tied entries the first comes first.
+
+    forward: `take_along_axis(x, the indices of the k largest, dim)`
+    gradient: `g` added into the positions read
+    """
+
+    @classmethod
+    def call(cls, x, k, dim=None, largest=True, sorted=True, *, axis=None):  # noqa: A002
+        x = to_tensor(x)
+        dim = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim) % x.ndim
+        n = x.shape[dim]
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
+            raise ValueError(f"topk: k must be a whole number from 0 to {n} (the size of axis "
+                             f"{dim} of a tensor of shape {x.shape}), got {k!r}")
+        data = x._data.astype(np.int64) if x._data.dtype.kind in "bu" else x._data
+        order = np.argsort(-data if largest else data, axis=dim, kind="stable")  # (ties: first)
+        indices = np.take(order, np.arange(k), axis=dim).astype(np.int64)
+        return ValuesAndIndices(cls._gather(x, indices, dim), Tensor.from_op(indices, None))
