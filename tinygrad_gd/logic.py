@@ -18,8 +18,8 @@ import numpy as np
 from .ops.arguments import check_axis, either, one_axis
 from .tensor import Tensor, _as_array, _raw
 
-__all__ = ["argmax", "argmin", "argsort", "count_nonzero", "logical_and", "logical_or", "logical_xor",
-           "logical_not", "isnan", "isinf", "isfinite", "array_equal", "allclose"]
+__all__ = ["argmax", "argmin", "argsort", "count_nonzero", "logical_and", "logical_or",
+           "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "array_equal", "allclose"]
 
 
 def _constant(array: Any) -> Tensor:
