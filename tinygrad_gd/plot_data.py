@@ -225,8 +225,8 @@ def error_surface_data(loss_fn: LossFn, weights: Any, indices: Sequence[Any] = (
     The grid is square in weight units (both axes get the same `span` either side of
     the centre), so the bowl's shape is not distorted. It is centred on the middle of
     the `trajectory` (the weights after each step of a training run) and of `weights`;
-    without `span` it covers them with room to spare. Each point of the trajectory keeps its own error: the error of all
-    its weights, not only the two drawn.
+    without `span` it covers them with room to spare. Each point of the trajectory keeps
+    its own error: the error of all its weights, not only the two drawn.
 
     Returns a dict: `x`, `y` (the two axes' values), `errors` (shape (num, num),
     `errors[j, i]` at `x[i]`, `y[j]`), `indices`, `weights` (where the others are held),
