@@ -964,6 +964,18 @@ def test_a_write_into_an_output_that_backward_never_reads_is_allowed(op, derivat
     np.testing.assert_allclose(x.grad.data, derivative(a))
 
 
+
+@pytest.mark.parametrize("op, slope", [
+    (lambda x: x.deg2rad(), np.pi / 180), (lambda x: tg.rad2deg(x), 180 / np.pi),
+    (lambda x: -x, -1.0), (lambda x: x + 2.0, 1.0)])
+def test_a_write_into_an_input_that_backward_never_reads_is_allowed(op, slope):
+    # deg2rad's derivative is a constant: it keeps nothing of x, so x may change after it
+    x = Tensor([10.0, 20.0], requires_grad=True)
+    loss = op(x).sum()
+    x.data[0] = 100.0
+    loss.backward()
+    np.testing.assert_allclose(x.grad.data, [slope, slope])
+
 def test_tensors_copy_the_arrays_they_are_made_from_and_assigned():
     source = np.array([1.0, 2.0])
     w = Tensor(source, requires_grad=True)

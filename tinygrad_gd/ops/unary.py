@@ -341,7 +341,7 @@ class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
         return 1 / (1 - x * x)
 
 
-class Deg2rad(_Pointwise, elementwise=True, methods=("deg2rad",),
+class Deg2rad(Function, elementwise=True, methods=("deg2rad",),
               functions=("deg2rad", "radians")):
     """Degrees to radians (NumPy's deg2rad and radians, PyTorch's deg2rad).
 
@@ -349,14 +349,14 @@ class Deg2rad(_Pointwise, elementwise=True, methods=("deg2rad",),
     gradient: `g * pi / 180`
     """
 
-    fn = staticmethod(np.deg2rad)
+    def forward(ctx, x):  # (its derivative is a constant: nothing saved)
+        return np.deg2rad(x)
 
-    @staticmethod
-    def derivative(x):
-        return np.pi / 180
+    def backward(ctx, g):
+        return g * (np.pi / 180)
 
 
-class Rad2deg(_Pointwise, elementwise=True, methods=("rad2deg",),
+class Rad2deg(Function, elementwise=True, methods=("rad2deg",),
               functions=("rad2deg", "degrees")):
     """Radians to degrees (NumPy's rad2deg and degrees, PyTorch's rad2deg).
 
@@ -364,11 +364,11 @@ class Rad2deg(_Pointwise, elementwise=True, methods=("rad2deg",),
     gradient: `g * 180 / pi`
     """
 
-    fn = staticmethod(np.rad2deg)
+    def forward(ctx, x):  # (its derivative is a constant: nothing saved)
+        return np.rad2deg(x)
 
-    @staticmethod
-    def derivative(x):
-        return 180 / np.pi
+    def backward(ctx, g):
+        return g * (180 / np.pi)
 
 
 class _Step(Function, register=False):
