@@ -464,3 +464,47 @@ def test_count_nonzero_counts_over_numpys_axis_or_pytorchs_dim():
     assert x.count_nonzero(dim=1).tolist() == [2, 1]
     assert np.count_nonzero(x, axis=1, keepdims=True).tolist() == [[2], [1]]  # NumPy's call
     assert (x > 0).count_nonzero().tolist() == 2 and not x.count_nonzero().requires_grad
+
+
+def test_new_tensors_take_xs_dtype_as_pytorchs_new_zeros():
+    x = tg.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
+    for made, values in ((x.new_zeros(2, 3), np.zeros((2, 3))), (x.new_ones((2,)), [1, 1]),
+                         (x.new_full((2, 2), 3.5), np.full((2, 2), 3.5)),
+                         (x.new_empty(1), [0]), (x.new_tensor([1, 2]), [1, 2])):
+        assert made.dtype == np.float32 and not made.requires_grad
+        np.testing.assert_array_equal(made.data, values)
+    assert x.new_zeros(2, dtype=np.int64).dtype == np.int64
+    assert x.new_ones(2, requires_grad=True).requires_grad
+
+
+def test_type_as_is_to_in_the_graph_and_sizes_in_bytes():
+    x = t(np.array([1.0, 2.0]))
+    single = x.type_as(tg.Tensor([0.0], dtype=np.float32))
+    assert single.dtype == np.float32 and single.grad_fn.name == "to"
+    single.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0]
+    assert x.type_as(x) is x and x.type_as(tg.as_tensor([1])).dtype == np.int64
+    assert x.nbytes == 16 and x.itemsize == 8 and single.element_size() == 4
+
+
+def test_uniform_and_normal_draw_in_place_from_the_seeded_generators(monkeypatch):
+    from tinygrad_gd import creation
+    monkeypatch.setattr(creation, "_seeded", [None])  # (undone after the test)
+    w = tg.Tensor(np.zeros((50, 4)), requires_grad=True)
+    with tg.no_grad():
+        assert w.uniform_(-0.5, 0.5, generator=np.random.default_rng(0)) is w
+    assert -0.5 <= w.data.min() < w.data.max() < 0.5 and w.data.std() > 0.1
+    draws = []
+    for _ in range(2):
+        tg.manual_seed(7)
+        with tg.no_grad():
+            draws.append(w.normal_(2.0, 0.01).data.copy())
+    np.testing.assert_array_equal(draws[0], draws[1])  # manual_seed makes it repeat
+    assert abs(draws[0].mean() - 2.0) < 0.01
+    loss = (w * 2).sum()
+    with tg.no_grad():
+        w.uniform_()  # counted: the graph that used the old values refuses
+    with pytest.raises(RuntimeError, match="changed in place"):
+        loss.backward()
+    with pytest.raises(RuntimeError, match="would not be recorded"):
+        w.normal_()  # a parameter outside no_grad(), as PyTorch refuses

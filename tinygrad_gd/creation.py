@@ -220,3 +220,29 @@ def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any
     shape, like = _like(x, "randn_like")
     return randn(shape, dtype=_float_like(like, dtype), requires_grad=requires_grad, seed=seed,
                  generator=generator)
+
+
+# PyTorch's `x.new_zeros(2, 3)` and the like: a new tensor with x's dtype (or dtype=), not
+# x's shape; no gradient unless asked, as in PyTorch.
+def _new(name: str, make: Any) -> Any:
+    def method(self: Tensor, *args: Any, dtype: Any = None, requires_grad: bool = False
+               ) -> Tensor:
+        return make(*args, dtype=self.dtype if dtype is None else dtype,
+                    requires_grad=requires_grad)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"PyTorch's `x.{name}(...)`: `tg.{name[4:]}(...)` with x's dtype "
+                      f"(or dtype=); no gradient unless requires_grad=True.")
+    return method
+
+
+def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
+                ) -> Tensor:
+    """PyTorch's `x.new_tensor(data)`: a copy of `data` with x's dtype (or dtype=)."""
+    return Tensor(data, dtype=self.dtype if dtype is None else dtype,
+                  requires_grad=requires_grad)
+
+
+for _name, _make in (("new_zeros", zeros), ("new_ones", ones), ("new_empty", empty),
+                     ("new_full", full)):
+    setattr(Tensor, _name, _new(_name, _make))
+Tensor.new_tensor = _new_tensor

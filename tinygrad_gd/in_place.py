@@ -1,4 +1,4 @@
-"""Changing a tensor's values in place: `+=`, `-=`, `*=`, `/=` and PyTorch's `add_`, `zero_`...
+"""Changing a tensor's values in place: `+=`, `-=`, `*=`, `/=`, PyTorch's `add_`, `zero_`...
 
 PyTorch's manual update is `with torch.no_grad(): w -= lr * w.grad; w.grad.zero_()`.
 Here it does the same: the values of `w` change in place, counted as an in-place change
@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .creation import make_generator
 from .engine import is_grad_enabled
 from .tensor import Tensor, _describe, _raw
 
@@ -84,6 +85,21 @@ def copy_(self: Tensor, source: Any) -> Tensor:
     return self
 
 
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Draw every value from U(a, b) in place and return the tensor (PyTorch's uniform_):
+    from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy."""
+    self[...] = make_generator(None, generator, "uniform_").uniform(a, b, self.shape)
+    return self
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator: Any = None) -> Tensor:
+    """Draw every value from N(mean, std**2) in place and return the tensor (PyTorch's
+    normal_), from the same generators as uniform_."""
+    self[...] = make_generator(None, generator, "normal_").normal(mean, std, self.shape)
+    return self
+
+
 for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract, "__sub__"),
                                    ("*=", np.multiply, "__mul__"),
                                    ("/=", np.divide, "__truediv__")):
@@ -92,5 +108,5 @@ for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract
 for _name, _ufunc, _scaled in (("add_", np.add, True), ("sub_", np.subtract, True),
                                ("mul_", np.multiply, False), ("div_", np.divide, False)):
     setattr(Tensor, _name, _method(_name, _ufunc, _scaled))
-for _function in (zero_, fill_, copy_):
+for _function in (zero_, fill_, copy_, uniform_, normal_):
     setattr(Tensor, _function.__name__, _function)

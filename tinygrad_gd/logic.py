@@ -180,6 +180,12 @@ def _astype(self: Tensor, dtype: Any) -> Tensor:
     return _constant(self._data.astype(target))
 
 
+def _type_as(self: Tensor, other: Any) -> Tensor:
+    """x in `other`'s dtype (PyTorch's type_as): `x.to(other.dtype)`, in the graph to a
+    float dtype, x itself when the dtype is the same."""
+    return self.to(_values("type_as", other).dtype)
+
+
 def _cast(dtype: str, doc: str) -> Any:
     def method(self: Tensor) -> Tensor:
         return _constant(self._data.astype(dtype))
@@ -190,7 +196,7 @@ def _cast(dtype: str, doc: str) -> Any:
 _METHODS = {
     "argmax": argmax, "argmin": argmin, "argsort": argsort, "count_nonzero": count_nonzero,
     "any": _any, "all": _all,
-    "astype": _astype,
+    "astype": _astype, "type_as": _type_as,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not,
