@@ -1,24 +1,34 @@
 """`tg.nn`: models built from Modules, under PyTorch's names.
 
     module.py      Parameter (entry-wise freezing), Module (parameters, named_parameters,
-                   train/eval, state_dict/load_state_dict, __call__ -> forward)
+                   train/eval, requires_grad_, apply, state_dict/load_state_dict,
+                   __call__ -> forward)
+    containers.py  ModuleList, ModuleDict
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
-                   Tanh, LeakyReLU, Softmax, LogSoftmax, Dropout, Flatten
-    loss.py        SSELoss, HalfSSELoss, MSELoss, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss
+                   Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
+                   Identity, Dropout, Flatten, Embedding, LayerNorm
+    loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
+                   BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
+    utils.py       clip_grad_norm_, clip_grad_value_
 
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
-from . import functional, init
-from .layers import (INITS, Dropout, Flatten, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
-                     Sigmoid, Softmax, Tanh)
-from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, MSELoss, SSELoss
+from . import functional, init, utils
+from .containers import ModuleDict, ModuleList
+from .layers import (ELU, GELU, INITS, Dropout, Embedding, Flatten, Identity, LayerNorm,
+                     LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU, Softmax,
+                     Softplus, Tanh)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss, L1Loss,
+                   MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
 from .module import IncompatibleKeys, Module, Parameter
 
 __all__ = [
-    "functional", "init", "Module", "Parameter", "IncompatibleKeys", "Linear", "INITS",
-    "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout",
-    "Flatten",
-    "SSELoss", "HalfSSELoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss",
+    "functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys", "ModuleList",
+    "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU",
+    "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout",
+    "Flatten", "Embedding", "LayerNorm",
+    "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
 ]

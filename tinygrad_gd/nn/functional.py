@@ -1,4 +1,4 @@
-"""Loss functions, `linear`, `dropout` and the activations as functions (PyTorch's `nn.functional`).
+"""Loss functions, `linear`, `dropout` and the activations as functions (PyTorch's `F`).
 
 Everything is made of registered ops, so `backward()` differentiates it like any other
 expression: `linear` and `cross_entropy` with class indices are one fused op each (as
@@ -11,9 +11,16 @@ broadcasting them.
     half_sse_loss  0.5 * sum((input - target)**2): its gradient is input - target, the
                    "delta" of Grokking Deep Learning
     mse_loss       mean((input - target)**2)            reduction 'mean' | 'sum' | 'none'
+    l1_loss        mean(|input - target|)               (and the others below too)
+    huber_loss, smooth_l1_loss        squared near the target, absolute far from it
     binary_cross_entropy              on probabilities
     binary_cross_entropy_with_logits  on raw scores, stable for any size
     cross_entropy                     on logits, with class indices or class probabilities
+    nll_loss                          on log-probabilities (log_softmax's output)
+
+Beside them: `linear`, `dropout`, `pad` (PyTorch's flat pairs), `one_hot`, `normalize`,
+`cosine_similarity`, and the activations (`relu`, `gelu`, `silu`, `softplus`,
+`logsigmoid`, ...).
 """
 from __future__ import annotations
 
@@ -25,13 +32,18 @@ from ..creation import make_generator
 from ..ops.losses import CrossEntropy
 from ..ops.matmul import Linear
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second copy)
-from ..functional import leaky_relu, log_softmax, relu, sigmoid, softmax, tanh  # noqa: F401
+from ..functional import (celu, elu, gelu, hardswish, hardtanh, leaky_relu,  # noqa: F401
+                          log_softmax, mish, relu, relu6, sigmoid, silu, softmax, softplus,
+                          softsign, tanh)
+from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
 __all__ = [
-    "linear", "dropout", "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax",
-    "sse_loss", "half_sse_loss", "mse_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "cross_entropy",
+    "linear", "dropout", "pad", "one_hot", "normalize", "cosine_similarity",
+    "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "logsigmoid", "gelu",
+    "silu", "elu", "celu", "softplus", "hardtanh", "relu6", "hardswish", "mish", "softsign",
+    "sse_loss", "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -90,6 +102,49 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     else:
         keep = (rng.random(input.shape) >= p) / (1.0 - p)
     return input * keep
+
+
+def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """PyTorch's F.pad: `pad` is flat (before, after) pairs, last axis first (see `tg.pad`)."""
+    return tg_functional.pad(input, pad=pad, mode=mode, value=value)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Class indices as one-hot rows: shape (..., num_classes), int64, no gradient
+    (PyTorch's). num_classes -1: one more than the largest index."""
+    data = np.asarray(_raw(tensor))
+    if data.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: class indices must be integers, got dtype {data.dtype}; "
+                        f"build them with tg.as_tensor([0, 2]) or convert with .long()")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    n = int(data.max()) + 1 if num_classes == -1 and data.size else max(int(num_classes), 0)
+    if data.size and (data.min() < 0 or data.max() >= n):
+        raise ValueError(f"one_hot: class indices must lie in [0, {n - 1}] for "
+                         f"num_classes={num_classes}, got {data.min()} to {data.max()}")
+    return Tensor.from_op((data[..., None] == np.arange(n)).astype(np.int64), None)
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(its Euclidean norm along `dim`, eps): rows of length 1 (PyTorch's)."""
+    if p != 2:
+        raise ValueError(f"normalize: only p=2 (the Euclidean norm) is supported, got p={p!r}")
+    input = _tensor(input)
+    return input / input.norm(axis=dim, keepdims=True).clip(eps, None)
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """The cosine of the angle between x1 and x2 along `dim` (broadcast), each norm
+    kept at least eps (PyTorch's)."""
+    x1, x2 = _tensor(x1), _tensor(x2)
+    n1 = x1.norm(axis=dim, keepdims=True).clip(eps, None)
+    n2 = x2.norm(axis=dim, keepdims=True).clip(eps, None)
+    return ((x1 / n1) * (x2 / n2)).sum(axis=dim)
+
+
+def logsigmoid(input: Any) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return -softplus(-_tensor(input))
 
 
 def _check_probability(where: str, p: Any) -> None:
@@ -151,6 +206,40 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce((input - target) ** 2, reduction)
 
 
+def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean absolute error ('mean'), its sum ('sum') or each |input - target| ('none')."""
+    _check_reduction("l1_loss", reduction)
+    input, target = _pair("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta), d = input - target:
+    squared near the target, absolute far from it (PyTorch's huber_loss)."""
+    _check_reduction("huber_loss", reduction)
+    input, target = _pair("huber_loss", input, target)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be > 0, got {delta!r}")
+    d = (input - target).abs()
+    losses = tg_functional.where((d < delta)._data, 0.5 * d ** 2, delta * (d - 0.5 * delta))
+    return _reduce(losses, reduction)
+
+
+def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
+                   ) -> Tensor:
+    """huber_loss / beta (PyTorch's smooth_l1_loss): 0.5 * d**2 / beta where |d| < beta, else
+    |d| - 0.5 * beta; beta 0 is the L1 loss."""
+    _check_reduction("smooth_l1_loss", reduction)
+    if beta == 0:
+        return l1_loss(input, target, reduction)
+    if not beta > 0:
+        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta!r}")
+    input, target = _pair("smooth_l1_loss", input, target)
+    d = (input - target).abs()
+    losses = tg_functional.where((d < beta)._data, 0.5 * d ** 2 / beta, d - 0.5 * beta)
+    return _reduce(losses, reduction)
+
+
 # ------------------------------------------------------------------ binary classification
 
 
@@ -198,27 +287,31 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 # ------------------------------------------------------------------ multi-class classification
 
 
-def _class_indices(target: Any, input: Tensor) -> np.ndarray:
+def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy"
+                   ) -> np.ndarray:
     """Integer class indices of shape input.shape[:-1], each in [0, n_classes)."""
     data = np.asarray(_raw(target))
     n_classes = input.shape[-1]
     expected = input.shape[:-1]
+    # (only cross_entropy also takes class probabilities, of the input's shape)
+    or_probabilities = (f", or of class probabilities of shape {input.shape}"
+                        if where == "cross_entropy" else "")
     if data.shape != expected:
         raise ValueError(
-            f"cross_entropy: input of shape {input.shape} (batch, classes) needs a target of "
-            f"class indices of shape {expected}, or of class probabilities of shape "
-            f"{input.shape}; got target shape {data.shape}")
+            f"{where}: input of shape {input.shape} (batch, classes) needs a target of "
+            f"class indices of shape {expected}{or_probabilities}; got target shape "
+            f"{data.shape}")
     if data.dtype.kind == "b" or data.dtype.kind not in "iuf":
-        raise TypeError(f"cross_entropy: class indices must be integers, got dtype {data.dtype}")
+        raise TypeError(f"{where}: class indices must be integers, got dtype {data.dtype}")
     if data.dtype.kind == "f":
         if not np.array_equal(data, np.round(data)):
-            raise ValueError("cross_entropy: a target of class indices must hold whole "
-                             "numbers; for class probabilities give shape "
-                             f"{input.shape}, the input's")
+            raise ValueError(f"{where}: a target of class indices must hold whole numbers"
+                             + (f"; for class probabilities give shape {input.shape}, the "
+                                f"input's" if or_probabilities else ""))
         data = data.astype(np.int64)
     bad = (data < 0) | (data >= n_classes)
     if bad.any():
-        raise ValueError(f"cross_entropy: class indices must lie in [0, {n_classes - 1}] for "
+        raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
                          f"{n_classes} classes, got {np.unique(data[bad]).tolist()}")
     return data
 
@@ -244,3 +337,18 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     classes = _class_indices(target, input)
     # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
     return CrossEntropy.apply(input, target=classes, reduction=reduction)
+
+
+def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """The negative log-likelihood of the target classes: -input[i, target[i]], averaged
+    ('mean'), summed ('sum') or each ('none'). `input` holds log-probabilities of shape
+    (batch, classes) (log_softmax's output): `nll_loss(log_softmax(x), y)` is
+    `cross_entropy(x, y)`."""
+    _check_reduction("nll_loss", reduction)
+    input = _tensor(input)
+    if input.ndim not in (1, 2):
+        raise ValueError(f"nll_loss: input must be log-probabilities of shape (batch, classes) "
+                         f"or (classes,), got shape {input.shape}")
+    classes = _class_indices(target, input, "nll_loss")
+    picked = tg_functional.take_along_axis(input, np.expand_dims(classes, -1), axis=-1)
+    return _reduce(-picked.reshape(classes.shape), reduction)

@@ -1,4 +1,5 @@
-"""Layers: `Linear` with its initialisations, `Sequential`, the activations, `Dropout`, `Flatten`.
+"""Layers: `Linear` and its initialisations, `Sequential`, activations, `Dropout`, `Flatten`,
+`Embedding`, `LayerNorm`.
 
 Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as
 in PyTorch and as in Grokking Deep Learning's chapter 5, where `weights[i]` is the row
@@ -9,17 +10,19 @@ of `np.dot(input, weights)`.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from ..creation import make_generator as _make_generator
 from ..tensor import Tensor
 from . import functional as F
+from .containers import ModuleList
 from .module import Module, Parameter
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
-           "LogSoftmax", "Dropout", "Flatten", "INITS"]
+           "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
+           "Embedding", "LayerNorm", "INITS"]
 
 # init name -> what it draws for the weight; biases are zero except with "uniform"
 INITS = {
@@ -60,9 +63,9 @@ def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int,
     return weight, (np.zeros(n_out) if bias else None)
 
 
-def _check_features(value: Any, name: str) -> int:
+def _check_features(value: Any, name: str, where: str = "Linear") -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"Linear: {name} must be a positive int, got {value!r}")
+        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
@@ -108,42 +111,13 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
-class Sequential(Module):
-    """Modules applied one after another; the i-th is named "i" (`0.weight`, `2.bias`)."""
+class Sequential(ModuleList):
+    """Modules applied one after another; the i-th is named "i" (`0.weight`, `2.bias`).
+    A ModuleList (append, len, iteration, indexing; a slice is a Sequential) with a
+    forward."""
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__()
-        for module in modules:
-            self.append(module)
-
-    def append(self, module: Module) -> "Sequential":
-        """Add `module` at the end, named by its position ("3"); returns self."""
-        if not isinstance(module, Module):
-            what = (f"the class {module.__name__}; write {module.__name__}() to make one"
-                    if isinstance(module, type) else f"a {type(module).__name__}")
-            raise TypeError(f"Sequential: layer {len(self)} must be a Module instance, got {what}")
-        setattr(self, str(len(self)), module)
-        return self
-
-    def _layers(self) -> list[Module]:
-        # the attributes append() set, "0", "1", ..., in order (named_children's Modules)
-        return [m for m in vars(self).values() if isinstance(m, Module)]
-
-    def __len__(self) -> int:
-        return len(self._layers())
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._layers())
-
-    def __getitem__(self, index: int | slice) -> Any:
-        layers = self._layers()
-        if isinstance(index, slice):
-            return Sequential(*layers[index])
-        try:
-            return layers[index]
-        except IndexError:
-            raise IndexError(f"Sequential: index {index} is out of range for "
-                             f"{len(layers)} layers") from None
+        super().__init__(modules)
 
     def forward(self, input: Any) -> Any:
         for layer in self._layers():
@@ -210,6 +184,65 @@ class LogSoftmax(Softmax):
         return F.log_softmax(input, self.dim)
 
 
+class _Activation(Module):
+    """An activation with keyword settings: forward is `function(input, **settings)`."""
+
+    function: Any = None
+
+    def __init__(self, **settings: Any) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def forward(self, input: Any) -> Tensor:
+        return type(self).function(input, **self.settings)
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{key}={value!r}" for key, value in self.settings.items())
+
+
+class GELU(_Activation):
+    """x * Phi(x) (`approximate="tanh"`: the tanh formula), as PyTorch's GELU."""
+
+    function = staticmethod(F.gelu)
+
+    def __init__(self, approximate: str = "none") -> None:
+        super().__init__(approximate=approximate)
+
+
+class SiLU(_Activation):
+    """x * sigmoid(x) (also called swish)."""
+
+    function = staticmethod(F.silu)
+
+
+class ELU(_Activation):
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+
+    function = staticmethod(F.elu)
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__(alpha=alpha)
+
+
+class Softplus(_Activation):
+    """log(1 + exp(beta * x)) / beta: a smooth relu."""
+
+    function = staticmethod(F.softplus)
+
+    def __init__(self, beta: float = 1.0) -> None:
+        super().__init__(beta=beta)
+
+
+class Identity(Module):
+    """Its input, unchanged: a placeholder where a layer may go."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # (PyTorch's ignores them too)
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:
+        return input
+
+
 # ------------------------------------------------------------------ regularisation and shape
 
 
@@ -251,3 +284,80 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+# ------------------------------------------------------------------ lookup and normalisation
+
+
+class Embedding(Module):
+    """A learned vector per index: `weight[indices]`, weight of shape (num_embeddings,
+    embedding_dim) drawn from N(0, 1) (PyTorch's). `padding_idx`: that row starts at zero
+    and never learns (frozen, see `Parameter.freeze_`)."""
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
+                 seed: int | None = None, generator: np.random.Generator | None = None,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding")
+        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", "Embedding")
+        rng = _make_generator(seed, generator, "Embedding")
+        weight = rng.normal(0.0, 1.0, (self.num_embeddings, self.embedding_dim))
+        self.weight = Parameter(weight.astype(_float_dtype(dtype, "Embedding")))
+        self.padding_idx = padding_idx
+        if padding_idx is not None:
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"Embedding: padding_idx {padding_idx} is not a row of "
+                                 f"{self.num_embeddings}")
+            self.weight.data[padding_idx] = 0.0
+            self.weight.freeze_(padding_idx)
+
+    def forward(self, input: Any) -> Tensor:
+        index = np.asarray(getattr(input, "_data", input))
+        if index.dtype.kind not in "iu":
+            raise TypeError(f"{self!r}: the input must be integer indices, got dtype "
+                            f"{index.dtype}; build them with tg.as_tensor([0, 2])")
+        if index.size and not (0 <= index.min() and index.max() < self.num_embeddings):
+            raise IndexError(f"{self!r}: indices must lie in [0, {self.num_embeddings - 1}], "
+                             f"got {index.min()} to {index.max()}")
+        return self.weight[index]
+
+    def extra_repr(self) -> str:
+        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+class LayerNorm(Module):
+    """Each sample normalised over its last axes (`normalized_shape`): (x - mean) /
+    sqrt(var + eps), then times `weight` plus `bias` (learned, ones and zeros at first;
+    none with elementwise_affine=False), as PyTorch's LayerNorm."""
+
+    def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
+            else tuple(normalized_shape)
+        self.normalized_shape = tuple(_check_features(n, "normalized_shape", "LayerNorm")
+                                      for n in shape)
+        self.eps = eps
+        resolved = _float_dtype(dtype, "LayerNorm")
+        self.weight = Parameter(np.ones(self.normalized_shape, resolved)) \
+            if elementwise_affine else None
+        self.bias = Parameter(np.zeros(self.normalized_shape, resolved)) \
+            if elementwise_affine and bias else None
+
+    def forward(self, input: Any) -> Tensor:
+        input = input if isinstance(input, Tensor) else Tensor(input)
+        n = len(self.normalized_shape)
+        if input.shape[input.ndim - n:] != self.normalized_shape or input.ndim < n:
+            raise ValueError(f"{self!r}: the input's last axes {input.shape[input.ndim - n:]} "
+                             f"(shape {input.shape}) must be {self.normalized_shape}")
+        axes = tuple(range(input.ndim - n, input.ndim))
+        centred = input - input.mean(axis=axes, keepdims=True)
+        out = centred / ((centred ** 2).mean(axis=axes, keepdims=True) + self.eps).sqrt()
+        if self.weight is not None:
+            out = out * self.weight
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.weight is not None}")

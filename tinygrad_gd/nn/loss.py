@@ -10,8 +10,8 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "BCELoss", "BCEWithLogitsLoss",
-           "CrossEntropyLoss"]
+__all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
+           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
 
 
 class SSELoss(Module):
@@ -66,3 +66,41 @@ class CrossEntropyLoss(_ReducedLoss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.cross_entropy(input, target, self.reduction)
+
+
+class L1Loss(_ReducedLoss):
+    """Mean absolute error (see `functional.l1_loss`)."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.l1_loss(input, target, self.reduction)
+
+
+class HuberLoss(_ReducedLoss):
+    """Squared error near the target, absolute error beyond `delta` (see
+    `functional.huber_loss`)."""
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.huber_loss(input, target, self.reduction, self.delta)
+
+
+class SmoothL1Loss(_ReducedLoss):
+    """Huber's loss divided by `beta` (see `functional.smooth_l1_loss`)."""
+
+    def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
+        super().__init__(reduction)
+        self.beta = beta
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+class NLLLoss(_ReducedLoss):
+    """Negative log-likelihood of the target classes, from log-probabilities (see
+    `functional.nll_loss`): `NLLLoss()(LogSoftmax(dim=1)(x), y)` is cross-entropy."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.nll_loss(input, target, self.reduction)

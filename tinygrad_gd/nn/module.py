@@ -206,6 +206,21 @@ class Module:
         """Evaluation mode: `train(False)`. Returns self."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Make every parameter learn (True) or stay fixed (False), as PyTorch's; returns
+        self. `model.requires_grad_(False)` freezes a whole model, e.g. a pretrained part."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn: Any) -> "Module":
+        """Call `fn(module)` on every sub-module and then on this one (PyTorch's order, for
+        initialising: `model.apply(init_weights)`); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def to(self, dtype_or_device: Any) -> "Module":
         """PyTorch's `model.to(...)`. "cpu" leaves the model as it is (tinygrad_gd runs on
         the CPU); a float dtype converts every parameter's values (and gradient) in place,

@@ -1,0 +1,240 @@
+"""Tests of the rest of PyTorch's nn that tg.nn has: containers, Module.apply and
+requires_grad_, the activations as modules, Embedding, LayerNorm, the L1/Huber/NLL
+losses, one_hot/normalize/cosine_similarity/logsigmoid/pad, and nn.utils' clipping.
+
+Each is made of gradient-checked ops; here its values and gradients are checked against
+its definition (gradcheck in float64) and, where torch is installed, against PyTorch."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import Tensor, nn
+from tinygrad_gd.nn import functional as F
+
+RNG = np.random.default_rng(0)
+A, B = RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3))
+LABELS = np.array([0, 2, 1, 0])
+
+# name: (ours on Tensors, torch's as text on tensors, the input arrays)
+AGAINST_TORCH = {
+    "l1_loss": (lambda x, y: F.l1_loss(x, y), "lambda x, y: F.l1_loss(x, y)", (A, B)),
+    "l1_loss sum": (lambda x, y: nn.L1Loss("sum")(x, y),
+                    "lambda x, y: F.l1_loss(x, y, reduction='sum')", (A, B)),
+    "huber_loss": (lambda x, y: F.huber_loss(x, y, "none", 0.5),
+                   "lambda x, y: F.huber_loss(x, y, reduction='none', delta=0.5)", (A, B)),
+    "HuberLoss": (lambda x, y: nn.HuberLoss(delta=2.0)(x, y),
+                  "lambda x, y: F.huber_loss(x, y, delta=2.0)", (A, B)),
+    "smooth_l1_loss": (lambda x, y: F.smooth_l1_loss(x, y, "sum", 0.5),
+                       "lambda x, y: F.smooth_l1_loss(x, y, reduction='sum', beta=0.5)", (A, B)),
+    "SmoothL1Loss beta 0": (lambda x, y: nn.SmoothL1Loss(beta=0.0)(x, y),
+                            "lambda x, y: F.smooth_l1_loss(x, y, beta=0.0)", (A, B)),
+    "nll_loss": (lambda x: F.nll_loss(F.log_softmax(x, dim=1), LABELS),
+                 "lambda x: F.nll_loss(F.log_softmax(x, dim=1), torch.tensor(LABELS))", (A,)),
+    "NLLLoss none": (lambda x: nn.NLLLoss("none")(nn.LogSoftmax(dim=1)(x), LABELS),
+                     "lambda x: F.nll_loss(F.log_softmax(x, 1), torch.tensor(LABELS), "
+                     "reduction='none')", (A,)),
+    "normalize": (lambda x: F.normalize(x, dim=0), "lambda x: F.normalize(x, dim=0)", (A,)),
+    "normalize of zeros": (F.normalize, "F.normalize", (np.zeros((2, 3)),)),
+    "cosine_similarity": (F.cosine_similarity, "F.cosine_similarity", (A, B)),
+    "cosine_similarity with zeros": (F.cosine_similarity, "F.cosine_similarity",
+                                     (np.zeros((2, 3)), B[:2])),
+    "logsigmoid far out": (F.logsigmoid, "F.logsigmoid", (A * 400,)),
+    "pad": (lambda x: F.pad(x, (1, 2), value=0.5), "lambda x: F.pad(x, (1, 2), value=0.5)",
+            (A,)),
+    "GELU tanh": (nn.GELU("tanh"), "torch.nn.GELU('tanh')", (A,)),
+    "SiLU": (nn.SiLU(), "torch.nn.SiLU()", (A,)),
+    "ELU": (nn.ELU(0.5), "torch.nn.ELU(0.5)", (A,)),
+    "Softplus": (nn.Softplus(2.0), "torch.nn.Softplus(2.0)", (A,)),
+    "LayerNorm": (lambda x: nn.LayerNorm(3)(x), "lambda x: torch.nn.LayerNorm(3, "
+                  "dtype=torch.float64)(x)", (A,)),
+    "LayerNorm over two axes": (lambda x: nn.LayerNorm((4, 3), elementwise_affine=False)(x),
+                                "lambda x: torch.nn.LayerNorm((4, 3), elementwise_affine=False,"
+                                " dtype=torch.float64)(x)", (A,)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(AGAINST_TORCH))
+def test_values_and_gradients_by_definition(case):
+    ours, _, arrays = AGAINST_TORCH[case]
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    if "zeros" not in case:  # (at 0 the norm has its kink: PyTorch's convention, below)
+        assert tg.gradcheck(ours, leaves)
+    assert np.isfinite(ours(*leaves).data).all()
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", sorted(AGAINST_TORCH))
+def test_values_and_gradients_agree_with_pytorch(case):
+    torch = pytest.importorskip("torch")
+    ours, theirs, arrays = AGAINST_TORCH[case]
+    fn = eval(theirs, {"torch": torch, "F": torch.nn.functional,  # noqa: S307  (our table)
+                       "LABELS": LABELS})
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, expected = ours(*leaves), fn(*tensors)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
+    out.sum().backward()
+    expected.sum().backward()
+    for leaf, tensor in zip(leaves, tensors):
+        np.testing.assert_allclose(leaf.grad.data, tensor.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_huber_is_squared_near_the_target_and_absolute_beyond_delta():
+    loss = F.huber_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none", delta=1.0)
+    assert loss.tolist() == [0.5 * 0.5 ** 2, 1.0 * (3.0 - 0.5)]
+    smooth = F.smooth_l1_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), "none", beta=2.0)
+    assert smooth.tolist() == [0.5 * 0.5 ** 2 / 2.0, 3.0 - 0.5 * 2.0]
+    with pytest.raises(ValueError, match=r"huber_loss: delta must be > 0, got -1"):
+        F.huber_loss(Tensor([1.0]), Tensor([0.0]), delta=-1)
+    with pytest.raises(ValueError, match=r"l1_loss: input \(prediction\) has shape \(2,\) but "
+                                         r"target has shape \(3,\)"):
+        F.l1_loss(Tensor([1.0, 2.0]), Tensor([1.0, 2.0, 3.0]))
+
+
+def test_nll_loss_of_log_softmax_is_cross_entropy():
+    x = Tensor(A, requires_grad=True)
+    nll = F.nll_loss(F.log_softmax(x, dim=1), LABELS)
+    nll.backward()
+    via_nll = x.grad.data.copy()
+    x.grad = None
+    ce = F.cross_entropy(x, LABELS)
+    ce.backward()
+    np.testing.assert_allclose(nll.item(), ce.item(), rtol=1e-14)
+    np.testing.assert_allclose(via_nll, x.grad.data, rtol=1e-12)
+    with pytest.raises(ValueError, match=r"nll_loss: class indices must lie in \[0, 2\] for 3 "
+                                         r"classes, got \[3\]"):
+        F.nll_loss(x, [0, 1, 2, 3])
+
+
+def test_one_hot_rows_as_pytorchs():
+    rows = F.one_hot(tg.as_tensor(LABELS))
+    assert rows.dtype == np.int64 and not rows.requires_grad
+    np.testing.assert_array_equal(rows.data, np.eye(3, dtype=np.int64)[LABELS])
+    assert F.one_hot(tg.as_tensor(LABELS), 5).shape == (4, 5)
+    with pytest.raises(ValueError, match=r"one_hot: class indices must lie in \[0, 1\]"):
+        F.one_hot(tg.as_tensor(LABELS), 2)
+    with pytest.raises(TypeError, match="one_hot: class indices must be integers"):
+        F.one_hot(Tensor([0.0, 1.0]))
+
+
+def test_module_list_and_dict_hold_their_modules_parameters():
+    blocks = nn.ModuleList([nn.Linear(2, 2, seed=i) for i in range(3)])
+    heads = nn.ModuleDict({"digit": nn.Linear(2, 10, seed=5)})
+    heads["parity"] = nn.Linear(2, 1, seed=6)
+
+    class Net(nn.Module):
+        def __init__(self):
+            self.blocks, self.heads = blocks, heads
+
+    net = Net()
+    names = [name for name, _ in net.named_parameters()]
+    assert names[:2] == ["blocks.0.weight", "blocks.0.bias"] and len(names) == 10
+    assert names[-2:] == ["heads.parity.weight", "heads.parity.bias"]
+    assert blocks[1] is vars(blocks)["1"] and len(blocks[1:]) == 2
+    assert isinstance(blocks[1:], nn.ModuleList)
+    assert list(heads) == ["digit", "parity"] and "digit" in heads
+    assert heads.parity is heads["parity"]
+    copy = Net()
+    copy.blocks = nn.ModuleList([nn.Linear(2, 2, seed=9) for _ in range(3)])
+    copy.heads = nn.ModuleDict({"digit": nn.Linear(2, 10), "parity": nn.Linear(2, 1)})
+    copy.load_state_dict(net.state_dict())
+    np.testing.assert_array_equal(copy.blocks[2].weight.data, blocks[2].weight.data)
+    assert isinstance(nn.Sequential(nn.ReLU(), nn.Tanh())[1:], nn.Sequential)
+    with pytest.raises(TypeError, match="ModuleList: layer 3 must be a Module instance, got "
+                                        "the class ReLU"):
+        blocks.append(nn.ReLU)
+    with pytest.raises(KeyError, match="ModuleDict: key 'training' must be"):
+        heads["training"] = nn.ReLU()
+    with pytest.raises(KeyError, match=r"ModuleDict: no module named 'x'; it has \['digit', "
+                                       r"'parity'\]"):
+        heads["x"]
+
+
+def test_apply_visits_children_first_and_requires_grad_freezes_a_model():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.ReLU(), nn.Linear(2, 1)))
+    seen = []
+    model.apply(lambda m: seen.append(type(m).__name__))
+    assert seen == ["Linear", "ReLU", "Linear", "Sequential", "Sequential"]  # PyTorch's order
+    model.apply(lambda m: nn.init.zeros_(m.weight) if isinstance(m, nn.Linear) else None)
+    assert all((m.weight.data == 0).all() for m in model.modules() if isinstance(m, nn.Linear))
+    assert model.requires_grad_(False) is model
+    assert not any(p.requires_grad for p in model.parameters())
+    model[0].requires_grad_()
+    out = model(Tensor([[1.0, 2.0]])).sum()
+    out.backward()
+    assert model[0].weight.grad is not None and model[1][1].weight.grad is None
+
+
+def test_activation_modules_and_identity_are_their_functions():
+    x = Tensor(A)
+    for module, function in ((nn.GELU(), F.gelu), (nn.SiLU(), F.silu), (nn.ELU(), F.elu),
+                             (nn.Softplus(), F.softplus)):
+        np.testing.assert_array_equal(module(x).data, function(x).data)
+    assert nn.Identity(54, unused="x")(x) is x
+    assert repr(nn.ELU(0.5)) == "ELU(alpha=0.5)" and repr(nn.GELU()) == "GELU(approximate='none')"
+
+
+def test_embedding_looks_up_rows_and_learns_only_them():
+    emb = nn.Embedding(5, 3, padding_idx=0, seed=0)
+    assert (emb.weight.data[0] == 0).all() and emb.weight.shape == (5, 3)
+    index = tg.as_tensor([[1, 3], [1, 0]])
+    out = emb(index)
+    assert out.shape == (2, 2, 3)
+    np.testing.assert_array_equal(out.data, emb.weight.data[index.data])
+    out.sum().backward()
+    counts = np.bincount(index.data.reshape(-1), minlength=5).astype(float)
+    counts[0] = 0  # the padding row learns nothing
+    np.testing.assert_array_equal(emb.weight.grad.data, np.repeat(counts[:, None], 3, axis=1))
+    tg.optim.SGD(emb.parameters(), lr=1.0, momentum=0.9).step()
+    assert (emb.weight.data[0] == 0).all()
+    with pytest.raises(IndexError, match=r"indices must lie in \[0, 4\], got 0 to 5"):
+        emb(tg.as_tensor([0, 5]))
+    with pytest.raises(TypeError, match="the input must be integer indices"):
+        emb(Tensor([0.0]))
+
+
+def test_layer_norm_gives_each_sample_mean_0_and_variance_1():
+    norm = nn.LayerNorm(3)
+    out = norm(Tensor(A))
+    np.testing.assert_allclose(out.data.mean(axis=1), 0, atol=1e-12)
+    np.testing.assert_allclose(out.data.var(axis=1), 1 / (1 + 1e-5 / A.var(axis=1)), rtol=1e-12)
+    assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
+    with pytest.raises(ValueError, match=r"the input's last axes \(2,\) \(shape \(3, 2\)\) "
+                                         r"must be \(3,\)"):
+        norm(Tensor(np.zeros((3, 2))))
+
+
+def test_clip_grad_norm_scales_every_gradient_by_one_factor():
+    model = nn.Sequential(nn.Linear(3, 4, seed=1), nn.Tanh(), nn.Linear(4, 2, seed=2))
+    (model(Tensor(A)) ** 2).sum().backward()
+    before = [p.grad.data.copy() for p in model.parameters()]
+    norm = np.sqrt(sum((g ** 2).sum() for g in before))
+    total = nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.1)
+    np.testing.assert_allclose(total.item(), norm, rtol=1e-12)
+    after = [p.grad.data for p in model.parameters()]
+    np.testing.assert_allclose(np.sqrt(sum((g ** 2).sum() for g in after)), 0.1, rtol=1e-5)
+    for g0, g1 in zip(before, after):
+        np.testing.assert_allclose(g1, g0 * (0.1 / (norm + 1e-6)), rtol=1e-12)
+    assert nn.utils.clip_grad_norm_(model.parameters(), 10.0).item() < 10  # nothing to clip
+    np.testing.assert_allclose(model[0].weight.grad.data, after[0])
+    nn.utils.clip_grad_value_(model.parameters(), 1e-3)
+    assert max(np.abs(p.grad.data).max() for p in model.parameters()) <= 1e-3
+
+
+@pytest.mark.torch
+def test_clip_grad_norm_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    model = nn.Linear(3, 2, seed=3)
+    theirs = torch.nn.Linear(3, 2).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(model.weight.data))
+        theirs.bias.copy_(torch.tensor(model.bias.data))
+    (model(Tensor(A)) ** 3).sum().backward()
+    (theirs(torch.tensor(A)) ** 3).sum().backward()
+    for norm_type in (2.0, float("inf")):
+        ours = nn.utils.clip_grad_norm_(model.parameters(), 0.5, norm_type=norm_type)
+        expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5, norm_type=norm_type)
+        np.testing.assert_allclose(ours.item(), expected.item(), rtol=1e-12)
+        np.testing.assert_allclose(model.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
