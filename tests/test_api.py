@@ -508,3 +508,46 @@ def test_uniform_and_normal_draw_in_place_from_the_seeded_generators(monkeypatch
         loss.backward()
     with pytest.raises(RuntimeError, match="would not be recorded"):
         w.normal_()  # a parameter outside no_grad(), as PyTorch refuses
+
+
+def test_pytorchs_other_spellings_run_the_same_ops_in_the_graph():
+    a = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]])
+    x = t(a)
+    assert x.clamp_min(0).tolist() == np.maximum(a, 0).tolist()
+    assert x.clamp_max(0).grad_fn.name == "clip" and x.clamp_max(0).tolist() == np.minimum(
+        a, 0).tolist()
+    assert x.amax(1).tolist() == [3.0, 5.0] and x.amin(dim=0, keepdim=True).shape == (1, 3)
+    assert x.amax(axis=0).tolist() == [1.0, 5.0, 3.0]  # NumPy's keyword too
+    assert x.ravel().tolist() == a.ravel().tolist() and x.ravel().grad_fn.name == "reshape"
+    assert x.mT.shape == (3, 2) and tg.ones(2, 3, 4).mT.shape == (2, 4, 3)
+    rows = x.unbind(0)
+    assert len(rows) == 2 and rows[1].tolist() == a[1].tolist()
+    (rows[0] * 2 + rows[1] * 3).sum().backward()
+    assert x.grad.tolist() == [[2.0, 2.0, 2.0], [3.0, 3.0, 3.0]]
+    assert x.cpu() is x and x.contiguous() is x and x.is_contiguous()
+    transposed = x.T
+    assert not transposed.is_contiguous() and transposed.contiguous().is_contiguous()
+    assert transposed.contiguous().tolist() == a.T.tolist()
+    assert tg.bmm(tg.ones(2, 3, 4), tg.ones(2, 4, 5)).shape == (2, 3, 5)
+    assert x.round(1).tolist() == a.round(1).tolist()
+    assert tg.Tensor([0.125, 2.5]).round(2).tolist() == [0.12, 2.5]  # halves to even
+    with pytest.raises(ValueError, match=r"mT: needs a tensor of at least 2 axes"):
+        tg.ones(3).mT
+
+
+def test_comparisons_dtypes_and_conversions_in_both_spellings():
+    x = tg.Tensor([1.0, 2.0])
+    assert x.isclose([1.0, 2.1]).tolist() == [True, False] and x.equal([1.0, 2.0])
+    assert tg.isclose(x, x + 1e-9).all() and not tg.equal(x, x + 1e-9)
+    array = np.array([1, 2], dtype=np.int32)
+    copied = tg.from_numpy(array)
+    assert copied.dtype == np.int32 and copied.tolist() == [1, 2]
+    array[0] = 9  # a copy, unlike PyTorch's shared memory (the module's docstring says so)
+    assert copied.tolist() == [1, 2]
+    assert tg.is_tensor(x) and not tg.is_tensor(array) and tg.numel(tg.ones(2, 3)) == 6
+    assert tg.zeros(2, dtype=tg.float32).dtype == np.float32 and tg.int64 is np.int64
+    values = tg.zeros(3)
+    values.fill(2.5)  # NumPy's in-place fill
+    assert values.tolist() == [2.5, 2.5, 2.5]
+    with pytest.raises(TypeError, match="from_numpy: expected a NumPy array, got list"):
+        tg.from_numpy([1, 2])

@@ -10,9 +10,11 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
-from . import creation, in_place, logic, numpy_calls  # noqa: F401  (methods of Tensor)
+from . import creation, in_place, logic, numpy_calls, spellings  # noqa: F401  (methods)
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
+from .spellings import *  # noqa: F401,F403  (tg.from_numpy, tg.is_tensor, tg.numel)
+from .spellings import float16, float32, float64, int32, int64  # noqa: F401
 from .gradcheck import GradcheckError, gradcheck
 from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
                     render_graph)
@@ -28,7 +30,7 @@ __all__ = [
     "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
-] + functional.__all__ + creation.__all__ + logic.__all__
+] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__
 
 
 def __getattr__(name: str):

@@ -19,7 +19,8 @@ from .ops.arguments import check_axis, either, one_axis
 from .tensor import Tensor, _as_array, _raw
 
 __all__ = ["argmax", "argmin", "argsort", "count_nonzero", "logical_and", "logical_or",
-           "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "array_equal", "allclose"]
+           "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "array_equal", "equal",
+           "allclose", "isclose"]
 
 
 def _constant(array: Any) -> Tensor:
@@ -127,6 +128,18 @@ def array_equal(x: Any, y: Any) -> bool:
     return bool(np.array_equal(_values("array_equal", x), _values("array_equal", y)))
 
 
+def equal(x: Any, y: Any) -> bool:
+    """True when x and y have one shape and equal values (PyTorch's equal)."""
+    return bool(np.array_equal(_values("equal", x), _values("equal", y)))
+
+
+def isclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Tensor:
+    """Where |x - y| <= atol + rtol * |y| (NumPy's and PyTorch's isclose), a boolean Tensor."""
+    return _constant(np.isclose(_values("isclose", x), _values("isclose", y), rtol=rtol,
+                                atol=atol, equal_nan=equal_nan))
+
+
 def allclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08) -> bool:
     """True when every value of x is close to y's (NumPy's and PyTorch's allclose)."""
     return bool(np.allclose(_values("allclose", x), _values("allclose", y), rtol=rtol,
@@ -197,7 +210,8 @@ _METHODS = {
     "argmax": argmax, "argmin": argmin, "argsort": argsort, "count_nonzero": count_nonzero,
     "any": _any, "all": _all,
     "astype": _astype, "type_as": _type_as,
-    "isnan": isnan, "isinf": isinf, "isfinite": isfinite,
+    "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "isclose": isclose, "equal": equal,
+    "allclose": allclose,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not,
     "long": _cast("int64", "The values as int64 (PyTorch's .long()), without gradient: indices."),

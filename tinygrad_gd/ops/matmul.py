@@ -11,8 +11,8 @@ from ..engine import Function
 from .arguments import to_tensor
 
 
-class MatMul(Function, methods=("matmul", "__matmul__", "mm"), reflected=("__rmatmul__",),
-             functions=("matmul", "mm")):
+class MatMul(Function, methods=("matmul", "__matmul__", "mm", "bmm"), reflected=("__rmatmul__",),
+             functions=("matmul", "mm", "bmm")):
     """Matrix product `x @ y` (1-D, 2-D and batched with broadcast batch axes, as NumPy's).
 
     forward: `x @ y`

@@ -415,10 +415,19 @@ class Ceil(_Step, elementwise=True, methods=("ceil",), functions=("ceil",)):
 
 
 class Round(_Step, elementwise=True, methods=("round",), functions=("round",)):
-    """The nearest whole number, halves to even (NumPy's and PyTorch's rule); gradient 0.
+    """The nearest whole number (or `decimals` places), halves to even (NumPy's and
+    PyTorch's rule); gradient 0.
 
-    forward: `round(x)` (halves to even)
+    forward: `round(x, decimals)` (halves to even)
     gradient: `0`
     """
 
-    fn = staticmethod(np.round)
+    @classmethod
+    def call(cls, x, decimals=0):
+        if isinstance(decimals, bool) or not isinstance(decimals, (int, np.integer)):
+            raise TypeError(f"round: decimals must be an int, got {decimals!r}")
+        return cls.apply(x, decimals=int(decimals))
+
+    def forward(ctx, x, *, decimals=0):
+        ctx.shape = x.shape
+        return np.round(x, decimals)

@@ -1,0 +1,117 @@
+"""Other spellings of what the ops already do, so that a PyTorch or NumPy user guesses right.
+
+Each is a Tensor method (or `tg.` function) that calls a registered op, so it is in the
+graph with that op's gradient and errors, and the diagrams show that op: `x.clamp_min(0)`
+is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
+`x.unbind(0)` is a `getitem` per entry. `x.cpu()` and `x.contiguous()` give x (a copy
+when x's values are a strided view); `tg.from_numpy(a)` copies `a`, as `tg.Tensor(a)`
+does (PyTorch's shares its memory: here a later change to `a` is not seen); the dtype
+names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are NumPy's.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .ops.arguments import either, one_axis
+from .tensor import Tensor
+
+__all__ = ["from_numpy", "is_tensor", "numel"]
+
+# `dtype=tg.float32` as `dtype=torch.float32`: NumPy's dtypes under PyTorch's names (not in
+# __all__: they are NumPy's objects, documented there)
+float16, float32, float64, int32, int64 = (np.float16, np.float32, np.float64, np.int32,
+                                           np.int64)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor of `array`'s values and dtype (a copy; PyTorch's shares the memory)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}; "
+                        f"use tg.as_tensor(...) for lists and numbers")
+    return Tensor(array, dtype=array.dtype)
+
+
+def is_tensor(obj: Any) -> bool:
+    """Whether `obj` is a Tensor (PyTorch's is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(x: Any) -> int:
+    """The number of elements (PyTorch's numel)."""
+    return int(np.size(getattr(x, "_data", x)))
+
+
+def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
+    """max(x, min) entry by entry (PyTorch's clamp_min): the op `clip` with no upper bound."""
+    return self.clip(min, None)
+
+
+def _clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """min(x, max) entry by entry (PyTorch's clamp_max): the op `clip` with no lower bound."""
+    return self.clip(None, max)
+
+
+def _amax(self: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+          keepdims: Any = None) -> Tensor:
+    """The maxima over `dim` (all axes by default), the values only (PyTorch's amax,
+    NumPy's amax): the op `max`."""
+    axis = either("amax", "axis", axis, "dim", dim)
+    return self.max(axis=axis, keepdims=bool(either("amax", "keepdims", keepdims, "keepdim",
+                                                    keepdim)))
+
+
+def _amin(self: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+          keepdims: Any = None) -> Tensor:
+    """The minima over `dim` (all axes by default), the values only: the op `min`."""
+    axis = either("amin", "axis", axis, "dim", dim)
+    return self.min(axis=axis, keepdims=bool(either("amin", "keepdims", keepdims, "keepdim",
+                                                    keepdim)))
+
+
+def _ravel(self: Tensor) -> Tensor:
+    """The values as one axis (NumPy's and PyTorch's ravel): the op `reshape`."""
+    return self.reshape(-1)
+
+
+def _matrix_transpose(self: Tensor) -> Tensor:
+    """The last two axes swapped (PyTorch's x.mT): the op `swapaxes`."""
+    if self.ndim < 2:
+        raise ValueError(f"mT: needs a tensor of at least 2 axes, got shape {self.shape}")
+    return self.swapaxes(-2, -1)
+
+
+def _unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    """The entries along `dim`, each a tensor with that axis removed (PyTorch's unbind)."""
+    axis = one_axis("unbind", dim, self.ndim) % self.ndim
+    return tuple(self[(slice(None),) * axis + (i,)] for i in range(self.shape[axis]))
+
+
+def _cpu(self: Tensor) -> Tensor:
+    """x itself: tinygrad_gd runs on the CPU (PyTorch's x.cpu())."""
+    return self
+
+
+def _is_contiguous(self: Tensor) -> bool:
+    """Whether the values lie in memory row by row (C order) without gaps."""
+    return bool(self._data.flags.c_contiguous)
+
+
+def _contiguous(self: Tensor) -> Tensor:
+    """x itself when its values are contiguous, else a contiguous copy (the op `clone`)."""
+    return self if self._data.flags.c_contiguous else self.clone()
+
+
+def _fill(self: Tensor, value: Any) -> None:
+    """Set every value to `value` in place (NumPy's a.fill; PyTorch's fill_ returns t)."""
+    self.fill_(value)
+
+
+_METHODS = {"clamp_min": _clamp_min, "clamp_max": _clamp_max, "amax": _amax, "amin": _amin,
+            "ravel": _ravel, "unbind": _unbind, "cpu": _cpu, "contiguous": _contiguous,
+            "is_contiguous": _is_contiguous, "fill": _fill}
+for _name, _method in _METHODS.items():
+    _method.__name__ = _method.__qualname__ = _name
+    setattr(Tensor, _name, _method)
+Tensor.mT = property(_matrix_transpose)
