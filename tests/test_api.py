@@ -517,7 +517,8 @@ def test_pytorchs_other_spellings_run_the_same_ops_in_the_graph():
     assert x.clamp_max(0).grad_fn.name == "clip" and x.clamp_max(0).tolist() == np.minimum(
         a, 0).tolist()
     assert x.amax(1).tolist() == [3.0, 5.0] and x.amin(dim=0, keepdim=True).shape == (1, 3)
-    assert x.amax(axis=0).tolist() == [1.0, 5.0, 3.0]  # NumPy's keyword too
+    assert x.amax(axis=0).tolist() == [1.0, 5.0, 3.0]  # NumPy's keywords too
+    assert x.amin(axis=1, keepdims=True).tolist() == [[-2.0], [-6.0]]
     assert x.ravel().tolist() == a.ravel().tolist() and x.ravel().grad_fn.name == "reshape"
     assert x.mT.shape == (3, 2) and tg.ones(2, 3, 4).mT.shape == (2, 4, 3)
     rows = x.unbind(0)

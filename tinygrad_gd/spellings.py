@@ -53,7 +53,7 @@ def _clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
     return self.clip(None, max)
 
 
-def _amax(self: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+def _amax(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
           keepdims: Any = None) -> Tensor:
     """The maxima over `dim` (all axes by default), the values only (PyTorch's amax,
     NumPy's amax): the op `max`."""
@@ -62,7 +62,7 @@ def _amax(self: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = N
                                                     keepdim)))
 
 
-def _amin(self: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+def _amin(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
           keepdims: Any = None) -> Tensor:
     """The minima over `dim` (all axes by default), the values only: the op `min`."""
     axis = either("amin", "axis", axis, "dim", dim)
