@@ -151,6 +151,20 @@ def test_graph_writes_dot_text(tmp_path, capsys, mode):
 
 
 @needs_graph
+@needs_dot
+def test_graph_takes_the_format_from_the_output_suffix(tmp_path, capsys):
+    # `graph slope -o loss.png` wrote an SVG into loss.png before
+    assert cli.main(["graph", "slope", "-o", str(tmp_path / "loss.png")]) == 0
+    assert (tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert cli.main(["graph", "slope", "-o", str(tmp_path / "g.dot")]) == 0
+    assert "digraph" in (tmp_path / "g.dot").read_text()
+    capsys.readouterr()
+    assert cli.main(["graph", "slope", "--format", "svg", "-o", str(tmp_path / "x.png")]) == 2
+    _one_line_error(capsys, "-o", "names a .png file but --format is svg")
+    assert not (tmp_path / "x.png").exists()
+
+
+@needs_graph
 def test_graph_dot_needs_no_dot_program(monkeypatch, tmp_path):
     monkeypatch.setattr(cli.shutil, "which", lambda program: None)
     monkeypatch.chdir(tmp_path)

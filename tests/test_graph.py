@@ -591,6 +591,20 @@ def test_render_graph_draws_a_tensor_with_options_and_other_formats(tmp_path):
         render_graph(draw_graph(loss), tmp_path / "x", mode="backward")
 
 
+@needs_dot
+def test_render_graph_takes_the_format_from_the_paths_suffix(tmp_path):
+    # `render_graph(loss, "loss.png")` wrote an SVG into loss.png before
+    loss = slides()[-1]
+    assert render_graph(loss, tmp_path / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render_graph(loss, tmp_path / "loss.PDF").read_bytes()[:5] == b"%PDF-"
+    plain = render_graph(loss, tmp_path / "loss")
+    assert plain.name == "loss.svg" and plain.read_text().lstrip().startswith("<?xml")
+    with pytest.raises(ValueError, match=r"render_graph: the path '.*mixed.png' names a .png "
+                                         r"file but format='svg'"):
+        render_graph(loss, tmp_path / "mixed.png", format="svg")
+    assert not (tmp_path / "mixed.png").exists()
+
+
 def test_without_dot_the_source_builds_and_rendering_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "")
     loss = slides()[-1]

@@ -10,7 +10,8 @@
     tinygrad-gd graph NAME [--mode forward|backward] [--format svg|png|pdf|dot] [-o PATH]
                       [--seed N] [--data PATH]
         Draw one network's graph after one training step; `--format dot` writes the DOT
-        text and needs no Graphviz program.
+        text and needs no Graphviz program. Without --format, -o's suffix chooses it
+        (`-o loss.png`), else SVG.
     tinygrad-gd graph NAME --steps [-o FILE.html]
         The backward pass step by step: one self-contained HTML page, a frame per step.
 
@@ -237,10 +238,22 @@ def _demo(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
+def _output_format(given: str | None, output: str | None, steps: bool) -> str:
+    """--format, else -o's suffix when it names a format (`-o loss.png` is a PNG), else svg;
+    a suffix naming another format than --format is a usage error (not an SVG in a .png)."""
+    suffix = Path(output).suffix[1:].lower() if output else ""
+    named = suffix if suffix in FORMATS and not steps else None
+    if given is not None and named is not None and named != given:
+        raise _usage("graph", f"-o {output!r} names a .{suffix} file but --format is {given}; "
+                              f"give the file the suffix .{given}, or drop --format")
+    return given or named or "svg"
+
+
 def _graph(args: argparse.Namespace) -> int:
     """`graph NAME`: one diagram of the network's training step, or with `--steps` the
     backward pass step by step as one HTML page."""
     module = _select(load_examples(), [args.name], "graph")[0]
+    args.format = _output_format(args.format, args.output, args.steps)
     default = (f"{module.NAME}-steps.html" if args.steps
                else f"{module.NAME}-{args.mode}.{args.format}")
     path = Path(args.output or default)
@@ -314,8 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "(-o FILE.html; default NAME-steps.html)")
     graph.add_argument("--mode", choices=MODES, default="forward",
                        help="forward values or backward gradients (default: forward)")
-    graph.add_argument("--format", choices=FORMATS, default="svg",
-                       help="output format; dot is the DOT text (default: svg)")
+    graph.add_argument("--format", choices=FORMATS,
+                       help="output format; dot is the DOT text (default: the suffix of -o "
+                            "PATH when it is one of these, else svg)")
     graph.add_argument("-o", "--output", metavar="PATH",
                        help="output file (default: NAME-MODE.FORMAT here); a symbolic link "
                             "there is replaced, its target left alone")

@@ -71,10 +71,12 @@ def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True
 
 
 def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
-                 format: str = "svg", **draw_options: Any) -> Path:  # noqa: A002
+                 format: str | None = None, **draw_options: Any) -> Path:  # noqa: A002
     """Render a graph (a Digraph, or a Tensor drawn with `draw_graph(**draw_options)`).
 
-    Writes `path` (the format's suffix is added when `path` has none) and returns it.
+    Writes `path` and returns it. The format is `format`, else the path's suffix when it
+    names one of Graphviz's formats (`loss.png` is a PNG), else SVG; a path without a
+    suffix gets the format's. A suffix naming another format than `format` is refused.
     Raises `RenderError` saying how to install Graphviz when its `dot` program is
     missing; the DOT text (`draw_graph(...).source`) needs no Graphviz program at all.
     """
@@ -89,10 +91,18 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
     else:
         raise TypeError(f"render_graph: expected a Tensor or a graphviz.Digraph, got "
                         f"{type(output_or_digraph).__name__}")
+    target = Path(path)
+    suffix = target.suffix[1:].lower()
+    named = suffix if suffix in graphviz.FORMATS else None  # the format the name promises
+    if format is None:
+        format = named or "svg"
     if format not in graphviz.FORMATS:
         raise ValueError(f"render_graph: unknown format {format!r}; use one of Graphviz's "
                          f"formats, e.g. 'svg', 'png' or 'pdf'")
-    target = Path(path)
+    if named is not None and named != format:
+        raise ValueError(f"render_graph: the path {str(path)!r} names a .{suffix} file but "
+                         f"format={format!r}; give the path the suffix .{format}, or drop "
+                         f"format= (the suffix then chooses it)")
     if not target.suffix:
         target = target.with_suffix("." + format)
     image = _pipe(graph, format, "render_graph")
