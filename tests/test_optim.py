@@ -1,5 +1,7 @@
-"""Tests of tg.optim: SGD and Adam against their stated update rules, the documents' worked
-numbers, frozen entries, parameter groups, state dicts, errors and two small trainings."""
+"""Tests of tg.optim: SGD, Adam, AdamW, RMSprop and Adagrad against their stated update rules
+(and, marked `torch`, against PyTorch's own optimizers), the documents' worked numbers,
+frozen entries, parameter groups, state dicts, errors and small trainings. The learning-rate
+schedulers are tested in test_lr_scheduler.py."""
 from __future__ import annotations
 
 import math
@@ -115,6 +117,134 @@ def test_adam_first_step_moves_each_entry_by_about_lr():
                                    rtol=1e-6)
 
 
+def _adamw_oracle(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    """torch.optim.AdamW's rule: shrink the parameter by lr * weight_decay, then Adam's step."""
+    b1, b2 = betas
+    params = [s.copy() for s in START]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    for t in range(1, STEPS + 1):
+        for i, p in enumerate(params):
+            g = _oracle_grad(i, p)  # the gradient at p, before the decay
+            m[i] = b1 * m[i] + (1 - b1) * g
+            v[i] = b2 * v[i] + (1 - b2) * g * g
+            step = lr * (m[i] / (1 - b1 ** t)) / (np.sqrt(v[i] / (1 - b2 ** t)) + eps)
+            params[i] = p * (1 - lr * weight_decay) - step
+        yield [p.copy() for p in params]
+
+
+def _rmsprop_oracle(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
+                    centered=False):
+    """torch.optim.RMSprop's rule, averages and buffers starting from zero."""
+    params = [s.copy() for s in START]
+    v = [np.zeros_like(p) for p in params]
+    m = [np.zeros_like(p) for p in params]
+    b = [np.zeros_like(p) for p in params]
+    for _ in range(STEPS):
+        for i, p in enumerate(params):
+            g = _oracle_grad(i, p) + weight_decay * p
+            v[i] = alpha * v[i] + (1 - alpha) * g * g
+            m[i] = alpha * m[i] + (1 - alpha) * g
+            denom = np.sqrt(v[i] - m[i] ** 2 if centered else v[i]) + eps
+            b[i] = momentum * b[i] + g / denom
+            params[i] = p - lr * (b[i] if momentum else g / denom)
+        yield [p.copy() for p in params]
+
+
+def _adagrad_oracle(lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                    eps=1e-10):
+    """torch.optim.Adagrad's rule: the sum of squared gradients, the decayed lr."""
+    params = [s.copy() for s in START]
+    sums = [np.full_like(p, initial_accumulator_value) for p in params]
+    for t in range(1, STEPS + 1):
+        for i, p in enumerate(params):
+            g = _oracle_grad(i, p) + weight_decay * p
+            sums[i] = sums[i] + g * g
+            params[i] = p - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(sums[i]) + eps)
+        yield [p.copy() for p in params]
+
+
+# name in tg.optim and torch.optim, settings (the same keywords in both), the oracle
+_NEW_OPTIMIZERS = [
+    ("AdamW", dict(), _adamw_oracle),
+    ("AdamW", dict(lr=0.1, weight_decay=0.3), _adamw_oracle),
+    ("AdamW", dict(lr=0.05, betas=(0.5, 0.9), eps=1e-3, weight_decay=0.0), _adamw_oracle),
+    ("RMSprop", dict(), _rmsprop_oracle),
+    ("RMSprop", dict(lr=0.05, alpha=0.9, eps=1e-3, weight_decay=0.2), _rmsprop_oracle),
+    ("RMSprop", dict(lr=0.02, momentum=0.9), _rmsprop_oracle),
+    ("RMSprop", dict(lr=0.02, centered=True), _rmsprop_oracle),
+    ("RMSprop", dict(lr=0.02, alpha=0.8, momentum=0.5, centered=True, weight_decay=0.1),
+     _rmsprop_oracle),
+    ("Adagrad", dict(), _adagrad_oracle),
+    ("Adagrad", dict(lr=0.3, lr_decay=0.1), _adagrad_oracle),
+    ("Adagrad", dict(lr=0.2, weight_decay=0.2, initial_accumulator_value=0.5, eps=1e-3),
+     _adagrad_oracle),
+]
+_IDS = [f"{name}-{settings}" for name, settings, _ in _NEW_OPTIMIZERS]
+
+
+@pytest.mark.parametrize("name, settings, oracle", _NEW_OPTIMIZERS, ids=_IDS)
+def test_new_optimizers_follow_their_update_rules(name, settings, oracle):
+    params = _params()
+    _assert_same_trajectory(_train(getattr(optim, name)(params, **settings), params),
+                            oracle(**settings))
+
+
+def _torch_train(torch, name, settings, steps=STEPS):
+    """torch.optim.NAME on the same start and loss; gradients from torch's backward()."""
+    params = [torch.tensor(s.copy(), dtype=torch.float64, requires_grad=True) for s in START]
+    a, c = [torch.tensor(x) for x in A], [torch.tensor(x) for x in C]
+    optimizer = getattr(torch.optim, name)(params, **settings)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        sum((ai * p ** 2 + ci * p).sum() for ai, ci, p in zip(a, c, params)).backward()
+        optimizer.step()
+        yield [p.detach().numpy().copy() for p in params]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name, settings", [entry[:2] for entry in _NEW_OPTIMIZERS] + [
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)),
+    ("Adam", dict(lr=0.05, weight_decay=0.2)),
+], ids=_IDS + ["SGD-nesterov", "Adam-weight_decay"])
+def test_optimizers_move_the_weights_as_pytorchs(name, settings):
+    torch = pytest.importorskip("torch")
+    params = _params()
+    steps = 0
+    for ours, theirs in zip(_train(getattr(optim, name)(params, **settings), params, steps=10),
+                            _torch_train(torch, name, settings, steps=10)):
+        for got, expected in zip(ours, theirs):
+            np.testing.assert_allclose(got, expected, rtol=1e-10, atol=0)
+        steps += 1
+    assert steps == 10
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["AdamW", "RMSprop", "Adagrad"])
+def test_new_optimizers_defaults_are_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    ours = getattr(optim, name)(_params()).defaults
+    theirs = getattr(torch.optim, name)([torch.zeros(1, requires_grad=True)]).defaults
+    assert ours == {key: theirs[key] for key in ours}
+    assert ours["lr"] == theirs["lr"] and len(ours) >= 4
+
+
+def test_adamw_decay_is_decoupled_from_the_averages():
+    # with a zero gradient Adam's step is 0 / (0 + eps) = 0: only the decay moves p
+    p = nn.Parameter([2.0, -4.0])
+    adamw = optim.AdamW([p], lr=0.1, weight_decay=0.5)
+    (p * 0.0).sum().backward()
+    adamw.step()
+    np.testing.assert_array_equal(p.data, [2.0 * 0.95, -4.0 * 0.95])
+    np.testing.assert_array_equal(adamw.state[p]["exp_avg"], [0.0, 0.0])
+    # Adam with weight decay sends it through the averages instead: a step of about lr
+    q = nn.Parameter([2.0, -4.0])
+    adam = optim.Adam([q], lr=0.1, weight_decay=0.5)
+    (q * 0.0).sum().backward()
+    adam.step()
+    np.testing.assert_allclose(q.data, [1.9, -3.9], rtol=1e-9)
+
+
 # ------------------------------------------------------------------ the documents' numbers
 
 
@@ -169,6 +299,9 @@ def test_grokking_three_iterations_with_alpha_001():
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.5),
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.5),
     lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.RMSprop(ps, lr=0.05, momentum=0.9, centered=True, weight_decay=0.5),
+    lambda ps: optim.Adagrad(ps, lr=0.1, weight_decay=0.5, initial_accumulator_value=0.1),
 ])
 def test_frozen_entries_never_move(make):
     params = _params()
@@ -188,6 +321,10 @@ def test_frozen_entries_never_move(make):
 @pytest.mark.parametrize("make, key", [
     (lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=0.5), "momentum_buffer"),
     (lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.5), "exp_avg"),
+    (lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.5), "exp_avg_sq"),
+    (lambda ps: optim.RMSprop(ps, lr=0.05, momentum=0.9, weight_decay=0.5), "momentum_buffer"),
+    (lambda ps: optim.RMSprop(ps, lr=0.05, centered=True, weight_decay=0.5), "grad_avg"),
+    (lambda ps: optim.Adagrad(ps, lr=0.1, weight_decay=0.5), "sum"),
 ])
 def test_frozen_entries_take_no_part_in_the_state(make, key):
     # weight decay would otherwise fill the momentum at a frozen entry, to be released later
@@ -202,6 +339,9 @@ def test_frozen_entries_take_no_part_in_the_state(make, key):
 @pytest.mark.parametrize("make", [
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
     lambda ps: optim.Adam(ps, lr=0.1),
+    lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=0.5),
+    lambda ps: optim.RMSprop(ps, lr=0.05, momentum=0.9),
+    lambda ps: optim.Adagrad(ps, lr=0.1),
 ])
 def test_freezing_mid_training_stops_momentum_and_adam_too(make):
     params = _params()
@@ -299,6 +439,9 @@ def test_parameter_groups_have_their_own_settings():
 @pytest.mark.parametrize("make", [
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
     lambda ps: optim.Adam(ps, lr=0.05, betas=(0.8, 0.99)),
+    lambda ps: optim.AdamW(ps, lr=0.05, weight_decay=0.1),
+    lambda ps: optim.RMSprop(ps, lr=0.05, momentum=0.9, centered=True),
+    lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.1),
 ])
 def test_optimizer_state_dict_resumes_training_exactly(make):
     params = _params()
@@ -349,6 +492,27 @@ def test_state_dict_is_a_copy():
     (lambda ps: optim.Adam(ps, weight_decay=-0.1), ValueError, "Adam: weight_decay"),
     (lambda ps: optim.SGD([{"params": ps, "momentun": 0.9}], lr=0.1), ValueError,
      r"unknown settings \['momentun'\]"),
+    (lambda ps: optim.AdamW(ps, lr=-1), ValueError, "AdamW: lr must be >= 0"),
+    (lambda ps: optim.AdamW(ps, weight_decay=-0.01), ValueError,
+     "AdamW: weight_decay must be >= 0.0, got -0.01"),
+    (lambda ps: optim.AdamW(ps, betas=(0.9, 1.5)), ValueError, r"AdamW: betas\[1\] must be in"),
+    (lambda ps: optim.AdamW(ps, eps="1e-8"), TypeError, "AdamW: eps must be a number"),
+    (lambda ps: optim.AdamW(ps, amsgrad=True), TypeError, "'amsgrad'"),
+    (lambda ps: optim.RMSprop(ps, lr=-0.01), ValueError, "RMSprop: lr must be >= 0"),
+    (lambda ps: optim.RMSprop(ps, alpha=1.0), ValueError,
+     r"RMSprop: alpha must be in \[0.0, 1.0\), got 1.0"),
+    (lambda ps: optim.RMSprop(ps, alpha=-0.5), ValueError, "RMSprop: alpha must be in"),
+    (lambda ps: optim.RMSprop(ps, eps=-1.0), ValueError, "RMSprop: eps must be >= 0"),
+    (lambda ps: optim.RMSprop(ps, momentum=-0.9), ValueError, "RMSprop: momentum must be >= 0"),
+    (lambda ps: optim.RMSprop(ps, weight_decay=float("nan")), ValueError,
+     "RMSprop: weight_decay must be >= 0"),
+    (lambda ps: optim.Adagrad(ps, lr=-0.01), ValueError, "Adagrad: lr must be >= 0"),
+    (lambda ps: optim.Adagrad(ps, lr_decay=-1), ValueError, "Adagrad: lr_decay must be >= 0"),
+    (lambda ps: optim.Adagrad(ps, initial_accumulator_value=-0.1), ValueError,
+     "Adagrad: initial_accumulator_value must be >= 0"),
+    (lambda ps: optim.Adagrad(ps, eps=None), TypeError, "Adagrad: eps must be a number"),
+    (lambda ps: optim.Adagrad(ps, weight_decay=-2), ValueError,
+     "Adagrad: weight_decay must be >= 0"),
 ])
 def test_bad_settings_are_named(make, error, match):
     with pytest.raises(error, match=match):
@@ -402,6 +566,10 @@ def _regression_data():
     lambda ps: optim.SGD(ps, lr=0.1),
     lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9),
     lambda ps: optim.Adam(ps, lr=0.1),
+    lambda ps: optim.AdamW(ps, lr=0.1, weight_decay=1e-4),
+    lambda ps: optim.RMSprop(ps, lr=0.05),
+    lambda ps: optim.RMSprop(ps, lr=0.01, momentum=0.9, centered=True),
+    lambda ps: optim.Adagrad(ps, lr=0.5),
 ])
 def test_a_tiny_regression_trains(make):
     x, y = _regression_data()

@@ -1,27 +1,35 @@
-"""`tg.optim`: the optimizers `SGD` and `Adam`, with PyTorch's update rules, names and defaults.
+"""`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad`, with PyTorch's
+update rules, names and defaults; learning-rate schedules live in `tg.optim.lr_scheduler`.
 
 An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`);
 `step()` moves each by its `.grad`, `zero_grad()` clears the gradients. The update is
 plain NumPy on the parameter's values, in place, recording no graph. Entries frozen with
 `Parameter.freeze_()` are left exactly unchanged: their gradient (weight decay included)
-counts as zero, and the update skips them even when momentum or Adam's running averages
-would still move them.
+counts as zero, and the update skips them even when momentum, running averages or
+AdamW's decoupled weight decay would still move them.
 
 Parameters may come in groups with their own settings, as in PyTorch:
 `SGD([{"params": model[0].parameters(), "lr": 0.1}, {"params": model[2].parameters()}], lr=0.01)`;
-`optimizer.param_groups[0]["lr"] = ...` changes a setting between steps.
+`optimizer.param_groups[0]["lr"] = ...` changes a setting between steps, and a scheduler
+such as `tg.optim.lr_scheduler.StepLR(optimizer, step_size=10)` does it for you.
 """
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from .engine import enable_grad
 from .tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+
+# PyTorch's import line works too: `from tinygrad_gd.optim.lr_scheduler import StepLR`
+# (optim is one file, not a package; os.path is reached the same way)
+sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
 
 
 def _check_number(where: str, name: str, value: Any, low: float = 0.0,
@@ -40,8 +48,11 @@ class Optimizer:
 
     A subclass defines `_check_settings(group)` and `_update(grad, group, state)`, which
     returns (scale, direction) for the gradient `grad`: the step subtracts
-    scale * direction from the parameter.
+    scale * direction from the parameter. Weight decay is added to the gradient, unless
+    the subclass sets `_decoupled_weight_decay` (AdamW): then the parameter itself shrinks.
     """
+
+    _decoupled_weight_decay = False
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
@@ -144,11 +155,15 @@ class Optimizer:
         if grad.shape != p.shape:
             raise ValueError(f"{self._name}: the gradient of a parameter of shape {p.shape} has "
                              f"shape {grad.shape}; was .grad assigned by hand?")
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p._data
+        decay = group["weight_decay"]
+        if decay and not self._decoupled_weight_decay:
+            grad = grad + decay * p._data
         mask = getattr(p, "frozen_mask", None)
         if mask is not None:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
+        if decay and self._decoupled_weight_decay:  # p <- p * (1 - lr * wd) first, as PyTorch
+            np.multiply(p._data, 1 - group["lr"] * decay, out=p._data,
+                        where=True if mask is None else ~mask, casting="same_kind")
         scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
         if mask is None:
             np.subtract(p._data, scale * direction, out=p._data, casting="same_kind")
@@ -280,3 +295,101 @@ class Adam(Optimizer):
         v += (1 - beta2) * grad * grad
         denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
         return 1.0, (group["lr"] / (1 - beta1 ** t)) * m / denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (PyTorch's torch.optim.AdamW; Loshchilov & Hutter).
+
+    The decay shrinks the parameter itself instead of entering the gradient, so it
+    reaches neither the running averages nor the division by sqrt(v):
+        p <- p * (1 - lr * weight_decay),  then Adam's step with the plain gradient g.
+    Frozen entries do not shrink.
+    """
+
+    _decoupled_weight_decay = True
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (PyTorch's torch.optim.RMSprop): each entry's step divided by its recent RMS.
+
+    With g the gradient (+ weight_decay * p), a = alpha:
+        v_t = a * v_(t-1) + (1 - a) * g**2                    (square_avg, from 0)
+        centered: m_t = m_(t-1) + (1 - a) * (g - m_(t-1)),  d = sqrt(v_t - m_t**2) + eps
+        otherwise:                                           d = sqrt(v_t) + eps
+        momentum mu > 0: b_t = mu * b_(t-1) + g / d,  p <- p - lr * b_t       (b from 0)
+        otherwise:                                    p <- p - lr * g / d
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
+                 alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
+                 momentum: float = 0.0, centered: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered))
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        super()._check_settings(group)
+        # PyTorch takes alpha = 1 too, but then v stays 0 and every step is lr * g / eps
+        _check_number(self._name, "alpha", group["alpha"], 0.0, 1.0)
+        _check_number(self._name, "eps", group["eps"])
+        _check_number(self._name, "momentum", group["momentum"])
+
+    def _update(self, grad: np.ndarray, group: dict[str, Any],
+                state: dict[str, Any]) -> tuple[float, np.ndarray]:
+        alpha, mu = group["alpha"], group["momentum"]
+        if not state:
+            state.update(step=0, square_avg=np.zeros_like(grad))
+        state["step"] += 1
+        v = state["square_avg"]
+        v *= alpha
+        v += (1 - alpha) * grad * grad
+        if group["centered"]:
+            # setdefault: a setting switched on mid-training starts its average then
+            m = state.setdefault("grad_avg", np.zeros_like(grad))
+            m += (1 - alpha) * (grad - m)
+            denom = np.sqrt(v - m * m) + group["eps"]
+        else:
+            denom = np.sqrt(v) + group["eps"]
+        if mu > 0:
+            buf = state.setdefault("momentum_buffer", np.zeros_like(grad))
+            buf *= mu
+            buf += grad / denom
+            return group["lr"], buf
+        return group["lr"], grad / denom
+
+
+class Adagrad(Optimizer):
+    """Adagrad (PyTorch's torch.optim.Adagrad): each entry's step divided by its gradients' norm.
+
+    With g the gradient (+ weight_decay * p) and t the step (from 1):
+        s_t = s_(t-1) + g**2             (sum, from initial_accumulator_value)
+        p <- p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s_t) + eps)
+    """
+
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
+                 lr_decay: float = 0.0, weight_decay: float = 0.0,
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps))
+
+    def _check_settings(self, group: dict[str, Any]) -> None:
+        super()._check_settings(group)
+        _check_number(self._name, "lr_decay", group["lr_decay"])
+        _check_number(self._name, "initial_accumulator_value",
+                      group["initial_accumulator_value"])
+        _check_number(self._name, "eps", group["eps"])
+
+    def _update(self, grad: np.ndarray, group: dict[str, Any],
+                state: dict[str, Any]) -> tuple[float, np.ndarray]:
+        if not state:
+            state.update(step=0, sum=np.full_like(grad, group["initial_accumulator_value"]))
+        state["step"] += 1
+        s = state["sum"]
+        s += grad * grad
+        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        return lr, grad / (np.sqrt(s) + group["eps"])
