@@ -238,3 +238,85 @@ def test_clip_grad_norm_agrees_with_pytorch():
         expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5, norm_type=norm_type)
         np.testing.assert_allclose(ours.item(), expected.item(), rtol=1e-12)
         np.testing.assert_allclose(model.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+
+
+def _batches(shape, count, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(shape) * 2 + 1 for _ in range(count)]
+
+
+def test_batch_norm_trains_on_batch_statistics_and_evaluates_on_running_ones():
+    norm = nn.BatchNorm1d(3)
+    batches = _batches((8, 3), 3)
+    mean, var = np.zeros(3), np.ones(3)
+    for a in batches:
+        out = norm(Tensor(a))
+        np.testing.assert_allclose(out.data, (a - a.mean(0)) / np.sqrt(a.var(0) + 1e-5),
+                                   rtol=1e-12)
+        mean, var = 0.9 * mean + 0.1 * a.mean(0), 0.9 * var + 0.1 * a.var(0, ddof=1)
+    np.testing.assert_allclose(norm.running_mean.data, mean, rtol=1e-12)
+    np.testing.assert_allclose(norm.running_var.data, var, rtol=1e-12)
+    assert norm.num_batches_tracked.item() == 3
+    norm.eval()
+    np.testing.assert_allclose(norm(Tensor(batches[0])).data,
+                               (batches[0] - mean) / np.sqrt(var + 1e-5), rtol=1e-12)
+    assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
+    assert sorted(norm.state_dict()) == ["bias", "num_batches_tracked", "running_mean",
+                                         "running_var", "weight"]
+    with pytest.raises(ValueError, match=r"expected input of shape \(batch, 3\) or \(batch, 3, "
+                                         r"length\), got \(8, 4\)"):
+        norm(Tensor(np.zeros((8, 4))))
+    with pytest.raises(ValueError, match="training needs more than one value per feature"):
+        norm.train()(Tensor(np.zeros((1, 3))))
+
+
+def test_batch_norm_gradients_by_definition():
+    def normed(x):
+        return nn.BatchNorm1d(3, affine=False)(x) * Tensor([[1.0, -2.0, 0.5]])
+    assert tg.gradcheck(normed, [Tensor(_batches((5, 3), 1)[0], requires_grad=True)])
+
+
+def test_buffers_are_saved_loaded_and_converted_but_not_learned(tmp_path):
+    model = nn.Sequential(nn.Linear(3, 3, seed=0), nn.BatchNorm1d(3))
+    for a in _batches((8, 3), 2):
+        model(Tensor(a)).sum().backward()
+    assert [name for name, _ in model.named_buffers()] == [
+        "1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    assert all(not isinstance(p, nn.Buffer) for p in model.parameters())
+    tg.save(model, tmp_path / "model.npz")
+    fresh = nn.Sequential(nn.Linear(3, 3, seed=1), nn.BatchNorm1d(3))
+    fresh.load_state_dict(tg.load(tmp_path / "model.npz"))
+    np.testing.assert_array_equal(fresh[1].running_var.data, model[1].running_var.data)
+    assert fresh[1].num_batches_tracked.item() == 2
+    model.eval(), fresh.eval()
+    a = _batches((4, 3), 1, seed=5)[0]
+    np.testing.assert_array_equal(fresh(Tensor(a)).data, model(Tensor(a)).data)
+    model.to(np.float32)
+    assert model[1].running_mean.dtype == np.float32
+    assert model[1].num_batches_tracked.dtype == np.int64  # a count stays an integer
+    assert repr(model[1].running_mean).startswith("Buffer(")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape, settings", [((8, 3), {}), ((4, 3, 5), {}),
+                                             ((8, 3), {"momentum": None}),
+                                             ((8, 3), {"affine": False})])
+def test_batch_norm_agrees_with_pytorch(shape, settings):
+    torch = pytest.importorskip("torch")
+    ours = nn.BatchNorm1d(3, **settings)
+    theirs = torch.nn.BatchNorm1d(3, **settings).double()
+    rng = np.random.default_rng(1)
+    for a in _batches(shape, 3):
+        x, t = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        out, expected = ours(x), theirs(t)
+        weights = rng.standard_normal(out.shape)
+        (out * Tensor(weights)).sum().backward()
+        (expected * torch.tensor(weights)).sum().backward()
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for name, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), rtol=1e-12)
+    ours.eval(), theirs.eval()
+    a = _batches(shape, 1, seed=9)[0]
+    np.testing.assert_allclose(ours(Tensor(a)).data, theirs(torch.tensor(a)).detach().numpy(),
+                               rtol=1e-10, atol=1e-12)

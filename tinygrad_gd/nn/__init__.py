@@ -1,12 +1,12 @@
 """`tg.nn`: models built from Modules, under PyTorch's names.
 
-    module.py      Parameter (entry-wise freezing), Module (parameters, named_parameters,
+    module.py      Parameter (entry-wise freezing), Buffer, Module (parameters, buffers,
                    train/eval, requires_grad_, apply, state_dict/load_state_dict,
                    __call__ -> forward)
     containers.py  ModuleList, ModuleDict
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
-                   Identity, Dropout, Flatten, Embedding, LayerNorm
+                   Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
                    BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
@@ -17,18 +17,18 @@ Everything is composed of Tensor ops: gradients come from `backward()`.
 """
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList
-from .layers import (ELU, GELU, INITS, Dropout, Embedding, Flatten, Identity, LayerNorm,
-                     LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU, Softmax,
-                     Softplus, Tanh)
+from .layers import (ELU, GELU, INITS, BatchNorm1d, Dropout, Embedding, Flatten, Identity,
+                     LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
+                     Softmax, Softplus, Tanh)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss, L1Loss,
                    MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
-from .module import IncompatibleKeys, Module, Parameter
+from .module import Buffer, IncompatibleKeys, Module, Parameter
 
 __all__ = [
-    "functional", "init", "utils", "Module", "Parameter", "IncompatibleKeys", "ModuleList",
-    "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU",
-    "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout",
-    "Flatten", "Embedding", "LayerNorm",
+    "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
+    "ModuleList", "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh",
+    "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity",
+    "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
 ]

@@ -1,5 +1,5 @@
 """Layers: `Linear` and its initialisations, `Sequential`, activations, `Dropout`, `Flatten`,
-`Embedding`, `LayerNorm`.
+`Embedding`, `LayerNorm`, `BatchNorm1d`.
 
 Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as
 in PyTorch and as in Grokking Deep Learning's chapter 5, where `weights[i]` is the row
@@ -15,14 +15,15 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator as _make_generator
+from ..engine import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from .containers import ModuleList
-from .module import Module, Parameter
+from .module import Buffer, Module, Parameter
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
            "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
-           "Embedding", "LayerNorm", "INITS"]
+           "Embedding", "LayerNorm", "BatchNorm1d", "INITS"]
 
 # init name -> what it draws for the weight; biases are zero except with "uniform"
 INITS = {
@@ -361,3 +362,67 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.weight is not None}")
+
+
+class BatchNorm1d(Module):
+    """Each feature normalised over the batch (and the length of a (batch, C, L) input):
+    (x - mean) / sqrt(var + eps) * weight + bias, as PyTorch's BatchNorm1d.
+
+    In training mode it uses the batch's mean and (biased) variance and moves the running
+    estimates toward them, `running = (1 - momentum) * running + momentum * batch` (the
+    unbiased variance, as PyTorch); in eval mode (`model.eval()`) it uses the running
+    estimates. `running_mean`, `running_var` and `num_batches_tracked` are Buffers, saved
+    in `state_dict()`; with momentum=None the running values are plain averages."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 dtype: Any = None) -> None:
+        super().__init__()
+        self.num_features = _check_features(num_features, "num_features", "BatchNorm1d")
+        self.eps, self.momentum = eps, momentum
+        resolved = _float_dtype(dtype, "BatchNorm1d")
+        self.weight = Parameter(np.ones(self.num_features, resolved)) if affine else None
+        self.bias = Parameter(np.zeros(self.num_features, resolved)) if affine else None
+        self.track_running_stats = track_running_stats
+        if track_running_stats:
+            self.running_mean = Buffer(np.zeros(self.num_features, resolved))
+            self.running_var = Buffer(np.ones(self.num_features, resolved))
+            self.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
+
+    def forward(self, input: Any) -> Tensor:
+        input = input if isinstance(input, Tensor) else Tensor(input)
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input of shape (batch, {self.num_features}) "
+                             f"or (batch, {self.num_features}, length), got {input.shape}")
+        axes = (0,) if input.ndim == 2 else (0, 2)
+        shape = (1, -1) if input.ndim == 2 else (1, -1, 1)  # a feature's values broadcast
+        if self.training or not self.track_running_stats:
+            count = input.size // self.num_features
+            if self.training and count < 2:
+                raise ValueError(f"{self!r}: training needs more than one value per feature "
+                                 f"to take a variance, got input of shape {input.shape}")
+            mean = input.mean(axis=axes, keepdims=True)
+            var = ((input - mean) ** 2).mean(axis=axes, keepdims=True)
+            if self.training and self.track_running_stats:
+                self._track(mean._data.reshape(-1), var._data.reshape(-1) * count / (count - 1))
+        else:
+            mean = self.running_mean.reshape(shape)
+            var = self.running_var.reshape(shape)
+        out = (input - mean) / (var + self.eps).sqrt()
+        if self.weight is not None:
+            out = out * self.weight.reshape(shape) + self.bias.reshape(shape)
+        return out
+
+    def _track(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
+        """Move the running estimates toward this batch's (values, not part of any graph)."""
+        with no_grad():
+            self.num_batches_tracked += 1
+            step = 1.0 / int(self.num_batches_tracked._data) if self.momentum is None \
+                else self.momentum
+            self.running_mean.mul_(1 - step).add_(mean * step)
+            self.running_var.mul_(1 - step).add_(unbiased_var * step)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.weight is not None}, "
+                f"track_running_stats={self.track_running_stats}")

@@ -1,7 +1,8 @@
-"""`Parameter` (a Tensor a model learns, with entry-wise freezing) and `Module`, the base of layers.
+"""`Parameter` (a Tensor a model learns, with entry-wise freezing), `Buffer` (one it keeps
+without learning) and `Module`, the base of layers.
 
-A `Module` finds its parameters and sub-modules by looking at its attributes: a
-`Parameter`, a `Module`, or a list/tuple of them (named `name.0`, `name.1`, ...). No
+A `Module` finds its parameters, buffers and sub-modules by looking at its attributes: a
+`Parameter`, a `Buffer`, a `Module`, or a list/tuple of them (`name.0`, `name.1`, ...). No
 registration call and no `super().__init__()` are needed. Names are dotted paths, as in
 PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in PyTorch's order: a
 module's own parameters first, then each sub-module's, in attribute order.
@@ -16,7 +17,7 @@ from ..engine import no_grad
 from ..scope import scope
 from ..tensor import Tensor
 
-__all__ = ["Parameter", "Module", "IncompatibleKeys"]
+__all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
 
 
 class Parameter(Tensor):
@@ -105,6 +106,18 @@ class Parameter(Tensor):
         return Tensor(np.where(self._frozen_mask, np.zeros((), grad.dtype), grad._data))
 
 
+class Buffer(Tensor):
+    """A Tensor a model keeps but does not learn (PyTorch's nn.Buffer): BatchNorm's running
+    mean, say. It is saved and loaded with the parameters (`state_dict`), converted by
+    `model.to(dtype)` when it is a float, and left out of `parameters()`."""
+
+    def __init__(self, data: Any, dtype: Any = None, name: str | None = None) -> None:
+        super().__init__(data, requires_grad=False, dtype=dtype, name=name)
+
+    def __repr__(self) -> str:
+        return "Buffer" + super().__repr__()[len("Tensor"):]
+
+
 class IncompatibleKeys(NamedTuple):
     """What `load_state_dict(strict=False)` did not load: names the model has and the
     state lacks, and names the state has and the model lacks."""
@@ -136,13 +149,14 @@ class Module:
 
     # -- finding members -----------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, Any]]:
-        """Direct Parameters and Modules among the attributes, lists and tuples unpacked."""
+        """Direct Parameters, Buffers and Modules among the attributes, lists and tuples
+        unpacked."""
         for attr, value in vars(self).items():
-            if isinstance(value, (Parameter, Module)):
+            if isinstance(value, (Parameter, Buffer, Module)):
                 yield attr, value
             elif isinstance(value, (list, tuple)):
                 for i, item in enumerate(value):
-                    if isinstance(item, (Parameter, Module)):
+                    if isinstance(item, (Parameter, Buffer, Module)):
                         yield f"{attr}.{i}", item
 
     def named_children(self) -> list[tuple[str, "Module"]]:
@@ -185,6 +199,17 @@ class Module:
                     seen.add(id(p))
                     found.append((f"{module_name}.{name}" if module_name else name, p))
         return found
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> list[tuple[str, Buffer]]:
+        """Every Buffer with its dotted name (`1.running_mean`), each once."""
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        return [(f"{module_name}.{name}" if module_name else name, b)
+                for module_name, module in modules for name, b in module._members()
+                if isinstance(b, Buffer)]
+
+    def buffers(self, recurse: bool = True) -> list[Buffer]:
+        """Every Buffer: what the model keeps without learning it (running statistics)."""
+        return [b for _, b in self.named_buffers(recurse=recurse)]
 
     def parameters(self, recurse: bool = True) -> list[Parameter]:
         """Every Parameter, each once: what an optimizer needs (`SGD(model.parameters(), ...)`)."""
@@ -238,17 +263,24 @@ class Module:
             p.data = p._data.astype(dtype)
             if p.grad is not None:
                 p.grad = Tensor(p.grad._data.astype(dtype))
+        for b in self.buffers():
+            if b.dtype.kind == "f":  # (a count stays an integer, as in PyTorch)
+                b.data = b._data.astype(dtype)
         return self
 
     # -- saving and loading ------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A snapshot of every parameter: {dotted name: copy of its array}.
+        """A snapshot of every parameter and buffer: {dotted name: copy of its array}.
 
         Copies, so later training leaves a saved state as it was; save it with
         `tg.save(model, path)` and load it with `model.load_state_dict(tg.load(path))`
         (atomic, and never unpickles).
         """
-        return {name: p._data.copy() for name, p in self.named_parameters()}
+        return {name: t._data.copy() for name, t in self._named_state()}
+
+    def _named_state(self) -> list[tuple[str, Tensor]]:
+        """What state_dict saves and load_state_dict loads: parameters, then buffers."""
+        return [*self.named_parameters(), *self.named_buffers()]
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from `state` into the parameters of the same names.
@@ -263,7 +295,7 @@ class Module:
             raise TypeError(f"load_state_dict: expected a mapping of names to arrays (such as "
                             f"model.state_dict() or np.load('file.npz')), got "
                             f"{type(state).__name__}")
-        own = dict(self.named_parameters())
+        own = dict(self._named_state())
         names = list(state.keys())
         missing = [n for n in own if n not in state]
         unexpected = [n for n in names if n not in own]
