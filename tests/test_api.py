@@ -552,3 +552,13 @@ def test_comparisons_dtypes_and_conversions_in_both_spellings():
     assert values.tolist() == [2.5, 2.5, 2.5]
     with pytest.raises(TypeError, match="from_numpy: expected a NumPy array, got list"):
         tg.from_numpy([1, 2])
+
+
+def test_tg_tensor_is_pytorchs_torch_tensor_and_still_the_module():
+    assert tg.tensor([1, 2]).dtype == np.int64 and tg.tensor([0.5]).dtype == np.float64
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    (w * w).sum().backward()
+    assert w.grad.tolist() == [2.0, 4.0]
+    assert tg.tensor([1.0], dtype=np.float32).dtype == np.float32
+    import tinygrad_gd.tensor as module  # the module that defines Tensor, as before
+    assert module.Tensor is tg.Tensor

@@ -53,7 +53,7 @@ def _dtype(dtype: Any, where: str, default: Any = np.float64) -> np.dtype:
 def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """PyTorch's `torch.as_tensor`/`torch.tensor`: ints give int64, bools bool, floats float64.
 
-    (A copy. Not `tg.tensor`: that name is the module `tinygrad_gd.tensor`.)"""
+    A copy. `tg.tensor(data)` calls it too (the module `tinygrad_gd.tensor`, callable)."""
     array = _as_array(data, dtype, "as_tensor()", default=None)
     if dtype is None and array.dtype.kind in "iu":
         array = array.astype(np.int64)  # whole numbers: int64, as PyTorch's

@@ -3,17 +3,22 @@
 Each is a Tensor method (or `tg.` function) that calls a registered op, so it is in the
 graph with that op's gradient and errors, and the diagrams show that op: `x.clamp_min(0)`
 is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
-`x.unbind(0)` is a `getitem` per entry. `x.cpu()` and `x.contiguous()` give x (a copy
+`x.unbind(0)` is a `getitem` per entry. `tg.tensor([1, 2])` is `tg.as_tensor` (PyTorch's
+`torch.tensor`; `tinygrad_gd.tensor` is also the module that defines Tensor, made
+callable). `x.cpu()` and `x.contiguous()` give x (a copy
 when x's values are a strided view); `tg.from_numpy(a)` copies `a`, as `tg.Tensor(a)`
 does (PyTorch's shares its memory: here a later change to `a` is not seen); the dtype
 names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are NumPy's.
 """
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numpy as np
 
+from . import tensor as tensor_module
+from .creation import as_tensor
 from .ops.arguments import either, one_axis
 from .tensor import Tensor
 
@@ -115,3 +120,15 @@ for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
 Tensor.mT = property(_matrix_transpose)
+
+
+class _CallableModule(types.ModuleType):
+    """`tg.tensor(data, dtype=None, requires_grad=False)`, PyTorch's first line, is
+    `tg.as_tensor`: the name is taken by the module tinygrad_gd.tensor, so that module
+    answers the call (imports of it work as before)."""
+
+    def __call__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return as_tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+tensor_module.__class__ = _CallableModule
