@@ -373,8 +373,8 @@ def test_numpy_functions_on_a_tensor_are_its_functions_or_its_values():
         assert joined.requires_grad and joined.tolist() == np.concatenate([a, a], **axis).tolist()
     # every other NumPy function reads the values: a plain ndarray, no gradient
     assert np.shape(written) == (2, 3) and np.allclose(written, a)
-    ordered = np.sort(written)
-    assert type(ordered) is np.ndarray and ordered.tolist() == np.sort(a).tolist()
+    ordered = np.median(written, axis=1)
+    assert type(ordered) is np.ndarray and ordered.tolist() == np.median(a, axis=1).tolist()
     halves = np.split(written, 2)  # NumPy's meaning (2 pieces), not tinygrad_gd's split
     assert [type(h) for h in halves] == [np.ndarray] * 2 and halves[1].tolist() == [a[1].tolist()]
     assert np.where(written > 0)[1].tolist() == [0, 2, 0, 1]  # one argument: the indices
@@ -562,3 +562,20 @@ def test_tg_tensor_is_pytorchs_torch_tensor_and_still_the_module():
     assert tg.tensor([1.0], dtype=np.float32).dtype == np.float32
     import tinygrad_gd.tensor as module  # the module that defines Tensor, as before
     assert module.Tensor is tg.Tensor
+
+
+def test_sort_is_numpys_function_and_pytorchs_method_never_a_silent_guess():
+    a = np.array([[3.0, 1.0, 2.0, 1.0], [0.5, 0.5, 9.0, -1.0]])
+    x = t(a)
+    assert tg.sort(x).tolist() == np.sort(a).tolist() and tg.sort(x).grad_fn.name == "sort"
+    assert np.sort(x, axis=0).tolist() == np.sort(a, axis=0).tolist()  # NumPy's call, in the graph
+    assert isinstance(np.sort(x), tg.Tensor) and tg.sort(x, axis=None).shape == (8,)
+    values, indices = x.sort(dim=1, descending=True)  # PyTorch's
+    assert values.tolist() == [[3.0, 2.0, 1.0, 1.0], [9.0, 0.5, 0.5, -1.0]]
+    assert indices.tolist() == [[0, 2, 1, 3], [2, 0, 1, 3]]  # ties in their order
+    (values * tg.Tensor([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]])).sum().backward()
+    assert x.grad.tolist() == [[1.0, 3.0, 2.0, 4.0], [6.0, 7.0, 5.0, 8.0]]
+    assert tg.sort(x, dim=0).indices.tolist() == [[1, 1, 0, 1], [0, 0, 1, 0]]
+    with pytest.raises(TypeError, match=r"sort: x.sort\(\) is NumPy's in-place sort \(returning "
+                                        r"None\) or PyTorch's \(values, indices\)"):
+        x.sort()

@@ -610,6 +610,16 @@ def make_topk(b: Builder) -> bool:
                                 "largest": b.draw(st.booleans())})
 
 
+def make_sort(b: Builder) -> bool:
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    v = b.values[x]
+    axis = None if b.chance(0.3) else b.draw(st.integers(-v.ndim, v.ndim - 1))
+    gaps = np.diff(np.sort(v, axis=axis), axis=-1 if axis is None else axis)
+    if gaps.size and gaps.min() < MARGIN:  # ties: finite differences see no gradient
+        return False
+    return b.add("sort", (x,), {"axis": axis, "descending": b.draw(st.booleans())})
+
+
 def make_roll(b: Builder) -> bool:
     x = b.first(lambda v: True)
     ndim = b.values[x].ndim
@@ -914,6 +924,9 @@ OPS: dict[str, OpSpec] = {
     "topk": OpSpec(lambda x, *, k, dim, largest: x.topk(k, dim, largest).values,
                    lambda a, p: f"{a[0]}.topk({p['k']}, {p['dim']}, {p['largest']}).values",
                    make_topk),
+    "sort": OpSpec(lambda x, *, axis, descending: tg.sort(x, axis, descending=descending)[0],
+                   lambda a, p: f"tg.sort({a[0]}, {p['axis']}, "
+                                f"descending={p['descending']}).values", make_sort),
     "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
                    make_roll),
     "diff": OpSpec(lambda x, **p: x.diff(**p), _method("diff", "n", "axis", "prepend"), make_diff),
@@ -1259,6 +1272,9 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "index_select": lambda t, x, *, index, axis: x.index_select(
         axis, t.as_tensor(index % x.shape[axis])),
     "topk": lambda t, x, *, k, dim, largest: x.topk(k, dim, largest).values,
+    "sort": lambda t, x, *, axis, descending: t.sort(
+        x.reshape(-1) if axis is None else x, 0 if axis is None else axis,
+        descending=descending).values,
     "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
     "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None
                                                      else t.full(_edge(x, axis), prepend,

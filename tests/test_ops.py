@@ -353,6 +353,17 @@ def topk(data):
             arrays(data, testing.tensors(shape, distinct=True, **ANY)), reference)
 
 
+def sort(data):
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+    descending = data.draw(st.booleans())
+    fn = (lambda t: t.sort(dim=-1 if axis is None else axis, descending=True).values) \
+        if descending and axis is not None else (lambda t: tg.sort(t, axis))
+    reference = (lambda a: np.flip(np.sort(a, axis), axis)) if descending and axis is not None \
+        else (lambda a: np.sort(a, axis))
+    return fn, arrays(data, testing.tensors(shape, distinct=True, **ANY)), reference
+
+
 def shifts(data, shape):
     """roll's parameters: one shift for the flattened tensor, an axis, or several axes."""
     if not shape or data.draw(st.booleans()):
@@ -478,6 +489,7 @@ OP_SPECS = {
     "getitem": getitem,
     "narrow": narrow,
     "topk": topk,
+    "sort": sort,
     "take": take("take"),
     "index_select": take("index_select"),
     "concatenate": concatenate,

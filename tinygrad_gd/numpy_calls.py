@@ -15,7 +15,7 @@ tensor (its `__array_ufunc__` and `__array_function__` protocols):
 - A function in `SAME_MEANING` (`np.sum`, `np.mean`, `np.reshape`, `np.concatenate`,
   `np.where(c, x, y)` ...) runs the `tg.` function of that name, which takes NumPy's
   arguments the same way. Any other NumPy function works on the values, as it would on
-  `t.data`, and gives a plain ndarray without gradient (`np.sort(t)`, `np.shape(t)`,
+  `t.data`, and gives a plain ndarray without gradient (`np.median(t)`, `np.shape(t)`,
   `np.allclose(t, x)`). `np.split` is one of those: tinygrad_gd's `split` takes
   PyTorch's piece sizes, NumPy's a number of pieces.
 """
@@ -35,7 +35,7 @@ SAME_MEANING = {name: name for name in (
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
     "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort", "take", "roll",
-    "diff", "count_nonzero")}
+    "diff", "count_nonzero", "sort")}
 SAME_MEANING.update(amax="max", amin="min")
 
 

@@ -3,12 +3,13 @@
 Each is a Tensor method (or `tg.` function) that calls a registered op, so it is in the
 graph with that op's gradient and errors, and the diagrams show that op: `x.clamp_min(0)`
 is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
-`x.unbind(0)` is a `getitem` per entry. `tg.tensor([1, 2])` is `tg.as_tensor` (PyTorch's
-`torch.tensor`; `tinygrad_gd.tensor` is also the module that defines Tensor, made
-callable). `x.cpu()` and `x.contiguous()` give x (a copy
-when x's values are a strided view); `tg.from_numpy(a)` copies `a`, as `tg.Tensor(a)`
-does (PyTorch's shares its memory: here a later change to `a` is not seen); the dtype
-names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are NumPy's.
+`x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is `sort` (PyTorch's; without
+`dim=` or `descending=` refused: NumPy's `a.sort()` sorts in place). `tg.tensor([1, 2])`
+is `tg.as_tensor` (PyTorch's `torch.tensor`; `tinygrad_gd.tensor` is also the module that
+defines Tensor, made callable). `x.cpu()` and `x.contiguous()` give x (a copy when x's
+values are a strided view); `tg.from_numpy(a)` copies `a`, as `tg.Tensor(a)` does
+(PyTorch's shares its memory: here a later change to `a` is not seen); the dtype names
+`tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are NumPy's.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import tensor as tensor_module
+from . import functional, tensor as tensor_module
 from .creation import as_tensor
 from .ops.arguments import either, one_axis
 from .tensor import Tensor
@@ -113,9 +114,28 @@ def _fill(self: Tensor, value: Any) -> None:
     self.fill_(value)
 
 
-_METHODS = {"clamp_min": _clamp_min, "clamp_max": _clamp_max, "amax": _amax, "amin": _amin,
-            "ravel": _ravel, "unbind": _unbind, "cpu": _cpu, "contiguous": _contiguous,
-            "is_contiguous": _is_contiguous, "fill": _fill}
+def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = None, *,
+          axis: Any = None) -> Any:
+    """PyTorch's `values, indices = x.sort(dim=-1, descending=False)` (the op `sort`).
+
+    NumPy's `a.sort()` sorts `a` in place and returns None; a tensor in a graph cannot be
+    sorted in place, so a call that says neither `dim` nor `descending` is refused rather
+    than guessed: `x.sort(dim=-1)` for PyTorch's pair, `x = tg.sort(x)` for NumPy's
+    sorted copy."""
+    if dim is None and descending is None and stable is None:
+        raise TypeError("sort: x.sort() is NumPy's in-place sort (returning None) or PyTorch's "
+                        "(values, indices); a tensor cannot be sorted in place, so say which: "
+                        "values, indices = x.sort(dim=-1), or x = tg.sort(x, axis=-1) for the "
+                        "sorted values")
+    if axis is not None:
+        raise TypeError("sort: the method takes PyTorch's dim=; tg.sort(x, axis=...) is NumPy's")
+    return functional.sort(self, dim=-1 if dim is None else dim, descending=bool(descending),
+                           stable=stable)
+
+
+_METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max, "amax": _amax,
+            "amin": _amin, "ravel": _ravel, "unbind": _unbind, "cpu": _cpu,
+            "contiguous": _contiguous, "is_contiguous": _is_contiguous, "fill": _fill}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)

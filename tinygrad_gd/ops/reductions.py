@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max and min over axes, and topk (the k largest).
+"""Reductions: sum, mean, max and min over axes; topk (the k largest) and sort.
 
 The backward of a reduction gives each input element the gradient of the output element
 it went into: a sum copies it to each, a mean shares it out (1/n each), a max or min
@@ -71,9 +71,9 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
 
 
 class ValuesAndIndices(NamedTuple):
-    """What `x.max(dim=1)`, `x.min(dim=1)` and `x.topk(k)` give, as in PyTorch: the values
-    (recorded ops) and the indices where they are (int64, no gradient);
-    `values, indices = ...`."""
+    """What `x.max(dim=1)`, `x.min(dim=1)`, `x.topk(k)` and `x.sort(dim=1)` give, as in
+    PyTorch: the values (recorded ops) and the indices where they are (int64, no
+    gradient); `values, indices = ...`."""
 
     values: Any
     indices: Any
@@ -174,3 +174,35 @@ class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
         order = np.argsort(-data if largest else data, axis=dim, kind="stable")  # (ties: first)
         indices = np.take(order, np.arange(k), axis=dim).astype(np.int64)
         return ValuesAndIndices(cls._gather(x, indices, dim), Tensor.from_op(indices, None))
+
+
+class Sort(TakeAlongAxis, functions=("sort",)):
+    """The entries sorted along `axis` (the last by default; None: the flattened tensor).
+    NumPy's `np.sort(x, axis)` gives the sorted values; with PyTorch's keywords (`dim=`,
+    `descending=`, `stable=`) the result is PyTorch's too: values and indices. Ties keep
+    their order (a stable sort), descending too. The method `x.sort(dim=...)` is PyTorch's
+    (see `spellings.py`: NumPy's sorts in place, which a tensor in a graph cannot).
+
+    forward: `take_along_axis(x, argsort(x, axis), axis)`
+    gradient: `g` added into the positions read
+    """
+
+    @classmethod
+    def call(cls, x, axis=-1, kind=None, order=None, *, dim=None, descending=None,
+             stable=None):
+        x = to_tensor(x)
+        if order is not None:
+            raise ValueError("sort: order= sorts structured arrays by field; tensors have none")
+        pytorch = dim is not None or descending is not None or stable is not None
+        if dim is not None:
+            if axis != -1:
+                raise TypeError("sort: give axis= or dim=, not both")
+            axis = dim
+        axis = one_axis(cls.name, axis, x.ndim, none_ok=True)
+        if axis is None or x.ndim == 0:
+            x, axis = x.reshape(-1), 0
+        data = x._data.astype(np.int64) if x._data.dtype.kind in "bu" else x._data
+        order_ = np.argsort(-data if descending else data, axis=axis, kind="stable")
+        values = cls._gather(x, order_, axis % x.ndim)
+        return ValuesAndIndices(values, Tensor.from_op(order_.astype(np.int64), None)) \
+            if pytorch else values
