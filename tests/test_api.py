@@ -579,3 +579,21 @@ def test_sort_is_numpys_function_and_pytorchs_method_never_a_silent_guess():
     with pytest.raises(TypeError, match=r"sort: x.sort\(\) is NumPy's in-place sort \(returning "
                                         r"None\) or PyTorch's \(values, indices\)"):
         x.sort()
+
+
+def test_format_floor_divide_repeat_with_axis_and_diagonal_as_numpy_and_pytorch():
+    loss = t(np.array(1.23456))
+    assert f"{loss:.3f}" == "1.235" and f"{tg.Tensor([2.5]):>6.1f}" == "   2.5"
+    assert f"{loss}" == str(loss)  # no spec: the tensor as printed
+    with pytest.raises(TypeError, match=r"format: a format spec \('.2f'\) needs a tensor of "
+                                        r"one element, got shape \(2,\)"):
+        f"{tg.Tensor([1.0, 2.0]):.2f}"
+    x = t(np.arange(6.0).reshape(2, 3))
+    assert (x // 2).tolist() == (np.arange(6.0).reshape(2, 3) // 2).tolist()
+    assert (7 // tg.Tensor([2.0])).tolist() == [3.0]
+    assert x.repeat(2, axis=0).tolist() == np.repeat(x.data, 2, axis=0).tolist()  # NumPy's
+    assert x.repeat(2, axis=0).grad_fn.name == "repeat_interleave"
+    assert x.repeat(2, 1).tolist() == np.tile(x.data, (2, 1)).tolist()  # PyTorch's
+    assert x.diagonal().tolist() == [0.0, 4.0] and x.diagonal(1).tolist() == [1.0, 5.0]
+    with pytest.raises(ValueError, match="diagonal: only a matrix's own diagonals"):
+        tg.ones(2, 2, 2).diagonal()

@@ -175,3 +175,15 @@ def test_empty_tensors_through_shape_ops():
     assert x.grad.shape == (0, 3)
     with pytest.raises(ValueError, match="empty"):
         x.max()
+
+
+def test_floor_divide_is_pythons_and_steps_with_gradient_0():
+    x = tg.Tensor([1.0, -2.5, 7.0], requires_grad=True)
+    y = tg.Tensor([0.1, 2.0, -2.0], requires_grad=True)
+    out = x // y
+    np.testing.assert_array_equal(out.data, [1.0 // 0.1, -2.5 // 2.0, 7.0 // -2.0])  # 9, -2, -4
+    assert (out * y + x % y).tolist() == pytest.approx(x.tolist())
+    out.sum().backward()
+    assert x.grad.tolist() == [0, 0, 0] and y.grad.tolist() == [0, 0, 0]
+    with np.errstate(divide="ignore"):
+        assert (tg.Tensor([1.0, -1.0]) // 0.0).tolist() == [INF, -INF]  # NumPy's and PyTorch's

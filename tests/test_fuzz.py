@@ -620,6 +620,19 @@ def make_sort(b: Builder) -> bool:
     return b.add("sort", (x,), {"axis": axis, "descending": b.draw(st.booleans())})
 
 
+def make_floor_divide(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    shape = b.values[x].shape
+
+    def apart_from_jumps(v: np.ndarray) -> bool:  # x / y clear of the whole numbers
+        if not broadcasts_with(shape)(v) or np.abs(v).min() < 0.5:
+            return False
+        ratio = b.values[x] / v
+        return bool(np.abs(ratio - np.round(ratio)).min() >= MARGIN)
+    y = b.second(x, apart_from_jumps, avoid=())
+    return y is not None and b.add("floor_divide", (x, y), {})
+
+
 def make_roll(b: Builder) -> bool:
     x = b.first(lambda v: True)
     ndim = b.values[x].ndim
@@ -927,6 +940,7 @@ OPS: dict[str, OpSpec] = {
     "sort": OpSpec(lambda x, *, axis, descending: tg.sort(x, axis, descending=descending)[0],
                    lambda a, p: f"tg.sort({a[0]}, {p['axis']}, "
                                 f"descending={p['descending']}).values", make_sort),
+    "floor_divide": OpSpec(lambda x, y: x // y, _binary("//"), make_floor_divide),
     "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
                    make_roll),
     "diff": OpSpec(lambda x, **p: x.diff(**p), _method("diff", "n", "axis", "prepend"), make_diff),
@@ -1275,6 +1289,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "sort": lambda t, x, *, axis, descending: t.sort(
         x.reshape(-1) if axis is None else x, 0 if axis is None else axis,
         descending=descending).values,
+    # (PyTorch's floor_divide has no gradient and refuses backward; ours is 0, as floor's)
+    "floor_divide": lambda t, x, y: t.floor_divide(x.detach(), y.detach()) + 0 * (x + y),
     "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
     "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None
                                                      else t.full(_edge(x, axis), prepend,

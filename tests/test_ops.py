@@ -364,6 +364,15 @@ def sort(data):
     return fn, arrays(data, testing.tensors(shape, distinct=True, **ANY)), reference
 
 
+def floor_divide(data):
+    # a step function: x / y kept 0.1 away from the whole numbers where it jumps
+    y = np.array(data.draw(st.sampled_from([0.75, -1.25, 2.0])))
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    jumps = tuple(float(k * y) for k in range(-4, 5))
+    (x,) = arrays(data, testing.tensors(shape, avoid=jumps, margin=0.1 * abs(float(y))))
+    return lambda a, b: a // b, [x, y], np.floor_divide
+
+
 def shifts(data, shape):
     """roll's parameters: one shift for the flattened tensor, an axis, or several axes."""
     if not shape or data.draw(st.booleans()):
@@ -489,6 +498,7 @@ OP_SPECS = {
     "getitem": getitem,
     "narrow": narrow,
     "topk": topk,
+    "floor_divide": floor_divide,
     "sort": sort,
     "take": take("take"),
     "index_select": take("index_select"),

@@ -3,13 +3,14 @@
 Each is a Tensor method (or `tg.` function) that calls a registered op, so it is in the
 graph with that op's gradient and errors, and the diagrams show that op: `x.clamp_min(0)`
 is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
-`x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is `sort` (PyTorch's; without
-`dim=` or `descending=` refused: NumPy's `a.sort()` sorts in place). `tg.tensor([1, 2])`
-is `tg.as_tensor` (PyTorch's `torch.tensor`; `tinygrad_gd.tensor` is also the module that
-defines Tensor, made callable). `x.cpu()` and `x.contiguous()` give x (a copy when x's
-values are a strided view); `tg.from_numpy(a)` copies `a`, as `tg.Tensor(a)` does
-(PyTorch's shares its memory: here a later change to `a` is not seen); the dtype names
-`tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are NumPy's.
+`x.diagonal()` is `diag`, `x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is
+`sort` (PyTorch's; without `dim=` or `descending=` refused: NumPy's `a.sort()` sorts in
+place). `tg.tensor([1, 2])` is `tg.as_tensor` (PyTorch's `torch.tensor`;
+`tinygrad_gd.tensor` is also the module that defines Tensor, made callable). `x.cpu()` and
+`x.contiguous()` give x (a copy when x's values are a strided view); `tg.from_numpy(a)`
+copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later change to
+`a` is not seen); the dtype names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are
+NumPy's.
 """
 from __future__ import annotations
 
@@ -94,6 +95,14 @@ def _unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     return tuple(self[(slice(None),) * axis + (i,)] for i in range(self.shape[axis]))
 
 
+def _diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """A matrix's diagonal `offset` (NumPy's and PyTorch's diagonal): the op `diag`."""
+    if self.ndim != 2 or (dim1 % 2, dim2 % 2) != (0, 1):
+        raise ValueError(f"diagonal: only a matrix's own diagonals (dim1=0, dim2=1) are "
+                         f"supported, got shape {self.shape} and axes ({dim1}, {dim2})")
+    return self.diag(offset)
+
+
 def _cpu(self: Tensor) -> Tensor:
     """x itself: tinygrad_gd runs on the CPU (PyTorch's x.cpu())."""
     return self
@@ -134,7 +143,7 @@ def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = N
 
 
 _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max, "amax": _amax,
-            "amin": _amin, "ravel": _ravel, "unbind": _unbind, "cpu": _cpu,
+            "amin": _amin, "ravel": _ravel, "unbind": _unbind, "diagonal": _diagonal, "cpu": _cpu,
             "contiguous": _contiguous, "is_contiguous": _is_contiguous, "fill": _fill}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name

@@ -286,6 +286,15 @@ class Tensor:
                              f"use (t > 0).any() or .all()")
         return bool(self._data)
 
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}", as NumPy's 0-d arrays and PyTorch's one-element tensors allow
+        if not spec:
+            return str(self)
+        if self._data.size != 1:
+            raise TypeError(f"format: a format spec ({spec!r}) needs a tensor of one element, "
+                            f"got shape {self.shape}; format t.item() or each entry")
+        return format(self._data.reshape(()).item(), spec)
+
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extras = [] if self._data.dtype == np.float64 else [f"dtype={self._data.dtype}"]

@@ -131,6 +131,24 @@ class Remainder(Function, elementwise=True, methods=("remainder", "__mod__"),
             return g, -g * np.floor(x / y)
 
 
+class FloorDivide(Function, name="floor_divide", elementwise=True,
+                  methods=("floor_divide", "__floordiv__"),
+                  reflected=("__rfloordiv__",), functions=("floor_divide",)):
+    """x // y: the whole number of times y fits in x, rounded down (Python's //, NumPy's
+    floor_divide; `x == (x // y) * y + x % y`). A step function: gradient 0 wherever it
+    exists, as floor's (PyTorch's has none and refuses backward).
+
+    forward: `floor_divide(x, y)`
+    gradient: `0` for x and y
+    """
+
+    def forward(ctx, x, y):
+        return np.floor_divide(x, y)
+
+    def backward(ctx, g):
+        return np.zeros_like(g), np.zeros_like(g)
+
+
 class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
     """Elementwise max(x, y); where x == y the gradient is split evenly.
 

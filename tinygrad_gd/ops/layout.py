@@ -287,14 +287,20 @@ class Chunk(Split, methods=("chunk",), functions=("chunk",)):
 
 class Tile(Function, methods=("tile", "repeat"), functions=("tile",)):
     """x copied `reps` times along each axis (NumPy's tile; PyTorch's x.repeat(*sizes)).
+    With NumPy's `axis=`, `x.repeat(2, axis=0)` is NumPy's repeat (`repeat_interleave`).
 
     forward: `tile(x, reps)`
     gradient: `g` summed over the copies
     """
 
     @classmethod
-    def call(cls, x, *reps):
+    def call(cls, x, *reps, axis=None):
         x = to_tensor(x)
+        if axis is not None:  # the keyword says which repeat: NumPy's, each entry repeated
+            if len(reps) != 1:
+                raise TypeError(f"{cls.name}: NumPy's repeat(repeats, axis=) takes one repeats "
+                                f"argument, got {reps!r}")
+            return RepeatInterleave.call(x, reps[0], axis=axis)
         reps = ints(cls.name, reps)
         if any(r < 0 for r in reps):
             raise ValueError(f"{cls.name}: repetitions must be >= 0, got {reps}")
