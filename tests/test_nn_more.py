@@ -16,6 +16,7 @@ from tinygrad_gd.nn import functional as F
 RNG = np.random.default_rng(0)
 A, B = RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3))
 LABELS = np.array([0, 2, 1, 0])
+P = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8]])  # (with zeros)
 
 # name: (ours on Tensors, torch's as text on tensors, the input arrays)
 AGAINST_TORCH = {
@@ -35,6 +36,13 @@ AGAINST_TORCH = {
     "NLLLoss none": (lambda x: nn.NLLLoss("none")(nn.LogSoftmax(dim=1)(x), LABELS),
                      "lambda x: F.nll_loss(F.log_softmax(x, 1), torch.tensor(LABELS), "
                      "reduction='none')", (A,)),
+    "kl_div batchmean": (lambda x: F.kl_div(F.log_softmax(x, dim=1), P, "batchmean"),
+                         "lambda x: F.kl_div(F.log_softmax(x, 1), torch.tensor(P), "
+                         "reduction='batchmean')", (A,)),
+    "KLDivLoss log_target": (lambda x: nn.KLDivLoss("sum", log_target=True)(
+        F.log_softmax(x, dim=1), np.log(P + 0.1)),
+        "lambda x: F.kl_div(F.log_softmax(x, 1), torch.tensor(np.log(P + 0.1)), "
+        "reduction='sum', log_target=True)", (A,)),
     "normalize": (lambda x: F.normalize(x, dim=0), "lambda x: F.normalize(x, dim=0)", (A,)),
     "normalize of zeros": (F.normalize, "F.normalize", (np.zeros((2, 3)),)),
     "cosine_similarity": (F.cosine_similarity, "F.cosine_similarity", (A, B)),
@@ -70,7 +78,7 @@ def test_values_and_gradients_agree_with_pytorch(case):
     torch = pytest.importorskip("torch")
     ours, theirs, arrays = AGAINST_TORCH[case]
     fn = eval(theirs, {"torch": torch, "F": torch.nn.functional,  # noqa: S307  (our table)
-                       "LABELS": LABELS})
+                       "LABELS": LABELS, "P": P, "np": np})
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
     tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, expected = ours(*leaves), fn(*tensors)
@@ -320,3 +328,19 @@ def test_batch_norm_agrees_with_pytorch(shape, settings):
     a = _batches(shape, 1, seed=9)[0]
     np.testing.assert_allclose(ours(Tensor(a)).data, theirs(torch.tensor(a)).detach().numpy(),
                                rtol=1e-10, atol=1e-12)
+
+
+def test_kl_div_is_0_for_the_same_distribution_and_ignores_zero_targets():
+    log_p = F.log_softmax(Tensor(A), dim=1)
+    same = F.kl_div(log_p, log_p.exp().detach(), reduction="batchmean")
+    assert abs(same.item()) < 1e-15
+    x = Tensor(A, requires_grad=True)
+    loss = F.kl_div(F.log_softmax(x, dim=1), P, reduction="sum")
+    expected = sum(p * (np.log(p) - q) for p, q in zip(
+        P.ravel(), (A - np.log(np.exp(A).sum(1, keepdims=True))).ravel()) if p > 0)
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-12)
+    loss.backward()
+    assert np.isfinite(x.grad.data).all()
+    with pytest.raises(ValueError, match="kl_div: reduction must be 'batchmean', 'mean', 'sum' "
+                                         "or 'none', got 'avg'"):
+        F.kl_div(x, P, reduction="avg")

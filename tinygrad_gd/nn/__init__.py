@@ -8,7 +8,7 @@
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
-                   BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss
+                   BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     utils.py       clip_grad_norm_, clip_grad_value_
@@ -20,8 +20,8 @@ from .containers import ModuleDict, ModuleList
 from .layers import (ELU, GELU, INITS, BatchNorm1d, Dropout, Embedding, Flatten, Identity,
                      LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
                      Softmax, Softplus, Tanh)
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss, L1Loss,
-                   MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss,
+                   KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
 
 __all__ = [
@@ -30,5 +30,5 @@ __all__ = [
     "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity",
     "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
 ]

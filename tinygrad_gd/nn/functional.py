@@ -17,6 +17,7 @@ broadcasting them.
     binary_cross_entropy_with_logits  on raw scores, stable for any size
     cross_entropy                     on logits, with class indices or class probabilities
     nll_loss                          on log-probabilities (log_softmax's output)
+    kl_div                            Kullback-Leibler divergence, from log-probabilities
 
 Beside them: `linear`, `dropout`, `pad` (PyTorch's flat pairs), `one_hot`, `normalize`,
 `cosine_similarity`, and the activations (`relu`, `gelu`, `silu`, `softplus`,
@@ -44,6 +45,7 @@ __all__ = [
     "silu", "elu", "celu", "softplus", "hardtanh", "relu6", "hardswish", "mish", "softsign",
     "sse_loss", "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
+    "kl_div",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -237,6 +239,27 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     input, target = _pair("smooth_l1_loss", input, target)
     d = (input - target).abs()
     losses = tg_functional.where((d < beta)._data, 0.5 * d ** 2 / beta, d - 0.5 * beta)
+    return _reduce(losses, reduction)
+
+
+
+def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """The Kullback-Leibler divergence of `target` from the distribution whose log-
+    probabilities are `input` (log_softmax's output): target * (log(target) - input), 0
+    where target is 0; with log_target=True the target is given as log-probabilities too.
+    reduction 'batchmean' (the divergence per sample, what the mathematics means), 'sum',
+    'mean' (over every entry, PyTorch's default) or 'none'."""
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"kl_div: reduction must be 'batchmean', 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+    input, target = _pair("kl_div", input, target)
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:  # 0 * log(0) is 0: the log of a 1 where the target is 0 keeps it finite
+        safe = tg_functional.where((target > 0)._data, target, 1.0)
+        losses = target * (safe.log() - input)
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(losses, reduction)
 
 

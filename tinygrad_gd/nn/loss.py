@@ -11,7 +11,7 @@ from . import functional as F
 from .module import Module
 
 __all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
-           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"]
+           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss"]
 
 
 class SSELoss(Module):
@@ -104,3 +104,21 @@ class NLLLoss(_ReducedLoss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.nll_loss(input, target, self.reduction)
+
+
+class KLDivLoss(Module):
+    """Kullback-Leibler divergence from log-probabilities (see `functional.kl_div`);
+    reduction 'mean' (PyTorch's default), 'batchmean', 'sum' or 'none'."""
+
+    def __init__(self, reduction: str = "mean", log_target: bool = False) -> None:
+        super().__init__()
+        if reduction not in ("mean", "batchmean", "sum", "none"):
+            raise ValueError(f"KLDivLoss: reduction must be 'batchmean', 'mean', 'sum' or "
+                             f"'none', got {reduction!r}")
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.kl_div(input, target, self.reduction, self.log_target)
+
+    def extra_repr(self) -> str:
+        return f"reduction={self.reduction!r}, log_target={self.log_target}"
