@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .ops.arguments import check_axis, either, one_axis
+from .ops.reductions import stable_order
 from .tensor import Tensor, _as_array, _raw
 
 __all__ = ["argmax", "argmin", "argsort", "count_nonzero", "logical_and", "logical_or",
@@ -72,9 +73,7 @@ def argsort(x: Any, axis: Any = -1, descending: bool = False, *, dim: Any = None
     axis = one_axis("argsort", axis, data.ndim, none_ok=True)
     if axis is None:
         data, axis = data.reshape(-1), 0
-    if descending:  # negated, so that ties keep their order
-        data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
-    return _constant(np.argsort(data, axis=axis, kind="stable").astype(np.int64))
+    return _constant(stable_order(data, axis, descending))
 
 
 def count_nonzero(x: Any, axis: Any = None, keepdims: bool = False, *,

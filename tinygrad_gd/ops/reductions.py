@@ -153,6 +153,14 @@ class Min(_Extremum, methods=("min",), functions=("min",)):
     find = staticmethod(np.argmin)
 
 
+def stable_order(data: np.ndarray, axis: int, descending: bool = False) -> np.ndarray:
+    """The int64 indices that sort `data` along `axis`, ties in their order, also when
+    descending (sorting the negated values, so no tie is reversed)."""
+    if descending:
+        data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
+    return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
+
+
 class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
     """The k largest entries along `dim` (the last by default), largest first, and where
     they are: values and indices (PyTorch's topk; `largest=False`: the k smallest,
@@ -170,9 +178,7 @@ class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
             raise ValueError(f"topk: k must be a whole number from 0 to {n} (the size of axis "
                              f"{dim} of a tensor of shape {x.shape}), got {k!r}")
-        data = x._data.astype(np.int64) if x._data.dtype.kind in "bu" else x._data
-        order = np.argsort(-data if largest else data, axis=dim, kind="stable")  # (ties: first)
-        indices = np.take(order, np.arange(k), axis=dim).astype(np.int64)
+        indices = np.take(stable_order(x._data, dim, descending=largest), np.arange(k), axis=dim)
         return ValuesAndIndices(cls._gather(x, indices, dim), Tensor.from_op(indices, None))
 
 
@@ -180,8 +186,9 @@ class Sort(TakeAlongAxis, functions=("sort",)):
     """The entries sorted along `axis` (the last by default; None: the flattened tensor).
     NumPy's `np.sort(x, axis)` gives the sorted values; with PyTorch's keywords (`dim=`,
     `descending=`, `stable=`) the result is PyTorch's too: values and indices. Ties keep
-    their order (a stable sort), descending too. The method `x.sort(dim=...)` is PyTorch's
-    (see `spellings.py`: NumPy's sorts in place, which a tensor in a graph cannot).
+    their order (a stable sort, whatever `kind=` says), descending too. The method
+    `x.sort(dim=...)` is PyTorch's (see `spellings.py`: NumPy's sorts in place, which a
+    tensor in a graph cannot).
 
     forward: `take_along_axis(x, argsort(x, axis), axis)`
     gradient: `g` added into the positions read
@@ -201,8 +208,6 @@ class Sort(TakeAlongAxis, functions=("sort",)):
         axis = one_axis(cls.name, axis, x.ndim, none_ok=True)
         if axis is None or x.ndim == 0:
             x, axis = x.reshape(-1), 0
-        data = x._data.astype(np.int64) if x._data.dtype.kind in "bu" else x._data
-        order_ = np.argsort(-data if descending else data, axis=axis, kind="stable")
-        values = cls._gather(x, order_, axis % x.ndim)
-        return ValuesAndIndices(values, Tensor.from_op(order_.astype(np.int64), None)) \
-            if pytorch else values
+        positions = stable_order(x._data, axis, descending=bool(descending))
+        values = cls._gather(x, positions, axis % x.ndim)
+        return ValuesAndIndices(values, Tensor.from_op(positions, None)) if pytorch else values
