@@ -976,6 +976,37 @@ def test_a_write_into_an_input_that_backward_never_reads_is_allowed(op, slope):
     loss.backward()
     np.testing.assert_allclose(x.grad.data, [slope, slope])
 
+
+# (the op, called on x and the caller's array; the change made to that array afterwards)
+ARRAYS_AN_OP_WAS_GIVEN = {
+    "an operand": (lambda x, a: x * a, np.array([1.0, 1.0, 1.0]), (0, 100.0)),
+    "where's condition": (lambda x, a: tg.where(a, x, 0.0), np.array([True, False, True]),
+                          (0, False)),
+    "masked_fill's mask": (lambda x, a: x.masked_fill(a, 0.0), np.array([True, False, False]),
+                           (1, True)),
+    "repeat's counts": (lambda x, a: tg.repeat(x, a, axis=0), np.array([1, 1, 1]), (0, 2)),
+    "an index array": (lambda x, a: x[a], np.array([0, 1]), (0, 2)),
+    "an index list": (lambda x, a: x[a], [0, 1], (0, 2)),
+    "take's indices": (lambda x, a: tg.take(x, a), np.array([0, 1]), (0, 2)),
+    "gather's index": (lambda x, a: x[None].gather(1, a), np.array([[0, 1]]), ((0, 0), 2)),
+    "cross_entropy's classes": (lambda x, a: tg.nn.functional.cross_entropy(x[None], a),
+                                np.array([0]), (0, 2)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ARRAYS_AN_OP_WAS_GIVEN))
+def test_changing_an_array_an_op_was_given_leaves_its_gradient_as_it_was(case):
+    # an op keeps what backward reads: the caller's array changed afterwards (a NumPy
+    # loop reusing a buffer) must not change the gradient, silently or otherwise
+    fn, given, (where, value) = ARRAYS_AN_OP_WAS_GIVEN[case]
+    expected = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    fn(expected, copy.deepcopy(given)).sum().backward()
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    out = fn(x, given)
+    given[where] = value
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, expected.grad.data)
+
 def test_tensors_copy_the_arrays_they_are_made_from_and_assigned():
     source = np.array([1.0, 2.0])
     w = Tensor(source, requires_grad=True)

@@ -119,7 +119,8 @@ class Tensor:
     @classmethod
     def operands(cls, inputs: tuple, op: str = "operand") -> tuple["Tensor", ...]:
         """An op's inputs as tensors: a number, list or array becomes a constant of the
-        float dtype of the first tensor among them (`x * 2` keeps x's float32)."""
+        float dtype of the first tensor among them (`x * 2` keeps x's float32). An array
+        is copied: the op may save it, and the caller may change theirs afterwards."""
         for x in inputs:
             if not isinstance(x, Tensor):
                 break
@@ -130,8 +131,8 @@ class Tensor:
             if isinstance(x, Tensor):
                 dtype = x._data.dtype if x._data.dtype.kind == "f" else None
                 break
-        return tuple([x if isinstance(x, Tensor) else
-                      cls.from_op(_as_array(x, dtype, op, copy=False), None) for x in inputs])
+        return tuple([x if isinstance(x, Tensor) else cls.from_op(
+            _as_array(x, dtype, op, copy=isinstance(x, np.ndarray)), None) for x in inputs])
 
     # -- values ----------------------------------------------------------------------
     @property

@@ -313,7 +313,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy"
                    ) -> np.ndarray:
     """Integer class indices of shape input.shape[:-1], each in [0, n_classes)."""
-    data = np.asarray(_raw(target))
+    data = np.array(_raw(target))  # a copy: backward reads it (the caller may change theirs)
     n_classes = input.shape[-1]
     expected = input.shape[:-1]
     # (only cross_entropy also takes class probabilities, of the input's shape)

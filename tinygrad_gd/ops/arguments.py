@@ -88,9 +88,12 @@ def permutation(op: str, what: str, axes: tuple[int, ...], shape: tuple[int, ...
 
 
 def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> np.ndarray:
-    """`value` (a Tensor, list or array: indices, counts, a mask) as an ndarray, or one line."""
+    """`value` (a Tensor, list or array: indices, counts, a mask) as an ndarray, or one line.
+
+    A copy: the op keeps it for backward, and a later change to the caller's array must
+    not change the gradient (as a change to a saved tensor's values may not)."""
     try:
-        return np.asarray(getattr(value, "_data", value))
+        return np.array(getattr(value, "_data", value))
     except ValueError:
         raise ValueError(f"{op}: {what} {str(value)[:40]!r} is a ragged list (rows of "
                          f"different lengths); give {kind} array or tensor") from None

@@ -6,6 +6,8 @@ into its place (adding where an index repeats), split a concatenation's.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..engine import Function, unbroadcast
@@ -173,7 +175,10 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
 
     @classmethod
     def call(cls, x, index):
+        # a copy of each array or list in the index: backward reads it, and a later change
+        # to the caller's array must not move the gradient
         index = _raw_index(index)
+        index = tuple(map(_kept, index)) if isinstance(index, tuple) else _kept(index)
         for part in index if isinstance(index, tuple) else (index,):
             if isinstance(part, np.ndarray) and part.dtype.kind == "f":
                 raise IndexError(
@@ -279,6 +284,11 @@ def _indices(op: str, indices, x, axis) -> np.ndarray:
                          f"{'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'} "
                          f"of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
     return indices.astype(np.intp, copy=False)
+
+
+def _kept(part: Any) -> Any:
+    """An index part as the op keeps it: arrays and lists copied, slices and ints as they are."""
+    return np.array(part) if isinstance(part, (np.ndarray, list)) else part
 
 
 class _Join(Function, register=False):
