@@ -60,21 +60,16 @@ def _clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
     return self.clip(None, max)
 
 
-def _amax(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-          keepdims: Any = None) -> Tensor:
-    """The maxima over `dim` (all axes by default), the values only (PyTorch's amax,
-    NumPy's amax): the op `max`."""
-    axis = either("amax", "axis", axis, "dim", dim)
-    return self.max(axis=axis, keepdims=bool(either("amax", "keepdims", keepdims, "keepdim",
-                                                    keepdim)))
-
-
-def _amin(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-          keepdims: Any = None) -> Tensor:
-    """The minima over `dim` (all axes by default), the values only: the op `min`."""
-    axis = either("amin", "axis", axis, "dim", dim)
-    return self.min(axis=axis, keepdims=bool(either("amin", "keepdims", keepdims, "keepdim",
-                                                    keepdim)))
+def _values_only(name: str, op: str, what: str) -> Any:
+    """PyTorch's amax/amin: the extremes over `dim` (all axes by default), values only,
+    whichever keyword (dim= or axis=) is given: the op `op`."""
+    def method(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+               keepdims: Any = None) -> Tensor:
+        keep = bool(either(name, "keepdims", keepdims, "keepdim", keepdim))
+        return getattr(self, op)(axis=either(name, "axis", axis, "dim", dim), keepdims=keep)
+    method.__doc__ = (f"The {what} over `dim` (all axes by default), the values only "
+                      f"(PyTorch's and NumPy's {name}): the op `{op}`.")
+    return method
 
 
 def _ravel(self: Tensor) -> Tensor:
@@ -142,9 +137,11 @@ def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = N
                            stable=stable)
 
 
-_METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max, "amax": _amax,
-            "amin": _amin, "ravel": _ravel, "unbind": _unbind, "diagonal": _diagonal, "cpu": _cpu,
-            "contiguous": _contiguous, "is_contiguous": _is_contiguous, "fill": _fill}
+_METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
+            "amax": _values_only("amax", "max", "maxima"),
+            "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
+            "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
+            "is_contiguous": _is_contiguous, "fill": _fill}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
