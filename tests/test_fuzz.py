@@ -522,11 +522,13 @@ def make_statistic(op: str, accepts: Callable = lambda v: True):
     return make
 
 
-def make_cumsum(b: Builder) -> bool:
-    x = b.first(lambda v: True)
-    ndim = b.values[x].ndim
-    axis = None if ndim == 0 or b.chance(0.3) else b.draw(st.integers(-ndim, ndim - 1))
-    return b.add("cumsum", (x,), {"axis": axis})
+def make_running(op: str):
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: True)
+        ndim = b.values[x].ndim
+        axis = None if ndim == 0 or b.chance(0.3) else b.draw(st.integers(-ndim, ndim - 1))
+        return b.add(op, (x,), {"axis": axis})
+    return make
 
 
 def make_layout(op: str):
@@ -884,7 +886,10 @@ OPS: dict[str, OpSpec] = {
                         make_statistic("logsumexp")),
     "norm": OpSpec(lambda x, **p: x.norm(**p), _method("norm", "axis", "keepdims"),
                    make_statistic("norm", lambda v: np.abs(v).min() >= MARGIN)),  # (kink at 0)
-    "cumsum": OpSpec(lambda x, **p: x.cumsum(**p), _method("cumsum", "axis"), make_cumsum),
+    "cumsum": OpSpec(lambda x, **p: x.cumsum(**p), _method("cumsum", "axis"),
+                     make_running("cumsum")),
+    "cumprod": OpSpec(lambda x, **p: x.cumprod(**p), _method("cumprod", "axis"),
+                      make_running("cumprod")),
     "expand_dims": OpSpec(lambda x, *, axis: x.unsqueeze(axis), _method("unsqueeze", "axis"),
                           make_layout("expand_dims")),
     "squeeze": OpSpec(lambda x, *, axis: x.squeeze(axis), _method("squeeze", "axis"),
@@ -1265,6 +1270,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
                                                                 keepdim=keepdims),
     "cumsum": lambda t, x, *, axis: t.cumsum(x.reshape(-1), 0) if axis is None else
     t.cumsum(x, axis),
+    "cumprod": lambda t, x, *, axis: t.cumprod(x.reshape(-1), 0) if axis is None else
+    t.cumprod(x, axis),
     "expand_dims": lambda t, x, *, axis: x.unsqueeze(axis),
     "squeeze": lambda t, x, *, axis: x.squeeze() if axis is None else x.squeeze(axis),
     "permute": lambda t, x, *, dims: x.permute(*dims),

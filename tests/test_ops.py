@@ -219,11 +219,14 @@ def np_norm(a, axis=None, keepdims=False):
     return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdims))
 
 
-def cumsum(data):
-    shape = data.draw(hnp.array_shapes(**SMALL))
-    axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
-    return (lambda t: t.cumsum(axis), arrays(data, testing.tensors(shape, **ANY)),
-            lambda a: np.cumsum(a, axis))
+def running(method: str):
+    """cumsum or cumprod over a drawn axis (None: the flattened tensor)."""
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(**SMALL))
+        axis = data.draw(st.none() | st.integers(-len(shape), len(shape) - 1)) if shape else None
+        return (lambda t: getattr(t, method)(axis), arrays(data, testing.tensors(shape, **ANY)),
+                lambda a: getattr(np, method)(a, axis))
+    return draw
 
 
 def shaped(method_fn, reference_fn, **shape_options):
@@ -555,7 +558,8 @@ OP_SPECS = {
     "prod": reduction("prod", np.prod),
     "logsumexp": reduction("logsumexp", np_logsumexp),
     "norm": reduction("norm", np_norm, avoid=(0.0,)),  # (its kink at 0: in test_edges.py)
-    "cumsum": cumsum,
+    "cumsum": running("cumsum"),
+    "cumprod": running("cumprod"),
     "diff": diff,
     "expand_dims": shaped(lambda t, axis: t.unsqueeze(axis), lambda a, axis:
                           np.expand_dims(a, axis))(

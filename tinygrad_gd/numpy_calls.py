@@ -35,7 +35,7 @@ SAME_MEANING = {name: name for name in (
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
     "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort", "take", "roll",
-    "diff", "count_nonzero", "sort")}
+    "diff", "count_nonzero", "sort", "cumprod")}
 SAME_MEANING.update(amax="max", amin="min")
 
 

@@ -1,5 +1,5 @@
 """More reductions: var, std, prod, logsumexp, the Euclidean norm, the running sum cumsum
-and its inverse, diff (differences of neighbours).
+and its inverse, diff (differences of neighbours), and the running product cumprod.
 
 All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does. var and std divide by
 n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`).
@@ -191,6 +191,47 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
         axis = -1 if ctx.axis is None else ctx.axis
         reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
         return reversed_sum.reshape(ctx.shape)
+
+
+class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
+    """Running product along `axis` (None: of the flattened tensor, as NumPy's).
+
+    Entry i of the gradient is the sum over j >= i of g_j times out_j without x_i:
+    `rsum(g * out) / x` where x is not 0. Past a lane's first 0 every product is 0, and
+    at that 0 the product without it is the product before it times the x's after it.
+
+    forward: `cumprod(x, axis)`
+    gradient: `sum over j >= i of g_j * out_j / x_i` (0s handled without dividing)
+    """
+
+    def forward(ctx, x, *, axis=None):
+        ctx.shape, ctx.axis = x.shape, axis
+        out = np.cumprod(x, axis=axis)
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        axis = -1 if ctx.axis is None else ctx.axis
+        x, out, g = (np.moveaxis(a.reshape(-1) if ctx.axis is None else a, axis, -1)
+                     for a in (x, out, g))
+        if x.size == 0:
+            return np.zeros(ctx.shape, dtype=g.dtype)
+        from_end = np.flip(np.cumsum(np.flip(g * out, -1), -1), -1)  # sum over j >= i
+        zero = x == 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = np.where(zero, 0.0, from_end / np.where(zero, 1, x)).astype(g.dtype)
+        first = np.argmax(zero, axis=-1)[..., None]  # each lane's first 0 (if it has one)
+        position = np.arange(x.shape[-1])
+        has_zero = zero.any(axis=-1, keepdims=True)
+        before = np.take_along_axis(np.concatenate([np.ones_like(out[..., :1]), out], -1),
+                                    first, -1)  # the product before the first 0
+        after = np.cumprod(np.where(position <= first, 1, x), -1)  # x's past it, j >= first
+        at_zero = before * np.sum(np.where(position >= first, g * after, 0), -1, keepdims=True)
+        grad = np.where(has_zero & (position > first), 0, grad)
+        grad = np.where(has_zero & (position == first), at_zero, grad)
+        grad = np.moveaxis(grad, -1, axis)
+        return grad.reshape(ctx.shape)
 
 
 class Diff(Function, methods=("diff",), functions=("diff",)):
