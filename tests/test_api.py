@@ -597,3 +597,15 @@ def test_format_floor_divide_repeat_with_axis_and_diagonal_as_numpy_and_pytorch(
     assert x.diagonal().tolist() == [0.0, 4.0] and x.diagonal(1).tolist() == [1.0, 5.0]
     with pytest.raises(ValueError, match="diagonal: only a matrix's own diagonals"):
         tg.ones(2, 2, 2).diagonal()
+
+
+def test_addmm_and_lerp_are_pytorchs_and_in_the_graph():
+    rng = np.random.default_rng(0)
+    i, m1 = rng.standard_normal((2, 3)), rng.standard_normal((2, 4))
+    m2 = rng.standard_normal((4, 3))
+    out = tg.addmm(t(i), t(m1), t(m2), beta=0.5, alpha=2.0)
+    np.testing.assert_allclose(out.data, 0.5 * i + 2.0 * m1 @ m2, rtol=1e-12)
+    assert tg.gradcheck(lambda a, b, c: a.addmm(b, c, beta=0.5, alpha=2.0), [t(i), t(m1), t(m2)])
+    a, b = rng.standard_normal(3), rng.standard_normal(3)
+    np.testing.assert_allclose(t(a).lerp(t(b), 0.25).data, a + 0.25 * (b - a), rtol=1e-12)
+    assert tg.gradcheck(lambda x, y, w: tg.lerp(x, y, w), [t(a), t(b), t(np.full(3, 0.3))])

@@ -24,7 +24,7 @@ from .creation import as_tensor
 from .ops.arguments import either, one_axis
 from .tensor import Tensor
 
-__all__ = ["from_numpy", "is_tensor", "numel"]
+__all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp"]
 
 # `dtype=tg.float32` as `dtype=torch.float32`: NumPy's dtypes under PyTorch's names (not in
 # __all__: they are NumPy's objects, documented there)
@@ -48,6 +48,21 @@ def is_tensor(obj: Any) -> bool:
 def numel(x: Any) -> int:
     """The number of elements (PyTorch's numel)."""
     return int(np.size(getattr(x, "_data", x)))
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2) (PyTorch's addmm): the ops matmul and add (and
+    mul where beta or alpha is not 1)."""
+    product = functional.matmul(mat1, mat2)
+    product = product if alpha == 1 else alpha * product
+    return product + (input if beta == 1 else beta * input)
+
+
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:
+    """input + weight * (end - input): from input (weight 0) to end (weight 1), PyTorch's
+    lerp; in the graph for all three."""
+    start = input if isinstance(input, Tensor) else Tensor(input)
+    return start + weight * (end - start)
 
 
 def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
@@ -141,7 +156,7 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "amax": _values_only("amax", "max", "maxima"),
             "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
             "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
-            "is_contiguous": _is_contiguous, "fill": _fill}
+            "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
