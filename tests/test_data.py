@@ -1,4 +1,5 @@
-"""Tests of tinygrad_gd.data.DataLoader: batching, shuffling, alignment and errors."""
+"""Tests of tinygrad_gd.data: DataLoader's batching, shuffling, alignment and errors, and
+PyTorch's datasets (TensorDataset, Dataset, Subset, random_split)."""
 from __future__ import annotations
 
 import importlib
@@ -154,3 +155,73 @@ def test_error_zero_dimensional_array():
 
 def test_numpy_integer_batch_size_is_accepted():
     assert len(DataLoader(np.zeros(10), batch_size=np.int64(5))) == 2
+
+
+# ------------------------------------------------------------------ PyTorch's datasets
+
+
+def test_a_tensor_dataset_batches_as_its_arrays_do():
+    x, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    dataset = data.TensorDataset(x, y)
+    assert len(dataset) == 10
+    row, label = dataset[3]
+    assert np.asarray(row).tolist() == [6.0, 7.0] and int(np.asarray(label)) == 3
+    ours = _epoch(DataLoader(dataset, batch_size=4, shuffle=True, seed=5))
+    plain = _epoch(DataLoader(x, y, batch_size=4, shuffle=True, seed=5))
+    assert all((a == b).all() for pair in zip(ours, plain) for a, b in zip(*pair))
+    x[0, 0] = 100.0  # a copy: the dataset keeps the values it was given
+    assert np.asarray(dataset[0][0]).tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match="TensorDataset: all arrays must have the same number"):
+        data.TensorDataset(x, y[:5])
+
+
+def test_random_split_cuts_a_seeded_permutation_into_the_lengths():
+    dataset = data.TensorDataset(np.arange(10))
+    train, test = data.random_split(dataset, [7, 3], seed=0)
+    seen = [int(np.asarray(train[i][0])) for i in range(7)] + \
+        [int(np.asarray(test[i][0])) for i in range(3)]
+    assert sorted(seen) == list(range(10)) and seen != list(range(10))
+    again = data.random_split(dataset, [7, 3], seed=0)
+    assert again[0].indices == train.indices
+    assert [len(s) for s in data.random_split(range(11), [0.5, 0.3, 0.2], seed=1)] == [6, 3, 2]
+    with pytest.raises(ValueError, match=r"random_split: lengths \[3, 3\] must be whole"):
+        data.random_split(dataset, [3, 3])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("n, fractions", [(10, [0.7, 0.3]), (11, [0.5, 0.3, 0.2]),
+                                          (7, [0.25, 0.25, 0.5])])
+def test_random_split_lengths_from_fractions_are_pytorchs(n, fractions):
+    torch = pytest.importorskip("torch")
+    expected = [len(s) for s in torch.utils.data.random_split(range(n), fractions)]
+    assert [len(s) for s in data.random_split(range(n), fractions, seed=0)] == expected
+
+
+def test_a_dataset_of_your_own_is_read_sample_by_sample_and_stacked():
+    class Squares(data.Dataset):
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, i):
+            return np.array([i, i * i], dtype=float), {"label": i, "weight": 0.5}
+
+    batches = list(DataLoader(Squares(), batch_size=2))
+    assert len(batches) == 3
+    features, extra = batches[0]
+    assert np.asarray(features).tolist() == [[0.0, 0.0], [1.0, 1.0]]
+    assert np.asarray(extra["label"]).tolist() == [0, 1]
+    assert np.asarray(extra["weight"]).tolist() == [0.5, 0.5]
+    assert np.asarray(batches[2][0]).tolist() == [[4.0, 16.0]]
+    subset = data.Subset(Squares(), [4, 0])
+    assert np.asarray(next(iter(DataLoader(subset, batch_size=2)))[0]).tolist() == [
+        [4.0, 16.0], [0.0, 0.0]]
+
+    class Ragged(data.Dataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return np.zeros(i + 1)
+
+    with pytest.raises(ValueError, match="the samples of a batch have different shapes"):
+        list(DataLoader(Ragged(), batch_size=2))

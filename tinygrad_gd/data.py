@@ -1,10 +1,16 @@
-"""Mini-batches over in-memory arrays: `DataLoader`.
+"""Mini-batches: `DataLoader`, and PyTorch's datasets `Dataset`, `TensorDataset`, `Subset`
+and `random_split`.
 
 `DataLoader(x, y, batch_size=32, shuffle=True, seed=0)` is an iterable in the manner of
 PyTorch's: each `for` loop over it is one epoch, yielding `(x_batch, y_batch)` tuples of
 `Tensor`s cut from the same rows of every array (a single array yields bare batches).
 With `shuffle=True` each epoch draws a fresh permutation from one
 `numpy.random.default_rng(seed)`, so a fixed seed replays the same sequence of epochs.
+
+PyTorch's spelling works too: `DataLoader(TensorDataset(x, y), batch_size=32)` batches
+the dataset's arrays the same way, and a dataset of your own (a `Dataset` subclass, or
+any object with `__len__` and `__getitem__`) is read sample by sample and its samples
+stacked into batches, field by field (tuples, lists and dicts of numbers and arrays).
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ from .creation import make_generator
 if TYPE_CHECKING:
     from .tensor import Tensor
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "Dataset", "TensorDataset", "Subset", "random_split"]
 
 
 def _to_tensor(batch: np.ndarray) -> "Tensor":
@@ -29,6 +35,26 @@ def _to_tensor(batch: np.ndarray) -> "Tensor":
 
     # no copy: fancy indexing made the batch, so nobody else holds it
     return Tensor.from_op(_as_array(batch, batch.dtype, "DataLoader", copy=False), None)
+
+
+def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
+    """The arrays as ndarrays with one number of samples along axis 0, or one line."""
+    converted = []
+    for position, array in enumerate(arrays):
+        array = np.asarray(array)  # also unwraps Tensors, through their __array__
+        if array.ndim == 0:
+            raise ValueError(
+                f"{where}: array {position} is 0-d (a single scalar), but every array "
+                f"needs a first axis of samples; pass a 1-d or higher array, e.g. "
+                f"np.atleast_1d(value)")
+        converted.append(array)
+    lengths = [len(array) for array in converted]
+    if len(set(lengths)) > 1:
+        listed = ", ".join(f"array {i}: {n}" for i, n in enumerate(lengths))
+        raise ValueError(f"{where}: all arrays must have the same number of samples "
+                         f"along axis 0, got lengths {listed}; slice them to a common "
+                         f"length or check that features and targets belong together")
+    return tuple(converted)
 
 
 class DataLoader:
@@ -54,6 +80,12 @@ class DataLoader:
         if not arrays:
             raise ValueError("DataLoader() got no arrays: pass at least one array of "
                              "samples, e.g. DataLoader(x, y, batch_size=32)")
+        self.dataset = None  # a dataset read sample by sample (PyTorch's map-style)
+        if len(arrays) == 1 and isinstance(arrays[0], TensorDataset):
+            arrays = arrays[0].arrays  # its arrays, batched as arrays are
+        elif len(arrays) == 1 and _is_dataset(arrays[0]):
+            self.dataset = arrays[0]
+            arrays = (np.arange(len(self.dataset)),)  # the sample indices stand in
         # bool is an int subclass, but batch_size=True is surely a mistake.
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size must be an int >= 1, got "
@@ -63,28 +95,12 @@ class DataLoader:
             raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size}; "
                              f"pass a positive number such as batch_size=32")
 
-        converted = []
-        for position, array in enumerate(arrays):
-            array = np.asarray(array)  # also unwraps Tensors, through their __array__
-            if array.ndim == 0:
-                raise ValueError(
-                    f"DataLoader: array {position} is 0-d (a single scalar), but every array "
-                    f"needs a first axis of samples; pass a 1-d or higher array, e.g. "
-                    f"np.atleast_1d(value)")
-            converted.append(array)
-        lengths = [len(array) for array in converted]
-        if len(set(lengths)) > 1:
-            listed = ", ".join(f"array {i}: {n}" for i, n in enumerate(lengths))
-            raise ValueError(f"DataLoader: all arrays must have the same number of samples "
-                             f"along axis 0, got lengths {listed}; slice them to a common "
-                             f"length or check that features and targets belong together")
-
-        self.arrays: tuple[np.ndarray, ...] = tuple(converted)
+        self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.drop_last = bool(drop_last)
-        self._num_samples = lengths[0]
+        self._num_samples = len(self.arrays[0])
         # One generator for the loader's lifetime: each epoch continues its stream, so
         # epochs differ from one another yet the whole sequence is fixed by `seed`.
         self._rng = make_generator(seed, None, "DataLoader")  # (or tg.manual_seed's)
@@ -112,6 +128,9 @@ class DataLoader:
         for start in range(0, min(stop, self._num_samples), self.batch_size):
             indices = order[start:start + self.batch_size]
             # Fancy indexing copies, so a batch never aliases the caller's arrays.
+            if self.dataset is not None:
+                yield _collate([self.dataset[int(i)] for i in indices])
+                continue
             batch = tuple(_to_tensor(array[indices]) for array in self.arrays)
             yield batch[0] if len(batch) == 1 else batch
 
@@ -119,3 +138,104 @@ class DataLoader:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
         return (f"DataLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last})")
+
+
+# ------------------------------------------------------------------ PyTorch's datasets
+
+
+class Dataset:
+    """Base class of a dataset read sample by sample (PyTorch's map-style Dataset): define
+    `__len__` and `__getitem__(i)`, which returns one sample (a number, an array, a
+    Tensor, or a tuple, list or dict of them); `DataLoader(dataset, batch_size=...)`
+    stacks samples into batches."""
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} defines no __len__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no __getitem__")
+
+
+class TensorDataset(Dataset):
+    """Arrays (or Tensors) that share their first axis, as one dataset: `dataset[i]` is
+    the tuple of row i of each (PyTorch's TensorDataset). `DataLoader(dataset, ...)`
+    batches its arrays directly."""
+
+    def __init__(self, *arrays: ArrayLike) -> None:
+        if not arrays:
+            raise ValueError("TensorDataset() got no arrays: pass at least one, e.g. "
+                             "TensorDataset(x, y)")
+        self.arrays = tuple(a.copy() for a in _sample_arrays(arrays, "TensorDataset"))
+
+    @property
+    def tensors(self) -> tuple["Tensor", ...]:
+        """The arrays as Tensors (PyTorch's attribute)."""
+        return tuple(_to_tensor(array.copy()) for array in self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.arrays[0])
+
+    def __getitem__(self, index: int) -> tuple["Tensor", ...]:
+        return tuple(_to_tensor(np.array(array[index])) for array in self.arrays)
+
+
+class Subset(Dataset):
+    """The samples of `dataset` at `indices`, in that order (PyTorch's Subset)."""
+
+    def __init__(self, dataset: Any, indices: Any) -> None:
+        self.dataset, self.indices = dataset, [int(i) for i in indices]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[self.indices[index]]
+
+
+def random_split(dataset: Any, lengths: Any, generator: Any = None,
+                 seed: int | None = None) -> list[Subset]:
+    """The dataset's samples shuffled and cut into Subsets of the given lengths (whole
+    numbers summing to len(dataset), or fractions summing to 1, as PyTorch's); the
+    shuffle draws from `generator` or `seed` (or tg.manual_seed's generator)."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 \
+            and not all(isinstance(f, (int, np.integer)) for f in lengths):
+        counts = [int(np.floor(n * f)) for f in lengths]
+        for k in range(n - sum(counts)):  # the rest, one each, round robin (PyTorch's)
+            counts[k % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n or any(int(k) != k or k < 0 for k in lengths):
+        raise ValueError(f"random_split: lengths {lengths} must be whole numbers >= 0 summing "
+                         f"to the dataset's {n} samples, or fractions summing to 1")
+    order = make_generator(seed, generator, "random_split").permutation(n)
+    cuts = np.cumsum([0] + [int(k) for k in lengths])
+    return [Subset(dataset, order[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def _is_dataset(obj: Any) -> bool:
+    """A dataset read sample by sample: a Dataset, or any object with __len__ and
+    __getitem__ that is not itself array data (a list, tuple, array or Tensor)."""
+    from .tensor import Tensor
+    if isinstance(obj, Dataset):
+        return True
+    return (hasattr(obj, "__len__") and hasattr(obj, "__getitem__")
+            and not isinstance(obj, (list, tuple, np.ndarray, Tensor, str, bytes)))
+
+
+def _collate(samples: list) -> Any:
+    """Samples stacked into a batch along a new first axis, field by field."""
+    first = samples[0]
+    if isinstance(first, dict):
+        return {key: _collate([sample[key] for sample in samples]) for key in first}
+    if isinstance(first, (tuple, list)):
+        fields = [_collate([sample[k] for sample in samples]) for k in range(len(first))]
+        return tuple(fields) if isinstance(first, tuple) else fields
+    values = [np.asarray(getattr(sample, "_data", sample)) for sample in samples]
+    try:
+        stacked = np.stack(values)
+    except ValueError:
+        shapes = sorted({v.shape for v in values}, key=str)
+        raise ValueError(f"DataLoader: the samples of a batch have different shapes {shapes}; "
+                         f"each field must have one shape to be stacked") from None
+    return _to_tensor(stacked)
