@@ -18,6 +18,7 @@ import tinygrad_gd as tg
 
 X = tg.Tensor([[0.5, 1.5], [2.0, 3.0]])
 INDEX = tg.Tensor([[0, 1], [1, 0]], dtype="int64")
+IMAGE, KERNEL = tg.Tensor(np.arange(9.0).reshape(1, 1, 3, 3)), tg.Tensor(np.ones((1, 1, 2, 2)))
 BAD = {
     "None": None, "string": "3", "bytes": b"x", "complex": 1j,
     "object array": np.array([1.0, None], dtype=object), "ragged list": [[1.0, 2.0], [3.0]],
@@ -31,7 +32,7 @@ def _working_call(fn: Callable) -> tuple[Any, ...] | None:
     for args in [(X,), (X, X), ([X, X],), (X > 1.0, X, X), (X, INDEX), (X, 0.5), (X, (4,)),
                  (X, (2, 2)), (X, 4), (X, 0), (X, 0, 1), (X, INDEX, 0), (X, 0, INDEX),
                  ("ij,jk->ik", X, X), (2,), (2, 3), (0.0, 1.0, 5), (X, X > 1.0, 0.5),
-                 (X, 0, 0, 1), (X, 0, INDEX[0])]:
+                 (X, 0, 0, 1), (X, 0, INDEX[0]), (IMAGE, KERNEL), (IMAGE, 2)]:
         try:
             fn(*args)
         except Exception:  # noqa: BLE001  (trying shapes of a call)

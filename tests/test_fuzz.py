@@ -635,6 +635,35 @@ def make_floor_divide(b: Builder) -> bool:
     return y is not None and b.add("floor_divide", (x, y), {})
 
 
+def _image(b: Builder, accepts: Callable = lambda v: True, **fresh: Any) -> int:
+    """A 4-D node (batch, channels, height, width) of at most 2 x 2 x 4 x 4 entries."""
+    shape = tuple(b.draw(st.integers(1, 2)) for _ in range(2)) + \
+        tuple(b.draw(st.integers(2, 4)) for _ in range(2))
+    return b.first(lambda v: v.ndim == 4 and min(v.shape[2:]) >= 2 and accepts(v),
+                   shape=shape, **fresh)
+
+
+def make_conv2d(b: Builder) -> bool:
+    x = _image(b)
+    n, c, h, w = b.values[x].shape
+    kernel = (b.draw(st.integers(1, h)), b.draw(st.integers(1, w)))
+    weight = b.leaf((b.draw(st.integers(1, 2)), c) + kernel, avoid=())
+    bias = (b.leaf((b.values[weight].shape[0],), avoid=()),) if b.chance(0.5) else ()
+    return b.add("conv2d", (x, weight) + bias, {"stride": 1 + b.choose(2),
+                                                "padding": b.choose(2)})
+
+
+def make_max_pool2d(b: Builder) -> bool:
+    def untied(v: np.ndarray) -> bool:  # ties: finite differences see no gradient
+        return bool(np.diff(np.sort(v.ravel())).min() >= MARGIN)
+    x = _image(b, untied, distinct=True, margin=MARGIN * 2)
+    h, w = b.values[x].shape[2:]
+    kernel = (1 + b.choose(h), 1 + b.choose(w))
+    return b.add("max_pool2d", (x,), {"kernel_size": kernel, "stride": 1 + b.choose(2),
+                                      "padding": (b.choose(kernel[0] // 2 + 1),
+                                                  b.choose(kernel[1] // 2 + 1))})
+
+
 def make_roll(b: Builder) -> bool:
     x = b.first(lambda v: True)
     ndim = b.values[x].ndim
@@ -946,6 +975,13 @@ OPS: dict[str, OpSpec] = {
                    lambda a, p: f"tg.sort({a[0]}, {p['axis']}, "
                                 f"descending={p['descending']}).values", make_sort),
     "floor_divide": OpSpec(lambda x, y: x // y, _binary("//"), make_floor_divide),
+    "conv2d": OpSpec(lambda x, w, *b, stride, padding: tg.conv2d(x, w, *b, stride=stride,
+                                                                   padding=padding),
+                     lambda a, p: f"tg.conv2d({', '.join(a)}, stride={p['stride']}, "
+                                  f"padding={p['padding']})", make_conv2d),
+    "max_pool2d": OpSpec(lambda x, **p: tg.max_pool2d(x, **p),
+                         lambda a, p: f"tg.max_pool2d({a[0]}, {p['kernel_size']}, "
+                                      f"{p['stride']}, {p['padding']})", make_max_pool2d),
     "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
                    make_roll),
     "diff": OpSpec(lambda x, **p: x.diff(**p), _method("diff", "n", "axis", "prepend"), make_diff),
@@ -1298,6 +1334,10 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
         descending=descending).values,
     # (PyTorch's floor_divide has no gradient and refuses backward; ours is 0, as floor's)
     "floor_divide": lambda t, x, y: t.floor_divide(x.detach(), y.detach()) + 0 * (x + y),
+    "conv2d": lambda t, x, w, *b, stride, padding: t.nn.functional.conv2d(
+        x, w, b[0] if b else None, stride, padding),
+    "max_pool2d": lambda t, x, *, kernel_size, stride, padding: t.nn.functional.max_pool2d(
+        x, kernel_size, stride, padding),
     "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
     "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None
                                                      else t.full(_edge(x, axis), prepend,

@@ -344,3 +344,61 @@ def test_kl_div_is_0_for_the_same_distribution_and_ignores_zero_targets():
     with pytest.raises(ValueError, match="kl_div: reduction must be 'batchmean', 'mean', 'sum' "
                                          "or 'none', got 'avg'"):
         F.kl_div(x, P, reduction="avg")
+
+
+def test_conv2d_and_max_pool2d_layers_train_a_small_image_model():
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1, seed=0), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(3 * 4 * 4, 2, seed=1))
+    assert [name for name, _ in model.named_parameters()] == [
+        "0.weight", "0.bias", "4.weight", "4.bias"]
+    assert np.abs(model[0].weight.data).max() <= 1 / 3  # U(-1/sqrt(1 * 3 * 3), ...)
+    rng = np.random.default_rng(0)
+    images, labels = Tensor(rng.random((6, 1, 8, 8))), rng.integers(0, 2, 6)
+    opt = tg.optim.SGD(model.parameters(), lr=0.5)
+    losses = []
+    for _ in range(20):
+        opt.zero_grad()
+        loss = nn.CrossEntropyLoss()(model(images), labels)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    assert repr(model[0]) == ("Conv2d(1, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
+                              "bias=True)")
+
+
+def test_conv2d_and_max_pool2d_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"conv2d: expected a batch of images of shape \(batch, "
+                                         r"channels, height, width\), got shape \(1, 5, 5\)"):
+        nn.Conv2d(1, 2, 3)(Tensor(np.zeros((1, 5, 5))))
+    with pytest.raises(ValueError, match=r"conv2d: weight of shape \(2, 1, 3, 3\) must be "
+                                         r"\(out_channels, in_channels, kh, kw\) with "
+                                         r"in_channels = the input's 3"):
+        nn.Conv2d(1, 2, 3)(Tensor(np.zeros((1, 3, 5, 5))))
+    with pytest.raises(ValueError, match=r"max_pool2d: a kernel of \(4, 4\) does not fit an "
+                                         r"image of \(3, 3\)"):
+        tg.max_pool2d(Tensor(np.zeros((1, 1, 3, 3))), 4)
+
+
+def test_max_pool2d_ties_share_the_gradient_as_max_does():
+    x = Tensor(np.array([[[[1.0, 1.0], [0.0, 1.0]]]]), requires_grad=True)
+    tg.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[[[1 / 3, 1 / 3], [0.0, 1 / 3]]]])
+
+
+@pytest.mark.torch
+def test_conv2d_layer_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours = nn.Conv2d(2, 3, (2, 3), stride=(2, 1), padding=1, seed=4)
+    theirs = torch.nn.Conv2d(2, 3, (2, 3), stride=(2, 1), padding=1).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    images = np.random.default_rng(2).standard_normal((2, 2, 5, 6))
+    x, t = Tensor(images, requires_grad=True), torch.tensor(images, requires_grad=True)
+    out, expected = nn.MaxPool2d(2, 1)(ours(x)), torch.nn.MaxPool2d(2, 1)(theirs(t))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)

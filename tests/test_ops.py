@@ -376,6 +376,54 @@ def floor_divide(data):
     return lambda a, b: a // b, [x, y], np.floor_divide
 
 
+def np_conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0)):
+    """A convolution written as loops over the output positions: the reference."""
+    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    kh, kw = w.shape[2:]
+    out_h, out_w = (x.shape[2] - kh) // stride[0] + 1, (x.shape[3] - kw) // stride[1] + 1
+    out = np.zeros((x.shape[0], w.shape[0], out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            window = x[:, :, i * stride[0]:i * stride[0] + kh, j * stride[1]:j * stride[1] + kw]
+            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3]))
+    return out if b is None else out + b[None, :, None, None]
+
+
+def np_max_pool2d(x, kernel, stride, padding):
+    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2),
+               constant_values=-np.inf)
+    out_h = (x.shape[2] - kernel[0]) // stride[0] + 1
+    out_w = (x.shape[3] - kernel[1]) // stride[1] + 1
+    return np.array([[[[x[n, c, i * stride[0]:i * stride[0] + kernel[0],
+                          j * stride[1]:j * stride[1] + kernel[1]].max()
+                        for j in range(out_w)] for i in range(out_h)]
+                      for c in range(x.shape[1])] for n in range(x.shape[0])])
+
+
+def conv2d(data):
+    n, c, o = (data.draw(st.integers(1, 2)) for _ in range(3))
+    h, w = data.draw(st.integers(2, 5)), data.draw(st.integers(2, 5))
+    kh, kw = data.draw(st.integers(1, h)), data.draw(st.integers(1, w))
+    stride = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    padding = (data.draw(st.integers(0, 1)), data.draw(st.integers(0, 1)))
+    shapes = [(n, c, h, w), (o, c, kh, kw)] + ([(o,)] if data.draw(st.booleans()) else [])
+    inputs = arrays(data, st.tuples(*[testing.tensors(shape, **ANY) for shape in shapes]))
+    return (lambda *t: tg.conv2d(*t[:2], t[2] if len(t) > 2 else None, stride, padding),
+            inputs, lambda *a: np_conv2d(*a[:2], a[2] if len(a) > 2 else None, stride, padding))
+
+
+def max_pool2d(data):
+    n, c = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    h, w = data.draw(st.integers(2, 5)), data.draw(st.integers(2, 5))
+    kernel = (data.draw(st.integers(1, h)), data.draw(st.integers(1, w)))
+    stride = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    padding = (data.draw(st.integers(0, kernel[0] // 2)), data.draw(st.integers(0, kernel[1] // 2)))
+    # distinct values: no ties, where the max is not differentiable
+    inputs = arrays(data, testing.tensors((n, c, h, w), distinct=True, **ANY))
+    return (lambda t: tg.max_pool2d(t, kernel, stride, padding), inputs,
+            lambda a: np_max_pool2d(a, kernel, stride, padding))
+
+
 def shifts(data, shape):
     """roll's parameters: one shift for the flattened tensor, an axis, or several axes."""
     if not shape or data.draw(st.booleans()):
@@ -501,6 +549,8 @@ OP_SPECS = {
     "getitem": getitem,
     "narrow": narrow,
     "topk": topk,
+    "conv2d": conv2d,
+    "max_pool2d": max_pool2d,
     "floor_divide": floor_divide,
     "sort": sort,
     "take": take("take"),

@@ -1,0 +1,65 @@
+"""Layers for images, (batch, channels, height, width): `Conv2d` and `MaxPool2d`.
+
+Each calls the op of the same meaning (`tg.conv2d`, `tg.max_pool2d`, in
+`ops/convolution.py`, where the chain rule through a sliding window is written out).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..creation import make_generator
+from ..functional import conv2d, max_pool2d
+from ..ops.convolution import pair
+from ..tensor import Tensor
+from .layers import _check_features, _float_dtype
+from .module import Module, Parameter
+
+__all__ = ["Conv2d", "MaxPool2d"]
+
+
+class Conv2d(Module):
+    """A 2-D convolution: `out_channels` filters of shape (in_channels, kh, kw) slid over
+    the image with `stride` and zero `padding` (PyTorch's Conv2d). Weight and bias start
+    in U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kh * kw (PyTorch's
+    default); `seed` or `generator` makes the draw repeatable (weight first)."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, bias: bool = True, seed: int | None = None,
+                 generator: np.random.Generator | None = None, dtype: Any = None) -> None:
+        super().__init__()
+        self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
+        self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
+        self.stride, self.padding = pair("Conv2d", "stride", stride), pair("Conv2d", "padding",
+                                                                             padding)
+        rng = make_generator(seed, generator, "Conv2d")
+        resolved = _float_dtype(dtype, "Conv2d")
+        bound = 1 / (self.in_channels * self.kernel_size[0] * self.kernel_size[1]) ** 0.5
+        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
+        self.bias = Parameter(rng.uniform(-bound, bound, self.out_channels).astype(resolved)) \
+            if bias else None
+
+    def forward(self, input: Any) -> Tensor:
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+
+
+class MaxPool2d(Module):
+    """The largest entry of each `kernel_size` window, stepping by `stride` (the kernel's
+    by default), with `padding` (PyTorch's MaxPool2d)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+
+    def forward(self, input: Any) -> Tensor:
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -1,0 +1,148 @@
+"""Images: `conv2d` and `max_pool2d` over (batch, channels, height, width) tensors.
+
+Both slide a kernel-sized window over the padded image with a stride. A convolution's
+output at a window is the sum of the window times the weight (one filter per output
+channel), so its backward gives the weight the sum over windows of g times the window,
+and gives each window's input positions g times the weight, added up where windows
+overlap. A max pool's output is each window's largest entry; its backward gives g to
+that entry (shared evenly by tied maxima, as `max` does) and adds up over overlaps.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..engine import Function
+from .arguments import ints, to_tensor
+
+
+def pair(op: str, name: str, value: Any) -> tuple[int, int]:
+    """An int or a pair of ints (height, width), as PyTorch's kernel_size, stride, padding."""
+    values = ints(op, (value,)) if not isinstance(value, (int, np.integer)) else (int(value),)
+    if len(values) == 1:
+        values = values * 2
+    if len(values) != 2 or min(values) < 0:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints >= 0, got {value!r}")
+    return values[0], values[1]
+
+
+def _windows(padded: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]
+             ) -> np.ndarray:
+    """Every kernel-sized window of the padded image, (N, C, out_h, out_w, kh, kw): views."""
+    return sliding_window_view(padded, kernel, axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
+
+
+def _add_windows(target: np.ndarray, per_window: np.ndarray, stride: tuple[int, int]) -> None:
+    """Add each window's values (N, C, out_h, out_w, kh, kw) back where the window lies."""
+    out_h, out_w, kh, kw = per_window.shape[2:]
+    for i in range(kh):
+        for j in range(kw):
+            target[:, :, i:i + stride[0] * out_h:stride[0],
+                   j:j + stride[1] * out_w:stride[1]] += per_window[..., i, j]
+
+
+def _padded(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndarray:
+    ph, pw = padding
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value) \
+        if ph or pw else x
+
+
+def _check_image(op: str, x: Any, kernel: tuple[int, int], padding: tuple[int, int]) -> None:
+    if x.ndim != 4:
+        raise ValueError(f"{op}: expected a batch of images of shape (batch, channels, "
+                         f"height, width), got shape {x.shape}; add the batch axis with "
+                         f"x.unsqueeze(0)")
+    height, width = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    if kernel[0] > height or kernel[1] > width or min(kernel) < 1:
+        raise ValueError(f"{op}: a kernel of {kernel} does not fit an image of {x.shape[2:]} "
+                         f"padded by {padding}")
+
+
+class Conv2d(Function, name="conv2d", functions=("conv2d",)):
+    """2-D convolution (PyTorch's F.conv2d, a cross-correlation): weight of shape
+    (out_channels, in_channels, kh, kw), bias of (out_channels,), `stride` and
+    `padding` (zeros) an int or a (height, width) pair.
+
+    forward: `out[n, o] = sum over c, i, j of window[n, c, i, j] * w[o, c, i, j] (+ b[o])`
+    gradient: `sum of g * window` for w, `g @ w` added back over the windows for x, `sum(g)` for b
+    """
+
+    @classmethod
+    def call(cls, x, weight, bias=None, stride=1, padding=0):
+        x, weight = to_tensor(x), to_tensor(weight)
+        stride, padding = pair(cls.name, "stride", stride), pair(cls.name, "padding", padding)
+        if min(stride) < 1:
+            raise ValueError(f"conv2d: stride must be >= 1, got {stride}")
+        if weight.ndim != 4 or x.ndim == 4 and weight.shape[1] != x.shape[1]:
+            raise ValueError(f"conv2d: weight of shape {weight.shape} must be (out_channels, "
+                             f"in_channels, kh, kw) with in_channels = the input's "
+                             f"{x.shape[1] if x.ndim == 4 else '?'} (input shape {x.shape})")
+        _check_image(cls.name, x, weight.shape[2:], padding)
+        inputs = (x, weight) if bias is None else (x, weight, bias)
+        return cls.apply(*inputs, stride=stride, padding=padding)
+
+    def forward(ctx, x, w, *bias, stride=(1, 1), padding=(0, 0)):
+        ctx.stride, ctx.padding, ctx.shape = stride, padding, x.shape
+        padded = _padded(x, padding)
+        ctx.save_for_backward(padded, w)
+        out = np.einsum("nchwij,ocij->nohw", _windows(padded, w.shape[2:], stride), w,
+                        optimize=True)
+        return out + bias[0][None, :, None, None] if bias else out
+
+    def backward(ctx, g):
+        padded, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gw = np.einsum("nohw,nchwij->ocij", g, _windows(padded, w.shape[2:], ctx.stride),
+                       optimize=True) if needs[1] else None
+        gx = None
+        if needs[0]:
+            full = np.zeros(padded.shape, dtype=g.dtype)
+            _add_windows(full, np.einsum("nohw,ocij->nchwij", g, w, optimize=True), ctx.stride)
+            (ph, pw), (height, width) = ctx.padding, ctx.shape[2:]
+            gx = full[:, :, ph:ph + height, pw:pw + width]
+        if len(needs) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(axis=(0, 2, 3)) if needs[2] else None)
+
+
+class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
+    """The largest entry of each window (PyTorch's F.max_pool2d): `kernel_size`, `stride`
+    (the kernel's by default) and `padding` (-inf) an int or a (height, width) pair.
+    Tied maxima share the gradient evenly, as `max`'s do (PyTorch gives it to one).
+
+    forward: `out[n, c] = max of window[n, c]`
+    gradient: `g` to each window's largest entry (shared by ties), added up over windows
+    """
+
+    @classmethod
+    def call(cls, x, kernel_size, stride=None, padding=0):
+        x = to_tensor(x)
+        kernel = pair(cls.name, "kernel_size", kernel_size)
+        stride = kernel if stride is None else pair(cls.name, "stride", stride)
+        padding = pair(cls.name, "padding", padding)
+        if min(stride) < 1:
+            raise ValueError(f"max_pool2d: stride must be >= 1, got {stride}")
+        if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
+            raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel "
+                             f"{kernel} (as PyTorch's), or a window could see only padding")
+        _check_image(cls.name, x, kernel, padding)
+        return cls.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+    def forward(ctx, x, *, kernel, stride, padding=(0, 0)):
+        ctx.kernel, ctx.stride, ctx.padding, ctx.shape = kernel, stride, padding, x.shape
+        windows = _windows(_padded(x, padding, -np.inf), kernel, stride)
+        out = windows.max(axis=(-2, -1))
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        padded = _padded(x, ctx.padding, -np.inf)
+        hit = _windows(padded, ctx.kernel, ctx.stride) == out[..., None, None]
+        share = g[..., None, None] * hit / hit.sum(axis=(-2, -1), keepdims=True)
+        full = np.zeros(padded.shape, dtype=g.dtype)
+        _add_windows(full, share, ctx.stride)
+        (ph, pw), (height, width) = ctx.padding, ctx.shape[2:]
+        return full[:, :, ph:ph + height, pw:pw + width]
