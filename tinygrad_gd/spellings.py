@@ -10,7 +10,7 @@ place). `tg.tensor([1, 2])` is `tg.as_tensor` (PyTorch's `torch.tensor`;
 `x.contiguous()` give x (a copy when x's values are a strided view); `tg.from_numpy(a)`
 copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later change to
 `a` is not seen); the dtype names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are
-NumPy's.
+NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes in bytes.
 """
 from __future__ import annotations
 
@@ -113,6 +113,16 @@ def _diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     return self.diag(offset)
 
 
+def _itemsize(self: Tensor) -> int:
+    """Bytes per element (NumPy's itemsize; PyTorch's element_size())."""
+    return self._data.itemsize
+
+
+def _nbytes(self: Tensor) -> int:
+    """Bytes of all the values (NumPy's and PyTorch's nbytes)."""
+    return self._data.nbytes
+
+
 def _cpu(self: Tensor) -> Tensor:
     """x itself: tinygrad_gd runs on the CPU (PyTorch's x.cpu())."""
     return self
@@ -156,11 +166,14 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "amax": _values_only("amax", "max", "maxima"),
             "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
             "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
-            "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp}
+            "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
+            "element_size": _itemsize}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
 Tensor.mT = property(_matrix_transpose)
+Tensor.itemsize = property(_itemsize)
+Tensor.nbytes = property(_nbytes)
 
 
 class _CallableModule(types.ModuleType):

@@ -220,20 +220,6 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def itemsize(self) -> int:
-        """Bytes per element (NumPy's itemsize; PyTorch's element_size())."""
-        return self._data.itemsize
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of all the values (NumPy's and PyTorch's nbytes)."""
-        return self._data.nbytes
-
-    def element_size(self) -> int:
-        """Bytes per element (PyTorch's element_size(); NumPy's itemsize)."""
-        return self._data.itemsize
-
-    @property
     def T(self) -> "Tensor":  # noqa: N802
         """The tensor with its axes reversed (a recorded transpose)."""
         return self.transpose()
