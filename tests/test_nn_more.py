@@ -271,8 +271,8 @@ def test_batch_norm_trains_on_batch_statistics_and_evaluates_on_running_ones():
     assert [name for name, _ in norm.named_parameters()] == ["weight", "bias"]
     assert sorted(norm.state_dict()) == ["bias", "num_batches_tracked", "running_mean",
                                          "running_var", "weight"]
-    with pytest.raises(ValueError, match=r"expected input of shape \(batch, 3\) or \(batch, 3, "
-                                         r"length\), got \(8, 4\)"):
+    with pytest.raises(ValueError, match=r"expected input of shape \(batch, C\) or \(batch, C, "
+                                         r"length\) with C = 3, got \(8, 4\)"):
         norm(Tensor(np.zeros((8, 4))))
     with pytest.raises(ValueError, match="training needs more than one value per feature"):
         norm.train()(Tensor(np.zeros((1, 3))))
@@ -308,11 +308,12 @@ def test_buffers_are_saved_loaded_and_converted_but_not_learned(tmp_path):
 @pytest.mark.torch
 @pytest.mark.parametrize("shape, settings", [((8, 3), {}), ((4, 3, 5), {}),
                                              ((8, 3), {"momentum": None}),
-                                             ((8, 3), {"affine": False})])
+                                             ((8, 3), {"affine": False}), ((2, 3, 4, 4), {})])
 def test_batch_norm_agrees_with_pytorch(shape, settings):
     torch = pytest.importorskip("torch")
-    ours = nn.BatchNorm1d(3, **settings)
-    theirs = torch.nn.BatchNorm1d(3, **settings).double()
+    kind = "BatchNorm2d" if len(shape) == 4 else "BatchNorm1d"
+    ours = getattr(nn, kind)(3, **settings)
+    theirs = getattr(torch.nn, kind)(3, **settings).double()
     rng = np.random.default_rng(1)
     for a in _batches(shape, 3):
         x, t = Tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
@@ -402,3 +403,14 @@ def test_conv2d_layer_is_pytorchs():
     expected.sum().backward()
     np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)
+
+
+def test_batch_norm_2d_normalises_each_channel_over_batch_and_pixels():
+    images = np.random.default_rng(3).standard_normal((4, 2, 3, 3)) * 3 + 2
+    out = nn.BatchNorm2d(2)(Tensor(images)).data
+    np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=1e-12)
+    var = images.var(axis=(0, 2, 3))
+    np.testing.assert_allclose(out.var(axis=(0, 2, 3)), var / (var + 1e-5), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"expected input of shape \(batch, C, height, width\) "
+                                         r"with C = 2, got \(4, 2\)"):
+        nn.BatchNorm2d(2)(Tensor(np.zeros((4, 2))))

@@ -7,7 +7,8 @@
     convolution.py Conv2d, MaxPool2d (images: batch, channels, height, width)
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
-                   Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d
+                   Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
+                   BatchNorm2d
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
                    BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
@@ -19,9 +20,9 @@ Everything is composed of Tensor ops: gradients come from `backward()`.
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList
 from .convolution import Conv2d, MaxPool2d
-from .layers import (ELU, GELU, INITS, BatchNorm1d, Dropout, Embedding, Flatten, Identity,
-                     LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
-                     Softmax, Softplus, Tanh)
+from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
+                     Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
+                     Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
@@ -30,7 +31,8 @@ __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
     "ModuleList", "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh",
     "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity",
-    "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d", "Conv2d", "MaxPool2d",
+    "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Conv2d",
+    "MaxPool2d",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
 ]

@@ -1,5 +1,5 @@
 """Layers: `Linear` and its initialisations, `Sequential`, activations, `Dropout`, `Flatten`,
-`Embedding`, `LayerNorm`, `BatchNorm1d`.
+`Embedding`, `LayerNorm`, `BatchNorm1d`, `BatchNorm2d`.
 
 Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as
 in PyTorch and as in Grokking Deep Learning's chapter 5, where `weights[i]` is the row
@@ -23,7 +23,7 @@ from .module import Buffer, Module, Parameter
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
            "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
-           "Embedding", "LayerNorm", "BatchNorm1d", "INITS"]
+           "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "INITS"]
 
 # init name -> what it draws for the weight; biases are zero except with "uniform"
 INITS = {
@@ -366,7 +366,8 @@ class LayerNorm(Module):
 
 class BatchNorm1d(Module):
     """Each feature normalised over the batch (and the length of a (batch, C, L) input):
-    (x - mean) / sqrt(var + eps) * weight + bias, as PyTorch's BatchNorm1d.
+    (x - mean) / sqrt(var + eps) * weight + bias, as PyTorch's BatchNorm1d; BatchNorm2d
+    does the same for each channel of (batch, C, height, width) images.
 
     In training mode it uses the batch's mean and (biased) variance and moves the running
     estimates toward them, `running = (1 - momentum) * running + momentum * batch` (the
@@ -374,13 +375,16 @@ class BatchNorm1d(Module):
     estimates. `running_mean`, `running_var` and `num_batches_tracked` are Buffers, saved
     in `state_dict()`; with momentum=None the running values are plain averages."""
 
+    input_ndims, expected = (2, 3), "(batch, C) or (batch, C, length)"
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.num_features = _check_features(num_features, "num_features", "BatchNorm1d")
+        name = type(self).__name__
+        self.num_features = _check_features(num_features, "num_features", name)
         self.eps, self.momentum = eps, momentum
-        resolved = _float_dtype(dtype, "BatchNorm1d")
+        resolved = _float_dtype(dtype, name)
         self.weight = Parameter(np.ones(self.num_features, resolved)) if affine else None
         self.bias = Parameter(np.zeros(self.num_features, resolved)) if affine else None
         self.track_running_stats = track_running_stats
@@ -391,11 +395,11 @@ class BatchNorm1d(Module):
 
     def forward(self, input: Any) -> Tensor:
         input = input if isinstance(input, Tensor) else Tensor(input)
-        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape (batch, {self.num_features}) "
-                             f"or (batch, {self.num_features}, length), got {input.shape}")
-        axes = (0,) if input.ndim == 2 else (0, 2)
-        shape = (1, -1) if input.ndim == 2 else (1, -1, 1)  # a feature's values broadcast
+        if input.ndim not in self.input_ndims or input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input of shape {self.expected} with "
+                             f"C = {self.num_features}, got {input.shape}")
+        axes = (0,) + tuple(range(2, input.ndim))  # all but the features' axis
+        shape = (1, -1) + (1,) * (input.ndim - 2)  # a feature's values broadcast
         if self.training or not self.track_running_stats:
             count = input.size // self.num_features
             if self.training and count < 2:
@@ -426,3 +430,10 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.weight is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """BatchNorm1d for images: each channel of (batch, C, height, width) normalised over
+    the batch and the pixels, as PyTorch's BatchNorm2d."""
+
+    input_ndims, expected = (4,), "(batch, C, height, width)"
