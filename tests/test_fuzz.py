@@ -653,15 +653,17 @@ def make_conv2d(b: Builder) -> bool:
                                                 "padding": b.choose(2)})
 
 
-def make_max_pool2d(b: Builder) -> bool:
-    def untied(v: np.ndarray) -> bool:  # ties: finite differences see no gradient
-        return bool(np.diff(np.sort(v.ravel())).min() >= MARGIN)
-    x = _image(b, untied, distinct=True, margin=MARGIN * 2)
-    h, w = b.values[x].shape[2:]
-    kernel = (1 + b.choose(h), 1 + b.choose(w))
-    return b.add("max_pool2d", (x,), {"kernel_size": kernel, "stride": 1 + b.choose(2),
-                                      "padding": (b.choose(kernel[0] // 2 + 1),
-                                                  b.choose(kernel[1] // 2 + 1))})
+def make_pool2d(op: str):
+    def make(b: Builder) -> bool:
+        def untied(v: np.ndarray) -> bool:  # ties: finite differences see no gradient
+            return op != "max_pool2d" or bool(np.diff(np.sort(v.ravel())).min() >= MARGIN)
+        x = _image(b, untied, distinct=True, margin=MARGIN * 2)
+        h, w = b.values[x].shape[2:]
+        kernel = (1 + b.choose(h), 1 + b.choose(w))
+        return b.add(op, (x,), {"kernel_size": kernel, "stride": 1 + b.choose(2),
+                                "padding": (b.choose(kernel[0] // 2 + 1),
+                                            b.choose(kernel[1] // 2 + 1))})
+    return make
 
 
 def make_roll(b: Builder) -> bool:
@@ -981,7 +983,12 @@ OPS: dict[str, OpSpec] = {
                                   f"padding={p['padding']})", make_conv2d),
     "max_pool2d": OpSpec(lambda x, **p: tg.max_pool2d(x, **p),
                          lambda a, p: f"tg.max_pool2d({a[0]}, {p['kernel_size']}, "
-                                      f"{p['stride']}, {p['padding']})", make_max_pool2d),
+                                      f"{p['stride']}, {p['padding']})",
+                         make_pool2d("max_pool2d")),
+    "avg_pool2d": OpSpec(lambda x, **p: tg.avg_pool2d(x, **p),
+                         lambda a, p: f"tg.avg_pool2d({a[0]}, {p['kernel_size']}, "
+                                      f"{p['stride']}, {p['padding']})",
+                         make_pool2d("avg_pool2d")),
     "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
                    make_roll),
     "diff": OpSpec(lambda x, **p: x.diff(**p), _method("diff", "n", "axis", "prepend"), make_diff),
@@ -1337,6 +1344,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "conv2d": lambda t, x, w, *b, stride, padding: t.nn.functional.conv2d(
         x, w, b[0] if b else None, stride, padding),
     "max_pool2d": lambda t, x, *, kernel_size, stride, padding: t.nn.functional.max_pool2d(
+        x, kernel_size, stride, padding),
+    "avg_pool2d": lambda t, x, *, kernel_size, stride, padding: t.nn.functional.avg_pool2d(
         x, kernel_size, stride, padding),
     "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
     "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None

@@ -389,13 +389,12 @@ def np_conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0)):
     return out if b is None else out + b[None, :, None, None]
 
 
-def np_max_pool2d(x, kernel, stride, padding):
-    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2),
-               constant_values=-np.inf)
+def np_pool2d(x, kernel, stride, padding, reduce=np.max, fill=-np.inf):
+    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=fill)
     out_h = (x.shape[2] - kernel[0]) // stride[0] + 1
     out_w = (x.shape[3] - kernel[1]) // stride[1] + 1
-    return np.array([[[[x[n, c, i * stride[0]:i * stride[0] + kernel[0],
-                          j * stride[1]:j * stride[1] + kernel[1]].max()
+    return np.array([[[[reduce(x[n, c, i * stride[0]:i * stride[0] + kernel[0],
+                                 j * stride[1]:j * stride[1] + kernel[1]])
                         for j in range(out_w)] for i in range(out_h)]
                       for c in range(x.shape[1])] for n in range(x.shape[0])])
 
@@ -412,16 +411,20 @@ def conv2d(data):
             inputs, lambda *a: np_conv2d(*a[:2], a[2] if len(a) > 2 else None, stride, padding))
 
 
-def max_pool2d(data):
-    n, c = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
-    h, w = data.draw(st.integers(2, 5)), data.draw(st.integers(2, 5))
-    kernel = (data.draw(st.integers(1, h)), data.draw(st.integers(1, w)))
-    stride = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
-    padding = (data.draw(st.integers(0, kernel[0] // 2)), data.draw(st.integers(0, kernel[1] // 2)))
-    # distinct values: no ties, where the max is not differentiable
-    inputs = arrays(data, testing.tensors((n, c, h, w), distinct=True, **ANY))
-    return (lambda t: tg.max_pool2d(t, kernel, stride, padding), inputs,
-            lambda a: np_max_pool2d(a, kernel, stride, padding))
+def pool2d(name: str):
+    def draw(data):
+        n, c = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+        h, w = data.draw(st.integers(2, 5)), data.draw(st.integers(2, 5))
+        kernel = (data.draw(st.integers(1, h)), data.draw(st.integers(1, w)))
+        stride = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+        padding = (data.draw(st.integers(0, kernel[0] // 2)),
+                   data.draw(st.integers(0, kernel[1] // 2)))
+        # distinct values: no ties, where the max is not differentiable
+        inputs = arrays(data, testing.tensors((n, c, h, w), distinct=True, **ANY))
+        reduce, fill = (np.max, -np.inf) if name == "max_pool2d" else (np.mean, 0.0)
+        return (lambda t: getattr(tg, name)(t, kernel, stride, padding), inputs,
+                lambda a: np_pool2d(a, kernel, stride, padding, reduce, fill))
+    return draw
 
 
 def shifts(data, shape):
@@ -550,7 +553,8 @@ OP_SPECS = {
     "narrow": narrow,
     "topk": topk,
     "conv2d": conv2d,
-    "max_pool2d": max_pool2d,
+    "max_pool2d": pool2d("max_pool2d"),
+    "avg_pool2d": pool2d("avg_pool2d"),
     "floor_divide": floor_divide,
     "sort": sort,
     "take": take("take"),

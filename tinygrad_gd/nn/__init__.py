@@ -4,7 +4,7 @@
                    train/eval, requires_grad_, apply, state_dict/load_state_dict,
                    __call__ -> forward)
     containers.py  ModuleList, ModuleDict
-    convolution.py Conv2d, MaxPool2d (images: batch, channels, height, width)
+    convolution.py Conv2d, MaxPool2d, AvgPool2d (images: batch, channels, height, width)
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
@@ -19,7 +19,7 @@ Everything is composed of Tensor ops: gradients come from `backward()`.
 """
 from . import functional, init, utils
 from .containers import ModuleDict, ModuleList
-from .convolution import Conv2d, MaxPool2d
+from .convolution import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
@@ -32,7 +32,7 @@ __all__ = [
     "ModuleList", "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh",
     "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity",
     "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Conv2d",
-    "MaxPool2d",
+    "MaxPool2d", "AvgPool2d",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
 ]

@@ -1,6 +1,6 @@
-"""Layers for images, (batch, channels, height, width): `Conv2d` and `MaxPool2d`.
+"""Layers for images, (batch, channels, height, width): `Conv2d`, `MaxPool2d`, `AvgPool2d`.
 
-Each calls the op of the same meaning (`tg.conv2d`, `tg.max_pool2d`, in
+Each calls the op of the same meaning (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`, in
 `ops/convolution.py`, where the chain rule through a sliding window is written out).
 """
 from __future__ import annotations
@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator
-from ..functional import conv2d, max_pool2d
+from ..functional import avg_pool2d, conv2d, max_pool2d
 from ..ops.convolution import pair
 from ..tensor import Tensor
 from .layers import _check_features, _float_dtype
 from .module import Module, Parameter
 
-__all__ = ["Conv2d", "MaxPool2d"]
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
 
 class Conv2d(Module):
@@ -63,3 +63,11 @@ class MaxPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(MaxPool2d):
+    """The mean of each `kernel_size` window, stepping by `stride` (the kernel's by
+    default), zero `padding` counted in the mean (PyTorch's AvgPool2d)."""
+
+    def forward(self, input: Any) -> Tensor:
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding)

@@ -19,7 +19,7 @@ broadcasting them.
     nll_loss                          on log-probabilities (log_softmax's output)
     kl_div                            Kullback-Leibler divergence, from log-probabilities
 
-Beside them: `linear`, `conv2d`, `max_pool2d`, `dropout`, `pad` (PyTorch's flat pairs),
+Beside them: `linear`, `conv2d`, `max_pool2d`, `avg_pool2d`, `dropout`, `pad` (flat pairs),
 `one_hot`, `normalize`, `cosine_similarity`, and the activations (`relu`, `gelu`, `silu`,
 `softplus`, `logsigmoid`, ...).
 """
@@ -33,15 +33,15 @@ from ..creation import make_generator
 from ..ops.losses import CrossEntropy
 from ..ops.matmul import Linear
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second copy)
-from ..functional import (celu, conv2d, elu, gelu, hardswish, hardtanh,  # noqa: F401
-                          leaky_relu, log_softmax, max_pool2d, mish, relu, relu6, sigmoid,
-                          silu, softmax, softplus, softsign, tanh)
+from ..functional import (avg_pool2d, celu, conv2d, elu, gelu, hardswish,  # noqa: F401
+                          hardtanh, leaky_relu, log_softmax, max_pool2d, mish, relu, relu6,
+                          sigmoid, silu, softmax, softplus, softsign, tanh)
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
 __all__ = [
     "linear", "dropout", "pad", "one_hot", "normalize", "cosine_similarity", "conv2d",
-    "max_pool2d",
+    "max_pool2d", "avg_pool2d",
     "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "logsigmoid", "gelu",
     "silu", "elu", "celu", "softplus", "hardtanh", "relu6", "hardswish", "mish", "softsign",
     "sse_loss", "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",

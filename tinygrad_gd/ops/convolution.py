@@ -1,11 +1,12 @@
-"""Images: `conv2d` and `max_pool2d` over (batch, channels, height, width) tensors.
+"""Images: `conv2d`, `max_pool2d` and `avg_pool2d` over (batch, channels, height, width).
 
-Both slide a kernel-sized window over the padded image with a stride. A convolution's
+Each slides a kernel-sized window over the padded image with a stride. A convolution's
 output at a window is the sum of the window times the weight (one filter per output
 channel), so its backward gives the weight the sum over windows of g times the window,
 and gives each window's input positions g times the weight, added up where windows
-overlap. A max pool's output is each window's largest entry; its backward gives g to
-that entry (shared evenly by tied maxima, as `max` does) and adds up over overlaps.
+overlap. A max pool's output is each window's largest entry, and its backward gives g to
+that entry (shared evenly by tied maxima, as `max` does); an average pool's gives g / (kh
+* kw) to every entry of the window; both add up where windows overlap.
 """
 from __future__ import annotations
 
@@ -107,6 +108,47 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
         return gx, gw, (g.sum(axis=(0, 2, 3)) if needs[2] else None)
 
 
+def _pool_arguments(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> tuple:
+    """A pool's kernel, stride (the kernel's by default) and padding, checked."""
+    kernel = pair(op, "kernel_size", kernel_size)
+    stride = kernel if stride is None else pair(op, "stride", stride)
+    padding = pair(op, "padding", padding)
+    if min(stride) < 1:
+        raise ValueError(f"{op}: stride must be >= 1, got {stride}")
+    if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
+        raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel} "
+                         f"(as PyTorch's), or a window could see only padding")
+    _check_image(op, x, kernel, padding)
+    return kernel, stride, padding
+
+
+class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
+    """The mean of each window (PyTorch's F.avg_pool2d, zero padding counted in the
+    mean): `kernel_size`, `stride` (the kernel's by default) and `padding`.
+
+    forward: `out[n, c] = mean of window[n, c]`
+    gradient: `g / (kh * kw)` to every entry of each window, added up over windows
+    """
+
+    @classmethod
+    def call(cls, x, kernel_size, stride=None, padding=0):
+        x = to_tensor(x)
+        kernel, stride, padding = _pool_arguments(cls.name, x, kernel_size, stride, padding)
+        return cls.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+    def forward(ctx, x, *, kernel, stride, padding=(0, 0)):
+        ctx.kernel, ctx.stride, ctx.padding, ctx.shape = kernel, stride, padding, x.shape
+        return _windows(_padded(x, padding), kernel, stride).mean(axis=(-2, -1))
+
+    def backward(ctx, g):
+        (ph, pw), (height, width) = ctx.padding, ctx.shape[2:]
+        full = np.zeros(ctx.shape[:2] + (height + 2 * ph, width + 2 * pw), dtype=g.dtype)
+        share = np.broadcast_to(g[..., None, None] / (ctx.kernel[0] * ctx.kernel[1]),
+                                g.shape + ctx.kernel)
+        _add_windows(full, share, ctx.stride)
+        return full[:, :, ph:ph + height, pw:pw + width]
+
+
 class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
     """The largest entry of each window (PyTorch's F.max_pool2d): `kernel_size`, `stride`
     (the kernel's by default) and `padding` (-inf) an int or a (height, width) pair.
@@ -119,15 +161,7 @@ class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
     @classmethod
     def call(cls, x, kernel_size, stride=None, padding=0):
         x = to_tensor(x)
-        kernel = pair(cls.name, "kernel_size", kernel_size)
-        stride = kernel if stride is None else pair(cls.name, "stride", stride)
-        padding = pair(cls.name, "padding", padding)
-        if min(stride) < 1:
-            raise ValueError(f"max_pool2d: stride must be >= 1, got {stride}")
-        if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
-            raise ValueError(f"max_pool2d: padding {padding} must be at most half the kernel "
-                             f"{kernel} (as PyTorch's), or a window could see only padding")
-        _check_image(cls.name, x, kernel, padding)
+        kernel, stride, padding = _pool_arguments(cls.name, x, kernel_size, stride, padding)
         return cls.apply(x, kernel=kernel, stride=stride, padding=padding)
 
     def forward(ctx, x, *, kernel, stride, padding=(0, 0)):
