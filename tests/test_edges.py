@@ -190,3 +190,11 @@ def test_floor_divide_is_pythons_and_steps_with_gradient_0():
     assert x.grad.tolist() == [0, 0, 0] and y.grad.tolist() == [0, 0, 0]
     with np.errstate(divide="ignore"):
         assert (tg.Tensor([1.0, -1.0]) // 0.0).tolist() == [INF, -INF]  # NumPy's and PyTorch's
+
+
+def test_cumprod_gradient_needs_no_division_so_tiny_values_stay_exact():
+    # found by hypothesis: dividing by x (as a formula without zeros would) rounds badly at a
+    # subnormal x; d/dx0 of x0 + x0 * x1 is 1 + x1 exactly
+    x = tg.Tensor([5e-324, 1.5], requires_grad=True)
+    x.cumprod(axis=0).sum().backward()
+    assert x.grad.tolist() == [2.5, 5e-324]

@@ -122,13 +122,11 @@ def _pool_arguments(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any
     return kernel, stride, padding
 
 
-class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
-    """The mean of each window (PyTorch's F.avg_pool2d, zero padding counted in the
-    mean): `kernel_size`, `stride` (the kernel's by default) and `padding`.
+class _Pool2d(Function, register=False):
+    """What the pools share: their arguments, the windows of the image padded with `fill`,
+    and a backward that adds each window's share of g (`share`) back where it lies."""
 
-    forward: `out[n, c] = mean of window[n, c]`
-    gradient: `g / (kh * kw)` to every entry of each window, added up over windows
-    """
+    fill = 0.0
 
     @classmethod
     def call(cls, x, kernel_size, stride=None, padding=0):
@@ -136,20 +134,38 @@ class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
         kernel, stride, padding = _pool_arguments(cls.name, x, kernel_size, stride, padding)
         return cls.apply(x, kernel=kernel, stride=stride, padding=padding)
 
+    def windows(ctx, x):  # noqa: N805
+        """The padded image's windows, (N, C, out_h, out_w, kh, kw)."""
+        return _windows(_padded(x, ctx.padding, type(ctx).fill), ctx.kernel, ctx.stride)
+
     def forward(ctx, x, *, kernel, stride, padding=(0, 0)):
         ctx.kernel, ctx.stride, ctx.padding, ctx.shape = kernel, stride, padding, x.shape
-        return _windows(_padded(x, padding), kernel, stride).mean(axis=(-2, -1))
+        return type(ctx).pool(ctx, x)
 
     def backward(ctx, g):
         (ph, pw), (height, width) = ctx.padding, ctx.shape[2:]
         full = np.zeros(ctx.shape[:2] + (height + 2 * ph, width + 2 * pw), dtype=g.dtype)
-        share = np.broadcast_to(g[..., None, None] / (ctx.kernel[0] * ctx.kernel[1]),
-                                g.shape + ctx.kernel)
-        _add_windows(full, share, ctx.stride)
+        _add_windows(full, type(ctx).share(ctx, g), ctx.stride)
         return full[:, :, ph:ph + height, pw:pw + width]
 
 
-class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
+class AvgPool2d(_Pool2d, name="avg_pool2d", functions=("avg_pool2d",)):
+    """The mean of each window (PyTorch's F.avg_pool2d, zero padding counted in the
+    mean): `kernel_size`, `stride` (the kernel's by default) and `padding`.
+
+    forward: `out[n, c] = mean of window[n, c]`
+    gradient: `g / (kh * kw)` to every entry of each window, added up over windows
+    """
+
+    def pool(ctx, x):  # noqa: N805
+        return ctx.windows(x).mean(axis=(-2, -1))
+
+    def share(ctx, g):  # noqa: N805
+        return np.broadcast_to(g[..., None, None] / (ctx.kernel[0] * ctx.kernel[1]),
+                               g.shape + ctx.kernel)
+
+
+class MaxPool2d(_Pool2d, name="max_pool2d", functions=("max_pool2d",)):
     """The largest entry of each window (PyTorch's F.max_pool2d): `kernel_size`, `stride`
     (the kernel's by default) and `padding` (-inf) an int or a (height, width) pair.
     Tied maxima share the gradient evenly, as `max`'s do (PyTorch gives it to one).
@@ -158,25 +174,14 @@ class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
     gradient: `g` to each window's largest entry (shared by ties), added up over windows
     """
 
-    @classmethod
-    def call(cls, x, kernel_size, stride=None, padding=0):
-        x = to_tensor(x)
-        kernel, stride, padding = _pool_arguments(cls.name, x, kernel_size, stride, padding)
-        return cls.apply(x, kernel=kernel, stride=stride, padding=padding)
+    fill = -np.inf
 
-    def forward(ctx, x, *, kernel, stride, padding=(0, 0)):
-        ctx.kernel, ctx.stride, ctx.padding, ctx.shape = kernel, stride, padding, x.shape
-        windows = _windows(_padded(x, padding, -np.inf), kernel, stride)
-        out = windows.max(axis=(-2, -1))
+    def pool(ctx, x):  # noqa: N805
+        out = ctx.windows(x).max(axis=(-2, -1))
         ctx.save_for_backward(x, out)
         return out
 
-    def backward(ctx, g):
+    def share(ctx, g):  # noqa: N805
         x, out = ctx.saved_tensors
-        padded = _padded(x, ctx.padding, -np.inf)
-        hit = _windows(padded, ctx.kernel, ctx.stride) == out[..., None, None]
-        share = g[..., None, None] * hit / hit.sum(axis=(-2, -1), keepdims=True)
-        full = np.zeros(padded.shape, dtype=g.dtype)
-        _add_windows(full, share, ctx.stride)
-        (ph, pw), (height, width) = ctx.padding, ctx.shape[2:]
-        return full[:, :, ph:ph + height, pw:pw + width]
+        hit = ctx.windows(x) == out[..., None, None]
+        return g[..., None, None] * hit / hit.sum(axis=(-2, -1), keepdims=True)

@@ -196,12 +196,13 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
 class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
     """Running product along `axis` (None: of the flattened tensor, as NumPy's).
 
-    Entry i of the gradient is the sum over j >= i of g_j times out_j without x_i:
-    `rsum(g * out) / x` where x is not 0. Past a lane's first 0 every product is 0, and
-    at that 0 the product without it is the product before it times the x's after it.
+    d out_j / d x_i (i <= j) is the product of x up to j without x_i: the product before
+    i times the product after i up to j. So entry i of the gradient is the product before
+    i times `t_i = g_i + x_(i+1) * t_(i+1)`, summed from the end: no division, so zeros
+    (and tiny values) need no special case.
 
     forward: `cumprod(x, axis)`
-    gradient: `sum over j >= i of g_j * out_j / x_i` (0s handled without dividing)
+    gradient: `prod(x before i) * sum over j >= i of g_j * prod(x after i up to j)`
     """
 
     def forward(ctx, x, *, axis=None):
@@ -215,23 +216,14 @@ class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
         axis = -1 if ctx.axis is None else ctx.axis
         x, out, g = (np.moveaxis(a.reshape(-1) if ctx.axis is None else a, axis, -1)
                      for a in (x, out, g))
-        if x.size == 0:
-            return np.zeros(ctx.shape, dtype=g.dtype)
-        from_end = np.flip(np.cumsum(np.flip(g * out, -1), -1), -1)  # sum over j >= i
-        zero = x == 0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            grad = np.where(zero, 0.0, from_end / np.where(zero, 1, x)).astype(g.dtype)
-        first = np.argmax(zero, axis=-1)[..., None]  # each lane's first 0 (if it has one)
-        position = np.arange(x.shape[-1])
-        has_zero = zero.any(axis=-1, keepdims=True)
-        before = np.take_along_axis(np.concatenate([np.ones_like(out[..., :1]), out], -1),
-                                    first, -1)  # the product before the first 0
-        after = np.cumprod(np.where(position <= first, 1, x), -1)  # x's past it, j >= first
-        at_zero = before * np.sum(np.where(position >= first, g * after, 0), -1, keepdims=True)
-        grad = np.where(has_zero & (position > first), 0, grad)
-        grad = np.where(has_zero & (position == first), at_zero, grad)
-        grad = np.moveaxis(grad, -1, axis)
-        return grad.reshape(ctx.shape)
+        before = np.concatenate([np.ones_like(out[..., :1]), out[..., :-1]], axis=-1)
+        from_end = np.empty_like(g)
+        running = np.zeros_like(g[..., :1])
+        for i in reversed(range(g.shape[-1])):
+            following = x[..., i + 1:i + 2] * running if i + 1 < g.shape[-1] else 0
+            running = g[..., i:i + 1] + following
+            from_end[..., i:i + 1] = running
+        return np.moveaxis(before * from_end, -1, axis).reshape(ctx.shape)
 
 
 class Diff(Function, methods=("diff",), functions=("diff",)):
