@@ -1181,3 +1181,38 @@ def test_requires_grad_set_by_hand_is_read_as_a_truth_value(flag):
     w.requires_grad = flag
     out = w * 3.0
     assert out.requires_grad == bool(flag)
+
+
+# ------------------------------------------------------------------ tg.autograd
+
+
+def test_autograd_grad_returns_the_gradients_backward_would_store_and_stores_none():
+    w = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = Tensor([0.5, -1.0, 2.0])
+    h = (w * x).tanh()
+    loss = (h ** 2).sum()
+    gw, gh = tg.autograd.grad(loss, [w, h], retain_graph=True)
+    assert w.grad is None and gh.shape == (3,)  # .grad untouched; a non-leaf input too
+    np.testing.assert_allclose(gh.data, 2 * np.tanh(w.data * x.data), rtol=1e-14)
+    loss.backward()
+    np.testing.assert_allclose(gw.data, w.grad.data, rtol=1e-14)
+    with pytest.raises(RuntimeError, match="a second time"):
+        tg.autograd.grad(loss, w)  # the graph was freed, as after backward()
+
+
+def test_autograd_grad_sums_outputs_takes_grad_outputs_and_names_unused_inputs():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    unused = Tensor([5.0], requires_grad=True)
+    (both,) = tg.autograd.grad([(w * w).sum(), (3 * w).sum()], w)
+    assert both.tolist() == [5.0, 7.0]
+    (weighted,) = tg.autograd.grad(w * 2, w, grad_outputs=np.array([1.0, 10.0]))
+    assert weighted.tolist() == [2.0, 20.0]
+    gw, none = tg.autograd.grad((w * w).sum(), [w, unused], allow_unused=True)
+    assert gw.tolist() == [2.0, 4.0] and none is None
+    with pytest.raises(RuntimeError, match=r"grad: input 0 \(shape \(1,\)\) was not used"):
+        tg.autograd.grad((w * w).sum(), [unused])
+    with pytest.raises(RuntimeError, match=r"grad: an output of shape \(2,\) needs a gradient"):
+        tg.autograd.grad(w * 2, w)
+    with pytest.raises(NotImplementedError, match="create_graph=True"):
+        tg.autograd.grad((w * w).sum(), w, create_graph=True)
+    assert tg.autograd.Function is tg.Function
