@@ -803,6 +803,25 @@ def test_every_op_draws_its_gradients_after_a_plain_backward(name, data):
         assert len(node) == 1 and ">grad " in node[0], (i, node)
 
 
+
+@for_every_op(max_examples=5)
+def test_an_op_declared_elementwise_is(name, data):
+    # the diagrams draw an elementwise op's factor entry by entry: output entry k must
+    # depend on entry k of each input alone (checked where the shapes are the output's)
+    fn, arrays, _ = OP_SPECS[name](data)
+    if not tg.registered_ops()[name].elementwise:
+        return
+    out = fn(*leaves(arrays)).data
+    for i, a in enumerate(arrays):
+        if a.shape != out.shape:
+            continue
+        for k in np.ndindex(a.shape):
+            moved = [np.array(b) for b in arrays]
+            moved[i][k] += 0.25
+            changed = np.array(fn(*leaves(moved)).data != out)
+            changed[k] = False
+            assert not changed.any(), (name, i, k)
+
 # ------------------------------------------------------------------ special-cased backward rules
 # Some ops take a shorter road for common cases (x ** 2, a dot product of vectors, 2-D
 # products in each operand's memory order, an input that needs no gradient). Each road

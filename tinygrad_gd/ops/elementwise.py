@@ -210,7 +210,7 @@ class Where(Function, elementwise=True, functions=("where",)):
         return np.where(condition, g, zero), np.where(condition, zero, g)
 
 
-class MaskedFill(Where, name="masked_fill", methods=("masked_fill",),
+class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_fill",),
                  functions=("masked_fill",)):
     """`value` where `mask` holds, else x (PyTorch's masked_fill; the mask broadcasts to
     x's shape). `value` is a number or a one-element tensor, which gets the sum of g over
