@@ -248,8 +248,9 @@ class Module:
 
     def to(self, dtype_or_device: Any) -> "Module":
         """PyTorch's `model.to(...)`. "cpu" leaves the model as it is (tinygrad_gd runs on
-        the CPU); a float dtype converts every parameter's values (and gradient) in place,
-        the same Parameter objects, counted as in-place changes. Returns self."""
+        the CPU); a float dtype converts every parameter's values (and gradient) and every
+        float buffer in place, the same objects, counted as in-place changes. Returns
+        self."""
         if isinstance(dtype_or_device, str) and dtype_or_device == "cpu":
             return self
         try:
