@@ -609,3 +609,42 @@ def test_addmm_and_lerp_are_pytorchs_and_in_the_graph():
     a, b = rng.standard_normal(3), rng.standard_normal(3)
     np.testing.assert_allclose(t(a).lerp(t(b), 0.25).data, a + 0.25 * (b - a), rtol=1e-12)
     assert tg.gradcheck(lambda x, y, w: tg.lerp(x, y, w), [t(a), t(b), t(np.full(3, 0.3))])
+
+
+def test_nonzero_is_numpys_tuple_and_pytorchs_matrix_when_asked():
+    x = tg.Tensor([[0.0, 1.0], [2.0, 0.0]])
+    rows, cols = x.nonzero()  # NumPy's: one index tensor per axis
+    assert rows.tolist() == [0, 1] and cols.tolist() == [1, 0] and rows.dtype == np.int64
+    assert x[x.nonzero()].tolist() == [1.0, 2.0]
+    assert x.nonzero(as_tuple=False).tolist() == [[0, 1], [1, 0]]  # PyTorch's
+    assert tg.argwhere(x).tolist() == np.argwhere(x.data).tolist()
+
+
+def test_meshgrid_needs_indexing_and_is_in_the_graph():
+    a, b = np.arange(3.0), np.arange(2.0)
+    for indexing in ("xy", "ij"):
+        grids = tg.meshgrid(tg.Tensor(a), tg.Tensor(b), indexing=indexing)
+        for ours, numpys in zip(grids, np.meshgrid(a, b, indexing=indexing)):
+            assert ours.tolist() == numpys.tolist()
+    x, y = t(a), t(b)
+    gx, gy = tg.meshgrid(x, y, indexing="ij")
+    (gx * gy).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0] and y.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(TypeError, match="meshgrid: give indexing='xy' .* or indexing='ij'"):
+        tg.meshgrid(x, y)  # NumPy's and PyTorch's defaults differ: no guess
+
+
+def test_fill_diagonal_and_set_printoptions_as_pytorchs():
+    grid = tg.zeros(3, 3)
+    assert grid.fill_diagonal_(5.0) is grid and grid.tolist() == (5 * np.eye(3)).tolist()
+    tall = tg.zeros(7, 3).fill_diagonal_(1.0, wrap=True)
+    expected = np.zeros((7, 3))
+    np.fill_diagonal(expected, 1.0, wrap=True)
+    assert tall.tolist() == expected.tolist()
+    saved = np.get_printoptions()
+    try:
+        tg.set_printoptions(precision=2)
+        assert repr(tg.Tensor([1.23456])) == "Tensor([1.23])"
+    finally:
+        np.set_printoptions(**saved)
+    assert repr(tg.Tensor([1.23456])) == "Tensor([1.23456])"

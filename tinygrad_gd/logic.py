@@ -19,9 +19,9 @@ from .ops.arguments import check_axis, either, one_axis
 from .ops.reductions import stable_order
 from .tensor import Tensor, _as_array, _raw
 
-__all__ = ["argmax", "argmin", "argsort", "count_nonzero", "logical_and", "logical_or",
-           "logical_xor", "logical_not", "isnan", "isinf", "isfinite", "array_equal", "equal",
-           "allclose", "isclose"]
+__all__ = ["argmax", "argmin", "argsort", "count_nonzero", "nonzero", "argwhere",
+           "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
+           "isfinite", "array_equal", "equal", "allclose", "isclose"]
 
 
 def _constant(array: Any) -> Tensor:
@@ -85,6 +85,22 @@ def count_nonzero(x: Any, axis: Any = None, keepdims: bool = False, *,
                       data.ndim)
     return _constant(np.asarray(np.count_nonzero(data, axis=axis, keepdims=keepdims),
                                 dtype=np.int64))
+
+
+def nonzero(x: Any, *, as_tuple: Any = None) -> Any:
+    """Where x is not 0 (or true): NumPy's tuple of int64 index tensors, one per axis
+    (`x[tg.nonzero(x)]` picks those entries), or with PyTorch's `as_tuple=False` one int64
+    tensor of shape (count, ndim). No gradient."""
+    data = _values("nonzero", x)
+    if as_tuple is None or as_tuple:
+        return tuple(_constant(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(data)))
+    return argwhere(data)
+
+
+def argwhere(x: Any) -> Tensor:
+    """The indices where x is not 0, one row per entry: shape (count, ndim), int64
+    (NumPy's argwhere, PyTorch's argwhere and nonzero(as_tuple=False)). No gradient."""
+    return _constant(np.argwhere(_values("argwhere", x)).astype(np.int64))
 
 
 def logical_and(x: Any, y: Any) -> Tensor:
@@ -207,6 +223,7 @@ def _cast(dtype: str, doc: str) -> Any:
 
 _METHODS = {
     "argmax": argmax, "argmin": argmin, "argsort": argsort, "count_nonzero": count_nonzero,
+    "nonzero": nonzero, "argwhere": argwhere,
     "any": _any, "all": _all,
     "astype": _astype, "type_as": _type_as,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "isclose": isclose, "equal": equal,

@@ -11,6 +11,9 @@ place). `tg.tensor([1, 2])` is `tg.as_tensor` (PyTorch's `torch.tensor`;
 copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later change to
 `a` is not seen); the dtype names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are
 NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes in bytes.
+`tg.meshgrid` (reshape and broadcast_to, in the graph) wants `indexing=`, as NumPy's and
+PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as `t[...] = v` does;
+`tg.set_printoptions` takes PyTorch's names.
 """
 from __future__ import annotations
 
@@ -24,7 +27,8 @@ from .creation import as_tensor
 from .ops.arguments import either, one_axis
 from .tensor import Tensor
 
-__all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp"]
+__all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
+           "set_printoptions"]
 
 # `dtype=tg.float32` as `dtype=torch.float32`: NumPy's dtypes under PyTorch's names (not in
 # __all__: they are NumPy's objects, documented there)
@@ -63,6 +67,59 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     lerp; in the graph for all three."""
     start = input if isinstance(input, Tensor) else Tensor(input)
     return start + weight * (end - start)
+
+
+def meshgrid(*xs: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors, in the graph (reshape and broadcast_to). NumPy's
+    default is indexing="xy" (the first two axes swapped), PyTorch's "ij"; the two
+    differ silently for square grids, so `indexing=` must be given."""
+    if indexing not in ("xy", "ij"):
+        raise TypeError(f"meshgrid: give indexing='xy' (NumPy's default: the first grid "
+                        f"varies along columns) or indexing='ij' (PyTorch's), got "
+                        f"{indexing!r}")
+    xs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in (
+        xs[0] if len(xs) == 1 and isinstance(xs[0], (list, tuple)) else xs))
+    if any(x.ndim != 1 for x in xs):
+        raise ValueError(f"meshgrid: expects 1-D tensors, got shapes {[x.shape for x in xs]}")
+    shape = [x.shape[0] for x in xs]
+    if indexing == "xy" and len(xs) >= 2:
+        shape[0], shape[1] = shape[1], shape[0]
+    grids = []
+    for k, x in enumerate(xs):
+        axis = {0: 1, 1: 0}.get(k, k) if indexing == "xy" and len(xs) >= 2 else k
+        view = [1] * len(xs)
+        view[axis] = -1
+        grids.append(x.reshape(view).broadcast_to(tuple(shape)))
+    return tuple(grids)
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     sci_mode: bool | None = None) -> None:
+    """How tensors print (PyTorch's names; NumPy's np.set_printoptions underneath, which
+    tinygrad_gd's printing uses): digits, summarising threshold, edge items, line width,
+    and `sci_mode=False` for no scientific notation."""
+    options = dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                   linewidth=linewidth)
+    if sci_mode is not None:
+        options["suppress"] = not sci_mode
+    np.set_printoptions(**{key: value for key, value in options.items() if value is not None})
+
+
+def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """Set the main diagonal to `fill_value` in place and return t (PyTorch's
+    fill_diagonal_, NumPy's np.fill_diagonal), where `t[...] = v` may write."""
+    if self.ndim < 2 or len(set(self.shape)) != 1 and self.ndim > 2:
+        raise ValueError(f"fill_diagonal_: needs a matrix (or a cube of equal sides), got "
+                         f"shape {self.shape}")
+    n = min(self.shape)
+    index = tuple([np.arange(n)] * self.ndim)
+    if wrap and self.ndim == 2 and self.shape[0] > self.shape[1] + 1:
+        rows = np.arange(self.shape[0])
+        keep = rows % (self.shape[1] + 1) < self.shape[1]
+        index = (rows[keep], (rows % (self.shape[1] + 1))[keep])
+    self[index] = fill_value
+    return self
 
 
 def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
@@ -167,7 +224,7 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
             "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
             "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
-            "element_size": _itemsize}
+            "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
