@@ -648,3 +648,19 @@ def test_fill_diagonal_and_set_printoptions_as_pytorchs():
     finally:
         np.set_printoptions(**saved)
     assert repr(tg.Tensor([1.23456])) == "Tensor([1.23456])"
+
+
+def test_ptp_divmod_conj_real_and_searchsorted_as_numpys():
+    a = np.array([[1.0, 5.0], [3.0, -2.0]])
+    x = t(a)
+    assert x.ptp().item() == np.ptp(a) and x.ptp(axis=0).tolist() == np.ptp(a, axis=0).tolist()
+    x.ptp().backward()
+    assert x.grad.tolist() == [[0.0, 1.0], [0.0, -1.0]]  # +1 at the max, -1 at the min
+    quotient, rest = divmod(x, 2)
+    assert quotient.tolist() == (a // 2).tolist() and rest.tolist() == (a % 2).tolist()
+    assert [q.tolist() for q in divmod(7, tg.Tensor([2.0]))] == [[3.0], [1.0]]
+    assert x.conj() is x and x.real is x
+    ordered = tg.Tensor([1.0, 3.0, 5.0])
+    assert ordered.searchsorted([0.0, 3.0, 6.0]).tolist() == [0, 1, 3]
+    assert tg.searchsorted(ordered, [3.0], right=True).tolist() == [2]  # PyTorch's keyword
+    assert tg.searchsorted(ordered, 3.0, side="right").tolist() == 2  # NumPy's

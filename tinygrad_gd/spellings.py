@@ -13,7 +13,8 @@ copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later ch
 NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes in bytes.
 `tg.meshgrid` (reshape and broadcast_to, in the graph) wants `indexing=`, as NumPy's and
 PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as `t[...] = v` does;
-`tg.set_printoptions` takes PyTorch's names.
+`tg.set_printoptions` takes PyTorch's names. `x.ptp()`, `divmod(x, y)`, `x.conj()` and
+`x.real` (x itself: the values are real) as NumPy's.
 """
 from __future__ import annotations
 
@@ -122,6 +123,25 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor
     return self
 
 
+def _ptp(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """max - min over `axis` (NumPy's peak to peak): the ops max, min and sub."""
+    return self.max(axis=axis, keepdims=keepdims) - self.min(axis=axis, keepdims=keepdims)
+
+
+def _divmod(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    """`divmod(x, y)`: (x // y, x % y), the ops floor_divide and remainder."""
+    return self // other, self % other
+
+
+def _rdivmod(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    return other // self, other % self
+
+
+def _itself(self: Tensor) -> Tensor:
+    """x itself: the values are real (NumPy's and PyTorch's conj() and .real of a real)."""
+    return self
+
+
 def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
     """max(x, min) entry by entry (PyTorch's clamp_min): the op `clip` with no upper bound."""
     return self.clip(min, None)
@@ -224,13 +244,15 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
             "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
             "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
-            "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_}
+            "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_, "ptp": _ptp,
+            "__divmod__": _divmod, "__rdivmod__": _rdivmod, "conj": _itself}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
 Tensor.mT = property(_matrix_transpose)
 Tensor.itemsize = property(_itemsize)
 Tensor.nbytes = property(_nbytes)
+Tensor.real = property(_itself)
 
 
 class _CallableModule(types.ModuleType):
