@@ -26,7 +26,7 @@ import numpy as np
 from . import functional, tensor as tensor_module
 from .creation import as_tensor
 from .ops.arguments import either, one_axis
-from .tensor import Tensor
+from .tensor import Tensor, to_tensor
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
            "set_printoptions"]
@@ -66,7 +66,7 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """input + weight * (end - input): from input (weight 0) to end (weight 1), PyTorch's
     lerp; in the graph for all three."""
-    start = input if isinstance(input, Tensor) else Tensor(input)
+    start = to_tensor(input)
     return start + weight * (end - start)
 
 
@@ -78,8 +78,8 @@ def meshgrid(*xs: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
         raise TypeError(f"meshgrid: give indexing='xy' (NumPy's default: the first grid "
                         f"varies along columns) or indexing='ij' (PyTorch's), got "
                         f"{indexing!r}")
-    xs = tuple(x if isinstance(x, Tensor) else Tensor(x) for x in (
-        xs[0] if len(xs) == 1 and isinstance(xs[0], (list, tuple)) else xs))
+    xs = tuple(map(to_tensor, xs[0] if len(xs) == 1 and isinstance(xs[0], (list, tuple))
+                   else xs))
     if any(x.ndim != 1 for x in xs):
         raise ValueError(f"meshgrid: expects 1-D tensors, got shapes {[x.shape for x in xs]}")
     shape = [x.shape[0] for x in xs]
@@ -113,13 +113,9 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor
     if self.ndim < 2 or len(set(self.shape)) != 1 and self.ndim > 2:
         raise ValueError(f"fill_diagonal_: needs a matrix (or a cube of equal sides), got "
                          f"shape {self.shape}")
-    n = min(self.shape)
-    index = tuple([np.arange(n)] * self.ndim)
-    if wrap and self.ndim == 2 and self.shape[0] > self.shape[1] + 1:
-        rows = np.arange(self.shape[0])
-        keep = rows % (self.shape[1] + 1) < self.shape[1]
-        index = (rows[keep], (rows % (self.shape[1] + 1))[keep])
-    self[index] = fill_value
+    diagonal = np.zeros(self.shape, dtype=bool)
+    np.fill_diagonal(diagonal, True, wrap=wrap)  # NumPy's rule for which entries, wrap too
+    self[diagonal] = fill_value
     return self
 
 
