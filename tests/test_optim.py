@@ -56,20 +56,23 @@ def _sgd_oracle(lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.
         yield [p.copy() for p in params]
 
 
-def _adam_oracle(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-    """torch.optim.Adam's rule: moments, bias corrections, then the step."""
+def _adam_oracle(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False):
+    """torch.optim.Adam's rule: moments, bias corrections, then the step. `decoupled`:
+    AdamW's, where the decay shrinks the parameter by lr * weight_decay instead of
+    entering the gradient."""
     b1, b2 = betas
     params = [s.copy() for s in START]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
     for t in range(1, STEPS + 1):
         for i, p in enumerate(params):
-            g = _oracle_grad(i, p) + weight_decay * p
+            g = _oracle_grad(i, p) + (0.0 if decoupled else weight_decay) * p
             m[i] = b1 * m[i] + (1 - b1) * g
             v[i] = b2 * v[i] + (1 - b2) * g * g
             m_hat = m[i] / (1 - b1 ** t)
             v_hat = v[i] / (1 - b2 ** t)
-            params[i] = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+            start = p * (1 - lr * weight_decay) if decoupled else p
+            params[i] = start - lr * m_hat / (np.sqrt(v_hat) + eps)
         yield [p.copy() for p in params]
 
 
@@ -117,20 +120,9 @@ def test_adam_first_step_moves_each_entry_by_about_lr():
                                    rtol=1e-6)
 
 
-def _adamw_oracle(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+def _adamw_oracle(weight_decay=1e-2, **settings):
     """torch.optim.AdamW's rule: shrink the parameter by lr * weight_decay, then Adam's step."""
-    b1, b2 = betas
-    params = [s.copy() for s in START]
-    m = [np.zeros_like(p) for p in params]
-    v = [np.zeros_like(p) for p in params]
-    for t in range(1, STEPS + 1):
-        for i, p in enumerate(params):
-            g = _oracle_grad(i, p)  # the gradient at p, before the decay
-            m[i] = b1 * m[i] + (1 - b1) * g
-            v[i] = b2 * v[i] + (1 - b2) * g * g
-            step = lr * (m[i] / (1 - b1 ** t)) / (np.sqrt(v[i] / (1 - b2 ** t)) + eps)
-            params[i] = p * (1 - lr * weight_decay) - step
-        yield [p.copy() for p in params]
+    return _adam_oracle(weight_decay=weight_decay, decoupled=True, **settings)
 
 
 def _rmsprop_oracle(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
