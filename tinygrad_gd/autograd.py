@@ -12,22 +12,9 @@ from typing import Any, Sequence
 
 from . import engine
 from .engine import Function
-from .tensor import Tensor, _as_array
+from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function"]
-
-
-def _seed(output: Tensor, given: Any, where: str) -> Any:
-    if given is None:
-        if output.size != 1:
-            raise RuntimeError(f"{where}: an output of shape {output.shape} needs a gradient "
-                               f"of that shape in grad_outputs (or reduce it to a scalar first)")
-        return _as_array(1, output.dtype, where).reshape(output.shape)
-    seed = _as_array(given, output.dtype, where)
-    if seed.shape != output.shape:
-        raise ValueError(f"{where}: grad_outputs has shape {seed.shape} for an output of shape "
-                         f"{output.shape}; they must be equal")
-    return seed
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -52,7 +39,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     positions = {id(t): k for k, t in enumerate(wanted)}
     for k, output in enumerate(outputs):
         keep = bool(retain_graph) or k < len(outputs) - 1  # (the next output needs it)
-        for tensor, g, _ in engine.backward(output, _seed(output, seeds[k], "grad"), keep):
+        seed = output._seed(seeds[k], "grad", "grad_outputs=", "grad_outputs")
+        for tensor, g, _ in engine.backward(output, seed, keep):
             if id(tensor) in positions:
                 found[id(tensor)] = g if id(tensor) not in found else found[id(tensor)] + g
     result = []

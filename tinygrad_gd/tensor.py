@@ -380,21 +380,26 @@ class Tensor:
                 "backward(): this tensor does not require a gradient and has no graph; "
                 "create the leaves with requires_grad=True, and do not call backward on a "
                 "result computed under no_grad() or from detach()ed tensors")
-        if gradient is None:
-            if self._data.size != 1:
-                raise RuntimeError(
-                    f"backward(): the tensor has shape {self.shape}, so a gradient must be "
-                    f"given: backward(gradient) with an array of shape {self.shape} (or reduce "
-                    f"it to a scalar first, e.g. loss.sum().backward())")
-            seed = np.array(1, dtype=self.dtype).reshape(self.shape)
-        else:
-            seed = _as_array(gradient, self.dtype, "backward(gradient)")
-            if seed.shape != self.shape:
-                raise ValueError(f"backward(): gradient has shape {seed.shape} but the tensor "
-                                 f"has shape {self.shape}; they must be equal")
+        seed = self._seed(gradient, "backward()", "backward(gradient)", "gradient")
         for tensor, grad, _ in engine.backward(self, seed, retain_graph):
             if tensor._ctx is None or hooks.retains(tensor):  # a leaf, or retain_grad()
                 tensor._accumulate_grad(grad)
+
+    def _seed(self, gradient: Any, where: str, call: str, name: str) -> np.ndarray:
+        """The gradient a backward pass starts from: `gradient` (given as `call`, checked
+        to have this tensor's shape), or 1 for a one-element tensor."""
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError(
+                    f"{where}: the tensor has shape {self.shape}, so a gradient must be "
+                    f"given: {call} with an array of shape {self.shape} (or reduce it to a "
+                    f"scalar first, e.g. loss.sum().backward())")
+            return np.array(1, dtype=self.dtype).reshape(self.shape)
+        seed = _as_array(gradient, self.dtype, call)
+        if seed.shape != self.shape:
+            raise ValueError(f"{where}: {name} has shape {seed.shape} but the tensor has shape "
+                             f"{self.shape}; they must be equal")
+        return seed
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` into `.grad`, out of place (a `.grad` the user kept stays as it was)."""
