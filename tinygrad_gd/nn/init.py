@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import make_generator
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -38,12 +37,14 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     return _GAINS[nonlinearity]
 
 
-def _set(tensor: Any, values: Any, where: str) -> Tensor:
+def _set(tensor: Any, write: Any, where: str) -> Tensor:
+    """`write(tensor)`, one of the tensor's own in-place methods (fill_, uniform_, ...), as
+    an initialisation: under no_grad, counted; a tensor made by an op is refused."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{where}: expected a Tensor (a layer's weight or bias), got "
                         f"{type(tensor).__name__}")
     with no_grad():
-        tensor[...] = values  # (setitem: counted; a tensor made by an op is refused)
+        write(tensor)
     return tensor
 
 
@@ -65,31 +66,29 @@ def _fan(tensor: Tensor, mode: str, where: str) -> int:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: np.random.Generator | None = None) -> Tensor:
-    """Values drawn from U(a, b)."""
-    rng = make_generator(None, generator, "uniform_")
-    return _set(tensor, rng.uniform(a, b, tensor.shape), "uniform_")
+    """Values drawn from U(a, b) (the tensor's own `uniform_`)."""
+    return _set(tensor, lambda t: t.uniform_(a, b, generator=generator), "uniform_")
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: np.random.Generator | None = None) -> Tensor:
-    """Values drawn from N(mean, std**2)."""
-    rng = make_generator(None, generator, "normal_")
-    return _set(tensor, rng.normal(mean, std, tensor.shape), "normal_")
+    """Values drawn from N(mean, std**2) (the tensor's own `normal_`)."""
+    return _set(tensor, lambda t: t.normal_(mean, std, generator=generator), "normal_")
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Every value `val`."""
-    return _set(tensor, val, "constant_")
+    return _set(tensor, lambda t: t.fill_(val), "constant_")
 
 
 def zeros_(tensor: Tensor) -> Tensor:
     """Every value 0."""
-    return _set(tensor, 0.0, "zeros_")
+    return _set(tensor, lambda t: t.zero_(), "zeros_")
 
 
 def ones_(tensor: Tensor) -> Tensor:
     """Every value 1."""
-    return _set(tensor, 1.0, "ones_")
+    return _set(tensor, lambda t: t.fill_(1.0), "ones_")
 
 
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
