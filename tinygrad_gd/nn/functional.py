@@ -139,10 +139,7 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """The cosine of the angle between x1 and x2 along `dim` (broadcast), each norm
     kept at least eps (PyTorch's)."""
-    x1, x2 = _tensor(x1), _tensor(x2)
-    n1 = x1.norm(axis=dim, keepdims=True).clip(eps, None)
-    n2 = x2.norm(axis=dim, keepdims=True).clip(eps, None)
-    return ((x1 / n1) * (x2 / n2)).sum(axis=dim)
+    return (normalize(x1, dim=dim, eps=eps) * normalize(x2, dim=dim, eps=eps)).sum(axis=dim)
 
 
 def logsigmoid(input: Any) -> Tensor:
@@ -241,7 +238,6 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     d = (input - target).abs()
     losses = tg_functional.where((d < beta)._data, 0.5 * d ** 2 / beta, d - 0.5 * beta)
     return _reduce(losses, reduction)
-
 
 
 def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
