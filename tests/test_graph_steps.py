@@ -72,6 +72,29 @@ def test_the_cli_writes_the_page(tmp_path):
     assert page.startswith("<!DOCTYPE html>") and page.count('class="frame"') >= 5
 
 
+def test_the_page_is_written_only_to_an_html_path(tmp_path, capsys):
+    # BackwardSteps.save("steps.png") and `graph --steps -o s.png` wrote HTML into a .png
+    loss = grokking()[-1]
+    steps = tg.backward_steps(loss)
+    kept = tmp_path / "mine.png"
+    kept.write_bytes(b"a user's picture")
+    with pytest.raises(ValueError, match=r"HTML page, but '.*mine.png' names a .png file; give"):
+        steps.save(kept)
+    with pytest.raises(ValueError, match=r"backward_steps: .* names a .svg file"):
+        tg.backward_steps(loss, tmp_path / "s.svg")
+    assert kept.read_bytes() == b"a user's picture" and not (tmp_path / "s.svg").exists()
+    assert steps.save(tmp_path / "s").name == "s.html"
+    assert steps.save(tmp_path / "s.HTM").read_text().startswith("<!DOCTYPE html>")
+    for args, said in [(["-o", str(kept)], "names a .png file; give it the suffix .html"),
+                       (["--format", "svg"], "drop --format svg")]:
+        assert cli.main(["graph", "slope", "--steps", *args]) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1, err
+    assert kept.read_bytes() == b"a user's picture"
+    assert cli.main(["graph", "slope", "--steps", "-o", str(tmp_path / "page")]) == 0
+    assert (tmp_path / "page.html").read_text().startswith("<!DOCTYPE html>")
+
+
 def test_a_bad_output_gets_one_clear_line():
     with pytest.raises(TypeError, match="backward_steps: output must be a Tensor"):
         tg.backward_steps([1.0])

@@ -240,9 +240,18 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _output_format(given: str | None, output: str | None, steps: bool) -> str:
     """--format, else -o's suffix when it names a format (`-o loss.png` is a PNG), else svg;
-    a suffix naming another format than --format is a usage error (not an SVG in a .png)."""
+    a suffix naming another format than --format is a usage error (not an SVG in a .png),
+    and so is --format or an -o suffix other than .html with --steps (an HTML page)."""
+    if steps:
+        if given is not None:
+            raise _usage("graph", f"--steps writes an HTML page; drop --format {given} (or "
+                                  f"drop --steps to draw one {given} view)")
+        if output and Path(output).suffix.lower() not in ("", ".html", ".htm"):
+            raise _usage("graph", f"--steps writes an HTML page, but -o {output!r} names a "
+                                  f"{Path(output).suffix} file; give it the suffix .html")
+        return "html"
     suffix = Path(output).suffix[1:].lower() if output else ""
-    named = suffix if suffix in FORMATS and not steps else None
+    named = suffix if suffix in FORMATS else None
     if given is not None and named is not None and named != given:
         raise _usage("graph", f"-o {output!r} names a .{suffix} file but --format is {given}; "
                               f"give the file the suffix .{given}, or drop --format")
@@ -254,9 +263,10 @@ def _graph(args: argparse.Namespace) -> int:
     backward pass step by step as one HTML page."""
     module = _select(load_examples(), [args.name], "graph")[0]
     args.format = _output_format(args.format, args.output, args.steps)
-    default = (f"{module.NAME}-steps.html" if args.steps
-               else f"{module.NAME}-{args.mode}.{args.format}")
+    default = f"{module.NAME}-{'steps' if args.steps else args.mode}.{args.format}"
     path = Path(args.output or default)
+    if args.steps and not path.suffix:
+        path = path.with_suffix(".html")  # as BackwardSteps.save names it
     _writable_file(path, "graph")
     problem = _graph_unavailable(need_dot=args.steps or args.format != "dot")
     if problem:

@@ -25,7 +25,7 @@ from .labels import _HIDDEN, _Drawing, _Options
 from .text import _array
 from .walk import _names
 
-__all__ = ["backward_steps", "BackwardSteps"]
+__all__ = ["backward_steps", "BackwardSteps", "page_path"]
 
 _pages = itertools.count()  # each page's element ids differ from another's in one notebook
 
@@ -53,10 +53,9 @@ class BackwardSteps:
         return self._fragment(standalone=False)
 
     def save(self, path: str | Path) -> Path:
-        """Write the page to `path` (`.html` added when it has no suffix); returns the path."""
-        target = Path(path)
-        if not target.suffix:
-            target = target.with_suffix(".html")
+        """Write the page to `path` (`.html` added when it has no suffix; another suffix,
+        such as `.png`, is refused: the page is HTML); returns the path."""
+        target = page_path(path, "BackwardSteps.save")
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(target, self.html.encode("utf-8"), "backward_steps")
         return target
@@ -109,6 +108,20 @@ _SCRIPT = """(function () {
 })();"""
 
 
+def page_path(path: str | Path, what: str) -> Path:
+    """`path` for the HTML page: `.html` added when it has no suffix, `.html`/`.htm` kept,
+    any other suffix refused before anything is written (not HTML in a file named .png)."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if not suffix:
+        return target.with_suffix(".html")
+    if suffix not in (".html", ".htm"):
+        raise ValueError(f"{what}: the backward steps are an HTML page, but {str(path)!r} names a "
+                         f"{suffix} file; give the path the suffix .html (draw_graph or "
+                         f"render_graph draw one view as {suffix[1:]})")
+    return target
+
+
 def _svg_only(svg: str) -> str:
     """Graphviz's SVG without its XML declaration and doctype, to sit inside HTML."""
     start = svg.find("<svg")
@@ -125,6 +138,8 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     and changes no `.grad`. Needs Graphviz's `dot` program (`RenderError` says how to get
     it). In Jupyter the result displays inline; `.html` is the page's text.
     """
+    if path is not None:
+        page_path(path, "backward_steps")  # a wrong suffix is refused before any drawing
     if not isinstance(output, Tensor):
         raise TypeError(f"backward_steps: output must be a Tensor (the loss whose backward "
                         f"pass to show), got {type(output).__name__}")
