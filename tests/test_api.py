@@ -218,6 +218,24 @@ def test_the_dtype_rule():
     assert tg.as_tensor([0.5]).dtype == np.float64 and tg.as_tensor([True]).dtype == bool
 
 
+def test_integer_arithmetic_stays_integer_as_in_numpy_and_pytorch():
+    # `tg.arange(3) + 1` was float64, so `x[0, tg.arange(2) * 2]` refused its own index
+    i, a = tg.arange(3), np.arange(3)
+    for result, expected in [(i + 1, a + 1), (1 + i, 1 + a), (i * 2, a * 2), (i // 2, a // 2),
+                             (i % 2, a % 2), (i ** 2, a ** 2), (i - np.int64(1), a - 1),
+                             (2 - i, 2 - a), (tg.maximum(i, 0), a), (i + a, a + a)]:
+        assert result.dtype == np.int64 and result.tolist() == expected.tolist(), result
+    assert (i + 1.5).dtype == np.float64 and (i / 2).tolist() == [0, 0.5, 1]
+    assert (tg.as_tensor([True, False]) + 1).tolist() == [2, 1]  # NumPy's and PyTorch's int
+    small = tg.as_tensor([1, 2], dtype=np.int8)
+    assert (small + 1).dtype == np.int8  # a Python int takes the tensor's dtype
+    with pytest.raises(OverflowError, match=r"add: 1000 does not fit the tensor's dtype int8"):
+        small + 1000
+    x = t(np.arange(12.0).reshape(3, 4))
+    assert x[0, tg.arange(2) * 2].tolist() == [0, 2]
+    assert (t(np.ones(2, np.float32)) + 1).dtype == np.float32  # floats as before
+
+
 def test_integer_index_tensors_and_a_clear_error_for_float_ones():
     x = t(np.array([10.0, 20.0, 30.0]))
     for index in (tg.as_tensor([0, 2]), tg.arange(0, 3, 2), tg.Tensor([0, 2], dtype="int64"),

@@ -62,6 +62,20 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
     return array if kind == "f" or default is None else array.astype(default)
 
 
+def _constant(value: Any, dtype: np.dtype | None, default: Any, op: str) -> np.ndarray:
+    """An op's operand that is not a tensor, as an array beside a tensor of `dtype`."""
+    if dtype is None or dtype.kind == "f":
+        return _as_array(value, dtype, op, copy=isinstance(value, np.ndarray))
+    if isinstance(value, int):  # a Python int beside an integer tensor takes its dtype
+        try:
+            return np.array(value, dtype=dtype)
+        except OverflowError:
+            raise OverflowError(f"{op}: {value} does not fit the tensor's dtype {dtype}; "
+                                f"convert the tensor first (x.to(tg.int64) or "
+                                f"x.astype(np.int64))") from None
+    return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
+
+
 class _Size(int):
     """NumPy's `t.size`, the number of elements, which PyTorch's `t.size()` can call: then
     it is the shape, or one axis's length. (The names mean different things in the two.)"""
@@ -119,20 +133,24 @@ class Tensor:
     @classmethod
     def operands(cls, inputs: tuple, op: str = "operand") -> tuple["Tensor", ...]:
         """An op's inputs as tensors: a number, list or array becomes a constant of the
-        float dtype of the first tensor among them (`x * 2` keeps x's float32). An array
-        is copied: the op may save it, and the caller may change theirs afterwards."""
+        float dtype of the first tensor among them (`x * 2` keeps x's float32); with an
+        integer tensor, a Python int takes its dtype and integer data keep theirs (`i + 1`
+        stays int64, as in NumPy and PyTorch). An array is copied: the op may save it, and
+        the caller may change theirs afterwards."""
         for x in inputs:
             if not isinstance(x, Tensor):
                 break
         else:
             return inputs  # all tensors already (the common case, answered first)
-        dtype = None  # the first tensor's float dtype: the constants take it
+        dtype, default = None, np.float64  # the first tensor's float dtype: the constants take it
         for x in inputs:
             if isinstance(x, Tensor):
-                dtype = x._data.dtype if x._data.dtype.kind == "f" else None
+                kind = x._data.dtype.kind
+                dtype = x._data.dtype if kind in "fiu" else None
+                default = None if kind in "iub" else default
                 break
         return tuple([x if isinstance(x, Tensor) else cls.from_op(
-            _as_array(x, dtype, op, copy=isinstance(x, np.ndarray)), None) for x in inputs])
+            _constant(x, dtype, default, op), None) for x in inputs])
 
     # -- values ----------------------------------------------------------------------
     @property
