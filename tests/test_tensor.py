@@ -770,6 +770,36 @@ def test_pytorchs_in_place_methods_write_where_setitem_may_and_refuse_elsewhere(
     assert w.tolist() == [0.5, 1.0]
 
 
+def test_a_value_that_requires_a_gradient_is_not_written_into_a_tensor():
+    # `out[0] = (w * 3).sum()` wrote the value and dropped its gradient silently (w.grad
+    # came out [9, 5] where PyTorch's is [16, 16]); setitem, copy_ and fill_ refuse it
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    out = tg.zeros(2)
+    for name, write in [("setitem", lambda: out.__setitem__(0, (w * 3).sum())),
+                        ("copy_", lambda: out.copy_(w * 2)),
+                        ("fill_", lambda: out.fill_((w * 2).sum()))]:
+        with pytest.raises(RuntimeError, match=rf"^{name}: the value written requires a "
+                                               rf"gradient.*tg.stack.*value.detach\(\)"):
+            write()
+    assert out.tolist() == [0.0, 0.0] and not out.requires_grad
+    out[0] = (w * 3).sum().detach()  # no gradient asked for: written
+    with tg.no_grad():
+        out[1] = w.sum()
+    assert out.tolist() == [9.0, 3.0]
+    built = tg.stack([(w * 3).sum(), (w * w).sum()])  # what the message suggests
+    (built * w).sum().backward()
+    assert w.grad.tolist() == [16.0, 16.0]  # PyTorch's, through its CopySlices
+
+
+def test_comparisons_that_cannot_be_made_name_the_comparison_in_one_line():
+    x = tg.zeros(2)
+    with pytest.raises(ValueError, match=r"^compare <: shapes \(2,\), \(3,\) do not broadcast"):
+        x < tg.zeros(3)
+    with pytest.raises(TypeError, match=r"^compare >: .*got dtype <U1 from 'a'"):
+        x > "a"
+    assert (x >= [0, 1]).tolist() == [True, False] and x.ne(1).tolist() == [True, True]
+
+
 def test_in_place_operators_on_a_graph_record_the_op():
     # `loss += penalty` on a tensor made by an op (or with a right side that needs a
     # gradient) is recorded as loss = loss + penalty: the gradient flows through both

@@ -75,13 +75,13 @@ def zero_(self: Tensor) -> Tensor:
 
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Set every value to `value` in place and return the tensor (PyTorch's fill_)."""
-    self[...] = value
+    self._write_at(..., value, "fill_")
     return self
 
 
 def copy_(self: Tensor, source: Any) -> Tensor:
     """Write `source`'s values (broadcast to t's shape) into t and return t (PyTorch's)."""
-    self[...] = source
+    self._write_at(..., source, "copy_")
     return self
 
 

@@ -235,13 +235,22 @@ def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = N
                            stable=stable)
 
 
+def _cast(dtype: Any, name: str) -> Any:
+    def method(self: Tensor) -> Tensor:
+        return self.to(dtype)
+    method.__doc__ = (f"The values as {np.dtype(dtype).name}, in the graph (PyTorch's "
+                      f"{name}(); the op `to`).")
+    return method
+
+
 _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "amax": _values_only("amax", "max", "maxima"),
             "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
             "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
             "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
             "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_, "ptp": _ptp,
-            "__divmod__": _divmod, "__rdivmod__": _rdivmod, "conj": _itself}
+            "__divmod__": _divmod, "__rdivmod__": _rdivmod, "conj": _itself,
+            "float": _cast(np.float32, "float"), "double": _cast(np.float64, "double")}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)

@@ -8,15 +8,15 @@ and stores the leaves' gradients. Every op (`x + y`, `x.sum()`, `x.relu()`) is a
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
+import operator
 import threading
+from typing import Any, Callable
 
 import numpy as np
 
 from . import engine, hooks, versions  # noqa: F401  (versions: the in-place checks, always on)
 from .engine import Function, is_grad_enabled
-from .op_errors import calling
+from .op_errors import calling, op_error
 from .tracked import TrackedArray, count_write, read_only_view, tracked_view
 
 __all__ = ["Tensor"]
@@ -185,14 +185,25 @@ class Tensor:
         """Write values in place (`t[0] = 0.0`), as NumPy does; counted as an in-place change.
 
         A leaf that requires a gradient can be written only under `no_grad()` (a weight
-        update); a tensor made by a recorded op cannot be written at all.
+        update); a tensor made by a recorded op cannot be written at all, nor can a value
+        that requires a gradient (the write is not recorded: its gradient would be lost).
         """
-        self._check_writable("setitem", "build a new tensor with tg.where(...) or "
-                                        "tg.concatenate(...)")
+        self._write_at(index, value, "setitem")
+
+    def _write_at(self, index: Any, value: Any, what: str) -> None:
+        """`self[index] = value` for setitem and the in-place methods that name themselves."""
+        self._check_writable(what, "build a new tensor with tg.where(...) or "
+                                   "tg.concatenate(...)")
+        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
+            raise RuntimeError(
+                f"{what}: the value written requires a gradient, and a write into a tensor is "
+                f"not recorded, so that gradient would be lost; build the tensor from its "
+                f"parts (tg.stack, tg.cat, tg.where), or write value.detach() if none should "
+                f"flow")
         try:
             self._data[_raw_index(index)] = _raw(value)
         except (ValueError, IndexError, TypeError) as err:
-            raise type(err)(f"setitem: cannot write {_describe(value)} at index {index!r} of a "
+            raise type(err)(f"{what}: cannot write {_describe(value)} at index {index!r} of a "
                             f"tensor of shape {self.shape}: {err}") from None
         self._mark_changed()
 
@@ -310,29 +321,6 @@ class Tensor:
         if self.name:
             extras.append(f"name={self.name!r}")
         return "Tensor(" + ", ".join([body] + extras) + ")"
-
-    # Comparisons give boolean Tensors and record nothing (no gradient): masks for
-    # tg.where, indexing and NumPy (np.where(mask, a, b), array[mask] read __array__).
-    def __lt__(self, other: Any) -> "Tensor":
-        return Tensor.from_op(np.asarray(self._data < _raw(other)), None)
-
-    def __le__(self, other: Any) -> "Tensor":
-        return Tensor.from_op(np.asarray(self._data <= _raw(other)), None)
-
-    def __gt__(self, other: Any) -> "Tensor":
-        return Tensor.from_op(np.asarray(self._data > _raw(other)), None)
-
-    def __ge__(self, other: Any) -> "Tensor":
-        return Tensor.from_op(np.asarray(self._data >= _raw(other)), None)
-
-    def __eq__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return Tensor.from_op(np.asarray(self._data == _raw(other)), None)
-
-    def __ne__(self, other: Any) -> "Tensor":  # type: ignore[override]
-        return Tensor.from_op(np.asarray(self._data != _raw(other)), None)
-
-    # PyTorch's method spellings of the comparisons: x.eq(y) is x == y, and so on
-    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 
     def __pos__(self) -> "Tensor":
         return self
@@ -477,18 +465,26 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     return method
 
 
-def _cast(dtype: Any, name: str) -> Callable:
-    def method(self: Tensor) -> Tensor:
-        return self.to(dtype)
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = (f"The values as {np.dtype(dtype).name}, in the graph (PyTorch's "
-                      f"{name}(); the op `to`).")
+def _comparison(symbol: str, compare: Callable) -> Callable:
+    def method(self: Tensor, other: Any) -> Tensor:
+        try:
+            return Tensor.from_op(np.asarray(compare(self._data, _raw(other))), None)
+        except (ValueError, TypeError) as err:  # restated with both operands' shapes
+            name = f"compare {symbol}"
+            raise op_error(name, [self._data, _as_array(other, None, name, default=None)],
+                           err) from None
+    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
     return method
 
 
-# PyTorch's x.float() and x.double(), set here: in the class body the names would hide
-# the builtin float from the annotations there
-Tensor.float = _cast(np.float32, "float")  # type: ignore[attr-defined]
-Tensor.double = _cast(np.float64, "double")  # type: ignore[attr-defined]
+# Comparisons give boolean Tensors and record nothing (no gradient): masks for tg.where,
+# indexing and NumPy (np.where(mask, a, b), array[mask] read __array__). PyTorch's method
+# spellings too: x.eq(y) is x == y, and so on.
+for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
+                          (">=", operator.ge), ("==", operator.eq), ("!=", operator.ne)):
+    _name = _compare.__name__
+    setattr(Tensor, f"__{_name}__", _comparison(_symbol, _compare))
+    setattr(Tensor, _name, getattr(Tensor, f"__{_name}__"))
+
 engine.Tensor = Tensor
 engine.on_register(_attach)
