@@ -1213,6 +1213,35 @@ def test_requires_grad_set_by_hand_is_read_as_a_truth_value(flag):
     assert out.requires_grad == bool(flag)
 
 
+def test_requires_grad_and_grad_set_by_hand_are_checked_as_pytorch_checks_them():
+    # `i.requires_grad = True` on an int tensor gave an int64 gradient ([0, 0] for 0.5s),
+    # `y.requires_grad = False` on a tensor made by an op cut the graph silently, and a
+    # .grad assigned as an array (or of another shape) broke the next backward() deep inside
+    i = tg.as_tensor([1, 2])
+    with pytest.raises(TypeError, match="requires_grad: only floating-point tensors"):
+        i.requires_grad = True
+    y = Tensor([1.0], requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match=r"requires_grad = False on a tensor made by an op "
+                                           r"would cut the graph; use .detach\(\)"):
+        y.requires_grad = False
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    w.data = [0, 0]  # values into the float weight, not an int64 weight
+    (w * 0.5).sum().backward()
+    assert w.dtype == np.float64 and w.grad.tolist() == [0.5, 0.5]
+    w.grad = np.ones(2)  # an array becomes a tensor of w's dtype, then accumulates
+    (w * 2).sum().backward()
+    assert isinstance(w.grad, Tensor) and w.grad.tolist() == [3.0, 3.0]
+    with pytest.raises(ValueError, match=r"grad: a gradient of shape \(3,\) for a tensor of "
+                                         r"shape \(2,\)"):
+        w.grad = tg.ones(3)
+    kept = tg.ones(2)
+    w.grad = kept
+    assert w.grad is kept  # a tensor of the right shape and dtype is kept as it is
+    w32 = Tensor([1.0], dtype=np.float32, requires_grad=True)
+    w32.grad = np.ones(1)
+    assert w32.grad.dtype == np.float32
+
+
 # ------------------------------------------------------------------ tg.autograd
 
 

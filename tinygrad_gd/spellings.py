@@ -14,7 +14,9 @@ NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes i
 `tg.meshgrid` (reshape and broadcast_to, in the graph) wants `indexing=`, as NumPy's and
 PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as `t[...] = v` does;
 `tg.set_printoptions` takes PyTorch's names. `x.ptp()`, `divmod(x, y)`, `x.conj()` and
-`x.real` (x itself: the values are real) as NumPy's.
+`x.real` (x itself: the values are real) as NumPy's. `x.size` is NumPy's number of
+elements, which PyTorch's `x.size()` calls for the shape; `x.float()` and `x.double()` are
+PyTorch's casts (the op `to`).
 """
 from __future__ import annotations
 
@@ -35,6 +37,34 @@ __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
 # __all__: they are NumPy's objects, documented there)
 float16, float32, float64, int32, int64 = (np.float16, np.float32, np.float64, np.int32,
                                            np.int64)
+
+
+class _Size(int):
+    """NumPy's `t.size`, the number of elements, which PyTorch's `t.size()` can call: then
+    it is the shape, or one axis's length. (The names mean different things in the two.)"""
+
+    def __new__(cls, count: int, shape: tuple[int, ...]) -> "_Size":
+        size = super().__new__(cls, count)
+        size.shape = shape
+        return size
+
+    def __call__(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return self.shape
+        n = len(self.shape)
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -n <= dim < n:
+            raise IndexError(f"size({dim!r}): the tensor has {n} axes (shape {self.shape}); "
+                             f"give an axis in [{-n}, {n - 1}]")
+        return self.shape[dim]
+
+    def __reduce__(self) -> Any:
+        return int, (int(self),)  # pickled and copied as the plain number
+
+
+def _size(self: Tensor) -> _Size:
+    """The number of elements, as NumPy's `.size` (an int); called, the shape, as
+    PyTorch's `size()` (`t.size(0)`: the length of axis 0)."""
+    return _Size(self._data.size, self._data.shape)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -254,6 +284,7 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
+Tensor.size = property(_size)
 Tensor.mT = property(_matrix_transpose)
 Tensor.itemsize = property(_itemsize)
 Tensor.nbytes = property(_nbytes)

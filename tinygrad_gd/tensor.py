@@ -76,28 +76,6 @@ def _constant(value: Any, dtype: np.dtype | None, default: Any, op: str) -> np.n
     return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
 
 
-class _Size(int):
-    """NumPy's `t.size`, the number of elements, which PyTorch's `t.size()` can call: then
-    it is the shape, or one axis's length. (The names mean different things in the two.)"""
-
-    def __new__(cls, count: int, shape: tuple[int, ...]) -> "_Size":
-        size = super().__new__(cls, count)
-        size.shape = shape
-        return size
-
-    def __call__(self, dim: int | None = None) -> Any:
-        if dim is None:
-            return self.shape
-        n = len(self.shape)
-        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool) or not -n <= dim < n:
-            raise IndexError(f"size({dim!r}): the tensor has {n} axes (shape {self.shape}); "
-                             f"give an axis in [{-n}, {n - 1}]")
-        return self.shape[dim]
-
-    def __reduce__(self) -> Any:
-        return int, (int(self),)  # pickled and copied as the plain number
-
-
 class Tensor:
     """An n-dimensional array that records the ops applied to it, for `backward()`.
 
@@ -108,17 +86,17 @@ class Tensor:
     (labels, indices).
     """
 
-    __slots__ = ("_data", "_version", "grad", "requires_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("_data", "_version", "_grad", "_requires_grad", "name", "_ctx", "__weakref__")
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
         self._data = _as_array(data, dtype, "Tensor()")
         self._version = None  # the time of its last in-place write: see _stamp
-        self.grad: Tensor | None = None
+        self._grad: Tensor | None = None
         self.name = name
         self._ctx: Function | None = None
-        self.requires_grad = False
+        self._requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -126,8 +104,8 @@ class Tensor:
     def from_op(cls, data: np.ndarray, node: Function | None) -> "Tensor":
         """A tensor around an op's output array (no checks, no copy), made by `node`."""
         result = cls.__new__(cls)
-        result._data, result._version, result.grad, result.name = data, None, None, None
-        result._ctx, result.requires_grad = node, node is not None
+        result._data, result._version, result._grad, result.name = data, None, None, None
+        result._ctx, result._requires_grad = node, node is not None
         return result
 
     @classmethod
@@ -167,7 +145,10 @@ class Tensor:
     @data.setter
     def data(self, value: Any) -> None:
         if value.__class__ is not TrackedArray or value._source is not self._data:
-            self._data = np.array(value)  # a copy: the caller's array could change unseen
+            new = np.array(value)  # a copy: the caller's array could change unseen
+            # w.data = [0, 0] on a float tensor: values, not a new dtype (an int64 gradient)
+            self._data = new if new.dtype.kind == "f" or self._data.dtype.kind != "f" \
+                else _as_array(new, self._data.dtype, "data", copy=False)
         self._mark_changed()  # (else `t.data -= x`: written in place through the view)
 
     def _mark_changed(self) -> None:
@@ -228,12 +209,6 @@ class Tensor:
     def ndim(self) -> int:
         """The number of axes."""
         return self._data.ndim
-
-    @property
-    def size(self) -> "_Size":
-        """The number of elements, as NumPy's `.size` (an int); called, the shape, as
-        PyTorch's `size()` (`t.size(0)`: the length of axis 0)."""
-        return _Size(self._data.size, self._data.shape)
 
     def numel(self) -> int:
         """The number of elements (PyTorch's numel(); NumPy's `.size`)."""
@@ -336,15 +311,38 @@ class Tensor:
         """The graph node (op) that made this tensor; None for a leaf."""
         return self._ctx
 
-    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Ask (or stop asking) for this leaf's gradient; returns self."""
+    # Read on every op: the getter is C (attrgetter), the checks are in the setter
+    requires_grad = property(operator.attrgetter("_requires_grad"), doc=(
+        "Whether backward() computes a gradient for this tensor (set it on a float leaf)."))
+
+    @requires_grad.setter
+    def requires_grad(self, requires_grad: Any) -> None:
         if requires_grad and self._data.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating-point tensors can require a "
                             f"gradient, got dtype {self._data.dtype}; create it with "
                             f"dtype=np.float64 (the default for lists) or np.float32")
         if self._ctx is not None and not requires_grad:
-            raise RuntimeError("requires_grad_(False) on a tensor made by an op: use .detach()")
-        self.requires_grad = bool(requires_grad)
+            raise RuntimeError("requires_grad = False on a tensor made by an op would cut the "
+                               "graph; use .detach() for a tensor without it")
+        self._requires_grad = bool(requires_grad)
+
+    grad = property(operator.attrgetter("_grad"), doc=(
+        "The gradient backward() stored (a leaf's, or a retained one's), else None."))
+
+    @grad.setter
+    def grad(self, grad: Any) -> None:
+        float_dtype = self._data.dtype if self._data.dtype.kind == "f" else None
+        if grad is not None:  # (checked here: backward() would add into it later)
+            if not isinstance(grad, Tensor) or grad.dtype != (float_dtype or grad.dtype):
+                grad = Tensor(grad, dtype=float_dtype)  # an array, or another float dtype
+            if grad.shape != self.shape:
+                raise ValueError(f"grad: a gradient of shape {grad.shape} for a tensor of shape "
+                                 f"{self.shape}; assign one of the tensor's shape, or None")
+        self._grad = grad
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Ask (or stop asking) for this leaf's gradient; returns self."""
+        self.requires_grad = requires_grad
         return self
 
     def retain_grad(self) -> "Tensor":
@@ -410,10 +408,10 @@ class Tensor:
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` into `.grad`, out of place (a `.grad` the user kept stays as it was)."""
         with _grad_lock:
-            if self.grad is None:  # a copy: an op may hand one array to several inputs
-                self.grad = Tensor.from_op(np.array(grad), None)
+            if self._grad is None:  # a copy: an op may hand one array to several inputs
+                self._grad = Tensor.from_op(np.array(grad), None)
             else:
-                self.grad = Tensor.from_op(np.asarray(self.grad._data + grad), None)
+                self._grad = Tensor.from_op(np.asarray(self._grad._data + grad), None)
 
 
 # Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
