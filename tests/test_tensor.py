@@ -318,6 +318,51 @@ def test_no_grad_records_nothing_as_context_and_decorator():
     assert not evaluate(w).requires_grad and tg.is_grad_enabled()
 
 
+def test_a_grad_mode_decorator_holds_inside_a_generator_and_needs_no_parentheses():
+    # `@tg.no_grad()` on a generator function switched the mode only while the generator
+    # was made, not while its body ran: what it yielded was recorded (PyTorch's is not)
+    w = Tensor([1.0], requires_grad=True)
+
+    @tg.no_grad()
+    def batches(t):
+        scale = yield t * 2
+        yield t * scale
+        return "done"
+
+    steps = batches(w)
+    first = next(steps)
+    assert not first.requires_grad and tg.is_grad_enabled()  # off inside, on between
+    second = steps.send(3.0)
+    assert second.tolist() == [3.0] and not second.requires_grad
+    with pytest.raises(StopIteration) as end:
+        next(steps)
+    assert end.value.value == "done"
+
+    @tg.no_grad  # PyTorch 2's bare decorator
+    def evaluate(t):
+        return t * 3
+
+    @tg.enable_grad
+    def record(t):
+        return t * 3
+
+    assert not evaluate(w).requires_grad
+    with tg.no_grad():
+        assert record(w).requires_grad
+    assert tg.is_grad_enabled()
+
+
+def test_iterating_a_0d_tensor_is_refused_and_rows_iterate_in_the_graph():
+    # `sum(loss)` on a 0-d tensor gave 0: Python's fallback iteration met an IndexError
+    with pytest.raises(TypeError, match=r"iteration over a 0-d tensor \(one value\): use "
+                                        r"x.item\(\)"):
+        sum(Tensor(5.0))
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    top, bottom = w
+    (top * bottom).sum().backward()
+    assert w.grad.tolist() == [[3.0, 4.0], [1.0, 2.0]] and list(tg.zeros(0)) == []
+
+
 def _what_an_op_records(w):
     """(records a node, under anomaly mode, the scope tuple) for an op on w, seen from the node."""
     y = w * 2

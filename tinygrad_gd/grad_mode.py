@@ -6,6 +6,7 @@ Below the engine: `Function.apply` asks `is_grad_enabled()` before recording a n
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from typing import Any, Callable
 
@@ -34,12 +35,42 @@ class _SetGradMode:
     def __exit__(self, *exc: object) -> None:
         _grad_mode.enabled = self._previous
 
+    def __new__(cls, *args: Any) -> Any:
+        if len(args) == 1 and callable(args[0]):  # `@tg.no_grad` without (), as PyTorch's
+            return cls()(args[0])
+        return super().__new__(cls)
+
     def __call__(self, fn: Callable) -> Callable:
+        if inspect.isgeneratorfunction(fn):
+            return self._around_each_step(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self._again():  # a fresh one per call: calls may nest, or run in threads
                 return fn(*args, **kwargs)
         return wrapper
+
+    def _around_each_step(self, fn: Callable) -> Callable:
+        """A generator function's mode holds while its body runs, step by step (its code
+        runs at each next(), after the call that made the generator has returned)."""
+        @functools.wraps(fn)
+        def generator(*args: Any, **kwargs: Any) -> Any:
+            steps = fn(*args, **kwargs)
+            resume, value = steps.send, None
+            while True:
+                with self._again():
+                    try:
+                        result = resume(value)
+                    except StopIteration as stop:
+                        return stop.value
+                try:
+                    resume, value = steps.send, (yield result)
+                except GeneratorExit:
+                    steps.close()
+                    raise
+                except BaseException as err:  # thrown in: passed on to the body
+                    resume, value = steps.throw, err
+        return generator
 
     def _again(self) -> "_SetGradMode":
         return type(self)()

@@ -241,6 +241,11 @@ class Tensor:
             raise TypeError("len() of a 0-d tensor")
         return len(self._data)
 
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:  # (else Python's fallback to x[0], x[1]... gives nothing)
+            raise TypeError("iteration over a 0-d tensor (one value): use x.item()")
+        return (self[i] for i in range(len(self._data)))  # the rows, each in the graph
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # np.asarray(t) is for reading: a read-only view, so that a write through it fails
         # loudly instead of changing saved values unseen (write through t.data instead)
