@@ -129,6 +129,18 @@ def test_gather_and_take_along_axis():
     assert tg.take_along_axis(x, index, axis=1).tolist() == [[1, 1], [4, 3]]
     with pytest.raises(IndexError, match="gather: the index must be integer"):
         x.gather(1, tg.Tensor([[0, 0], [1, 0]]))
+    # PyTorch's gather: an index smaller than x on another axis reads those rows only (it
+    # was broadcast as NumPy's take_along_axis is: a (2, 1) result, silently)
+    picked = x.gather(1, tg.as_tensor([[1]]))
+    assert picked.tolist() == [[2]]
+    picked.sum().backward()
+    assert x.grad.tolist() == [[0, 1], [0, 0]]
+    assert tg.take_along_axis(x, tg.as_tensor([[1]]), axis=1).tolist() == [[2], [4]]
+    with pytest.raises(ValueError, match=r"gather: the index of shape \(3, 1\) is larger than "
+                                         r"x of shape \(2, 2\) on axis 0"):
+        x.gather(1, tg.as_tensor([[0], [0], [0]]))
+    with pytest.raises(IndexError, match=r"gather: index -1 is negative; gather takes 0 to 1"):
+        x.gather(1, tg.as_tensor([[-1]]))
 
 
 def test_creation_functions():

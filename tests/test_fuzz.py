@@ -557,7 +557,8 @@ def make_layout(op: str):
         elif op == "repeat_interleave":
             params = {"repeats": b.choose(3), "axis": None if b.chance(0.3) else axis}
         elif op in ("take_along_axis", "gather"):
-            index_shape = tuple(1 + b.choose(3) if k == axis % ndim else n
+            index_shape = tuple(1 + b.choose(3) if k == axis % ndim else  # (gather's may
+                                n - (op == "gather" and n > 1 and b.chance(0.3))  # be smaller)
                                 for k, n in enumerate(shape))
             params = {"axis": axis, "index": b.draw(hnp.arrays(
                 np.int64, index_shape, elements=st.integers(0, shape[axis] - 1)))}

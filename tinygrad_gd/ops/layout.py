@@ -388,20 +388,23 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         return cls.apply(x, index=index, axis=axis)
 
     def forward(ctx, x, *, index, axis):
-        shape = tuple(max(a, b) if a == 1 or b == 1 else b
-                      for a, b in zip(x.shape, index.shape))
-        shape = tuple(n if k == axis else shape[k] for k, n in enumerate(index.shape))
-        try:
-            index = np.broadcast_to(index, shape)
-        except ValueError:
-            raise ValueError(f"{ctx.name}: an index of shape {index.shape} does not fit x of "
-                             f"shape {x.shape} along axis {axis}") from None
-        ctx.shape, ctx.where = x.shape, _gather_index(x.shape, index, axis)
+        ctx.shape, ctx.where = x.shape, _gather_index(x.shape, ctx.fitted(x, index, axis), axis)
         try:
             return x[ctx.where]
         except IndexError as err:
             raise IndexError(f"{ctx.name}: an index is out of range for axis {axis} of size "
                              f"{x.shape[axis]}: {err}") from None
+
+    def fitted(ctx, x, index, axis):  # noqa: N805
+        """NumPy's rule: the index broadcast against x on the other axes."""
+        shape = tuple(max(a, b) if a == 1 or b == 1 else b
+                      for a, b in zip(x.shape, index.shape))
+        shape = tuple(n if k == axis else shape[k] for k, n in enumerate(index.shape))
+        try:
+            return np.broadcast_to(index, shape)
+        except ValueError:
+            raise ValueError(f"{ctx.name}: an index of shape {index.shape} does not fit x of "
+                             f"shape {x.shape} along axis {axis}") from None
 
     def backward(ctx, g):
         full = np.zeros(ctx.shape, dtype=g.dtype)
@@ -410,7 +413,8 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
 
 
 class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
-    """Entries picked along `dim` by an integer index (PyTorch's x.gather(dim, index)).
+    """Entries picked along `dim` by an integer index (PyTorch's x.gather(dim, index)): the
+    output has the index's shape, out[i][j] = x[index[i][j]][j] for dim 0.
 
     forward: `x[..., index, ...]` along `dim`
     gradient: `g` added into the positions read (repeats add up)
@@ -420,6 +424,19 @@ class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
     def call(cls, x, dim, index):
         x = to_tensor(x)
         return cls._gather(x, index, one_axis(cls.name, dim, x.ndim) % x.ndim)
+
+    def fitted(ctx, x, index, axis):  # noqa: N805
+        """PyTorch's rule: the output has the index's shape, which may be smaller than x's
+        on the other axes (those rows are read) but not larger; no negative index."""
+        for k, (n, m) in enumerate(zip(index.shape, x.shape)):
+            if k != axis and n > m:
+                raise ValueError(f"{ctx.name}: the index of shape {index.shape} is larger than "
+                                 f"x of shape {x.shape} on axis {k}; it may be smaller on "
+                                 f"axes other than dim (PyTorch's rule), not larger")
+        if index.size and index.min() < 0:
+            raise IndexError(f"{ctx.name}: index {index.min()} is negative; gather takes 0 to "
+                             f"{x.shape[axis] - 1} along dim {axis}")
+        return index
 
 
 class Tril(Function, methods=("tril",), functions=("tril",)):
