@@ -594,6 +594,25 @@ def test_tg_tensor_is_pytorchs_torch_tensor_and_still_the_module():
     assert module.Tensor is tg.Tensor
 
 
+def test_descending_orders_put_nan_first_and_keep_every_integer_in_place():
+    # descending sorted the negated values: NaN stayed last (PyTorch's topk(1) of
+    # [1, nan, 3] is nan) and the smallest int64 overflowed to the front
+    x = tg.Tensor([1.0, np.nan, 3.0, 1.0])
+    values, indices = x.sort(dim=0, descending=True)
+    assert np.array_equal(values.numpy(), [np.nan, 3, 1, 1], equal_nan=True)
+    assert indices.tolist() == [1, 2, 0, 3]  # ties first come first
+    assert np.isnan(x.topk(1).values.item()) and x.argsort(descending=True).tolist()[0] == 1
+    assert x.sort(dim=0).indices.tolist() == [0, 3, 2, 1]  # ascending: NaN last, as before
+    smallest = np.iinfo(np.int64).min
+    assert tg.as_tensor([0, smallest, 5]).sort(dim=0, descending=True).values.tolist() == [
+        5, 0, smallest]
+    big = np.array([1, 2**63 + 5], dtype=np.uint64)
+    assert tg.as_tensor(big, dtype=np.uint64).topk(1).values.tolist() == [2**63 + 5]
+    with pytest.raises(ValueError, match=r"as_tensor\(\): 9223372036854775813 does not fit "
+                                         r"int64.*dtype=np.uint64"):
+        tg.as_tensor(big)  # it wrapped round to a negative int64
+
+
 def test_sort_is_numpys_function_and_pytorchs_method_never_a_silent_guess():
     a = np.array([[3.0, 1.0, 2.0, 1.0], [0.5, 0.5, 9.0, -1.0]])
     x = t(a)

@@ -56,6 +56,9 @@ def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tens
     A copy. `tg.tensor(data)` calls it too (the module `tinygrad_gd.tensor`, callable)."""
     array = _as_array(data, dtype, "as_tensor()", default=None)
     if dtype is None and array.dtype.kind in "iu":
+        if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+            raise ValueError(f"as_tensor(): {array.max()} does not fit int64, the dtype whole "
+                             f"numbers get; pass dtype=np.uint64 to keep them unsigned")
         array = array.astype(np.int64)  # whole numbers: int64, as PyTorch's
     return _leaf(array, requires_grad, "as_tensor()")
 

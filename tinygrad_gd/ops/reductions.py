@@ -155,10 +155,13 @@ class Min(_Extremum, methods=("min",), functions=("min",)):
 
 def stable_order(data: np.ndarray, axis: int, descending: bool = False) -> np.ndarray:
     """The int64 indices that sort `data` along `axis`, ties in their order, also when
-    descending (sorting the negated values, so no tie is reversed)."""
-    if descending:
-        data = -(data.astype(np.int64) if data.dtype.kind in "bu" else data)
-    return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
+    descending, and NaN as the largest value (first when descending), as PyTorch's."""
+    if not descending:
+        return np.argsort(data, axis=axis, kind="stable").astype(np.int64)
+    # the ascending order of the entries back to front, read backwards: ties keep their
+    # order (no negation: -x keeps NaN last, and overflows the smallest integer)
+    backwards = np.argsort(np.flip(data, axis), axis=axis, kind="stable")
+    return (data.shape[axis] - 1 - np.flip(backwards, axis)).astype(np.int64)
 
 
 class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
