@@ -414,7 +414,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
 
 class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
     """Entries picked along `dim` by an integer index (PyTorch's x.gather(dim, index)): the
-    output has the index's shape, out[i][j] = x[index[i][j]][j] for dim 0.
+    output has the index's shape, `out[i][j] = x[index[i][j]][j]` for dim 0.
 
     forward: `x[..., index, ...]` along `dim`
     gradient: `g` added into the positions read (repeats add up)
