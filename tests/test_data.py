@@ -225,3 +225,27 @@ def test_a_dataset_of_your_own_is_read_sample_by_sample_and_stacked():
 
     with pytest.raises(ValueError, match="the samples of a batch have different shapes"):
         list(DataLoader(Ragged(), batch_size=2))
+
+
+def test_the_loader_keeps_its_dataset_as_pytorchs_does():
+    x, y = np.arange(20.0).reshape(10, 2), np.arange(10)
+    dataset = data.TensorDataset(x, y)
+    loader = DataLoader(dataset, batch_size=4)
+    assert loader.dataset is dataset and len(loader.dataset) == 10
+    subset = data.Subset(dataset, [1, 2, 3])
+    assert DataLoader(subset, batch_size=2).dataset is subset
+    from_arrays = DataLoader(x, y, batch_size=4).dataset  # the arrays as a TensorDataset
+    assert isinstance(from_arrays, data.TensorDataset) and len(from_arrays) == 10
+    assert np.asarray(from_arrays[3][0]).tolist() == [6.0, 7.0]
+
+
+def test_pytorchs_worker_options_are_accepted_at_single_process_values():
+    x = np.arange(6.0)
+    loader = DataLoader(x, batch_size=4, num_workers=0, pin_memory=False)
+    assert [np.asarray(b).tolist() for b in loader] == [[0.0, 1.0, 2.0, 3.0], [4.0, 5.0]]
+    with pytest.raises(ValueError, match=r"DataLoader: num_workers=4 is not supported: this "
+                                         r"loader is single-process.*use num_workers=0"):
+        DataLoader(x, batch_size=4, num_workers=4)
+    with pytest.raises(ValueError, match=r"DataLoader: pin_memory=True is not supported.*"
+                                         r"use pin_memory=False"):
+        DataLoader(x, batch_size=4, pin_memory=True)

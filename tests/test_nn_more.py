@@ -415,3 +415,251 @@ def test_batch_norm_2d_normalises_each_channel_over_batch_and_pixels():
     with pytest.raises(ValueError, match=r"expected input of shape \(batch, C, height, width\) "
                                          r"with C = 2, got \(4, 2\)"):
         nn.BatchNorm2d(2)(Tensor(np.zeros((4, 2))))
+
+
+# ------------------------------------------------------------------ state_dict as PyTorch's
+
+
+class _Tied(nn.Module):
+    """An embedding whose output layer shares its weight (tied weights)."""
+
+    def __init__(self, seed=0):
+        self.emb = nn.Embedding(5, 3, seed=seed)
+        self.out = nn.Linear(3, 5, bias=False, seed=seed)
+        self.out.weight = self.emb.weight
+
+
+def _torch_tied(torch):
+    class Tied(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = torch.nn.Embedding(5, 3).double()
+            self.out = torch.nn.Linear(3, 5, bias=False).double()
+            self.out.weight = self.emb.weight
+    return Tied()
+
+
+def test_a_tied_weight_is_listed_under_every_name_and_round_trips():
+    model = _Tied(seed=0)
+    state = model.state_dict()
+    assert list(state) == ["emb.weight", "out.weight"]
+    np.testing.assert_array_equal(state["out.weight"], model.emb.weight.data)
+    assert len(model.parameters()) == 1  # the optimizer still sees it once
+    other = _Tied(seed=1)
+    assert other.load_state_dict(state) == ([], [])  # strict
+    np.testing.assert_array_equal(other.out.weight.data, model.emb.weight.data)
+    assert other.out.weight is other.emb.weight  # still tied
+    # a state naming the tied tensor once (as files saved before did) loads it too
+    assert _Tied(seed=2).load_state_dict({"emb.weight": state["emb.weight"]}) == ([], [])
+
+
+@pytest.mark.torch
+def test_a_tied_weight_round_trips_with_pytorch_both_ways():
+    torch = pytest.importorskip("torch")
+    theirs, ours = _torch_tied(torch), _Tied(seed=3)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    np.testing.assert_array_equal(ours.out.weight.data, theirs.out.weight.detach().numpy())
+    back = _torch_tied(torch)
+    back.load_state_dict({k: torch.tensor(v) for k, v in _Tied(seed=4).state_dict().items()})
+    np.testing.assert_array_equal(back.emb.weight.detach().numpy(), _Tied(seed=4).emb.weight.data)
+
+
+def _bn_model():
+    return nn.Sequential(nn.Linear(3, 4, seed=0), nn.BatchNorm1d(4), nn.Linear(4, 2, seed=1))
+
+
+def test_state_dict_lists_module_by_module_parameters_then_buffers():
+    assert list(_bn_model().state_dict()) == [
+        "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+        "1.num_batches_tracked", "2.weight", "2.bias"]
+
+    class Mixed(nn.Module):  # a buffer assigned before the parameters is still listed after
+        def __init__(self):
+            self.count = nn.Buffer(np.zeros(1))
+            self.w = nn.Parameter(np.ones(2))
+            self.inner = nn.Linear(2, 2)
+            self.b = nn.Parameter(np.ones(1))
+
+    assert list(Mixed().state_dict()) == ["w", "b", "count", "inner.weight", "inner.bias"]
+
+
+@pytest.mark.torch
+def test_state_dict_order_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4),
+                                 torch.nn.Linear(4, 2))
+    assert list(_bn_model().state_dict()) == list(theirs.state_dict())
+
+
+# ------------------------------------------------------------------ PyTorch's arguments
+
+
+@pytest.mark.parametrize("make, plain", [
+    (lambda: nn.ReLU(inplace=True), nn.ReLU()),
+    (lambda: nn.LeakyReLU(0.2, inplace=True), nn.LeakyReLU(0.2)),
+    (lambda: nn.ELU(0.5, inplace=True), nn.ELU(0.5)),
+    (lambda: nn.SiLU(inplace=True), nn.SiLU()),
+    (lambda: nn.Dropout(0.5, inplace=True, seed=3), nn.Dropout(0.5, seed=3)),
+])
+def test_inplace_is_accepted_and_gives_the_values_and_gradients_of_out_of_place(make, plain):
+    layer = make()
+    x, y = Tensor(A, requires_grad=True), Tensor(A, requires_grad=True)
+    out, expected = layer(x), plain(y)
+    np.testing.assert_array_equal(out.data, expected.data)
+    np.testing.assert_array_equal(x.data, A)  # the input is left as it was
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, y.grad.data)
+    assert "inplace=True" in repr(layer)
+
+
+@pytest.mark.torch
+def test_inplace_layers_print_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    assert repr(nn.ReLU(inplace=True)) == repr(torch.nn.ReLU(inplace=True))
+    assert repr(nn.LeakyReLU(0.2, inplace=True)) == repr(torch.nn.LeakyReLU(0.2, inplace=True))
+    assert repr(nn.Dropout(0.3)) == repr(torch.nn.Dropout(0.3))
+    assert repr(nn.ReLU()) == repr(torch.nn.ReLU())
+
+
+def test_dropout_names_a_seed_given_where_inplace_goes():
+    with pytest.raises(TypeError, match=r"Dropout: inplace must be True or False, got 42.*"
+                                        r"pass seed= by keyword"):
+        nn.Dropout(0.5, 42)
+
+
+def test_conv2d_padding_same_keeps_the_size_and_valid_pads_nothing():
+    images = np.random.default_rng(5).standard_normal((2, 2, 5, 6))
+    for kernel in [3, (2, 3), 4]:
+        out = nn.Conv2d(2, 3, kernel, padding="same", seed=0)(Tensor(images))
+        assert out.shape == (2, 3, 5, 6)
+    valid = nn.Conv2d(2, 3, 3, padding="valid", seed=0)
+    np.testing.assert_array_equal(valid(Tensor(images)).data,
+                                  nn.Conv2d(2, 3, 3, padding=0, seed=0)(Tensor(images)).data)
+    assert "padding=same" in repr(nn.Conv2d(2, 3, 3, padding="same"))
+    with pytest.raises(ValueError, match=r"Conv2d: padding='same' needs stride 1 \(as in "
+                                         r"PyTorch\), got stride=\(2, 2\)"):
+        nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"Conv2d: padding 'full' is not one of PyTorch's "
+                                         r"strings; use 'valid', 'same'"):
+        nn.Conv2d(2, 3, 3, padding="full")
+
+
+def test_conv2d_padding_same_with_an_even_kernel_passes_gradcheck():
+    layer = nn.Conv2d(1, 2, (2, 4), padding="same", seed=1)
+    x = Tensor(np.random.default_rng(6).standard_normal((1, 1, 3, 5)), requires_grad=True)
+    assert tg.gradcheck(lambda t: layer(t), [x])
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("kernel, padding", [(3, "same"), ((2, 3), "same"), (4, "same"),
+                                             ((2, 3), "valid")])
+def test_conv2d_string_padding_is_pytorchs(kernel, padding):
+    torch = pytest.importorskip("torch")
+    ours = nn.Conv2d(2, 3, kernel, padding=padding, seed=4)
+    theirs = torch.nn.Conv2d(2, 3, kernel, padding=padding).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.data))
+        theirs.bias.copy_(torch.tensor(ours.bias.data))
+    images = np.random.default_rng(2).standard_normal((2, 2, 5, 6))
+    x, t = Tensor(images, requires_grad=True), torch.tensor(images, requires_grad=True)
+    out, expected = ours(x), theirs(t)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
+    (out * out).sum().backward()
+    (expected * expected).sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-10)
+
+
+# ------------------------------------------------------------------ cross_entropy's options
+
+W = np.array([0.5, 2.0, 1.5])
+IGNORED = np.array([0, -100, 2, 1])  # the second sample is ignored (PyTorch's default)
+# name: (our keyword arguments, torch's as text, target): each against torch and gradcheck
+CROSS_ENTROPY = {
+    "weight mean": ("weight=W", "weight=torch.tensor(W)", LABELS),
+    "weight sum": ("weight=W, reduction='sum'", "weight=torch.tensor(W), reduction='sum'",
+                   LABELS),
+    "weight none": ("weight=W, reduction='none'", "weight=torch.tensor(W), reduction='none'",
+                    LABELS),
+    "ignore_index default": ("", "", IGNORED),
+    "ignore_index none": ("reduction='none'", "reduction='none'", IGNORED),
+    "ignore_index a class": ("ignore_index=0", "ignore_index=0", LABELS),
+    "weight and ignored": ("weight=W", "weight=torch.tensor(W)", IGNORED),
+    "label_smoothing": ("label_smoothing=0.2", "label_smoothing=0.2", LABELS),
+    "smoothing sum": ("label_smoothing=0.2, reduction='sum'",
+                      "label_smoothing=0.2, reduction='sum'", LABELS),
+    "smoothing weight ignored": ("label_smoothing=0.3, weight=W",
+                                 "label_smoothing=0.3, weight=torch.tensor(W)", IGNORED),
+    "smoothing weight none": ("label_smoothing=0.3, weight=W, reduction='none'",
+                              "label_smoothing=0.3, weight=torch.tensor(W), reduction='none'",
+                              IGNORED),
+    "probabilities weight smoothing": ("label_smoothing=0.1, weight=W",
+                                       "label_smoothing=0.1, weight=torch.tensor(W)", P),
+    "one sample weight": ("weight=W", "weight=torch.tensor(W)", np.array(2)),
+}
+
+
+def _ours(case):
+    options, _, target = CROSS_ENTROPY[case]
+    call = eval(f"lambda x, t: F.cross_entropy(x, t, {options})",  # noqa: S307  (our table)
+                {"F": F, "W": W})
+    return (lambda x: call(x, target)), (A[0] if target.ndim == 0 else A)
+
+
+@pytest.mark.parametrize("case", sorted(CROSS_ENTROPY))
+def test_cross_entropy_options_pass_gradcheck(case):
+    fn, logits = _ours(case)
+    assert tg.gradcheck(fn, [Tensor(logits, requires_grad=True)])
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", sorted(CROSS_ENTROPY))
+def test_cross_entropy_options_are_pytorchs(case):
+    torch = pytest.importorskip("torch")
+    fn, logits = _ours(case)
+    _, theirs, target = CROSS_ENTROPY[case]
+    call = eval(f"lambda x, t: F.cross_entropy(x, t, {theirs})",  # noqa: S307  (our table)
+                {"F": torch.nn.functional, "torch": torch, "W": W})
+    x, t = Tensor(logits, requires_grad=True), torch.tensor(logits, requires_grad=True)
+    out, expected = fn(x), call(t, torch.tensor(target))
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-15)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-10, atol=1e-15)
+
+
+def test_cross_entropy_loss_module_takes_the_options_and_a_learned_weight_gets_a_gradient():
+    loss = nn.CrossEntropyLoss(weight=W, ignore_index=0, label_smoothing=0.1)
+    x = Tensor(A, requires_grad=True)
+    expected = F.cross_entropy(x, LABELS, weight=W, ignore_index=0, label_smoothing=0.1)
+    assert loss(x, LABELS).item() == expected.item()
+    assert list(nn.Sequential(loss).state_dict()) == ["0.weight"]  # a buffer, as PyTorch's
+    w = Tensor(W, requires_grad=True)
+    assert tg.gradcheck(lambda v: F.cross_entropy(Tensor(A), IGNORED, weight=v), [w])
+    with np.errstate(invalid="ignore"):
+        all_ignored = F.cross_entropy(Tensor(A), np.full(4, -100))
+    assert np.isnan(all_ignored.item())  # 0 / 0, as PyTorch's
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: nn.CrossEntropyLoss(W), TypeError,
+     r"CrossEntropyLoss: reduction must be .* got a ndarray; PyTorch's first argument is "
+     r"weight.*weight=\.\.\."),
+    (lambda: F.cross_entropy(Tensor(A), LABELS, W), TypeError,
+     r"cross_entropy: .*PyTorch's third argument is weight"),
+    (lambda: F.cross_entropy(Tensor(A), LABELS, weight=W[:2]), ValueError,
+     r"cross_entropy: weight must hold one number per class, shape \(3,\) for input of "
+     r"shape \(4, 3\); got shape \(2,\)"),
+    (lambda: F.cross_entropy(Tensor(A), LABELS, label_smoothing=1.5), ValueError,
+     r"cross_entropy: label_smoothing must be a number in \[0.0, 1.0\], got 1.5"),
+    (lambda: F.cross_entropy(Tensor(A), P, ignore_index=1), ValueError,
+     r"cross_entropy: ignore_index=1 needs class indices"),
+    (lambda: F.cross_entropy(Tensor(A), [0, -100, 5, 1]), ValueError,
+     r"class indices must lie in \[0, 2\] for 3 classes, got \[5\]"),
+])
+def test_cross_entropy_option_errors_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

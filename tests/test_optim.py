@@ -525,10 +525,6 @@ def test_bad_parameter_lists_are_named():
         optim.SGD([], lr=0.1)
     with pytest.raises(ValueError, match="Adam: got an empty parameter list"):
         optim.Adam(nn.ReLU().parameters())
-    frozen = Tensor([1.0, 2.0], name="w")
-    with pytest.raises(ValueError, match=r"SGD: parameter 1 'w' \(shape \(2,\)\) has "
-                                         r"requires_grad=False"):
-        optim.SGD([nn.Parameter([1.0]), frozen], lr=0.1)
     with pytest.raises(TypeError, match=r"got a single Tensor, wrap it in a list: SGD\(\[w\]"):
         optim.SGD(nn.Parameter([1.0]), lr=0.1)
     with pytest.raises(TypeError, match=r"got a model; pass its parameters"):
@@ -542,6 +538,39 @@ def test_bad_parameter_lists_are_named():
         optim.SGD([p * 2.0], lr=0.1)
     with pytest.raises(TypeError, match="iterable of tensors"):
         optim.SGD(3, lr=0.1)
+
+
+def test_parameters_without_requires_grad_are_accepted_and_left_alone():
+    # the frozen-backbone idiom: freeze the first layer, hand every parameter to Adam
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    model[0].requires_grad_(False)
+    adam = optim.Adam(model.parameters(), lr=0.1)
+    frozen = [p.data.copy() for p in model[0].parameters()]
+    head = [p.data.copy() for p in model[2].parameters()]
+    for _ in range(3):
+        adam.zero_grad()
+        model(np.ones((4, 2))).sum().backward()
+        adam.step()
+    assert all(np.array_equal(p.data, v) for p, v in zip(model[0].parameters(), frozen))
+    assert not any(np.array_equal(p.data, v) for p, v in zip(model[2].parameters(), head))
+    assert len(adam.state) == 2  # state only for the trained ones
+    constant = Tensor([1.0, 2.0], name="w")  # a plain constant tensor is accepted too
+    optim.SGD([nn.Parameter([1.0]), constant], lr=0.1).step()
+    assert constant.tolist() == [1.0, 2.0]
+
+
+def test_parameter_groups_keep_keys_of_your_own_as_pytorch():
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    sgd = optim.SGD([{"params": model[0].parameters(), "name": "body"},
+                     {"params": model[2].parameters(), "name": "head", "lr": 0.5}], lr=0.1)
+    assert [g["name"] for g in sgd.param_groups] == ["body", "head"]
+    assert [g["lr"] for g in sgd.param_groups] == [0.1, 0.5]
+    saved = sgd.state_dict()
+    assert [g["name"] for g in saved["param_groups"]] == ["body", "head"]
+    again = optim.SGD([{"params": model[0].parameters()}, {"params": model[2].parameters()}],
+                      lr=0.1)
+    again.load_state_dict(saved)
+    assert [g.get("name") for g in again.param_groups] == ["body", "head"]
 
 
 # ------------------------------------------------------------------ small trainings

@@ -65,7 +65,7 @@ def test_names_are_the_npz_keys_dots_included_and_the_marker_comes_first(tmp_pat
                        "2.0.bias.npy"]
     with np.load(path) as archive:  # an ordinary .npz: NumPy reads it as it is
         assert archive.files[1:] == ["0.weight", "0.bias", "2.0.weight", "2.0.bias"]
-        np.testing.assert_array_equal(archive[FORMAT_KEY], [serialization.FORMAT_VERSION, 4])
+        np.testing.assert_array_equal(archive[FORMAT_KEY], [1, 4])  # (version 1: arrays)
     assert list(load(path)) == ["0.weight", "0.bias", "2.0.weight", "2.0.bias"]
 
 
@@ -124,6 +124,96 @@ def test_saved_file_gets_the_permissions_open_would_give(tmp_path):
     path = tmp_path / "w.npz"
     save({"w": np.ones(1)}, path)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# ------------------------------------------------------------------ checkpoints
+
+
+def _trained(seed=0):
+    model = _mlp(seed=seed)
+    adam = tg.optim.Adam([{"params": model[0].parameters(), "name": "body"},
+                          {"params": model[2].parameters(), "lr": 0.01}], lr=0.05)
+    return model, adam
+
+
+def _steps(model, optimizer, n):
+    x = np.random.default_rng(1).standard_normal((8, 3))
+    for _ in range(n):
+        optimizer.zero_grad()
+        (model(x) ** 2).sum().backward()
+        optimizer.step()
+
+
+def test_a_checkpoint_of_model_and_optimizer_resumes_training_exactly(tmp_path):
+    model, adam = _trained()
+    _steps(model, adam, 3)
+    path = tmp_path / "ck.npz"
+    save({"model": model.state_dict(), "optim": adam.state_dict(), "epoch": 3}, path)
+    _steps(model, adam, 2)  # the run that was not interrupted
+
+    checkpoint = load(path)
+    assert list(checkpoint) == ["model", "optim", "epoch"] and checkpoint["epoch"] == 3
+    again, resumed = _trained(seed=9)
+    again.load_state_dict(checkpoint["model"])
+    resumed.load_state_dict(checkpoint["optim"])
+    assert [g["name"] for g in resumed.param_groups[:1]] == ["body"]
+    assert resumed.param_groups[0]["betas"] == (0.9, 0.999)  # a tuple again
+    _steps(again, resumed, 2)
+    assert _same(again, _snapshot(model))  # bit for bit
+
+
+def test_a_checkpoint_comes_back_with_the_same_structure_and_values(tmp_path):
+    state = {"nested": {"w": np.arange(3, dtype=np.float32), 7: [1, 2.5, None, "text"]},
+             "pair": (True, float("inf"), -0.0, 10 ** 30), "scalar": np.int16(-4),
+             "t": tg.Tensor([1.0, 2.0]), "empty": {}, "rows": [np.zeros((0, 2))]}
+    path = tmp_path / "ck.npz"
+    save(state, path)
+    loaded = load(path)
+    assert list(loaded) == list(state) and list(loaded["nested"]) == ["w", 7]
+    assert loaded["nested"][7] == [1, 2.5, None, "text"]
+    assert loaded["pair"] == (True, float("inf"), -0.0, 10 ** 30)
+    assert str(loaded["pair"][2]) == "-0.0" and type(loaded["pair"][0]) is bool
+    assert type(loaded["scalar"]) is np.int16 and loaded["scalar"] == -4
+    assert loaded["nested"]["w"].dtype == np.float32
+    np.testing.assert_array_equal(loaded["nested"]["w"], [0.0, 1.0, 2.0])
+    assert type(loaded["t"]) is np.ndarray and loaded["t"].tolist() == [1.0, 2.0]
+    assert loaded["empty"] == {} and loaded["rows"][0].shape == (0, 2)
+    with np.load(path) as archive:  # still an .npz: the arrays under their paths
+        assert archive.files == [FORMAT_KEY, serialization.STRUCTURE_KEY, "nested/w",
+                                 "scalar", "t", "rows/0"]
+
+
+@pytest.mark.parametrize("state, error, fragment", [
+    ({"model": {"w": object()}}, TypeError, r"entry 'model/w' is of type object; tg.save keeps "
+                                            r"arrays, Tensors, numbers"),
+    ({"model": {(1, 2): np.ones(1)}}, TypeError,
+     r"key \(1, 2\) in entry 'model' is of type tuple"),
+    ({"model": {"w": np.array([{"a": 1}], dtype=object)}}, TypeError,
+     r"entry 'model/w' has dtype object"),
+])
+def test_a_checkpoint_holding_what_cannot_be_saved_safely_is_refused(tmp_path, state, error,
+                                                                     fragment):
+    with pytest.raises(error, match=fragment):
+        save(state, tmp_path / "ck.npz")
+    loop: dict = {"a": 1}
+    loop["self"] = loop
+    with pytest.raises(ValueError, match=r"entry 'self' contains itself"):
+        save(loop, tmp_path / "ck.npz")
+    assert _files(tmp_path) == []
+
+
+def test_a_checkpoint_with_a_damaged_structure_is_a_load_error(tmp_path):
+    path = tmp_path / "ck.npz"
+    structure = np.frombuffer(b'["d", [["w", ["a", "missing"]]]]', np.uint8)
+    np.savez(path, **{FORMAT_KEY: np.array([2, 2]), serialization.STRUCTURE_KEY: structure,
+                      "w": np.ones(1)})
+    with pytest.raises(LoadError, match=r"its checkpoint structure cannot be read"):
+        load(path)
+    np.savez(path, **{FORMAT_KEY: np.array([2, 2]),
+                      serialization.STRUCTURE_KEY: np.frombuffer(b"[not json", np.uint8),
+                      "w": np.ones(1)})
+    with pytest.raises(LoadError, match=r"cannot read .*checkpoint structure"):
+        load(path)
 
 
 # ------------------------------------------------------------------ atomic writes

@@ -69,6 +69,12 @@ class DataLoader:
         seed: seed of the loader's `numpy.random.default_rng`; two loaders built with the
             same seed yield the same sequence of epochs. Ignored without `shuffle`.
         drop_last: skip the last batch of an epoch when it is smaller than `batch_size`.
+        num_workers: PyTorch's, accepted at its default 0 only: this loader is
+            single-process, each batch is cut in the loop that reads it.
+        pin_memory: PyTorch's, accepted at its default False only (CPU-only).
+
+    `loader.dataset` is the dataset given (PyTorch's attribute), or, when arrays were
+    given, a `TensorDataset` over them (sharing their memory).
 
     Iterating yields one epoch: a `Tensor` per batch when one array was given, otherwise a
     tuple with one `Tensor` per array, all cut from the same sample indices.
@@ -76,16 +82,19 @@ class DataLoader:
     """
 
     def __init__(self, *arrays: ArrayLike, batch_size: int = 1, shuffle: bool = False,
-                 seed: int | None = None, drop_last: bool = False) -> None:
+                 seed: int | None = None, drop_last: bool = False, num_workers: int = 0,
+                 pin_memory: bool = False) -> None:
         if not arrays:
             raise ValueError("DataLoader() got no arrays: pass at least one array of "
                              "samples, e.g. DataLoader(x, y, batch_size=32)")
-        self.dataset = None  # a dataset read sample by sample (PyTorch's map-style)
-        if len(arrays) == 1 and isinstance(arrays[0], TensorDataset):
-            arrays = arrays[0].arrays  # its arrays, batched as arrays are
-        elif len(arrays) == 1 and _is_dataset(arrays[0]):
-            self.dataset = arrays[0]
-            arrays = (np.arange(len(self.dataset)),)  # the sample indices stand in
+        _check_single_process(num_workers, pin_memory)
+        self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
+        given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
+        if isinstance(given, TensorDataset):
+            arrays = given.arrays  # its arrays, batched as arrays are
+        elif given is not None:
+            self._by_sample = given
+            arrays = (np.arange(len(given)),)  # the sample indices stand in
         # bool is an int subclass, but batch_size=True is surely a mistake.
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size must be an int >= 1, got "
@@ -96,6 +105,7 @@ class DataLoader:
                              f"pass a positive number such as batch_size=32")
 
         self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
+        self.dataset: Any = given if given is not None else TensorDataset._sharing(self.arrays)
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
@@ -128,8 +138,8 @@ class DataLoader:
         for start in range(0, min(stop, self._num_samples), self.batch_size):
             indices = order[start:start + self.batch_size]
             # Fancy indexing copies, so a batch never aliases the caller's arrays.
-            if self.dataset is not None:
-                yield _collate([self.dataset[int(i)] for i in indices])
+            if self._by_sample is not None:
+                yield _collate([self._by_sample[int(i)] for i in indices])
                 continue
             batch = tuple(_to_tensor(array[indices]) for array in self.arrays)
             yield batch[0] if len(batch) == 1 else batch
@@ -138,6 +148,18 @@ class DataLoader:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
         return (f"DataLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last})")
+
+
+def _check_single_process(num_workers: Any, pin_memory: Any) -> None:
+    """PyTorch's worker and pinning options, accepted at the values this loader runs with."""
+    if isinstance(num_workers, bool) or num_workers != 0:
+        raise ValueError(f"DataLoader: num_workers={num_workers!r} is not supported: this loader "
+                         f"is single-process (each batch is cut in the loop that reads it); "
+                         f"use num_workers=0 or leave it out")
+    if pin_memory:
+        raise ValueError(f"DataLoader: pin_memory={pin_memory!r} is not supported: tinygrad_gd "
+                         f"runs on the CPU, there is no device memory to pin; use "
+                         f"pin_memory=False or leave it out")
 
 
 # ------------------------------------------------------------------ PyTorch's datasets
@@ -166,6 +188,13 @@ class TensorDataset(Dataset):
             raise ValueError("TensorDataset() got no arrays: pass at least one, e.g. "
                              "TensorDataset(x, y)")
         self.arrays = tuple(a.copy() for a in _sample_arrays(arrays, "TensorDataset"))
+
+    @classmethod
+    def _sharing(cls, arrays: tuple[np.ndarray, ...]) -> "TensorDataset":
+        """A TensorDataset over checked arrays, without copying them (a DataLoader's)."""
+        dataset = cls.__new__(cls)
+        dataset.arrays = arrays
+        return dataset
 
     @property
     def tensors(self) -> tuple["Tensor", ...]:

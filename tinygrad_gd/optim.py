@@ -11,10 +11,17 @@ AdamW's decoupled weight decay would still move them.
 Parameters may come in groups with their own settings, as in PyTorch:
 `SGD([{"params": model[0].parameters(), "lr": 0.1}, {"params": model[2].parameters()}], lr=0.01)`;
 `optimizer.param_groups[0]["lr"] = ...` changes a setting between steps, and a scheduler
-such as `tg.optim.lr_scheduler.StepLR(optimizer, step_size=10)` does it for you.
+such as `tg.optim.lr_scheduler.StepLR(optimizer, step_size=10)` does it for you. A group
+may carry keys of your own (`{"params": ..., "name": "head"}`), kept as PyTorch keeps them
+(a key spelled almost like a setting, `"momentun"`, is refused as a typo).
+
+As in PyTorch, `step()` skips every parameter whose `.grad` is None, so parameters with
+`requires_grad=False` may be passed too: `Adam(model.parameters())` after
+`model[0].requires_grad_(False)` trains all but the frozen first layer.
 """
 from __future__ import annotations
 
+import difflib
 import math
 import sys
 from typing import Any, Callable, Iterable
@@ -96,10 +103,15 @@ class Optimizer:
         for i, p in enumerate(params):
             self._check_param(p, i, known)
             known.add(id(p))
-        unknown = set(group) - set(self.defaults) - {"params"}
-        if unknown:
-            raise ValueError(f"{self._name}: unknown settings {sorted(unknown)} in a parameter "
-                             f"group; known: {sorted(self.defaults)}")
+        # other keys are kept, as PyTorch keeps them ({"params": ..., "name": "head"}), but
+        # one spelled almost like a setting is surely a typo
+        typos = {key: close[0] for key in group if key not in self.defaults and key != "params"
+                 for close in [difflib.get_close_matches(str(key), self.defaults, 1, 0.85)]
+                 if close}
+        if typos:
+            raise ValueError(f"{self._name}: unknown settings {sorted(typos)} in a parameter "
+                             f"group (did you mean {sorted(set(typos.values()))}?); known: "
+                             f"{sorted(self.defaults)}")
         full = {**self.defaults, **group, "params": params}
         self._check_settings(full)
         self.param_groups.append(full)
@@ -108,10 +120,6 @@ class Optimizer:
         if not isinstance(p, Tensor):
             raise TypeError(f"{self._name}: parameter {i} is a {type(p).__name__}, not a Tensor")
         label = f"parameter {i}" + (f" '{p.name}'" if p.name else "") + f" (shape {p.shape})"
-        if not p.requires_grad:
-            raise ValueError(f"{self._name}: {label} has requires_grad=False, so it never gets a "
-                             f"gradient; pass only trainable ones: "
-                             f"[p for p in model.parameters() if p.requires_grad]")
         if p.grad_fn is not None:
             raise ValueError(f"{self._name}: {label} was computed by an op ('{p.grad_fn.name}'); "
                              f"only leaf tensors (created directly) can be optimized")

@@ -6,6 +6,15 @@ parameter's dotted name (`0.weight`, `hidden.bias`), after a first marker entry
 reads it too. The count matters: damage to the zip's directory can hide the entries after
 the damaged one without any checksum failing, and the count exposes that.
 
+A checkpoint in PyTorch's manner saves too: `save({"model": model.state_dict(), "optim":
+optimizer.state_dict(), "epoch": 3}, path)`, any nesting of dicts (string or int keys),
+lists and tuples holding arrays, Tensors, numbers, strings and None. Such a file (format
+version 2) keeps each array as an entry named by its path (`model/0.weight`) and, as its
+second entry `__tinygrad_gd_structure__`, the structure as JSON text (bytes in a uint8
+array); `load` rebuilds it exactly: the same dicts, lists, tuples, numbers and strings,
+arrays and Tensors as ndarrays. Nothing else is kept (no pickle: loading runs no code).
+A dict of arrays alone (a `state_dict()`) is written as version 1, as before.
+
 Two promises:
 
 * Loading never runs code. Arrays are read with `allow_pickle=False`, so a file holding
@@ -25,6 +34,7 @@ on), raises `LoadError` (naming the file and what to do) before anything is retu
 """
 from __future__ import annotations
 
+import json
 import os
 import stat
 import zipfile
@@ -34,15 +44,18 @@ from typing import IO, TYPE_CHECKING, Any, Mapping, Union
 import numpy as np
 
 from .files import atomic_write, kind_of
-from .tensor import _raw
+from .tensor import Tensor, _raw
 
 if TYPE_CHECKING:
     from .nn.module import Module
 
-__all__ = ["save", "load", "LoadError", "FORMAT_KEY", "FORMAT_VERSION"]
+__all__ = ["save", "load", "LoadError", "FORMAT_KEY", "FORMAT_VERSION", "STRUCTURE_KEY"]
 
 FORMAT_KEY = "__tinygrad_gd_format__"  # the marker entry; save refuses it as a name
-FORMAT_VERSION = 1  # raise when the layout changes; load refuses versions it does not know
+STRUCTURE_KEY = "__tinygrad_gd_structure__"  # a checkpoint's structure, JSON text as uint8
+# raise when the layout changes; load refuses versions it does not know.
+# 1: named arrays (a state_dict); 2: arrays and a structure (a nested checkpoint)
+FORMAT_VERSION = 2
 _MAX_NAME_BYTES = 0xFFFF  # a zip header stores a name's length in two bytes
 
 PathLike = Union[str, os.PathLike]
@@ -63,14 +76,18 @@ class LoadError(ValueError):
 
 
 def save(obj: "Module | Mapping[str, Any]", path: PathLike) -> None:
-    """Write a module's parameters (or a state dict) to `path` as an .npz archive.
+    """Write a module's parameters (or a state dict, or a checkpoint) to `path` as an .npz.
 
-    `obj` is a `Module` (its `state_dict()` is saved) or a mapping of names to arrays or
-    Tensors. The file is written exactly at `path` (no suffix is added) and replaces an
-    existing file only once it is complete and its directory lists every entry (a
-    symbolic link at `path` is replaced by the file, its target left alone; a FIFO, a
-    device or a folder there is refused: `tinygrad_gd.files`). Load it with
-    `model.load_state_dict(tg.load(path))`.
+    `obj` is a `Module` or an optimizer (its `state_dict()` is saved), a mapping of names
+    to arrays or Tensors, or a checkpoint: a dict nesting dicts (string or int keys),
+    lists and tuples of arrays, Tensors, numbers, strings and None, such as
+    `{"model": model.state_dict(), "optim": optimizer.state_dict(), "epoch": 3}`. The
+    file is written exactly at `path` (no suffix is added) and replaces an existing file
+    only once it is complete and its directory lists every entry (a symbolic link at
+    `path` is replaced by the file, its target left alone; a FIFO, a device or a folder
+    there is refused: `tinygrad_gd.files`). Load it with
+    `model.load_state_dict(tg.load(path))`, a checkpoint with `checkpoint = tg.load(path)`
+    and `optimizer.load_state_dict(checkpoint["optim"])`.
     """
     arrays = _arrays_to_save(obj)
     atomic_write(path, lambda file: _write_npz(file, arrays), "save",
@@ -83,10 +100,12 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
         obj = obj.state_dict()
     if not isinstance(obj, Mapping):
         raise TypeError(f"save: expected a Module or a mapping of names to arrays (such as "
-                        f"model.state_dict()), got {type(obj).__name__}")
+                        f"model.state_dict()) or a checkpoint dict, got {type(obj).__name__}")
+    if not all(_is_array_data(value) for value in obj.values()):
+        return _Checkpoint().arrays_of(obj)
     count = len(obj)
     # the marker goes first: damage that hides later directory entries cannot hide it too
-    arrays: dict[str, np.ndarray] = {FORMAT_KEY: np.array([FORMAT_VERSION, count], np.int64)}
+    arrays: dict[str, np.ndarray] = {FORMAT_KEY: np.array([1, count], np.int64)}
     for name, value in obj.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"save: every name must be a non-empty string, got {name!r}")
@@ -94,12 +113,99 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
         if name == FORMAT_KEY:
             raise ValueError(f"save: the name {FORMAT_KEY!r} is reserved for the file's format "
                              f"marker; rename that entry")
-        array = np.asarray(_raw(value))
-        if array.dtype.kind not in "biuf":
-            raise TypeError(f"save: entry {name!r} has dtype {array.dtype}; only numeric arrays "
-                            f"can be saved (files that need pickle could run code when loaded)")
-        arrays[name] = array
+        arrays[name] = _numeric(value, name)
     return arrays
+
+
+def _numeric(value: Any, name: str) -> np.ndarray:
+    array = np.asarray(_raw(value))
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"save: entry {name!r} has dtype {array.dtype}; only numeric arrays "
+                        f"can be saved (files that need pickle could run code when loaded)")
+    return array
+
+
+def _is_array_data(value: Any) -> bool:
+    """Saved as one array (a state_dict's entry): an array, a Tensor, a number, or a
+    (nested) list of numbers; anything else makes the dict a checkpoint."""
+    if isinstance(value, (np.ndarray, np.generic, Tensor)):
+        return True
+    if value is None or isinstance(value, (Mapping, str, bytes)):
+        return False
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except (ValueError, TypeError):  # ragged lists
+        return False
+
+
+class _Checkpoint:
+    """A nested checkpoint as named arrays and a JSON structure whose leaves name them:
+    ["a", entry] an array, ["n", entry] a NumPy scalar, ["v", value] a Python number,
+    string, bool or None, ["d", [[key, node], ...]] a dict, ["l", [...]] a list,
+    ["t", [...]] a tuple."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.open: set[int] = set()  # the containers being walked (a cycle is refused)
+
+    def arrays_of(self, obj: Mapping) -> dict[str, np.ndarray]:
+        structure = json.dumps(self.node(obj, []), ensure_ascii=True, allow_nan=True)
+        count = len(self.arrays) + 1
+        return {FORMAT_KEY: np.array([2, count], np.int64),
+                STRUCTURE_KEY: np.frombuffer(structure.encode("ascii"), np.uint8),
+                **self.arrays}
+
+    def node(self, value: Any, path: list) -> list:
+        where = "/".join(str(k) for k in path)
+        if isinstance(value, (np.ndarray, Tensor)):
+            return ["a", self.add(_numeric(value, where), path)]
+        if isinstance(value, np.generic):
+            return ["n", self.add(_numeric(value, where), path)]
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return ["v", value]  # JSON keeps each exactly (floats by their repr)
+        if not isinstance(value, (Mapping, list, tuple)):
+            raise TypeError(f"save: entry {where!r} is of type {type(value).__name__}; tg.save "
+                            f"keeps arrays, Tensors, numbers, strings, None and dicts, lists and "
+                            f"tuples of them (no pickle, so loading runs no code)")
+        if id(value) in self.open:
+            raise ValueError(f"save: entry {where!r} contains itself; a checkpoint must be a "
+                             f"tree of dicts, lists and tuples")
+        self.open.add(id(value))
+        try:
+            if isinstance(value, Mapping):
+                return ["d", [[key, self.node(item, path + [key])]
+                              for key, item in ((_key(k, where), v) for k, v in value.items())]]
+            return ["t" if isinstance(value, tuple) else "l",
+                    [self.node(item, path + [i]) for i, item in enumerate(value)]]
+        finally:
+            self.open.discard(id(value))
+
+    def add(self, array: np.ndarray, path: list) -> str:
+        """The array's entry: named by its path (`model/0.weight`), or a number if the
+        path cannot be a name or is taken."""
+        name = "/".join(str(k) for k in path)
+        if not name or name in self.arrays or name in (FORMAT_KEY, STRUCTURE_KEY) \
+                or not _name_fits(name):
+            name = next(f"#{i}" for i in range(len(self.arrays) + 1)
+                        if f"#{i}" not in self.arrays)
+        self.arrays[name] = array
+        return name
+
+
+def _key(key: Any, where: str) -> str | int:
+    if isinstance(key, np.integer):
+        return int(key)
+    if isinstance(key, bool) or not isinstance(key, (str, int)):
+        raise TypeError(f"save: key {key!r} in entry {where or '(the dict saved)'!r} is of "
+                        f"type {type(key).__name__}; a checkpoint's keys must be strings or ints")
+    return key
+
+
+def _name_fits(name: str) -> bool:
+    try:
+        return "\x00" not in name and len(name.encode("utf-8")) + 4 <= _MAX_NAME_BYTES
+    except UnicodeEncodeError:
+        return False
 
 
 def _check_name(name: str) -> None:
@@ -150,8 +256,10 @@ def _write_entry(member: IO[bytes], array: np.ndarray) -> None:
 # load
 
 
-def load(path: PathLike) -> dict[str, np.ndarray]:
-    """Read a file written by `save`: a dict {parameter name: array}, in the saved order.
+def load(path: PathLike) -> dict[str, Any]:
+    """Read a file written by `save`: a dict {parameter name: array}, in the saved order,
+    or the checkpoint saved, rebuilt exactly (its dicts, lists, tuples, numbers, strings
+    and None as they were; arrays and Tensors as ndarrays).
 
     Every array is read (and its checksum verified) before this returns; pickled data is
     refused, so loading never runs code. Raises `FileNotFoundError` for a missing file and
@@ -169,8 +277,57 @@ def load(path: PathLike) -> dict[str, np.ndarray]:
                               f"or copy it somewhere readable")
     with _open_regular_file(target) as file:
         arrays = _read_npz(target, file)
-    _check_format(target, arrays.pop(FORMAT_KEY, None), len(arrays))
+    marker = arrays.pop(FORMAT_KEY, None)
+    _check_format(target, marker, len(arrays))
+    if marker is not None and int(marker[0]) == 2:
+        return _rebuild(target, arrays)
     return arrays
+
+
+class _Malformed(Exception):
+    """A checkpoint's structure does not describe its arrays."""
+
+
+def _rebuild(target: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The checkpoint a version-2 file's structure describes, each array used once."""
+    text = arrays.pop(STRUCTURE_KEY, None)
+    used: set[str] = set()
+
+    def entry(name: Any) -> np.ndarray:
+        if not isinstance(name, str) or name not in arrays or name in used:
+            raise _Malformed(f"it names the array {name!r}, which it has not (or twice)")
+        used.add(name)
+        return arrays[name]
+
+    def build(node: Any) -> Any:
+        if not isinstance(node, list) or len(node) != 2:
+            raise _Malformed(f"a node {str(node)[:40]} is not [kind, value]")
+        kind, body = node
+        if kind == "a":
+            return entry(body)
+        if kind == "n" and entry(body).ndim == 0:
+            return arrays[body][()]
+        if kind == "v" and (body is None or isinstance(body, (bool, int, float, str))):
+            return body
+        if kind == "d" and isinstance(body, list) and all(
+                isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))
+                and not isinstance(item[0], bool) for item in body):
+            return {key: build(value) for key, value in body}
+        if kind in ("l", "t") and isinstance(body, list):
+            items = [build(value) for value in body]
+            return tuple(items) if kind == "t" else items
+        raise _Malformed(f"a node of kind {str(kind)[:20]!r} is malformed")
+
+    try:
+        if text is None or text.dtype != np.uint8 or text.ndim != 1:
+            raise _Malformed(f"its structure entry {STRUCTURE_KEY!r} is missing or malformed")
+        result = build(json.loads(text.tobytes().decode("ascii")))
+        if not isinstance(result, dict) or used != set(arrays):
+            raise _Malformed("its structure does not describe its arrays")
+    except (_Malformed, ValueError, RecursionError) as err:  # (JSON's errors are ValueErrors)
+        raise LoadError(_damaged(target, f"its checkpoint structure cannot be read ({err})")) \
+            from None
+    return result
 
 
 def _open_regular_file(target: str) -> IO[bytes]:

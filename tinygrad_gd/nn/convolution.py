@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator
-from ..functional import avg_pool2d, conv2d, max_pool2d
+from ..functional import avg_pool2d, conv2d, max_pool2d, pad
 from ..ops.convolution import pair
 from ..tensor import Tensor
 from .layers import _check_features, _float_dtype
@@ -21,7 +21,10 @@ __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
 class Conv2d(Module):
     """A 2-D convolution: `out_channels` filters of shape (in_channels, kh, kw) slid over
-    the image with `stride` and zero `padding` (PyTorch's Conv2d). Weight and bias start
+    the image with `stride` and zero `padding` (PyTorch's Conv2d). `padding` is an int, a
+    pair, or PyTorch's strings: "valid" (no padding) or "same" (the output keeps the
+    input's height and width; stride 1 only; an even kernel gets the extra row and column
+    of zeros at the bottom and right, as in PyTorch). Weight and bias start
     in U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kh * kw (PyTorch's
     default); `seed` or `generator` makes the draw repeatable (weight first)."""
 
@@ -32,8 +35,8 @@ class Conv2d(Module):
         self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
         self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
-        self.stride, self.padding = pair("Conv2d", "stride", stride), pair("Conv2d", "padding",
-                                                                             padding)
+        self.stride = pair("Conv2d", "stride", stride)
+        self.padding = _padding(padding, self.kernel_size, self.stride)
         rng = make_generator(seed, generator, "Conv2d")
         resolved = _float_dtype(dtype, "Conv2d")
         bound = 1 / (self.in_channels * self.kernel_size[0] * self.kernel_size[1]) ** 0.5
@@ -43,11 +46,38 @@ class Conv2d(Module):
             if bias else None
 
     def forward(self, input: Any) -> Tensor:
+        if self.padding == "valid":
+            return conv2d(input, self.weight, self.bias, self.stride, 0)
+        if self.padding == "same":
+            (kh, kw) = self.kernel_size
+            if kh % 2 and kw % 2:
+                return conv2d(input, self.weight, self.bias, self.stride, (kh // 2, kw // 2))
+            input = input if isinstance(input, Tensor) else Tensor(input)
+            if input.ndim != 4:  # the op's own message names the shape expected
+                return conv2d(input, self.weight, self.bias, self.stride, 0)
+            # PyTorch's: (k - 1) zeros per axis, the odd one after (bottom, right)
+            input = pad(input, ((0, 0), (0, 0), ((kh - 1) // 2, kh // 2),
+                                ((kw - 1) // 2, kw // 2)))
+            return conv2d(input, self.weight, self.bias, self.stride, 0)
         return conv2d(input, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+
+
+def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]) -> Any:
+    """A pair of ints, or PyTorch's "valid" or "same" (kept as the string, as PyTorch)."""
+    if isinstance(padding, str):
+        if padding not in ("valid", "same"):
+            raise ValueError(f"Conv2d: padding {padding!r} is not one of PyTorch's strings; use "
+                             f"'valid', 'same', an int or a pair of ints")
+        if padding == "same" and stride != (1, 1):
+            raise ValueError(f"Conv2d: padding='same' needs stride 1 (as in PyTorch), got "
+                             f"stride={stride}; give the padding as numbers for a strided "
+                             f"convolution")
+        return padding
+    return pair("Conv2d", "padding", padding)
 
 
 class MaxPool2d(Module):

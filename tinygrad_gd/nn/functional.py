@@ -1,9 +1,10 @@
 """Loss functions, `linear`, `dropout` and the activations as functions (PyTorch's `F`).
 
 Everything is made of registered ops, so `backward()` differentiates it like any other
-expression: `linear` and `cross_entropy` with class indices are one fused op each (as
-PyTorch's `addmm` and fused cross-entropy), the rest composed of Tensor ops. The `nn`
-Modules of the same names call these. Losses take `(input, target)`,
+expression: `linear` and `cross_entropy` with class indices (without weight, ignored
+targets or label smoothing) are one fused op each (as PyTorch's `addmm` and fused
+cross-entropy), the rest composed of Tensor ops. The `nn` Modules of the same names call
+these. Losses take `(input, target)`,
 where `input` is the prediction, and refuse pairs of different shapes instead of
 broadcasting them.
 
@@ -15,7 +16,8 @@ broadcasting them.
     huber_loss, smooth_l1_loss        squared near the target, absolute far from it
     binary_cross_entropy              on probabilities
     binary_cross_entropy_with_logits  on raw scores, stable for any size
-    cross_entropy                     on logits, with class indices or class probabilities
+    cross_entropy                     on logits, with class indices or class probabilities;
+                                      PyTorch's weight, ignore_index, label_smoothing
     nll_loss                          on log-probabilities (log_softmax's output)
     kl_div                            Kullback-Leibler divergence, from log-probabilities
 
@@ -88,12 +90,13 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def dropout(input: Any, p: float = 0.5, training: bool = True,
-            generator: np.random.Generator | None = None) -> Tensor:
+            generator: np.random.Generator | None = None, inplace: bool = False) -> Tensor:
     """Inverted dropout: zero each entry with probability p and scale the rest by 1/(1-p).
 
     The scaling keeps each entry's expected value, so evaluation (training=False) is the
     identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one
-    (or `tg.manual_seed`'s generator).
+    (or `tg.manual_seed`'s generator). `inplace=True` (PyTorch's) is accepted and computed
+    out of place: a new Tensor, the input unchanged, the same values and gradients.
     """
     input = _tensor(input)
     _check_probability("dropout", p)
@@ -307,9 +310,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 # ------------------------------------------------------------------ multi-class classification
 
 
-def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy"
-                   ) -> np.ndarray:
-    """Integer class indices of shape input.shape[:-1], each in [0, n_classes)."""
+def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
+                   ignore_index: int | None = None) -> np.ndarray:
+    """Integer class indices of shape input.shape[:-1], each in [0, n_classes) or equal to
+    `ignore_index`."""
     data = np.array(_raw(target))  # a copy: backward reads it (the caller may change theirs)
     n_classes = input.shape[-1]
     expected = input.shape[:-1]
@@ -330,33 +334,102 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy"
                                 f"input's" if or_probabilities else ""))
         data = data.astype(np.int64)
     bad = (data < 0) | (data >= n_classes)
+    if ignore_index is not None:
+        bad &= data != ignore_index
     if bad.any():
         raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
                          f"{n_classes} classes, got {np.unique(data[bad]).tolist()}")
     return data
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
+                         ignore_index: Any, label_smoothing: Any,
+                         position: str = "third") -> Tensor | None:
+    """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype."""
+    if not isinstance(reduction, str):
+        raise TypeError(f"{where}: reduction must be 'mean', 'sum' or 'none', got a "
+                        f"{type(reduction).__name__}; PyTorch's {position} argument is weight, "
+                        f"here it is reduction: pass class weights by keyword, weight=...")
+    _check_reduction(where, reduction)
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(
+            label_smoothing, (int, float, np.integer, np.floating)) \
+            or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{where}: label_smoothing must be a number in [0.0, 1.0], got "
+                         f"{label_smoothing!r}")
+    if weight is None:
+        return None
+    if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
+        weight = _tensor(np.asarray(_raw(weight), dtype=input.dtype if input.dtype.kind == "f"
+                                    else np.float64))
+    if weight.shape != input.shape[-1:]:
+        raise ValueError(f"{where}: weight must hold one number per class, shape "
+                         f"{input.shape[-1:]} for input of shape {input.shape}; got shape "
+                         f"{weight.shape}")
+    return weight
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
+                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of softmax(input) against the target classes: -log_softmax(input)[target].
 
     `input`: logits of shape (batch, classes), or (classes,) for one sample. `target`:
     class indices of shape (batch,) (or a scalar), or class probabilities (e.g. one-hot
     rows) of the input's shape. log_softmax subtracts the largest logit first, so logits
     of +-1000 stay finite.
+
+    PyTorch's options, with its semantics: `weight` (one number per class) scales each
+    sample's loss by its target class's weight, and 'mean' then divides by the sum of
+    those weights instead of the batch size; samples whose target is `ignore_index`
+    (-100 by default) count neither in the loss nor in that sum (all ignored: 'mean' is
+    NaN, as PyTorch's); `label_smoothing` e blends the target with the uniform
+    distribution: (1 - e) * loss + e * mean over classes of -weight[c] * log_softmax[c].
+    With class probabilities the weight multiplies each class's term, 'mean' divides by
+    the batch size, and ignore_index is refused (as PyTorch does).
     """
-    _check_reduction("cross_entropy", reduction)
     input = _tensor(input)
+    weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
+                                  label_smoothing)
     if input.ndim not in (1, 2):
         raise ValueError(f"cross_entropy: input must be logits of shape (batch, classes) or "
                          f"(classes,), got shape {input.shape}")
+    n_classes, smoothing = input.shape[-1], float(label_smoothing)
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
     if target_shape == input.shape:
+        if ignore_index != -100:
+            raise ValueError(f"cross_entropy: ignore_index={ignore_index} needs class indices; "
+                             f"a target of class probabilities (shape {input.shape}) cannot "
+                             f"ignore a class (as in PyTorch); drop ignore_index")
         log_p = input.log_softmax(axis=-1)
         probabilities = _tensor(target, input)
-        return _reduce(-(probabilities * log_p).sum(axis=-1), reduction)
-    classes = _class_indices(target, input)
-    # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
-    return CrossEntropy.apply(input, target=classes, reduction=reduction)
+        if smoothing:
+            probabilities = probabilities * (1.0 - smoothing) + smoothing / n_classes
+        terms = probabilities * log_p
+        return _reduce(-(terms if weight is None else terms * weight).sum(axis=-1), reduction)
+    classes = _class_indices(target, input, ignore_index=int(ignore_index))
+    ignored = classes == ignore_index
+    if weight is None and not smoothing and not ignored.any():
+        # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
+        return CrossEntropy.apply(input, target=classes, reduction=reduction)
+    return _weighted_cross_entropy(input, classes, ignored, weight, smoothing, reduction)
+
+
+def _weighted_cross_entropy(input: Tensor, classes: np.ndarray, ignored: np.ndarray,
+                            weight: Tensor | None, smoothing: float, reduction: str) -> Tensor:
+    """cross_entropy with weights, ignored targets or label smoothing, from Tensor ops."""
+    log_p = input.log_softmax(axis=-1)
+    safe = np.where(ignored, 0, classes)  # any class: its term is multiplied by 0
+    picked = tg_functional.take_along_axis(log_p, np.expand_dims(safe, -1), axis=-1)
+    keep = Tensor((~ignored).astype(log_p.dtype))
+    sample_weight = keep if weight is None else weight[safe] * keep
+    losses = -picked.reshape(classes.shape) * sample_weight
+    if smoothing:
+        spread = -(log_p if weight is None else log_p * weight).sum(axis=-1) * keep
+        losses = (1.0 - smoothing) * losses + (smoothing / input.shape[-1]) * spread
+    if reduction == "mean":
+        return losses.sum() / sample_weight.sum()
+    return losses.sum() if reduction == "sum" else losses
 
 
 def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:

@@ -129,8 +129,25 @@ class Sequential(ModuleList):
 # ------------------------------------------------------------------ activations
 
 
+def _inplace_repr(inplace: bool, before: str = "") -> str:
+    """PyTorch's repr of an `inplace` flag: shown only when set."""
+    return before + (", " if before else "") + "inplace=True" if inplace else before
+
+
 class ReLU(Module):
-    """max(x, 0) elementwise (see `functional.relu`)."""
+    """max(x, 0) elementwise (see `functional.relu`).
+
+    `inplace=True` (PyTorch's) is accepted, but the result is computed out of place: a
+    new Tensor, the input left unchanged; its values and gradients are those of
+    inplace=False (so does every layer here that takes `inplace`).
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
 
     def forward(self, input: Any) -> Tensor:
         return F.relu(input)
@@ -151,17 +168,18 @@ class Tanh(Module):
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else `negative_slope * x` (0.01 by default)."""
+    """x where x > 0, else `negative_slope * x` (0.01 by default). `inplace=True` is
+    accepted and computed out of place (same values and gradients; see `ReLU`)."""
 
-    def __init__(self, negative_slope: float = 0.01) -> None:
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Any) -> Tensor:
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}"
+        return _inplace_repr(self.inplace, f"negative_slope={self.negative_slope}")
 
 
 class Softmax(Module):
@@ -186,19 +204,21 @@ class LogSoftmax(Softmax):
 
 
 class _Activation(Module):
-    """An activation with keyword settings: forward is `function(input, **settings)`."""
+    """An activation with keyword settings: forward is `function(input, **settings)`;
+    `inplace` (where PyTorch's layer has it) is computed out of place, see `ReLU`."""
 
     function: Any = None
 
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, inplace: bool = False, **settings: Any) -> None:
         super().__init__()
-        self.settings = settings
+        self.settings, self.inplace = settings, inplace
 
     def forward(self, input: Any) -> Tensor:
         return type(self).function(input, **self.settings)
 
     def extra_repr(self) -> str:
-        return ", ".join(f"{key}={value!r}" for key, value in self.settings.items())
+        return _inplace_repr(self.inplace, ", ".join(
+            f"{key}={value!r}" for key, value in self.settings.items()))
 
 
 class GELU(_Activation):
@@ -211,18 +231,23 @@ class GELU(_Activation):
 
 
 class SiLU(_Activation):
-    """x * sigmoid(x) (also called swish)."""
+    """x * sigmoid(x) (also called swish). `inplace=True` is accepted and computed out of
+    place (same values and gradients; see `ReLU`)."""
 
     function = staticmethod(F.silu)
 
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
 
 class ELU(_Activation):
-    """x where x > 0, else alpha * (exp(x) - 1)."""
+    """x where x > 0, else alpha * (exp(x) - 1). `inplace=True` is accepted and computed
+    out of place (same values and gradients; see `ReLU`)."""
 
     function = staticmethod(F.elu)
 
-    def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__(alpha=alpha)
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace, alpha=alpha)
 
 
 class Softplus(_Activation):
@@ -251,21 +276,26 @@ class Dropout(Module):
     """Inverted dropout in training mode (see `functional.dropout`); identity in eval mode.
 
     Each call draws a new mask from the layer's own generator (`seed` or `generator`),
-    so a seeded layer repeats the same sequence of masks.
+    so a seeded layer repeats the same sequence of masks. `inplace=True` (PyTorch's) is
+    accepted and computed out of place: a new Tensor, the input left unchanged, with the
+    values and gradients of inplace=False.
     """
 
-    def __init__(self, p: float = 0.5, seed: int | None = None,
+    def __init__(self, p: float = 0.5, inplace: bool = False, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
         F._check_probability("Dropout", p)
-        self.p = p
+        if not isinstance(inplace, (bool, np.bool_)):
+            raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} (the "
+                            f"second argument is PyTorch's inplace; pass seed= by keyword)")
+        self.p, self.inplace = p, bool(inplace)
         self.generator = _make_generator(seed, generator, "Dropout")
 
     def forward(self, input: Any) -> Tensor:
-        return F.dropout(input, self.p, self.training, self.generator)
+        return F.dropout(input, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
-        return f"p={self.p}"
+        return f"p={self.p}, inplace={self.inplace}"
 
 
 class Flatten(Module):

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import functional as F
-from .module import Module
+from .module import Buffer, Module
 
 __all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss"]
@@ -62,10 +62,35 @@ class BCEWithLogitsLoss(_ReducedLoss):
 
 
 class CrossEntropyLoss(_ReducedLoss):
-    """Cross-entropy from logits and class indices or probabilities (softmax built in)."""
+    """Cross-entropy from logits and class indices or probabilities (softmax built in).
+
+    PyTorch's `weight` (one number per class), `ignore_index` and `label_smoothing`, with
+    its semantics (see `functional.cross_entropy`), given by keyword: the first argument
+    here is `reduction`. A weight that is no Tensor is kept as a Buffer (`weight` in the
+    model's state_dict, as in PyTorch).
+    """
+
+    def __init__(self, reduction: str = "mean", *, weight: Any = None, ignore_index: int = -100,
+                 label_smoothing: float = 0.0) -> None:
+        if not isinstance(reduction, str):  # PyTorch's first argument is weight
+            F._check_class_options("CrossEntropyLoss", Tensor([0.0]), reduction, None, -100, 0,
+                                   "first")
+        super().__init__(reduction)
+        self.weight = weight if weight is None or isinstance(weight, Tensor) else Buffer(weight)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.cross_entropy(input, target, self.reduction)
+        return F.cross_entropy(input, target, self.reduction, weight=self.weight,
+                               ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
+
+    def extra_repr(self) -> str:
+        options = "" if self.weight is None else ", weight=..."
+        if self.ignore_index != -100:
+            options += f", ignore_index={self.ignore_index}"
+        if self.label_smoothing:
+            options += f", label_smoothing={self.label_smoothing}"
+        return super().extra_repr() + options
 
 
 class L1Loss(_ReducedLoss):

@@ -273,15 +273,29 @@ class Module:
     def state_dict(self) -> dict[str, np.ndarray]:
         """A snapshot of every parameter and buffer: {dotted name: copy of its array}.
 
-        Copies, so later training leaves a saved state as it was; save it with
-        `tg.save(model, path)` and load it with `model.load_state_dict(tg.load(path))`
-        (atomic, and never unpickles).
+        In PyTorch's order, module by module (this one first, then each sub-module's, in
+        attribute order), each module's parameters before its buffers. A tensor reached
+        by two names (tied weights: `model.out.weight = model.emb.weight`) is listed
+        under both, as in PyTorch. Copies, so later training leaves a saved state as it
+        was; save it with `tg.save(model, path)` and load it with
+        `model.load_state_dict(tg.load(path))` (atomic, and never unpickles).
         """
         return {name: t._data.copy() for name, t in self._named_state()}
 
-    def _named_state(self) -> list[tuple[str, Tensor]]:
-        """What state_dict saves and load_state_dict loads: parameters, then buffers."""
-        return [*self.named_parameters(), *self.named_buffers()]
+    def _named_state(self, prefix: str = "",
+                     ancestors: frozenset[int] = frozenset()) -> list[tuple[str, Tensor]]:
+        """What state_dict saves and load_state_dict loads, every name of every tensor:
+        this module's parameters, then its buffers, then each sub-module's (a module that
+        refers back to one holding it is not entered again)."""
+        own = list(self._members())
+        found: list[tuple[str, Tensor]] = [
+            (prefix + name, t) for kind in (Parameter, Buffer) for name, t in own
+            if isinstance(t, kind)]
+        inside = ancestors | {id(self)}
+        for name, child in own:
+            if isinstance(child, Module) and id(child) not in inside:
+                found += child._named_state(f"{prefix}{name}.", inside)
+        return found
 
     def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy arrays from `state` into the parameters of the same names.
@@ -298,7 +312,10 @@ class Module:
                             f"{type(state).__name__}")
         own = dict(self._named_state())
         names = list(state.keys())
-        missing = [n for n in own if n not in state]
+        # a tied tensor loaded under one of its names is not missing (a file saved before
+        # state_dict listed every name of a tied tensor)
+        loaded = {id(own[n]) for n in names if n in own}
+        missing = [n for n in own if n not in state and id(own[n]) not in loaded]
         unexpected = [n for n in names if n not in own]
         values: dict[str, np.ndarray] = {}
         problems: list[str] = []
