@@ -16,25 +16,36 @@ On the way:
 - a plot (`NAME-PICTURE.png`) becomes a link to the file `bash scripts/demo.sh` writes
   into tinygrad_gd_out/;
 - links between tutorial pages lead to the notebooks, links to other pages to docs/.
+
+A notebook is a learner's to change: making the notebooks again replaces only those that
+are as they were made (their hash of what was written, in the notebook's metadata under
+"tinygrad_gd", still matches their cells). One whose cells were edited, added, removed or
+run since is kept, with one line naming it; delete it, or pass --force, to get a fresh
+one. Each file is written whole or not at all (tinygrad_gd.files).
 """
 from __future__ import annotations
 
+import argparse
 import functools
+import hashlib
 import importlib
 import importlib.util
 import inspect
+import json
 import re
 import sys
 import textwrap
 from pathlib import Path
 
 from tinygrad_gd.cli import DEFAULT_OUT as DEMO_OUT  # where the demo writes its pictures
+from tinygrad_gd.files import atomic_write_bytes
 
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
 TUTORIAL = DOCS / "tutorial"
 DEFAULT_FOLDER = REPO / "notebooks"
 GRAPH_TAG = "graph"  # the tag of the cells this module adds to draw a diagram
+MADE_KEY = "tinygrad_gd"  # the notebook's metadata: {"page": ..., "made_sha256": ...}
 
 _FENCE = re.compile(r"^```(?P<lang>\w*)[^\n]*\n(?P<body>.*?)^```[ \t]*\n?", re.S | re.M)
 _IMAGE = re.compile(r"^!\[(?P<alt>[^\]]*)\]\(\.\./generated/(?P<file>[^)\s]+)\)[ \t]*$", re.M)
@@ -122,8 +133,9 @@ def notebook_markdown(page: Path) -> str:
     text = _IMAGE.sub(picture, text)
     text = _LINK.sub(link, text)
     note = (f"*This notebook is made from the tutorial page `docs/tutorial/{page.name}` by "
-            f"`bash scripts/notebooks.sh`: run its cells in order; to change it, change the "
-            f"page.*\n\n")
+            f"`bash scripts/notebooks.sh`: run its cells in order. Once you change or run it, "
+            f"making the notebooks again keeps it; delete it (or pass --force) for a fresh "
+            f"one.*\n\n")
     title, _, rest = text.partition("\n")
     return f"{title}\n\n{note}{rest.lstrip()}"
 
@@ -134,12 +146,29 @@ def make_notebook(page: Path):
 
     notebook = jupytext.reads(notebook_markdown(page), fmt="md")
     notebook.metadata.pop("jupytext", None)  # a plain notebook, not paired with a file
-    for cell in notebook.cells:  # only the tags: no jupytext layout hints
+    for number, cell in enumerate(notebook.cells):  # only the tags: no jupytext layout hints
         cell.metadata = {key: value for key, value in cell.metadata.items() if key == "tags"}
+        cell.id = f"cell-{number}"  # the same each time: a page made again, the same file
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                        "language": "python"}
     notebook.metadata["language_info"] = {"name": "python"}
+    notebook.metadata[MADE_KEY] = {"page": f"docs/tutorial/{page.name}",
+                                   "made_sha256": content_hash(notebook)}
     return notebook
+
+
+def content_hash(notebook) -> str:
+    """The SHA-256 of what a learner changes in a notebook: each cell's kind, source,
+    outputs and attachments (not the ids, metadata or execution counts Jupyter keeps)."""
+    cells = [[cell.get("cell_type"), _text(cell.get("source", "")),
+              cell.get("outputs", []), cell.get("attachments", {})]
+             for cell in notebook.get("cells", [])]
+    data = json.dumps(cells, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _text(source) -> str:
+    return "".join(source) if isinstance(source, list) else str(source)
 
 
 def nbformat_read(path: Path):
@@ -149,24 +178,79 @@ def nbformat_read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
-def write_notebooks(folder: Path = DEFAULT_FOLDER) -> list[Path]:
-    """Write one notebook per chapter page into `folder`; returns their paths."""
+def _changed_since_made(path: Path, fresh) -> str | None:
+    """Why the notebook at `path` must be kept (a learner's work), or None when it is as
+    this module made it (or as it would make it now) and may be replaced."""
+    try:
+        existing = nbformat_read(path)
+    except Exception as err:  # not JSON, not a notebook: not ours to replace
+        return f"it cannot be read as a notebook ({type(err).__name__})"
+    made = existing.get("metadata", {}).get(MADE_KEY, {}).get("made_sha256")
+    if content_hash(existing) in (made, fresh.metadata[MADE_KEY]["made_sha256"]):
+        return None
+    return "its cells were changed or run since it was made"
+
+
+def build_notebooks(folder: Path = DEFAULT_FOLDER, force: bool = False
+                    ) -> list[tuple[Path, str]]:
+    """Make one notebook per chapter page in `folder`: [(path, what became of it)], what
+    being "wrote", "up to date" (already the same bytes) or "kept: WHY" (a learner's
+    changes, left as they are unless `force`)."""
     import nbformat
 
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise type(err)(err.errno, f"notebooks: cannot make the folder {str(folder)!r} "
+                                   f"({err.strerror}); choose another folder") from None
+    done = []
     for page in chapters():
         path = folder / f"{page.stem}.ipynb"
-        nbformat.write(make_notebook(page), path)
-        written.append(path)
-    return written
+        notebook = make_notebook(page)
+        text = nbformat.writes(notebook)
+        data = (text if text.endswith("\n") else text + "\n").encode("utf-8")
+        if path.is_file():  # (through a link: what it leads to is read, never written)
+            if path.read_bytes() == data:
+                done.append((path, "up to date"))
+                continue
+            why = None if force else _changed_since_made(path, notebook)
+            if why is not None:
+                done.append((path, f"kept: {why}"))
+                continue
+        atomic_write_bytes(path, data, "notebooks", example=path.name)
+        done.append((path, "wrote"))
+    return done
+
+
+def write_notebooks(folder: Path = DEFAULT_FOLDER, force: bool = False) -> list[Path]:
+    """Make one notebook per chapter page in `folder` (see `build_notebooks`); returns
+    their paths, in the chapters' order."""
+    return [path for path, _ in build_notebooks(folder, force)]
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    folder = Path(args[0]) if args else DEFAULT_FOLDER
-    for path in write_notebooks(folder):
-        print(f"notebooks: wrote {path}")
+    parser = argparse.ArgumentParser(
+        prog="docs/notebooks.py", description="Make the tutorial's notebooks from its pages.")
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER,
+                        help="where to write them (default: notebooks/)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the notebooks a learner changed too (their changes "
+                             "are lost)")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        done = build_notebooks(args.folder, args.force)
+    except OSError as err:  # the folder or a notebook's path cannot be written
+        print(err.strerror or f"notebooks: {err}", file=sys.stderr)
+        return 1
+    for path, what in done:
+        if what.startswith("kept"):
+            print(f"notebooks: kept {path}: {what.removeprefix('kept: ')}; to get a fresh "
+                  f"one, delete it and make the notebooks again, or pass --force "
+                  f"(bash scripts/notebooks.sh --force)")
+        elif what == "up to date":
+            print(f"notebooks: {path} is up to date")
+        else:
+            print(f"notebooks: wrote {path}")
     return 0
 
 

@@ -258,6 +258,65 @@ def test_the_notebooks_are_made_without_mkdocs(tmp_path):
     assert made == [f"{Path(page).stem}.ipynb" for page in TUTORIAL_PAGES]
 
 
+def _made_notebooks(folder: Path, *args: str) -> list[str]:
+    """The lines `python docs/notebooks.py [ARGS] FOLDER` prints (in this interpreter)."""
+    pytest.importorskip("jupytext", reason="the dev extra is not installed")
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        assert notebooks.main([*args, str(folder)]) == 0
+    return output.getvalue().splitlines()
+
+
+def _made_from_older_pages(folder: Path, monkeypatch) -> None:
+    """The notebooks as made before the pages changed (each page had one more line)."""
+    real = notebooks.notebook_markdown
+    with monkeypatch.context() as patch:
+        patch.setattr(notebooks, "notebook_markdown",
+                      lambda page: real(page) + "\n\nA line since removed from the page.\n")
+        _made_notebooks(folder)
+
+
+def test_making_the_notebooks_again_keeps_the_ones_a_learner_changed(tmp_path, monkeypatch):
+    fresh = tmp_path / "fresh"
+    _made_notebooks(fresh)
+    folder = tmp_path / "mine"
+    _made_from_older_pages(folder, monkeypatch)
+    first, *others = paths = sorted(folder.glob("*.ipynb"))
+    mine = json.loads(first.read_bytes())  # a learner adds a cell, as Jupyter saves it
+    mine["cells"].append({"cell_type": "code", "execution_count": None, "id": "mine",
+                          "metadata": {}, "outputs": [], "source": ["print('my own work')"]})
+    first.write_text(json.dumps(mine, indent=1))
+    edited = first.read_bytes()
+
+    lines = _made_notebooks(folder)
+    kept = [line for line in lines if "kept" in line]
+    assert len(kept) == 1 and str(first) in kept[0] and "--force" in kept[0], lines
+    assert first.read_bytes() == edited  # the learner's cell is still there
+    for path in others:  # untouched by the learner: made again from the pages as they are
+        assert path.read_bytes() == (fresh / path.name).read_bytes(), path.name
+    assert sorted(folder.iterdir()) == paths  # no temporary left behind
+
+    lines = _made_notebooks(folder, "--force")
+    assert f"notebooks: wrote {first}" in lines
+    assert first.read_bytes() == (fresh / first.name).read_bytes()
+
+
+def test_a_notebook_that_cannot_be_written_whole_is_left_as_it_was(tmp_path, monkeypatch):
+    _made_from_older_pages(tmp_path, monkeypatch)
+    before = {path: path.read_bytes() for path in tmp_path.iterdir()}
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)  # the disk fills up as a file is written
+    errors = io.StringIO()
+    with contextlib.redirect_stderr(errors):
+        assert notebooks.main([str(tmp_path)]) == 1
+    assert len(errors.getvalue().strip().splitlines()) == 1, errors.getvalue()
+    assert "nothing was replaced" in errors.getvalue() and str(tmp_path) in errors.getvalue()
+    assert {path: path.read_bytes() for path in tmp_path.iterdir()} == before
+
+
 def test_notebook_markdown_leaves_out_shown_outputs_and_links_notebooks():
     markdown = notebooks.notebook_markdown(DOCS / "tutorial" / "1-one-weight.md")
     assert "slope of the weight: -24.0" not in markdown  # the page's ```text output

@@ -373,6 +373,17 @@ def test_save_into_a_missing_folder_says_so(tmp_path):
                              path=tmp_path / "no" / "such" / "t.png")
 
 
+@needs_matplotlib
+def test_save_onto_a_folder_suggests_a_picture_not_a_model(tmp_path):
+    (tmp_path / "adir").mkdir()
+    with pytest.raises(IsADirectoryError) as caught:
+        plot.training_curves({"loss": {"train": [1.0, 0.5]}}, path=tmp_path / "adir")
+    message = caught.value.strerror
+    assert message.startswith("save_figure: ") and "model.npz" not in message
+    assert repr(str(tmp_path / "adir" / "figure.png")) in message
+    assert list((tmp_path / "adir").iterdir()) == []
+
+
 def test_an_optimizer_run_gives_the_path_the_picture_draws():
     # the picture's data comes from a real training run: SGD steps on backward()'s gradient
     weights = nn.Parameter(WEIGHTS)

@@ -9,10 +9,15 @@ previous file or the complete new one, never a part.
 The rules, one for every writer:
 
 * `path` names the file to write. An existing regular file there is replaced whole. A
-  symbolic link there is replaced by the new file: the file it points to is never
-  written (so a planted link cannot redirect a write onto another file).
-* Anything else at `path` is refused before anything is written: a folder, a FIFO, a
-  device (`/dev/null`), a socket. The error names the path and what to do.
+  symbolic link there to a regular file, or one that leads nowhere, is replaced by the new
+  file: the file it points to is never written (so a planted link cannot redirect a write
+  onto another file).
+* Anything else at `path` is refused before anything is written, and left as it is: a
+  folder, a FIFO, a device (`/dev/null`), a socket, a symbolic link to any of those, and
+  the system's links to open files (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`: links
+  that lead through /proc), whatever they lead to. The error names the path and what to
+  do. `check_replaceable` is that check alone, for a writer that adds a suffix to the path
+  (`/dev/null` must not become `/dev/null.svg`).
 * The temporary is named `.NAME.PID.RANDOM.tmp` beside `path`. One left by a process that
   was killed (`kill -9`, SIGTERM, a power cut) is removed by the next write to `path`
   once its process is gone.
@@ -28,8 +33,8 @@ import stat
 from pathlib import Path
 from typing import IO, Callable, Union
 
-__all__ = ["atomic_write", "atomic_write_bytes", "check_target", "NotAFileError",
-           "remove_unfinished"]
+__all__ = ["atomic_write", "atomic_write_bytes", "check_target", "check_replaceable",
+           "NotAFileError", "remove_unfinished"]
 
 PathLike = Union[str, os.PathLike]
 
@@ -54,24 +59,18 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-def check_target(path: PathLike, what: str) -> Path:
-    """`path` as a Path, or an error naming why nothing can be written there."""
-    target = Path(os.fspath(path))
+# The file name a folder's message suggests, by writer (`what`); others: `example=`.
+_EXAMPLES = {"save": "model.npz", "save_figure": "figure.png", "render_graph": "graph.svg",
+             "graph": "graph.svg", "backward_steps": "steps.html"}
+
+
+def check_target(path: PathLike, what: str, example: str | None = None) -> Path:
+    """`path` as a Path, or an error naming why nothing can be written there.
+
+    `example`: the file name a message suggests when `path` is a folder ("model.npz").
+    """
+    target = check_replaceable(path, what, example)
     folder = target.parent
-    try:
-        mode = os.lstat(target).st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as err:
-        raise type(err)(err.errno, f"{what}: cannot look at {str(target)!r} ({err.strerror}); "
-                                   f"choose another path") from None
-    if mode is not None and stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, f"{what}: {str(target)!r} is a folder; give a file "
-                                              f"path such as {str(target / 'model.npz')!r}")
-    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
-        raise NotAFileError(errno.EINVAL, f"{what}: {str(target)!r} is {kind_of(mode)}, not a "
-                                          f"regular file; nothing was written. Choose the path of "
-                                          f"a file")
     if not folder.is_dir():
         raise FileNotFoundError(errno.ENOENT, f"{what}: the folder {str(folder)!r} of "
                                               f"{str(target)!r} does not exist; create it first "
@@ -79,14 +78,100 @@ def check_target(path: PathLike, what: str) -> Path:
     return target
 
 
+def check_replaceable(path: PathLike, what: str, example: str | None = None) -> Path:
+    """`path` as a Path when a new file may take its place: nothing is there, a regular
+    file, or a symbolic link to a regular file or to nothing. Otherwise an `OSError` whose
+    message names the path and what to do (see the module's rules); nothing is touched.
+
+    Call it before adding a suffix to a path: `/dev/null` is refused, not made
+    `/dev/null.svg`.
+    """
+    target = Path(os.fspath(path))
+    try:
+        mode = os.lstat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as err:
+        raise _refusal(type(err), err.errno, f"{what}: cannot look at {str(target)!r} "
+                                             f"({err.strerror}); choose another path") from None
+    if stat.S_ISREG(mode):
+        return target
+    if stat.S_ISDIR(mode):
+        raise _refusal(IsADirectoryError, errno.EISDIR,
+                       _folder_message(target, what, example, "a folder"))
+    if not stat.S_ISLNK(mode):
+        raise _refusal(NotAFileError, errno.EINVAL,
+                       f"{what}: {str(target)!r} is {kind_of(mode)}, not a regular file; "
+                       f"nothing was written. Choose the path of a file")
+    if _leads_through_proc(target):
+        raise _refusal(NotAFileError, errno.EINVAL,
+                       f"{what}: {str(target)!r} is one of the system's links to an open file "
+                       f"(through /proc, as /dev/stdout is); it is never replaced and nothing "
+                       f"was written. Choose the path of a file")
+    try:
+        mode = os.stat(target).st_mode  # what the link leads to
+    except (FileNotFoundError, NotADirectoryError):
+        return target  # a link to nothing: replaced, as a file would be
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            return target  # a loop of links leads nowhere either
+        raise _refusal(type(err), err.errno,
+                       f"{what}: cannot see what the symbolic link {str(target)!r} leads to "
+                       f"({err.strerror}); nothing was written. Choose another path") from None
+    if stat.S_ISREG(mode):
+        return target
+    if stat.S_ISDIR(mode):
+        raise _refusal(IsADirectoryError, errno.EISDIR,
+                       _folder_message(target, what, example, "a symbolic link to a folder"))
+    raise _refusal(NotAFileError, errno.EINVAL,
+                   f"{what}: {str(target)!r} is a symbolic link to {kind_of(mode)} "
+                   f"({os.path.realpath(target)!r}), not to a regular file; it was left as it "
+                   f"is and nothing was written. Choose the path of a file")
+
+
+def _folder_message(target: Path, what: str, example: str | None, kind: str) -> str:
+    example = example or _EXAMPLES.get(what)
+    if target.suffix or example is None:  # 'out/picture.svg' a folder: in the file's way
+        return (f"{what}: {str(target)!r} is {kind}, not a file; nothing was written. Remove "
+                f"or rename it, or choose another path")
+    return (f"{what}: {str(target)!r} is {kind}; give a file path such as "
+            f"{str(target / example)!r}")
+
+
+def _leads_through_proc(link: Path) -> bool:
+    """Whether the chain of links from `link` passes under /proc: the kernel's links to
+    open files (/dev/stdout -> /proc/self/fd/1 -> a pipe, a terminal, or a file)."""
+    hop = os.fspath(link)
+    for _ in range(40):  # the kernel's own limit on a chain of links
+        folder = os.path.realpath(os.path.dirname(hop) or ".")
+        if folder == "/proc" or folder.startswith("/proc/"):
+            return True
+        try:
+            text = os.readlink(hop)
+        except OSError:
+            return False  # the end of the chain: not a link, or nothing there
+        hop = os.path.join(os.path.dirname(hop), text)
+    return False
+
+
+def _refusal(kind: type[OSError], number: int | None, message: str) -> OSError:
+    """An error of `kind` whose strerror is `message`, marked as a refusal (atomic_write
+    passes it on as it is)."""
+    error = kind(number, message)
+    error.refused = True
+    return error
+
+
 def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
-                 check: Callable[[Path], None] | None = None) -> Path:
+                 check: Callable[[Path], None] | None = None,
+                 example: str | None = None) -> Path:
     """Write `path` whole through `write(file)`, or leave it as it was; returns the path.
 
     `check(temporary)`, when given, may inspect the complete temporary file and raise:
-    the target is then left as it was. `what` begins every error message ("save").
+    the target is then left as it was. `what` begins every error message ("save");
+    `example` is the file name suggested when `path` is a folder ("model.npz").
     """
-    target = check_target(path, what)
+    target = check_target(path, what, example)
     folder = target.parent
     remove_stale_temporaries(target)
     temporary = target.with_name(f"{_temporary_prefix(target)}{os.getpid()}."
@@ -101,9 +186,10 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
                 os.fsync(file.fileno())  # the bytes are on disk before the name points at them
             if check is not None:
                 check(temporary)
+            check_replaceable(target, what, example)  # still so after the writing
             os.replace(temporary, target)
         except OSError as err:
-            if err.errno is None:  # not the system's error: as it was raised
+            if err.errno is None or getattr(err, "refused", False):  # as it was raised
                 raise
             raise type(err)(err.errno, f"{what}: writing {str(target)!r} failed "
                                        f"({err.strerror or err}); nothing was replaced. Free "
@@ -120,9 +206,10 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
     return target
 
 
-def atomic_write_bytes(path: PathLike, data: bytes, what: str) -> Path:
+def atomic_write_bytes(path: PathLike, data: bytes, what: str,
+                       example: str | None = None) -> Path:
     """Write `data` to `path` atomically (see `atomic_write`)."""
-    return atomic_write(path, lambda file: file.write(data), what)
+    return atomic_write(path, lambda file: file.write(data), what, example=example)
 
 
 def _temporary_prefix(target: Path) -> str:

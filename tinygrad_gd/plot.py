@@ -78,7 +78,7 @@ def save_figure(figure: Any, path: PathLike) -> Path:
     path = Path(path)
     kind = path.suffix[1:].lower() or None  # None: matplotlib's default format
     return atomic_write(path, lambda file: figure.savefig(file, format=kind, dpi=_DPI),
-                        "save_figure")
+                        "save_figure", example=f"figure.{kind or 'png'}")
 
 
 def _finish(figure: Any, title: str, path: PathLike | None) -> Any:
