@@ -60,6 +60,12 @@ CASES = {
     "hardtanh does not at its bounds": (tg.hardtanh, f"{F}.hardtanh", [[-1.0, 0.0, 1.0]],
                                         [-1, 0, 1], [[0, 1, 0]]),
     "relu6 at 0 and 6": (tg.relu6, f"{F}.relu6", [[0.0, 6.0]], [0, 6], [[0, 0]]),
+    "hardswish at its kinks -3 and 3": (tg.hardswish, f"{F}.hardswish", [[-3.0, 3.0]], [0, 3],
+                                        [[0, 1]]),
+    "var of fewer values than ddof: NaN": (lambda x: x.var(ddof=2), "lambda x: x.var(correction=2)",
+                                           [[5.0]], NAN, [[NAN]]),
+    "std of no values: NaN": (lambda x: x.std(axis=0), "lambda x: x.std(0)",
+                              [np.zeros((0, 2))], [NAN, NAN], [np.zeros((0, 2))]),
     "sign, floor, ceil, round: gradient 0": (
         lambda x: tg.sign(x) + x.floor() + x.ceil() + x.round(),
         "lambda x: x.sign() + x.floor() + x.ceil() + x.round()", [[0.0, 0.5, 1.5, -2.5]],

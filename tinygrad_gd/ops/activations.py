@@ -245,16 +245,16 @@ class Hardswish(Function, elementwise=True, methods=("hardswish",), functions=("
     """x * relu6(x + 3) / 6 (PyTorch's hardswish).
 
     forward: `x * min(max(x + 3, 0), 6) / 6`
-    gradient: `0` where `x < -3`, `g` where `x > 3`, else `g * (2 x + 3) / 6`
+    gradient: `0` where `x <= -3`, `g` where `x >= 3`, else `g * (2 x + 3) / 6`
     """
 
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return x * np.clip(x + 3, 0, 6) / 6
 
-    def backward(ctx, g):  # PyTorch's values at the kinks: 0 at -3, 1.5 at 3
+    def backward(ctx, g):  # PyTorch's values at the kinks: 0 at -3, 1 at 3
         (x,) = ctx.saved_tensors
-        return g * np.where(x < -3, 0.0, np.where(x > 3, 1.0, (2 * x + 3) / 6))
+        return g * np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6))
 
 
 class QuickGelu(Function, elementwise=True, name="quick_gelu", methods=("quick_gelu",),

@@ -44,7 +44,8 @@ class Var(Function, methods=("var",), functions=("var",)):
 
     def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
         centred = x - np.mean(x, axis=axis, keepdims=True)
-        ctx.divisor = _reduced_count(x.shape, axis) - ddof
+        # NumPy's max(n - ddof, 0): fewer values than ddof give NaN, not a sign flipped
+        ctx.divisor = max(_reduced_count(x.shape, axis) - ddof, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / ctx.divisor
         ctx.save_for_backward(centred)
