@@ -64,7 +64,7 @@ CASES = {
                                         [[0, 1]]),
     "var of fewer values than ddof: NaN": (lambda x: x.var(ddof=2), "lambda x: x.var(correction=2)",
                                            [[5.0]], NAN, [[NAN]]),
-    "std of no values: NaN": (lambda x: x.std(axis=0), "lambda x: x.std(0)",
+    "std of no values: NaN": (lambda x: x.std(dim=0), "lambda x: x.std(0)",
                               [np.zeros((0, 2))], [NAN, NAN], [np.zeros((0, 2))]),
     "sign, floor, ceil, round: gradient 0": (
         lambda x: tg.sign(x) + x.floor() + x.ceil() + x.round(),
