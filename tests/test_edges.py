@@ -60,6 +60,10 @@ CASES = {
     "hardtanh does not at its bounds": (tg.hardtanh, f"{F}.hardtanh", [[-1.0, 0.0, 1.0]],
                                         [-1, 0, 1], [[0, 1, 0]]),
     "relu6 at 0 and 6": (tg.relu6, f"{F}.relu6", [[0.0, 6.0]], [0, 6], [[0, 0]]),
+    "repeat_interleave with a last count of 0": (
+        lambda x: x.repeat_interleave([1, 2, 0], dim=0),
+        "lambda x: x.repeat_interleave(torch.tensor([1, 2, 0]), dim=0)", [[1.0, 2.0, 3.0]],
+        [1, 2, 2], [[1, 2, 0]]),
     "hardswish at its kinks -3 and 3": (tg.hardswish, f"{F}.hardswish", [[-3.0, 3.0]], [0, 3],
                                         [[0, 1]]),
     "var of fewer values than ddof: NaN": (lambda x: x.var(ddof=2), "lambda x: x.var(correction=2)",

@@ -345,12 +345,13 @@ class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_inte
 
     def backward(ctx, g):
         axis = 0 if ctx.axis is None else ctx.axis
-        starts = np.concatenate([[0], np.cumsum(ctx.counts)[:-1]]).astype(np.intp)
-        summed = np.add.reduceat(g, starts, axis=axis) if g.shape[axis] else \
-            np.zeros(g.shape[:axis] + (len(starts),) + g.shape[axis + 1:], dtype=g.dtype)
-        # reduceat gives entry k itself where its count is 0: that entry's gradient is 0
-        zero = (ctx.counts == 0).reshape((-1,) + (1,) * (g.ndim - axis - 1))
-        summed = np.where(zero, 0, summed)
+        # each entry's copies summed; an entry repeated 0 times gets 0 (reduceat would
+        # give it the next entry's value, or fail past the end: only counts > 0 go in)
+        summed = np.zeros(g.shape[:axis] + (len(ctx.counts),) + g.shape[axis + 1:], g.dtype)
+        present = ctx.counts > 0
+        if present.any():
+            starts = (np.cumsum(ctx.counts) - ctx.counts)[present].astype(np.intp)
+            summed[(slice(None),) * axis + (present,)] = np.add.reduceat(g, starts, axis=axis)
         return summed.reshape(ctx.shape)
 
 
