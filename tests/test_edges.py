@@ -64,6 +64,10 @@ CASES = {
         lambda x: x.repeat_interleave([1, 2, 0], dim=0),
         "lambda x: x.repeat_interleave(torch.tensor([1, 2, 0]), dim=0)", [[1.0, 2.0, 3.0]],
         [1, 2, 2], [[1, 2, 0]]),
+    "einsum of operands that broadcast": (
+        lambda a, b: tg.einsum("ij,ij->ij", a, b), "lambda a, b: torch.einsum('ij,ij->ij', a, b)",
+        [[[1.0, 2.0, 3.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]], [[1, 4, 9], [4, 10, 18]],
+        [[[5, 7, 9]], [[1, 2, 3], [1, 2, 3]]]),
     "hardswish at its kinks -3 and 3": (tg.hardswish, f"{F}.hardswish", [[-3.0, 3.0]], [0, 3],
                                         [[0, 1]]),
     "var of fewer values than ddof: NaN": (lambda x: x.var(ddof=2), "lambda x: x.var(correction=2)",

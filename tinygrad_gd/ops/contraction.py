@@ -42,8 +42,14 @@ def _operand_gradient(subscripts: list[str], out: str, i: int, g: np.ndarray,
     spec = ",".join([out] + [s for s, _ in others]) + "->" + kept
     partial = np.einsum(spec, g, *[op for _, op in others])
     size = {c: n for c, n in zip(mine, shape)}
-    # letters only operand i has were summed away: each entry got all of g
-    partial = partial.reshape([size[c] if c in kept else 1 for c in unique])
+    # a letter of size 1 here, broadcast against a larger size elsewhere: its copies add up
+    broadcast = tuple(k for k, c in enumerate(kept) if size[c] == 1 and partial.shape[k] != 1)
+    if broadcast:
+        partial = partial.sum(axis=broadcast, keepdims=True)
+    # letters only operand i has were summed away: each entry got all of g (and so does
+    # each entry along a letter that is of size 1 in every other operand: broadcast)
+    partial = partial.reshape([partial.shape[kept.index(c)] if c in kept else 1
+                               for c in unique])
     partial = np.broadcast_to(partial, [size[c] for c in unique])
     if len(unique) == len(mine):
         return np.transpose(partial, [unique.index(c) for c in mine]) if unique != mine \
