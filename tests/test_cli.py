@@ -165,6 +165,43 @@ def test_graph_takes_the_format_from_the_output_suffix(tmp_path, capsys):
 
 
 @needs_graph
+@pytest.mark.parametrize("name, said", [
+    ("a.txt", "-o 'a.txt' names a .txt file, which graph cannot write; give it the suffix "
+              ".svg, .png, .pdf or .dot"),
+    ("a.html", "the HTML page of the backward pass step by step comes from --steps"),
+    ("taken.png/x.png", "'taken.png' is a file, not a folder"),
+])
+def test_graph_refuses_a_suffix_naming_no_format(tmp_path, monkeypatch, capsys, name, said):
+    # `-o a.txt` and `-o a.html` wrote an SVG there and exited 0
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken.png").write_bytes(b"a user's picture")
+    assert cli.main(["graph", "slope", "-o", name]) == 2
+    _one_line_error(capsys, "tinygrad-gd graph: error:", said)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.png"]
+
+
+@needs_graph
+def test_graph_suffixes_mean_what_they_mean_for_render_graph(tmp_path, monkeypatch):
+    # `-o a.gv` wrote an SVG (render_graph: DOT), `-o a.jpg` an SVG (render_graph: a JPEG)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(cli.shutil, "which", lambda program: None)  # the DOT text needs none
+    for name in ("a.gv", "b.dot"):
+        assert cli.main(["graph", "slope", "-o", name]) == 0
+        assert (tmp_path / name).read_text().startswith("digraph")
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", "plain"]) == 0
+    assert (tmp_path / "plain.dot").read_text().startswith("digraph")  # the suffix added
+    monkeypatch.undo()
+    if shutil.which("dot") is None:
+        return
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["graph", "slope", "-o", "a.jpg"]) == 0
+    assert (tmp_path / "a.jpg").read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG
+    assert cli.main(["graph", "slope", "-o", "pic"]) == 0
+    assert (tmp_path / "pic.svg").read_text().lstrip().startswith("<?xml")
+    assert not (tmp_path / "pic").exists()
+
+
+@needs_graph
 def test_graph_dot_needs_no_dot_program(monkeypatch, tmp_path):
     monkeypatch.setattr(cli.shutil, "which", lambda program: None)
     monkeypatch.chdir(tmp_path)
@@ -212,6 +249,12 @@ def test_unknown_name_lists_the_valid_ones(capsys, command):
     (["graph", "slope", "--format", "jpg"], "invalid choice: 'jpg'"),
     (["graph", "slope", "--mode", "sideways"], "invalid choice: 'sideways'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    # named the subcommand, the options of which were wrong
+    (["graph", "slope", "--bogus"], "tinygrad-gd graph: error: unrecognized arguments: --bogus"),
+    (["demo", "slope", "--bogus", "-x"], "tinygrad-gd demo: error: unrecognized arguments: "
+                                         "--bogus -x"),
+    # --steps is the backward view: a forward one asked for is not silently dropped
+    (["graph", "slope", "--steps", "--mode", "forward"], "--steps shows the backward pass"),
 ])
 def test_bad_arguments(capsys, argv, fragment):
     assert cli.main(argv) == 2

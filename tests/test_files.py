@@ -132,6 +132,28 @@ def test_check_replaceable_refuses_a_device_before_a_suffix_is_added(tmp_path):
     assert files.check_replaceable(tmp_path / "no" / "g", "x") == tmp_path / "no" / "g"
 
 
+@posix_only
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="no /proc here")
+def test_the_diagram_writers_refuse_a_device_or_a_proc_link_before_adding_a_suffix(tmp_path):
+    # render_graph(loss, "/dev/stdout") wrote /dev/stdout.svg when stdout was a file, and
+    # BackwardSteps.save("/dev/null") wrote /dev/null.html: links made here stand in
+    pytest.importorskip("graphviz")
+    w = tg.Tensor([1.0], requires_grad=True)
+    loss = (w * 2).sum()
+    descriptor = os.open(tmp_path / "log.txt", os.O_WRONLY | os.O_CREAT)
+    sink, stdout = tmp_path / "sink", tmp_path / "stdout"
+    sink.symlink_to("/dev/null")
+    stdout.symlink_to(f"/proc/self/fd/{descriptor}")
+    try:
+        for path, said in [(sink, "symbolic link to a character device"),
+                           (stdout, "never replaced")]:
+            _refused(lambda: tg.render_graph(loss, path), path, "render_graph: ", said)
+            _refused(lambda: tg.backward_steps(loss, path), path, "backward_steps: ", said)
+    finally:
+        os.close(descriptor)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["log.txt", "sink", "stdout"]
+
+
 def test_a_folder_in_the_way_suggests_a_file_that_fits_the_writer(tmp_path):
     (tmp_path / "pictures").mkdir()
     (tmp_path / "slope-forward.svg").mkdir()

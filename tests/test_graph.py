@@ -3,6 +3,8 @@ backward view's chain-rule factors, determinism, escaping, folding, NaN marking,
 from __future__ import annotations
 
 import html
+import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -37,7 +39,7 @@ def _take_label(text: str) -> tuple[str | None, str]:
         if depth == 0:
             break
     inner = text[start + len("label=<"):k]
-    inner = inner.replace("<BR/>", "\n").replace("</TD>", " ").replace("</TR>", "\n")
+    inner = re.sub(r"<BR[^>]*>", "\n", inner).replace("</TD>", " ").replace("</TR>", "\n")
     plain = html.unescape(re.sub(r"<[^>]*>", "", inner))
     plain = "\n".join(re.sub(r" +", " ", ln).strip() for ln in plain.split("\n") if ln.strip())
     plain = plain.replace("\\\\", "\\")  # Graphviz reads a doubled backslash as one
@@ -68,8 +70,9 @@ def by_first_line(nodes: dict) -> dict[str, str]:
 
 
 def graph_label(source: str) -> str:
+    """The notes under the graph, their wrapped lines joined again by spaces."""
     line = [ln for ln in source.splitlines() if ln.strip().startswith("fontname")][-1]
-    return _take_label(line)[0]
+    return _take_label(line)[0].replace("\n", " ")
 
 
 # ---------------------------------------------------------------------------------------
@@ -414,7 +417,7 @@ def test_module_calls_fold_innermost_first_and_state_the_count():
     total = len(full_nodes)
     assert "nodes folded" not in draw_graph(loss, max_nodes=None, open_modules=True).source
     # by default a large graph built by modules draws one box per module call
-    assert "one box per module call" in draw_graph(loss, max_nodes=None).source
+    assert "one box per module call" in graph_label(draw_graph(loss, max_nodes=None).source)
 
     source = draw_graph(loss, model=model, max_nodes=40, constants=True,
                         open_modules=True).source  # Linear calls fold
@@ -605,6 +608,75 @@ def test_render_graph_takes_the_format_from_the_paths_suffix(tmp_path):
     assert not (tmp_path / "mixed.png").exists()
 
 
+@pytest.mark.parametrize("name", ["graph.dot", "graph.gv", "graph.DOT"])
+def test_render_graph_writes_the_dot_text_without_graphviz(monkeypatch, tmp_path, name):
+    # render_graph("x.dot") ran `dot` (refused without it) and wrote a laid-out graph
+    monkeypatch.setenv("PATH", "")
+    loss = slides()[-1]
+    path = render_graph(loss, tmp_path / name, mode="backward")
+    assert path == tmp_path / name
+    assert path.read_text() == draw_graph(loss, mode="backward").source  # no pos= in it
+    assert render_graph(loss, tmp_path / "plain", format="gv").name == "plain.gv"
+
+
+@pytest.mark.parametrize("name, error, said", [
+    ("r.txt", ValueError, "names a .txt file, which is no format a graph is written in; give "
+                          "it the suffix .svg, .png, .pdf or .dot"),
+    ("r.html", ValueError, "backward_steps(loss, path)"),
+    ("folder", IsADirectoryError, "is a folder; give the path of a file in it"),
+    ("folder.svg", IsADirectoryError, "is a folder"),
+    ("taken.png/x.png", NotADirectoryError, "'taken.png' is a file, not a folder"),
+    ("pipe", OSError, "is a FIFO (named pipe), not a regular file; nothing was written"),
+])
+def test_render_graph_refuses_a_path_it_cannot_write_in_one_line(tmp_path, monkeypatch, name,
+                                                                 error, said):
+    # r.txt and r.html held an SVG; a folder got folder.svg beside it; a file in a
+    # folder's place raised a raw FileExistsError from mkdir
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder.svg").mkdir()
+    (tmp_path / "taken.png").write_bytes(b"a user's picture")
+    (tmp_path / "r.txt").write_text("a user's notes")
+    os.mkfifo(tmp_path / "pipe")  # not made pipe.svg
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.raises(error) as caught:
+        render_graph(slides()[-1], name)
+    message = str(caught.value)
+    assert message.startswith("render_graph: ") and "\n" not in message
+    assert said in message and repr(name) in message  # what, and which path
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # nothing written
+    assert (tmp_path / "r.txt").read_text() == "a user's notes"
+
+
+def edge_label_boxes(graph: graphviz.Digraph) -> list[tuple[float, float, float, float]]:
+    """Where Graphviz sets each edge label's text: (bottom, top, left, right) in points."""
+    boxes = []
+    for edge in json.loads(graph.pipe(format="json"))["edges"]:
+        texts = [op for op in edge.get("_ldraw_", []) if op["op"] == "T"]
+        if texts:
+            lefts = [op["pt"][0] - {"l": 0, "c": op["width"] / 2, "r": op["width"]}[op["align"]]
+                     for op in texts]
+            size = max(op.get("size", 9) for op in edge["_ldraw_"] if op["op"] == "F")
+            boxes.append((min(op["pt"][1] for op in texts) - size / 4,
+                          max(op["pt"][1] for op in texts) + size,
+                          min(lefts), max(x + op["width"] for x, op in zip(lefts, texts))))
+    return boxes
+
+
+@needs_dot
+def test_labels_of_edges_leaving_one_node_keep_apart():
+    # the three gradients under an MLP's top linear op read as one line ("…max 0.18[0, …")
+    from tinygrad_gd import nn
+    model = nn.Sequential(nn.Linear(4, 8, seed=0), nn.ReLU(), nn.Linear(8, 3, seed=1))
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(2, 4)))
+    loss = nn.CrossEntropyLoss()(model(x), tg.Tensor(np.array([0, 2])))
+    loss.backward()
+    boxes = edge_label_boxes(draw_graph(loss, model=model, mode="backward"))
+    gaps = [max(b[2] - a[3], a[2] - b[3]) for k, a in enumerate(boxes) for b in boxes[k + 1:]
+            if a[0] < b[1] and b[0] < a[1]]  # side by side on one line
+    assert len(gaps) >= 2 and min(gaps) >= 15, gaps
+
+
 def test_without_dot_the_source_builds_and_rendering_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", "")
     loss = slides()[-1]
@@ -698,6 +770,76 @@ def test_a_value_changed_in_place_after_backward_is_said_not_drawn_wrong():
     assert "weights' of op 'matmul' was changed in place" in graph_label(source)
 
 
+def svg_nodes(path) -> dict[str, str]:
+    """What a reader sees in each node and edge of a rendered SVG: id -> its text."""
+    svg = "{http://www.w3.org/2000/svg}"
+    return {g.find(svg + "title").text: " ".join(
+        (t.text or "").strip() for t in g.iter(svg + "text"))
+        for g in ET.parse(path).getroot().iter(svg + "g") if g.get("class") in ("node", "edge")}
+
+
+def svg_size(path) -> tuple[float, float]:
+    root = ET.parse(path).getroot()
+    return float(root.get("width")[:-2]), float(root.get("height")[:-2])
+
+
+@needs_dot
+def test_an_update_after_backward_marks_only_the_op_whose_input_changed(tmp_path):
+    # the course's update: every op was marked "changed in place", three called random
+    x, w, pred, delta, loss = grokking()
+    with tg.no_grad():
+        w.data -= 0.01 * w.grad.data
+    graph = draw_graph(loss, mode="backward")
+    path = render_graph(graph, tmp_path / "update.svg")
+    shown = svg_nodes(path)
+    marked = [n for n, text in shown.items() if "changed in place since" in text]
+    names = by_first_line(parse(graph.source)[0])
+    assert sorted(marked) == sorted(["f" + names["pred"][1:], names["weights"]])
+    everything = " ".join(shown.values()) + graph_label(graph.source)
+    assert "random" not in everything
+    # the ops after matmul show their factors, from the values the forward pass drew
+    edges = [text for n, text in shown.items() if "->" in n]
+    assert "1 × 0.5 = 0.5" in edges and "0.5 × 2 × (-0.14) = -0.14" in edges
+    assert "-0.14 × 1 = -0.14" in edges
+    assert "∂/∂delta = 2 × delta = 2 × (-0.14)" in shown["f" + names["pow result"][1:]]
+    assert "from the forward pass that made the output, before the change" in graph_label(
+        graph.source)
+    # the note is wrapped to the picture: no wider than the picture without it
+    bare = graphviz.Digraph(body=[ln for ln in graph.body if "labeljust" not in ln])
+    bare.graph_attr.update(graph.graph_attr)
+    plain = render_graph(bare, tmp_path / "bare.svg")
+    assert svg_size(path)[0] <= svg_size(plain)[0] + 1
+
+
+class Noisy(tg.Function, register=False):
+    """A user's random op: x plus fresh noise at every call."""
+
+    rng = np.random.default_rng(0)
+
+    def forward(self, x):
+        return x + Noisy.rng.normal(size=x.shape)
+
+    def backward(self, grad):
+        return grad
+
+
+def test_after_a_random_op_only_it_is_marked_and_the_ops_after_it_keep_their_factors():
+    # run again, the noise differs: the ops after it were called random too
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    noisy = Noisy.apply(w)
+    noisy.name = "noisy"
+    loss = (noisy * 3.0).sum()
+    loss.backward()
+    source = draw_graph(loss, mode="backward").source
+    nodes, edges = parse(source)
+    names = by_first_line(nodes)
+    marked = [n for n, (lab, _) in nodes.items() if "gives other values when run again" in lab]
+    assert marked == ["f" + names["noisy"][1:]]
+    assert "op 'noisy' gives other values" in graph_label(source)
+    assert "'mul'" not in graph_label(source) and "'sum'" not in graph_label(source)
+    assert ("f" + names["mul result"][1:], names["noisy"], "[1, 1] × 3 = [3, 3]") in edges
+
+
 def test_an_output_changed_in_place_is_named_as_such_not_called_a_random_op():
     w = tg.Tensor([0.5, 1.0], requires_grad=True)
     y = w.exp()  # exp's backward reads its output
@@ -708,6 +850,24 @@ def test_an_output_changed_in_place_is_named_as_such_not_called_a_random_op():
     assert "random" not in label
 
 
+@needs_dot
+def test_two_inputs_of_one_op_with_the_same_name_are_numbered_in_the_picture(tmp_path):
+    # `∂/∂parameter = parameter` twice on mul, `∂/∂mul result = 1` twice on add
+    a = tg.Tensor(np.arange(6.).reshape(2, 3), requires_grad=True)
+    b = tg.Tensor([1., 2., 3.], requires_grad=True)
+    s = tg.Tensor(3.0, requires_grad=True)
+    for loss, name in [(((a * b + 1.0) ** 2).sum(), "parameter"), (s * s + 2 * s, "mul result")]:
+        shown = svg_nodes(render_graph(loss, tmp_path / "same.svg", mode="backward"))
+        per_op = [re.findall(r"∂/∂[^=]*=", text) for text in shown.values()]
+        assert all(len(set(lines)) == len(lines) for lines in per_op), per_op  # none twice
+        lines = [line for op in per_op for line in op]
+        for k in (1, 2):
+            assert f"∂/∂{name} #{k} =" in lines  # the op names each input ...
+            assert sum(text.startswith(f"{name} #{k}") for text in shown.values()) == 1  # ...
+    # names that do not collide stay as they were
+    assert not re.search(r" #\d", draw_graph(grokking()[-1], mode="backward").source)
+
+
 @pytest.mark.parametrize("make, value, node, edge", [
     (lambda x: x ** 3, 2.0, "∂/∂x = 3 × x² = 3 × 2²", "1 × 3 × 2² = 12"),
     (lambda x: x / 4, 2.0, "∂/∂x = 1 / 4", "1 × (1 / 4) = 0.25"),
@@ -716,7 +876,8 @@ def test_an_output_changed_in_place_is_named_as_such_not_called_a_random_op():
     (lambda x: 10 - x, 2.0, "∂/∂x = -1", "1 × (-1) = -1"),
     (lambda x: x.sigmoid(), 0.0, "∂/∂x = sigmoid × (1 - sigmoid) = 0.5 × (1 - 0.5)",
      "1 × 0.5 × (1 - 0.5) = 0.25"),
-    (lambda x: x.tanh(), 0.5, "∂/∂x = 1 - tanh² = 1 - 0.4621²", "1 × (1 - 0.4621²) = 0.7864"),
+    (lambda x: x.tanh(), 0.5, "∂/∂x = 1 - tanh² = 1 - 0.4621²",
+     "1 × (1 - 0.4621²) = 0.7864"),
     (lambda x: x.exp(), 1.0, "∂/∂x = exp(x) = 2.718", "1 × 2.718 = 2.718"),
     (lambda x: x.log(), 4.0, "∂/∂x = 1 / x = 1 / 4", "1 × (1 / 4) = 0.25"),
     (lambda x: x.relu(), 4.0, "∂/∂x = 1 where x > 0, else 0 = 1", "1 × 1 = 1"),
@@ -742,6 +903,13 @@ def test_elementwise_products_show_a_scalar_factor_once_and_the_rule_in_the_op()
     ops = {lab.split("\n")[0]: lab for n, (lab, _) in nodes.items() if n.startswith("f")}
     assert "∂/∂error = 2 × error" in ops["** 2"].split("\n")  # entry by entry: no numbers
     assert "∂/∂pow result = 1 to each entry" in ops["sum"].split("\n")
+
+
+def test_one_folded_module_call_is_one_call_in_the_note():
+    from tinygrad_gd import nn
+    loss = nn.Linear(3, 2)(tg.Tensor(np.ones((2, 3)))).sum()
+    note = graph_label(draw_graph(loss, max_nodes=4).source)
+    assert "folded into 1 box (1 module call) as" in note
 
 
 def test_blog_style_sequential_boxes_are_numbered_like_pytorchs_printed_model():

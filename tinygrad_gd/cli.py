@@ -10,10 +10,13 @@
     tinygrad-gd graph NAME [--mode forward|backward] [--format svg|png|pdf|dot] [-o PATH]
                       [--seed N] [--data PATH]
         Draw one network's graph after one training step; `--format dot` writes the DOT
-        text and needs no Graphviz program. Without --format, -o's suffix chooses it
-        (`-o loss.png`), else SVG.
+        text and needs no Graphviz program. Without --format, -o's suffix chooses it, as
+        for `render_graph`: `-o loss.png`, `.pdf`, `.jpg` (any of Graphviz's formats),
+        `.dot` or `.gv` (the DOT text); another suffix (`.txt`) is refused, and a path
+        without one gets the format's (`-o loss` writes loss.svg).
     tinygrad-gd graph NAME --steps [-o FILE.html]
-        The backward pass step by step: one self-contained HTML page, a frame per step.
+        The backward pass step by step: one self-contained HTML page, a frame per step
+        (the backward view: --mode forward is refused).
 
 The networks are the scripts in `tinygrad_gd.examples` (examples/ in the repository);
 `EXAMPLES` lists them in the documents' order.
@@ -24,9 +27,9 @@ unreadable: one line on stderr each, no traceback); 130 interrupted (Ctrl-C); 14
 output pipe was closed early (`| head`), as for Unix tools stopped by SIGPIPE.
 
 Files are written atomically (`tinygrad_gd.files`): an interrupted run leaves each
-diagram and picture complete or absent, never a part. `-o` naming a symbolic link
-replaces the link with the new file and leaves the link's target alone, as `tg.save`
-does; a FIFO or a device there is refused.
+diagram and picture complete or absent, never a part. `-o` naming a symbolic link to
+a file (or to nothing) replaces the link with the new file and leaves the link's target
+alone, as `tg.save` does; a FIFO, a device, a link to one and /dev/stdout are refused.
 """
 from __future__ import annotations
 
@@ -239,9 +242,10 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _output_format(given: str | None, output: str | None, steps: bool) -> str:
-    """--format, else -o's suffix when it names a format (`-o loss.png` is a PNG), else svg;
-    a suffix naming another format than --format is a usage error (not an SVG in a .png),
-    and so is --format or an -o suffix other than .html with --steps (an HTML page)."""
+    """--format, else the format -o's suffix names (`-o loss.png` is a PNG, `-o g.gv` the
+    DOT text: the suffixes `render_graph` takes, with the same meaning), else svg. Usage
+    errors: a suffix naming no format (`.txt`), or another format than --format (not an
+    SVG in a .png), and with --steps (an HTML page) --format or a suffix other than .html."""
     if steps:
         if given is not None:
             raise _usage("graph", f"--steps writes an HTML page; drop --format {given} (or "
@@ -250,10 +254,15 @@ def _output_format(given: str | None, output: str | None, steps: bool) -> str:
             raise _usage("graph", f"--steps writes an HTML page, but -o {output!r} names a "
                                   f"{Path(output).suffix} file; give it the suffix .html")
         return "html"
-    suffix = Path(output).suffix[1:].lower() if output else ""
-    named = suffix if suffix in FORMATS else None
+    from .graph.formats import format_of, suffix_help
+
+    suffix = Path(output).suffix if output else ""
+    named = format_of(suffix) if suffix else None
+    if suffix and named is None:
+        raise _usage("graph", f"-o {output!r} names a {suffix} file, which graph cannot "
+                              f"write; {suffix_help(suffix, '--steps')}")
     if given is not None and named is not None and named != given:
-        raise _usage("graph", f"-o {output!r} names a .{suffix} file but --format is {given}; "
+        raise _usage("graph", f"-o {output!r} names a {suffix} file but --format is {given}; "
                               f"give the file the suffix .{given}, or drop --format")
     return given or named or "svg"
 
@@ -262,12 +271,21 @@ def _graph(args: argparse.Namespace) -> int:
     """`graph NAME`: one diagram of the network's training step, or with `--steps` the
     backward pass step by step as one HTML page."""
     module = _select(load_examples(), [args.name], "graph")[0]
+    if args.steps and args.mode == "forward":
+        raise _usage("graph", "--steps shows the backward pass (the backward view step by "
+                              "step); drop --mode forward, or drop --steps to draw the "
+                              "forward view")
+    args.mode = args.mode or "forward"
+    problem = _graph_unavailable(need_dot=False)
+    if problem:
+        print(f"graph: cannot draw: {problem}", file=sys.stderr)
+        return 1
     args.format = _output_format(args.format, args.output, args.steps)
     default = f"{module.NAME}-{'steps' if args.steps else args.mode}.{args.format}"
-    path = Path(args.output or default)
-    if args.steps and not path.suffix:
-        path = path.with_suffix(".html")  # as BackwardSteps.save names it
-    _writable_file(path, "graph")
+    path = _writable_file(Path(args.output or default), "graph")  # a FIFO: not made fifo.svg
+    if not path.suffix:  # as render_graph and BackwardSteps.save name it
+        path = _writable_file(path.with_suffix(".html" if args.steps else "." + args.format),
+                              "graph")
     problem = _graph_unavailable(need_dot=args.steps or args.format != "dot")
     if problem:
         hint = ("; --format dot writes the DOT text without it"
@@ -335,14 +353,17 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--steps", action="store_true",
                        help="write the backward pass step by step as one HTML page "
                             "(-o FILE.html; default NAME-steps.html)")
-    graph.add_argument("--mode", choices=MODES, default="forward",
-                       help="forward values or backward gradients (default: forward)")
+    graph.add_argument("--mode", choices=MODES,
+                       help="forward values or backward gradients (default: forward; "
+                            "--steps is the backward view)")
     graph.add_argument("--format", choices=FORMATS,
-                       help="output format; dot is the DOT text (default: the suffix of -o "
-                            "PATH when it is one of these, else svg)")
+                       help="output format; dot is the DOT text, needing no Graphviz "
+                            "(default: the format -o PATH's suffix names, e.g. .png, .jpg "
+                            "or .gv, else svg)")
     graph.add_argument("-o", "--output", metavar="PATH",
                        help="output file (default: NAME-MODE.FORMAT here); a symbolic link "
-                            "there is replaced, its target left alone")
+                            "to a file there is replaced, its target left alone; "
+                            "/dev/stdout and devices are refused")
     graph.set_defaults(handler=_graph)
 
     for sub in (demo, graph):
@@ -428,7 +449,10 @@ def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
               "tinygrad-gd --help tells more", file=sys.stderr)
         return 2
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # argparse's own message names no command: this one does
+            raise _usage(args.command, f"unrecognized arguments: {' '.join(unknown)} "
+                                       f"(tinygrad-gd {args.command} --help lists them)")
         return args.handler(args)
     except UsageError as err:
         print(err, file=sys.stderr)

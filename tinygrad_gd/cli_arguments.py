@@ -92,6 +92,10 @@ def _writable_file(path: Path, command: str) -> Path:
     if path.is_dir():
         raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
                               f"name, e.g. -o {path / 'graph.svg'}")
+    blocker = next((f for f in path.parents if os.path.lexists(f) and not f.is_dir()), None)
+    if blocker is not None:
+        raise _usage(command, f"cannot write {str(path)!r}: {str(blocker)!r} is a file, not "
+                              f"a folder; choose another -o path")
     if not folder.is_dir():
         raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
                               f"does not exist; create it or choose another -o path")

@@ -91,6 +91,12 @@ def check_replaceable(path: PathLike, what: str, example: str | None = None) -> 
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
         return target
+    except NotADirectoryError:  # 'taken.png/x.png' with taken.png a file
+        blocker = next((p for p in target.parents if os.path.lexists(p) and not p.is_dir()),
+                       target.parent)
+        raise _refusal(NotADirectoryError, errno.ENOTDIR,
+                       f"{what}: cannot write {str(target)!r}: {str(blocker)!r} is a file, not "
+                       f"a folder; choose another path") from None
     except OSError as err:
         raise _refusal(type(err), err.errno, f"{what}: cannot look at {str(target)!r} "
                                              f"({err.strerror}); choose another path") from None
@@ -156,10 +162,16 @@ def _leads_through_proc(link: Path) -> bool:
 
 def _refusal(kind: type[OSError], number: int | None, message: str) -> OSError:
     """An error of `kind` whose strerror is `message`, marked as a refusal (atomic_write
-    passes it on as it is)."""
-    error = kind(number, message)
+    passes it on as it is); printed as the message alone, without "[Errno 22]"."""
+    if kind not in _REFUSALS:
+        _REFUSALS[kind] = type(kind.__name__, (kind,), {
+            "__str__": lambda self: self.strerror, "__module__": kind.__module__})
+    error = _REFUSALS[kind](number, message)
     error.refused = True
     return error
+
+
+_REFUSALS: dict[type[OSError], type[OSError]] = {}  # each kind's refusal: str() the message
 
 
 def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,

@@ -25,7 +25,8 @@ Two promises:
   (`os.replace`). A crash or an error mid-save leaves the previous file as it was; the
   temporary a killed save leaves is removed by the next save to that path. Names a zip
   cannot keep (a NUL, over 65,531 bytes) are refused before anything is written, and so
-  is a target that is a FIFO, a device or a folder; a symbolic link is replaced by the
+  is a target that is a FIFO, a device or a folder, a link to one, or a link through
+  /proc (/dev/stdout); a symbolic link to a file (or to nothing) is replaced by the
   file, its target left alone.
 
 A truncated or corrupted file, or a path that is no regular file (a FIFO is never waited
@@ -83,9 +84,9 @@ def save(obj: "Module | Mapping[str, Any]", path: PathLike) -> None:
     lists and tuples of arrays, Tensors, numbers, strings and None, such as
     `{"model": model.state_dict(), "optim": optimizer.state_dict(), "epoch": 3}`. The
     file is written exactly at `path` (no suffix is added) and replaces an existing file
-    only once it is complete and its directory lists every entry (a symbolic link at
-    `path` is replaced by the file, its target left alone; a FIFO, a device or a folder
-    there is refused: `tinygrad_gd.files`). Load it with
+    only once it is complete and its directory lists every entry (a symbolic link to a
+    file at `path` is replaced by the file, its target left alone; a FIFO, a device or a
+    folder there, or a link to one or through /proc, is refused: `tinygrad_gd.files`). Load it with
     `model.load_state_dict(tg.load(path))`, a checkpoint with `checkpoint = tg.load(path)`
     and `optimizer.load_state_dict(checkpoint["optim"])`.
     """

@@ -3,8 +3,12 @@
 `draw_graph(output)` returns a `graphviz.Digraph` of everything that made `output`:
 tensor nodes (name, shape, dtype, value, gradient) and op nodes (the op's name). In
 Jupyter it displays inline; `.source` is the DOT text, `.render(...)` writes a file.
-`render_graph(output_or_digraph, path)` renders with a clear error when Graphviz's `dot`
-program is missing. `draw_anomaly(error_or_output)` highlights where NaN or Inf appeared.
+`render_graph(output_or_digraph, path)` writes the format the path's suffix names
+(`loss.png`, `loss.pdf`, any of Graphviz's formats; `loss.dot` or `loss.gv` the DOT text,
+which needs no Graphviz program), refusing any other suffix (`.txt`, `.html`) before
+anything is written, with a clear error when Graphviz's `dot` program is missing for a
+picture; the command line's `graph -o PATH` reads suffixes the same way.
+`draw_anomaly(error_or_output)` highlights where NaN or Inf appeared.
 
 Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
 labels say name, value and gradient (the shape unless a scalar, the dtype unless
@@ -30,8 +34,12 @@ pass, `engine.backward(output, seed, retain_graph=True)`, whose every step is re
 it writes no `.grad` and runs on the graph itself while the graph keeps its saved
 arrays. After a plain `backward()` freed them, the ops run again, under the engine, on
 the values the graph keeps (each node's inputs), as a throwaway graph whose pass gives
-the same gradients. A node whose input was changed in place since it ran (an update
-after `backward()`) says so instead of drawing a wrong factor.
+the same gradients. An op whose input was changed in place since it ran (an update
+after `backward()`: `w.data -= lr * w.grad.data`) says so instead of drawing a wrong
+factor, and so does the changed tensor; the ops after it keep their factors, drawn from
+the values the forward pass computed (the numbers in their nodes), and a note under the
+picture says that those are from before the change. Two inputs of one op that would show
+the same name (`a * b`, both "parameter") are numbered (`parameter #1`, `parameter #2`).
 
 Big graphs stay readable: beyond `max_nodes` drawn nodes, module calls (the `scope` of
 each op node, innermost modules first) fold into one box each; if that is still too many,
@@ -48,7 +56,8 @@ backward pass, folding module calls), `labels.py` (the text of nodes and edges, 
 `text.py` (numbers and arrays as label text, escaping), `derivatives.py` (local
 derivatives as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
-`draw_anomaly`), `steps.py` (the step-by-step page).
+`draw_anomaly`), `formats.py` (which format a file's suffix names), `steps.py` (the
+step-by-step page).
 """
 from __future__ import annotations
 

@@ -199,7 +199,8 @@ def _mean(slot, values, out, names, node):
     if np.size(values[0]) == 1:
         return Textbook("1"), np.ones_like(values[0])
     count = getattr(node, "count", None) or max(np.size(values[0]) // max(np.size(out), 1), 1)
-    return Textbook(f"1 / {count} to each entry", complete=True), np.full(np.shape(values[0]), 1 / count)
+    return (Textbook(f"1 / {count} to each entry", complete=True),
+            np.full(np.shape(values[0]), 1 / count))
 
 
 def _matmul(slot, values, out, names, node):

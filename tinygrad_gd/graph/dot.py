@@ -14,19 +14,21 @@ from typing import Any, Union
 
 import graphviz
 
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, check_replaceable
 from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
 from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
                      _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
                      _Options, _red, _styled, _tensor_lines)
+from .formats import SOURCE, check_folder, format_of, suffix_help
 from .products import _edge_lines
-from .text import _escape, _html, _label, _nonfinite, _value
+from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
 from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
 
+_EDGE_GAP = (3, 18)  # points left and right of an edge's label: the edge, the next label
 _ARRIVING_EDGE = {"color": "#c92a2a", "penwidth": "3", "fontcolor": "#c92a2a"}
 
 # what `highlight=` takes: a tensor, an op node, or several of them
@@ -74,41 +76,68 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
                  format: str | None = None, **draw_options: Any) -> Path:  # noqa: A002
     """Render a graph (a Digraph, or a Tensor drawn with `draw_graph(**draw_options)`).
 
-    Writes `path` and returns it. The format is `format`, else the path's suffix when it
-    names one of Graphviz's formats (`loss.png` is a PNG), else SVG; a path without a
-    suffix gets the format's. A suffix naming another format than `format` is refused.
-    Raises `RenderError` saying how to install Graphviz when its `dot` program is
-    missing; the DOT text (`draw_graph(...).source`) needs no Graphviz program at all.
+    Writes `path` and returns it. The format is `format`, else the one the path's suffix
+    names: `loss.png` is a PNG, `loss.pdf` a PDF (any of Graphviz's formats), `loss.dot`
+    or `loss.gv` the DOT text, which needs no Graphviz program. A path without a suffix
+    gets the format's (SVG unless `format` says otherwise). Refused before anything is
+    drawn or written: a suffix that names no format (`.txt`, `.html`), one naming another
+    format than `format`, a folder as the path. Raises `RenderError` saying how to install
+    Graphviz when its `dot` program is missing for a picture.
     """
     if isinstance(output_or_digraph, graphviz.Digraph):
         if draw_options:
             raise TypeError(f"render_graph: options {sorted(draw_options)} apply to a Tensor, "
                             f"but a Digraph was given (already drawn); pass them to "
                             f"draw_graph instead")
-        graph = output_or_digraph
-    elif isinstance(output_or_digraph, Tensor):
-        graph = draw_graph(output_or_digraph, **draw_options)
-    else:
+    elif not isinstance(output_or_digraph, Tensor):
         raise TypeError(f"render_graph: expected a Tensor or a graphviz.Digraph, got "
                         f"{type(output_or_digraph).__name__}")
-    target = Path(path)
-    suffix = target.suffix[1:].lower()
-    named = suffix if suffix in graphviz.FORMATS else None  # the format the name promises
-    if format is None:
-        format = named or "svg"
-    if format not in graphviz.FORMATS:
-        raise ValueError(f"render_graph: unknown format {format!r}; use one of Graphviz's "
-                         f"formats, e.g. 'svg', 'png' or 'pdf'")
-    if named is not None and named != format:
-        raise ValueError(f"render_graph: the path {str(path)!r} names a .{suffix} file but "
-                         f"format={format!r}; give the path the suffix .{format}, or drop "
-                         f"format= (the suffix then chooses it)")
-    if not target.suffix:
-        target = target.with_suffix("." + format)
-    image = _pipe(graph, format, "render_graph")
+    target, format = _target(path, format)
+    if isinstance(output_or_digraph, Tensor):
+        graph = draw_graph(output_or_digraph, **draw_options)
+    else:
+        graph = output_or_digraph
+    image = graph.source.encode() if format == SOURCE else _pipe(graph, format, "render_graph")
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(target, image, "render_graph")  # complete or absent, never a part
     return target
+
+
+def _target(path: str | Path, format: str | None) -> tuple[Path, str]:  # noqa: A002
+    """render_graph's file and format, or one line saying why not (nothing written)."""
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"render_graph: {str(path)!r} is a folder; give the path of "
+                                f"a file in it, e.g. {str(target / 'graph.svg')!r}")
+    # a FIFO, /dev/null, a link to one or through /proc (/dev/stdout): refused, not made
+    # /dev/null.svg beside it
+    check_replaceable(target, "render_graph", example="graph.svg")
+    suffix = target.suffix
+    named = format_of(suffix) if suffix else None  # the format the name promises
+    if suffix and named is None:
+        raise ValueError(f"render_graph: the path {str(path)!r} names a {suffix} file, which "
+                         f"is no format a graph is written in; "
+                         f"{suffix_help(suffix, 'backward_steps(loss, path)')}")
+    if format is not None:
+        if not isinstance(format, str) or format_of(format) is None:
+            raise ValueError(f"render_graph: unknown format {format!r}; use one of "
+                             f"Graphviz's formats, e.g. 'svg', 'png' or 'pdf', or 'dot' "
+                             f"(the DOT text)")
+        added, format = format.lower(), format_of(format)  # `format="gv"` adds .gv
+    else:
+        added = None
+    if named is not None and format is not None and named != format:
+        raise ValueError(f"render_graph: the path {str(path)!r} names a {suffix} file but "
+                         f"format={format!r}; give the path the suffix .{format}, or drop "
+                         f"format= (the suffix then chooses it)")
+    format = format or named or "svg"
+    if not suffix:
+        target = target.with_suffix("." + (added or format))
+        if target.is_dir():
+            raise IsADirectoryError(f"render_graph: {str(target)!r} is a folder; give the "
+                                    f"path of a file")
+    check_folder(target, "render_graph")
+    return target, format
 
 
 def _pipe(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa: A002
@@ -214,9 +243,11 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
     if options.legend:
         _legend(dot)
     notes = _notes(drawing)
-    if notes:
-        dot.attr(label=_html(notes), labelloc="b", labeljust="l", fontname="Helvetica",
-                 fontsize="10")
+    if notes:  # wrapped to the widest node's text, so the page is no wider for them
+        width = max((_line_width(line[line.find("label=") + 6:]) for line in dot.body
+                     if "label=" in line and "->" not in line), default=0)
+        dot.attr(label=_paragraph(notes, max(width, 60)), labelloc="b", labeljust="l",
+                 fontname="Helvetica", fontsize="10")
     return dot
 
 
@@ -292,11 +323,19 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
         if grad is not None:
             lines = [[_value(grad, drawing.options.precision, drawing.color(i))]]
     if lines is not None:
-        attrs["label"] = _label(lines)
+        attrs["label"] = _spaced(_label(lines))
     if target == layout.culprit:
         dot.edge(source, target, **attrs)  # nothing came back from the culprit yet
     else:
         dot.edge(target, source, **attrs)
+
+
+def _spaced(label: str) -> str:
+    """An edge's label with room on either side: Graphviz sets the labels of edges that
+    leave one node on one line, so without it they would read as one ("…max 0.18[0, …")."""
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+            f'<TD WIDTH="{_EDGE_GAP[0]}"></TD><TD>{label[1:-1]}</TD>'
+            f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
 def _legend(dot: graphviz.Digraph) -> None:

@@ -22,7 +22,7 @@ from ..engine import Function
 from .derivatives import Textbook, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
-from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
+from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names, _stale_label
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
@@ -132,6 +132,7 @@ class _Drawing:
     step: int | None = None
     _locals: dict[int, dict] = field(default_factory=dict)
     _textbooks: dict[tuple[int, int], Textbook | None] = field(default_factory=dict)
+    _numbers: dict[int, int] | None = None  # tensor position -> its number among namesakes
 
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
         """The local derivatives of op i (see `_local_derivatives`), computed once."""
@@ -164,7 +165,19 @@ class _Drawing:
         return None if self.reached(i) else _HIDDEN
 
     def name(self, i: int) -> tuple[str, bool]:
-        """The tensor's display name, and whether it is a real name (not a role)."""
+        """The tensor's display name, and whether it is a real name (not a role).
+
+        Two inputs of one op that need a gradient and would show the same name (`a * b`,
+        both "parameter") are numbered, `parameter #1` and `parameter #2`, in every label,
+        so that the op's `∂/∂parameter #1` names one of them.
+        """
+        name, real = self._base_name(i)
+        if self._numbers is None:
+            self._numbers = _colliding(self)
+        number = self._numbers.get(i)
+        return (name if number is None else f"{name} #{number}"), real
+
+    def _base_name(self, i: int) -> tuple[str, bool]:
         tensor = self.graph.tensors[i]
         given = self.names.tensors.get(id(tensor)) or tensor.name
         if given:
@@ -197,6 +210,23 @@ class _Drawing:
         if tensor.grad is not None and i not in self.grads.stale_inputs:
             return tensor.grad._data
         return self.grads.tensor[i]
+
+
+def _colliding(drawing: _Drawing) -> dict[int, int]:
+    """Numbers for the inputs of one op that need a gradient and share a name: position ->
+    1, 2, ... among the tensors of that name which collide anywhere, in graph order."""
+    graph = drawing.graph
+    clashing: dict[str, set[int]] = {}
+    for inputs in graph.parents:
+        by_name: dict[str, set[int]] = {}
+        for p in inputs:
+            if graph.tensors[p].requires_grad and p not in drawing.hidden:
+                by_name.setdefault(drawing._base_name(p)[0], set()).add(p)
+        for name, positions in by_name.items():
+            if len(positions) > 1:
+                clashing.setdefault(name, set()).update(positions)
+    return {p: k for positions in clashing.values()
+            for k, p in enumerate(sorted(positions), start=1)}
 
 
 def _hidden_constants(graph: _Graph, names: _Names, options: _Options) -> frozenset[int]:
@@ -234,8 +264,9 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         color = drawing.color(i)
         lines.append([_font("grad ", color), _value(grad, options.precision, color)])
     if i in drawing.grads.stale_inputs:
-        lines.append([_red("changed in place since it was used: run the forward pass "
-                           "again to draw its gradient")])
+        lines.append([_red("changed in place since the forward pass used it (data: the new "
+                           "values)")])
+        lines.append([_red("run the forward pass again to draw its gradient")])
     if kind == "partly_frozen":
         mask = np.asarray(getattr(tensor, "frozen_mask", None), dtype=bool)
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
@@ -280,7 +311,7 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
     """
     lines = [[_op_title(drawing, i)]]
     if i in drawing.grads.stale:
-        lines.append([_red("input changed in place since: factors not shown")])
+        lines.append([_red(_escape(_stale_label(drawing.grads.stale[i])))])
     elif drawing.options.mode == "backward":
         precision = drawing.options.precision
         for p, (local, per_element) in drawing.local(i).items():
@@ -338,6 +369,7 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
 
 
 def _notes(drawing: _Drawing) -> list[str]:
+    """The notes under a drawing, as plain text (escaped and wrapped where drawn)."""
     notes = []
     graph, layout = drawing.graph, drawing.layout
     folded = sum(len(b.ops) + len(b.tensors) for b in layout.boxes.values())
@@ -346,11 +378,11 @@ def _notes(drawing: _Drawing) -> list[str]:
         rest = "rest" in layout.boxes
         why = (f"to stay within max_nodes={drawing.options.max_nodes}" if rest else
                "as one box per module call (open_modules=True draws every node)")
+        calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
         notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
-                     f"box{'es' if len(layout.boxes) != 1 else ''}"
-                     f"{f' ({modules} module calls)' if modules else ''} {why}")
+                     f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")
     if drawing.grads.note and (drawing.options.show_grad or drawing.options.mode == "backward"):
-        notes.append(_escape(drawing.grads.note, 10**6))
+        notes.append(drawing.grads.note)
     return notes
 
 

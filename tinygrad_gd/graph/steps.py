@@ -18,9 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ..files import atomic_write_bytes
+from ..files import atomic_write_bytes, check_replaceable
 from ..tensor import Tensor
 from .dot import _emit, _pipe, _prepare
+from .formats import check_folder
 from .labels import _HIDDEN, _Drawing, _Options
 from .text import _array
 from .walk import _names
@@ -56,6 +57,7 @@ class BackwardSteps:
         """Write the page to `path` (`.html` added when it has no suffix; another suffix,
         such as `.png`, is refused: the page is HTML); returns the path."""
         target = page_path(path, "BackwardSteps.save")
+        check_folder(target, "BackwardSteps.save")
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(target, self.html.encode("utf-8"), "backward_steps")
         return target
@@ -111,7 +113,7 @@ _SCRIPT = """(function () {
 def page_path(path: str | Path, what: str) -> Path:
     """`path` for the HTML page: `.html` added when it has no suffix, `.html`/`.htm` kept,
     any other suffix refused before anything is written (not HTML in a file named .png)."""
-    target = Path(path)
+    target = check_replaceable(path, what, example="steps.html")  # not /dev/null.html
     suffix = target.suffix.lower()
     if not suffix:
         return target.with_suffix(".html")
@@ -138,8 +140,8 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     and changes no `.grad`. Needs Graphviz's `dot` program (`RenderError` says how to get
     it). In Jupyter the result displays inline; `.html` is the page's text.
     """
-    if path is not None:
-        page_path(path, "backward_steps")  # a wrong suffix is refused before any drawing
+    if path is not None:  # a wrong suffix or folder is refused before any drawing
+        check_folder(page_path(path, "backward_steps"), "backward_steps")
     if not isinstance(output, Tensor):
         raise TypeError(f"backward_steps: output must be a Tensor (the loss whose backward "
                         f"pass to show), got {type(output).__name__}")

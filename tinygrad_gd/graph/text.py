@@ -9,6 +9,9 @@
 """
 from __future__ import annotations
 
+import html
+import re
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -140,3 +143,19 @@ def _label(lines: list[list[str]]) -> str:
 
 def _html(lines: list[str]) -> str:
     return "<" + "<BR/>".join(lines) + ">"
+
+
+def _line_width(label: str) -> int:
+    """The characters of a label's longest line, its markup left out (a table's cells of
+    one row on one line): what a paragraph beside it may take without widening the page."""
+    text = re.sub(r"<BR[^>]*>|</TR>", "\n", label)
+    text = html.unescape(re.sub(r"</TD>", " ", re.sub(r"(?!</TD>)<[^>]*>", "", text)))
+    return max((len(line.strip()) for line in text.split("\n")), default=0)
+
+
+def _paragraph(notes: list[str], width: int) -> str:
+    """Plain-text notes as one HTML-like label, each wrapped at `width` characters, its
+    lines left-aligned (a graph's caption: as wide as the picture, not one long line)."""
+    lines = [line for note in notes for line in textwrap.wrap(note, max(width, 20),
+                                                              break_on_hyphens=False)]
+    return "<" + "".join(_escape(line, 10**6) + '<BR ALIGN="LEFT"/>' for line in lines) + ">"

@@ -125,8 +125,9 @@ def _gradients(graph: _Graph) -> _Gradients:
     are still referenced by `node.parents`): a throwaway graph of the same ops, whose pass
     gives the same gradients. A node whose input changed in place since it ran
     (`versions.written_since`), or whose op now gives another value (a random op), is
-    listed in `stale`: its factors, and the gradients that depend on
-    them, are not shown.
+    listed in `stale`: its factors, and the gradients of its inputs (which pass through
+    it), are not shown. The ops after it run again on the values the graph kept (what
+    the forward pass computed), so their factors are those of the drawn values.
     """
     n = len(graph.tensors)
     none = _Gradients([None] * n, {})
@@ -172,12 +173,17 @@ def _gradients(graph: _Graph) -> _Gradients:
                         nodes={i: t._ctx for i, t in enumerate(run_on) if t._ctx is not None},
                         stale_inputs={p for i in stale for p in _changed_positions(graph, i)})
     if stale:
-        for i in _depending_on(graph, stale):
-            result.tensor[i] = None
+        tainted = _depending_on(graph, stale)
+        for i in tainted | set(stale):
+            if i in tainted:
+                result.tensor[i] = None
             for slot in range(len(graph.parents[i])):
                 result.edge.pop((i, slot), None)
         names = sorted({why for why in stale.values()})
         result.note = "some factors not shown: " + "; ".join(names)
+        if result.stale_inputs:
+            result.note += (". The other numbers are from the forward pass that made the "
+                            "output, before the change")
     return result
 
 
@@ -196,6 +202,15 @@ def _changed_inputs(graph: _Graph, i: int) -> str | None:
     return None
 
 
+def _stale_label(why: str) -> str:
+    """What a stale op's node says, in a few words, from the reason it is stale."""
+    if why.startswith("the output of op"):
+        return "its output changed in place since: factors not shown"
+    if "gives other values when run again" in why:
+        return "gives other values when run again (a random op?): factors not shown"
+    return "input changed in place since: factors not shown"
+
+
 def _changed_positions(graph: _Graph, i: int) -> list[int]:
     return [graph.parents[i][k] for k in written_since(graph.tensors[i]._ctx)]
 
@@ -206,25 +221,27 @@ def _rebuild(graph: _Graph, stale: dict[int, str]) -> list[Tensor]:
     with engine.enable_grad():
         for i, tensor in enumerate(graph.tensors):
             node = tensor._ctx
-            if node is None:
+            if node is None or i in stale:  # a stale op's result: the value it kept
                 fresh.append(Tensor(tensor._data, requires_grad=tensor.requires_grad))
                 continue
             with np.errstate(all="ignore"):
                 again = type(node).apply(*[fresh[p] for p in graph.parents[i]],
                                          **getattr(node, "params", {}))
-            if i not in stale and (again.shape != tensor.shape or not np.allclose(
-                    again._data, tensor._data, equal_nan=True)):
+            if again.shape != tensor.shape or not np.allclose(
+                    again._data, tensor._data, equal_nan=True):
                 stale[i] = (f"op '{node.name}' gives other values when run again (a random "
                             f"op?); call backward(retain_graph=True) to draw it")
-            fresh.append(again)
+                again = Tensor(tensor._data, requires_grad=tensor.requires_grad)
+            fresh.append(again)  # the ops after it run on the values the graph kept
     return fresh
 
 
 def _depending_on(graph: _Graph, stale: dict[int, str]) -> set[int]:
-    """Positions of the stale ops and of every tensor whose gradient passes through one."""
-    tainted = set(stale)
+    """Positions of the stale ops' inputs and of every tensor whose gradient passes through
+    one (a stale op's own result keeps the gradient its consumers send it)."""
+    tainted: set[int] = set()
     for i in range(len(graph.tensors) - 1, -1, -1):  # consumers before their inputs
-        if i in tainted:
+        if i in tainted or i in stale:
             tainted.update(graph.parents[i])
     return tainted - {graph.output}
 

@@ -1,0 +1,52 @@
+"""Which file a drawing goes to: the format a path's suffix names, for `render_graph` and
+the command line's `graph -o PATH` alike, checked before anything is drawn or written.
+
+- `.svg`, `.png`, `.pdf`, `.jpg` ... (any of Graphviz's output formats): Graphviz's
+  `dot` program lays the graph out and renders it;
+- `.dot` and `.gv`: the DOT text as drawn (`draw_graph(...).source`), written without
+  any Graphviz program;
+- any other suffix (`.txt`, `.html`) is refused, naming the ones that work; a path
+  without a suffix gets its format's (`loss` -> `loss.svg`).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import graphviz
+
+__all__ = ["FORMATS", "format_of", "suffix_help", "check_folder"]
+
+# what a suffix means: Graphviz's formats, less those that open a window instead of
+# writing a file; `gv` is DOT too
+FORMATS: dict[str, str] = {
+    **{name: name for name in sorted(graphviz.FORMATS)
+       if name not in ("x11", "xlib", "gtk", "cgimage")},
+    "gv": "dot"}
+SOURCE = "dot"  # the DOT text: no Graphviz program needed
+
+
+def format_of(suffix: str) -> str | None:
+    """The format a suffix (with or without its dot, any case) names; None: no format."""
+    return FORMATS.get(suffix.lower().lstrip("."))
+
+
+def suffix_help(suffix: str, page: str) -> str:
+    """What to do about a suffix that names no format: the suffixes that work, and where
+    an HTML page comes from (`page`: the function or option that writes one)."""
+    html = (f" (the HTML page of the backward pass step by step comes from {page})"
+            if suffix.lower() in (".html", ".htm") else "")
+    return (f"give it the suffix .svg, .png, .pdf or .dot (the DOT text, needing no "
+            f"Graphviz), or another of Graphviz's formats such as .jpg{html}")
+
+
+def check_folder(target: Path, where: str) -> None:
+    """Refuse, in one line, a path whose folder cannot be made because a file is in its
+    way (`r.png/x.png` where r.png is a file); a missing folder is fine (it is made)."""
+    for folder in target.parents:
+        if os.path.lexists(folder):
+            if not folder.is_dir():
+                raise NotADirectoryError(
+                    f"{where}: cannot write {str(target)!r}: {str(folder)!r} is a file, not "
+                    f"a folder; choose another path")
+            return
