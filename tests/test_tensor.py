@@ -635,6 +635,21 @@ def test_subclassing_registers_an_op_by_name():
         tensor_module._registry.pop("twice_for_test")
 
 
+def test_an_op_whose_forward_returns_several_arrays_is_refused_in_one_line():
+    # they were stacked into one tensor silently, and backward failed deep inside
+    class Both(tg.Function, register=False):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    with pytest.raises(TypeError, match=r"^both: forward returned 2 arrays; return one$"):
+        Both.apply(Tensor([1.0, 5.0], requires_grad=True))
+
+
 def test_custom_op_with_static_methods_pytorch_style():
     class Scale(Function, register=False):
         @staticmethod

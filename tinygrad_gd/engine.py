@@ -14,9 +14,9 @@ Read it top to bottom:
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
 of `nn`. Extras join through one extension point, `extensions` (see `switch`): anomaly
-mode (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks
-(`hooks.py`) and the module scope the diagrams use (`scope.py`). Only the
-in-place check is always on; an extra that is switched off costs nothing.
+mode (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks (`hooks.py`)
+and the module scope the diagrams use (`scope.py`). Only the in-place check is always
+on; an extra that is switched off costs nothing.
 """
 from __future__ import annotations
 
@@ -79,10 +79,8 @@ def registered_ops() -> dict[str, type["Function"]]:
 
 
 def on_register(listener: Callable[[type["Function"]], None]) -> None:
-    """Call `listener(op_class)` for every registered op, now and whenever one registers.
-
-    This is how an op becomes a Tensor method (tensor.py) and a `tg.` function
-    (functional.py) from its one definition."""
+    """Call `listener(op_class)` for every registered op, now and whenever one registers:
+    how an op becomes a Tensor method (tensor.py) and a `tg.` function (functional.py)."""
     _listeners.append(listener)
     for op in list(_registry.values()):
         listener(op)
@@ -164,6 +162,8 @@ class Function:
         try:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
             out = type(ctx).forward(ctx, *[t._data for t in inputs], **params)
+            if isinstance(out, (tuple, list)):  # (np.asarray would stack them silently)
+                raise TypeError(f"{cls.name}: forward returned {len(out)} arrays; return one")
         except (ValueError, TypeError, MemoryError) as err:
             raise op_error(cls.name, inputs, err) from None
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
@@ -177,8 +177,7 @@ class Function:
         return output
 
     def vjp(ctx, grad: np.ndarray) -> list:  # noqa: N805
-        """`backward(grad)` as one gradient per input, each in its input's shape and dtype
-        (None for an input that needs none)."""
+        """`backward(grad)` as one gradient per input, in its shape and dtype (or None)."""
         input_grads = type(ctx).backward(ctx, grad)  # works for a @staticmethod backward too
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
