@@ -1275,15 +1275,16 @@ def test_requires_grad_set_by_hand_is_read_as_a_truth_value(flag):
 
 def test_requires_grad_and_grad_set_by_hand_are_checked_as_pytorch_checks_them():
     # `i.requires_grad = True` on an int tensor gave an int64 gradient ([0, 0] for 0.5s),
-    # `y.requires_grad = False` on a tensor made by an op cut the graph silently, and a
-    # .grad assigned as an array (or of another shape) broke the next backward() deep inside
+    # `w.data = [0, 0]` made a float weight int64, and a .grad assigned as an array (or of
+    # another shape) broke the next backward() deep inside
     i = tg.as_tensor([1, 2])
+    i.requires_grad = True  # (a plain attribute: checked where the gradient would be stored)
+    with pytest.raises(TypeError, match=r"backward\(\): a leaf with requires_grad set by "
+                                        r"hand: only floating-point tensors can require"):
+        (i * 0.5).sum().backward()
+    assert i.grad is None
     with pytest.raises(TypeError, match="requires_grad: only floating-point tensors"):
-        i.requires_grad = True
-    y = Tensor([1.0], requires_grad=True) * 2
-    with pytest.raises(RuntimeError, match=r"requires_grad = False on a tensor made by an op "
-                                           r"would cut the graph; use .detach\(\)"):
-        y.requires_grad = False
+        tg.as_tensor([1, 2]).requires_grad_()
     w = Tensor([1.0, 2.0], requires_grad=True)
     w.data = [0, 0]  # values into the float weight, not an int64 weight
     (w * 0.5).sum().backward()

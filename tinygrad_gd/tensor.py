@@ -86,7 +86,7 @@ class Tensor:
     (labels, indices).
     """
 
-    __slots__ = ("_data", "_version", "_grad", "_requires_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("_data", "_version", "_grad", "requires_grad", "name", "_ctx", "__weakref__")
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -96,7 +96,7 @@ class Tensor:
         self._grad: Tensor | None = None
         self.name = name
         self._ctx: Function | None = None
-        self._requires_grad = False
+        self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -105,7 +105,7 @@ class Tensor:
         """A tensor around an op's output array (no checks, no copy), made by `node`."""
         result = cls.__new__(cls)
         result._data, result._version, result._grad, result.name = data, None, None, None
-        result._ctx, result._requires_grad = node, node is not None
+        result._ctx, result.requires_grad = node, node is not None
         return result
 
     @classmethod
@@ -316,28 +316,13 @@ class Tensor:
         """The graph node (op) that made this tensor; None for a leaf."""
         return self._ctx
 
-    # Read on every op: the getter is C (attrgetter), the checks are in the setter
-    requires_grad = property(operator.attrgetter("_requires_grad"), doc=(
-        "Whether backward() computes a gradient for this tensor (set it on a float leaf)."))
-
-    @requires_grad.setter
-    def requires_grad(self, requires_grad: Any) -> None:
-        if requires_grad and self._data.dtype.kind != "f":
-            raise TypeError(f"requires_grad: only floating-point tensors can require a "
-                            f"gradient, got dtype {self._data.dtype}; create it with "
-                            f"dtype=np.float64 (the default for lists) or np.float32")
-        if self._ctx is not None and not requires_grad:
-            raise RuntimeError("requires_grad = False on a tensor made by an op would cut the "
-                               "graph; use .detach() for a tensor without it")
-        self._requires_grad = bool(requires_grad)
-
     grad = property(operator.attrgetter("_grad"), doc=(
         "The gradient backward() stored (a leaf's, or a retained one's), else None."))
 
     @grad.setter
     def grad(self, grad: Any) -> None:
-        float_dtype = self._data.dtype if self._data.dtype.kind == "f" else None
         if grad is not None:  # (checked here: backward() would add into it later)
+            float_dtype = self._data.dtype if self._data.dtype.kind == "f" else None
             if not isinstance(grad, Tensor) or grad.dtype != (float_dtype or grad.dtype):
                 grad = Tensor(grad, dtype=float_dtype)  # an array, or another float dtype
             if grad.shape != self.shape:
@@ -347,8 +332,18 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Ask (or stop asking) for this leaf's gradient; returns self."""
-        self.requires_grad = requires_grad
+        if requires_grad:
+            self._check_float("requires_grad")
+        if self._ctx is not None and not requires_grad:
+            raise RuntimeError("requires_grad_(False) on a tensor made by an op: use .detach()")
+        self.requires_grad = bool(requires_grad)
         return self
+
+    def _check_float(self, where: str) -> None:
+        if self._data.dtype.kind != "f":
+            raise TypeError(f"{where}: only floating-point tensors can require a gradient, got "
+                            f"dtype {self._data.dtype}; create it with dtype=np.float64 (the "
+                            f"default for lists) or np.float32")
 
     def retain_grad(self) -> "Tensor":
         """Keep this non-leaf tensor's gradient in `.grad` after backward (e.g. pred.grad)."""
@@ -412,6 +407,10 @@ class Tensor:
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` into `.grad`, out of place (a `.grad` the user kept stays as it was)."""
+        # requires_grad is a plain attribute (every op reads it): one set by hand on an
+        # integer tensor is caught here, before an integer gradient is stored
+        if self._data.dtype.kind != "f":
+            self._check_float("backward(): a leaf with requires_grad set by hand")
         with _grad_lock:
             if self._grad is None:  # a copy: an op may hand one array to several inputs
                 self._grad = Tensor.from_op(np.array(grad), None)
