@@ -150,7 +150,8 @@ class FloorDivide(Function, name="floor_divide", elementwise=True,
 
 
 class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
-    """Elementwise max(x, y); where x == y the gradient is split evenly.
+    """Elementwise max(x, y); where x == y the gradient is split evenly, where either is
+    NaN (so is the result) both get it, as in PyTorch.
 
     forward: `max(x, y)` elementwise
     gradient: `g * ([x > y] + [x == y] / 2)` for x, `g * ([y > x] + [x == y] / 2)` for y
@@ -163,12 +164,15 @@ class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maxi
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         share = (x > y) + 0.5 * (x == y)
+        unordered = np.isnan(x) | np.isnan(y)  # a NaN result: both get g, as in PyTorch
         needs_x, needs_y = ctx.needs_input_grad  # (x.maximum(0.0): no gradient for the 0)
-        return (g * share if needs_x else None), (g * (1.0 - share) if needs_y else None)
+        return (g * (share + unordered) if needs_x else None), \
+               (g * (1.0 - share) if needs_y else None)
 
 
 class Minimum(Function, elementwise=True, methods=("minimum",), functions=("minimum",)):
-    """Elementwise min(x, y); where x == y the gradient is split evenly.
+    """Elementwise min(x, y); where x == y the gradient is split evenly, where either is
+    NaN (so is the result) both get it, as in PyTorch.
 
     forward: `min(x, y)` elementwise
     gradient: `g * ([x < y] + [x == y] / 2)` for x, `g * ([y < x] + [x == y] / 2)` for y
@@ -181,8 +185,10 @@ class Minimum(Function, elementwise=True, methods=("minimum",), functions=("mini
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         share = (x < y) + 0.5 * (x == y)
+        unordered = np.isnan(x) | np.isnan(y)  # a NaN result: both get g, as in PyTorch
         needs_x, needs_y = ctx.needs_input_grad
-        return (g * share if needs_x else None), (g * (1.0 - share) if needs_y else None)
+        return (g * (share + unordered) if needs_x else None), \
+               (g * (1.0 - share) if needs_y else None)
 
 
 class Where(Function, elementwise=True, functions=("where",)):

@@ -129,11 +129,13 @@ class _Extremum(_FromOutput, register=False):
 
     def chain(ctx, g, x, out):
         hit = x == out
+        if out.dtype.kind == "f":  # a NaN is the extreme (NumPy's and PyTorch's): it gets g
+            hit |= np.isnan(x) & np.isnan(out)
         return g * hit / hit.sum(axis=ctx.axis, keepdims=True)
 
 
 class Max(_Extremum, methods=("max",), functions=("max",)):
-    """Maximum over `axis`; tied maxima share the gradient evenly.
+    """Maximum over `axis` (NaN where a NaN is); tied maxima share the gradient evenly.
 
     forward: `max(x, axis)`
     gradient: `g` at the maximum, shared evenly by ties; 0 elsewhere
@@ -143,7 +145,7 @@ class Max(_Extremum, methods=("max",), functions=("max",)):
 
 
 class Min(_Extremum, methods=("min",), functions=("min",)):
-    """Minimum over `axis`; tied minima share the gradient evenly.
+    """Minimum over `axis` (NaN where a NaN is); tied minima share the gradient evenly.
 
     forward: `min(x, axis)`
     gradient: `g` at the minimum, shared evenly by ties; 0 elsewhere
