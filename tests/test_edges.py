@@ -202,6 +202,15 @@ def test_empty_tensors_through_shape_ops():
         x.max()
 
 
+def test_an_empty_index_list_selects_nothing_as_numpys():
+    # x[[]] was refused: NumPy's empty list is float64, read as a float index tensor
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    picked = x[[]]
+    assert picked.shape == (0, 3) and x[:, []].shape == (2, 0)
+    picked.sum().backward()
+    assert x.grad.tolist() == [[0, 0, 0], [0, 0, 0]]
+
+
 def test_floor_divide_is_pythons_and_steps_with_gradient_0():
     x = tg.Tensor([1.0, -2.5, 7.0], requires_grad=True)
     y = tg.Tensor([0.1, 2.0, -2.0], requires_grad=True)

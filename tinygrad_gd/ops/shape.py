@@ -287,7 +287,10 @@ def _indices(op: str, indices, x, axis) -> np.ndarray:
 
 
 def _kept(part: Any) -> Any:
-    """An index part as the op keeps it: arrays and lists copied, slices and ints as they are."""
+    """An index part as the op keeps it: arrays and lists copied, slices and ints as they are
+    (an empty list selects nothing, as in NumPy: integer, not NumPy's float64 default)."""
+    if isinstance(part, list) and not part:
+        return np.array(part, dtype=np.intp)
     return np.array(part) if isinstance(part, (np.ndarray, list)) else part
 
 
