@@ -17,6 +17,11 @@ RNG = np.random.default_rng(0)
 A, B = RNG.standard_normal((4, 3)) * 2, RNG.standard_normal((4, 3))
 LABELS = np.array([0, 2, 1, 0])
 P = np.array([[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0], [0.1, 0.1, 0.8]])  # (with zeros)
+WC = np.array([0.5, 2.0, 1.5])  # class weights
+SKIPPED = np.array([0, -100, 2, 1])  # the second sample is ignored (PyTorch's default index)
+RM, RV = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.5, 4.0])  # running statistics
+IDX, EMB = np.array([[1, 3], [1, 0]]), RNG.standard_normal((5, 3))
+SLOPES = np.array([0.1, -0.3, 0.5])
 
 # name: (ours on Tensors, torch's as text on tensors, the input arrays)
 AGAINST_TORCH = {
@@ -60,6 +65,68 @@ AGAINST_TORCH = {
     "LayerNorm over two axes": (lambda x: nn.LayerNorm((4, 3), elementwise_affine=False)(x),
                                 "lambda x: torch.nn.LayerNorm((4, 3), elementwise_affine=False,"
                                 " dtype=torch.float64)(x)", (A,)),
+    # the activations as modules, PyTorch's arguments
+    "ReLU6": (nn.ReLU6(), "torch.nn.ReLU6()", (A * 3,)),
+    "Hardtanh": (nn.Hardtanh(-0.5, 2.0), "torch.nn.Hardtanh(-0.5, 2.0)", (A,)),
+    "Mish": (nn.Mish(), "torch.nn.Mish()", (A,)),
+    "Hardswish": (nn.Hardswish(), "torch.nn.Hardswish()", (A * 2,)),
+    "Hardsigmoid": (nn.Hardsigmoid(), "torch.nn.Hardsigmoid()", (A * 2,)),
+    "LogSigmoid": (nn.LogSigmoid(), "torch.nn.LogSigmoid()", (A,)),
+    "Softsign": (nn.Softsign(), "torch.nn.Softsign()", (A,)),
+    "CELU": (nn.CELU(0.5), "torch.nn.CELU(0.5)", (A,)),
+    "SELU": (nn.SELU(), "torch.nn.SELU()", (A,)),
+    "Tanhshrink": (nn.Tanhshrink(), "torch.nn.Tanhshrink()", (A,)),
+    "Softmin": (nn.Softmin(dim=0), "torch.nn.Softmin(dim=0)", (A,)),
+    "GLU": (nn.GLU(dim=0), "torch.nn.GLU(dim=0)", (A,)),
+    "PReLU": (nn.PReLU(), "torch.nn.PReLU(dtype=torch.float64)", (A,)),
+    "prelu per channel": (F.prelu, "F.prelu", (A, SLOPES)),
+    "prelu one slope": (F.prelu, "F.prelu", (A, np.array([0.25]))),
+    # F's activations with PyTorch's inplace= (theirs on a copy: a leaf cannot change)
+    "relu inplace": (lambda x: F.relu(x, inplace=True), "lambda x: F.relu(x.clone(), True)",
+                     (A,)),
+    "relu6 inplace": (lambda x: F.relu6(x * 3, True), "lambda x: F.relu6(x * 3, True)", (A,)),
+    "leaky_relu inplace": (lambda x: F.leaky_relu(x, 0.2, True),
+                           "lambda x: F.leaky_relu(x.clone(), 0.2, True)", (A,)),
+    "elu inplace": (lambda x: F.elu(x, 0.5, True), "lambda x: F.elu(x.clone(), 0.5, True)",
+                    (A,)),
+    "selu inplace": (lambda x: F.selu(x, True), "lambda x: F.selu(x.clone(), True)", (A,)),
+    "celu inplace": (lambda x: F.celu(x, 0.5, True), "lambda x: F.celu(x.clone(), 0.5, True)",
+                     (A,)),
+    "hardtanh inplace": (lambda x: F.hardtanh(x, -0.5, 2.0, True),
+                         "lambda x: F.hardtanh(x.clone(), -0.5, 2.0, True)", (A,)),
+    "hardswish inplace": (lambda x: F.hardswish(x, True),
+                          "lambda x: F.hardswish(x.clone(), True)", (A * 2,)),
+    "hardsigmoid inplace": (lambda x: F.hardsigmoid(x, True),
+                            "lambda x: F.hardsigmoid(x.clone(), True)", (A * 2,)),
+    "silu inplace": (lambda x: F.silu(x, True), "lambda x: F.silu(x.clone(), True)", (A,)),
+    "mish inplace": (lambda x: F.mish(x, True), "lambda x: F.mish(x.clone(), True)", (A,)),
+    # nll_loss's weight and ignore_index, as cross_entropy's
+    "nll_loss weight": (lambda x: F.nll_loss(F.log_softmax(x, dim=1), LABELS, weight=WC),
+                        "lambda x: F.nll_loss(F.log_softmax(x, 1), torch.tensor(LABELS), "
+                        "weight=torch.tensor(WC))", (A,)),
+    "nll_loss ignored": (lambda x: F.nll_loss(x, SKIPPED), "lambda x: F.nll_loss(x, "
+                         "torch.tensor(SKIPPED))", (A,)),
+    "nll_loss weight ignored none": (
+        lambda x: F.nll_loss(x, SKIPPED, "none", weight=WC),
+        "lambda x: F.nll_loss(x, torch.tensor(SKIPPED), weight=torch.tensor(WC), "
+        "reduction='none')", (A,)),
+    "NLLLoss weight ignore_index sum": (
+        lambda x: nn.NLLLoss("sum", weight=WC, ignore_index=2)(x, LABELS),
+        "lambda x: torch.nn.NLLLoss(weight=torch.tensor(WC), ignore_index=2, "
+        "reduction='sum')(x, torch.tensor(LABELS))", (A,)),
+    # the layers' formulas as functions
+    "layer_norm": (lambda x, w, b: F.layer_norm(x, (3,), w, b, 1e-3),
+                   "lambda x, w, b: F.layer_norm(x, (3,), w, b, 1e-3)", (A, B[0], B[1])),
+    "batch_norm training": (lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+                            "lambda x, w, b: F.batch_norm(x, None, None, w, b, True)",
+                            (A, B[0], B[1])),
+    "batch_norm eval": (lambda x, w: F.batch_norm(x, Tensor(RM), Tensor(RV), w, eps=0.1),
+                        "lambda x, w: F.batch_norm(x, torch.tensor(RM), torch.tensor(RV), w, "
+                        "eps=0.1)", (A, B[0])),
+    "embedding": (lambda w: F.embedding(IDX, w), "lambda w: F.embedding(torch.tensor(IDX), w)",
+                  (EMB,)),
+    "embedding padding": (lambda w: F.embedding(tg.as_tensor(IDX), w, padding_idx=1),
+                          "lambda w: F.embedding(torch.tensor(IDX), w, padding_idx=1)", (EMB,)),
 }
 
 
@@ -67,7 +134,9 @@ AGAINST_TORCH = {
 def test_values_and_gradients_by_definition(case):
     ours, _, arrays = AGAINST_TORCH[case]
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
-    if "zeros" not in case:  # (at 0 the norm has its kink: PyTorch's convention, below)
+    # (at 0 the norm has its kink: PyTorch's convention, below; a padding row's gradient
+    # is 0 by definition, not the slope of the values)
+    if "zeros" not in case and "padding" not in case:
         assert tg.gradcheck(ours, leaves)
     assert np.isfinite(ours(*leaves).data).all()
 
@@ -78,15 +147,18 @@ def test_values_and_gradients_agree_with_pytorch(case):
     torch = pytest.importorskip("torch")
     ours, theirs, arrays = AGAINST_TORCH[case]
     fn = eval(theirs, {"torch": torch, "F": torch.nn.functional,  # noqa: S307  (our table)
-                       "LABELS": LABELS, "P": P, "np": np})
+                       "LABELS": LABELS, "P": P, "np": np, "WC": WC, "SKIPPED": SKIPPED,
+                       "RM": RM, "RV": RV, "IDX": IDX})
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
     tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, expected = ours(*leaves), fn(*tensors)
     np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12, atol=1e-14)
     out.sum().backward()
     expected.sum().backward()
+    # PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32, even in float64
+    rtol = 1e-7 if "ardsigmoid" in case else 1e-10
     for leaf, tensor in zip(leaves, tensors):
-        np.testing.assert_allclose(leaf.grad.data, tensor.grad.numpy(), rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(leaf.grad.data, tensor.grad.numpy(), rtol=rtol, atol=1e-14)
 
 
 def test_huber_is_squared_near_the_target_and_absolute_beyond_delta():
@@ -663,3 +735,296 @@ def test_cross_entropy_loss_module_takes_the_options_and_a_learned_weight_gets_a
 def test_cross_entropy_option_errors_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+# ------------------------------------------------------------------ more activations and F's
+
+
+def test_new_activations_by_definition_at_their_corners():
+    x = Tensor([-4.0, -3.0, 0.0, 1.5, 3.0, 4.0], requires_grad=True)
+    out = F.hardsigmoid(x)
+    out.sum().backward()
+    assert out.tolist() == [0.0, 0.0, 0.5, 0.75, 1.0, 1.0]
+    assert x.grad.tolist() == [0.0, 0.0, 1 / 6, 1 / 6, 0.0, 0.0]  # none at and beyond +-3
+    alpha, scale = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+    np.testing.assert_allclose(F.selu(Tensor([1.0, -1.0])).data,
+                               [scale, scale * alpha * (np.exp(-1) - 1)], rtol=1e-15)
+    np.testing.assert_allclose(nn.GLU()(Tensor(A[:, :2])).data,
+                               A[:, :1] / (1 + np.exp(-A[:, 1:2])), rtol=1e-15)
+    np.testing.assert_allclose(nn.Softmin(1)(Tensor(A)).data, F.softmax(Tensor(-A), 1).data)
+    np.testing.assert_allclose(nn.Tanhshrink()(Tensor(A)).data, A - np.tanh(A), rtol=1e-15)
+    # prelu at 0: the gradient of weight * x (PyTorch's), for x and for the slope
+    x, w = Tensor([0.0, 2.0, -1.0], requires_grad=True), Tensor([0.3], requires_grad=True)
+    F.prelu(x, w).sum().backward()
+    assert x.grad.tolist() == [0.3, 1.0, 0.3] and w.grad.tolist() == [-1.0]
+    assert nn.ELU(0.5).alpha == 0.5 and nn.Hardtanh(-2, 2).max_val == 2  # as PyTorch's
+
+
+@pytest.mark.parametrize("function, args", [
+    (F.relu, ()), (F.relu6, ()), (F.leaky_relu, (0.2,)), (F.elu, (0.5,)), (F.selu, ()),
+    (F.celu, (0.5,)), (F.hardtanh, (-0.5, 2.0)), (F.hardswish, ()), (F.hardsigmoid, ()),
+    (F.silu, ()), (F.mish, ())])
+def test_f_inplace_is_computed_out_of_place_with_the_same_values_and_gradients(function, args):
+    x, y = Tensor(A, requires_grad=True), Tensor(A, requires_grad=True)
+    out, expected = function(x, *args, True), function(y, *args)
+    assert out is not x
+    np.testing.assert_array_equal(out.data, expected.data)
+    np.testing.assert_array_equal(x.data, A)  # the input is left as it was
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, y.grad.data)
+    name = function.__name__
+    with pytest.raises(TypeError, match=rf"{name}: inplace must be True or False, got 'yes'"):
+        function(x, *args, "yes")
+
+
+@pytest.mark.torch
+def test_new_activation_layers_print_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    for text in ["ReLU6()", "ReLU6(inplace=True)", "Hardtanh()", "Hardtanh(-2, 2, True)",
+                 "Mish(True)", "Hardswish(True)", "Hardsigmoid()", "LogSigmoid()", "Softsign()",
+                 "CELU(0.5, True)", "SELU(inplace=True)", "Tanhshrink()", "Softmin(1)",
+                 "Softmin()", "GLU()", "PReLU()", "PReLU(3, 0.1)"]:
+        ours = eval(f"nn.{text}", {"nn": nn})  # noqa: S307  (our list)
+        assert repr(ours) == repr(eval(f"torch.nn.{text}", {"torch": torch})), text  # noqa: S307
+
+
+@pytest.mark.torch
+def test_prelu_layer_learns_its_slopes_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    images = np.random.default_rng(7).standard_normal((2, 3, 2, 2))
+    ours, theirs = nn.PReLU(3, 0.1), torch.nn.PReLU(3, 0.1, dtype=torch.float64)
+    (ours(Tensor(images)) ** 2).sum().backward()
+    (theirs(torch.tensor(images)) ** 2).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: F.glu(Tensor(A)), ValueError, r"glu: the input's axis -1 is halved, so its size "
+                                           r"must be even; got 3"),
+    (lambda: F.prelu(Tensor(A), Tensor([0.1, 0.2])), ValueError,
+     r"prelu: weight of shape \(2,\) needs one slope, or one per channel"),
+    (lambda: nn.Hardtanh(1.0, -1.0), ValueError, r"Hardtanh: min_val 1.0 is above max_val"),
+    (lambda: F.nll_loss(Tensor(A), LABELS, WC), TypeError,
+     r"nll_loss: .*PyTorch's third argument is weight"),
+    (lambda: nn.NLLLoss(WC), TypeError, r"NLLLoss: .*PyTorch's first argument is weight"),
+    (lambda: F.nll_loss(Tensor(A), LABELS, weight=WC[:2]), ValueError,
+     r"nll_loss: weight must hold one number per class"),
+    (lambda: F.nll_loss(Tensor(A), [0, -100, 5, 1]), ValueError,
+     r"nll_loss: class indices must lie in \[0, 2\] for 3 classes, got \[5\]"),
+    (lambda: F.layer_norm(Tensor(A), 3, Tensor(np.ones(4))), ValueError,
+     r"layer_norm: weight of shape \(4,\) must have normalized_shape \(3,\)"),
+    (lambda: F.batch_norm(Tensor(A), None, None), ValueError,
+     r"batch_norm: training=False normalises with running_mean and running_var"),
+    (lambda: F.batch_norm(Tensor(A), RM, RV, training=True), TypeError,
+     r"batch_norm: running_mean must be a Tensor \(it is updated in place\)"),
+    (lambda: F.batch_norm(Tensor(A), Tensor(RM[:2]), Tensor(RV)), ValueError,
+     r"batch_norm: running_mean of shape \(2,\) does not fit input of shape \(4, 3\)"),
+    (lambda: F.embedding(IDX, Tensor(EMB), padding_idx=5), ValueError,
+     r"embedding: padding_idx must be an int in \[-5, 4\]"),
+    (lambda: F.embedding(IDX + 4, Tensor(EMB)), IndexError,
+     r"embedding: indices must lie in \[0, 4\], got 4 to 7"),
+])
+def test_new_function_errors_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_nll_loss_weight_and_ignore_index_are_cross_entropys():
+    x = Tensor(A)
+    for options in ({"weight": WC}, {"ignore_index": -100}, {"weight": WC, "reduction": "sum"}):
+        np.testing.assert_allclose(F.nll_loss(F.log_softmax(x, dim=1), SKIPPED, **options).data,
+                                   F.cross_entropy(x, SKIPPED, **options).data, rtol=1e-14)
+    # by definition: sum of -w[y] * input[y] over kept samples, over the sum of their w[y]
+    kept = SKIPPED != -100
+    expected = -(WC[SKIPPED[kept]] * A[kept, SKIPPED[kept]]).sum() / WC[SKIPPED[kept]].sum()
+    np.testing.assert_allclose(F.nll_loss(x, SKIPPED, weight=WC).item(), expected, rtol=1e-14)
+    assert list(nn.Sequential(nn.NLLLoss(weight=WC)).state_dict()) == ["0.weight"]
+    assert not isinstance(nn.CrossEntropyLoss(), nn.NLLLoss)  # (as in PyTorch)
+
+
+def test_layer_functions_are_the_layers_formulas():
+    norm = nn.LayerNorm(3)
+    norm.weight.data[:], norm.bias.data[:] = B[0], B[1]
+    np.testing.assert_array_equal(norm(Tensor(A)).data,
+                                  F.layer_norm(Tensor(A), (3,), norm.weight, norm.bias).data)
+    centred = A - A.mean(1, keepdims=True)
+    np.testing.assert_allclose(F.layer_norm(A, 3).data,
+                               centred / np.sqrt((centred ** 2).mean(1, keepdims=True) + 1e-5),
+                               rtol=1e-12)
+    mean, var = Tensor(np.zeros(3)), Tensor(np.ones(3))
+    out = F.batch_norm(Tensor(A), mean, var, training=True, momentum=0.5)
+    np.testing.assert_allclose(out.data, (A - A.mean(0)) / np.sqrt(A.var(0) + 1e-5), rtol=1e-12)
+    np.testing.assert_allclose(mean.data, 0.5 * A.mean(0), rtol=1e-12)  # moved in place
+    np.testing.assert_allclose(var.data, 0.5 + 0.5 * A.var(0, ddof=1), rtol=1e-12)
+    w = Tensor(EMB, requires_grad=True)
+    F.embedding(IDX, w, padding_idx=-4).sum().backward()  # -4: row 1
+    counts = np.bincount(IDX.reshape(-1), minlength=5).astype(float)
+    counts[1] = 0  # the padding row gets no gradient, though it is looked up
+    np.testing.assert_array_equal(w.grad.data, np.repeat(counts[:, None], 3, axis=1))
+    np.testing.assert_array_equal(F.embedding(IDX, w, 1).data, EMB[IDX])
+
+
+# ------------------------------------------------------------------ PyTorch's registration
+
+
+class _Registered(nn.Module):
+    def __init__(self):
+        self.register_buffer("mask", tg.as_tensor(np.tril(np.ones((2, 2), np.int64))))
+        self.register_buffer("cache", Tensor(np.zeros(2)), persistent=False)
+        self.register_parameter("scale", nn.Parameter(np.ones(2)))
+        self.register_parameter("shift", None)
+        self.add_module("proj", nn.Linear(2, 2, seed=0))
+        self.register_module("act", nn.Tanh())
+
+    def forward(self, x):
+        self.cache = x.detach()  # a plain Tensor assigned to a buffer stays a buffer
+        return self.act(self.proj(x * self.scale))
+
+
+def test_registered_members_are_attributes_and_persistent_false_is_not_saved():
+    model = _Registered()
+    assert isinstance(model.mask, nn.Buffer) and model.mask.dtype == np.int64
+    assert [n for n, _ in model.named_parameters()] == ["scale", "proj.weight", "proj.bias"]
+    assert [n for n, _ in model.named_buffers()] == ["mask", "cache"]
+    assert [n for n, _ in model.named_children()] == ["proj", "act"]
+    assert list(model.state_dict()) == ["scale", "mask", "proj.weight", "proj.bias"]
+    model(Tensor([[1.0, 2.0]]))
+    assert isinstance(model.cache, nn.Buffer) and model.cache.tolist() == [[1.0, 2.0]]
+    fresh = _Registered()
+    assert fresh.load_state_dict(model.state_dict()) == ([], [])  # strict: cache not asked
+    assert model.float() is model and model.scale.dtype == np.float32
+    assert model.cache.dtype == np.float32 and model.mask.dtype == np.int64
+    assert model.double().proj.weight.dtype == np.float64
+    model.register_buffer("late", None)
+    model.late = Tensor([3.0])
+    assert [n for n, _ in model.named_buffers()][-1] == "late"
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda m: m.register_buffer("a.b", Tensor([1.0])), KeyError,
+     r"register_buffer: the name must be a non-empty string without '\.', got 'a\.b'"),
+    (lambda m: m.register_buffer("proj", Tensor([1.0])), KeyError,
+     r"register_buffer: attribute 'proj' already exists in _Registered"),
+    (lambda m: m.register_buffer("x", 3), TypeError,
+     r"register_buffer: cannot assign a int to buffer 'x' \(a Tensor, a NumPy array or None"),
+    (lambda m: m.register_parameter("x", Tensor([1.0])), TypeError,
+     r"register_parameter: cannot assign a Tensor to parameter 'x' \(nn.Parameter or None "
+     r"required\); wrap it"),
+    (lambda m: m.add_module("forward", nn.ReLU()), KeyError,
+     r"add_module: attribute 'forward' already exists"),
+    (lambda m: m.add_module("x", nn.ReLU), TypeError, r"add_module: type is not a Module"),
+    (lambda m: m.register_forward_hook(3), TypeError,
+     r"register_forward_hook: hook must be callable, got int"),
+])
+def test_registration_errors_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call(_Registered())
+
+
+@pytest.mark.torch
+def test_registered_state_dict_is_pytorchs():
+    torch = pytest.importorskip("torch")
+
+    class Theirs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("mask", torch.ones(2, 2))
+            self.register_buffer("cache", torch.zeros(2), persistent=False)
+            self.register_parameter("scale", torch.nn.Parameter(torch.ones(2)))
+            self.register_parameter("shift", None)
+            self.add_module("proj", torch.nn.Linear(2, 2))
+            self.register_module("act", torch.nn.Tanh())
+
+    theirs, ours = Theirs(), _Registered()
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()]
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+
+
+def test_forward_hooks_see_and_replace_inputs_and_outputs_until_removed():
+    layer, seen = nn.Linear(2, 2, seed=0), []
+    x = Tensor([[1.0, 2.0]])
+    plain = layer(x).data
+    pre = layer.register_forward_pre_hook(lambda m, args: args[0] * 2)  # one value: the input
+    post = layer.register_forward_hook(lambda m, args, out: seen.append((m, args, out)))
+    doubled = layer(x)
+    np.testing.assert_array_equal(doubled.data, layer.forward(x * 2).data)
+    assert seen[0][0] is layer and seen[0][2] is doubled and seen[0][1][0].tolist() == [[2, 4]]
+    pre.remove()
+    with layer.register_forward_hook(lambda m, args, out: out * 0):
+        assert (layer(x).data == 0).all()
+    np.testing.assert_array_equal(layer(x).data, plain)  # the `with` removed it
+    order = []
+    layer.register_forward_hook(lambda m, a, o: order.append("first"))
+    layer.register_forward_hook(lambda m, a, o: order.append("prepended"), prepend=True)
+    layer.register_forward_pre_hook(
+        lambda m, args, kwargs: ((args[0] + 1,), kwargs), with_kwargs=True)
+    np.testing.assert_array_equal(layer(x).data, layer.forward(x + 1).data)
+    assert order[:2] == ["prepended", "first"]
+    post.remove()
+
+
+@pytest.mark.torch
+def test_forward_hooks_are_called_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs, calls = nn.Tanh(), torch.nn.Tanh(), []
+    for layer in (ours, theirs):
+        layer.register_forward_pre_hook(lambda m, args: (args[0] * 3,))
+        layer.register_forward_hook(lambda m, args, out: calls.append(len(args)) or out + 1)
+        layer.register_forward_hook(lambda m, args, kw, out: out * 2, with_kwargs=True)
+    np.testing.assert_allclose(ours(Tensor(A)).data, theirs(torch.tensor(A)).numpy(), rtol=1e-15)
+    assert calls == [1, 1]
+
+
+# ------------------------------------------------------------------ containers as PyTorch's
+
+
+def test_sequential_of_an_ordered_dict_is_named_by_its_keys():
+    from collections import OrderedDict
+    model = nn.Sequential(OrderedDict([("fc", nn.Linear(2, 3, seed=0)), ("act", nn.ReLU()),
+                                       ("out", nn.Linear(3, 1, seed=1))]))
+    assert list(model.state_dict()) == ["fc.weight", "fc.bias", "out.weight", "out.bias"]
+    assert model.fc is model[0] and "(act): ReLU()" in repr(model)
+    assert list(model[1:].state_dict()) == ["out.weight", "out.bias"]  # a slice keeps names
+    with pytest.raises(TypeError, match=r"Sequential: layer 'act' must be a Module instance"):
+        nn.Sequential(OrderedDict([("act", nn.ReLU)]))
+    with pytest.raises(TypeError, match=r"Sequential: the OrderedDict's keys .* got 0"):
+        nn.Sequential(OrderedDict([(0, nn.ReLU())]))
+
+
+def test_module_list_insert_setitem_delitem_pop_renumber_as_pytorch():
+    a, b, c, d = nn.ReLU(), nn.Tanh(), nn.Sigmoid(), nn.Identity()
+    blocks = nn.ModuleList([a, b])
+    blocks.insert(1, c)
+    assert list(blocks) == [a, c, b] and [n for n, _ in blocks.named_children()] == [
+        "0", "1", "2"]
+    blocks[-1] = d
+    assert list(blocks) == [a, c, d] and blocks[2] is d
+    del blocks[0]
+    assert list(blocks) == [c, d] and vars(blocks)["0"] is c
+    assert blocks.pop() is d and list(blocks) == [c]
+    blocks.extend([a, b])
+    assert [n for n, _ in blocks.named_children()] == ["0", "1", "2"]
+    with pytest.raises(IndexError, match="ModuleList: index 3 is out of range for 3 layers"):
+        blocks[3] = a
+    with pytest.raises(TypeError, match="ModuleList: layer 0 must be a Module instance"):
+        blocks.insert(0, "relu")
+
+
+@pytest.mark.torch
+def test_container_names_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    from collections import OrderedDict
+    built = []
+    for lib in (nn, torch.nn):
+        seq = lib.Sequential(OrderedDict([("fc", lib.Linear(2, 3)), ("act", lib.ReLU()),
+                                          ("out", lib.Linear(3, 1))]))
+        blocks = lib.ModuleList([lib.Linear(2, 2), lib.Linear(2, 2)])
+        blocks.insert(0, lib.Linear(2, 1))
+        blocks[1] = lib.Linear(2, 4)
+        del blocks[2]
+        built.append((list(seq[1:].state_dict()), list(seq.state_dict()),
+                      list(blocks.state_dict()), [tuple(m.weight.shape) for m in blocks]))
+    assert built[0] == built[1]

@@ -1,23 +1,31 @@
 """`tg.nn`: models built from Modules, under PyTorch's names.
 
     module.py      Parameter (entry-wise freezing), Buffer, Module (parameters, buffers,
-                   train/eval, requires_grad_, apply, state_dict/load_state_dict,
-                   __call__ -> forward)
-    containers.py  ModuleList, ModuleDict
+                   train/eval, requires_grad_, apply, to/float/double,
+                   state_dict/load_state_dict, register_buffer/register_parameter/
+                   add_module, forward hooks, __call__ -> forward)
+    registration.py  the handle a hook's registration returns, the rules for names
+    containers.py  ModuleList, ModuleDict (Sequential also takes an OrderedDict)
     convolution.py Conv2d, MaxPool2d, AvgPool2d (images: batch, channels, height, width)
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
                    BatchNorm2d
+    activations.py ReLU6, Hardtanh, Mish, Hardswish, Hardsigmoid, LogSigmoid, Softsign,
+                   CELU, SELU, Tanhshrink, Softmin, GLU, PReLU
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
                    BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
+                   (activation_functions.py: the activations taking inplace=;
+                   layer_functions.py: layer_norm, batch_norm, embedding)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     utils.py       clip_grad_norm_, clip_grad_value_
 
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
 from . import functional, init, utils
+from .activations import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
+                          PReLU, ReLU6, Softmin, Softsign, Tanhshrink)
 from .containers import ModuleDict, ModuleList
 from .convolution import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
@@ -32,7 +40,8 @@ __all__ = [
     "ModuleList", "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh",
     "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity",
     "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Conv2d",
-    "MaxPool2d", "AvgPool2d",
+    "MaxPool2d", "AvgPool2d", "ReLU6", "Hardtanh", "Mish", "Hardswish", "Hardsigmoid",
+    "LogSigmoid", "Softsign", "CELU", "SELU", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
 ]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping
 
+import numpy as np
+
 from .module import Module
 
 __all__ = ["ModuleList", "ModuleDict"]
@@ -42,6 +44,49 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
         return self
+
+    def insert(self, index: int, module: Module) -> None:
+        """Put `module` before position `index` (as list.insert); those after it are
+        renumbered ("2" becomes "3"), as in PyTorch."""
+        layers = self._layers()
+        layers.insert(index, _checked(self, module, index))
+        self._renumber(layers)
+
+    def __setitem__(self, index: int, module: Module) -> None:
+        """Replace the layer at `index` (its name kept)."""
+        setattr(self, self._key(index), _checked(self, module, index))
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove the layer(s) at `index`; the rest are renumbered, as in PyTorch."""
+        layers = self._layers()
+        if not isinstance(index, slice):
+            self._key(index)  # (an index out of range: the error of __getitem__)
+        del layers[index]
+        self._renumber(layers)
+
+    def pop(self, index: int = -1) -> Module:
+        """Remove the layer at `index` (the last by default) and return it."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def _renumber(self, layers: list[Module]) -> None:
+        for key in self._keys():
+            delattr(self, key)
+        for i, module in enumerate(layers):
+            setattr(self, str(i), module)
+
+    def _keys(self) -> list[str]:
+        return [key for key, m in vars(self).items() if isinstance(m, Module)]
+
+    def _key(self, index: Any) -> str:
+        """The attribute name of the layer at `index` (an int, negative from the end)."""
+        keys = self._keys()
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                or not -len(keys) <= index < len(keys):
+            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for "
+                             f"{len(keys)} layers")
+        return keys[index]
 
     def _layers(self) -> list[Module]:
         # the attributes append() set, "0", "1", ..., in order (named_children's Modules)

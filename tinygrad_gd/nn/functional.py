@@ -21,9 +21,11 @@ broadcasting them.
     nll_loss                          on log-probabilities (log_softmax's output)
     kl_div                            Kullback-Leibler divergence, from log-probabilities
 
-Beside them: `linear`, `conv2d`, `max_pool2d`, `avg_pool2d`, `dropout`, `pad` (flat pairs),
+Beside them: `linear`, `conv2d`, `max_pool2d`, `avg_pool2d`, `layer_norm`, `batch_norm`,
+`embedding` (the layers' formulas, layer_functions.py), `dropout`, `pad` (flat pairs),
 `one_hot`, `normalize`, `cosine_similarity`, and the activations (`relu`, `gelu`, `silu`,
-`softplus`, `logsigmoid`, ...).
+`softplus`, `logsigmoid`, `selu`, `glu`, `prelu`, ...; those PyTorch's take `inplace=`
+take it too, computed out of place: activation_functions.py).
 """
 from __future__ import annotations
 
@@ -34,18 +36,23 @@ import numpy as np
 from ..creation import make_generator
 from ..ops.losses import CrossEntropy
 from ..ops.matmul import Linear
-# the activations as PyTorch's F has them: the tg. functions their ops register (no second copy)
-from ..functional import (avg_pool2d, celu, conv2d, elu, gelu, hardswish,  # noqa: F401
-                          hardtanh, leaky_relu, log_softmax, max_pool2d, mish, relu, relu6,
-                          sigmoid, silu, softmax, softplus, softsign, tanh)
+# the activations as PyTorch's F has them: the tg. functions their ops register (no second
+# copy), those that take PyTorch's inplace= through activation_functions
+from ..functional import (avg_pool2d, conv2d, gelu, log_softmax, max_pool2d,  # noqa: F401
+                          sigmoid, softmax, softplus, softsign, tanh)
+from .activation_functions import (celu, elu, glu, hardsigmoid, hardswish,  # noqa: F401
+                                   hardtanh, leaky_relu, logsigmoid, mish, prelu, relu,
+                                   relu6, selu, silu, softmin, tanhshrink)
+from .layer_functions import batch_norm, embedding, layer_norm  # noqa: F401
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
 __all__ = [
     "linear", "dropout", "pad", "one_hot", "normalize", "cosine_similarity", "conv2d",
-    "max_pool2d", "avg_pool2d",
+    "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm", "embedding",
     "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "logsigmoid", "gelu",
     "silu", "elu", "celu", "softplus", "hardtanh", "relu6", "hardswish", "mish", "softsign",
+    "selu", "hardsigmoid", "tanhshrink", "softmin", "glu", "prelu",
     "sse_loss", "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
     "kl_div",
@@ -143,11 +150,6 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     """The cosine of the angle between x1 and x2 along `dim` (broadcast), each norm
     kept at least eps (PyTorch's)."""
     return (normalize(x1, dim=dim, eps=eps) * normalize(x2, dim=dim, eps=eps)).sum(axis=dim)
-
-
-def logsigmoid(input: Any) -> Tensor:
-    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
-    return -softplus(-_tensor(input))
 
 
 def _check_probability(where: str, p: Any) -> None:
@@ -412,13 +414,14 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
     if weight is None and not smoothing and not ignored.any():
         # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
         return CrossEntropy.apply(input, target=classes, reduction=reduction)
-    return _weighted_cross_entropy(input, classes, ignored, weight, smoothing, reduction)
+    return _weighted_nll(input.log_softmax(axis=-1), classes, ignored, weight, smoothing,
+                         reduction)
 
 
-def _weighted_cross_entropy(input: Tensor, classes: np.ndarray, ignored: np.ndarray,
-                            weight: Tensor | None, smoothing: float, reduction: str) -> Tensor:
-    """cross_entropy with weights, ignored targets or label smoothing, from Tensor ops."""
-    log_p = input.log_softmax(axis=-1)
+def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,
+                  weight: Tensor | None, smoothing: float, reduction: str) -> Tensor:
+    """The negative log-likelihood with weights, ignored targets or label smoothing, from
+    Tensor ops (cross_entropy's, on log_softmax(input), and nll_loss's)."""
     safe = np.where(ignored, 0, classes)  # any class: its term is multiplied by 0
     picked = tg_functional.take_along_axis(log_p, np.expand_dims(safe, -1), axis=-1)
     keep = Tensor((~ignored).astype(log_p.dtype))
@@ -426,22 +429,27 @@ def _weighted_cross_entropy(input: Tensor, classes: np.ndarray, ignored: np.ndar
     losses = -picked.reshape(classes.shape) * sample_weight
     if smoothing:
         spread = -(log_p if weight is None else log_p * weight).sum(axis=-1) * keep
-        losses = (1.0 - smoothing) * losses + (smoothing / input.shape[-1]) * spread
+        losses = (1.0 - smoothing) * losses + (smoothing / log_p.shape[-1]) * spread
     if reduction == "mean":
         return losses.sum() / sample_weight.sum()
     return losses.sum() if reduction == "sum" else losses
 
 
-def nll_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def nll_loss(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
+             ignore_index: int = -100) -> Tensor:
     """The negative log-likelihood of the target classes: -input[i, target[i]], averaged
     ('mean'), summed ('sum') or each ('none'). `input` holds log-probabilities of shape
     (batch, classes) (log_softmax's output): `nll_loss(log_softmax(x), y)` is
-    `cross_entropy(x, y)`."""
-    _check_reduction("nll_loss", reduction)
+    `cross_entropy(x, y)`, with the same `weight` and `ignore_index` (PyTorch's, see
+    `cross_entropy`; by keyword: the third argument here is reduction)."""
     input = _tensor(input)
+    weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
     if input.ndim not in (1, 2):
         raise ValueError(f"nll_loss: input must be log-probabilities of shape (batch, classes) "
                          f"or (classes,), got shape {input.shape}")
-    classes = _class_indices(target, input, "nll_loss")
+    classes = _class_indices(target, input, "nll_loss", ignore_index=int(ignore_index))
+    ignored = classes == ignore_index
+    if weight is not None or ignored.any():
+        return _weighted_nll(input, classes, ignored, weight, 0.0, reduction)
     picked = tg_functional.take_along_axis(input, np.expand_dims(classes, -1), axis=-1)
     return _reduce(-picked.reshape(classes.shape), reduction)

@@ -10,6 +10,7 @@ of `np.dot(input, weights)`.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from ..creation import make_generator as _make_generator
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import functional as F
-from .containers import ModuleList
+from .containers import ModuleList, _checked
 from .module import Buffer, Module, Parameter
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -113,12 +114,29 @@ class Linear(Module):
 
 
 class Sequential(ModuleList):
-    """Modules applied one after another; the i-th is named "i" (`0.weight`, `2.bias`).
-    A ModuleList (append, len, iteration, indexing; a slice is a Sequential) with a
+    """Modules applied one after another; the i-th is named "i" (`0.weight`, `2.bias`),
+    or, given one `OrderedDict` of them, by its keys (`Sequential(OrderedDict([("fc",
+    Linear(2, 3)), ("act", ReLU())]))`: `fc.weight`), as PyTorch's. A ModuleList (append,
+    insert, len, iteration, indexing; a slice is a Sequential keeping the names) with a
     forward."""
 
     def __init__(self, *modules: Module) -> None:
-        super().__init__(modules)
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            super().__init__()
+            for key, module in modules[0].items():
+                if not isinstance(key, str):
+                    raise TypeError(f"Sequential: the OrderedDict's keys are the layers' "
+                                    f"names and must be strings, got {key!r}")
+                if not isinstance(module, Module):
+                    _checked(self, module, repr(key))
+                self.add_module(key, module)
+        else:
+            super().__init__(modules)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # PyTorch's: the layers keep their names
+            return type(self)(OrderedDict(list(zip(self._keys(), self._layers()))[index]))
+        return super().__getitem__(index)
 
     def forward(self, input: Any) -> Any:
         for layer in self._layers():
@@ -211,7 +229,14 @@ class _Activation(Module):
 
     def __init__(self, inplace: bool = False, **settings: Any) -> None:
         super().__init__()
-        self.settings, self.inplace = settings, inplace
+        self.setting_names, self.inplace = tuple(settings), inplace
+        for key, value in settings.items():  # attributes, as PyTorch's (`elu.alpha`)
+            setattr(self, key, value)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The keyword settings forward passes to the function ({"alpha": 1.0})."""
+        return {key: getattr(self, key) for key in self.setting_names}
 
     def forward(self, input: Any) -> Tensor:
         return type(self).function(input, **self.settings)
@@ -343,14 +368,7 @@ class Embedding(Module):
             self.weight.freeze_(padding_idx)
 
     def forward(self, input: Any) -> Tensor:
-        index = np.asarray(getattr(input, "_data", input))
-        if index.dtype.kind not in "iu":
-            raise TypeError(f"{self!r}: the input must be integer indices, got dtype "
-                            f"{index.dtype}; build them with tg.as_tensor([0, 2])")
-        if index.size and not (0 <= index.min() and index.max() < self.num_embeddings):
-            raise IndexError(f"{self!r}: indices must lie in [0, {self.num_embeddings - 1}], "
-                             f"got {index.min()} to {index.max()}")
-        return self.weight[index]
+        return F.embedding(input, self.weight, self.padding_idx)
 
     def extra_repr(self) -> str:
         pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
@@ -377,17 +395,7 @@ class LayerNorm(Module):
             if elementwise_affine and bias else None
 
     def forward(self, input: Any) -> Tensor:
-        input = input if isinstance(input, Tensor) else Tensor(input)
-        n = len(self.normalized_shape)
-        if input.shape[input.ndim - n:] != self.normalized_shape or input.ndim < n:
-            raise ValueError(f"{self!r}: the input's last axes {input.shape[input.ndim - n:]} "
-                             f"(shape {input.shape}) must be {self.normalized_shape}")
-        axes = tuple(range(input.ndim - n, input.ndim))
-        centred = input - input.mean(axis=axes, keepdims=True)
-        out = centred / ((centred ** 2).mean(axis=axes, keepdims=True) + self.eps).sqrt()
-        if self.weight is not None:
-            out = out * self.weight
-        return out + self.bias if self.bias is not None else out
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
@@ -428,33 +436,17 @@ class BatchNorm1d(Module):
         if input.ndim not in self.input_ndims or input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input of shape {self.expected} with "
                              f"C = {self.num_features}, got {input.shape}")
-        axes = (0,) + tuple(range(2, input.ndim))  # all but the features' axis
-        shape = (1, -1) + (1,) * (input.ndim - 2)  # a feature's values broadcast
-        if self.training or not self.track_running_stats:
-            count = input.size // self.num_features
-            if self.training and count < 2:
-                raise ValueError(f"{self!r}: training needs more than one value per feature "
-                                 f"to take a variance, got input of shape {input.shape}")
-            mean = input.mean(axis=axes, keepdims=True)
-            var = ((input - mean) ** 2).mean(axis=axes, keepdims=True)
-            if self.training and self.track_running_stats:
-                self._track(mean._data.reshape(-1), var._data.reshape(-1) * count / (count - 1))
-        else:
-            mean = self.running_mean.reshape(shape)
-            var = self.running_var.reshape(shape)
-        out = (input - mean) / (var + self.eps).sqrt()
-        if self.weight is not None:
-            out = out * self.weight.reshape(shape) + self.bias.reshape(shape)
+        # PyTorch's: momentum None makes the running values plain averages (1 / batches)
+        track = self.training and self.track_running_stats
+        factor = self.momentum if self.momentum is not None else \
+            1.0 / (int(self.num_batches_tracked._data) + 1) if track else 0.0
+        out = F.batch_norm(input, getattr(self, "running_mean", None),
+                           getattr(self, "running_var", None), self.weight, self.bias,
+                           self.training or not self.track_running_stats, factor, self.eps)
+        if track:
+            with no_grad():
+                self.num_batches_tracked += 1
         return out
-
-    def _track(self, mean: np.ndarray, unbiased_var: np.ndarray) -> None:
-        """Move the running estimates toward this batch's (values, not part of any graph)."""
-        with no_grad():
-            self.num_batches_tracked += 1
-            step = 1.0 / int(self.num_batches_tracked._data) if self.momentum is None \
-                else self.momentum
-            self.running_mean.mul_(1 - step).add_(mean * step)
-            self.running_var.mul_(1 - step).add_(unbiased_var * step)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

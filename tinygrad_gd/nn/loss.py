@@ -61,7 +61,39 @@ class BCEWithLogitsLoss(_ReducedLoss):
         return F.binary_cross_entropy_with_logits(input, target, self.reduction)
 
 
-class CrossEntropyLoss(_ReducedLoss):
+class _WeightedLoss(_ReducedLoss):
+    """A loss over class indices with PyTorch's `weight` (one number per class) and
+    `ignore_index`, given by keyword: the first argument here is `reduction`. A weight
+    that is no Tensor is kept as a Buffer (`weight` in the model's state_dict, as in
+    PyTorch)."""
+
+    def __init__(self, reduction: str = "mean", *, weight: Any = None,
+                 ignore_index: int = -100) -> None:
+        if not isinstance(reduction, str):  # PyTorch's first argument is weight
+            F._check_class_options(type(self).__name__, Tensor([0.0]), reduction, None, -100,
+                                   0, "first")
+        super().__init__(reduction)
+        self.weight = weight if weight is None or isinstance(weight, Tensor) else Buffer(weight)
+        self.ignore_index = ignore_index
+
+    def extra_repr(self) -> str:
+        options = "" if self.weight is None else ", weight=..."
+        if self.ignore_index != -100:
+            options += f", ignore_index={self.ignore_index}"
+        return super().extra_repr() + options
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of the target classes, from log-probabilities (see
+    `functional.nll_loss`): `NLLLoss()(LogSoftmax(dim=1)(x), y)` is cross-entropy; its
+    `weight` and `ignore_index` (keywords) are PyTorch's, as `CrossEntropyLoss`'s."""
+
+    def forward(self, input: Any, target: Any) -> Tensor:
+        return F.nll_loss(input, target, self.reduction, weight=self.weight,
+                          ignore_index=self.ignore_index)
+
+
+class CrossEntropyLoss(_WeightedLoss):
     """Cross-entropy from logits and class indices or probabilities (softmax built in).
 
     PyTorch's `weight` (one number per class), `ignore_index` and `label_smoothing`, with
@@ -72,12 +104,8 @@ class CrossEntropyLoss(_ReducedLoss):
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None, ignore_index: int = -100,
                  label_smoothing: float = 0.0) -> None:
-        if not isinstance(reduction, str):  # PyTorch's first argument is weight
-            F._check_class_options("CrossEntropyLoss", Tensor([0.0]), reduction, None, -100, 0,
-                                   "first")
-        super().__init__(reduction)
-        self.weight = weight if weight is None or isinstance(weight, Tensor) else Buffer(weight)
-        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        super().__init__(reduction, weight=weight, ignore_index=ignore_index)
+        self.label_smoothing = label_smoothing
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.cross_entropy(input, target, self.reduction, weight=self.weight,
@@ -85,11 +113,7 @@ class CrossEntropyLoss(_ReducedLoss):
                                label_smoothing=self.label_smoothing)
 
     def extra_repr(self) -> str:
-        options = "" if self.weight is None else ", weight=..."
-        if self.ignore_index != -100:
-            options += f", ignore_index={self.ignore_index}"
-        if self.label_smoothing:
-            options += f", label_smoothing={self.label_smoothing}"
+        options = f", label_smoothing={self.label_smoothing}" if self.label_smoothing else ""
         return super().extra_repr() + options
 
 
@@ -121,14 +145,6 @@ class SmoothL1Loss(_ReducedLoss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.smooth_l1_loss(input, target, self.reduction, self.beta)
-
-
-class NLLLoss(_ReducedLoss):
-    """Negative log-likelihood of the target classes, from log-probabilities (see
-    `functional.nll_loss`): `NLLLoss()(LogSoftmax(dim=1)(x), y)` is cross-entropy."""
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        return F.nll_loss(input, target, self.reduction)
 
 
 class KLDivLoss(Module):

@@ -3,19 +3,22 @@ without learning) and `Module`, the base of layers.
 
 A `Module` finds its parameters, buffers and sub-modules by looking at its attributes: a
 `Parameter`, a `Buffer`, a `Module`, or a list/tuple of them (`name.0`, `name.1`, ...). No
-registration call and no `super().__init__()` are needed. Names are dotted paths, as in
-PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in PyTorch's order: a
-module's own parameters first, then each sub-module's, in attribute order.
+registration call and no `super().__init__()` are needed (PyTorch's `register_buffer`,
+`register_parameter` and `add_module` are there for code written with them). Names are
+dotted paths, as in PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in
+PyTorch's order: a module's own parameters first, then each sub-module's, in attribute
+order.
 """
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 import numpy as np
 
 from ..engine import no_grad
 from ..scope import scope
 from ..tensor import Tensor
+from .registration import RemovableHandle, check_name
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
 
@@ -145,7 +148,100 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with scope(self):
-            return self.forward(*args, **kwargs)
+            if "_forward_pre_hooks" not in vars(self) and "_forward_hooks" not in vars(self):
+                return self.forward(*args, **kwargs)
+            for hook, with_kwargs in list(self._own("_forward_pre_hooks").values()):
+                result = hook(self, args, kwargs) if with_kwargs else hook(self, args)
+                if result is not None and with_kwargs:
+                    args, kwargs = result
+                elif result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+            output = self.forward(*args, **kwargs)
+            for hook, with_kwargs in list(self._own("_forward_hooks").values()):
+                result = (hook(self, args, kwargs, output) if with_kwargs
+                          else hook(self, args, output))
+                output = output if result is None else result
+            return output
+
+    # -- hooks and registration (PyTorch's names) -------------------------------------
+    def _own(self, kind: str) -> dict[int, Any]:
+        return vars(self).setdefault(kind, {})  # (made on first use)
+
+    def _add_hook(self, kind: str, hook: Callable, prepend: bool,
+                  with_kwargs: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"register_{kind[1:-1]}: hook must be callable, got "
+                            f"{type(hook).__name__}")
+        hooks = self._own(kind)
+        key = max(hooks, default=-1) + 1
+        hooks[key] = (hook, with_kwargs)
+        if prepend:
+            hooks.update({k: hooks.pop(k) for k in list(hooks) if k != key})
+        return RemovableHandle(hooks, key)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward, as PyTorch's: what it returns
+        (not None) replaces the positional arguments (a tuple, or one value). With
+        with_kwargs=True it is `hook(module, args, kwargs)` and returns (args, kwargs).
+        `prepend=True` runs it before those already registered. Returns a handle whose
+        `remove()` takes it away."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
+                              with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args, output)` after each forward, as PyTorch's: what it
+        returns (not None) replaces the output. With with_kwargs=True it is
+        `hook(module, args, kwargs, output)`. Returns a handle whose `remove()` takes it
+        away (to record activations: `layer.register_forward_hook(lambda m, a, o:
+        seen.append(o))`)."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """PyTorch's `register_buffer`: `self.name` becomes a Buffer holding `tensor`'s
+        values (a copy, its dtype kept; a Buffer is kept as it is), the same as assigning
+        `self.name = nn.Buffer(tensor)`. `persistent=False` leaves it out of
+        `state_dict()` (it is still in `buffers()` and converted by `to`). `tensor` None
+        registers the name: a Tensor assigned to it later becomes the buffer."""
+        check_name("register_buffer", self, name, Buffer)
+        if tensor is not None and not isinstance(tensor, (Tensor, np.ndarray)):
+            raise TypeError(f"register_buffer: cannot assign a {type(tensor).__name__} to "
+                            f"buffer {name!r} (a Tensor, a NumPy array or None required)")
+        if tensor is not None and not isinstance(tensor, Buffer):
+            data = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+            tensor = Buffer(data, dtype=data.dtype)
+        self._own("_buffer_persistent")[name] = bool(persistent)
+        setattr(self, name, tensor)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """PyTorch's `register_parameter`: `self.name = param` (a Parameter, or None for
+        an absent one, like a Linear's bias=False)."""
+        check_name("register_parameter", self, name, Parameter)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter: cannot assign a {type(param).__name__} to "
+                            f"parameter {name!r} (nn.Parameter or None required); wrap it: "
+                            f"nn.Parameter(tensor)")
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """PyTorch's `add_module`: `self.name = module` (any name, "0" or "conv1" alike)."""
+        check_name("add_module", self, name, Module)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass "
+                            f"(module {name!r})")
+        setattr(self, name, module)
+
+    def register_module(self, name: str, module: "Module | None") -> None:
+        """The same as `add_module` (PyTorch's alias)."""
+        self.add_module(name, module)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # PyTorch's: a plain Tensor assigned to a buffer's name stays a buffer
+        if isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer)) and (
+                isinstance(vars(self).get(name), Buffer)
+                or name in vars(self).get("_buffer_persistent", ())):
+            value = Buffer(value._data, dtype=value.dtype)
+        object.__setattr__(self, name, value)
 
     # -- finding members -----------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, Any]]:
@@ -246,6 +342,15 @@ class Module:
         fn(self)
         return self
 
+    def float(self) -> "Module":
+        """`to(np.float32)`, PyTorch's `model.float()`: float parameters and buffers to
+        float32. Returns self."""
+        return self.to(np.float32)
+
+    def double(self) -> "Module":
+        """`to(np.float64)`, PyTorch's `model.double()`. Returns self."""
+        return self.to(np.float64)
+
     def to(self, dtype_or_device: Any) -> "Module":
         """PyTorch's `model.to(...)`. "cpu" leaves the model as it is (tinygrad_gd runs on
         the CPU); a float dtype converts every parameter's values (and gradient) and every
@@ -288,9 +393,10 @@ class Module:
         this module's parameters, then its buffers, then each sub-module's (a module that
         refers back to one holding it is not entered again)."""
         own = list(self._members())
+        persistent = vars(self).get("_buffer_persistent", {})
         found: list[tuple[str, Tensor]] = [
             (prefix + name, t) for kind in (Parameter, Buffer) for name, t in own
-            if isinstance(t, kind)]
+            if isinstance(t, kind) and persistent.get(name, True)]
         inside = ancestors | {id(self)}
         for name, child in own:
             if isinstance(child, Module) and id(child) not in inside:

@@ -1,0 +1,135 @@
+"""The activations of PyTorch's `F` that take `inplace=`, and those composed of other ops
+(`hardsigmoid`, `selu`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`).
+
+`inplace=True` is accepted where PyTorch's function has it, and computed out of place: a
+new Tensor, the input left unchanged, with the values and gradients of inplace=False
+(ported code that writes `F.relu(x, inplace=True)` runs, but must use the result, as
+PyTorch's code usually does: `x = F.relu(x, inplace=True)`). Each calls the `tg.`
+function of its op, or is composed of Tensor ops: gradients come from `backward()`.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import functional as tg
+from ..tensor import Tensor
+
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
+           "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",
+           "prelu"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _input(where: str, input: Any, inplace: Any) -> Any:
+    """The input, after checking that `inplace` is a flag (computed out of place anyway)."""
+    if not isinstance(inplace, (bool, np.bool_)):
+        raise TypeError(f"{where}: inplace must be True or False, got {inplace!r} (PyTorch's "
+                        f"inplace flag; the result is a new Tensor either way)")
+    return input
+
+
+def relu(input: Any, inplace: bool = False) -> Tensor:
+    """max(x, 0) elementwise (`inplace`: see the module's docstring)."""
+    return tg.relu(_input("relu", input, inplace))
+
+
+def relu6(input: Any, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) elementwise; no gradient at 0 and 6."""
+    return tg.relu6(_input("relu6", input, inplace))
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x."""
+    return tg.leaky_relu(_input("leaky_relu", input, inplace), negative_slope)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, else alpha * (exp(x) - 1)."""
+    return tg.elu(_input("elu", input, inplace), alpha)
+
+
+def selu(input: Any, inplace: bool = False) -> Tensor:
+    """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6733, scale = 1.0507."""
+    return _SELU_SCALE * tg.elu(_input("selu", input, inplace), _SELU_ALPHA)
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+    return tg.celu(_input("celu", input, inplace), alpha)
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """x limited to [min_val, max_val]; no gradient at or beyond the bounds."""
+    return tg.hardtanh(_input("hardtanh", input, inplace), min_val, max_val)
+
+
+def hardswish(input: Any, inplace: bool = False) -> Tensor:
+    """x * relu6(x + 3) / 6."""
+    return tg.hardswish(_input("hardswish", input, inplace))
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, a line between (gradient 1/6 strictly
+    inside, 0 at and beyond -3 and 3, as PyTorch's)."""
+    return tg.relu6(_tensor(_input("hardsigmoid", input, inplace)) + 3.0) / 6.0
+
+
+def silu(input: Any, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (swish)."""
+    return tg.silu(_input("silu", input, inplace))
+
+
+def mish(input: Any, inplace: bool = False) -> Tensor:
+    """x * tanh(softplus(x))."""
+    return tg.mish(_input("mish", input, inplace))
+
+
+def logsigmoid(input: Any) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), finite for any x."""
+    return -tg.softplus(-_tensor(input))
+
+
+def tanhshrink(input: Any) -> Tensor:
+    """x - tanh(x)."""
+    input = _tensor(input)
+    return input - tg.tanh(input)
+
+
+def softmin(input: Any, dim: int | None = None) -> Tensor:
+    """softmax(-x) along `dim` (None: the last axis, as `softmax` here)."""
+    return tg.softmax(-_tensor(input), dim=dim)
+
+
+def glu(input: Any, dim: int = -1) -> Tensor:
+    """The gated linear unit: the first half of `dim` times sigmoid of the second half."""
+    input = _tensor(input)
+    if not -input.ndim <= dim < input.ndim or input.shape[dim] % 2:
+        size = input.shape[dim] if -input.ndim <= dim < input.ndim else "no axis"
+        raise ValueError(f"glu: the input's axis {dim} is halved, so its size must be even; "
+                         f"got {size} (input shape {input.shape})")
+    half = input.shape[dim] // 2
+    before = (slice(None),) * (dim % input.ndim)
+    return input[before + (slice(None, half),)] * tg.sigmoid(input[before + (slice(half, None),)])
+
+
+def prelu(input: Any, weight: Tensor) -> Tensor:
+    """x where x > 0, else weight * x, with one learned slope, or one per channel (axis
+    1) of the input (PyTorch's prelu; at x = 0 the gradient is that of weight * x)."""
+    input, weight = _tensor(input), _tensor(weight)
+    if weight.size != 1:
+        if weight.ndim != 1 or input.ndim < 2 or input.shape[1] != weight.size:
+            channels = input.shape[1] if input.ndim >= 2 else "no axis 1"
+            raise ValueError(f"prelu: weight of shape {weight.shape} needs one slope, or one "
+                             f"per channel of the input's axis 1 ({channels}; input shape "
+                             f"{input.shape})")
+        weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    return tg.where((input > 0)._data, input, weight * input)
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)

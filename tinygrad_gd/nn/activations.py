@@ -1,0 +1,147 @@
+"""More activations as Modules, under PyTorch's names, constructor arguments and reprs:
+`ReLU6`, `Hardtanh`, `Mish`, `Hardswish`, `Hardsigmoid`, `LogSigmoid`, `Softsign`, `CELU`,
+`SELU`, `Tanhshrink`, `Softmin`, `GLU` and `PReLU` (its slopes learned). Each calls its
+function in `nn.functional`; `inplace=True` is accepted where PyTorch's layer takes it and
+computed out of place (same values and gradients; see `ReLU`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import functional as F
+from .layers import _Activation, _check_features, _float_dtype
+from .module import Module, Parameter
+
+__all__ = ["ReLU6", "Hardtanh", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign",
+           "CELU", "SELU", "Tanhshrink", "Softmin", "GLU", "PReLU"]
+
+
+class ReLU6(_Activation):
+    """min(max(x, 0), 6) elementwise."""
+
+    function = staticmethod(F.relu6)
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Hardtanh(_Activation):
+    """x limited to [min_val, max_val] (-1 and 1 by default)."""
+
+    function = staticmethod(F.hardtanh)
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
+                 inplace: bool = False) -> None:
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val {min_val} is above max_val {max_val}")
+        super().__init__(inplace=inplace, min_val=min_val, max_val=max_val)
+
+
+class Mish(_Activation):
+    """x * tanh(softplus(x))."""
+
+    function = staticmethod(F.mish)
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Hardswish(_Activation):
+    """x * relu6(x + 3) / 6 (PyTorch's repr shows no settings, inplace neither)."""
+
+    function = staticmethod(F.hardswish)
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+    def extra_repr(self) -> str:
+        return ""
+
+
+class Hardsigmoid(Hardswish):
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, a line between."""
+
+    function = staticmethod(F.hardsigmoid)
+
+
+class LogSigmoid(_Activation):
+    """log(sigmoid(x)), finite for any x."""
+
+    function = staticmethod(F.logsigmoid)
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class Softsign(_Activation):
+    """x / (1 + |x|)."""
+
+    function = staticmethod(F.softsign)
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class CELU(_Activation):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
+
+    function = staticmethod(F.celu)
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace, alpha=alpha)
+
+
+class SELU(_Activation):
+    """scale * elu(x, alpha), PyTorch's constants (self-normalising networks)."""
+
+    function = staticmethod(F.selu)
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__(inplace=inplace)
+
+
+class Tanhshrink(_Activation):
+    """x - tanh(x)."""
+
+    function = staticmethod(F.tanhshrink)
+
+    def __init__(self) -> None:
+        super().__init__()
+
+
+class Softmin(_Activation):
+    """softmax(-x) along `dim` (None: the last axis)."""
+
+    function = staticmethod(F.softmin)
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__(dim=dim)
+
+
+class GLU(_Activation):
+    """The gated linear unit along `dim`: first half * sigmoid(second half)."""
+
+    function = staticmethod(F.glu)
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__(dim=dim)
+
+
+class PReLU(Module):
+    """x where x > 0, else weight * x, the slope learned: one (num_parameters=1) or one per
+    channel (axis 1 of the input), each starting at `init` (0.25), as PyTorch's PReLU."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
+        self.weight = Parameter(np.full(self.num_parameters, init,
+                                        _float_dtype(dtype, "PReLU")))
+
+    def forward(self, input: Any) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
