@@ -119,7 +119,7 @@ def test_grokking_forward_graph_has_the_nodes_edges_and_the_books_numbers():
     names = by_first_line(nodes)
     assert "data 0.86" in nodes[names["pred"]][0].split("\n")
     assert "data -0.14" in nodes[names["delta"]][0].split("\n")
-    assert "grad [-1.19, -0.091, -0.168]" in nodes[names["weights"]][0].split("\n")
+    assert ".grad [-1.19, -0.091, -0.168]" in nodes[names["weights"]][0].split("\n")
     assert np.allclose(w.grad.data, [-1.19, -0.091, -0.168])  # the autograd numbers shown
     assert nodes[names["weights"]][0].split("\n")[0] == "weights (3,)"  # float64: not said
     assert "scalar" not in draw_graph(loss).source
@@ -224,8 +224,10 @@ def test_node_kinds_each_look_different_and_the_legend_names_them():
     assert len(set(looks.values())) == len(looks)
     assert "frozen" in nodes[names["frozen"]][0].split("\n")
     assert "frozen: [0] of 2" in nodes[names["part"]][0].split("\n")
-    legend = [lab for node, (lab, _) in nodes.items() if node.startswith("legend_")]
-    assert "frozen parameter" in legend and "output" in legend and len(legend) == 11
+    legend = nodes["legend"][0]  # one table of the kinds, in reading order
+    entries = [ln.strip() for ln in legend.split("\n")[1:]]
+    assert " ".join(entries) == " ".join(text for _, text in tg.graph.labels._LEGEND)
+    assert "frozen parameter" in legend and "output" in legend
 
 
 def test_names_come_from_params_then_the_tensor_then_the_role():
@@ -254,7 +256,7 @@ def test_options_change_the_drawing():
     assert "rankdir=TB" in draw_graph(loss).source  # top to bottom by default
     assert "rankdir=LR" in draw_graph(loss, direction="LR").source
     big = tg.Tensor(np.arange(100.0), requires_grad=True)
-    nodes = parse(draw_graph((big * 2.0).sum()).source)[0]
+    nodes = parse(draw_graph((big * 2.0).sum(), mode="backward").source)[0]
     assert "parameter (100,)" in nodes["t0"][0].split("\n")
     assert "data [0, 1, 2, …] min 0 max 99" in nodes["t0"][0].split("\n")
     assert "grad all 2" in nodes["t0"][0].split("\n")  # every entry the same
@@ -461,13 +463,21 @@ def test_a_10000_op_chain_builds_its_dot_without_recursion():
     assert len(nodes) == 30_001 and len(edges) == 30_000  # x, 10,000 constants, results, ops
     assert len(parse(draw_graph(y, max_nodes=None).source)[0]) == 20_001  # constants folded
 
-    source = draw_graph(y, mode="backward", constants=True).source  # default max_nodes=200
+    # by default the middle of the chain folds into one box that says what it holds; x,
+    # the output and their neighbours stay drawn, with their gradients
+    source = draw_graph(y, mode="backward", constants=True).source
     nodes, _ = parse(source)
-    assert len(nodes) == 200
+    assert len(nodes) <= 30
+    chain = [lab for n, (lab, _) in nodes.items() if n.startswith("zc")]
+    assert len(chain) == 1 and "ops: 99" in chain[0] and " × mul" in chain[0]
+    assert "grad 1" in nodes["t20000"][0].split("\n")
+    assert nodes["t0"][0].split("\n")[0] == "x" and "grad" in nodes["t0"][0]
+    # max_nodes smaller still: the nodes farthest from the output fold as well
+    source = draw_graph(y, mode="backward", constants=True, max_nodes=10).source
+    nodes, _ = parse(source)
+    assert len(nodes) == 10
     folded, total = folded_count(source)
-    assert total == 30_001 and folded == total - 199
-    assert f"{folded} more nodes folded" in nodes["rest"][0]
-    # the output and its neighbours stay visible, with the gradient the output sends back
+    assert total == 30_001 and "more nodes folded" in nodes["rest"][0]
     assert "grad 1" in nodes["t20000"][0].split("\n")
 
 
@@ -920,3 +930,92 @@ def test_blog_style_sequential_boxes_are_numbered_like_pytorchs_printed_model():
         nodes, _ = parse(draw_graph(loss, max_nodes=8, **names).source)
         titles = {lab.split("\n")[0] for n, (lab, _) in nodes.items() if n.startswith("m")}
         assert titles == {"0: Linear(3 -> 4)", "1: ReLU", "2: Linear(4 -> 2)"}, names
+
+
+# ---------------------------------------------------------------------------------------
+# Large graphs without modules, gradients as they are, the legend: read from the rendered SVG
+
+
+def svg_text(path) -> str:
+    """Every text a reader sees in a rendered SVG, in document order, spaces collapsed."""
+    svg = "{http://www.w3.org/2000/svg}"
+    return re.sub(r"\s+", " ", " ".join(
+        (t.text or "") for t in ET.parse(path).getroot().iter(svg + "text")))
+
+
+def tanh_chain():
+    w = tg.Tensor(0.5, requires_grad=True, name="w")
+    acc = w
+    for k in range(30):
+        acc = (acc * 1.1 + tg.Tensor(0.1 * k)).tanh()
+    acc.name = "loss"
+    acc.backward()
+    return acc
+
+
+def sum_of_squares():
+    xs = [tg.Tensor(0.1 * i, requires_grad=True, name=f"x{i}") for i in range(40)]
+    total = sum(x ** 2 for x in xs)
+    total.backward()
+    return total
+
+
+@needs_dot
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_a_long_chain_and_a_wide_sum_fit_a_page_by_default(tmp_path, mode):
+    # 139 x 14232 px and 6070 x 8359 px (an empty staircase) before: nothing folded
+    chain = render_graph(tanh_chain(), tmp_path / "chain.svg", mode=mode)
+    width, height = svg_size(chain)
+    assert width <= 600 and height <= 1200, (width, height)
+    text = svg_text(chain)
+    assert "nodes folded" in text and "ops: 28 × mul, 28 × add, 28 × tanh" in text
+    assert re.search(r"\bw data 0\.5 \.?grad 2\.3e-46", text)  # the parameter, its gradient
+    assert "loss data 0.9993" in text
+    wide = render_graph(sum_of_squares(), tmp_path / "sum.svg", mode=mode)
+    width, height = svg_size(wide)
+    assert width <= 800 and height <= 500, (width, height)
+    text = svg_text(wide)
+    assert "sum of 40 terms" in text and "37 more terms like these" in text
+    assert "37 parameters: x2 … x38" in text
+    for name, grad in (("x0", 0), ("x1", 0.2), ("x39", 7.8)):
+        assert re.search(rf"\b{name} data [\d.]+ \.?grad {grad}\b", text), name
+    assert re.search(r"\.?grad \[0\.4, 0\.6, 0\.8, …\] min 0\.4 max 7\.6", text)
+
+
+@needs_dot
+def test_the_forward_view_shows_grad_as_it_is_and_says_when_it_accumulated(tmp_path):
+    _, w, _, _, loss = grokking(backward=False)
+    text = svg_text(render_graph(loss, tmp_path / "before.svg"))
+    # before backward(): .grad is None, said so; no gradient of the pass passed off as it
+    assert "weights (3,) data [0.1, 0.2, -0.1] .grad None" in text
+    assert "-1.19" not in text and "-0.14" not in text.replace("data -0.14", "")
+    loss.backward(retain_graph=True)
+    loss.backward()  # .grad accumulates: twice this output's gradient
+    text = svg_text(render_graph(loss, tmp_path / "twice.svg"))
+    assert (".grad [-2.38, -0.182, -0.336] (accumulated; this output's own: [-1.19, "
+            "-0.091, -0.168])") in text
+    back = svg_text(render_graph(loss, tmp_path / "back.svg", mode="backward"))
+    # the backward view: this pass's gradient, as on the edges, and .grad labelled apart
+    assert ("grad [-1.19, -0.091, -0.168] .grad [-2.38, -0.182, -0.336] (accumulated)"
+            in back)
+    np.testing.assert_allclose(w.grad.numpy(), [-2.38, -0.182, -0.336])
+
+
+@needs_dot
+@pytest.mark.parametrize("direction", ["TB", "LR"])
+def test_the_legend_is_compact_and_in_reading_order(tmp_path, direction):
+    loss = grokking()[-1]
+    plain = svg_size(render_graph(loss, tmp_path / "plain.svg", direction=direction))
+    path = render_graph(loss, tmp_path / "key.svg", direction=direction, legend=True)
+    width, height = svg_size(path)
+    if direction == "TB":  # was a row 2040 px wide beside a 391 px graph
+        assert width <= 1.3 * plain[0], (width, plain)
+    else:  # was a column 780 px tall beside a 133 px graph
+        assert height <= 250 and width <= 1.4 * plain[0], (width, height, plain)
+    svg = "{http://www.w3.org/2000/svg}"
+    key = next(g for g in ET.parse(path).getroot().iter(svg + "g")
+               if g.get("class") == "node" and g.find(svg + "title").text == "legend")
+    placed = [(round(float(t.get("y"))), float(t.get("x")), t.text)
+              for t in key.iter(svg + "text") if t.text != "legend"]
+    assert [text for _, _, text in sorted(placed)] == [
+        text for _, text in tg.graph.labels._LEGEND]  # row by row, left to right

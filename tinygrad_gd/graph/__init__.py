@@ -41,12 +41,25 @@ the values the forward pass computed (the numbers in their nodes), and a note un
 picture says that those are from before the change. Two inputs of one op that would show
 the same name (`a * b`, both "parameter") are numbered (`parameter #1`, `parameter #2`).
 
-Big graphs stay readable: beyond `max_nodes` drawn nodes, module calls (the `scope` of
-each op node, innermost modules first) fold into one box each; if that is still too many,
-the nodes farthest from the output fold into one "more nodes" box. Every fold states how
-many nodes it holds. Node ids number the nodes in a deterministic traversal, so the same
-computation gives byte-identical DOT. Every piece of user text goes into HTML-like labels
-with escaping, so no name can break or inject into the DOT source.
+Big graphs stay readable: module calls (the `scope` of each op node, innermost modules
+first) fold into one box each; a graph still larger than 40 drawn nodes folds its
+structure (`folds.py`): a long run of adds (Python's `sum()`) is one "sum of N terms"
+node, many alike inputs of one node keep the first two and the last drawn and fold the
+others into one box naming their parameters with their values and gradients, and the
+middle of a long chain folds into one box listing its ops, the parameters, the output and
+the nodes next to them staying drawn (`max_nodes=None` draws every node). Beyond
+`max_nodes` after that, the nodes farthest from the output fold into one "more nodes" box.
+
+Gradients on the nodes: the forward view shows `.grad` exactly as it is (`.grad None` on a
+parameter before `backward()`; after several calls the accumulated value, said to be so
+beside this output's own gradient); the backward view shows this pass's gradient, what
+its edges carry, and `.grad` apart where it accumulated more. `legend=True` adds a key of
+node styles: one table under the output (beside it, left to right), in reading order.
+
+Every fold states how many nodes it holds. Node ids number the nodes in a deterministic
+traversal, so the same computation gives byte-identical DOT. Every piece of user text
+goes into HTML-like labels with escaping, so no name can break or inject into the DOT
+source.
 
 `backward_steps(loss)` shows the backward pass step by step: one self-contained HTML page
 with one frame per step of the engine's pass.
@@ -56,7 +69,8 @@ backward pass, folding module calls), `labels.py` (the text of nodes and edges, 
 `text.py` (numbers and arrays as label text, escaping), `derivatives.py` (local
 derivatives as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
-`draw_anomaly`), `formats.py` (which format a file's suffix names), `steps.py` (the
+`draw_anomaly`), `folds.py` (folding a large graph's sums, alike inputs, long chains),
+`formats.py` (which format a file's suffix names), `steps.py` (the
 step-by-step page).
 """
 from __future__ import annotations

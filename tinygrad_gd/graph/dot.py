@@ -21,6 +21,7 @@ from ..tensor import Tensor
 from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
                      _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
                      _Options, _red, _styled, _tensor_lines)
+from .folds import _fold_structure
 from .formats import SOURCE, check_folder, format_of, suffix_help
 from .products import _edge_lines
 from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
@@ -207,8 +208,10 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
     """The graph walked, folded and its gradients read: what every frame of it shares."""
     graph = _collect(roots, with_output=culprit is None)
     hidden = _hidden_constants(graph, names, options)
+    refine = (None if options.max_nodes is None else
+              lambda folded: _fold_structure(graph, names, folded))
     layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
-                     None if options.open_modules else _FOLD_ABOVE)
+                     None if options.open_modules else _FOLD_ABOVE, refine)
     want_grads = options.show_grad or options.mode == "backward"
     grads = _gradients(graph) if want_grads else _Gradients([None] * len(graph.tensors), {})
     return _Drawing(graph, layout, names, options, grads,
@@ -241,7 +244,7 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
     for (source, target), parts in layout.edges.items():
         _edge(dot, drawing, source, target, parts)
     if options.legend:
-        _legend(dot)
+        _legend(dot, drawing)
     notes = _notes(drawing)
     if notes:  # wrapped to the widest node's text, so the page is no wider for them
         width = max((_line_width(line[line.find("label=") + 6:]) for line in dot.body
@@ -338,19 +341,48 @@ def _spaced(label: str) -> str:
             f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
-def _legend(dot: graphviz.Digraph) -> None:
-    with dot.subgraph(name="cluster_legend") as key:
-        key.attr(label="legend", fontname="Helvetica", fontsize="10", style="dashed",
-                 rank="same")  # one column (or row, for TB) beside the graph
-        key.attr("node", fontsize="9", height="0.3", margin="0.08,0.03")
-        for kind, text in _LEGEND:
-            if kind == "anomaly":
-                style = {**_STYLES["intermediate"], **_ANOMALY_STYLE}
-            elif kind == "highlight":
-                style = {**_STYLES["op"], **_HIGHLIGHT_STYLE}
-            else:
-                style = _STYLES[kind]
-            key.node(f"legend_{kind}", _html([text]), **style)
+def _legend(dot: graphviz.Digraph, drawing: _Drawing) -> None:
+    """The key: one table of swatches in reading order (rows of two), under the output
+    in a top-to-bottom layout (beside it in a left-to-right one), not a row or a column of
+    nodes that would widen or lengthen the picture."""
+    cells = []
+    for kind, text in _LEGEND:
+        style = dict(_STYLES["intermediate" if kind == "anomaly" else
+                            "op" if kind == "highlight" else kind])
+        style.update(_ANOMALY_STYLE if kind == "anomaly" else
+                     _HIGHLIGHT_STYLE if kind == "highlight" else {})
+        border = "2" if "bold" in style.get("style", "") or "penwidth" in style else "1"
+        line = next((w for w in ("dashed", "dotted") if w in style.get("style", "")), None)
+        rounded = style.get("shape") == "ellipse" or "rounded" in style.get("style", "")
+        look = (f'BGCOLOR="{style.get("fillcolor", "white")}" BORDER="{border}" '
+                f'COLOR="{style.get("color", "black")}"')
+        size = 'WIDTH="26" HEIGHT="12"'
+        if rounded:  # a rounded swatch: a table of that style around an empty cell
+            swatch = (f'<TABLE STYLE="rounded" CELLPADDING="0" CELLSPACING="0" {look}>'
+                      f'<TR><TD {size}></TD></TR></TABLE>')
+        else:
+            dashes = f' STYLE="{line}"' if line else ""
+            swatch = (f'<TABLE BORDER="0" CELLPADDING="0" CELLSPACING="0"><TR>'
+                      f'<TD {look}{dashes} {size}></TD></TR></TABLE>')
+        cells.append(f'<TD>{swatch}</TD><TD ALIGN="LEFT">{_escape(text)}</TD>')
+    columns = 2
+    rows = ["<TR>" + "".join(cells[k:k + columns]) + "</TR>"
+            for k in range(0, len(cells), columns)]
+    label = (f'<<TABLE BORDER="1" STYLE="dashed" CELLBORDER="0" CELLSPACING="3" '
+             f'CELLPADDING="1" COLOR="#868e96"><TR><TD COLSPAN="{2 * columns}" ALIGN="LEFT">'
+             f'<B>legend</B></TD></TR>{"".join(rows)}</TABLE>>')
+    dot.node("legend", label, shape="plaintext", fontsize="9", margin="0")
+    layout = drawing.layout
+    anchor = layout.culprit or layout.tensor_unit[drawing.graph.roots[0]]
+    if anchor is None:
+        return
+    if drawing.options.direction in ("TB", "BT"):
+        dot.edge(anchor, "legend", style="invis")  # one rank past the output
+    else:
+        with dot.subgraph() as same:  # in the output's rank: above or below it
+            same.attr(rank="same")
+            same.node(anchor)
+            same.node("legend")
 
 
 def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:

@@ -22,6 +22,7 @@ from ..engine import Function
 from .derivatives import Textbook, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
+from .folds import _ops_inside
 from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names, _stale_label
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
@@ -42,6 +43,9 @@ _STYLES: dict[str, dict[str, str]] = {
     "module": {"shape": "box3d", "style": "filled", "fillcolor": "#d3f9d8",
                "margin": "0.16,0.1"},  # room for the 3-d edge above the title
     "rest": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
+    "sum": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff3bf", "peripheries": "2"},
+    "alike": {"shape": "note", "style": "filled", "fillcolor": "#e7f5ff"},
+    "chain": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
 }
 _ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
 _HIGHLIGHT_STYLE = {"color": "#c92a2a", "penwidth": "4", "fillcolor": "#ffc9c9"}
@@ -57,6 +61,7 @@ _LEGEND = (
     ("output", "output"),
     ("op", "op"),
     ("module", "module call (folded)"),
+    ("rest", "folded nodes"),
     ("anomaly", "NaN or Inf"),
     ("highlight", "highlighted"),
 )
@@ -206,10 +211,17 @@ class _Drawing:
         return "input" if tensor.ndim or tensor.name else "constant"
 
     def grad(self, i: int) -> np.ndarray | None:
+        """The gradient a node shows. Backward view: this pass's d output / d tensor, what
+        the edges carry (`.grad` where the pass gives none). Forward view: `.grad`,
+        exactly as it is (None before any backward(); accumulated after several)."""
         tensor = self.graph.tensors[i]
-        if tensor.grad is not None and i not in self.grads.stale_inputs:
-            return tensor.grad._data
-        return self.grads.tensor[i]
+        held = None if tensor.grad is None else tensor.grad._data
+        if self.options.mode == "forward":
+            return held
+        if i in self.grads.stale_inputs:
+            return None
+        passed = self.grads.tensor[i]
+        return held if passed is None else passed
 
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
@@ -260,9 +272,8 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
     if options.show_data:
         lines.append(["data ", _value(tensor._data, options.precision)])
     grad = drawing.grad(i) if tensor.requires_grad else None
-    if options.show_grad and grad is not None:
-        color = drawing.color(i)
-        lines.append([_font("grad ", color), _value(grad, options.precision, color)])
+    if options.show_grad:
+        lines += _grad_lines(drawing, i, grad)
     if i in drawing.grads.stale_inputs:
         lines.append([_red("changed in place since the forward pass used it (data: the new "
                            "values)")])
@@ -277,6 +288,34 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         if bad:
             lines.append([_red(f"{bad} in {where}")])
     return lines, kind, bool(bad_data or bad_grad)
+
+
+def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
+    """A tensor's gradient: `grad` (this pass's, as on the edges) in the backward view,
+    `.grad` (the attribute) in the forward view; `.grad` accumulated over several
+    backward() calls is said to be, beside this output's own gradient."""
+    tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
+    held = None if tensor.grad is None else tensor.grad._data
+    passed = None if i in drawing.grads.stale_inputs else drawing.grads.tensor[i]
+    differs = (held is not None and passed is not None and
+               (np.shape(held) != np.shape(passed)
+                or not np.allclose(held, passed, equal_nan=True)))
+    if options.mode == "forward":
+        if held is None:
+            return [[".grad None"]] if tensor._ctx is None and tensor.requires_grad else []
+        lines = [[".grad ", _value(held, options.precision)]]
+        if differs:
+            lines.append(["(accumulated; this output's own: ",
+                          _value(passed, options.precision), ")"])
+        return lines
+    if grad is None:
+        return []
+    word = "grad " if passed is not None else ".grad "
+    lines = [[_font(word, color), _value(grad, options.precision, color)]]
+    if differs:
+        lines.append([_font(".grad ", color), _value(held, options.precision, color),
+                      _font(" (accumulated)", color)])
+    return lines
 
 
 def _frozen_entries(mask: np.ndarray, precision: int) -> str:
@@ -342,6 +381,8 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     if box.kind == "rest":
         lines = [[f"<B>{count} more nodes folded</B>"],
                  [f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]]
+    elif box.kind in ("sum", "alike", "chain"):
+        lines = _structure_lines(drawing, box, count)
     else:
         lines = [[f"<B>{_escape(box.title)}</B>"],
                  [f"module call: {count} nodes (open_modules=True draws them)"]]
@@ -368,6 +409,38 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     return lines, anomaly
 
 
+def _structure_lines(drawing: _Drawing, box: Any, count: int) -> list[list[str]]:
+    """A fold of `folds.py`: what it holds, and the values and gradients of its parameters."""
+    graph = drawing.graph
+    if box.kind == "sum":
+        return [[f"<B>{_escape(box.title)}</B>"],
+                [f"{len(box.ops)} add ops in one (max_nodes=None draws each)"]]
+    if box.kind == "chain":
+        lines = [[f"<B>… {count} nodes folded …</B>"],
+                 ["ops: " + _escape(_ops_inside(graph, box))]]
+    else:
+        lines = [[f"<B>{_escape(box.title)}</B>"]]
+    leaves = [i for i in box.tensors if graph.tensors[i]._ctx is None
+              and graph.tensors[i].requires_grad]
+    if leaves:
+        shown = [drawing.name(i)[0] for i in leaves]
+        named = shown[0] if len(shown) == 1 else f"{shown[0]} … {shown[-1]}"
+        lines.append([f"{len(leaves)} parameter{'s' if len(leaves) > 1 else ''}: "
+                      f"{_escape(named)}"])
+        options = drawing.options
+        if options.show_data and all(graph.tensors[i].size == 1 for i in leaves):
+            values = np.array([graph.tensors[i]._data.item() for i in leaves])
+            lines.append(["data ", _value(values, options.precision)])
+        grads = [drawing.grad(i) for i in leaves]
+        if options.show_grad and all(g is not None and np.size(g) == 1 for g in grads):
+            word = ".grad " if drawing.options.mode == "forward" else "grad "
+            lines.append([word, _value(np.array([np.asarray(g).item() for g in grads]),
+                                       options.precision)])
+    if box.kind == "chain":
+        lines.append(["max_nodes=None draws them"])
+    return lines
+
+
 def _notes(drawing: _Drawing) -> list[str]:
     """The notes under a drawing, as plain text (escaped and wrapped where drawn)."""
     notes = []
@@ -377,7 +450,8 @@ def _notes(drawing: _Drawing) -> list[str]:
         modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
         rest = "rest" in layout.boxes
         why = (f"to stay within max_nodes={drawing.options.max_nodes}" if rest else
-               "as one box per module call (open_modules=True draws every node)")
+               "as one box per module call (open_modules=True draws every node)" if modules
+               else "to fit a page (max_nodes=None draws every node)")
         calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
         notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")

@@ -11,7 +11,7 @@
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -292,10 +292,11 @@ def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
 
 @dataclass
 class _Box:
-    """A folded module call, or the rest of a graph cut at max_nodes."""
+    """A folded module call, a fold of a large graph's structure (`folds.py`), or the rest
+    of a graph cut at max_nodes."""
 
     title: str
-    kind: str  # "module" or "rest"
+    kind: str  # "module", "sum", "alike", "chain" or "rest"
     ops: list[int] = field(default_factory=list)  # positions of the ops inside
     tensors: list[int] = field(default_factory=list)  # positions of the tensors inside
 
@@ -310,13 +311,15 @@ class _Layout:
 
 
 def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
-            hidden: frozenset[int] = frozenset(), fold_above: int | None = None) -> _Layout:
+            hidden: frozenset[int] = frozenset(), fold_above: int | None = None,
+            refine: Callable[[_Layout], _Layout] | None = None) -> _Layout:
     """Which unit draws each op and tensor.
 
     `hidden`: constants drawn inside their op's label instead of as nodes of their own.
     Module calls fold into one box each when the graph has more than `fold_above` units
     (None: never for that reason) or more than `max_nodes`, innermost calls first; beyond
     `max_nodes` after that, the nodes farthest from the output fold into one box.
+    `refine`: applied after the module calls fold, before that (`folds._fold_structure`).
     """
     n = len(graph.tensors)
     op_unit: list[str | None] = [f"f{i}" if t._ctx is not None else None
@@ -338,6 +341,8 @@ def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
         layout = _fold_modules(graph, names, level, culprit, hidden)
         if small(layout):
             return layout
+    if refine is not None:
+        layout = refine(layout)
     if max_nodes is None or _unit_count(layout) <= max_nodes:
         return layout
     return _fold_far_nodes(graph, layout, max_nodes)

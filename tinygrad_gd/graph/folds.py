@@ -1,0 +1,226 @@
+"""Folding a large graph's structure, where no module call explains it, so it fits a page.
+
+Applied (`_fold_structure`) when a graph still has more than `_STRUCTURE_ABOVE` drawn
+nodes ("units") after its module calls fold, and max_nodes is not None, in this order:
+
+- `_fold_sums`: a run of adds, each result used only by the next add (Python's `sum()`
+  builds a left-deep chain of them, drawn as a staircase), becomes one "sum" node with
+  every term an input of it: it reads as a sum.
+- `_fold_alike`: many inputs of one node made alike (x_i ** 2 for 40 parameters): the
+  first two and the last stay drawn, the others fold into one box that names the
+  parameters it holds and shows their values and gradients as arrays.
+- `_fold_middle`: what lies farther than `_NEAR` units from the output and from every
+  parameter (the middle of a long chain) folds into one box per connected run, which
+  says which ops it holds; the parameters, the output and the nodes next to them, with
+  their gradients, stay drawn.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from .walk import _Box, _edges, _Graph, _Layout, _Names, _unit_count
+
+_STRUCTURE_ABOVE = 40  # units: a larger graph folds its long sums, alike inputs, long chains
+_SUM_ADDS = 4  # a run of at least this many adds is drawn as one sum
+_ALIKE = 6  # at least this many alike inputs of one node fold, all but the first 2 and last
+_NEAR = 6  # units kept drawn around the output and each parameter
+_MIN_FOLD = 5  # a fold of the middle holds at least this many units
+
+
+def _fold_structure(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
+    """The layout with long sums, alike inputs and the middle of long chains folded."""
+    for fold in (_fold_sums, _fold_alike, _fold_middle):
+        if _unit_count(layout) <= _STRUCTURE_ABOVE:
+            break
+        layout = fold(graph, names, layout)
+    return layout
+
+
+def _merged(graph: _Graph, layout: _Layout, into: dict[str, str],
+            boxes: dict[str, _Box]) -> _Layout:
+    """The layout with each unit of `into` drawn by the new box it names."""
+    def unit(u: str | None, i: int, what: str) -> str | None:
+        if u is None or u not in into:
+            return u
+        getattr(boxes[into[u]], what).append(i)
+        return into[u]
+
+    op_unit = [unit(u, i, "ops") for i, u in enumerate(layout.op_unit)]
+    tensor_unit = [unit(u, i, "tensors") for i, u in enumerate(layout.tensor_unit)]
+    kept = {u: b for u, b in layout.boxes.items() if u not in into}
+    merged = _Layout(op_unit, tensor_unit, {**kept, **boxes}, {}, layout.culprit)
+    merged.edges = _edges(graph, merged)
+    return merged
+
+
+def _neighbours(layout: _Layout) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(producers, consumers) of each unit, in the edges' order."""
+    producers: dict[str, list[str]] = {}
+    consumers: dict[str, list[str]] = {}
+    for source, target in layout.edges:
+        producers.setdefault(target, []).append(source)
+        consumers.setdefault(source, []).append(target)
+    return producers, consumers
+
+
+def _fixed(graph: _Graph, names: _Names, layout: _Layout) -> set[str]:
+    """Units never folded: the output, the culprit, the nodes of the roots."""
+    units = {layout.tensor_unit[i] for i in graph.roots} | {layout.culprit}
+    return {u for u in units if u is not None}
+
+
+def _fold_sums(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
+    """Runs of at least `_SUM_ADDS` adds, each result used only by the next, as one sum."""
+    group: dict[int, int] = {}  # add op -> the first add of its run (union-find, flat)
+
+    def find(i: int) -> int:
+        while group.get(i, i) != i:
+            i = group[i]
+        return i
+
+    roots = set(graph.roots)
+    for i, tensor in enumerate(graph.tensors):
+        if not _plain_add(graph, layout, i):
+            continue
+        group.setdefault(i, i)
+        for p in graph.parents[i]:
+            if (p in group and graph.consumers[p] == [i] and p not in roots
+                    and not graph.tensors[p].name and id(graph.tensors[p]) not in names.tensors
+                    and layout.tensor_unit[p] == f"t{p}"):
+                group[find(p)] = find(i)
+    runs: dict[int, list[int]] = {}
+    for i in group:
+        runs.setdefault(find(i), []).append(i)
+    into: dict[str, str] = {}
+    boxes: dict[str, _Box] = {}
+    for last, ops in runs.items():
+        if len(ops) < _SUM_ADDS:
+            continue
+        unit = f"zs{len(boxes)}"
+        inside = set(ops)
+        terms = sum(1 for i in ops for p in graph.parents[i]
+                    if p not in inside and layout.tensor_unit[p] is not None)
+        boxes[unit] = _Box(f"sum of {terms} terms", "sum")
+        for i in ops:
+            into[f"f{i}"] = unit
+            if i != last:
+                into[f"t{i}"] = unit  # the partial sums; the sum itself stays a node
+    return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _plain_add(graph: _Graph, layout: _Layout, i: int) -> bool:
+    ctx = graph.tensors[i]._ctx
+    return ctx is not None and ctx.name == "add" and layout.op_unit[i] == f"f{i}"
+
+
+def _fold_alike(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
+    """Of `_ALIKE` or more inputs of one node made alike, all but the first two and the last
+    fold into one box."""
+    producers, consumers = _neighbours(layout)
+    fixed = _fixed(graph, names, layout)
+    into: dict[str, str] = {}
+    boxes: dict[str, _Box] = {}
+    for target, sources in producers.items():
+        alike: dict[tuple, list[set[str]]] = {}
+        for source in dict.fromkeys(sources):
+            branch = _branch(source, target, producers, consumers)
+            if branch is None or branch & fixed or any(u in into for u in branch):
+                continue
+            alike.setdefault(_signature(graph, layout, branch), []).append(branch)
+        for branches in alike.values():
+            if len(branches) < _ALIKE:
+                continue
+            unit = f"za{len(boxes)}"
+            word = "terms" if layout.boxes.get(target, _Box("", "")).kind == "sum" else "inputs"
+            boxes[unit] = _Box(f"{len(branches) - 3} more {word} like these", "alike")
+            for branch in branches[2:-1]:
+                for u in branch:
+                    into[u] = unit
+    return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _branch(source: str, target: str, producers: dict[str, list[str]],
+            consumers: dict[str, list[str]]) -> set[str] | None:
+    """`source` and every unit above it that feeds only them: what `target` alone gets
+    from it; None when `source` feeds another unit too."""
+    if consumers.get(source) != [target]:
+        return None
+    branch = {source}
+    frontier = [source]
+    while frontier and len(branch) < 50:
+        following = []
+        for unit in frontier:
+            for above in producers.get(unit, ()):
+                if above not in branch and all(c in branch for c in consumers[above]):
+                    branch.add(above)
+                    following.append(above)
+        frontier = following
+    return branch
+
+
+def _signature(graph: _Graph, layout: _Layout, branch: set[str]) -> tuple:
+    """What a branch is made of, as a multiset: op names, leaf kinds, box titles."""
+    tokens = []
+    for u in branch:
+        if u in layout.boxes:
+            tokens.append(("box", layout.boxes[u].title))
+        elif u.startswith("f"):
+            tokens.append(("op", graph.tensors[int(u[1:])]._ctx.name))
+        elif u.startswith("t"):
+            t = graph.tensors[int(u[1:])]
+            tokens.append(("tensor", t._ctx is None, t.requires_grad, t.shape))
+        else:
+            return (u,)  # anything else is its own kind
+    return tuple(sorted(tokens, key=repr))
+
+
+def _fold_middle(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
+    """What lies farther than `_NEAR` units from the output and every parameter folds."""
+    producers, consumers = _neighbours(layout)
+    anchors = set(_fixed(graph, names, layout))
+    for i, tensor in enumerate(graph.tensors):
+        unit = layout.tensor_unit[i]
+        if tensor._ctx is None and unit is not None and unit.startswith("t") and (
+                tensor.requires_grad or tensor.name or id(tensor) in names.tensors):
+            anchors.add(unit)
+    anchors.update(u for u, box in layout.boxes.items() if box.kind == "alike")
+    near = _within(anchors, producers, consumers, _NEAR)
+    units = [u for u in dict.fromkeys([*layout.op_unit, *layout.tensor_unit])
+             if u is not None and u not in near]
+    into: dict[str, str] = {}
+    boxes: dict[str, _Box] = {}
+    seen: set[str] = set()
+    for start in units:
+        if start in seen:
+            continue
+        run = _within({start}, producers, consumers, None, among=set(units))
+        seen |= run
+        if len(run) < _MIN_FOLD:
+            continue
+        unit = f"zc{len(boxes)}"
+        boxes[unit] = _Box("", "chain")
+        into.update((u, unit) for u in run)
+    return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _within(start: set[str], producers: dict[str, list[str]], consumers: dict[str, list[str]],
+            steps: int | None, among: set[str] | None = None) -> set[str]:
+    """The units at most `steps` edges (either way) from `start`, walking only `among`."""
+    found = set(start)
+    frontier = list(start)
+    while frontier and (steps is None or steps > 0):
+        following = []
+        for unit in frontier:
+            for other in (*producers.get(unit, ()), *consumers.get(unit, ())):
+                if other not in found and (among is None or other in among):
+                    found.add(other)
+                    following.append(other)
+        frontier = following
+        steps = None if steps is None else steps - 1
+    return found
+
+
+def _ops_inside(graph: _Graph, box: _Box) -> str:
+    """What a fold holds, in words: `28 × mul, 28 × add, 28 × tanh`."""
+    counts = Counter(graph.tensors[i]._ctx.name for i in box.ops)
+    return ", ".join(f"{n} × {name}" for name, n in counts.items())
