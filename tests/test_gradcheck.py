@@ -110,6 +110,77 @@ def test_large_inputs_default_to_fast_mode(monkeypatch):
     assert calls == []
 
 
+class OneEntryWrong(Function, register=False):
+    """x**2 whose backward drops the gradient of one entry (`wrong`)."""
+
+    wrong = 0
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        result = 2 * grad * x
+        result.flat[type(ctx).wrong] = 0.0
+        return result
+
+
+@pytest.mark.parametrize("wrong", [0, 477, 999])
+def test_fast_mode_catches_a_gradient_wrong_at_one_entry(wrong):
+    # fast mode compared one projection v.J.u, whose tolerance grows with the whole sum:
+    # one dropped entry of 150 to 5000 often passed
+    OneEntryWrong.wrong = wrong
+    x = Tensor(np.linspace(0.5, 1.5, 1000), requires_grad=True)  # 10^6 entries: fast mode
+    with pytest.raises(tg.GradcheckError, match=rf"1 of 1000000 Jacobian entries differ.*\n"
+                                                 rf".*\n.*input \({wrong},\): analytic  0.0"):
+        tg.gradcheck(OneEntryWrong.apply, [x])  # (the full report: affordable at this size)
+    big = Tensor(np.linspace(0.5, 1.5, 1500), requires_grad=True)  # no full report at 2.25e6
+    OneEntryWrong.wrong = wrong + 500
+    with pytest.raises(tg.GradcheckError, match=rf"fast mode\): 1 of 1500 entries of v.J .*"
+                                                 rf"at input \({wrong + 500},\)"):
+        tg.gradcheck(OneEntryWrong.apply, [big])
+    assert tg.gradcheck(lambda t: t * t, [x])
+
+
+def test_a_backward_wrong_only_in_float32_is_caught():
+    class WrongInFloat32(Function, register=False):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * grad * x * (3 if x.dtype == np.float32 else 1)
+
+    x32 = Tensor(np.array([0.5, 1.5], dtype=np.float32), requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match=r"in its own dtype \(float32\) backward\(\) "
+                                                r"gives 9.0+e\+00 at entry 1 where float64 "
+                                                r"gives 3.0+e\+00"):
+        tg.gradcheck(WrongInFloat32.apply, [x32])
+    assert tg.gradcheck(lambda t: (t.exp() * t).sum(), [x32])
+
+
+def test_no_grad_changes_not_even_a_models_the_function_uses():
+    # gradcheck(model, [x]) summed about ten backward passes into model.weight.grad
+    model = tg.nn.Linear(3, 2, seed=0)
+    x = Tensor(np.ones((4, 3)), requires_grad=True)
+    assert tg.gradcheck(model, [x]) and tg.gradcheck(model, [x], fast_mode=True)
+    assert model.weight.grad is None and model.bias.grad is None and x.grad is None
+
+
+def test_an_empty_input_beside_a_non_scalar_output_passes():
+    empty = Tensor(np.zeros(0), requires_grad=True)
+    assert tg.gradcheck(lambda a: a.sum() + Tensor([1.0, 2.0]), [empty])
+
+
+def test_a_float32_output_of_float64_inputs_is_named_in_the_report():
+    x = random_input((2,))
+    with pytest.raises(tg.GradcheckError, match=r"note: fn returned float32 for float64 "
+                                                r"inputs, so the finite differences"):
+        tg.gradcheck(lambda t: (t.float() * 3).sum(), [x])
+
+
 def test_raise_exception_false_returns_false():
     x = random_input((2,))
     assert tg.gradcheck(lambda t: DoubleWrong.apply(t), [x], raise_exception=False) is False

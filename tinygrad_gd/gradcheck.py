@@ -1,10 +1,11 @@
 """`gradcheck`: compare backward()'s gradients with central finite differences in float64.
 
-The analytic Jacobian comes from `backward()` (one pass per output element, or one
-random projection in fast mode); the numeric one from `(f(x + eps) - f(x - eps)) / 2eps`
-per input element. They must agree to `atol + rtol * |numeric|` everywhere. A failure
-raises `GradcheckError` with the worst elements and, where the pattern is a typical
-mistake (factor 2, sign flip, all zeros, transposed), a hint.
+The analytic Jacobian comes from the engine's backward pass (one pass per output
+element; in fast mode one pass, `v . J` for a random `v`); the numeric one from
+`(f(x + eps) - f(x - eps)) / 2eps` per input element. They must agree to
+`atol + rtol * |numeric|` everywhere. A failure raises `GradcheckError` with the worst
+elements and, where the pattern is a typical mistake (factor 2, sign flip, all zeros,
+transposed), a hint. No `.grad` changes: the gradients come from `tg.autograd.grad`.
 """
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .autograd import grad as _grads
 from .engine import no_grad
 from .tensor import Tensor
 
 __all__ = ["gradcheck", "GradcheckError"]
 
 _FULL_JACOBIAN_LIMIT = 20_000  # output size x input size above which fast mode is the default
+_FAST_ENTRIES = 2_000  # fast mode: input entries checked one by one (all, when no more)
 _WORST_SHOWN = 5
 
 
@@ -44,10 +47,13 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps:
     """Check `fn`'s gradients with respect to every input that requires one.
 
     `fn(*inputs)` must return a Tensor (any shape). Inputs are copied to float64 first,
-    so the check's precision does not depend on theirs. `fast_mode` compares one random
-    projection `v . J . u` per input instead of the whole Jacobian (default: on when the
-    Jacobian has more than 20,000 entries). Also checks that each gradient has its
-    input's shape and dtype and that backward gives the same answer twice.
+    so the check's precision does not depend on theirs; a float32 input's own backward
+    pass is compared with the float64 one too (loosely). `fast_mode` compares `v . J`
+    for a random `v` instead of the whole Jacobian, entry by entry (up to 2,000 entries of
+    each input, drawn at random beyond that, plus the projection `v . J . u` of all):
+    default on when the Jacobian has more than 20,000 entries. Also checks that each
+    gradient has its input's shape and dtype and that backward gives the same answer
+    twice. No `.grad` changes, the inputs' nor a model's the function uses.
 
     Returns True, so `assert tg.gradcheck(...)` reads well; raises `GradcheckError`
     (an AssertionError) on failure, or returns False with `raise_exception=False`.
@@ -67,7 +73,7 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
     if not checked:
         raise ValueError("gradcheck: no input requires a gradient; create the inputs to "
                          "check with requires_grad=True")
-    _check_shape_and_dtype(fn, originals, checked)
+    own_dtype = _check_shape_and_dtype(fn, originals, checked)
 
     xs = [Tensor(t._data.astype(np.float64), requires_grad=t.requires_grad, name=t.name)
           if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in originals]
@@ -76,25 +82,51 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
     total = out.size * sum(xs[i].size for i in checked)
     fast = total > _FULL_JACOBIAN_LIMIT if fast_mode is None else fast_mode
     _check_repeatable(fn, xs, checked, out, rng)
+    _check_own_dtype(fn, xs, checked, out, own_dtype)
+    try:
+        for i in checked:
+            if fast:
+                _check_fast(fn, xs, i, out, eps, atol, rtol, rng)
+            else:
+                _compare(i, xs[i], _analytic_jacobian(fn, xs, i, out.shape),
+                         _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
+    except GradcheckError as err:
+        if out.dtype != np.float64:  # the finite differences measured float32 rounding
+            err.args = (f"{err.args[0]}\n  note: fn returned {out.dtype} for float64 inputs, "
+                        f"so the finite differences (eps={eps}) see its rounding, not only the "
+                        f"derivative: compute in float64 for the check, or raise eps",)
+        raise
 
-    for i in checked:
-        x = xs[i]
-        if fast:
-            v = rng.standard_normal(out.shape)
-            u = rng.standard_normal(x.shape)
-            analytic = np.array([np.vdot(_backward_grads(fn, xs, [i], v)[0], u)])
-            numeric = np.array([np.vdot(_directional(fn, xs, i, u, eps), v)])
-            if not _close(analytic, numeric, atol, rtol).all():
-                if out.size * x.size <= 100 * _FULL_JACOBIAN_LIMIT:  # a full report if affordable
-                    _compare(i, x, _analytic_jacobian(fn, xs, i, out.shape),
-                             _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
-                raise GradcheckError(
-                    f"gradcheck failed for input {_label(i, x)} (fast mode): the projection "
-                    f"v.J.u is {analytic[0]:.6e} from backward() but {numeric[0]:.6e} from "
-                    f"finite differences (atol={atol}, rtol={rtol})", i, analytic, numeric)
-        else:
+
+def _check_fast(fn, xs, i, out, eps, atol, rtol, rng) -> None:
+    """Fast mode: `v . J` entry by entry (a sample of the entries of a large input), and
+    the projection `v . J . u` over every entry."""
+    x = xs[i]
+    v = rng.standard_normal(out.shape)
+    analytic = _backward_grads(fn, xs, [i], v)[0].ravel()
+    entries = np.arange(x.size) if x.size <= _FAST_ENTRIES else np.sort(
+        rng.choice(x.size, _FAST_ENTRIES, replace=False))
+    numeric = v.ravel() @ _numeric_jacobian(fn, xs, i, eps, entries)
+    ok = _close(analytic[entries], numeric, atol, rtol)
+    if not ok.all():
+        if out.size * x.size <= 100 * _FULL_JACOBIAN_LIMIT:  # a full report if affordable
             _compare(i, x, _analytic_jacobian(fn, xs, i, out.shape),
                      _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
+        k = int(np.argmax(np.where(ok, -1.0, np.abs(analytic[entries] - numeric))))
+        where = tuple(int(n) for n in np.unravel_index(entries[k], x.shape))
+        raise GradcheckError(
+            f"gradcheck failed for input {_label(i, x)} (fast mode): {int((~ok).sum())} of "
+            f"{ok.size} entries of v.J (a random v) differ from finite differences; at input "
+            f"{where}: {analytic[entries[k]]:.6e} from backward() but {numeric[k]:.6e} "
+            f"(atol={atol}, rtol={rtol})", i, analytic[entries], numeric)
+    u = rng.standard_normal(x.shape)
+    projected = np.array([np.vdot(analytic, u)])
+    measured = np.array([np.vdot(_directional(fn, xs, i, u, eps), v)])
+    if not _close(projected, measured, atol, rtol).all():
+        raise GradcheckError(
+            f"gradcheck failed for input {_label(i, x)} (fast mode): the projection v.J.u is "
+            f"{projected[0]:.6e} from backward() but {measured[0]:.6e} from finite "
+            f"differences (atol={atol}, rtol={rtol})", i, projected, measured)
 
 
 def _call(fn, xs) -> Tensor:
@@ -107,40 +139,38 @@ def _call(fn, xs) -> Tensor:
     return out
 
 
+def _vjp(out, which, seed_grad, retain_graph=False) -> list[np.ndarray]:
+    """The gradients of `which` for one backward pass of `out` seeded with `seed_grad`
+    (zeros for an input it does not use), through tg.autograd.grad: no `.grad` changes."""
+    if not out.requires_grad:
+        return [np.zeros(x.shape) for x in which]
+    found = _grads(out, which, grad_outputs=seed_grad, retain_graph=retain_graph,
+                   allow_unused=True)
+    return [np.zeros(x.shape) if g is None else g._data for x, g in zip(which, found)]
+
+
 def _backward_grads(fn, xs, which, seed_grad) -> list[np.ndarray]:
     """Gradients of the inputs `which` for one backward pass seeded with `seed_grad`."""
-    for i in which:
-        xs[i].grad = None
-    out = _call(fn, xs)
-    if out.requires_grad:
-        out.backward(seed_grad)
-    return [np.zeros(xs[i].shape) if xs[i].grad is None else xs[i].grad._data.copy()
-            for i in which]
+    return _vjp(_call(fn, xs), [xs[i] for i in which], seed_grad)
 
 
 def _analytic_jacobian(fn, xs, i, out_shape) -> np.ndarray:
-    x = xs[i]
     out = _call(fn, xs)
-    rows = np.zeros((int(np.prod(out_shape)), x.size))
-    if not out.requires_grad:
-        return rows
-    for k in range(rows.shape[0]):
+    rows = np.zeros((int(np.prod(out_shape)), xs[i].size))
+    for k in range(rows.shape[0] if out.requires_grad else 0):
         one_hot = np.zeros(out.size)
         one_hot[k] = 1.0
-        x.grad = None
-        out.backward(one_hot.reshape(out.shape), retain_graph=True)
-        if x.grad is not None:
-            rows[k] = x.grad._data.ravel()
-    x.grad = None
+        rows[k] = _vjp(out, [xs[i]], one_hot.reshape(out.shape), retain_graph=True)[0].ravel()
     return rows
 
 
-def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
+def _numeric_jacobian(fn, xs, i, eps, entries=None) -> np.ndarray:
+    """Columns `(f(x + eps e_j) - f(x - eps e_j)) / 2eps` for each entry j (or those given)."""
     x = xs[i]
     flat = x._data.flat  # writes through to x in any memory layout (reshape(-1) may copy)
     columns = []
     with no_grad():
-        for j in range(x._data.size):
+        for j in range(x._data.size) if entries is None else entries:
             kept = flat[j]
             flat[j] = kept + eps
             plus = _call(fn, xs)._data.ravel().copy()
@@ -148,7 +178,7 @@ def _numeric_jacobian(fn, xs, i, eps) -> np.ndarray:
             minus = _call(fn, xs)._data.ravel().copy()  # outputs may be views of x
             flat[j] = kept
             columns.append((plus - minus) / (2 * eps))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    return np.stack(columns, axis=1) if columns else np.zeros((_call(fn, xs).size, 0))
 
 
 def _directional(fn, xs, i, u, eps) -> np.ndarray:
@@ -228,17 +258,20 @@ def _hint(analytic, numeric, in_shape, out_shape, atol, rtol) -> str | None:
     return None
 
 
-def _check_shape_and_dtype(fn, originals, checked) -> None:
-    """One backward pass in the inputs' own dtypes: each gradient must match its input."""
+def _check_shape_and_dtype(fn, originals, checked) -> dict[int, np.ndarray]:
+    """One backward pass in the inputs' own dtypes: each gradient must match its input.
+    Returns the gradients of the inputs that are not float64, for `_check_own_dtype`."""
     xs = [Tensor(t._data, requires_grad=True, name=t.name) if i in checked else t
           for i, t in enumerate(originals)]
     out = _call(fn, xs)
     if not out.requires_grad:
         raise GradcheckError("gradcheck failed: the output does not depend on any input that "
                              "requires a gradient (no graph was recorded: no_grad()? detach()?)")
-    out.backward(np.ones(out.shape, dtype=out.dtype))
-    for i in checked:
-        x, grad = xs[i], xs[i].grad
+    found = _grads(out, [xs[i] for i in checked], grad_outputs=np.ones(out.shape, out.dtype),
+                   allow_unused=True)
+    own = {}
+    for i, grad in zip(checked, found):
+        x = xs[i]
         if grad is None:
             continue  # an unused input: its Jacobian is zero, which the comparison checks
         if grad.shape != x.shape or grad.dtype != x.dtype:
@@ -246,6 +279,26 @@ def _check_shape_and_dtype(fn, originals, checked) -> None:
                 f"gradcheck failed for input {_label(i, x)}: its gradient has shape "
                 f"{grad.shape} and dtype {grad.dtype}, expected shape {x.shape} and dtype "
                 f"{x.dtype}", i)
+        if x.dtype != np.float64:
+            own[i] = grad._data
+    return own
+
+
+def _check_own_dtype(fn, xs, checked, out, own) -> None:
+    """A float32 input's backward pass, loosely against the float64 one (a backward that
+    is wrong only in float32 would pass the float64 comparison)."""
+    if not own:
+        return
+    exact = _vjp(out, [xs[i] for i in own], np.ones(out.shape))
+    for (i, got), want in zip(own.items(), exact):
+        scale = float(np.abs(want).max()) if want.size else 0.0
+        if not np.allclose(got, want, rtol=1e-2, atol=1e-3 * scale + 1e-6):
+            worst = int(np.argmax(np.abs(got - want)))
+            raise GradcheckError(
+                f"gradcheck failed for input {_label(i, xs[i])}: in its own dtype "
+                f"({got.dtype}) backward() gives {got.ravel()[worst]:.6e} at entry {worst} "
+                f"where float64 gives {want.ravel()[worst]:.6e} (more than float32 rounding): "
+                f"does backward compute differently in {got.dtype}?", i)
 
 
 def _check_repeatable(fn, xs, checked, out, rng) -> None:
