@@ -7,6 +7,10 @@ that requires a gradient only under `no_grad()`, any tensor that needs none at a
 A tensor made by a recorded op cannot be written (it is part of a graph): there the
 operators are the recorded op, `loss += penalty` is `loss = loss + penalty` (Python
 rebinds the name), and the methods, which cannot rebind, refuse.
+
+PyTorch's in-place spellings of ops (`w.clamp_(-1, 1)`, `w.relu_()`, `x.masked_fill_(m, 0)`,
+...: `_FROM_OPS`) compute the op's values without recording (`w.clamp(-1, 1)` under
+no_grad(), with that op's argument checks and errors) and write them as `add_` does.
 """
 from __future__ import annotations
 
@@ -15,21 +19,26 @@ from typing import Any
 import numpy as np
 
 from .creation import make_generator
-from .engine import is_grad_enabled
+from .engine import is_grad_enabled, no_grad
 from .tensor import Tensor, _describe, _raw
 
 
 def _write(t: Tensor, what: str, ufunc: np.ufunc, other: Any) -> Tensor:
     """`ufunc(t, other)` into t's own values: same-kind casting, t's shape kept."""
     operand = _raw(other)
+    return _into(t, what, lambda: ufunc(t._data, operand, out=t._data, casting="same_kind"),
+                 f"the other operand: shape {np.shape(operand)}, {_describe(other)}")
+
+
+def _into(t: Tensor, what: str, write: Any, operand: str) -> Tensor:
+    """Run `write` (which writes into t._data) and count the change; its error in one line."""
     try:
-        ufunc(t._data, operand, out=t._data, casting="same_kind")
+        write()
     except (ValueError, TypeError) as err:  # (checked before any value is written)
         kind = TypeError if isinstance(err, TypeError) else ValueError  # (not NumPy's own)
         raise kind(f"{what}: cannot write the result into a tensor of shape {t.shape} and "
-                   f"dtype {t.dtype} (the other operand: shape {np.shape(operand)}, "
-                   f"{_describe(other)}): {str(err).splitlines()[0]}; in place, the tensor's "
-                   f"shape and dtype stay as they are") from None
+                   f"dtype {t.dtype} ({operand}): {str(err).splitlines()[0]}; in place, the "
+                   f"tensor's shape and dtype stay as they are") from None
     t._mark_changed()
     return t
 
@@ -100,6 +109,33 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
     return self
 
 
+def _from_op(name: str) -> Any:
+    """PyTorch's `t.clamp_(...)` and the like: the op's values (`t.clamp(...)`, not
+    recorded) written into t, where `add_` may write; returns t."""
+    op = name[:-1]
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        self._check_writable(name, f"use t = t.{op}(...) (a new tensor)")
+        if is_grad_enabled() and any(isinstance(value, Tensor) and value.requires_grad
+                                     for value in (*args, *kwargs.values())):
+            raise RuntimeError(f"{name}: an argument requires a gradient, and an in-place "
+                               f"change is not recorded; use t.{op}(...) (a new tensor), or "
+                               f"do it under `with tg.no_grad():`")
+        with no_grad():
+            values = getattr(self, op)(*args, **kwargs)._data
+        return _into(self, name, lambda: np.copyto(self._data, values, casting="same_kind"),
+                     f"{op}'s values: shape {values.shape}, dtype {values.dtype}")
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = (f"`t.{name}(...)`: t's values replaced by `t.{op}(...)`'s in place, as "
+                      f"PyTorch's (a parameter under `tg.no_grad()`); returns t.")
+    return method
+
+
+# PyTorch's in-place spellings of ops: `name` writes the values of the method `name[:-1]`
+_FROM_OPS = ("clamp_", "clip_", "clamp_min_", "clamp_max_", "relu_", "exp_", "log_", "abs_",
+             "neg_", "sqrt_", "pow_", "sigmoid_", "tanh_", "masked_fill_", "floor_", "ceil_",
+             "round_", "sign_", "square_", "reciprocal_")
+
 for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract, "__sub__"),
                                    ("*=", np.multiply, "__mul__"),
                                    ("/=", np.divide, "__truediv__")):
@@ -110,3 +146,5 @@ for _name, _ufunc, _scaled in (("add_", np.add, True), ("sub_", np.subtract, Tru
     setattr(Tensor, _name, _method(_name, _ufunc, _scaled))
 for _function in (zero_, fill_, copy_, uniform_, normal_):
     setattr(Tensor, _function.__name__, _function)
+for _name in _FROM_OPS:
+    setattr(Tensor, _name, _from_op(_name))

@@ -16,16 +16,26 @@ PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as `t[...] = v` does;
 `tg.set_printoptions` takes PyTorch's names. `x.ptp()`, `divmod(x, y)`, `x.conj()` and
 `x.real` (x itself: the values are real) as NumPy's. `x.size` is NumPy's number of
 elements, which PyTorch's `x.size()` calls for the shape; `x.float()` and `x.double()` are
-PyTorch's casts (the op `to`).
+PyTorch's casts (the op `to`), as are `x.half()` and `x.type(dtype)` (`x.type()` names the
+dtype as PyTorch does: 'tinygrad_gd.DoubleTensor'). `x.device` is "cpu" (a str, with
+PyTorch's `.type` and `.index`), `x.is_cuda` False. `x.view_as(y)`, `x.reshape_as(y)` are
+`reshape`, `x.expand_as(y)` is `broadcast_to`, `x.select(dim, i)` is `getitem`.
+`x.detach_()` stops a leaf requiring a gradient; a tensor made by an op is refused (its
+graph cannot be cut in place: the graphs built on it walk through it). An integer 0-d
+tensor is an index (`__index__`: `[10, 20][i]`, `range(n)`), as NumPy's; `round(x)` of a
+one-element tensor is a Python number, as `round` of a NumPy scalar (NumPy's and PyTorch's
+arrays refuse `round`: `x.round()` is the op). Other libraries read the values through
+DLPack (`torch.tensor(x)`, `torch.as_tensor(x)`, `np.from_dlpack(x)`): a copy.
 """
 from __future__ import annotations
 
+import operator
 import types
 from typing import Any
 
 import numpy as np
 
-from . import functional, tensor as tensor_module
+from . import functional, hooks, tensor as tensor_module
 from .creation import as_tensor
 from .ops.arguments import either, one_axis
 from .tensor import Tensor, to_tensor
@@ -273,6 +283,172 @@ def _cast(dtype: Any, name: str) -> Any:
     return method
 
 
+class _Device(str):
+    """Where the values are: "cpu" (a str: `x.device == "cpu"`, printed `cpu`), with
+    PyTorch's `device.type` and `device.index`."""
+
+    type = "cpu"
+    index = None
+
+    def __repr__(self) -> str:
+        return "device(type='cpu')"
+
+    def __reduce__(self) -> Any:
+        return str, ("cpu",)
+
+
+_CPU = _Device("cpu")
+
+
+def _device(self: Tensor) -> _Device:
+    """"cpu": tinygrad_gd's values are NumPy arrays (PyTorch's x.device; prints `cpu`)."""
+    return _CPU
+
+
+def _is_cuda(self: Tensor) -> bool:
+    """False: tinygrad_gd runs on the CPU (PyTorch's x.is_cuda)."""
+    return False
+
+
+def _is_floating_point(self: Tensor) -> bool:
+    """Whether the dtype is a float dtype (PyTorch's is_floating_point())."""
+    return self._data.dtype.kind == "f"
+
+
+def _nelement(self: Tensor) -> int:
+    """The number of elements (PyTorch's nelement(), numel())."""
+    return self._data.size
+
+
+def _shape_of(name: str, other: Any) -> tuple[int, ...]:
+    if not isinstance(other, (Tensor, np.ndarray)):
+        raise TypeError(f"{name}: expected a tensor whose shape to take, got "
+                        f"{type(other).__name__} {_short(other)}; give the shape to "
+                        f"{name[:-3]}(...) instead")
+    return other.shape
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _view_as(self: Tensor, other: Any) -> Tensor:
+    """x in `other`'s shape (PyTorch's view_as): the op `reshape`."""
+    return self.reshape(_shape_of("view_as", other))
+
+
+def _reshape_as(self: Tensor, other: Any) -> Tensor:
+    """x in `other`'s shape (PyTorch's reshape_as): the op `reshape`."""
+    return self.reshape(_shape_of("reshape_as", other))
+
+
+def _expand_as(self: Tensor, other: Any) -> Tensor:
+    """x broadcast to `other`'s shape (PyTorch's expand_as): the op `broadcast_to`."""
+    return self.broadcast_to(_shape_of("expand_as", other))
+
+
+def _select(self: Tensor, dim: Any, index: Any) -> Tensor:
+    """Entry `index` along `dim`, that axis removed (PyTorch's select): the op `getitem`."""
+    if self.ndim == 0:
+        raise IndexError("select: a 0-d tensor has no axis to select from; use x.item() for "
+                         "its value")
+    axis = one_axis("select", dim, self.ndim) % self.ndim
+    try:
+        if isinstance(index, bool):
+            raise TypeError
+        i = operator.index(index)
+    except TypeError:
+        raise TypeError(f"select: index must be an int, got {type(index).__name__} "
+                        f"{_short(index)}") from None
+    n = self.shape[axis]
+    if not -n <= i < n:
+        raise IndexError(f"select: index {i} is out of range for axis {axis} of length {n} "
+                         f"(shape {self.shape}); give an index in [{-n}, {n - 1}]")
+    return self[(slice(None),) * axis + (i,)]
+
+
+def _detach_(self: Tensor) -> Tensor:
+    """A leaf stops requiring a gradient, in place; returns x (PyTorch's detach_). A
+    tensor made by an op is refused: the graphs built on it reach their leaves through it,
+    so cutting it here would cut their gradients too (PyTorch's keep them)."""
+    if self._ctx is not None:
+        raise RuntimeError(f"detach_: this tensor was made by op '{self._ctx.name}' and the "
+                           f"graphs built on it run through it, so it cannot be cut from "
+                           f"them in place; use t = t.detach() (a new tensor sharing the "
+                           f"values, needing no gradient)")
+    self.requires_grad = False
+    return self
+
+
+def _retains_grad(self: Tensor) -> bool:
+    """Whether retain_grad() asked to keep this non-leaf's gradient (False for a leaf, as
+    PyTorch's: a leaf keeps its gradient anyway)."""
+    return self._ctx is not None and bool(hooks.retains(self))
+
+
+# PyTorch's legacy tensor type names of dtypes (x.type()); the others are capitalised
+_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "uint8": "Byte",
+               "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long",
+               "bool": "Bool"}
+_DTYPES_OF_TYPE_NAMES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
+
+
+def _type(self: Tensor, dtype: Any = None) -> Any:
+    """PyTorch's x.type(): without a dtype, its name ('tinygrad_gd.DoubleTensor' for
+    float64, as PyTorch's 'torch.DoubleTensor'); with one (a NumPy dtype, or such a name,
+    'torch.' or 'tinygrad_gd.'), x in that dtype: `x.to(dtype)`, x itself if the same."""
+    if dtype is None:
+        name = self._data.dtype.name
+        return f"tinygrad_gd.{_TYPE_NAMES.get(name, name.capitalize().replace('Ui', 'UI'))}Tensor"
+    if isinstance(dtype, str) and dtype.startswith(("tinygrad_gd.", "torch.")) \
+            and dtype.endswith("Tensor"):
+        kind = dtype.split(".", 1)[1][:-len("Tensor")]
+        dtype = _DTYPES_OF_TYPE_NAMES.get(kind, kind.lower())
+    try:
+        target = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
+                        f"as 'tinygrad_gd.FloatTensor', got {type(dtype).__name__} "
+                        f"{_short(dtype)}; tinygrad_gd runs on the CPU only") from None
+    return self.to(target)
+
+
+def _index(self: Tensor) -> int:
+    """An integer 0-d tensor as a Python int, where Python wants an index (`items[i]`,
+    `range(n)`), as a NumPy integer 0-d array; anything else refused, as NumPy does."""
+    if self._data.ndim != 0 or self._data.dtype.kind not in "iu":
+        raise TypeError(f"only an integer tensor of no axes (0-d) can be an index, got shape "
+                        f"{self.shape} and dtype {self.dtype}; use int(x) for a whole number "
+                        f"in a one-element tensor")
+    return int(self._data)
+
+
+def _round(self: Tensor, ndigits: Any = None) -> Any:
+    """round(x) of a one-element tensor: its value rounded, a Python number (an int without
+    `ndigits`), as round() of a NumPy scalar or a float; halves to even."""
+    if self._data.size != 1:
+        raise TypeError(f"round(): a tensor of shape {self.shape} is not one number; use "
+                        f"x.round(decimals=...) for a tensor of rounded values (the op round)")
+    return round(self._data.reshape(()).item(), ndigits)
+
+
+def _dlpack(self: Tensor, **kwargs: Any) -> Any:
+    """The values through DLPack, for torch.tensor(x), torch.as_tensor(x) and
+    np.from_dlpack(x): a copy, so that what the other library writes never changes x's
+    values unseen (by-passing the in-place checks)."""
+    if kwargs.pop("copy", None) is False:
+        raise BufferError("__dlpack__: tinygrad_gd gives a copy of the values (a write "
+                          "through shared memory would not be counted); ask with copy=None "
+                          "or copy=True")
+    return np.array(self._data).__dlpack__(**kwargs)
+
+
+def _dlpack_device(self: Tensor) -> Any:
+    """The DLPack device of the values: the CPU."""
+    return self._data.__dlpack_device__()
+
+
 _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "amax": _values_only("amax", "max", "maxima"),
             "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
@@ -280,7 +456,12 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
             "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_, "ptp": _ptp,
             "__divmod__": _divmod, "__rdivmod__": _rdivmod, "conj": _itself,
-            "float": _cast(np.float32, "float"), "double": _cast(np.float64, "double")}
+            "float": _cast(np.float32, "float"), "double": _cast(np.float64, "double"),
+            "half": _cast(np.float16, "half"), "type": _type, "is_floating_point":
+            _is_floating_point, "nelement": _nelement, "view_as": _view_as, "reshape_as":
+            _reshape_as, "expand_as": _expand_as, "select": _select, "detach_": _detach_,
+            "__index__": _index, "__round__": _round, "__dlpack__": _dlpack,
+            "__dlpack_device__": _dlpack_device}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
@@ -289,6 +470,9 @@ Tensor.mT = property(_matrix_transpose)
 Tensor.itemsize = property(_itemsize)
 Tensor.nbytes = property(_nbytes)
 Tensor.real = property(_itself)
+Tensor.device = property(_device)
+Tensor.is_cuda = property(_is_cuda)
+Tensor.retains_grad = property(_retains_grad)
 
 
 class _CallableModule(types.ModuleType):
