@@ -301,6 +301,36 @@ def test_graph_is_released_after_backward_unless_retained():
     np.testing.assert_array_equal(w.grad.data, [4, 8])
 
 
+def test_a_graph_whose_ops_saved_nothing_backwards_twice_as_pytorchs():
+    # nothing was freed, yet the second backward() was refused as through freed arrays
+    a = Tensor([1.0, 2.0], requires_grad=True)
+    loss = (a + 1).sum()
+    loss.backward()
+    loss.backward()
+    assert a.grad.tolist() == [2.0, 2.0]
+
+
+def test_autograd_wants_one_starting_gradient_per_output():
+    # a short list raised a raw IndexError; a long one dropped the extra seeds silently
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"grad: 2 outputs but 1 grad_outputs; give one per"):
+        tg.autograd.grad([x * 3, x * 2], [x], grad_outputs=[np.ones(2)])
+    with pytest.raises(ValueError, match=r"grad: 1 outputs but 2 grad_outputs"):
+        tg.autograd.grad([x * 3], [x], grad_outputs=[np.ones(2), np.ones(2)])
+    with pytest.raises(ValueError, match=r"backward: 2 tensors but 1 grad_tensors"):
+        tg.autograd.backward([(x * 3).sum(), (x * 2).sum()], [None])
+    assert tg.autograd.grad([x * 3, x * 2], [x], [np.ones(2), np.ones(2)])[0].tolist() == [5, 5]
+
+
+def test_anomaly_mode_says_where_an_op_made_outside_it_was_not_recorded():
+    x = Tensor([0.0, 1.0], requires_grad=True)
+    y = x.sqrt()  # made before the block: no line recorded (the message said "None")
+    with pytest.raises(tg.AnomalyError, match=r"created at: unknown: the op ran outside "
+                                              r"detect_anomaly\(\); run the forward pass"):
+        with np.errstate(divide="ignore"), tg.detect_anomaly():
+            y.sum().backward()
+
+
 def test_no_grad_records_nothing_as_context_and_decorator():
     w = Tensor([1.0], requires_grad=True)
     with tg.no_grad():

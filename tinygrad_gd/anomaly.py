@@ -9,6 +9,7 @@ the first call that finds neither (other threads' ops are not checked).
 """
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 import weakref
@@ -112,7 +113,7 @@ class detect_anomaly:
 
 def _user_frame() -> str:
     """The innermost stack frame outside this package: where the user called the op."""
-    package_dir = __file__.rsplit("/", 1)[0]
+    package_dir = os.path.dirname(__file__) + os.sep  # (not a sibling such as tinygrad_gd_out)
     for frame in reversed(traceback.extract_stack()):
         if not frame.filename.startswith(package_dir):
             return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}: {frame.line}'
@@ -120,6 +121,11 @@ def _user_frame() -> str:
 
 
 Function.created_at = None  # where the user created the node: set under detect_anomaly()
+
+
+def _created_at(node: Function) -> str:
+    return node.created_at or ("unknown: the op ran outside detect_anomaly(); run the "
+                               "forward pass inside the block too to see its line")
 Function.saved_snapshots = None  # copies of the saved arrays: set under detect_anomaly()
 
 
@@ -128,7 +134,7 @@ def _check_finite(array: np.ndarray, what: str, node: Function, inputs: Sequence
         bad = "NaN" if np.isnan(array).any() else "Inf"
         raise AnomalyError(
             f"detect_anomaly: {what} of op '{node.name}' produced {bad} "
-            f"(output shape {array.shape}). The op was created at: {node.created_at}",
+            f"(output shape {array.shape}). The op was created at: {_created_at(node)}",
             node=node, inputs=inputs, phase=what)
 
 
@@ -149,7 +155,7 @@ def _check_snapshots(node: Function) -> None:
             f"backward(): {what} of op '{node.name}' was changed in place after the op used "
             f"it, by a write the version counter cannot see (through np.asarray(t.data), "
             f"t.data.view(np.ndarray) or another array sharing the memory); detect_anomaly() "
-            f"compared the values. The op was created at: {node.created_at}. Change values "
+            f"compared the values. The op was created at: {_created_at(node)}. Change values "
             f"after backward(), and write through t.data itself (`t.data[...] = v`, "
             f"`w.data -= ...`) or t[...] = v, which are counted and caught without "
             f"detect_anomaly()")

@@ -29,8 +29,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                                   "supported: the backward pass records no graph")
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     wanted = [inputs] if isinstance(inputs, Tensor) else list(inputs)
-    seeds = grad_outputs if isinstance(grad_outputs, (list, tuple)) else [grad_outputs] * len(
-        outputs)
+    seeds = _one_each("grad", "outputs", outputs, "grad_outputs", grad_outputs)
     for t in outputs + wanted:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: every output and input must be a Tensor that requires a "
@@ -56,7 +55,17 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None) -> None:
     """`t.backward(g)` for each of `tensors` (PyTorch's torch.autograd.backward)."""
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    seeds = grad_tensors if isinstance(grad_tensors, (list, tuple)) else [grad_tensors] * len(
-        tensors)
+    seeds = _one_each("backward", "tensors", tensors, "grad_tensors", grad_tensors)
     for k, t in enumerate(tensors):
         t.backward(seeds[k], retain_graph=bool(retain_graph) or k < len(tensors) - 1)
+
+
+def _one_each(what: str, name: str, tensors: list, seeds_name: str, seeds: Any) -> list:
+    """One starting gradient per tensor: the list given (of the same length), or the one
+    given (None: each tensor's own 1) for every tensor."""
+    if not isinstance(seeds, (list, tuple)):
+        return [seeds] * len(tensors)
+    if len(seeds) != len(tensors):
+        raise ValueError(f"{what}: {len(tensors)} {name} but {len(seeds)} {seeds_name}; give "
+                         f"one per tensor (None for a one-element tensor's 1), as PyTorch's")
+    return list(seeds)

@@ -254,7 +254,7 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Itera
         for extension in extensions:
             extension.before_backward(node)
         input_grads = node.vjp(grad)  # the chain rule: grad of input = backward(grad of output)
-        if not retain_graph:
+        if not retain_graph and node.saved_tensors:  # (saved nothing: it may run again)
             node.saved_tensors = None
         for extension in extensions:
             extension.after_backward(node, grad, input_grads)
