@@ -95,6 +95,15 @@ def test_the_page_is_written_only_to_an_html_path(tmp_path, capsys):
     assert (tmp_path / "page.html").read_text().startswith("<!DOCTYPE html>")
 
 
+def test_element_ids_are_unique_in_a_page_and_across_two_displays():
+    # every frame repeated Graphviz's ids (graph0, node1, ...): invalid HTML, and a
+    # second display of the page in one notebook repeated them again
+    steps = tg.backward_steps(grokking()[-1])
+    for page in (steps.html, steps._repr_html_() + steps._repr_html_()):
+        ids = re.findall(r'\bid="([^"]+)"', page)
+        assert len(ids) > 3 * len(steps) and len(set(ids)) == len(ids)
+
+
 def test_a_bad_output_gets_one_clear_line():
     with pytest.raises(TypeError, match="backward_steps: output must be a Tensor"):
         tg.backward_steps([1.0])

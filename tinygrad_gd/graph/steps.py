@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,8 @@ class BackwardSteps:
         page = f"tgsteps{next(_pages)}"
         frames = "\n".join(
             f'<div class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
-            f'<p class="caption">{html.escape(caption)}</p>{_svg_only(svg)}</div>'
+            f'<p class="caption">{html.escape(caption)}</p>{_svg_only(svg, f"{page}-{k}-")}'
+            f'</div>'
             for k, (svg, caption) in enumerate(zip(self.frames, self.captions)))
         last = len(self.frames) - 1
         style = (f"#{page}{{font-family:sans-serif}}#{page} .controls{{margin:0.5em 0}}"
@@ -124,10 +126,13 @@ def page_path(path: str | Path, what: str) -> Path:
     return target
 
 
-def _svg_only(svg: str) -> str:
-    """Graphviz's SVG without its XML declaration and doctype, to sit inside HTML."""
+def _svg_only(svg: str, prefix: str) -> str:
+    """Graphviz's SVG without its XML declaration and doctype, to sit inside HTML, its
+    element ids (graph0, node1...) given `prefix`: every frame has them, and one page's
+    ids must differ from another's."""
     start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+    svg = svg[start:] if start >= 0 else svg
+    return re.sub(r'(\bid="|url\(#|href="#)', lambda m: m[1] + prefix, svg)
 
 
 def backward_steps(output: Tensor, path: str | Path | None = None, **draw_options: Any
