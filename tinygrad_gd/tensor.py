@@ -62,17 +62,17 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
     return array if kind == "f" or default is None else array.astype(default)
 
 
-def _constant(value: Any, dtype: np.dtype | None, default: Any, op: str) -> np.ndarray:
-    """An op's operand that is not a tensor, as an array beside a tensor of `dtype`."""
-    if dtype is None or dtype.kind == "f":
-        return _as_array(value, dtype, op, copy=isinstance(value, np.ndarray))
-    if isinstance(value, int):  # a Python int beside an integer tensor takes its dtype
+def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
+    """An op's operand that is not a tensor, beside a tensor of an integer or bool dtype
+    (or none): a Python int takes an integer tensor's dtype, other data keep theirs."""
+    if dtype is not None and dtype.kind in "iu" and isinstance(value, int):
         try:
             return np.array(value, dtype=dtype)
         except OverflowError:
             raise OverflowError(f"{op}: {value} does not fit the tensor's dtype {dtype}; "
                                 f"convert the tensor first (x.to(tg.int64) or "
                                 f"x.astype(np.int64))") from None
+    default = None if dtype is not None else np.float64  # (no tensor: numbers are float64)
     return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
 
 
@@ -120,15 +120,16 @@ class Tensor:
                 break
         else:
             return inputs  # all tensors already (the common case, answered first)
-        dtype, default = None, np.float64  # the first tensor's float dtype: the constants take it
+        dtype = None  # the first tensor's dtype: float constants take it
         for x in inputs:
             if isinstance(x, Tensor):
-                kind = x._data.dtype.kind
-                dtype = x._data.dtype if kind in "fiu" else None
-                default = None if kind in "iub" else default
+                dtype = x._data.dtype
                 break
+        if dtype is not None and dtype.kind == "f":  # (the common case, answered first)
+            return tuple([x if isinstance(x, Tensor) else cls.from_op(
+                _as_array(x, dtype, op, copy=isinstance(x, np.ndarray)), None) for x in inputs])
         return tuple([x if isinstance(x, Tensor) else cls.from_op(
-            _constant(x, dtype, default, op), None) for x in inputs])
+            _constant(x, dtype, op), None) for x in inputs])
 
     # -- values ----------------------------------------------------------------------
     @property

@@ -336,7 +336,7 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
                                 f"input's" if or_probabilities else ""))
         data = data.astype(np.int64)
     bad = (data < 0) | (data >= n_classes)
-    if ignore_index is not None:
+    if ignore_index is not None and bad.any():  # (out of range, unless the ignored class)
         bad &= data != ignore_index
     if bad.any():
         raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
