@@ -252,8 +252,33 @@ def test_non_leaf_grad_only_when_retained():
     kept = hidden * 3
     kept.retain_grad()
     (kept ** 2).sum().backward()
-    assert hidden.grad is None
+    with pytest.warns(UserWarning, match=r"\.grad of a tensor made by op 'mul' is None: "
+                                         r"backward\(\) keeps the gradients of leaves"):
+        assert hidden.grad is None  # (w = w - lr * w.grad leads here: PyTorch warns too)
     np.testing.assert_allclose(kept.grad.data, [12.0])
+
+
+def test_a_gradient_added_into_one_from_before_an_update_is_warned_of():
+    # the documents' loop with backward() in place of the hand-written weight_deltas,
+    # but no clearing: iteration 2's weight_deltas were -1.498 where the book has -0.308
+    x = Tensor([8.5, 0.65, 1.2])
+    w = Tensor([0.1, 0.2, -0.1], requires_grad=True)
+    (0.5 * (x @ w - 1) ** 2).backward()
+    with tg.no_grad():
+        w -= 0.01 * w.grad
+    with pytest.warns(UserWarning, match=r"changed in place \(an update\?\) since its \.grad "
+                                         r"was set, and gradients add up.*w.grad = None"):
+        (0.5 * (x @ w - 1) ** 2).backward()
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # cleared (three ways), or no update: no warning
+        for clear in (lambda: setattr(w, "grad", None), lambda: w.grad.zero_(),
+                      lambda: setattr(w, "grad", np.zeros(3))):
+            with tg.no_grad():
+                w -= 0.01 * w.grad
+            clear()
+            (0.5 * (x @ w - 1) ** 2).backward()
+        (0.5 * (x @ w - 1) ** 2).backward()  # accumulating two passes, no update between
 
 
 @pytest.mark.parametrize("hook_first", [True, False])

@@ -1,7 +1,7 @@
 """What has no gradient: comparisons' masks, logical operators, arg-reductions and casts.
 
-Comparisons (`x > 0`, `x == y`, defined on Tensor itself) give boolean Tensors that
-record nothing. This module gives those masks what a NumPy user does with them:
+Comparisons (`x > 0`, `x == y`, and PyTorch's `x.gt(0)`, `x.eq(y)`: set on Tensor here)
+give boolean Tensors that record nothing. This module gives those masks what a NumPy user does with them:
 `&`, `|`, `^`, `~`, `.any()`, `.all()`, the index-valued `argmax`, `argmin` and `argsort`,
 and `count_nonzero` (int64, as in NumPy and PyTorch). None of them is a differentiable op:
 a step function's derivative is 0 wherever it exists, so their results carry no graph,
@@ -11,12 +11,14 @@ make a new tensor without gradient: an integer index tensor from a float one, sa
 """
 from __future__ import annotations
 
-from typing import Any
+import operator
+from typing import Any, Callable
 
 import numpy as np
 
 from .ops.arguments import check_axis, either, one_axis
 from .ops.reductions import stable_order
+from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
 
 __all__ = ["argmax", "argmin", "argsort", "count_nonzero", "nonzero", "argwhere",
@@ -257,3 +259,25 @@ _METHODS = {
 }
 for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)
+
+
+def _comparison(symbol: str, compare: Callable) -> Callable:
+    def method(self: Tensor, other: Any) -> Tensor:
+        try:
+            return Tensor.from_op(np.asarray(compare(self._data, _raw(other))), None)
+        except (ValueError, TypeError) as err:  # restated with both operands' shapes
+            name = f"compare {symbol}"
+            raise op_error(name, [self._data, _as_array(other, None, name, default=None)],
+                           err) from None
+    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
+    return method
+
+
+# Comparisons give boolean Tensors and record nothing (no gradient): masks for tg.where,
+# indexing and NumPy (np.where(mask, a, b), array[mask] read __array__). PyTorch's method
+# spellings too: x.eq(y) is x == y, and so on.
+for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
+                          (">=", operator.ge), ("==", operator.eq), ("!=", operator.ne)):
+    _name = _compare.__name__
+    setattr(Tensor, f"__{_name}__", _comparison(_symbol, _compare))
+    setattr(Tensor, _name, getattr(Tensor, f"__{_name}__"))

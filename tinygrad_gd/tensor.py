@@ -8,16 +8,16 @@ and stores the leaves' gradients. Every op (`x + y`, `x.sum()`, `x.relu()`) is a
 """
 from __future__ import annotations
 
-import operator
 import threading
+import warnings
 from typing import Any, Callable
 
 import numpy as np
 
 from . import engine, hooks, versions  # noqa: F401  (versions: the in-place checks, always on)
 from .engine import Function, is_grad_enabled
-from .op_errors import calling, op_error
-from .tracked import TrackedArray, count_write, read_only_view, tracked_view
+from .op_errors import calling
+from .tracked import TrackedArray, count_write, read_only_view, tracked_view, writes
 
 __all__ = ["Tensor"]
 
@@ -86,7 +86,8 @@ class Tensor:
     (labels, indices).
     """
 
-    __slots__ = ("_data", "_version", "_grad", "requires_grad", "name", "_ctx", "__weakref__")
+    __slots__ = ("_data", "_version", "_grad", "_grad_at", "requires_grad", "name", "_ctx",
+                 "__weakref__")
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
@@ -317,8 +318,16 @@ class Tensor:
         """The graph node (op) that made this tensor; None for a leaf."""
         return self._ctx
 
-    grad = property(operator.attrgetter("_grad"), doc=(
-        "The gradient backward() stored (a leaf's, or a retained one's), else None."))
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient backward() stored (a leaf's, or a retained one's), else None."""
+        if self._grad is None and self._ctx is not None and not hooks.retains(self):
+            warnings.warn(  # (PyTorch warns too) w = w - lr * w.grad rebinds w to a result
+                f".grad of a tensor made by op '{self._ctx.name}' is None: backward() keeps "
+                f"the gradients of leaves (tensors you created) only. Update weights in place "
+                f"(with tg.no_grad(): w -= lr * w.grad), not w = w - ..., or call "
+                f"retain_grad() on this tensor before backward()", stacklevel=2)
+        return self._grad
 
     @grad.setter
     def grad(self, grad: Any) -> None:
@@ -329,7 +338,7 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"grad: a gradient of shape {grad.shape} for a tensor of shape "
                                  f"{self.shape}; assign one of the tensor's shape, or None")
-        self._grad = grad
+        self._grad, self._grad_at = grad, writes[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Ask (or stop asking) for this leaf's gradient; returns self."""
@@ -416,7 +425,24 @@ class Tensor:
             if self._grad is None:  # a copy: an op may hand one array to several inputs
                 self._grad = Tensor.from_op(np.array(grad), None)
             else:
+                _warn_if_stale(self)
                 self._grad = Tensor.from_op(np.asarray(self._grad._data + grad), None)
+            self._grad_at = writes[0]  # the write clock: when .grad was last set
+
+
+def _warn_if_stale(tensor: Tensor) -> None:
+    """Warn when backward adds into a `.grad` set before the tensor's last in-place write
+    (an update that forgot to clear it: the new gradient adds into the old one)."""
+    grad = tensor._grad
+    last = max(getattr(tensor, "_grad_at", 0),  # (0: unpickled from before this slot)
+               grad._version[0] if grad._version is not None else 0)
+    if tensor._version is not None and tensor._version[0] > last:
+        name = f"'{tensor.name}' " if tensor.name else ""
+        warnings.warn(f"backward(): the tensor {name}(shape {tensor.shape}) "
+                      f"was changed in place (an update?) since its .grad was set, and "
+                      f"gradients add up: this one adds into the old. Clear .grad after each "
+                      f"update: w.grad = None, w.grad.zero_() or optimizer.zero_grad()",
+                      stacklevel=4)
 
 
 # Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
@@ -467,27 +493,6 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     method.op = op
     return method
 
-
-def _comparison(symbol: str, compare: Callable) -> Callable:
-    def method(self: Tensor, other: Any) -> Tensor:
-        try:
-            return Tensor.from_op(np.asarray(compare(self._data, _raw(other))), None)
-        except (ValueError, TypeError) as err:  # restated with both operands' shapes
-            name = f"compare {symbol}"
-            raise op_error(name, [self._data, _as_array(other, None, name, default=None)],
-                           err) from None
-    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
-    return method
-
-
-# Comparisons give boolean Tensors and record nothing (no gradient): masks for tg.where,
-# indexing and NumPy (np.where(mask, a, b), array[mask] read __array__). PyTorch's method
-# spellings too: x.eq(y) is x == y, and so on.
-for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
-                          (">=", operator.ge), ("==", operator.eq), ("!=", operator.ne)):
-    _name = _compare.__name__
-    setattr(Tensor, f"__{_name}__", _comparison(_symbol, _compare))
-    setattr(Tensor, _name, getattr(Tensor, f"__{_name}__"))
 
 engine.Tensor = Tensor
 engine.on_register(_attach)

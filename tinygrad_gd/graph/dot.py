@@ -401,7 +401,7 @@ def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
                                    for slot in range(len(graph.parents[i]))):
             return ctx, "backward"
     for tensor in graph.tensors:
-        if tensor.grad is not None and _nonfinite(tensor.grad._data):
+        if tensor._grad is not None and _nonfinite(tensor._grad._data):
             return tensor, "backward"
     reason = f" ({grads.note})" if grads.note else ""
     raise ValueError(f"draw_anomaly: no NaN or Inf in the values or gradients of this "

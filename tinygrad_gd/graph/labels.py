@@ -215,7 +215,7 @@ class _Drawing:
         the edges carry (`.grad` where the pass gives none). Forward view: `.grad`,
         exactly as it is (None before any backward(); accumulated after several)."""
         tensor = self.graph.tensors[i]
-        held = None if tensor.grad is None else tensor.grad._data
+        held = None if tensor._grad is None else tensor._grad._data
         if self.options.mode == "forward":
             return held
         if i in self.grads.stale_inputs:
@@ -295,7 +295,7 @@ def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list
     `.grad` (the attribute) in the forward view; `.grad` accumulated over several
     backward() calls is said to be, beside this output's own gradient."""
     tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
-    held = None if tensor.grad is None else tensor.grad._data
+    held = None if tensor._grad is None else tensor._grad._data
     passed = None if i in drawing.grads.stale_inputs else drawing.grads.tensor[i]
     differs = (held is not None and passed is not None and
                (np.shape(held) != np.shape(passed)
