@@ -352,6 +352,8 @@ class Clip(Function, elementwise=True, methods=("clip", "clamp"), functions=("cl
 
     def forward(ctx, x, *, min=None, max=None):  # noqa: A002
         ctx.save_for_backward(x)
+        if x.dtype.kind == "f":  # np.float64(-6.9) as a bound keeps float32 x float32
+            min, max = (b if b is None else x.dtype.type(b) for b in (min, max))
         ctx.bounds = (min, max)
         return np.clip(x, min, max)
 

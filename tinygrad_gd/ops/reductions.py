@@ -16,6 +16,13 @@ from .arguments import to_tensor, check_axis, either, one_axis
 from .layout import TakeAlongAxis
 
 
+def accumulator(x: np.ndarray) -> Any:
+    """The dtype a sum over `x` adds up in: float64 for float16 and float32 (NumPy adds an
+    outer axis up naively in the array's own precision, PyTorch in a wider one), else
+    None (the array's own)."""
+    return np.float64 if x.dtype.kind == "f" and x.dtype.itemsize < 8 else None
+
+
 def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
     """Give a reduced gradient back the axes the reduction removed, ready to broadcast."""
     if keepdims:
@@ -46,7 +53,9 @@ class Sum(_Reduction, methods=("sum",), functions=("sum",)):
 
     def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        return np.sum(x, axis=axis, keepdims=keepdims)
+        wide = accumulator(x)
+        out = np.sum(x, axis=axis, keepdims=keepdims, dtype=wide)
+        return out if wide is None else out.astype(x.dtype)
 
     def backward(ctx, g):
         return np.broadcast_to(expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
@@ -60,7 +69,9 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
     """
 
     def forward(ctx, x, *, axis=None, keepdims=False):
-        out = np.mean(x, axis=axis, keepdims=keepdims)
+        wide = accumulator(x)
+        out = np.mean(x, axis=axis, keepdims=keepdims, dtype=wide)
+        out = out if wide is None else out.astype(x.dtype)
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         ctx.count = x.size // max(np.size(out), 1) if x.size else 1
         return out

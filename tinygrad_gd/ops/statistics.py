@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import to_tensor, check_axis, either, ints, one_axis
-from .reductions import _FromOutput, _Reduction, expand_reduced
+from .reductions import _FromOutput, _Reduction, accumulator, expand_reduced
 from .shape import BroadcastTo, Concatenate
 
 
@@ -43,14 +43,19 @@ class Var(Function, methods=("var",), functions=("var",)):
         return cls.apply(x, axis=axis, keepdims=bool(keepdims), ddof=ddof)
 
     def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
-        centred = x - np.mean(x, axis=axis, keepdims=True)
+        wide = accumulator(x)  # float32 data: the deviations in float64, as PyTorch's
+        work = x if wide is None else x.astype(wide)
+        centred = work - np.mean(work, axis=axis, keepdims=True)
+        # the corrected two-pass: the mean's own rounding taken out (data far from 0, such
+        # as 1e8 + noise, and a constant, whose deviations are then exactly 0)
+        centred -= np.mean(centred, axis=axis, keepdims=True)
         # NumPy's max(n - ddof, 0): fewer values than ddof give NaN, not a sign flipped
         ctx.divisor = max(_reduced_count(x.shape, axis) - ddof, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / ctx.divisor
         ctx.save_for_backward(centred)
         ctx.axis, ctx.keepdims = axis, keepdims
-        return out
+        return out if wide is None else out.astype(x.dtype)
 
     def backward(ctx, g):
         (centred,) = ctx.saved_tensors
@@ -186,11 +191,14 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
-        return np.cumsum(x, axis=axis)
+        wide = accumulator(x)
+        out = np.cumsum(x, axis=axis, dtype=wide)
+        return out if wide is None else out.astype(x.dtype)
 
     def backward(ctx, g):
         axis = -1 if ctx.axis is None else ctx.axis
-        reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+        reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis, dtype=accumulator(g)),
+                               axis)
         return reversed_sum.reshape(ctx.shape)
 
 
