@@ -216,6 +216,82 @@ def test_a_checkpoint_with_a_damaged_structure_is_a_load_error(tmp_path):
         load(path)
 
 
+def test_numbers_tuples_and_lists_beside_arrays_come_back_as_they_were(tmp_path):
+    # a dict whose values were all "array data" was written as format 1: (0.9, 0.999), an
+    # epoch's 3, True and a list of two arrays came back as arrays, [2**63 + 1] as a float
+    path = tmp_path / "ck.npz"
+    saved = {"epoch": 3, "betas": (0.9, 0.999), "flag": True, "big": [2**63 + 1, 1],
+             "hist": [np.ones(2), np.zeros(2)], "lr": np.float32(1.5), "w": np.arange(3.0)}
+    save(saved, path)
+    back = load(path)
+    assert back["epoch"] == 3 and type(back["epoch"]) is int and back["flag"] is True
+    assert back["betas"] == (0.9, 0.999) and back["big"] == [2**63 + 1, 1]
+    assert [h.tolist() for h in back["hist"]] == [[1, 1], [0, 0]]
+    assert back["lr"].dtype == np.float32 and back["w"].tolist() == [0, 1, 2]
+    save({"w": np.ones(2), "b": tg.Tensor([1.0])}, path)  # a state dict: format 1 as before
+    with np.load(path) as archive:
+        assert archive[FORMAT_KEY].tolist() == [1, 2]
+
+
+def _zip_entry(path, name, payload, method=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, "a" if path.exists() else "w", method) as archive:
+        archive.writestr(name, payload)
+
+
+def _npy(array):
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def test_a_small_file_asking_for_gigabytes_or_an_odd_header_is_a_load_error(tmp_path):
+    # 1.6 KB of bzip2 unpacked to a 1.6 GB array; a header NumPy cannot tokenize raised
+    # a raw tokenize.TokenError; an entry listed twice loaded its last copy silently
+    bomb = tmp_path / "bomb.npz"
+    _zip_entry(bomb, FORMAT_KEY + ".npy", _npy(np.array([1, 1])))
+    _zip_entry(bomb, "w.npy", _npy(np.zeros(200_000)), zipfile.ZIP_BZIP2)
+    with pytest.raises(LoadError, match=r"entry 'w.npy' .* compressed with method 12, which "
+                                        r"tg.save and np.savez never use"):
+        load(bomb)
+    header = b"\x93NUMPY\x01\x00" + (118).to_bytes(2, "little") + b"(" + b" " * 116 + b"\n"
+    odd = tmp_path / "odd.npz"
+    _zip_entry(odd, "w.npy", header)
+    with pytest.raises(LoadError, match=r"cannot read .*odd.npz"):
+        load(odd)
+    twice = tmp_path / "twice.npz"
+    save({"w": np.ones(2)}, twice)
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        _zip_entry(twice, "w.npy", _npy(np.zeros(2)))
+    with pytest.raises(LoadError, match=r"it lists the entry 'w.npy' twice"):
+        load(twice)
+
+
+def test_a_checkpoint_nested_too_deep_or_naming_a_key_twice_is_refused(tmp_path):
+    deep: dict = {}
+    inner = deep
+    for _ in range(150):
+        inner["x"] = {}
+        inner = inner["x"]
+    with pytest.raises(ValueError, match=r"^save: entry .* is nested deeper than 100 levels"):
+        save({"deep": deep}, tmp_path / "deep.npz")  # (a bare RecursionError near 340)
+    assert not (tmp_path / "deep.npz").exists()
+    path = tmp_path / "ck.npz"
+    structure = b'["d", [["a", ["v", 1]], ["a", ["v", 2]]]]'
+    np.savez(path, **{FORMAT_KEY: np.array([2, 1]),
+                      serialization.STRUCTURE_KEY: np.frombuffer(structure, np.uint8)})
+    with pytest.raises(LoadError, match=r"a dict in it names a key twice"):
+        load(path)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_a_private_file_saved_over_stays_private(tmp_path):
+    path = tmp_path / "model.npz"
+    save({"w": np.ones(2)}, path)
+    os.chmod(path, 0o600)
+    save({"w": np.zeros(2)}, path)  # the replacement had the umask's 0o644
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
 # ------------------------------------------------------------------ atomic writes
 
 

@@ -199,6 +199,7 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
             if check is not None:
                 check(temporary)
             check_replaceable(target, what, example)  # still so after the writing
+            _keep_mode(target, temporary)
             os.replace(temporary, target)
         except OSError as err:
             if err.errno is None or getattr(err, "refused", False):  # as it was raised
@@ -216,6 +217,16 @@ def atomic_write(path: PathLike, write: Callable[[IO[bytes]], None], what: str,
     _unfinished.discard(temporary)
     _sync_folder(folder)
     return target
+
+
+def _keep_mode(target: Path, temporary: Path) -> None:
+    """A file replaced keeps its permissions (a private checkpoint, 0o600, stays private)."""
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:  # nothing there yet (or a link to nothing): the umask's default
+        return
+    if stat.S_ISREG(mode):
+        os.chmod(temporary, stat.S_IMODE(mode))
 
 
 def atomic_write_bytes(path: PathLike, data: bytes, what: str,

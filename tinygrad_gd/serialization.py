@@ -13,7 +13,9 @@ version 2) keeps each array as an entry named by its path (`model/0.weight`) and
 second entry `__tinygrad_gd_structure__`, the structure as JSON text (bytes in a uint8
 array); `load` rebuilds it exactly: the same dicts, lists, tuples, numbers and strings,
 arrays and Tensors as ndarrays. Nothing else is kept (no pickle: loading runs no code).
-A dict of arrays alone (a `state_dict()`) is written as version 1, as before.
+A dict of arrays (or Tensors) alone, a `state_dict()`, is written as version 1, as
+before; a dict holding anything else (a number, a tuple, a list) is a checkpoint, so
+each value comes back as it was.
 
 Two promises:
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import tokenize
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Union
@@ -65,7 +68,12 @@ PathLike = Union[str, os.PathLike]
 # file cannot be read", and each becomes one LoadError.
 _READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError,
                 KeyError, SyntaxError, TypeError, NotImplementedError, OverflowError,
-                MemoryError, RuntimeError)  # RuntimeError: a flipped "encrypted" flag
+                MemoryError, RuntimeError,  # RuntimeError: a flipped "encrypted" flag
+                tokenize.TokenError)  # a .npy header NumPy cannot tokenize
+# deflate expands at most 1032 to 1: an entry declaring more is damaged or hostile (a
+# "zip bomb" of a few KB asking for GBs); tg.save writes entries stored, uncompressed
+_DEFLATE_LIMIT = 1032
+_MAX_DEPTH = 100  # a checkpoint's nesting, at most: deeper ones meet Python's recursion limit
 
 
 class LoadError(ValueError):
@@ -127,16 +135,10 @@ def _numeric(value: Any, name: str) -> np.ndarray:
 
 
 def _is_array_data(value: Any) -> bool:
-    """Saved as one array (a state_dict's entry): an array, a Tensor, a number, or a
-    (nested) list of numbers; anything else makes the dict a checkpoint."""
-    if isinstance(value, (np.ndarray, np.generic, Tensor)):
-        return True
-    if value is None or isinstance(value, (Mapping, str, bytes)):
-        return False
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except (ValueError, TypeError):  # ragged lists
-        return False
+    """Saved as one array (a state_dict's entry): an ndarray or a Tensor. Anything else
+    (a number, a tuple, a list of arrays) makes the dict a checkpoint, which keeps its
+    type: written as an array, `(0.9, 0.999)` or an epoch's `3` came back as one."""
+    return isinstance(value, (np.ndarray, Tensor))
 
 
 class _Checkpoint:
@@ -158,6 +160,13 @@ class _Checkpoint:
 
     def node(self, value: Any, path: list) -> list:
         where = "/".join(str(k) for k in path)
+        if len(path) > _MAX_DEPTH:
+            raise ValueError(f"save: entry {where[:80]!r}... is nested deeper than "
+                             f"{_MAX_DEPTH} levels; a checkpoint that deep is refused (load "
+                             f"would refuse it too): flatten it")
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+            raise ValueError(f"save: entry {where!r} is an integer of {value.bit_length()} "
+                             f"bits, more than the file's JSON text keeps; save str(value)")
         if isinstance(value, (np.ndarray, Tensor)):
             return ["a", self.add(_numeric(value, where), path)]
         if isinstance(value, np.generic):
@@ -196,6 +205,9 @@ class _Checkpoint:
 def _key(key: Any, where: str) -> str | int:
     if isinstance(key, np.integer):
         return int(key)
+    if isinstance(key, int) and not isinstance(key, bool) and key.bit_length() > 4000:
+        raise ValueError(f"save: a key in entry {where or '(the dict saved)'!r} is an integer "
+                         f"of {key.bit_length()} bits, more than the file's JSON text keeps")
     if isinstance(key, bool) or not isinstance(key, (str, int)):
         raise TypeError(f"save: key {key!r} in entry {where or '(the dict saved)'!r} is of "
                         f"type {type(key).__name__}; a checkpoint's keys must be strings or ints")
@@ -300,9 +312,11 @@ def _rebuild(target: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         used.add(name)
         return arrays[name]
 
-    def build(node: Any) -> Any:
+    def build(node: Any, depth: int = 0) -> Any:
         if not isinstance(node, list) or len(node) != 2:
             raise _Malformed(f"a node {str(node)[:40]} is not [kind, value]")
+        if depth > _MAX_DEPTH + 1:  # (save refuses deeper: a deeper file was not its)
+            raise _Malformed(f"it is nested deeper than {_MAX_DEPTH} levels")
         kind, body = node
         if kind == "a":
             return entry(body)
@@ -313,9 +327,11 @@ def _rebuild(target: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         if kind == "d" and isinstance(body, list) and all(
                 isinstance(item, list) and len(item) == 2 and isinstance(item[0], (str, int))
                 and not isinstance(item[0], bool) for item in body):
-            return {key: build(value) for key, value in body}
+            if len({key for key, _ in body}) != len(body):
+                raise _Malformed("a dict in it names a key twice")
+            return {key: build(value, depth + 1) for key, value in body}
         if kind in ("l", "t") and isinstance(body, list):
-            items = [build(value) for value in body]
+            items = [build(value, depth + 1) for value in body]
             return tuple(items) if kind == "t" else items
         raise _Malformed(f"a node of kind {str(kind)[:20]!r} is malformed")
 
@@ -364,6 +380,7 @@ def _read_npz(target: str, file: IO[bytes]) -> dict[str, np.ndarray]:
                                          "truncated, or another kind of file)"))
     arrays: dict[str, np.ndarray] = {}
     try:
+        _check_members(target, file)
         file.seek(0)
         with np.load(file, allow_pickle=False) as archive:
             for name in archive.files:
@@ -385,6 +402,29 @@ def _read_npz(target: str, file: IO[bytes]) -> dict[str, np.ndarray]:
     except _READ_ERRORS as err:
         raise LoadError(_damaged(target, f"{type(err).__name__}: {err}")) from None
     return arrays
+
+
+def _check_members(target: str, file: IO[bytes]) -> None:
+    """The zip directory, before any entry is read: each name once, each entry stored or
+    deflated, and none declaring more bytes than its compressed size can hold."""
+    file.seek(0)
+    with zipfile.ZipFile(file) as archive:
+        members = archive.infolist()
+    names = [m.filename for m in members]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise LoadError(_damaged(target, f"it lists the entry {twice!r} twice (appended to?)"))
+    for m in members:
+        if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise LoadError(f"load: entry {m.filename!r} of {target!r} is compressed with "
+                            f"method {m.compress_type}, which tg.save and np.savez never use; "
+                            f"this is not a file of saved weights")
+        limit = m.compress_size if m.compress_type == zipfile.ZIP_STORED else \
+            _DEFLATE_LIMIT * m.compress_size + 1024
+        if m.file_size > limit:
+            raise LoadError(_damaged(target, f"its entry {m.filename!r} declares "
+                                             f"{m.file_size:,} bytes from {m.compress_size:,}, "
+                                             f"more than its compression can hold"))
 
 
 def _damaged(target: str, reason: str) -> str:
