@@ -155,8 +155,9 @@ class Optimizer:
         for group in self.param_groups:
             self._check_settings(group)  # a setting may have been changed by hand since
             for p in group["params"]:
-                if p.grad is not None:
-                    self._step_param(p, p.grad._data, group)
+                grad = p._grad  # (the attribute itself: .grad's property, per parameter)
+                if grad is not None:
+                    self._step_param(p, grad._data, group)
         return loss
 
     def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:

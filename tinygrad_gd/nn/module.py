@@ -148,7 +148,8 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with scope(self):
-            if "_forward_pre_hooks" not in vars(self) and "_forward_hooks" not in vars(self):
+            own = self.__dict__
+            if "_forward_pre_hooks" not in own and "_forward_hooks" not in own:
                 return self.forward(*args, **kwargs)
             for hook, with_kwargs in list(self._own("_forward_pre_hooks").values()):
                 result = hook(self, args, kwargs) if with_kwargs else hook(self, args)
