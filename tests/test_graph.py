@@ -1019,3 +1019,116 @@ def test_the_legend_is_compact_and_in_reading_order(tmp_path, direction):
               for t in key.iter(svg + "text") if t.text != "legend"]
     assert [text for _, _, text in sorted(placed)] == [
         text for _, text in tg.graph.labels._LEGEND]  # row by row, left to right
+
+
+def model_then_chain(scale=None):
+    """A small model, then 40 steps of a chain (each scaled by `scale` when given)."""
+    from tinygrad_gd import nn
+    np.random.seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    x, y = tg.Tensor(np.random.randn(5, 3)), tg.Tensor(np.random.randn(5, 1))
+    h = model(x)
+    for _ in range(40):
+        h = tg.tanh(h) * 1.05 + 0.01 if scale is None else tg.tanh(h) * scale
+    loss = ((h - y) ** 2).mean()
+    loss.backward()
+    return model, loss
+
+
+@needs_dot
+def test_a_chain_after_a_model_folds_its_middle_not_the_model(tmp_path):
+    # the chain's fold swallowed the model: "… 250 nodes folded … 4 parameters: 0.weight
+    # … 2.bias", no weight, gradient or input drawn
+    model, loss = model_then_chain()
+    text = svg_text(render_graph(loss, tmp_path / "m.svg", mode="backward", model=model))
+    assert "Sequential" in text and "params: 0.weight, 0.bias, 2.weight + 1 more" in text
+    assert "parameters:" not in text  # no parameter inside the chain's box
+    assert re.search(r"input \(5, 3\) data \[1\.764, 0\.4002", text)
+    assert re.search(r"… \d+ nodes folded … ops: 39 × tanh, 39 × mul, 39 × add", text)
+    assert svg_size(tmp_path / "m.svg")[1] <= 3200
+
+
+def squares_and_a_constant():
+    ws = [tg.Tensor(0.1 * (i + 1), requires_grad=True, name=f"w{i}") for i in range(40)]
+    terms = [w * w for w in ws]
+    terms.insert(10, tg.Tensor(5.0) * tg.Tensor(5.0))  # a constant term: drawn in no node
+    return terms
+
+
+@needs_dot
+def test_a_sums_constant_terms_are_counted_and_shown(tmp_path):
+    # "sum of 40 terms / 41 add ops in one": the 25 was nowhere on the picture
+    terms = squares_and_a_constant()
+    text = svg_text(render_graph(sum(terms), tmp_path / "one.svg"))
+    assert "sum of 41 terms (one a constant, 25) 41 add ops in one" in text
+    text = svg_text(render_graph(sum(terms) + 3.0, tmp_path / "two.svg"))
+    assert "sum of 42 terms (2 constants, together 28) 42 add ops in one" in text
+    plain = svg_text(render_graph(sum(terms[:10] + terms[11:]), tmp_path / "none.svg"))
+    assert "sum of 40 terms 40 add ops" in plain and "constant" not in plain  # sum()'s 0
+
+
+@needs_dot
+def test_only_inputs_that_read_alike_fold_as_alike(tmp_path):
+    # squares and cubes (and x 3 and x 5) were folded as "37 more terms like these"
+    ws = [tg.Tensor(0.1 * (i + 1), requires_grad=True, name=f"w{i}") for i in range(40)]
+    mixed = sum(w ** 2 if i % 2 == 0 else w ** 3 for i, w in enumerate(ws))
+    text = svg_text(render_graph(mixed, tmp_path / "mixed.svg"))
+    assert "37 more" not in text and text.count("17 more terms like these") == 2
+    assert "17 parameters: w4 … w36" in text and "17 parameters: w5 … w37" in text
+    few = sum(w * 5 if i % 10 == 0 else w * 3 for i, w in enumerate(ws))
+    text = svg_text(render_graph(few, tmp_path / "few.svg"))
+    assert "33 more terms like these" in text and "33 parameters: w3 … w38" in text
+    assert "37 more" not in text
+    shapes = sum((tg.Tensor(np.ones(i % 2 + 1), requires_grad=True, name=f"v{i}") ** 2).sum()
+                 for i in range(40))
+    text = svg_text(render_graph(shapes, tmp_path / "shapes.svg"))
+    assert "37 more" not in text and text.count("17 more terms like these") == 2
+
+
+@needs_dot
+def test_the_steps_of_a_folded_graph_draw_every_node():
+    # the terms box showed its gradients from step 4 on, 113 of 120 frames alike, and
+    # captions named nodes not drawn
+    xs = [tg.Tensor(0.1 * i, requires_grad=True, name=f"x{i}") for i in range(14)]
+    total = sum(x ** 2 for x in xs)
+    assert "sum of 14 terms" in draw_graph(total).source  # the view folds
+    steps = tg.backward_steps(total)
+    assert len(set(steps.frames)) == len(steps.frames) == 42
+    for frame in steps.frames:
+        assert "sum of" not in frame and "like these" not in frame
+        # x_i, x_i ** 2 and the 14 adds' results: each drawn in every frame
+        assert len(re.findall(r"<title>t\d+</title>", frame)) == 14 * 3
+
+
+@needs_dot
+def test_a_terms_box_says_none_and_accumulated_as_its_siblings_do(tmp_path):
+    # the box lacked "(accumulated …)" and dropped its grad line when one .grad was None
+    xs = [tg.Tensor(0.1 * i, requires_grad=True, name=f"x{i}") for i in range(40)]
+    total = sum(x ** 2 for x in xs)
+    total.backward(retain_graph=True)
+    total.backward()
+    text = svg_text(render_graph(total, tmp_path / "f.svg"))
+    assert (".grad [0.8, 1.2, 1.6, …] min 0.8 max 15.2 (accumulated; this output's own: "
+            "[0.4, 0.6, 0.8, …] min 0.4 max 7.6)") in text
+    assert ".grad 15.6 (accumulated; this output's own: 7.8)" in text  # x39, the sibling
+    back = svg_text(render_graph(total, tmp_path / "b.svg", mode="backward"))
+    assert ("grad [0.4, 0.6, 0.8, …] min 0.4 max 7.6 .grad [0.8, 1.2, 1.6, …] min 0.8 max "
+            "15.2 (accumulated)") in back
+    xs[5].grad = None
+    text = svg_text(render_graph(total, tmp_path / "n.svg"))
+    assert "37 parameters: x2 … x38 data [0.2, 0.3, 0.4, …] min 0.2 max 3.8 .grad None for " \
+           "1 of 37" in text
+
+
+@needs_dot
+def test_a_parameter_used_at_every_step_of_a_chain_lets_the_chain_fold(tmp_path):
+    # every node lay within reach of s: 2798 x 32767 px, nothing folded
+    s = tg.Tensor(0.9, requires_grad=True, name="s")
+    model, loss = model_then_chain(s)
+    path = render_graph(loss, tmp_path / "s.svg", mode="backward", model=model)
+    width, height = svg_size(path)
+    assert width <= 1000 and height <= 3200, (width, height)
+    text = svg_text(path)
+    assert re.search(r"… \d+ nodes folded … ops: 39 × mul, 38 × tanh", text)
+    assert re.search(r"\bs data 0\.9 grad -?\d", text)  # drawn, with its gradient
+    assert "params: 0.weight, 0.bias" in text

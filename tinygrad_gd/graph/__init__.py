@@ -47,8 +47,9 @@ structure (`folds.py`): a long run of adds (Python's `sum()`) is one "sum of N t
 node, many alike inputs of one node keep the first two and the last drawn and fold the
 others into one box naming their parameters with their values and gradients, and the
 middle of a long chain folds into one box listing its ops, the parameters, the output and
-the nodes next to them staying drawn (`max_nodes=None` draws every node). Beyond
-`max_nodes` after that, the nodes farthest from the output fold into one "more nodes" box.
+the nodes next to them staying drawn (`max_nodes=None` draws every node; the
+step-by-step page applies none of these folds). Beyond `max_nodes` after that, the nodes
+farthest from the output fold into one "more nodes" box.
 
 Gradients on the nodes: the forward view shows `.grad` exactly as it is (`.grad None` on a
 parameter before `backward()`; after several calls the accumulated value, said to be so

@@ -204,11 +204,14 @@ def _draw(roots: list[Tensor], culprit: Function | None, options: _Options, name
 
 
 def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, names: _Names,
-             highlight: Highlight) -> _Drawing:
-    """The graph walked, folded and its gradients read: what every frame of it shares."""
+             highlight: Highlight, structure: bool = True) -> _Drawing:
+    """The graph walked, folded and its gradients read: what every frame of it shares.
+
+    `structure`: fold long sums, alike inputs and long chains (`folds.py`); the step-by-step
+    frames do not, since each step's gradient belongs to a node of its own."""
     graph = _collect(roots, with_output=culprit is None)
     hidden = _hidden_constants(graph, names, options)
-    refine = (None if options.max_nodes is None else
+    refine = (None if options.max_nodes is None or not structure else
               lambda folded: _fold_structure(graph, names, folded))
     layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
                      None if options.open_modules else _FOLD_ABOVE, refine)

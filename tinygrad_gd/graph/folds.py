@@ -12,12 +12,24 @@ nodes ("units") after its module calls fold, and max_nodes is not None, in this 
 - `_fold_middle`: what lies farther than `_NEAR` units from the output and from every
   parameter (the middle of a long chain) folds into one box per connected run, which
   says which ops it holds; the parameters, the output and the nodes next to them, with
-  their gradients, stay drawn.
+  their gradients, stay drawn. A module box holding a parameter, and the model's input,
+  stay drawn as parameters do: a chain after a model folds its middle, never the model.
+  A parameter feeding more than `_HUB` units (a scale at each step of a chain) stays
+  drawn beside the fold, but keeps nothing near it drawn: else nothing would fold.
+
+Inputs are alike when their ops read alike on the picture (`** 2` is not `** 3`) and their
+shapes match. A sum's hidden constant terms are counted and shown in its label. The
+step-by-step frames (`steps.py`) apply none of these folds. `_structure_lines`: the text
+of a fold's box.
 """
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+import numpy as np
+
+from .text import _array, _escape, _value
 from .walk import _Box, _edges, _Graph, _Layout, _Names, _unit_count
 
 _STRUCTURE_ABOVE = 40  # units: a larger graph folds its long sums, alike inputs, long chains
@@ -25,6 +37,7 @@ _SUM_ADDS = 4  # a run of at least this many adds is drawn as one sum
 _ALIKE = 6  # at least this many alike inputs of one node fold, all but the first 2 and last
 _NEAR = 6  # units kept drawn around the output and each parameter
 _MIN_FOLD = 5  # a fold of the middle holds at least this many units
+_HUB = 4  # a parameter feeding more units than this keeps no units near it drawn
 
 
 def _fold_structure(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
@@ -98,14 +111,19 @@ def _fold_sums(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
             continue
         unit = f"zs{len(boxes)}"
         inside = set(ops)
-        terms = sum(1 for i in ops for p in graph.parents[i]
-                    if p not in inside and layout.tensor_unit[p] is not None)
+        terms = sum(1 for i in ops for p in graph.parents[i] if p not in inside and (
+            layout.tensor_unit[p] is not None or _sum_constant(graph, p)))
         boxes[unit] = _Box(f"sum of {terms} terms", "sum")
         for i in ops:
             into[f"f{i}"] = unit
             if i != last:
                 into[f"t{i}"] = unit  # the partial sums; the sum itself stays a node
     return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _sum_constant(graph: _Graph, p: int) -> bool:
+    """A hidden constant that is a term of a sum: one not 0 (`sum()` starts from a 0)."""
+    return graph.tensors[p]._ctx is None and bool(np.any(graph.tensors[p]._data != 0))
 
 
 def _plain_add(graph: _Graph, layout: _Layout, i: int) -> bool:
@@ -159,19 +177,30 @@ def _branch(source: str, target: str, producers: dict[str, list[str]],
 
 
 def _signature(graph: _Graph, layout: _Layout, branch: set[str]) -> tuple:
-    """What a branch is made of, as a multiset: op names, leaf kinds, box titles."""
+    """What a branch is made of, as a multiset: ops as their labels show them (name,
+    constants, keywords) with their results' shapes, leaf kinds and shapes, box titles."""
     tokens = []
     for u in branch:
         if u in layout.boxes:
             tokens.append(("box", layout.boxes[u].title))
         elif u.startswith("f"):
-            tokens.append(("op", graph.tensors[int(u[1:])]._ctx.name))
+            i = int(u[1:])
+            tokens.append(("op", *_op_signature(graph, layout, i)))
         elif u.startswith("t"):
             t = graph.tensors[int(u[1:])]
             tokens.append(("tensor", t._ctx is None, t.requires_grad, t.shape))
         else:
             return (u,)  # anything else is its own kind
     return tuple(sorted(tokens, key=repr))
+
+
+def _op_signature(graph: _Graph, layout: _Layout, i: int) -> tuple:
+    """Op i as its label tells it apart: `** 2` is not `** 3`, `× 3` not `× 5`."""
+    ctx = graph.tensors[i]._ctx
+    constants = tuple((slot, graph.tensors[p]._data.tobytes())
+                      for slot, p in enumerate(graph.parents[i]) if layout.tensor_unit[p] is None)
+    return (ctx.name, constants, repr(sorted(getattr(ctx, "params", {}).items())),
+            graph.tensors[i].shape)
 
 
 def _fold_middle(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
@@ -184,7 +213,13 @@ def _fold_middle(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
                 tensor.requires_grad or tensor.name or id(tensor) in names.tensors):
             anchors.add(unit)
     anchors.update(u for u, box in layout.boxes.items() if box.kind == "alike")
-    near = _within(anchors, producers, consumers, _NEAR)
+    anchors.update(_model_anchors(graph, layout))
+    # a parameter that feeds many units (one scale at every step of a chain) stays drawn,
+    # but what lies near it is not kept for that: else nothing of the chain would fold
+    hubs = {u for u in anchors - _fixed(graph, names, layout)
+            if len(set(consumers.get(u, ()))) > _HUB}
+    every = set(producers) | set(consumers) | anchors
+    near = _within(anchors - hubs, producers, consumers, _NEAR, among=every - hubs) | hubs
     units = [u for u in dict.fromkeys([*layout.op_unit, *layout.tensor_unit])
              if u is not None and u not in near]
     into: dict[str, str] = {}
@@ -201,6 +236,24 @@ def _fold_middle(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
         boxes[unit] = _Box("", "chain")
         into.update((u, unit) for u in run)
     return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _model_anchors(graph: _Graph, layout: _Layout) -> set[str]:
+    """Module boxes holding a parameter, and the leaves fed to a module box (the model's
+    input): a chain after a model folds its middle, never the model."""
+    found = set()
+    for unit, box in layout.boxes.items():
+        if box.kind == "module" and any(graph.tensors[i]._ctx is None
+                                        and graph.tensors[i].requires_grad
+                                        for i in box.tensors):
+            found.add(unit)
+    for i, tensor in enumerate(graph.tensors):
+        unit = layout.tensor_unit[i]
+        if tensor._ctx is None and unit is not None and unit not in layout.boxes and any(
+                layout.boxes.get(layout.op_unit[c] or "", _Box("", "")).kind == "module"
+                for c in graph.consumers[i]):
+            found.add(unit)
+    return found
 
 
 def _within(start: set[str], producers: dict[str, list[str]], consumers: dict[str, list[str]],
@@ -224,3 +277,75 @@ def _ops_inside(graph: _Graph, box: _Box) -> str:
     """What a fold holds, in words: `28 × mul, 28 × add, 28 × tanh`."""
     counts = Counter(graph.tensors[i]._ctx.name for i in box.ops)
     return ", ".join(f"{n} × {name}" for name, n in counts.items())
+
+
+# ---------------------------------------------------------------------------------------
+# The text of a fold (`labels._box_lines` draws the box)
+
+
+def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
+    """A fold of `folds.py`: what it holds, and the values and gradients of its parameters."""
+    graph = drawing.graph
+    if box.kind == "sum":
+        return [[f"<B>{_escape(box.title)}</B>" + _sum_constants(drawing, box)],
+                [f"{len(box.ops)} add ops in one (max_nodes=None draws each)"]]
+    if box.kind == "chain":
+        lines = [[f"<B>… {count} nodes folded …</B>"],
+                 ["ops: " + _escape(_ops_inside(graph, box))]]
+    else:
+        lines = [[f"<B>{_escape(box.title)}</B>"]]
+    leaves = [i for i in box.tensors if graph.tensors[i]._ctx is None
+              and graph.tensors[i].requires_grad]
+    if leaves:
+        shown = [drawing.name(i)[0] for i in leaves]
+        named = shown[0] if len(shown) == 1 else f"{shown[0]} … {shown[-1]}"
+        lines.append([f"{len(leaves)} parameter{'s' if len(leaves) > 1 else ''}: "
+                      f"{_escape(named)}"])
+        options = drawing.options
+        if options.show_data and all(graph.tensors[i].size == 1 for i in leaves):
+            values = np.array([graph.tensors[i]._data.item() for i in leaves])
+            lines.append(["data ", _value(values, options.precision)])
+        if options.show_grad:
+            lines += _box_grad_lines(drawing, leaves)
+    if box.kind == "chain":
+        lines.append(["max_nodes=None draws them"])
+    return lines
+
+
+def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
+    """The gradients of a fold's parameters, as `_grad_lines` gives a node's: None said,
+    `.grad` accumulated over several backward() calls said to be."""
+    graph, precision = drawing.graph, drawing.options.precision
+    word = ".grad " if drawing.options.mode == "forward" else "grad "
+    grads = [drawing.grad(i) for i in leaves]
+    missing = sum(g is None for g in grads)
+    if missing:
+        return [[word + "None" + (f" for {missing} of {len(grads)}" if missing < len(grads)
+                                  else "")]]
+    if any(np.size(g) != 1 for g in grads):
+        return []
+    lines = [[word, _value(np.array([np.asarray(g).item() for g in grads]), precision)]]
+    held = [graph.tensors[i]._grad for i in leaves]
+    passed = [drawing.grads.tensor[i] for i in leaves]
+    if all(h is not None for h in held) and all(p is not None for p in passed):
+        held_v = np.array([h._data.item() for h in held])
+        passed_v = np.array([np.asarray(p).item() for p in passed])
+        if not np.allclose(held_v, passed_v, equal_nan=True):
+            lines.append(["(accumulated; this output's own: ", _value(passed_v, precision), ")"]
+                         if drawing.options.mode == "forward" else
+                         [".grad ", _value(held_v, precision), " (accumulated)"])
+    return lines
+
+
+def _sum_constants(drawing: Any, box: Any) -> str:
+    """` (one a constant, 25)`: the terms of a sum drawn in no node, so its terms add up."""
+    graph = drawing.graph
+    values = [graph.tensors[p]._data for i in box.ops for p in graph.parents[i]
+              if p in drawing.hidden and _sum_constant(graph, p)]
+    if not values:
+        return ""
+    precision = drawing.options.precision
+    if len(values) == 1:
+        return f" (one a constant, {_escape(_array(values[0], precision))})"
+    total = _array(np.sum(values, axis=0), precision)
+    return f" ({len(values)} constants, together {_escape(total)})"

@@ -22,7 +22,7 @@ from ..engine import Function
 from .derivatives import Textbook, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
-from .folds import _ops_inside
+from .folds import _structure_lines
 from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names, _stale_label
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
@@ -407,38 +407,6 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     if anomaly:
         lines.append([_red("NaN or Inf inside")])
     return lines, anomaly
-
-
-def _structure_lines(drawing: _Drawing, box: Any, count: int) -> list[list[str]]:
-    """A fold of `folds.py`: what it holds, and the values and gradients of its parameters."""
-    graph = drawing.graph
-    if box.kind == "sum":
-        return [[f"<B>{_escape(box.title)}</B>"],
-                [f"{len(box.ops)} add ops in one (max_nodes=None draws each)"]]
-    if box.kind == "chain":
-        lines = [[f"<B>… {count} nodes folded …</B>"],
-                 ["ops: " + _escape(_ops_inside(graph, box))]]
-    else:
-        lines = [[f"<B>{_escape(box.title)}</B>"]]
-    leaves = [i for i in box.tensors if graph.tensors[i]._ctx is None
-              and graph.tensors[i].requires_grad]
-    if leaves:
-        shown = [drawing.name(i)[0] for i in leaves]
-        named = shown[0] if len(shown) == 1 else f"{shown[0]} … {shown[-1]}"
-        lines.append([f"{len(leaves)} parameter{'s' if len(leaves) > 1 else ''}: "
-                      f"{_escape(named)}"])
-        options = drawing.options
-        if options.show_data and all(graph.tensors[i].size == 1 for i in leaves):
-            values = np.array([graph.tensors[i]._data.item() for i in leaves])
-            lines.append(["data ", _value(values, options.precision)])
-        grads = [drawing.grad(i) for i in leaves]
-        if options.show_grad and all(g is not None and np.size(g) == 1 for g in grads):
-            word = ".grad " if drawing.options.mode == "forward" else "grad "
-            lines.append([word, _value(np.array([np.asarray(g).item() for g in grads]),
-                                       options.precision)])
-    if box.kind == "chain":
-        lines.append(["max_nodes=None draws them"])
-    return lines
 
 
 def _notes(drawing: _Drawing) -> list[str]:

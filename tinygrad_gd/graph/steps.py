@@ -157,7 +157,9 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     params, model = draw_options.pop("params", None), draw_options.pop("model", None)
     highlight = draw_options.pop("highlight", None)
     options = _Options.checked("backward_steps", mode="backward", **draw_options)
-    drawing = _prepare([output], None, options, _names(params, model), highlight)
+    # every node drawn (module calls and max_nodes aside): each frame's step is one node's
+    drawing = _prepare([output], None, options, _names(params, model), highlight,
+                       structure=False)
     if not drawing.grads.order:
         reason = drawing.grads.note or "the output was made by no op that needs a gradient"
         raise ValueError(f"backward_steps: there is no backward pass to show ({reason}); "
