@@ -22,6 +22,7 @@ SKIPPED = np.array([0, -100, 2, 1])  # the second sample is ignored (PyTorch's d
 RM, RV = np.array([0.5, -1.0, 2.0]), np.array([1.5, 0.5, 4.0])  # running statistics
 IDX, EMB = np.array([[1, 3], [1, 0]]), RNG.standard_normal((5, 3))
 SLOPES = np.array([0.1, -0.3, 0.5])
+Y01 = (RNG.random(A.shape) > 0.5) * 1.0  # binary targets
 
 # name: (ours on Tensors, torch's as text on tensors, the input arrays)
 AGAINST_TORCH = {
@@ -123,6 +124,17 @@ AGAINST_TORCH = {
     "batch_norm eval": (lambda x, w: F.batch_norm(x, Tensor(RM), Tensor(RV), w, eps=0.1),
                         "lambda x, w: F.batch_norm(x, torch.tensor(RM), torch.tensor(RV), w, "
                         "eps=0.1)", (A, B[0])),
+    "bce with logits pos_weight": (
+        lambda x: F.binary_cross_entropy_with_logits(x * 3, Y01, pos_weight=WC),
+        "lambda x: F.binary_cross_entropy_with_logits(x * 3, torch.tensor(Y01), "
+        "pos_weight=torch.tensor(WC))", (A,)),
+    "BCEWithLogitsLoss weight and pos_weight": (
+        lambda x: nn.BCEWithLogitsLoss("sum", weight=B + 2, pos_weight=WC)(x, Y01),
+        "lambda x: F.binary_cross_entropy_with_logits(x, torch.tensor(Y01), reduction='sum', "
+        "weight=torch.tensor(B + 2), pos_weight=torch.tensor(WC))", (A,)),
+    "BCELoss weight": (lambda x: nn.BCELoss(weight=WC)(x.sigmoid(), Y01),
+                       "lambda x: F.binary_cross_entropy(x.sigmoid(), torch.tensor(Y01), "
+                       "weight=torch.tensor(WC))", (A,)),
     "embedding": (lambda w: F.embedding(IDX, w), "lambda w: F.embedding(torch.tensor(IDX), w)",
                   (EMB,)),
     "embedding padding": (lambda w: F.embedding(tg.as_tensor(IDX), w, padding_idx=1),
@@ -148,7 +160,7 @@ def test_values_and_gradients_agree_with_pytorch(case):
     ours, theirs, arrays = AGAINST_TORCH[case]
     fn = eval(theirs, {"torch": torch, "F": torch.nn.functional,  # noqa: S307  (our table)
                        "LABELS": LABELS, "P": P, "np": np, "WC": WC, "SKIPPED": SKIPPED,
-                       "RM": RM, "RV": RV, "IDX": IDX})
+                       "RM": RM, "RV": RV, "IDX": IDX, "Y01": Y01, "B": B})
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
     tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, expected = ours(*leaves), fn(*tensors)

@@ -275,12 +275,15 @@ def _check_unit_interval(where: str, what: str, t: Tensor, hint: str) -> None:
                          f"{data.min():.4g} to {data.max():.4g}{hint}")
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
+                         weight: Any = None) -> Tensor:
     """-(target * log(input) + (1 - target) * log(1 - input)), input a probability.
 
     The input is clipped to [eps, 1 - eps] (eps: the dtype's machine epsilon) so that
     a probability of exactly 0 or 1 gives a large finite loss, not inf; at the clipped
     entries the gradient is 0. Prefer `binary_cross_entropy_with_logits` on raw scores.
+    `weight` (PyTorch's, by keyword: the third argument here is reduction) multiplies
+    each entry's loss; it broadcasts to the input's shape.
     """
     _check_reduction("binary_cross_entropy", reduction)
     input, target = _pair("binary_cross_entropy", input, target)
@@ -291,23 +294,49 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Te
     eps = float(np.finfo(input.dtype).eps) if input.dtype.kind == "f" else 1e-12
     p = input.clip(eps, 1.0 - eps)
     losses = -(target * p.log() + (1.0 - target) * (1.0 - p).log())
-    return _reduce(losses, reduction)
+    return _reduce(_weighted("binary_cross_entropy", "weight", losses, weight), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean", *,
+                                     weight: Any = None, pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed without ever forming sigmoid.
 
     max(x, 0) - x*y + log1p(exp(-|x|)): exp only sees non-positive numbers, so it
     never overflows, and logits of +-1000 give exact, finite losses (log1p keeps the
     tiny losses of confident right answers, 4e-18 at x = -40, which log(1 + ...) loses).
+    PyTorch's options, by keyword (the third argument here is reduction): `weight`
+    multiplies each entry's loss; `pos_weight` (one number per class, the last axis)
+    multiplies the positive term, -pos_weight * y * log(sigmoid(x)): more than 1 counts
+    a missed positive more (recall), as for rare positives.
     """
-    _check_reduction("binary_cross_entropy_with_logits", reduction)
-    input, target = _pair("binary_cross_entropy_with_logits", input, target)
-    _check_unit_interval("binary_cross_entropy_with_logits", "target", target, "")
+    where = "binary_cross_entropy_with_logits"
+    _check_reduction(where, reduction)
+    input, target = _pair(where, input, target)
+    _check_unit_interval(where, "target", target, "")
     # maximum, not relu: at x == 0 it passes half the gradient, and abs passes none, so the
     # gradient there is 0.5 - y = sigmoid(0) - y exactly (relu would give -y).
-    losses = input.maximum(0.0) - input * target + (-input.abs()).exp().log1p()
-    return _reduce(losses, reduction)
+    softplus_of_minus_x = (-input.abs()).exp().log1p() + (-input).maximum(0.0)
+    if pos_weight is None:
+        losses = input.maximum(0.0) - input * target + (-input.abs()).exp().log1p()
+    else:  # (1 - y) x + (1 + (p - 1) y) softplus(-x): PyTorch's stable form
+        scale = 1.0 + (_weighted(where, "pos_weight", target, pos_weight) - target)
+        losses = (1.0 - target) * input + scale * softplus_of_minus_x
+    return _reduce(_weighted(where, "weight", losses, weight), reduction)
+
+
+def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
+    """`values * weight`, the weight (a Tensor that may learn, or numbers in the values'
+    dtype) broadcast to the values' shape, or a one-line error."""
+    if weight is None:
+        return values
+    if not isinstance(weight, Tensor):
+        weight = _tensor(np.asarray(_raw(weight), dtype=values.dtype))
+    try:
+        np.broadcast_shapes(weight.shape, values.shape)
+    except ValueError:
+        raise ValueError(f"{where}: {name} of shape {weight.shape} does not broadcast to the "
+                         f"input's shape {values.shape}") from None
+    return values * weight
 
 
 # ------------------------------------------------------------------ multi-class classification

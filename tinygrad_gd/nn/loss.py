@@ -48,17 +48,35 @@ class MSELoss(_ReducedLoss):
 
 
 class BCELoss(_ReducedLoss):
-    """Binary cross-entropy on probabilities (see `functional.binary_cross_entropy`)."""
+    """Binary cross-entropy on probabilities (see `functional.binary_cross_entropy`);
+    PyTorch's `weight` by keyword (kept as a Buffer when it is no Tensor)."""
+
+    def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight = _kept(weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.binary_cross_entropy(input, target, self.reduction)
+        return F.binary_cross_entropy(input, target, self.reduction, weight=self.weight)
 
 
 class BCEWithLogitsLoss(_ReducedLoss):
-    """Binary cross-entropy on raw scores, stable for any size (sigmoid built in)."""
+    """Binary cross-entropy on raw scores, stable for any size (sigmoid built in);
+    PyTorch's `weight` and `pos_weight` by keyword (see
+    `functional.binary_cross_entropy_with_logits`; Buffers when they are no Tensors)."""
+
+    def __init__(self, reduction: str = "mean", *, weight: Any = None,
+                 pos_weight: Any = None) -> None:
+        super().__init__(reduction)
+        self.weight, self.pos_weight = _kept(weight), _kept(pos_weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.binary_cross_entropy_with_logits(input, target, self.reduction)
+        return F.binary_cross_entropy_with_logits(input, target, self.reduction,
+                                                  weight=self.weight, pos_weight=self.pos_weight)
+
+
+def _kept(weight: Any) -> Any:
+    """A loss's weight as PyTorch keeps it: a Tensor as it is, numbers as a Buffer."""
+    return weight if weight is None or isinstance(weight, Tensor) else Buffer(weight)
 
 
 class _WeightedLoss(_ReducedLoss):
@@ -73,7 +91,7 @@ class _WeightedLoss(_ReducedLoss):
             F._check_class_options(type(self).__name__, Tensor([0.0]), reduction, None, -100,
                                    0, "first")
         super().__init__(reduction)
-        self.weight = weight if weight is None or isinstance(weight, Tensor) else Buffer(weight)
+        self.weight = _kept(weight)
         self.ignore_index = ignore_index
 
     def extra_repr(self) -> str:
