@@ -909,6 +909,8 @@ def test_registered_members_are_attributes_and_persistent_false_is_not_saved():
     assert model.float() is model and model.scale.dtype == np.float32
     assert model.cache.dtype == np.float32 and model.mask.dtype == np.int64
     assert model.double().proj.weight.dtype == np.float64
+    assert model.half().proj.weight.dtype == np.float16 and model.mask.dtype == np.int64
+    model.double()
     model.register_buffer("late", None)
     model.late = Tensor([3.0])
     assert [n for n, _ in model.named_buffers()][-1] == "late"

@@ -352,6 +352,10 @@ class Module:
         """`to(np.float64)`, PyTorch's `model.double()`. Returns self."""
         return self.to(np.float64)
 
+    def half(self) -> "Module":
+        """`to(np.float16)`, PyTorch's `model.half()`. Returns self."""
+        return self.to(np.float16)
+
     def to(self, dtype_or_device: Any) -> "Module":
         """PyTorch's `model.to(...)`. "cpu" leaves the model as it is (tinygrad_gd runs on
         the CPU); a float dtype converts every parameter's values (and gradient) and every
