@@ -435,6 +435,44 @@ def test_load_admissions_bad_values(tmp_path):
         load_admissions(path)
 
 
+def test_load_admissions_refuses_what_would_train_to_nonsense(tmp_path):
+    # a nan or inf cell, a column without spread and an empty test set were read, and the
+    # demo printed "Train loss: nan" ten times and an accuracy of 0.750, exit 0
+    rows = [[0, 300, 3.0, 1], [1, 400, 3.5, 2], [0, 500, 3.2, 3], [1, 600, 3.9, 4]]
+    for name, cell, said in [("nan.csv", "nan", r"line 3 holds a value that is not a finite"),
+                             ("inf.csv", "inf", r"line 3 holds a value that is not a finite")]:
+        bad = [row[:] for row in rows]
+        bad[1][2] = cell
+        with pytest.raises(ValueError, match=said):
+            load_admissions(write_csv(tmp_path / name, bad))
+    flat = write_csv(tmp_path / "flat.csv", [[row[0], 500, row[2], row[3]] for row in rows])
+    with pytest.raises(ValueError, match=r"every row of .*flat.csv has the same gre \(500.0\)"):
+        load_admissions(flat)
+    few = write_csv(tmp_path / "few.csv", rows[:2])
+    with pytest.raises(ValueError, match=r"2 rows with test_fraction=0.1 leave 2 for training "
+                                         r"and 0 for testing"):
+        load_admissions(few)
+    with pytest.raises(ValueError, match=r"test_fraction must be a number in \[0, 1\), got "
+                                         r"'0.1'"):
+        load_admissions(few, test_fraction="0.1")
+    with pytest.raises(ValueError, match=r"seed must be a whole number in \[0, 2\*\*32\)"):
+        load_admissions(few, seed=-1)
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00 not text")
+    with pytest.raises(ValueError, match=r"binary.csv is not a text CSV \(not UTF-8\)"):
+        load_admissions(binary)
+
+
+def test_load_admissions_reads_a_spreadsheets_utf8_csv_with_its_byte_order_mark(tmp_path):
+    plain = write_csv(tmp_path / "plain.csv", [[0, 300, 3.0, 1], [1, 400, 3.5, 2],
+                                               [0, 500, 3.2, 3], [1, 600, 3.9, 4]])
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())  # 'lacks the column(s) admit'
+    for ours, theirs in zip(load_admissions(marked, test_fraction=0.25),
+                            load_admissions(plain, test_fraction=0.25)):
+        np.testing.assert_array_equal(ours, theirs)
+
+
 # ---------------------------------------------------------------------------------------
 # one_hot
 

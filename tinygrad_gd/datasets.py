@@ -26,6 +26,7 @@ import shutil
 import tempfile
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -364,6 +365,15 @@ _ADMISSIONS_COLUMNS = ("admit", "gre", "gpa", "rank")
 ADMISSIONS_CSV: Path = Path(__file__).resolve().parent / "data_files" / "student_admissions.csv"
 
 
+def _decoded(reader: Any, path: Path) -> Any:
+    """The CSV's rows, a decoding error restated as one line naming the file."""
+    try:
+        yield from reader
+    except UnicodeDecodeError:
+        raise ValueError(f"load_admissions: {path} is not a text CSV (not UTF-8); pass the "
+                         f"admissions CSV (columns admit, gre, gpa, rank)") from None
+
+
 def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
                     seed: int = 42) -> Split:
     """The admissions data prepared as the lesson does:
@@ -386,16 +396,26 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
     targets are float64 0/1.
     """
     path = ADMISSIONS_CSV if path is None else Path(path)
-    if not 0.0 <= test_fraction < 1.0:
-        raise ValueError(f"load_admissions: test_fraction must be in [0, 1), "
-                         f"got {test_fraction}")
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) \
+            or not 0.0 <= test_fraction < 1.0:
+        raise ValueError(f"load_admissions: test_fraction must be a number in [0, 1), "
+                         f"got {test_fraction!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) \
+            or not 0 <= seed < 2**32:
+        raise ValueError(f"load_admissions: seed must be a whole number in [0, 2**32), "
+                         f"got {seed!r}")
     if not path.is_file():
         raise FileNotFoundError(f"load_admissions: no file at {path}; pass the path of the "
                                 f"admissions CSV (columns admit, gre, gpa, rank), e.g. "
                                 f"student_admissions.csv")
-    with open(path, newline="") as file:
+    # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte-order mark
+    with open(path, newline="", encoding="utf-8-sig") as file:
         reader = csv.reader(file)
-        header = [name.strip().lower() for name in next(reader, [])]
+        try:
+            header = [name.strip().lower() for name in next(reader, [])]
+        except UnicodeDecodeError:
+            raise ValueError(f"load_admissions: {path} is not a text CSV (not UTF-8); pass "
+                             f"the admissions CSV (columns admit, gre, gpa, rank)") from None
         absent = [name for name in _ADMISSIONS_COLUMNS if name not in header]
         if absent:
             raise ValueError(f"load_admissions: {path} lacks the column(s) "
@@ -403,14 +423,18 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
                              f"admit, gre, gpa, rank")
         columns = [header.index(name) for name in _ADMISSIONS_COLUMNS]
         rows = []
-        for line_number, row in enumerate(reader, start=2):
+        for line_number, row in enumerate(_decoded(reader, path), start=2):
             if not any(cell.strip() for cell in row):
                 continue  # blank line, e.g. at the end of the file
             try:
-                rows.append([float(row[column]) for column in columns])
+                values = [float(row[column]) for column in columns]
             except (ValueError, IndexError):
                 raise ValueError(f"load_admissions: {path} line {line_number} is not four "
                                  f"numbers admit, gre, gpa, rank: {row}") from None
+            if not np.isfinite(values).all():  # float() reads "nan" and "inf" too
+                raise ValueError(f"load_admissions: {path} line {line_number} holds a value "
+                                 f"that is not a finite number: {row}; fix or drop that row")
+            rows.append(values)
     if len(rows) < 2:
         raise ValueError(f"load_admissions: {path} has {len(rows)} data rows; need at "
                          f"least 2 to standardise")
@@ -420,6 +444,12 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
         raise ValueError(f"load_admissions: {path} must hold admit in {{0, 1}} and rank in "
                          f"1..4, got admit values {np.unique(admit)} and ranks "
                          f"{np.unique(rank)}")
+
+    for name, column in (("gre", gre), ("gpa", gpa)):
+        if column.std() == 0:
+            raise ValueError(f"load_admissions: every row of {path} has the same {name} "
+                             f"({column[0]}), so it cannot be standardised (divided by a "
+                             f"spread of 0); give rows that differ")
 
     def standardise(column: np.ndarray) -> np.ndarray:
         return (column - column.mean()) / column.std(ddof=1)
@@ -431,6 +461,10 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
     # round(), not the lesson's int(): int(400 * 0.9) is 360 either way, but round() keeps
     # other fractions such as 0.3 from losing a row to floating-point error.
     n_train = round(n * (1.0 - test_fraction))
+    if not 0 < n_train < n and test_fraction > 0:
+        raise ValueError(f"load_admissions: {n} rows with test_fraction={test_fraction} leave "
+                         f"{n_train} for training and {n - n_train} for testing; each needs "
+                         f"at least one row (more rows, or another test_fraction)")
     # RandomState(seed).choice is the same draw as np.random.seed(seed) + np.random.choice,
     # without touching NumPy's global generator.
     train = np.random.RandomState(seed).choice(n, size=n_train, replace=False)
