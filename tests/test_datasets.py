@@ -101,6 +101,15 @@ def test_idx_truncated_header(tmp_path):
         load_idx(path)
 
 
+def test_idx_sizes_whose_product_overflows_int64_are_truncation(tmp_path):
+    # three sizes of 2**31: their product wrapped to 0 in int64, so an empty file passed
+    # the size check and NumPy's reshape error surfaced
+    path = tmp_path / "huge.idx"
+    path.write_bytes(bytes([0, 0, 0x08, 3]) + struct.pack(">III", 2**31, 2**31, 2**31))
+    with pytest.raises(ValueError, match=r"huge\.idx is truncated: shape \(2147483648, "):
+        load_idx(path)
+
+
 def test_idx_trailing_bytes(tmp_path):
     path = tmp_path / "long.idx"
     path.write_bytes(idx_bytes(np.arange(4, dtype=np.uint8)) + b"\x00")

@@ -21,6 +21,7 @@ import csv
 import gzip
 import hashlib
 import importlib.util
+import math
 import os
 import shutil
 import tempfile
@@ -122,7 +123,7 @@ def load_idx(path: PathLike) -> np.ndarray:
         raise ValueError(f"load_idx: {path} is truncated: its header announces {ndim} "
                          f"dimensions but the file has only {len(content)} bytes")
     shape = tuple(int(size) for size in np.frombuffer(content, ">u4", ndim, offset=4))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(int(n) for n in shape) * dtype.itemsize  # (no int64 wrap-around)
     actual = len(content) - header_size
     if actual != expected:
         problem = "is truncated" if actual < expected else "has trailing bytes"
