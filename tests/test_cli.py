@@ -255,6 +255,10 @@ def test_unknown_name_lists_the_valid_ones(capsys, command):
                                          "--bogus -x"),
     # --steps is the backward view: a forward one asked for is not silently dropped
     (["graph", "slope", "--steps", "--mode", "forward"], "--steps shows the backward pass"),
+    # --data that no network named reads was ignored, exit 0
+    (["demo", "slope", "--data", str(datasets.ADMISSIONS_CSV)], "--data is read by the "
+                                                               "admissions network only"),
+    (["graph", "slope", "--data", str(datasets.ADMISSIONS_CSV)], "drop --data, or name admissions"),
 ])
 def test_bad_arguments(capsys, argv, fragment):
     assert cli.main(argv) == 2

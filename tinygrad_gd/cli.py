@@ -83,6 +83,13 @@ def _select(examples: dict[str, ModuleType], names: Sequence[str], command: str
     return [examples[name] for name in names] if names else list(examples.values())
 
 
+def _data_used(data: str | None, functions: list, command: str) -> None:
+    """--data given to networks none of which reads one is a usage error, not ignored."""
+    if data is not None and not any(_data_kwargs(f, data) for f in functions):
+        raise _usage(command, f"--data is read by the admissions network only, and none of "
+                              f"the networks named reads it; drop --data, or name admissions")
+
+
 def _data_kwargs(function: Any, data: str | None) -> dict[str, Any]:
     """Pass --data only to the examples whose run/graph_step take a data path."""
     if data is not None and "data" in inspect.signature(function).parameters:
@@ -166,6 +173,7 @@ def _demo(args: argparse.Namespace) -> int:
     selected = _select(examples, args.names, "demo")
     if args.list:
         return _list(examples, selected)
+    _data_used(args.data, [module.run for module in selected], "demo")
     skipped_graphs = "turned off with --no-graphs" if args.no_graphs else _graph_unavailable()
     # only networks that have pictures need matplotlib (or the folder)
     picturing = any(_makes_pictures(module) for module in selected)
@@ -271,6 +279,7 @@ def _graph(args: argparse.Namespace) -> int:
     """`graph NAME`: one diagram of the network's training step, or with `--steps` the
     backward pass step by step as one HTML page."""
     module = _select(load_examples(), [args.name], "graph")[0]
+    _data_used(args.data, [module.graph_step], "graph")
     if args.steps and args.mode == "forward":
         raise _usage("graph", "--steps shows the backward pass (the backward view step by "
                               "step); drop --mode forward, or drop --steps to draw the "
