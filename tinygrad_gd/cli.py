@@ -86,8 +86,8 @@ def _select(examples: dict[str, ModuleType], names: Sequence[str], command: str
 def _data_used(data: str | None, functions: list, command: str) -> None:
     """--data given to networks none of which reads one is a usage error, not ignored."""
     if data is not None and not any(_data_kwargs(f, data) for f in functions):
-        raise _usage(command, f"--data is read by the admissions network only, and none of "
-                              f"the networks named reads it; drop --data, or name admissions")
+        raise _usage(command, "--data is read by the admissions network only, and none of "
+                              "the networks named reads it; drop --data, or name admissions")
 
 
 def _data_kwargs(function: Any, data: str | None) -> dict[str, Any]:
