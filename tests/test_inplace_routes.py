@@ -332,3 +332,19 @@ def test_np_asarray_of_a_tensor_cannot_be_made_writable():
         view.flags.writeable = True
     loss.backward()
     np.testing.assert_array_equal(x.grad.data, [4.0, 5.0, 6.0])
+
+
+def test_the_base_of_t_data_and_t_numpy_cannot_be_written():
+    # `.base` was the tensor's own array, writable and uncounted: c.numpy().base[0] = 10
+    # after the forward pass gave w the gradient [10, 2] where the forward used [1, 2]
+    c = tg.Tensor([1.0, 2.0])
+    w = tg.Tensor([3.0, 4.0], requires_grad=True)
+    loss = (c * w).sum()
+    for write in (lambda: c.numpy().base.__setitem__(0, 10.0),
+                  lambda: np.copyto(c.data.base, [5.0, 5.0]),
+                  lambda: c[0:1].data.base.__setitem__(1, 3.0)):
+        with pytest.raises(ValueError, match="read-only"):
+            write()
+    loss.backward()
+    assert w.grad.tolist() == [1.0, 2.0] and c.tolist() == [1.0, 2.0]
+    assert c.numpy().base.tolist() == [1.0, 2.0]  # still readable

@@ -87,6 +87,13 @@ class TrackedArray(np.ndarray):
 
     __slots__ = ("_counter", "_source", "_locked")
 
+    @property
+    def base(self) -> Any:  # type: ignore[override]
+        """NumPy's `base`, read-only: it is the tensor's own array, one attribute away, and
+        a write through it (`t.numpy().base[0] = 10`) would not be counted."""
+        base = np.ndarray.base.__get__(self)
+        return read_only_view(base) if isinstance(base, np.ndarray) else base
+
     def __array_finalize__(self, obj: Any) -> None:
         # A view of a tracked array writes the same memory: it counts on the same counter.
         counter = getattr(obj, "_counter", None)
