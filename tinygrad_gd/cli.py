@@ -377,7 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for sub in (demo, graph):
         sub.add_argument("--seed", type=_seed, default=0, metavar="N",
-                         help="random seed of weights, data split and batches, 0 to 2**32-1 "
+                         help="random seed of weights, batches and the MNIST digits' split "
+                              "(the admissions split is the lesson's, seed 42), 0 to 2**32-1 "
                               "(default: 0)")
         sub.add_argument("--data", type=_data_file, metavar="PATH",
                          help="an admissions CSV for the admissions network (default: the "
