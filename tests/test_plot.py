@@ -52,7 +52,8 @@ def test_without_matplotlib_data_works_and_drawing_names_the_extra(monkeypatch):
     data = plot.error_curve_data(book_loss, WEIGHTS, 0, num=5)
     assert data["slope"] == pytest.approx(-1.19, abs=1e-12)
     assert "tinygrad_gd[plot]" in plot.available()
-    with pytest.raises(ModuleNotFoundError, match=r'error_curves.*pip install "tinygrad_gd\[plot\]"'):
+    with pytest.raises(ModuleNotFoundError,
+                       match=r'error_curves.*pip install "tinygrad_gd\[plot\]"'):
         plot.error_curves(book_loss, {"start": WEIGHTS})
     with pytest.raises(ModuleNotFoundError, match="weight_images.*matplotlib"):
         plot.weight_images(np.zeros((2, 4)), shape=(2, 2))
