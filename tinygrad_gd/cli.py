@@ -254,15 +254,16 @@ def _output_format(given: str | None, output: str | None, steps: bool) -> str:
     DOT text: the suffixes `render_graph` takes, with the same meaning), else svg. Usage
     errors: a suffix naming no format (`.txt`), or another format than --format (not an
     SVG in a .png), and with --steps (an HTML page) --format or a suffix other than .html."""
+    from .graph.formats import PAGE_SUFFIXES, format_of, suffix_help
+
     if steps:
         if given is not None:
             raise _usage("graph", f"--steps writes an HTML page; drop --format {given} (or "
                                   f"drop --steps to draw one {given} view)")
-        if output and Path(output).suffix.lower() not in ("", ".html", ".htm"):
+        if output and Path(output).suffix.lower() not in ("",) + PAGE_SUFFIXES:
             raise _usage("graph", f"--steps writes an HTML page, but -o {output!r} names a "
                                   f"{Path(output).suffix} file; give it the suffix .html")
         return "html"
-    from .graph.formats import format_of, suffix_help
 
     suffix = Path(output).suffix if output else ""
     named = format_of(suffix) if suffix else None

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import graphviz
 
-__all__ = ["FORMATS", "format_of", "suffix_help", "check_folder"]
+__all__ = ["FORMATS", "PAGE_SUFFIXES", "format_of", "suffix_help", "check_folder"]
 
 # what a suffix means: Graphviz's formats, less those that open a window instead of
 # writing a file; `gv` is DOT too
@@ -24,6 +24,7 @@ FORMATS: dict[str, str] = {
        if name not in ("x11", "xlib", "gtk", "cgimage")},
     "gv": "dot"}
 SOURCE = "dot"  # the DOT text: no Graphviz program needed
+PAGE_SUFFIXES = (".html", ".htm")  # the backward steps' page (backward_steps, graph --steps)
 
 
 def format_of(suffix: str) -> str | None:

@@ -22,7 +22,7 @@ import numpy as np
 from ..files import atomic_write_bytes, check_replaceable
 from ..tensor import Tensor
 from .dot import _emit, _pipe, _prepare
-from .formats import check_folder
+from .formats import PAGE_SUFFIXES, check_folder
 from .labels import _HIDDEN, _Drawing, _Options
 from .text import _array
 from .walk import _names
@@ -119,7 +119,7 @@ def page_path(path: str | Path, what: str) -> Path:
     suffix = target.suffix.lower()
     if not suffix:
         return target.with_suffix(".html")
-    if suffix not in (".html", ".htm"):
+    if suffix not in PAGE_SUFFIXES:
         raise ValueError(f"{what}: the backward steps are an HTML page, but {str(path)!r} names a "
                          f"{suffix} file; give the path the suffix .html (draw_graph or "
                          f"render_graph draw one view as {suffix[1:]})")
