@@ -367,7 +367,7 @@ ADMISSIONS_CSV: Path = Path(__file__).resolve().parent / "data_files" / "student
 
 
 def _decoded(reader: Any, path: Path) -> Any:
-    """The CSV's rows, a decoding error restated as one line naming the file."""
+    """The CSV's lines, a decoding error restated as one line naming the file."""
     try:
         yield from reader
     except UnicodeDecodeError:
@@ -411,12 +411,8 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
                                 f"student_admissions.csv")
     # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte-order mark
     with open(path, newline="", encoding="utf-8-sig") as file:
-        reader = csv.reader(file)
-        try:
-            header = [name.strip().lower() for name in next(reader, [])]
-        except UnicodeDecodeError:
-            raise ValueError(f"load_admissions: {path} is not a text CSV (not UTF-8); pass "
-                             f"the admissions CSV (columns admit, gre, gpa, rank)") from None
+        reader = _decoded(csv.reader(file), path)  # (the header's line and the rows')
+        header = [name.strip().lower() for name in next(reader, [])]
         absent = [name for name in _ADMISSIONS_COLUMNS if name not in header]
         if absent:
             raise ValueError(f"load_admissions: {path} lacks the column(s) "
@@ -424,7 +420,7 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
                              f"admit, gre, gpa, rank")
         columns = [header.index(name) for name in _ADMISSIONS_COLUMNS]
         rows = []
-        for line_number, row in enumerate(_decoded(reader, path), start=2):
+        for line_number, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue  # blank line, e.g. at the end of the file
             try:
