@@ -23,6 +23,14 @@ def accumulator(x: np.ndarray) -> Any:
     return np.float64 if x.dtype.kind == "f" and x.dtype.itemsize < 8 else None
 
 
+def accumulated(add_up: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
+    """`add_up(x, dtype=..., **kwargs)` (np.sum, np.mean, np.cumsum) in `accumulator(x)`,
+    the result in x's own dtype again."""
+    wide = accumulator(x)
+    out = add_up(x, dtype=wide, **kwargs)
+    return out if wide is None else out.astype(x.dtype)
+
+
 def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
     """Give a reduced gradient back the axes the reduction removed, ready to broadcast."""
     if keepdims:
@@ -53,9 +61,7 @@ class Sum(_Reduction, methods=("sum",), functions=("sum",)):
 
     def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        wide = accumulator(x)
-        out = np.sum(x, axis=axis, keepdims=keepdims, dtype=wide)
-        return out if wide is None else out.astype(x.dtype)
+        return accumulated(np.sum, x, axis=axis, keepdims=keepdims)
 
     def backward(ctx, g):
         return np.broadcast_to(expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
@@ -69,9 +75,7 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
     """
 
     def forward(ctx, x, *, axis=None, keepdims=False):
-        wide = accumulator(x)
-        out = np.mean(x, axis=axis, keepdims=keepdims, dtype=wide)
-        out = out if wide is None else out.astype(x.dtype)
+        out = accumulated(np.mean, x, axis=axis, keepdims=keepdims)
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         ctx.count = x.size // max(np.size(out), 1) if x.size else 1
         return out

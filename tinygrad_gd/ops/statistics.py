@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import to_tensor, check_axis, either, ints, one_axis
-from .reductions import _FromOutput, _Reduction, accumulator, expand_reduced
+from .reductions import _FromOutput, _Reduction, accumulated, accumulator, expand_reduced
 from .shape import BroadcastTo, Concatenate
 
 
@@ -191,9 +191,7 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
-        wide = accumulator(x)
-        out = np.cumsum(x, axis=axis, dtype=wide)
-        return out if wide is None else out.astype(x.dtype)
+        return accumulated(np.cumsum, x, axis=axis)
 
     def backward(ctx, g):
         axis = -1 if ctx.axis is None else ctx.axis
