@@ -937,6 +937,23 @@ def test_registration_errors_are_named(call, error, match):
         call(_Registered())
 
 
+def test_a_plain_tensor_in_a_parameters_place_is_refused_and_the_parameter_kept():
+    layer = nn.Linear(2, 1, seed=0)
+    weight = layer.weight
+    with pytest.raises(TypeError, match=r"^Linear\.weight: cannot assign a Tensor to a "
+                       r"parameter \(nn\.Parameter or None expected\); to update it, write "
+                       r"in place: `with tg\.no_grad\(\): layer\.weight -= lr \* "):
+        layer.weight = layer.weight - 0.1  # the learner's update that would stop learning
+    with pytest.raises(TypeError, match=r"cannot assign a ndarray to a parameter"):
+        layer.bias = np.zeros(1)
+    assert layer.weight is weight and [n for n, _ in layer.named_parameters()] == [
+        "weight", "bias"]
+    layer.weight = nn.Parameter(np.ones((1, 2)))  # a Parameter or None is taken, as PyTorch's
+    assert layer.weight.tolist() == [[1.0, 1.0]]
+    layer.bias = None
+    assert [n for n, _ in layer.named_parameters()] == ["weight"]
+
+
 @pytest.mark.torch
 def test_registered_state_dict_is_pytorchs():
     torch = pytest.importorskip("torch")

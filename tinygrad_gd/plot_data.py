@@ -87,8 +87,8 @@ def parameter_loss(model: Any, name: str, input: Any, target: Any,
 def _put(owner: Any, key: str, value: Tensor) -> None:
     if isinstance(owner, list):
         owner[int(key)] = value
-    else:
-        setattr(owner, key, value)
+    else:  # a stand-in for a while: past Module's refusal of a plain Tensor in a Parameter's place
+        object.__setattr__(owner, key, value)
 
 
 # ---------------------------------------------------------------------------------------

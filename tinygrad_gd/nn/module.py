@@ -237,6 +237,13 @@ class Module:
         self.add_module(name, module)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(vars(self).get(name), Parameter) and not (
+                value is None or isinstance(value, Parameter)):
+            # PyTorch's: `layer.weight = layer.weight - lr * grad` would silently stop learning
+            raise TypeError(
+                f"{type(self).__name__}.{name}: cannot assign a {type(value).__name__} to a "
+                f"parameter (nn.Parameter or None expected); to update it, write in place: "
+                f"`with tg.no_grad(): layer.{name} -= lr * layer.{name}.grad`")
         # PyTorch's: a plain Tensor assigned to a buffer's name stays a buffer
         if isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer)) and (
                 isinstance(vars(self).get(name), Buffer)
