@@ -83,7 +83,7 @@ def run_page(page: Path) -> str:
     label = page.relative_to(DOCS) if page.is_relative_to(DOCS) else page.name
     namespace: dict = {"__name__": "__docs__"}
     printed_all = []
-    registry = dict(tinygrad_gd.engine._registry)  # pages may register ops of their own
+    registry = dict(tinygrad_gd.registry._registry)  # pages may register ops of their own
     try:
         for number, (code, expected) in enumerate(code_blocks(page), start=1):
             printed = io.StringIO()
@@ -99,8 +99,8 @@ def run_page(page: Path) -> str:
                     f"\nbut the page shows:\n{expected}")
             printed_all.append(printed.getvalue())
     finally:
-        tinygrad_gd.engine._registry.clear()
-        tinygrad_gd.engine._registry.update(registry)
+        tinygrad_gd.registry._registry.clear()
+        tinygrad_gd.registry._registry.update(registry)
     return "".join(printed_all)
 
 

@@ -32,7 +32,7 @@ def test_readme_code_runs_and_quick_start_learns():
             exec(block, namespace)
         assert tg.registered_ops()["cube"] is namespace["Cube"]
     finally:
-        tinygrad_gd.engine._registry.pop("cube", None)
+        tinygrad_gd.registry._registry.pop("cube", None)
 
 
 def test_the_commands_at_the_top_exist_and_set_themselves_up():

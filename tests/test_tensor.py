@@ -686,8 +686,8 @@ def test_subclassing_registers_an_op_by_name():
         assert tg.registered_ops()["twice_for_test"] is Twice
         assert Cube not in tg.registered_ops().values()  # register=False keeps an op out
     finally:
-        from tinygrad_gd import engine as tensor_module
-        tensor_module._registry.pop("twice_for_test")
+        from tinygrad_gd import registry
+        registry._registry.pop("twice_for_test")
 
 
 def test_an_op_whose_forward_returns_several_arrays_is_refused_in_one_line():
@@ -703,6 +703,160 @@ def test_an_op_whose_forward_returns_several_arrays_is_refused_in_one_line():
 
     with pytest.raises(TypeError, match=r"^both: forward returned 2 arrays; return one$"):
         Both.apply(Tensor([1.0, 5.0], requires_grad=True))
+
+
+class _ZeroNegatives(Function, register=False):
+    """A user's relu written the NumPy way, in place: its forward gets read-only arrays."""
+
+    def forward(ctx, x):
+        x[x < 0] = 0
+        return x
+
+    def backward(ctx, grad):
+        return grad
+
+
+class _CubeInPlace(Function, register=False):
+    """A user's cube whose backward writes into the gradient it was given."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        grad *= 3 * x ** 2
+        return grad
+
+
+def test_a_users_op_cannot_write_into_its_input_or_the_gradient_it_is_given():
+    w = Tensor([-1.0, 2.0, -3.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"^_zeronegatives: forward wrote into an input array "
+                       r"\(assignment destination is read-only\); the inputs are the caller's "
+                       r"values: compute a new array") as caught:
+        _ZeroNegatives.apply(w)
+    assert caught.value.__cause__ is not None  # the user's own line stays in the traceback
+    assert w.tolist() == [-1.0, 2.0, -3.0]
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([1.0, 1.0], requires_grad=True)
+    loss = ((b + _CubeInPlace.apply(a)) * Tensor([1.0, 1.0])).sum()
+    with pytest.raises(ValueError, match=r"^backward of op '_cubeinplace': output array is "
+                       r"read-only; grad and the saved arrays are shared with other ops: "
+                       r"compute new arrays \(grad \* 2, not grad \*= 2\)$"):
+        loss.backward()
+    assert b.grad is None  # add gives both inputs one array: b's was never made 3 * a**2
+
+
+def test_a_users_op_returning_its_input_returns_a_tensor_of_its_own():
+    class Same(Function, register=False):
+        def forward(ctx, x):
+            return x
+
+        def backward(ctx, grad):
+            return grad
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = Same.apply(x)
+    with tg.no_grad():
+        y += 1  # a write into the output leaves the input alone
+    assert x.tolist() == [1.0, 2.0] and y.tolist() == [2.0, 3.0]
+
+
+def test_a_users_forward_without_return_or_with_a_list_of_gradients():
+    class NoReturn(Function, register=False):
+        def forward(ctx, x):
+            x * 2
+
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match=r"^noreturn: forward returned None; return the "
+                       r"output array \(a missing return\?\)$"):
+        NoReturn.apply(Tensor([1.0], requires_grad=True))
+
+    class Difference(Function, register=False):
+        def forward(ctx, x, y):
+            return x - y
+
+        def backward(ctx, grad):
+            return [grad, -grad]  # a list, not a tuple: one gradient each still
+
+    x, y = Tensor([3.0], requires_grad=True), Tensor([1.0], requires_grad=True)
+    Difference.apply(x, y).sum().backward()
+    assert x.grad.tolist() == [1.0] and y.grad.tolist() == [-1.0]
+
+
+def test_a_number_given_to_a_users_op_positionally_is_named_as_an_input():
+    class Power(Function, register=False):
+        def forward(ctx, x, p=2):
+            ctx.save_for_backward(x)
+            ctx.p = p
+            return x ** p
+
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * ctx.p * x ** (ctx.p - 1)
+
+    x = Tensor([2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^backward of op 'power' returned 1 gradients "
+                       r"for 2 inputs \(a number given to apply is an input too: pass "
+                       r"parameters as keywords, p=3\)$"):
+        Power.apply(x, 3.0).sum().backward()
+    Power.apply(x, p=3.0).sum().backward()
+    assert x.grad.tolist() == [12.0]
+
+    class SumAlong(Function, register=False):
+        def forward(ctx, x, dim=None):
+            return x.sum(axis=dim)
+
+        def backward(ctx, grad):
+            return grad
+
+    with pytest.raises(TypeError, match=r"^sumalong: cannot compute it for inputs of dtypes "
+                       r"float64, float64 .*; a number given to apply is an input: pass a "
+                       r"parameter as a keyword \(apply\(x, dim=1\)\)$"):
+        SumAlong.apply(Tensor([[1.0, 2.0]], requires_grad=True), 1)
+
+
+def test_a_users_op_may_not_take_a_built_in_ops_name_method_or_function():
+    before = tg.registered_ops()
+    with pytest.raises(TypeError, match=r"^class Exp\(Function, \.\.\.\): the name 'exp' is "
+                       r"the built-in op's; give yours another: class Exp\(Function, "
+                       r"name='my_exp'\)$"):
+        class Exp(Function):  # PyTorch's documentation example, under the built-in's name
+            pass
+    with pytest.raises(TypeError, match=r"^class MyExp\(Function, \.\.\.\): it would replace "
+                       r"Tensor\.exp, the built-in op 'exp'; choose another name"):
+        class MyExp(Function, methods=("exp",)):
+            pass
+    with pytest.raises(TypeError, match=r"it would replace tg\.relu, the built-in op 'relu'"):
+        class MyRelu(Function, functions=("relu",)):
+            pass
+    with pytest.raises(TypeError, match=r"methods='backward' would replace Tensor\.backward"):
+        class Backwards(Function, name="backwards_for_test", methods=("backward",)):
+            pass
+    assert tg.registered_ops() == before  # nothing registered by a refused op
+    assert Tensor([0.0]).exp().tolist() == [1.0]
+
+
+def test_a_users_op_defined_again_replaces_the_first():
+    def define(factor):
+        class Twice(Function, name="twice_again_for_test", methods=("twice_again_for_test",)):
+            def forward(ctx, x):
+                return factor * x
+
+            def backward(ctx, grad):
+                return factor * grad
+        return Twice
+
+    from tinygrad_gd import registry
+    try:
+        define(2.0)
+        second = define(3.0)  # a notebook cell run again, changed
+        assert tg.registered_ops()["twice_again_for_test"] is second
+        assert Tensor([1.0]).twice_again_for_test().tolist() == [3.0]
+    finally:
+        registry._registry.pop("twice_again_for_test")
+        delattr(Tensor, "twice_again_for_test")
 
 
 def test_custom_op_with_static_methods_pytorch_style():

@@ -21,12 +21,15 @@ on; an extra that is switched off costs nothing.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
-from .op_errors import op_error
+from .op_errors import backward_error, forward_result, op_error
+from . import registry
+from .registry import on_register, registered_ops  # noqa: F401  (the engine's API too)
+from .tracked import read_only_view
 
 __all__ = ["Function", "Extension", "extensions", "switch", "toposort", "backward", "unbroadcast",
            "no_grad", "enable_grad", "is_grad_enabled", "registered_ops", "on_register"]
@@ -69,43 +72,30 @@ def switch(extension: Extension, on: bool = True) -> None:
 
 # -------------------------------------------------------------------- Function
 
-_registry: dict[str, type["Function"]] = {}
-_listeners: list[Callable[[type["Function"]], None]] = []
-
-
-def registered_ops() -> dict[str, type["Function"]]:
-    """Every registered differentiable op by name: built-in ones and users' own."""
-    return dict(_registry)
-
-
-def on_register(listener: Callable[[type["Function"]], None]) -> None:
-    """Call `listener(op_class)` for every registered op, now and whenever one registers:
-    how an op becomes a Tensor method (tensor.py) and a `tg.` function (functional.py)."""
-    _listeners.append(listener)
-    for op in list(_registry.values()):
-        listener(op)
+# The Tensor class apply wraps outputs in: tensor.py sets it (the engine imports nothing above)
+Tensor: Any = None
 
 
 class Function:
     """Base class of every op. Subclass it to define your own (PyTorch's autograd idiom).
 
-    `forward(ctx, *arrays, **params)` gets the inputs' NumPy arrays and returns the output
-    array; it keeps what backward needs with `ctx.save_for_backward(...)`.
-    `backward(ctx, grad)` gets the gradient of the output (an array of the output's shape)
-    and returns one gradient per input (a tuple, or a single array for a one-input op;
-    None where an input needs none). A gradient of a broadcast input may keep the
-    broadcast shape: the engine sums it back to the input's shape.
+    `forward(ctx, *arrays, **params)` gets the inputs' NumPy arrays (read-only for a
+    user's op: make new ones) and returns the output array, keeping what backward needs
+    with `ctx.save_for_backward(...)`. `backward(ctx, grad)` gets the gradient of the
+    output and returns one per input (a tuple, or one array for a one-input op; None
+    where an input needs none); a broadcast input's may keep the broadcast shape (the
+    engine sums it back). Call an op as `Cube.apply(x, p=3)`: positional arguments are
+    the inputs (Tensors, numbers or arrays), keywords are non-differentiable parameters.
 
     The class statement says what the rest of the package needs to know:
     `class Cube(Function, name="cube", methods=("cube",), functions=("cube",),
     elementwise=True)`. `name` (default: the class name in lower case) is used in errors,
     diagrams and `registered_ops()`; `methods` become Tensor methods (operators such as
     `"__add__"` too; `reflected=("__radd__",)` swaps the operands), `functions` become
-    `tg.` functions; `elementwise=True` tells the diagrams that output element k depends
-    on input element k only. Override the classmethod `call` to check or rename a
-    method's arguments; `register=False` makes a throwaway op. Call an op as
-    `Cube.apply(x, param=...)`: positional arguments are the inputs (Tensors, numbers
-    or arrays), keywords are non-differentiable parameters.
+    `tg.` functions (a user's op may take no built-in op's names); `elementwise=True`
+    tells the diagrams that output element k depends on input element k only. Override
+    the classmethod `call` to check a method's arguments; `register=False` makes a
+    throwaway op.
     """
 
     name = "function"
@@ -130,10 +120,11 @@ class Function:
             setattr(cls, key, tuple(value) if isinstance(value, (list, tuple)) else value)
         if name is not None or "name" not in cls.__dict__:
             cls.name = name or cls.__name__.lower()
+        # a user's op gets read-only arrays: a write into one would change the caller's
+        # tensor or another input's gradient (the built-in ops are tested never to write)
+        cls.built_in = registry.built_in(cls)
         if register:
-            _registry[cls.name] = cls
-            for listener in _listeners:
-                listener(cls)
+            registry.register(cls)
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep arrays for backward (`ctx.saved_tensors`); the engine frees them after the pass."""
@@ -159,47 +150,51 @@ class Function:
         ctx = cls()
         ctx.parents, ctx.saved_tensors = (), ()  # parents: the inputs, once recorded
         ctx.needs_input_grad = tuple([bool(t.requires_grad) for t in inputs])
+        arrays = [t._data for t in inputs]
+        if not cls.built_in:
+            arrays = [read_only_view(a) for a in arrays]
         try:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
-            out = type(ctx).forward(ctx, *[t._data for t in inputs], **params)
-            if isinstance(out, (tuple, list)):  # (np.asarray would stack them silently)
-                raise TypeError(f"{cls.name}: forward returned {len(out)} arrays; return one")
-        except (ValueError, TypeError, MemoryError) as err:
-            raise op_error(cls.name, inputs, err) from None
+            out = type(ctx).forward(ctx, *arrays, **params)
+            if not (cls.built_in and isinstance(out, np.ndarray)):
+                out = forward_result(cls.name, out)
+        except (ValueError, TypeError, MemoryError) as err:  # (a user's: its traceback kept)
+            raise op_error(cls.name, inputs, err, not cls.built_in) from (
+                None if cls.built_in else err)
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
             if params:
                 ctx.params = params  # the keywords, so the diagrams can run the op again
-        output = Tensor.from_op(np.asarray(out), ctx if recorded else None)
+        output = Tensor.from_op(out, ctx if recorded else None)
         for extension in extensions:
             extension.applied(ctx, inputs, output)
         return output
 
     def vjp(ctx, grad: np.ndarray) -> list:  # noqa: N805
         """`backward(grad)` as one gradient per input, in its shape and dtype (or None)."""
-        input_grads = type(ctx).backward(ctx, grad)  # works for a @staticmethod backward too
-        if not isinstance(input_grads, tuple):
+        try:  # type(ctx).backward: a @staticmethod backward works too
+            input_grads = type(ctx).backward(ctx, grad if ctx.built_in else read_only_view(grad))
+        except ValueError as err:
+            raise backward_error(ctx.name, err) from err
+        if not isinstance(input_grads, (tuple, list)):
             input_grads = (input_grads,)
         if len(input_grads) != len(ctx.parents):
             raise RuntimeError(f"backward of op '{ctx.name}' returned {len(input_grads)} "
-                               f"gradients for {len(ctx.parents)} inputs")
+                               f"gradients for {len(ctx.parents)} inputs (a number given to "
+                               f"apply is an input too: pass parameters as keywords, p=3)")
         return [_fit(g, parent._data, ctx.name) if g is not None and parent.requires_grad
                 else None for g, parent in zip(input_grads, ctx.parents)]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} node '{self.name}'>"
 
-
-# The Tensor class apply wraps outputs in: tensor.py sets it (the engine imports nothing above)
-Tensor: Any = None
-
 # -------------------------------------------------------------------- the backward pass
 
 
 def toposort(*outputs: Any, every: bool = False) -> list:
-    """The tensors the outputs were made from that need a gradient (`every=True`: all, as
-    the diagrams want), each before its inputs.
+    """The outputs and the tensors they were made from that need a gradient (`every=True`:
+    all, as the diagrams want), each before its inputs.
 
     An iterative depth-first search, first inputs first (no recursion limit on deep
     graphs): a tensor is `opened` when its inputs are pushed, and added to the order when
@@ -276,7 +271,7 @@ def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
             raise RuntimeError(
                 f"backward of op '{name}' returned a gradient of shape {grad.shape} for an "
                 f"input of shape {like.shape}; it must have the input's shape (or a shape "
-                f"that broadcasts to it)") from None
+                f"the input broadcasts to)") from None
     return grad if grad.dtype is like.dtype else grad.astype(like.dtype, copy=False)
 
 

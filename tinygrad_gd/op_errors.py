@@ -2,14 +2,17 @@
 
 NumPy's message from inside an op's forward ("operands could not be broadcast together
 with shapes ...") and Python's complaint about a call's arguments ("Sum.call() got an
-unexpected keyword argument") become messages about the op the user called.
+unexpected keyword argument") become messages about the op the user called; so do the
+mistakes of a user's own op (a write into a read-only input, a missing `return`).
 """
 from __future__ import annotations
 
 import re
 from typing import Any, Callable, Sequence
 
-__all__ = ["op_error", "argument_error", "calling"]
+import numpy as np
+
+__all__ = ["op_error", "argument_error", "calling", "forward_result", "backward_error"]
 
 _BINDING = re.compile(r"^[\w.]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -39,18 +42,27 @@ def calling(op: Any, name: str) -> Callable:
     return function
 
 
-def op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
-    """NumPy's error from inside an op, restated with the op's name and input shapes."""
+def op_error(name: str, inputs: Sequence[Any], err: Exception, users: bool = False
+             ) -> Exception:
+    """NumPy's error from inside an op, restated with the op's name and input shapes
+    (`users`: the op is a user's own, whose mistakes get a hint)."""
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     shapes = ", ".join(str(t.shape) for t in inputs)
     if text.startswith(name + ":"):
         return err  # the op wrote its own message
     if isinstance(err, TypeError) and _BINDING.match(text):
         return argument_error(err, name)
+    if users and "read-only" in text:
+        return ValueError(f"{name}: forward wrote into an input array ({text}); the inputs "
+                          f"are the caller's values: compute a new array (np.maximum(x, 0), "
+                          f"not x[x < 0] = 0)")
     if isinstance(err, TypeError):
         dtypes = ", ".join(str(t.dtype) for t in inputs)
+        hint = ("; a number given to apply is an input: pass a parameter as a keyword "
+                "(apply(x, dim=1))" if users and len(inputs) > 1 else
+                "; convert them with .astype or give float tensors")
         return TypeError(f"{name}: cannot compute it for inputs of dtypes {dtypes} (shapes "
-                         f"{shapes}): {text}; convert them with .astype or give float tensors")
+                         f"{shapes}): {text}{hint}")
     if isinstance(err, MemoryError):
         return MemoryError(f"{name}: not enough memory for the result of inputs of shapes "
                            f"{shapes} ({err}); use smaller batches or check the shapes "
@@ -60,3 +72,20 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception) -> Exception:
                           f"compared from the last axis, each pair of sizes must be equal or "
                           f"one of them 1); reshape or transpose an operand")
     return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
+
+
+def forward_result(name: str, out: Any) -> np.ndarray:
+    """What an op's forward returned, as one array of numbers that is the op's own."""
+    if out is None or isinstance(out, (tuple, list)):  # (np.asarray would stack a tuple)
+        raise TypeError(f"{name}: forward returned " + ("None; return the output array (a "
+                        "missing return?)" if out is None else f"{len(out)} arrays; return one"))
+    out = np.asarray(out)
+    return out if out.flags.writeable else out.copy()  # (a view of a user's read-only input)
+
+
+def backward_error(name: str, err: ValueError) -> ValueError:
+    """An error from inside an op's backward, restated with the op's name."""
+    text = str(err).splitlines()[0] if str(err) else type(err).__name__
+    hint = ("; grad and the saved arrays are shared with other ops: compute new arrays "
+            "(grad * 2, not grad *= 2)" if "read-only" in text else "")
+    return ValueError(f"backward of op '{name}': {text}{hint}")

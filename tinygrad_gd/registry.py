@@ -1,0 +1,73 @@
+"""The op registry: every registered op by name, and the listeners told of each new one.
+
+A `Function` subclass registers at its class statement (engine.py): it is listed here
+under its name, and each listener makes of it what its module needs: tensor.py its
+Tensor methods, functional.py its `tg.` functions. A user's op may not take a built-in
+op's name, method or function: `x.exp()` would change meaning everywhere, and the
+built-in's tests would no longer test what runs. The same user op defined again (a
+notebook cell run twice) replaces the first.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+__all__ = ["registered_ops", "on_register", "register", "built_in"]
+
+_registry: dict[str, Any] = {}
+_listeners: list[Callable[[Any], None]] = []
+
+
+def built_in(op: Any) -> bool:
+    """Whether `op` is one of the package's own ops (defined in a tinygrad_gd module)."""
+    return op.__module__.startswith("tinygrad_gd.")
+
+
+def registered_ops() -> dict[str, Any]:
+    """Every registered differentiable op by name: built-in ones and users' own."""
+    return dict(_registry)
+
+
+def on_register(listener: Callable[[Any], None]) -> None:
+    """Call `listener(op_class)` for every registered op, now and whenever one registers:
+    how an op becomes a Tensor method (tensor.py) and a `tg.` function (functional.py)."""
+    _listeners.append(listener)
+    for op in list(_registry.values()):
+        listener(op)
+
+
+def register(op: Any) -> None:
+    """List `op` under its name and tell the listeners; refused, with nothing changed, when
+    a user's op claims a built-in op's name, method or function."""
+    if not built_in(op):
+        _refuse_clash(op)
+    previous = _registry.get(op.name)
+    _registry[op.name] = op
+    try:
+        for listener in _listeners:
+            listener(op)
+    except Exception:
+        if previous is None:
+            del _registry[op.name]
+        else:
+            _registry[op.name] = previous
+        raise
+
+
+def _claims(op: Any) -> set[str]:
+    """The Tensor methods and `tg.` functions an op becomes."""
+    return ({f"Tensor.{name}" for name in op.methods + op.reflected}
+            | {f"tg.{name}" for name in op.functions})
+
+
+def _refuse_clash(op: Any) -> None:
+    declared = f"class {op.__name__}(Function, ...)"
+    for other in _registry.values():
+        if not built_in(other):
+            continue
+        if other.name == op.name:
+            raise TypeError(f"{declared}: the name '{op.name}' is the built-in op's; give yours "
+                            f"another: class {op.__name__}(Function, name='my_{op.name}')")
+        taken = sorted(_claims(op) & _claims(other))
+        if taken:
+            raise TypeError(f"{declared}: it would replace {taken[0]}, the built-in op "
+                            f"'{other.name}'; choose another name in methods= or functions=")
