@@ -859,6 +859,24 @@ def test_a_users_op_defined_again_replaces_the_first():
         delattr(Tensor, "twice_again_for_test")
 
 
+def test_a_users_op_function_is_in_tg_and_its_listing():
+    class Halve(Function, name="halve_for_test", functions=("halve_for_test",)):
+        def forward(ctx, x):
+            return x / 2
+
+        def backward(ctx, grad):
+            return grad / 2
+
+    from tinygrad_gd import functional, registry
+    try:
+        assert tg.halve_for_test(Tensor([4.0])).tolist() == [2.0]
+        assert "halve_for_test" in dir(tg) and "exp" in dir(tg)  # (tab completion)
+    finally:
+        registry._registry.pop("halve_for_test")
+        functional.__all__.remove("halve_for_test")
+        delattr(functional, "halve_for_test")
+
+
 def test_custom_op_with_static_methods_pytorch_style():
     class Scale(Function, register=False):
         @staticmethod

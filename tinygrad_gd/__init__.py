@@ -38,3 +38,9 @@ def __getattr__(name: str):
     if name in functional.__all__:
         return getattr(functional, name)
     raise AttributeError(f"module 'tinygrad_gd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names and every op's `tg.` function, a user's own included (tab
+    completion finds `tg.cube` once `Cube` is defined)."""
+    return sorted(set(globals()) | set(functional.__all__))
