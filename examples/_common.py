@@ -4,13 +4,17 @@
   loss when tqdm is installed (an optional extra); without tqdm the scripts' own
   per-epoch line is the only progress shown.
 - `SOURCES`: the source documents, cited as a reader knows them.
+- `as_script`: what `python examples/NAME.py` runs: `--help`, a refused argument, and a
+  quiet end when the reader stops reading (`| head`).
 """
 from __future__ import annotations
 
+import argparse
+import os
 import sys
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-__all__ = ["EpochProgress", "SOURCES"]
+__all__ = ["EpochProgress", "SOURCES", "as_script"]
 
 # The documents the examples follow, as the demo names them under each heading.
 SOURCES = {
@@ -58,3 +62,19 @@ class EpochProgress:
         if self._bar is not None:
             self._bar.close()
 
+
+
+def as_script(run: Callable[[], Any], doc: str | None = None) -> None:
+    """Run an example as a script. With `doc` (the module's docstring) the example takes
+    no arguments: `--help` prints the docstring and anything else is a usage error, rather
+    than being ignored while it trains; without it, `run` reads the arguments itself."""
+    if doc is not None:
+        argparse.ArgumentParser(description=doc, prog=os.path.basename(sys.argv[0]),
+                                formatter_class=argparse.RawDescriptionHelpFormatter
+                                ).parse_args()
+    try:
+        run()
+        sys.stdout.flush()  # (a reader gone shows here, not in Python's exit)
+    except BrokenPipeError:  # `python examples/NAME.py | head`: the reader stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)  # (the shell's code for a broken pipe)

@@ -43,7 +43,7 @@ import numpy as np
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
 from tinygrad_gd.data import DataLoader
-from tinygrad_gd.examples._common import SOURCES
+from tinygrad_gd.examples._common import SOURCES, as_script
 
 NAME = "admissions"
 TITLE = "Sigmoid unit on the admissions data: MSE, SSE vs MSE, mini-batches (course notes)"
@@ -280,4 +280,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    as_script(main)

@@ -27,7 +27,7 @@ import numpy as np
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
 from tinygrad_gd.data import DataLoader
-from tinygrad_gd.examples._common import SOURCES, EpochProgress
+from tinygrad_gd.examples._common import SOURCES, EpochProgress, as_script
 
 NAME = "blog-mlp"
 TITLE = "784 -> 2 ReLU hidden layers -> 10, MSE, mini-batches of 128, momentum (blog post)"
@@ -128,4 +128,4 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
 
 
 if __name__ == "__main__":
-    run()
+    as_script(run, __doc__)

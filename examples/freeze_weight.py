@@ -25,7 +25,7 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
-from tinygrad_gd.examples._common import SOURCES
+from tinygrad_gd.examples._common import SOURCES, as_script
 
 NAME = "freeze-weight"
 TITLE = "Freezing one weight: a stays put, b and c still reach the bottom (Grokking ch. 5)"
@@ -146,4 +146,4 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
 
 
 if __name__ == "__main__":
-    run()
+    as_script(run, __doc__)

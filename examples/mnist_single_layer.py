@@ -33,7 +33,7 @@ import numpy as np
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
 from tinygrad_gd.data import DataLoader
-from tinygrad_gd.examples._common import SOURCES, EpochProgress
+from tinygrad_gd.examples._common import SOURCES, EpochProgress, as_script
 
 NAME = "mnist-single-layer"
 TITLE = "MNIST digits, one layer 784 -> 10 (Grokking ch. 5)"
@@ -168,4 +168,4 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
 
 
 if __name__ == "__main__":
-    run()
+    as_script(run, __doc__)

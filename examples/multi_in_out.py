@@ -25,7 +25,7 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
-from tinygrad_gd.examples._common import SOURCES
+from tinygrad_gd.examples._common import SOURCES, as_script
 
 NAME = "multi-in-out"
 TITLE = "Several inputs, several outputs: a 3x3 weight matrix (Grokking ch. 5)"
@@ -106,4 +106,4 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
 
 
 if __name__ == "__main__":
-    run()
+    as_script(run, __doc__)

@@ -28,7 +28,7 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
-from tinygrad_gd.examples._common import SOURCES
+from tinygrad_gd.examples._common import SOURCES, as_script
 
 NAME = "multi-input"
 TITLE = "Several inputs, one output: 3 steps of gradient descent (Grokking ch. 5)"
@@ -148,4 +148,4 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
 
 
 if __name__ == "__main__":
-    run()
+    as_script(run, __doc__)

@@ -22,7 +22,7 @@ from typing import Any
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn, optim
-from tinygrad_gd.examples._common import SOURCES
+from tinygrad_gd.examples._common import SOURCES, as_script
 
 NAME = "multi-output"
 TITLE = "One input, several outputs: one step of gradient descent (Grokking ch. 5)"
@@ -99,4 +99,4 @@ def graph_step(seed: int = 0) -> tuple[tg.Tensor, dict[str, tg.Tensor]]:
 
 
 if __name__ == "__main__":
-    run()
+    as_script(run, __doc__)

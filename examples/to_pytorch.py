@@ -25,6 +25,7 @@ import numpy as np
 
 import tinygrad_gd as tg
 from tinygrad_gd import datasets, nn, optim
+from tinygrad_gd.examples._common import as_script
 
 TITLE = "A trained tinygrad_gd model's weights in the equivalent torch.nn model, and back"
 HIDDEN = 8
@@ -161,4 +162,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    as_script(main)

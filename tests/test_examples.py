@@ -353,6 +353,31 @@ def test_example_runs_as_a_script():
     assert completed.stdout.splitlines()[:2] == ["Iteration:1", "Pred:0.8600000000000001"]
 
 
+@pytest.mark.parametrize("module_name", ["slope", "multi_input", "blog_mlp"])
+def test_example_script_answers_help_and_refuses_arguments_it_does_not_take(module_name):
+    script = str(REPO / "examples" / f"{module_name}.py")
+    module = importlib.import_module(f"tinygrad_gd.examples.{module_name}")
+    helped = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert helped.returncode == 0 and helped.stdout.startswith(f"usage: {module_name}.py [-h]")
+    assert module.__doc__.splitlines()[0] in helped.stdout  # what it shows, not a run of it
+    refused = subprocess.run([sys.executable, script, "--epochs", "3"], capture_output=True,
+                             text=True, timeout=60, check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.splitlines()[-1] == (
+        f"{module_name}.py: error: unrecognized arguments: --epochs 3")
+
+
+def test_example_script_piped_into_head_ends_quietly():
+    script = REPO / "examples" / "slope.py"
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("One weight:")
+    process.stdout.close()  # the reader stops reading, as `| head -1` does
+    _, err = process.communicate(timeout=60)
+    assert process.returncode in (0, 141) and err == "", err
+
+
 # ---------------------------------------------------------------------------------------
 # Pictures drawn from the runs (tinygrad_gd.plot, needs matplotlib)
 
