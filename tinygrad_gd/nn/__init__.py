@@ -5,7 +5,8 @@
                    state_dict/load_state_dict, register_buffer/register_parameter/
                    add_module, forward hooks, __call__ -> forward)
     registration.py  the handle a hook's registration returns, the rules for names
-    containers.py  ModuleList, ModuleDict (Sequential also takes an OrderedDict)
+    containers.py  ModuleList, ModuleDict (Sequential also takes an OrderedDict),
+                   ParameterList, ParameterDict
     convolution.py Conv2d, MaxPool2d, AvgPool2d (images: batch, channels, height, width)
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
@@ -26,7 +27,7 @@ Everything is composed of Tensor ops: gradients come from `backward()`.
 from . import functional, init, utils
 from .activations import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
                           PReLU, ReLU6, Softmin, Softsign, Tanhshrink)
-from .containers import ModuleDict, ModuleList
+from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .convolution import AvgPool2d, Conv2d, MaxPool2d
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
@@ -37,7 +38,8 @@ from .module import Buffer, IncompatibleKeys, Module, Parameter
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
-    "ModuleList", "ModuleDict", "Linear", "INITS", "Sequential", "ReLU", "Sigmoid", "Tanh",
+    "ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Linear", "INITS",
+    "Sequential", "ReLU", "Sigmoid", "Tanh",
     "LeakyReLU", "Softmax", "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity",
     "Dropout", "Flatten", "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Conv2d",
     "MaxPool2d", "AvgPool2d", "ReLU6", "Hardtanh", "Mish", "Hardswish", "Hardsigmoid",

@@ -1,20 +1,23 @@
-"""Containers of Modules: `ModuleList` (numbered) and `ModuleDict` (named), as PyTorch's.
+"""Containers, as PyTorch's: `ModuleList` (numbered) and `ModuleDict` (named) of Modules,
+`ParameterList` and `ParameterDict` of Parameters.
 
-A model that holds a varying number of layers keeps them in one of these, so that
-`parameters()`, `state_dict()`, `train()` and the diagrams find them: each sub-module
-is an attribute of the container ("0", "1", ... or its key), which is how every Module
-finds its members. `Sequential` (layers.py) is a `ModuleList` that also runs its
-modules one after another.
+A model that holds a varying number of layers or weights keeps them in one of these, so
+that `parameters()`, `state_dict()`, `train()`, the optimizers and the diagrams find them:
+each entry is an attribute of the container ("0", "1", ... or its key), which is how
+every Module finds its members. `Sequential` (layers.py) is a `ModuleList` that also runs
+its modules one after another.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from .module import Module
+from ..tensor import Tensor
+from .module import Module, Parameter
 
-__all__ = ["ModuleList", "ModuleDict"]
+__all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
 
 
 def _checked(container: Module, module: Any, position: Any) -> Module:
@@ -24,6 +27,51 @@ def _checked(container: Module, module: Any, position: Any) -> Module:
         raise TypeError(f"{type(container).__name__}: layer {position} must be a Module "
                         f"instance, got {what}")
     return module
+
+
+def _as_parameter(container: Module, value: Any, position: Any) -> Parameter:
+    """`value` as an entry of a ParameterList/Dict: a Parameter as it is, a Tensor or an
+    array wrapped (a copy that requires a gradient, as PyTorch wraps a tensor)."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Tensor, np.ndarray)):
+        return Parameter(value)
+    # (PyTorch would keep a number or a list as a plain object that no optimizer sees)
+    raise TypeError(f"{type(container).__name__}: entry {position} must be an nn.Parameter, a "
+                    f"Tensor or a NumPy array, got a value of type {type(value).__name__}")
+
+
+def _pairs(container: Module, entries: Any, sort_dict: bool = False) -> list[tuple[Any, Any]]:
+    """The (key, value) pairs of a mapping (a dict, a ModuleDict, ...) or of an iterable of
+    pairs, in their order (a plain dict's sorted by key with `sort_dict`, as PyTorch's
+    ParameterDict sorts one): what PyTorch's `update` takes."""
+    name = type(container).__name__
+    if callable(getattr(entries, "keys", None)) and hasattr(entries, "__getitem__"):
+        pairs = [(key, entries[key]) for key in entries.keys()]
+        if sort_dict and isinstance(entries, Mapping) and not isinstance(entries, OrderedDict):
+            pairs.sort(key=lambda pair: str(pair[0]))
+        return pairs
+    if isinstance(entries, (str, bytes, Tensor, np.ndarray)) or not isinstance(entries, Iterable):
+        raise TypeError(f"{name}: update expects a mapping or (key, value) pairs, got a value "
+                        f"of type {type(entries).__name__}")
+    pairs = []
+    for i, pair in enumerate(entries):
+        if isinstance(pair, (str, bytes)) or not isinstance(pair, Iterable):
+            raise TypeError(f"{name}: update's element #{i} is of type {type(pair).__name__}, "
+                            f"not a (key, value) pair")
+        pair = tuple(pair)
+        if len(pair) != 2:
+            raise ValueError(f"{name}: update's element #{i} has length {len(pair)}; a (key, "
+                             f"value) pair is required")
+        pairs.append(pair)
+    return pairs
+
+
+def _listing(entries: Iterable[tuple[str, Parameter]]) -> str:
+    """PyTorch's lines for parameters: `(0): Parameter containing: [float64 of size 3x2]`."""
+    lines = [f"  ({key}): Parameter containing: [{p.dtype} of size "
+             f"{'x'.join(map(str, p.shape))}]" for key, p in entries]
+    return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 class ModuleList(Module):
@@ -109,41 +157,166 @@ class ModuleList(Module):
                              f"{len(layers)} layers") from None
 
 
-class ModuleDict(Module):
-    """Modules by name: `heads = nn.ModuleDict({"digit": nn.Linear(8, 10)})`; `heads["digit"]`,
-    `heads.digit`, parameters named `heads.digit.weight`. Keys keep their order."""
+class _Dict(Module):
+    """What ModuleDict and ParameterDict share: each entry is the attribute named by its
+    key, so entries keep the order they were added in."""
 
-    def __init__(self, modules: Mapping[str, Module] | None = None) -> None:
-        super().__init__()
-        for key, module in (modules or {}).items():
-            self[key] = module
+    _kind: type = Module  # what an entry is
+    _noun = "module"
+    _sort_dict = False  # (PyTorch's ParameterDict sorts the keys of a plain dict)
 
-    def __setitem__(self, key: str, module: Module) -> None:
-        if not isinstance(key, str) or not key or "." in key or key in vars(Module) \
-                or key == "training":
-            raise KeyError(f"ModuleDict: key {key!r} must be a non-empty string without '.' "
-                           f"that is not a Module attribute (such as 'training' or 'forward')")
-        setattr(self, key, _checked(self, module, repr(key)))
+    def _entry(self, value: Any, key: str) -> Any:
+        return _checked(self, value, repr(key))
 
-    def __getitem__(self, key: str) -> Module:
+    def _check_key(self, key: Any) -> None:
+        held = vars(self).get(key) if isinstance(key, str) else None
+        if not isinstance(key, str) or not key or "." in key or hasattr(type(self), key) \
+                or (held is not None and not isinstance(held, self._kind)):
+            name = type(self).__name__
+            raise KeyError(f"{name}: key {key!r} must be a non-empty string without '.' that "
+                           f"names no attribute of {name} (such as 'training', 'keys' or "
+                           f"'forward')")
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._check_key(key)
+        setattr(self, key, self._entry(value, key))
+
+    def update(self, entries: Any) -> None:
+        """Add (or replace) the entries of a mapping (a dict, another container) or of
+        (key, value) pairs, in their order, as PyTorch's (ParameterDict, as PyTorch's,
+        sorts a plain dict's keys; an OrderedDict keeps its order); all are checked before
+        any is added."""
+        pairs = []
+        for key, value in _pairs(self, entries, self._sort_dict):
+            self._check_key(key)
+            pairs.append((key, self._entry(value, key)))
+        for key, value in pairs:
+            setattr(self, key, value)
+
+    def __getitem__(self, key: str) -> Any:
         if key not in self:
-            raise KeyError(f"ModuleDict: no module named {key!r}; it has {list(self.keys())}")
+            raise KeyError(f"{type(self).__name__}: no {self._noun} named {key!r}; it has "
+                           f"{self.keys()}")
         return vars(self)[key]
 
+    def __delitem__(self, key: str) -> None:
+        """Remove the entry `key` (a KeyError listing the keys if there is none)."""
+        self[key]  # (a missing key: the error of __getitem__)
+        delattr(self, key)
+
+    def pop(self, key: str) -> Any:
+        """Remove the entry `key` and return it."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self) -> None:
+        """Remove every entry."""
+        for key in self.keys():
+            delattr(self, key)
+
     def __contains__(self, key: object) -> bool:
-        return isinstance(vars(self).get(key), Module)  # type: ignore[call-overload]
+        return isinstance(key, str) and isinstance(vars(self).get(key), self._kind)
 
     def keys(self) -> list[str]:
+        """The keys, in order."""
         return [key for key, _ in self.items()]
 
-    def values(self) -> list[Module]:
-        return [module for _, module in self.items()]
+    def values(self) -> list[Any]:
+        """The entries, in the order of their keys."""
+        return [value for _, value in self.items()]
 
-    def items(self) -> list[tuple[str, Module]]:
-        return [(k, m) for k, m in vars(self).items() if isinstance(m, Module)]
+    def items(self) -> list[tuple[str, Any]]:
+        """(key, entry) pairs, in order."""
+        return [(k, v) for k, v in vars(self).items() if isinstance(v, self._kind)]
 
     def __len__(self) -> int:
         return len(self.items())
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.keys())
+
+
+class ModuleDict(_Dict):
+    """Modules by name: `heads = nn.ModuleDict({"digit": nn.Linear(8, 10)})`; `heads["digit"]`,
+    `heads.digit`, parameters named `heads.digit.weight`. Keys keep their order; `update`,
+    `pop`, `del heads[key]` and `clear` as PyTorch's."""
+
+    def __init__(self, modules: Mapping[str, Module] | Iterable | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+
+class ParameterList(Module):
+    """Parameters in a list: `self.weights = nn.ParameterList([np.zeros((3, 2)) for _ in
+    range(2)])`; the i-th is named "i" (`weights.0`), so `parameters()`, `state_dict()` and
+    the optimizers find it. A Tensor or an array becomes an `nn.Parameter`, as in PyTorch."""
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        super().__init__()
+        self.extend(values)
+
+    def append(self, value: Any) -> "ParameterList":
+        """Add `value` at the end, named by its position ("3"); returns self."""
+        setattr(self, str(len(self)), _as_parameter(self, value, len(self)))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> "ParameterList":
+        """Append each of `values`; returns self."""
+        if isinstance(values, (Tensor, np.ndarray)) or not isinstance(values, Iterable):
+            raise TypeError(f"{type(self).__name__}: extend expects an iterable of parameters, "
+                            f"got a value of type {type(values).__name__}; append adds one")
+        for value in values:
+            self.append(value)
+        return self
+
+    def _key(self, index: Any) -> str:
+        """The attribute name of the entry at `index` (an int, negative from the end)."""
+        keys = [key for key, p in vars(self).items() if isinstance(p, Parameter)]
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                or not -len(keys) <= index < len(keys):
+            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for "
+                             f"{len(keys)} parameters")
+        return keys[index]
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)(list(self)[index])  # the same Parameters, as PyTorch's
+        return vars(self)[self._key(index)]
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        """Replace the entry at `index` (its name kept)."""
+        setattr(self, self._key(index), _as_parameter(self, value, index))
+
+    def __len__(self) -> int:
+        return sum(isinstance(p, Parameter) for p in vars(self).values())
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter([p for p in vars(self).values() if isinstance(p, Parameter)])
+
+    def extra_repr(self) -> str:
+        return _listing((str(i), p) for i, p in enumerate(self))
+
+
+class ParameterDict(_Dict):
+    """Parameters by name: `self.scales = nn.ParameterDict({"a": np.ones(3)})`; `scales["a"]`,
+    `scales.a`, named `scales.a` in `state_dict()`. A Tensor or an array becomes an
+    `nn.Parameter`, as in PyTorch. Keys keep the order they were added in, except that a
+    plain dict given to the constructor or `update` is added in sorted key order, as
+    PyTorch does (an OrderedDict or (key, value) pairs keep theirs)."""
+
+    _kind = Parameter
+    _noun = "parameter"
+    _sort_dict = True
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable | None = None) -> None:
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def _entry(self, value: Any, key: str) -> Parameter:
+        return _as_parameter(self, value, repr(key))
+
+    def extra_repr(self) -> str:
+        return _listing(self.items())
