@@ -14,6 +14,9 @@ ops whose derivative has a well-known form:
     tanh, sigmoid         1 - tanh², sigmoid × (1 - sigmoid) (of x: the result)
     relu                  1 where x > 0, else 0
     sum, mean, matmul     1 (to each entry), 1 / n, the other operand
+    linear (one output)   the input for the weight, the weight for the input, 1 for the bias
+    h * h (one input      one term per use, added: h + h
+      in two slots)
 
 `_textbook(graph, i, p, names)` returns a `Textbook`: the formula in the inputs' names
 and, where the numbers read better than the bare derivative, the same formula with the
@@ -23,6 +26,7 @@ same numbers is not shown (the bare derivative is).
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,28 +83,43 @@ def _textbook(graph: _Graph, i: int, p: int, name: Callable[[int], str],
         return None
     parents = graph.parents[i]
     slots = [slot for slot, q in enumerate(parents) if q == p]
-    if len(slots) != 1:  # x * x: the same input twice; the bare derivative says it
-        return None
-    slot = slots[0]
     values = [graph.tensors[q]._data for q in parents]
     out = graph.tensors[i]._data
     names = [_grouped(name(q)) for q in parents]
     rule = _RULES.get(node.name)
-    if rule is None:
+    if rule is None or not slots:
         return None
     try:
-        found = rule(slot, values, out, names, node)
+        found = [rule(slot, values, out, names, node) for slot in slots]
+        if any(use is None for use in found):
+            return None
+        textbook, value = found[0] if len(found) == 1 else _uses(found)
     except (IndexError, ValueError, TypeError, ZeroDivisionError):
         return None
-    if found is None:
-        return None
-    textbook, value = found
     try:
         with np.errstate(all="ignore"):
             same = np.allclose(np.broadcast_to(value, np.shape(local)), local, equal_nan=True)
     except ValueError:
         return None
     return textbook if same else None
+
+
+def _uses(found: list[tuple[Textbook, np.ndarray]]) -> tuple[Textbook, np.ndarray]:
+    """An input used in several slots (`h * h`): one term per use, added (`h + h`); a term
+    with a minus sign in parentheses (`1 + (-1)` for x - x)."""
+    terms, numbers, value = [], [], 0
+    for book, term in found:
+        pieces = book.numbers if book.numbers is not None else [np.asarray(term)]
+        if book.formula.startswith("-"):
+            terms.append(f"({book.formula})")
+            pieces = ["(", *pieces, ")"] if isinstance(pieces[0], str) else pieces
+        else:
+            terms.append(book.formula)
+        numbers += [" + ", *pieces] if numbers else pieces
+        value = value + term
+    if all(re.fullmatch(r"-?\d+", book.formula) for book, _ in found):
+        numbers = None  # `1 + 1`: the formula has the numbers already
+    return Textbook(" + ".join(terms), numbers, compound=True), value
 
 
 # Each rule: (slot, input values, result value, input names, node) -> (Textbook, value)
@@ -210,9 +229,20 @@ def _matmul(slot, values, out, names, node):
     return Textbook(names[1 - slot]), values[1 - slot]
 
 
+def _linear(slot, values, out, names, node):
+    x, w = values[:2]
+    if np.size(out) != 1:  # one derivative per output: the edges' products show them
+        return None
+    if slot == 2:
+        return Textbook("1", complete=True), np.ones_like(values[2])
+    if slot == 1:
+        return Textbook(names[0]), np.reshape(x, np.shape(w))
+    return Textbook(names[1]), np.reshape(w, np.shape(x))
+
+
 _RULES: dict[str, Callable] = {
     "pow": _pow, "mul": _mul, "add": _add, "sub": _sub, "div": _div, "neg": _neg,
     "exp": _exp, "log": _log, "sqrt": _sqrt, "square": _square, "reciprocal": _reciprocal,
     "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu, "sum": _sum, "mean": _mean,
-    "matmul": _matmul, "dot": _matmul,
+    "matmul": _matmul, "dot": _matmul, "linear": _linear,
 }

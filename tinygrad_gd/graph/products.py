@@ -2,8 +2,11 @@
 
 `_edge_lines` writes what an edge from an op back to one of its inputs carries, as
 `factors = gradient` where the factors can be shown and checked (`_product`): a sum's or
-mean's copy of the gradient to each entry, matmul's outer product, and for any other op
-the gradient arriving times the op's local derivative; frozen entries are marked.
+mean's copy of the gradient to each entry, matmul's outer product, linear's (nn.Linear's)
+`deltaᵀ @ input` and its bias's sum over the batch, and for any other op the gradient
+arriving times the op's local derivative (`h + h` for an input used twice); a broadcast
+input's product is summed over the axes named (`sum over axis 1 (the columns) of`);
+frozen entries are marked.
 """
 from __future__ import annotations
 
@@ -48,58 +51,104 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     Shown when every factor has at most 12 entries (a sum's or mean's result may be
     larger: it shows as a summary) and the product is checked to give
     what the engine's pass sent: a sum's or mean's copy of the gradient to each entry,
-    matmul's outer product (or matrix-vector product), and for any other op the gradient
-    arriving times the op's local derivative (scalar outputs and elementwise ops).
+    matmul's and linear's products (outer, matrix-vector, `deltaᵀ @ input`, the bias's sum
+    over the batch), and for any other op the gradient arriving times the op's local
+    derivative (scalar outputs and elementwise ops; an input used twice, `h * h`, one
+    term per use). A broadcast input's product is summed over the axes it was copied
+    along, which are named.
     """
     graph = drawing.graph
     upstream = drawing.grads.tensor[op]
     node = drawing.grads.nodes.get(op) or graph.tensors[op]._ctx
-    if upstream is None or node is None or len(slots) != 1:
+    if upstream is None or node is None or not slots:
         return None
     small = lambda *arrays: all(np.asarray(a).size <= _SHOWN_ENTRIES for a in arrays)  # noqa: E731
-    name, slot = node.name, slots[0]
+    name, slot = node.name, (slots[0] if len(slots) == 1 else None)
     values = [graph.tensors[q]._data for q in graph.parents[op]]
+    u = np.asarray(upstream)
     factors: list | None = None
     expected: np.ndarray | None = None
-    if name in ("matmul", "dot") and len(values) == 2 and small(upstream, carried, *values):
-        a, b = values
-        u = np.asarray(upstream)
-        if a.ndim == 1 and b.ndim == 1:
-            factors, expected = [u, " × ", b if slot == 0 else a], u * (b if slot == 0 else a)
-        elif slot == 0 and a.ndim == 2 and b.ndim == 1:
-            factors, expected = [u, " ⊗ ", b], np.outer(u, b)
-        elif slot == 0 and a.ndim == 1 and b.ndim == 2:
-            factors, expected = [b, " @ ", u], b @ u
-        elif slot == 0 and a.ndim == 2 and b.ndim == 2:
-            factors, expected = [u, " @ ", b, "ᵀ"], u @ b.T
-        elif slot == 1 and a.ndim == 1 and b.ndim == 2:
-            factors, expected = [a, " ⊗ ", u], np.outer(a, u)
-        elif slot == 1 and a.ndim == 2:
-            factors, expected = [a, "ᵀ @ ", u], a.T @ u
+    local: np.ndarray | None = None  # times u: the product expected
+    shown = values  # the operands shown in the product: linear's bias needs no weight
+    if name == "linear" and slot is not None:
+        shown = [values[1 - slot]] if slot < 2 else []
+    if name in ("matmul", "dot", "linear") and slot is not None and small(u, carried, *shown):
+        factors, expected = (_linear if name == "linear" else _matmul)(values, slot, u)
     elif name in ("sum", "mean") and small(upstream) and carried.size > 1:
-        count = carried.size // max(np.asarray(upstream).size, 1)
+        count = carried.size // max(u.size, 1)
         scale = " / " + str(count) if name == "mean" else ""
-        factors = [np.asarray(upstream), f"{scale} copied to each entry"]
-        expected = carried
+        factors, expected = [u, f"{scale} copied to each entry"], carried
     else:
-        local = drawing.local(op).get(p)
-        if local is not None and small(upstream, local[0], carried):
+        derivative = drawing.local(op).get(p)
+        if derivative is not None and small(upstream, derivative[0], carried):
+            local = np.asarray(derivative[0])
             book = drawing.textbook(op, p)  # the local derivative as a textbook writes it
             numbers = book.numbers if book is not None else None
             if numbers is None or not small(*[a for a in numbers if isinstance(a, np.ndarray)]):
-                numbers = [local[0]]
+                numbers = [local]
             elif book is not None and book.compound:
                 numbers = ["(", *numbers, ")"]
-            factors = [np.asarray(upstream), " × ", *numbers]
-            expected = np.asarray(upstream) * local[0]
-    if factors is None or expected is None:
+            factors = [u, " × ", *numbers]
+    if factors is None or (expected is None and local is None):
         return None
-    try:
+    try:  # a user's op declared elementwise=True that is not: shapes that do not fit
+        if local is not None:
+            expected = u * local
         if expected.shape != carried.shape:
-            expected = unbroadcast(expected, carried.shape)
-            factors = ["sum of ", *factors]
+            summed = unbroadcast(expected, carried.shape)
+            factors = [_summed_over(expected.shape, carried.shape), *factors]
+            expected = summed
         if not np.allclose(expected, carried, equal_nan=True):
             return None
     except ValueError:
         return None
     return factors
+
+
+def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray
+            ) -> tuple[list | None, np.ndarray | None]:
+    """x @ y's factors for one operand: the gradient arriving times the other operand."""
+    a, b = values
+    if a.ndim == 1 and b.ndim == 1:
+        return [u, " × ", b if slot == 0 else a], u * (b if slot == 0 else a)
+    if slot == 0 and a.ndim == 2 and b.ndim == 1:
+        return [u, " ⊗ ", b], np.outer(u, b)
+    if slot == 0 and a.ndim == 1 and b.ndim == 2:
+        return [b, " @ ", u], b @ u
+    if slot == 0 and a.ndim == 2 and b.ndim == 2:
+        return [u, " @ ", b, "ᵀ"], u @ b.T
+    if slot == 1 and a.ndim == 1 and b.ndim == 2:
+        return [a, " ⊗ ", u], np.outer(a, u)
+    if slot == 1 and a.ndim == 2:
+        return [a, "ᵀ @ ", u], a.T @ u
+    return None, None
+
+
+def _linear(values: list[np.ndarray], slot: int, u: np.ndarray
+            ) -> tuple[list | None, np.ndarray | None]:
+    """linear(x, w, b) = x @ wᵀ + b: delta @ w for x, deltaᵀ @ x (delta ⊗ x for one
+    sample) for w, delta summed over the batch for b."""
+    x = values[0]
+    if x.ndim > 2:
+        return None, None
+    if slot == 0:
+        return [u, " @ ", values[1]], u @ values[1]
+    if slot == 1:
+        return ([u, " ⊗ ", x], np.outer(u, x)) if x.ndim == 1 else ([u, "ᵀ @ ", x], u.T @ x)
+    if x.ndim == 1:
+        return [u, " × 1"], u
+    return ["sum over the batch (axis 0) of ", u], u.sum(axis=0)
+
+
+def _summed_over(shape: tuple[int, ...], target: tuple[int, ...]) -> str:
+    """What a broadcast input's product is summed over to its shape: every entry (`sum of`),
+    or the axes it was copied along (`sum over axis 1 (the columns) of`)."""
+    extra = len(shape) - len(target)
+    axes = [*range(extra), *(extra + k for k, n in enumerate(target)
+                             if n == 1 and shape[extra + k] != 1)]
+    if int(np.prod(target)) == 1:
+        return "sum of "
+    words = {(2, 0): " (the rows)", (2, 1): " (the columns)"}.get((len(shape), axes[0]), "")
+    if len(axes) > 1:
+        return "sum over axes " + ", ".join(map(str, axes)) + " of "
+    return f"sum over axis {axes[0]}{words} of "

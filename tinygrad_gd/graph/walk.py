@@ -23,7 +23,6 @@ from ..versions import output_written, written_since
 from ..tensor import Tensor, _raw
 
 
-
 @dataclass
 class _Names:
     tensors: dict[int, str] = field(default_factory=dict)  # id(tensor) -> parameter name
@@ -179,12 +178,23 @@ def _gradients(graph: _Graph) -> _Gradients:
                 result.tensor[i] = None
             for slot in range(len(graph.parents[i])):
                 result.edge.pop((i, slot), None)
-        names = sorted({why for why in stale.values()})
-        result.note = "some factors not shown: " + "; ".join(names)
-        if result.stale_inputs:
-            result.note += (". The other numbers are from the forward pass that made the "
-                            "output, before the change")
+    whys = sorted({*stale.values(), *filter(None, map(_misdeclared, graph.tensors))})
+    result.note = "some factors not shown: " + "; ".join(whys) if whys else None
+    if result.stale_inputs:
+        result.note += (". The other numbers are from the forward pass that made the "
+                        "output, before the change")
     return result
+
+
+def _misdeclared(tensor: Tensor) -> str | None:
+    """Why an op declared elementwise=True is not one: an input does not broadcast to its result."""
+    ctx, out = tensor._ctx, tensor.shape
+    if ctx is None or tensor.size == 1 or not type(ctx).elementwise or all(
+            q.ndim <= len(out) and all(a in (1, b) for a, b in zip(q.shape[::-1], out[::-1]))
+            for q in ctx.parents):
+        return None
+    return (f"op '{ctx.name}' is declared elementwise=True, but its result {out} does not fit its "
+            f"input shapes {', '.join(str(q.shape) for q in ctx.parents)}: remove elementwise=True")
 
 
 def _changed_inputs(graph: _Graph, i: int) -> str | None:
@@ -246,12 +256,6 @@ def _depending_on(graph: _Graph, stale: dict[int, str]) -> set[int]:
     return tainted - {graph.output}
 
 
-def _call_backward(ctx: Function, grad: np.ndarray) -> tuple:
-    with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned about
-        sent = type(ctx).backward(ctx, grad)  # a @staticmethod backward too
-    return sent if isinstance(sent, tuple) else (sent,)
-
-
 def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
                        ) -> dict[int, tuple[np.ndarray, bool]]:
     """d(op output)/d(input) for each input needing a gradient: {position: (array, per element)}.
@@ -264,15 +268,16 @@ def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
     ctx = node if node is not None else tensor._ctx
     assert ctx is not None, "only ops have local derivatives"
     scalar = tensor.size == 1
-    elementwise = type(ctx).elementwise
+    elementwise = type(ctx).elementwise and not _misdeclared(tensor)
     if ctx.saved_tensors is None or not (scalar or elementwise):
         return {}
     try:
-        sent = _call_backward(ctx, np.ones_like(tensor._data))
+        with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned
+            sent = type(ctx).backward(ctx, np.ones_like(tensor._data))  # a @staticmethod too
     except Exception:
         return {}
     local: dict[int, tuple[np.ndarray, bool]] = {}
-    for p, d in zip(graph.parents[i], sent):
+    for p, d in zip(graph.parents[i], sent if isinstance(sent, tuple) else (sent,)):
         parent = graph.tensors[p]
         if d is None or not parent.requires_grad:
             continue
