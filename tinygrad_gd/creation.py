@@ -21,7 +21,8 @@ DataLoader's shuffling) comes from the one generator it seeded, and a run repeat
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Callable
 
 import numpy as np
 
@@ -63,8 +64,37 @@ def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tens
     return _leaf(array, requires_grad, "as_tensor()")
 
 
+def _sizes(where: str, sizes: tuple) -> tuple[int, ...]:
+    """`f(2, 3)` or `f((2, 3))` as a shape: ints, each >= 0 (the check every maker shares)."""
+    shape = ints(where, sizes)
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{where}: sizes must be >= 0, got {shape}; give each axis's length "
+                         f"(0 for an empty axis)")
+    return shape
+
+
+def fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether values of `shape` broadcast to `target` (full's fill_value, copy_'s source)."""
+    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape[::-1],
+                                                                           target[::-1]))
+
+
+def _array(where: str, shape: tuple[int, ...], make: Callable[[], np.ndarray]) -> np.ndarray:
+    """`make()`, with NumPy's refusal of a shape too big for one array in one line."""
+    try:
+        return make()
+    except ValueError as err:
+        raise ValueError(f"{where}: cannot make a tensor of shape {shape}: "
+                         f"{str(err).splitlines()[0].rstrip('.')}; give a smaller shape") from None
+
+
 def _filled(where: str, shape: tuple, value: Any, dtype: Any, requires_grad: bool) -> Tensor:
-    return _leaf(np.full(ints(where, shape), value, dtype=_dtype(dtype, where)),
+    shape, dtype = _sizes(where, shape), _dtype(dtype, where)
+    if not fits(np.shape(value), shape):
+        raise ValueError(f"{where}: fill_value of shape {np.shape(value)} does not broadcast to "
+                         f"the shape {shape}; give one number (or values of a shape that "
+                         f"broadcasts)")
+    return _leaf(_array(where, shape, lambda: np.full(shape, value, dtype=dtype)),
                  requires_grad, where)
 
 
@@ -85,15 +115,24 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """A tensor of `shape` (an int or a tuple) filled with `fill_value`, float64 by default."""
-    fill_value = _as_array(fill_value, None, "full", copy=False, default=None)
-    return _filled("full", ints("full", (shape,)), fill_value, dtype, requires_grad)
+    return _full("full", shape, fill_value, dtype, requires_grad)
+
+
+def _full(where: str, shape: Any, fill_value: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    fill_value = _as_array(fill_value, None, where, copy=False, default=None)
+    return _filled(where, (shape,), fill_value, dtype, requires_grad)
 
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = None,
         requires_grad: bool = False) -> Tensor:
     """The n x m identity (ones on diagonal k), NumPy's and PyTorch's eye."""
-    n, *rest = ints("eye", (n,) if m is None else (n, m))
-    return _leaf(np.eye(n, rest[0] if rest else None, k=k, dtype=_dtype(dtype, "eye")),
+    sizes = _sizes("eye", (n,) if m is None else (n, m))
+    n, m = sizes[0], sizes[-1]
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool):
+        raise TypeError(f"eye: k (the diagonal: 0 the main one, 1 above it, -1 below) must be "
+                        f"an int, got {type(k).__name__} {k!r}")
+    out = _dtype(dtype, "eye")
+    return _leaf(_array("eye", (n, m), lambda: np.eye(n, m, k=int(k), dtype=out)),
                  requires_grad, "eye")
 
 
@@ -103,22 +142,39 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     if stop is None:
         start, stop = 0, start
     for name, value in (("start", start), ("stop", stop), ("step", step)):
-        number("arange", name, value)
+        if not math.isfinite(number("arange", name, value)):
+            raise ValueError(f"arange: {name} must be a finite number, got {name}={value}; "
+                             f"give finite bounds and step")
     whole = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                 for v in (start, stop, step))
     if step == 0:
         raise ValueError("arange: step must not be 0")
-    default = np.int64 if whole else np.float64
-    return _leaf(np.arange(start, stop, step, dtype=_dtype(dtype, "arange", default)),
+    out = _dtype(dtype, "arange", np.int64 if whole else np.float64)
+    if out.kind in "iub" and not float(step).is_integer():
+        raise ValueError(f"arange: step={step!r} is not a whole number, which dtype {out} cannot "
+                         f"step by; leave dtype out (float64) or give a whole step")
+    count = max(math.ceil((stop - start) / step), 0)
+    return _leaf(_array("arange", (count,), lambda: np.arange(start, stop, step, dtype=out)),
                  requires_grad, "arange")
 
 
 def linspace(start: float, stop: float, num: int | None = None, dtype: Any = None,
              requires_grad: bool = False, *, steps: int | None = None) -> Tensor:
     """`num` (NumPy) or `steps` (PyTorch) evenly spaced values from start to stop, both included."""
-    (count,) = ints("linspace", (either("linspace", "num", num, "steps", steps, 50),))
-    number("linspace", "start", start), number("linspace", "stop", stop)
-    return _leaf(np.linspace(start, stop, count, dtype=_dtype(dtype, "linspace")),
+    count = either("linspace", "num", num, "steps", steps, 50)
+    if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
+        raise TypeError(f"linspace: the number of values (num= or steps=) must be an int, got "
+                        f"{type(count).__name__} {count!r}")
+    if count < 0:
+        raise ValueError(f"linspace: the number of values (num= or steps=) must be >= 0, got "
+                         f"{count}")
+    for name, value in (("start", start), ("stop", stop)):
+        if not math.isfinite(number("linspace", name, value)):
+            raise ValueError(f"linspace: {name} must be a finite number, got {name}={value}; "
+                             f"give finite bounds")
+    out = _dtype(dtype, "linspace")
+    return _leaf(_array("linspace", (int(count),),
+                        lambda: np.linspace(start, stop, int(count), dtype=out)),
                  requires_grad, "linspace")
 
 
@@ -154,30 +210,61 @@ def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator
                         f"({err})") from None
 
 
+def _floats(dtype: Any, where: str) -> np.dtype:
+    """The dtype of a draw of floats (rand, randn): a float dtype, float64 by default."""
+    out = _dtype(dtype, where)
+    if out.kind != "f":
+        raise TypeError(f"{where}: draws floats, so dtype must be a float dtype, got {out}; "
+                        f"leave dtype out (float64), or use tg.randint for integers")
+    return out
+
+
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
          generator: Any = None) -> Tensor:
     """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given."""
-    values = make_generator(seed, generator, "rand").random(ints("rand", shape))
-    return _leaf(values.astype(_dtype(dtype, "rand"), copy=False), requires_grad, "rand")
+    shape, out = _sizes("rand", shape), _floats(dtype, "rand")
+    values = make_generator(seed, generator, "rand")
+    return _leaf(_array("rand", shape, lambda: values.random(shape)).astype(out, copy=False),
+                 requires_grad, "rand")
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
           generator: Any = None) -> Tensor:
     """Standard normal values: `randn(2, 3, seed=0)`; from `generator=` if given."""
-    values = make_generator(seed, generator, "randn").standard_normal(ints("randn", shape))
-    return _leaf(values.astype(_dtype(dtype, "randn"), copy=False), requires_grad, "randn")
+    shape, out = _sizes("randn", shape), _floats(dtype, "randn")
+    values = make_generator(seed, generator, "randn")
+    return _leaf(_array("randn", shape, lambda: values.standard_normal(shape)).astype(
+        out, copy=False), requires_grad, "randn")
 
 
-def randint(low: int, high: int | None = None, size: Any = (), dtype: Any = None, *,
+def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None, *,
             seed: Any = None, generator: Any = None) -> Tensor:
-    """Random integers in [low, high) (`randint(10, size=(3,))`: 0..9), int64 by default."""
-    if high is None:
+    """Random integers in [low, high) (`randint(10, size=(3,))`: 0..9), int64 by default;
+    PyTorch's `randint(high, (3,))` and `randint(low, high, (3,))` too."""
+    if isinstance(high, (tuple, list)):  # PyTorch's randint(high, size)
+        if not (isinstance(size, tuple) and size == ()):
+            raise TypeError(f"randint: got two sizes, {high!r} and {size!r}; give "
+                            f"randint(high, size) or randint(low, high, size)")
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
-    low, high = ints("randint", (low, high))
-    values = make_generator(seed, generator, "randint").integers(low, high,
-                                                                 ints("randint", (size,)))
-    return _leaf(values.astype(_dtype(dtype, "randint", np.int64), copy=False), False,
-                 "randint")
+    for name, value in (("low", low), ("high", high)):
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+            raise TypeError(f"randint: {name} must be an int, got {type(value).__name__} "
+                            f"{value!r}")
+    low, high = int(low), int(high)
+    shape, out = _sizes("randint", (size,)), _dtype(dtype, "randint", np.int64)
+    if low >= high:
+        raise ValueError(f"randint: low must be less than high (values come from [low, high)), "
+                         f"got low={low} >= high={high}; e.g. randint(0, 10, size) for 0..9")
+    drawn = out if out.kind in "iub" else np.dtype(np.int64)  # (float dtypes: int64 drawn)
+    least, most = (0, 1) if drawn.kind == "b" else (np.iinfo(drawn).min, np.iinfo(drawn).max)
+    if low < least or high - 1 > most:
+        raise ValueError(f"randint: values in [{low}, {high}) do not fit dtype {drawn} "
+                         f"({least} to {most}); give bounds within it, or a wider dtype")
+    values = make_generator(seed, generator, "randint")
+    return _leaf(_array("randint", shape, lambda: values.integers(low, high, shape)).astype(
+        out, copy=False), False, "randint")
 
 
 def _like(x: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
@@ -227,15 +314,23 @@ def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any
 
 # PyTorch's `x.new_zeros(2, 3)` and the like: a new tensor with x's dtype (or dtype=), not
 # x's shape; no gradient unless asked, as in PyTorch.
-def _new(name: str, make: Any) -> Any:
-    def method(self: Tensor, *args: Any, dtype: Any = None, requires_grad: bool = False
+def _new(name: str, value: Any) -> Any:
+    def method(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False
                ) -> Tensor:
-        return make(*args, dtype=self.dtype if dtype is None else dtype,
-                    requires_grad=requires_grad)
+        return _filled(name, size, value, self.dtype if dtype is None else dtype,
+                       requires_grad)
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"PyTorch's `x.{name}(...)`: `tg.{name[4:]}(...)` with x's dtype "
                       f"(or dtype=); no gradient unless requires_grad=True.")
     return method
+
+
+def _new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
+              requires_grad: bool = False) -> Tensor:
+    """PyTorch's `x.new_full(size, fill_value)`: `tg.full(...)` with x's dtype (or dtype=);
+    no gradient unless requires_grad=True."""
+    return _full("new_full", size, fill_value, self.dtype if dtype is None else dtype,
+                 requires_grad)
 
 
 def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
@@ -245,7 +340,6 @@ def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool 
                   requires_grad=requires_grad)
 
 
-for _name, _make in (("new_zeros", zeros), ("new_ones", ones), ("new_empty", empty),
-                     ("new_full", full)):
-    setattr(Tensor, _name, _new(_name, _make))
-Tensor.new_tensor = _new_tensor
+for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
+    setattr(Tensor, _name, _new(_name, _value))
+Tensor.new_full, Tensor.new_tensor = _new_full, _new_tensor

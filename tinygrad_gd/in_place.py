@@ -14,31 +14,85 @@ no_grad(), with that op's argument checks and errors) and write them as `add_` d
 """
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, Callable
 
 import numpy as np
 
-from .creation import make_generator
+from .creation import fits, make_generator
 from .engine import is_grad_enabled, no_grad
-from .tensor import Tensor, _describe, _raw
+from .tensor import Tensor, _as_array, _raw
 
 
-def _write(t: Tensor, what: str, ufunc: np.ufunc, other: Any) -> Tensor:
+def shown(value: Any) -> str:
+    """`value` in a one-line message: a tensor's or array's shape and dtype (never its
+    printed values, which run over lines), else its type and a short repr."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        return f"shape {value.shape}, dtype {value.dtype}"
+    text = " ".join(repr(value).split())
+    return f"{type(value).__name__} {text if len(text) <= 40 else text[:37] + '...'}"
+
+
+def scalar(where: str, name: str, value: Any) -> Any:
+    """`value` checked to be one number, as PyTorch's fill_ takes: an int, float or bool
+    (NumPy's too), or a 0-d tensor or array; None, a string, a list refused in one line."""
+    raw = _raw(value)
+    if isinstance(raw, np.ndarray) and raw.dtype.kind in "biuf":
+        if raw.ndim:
+            raise ValueError(f"{where}: {name} must be one number, got a tensor of "
+                             f"{shown(raw)}; give a number or a 0-d tensor")
+        return value
+    if isinstance(raw, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return value
+    raise TypeError(f"{where}: {name} must be a number (int, float or bool) or a 0-d tensor, "
+                    f"got {shown(value)}")
+
+
+def _number(where: str, name: str, value: Any) -> Any:
+    """An int or float argument (alpha, a bound): a 0-d tensor's value; else one line."""
+    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0:
+        value = value.item()  # (a 0-d tensor is a number, as PyTorch's)
+    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
+        raise TypeError(f"{where}: {name} must be a number (int or float), got {shown(value)}")
+    return value
+
+
+def _write(t: Tensor, what: str, ufunc: np.ufunc, other: Any, instead: str) -> Tensor:
     """`ufunc(t, other)` into t's own values: same-kind casting, t's shape kept."""
     operand = _raw(other)
+    if not (isinstance(operand, (int, float, np.bool_, np.integer, np.floating)) or isinstance(
+            operand, np.ndarray) and operand.dtype.kind in "biuf"):
+        _as_array(operand, None, what, copy=False, default=None)  # None, str...: one line
+
+    def result() -> Any:  # the dtype of the result t cannot take (asked only on the error)
+        probe = operand if isinstance(operand, (bool, int, float)) else np.zeros(
+            1, np.asarray(operand).dtype)
+        with np.errstate(all="ignore"):
+            return ufunc(np.zeros(1, t.dtype), probe).dtype
+
     return _into(t, what, lambda: ufunc(t._data, operand, out=t._data, casting="same_kind"),
-                 f"the other operand: shape {np.shape(operand)}, {_describe(other)}")
+                 f"the other operand: {shown(other)}", np.shape(operand), result, instead)
 
 
-def _into(t: Tensor, what: str, write: Any, operand: str) -> Tensor:
-    """Run `write` (which writes into t._data) and count the change; its error in one line."""
+def _into(t: Tensor, what: str, write: Any, operand: str, shape: tuple,
+          dtype: Callable[[], Any], instead: str) -> Tensor:
+    """Run `write` (which writes values of `shape` and `dtype()` into t._data) and count
+    the change; its error in one line, naming shapes and dtypes, never printed values."""
     try:
         write()
-    except (ValueError, TypeError) as err:  # (checked before any value is written)
-        kind = TypeError if isinstance(err, TypeError) else ValueError  # (not NumPy's own)
+    except (ValueError, TypeError, OverflowError) as err:  # (checked before any is written)
+        kind, why = OverflowError, str(err).splitlines()[0].rstrip(".")  # (an int too big)
+        if isinstance(err, ValueError):  # (not NumPy's own subclasses)
+            kind, why = ValueError, f"shape {shape} does not broadcast to {t.shape}"
+        elif isinstance(err, TypeError):
+            kind = TypeError
+            try:
+                why = f"values of dtype {dtype()} do not fit dtype {t.dtype}"
+            except (TypeError, ValueError, OverflowError):
+                pass  # (no such op for these dtypes, as bool - bool: NumPy's words)
         raise kind(f"{what}: cannot write the result into a tensor of shape {t.shape} and "
-                   f"dtype {t.dtype} ({operand}): {str(err).splitlines()[0]}; in place, the "
-                   f"tensor's shape and dtype stay as they are") from None
+                   f"dtype {t.dtype} ({operand}): {why}; in place, the tensor's shape and "
+                   f"dtype stay as they are: use {instead} for a new tensor") from None
     t._mark_changed()
     return t
 
@@ -52,7 +106,7 @@ def _operator(symbol: str, ufunc: np.ufunc, recorded: str) -> Any:
         if self._ctx is not None or (is_grad_enabled() and isinstance(other, Tensor)
                                      and other.requires_grad):
             return getattr(self, recorded)(other)
-        return _write(self, symbol, ufunc, other)
+        return _write(self, symbol, ufunc, other, f"t = t {symbol[0]} ...")
     operator.__name__ = operator.__qualname__ = f"__i{recorded[2:]}"
     return operator
 
@@ -65,11 +119,12 @@ def _method(name: str, ufunc: np.ufunc, scaled: bool) -> Any:
             raise RuntimeError(f"{name}: the other operand requires a gradient, and an "
                                f"in-place change is not recorded; use t.{name[:-1]}(...) (a "
                                f"new tensor), or do it under `with tg.no_grad():`")
+        alpha = _number(name, "alpha", alpha)
         if scaled and alpha != 1:
             other = _raw(other) * alpha
         elif alpha != 1:
             raise TypeError(f"{name}: alpha= is PyTorch's for add_ and sub_ only")
-        return _write(self, name, ufunc, other)
+        return _write(self, name, ufunc, other, f"t.{name[:-1]}(...)")
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"`t.{name}(other)`: t's values changed in place, as PyTorch's (also "
                       f"under `tg.no_grad()` for a parameter); returns t.")
@@ -83,21 +138,57 @@ def zero_(self: Tensor) -> Tensor:
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
-    """Set every value to `value` in place and return the tensor (PyTorch's fill_)."""
-    self._write_at(..., value, "fill_")
+    """Set every value to `value` (one number) in place and return the tensor (PyTorch's
+    fill_)."""
+    value = scalar("fill_", "value", value)
+    try:
+        self._write_at(..., value, "fill_")
+    except OverflowError:
+        raise OverflowError(f"fill_: {_raw(value)} does not fit the tensor's dtype "
+                            f"{self.dtype}; give a value within it, or convert the tensor "
+                            f"first (t.to(tg.float64))") from None
     return self
 
 
 def copy_(self: Tensor, source: Any) -> Tensor:
     """Write `source`'s values (broadcast to t's shape) into t and return t (PyTorch's)."""
+    values = _as_array(source, None, "copy_", copy=False, default=None)  # (one line if not)
+    if not fits(values.shape, self.shape):
+        raise ValueError(f"copy_: the source has shape {values.shape}, which does not "
+                         f"broadcast to the tensor's shape {self.shape}; give values of shape "
+                         f"{self.shape} (or one that broadcasts to it)")
     self._write_at(..., source, "copy_")
     return self
+
+
+def _draw(self: Tensor, where: str, **numbers: Any) -> list[float]:
+    """A random fill's numbers (each finite), checked with its target before any draw."""
+    self._check_writable(where, f"draw a new tensor (tg."
+                                f"{'rand' if where == 'uniform_' else 'randn'}_like(t))")
+    if self.dtype.kind != "f":
+        raise TypeError(f"{where}: draws floats, but the tensor's dtype is {self.dtype}; "
+                        f"use a float tensor (t.to(tg.float64)), or tg.randint for integers")
+    for name, value in numbers.items():
+        numbers[name] = float(_number(where, name, value))
+        if not math.isfinite(numbers[name]):
+            raise ValueError(f"{where}: {name} must be a finite number, got {name}={value}")
+    return list(numbers.values())
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
     """Draw every value from U(a, b) in place and return the tensor (PyTorch's uniform_):
     from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy."""
-    self[...] = make_generator(None, generator, "uniform_").uniform(a, b, self.shape)
+    a, b = _draw(self, "uniform_", a=a, b=b)
+    if a > b:
+        raise ValueError(f"uniform_: expects a <= b (values come from [a, b)), got a={a} > "
+                         f"b={b}; give the bounds in order")
+    rng = make_generator(None, generator, "uniform_")
+    try:
+        values = rng.uniform(a, b, self.shape)
+    except OverflowError:  # (b - a beyond the largest float)
+        raise ValueError(f"uniform_: the range from a={a} to b={b} is wider than the largest "
+                         f"float; give narrower bounds") from None
+    self._write_at(..., values, "uniform_")
     return self
 
 
@@ -105,7 +196,12 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: Any = None) -> Tensor:
     """Draw every value from N(mean, std**2) in place and return the tensor (PyTorch's
     normal_), from the same generators as uniform_."""
-    self[...] = make_generator(None, generator, "normal_").normal(mean, std, self.shape)
+    mean, std = _draw(self, "normal_", mean=mean, std=std)
+    if std < 0:
+        raise ValueError(f"normal_: std must be >= 0, got std={std}; give the spread as a "
+                         f"standard deviation (the square root of the variance)")
+    values = make_generator(None, generator, "normal_").normal(mean, std, self.shape)
+    self._write_at(..., values, "normal_")
     return self
 
 
@@ -124,7 +220,8 @@ def _from_op(name: str) -> Any:
         with no_grad():
             values = getattr(self, op)(*args, **kwargs)._data
         return _into(self, name, lambda: np.copyto(self._data, values, casting="same_kind"),
-                     f"{op}'s values: shape {values.shape}, dtype {values.dtype}")
+                     f"{op}'s values: shape {values.shape}, dtype {values.dtype}",
+                     values.shape, lambda: values.dtype, f"t = t.{op}(...)")
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"`t.{name}(...)`: t's values replaced by `t.{op}(...)`'s in place, as "
                       f"PyTorch's (a parameter under `tg.no_grad()`); returns t.")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import no_grad
+from ..in_place import scalar
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -77,7 +78,8 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    """Every value `val`."""
+    """Every value `val` (one number)."""
+    val = scalar("constant_", "val", val)
     return _set(tensor, lambda t: t.fill_(val), "constant_")
 
 
