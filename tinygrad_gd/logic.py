@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ops.arguments import check_axis, either, one_axis
+from .ops.arguments import broadcast, check_axis, either, one_axis
 from .ops.reductions import stable_order
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
@@ -35,6 +35,29 @@ def _constant(array: Any) -> Tensor:
 def _values(where: str, x: Any) -> np.ndarray:
     """x's values in their own dtype; None, strings, ragged lists refused in one line."""
     return _as_array(x, None, where, copy=False, default=None)
+
+
+def _pair(name: str, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """x's and y's values for an elementwise function of two, their shapes checked to
+    broadcast together (one line naming it, not NumPy's)."""
+    x, y = _values(name, x), _values(name, y)
+    broadcast(name, x, y)
+    return x, y
+
+
+def _tolerances(name: str, rtol: Any, atol: Any, equal_nan: Any) -> None:
+    """rtol and atol: numbers >= 0 (PyTorch's rule; NumPy's takes a negative one, and
+    compares nothing as it should); equal_nan: a bool."""
+    for what, value in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(value, (int, float, np.number)):
+            raise TypeError(f"{name}: {what} must be a number, got {type(value).__name__} "
+                            f"{value!r}")
+        if not value >= 0:  # (NaN too)
+            raise RuntimeError(f"{name}: {what} must be greater than or equal to zero (a "
+                               f"tolerance), got {value}")
+    if not isinstance(equal_nan, (bool, np.bool_)):
+        raise TypeError(f"{name}: equal_nan must be True or False, got "
+                        f"{type(equal_nan).__name__} {equal_nan!r}")
 
 
 def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
@@ -125,17 +148,17 @@ def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", *,
 
 def logical_and(x: Any, y: Any) -> Tensor:
     """Elementwise x and y (truth of each element), a boolean Tensor."""
-    return _constant(np.logical_and(_values("logical_and", x), _values("logical_and", y)))
+    return _constant(np.logical_and(*_pair("logical_and", x, y)))
 
 
 def logical_or(x: Any, y: Any) -> Tensor:
     """Elementwise x or y, a boolean Tensor."""
-    return _constant(np.logical_or(_values("logical_or", x), _values("logical_or", y)))
+    return _constant(np.logical_or(*_pair("logical_or", x, y)))
 
 
 def logical_xor(x: Any, y: Any) -> Tensor:
     """Elementwise x xor y, a boolean Tensor."""
-    return _constant(np.logical_xor(_values("logical_xor", x), _values("logical_xor", y)))
+    return _constant(np.logical_xor(*_pair("logical_xor", x, y)))
 
 
 def logical_not(x: Any) -> Tensor:
@@ -171,14 +194,17 @@ def equal(x: Any, y: Any) -> bool:
 def isclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """Where |x - y| <= atol + rtol * |y| (NumPy's and PyTorch's isclose), a boolean Tensor."""
-    return _constant(np.isclose(_values("isclose", x), _values("isclose", y), rtol=rtol,
-                                atol=atol, equal_nan=equal_nan))
+    _tolerances("isclose", rtol, atol, equal_nan)
+    return _constant(np.isclose(*_pair("isclose", x, y), rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
 
 
-def allclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08) -> bool:
+def allclose(x: Any, y: Any, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool:
     """True when every value of x is close to y's (NumPy's and PyTorch's allclose)."""
-    return bool(np.allclose(_values("allclose", x), _values("allclose", y), rtol=rtol,
-                            atol=atol))
+    _tolerances("allclose", rtol, atol, equal_nan)
+    return bool(np.allclose(*_pair("allclose", x, y), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
 
 
 def _bitwise(name: str, fn: Any, swapped: bool = False) -> Any:
@@ -187,6 +213,7 @@ def _bitwise(name: str, fn: Any, swapped: bool = False) -> Any:
         if np.asarray(a).dtype.kind == "f" or np.asarray(b).dtype.kind == "f":
             raise TypeError(f"{name}: & | ^ combine boolean masks (or integers), got a float "
                             f"tensor; compare first, e.g. (x > 0) & (x < 1)")
+        broadcast(name, a, b)
         return _constant(fn(a, b))
     method.__name__ = name
     return method

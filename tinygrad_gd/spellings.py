@@ -37,7 +37,7 @@ import numpy as np
 
 from . import functional, hooks, tensor as tensor_module
 from .creation import as_tensor
-from .ops.arguments import either, one_axis
+from .ops.arguments import broadcast, either, matrix_product, number, one_axis
 from .tensor import Tensor, to_tensor
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
@@ -97,9 +97,13 @@ def numel(x: Any) -> int:
 
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2) (PyTorch's addmm): the ops matmul and add (and
-    mul where beta or alpha is not 1)."""
+    mul where beta or alpha is not 1; beta=0 ignores input, NaN too, by masked_fill)."""
+    beta, alpha = number("addmm", "beta", beta), number("addmm", "alpha", alpha)
+    broadcast("addmm", input, to=matrix_product("addmm", mat1, mat2))
     product = functional.matmul(mat1, mat2)
     product = product if alpha == 1 else alpha * product
+    if beta == 0:  # (0 * NaN would be NaN)
+        return product + functional.masked_fill(input, True, 0.0)
     return product + (input if beta == 1 else beta * input)
 
 
@@ -107,6 +111,9 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """input + weight * (end - input): from input (weight 0) to end (weight 1), PyTorch's
     lerp; in the graph for all three."""
     start = to_tensor(input)
+    if not hasattr(weight, "shape"):  # a tensor or array, else one number
+        weight = number("lerp", "weight", weight)
+    broadcast("lerp", start, end, weight)
     return start + weight * (end - start)
 
 
@@ -219,11 +226,16 @@ def _unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def _diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """A matrix's diagonal `offset` (NumPy's and PyTorch's diagonal): the op `diag`."""
-    if self.ndim != 2 or (dim1 % 2, dim2 % 2) != (0, 1):
-        raise ValueError(f"diagonal: only a matrix's own diagonals (dim1=0, dim2=1) are "
-                         f"supported, got shape {self.shape} and axes ({dim1}, {dim2})")
-    return self.diag(offset)
+    """A matrix's diagonal `offset` (NumPy's and PyTorch's diagonal): the op `diag`; with
+    dim1=1, dim2=0 its transpose's (the diagonal -offset)."""
+    if self.ndim != 2:  # (NumPy's AxisError: PyTorch's IndexError below 2 axes, a ValueError)
+        raise np.exceptions.AxisError(f"diagonal: only a matrix's own diagonals (2 axes) are "
+                                      f"supported, got shape {self.shape}")
+    first, second = (one_axis("diagonal", d, 2) % 2 for d in (dim1, dim2))
+    if first == second:
+        raise ValueError(f"diagonal: dim1 and dim2 name one axis ({dim1}, {dim2}); give "
+                         f"dim1=0, dim2=1 (or 1, 0 for the transpose's)")
+    return self.diag(offset if first < second else -offset)
 
 
 def _itemsize(self: Tensor) -> int:

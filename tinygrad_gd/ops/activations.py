@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..engine import Function
-from .arguments import number
+from .arguments import floating, number
 from .elementwise import sigmoid
 
 _erf = np.frompyfunc(math.erf, 1, 1)
@@ -58,6 +58,7 @@ class Elu(Function, elementwise=True, methods=("elu",), functions=("elu",)):
         return cls.apply(x, alpha=number("elu", "alpha", alpha))
 
     def forward(ctx, x, *, alpha=1.0):
+        x = floating(x)  # (bool and small integers: float64, not NumPy's float16)
         ctx.save_for_backward(x)
         ctx.alpha = alpha
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
@@ -162,6 +163,8 @@ class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("
     fn, power = staticmethod(np.logaddexp), staticmethod(np.exp)
 
     def forward(ctx, x, y):
+        if x.dtype.kind != "f" and y.dtype.kind != "f":  # (else NumPy's: the float's dtype)
+            x, y = floating(x), floating(y)
         out = type(ctx).fn(x, y)
         ctx.save_for_backward(x, y, out)
         return out
@@ -232,6 +235,7 @@ class Mish(Function, elementwise=True, methods=("mish",), functions=("mish",)):
     """
 
     def forward(ctx, x):
+        x = floating(x)
         t = np.tanh(np.logaddexp(0, x))
         ctx.save_for_backward(x, t)
         return x * t

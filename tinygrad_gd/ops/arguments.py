@@ -14,7 +14,7 @@ import numpy as np
 from ..tensor import Tensor, to_tensor
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "permutation",
-           "array_argument", "number"]
+           "array_argument", "number", "floating", "broadcast", "matrix_product"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -104,3 +104,50 @@ def number(op: str, name: str, value: object) -> float:
     if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
     return float(value)
+
+
+def floating(x: np.ndarray) -> np.ndarray:
+    """The input of an op whose values are real numbers (exp, sin, softmax) in a float
+    dtype: x itself when it has one, else float64, the package's default float. (NumPy's
+    promotion would compute bool, int8 and uint8 in float16 and int16 in float32.)"""
+    return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def _shape(value: Any) -> tuple[int, ...] | None:
+    """The shape of a tensor, array, number or list; None for what has none (a ragged list:
+    the op's own conversion refuses it)."""
+    try:
+        return np.shape(getattr(value, "_data", value))
+    except ValueError:
+        return None
+
+
+def broadcast(op: str, *values: Any, to: tuple[int, ...] | None = None) -> None:
+    """Refuse, in one line naming `op`, operands whose shapes do not broadcast together
+    (or, with `to`, do not broadcast to that shape), before any op runs on them."""
+    shapes = [s for s in map(_shape, values) if s is not None]
+    try:
+        result = np.broadcast_shapes(*shapes, *([] if to is None else [to]))
+        fits = to is None or result == tuple(to)
+    except ValueError:
+        fits = False
+    if not fits:
+        target = " together" if to is None else f" to {tuple(to)}"
+        raise ValueError(f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast{target} "
+                         f"(NumPy's rule: compared from the last axis, each pair of sizes must "
+                         f"be equal or one of them 1); reshape or transpose an operand")
+
+
+def matrix_product(op: str, mat1: Any, mat2: Any) -> tuple[int, int] | None:
+    """The shape of `mat1 @ mat2` for two matrices (PyTorch's mm, addmm), or one line
+    (None when one is a ragged list, which the product itself refuses)."""
+    first, second = _shape(mat1), _shape(mat2)
+    for name, shape in (("mat1", first), ("mat2", second)):
+        if shape is not None and len(shape) != 2:
+            raise ValueError(f"{op}: {name} must be a matrix (2 axes), got shape {shape}")
+    if first is None or second is None:
+        return None
+    if first[1] != second[0]:
+        raise ValueError(f"{op}: mat1 and mat2 cannot be multiplied: shapes {first} @ {second} "
+                         f"contract {first[1]} with {second[0]}; transpose one (.T?)")
+    return first[0], second[1]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import array_argument, number, to_tensor
+from .arguments import array_argument, floating, number, to_tensor
 
 # ------------------------------------------------------------------ binary
 
@@ -274,7 +274,7 @@ class Exp(Function, elementwise=True, methods=("exp",), functions=("exp",)):
     """
 
     def forward(ctx, x):
-        out = np.exp(x)
+        out = np.exp(floating(x))  # (bool and small integers: float64, not NumPy's float16)
         ctx.save_for_backward(out)
         return out
 
@@ -291,6 +291,7 @@ class Log(Function, elementwise=True, methods=("log",), functions=("log",)):
     """
 
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return np.log(x)
 
@@ -307,7 +308,7 @@ class Sqrt(Function, elementwise=True, methods=("sqrt",), functions=("sqrt",)):
     """
 
     def forward(ctx, x):
-        out = np.sqrt(x)
+        out = np.sqrt(floating(x))
         ctx.save_for_backward(out)
         return out
 
@@ -376,7 +377,7 @@ class Tanh(Function, elementwise=True, methods=("tanh",), functions=("tanh",)):
     """
 
     def forward(ctx, x):
-        out = np.tanh(x)
+        out = np.tanh(floating(x))
         ctx.save_for_backward(out)
         return out
 
@@ -403,7 +404,8 @@ class Sigmoid(Function, elementwise=True, methods=("sigmoid",), functions=("sigm
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + e**-x) in x's float dtype (float64 for integers), without overflow."""
+    """1 / (1 + e**-x) in x's float dtype (float64 for integers and bool), without overflow."""
+    x = floating(x)
     e = np.exp(-np.abs(x))  # never overflows: 1/(1+e) for x >= 0, e/(1+e) for x < 0
     return (np.where(x >= 0, 1, e) / (1 + e)).astype(np.result_type(x, 1.0), copy=False)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, either, one_axis
+from .arguments import to_tensor, either, floating, one_axis
 
 
 class _AlongAxis(Function, register=False):
@@ -29,6 +29,7 @@ class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):
     """
 
     def forward(ctx, x, *, axis=-1):
+        x = floating(x)  # (bool and small integers: float64, not NumPy's float16)
         shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # the largest exp is 1
         out = shifted / shifted.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
@@ -49,6 +50,7 @@ class LogSoftmax(_AlongAxis, name="log_softmax", methods=("log_softmax",),
     """
 
     def forward(ctx, x, *, axis=-1):
+        x = floating(x)
         shifted = x - x.max(axis=axis, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
@@ -72,6 +74,7 @@ class CrossEntropy(Function, name="cross_entropy"):
     """
 
     def forward(ctx, x, *, target, reduction="mean"):
+        x = floating(x)
         shifted = x - x.max(axis=-1, keepdims=True)  # log-sum-exp without overflow
         exp = np.exp(shifted)
         sums = exp.sum(axis=-1, keepdims=True)

@@ -26,7 +26,11 @@ class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
 
     @classmethod
     def call(cls, x, *shape):
-        return cls.apply(x, shape=ints(cls.name, shape))
+        shape = ints(cls.name, shape)
+        if any(n < -1 for n in shape) or shape.count(-1) > 1:
+            raise ValueError(f"{cls.name}: sizes must be >= 0, with at most one -1 (a size "
+                             f"inferred from the others), got {shape}")
+        return cls.apply(x, shape=shape)
 
     def forward(ctx, x, *, shape):
         ctx.in_shape = x.shape
@@ -54,6 +58,9 @@ class Flatten(Reshape, methods=("flatten",), functions=("flatten",)):
             return cls.apply(x, shape=(1,))
         start = check_axis(cls.name, start_dim, x.ndim) % x.ndim
         end = check_axis(cls.name, end_dim, x.ndim) % x.ndim
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                             f"for a tensor of shape {x.shape}; give start_dim <= end_dim")
         return cls.apply(x, shape=x.shape[:start] + (-1,) + x.shape[end + 1:])
 
 

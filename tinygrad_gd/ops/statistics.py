@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, check_axis, either, ints, one_axis
+from .arguments import to_tensor, check_axis, either, floating, ints, one_axis
 from .reductions import _FromOutput, _Reduction, accumulated, accumulator, expand_reduced
 from .shape import BroadcastTo, Concatenate
 
@@ -130,6 +130,7 @@ class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
     """
 
     def forward(ctx, x, *, axis=None, keepdims=False):
+        x = floating(x)  # (integers: float64; their max has no -inf to start from)
         top = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
         top = np.where(np.isfinite(top), top, 0)  # all -inf (or an inf): no shift
         with np.errstate(divide="ignore"):
@@ -169,6 +170,7 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
 
     @staticmethod
     def reduce(x, axis=None, keepdims=False):
+        x = floating(x)  # (an integer's x * x would overflow its dtype: int8 100 * 100)
         return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
 
     def chain(ctx, g, x, out):

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from .arguments import floating
 
 LN2, LN10 = np.log(2.0), np.log(10.0)
 
@@ -23,10 +24,13 @@ class _Pointwise(Function, register=False):
     The derivative is written in terms of x, or of out where that is simpler
     (`of_output = True`). Only that array is saved, so only a write into it makes
     backward refuse. `domain = True`: outside its domain the function (and its
-    derivative) is NaN or infinite, as PyTorch's, without NumPy's warnings."""
+    derivative) is NaN or infinite, as PyTorch's, without NumPy's warnings. `real =
+    True`: its values are real numbers, so a bool or integer input is computed in float64
+    (not NumPy's float16 for bool and int8); square keeps an integer dtype."""
 
     of_output = False
     domain = False
+    real = True
 
     @staticmethod
     def fn(x):
@@ -37,6 +41,8 @@ class _Pointwise(Function, register=False):
         raise NotImplementedError
 
     def forward(ctx, x):
+        if type(ctx).real:
+            x = floating(x)
         with _quiet(type(ctx)):
             out = type(ctx).fn(x)
         ctx.save_for_backward(out if type(ctx).of_output else x)
@@ -62,6 +68,7 @@ class Square(_Pointwise, elementwise=True, methods=("square",), functions=("squa
     """
 
     fn = staticmethod(np.square)
+    real = False  # (an integer's square is one, as in NumPy and PyTorch)
 
     @staticmethod
     def derivative(x):
@@ -350,7 +357,7 @@ class Deg2rad(Function, elementwise=True, methods=("deg2rad",),
     """
 
     def forward(ctx, x):  # (its derivative is a constant: nothing saved)
-        return np.deg2rad(x)
+        return np.deg2rad(floating(x))
 
     def backward(ctx, g):
         return g * (np.pi / 180)
@@ -365,7 +372,7 @@ class Rad2deg(Function, elementwise=True, methods=("rad2deg",),
     """
 
     def forward(ctx, x):  # (its derivative is a constant: nothing saved)
-        return np.rad2deg(x)
+        return np.rad2deg(floating(x))
 
     def backward(ctx, g):
         return g * (180 / np.pi)
@@ -429,5 +436,5 @@ class Round(_Step, elementwise=True, methods=("round",), functions=("round",)):
         return cls.apply(x, decimals=int(decimals))
 
     def forward(ctx, x, *, decimals=0):
-        ctx.shape = x.shape
-        return np.round(x, decimals)
+        ctx.shape = x.shape  # (booleans stay as they are, as floor's: not NumPy's float16)
+        return x.copy() if x.dtype == bool else np.round(x, decimals)
