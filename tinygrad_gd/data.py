@@ -103,6 +103,11 @@ class DataLoader:
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size}; "
                              f"pass a positive number such as batch_size=32")
+        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
+            if not isinstance(flag, (bool, np.bool_)) and not (name == "shuffle" and flag is None):
+                # (PyTorch's words and type; a string such as 'no' would count as True)
+                raise ValueError(f"DataLoader: {name} should be a boolean value, True or False, "
+                                 f"but got {name}={flag!r}")
 
         self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
         self.dataset: Any = given if given is not None else TensorDataset._sharing(self.arrays)
@@ -205,20 +210,54 @@ class TensorDataset(Dataset):
         return len(self.arrays[0])
 
     def __getitem__(self, index: int) -> tuple["Tensor", ...]:
-        return tuple(_to_tensor(np.array(array[index])) for array in self.arrays)
+        try:
+            return tuple(_to_tensor(np.array(array[index])) for array in self.arrays)
+        except IndexError as err:
+            raise _index_error("TensorDataset", index, len(self), err) from None
 
 
 class Subset(Dataset):
     """The samples of `dataset` at `indices`, in that order (PyTorch's Subset)."""
 
     def __init__(self, dataset: Any, indices: Any) -> None:
-        self.dataset, self.indices = dataset, [int(i) for i in indices]
+        try:
+            values = indices if hasattr(indices, "__array__") else list(indices)
+            data = np.asarray(getattr(values, "_data", values))
+        except (TypeError, ValueError):
+            data = np.asarray(None)  # (refused below)
+        if data.ndim != 1 or data.size and data.dtype.kind not in "iu":
+            raise TypeError(f"Subset: indices must be a sequence of ints (positions in the "
+                            f"dataset), got {repr(indices)[:60]}")
+        try:
+            n = len(dataset)
+        except (TypeError, NotImplementedError):
+            n = None  # (a dataset without a length: its own __getitem__ checks)
+        if n is not None and data.size and not (-n <= data.min() and data.max() < n):
+            # (an index out of range would end a for loop over the subset early, unseen)
+            raise IndexError(f"Subset: indices must lie in [{-n}, {n - 1}] for a dataset of "
+                             f"{n} samples, got {data.min()} to {data.max()}")
+        self.dataset, self.indices = dataset, [int(i) for i in data]
 
     def __len__(self) -> int:
         return len(self.indices)
 
     def __getitem__(self, index: int) -> Any:
-        return self.dataset[self.indices[index]]
+        try:  # (a list of positions: PyTorch's too)
+            position = [self.indices[i] for i in index] if isinstance(index, list) \
+                else self.indices[index]
+        except (IndexError, TypeError) as err:
+            raise _index_error("Subset", index, len(self), err) from None
+        return self.dataset[position]
+
+
+def _index_error(where: str, index: Any, n: int, err: Exception) -> Exception:
+    """NumPy's or a list's complaint about a dataset index, restated in one line: out of
+    range stays an IndexError (a for loop over the dataset ends at it), else a TypeError."""
+    if "out of" in str(err):
+        return IndexError(f"{where}: index {repr(index)[:40]} is out of range for {n} samples; "
+                          f"use 0 to {n - 1} (or -{n} to -1)")
+    return TypeError(f"{where}: an index must be an int, a slice or a list of ints, got "
+                     f"{type(index).__name__} {repr(index)[:40]}")
 
 
 def random_split(dataset: Any, lengths: Any, generator: Any = None,
@@ -227,7 +266,15 @@ def random_split(dataset: Any, lengths: Any, generator: Any = None,
     numbers summing to len(dataset), or fractions summing to 1, as PyTorch's); the
     shuffle draws from `generator` or `seed` (or tg.manual_seed's generator)."""
     n = len(dataset)
-    lengths = list(lengths)
+    given = lengths
+    try:
+        lengths = list(lengths)
+    except TypeError:
+        lengths = [None]  # (refused below)
+    if any(isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating))
+           for k in lengths):
+        raise TypeError(f"random_split: lengths must be a sequence of whole numbers, or of "
+                        f"fractions summing to 1, got {repr(given)[:60]}")
     if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 \
             and not all(isinstance(f, (int, np.integer)) for f in lengths):
         counts = [int(np.floor(n * f)) for f in lengths]

@@ -9,6 +9,7 @@ transposed), a hint. No `.grad` changes: the gradients come from `tg.autograd.gr
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -58,6 +59,7 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps:
     Returns True, so `assert tg.gradcheck(...)` reads well; raises `GradcheckError`
     (an AssertionError) on failure, or returns False with `raise_exception=False`.
     """
+    _check_arguments(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed)
     try:
         _run(fn, inputs, eps, atol, rtol, fast_mode, seed)
     except GradcheckError:
@@ -65,6 +67,36 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps:
             raise
         return False
     return True
+
+
+def _check_arguments(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed) -> None:
+    """gradcheck's own arguments, each refused in one line before anything runs (a bad eps
+    or tolerance would otherwise read as a wrong gradient, or let any gradient pass)."""
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a function returning a Tensor, got "
+                        f"{type(fn).__name__} {repr(fn)[:40]}")
+    if not isinstance(inputs, Tensor):
+        try:
+            iter(inputs)
+        except TypeError:
+            raise TypeError(f"gradcheck: inputs must be a Tensor or a sequence of them (a "
+                            f"tuple or list), got {type(inputs).__name__} {repr(inputs)[:40]}"
+                            ) from None
+    for name, value, bound in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
+                               ("rtol", rtol, ">= 0")):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"gradcheck: {name} must be a number, got {type(value).__name__} "
+                            f"{value!r}")
+        if not math.isfinite(value) or value < 0 or (value == 0 and name == "eps"):
+            raise ValueError(f"gradcheck: {name} must be a finite number {bound}, got {value!r}")
+    for name, value, or_none in (("fast_mode", fast_mode, " (or None: by size)"),
+                                 ("raise_exception", raise_exception, "")):
+        if not isinstance(value, (bool, np.bool_)) and not (or_none and value is None):
+            raise TypeError(f"gradcheck: {name} must be True or False{or_none}, got {value!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        error = ValueError if isinstance(seed, (int, np.integer)) else TypeError
+        raise error(f"gradcheck: seed must be an int >= 0 (it seeds the random v of fast "
+                    f"mode), got {seed!r}")
 
 
 def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:

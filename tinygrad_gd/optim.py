@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import math
 import sys
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -125,6 +125,10 @@ class Optimizer:
                              f"only leaf tensors (created directly) can be optimized")
         if id(p) in known:
             raise ValueError(f"{self._name}: {label} appears twice; give each parameter once")
+        if p.dtype.kind != "f":  # (a step, lr * grad, is fractional: NumPy cannot write it)
+            raise TypeError(f"{self._name}: {label} has dtype {p.dtype}; only floating-point "
+                            f"tensors can be optimized: create it with dtype=np.float64 or "
+                            f"np.float32")
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         _check_number(self._name, "lr", group["lr"])
@@ -164,6 +168,10 @@ class Optimizer:
         if grad.shape != p.shape:
             raise ValueError(f"{self._name}: the gradient of a parameter of shape {p.shape} has "
                              f"shape {grad.shape}; was .grad assigned by hand?")
+        if p._data.dtype.kind != "f" or grad.dtype.kind != "f":
+            raise TypeError(f"{self._name}: a parameter of shape {p.shape} and dtype "
+                            f"{p._data.dtype} has a gradient of dtype {grad.dtype}; both must "
+                            f"be floating point (was .data or .grad assigned by hand?)")
         decay = group["weight_decay"]
         if decay and not self._decoupled_weight_decay:
             grad = grad + decay * p._data
@@ -196,10 +204,20 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved, into an optimizer over same-shaped parameters."""
+        where = f"{self._name}.load_state_dict"
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"{where}: expected the dict of optimizer.state_dict() (with 'state' "
+                            f"and 'param_groups'), got {type(state_dict).__name__}")
         groups, saved = state_dict.get("param_groups"), state_dict.get("state")
         if groups is None or saved is None:
-            raise ValueError(f"{self._name}.load_state_dict: expected the dict of state_dict(), "
+            raise ValueError(f"{where}: expected the dict of state_dict(), "
                              f"with 'state' and 'param_groups'")
+        if not (isinstance(saved, Mapping) and all(isinstance(s, Mapping) for s in saved.values())
+                and isinstance(groups, (list, tuple)) and all(
+                    isinstance(g, Mapping)
+                    and isinstance(g.get("params"), (list, tuple, np.ndarray)) for g in groups)):
+            raise ValueError(f"{where}: 'state' must be a dict of dicts and 'param_groups' a "
+                             f"list of dicts with a 'params' list, as state_dict() gives them")
         if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError(
                 f"{self._name}.load_state_dict: the saved groups hold "
@@ -207,9 +225,10 @@ class Optimizer:
                 f"{[len(g['params']) for g in self.param_groups]}; they must match")
         params = self._all_params()
         for i, s in saved.items():
-            if not 0 <= i < len(params):
-                raise ValueError(f"{self._name}.load_state_dict: state for parameter {i}, but "
-                                 f"this optimizer has {len(params)} parameters")
+            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) \
+                    or not 0 <= i < len(params):
+                raise ValueError(f"{where}: state for parameter {i!r}, but this optimizer has "
+                                 f"{len(params)} parameters (numbered from 0)")
             for key, value in s.items():
                 if isinstance(value, np.ndarray) and value.shape != params[i].shape:
                     raise ValueError(f"{self._name}.load_state_dict: state '{key}' of parameter "

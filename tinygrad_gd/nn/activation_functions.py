@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..tensor import Tensor
+from .layer_functions import _as_tensor, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
            "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",
@@ -76,7 +77,7 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, a line between (gradient 1/6 strictly
     inside, 0 at and beyond -3 and 3, as PyTorch's)."""
-    return tg.relu6(_tensor(_input("hardsigmoid", input, inplace)) + 3.0) / 6.0
+    return tg.relu6(_as_tensor("hardsigmoid", _input("hardsigmoid", input, inplace)) + 3.0) / 6.0
 
 
 def silu(input: Any, inplace: bool = False) -> Tensor:
@@ -91,25 +92,26 @@ def mish(input: Any, inplace: bool = False) -> Tensor:
 
 def logsigmoid(input: Any) -> Tensor:
     """log(sigmoid(x)) = -softplus(-x), finite for any x."""
-    return -tg.softplus(-_tensor(input))
+    return -tg.softplus(-_tensor("logsigmoid", input))
 
 
 def tanhshrink(input: Any) -> Tensor:
     """x - tanh(x)."""
-    input = _tensor(input)
+    input = _tensor("tanhshrink", input)
     return input - tg.tanh(input)
 
 
 def softmin(input: Any, dim: int | None = None) -> Tensor:
     """softmax(-x) along `dim` (None: the last axis, as `softmax` here)."""
-    return tg.softmax(-_tensor(input), dim=dim)
+    return tg.softmax(-_tensor("softmin", input), dim=_one_dim("softmin", dim, none_ok=True))
 
 
 def glu(input: Any, dim: int = -1) -> Tensor:
     """The gated linear unit: the first half of `dim` times sigmoid of the second half."""
-    input = _tensor(input)
-    if not -input.ndim <= dim < input.ndim or input.shape[dim] % 2:
-        size = input.shape[dim] if -input.ndim <= dim < input.ndim else "no axis"
+    input = _tensor("glu", input)
+    dim = _one_dim("glu", dim, input.ndim or None)
+    if not input.ndim or input.shape[dim] % 2:
+        size = input.shape[dim] if input.ndim else "no axis"
         raise ValueError(f"glu: the input's axis {dim} is halved, so its size must be even; "
                          f"got {size} (input shape {input.shape})")
     half = input.shape[dim] // 2
@@ -120,7 +122,8 @@ def glu(input: Any, dim: int = -1) -> Tensor:
 def prelu(input: Any, weight: Tensor) -> Tensor:
     """x where x > 0, else weight * x, with one learned slope, or one per channel (axis
     1) of the input (PyTorch's prelu; at x = 0 the gradient is that of weight * x)."""
-    input, weight = _tensor(input), _tensor(weight)
+    input = _as_tensor("prelu", input)
+    weight = _as_tensor("prelu", weight, input, "weight")
     if weight.size != 1:
         if weight.ndim != 1 or input.ndim < 2 or input.shape[1] != weight.size:
             channels = input.shape[1] if input.ndim >= 2 else "no axis 1"
@@ -131,5 +134,11 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
     return tg.where((input > 0)._data, input, weight * input)
 
 
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _tensor(where: str, x: Any) -> Tensor:
+    """The input as a Tensor, refusing bool ones (which have no negative, and whose tanh is
+    float16), as PyTorch's functions do."""
+    x = _as_tensor(where, x)
+    if x.dtype == np.bool_:
+        raise TypeError(f"{where}: the input is a bool tensor; convert it to numbers first, "
+                        f"x.float() or x.astype(np.float64)")
+    return x

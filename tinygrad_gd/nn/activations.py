@@ -12,6 +12,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
+from .layer_functions import _number, _one_dim
 from .layers import _Activation, _check_features, _float_dtype
 from .module import Module, Parameter
 
@@ -35,8 +36,11 @@ class Hardtanh(_Activation):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
                  inplace: bool = False) -> None:
-        if min_val > max_val:
-            raise ValueError(f"Hardtanh: min_val {min_val} is above max_val {max_val}")
+        low, high = _number("Hardtanh", "min_val", min_val), _number("Hardtanh", "max_val", max_val)
+        if low >= high:  # (PyTorch's layer asserts it; F.hardtanh takes equal bounds)
+            relation = "is above" if low > high else "equals"
+            raise ValueError(f"Hardtanh: min_val {min_val} {relation} max_val {max_val}; "
+                             f"max_val must be greater than min_val")
         super().__init__(inplace=inplace, min_val=min_val, max_val=max_val)
 
 
@@ -118,7 +122,7 @@ class Softmin(_Activation):
     function = staticmethod(F.softmin)
 
     def __init__(self, dim: int | None = None) -> None:
-        super().__init__(dim=dim)
+        super().__init__(dim=_one_dim("Softmin", dim, none_ok=True))
 
 
 class GLU(_Activation):
@@ -127,7 +131,7 @@ class GLU(_Activation):
     function = staticmethod(F.glu)
 
     def __init__(self, dim: int = -1) -> None:
-        super().__init__(dim=dim)
+        super().__init__(dim=_one_dim("GLU", dim))
 
 
 class PReLU(Module):
@@ -137,6 +141,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
+        init = _number("PReLU", "init", init)  # (the slopes' starting value, one number)
         self.weight = Parameter(np.full(self.num_parameters, init,
                                         _float_dtype(dtype, "PReLU")))
 

@@ -13,6 +13,7 @@ from ..creation import make_generator
 from ..functional import avg_pool2d, conv2d, max_pool2d, pad
 from ..ops.convolution import pair
 from ..tensor import Tensor
+from .layer_functions import _as_tensor
 from .layers import _check_features, _float_dtype
 from .module import Module, Parameter
 
@@ -34,8 +35,8 @@ class Conv2d(Module):
         super().__init__()
         self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
         self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
-        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
-        self.stride = pair("Conv2d", "stride", stride)
+        self.kernel_size = _positive_pair("Conv2d", "kernel_size", kernel_size)
+        self.stride = _positive_pair("Conv2d", "stride", stride)
         self.padding = _padding(padding, self.kernel_size, self.stride)
         rng = make_generator(seed, generator, "Conv2d")
         resolved = _float_dtype(dtype, "Conv2d")
@@ -46,13 +47,13 @@ class Conv2d(Module):
             if bias else None
 
     def forward(self, input: Any) -> Tensor:
+        input = _as_tensor(repr(self), input)
         if self.padding == "valid":
             return conv2d(input, self.weight, self.bias, self.stride, 0)
         if self.padding == "same":
             (kh, kw) = self.kernel_size
             if kh % 2 and kw % 2:
                 return conv2d(input, self.weight, self.bias, self.stride, (kh // 2, kw // 2))
-            input = input if isinstance(input, Tensor) else Tensor(input)
             if input.ndim != 4:  # the op's own message names the shape expected
                 return conv2d(input, self.weight, self.bias, self.stride, 0)
             # PyTorch's: (k - 1) zeros per axis, the odd one after (bottom, right)
@@ -66,6 +67,19 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
 
 
+def _positive_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints, each at least `low` (1: a kernel's size, a stride)."""
+    try:
+        values = pair(where, name, value)
+    except TypeError:
+        raise TypeError(f"{where}: {name} must be an int or a pair of ints, got "
+                        f"{type(value).__name__} {value!r}") from None
+    if min(values) < low:
+        raise ValueError(f"{where}: {name} must be an int or a pair of ints >= {low}, got "
+                         f"{value!r}")
+    return values
+
+
 def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]) -> Any:
     """A pair of ints, or PyTorch's "valid" or "same" (kept as the string, as PyTorch)."""
     if isinstance(padding, str):
@@ -77,7 +91,7 @@ def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]
                              f"stride={stride}; give the padding as numbers for a strided "
                              f"convolution")
         return padding
-    return pair("Conv2d", "padding", padding)
+    return _positive_pair("Conv2d", "padding", padding, 0)
 
 
 class MaxPool2d(Module):
@@ -86,6 +100,11 @@ class MaxPool2d(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
+        name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
+        _positive_pair(name, "kernel_size", kernel_size)
+        if stride is not None:
+            _positive_pair(name, "stride", stride)
+        _positive_pair(name, "padding", padding, 0)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, input: Any) -> Tensor:

@@ -44,6 +44,7 @@ from .activation_functions import (celu, elu, glu, hardsigmoid, hardswish,  # no
                                    hardtanh, leaky_relu, logsigmoid, mish, prelu, relu,
                                    relu6, selu, silu, softmin, tanhshrink)
 from .layer_functions import batch_norm, embedding, layer_norm  # noqa: F401
+from .layer_functions import _as_tensor, _number, _one_dim
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
@@ -61,15 +62,6 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _tensor(x: Any, like: Tensor | None = None) -> Tensor:
-    """A Tensor as is; anything else as a constant, in `like`'s float dtype if given."""
-    if isinstance(x, Tensor):
-        return x
-    if like is not None and like.dtype.kind == "f":
-        return Tensor(x, dtype=like.dtype)
-    return Tensor(x)
-
-
 # ------------------------------------------------------------------ layers as functions
 
 
@@ -79,7 +71,8 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     One graph node (op `linear`), as PyTorch's addmm: no transposed copy of the weight,
     and the bias's gradient is a sum over the batch.
     """
-    input = _tensor(input, weight)
+    weight = _as_tensor("linear", weight, None, "weight")
+    input = _as_tensor("linear", input, weight)
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
@@ -89,7 +82,7 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                          f"{weight.shape} expects {weight.shape[1]} features")
     if bias is None:
         return Linear.apply(input, weight)
-    bias = _tensor(bias, weight)  # an array: a constant of the weight's float dtype
+    bias = _as_tensor("linear", bias, weight, "bias")  # an array: in the weight's float dtype
     if bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
                          f"{weight.shape}; expected ({weight.shape[0]},)")
@@ -105,8 +98,10 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     (or `tg.manual_seed`'s generator). `inplace=True` (PyTorch's) is accepted and computed
     out of place: a new Tensor, the input unchanged, the same values and gradients.
     """
-    input = _tensor(input)
+    input = _as_tensor("dropout", input)
     _check_probability("dropout", p)
+    if not isinstance(training, (bool, np.bool_)):  # ('no' would count as True)
+        raise TypeError(f"dropout: training must be True or False, got {training!r}")
     if not training or p == 0:
         return input
     rng = make_generator(None, generator, "dropout")
@@ -119,6 +114,10 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
 
 def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
     """PyTorch's F.pad: `pad` is flat (before, after) pairs, last axis first (see `tg.pad`)."""
+    input = _as_tensor("pad", input)
+    if input.ndim == 0 and not (isinstance(pad, (tuple, list)) and not pad):
+        raise ValueError(f"pad: a 0-d input has no axis to pad, got pad={pad!r} (PyTorch's: "
+                         f"at most 2 numbers per axis); reshape it first, x.reshape(1)")
     return tg_functional.pad(input, pad=pad, mode=mode, value=value)
 
 
@@ -142,14 +141,27 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
     """input / max(its Euclidean norm along `dim`, eps): rows of length 1 (PyTorch's)."""
     if p != 2:
         raise ValueError(f"normalize: only p=2 (the Euclidean norm) is supported, got p={p!r}")
-    input = _tensor(input)
+    return _normalized("normalize", _as_tensor("normalize", input), dim, eps)
+
+
+def _normalized(where: str, input: Tensor, dim: Any, eps: Any) -> Tensor:
+    eps = _number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
+    dim = _one_dim(where, dim, input.ndim)
     return input / input.norm(axis=dim, keepdims=True).clip(eps, None)
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
-    """The cosine of the angle between x1 and x2 along `dim` (broadcast), each norm
+    """The cosine of the angle between x1 and x2 along `dim` (broadcast first), each norm
     kept at least eps (PyTorch's)."""
-    return (normalize(x1, dim=dim, eps=eps) * normalize(x2, dim=dim, eps=eps)).sum(axis=dim)
+    x1, x2 = (_as_tensor("cosine_similarity", x, None, f"x{i}") for i, x in ((1, x1), (2, x2)))
+    try:
+        shape = np.broadcast_shapes(x1.shape, x2.shape)
+    except ValueError:
+        raise ValueError(f"cosine_similarity: x1 of shape {x1.shape} and x2 of shape "
+                         f"{x2.shape} do not broadcast together") from None
+    x1, x2 = (_normalized("cosine_similarity", tg_functional.broadcast_to(x, shape), dim, eps)
+              for x in (x1, x2))
+    return (x1 * x2).sum(axis=dim)
 
 
 def _check_probability(where: str, p: Any) -> None:
@@ -164,8 +176,8 @@ def _check_probability(where: str, p: Any) -> None:
 
 def _pair(where: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     """Prediction and target as Tensors of one shape, or an error naming both shapes."""
-    input = _tensor(input)
-    target = _tensor(target, input)
+    input = _as_tensor(where, input)
+    target = _as_tensor(where, target, input, "target")
     if input.shape != target.shape:
         hint = (f"; reshape one of them, e.g. target.reshape{input.shape}"
                 if input.size == target.size else "")
@@ -223,8 +235,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     squared near the target, absolute far from it (PyTorch's huber_loss)."""
     _check_reduction("huber_loss", reduction)
     input, target = _pair("huber_loss", input, target)
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be > 0, got {delta!r}")
+    delta = _number("huber_loss", "delta", delta, 0, strict=True)
     d = (input - target).abs()
     losses = tg_functional.where((d < delta)._data, 0.5 * d ** 2, delta * (d - 0.5 * delta))
     return _reduce(losses, reduction)
@@ -235,10 +246,8 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     """huber_loss / beta (PyTorch's smooth_l1_loss): 0.5 * d**2 / beta where |d| < beta, else
     |d| - 0.5 * beta; beta 0 is the L1 loss."""
     _check_reduction("smooth_l1_loss", reduction)
-    if beta == 0:
+    if _number("smooth_l1_loss", "beta", beta, 0) == 0:
         return l1_loss(input, target, reduction)
-    if not beta > 0:
-        raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta!r}")
     input, target = _pair("smooth_l1_loss", input, target)
     d = (input - target).abs()
     losses = tg_functional.where((d < beta)._data, 0.5 * d ** 2 / beta, d - 0.5 * beta)
@@ -330,7 +339,7 @@ def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
     if weight is None:
         return values
     if not isinstance(weight, Tensor):
-        weight = _tensor(np.asarray(_raw(weight), dtype=values.dtype))
+        weight = _as_tensor(where, weight, values, name)
     try:
         np.broadcast_shapes(weight.shape, values.shape)
     except ValueError:
@@ -393,8 +402,7 @@ def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
     if weight is None:
         return None
     if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
-        weight = _tensor(np.asarray(_raw(weight), dtype=input.dtype if input.dtype.kind == "f"
-                                    else np.float64))
+        weight = _as_tensor(where, _raw(weight), input, "weight")
     if weight.shape != input.shape[-1:]:
         raise ValueError(f"{where}: weight must hold one number per class, shape "
                          f"{input.shape[-1:]} for input of shape {input.shape}; got shape "
@@ -420,7 +428,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
     With class probabilities the weight multiplies each class's term, 'mean' divides by
     the batch size, and ignore_index is refused (as PyTorch does).
     """
-    input = _tensor(input)
+    input = _as_tensor("cross_entropy", input)
     weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
                                   label_smoothing)
     if input.ndim not in (1, 2):
@@ -434,7 +442,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
                              f"a target of class probabilities (shape {input.shape}) cannot "
                              f"ignore a class (as in PyTorch); drop ignore_index")
         log_p = input.log_softmax(axis=-1)
-        probabilities = _tensor(target, input)
+        probabilities = _as_tensor("cross_entropy", target, input, "target")
         if smoothing:
             probabilities = probabilities * (1.0 - smoothing) + smoothing / n_classes
         terms = probabilities * log_p
@@ -475,7 +483,7 @@ def nll_loss(input: Any, target: Any, reduction: str = "mean", *, weight: Any = 
     (batch, classes) (log_softmax's output): `nll_loss(log_softmax(x), y)` is
     `cross_entropy(x, y)`, with the same `weight` and `ignore_index` (PyTorch's, see
     `cross_entropy`; by keyword: the third argument here is reduction)."""
-    input = _tensor(input)
+    input = _as_tensor("nll_loss", input)
     weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
     if input.ndim not in (1, 2):
         raise ValueError(f"nll_loss: input must be log-probabilities of shape (batch, classes) "

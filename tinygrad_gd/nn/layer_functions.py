@@ -1,6 +1,9 @@
 """The formulas of `LayerNorm`, `BatchNorm1d`/`BatchNorm2d` and `Embedding` as PyTorch's
 functions (`F.layer_norm`, `F.batch_norm`, `F.embedding`); the layers call these, so each
 formula is written once. Composed of Tensor ops: gradients come from `backward()`.
+
+Beside them, the argument checks `nn`'s functions and layers share (`_number`,
+`_as_tensor`, `_normalized_shape`, `_one_dim`): one line naming the function or layer.
 """
 from __future__ import annotations
 
@@ -10,13 +13,69 @@ import numpy as np
 
 from .. import functional as tg
 from ..engine import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, _as_array
 
 __all__ = ["layer_norm", "batch_norm", "embedding"]
 
 
-def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
+def _number(where: str, name: str, value: Any, low: float | None = None,
+            strict: bool = False) -> float:
+    """A real number (not a bool) as a float, else a TypeError; with `low`, a ValueError
+    unless it is >= low (> low if `strict`); NaN fails that test too."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} "
+                        f"{value!r}")
+    if low is not None and not (value > low if strict else value >= low):
+        raise ValueError(f"{where}: {name} must be {'>' if strict else '>='} {low}, got "
+                         f"{value!r}")
+    return float(value)
+
+
+def _as_tensor(where: str, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
+    """A Tensor as is; anything else as a constant (in `like`'s float dtype, if given), or a
+    one-line error naming `where` and the argument (`what`), not Tensor()."""
+    if isinstance(x, Tensor):
+        return x
+    dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
+    return Tensor.from_op(_as_array(x, dtype, f"{where}: {what}"), None)
+
+
+def _tensor(x: Any, where: str = "layer_norm", what: str = "input") -> Tensor:
+    return _as_tensor(where, x, None, what)
+
+
+def _normalized_shape(where: str, value: Any) -> tuple[int, ...]:
+    """LayerNorm's normalized_shape (an int or a non-empty sequence of ints) as a tuple."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return (int(value),)
+    try:
+        shape = tuple(value) if not isinstance(value, (str, bytes)) else None
+    except TypeError:
+        shape = None
+    if shape is None or any(isinstance(n, bool) or not isinstance(n, (int, np.integer))
+                            for n in shape):
+        raise TypeError(f"{where}: normalized_shape must be an int or a tuple of ints (the "
+                        f"sizes of the input's last axes), got {value!r}")
+    if not shape:
+        raise ValueError(f"{where}: normalized_shape must name at least one axis, got "
+                         f"{value!r}; e.g. the feature count, normalized_shape=x.shape[-1]")
+    return tuple(int(n) for n in shape)
+
+
+def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = False) -> Any:
+    """An axis: an int (in range for `ndim` axes, if given), or None where `none_ok`."""
+    if dim is None and none_ok:
+        return None
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{where}: dim must be an int{' or None' if none_ok else ''}, got "
+                        f"{type(dim).__name__} {dim!r}")
+    if ndim is not None and not -ndim <= dim < ndim:
+        # NumPy's AxisError: a ValueError (NumPy) and an IndexError (PyTorch) both
+        valid = f"a dim in [{-ndim}, {ndim - 1}]" if ndim else "an input with an axis"
+        raise np.exceptions.AxisError(f"{where}: dim {dim} is out of range for an input with "
+                                      f"{ndim} dimension(s); use {valid}")
+    return int(dim)
 
 
 def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = None,
@@ -25,8 +84,8 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
     sqrt(var + eps) (the biased variance), then times `weight` plus `bias` (each of shape
     normalized_shape, or None), as PyTorch's layer_norm."""
     input = _tensor(input)
-    shape = (int(normalized_shape),) if isinstance(normalized_shape, (int, np.integer)) \
-        else tuple(normalized_shape)
+    shape = _normalized_shape("layer_norm", normalized_shape)
+    eps = _number("layer_norm", "eps", eps, 0)
     n = len(shape)
     if input.ndim < n or input.shape[input.ndim - n:] != shape:
         raise ValueError(f"layer_norm: the input's last axes {input.shape[input.ndim - n:]} "
@@ -54,7 +113,11 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     outside any graph): `running = (1 - momentum) * running + momentum * batch`, with the
     unbiased variance. training=False: the running estimates are used instead.
     """
-    input = _tensor(input)
+    input = _tensor(input, "batch_norm")
+    momentum = _number("batch_norm", "momentum", momentum)
+    # PyTorch's: a variance of 0 (a constant feature) would be divided by eps
+    eps = _number("batch_norm", "eps in training" if training else "eps", eps, 0,
+                  strict=bool(training))
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (batch, C, ...), got shape "
                          f"{input.shape}")
@@ -88,12 +151,11 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
         raise ValueError("batch_norm: training=False normalises with running_mean and "
                          "running_var, and one of them is None; pass both, or training=True")
     else:
-        mean = _tensor(running_mean).reshape(shape)
-        var = _tensor(running_var).reshape(shape)
+        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
     out = (input - mean) / (var + eps).sqrt()
     if weight is not None:
-        out = out * _tensor(weight).reshape(shape)
-    return out + _tensor(bias).reshape(shape) if bias is not None else out
+        out = out * _tensor(weight, "batch_norm", "weight").reshape(shape)
+    return out + _tensor(bias, "batch_norm", "bias").reshape(shape) if bias is not None else out
 
 
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
@@ -101,7 +163,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     as PyTorch's embedding. The row at `padding_idx` (negative: from the end) gets no
     gradient (its values are looked up as they are)."""
     index = np.asarray(getattr(input, "_data", input))
-    weight = _tensor(weight)
+    weight = _tensor(weight, "embedding", "weight")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {weight.shape}")

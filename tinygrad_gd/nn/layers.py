@@ -20,6 +20,7 @@ from ..engine import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from .containers import ModuleList, _checked
+from .layer_functions import _as_tensor, _normalized_shape, _number, _one_dim
 from .module import Buffer, Module, Parameter
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -67,7 +68,8 @@ def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int,
 
 def _check_features(value: Any, name: str, where: str = "Linear") -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}: {name} must be a positive int, got {value!r}")
+        error = ValueError if isinstance(value, (int, np.integer)) else TypeError
+        raise error(f"{where}: {name} must be a positive int, got {value!r}")
     return int(value)
 
 
@@ -98,8 +100,7 @@ class Linear(Module):
         self.bias = Parameter(b.astype(resolved)) if b is not None else None
 
     def forward(self, input: Any) -> Tensor:
-        if not isinstance(input, Tensor):
-            input = Tensor(input, dtype=self.weight.dtype)
+        input = _as_tensor(repr(self), input, self.weight)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             size = input.shape[-1] if input.ndim else "no axis"
             raise ValueError(
@@ -203,9 +204,9 @@ class LeakyReLU(Module):
 class Softmax(Module):
     """Softmax along `dim` (the last axis by default): each slice becomes probabilities."""
 
-    def __init__(self, dim: int = -1) -> None:
+    def __init__(self, dim: int | None = -1) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = _one_dim(type(self).__name__, dim, none_ok=True)
 
     def forward(self, input: Any) -> Tensor:
         return F.softmax(input, self.dim)
@@ -328,10 +329,10 @@ class Flatten(Module):
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
-        self.start_dim, self.end_dim = start_dim, end_dim
+        self.start_dim, self.end_dim = _one_dim("Flatten", start_dim), _one_dim("Flatten", end_dim)
 
     def forward(self, input: Any) -> Tensor:
-        input = input if isinstance(input, Tensor) else Tensor(input)
+        input = _as_tensor(repr(self), input)
         for dim in (self.start_dim, self.end_dim):
             if not -input.ndim <= dim < input.ndim:
                 raise ValueError(f"{self!r}: input of shape {input.shape} has no axis {dim}; "
@@ -361,6 +362,9 @@ class Embedding(Module):
         self.weight = Parameter(weight.astype(_float_dtype(dtype, "Embedding")))
         self.padding_idx = padding_idx
         if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+                raise TypeError(f"Embedding: padding_idx must be an int (a row) or None, got "
+                                f"{type(padding_idx).__name__} {padding_idx!r}")
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} is not a row of "
                                  f"{self.num_embeddings}")
@@ -383,10 +387,10 @@ class LayerNorm(Module):
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) \
-            else tuple(normalized_shape)
+        shape = _normalized_shape("LayerNorm", normalized_shape)
         self.normalized_shape = tuple(_check_features(n, "normalized_shape", "LayerNorm")
                                       for n in shape)
+        _number("LayerNorm", "eps", eps, 0)
         self.eps = eps
         resolved = _float_dtype(dtype, "LayerNorm")
         self.weight = Parameter(np.ones(self.normalized_shape, resolved)) \
@@ -395,6 +399,7 @@ class LayerNorm(Module):
             if elementwise_affine and bias else None
 
     def forward(self, input: Any) -> Tensor:
+        input = _as_tensor(repr(self), input)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -421,6 +426,9 @@ class BatchNorm1d(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = _check_features(num_features, "num_features", name)
+        _number(name, "eps", eps, 0)  # (0 is refused in training, as PyTorch's)
+        if momentum is not None:  # (None: plain averages)
+            _number(name, "momentum", momentum)
         self.eps, self.momentum = eps, momentum
         resolved = _float_dtype(dtype, name)
         self.weight = Parameter(np.ones(self.num_features, resolved)) if affine else None
@@ -432,7 +440,7 @@ class BatchNorm1d(Module):
             self.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
 
     def forward(self, input: Any) -> Tensor:
-        input = input if isinstance(input, Tensor) else Tensor(input)
+        input = _as_tensor(repr(self), input)
         if input.ndim not in self.input_ndims or input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input of shape {self.expected} with "
                              f"C = {self.num_features}, got {input.shape}")
