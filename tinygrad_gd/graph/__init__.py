@@ -13,10 +13,15 @@ picture; the command line's `graph -o PATH` reads suffixes the same way.
 Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
 labels say name, value and gradient (the shape unless a scalar, the dtype unless
 float64), an unnamed one-number constant sits in its op's label (`× 3`, `** 2`, `- 10`;
-`constants=True` draws it as a node), arrays of up to 12 entries show whole (a matrix
-as a table), larger ones their first entries and range. A large graph built by `nn`
-modules shows one box per module call, named as PyTorch prints the model (`0: Linear(784
--> 128)`; `open_modules=True` opens them).
+`constants=True` draws it as a node), arrays of up to 12 entries show whole (a matrix of
+up to 4 rows as a table; a long line wraps, and a product too wide for a page puts each
+factor on a line of its own), larger ones their first entries and range, 4 or more equal
+entries as `all 0.125`. A number is never shown rounder than it is (a tanh of 0.99999999
+is not "1"). Cross-entropy's class indices, which no gradient reaches, are drawn as the
+`target` input of its op. A large graph built by `nn` modules shows one box per module
+call, named as PyTorch prints the model (`0: Linear(784 -> 128)`; `open_modules=True`
+opens them); an op after a box names its result as the box does
+(`∂/∂(4: Linear(64 -> 10) result)`).
 
 Two views:
 
@@ -40,6 +45,8 @@ factor, and so does the changed tensor; the ops after it keep their factors, dra
 the values the forward pass computed (the numbers in their nodes), and a note under the
 picture says that those are from before the change. Two inputs of one op that would show
 the same name (`a * b`, both "parameter") are numbered (`parameter #1`, `parameter #2`).
+The forward view, which shows no factors, says only which values changed since the forward
+pass used them.
 
 Big graphs stay readable: module calls (the `scope` of each op node, innermost modules
 first) fold into one box each; a graph still larger than 40 drawn nodes folds its
@@ -71,8 +78,9 @@ backward pass, folding module calls), `labels.py` (the text of nodes and edges, 
 derivatives as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
 `draw_anomaly`), `folds.py` (folding a large graph's sums, alike inputs, long chains),
-`formats.py` (which format a file's suffix names), `steps.py` (the
-step-by-step page).
+`formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
+anything else refused in one line naming the function, before anything is written),
+`steps.py` (the step-by-step page).
 """
 from __future__ import annotations
 

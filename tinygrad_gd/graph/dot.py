@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any, Union
 
 import graphviz
+import numpy as np
 
 from ..files import atomic_write_bytes, check_replaceable
 from .. import engine
@@ -22,7 +23,8 @@ from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO
                      _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
                      _Options, _red, _styled, _tensor_lines)
 from .folds import _fold_structure
-from .formats import SOURCE, check_folder, format_of, suffix_help
+from .formats import (SOURCE, check_folder, file_path, format_of, make_folder, short_repr,
+                      suffix_help)
 from .products import _edge_lines
 from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
 from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
@@ -80,10 +82,11 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
     Writes `path` and returns it. The format is `format`, else the one the path's suffix
     names: `loss.png` is a PNG, `loss.pdf` a PDF (any of Graphviz's formats), `loss.dot`
     or `loss.gv` the DOT text, which needs no Graphviz program. A path without a suffix
-    gets the format's (SVG unless `format` says otherwise). Refused before anything is
-    drawn or written: a suffix that names no format (`.txt`, `.html`), one naming another
-    format than `format`, a folder as the path. Raises `RenderError` saying how to install
-    Graphviz when its `dot` program is missing for a picture.
+    gets the format's (SVG unless `format` says otherwise); `~` is the home folder, and a
+    missing folder is made. Refused before anything is drawn or written: a suffix that
+    names no format (`.txt`, `.html`), one naming another format than `format`, a folder
+    as the path, no path at all (42, None, "", `.png` alone). Raises `RenderError` saying
+    how to install Graphviz when its `dot` program is missing for a picture.
     """
     if isinstance(output_or_digraph, graphviz.Digraph):
         if draw_options:
@@ -93,20 +96,25 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
     elif not isinstance(output_or_digraph, Tensor):
         raise TypeError(f"render_graph: expected a Tensor or a graphviz.Digraph, got "
                         f"{type(output_or_digraph).__name__}")
+    unknown = sorted(set(draw_options) - set(draw_graph.__kwdefaults__))
+    if unknown:  # named here, not as "draw_graph() got an unexpected keyword argument"
+        raise TypeError(f"render_graph: unknown option(s) {unknown}; the options are "
+                        f"draw_graph's: {', '.join(draw_graph.__kwdefaults__)}")
     target, format = _target(path, format)
     if isinstance(output_or_digraph, Tensor):
         graph = draw_graph(output_or_digraph, **draw_options)
     else:
         graph = output_or_digraph
     image = graph.source.encode() if format == SOURCE else _pipe(graph, format, "render_graph")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(target, "render_graph")
     atomic_write_bytes(target, image, "render_graph")  # complete or absent, never a part
     return target
 
 
 def _target(path: str | Path, format: str | None) -> tuple[Path, str]:  # noqa: A002
     """render_graph's file and format, or one line saying why not (nothing written)."""
-    target = Path(path)
+    target = file_path(path, "render_graph", "graph.svg")  # `~` expanded, as a shell does
+    path = str(target)
     if target.is_dir():
         raise IsADirectoryError(f"render_graph: {str(path)!r} is a folder; give the path of "
                                 f"a file in it, e.g. {str(target / 'graph.svg')!r}")
@@ -246,25 +254,37 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
         _culprit_node(dot, drawing)
     for (source, target), parts in layout.edges.items():
         _edge(dot, drawing, source, target, parts)
+    _targets(dot, drawing)
     if options.legend:
         _legend(dot, drawing)
     notes = _notes(drawing)
-    if notes:  # wrapped to the widest node's text, so the page is no wider for them
-        width = max((_line_width(line[line.find("label=") + 6:]) for line in dot.body
-                     if "label=" in line and "->" not in line), default=0)
+    if notes:  # wrapped to the widest label's text, so the page is no wider for them
+        width = max((_line_width(_label_of(line)) for line in dot.body if "label=<" in line),
+                    default=0)
         dot.attr(label=_paragraph(notes, max(width, 60)), labelloc="b", labeljust="l",
                  fontname="Helvetica", fontsize="10")
     return dot
+
+
+def _label_of(line: str) -> str:
+    """The HTML-like label of a line of DOT, without the attributes after it."""
+    start = line.find("label=<") + len("label=")
+    depth = 0
+    for end in range(start, len(line)):
+        depth += {"<": 1, ">": -1}.get(line[end], 0)
+        if depth == 0:
+            return line[start:end + 1]
+    return line[start:]
 
 
 def _highlighted_units(graph: _Graph, layout: _Layout, highlight: Highlight,
                        culprit: Function | None) -> set[str]:
     if highlight is None:
         items: list = []
-    elif isinstance(highlight, (Tensor, Function)):
-        items = [highlight]
-    else:
+    elif isinstance(highlight, (list, tuple, set, frozenset)):
         items = list(highlight)
+    else:
+        items = [highlight]
     units = {"culprit"} if culprit is not None else set()
     ops = {id(t._ctx): i for i, t in enumerate(graph.tensors) if t._ctx is not None}
     for item in items:
@@ -272,13 +292,38 @@ def _highlighted_units(graph: _Graph, layout: _Layout, highlight: Highlight,
             units.add(layout.tensor_unit[graph.position[id(item)]])
         elif isinstance(item, Function) and id(item) in ops:
             units.add(layout.op_unit[ops[id(item)]])
+        elif not isinstance(item, (Tensor, Function)):
+            raise TypeError(f"draw_graph: highlight must be a Tensor of the graph, an op node "
+                            f"(tensor.grad_fn) or a list of them, got {type(item).__name__} "
+                            f"{short_repr(item)}")
         elif item is not culprit:
             what = (f"a Tensor of shape {item.shape}" if isinstance(item, Tensor) else
-                    f"op '{item.name}'" if isinstance(item, Function) else
-                    f"a {type(item).__name__}")
+                    f"op '{item.name}'")
             raise ValueError(f"draw_graph: highlight ({what}) is not part of the drawn graph; "
                              f"pass a Tensor of the graph or an op node (tensor.grad_fn)")
     return units
+
+
+def _targets(dot: graphviz.Digraph, drawing: _Drawing) -> None:
+    """The class indices an op took as its `target` keyword (cross_entropy's): no tensor
+    of the graph, since no gradient flows to them, but drawn as an input of the op all the
+    same, as the target of a squared error is (a dashed edge in the backward view)."""
+    graph, layout, options = drawing.graph, drawing.layout, drawing.options
+    for i, tensor in enumerate(graph.tensors):
+        target = getattr(tensor._ctx, "params", {}).get("target")
+        unit = layout.op_unit[i]
+        if not isinstance(target, np.ndarray) or unit is None or (
+                unit in layout.boxes and layout.boxes[unit].kind != "module"):
+            continue
+        title = "<I>target</I>" + (f" {target.shape}" if target.ndim else "")
+        lines = [[title + (f" {target.dtype}" if target.dtype != np.float64 else "")]]
+        if options.show_data:
+            lines.append(["data ", _value(target, options.precision)])
+        dot.node(f"k{i}", _label(lines), **_STYLES["input"])
+        if options.mode == "forward":
+            dot.edge(f"k{i}", unit)
+        else:
+            dot.edge(unit, f"k{i}", **_NO_GRAD_EDGE)
 
 
 def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
@@ -319,7 +364,8 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
         if not graph.tensors[p].requires_grad:
             attrs.update(_NO_GRAD_EDGE)  # no gradient flows back into data or constants
         else:
-            lines = _edge_lines(drawing, p, target, parts)
+            with np.errstate(all="ignore"):  # NaN and Inf are marked, not warned about
+                lines = _edge_lines(drawing, p, target, parts)
             if drawing.step is not None and drawing.grads.order \
                     and drawing.grads.order[drawing.step] == p:
                 attrs.update(_ARRIVING_EDGE)  # the gradient arriving at this frame's tensor

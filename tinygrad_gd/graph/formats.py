@@ -7,6 +7,10 @@ the command line's `graph -o PATH` alike, checked before anything is drawn or wr
   any Graphviz program;
 - any other suffix (`.txt`, `.html`) is refused, naming the ones that work; a path
   without a suffix gets its format's (`loss` -> `loss.svg`).
+
+`file_path` reads a path as users write it (`~/loss.png`: in the home folder) and refuses,
+in one line, what names no file (42, None, "", `.png` alone); `make_folder` makes a
+missing folder or says in one line why it cannot.
 """
 from __future__ import annotations
 
@@ -15,7 +19,10 @@ from pathlib import Path
 
 import graphviz
 
-__all__ = ["FORMATS", "PAGE_SUFFIXES", "format_of", "suffix_help", "check_folder"]
+from ..files import _refusal
+
+__all__ = ["FORMATS", "PAGE_SUFFIXES", "format_of", "suffix_help", "check_folder", "file_path",
+           "make_folder", "short_repr"]
 
 # what a suffix means: Graphviz's formats, less those that open a window instead of
 # writing a file; `gv` is DOT too
@@ -51,3 +58,42 @@ def check_folder(target: Path, where: str) -> None:
                     f"{where}: cannot write {str(target)!r}: {str(folder)!r} is a file, not "
                     f"a folder; choose another path")
             return
+
+
+def file_path(path: object, where: str, example: str) -> Path:
+    """`path` as a Path, `~` expanded as a shell does (bytes decoded as `open` does), or one
+    line saying why it names no file: not a path (42, None, a list), empty, or a suffix alone
+    (`.png` would become `.png.svg`)."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: the path must be a str or a pathlib.Path, got "
+                        f"{type(path).__name__} {short_repr(path)}; give a file path such as "
+                        f"{example!r}")
+    text = os.fsdecode(os.fspath(path))
+    if not text:
+        raise ValueError(f"{where}: the path is empty; give a file path such as {example!r}")
+    target = Path(text).expanduser()
+    name = target.name
+    if name.startswith(".") and (format_of(name) or name.lower() in PAGE_SUFFIXES):
+        raise ValueError(f"{where}: the path {text!r} is a suffix without a file name; give "
+                         f"the file a name, e.g. {str(target.with_name('graph' + name))!r}")
+    return target
+
+
+def short_repr(value: object) -> str:
+    """A wrong value as an error message shows it: its repr, cut after 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def make_folder(target: Path, where: str) -> None:
+    """Make the folder `target` goes in (a missing one is made), or one line saying why not:
+    `/proc/nope/x.png` raised FileNotFoundError from deep inside pathlib."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _refusal(type(err), err.errno,
+                       f"{where}: cannot create the folder {str(target.parent)!r} for "
+                       f"{str(target)!r} ({err.strerror or err}); create it first or choose "
+                       f"another path") from None

@@ -23,7 +23,7 @@ from .derivatives import Textbook, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
 from .folds import _structure_lines
-from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names, _stale_label
+from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
@@ -104,6 +104,11 @@ class _Options:
                 or not 1 <= precision <= 17:
             raise ValueError(f"{where}: precision must be an integer from 1 to 17 "
                              f"(significant digits), got {precision!r}")
+        for name, flag in (("show_data", show_data), ("show_grad", show_grad),
+                           ("legend", legend), ("constants", constants),
+                           ("open_modules", open_modules)):
+            if not isinstance(flag, (bool, np.bool_)):  # show_data="no" is not True
+                raise TypeError(f"{where}: {name} must be True or False, got {flag!r}")
         return cls(bool(show_data), bool(show_grad), direction,
                    None if max_nodes is None else int(max_nodes), mode, bool(legend),
                    int(precision), bool(constants), bool(open_modules))
@@ -149,8 +154,9 @@ class _Drawing:
         """Op i's local derivative wrt input p in its textbook form (`2 × error`), if any."""
         if (i, p) not in self._textbooks:
             local = self.local(i).get(p)
-            self._textbooks[(i, p)] = None if local is None else _textbook(
-                self.graph, i, p, self._formula_name, local[0])
+            with np.errstate(all="ignore"):  # log(0)'s 1 / 0: Inf, marked in the picture
+                self._textbooks[(i, p)] = None if local is None else _textbook(
+                    self.graph, i, p, self._formula_name, local[0])
         return self._textbooks[(i, p)]
 
     def _formula_name(self, q: int) -> str:
@@ -189,6 +195,11 @@ class _Drawing:
             return str(given), True
         if i == self.graph.output:
             return "output", False
+        box = self.layout.boxes.get(self.layout.tensor_unit[i] or "")
+        if tensor._ctx is not None and box is not None and box.kind == "module" and any(
+                self.layout.op_unit[c] != self.layout.tensor_unit[i]
+                for c in self.graph.consumers[i]):  # a module call's result: as its box
+            return f"{box.title} result", False
         if tensor._ctx is not None:
             return f"{tensor._ctx.name} result", False
         if tensor.requires_grad:
@@ -277,7 +288,8 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
     if i in drawing.grads.stale_inputs:
         lines.append([_red("changed in place since the forward pass used it (data: the new "
                            "values)")])
-        lines.append([_red("run the forward pass again to draw its gradient")])
+        if options.mode == "backward":  # the forward view shows its .grad as it is
+            lines.append([_red("run the forward pass again to draw its gradient")])
     if kind == "partly_frozen":
         mask = np.asarray(getattr(tensor, "frozen_mask", None), dtype=bool)
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
@@ -350,11 +362,14 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
     """
     lines = [[_op_title(drawing, i)]]
     if i in drawing.grads.stale:
-        lines.append([_red(_escape(_stale_label(drawing.grads.stale[i])))])
+        words = _stale_words(drawing.grads.stale[i], drawing.options.mode)
+        if words:
+            lines.append([_red(_escape(words))])
     elif drawing.options.mode == "backward":
         precision = drawing.options.precision
         for p, (local, per_element) in drawing.local(i).items():
-            start = f"∂/∂{_escape(drawing.name(p)[0])} = "
+            name = drawing.name(p)[0]  # `(4: Linear(64 -> 10) result)`: one name
+            start = f"∂/∂{_escape(f'({name})' if ': ' in name else name)} = "
             book = drawing.textbook(i, p)
             if book is not None:
                 line = [start + _escape(book.formula, 10**3)]
@@ -372,6 +387,36 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
             elif not per_element and local.size <= _SHOWN_ENTRIES:  # a scalar output's
                 lines.append([start, _value(local, precision)])
     return lines
+
+
+def _stale_words(why: str, mode: str) -> str | None:
+    """What the node of an op listed as stale (`_Gradients.stale`, `why` its reason) says:
+    in the backward view why its factors are not shown; in the forward view, which shows no
+    factors, only that a value it used changed since (a random op's values are right)."""
+    if why.startswith("the output of op"):
+        words = "its result changed in place since it ran"
+    elif "gives other values when run again" in why:
+        if mode == "forward":
+            return None
+        words = "gives other values when run again (a random op?)"
+    else:
+        words = "an input changed in place since it ran"
+    return words + (": factors not shown" if mode == "backward" else "")
+
+
+def _forward_note(drawing: _Drawing) -> str | None:
+    """The forward view's note on values changed in place since the forward pass used them
+    (the backward view's note speaks of factors, which the forward view never shows)."""
+    graph, grads = drawing.graph, drawing.grads
+    changed = [drawing.name(i)[0] for i in sorted(grads.stale_inputs)]
+    changed += [f"the result of op '{graph.tensors[i]._ctx.name}'" for i, why in
+                sorted(grads.stale.items()) if why.startswith("the output of op")]
+    if not changed:
+        return None
+    return (f"changed in place after the forward pass used them (an update after "
+            f"backward()?): {', '.join(changed)}; their data shows the new values, the nodes "
+            f"after them the values the forward pass computed before the change. Run the "
+            f"forward pass again to draw them alike")
 
 
 def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
@@ -423,8 +468,11 @@ def _notes(drawing: _Drawing) -> list[str]:
         calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
         notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")
-    if drawing.grads.note and (drawing.options.show_grad or drawing.options.mode == "backward"):
-        notes.append(drawing.grads.note)
+    note = drawing.grads.note
+    if drawing.options.mode == "forward" and drawing.grads.stale:
+        note = _forward_note(drawing)
+    if note and (drawing.options.show_grad or drawing.options.mode == "backward"):
+        notes.append(note)
     return notes
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..files import atomic_write_bytes, check_replaceable
 from ..tensor import Tensor
 from .dot import _emit, _pipe, _prepare
-from .formats import PAGE_SUFFIXES, check_folder
+from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_folder
 from .labels import _HIDDEN, _Drawing, _Options
 from .text import _array
 from .walk import _names
@@ -59,7 +59,7 @@ class BackwardSteps:
         such as `.png`, is refused: the page is HTML); returns the path."""
         target = page_path(path, "BackwardSteps.save")
         check_folder(target, "BackwardSteps.save")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(target, "BackwardSteps.save")
         atomic_write_bytes(target, self.html.encode("utf-8"), "backward_steps")
         return target
 
@@ -114,15 +114,18 @@ _SCRIPT = """(function () {
 
 def page_path(path: str | Path, what: str) -> Path:
     """`path` for the HTML page: `.html` added when it has no suffix, `.html`/`.htm` kept,
-    any other suffix refused before anything is written (not HTML in a file named .png)."""
-    target = check_replaceable(path, what, example="steps.html")  # not /dev/null.html
+    any other suffix refused before anything is written (not HTML in a file named .png);
+    `~` expanded as a shell does."""
+    target = check_replaceable(file_path(path, what, "steps.html"), what,
+                               example="steps.html")  # not /dev/null.html
     suffix = target.suffix.lower()
     if not suffix:
         return target.with_suffix(".html")
     if suffix not in PAGE_SUFFIXES:
-        raise ValueError(f"{what}: the backward steps are an HTML page, but {str(path)!r} names a "
-                         f"{suffix} file; give the path the suffix .html (draw_graph or "
-                         f"render_graph draw one view as {suffix[1:]})")
+        picture = (f" (render_graph draws one view as {suffix[1:]})" if format_of(suffix)
+                   else "")
+        raise ValueError(f"{what}: the backward steps are an HTML page, but {str(target)!r} "
+                         f"names a {suffix} file; give the path the suffix .html{picture}")
     return target
 
 

@@ -1,9 +1,11 @@
 """Text for the diagrams' labels: numbers, arrays and user text as Graphviz HTML-like pieces.
 
 - numbers and arrays as text (`_number`, `_array`, `_nested`): a small array in full, a
-  large one as a few entries and its range;
-- label pieces (`_value`: a small matrix as a table; `_pieces`: a product written as by
-  hand; `_font`), and whole labels from lines of pieces (`_label`, `_html`);
+  large one as a few entries and its range, one whose entries are all equal as `all v`; a
+  number never shown rounder than it is (0.99999999 is not "1");
+- label pieces (`_value`: a small matrix as a table, a long array wrapped into lines;
+  `_pieces`: a product written as by hand; `_font`), and whole labels from lines of pieces
+  (`_label`, `_html`), a line too wide for a page broken before its `×` and `=`;
 - user text made safe inside a label (`_escape`), and what a float array holds that is
   not finite (`_nonfinite`).
 """
@@ -18,6 +20,11 @@ import numpy as np
 
 _SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
 _FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
+_ALL_EQUAL = 4  # an array of at least this many entries, all equal, reads `all v`
+_WRAP = 60  # characters of an array's text on one line of a label: a longer one wraps
+_LINE = 80  # characters of a label's line: a wider product breaks before its × and =
+_TABLE_ROWS = 4  # a matrix of more rows is text (wrapped), not a tall table
+_NOISE = 1e-12  # a difference this small (relative) is float noise: 0.1 summed 10 times is 1
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
 
 
@@ -44,28 +51,48 @@ def _number(value: Any, precision: int) -> str:
     if isinstance(value, (int, np.integer)):
         return str(int(value))
     value = float(value)
-    if value.is_integer() and abs(value) < 1e9:
-        return str(int(value))
-    return f"{value:.{precision}g}"
+    if value.is_integer() and abs(value) < 1e9 \
+            and len(str(int(abs(value))).rstrip("0")) <= precision:
+        return str(int(value))  # 1000, not 1e+03; but 123456789 at precision 4 is 1.235e+08
+    text, digits = f"{value:.{precision}g}", precision
+    # a value rounded to a whole number would read as exact (tanh 0.99999999 as "1", then
+    # "1 - 1² = 2.4e-08"): more digits until it no longer looks whole
+    while digits < 17 and re.fullmatch(r"-?\d+", text) \
+            and abs(float(text) - value) > _NOISE * max(1.0, abs(value)):
+        digits += 1
+        text = f"{value:.{digits}g}"
+    return text
 
 
 def _array(a: Any, precision: int) -> str:
-    """Every entry of a small array (up to 12), else a few entries and its range (`all 0.025`
-    when every entry is the same)."""
+    """Every entry of a small array (up to 12), else a few entries and its range; `all 0.025`
+    when its entries (4 or more) are all the same, whatever its size."""
     a = np.asarray(a)
     if a.ndim == 0:
         return _number(a.item(), precision)
+    same = _all_equal(a)
+    if same is not None:  # a mean's copy
+        return f"all {_number(same, precision)}"
     if a.size <= _SHOWN_ENTRIES:
         return _nested(a, precision)
     first = ", ".join(_number(v, precision) for v in a.reshape(-1)[:_FIRST_ENTRIES].tolist())
     finite = a[np.isfinite(a)] if a.dtype.kind == "f" else a.reshape(-1)
     bad = a.size - finite.size
-    if not bad and finite.size and finite.min() == finite.max():  # a mean's copy
-        return f"all {_number(finite.min(), precision)}"
     text = f"[{first}, …]"
     if finite.size:
         text += f" min {_number(finite.min(), precision)} max {_number(finite.max(), precision)}"
     return text + (f" ({bad} NaN/Inf)" if bad else "")
+
+
+def _all_equal(a: np.ndarray) -> Any:
+    """The one value of an array of `_ALL_EQUAL` or more entries all equal (and finite, or
+    not floats); None otherwise. Fewer read as a list: `[0.5, 0.5, 0.5]`."""
+    if a.size < _ALL_EQUAL or a.dtype.kind not in "iuf":
+        return None
+    flat = a.reshape(-1)
+    if a.dtype.kind == "f" and not np.isfinite(flat).all():
+        return None
+    return flat[0] if (flat == flat[0]).all() else None
 
 
 def _nested(a: np.ndarray, precision: int) -> str:
@@ -75,14 +102,32 @@ def _nested(a: np.ndarray, precision: int) -> str:
 
 
 def _value(a: Any, precision: int, color: str | None = None) -> str:
-    """An array as a label piece: a small matrix as a table of its rows, else its text."""
+    """An array as a label piece: a small matrix of up to 4 rows as a table of its rows, else
+    its text, wrapped into lines of at most `_WRAP` characters when shown whole."""
     a = np.asarray(a)
-    if a.ndim != 2 or a.size > _SHOWN_ENTRIES or a.size == 0:
-        return _font(_array(a, precision), color)
-    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(_number(v, precision), color)}'
-                                    f"</TD>" for v in row) + "</TR>" for row in a.tolist())
+    cells = [[_number(v, precision) for v in row] for row in a.tolist()] if (
+        a.ndim == 2 and 0 < a.size <= _SHOWN_ENTRIES and a.shape[0] <= _TABLE_ROWS
+        and _all_equal(a) is None) else None
+    if cells is None or max(sum(len(c) + 2 for c in row) for row in cells) > _WRAP:
+        return "<BR/>".join(_font(line, color) for line in _wrapped(_array(a, precision)))
+    rows = "".join("<TR>" + "".join(f'<TD ALIGN="RIGHT">{_font(v, color)}</TD>' for v in row)
+                   + "</TR>" for row in cells)
     return (f'<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1" '
             f'COLOR="{color or "#868e96"}">{rows}</TABLE>')
+
+
+def _wrapped(text: str) -> list[str]:
+    """An array's text in lines of at most `_WRAP` characters, broken after its commas (a
+    summary, `[0.1, 0.2, 0.3, …] min 0 max 1`, is short already: one line)."""
+    if len(text) <= _WRAP or "…" in text:
+        return [text]
+    lines = [""]
+    for entry in re.findall(r"[^,]+(?:, |$)", text):
+        if lines[-1] and len(lines[-1]) + len(entry) > _WRAP:
+            lines[-1] = lines[-1].rstrip()
+            lines.append("")
+        lines[-1] += entry
+    return lines
 
 
 def _pieces(pieces: list, precision: int, color: str | None = None) -> list[str]:
@@ -123,10 +168,26 @@ def _is_table(piece: str) -> bool:
     return piece.startswith("<TABLE")
 
 
+_OPERATORS = re.compile(r"(<[^>]*>)*\s*(×|=|@|⊗) ")  # a piece that begins a product's factor
+
+
+def _broken(line: list[str]) -> list[list[str]]:
+    """A line wider than `_LINE` characters broken before its `×`, `=`, `@` and `⊗` (a
+    product of long arrays: one factor a line), else the line as it is."""
+    if sum(_line_width(piece) for piece in line) <= _LINE:  # a table: its widest row
+        return [line]
+    lines: list[list[str]] = [[]]
+    for piece in line:
+        if lines[-1] and _OPERATORS.match(piece):
+            lines.append([])
+        lines[-1].append(piece)
+    return lines
+
+
 def _label(lines: list[list[str]]) -> str:
     """Lines of pieces as one HTML-like label (a table of rows when a piece is a table)."""
     lines = [[piece for piece in line if piece] for line in lines]
-    lines = [line for line in lines if line]
+    lines = [part for line in lines if line for part in _broken(line)]
     if not any(_is_table(piece) for line in lines for piece in line):
         return "<" + "<BR/>".join("".join(line) for line in lines) + ">"
     rows = []

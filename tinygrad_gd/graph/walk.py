@@ -212,15 +212,6 @@ def _changed_inputs(graph: _Graph, i: int) -> str | None:
     return None
 
 
-def _stale_label(why: str) -> str:
-    """What a stale op's node says, in a few words, from the reason it is stale."""
-    if why.startswith("the output of op"):
-        return "its output changed in place since: factors not shown"
-    if "gives other values when run again" in why:
-        return "gives other values when run again (a random op?): factors not shown"
-    return "input changed in place since: factors not shown"
-
-
 def _changed_positions(graph: _Graph, i: int) -> list[int]:
     return [graph.parents[i][k] for k in written_since(graph.tensors[i]._ctx)]
 
@@ -387,7 +378,12 @@ def _call_key(ctx: Function, level: int) -> tuple | None:
     """
     scope = getattr(ctx, "scope", ())
     if len(scope) <= level:
-        return None
+        # a leaf module (a Linear) called shallower inside a model folds at its own level,
+        # as its siblings deeper down do; a loss module (called outside) stays open
+        children = getattr(scope[-1], "children", None) if len(scope) > 1 else None
+        if not callable(children) or list(children()):
+            return None
+        level = len(scope) - 1
     key = tuple(id(owner) for owner in scope[:level + 1])  # grouping only, never an id shown
     calls = getattr(ctx, "scope_calls", None)
     return key + tuple(calls[:level + 1]) if calls else key

@@ -1,0 +1,296 @@
+"""Tests of what the diagrams' labels say and how wide they draw: numbers never shown rounder
+than they are, small arrays that keep the picture narrow, cross-entropy's targets, the names
+of folded module calls, the notes after an update, and the drawing functions' one-line
+errors. Labels are read from the DOT source (`test_graph.parse`), sizes from rendered PNGs."""
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn
+from tinygrad_gd.graph import backward_steps, draw_graph, render_graph
+
+from test_graph import by_first_line, graph_label, grokking, parse
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+
+
+def png_size(path) -> tuple[int, int]:
+    """(width, height) in pixels, from the PNG's header."""
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+def op_lines(nodes: dict, title: str) -> list[str]:
+    """The lines of the op node whose first line is `title`."""
+    return next(lab for n, (lab, _) in nodes.items()
+                if n.startswith("f") and lab.split("\n")[0] == title).split("\n")
+
+
+# ---------------------------------------------------------------------------------------
+# A. Numbers never shown rounder than they are
+
+
+def test_a_value_near_a_whole_number_is_not_printed_as_one():
+    # tanh(9.4) = 1 - 1.3e-08 read "data 1" and "1 × (1 - 1²) = 2.7e-08": false arithmetic
+    x = tg.Tensor(9.4, requires_grad=True, name="x")
+    t = x.tanh()
+    t.name = "t"
+    t.backward()
+    nodes, edges = parse(draw_graph(t, mode="backward").source)
+    data = nodes[by_first_line(nodes)["t"]][0].split("\n")[1]
+    assert data.startswith("data 0.9999999") and data != "data 1", data
+    assert not any("1 - 1²" in line for line in op_lines(nodes, "tanh"))
+    product = next(lab for s, t_, lab in edges if t_ == by_first_line(nodes)["x"])
+    assert "(1 - 0.9999999" in product and "1²" not in product, product
+    # float noise stays hidden: 0.1 summed ten times is drawn as 1, whole numbers whole
+    total = tg.Tensor(np.full(10, 0.1), requires_grad=True).sum()
+    assert "data 1\n" in parse(draw_graph(total).source)[0]["t1"][0] + "\n"
+
+
+def test_precision_applies_to_whole_number_floats_too():
+    # `123456789` was printed whole beside `1.235e+08`, whatever the precision
+    w = tg.Tensor([1e-12, 1e9, 123456789.0, -0.000123456], requires_grad=True, name="w")
+    loss = (w * tg.Tensor([3.0, 1e-9, 1.0, 2.0], name="x")).sum()
+    nodes = parse(draw_graph(loss).source)[0]
+    assert "data [1e-12, 1e+09, 1.235e+08, -0.0001235]" in nodes["t0"][0].split("\n")
+    nodes = parse(draw_graph(loss, precision=9).source)[0]
+    assert "data [1e-12, 1e+09, 123456789, -0.000123456]" in nodes["t0"][0].split("\n")
+    round_ = tg.Tensor([1000.0, 2.0, 10000.0], name="round")  # exact at 4 digits: whole
+    assert "data [1000, 2, 10000]" in parse(draw_graph(round_ * 1.0).source)[0]["t0"][0]
+
+
+# ---------------------------------------------------------------------------------------
+# B. Small arrays keep the picture narrow
+
+
+def vector_loss(size: int):
+    rng = np.random.default_rng(size)
+    w = tg.Tensor(rng.normal(size=size), requires_grad=True, name="w")
+    x = tg.Tensor(rng.normal(size=size), name="x")
+    loss = ((w * x) ** 2).mean()
+    loss.backward()
+    return loss
+
+
+@needs_dot
+def test_a_small_vector_wraps_and_its_picture_is_no_wider_than_a_large_ones(tmp_path):
+    # 12 entries on one edge line: 2788 px wide; 5 entries: 1461 px against 958 for 10,000
+    widths = {size: png_size(render_graph(vector_loss(size), tmp_path / f"v{size}.png",
+                                          mode="backward"))[0] for size in (5, 12, 10000)}
+    assert widths[12] <= 1000 and widths[5] <= widths[10000], widths
+    nodes = parse(draw_graph(vector_loss(12), mode="backward").source)[0]
+    data = nodes[by_first_line(nodes)["w"]][0].split("\n")[1:3]  # every entry, two lines
+    assert data[0].startswith("data [") and data[1].endswith("]") and len(data[0]) <= 66
+
+
+@needs_dot
+def test_a_column_of_eight_targets_is_no_tall_table(tmp_path):
+    # an (8, 1) target drew 8-row tables on every node and edge: 1828 x 3135 px
+    model = nn.Sequential(nn.Linear(3, 3, seed=0), nn.ReLU(), nn.Linear(3, 1, seed=1))
+    rng = np.random.default_rng(2)
+    x = tg.Tensor(rng.normal(size=(8, 3)), name="X")
+    y = tg.Tensor(rng.normal(size=(8, 1)), name="Y")
+    loss = nn.MSELoss()(model(x), y)
+    loss.backward()
+    width, height = png_size(render_graph(loss, tmp_path / "mlp.png", mode="backward",
+                                          model=model))
+    assert height <= 1800 and width <= 2000, (width, height)
+
+
+def test_equal_entries_read_all_v_from_four_entries_and_three_stay_whole():
+    # "all 0.125" was printed as eight separate 0.125s (64 entries did read "all 0.01562")
+    a = tg.Tensor(np.ones(8), requires_grad=True, name="a")
+    loss = a.mean()
+    loss.backward()
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    assert "grad all 0.125" in nodes[by_first_line(nodes)["a"]][0].split("\n")
+    assert "1 / 8 copied to each entry = all 0.125" in [lab for _, _, lab in edges]
+    b = tg.Tensor(np.ones(3), requires_grad=True, name="b")  # the documents' [0.5, 0.5, 0.5]
+    loss = b.mean()
+    loss.backward()
+    nodes = parse(draw_graph(loss, mode="backward").source)[0]
+    assert "grad [0.3333, 0.3333, 0.3333]" in nodes[by_first_line(nodes)["b"]][0].split("\n")
+
+
+# ---------------------------------------------------------------------------------------
+# C. Cross-entropy's class indices
+
+
+def test_cross_entropy_draws_its_class_indices_as_an_input_of_the_loss():
+    # MSE drew its target; cross-entropy's appeared nowhere
+    model = nn.Sequential(nn.Linear(4, 5, seed=0), nn.ReLU(), nn.Linear(5, 3, seed=1))
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(2, 4)), name="x")
+    loss = nn.CrossEntropyLoss()(model(x), tg.Tensor(np.array([0, 2]), name="labels"))
+    loss.backward()
+    for mode in ("forward", "backward"):
+        nodes, edges = parse(draw_graph(loss, model=model, mode=mode).source)
+        target = next(n for n, (lab, _) in nodes.items() if lab.startswith("target (2,) int64"))
+        assert nodes[target][0].split("\n")[1] == "data [0, 2]"
+        loss_op = next(n for n, (lab, _) in nodes.items() if lab.startswith("cross_entropy"))
+        edge = (target, loss_op) if mode == "forward" else (loss_op, target)
+        assert edge in [(s, t) for s, t, _ in edges]
+    assert 'style=dashed' in next(ln for ln in draw_graph(loss, mode="backward").source
+                                  .splitlines() if f"-> {target}" in ln)  # no gradient
+
+
+# ---------------------------------------------------------------------------------------
+# D. Folded module calls
+
+
+def folded_mlp():
+    model = nn.Sequential(nn.Linear(6, 5, seed=0), nn.ReLU(), nn.Linear(5, 4, seed=1),
+                          nn.ReLU(), nn.Linear(4, 3, seed=2))
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(2, 6)), name="x")
+    loss = nn.MSELoss()(model(x), tg.Tensor(np.zeros((2, 3)), name="targets"))
+    loss.backward()
+    return model, loss
+
+
+def test_the_op_after_a_folded_module_call_names_it_as_its_box_does():
+    # the sub said "∂/∂linear result" under a box drawn as "4: Linear(4 -> 3)"
+    model, loss = folded_mlp()
+    nodes = parse(draw_graph(loss, model=model, mode="backward").source)[0]
+    assert any(lab.startswith("4: Linear(4 -> 3)\n") for lab, _ in nodes.values())
+    assert "∂/∂(4: Linear(4 -> 3) result) = 1" in op_lines(nodes, "sub")
+    opened = parse(draw_graph(loss, model=model, mode="backward", open_modules=True).source)[0]
+    assert "∂/∂linear result = 1" in op_lines(opened, "sub")  # drawn open: the op's name
+
+
+def test_every_linear_of_a_nested_model_folds_alike():
+    # 24-deep-model: six Linear(8 -> 8) inside blocks folded, the last Linear(8 -> 2) open
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(8, 8, seed=k), nn.ReLU())
+                            for k in range(6)], nn.Linear(8, 2, seed=9))
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(16, 8)))
+    loss = nn.CrossEntropyLoss()(model(x), tg.Tensor(np.arange(16) % 2))
+    nodes = parse(draw_graph(loss, model=model).source)[0]
+    assert any(lab.startswith("6: Linear(8 -> 2)\n") for lab, _ in nodes.values())
+
+
+# ---------------------------------------------------------------------------------------
+# E. After an update: notes that agree with the view
+
+
+def updated_grokking():
+    x, w, pred, delta, loss = grokking()
+    with tg.no_grad():
+        w.data -= 0.01 * w.grad.data  # the update after backward()
+    return w, loss
+
+
+def test_the_forward_view_after_an_update_speaks_of_no_factors():
+    # ".grad [...]" then "run the forward pass again to draw its gradient"; the op's
+    # clipped "input changed in place since: factors not shown"; "some factors not shown"
+    w, loss = updated_grokking()
+    source = draw_graph(loss).source
+    nodes = parse(source)[0]
+    names = by_first_line(nodes)
+    weights = nodes[names["weights"]][0].split("\n")
+    assert weights[2].startswith(".grad [") and "changed in place since" in weights[3]
+    assert not any("run the forward pass again" in line for line in weights)
+    assert op_lines(nodes, "matmul") == ["matmul", "an input changed in place since it ran"]
+    note = graph_label(source)
+    assert "factors" not in source and note.startswith(
+        "changed in place after the forward pass used them (an update after backward()?): "
+        "weights; their data shows the new values")
+    nodes = parse(draw_graph(loss, mode="backward").source)[0]  # the backward view: factors
+    assert op_lines(nodes, "matmul")[1] == "an input changed in place since it ran: factors " \
+                                           "not shown"
+    assert "run the forward pass again to draw its gradient" in nodes[names["weights"]][0]
+
+
+# ---------------------------------------------------------------------------------------
+# F. The drawing functions' errors: one line, naming the function, the value, what to do
+
+
+def one_line(error: BaseException, starts: str) -> str:
+    message = str(error)
+    assert message.startswith(starts) and "\n" not in message, message
+    return message
+
+
+@pytest.mark.parametrize("path", [42, None, ["a.png"]])
+def test_render_graph_refuses_what_is_no_path_in_one_line(path):
+    # a raw "expected str, bytes or os.PathLike object, not int" from pathlib
+    with pytest.raises(TypeError) as caught:
+        render_graph(grokking()[-1], path)
+    message = one_line(caught.value, "render_graph: the path must be a str or a pathlib.Path")
+    assert repr(path) in message and "'graph.svg'" in message
+
+
+def test_render_graph_paths_as_users_write_them(tmp_path, monkeypatch):
+    loss = grokking()[-1]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    # `~` is the home folder, not a folder named "~"
+    assert render_graph(loss, "~/g.dot") == tmp_path / "home" / "g.dot"
+    assert not (tmp_path / "~").exists()
+    assert render_graph(loss, os.fsencode(tmp_path / "b.dot")).read_text().startswith("digraph")
+    with pytest.raises(ValueError) as caught:  # wrote '.png.svg'
+        render_graph(loss, ".png")
+    one_line(caught.value, "render_graph: the path '.png' is a suffix without a file name; "
+                           "give the file a name, e.g. 'graph.png'")
+    with pytest.raises(ValueError) as caught:  # "'' is a folder"
+        render_graph(loss, "")
+    one_line(caught.value, "render_graph: the path is empty; give a file path such as")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b.dot", "home"]
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_cannot_be_made_is_said_in_one_line():
+    # a raw FileNotFoundError from mkdir
+    with pytest.raises(OSError) as caught:
+        render_graph(grokking()[-1], "/proc/nope/x.dot")
+    one_line(caught.value, "render_graph: cannot create the folder '/proc/nope' for "
+                           "'/proc/nope/x.dot' (No such file or directory); create it first")
+
+
+def test_draw_graph_refuses_a_wrong_highlight_and_a_flag_that_is_no_bool():
+    loss = grokking()[-1]
+    with pytest.raises(TypeError) as caught:  # 'int' object is not iterable
+        draw_graph(loss, highlight=3)
+    one_line(caught.value, "draw_graph: highlight must be a Tensor of the graph, an op node "
+                           "(tensor.grad_fn) or a list of them, got int 3")
+    for flag in ("show_data", "show_grad", "legend", "constants", "open_modules"):
+        with pytest.raises(TypeError) as caught:  # "no" was taken as True
+            draw_graph(loss, **{flag: "no"})
+        one_line(caught.value, f"draw_graph: {flag} must be True or False, got 'no'")
+    assert draw_graph(loss, show_data=np.bool_(False)).source  # NumPy's bool is a bool
+    with pytest.raises(TypeError) as caught:  # "draw_graph() got an unexpected keyword..."
+        render_graph(loss, "never.svg", mood="backward")
+    one_line(caught.value, "render_graph: unknown option(s) ['mood']; the options are "
+                           "draw_graph's: show_data, show_grad")
+
+
+@needs_dot
+def test_backward_steps_suggests_render_graph_only_for_a_format_it_draws(tmp_path):
+    loss = grokking()[-1]
+    (tmp_path / "keep.txt").write_text("precious")
+    with pytest.raises(ValueError) as caught:  # suggested render_graph "as txt", refused there
+        backward_steps(loss, tmp_path / "keep.txt")
+    assert "render_graph" not in one_line(caught.value, "backward_steps: the backward steps "
+                                                        "are an HTML page")
+    with pytest.raises(ValueError) as caught:
+        backward_steps(loss, tmp_path / "s.png")
+    assert one_line(caught.value, "backward_steps").endswith(
+        "give the path the suffix .html (render_graph draws one view as png)")
+    assert (tmp_path / "keep.txt").read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def test_drawing_log_of_zero_warns_nothing():
+    # NumPy's "divide by zero" RuntimeWarning from the textbook 1 / x of log at 0
+    w = tg.Tensor([0.0, 1.0, 2.0], requires_grad=True, name="w")
+    with np.errstate(divide="ignore"):
+        loss = w.log().sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        source = draw_graph(loss, mode="backward").source
+    assert "∂/∂w = 1 / w" in source
