@@ -176,6 +176,22 @@ def test_fill_and_copy_refuse_what_is_not_a_number_and_write_nothing(case):
     assert x.tolist() == A.tolist()
 
 
+@pytest.mark.parametrize("value", ["1", None, [1.0]])
+def test_fill_diagonal_refuses_what_is_not_a_number_and_writes_nothing(value):
+    x = tg.zeros(3, 3)
+    with pytest.raises(TypeError, match=r"^fill_diagonal_: fill_value must be a number"):
+        x.fill_diagonal_(value)  # '1' filled 1.0 and None NaN
+    assert x.tolist() == [[0.0] * 3] * 3
+
+
+def test_a_setitem_of_another_shape_says_it_in_one_line():
+    x = tg.zeros(3, 3)
+    with pytest.raises(ValueError) as caught:
+        x[0] = tg.ones(4, 5)  # the value's printed rows ran over several lines
+    assert "\n" not in str(caught.value) and str(caught.value).startswith("setitem: ")
+    assert x.tolist() == [[0.0] * 3] * 3
+
+
 def test_fill_of_a_number_an_integer_tensor_cannot_hold_is_named():
     small = tg.Tensor([1, 2], dtype=np.int8)
     _refused(OverflowError, "fill_: 1000 does not fit the tensor's dtype int8; give a value "

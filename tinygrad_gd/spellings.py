@@ -37,6 +37,7 @@ import numpy as np
 
 from . import functional, hooks, tensor as tensor_module
 from .creation import as_tensor
+from .in_place import scalar
 from .ops.arguments import broadcast, either, matrix_product, number, one_axis
 from .tensor import Tensor, to_tensor
 
@@ -162,7 +163,7 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor
                          f"shape {self.shape}")
     diagonal = np.zeros(self.shape, dtype=bool)
     np.fill_diagonal(diagonal, True, wrap=wrap)  # NumPy's rule for which entries, wrap too
-    self[diagonal] = fill_value
+    self[diagonal] = scalar("fill_diagonal_", "fill_value", fill_value)  # (None was NaN)
     return self
 
 

@@ -23,7 +23,7 @@ __all__ = ["Tensor"]
 
 
 def _describe(data: Any) -> str:
-    text = repr(data)
+    text = " ".join(repr(data).split())  # (one line: an array's repr runs over several)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
