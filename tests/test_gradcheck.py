@@ -186,6 +186,26 @@ def test_raise_exception_false_returns_false():
     assert tg.gradcheck(lambda t: DoubleWrong.apply(t), [x], raise_exception=False) is False
 
 
+class RowSumForgotExpand(Function, register=False):
+    """A row sum whose backward forgot to put the summed axis back: (3,) for a (3, 2)."""
+
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x.sum(axis=1)
+
+    def backward(ctx, grad):
+        return np.ones(ctx.shape[::-1]) * grad.sum()  # shape (2, 3): fits no (3, 2) input
+
+
+def test_a_gradient_of_a_shape_that_does_not_fit_fails_the_check_naming_the_op():
+    x = random_input((3, 2))
+    with pytest.raises(tg.GradcheckError, match=r"^gradcheck failed: the backward pass raised "
+                       r"RuntimeError: backward of op 'rowsumforgotexpand' returned a gradient "
+                       r"of shape \(2, 3\) for an input of shape \(3, 2\)"):
+        tg.gradcheck(RowSumForgotExpand.apply, [x])
+    assert tg.gradcheck(RowSumForgotExpand.apply, [x], raise_exception=False) is False
+
+
 def test_checks_in_float64_even_for_float32_inputs():
     x = Tensor(np.array([0.3, 0.7], dtype=np.float32), requires_grad=True)
     assert tg.gradcheck(lambda t: (t.exp() * t).sum(), [x])

@@ -53,8 +53,9 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps:
     for a random `v` instead of the whole Jacobian, entry by entry (up to 2,000 entries of
     each input, drawn at random beyond that, plus the projection `v . J . u` of all):
     default on when the Jacobian has more than 20,000 entries. Also checks that each
-    gradient has its input's shape and dtype and that backward gives the same answer
-    twice. No `.grad` changes, the inputs' nor a model's the function uses.
+    backward pass runs (an op's gradient of a shape that does not fit its input fails
+    the check) and gives the same answer twice. No `.grad` changes, the inputs' nor a
+    model's the function uses.
 
     Returns True, so `assert tg.gradcheck(...)` reads well; raises `GradcheckError`
     (an AssertionError) on failure, or returns False with `raise_exception=False`.
@@ -105,7 +106,7 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
     if not checked:
         raise ValueError("gradcheck: no input requires a gradient; create the inputs to "
                          "check with requires_grad=True")
-    own_dtype = _check_shape_and_dtype(fn, originals, checked)
+    own_dtype = _own_dtype_gradients(fn, originals, checked)
 
     xs = [Tensor(t._data.astype(np.float64), requires_grad=t.requires_grad, name=t.name)
           if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in originals]
@@ -176,9 +177,19 @@ def _vjp(out, which, seed_grad, retain_graph=False) -> list[np.ndarray]:
     (zeros for an input it does not use), through tg.autograd.grad: no `.grad` changes."""
     if not out.requires_grad:
         return [np.zeros(x.shape) for x in which]
-    found = _grads(out, which, grad_outputs=seed_grad, retain_graph=retain_graph,
-                   allow_unused=True)
+    found = _pass(out, which, grad_outputs=seed_grad, retain_graph=retain_graph,
+                  allow_unused=True)
     return [np.zeros(x.shape) if g is None else g._data for x, g in zip(which, found)]
+
+
+def _pass(out, which, **options) -> tuple:
+    """`tg.autograd.grad`; an error of the backward pass (an op's gradient of a shape that
+    does not fit its input, or too few of them) is a failed check, not a crash."""
+    try:
+        return _grads(out, which, **options)
+    except (RuntimeError, ValueError) as err:
+        raise GradcheckError(f"gradcheck failed: the backward pass raised "
+                             f"{type(err).__name__}: {str(err).splitlines()[0]}") from err
 
 
 def _backward_grads(fn, xs, which, seed_grad) -> list[np.ndarray]:
@@ -290,30 +301,20 @@ def _hint(analytic, numeric, in_shape, out_shape, atol, rtol) -> str | None:
     return None
 
 
-def _check_shape_and_dtype(fn, originals, checked) -> dict[int, np.ndarray]:
-    """One backward pass in the inputs' own dtypes: each gradient must match its input.
-    Returns the gradients of the inputs that are not float64, for `_check_own_dtype`."""
+def _own_dtype_gradients(fn, originals, checked) -> dict[int, np.ndarray]:
+    """One backward pass in the inputs' own dtypes: the gradients of the inputs that are
+    not float64, for `_check_own_dtype` (a backward that fails here fails the check)."""
     xs = [Tensor(t._data, requires_grad=True, name=t.name) if i in checked else t
           for i, t in enumerate(originals)]
     out = _call(fn, xs)
     if not out.requires_grad:
         raise GradcheckError("gradcheck failed: the output does not depend on any input that "
                              "requires a gradient (no graph was recorded: no_grad()? detach()?)")
-    found = _grads(out, [xs[i] for i in checked], grad_outputs=np.ones(out.shape, out.dtype),
-                   allow_unused=True)
-    own = {}
-    for i, grad in zip(checked, found):
-        x = xs[i]
-        if grad is None:
-            continue  # an unused input: its Jacobian is zero, which the comparison checks
-        if grad.shape != x.shape or grad.dtype != x.dtype:
-            raise GradcheckError(
-                f"gradcheck failed for input {_label(i, x)}: its gradient has shape "
-                f"{grad.shape} and dtype {grad.dtype}, expected shape {x.shape} and dtype "
-                f"{x.dtype}", i)
-        if x.dtype != np.float64:
-            own[i] = grad._data
-    return own
+    found = _pass(out, [xs[i] for i in checked], grad_outputs=np.ones(out.shape, out.dtype),
+                  allow_unused=True)
+    # (each gradient has its input's shape and dtype: the engine fits them, or refuses)
+    return {i: grad._data for i, grad in zip(checked, found)
+            if grad is not None and xs[i].dtype != np.float64}
 
 
 def _check_own_dtype(fn, xs, checked, out, own) -> None:
