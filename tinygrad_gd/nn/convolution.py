@@ -47,7 +47,7 @@ class Conv2d(Module):
             if bias else None
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(repr(self), input)
+        input = _as_tensor(self, input)
         if self.padding == "valid":
             return conv2d(input, self.weight, self.bias, self.stride, 0)
         if self.padding == "same":

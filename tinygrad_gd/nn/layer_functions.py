@@ -32,13 +32,15 @@ def _number(where: str, name: str, value: Any, low: float | None = None,
     return float(value)
 
 
-def _as_tensor(where: str, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
+def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
     """A Tensor as is; anything else as a constant (in `like`'s float dtype, if given), or a
-    one-line error naming `where` and the argument (`what`), not Tensor()."""
+    one-line error naming `where` (a name, or a layer named by its repr) and the argument
+    (`what`), not Tensor()."""
     if isinstance(x, Tensor):
-        return x
+        return x  # (before any repr is made: a layer's forward pays nothing for the check)
     dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
-    return Tensor.from_op(_as_array(x, dtype, f"{where}: {what}"), None)
+    name = where if isinstance(where, str) else repr(where)
+    return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
 
 
 def _tensor(x: Any, where: str = "layer_norm", what: str = "input") -> Tensor:

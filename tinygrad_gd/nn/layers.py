@@ -100,7 +100,7 @@ class Linear(Module):
         self.bias = Parameter(b.astype(resolved)) if b is not None else None
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(repr(self), input, self.weight)
+        input = _as_tensor(self, input, self.weight)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             size = input.shape[-1] if input.ndim else "no axis"
             raise ValueError(
@@ -332,7 +332,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = _one_dim("Flatten", start_dim), _one_dim("Flatten", end_dim)
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(repr(self), input)
+        input = _as_tensor(self, input)
         for dim in (self.start_dim, self.end_dim):
             if not -input.ndim <= dim < input.ndim:
                 raise ValueError(f"{self!r}: input of shape {input.shape} has no axis {dim}; "
@@ -399,7 +399,7 @@ class LayerNorm(Module):
             if elementwise_affine and bias else None
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(repr(self), input)
+        input = _as_tensor(self, input)
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
@@ -440,7 +440,7 @@ class BatchNorm1d(Module):
             self.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(repr(self), input)
+        input = _as_tensor(self, input)
         if input.ndim not in self.input_ndims or input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input of shape {self.expected} with "
                              f"C = {self.num_features}, got {input.shape}")
