@@ -71,13 +71,14 @@ def _write(t: Tensor, what: str, ufunc: np.ufunc, other: Any, instead: str) -> T
             return ufunc(np.zeros(1, t.dtype), probe).dtype
 
     return _into(t, what, lambda: ufunc(t._data, operand, out=t._data, casting="same_kind"),
-                 f"the other operand: {shown(other)}", np.shape(operand), result, instead)
+                 lambda: f"the other operand: {shown(other)}", np.shape(operand), result, instead)
 
 
-def _into(t: Tensor, what: str, write: Any, operand: str, shape: tuple,
+def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: tuple,
           dtype: Callable[[], Any], instead: str) -> Tensor:
     """Run `write` (which writes values of `shape` and `dtype()` into t._data) and count
-    the change; its error in one line, naming shapes and dtypes, never printed values."""
+    the change; its error in one line, naming shapes and dtypes (and `operand()`, what was
+    written), never printed values."""
     try:
         write()
     except (ValueError, TypeError, OverflowError) as err:  # (checked before any is written)
@@ -91,7 +92,7 @@ def _into(t: Tensor, what: str, write: Any, operand: str, shape: tuple,
             except (TypeError, ValueError, OverflowError):
                 pass  # (no such op for these dtypes, as bool - bool: NumPy's words)
         raise kind(f"{what}: cannot write the result into a tensor of shape {t.shape} and "
-                   f"dtype {t.dtype} ({operand}): {why}; in place, the tensor's shape and "
+                   f"dtype {t.dtype} ({operand()}): {why}; in place, the tensor's shape and "
                    f"dtype stay as they are: use {instead} for a new tensor") from None
     t._mark_changed()
     return t
@@ -100,13 +101,15 @@ def _into(t: Tensor, what: str, write: Any, operand: str, shape: tuple,
 def _operator(symbol: str, ufunc: np.ufunc, recorded: str) -> Any:
     """`t += other` and the like: in place, or the recorded op where the graph must follow
     (t made by an op, or `other` requiring a gradient)."""
+    instead = f"t = t {symbol[0]} ..."
+
     def operator(self: Tensor, other: Any) -> Tensor:
         if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
-            self._check_writable(symbol, f"write t = t {symbol[0]} ... (a new tensor)")
+            self._check_writable(symbol, f"write {instead} (a new tensor)")
         if self._ctx is not None or (is_grad_enabled() and isinstance(other, Tensor)
                                      and other.requires_grad):
             return getattr(self, recorded)(other)
-        return _write(self, symbol, ufunc, other, f"t = t {symbol[0]} ...")
+        return _write(self, symbol, ufunc, other, instead)
     operator.__name__ = operator.__qualname__ = f"__i{recorded[2:]}"
     return operator
 
@@ -220,7 +223,7 @@ def _from_op(name: str) -> Any:
         with no_grad():
             values = getattr(self, op)(*args, **kwargs)._data
         return _into(self, name, lambda: np.copyto(self._data, values, casting="same_kind"),
-                     f"{op}'s values: shape {values.shape}, dtype {values.dtype}",
+                     lambda: f"{op}'s values: shape {values.shape}, dtype {values.dtype}",
                      values.shape, lambda: values.dtype, f"t = t.{op}(...)")
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"`t.{name}(...)`: t's values replaced by `t.{op}(...)`'s in place, as "
