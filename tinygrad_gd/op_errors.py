@@ -76,6 +76,8 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users: bool = Fal
 
 def forward_result(name: str, out: Any) -> np.ndarray:
     """What an op's forward returned, as one array of numbers that is the op's own."""
+    if isinstance(out, np.generic):  # (NumPy's 0-d arithmetic gives scalars)
+        return np.asarray(out)
     if out is None or isinstance(out, (tuple, list)):  # (np.asarray would stack a tuple)
         raise TypeError(f"{name}: forward returned " + ("None; return the output array (a "
                         "missing return?)" if out is None else f"{len(out)} arrays; return one"))
