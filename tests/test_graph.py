@@ -40,7 +40,7 @@ def _take_label(text: str) -> tuple[str | None, str]:
             break
     inner = text[start + len("label=<"):k]
     inner = re.sub(r"<BR[^>]*>", "\n", inner).replace("</TD>", " ").replace("</TR>", "\n")
-    plain = html.unescape(re.sub(r"<[^>]*>", "", inner))
+    plain = html.unescape(re.sub(r"<[^>]*>", "", inner)).replace("\xa0", " ")  # (no-break: a space)
     plain = "\n".join(re.sub(r" +", " ", ln).strip() for ln in plain.split("\n") if ln.strip())
     plain = plain.replace("\\\\", "\\")  # Graphviz reads a doubled backslash as one
     return plain, text[:start] + text[k + 1:]

@@ -5,6 +5,7 @@ errors. Labels are read from the DOT source (`test_graph.parse`), sizes from ren
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import warnings
@@ -294,3 +295,14 @@ def test_drawing_log_of_zero_warns_nothing():
         warnings.simplefilter("error")
         source = draw_graph(loss, mode="backward").source
     assert "∂/∂w = 1 / w" in source
+
+
+@needs_dot
+def test_the_shape_after_a_name_keeps_its_gap_in_an_svg():
+    # the bold name and the shape are two <text> elements in an SVG, and a leading space
+    # is dropped there: "weights(3,)" in a browser
+    x = tg.Tensor([1.0, 2.0, 3.0], name="x")
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="weights")
+    svg = tg.draw_graph((x * w).sum()).pipe(format="svg").decode()
+    shapes = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if "(3,)" in t]
+    assert len(shapes) == 3 and all(t == "\xa0(3,)" for t in shapes), shapes

@@ -275,8 +275,8 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
     name, real = drawing.name(i)
     kind = drawing.kind(i)
     title = f"<B>{_escape(name)}</B>" if real else f"<I>{_escape(name)}</I>"
-    if tensor.ndim:
-        title += " " + str(tensor.shape)
+    if tensor.ndim:  # (a no-break space: an SVG drops the leading space of the text after </B>)
+        title += "&#160;" + str(tensor.shape)
     if tensor.dtype != np.float64:
         title += f" {tensor.dtype}"
     lines = [[title]]
