@@ -31,8 +31,10 @@ Two views:
   it: `upstream × local = carried`, the local derivative in its textbook form where the op
   has one (the slides' `1 × 2 × (-4) = -8`, then -8 × 3 = -24; elementwise ops
   entry by entry, the book's `delta × input`), matmul's outer product `delta ⊗ input`
-  (the 3x3 weight_deltas), a sum's copy of its gradient to each entry. Each product is
-  checked against what the engine's pass sent; where it cannot be, the gradient alone.
+  of one sample, `nn.Linear`'s `deltaᵀ @ input` for a batch and its bias's sum over the
+  batch, a sum's copy of its gradient to each entry, the sum over the axes a broadcast
+  input was copied along. Each product is checked against what the engine's pass sent;
+  where it cannot be, or its factors are too big to write out, the gradient alone.
 
 How gradients are found (the engine knows nothing of drawing): from the engine's own
 pass, `engine.backward(output, seed, retain_graph=True)`, whose every step is recorded;
