@@ -248,6 +248,53 @@ def test_integer_arithmetic_stays_integer_as_in_numpy_and_pytorch():
     assert (t(np.ones(2, np.float32)) + 1).dtype == np.float32  # floats as before
 
 
+def test_a_float32_tensor_keeps_its_dtype_beside_integers_and_0d_floats():
+    # NumPy's promotion made float32 + int64 float64, and float32 * tg.Tensor(0.5) too
+    x = tg.Tensor(np.float32([1.5, 2.5]), requires_grad=True)
+    i, half = tg.arange(2), tg.Tensor(0.5, requires_grad=True)
+    for result in [x + i, i + x, x * i, x - i, i / x, x ** i, tg.maximum(x, i), x * half,
+                   half * x, tg.where(tg.as_tensor([True, False]), x, half),
+                   tg.Tensor(np.float32([[1.0, 2.0]])) @ tg.as_tensor([[1], [2]])]:
+        assert result.dtype == np.float32, result
+    assert (x + i).tolist() == [1.5, 3.5] and (x * half).tolist() == [0.75, 1.25]
+    (x * half).sum().backward()
+    assert x.grad.dtype == np.float32 and half.grad.dtype == np.float64
+    assert half.grad.item() == 4.0 and x.grad.tolist() == [0.5, 0.5]
+    assert (tg.Tensor(np.float16([1.0])) + tg.as_tensor([2], dtype=np.int32)).dtype == np.float16
+    assert (x + tg.Tensor([1.0, 1.0])).dtype == np.float64  # two arrays: the wider, as both
+    layer = tg.nn.Linear(2, 1, seed=0).float()
+    assert layer(tg.as_tensor([[1, 2]])).dtype == np.float32  # a float32 layer fed integers
+    assert tg.nn.MSELoss()(x, tg.as_tensor([1, 2])).dtype == np.float32
+    filled = tg.as_tensor([1, 2, 3]).masked_fill(tg.as_tensor([True, False, False]), 0)
+    assert filled.dtype == np.int64 and filled.tolist() == [0, 2, 3]  # x's dtype kept
+
+
+def test_a_small_integer_base_gives_its_exponent_an_exact_gradient():
+    # log of an int8 base was computed in float16: e.grad was 5.70866, not 5.70856
+    base, e = tg.as_tensor([3, 5, 7], dtype=np.int8), tg.Tensor([1.5, 2.0, 2.5],
+                                                                 requires_grad=True)
+    (base ** e).sum().backward()
+    b = np.array([3.0, 5.0, 7.0])
+    np.testing.assert_allclose(e.grad.data, b ** e.data * np.log(b), rtol=1e-13)
+
+
+@pytest.mark.torch
+def test_mixed_dtypes_give_pytorchs_result_dtype():
+    torch = pytest.importorskip("torch")
+    ours = {"f32": np.float32, "f16": np.float16, "f64": np.float64, "i64": np.int64,
+            "i32": np.int32, "b": bool}
+    theirs = {"f32": torch.float32, "f16": torch.float16, "f64": torch.float64,
+              "i64": torch.int64, "i32": torch.int32, "b": torch.bool}
+    for a in ("f32", "f16", "f64"):
+        for b in ours:
+            for b_shape in [(2,), ()]:
+                x, y = tg.as_tensor(np.ones(2, ours[a])), tg.as_tensor(np.ones(b_shape, ours[b]))
+                tx, ty = torch.ones(2, dtype=theirs[a]), torch.ones(b_shape, dtype=theirs[b])
+                for op in ("add", "mul", "sub") if b != "b" else ("add", "mul"):
+                    expected = str(getattr(tx, op)(ty).dtype).replace("torch.", "")
+                    assert str(getattr(x, op)(y).dtype) == expected, (a, b, b_shape, op)
+
+
 def test_integer_index_tensors_and_a_clear_error_for_float_ones():
     x = t(np.array([10.0, 20.0, 30.0]))
     for index in (tg.as_tensor([0, 2]), tg.arange(0, 3, 2), tg.Tensor([0, 2], dtype="int64"),

@@ -14,6 +14,20 @@ from .arguments import array_argument, floating, number, to_tensor
 # ------------------------------------------------------------------ binary
 
 
+def same_dtype(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two operands in PyTorch's result dtype where it differs from NumPy's: a float keeps
+    its dtype against an integer or bool (float32 + int64 is float32, not float64), and a
+    float array keeps its against a 0-d float (float32 * a 0-d float64 stays float32).
+    Otherwise NumPy's promotion (float32 + float64 arrays: float64; int8 + int64: int64)."""
+    x_float, y_float = x.dtype.kind == "f", y.dtype.kind == "f"
+    if x_float != y_float:
+        return (x, y.astype(x.dtype)) if x_float else (x.astype(y.dtype), y)
+    if x_float and (x.ndim == 0) != (y.ndim == 0):
+        return (x.astype(y.dtype), y) if x.ndim == 0 else (x, y.astype(x.dtype))
+    return x, y
+
+
+
 class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__radd__",),
           functions=("add",)):
     """x + y, broadcast.
@@ -23,6 +37,8 @@ class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         return x + y
 
     def backward(ctx, g):
@@ -38,6 +54,8 @@ class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         return x - y
 
     def backward(ctx, g):
@@ -53,6 +71,8 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return x * y
 
@@ -71,6 +91,8 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return x / y
 
@@ -89,6 +111,8 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         out = x ** y
         ctx.save_for_backward(x, y, out if ctx.needs_input_grad[1] else None)
         return out
@@ -120,6 +144,8 @@ class Remainder(Function, elementwise=True, methods=("remainder", "__mod__"),
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return np.remainder(x, y)
 
@@ -143,6 +169,8 @@ class FloorDivide(Function, name="floor_divide", elementwise=True,
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         return np.floor_divide(x, y)
 
     def backward(ctx, g):
@@ -158,6 +186,8 @@ class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maxi
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return np.maximum(x, y)
 
@@ -179,6 +209,8 @@ class Minimum(Function, elementwise=True, methods=("minimum",), functions=("mini
     """
 
     def forward(ctx, x, y):
+        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
+            x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return np.minimum(x, y)
 
@@ -207,6 +239,8 @@ class Where(Function, elementwise=True, functions=("where",)):
         return cls.apply(x, y, condition=condition)
 
     def forward(ctx, x, y, *, condition):
+        if x.dtype != y.dtype:
+            x, y = same_dtype(x, y)
         ctx.save_for_backward(condition)
         return np.where(condition, x, y)
 
@@ -246,6 +280,9 @@ class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_f
             raise ValueError(f"masked_fill: value must be a number or a tensor of one element "
                              f"(0 axes), got shape {value.shape}")
         return cls.apply(value, x, condition=mask)
+
+    def forward(ctx, value, x, *, condition):  # x's dtype kept, as PyTorch's (an int stays one)
+        return Where.forward(ctx, value.astype(x.dtype, copy=False), x, condition=condition)
 
 
 # ------------------------------------------------------------------ unary
