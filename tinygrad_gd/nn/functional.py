@@ -335,11 +335,12 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 
 def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
     """`values * weight`, the weight (a Tensor that may learn, or numbers in the values'
-    dtype) broadcast to the values' shape, or a one-line error."""
+    dtype: a list, or a constant Tensor such as a loss Module's Buffer, as PyTorch's)
+    broadcast to the values' shape, or a one-line error."""
     if weight is None:
         return values
-    if not isinstance(weight, Tensor):
-        weight = _as_tensor(where, weight, values, name)
+    if not isinstance(weight, Tensor) or not weight.requires_grad and weight.dtype != values.dtype:
+        weight = _as_tensor(where, _raw(weight), values, name)
     try:
         np.broadcast_shapes(weight.shape, values.shape)
     except ValueError:

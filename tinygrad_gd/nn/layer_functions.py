@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..engine import no_grad
+from ..ops.reductions import accumulator
 from ..tensor import Tensor, _as_array
 
 __all__ = ["layer_norm", "batch_norm", "embedding"]
@@ -80,6 +81,14 @@ def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = Fals
     return int(dim)
 
 
+def _widened(input: Tensor) -> Tensor:
+    """A float16 input in float64 (`accumulator`'s), in the graph: its squares overflow at
+    256. Others as they are (float32's means and variances add up in float64 already).
+    The normalised result goes back to the input's dtype (`.to`), as PyTorch's."""
+    wide = accumulator(input.dtype) if input.dtype.itemsize < 4 else None
+    return input if wide is None else input.to(wide)
+
+
 def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = None,
                bias: Any = None, eps: float = 1e-5) -> Tensor:
     """Each sample normalised over its last axes (`normalized_shape`): (x - mean) /
@@ -97,8 +106,11 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
             raise ValueError(f"layer_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"must have normalized_shape {shape}")
     axes = tuple(range(input.ndim - n, input.ndim))
-    centred = input - input.mean(axis=axes, keepdims=True)
+    work = _widened(input)
+    centred = work - work.mean(axis=axes, keepdims=True)
     out = centred / ((centred ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
+    if work is not input:
+        out = out.to(input.dtype)
     if weight is not None:
         out = out * weight
     return out + bias if bias is not None else out
@@ -136,13 +148,14 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
                              f"({features},), one per feature of axis 1")
     axes = (0,) + tuple(range(2, input.ndim))  # all but the features' axis
     shape = (1, -1) + (1,) * (input.ndim - 2)  # a feature's values broadcast
+    work = _widened(input)
     if training:
         count = input.size // features
         if count < 2:
             raise ValueError(f"batch_norm: training needs more than one value per feature "
                              f"to take a variance, got input of shape {input.shape}")
-        mean = input.mean(axis=axes, keepdims=True)
-        var = ((input - mean) ** 2).mean(axis=axes, keepdims=True)
+        mean = work.mean(axis=axes, keepdims=True)
+        var = ((work - mean) ** 2).mean(axis=axes, keepdims=True)
         with no_grad():
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(mean._data.reshape(-1) * momentum)
@@ -154,7 +167,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
                          "running_var, and one of them is None; pass both, or training=True")
     else:
         mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (input - mean) / (var + eps).sqrt()
+    out = (work - mean) / (var + eps).sqrt()
+    if work is not input:
+        out = out.to(input.dtype)
     if weight is not None:
         out = out * _tensor(weight, "batch_norm", "weight").reshape(shape)
     return out + _tensor(bias, "batch_norm", "bias").reshape(shape) if bias is not None else out

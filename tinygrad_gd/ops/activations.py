@@ -118,6 +118,8 @@ class Silu(Function, elementwise=True, methods=("silu", "swish"), functions=("si
 
 class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("hardtanh",)):
     """x limited to [min_val, max_val] (-1, 1 by default); no gradient at or beyond the bounds.
+    Integers stay integers, the bounds cut toward 0 (PyTorch's: hardtanh(x, -1.5, 1.5) of
+    int64 -3 is -1).
 
     forward: `clip(x, min_val, max_val)`
     gradient: `g * [min_val < x < max_val]`
@@ -133,6 +135,10 @@ class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("ha
     def forward(ctx, x, *, min_val=-1.0, max_val=1.0):
         ctx.save_for_backward(x)
         ctx.bounds = (min_val, max_val)
+        if x.dtype.kind in "iu":  # an integer stays one (PyTorch's): whole-number bounds,
+            info = np.iinfo(x.dtype)  # cut toward 0 and into the dtype's range
+            min_val, max_val = (int(max(min(np.trunc(b), info.max), info.min))
+                                for b in (min_val, max_val))
         return np.clip(x, min_val, max_val)
 
     def backward(ctx, g):

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import check_axis, either, ints, to_tensor
+from .reductions import accumulator
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -31,6 +32,14 @@ class Outer(Function, methods=("outer",), functions=("outer",)):
         return (g @ y.reshape(-1)).reshape(x.shape), (g.T @ x.reshape(-1)).reshape(y.shape)
 
 
+def _einsum(spec: str, *operands: np.ndarray) -> np.ndarray:
+    """`np.einsum(spec, *operands)`, float16 and float32 added up in float64 (`accumulator`:
+    NumPy's einsum adds up in the operands' own precision, naively), the result in their
+    dtype again."""
+    dtype = np.result_type(*operands)
+    return np.einsum(spec, *operands, dtype=accumulator(dtype)).astype(dtype, copy=False)
+
+
 def _operand_gradient(subscripts: list[str], out: str, i: int, g: np.ndarray,
                       operands: tuple, shape: tuple) -> np.ndarray:
     """d(einsum)/d(operand i), contracted with g: an einsum back to operand i's letters."""
@@ -40,7 +49,7 @@ def _operand_gradient(subscripts: list[str], out: str, i: int, g: np.ndarray,
     unique = "".join(dict.fromkeys(mine))
     kept = "".join(c for c in unique if c in available)
     spec = ",".join([out] + [s for s, _ in others]) + "->" + kept
-    partial = np.einsum(spec, g, *[op for _, op in others])
+    partial = _einsum(spec, g, *[op for _, op in others])
     size = {c: n for c, n in zip(mine, shape)}
     # a letter of size 1 here, broadcast against a larger size elsewhere: its copies add up
     broadcast = tuple(k for k, c in enumerate(kept) if size[c] == 1 and partial.shape[k] != 1)
@@ -110,7 +119,7 @@ class Einsum(Function, functions=("einsum",)):
     def forward(ctx, *operands, inputs, out):
         ctx.save_for_backward(*operands)
         ctx.inputs, ctx.out = list(inputs), out
-        return np.einsum(",".join(inputs) + "->" + out, *operands)
+        return _einsum(",".join(inputs) + "->" + out, *operands)
 
     def backward(ctx, g):
         operands = ctx.saved_tensors

@@ -136,7 +136,10 @@ class _Pool2d(Function, register=False):
 
     def windows(ctx, x):  # noqa: N805
         """The padded image's windows, (N, C, out_h, out_w, kh, kw)."""
-        return _windows(_padded(x, ctx.padding, type(ctx).fill), ctx.kernel, ctx.stride)
+        fill = type(ctx).fill
+        if fill == -np.inf and x.dtype.kind in "biu":  # no -inf: the dtype's smallest value
+            fill = np.iinfo(x.dtype).min if x.dtype.kind != "b" else False
+        return _windows(_padded(x, ctx.padding, fill), ctx.kernel, ctx.stride)
 
     def forward(ctx, x, *, kernel, stride, padding=(0, 0)):
         ctx.kernel, ctx.stride, ctx.padding, ctx.shape = kernel, stride, padding, x.shape
@@ -167,7 +170,8 @@ class AvgPool2d(_Pool2d, name="avg_pool2d", functions=("avg_pool2d",)):
 
 class MaxPool2d(_Pool2d, name="max_pool2d", functions=("max_pool2d",)):
     """The largest entry of each window (PyTorch's F.max_pool2d): `kernel_size`, `stride`
-    (the kernel's by default) and `padding` (-inf) an int or a (height, width) pair.
+    (the kernel's by default) and `padding` (-inf; for integers their smallest value) an
+    int or a (height, width) pair.
     Tied maxima share the gradient evenly, as `max`'s do (PyTorch gives it to one).
 
     forward: `out[n, c] = max of window[n, c]`

@@ -16,11 +16,12 @@ from .arguments import to_tensor, check_axis, either, one_axis
 from .layout import TakeAlongAxis
 
 
-def accumulator(x: np.ndarray) -> Any:
-    """The dtype a sum over `x` adds up in: float64 for float16 and float32 (NumPy adds an
-    outer axis up naively in the array's own precision, PyTorch in a wider one), else
-    None (the array's own)."""
-    return np.float64 if x.dtype.kind == "f" and x.dtype.itemsize < 8 else None
+def accumulator(x: np.ndarray | np.dtype) -> Any:
+    """The dtype a sum over `x` (an array, or its dtype) adds up in: float64 for float16 and
+    float32 (NumPy adds an outer axis up naively in the array's own precision, PyTorch in a
+    wider one), else None (the array's own)."""
+    dtype = np.dtype(getattr(x, "dtype", x))
+    return np.float64 if dtype.kind == "f" and dtype.itemsize < 8 else None
 
 
 def accumulated(add_up: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:

@@ -171,7 +171,11 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
     @staticmethod
     def reduce(x, axis=None, keepdims=False):
         x = floating(x)  # (an integer's x * x would overflow its dtype: int8 100 * 100)
-        return np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))
+        # float16 and float32 squared and added up in float64 (`accumulator`), as PyTorch's
+        # wider sum: float16 300**2 would be inf, 1e-4**2 zero; the result in x's dtype
+        work = x.astype(accumulator(x) or x.dtype, copy=False)
+        out = np.sqrt(np.sum(work * work, axis=axis, keepdims=keepdims))
+        return out.astype(x.dtype, copy=False)
 
     def chain(ctx, g, x, out):
         with np.errstate(divide="ignore", invalid="ignore"):

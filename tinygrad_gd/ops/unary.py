@@ -398,7 +398,9 @@ class Sign(_Step, elementwise=True, methods=("sign",), functions=("sign",)):
     gradient: `0`
     """
 
-    fn = staticmethod(np.sign)
+    def forward(ctx, x):
+        ctx.shape = x.shape  # (booleans stay as they are, as PyTorch's: NumPy has no bool sign)
+        return x.copy() if x.dtype == bool else np.sign(x)
 
 
 class Floor(_Step, elementwise=True, methods=("floor",), functions=("floor",)):
