@@ -3,12 +3,15 @@ the page's frames as a reader sees them, and the page driven in a real headless 
 (keys and clicks change the frame, read back from the DOM)."""
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
 import shutil
 import subprocess
+import time
 import urllib.request
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
@@ -111,6 +114,75 @@ def test_a_bad_output_gets_one_clear_line():
         tg.backward_steps(tg.Tensor(1.0))
 
 
+def test_the_bundle_carries_the_last_step_as_a_picture():
+    # a saved notebook reopened untrusted, or exported to PDF, showed no picture at all
+    steps = tg.backward_steps(grokking()[-1])
+    bundle = steps._repr_mimebundle_()
+    assert bundle["text/html"].startswith('<div id="tgsteps')
+    svg = bundle["image/svg+xml"]
+    assert svg.count("<svg") == 1 and "grad [-1.19, -0.091, -0.168]" in visible_text(svg)
+    # the page's style hides what the pass has not reached yet; a picture on its own hides
+    # it itself (step 1's picture: most of it not reached)
+    first = tg.BackwardSteps(steps.frames[:1], steps.captions[:1], "step 1")
+    unreached = re.findall(r'<[^>]*"#fffffe"[^>]*>', first._repr_mimebundle_()["image/svg+xml"])
+    assert len(unreached) > 5 and all(
+        re.search(r'(fill|stroke)="#fffffe" \1-opacity="0"', tag) for tag in unreached)
+    # and the same picture inside the HTML, for a notebook whose HTML is sanitized
+    images = re.findall(r'<img class="still"[^>]* src="data:image/svg\+xml;base64,([^"]+)"',
+                        bundle["text/html"])
+    assert [base64.b64decode(i).decode() for i in images] == [svg]
+
+
+class Sanitized(HTMLParser):
+    """The text and images a reader sees of HTML as JupyterLab shows an untrusted notebook's
+    output: <script> and <style> dropped with their content, SVG's tags dropped but their
+    text kept, an empty `hidden` attribute dropped, `hidden="hidden"` kept."""
+
+    VOID = {"img", "input", "br", "hr", "meta"}
+
+    def __init__(self, markup: str) -> None:
+        super().__init__()
+        self.stack: list[bool] = []  # per open element: whether it hides what is inside
+        self.text: list[str] = []
+        self.images: list[str] = []
+        self.feed(markup)
+
+    def hiding(self) -> bool:
+        return any(self.stack)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "img" and not self.hiding():
+            self.images.append(attrs.get("src", ""))
+        if tag not in self.VOID:
+            self.stack.append(tag in ("script", "style") or bool(attrs.get("hidden")))
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == "img" and not self.hiding():
+            self.images.append(dict(attrs).get("src", ""))
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if not self.hiding() and data.strip():
+            self.text.append(data.strip())
+
+
+def test_an_untrusted_notebook_shows_one_caption_and_one_picture():
+    # JupyterLab sanitized the output of a saved notebook reopened: every frame's labels,
+    # as text, one after another
+    steps = tg.backward_steps(grokking()[-1])
+    seen = Sanitized(steps._repr_html_())
+    text = " ".join(seen.text)
+    assert text.startswith(steps.captions[-1]), text[:300]
+    assert "trust the notebook" in text and len(text) < len(steps.captions[-1]) + 200, text
+    assert len(seen.images) == 1 and seen.images[0].startswith("data:image/svg+xml;base64,")
+    for caption in steps.captions[:-1]:
+        assert caption not in text
+
+
 # ---------------------------------------------------------------------------------------
 # In a real browser
 
@@ -151,9 +223,16 @@ class DevTools:
                          returnByValue=True)["result"].get("value")
 
     def key(self, name: str, code: int) -> None:
-        for kind in ("keyDown", "keyUp"):
+        for kind in ("rawKeyDown", "keyUp"):  # raw: a key with no text, whose default runs
             self.send("Input.dispatchKeyEvent", type=kind, key=name, code=name,
                       windowsVirtualKeyCode=code)
+
+    def until(self, expression: str, seconds: float = 5.0):
+        """`expression`'s value once it is true (a smooth scroll takes a moment)."""
+        end = time.monotonic() + seconds
+        while not (value := self.evaluate(expression)) and time.monotonic() < end:
+            time.sleep(0.02)
+        return value
 
     def click(self, selector: str) -> None:
         box = self.evaluate(f"(function(){{var r=document.querySelector('{selector}')"
@@ -198,6 +277,157 @@ def test_keys_and_clicks_change_the_frame_in_chromium(tmp_path):
         browser.key("ArrowLeft", 37)
         assert browser.evaluate(shown) == "2"
         assert browser.evaluate("document.querySelector('.slider').value") == "2"
+    finally:
+        browser.close()
+
+
+def opened(page, tmp_path, width: int = 1280, height: int = 900) -> DevTools:
+    """`page` (a path) loaded in headless Chromium with a window of `width` x `height`."""
+    browser = DevTools(page.as_uri(), str(tmp_path / "profile"))
+    browser.send("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                 deviceScaleFactor=1, mobile=False)
+    ready = ("document.readyState === 'complete' && location.protocol === 'file:' && "
+             "document.querySelector('.backward-steps') !== null")
+    if not browser.until(ready, 30):
+        browser.close()
+        raise AssertionError("the page did not load")
+    return browser
+
+
+COUNTER = "document.querySelector('.counter').textContent"
+# where the step's node is: its box, the window's height, the bottom of the caption above it
+NODE = """(function () {
+  var frame = document.querySelector('.frame:not([hidden])'), node = frame.querySelector('.step');
+  var box = node.getBoundingClientRect(), caption = frame.querySelector('.caption');
+  return [box.top, box.bottom, box.left, box.right, innerHeight, innerWidth,
+          caption.getBoundingClientRect().bottom];
+})()"""
+
+
+def tall_network():
+    from tinygrad_gd.examples import multi_input
+    return multi_input.graph_step()  # Grokking's multi-input network, 1200 px tall
+
+
+@needs_browser
+def test_each_step_scrolls_its_node_into_view_and_up_down_scroll_the_page(tmp_path):
+    # at 1280 x 900 the last steps' nodes were below the window, and ArrowDown stepped
+    # instead of scrolling to them
+    loss, params = tall_network()
+    browser = opened(tg.backward_steps(loss, params=params).save(tmp_path / "s.html"), tmp_path)
+    try:
+        assert browser.evaluate("document.documentElement.scrollHeight > innerHeight + 200")
+        count = browser.evaluate("document.querySelectorAll('.frame').length")
+        for step in range(2, count + 1):
+            browser.key("ArrowRight", 39)
+            assert browser.evaluate(COUNTER) == f"step {step} of {count}"
+            shown = browser.until(f"(function(){{var b={NODE};return b[1] <= b[4] && "
+                                  f"b[0] >= b[6] && b[2] >= 0 && b[3] <= b[5]}})()")
+            assert shown, f"step {step}: the node is out of view: {browser.evaluate(NODE)}"
+        assert browser.evaluate("scrollY") > 0
+        browser.evaluate("window.scrollTo(0, 0)")
+        browser.key("ArrowDown", 40)  # scrolls, as on any page
+        assert browser.until("scrollY > 0"), "ArrowDown did not scroll"
+        assert browser.evaluate(COUNTER) == f"step {count} of {count}"
+        browser.key("ArrowUp", 38)
+        assert browser.until("scrollY === 0") and browser.evaluate(COUNTER).startswith(
+            f"step {count} ")
+        # back the other way: each node below the controls and the caption that stay on top
+        for step in range(count - 1, 0, -1):
+            browser.key("ArrowLeft", 37)
+            assert browser.until(
+                f"(function(){{var b={NODE};return b[0] >= b[6] && b[1] <= b[4]}})()")
+        # a key with Alt (Alt+Left: back), Ctrl or Meta is the browser's
+        pressed = ("(function(){{var e = new KeyboardEvent('keydown', {{key: 'ArrowLeft', "
+                   "bubbles: true, cancelable: true{}}}); document.body.dispatchEvent(e); "
+                   "return e.defaultPrevented}})()")
+        assert browser.evaluate(pressed.format("")) is True
+        for modifier in ("altKey", "ctrlKey", "metaKey"):
+            assert browser.evaluate(pressed.format(f", {modifier}: true")) is False, modifier
+    finally:
+        browser.close()
+
+
+@needs_browser
+def test_the_buttons_are_disabled_at_either_end(tmp_path):
+    # "previous" on step 1 and "next" on the last step did nothing, and looked as if they would
+    browser = opened(tg.backward_steps(grokking()[-1]).save(tmp_path / "s.html"), tmp_path)
+    disabled = ("[document.querySelector('.prev').disabled, "
+                "document.querySelector('.next').disabled]")
+    try:
+        assert browser.evaluate(disabled) == [True, False]
+        for _ in range(4):
+            browser.click(".next")
+        assert browser.evaluate(COUNTER) == "step 5 of 5"
+        assert browser.evaluate(disabled) == [False, True]
+        # the disabled button let go of the focus: the widget keeps it, and the keys work
+        assert browser.evaluate("document.querySelector('.backward-steps')"
+                                ".contains(document.activeElement)")
+        browser.key("Home", 36)
+        assert browser.evaluate(COUNTER) == "step 1 of 5"
+        assert browser.evaluate(disabled) == [True, False]
+        browser.key("End", 35)
+        assert browser.evaluate(COUNTER) == "step 5 of 5"
+    finally:
+        browser.close()
+
+
+@needs_browser
+def test_a_wide_picture_keeps_readable_text_and_scrolls_sideways(tmp_path):
+    # max-width: 100% drew a 3393 pt wide left-to-right graph at 0.37 of its size
+    steps = tg.backward_steps(grokking()[-1], direction="LR")
+    browser = opened(steps.save(tmp_path / "s.html"), tmp_path)
+    try:
+        picture = browser.evaluate("""(function () {
+          var svg = document.querySelector('.frame:not([hidden]) svg'), box = svg.parentNode;
+          return [svg.getBoundingClientRect().width / svg.width.baseVal.value,
+                  box.scrollWidth, box.clientWidth];
+        })()""")
+        scale, wide, shown = picture
+        assert scale >= 0.89, picture  # 8 pt labels stay over 9 px
+        assert wide > shown + 500, picture  # the rest scrolls into view, not off the page
+        assert browser.evaluate("document.documentElement.scrollWidth") <= 1280
+        browser.key("End", 35)  # (the window has the focus: End is the browser's)
+        browser.evaluate("document.querySelector('.backward-steps').focus()")
+        browser.key("End", 35)
+        assert browser.evaluate(COUNTER) == "step 5 of 5"
+        _, _, left, right, _, width, _ = browser.until(
+            f"(function(){{var b={NODE};return b[3] <= b[5] && b}})()")
+        assert 0 <= left and browser.evaluate(
+            "document.querySelector('.frame:not([hidden]) .picture').scrollLeft") > 0
+    finally:
+        browser.close()
+
+
+@needs_browser
+def test_the_notebook_widget_takes_keys_only_with_the_focus(tmp_path):
+    # inline in a notebook the widget scrolls in its own box, under its controls, and keys
+    # reach it only when it has the focus (a notebook's own keys stay the notebook's)
+    loss, params = tall_network()
+    widget = tg.backward_steps(loss, params=params)._repr_html_()
+    page = tmp_path / "notebook.html"
+    page.write_text(f"<!DOCTYPE html><html><body><p>a cell</p>{widget}<p>next cell</p>"
+                    f"</body></html>")
+    browser = opened(page, tmp_path)
+    try:
+        browser.key("ArrowRight", 39)
+        assert browser.evaluate(COUNTER) == "step 1 of 7"
+        browser.evaluate("document.querySelector('.backward-steps').focus()")
+        browser.key("ArrowRight", 39)
+        browser.key("ArrowDown", 40)  # Up/Down step too: Jupyter's would leave the widget
+        assert browser.evaluate(COUNTER) == "step 3 of 7"
+        browser.key("End", 35)
+        assert browser.evaluate(COUNTER) == "step 7 of 7"
+        box = browser.evaluate("""(function () {
+          var root = document.querySelector('.backward-steps'), r = root.getBoundingClientRect();
+          return [root.scrollTop, root.scrollHeight > root.clientHeight, r.bottom, innerHeight];
+        })()""")
+        assert box[0] > 0 and box[1] and box[2] <= box[3], box  # scrolled in its own box
+        top, bottom, _, _, height, _, caption = browser.until(
+            f"(function(){{var b={NODE};return b[0] >= b[6] && b[1] <= b[4] && b}})()")
+        bar = browser.evaluate("document.querySelector('.controls').getBoundingClientRect()"
+                               ".bottom")
+        assert 0 < bar <= caption <= top  # the controls stay on top as the picture scrolls
     finally:
         browser.close()
 

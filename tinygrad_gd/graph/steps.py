@@ -5,11 +5,15 @@
 highlighted, the edges bringing its gradient in are drawn in red, and every gradient the
 pass has not reached yet is drawn in a colour the page hides, so all frames share one layout
 and the leaves' `.grad` fill in as the frames go. The page has no external scripts,
-styles or fonts (inline SVG from Graphviz); previous/next buttons, a slider and the arrow
-keys move between frames. In Jupyter the returned object displays inline.
+styles or fonts (inline SVG from Graphviz); previous/next buttons, a slider, the Left/Right
+arrow keys and Home/End move between frames, and each step scrolls its node into view (a
+wide picture keeps readable text and scrolls sideways). In Jupyter the returned object
+displays inline; where a notebook's HTML is sanitized (an untrusted notebook: no script,
+style or SVG) it shows the last step as an image, and its mimebundle carries that SVG too.
 """
 from __future__ import annotations
 
+import base64
 import html
 import itertools
 import json
@@ -47,12 +51,20 @@ class BackwardSteps:
     @property
     def html(self) -> str:
         """The whole page: a standalone HTML document (the arrow keys work anywhere in it)."""
+        page = f"tgsteps{next(_pages)}"
         return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-                f"<title>{html.escape(self.title)}</title></head>\n<body>\n"
-                f"{self._fragment(standalone=True)}\n</body></html>\n")
+                f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+                f"<title>{html.escape(self.title)}</title><style>{_style(page)}</style>"
+                f"</head>\n<body>\n{self._fragment(page, standalone=True)}\n</body></html>\n")
 
     def _repr_html_(self) -> str:
-        return self._fragment(standalone=False)
+        page = f"tgsteps{next(_pages)}"
+        return self._fragment(page, standalone=False, style=_style(page, box=True))
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """The widget, and the last step's picture for what shows no HTML (an export to
+        PDF or LaTeX, a front end that ranks SVG first)."""
+        return {"text/html": self._repr_html_(), "image/svg+xml": _still(self.frames[-1])}
 
     def save(self, path: str | Path) -> Path:
         """Write the page to `path` (`.html` added when it has no suffix; another suffix,
@@ -63,52 +75,98 @@ class BackwardSteps:
         atomic_write_bytes(target, self.html.encode("utf-8"), "backward_steps")
         return target
 
-    def _fragment(self, standalone: bool) -> str:
-        page = f"tgsteps{next(_pages)}"
+    def _fragment(self, page: str, standalone: bool, style: str = "") -> str:
+        """The widget. Its markup shows the last step when no script runs; in a notebook,
+        where a sanitizer strips the script, the style and the SVG (JupyterLab, for an
+        untrusted notebook), the `hidden="hidden"` it keeps leaves one caption and one
+        <img> of the last step, not every frame's labels as text. The script shows step 1."""
+        last = len(self.frames) - 1
+        still = base64.b64encode(_still(self.frames[-1]).encode()).decode()
+        fallback = "" if standalone else (
+            f'<img class="still" alt="{html.escape(self.captions[-1])}" '
+            f'src="data:image/svg+xml;base64,{still}"><p class="still">(The last step. Run '
+            f'the cell, or trust the notebook, to step through the backward pass.)</p>')
         frames = "\n".join(
-            f'<div class="frame" data-step="{k}"{"" if k == 0 else " hidden"}>'
-            f'<p class="caption">{html.escape(caption)}</p>{_svg_only(svg, f"{page}-{k}-")}'
+            f'<div class="frame" data-step="{k}"{"" if k == last else _HIDE}>'
+            f'<p class="caption">{html.escape(caption)}</p><div class="picture"{_HIDE}>'
+            f'{_readable(_svg_only(svg, f"{page}-{k}-"))}</div>{fallback if k == last else ""}'
             f'</div>'
             for k, (svg, caption) in enumerate(zip(self.frames, self.captions)))
-        last = len(self.frames) - 1
-        style = (f"#{page}{{font-family:sans-serif}}#{page} .controls{{margin:0.5em 0}}"
-                 f"#{page} .caption{{font-weight:bold;min-height:2.5em}}"
-                 f"#{page} svg{{max-width:100%;height:auto}}#{page}:focus{{outline:none}}"
-                 f'#{page} [fill="{_HIDDEN}"]{{fill-opacity:0}}'
-                 f'#{page} [stroke="{_HIDDEN}"]{{stroke-opacity:0}}')
         script = _SCRIPT.replace("PAGE", json.dumps(page)).replace(
             "STANDALONE", "true" if standalone else "false")
-        return (f'<div id="{page}" class="backward-steps" tabindex="0"><style>{style}</style>'
-                f'<div class="controls"><button type="button" class="prev">&#8592; previous'
-                f'</button> <button type="button" class="next">next &#8594;</button> '
-                f'<input type="range" class="slider" min="0" max="{last}" value="0"> '
-                f'<span class="counter">step 1 of {last + 1}</span></div>\n{frames}\n'
-                f"<script>{script}</script></div>")
+        return (f'<div id="{page}" class="backward-steps" tabindex="0">'
+                f'{f"<style>{style}</style>" if style else ""}'
+                f'<div class="controls"{_HIDE}><button type="button" class="prev">'
+                f'&#8592; previous</button> <button type="button" class="next">next &#8594;'
+                f'</button> <input type="range" class="slider" min="0" max="{last}" value="0" '
+                f'aria-label="step"> <span class="counter">step 1 of {last + 1}</span></div>\n'
+                f"{frames}\n<script>{script}</script></div>")
+
+
+# kept by JupyterLab's sanitizer, which drops an empty `hidden`; the style shows the pictures,
+# the script the controls
+_HIDE = ' hidden="hidden"'
+
+
+def _style(page: str, box: bool = False) -> str:
+    """The widget's style: the controls and the caption stay at the top of the window (of
+    the widget's own scrolling `box` in a notebook, whose output area is no place for
+    sticky elements) as the picture scrolls under them; a wide picture scrolls sideways."""
+    under = "background:var(--jp-layout-color0,white)"  # JupyterLab's (dark) theme
+    return (f"#{page}{{font-family:sans-serif}}#{page}:focus{{outline:none}}"
+            f"{f'#{page}{{max-height:75vh;overflow:auto}}' if box else ''}"
+            f"#{page} .controls{{position:sticky;top:0;z-index:2;padding:0.5em 0;{under}}}"
+            f"#{page} .caption{{position:sticky;top:var(--bar,0);z-index:1;margin:0;"
+            f"padding-bottom:0.5em;font-weight:bold;min-height:2.5em;{under}}}"
+            f"#{page} .picture{{display:block;overflow-x:auto}}#{page} .still{{display:none}}"
+            f"#{page} svg{{max-width:100%;height:auto}}"
+            f'#{page} [fill="{_HIDDEN}"]{{fill-opacity:0}}'
+            f'#{page} [stroke="{_HIDDEN}"]{{stroke-opacity:0}}')
 
 
 _SCRIPT = """(function () {
-  var root = document.getElementById(PAGE);
-  var frames = root.querySelectorAll('.frame');
+  var root = document.getElementById(PAGE), bar = root.querySelector('.controls');
+  var frames = root.querySelectorAll('.frame'), last = frames.length - 1, current = 0;
   var slider = root.querySelector('.slider'), counter = root.querySelector('.counter');
-  var current = 0;
-  function show(k) {
-    current = Math.max(0, Math.min(frames.length - 1, k));
-    for (var i = 0; i < frames.length; i++) { frames[i].hidden = i !== current; }
+  var prev = root.querySelector('.prev'), next = root.querySelector('.next');
+  function show(k, scroll) {
+    var had = document.activeElement;
+    current = Math.max(0, Math.min(last, k));
+    for (var i = 0; i <= last; i++) { frames[i].hidden = i !== current; }
     slider.value = current;
     counter.textContent = 'step ' + (current + 1) + ' of ' + frames.length;
     root.setAttribute('data-current', current);
+    prev.disabled = current === 0;
+    next.disabled = current === last;
+    if ((had === prev || had === next) && had.disabled) { root.focus({preventScroll: true}); }
+    root.style.setProperty('--bar', bar.offsetHeight + 'px');
+    var node = frames[current].querySelector('.step');
+    if (scroll && node) {  // below the controls and the caption that stay on top
+      var top = bar.offsetHeight + frames[current].querySelector('.caption').offsetHeight;
+      node.style.scrollMarginTop = top + 8 + 'px';
+      node.scrollIntoView({block: 'nearest', inline: 'nearest'});
+    }
   }
-  root.querySelector('.prev').addEventListener('click', function () { show(current - 1); });
-  root.querySelector('.next').addEventListener('click', function () { show(current + 1); });
-  slider.addEventListener('input', function () { show(parseInt(slider.value, 10)); });
+  prev.addEventListener('click', function () { show(current - 1, true); });
+  next.addEventListener('click', function () { show(current + 1, true); });
+  slider.addEventListener('input', function () { show(parseInt(slider.value, 10), true); });
+  // Up/Down scroll the page (in a notebook, where they would leave the widget for the next
+  // cell, they step too); a key with Alt, Ctrl, Meta or Shift is the browser's
   function key(event) {
-    if (event.key === 'ArrowRight' || event.key === 'ArrowDown') { show(current + 1); }
-    else if (event.key === 'ArrowLeft' || event.key === 'ArrowUp') { show(current - 1); }
+    var inside = root.contains(event.target), name = event.key;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
+    if (name === 'ArrowRight' || (name === 'ArrowDown' && !STANDALONE)) { show(current + 1, true); }
+    else if (name === 'ArrowLeft' || (name === 'ArrowUp' && !STANDALONE)) {
+      show(current - 1, true);
+    }
+    else if (name === 'Home' && inside) { show(0, true); }
+    else if (name === 'End' && inside) { show(last, true); }
     else { return; }
     event.preventDefault();
   }
   (STANDALONE ? document : root).addEventListener('keydown', key);
-  show(0);
+  bar.hidden = false;
+  show(0, false);
 })();"""
 
 
@@ -136,6 +194,33 @@ def _svg_only(svg: str, prefix: str) -> str:
     start = svg.find("<svg")
     svg = svg[start:] if start >= 0 else svg
     return re.sub(r'(\bid="|url\(#|href="#)', lambda m: m[1] + prefix, svg)
+
+
+_MIN_SCALE = 0.9  # a wide picture shrinks to fit the page down to this, then scrolls
+
+
+def _readable(svg: str) -> str:
+    """`svg` (an <svg> element) shrunk to the page's width no further than `_MIN_SCALE`
+    of its size: a wide (left-to-right) graph's text stays readable and the picture
+    scrolls sideways."""
+    return re.sub(r'<svg width="([\d.]+)pt"',
+                  lambda m: f'<svg style="min-width:{float(m[1]) * _MIN_SCALE:.0f}pt" '
+                            f'width="{m[1]}pt"', svg, count=1)
+
+
+def _still(svg: str) -> str:
+    """One frame as a picture on its own (an <img>, an SVG output): what the page's style
+    hides (gradients not reached yet) hidden by the SVG's own attributes."""
+    return re.sub(rf'\b(fill|stroke)="{_HIDDEN}"', rf'\1="{_HIDDEN}" \1-opacity="0"', svg)
+
+
+def _marked(svg: str, unit: str) -> str:
+    """`svg` with the step's node (its Graphviz name `unit`) given the class `step`: the
+    page scrolls it into view."""
+    def mark(m: re.Match) -> str:
+        return m[0].replace('class="node"', 'class="node step"', 1) \
+            if html.unescape(m[1]) == unit else m[0]
+    return re.sub(r'<g id="[^"]*" class="node">\s*<title>([^<]*)</title>', mark, svg)
 
 
 def backward_steps(output: Tensor, path: str | Path | None = None, **draw_options: Any
@@ -171,8 +256,10 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     asked = set(drawing.highlighted)  # `highlight=`: marked in every frame, beside the step's
     for step, i in enumerate(drawing.grads.order):
         drawing.step = step
-        drawing.highlighted = asked | {drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]}
-        frames.append(_pipe(_emit(drawing), "svg", "backward_steps").decode("utf-8"))
+        unit = drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]
+        drawing.highlighted = asked | {unit}
+        frames.append(_marked(_pipe(_emit(drawing), "svg", "backward_steps").decode("utf-8"),
+                              unit))
         captions.append(_caption(drawing, step, i))
     steps = BackwardSteps(frames, captions, "The backward pass step by step")
     if path is not None:
