@@ -25,9 +25,9 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from . import registry
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
 from .op_errors import backward_error, forward_result, op_error
-from . import registry
 from .registry import on_register, registered_ops  # noqa: F401  (the engine's API too)
 from .tracked import read_only_view
 

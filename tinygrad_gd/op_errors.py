@@ -42,24 +42,24 @@ def calling(op: Any, name: str) -> Callable:
     return function
 
 
-def op_error(name: str, inputs: Sequence[Any], err: Exception, users: bool = False
+def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = False
              ) -> Exception:
     """NumPy's error from inside an op, restated with the op's name and input shapes
-    (`users`: the op is a user's own, whose mistakes get a hint)."""
+    (`users_op`: the op is a user's own, whose mistakes get a hint)."""
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     shapes = ", ".join(str(t.shape) for t in inputs)
     if text.startswith(name + ":"):
         return err  # the op wrote its own message
     if isinstance(err, TypeError) and _BINDING.match(text):
         return argument_error(err, name)
-    if users and "read-only" in text:
+    if users_op and "read-only" in text:
         return ValueError(f"{name}: forward wrote into an input array ({text}); the inputs "
                           f"are the caller's values: compute a new array (np.maximum(x, 0), "
                           f"not x[x < 0] = 0)")
     if isinstance(err, TypeError):
         dtypes = ", ".join(str(t.dtype) for t in inputs)
         hint = ("; a number given to apply is an input: pass a parameter as a keyword "
-                "(apply(x, dim=1))" if users and len(inputs) > 1 else
+                "(apply(x, dim=1))" if users_op and len(inputs) > 1 else
                 "; convert them with .astype or give float tensors")
         return TypeError(f"{name}: cannot compute it for inputs of dtypes {dtypes} (shapes "
                          f"{shapes}): {text}{hint}")
