@@ -59,6 +59,23 @@ def test_one_frame_per_engine_step_and_the_gradients_fill_in(tmp_path):
     np.testing.assert_allclose(w.grad.numpy(), [-1.19, -0.091, -0.168])  # left as it was
 
 
+def test_each_step_of_a_models_pass_shows_its_own_node():
+    # a model big enough to fold its module calls: the steps completing a Linear's weight
+    # and bias looked like the one before them (its box highlighted again, the gradient
+    # nowhere); the page draws the calls open unless asked
+    nn = tg.nn
+    model = nn.Sequential(*[m for k in range(4) for m in (nn.Linear(3, 3, seed=k), nn.ReLU())],
+                          nn.Linear(3, 1, seed=9))
+    loss = ((model(tg.Tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])) - 1) ** 2).mean()
+    steps = tg.backward_steps(loss, model=model)
+    texts = [visible_text(frame) for frame in steps.frames]
+    assert all(a != b for a, b in zip(texts, texts[1:]))
+    done = [k for k, caption in enumerate(steps.captions) if "gradient of 0.weight" in caption]
+    assert done and "0.weight" in texts[done[0]] and "Linear(3 -> 3)" not in texts[0]
+    folded = tg.backward_steps(loss, model=model, open_modules=False)  # still on request
+    assert "0: Linear(3 -> 3)" in visible_text(folded.frames[0])
+
+
 def test_a_highlight_asked_for_is_marked_in_every_frame():
     x, _, _, _, loss = grokking()
     plain = tg.backward_steps(loss)

@@ -228,7 +228,8 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     """The backward pass of `output` (a scalar, e.g. the loss) step by step, as an HTML page.
 
     One frame per step of the engine's pass, drawn with `draw_graph(output,
-    mode="backward", **draw_options)`; with `path`, the page is also written there.
+    mode="backward", **draw_options)`, module calls open unless `open_modules=False`
+    (each step's node is drawn); with `path`, the page is also written there.
     Works before or after `backward()` (the ops run again when it freed their arrays)
     and changes no `.grad`. Needs Graphviz's `dot` program (`RenderError` says how to get
     it). In Jupyter the result displays inline; `.html` is the page's text.
@@ -244,6 +245,9 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
         raise ValueError(f"backward_steps: shows the backward view only, got mode={mode!r}")
     params, model = draw_options.pop("params", None), draw_options.pop("model", None)
     highlight = draw_options.pop("highlight", None)
+    # module calls drawn open unless asked: a step completing a parameter's gradient inside
+    # a folded box would look like the step before it
+    draw_options.setdefault("open_modules", True)
     options = _Options.checked("backward_steps", mode="backward", **draw_options)
     # every node drawn (module calls and max_nodes aside): each frame's step is one node's
     drawing = _prepare([output], None, options, _names(params, model), highlight,
