@@ -114,6 +114,15 @@ def _layer_norm64(x):  # the float64 oracle, over the last axis
     return centred / np.sqrt((centred ** 2).mean(axis=-1, keepdims=True) + 1e-5)
 
 
+def test_float16_division_gives_the_divisor_a_finite_gradient():
+    # -g * x / (y * y): y * y overflowed beyond 256 in float16, and the gradient was 0
+    x = tg.Tensor(np.float16([300.0, 400.0]), requires_grad=True)
+    y = tg.Tensor(np.float16([500.0, 600.0]), requires_grad=True)
+    (x / y).sum().backward()
+    assert y.grad.dtype == np.float16
+    np.testing.assert_allclose(y.grad.data, [-300 / 500**2, -400 / 600**2], rtol=2e-3)
+
+
 def test_float16_layer_norm_takes_mean_and_variance_in_a_wider_dtype():
     x = tg.Tensor(H, requires_grad=True)
     out = F.layer_norm(x, (4,))

@@ -315,6 +315,17 @@ def test_addmm_with_beta_0_ignores_the_input_nan_too():
 
 
 @pytest.mark.torch
+def test_lerp_reaches_its_end_exactly_at_weight_1_and_its_gradients_are_checked():
+    # start + w * (end - start) gave 0 for lerp(1e16, 1, 1): PyTorch's two-sided formula
+    assert tg.lerp(tg.Tensor([1e16, 0.5]), tg.Tensor([1.0, 3.0]), 1.0).tolist() == [1.0, 3.0]
+    assert tg.lerp(tg.Tensor([1e16, 0.5]), tg.Tensor([1.0, 3.0]), 0.0).tolist() == [1e16, 0.5]
+    rng = np.random.default_rng(3)
+    start, end = (tg.Tensor(rng.normal(size=(2, 3)), requires_grad=True) for _ in range(2))
+    weight = tg.Tensor([0.1, 0.5, 0.9], requires_grad=True)  # both sides of 0.5, and at it
+    assert tg.gradcheck(tg.lerp, [start, end, weight])
+
+
+@pytest.mark.torch
 def test_addmm_and_lerp_match_pytorch():
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)

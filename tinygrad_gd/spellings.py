@@ -109,13 +109,13 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1
 
 
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
-    """input + weight * (end - input): from input (weight 0) to end (weight 1), PyTorch's
-    lerp; in the graph for all three."""
+    """From input (weight 0) to end (weight 1), PyTorch's lerp; in the graph for all three."""
     start = to_tensor(input)
     if not hasattr(weight, "shape"):  # a tensor or array, else one number
         weight = number("lerp", "weight", weight)
     broadcast("lerp", start, end, weight)
-    return start + weight * (end - start)
+    diff, low = end - start, weight < 0.5  # PyTorch's two sides: exact at weight 0 and 1
+    return functional.where(low, start + weight * diff, end - diff * (1 - weight))
 
 
 def meshgrid(*xs: Any, indexing: str | None = None) -> tuple[Tensor, ...]:

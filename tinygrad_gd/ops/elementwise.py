@@ -99,7 +99,9 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         needs_x, needs_y = ctx.needs_input_grad
-        return (g / y if needs_x else None), (-g * x / (y * y) if needs_y else None)
+        if needs_y:  # (float16's y * y overflows beyond 256: divided twice there instead)
+            dy = -g * x / (y * y) if y.dtype.itemsize > 2 else -(g * (x / y)) / y
+        return (g / y if needs_x else None), (dy if needs_y else None)
 
 
 class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__rpow__",),
