@@ -839,8 +839,9 @@ def test_a_users_op_may_not_take_a_built_in_ops_name_method_or_function():
 
 
 def test_a_users_op_defined_again_replaces_the_first():
-    def define(factor):
-        class Twice(Function, name="twice_again_for_test", methods=("twice_again_for_test",)):
+    def define(factor, method):
+        class Twice(Function, name="twice_again_for_test", methods=(method,),
+                    functions=(method,)):
             def forward(ctx, x):
                 return factor * x
 
@@ -848,15 +849,24 @@ def test_a_users_op_defined_again_replaces_the_first():
                 return factor * grad
         return Twice
 
-    from tinygrad_gd import registry
+    from tinygrad_gd import functional, registry
     try:
-        define(2.0)
-        second = define(3.0)  # a notebook cell run again, changed
+        define(2.0, "twice_for_test_a")
+        second = define(3.0, "twice_for_test_a")  # a notebook cell run again, changed
         assert tg.registered_ops()["twice_again_for_test"] is second
-        assert Tensor([1.0]).twice_again_for_test().tolist() == [3.0]
+        assert Tensor([1.0]).twice_for_test_a().tolist() == [3.0]
+        define(4.0, "twice_for_test_b")  # renamed: the old name no longer calls the old op
+        assert not hasattr(Tensor, "twice_for_test_a") and "twice_for_test_a" not in dir(tg)
+        assert Tensor([1.0]).twice_for_test_b().tolist() == [4.0]
+        assert tg.twice_for_test_b(Tensor([1.0])).tolist() == [4.0]
     finally:
         registry._registry.pop("twice_again_for_test")
-        delattr(Tensor, "twice_again_for_test")
+        for name in ("twice_for_test_a", "twice_for_test_b"):
+            if hasattr(Tensor, name):
+                delattr(Tensor, name)
+            if name in functional.__all__:
+                functional.__all__.remove(name)
+                delattr(functional, name)
 
 
 def test_a_users_op_function_is_in_tg_and_its_listing():

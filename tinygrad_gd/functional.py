@@ -13,7 +13,11 @@ from .op_errors import calling
 __all__: list[str] = []
 
 
-def _add_functions(op: type[Function]) -> None:
+def _add_functions(op: type[Function], previous: type[Function] | None = None) -> None:
+    for name in previous.functions if previous is not None else ():
+        if getattr(globals().get(name), "op", None) is previous:  # a user's op redefined
+            del globals()[name]
+            __all__.remove(name)
     for name in op.functions:
         function = calling(op, name)  # tg.name(x, ...) is op.call(x, ...), as x.name(...)
         function.__module__ = __name__

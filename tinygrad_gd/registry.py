@@ -14,7 +14,7 @@ from typing import Any, Callable
 __all__ = ["registered_ops", "on_register", "register", "built_in"]
 
 _registry: dict[str, Any] = {}
-_listeners: list[Callable[[Any], None]] = []
+_listeners: list[Callable[..., None]] = []
 
 
 def built_in(op: Any) -> bool:
@@ -27,9 +27,11 @@ def registered_ops() -> dict[str, Any]:
     return dict(_registry)
 
 
-def on_register(listener: Callable[[Any], None]) -> None:
+def on_register(listener: Callable[..., None]) -> None:
     """Call `listener(op_class)` for every registered op, now and whenever one registers:
-    how an op becomes a Tensor method (tensor.py) and a `tg.` function (functional.py)."""
+    how an op becomes a Tensor method (tensor.py) and a `tg.` function (functional.py).
+    A user's op defined again is `listener(op_class, previous)`: the names only the
+    previous definition had go, so they do not call it any more."""
     _listeners.append(listener)
     for op in list(_registry.values()):
         listener(op)
@@ -44,7 +46,10 @@ def register(op: Any) -> None:
     _registry[op.name] = op
     try:
         for listener in _listeners:
-            listener(op)
+            if previous is None or previous is op:
+                listener(op)
+            else:
+                listener(op, previous)  # a user's op defined again
     except Exception:
         if previous is None:
             del _registry[op.name]

@@ -445,9 +445,7 @@ def _warn_if_stale(tensor: Tensor) -> None:
                       stacklevel=4)
 
 
-# Two threads' backward passes may reach one leaf (a shared weight): reading .grad and
-# assigning the sum must not interleave, or one thread's gradient is lost.
-_grad_lock = threading.Lock()
+_grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lose no gradient
 
 
 def _raw(value: Any) -> Any:
@@ -471,8 +469,11 @@ def to_tensor(x: Any) -> Tensor:
 # -- each registered op becomes a method: one registration, no list of names here --------
 
 
-def _attach(op: type[Function]) -> None:
-    """Make `op` the Tensor methods it names (`methods=`, `reflected=`)."""
+def _attach(op: type[Function], previous: Any = None) -> None:
+    """Make `op` the Tensor methods it names, in place of `previous`'s (a user's op redefined)."""
+    for name in (previous.methods + previous.reflected) if previous is not None else ():
+        if getattr(vars(Tensor).get(name), "op", None) is previous:
+            delattr(Tensor, name)  # (a name the new definition drops does not call the old)
     for name, swapped in [(n, False) for n in op.methods] + [(n, True) for n in op.reflected]:
         existing = Tensor.__dict__.get(name)
         if existing is not None and not hasattr(existing, "op"):
