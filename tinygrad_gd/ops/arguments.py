@@ -14,7 +14,7 @@ import numpy as np
 from ..tensor import Tensor, to_tensor
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "permutation",
-           "array_argument", "number", "floating", "broadcast", "matrix_product"]
+           "array_argument", "number", "floating", "same_dtype", "broadcast", "matrix_product"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -111,6 +111,22 @@ def floating(x: np.ndarray) -> np.ndarray:
     dtype: x itself when it has one, else float64, the package's default float. (NumPy's
     promotion would compute bool, int8 and uint8 in float16 and int16 in float32.)"""
     return x if x.dtype.kind == "f" else x.astype(np.float64)
+
+
+def same_dtype(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two operands of a binary op (add, mul, matmul, where...) in PyTorch's result
+    dtype where it differs from NumPy's: a float keeps its dtype against an integer or bool
+    (float32 + int64 is float32, not float64), and a float array keeps its against a 0-d
+    float (float32 * a 0-d float64 stays float32). Otherwise NumPy's promotion (float32 +
+    float64 arrays: float64; int8 + int64: int64); operands of one dtype as they are."""
+    if x.dtype == y.dtype:
+        return x, y
+    x_float, y_float = x.dtype.kind == "f", y.dtype.kind == "f"
+    if x_float != y_float:
+        return (x, y.astype(x.dtype)) if x_float else (x.astype(y.dtype), y)
+    if x_float and (x.ndim == 0) != (y.ndim == 0):
+        return (x.astype(y.dtype), y) if x.ndim == 0 else (x, y.astype(x.dtype))
+    return x, y
 
 
 def _shape(value: Any) -> tuple[int, ...] | None:

@@ -9,23 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import array_argument, floating, number, to_tensor
+from .arguments import array_argument, floating, number, same_dtype, to_tensor
 
 # ------------------------------------------------------------------ binary
-
-
-def same_dtype(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two operands in PyTorch's result dtype where it differs from NumPy's: a float keeps
-    its dtype against an integer or bool (float32 + int64 is float32, not float64), and a
-    float array keeps its against a 0-d float (float32 * a 0-d float64 stays float32).
-    Otherwise NumPy's promotion (float32 + float64 arrays: float64; int8 + int64: int64)."""
-    x_float, y_float = x.dtype.kind == "f", y.dtype.kind == "f"
-    if x_float != y_float:
-        return (x, y.astype(x.dtype)) if x_float else (x.astype(y.dtype), y)
-    if x_float and (x.ndim == 0) != (y.ndim == 0):
-        return (x.astype(y.dtype), y) if x.ndim == 0 else (x, y.astype(x.dtype))
-    return x, y
-
 
 
 class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__radd__",),
@@ -37,8 +23,7 @@ class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         return x + y
 
     def backward(ctx, g):
@@ -54,8 +39,7 @@ class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         return x - y
 
     def backward(ctx, g):
@@ -71,8 +55,7 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return x * y
 
@@ -91,8 +74,7 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return x / y
 
@@ -113,8 +95,7 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         out = x ** y
         ctx.save_for_backward(x, y, out if ctx.needs_input_grad[1] else None)
         return out
@@ -146,8 +127,7 @@ class Remainder(Function, elementwise=True, methods=("remainder", "__mod__"),
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return np.remainder(x, y)
 
@@ -171,8 +151,7 @@ class FloorDivide(Function, name="floor_divide", elementwise=True,
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         return np.floor_divide(x, y)
 
     def backward(ctx, g):
@@ -188,8 +167,7 @@ class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maxi
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return np.maximum(x, y)
 
@@ -211,8 +189,7 @@ class Minimum(Function, elementwise=True, methods=("minimum",), functions=("mini
     """
 
     def forward(ctx, x, y):
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 + int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         ctx.save_for_backward(x, y)
         return np.minimum(x, y)
 
@@ -241,8 +218,7 @@ class Where(Function, elementwise=True, functions=("where",)):
         return cls.apply(x, y, condition=condition)
 
     def forward(ctx, x, y, *, condition):
-        if x.dtype != y.dtype:
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)
         ctx.save_for_backward(condition)
         return np.where(condition, x, y)
 

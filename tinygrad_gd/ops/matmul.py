@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor
-from .elementwise import same_dtype
+from .arguments import same_dtype, to_tensor
 
 
 class MatMul(Function, methods=("matmul", "__matmul__", "mm", "bmm"), reflected=("__rmatmul__",),
@@ -32,8 +31,7 @@ class MatMul(Function, methods=("matmul", "__matmul__", "mm", "bmm"), reflected=
                 f"{k_y}; the last axis of the left operand must match the "
                 f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
                 f"(transpose one of them with .T?)")
-        if x.dtype != y.dtype:  # (PyTorch's promotion: float32 @ int64 stays float32)
-            x, y = same_dtype(x, y)
+        x, y = same_dtype(x, y)  # (PyTorch's promotion: float32 @ int64 stays float32)
         ctx.save_for_backward(x, y)
         return np.matmul(x, y)
 
@@ -83,8 +81,7 @@ class Linear(Function):
     """
 
     def forward(ctx, x, w, *bias):
-        if x.dtype != w.dtype:  # (a float32 layer fed integers computes in float32)
-            x, w = same_dtype(x, w)
+        x, w = same_dtype(x, w)  # (a float32 layer fed integers computes in float32)
         ctx.save_for_backward(x, w)
         out = np.matmul(x, w.T)
         return out + bias[0] if bias else out
