@@ -12,7 +12,8 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _number, _one_dim
+from ..ops.arguments import number
+from .layer_functions import _one_dim
 from .layers import _Activation, _check_features, _float_dtype
 from .module import Module, Parameter
 
@@ -36,7 +37,7 @@ class Hardtanh(_Activation):
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
                  inplace: bool = False) -> None:
-        low, high = _number("Hardtanh", "min_val", min_val), _number("Hardtanh", "max_val", max_val)
+        low, high = number("Hardtanh", "min_val", min_val), number("Hardtanh", "max_val", max_val)
         if low >= high:  # (PyTorch's layer asserts it; F.hardtanh takes equal bounds)
             relation = "is above" if low > high else "equals"
             raise ValueError(f"Hardtanh: min_val {min_val} {relation} max_val {max_val}; "
@@ -141,7 +142,7 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
-        init = _number("PReLU", "init", init)  # (the slopes' starting value, one number)
+        init = number("PReLU", "init", init)  # (the slopes' starting value, one number)
         self.weight = Parameter(np.full(self.num_parameters, init,
                                         _float_dtype(dtype, "PReLU")))
 

@@ -44,7 +44,8 @@ from .activation_functions import (celu, elu, glu, hardsigmoid, hardswish,  # no
                                    hardtanh, leaky_relu, logsigmoid, mish, prelu, relu,
                                    relu6, selu, silu, softmin, tanhshrink)
 from .layer_functions import batch_norm, embedding, layer_norm  # noqa: F401
-from .layer_functions import _as_tensor, _number, _one_dim
+from ..ops.arguments import number
+from .layer_functions import _as_tensor, _one_dim
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
@@ -145,7 +146,7 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> T
 
 
 def _normalized(where: str, input: Tensor, dim: Any, eps: Any) -> Tensor:
-    eps = _number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
+    eps = number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
     dim = _one_dim(where, dim, input.ndim)
     return input / input.norm(axis=dim, keepdims=True).clip(eps, None)
 
@@ -235,7 +236,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     squared near the target, absolute far from it (PyTorch's huber_loss)."""
     _check_reduction("huber_loss", reduction)
     input, target = _pair("huber_loss", input, target)
-    delta = _number("huber_loss", "delta", delta, 0, strict=True)
+    delta = number("huber_loss", "delta", delta, 0, strict=True)
     d = (input - target).abs()
     losses = tg_functional.where((d < delta)._data, 0.5 * d ** 2, delta * (d - 0.5 * delta))
     return _reduce(losses, reduction)
@@ -246,7 +247,7 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     """huber_loss / beta (PyTorch's smooth_l1_loss): 0.5 * d**2 / beta where |d| < beta, else
     |d| - 0.5 * beta; beta 0 is the L1 loss."""
     _check_reduction("smooth_l1_loss", reduction)
-    if _number("smooth_l1_loss", "beta", beta, 0) == 0:
+    if number("smooth_l1_loss", "beta", beta, 0) == 0:
         return l1_loss(input, target, reduction)
     input, target = _pair("smooth_l1_loss", input, target)
     d = (input - target).abs()

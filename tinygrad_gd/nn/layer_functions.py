@@ -2,8 +2,9 @@
 functions (`F.layer_norm`, `F.batch_norm`, `F.embedding`); the layers call these, so each
 formula is written once. Composed of Tensor ops: gradients come from `backward()`.
 
-Beside them, the argument checks `nn`'s functions and layers share (`_number`,
-`_as_tensor`, `_normalized_shape`, `_one_dim`): one line naming the function or layer.
+Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
+`_normalized_shape`, `_one_dim`; numbers through the ops' `number`): one line naming the
+function or layer.
 """
 from __future__ import annotations
 
@@ -13,24 +14,11 @@ import numpy as np
 
 from .. import functional as tg
 from ..engine import no_grad
+from ..ops.arguments import number
 from ..ops.reductions import accumulator
 from ..tensor import Tensor, _as_array
 
 __all__ = ["layer_norm", "batch_norm", "embedding"]
-
-
-def _number(where: str, name: str, value: Any, low: float | None = None,
-            strict: bool = False) -> float:
-    """A real number (not a bool) as a float, else a TypeError; with `low`, a ValueError
-    unless it is >= low (> low if `strict`); NaN fails that test too."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-            value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__} "
-                        f"{value!r}")
-    if low is not None and not (value > low if strict else value >= low):
-        raise ValueError(f"{where}: {name} must be {'>' if strict else '>='} {low}, got "
-                         f"{value!r}")
-    return float(value)
 
 
 def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
@@ -96,7 +84,7 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
     normalized_shape, or None), as PyTorch's layer_norm."""
     input = _tensor(input)
     shape = _normalized_shape("layer_norm", normalized_shape)
-    eps = _number("layer_norm", "eps", eps, 0)
+    eps = number("layer_norm", "eps", eps, 0)
     n = len(shape)
     if input.ndim < n or input.shape[input.ndim - n:] != shape:
         raise ValueError(f"layer_norm: the input's last axes {input.shape[input.ndim - n:]} "
@@ -128,9 +116,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     unbiased variance. training=False: the running estimates are used instead.
     """
     input = _tensor(input, "batch_norm")
-    momentum = _number("batch_norm", "momentum", momentum)
+    momentum = number("batch_norm", "momentum", momentum)
     # PyTorch's: a variance of 0 (a constant feature) would be divided by eps
-    eps = _number("batch_norm", "eps in training" if training else "eps", eps, 0,
+    eps = number("batch_norm", "eps in training" if training else "eps", eps, 0,
                   strict=bool(training))
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected input of shape (batch, C, ...), got shape "

@@ -20,7 +20,8 @@ from ..engine import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from .containers import ModuleList, _checked
-from .layer_functions import _as_tensor, _normalized_shape, _number, _one_dim
+from ..ops.arguments import number
+from .layer_functions import _as_tensor, _normalized_shape, _one_dim
 from .module import Buffer, Module, Parameter
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -390,7 +391,7 @@ class LayerNorm(Module):
         shape = _normalized_shape("LayerNorm", normalized_shape)
         self.normalized_shape = tuple(_check_features(n, "normalized_shape", "LayerNorm")
                                       for n in shape)
-        _number("LayerNorm", "eps", eps, 0)
+        number("LayerNorm", "eps", eps, 0)
         self.eps = eps
         resolved = _float_dtype(dtype, "LayerNorm")
         self.weight = Parameter(np.ones(self.normalized_shape, resolved)) \
@@ -426,9 +427,9 @@ class BatchNorm1d(Module):
         super().__init__()
         name = type(self).__name__
         self.num_features = _check_features(num_features, "num_features", name)
-        _number(name, "eps", eps, 0)  # (0 is refused in training, as PyTorch's)
+        number(name, "eps", eps, 0)  # (0 is refused in training, as PyTorch's)
         if momentum is not None:  # (None: plain averages)
-            _number(name, "momentum", momentum)
+            number(name, "momentum", momentum)
         self.eps, self.momentum = eps, momentum
         resolved = _float_dtype(dtype, name)
         self.weight = Parameter(np.ones(self.num_features, resolved)) if affine else None

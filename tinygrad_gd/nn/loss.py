@@ -8,7 +8,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _number
+from ..ops.arguments import number
 from .module import Buffer, Module
 
 __all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
@@ -149,7 +149,7 @@ class HuberLoss(_ReducedLoss):
 
     def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction)
-        _number("HuberLoss", "delta", delta, 0, strict=True)
+        number("HuberLoss", "delta", delta, 0, strict=True)
         self.delta = delta
 
     def forward(self, input: Any, target: Any) -> Tensor:
@@ -161,7 +161,7 @@ class SmoothL1Loss(_ReducedLoss):
 
     def __init__(self, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction)
-        _number("SmoothL1Loss", "beta", beta, 0)
+        number("SmoothL1Loss", "beta", beta, 0)
         self.beta = beta
 
     def forward(self, input: Any, target: Any) -> Tensor:

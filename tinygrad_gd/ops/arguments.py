@@ -99,10 +99,14 @@ def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> 
                          f"different lengths); give {kind} array or tensor") from None
 
 
-def number(op: str, name: str, value: object) -> float:
-    """A parameter that must be a real number (`negative_slope`, `alpha`), as a float."""
+def number(op: str, name: str, value: object, low: float | None = None,
+           strict: bool = False) -> float:
+    """A parameter that must be a real number (`negative_slope`, `alpha`), as a float; with
+    `low`, a ValueError unless it is >= low (> low if `strict`): NaN fails that test too."""
     if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
+    if low is not None and not (value > low if strict else value >= low):
+        raise ValueError(f"{op}: {name} must be {'>' if strict else '>='} {low}, got {value!r}")
     return float(value)
 
 
