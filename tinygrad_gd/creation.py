@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ops.arguments import either, ints, number
+from .ops.arguments import either, finite, ints
 from .tensor import Tensor, _as_array
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
@@ -142,9 +142,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
     if stop is None:
         start, stop = 0, start
     for name, value in (("start", start), ("stop", stop), ("step", step)):
-        if not math.isfinite(number("arange", name, value)):
-            raise ValueError(f"arange: {name} must be a finite number, got {name}={value}; "
-                             f"give finite bounds and step")
+        finite("arange", name, value, "; give finite bounds and step")
     whole = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                 for v in (start, stop, step))
     if step == 0:
@@ -169,9 +167,7 @@ def linspace(start: float, stop: float, num: int | None = None, dtype: Any = Non
         raise ValueError(f"linspace: the number of values (num= or steps=) must be >= 0, got "
                          f"{count}")
     for name, value in (("start", start), ("stop", stop)):
-        if not math.isfinite(number("linspace", name, value)):
-            raise ValueError(f"linspace: {name} must be a finite number, got {name}={value}; "
-                             f"give finite bounds")
+        finite("linspace", name, value, "; give finite bounds")
     out = _dtype(dtype, "linspace")
     return _leaf(_array("linspace", (int(count),),
                         lambda: np.linspace(start, stop, int(count), dtype=out)),

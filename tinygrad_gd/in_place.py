@@ -14,13 +14,13 @@ no_grad(), with that op's argument checks and errors) and write them as `add_` d
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
 import numpy as np
 
 from .creation import fits, make_generator
 from .engine import is_grad_enabled, no_grad
+from .ops.arguments import finite
 from .tensor import Tensor, _as_array, _raw
 
 
@@ -171,11 +171,7 @@ def _draw(self: Tensor, where: str, **numbers: Any) -> list[float]:
     if self.dtype.kind != "f":
         raise TypeError(f"{where}: draws floats, but the tensor's dtype is {self.dtype}; "
                         f"use a float tensor (t.to(tg.float64)), or tg.randint for integers")
-    for name, value in numbers.items():
-        numbers[name] = float(_number(where, name, value))
-        if not math.isfinite(numbers[name]):
-            raise ValueError(f"{where}: {name} must be a finite number, got {name}={value}")
-    return list(numbers.values())
+    return [finite(where, name, _number(where, name, value)) for name, value in numbers.items()]
 
 
 def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:

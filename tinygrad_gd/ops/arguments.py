@@ -7,6 +7,7 @@ an axis out of range raises NumPy's AxisError, which is a ValueError and an Inde
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,8 @@ import numpy as np
 from ..tensor import Tensor, to_tensor
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "permutation",
-           "array_argument", "number", "floating", "same_dtype", "broadcast", "matrix_product"]
+           "array_argument", "number", "finite", "floating", "same_dtype", "broadcast",
+           "matrix_product"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -108,6 +110,14 @@ def number(op: str, name: str, value: object, low: float | None = None,
     if low is not None and not (value > low if strict else value >= low):
         raise ValueError(f"{op}: {name} must be {'>' if strict else '>='} {low}, got {value!r}")
     return float(value)
+
+
+def finite(op: str, name: str, value: object, hint: str = "") -> float:
+    """`number`, refused unless it is finite too (an inf or NaN bound, step or spread)."""
+    x = number(op, name, value)
+    if not math.isfinite(x):
+        raise ValueError(f"{op}: {name} must be a finite number, got {name}={value}{hint}")
+    return x
 
 
 def floating(x: np.ndarray) -> np.ndarray:
