@@ -74,24 +74,61 @@ def _listing(entries: Iterable[tuple[str, Parameter]]) -> str:
     return "\n" + "\n".join(lines) + "\n" if lines else ""
 
 
-class ModuleList(Module):
+class _List(Module):
+    """What ModuleList and ParameterList share: the i-th entry is the attribute "i", so
+    entries keep their positions as names (`blocks.0.weight`, `weights.0`)."""
+
+    _kind: type = Module  # what an entry is
+    _noun = "layers"
+
+    def _entry(self, value: Any, position: Any) -> Any:
+        return _checked(self, value, position)
+
+    def __init__(self, values: Iterable[Any] = ()) -> None:
+        super().__init__()
+        self.extend(values)
+
+    def append(self, value: Any) -> Any:
+        """Add `value` at the end, named by its position ("3"); returns self."""
+        setattr(self, str(len(self)), self._entry(value, len(self)))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> Any:
+        """Append each of `values`; returns self."""
+        for value in values:
+            self.append(value)
+        return self
+
+    def __setitem__(self, index: int, value: Any) -> None:
+        """Replace the entry at `index` (its name kept)."""
+        setattr(self, self._key(index), self._entry(value, index))
+
+    def _keys(self) -> list[str]:
+        return [key for key, value in vars(self).items() if isinstance(value, self._kind)]
+
+    def _key(self, index: Any) -> str:
+        """The attribute name of the entry at `index` (an int, negative from the end)."""
+        keys = self._keys()
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
+                or not -len(keys) <= index < len(keys):
+            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for "
+                             f"{len(keys)} {self._noun}")
+        return keys[index]
+
+    def _layers(self) -> list[Any]:
+        # the attributes append() set, "0", "1", ..., in order
+        return [value for value in vars(self).values() if isinstance(value, self._kind)]
+
+    def __len__(self) -> int:
+        return len(self._layers())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._layers())
+
+
+class ModuleList(_List):
     """Modules in a list: `blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])`;
     the i-th is named "i" (`blocks.0.weight`). No forward: loop over it in yours."""
-
-    def __init__(self, modules: Iterable[Module] = ()) -> None:
-        super().__init__()
-        self.extend(modules)
-
-    def append(self, module: Module) -> "ModuleList":
-        """Add `module` at the end, named by its position ("3"); returns self."""
-        setattr(self, str(len(self)), _checked(self, module, len(self)))
-        return self
-
-    def extend(self, modules: Iterable[Module]) -> "ModuleList":
-        """Append each of `modules`; returns self."""
-        for module in modules:
-            self.append(module)
-        return self
 
     def insert(self, index: int, module: Module) -> None:
         """Put `module` before position `index` (as list.insert); those after it are
@@ -99,10 +136,6 @@ class ModuleList(Module):
         layers = self._layers()
         layers.insert(index, _checked(self, module, index))
         self._renumber(layers)
-
-    def __setitem__(self, index: int, module: Module) -> None:
-        """Replace the layer at `index` (its name kept)."""
-        setattr(self, self._key(index), _checked(self, module, index))
 
     def __delitem__(self, index: int | slice) -> None:
         """Remove the layer(s) at `index`; the rest are renumbered, as in PyTorch."""
@@ -123,28 +156,6 @@ class ModuleList(Module):
             delattr(self, key)
         for i, module in enumerate(layers):
             setattr(self, str(i), module)
-
-    def _keys(self) -> list[str]:
-        return [key for key, m in vars(self).items() if isinstance(m, Module)]
-
-    def _key(self, index: Any) -> str:
-        """The attribute name of the layer at `index` (an int, negative from the end)."""
-        keys = self._keys()
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
-                or not -len(keys) <= index < len(keys):
-            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for "
-                             f"{len(keys)} layers")
-        return keys[index]
-
-    def _layers(self) -> list[Module]:
-        # the attributes append() set, "0", "1", ..., in order (named_children's Modules)
-        return [m for m in vars(self).values() if isinstance(m, Module)]
-
-    def __len__(self) -> int:
-        return len(self._layers())
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._layers())
 
     def __getitem__(self, index: int | slice) -> Any:
         layers = self._layers()
@@ -248,52 +259,28 @@ class ModuleDict(_Dict):
             self.update(modules)
 
 
-class ParameterList(Module):
+class ParameterList(_List):
     """Parameters in a list: `self.weights = nn.ParameterList([np.zeros((3, 2)) for _ in
     range(2)])`; the i-th is named "i" (`weights.0`), so `parameters()`, `state_dict()` and
     the optimizers find it. A Tensor or an array becomes an `nn.Parameter`, as in PyTorch."""
 
-    def __init__(self, values: Iterable[Any] = ()) -> None:
-        super().__init__()
-        self.extend(values)
+    _kind = Parameter
+    _noun = "parameters"
 
-    def append(self, value: Any) -> "ParameterList":
-        """Add `value` at the end, named by its position ("3"); returns self."""
-        setattr(self, str(len(self)), _as_parameter(self, value, len(self)))
-        return self
+    def _entry(self, value: Any, position: Any) -> Parameter:
+        return _as_parameter(self, value, position)
 
     def extend(self, values: Iterable[Any]) -> "ParameterList":
         """Append each of `values`; returns self."""
         if isinstance(values, (Tensor, np.ndarray)) or not isinstance(values, Iterable):
             raise TypeError(f"{type(self).__name__}: extend expects an iterable of parameters, "
                             f"got a value of type {type(values).__name__}; append adds one")
-        for value in values:
-            self.append(value)
-        return self
-
-    def _key(self, index: Any) -> str:
-        """The attribute name of the entry at `index` (an int, negative from the end)."""
-        keys = [key for key, p in vars(self).items() if isinstance(p, Parameter)]
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) \
-                or not -len(keys) <= index < len(keys):
-            raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for "
-                             f"{len(keys)} parameters")
-        return keys[index]
+        return super().extend(values)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return type(self)(list(self)[index])  # the same Parameters, as PyTorch's
         return vars(self)[self._key(index)]
-
-    def __setitem__(self, index: int, value: Any) -> None:
-        """Replace the entry at `index` (its name kept)."""
-        setattr(self, self._key(index), _as_parameter(self, value, index))
-
-    def __len__(self) -> int:
-        return sum(isinstance(p, Parameter) for p in vars(self).values())
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter([p for p in vars(self).values() if isinstance(p, Parameter)])
 
     def extra_repr(self) -> str:
         return _listing((str(i), p) for i, p in enumerate(self))
