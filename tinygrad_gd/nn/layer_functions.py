@@ -32,10 +32,6 @@ def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "inpu
     return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
 
 
-def _tensor(x: Any, where: str = "layer_norm", what: str = "input") -> Tensor:
-    return _as_tensor(where, x, None, what)
-
-
 def _normalized_shape(where: str, value: Any) -> tuple[int, ...]:
     """LayerNorm's normalized_shape (an int or a non-empty sequence of ints) as a tuple."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
@@ -82,7 +78,7 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
     """Each sample normalised over its last axes (`normalized_shape`): (x - mean) /
     sqrt(var + eps) (the biased variance), then times `weight` plus `bias` (each of shape
     normalized_shape, or None), as PyTorch's layer_norm."""
-    input = _tensor(input)
+    input = _as_tensor("layer_norm", input)
     shape = _normalized_shape("layer_norm", normalized_shape)
     eps = number("layer_norm", "eps", eps, 0)
     n = len(shape)
@@ -115,7 +111,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     outside any graph): `running = (1 - momentum) * running + momentum * batch`, with the
     unbiased variance. training=False: the running estimates are used instead.
     """
-    input = _tensor(input, "batch_norm")
+    input = _as_tensor("batch_norm", input)
     momentum = number("batch_norm", "momentum", momentum)
     # PyTorch's: a variance of 0 (a constant feature) would be divided by eps
     eps = number("batch_norm", "eps in training" if training else "eps", eps, 0,
@@ -159,8 +155,10 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     if work is not input:
         out = out.to(input.dtype)
     if weight is not None:
-        out = out * _tensor(weight, "batch_norm", "weight").reshape(shape)
-    return out + _tensor(bias, "batch_norm", "bias").reshape(shape) if bias is not None else out
+        out = out * _as_tensor("batch_norm", weight, None, "weight").reshape(shape)
+    if bias is not None:
+        out = out + _as_tensor("batch_norm", bias, None, "bias").reshape(shape)
+    return out
 
 
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
@@ -168,7 +166,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     as PyTorch's embedding. The row at `padding_idx` (negative: from the end) gets no
     gradient (its values are looked up as they are)."""
     index = np.asarray(getattr(input, "_data", input))
-    weight = _tensor(weight, "embedding", "weight")
+    weight = _as_tensor("embedding", weight, None, "weight")
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {weight.shape}")
