@@ -284,11 +284,17 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     extra = grad.ndim - len(shape)
     if extra < 0:
         raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
-    axes = tuple(range(extra)) + tuple(
-        extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
+    axes = broadcast_axes(grad.shape, shape)
     reduced = grad.sum(axis=axes, keepdims=True) if axes else grad
     if extra:
         reduced = reduced.reshape(reduced.shape[extra:])
     if reduced.shape != shape:
         raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")
     return reduced
+
+
+def broadcast_axes(result: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The axes of a `result` shape along which broadcasting copied an input of `shape`."""
+    extra = len(result) - len(shape)  # (the axes added in front, then the input's 1s)
+    return tuple(range(extra)) + tuple(
+        extra + i for i, n in enumerate(shape) if n == 1 and result[extra + i] != 1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import unbroadcast
+from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .text import _SHOWN_ENTRIES, _font, _pieces, _value
 
@@ -143,9 +143,7 @@ def _linear(values: list[np.ndarray], slot: int, u: np.ndarray
 def _summed_over(shape: tuple[int, ...], target: tuple[int, ...]) -> str:
     """What a broadcast input's product is summed over to its shape: every entry (`sum of`),
     or the axes it was copied along (`sum over axis 1 (the columns) of`)."""
-    extra = len(shape) - len(target)
-    axes = [*range(extra), *(extra + k for k, n in enumerate(target)
-                             if n == 1 and shape[extra + k] != 1)]
+    axes = broadcast_axes(shape, target)
     if int(np.prod(target)) == 1:
         return "sum of "
     words = {(2, 0): " (the rows)", (2, 1): " (the columns)"}.get((len(shape), axes[0]), "")
