@@ -412,7 +412,8 @@ def test_a_pickle_file_is_refused_without_running_it(tmp_path):
     sentinel = tmp_path / "code_ran"
     path = tmp_path / "model.pt"  # how torch.save-style files (pickles) arrive
     path.write_bytes(pickle.dumps({"0.weight": _Payload(sentinel)}))
-    with pytest.raises(LoadError, match="not an .npz archive"):
+    with pytest.raises(LoadError, match=r"is a Python pickle .*never reads: loading a pickle "
+                                         r"can run code\. Load it with the program that wrote"):
         load(path)
     assert not sentinel.exists()
 
@@ -561,8 +562,6 @@ def test_save_into_an_unwritable_folder_names_it(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("obj, error, fragment", [
     ([np.zeros(2)], TypeError, "expected a Module or a mapping"),
-    ({1: np.zeros(2)}, TypeError, "every name must be a non-empty string"),
-    ({"": np.zeros(2)}, TypeError, "every name must be a non-empty string"),
     ({FORMAT_KEY: np.zeros(2)}, ValueError, "is reserved"),
 ])
 def test_save_names_bad_arguments(tmp_path, obj, error, fragment):

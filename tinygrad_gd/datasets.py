@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .files import as_path, readable
+
 __all__ = ["load_idx", "load_mnist", "load_digits", "load_admissions", "one_hot",
            "ADMISSIONS_FEATURES", "ADMISSIONS_CSV", "MNIST_FILES"]
 
@@ -106,7 +108,8 @@ def load_idx(path: PathLike) -> np.ndarray:
     dimension, then the big-endian data. The array comes back in native byte order with
     the file's element type and shape.
     """
-    path = Path(path)
+    path = readable(path, "load_idx", "give the path of an IDX file such as "
+                                      "train-images-idx3-ubyte.gz")
     content = _read_bytes(path)
     if len(content) < 4 or content[:2] != b"\x00\x00":
         raise ValueError(f"load_idx: {path} is not an IDX file: bad magic number "
@@ -373,6 +376,10 @@ def _decoded(reader: Any, path: Path) -> Any:
     except UnicodeDecodeError:
         raise ValueError(f"load_admissions: {path} is not a text CSV (not UTF-8); pass the "
                          f"admissions CSV (columns admit, gre, gpa, rank)") from None
+    except csv.Error as err:  # a field over the csv module's limit, a NUL byte
+        raise ValueError(f"load_admissions: {path} line {reader.line_num} cannot be read as "
+                         f"CSV ({err}); pass the admissions CSV (columns admit, gre, gpa, "
+                         f"rank)") from None
 
 
 def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
@@ -396,7 +403,7 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
     Features are float64 with columns `ADMISSIONS_FEATURES` (gre, gpa, rank_1..rank_4);
     targets are float64 0/1.
     """
-    path = ADMISSIONS_CSV if path is None else Path(path)
+    path = ADMISSIONS_CSV if path is None else as_path(path, "load_admissions")
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) \
             or not 0.0 <= test_fraction < 1.0:
         raise ValueError(f"load_admissions: test_fraction must be a number in [0, 1), "
@@ -405,10 +412,9 @@ def load_admissions(path: PathLike | None = None, *, test_fraction: float = 0.1,
             or not 0 <= seed < 2**32:
         raise ValueError(f"load_admissions: seed must be a whole number in [0, 2**32), "
                          f"got {seed!r}")
-    if not path.is_file():
-        raise FileNotFoundError(f"load_admissions: no file at {path}; pass the path of the "
-                                f"admissions CSV (columns admit, gre, gpa, rank), e.g. "
-                                f"student_admissions.csv")
+    path = readable(path, "load_admissions", "pass the path of the admissions CSV (columns "
+                                             "admit, gre, gpa, rank), e.g. "
+                                             "student_admissions.csv")
     # utf-8-sig: a spreadsheet's "CSV UTF-8" starts with a byte-order mark
     with open(path, newline="", encoding="utf-8-sig") as file:
         reader = _decoded(csv.reader(file), path)  # (the header's line and the rows')

@@ -8,7 +8,10 @@ previous file or the complete new one, never a part.
 
 The rules, one for every writer:
 
-* `path` names the file to write. An existing regular file there is replaced whole. A
+* `path` names the file to write: a str, bytes or a pathlib.Path, `~` being the home
+  folder as in a shell (`as_path`); 42, None or "" are refused in one line. An existing
+  regular file there is replaced whole, unless its permissions forbid writing it (a
+  checkpoint made read-only is refused, as `open(path, "wb")` would refuse it). A
   symbolic link there to a regular file, or one that leads nowhere, is replaced by the new
   file: the file it points to is never written (so a planted link cannot redirect a write
   onto another file).
@@ -33,8 +36,8 @@ import stat
 from pathlib import Path
 from typing import IO, Callable, Union
 
-__all__ = ["atomic_write", "atomic_write_bytes", "check_target", "check_replaceable",
-           "NotAFileError", "remove_unfinished"]
+__all__ = ["atomic_write", "atomic_write_bytes", "as_path", "check_target",
+           "check_replaceable", "NotAFileError", "readable", "remove_unfinished", "short_repr"]
 
 PathLike = Union[str, os.PathLike]
 
@@ -59,9 +62,61 @@ def kind_of(mode: int) -> str:
     return "not a regular file"
 
 
-# The file name a folder's message suggests, by writer (`what`); others: `example=`.
+# The file name a message suggests (a folder given, or no path), by function (`what`);
+# others: `example=`.
 _EXAMPLES = {"save": "model.npz", "save_figure": "figure.png", "render_graph": "graph.svg",
-             "graph": "graph.svg", "backward_steps": "steps.html"}
+             "graph": "graph.svg", "backward_steps": "steps.html", "load": "model.npz",
+             "load_idx": "train-images-idx3-ubyte.gz",
+             "load_admissions": "student_admissions.csv"}
+
+
+def as_path(path: object, what: str, example: str | None = None) -> Path:
+    """`path` as a Path, `~` expanded as a shell does (bytes decoded as `open` does), or one
+    line saying why it names no file (42, None, a list, ""): `example` is the file name
+    suggested ("model.npz")."""
+    example = example or _EXAMPLES.get(what, "file.txt")
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what}: the path must be a str or a pathlib.Path, got "
+                        f"{type(path).__name__} {short_repr(path)}; give a file path such as "
+                        f"{example!r}")
+    text = os.fsdecode(os.fspath(path))
+    if not text:
+        raise ValueError(f"{what}: the path is empty; give a file path such as {example!r}")
+    return Path(text).expanduser()
+
+
+def readable(path: object, what: str, missing: str) -> Path:
+    """`path` as a Path to a regular file this process may read, or one line saying why
+    not; `missing` is what the message for a missing file suggests."""
+    target = as_path(path, what)
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        raise _refusal(FileNotFoundError, errno.ENOENT,
+                       f"{what}: no file at {str(target)!r}; {missing}") from None
+    except OSError as err:
+        raise _refusal(type(err), err.errno, f"{what}: cannot look at {str(target)!r} "
+                                             f"({err.strerror}); {missing}") from None
+    if stat.S_ISDIR(mode):
+        raise _refusal(IsADirectoryError, errno.EISDIR, f"{what}: {str(target)!r} is a folder; "
+                                                        f"give the path of a file in it")
+    if not stat.S_ISREG(mode):
+        raise _refusal(NotAFileError, errno.EINVAL, f"{what}: {str(target)!r} is "
+                                                    f"{kind_of(mode)}, not a regular file; "
+                                                    f"give the path of a file")
+    if not os.access(target, os.R_OK):
+        raise _refusal(PermissionError, errno.EACCES,
+                       f"{what}: no permission to read {str(target)!r}; change its "
+                       f"permissions or copy it somewhere readable")
+    return target
+
+
+def short_repr(value: object) -> str:
+    """A wrong value as an error message shows it: its repr, cut after 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_target(path: PathLike, what: str, example: str | None = None) -> Path:
@@ -86,7 +141,7 @@ def check_replaceable(path: PathLike, what: str, example: str | None = None) -> 
     Call it before adding a suffix to a path: `/dev/null` is refused, not made
     `/dev/null.svg`.
     """
-    target = Path(os.fspath(path))
+    target = as_path(path, what, example)
     try:
         mode = os.lstat(target).st_mode
     except FileNotFoundError:
@@ -101,6 +156,11 @@ def check_replaceable(path: PathLike, what: str, example: str | None = None) -> 
         raise _refusal(type(err), err.errno, f"{what}: cannot look at {str(target)!r} "
                                              f"({err.strerror}); choose another path") from None
     if stat.S_ISREG(mode):
+        if not os.access(target, os.W_OK):  # as open(path, "wb") would refuse it
+            raise _refusal(PermissionError, errno.EACCES,
+                           f"{what}: {str(target)!r} is read-only (its permissions forbid "
+                           f"writing it); it was left as it is and nothing was written. Make "
+                           f"it writable (chmod u+w) or choose another path")
         return target
     if stat.S_ISDIR(mode):
         raise _refusal(IsADirectoryError, errno.EISDIR,

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .files import atomic_write
+from .files import as_path, atomic_write
 from .plot_data import (LossFn, PathLike, Series, _check_index, _weights_array,
                         dot_similarity_data, error_curve_data, error_surface_data,
                         parameter_loss, training_curves_data, weight_images_data, weight_loss)
@@ -75,7 +75,7 @@ def save_figure(figure: Any, path: PathLike) -> Path:
     Written atomically (`tinygrad_gd.files`): an interrupted run leaves the previous
     picture or none, never a truncated one.
     """
-    path = Path(path)
+    path = as_path(path, "save_figure")  # 42, None, "": one line; `~` the home folder
     kind = path.suffix[1:].lower() or None  # None: matplotlib's default format
     return atomic_write(path, lambda file: figure.savefig(file, format=kind, dpi=_DPI),
                         "save_figure", example=f"figure.{kind or 'png'}")

@@ -47,7 +47,7 @@ from typing import IO, TYPE_CHECKING, Any, Mapping, Union
 
 import numpy as np
 
-from .files import atomic_write, kind_of
+from .files import as_path, atomic_write, kind_of
 from .tensor import Tensor, _raw
 
 if TYPE_CHECKING:
@@ -110,14 +110,13 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
     if not isinstance(obj, Mapping):
         raise TypeError(f"save: expected a Module or a mapping of names to arrays (such as "
                         f"model.state_dict()) or a checkpoint dict, got {type(obj).__name__}")
-    if not all(_is_array_data(value) for value in obj.values()):
-        return _Checkpoint().arrays_of(obj)
+    if not all(_is_array_data(value) and isinstance(name, str) and name
+               for name, value in obj.items()):
+        return _Checkpoint().arrays_of(obj)  # a number, a tuple, an int or empty key: kept
     count = len(obj)
     # the marker goes first: damage that hides later directory entries cannot hide it too
     arrays: dict[str, np.ndarray] = {FORMAT_KEY: np.array([1, count], np.int64)}
     for name, value in obj.items():
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"save: every name must be a non-empty string, got {name!r}")
         _check_name(name)
         if name == FORMAT_KEY:
             raise ValueError(f"save: the name {FORMAT_KEY!r} is reserved for the file's format "
@@ -129,8 +128,10 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
 def _numeric(value: Any, name: str) -> np.ndarray:
     array = np.asarray(_raw(value))
     if array.dtype.kind not in "biuf":
+        why = ("files that need pickle could run code when loaded" if array.dtype.kind == "O"
+               else "bool, integers and real floats")
         raise TypeError(f"save: entry {name!r} has dtype {array.dtype}; only numeric arrays "
-                        f"can be saved (files that need pickle could run code when loaded)")
+                        f"can be saved ({why})")
     return array
 
 
@@ -279,7 +280,7 @@ def load(path: PathLike) -> dict[str, Any]:
     `LoadError` for one that is truncated, corrupted, not an .npz of arrays, or written
     by a newer format version. A plain `np.savez` archive of numeric arrays loads too.
     """
-    target = os.fspath(path)
+    target = str(as_path(path, "load", "model.npz"))
     if not os.path.exists(target):
         raise FileNotFoundError(f"load: no file at {target!r}; check the path (saved weights "
                                 f"are written by tg.save(model, path))")
@@ -376,6 +377,12 @@ def _read_npz(target: str, file: IO[bytes]) -> dict[str, np.ndarray]:
             raise LoadError(f"load: {target!r} is a single .npy array, not an .npz archive of "
                             f"named weights; read it with np.load(path), or save the model's "
                             f"weights with tg.save(model, path)")
+        file.seek(0)
+        if file.read(1) == b"\x80":  # a pickle's first byte (protocol 2 and later)
+            raise LoadError(f"load: {target!r} is a Python pickle (pickle.dump, or an old "
+                            f"torch.save), which tg.load never reads: loading a pickle can run "
+                            f"code. Load it with the program that wrote it and save its arrays "
+                            f"with tg.save or np.savez")
         raise LoadError(_damaged(target, "it is not an .npz archive (no zip directory at its end: "
                                          "truncated, or another kind of file)"))
     arrays: dict[str, np.ndarray] = {}
@@ -386,9 +393,11 @@ def _read_npz(target: str, file: IO[bytes]) -> dict[str, np.ndarray]:
             for name in archive.files:
                 value = archive[name]  # reads the entry whole: zipfile checks its CRC-32
                 if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
-                    raise LoadError(f"load: entry {name!r} of {target!r} is not a numeric array "
-                                    f"(got {type(value).__name__}); this is not a file "
-                                    f"written by tg.save")
+                    got = (f"dtype {value.dtype}" if isinstance(value, np.ndarray)
+                           else type(value).__name__)
+                    raise LoadError(f"load: entry {name!r} of {target!r} is not an array of "
+                                    f"bool, integers or real floats (got {got}); tg.load reads "
+                                    f"only those, as tg.save writes them")
                 arrays[name] = value
     except LoadError:
         raise
@@ -411,6 +420,10 @@ def _check_members(target: str, file: IO[bytes]) -> None:
     with zipfile.ZipFile(file) as archive:
         members = archive.infolist()
     names = [m.filename for m in members]
+    if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
+        raise LoadError(f"load: {target!r} was written by torch.save (a zip holding a pickle), "
+                        f"which tg.load never reads: loading a pickle can run code. Load it "
+                        f"with torch.load and save its arrays with tg.save or np.savez")
     twice = next((n for n in names if names.count(n) > 1), None)
     if twice is not None:
         raise LoadError(_damaged(target, f"it lists the entry {twice!r} twice (appended to?)"))
