@@ -105,7 +105,7 @@ def render_graph(output_or_digraph: Tensor | graphviz.Digraph, path: str | Path,
         graph = draw_graph(output_or_digraph, **draw_options)
     else:
         graph = output_or_digraph
-    image = graph.source.encode() if format == SOURCE else _pipe(graph, format, "render_graph")
+    image = graph.source.encode() if format == SOURCE else rendered(graph, format, "render_graph")
     make_folder(target, "render_graph")
     atomic_write_bytes(target, image, "render_graph")  # complete or absent, never a part
     return target
@@ -149,10 +149,11 @@ def _target(path: str | Path, format: str | None) -> tuple[Path, str]:  # noqa: 
     return target, format
 
 
-def _pipe(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa: A002
-    """The graph rendered by Graphviz's `dot`, or a `RenderError` that says what to do."""
+def rendered(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa: A002
+    """The graph rendered by Graphviz's `dot`, or a `RenderError` that says what to do
+    (`dot`'s own complaints are in it, not printed beside it)."""
     try:
-        return graph.pipe(format=format)
+        image = graph.pipe(format=format, quiet=True)
     except graphviz.ExecutableNotFound:
         raise RenderError(
             f"{where}: Graphviz's `dot` program was not found on PATH, so the graph "
@@ -160,11 +161,18 @@ def _pipe(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa: A
             f"`sudo apt-get install graphviz`; macOS: `brew install graphviz`; conda: "
             f"`conda install -c conda-forge graphviz`; Windows: `winget install graphviz`), "
             f"check that `dot -V` runs, and try again. The DOT text needs no Graphviz "
-            f"program: use graph.source, or graph.save('graph.gv').") from None
+            f"program: use graph.source, or render_graph(graph, 'graph.gv').") from None
     except graphviz.CalledProcessError as err:
         said = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else err.stderr
+        said = " ".join(str(said).split()).split(". ")[0][:200]  # its list of formats: long
         raise RenderError(f"{where}: Graphviz's `dot` failed to render the graph to "
-                          f"{format}: {str(said).strip()}") from None
+                          f"{format}: {said}; use .svg, .png or .pdf, which every Graphviz "
+                          f"writes") from None
+    if not image:  # a format this Graphviz was built without ("gd"): it writes nothing
+        raise RenderError(f"{where}: Graphviz's `dot` wrote nothing for the format {format} "
+                          f"(this Graphviz was built without it); nothing was written. Use "
+                          f".svg, .png or .pdf, which every Graphviz writes")
+    return image
 
 
 def draw_anomaly(error_or_output: BaseException | Tensor, *, output: Tensor | None = None,

@@ -19,16 +19,17 @@ from pathlib import Path
 
 import graphviz
 
-from ..files import _refusal
+from ..files import _refusal, as_path, short_repr
 
 __all__ = ["FORMATS", "PAGE_SUFFIXES", "format_of", "suffix_help", "check_folder", "file_path",
            "make_folder", "short_repr"]
 
 # what a suffix means: Graphviz's formats, less those that open a window instead of
-# writing a file; `gv` is DOT too
+# writing a file, and VRML, which also writes a PNG per node into the working folder
+# (node1.png: a user's file of that name replaced); `gv` is DOT too
 FORMATS: dict[str, str] = {
     **{name: name for name in sorted(graphviz.FORMATS)
-       if name not in ("x11", "xlib", "gtk", "cgimage")},
+       if name not in ("x11", "xlib", "gtk", "cgimage", "vrml")},
     "gv": "dot"}
 SOURCE = "dot"  # the DOT text: no Graphviz program needed
 PAGE_SUFFIXES = (".html", ".htm")  # the backward steps' page (backward_steps, graph --steps)
@@ -61,30 +62,15 @@ def check_folder(target: Path, where: str) -> None:
 
 
 def file_path(path: object, where: str, example: str) -> Path:
-    """`path` as a Path, `~` expanded as a shell does (bytes decoded as `open` does), or one
-    line saying why it names no file: not a path (42, None, a list), empty, or a suffix alone
-    (`.png` would become `.png.svg`)."""
-    if isinstance(path, bytes):
-        path = os.fsdecode(path)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{where}: the path must be a str or a pathlib.Path, got "
-                        f"{type(path).__name__} {short_repr(path)}; give a file path such as "
-                        f"{example!r}")
-    text = os.fsdecode(os.fspath(path))
-    if not text:
-        raise ValueError(f"{where}: the path is empty; give a file path such as {example!r}")
-    target = Path(text).expanduser()
+    """`path` as a Path (`files.as_path`: `~` expanded; 42, None and "" refused), or one
+    line saying why it names no file: a suffix alone (`.png` would become `.png.svg`)."""
+    target = as_path(path, where, example)
     name = target.name
     if name.startswith(".") and (format_of(name) or name.lower() in PAGE_SUFFIXES):
-        raise ValueError(f"{where}: the path {text!r} is a suffix without a file name; give "
-                         f"the file a name, e.g. {str(target.with_name('graph' + name))!r}")
+        raise ValueError(f"{where}: the path {str(target)!r} is a suffix without a file name; "
+                         f"give the file a name, e.g. "
+                         f"{str(target.with_name(Path(example).stem + name))!r}")
     return target
-
-
-def short_repr(value: object) -> str:
-    """A wrong value as an error message shows it: its repr, cut after 40 characters."""
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def make_folder(target: Path, where: str) -> None:

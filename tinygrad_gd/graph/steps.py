@@ -25,7 +25,7 @@ import numpy as np
 
 from ..files import atomic_write_bytes, check_replaceable
 from ..tensor import Tensor
-from .dot import _emit, _pipe, _prepare
+from .dot import _emit, _prepare, rendered
 from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_folder
 from .labels import _HIDDEN, _Drawing, _Options
 from .text import _array
@@ -262,7 +262,7 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
         drawing.step = step
         unit = drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]
         drawing.highlighted = asked | {unit}
-        frames.append(_marked(_pipe(_emit(drawing), "svg", "backward_steps").decode("utf-8"),
+        frames.append(_marked(rendered(_emit(drawing), "svg", "backward_steps").decode("utf-8"),
                               unit))
         captions.append(_caption(drawing, step, i))
     steps = BackwardSteps(frames, captions, "The backward pass step by step")
