@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shutil
 import subprocess
@@ -115,7 +116,8 @@ def test_demo_with_missing_named_data_fails_that_network(tmp_path, capsys):
     assert code == 1
     captured = capsys.readouterr()
     assert "Pred:0.8600000000000001" in captured.out  # the other network still ran
-    assert "skipped admissions:" in captured.err and "missing.csv" in captured.err
+    assert "admissions could not run:" in captured.err and "missing.csv" in captured.err
+    assert "skipped" not in captured.err  # named data missing is a failure, not a skip
 
 
 def test_demo_trains_the_admissions_network_on_the_shipped_data(capsys):
@@ -277,7 +279,7 @@ def test_graph_output_that_cannot_be_written_is_a_usage_error(tmp_path, capsys, 
     _one_line_error(capsys, "cannot write", str(target), "Permission denied", "-o")
     monkeypatch.undo()
     # the folder takes files, but this one fails when written
-    monkeypatch.setattr(cli.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
     _one_line_error(capsys, "cannot write", str(target), "Permission denied")
     assert not target.exists()

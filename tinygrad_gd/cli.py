@@ -36,7 +36,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import os
 import shutil
 import signal
 import sys
@@ -47,6 +46,8 @@ from typing import Any, Sequence
 from . import __version__, files
 from .cli_arguments import (UsageError, _data_file, _epochs, _Parser, _seed, _usage,
                             _writable_file, _writable_folder)
+from .cli_exits import (GuardedOutput, OutputFailed, _interrupted, _on_interrupt,
+                        _quiet_interrupt, _silence_stdout, _stop_if_interrupted)
 from .files import atomic_write_bytes
 
 __all__ = ["main", "EXAMPLES", "load_examples", "DEFAULT_OUT"]
@@ -128,6 +129,7 @@ def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) 
     """NAME-MODE.svg for the example's training step, and NAME-SUFFIX-MODE.svg for its
     further graphs (slope: the slides' one weight): each step run once, drawn in both views."""
     from .graph import draw_graph
+    from .graph.dot import rendered
 
     steps = {module.NAME: lambda: module.graph_step(seed, **_data_kwargs(module.graph_step,
                                                                          data))}
@@ -139,7 +141,7 @@ def _write_diagrams(module: ModuleType, out: Path, seed: int, data: str | None) 
         for mode in MODES:
             path = out / f"{name}-{mode}.svg"
             digraph = draw_graph(loss, params=params, mode=mode)
-            atomic_write_bytes(path, digraph.pipe(format="svg"), "demo")
+            atomic_write_bytes(path, rendered(digraph, "svg", "demo"), "demo")
             written.append(path)
     return written
 
@@ -161,10 +163,11 @@ def _files_count(count: int, kind: str) -> str:
 
 def _failed(what: str, err: BaseException) -> None:
     """One line on stderr for a failure that is not the user's arguments; no traceback."""
-    if isinstance(err, BrokenPipeError):
+    if isinstance(err, (BrokenPipeError, OutputFailed)):
         raise err  # our own output's reader went away: not the network's failure
     _stop_if_interrupted()  # a child killed by the same Ctrl-C fails too: that is no failure
     message = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    message = message.removeprefix(what.split(":")[0] + ": ")  # named once: "graph: ..."
     print(f"{what}: {type(err).__name__}{': ' if message else ''}{message}", file=sys.stderr)
 
 
@@ -200,7 +203,9 @@ def _demo(args: argparse.Namespace) -> int:
                 skipped += 1
             else:
                 failures += 1
-            print(f"skipped {module.NAME}: {err}", file=sys.stderr)
+            said = (f"skipped {module.NAME}" if args.data is None
+                    else f"{module.NAME} could not run")
+            print(f"{said}: {err}", file=sys.stderr)
             print()
             continue
         except Exception as err:  # unreadable data, a bad row: one line, then the others
@@ -292,7 +297,13 @@ def _graph(args: argparse.Namespace) -> int:
         return 1
     args.format = _output_format(args.format, args.output, args.steps)
     default = f"{module.NAME}-{'steps' if args.steps else args.mode}.{args.format}"
-    path = _writable_file(Path(args.output or default), "graph")  # a FIFO: not made fifo.svg
+    from .graph.formats import file_path
+
+    try:  # `.svg` alone: refused, not made .svg.svg
+        chosen = file_path(args.output or default, "graph", f"graph.{args.format}")
+    except ValueError as err:
+        raise _usage("graph", f"{str(err).removeprefix('graph: ')} (-o)") from None
+    path = _writable_file(chosen, "graph")  # a FIFO: not made fifo.svg
     if not path.suffix:  # as render_graph and BackwardSteps.save name it
         path = _writable_file(path.with_suffix(".html" if args.steps else "." + args.format),
                               "graph")
@@ -303,6 +314,7 @@ def _graph(args: argparse.Namespace) -> int:
         print(f"graph: cannot draw: {problem}{hint}", file=sys.stderr)
         return 1
     from .graph import backward_steps, draw_graph
+    from .graph.dot import rendered
 
     try:
         loss, params = module.graph_step(args.seed, **_data_kwargs(module.graph_step,
@@ -317,16 +329,16 @@ def _graph(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.steps:
-            rendered = backward_steps(loss, params=params).html.encode("utf-8")
+            image = backward_steps(loss, params=params).html.encode("utf-8")
         elif args.format == "dot":
-            rendered = digraph.source.encode()
+            image = digraph.source.encode()
         else:
-            rendered = digraph.pipe(format=args.format)
+            image = rendered(digraph, args.format, "graph")
     except Exception as err:  # Graphviz failed
         _failed(f"graph: cannot draw {path}", err)
         return 1
     try:
-        atomic_write_bytes(path, rendered, "graph")
+        atomic_write_bytes(path, image, "graph")
     except OSError as err:  # the path itself: a usage error, as the checks above
         raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
                               f"another -o path") from None
@@ -391,50 +403,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ---------------------------------------------------------------------------------------
-# Ctrl-C and closed pipes
-
-_interrupted = [False]  # set by the SIGINT handler: an interrupt swallowed anywhere still counts
-
-
-def _on_interrupt(signum: int, frame: Any) -> None:
-    _interrupted[0] = True
-    raise KeyboardInterrupt
-
-
-def _quiet_interrupt(unraisable: Any) -> None:
-    """A Ctrl-C that landed in a finalizer or weakref callback, where Python cannot raise
-    it: `_interrupted` has counted it (main raises it again); print no "Exception ignored"."""
-    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
-        sys.__unraisablehook__(unraisable)
-
-
-def _stop_if_interrupted() -> None:
-    """Re-raise a Ctrl-C that something on the way (a child process it also killed, a
-    library's broad except) turned into an ordinary error or swallowed."""
-    if _interrupted[0]:
-        raise KeyboardInterrupt
-
-
-def _silence_stdout() -> None:
-    """After a closed pipe: further output (and the flush at exit) goes nowhere."""
-    try:
-        descriptor = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(descriptor, sys.stdout.fileno())
-        os.close(descriptor)
-    except (OSError, ValueError, AttributeError):
-        pass  # stdout is no real file (captured by a test): nothing will flush to a pipe
-
+# Running a command (how it ends when it cannot go on: cli_exits)
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with `argv` (default: sys.argv[1:]); returns the exit code."""
     _interrupted[0] = False
     previous_unraisable, sys.unraisablehook = sys.unraisablehook, _quiet_interrupt
+    stdout, sys.stdout = sys.stdout, GuardedOutput(sys.stdout)
     try:
         previous = signal.signal(signal.SIGINT, _on_interrupt)
     except ValueError:  # not the main thread: Python's own handler stays
         previous = None
     try:
         code = _run(build_parser(), sys.argv[1:] if argv is None else list(argv))
+        sys.stdout.flush()  # here, where a full disk is one line, not at Python's exit
         if _interrupted[0]:  # swallowed on the way, by a library: still an interrupt
             raise KeyboardInterrupt
         return code
@@ -445,7 +427,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 141
+    except OutputFailed as err:  # a full disk under `> file`, /dev/full
+        print(f"tinygrad-gd: cannot write to standard output ({err}); nothing more was "
+              f"printed", file=sys.stderr)
+        return 1
     finally:
+        sys.stdout = stdout
         sys.unraisablehook = previous_unraisable
         if previous is not None:
             # the command line's work is done: a late Ctrl-C must not print a traceback

@@ -75,8 +75,16 @@ def _try_writing_in(folder: Path) -> None:
         pass
 
 
+def _what_is(path: Path) -> str:
+    mode = os.stat(path).st_mode
+    return "a file" if stat.S_ISREG(mode) else files.kind_of(mode)
+
+
 def _writable_folder(path: Path, command: str) -> Path:
     """Create the folder if needed and make sure a file can be written in it."""
+    if os.path.exists(path) and not path.is_dir():
+        raise _usage(command, f"--out {str(path)!r} is {_what_is(path)}, not a folder; pass "
+                              f"--out with a folder (a missing one is made)")
     try:
         path.mkdir(parents=True, exist_ok=True)
         _try_writing_in(path)
@@ -100,9 +108,10 @@ def _writable_file(path: Path, command: str) -> Path:
         raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
                               f"does not exist; create it or choose another -o path")
     try:
-        files.check_target(path, command)  # a FIFO, a device: refused, never replaced
+        files.check_target(path, command)  # a FIFO, a device, read-only: refused, never replaced
     except OSError as err:
-        raise _usage(command, f"{err.strerror or err} (-o)") from None
+        said = str(err.strerror or err).removeprefix(f"{command}: ")  # _usage names it
+        raise _usage(command, f"{said} (-o)") from None
     try:
         _try_writing_in(folder)
     except OSError as err:
