@@ -10,7 +10,7 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
-from . import creation, in_place, logic, numpy_calls, spellings  # noqa: F401  (methods)
+from . import creation, in_place, logic, numpy_calls, registry, spellings  # noqa: F401
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
 from .spellings import *  # noqa: F401,F403  (tg.from_numpy, tg.is_tensor, tg.numel)
@@ -31,6 +31,11 @@ __all__ = [
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
 ] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__
+
+# no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
+# what functional.py itself calls)
+registry.reserve(name for names in (globals(), vars(functional)) for name, value in names.items()
+                 if not name.startswith("__") and not hasattr(value, "op"))
 
 
 def __getattr__(name: str):

@@ -157,7 +157,7 @@ class Function:
             # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
             out = type(ctx).forward(ctx, *arrays, **params)
             if not (cls.built_in and isinstance(out, np.ndarray)):
-                out = forward_result(cls.name, out)
+                out = forward_result(ctx, out)
         except (ValueError, TypeError, MemoryError) as err:  # (a user's: its traceback kept)
             raise op_error(cls.name, inputs, err, not cls.built_in) from (
                 None if cls.built_in else err)

@@ -14,8 +14,12 @@ import numpy as np
 
 __all__ = ["op_error", "argument_error", "calling", "forward_result", "backward_error"]
 
-_BINDING = re.compile(r"^[\w.]+\(\) (got an unexpected keyword argument|got multiple values|"
+_BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
+_COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
+                     r"but (\d+) (?:were|was)")
+# what the engine and its extras set on a node: a user's forward that sets one loses it
+_NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at")
 
 
 def argument_error(err: TypeError, name: str) -> TypeError:
@@ -50,6 +54,12 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
     shapes = ", ".join(str(t.shape) for t in inputs)
     if text.startswith(name + ":"):
         return err  # the op wrote its own message
+    counts = _COUNTS.match(text) if users_op else None
+    if counts:  # Python counts ctx among forward's arguments; the user gave the inputs
+        takes, given = (int(n) - 1 for n in counts.groups())
+        return TypeError(f"{name}: forward takes {takes} input{'s' * (takes != 1)} but apply "
+                         f"was given {given}; a number given to apply is an input: pass a "
+                         f"parameter as a keyword (apply(x, p=3))")
     if isinstance(err, TypeError) and _BINDING.match(text):
         return argument_error(err, name)
     if users_op and "read-only" in text:
@@ -58,8 +68,9 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
                           f"not x[x < 0] = 0)")
     if isinstance(err, TypeError):
         dtypes = ", ".join(str(t.dtype) for t in inputs)
+        number_given = any(t.ndim == 0 and not t.requires_grad for t in inputs[1:])
         hint = ("; a number given to apply is an input: pass a parameter as a keyword "
-                "(apply(x, dim=1))" if users_op and len(inputs) > 1 else
+                "(apply(x, dim=1))" if users_op and number_given else
                 "; convert them with .astype or give float tensors")
         return TypeError(f"{name}: cannot compute it for inputs of dtypes {dtypes} (shapes "
                          f"{shapes}): {text}{hint}")
@@ -74,8 +85,18 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
     return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
 
 
-def forward_result(name: str, out: Any) -> np.ndarray:
-    """What an op's forward returned, as one array of numbers that is the op's own."""
+def forward_result(ctx: Any, out: Any) -> np.ndarray:
+    """What an op's forward returned, as one array of numbers that is the op's own; for a
+    user's op, also a node attribute its forward set that the engine sets too."""
+    name = ctx.name
+    if not ctx.built_in:
+        taken = [key for key in _NODE_ATTRIBUTES if key in vars(ctx)]
+        if not (isinstance(ctx.parents, tuple) and len(ctx.parents) == 0):
+            taken.insert(0, "parents")
+        if taken:
+            raise TypeError(f"{name}: forward set ctx.{taken[0]}, which the engine sets on "
+                            f"every node; keep your value under another name "
+                            f"(ctx.my_{taken[0]}), or save arrays with ctx.save_for_backward")
     if isinstance(out, np.generic):  # (NumPy's 0-d arithmetic gives scalars)
         return np.asarray(out)
     if out is None or isinstance(out, (tuple, list)):  # (np.asarray would stack a tuple)

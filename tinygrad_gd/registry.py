@@ -4,17 +4,19 @@ A `Function` subclass registers at its class statement (engine.py): it is listed
 under its name, and each listener makes of it what its module needs: tensor.py its
 Tensor methods, functional.py its `tg.` functions. A user's op may not take a built-in
 op's name, method or function: `x.exp()` would change meaning everywhere, and the
-built-in's tests would no longer test what runs. The same user op defined again (a
+built-in's tests would no longer test what runs; nor a `tg.` name that is no op
+(`tg.zeros`, `tg.save`: `reserve`). The same user op defined again (a
 notebook cell run twice) replaces the first.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-__all__ = ["registered_ops", "on_register", "register", "built_in"]
+__all__ = ["registered_ops", "on_register", "register", "built_in", "reserve"]
 
 _registry: dict[str, Any] = {}
 _listeners: list[Callable[..., None]] = []
+_reserved: set[str] = set()  # `tg.` names that are no op's function: tg.zeros, tg.nn, ...
 
 
 def built_in(op: Any) -> bool:
@@ -58,6 +60,12 @@ def register(op: Any) -> None:
         raise
 
 
+def reserve(names: Iterable[str]) -> None:
+    """Keep `names` from users' ops' `functions=`: `tg.zeros` or `tg.save` taken by an op
+    would be shadowed by the package's own (or shadow what the package calls)."""
+    _reserved.update(names)
+
+
 def _claims(op: Any) -> set[str]:
     """The Tensor methods and `tg.` functions an op becomes."""
     return ({f"Tensor.{name}" for name in op.methods + op.reflected}
@@ -76,3 +84,7 @@ def _refuse_clash(op: Any) -> None:
         if taken:
             raise TypeError(f"{declared}: it would replace {taken[0]}, the built-in op "
                             f"'{other.name}'; choose another name in methods= or functions=")
+    taken = sorted(set(op.functions) & _reserved)
+    if taken:
+        raise TypeError(f"{declared}: functions={taken[0]!r} would replace tg.{taken[0]}, "
+                        f"which is not an op; choose another name in functions=")

@@ -1,0 +1,84 @@
+"""The rules a user's own op keeps (docs/testing.md, "Your own op"), each refused in one
+line where breaking it would go wrong later: a `functions=` name that is a `tg.` name
+but no op's, a node attribute the engine sets, a parameter given by position."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+
+@pytest.mark.parametrize("taken", ["zeros", "save", "nn", "calling", "gradcheck"])
+def test_a_function_name_that_is_no_op_is_refused_and_later_ops_still_register(taken):
+    with pytest.raises(TypeError, match=rf"functions='{taken}' would replace tg\.{taken}, "
+                                        r"which is not an op; choose another name"):
+        class Clash(tg.Function, name=f"clash_{taken}", functions=(taken,)):
+            def forward(ctx, x):
+                return x * 1.0
+
+            def backward(ctx, grad):
+                return grad
+    assert f"clash_{taken}" not in tg.registered_ops()
+
+    class Later(tg.Function, name="later_after_clash", functions=("later_after_clash",)):
+        def forward(ctx, x):
+            return x * 2.0
+
+        def backward(ctx, grad):
+            return grad * 2.0
+    x = tg.Tensor([1.0, 3.0], requires_grad=True)
+    tg.later_after_clash(x).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    assert tg.zeros(2).tolist() == [0.0, 0.0]  # the package's own names still answer
+
+
+@pytest.mark.parametrize("attribute", ["params", "parents", "scope", "recorded_at"])
+def test_a_forward_setting_a_node_attribute_the_engine_sets_is_refused(attribute):
+    class Affine(tg.Function, name=f"affine_{attribute}", methods=(f"affine_{attribute}",)):
+        def forward(ctx, x, *, a=2.0):
+            setattr(ctx, attribute, (a, 1.0))
+            return a * x + 1.0
+
+        def backward(ctx, grad):
+            return getattr(ctx, attribute)[0] * grad
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=rf"^affine_{attribute}: forward set ctx\.{attribute}, "
+                                        r"which the engine sets on every node; keep your "
+                                        rf"value under another name \(ctx\.my_{attribute}\)"):
+        getattr(x, f"affine_{attribute}")(a=3.0)
+
+
+def test_a_parameter_given_by_position_is_counted_without_ctx():
+    class Power(tg.Function, register=False):
+        def forward(ctx, x, *, p):
+            ctx.p = p
+            return x ** p
+
+        def backward(ctx, grad):
+            return grad * ctx.p
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^power: forward takes 1 input but apply was given 2; "
+                                        r"a number given to apply is an input: pass a "
+                                        r"parameter as a keyword"):
+        Power.apply(x, 3)
+    assert Power.apply(x, p=3).tolist() == [1.0, 8.0]
+
+
+def test_the_guides_call_override_takes_a_parameter_by_position():
+    class Power(tg.Function, name="guide_power", methods=("guide_power",)):
+        @classmethod
+        def call(cls, x, p=2):
+            return cls.apply(x, p=p)
+
+        def forward(ctx, x, *, p):
+            ctx.save_for_backward(x)
+            ctx.p = p
+            return x ** p
+
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * ctx.p * x ** (ctx.p - 1)
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    x.guide_power(3).sum().backward()
+    assert np.allclose(x.grad.data, [3.0, 12.0])
