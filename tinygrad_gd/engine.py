@@ -1,4 +1,4 @@
-"""The engine: an op as a `Function`, the graph's topological order, and the backward pass.
+"""The engine: an op as a `Function`, the graph's order (consumers first), the backward pass.
 
 Read it top to bottom:
 
@@ -6,11 +6,11 @@ Read it top to bottom:
    `backward` is its vector-Jacobian product, the inputs' gradients from the output's.
    `apply` runs `forward` and, when some input needs a gradient, records the function
    object itself as the graph node (it is the `ctx`).
-2. `toposort(output)`: every tensor the output was made from, each after all the
-   tensors made from it (consumers first), by an iterative depth-first search.
+2. `toposort(output)`: the tensors the output was made from that need a gradient, each
+   after all the tensors made from it (consumers first): an iterative depth-first search.
 3. `backward(output, seed)`: the chain rule over that order. Each node's gradient is
-   complete when its turn comes (the sum over its consumers); its `backward` turns it
-   into its inputs' gradients, which are added into theirs.
+   complete when its turn comes (the sum over its consumers); its `vjp` (the op's
+   `backward`) turns it into its inputs' gradients, which are added into theirs.
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
 of `nn`. Extras join through one extension point, `extensions` (see `switch`): anomaly
@@ -103,7 +103,7 @@ class Function:
     methods: tuple[str, ...] = ()
     reflected: tuple[str, ...] = ()
     functions: tuple[str, ...] = ()
-    # what apply sets on every node, in slots: a deep graph's nodes stay small
+    # what apply sets on every node, in slots (extras add theirs: recorded_at, scope, ...)
     __slots__ = ("parents", "saved_tensors", "needs_input_grad", "__dict__", "__weakref__")
     params: dict = {}  # the keyword parameters it was applied with, set with parents
 

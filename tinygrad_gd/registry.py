@@ -48,7 +48,7 @@ def register(op: Any) -> None:
     _registry[op.name] = op
     try:
         for listener in _listeners:
-            if previous is None or previous is op:
+            if previous is None:
                 listener(op)
             else:
                 listener(op, previous)  # a user's op defined again

@@ -6,8 +6,8 @@ Every counted write to a tensor's values (`tracked.py` counts those through `t.d
 its last write, a one-item list shared by the tensor, its views and `detach()` (None
 for a tensor nothing could have written yet: most never need one). A node
 notes the clock when it is recorded; before its backward runs, `VersionCheck` refuses,
-naming the tensor and the op, when an input it saved (or its output, when it saved that)
-was written after that time.
+naming the tensor and the op, when the node saved arrays for backward and one of its
+inputs (or its output, when it saved that) was written after that time.
 
 This extension is always on: it is the guarantee that a gradient is never computed
 from values the forward pass never saw.
@@ -35,8 +35,8 @@ def output_written(node: Function) -> bool:
 
 
 class VersionCheck(Extension):
-    """Notes the write clock when a node is recorded; refuses its backward when an input
-    it saved was written after that."""
+    """Notes the write clock when a node is recorded; refuses its backward when the node
+    saved arrays and an input (or the saved output) was written after that."""
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         data = output._data

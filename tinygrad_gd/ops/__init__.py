@@ -7,8 +7,8 @@ logaddexp, logaddexp2), `reductions` (sum, mean, max, min, topk, sort), `statist
 (var, std, prod, logsumexp, norm, cumsum, cumprod, diff), `shape` (reshape, transpose,
 broadcast, indexing, narrow, take, joining), `layout` (unsqueeze, squeeze, permute, flip,
 roll, pad, split, tile, gather, tril, ...), `matmul` (@, dot, the fused linear layer),
-`contraction` (outer, tensordot, einsum, trace, diag), `convolution` (conv2d,
-max_pool2d) and `losses` (softmax, log-softmax, cross-entropy). Defining an op is one
+`contraction` (outer, tensordot, einsum, trace, diag), `convolution` (conv2d, max_pool2d,
+avg_pool2d) and `losses` (softmax, log-softmax, cross-entropy). Defining an op is one
 class: its registration makes it a Tensor method and a `tg.` function (see
 `engine.Function`); `tg.registered_ops()` lists them all by name.
 """

@@ -22,8 +22,8 @@ class _Pointwise(Function, register=False):
     """out = fn(x) and its gradient g * derivative(...): what most ops here are.
 
     The derivative is written in terms of x, or of out where that is simpler
-    (`of_output = True`). Only that array is saved, so only a write into it makes
-    backward refuse. `domain = True`: outside its domain the function (and its
+    (`of_output = True`). Only that array is saved: a write into it, or into an input,
+    makes backward refuse (versions.py). `domain = True`: outside its domain the function (and its
     derivative) is NaN or infinite, as PyTorch's, without NumPy's warnings. `real =
     True`: its values are real numbers, so a bool or integer input is computed in float64
     (not NumPy's float16 for bool and int8); square keeps an integer dtype."""
@@ -379,9 +379,8 @@ class Rad2deg(Function, elementwise=True, methods=("rad2deg",),
 
 
 class _Step(Function, register=False):
-    """A piecewise-constant function: gradient 0 everywhere (PyTorch's convention)."""
-
-    fn = staticmethod(np.sign)
+    """A piecewise-constant function (each subclass's `fn`): gradient 0 everywhere
+    (PyTorch's convention)."""
 
     def forward(ctx, x):
         ctx.shape = x.shape
