@@ -52,3 +52,15 @@ def test_the_op_count_is_the_registrys():
     stated = int(re.search(r"Ops \((\d+) registered", README.read_text()).group(1))
     assert stated == sum(1 for op in tg.registered_ops().values()
                          if op.__module__.startswith("tinygrad_gd."))
+
+
+def test_the_module_table_names_every_module_of_the_package():
+    """Each module (subpackages as one) is in the README's table, in a first cell such as
+    "`tinygrad_gd.cli`, `cli_arguments`": a module added without a row is caught."""
+    package = README.parent / "tinygrad_gd"
+    modules = {p.stem for p in package.glob("*.py") if p.stem not in ("__init__", "__main__")}
+    modules |= {p.parent.name for p in package.glob("*/__init__.py")}
+    rows = re.findall(r"^\| (`tinygrad_gd\.[^|]*)\|", README.read_text(), flags=re.M)
+    listed = {name.removeprefix("tinygrad_gd.") for row in rows
+              for name in re.findall(r"`([\w.]+)`", row)}
+    assert modules - listed == set()
