@@ -88,22 +88,26 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
 def forward_result(ctx: Any, out: Any) -> np.ndarray:
     """What an op's forward returned, as one array of numbers that is the op's own; for a
     user's op, also a node attribute its forward set that the engine sets too."""
-    name = ctx.name
     if not ctx.built_in:
-        taken = [key for key in _NODE_ATTRIBUTES if key in vars(ctx)]
-        if not (isinstance(ctx.parents, tuple) and len(ctx.parents) == 0):
-            taken.insert(0, "parents")
-        if taken:
-            raise TypeError(f"{name}: forward set ctx.{taken[0]}, which the engine sets on "
-                            f"every node; keep your value under another name "
-                            f"(ctx.my_{taken[0]}), or save arrays with ctx.save_for_backward")
+        _check_attributes(ctx)
     if isinstance(out, np.generic):  # (NumPy's 0-d arithmetic gives scalars)
         return np.asarray(out)
     if out is None or isinstance(out, (tuple, list)):  # (np.asarray would stack a tuple)
-        raise TypeError(f"{name}: forward returned " + ("None; return the output array (a "
+        raise TypeError(f"{ctx.name}: forward returned " + ("None; return the output array (a "
                         "missing return?)" if out is None else f"{len(out)} arrays; return one"))
     out = np.asarray(out)
     return out if out.flags.writeable else out.copy()  # (a view of a user's read-only input)
+
+
+def _check_attributes(ctx: Any) -> None:
+    """Refuse a node attribute a user's forward set that the engine sets too."""
+    taken = [key for key in _NODE_ATTRIBUTES if key in vars(ctx)]
+    if not (isinstance(ctx.parents, tuple) and len(ctx.parents) == 0):
+        taken.insert(0, "parents")
+    if taken:
+        raise TypeError(f"{ctx.name}: forward set ctx.{taken[0]}, which the engine sets on "
+                        f"every node; keep your value under another name "
+                        f"(ctx.my_{taken[0]}), or save arrays with ctx.save_for_backward")
 
 
 def backward_error(name: str, err: ValueError) -> ValueError:
