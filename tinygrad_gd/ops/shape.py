@@ -198,7 +198,7 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
     def forward(ctx, x, *, index):
         ctx.in_shape, ctx.index = x.shape, index
         try:
-            return x[index]
+            return x[_as_view(index)]
         except (IndexError, TypeError) as err:
             raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape "
                              f"{x.shape}: {err}") from None
@@ -291,6 +291,17 @@ def _indices(op: str, indices, x, axis) -> np.ndarray:
                          f"{'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'} "
                          f"of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
     return indices.astype(np.intp, copy=False)
+
+
+def _as_view(index: Any) -> Any:
+    """An index of integers alone with `...` added: NumPy's `x[0, 1]` is a copy (a scalar),
+    `x[0, 1, ...]` a 0-d view, as PyTorch's `t[0, 1]`: a write into it (`w[0] -= step`
+    under no_grad, `w.grad[0].zero_()`) reaches t, as a write into a row does."""
+    parts = index if isinstance(index, tuple) else (index,)
+    for part in parts:
+        if not isinstance(part, (int, np.integer)) or isinstance(part, bool):
+            return index  # (a slice, array, mask, None or ...: NumPy's result is a view or a copy)
+    return parts + (Ellipsis,)
 
 
 def _kept(part: Any) -> Any:
