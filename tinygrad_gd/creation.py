@@ -27,7 +27,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .ops.arguments import either, finite, ints
-from .tensor import Tensor, _as_array
+from .tensor import Tensor, _as_array, _new_values
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -52,16 +52,36 @@ def _dtype(dtype: Any, where: str, default: Any = np.float64) -> np.dtype:
 
 
 def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """PyTorch's `torch.as_tensor`/`torch.tensor`: ints give int64, bools bool, floats float64.
+    """PyTorch's `torch.as_tensor`: ints give int64, bools bool, floats float64.
 
-    A copy. `tg.tensor(data)` calls it too (the module `tinygrad_gd.tensor`, callable)."""
-    array = _as_array(data, dtype, "as_tensor()", default=None)
+    Data that is not a tensor is copied. A Tensor is returned itself when `dtype` is None
+    or its own, else as `t.to(dtype)` (in the graph to a float dtype), as PyTorch's: its
+    graph is kept. `requires_grad=True` on one that needs no gradient gives a new leaf."""
+    if isinstance(data, Tensor):
+        if dtype is not None and _dtype(dtype, "as_tensor()") != data.dtype:
+            data = data.to(_dtype(dtype, "as_tensor()"))
+        if not requires_grad or data.requires_grad:
+            return data
+    return _whole(_new_values(data, dtype, "as_tensor()", default=None), dtype, requires_grad,
+                  "as_tensor()")
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """PyTorch's `torch.tensor`: a new leaf, always a copy of the data (a tensor's too),
+    with as_tensor's dtypes. A tensor that requires a gradient is copied with a warning, as
+    PyTorch's: no gradient flows back through the copy."""
+    return _whole(_new_values(data, dtype, "tensor()", default=None), dtype, requires_grad,
+                  "tensor()")
+
+
+def _whole(array: np.ndarray, dtype: Any, requires_grad: bool, where: str) -> Tensor:
+    """A leaf of `array`, whole numbers as int64 unless `dtype` was given (PyTorch's rule)."""
     if dtype is None and array.dtype.kind in "iu":
         if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
-            raise ValueError(f"as_tensor(): {array.max()} does not fit int64, the dtype whole "
+            raise ValueError(f"{where}: {array.max()} does not fit int64, the dtype whole "
                              f"numbers get; pass dtype=np.uint64 to keep them unsigned")
         array = array.astype(np.int64)  # whole numbers: int64, as PyTorch's
-    return _leaf(array, requires_grad, "as_tensor()")
+    return _leaf(array, requires_grad, where)
 
 
 def _sizes(where: str, sizes: tuple) -> tuple[int, ...]:

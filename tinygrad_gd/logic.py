@@ -289,8 +289,10 @@ for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)
 
 
-def _comparison(symbol: str, compare: Callable) -> Callable:
+def _comparison(symbol: str, compare: Callable, operator_form: bool = False) -> Callable:
     def method(self: Tensor, other: Any) -> Tensor:
+        if other is None and operator_form:
+            return NotImplemented  # `t == None` is False, `t != None` True: PyTorch's, Python's
         try:
             return Tensor.from_op(np.asarray(compare(self._data, _raw(other))), None)
         except (ValueError, TypeError) as err:  # restated with both operands' shapes
@@ -303,9 +305,10 @@ def _comparison(symbol: str, compare: Callable) -> Callable:
 
 # Comparisons give boolean Tensors and record nothing (no gradient): masks for tg.where,
 # indexing and NumPy (np.where(mask, a, b), array[mask] read __array__). PyTorch's method
-# spellings too: x.eq(y) is x == y, and so on.
+# spellings too: x.eq(y) is x == y, and so on (but for None: `if w.grad == None:` asks
+# whether it is None, as PyTorch answers it, not which entries are).
 for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
                           (">=", operator.ge), ("==", operator.eq), ("!=", operator.ne)):
     _name = _compare.__name__
-    setattr(Tensor, f"__{_name}__", _comparison(_symbol, _compare))
-    setattr(Tensor, _name, getattr(Tensor, f"__{_name}__"))
+    setattr(Tensor, f"__{_name}__", _comparison(_symbol, _compare, _symbol in ("==", "!=")))
+    setattr(Tensor, _name, _comparison(_symbol, _compare))

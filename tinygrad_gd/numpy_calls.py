@@ -17,7 +17,9 @@ tensor (its `__array_ufunc__` and `__array_function__` protocols):
   arguments the same way. Any other NumPy function works on the values, as it would on
   `t.data`, and gives a plain ndarray without gradient (`np.median(t)`, `np.shape(t)`,
   `np.allclose(t, x)`). `np.split` is one of those: tinygrad_gd's `split` takes
-  PyTorch's piece sizes, NumPy's a number of pieces.
+  PyTorch's piece sizes, NumPy's a number of pieces. A function that would write into a
+  tensor (`np.copyto(t, v)`, `np.fill_diagonal(t, 1)`, `np.put`, a tensor as `out=`) is
+  refused in one line, before anything is written.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import numpy as np
 
 from . import functional, logic
 from .tensor import Tensor, _raw
+from .tracked import _WRITES_FIRST_ARGUMENT, _out_position
 
 # NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
 # does (`amax` and `amin` are NumPy's other names of max and min; norm is np.linalg's)
@@ -64,6 +67,12 @@ def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
 
 
 def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
+    if any(isinstance(array, Tensor) for array in _written(func, args, kwargs)):
+        name = func.__name__
+        raise TypeError(f"np.{name} would write into a Tensor, which NumPy's functions may not "
+                        f"do (nothing was changed): use the tensor's own in-place methods "
+                        f"(t.copy_(v), t.fill_(v), t[index] = v; a parameter under "
+                        f"tg.no_grad()), or np.{name} on t.data (counted as an in-place change)")
     name = SAME_MEANING.get(func.__name__)
     if name == "concatenate" and args and (args[1:2] or [kwargs.get("axis", 0)])[0] is None:
         # NumPy's axis=None joins the arrays flattened (tinygrad_gd's None is axis 0)
@@ -73,6 +82,18 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         module = logic if name in logic.__all__ else functional  # (no gradient: logic's)
         return getattr(module, name)(*args, **kwargs)
     return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values
+
+
+def _written(func: Any, args: tuple, kwargs: dict) -> list:
+    """What `func` writes into: its `out` (by keyword or position), and the first argument
+    of the functions that fill it (np.copyto, np.put, np.place, np.fill_diagonal...)."""
+    out, position = kwargs.get("out"), _out_position(func)
+    if out is None and position is not None and len(args) > position:
+        out = args[position]
+    written = list(out) if isinstance(out, tuple) else [out]
+    if func in _WRITES_FIRST_ARGUMENT:
+        written.append(args[0] if args else kwargs.get(_WRITES_FIRST_ARGUMENT[func]))
+    return written
 
 
 def _values(value: Any) -> Any:

@@ -5,8 +5,8 @@ graph with that op's gradient and errors, and the diagrams show that op: `x.clam
 is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
 `x.diagonal()` is `diag`, `x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is
 `sort` (PyTorch's; without `dim=` or `descending=` refused: NumPy's `a.sort()` sorts in
-place). `tg.tensor([1, 2])` is `tg.as_tensor` (PyTorch's `torch.tensor`;
-`tinygrad_gd.tensor` is also the module that defines Tensor, made callable). `x.cpu()` and
+place). `tg.tensor([1, 2])` is PyTorch's `torch.tensor`, always a copy (`tinygrad_gd.tensor`
+is also the module that defines Tensor, made callable). `x.cpu()` and
 `x.contiguous()` give x (a copy when x's values are a strided view); `tg.from_numpy(a)`
 copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later change to
 `a` is not seen); the dtype names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from . import functional, hooks, tensor as tensor_module
-from .creation import as_tensor
+from . import creation
 from .in_place import scalar
 from .ops.arguments import broadcast, either, matrix_product, number, one_axis
 from .tensor import Tensor, to_tensor
@@ -478,23 +478,23 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
-Tensor.size = property(_size)
-Tensor.mT = property(_matrix_transpose)
-Tensor.itemsize = property(_itemsize)
-Tensor.nbytes = property(_nbytes)
-Tensor.real = property(_itself)
-Tensor.device = property(_device)
-Tensor.is_cuda = property(_is_cuda)
-Tensor.retains_grad = property(_retains_grad)
+for _name, _getter in (("size", _size), ("mT", _matrix_transpose), ("itemsize", _itemsize),
+                       ("nbytes", _nbytes), ("real", _itself), ("device", _device),
+                       ("is_cuda", _is_cuda), ("retains_grad", _retains_grad)):
+    setattr(Tensor, _name, property(_getter))  # (read as attributes, as PyTorch's)
 
 
 class _CallableModule(types.ModuleType):
-    """`tg.tensor(data, dtype=None, requires_grad=False)`, PyTorch's first line, is
-    `tg.as_tensor`: the name is taken by the module tinygrad_gd.tensor, so that module
-    answers the call (imports of it work as before)."""
+    """`tg.tensor(data, dtype=None, requires_grad=False)`, PyTorch's first line (a copy;
+    `device="cpu"` accepted): the name is taken by the module tinygrad_gd.tensor, so that
+    module answers the call (imports of it work as before)."""
 
-    def __call__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return as_tensor(data, dtype=dtype, requires_grad=requires_grad)
+    def __call__(self, data: Any, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        if device is not None and str(device) != "cpu":
+            raise ValueError(f"tensor: device={device!r} is not available; tinygrad_gd runs on "
+                             f"the CPU: give device='cpu' or none")
+        return creation.tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
 tensor_module.__class__ = _CallableModule

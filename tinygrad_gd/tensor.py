@@ -81,23 +81,18 @@ class Tensor:
 
     `Tensor(data, requires_grad=False, dtype=None, name=None)`: `data` is a number, a
     (nested) list or an ndarray. Lists and integer data become float64; a float ndarray
-    keeps its dtype; `dtype=np.float32` (or "float32") asks for single precision.
-    Integer dtypes are allowed, given explicitly, for data that needs no gradient
-    (labels, indices).
-    """
+    keeps its dtype; `dtype=np.float32` (or "float32") asks for single precision. Integer
+    dtypes, given explicitly, are for data that needs no gradient (labels, indices)."""
 
-    __slots__ = ("_data", "_version", "_grad", "_grad_at", "requires_grad", "name", "_ctx",
+    __slots__ = ("_data", "_version", "_grad", "_grad_at", "_requires_grad", "name", "_ctx",
                  "__weakref__")
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
-        self._data = _as_array(data, dtype, "Tensor()")
+        self._data = _new_values(data, dtype, "Tensor()")
         self._version = None  # the time of its last in-place write: see _stamp
-        self._grad: Tensor | None = None
-        self.name = name
-        self._ctx: Function | None = None
-        self.requires_grad = False
+        self._grad, self.name, self._ctx, self._requires_grad = None, name, None, False
         if requires_grad:
             self.requires_grad_(True)
 
@@ -106,7 +101,7 @@ class Tensor:
         """A tensor around an op's output array (no checks, no copy), made by `node`."""
         result = cls.__new__(cls)
         result._data, result._version, result._grad, result.name = data, None, None, None
-        result._ctx, result.requires_grad = node, node is not None
+        result._ctx, result._requires_grad = node, node is not None
         return result
 
     @classmethod
@@ -114,8 +109,7 @@ class Tensor:
         """An op's inputs as tensors: a number, list or array becomes a constant of the
         float dtype of the first tensor among them (`x * 2` keeps x's float32); with an
         integer tensor, a Python int takes its dtype and integer data keep theirs (`i + 1`
-        stays int64, as in NumPy and PyTorch). An array is copied: the op may save it, and
-        the caller may change theirs afterwards."""
+        stays int64, as NumPy's). Arrays are copied: the op may save one the caller changes."""
         for x in inputs:
             if not isinstance(x, Tensor):
                 break
@@ -140,8 +134,7 @@ class Tensor:
         Writing through it (`t.data[0] = 1`, `w.data -= lr * w.grad.data`) or assigning it
         (`w.data = ...`, which copies the new values in) counts as an in-place change: a
         graph that saved the old values then refuses to backward, naming the tensor and
-        the op, instead of computing a gradient from values its forward pass never saw.
-        """
+        the op, instead of computing a gradient from values its forward pass never saw."""
         return tracked_view(self._data, self._stamp())
 
     @data.setter
@@ -169,20 +162,17 @@ class Tensor:
 
         A leaf that requires a gradient can be written only under `no_grad()` (a weight
         update); a tensor made by a recorded op cannot be written at all, nor can a value
-        that requires a gradient (the write is not recorded: its gradient would be lost).
-        """
+        that requires a gradient (the write is not recorded: its gradient would be lost)."""
         self._write_at(index, value, "setitem")
 
     def _write_at(self, index: Any, value: Any, what: str) -> None:
         """`self[index] = value` for setitem and the in-place methods that name themselves."""
-        self._check_writable(what, "build a new tensor with tg.where(...) or "
-                                   "tg.concatenate(...)")
+        self._check_writable(what, "build a new tensor with tg.where(...) or tg.concatenate(...)")
         if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
             raise RuntimeError(
                 f"{what}: the value written requires a gradient, and a write into a tensor is "
-                f"not recorded, so that gradient would be lost; build the tensor from its "
-                f"parts (tg.stack, tg.cat, tg.where), or write value.detach() if none should "
-                f"flow")
+                f"not recorded, so that gradient would be lost; build the tensor from its parts "
+                f"(tg.stack, tg.cat, tg.where), or write value.detach() if none should flow")
         try:
             self._data[_raw_index(index)] = _raw(value)
         except (ValueError, IndexError, TypeError) as err:
@@ -191,8 +181,7 @@ class Tensor:
         self._mark_changed()
 
     def _check_writable(self, what: str, instead: str) -> None:
-        """Refuse an in-place write the graph could not follow: into a leaf that requires a
-        gradient outside no_grad(), or into a tensor made by a recorded op."""
+        """Refuse an in-place write the graph could not follow (the rules: __setitem__)."""
         if self.requires_grad and is_grad_enabled() and self._ctx is None:
             raise RuntimeError(
                 f"{what}: writing into a leaf tensor that requires a gradient would not be "
@@ -249,6 +238,8 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))  # the rows, each in the graph
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self._requires_grad:
+            _read.cut = True  # (as in Tensor([a, b]), which warns: see _new_values)
         # np.asarray(t) is for reading: a read-only view, so that a write through it fails
         # loudly instead of changing saved values unseen (write through t.data instead)
         if dtype is not None and dtype != self._data.dtype:
@@ -309,6 +300,18 @@ class Tensor:
 
     # -- autograd --------------------------------------------------------------------
     @property
+    def requires_grad(self) -> bool:
+        """Whether backward() computes this tensor's gradient (a leaf's flag can be set)."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: Any) -> None:  # (a truth value; checked at backward)
+        if not flag and getattr(self, "_ctx", None) is not None:  # (no _ctx: being unpickled)
+            raise RuntimeError(f"requires_grad: only a leaf's flag can change, and this tensor "
+                               f"was made by op '{self._ctx.name}'; use y.detach() instead")
+        self._requires_grad = flag
+
+    @property
     def is_leaf(self) -> bool:
         """True for tensors not made by a recorded op (inputs, parameters)."""
         return self._ctx is None
@@ -344,9 +347,7 @@ class Tensor:
         """Ask (or stop asking) for this leaf's gradient; returns self."""
         if requires_grad:
             self._check_float("requires_grad")
-        if self._ctx is not None and not requires_grad:
-            raise RuntimeError("requires_grad_(False) on a tensor made by an op: use .detach()")
-        self.requires_grad = bool(requires_grad)
+        self.requires_grad = bool(requires_grad)  # (refused for a tensor made by an op)
         return self
 
     def _check_float(self, where: str) -> None:
@@ -365,19 +366,15 @@ class Tensor:
 
         The hook may return a replacement gradient (a Tensor or array of the same shape)
         or None to keep it; it must not modify the gradient in place. Returns a function
-        that removes the hook. (PyTorch's Tensor.register_hook.) A diagram of gradients
-        (`draw_graph(mode="backward")`, `backward_steps`) runs the backward pass again,
-        hooks included, so that it shows a replaced gradient as backward() used it: a hook
-        with side effects sees them again. A copy of the tensor (deepcopy, pickle) has no
-        hooks, as in PyTorch.
-        """
+        that removes the hook (PyTorch's Tensor.register_hook). Diagrams of gradients
+        (`draw_graph(mode="backward")`, `backward_steps`) run the pass again, hooks and their
+        side effects included. A copy (deepcopy, pickle) has no hooks, as in PyTorch."""
         return hooks.register_hook(self, hook)
 
     def detach(self) -> "Tensor":
         """The same data (shared) cut from the graph: needs no gradient."""
         detached = Tensor.from_op(self._data, None)
-        detached.name = self.name
-        detached._version = self._stamp()  # the same memory: a change to one is to both
+        detached.name, detached._version = self.name, self._stamp()  # (the same memory)
         return detached
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
@@ -387,8 +384,7 @@ class Tensor:
         leaf's gradient is added to its `.grad` (they accumulate across calls: call
         `zero_grad()` between steps). `gradient` is the gradient of some scalar with
         respect to this tensor: needed when this tensor has more than one element. The
-        graph's saved arrays are freed afterwards unless `retain_graph=True`.
-        """
+        graph's saved arrays are freed afterwards unless `retain_graph=True`."""
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require a gradient and has no graph; "
@@ -417,8 +413,7 @@ class Tensor:
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
         """Add `grad` into `.grad`, out of place (a `.grad` the user kept stays as it was)."""
-        # requires_grad is a plain attribute (every op reads it): one set by hand on an
-        # integer tensor is caught here, before an integer gradient is stored
+        # `i.requires_grad = True` on an integer tensor (not checked when set) is caught here
         if self._data.dtype.kind != "f":
             self._check_float("backward(): a leaf with requires_grad set by hand")
         with _grad_lock:
@@ -438,14 +433,25 @@ def _warn_if_stale(tensor: Tensor) -> None:
                grad._version[0] if grad._version is not None else 0)
     if tensor._version is not None and tensor._version[0] > last:
         name = f"'{tensor.name}' " if tensor.name else ""
-        warnings.warn(f"backward(): the tensor {name}(shape {tensor.shape}) "
-                      f"was changed in place (an update?) since its .grad was set, and "
-                      f"gradients add up: this one adds into the old. Clear .grad after each "
-                      f"update: w.grad = None, w.grad.zero_() or optimizer.zero_grad()",
-                      stacklevel=4)
+        warnings.warn(f"backward(): the tensor {name}(shape {tensor.shape}) was changed in place "
+                      f"(an update?) since its .grad was set, and gradients add up: this one "
+                      f"adds into the old. Clear .grad after each update: w.grad = None, "
+                      f"w.grad.zero_() or optimizer.zero_grad()", stacklevel=4)
 
 
 _grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lose no gradient
+_read = threading.local()  # .cut: a tensor that requires a gradient was read (__array__)
+
+
+def _new_values(data: Any, dtype: Any, where: str, default: Any = np.float64) -> np.ndarray:
+    """`_as_array` for a new leaf; warns (as PyTorch) when it copies a tensor needing a grad."""
+    _read.cut = isinstance(data, Tensor) and data._requires_grad  # (or one in a list: __array__)
+    array = _as_array(data, dtype, where, default=default)
+    if _read.cut and is_grad_enabled():
+        warnings.warn(f"{where}: a tensor in the data requires a gradient: its values are copied "
+                      f"into a new leaf, which no gradient flows back through; keep the graph "
+                      f"with tg.stack([...]) or t.clone(), or pass t.detach()", stacklevel=3)
+    return array
 
 
 def _raw(value: Any) -> Any:
@@ -455,20 +461,16 @@ def _raw(value: Any) -> Any:
 
 def _raw_index(index: Any) -> Any:
     """An index with any Tensors in it replaced by their (integer or boolean) arrays."""
-    if isinstance(index, tuple):
-        return tuple(_raw(i) for i in index)
-    return _raw(index)
+    return tuple(_raw(i) for i in index) if isinstance(index, tuple) else _raw(index)
 
 
 def to_tensor(x: Any) -> Tensor:
-    """`x` if it is a Tensor, else `Tensor(x)` (float64 for numbers and lists; unlike
-    `tg.as_tensor`, which keeps whole numbers as int64)."""
+    """`x` if it is a Tensor, else `Tensor(x)` (float64 for whole numbers, unlike tg.as_tensor)."""
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+
 # -- each registered op becomes a method: one registration, no list of names here --------
-
-
 def _attach(op: type[Function], previous: Any = None) -> None:
     """Make `op` the Tensor methods it names, in place of `previous`'s (a user's op redefined)."""
     for name in (previous.methods + previous.reflected) if previous is not None else ():
@@ -490,8 +492,7 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     def method(self: Tensor, other: Any) -> Tensor:  # 2 - x: the operands swapped
         return call(other, self)
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = op.__doc__
-    method.op = op
+    method.__doc__, method.op = op.__doc__, op
     return method
 
 
