@@ -1,9 +1,10 @@
 """Gradient hooks and `retain_grad()`: seeing, or replacing, a gradient as the pass computes it.
 
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
-used (PyTorch's Tensor.register_hook): hooks join the backward pass through one
-extension, `GradientHooks`, on while some live tensor has a hook and switched off by the
-first step that finds none (it then costs nothing).
+used (PyTorch's Tensor.register_hook), and returns a `RemovableHandle` (`.remove()`).
+Hooks join the backward pass through one extension, `GradientHooks`, on while some live
+tensor has a hook and switched off by the first step that finds none (it then costs
+nothing).
 `t.retain_grad()` marks a non-leaf tensor whose gradient `Tensor.backward` keeps in
 `.grad` (`retains`), as it keeps a leaf's: the gradient after the tensor's hooks ran (as
 PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
@@ -82,8 +83,30 @@ def _switch_off_unless_needed() -> None:
             engine.switch(_extension, on=False)
 
 
-def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
-    """Call `hook(grad)` when `tensor`'s gradient is complete; returns a remover."""
+class RemovableHandle:
+    """What `t.register_hook(fn)` returns, as PyTorch's: `handle.remove()` takes the hook
+    off (also on leaving `with handle:`); calling it, `handle()`, does the same. It keeps
+    neither the tensor nor its graph alive; a second removal does nothing."""
+
+    def __init__(self, remove: Callable[[], None]) -> None:
+        self._remove = remove
+
+    def remove(self) -> None:
+        self._remove()
+
+    def __call__(self) -> None:
+        self._remove()
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._remove()
+
+
+def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
+    """Call `hook(grad)` when `tensor`'s gradient is complete; returns a handle whose
+    `remove()` takes the hook off."""
     if not tensor.requires_grad:
         raise RuntimeError("register_hook() on a tensor that does not require a gradient")
     if not callable(hook):
@@ -105,7 +128,7 @@ def register_hook(tensor: Any, hook: Callable) -> Callable[[], None]:
                 hooks.remove(hook)
             if tensor is not None and not hooks:
                 _hooks.discard(tensor)
-    return remove
+    return RemovableHandle(remove)
 
 
 def retain_grad(tensor: Any) -> None:

@@ -1,7 +1,8 @@
 """`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad`, with PyTorch's
 update rules, names and defaults; learning-rate schedules live in `tg.optim.lr_scheduler`.
 
-An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`);
+An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`; PyTorch's
+`model.named_parameters()` too, the names kept as the group's "param_names");
 `step()` moves each by its `.grad`, `zero_grad()` clears the gradients. The update is
 plain NumPy on the parameter's values, in place, recording no graph. Entries frozen with
 `Parameter.freeze_()` are left exactly unchanged: their gradient (weight decay included)
@@ -10,7 +11,8 @@ AdamW's decoupled weight decay would still move them.
 
 Parameters may come in groups with their own settings, as in PyTorch:
 `SGD([{"params": model[0].parameters(), "lr": 0.1}, {"params": model[2].parameters()}], lr=0.01)`;
-`optimizer.param_groups[0]["lr"] = ...` changes a setting between steps, and a scheduler
+`optimizer.param_groups[0]["lr"] = ...` changes a setting between steps (a number, or as
+in PyTorch a 1-element tensor, read as its value), and a scheduler
 such as `tg.optim.lr_scheduler.StepLR(optimizer, step_size=10)` does it for you. A group
 may carry keys of your own (`{"params": ..., "name": "head"}`), kept as PyTorch keeps them
 (a key spelled almost like a setting, `"momentun"`, is refused as a typo).
@@ -91,6 +93,19 @@ class Optimizer:
             return [dict(item) for item in items]
         return [{"params": items}]
 
+    def _named(self, params: list[Any]) -> tuple[list[Any], list[str] | None]:
+        """PyTorch's (name, tensor) pairs (`model.named_parameters()`): the tensors, and
+        the names, which the group keeps as "param_names" (as PyTorch keeps them)."""
+        if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
+                   for p in params):
+            if any(isinstance(p, tuple) for p in params):
+                i = next(i for i, p in enumerate(params) if isinstance(p, tuple))
+                raise TypeError(f"{self._name}: parameter {i} is a tuple, not a Tensor; give "
+                                f"tensors (model.parameters()) or only (name, tensor) pairs "
+                                f"(model.named_parameters())")
+            return params, None
+        return [p for _, p in params], [name for name, _ in params]
+
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add parameters with their own settings; missing settings take the defaults."""
         if "params" not in group:
@@ -99,6 +114,9 @@ class Optimizer:
         params = [params] if isinstance(params, Tensor) else list(params)
         if not params:
             raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} is empty")
+        params, names = self._named(params)
+        if names is not None:
+            group = {**group, "param_names": names}
         known = {id(p) for g in self.param_groups for p in g["params"]}
         for i, p in enumerate(params):
             self._check_param(p, i, known)
@@ -131,6 +149,13 @@ class Optimizer:
                             f"np.float32")
 
     def _check_settings(self, group: dict[str, Any]) -> None:
+        for key in ("lr", "weight_decay"):  # PyTorch takes a 1-element tensor too: its value
+            value = group[key]
+            if isinstance(value, Tensor):
+                if value.size != 1:
+                    raise ValueError(f"{self._name}: {key} must be a number or a 1-element "
+                                     f"tensor, got a tensor of shape {value.shape}")
+                group[key] = value.item()
         _check_number(self._name, "lr", group["lr"])
         _check_number(self._name, "weight_decay", group["weight_decay"])
 
@@ -259,14 +284,18 @@ class SGD(Optimizer):
     Plain SGD with lr is the documents' `weight -= alpha * weight_delta`.
     """
 
-    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float,
-                 momentum: float = 0.0, dampening: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0) -> None:
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
+                 momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      nesterov=nesterov, weight_decay=weight_decay))
+                                      weight_decay=weight_decay, nesterov=nesterov))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
+        if not isinstance(group["nesterov"], (bool, np.bool_)):
+            raise TypeError(f"{self._name}: nesterov must be True or False, got "
+                            f"{group['nesterov']!r} (PyTorch's order: SGD(params, lr, momentum, "
+                            f"dampening, weight_decay, nesterov))")
         _check_number(self._name, "momentum", group["momentum"])
         _check_number(self._name, "dampening", group["dampening"], 0.0, math.inf)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):

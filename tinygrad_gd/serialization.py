@@ -270,7 +270,8 @@ def _write_entry(member: IO[bytes], array: np.ndarray) -> None:
 # load
 
 
-def load(path: PathLike) -> dict[str, Any]:
+def load(path: PathLike, map_location: Any = None, *,
+         weights_only: bool | None = None) -> dict[str, Any]:
     """Read a file written by `save`: a dict {parameter name: array}, in the saved order,
     or the checkpoint saved, rebuilt exactly (its dicts, lists, tuples, numbers, strings
     and None as they were; arrays and Tensors as ndarrays).
@@ -279,7 +280,16 @@ def load(path: PathLike) -> dict[str, Any]:
     refused, so loading never runs code. Raises `FileNotFoundError` for a missing file and
     `LoadError` for one that is truncated, corrupted, not an .npz of arrays, or written
     by a newer format version. A plain `np.savez` archive of numeric arrays loads too.
+
+    PyTorch's `map_location=None` or `"cpu"` and `weights_only=` (True or False) are
+    accepted, so `torch.load`'s lines work; they change nothing: the arrays are on the CPU,
+    and no code is ever run, whatever weights_only says.
     """
+    if map_location is not None and str(map_location) != "cpu":  # (torch.device("cpu") too)
+        raise ValueError(f"load: map_location={map_location!r} is not supported; arrays here "
+                         f"are on the CPU: give None or 'cpu'")
+    if weights_only is not None and not isinstance(weights_only, bool):
+        raise TypeError(f"load: weights_only must be True or False, got {weights_only!r}")
     target = str(as_path(path, "load", "model.npz"))
     if not os.path.exists(target):
         raise FileNotFoundError(f"load: no file at {target!r}; check the path (saved weights "

@@ -31,6 +31,7 @@ every saved array is also compared byte for byte, which catches even those.
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
 
 import numpy as np
@@ -203,6 +204,24 @@ class TrackedArray(np.ndarray):
     def __repr__(self) -> str:
         return repr(self.view(np.ndarray))
 
+    def __getattr__(self, name: str) -> Any:
+        # Only for a missing attribute (no cost to the others): PyTorch's `.data` is a
+        # Tensor, so its idioms (`w.grad.data.zero_()`) reach a NumPy array here.
+        # Tensor's module imports this one: it is looked up (loaded, as a tensor made the
+        # array), not imported, which would make an import cycle
+        tensor = sys.modules.get(__package__ + ".tensor")
+        if not name.startswith("_") and tensor is not None:
+            if hasattr(tensor.Tensor, name):
+                numpy = _NUMPY_SPELLINGS.get(name)
+                raise AttributeError(
+                    f"'{name}' is a Tensor's, but .data is a NumPy array here (a Tensor in "
+                    f"PyTorch): use the tensor itself, t.{name} for t.data.{name}"
+                    + (" (a parameter changed in place under tg.no_grad())"
+                       if name.endswith("_") else "")
+                    + (f", or NumPy's {numpy}" if numpy else ""), name=name, obj=self)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'",
+                             name=name, obj=self)
+
 
 def _counting(name: str) -> Any:
     """ndarray's in-place method `name`, counting the write first."""
@@ -267,6 +286,16 @@ def _out_position(func: Any) -> int | None:
     _OUT_POSITIONS[func] = position
     return position
 
+
+# Tensor methods' NumPy spellings on `.data`, for the message of a missing attribute.
+_NUMPY_SPELLINGS = {
+    "zero_": "t.data[...] = 0", "fill_": "t.data[...] = value", "copy_": "t.data[...] = src",
+    "add_": "t.data += x", "sub_": "t.data -= x", "mul_": "t.data *= x", "div_": "t.data /= x",
+    "clamp_": "np.clip(t.data, lo, hi, out=t.data)", "norm": "np.linalg.norm(t.data)",
+    "clone": "t.data.copy()", "detach": "t.data itself", "numpy": "t.data itself",
+    "numel": "t.data.size", "dim": "t.data.ndim", "normal_": "nn.init.normal_(t)",
+    "uniform_": "nn.init.uniform_(t)",
+}
 
 # NumPy functions that write into their first argument, and that argument's keyword name.
 _WRITES_FIRST_ARGUMENT = {

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..ops.losses import implicit_axis
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _one_dim
 
@@ -102,8 +103,13 @@ def tanhshrink(input: Any) -> Tensor:
 
 
 def softmin(input: Any, dim: int | None = None) -> Tensor:
-    """softmax(-x) along `dim` (None: the last axis, as `softmax` here)."""
-    return tg.softmax(-_tensor("softmin", input), dim=_one_dim("softmin", dim, none_ok=True))
+    """softmax(-x) along `dim` (None: the last axis of a 1-D or 2-D input, as `softmax`
+    here; refused for more axes)."""
+    input = _tensor("softmin", input)
+    dim = _one_dim("softmin", dim, none_ok=True)
+    if dim is None:
+        implicit_axis("softmin", input.shape)
+    return tg.softmax(-input, dim=dim)
 
 
 def glu(input: Any, dim: int = -1) -> Tensor:

@@ -118,7 +118,8 @@ class Tanhshrink(_Activation):
 
 
 class Softmin(_Activation):
-    """softmax(-x) along `dim` (None: the last axis)."""
+    """softmax(-x) along `dim` (None: the last axis of a 1-D or 2-D input; refused for
+    more axes, as `Softmax`)."""
 
     function = staticmethod(F.softmin)
 

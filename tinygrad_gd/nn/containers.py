@@ -78,6 +78,8 @@ class _List(Module):
     """What ModuleList and ParameterList share: the i-th entry is the attribute "i", so
     entries keep their positions as names (`blocks.0.weight`, `weights.0`)."""
 
+    _positional_tensors = None  # (its entries: checked one by one, with their own message)
+
     _kind: type = Module  # what an entry is
     _noun = "layers"
 
@@ -171,6 +173,8 @@ class ModuleList(_List):
 class _Dict(Module):
     """What ModuleDict and ParameterDict share: each entry is the attribute named by its
     key, so entries keep the order they were added in."""
+
+    _positional_tensors = None  # (its entries: checked one by one, with their own message)
 
     _kind: type = Module  # what an entry is
     _noun = "module"

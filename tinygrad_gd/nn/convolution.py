@@ -27,12 +27,18 @@ class Conv2d(Module):
     input's height and width; stride 1 only; an even kernel gets the extra row and column
     of zeros at the bottom and right, as in PyTorch). Weight and bias start
     in U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kh * kw (PyTorch's
-    default); `seed` or `generator` makes the draw repeatable (weight first)."""
+    default); `seed` or `generator` makes the draw repeatable (weight first). The arguments
+    come in PyTorch's order; of `dilation`, `groups` and `padding_mode` only PyTorch's
+    defaults (1, 1, "zeros") are supported."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, bias: bool = True, seed: int | None = None,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", *, seed: int | None = None,
                  generator: np.random.Generator | None = None, dtype: Any = None) -> None:
         super().__init__()
+        _only_default("dilation", dilation, 1)
+        _only_default("groups", groups, 1)
+        _only_default("padding_mode", padding_mode, "zeros")
         self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
         self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
         self.kernel_size = _positive_pair("Conv2d", "kernel_size", kernel_size)
@@ -65,6 +71,18 @@ class Conv2d(Module):
     def extra_repr(self) -> str:
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+
+
+def _only_default(name: str, value: Any, default: int | str) -> None:
+    """PyTorch's Conv2d setting `name`, supported here only at its default (a dilation may
+    be a pair of them)."""
+    kind = str if isinstance(default, str) else (int, np.integer)
+    pair_ok = name == "dilation" and isinstance(value, (tuple, list)) and len(value) == 2
+    if not all(isinstance(v, kind) and not isinstance(v, bool) and v == default
+               for v in (value if pair_ok else (value,))):
+        raise ValueError(f"Conv2d: {name}={value!r} is not supported, only {name}={default!r} "
+                         f"(the arguments are PyTorch's, in its order: in_channels, "
+                         f"out_channels, kernel_size, stride, padding, dilation, groups, bias)")
 
 
 def _positive_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:

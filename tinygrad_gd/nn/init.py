@@ -42,8 +42,10 @@ def _set(tensor: Any, write: Any, where: str) -> Tensor:
     """`write(tensor)`, one of the tensor's own in-place methods (fill_, uniform_, ...), as
     an initialisation: under no_grad, counted; a tensor made by an op is refused."""
     if not isinstance(tensor, Tensor):
+        hint = (f"; pass the tensor itself, nn.init.{where}(m.weight, ...), not m.weight.data "
+                f"(a NumPy array here)" if isinstance(tensor, np.ndarray) else "")
         raise TypeError(f"{where}: expected a Tensor (a layer's weight or bias), got "
-                        f"{type(tensor).__name__}")
+                        f"{type(tensor).__name__}{hint}")
     with no_grad():
         write(tensor)
     return tensor

@@ -203,9 +203,11 @@ class LeakyReLU(Module):
 
 
 class Softmax(Module):
-    """Softmax along `dim` (the last axis by default): each slice becomes probabilities."""
+    """Softmax along `dim`: each slice becomes probabilities. Without a dim (PyTorch's
+    default, None) the last axis of a 1-D or 2-D input, as PyTorch's choice; an input of
+    more axes is refused (give dim=)."""
 
-    def __init__(self, dim: int | None = -1) -> None:
+    def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = _one_dim(type(self).__name__, dim, none_ok=True)
 
@@ -289,6 +291,8 @@ class Softplus(_Activation):
 class Identity(Module):
     """Its input, unchanged: a placeholder where a layer may go."""
 
+    _positional_tensors = None  # (its arguments are ignored, whatever they are)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # (PyTorch's ignores them too)
         super().__init__()
 
@@ -353,7 +357,7 @@ class Embedding(Module):
     and never learns (frozen, see `Parameter.freeze_`)."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 seed: int | None = None, generator: np.random.Generator | None = None,
+                 *, seed: int | None = None, generator: np.random.Generator | None = None,
                  dtype: Any = None) -> None:
         super().__init__()
         self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding")

@@ -86,6 +86,8 @@ class _WeightedLoss(_ReducedLoss):
     that is no Tensor is kept as a Buffer (`weight` in the model's state_dict, as in
     PyTorch)."""
 
+    _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
+
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  ignore_index: int = -100) -> None:
         if not isinstance(reduction, str):  # PyTorch's first argument is weight

@@ -18,7 +18,7 @@ import numpy as np
 from ..engine import no_grad
 from ..scope import scope
 from ..tensor import Tensor
-from .registration import RemovableHandle, check_name
+from .registration import RemovableHandle, check_constructor_arguments, check_name
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
 
@@ -137,6 +137,12 @@ class Module:
     """
 
     training: bool = True  # a class default, so subclasses need not call __init__
+    _positional_tensors: int | None = 0  # (how many tensors a built-in's constructor takes)
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> "Module":
+        if args and cls.__module__.startswith(__package__ + "."):  # the built-in modules
+            check_constructor_arguments(cls, args)
+        return super().__new__(cls)
 
     def __init__(self) -> None:
         self.training = True
@@ -327,6 +333,9 @@ class Module:
 
     def train(self, mode: bool = True) -> "Module":
         """Put this module and every sub-module in training mode (Dropout active). Returns self."""
+        if not isinstance(mode, (bool, np.bool_)):  # bool("False") would be True
+            raise ValueError(f"{type(self).__name__}.train: the training mode is expected to be "
+                             f"True or False, got {type(mode).__name__} {mode!r}")
         for _, module in self.named_modules():
             module.training = bool(mode)
         return self

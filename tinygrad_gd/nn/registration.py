@@ -1,10 +1,14 @@
 """What `Module`'s registration methods share (PyTorch's names): the handle a hook's
-registration returns, and the rules for a registered name."""
+registration returns, and the rules for a registered name; also the check that a built-in
+module's constructor was not given the tensors meant for its call."""
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
-__all__ = ["RemovableHandle", "check_name"]
+from ..tensor import Tensor
+
+__all__ = ["RemovableHandle", "check_name", "check_constructor_arguments"]
 
 
 class RemovableHandle:
@@ -36,3 +40,23 @@ def check_name(where: str, module: Any, name: Any, kind: type) -> None:
             vars(module)[name], (kind, type(None)))):
         raise KeyError(f"{where}: attribute {name!r} already exists in "
                        f"{type(module).__name__}; choose another name")
+
+
+def check_constructor_arguments(cls: type, args: tuple) -> None:
+    """`nn.MSELoss(pred, y)`, `nn.Sigmoid(x)`: tensors given to a built-in module's
+    constructor, which takes settings, where the module's call was meant. `cls`'s
+    `_positional_tensors` says how many it may take (None: any, as containers)."""
+    allowed = cls._positional_tensors  # type: ignore[attr-defined]
+    if allowed is None or sum(isinstance(a, Tensor) for a in args) <= allowed:
+        return
+    name = cls.__name__
+    try:
+        inputs = ", ".join(list(inspect.signature(cls.forward).parameters)[1:])
+        required = any(p.default is p.empty and p.kind is p.POSITIONAL_OR_KEYWORD
+                       for p in list(inspect.signature(cls.__init__).parameters.values())[1:])
+    except (TypeError, ValueError):
+        inputs, required = "input", True
+    settings = "..." if required else ""
+    raise TypeError(f"nn.{name}: the constructor takes settings, not tensors; build the "
+                    f"module first, then call it on the tensors: "
+                    f"nn.{name}({settings})({inputs})")

@@ -12,13 +12,28 @@ from .arguments import to_tensor, either, floating, one_axis
 
 
 class _AlongAxis(Function, register=False):
-    """`x.op(axis=-1)` or dim=: softmax and log_softmax work along one axis."""
+    """`x.op(axis=-1)` or dim=: softmax and log_softmax work along one axis. Without one,
+    the last axis of a 1-D or 2-D input (PyTorch's choice too); for more axes the axis must
+    be given (PyTorch's implicit choice there, 0 or 1, is rarely the one meant)."""
 
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim)
+        axis = either(cls.name, "axis", axis, "dim", dim)
+        if axis is None:
+            implicit_axis(cls.name, x.shape)
+        axis = one_axis(cls.name, -1 if axis is None else axis, x.ndim)
         return cls.apply(x, axis=axis)
+
+
+def implicit_axis(op: str, shape: tuple[int, ...]) -> None:
+    """A softmax-like op called without an axis on `shape`: fine for 0 to 2 axes (the last
+    one, as PyTorch's), refused for more."""
+    if len(shape) >= 3:
+        implicit = 0 if len(shape) == 3 else 1  # PyTorch's _get_softmax_dim
+        raise ValueError(f"{op}: no dim given for an input of {len(shape)} dimensions (shape "
+                         f"{shape}); give dim=, e.g. dim=-1 for the last axis (PyTorch's "
+                         f"implicit choice here would be dim={implicit})")
 
 
 class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):

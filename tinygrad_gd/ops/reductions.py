@@ -116,14 +116,23 @@ class _FromOutput(_Reduction, register=False):
 class _Extremum(_FromOutput, register=False):
     """max or min over axes; tied extremes share the gradient evenly.
 
-    With PyTorch's keyword, `x.max(dim=1)`, the result is PyTorch's too: values and
-    indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` and `x.max(1)` give the values."""
+    With PyTorch's keywords, `x.max(dim=1)` or `x.max(1, keepdim=True)`, the result is
+    PyTorch's too: values and indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` and
+    `x.max(1)` give the values."""
 
     reduce = staticmethod(np.max)
     find = staticmethod(np.argmax)
 
     @classmethod
     def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
+        if isinstance(axis, (Tensor, np.ndarray)):  # torch.max(a, b): elementwise
+            raise TypeError(f"{cls.name}: the second argument is an axis, got a "
+                            f"{type(axis).__name__}; for the elementwise {cls.name}imum of two "
+                            f"tensors use tg.{cls.name}imum(a, b) (PyTorch's "
+                            f"torch.{cls.name}(a, b))")
+        if dim is None and keepdim is not None and isinstance(axis, (int, np.integer)) \
+                and not isinstance(axis, bool):  # `x.max(1, keepdim=True)`: PyTorch's call
+            axis, dim = None, axis
         values = super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
         if dim is None:
             return values
@@ -156,8 +165,6 @@ class Max(_Extremum, methods=("max",), functions=("max",)):
     forward: `max(x, axis)`
     gradient: `g` at the maximum, shared evenly by ties; 0 elsewhere
     """
-
-    reduce = staticmethod(np.max)
 
 
 class Min(_Extremum, methods=("min",), functions=("min",)):
