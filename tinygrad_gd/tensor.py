@@ -361,12 +361,12 @@ class Tensor:
         hooks.retain_grad(self)
         return self
 
-    def register_hook(self, hook: Callable[["Tensor"], Any]) -> Callable[[], None]:
+    def register_hook(self, hook: Callable[["Tensor"], Any]) -> Any:
         """Call `hook(grad)` when this tensor's gradient is computed, before it is used.
 
         The hook may return a replacement gradient (a Tensor or array of the same shape)
-        or None to keep it; it must not modify the gradient in place. Returns a function
-        that removes the hook (PyTorch's Tensor.register_hook). Diagrams of gradients
+        or None to keep it; it must not modify the gradient in place. Returns a handle whose
+        remove() takes it off (PyTorch's Tensor.register_hook). Diagrams of gradients
         (`draw_graph(mode="backward")`, `backward_steps`) run the pass again, hooks and their
         side effects included. A copy (deepcopy, pickle) has no hooks, as in PyTorch."""
         return hooks.register_hook(self, hook)
