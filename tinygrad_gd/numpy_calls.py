@@ -29,7 +29,7 @@ import numpy as np
 
 from . import functional, logic
 from .tensor import Tensor, _raw
-from .tracked import _WRITES_FIRST_ARGUMENT, _out_position
+from .tracked import written_into
 
 # NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
 # does (`amax` and `amin` are NumPy's other names of max and min; norm is np.linalg's)
@@ -67,7 +67,9 @@ def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
 
 
 def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: dict) -> Any:
-    if any(isinstance(array, Tensor) for array in _written(func, args, kwargs)):
+    written: list = []
+    written_into(func, args, kwargs, lambda array: written.append(array) or array)
+    if any(isinstance(array, Tensor) for array in written):
         name = func.__name__
         raise TypeError(f"np.{name} would write into a Tensor, which NumPy's functions may not "
                         f"do (nothing was changed): use the tensor's own in-place methods "
@@ -82,18 +84,6 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         module = logic if name in logic.__all__ else functional  # (no gradient: logic's)
         return getattr(module, name)(*args, **kwargs)
     return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values
-
-
-def _written(func: Any, args: tuple, kwargs: dict) -> list:
-    """What `func` writes into: its `out` (by keyword or position), and the first argument
-    of the functions that fill it (np.copyto, np.put, np.place, np.fill_diagonal...)."""
-    out, position = kwargs.get("out"), _out_position(func)
-    if out is None and position is not None and len(args) > position:
-        out = args[position]
-    written = list(out) if isinstance(out, tuple) else [out]
-    if func in _WRITES_FIRST_ARGUMENT:
-        written.append(args[0] if args else kwargs.get(_WRITES_FIRST_ARGUMENT[func]))
-    return written
 
 
 def _values(value: Any) -> Any:

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import inspect
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["TrackedArray", "read_only_view"]
+__all__ = ["TrackedArray", "read_only_view", "written_into"]
 
 # The write clock: every counted write, to any tensor, moves it one on, and the tensor's
 # counter takes its time. A node notes the clock when it is recorded (versions.py).
@@ -150,20 +150,7 @@ class TrackedArray(np.ndarray):
             substitutes.append((array, twin))
             return twin
 
-        name = _WRITES_FIRST_ARGUMENT.get(func)
-        if name is not None:
-            if args:
-                args = (target(args[0]),) + tuple(args[1:])
-            elif name in kwargs:
-                kwargs = {**kwargs, name: target(kwargs[name])}
-        out = kwargs.get("out")
-        if out is not None:
-            kwargs = {**kwargs, "out": (tuple(target(a) for a in out) if isinstance(out, tuple)
-                                        else target(out))}
-        else:
-            position = _out_position(func)  # `np.dot(a, b, t.data)`: out given positionally
-            if position is not None and len(args) > position and args[position] is not None:
-                args = (*args[:position], target(args[position]), *args[position + 1:])
+        args, kwargs = written_into(func, args, kwargs, target)
         result = super().__array_function__(func, types, args, kwargs)
         for mine, twin in substitutes:
             if result is twin:
@@ -265,6 +252,29 @@ for _name, _ufunc in (("__iadd__", np.add), ("__isub__", np.subtract),
     setattr(TrackedArray, _name, _in_place(_name, _ufunc))
 
 _OUT_POSITIONS: dict[Any, int | None] = {}
+
+
+def written_into(func: Any, args: Any, kwargs: dict, target: Callable[[Any], Any]
+                 ) -> tuple[tuple, dict]:
+    """`func`'s arguments with `target(a)` in place of each array `a` it writes into: its
+    `out` (by keyword, or by position as `np.dot(a, b, t.data)`), and the first argument of
+    the functions that fill it (`_WRITES_FIRST_ARGUMENT`: np.copyto, np.put, ...)."""
+    args = tuple(args)
+    name = _WRITES_FIRST_ARGUMENT.get(func)
+    if name is not None:
+        if args:
+            args = (target(args[0]),) + args[1:]
+        elif name in kwargs:
+            kwargs = {**kwargs, name: target(kwargs[name])}
+    out = kwargs.get("out")
+    if out is not None:
+        kwargs = {**kwargs, "out": (tuple(target(a) for a in out) if isinstance(out, tuple)
+                                    else target(out))}
+    else:
+        position = _out_position(func)
+        if position is not None and len(args) > position and args[position] is not None:
+            args = (*args[:position], target(args[position]), *args[position + 1:])
+    return args, kwargs
 
 
 def _out_position(func: Any) -> int | None:
