@@ -84,12 +84,14 @@ def _switch_off_unless_needed() -> None:
 
 
 class RemovableHandle:
-    """What `t.register_hook(fn)` returns, as PyTorch's: `handle.remove()` takes the hook
-    off (also on leaving `with handle:`); calling it, `handle()`, does the same. It keeps
-    neither the tensor nor its graph alive; a second removal does nothing."""
+    """What a hook's registration returns (`t.register_hook(fn)`, a module's
+    `register_forward_hook`), as PyTorch's: `handle.remove()` takes the hook off (also on
+    leaving `with handle:`); calling it, `handle()`, does the same. It keeps neither the
+    tensor nor its graph alive; a second removal does nothing. `id`: the hook's key among
+    its module's hooks (None for a tensor's)."""
 
-    def __init__(self, remove: Callable[[], None]) -> None:
-        self._remove = remove
+    def __init__(self, remove: Callable[[], None], id: int | None = None) -> None:  # noqa: A002
+        self._remove, self.id = remove, id
 
     def remove(self) -> None:
         self._remove()

@@ -184,7 +184,7 @@ class Module:
         hooks[key] = (hook, with_kwargs)
         if prepend:
             hooks.update({k: hooks.pop(k) for k in list(hooks) if k != key})
-        return RemovableHandle(hooks, key)
+        return RemovableHandle(lambda: hooks.pop(key, None), key)
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:

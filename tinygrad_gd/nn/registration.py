@@ -6,26 +6,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+from ..hooks import RemovableHandle  # (a module's hooks' handle is a tensor hook's)
 from ..tensor import Tensor
 
 __all__ = ["RemovableHandle", "check_name", "check_constructor_arguments"]
-
-
-class RemovableHandle:
-    """What `register_forward_hook` and `register_forward_pre_hook` return, as PyTorch's:
-    `handle.remove()` takes the hook away (also on leaving `with handle:`)."""
-
-    def __init__(self, hooks: dict[int, Any], key: int) -> None:
-        self.hooks, self.id = hooks, key
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self) -> "RemovableHandle":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.remove()
 
 
 def check_name(where: str, module: Any, name: Any, kind: type) -> None:
