@@ -75,16 +75,11 @@ def _try_writing_in(folder: Path) -> None:
         pass
 
 
-def _what_is(path: Path) -> str:
-    mode = os.stat(path).st_mode
-    return "a file" if stat.S_ISREG(mode) else files.kind_of(mode)
-
-
 def _writable_folder(path: Path, command: str) -> Path:
     """Create the folder if needed and make sure a file can be written in it."""
     if os.path.exists(path) and not path.is_dir():
-        raise _usage(command, f"--out {str(path)!r} is {_what_is(path)}, not a folder; pass "
-                              f"--out with a folder (a missing one is made)")
+        raise _usage(command, f"--out {str(path)!r} is {files.kind_of(os.stat(path).st_mode)}, "
+                              f"not a folder; pass --out with a folder (a missing one is made)")
     try:
         path.mkdir(parents=True, exist_ok=True)
         _try_writing_in(path)

@@ -42,7 +42,8 @@ __all__ = ["atomic_write", "atomic_write_bytes", "as_path", "check_target",
 PathLike = Union[str, os.PathLike]
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISREG, "a file"), (stat.S_ISDIR, "a folder"))
 
 
 # The temporaries this process is writing now: named here before they are created, so
