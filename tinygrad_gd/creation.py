@@ -58,8 +58,9 @@ def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tens
     or its own, else as `t.to(dtype)` (in the graph to a float dtype), as PyTorch's: its
     graph is kept. `requires_grad=True` on one that needs no gradient gives a new leaf."""
     if isinstance(data, Tensor):
-        if dtype is not None and _dtype(dtype, "as_tensor()") != data.dtype:
-            data = data.to(_dtype(dtype, "as_tensor()"))
+        wanted = None if dtype is None else _dtype(dtype, "as_tensor()")
+        if wanted is not None and wanted != data.dtype:
+            data = data.to(wanted)
         if not requires_grad or data.requires_grad:
             return data
     return _whole(_new_values(data, dtype, "as_tensor()", default=None), dtype, requires_grad,
