@@ -94,6 +94,16 @@ def test_zero_grad_clears_or_zeroes():
     assert all(p.grad is None for p in model.parameters())
 
 
+def test_zero_grad_keeping_tensors_gives_no_gradient_to_a_frozen_layer():
+    model = _mlp()
+    model[0].weight.requires_grad_(False)
+    model.zero_grad(set_to_none=False)
+    assert model[0].weight.grad is None
+    model(np.ones((2, 3))).sum().backward()
+    model.zero_grad(set_to_none=False)
+    assert model[0].weight.grad is None and not model[0].bias.grad.data.any()
+
+
 def test_call_records_the_module_scope_on_graph_nodes():
     model = _mlp()
     out = model(Tensor(np.ones((2, 3))))

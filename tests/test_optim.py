@@ -386,6 +386,34 @@ def test_zero_grad_clears_or_zeroes():
     assert p.grad is None
 
 
+@pytest.mark.parametrize("make", [
+    lambda params: optim.SGD(params, lr=0.1, weight_decay=0.1),
+    lambda params: optim.AdamW(params, lr=0.1),
+    lambda params: optim.RMSprop(params, lr=0.1, weight_decay=0.1),
+])
+def test_zero_grad_keeping_tensors_leaves_a_frozen_parameter_alone(make):
+    # PyTorch zeroes the gradients that exist; a new zero gradient for a frozen or unused
+    # parameter would let weight decay move it
+    used, frozen = nn.Parameter([1.0, 2.0]), nn.Parameter([3.0, 4.0])
+    frozen.requires_grad_(False)
+    opt = make([used, frozen])
+    for _ in range(3):
+        opt.zero_grad(set_to_none=False)
+        (used * used).sum().backward()
+        opt.step()
+    np.testing.assert_array_equal(frozen.data, [3.0, 4.0])
+    assert frozen.grad is None and frozen not in opt.state
+
+
+def test_zero_grad_keeping_tensors_zeroes_the_same_gradient_tensor():
+    p = nn.Parameter([1.0, 2.0])
+    (p * 3.0).sum().backward()
+    held = p.grad
+    optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
+    assert p.grad is held
+    np.testing.assert_array_equal(held.data, [0.0, 0.0])
+
+
 def test_step_updates_in_place_records_no_graph_and_keeps_float32():
     p = nn.Parameter(np.array([1.0, -1.0], dtype=np.float32))
     array = p.data

@@ -166,10 +166,18 @@ class Optimizer:
 
     # -- the training-loop calls ------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's gradient: `.grad = None` (or zeros with set_to_none=False)."""
+        """Clear every parameter's gradient: `.grad = None` (or zeroed in place with
+        set_to_none=False).
+
+        A parameter without a gradient keeps None, as in PyTorch: a zero gradient would make
+        step() move a frozen or unused parameter (weight decay).
+        """
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None if set_to_none else Tensor(np.zeros_like(p._data))
+                if set_to_none:
+                    p.grad = None
+                elif p._grad is not None:
+                    p._grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).

@@ -327,9 +327,17 @@ class Module:
 
     # -- training state ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Forget the accumulated gradients: `.grad = None` (or zeros with set_to_none=False)."""
+        """Forget the accumulated gradients: `.grad = None` (or zeroed in place with
+        set_to_none=False).
+
+        A parameter without a gradient keeps None, as in PyTorch: a zero gradient would make
+        step() move a frozen or unused parameter (weight decay).
+        """
         for p in self.parameters():
-            p.grad = None if set_to_none else Tensor(np.zeros_like(p._data))
+            if set_to_none:
+                p.grad = None
+            elif p._grad is not None:
+                p._grad.zero_()
 
     def train(self, mode: bool = True) -> "Module":
         """Put this module and every sub-module in training mode (Dropout active). Returns self."""
