@@ -414,6 +414,20 @@ def test_zero_grad_keeping_tensors_zeroes_the_same_gradient_tensor():
     np.testing.assert_array_equal(held.data, [0.0, 0.0])
 
 
+@pytest.mark.parametrize("saved, loaded", [(optim.SGD, optim.Adam), (optim.Adam, optim.SGD),
+                                           (optim.SGD, optim.RMSprop), (optim.Adam, optim.Adagrad)])
+def test_load_state_dict_of_another_kind_of_optimizer_is_refused_before_step(saved, loaded):
+    p, q = nn.Parameter([1.0, 2.0]), nn.Parameter([3.0, 4.0])
+    first = saved([p], lr=0.1)
+    (p * p).sum().backward()
+    first.step()
+    second = loaded([q], lr=0.5)
+    with pytest.raises(ValueError, match=rf"^{loaded.__name__}.load_state_dict: the saved "
+                                         r"settings .* lack .*same kind of optimizer$"):
+        second.load_state_dict(first.state_dict())
+    assert second.param_groups[0]["lr"] == 0.5 and not second.state  # nothing half-loaded
+
+
 def test_step_updates_in_place_records_no_graph_and_keeps_float32():
     p = nn.Parameter(np.array([1.0, -1.0], dtype=np.float32))
     array = p.data

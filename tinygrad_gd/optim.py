@@ -267,10 +267,16 @@ class Optimizer:
                     raise ValueError(f"{self._name}.load_state_dict: state '{key}' of parameter "
                                      f"{i} has shape {value.shape}, the parameter "
                                      f"{params[i].shape}")
-        for group, saved_group in zip(self.param_groups, groups):
-            settings = {k: v for k, v in saved_group.items() if k != "params"}
-            self._check_settings({**group, **settings})
-            group.update(settings)
+        settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
+        for group, saved_settings in zip(self.param_groups, settings):
+            missing = sorted(self.defaults.keys() - saved_settings.keys())
+            if missing:  # (another optimizer's state: step() would fail on it later)
+                raise ValueError(f"{where}: the saved settings {sorted(saved_settings)} lack "
+                                 f"{self._name}'s {missing}; load the state_dict() of the same "
+                                 f"kind of optimizer")
+            self._check_settings({**group, **saved_settings})
+        for group, saved_settings in zip(self.param_groups, settings):
+            group.update(saved_settings)
         self.state = {params[i]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
                                   for k, v in s.items()} for i, s in saved.items()}
 
