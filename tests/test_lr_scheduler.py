@@ -54,6 +54,8 @@ SCHEDULES = [
      lambda lr, e: lr * (1 + math.cos(math.pi * e / 10)) / 2),
     ("CosineAnnealingLR", dict(T_max=7, eta_min=0.01),
      lambda lr, e: 0.01 + (lr - 0.01) * (1 + math.cos(math.pi * e / 7)) / 2),
+    ("CosineAnnealingLR", dict(T_max=7.5),  # a float number of epochs, as PyTorch takes
+     lambda lr, e: lr * (1 + math.cos(math.pi * e / 7.5)) / 2),
 ]
 IDS = [f"{name}-{settings}" for name, settings, _ in SCHEDULES]
 

@@ -325,7 +325,7 @@ def test_clip_grad_norm_agrees_with_pytorch():
         theirs.bias.copy_(torch.tensor(model.bias.data))
     (model(Tensor(A)) ** 3).sum().backward()
     (theirs(torch.tensor(A)) ** 3).sum().backward()
-    for norm_type in (2.0, float("inf")):
+    for norm_type in (2.0, float("inf"), "inf"):  # (PyTorch reads the string too)
         ours = nn.utils.clip_grad_norm_(model.parameters(), 0.5, norm_type=norm_type)
         expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 0.5, norm_type=norm_type)
         np.testing.assert_allclose(ours.item(), expected.item(), rtol=1e-12)

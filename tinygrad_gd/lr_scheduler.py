@@ -276,9 +276,9 @@ class CosineAnnealingLR(LRScheduler):
     recursively, as PyTorch does, so a change made by hand is annealed from.
     """
 
-    def __init__(self, optimizer: Any, T_max: int, eta_min: float = 0.0,
+    def __init__(self, optimizer: Any, T_max: float, eta_min: float = 0.0,
                  last_epoch: int = -1) -> None:
-        _check_number(self._name, "T_max", T_max, 1, integer=True)
+        _check_number(self._name, "T_max", T_max, 1)  # (a number of epochs; 10.0 as PyTorch)
         _check_number(self._name, "eta_min", eta_min, 0.0)
         self.T_max = T_max
         self.eta_min = eta_min

@@ -30,6 +30,8 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     """Scale the gradients so that their joint norm is at most `max_norm` (the 2-norm, or
     `norm_type=float("inf")`: the largest entry); returns the norm before clipping."""
     params = _with_grads(parameters, "clip_grad_norm_")
+    if isinstance(norm_type, str) and norm_type.strip().lower() in ("inf", "infinity"):
+        norm_type = float("inf")  # (PyTorch reads the string "inf" too)
     if norm_type not in (2, 2.0, float("inf")):
         raise ValueError(f"clip_grad_norm_: norm_type must be 2 or inf, got {norm_type!r}")
     grads = [p.grad._data for p in params]
