@@ -249,3 +249,84 @@ def test_pytorchs_worker_options_are_accepted_at_single_process_values():
     with pytest.raises(ValueError, match=r"DataLoader: pin_memory=True is not supported.*"
                                          r"use pin_memory=False"):
         DataLoader(x, batch_size=4, pin_memory=True)
+
+
+# ------------------------------------------------------------------ audit 13: batches of a
+# one-array TensorDataset, manual_seed after building, string fields
+
+
+@pytest.mark.torch
+def test_a_one_array_tensor_dataset_yields_one_element_batches_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    x = np.arange(12.0).reshape(6, 2)
+    ours = list(DataLoader(data.TensorDataset(x), batch_size=4))
+    theirs = list(torch.utils.data.DataLoader(torch.utils.data.TensorDataset(
+        torch.tensor(x)), batch_size=4))
+    assert [len(batch) for batch in ours] == [len(batch) for batch in theirs] == [1, 1]
+    for (xb,), (tb,) in zip(ours, theirs):  # PyTorch's unpacking works
+        np.testing.assert_array_equal(np.asarray(xb), tb.numpy())
+    subset = data.Subset(data.TensorDataset(x), [0, 1, 2, 3])
+    (sub,) = next(iter(DataLoader(subset, batch_size=4)))  # the same as through a Subset
+    np.testing.assert_array_equal(np.asarray(sub), np.asarray(ours[0][0]))
+    bare = next(iter(DataLoader(x, batch_size=4)))  # a bare array still yields bare batches
+    np.testing.assert_array_equal(np.asarray(bare), x[:4])
+
+
+def test_manual_seed_after_building_rules_the_loader_and_dropout(monkeypatch):
+    import tinygrad_gd as tg
+    from tinygrad_gd import creation
+    monkeypatch.setattr(creation, "_seeded", [None])  # (undone after the test)
+    loader = DataLoader(np.arange(50), batch_size=50, shuffle=True)  # built before any seed
+    dropout = tg.nn.Dropout(0.5)
+
+    def draw(seed):
+        tg.manual_seed(seed)
+        return np.asarray(next(iter(loader))), dropout(tg.ones(50)).numpy()
+
+    first = draw(0)
+    tg.manual_seed(1)
+    late_loader = DataLoader(np.arange(50), batch_size=50, shuffle=True)  # built after one
+    late_dropout = tg.nn.Dropout(0.5)
+    for once, again in zip(first, draw(0)):
+        np.testing.assert_array_equal(once, again)
+    assert not any(np.array_equal(a, b) for a, b in zip(first, draw(1)))
+    tg.manual_seed(0)
+    np.testing.assert_array_equal(np.asarray(next(iter(late_loader))), first[0])
+    np.testing.assert_array_equal(late_dropout(tg.ones(50)).numpy(), first[1])
+    seeded = DataLoader(np.arange(50), batch_size=50, shuffle=True, seed=3)  # a seed rules
+    np.testing.assert_array_equal(
+        np.asarray(next(iter(seeded))), np.random.default_rng(3).permutation(50))
+
+
+class _Named(data.Dataset):
+    """Dict samples holding strings; given `meta`, (x, {"meta": meta}) samples instead."""
+
+    def __init__(self, *meta):
+        self.meta = meta
+
+    def __len__(self):
+        return 3
+
+    def __getitem__(self, i):
+        sample = {"x": np.full(2, float(i)), "y": i, "name": f"s{i}", "raw": b"ab"}
+        return (sample["x"], {"meta": self.meta[0]}) if self.meta else sample
+
+
+@pytest.mark.torch
+def test_string_fields_are_gathered_into_lists_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours = next(iter(DataLoader(_Named(), batch_size=3)))
+    theirs = next(iter(torch.utils.data.DataLoader(_Named(), batch_size=3)))
+    assert ours["name"] == theirs["name"] == ["s0", "s1", "s2"]
+    assert ours["raw"] == theirs["raw"] == [b"ab"] * 3
+    for key in ("x", "y"):
+        np.testing.assert_array_equal(np.asarray(ours[key]), theirs[key].numpy())
+
+
+@pytest.mark.parametrize("meta, kind", [(None, "NoneType"), (1j, "complex"),
+                                        (np.array(["a", "b"]), "ndarray")])
+def test_a_field_that_is_not_numbers_is_refused_naming_the_field(meta, kind):
+    loader = DataLoader(_Named(meta), batch_size=3)
+    with pytest.raises(TypeError, match=rf"^DataLoader: cannot stack field \[1\]\['meta'\] of "
+                                        rf"the samples into a Tensor: got {kind} values"):
+        next(iter(loader))

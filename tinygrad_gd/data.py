@@ -5,7 +5,8 @@ and `random_split`.
 PyTorch's: each `for` loop over it is one epoch, yielding `(x_batch, y_batch)` tuples of
 `Tensor`s cut from the same rows of every array (a single array yields bare batches).
 With `shuffle=True` each epoch draws a fresh permutation from one
-`numpy.random.default_rng(seed)`, so a fixed seed replays the same sequence of epochs.
+`numpy.random.default_rng(seed)`, so a fixed seed replays the same sequence of epochs
+(without a seed, from `tg.manual_seed`'s generator as each epoch starts).
 
 PyTorch's spelling works too: `DataLoader(TensorDataset(x, y), batch_size=32)` batches
 the dataset's arrays the same way, and a dataset of your own (a `Dataset` subclass, or
@@ -67,7 +68,9 @@ class DataLoader:
             smaller unless `drop_last` is set.
         shuffle: visit the samples in a new random order each epoch.
         seed: seed of the loader's `numpy.random.default_rng`; two loaders built with the
-            same seed yield the same sequence of epochs. Ignored without `shuffle`.
+            same seed yield the same sequence of epochs. Without it, each epoch's order
+            is drawn when the epoch starts, from `tg.manual_seed`'s generator of that
+            moment (else a fresh one). Ignored without `shuffle`.
         drop_last: skip the last batch of an epoch when it is smaller than `batch_size`.
         num_workers: PyTorch's, accepted at its default 0 only: this loader is
             single-process, each batch is cut in the loop that reads it.
@@ -77,7 +80,10 @@ class DataLoader:
     given, a `TensorDataset` over them (sharing their memory).
 
     Iterating yields one epoch: a `Tensor` per batch when one array was given, otherwise a
-    tuple with one `Tensor` per array, all cut from the same sample indices.
+    tuple with one `Tensor` per array, all cut from the same sample indices. A dataset
+    yields its samples stacked field by field: a tuple per batch from a `TensorDataset`,
+    even of one array (as PyTorch's, so `for (xb,) in loader` works); strings are
+    gathered into a list (PyTorch's default collate).
     `len(loader)` is the number of batches per epoch.
     """
 
@@ -116,9 +122,14 @@ class DataLoader:
         self.seed = seed
         self.drop_last = bool(drop_last)
         self._num_samples = len(self.arrays[0])
-        # One generator for the loader's lifetime: each epoch continues its stream, so
-        # epochs differ from one another yet the whole sequence is fixed by `seed`.
-        self._rng = make_generator(seed, None, "DataLoader")  # (or tg.manual_seed's)
+        # Only arrays given bare yield bare batches; a dataset (a TensorDataset of one
+        # array too) yields a sequence per batch, as PyTorch's: `for (xb,) in loader`.
+        self._bare = given is None and len(self.arrays) == 1
+        # A seed gives one generator for the loader's lifetime: each epoch continues its
+        # stream, so epochs differ yet the whole sequence is fixed by `seed`. Without one,
+        # each epoch draws from the global generator of that moment (tg.manual_seed's, as
+        # PyTorch's), so a manual_seed called after building the loader still rules.
+        self._rng = make_generator(seed, None, "DataLoader") if seed is not None else None
 
     @property
     def num_samples(self) -> int:
@@ -133,7 +144,9 @@ class DataLoader:
         # The permutation is drawn here, at iter() time, not at the first next(): the
         # epoch's order is fixed the moment the epoch starts.
         if self.shuffle:
-            order = self._rng.permutation(self._num_samples)
+            rng = self._rng if self._rng is not None else make_generator(None, None,
+                                                                         "DataLoader")
+            order = rng.permutation(self._num_samples)
         else:
             order = np.arange(self._num_samples)
         return self._batches(order)
@@ -147,7 +160,7 @@ class DataLoader:
                 yield _collate([self._by_sample[int(i)] for i in indices])
                 continue
             batch = tuple(_to_tensor(array[indices]) for array in self.arrays)
-            yield batch[0] if len(batch) == 1 else batch
+            yield batch[0] if self._bare else batch
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
@@ -299,19 +312,32 @@ def _is_dataset(obj: Any) -> bool:
             and not isinstance(obj, (list, tuple, np.ndarray, Tensor, str, bytes)))
 
 
-def _collate(samples: list) -> Any:
-    """Samples stacked into a batch along a new first axis, field by field."""
+def _collate(samples: list, field: str = "") -> Any:
+    """Samples stacked into a batch along a new first axis, field by field; strings (str,
+    bytes) gathered into a list, as PyTorch's default_collate. `field` is where in the
+    sample these values sit (e.g. "['name']" or "[1]"), for the errors."""
     first = samples[0]
     if isinstance(first, dict):
-        return {key: _collate([sample[key] for sample in samples]) for key in first}
+        return {key: _collate([sample[key] for sample in samples], f"{field}[{key!r}]")
+                for key in first}
     if isinstance(first, (tuple, list)):
-        fields = [_collate([sample[k] for sample in samples]) for k in range(len(first))]
+        fields = [_collate([sample[k] for sample in samples], f"{field}[{k}]")
+                  for k in range(len(first))]
         return tuple(fields) if isinstance(first, tuple) else fields
+    if isinstance(first, (str, bytes)):
+        return list(samples)
+    where = f"field {field} of the samples" if field else "the samples"
     values = [np.asarray(getattr(sample, "_data", sample)) for sample in samples]
     try:
         stacked = np.stack(values)
     except ValueError:
         shapes = sorted({v.shape for v in values}, key=str)
-        raise ValueError(f"DataLoader: the samples of a batch have different shapes {shapes}; "
-                         f"each field must have one shape to be stacked") from None
+        raise ValueError(f"DataLoader: the samples of a batch have different shapes "
+                         f"{shapes} in {where}; each field must have one shape to be "
+                         f"stacked") from None
+    if stacked.dtype.kind not in "fiub":  # (complex, None, objects, arrays of strings)
+        raise TypeError(f"DataLoader: cannot stack {where} into a Tensor: got "
+                        f"{type(first).__name__} values (dtype {stacked.dtype}); a field must "
+                        f"hold real numbers or arrays of them (strings are gathered into "
+                        f"a list)")
     return _to_tensor(stacked)

@@ -307,9 +307,10 @@ class Dropout(Module):
     """Inverted dropout in training mode (see `functional.dropout`); identity in eval mode.
 
     Each call draws a new mask from the layer's own generator (`seed` or `generator`),
-    so a seeded layer repeats the same sequence of masks. `inplace=True` (PyTorch's) is
-    accepted and computed out of place: a new Tensor, the input left unchanged, with the
-    values and gradients of inplace=False.
+    so a seeded layer repeats the same sequence of masks; given neither, from the global
+    generator at the time of the call (`tg.manual_seed`'s, as PyTorch's). `inplace=True`
+    (PyTorch's) is accepted and computed out of place: a new Tensor, the input left
+    unchanged, with the values and gradients of inplace=False.
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False, seed: int | None = None,
@@ -320,7 +321,10 @@ class Dropout(Module):
             raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} (the "
                             f"second argument is PyTorch's inplace; pass seed= by keyword)")
         self.p, self.inplace = p, bool(inplace)
-        self.generator = _make_generator(seed, generator, "Dropout")
+        # Given neither, None: each forward then looks up the global generator, so a
+        # tg.manual_seed called after building the layer still rules (PyTorch's).
+        self.generator = None if seed is None and generator is None \
+            else _make_generator(seed, generator, "Dropout")
 
     def forward(self, input: Any) -> Tensor:
         return F.dropout(input, self.p, self.training, generator=self.generator)
