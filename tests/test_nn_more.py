@@ -1059,3 +1059,258 @@ def test_container_names_are_pytorchs():
         built.append((list(seq[1:].state_dict()), list(seq.state_dict()),
                       list(blocks.state_dict()), [tuple(m.weight.shape) for m in blocks]))
     assert built[0] == built[1]
+
+
+# ------------------------------------------------------------------ PyTorch's corner cases (2)
+
+INF = np.inf
+
+
+def _both(torch, fn_ours, fn_theirs, *arrays):
+    """ours and PyTorch's on the same float64 arrays: values, then each input's gradient
+    (the sum's); PyTorch's as NumPy arrays."""
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, expected = fn_ours(*leaves), fn_theirs(*tensors)
+    out.sum().backward()
+    expected.sum().backward()
+    return ((out.data, expected.detach().numpy()),
+            [(leaf.grad.data, t.grad.numpy()) for leaf, t in zip(leaves, tensors)])
+
+
+@pytest.mark.torch
+def test_kl_div_of_a_negative_target_is_nan_as_pytorchs_and_quiet():
+    torch = pytest.importorskip("torch")
+    import warnings
+    x, t = np.log([0.2, 0.3, 0.1, 0.4]), np.array([-0.5, 0.0, 0.3, 0.7])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (PyTorch's NaN comes without a warning)
+        values, grads = _both(torch, lambda a, b: F.kl_div(a, b, reduction="none"),
+                              lambda a, b: torch.nn.functional.kl_div(a, b, reduction="none"),
+                              x, t)
+    np.testing.assert_allclose(*values, rtol=1e-14)  # NaN where negative (equal_nan)
+    assert np.isnan(values[0][0]) and np.isfinite(values[0][1:]).all()
+    np.testing.assert_allclose(*grads[0], rtol=1e-14)  # the input's
+    # the target's where it is > 0 (at 0 PyTorch's is NaN, 0/0; here -input, as before)
+    np.testing.assert_allclose(grads[1][0][2:], grads[1][1][2:], rtol=1e-12)
+    assert np.isnan(nn.KLDivLoss(reduction="sum")(Tensor(x), Tensor(t)).item())
+
+
+def test_a_plain_value_in_an_absent_parameter_or_a_sub_modules_place_is_refused():
+    layer = nn.Linear(3, 2, bias=False)
+    with pytest.raises(TypeError, match=r"^Linear\.bias: cannot assign a Tensor to parameter "
+                       r"'bias', None now \(nn\.Parameter or None expected\); to learn it, "
+                       r"wrap it: `layer\.bias = nn\.Parameter\(tensor\)`$"):
+        layer.bias = tg.zeros(2, requires_grad=True)
+    assert layer.bias is None and [n for n, _ in layer.named_parameters()] == ["weight"]
+    layer.bias = nn.Parameter(np.zeros(2))  # wrapped: learned
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    layer.bias = None  # emptied: still a parameter's name
+    with pytest.raises(TypeError, match=r"^Linear\.bias: cannot assign a Tensor to parameter"):
+        layer.bias = tg.zeros(2)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.register_parameter("scale", None)
+
+    net = Net()
+    with pytest.raises(TypeError, match=r"^Net\.scale: cannot assign a Tensor to parameter "
+                       r"'scale', None now"):
+        net.scale = tg.ones(2)
+    with pytest.raises(TypeError, match=r"^Net\.fc: cannot assign a int to a child module "
+                       r"\(nn\.Module or None expected\); assign a Module, or `del model\.fc` "
+                       r"first to keep a int under that name$"):
+        net.fc = 3
+    assert isinstance(net.fc, nn.Linear)
+    net.fc = None
+    with pytest.raises(TypeError, match=r"^Net\.fc: cannot assign a Tensor to a child module"):
+        net.fc = tg.ones(2)
+    net.fc = nn.Tanh()
+    assert [n for n, _ in net.named_children()] == ["fc"]
+    del net.fc, net.scale  # deleted: the names are free again, as PyTorch's
+    net.fc, net.scale = 3, tg.ones(2)
+    assert net.parameters() == [] and net.children() == []
+
+
+@pytest.mark.torch
+def test_the_assignments_refused_are_pytorchs():
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib, make, change):
+        module = make(lib)
+        try:
+            change(module, torch.zeros(2) if lib is torch.nn else tg.zeros(2))
+        except TypeError:
+            return "TypeError"
+        return [n for n, _ in module.named_parameters()]
+
+    def bias_none(lib):
+        return lib.Linear(3, 2, bias=False)
+
+    def with_child(lib):
+        seq = lib.Sequential()
+        seq.add_module("fc", lib.Linear(2, 2))
+        seq.register_parameter("scale", None)
+        return seq
+
+    cases = [(bias_none, lambda m, t: setattr(m, "bias", t)),
+             (lambda lib: lib.LayerNorm(2, elementwise_affine=False),
+              lambda m, t: setattr(m, "weight", t)),
+             (lambda lib: lib.BatchNorm1d(2, affine=False), lambda m, t: setattr(m, "bias", t)),
+             (with_child, lambda m, t: setattr(m, "scale", t)),
+             (with_child, lambda m, t: setattr(m, "fc", 3)),
+             (with_child, lambda m, t: (setattr(m, "fc", None), setattr(m, "fc", t))),
+             (with_child, lambda m, t: (delattr(m, "fc"), setattr(m, "fc", 3))),
+             (with_child, lambda m, t: setattr(m, "other", t))]
+    for make, change in cases:
+        assert outcome(nn, make, change) == outcome(torch.nn, make, change)
+
+
+@pytest.mark.torch
+def test_prelu_keeps_a_0d_input_0d_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.PReLU(), torch.nn.PReLU().double()
+    x = Tensor(-2.0, requires_grad=True)
+    xt = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+    y, yt = ours(x), theirs(xt)
+    assert y.shape == tuple(yt.shape) == () and y.item() == yt.item()
+    y.backward()
+    yt.backward()
+    assert x.grad.item() == xt.grad.item()
+    assert ours.weight.grad.shape == (1,)
+    assert ours.weight.grad.tolist() == theirs.weight.grad.tolist()
+
+
+@pytest.mark.torch
+def test_load_state_dict_refusals_are_caught_as_pytorchs_runtime_error():
+    torch = pytest.importorskip("torch")
+    states = [{"weight": np.zeros((2, 3))},  # bias missing
+              {"weight": np.zeros((2, 3)), "bias": np.zeros(2), "extra": np.zeros(1)},
+              {"weight": np.zeros((3, 3)), "bias": np.zeros(2)}]  # a wrong shape
+    for state in states:
+        for module, values in ((nn.Linear(3, 2), state),
+                               (torch.nn.Linear(3, 2).double(),
+                                {k: torch.tensor(v) for k, v in state.items()})):
+            with pytest.raises(RuntimeError):  # ported `except RuntimeError:` catches it
+                module.load_state_dict(values)
+        with pytest.raises(ValueError, match=r"^load_state_dict: 1 entry of the state differ"):
+            nn.Linear(3, 2).load_state_dict(state)  # and as before, a ValueError
+
+
+@pytest.mark.torch
+def test_a_loss_weight_given_as_a_tensor_is_a_buffer_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    w, pos = np.array([0.5, 2.0, 1.5]), np.array([3.0, 1.0, 2.0])
+    for make in (lambda lib, T: lib.CrossEntropyLoss(weight=T(w)),
+                 lambda lib, T: lib.NLLLoss(weight=T(w)),
+                 lambda lib, T: lib.BCELoss(weight=T(w)),
+                 lambda lib, T: lib.BCEWithLogitsLoss(weight=T(w), pos_weight=T(pos))):
+        ours, theirs = make(nn, tg.tensor), make(torch.nn, torch.tensor)
+        state, expected = ours.state_dict(), theirs.state_dict()
+        assert list(state) == list(expected)
+        for name in state:
+            np.testing.assert_array_equal(state[name], expected[name].numpy())
+    weight = tg.tensor(w)
+    loss_fn = nn.CrossEntropyLoss(weight=weight)
+    before = loss_fn(Tensor(A), LABELS).item()
+    weight[0] = 100.0  # a copy was kept (as register_buffer's): the caller's change is not seen
+    assert loss_fn(Tensor(A), LABELS).item() == before
+    fresh = nn.CrossEntropyLoss(weight=tg.ones(3))
+    fresh.load_state_dict(loss_fn.state_dict())
+    assert fresh(Tensor(A), LABELS).item() == before
+    later = nn.CrossEntropyLoss()  # a weight assigned later is the buffer, as PyTorch's
+    later.weight = tg.tensor(w)
+    assert list(later.state_dict()) == ["weight"]
+
+
+@pytest.mark.torch
+def test_bce_with_logits_at_infinite_logits_and_finite_ones_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = np.array([INF, INF, 0.0, 0.0, 3.0, -2.0, 40.0, -40.0, 1000.0, -1000.0])
+    y = np.array([0.0, 0.5, 0.25, 1.0, 0.3, 1.0, 0.0, 1.0, 0.5, 0.5])
+    for pos_weight in (None, np.full(10, 2.5)):
+        kw = {} if pos_weight is None else {"pos_weight": pos_weight}
+        kwt = {} if pos_weight is None else {"pos_weight": torch.tensor(pos_weight)}
+        values, grads = _both(
+            torch, lambda a, b: F.binary_cross_entropy_with_logits(a, b, "none", **kw),
+            lambda a, b: tf.binary_cross_entropy_with_logits(a, b, reduction="none", **kwt), x, y)
+        assert values[0][:2].tolist() == [INF, INF]  # (was inf - inf, NaN)
+        np.testing.assert_allclose(*values, rtol=1e-14)
+        for ours, theirs in grads:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-300)
+    # -inf for a positive: -log(sigmoid(-inf)) is inf (PyTorch's is NaN there: 0 * -inf)
+    minus = F.binary_cross_entropy_with_logits(Tensor([-INF, -INF]), Tensor([1.0, 0.5]),
+                                               reduction="none")
+    assert minus.tolist() == [INF, INF]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+def test_huber_and_smooth_l1_gradients_at_infinite_inputs_as_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    x, y = np.array([INF, -INF, 2.0, 0.3, -0.2]), np.zeros(5)
+    values, grads = _both(torch, getattr(F, name), getattr(torch.nn.functional, name), x, y)
+    np.testing.assert_allclose(*values, rtol=1e-14)
+    np.testing.assert_allclose(*grads[0], rtol=1e-14)  # +-delta/5 at +-inf, not NaN
+    assert np.isfinite(grads[0][0]).all()
+
+
+@pytest.mark.torch
+def test_layer_and_batch_norm_of_huge_float32_values_are_float64s_rounded():
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    data = np.array([[1.0, 2.0, 3.0, 4.0], [-2.0, 5.0, 0.5, 7.0], [3.0, -1.0, 2.5, 0.0],
+                     [0.5, 1.5, -3.0, 2.0]]) * 1e20  # squares > 3.4e38, float32's largest
+    g = np.arange(16.0).reshape(4, 4) ** 1.5
+    for ours, theirs in ((lambda x: F.layer_norm(x, 4), lambda x: tf.layer_norm(x, (4,))),
+                         (lambda x: F.batch_norm(x, None, None, training=True),
+                          lambda x: tf.batch_norm(x, None, None, training=True))):
+        x = Tensor(data.astype(np.float32), requires_grad=True)
+        xt = torch.tensor(data.astype(np.float32).astype(np.float64), requires_grad=True)
+        out, expected = ours(x), theirs(xt)
+        (out * Tensor(g.astype(np.float32))).sum().backward()
+        (expected * torch.tensor(g)).sum().backward()
+        assert out.dtype == np.float32 and x.grad.dtype == np.float32
+        np.testing.assert_allclose(out.data, expected.detach().numpy().astype(np.float32),
+                                   rtol=1e-6)
+        expected_grad = xt.grad.numpy().astype(np.float32)  # (some cancel to ~0: atol)
+        np.testing.assert_allclose(x.grad.data, expected_grad, rtol=1e-5,
+                                   atol=1e-6 * abs(expected_grad).max())
+
+
+def test_binary_cross_entropy_refuses_nan_probabilities():
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy: input \(probabilities\) must "
+                       r"lie in \[0, 1\], got 1 NaN\(s\); find the step that made them with "
+                       r"tg\.detect_anomaly\(\)$"):
+        F.binary_cross_entropy(Tensor([np.nan, 0.5]), Tensor([0.0, 1.0]))
+    with pytest.raises(ValueError, match=r"^BCELoss|^binary_cross_entropy: target must lie in "
+                       r"\[0, 1\], got 1 NaN"):
+        nn.BCELoss()(Tensor([0.2, 0.5]), Tensor([np.nan, 1.0]))
+
+
+def test_the_corner_cases_above_without_pytorch():
+    # what the PyTorch comparisons above check, by definition, for a machine without torch
+    x, t = np.log([0.2, 0.3, 0.1, 0.4]), np.array([-0.5, 0.0, 0.3, 0.7])
+    kl = F.kl_div(Tensor(x), Tensor(t), reduction="none").data
+    assert np.isnan(kl[0]) and kl[1] == 0.0 and kl[2] == 0.3 * (np.log(0.3) - np.log(0.1))
+    prelu = nn.PReLU()
+    assert prelu(Tensor(-2.0)).shape == () and prelu(Tensor(-2.0)).item() == -0.5
+    with pytest.raises(RuntimeError, match=r"^load_state_dict: 1 entry of the state differ"):
+        nn.Linear(3, 2).load_state_dict({"weight": np.zeros((2, 3))})
+    state = nn.BCEWithLogitsLoss(pos_weight=tg.tensor([2.0, 3.0])).state_dict()
+    assert list(state) == ["pos_weight"] and state["pos_weight"].tolist() == [2.0, 3.0]
+    logits = F.binary_cross_entropy_with_logits(Tensor([INF, -INF, 0.0]), Tensor([0.0, 1.0, 1.0]),
+                                                reduction="none")
+    assert logits.tolist()[:2] == [INF, INF] and logits.tolist()[2] == np.log(2)
+    for name in ("huber_loss", "smooth_l1_loss"):
+        d = Tensor([INF, -INF, 0.5], requires_grad=True)
+        getattr(F, name)(d, Tensor(np.zeros(3))).backward()
+        assert d.grad.tolist() == [1 / 3, -1 / 3, 0.5 / 3]  # delta = beta = 1, a mean of 3
+    huge = np.array([[1.0, 2.0, 3.0, 4.0]]) * 1e20  # float32 squares overflow
+    single = F.layer_norm(Tensor(huge.astype(np.float32)), 4)
+    double = F.layer_norm(Tensor(huge.astype(np.float32).astype(np.float64)), 4)
+    assert single.dtype == np.float32
+    np.testing.assert_allclose(single.data, double.data.astype(np.float32), rtol=1e-6)

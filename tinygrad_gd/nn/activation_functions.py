@@ -137,6 +137,8 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
                              f"per channel of the input's axis 1 ({channels}; input shape "
                              f"{input.shape})")
         weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    else:  # one slope, 0-d: it broadcasts over any input, a 0-d one too (and keeps it 0-d)
+        weight = weight.reshape(())
     return tg.where((input > 0)._data, input, weight * input)
 
 

@@ -49,8 +49,8 @@ class Conv2d(Module):
         bound = 1 / (self.in_channels * self.kernel_size[0] * self.kernel_size[1]) ** 0.5
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
-        self.bias = Parameter(rng.uniform(-bound, bound, self.out_channels).astype(resolved)) \
-            if bias else None
+        self.register_parameter("bias", Parameter(
+            rng.uniform(-bound, bound, self.out_channels).astype(resolved)) if bias else None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)

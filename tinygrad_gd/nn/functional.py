@@ -54,10 +54,9 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm", "embedding",
     "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "logsigmoid", "gelu",
     "silu", "elu", "celu", "softplus", "hardtanh", "relu6", "hardswish", "mish", "softsign",
-    "selu", "hardsigmoid", "tanhshrink", "softmin", "glu", "prelu",
-    "sse_loss", "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "nll_loss",
-    "kl_div",
+    "selu", "hardsigmoid", "tanhshrink", "softmin", "glu", "prelu", "sse_loss", "kl_div",
+    "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
 ]
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -106,10 +105,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     if not training or p == 0:
         return input
     rng = make_generator(None, generator, "dropout")
-    if p == 1:
-        keep = np.zeros(input.shape, dtype=input.dtype)
-    else:
-        keep = (rng.random(input.shape) >= p) / (1.0 - p)
+    keep = np.zeros(input.shape, dtype=input.dtype) if p == 1 else \
+        (rng.random(input.shape) >= p) / (1.0 - p)
     return input * keep
 
 
@@ -190,11 +187,8 @@ def _pair(where: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
 
 
 def _reduce(losses: Tensor, reduction: str) -> Tensor:
-    if reduction == "mean":
-        return losses.mean()
-    if reduction == "sum":
-        return losses.sum()
-    return losses
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" \
+        else losses
 
 
 def _check_reduction(where: str, reduction: Any) -> None:
@@ -238,7 +232,9 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     input, target = _pair("huber_loss", input, target)
     delta = number("huber_loss", "delta", delta, 0, strict=True)
     d = (input - target).abs()
-    losses = tg_functional.where((d < delta)._data, 0.5 * d ** 2, delta * (d - 0.5 * delta))
+    near = (d < delta)._data  # (the square sees 0 where not chosen: 0 * 2d is NaN at d = inf)
+    losses = tg_functional.where(near, 0.5 * tg_functional.where(near, d, 0.0) ** 2,
+                                 delta * (d - 0.5 * delta))
     return _reduce(losses, reduction)
 
 
@@ -251,7 +247,9 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
         return l1_loss(input, target, reduction)
     input, target = _pair("smooth_l1_loss", input, target)
     d = (input - target).abs()
-    losses = tg_functional.where((d < beta)._data, 0.5 * d ** 2 / beta, d - 0.5 * beta)
+    near = (d < beta)._data  # (as huber_loss's: 0 into the square where it is not chosen)
+    losses = tg_functional.where(near, 0.5 * tg_functional.where(near, d, 0.0) ** 2 / beta,
+                                 d - 0.5 * beta)
     return _reduce(losses, reduction)
 
 
@@ -267,8 +265,9 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
     input, target = _pair("kl_div", input, target)
     if log_target:
         losses = target.exp() * (target - input)
-    else:  # 0 * log(0) is 0: the log of a 1 where the target is 0 keeps it finite
-        safe = tg_functional.where((target > 0)._data, target, 1.0)
+    else:  # 0 log 0 is 0: log 1 where the target is 0; NaN where negative (PyTorch's, silently)
+        safe = tg_functional.where((target > 0)._data, target,
+                                   np.where(target._data == 0, 1.0, np.nan))
         losses = target * (safe.log() - input)
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.ndim else 1)
@@ -280,9 +279,11 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
 
 def _check_unit_interval(where: str, what: str, t: Tensor, hint: str) -> None:
     data = t._data
-    if data.size and ((data < 0) | (data > 1)).any():
-        raise ValueError(f"{where}: {what} must lie in [0, 1], got values from "
-                         f"{data.min():.4g} to {data.max():.4g}{hint}")
+    if data.size and not ((data >= 0) & (data <= 1)).all():  # (NaN is refused too)
+        nans = int((data != data).sum())
+        raise ValueError(f"{where}: {what} must lie in [0, 1], got " + (
+            f"{nans} NaN(s); find the step that made them with tg.detect_anomaly()" if nans
+            else f"values from {data.min():.4g} to {data.max():.4g}{hint}"))
 
 
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
@@ -311,9 +312,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
                                      weight: Any = None, pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed without ever forming sigmoid.
 
-    max(x, 0) - x*y + log1p(exp(-|x|)): exp only sees non-positive numbers, so it
-    never overflows, and logits of +-1000 give exact, finite losses (log1p keeps the
-    tiny losses of confident right answers, 4e-18 at x = -40, which log(1 + ...) loses).
+    (1 - y) max(x, 0) + y max(-x, 0) + log1p(exp(-|x|)): exp only sees non-positive
+    numbers, so it never overflows, logits of +-1000 give exact, finite losses (log1p
+    keeps the tiny losses of confident right answers, 4e-18 at x = -40, which
+    log(1 + ...) loses), and a logit of +-inf on the wrong side gives inf, not inf - inf.
     PyTorch's options, by keyword (the third argument here is reduction): `weight`
     multiplies each entry's loss; `pos_weight` (one number per class, the last axis)
     multiplies the positive term, -pos_weight * y * log(sigmoid(x)): more than 1 counts
@@ -325,12 +327,11 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     _check_unit_interval(where, "target", target, "")
     # maximum, not relu: at x == 0 it passes half the gradient, and abs passes none, so the
     # gradient there is 0.5 - y = sigmoid(0) - y exactly (relu would give -y).
-    softplus_of_minus_x = (-input.abs()).exp().log1p() + (-input).maximum(0.0)
-    if pos_weight is None:
-        losses = input.maximum(0.0) - input * target + (-input.abs()).exp().log1p()
-    else:  # (1 - y) x + (1 + (p - 1) y) softplus(-x): PyTorch's stable form
-        scale = 1.0 + (_weighted(where, "pos_weight", target, pos_weight) - target)
-        losses = (1.0 - target) * input + scale * softplus_of_minus_x
+    # (1 - y) x + (1 + (p - 1) y) softplus(-x), PyTorch's form, x split at 0 (no inf - inf)
+    py = target if pos_weight is None else _weighted(where, "pos_weight", target, pos_weight)
+    log1p = (-input.abs()).exp().log1p()
+    losses = (1.0 - target) * input.maximum(0.0) + py * (-input).maximum(0.0) + (
+        log1p if pos_weight is None else (1.0 + py - target) * log1p)
     return _reduce(_weighted(where, "weight", losses, weight), reduction)
 
 

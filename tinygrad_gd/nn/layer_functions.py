@@ -66,10 +66,11 @@ def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = Fals
 
 
 def _widened(input: Tensor) -> Tensor:
-    """A float16 input in float64 (`accumulator`'s), in the graph: its squares overflow at
-    256. Others as they are (float32's means and variances add up in float64 already).
-    The normalised result goes back to the input's dtype (`.to`), as PyTorch's."""
-    wide = accumulator(input.dtype) if input.dtype.itemsize < 4 else None
+    """A float16 or float32 input in float64 (`accumulator`'s), in the graph: their squares
+    overflow (float16's at 256, float32's at 1.8e19, where the variance would be inf and
+    every output 0). float64 as it is. The normalised result goes back to the input's
+    dtype (`.to`), as PyTorch's: float64's values and gradients, rounded."""
+    wide = accumulator(input.dtype)
     return input if wide is None else input.to(wide)
 
 

@@ -98,7 +98,8 @@ class Linear(Module):
         resolved = _float_dtype(dtype, "Linear")
         weight, b = _draw_linear(init, rng, self.in_features, self.out_features, bias)
         self.weight = Parameter(weight.astype(resolved))  # (out, in), as in PyTorch
-        self.bias = Parameter(b.astype(resolved)) if b is not None else None
+        # (None registered: a Tensor assigned there later is refused, as in PyTorch)
+        self.register_parameter("bias", Parameter(b.astype(resolved)) if b is not None else None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input, self.weight)
@@ -402,10 +403,10 @@ class LayerNorm(Module):
         number("LayerNorm", "eps", eps, 0)
         self.eps = eps
         resolved = _float_dtype(dtype, "LayerNorm")
-        self.weight = Parameter(np.ones(self.normalized_shape, resolved)) \
-            if elementwise_affine else None
-        self.bias = Parameter(np.zeros(self.normalized_shape, resolved)) \
-            if elementwise_affine and bias else None
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, resolved))
+                                if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(self.normalized_shape, resolved))
+                                if elementwise_affine and bias else None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -440,8 +441,10 @@ class BatchNorm1d(Module):
             number(name, "momentum", momentum)
         self.eps, self.momentum = eps, momentum
         resolved = _float_dtype(dtype, name)
-        self.weight = Parameter(np.ones(self.num_features, resolved)) if affine else None
-        self.bias = Parameter(np.zeros(self.num_features, resolved)) if affine else None
+        self.register_parameter("weight", Parameter(np.ones(self.num_features, resolved))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(self.num_features, resolved))
+                                if affine else None)
         self.track_running_stats = track_running_stats
         if track_running_stats:
             self.running_mean = Buffer(np.zeros(self.num_features, resolved))

@@ -50,11 +50,11 @@ class MSELoss(_ReducedLoss):
 
 class BCELoss(_ReducedLoss):
     """Binary cross-entropy on probabilities (see `functional.binary_cross_entropy`);
-    PyTorch's `weight` by keyword (kept as a Buffer when it is no Tensor)."""
+    PyTorch's `weight` by keyword (kept as a Buffer, see `_keep`)."""
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
         super().__init__(reduction)
-        self.weight = _kept(weight)
+        _keep(self, "weight", weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy(input, target, self.reduction, weight=self.weight)
@@ -63,28 +63,36 @@ class BCELoss(_ReducedLoss):
 class BCEWithLogitsLoss(_ReducedLoss):
     """Binary cross-entropy on raw scores, stable for any size (sigmoid built in);
     PyTorch's `weight` and `pos_weight` by keyword (see
-    `functional.binary_cross_entropy_with_logits`; Buffers when they are no Tensors)."""
+    `functional.binary_cross_entropy_with_logits`; kept as Buffers, see `_keep`)."""
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  pos_weight: Any = None) -> None:
         super().__init__(reduction)
-        self.weight, self.pos_weight = _kept(weight), _kept(pos_weight)
+        _keep(self, "weight", weight)
+        _keep(self, "pos_weight", pos_weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.reduction,
                                                   weight=self.weight, pos_weight=self.pos_weight)
 
 
-def _kept(weight: Any) -> Any:
-    """A loss's weight as PyTorch keeps it: a Tensor as it is, numbers as a Buffer."""
-    return weight if weight is None or isinstance(weight, Tensor) else Buffer(weight)
+def _keep(loss: Module, name: str, weight: Any) -> None:
+    """A loss's weight kept as PyTorch's, a buffer (in the loss's state_dict; None: the
+    name registered, a Tensor assigned later becomes the buffer): numbers, or a copy of a
+    Tensor's values in its dtype (as `register_buffer`: a later change to the caller's
+    tensor leaves the loss as it was; change `loss_fn.weight` instead). A weight that
+    requires a gradient is kept as it is, so that gradients reach it."""
+    if isinstance(weight, Tensor) and weight.requires_grad:
+        setattr(loss, name, weight)
+    else:
+        loss.register_buffer(name, weight if weight is None or isinstance(weight, Tensor)
+                             else Buffer(weight))
 
 
 class _WeightedLoss(_ReducedLoss):
     """A loss over class indices with PyTorch's `weight` (one number per class) and
-    `ignore_index`, given by keyword: the first argument here is `reduction`. A weight
-    that is no Tensor is kept as a Buffer (`weight` in the model's state_dict, as in
-    PyTorch)."""
+    `ignore_index`, given by keyword: the first argument here is `reduction`. The weight
+    is kept as a Buffer (`weight` in the model's state_dict, as in PyTorch; see `_keep`)."""
 
     _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
 
@@ -94,7 +102,7 @@ class _WeightedLoss(_ReducedLoss):
             F._check_class_options(type(self).__name__, Tensor([0.0]), reduction, None, -100,
                                    0, "first")
         super().__init__(reduction)
-        self.weight = _kept(weight)
+        _keep(self, "weight", weight)
         self.ignore_index = ignore_index
 
     def extra_repr(self) -> str:
@@ -119,8 +127,8 @@ class CrossEntropyLoss(_WeightedLoss):
 
     PyTorch's `weight` (one number per class), `ignore_index` and `label_smoothing`, with
     its semantics (see `functional.cross_entropy`), given by keyword: the first argument
-    here is `reduction`. A weight that is no Tensor is kept as a Buffer (`weight` in the
-    model's state_dict, as in PyTorch).
+    here is `reduction`. The weight is kept as a Buffer (`weight` in the model's
+    state_dict, as in PyTorch; see `_keep`).
     """
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None, ignore_index: int = -100,

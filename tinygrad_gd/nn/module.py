@@ -18,9 +18,10 @@ import numpy as np
 from ..engine import no_grad
 from ..scope import scope
 from ..tensor import Tensor
-from .registration import RemovableHandle, check_constructor_arguments, check_name
+from .registration import (RemovableHandle, check_assignment, check_constructor_arguments,
+                           check_name)
 
-__all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys"]
+__all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys", "StateDictError"]
 
 
 class Parameter(Tensor):
@@ -129,12 +130,16 @@ class IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+class StateDictError(ValueError, RuntimeError):
+    """`load_state_dict` refused a state (names or shapes that differ): PyTorch's error there
+    is a RuntimeError, a wrong argument's here a ValueError; `except` catches it as either."""
+
+
 class Module:
     """Base class of layers and models: subclass it and define `forward`.
 
     Calling the module (`model(x)`) runs `forward` inside `tensor.scope(self)`, so the
-    graph nodes it records know which module call made them.
-    """
+    graph nodes it records know which module call made them."""
 
     training: bool = True  # a class default, so subclasses need not call __init__
     _positional_tensors: int | None = 0  # (how many tensors a built-in's constructor takes)
@@ -229,6 +234,7 @@ class Module:
                             f"parameter {name!r} (nn.Parameter or None required); wrap it: "
                             f"nn.Parameter(tensor)")
         setattr(self, name, param)
+        self._own("_slots")[name] = "parameter"  # (None too: a Tensor is refused there later)
 
     def add_module(self, name: str, module: "Module | None") -> None:
         """PyTorch's `add_module`: `self.name = module` (any name, "0" or "conv1" alike)."""
@@ -237,19 +243,16 @@ class Module:
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass "
                             f"(module {name!r})")
         setattr(self, name, module)
+        self._own("_slots")[name] = "module"
 
     def register_module(self, name: str, module: "Module | None") -> None:
         """The same as `add_module` (PyTorch's alias)."""
         self.add_module(name, module)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(vars(self).get(name), Parameter) and not (
-                value is None or isinstance(value, Parameter)):
-            # PyTorch's: `layer.weight = layer.weight - lr * grad` would silently stop learning
-            raise TypeError(
-                f"{type(self).__name__}.{name}: cannot assign a {type(value).__name__} to a "
-                f"parameter (nn.Parameter or None expected); to update it, write in place: "
-                f"`with tg.no_grad(): layer.{name} -= lr * layer.{name}.grad`")
+        check_assignment(self, name, value, Parameter, Module)  # (PyTorch's TypeErrors)
+        if isinstance(value, (Parameter, Module)):  # the name's kind, kept while it is None
+            self._own("_slots")[name] = "parameter" if isinstance(value, Parameter) else "module"
         # PyTorch's: a plain Tensor assigned to a buffer's name stays a buffer
         if isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer)) and (
                 isinstance(vars(self).get(name), Buffer)
@@ -257,10 +260,13 @@ class Module:
             value = Buffer(value._data, dtype=value.dtype)
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name: str) -> None:
+        vars(self).get("_slots", {}).pop(name, None)  # (the name may then hold anything)
+        object.__delattr__(self, name)
+
     # -- finding members -----------------------------------------------------------
     def _members(self) -> Iterator[tuple[str, Any]]:
-        """Direct Parameters, Buffers and Modules among the attributes, lists and tuples
-        unpacked."""
+        """Direct Parameters, Buffers and Modules among the attributes, lists unpacked too."""
         for attr, value in vars(self).items():
             if isinstance(value, (Parameter, Buffer, Module)):
                 yield attr, value
@@ -328,11 +334,8 @@ class Module:
     # -- training state ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients: `.grad = None` (or zeroed in place with
-        set_to_none=False).
-
-        A parameter without a gradient keeps None, as in PyTorch: a zero gradient would make
-        step() move a frozen or unused parameter (weight decay).
-        """
+        set_to_none=False). A parameter without a gradient keeps None, as in PyTorch: a zero
+        gradient would make step() move a frozen or unused parameter (weight decay)."""
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -368,8 +371,7 @@ class Module:
         return self
 
     def float(self) -> "Module":
-        """`to(np.float32)`, PyTorch's `model.float()`: float parameters and buffers to
-        float32. Returns self."""
+        """`to(np.float32)`, PyTorch's `model.float()`: float parameters, buffers. Returns self."""
         return self.to(np.float32)
 
     def double(self) -> "Module":
@@ -475,9 +477,9 @@ class Module:
             entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
             hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
                     "ones)" if strict and (missing or unexpected) else "")
-            raise ValueError(f"load_state_dict: {entries} of the state differ from "
-                             f"{type(self).__name__}'s parameters, so nothing was loaded:\n"
-                             + "\n".join(problems) + hint)
+            raise StateDictError(f"load_state_dict: {entries} of the state differ from "
+                                 f"{type(self).__name__}'s parameters, so nothing was "
+                                 f"loaded:\n" + "\n".join(problems) + hint)
         with no_grad():
             for name, value in values.items():
                 own[name][...] = value  # in place: optimizers and views keep the same array
@@ -494,6 +496,5 @@ class Module:
             return f"{type(self).__name__}({self.extra_repr()})"
         lines = [f"{type(self).__name__}(" + self.extra_repr()]
         for name, child in children:
-            body = repr(child).replace("\n", "\n  ")
-            lines.append(f"  ({name}): {body}")
+            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
         return "\n".join(lines) + "\n)"

@@ -1,6 +1,7 @@
 """What `Module`'s registration methods share (PyTorch's names): the handle a hook's
-registration returns, and the rules for a registered name; also the check that a built-in
-module's constructor was not given the tensors meant for its call."""
+registration returns, the rules for a registered name and for what may be assigned to a
+parameter's or a sub-module's name; also the check that a built-in module's constructor
+was not given the tensors meant for its call."""
 from __future__ import annotations
 
 import inspect
@@ -9,7 +10,7 @@ from typing import Any
 from ..hooks import RemovableHandle  # (a module's hooks' handle is a tensor hook's)
 from ..tensor import Tensor
 
-__all__ = ["RemovableHandle", "check_name", "check_constructor_arguments"]
+__all__ = ["RemovableHandle", "check_name", "check_assignment", "check_constructor_arguments"]
 
 
 def check_name(where: str, module: Any, name: Any, kind: type) -> None:
@@ -24,6 +25,42 @@ def check_name(where: str, module: Any, name: Any, kind: type) -> None:
             vars(module)[name], (kind, type(None)))):
         raise KeyError(f"{where}: attribute {name!r} already exists in "
                        f"{type(module).__name__}; choose another name")
+
+
+def _slot(module: Any, name: str, parameter: type, module_type: type) -> str | None:
+    """'parameter' or 'module' where `name` holds one, or holds None and is a parameter's
+    or a sub-module's name (registered None, as Linear(bias=False)'s bias, or emptied)."""
+    own = vars(module)
+    held = own.get(name)
+    if isinstance(held, (parameter, module_type)):
+        return "parameter" if isinstance(held, parameter) else "module"
+    if held is not None or name not in own:
+        return None
+    return own.get("_slots", {}).get(name)
+
+
+def check_assignment(module: Any, name: str, value: Any, parameter: type,
+                     module_type: type) -> None:
+    """PyTorch's rules for `module.name = value`: a parameter's name (even while None) takes
+    a Parameter or None, a sub-module's a Module, a Parameter or None; else a TypeError."""
+    slot = _slot(module, name, parameter, module_type)
+    if slot is None or value is None or isinstance(value, parameter):
+        return
+    where, what = f"{type(module).__name__}.{name}", type(value).__name__
+    if slot == "module" and not isinstance(value, module_type):
+        raise TypeError(f"{where}: cannot assign a {what} to a child module (nn.Module or None "
+                        f"expected); assign a Module, or `del model.{name}` first to keep a "
+                        f"{what} under that name")
+    if slot == "parameter" and isinstance(vars(module)[name], parameter):
+        # PyTorch's: `layer.weight = layer.weight - lr * grad` would silently stop learning
+        raise TypeError(
+            f"{where}: cannot assign a {what} to a parameter (nn.Parameter or None expected); "
+            f"to update it, write in place: `with tg.no_grad(): layer.{name} -= lr * "
+            f"layer.{name}.grad`")
+    if slot == "parameter":
+        raise TypeError(f"{where}: cannot assign a {what} to parameter {name!r}, None now "
+                        f"(nn.Parameter or None expected); to learn it, wrap it: "
+                        f"`layer.{name} = nn.Parameter(tensor)`")
 
 
 def check_constructor_arguments(cls: type, args: tuple) -> None:
