@@ -6,6 +6,7 @@ and compared, so a changed convention there shows up here.
 """
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -267,3 +268,175 @@ def test_cumprod_gradient_needs_no_division_so_tiny_values_stay_exact():
     x = tg.Tensor([5e-324, 1.5], requires_grad=True)
     x.cumprod(axis=0).sum().backward()
     assert x.grad.tolist() == [2.5, 5e-324]
+
+
+# --- logaddexp's gradient, float32 std, empty axes in softmax and max(dim=), dim=(),
+# the gradient at ties in the api guide, the pools' bounds (audit 13) ---
+
+LOGADDEXP_CASES = {  # (a, b, dtype): a rounded out (1e16), inf, a difference too big for e**
+    "rounded sum": ([1e16, np.inf], [1e16, 1.0], "float64"),
+    "far apart": ([2000.0, -3000.0, -1e300], [-2000.0, 1e-300, 1e300], "float64"),
+    "float32 near -1e5": ([-1e5], [-1e5 + 0.25], "float32"),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["logaddexp", "logaddexp2"])
+@pytest.mark.parametrize("case", sorted(LOGADDEXP_CASES))
+def test_logaddexp_gradient_comes_from_the_difference_as_pytorchs(name, case):
+    torch = pytest.importorskip("torch")
+    a, b, dtype = LOGADDEXP_CASES[case]
+    x, y = (tg.tensor(v, dtype=getattr(tg, dtype), requires_grad=True) for v in (a, b))
+    out = getattr(tg, name)(x, y).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow in e**(x - y), no inf - inf
+        out.backward()
+    tx, ty = (torch.tensor(v, dtype=getattr(torch, dtype), requires_grad=True) for v in (a, b))
+    getattr(torch, name)(tx, ty).sum().backward()
+    for ours, theirs in ((x, tx), (y, ty)):
+        assert ours.grad.dtype == getattr(tg, dtype)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("scale", [1e20, 1e-23])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_float32_std_far_from_1_stays_finite_and_nonzero_as_pytorchs(scale, dim):
+    torch = pytest.importorskip("torch")
+    data = np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 1.0, 1.0, 2.0]], dtype=np.float32) * scale
+    x = tg.tensor(data, requires_grad=True)
+    out = x.std(dim=dim, correction=0)
+    out.sum().backward()
+    tx = torch.tensor(data, requires_grad=True)
+    expected = tx.std(dim=dim, correction=0)
+    expected.sum().backward()
+    assert out.dtype == tg.float32 and x.grad.dtype == tg.float32
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((0, 3), 0), ((0,), 0), ((2, 0), 0)])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_an_empty_axis_is_empty_as_pytorchs(shape, dim, name):
+    torch = pytest.importorskip("torch")
+    x = tg.zeros(shape, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = getattr(x, name)(dim=dim)
+        out.sum().backward()
+    expected = getattr(torch.zeros(shape, dtype=torch.float64), name)(dim=dim)
+    assert out.shape == tuple(expected.shape) and out.dtype == tg.float64
+    assert x.grad.shape == shape
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", ["none", "sum"])
+def test_cross_entropy_with_probabilities_over_no_classes_as_pytorchs(reduction):
+    torch = pytest.importorskip("torch")
+    x = tg.zeros((2, 0), requires_grad=True)
+    loss = tg.nn.functional.cross_entropy(x, tg.zeros((2, 0)), reduction=reduction)
+    loss.sum().backward()
+    expected = torch.nn.functional.cross_entropy(torch.zeros(2, 0, dtype=torch.float64),
+                                                 torch.zeros(2, 0, dtype=torch.float64),
+                                                 reduction=reduction)
+    np.testing.assert_array_equal(loss.numpy(), expected.numpy())
+    assert x.grad.shape == (2, 0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_with_dim_of_an_empty_tensor_over_a_nonempty_axis_as_pytorchs(name, keepdim):
+    torch = pytest.importorskip("torch")
+    x = tg.zeros((0, 3), requires_grad=True)
+    values, indices = getattr(x, name)(dim=1, keepdim=keepdim)
+    values.sum().backward()
+    theirs = getattr(torch.zeros(0, 3), name)(dim=1, keepdim=keepdim)
+    assert values.shape == tuple(theirs.values.shape) == indices.shape
+    assert indices.dtype == tg.int64 and x.grad.shape == (0, 3)
+    assert getattr(x, "a" + name)(dim=1).shape == (0,)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: x.max(dim=0), "max: axis 0 of the tensor of shape (0, 3) is empty"),
+    (lambda x: x.amin(dim=(1, 0)), "min: axis 0 of the tensor of shape (0, 3) is empty"),
+    (lambda x: x.max(), "max: the tensor of shape (0, 3) is empty"),
+])
+def test_max_over_an_axis_of_length_0_is_refused_in_one_line(call, message):
+    with pytest.raises(ValueError) as info:
+        call(tg.zeros((0, 3)))
+    assert str(info.value).startswith(message) and "\n" not in str(info.value)
+
+
+EMPTY_AXES_OPS = ["sum", "mean", "std", "var", "logsumexp", "prod", "max", "min", "norm", "amax",
+                  "amin"]
+
+
+@pytest.mark.parametrize("name", EMPTY_AXES_OPS)
+@pytest.mark.parametrize("dim", [(), []])
+def test_dim_empty_is_refused_as_it_means_every_axis_in_pytorch_and_none_in_numpy(name, dim):
+    # PyTorch's x.sum(dim=()) was read as NumPy's x.sum(axis=()): x itself, not its sum
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    start = f"{name}: dim={dim!r} reduces every axis in PyTorch but none in NumPy; give dim=None"
+    with pytest.raises(ValueError, match="^" + re.escape(start)) as info:
+        getattr(x, name)(dim=dim)
+    assert "\n" not in str(info.value)
+    assert getattr(x, name)(dim=None).shape == ()
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "amax", "logsumexp"])
+def test_axis_empty_keeps_numpys_meaning_and_a_scalar_takes_dim_empty(name):
+    data = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x = tg.tensor(data, requires_grad=True)
+    # NumPy's: no axis reduced (amax's position is PyTorch's dim, whose () is every axis)
+    positional = [] if name == "amax" else [getattr(x, name)(())]
+    for out in [getattr(x, name)(axis=())] + positional:
+        np.testing.assert_array_equal(out.numpy(), data)
+    assert getattr(tg.tensor(2.0), name)(dim=()).item() == 2.0  # every axis = none of them
+
+
+@pytest.mark.torch
+def test_the_guide_names_the_ops_whose_gradient_at_ties_is_not_pytorchs():
+    # the guide said every tied max and min shares the gradient as PyTorch's does; max(dim=),
+    # min(dim=) and max_pool2d share it where PyTorch gives it to the index it returns
+    torch = pytest.importorskip("torch")
+    from pathlib import Path
+    guide = (Path(__file__).parent.parent / "docs/reference/api-guide.md").read_text()
+    paragraph = " ".join(guide.split("## Gradients at the edges")[1].split("\n\n")[1].split())
+    x = tg.tensor([[3.0, 3.0, 1.0]], requires_grad=True)
+    tx = torch.tensor([[3.0, 3.0, 1.0]], requires_grad=True)
+    pool = (lambda t: tg.nn.functional.max_pool2d(t.reshape(1, 1, 1, 3), (1, 2)),
+            lambda t: torch.nn.functional.max_pool2d(t.reshape(1, 1, 1, 3), (1, 2)))
+    for op, ours, theirs in [("max(dim=)", lambda t: t.max(dim=1)[0], None),
+                             ("min(dim=)", lambda t: (-t).min(dim=1)[0], None),
+                             ("max_pool2d", *pool)]:
+        x.grad, tx.grad = None, None
+        ours(x).sum().backward()
+        (theirs or ours)(tx).sum().backward()
+        assert x.grad.tolist() != tx.grad.tolist()
+        assert f"`{op}`" in paragraph, op
+    x.grad, tx.grad = None, None
+    x.amax(dim=1).sum().backward()
+    tx.amax(dim=1).sum().backward()
+    assert x.grad.tolist() == tx.grad.tolist() and "`amax`" in paragraph
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: tg.nn.MaxPool2d(-1), "MaxPool2d: kernel_size must be an int or a pair of ints >= 1, "
+                                  "got -1"),
+    (lambda: tg.nn.MaxPool2d((2, 2, 2)), "MaxPool2d: kernel_size must be an int or a pair of "
+                                         "ints >= 1, got (2, 2, 2)"),
+    (lambda: tg.nn.AvgPool2d(2, stride=-1), "AvgPool2d: stride must be an int or a pair of ints "
+                                            ">= 1, got -1"),
+    (lambda: tg.nn.functional.max_pool2d(tg.zeros((1, 1, 4, 4)), -2),
+     "max_pool2d: kernel_size must be an int or a pair of ints >= 1, got -2"),
+    (lambda: tg.nn.functional.conv2d(tg.zeros((1, 1, 4, 4)), tg.zeros((1, 1, 2, 2)), stride=-1),
+     "conv2d: stride must be an int or a pair of ints >= 1, got -1"),
+    (lambda: tg.nn.MaxPool2d(2, padding=-1), "MaxPool2d: padding must be an int or a pair of "
+                                             "ints >= 0, got -1"),
+])
+def test_the_pools_messages_give_the_lowest_value_allowed(call, message):
+    with pytest.raises(ValueError) as info:
+        call()
+    assert str(info.value) == message

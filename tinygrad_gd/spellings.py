@@ -38,7 +38,7 @@ import numpy as np
 from . import functional, hooks, tensor as tensor_module
 from . import creation
 from .in_place import scalar
-from .ops.arguments import broadcast, either, matrix_product, number, one_axis
+from .ops.arguments import broadcast, either, matrix_product, number, one_axis, reduced_axes
 from .tensor import Tensor, to_tensor
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
@@ -202,7 +202,7 @@ def _values_only(name: str, op: str, what: str) -> Any:
     def method(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
                keepdims: Any = None) -> Tensor:
         keep = bool(either(name, "keepdims", keepdims, "keepdim", keepdim))
-        return getattr(self, op)(axis=either(name, "axis", axis, "dim", dim), keepdims=keep)
+        return getattr(self, op)(axis=reduced_axes(name, axis, dim, self.ndim), keepdims=keep)
     method.__doc__ = (f"The {what} over `dim` (all axes by default), the values only "
                       f"(PyTorch's and NumPy's {name}): the op `{op}`.")
     return method

@@ -159,11 +159,18 @@ class Relu6(Hardtanh, elementwise=True, methods=("relu6",), functions=("relu6",)
         return cls.apply(x, min_val=0.0, max_val=6.0)
 
 
+def _share(d: np.ndarray, power) -> np.ndarray:
+    """1 / (1 + power(-d)), x's share of logaddexp's gradient (d = x - y; power: e** or 2**),
+    without overflow: power(-|d|) is at most 1."""
+    e = power(-np.abs(d))
+    return np.where(d >= 0, 1, e) / (1 + e)
+
+
 class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("logaddexp",)):
     """ln(e**x + e**y) without overflow, broadcast.
 
     forward: `ln(e**x + e**y)`
-    gradient: `g * e**(x - out)` for x, `g * e**(y - out)` for y
+    gradient: `g * sigmoid(x - y)` for x, `g * sigmoid(y - x)` for y
     """
 
     fn, power = staticmethod(np.logaddexp), staticmethod(np.exp)
@@ -171,15 +178,16 @@ class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("
     def forward(ctx, x, y):
         if x.dtype.kind != "f" and y.dtype.kind != "f":  # (else NumPy's: the float's dtype)
             x, y = floating(x), floating(y)
-        out = type(ctx).fn(x, y)
-        ctx.save_for_backward(x, y, out)
-        return out
+        ctx.save_for_backward(x, y)
+        return type(ctx).fn(x, y)
 
     def backward(ctx, g):
-        x, y, out = ctx.saved_tensors
-        power = type(ctx).power
-        with np.errstate(invalid="ignore"):  # both -inf: NaN, as PyTorch's
-            return g * power(x - out), g * power(y - out)
+        x, y = ctx.saved_tensors
+        # from the difference, not from out: x - out loses it where out is rounded (1e16)
+        # and is inf - inf at x = inf; both infinite and alike: NaN, as PyTorch's
+        with np.errstate(invalid="ignore"):
+            d = x - y
+        return g * _share(d, type(ctx).power), g * _share(-d, type(ctx).power)
 
 
 class Logaddexp2(Logaddexp, elementwise=True, methods=("logaddexp2",),
@@ -187,7 +195,7 @@ class Logaddexp2(Logaddexp, elementwise=True, methods=("logaddexp2",),
     """log2(2**x + 2**y) without overflow, broadcast.
 
     forward: `log2(2**x + 2**y)`
-    gradient: `g * 2**(x - out)` for x, `g * 2**(y - out)` for y
+    gradient: `g / (1 + 2**(y - x))` for x, `g / (1 + 2**(x - y))` for y
     """
 
     fn, power = staticmethod(np.logaddexp2), staticmethod(np.exp2)

@@ -14,9 +14,9 @@ import numpy as np
 
 from ..tensor import Tensor, to_tensor
 
-__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "permutation",
-           "array_argument", "number", "finite", "floating", "same_dtype", "broadcast",
-           "matrix_product"]
+__all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
+           "permutation", "array_argument", "number", "finite", "floating", "same_dtype",
+           "broadcast", "matrix_product"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -51,6 +51,18 @@ def check_axis(op: str, axis: Any, ndim: int) -> Any:
     if len({int(a) % max(ndim, 1) for a in axes}) != len(axes):
         raise ValueError(f"{op}: axis {axis!r} names an axis twice")
     return int(axis) if single else tuple(int(a) for a in axes)
+
+
+def reduced_axes(op: str, axis: Any, dim: Any, ndim: int) -> Any:
+    """The axes a reduction (sum, mean, var, ...) reduces, given as `axis=` or `dim=` and
+    checked by `check_axis`. `dim=()` is refused: PyTorch's reduces every axis (sum,
+    mean, std), NumPy's `axis=()` none, which `axis=()` (or a position alone) keeps
+    meaning, as the keyword decides elsewhere (`max(dim=1)`)."""
+    axes = check_axis(op, either(op, "axis", axis, "dim", dim), ndim)
+    if axes == () and dim is not None and ndim:  # (of a 0-d tensor: the same either way)
+        raise ValueError(f"{op}: dim={dim!r} reduces every axis in PyTorch but none in "
+                         f"NumPy; give dim=None (or no dim) for every axis, or axis=() for none")
+    return axes
 
 
 def one_axis(op: str, axis: Any, ndim: int, none_ok: bool = False) -> int | None:

@@ -20,12 +20,15 @@ from .arguments import ints, to_tensor
 
 
 def pair(op: str, name: str, value: Any) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), as PyTorch's kernel_size, stride, padding."""
+    """An int or a pair of ints (height, width), as PyTorch's kernel_size, stride, padding:
+    at least 1, or 0 for padding."""
     values = ints(op, (value,)) if not isinstance(value, (int, np.integer)) else (int(value),)
     if len(values) == 1:
         values = values * 2
-    if len(values) != 2 or min(values) < 0:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints >= 0, got {value!r}")
+    low = 0 if name == "padding" else 1
+    if len(values) != 2 or min(values) < low:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints >= {low}, got "
+                         f"{value!r}")
     return values[0], values[1]
 
 
@@ -74,8 +77,6 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
     def call(cls, x, weight, bias=None, stride=1, padding=0):
         x, weight = to_tensor(x), to_tensor(weight)
         stride, padding = pair(cls.name, "stride", stride), pair(cls.name, "padding", padding)
-        if min(stride) < 1:
-            raise ValueError(f"conv2d: stride must be >= 1, got {stride}")
         if weight.ndim != 4 or x.ndim == 4 and weight.shape[1] != x.shape[1]:
             raise ValueError(f"conv2d: weight of shape {weight.shape} must be (out_channels, "
                              f"in_channels, kh, kw) with in_channels = the input's "
@@ -113,8 +114,6 @@ def _pool_arguments(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any
     kernel = pair(op, "kernel_size", kernel_size)
     stride = kernel if stride is None else pair(op, "stride", stride)
     padding = pair(op, "padding", padding)
-    if min(stride) < 1:
-        raise ValueError(f"{op}: stride must be >= 1, got {stride}")
     if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel} "
                          f"(as PyTorch's), or a window could see only padding")

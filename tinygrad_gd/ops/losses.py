@@ -36,6 +36,12 @@ def implicit_axis(op: str, shape: tuple[int, ...]) -> None:
                          f"implicit choice here would be dim={implicit})")
 
 
+def _largest(x: np.ndarray, axis: int) -> np.ndarray:
+    """The maximum along `axis`, kept; -inf for an axis of length 0 (NumPy's max refuses
+    it), so softmax of an empty axis is empty, as PyTorch's."""
+    return x.max(axis=axis, keepdims=True, initial=-np.inf)
+
+
 class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):
     """exp(x) / sum(exp(x)) along `axis`, shifted by the maximum so it never overflows.
 
@@ -45,7 +51,7 @@ class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):
 
     def forward(ctx, x, *, axis=-1):
         x = floating(x)  # (bool and small integers: float64, not NumPy's float16)
-        shifted = np.exp(x - x.max(axis=axis, keepdims=True))  # the largest exp is 1
+        shifted = np.exp(x - _largest(x, axis))  # the largest exp is 1
         out = shifted / shifted.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
@@ -66,8 +72,9 @@ class LogSoftmax(_AlongAxis, name="log_softmax", methods=("log_softmax",),
 
     def forward(ctx, x, *, axis=-1):
         x = floating(x)
-        shifted = x - x.max(axis=axis, keepdims=True)
-        out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+        shifted = x - _largest(x, axis)
+        with np.errstate(divide="ignore"):  # (an empty axis sums to 0; its out is empty)
+            out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from ..tensor import Tensor
-from .arguments import to_tensor, check_axis, either, one_axis
+from .arguments import to_tensor, check_axis, either, one_axis, reduced_axes
 from .layout import TakeAlongAxis
 
 
@@ -48,7 +48,7 @@ class _Reduction(Function, register=False):
     @classmethod
     def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
         x = to_tensor(x)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        axis = reduced_axes(cls.name, axis, dim, x.ndim)
         keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
         return cls.apply(x, axis=axis, keepdims=bool(keepdims))
 
@@ -147,9 +147,13 @@ class _Extremum(_FromOutput, register=False):
         return ValuesAndIndices(values, Tensor.from_op(indices, None))
 
     def forward(ctx, x, *, axis=None, keepdims=False):
-        if x.size == 0:
-            raise ValueError(f"{ctx.name}: the tensor of shape {x.shape} is empty, so it has "
-                             f"no {ctx.name}imum; reduce a non-empty tensor")
+        # an axis of length 0 has no extreme; the others may be empty (PyTorch's rule)
+        axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
+        empty = [a % x.ndim for a in axes if x.shape[a] == 0]
+        if empty or x.size == 0 and axis is None:
+            where = "the tensor" if axis is None else f"axis {empty[0]} of the tensor"
+            raise ValueError(f"{ctx.name}: {where} of shape {x.shape} is empty, so it has no "
+                             f"{ctx.name}imum; reduce over axes of non-zero length")
         return super().forward(x, axis=axis, keepdims=keepdims)
 
     def chain(ctx, g, x, out):

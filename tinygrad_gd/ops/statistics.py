@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, check_axis, either, floating, ints, one_axis
+from .arguments import to_tensor, either, floating, ints, one_axis, reduced_axes
 from .reductions import _FromOutput, _Reduction, accumulated, accumulator, expand_reduced
 from .shape import BroadcastTo, Concatenate
 
@@ -19,6 +19,11 @@ from .shape import BroadcastTo, Concatenate
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
     axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+def _narrowed(out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """`out`, worked out in `accumulator(x)`, in x's own dtype again."""
+    return out if accumulator(x) is None else out.astype(x.dtype)
 
 
 class Var(Function, methods=("var",), functions=("var",)):
@@ -38,11 +43,15 @@ class Var(Function, methods=("var",), functions=("var",)):
                 raise TypeError(f"{cls.name}: give correction= or unbiased=, not both")
             correction = 1 if unbiased else 0
         ddof = either(cls.name, "ddof", ddof, "correction", correction, 1 if torch_style else 0)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        axis = reduced_axes(cls.name, axis, dim, x.ndim)
         keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
         return cls.apply(x, axis=axis, keepdims=bool(keepdims), ddof=ddof)
 
     def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
+        return _narrowed(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof), x)
+
+    def variance(ctx, x, *, axis=None, keepdims=False, ddof=0):
+        """The variance in `accumulator(x)` (float64 for float32 data), not cast back."""
         wide = accumulator(x)  # float32 data: the deviations in float64, as PyTorch's
         work = x if wide is None else x.astype(wide)
         centred = work - np.mean(work, axis=axis, keepdims=True)
@@ -55,7 +64,7 @@ class Var(Function, methods=("var",), functions=("var",)):
             out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / ctx.divisor
         ctx.save_for_backward(centred)
         ctx.axis, ctx.keepdims = axis, keepdims
-        return out if wide is None else out.astype(x.dtype)
+        return out
 
     def backward(ctx, g):
         (centred,) = ctx.saved_tensors
@@ -72,13 +81,16 @@ class Std(Var, methods=("std",), functions=("std",)):
     """
 
     def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
-        out = np.sqrt(Var.forward(ctx, x, axis=axis, keepdims=keepdims, ddof=ddof))
+        # the root taken before the cast: float32's variance of data near 1e20 (or 1e-23)
+        # overflows (underflows) where its square root does not
+        out = _narrowed(np.sqrt(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof)), x)
         ctx.save_for_backward(*ctx.saved_tensors, out)  # (centred, out): writes to out are seen
         return out
 
     def backward(ctx, g):
         centred, out = ctx.saved_tensors
-        out = expand_reduced(out, centred.shape, ctx.axis, ctx.keepdims)
+        out = expand_reduced(out.astype(centred.dtype, copy=False), centred.shape, ctx.axis,
+                             ctx.keepdims)  # (float32's (n - ddof) * out could overflow)
         g = expand_reduced(g, centred.shape, ctx.axis, ctx.keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             # no spread (every entry the mean): PyTorch's gradient 0, not 0/0
@@ -159,7 +171,7 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
     def call(cls, x, ord=None, axis=None, keepdims=None, *, p=None, dim=None, keepdim=None):
         x = to_tensor(x)
         order = either(cls.name, "ord", ord, "p", p, None)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        axis = reduced_axes(cls.name, axis, dim, x.ndim)
         keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
         vectors = x.ndim <= 1 or isinstance(axis, int)  # (ord=2 of a matrix is its largest
         if not (order in (None, "fro") or order == 2 and vectors):  # singular value in NumPy)
