@@ -1,9 +1,11 @@
 """Tests of what the diagrams' labels say and how wide they draw: numbers never shown rounder
 than they are, small arrays that keep the picture narrow, cross-entropy's targets, the names
-of folded module calls, the notes after an update, and the drawing functions' one-line
-errors. Labels are read from the DOT source (`test_graph.parse`), sizes from rendered PNGs."""
+of folded module calls, the notes after an update, the drawing functions' one-line
+errors, and what a reader sees in rendered pictures and pages (section G). Labels are read
+from the DOT source (`test_graph.parse`), sizes from rendered PNGs, text from rendered SVGs."""
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -146,9 +148,10 @@ def test_cross_entropy_draws_its_class_indices_as_an_input_of_the_loss():
 
 
 def folded_mlp():
-    model = nn.Sequential(nn.Linear(6, 5, seed=0), nn.ReLU(), nn.Linear(5, 4, seed=1),
+    # 124 parameters: more than a small network's 100, so its module calls fold
+    model = nn.Sequential(nn.Linear(16, 5, seed=0), nn.ReLU(), nn.Linear(5, 4, seed=1),
                           nn.ReLU(), nn.Linear(4, 3, seed=2))
-    x = tg.Tensor(np.random.default_rng(0).normal(size=(2, 6)), name="x")
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(2, 16)), name="x")
     loss = nn.MSELoss()(model(x), tg.Tensor(np.zeros((2, 3)), name="targets"))
     loss.backward()
     return model, loss
@@ -306,3 +309,173 @@ def test_the_shape_after_a_name_keeps_its_gap_in_an_svg():
     svg = tg.draw_graph((x * w).sum()).pipe(format="svg").decode()
     shapes = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg) if "(3,)" in t]
     assert len(shapes) == 3 and all(t == "\xa0(3,)" for t in shapes), shapes
+
+
+# ---------------------------------------------------------------------------------------
+# G. What a reader of the picture sees (audit 13): a graph with nothing behind it, step 1
+# scrolled into view, the transpose, small networks open, the folded count, the module
+# boxes' titles, negative constants, the step page of a graph past max_nodes
+
+
+def svg_texts(path) -> str:
+    """The text a reader sees in a rendered SVG, one <text> element after another."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text())
+    return re.sub(r"\s+", " ", html.unescape(" ".join(texts)).replace("\xa0", " "))
+
+
+def mlp(sizes: tuple[int, ...], batch: int):
+    """nn.Sequential of Linear layers with ReLU between them, its MSE loss on a batch."""
+    layers: list = []
+    for k in range(len(sizes) - 1):
+        layers += [nn.Linear(sizes[k], sizes[k + 1], seed=k), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    rng = np.random.default_rng(1)
+    x = tg.Tensor(rng.normal(size=(batch, sizes[0])), name="X")
+    loss = nn.MSELoss()(model(x), tg.Tensor(rng.normal(size=(batch, sizes[-1])), name="y"))
+    loss.backward()
+    return model, loss
+
+
+@needs_dot
+def test_a_backward_view_of_an_output_with_no_graph_says_why(tmp_path):
+    # one bare box "output / data 9", nothing said, where a non-scalar output gets a note
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with tg.no_grad():
+        under_no_grad = (w * 3).sum()
+    outputs = {"no_grad": under_no_grad, "detached": (w * 3).sum().detach(),
+               "plain": tg.Tensor([1.0, 2.0]).sum()}
+    for name, output in outputs.items():
+        text = svg_texts(render_graph(output, tmp_path / f"{name}.svg", mode="backward"))
+        assert "no graph to draw: the output was made by no op that records one" in text, text
+        assert "no_grad()" in text and "requires_grad=True" in text, text
+    with pytest.raises(ValueError) as caught:  # backward_steps keeps its own line
+        backward_steps(under_no_grad)
+    one_line(caught.value, "backward_steps: there is no backward pass to show (the output was "
+                           "made by no op that needs a gradient)")
+
+
+@needs_dot
+def test_the_steps_page_opens_with_step_ones_node_in_view(tmp_path):
+    # a wide graph's output sat off-screen on the right until "next" was pressed
+    from test_graph_steps import CHROMIUM, NODE, opened, websocket
+    if CHROMIUM is None or websocket is None:
+        pytest.skip("headless Chromium and websocket-client drive the page")
+    model, loss = mlp((784, 128, 64, 10), 4)
+    page = backward_steps(loss, model=model).save(tmp_path / "s.html")
+    browser = opened(page, tmp_path)
+    try:
+        assert browser.evaluate("document.querySelector('.counter').textContent") == \
+            "step 1 of 14"
+        box = browser.until(f"(function(){{var b={NODE};return b[2] >= 0 && b[3] <= b[5] "
+                            f"&& b[1] <= b[4] ? b : null}})()")
+        assert box, f"step 1's node is out of view: {browser.evaluate(NODE)}"
+        assert browser.evaluate("scrollY") == 0  # the page itself not moved
+    finally:
+        browser.close()
+
+
+@needs_dot
+def test_the_transpose_of_a_batch_weight_product_is_full_size(tmp_path):
+    # `deltaᵀ @ input`: a 9-point superscript beside a table's border, nearly invisible
+    layer = nn.Linear(3, 2, seed=0)
+    x = tg.Tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], name="X")
+    loss = ((layer(x) - tg.Tensor([[1.0, 0.0], [0.0, 1.0]])) ** 2).sum()
+    loss.backward()
+    W = tg.Tensor([[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], requires_grad=True, name="W")
+    other = ((x @ W) ** 2).mean()  # matmul's Xᵀ @ delta too
+    for name, out, kw in (("linear", loss, {"model": layer}), ("matmul", other, {})):
+        svg = render_graph(out, tmp_path / f"{name}.svg", mode="backward", **kw).read_text()
+        marks = re.findall(r'<text([^>]*)>ᵀ</text>', svg)
+        assert len(marks) == 1, re.findall(r"<text[^>]*>[^<]*ᵀ[^<]*</text>", svg)
+        size = float(re.search(r'font-size="([\d.]+)"', marks[0])[1])
+        assert size >= 14 and 'font-weight="bold"' in marks[0], marks[0]
+
+
+@needs_dot
+def test_a_small_network_shows_its_weights_and_a_big_one_folds(tmp_path):
+    # the documents' two hidden layers (3 -> 4 -> 4 -> 1, 41 parameters) drew five module
+    # boxes "params: 4.weight, 4.bias": no weight, no weight gradient, no deltaᵀ @ input
+    torch = pytest.importorskip("torch")
+    model, loss = mlp((3, 4, 4, 1), 2)
+    text = svg_texts(render_graph(loss, tmp_path / "small.svg", mode="backward", model=model))
+    assert "module call" not in text and "folded" not in text, text
+    for k in (0, 2, 4):
+        assert f"{k}.weight" in text and f"{k}.bias" in text
+    # deltaᵀ @ input on each weight whose gradient has at most 12 entries (not 2.weight's 16)
+    assert text.count("ᵀ @") == 2, text
+    t_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4),
+                                  torch.nn.ReLU(), torch.nn.Linear(4, 1)).double()
+    with torch.no_grad():
+        for mine, theirs in zip(model.parameters(), t_model.parameters()):
+            theirs.copy_(torch.tensor(np.array(mine.data)))
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(2, 3)), rng.normal(size=(2, 1))
+    torch.nn.functional.mse_loss(t_model(torch.from_numpy(x)), torch.from_numpy(y)).backward()
+    first = t_model[0].weight.grad.numpy()  # the first layer's weight gradient, as drawn
+    shown = " ".join(f"{v:.4g}" for v in first[0])
+    assert shown in text, (shown, text)
+    # 784 -> 128 -> 64 -> 10 (the blog's network): one box per module call, as before
+    model, loss = mlp((784, 128, 64, 10), 4)
+    text = svg_texts(render_graph(loss, tmp_path / "big.svg", mode="backward", model=model))
+    assert "0: Linear(784 -> 128)" in text and "module call" in text
+
+
+@needs_dot
+def test_the_folded_count_counts_the_nodes_max_nodes_none_draws(tmp_path):
+    # "137 of 201 nodes folded", where max_nodes=None draws 151: the 50 constants sit in
+    # their ops' labels
+    x = tg.Tensor(0.5, requires_grad=True, name="x")
+    h = x
+    for i in range(50):
+        h = h.tanh() * 1.1 if i % 2 else h + 0.1
+    h.backward()
+    every = render_graph(h, tmp_path / "all.svg", mode="backward", max_nodes=None).read_text()
+    drawn = every.count('class="node"')
+    folded = render_graph(h, tmp_path / "folded.svg", mode="backward")
+    found = re.search(r"(\d+) of (\d+) nodes folded into 1 box", svg_texts(folded))
+    assert found and int(found[2]) == drawn, (found and found[0], drawn)
+    kept = folded.read_text().count('class="node"') - 1  # less the fold's own box
+    assert int(found[1]) == drawn - kept
+
+
+def test_the_module_boxes_are_described_as_they_are_drawn():
+    # the docstring said "named as PyTorch prints the model (`0: Linear(784 -> 128)`)";
+    # PyTorch prints `(0): Linear(in_features=784, out_features=128, bias=True)`
+    import tinygrad_gd.graph as graph
+    assert "as PyTorch prints" not in graph.__doc__
+    assert "`0: Linear(784 -> 128)`" in graph.__doc__
+    model, loss = mlp((784, 128, 64, 10), 4)
+    nodes = parse(draw_graph(loss, model=model).source)[0]
+    assert any(lab.startswith("0: Linear(784 -> 128)\n") for lab, _ in nodes.values())
+
+
+@needs_dot
+def test_negative_constants_after_an_operator_are_in_parentheses(tmp_path):
+    # `- -2`, `× -1`, `+ -0.5`, and `1 × -2 × 2⁻³` on the edge of x ** -2
+    x = tg.Tensor(2.0, requires_grad=True, name="x")
+    out = (x - (-2)) * -1 + -0.5 + x ** -2 + x / -4
+    text = svg_texts(render_graph(out, tmp_path / "neg.svg", mode="backward"))
+    for shown in ("- (-2)", "× (-1)", "+ (-0.5)", "** (-2)", "/ (-4)", "1 × (-2) × 2⁻³",
+                  "∂/∂x = 1 / (-4)"):
+        assert shown in text, (shown, text)
+    for never in ("- -", "× -", "+ -", "/ -", "** -"):
+        assert never not in text, (never, text)
+
+
+@needs_dot
+def test_the_steps_page_of_a_graph_past_max_nodes_is_refused_in_one_line(tmp_path):
+    # every later step highlighted one "more nodes" box and the parameter never appeared;
+    # a 1,000-op chain wrote a 222 MB page
+    x = tg.Tensor(0.5, requires_grad=True, name="x")
+    h = x
+    for i in range(12):
+        h = h * 1.01 if i % 2 else h + 0.1
+    with pytest.raises(ValueError) as caught:
+        backward_steps(h, tmp_path / "s.html", max_nodes=20)
+    message = one_line(caught.value, "backward_steps: the graph has 25 nodes, more than "
+                                     "max_nodes=20, so ")
+    assert re.search(r"so \d+ of its 13 steps would highlight one folded box; pass "
+                     r"max_nodes=None to draw every node", message), message
+    assert not (tmp_path / "s.html").exists()
+    steps = backward_steps(h, max_nodes=None)  # every node, the parameter's step its own
+    assert len(steps) == 13 and "gradient of x is complete" in steps.captions[-1]

@@ -19,8 +19,9 @@ factor on a line of its own), larger ones their first entries and range, 4 or mo
 entries as `all 0.125`. A number is never shown rounder than it is (a tanh of 0.99999999
 is not "1"). Cross-entropy's class indices, which no gradient reaches, are drawn as the
 `target` input of its op. A large graph built by `nn` modules shows one box per module
-call, named as PyTorch prints the model (`0: Linear(784 -> 128)`; `open_modules=True`
-opens them); an op after a box names its result as the box does
+call, titled with the module's name in the model (as `named_modules()` gives it), its class
+and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's layer
+0; `open_modules=True` opens them); an op after a box names its result as the box does
 (`∂/∂(4: Linear(64 -> 10) result)`).
 
 Two views:
@@ -51,14 +52,16 @@ The forward view, which shows no factors, says only which values changed since t
 pass used them.
 
 Big graphs stay readable: module calls (the `scope` of each op node, innermost modules
-first) fold into one box each; a graph still larger than 40 drawn nodes folds its
-structure (`folds.py`): a long run of adds (Python's `sum()`) is one "sum of N terms"
-node, many alike inputs of one node keep the first two and the last drawn and fold the
-others into one box naming their parameters with their values and gradients, and the
-middle of a long chain folds into one box listing its ops, the parameters, the output and
-the nodes next to them staying drawn (`max_nodes=None` draws every node; the
-step-by-step page applies none of these folds). Beyond `max_nodes` after that, the nodes
-farthest from the output fold into one "more nodes" box.
+first) fold into one box each in a graph of more than 20 drawn nodes, or of more than 30
+where the parameters hold at most 100 numbers (a small network, such as a textbook's two
+hidden layers of 4, shows every weight and its gradient); a graph still larger than 40
+drawn nodes folds its structure (`folds.py`): a long run of adds (Python's `sum()`) is one
+"sum of N terms" node, many alike inputs of one node keep the first two and the last
+drawn and fold the others into one box naming their parameters with their values and
+gradients, and the middle of a long chain folds into one box listing its ops, the
+parameters, the output and the nodes next to them staying drawn (`max_nodes=None` draws
+every node; the step-by-step page applies none of these folds). Beyond `max_nodes` after
+that, the nodes farthest from the output fold into one "more nodes" box.
 
 Gradients on the nodes: the forward view shows `.grad` exactly as it is (`.grad None` on a
 parameter before `backward()`; after several calls the accumulated value, said to be so

@@ -58,12 +58,13 @@ def _power(c: float) -> str:
     """`²` for 2, `^2.5` for 2.5: an exponent written after its base."""
     if float(c).is_integer() and abs(c) < 100:
         return str(int(c)).translate(_SUPERSCRIPTS)
-    return f"^{c:g}"
+    return f"^{c:g}" if c >= 0 else f"^({c:g})"  # x^(-1.5), as x - (-2)
 
 
 def _grouped(name: str) -> str:
-    """A name inside a formula: a name of several words in parentheses."""
-    return f"({name})" if " " in name else name
+    """A name inside a formula: a name of several words, or a negative number (a constant
+    drawn in its op's label: `1 / (-2)`), in parentheses."""
+    return f"({name})" if " " in name or name.startswith("-") else name
 
 
 def _bare(name: str) -> str:
@@ -94,6 +95,8 @@ def _textbook(graph: _Graph, i: int, p: int, name: Callable[[int], str],
         if any(use is None for use in found):
             return None
         textbook, value = found[0] if len(found) == 1 else _uses(found)
+        if re.fullmatch(r"\(-[^ ()]+\)", textbook.formula):  # a negative number alone: `-3`
+            textbook.formula = textbook.formula[1:-1]
     except (IndexError, ValueError, TypeError, ZeroDivisionError):
         return None
     try:

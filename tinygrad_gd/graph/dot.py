@@ -19,10 +19,10 @@ from ..files import atomic_write_bytes, check_replaceable
 from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
-from .labels import (_ANOMALY_STYLE, _FOLD_ABOVE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
+from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
                      _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
                      _Options, _red, _styled, _tensor_lines)
-from .folds import _fold_structure
+from .folds import _fold_structure, _modules_fold_above
 from .formats import (SOURCE, check_folder, file_path, format_of, make_folder, short_repr,
                       suffix_help)
 from .products import _edge_lines
@@ -230,7 +230,7 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
     refine = (None if options.max_nodes is None or not structure else
               lambda folded: _fold_structure(graph, names, folded))
     layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
-                     None if options.open_modules else _FOLD_ABOVE, refine)
+                     None if options.open_modules else _modules_fold_above(graph), refine)
     want_grads = options.show_grad or options.mode == "backward"
     grads = _gradients(graph) if want_grads else _Gradients([None] * len(graph.tensors), {})
     return _Drawing(graph, layout, names, options, grads,

@@ -17,6 +17,8 @@ nodes ("units") after its module calls fold, and max_nodes is not None, in this 
   A parameter feeding more than `_HUB` units (a scale at each step of a chain) stays
   drawn beside the fold, but keeps nothing near it drawn: else nothing would fold.
 
+Module calls fold first (`walk._layout`), one box each, above `_modules_fold_above` units.
+
 Inputs are alike when their ops read alike on the picture (`** 2` is not `** 3`) and their
 shapes match. A sum's hidden constant terms are counted and shown in its label. The
 step-by-step frames (`steps.py`) apply none of these folds. `_structure_lines`: the text
@@ -33,11 +35,22 @@ from .text import _array, _escape, _value
 from .walk import _Box, _edges, _Graph, _Layout, _Names, _unit_count
 
 _STRUCTURE_ABOVE = 40  # units: a larger graph folds its long sums, alike inputs, long chains
+_FOLD_ABOVE = 20  # units: a larger graph folds its module calls unless open_modules
+_SMALL_MODEL = 100  # parameter entries: a network this small folds them above
+_SMALL_FOLD_ABOVE = 30  # units only (two or three hidden layers, its loss's ops)
 _SUM_ADDS = 4  # a run of at least this many adds is drawn as one sum
 _ALIKE = 6  # at least this many alike inputs of one node fold, all but the first 2 and last
 _NEAR = 6  # units kept drawn around the output and each parameter
 _MIN_FOLD = 5  # a fold of the middle holds at least this many units
 _HUB = 4  # a parameter feeding more units than this keeps no units near it drawn
+
+
+def _modules_fold_above(graph: _Graph) -> int:
+    """The units above which module calls fold: 20, or 30 when the parameters hold at most
+    100 numbers in all (a textbook's network of two hidden layers of 4 shows every weight,
+    its gradient and `deltaᵀ @ input`; a 784 -> 128 -> 64 -> 10 one reads better as boxes)."""
+    entries = sum(t.size for t in graph.tensors if t._ctx is None and t.requires_grad)
+    return _SMALL_FOLD_ABOVE if entries <= _SMALL_MODEL else _FOLD_ABOVE
 
 
 def _fold_structure(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:

@@ -27,7 +27,6 @@ from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
-_FOLD_ABOVE = 20  # a graph of more units folds its module calls unless open_modules
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
 
 _STYLES: dict[str, dict[str, str]] = {
@@ -349,7 +348,9 @@ def _op_title(drawing: _Drawing, i: int) -> str:
     if symbol is not None and len(graph.parents[i]) == 2 and len(folded) == 1:
         slot, p = folded[0]
         number = _array(graph.tensors[p]._data, precision)
-        return f"<B>{symbol} {number}</B>" if slot == 1 else f"<B>{number} {symbol}</B>"
+        if slot == 1:  # `- (-2)`, `× (-1)`: a negative number after an operator, as by hand
+            return f"<B>{symbol} {f'({number})' if number.startswith('-') else number}</B>"
+        return f"<B>{number} {symbol}</B>"
     constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
     return f"<B>{_escape(ctx.name)} {constants}</B>"
 
@@ -422,7 +423,7 @@ def _forward_note(drawing: _Drawing) -> str | None:
 def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     box = drawing.layout.boxes[unit]
     graph = drawing.graph
-    count = len(box.ops) + len(box.tensors)
+    count = _drawn(drawing, [box])
     if box.kind == "rest":
         lines = [[f"<B>{count} more nodes folded</B>"],
                  [f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]]
@@ -458,7 +459,7 @@ def _notes(drawing: _Drawing) -> list[str]:
     """The notes under a drawing, as plain text (escaped and wrapped where drawn)."""
     notes = []
     graph, layout = drawing.graph, drawing.layout
-    folded = sum(len(b.ops) + len(b.tensors) for b in layout.boxes.values())
+    folded = _drawn(drawing, layout.boxes.values())
     if folded:
         modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
         rest = "rest" in layout.boxes
@@ -466,7 +467,8 @@ def _notes(drawing: _Drawing) -> list[str]:
                "as one box per module call (open_modules=True draws every node)" if modules
                else "to fit a page (max_nodes=None draws every node)")
         calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
-        notes.append(f"{folded} of {graph.node_count} nodes folded into {len(layout.boxes)} "
+        drawn = graph.node_count - len(drawing.hidden)  # as max_nodes=None draws them
+        notes.append(f"{folded} of {drawn} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")
     note = drawing.grads.note
     if drawing.options.mode == "forward" and drawing.grads.stale:
@@ -474,6 +476,11 @@ def _notes(drawing: _Drawing) -> list[str]:
     if note and (drawing.options.show_grad or drawing.options.mode == "backward"):
         notes.append(note)
     return notes
+
+
+def _drawn(drawing: _Drawing, boxes) -> int:
+    """The nodes folded into `boxes` as they would be drawn: constants in op labels not."""
+    return sum(len(b.ops) + sum(t not in drawing.hidden for t in b.tensors) for b in boxes)
 
 
 def _styled(base: dict[str, str], unit: str, drawing: _Drawing, anomaly: bool) -> dict:

@@ -16,6 +16,10 @@ from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .text import _SHOWN_ENTRIES, _font, _pieces, _value
 
+# the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
+# edges' 9-point text was a speck by the table's border
+_T = '<FONT POINT-SIZE="16"><B>ᵀ</B></FONT>'
+
 
 def _edge_lines(drawing: _Drawing, p: int, target: str,
                 parts: list[tuple[int, int | None]]) -> list[list[str]] | None:
@@ -116,11 +120,11 @@ def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray
     if slot == 0 and a.ndim == 1 and b.ndim == 2:
         return [b, " @ ", u], b @ u
     if slot == 0 and a.ndim == 2 and b.ndim == 2:
-        return [u, " @ ", b, "ᵀ"], u @ b.T
+        return [u, " @ ", b, _T], u @ b.T
     if slot == 1 and a.ndim == 1 and b.ndim == 2:
         return [a, " ⊗ ", u], np.outer(a, u)
     if slot == 1 and a.ndim == 2:
-        return [a, "ᵀ @ ", u], a.T @ u
+        return [a, _T + " @ ", u], a.T @ u
     return None, None
 
 
@@ -134,7 +138,7 @@ def _linear(values: list[np.ndarray], slot: int, u: np.ndarray
     if slot == 0:
         return [u, " @ ", values[1]], u @ values[1]
     if slot == 1:
-        return ([u, " ⊗ ", x], np.outer(u, x)) if x.ndim == 1 else ([u, "ᵀ @ ", x], u.T @ x)
+        return ([u, " ⊗ ", x], np.outer(u, x)) if x.ndim == 1 else ([u, _T + " @ ", x], u.T @ x)
     if x.ndim == 1:
         return [u, " × 1"], u
     return ["sum over the batch (axis 0) of ", u], u.sum(axis=0)

@@ -7,9 +7,11 @@ pass has not reached yet is drawn in a colour the page hides, so all frames shar
 and the leaves' `.grad` fill in as the frames go. The page has no external scripts,
 styles or fonts (inline SVG from Graphviz); previous/next buttons, a slider, the Left/Right
 arrow keys and Home/End move between frames, and each step scrolls its node into view (a
-wide picture keeps readable text and scrolls sideways). In Jupyter the returned object
-displays inline; where a notebook's HTML is sanitized (an untrusted notebook: no script,
-style or SVG) it shows the last step as an image, and its mimebundle carries that SVG too.
+wide picture keeps readable text and scrolls sideways; step 1's scrolls only sideways, the
+page not moved). A graph larger than `max_nodes` is refused: its steps would highlight one
+folded box. In Jupyter the returned object displays inline; where a notebook's HTML is
+sanitized (an untrusted notebook: no script, style or SVG) it shows the last step as an
+image, and its mimebundle carries that SVG too.
 """
 from __future__ import annotations
 
@@ -167,6 +169,15 @@ _SCRIPT = """(function () {
   (STANDALONE ? document : root).addEventListener('keydown', key);
   bar.hidden = false;
   show(0, false);
+  // step 1's node scrolled into its picture sideways (a wide graph's output sits far right),
+  // the page itself not moved: a notebook stays where its reader is
+  var first = frames[0].querySelector('.step'), picture = frames[0].querySelector('.picture');
+  if (first && picture) {
+    var at = first.getBoundingClientRect(), view = picture.getBoundingClientRect();
+    if (at.left < view.left || at.right > view.right) {
+      picture.scrollLeft += at.left - view.left - (view.width - at.width) / 2;
+    }
+  }
 })();"""
 
 
@@ -229,7 +240,9 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
 
     One frame per step of the engine's pass, drawn with `draw_graph(output,
     mode="backward", **draw_options)`, module calls open unless `open_modules=False`
-    (each step's node is drawn); with `path`, the page is also written there.
+    (each step's node is drawn); with `path`, the page is also written there. A graph
+    larger than `max_nodes` is refused (its steps would highlight one folded box):
+    `max_nodes=None` draws every node in every frame.
     Works before or after `backward()` (the ops run again when it freed their arrays)
     and changes no `.grad`. Needs Graphviz's `dot` program (`RenderError` says how to get
     it). In Jupyter the result displays inline; `.html` is the page's text.
@@ -253,9 +266,19 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     drawing = _prepare([output], None, options, _names(params, model), highlight,
                        structure=False)
     if not drawing.grads.order:
-        reason = drawing.grads.note or "the output was made by no op that needs a gradient"
+        reason = ((output._ctx is not None and drawing.grads.note)  # no graph: said here
+                  or "the output was made by no op that needs a gradient")
         raise ValueError(f"backward_steps: there is no backward pass to show ({reason}); "
                          f"pass the scalar loss of a graph with parameters")
+    if "rest" in drawing.layout.boxes:  # past max_nodes: steps in one box, no leaf drawn
+        count = len(drawing.grads.order)
+        folded = sum(drawing.layout.tensor_unit[i] == "rest" for i in drawing.grads.order)
+        nodes = drawing.graph.node_count - len(drawing.hidden)  # as max_nodes=None draws them
+        raise ValueError(f"backward_steps: the graph has {nodes} nodes, more than "
+                         f"max_nodes={options.max_nodes}, so {folded} of its {count} steps "
+                         f"would highlight one folded box; pass max_nodes=None to draw every "
+                         f"node in each of the {count} frames (a large page), or show the "
+                         f"backward pass of a smaller graph")
     frames, captions = [], []
     asked = set(drawing.highlighted)  # `highlight=`: marked in every frame, beside the step's
     for step, i in enumerate(drawing.grads.order):

@@ -137,8 +137,9 @@ def _pieces(pieces: list, precision: int, color: str | None = None) -> list[str]
     """
     shown = []
     for k, piece in enumerate(pieces):
-        if not isinstance(piece, np.ndarray):
-            shown.append(_font(str(piece), color))
+        if not isinstance(piece, np.ndarray):  # `-2 × ` after a factor: `(-2) × `
+            text = _NEGATIVE.sub(r"(\1)", str(piece)) if k else str(piece)
+            shown.append(_font(text, color))
             continue
         text = _value(piece, precision, color)
         if k and piece.size == 1 and piece.ndim == 0 and piece.dtype.kind in "iuf" \
@@ -148,8 +149,13 @@ def _pieces(pieces: list, precision: int, color: str | None = None) -> list[str]
     return shown
 
 
+_NEGATIVE = re.compile(r"^(-\d[\d.]*(?:e[+-]?\d+)?)")  # a negative number a text piece begins with
+
+
 def _plain(pieces: list, precision: int) -> str:
-    return "".join(_array(a, precision) if isinstance(a, np.ndarray) else str(a) for a in pieces)
+    """The text of `_pieces` without markup (a table's cells run on): to compare with a
+    formula, `1 / (-2)` as shown."""
+    return html.unescape(re.sub(r"<[^>]*>", "", "".join(_pieces(pieces, precision))))
 
 
 def _font(text: str, color: str | None) -> str:

@@ -133,7 +133,10 @@ def _gradients(graph: _Graph) -> _Gradients:
     if graph.output is None:
         return none
     root = graph.tensors[graph.output]
-    if root._ctx is None:
+    if root._ctx is None:  # one bare box: say why nothing is behind it
+        none.note = ("no graph to draw: the output was made by no op that records one (it is a "
+                     "leaf tensor, or was computed under no_grad() or detached); draw a result "
+                     "computed outside no_grad() from tensors with requires_grad=True")
         return none
     if root.size != 1:
         none.note = (f"gradients along the graph are computed for a scalar output only (this "
