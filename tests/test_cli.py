@@ -93,7 +93,8 @@ def test_demo_without_dot_still_runs_and_says_why(monkeypatch, tmp_path, capsys)
     assert not (tmp_path / "d").exists()
 
 
-def test_demo_without_graph_module_still_runs(monkeypatch, capsys):
+def test_demo_without_graph_module_still_runs(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)  # (its plots go to ./tinygrad_gd_out: not the checkout's)
     monkeypatch.setitem(sys.modules, "tinygrad_gd.graph", None)  # import now fails
     assert cli.main(["demo", "slope"]) == 0
     last = capsys.readouterr().out.rstrip().splitlines()[-1]
