@@ -1574,3 +1574,158 @@ def test_autograd_grad_sums_outputs_takes_grad_outputs_and_names_unused_inputs()
     with pytest.raises(NotImplementedError, match="create_graph=True"):
         tg.autograd.grad((w * w).sum(), w, create_graph=True)
     assert tg.autograd.Function is tg.Function
+
+
+# ------------------------------------------------------------------ autograd: several outputs,
+# hook handles, anomaly mode's spellings, grad mode's and hooks' arguments
+
+
+def test_autograd_grad_and_backward_of_several_outputs_run_each_hook_once_as_pytorch():
+    torch = pytest.importorskip("torch")
+    results = {}
+    for lib in ("tg", "torch"):
+        if lib == "tg":
+            a, G, clamp = Tensor([1.0, 2.0], requires_grad=True), tg.autograd, "clip"
+        else:
+            a = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+            G, clamp = torch.autograd, "clamp"
+        calls = []
+
+        def hook(g):
+            calls.append(g.detach().numpy().tolist())
+            return getattr(g, clamp)(-1, 1)
+        h = a * 2
+        h.register_hook(hook)
+        (got,) = G.grad([h.sum(), (h * h).sum()], [a])
+        h = a * 2
+        h.register_hook(hook)
+        G.backward([h.sum(), (h * h).sum()])
+        from_backward = a.grad.detach().numpy().tolist()
+        a.grad = None
+        a.register_hook(hook)  # a leaf's hook
+        G.backward([(a * 3).sum(), (a * a).sum()])
+        results[lib] = (calls, got.detach().numpy().tolist(), from_backward,
+                        a.grad.detach().numpy().tolist())
+    assert results["tg"] == results["torch"]
+    assert results["tg"][0] == [[5.0, 9.0], [5.0, 9.0], [5.0, 7.0]]  # complete, once each
+
+
+def test_autograd_grad_and_backward_of_several_outputs_keep_their_values():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    A, B, g2 = rng.standard_normal((3, 4)), rng.standard_normal(4), np.array([1.0, 2.0, 3.0])
+    a, b = Tensor(A, requires_grad=True), Tensor(B, requires_grad=True)
+    ta, tb = (torch.tensor(v, requires_grad=True) for v in (A, B))
+    got = tg.autograd.grad([(a * b).tanh().sum(), (a @ b).exp(), a], [a, b],
+                           [None, g2, np.ones((3, 4))])
+    want = torch.autograd.grad([(ta * tb).tanh().sum(), (ta @ tb).exp(), ta], [ta, tb],
+                               [None, torch.tensor(g2), torch.ones(3, 4, dtype=torch.float64)])
+    for x, y in zip(got, want):
+        np.testing.assert_allclose(x.data, y.numpy(), rtol=1e-12)
+    assert a.grad is None and b.grad is None
+    h = a * b
+    tg.autograd.backward([h.sum(), (h * h).sum()], retain_graph=True)
+    th = ta * tb
+    torch.autograd.backward([th.sum(), (th * th).sum()])
+    np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), rtol=1e-12)
+    tg.autograd.grad([h.sum(), (h * h).sum()], [a])  # retained above; freed now
+    with pytest.raises(RuntimeError, match="a second time"):
+        tg.autograd.grad([h.sum(), (h * 3).sum()], [a])
+    with pytest.raises(RuntimeError, match=r"^backward: tensor 1 does not require a gradient"):
+        tg.autograd.backward([(a * 2).sum(), Tensor(1.0)])
+
+
+def test_autograd_grad_refuses_an_array_as_outputs_in_one_line():
+    b = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^grad: outputs must be a Tensor or a tuple/list of "
+                                        r"Tensors, got ndarray array\(3\.\)$"):
+        tg.autograd.grad(np.array(3.0), [b])
+
+
+def test_a_tensor_hook_handle_removed_twice_removes_only_its_own_hook():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+
+    def hook(g):
+        calls.append(1)
+    first = x.register_hook(hook)
+    x.register_hook(hook)  # the same function again: a second hook
+    first.remove()
+    first.remove()  # does nothing
+    (x * 1).sum().backward()
+    assert len(calls) == 1
+
+
+def test_a_module_hook_handle_removed_twice_leaves_a_later_hook_alone():
+    model, log = tg.nn.Identity(), []
+    model.register_forward_hook(lambda m, a, o: log.append("A"))
+    removed = model.register_forward_hook(lambda m, a, o: log.append("B"))
+    removed.remove()
+    later = model.register_forward_hook(lambda m, a, o: log.append("C"))
+    removed.remove()  # must not take off the hook registered after its first removal
+    model(Tensor([1.0]))
+    assert log == ["A", "C"] and later.id != removed.id
+
+
+def test_detect_anomaly_is_a_decorator_and_has_pytorch_s_autograd_spellings():
+    def backward_nan():
+        x = Tensor([0.0, 1.0], requires_grad=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            (x.sqrt() * 0).sum().backward()  # backward: 0 * inf at 0
+        return x.grad
+
+    for decorated in (tg.detect_anomaly(backward_nan), tg.detect_anomaly()(backward_nan),
+                      tg.autograd.detect_anomaly()(backward_nan)):
+        with pytest.raises(RuntimeError, match="backward of op 'sqrt' produced NaN"):
+            decorated()  # (an AnomalyError: a FloatingPointError and a RuntimeError)
+    assert not tg.autograd.is_anomaly_enabled()
+    with tg.detect_anomaly(check_nan=False):  # lines and saved values, no NaN check
+        assert tg.autograd.is_anomaly_enabled()
+        assert np.isnan(backward_nan().data[0])
+    with pytest.raises(FloatingPointError):
+        with tg.autograd.set_detect_anomaly(True):
+            assert tg.autograd.is_anomaly_enabled()
+            backward_nan()
+    assert not tg.autograd.is_anomaly_enabled()
+    tg.autograd.set_detect_anomaly(True)  # a plain call switches it, as PyTorch's
+    try:
+        assert tg.autograd.is_anomaly_enabled()
+        with tg.autograd.set_detect_anomaly(False):
+            assert np.isnan(backward_nan().data[0])
+        assert tg.autograd.is_anomaly_enabled()
+    finally:
+        tg.autograd.set_detect_anomaly(False)
+    assert not tg.autograd.is_anomaly_enabled() and np.isnan(backward_nan().data[0])
+    with pytest.raises(TypeError, match=r"^set_detect_anomaly: mode must be True or False, "
+                                        r"got str 'False'$"):
+        tg.autograd.set_detect_anomaly("False")
+    with pytest.raises(TypeError, match="detect_anomaly: check_nan must be True or False"):
+        tg.detect_anomaly(check_nan="no")
+
+
+def test_set_grad_enabled_refuses_a_non_bool_mode():
+    with pytest.raises(TypeError, match=r"^set_grad_enabled\(\): argument 'mode' must be bool "
+                                        r"\(True or False\), got str 'False'$"):
+        tg.set_grad_enabled("False")
+    assert tg.is_grad_enabled()
+    with tg.set_grad_enabled(np.bool_(False)):
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+
+
+def test_a_forward_pre_hook_with_kwargs_returning_something_else_is_refused_in_one_line():
+    class Scale(tg.nn.Module):
+        def forward(self, x, scale=1.0):
+            return x * scale
+
+    model = Scale()
+    model.register_forward_pre_hook(lambda m, args, kwargs: (args, {"scale": 3.0}),
+                                    with_kwargs=True)
+    assert model(Tensor([1.0, 2.0])).tolist() == [3.0, 6.0]
+    bad = Scale()
+    bad.register_forward_pre_hook(lambda m, args, kwargs: args, with_kwargs=True)
+    with pytest.raises(RuntimeError, match=r"^Scale: a forward pre-hook registered with "
+                       r"with_kwargs=True must return None or a tuple of \(new_args, new_kwargs\)"
+                       r" \(a tuple and a dict\), but got tuple \(Tensor"):
+        bad(Tensor([1.0, 2.0]))

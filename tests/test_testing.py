@@ -249,3 +249,100 @@ def test_module_imports_without_hypothesis_and_pulls_in_nothing_else():
     new_modules, message = result.stdout.splitlines()
     assert new_modules == "['tinygrad_gd.testing']"
     assert "the strategies need hypothesis" in message and "pip install hypothesis" in message
+
+
+# ------------------------------------------------------------------ gradcheck: what fn may do
+
+
+class _WrongSquare(tg.Function, register=False):
+    def forward(ctx, w):
+        ctx.save_for_backward(w)
+        return w * w
+
+    def backward(ctx, grad):
+        (w,) = ctx.saved_tensors
+        return 5 * grad * w  # wrong: 2 * grad * w
+
+
+def test_gradcheck_refuses_a_fn_that_ignores_its_inputs_for_a_tensor_it_closes_over():
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    assert not tg.gradcheck(_WrongSquare.apply, [w], raise_exception=False)
+    with pytest.raises(ValueError, match=r"^gradcheck: fn's output requires a gradient, but none "
+                       r"of the inputs given reaches it: fn must compute from the tensors it is "
+                       r"given .*not from others it closes over$"):
+        tg.gradcheck(lambda _w: _WrongSquare.apply(w).sum(), [w])
+    model, x = tg.nn.Linear(3, 2, seed=0), tg.Tensor(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="closes over"):
+        tg.gradcheck(lambda weight: model(x).tanh().sum(), [model.weight])
+    # legitimate: one input unused while another is used; a model's parameters used too
+    y = tg.Tensor([0.5, -1.0], requires_grad=True)
+    assert tg.gradcheck(lambda a, b: (a * 2).sum(), [w, y])
+    assert tg.gradcheck(lambda t: model(t).tanh().sum(), [tg.Tensor(np.ones((4, 3)),
+                                                                    requires_grad=True)])
+
+    class NoGradient(tg.Function, register=False):  # reaches its input, gives it None
+        def forward(ctx, a):
+            return a * a
+
+        def backward(ctx, grad):
+            return None
+    with pytest.raises(tg.GradcheckError, match=r"backward\(\) gives zero everywhere"):
+        tg.gradcheck(lambda t: NoGradient.apply(t).sum(), [w])
+
+
+def test_gradcheck_runs_a_fn_that_registers_hooks_and_catches_a_wrong_hook():
+    torch = pytest.importorskip("torch")
+    x = tg.Tensor([0.3, 0.8], requires_grad=True)
+    tx = torch.tensor([0.3, 0.8], dtype=torch.float64, requires_grad=True)
+
+    def hooked(factor):
+        def fn(t):
+            y = t * 2
+            y.register_hook(lambda g: None if g is None else g * factor)  # (torch's: None too)
+            return y
+        return fn
+
+    def retaining(t):
+        y = t * 2
+        y.retain_grad()
+        return y * y
+
+    assert tg.gradcheck(hooked(1), [x]) == torch.autograd.gradcheck(hooked(1), [tx])
+    assert tg.gradcheck(retaining, [x]) == torch.autograd.gradcheck(retaining, [tx])
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):  # (torch's GradcheckError)
+        torch.autograd.gradcheck(hooked(2), [tx])
+    with pytest.raises(tg.GradcheckError, match="analytic gradient is 2x the numeric one"):
+        tg.gradcheck(hooked(2), [x])
+
+
+def test_gradcheck_reports_a_nan_gradient_as_a_jacobian_mismatch():
+    x = tg.Tensor([0.0, 2.0], requires_grad=True)
+    with pytest.raises(tg.GradcheckError) as caught:  # backward: 0 * inf at 0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            tg.gradcheck(lambda t: t.sqrt() * 0, [x])
+    message = str(caught.value)
+    assert "Jacobian entries differ" in message and "two backward passes" not in message
+    assert np.isnan(caught.value.worst[0][2])  # the analytic side of the worst entry
+
+
+def test_gradcheck_lists_nan_finite_differences_first_among_the_worst_entries():
+    with pytest.raises(tg.GradcheckError) as caught:  # finite differences: log(-1 +- eps)
+        with np.errstate(invalid="ignore"):
+            tg.gradcheck(lambda t: t.log(), [tg.Tensor([-1.0, 2.0], requires_grad=True)])
+    worst = caught.value.worst
+    assert worst and np.isnan(worst[0][3])  # listed, NaN first (the list was empty)
+    assert "numeric  nan" in str(caught.value)
+
+
+def test_gradcheck_refuses_a_dict_of_inputs():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^gradcheck: inputs must be a Tensor or a sequence of "
+                                        r"them \(a tuple or list\), got dict"):
+        tg.gradcheck(lambda t: t * 2, {"a": x})
+
+
+def test_gradcheck_hints_at_an_eps_below_the_input_s_float_spacing():
+    big = tg.Tensor([1e12], requires_grad=True)  # 1e12 + 1e-6 == 1e12
+    with pytest.raises(tg.GradcheckError, match=r"hint: eps=1e-06 is below the float spacing "
+                                                r"of the input at 1 entry .*raise eps"):
+        tg.gradcheck(lambda t: t.sin(), [big])

@@ -1,11 +1,13 @@
 """Anomaly mode: the first op whose forward or backward makes NaN or Inf raises, named.
 
-Inside `with tg.detect_anomaly():` every op also notes the line of user code that
+Inside `with tg.detect_anomaly():` (or a function decorated with it, or after
+`tg.autograd.set_detect_anomaly(True)`) every op also notes the line of user code that
 created it, and keeps a copy of what it saved for backward, so that `backward()`
 refuses a graph whose saved values changed by any route, even writes the version
-counter cannot see. It joins the engine as an extension, on while a block is open in
-any thread or a node recorded in one still holds copies to compare, and switched off by
-the first call that finds neither (other threads' ops are not checked).
+counter cannot see (`check_nan=False`: only that, no NaN/Inf check). It joins the engine
+as an extension, on while the mode is on in any thread or a node recorded under it
+still holds copies to compare, and switched off by the first call that finds neither
+(other threads' ops are not checked).
 """
 from __future__ import annotations
 
@@ -18,12 +20,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from .engine import Extension, Function, switch
+from .grad_mode import ContextDecorator
 
-__all__ = ["detect_anomaly", "AnomalyError"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError"]
 
 
-class AnomalyError(FloatingPointError):
-    """Raised under `detect_anomaly()` by the first op that produces NaN or Inf.
+class AnomalyError(FloatingPointError, RuntimeError):
+    """Raised under `detect_anomaly()` by the first op that produces NaN or Inf: a
+    FloatingPointError, and a RuntimeError as PyTorch's error there is.
 
     `.node` is the op (graph node), `.inputs` its input tensors and `.phase` "forward"
     or "backward": `tg.draw_anomaly(error)` draws the graph with the culprit marked.
@@ -38,13 +42,37 @@ class AnomalyError(FloatingPointError):
 
 
 class _Active(threading.local):
-    depth = 0
+    on = False  # anomaly mode in this thread
+    check_nan = True  # results checked for NaN and Inf (detect_anomaly(check_nan=False): not)
 
 
 _active = _Active()
-_open_blocks = [0]  # blocks open in any thread
+_open_blocks = [0]  # threads with anomaly mode on
 _copying = weakref.WeakValueDictionary()  # id -> live node holding copies of its saved arrays
-_switching = threading.Lock()  # a block's opening and closing, and the switching off
+_switching = threading.Lock()  # the mode's switching on and off, and the extension's off
+
+
+def _set_mode(on: bool, check_nan: bool) -> None:
+    """Anomaly mode on or off in this thread (the extension on while any thread has it)."""
+    with _switching:
+        _open_blocks[0] += int(on) - int(_active.on)
+        _active.on, _active.check_nan = on, check_nan
+        if on:
+            switch(_checks)
+    if not on:
+        _switch_off_unless_needed()  # unless a graph recorded in it still holds copies
+
+
+def _check_bool(where: str, name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} "
+                        f"{value!r:.40}")
+    return bool(value)
+
+
+def is_anomaly_enabled() -> bool:
+    """Whether anomaly mode is on in this thread (PyTorch's torch.is_anomaly_enabled)."""
+    return _active.on
 
 
 def _switch_off_unless_needed() -> None:
@@ -57,12 +85,13 @@ class AnomalyChecks(Extension):
     """Checks every result for NaN and Inf, and every saved array byte for byte."""
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
-        if not _active.depth:
+        if not _active.on:
             if not _open_blocks[0] and not _copying:
                 _switch_off_unless_needed()
             return
         node.created_at = _user_frame()
-        _check_finite(output._data, "forward", node, inputs)
+        if _active.check_nan:
+            _check_finite(output._data, "forward", node, inputs)
         if node.parents and node.saved_tensors:
             node.saved_snapshots = tuple(a.tobytes() if isinstance(a, np.ndarray) else None
                                          for a in node.saved_tensors)
@@ -76,7 +105,7 @@ class AnomalyChecks(Extension):
         if node.saved_tensors is None and node.saved_snapshots is not None:
             node.saved_snapshots = None  # freed with the arrays they copy
             _copying.pop(id(node), None)
-        if _active.depth:
+        if _active.on and _active.check_nan:
             for g in input_grads:
                 if g is not None:
                     _check_finite(g, "backward", node, node.parents)
@@ -85,8 +114,9 @@ class AnomalyChecks(Extension):
 _checks = AnomalyChecks()
 
 
-class detect_anomaly:
-    """Within this block the first op whose forward or backward produces NaN or Inf raises.
+class detect_anomaly(ContextDecorator):
+    """Within this block (or a function decorated with it) the first op whose forward or
+    backward produces NaN or Inf raises.
 
     The error names the op and the line of user code that created it. Ops recorded in
     the block also keep a copy of what they saved for backward, and `backward()` refuses
@@ -94,21 +124,42 @@ class detect_anomaly:
     cannot see (through `np.asarray(t.data)`, `t.data.view(np.ndarray)` or an array
     that shares the memory; outside the block every write through `t.data`, `t[...] = v`,
     assigning `.data` and optimizer steps are caught). Checking every result costs time
-    and memory: use it to debug, not to train.
+    and memory: use it to debug, not to train. `check_nan=False` (PyTorch's) keeps the
+    lines and the saved-value check and checks no result for NaN or Inf.
     """
 
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = _check_bool("detect_anomaly", "check_nan", check_nan)
+        self._previous: list[tuple[bool, bool]] = []  # (one per open `with`: it may nest)
+
     def __enter__(self) -> "detect_anomaly":
-        _active.depth += 1
-        with _switching:
-            _open_blocks[0] += 1
-            switch(_checks)
+        self._previous.append((_active.on, _active.check_nan))
+        _set_mode(True, self.check_nan)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _active.depth -= 1
-        with _switching:
-            _open_blocks[0] -= 1
-        _switch_off_unless_needed()  # unless a graph recorded in it still holds copies
+        _set_mode(*self._previous.pop())
+
+    def _again(self) -> "detect_anomaly":
+        return detect_anomaly(self.check_nan)
+
+
+class set_detect_anomaly:
+    """Anomaly mode on or off as `mode` says (PyTorch's torch.autograd.set_detect_anomaly):
+    called alone, `tg.autograd.set_detect_anomaly(True)` switches this thread's mode; as
+    `with tg.autograd.set_detect_anomaly(debugging):`, only inside."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        on = _check_bool("set_detect_anomaly", "mode", mode)
+        check_nan = _check_bool("set_detect_anomaly", "check_nan", check_nan)
+        self._previous = (_active.on, _active.check_nan)
+        _set_mode(on, check_nan)
+
+    def __enter__(self) -> None:
+        pass  # switched already, when made
+
+    def __exit__(self, *exc: object) -> None:
+        _set_mode(*self._previous)
 
 
 def _user_frame() -> str:

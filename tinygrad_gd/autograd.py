@@ -1,20 +1,26 @@
 """PyTorch's `torch.autograd` spellings: `grad` (gradients returned, `.grad` untouched),
-`backward`, and `Function` (the base of your own ops, `tg.Function`).
+`backward`, `Function` (the base of your own ops, `tg.Function`), and anomaly mode
+(`detect_anomaly`, `set_detect_anomaly`, `is_anomaly_enabled`, from `anomaly.py`).
 
 `tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass (`engine.backward`)
 and hands back the gradients of `loss` with respect to `w` and `b`, leaves or not,
 without adding them into any `.grad`: the chain rule as a function, for a learner who
-wants the numbers without the side effect.
+wants the numbers without the side effect. Several outputs make one pass too, from a
+node of their own above them all (`_Outputs`), so each hook sees the complete gradient.
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from . import engine
+import numpy as np
+
+from . import engine, hooks
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import Function
 from .tensor import Tensor
 
-__all__ = ["grad", "backward", "Function"]
+__all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
+           "is_anomaly_enabled"]
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -27,21 +33,19 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if create_graph:
         raise NotImplementedError("grad: create_graph=True (second derivatives) is not "
                                   "supported: the backward pass records no graph")
-    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-    wanted = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    outputs = _tensors("grad", "outputs", outputs)
+    wanted = _tensors("grad", "inputs", inputs)
     seeds = _one_each("grad", "outputs", outputs, "grad_outputs", grad_outputs)
     for t in outputs + wanted:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: every output and input must be a Tensor that requires a "
                                f"gradient, got {t!r:.60}")
+    seeds = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, seeds)]
     found: dict[int, Any] = {}
     positions = {id(t): k for k, t in enumerate(wanted)}
-    for k, output in enumerate(outputs):
-        keep = bool(retain_graph) or k < len(outputs) - 1  # (the next output needs it)
-        seed = output._seed(seeds[k], "grad", "grad_outputs=", "grad_outputs")
-        for tensor, g, _ in engine.backward(output, seed, keep):
-            if id(tensor) in positions:
-                found[id(tensor)] = g if id(tensor) not in found else found[id(tensor)] + g
+    for tensor, g, _ in engine.backward(*_start(outputs, seeds), bool(retain_graph)):
+        if id(tensor) in positions:
+            found[id(tensor)] = g
     result = []
     for t in wanted:
         if id(t) not in found and not allow_unused:
@@ -53,11 +57,53 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
              retain_graph: bool | None = None) -> None:
-    """`t.backward(g)` for each of `tensors` (PyTorch's torch.autograd.backward)."""
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    """The gradients of `tensors` (summed over them) added into the leaves' `.grad`, in one
+    backward pass (PyTorch's torch.autograd.backward); one tensor: `t.backward(g)`."""
+    tensors = _tensors("backward", "tensors", tensors)
     seeds = _one_each("backward", "tensors", tensors, "grad_tensors", grad_tensors)
+    if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+        return tensors[0].backward(seeds[0], retain_graph=bool(retain_graph))
     for k, t in enumerate(tensors):
-        t.backward(seeds[k], retain_graph=bool(retain_graph) or k < len(tensors) - 1)
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"backward: tensor {k} does not require a gradient and has no "
+                               f"graph ({t!r:.60}); every tensor must be a result of ops on "
+                               f"tensors created with requires_grad=True")
+    seeds = [t._seed(s, "backward", "grad_tensors=", "grad_tensors")
+             for t, s in zip(tensors, seeds)]
+    for tensor, g, _ in engine.backward(*_start(tensors, seeds), bool(retain_graph)):
+        if tensor._ctx is None or hooks.retains(tensor):  # a leaf, or retain_grad()
+            tensor._accumulate_grad(g)
+    return None
+
+
+class _Outputs(Function, register=False, name="outputs"):
+    """The node a pass over several outputs starts from: its inputs are the outputs, and
+    its backward hands each its own starting gradient (the user's graph is not touched:
+    nothing points to this node but the tensor `_start` makes)."""
+
+    def backward(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
+        return ctx.seeds
+
+
+def _start(outputs: list, seeds: list) -> tuple[Tensor, np.ndarray]:
+    """Where one pass over `outputs` starts: the output itself when there is one, else a
+    tensor made by `_Outputs` (gradient 1) from all of them."""
+    if len(outputs) == 1:
+        return outputs[0], seeds[0]
+    node = _Outputs()
+    node.parents, node.saved_tensors, node.seeds = tuple(outputs), (), tuple(seeds)
+    node.needs_input_grad = (True,) * len(outputs)
+    return Tensor.from_op(np.zeros(()), node), np.ones(())
+
+
+def _tensors(what: str, name: str, value: Any) -> list:
+    """`value` (a Tensor, or a sequence of them) as a list; an array is refused."""
+    if isinstance(value, Tensor):
+        return [value]
+    if isinstance(value, (np.ndarray, np.generic, str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{what}: {name} must be a Tensor or a tuple/list of Tensors, got "
+                        f"{type(value).__name__} {value!r:.40}")
+    return list(value)
 
 
 def _one_each(what: str, name: str, tensors: list, seeds_name: str, seeds: Any) -> list:

@@ -1,5 +1,6 @@
 """Grad mode: whether ops record the graph, per thread (`no_grad`, `enable_grad`, and
-PyTorch's `set_grad_enabled` and `inference_mode`).
+PyTorch's `set_grad_enabled` and `inference_mode`), and `ContextDecorator`, what makes
+each of them (and `detect_anomaly`) a decorator too.
 
 Below the engine: `Function.apply` asks `is_grad_enabled()` before recording a node.
 """
@@ -10,8 +11,9 @@ import inspect
 import threading
 from typing import Any, Callable
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "inference_mode"]
+import numpy as np
 
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "inference_mode"]
 
 
 class _GradMode(threading.local):
@@ -26,17 +28,13 @@ def is_grad_enabled() -> bool:
     return _grad_mode.enabled
 
 
-class _SetGradMode:
-    enabled: bool
+class ContextDecorator:
+    """A context manager that is a decorator too, with or without (): `@tg.no_grad()`,
+    `@tg.no_grad`. A subclass defines `__enter__` and `__exit__`, and `_again` when its
+    constructor takes arguments (a fresh one per call: calls may nest, or run in threads)."""
 
-    def __enter__(self) -> None:
-        self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self._previous
-
-    def __new__(cls, *args: Any) -> Any:
-        if len(args) == 1 and callable(args[0]):  # `@tg.no_grad` without (), as PyTorch's
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and callable(args[0]):  # (without (): PyTorch's)
             return cls()(args[0])
         return super().__new__(cls)
 
@@ -72,8 +70,18 @@ class _SetGradMode:
                     resume, value = steps.throw, err
         return generator
 
-    def _again(self) -> "_SetGradMode":
+    def _again(self) -> Any:
         return type(self)()
+
+
+class _SetGradMode(ContextDecorator):
+    enabled: bool
+
+    def __enter__(self) -> None:
+        self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._previous
 
 
 class no_grad(_SetGradMode):
@@ -97,6 +105,9 @@ class set_grad_enabled(_SetGradMode):
     tg.set_grad_enabled(is_training):` or a decorator, only inside."""
 
     def __init__(self, mode: bool) -> None:
+        if not isinstance(mode, (bool, np.bool_)):  # ("False" is true: it would record)
+            raise TypeError(f"set_grad_enabled(): argument 'mode' must be bool (True or "
+                            f"False), got {type(mode).__name__} {mode!r:.40}")
         self.enabled = bool(mode)
         self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .autograd import grad as _grads
-from .engine import no_grad
+from .engine import toposort
 from .tensor import Tensor
 
 __all__ = ["gradcheck", "GradcheckError"]
@@ -76,13 +76,10 @@ def _check_arguments(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, se
     if not callable(fn):
         raise TypeError(f"gradcheck: fn must be a function returning a Tensor, got "
                         f"{type(fn).__name__} {repr(fn)[:40]}")
-    if not isinstance(inputs, Tensor):
-        try:
-            iter(inputs)
-        except TypeError:
-            raise TypeError(f"gradcheck: inputs must be a Tensor or a sequence of them (a "
-                            f"tuple or list), got {type(inputs).__name__} {repr(inputs)[:40]}"
-                            ) from None
+    if not isinstance(inputs, Tensor) and (  # (a dict's or a string's items: not inputs)
+            isinstance(inputs, (dict, str, bytes, set)) or not hasattr(inputs, "__iter__")):
+        raise TypeError(f"gradcheck: inputs must be a Tensor or a sequence of them (a tuple "
+                        f"or list), got {type(inputs).__name__} {repr(inputs)[:40]}")
     for name, value, bound in (("eps", eps, "> 0"), ("atol", atol, ">= 0"),
                                ("rtol", rtol, ">= 0")):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -122,7 +119,7 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
                 _check_fast(fn, xs, i, out, eps, atol, rtol, rng)
             else:
                 _compare(i, xs[i], _analytic_jacobian(fn, xs, i, out.shape),
-                         _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
+                         _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape, eps)
     except GradcheckError as err:
         if out.dtype != np.float64:  # the finite differences measured float32 rounding
             err.args = (f"{err.args[0]}\n  note: fn returned {out.dtype} for float64 inputs, "
@@ -144,7 +141,7 @@ def _check_fast(fn, xs, i, out, eps, atol, rtol, rng) -> None:
     if not ok.all():
         if out.size * x.size <= 100 * _FULL_JACOBIAN_LIMIT:  # a full report if affordable
             _compare(i, x, _analytic_jacobian(fn, xs, i, out.shape),
-                     _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape)
+                     _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape, eps)
         k = int(np.argmax(np.where(ok, -1.0, np.abs(analytic[entries] - numeric))))
         where = tuple(int(n) for n in np.unravel_index(entries[k], x.shape))
         raise GradcheckError(
@@ -208,31 +205,31 @@ def _analytic_jacobian(fn, xs, i, out_shape) -> np.ndarray:
 
 
 def _numeric_jacobian(fn, xs, i, eps, entries=None) -> np.ndarray:
-    """Columns `(f(x + eps e_j) - f(x - eps e_j)) / 2eps` for each entry j (or those given)."""
+    """Columns `(f(x + eps e_j) - f(x - eps e_j)) / 2eps` for each entry j (or those given).
+    The graph is recorded, as in the analytic pass: fn may call register_hook or
+    retain_grad, which a tensor that requires no gradient (under no_grad) refuses."""
     x = xs[i]
     flat = x._data.flat  # writes through to x in any memory layout (reshape(-1) may copy)
     columns = []
-    with no_grad():
-        for j in range(x._data.size) if entries is None else entries:
-            kept = flat[j]
-            flat[j] = kept + eps
-            plus = _call(fn, xs)._data.ravel().copy()
-            flat[j] = kept - eps
-            minus = _call(fn, xs)._data.ravel().copy()  # outputs may be views of x
-            flat[j] = kept
-            columns.append((plus - minus) / (2 * eps))
+    for j in range(x._data.size) if entries is None else entries:
+        kept = flat[j]
+        flat[j] = kept + eps
+        plus = _call(fn, xs)._data.ravel().copy()
+        flat[j] = kept - eps
+        minus = _call(fn, xs)._data.ravel().copy()  # outputs may be views of x
+        flat[j] = kept
+        columns.append((plus - minus) / (2 * eps))
     return np.stack(columns, axis=1) if columns else np.zeros((_call(fn, xs).size, 0))
 
 
 def _directional(fn, xs, i, u, eps) -> np.ndarray:
     x = xs[i]
     kept = x._data.copy()
-    with no_grad():
-        x.data = kept + eps * u
-        plus = _call(fn, xs)._data.copy()
-        x.data = kept - eps * u
-        minus = _call(fn, xs)._data.copy()
-        x.data = kept
+    x.data = kept + eps * u  # (recording the graph, as _numeric_jacobian does)
+    plus = _call(fn, xs)._data.copy()
+    x.data = kept - eps * u
+    minus = _call(fn, xs)._data.copy()
+    x.data = kept
     return (plus - minus) / (2 * eps)
 
 
@@ -245,12 +242,14 @@ def _label(i: int, x: Tensor) -> str:
     return f"{i}{name} (shape {x.shape})"
 
 
-def _compare(i, x, analytic, numeric, atol, rtol, out_shape) -> None:
+def _compare(i, x, analytic, numeric, atol, rtol, out_shape, eps) -> None:
     ok = _close(analytic, numeric, atol, rtol)
     if ok.all():
         return
     error = np.abs(analytic - numeric)
-    order = np.argsort(-np.where(ok, -1.0, error), axis=None)[:_WORST_SHOWN]
+    # worst first, NaN (a NaN on either side) the worst of all
+    badness = np.where(ok, -1.0, np.where(np.isnan(error), np.inf, error))
+    order = np.argsort(-badness, axis=None, kind="stable")[:_WORST_SHOWN]
     worst = []
     lines = []
     for flat_index in order:
@@ -267,10 +266,25 @@ def _compare(i, x, analytic, numeric, atol, rtol, out_shape) -> None:
         f"gradcheck failed for input {_label(i, x)}: {int((~ok).sum())} of {ok.size} Jacobian "
         f"entries differ from finite differences (atol={atol}, rtol={rtol}).\n"
         f"  worst entries (d output / d input):\n" + "\n".join(lines))
-    hint = _hint(analytic, numeric, x.shape, out_shape, atol, rtol)
+    hint = (_step_hint(x._data, eps, ok)
+            or _hint(analytic, numeric, x.shape, out_shape, atol, rtol))
     if hint:
         message += f"\n  hint: {hint}"
     raise GradcheckError(message, i, analytic, numeric, worst)
+
+
+def _step_hint(x: np.ndarray, eps: float, ok: np.ndarray) -> str | None:
+    """Name an eps too small to move input entries where the Jacobian differs: there
+    x + eps == x in floats."""
+    values = x.ravel()
+    stuck = ((values + eps == values) | (values - eps == values)) & ~ok.all(axis=0)
+    if not stuck.any():
+        return None
+    big, count = float(values[stuck][np.argmax(np.abs(values[stuck]))]), int(stuck.sum())
+    return (f"eps={eps} is below the float spacing of the input at {count} "
+            f"entr{'y' if count == 1 else 'ies'} ({big:.6g} is {np.spacing(abs(big)):.3g} from "
+            f"the next float), so the step did not change it and finite differences see no "
+            f"change there: raise eps (in proportion to the input's size) or scale the input")
 
 
 def _hint(analytic, numeric, in_shape, out_shape, atol, rtol) -> str | None:
@@ -310,6 +324,11 @@ def _own_dtype_gradients(fn, originals, checked) -> dict[int, np.ndarray]:
     if not out.requires_grad:
         raise GradcheckError("gradcheck failed: the output does not depend on any input that "
                              "requires a gradient (no graph was recorded: no_grad()? detach()?)")
+    reached = {id(t) for t in toposort(out)}  # (a backward returning None reaches it too)
+    if not any(id(xs[i]) in reached for i in checked):  # (the float64 copies: all zero)
+        raise ValueError("gradcheck: fn's output requires a gradient, but none of the inputs "
+                         "given reaches it: fn must compute from the tensors it is given (it "
+                         "gets copies), not from others it closes over")
     found = _pass(out, [xs[i] for i in checked], grad_outputs=np.ones(out.shape, out.dtype),
                   allow_unused=True)
     # (each gradient has its input's shape and dtype: the engine fits them, or refuses)
@@ -339,7 +358,7 @@ def _check_repeatable(fn, xs, checked, out, rng) -> None:
     first = _backward_grads(fn, xs, checked, v)
     second = _backward_grads(fn, xs, checked, v)
     for i, a, b in zip(checked, first, second):
-        if not np.array_equal(a, b):
+        if not np.array_equal(a, b, equal_nan=True):  # (a NaN: the Jacobians' report says)
             raise GradcheckError(
                 f"gradcheck failed for input {_label(i, xs[i])}: two backward passes of the "
                 f"same computation gave different gradients (max difference "

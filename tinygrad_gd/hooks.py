@@ -1,7 +1,9 @@
 """Gradient hooks and `retain_grad()`: seeing, or replacing, a gradient as the pass computes it.
 
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
-used (PyTorch's Tensor.register_hook), and returns a `RemovableHandle` (`.remove()`).
+used (PyTorch's Tensor.register_hook), and returns a `RemovableHandle` (`.remove()`),
+also what a module's hook registration returns (its forward pre-hooks' results are
+checked here too: `forward_pre_hook_result`).
 Hooks join the backward pass through one extension, `GradientHooks`, on while some live
 tensor has a hook and switched off by the first step that finds none (it then costs
 nothing).
@@ -12,6 +14,7 @@ so the diagrams, which read the same pass, change none.
 """
 from __future__ import annotations
 
+import itertools
 import threading
 import weakref
 from typing import Any, Callable
@@ -40,7 +43,7 @@ class _ByIdentity:
             del self._entries[id(tensor)]
 
 
-_hooks = _ByIdentity()  # tensor -> its hooks
+_hooks = _ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
 _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
 # Held while a hook is registered and while the extension is switched off, so that it is
 # never switched off between a registration and its switching on.
@@ -54,7 +57,7 @@ class GradientHooks(engine.Extension):
         if not _hooks._entries:  # every tensor that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        for hook in list(_hooks.get(tensor, ())):
+        for hook in list(_hooks.get(tensor, {}).values()):
             replaced = hook(engine.Tensor.from_op(grad, None))
             if replaced is not None:
                 grad = _replacement(replaced, tensor)
@@ -83,15 +86,19 @@ def _switch_off_unless_needed() -> None:
             engine.switch(_extension, on=False)
 
 
+_ids = itertools.count()  # hook keys: never reused (next() on a count is thread-safe)
+
+
 class RemovableHandle:
     """What a hook's registration returns (`t.register_hook(fn)`, a module's
     `register_forward_hook`), as PyTorch's: `handle.remove()` takes the hook off (also on
     leaving `with handle:`); calling it, `handle()`, does the same. It keeps neither the
     tensor nor its graph alive; a second removal does nothing. `id`: the hook's key among
-    its module's hooks (None for a tensor's)."""
+    its tensor's or module's hooks, given to no other hook ever (so a removal, however
+    late or repeated, takes off its own hook only)."""
 
     def __init__(self, remove: Callable[[], None], id: int | None = None) -> None:  # noqa: A002
-        self._remove, self.id = remove, id
+        self._remove, self.id = remove, next(_ids) if id is None else id
 
     def remove(self) -> None:
         self._remove()
@@ -114,23 +121,23 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function hook(grad), got "
                         f"{type(hook).__name__}")
-    with _registering:
-        if _hooks.get(tensor) is None:
-            _hooks.set(tensor, [])
-        _hooks.get(tensor).append(hook)
-        engine.switch(_extension)
-
     hooked = weakref.ref(tensor)  # the remover does not keep the tensor (and its graph) alive
+    key = next(_ids)
 
-    def remove() -> None:
+    def remove() -> None:  # by its own key: the same function registered twice is two hooks
         with _registering:
             tensor = hooked()
-            hooks = _hooks.get(tensor, ()) if tensor is not None else ()
-            if hook in hooks:
-                hooks.remove(hook)
+            hooks = _hooks.get(tensor, {}) if tensor is not None else {}
+            hooks.pop(key, None)
             if tensor is not None and not hooks:
                 _hooks.discard(tensor)
-    return RemovableHandle(remove)
+
+    with _registering:
+        if _hooks.get(tensor) is None:
+            _hooks.set(tensor, {})
+        _hooks.get(tensor)[key] = hook
+        engine.switch(_extension)
+    return RemovableHandle(remove, key)
 
 
 def retain_grad(tensor: Any) -> None:
@@ -143,3 +150,15 @@ def retain_grad(tensor: Any) -> None:
 def retains(tensor: Any) -> bool:
     """Whether `retain_grad()` asked to keep this tensor's gradient."""
     return bool(_retained._entries) and _retained.get(tensor, False)
+
+
+def forward_pre_hook_result(module: Any, result: Any) -> tuple[tuple, dict]:
+    """What a module's forward pre-hook registered with_kwargs=True returned (not None),
+    checked to be `(new_args, new_kwargs)` (PyTorch's RuntimeError otherwise)."""
+    if not (isinstance(result, tuple) and len(result) == 2
+            and isinstance(result[0], (tuple, list)) and isinstance(result[1], dict)):
+        raise RuntimeError(f"{type(module).__name__}: a forward pre-hook registered with "
+                           f"with_kwargs=True must return None or a tuple of (new_args, "
+                           f"new_kwargs) (a tuple and a dict), but got {type(result).__name__} "
+                           f"{repr(result)[:60]}")
+    return tuple(result[0]), result[1]

@@ -16,10 +16,10 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..engine import no_grad
+from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import scope
 from ..tensor import Tensor
-from .registration import (RemovableHandle, check_assignment, check_constructor_arguments,
-                           check_name)
+from .registration import check_assignment, check_constructor_arguments, check_name
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys", "StateDictError"]
 
@@ -165,7 +165,7 @@ class Module:
             for hook, with_kwargs in list(self._own("_forward_pre_hooks").values()):
                 result = hook(self, args, kwargs) if with_kwargs else hook(self, args)
                 if result is not None and with_kwargs:
-                    args, kwargs = result
+                    args, kwargs = forward_pre_hook_result(self, result)
                 elif result is not None:
                     args = result if isinstance(result, tuple) else (result,)
             output = self.forward(*args, **kwargs)
@@ -185,11 +185,11 @@ class Module:
             raise TypeError(f"register_{kind[1:-1]}: hook must be callable, got "
                             f"{type(hook).__name__}")
         hooks = self._own(kind)
-        key = max(hooks, default=-1) + 1
-        hooks[key] = (hook, with_kwargs)
+        handle = RemovableHandle(lambda: hooks.pop(handle.id, None))  # (an id never reused)
+        hooks[handle.id] = (hook, with_kwargs)
         if prepend:
-            hooks.update({k: hooks.pop(k) for k in list(hooks) if k != key})
-        return RemovableHandle(lambda: hooks.pop(key, None), key)
+            hooks.update({k: hooks.pop(k) for k in list(hooks) if k != handle.id})
+        return handle
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
