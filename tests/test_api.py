@@ -760,3 +760,218 @@ def test_ptp_divmod_conj_real_and_searchsorted_as_numpys():
     assert ordered.searchsorted([0.0, 3.0, 6.0]).tolist() == [0, 1, 3]
     assert tg.searchsorted(ordered, [3.0], right=True).tolist() == [2]  # PyTorch's keyword
     assert tg.searchsorted(ordered, 3.0, side="right").tolist() == 2  # NumPy's
+
+
+# ------------------------------------------------------------------ writes, `in`, dtypes
+
+
+def _message(error) -> str:
+    """The error's text, checked to be one line."""
+    text = str(error.value)
+    assert "\n" not in text, text
+    return text
+
+
+@pytest.mark.parametrize("value", ["False", "1.5", None, np.datetime64("2020-01-01"), 1j])
+def test_setitem_refuses_what_is_not_a_number_and_writes_nothing(value):
+    for x in (tg.zeros(3, dtype=bool), tg.zeros(3)):
+        before = x.tolist()
+        with pytest.raises(TypeError, match="setitem: (expected numeric data|complex data)"):
+            x[0] = value
+        with pytest.raises(TypeError, match="setitem: "):
+            x[:] = value
+        assert x.tolist() == before
+    x = tg.zeros(3)
+    x[0], x[1:] = 2, [3.5, np.float32(4)]  # numbers, lists and arrays are written as before
+    assert x.tolist() == [2.0, 3.5, 4.0]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("value", ["False", "1.5", None, np.datetime64("2020-01-01")])
+def test_setitem_of_what_is_not_a_number_is_refused_as_by_pytorch(value):
+    torch = pytest.importorskip("torch")
+    with pytest.raises((TypeError, RuntimeError)):
+        torch.zeros(3)[0] = value
+    with pytest.raises(TypeError):
+        tg.zeros(3)[0] = value
+
+
+def test_a_value_beyond_an_integer_dtype_is_refused_in_one_line():
+    x = tg.arange(3)
+    for value in (float("inf"), 2 ** 70):
+        with pytest.raises(OverflowError) as error:
+            x[0] = value
+        assert _message(error) == (f"setitem: {value!r} does not fit the tensor's dtype int64; "
+                                   f"give a value within it, or convert the tensor first "
+                                   f"(t.to(tg.float64))")
+    with pytest.raises(OverflowError, match="fill_: 1180591620717411303424 does not fit the "
+                                            "tensor's dtype int64"):
+        x.fill_(2 ** 70)
+    assert x.tolist() == [0, 1, 2]
+
+
+def test_a_write_into_read_only_values_says_why_and_to_clone():
+    for make in (lambda: tg.zeros(1).expand(3), lambda: tg.zeros(3, 3).diagonal()):
+        for write in (lambda t: t.__setitem__(0, 1.0), lambda t: t.fill_(3.0)):
+            with pytest.raises(ValueError) as error:
+                write(make())
+            text = _message(error)
+            assert "read-only (a broadcast view" in text and "t.clone()" in text, text
+            assert "Ellipsis" not in text and text.split(":")[0] in ("setitem", "fill_")
+        copy = make().clone()
+        copy[0] = 1.0  # what the message says to do
+        assert copy.tolist() == [1.0, 0.0, 0.0]
+
+
+def test_in_asks_whether_some_entry_equals_the_value():
+    x = tg.arange(4).reshape(2, 2)
+    assert 2 in x and 7 not in x and 2.0 in x and np.int64(3) in x
+    assert tg.as_tensor([2, 3]) in x and tg.as_tensor([3, 2]) not in x  # a row, broadcast
+    assert float("nan") not in tg.Tensor([float("nan")])
+    with pytest.raises(TypeError, match="in: a tensor can be searched for a number or a tensor, "
+                                        "got str 'a'"):
+        "a" in x  # noqa: B015
+    with pytest.raises(ValueError, match=r"in: a tensor of shape \(3,\) cannot be compared with "
+                                         r"one of shape \(2, 2\)"):
+        tg.zeros(3) in x  # noqa: B015
+
+
+@pytest.mark.torch
+def test_in_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    ours, theirs = tg.arange(6).reshape(3, 2), torch.arange(6).reshape(3, 2)
+    for element in (2, 9, 2.0, -1, True):
+        assert (element in ours) == (element in theirs), element
+    for row in ([2, 3], [3, 2], [0]):
+        assert (tg.as_tensor(row) in ours) == (torch.tensor(row) in theirs), row
+
+
+@pytest.mark.parametrize("make, where, dtype", [
+    (lambda: tg.tensor([-4.0, 1.0]).to("complex128"), "to", "complex"),
+    (lambda: tg.tensor([1.0]).type("complex64"), "to", "complex"),
+    (lambda: tg.Tensor([1, 2], dtype="U3"), "Tensor()", "<U3"),
+    (lambda: tg.tensor([1, 2], dtype=np.complex64), "tensor()", "complex"),
+    (lambda: tg.zeros(2, dtype=object), "zeros", "object"),
+    (lambda: tg.full(2, 1.0, dtype="M8[D]"), "full", "datetime64[D]"),
+    (lambda: tg.arange(3, dtype="U1"), "arange", "<U1"),
+    (lambda: tg.zeros(2).new_zeros(2, dtype=complex), "new_zeros", "complex"),
+])
+def test_dtypes_that_do_not_hold_real_numbers_are_refused_at_the_call(make, where, dtype):
+    with pytest.raises(TypeError) as error:
+        make()
+    text = _message(error)
+    assert text.startswith(f"{where}: ") and dtype in text, text
+    assert "not supported" in text if dtype == "complex" else "does not hold numbers" in text
+
+
+@pytest.mark.parametrize("first, second", [(np.float32, np.int64), (np.int64, np.float32),
+                                           (np.float32, bool), (np.float16, np.int32),
+                                           (np.float32, np.float64), (np.int8, np.int64)])
+def test_cat_and_stack_take_the_elementwise_ops_result_dtype(first, second):
+    a, b = tg.as_tensor(np.ones(2), dtype=first), tg.as_tensor(np.arange(2), dtype=second)
+    expected = (a + b).dtype  # float32 beside int64 stays float32 (docs: api-guide)
+    for join in (tg.cat, tg.concatenate, tg.stack):
+        out = join([a, b])
+        assert out.dtype == expected, (join, out.dtype)
+        assert out.reshape(-1).tolist() == [1.0, 1.0, 0.0, 1.0]
+    if np.dtype(first).kind == "f":
+        x = tg.Tensor(np.ones(2, first), requires_grad=True)
+        (tg.cat([x, b]) * 2).sum().backward()
+        assert x.grad.dtype == first and x.grad.tolist() == [2.0, 2.0]  # the input's dtype
+
+
+@pytest.mark.torch
+def test_cat_and_stack_result_dtypes_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    names = ("float16", "float32", "float64", "int8", "int32", "int64", "bool")
+    for first in names:
+        for second in names:
+            ours = [tg.zeros(2, dtype=name) for name in (first, second)]
+            theirs = [torch.zeros(2, dtype=getattr(torch, name)) for name in (first, second)]
+            for join in ("cat", "stack"):
+                expected = str(getattr(torch, join)(theirs).dtype).replace("torch.", "")
+                assert str(getattr(tg, join)(ours).dtype) == expected, (join, first, second)
+
+
+def test_argument_counts_are_the_callers_without_cls_or_ctx():
+    x = tg.zeros(2)
+    for call, expected in [
+        (lambda: tg.exp(x, 1), "exp: takes 1 positional argument but 2 were given"),
+        (lambda: x.exp(1), "exp: takes 1 positional argument but 2 were given"),
+        (lambda: tg.add(x, x, x), "add: takes 2 positional arguments but 3 were given"),
+        (lambda: tg.sum(x, 0, False, 3, 4),
+         "sum: takes from 1 to 3 positional arguments but 5 were given"),
+    ]:
+        with pytest.raises(TypeError) as error:
+            call()
+        assert _message(error).startswith(expected + ";"), str(error.value)
+
+
+def test_requires_grad_on_integers_says_what_works_where_the_dtype_came_from():
+    cases = [
+        (lambda: tg.tensor([1, 2], requires_grad=True),
+         "tensor(): requires_grad=True needs a float dtype, got int64; pass dtype='float64' or "
+         "give float data (1.0)"),
+        (lambda: tg.as_tensor([1, 2], requires_grad=True), "as_tensor(): requires_grad=True "
+         "needs a float dtype, got int64; pass dtype='float64' or give float data (1.0)"),
+        (lambda: tg.arange(5, requires_grad=True), "arange: requires_grad=True needs a float "
+         "dtype, got int64; pass dtype='float64' or give a float bound (arange(5.0))"),
+        (lambda: tg.zeros_like(tg.arange(3), requires_grad=True), "zeros_like: requires_grad="
+         "True needs a float dtype, got int64; pass dtype='float64' (the dtype is x's, int64)"),
+        (lambda: tg.ones_like(tg.arange(3), requires_grad=True), "ones_like: requires_grad="
+         "True needs a float dtype, got int64; pass dtype='float64' (the dtype is x's, int64)"),
+        (lambda: tg.full_like(tg.arange(3), 2, requires_grad=True), "full_like: requires_grad="
+         "True needs a float dtype, got int64; pass dtype='float64' (the dtype is x's, int64)"),
+        (lambda: tg.zeros(2, dtype="int64", requires_grad=True), "zeros: requires_grad=True "
+         "needs a float dtype, got int64; pass dtype='float64' (or leave dtype out)"),
+    ]
+    for make, expected in cases:
+        with pytest.raises(TypeError) as error:
+            make()
+        assert _message(error) == expected
+    # what the hints say works
+    assert tg.tensor([1.0, 2.0], requires_grad=True).requires_grad
+    assert tg.arange(5.0, requires_grad=True).dtype == np.float64
+    assert tg.zeros_like(tg.arange(3), dtype="float64", requires_grad=True).requires_grad
+    assert tg.zeros(2, requires_grad=True).requires_grad
+
+
+def test_to_takes_pytorchs_device_and_dtype_forms():
+    x = tg.Tensor([1.5, -2.5], requires_grad=True)
+    for cast in (x.to("cpu", np.float32), x.to(device="cpu", dtype=np.float32),
+                 x.to(dtype="float32"), x.to(tg.float32), x.to(x.device, "float32"),
+                 x.to(tg.Tensor([0.0], dtype=np.float32))):
+        assert cast.dtype == np.float32 and cast.grad_fn.name == "to"
+    assert x.to("cpu") is x and x.to(device="cpu") is x
+    labels = x.to(tg.zeros(1, dtype=np.int32))  # to(other): other's dtype
+    assert labels.dtype == np.int32 and not labels.requires_grad
+    x.to("cpu", np.float32).sum().backward()
+    assert x.grad.dtype == np.float64 and x.grad.tolist() == [1.0, 1.0]
+    with pytest.raises(TypeError, match=r"to: expected a dtype .* or the device 'cpu', got str "
+                                        r"'cuda:0'; tinygrad_gd runs on the CPU only"):
+        x.to("cuda:0", np.float32)
+    with pytest.raises(TypeError, match="to: got two dtypes"):
+        x.to(np.float32, np.float64)
+
+
+@pytest.mark.torch
+def test_to_reads_pytorchs_dtypes_and_devices():
+    torch = pytest.importorskip("torch")
+    x = tg.Tensor([1.5, -2.5], requires_grad=True)
+    for name in ("float32", "float16", "int64", "bool"):
+        ours = x.to(getattr(torch, name))
+        theirs = torch.tensor([1.5, -2.5]).to(getattr(torch, name))
+        assert str(ours.dtype) == name and ours.tolist() == theirs.tolist()
+    assert x.to(torch.device("cpu"), torch.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="to: complex dtypes are not supported"):
+        x.to(torch.complex64)
+
+
+def test_where_with_only_a_condition_points_to_nonzero():
+    condition = tg.Tensor([0.0, 1.0, 2.0]) > 0
+    with pytest.raises(TypeError) as error:
+        tg.where(condition)
+    assert _message(error).endswith("where(cond) alone is PyTorch's nonzero(cond, "
+                                    "as_tuple=True): use tg.nonzero(cond)")
+    (indices,) = tg.nonzero(condition)  # what it says to use
+    assert indices.tolist() == [1, 2]

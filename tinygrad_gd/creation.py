@@ -28,27 +28,31 @@ import numpy as np
 
 from .ops.arguments import either, finite, ints
 from .tensor import Tensor, _as_array, _new_values
+from .values import numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "zeros_like", "ones_like", "full_like", "rand_like",
            "randn_like", "manual_seed"]
 
 
-def _leaf(array: np.ndarray, requires_grad: bool, where: str) -> Tensor:
+# what to do instead of requires_grad=True on an integer dtype, by where that dtype came from
+_GIVEN = "pass dtype='float64' (or leave dtype out)"  # (dtype=, where the default is float)
+_INFERRED = "pass dtype='float64' or give float data (1.0)"  # (whole numbers give int64)
+
+
+def _leaf(array: np.ndarray, requires_grad: bool, where: str, hint: str = _GIVEN) -> Tensor:
     out = Tensor.from_op(array, None)
     if requires_grad:
         if array.dtype.kind != "f":
             raise TypeError(f"{where}: requires_grad=True needs a float dtype, got "
-                            f"{array.dtype}; pass dtype='float64' (or leave dtype out)")
+                            f"{array.dtype}; {hint}")
         out.requires_grad_(True)
     return out
 
 
 def _dtype(dtype: Any, where: str, default: Any = np.float64) -> np.dtype:
-    try:
-        return np.dtype(default if dtype is None else dtype)
-    except TypeError as err:
-        raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
+    """A creation's dtype (`default` without one): numbers only, one line otherwise."""
+    return numeric_dtype(default if dtype is None else dtype, where)
 
 
 def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -82,7 +86,7 @@ def _whole(array: np.ndarray, dtype: Any, requires_grad: bool, where: str) -> Te
             raise ValueError(f"{where}: {array.max()} does not fit int64, the dtype whole "
                              f"numbers get; pass dtype=np.uint64 to keep them unsigned")
         array = array.astype(np.int64)  # whole numbers: int64, as PyTorch's
-    return _leaf(array, requires_grad, where)
+    return _leaf(array, requires_grad, where, _INFERRED)
 
 
 def _sizes(where: str, sizes: tuple) -> tuple[int, ...]:
@@ -109,14 +113,15 @@ def _array(where: str, shape: tuple[int, ...], make: Callable[[], np.ndarray]) -
                          f"{str(err).splitlines()[0].rstrip('.')}; give a smaller shape") from None
 
 
-def _filled(where: str, shape: tuple, value: Any, dtype: Any, requires_grad: bool) -> Tensor:
+def _filled(where: str, shape: tuple, value: Any, dtype: Any, requires_grad: bool,
+            hint: str = _GIVEN) -> Tensor:
     shape, dtype = _sizes(where, shape), _dtype(dtype, where)
     if not fits(np.shape(value), shape):
         raise ValueError(f"{where}: fill_value of shape {np.shape(value)} does not broadcast to "
                          f"the shape {shape}; give one number (or values of a shape that "
                          f"broadcasts)")
     return _leaf(_array(where, shape, lambda: np.full(shape, value, dtype=dtype)),
-                 requires_grad, where)
+                 requires_grad, where, hint)
 
 
 def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -139,9 +144,10 @@ def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = F
     return _full("full", shape, fill_value, dtype, requires_grad)
 
 
-def _full(where: str, shape: Any, fill_value: Any, dtype: Any, requires_grad: bool) -> Tensor:
+def _full(where: str, shape: Any, fill_value: Any, dtype: Any, requires_grad: bool,
+          hint: str = _GIVEN) -> Tensor:
     fill_value = _as_array(fill_value, None, where, copy=False, default=None)
-    return _filled(where, (shape,), fill_value, dtype, requires_grad)
+    return _filled(where, (shape,), fill_value, dtype, requires_grad, hint)
 
 
 def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = None,
@@ -174,7 +180,8 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
                          f"step by; leave dtype out (float64) or give a whole step")
     count = max(math.ceil((stop - start) / step), 0)
     return _leaf(_array("arange", (count,), lambda: np.arange(start, stop, step, dtype=out)),
-                 requires_grad, "arange")
+                 requires_grad, "arange", _GIVEN if dtype is not None and not whole else
+                 "pass dtype='float64' or give a float bound (arange(5.0))")
 
 
 def linspace(start: float, stop: float, num: int | None = None, dtype: Any = None,
@@ -289,24 +296,30 @@ def _like(x: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
     return data.shape, data.dtype
 
 
+def _hint(dtype: Any, like: np.dtype) -> str:
+    """requires_grad's hint for a tensor of x's dtype (`like`) unless `dtype` is given."""
+    return _GIVEN if dtype is not None else f"pass dtype='float64' (the dtype is x's, {like})"
+
+
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Zeros of x's shape and dtype (or `dtype=`)."""
     shape, like = _like(x, "zeros_like")
-    return zeros(shape, dtype=like if dtype is None else dtype, requires_grad=requires_grad)
+    return _filled("zeros_like", (shape,), 0, like if dtype is None else dtype, requires_grad,
+                   _hint(dtype, like))
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Ones of x's shape and dtype (or `dtype=`)."""
     shape, like = _like(x, "ones_like")
-    return ones(shape, dtype=like if dtype is None else dtype, requires_grad=requires_grad)
+    return _filled("ones_like", (shape,), 1, like if dtype is None else dtype, requires_grad,
+                   _hint(dtype, like))
 
 
 def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """`fill_value` in x's shape and dtype (or `dtype=`)."""
     shape, like = _like(x, "full_like")
-    fill_value = _as_array(fill_value, None, "full_like", copy=False, default=None)
-    return full(shape, fill_value, dtype=like if dtype is None else dtype,
-                requires_grad=requires_grad)
+    return _full("full_like", shape, fill_value, like if dtype is None else dtype,
+                 requires_grad, _hint(dtype, like))
 
 
 def _float_like(like: np.dtype, dtype: Any) -> Any:
@@ -335,7 +348,7 @@ def _new(name: str, value: Any) -> Any:
     def method(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False
                ) -> Tensor:
         return _filled(name, size, value, self.dtype if dtype is None else dtype,
-                       requires_grad)
+                       requires_grad, _hint(dtype, self.dtype))
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"PyTorch's `x.{name}(...)`: `tg.{name[4:]}(...)` with x's dtype "
                       f"(or dtype=); no gradient unless requires_grad=True.")
@@ -347,7 +360,7 @@ def _new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
     """PyTorch's `x.new_full(size, fill_value)`: `tg.full(...)` with x's dtype (or dtype=);
     no gradient unless requires_grad=True."""
     return _full("new_full", size, fill_value, self.dtype if dtype is None else dtype,
-                 requires_grad)
+                 requires_grad, _hint(dtype, self.dtype))
 
 
 def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False

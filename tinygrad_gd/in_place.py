@@ -143,13 +143,7 @@ def zero_(self: Tensor) -> Tensor:
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Set every value to `value` (one number) in place and return the tensor (PyTorch's
     fill_)."""
-    value = scalar("fill_", "value", value)
-    try:
-        self._write_at(..., value, "fill_")
-    except OverflowError:
-        raise OverflowError(f"fill_: {_raw(value)} does not fit the tensor's dtype "
-                            f"{self.dtype}; give a value within it, or convert the tensor "
-                            f"first (t.to(tg.float64))") from None
+    self._write_at(..., scalar("fill_", "value", value), "fill_")  # (too big: one line there)
     return self
 
 

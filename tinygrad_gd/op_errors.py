@@ -7,6 +7,7 @@ mistakes of a user's own op (a write into a read-only input, a missing `return`)
 """
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any, Callable, Sequence
 
@@ -18,28 +19,52 @@ _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got mu
                       r"takes|missing)")
 _COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
                      r"but (\d+) (?:were|was)")
+# Python's count of the arguments of an op's call or forward: cls or ctx counted in it
+_HIDDEN_COUNTS = re.compile(r"^[\w.<>]*\.(call|forward)\(\) takes ")
+# what a call missing two arguments may have meant, by op: another function
+_MEANT = {"where": "where(cond) alone is PyTorch's nonzero(cond, as_tuple=True): use "
+                   "tg.nonzero(cond)"}
 # what the engine and its extras set on a node: a user's forward that sets one loses it
 _NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at")
 
 
-def argument_error(err: TypeError, name: str) -> TypeError:
-    """Python's complaint about a call's arguments, restated with the op's method name."""
+def argument_error(err: TypeError, name: str, hidden: bool = False) -> TypeError:
+    """Python's complaint about a call's arguments, restated with the op's method name
+    (`hidden`: the op's call or forward counted a first argument the caller did not give,
+    a classmethod's cls or forward's ctx, which the count given back leaves out)."""
     text = str(err)
     if not _BINDING.match(text):
         return err
-    return TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its arguments")
+    if hidden and _HIDDEN_COUNTS.match(text):
+        text = _without_first(text)
+    meant = _MEANT.get(name) if "() missing 2 required" in text else None
+    return TypeError(f"{name}: {text.split('() ', 1)[1]}; "
+                     f"{meant or 'its docstring lists its arguments'}")
+
+
+def _without_first(text: str) -> str:
+    """"X.call() takes 2 positional arguments but 3 were given" as the caller counts: 1, 2."""
+    def one_less(match: re.Match) -> str:
+        return str(int(match.group()) - 1)
+
+    takes, but, given = text.partition(" but ")
+    text = re.sub(r"\d+", one_less, takes) + but + re.sub(r"\d+", one_less, given, count=1)
+    text = re.sub(r"(?<!to )\b1 positional arguments", "1 positional argument", text)
+    text = re.sub(r"\b0 positional argument\b", "0 positional arguments", text)
+    return re.sub(r"\b1 were given", "1 was given", text)
 
 
 def calling(op: Any, name: str) -> Callable:
     """`op.call` under the name a user calls it by (a Tensor method or a `tg.` function):
     a wrong argument is restated as one line naming `name`."""
     call = op.call
+    hidden = isinstance(inspect.getattr_static(op, "call"), classmethod)
 
     def function(*args: Any, **kwargs: Any) -> Any:
         try:
             return call(*args, **kwargs)
         except TypeError as err:
-            raise argument_error(err, name) from None
+            raise argument_error(err, name, hidden) from None
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__
     function.op = op
@@ -61,7 +86,7 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
                          f"was given {given}; a number given to apply is an input: pass a "
                          f"parameter as a keyword (apply(x, p=3))")
     if isinstance(err, TypeError) and _BINDING.match(text):
-        return argument_error(err, name)
+        return argument_error(err, name, hidden=True)  # (forward's ctx is not the user's)
     if users_op and "read-only" in text:
         return ValueError(f"{name}: forward wrote into an input array ({text}); the inputs "
                           f"are the caller's values: compute a new array (np.maximum(x, 0), "

@@ -46,8 +46,8 @@ __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
 
 # `dtype=tg.float32` as `dtype=torch.float32`: NumPy's dtypes under PyTorch's names (not in
 # __all__: they are NumPy's objects, documented there)
-float16, float32, float64, int32, int64 = (np.float16, np.float32, np.float64, np.int32,
-                                           np.int64)
+float16, float32, float64, uint8, int8, int16, int32, int64, bool_ = (
+    np.float16, np.float32, np.float64, np.uint8, np.int8, np.int16, np.int32, np.int64, np.bool_)
 
 
 class _Size(int):

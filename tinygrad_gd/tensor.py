@@ -1,10 +1,11 @@
 """The Tensor: an n-dimensional array that records the ops applied to it, for `backward()`.
 
-This module holds what a tensor is apart from its ops: its values and how data becomes
-them, its autograd state (`requires_grad`, `.grad`, the node `_ctx` that made it), the
-conversions NumPy and Python ask for, and `backward()`, which runs the engine's pass
-and stores the leaves' gradients. Every op (`x + y`, `x.sum()`, `x.relu()`) is a
-`Function` in `ops/` that registers itself as a method here (see `_attach`).
+This module holds what a tensor is apart from its ops: its values (how data becomes them
+lives in values.py) and their in-place writes, its autograd state (`requires_grad`,
+`.grad`, the node `_ctx` that made it), the conversions NumPy and Python ask for, and
+`backward()`, which runs the engine's pass and stores the leaves' gradients. Every op
+(`x + y`, `x.sum()`, `x.relu()`) is a `Function` in `ops/` that registers itself as a
+method here (see `_attach`).
 """
 from __future__ import annotations
 
@@ -14,66 +15,16 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import engine, hooks, versions  # noqa: F401  (versions: the in-place checks, always on)
+from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place checks, always on)
 from .engine import Function, is_grad_enabled
 from .op_errors import calling
-from .tracked import TrackedArray, count_write, read_only_view, tracked_view, writes
+from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
+                      writes)
+from .values import _as_array, _constant, _describe
 
 __all__ = ["Tensor"]
 
-
-def _describe(data: Any) -> str:
-    text = " ".join(repr(data).split())  # (one line: an array's repr runs over several)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
-              default: Any = np.float64) -> np.ndarray:
-    """Turn user data into a numeric ndarray, with a clear error for what cannot be one.
-
-    A copy, as torch.tensor makes, unless `copy=False` (an array nobody else holds): an
-    array the caller keeps could otherwise change values a graph saved, unseen. Without
-    `dtype`, integers and booleans become `default` (float64; None keeps their dtype)."""
-    if isinstance(data, Tensor):
-        data = data._data
-    try:
-        array = np.array(data) if copy else np.asarray(data)
-    except ValueError as err:
-        if "inhomogeneous" in str(err) or "sequence" in str(err):
-            raise ValueError(
-                f"{where}: the data is a ragged nested list (rows of different lengths), "
-                f"got {_describe(data)}; give rows of equal length") from None
-        raise ValueError(f"{where}: cannot convert {_describe(data)} to a numeric array: "
-                         f"{err}") from None
-    except TypeError as err:
-        raise TypeError(f"{where}: cannot convert {_describe(data)} to an array: {err}") from None
-    kind = array.dtype.kind
-    if kind == "c":
-        raise TypeError(f"{where}: complex data is not supported, got dtype {array.dtype}; "
-                        f"pass the real part (x.real) or split real and imaginary parts")
-    if kind not in "fiub":  # None, strings and objects are refused before any cast
-        raise TypeError(f"{where}: expected numeric data (numbers, nested lists of numbers or "
-                        f"a numeric ndarray), got dtype {array.dtype} from {_describe(data)}")
-    if dtype is not None:
-        try:
-            return array.astype(dtype, copy=False)
-        except TypeError as err:
-            raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
-    return array if kind == "f" or default is None else array.astype(default)
-
-
-def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
-    """An op's operand that is not a tensor, beside a tensor of an integer or bool dtype
-    (or none): a Python int takes an integer tensor's dtype, other data keep theirs."""
-    if dtype is not None and dtype.kind in "iu" and isinstance(value, int):
-        try:
-            return np.array(value, dtype=dtype)
-        except OverflowError:
-            raise OverflowError(f"{op}: {value} does not fit the tensor's dtype {dtype}; "
-                                f"convert the tensor first (x.to(tg.int64) or "
-                                f"x.astype(np.int64))") from None
-    default = None if dtype is not None else np.float64  # (no tensor: numbers are float64)
-    return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
+_NUMBERS = (int, float, np.integer, np.floating, np.bool_)  # one number (bool is an int)
 
 
 class Tensor:
@@ -173,8 +124,18 @@ class Tensor:
                 f"{what}: the value written requires a gradient, and a write into a tensor is "
                 f"not recorded, so that gradient would be lost; build the tensor from its parts "
                 f"(tg.stack, tg.cat, tg.where), or write value.detach() if none should flow")
+        # numbers as they are; other data must be numeric (None, a str, a date: one line)
+        raw = value._data if isinstance(value, Tensor) else value if isinstance(
+            value, _NUMBERS) else _as_array(value, None, what, copy=False, default=None)
+        if not self._data.flags.writeable:
+            raise read_only_error(f"{what}: cannot write into this tensor", self.shape,
+                                  "t = t.clone() (values of its own), then write")
         try:
-            self._data[_raw_index(index)] = _raw(value)
+            self._data[_raw_index(index)] = raw
+        except OverflowError:  # (2**70 or inf into an integer dtype)
+            raise OverflowError(f"{what}: {_describe(raw)} does not fit the tensor's "
+                                f"dtype {self.dtype}; give a value within it, or convert the "
+                                f"tensor first (t.to(tg.float64))") from None
         except (ValueError, IndexError, TypeError) as err:
             raise type(err)(f"{what}: cannot write {_describe(value)} at index {index!r} of a "
                             f"tensor of shape {self.shape}: {err}") from None
@@ -236,6 +197,19 @@ class Tensor:
         if self._data.ndim == 0:  # (else Python's fallback to x[0], x[1]... gives nothing)
             raise TypeError("iteration over a 0-d tensor (one value): use x.item()")
         return (self[i] for i in range(len(self._data)))  # the rows, each in the graph
+
+    def __contains__(self, element: Any) -> bool:
+        """`v in t`: whether some entry equals v, a number or a tensor (broadcast against t:
+        a row), as PyTorch's and NumPy's `(t == v).any()`."""
+        if not isinstance(element, Tensor) and not isinstance(element, _NUMBERS):
+            raise TypeError(f"in: a tensor can be searched for a number or a tensor, got "
+                            f"{type(element).__name__} {_describe(element)}")
+        try:
+            return bool((self._data == _raw(element)).any())
+        except ValueError:  # (NumPy's "could not be broadcast")
+            raise ValueError(f"in: a tensor of shape {element.shape} cannot be compared with "
+                             f"one of shape {self.shape} (their shapes do not broadcast); "
+                             f"give a number, or a row of shape {self.shape[1:]}") from None
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if self._requires_grad:
@@ -496,5 +470,5 @@ def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     return method
 
 
-engine.Tensor = Tensor
+engine.Tensor = values.Tensor = Tensor
 engine.on_register(_attach)

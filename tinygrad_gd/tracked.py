@@ -60,14 +60,19 @@ def _writable(array: Any) -> Any:
     if array._locked:
         plain.setflags(write=True)
     elif not plain.flags.writeable:
-        raise ValueError(
-            f"cannot write into this array of shape {array.shape}: its values are read-only "
-            f"(a broadcast view, such as expand() or broadcast_to() make, where one value "
-            f"stands for several entries, or a diagonal view); write into a copy, "
-            f"t.data.copy() or tg.Tensor(t.data)")
+        raise read_only_error("cannot write into this array", array.shape,
+                              "t.data.copy() or tg.Tensor(t.data)")
     if array._counter is not None:
         count_write(array._counter)
     return plain
+
+
+def read_only_error(what: str, shape: tuple[int, ...], copy: str) -> ValueError:
+    """The refusal of a write into values read-only themselves (through t.data, or t[i] = v)."""
+    return ValueError(
+        f"{what} of shape {shape}: its values are read-only (a broadcast view, such as "
+        f"expand() or broadcast_to() make, where one value stands for several entries, or a "
+        f"diagonal view); write into a copy, {copy}")
 
 
 def _plain(value: Any) -> Any:

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
+from ..values import numeric_dtype
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
-                        permutation)
+                        permutation, same_dtype)
 
 
 class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
@@ -127,26 +128,42 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
         return unbroadcast(g, ctx.in_shape)
 
 
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # PyTorch's names of devices, for to(device)
+
+
 class To(Function, name="to", elementwise=True, methods=("to",)):
     """The values in another float dtype, in the graph (PyTorch's `x.to(torch.float32)`;
     `x.float()` and `x.double()` are this op). To an integer or boolean dtype it is
-    NumPy's `astype`, without gradient, as in PyTorch.
+    NumPy's `astype`, without gradient, as in PyTorch. PyTorch's forms are read:
+    `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(device=, dtype=)`, `to(other)`
+    (other's dtype); the device is "cpu" (tinygrad_gd's only one), the dtype NumPy's, its
+    name, or PyTorch's (`torch.float32` is NumPy's float32).
 
     forward: `x.astype(dtype)`
     gradient: `g.astype(x.dtype)`
     """
 
     @classmethod
-    def call(cls, x, dtype):
+    def call(cls, x, *args, dtype=None, device=None):
         x = to_tensor(x)
-        if isinstance(dtype, str) and dtype == "cpu":
+        if len(args) > 2:
+            raise TypeError(f"to: takes a device and a dtype (or another tensor), got "
+                            f"{len(args)} positional arguments")
+        for arg in args:
+            if type(arg).__name__ == "device" or (isinstance(arg, str)
+                                                  and arg.split(":")[0] in _DEVICES):
+                device = arg
+            elif dtype is None:
+                dtype = arg.dtype if hasattr(arg, "_data") else arg  # to(other): its dtype
+            else:
+                raise TypeError(f"to: got two dtypes, {dtype!r} and {arg!r}; give one")
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise TypeError(f"to: expected a dtype (np.float32, \"float64\") or the device "
+                            f"'cpu', got {type(device).__name__} {str(device)!r}; tinygrad_gd "
+                            f"runs on the CPU only")
+        if dtype is None:
             return x  # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
-        try:
-            dtype = np.dtype(dtype)
-        except TypeError:
-            raise TypeError(f"to: expected a dtype (np.float32, \"float64\"), got "
-                            f"{type(dtype).__name__} {dtype!r}; tinygrad_gd runs on the CPU "
-                            f"only, so to(device) is not needed") from None
+        dtype = numeric_dtype(dtype, cls.name)
         if dtype.kind != "f":
             return x.astype(dtype)  # (logic.py: a new tensor without gradient)
         return x if dtype == x.dtype else cls.apply(x, dtype=dtype)
@@ -330,6 +347,17 @@ class _Join(Function, register=False):
         return cls.apply(*tensors, axis=axis)
 
 
+def _joined(xs: tuple) -> list:
+    """The inputs of a join in one dtype: the elementwise ops' promotion (same_dtype,
+    PyTorch's: a float beside an integer or bool keeps its dtype, float32 + int64 is
+    float32), not NumPy's, which would widen to float64. Gradients return in each input's."""
+    dtype = xs[0].dtype
+    for x in xs[1:]:
+        if x.dtype != dtype:
+            dtype = np.result_type(*same_dtype(np.empty(0, dtype), np.empty(0, x.dtype)))
+    return [x.astype(dtype, copy=False) for x in xs]
+
+
 class Concatenate(_Join, functions=("concatenate", "cat")):
     """Tensors joined along an existing axis (NumPy's concatenate, PyTorch's cat).
 
@@ -340,7 +368,7 @@ class Concatenate(_Join, functions=("concatenate", "cat")):
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
         ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
-        return np.concatenate(xs, axis=axis)
+        return np.concatenate(_joined(xs), axis=axis)
 
     def backward(ctx, g):
         return tuple(np.split(g, ctx.splits, axis=ctx.axis))
@@ -355,7 +383,7 @@ class Stack(_Join, functions=("stack",)):
 
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
-        return np.stack(xs, axis=axis)
+        return np.stack(_joined(xs), axis=axis)
 
     def backward(ctx, g):
         return tuple(np.moveaxis(g, ctx.axis, 0))

@@ -1,0 +1,89 @@
+"""How user data becomes a tensor's values: numeric arrays and the dtypes they may take.
+
+`_as_array` turns numbers, nested lists and arrays into a numeric ndarray, refusing in
+one line what cannot be one (ragged lists, None, strings, objects, complex numbers,
+dates); `numeric_dtype` refuses such a dtype given by name or object (`dtype=`, `to()`),
+so that neither data nor a cast brings in values no op computes correctly. `_constant`
+is an op's operand that is not a tensor. tensor.py, which defines Tensor, imports them
+(and sets `Tensor` here); other modules import `_as_array` from either.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# The Tensor class whose values `_as_array` unwraps: tensor.py sets it (it imports this module)
+Tensor: Any = None
+
+
+def _describe(data: Any) -> str:
+    text = " ".join(repr(data).split())  # (one line: an array's repr runs over several)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def numeric_dtype(dtype: Any, where: str) -> np.dtype:
+    """`dtype` (NumPy's, its name, or PyTorch's `torch.float32`, read by its name) as a
+    NumPy dtype of bools, integers or floats; an unknown one, complex, strings, objects
+    and dates refused in one line naming `where`."""
+    if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+        return dtype  # one already (a tensor's own, which its ops' constants take)
+    if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
+        dtype = str(dtype).removeprefix("torch.")
+    try:
+        out = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
+    if out.kind == "c":
+        raise TypeError(f"{where}: complex dtypes are not supported, got {out}; keep the real "
+                        f"and imaginary parts in two float tensors (dtype float64)")
+    if out.kind not in "fiub":
+        raise TypeError(f"{where}: dtype {out} does not hold numbers; give a float, integer "
+                        f"or bool dtype (tg.float64, tg.float32, tg.int64, bool)")
+    return out
+
+
+def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
+              default: Any = np.float64) -> np.ndarray:
+    """Turn user data into a numeric ndarray, with a clear error for what cannot be one.
+
+    A copy, as torch.tensor makes, unless `copy=False` (an array nobody else holds): an
+    array the caller keeps could otherwise change values a graph saved, unseen. Without
+    `dtype`, integers and booleans become `default` (float64; None keeps their dtype)."""
+    if isinstance(data, Tensor):
+        data = data._data
+    try:
+        array = np.array(data) if copy else np.asarray(data)
+    except ValueError as err:
+        if "inhomogeneous" in str(err) or "sequence" in str(err):
+            raise ValueError(
+                f"{where}: the data is a ragged nested list (rows of different lengths), "
+                f"got {_describe(data)}; give rows of equal length") from None
+        raise ValueError(f"{where}: cannot convert {_describe(data)} to a numeric array: "
+                         f"{err}") from None
+    except TypeError as err:
+        raise TypeError(f"{where}: cannot convert {_describe(data)} to an array: {err}") from None
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{where}: complex data is not supported, got dtype {array.dtype}; "
+                        f"pass the real part (x.real) or split real and imaginary parts")
+    if kind not in "fiub":  # None, strings and objects are refused before any cast
+        raise TypeError(f"{where}: expected numeric data (numbers, nested lists of numbers or "
+                        f"a numeric ndarray), got dtype {array.dtype} from {_describe(data)}")
+    if dtype is not None:
+        return array.astype(numeric_dtype(dtype, where), copy=False)
+    return array if kind == "f" or default is None else array.astype(default)
+
+
+def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
+    """An op's operand that is not a tensor, beside a tensor of an integer or bool dtype
+    (or none): a Python int takes an integer tensor's dtype, other data keep theirs."""
+    if dtype is not None and dtype.kind in "iu" and isinstance(value, int):
+        try:
+            return np.array(value, dtype=dtype)
+        except OverflowError:
+            raise OverflowError(f"{op}: {value} does not fit the tensor's dtype {dtype}; "
+                                f"convert the tensor first (x.to(tg.int64) or "
+                                f"x.astype(np.int64))") from None
+    default = None if dtype is not None else np.float64  # (no tensor: numbers are float64)
+    return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
