@@ -975,3 +975,12 @@ def test_where_with_only_a_condition_points_to_nonzero():
                                     "as_tuple=True): use tg.nonzero(cond)")
     (indices,) = tg.nonzero(condition)  # what it says to use
     assert indices.tolist() == [1, 2]
+
+
+def test_pytorchs_dtype_names_are_numpys_dtypes():
+    # zeros(2, dtype=tg.bool) raised AttributeError: only the float and int32/64 names existed
+    assert tg.zeros(2, dtype=tg.bool).dtype == np.bool_
+    for name in ("uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"):
+        assert getattr(tg, name) is getattr(np, name)
+        assert tg.zeros(1, dtype=getattr(tg, name)).dtype == getattr(np, name)
+    assert tg.arange(3).to(tg.bool).tolist() == [False, True, True]

@@ -14,7 +14,8 @@ from . import creation, in_place, logic, numpy_calls, registry, spellings  # noq
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
 from .spellings import *  # noqa: F401,F403  (tg.from_numpy, tg.is_tensor, tg.numel)
-from .spellings import float16, float32, float64, int32, int64  # noqa: F401
+from .spellings import (float16, float32, float64, int8, int16, int32, int64,  # noqa: F401
+                        uint8, bool_ as bool)  # (tg.bool: not in __all__, * keeps bool)
 from .gradcheck import GradcheckError, gradcheck
 from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
                     render_graph)
