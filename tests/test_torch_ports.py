@@ -299,3 +299,303 @@ def test_load_accepts_pytorchs_keywords(tmp_path):
     with pytest.raises(ValueError, match=r"load: map_location='cuda' is not supported; arrays "
                                          r"here are on the CPU: give None or 'cpu'"):
         tg.load(path, map_location="cuda")
+
+
+# ------------------------------------------------------------------ 10: positional arguments
+# A PyTorch or NumPy user's positional call: what the other library's argument means there
+# either works as there or is refused in one line; never a different result.
+
+UNSORTED = np.array([[3.0, 1.0, 2.0, 1.0], [0.0, 5.0, 4.0, 5.0]])  # (ties: order kept)
+
+
+@pytest.mark.parametrize("descending", [True, False])
+def test_sort_and_argsort_read_a_bool_third_argument_as_pytorchs_descending(descending):
+    x = tg.tensor(UNSORTED)
+    order = np.argsort(-UNSORTED if descending else UNSORTED, axis=-1, kind="stable")
+    np.testing.assert_array_equal(tg.sort(x, -1, descending).numpy(),
+                                  np.take_along_axis(UNSORTED, order, -1))
+    np.testing.assert_array_equal(tg.argsort(x, -1, descending).numpy(), order)
+    np.testing.assert_array_equal(x.argsort(-1, descending).numpy(), order)
+
+
+@pytest.mark.torch
+def test_sort_and_argsort_with_a_bool_third_argument_match_torch():
+    torch = pytest.importorskip("torch")
+    x, t = tg.tensor(UNSORTED), torch.tensor(UNSORTED)
+    for descending in (True, False):
+        values, indices = torch.sort(t, dim=-1, descending=descending, stable=True)
+        np.testing.assert_array_equal(tg.sort(x, -1, descending).numpy(), values.numpy())
+        np.testing.assert_array_equal(tg.argsort(x, -1, descending).numpy(),
+                                      torch.argsort(t, dim=-1, descending=descending,
+                                                    stable=True).numpy())
+        np.testing.assert_array_equal(x.argsort(-1, descending).numpy(), indices.numpy())
+
+
+@pytest.mark.parametrize("kind", ["stable", "quicksort", "mergesort", "heapsort"])
+def test_sort_and_argsort_read_a_string_third_argument_as_numpys_kind(kind):
+    x = tg.tensor(UNSORTED)
+    np.testing.assert_array_equal(tg.sort(x, -1, kind).numpy(), np.sort(UNSORTED, -1, kind))
+    np.testing.assert_array_equal(tg.argsort(x, -1, kind).numpy(),
+                                  np.argsort(UNSORTED, -1, "stable"))
+    np.testing.assert_array_equal(x.argsort(-1, kind).numpy(), np.argsort(UNSORTED, -1, "stable"))
+    np.testing.assert_array_equal(tg.argsort(x, kind=kind).numpy(),
+                                  np.argsort(UNSORTED, -1, "stable"))
+
+
+@pytest.mark.parametrize("call", [lambda x: tg.sort(x, 0, "bogus"),
+                                  lambda x: tg.argsort(x, 0, "bogus"),
+                                  lambda x: x.argsort(0, 1)])
+def test_sort_and_argsort_refuse_another_third_argument_in_one_line(call):
+    with pytest.raises(TypeError) as info:
+        call(tg.tensor(UNSORTED))
+    message = str(info.value)
+    assert "\n" not in message and "descending (True or False)" in message
+    assert "NumPy's kind" in message and "sort" in message
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "logsumexp", "max", "min", "argmax",
+                                  "argmin"])
+@pytest.mark.parametrize("third", [np.float32, "no", 1])
+def test_reductions_refuse_a_third_argument_that_is_not_a_bool(name, third):
+    x = tg.tensor(A)
+    with pytest.raises(TypeError, match=rf"^{name}: keepdims must be True or False, got "
+                                        r"[^\n]*pass keepdims=True/False$"):
+        getattr(tg, name)(x, 0, third)
+    with pytest.raises(TypeError, match=rf"^{name}: keepdims must be True or False"):
+        getattr(x, name)(0, keepdim=third)
+    assert getattr(tg, name)(x, 0, np.True_).shape == (1, 3)  # (NumPy's bool too)
+
+
+def test_count_nonzero_refuses_a_keepdims_that_is_not_a_bool():
+    assert tg.count_nonzero(tg.tensor(A), 0, True).shape == (1, 3)
+    with pytest.raises(TypeError, match=r"^count_nonzero: keepdims must be True or False, got "
+                                        r"str 'no'"):
+        tg.count_nonzero(tg.tensor(A), 0, "no")
+
+
+def test_sum_given_numpys_dtype_says_to_cast_first():
+    with pytest.raises(TypeError, match=r"sum: keepdims must be True or False, got the type "
+                                        r"float32; .*NumPy's is dtype: cast first "
+                                        r"\(x\.to\(np\.float32\)\.sum\(0\)\)"):
+        tg.sum(tg.tensor(A), 0, np.float32)
+    with pytest.raises(TypeError, match=r"keepdims must be True or False"):
+        np.sum(tg.tensor(A), 0, np.float32)  # (NumPy's own call, handed to tg.sum)
+
+
+class _Endless:
+    """A dataset whose __getitem__ never raises IndexError (np.asarray would read it forever)."""
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, index):
+        return np.float64(index)
+
+
+class _EndlessDataset(_Endless, tg.data.Dataset):
+    pass
+
+
+@pytest.mark.parametrize("make", [lambda: np.zeros((6, 2)), lambda: tg.data.TensorDataset(
+    np.zeros((6, 2))), _Endless, _EndlessDataset])
+def test_dataloader_refuses_pytorchs_positional_batch_size(make):
+    with pytest.raises(TypeError, match=r"^DataLoader: positional argument 2 is the number 4, "
+                                        r".*PyTorch's second is batch_size.*"
+                                        r"DataLoader\(dataset, batch_size=4\)$"):
+        tg.data.DataLoader(make(), 4)
+
+
+@pytest.mark.parametrize("dataset", [_Endless, _EndlessDataset,
+                                     lambda: tg.data.TensorDataset(np.zeros((6, 2)))])
+def test_dataloader_refuses_a_dataset_beside_other_arrays(dataset):
+    with pytest.raises(TypeError, match=r"^DataLoader: a dataset \(\w+\) is given beside "
+                                        r"other positional arguments"):
+        tg.data.DataLoader(dataset(), np.zeros(6))
+    with pytest.raises(TypeError, match=r"^DataLoader: a dataset"):
+        tg.data.DataLoader(np.zeros(6), dataset())
+
+
+def test_tensordataset_of_a_dataset_is_refused_and_a_sequence_read_to_its_length():
+    with pytest.raises(TypeError, match=r"^TensorDataset: array 0 is a dataset "
+                                        r"\(_EndlessDataset\), not an array of samples"):
+        tg.data.TensorDataset(_EndlessDataset())
+    np.testing.assert_array_equal(tg.data.TensorDataset(_Endless()).arrays[0], np.arange(6.0))
+
+
+def test_dataloader_takes_pytorchs_dataset_keyword():
+    batches = list(tg.data.DataLoader(dataset=_EndlessDataset(), batch_size=4))
+    assert [b.numpy().tolist() for b in batches] == [[0, 1, 2, 3], [4, 5]]
+    pairs = tg.data.DataLoader(dataset=tg.data.TensorDataset(np.arange(6.0)), batch_size=4)
+    assert [xb.numpy().tolist() for (xb,) in pairs] == [[0, 1, 2, 3], [4, 5]]
+    with pytest.raises(TypeError, match=r"^DataLoader: dataset= given beside positional"):
+        tg.data.DataLoader(np.zeros(6), dataset=_EndlessDataset())
+
+
+@pytest.mark.parametrize("call, position", [
+    (lambda w: F.binary_cross_entropy(tg.full((4,), 0.5), tg.ones(4), w), "third"),
+    (lambda w: F.binary_cross_entropy_with_logits(tg.zeros(4), tg.ones(4), w), "third"),
+    (lambda w: nn.BCELoss(w), "first"),
+    (lambda w: nn.BCEWithLogitsLoss(w), "first"),
+    (lambda w: nn.BCELoss(w.numpy()), "first"),
+])
+def test_bce_family_given_pytorchs_positional_weight_says_to_pass_weight(call, position):
+    with pytest.raises(TypeError, match=rf"reduction must be 'mean', 'sum' or 'none', got a "
+                                        rf"\w+; PyTorch's {position} argument is weight, here "
+                                        r"it is reduction: pass the weights by keyword, "
+                                        r"weight=\.\.\.$"):
+        call(tg.ones(4))
+
+
+def test_mse_loss_given_a_tensor_as_reduction_says_what_reduction_takes():
+    with pytest.raises(TypeError, match=r"^mse_loss: reduction must be 'mean', 'sum' or 'none', "
+                                        r"got a Tensor$"):
+        F.mse_loss(tg.zeros(4), tg.ones(4), tg.ones(4))
+
+
+@pytest.mark.parametrize("layer", [nn.AvgPool2d, nn.MaxPool2d])
+def test_pools_take_pytorchs_positional_settings_at_their_defaults(layer):
+    defaults = (False,) if layer is nn.AvgPool2d else (1, False, False)
+    out = layer(2, 2, 0, *defaults)(tg.tensor(X4))
+    np.testing.assert_allclose(out.numpy(), layer(2)(tg.tensor(X4)).numpy())
+    with pytest.raises(ValueError, match=rf"^{layer.__name__}: ceil_mode=True is not supported, "
+                                         r"only ceil_mode=False \(the arguments are PyTorch's"):
+        layer(2, ceil_mode=True)
+    with pytest.raises(ValueError, match=r"^AvgPool2d: count_include_pad=False is not "
+                                         r"supported"):
+        nn.AvgPool2d(2, 2, 0, False, False)
+
+
+def test_dropout_reads_a_bool_fourth_argument_as_pytorchs_inplace():
+    x = tg.tensor(np.ones((50, 40)), requires_grad=True)
+    tg.manual_seed(3)
+    out = F.dropout(x, 0.5, True, True)
+    tg.manual_seed(3)
+    expected = F.dropout(x, 0.5, True, inplace=True)
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    assert set(np.unique(out.numpy())) == {0.0, 2.0}
+    np.testing.assert_array_equal(x.numpy(), np.ones((50, 40)))  # (computed out of place)
+    np.testing.assert_array_equal(F.dropout(x, 0.5, False, False).numpy(), x.numpy())
+    again = F.dropout(x, 0.5, True, np.random.default_rng(0))
+    np.testing.assert_array_equal(again.numpy(), F.dropout(x, 0.5, True,
+                                                           np.random.default_rng(0)).numpy())
+
+
+CLAMP_X = np.array([[-2.0, 0.0, 1.0, 3.0], [0.5, 2.0, -1.0, 1.0], [4.0, -3.0, 2.0, 0.0]])
+CLAMP_LOW = np.array([[-1.0, 0.0, 1.0, 0.0], [1.0, 2.0, -1.0, 2.0], [0.0, 0.0, 3.0, 0.0]])
+CLAMP_HIGH = np.array([2.0, 0.0, 1.0, -1.0])  # (ties with x and the low bound; max < min)
+
+
+def test_clamp_takes_tensor_bounds():
+    x = tg.tensor(CLAMP_X, requires_grad=True)
+    low = tg.tensor(CLAMP_LOW, requires_grad=True)
+    out = tg.clamp(x, low)
+    np.testing.assert_array_equal(out.numpy(), np.maximum(CLAMP_X, CLAMP_LOW))
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), CLAMP_X >= CLAMP_LOW)
+    np.testing.assert_array_equal(low.grad.numpy(), CLAMP_X < CLAMP_LOW)
+    np.testing.assert_array_equal(np.clip(tg.tensor(CLAMP_X), CLAMP_LOW, CLAMP_HIGH).numpy(),
+                                  np.clip(CLAMP_X, CLAMP_LOW, CLAMP_HIGH))
+    with pytest.raises(TypeError, match=r"^clip \(clamp\): min must be a number or a tensor, "
+                                        r"got str 'a'$"):
+        tg.clamp(x, "a")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("bounds", ["min", "max", "both"])
+def test_clamp_with_tensor_bounds_matches_torch_values_and_gradients(bounds):
+    torch = pytest.importorskip("torch")
+    weights = np.arange(12.0).reshape(3, 4) - 5  # (a gradient that differs entry by entry)
+
+    def run(make, clamp):
+        x, low, high = make(CLAMP_X), make(CLAMP_LOW), make(CLAMP_HIGH)
+        out = clamp(x, low if bounds != "max" else None, high if bounds != "min" else None)
+        (out * make(weights)).sum().backward()
+        grads = [t.grad for t in (x, low, high)]
+        return [out.detach().numpy()] + [None if g is None else g.numpy() for g in grads]
+
+    ours = run(lambda a: tg.tensor(a, requires_grad=True), tg.clamp)
+    theirs = run(lambda a: torch.tensor(a, requires_grad=True), torch.clamp)
+    for mine, reference in zip(ours, theirs):
+        if reference is None:
+            assert mine is None or not mine.any()
+        else:
+            np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+@pytest.mark.parametrize("kernel", [(3, 3), (2, 4), (4, 1)])
+@pytest.mark.parametrize("padding", ["same", "valid"])
+def test_functional_conv2d_takes_pytorchs_padding_strings(kernel, padding):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    images, weight = rng.normal(size=(2, 3, 6, 7)), rng.normal(size=(4, 3) + kernel)
+    grad = rng.normal(size=(2, 4) + ((6, 7) if padding == "same"
+                                      else (7 - kernel[0], 8 - kernel[1])))
+    x, w = tg.tensor(images, requires_grad=True), tg.tensor(weight, requires_grad=True)
+    tx, tw = (torch.tensor(a, requires_grad=True) for a in (images, weight))
+    out, expected = F.conv2d(x, w, None, 1, padding), torch.conv2d(tx, tw, None, 1, padding)
+    (out * tg.tensor(grad)).sum().backward()
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), atol=1e-12)
+
+
+def test_functional_conv2d_with_padding_same_is_the_layers():
+    layer = nn.Conv2d(3, 2, (2, 3), padding="same", seed=0)
+    out = F.conv2d(tg.tensor(X4), layer.weight, layer.bias, padding="same")
+    assert out.shape == (2, 2, 2, 2)
+    np.testing.assert_array_equal(out.numpy(), layer(tg.tensor(X4)).numpy())
+    with pytest.raises(ValueError, match=r"^conv2d: padding='same' needs stride 1"):
+        F.conv2d(tg.tensor(X4), layer.weight, None, 2, "same")
+    with pytest.raises(ValueError, match=r"^conv2d: padding 'full' is not one of PyTorch's"):
+        F.conv2d(tg.tensor(X4), layer.weight, padding="full")
+
+
+@pytest.mark.parametrize("build, name", [
+    (lambda: nn.BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu"), "BatchNorm1d"),
+    (lambda: nn.BatchNorm2d(4, 1e-5, 0.1, True, True, "cuda:0"), "BatchNorm2d"),
+    (lambda: nn.LayerNorm(4, 1e-5, True, True, "cpu"), "LayerNorm"),
+    (lambda: nn.PReLU(1, 0.25, "cpu"), "PReLU"),
+])
+def test_layers_given_pytorchs_positional_device_say_so(build, name):
+    with pytest.raises(TypeError, match=rf"^{name}: got '[\w:]+' where the dtype goes; "
+                                        r"PyTorch's argument there is device: tinygrad_gd runs "
+                                        r"on the CPU, so leave it out \(or pass dtype= by "
+                                        r"keyword\)$"):
+        build()
+
+
+def test_linear_given_pytorchs_positional_device_says_so():
+    with pytest.raises(TypeError, match=r"^Linear: got 'cpu' as the fourth argument, which is "
+                                        r"init here; PyTorch's fourth argument is device"):
+        nn.Linear(3, 4, True, "cpu")
+
+
+@pytest.mark.parametrize("build", [
+    lambda device: nn.Linear(3, 4, device=device),
+    lambda device: nn.Conv2d(1, 2, 3, device=device),
+    lambda device: nn.BatchNorm1d(4, device=device),
+    lambda device: nn.BatchNorm2d(4, device=device),
+    lambda device: nn.LayerNorm(4, device=device),
+    lambda device: nn.Embedding(5, 3, device=device),
+    lambda device: nn.PReLU(device=device),
+])
+def test_layers_take_device_cpu_by_keyword_and_refuse_others(build):
+    layer = build("cpu")
+    assert all(p.dtype == np.float64 for p in layer.parameters())
+    build(tg.ones(1).device)
+    with pytest.raises(ValueError, match=r"^\w+: device='cuda' is not supported: tinygrad_gd "
+                                         r"runs on the CPU"):
+        build("cuda")
+
+
+def test_clamp_with_broadcast_tensor_bounds_passes_gradcheck():
+    # finite differences in float64, the bounds broadcast against x, no entry at a tie
+    rng = np.random.default_rng(7)
+    x = tg.tensor(rng.uniform(-2, 2, (3, 4)), requires_grad=True)
+    low = tg.tensor(rng.uniform(-1.5, -0.5, (4,)), requires_grad=True)
+    high = tg.tensor(rng.uniform(0.5, 1.5, (3, 1)), requires_grad=True)
+    assert tg.gradcheck(lambda a, b, c: tg.clamp(a, b, c), [x, low, high])
+    assert tg.gradcheck(lambda a, c: tg.clamp(a, max=c), [x, high])

@@ -42,6 +42,13 @@ def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
     """The arrays as ndarrays with one number of samples along axis 0, or one line."""
     converted = []
     for position, array in enumerate(arrays):
+        if isinstance(array, Dataset):
+            raise TypeError(f"{where}: array {position} is a dataset ({type(array).__name__}), "
+                            f"not an array of samples; give arrays or Tensors, or the dataset "
+                            f"alone to DataLoader(dataset, batch_size=32)")
+        if _is_dataset(array) and not hasattr(array, "__array__"):
+            # read up to its length: np.asarray would read until an IndexError, maybe never
+            array = [array[i] for i in range(len(array))]
         array = np.asarray(array)  # also unwraps Tensors, through their __array__
         if array.ndim == 0:
             raise ValueError(
@@ -63,7 +70,9 @@ class DataLoader:
 
     Args:
         *arrays: arrays (ndarrays, nested lists or Tensors) with the same number of
-            samples along axis 0, e.g. features and targets.
+            samples along axis 0, e.g. features and targets; or one dataset (then alone).
+            Every other argument goes by keyword (PyTorch's `DataLoader(ds, 32)` is
+            refused: write `batch_size=32`).
         batch_size: samples per batch (an int >= 1). The last batch of an epoch may be
             smaller unless `drop_last` is set.
         shuffle: visit the samples in a new random order each epoch.
@@ -75,6 +84,7 @@ class DataLoader:
         num_workers: PyTorch's, accepted at its default 0 only: this loader is
             single-process, each batch is cut in the loop that reads it.
         pin_memory: PyTorch's, accepted at its default False only (CPU-only).
+        dataset: PyTorch's keyword for the dataset, instead of the first argument.
 
     `loader.dataset` is the dataset given (PyTorch's attribute), or, when arrays were
     given, a `TensorDataset` over them (sharing their memory).
@@ -89,10 +99,16 @@ class DataLoader:
 
     def __init__(self, *arrays: ArrayLike, batch_size: int = 1, shuffle: bool = False,
                  seed: int | None = None, drop_last: bool = False, num_workers: int = 0,
-                 pin_memory: bool = False) -> None:
+                 pin_memory: bool = False, dataset: Any = None) -> None:
+        if dataset is not None:  # (PyTorch's keyword)
+            if arrays:
+                raise TypeError("DataLoader: dataset= given beside positional arrays; give the "
+                                "dataset alone: DataLoader(dataset=ds, batch_size=32)")
+            arrays = (dataset,)
         if not arrays:
             raise ValueError("DataLoader() got no arrays: pass at least one array of "
                              "samples, e.g. DataLoader(x, y, batch_size=32)")
+        _check_positionals(arrays)
         _check_single_process(num_workers, pin_memory)
         self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
         given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
@@ -166,6 +182,24 @@ class DataLoader:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
         return (f"DataLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last})")
+
+
+def _check_positionals(arrays: tuple) -> None:
+    """PyTorch's `DataLoader(dataset, 32)`: here every positional argument is an array (or
+    the one dataset), so a number after the first is refused, as is a dataset beside
+    other arrays (converting one to an array could read it forever)."""
+    for position, array in enumerate(arrays[1:], 1):
+        if isinstance(array, (int, np.integer)) and not isinstance(array, (bool, np.bool_)):
+            raise TypeError(f"DataLoader: positional argument {position + 1} is the number "
+                            f"{array}, but here every positional argument is an array of "
+                            f"samples (PyTorch's second is batch_size); pass it by keyword: "
+                            f"DataLoader(dataset, batch_size={array})")
+    datasets = [type(a).__name__ for a in arrays
+                if _is_dataset(a) and not hasattr(a, "__array__")]
+    if datasets and len(arrays) > 1:
+        raise TypeError(f"DataLoader: a dataset ({datasets[0]}) is given beside other "
+                        f"positional arguments; pass it alone and the options by keyword: "
+                        f"DataLoader(dataset, batch_size=32)")
 
 
 def _check_single_process(num_workers: Any, pin_memory: Any) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .ops.arguments import broadcast, check_axis, either, one_axis
-from .ops.reductions import stable_order
+from .ops.reductions import keep_flag, sort_direction, stable_order
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
 
@@ -67,7 +67,7 @@ def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
     if data.size == 0:
         raise ValueError(f"{name}: the tensor of shape {data.shape} is empty; it has no "
                          f"{name[3:]}imum to point at")
-    keep = bool(either(name, "keepdims", keepdims, "keepdim", keepdim, False))
+    keep = keep_flag(name, keepdims, keepdim)
     out = reduce(data, axis=axis, keepdims=keep) if axis is not None or not keep else \
         reduce(data.reshape(-1)).reshape((1,) * data.ndim)
     return _constant(np.asarray(out, dtype=np.int64))
@@ -85,12 +85,14 @@ def argmin(x: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
     return _arg("argmin", np.argmin, x, axis, keepdims, dim, keepdim)
 
 
-def argsort(x: Any, axis: Any = -1, descending: bool = False, *, dim: Any = None,
-            stable: bool = False) -> Tensor:
+def argsort(x: Any, axis: Any = -1, descending: Any = None, *, dim: Any = None,
+            stable: bool = False, kind: str | None = None) -> Tensor:
     """The indices that sort x along `axis` (NumPy's, the last by default; None: of the
     flattened values) or `dim` (PyTorch's), int64, ties in their order; `descending=True`
-    (PyTorch's) puts the largest first. No gradient. (`stable` is accepted: the order
-    is always stable.)"""
+    (PyTorch's) puts the largest first. The third argument is PyTorch's descending (a
+    bool) or NumPy's kind (a string). No gradient. (`stable` and `kind` are accepted:
+    the order is always stable.)"""
+    descending = sort_direction("argsort", kind, sort_direction("argsort", descending))
     data = _values("argsort", x)
     if dim is not None:
         if axis != -1:
@@ -109,7 +111,8 @@ def count_nonzero(x: Any, axis: Any = None, keepdims: bool = False, *,
     data = _values("count_nonzero", x)
     axis = check_axis("count_nonzero", either("count_nonzero", "axis", axis, "dim", dim),
                       data.ndim)
-    return _constant(np.asarray(np.count_nonzero(data, axis=axis, keepdims=keepdims),
+    keep = keep_flag("count_nonzero", keepdims, None)
+    return _constant(np.asarray(np.count_nonzero(data, axis=axis, keepdims=keep),
                                 dtype=np.int64))
 
 

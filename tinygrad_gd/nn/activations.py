@@ -14,7 +14,8 @@ from ..tensor import Tensor
 from . import functional as F
 from ..ops.arguments import number
 from .layer_functions import _one_dim
-from .layers import _Activation, _check_features, _float_dtype
+from .layers import _Activation, _check_features
+from .registration import _float_dtype
 from .module import Module, Parameter
 
 __all__ = ["ReLU6", "Hardtanh", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign",
@@ -140,12 +141,13 @@ class PReLU(Module):
     """x where x > 0, else weight * x, the slope learned: one (num_parameters=1) or one per
     channel (axis 1 of the input), each starting at `init` (0.25), as PyTorch's PReLU."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None, *,
+                 device: Any = None) -> None:
         super().__init__()
         self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
         init = number("PReLU", "init", init)  # (the slopes' starting value, one number)
         self.weight = Parameter(np.full(self.num_parameters, init,
-                                        _float_dtype(dtype, "PReLU")))
+                                        _float_dtype(dtype, "PReLU", device)))
 
     def forward(self, input: Any) -> Tensor:
         return F.prelu(input, self.weight)

@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator
-from ..functional import avg_pool2d, conv2d, max_pool2d, pad
-from ..ops.convolution import pair
+from ..functional import avg_pool2d, conv2d, max_pool2d
+from ..ops.convolution import conv_padding, pair
 from ..tensor import Tensor
 from .layer_functions import _as_tensor
-from .layers import _check_features, _float_dtype
+from .layers import _check_features
+from .registration import _float_dtype
 from .module import Module, Parameter
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
@@ -34,18 +35,19 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", *, seed: int | None = None,
-                 generator: np.random.Generator | None = None, dtype: Any = None) -> None:
+                 generator: np.random.Generator | None = None, dtype: Any = None,
+                 device: Any = None) -> None:
         super().__init__()
-        _only_default("dilation", dilation, 1)
-        _only_default("groups", groups, 1)
-        _only_default("padding_mode", padding_mode, "zeros")
+        _only_default("Conv2d", "dilation", dilation, 1)
+        _only_default("Conv2d", "groups", groups, 1)
+        _only_default("Conv2d", "padding_mode", padding_mode, "zeros")
         self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
         self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
         self.kernel_size = _positive_pair("Conv2d", "kernel_size", kernel_size)
         self.stride = _positive_pair("Conv2d", "stride", stride)
         self.padding = _padding(padding, self.kernel_size, self.stride)
         rng = make_generator(seed, generator, "Conv2d")
-        resolved = _float_dtype(dtype, "Conv2d")
+        resolved = _float_dtype(dtype, "Conv2d", device)
         bound = 1 / (self.in_channels * self.kernel_size[0] * self.kernel_size[1]) ** 0.5
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
@@ -53,19 +55,7 @@ class Conv2d(Module):
             rng.uniform(-bound, bound, self.out_channels).astype(resolved)) if bias else None)
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(self, input)
-        if self.padding == "valid":
-            return conv2d(input, self.weight, self.bias, self.stride, 0)
-        if self.padding == "same":
-            (kh, kw) = self.kernel_size
-            if kh % 2 and kw % 2:
-                return conv2d(input, self.weight, self.bias, self.stride, (kh // 2, kw // 2))
-            if input.ndim != 4:  # the op's own message names the shape expected
-                return conv2d(input, self.weight, self.bias, self.stride, 0)
-            # PyTorch's: (k - 1) zeros per axis, the odd one after (bottom, right)
-            input = pad(input, ((0, 0), (0, 0), ((kh - 1) // 2, kh // 2),
-                                ((kw - 1) // 2, kw // 2)))
-            return conv2d(input, self.weight, self.bias, self.stride, 0)
+        input = _as_tensor(self, input)  # ("valid" and "same": the op's, see conv_padding)
         return conv2d(input, self.weight, self.bias, self.stride, self.padding)
 
     def extra_repr(self) -> str:
@@ -73,16 +63,23 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
 
 
-def _only_default(name: str, value: Any, default: int | str) -> None:
-    """PyTorch's Conv2d setting `name`, supported here only at its default (a dilation may
-    be a pair of them)."""
-    kind = str if isinstance(default, str) else (int, np.integer)
+_ORDER = {"Conv2d": "in_channels, out_channels, kernel_size, stride, padding, dilation, "
+                     "groups, bias",
+          "MaxPool2d": "kernel_size, stride, padding, dilation, return_indices, ceil_mode",
+          "AvgPool2d": "kernel_size, stride, padding, ceil_mode, count_include_pad, "
+                       "divisor_override"}
+
+
+def _only_default(where: str, name: str, value: Any, default: Any) -> None:
+    """PyTorch's setting `name` of layer `where`, supported here only at its default (a
+    dilation may be a pair of them)."""
+    kind = (int, np.integer) if isinstance(default, int) and not isinstance(default, bool) \
+        else (bool, np.bool_) if isinstance(default, bool) else type(default)
     pair_ok = name == "dilation" and isinstance(value, (tuple, list)) and len(value) == 2
-    if not all(isinstance(v, kind) and not isinstance(v, bool) and v == default
-               for v in (value if pair_ok else (value,))):
-        raise ValueError(f"Conv2d: {name}={value!r} is not supported, only {name}={default!r} "
-                         f"(the arguments are PyTorch's, in its order: in_channels, "
-                         f"out_channels, kernel_size, stride, padding, dilation, groups, bias)")
+    if not all(isinstance(v, kind) and (kind != (int, np.integer) or not isinstance(v, bool))
+               and v == default for v in (value if pair_ok else (value,))):
+        raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r} "
+                         f"(the arguments are PyTorch's, in its order: {_ORDER[where]})")
 
 
 def _positive_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
@@ -101,22 +98,22 @@ def _positive_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int
 def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]) -> Any:
     """A pair of ints, or PyTorch's "valid" or "same" (kept as the string, as PyTorch)."""
     if isinstance(padding, str):
-        if padding not in ("valid", "same"):
-            raise ValueError(f"Conv2d: padding {padding!r} is not one of PyTorch's strings; use "
-                             f"'valid', 'same', an int or a pair of ints")
-        if padding == "same" and stride != (1, 1):
-            raise ValueError(f"Conv2d: padding='same' needs stride 1 (as in PyTorch), got "
-                             f"stride={stride}; give the padding as numbers for a strided "
-                             f"convolution")
+        conv_padding("Conv2d", padding, kernel_size, stride)  # (checked now, not at the call)
         return padding
     return _positive_pair("Conv2d", "padding", padding, 0)
 
 
 class MaxPool2d(Module):
     """The largest entry of each `kernel_size` window, stepping by `stride` (the kernel's
-    by default), with `padding` (PyTorch's MaxPool2d)."""
+    by default), with `padding` (PyTorch's MaxPool2d; of `dilation`, `return_indices`
+    and `ceil_mode` only PyTorch's defaults are supported)."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
+                 ) -> None:
+        _only_default("MaxPool2d", "dilation", dilation, 1)
+        _only_default("MaxPool2d", "return_indices", return_indices, False)
+        _only_default("MaxPool2d", "ceil_mode", ceil_mode, False)
         super().__init__()
         name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
         _positive_pair(name, "kernel_size", kernel_size)
@@ -134,7 +131,16 @@ class MaxPool2d(Module):
 
 class AvgPool2d(MaxPool2d):
     """The mean of each `kernel_size` window, stepping by `stride` (the kernel's by
-    default), zero `padding` counted in the mean (PyTorch's AvgPool2d)."""
+    default), zero `padding` counted in the mean (PyTorch's AvgPool2d; of `ceil_mode`,
+    `count_include_pad` and `divisor_override` only PyTorch's defaults are supported)."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
+                 ceil_mode: bool = False, count_include_pad: bool = True,
+                 divisor_override: Any = None) -> None:
+        _only_default("AvgPool2d", "ceil_mode", ceil_mode, False)
+        _only_default("AvgPool2d", "count_include_pad", count_include_pad, True)
+        _only_default("AvgPool2d", "divisor_override", divisor_override, None)
+        super().__init__(kernel_size, stride, padding)  # (the checks, naming AvgPool2d)
 
     def forward(self, input: Any) -> Tensor:
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding)

@@ -6,7 +6,7 @@ targets or label smoothing) are one fused op each (as PyTorch's `addmm` and fuse
 cross-entropy), the rest composed of Tensor ops. The `nn` Modules of the same names call
 these. Losses take `(input, target)`,
 where `input` is the prediction, and refuse pairs of different shapes instead of
-broadcasting them.
+broadcasting them (the checks they share: loss_checks.py).
 
     sse_loss       sum((input - target)**2)
     half_sse_loss  0.5 * sum((input - target)**2): its gradient is input - target, the
@@ -46,6 +46,9 @@ from .activation_functions import (celu, elu, glu, hardsigmoid, hardswish,  # no
 from .layer_functions import batch_norm, embedding, layer_norm  # noqa: F401
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _one_dim
+from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
+                          _check_unit_interval, _class_indices, _pair, _reduce, _weighted,
+                          _weighted_nll)
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
@@ -58,8 +61,6 @@ __all__ = [
     "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
 ]
-
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 # ------------------------------------------------------------------ layers as functions
@@ -95,9 +96,12 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
 
     The scaling keeps each entry's expected value, so evaluation (training=False) is the
     identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one
-    (or `tg.manual_seed`'s generator). `inplace=True` (PyTorch's) is accepted and computed
-    out of place: a new Tensor, the input unchanged, the same values and gradients.
+    (or `tg.manual_seed`'s generator). `inplace=True` (PyTorch's; a bool as the fourth
+    argument, PyTorch's place for it) is accepted and computed out of place: a new
+    Tensor, the input unchanged, the same values and gradients.
     """
+    if isinstance(generator, (bool, np.bool_)):  # PyTorch's F.dropout(x, p, training, inplace)
+        generator = None
     input = _as_tensor("dropout", input)
     _check_probability("dropout", p)
     if not isinstance(training, (bool, np.bool_)):  # ('no' would count as True)
@@ -167,33 +171,6 @@ def _check_probability(where: str, p: Any) -> None:
             or not 0 <= p <= 1:
         raise ValueError(f"{where}: p is the probability of zeroing an entry, a number in "
                          f"[0, 1]; got {p!r}")
-
-
-# ------------------------------------------------------------------ checks shared by the losses
-
-
-def _pair(where: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
-    """Prediction and target as Tensors of one shape, or an error naming both shapes."""
-    input = _as_tensor(where, input)
-    target = _as_tensor(where, target, input, "target")
-    if input.shape != target.shape:
-        hint = (f"; reshape one of them, e.g. target.reshape{input.shape}"
-                if input.size == target.size else "")
-        raise ValueError(
-            f"{where}: input (prediction) has shape {input.shape} but target has shape "
-            f"{target.shape}; they must be equal (broadcasting them would compare every "
-            f"prediction with every target){hint}")
-    return input, target
-
-
-def _reduce(losses: Tensor, reduction: str) -> Tensor:
-    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" \
-        else losses
-
-
-def _check_reduction(where: str, reduction: Any) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 # ------------------------------------------------------------------ squared errors
@@ -277,15 +254,6 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
 # ------------------------------------------------------------------ binary classification
 
 
-def _check_unit_interval(where: str, what: str, t: Tensor, hint: str) -> None:
-    data = t._data
-    if data.size and not ((data >= 0) & (data <= 1)).all():  # (NaN is refused too)
-        nans = int((data != data).sum())
-        raise ValueError(f"{where}: {what} must lie in [0, 1], got " + (
-            f"{nans} NaN(s); find the step that made them with tg.detect_anomaly()" if nans
-            else f"values from {data.min():.4g} to {data.max():.4g}{hint}"))
-
-
 def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
                          weight: Any = None) -> Tensor:
     """-(target * log(input) + (1 - target) * log(1 - input)), input a probability.
@@ -296,7 +264,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
     `weight` (PyTorch's, by keyword: the third argument here is reduction) multiplies
     each entry's loss; it broadcasts to the input's shape.
     """
-    _check_reduction("binary_cross_entropy", reduction)
+    _check_reduction("binary_cross_entropy", reduction, "third")
     input, target = _pair("binary_cross_entropy", input, target)
     _check_unit_interval("binary_cross_entropy", "input (probabilities)", input,
                          "; apply sigmoid first, or pass raw scores to "
@@ -322,7 +290,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     a missed positive more (recall), as for rare positives.
     """
     where = "binary_cross_entropy_with_logits"
-    _check_reduction(where, reduction)
+    _check_reduction(where, reduction, "third")
     input, target = _pair(where, input, target)
     _check_unit_interval(where, "target", target, "")
     # maximum, not relu: at x == 0 it passes half the gradient, and abs passes none, so the
@@ -335,82 +303,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
     return _reduce(_weighted(where, "weight", losses, weight), reduction)
 
 
-def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
-    """`values * weight`, the weight (a Tensor that may learn, or numbers in the values'
-    dtype: a list, or a constant Tensor such as a loss Module's Buffer, as PyTorch's)
-    broadcast to the values' shape, or a one-line error."""
-    if weight is None:
-        return values
-    if not isinstance(weight, Tensor) or not weight.requires_grad and weight.dtype != values.dtype:
-        weight = _as_tensor(where, _raw(weight), values, name)
-    try:
-        np.broadcast_shapes(weight.shape, values.shape)
-    except ValueError:
-        raise ValueError(f"{where}: {name} of shape {weight.shape} does not broadcast to the "
-                         f"input's shape {values.shape}") from None
-    return values * weight
-
-
 # ------------------------------------------------------------------ multi-class classification
-
-
-def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
-                   ignore_index: int | None = None) -> np.ndarray:
-    """Integer class indices of shape input.shape[:-1], each in [0, n_classes) or equal to
-    `ignore_index`."""
-    data = np.array(_raw(target))  # a copy: backward reads it (the caller may change theirs)
-    n_classes = input.shape[-1]
-    expected = input.shape[:-1]
-    # (only cross_entropy also takes class probabilities, of the input's shape)
-    or_probabilities = (f", or of class probabilities of shape {input.shape}"
-                        if where == "cross_entropy" else "")
-    if data.shape != expected:
-        raise ValueError(
-            f"{where}: input of shape {input.shape} (batch, classes) needs a target of "
-            f"class indices of shape {expected}{or_probabilities}; got target shape "
-            f"{data.shape}")
-    if data.dtype.kind == "b" or data.dtype.kind not in "iuf":
-        raise TypeError(f"{where}: class indices must be integers, got dtype {data.dtype}")
-    if data.dtype.kind == "f":
-        if not np.array_equal(data, np.round(data)):
-            raise ValueError(f"{where}: a target of class indices must hold whole numbers"
-                             + (f"; for class probabilities give shape {input.shape}, the "
-                                f"input's" if or_probabilities else ""))
-        data = data.astype(np.int64)
-    bad = (data < 0) | (data >= n_classes)
-    if ignore_index is not None and bad.any():  # (out of range, unless the ignored class)
-        bad &= data != ignore_index
-    if bad.any():
-        raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
-                         f"{n_classes} classes, got {np.unique(data[bad]).tolist()}")
-    return data
-
-
-def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
-                         ignore_index: Any, label_smoothing: Any,
-                         position: str = "third") -> Tensor | None:
-    """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype."""
-    if not isinstance(reduction, str):
-        raise TypeError(f"{where}: reduction must be 'mean', 'sum' or 'none', got a "
-                        f"{type(reduction).__name__}; PyTorch's {position} argument is weight, "
-                        f"here it is reduction: pass class weights by keyword, weight=...")
-    _check_reduction(where, reduction)
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
-        raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
-    if isinstance(label_smoothing, bool) or not isinstance(
-            label_smoothing, (int, float, np.integer, np.floating)) \
-            or not 0 <= label_smoothing <= 1:
-        raise ValueError(f"{where}: label_smoothing must be a number in [0.0, 1.0], got "
-                         f"{label_smoothing!r}")
-    if weight is None:
-        return None
-    if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
-        weight = _as_tensor(where, _raw(weight), input, "weight")
-    if weight.shape != input.shape[-1:]:
-        raise ValueError(f"{where}: weight must hold one number per class, shape "
-                         f"{input.shape[-1:]} for input of shape {input.shape}; got shape "
-                         f"{weight.shape}")
-    return weight
 
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
@@ -457,26 +350,6 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
         return CrossEntropy.apply(input, target=classes, reduction=reduction)
     return _weighted_nll(input.log_softmax(axis=-1), classes, ignored, weight, smoothing,
                          reduction)
-
-
-def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,
-                  weight: Tensor | None, smoothing: float, reduction: str) -> Tensor:
-    """The negative log-likelihood with weights, ignored targets or label smoothing, from
-    Tensor ops (cross_entropy's, on log_softmax(input), and nll_loss's)."""
-    safe = np.where(ignored, 0, classes)  # any class: its term is multiplied by 0
-    picked = tg_functional.take_along_axis(log_p, np.expand_dims(safe, -1), axis=-1)
-    keep = Tensor((~ignored).astype(log_p.dtype))
-    sample_weight = keep if weight is None else weight[safe] * keep
-    losses = -picked.reshape(classes.shape) * sample_weight
-    if smoothing:
-        spread = -(log_p if weight is None else log_p * weight).sum(axis=-1) * keep
-        losses = (1.0 - smoothing) * losses + (smoothing / log_p.shape[-1]) * spread
-    if reduction == "mean":
-        total = sample_weight.sum()
-        if not total.item():  # every target ignored: PyTorch's NaN, and gradients 0 (not 0/0)
-            return losses.sum() * 0.0 + np.nan
-        return losses.sum() / total
-    return losses.sum() if reduction == "sum" else losses
 
 
 def nll_loss(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None,

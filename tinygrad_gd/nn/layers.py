@@ -23,6 +23,7 @@ from .containers import ModuleList, _checked
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _normalized_shape, _one_dim
 from .module import Buffer, Module, Parameter
+from .registration import _float_dtype, _is_device
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
            "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
@@ -38,14 +39,6 @@ INITS = {
     "zeros": "all zeros",
 }
 """The `init` names `Linear` accepts, each with what it draws for the weight."""
-
-
-def _float_dtype(dtype: Any, where: str) -> np.dtype:
-    resolved = np.dtype(np.float64 if dtype is None else dtype)
-    if resolved.kind != "f":
-        raise TypeError(f"{where}: parameters must be floating point, got dtype {resolved}; "
-                        f"use np.float64 (the default) or np.float32")
-    return resolved
 
 
 def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int,
@@ -86,16 +79,21 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
                  init: str = "uniform", seed: int | None = None,
-                 generator: np.random.Generator | None = None, dtype: Any = None) -> None:
+                 generator: np.random.Generator | None = None, dtype: Any = None, *,
+                 device: Any = None) -> None:
         super().__init__()
         self.in_features = _check_features(in_features, "in_features")
         self.out_features = _check_features(out_features, "out_features")
+        if init is None or _is_device(init):  # Linear(3, 4, True, "cpu"): PyTorch's order
+            raise TypeError(f"Linear: got {str(init)!r} as the fourth argument, which is init "
+                            f"here; PyTorch's fourth argument is device: tinygrad_gd runs on "
+                            f"the CPU, so leave it out (or pass dtype= by keyword)")
         if init not in INITS:
             raise ValueError(f"Linear: unknown init {init!r}; choose one of "
                              f"{', '.join(repr(k) for k in INITS)}")
         self.init = init
         rng = _make_generator(seed, generator, "Linear")
-        resolved = _float_dtype(dtype, "Linear")
+        resolved = _float_dtype(dtype, "Linear", device)
         weight, b = _draw_linear(init, rng, self.in_features, self.out_features, bias)
         self.weight = Parameter(weight.astype(resolved))  # (out, in), as in PyTorch
         # (None registered: a Tensor assigned there later is refused, as in PyTorch)
@@ -363,13 +361,13 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  *, seed: int | None = None, generator: np.random.Generator | None = None,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, device: Any = None) -> None:
         super().__init__()
         self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _check_features(embedding_dim, "embedding_dim", "Embedding")
         rng = _make_generator(seed, generator, "Embedding")
         weight = rng.normal(0.0, 1.0, (self.num_embeddings, self.embedding_dim))
-        self.weight = Parameter(weight.astype(_float_dtype(dtype, "Embedding")))
+        self.weight = Parameter(weight.astype(_float_dtype(dtype, "Embedding", device)))
         self.padding_idx = padding_idx
         if padding_idx is not None:
             if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
@@ -395,14 +393,15 @@ class LayerNorm(Module):
     none with elementwise_affine=False), as PyTorch's LayerNorm."""
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None, *,
+                 device: Any = None) -> None:
         super().__init__()
         shape = _normalized_shape("LayerNorm", normalized_shape)
         self.normalized_shape = tuple(_check_features(n, "normalized_shape", "LayerNorm")
                                       for n in shape)
         number("LayerNorm", "eps", eps, 0)
         self.eps = eps
-        resolved = _float_dtype(dtype, "LayerNorm")
+        resolved = _float_dtype(dtype, "LayerNorm", device)
         self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, resolved))
                                 if elementwise_affine else None)
         self.register_parameter("bias", Parameter(np.zeros(self.normalized_shape, resolved))
@@ -432,7 +431,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, *, device: Any = None) -> None:
         super().__init__()
         name = type(self).__name__
         self.num_features = _check_features(num_features, "num_features", name)
@@ -440,7 +439,7 @@ class BatchNorm1d(Module):
         if momentum is not None:  # (None: plain averages)
             number(name, "momentum", momentum)
         self.eps, self.momentum = eps, momentum
-        resolved = _float_dtype(dtype, name)
+        resolved = _float_dtype(dtype, name, device)
         self.register_parameter("weight", Parameter(np.ones(self.num_features, resolved))
                                 if affine else None)
         self.register_parameter("bias", Parameter(np.zeros(self.num_features, resolved))

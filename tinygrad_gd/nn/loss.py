@@ -9,6 +9,7 @@ from typing import Any
 from ..tensor import Tensor
 from . import functional as F
 from ..ops.arguments import number
+from .loss_checks import _check_reduction
 from .module import Buffer, Module
 
 __all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
@@ -30,11 +31,14 @@ class HalfSSELoss(Module):
 
 
 class _ReducedLoss(Module):
-    """A loss with PyTorch's `reduction`: 'mean' (default), 'sum' or 'none' (one per entry)."""
+    """A loss with PyTorch's `reduction`: 'mean' (default), 'sum' or 'none' (one per entry).
+    `_positional_tensors` 1: PyTorch's first argument is weight (the cross-entropies'),
+    here reduction; a tensor there is refused with a message that says so."""
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        F._check_reduction(type(self).__name__, reduction)
+        _check_reduction(type(self).__name__, reduction,
+                         "first" if self._positional_tensors else "")
         self.reduction = reduction
 
     def extra_repr(self) -> str:
@@ -52,6 +56,8 @@ class BCELoss(_ReducedLoss):
     """Binary cross-entropy on probabilities (see `functional.binary_cross_entropy`);
     PyTorch's `weight` by keyword (kept as a Buffer, see `_keep`)."""
 
+    _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
+
     def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
         super().__init__(reduction)
         _keep(self, "weight", weight)
@@ -64,6 +70,8 @@ class BCEWithLogitsLoss(_ReducedLoss):
     """Binary cross-entropy on raw scores, stable for any size (sigmoid built in);
     PyTorch's `weight` and `pos_weight` by keyword (see
     `functional.binary_cross_entropy_with_logits`; kept as Buffers, see `_keep`)."""
+
+    _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  pos_weight: Any = None) -> None:
@@ -98,9 +106,6 @@ class _WeightedLoss(_ReducedLoss):
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  ignore_index: int = -100) -> None:
-        if not isinstance(reduction, str):  # PyTorch's first argument is weight
-            F._check_class_options(type(self).__name__, Tensor([0.0]), reduction, None, -100,
-                                   0, "first")
         super().__init__(reduction)
         _keep(self, "weight", weight)
         self.ignore_index = ignore_index

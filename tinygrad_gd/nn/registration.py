@@ -1,11 +1,14 @@
 """What `Module`'s registration methods share (PyTorch's names): the handle a hook's
 registration returns, the rules for a registered name and for what may be assigned to a
-parameter's or a sub-module's name; also the check that a built-in module's constructor
-was not given the tensors meant for its call."""
+parameter's or a sub-module's name; also the checks of a built-in module's constructor
+arguments: not given the tensors meant for its call, and its parameters' dtype (and
+PyTorch's device, the CPU only)."""
 from __future__ import annotations
 
 import inspect
 from typing import Any
+
+import numpy as np
 
 from ..hooks import RemovableHandle  # (a module's hooks' handle is a tensor hook's)
 from ..tensor import Tensor
@@ -81,3 +84,33 @@ def check_constructor_arguments(cls: type, args: tuple) -> None:
     raise TypeError(f"nn.{name}: the constructor takes settings, not tensors; build the "
                     f"module first, then call it on the tensors: "
                     f"nn.{name}({settings})({inputs})")
+
+
+def _is_device(value: Any) -> bool:
+    """PyTorch's device: "cpu", "cuda:0", ... or a torch.device (not imported for it)."""
+    if type(value).__name__ == "device":
+        return True
+    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps", "xpu",
+                                                              "meta", "hip")
+
+
+def _float_dtype(dtype: Any, where: str, device: Any = None) -> np.dtype:
+    """A layer's parameter dtype (float64 by default). PyTorch's `device=` is accepted as
+    "cpu" (where tinygrad_gd runs), and a device where the dtype goes (PyTorch's positional
+    order: `BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu")`) is refused in one line."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"{where}: device={str(device)!r} is not supported: tinygrad_gd runs "
+                         f"on the CPU; leave device out (or pass 'cpu')")
+    if _is_device(dtype):
+        raise TypeError(f"{where}: got {str(dtype)!r} where the dtype goes; PyTorch's argument "
+                        f"there is device: tinygrad_gd runs on the CPU, so leave it out (or "
+                        f"pass dtype= by keyword)")
+    try:
+        resolved = np.dtype(np.float64 if dtype is None else dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype must be a NumPy float dtype (np.float64, np.float32), "
+                        f"got {type(dtype).__name__} {dtype!r}") from None
+    if resolved.kind != "f":
+        raise TypeError(f"{where}: parameters must be floating point, got dtype {resolved}; "
+                        f"use np.float64 (the default) or np.float32")
+    return resolved

@@ -32,6 +32,28 @@ def pair(op: str, name: str, value: Any) -> tuple[int, int]:
     return values[0], values[1]
 
 
+def conv_padding(op: str, padding: Any, kernel: tuple[int, int], stride: tuple[int, int]
+                 ) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The zeros a convolution adds before and after the height and the width: from an int
+    or a (height, width) pair (each side alike), or PyTorch's strings "valid" (none) and
+    "same" (the output keeps the input's height and width; stride 1 only; k - 1 zeros per
+    axis, the odd one after: bottom and right, as PyTorch's)."""
+    if not isinstance(padding, str):
+        ph, pw = pair(op, "padding", padding)
+        return (ph, ph), (pw, pw)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{op}: padding {padding!r} is not one of PyTorch's strings; use "
+                         f"'valid', 'same', an int or a pair of ints")
+    if padding == "same" and stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got "
+                         f"stride={stride}; give the padding as numbers for a strided "
+                         f"convolution")
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    (kh, kw) = kernel
+    return ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)
+
+
 def _windows(padded: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]
              ) -> np.ndarray:
     """Every kernel-sized window of the padded image, (N, C, out_h, out_w, kh, kw): views."""
@@ -47,18 +69,27 @@ def _add_windows(target: np.ndarray, per_window: np.ndarray, stride: tuple[int, 
                    j:j + stride[1] * out_w:stride[1]] += per_window[..., i, j]
 
 
-def _padded(x: np.ndarray, padding: tuple[int, int], value: float = 0.0) -> np.ndarray:
-    ph, pw = padding
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value) \
-        if ph or pw else x
+def _sides(padding: tuple) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(before, after) for the height and the width: a pair of ints means each side alike."""
+    height, width = padding
+    return (height if isinstance(height, tuple) else (height, height),
+            width if isinstance(width, tuple) else (width, width))
 
 
-def _check_image(op: str, x: Any, kernel: tuple[int, int], padding: tuple[int, int]) -> None:
+def _padded(x: np.ndarray, padding: tuple, value: float = 0.0) -> np.ndarray:
+    """x with `padding` (a (height, width) pair, or (before, after) pairs) of `value`."""
+    sides = _sides(padding)
+    return np.pad(x, ((0, 0), (0, 0)) + sides, constant_values=value) \
+        if any(sides[0] + sides[1]) else x
+
+
+def _check_image(op: str, x: Any, kernel: tuple[int, int], padding: tuple) -> None:
     if x.ndim != 4:
         raise ValueError(f"{op}: expected a batch of images of shape (batch, channels, "
                          f"height, width), got shape {x.shape}; add the batch axis with "
                          f"x.unsqueeze(0)")
-    height, width = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    (top, bottom), (left, right) = _sides(padding)
+    height, width = x.shape[2] + top + bottom, x.shape[3] + left + right
     if kernel[0] > height or kernel[1] > width or min(kernel) < 1:
         raise ValueError(f"{op}: a kernel of {kernel} does not fit an image of {x.shape[2:]} "
                          f"padded by {padding}")
@@ -66,8 +97,9 @@ def _check_image(op: str, x: Any, kernel: tuple[int, int], padding: tuple[int, i
 
 class Conv2d(Function, name="conv2d", functions=("conv2d",)):
     """2-D convolution (PyTorch's F.conv2d, a cross-correlation): weight of shape
-    (out_channels, in_channels, kh, kw), bias of (out_channels,), `stride` and
-    `padding` (zeros) an int or a (height, width) pair.
+    (out_channels, in_channels, kh, kw), bias of (out_channels,), `stride` an int or a
+    (height, width) pair, `padding` (zeros) too, or PyTorch's "valid" or "same" (see
+    `conv_padding`).
 
     forward: `out[n, o] = sum over c, i, j of window[n, c, i, j] * w[o, c, i, j] (+ b[o])`
     gradient: `sum of g * window` for w, `g @ w` added back over the windows for x, `sum(g)` for b
@@ -76,16 +108,17 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
     @classmethod
     def call(cls, x, weight, bias=None, stride=1, padding=0):
         x, weight = to_tensor(x), to_tensor(weight)
-        stride, padding = pair(cls.name, "stride", stride), pair(cls.name, "padding", padding)
+        stride = pair(cls.name, "stride", stride)
         if weight.ndim != 4 or x.ndim == 4 and weight.shape[1] != x.shape[1]:
             raise ValueError(f"conv2d: weight of shape {weight.shape} must be (out_channels, "
                              f"in_channels, kh, kw) with in_channels = the input's "
                              f"{x.shape[1] if x.ndim == 4 else '?'} (input shape {x.shape})")
+        padding = conv_padding(cls.name, padding, weight.shape[2:], stride)
         _check_image(cls.name, x, weight.shape[2:], padding)
         inputs = (x, weight) if bias is None else (x, weight, bias)
         return cls.apply(*inputs, stride=stride, padding=padding)
 
-    def forward(ctx, x, w, *bias, stride=(1, 1), padding=(0, 0)):
+    def forward(ctx, x, w, *bias, stride=(1, 1), padding=((0, 0), (0, 0))):
         ctx.stride, ctx.padding, ctx.shape = stride, padding, x.shape
         padded = _padded(x, padding)
         ctx.save_for_backward(padded, w)
@@ -102,8 +135,8 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
         if needs[0]:
             full = np.zeros(padded.shape, dtype=g.dtype)
             _add_windows(full, np.einsum("nohw,ocij->nchwij", g, w, optimize=True), ctx.stride)
-            (ph, pw), (height, width) = ctx.padding, ctx.shape[2:]
-            gx = full[:, :, ph:ph + height, pw:pw + width]
+            ((top, _), (left, _)), (height, width) = ctx.padding, ctx.shape[2:]
+            gx = full[:, :, top:top + height, left:left + width]
         if len(needs) == 2:
             return gx, gw
         return gx, gw, (g.sum(axis=(0, 2, 3)) if needs[2] else None)

@@ -350,38 +350,58 @@ class Abs(Function, elementwise=True, methods=("abs", "__abs__"),
 
 
 class Clip(Function, elementwise=True, methods=("clip", "clamp"), functions=("clip", "clamp")):
-    """x limited to [min, max]; the gradient passes where min <= x <= max.
+    """x limited to [min, max]: numbers, or tensors broadcast with x (NumPy's clip,
+    PyTorch's clamp; where min > max, max). The gradient passes to x where
+    min <= x <= max, and to a tensor bound where x was clamped to it (PyTorch's rule; max
+    also wherever max < min).
 
     forward: `clip(x, min, max)`
-    gradient: `g * [min <= x <= max]`
+    gradient: `g * [min <= x <= max]` for x, `g * [x < min < max]` for min, `g * [x > max]` for max
     """
 
     @classmethod
     def call(cls, x, min=None, max=None):  # noqa: A002  (NumPy's and PyTorch's names)
         if min is None and max is None:
             raise ValueError("clip: give min, max or both")
-        for bound in (min, max):
-            if bound is not None and not isinstance(bound, (int, float, np.number)):
-                raise TypeError(f"clip: min and max must be numbers, got "
-                                f"{type(bound).__name__} {bound!r}")
-        return cls.apply(x, min=min, max=max)
+        numbers, tensors, names = {}, [], []
+        for name, bound in (("min", min), ("max", max)):
+            if bound is None or isinstance(bound, (int, float, np.number)):
+                numbers[name] = bound
+            elif hasattr(bound, "__array__") or isinstance(bound, (list, tuple)):
+                tensors.append(to_tensor(bound))  # (a Tensor's gradient: where x is clamped)
+                names.append(name)
+            else:
+                raise TypeError(f"clip (clamp): {name} must be a number or a tensor, got "
+                                f"{type(bound).__name__} {str(bound)[:40]!r}")
+        return cls.apply(x, *tensors, bounds=tuple(names), **numbers)
 
-    def forward(ctx, x, *, min=None, max=None):  # noqa: A002
-        ctx.save_for_backward(x)
+    def forward(ctx, x, *tensors, bounds=(), min=None, max=None):  # noqa: A002
+        for bound in tensors:  # one dtype: x's with each bound's in turn (as x + bound)
+            x, bound = same_dtype(x, bound)
+            x = x.astype(np.promote_types(x.dtype, bound.dtype), copy=False)
+        given = dict(zip(bounds, (b.astype(x.dtype, copy=False) for b in tensors)))
         if x.dtype.kind == "f":  # np.float64(-6.9) as a bound keeps float32 x float32
             min, max = (b if b is None else x.dtype.type(b) for b in (min, max))
-        ctx.bounds = (min, max)
-        return np.clip(x, min, max)
+        low, high = given.get("min", min), given.get("max", max)
+        ctx.save_for_backward(x, low, high)
+        ctx.given = bounds
+        return np.clip(x, low, high)  # (min(max(x, min), max): max where min > max)
 
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        low, high = ctx.bounds
+        x, low, high = ctx.saved_tensors
         inside = np.ones(x.shape, dtype=bool)
         if low is not None:
-            inside &= x >= low
+            inside = inside & (x >= low)
         if high is not None:
-            inside &= x <= high
-        return g * inside
+            inside = inside & (x <= high)
+        grads = [g * inside]
+        for name in ctx.given:  # a tensor bound: where x was clamped to it
+            if name == "min":
+                hit = (x < low) if high is None else (x < low) & (low < high)
+            else:
+                hit = (x > high) if low is None else (x > high) | (high < low)
+            grads.append(g * hit)
+        return tuple(grads) if ctx.given else grads[0]
 
 
 class Tanh(Function, elementwise=True, methods=("tanh",), functions=("tanh",)):

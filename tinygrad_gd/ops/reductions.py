@@ -42,6 +42,21 @@ def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: b
     return np.expand_dims(g, tuple(a % len(shape) for a in axes))
 
 
+def keep_flag(op: str, keepdims: Any, keepdim: Any) -> bool:
+    """keepdims= (NumPy's) or keepdim= (PyTorch's): True or False. Anything else is refused
+    in one line: NumPy's third argument of sum, mean and prod is dtype
+    (`np.sum(x, 0, np.float32)`), which would otherwise count as keepdims=True."""
+    keep = either(op, "keepdims", keepdims, "keepdim", keepdim, False)
+    if isinstance(keep, (bool, np.bool_)):
+        return bool(keep)
+    what = f"the type {keep.__name__}" if isinstance(keep, type) else \
+        f"{type(keep).__name__} {keep!r}"
+    numpy = ("NumPy's is dtype: cast first (x.to(np.float32)." + op + "(0)) or pass "
+             if op in ("sum", "mean", "prod") else "pass ")
+    raise TypeError(f"{op}: keepdims must be True or False, got {what}; the third argument "
+                    f"here is keepdims (PyTorch's keepdim), {numpy}keepdims=True/False")
+
+
 class _Reduction(Function, register=False):
     """What the reductions share: `x.op(axis=None, keepdims=False)`, or dim=/keepdim=."""
 
@@ -49,8 +64,7 @@ class _Reduction(Function, register=False):
     def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
         x = to_tensor(x)
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
-        keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
-        return cls.apply(x, axis=axis, keepdims=bool(keepdims))
+        return cls.apply(x, axis=axis, keepdims=keep_flag(cls.name, keepdims, keepdim))
 
 
 class Sum(_Reduction, methods=("sum",), functions=("sum",)):
@@ -142,7 +156,7 @@ class _Extremum(_FromOutput, register=False):
                             f"{cls.name}imum over several axes give axis={dim!r}")
         x = to_tensor(x)
         axis = check_axis(cls.name, dim, x.ndim)
-        keep = bool(either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False))
+        keep = keep_flag(cls.name, keepdims, keepdim)
         indices = np.asarray(cls.find(x._data, axis=axis, keepdims=keep), dtype=np.int64)
         return ValuesAndIndices(values, Tensor.from_op(indices, None))
 
@@ -182,6 +196,25 @@ class Min(_Extremum, methods=("min",), functions=("min",)):
     find = staticmethod(np.argmin)
 
 
+_SORT_KINDS = ("quicksort", "quick", "mergesort", "merge", "heapsort", "heap", "stable")
+
+
+def sort_direction(op: str, third: Any, descending: Any = None) -> bool:
+    """Whether sort or argsort puts the largest first, from its third positional argument
+    (PyTorch's `descending`, a bool, or NumPy's `kind`, a string: every kind gives the
+    same order here, ties in their order) or the keyword `descending=`."""
+    if isinstance(third, str) and third.lower() in _SORT_KINDS:
+        third = None  # NumPy's kind: ascending, unless descending= says otherwise
+    if third is not None and descending is not None:
+        raise TypeError(f"{op}: descending given twice, as the third argument and by keyword")
+    given = descending if third is None else third
+    if given is None or isinstance(given, (bool, np.bool_)):
+        return bool(given)
+    raise TypeError(f"{op}: the third argument is PyTorch's descending (True or False) or "
+                    f"NumPy's kind ('quicksort', 'mergesort', 'heapsort', 'stable'), got "
+                    f"{type(given).__name__} {given!r}")
+
+
 def stable_order(data: np.ndarray, axis: int, descending: bool = False) -> np.ndarray:
     """The int64 indices that sort `data` along `axis`, ties in their order, also when
     descending, and NaN as the largest value (first when descending), as PyTorch's."""
@@ -217,10 +250,11 @@ class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
 class Sort(TakeAlongAxis, functions=("sort",)):
     """The entries sorted along `axis` (the last by default; None: the flattened tensor).
     NumPy's `np.sort(x, axis)` gives the sorted values; with PyTorch's keywords (`dim=`,
-    `descending=`, `stable=`) the result is PyTorch's too: values and indices. Ties keep
-    their order (a stable sort, whatever `kind=` says), descending too. The method
-    `x.sort(dim=...)` is PyTorch's (see `spellings.py`: NumPy's sorts in place, which a
-    tensor in a graph cannot).
+    `descending=`, `stable=`) the result is PyTorch's too: values and indices. The third
+    argument is NumPy's `kind` (a string) or PyTorch's `descending` (a bool; the values
+    only, as any call without those keywords). Ties keep their order (a stable sort,
+    whatever `kind` says), descending too. The method `x.sort(dim=...)` is PyTorch's
+    (see `spellings.py`: NumPy's sorts in place, which a tensor in a graph cannot).
 
     forward: `take_along_axis(x, argsort(x, axis), axis)`
     gradient: `g` added into the positions read
@@ -240,6 +274,7 @@ class Sort(TakeAlongAxis, functions=("sort",)):
         axis = one_axis(cls.name, axis, x.ndim, none_ok=True)
         if axis is None or x.ndim == 0:
             x, axis = x.reshape(-1), 0
-        positions = stable_order(x._data, axis, descending=bool(descending))
+        descending = sort_direction(cls.name, kind, descending)
+        positions = stable_order(x._data, axis, descending=descending)
         values = cls._gather(x, positions, axis % x.ndim)
         return ValuesAndIndices(values, Tensor.from_op(positions, None)) if pytorch else values

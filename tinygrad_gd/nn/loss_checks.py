@@ -1,0 +1,147 @@
+"""What the loss functions of `nn.functional` share: the checks of their arguments (a
+prediction and a target of one shape, a reduction, values in [0, 1], class indices,
+PyTorch's class-weight options), each refusing bad input in one line naming the loss,
+and PyTorch's weights applied (`_weighted`, and `_weighted_nll` for the class losses).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import functional as tg_functional
+from ..tensor import Tensor, _raw
+from .layer_functions import _as_tensor
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _pair(where: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Prediction and target as Tensors of one shape, or an error naming both shapes."""
+    input = _as_tensor(where, input)
+    target = _as_tensor(where, target, input, "target")
+    if input.shape != target.shape:
+        hint = (f"; reshape one of them, e.g. target.reshape{input.shape}"
+                if input.size == target.size else "")
+        raise ValueError(
+            f"{where}: input (prediction) has shape {input.shape} but target has shape "
+            f"{target.shape}; they must be equal (broadcasting them would compare every "
+            f"prediction with every target){hint}")
+    return input, target
+
+
+def _reduce(losses: Tensor, reduction: str) -> Tensor:
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" \
+        else losses
+
+
+def _check_reduction(where: str, reduction: Any, weight_at: str = "") -> None:
+    """'mean', 'sum' or 'none'; `weight_at`: which argument is weight in PyTorch's
+    signature where it is reduction here (the cross-entropies'), for the hint."""
+    if not isinstance(reduction, str):
+        hint = (f"; PyTorch's {weight_at} argument is weight, here it is reduction: pass the "
+                f"weights by keyword, weight=..." if weight_at else "")
+        raise TypeError(f"{where}: reduction must be 'mean', 'sum' or 'none', got a "
+                        f"{type(reduction).__name__}{hint}")
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_unit_interval(where: str, what: str, t: Tensor, hint: str) -> None:
+    data = t._data
+    if data.size and not ((data >= 0) & (data <= 1)).all():  # (NaN is refused too)
+        nans = int((data != data).sum())
+        raise ValueError(f"{where}: {what} must lie in [0, 1], got " + (
+            f"{nans} NaN(s); find the step that made them with tg.detect_anomaly()" if nans
+            else f"values from {data.min():.4g} to {data.max():.4g}{hint}"))
+
+
+def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
+    """`values * weight`, the weight (a Tensor that may learn, or numbers in the values'
+    dtype: a list, or a constant Tensor such as a loss Module's Buffer, as PyTorch's)
+    broadcast to the values' shape, or a one-line error."""
+    if weight is None:
+        return values
+    if not isinstance(weight, Tensor) or not weight.requires_grad and weight.dtype != values.dtype:
+        weight = _as_tensor(where, _raw(weight), values, name)
+    try:
+        np.broadcast_shapes(weight.shape, values.shape)
+    except ValueError:
+        raise ValueError(f"{where}: {name} of shape {weight.shape} does not broadcast to the "
+                         f"input's shape {values.shape}") from None
+    return values * weight
+
+
+def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
+                   ignore_index: int | None = None) -> np.ndarray:
+    """Integer class indices of shape input.shape[:-1], each in [0, n_classes) or equal to
+    `ignore_index`."""
+    data = np.array(_raw(target))  # a copy: backward reads it (the caller may change theirs)
+    n_classes = input.shape[-1]
+    expected = input.shape[:-1]
+    # (only cross_entropy also takes class probabilities, of the input's shape)
+    or_probabilities = (f", or of class probabilities of shape {input.shape}"
+                        if where == "cross_entropy" else "")
+    if data.shape != expected:
+        raise ValueError(
+            f"{where}: input of shape {input.shape} (batch, classes) needs a target of "
+            f"class indices of shape {expected}{or_probabilities}; got target shape "
+            f"{data.shape}")
+    if data.dtype.kind == "b" or data.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: class indices must be integers, got dtype {data.dtype}")
+    if data.dtype.kind == "f":
+        if not np.array_equal(data, np.round(data)):
+            raise ValueError(f"{where}: a target of class indices must hold whole numbers"
+                             + (f"; for class probabilities give shape {input.shape}, the "
+                                f"input's" if or_probabilities else ""))
+        data = data.astype(np.int64)
+    bad = (data < 0) | (data >= n_classes)
+    if ignore_index is not None and bad.any():  # (out of range, unless the ignored class)
+        bad &= data != ignore_index
+    if bad.any():
+        raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
+                         f"{n_classes} classes, got {np.unique(data[bad]).tolist()}")
+    return data
+
+
+def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
+                         ignore_index: Any, label_smoothing: Any,
+                         position: str = "third") -> Tensor | None:
+    """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype."""
+    _check_reduction(where, reduction, position)
+    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+        raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
+    if isinstance(label_smoothing, bool) or not isinstance(
+            label_smoothing, (int, float, np.integer, np.floating)) \
+            or not 0 <= label_smoothing <= 1:
+        raise ValueError(f"{where}: label_smoothing must be a number in [0.0, 1.0], got "
+                         f"{label_smoothing!r}")
+    if weight is None:
+        return None
+    if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
+        weight = _as_tensor(where, _raw(weight), input, "weight")
+    if weight.shape != input.shape[-1:]:
+        raise ValueError(f"{where}: weight must hold one number per class, shape "
+                         f"{input.shape[-1:]} for input of shape {input.shape}; got shape "
+                         f"{weight.shape}")
+    return weight
+
+
+def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,
+                  weight: Tensor | None, smoothing: float, reduction: str) -> Tensor:
+    """The negative log-likelihood with weights, ignored targets or label smoothing, from
+    Tensor ops (cross_entropy's, on log_softmax(input), and nll_loss's)."""
+    safe = np.where(ignored, 0, classes)  # any class: its term is multiplied by 0
+    picked = tg_functional.take_along_axis(log_p, np.expand_dims(safe, -1), axis=-1)
+    keep = Tensor((~ignored).astype(log_p.dtype))
+    sample_weight = keep if weight is None else weight[safe] * keep
+    losses = -picked.reshape(classes.shape) * sample_weight
+    if smoothing:
+        spread = -(log_p if weight is None else log_p * weight).sum(axis=-1) * keep
+        losses = (1.0 - smoothing) * losses + (smoothing / log_p.shape[-1]) * spread
+    if reduction == "mean":
+        total = sample_weight.sum()
+        if not total.item():  # every target ignored: PyTorch's NaN, and gradients 0 (not 0/0)
+            return losses.sum() * 0.0 + np.nan
+        return losses.sum() / total
+    return losses.sum() if reduction == "sum" else losses
