@@ -599,3 +599,27 @@ def test_clamp_with_broadcast_tensor_bounds_passes_gradcheck():
     high = tg.tensor(rng.uniform(0.5, 1.5, (3, 1)), requires_grad=True)
     assert tg.gradcheck(lambda a, b, c: tg.clamp(a, b, c), [x, low, high])
     assert tg.gradcheck(lambda a, c: tg.clamp(a, max=c), [x, high])
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda x: x.amax(0, "no"), r"^amax: keepdims must be True or False, got str 'no'"),
+    (lambda x: x.norm(None, 0, "no"), r"^norm: keepdims must be True or False, got str 'no'"),
+    (lambda x: tg.var(x, 0, np.float32), r"^var: ddof .* must be a number, got float32; "
+                                         r"NumPy's third argument is dtype"),
+    (lambda x: x.std(0, np.float32), r"^std: ddof .* must be a number, got float32"),
+    (lambda x: x.astype(np.complex64), r"^astype: complex dtypes are not supported"),
+    (lambda x: x.sort(-1, "bogus"), r"^sort: the third argument is PyTorch's descending"),
+])
+def test_the_other_reductions_refuse_what_their_position_cannot_mean(call, message):
+    # amax/norm made keepdims of 'no', var/std's ddof of a dtype failed inside NumPy,
+    # astype made complex values, x.sort(-1, 'bogus') sorted descending
+    x = tg.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    with pytest.raises(TypeError, match=message):
+        call(x)
+
+
+def test_the_sort_methods_second_argument_reads_as_the_functions_third():
+    x = tg.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    assert x.sort(-1, "stable")[0].tolist() == [[1.0, 2.0, 3.0], [0.0, 4.0, 5.0]]  # a kind
+    assert x.sort(-1, True)[0].tolist() == [[3.0, 2.0, 1.0], [5.0, 4.0, 0.0]]
+    assert x.var(0, True).tolist() == [4.5, 8.0, 2.0]  # PyTorch's unbiased, as ddof 1

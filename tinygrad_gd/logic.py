@@ -21,6 +21,7 @@ from .ops.arguments import broadcast, check_axis, either, one_axis
 from .ops.reductions import keep_flag, sort_direction, stable_order
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
+from .values import numeric_dtype
 
 __all__ = ["argmax", "argmin", "argsort", "count_nonzero", "nonzero", "argwhere",
            "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
@@ -249,10 +250,7 @@ def _astype(self: Tensor, dtype: Any) -> Tensor:
     """The values converted to `dtype`, a copy (NumPy's astype). To a float dtype it stays
     in the graph (the op `to`, or `clone` for the same dtype), so NumPy code that casts
     keeps its gradient; to an integer or boolean dtype it has none."""
-    try:
-        target = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"astype: unknown dtype {dtype!r}: {err}") from None
+    target = numeric_dtype(dtype, "astype")  # (complex, strings, objects: refused)
     if target.kind == "f":
         return self.clone() if target == self.dtype else self.to(target)
     return _constant(self._data.astype(target))

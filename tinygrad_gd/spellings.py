@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from . import functional, hooks, tensor as tensor_module
-from . import creation
+from . import creation, functional, hooks, tensor as tensor_module
 from .in_place import scalar
-from .ops.arguments import broadcast, either, matrix_product, number, one_axis, reduced_axes
+from .ops.arguments import broadcast, matrix_product, number, one_axis, reduced_axes
+from .ops.reductions import keep_flag, sort_direction
 from .tensor import Tensor, to_tensor
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
@@ -201,7 +201,7 @@ def _values_only(name: str, op: str, what: str) -> Any:
     whichever keyword (dim= or axis=) is given: the op `op`."""
     def method(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
                keepdims: Any = None) -> Tensor:
-        keep = bool(either(name, "keepdims", keepdims, "keepdim", keepdim))
+        keep = keep_flag(name, keepdims, keepdim)
         return getattr(self, op)(axis=reduced_axes(name, axis, dim, self.ndim), keepdims=keep)
     method.__doc__ = (f"The {what} over `dim` (all axes by default), the values only "
                       f"(PyTorch's and NumPy's {name}): the op `{op}`.")
@@ -284,8 +284,8 @@ def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = N
                         "sorted values")
     if axis is not None:
         raise TypeError("sort: the method takes PyTorch's dim=; tg.sort(x, axis=...) is NumPy's")
-    return functional.sort(self, dim=-1 if dim is None else dim, descending=bool(descending),
-                           stable=stable)
+    return functional.sort(self, dim=-1 if dim is None else dim,  # (a str: NumPy's kind)
+                           descending=sort_direction("sort", descending), stable=stable)
 
 
 def _cast(dtype: Any, name: str) -> Any:

@@ -12,7 +12,8 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import to_tensor, either, floating, ints, one_axis, reduced_axes
-from .reductions import _FromOutput, _Reduction, accumulated, accumulator, expand_reduced
+from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, expand_reduced,
+                         keep_flag)
 from .shape import BroadcastTo, Concatenate
 
 
@@ -43,9 +44,14 @@ class Var(Function, methods=("var",), functions=("var",)):
                 raise TypeError(f"{cls.name}: give correction= or unbiased=, not both")
             correction = 1 if unbiased else 0
         ddof = either(cls.name, "ddof", ddof, "correction", correction, 1 if torch_style else 0)
+        if not isinstance(ddof, (int, float, np.number)):  # (a bool is PyTorch's unbiased)
+            raise TypeError(f"{cls.name}: ddof (the third argument here; PyTorch's unbiased) "
+                            f"must be a number, got {getattr(ddof, '__name__', repr(ddof))}; "
+                            f"NumPy's third argument is dtype: cast first "
+                            f"(x.to(np.float64).{cls.name}(0))")
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
-        keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
-        return cls.apply(x, axis=axis, keepdims=bool(keepdims), ddof=ddof)
+        keepdims = keep_flag(cls.name, keepdims, keepdim)
+        return cls.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
 
     def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
         return _narrowed(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof), x)
@@ -172,7 +178,7 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
         x = to_tensor(x)
         order = either(cls.name, "ord", ord, "p", p, None)
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
-        keepdims = either(cls.name, "keepdims", keepdims, "keepdim", keepdim, False)
+        keepdims = keep_flag(cls.name, keepdims, keepdim)
         vectors = x.ndim <= 1 or isinstance(axis, int)  # (ord=2 of a matrix is its largest
         if not (order in (None, "fro") or order == 2 and vectors):  # singular value in NumPy)
             raise ValueError(f"norm: only the Euclidean norm is supported (ord=None, 'fro', or "
