@@ -724,8 +724,12 @@ def test_module_to_is_pytorchs_for_the_cpu_and_float_dtypes():
     model.to(np.float64)
     assert first.dtype == np.float64 and first.grad.dtype == np.float64
     for bad in ("cuda", np.int64):
-        with pytest.raises(TypeError, match=r"Module.to: expected \"cpu\" or a float dtype"):
+        with pytest.raises(TypeError, match=r"^Module.to: expected .*(device 'cpu'|float dtype)"):
             model.to(bad)
+    # PyTorch's other forms, read as Tensor.to reads them
+    assert model.to("cpu", np.float32) is model and first.dtype == np.float32
+    assert model.to(device="cpu", dtype="float64") is model and first.dtype == np.float64
+    assert model.to(tg.zeros(1, dtype=np.float32)) is model and first.dtype == np.float32
 
 
 def test_nn_init_draws_pytorchs_initialisations_in_place():

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..engine import no_grad
+from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import scope
 from ..tensor import Tensor
@@ -382,20 +383,16 @@ class Module:
         """`to(np.float16)`, PyTorch's `model.half()`. Returns self."""
         return self.to(np.float16)
 
-    def to(self, dtype_or_device: Any) -> "Module":
-        """PyTorch's `model.to(...)`. "cpu" leaves the model as it is (tinygrad_gd runs on
-        the CPU); a float dtype converts every parameter's values (and gradient) and every
-        float buffer in place, the same objects, counted as in-place changes. Returns
-        self."""
-        if isinstance(dtype_or_device, str) and dtype_or_device == "cpu":
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Module":
+        """PyTorch's `model.to(...)`, read as `Tensor.to`'s arguments. "cpu" leaves the model
+        as it is (tinygrad_gd runs on the CPU); a float dtype converts every parameter's
+        values (and gradient) and every float buffer in place, the same objects, counted as
+        in-place changes. Returns self."""
+        dtype = target_dtype("Module.to", args, dtype, device)
+        if dtype is None:
             return self
-        try:
-            dtype = np.dtype(dtype_or_device)
-        except TypeError:
-            dtype = None
-        if dtype is None or dtype.kind != "f":
-            raise TypeError(f"Module.to: expected \"cpu\" or a float dtype (np.float32), got "
-                            f"{dtype_or_device!r}; tinygrad_gd runs on the CPU only")
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: expected a float dtype (np.float32), got {dtype}")
         for p in self.parameters():
             p.data = p._data.astype(dtype)
             if p.grad is not None:

@@ -131,6 +131,28 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
 _DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # PyTorch's names of devices, for to(device)
 
 
+def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None) -> Any:
+    """The dtype PyTorch's `to(...)` arguments ask for (None: only a device, "cpu"): read
+    from `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` and the keywords; a
+    device other than the CPU refused, as two dtypes are."""
+    if len(args) > 2:
+        raise TypeError(f"{where}: takes a device and a dtype (or another tensor), got "
+                        f"{len(args)} positional arguments")
+    for arg in args:
+        if type(arg).__name__ == "device" or (isinstance(arg, str)
+                                              and arg.split(":")[0] in _DEVICES):
+            device = arg
+        elif dtype is None:
+            dtype = arg.dtype if hasattr(arg, "_data") else arg  # to(other): its dtype
+        else:
+            raise TypeError(f"{where}: got two dtypes, {dtype!r} and {arg!r}; give one")
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise TypeError(f"{where}: expected a dtype (np.float32, \"float64\") or the device "
+                        f"'cpu', got {type(device).__name__} {str(device)!r}; tinygrad_gd "
+                        f"runs on the CPU only")
+    return None if dtype is None else numeric_dtype(dtype, where)
+
+
 class To(Function, name="to", elementwise=True, methods=("to",)):
     """The values in another float dtype, in the graph (PyTorch's `x.to(torch.float32)`;
     `x.float()` and `x.double()` are this op). To an integer or boolean dtype it is
@@ -146,24 +168,9 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
     @classmethod
     def call(cls, x, *args, dtype=None, device=None):
         x = to_tensor(x)
-        if len(args) > 2:
-            raise TypeError(f"to: takes a device and a dtype (or another tensor), got "
-                            f"{len(args)} positional arguments")
-        for arg in args:
-            if type(arg).__name__ == "device" or (isinstance(arg, str)
-                                                  and arg.split(":")[0] in _DEVICES):
-                device = arg
-            elif dtype is None:
-                dtype = arg.dtype if hasattr(arg, "_data") else arg  # to(other): its dtype
-            else:
-                raise TypeError(f"to: got two dtypes, {dtype!r} and {arg!r}; give one")
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise TypeError(f"to: expected a dtype (np.float32, \"float64\") or the device "
-                            f"'cpu', got {type(device).__name__} {str(device)!r}; tinygrad_gd "
-                            f"runs on the CPU only")
+        dtype = target_dtype(cls.name, args, dtype, device)
         if dtype is None:
             return x  # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
-        dtype = numeric_dtype(dtype, cls.name)
         if dtype.kind != "f":
             return x.astype(dtype)  # (logic.py: a new tensor without gradient)
         return x if dtype == x.dtype else cls.apply(x, dtype=dtype)
