@@ -58,7 +58,8 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps:
     model's the function uses.
 
     Returns True, so `assert tg.gradcheck(...)` reads well; raises `GradcheckError`
-    (an AssertionError) on failure, or returns False with `raise_exception=False`.
+    (an AssertionError) on failure, or returns False with `raise_exception=False` (a
+    misuse raises still: bad arguments, a `fn` that ignores the inputs it is given).
     """
     _check_arguments(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed)
     try:

@@ -9,8 +9,8 @@ place). `tg.tensor([1, 2])` is PyTorch's `torch.tensor`, always a copy (`tinygra
 is also the module that defines Tensor, made callable). `x.cpu()` and
 `x.contiguous()` give x (a copy when x's values are a strided view); `tg.from_numpy(a)`
 copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later change to
-`a` is not seen); the dtype names `tg.float32`, `tg.float64`, `tg.int32`, `tg.int64` are
-NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes in bytes.
+`a` is not seen); the dtype names `tg.float16/32/64`, `int8/16/32/64`, `uint8`, `bool`
+are NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes in bytes.
 `tg.meshgrid` (reshape and broadcast_to, in the graph) wants `indexing=`, as NumPy's and
 PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as `t[...] = v` does;
 `tg.set_printoptions` takes PyTorch's names. `x.ptp()`, `divmod(x, y)`, `x.conj()` and

@@ -60,7 +60,8 @@ drawn nodes folds its structure (`folds.py`): a long run of adds (Python's `sum(
 drawn and fold the others into one box naming their parameters with their values and
 gradients, and the middle of a long chain folds into one box listing its ops, the
 parameters, the output and the nodes next to them staying drawn (`max_nodes=None` draws
-every node; the step-by-step page applies none of these folds). Beyond `max_nodes` after
+every node but the module boxes, which `open_modules=True` opens; the step-by-step page
+applies none of these folds). Beyond `max_nodes` after
 that, the nodes farthest from the output fold into one "more nodes" box.
 
 Gradients on the nodes: the forward view shows `.grad` exactly as it is (`.grad None` on a

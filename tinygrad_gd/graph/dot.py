@@ -63,7 +63,8 @@ def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True
     constant as a node of its own instead of in its op's label (`× 3`, `** 2`).
     `open_modules`: draw every op of a large graph built by `nn` modules instead of one
     box per module call. `max_nodes`: beyond it module calls and then the nodes farthest
-    from the output fold into boxes; None draws every node. `legend`: add a key of node
+    from the output fold into boxes; None draws every node (module calls stay boxes
+    unless `open_modules`). `legend`: add a key of node
     styles. `highlight`: a Tensor or op node (`t.grad_fn`), or several, to mark.
     `precision`: significant digits of the numbers shown.
     """
