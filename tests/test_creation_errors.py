@@ -305,3 +305,232 @@ def test_valid_calls_agree_with_pytorch():
             call(torch)
         with pytest.raises(ValueError):
             call(tg)
+
+
+# -- random draws in narrow float dtypes, overflow to inf, nn.init's edges, PyTorch's keywords --
+def test_rand_and_uniform_never_give_the_bound_they_exclude():
+    halves = tg.rand(10**6, dtype="float16", seed=0).numpy()  # (270 ones when cast up)
+    assert halves.dtype == np.float16 and halves.max() < 1 and abs(halves.mean() - 0.5) < 0.01
+    singles = tg.rand(10**7, dtype="float32", seed=9).numpy()  # (one 1.0 when cast up)
+    assert singles.max() < 1 and singles.min() >= 0
+    like = tg.rand_like(tg.zeros(10**6, dtype="float16"), seed=1).numpy()
+    assert like.dtype == np.float16 and like.max() < 1
+    # float64's draws for a seed are NumPy's own, and float32's the same to 2**-24
+    np.testing.assert_array_equal(tg.rand(5, seed=3).numpy(), np.random.default_rng(3).random(5))
+    close = np.abs(tg.rand(5, seed=3, dtype="float32").numpy() - np.random.default_rng(3).random(5))
+    assert close.max() < 2.0 ** -23
+    drawn = tg.zeros(10**6, dtype="float16").uniform_(0, 10, generator=np.random.default_rng(0))
+    assert drawn.numpy().max() < 10 and drawn.numpy().min() >= 0  # (404 tens when cast up)
+    with tg.no_grad():
+        weight = tg.nn.init.uniform_(tg.zeros(10**6, dtype="float16"), -1, 1)
+    assert weight.numpy().max() < 1 and weight.numpy().min() >= -1
+    assert tg.zeros(2, dtype="float16").uniform_(2, 2).tolist() == [2.0, 2.0]  # a == b: a
+
+
+OVERFLOWS = {  # name: (the call, how its message starts); each would have made inf
+    "fill_": (lambda: tg.zeros(2, dtype="float32").fill_(1e300), "fill_: 1e+300 does not fit "
+              "dtype float32 (finite values from -3.4028235e+38 to 3.4028235e+38)"),
+    "fill_ half": (lambda: tg.zeros(2, dtype="float16").fill_(100000),
+                   "fill_: 100000 does not fit dtype float16 (finite values from -65504 to 65504)"),
+    "constant_": (lambda: nn.init.constant_(nn.Parameter(tg.zeros(2, dtype="float32")), 1e300),
+                  "constant_: 1e+300 does not fit dtype float32"),
+    "setitem": (lambda: tg.zeros(2, dtype="float32").__setitem__(0, -1e300),
+                "setitem: -1e+300 does not fit dtype float32"),
+    "setitem int": (lambda: tg.zeros(2, dtype="float32").__setitem__(0, 10**39),
+                    "setitem: 1e+39 does not fit dtype float32"),
+    "copy_": (lambda: tg.zeros(2, dtype="float32").copy_(np.array([1.0, 1e300])),
+              "copy_: 1e+300 does not fit dtype float32"),
+    "full": (lambda: tg.full((2,), 1e300, dtype="float32"), "full: 1e+300 does not fit dtype "
+             "float32"),
+    "uniform_": (lambda: tg.zeros(2, dtype="float32").uniform_(-1e300, 1e300),
+                 "uniform_: a=-1e+300 is outside the range of dtype float32"),
+    "uniform_ half": (lambda: tg.zeros(2, dtype="float16").uniform_(-1e5, 1e5),
+                      "uniform_: a=-100000.0 is outside the range of dtype float16 (from -65504 "
+                      "to 65504)"),
+    "randint": (lambda: tg.randint(0, 100000, (3,), dtype="float16"),
+                "randint: values in [0, 100000) do not fit dtype float16 (from -65504 to 65504)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERFLOWS))
+def test_a_finite_value_that_would_become_inf_is_refused(name):
+    call, start = OVERFLOWS[name]
+    with np.errstate(all="raise"):  # (NumPy's RuntimeWarning was all there was)
+        message = _refused((OverflowError, ValueError), start, call)
+    assert "float64" in message  # what to do
+
+
+def test_a_refused_overflow_leaves_the_tensor_and_inf_and_huge_draws_stay_allowed():
+    t = tg.Tensor([1.0, 2.0], dtype="float32")
+    for write in (lambda: t.fill_(1e300), lambda: t.copy_([0.0, 1e300]),
+                  lambda: t.uniform_(0, 1e39)):
+        with pytest.raises((OverflowError, ValueError)):
+            write()
+        assert t.tolist() == [1.0, 2.0]
+    assert t.fill_(-math.inf).tolist() == [-math.inf] * 2  # inf given is inf
+    assert np.isinf(tg.zeros(3, dtype="float32").copy_([math.inf, 0, 0]).numpy()[0])
+    with np.errstate(all="raise"):  # normal_ with a huge std gives inf, as PyTorch's
+        assert np.isinf(tg.zeros(3, dtype="float32").normal_(0, 1e300).numpy()).all()
+    assert tg.zeros(2, dtype="float32").fill_(3.4e38).numpy().max() < math.inf
+    assert tg.full((2,), 65504, dtype="float16").tolist() == [65504.0, 65504.0]
+
+
+@pytest.mark.torch
+def test_pytorch_refuses_the_same_overflows():
+    torch = pytest.importorskip("torch")
+    for call in (lambda: torch.zeros(2).fill_(1e300),
+                 lambda: torch.nn.init.constant_(torch.zeros(2), 1e300),
+                 lambda: torch.full((2,), 1e300, dtype=torch.float32),
+                 lambda: torch.zeros(2).uniform_(-1e300, 1e300),
+                 lambda: torch.zeros(2, dtype=torch.float16).uniform_(-1e5, 1e5),
+                 lambda: torch.randint(0, 100000, (3,), dtype=torch.float16)):
+        with pytest.raises(RuntimeError):
+            call()
+    assert torch.rand(10**6, dtype=torch.float16).max() < 1
+
+
+@pytest.mark.parametrize("init", ["kaiming_uniform_", "kaiming_normal_", "xavier_uniform_",
+                                  "xavier_normal_"])
+@pytest.mark.parametrize("shape", [(3, 0), (0, 0), (0, 2, 3)])
+def test_initialising_a_zero_element_weight_warns_and_returns_it(init, shape):
+    weight = nn.Parameter(tg.zeros(*shape))
+    with pytest.warns(UserWarning, match=f"^{init}: initializing a zero-element tensor"):
+        assert getattr(nn.init, init)(weight) is weight
+    assert weight.shape == shape
+    with pytest.raises(ValueError, match="kaiming_uniform_: mode"):  # arguments still checked
+        nn.init.kaiming_uniform_(tg.zeros(3, 0), mode="fan_avg")
+
+
+@pytest.mark.torch
+def test_pytorch_warns_on_a_zero_element_kaiming_init():
+    torch = pytest.importorskip("torch")
+    with pytest.warns(UserWarning, match="zero-element"):
+        torch.nn.init.kaiming_uniform_(torch.zeros(3, 0))
+
+
+@pytest.mark.parametrize("call, start", [
+    (lambda: nn.init.calculate_gain("leaky_relu", "x"),
+     "calculate_gain: param (leaky_relu's negative slope) must be a number (int or float), "
+     "got str 'x'"),
+    (lambda: nn.init.calculate_gain("leaky_relu", True),
+     "calculate_gain: param (leaky_relu's negative slope) must be a number (int or float), "
+     "got bool True"),
+    (lambda: nn.init.kaiming_uniform_(tg.zeros(3, 3), a="x"),
+     "kaiming_uniform_: a (leaky_relu's negative slope) must be a number"),
+    (lambda: nn.init.kaiming_normal_(tg.zeros(3, 3), a=[0.1]),
+     "kaiming_normal_: a (leaky_relu's negative slope) must be a number"),
+    (lambda: nn.init.xavier_uniform_(tg.zeros(3, 3), gain="relu"),
+     "xavier_uniform_: gain must be a number (int or float), got str 'relu'; e.g. "
+     "gain=nn.init.calculate_gain('relu')"),
+    (lambda: nn.init.xavier_normal_(tg.zeros(3, 3), gain=None),
+     "xavier_normal_: gain must be a number"),
+])
+def test_a_gain_or_slope_that_is_not_a_number_is_refused_in_one_line(call, start):
+    _refused(TypeError, start, call)
+
+
+@pytest.mark.torch
+def test_gains_and_slopes_agree_with_pytorch():
+    torch = pytest.importorskip("torch")
+    for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                 "conv_transpose3d", "linear", "tanh", "relu", "selu"):
+        assert nn.init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    for slope in (None, 0, 0.2, np.float32(0.5), tg.Tensor(0.3)):
+        theirs = torch.nn.init.calculate_gain("leaky_relu", None if slope is None else float(
+            slope))
+        assert nn.init.calculate_gain("leaky_relu", slope) == pytest.approx(theirs)
+    with pytest.raises(ValueError):  # (PyTorch's type is ValueError; here a TypeError)
+        torch.nn.init.calculate_gain("leaky_relu", True)
+    rng = np.random.default_rng(0)
+    ours = nn.init.kaiming_uniform_(tg.zeros(300, 400), a=None, generator=rng).numpy()
+    theirs = torch.nn.init.kaiming_uniform_(torch.zeros(300, 400, dtype=torch.float64), a=None)
+    assert abs(ours.max() - theirs.max().item()) < 1e-3
+
+
+def test_pytorch_keyword_forms_of_the_shape_and_of_randint():
+    assert tg.randint(high=5, size=(3,), seed=0).tolist() == tg.randint(0, 5, (3,), seed=0
+                                                                         ).tolist()
+    np.testing.assert_array_equal(tg.rand(size=(2, 3), seed=0).numpy(), tg.rand(2, 3, seed=0)
+                                  .numpy())
+    np.testing.assert_array_equal(tg.randn(size=[2], seed=1).numpy(), tg.randn(2, seed=1)
+                                  .numpy())
+    for maker, value in ((tg.zeros, 0.0), (tg.ones, 1.0), (tg.empty, 0.0)):
+        made = maker(size=(2, 3), dtype="float32")
+        assert made.shape == (2, 3) and made.dtype == np.float32 and made.numpy().max() == value
+        _refused(TypeError, f"{maker.__name__}: got the shape twice, (2,) and size=(2, 3)",
+                 lambda: maker(2, size=(2, 3)))
+    _refused(TypeError, "randint: give high", lambda: tg.randint(size=(3,)))
+
+
+def test_the_dataloader_shuffles_with_a_generator_given():
+    x = np.arange(10.0)
+    by_generator = tg.data.DataLoader(x, batch_size=4, shuffle=True,
+                                      generator=np.random.default_rng(0))
+    by_seed = tg.data.DataLoader(x, batch_size=4, shuffle=True, seed=0)
+    for _ in range(2):  # each epoch continues the generator's stream, as seed's does
+        ours = np.concatenate([b.numpy() for b in by_generator])
+        np.testing.assert_array_equal(ours, np.concatenate([b.numpy() for b in by_seed]))
+        assert sorted(ours) == list(x)
+    _refused(ValueError, "DataLoader: give seed or generator, not both",
+             lambda: tg.data.DataLoader(x, seed=0, generator=np.random.default_rng(0)))
+    _refused(TypeError, "DataLoader: generator must be a numpy.random.Generator",
+             lambda: tg.data.DataLoader(x, generator=0))
+
+
+@pytest.mark.parametrize("call, kind, start", [
+    (lambda: tg.manual_seed(-1), ValueError,
+     "manual_seed: seed must be a non-negative int, got -1; negative seeds are refused"),
+    (lambda: tg.manual_seed(1.5), TypeError,
+     "manual_seed: seed must be a non-negative int, got float 1.5; floats"),
+    (lambda: tg.rand(2, seed=-3), ValueError,
+     "rand: seed must be a non-negative int (or None: fresh entropy), got -3; negative"),
+    (lambda: tg.randn(2, seed=2.0), TypeError,
+     "randn: seed must be a non-negative int (or None: fresh entropy), got float 2.0; floats"),
+    (lambda: nn.Linear(2, 2, seed=-1), ValueError, "Linear: seed must be a non-negative int"),
+    (lambda: tg.data.DataLoader(np.zeros(3), seed=-1), ValueError,
+     "DataLoader: seed must be a non-negative int"),
+])
+def test_a_bad_seed_says_what_the_function_accepts(call, kind, start):
+    message = _refused(kind, start, call)
+    assert "expected non-negative integer" not in message and "SeedSequence" not in message
+    assert ("None" in message) == (not start.startswith("manual_seed"))
+
+
+def test_backward_after_an_init_names_in_place_methods_and_nn_init_as_causes():
+    w = nn.Parameter(tg.randn(3, 3, seed=0))
+    y = (w * w).sum()
+    nn.init.normal_(w)
+    message = _refused(RuntimeError, "backward(): input 0", y.backward)
+    assert "uniform_" in message and "nn.init" in message
+
+
+def test_rand_like_and_randn_like_name_themselves():
+    x = tg.zeros(2, dtype="float32")
+    _refused(TypeError, "rand_like: draws floats, so dtype must be a float dtype, got int64",
+             lambda: tg.rand_like(x, dtype="int64"))
+    _refused(TypeError, "randn_like: draws floats", lambda: tg.randn_like(x, dtype="int64"))
+    # nn.init refuses only a tensor of a graph (its docstring says so): an op's result
+    # that needs no gradient is written
+    assert nn.init.normal_(tg.zeros(2, 2) * 2).shape == (2, 2)
+    _refused(RuntimeError, "normal_: this tensor was made by op 'mul'",
+             lambda: nn.init.normal_(tg.zeros(2, 2, requires_grad=True) * 2))
+
+
+@pytest.mark.torch
+def test_randperm_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    drawn = tg.randperm(6, seed=0)
+    assert drawn.dtype == np.int64 and sorted(drawn.tolist()) == list(range(6))
+    assert drawn.tolist() == tg.randperm(6, generator=np.random.default_rng(0)).tolist()
+    weights = tg.randperm(4, dtype="float32", requires_grad=True)
+    assert weights.dtype == np.float32 and weights.requires_grad and tg.randperm(0).shape == (0,)
+    ours, theirs = tg.randperm(5), torch.randperm(5)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype.name == str(theirs.dtype)[6:]
+    _refused(ValueError, "randperm: n must be >= 0, got -1", lambda: tg.randperm(-1))
+    _refused(TypeError, "randperm: n must be an int, got float 2.0", lambda: tg.randperm(2.0))
+    _refused(ValueError, "randperm: the values 0..2049 do not fit dtype float16",
+             lambda: tg.randperm(2050, dtype="float16"))
+    with pytest.raises(RuntimeError):  # PyTorch refuses it too
+        torch.randperm(2050, dtype=torch.float16)
+    _refused(TypeError, "randperm: requires_grad=True needs a float dtype",
+             lambda: tg.randperm(3, requires_grad=True))

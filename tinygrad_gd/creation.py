@@ -1,4 +1,5 @@
-"""Making tensors: `zeros ones full eye arange linspace rand randn`, the `*_like` forms, `tensor`.
+"""Making tensors: `zeros ones full eye arange linspace rand randn randint randperm`, the
+`*_like` forms, `tensor`.
 
 Each takes `dtype=` and `requires_grad=` (PyTorch's keywords; a gradient needs a float
 dtype) and gives a leaf tensor: creation is not an op, so nothing is recorded. Shapes
@@ -28,10 +29,10 @@ import numpy as np
 
 from .ops.arguments import either, finite, ints
 from .tensor import Tensor, _as_array, _new_values
-from .values import numeric_dtype
+from .values import _fitted, float_range, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
-           "randn", "randint", "zeros_like", "ones_like", "full_like", "rand_like",
+           "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
            "randn_like", "manual_seed"]
 
 
@@ -120,23 +121,40 @@ def _filled(where: str, shape: tuple, value: Any, dtype: Any, requires_grad: boo
         raise ValueError(f"{where}: fill_value of shape {np.shape(value)} does not broadcast to "
                          f"the shape {shape}; give one number (or values of a shape that "
                          f"broadcasts)")
+    if dtype.kind == "f":  # (1e300 as float32: refused, never inf)
+        value = _fitted(value, dtype, where, "make a float64 tensor (leave dtype out)")
     return _leaf(_array(where, shape, lambda: np.full(shape, value, dtype=dtype)),
                  requires_grad, where, hint)
 
 
-def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros: `zeros(2, 3)` or `zeros((2, 3))`, float64 by default."""
-    return _filled("zeros", shape, 0, dtype, requires_grad)
+def _shape(where: str, shape: tuple, size: Any) -> tuple:
+    """The sizes given positionally, or as PyTorch's keyword `size=` (`zeros(size=(2, 3))`)."""
+    if size is None:
+        return shape
+    if shape:
+        raise TypeError(f"{where}: got the shape twice, {shape} and size={size!r}; give it "
+                        f"once: {where}(2, 3), {where}((2, 3)) or {where}(size=(2, 3))")
+    return (size,)
 
 
-def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of ones: `ones(2, 3)` or `ones((2, 3))`, float64 by default."""
-    return _filled("ones", shape, 1, dtype, requires_grad)
+def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None
+          ) -> Tensor:
+    """A tensor of zeros: `zeros(2, 3)`, `zeros((2, 3))` or `zeros(size=(2, 3))`, float64 by
+    default."""
+    return _filled("zeros", _shape("zeros", shape, size), 0, dtype, requires_grad)
 
 
-def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor to be filled (zeros here: never uninitialised memory)."""
-    return _filled("empty", shape, 0, dtype, requires_grad)
+def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None
+         ) -> Tensor:
+    """A tensor of ones: `ones(2, 3)`, `ones((2, 3))` or `ones(size=(2, 3))`, float64 by
+    default."""
+    return _filled("ones", _shape("ones", shape, size), 1, dtype, requires_grad)
+
+
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None
+          ) -> Tensor:
+    """A tensor to be filled (zeros here: never uninitialised memory); shapes as zeros'."""
+    return _filled("empty", _shape("empty", shape, size), 0, dtype, requires_grad)
 
 
 def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -210,7 +228,7 @@ def manual_seed(seed: int) -> np.random.Generator:
     torch.manual_seed): they all come from one `np.random.default_rng(seed)`, returned."""
     if seed is None:
         raise TypeError("manual_seed: give a non-negative int seed, e.g. tg.manual_seed(0)")
-    _seeded[0] = make_generator(seed, None, "manual_seed")
+    _seeded[0] = _rng(seed, "manual_seed", "")
     return _seeded[0]
 
 
@@ -227,11 +245,22 @@ def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator
             raise TypeError(f"{where}: generator must be a numpy.random.Generator such as "
                             f"np.random.default_rng(0), got {type(generator).__name__}")
         return generator
+    return _rng(seed, where, " (or None: fresh entropy)")
+
+
+def _rng(seed: Any, where: str, none: str) -> np.random.Generator:
+    """`np.random.default_rng(seed)`; its refusal in words that say what `where` accepts
+    (`none`: what None means there, where it is accepted)."""
     try:
         return np.random.default_rng(seed)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"{where}: seed must be a non-negative int or None, got {seed!r} "
-                        f"({err})") from None
+    except (TypeError, ValueError):
+        whole = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
+        if whole and seed < 0:
+            raise ValueError(f"{where}: seed must be a non-negative int{none}, got {seed}; "
+                             f"negative seeds are refused: give 0 or more, e.g. seed=0") from None
+        raise TypeError(f"{where}: seed must be a non-negative int{none}, got "
+                        f"{type(seed).__name__} {seed!r}; floats and other types are refused: "
+                        f"give a whole number, e.g. seed=0") from None
 
 
 def _floats(dtype: Any, where: str) -> np.dtype:
@@ -244,27 +273,44 @@ def _floats(dtype: Any, where: str) -> np.dtype:
 
 
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
-         generator: Any = None) -> Tensor:
-    """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given."""
-    shape, out = _sizes("rand", shape), _floats(dtype, "rand")
-    values = make_generator(seed, generator, "rand")
-    return _leaf(_array("rand", shape, lambda: values.random(shape)).astype(out, copy=False),
-                 requires_grad, "rand")
+         generator: Any = None, size: Any = None) -> Tensor:
+    """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given. In
+    float32 and float16 they are PyTorch's: multiples of 2**-24 (2**-11), never 1."""
+    return _drawn("rand", _shape("rand", shape, size), dtype, requires_grad, seed, generator)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
-          generator: Any = None) -> Tensor:
+          generator: Any = None, size: Any = None) -> Tensor:
     """Standard normal values: `randn(2, 3, seed=0)`; from `generator=` if given."""
-    shape, out = _sizes("randn", shape), _floats(dtype, "randn")
-    values = make_generator(seed, generator, "randn")
-    return _leaf(_array("randn", shape, lambda: values.standard_normal(shape)).astype(
-        out, copy=False), requires_grad, "randn")
+    return _drawn("randn", _shape("randn", shape, size), dtype, requires_grad, seed, generator)
 
 
-def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None, *,
+def _drawn(where: str, shape: tuple, dtype: Any, requires_grad: bool, seed: Any,
+           generator: Any) -> Tensor:
+    """rand's or randn's draw (`where` names the function called: rand_like too)."""
+    uniform = where in ("rand", "rand_like")
+    shape, out = _sizes(where, shape), _floats(dtype, where)
+    rng = make_generator(seed, generator, where)
+    values = _array(where, shape, lambda: rng.random(shape) if uniform else
+                    rng.standard_normal(shape))
+    digits = np.finfo(out).nmant + 1
+    if uniform and digits < 53:  # float64's draws (k * 2**-53) cut to the dtype's grid, as
+        np.multiply(values, 2.0 ** digits, out=values)  # PyTorch's: a cast would round
+        np.floor(values, out=values)  # values near 1 up to 1
+        np.multiply(values, 2.0 ** -digits, out=values)
+    return _leaf(values.astype(out, copy=False), requires_grad, where)
+
+
+def randint(low: Any = None, high: Any = None, size: Any = (), dtype: Any = None, *,
             seed: Any = None, generator: Any = None) -> Tensor:
     """Random integers in [low, high) (`randint(10, size=(3,))`: 0..9), int64 by default;
-    PyTorch's `randint(high, (3,))` and `randint(low, high, (3,))` too."""
+    PyTorch's `randint(high, (3,))`, `randint(low, high, (3,))` and `randint(high=10,
+    size=(3,))` (low 0) too."""
+    if low is None:
+        if high is None:
+            raise TypeError("randint: give high (values come from [0, high)), e.g. "
+                            "randint(10, size=(3,)) or randint(high=10, size=(3,))")
+        low = 0
     if isinstance(high, (tuple, list)):  # PyTorch's randint(high, size)
         if not (isinstance(size, tuple) and size == ()):
             raise TypeError(f"randint: got two sizes, {high!r} and {size!r}; give "
@@ -286,9 +332,31 @@ def randint(low: int, high: Any = None, size: Any = (), dtype: Any = None, *,
     if low < least or high - 1 > most:
         raise ValueError(f"randint: values in [{low}, {high}) do not fit dtype {drawn} "
                          f"({least} to {most}); give bounds within it, or a wider dtype")
+    if out.kind == "f" and max(-low, high - 1) > float(np.finfo(out).max):  # (no inf, as PyTorch's)
+        raise ValueError(f"randint: values in [{low}, {high}) do not fit dtype {out} "
+                         f"({float_range(out)}); give bounds "
+                         f"within it, or a wider dtype (float64, int64)")
     values = make_generator(seed, generator, "randint")
     return _leaf(_array("randint", shape, lambda: values.integers(low, high, shape)).astype(
         out, copy=False), False, "randint")
+
+
+def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
+             generator: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (PyTorch's torch.randperm), int64 by default."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+        raise TypeError(f"randperm: n must be an int, got {type(n).__name__} {n!r}")
+    if n < 0:
+        raise ValueError(f"randperm: n must be >= 0, got {n}; give how many values to permute")
+    out = _dtype(dtype, "randperm", np.int64)
+    exact = 2 ** (np.finfo(out).nmant + 1) if out.kind == "f" else None  # (whole floats)
+    most = exact if exact else 1 if out.kind == "b" else int(np.iinfo(out).max)
+    if n - 1 > most:
+        raise ValueError(f"randperm: the values 0..{n - 1} do not fit dtype {out} (whole "
+                         f"numbers up to {most}); give a wider dtype (int64)")
+    values = make_generator(seed, generator, "randperm")
+    return _leaf(_array("randperm", (int(n),), lambda: values.permutation(int(n))).astype(
+        out, copy=False), requires_grad, "randperm", "pass dtype='float64' (int64 unless given)")
 
 
 def _like(x: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
@@ -330,16 +398,16 @@ def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any 
               generator: Any = None) -> Tensor:
     """Uniform [0, 1) values in x's shape (x's float dtype, or float64)."""
     shape, like = _like(x, "rand_like")
-    return rand(shape, dtype=_float_like(like, dtype), requires_grad=requires_grad, seed=seed,
-                generator=generator)
+    return _drawn("rand_like", (shape,), _float_like(like, dtype), requires_grad, seed,
+                  generator)
 
 
 def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
                generator: Any = None) -> Tensor:
     """Standard normal values in x's shape (x's float dtype, or float64)."""
     shape, like = _like(x, "randn_like")
-    return randn(shape, dtype=_float_like(like, dtype), requires_grad=requires_grad, seed=seed,
-                 generator=generator)
+    return _drawn("randn_like", (shape,), _float_like(like, dtype), requires_grad, seed,
+                  generator)
 
 
 # PyTorch's `x.new_zeros(2, 3)` and the like: a new tensor with x's dtype (or dtype=), not

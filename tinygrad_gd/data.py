@@ -80,6 +80,8 @@ class DataLoader:
             same seed yield the same sequence of epochs. Without it, each epoch's order
             is drawn when the epoch starts, from `tg.manual_seed`'s generator of that
             moment (else a fresh one). Ignored without `shuffle`.
+        generator: PyTorch's keyword: the `np.random.Generator` the shuffling draws from
+            (each epoch continues its stream), instead of `seed` (not both).
         drop_last: skip the last batch of an epoch when it is smaller than `batch_size`.
         num_workers: PyTorch's, accepted at its default 0 only: this loader is
             single-process, each batch is cut in the loop that reads it.
@@ -99,7 +101,7 @@ class DataLoader:
 
     def __init__(self, *arrays: ArrayLike, batch_size: int = 1, shuffle: bool = False,
                  seed: int | None = None, drop_last: bool = False, num_workers: int = 0,
-                 pin_memory: bool = False, dataset: Any = None) -> None:
+                 pin_memory: bool = False, dataset: Any = None, generator: Any = None) -> None:
         if dataset is not None:  # (PyTorch's keyword)
             if arrays:
                 raise TypeError("DataLoader: dataset= given beside positional arrays; give the "
@@ -141,11 +143,13 @@ class DataLoader:
         # Only arrays given bare yield bare batches; a dataset (a TensorDataset of one
         # array too) yields a sequence per batch, as PyTorch's: `for (xb,) in loader`.
         self._bare = given is None and len(self.arrays) == 1
-        # A seed gives one generator for the loader's lifetime: each epoch continues its
-        # stream, so epochs differ yet the whole sequence is fixed by `seed`. Without one,
-        # each epoch draws from the global generator of that moment (tg.manual_seed's, as
-        # PyTorch's), so a manual_seed called after building the loader still rules.
-        self._rng = make_generator(seed, None, "DataLoader") if seed is not None else None
+        # A seed (or generator) gives one generator for the loader's lifetime: each epoch
+        # continues its stream, so epochs differ yet the whole sequence is fixed by `seed`.
+        # Without one, each epoch draws from the global generator of that moment
+        # (tg.manual_seed's, as PyTorch's), so a manual_seed called after building the
+        # loader still rules.
+        self._rng = (make_generator(seed, generator, "DataLoader")
+                     if seed is not None or generator is not None else None)
 
     @property
     def num_samples(self) -> int:

@@ -22,6 +22,7 @@ from .creation import fits, make_generator
 from .engine import is_grad_enabled, no_grad
 from .ops.arguments import finite
 from .tensor import Tensor, _as_array, _raw
+from .values import float_range
 
 
 def shown(value: Any) -> str:
@@ -175,14 +176,29 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
     if a > b:
         raise ValueError(f"uniform_: expects a <= b (values come from [a, b)), got a={a} > "
                          f"b={b}; give the bounds in order")
+    info = np.finfo(self.dtype)
+    for name, bound in (("a", a), ("b", b)):
+        if not float(info.min) <= bound <= float(info.max):  # (as PyTorch's: no bound of inf)
+            raise ValueError(f"uniform_: {name}={bound} is outside the range of dtype "
+                             f"{self.dtype} ({float_range(self.dtype)}); give bounds within it, "
+                             f"or draw into a float64 tensor (t.to(tg.float64))")
     rng = make_generator(None, generator, "uniform_")
     try:
-        values = rng.uniform(a, b, self.shape)
+        values = rng.uniform(a, b, self.shape).astype(self.dtype, copy=False)
     except OverflowError:  # (b - a beyond the largest float)
         raise ValueError(f"uniform_: the range from a={a} to b={b} is wider than the largest "
                          f"float; give narrower bounds") from None
-    self._write_at(..., values, "uniform_")
+    low, high = self.dtype.type(a), self.dtype.type(b)
+    self._write_at(..., _below(values, high, low < high), "uniform_")
     return self
+
+
+def _below(values: np.ndarray, bound: Any, exclusive: bool) -> np.ndarray:
+    """`values` with those that rounded up to `bound` (a value near b cast to float32 or
+    float16, or NumPy's own a + (b - a) * u) made the largest value below it: [a, b) holds."""
+    if exclusive:
+        np.minimum(values, np.nextafter(bound, -np.inf, dtype=values.dtype), out=values)
+    return values
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
@@ -194,7 +210,8 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
         raise ValueError(f"normal_: std must be >= 0, got std={std}; give the spread as a "
                          f"standard deviation (the square root of the variance)")
     values = make_generator(None, generator, "normal_").normal(mean, std, self.shape)
-    self._write_at(..., values, "normal_")
+    with np.errstate(over="ignore"):  # (a huge std may give inf in float32, as PyTorch's)
+        self._write_at(..., values.astype(self.dtype, copy=False), "normal_")
     return self
 
 

@@ -20,7 +20,7 @@ from .engine import Function, is_grad_enabled
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
                       writes)
-from .values import _as_array, _constant, _describe
+from .values import _as_array, _constant, _describe, _fitted
 
 __all__ = ["Tensor"]
 
@@ -130,6 +130,8 @@ class Tensor:
         if not self._data.flags.writeable:
             raise read_only_error(f"{what}: cannot write into this tensor", self.shape,
                                   "t = t.clone() (values of its own), then write")
+        if self._data.dtype.kind == "f":  # (1e300 into float32: refused, never inf)
+            raw = _fitted(raw, self.dtype, what, "write into a float64 tensor (t.to(tg.float64))")
         try:
             self._data[_raw_index(index)] = raw
         except OverflowError:  # (2**70 or inf into an integer dtype)

@@ -87,3 +87,33 @@ def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
                                 f"x.astype(np.int64))") from None
     default = None if dtype is not None else np.float64  # (no tensor: numbers are float64)
     return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
+
+
+def _fitted(values: Any, dtype: np.dtype, where: str, instead: str) -> Any:
+    """`values` to be written into (or made as) a float `dtype`: cast when the cast is not
+    safe (float64 into float32), refusing a finite value the cast would make inf, as
+    PyTorch's "cannot be converted without overflow" (inf given as inf is kept)."""
+    source = np.asarray(values._data if isinstance(values, Tensor) else values)
+    if source.dtype.kind == "O" and isinstance(values, int):  # (beyond int64: an object)
+        try:
+            source = np.asarray(float(values))
+        except OverflowError:
+            return values  # (beyond any float: the write's own error)
+    if source.dtype.kind not in "fiu" or np.can_cast(source.dtype, dtype):
+        return values  # (no cast that could overflow)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = source.astype(dtype)
+    if np.isfinite(cast).all():
+        return cast
+    lost = source[np.isinf(cast) & np.isfinite(source)]
+    if lost.size:
+        raise OverflowError(f"{where}: {lost.flat[0].item()!r} does not fit dtype {dtype} (finite "
+                            f"values {float_range(dtype)}) and would become inf; {instead}, or "
+                            f"give values within that range")
+    return cast
+
+
+def float_range(dtype: Any) -> str:
+    """A float dtype's finite values in words: "from -65504 to 65504" (float16)."""
+    most = float(np.finfo(dtype).max)
+    return f"from {-most:.8g} to {most:.8g}"

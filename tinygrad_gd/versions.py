@@ -71,7 +71,8 @@ class VersionCheck(Extension):
                 f"backward(): input {position} {name}(shape {parent.shape}) of op "
                 f"'{node.name}' was changed in place after the op used it (written through "
                 f".data, e.g. `w.data -= lr * w.grad.data` or `t.data[0] = 1`, .data "
-                f"assigned, written with t[...] = ..., or an optimizer step), so the "
+                f"assigned, written with t[...] = ..., an in-place method such as add_, "
+                f"fill_ or uniform_, nn.init, or an optimizer step), so the "
                 f"gradient would be computed from values the forward pass never saw. Update "
                 f"after backward() (optimizer.step() after loss.backward()), or run the "
                 f"forward pass again after the change")
