@@ -9,9 +9,11 @@ With `shuffle=True` each epoch draws a fresh permutation from one
 (without a seed, from `tg.manual_seed`'s generator as each epoch starts).
 
 PyTorch's spelling works too: `DataLoader(TensorDataset(x, y), batch_size=32)` batches
-the dataset's arrays the same way, and a dataset of your own (a `Dataset` subclass, or
+the dataset's arrays the same way (a TensorDataset of one array yields 1-tuples, as
+PyTorch's: `for (xb,) in loader`), and a dataset of your own (a `Dataset` subclass, or
 any object with `__len__` and `__getitem__`) is read sample by sample and its samples
-stacked into batches, field by field (tuples, lists and dicts of numbers and arrays).
+stacked into batches, field by field (tuples, lists and dicts of numbers and arrays;
+strings gathered into lists). Options go by keyword: `DataLoader(dataset, batch_size=32)`.
 """
 from __future__ import annotations
 
