@@ -479,3 +479,113 @@ def test_the_steps_page_of_a_graph_past_max_nodes_is_refused_in_one_line(tmp_pat
     assert not (tmp_path / "s.html").exists()
     steps = backward_steps(h, max_nodes=None)  # every node, the parameter's step its own
     assert len(steps) == 13 and "gradient of x is complete" in steps.captions[-1]
+
+
+# ---------------------------------------------------------------------------------------
+# H. Repeated module calls fold to fit a page; a model's buffers drawn by name (audit 13)
+
+
+class TinyRNN(nn.Module):
+    """A hand-written RNN cell unrolled over the columns of xs: one logits per step."""
+
+    def __init__(self, vocab: int = 5, hidden: int = 4):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, hidden)
+        self.h2h = nn.Linear(hidden, hidden, seed=0)
+        self.out = nn.Linear(hidden, vocab, seed=1)
+
+    def forward(self, xs, h):
+        logits = []
+        for t in range(xs.shape[1]):
+            h = (self.emb(xs[:, t]) + self.h2h(h)).tanh()
+            logits.append(self.out(h))
+        return logits
+
+
+def rnn_losses(steps: int):
+    tg.manual_seed(0)
+    model = TinyRNN()
+    rng = np.random.default_rng(0)
+    xs, ys = rng.integers(0, 5, size=(2, steps)), rng.integers(0, 5, size=(2, steps))
+    logits = model(tg.tensor(xs), tg.zeros(2, 4))
+    return model, [(lg, tg.tensor(ys[:, t])) for t, lg in enumerate(logits)]
+
+
+@needs_dot
+def test_an_unrolled_rnns_summed_losses_fold_to_fit_a_page(tmp_path):
+    # 30 CrossEntropyLoss boxes and their 30 targets side by side under "sum of 30 terms":
+    # a 15,648 px wide strip; the targets were not counted as drawn nodes, so nothing folded
+    model, pairs = rnn_losses(30)
+    loss = sum(nn.CrossEntropyLoss()(lg, y) for lg, y in pairs)
+    loss.backward()
+    for mode in ("backward", "forward"):
+        png = render_graph(loss, tmp_path / f"{mode}.png", mode=mode, model=model)
+        width, height = png_size(png)
+        assert width < 2000, (mode, width, height)
+        text = svg_texts(render_graph(loss, tmp_path / f"{mode}.svg", mode=mode, model=model))
+        assert "sum of 30 terms" in text
+        # the first two and the last drawn, the rest one box saying what they are
+        assert "27 more terms like these 27 calls of CrossEntropyLoss" in text, text
+        assert text.count("CrossEntropyLoss module call") == 3, text
+        assert text.count("target (2,) int64") == 3, text
+    every = svg_texts(render_graph(loss, tmp_path / "all.svg", model=model, max_nodes=None))
+    assert every.count("CrossEntropyLoss module call") == 30
+
+
+@needs_dot
+def test_alike_module_calls_fold_in_a_small_graph_and_only_with_their_like(tmp_path):
+    # stacked, the losses are inputs of one op in a graph under 40 nodes: the boxes were all
+    # drawn in one row; a loss of reduction="sum" is not one of the means it sits beside
+    model, pairs = rnn_losses(12)
+    loss = tg.stack([nn.CrossEntropyLoss()(lg, y) for lg, y in pairs]).sum()
+    loss.backward(retain_graph=True)  # the mixed losses below share the RNN's graph
+    png = render_graph(loss, tmp_path / "stack.png", mode="backward", model=model)
+    assert png_size(png)[0] < 2000, png_size(png)
+    text = svg_texts(render_graph(loss, tmp_path / "stack.svg", mode="backward", model=model))
+    assert "9 more inputs like these 9 calls of CrossEntropyLoss" in text, text
+    assert text.count("CrossEntropyLoss module call") == 3, text
+    losses = [nn.CrossEntropyLoss(reduction="sum" if t % 2 else "mean")(lg, y)
+              for t, (lg, y) in enumerate(pairs)]
+    loss = tg.stack(losses).sum()
+    loss.backward()
+    text = svg_texts(render_graph(loss, tmp_path / "mixed.svg", mode="backward", model=model))
+    assert text.count("3 more inputs like these 3 calls of CrossEntropyLoss") == 2, text
+    assert text.count("CrossEntropyLoss module call") == 6, text
+
+
+class Shifted(nn.Module):
+    def __init__(self, n: int):
+        super().__init__()
+        self.register_buffer("shift", tg.ones(n) * 0.1)
+        self.gain = nn.Parameter(tg.ones(n))
+
+    def forward(self, z):
+        return z * self.gain + self.shift
+
+
+@needs_dot
+def test_a_models_buffers_are_drawn_by_name_as_its_state(tmp_path):
+    # a register_buffer'd tensor read "input (4,)", BatchNorm1d's running mean in eval mode
+    # "input (1, 3) data 0 0 0": a reader took the model's state for data fed in
+    x = tg.Tensor(np.arange(8.0).reshape(2, 4) / 8, name="X")
+    model = Shifted(4)
+    loss = model(x).sum()
+    loss.backward()
+    svg = render_graph(loss, tmp_path / "shift.svg", mode="backward", model=model, legend=True)
+    text = svg_texts(svg)
+    assert "shift (4,) data all 0.1" in text and "input (4,)" not in text, text
+    assert "buffer (model state)" in text  # the legend names the style
+    shift_node = re.search(r"<g id=\"node\d+\" class=\"node\">(?:(?!</g>).)*?shift<"
+                           r"(?:(?!</g>).)*</g>", svg.read_text(), re.S)[0]
+    assert 'fill="#e5dbff"' in shift_node, shift_node
+    net = nn.Sequential(nn.Linear(4, 3, seed=0), nn.BatchNorm1d(3), nn.ReLU(),
+                        nn.Linear(3, 2, seed=1))
+    net.eval()
+    loss = nn.CrossEntropyLoss()(net(x), tg.tensor([0, 1]))
+    loss.backward()
+    text = svg_texts(render_graph(loss, tmp_path / "bn.svg", mode="backward", model=net,
+                                  open_modules=True))
+    assert "1.running_mean (1, 3)" in text, text
+    folded = svg_texts(render_graph(loss, tmp_path / "bnf.svg", mode="backward", model=net,
+                                    max_nodes=12))
+    assert "params: 1.weight, 1.bias buffers: 1.running_mean" in folded, folded

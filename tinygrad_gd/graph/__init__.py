@@ -18,7 +18,11 @@ up to 4 rows as a table; a long line wraps, and a product too wide for a page pu
 factor on a line of its own), larger ones their first entries and range, 4 or more equal
 entries as `all 0.125`. A number is never shown rounder than it is (a tanh of 0.99999999
 is not "1"). Cross-entropy's class indices, which no gradient reaches, are drawn as the
-`target` input of its op. A large graph built by `nn` modules shows one box per module
+`target` input of its op (a drawn node, counted as one). With `model=`, its buffers are
+named as its parameters are (`1.running_mean`, drawn as the model's state, not data; a
+leaf holding a whole buffer's values, batch_norm's reshaped running mean, too; a value
+computed from one outside the graph, sqrt(running_var + eps), stays an input).
+A large graph built by `nn` modules shows one box per module
 call, titled with the module's name in the model (as `named_modules()` gives it), its class
 and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's layer
 0; `open_modules=True` opens them); an op after a box names its result as the box does
@@ -58,11 +62,13 @@ hidden layers of 4, shows every weight and its gradient); a graph still larger t
 drawn nodes folds its structure (`folds.py`): a long run of adds (Python's `sum()`) is one
 "sum of N terms" node, many alike inputs of one node keep the first two and the last
 drawn and fold the others into one box naming their parameters with their values and
-gradients, and the middle of a long chain folds into one box listing its ops, the
-parameters, the output and the nodes next to them staying drawn (`max_nodes=None` draws
-every node but the module boxes, which `open_modules=True` opens; the step-by-step page
-applies none of these folds). Beyond `max_nodes` after
-that, the nodes farthest from the output fold into one "more nodes" box.
+gradients (many alike module calls, boxes of one module with the same ops inside, fold
+so in a graph of any size, the box saying `27 calls of CrossEntropyLoss`), and the middle
+of a long chain folds into one box listing its ops, the parameters, the output and the
+nodes next to them staying drawn (`max_nodes=None` draws every node but the module boxes,
+which `open_modules=True` opens; the step-by-step page applies none of these folds).
+Beyond `max_nodes` after that, the nodes farthest from the output fold into one "more
+nodes" box.
 
 Gradients on the nodes: the forward view shows `.grad` exactly as it is (`.grad None` on a
 parameter before `backward()`; after several calls the accumulated value, said to be so
@@ -80,8 +86,8 @@ with one frame per step of the engine's pass.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
 backward pass, folding module calls), `labels.py` (the text of nodes and edges, styles),
-`text.py` (numbers and arrays as label text, escaping), `derivatives.py` (local
-derivatives as a textbook writes them: `2 × error`), `products.py` (the chain rule's
+`text.py` (numbers and arrays as label text, escaping), `derivatives.py` (an op's local
+derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
 `draw_anomaly`), `folds.py` (folding a large graph's sums, alike inputs, long chains),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,

@@ -1,8 +1,8 @@
 """Local derivatives in their textbook form: `2 × error`, then with the numbers `2 × (-4)`.
 
-An op's local derivative d(result)/d(input) is computed by the op's own backward (see
-`walk._local_derivatives`); this module only writes it the way a textbook does, for the
-ops whose derivative has a well-known form:
+An op's local derivative d(result)/d(input) is computed by the op's own backward
+(`_local_derivatives`: the backward applied to ones); the rest of this module writes it
+the way a textbook does, for the ops whose derivative has a well-known form:
 
     x ** c (constant c)   c × x^(c-1)      (`2 × error`: the squared error's 2 × error)
     x * y                 y for x, x for y (`input`: the value of the node feeding it)
@@ -32,7 +32,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .walk import _Graph
+from ..engine import Function, _fit
+from ..tensor import _raw
+from .walk import _Graph, _misdeclared
 
 Pieces = list  # of str (text) and np.ndarray (a value, formatted by the caller)
 
@@ -249,3 +251,38 @@ _RULES: dict[str, Callable] = {
     "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu, "sum": _sum, "mean": _mean,
     "matmul": _matmul, "dot": _matmul, "linear": _linear,
 }
+
+
+def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
+                       ) -> dict[int, tuple[np.ndarray, bool]]:
+    """d(op output)/d(input) for each input needing a gradient: {position: (array, per element)}.
+
+    The op's backward (of `node`: the graph's own, or its throwaway twin after backward()
+    freed the arrays) applied to ones: for a scalar output that is the exact derivative
+    (shaped like the input); for an elementwise op, one derivative per output element.
+    """
+    tensor = graph.tensors[i]
+    ctx = node if node is not None else tensor._ctx
+    assert ctx is not None, "only ops have local derivatives"
+    scalar = tensor.size == 1
+    elementwise = type(ctx).elementwise and not _misdeclared(tensor)
+    if ctx.saved_tensors is None or not (scalar or elementwise):
+        return {}
+    try:
+        with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned
+            sent = type(ctx).backward(ctx, np.ones_like(tensor._data))  # a @staticmethod too
+    except Exception:
+        return {}
+    local: dict[int, tuple[np.ndarray, bool]] = {}
+    for p, d in zip(graph.parents[i], sent if isinstance(sent, tuple) else (sent,)):
+        parent = graph.tensors[p]
+        if d is None or not parent.requires_grad:
+            continue
+        d = _fit(d, parent._data, ctx.name) if scalar else np.asarray(_raw(d))  # as vjp does
+        if p in local:  # the same tensor in two slots (x * x): derivatives add up
+            if local[p][0].shape != d.shape:
+                del local[p]
+                continue
+            d = local[p][0] + d
+        local[p] = (d, not scalar)
+    return local

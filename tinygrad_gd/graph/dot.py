@@ -27,7 +27,8 @@ from .formats import (SOURCE, check_folder, file_path, format_of, make_folder, s
                       suffix_help)
 from .products import _edge_lines
 from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
-from .walk import _collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names
+from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
+                   _class_target)
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
 
@@ -227,9 +228,10 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
     `structure`: fold long sums, alike inputs and long chains (`folds.py`); the step-by-step
     frames do not, since each step's gradient belongs to a node of its own."""
     graph = _collect(roots, with_output=culprit is None)
+    names.add_views(graph.tensors)
     hidden = _hidden_constants(graph, names, options)
     refine = (None if options.max_nodes is None or not structure else
-              lambda folded: _fold_structure(graph, names, folded))
+              lambda folded, small: _fold_structure(graph, names, folded, small))
     layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
                      None if options.open_modules else _modules_fold_above(graph), refine)
     want_grads = options.show_grad or options.mode == "backward"
@@ -319,9 +321,9 @@ def _targets(dot: graphviz.Digraph, drawing: _Drawing) -> None:
     same, as the target of a squared error is (a dashed edge in the backward view)."""
     graph, layout, options = drawing.graph, drawing.layout, drawing.options
     for i, tensor in enumerate(graph.tensors):
-        target = getattr(tensor._ctx, "params", {}).get("target")
+        target = _class_target(tensor)
         unit = layout.op_unit[i]
-        if not isinstance(target, np.ndarray) or unit is None or (
+        if target is None or unit is None or (
                 unit in layout.boxes and layout.boxes[unit].kind != "module"):
             continue
         title = "<I>target</I>" + (f" {target.shape}" if target.ndim else "")

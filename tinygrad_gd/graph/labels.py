@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
-from .derivatives import Textbook, _textbook
+from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
 from .folds import _structure_lines
-from .walk import _Gradients, _Graph, _Layout, _local_derivatives, _Names
+from .walk import _Gradients, _Graph, _Layout, _Names
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
@@ -35,6 +35,7 @@ _STYLES: dict[str, dict[str, str]] = {
     "parameter": {"shape": "box", "style": "filled,bold", "fillcolor": "#cfe2ff"},
     "frozen": {"shape": "box", "style": "filled,dashed", "fillcolor": "#dee2e6"},
     "partly_frozen": {"shape": "box", "style": "filled,dashed,bold", "fillcolor": "#cfe2ff"},
+    "buffer": {"shape": "box", "style": "filled", "fillcolor": "#e5dbff"},
     "intermediate": {"shape": "box", "style": "rounded"},
     "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#ffd8a8",
                "peripheries": "2"},
@@ -56,6 +57,7 @@ _LEGEND = (
     ("parameter", "parameter (requires_grad)"),
     ("frozen", "frozen parameter"),
     ("partly_frozen", "partly frozen (frozen_mask)"),
+    ("buffer", "buffer (model state)"),
     ("intermediate", "intermediate result"),
     ("output", "output"),
     ("op", "op"),
@@ -217,7 +219,7 @@ class _Drawing:
         if tensor.requires_grad:
             return "parameter"
         if id(tensor) in self.names.tensors:
-            return "frozen"
+            return "buffer" if id(tensor) in self.names.buffers else "frozen"
         return "input" if tensor.ndim or tensor.name else "constant"
 
     def grad(self, i: int) -> np.ndarray | None:
@@ -432,12 +434,14 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     else:
         lines = [[f"<B>{_escape(box.title)}</B>"],
                  [f"module call: {count} nodes (open_modules=True draws them)"]]
-        named = [drawing.name(i)[0] for i in box.tensors
-                 if graph.tensors[i]._ctx is None and drawing.name(i)[1]]
-        if named:
-            shown = ", ".join(_escape(n) for n in named[:3])
-            lines.append(["params: " + shown + (f" + {len(named) - 3} more" if len(named) > 3
-                                                else "")])
+        for word, state in (("params", False), ("buffers", True)):  # state: not learned
+            named = [drawing.name(i)[0] for i in box.tensors if graph.tensors[i]._ctx is None
+                     and drawing.name(i)[1] and (id(graph.tensors[i]) in drawing.names.buffers
+                                                 ) == state]
+            if named:
+                shown = ", ".join(_escape(n) for n in named[:3])
+                lines.append([f"{word}: " + shown + (f" + {len(named) - 3} more"
+                                                     if len(named) > 3 else "")])
         results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
                    and any(c not in box.ops for c in graph.consumers[i])]
         precision = drawing.options.precision

@@ -1,11 +1,10 @@
 """Walking the graph: which tensors made the output, their gradients, folded module calls.
 
-- `_names`: parameter and module names from `params=` / `model=`.
+- `_names`: parameter, buffer and module names from `params=` / `model=`.
 - `_collect`: every tensor that made the roots, inputs first (`engine.toposort`'s order
   reversed), with parents and consumers by position.
 - `_gradients`: d output / d tensor for every tensor and the gradient sent along every
   edge, read from the engine's own backward pass (`engine.backward`), never a copy of it.
-- `_local_derivatives`: an op's backward applied to ones (its local derivative).
 - `_layout`: which drawn node ("unit") shows each op and tensor: module calls, and beyond
   `max_nodes` the nodes farthest from the output, fold into boxes.
 """
@@ -18,19 +17,31 @@ from typing import Any
 import numpy as np
 
 from .. import engine
-from ..engine import Function, _fit
+from ..engine import Function
 from ..versions import output_written, written_since
-from ..tensor import Tensor, _raw
+from ..tensor import Tensor
 
 
 @dataclass
 class _Names:
     tensors: dict[int, str] = field(default_factory=dict)  # id(tensor) -> parameter name
     modules: dict[int, str] = field(default_factory=dict)  # id(module) -> module name
+    buffers: set[int] = field(default_factory=set)  # id(tensor) of a module's buffers
+    arrays: dict[int, tuple[str, int]] = field(default_factory=dict)  # a buffer's array
+
+    def add_views(self, tensors: Iterable[Tensor]) -> None:
+        """Name a leaf holding a whole buffer's array as the buffer: batch_norm's eval reads
+        `running_mean.reshape(...)`, a new tensor (no op records it) on the same values."""
+        for t in tensors:
+            found = self.arrays.get(id(t._data)) or self.arrays.get(id(getattr(t._data, "base", 0)))
+            if t._ctx is None and id(t) not in self.tensors and found and found[1] == t.size:
+                self.tensors[id(t)] = found[0]
+                self.buffers.add(id(t))
 
 
 def _names(params: Any, model: Any) -> _Names:
-    """Parameter names from `model` then `params` (which wins), module names from either."""
+    """Parameter and buffer names from `model` then `params` (which wins), module names
+    from either."""
     names = _Names()
     for source, what in ((model, "model"), (params, "params")):
         if source is None:
@@ -47,6 +58,12 @@ def _names(params: Any, model: Any) -> _Names:
                 raise TypeError(f"draw_graph: {what}[{name!r}] is a "
                                 f"{type(tensor).__name__}, not a Tensor")
             names.tensors[id(tensor)] = str(name)
+        for name, buffer in (source.named_buffers() if callable(
+                getattr(source, "named_buffers", None)) else ()):
+            if isinstance(buffer, Tensor) and id(buffer) not in names.tensors:
+                names.tensors[id(buffer)] = str(name)
+                names.buffers.add(id(buffer))
+                names.arrays[id(buffer._data)] = (str(name), buffer.size)
         if callable(getattr(source, "named_modules", None)):
             for name, module in source.named_modules():
                 names.modules.setdefault(id(module), str(name))
@@ -250,41 +267,6 @@ def _depending_on(graph: _Graph, stale: dict[int, str]) -> set[int]:
     return tainted - {graph.output}
 
 
-def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
-                       ) -> dict[int, tuple[np.ndarray, bool]]:
-    """d(op output)/d(input) for each input needing a gradient: {position: (array, per element)}.
-
-    The op's backward (of `node`: the graph's own, or its throwaway twin after backward()
-    freed the arrays) applied to ones: for a scalar output that is the exact derivative
-    (shaped like the input); for an elementwise op, one derivative per output element.
-    """
-    tensor = graph.tensors[i]
-    ctx = node if node is not None else tensor._ctx
-    assert ctx is not None, "only ops have local derivatives"
-    scalar = tensor.size == 1
-    elementwise = type(ctx).elementwise and not _misdeclared(tensor)
-    if ctx.saved_tensors is None or not (scalar or elementwise):
-        return {}
-    try:
-        with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned
-            sent = type(ctx).backward(ctx, np.ones_like(tensor._data))  # a @staticmethod too
-    except Exception:
-        return {}
-    local: dict[int, tuple[np.ndarray, bool]] = {}
-    for p, d in zip(graph.parents[i], sent if isinstance(sent, tuple) else (sent,)):
-        parent = graph.tensors[p]
-        if d is None or not parent.requires_grad:
-            continue
-        d = _fit(d, parent._data, ctx.name) if scalar else np.asarray(_raw(d))  # as vjp does
-        if p in local:  # the same tensor in two slots (x * x): derivatives add up
-            if local[p][0].shape != d.shape:
-                del local[p]
-                continue
-            d = local[p][0] + d
-        local[p] = (d, not scalar)
-    return local
-
-
 # ---------------------------------------------------------------------------------------
 # Folding: which drawn node ("unit") shows each op and each tensor
 
@@ -298,6 +280,7 @@ class _Box:
     kind: str  # "module", "sum", "alike", "chain" or "rest"
     ops: list[int] = field(default_factory=list)  # positions of the ops inside
     tensors: list[int] = field(default_factory=list)  # positions of the tensors inside
+    note: str = ""  # a line under the title: the module an alike fold's calls called
 
 
 @dataclass
@@ -311,14 +294,15 @@ class _Layout:
 
 def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
             hidden: frozenset[int] = frozenset(), fold_above: int | None = None,
-            refine: Callable[[_Layout], _Layout] | None = None) -> _Layout:
+            refine: Callable[[_Layout, bool], _Layout] | None = None) -> _Layout:
     """Which unit draws each op and tensor.
 
     `hidden`: constants drawn inside their op's label instead of as nodes of their own.
     Module calls fold into one box each when the graph has more than `fold_above` units
     (None: never for that reason) or more than `max_nodes`, innermost calls first; beyond
     `max_nodes` after that, the nodes farthest from the output fold into one box.
-    `refine`: applied after the module calls fold, before that (`folds._fold_structure`).
+    `refine`: applied after the module calls fold, before that (`folds._fold_structure`),
+    told whether the folded graph is small already.
     """
     n = len(graph.tensors)
     op_unit: list[str | None] = [f"f{i}" if t._ctx is not None else None
@@ -328,7 +312,7 @@ def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
     layout.edges = _edges(graph, layout)
 
     def small(candidate: _Layout) -> bool:
-        count = _unit_count(candidate)
+        count = _unit_count(graph, candidate)
         return ((max_nodes is None or count <= max_nodes)
                 and (fold_above is None or count <= fold_above))
 
@@ -339,18 +323,29 @@ def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
     for level in range(depth - 1, -1, -1):  # innermost module calls first
         layout = _fold_modules(graph, names, level, culprit, hidden)
         if small(layout):
-            return layout
+            return layout if refine is None else refine(layout, True)
     if refine is not None:
-        layout = refine(layout)
-    if max_nodes is None or _unit_count(layout) <= max_nodes:
+        layout = refine(layout, False)
+    if max_nodes is None or _unit_count(graph, layout) <= max_nodes:
         return layout
     return _fold_far_nodes(graph, layout, max_nodes)
 
 
-def _unit_count(layout: _Layout) -> int:
+def _unit_count(graph: _Graph, layout: _Layout) -> int:
+    """The nodes drawn: units, the culprit, and the targets drawn beside their ops."""
     units = {u for u in layout.op_unit if u is not None}
     units.update(u for u in layout.tensor_unit if u is not None)
-    return len(units) + (layout.culprit is not None)
+    targets = sum(1 for i, u in enumerate(layout.op_unit) if u is not None
+                  and _class_target(graph.tensors[i]) is not None
+                  and (u not in layout.boxes or layout.boxes[u].kind == "module"))
+    return len(units) + (layout.culprit is not None) + targets
+
+
+def _class_target(tensor: Tensor) -> np.ndarray | None:
+    """The class indices an op took as its `target` keyword (cross_entropy's): no tensor
+    of the graph, but drawn as a node beside an op or module box (`dot._targets`)."""
+    target = getattr(tensor._ctx, "params", {}).get("target")
+    return target if isinstance(target, np.ndarray) else None
 
 
 def _edges(graph: _Graph, layout: _Layout) -> dict[tuple[str, str], list]:
