@@ -343,12 +343,13 @@ OVERFLOWS = {  # name: (the call, how its message starts); each would have made 
     "full": (lambda: tg.full((2,), 1e300, dtype="float32"), "full: 1e+300 does not fit dtype "
              "float32"),
     "uniform_": (lambda: tg.zeros(2, dtype="float32").uniform_(-1e300, 1e300),
-                 "uniform_: a=-1e+300 is outside the range of dtype float32"),
+                 "uniform_: a=-1e+300 does not fit dtype float32"),
     "uniform_ half": (lambda: tg.zeros(2, dtype="float16").uniform_(-1e5, 1e5),
-                      "uniform_: a=-100000.0 is outside the range of dtype float16 (from -65504 "
-                      "to 65504)"),
+                      "uniform_: a=-100000.0 does not fit dtype float16 (finite values from "
+                      "-65504 to 65504)"),
     "randint": (lambda: tg.randint(0, 100000, (3,), dtype="float16"),
-                "randint: values in [0, 100000) do not fit dtype float16 (from -65504 to 65504)"),
+                "randint: high - 1 = 99999 does not fit dtype float16 (finite values from -65504 "
+                "to 65504)"),
 }
 
 
@@ -534,3 +535,94 @@ def test_randperm_is_pytorchs():
         torch.randperm(2050, dtype=torch.float16)
     _refused(TypeError, "randperm: requires_grad=True needs a float dtype",
              lambda: tg.randperm(3, requires_grad=True))
+
+
+# --- one reading of devices and dtypes, one check of values that would become inf -----------
+
+CPU_ONLY = "; tinygrad_gd runs on the CPU only: leave the device out (or give 'cpu')"
+
+
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", "hip", "mps"])
+def test_to_and_the_layers_refuse_a_device_alike(device):
+    x, model = tg.zeros(2), nn.Sequential(nn.Linear(2, 1))
+    dtype_or = "a dtype (np.float32, \"float64\") or the device 'cpu'"
+    for call, start in ((lambda: x.to(device), f"to: expected {dtype_or}"),
+                        (lambda: model.to(device), f"Module.to: expected {dtype_or}"),
+                        (lambda: nn.Linear(3, 4, device=device), "Linear: expected the device "
+                                                                 "'cpu'"),
+                        (lambda: nn.LayerNorm(4, device=device), "LayerNorm: expected the "
+                                                                 "device 'cpu'")):
+        message = _refused(TypeError, start, call)
+        assert message.endswith(f", got str {device!r}{CPU_ONLY}"), message
+
+
+def test_the_layers_take_the_devices_to_takes():
+    assert tg.zeros(2).to("cpu:0").dtype == np.float64
+    for build in (lambda: nn.Linear(3, 4, device="cpu:0"), lambda: nn.Embedding(5, 3,
+                                                                                device="cpu:0")):
+        assert all(p.dtype == np.float64 for p in build().parameters())
+
+
+@pytest.mark.torch
+def test_the_layers_read_pytorchs_dtypes_as_tensors_do():
+    torch = pytest.importorskip("torch")
+    layer = nn.Linear(3, 4, dtype=torch.float32, device=torch.device("cpu"))
+    assert layer.weight.dtype == layer.bias.dtype == tg.zeros(2, dtype=torch.float32).dtype
+    assert str(layer.weight.dtype) == str(torch.nn.Linear(3, 4).weight.dtype)[6:]
+    assert nn.LayerNorm(4, dtype=torch.float16).weight.dtype == np.float16
+    _refused(TypeError, "Linear: parameters must be floating point, got dtype int64",
+             lambda: nn.Linear(3, 4, dtype=torch.int64))
+    _refused(TypeError, "Linear: complex dtypes are not supported",
+             lambda: nn.Linear(3, 4, dtype=torch.complex64))
+
+
+def test_a_value_that_rounds_to_the_largest_float_is_taken_by_every_maker_and_draw():
+    big = 3.40282350e38  # above float32's largest, but the cast rounds it to it: never inf
+    largest = np.finfo(np.float32).max
+    assert tg.full((2,), big, dtype="float32").numpy().max() == largest
+    assert tg.zeros(2, dtype="float32").fill_(big).numpy().max() == largest
+    drawn = tg.zeros(1000, dtype="float32").uniform_(-big, big, generator=np.random.default_rng(0))
+    assert np.isfinite(drawn.numpy()).all() and drawn.numpy().max() > 1e38
+    halves = tg.randint(65000, 65520, (100,), dtype="float16", seed=0).numpy()
+    assert np.isfinite(halves).all() and halves.max() == 65504
+
+
+@pytest.mark.parametrize("call, start", [
+    (lambda: tg.zeros(2, dtype="float32").uniform_(0, 1e39),
+     "uniform_: b=1e+39 does not fit dtype float32 (finite values from -3.4028235e+38 to "
+     "3.4028235e+38) and would become inf; draw into a float64 tensor (t.to(tg.float64))"),
+    (lambda: tg.randint(-70000, 0, (3,), dtype="float16"),
+     "randint: low=-70000 does not fit dtype float16 (finite values from -65504 to 65504) and "
+     "would become inf; give a wider dtype (float64, int64)"),
+    (lambda: tg.full((2,), -1e39, dtype="float32"), "full: -1e+39 does not fit dtype float32"),
+])
+def test_a_bound_or_value_that_would_become_inf_is_one_overflow_error(call, start):
+    _refused(OverflowError, start, call)
+
+
+def test_the_like_makers_overflow_advice_says_the_dtype_is_xs():
+    x = tg.zeros(2, dtype="float32")
+    for call, where in ((lambda: tg.full_like(x, 1e300), "full_like"),
+                        (lambda: x.new_full((2,), 1e300), "new_full")):
+        message = _refused(OverflowError, f"{where}: 1e+300 does not fit dtype float32", call)
+        assert "; pass dtype='float64' (the dtype is x's, float32), or give values" in message
+    assert tg.full_like(x, 1e300, dtype=tg.float64).tolist() == [1e300, 1e300]  # (that advice)
+    message = _refused(OverflowError, "full_like: 1e+300", lambda: tg.full_like(
+        x, 1e300, dtype="float32"))
+    assert "; pass dtype='float64' (or leave dtype out), or give values" in message
+
+
+def test_constant_names_itself_in_every_refusal():
+    in_graph = tg.ones(2, requires_grad=True) * 2
+    _refused(RuntimeError, "constant_: this tensor was made by op 'mul'",
+             lambda: nn.init.constant_(in_graph, 1.0))
+    _refused(OverflowError, "constant_: 1000 does not fit the tensor's dtype int8",
+             lambda: nn.init.constant_(tg.zeros(2, dtype="int8"), 1000))
+    _refused(OverflowError, "constant_: 1e+300 does not fit dtype float32",
+             lambda: nn.init.constant_(nn.Parameter(tg.zeros(2, dtype="float32")), 1e300))
+
+
+def test_linear_given_init_none_by_keyword_is_told_about_init():
+    for call in (lambda: nn.Linear(3, 4, init=None), lambda: nn.Linear(3, 4, True, None)):
+        _refused(TypeError, "Linear: got init=None; init is the fourth argument here, where "
+                            "PyTorch's is device", call)

@@ -29,7 +29,7 @@ import numpy as np
 
 from .ops.arguments import either, finite, ints
 from .tensor import Tensor, _as_array, _new_values
-from .values import _fitted, float_range, numeric_dtype
+from .values import _fitted, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -121,8 +121,8 @@ def _filled(where: str, shape: tuple, value: Any, dtype: Any, requires_grad: boo
         raise ValueError(f"{where}: fill_value of shape {np.shape(value)} does not broadcast to "
                          f"the shape {shape}; give one number (or values of a shape that "
                          f"broadcasts)")
-    if dtype.kind == "f":  # (1e300 as float32: refused, never inf)
-        value = _fitted(value, dtype, where, "make a float64 tensor (leave dtype out)")
+    if dtype.kind == "f":  # (1e300 as float32: refused, never inf; the advice is `hint`,
+        value = _fitted(value, dtype, where, hint)  # which knows where the dtype came from)
     return _leaf(_array(where, shape, lambda: np.full(shape, value, dtype=dtype)),
                  requires_grad, where, hint)
 
@@ -276,19 +276,21 @@ def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any 
          generator: Any = None, size: Any = None) -> Tensor:
     """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given. In
     float32 and float16 they are PyTorch's: multiples of 2**-24 (2**-11), never 1."""
-    return _drawn("rand", _shape("rand", shape, size), dtype, requires_grad, seed, generator)
+    return _drawn("rand", _shape("rand", shape, size), dtype, requires_grad, seed, generator,
+                  uniform=True)
 
 
 def randn(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
           generator: Any = None, size: Any = None) -> Tensor:
     """Standard normal values: `randn(2, 3, seed=0)`; from `generator=` if given."""
-    return _drawn("randn", _shape("randn", shape, size), dtype, requires_grad, seed, generator)
+    return _drawn("randn", _shape("randn", shape, size), dtype, requires_grad, seed, generator,
+                  uniform=False)
 
 
 def _drawn(where: str, shape: tuple, dtype: Any, requires_grad: bool, seed: Any,
-           generator: Any) -> Tensor:
-    """rand's or randn's draw (`where` names the function called: rand_like too)."""
-    uniform = where in ("rand", "rand_like")
+           generator: Any, *, uniform: bool) -> Tensor:
+    """rand's draw (`uniform`) or randn's; `where` names the function called (the *_like
+    ones too)."""
     shape, out = _sizes(where, shape), _floats(dtype, where)
     rng = make_generator(seed, generator, where)
     values = _array(where, shape, lambda: rng.random(shape) if uniform else
@@ -332,10 +334,9 @@ def randint(low: Any = None, high: Any = None, size: Any = (), dtype: Any = None
     if low < least or high - 1 > most:
         raise ValueError(f"randint: values in [{low}, {high}) do not fit dtype {drawn} "
                          f"({least} to {most}); give bounds within it, or a wider dtype")
-    if out.kind == "f" and max(-low, high - 1) > float(np.finfo(out).max):  # (no inf, as PyTorch's)
-        raise ValueError(f"randint: values in [{low}, {high}) do not fit dtype {out} "
-                         f"({float_range(out)}); give bounds "
-                         f"within it, or a wider dtype (float64, int64)")
+    if out.kind == "f":  # (a bound that would become inf: refused, as PyTorch's)
+        for name, bound in (("low=", low), ("high - 1 = ", high - 1)):
+            _fitted(bound, out, "randint", "give a wider dtype (float64, int64)", name)
     values = make_generator(seed, generator, "randint")
     return _leaf(_array("randint", shape, lambda: values.integers(low, high, shape)).astype(
         out, copy=False), False, "randint")
@@ -399,7 +400,7 @@ def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any 
     """Uniform [0, 1) values in x's shape (x's float dtype, or float64)."""
     shape, like = _like(x, "rand_like")
     return _drawn("rand_like", (shape,), _float_like(like, dtype), requires_grad, seed,
-                  generator)
+                  generator, uniform=True)
 
 
 def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
@@ -407,7 +408,7 @@ def randn_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any
     """Standard normal values in x's shape (x's float dtype, or float64)."""
     shape, like = _like(x, "randn_like")
     return _drawn("randn_like", (shape,), _float_like(like, dtype), requires_grad, seed,
-                  generator)
+                  generator, uniform=False)
 
 
 # PyTorch's `x.new_zeros(2, 3)` and the like: a new tensor with x's dtype (or dtype=), not

@@ -22,7 +22,7 @@ from .creation import fits, make_generator
 from .engine import is_grad_enabled, no_grad
 from .ops.arguments import finite
 from .tensor import Tensor, _as_array, _raw
-from .values import float_range
+from .values import _fitted
 
 
 def shown(value: Any) -> str:
@@ -176,12 +176,9 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
     if a > b:
         raise ValueError(f"uniform_: expects a <= b (values come from [a, b)), got a={a} > "
                          f"b={b}; give the bounds in order")
-    info = np.finfo(self.dtype)
-    for name, bound in (("a", a), ("b", b)):
-        if not float(info.min) <= bound <= float(info.max):  # (as PyTorch's: no bound of inf)
-            raise ValueError(f"uniform_: {name}={bound} is outside the range of dtype "
-                             f"{self.dtype} ({float_range(self.dtype)}); give bounds within it, "
-                             f"or draw into a float64 tensor (t.to(tg.float64))")
+    for name, bound in (("a=", a), ("b=", b)):  # (as PyTorch's: no bound that becomes inf)
+        _fitted(bound, self.dtype, "uniform_", "draw into a float64 tensor (t.to(tg.float64))",
+                name)
     rng = make_generator(None, generator, "uniform_")
     try:
         values = rng.uniform(a, b, self.shape).astype(self.dtype, copy=False)
@@ -204,7 +201,8 @@ def _below(values: np.ndarray, bound: Any, exclusive: bool) -> np.ndarray:
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: Any = None) -> Tensor:
     """Draw every value from N(mean, std**2) in place and return the tensor (PyTorch's
-    normal_), from the same generators as uniform_."""
+    normal_), from the same generators as uniform_. A draw beyond the dtype's range (a huge
+    std in float32) is written as inf, as PyTorch's, where fill_ and uniform_ refuse."""
     mean, std = _draw(self, "normal_", mean=mean, std=std)
     if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got std={std}; give the spread as a "

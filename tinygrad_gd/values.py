@@ -4,7 +4,9 @@
 one line what cannot be one (ragged lists, None, strings, objects, complex numbers,
 dates); `numeric_dtype` refuses such a dtype given by name or object (`dtype=`, `to()`),
 so that neither data nor a cast brings in values no op computes correctly. `_constant`
-is an op's operand that is not a tensor. tensor.py, which defines Tensor, imports them
+is an op's operand that is not a tensor; `_fitted` refuses a finite value that a float
+dtype would make inf. `is_device` and `check_cpu` read PyTorch's devices (`to(device)`,
+a layer's `device=`). tensor.py, which defines Tensor, imports them
 (and sets `Tensor` here); other modules import `_as_array` from either.
 """
 from __future__ import annotations
@@ -89,10 +91,11 @@ def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
     return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
 
 
-def _fitted(values: Any, dtype: np.dtype, where: str, instead: str) -> Any:
+def _fitted(values: Any, dtype: np.dtype, where: str, instead: str, name: str = "") -> Any:
     """`values` to be written into (or made as) a float `dtype`: cast when the cast is not
     safe (float64 into float32), refusing a finite value the cast would make inf, as
-    PyTorch's "cannot be converted without overflow" (inf given as inf is kept)."""
+    PyTorch's "cannot be converted without overflow" (inf given as inf is kept). `name`
+    ("a=") is shown before the value (an argument's: a bound of a draw)."""
     source = np.asarray(values._data if isinstance(values, Tensor) else values)
     if source.dtype.kind == "O" and isinstance(values, int):  # (beyond int64: an object)
         try:
@@ -107,9 +110,9 @@ def _fitted(values: Any, dtype: np.dtype, where: str, instead: str) -> Any:
         return cast
     lost = source[np.isinf(cast) & np.isfinite(source)]
     if lost.size:
-        raise OverflowError(f"{where}: {lost.flat[0].item()!r} does not fit dtype {dtype} (finite "
-                            f"values {float_range(dtype)}) and would become inf; {instead}, or "
-                            f"give values within that range")
+        raise OverflowError(f"{where}: {name}{lost.flat[0].item()!r} does not fit dtype "
+                            f"{dtype} (finite values {float_range(dtype)}) and would become "
+                            f"inf; {instead}, or give values within that range")
     return cast
 
 
@@ -117,3 +120,23 @@ def float_range(dtype: Any) -> str:
     """A float dtype's finite values in words: "from -65504 to 65504" (float16)."""
     most = float(np.finfo(dtype).max)
     return f"from {-most:.8g} to {most:.8g}"
+
+
+# PyTorch's names of devices: a string starting with one (before ":0") is read as a device
+_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta", "hip")
+
+
+def is_device(value: Any) -> bool:
+    """PyTorch's device: "cpu", "cuda:0", ... or a torch.device (not imported for it)."""
+    if type(value).__name__ == "device":
+        return True
+    return isinstance(value, str) and value.split(":")[0] in _DEVICES
+
+
+def check_cpu(device: Any, where: str, expected: str = "the device 'cpu'") -> None:
+    """Refuse a device other than the CPU, tinygrad_gd's only one ("cpu", "cpu:0" and
+    torch.device("cpu") pass; None is no device given), in one line naming `where`."""
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise TypeError(f"{where}: expected {expected}, got {type(device).__name__} "
+                        f"{str(device)!r}; tinygrad_gd runs on the CPU only: leave the device "
+                        f"out (or give 'cpu')")

@@ -21,7 +21,6 @@ import numpy as np
 from ..grad_mode import no_grad
 from ..in_place import scalar
 from ..tensor import Tensor
-from ..values import _fitted
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
@@ -107,14 +106,11 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
     return _set(tensor, lambda t: t.normal_(mean, std, generator=generator), "normal_")
 
 
-_FLOAT64 = "initialise a float64 tensor (tg.zeros(..., dtype=tg.float64))"
-
-
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Every value `val` (one number)."""
     val = scalar("constant_", "val", val)
-    return _set(tensor, lambda t: t.fill_(_fitted(val, t.dtype, "constant_", _FLOAT64)
-                                          if t.dtype.kind == "f" else val), "constant_")
+    # fill_'s write, its errors (1e300 into float32: one line) naming constant_
+    return _set(tensor, lambda t: t._write_at(..., val, "constant_"), "constant_")
 
 
 def zeros_(tensor: Tensor) -> Tensor:

@@ -23,7 +23,8 @@ from .containers import ModuleList, _checked
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _normalized_shape, _one_dim
 from .module import Buffer, Module, Parameter
-from .registration import _float_dtype, _is_device
+from .registration import _float_dtype
+from ..values import is_device
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
            "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
@@ -84,10 +85,10 @@ class Linear(Module):
         super().__init__()
         self.in_features = _check_features(in_features, "in_features")
         self.out_features = _check_features(out_features, "out_features")
-        if init is None or _is_device(init):  # Linear(3, 4, True, "cpu"): PyTorch's order
-            raise TypeError(f"Linear: got {str(init)!r} as the fourth argument, which is init "
-                            f"here; PyTorch's fourth argument is device: tinygrad_gd runs on "
-                            f"the CPU, so leave it out (or pass dtype= by keyword)")
+        if init is None or is_device(init):  # Linear(3, 4, True, "cpu"): PyTorch's order
+            raise TypeError(f"Linear: got init={init!r}; init is the fourth argument here, "
+                            f"where PyTorch's is device: tinygrad_gd runs on the CPU, so leave "
+                            f"it out (or pass dtype= by keyword)")
         if init not in INITS:
             raise ValueError(f"Linear: unknown init {init!r}; choose one of "
                              f"{', '.join(repr(k) for k in INITS)}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..hooks import RemovableHandle  # (a module's hooks' handle is a tensor hook's)
 from ..tensor import Tensor
+from ..values import check_cpu, is_device, numeric_dtype
 
 __all__ = ["RemovableHandle", "check_name", "check_assignment", "check_constructor_arguments"]
 
@@ -86,30 +87,17 @@ def check_constructor_arguments(cls: type, args: tuple) -> None:
                     f"nn.{name}({settings})({inputs})")
 
 
-def _is_device(value: Any) -> bool:
-    """PyTorch's device: "cpu", "cuda:0", ... or a torch.device (not imported for it)."""
-    if type(value).__name__ == "device":
-        return True
-    return isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda", "mps", "xpu",
-                                                              "meta", "hip")
-
-
 def _float_dtype(dtype: Any, where: str, device: Any = None) -> np.dtype:
-    """A layer's parameter dtype (float64 by default). PyTorch's `device=` is accepted as
-    "cpu" (where tinygrad_gd runs), and a device where the dtype goes (PyTorch's positional
-    order: `BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu")`) is refused in one line."""
-    if device is not None and str(device) != "cpu":
-        raise ValueError(f"{where}: device={str(device)!r} is not supported: tinygrad_gd runs "
-                         f"on the CPU; leave device out (or pass 'cpu')")
-    if _is_device(dtype):
+    """A layer's parameter dtype (float64 by default; NumPy's, its name or PyTorch's, as
+    `numeric_dtype` reads them). PyTorch's `device=` is accepted as the CPU (where
+    tinygrad_gd runs), and a device where the dtype goes (PyTorch's positional order:
+    `BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu")`) is refused in one line."""
+    check_cpu(device, where)
+    if is_device(dtype):
         raise TypeError(f"{where}: got {str(dtype)!r} where the dtype goes; PyTorch's argument "
                         f"there is device: tinygrad_gd runs on the CPU, so leave it out (or "
                         f"pass dtype= by keyword)")
-    try:
-        resolved = np.dtype(np.float64 if dtype is None else dtype)
-    except TypeError:
-        raise TypeError(f"{where}: dtype must be a NumPy float dtype (np.float64, np.float32), "
-                        f"got {type(dtype).__name__} {dtype!r}") from None
+    resolved = numeric_dtype(np.float64 if dtype is None else dtype, where)
     if resolved.kind != "f":
         raise TypeError(f"{where}: parameters must be floating point, got dtype {resolved}; "
                         f"use np.float64 (the default) or np.float32")

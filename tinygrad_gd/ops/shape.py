@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
-from ..values import numeric_dtype
+from ..values import check_cpu, is_device, numeric_dtype
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
                         permutation, same_dtype)
 
@@ -128,9 +128,6 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
         return unbroadcast(g, ctx.in_shape)
 
 
-_DEVICES = ("cpu", "cuda", "mps", "xpu", "meta")  # PyTorch's names of devices, for to(device)
-
-
 def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None) -> Any:
     """The dtype PyTorch's `to(...)` arguments ask for (None: only a device, "cpu"): read
     from `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(other)` and the keywords; a
@@ -139,17 +136,13 @@ def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None)
         raise TypeError(f"{where}: takes a device and a dtype (or another tensor), got "
                         f"{len(args)} positional arguments")
     for arg in args:
-        if type(arg).__name__ == "device" or (isinstance(arg, str)
-                                              and arg.split(":")[0] in _DEVICES):
+        if is_device(arg):
             device = arg
         elif dtype is None:
             dtype = arg.dtype if hasattr(arg, "_data") else arg  # to(other): its dtype
         else:
             raise TypeError(f"{where}: got two dtypes, {dtype!r} and {arg!r}; give one")
-    if device is not None and str(device).split(":")[0] != "cpu":
-        raise TypeError(f"{where}: expected a dtype (np.float32, \"float64\") or the device "
-                        f"'cpu', got {type(device).__name__} {str(device)!r}; tinygrad_gd "
-                        f"runs on the CPU only")
+    check_cpu(device, where, "a dtype (np.float32, \"float64\") or the device 'cpu'")
     return None if dtype is None else numeric_dtype(dtype, where)
 
 

@@ -57,7 +57,9 @@ class Var(Function, methods=("var",), functions=("var",)):
         return _narrowed(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof), x)
 
     def variance(ctx, x, *, axis=None, keepdims=False, ddof=0):
-        """The variance in `accumulator(x)` (float64 for float32 data), not cast back."""
+        """The variance in `accumulator(x)` (float64 for float32 data), not cast back; saves
+        `centred` (x less its mean) and sets ctx.divisor, ctx.axis and ctx.keepdims, which
+        backward here and Std's rely on."""
         wide = accumulator(x)  # float32 data: the deviations in float64, as PyTorch's
         work = x if wide is None else x.astype(wide)
         centred = work - np.mean(work, axis=axis, keepdims=True)
