@@ -1705,8 +1705,8 @@ def test_detect_anomaly_is_a_decorator_and_has_pytorch_s_autograd_spellings():
 
 
 def test_set_grad_enabled_refuses_a_non_bool_mode():
-    with pytest.raises(TypeError, match=r"^set_grad_enabled\(\): argument 'mode' must be bool "
-                                        r"\(True or False\), got str 'False'$"):
+    with pytest.raises(TypeError, match=r"^set_grad_enabled: mode must be True or False, "
+                                        r"got str 'False'$"):
         tg.set_grad_enabled("False")
     assert tg.is_grad_enabled()
     with tg.set_grad_enabled(np.bool_(False)):
@@ -1729,3 +1729,46 @@ def test_a_forward_pre_hook_with_kwargs_returning_something_else_is_refused_in_o
                        r"with_kwargs=True must return None or a tuple of \(new_args, new_kwargs\)"
                        r" \(a tuple and a dict\), but got tuple \(Tensor"):
         bad(Tensor([1.0, 2.0]))
+
+
+# -- mend R2: one helper per check (argsort's kind, max_nodes' count, datasets, to) -------
+def test_argsort_refuses_an_unknown_kind_by_its_keyword():
+    x = Tensor([3.0, 1.0, 2.0])
+    with pytest.raises(ValueError, match=r"^argsort: kind='fast' is not one of NumPy's sort "
+                                         r"kinds; pass one of 'quicksort', 'mergesort', "
+                                         r"'heapsort', 'stable'"):
+        tg.argsort(x, kind="fast")
+    assert tg.argsort(x, -1, True, kind="stable").tolist() == [0, 2, 1]  # kind and descending
+    with pytest.raises(TypeError, match=r"^sort: descending given twice, as the third argument "
+                                        r"and by keyword; give it once$"):
+        tg.sort(x, -1, True, descending=True)
+
+
+def test_backward_steps_counts_the_nodes_as_max_nodes_does():
+    x = tg.randn(4, 3, requires_grad=True)
+    loss = tg.nn.functional.cross_entropy((x * 2).tanh(), np.array([0, 1, 2, 0]))
+    with pytest.raises(ValueError, match=r"^backward_steps: the graph has (\d+) nodes") as caught:
+        tg.backward_steps(loss, max_nodes=7)
+    assert int(caught.value.args[0].split()[4]) > 7  # the target drawn beside its op counts
+
+
+def test_dataloader_reads_a_sequence_beside_arrays_as_tensordataset_does():
+    class Sequence:  # __len__ and __getitem__, no IndexError past the end, not a Dataset
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            return float(i)
+
+    x = np.arange(8.0).reshape(4, 2)
+    (xb, yb), = tg.data.DataLoader(x, Sequence(), batch_size=4)
+    _, ys = tg.data.TensorDataset(x, Sequence()).arrays
+    np.testing.assert_array_equal(yb.numpy(), ys)
+    np.testing.assert_array_equal(yb.numpy(), np.arange(4.0))
+
+
+def test_module_to_an_integer_dtype_says_what_to_pass():
+    with pytest.raises(TypeError, match=r"^Module.to: a model's parameters are floats, so the "
+                                        r"dtype must be a float dtype, got int64; pass "
+                                        r"np.float32, np.float64 or np.float16$"):
+        tg.nn.Linear(2, 2).to(np.int64)

@@ -20,7 +20,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .engine import Extension, Function, switch
-from .grad_mode import ContextDecorator
+from .grad_mode import ContextDecorator, check_flag
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled", "AnomalyError"]
 
@@ -61,13 +61,6 @@ def _set_mode(on: bool, check_nan: bool) -> None:
             switch(_checks)
     if not on:
         _switch_off_unless_needed()  # unless a graph recorded in it still holds copies
-
-
-def _check_bool(where: str, name: str, value: object) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} "
-                        f"{value!r:.40}")
-    return bool(value)
 
 
 def is_anomaly_enabled() -> bool:
@@ -129,7 +122,7 @@ class detect_anomaly(ContextDecorator):
     """
 
     def __init__(self, check_nan: bool = True) -> None:
-        self.check_nan = _check_bool("detect_anomaly", "check_nan", check_nan)
+        self.check_nan = check_flag("detect_anomaly", "check_nan", check_nan)
         self._previous: list[tuple[bool, bool]] = []  # (one per open `with`: it may nest)
 
     def __enter__(self) -> "detect_anomaly":
@@ -150,8 +143,8 @@ class set_detect_anomaly:
     `with tg.autograd.set_detect_anomaly(debugging):`, only inside."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
-        on = _check_bool("set_detect_anomaly", "mode", mode)
-        check_nan = _check_bool("set_detect_anomaly", "check_nan", check_nan)
+        on = check_flag("set_detect_anomaly", "mode", mode)
+        check_nan = check_flag("set_detect_anomaly", "check_nan", check_nan)
         self._previous = (_active.on, _active.check_nan)
         _set_mode(on, check_nan)
 

@@ -14,10 +14,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import engine, hooks
+from . import engine
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import Function
-from .tensor import Tensor
+from .tensor import Tensor, accumulate_grads
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
            "is_anomaly_enabled"]
@@ -70,9 +70,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                                f"tensors created with requires_grad=True")
     seeds = [t._seed(s, "backward", "grad_tensors=", "grad_tensors")
              for t, s in zip(tensors, seeds)]
-    for tensor, g, _ in engine.backward(*_start(tensors, seeds), bool(retain_graph)):
-        if tensor._ctx is None or hooks.retains(tensor):  # a leaf, or retain_grad()
-            tensor._accumulate_grad(g)
+    accumulate_grads(*_start(tensors, seeds), bool(retain_graph))
     return None
 
 
@@ -80,6 +78,16 @@ class _Outputs(Function, register=False, name="outputs"):
     """The node a pass over several outputs starts from: its inputs are the outputs, and
     its backward hands each its own starting gradient (the user's graph is not touched:
     nothing points to this node but the tensor `_start` makes)."""
+
+    @classmethod
+    def over(cls, outputs: list, seeds: list) -> "_Outputs":
+        """The node above `outputs`, its backward handing them `seeds`."""
+        # not apply(): that records nothing under no_grad(), and no extension (op hooks,
+        # anomaly mode) should see this node, which is not the user's
+        node = cls()
+        node.parents, node.saved_tensors, node.seeds = tuple(outputs), (), tuple(seeds)
+        node.needs_input_grad = (True,) * len(outputs)
+        return node
 
     def backward(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
         return ctx.seeds
@@ -90,10 +98,7 @@ def _start(outputs: list, seeds: list) -> tuple[Tensor, np.ndarray]:
     tensor made by `_Outputs` (gradient 1) from all of them."""
     if len(outputs) == 1:
         return outputs[0], seeds[0]
-    node = _Outputs()
-    node.parents, node.saved_tensors, node.seeds = tuple(outputs), (), tuple(seeds)
-    node.needs_input_grad = (True,) * len(outputs)
-    return Tensor.from_op(np.zeros(()), node), np.ones(())
+    return Tensor.from_op(np.zeros(()), _Outputs.over(outputs, seeds)), np.ones(())
 
 
 def _tensors(what: str, name: str, value: Any) -> list:

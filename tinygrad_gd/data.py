@@ -41,7 +41,11 @@ def _to_tensor(batch: np.ndarray) -> "Tensor":
 
 
 def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
-    """The arrays as ndarrays with one number of samples along axis 0, or one line."""
+    """The arrays as ndarrays with one number of samples along axis 0, or one line.
+
+    The one rule for a dataset among arrays (TensorDataset's, and DataLoader's given more
+    than one): a `Dataset` is refused; any other object with `__len__` and `__getitem__`
+    is a sequence of samples, read up to its length."""
     converted = []
     for position, array in enumerate(arrays):
         if isinstance(array, Dataset):
@@ -192,20 +196,14 @@ class DataLoader:
 
 def _check_positionals(arrays: tuple) -> None:
     """PyTorch's `DataLoader(dataset, 32)`: here every positional argument is an array (or
-    the one dataset), so a number after the first is refused, as is a dataset beside
-    other arrays (converting one to an array could read it forever)."""
+    the one dataset), so a number after the first is refused (a dataset beside arrays:
+    `_sample_arrays`)."""
     for position, array in enumerate(arrays[1:], 1):
         if isinstance(array, (int, np.integer)) and not isinstance(array, (bool, np.bool_)):
             raise TypeError(f"DataLoader: positional argument {position + 1} is the number "
                             f"{array}, but here every positional argument is an array of "
                             f"samples (PyTorch's second is batch_size); pass it by keyword: "
                             f"DataLoader(dataset, batch_size={array})")
-    datasets = [type(a).__name__ for a in arrays
-                if _is_dataset(a) and not hasattr(a, "__array__")]
-    if datasets and len(arrays) > 1:
-        raise TypeError(f"DataLoader: a dataset ({datasets[0]}) is given beside other "
-                        f"positional arguments; pass it alone and the options by keyword: "
-                        f"DataLoader(dataset, batch_size=32)")
 
 
 def _check_single_process(num_workers: Any, pin_memory: Any) -> None:

@@ -23,6 +23,14 @@ class _GradMode(threading.local):
 _grad_mode = _GradMode()
 
 
+def check_flag(where: str, name: str, value: Any) -> bool:
+    """`value` as a bool, when it is True or False: bool("False") would be True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {name} must be True or False, got {type(value).__name__} "
+                        f"{value!r:.40}")
+    return bool(value)
+
+
 def is_grad_enabled() -> bool:
     """True when ops record the graph (the default); False inside `no_grad()`."""
     return _grad_mode.enabled
@@ -105,10 +113,7 @@ class set_grad_enabled(_SetGradMode):
     tg.set_grad_enabled(is_training):` or a decorator, only inside."""
 
     def __init__(self, mode: bool) -> None:
-        if not isinstance(mode, (bool, np.bool_)):  # ("False" is true: it would record)
-            raise TypeError(f"set_grad_enabled(): argument 'mode' must be bool (True or "
-                            f"False), got {type(mode).__name__} {mode!r:.40}")
-        self.enabled = bool(mode)
+        self.enabled = check_flag("set_grad_enabled", "mode", mode)
         self._previous, _grad_mode.enabled = _grad_mode.enabled, self.enabled
 
     def __enter__(self) -> None:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .ops.arguments import broadcast, check_axis, either, one_axis
-from .ops.reductions import keep_flag, sort_direction, stable_order
+from .ops.reductions import check_sort_kind, keep_flag, sort_direction, stable_order
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
 from .values import numeric_dtype
@@ -93,7 +93,8 @@ def argsort(x: Any, axis: Any = -1, descending: Any = None, *, dim: Any = None,
     (PyTorch's) puts the largest first. The third argument is PyTorch's descending (a
     bool) or NumPy's kind (a string). No gradient. (`stable` and `kind` are accepted:
     the order is always stable.)"""
-    descending = sort_direction("argsort", kind, sort_direction("argsort", descending))
+    check_sort_kind("argsort", kind)
+    descending = sort_direction("argsort", descending)
     data = _values("argsort", x)
     if dim is not None:
         if axis != -1:

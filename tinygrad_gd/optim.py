@@ -32,7 +32,7 @@ import numpy as np
 
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from .engine import enable_grad
-from .tensor import Tensor
+from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
 
@@ -167,17 +167,8 @@ class Optimizer:
     # -- the training-loop calls ------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: `.grad = None` (or zeroed in place with
-        set_to_none=False).
-
-        A parameter without a gradient keeps None, as in PyTorch: a zero gradient would make
-        step() move a frozen or unused parameter (weight decay).
-        """
-        for group in self.param_groups:
-            for p in group["params"]:
-                if set_to_none:
-                    p.grad = None
-                elif p._grad is not None:
-                    p._grad.zero_()
+        set_to_none=False); a parameter without one keeps None (`tensor.zero_grads`)."""
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).

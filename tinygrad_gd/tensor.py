@@ -367,9 +367,7 @@ class Tensor:
                 "create the leaves with requires_grad=True, and do not call backward on a "
                 "result computed under no_grad() or from detach()ed tensors")
         seed = self._seed(gradient, "backward()", "backward(gradient)", "gradient")
-        for tensor, grad, _ in engine.backward(self, seed, retain_graph):
-            if tensor._ctx is None or hooks.retains(tensor):  # a leaf, or retain_grad()
-                tensor._accumulate_grad(grad)
+        accumulate_grads(self, seed, retain_graph)
 
     def _seed(self, gradient: Any, where: str, call: str, name: str) -> np.ndarray:
         """The gradient a backward pass starts from: `gradient` (given as `call`, checked
@@ -388,7 +386,8 @@ class Tensor:
         return seed
 
     def _accumulate_grad(self, grad: np.ndarray) -> None:
-        """Add `grad` into `.grad`, out of place (a `.grad` the user kept stays as it was)."""
+        """Add `grad` into `.grad` as a new array: backward never writes into a `.grad` the
+        user kept (`zero_grad(set_to_none=False)` does: it zeroes it in place, as PyTorch's)."""
         # `i.requires_grad = True` on an integer tensor (not checked when set) is caught here
         if self._data.dtype.kind != "f":
             self._check_float("backward(): a leaf with requires_grad set by hand")
@@ -399,6 +398,25 @@ class Tensor:
                 _warn_if_stale(self)
                 self._grad = Tensor.from_op(np.asarray(self._grad._data + grad), None)
             self._grad_at = writes[0]  # the write clock: when .grad was last set
+
+
+def accumulate_grads(start: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
+    """One backward pass from `start`, each leaf's (or retain_grad() tensor's) gradient
+    added into its `.grad`: `t.backward()` and `tg.autograd.backward`."""
+    for tensor, grad, _ in engine.backward(start, seed, retain_graph):
+        if tensor._ctx is None or hooks.retains(tensor):
+            tensor._accumulate_grad(grad)
+
+
+def zero_grads(params: Any, set_to_none: bool) -> None:
+    """Module.zero_grad and optimizer.zero_grad: each `.grad = None`, or (set_to_none=False)
+    zeroed in place; a parameter without a gradient keeps None, as in PyTorch: a zero
+    gradient would make step() move a frozen or unused parameter (weight decay)."""
+    for p in params:
+        if set_to_none:
+            p.grad = None
+        elif p._grad is not None:
+            p._grad.zero_()
 
 
 def _warn_if_stale(tensor: Tensor) -> None:

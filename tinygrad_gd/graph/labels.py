@@ -23,7 +23,7 @@ from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
 from .folds import _structure_lines
-from .walk import _Gradients, _Graph, _Layout, _Names
+from .walk import _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
 _DIRECTIONS = ("LR", "RL", "TB", "BT")
 _MODES = ("forward", "backward")
@@ -175,6 +175,11 @@ class _Drawing:
 
     def color(self, i: int) -> str | None:
         return None if self.reached(i) else _HIDDEN
+
+    def node_total(self) -> int:
+        """The nodes `max_nodes=None` draws, counted as max_nodes counts them (`_unit_count`)."""
+        every = _layout(self.graph, self.names, None, self.layout.culprit is not None, self.hidden)
+        return _unit_count(self.graph, every)
 
     def name(self, i: int) -> tuple[str, bool]:
         """The tensor's display name, and whether it is a real name (not a role).
@@ -461,18 +466,15 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
 
 def _notes(drawing: _Drawing) -> list[str]:
     """The notes under a drawing, as plain text (escaped and wrapped where drawn)."""
-    notes = []
-    graph, layout = drawing.graph, drawing.layout
+    notes, layout = [], drawing.layout
     folded = _drawn(drawing, layout.boxes.values())
     if folded:
         modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
-        rest = "rest" in layout.boxes
-        why = (f"to stay within max_nodes={drawing.options.max_nodes}" if rest else
-               "as one box per module call (open_modules=True draws every node)" if modules
+        why = (f"to stay within max_nodes={drawing.options.max_nodes}" if "rest" in layout.boxes
+               else "as one box per module call (open_modules=True draws every node)" if modules
                else "to fit a page (max_nodes=None draws every node)")
         calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
-        drawn = graph.node_count - len(drawing.hidden)  # as max_nodes=None draws them
-        notes.append(f"{folded} of {drawn} nodes folded into {len(layout.boxes)} "
+        notes.append(f"{folded} of {drawing.node_total()} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")
     note = drawing.grads.note
     if drawing.options.mode == "forward" and drawing.grads.stale:

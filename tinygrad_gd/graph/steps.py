@@ -273,8 +273,7 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     if "rest" in drawing.layout.boxes:  # past max_nodes: steps in one box, no leaf drawn
         count = len(drawing.grads.order)
         folded = sum(drawing.layout.tensor_unit[i] == "rest" for i in drawing.grads.order)
-        nodes = drawing.graph.node_count - len(drawing.hidden)  # as max_nodes=None draws them
-        raise ValueError(f"backward_steps: the graph has {nodes} nodes, more than "
+        raise ValueError(f"backward_steps: the graph has {drawing.node_total()} nodes, more than "
                          f"max_nodes={options.max_nodes}, so {folded} of its {count} steps "
                          f"would highlight one folded box; pass max_nodes=None to draw every "
                          f"node in each of the {count} frames (a large page), or show the "

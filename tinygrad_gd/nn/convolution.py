@@ -43,8 +43,8 @@ class Conv2d(Module):
         _only_default("Conv2d", "padding_mode", padding_mode, "zeros")
         self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
         self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
-        self.kernel_size = _positive_pair("Conv2d", "kernel_size", kernel_size)
-        self.stride = _positive_pair("Conv2d", "stride", stride)
+        self.kernel_size = _int_pair("Conv2d", "kernel_size", kernel_size)
+        self.stride = _int_pair("Conv2d", "stride", stride)
         self.padding = _padding(padding, self.kernel_size, self.stride)
         rng = make_generator(seed, generator, "Conv2d")
         resolved = _float_dtype(dtype, "Conv2d", device)
@@ -73,26 +73,31 @@ _ORDER = {"Conv2d": "in_channels, out_channels, kernel_size, stride, padding, di
 def _only_default(where: str, name: str, value: Any, default: Any) -> None:
     """PyTorch's setting `name` of layer `where`, supported here only at its default (a
     dilation may be a pair of them)."""
-    kind = (int, np.integer) if isinstance(default, int) and not isinstance(default, bool) \
-        else (bool, np.bool_) if isinstance(default, bool) else type(default)
     pair_ok = name == "dilation" and isinstance(value, (tuple, list)) and len(value) == 2
-    if not all(isinstance(v, kind) and (kind != (int, np.integer) or not isinstance(v, bool))
-               and v == default for v in (value if pair_ok else (value,))):
+    if not all(_is_default(v, default) for v in (value if pair_ok else (value,))):
         raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r} "
                          f"(the arguments are PyTorch's, in its order: {_ORDER[where]})")
 
 
-def _positive_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints, each at least `low` (1: a kernel's size, a stride)."""
+def _is_default(value: Any, default: Any) -> bool:
+    """`value` equals `default` and is of its kind: a bool for a bool (not 1 for True), an
+    int for an int (not True for 1), else `default`'s type (a string, None)."""
+    if isinstance(default, bool):
+        return isinstance(value, (bool, np.bool_)) and value == default
+    if isinstance(default, int):
+        return (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                and value == default)
+    return isinstance(value, type(default)) and value == default
+
+
+def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
+    """`pair` (each at least `low`: 1 for a kernel's size, a stride, 0 for a padding), its
+    TypeError naming the argument, as a layer's constructor is called."""
     try:
-        values = pair(where, name, value)
+        return pair(where, name, value, low)
     except TypeError:
         raise TypeError(f"{where}: {name} must be an int or a pair of ints, got "
                         f"{type(value).__name__} {value!r}") from None
-    if min(values) < low:
-        raise ValueError(f"{where}: {name} must be an int or a pair of ints >= {low}, got "
-                         f"{value!r}")
-    return values
 
 
 def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]) -> Any:
@@ -100,7 +105,7 @@ def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]
     if isinstance(padding, str):
         conv_padding("Conv2d", padding, kernel_size, stride)  # (checked now, not at the call)
         return padding
-    return _positive_pair("Conv2d", "padding", padding, 0)
+    return _int_pair("Conv2d", "padding", padding, low=0)
 
 
 class MaxPool2d(Module):
@@ -116,10 +121,10 @@ class MaxPool2d(Module):
         _only_default("MaxPool2d", "ceil_mode", ceil_mode, False)
         super().__init__()
         name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
-        _positive_pair(name, "kernel_size", kernel_size)
+        _int_pair(name, "kernel_size", kernel_size)
         if stride is not None:
-            _positive_pair(name, "stride", stride)
-        _positive_pair(name, "padding", padding, 0)
+            _int_pair(name, "stride", stride)
+        _int_pair(name, "padding", padding, low=0)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
     def forward(self, input: Any) -> Tensor:

@@ -32,13 +32,14 @@ class HalfSSELoss(Module):
 
 class _ReducedLoss(Module):
     """A loss with PyTorch's `reduction`: 'mean' (default), 'sum' or 'none' (one per entry).
-    `_positional_tensors` 1: PyTorch's first argument is weight (the cross-entropies'),
-    here reduction; a tensor there is refused with a message that says so."""
+    `_weight_first`: PyTorch's first argument is weight (the cross-entropies'), here
+    reduction; a tensor there is refused with a message that says so."""
+
+    _weight_first = False
 
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        _check_reduction(type(self).__name__, reduction,
-                         "first" if self._positional_tensors else "")
+        _check_reduction(type(self).__name__, reduction, "first" if self._weight_first else "")
         self.reduction = reduction
 
     def extra_repr(self) -> str:
@@ -56,7 +57,8 @@ class BCELoss(_ReducedLoss):
     """Binary cross-entropy on probabilities (see `functional.binary_cross_entropy`);
     PyTorch's `weight` by keyword (kept as a Buffer, see `_keep`)."""
 
-    _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
+    _weight_first = True
+    _positional_tensors = 1  # (that tensor reaches _check_reduction, whose message says why)
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None) -> None:
         super().__init__(reduction)
@@ -71,7 +73,8 @@ class BCEWithLogitsLoss(_ReducedLoss):
     PyTorch's `weight` and `pos_weight` by keyword (see
     `functional.binary_cross_entropy_with_logits`; kept as Buffers, see `_keep`)."""
 
-    _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
+    _weight_first = True
+    _positional_tensors = 1  # (that tensor reaches _check_reduction, whose message says why)
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  pos_weight: Any = None) -> None:
@@ -102,7 +105,8 @@ class _WeightedLoss(_ReducedLoss):
     `ignore_index`, given by keyword: the first argument here is `reduction`. The weight
     is kept as a Buffer (`weight` in the model's state_dict, as in PyTorch; see `_keep`)."""
 
-    _positional_tensors = 1  # (PyTorch's first argument, weight: its own message says so)
+    _weight_first = True
+    _positional_tensors = 1  # (that tensor reaches _check_reduction, whose message says why)
 
     def __init__(self, reduction: str = "mean", *, weight: Any = None,
                  ignore_index: int = -100) -> None:

@@ -19,7 +19,7 @@ from ..engine import no_grad
 from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import scope
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 from .registration import check_assignment, check_constructor_arguments, check_name
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys", "StateDictError"]
@@ -335,13 +335,8 @@ class Module:
     # -- training state ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients: `.grad = None` (or zeroed in place with
-        set_to_none=False). A parameter without a gradient keeps None, as in PyTorch: a zero
-        gradient would make step() move a frozen or unused parameter (weight decay)."""
-        for p in self.parameters():
-            if set_to_none:
-                p.grad = None
-            elif p._grad is not None:
-                p._grad.zero_()
+        set_to_none=False); a parameter without one keeps None (`tensor.zero_grads`)."""
+        zero_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> "Module":
         """Put this module and every sub-module in training mode (Dropout active). Returns self."""
@@ -372,7 +367,8 @@ class Module:
         return self
 
     def float(self) -> "Module":
-        """`to(np.float32)`, PyTorch's `model.float()`: float parameters, buffers. Returns self."""
+        """`to(np.float32)`, PyTorch's `model.float()`: float parameters and buffers to float32.
+        Returns self."""
         return self.to(np.float32)
 
     def double(self) -> "Module":
@@ -392,7 +388,9 @@ class Module:
         if dtype is None:
             return self
         if dtype.kind != "f":
-            raise TypeError(f"Module.to: expected a float dtype (np.float32), got {dtype}")
+            raise TypeError(f"Module.to: a model's parameters are floats, so the dtype must be "
+                            f"a float dtype, got {dtype}; pass np.float32, np.float64 or "
+                            f"np.float16")
         for p in self.parameters():
             p.data = p._data.astype(dtype)
             if p.grad is not None:

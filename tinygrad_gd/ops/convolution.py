@@ -19,13 +19,12 @@ from ..engine import Function
 from .arguments import ints, to_tensor
 
 
-def pair(op: str, name: str, value: Any) -> tuple[int, int]:
+def pair(op: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
     """An int or a pair of ints (height, width), as PyTorch's kernel_size, stride, padding:
-    at least 1, or 0 for padding."""
+    each at least `low` (1; 0 for a padding)."""
     values = ints(op, (value,)) if not isinstance(value, (int, np.integer)) else (int(value),)
     if len(values) == 1:
         values = values * 2
-    low = 0 if name == "padding" else 1
     if len(values) != 2 or min(values) < low:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints >= {low}, got "
                          f"{value!r}")
@@ -39,7 +38,7 @@ def conv_padding(op: str, padding: Any, kernel: tuple[int, int], stride: tuple[i
     "same" (the output keeps the input's height and width; stride 1 only; k - 1 zeros per
     axis, the odd one after: bottom and right, as PyTorch's)."""
     if not isinstance(padding, str):
-        ph, pw = pair(op, "padding", padding)
+        ph, pw = pair(op, "padding", padding, low=0)
         return (ph, ph), (pw, pw)
     if padding not in ("valid", "same"):
         raise ValueError(f"{op}: padding {padding!r} is not one of PyTorch's strings; use "
@@ -146,7 +145,7 @@ def _pool_arguments(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any
     """A pool's kernel, stride (the kernel's by default) and padding, checked."""
     kernel = pair(op, "kernel_size", kernel_size)
     stride = kernel if stride is None else pair(op, "stride", stride)
-    padding = pair(op, "padding", padding)
+    padding = pair(op, "padding", padding, low=0)
     if padding[0] * 2 > kernel[0] or padding[1] * 2 > kernel[1]:
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel} "
                          f"(as PyTorch's), or a window could see only padding")

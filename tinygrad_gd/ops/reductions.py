@@ -203,16 +203,30 @@ def sort_direction(op: str, third: Any, descending: Any = None) -> bool:
     """Whether sort or argsort puts the largest first, from its third positional argument
     (PyTorch's `descending`, a bool, or NumPy's `kind`, a string: every kind gives the
     same order here, ties in their order) or the keyword `descending=`."""
-    if isinstance(third, str) and third.lower() in _SORT_KINDS:
+    if _is_sort_kind(third):
         third = None  # NumPy's kind: ascending, unless descending= says otherwise
     if third is not None and descending is not None:
-        raise TypeError(f"{op}: descending given twice, as the third argument and by keyword")
+        raise TypeError(f"{op}: descending given twice, as the third argument and by keyword; "
+                        f"give it once")
     given = descending if third is None else third
     if given is None or isinstance(given, (bool, np.bool_)):
         return bool(given)
     raise TypeError(f"{op}: the third argument is PyTorch's descending (True or False) or "
-                    f"NumPy's kind ('quicksort', 'mergesort', 'heapsort', 'stable'), got "
-                    f"{type(given).__name__} {given!r}")
+                    f"NumPy's kind ({_KINDS_SHOWN}), got {type(given).__name__} {given!r}")
+
+
+def check_sort_kind(op: str, kind: Any) -> None:
+    """NumPy's `kind=` keyword: None or one of its sort kinds (all give the stable order)."""
+    if kind is not None and not _is_sort_kind(kind):
+        raise ValueError(f"{op}: kind={kind!r} is not one of NumPy's sort kinds; pass one of "
+                         f"{_KINDS_SHOWN} (each gives the same stable order here)")
+
+
+def _is_sort_kind(value: Any) -> bool:
+    return isinstance(value, str) and value.lower() in _SORT_KINDS
+
+
+_KINDS_SHOWN = "'quicksort', 'mergesort', 'heapsort', 'stable'"
 
 
 def stable_order(data: np.ndarray, axis: int, descending: bool = False) -> np.ndarray:
