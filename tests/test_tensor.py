@@ -1714,6 +1714,20 @@ def test_set_grad_enabled_refuses_a_non_bool_mode():
     assert tg.is_grad_enabled()
 
 
+def test_inference_mode_refuses_a_non_bool_mode():
+    # inference_mode("False") recorded nothing: any truth value switched the graph off
+    with pytest.raises(TypeError, match=r"^inference_mode: mode must be True or False, "
+                                        r"got str 'False'$"):
+        tg.inference_mode("False")
+    with tg.inference_mode(False):
+        assert tg.is_grad_enabled()
+
+    @tg.inference_mode
+    def plain(x):
+        return x * 2
+    assert not plain(tg.ones(1, requires_grad=True)).requires_grad
+
+
 def test_a_forward_pre_hook_with_kwargs_returning_something_else_is_refused_in_one_line():
     class Scale(tg.nn.Module):
         def forward(self, x, scale=1.0):

@@ -131,7 +131,7 @@ class inference_mode(_SetGradMode):
     """PyTorch's inference_mode: `no_grad()` here (`inference_mode(False)`: record)."""
 
     def __init__(self, mode: bool = True) -> None:
-        self.enabled = not mode
+        self.enabled = not check_flag("inference_mode", "mode", mode)  # ("x" would be True)
 
     def _again(self) -> "inference_mode":
         return inference_mode(not self.enabled)
