@@ -370,7 +370,7 @@ def test_max_over_an_axis_of_length_0_is_refused_in_one_line(call, message):
 
 
 EMPTY_AXES_OPS = ["sum", "mean", "std", "var", "logsumexp", "prod", "max", "min", "norm", "amax",
-                  "amin"]
+                  "amin", "count_nonzero"]
 
 
 @pytest.mark.parametrize("name", EMPTY_AXES_OPS)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ops.arguments import broadcast, check_axis, either, one_axis
+from .ops.arguments import broadcast, check_axis, either, one_axis, reduced_axes
 from .ops.reductions import check_sort_kind, keep_flag, sort_direction, stable_order
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
@@ -111,8 +111,7 @@ def count_nonzero(x: Any, axis: Any = None, keepdims: bool = False, *,
     """How many entries are not 0 (or are true), over `axis` (NumPy's) or `dim`
     (PyTorch's), all by default; int64, no gradient."""
     data = _values("count_nonzero", x)
-    axis = check_axis("count_nonzero", either("count_nonzero", "axis", axis, "dim", dim),
-                      data.ndim)
+    axis = reduced_axes("count_nonzero", axis, dim, data.ndim)  # (dim=() refused: sum's rule)
     keep = keep_flag("count_nonzero", keepdims, None)
     return _constant(np.asarray(np.count_nonzero(data, axis=axis, keepdims=keep),
                                 dtype=np.int64))
