@@ -984,3 +984,10 @@ def test_pytorchs_dtype_names_are_numpys_dtypes():
         assert getattr(tg, name) is getattr(np, name)
         assert tg.zeros(1, dtype=getattr(tg, name)).dtype == getattr(np, name)
     assert tg.arange(3).to(tg.bool).tolist() == [False, True, True]
+
+
+def test_the_repr_of_an_empty_tensor_gives_its_shape_as_pytorchs():
+    # (0, 3), (3, 0) and (0,) all printed "Tensor([])": a learner could not tell them apart
+    assert repr(tg.zeros((0, 3))) == "Tensor([], size=(0, 3))"
+    assert repr(tg.zeros((3, 0), dtype=np.float32)) == "Tensor([], size=(3, 0), dtype=float32)"
+    assert repr(tg.zeros(0)) == "Tensor([])"

@@ -263,6 +263,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self._data, separator=", ", prefix="Tensor(")
         extras = [] if self._data.dtype == np.float64 else [f"dtype={self._data.dtype}"]
+        if self._data.size == 0 and self.shape != (0,):  # ("[]" alone hides (0, 3) or (3, 0))
+            extras.insert(0, f"size={self.shape}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.name}>")
         elif self.requires_grad:
