@@ -49,12 +49,14 @@ def scalar(where: str, name: str, value: Any) -> Any:
                     f"got {shown(value)}")
 
 
-def _number(where: str, name: str, value: Any) -> Any:
-    """An int or float argument (alpha, a bound): a 0-d tensor's value; else one line."""
+def _number(where: str, name: str, value: Any, hint: str = "") -> Any:
+    """An int or float argument (alpha, a bound, a gain): a 0-d tensor's value; else one
+    line (ending with `hint`)."""
     if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0:
         value = value.item()  # (a 0-d tensor is a number, as PyTorch's)
     if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(value, bool):
-        raise TypeError(f"{where}: {name} must be a number (int or float), got {shown(value)}")
+        raise TypeError(f"{where}: {name} must be a number (int or float), got "
+                        f"{shown(value)}{hint}")
     return value
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import no_grad
-from ..in_place import scalar
+from ..in_place import _number, scalar
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -32,13 +32,7 @@ _GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0), 
 
 def _real(where: str, name: str, value: Any, hint: str = "") -> float:
     """A number argument (a gain, a slope) as a float; a bool, a str, None: one line."""
-    if isinstance(value, (Tensor, np.ndarray)) and value.ndim == 0 and value.dtype.kind in "iuf":
-        value = value.item()  # (a 0-d tensor is a number, as PyTorch's)
-    if not isinstance(value, (int, float, np.integer, np.floating)) or isinstance(
-            value, (bool, np.bool_)):
-        raise TypeError(f"{where}: {name} must be a number (int or float), got "
-                        f"{type(value).__name__} {value!r}{hint}")
-    return float(value)
+    return float(_number(where, name, value, hint))
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
