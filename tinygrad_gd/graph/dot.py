@@ -15,7 +15,7 @@ from typing import Any, Union
 import graphviz
 import numpy as np
 
-from ..files import atomic_write_bytes, check_replaceable
+from ..files import atomic_write_bytes, check_replaceable, short_repr
 from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
@@ -23,8 +23,7 @@ from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
                      _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
                      _Options, _red, _styled, _tensor_lines)
 from .folds import _fold_structure, _modules_fold_above
-from .formats import (SOURCE, check_folder, file_path, format_of, make_folder, short_repr,
-                      suffix_help)
+from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
 from .products import _edge_lines
 from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,

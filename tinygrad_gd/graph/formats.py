@@ -19,10 +19,10 @@ from pathlib import Path
 
 import graphviz
 
-from ..files import _refusal, as_path, short_repr
+from ..files import _refusal, as_path
 
 __all__ = ["FORMATS", "PAGE_SUFFIXES", "format_of", "suffix_help", "check_folder", "file_path",
-           "make_folder", "short_repr"]
+           "make_folder"]
 
 # what a suffix means: Graphviz's formats, less those that open a window instead of
 # writing a file, and VRML, which also writes a PNG per node into the working folder

@@ -90,10 +90,6 @@ class _Graph:
     roots: list[int]  # the output, or a culprit op's inputs in order
     output: int | None  # the drawn output; None when drawing a culprit op's inputs
 
-    @property
-    def node_count(self) -> int:
-        return len(self.tensors) + sum(1 for p in self.tensors if p._ctx is not None)
-
 
 def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
     """Every tensor that made the roots, inputs first: the engine's own order, reversed."""

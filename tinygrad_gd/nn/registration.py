@@ -1,6 +1,5 @@
-"""What `Module`'s registration methods share (PyTorch's names): the handle a hook's
-registration returns, the rules for a registered name and for what may be assigned to a
-parameter's or a sub-module's name; also the checks of a built-in module's constructor
+"""What `Module`'s registration methods share (PyTorch's names): the rules for a
+registered name and for what may be assigned to a parameter's or a sub-module's name; also the checks of a built-in module's constructor
 arguments: not given the tensors meant for its call, and its parameters' dtype (and
 PyTorch's device, the CPU only)."""
 from __future__ import annotations
@@ -10,11 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..hooks import RemovableHandle  # (a module's hooks' handle is a tensor hook's)
 from ..tensor import Tensor
 from ..values import check_cpu, is_device, numeric_dtype
 
-__all__ = ["RemovableHandle", "check_name", "check_assignment", "check_constructor_arguments"]
+__all__ = ["check_name", "check_assignment", "check_constructor_arguments"]
 
 
 def check_name(where: str, module: Any, name: Any, kind: type) -> None:

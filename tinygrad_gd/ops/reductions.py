@@ -164,7 +164,7 @@ class _Extremum(_FromOutput, register=False):
         # an axis of length 0 has no extreme; the others may be empty (PyTorch's rule)
         axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         empty = [a % x.ndim for a in axes if x.shape[a] == 0]
-        if empty or x.size == 0 and axis is None:
+        if empty:  # (an empty tensor has an axis of length 0: no dim refuses it too)
             where = "the tensor" if axis is None else f"axis {empty[0]} of the tensor"
             raise ValueError(f"{ctx.name}: {where} of shape {x.shape} is empty, so it has no "
                              f"{ctx.name}imum; reduce over axes of non-zero length")
