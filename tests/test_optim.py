@@ -531,7 +531,7 @@ def test_state_dict_is_a_copy():
      "AdamW: weight_decay must be >= 0.0, got -0.01"),
     (lambda ps: optim.AdamW(ps, betas=(0.9, 1.5)), ValueError, r"AdamW: betas\[1\] must be in"),
     (lambda ps: optim.AdamW(ps, eps="1e-8"), TypeError, "AdamW: eps must be a number"),
-    (lambda ps: optim.AdamW(ps, amsgrad=True), TypeError, "'amsgrad'"),
+    (lambda ps: optim.AdamW(ps, amsgrad=1), TypeError, "AdamW: amsgrad must be True or False"),
     (lambda ps: optim.RMSprop(ps, lr=-0.01), ValueError, "RMSprop: lr must be >= 0"),
     (lambda ps: optim.RMSprop(ps, alpha=1.0), ValueError,
      r"RMSprop: alpha must be in \[0.0, 1.0\), got 1.0"),

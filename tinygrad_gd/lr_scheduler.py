@@ -17,6 +17,12 @@ second scheduler on the same optimizer, carries on into later epochs; LambdaLR s
 base_lr * lr_lambda(epoch) outright. `get_last_lr()` gives the lrs the last step set;
 `state_dict()` / `load_state_dict()` save and restore the schedule's progress.
 
+MultiplicativeLR, PolynomialLR and CosineAnnealingWarmRestarts live here too; the
+others are gathered from their modules: `LRScheduler` (lr_scheduler_base.py), the
+warm-ups `LinearLR`, `ConstantLR` and `OneCycleLR` (lr_warmup.py), `ReduceLROnPlateau`
+(lr_plateau.py, stepped with the metric) and `SequentialLR` / `ChainedScheduler`
+(lr_composed.py, schedulers run one after another or together).
+
 This module uses an optimizer only through its `param_groups`, so it imports nothing
 from `optim`; `optim` makes it reachable as `tg.optim.lr_scheduler`.
 """
@@ -24,134 +30,25 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import types
 from collections import Counter
 from typing import Any, Callable, Iterable
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR"]
+from .lr_composed import ChainedScheduler, SequentialLR
+from .lr_plateau import ReduceLROnPlateau
+from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
+from .lr_warmup import ConstantLR, LinearLR, OneCycleLR
+
+__all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
+           "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
+           "CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
+           "ChainedScheduler"]
 
 
-def _check_number(where: str, name: str, value: Any, low: float,
-                  integer: bool = False) -> None:
-    """value must be a real number (an integer if asked) >= low; NaN and inf refused."""
-    kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{where}: {name} must be {'an integer' if integer else 'a number'}, "
-                        f"got {value!r}")
-    if not (low <= value < math.inf):  # NaN fails the test too
-        raise ValueError(f"{where}: {name} must be >= {low}, got {value!r}")
-
-
-def _param_groups(where: str, optimizer: Any) -> list[dict[str, Any]]:
-    """The optimizer's param_groups, or a one-line error when it is no optimizer."""
-    groups = getattr(optimizer, "param_groups", None)
-    if not (isinstance(groups, list) and groups
-            and all(isinstance(g, dict) and "lr" in g for g in groups)):
-        raise TypeError(f"{where}: {type(optimizer).__name__} is not an Optimizer; pass one "
-                        f"such as tg.optim.SGD(model.parameters(), lr=0.1)")
-    return groups
-
-
-class LRScheduler:
-    """Base class: keeps `optimizer`, `base_lrs`, `last_epoch`; `step()` applies `get_lr()`.
-
-    A subclass sets its own settings, then calls `LRScheduler.__init__`, and defines
-    `get_lr()`: the lr of each parameter group for the epoch `last_epoch`, which
-    `step()` has just advanced. `last_epoch=-1` (the default) starts a schedule; a
-    saved epoch resumes one, and then each group must already hold its "initial_lr"
-    (as an optimizer loaded with `load_state_dict` does).
-    """
-
-    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
-        groups = _param_groups(self._name, optimizer)
-        _check_number(self._name, "last_epoch", last_epoch, -1, integer=True)
-        if last_epoch == -1:
-            for group in groups:
-                group.setdefault("initial_lr", group["lr"])
-        else:
-            missing = [i for i, g in enumerate(groups) if "initial_lr" not in g]
-            if missing:
-                raise ValueError(f"{self._name}: last_epoch={last_epoch} resumes a schedule, but "
-                                 f"param_groups {missing} have no 'initial_lr'; load the "
-                                 f"optimizer's saved state_dict first, or use last_epoch=-1")
-        self.optimizer = optimizer
-        self.base_lrs: list[float] = [g["initial_lr"] for g in groups]
-        self.last_epoch = last_epoch
-        self._step_count = 0
-        # The first step only sets last_epoch to 0 (or resumes): the recursive forms of
-        # ExponentialLR and CosineAnnealingLR must then keep the lr, as PyTorch's do.
-        self._is_initial = True
-        try:
-            self.step()
-        finally:
-            self._is_initial = False
-
-    @property
-    def _name(self) -> str:
-        return type(self).__name__
-
-    def get_lr(self) -> list[float]:
-        """The lr of each parameter group at `last_epoch` (called by `step()`; to read the
-        current lrs use `get_last_lr()`)."""
-        raise NotImplementedError(f"{self._name} defines no get_lr()")
-
-    def step(self, epoch: Any = None) -> None:
-        """Advance `last_epoch` by one and write the new lrs into the optimizer's groups.
-
-        Call it after the epoch's `optimizer.step()`. PyTorch's deprecated `step(epoch)`
-        is refused: build the scheduler with `last_epoch=` to resume at an epoch instead.
-        """
-        if epoch is not None:
-            raise TypeError(f"{self._name}.step() takes no epoch (PyTorch deprecated "
-                            f"step(epoch)); call step() once per epoch, or resume with "
-                            f"last_epoch= when building the scheduler")
-        groups = self.optimizer.param_groups
-        if len(groups) != len(self.base_lrs):
-            raise ValueError(f"{self._name}: the optimizer has {len(groups)} parameter groups, "
-                             f"the scheduler was built for {len(self.base_lrs)}; build it after "
-                             f"add_param_group()")
-        self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(groups, self.get_lr()):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in groups]
-
-    def get_last_lr(self) -> list[float]:
-        """The lrs the last `step()` set, one per parameter group."""
-        return list(self._last_lr)
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything the scheduler keeps except the optimizer (copies): `last_epoch`,
-        `base_lrs`, the settings, ..."""
-        return {key: copy.copy(value) for key, value in self.__dict__.items()
-                if key != "optimizer"}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` saved, from a scheduler of the same kind."""
-        where = f"{self._name}.load_state_dict"
-        if not isinstance(state_dict, dict) or "last_epoch" not in state_dict:
-            raise ValueError(f"{where}: expected the dict of state_dict(), with 'last_epoch'")
-        unknown = sorted(set(state_dict) - set(self.__dict__))
-        if unknown:
-            raise ValueError(f"{where}: unknown entries {unknown}; was it saved by another "
-                             f"kind of scheduler?")
-        if len(state_dict.get("base_lrs", self.base_lrs)) != len(self.base_lrs):
-            raise ValueError(f"{where}: the saved schedule has {len(state_dict['base_lrs'])} "
-                             f"parameter groups, this one {len(self.base_lrs)}")
-        self.__dict__.update({key: copy.copy(value) for key, value in state_dict.items()})
-
-    def __repr__(self) -> str:
-        return f"{self._name}(last_epoch={self.last_epoch}, last_lr={self.get_last_lr()})"
-
-
-class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch) (PyTorch's LambdaLR); one function, or one per group.
-
-    `state_dict()` keeps no plain function (it could not be saved); a callable object's
-    attributes are kept, as in PyTorch.
-    """
+class _LambdaSchedule(LRScheduler):
+    """LambdaLR's and MultiplicativeLR's shared part: one lr_lambda per group, and state
+    dicts that keep no plain function (it could not be saved) but a callable object's
+    attributes, as in PyTorch."""
 
     def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float]
                  | list[Callable[[int], float]], last_epoch: int = -1) -> None:
@@ -168,11 +65,6 @@ class LambdaLR(LRScheduler):
                 raise TypeError(f"{self._name}: lr_lambda must be a function of the epoch, "
                                 f"got {fn!r}")
         super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        """base_lr * lr_lambda(last_epoch) for each group."""
-        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
-                                                                     self.base_lrs)]
 
     def state_dict(self) -> dict[str, Any]:
         """As `LRScheduler.state_dict`; "lr_lambdas" holds None for each plain function and
@@ -196,6 +88,35 @@ class LambdaLR(LRScheduler):
                 fn.__dict__.update(attributes)
 
 
+class LambdaLR(_LambdaSchedule):
+    """lr = base_lr * lr_lambda(epoch) (PyTorch's LambdaLR); one function, or one per group.
+
+    `state_dict()` keeps no plain function (it could not be saved); a callable object's
+    attributes are kept, as in PyTorch.
+    """
+
+    def get_lr(self) -> list[float]:
+        """base_lr * lr_lambda(last_epoch) for each group."""
+        return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
+                                                                     self.base_lrs)]
+
+
+class MultiplicativeLR(_LambdaSchedule):
+    """Multiply the lr by lr_lambda(epoch) every epoch after the first (PyTorch's
+    MultiplicativeLR); one function, or one per group.
+
+    From a fixed start: lr = initial_lr * lr_lambda(1) * ... * lr_lambda(epoch). State
+    dicts as LambdaLR's.
+    """
+
+    def get_lr(self) -> list[float]:
+        """The current lr times lr_lambda(last_epoch) (kept by the constructor's step)."""
+        groups = self.optimizer.param_groups
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, groups)]
+
+
 class StepLR(LRScheduler):
     """Multiply the lr by gamma every step_size epochs (PyTorch's StepLR).
 
@@ -216,6 +137,10 @@ class StepLR(LRScheduler):
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
+                for base_lr in self.base_lrs]
 
 
 class MultiStepLR(LRScheduler):
@@ -247,6 +172,10 @@ class MultiStepLR(LRScheduler):
         return [group["lr"] * self.gamma ** self.milestones[self.last_epoch]
                 for group in groups]
 
+    def _closed_form_lr(self) -> list[float]:
+        passed = sum(n for m, n in self.milestones.items() if m <= self.last_epoch)
+        return [base_lr * self.gamma ** passed for base_lr in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the lr by gamma every epoch (PyTorch's ExponentialLR).
@@ -265,6 +194,9 @@ class ExponentialLR(LRScheduler):
         if self._is_initial:
             return [group["lr"] for group in groups]
         return [group["lr"] * self.gamma for group in groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * self.gamma ** self.last_epoch for base_lr in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -296,3 +228,93 @@ class CosineAnnealingLR(LRScheduler):
                     for base_lr, group in zip(self.base_lrs, groups)]
         return [(1 + math.cos(math.pi * e / T)) / (1 + math.cos(math.pi * (e - 1) / T))
                 * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base_lr in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the lr polynomially to 0 over total_iters epochs (PyTorch's PolynomialLR).
+
+    From a fixed start: lr = initial_lr * (1 - min(epoch, total_iters) / total_iters) ** power,
+    applied recursively as PyTorch does. total_iters must be >= 1 and power >= 0 (PyTorch
+    accepts others, and then divides by zero).
+    """
+
+    def __init__(self, optimizer: Any, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        _check_number(self._name, "total_iters", total_iters, 1, integer=True)
+        _check_number(self._name, "power", power, 0.0)
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The current lr times the ratio of consecutive decay factors (kept after
+        total_iters)."""
+        groups, e, n = self.optimizer.param_groups, self.last_epoch, self.total_iters
+        if self._is_initial or e > n:
+            return [group["lr"] for group in groups]
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [group["lr"] * factor for group in groups]
+
+    def _closed_form_lr(self) -> list[float]:
+        return [base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base_lr in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing restarted every T_i epochs, T_i = T_0 * T_mult ** restart
+    (PyTorch's CosineAnnealingWarmRestarts, SGDR):
+        lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2,
+    T_cur counting the epochs since the last restart. As in PyTorch (and unlike the other
+    schedulers here), `step(epoch)` takes a fractional epoch too, for steps within an
+    epoch: `scheduler.step(epoch + i / batches)`.
+    """
+
+    def __init__(self, optimizer: Any, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        _check_number(self._name, "T_0", T_0, 1, integer=True)
+        _check_number(self._name, "T_mult", T_mult, 1, integer=True)
+        _check_number(self._name, "eta_min", eta_min, 0.0)
+        self.T_0 = T_0
+        self.T_i = T_0
+        self.T_mult = T_mult
+        self.eta_min = eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2 for each group."""
+        return [self.eta_min + (base_lr - self.eta_min)
+                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+                for base_lr in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch (or go to `epoch`, a number >= 0, fractional allowed) and write
+        the lrs."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            _check_number(f"{self._name}.step", "epoch", epoch, 0)
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:  # (PyTorch's arithmetic, to agree to the last bit)
+                    n = int(math.log((epoch / self.T_0 * (self.T_mult - 1) + 1), self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** n
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self._step_count += 1
+        self.last_epoch = math.floor(epoch)
+        self._set_lrs(self.get_lr())

@@ -1,5 +1,6 @@
 """`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad`, with PyTorch's
-update rules, names and defaults; learning-rate schedules live in `tg.optim.lr_scheduler`.
+update rules, names and defaults (Adam's and AdamW's amsgrad=, and maximize= on SGD, Adam
+and AdamW, too); learning-rate schedules live in `tg.optim.lr_scheduler`.
 
 An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`; PyTorch's
 `model.named_parameters()` too, the names kept as the group's "param_names");
@@ -159,6 +160,12 @@ class Optimizer:
         _check_number(self._name, "lr", group["lr"])
         _check_number(self._name, "weight_decay", group["weight_decay"])
 
+    def _check_flags(self, group: dict[str, Any], *names: str) -> None:
+        for name in names:
+            if not isinstance(group[name], (bool, np.bool_)):
+                raise TypeError(f"{self._name}: {name} must be True or False, got "
+                                f"{group[name]!r}")
+
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         """(scale, direction): the step moves the parameter by -scale * direction."""
@@ -196,6 +203,8 @@ class Optimizer:
             raise TypeError(f"{self._name}: a parameter of shape {p.shape} and dtype "
                             f"{p._data.dtype} has a gradient of dtype {grad.dtype}; both must "
                             f"be floating point (was .data or .grad assigned by hand?)")
+        if group.get("maximize"):  # ascend: the negated gradient, before weight decay
+            grad = -grad
         decay = group["weight_decay"]
         if decay and not self._decoupled_weight_decay:
             grad = grad + decay * p._data
@@ -260,6 +269,11 @@ class Optimizer:
                                      f"{params[i].shape}")
         settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
         for group, saved_settings in zip(self.param_groups, settings):
+            # (a state saved before amsgrad= and maximize= existed: off, as PyTorch's
+            # __setstate__ fills them in)
+            for key in ("amsgrad", "maximize"):
+                if key in self.defaults:
+                    saved_settings.setdefault(key, False)
             missing = sorted(self.defaults.keys() - saved_settings.keys())
             if missing:  # (another optimizer's state: step() would fail on it later)
                 raise ValueError(f"{where}: the saved settings {sorted(saved_settings)} lack "
@@ -286,14 +300,16 @@ class SGD(Optimizer):
         b_1 = g_1,  b_t = mu * b_(t-1) + (1 - dampening) * g_t     (only if mu != 0)
         d = g + mu * b_t  (nesterov)  or  b_t  (momentum)  or  g  (plain)
         p <- p - lr * d
+    maximize=True ascends: g is the negated gradient (+ weight_decay * p), as PyTorch's.
     Plain SGD with lr is the documents' `weight -= alpha * weight_delta`.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False) -> None:
+                 nesterov: bool = False, *, maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -301,6 +317,7 @@ class SGD(Optimizer):
             raise TypeError(f"{self._name}: nesterov must be True or False, got "
                             f"{group['nesterov']!r} (PyTorch's order: SGD(params, lr, momentum, "
                             f"dampening, weight_decay, nesterov))")
+        self._check_flags(group, "maximize")
         _check_number(self._name, "momentum", group["momentum"])
         _check_number(self._name, "dampening", group["dampening"], 0.0, math.inf)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
@@ -327,12 +344,16 @@ class Adam(Optimizer):
     With g the gradient (+ weight_decay * p) and t the step (from 1):
         m_t = beta1 * m_(t-1) + (1 - beta1) * g           v_t = beta2 * v_(t-1) + (1 - beta2) * g**2
         p <- p - lr / (1 - beta1**t) * m_t / (sqrt(v_t) / sqrt(1 - beta2**t) + eps)
+    amsgrad=True (AMSGrad) divides by the largest v so far instead of v_t (state
+    "max_exp_avg_sq"); maximize=True ascends (g is the negated gradient), as PyTorch's.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+                 weight_decay: float = 0.0, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -342,6 +363,7 @@ class Adam(Optimizer):
         _check_number(self._name, "betas[0]", betas[0], 0.0, 1.0)
         _check_number(self._name, "betas[1]", betas[1], 0.0, 1.0)
         _check_number(self._name, "eps", group["eps"])
+        self._check_flags(group, "amsgrad", "maximize")
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
@@ -355,6 +377,9 @@ class Adam(Optimizer):
         m += (1 - beta1) * grad
         v *= beta2
         v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:  # (setdefault: switched on mid-training, it starts then)
+            v = state.setdefault("max_exp_avg_sq", np.zeros_like(grad))
+            np.maximum(v, state["exp_avg_sq"], out=v)
         denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
         return 1.0, (group["lr"] / (1 - beta1 ** t)) * m / denom
 
@@ -365,15 +390,17 @@ class AdamW(Adam):
     The decay shrinks the parameter itself instead of entering the gradient, so it
     reaches neither the running averages nor the division by sqrt(v):
         p <- p * (1 - lr * weight_decay),  then Adam's step with the plain gradient g.
-    Frozen entries do not shrink.
+    Frozen entries do not shrink. amsgrad= and maximize= as Adam's.
     """
 
     _decoupled_weight_decay = True
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 1e-2) -> None:
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False) -> None:
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
 
 
 class RMSprop(Optimizer):

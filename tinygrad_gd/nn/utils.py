@@ -1,54 +1,160 @@
-"""PyTorch's `nn.utils` for training loops: clipping gradients before the optimizer's step.
+"""PyTorch's `nn.utils` for training loops: clipping gradients before the optimizer's step,
+and the parameters as one flat vector.
 
 `clip_grad_norm_(model.parameters(), max_norm)` scales every gradient by one factor so
-that their joint Euclidean norm is at most `max_norm`, keeping the step's direction;
-`clip_grad_value_` clamps each entry. Both change `.grad` in place (a new array each:
-a `.grad` held elsewhere is not changed) and run no graph.
+that their joint norm is at most `max_norm`, keeping the step's direction; it is
+`get_total_norm` of the gradients followed by `clip_grads_with_norm_`. `clip_grad_value_`
+clamps each entry. The clipping functions change `.grad` in place (a new array each: a
+`.grad` held elsewhere is not changed) and run no graph.
+
+`parameters_to_vector` concatenates the parameters into one 1-D tensor, in the graph
+(built from reshape and cat, so backward() reaches each parameter);
+`vector_to_parameters` writes a vector's values back into them.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Iterable
 
 import numpy as np
 
+from .. import functional as tg
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
+           "parameters_to_vector", "vector_to_parameters"]
 
 
-def _with_grads(parameters: Any, where: str) -> list[Tensor]:
+def _tensors(parameters: Any, where: str) -> list[Tensor]:
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: expected tensors (model.parameters()), got "
                             f"{type(p).__name__}")
-    return [p for p in params if p.grad is not None]
+    return params
 
 
-def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
-                    norm_type: float = 2.0, error_if_nonfinite: bool = False) -> Tensor:
-    """Scale the gradients so that their joint norm is at most `max_norm` (the 2-norm, or
-    `norm_type=float("inf")`: the largest entry); returns the norm before clipping."""
-    params = _with_grads(parameters, "clip_grad_norm_")
-    if isinstance(norm_type, str) and norm_type.strip().lower() in ("inf", "infinity"):
-        norm_type = float("inf")  # (PyTorch reads the string "inf" too)
-    if norm_type not in (2, 2.0, float("inf")):
-        raise ValueError(f"clip_grad_norm_: norm_type must be 2 or inf, got {norm_type!r}")
-    grads = [p.grad._data for p in params]
-    if norm_type == 2:
-        total = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in grads)))
-    else:
-        total = max((float(np.abs(g).max()) for g in grads if g.size), default=0.0)
-    if error_if_nonfinite and not np.isfinite(total):
-        raise RuntimeError(f"clip_grad_norm_: the gradients' norm is {total}; pass "
-                           f"error_if_nonfinite=False to clip anyway")
+def _with_grads(parameters: Any, where: str) -> list[Tensor]:
+    return [p for p in _tensors(parameters, where) if p.grad is not None]
+
+
+def _norm_type(norm_type: Any, where: str) -> float:
+    if isinstance(norm_type, str):
+        word = norm_type.strip().lower()  # (PyTorch reads the string "inf" too)
+        if word in ("inf", "infinity", "-inf", "-infinity"):
+            return -math.inf if word.startswith("-") else math.inf
+    if isinstance(norm_type, bool) or not isinstance(norm_type, (int, float, np.integer,
+                                                                 np.floating)) \
+            or math.isnan(norm_type):
+        raise ValueError(f"{where}: norm_type must be a number (2, 1, 0, inf, -inf, ...), got "
+                         f"{norm_type!r}")
+    return float(norm_type)
+
+
+def _vector_norm(x: Tensor, p: float) -> Tensor:
+    """PyTorch's `linalg.vector_norm(x, p)` over every entry, from the registered ops."""
+    if p == 2:
+        return x.norm()
+    if p == math.inf:
+        return x.abs().max()
+    if p == -math.inf:
+        return x.abs().min()
+    if p == 0:  # the number of nonzero entries (no gradient, as PyTorch's)
+        return Tensor(np.asarray(np.count_nonzero(x._data), dtype=x.dtype))
+    return (x.abs() ** p).sum() ** (1.0 / p)
+
+
+def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
+                   error_if_nonfinite: bool = False, foreach: Any = None) -> Tensor:
+    """The norm of all the tensors' entries together, as if concatenated into one vector
+    (PyTorch's get_total_norm: the p-norm of their p-norms): norm_type any p > 0, inf
+    (the largest entry's size), -inf (the smallest's) or 0 (the count of nonzero entries).
+
+    As PyTorch's, it records no graph (it is meant for gradients); no tensors give 0.
+    `foreach` is accepted and ignored (PyTorch's speed switch).
+    """
+    with no_grad():
+        return _total_norm(tensors, norm_type, error_if_nonfinite, "get_total_norm")
+
+
+def _total_norm(tensors: Any, norm_type: Any, error_if_nonfinite: bool, where: str) -> Tensor:
+    tensors = [t for t in _tensors(tensors, where) if t.size]
+    p = _norm_type(norm_type, where)
+    if not tensors:
+        return Tensor(0.0)
+    norms = [_vector_norm(t, p) for t in tensors]
+    total = norms[0] if len(norms) == 1 else _vector_norm(tg.stack(norms), p)
+    if error_if_nonfinite and not np.isfinite(total._data):
+        raise RuntimeError(f"{where}: the total norm of order {norm_type} is {total.item()}; "
+                           f"pass error_if_nonfinite=False to go on anyway")
+    return total
+
+
+def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
+                          total_norm: Tensor | float, foreach: Any = None) -> None:
+    """Scale every gradient by min(max_norm / (total_norm + 1e-6), 1) (PyTorch's
+    clip_grads_with_norm_: the second half of clip_grad_norm_, with a norm computed by
+    `get_total_norm`). `foreach` is accepted and ignored."""
+    where = "clip_grads_with_norm_"
+    params = _with_grads(parameters, where)
+    try:
+        total = float(total_norm)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: total_norm must be a number or a 1-element tensor (from "
+                        f"get_total_norm), got {type(total_norm).__name__}") from None
     scale = min(max_norm / (total + 1e-6), 1.0)  # (PyTorch's 1e-6 keeps it finite at 0)
     for p in params:
         p.grad = Tensor(p.grad._data * np.asarray(scale, dtype=p.grad.dtype))
-    return Tensor(total)
 
 
-def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float) -> None:
+def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
+                    norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                    foreach: Any = None) -> Tensor:
+    """Scale the gradients so that their joint norm (of order norm_type, as
+    `get_total_norm`: 2 by default, any p > 0, inf, -inf or 0) is at most `max_norm`;
+    returns the norm before clipping (in the gradients' dtype)."""
+    params = _with_grads(parameters, "clip_grad_norm_")
+    with no_grad():
+        total = _total_norm([p.grad for p in params], norm_type, error_if_nonfinite,
+                            "clip_grad_norm_")
+    clip_grads_with_norm_(params, max_norm, total)
+    return total
+
+
+def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
+                     foreach: Any = None) -> None:
     """Clamp every gradient entry to [-clip_value, clip_value]."""
     for p in _with_grads(parameters, "clip_grad_value_"):
         p.grad = Tensor(np.clip(p.grad._data, -clip_value, clip_value).astype(p.grad.dtype))
+
+
+def parameters_to_vector(parameters: Iterable[Tensor] | Tensor) -> Tensor:
+    """All the parameters flattened and concatenated into one 1-D tensor, in order
+    (PyTorch's parameters_to_vector); in the graph, so a loss of it reaches each one."""
+    params = _tensors(parameters, "parameters_to_vector")
+    if not params:
+        raise ValueError("parameters_to_vector: got no parameters; pass model.parameters()")
+    return tg.cat([p.reshape(-1) for p in params])
+
+
+def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor] | Tensor) -> None:
+    """Write consecutive slices of the 1-D `vec` into the parameters, in order (PyTorch's
+    vector_to_parameters, the inverse of parameters_to_vector). The values are written
+    in place and counted as an in-place change, like `p.data = ...`; each parameter keeps
+    its dtype (PyTorch's `param.data =` would take vec's)."""
+    where = "vector_to_parameters"
+    if not isinstance(vec, Tensor):
+        raise TypeError(f"{where}: expected vec to be a Tensor, got {type(vec).__name__}")
+    params = _tensors(parameters, where)
+    sizes = [p.size for p in params]
+    if vec.ndim != 1 or vec.size != sum(sizes):
+        raise ValueError(f"{where}: vec has shape {vec.shape}, the parameters "
+                         f"{sum(sizes)} entries in all; give a 1-D vector of that length "
+                         f"(from parameters_to_vector)")
+    values = vec._data
+    start = 0
+    for p, size in zip(params, sizes):
+        np.copyto(p._data, values[start:start + size].reshape(p.shape), casting="unsafe")
+        p._mark_changed()
+        start += size

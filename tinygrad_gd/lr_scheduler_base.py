@@ -1,0 +1,141 @@
+"""The base of `tg.optim.lr_scheduler`: `LRScheduler` and the argument checks its
+schedulers share (the schedulers themselves are in lr_scheduler.py, lr_warmup.py,
+lr_plateau.py and lr_cycles.py; lr_scheduler.py gathers them all).
+"""
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+from typing import Any
+
+__all__ = ["LRScheduler"]
+
+
+def _check_number(where: str, name: str, value: Any, low: float,
+                  integer: bool = False) -> None:
+    """value must be a real number (an integer if asked) >= low; NaN and inf refused."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{where}: {name} must be {'an integer' if integer else 'a number'}, "
+                        f"got {value!r}")
+    if not (low <= value < math.inf):  # NaN fails the test too
+        raise ValueError(f"{where}: {name} must be >= {low}, got {value!r}")
+
+
+def _param_groups(where: str, optimizer: Any) -> list[dict[str, Any]]:
+    """The optimizer's param_groups, or a one-line error when it is no optimizer."""
+    groups = getattr(optimizer, "param_groups", None)
+    if not (isinstance(groups, list) and groups
+            and all(isinstance(g, dict) and "lr" in g for g in groups)):
+        raise TypeError(f"{where}: {type(optimizer).__name__} is not an Optimizer; pass one "
+                        f"such as tg.optim.SGD(model.parameters(), lr=0.1)")
+    return groups
+
+
+class LRScheduler:
+    """Base class: keeps `optimizer`, `base_lrs`, `last_epoch`; `step()` applies `get_lr()`.
+
+    A subclass sets its own settings, then calls `LRScheduler.__init__`, and defines
+    `get_lr()`: the lr of each parameter group for the epoch `last_epoch`, which
+    `step()` has just advanced. `last_epoch=-1` (the default) starts a schedule; a
+    saved epoch resumes one, and then each group must already hold its "initial_lr"
+    (as an optimizer loaded with `load_state_dict` does).
+    """
+
+    def __init__(self, optimizer: Any, last_epoch: int = -1) -> None:
+        groups = _param_groups(self._name, optimizer)
+        _check_number(self._name, "last_epoch", last_epoch, -1, integer=True)
+        if last_epoch == -1:
+            for group in groups:
+                group.setdefault("initial_lr", group["lr"])
+        else:
+            missing = [i for i, g in enumerate(groups) if "initial_lr" not in g]
+            if missing:
+                raise ValueError(f"{self._name}: last_epoch={last_epoch} resumes a schedule, but "
+                                 f"param_groups {missing} have no 'initial_lr'; load the "
+                                 f"optimizer's saved state_dict first, or use last_epoch=-1")
+        self.optimizer = optimizer
+        self.base_lrs: list[float] = [g["initial_lr"] for g in groups]
+        self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The constructor's step (SequentialLR makes it again when a scheduler takes over)."""
+        self._step_count = 0
+        # The first step only sets last_epoch to 0 (or resumes): the recursive forms of
+        # ExponentialLR and CosineAnnealingLR must then keep the lr, as PyTorch's do.
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
+
+    @property
+    def _name(self) -> str:
+        return type(self).__name__
+
+    def get_lr(self) -> list[float]:
+        """The lr of each parameter group at `last_epoch` (called by `step()`; to read the
+        current lrs use `get_last_lr()`)."""
+        raise NotImplementedError(f"{self._name} defines no get_lr()")
+
+    def step(self, epoch: Any = None) -> None:
+        """Advance `last_epoch` by one and write the new lrs into the optimizer's groups.
+
+        Call it after the epoch's `optimizer.step()`. PyTorch's deprecated `step(epoch)`
+        is refused: build the scheduler with `last_epoch=` to resume at an epoch instead.
+        """
+        if epoch is not None:
+            raise TypeError(f"{self._name}.step() takes no epoch (PyTorch deprecated "
+                            f"step(epoch)); call step() once per epoch, or resume with "
+                            f"last_epoch= when building the scheduler")
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.base_lrs):
+            raise ValueError(f"{self._name}: the optimizer has {len(groups)} parameter groups, "
+                             f"the scheduler was built for {len(self.base_lrs)}; build it after "
+                             f"add_param_group()")
+        self._step_count += 1
+        self.last_epoch += 1
+        self._set_lrs(self.get_lr())
+
+    def _set_lrs(self, lrs: list[float]) -> None:
+        groups = self.optimizer.param_groups
+        for group, lr in zip(groups, lrs):
+            group["lr"] = lr
+        self._last_lr = [group["lr"] for group in groups]
+
+    def _restart(self) -> None:
+        """Epoch 0 again, from the base lrs (how SequentialLR hands over at a milestone,
+        PyTorch's `_update_lr(0)`): the closed form where the schedule has one."""
+        self.last_epoch = 0
+        closed_form = getattr(self, "_closed_form_lr", None)
+        self._set_lrs(closed_form() if closed_form is not None else self.get_lr())
+
+    def get_last_lr(self) -> list[float]:
+        """The lrs the last `step()` set, one per parameter group."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything the scheduler keeps except the optimizer (copies): `last_epoch`,
+        `base_lrs`, the settings, ..."""
+        return {key: copy.copy(value) for key, value in self.__dict__.items()
+                if key != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore what `state_dict()` saved, from a scheduler of the same kind."""
+        where = f"{self._name}.load_state_dict"
+        if not isinstance(state_dict, dict) or "last_epoch" not in state_dict:
+            raise ValueError(f"{where}: expected the dict of state_dict(), with 'last_epoch'")
+        unknown = sorted(set(state_dict) - set(self.__dict__))
+        if unknown:
+            raise ValueError(f"{where}: unknown entries {unknown}; was it saved by another "
+                             f"kind of scheduler?")
+        base_lrs = getattr(self, "base_lrs", None)  # (ReduceLROnPlateau has none)
+        if base_lrs is not None and len(state_dict.get("base_lrs", base_lrs)) != len(base_lrs):
+            raise ValueError(f"{where}: the saved schedule has {len(state_dict['base_lrs'])} "
+                             f"parameter groups, this one {len(self.base_lrs)}")
+        self.__dict__.update({key: copy.copy(value) for key, value in state_dict.items()})
+
+    def __repr__(self) -> str:
+        return f"{self._name}(last_epoch={self.last_epoch}, last_lr={self.get_last_lr()})"
