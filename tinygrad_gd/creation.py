@@ -1,5 +1,5 @@
-"""Making tensors: `zeros ones full eye arange linspace rand randn randint randperm`, the
-`*_like` forms, `tensor`.
+"""Making tensors: `zeros ones full eye arange linspace logspace rand randn randint
+randperm`, the `*_like` forms, `tensor`.
 
 Each takes `dtype=` and `requires_grad=` (PyTorch's keywords; a gradient needs a float
 dtype) and gives a leaf tensor: creation is not an op, so nothing is recorded. Shapes
@@ -33,7 +33,7 @@ from .values import _fitted, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
-           "randn_like", "manual_seed"]
+           "randn_like", "manual_seed", "logspace"]
 
 
 # what to do instead of requires_grad=True on an integer dtype, by where that dtype came from
@@ -220,7 +220,33 @@ def linspace(start: float, stop: float, num: int | None = None, dtype: Any = Non
                  requires_grad, "linspace")
 
 
-_seeded: list[np.random.Generator | None] = [None]  # the generator manual_seed made
+def logspace(start: float, end: float, steps: int | None = None, base: float = 10.0, *,
+             dtype: Any = None, requires_grad: bool = False, num: int | None = None) -> Tensor:
+    """base ** v for `steps` (PyTorch) or `num` (NumPy) values v evenly spaced from start to
+    end, both included; float64 by default. Powers beyond the dtype's range are inf, as
+    PyTorch's; an integer dtype takes them cut toward 0, as PyTorch's, and refuses one it
+    cannot hold (PyTorch's wrap around)."""
+    count = either("logspace", "num", num, "steps", steps, 50)
+    base = finite("logspace", "base", base, "; give a finite base (10.0, 2.0, math.e)")
+    out = _dtype(dtype, "logspace")
+    try:  # (linspace's checks of the exponents and count, in logspace's name)
+        powers = linspace(start, end, count, dtype=np.float64)._data
+    except (TypeError, ValueError) as err:
+        raise type(err)(str(err).replace("linspace", "logspace", 1)) from None
+    with np.errstate(over="ignore", invalid="ignore"):  # (inf and NaN as PyTorch's)
+        values = np.power(base, powers).astype(out if out.kind == "f" else np.float64)
+    if out.kind in "iub":
+        least, most = (0, 1) if out.kind == "b" else (np.iinfo(out).min, np.iinfo(out).max)
+        whole = np.trunc(values)  # (NaN and inf fail the test below)
+        if not ((whole >= least) & (whole < most + 1.0)).all():
+            raise ValueError(f"logspace: {base} ** v for v from {start} to {end} does not fit "
+                             f"dtype {out} ({least} to {most}); give a float dtype or "
+                             f"exponents whose powers fit")
+    return _leaf(values.astype(out), requires_grad, "logspace")
+
+
+# the generator manual_seed made and the seed it was given (tg.initial_seed's), or None
+_seeded: list[Any] = [None, None]
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -228,7 +254,8 @@ def manual_seed(seed: int) -> np.random.Generator:
     torch.manual_seed): they all come from one `np.random.default_rng(seed)`, returned."""
     if seed is None:
         raise TypeError("manual_seed: give a non-negative int seed, e.g. tg.manual_seed(0)")
-    _seeded[0] = _rng(seed, "manual_seed", "")
+    _seeded[:] = [_rng(seed, "manual_seed", ""), int(seed) if isinstance(
+        seed, (int, np.integer)) else seed]
     return _seeded[0]
 
 

@@ -8,6 +8,10 @@ A tensor made by a recorded op cannot be written (it is part of a graph): there 
 operators are the recorded op, `loss += penalty` is `loss = loss + penalty` (Python
 rebinds the name), and the methods, which cannot rebind, refuse.
 
+The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
+draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted
+as any other in-place change.
+
 PyTorch's in-place spellings of ops (`w.clamp_(-1, 1)`, `w.relu_()`, `x.masked_fill_(m, 0)`,
 ...: `_FROM_OPS`) compute the op's values without recording (`w.clamp(-1, 1)` under
 no_grad(), with that op's argument checks and errors) and write them as `add_` does.
@@ -161,10 +165,13 @@ def copy_(self: Tensor, source: Any) -> Tensor:
     return self
 
 
+# where a draw in place cannot write (a tensor in a graph): the new tensor to draw instead
+_NEW_DRAW = {"uniform_": "tg.rand_like(t)", "exponential_": "tg.zeros_like(t).exponential_()"}
+
+
 def _draw(self: Tensor, where: str, **numbers: Any) -> list[float]:
     """A random fill's numbers (each finite), checked with its target before any draw."""
-    self._check_writable(where, f"draw a new tensor (tg."
-                                f"{'rand' if where == 'uniform_' else 'randn'}_like(t))")
+    self._check_writable(where, f"draw a new tensor ({_NEW_DRAW.get(where, 'tg.randn_like(t)')})")
     if self.dtype.kind != "f":
         raise TypeError(f"{where}: draws floats, but the tensor's dtype is {self.dtype}; "
                         f"use a float tensor (t.to(tg.float64)), or tg.randint for integers")
@@ -215,6 +222,111 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
     return self
 
 
+def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
+    """Draw every value from the exponential distribution of rate `lambd` (density
+    lambd * exp(-lambd * x), mean 1 / lambd) in place and return the tensor (PyTorch's
+    exponential_), from the same generators as uniform_."""
+    (lambd,) = _draw(self, "exponential_", lambd=lambd)
+    if lambd <= 0:
+        raise ValueError(f"exponential_: expects lambd > 0 (the rate: the mean is 1 / lambd), "
+                         f"got lambd={lambd}")
+    values = make_generator(None, generator, "exponential_").exponential(1 / lambd, self.shape)
+    with np.errstate(over="ignore"):  # (a tiny rate may give inf in float32, as normal_'s)
+        self._write_at(..., values.astype(self.dtype, copy=False), "exponential_")
+    return self
+
+
+def probabilities(where: str, p: Any, shape: tuple[int, ...], name: str = "p") -> np.ndarray:
+    """`p` (a number, or values that broadcast to `shape`) as float64 probabilities, each
+    in [0, 1]; one line otherwise."""
+    values = _as_array(_raw(p), None, where, copy=False, default=None)
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: {name} must be probabilities (numbers in [0, 1]), got "
+                        f"{shown(p)}")
+    if not fits(values.shape, shape):
+        raise ValueError(f"{where}: {name} of shape {values.shape} does not broadcast to the "
+                         f"shape {shape}; give one probability or one for each value")
+    values = values.astype(np.float64, copy=False)
+    outside = values[~((values >= 0) & (values <= 1))]  # (NaN is outside too)
+    if outside.size:
+        raise ValueError(f"{where}: {name} must hold probabilities in [0, 1], got "
+                         f"{outside.flat[0].item()!r}; give values from 0 to 1")
+    return values
+
+
+def coin_flips(rng: np.random.Generator, chances: np.ndarray, shape: tuple[int, ...],
+               dtype: np.dtype) -> np.ndarray:
+    """1 with probability `chances` (broadcast to `shape`), else 0, in `dtype`."""
+    return (rng.random(shape) < chances).astype(dtype)
+
+
+def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
+    """Set every value to 1 with probability `p`, else 0, in place and return the tensor
+    (PyTorch's bernoulli_): `p` one number or a tensor of probabilities that broadcasts to
+    t's shape; any numeric dtype (ints and bool too), from the same generators as uniform_."""
+    self._check_writable("bernoulli_", "draw a new tensor (tg.bernoulli(tg.full_like(t, p)))")
+    chances = probabilities("bernoulli_", p, self.shape)
+    rng = make_generator(None, generator, "bernoulli_")
+    self._write_at(..., coin_flips(rng, chances, self.shape, self.dtype), "bernoulli_")
+    return self
+
+
+def _bound(where: str, name: str, value: Any) -> int:
+    """A bound of a draw of whole numbers: an int (or a 0-d integer tensor); one line else."""
+    value = _number(where, name, value, "; give a whole number")
+    if not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{where}: {name} must be an int, got {shown(value)}; give a whole "
+                        f"number")
+    return int(value)
+
+
+def whole_numbers(where: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, low: Any,
+                  high: Any, names: tuple[str, str] = ("low", "high")) -> np.ndarray:
+    """Whole numbers drawn uniformly from [low, high) in `dtype` (`rng`: a callable making
+    the generator, called once the bounds are checked); high None: up to the largest
+    whole number the dtype holds exactly, included (2**53 in float64, 2**24 in float32)."""
+    digits = np.finfo(dtype).nmant + 1 if dtype.kind == "f" else None
+    least, most = ((0, 1) if dtype.kind == "b" else (-2 ** digits, 2 ** digits) if digits
+                   else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)))
+    low = _bound(where, names[0], low)
+    high = most + 1 if high is None else _bound(where, names[1], high)
+    if low >= high:
+        raise ValueError(f"{where}: expects {names[0]} < {names[1]} (values come from "
+                         f"[{names[0]}, {names[1]})), got {names[0]}={low} >= "
+                         f"{names[1]}={high}")
+    if low < least or high - 1 > most:
+        exact = " exactly" if digits else ""
+        raise ValueError(f"{where}: values in [{low}, {high}) do not fit dtype {dtype} "
+                         f"(whole numbers from {least} to {most}{exact}); give bounds within "
+                         f"it, or a wider dtype (int64, float64)")
+    drawn = dtype if dtype.kind in "iu" else np.dtype(np.int64)
+    return rng().integers(low, high - 1, shape, dtype=drawn, endpoint=True).astype(dtype)
+
+
+def random_(self: Tensor, *bounds: Any, generator: Any = None, **named: Any) -> Tensor:
+    """Draw whole numbers uniformly in place and return the tensor (PyTorch's random_):
+    `t.random_(to)` and `t.random_(to=to)` from [0, to), `t.random_(from, to)` from
+    [from, to); `t.random_()` from 0 up to the largest whole number t's dtype holds
+    exactly (2**53 in float64, 2**24 in float32, the int dtype's largest, bool's 1).
+    `from` is a Python keyword: give it positionally, or as `**{"from": 2}`."""
+    unknown = set(named) - {"from", "to"}
+    if unknown or len(bounds) > 2 or len(bounds) + len(named) > 2 or (
+            len(bounds) == 2 and named) or (len(bounds) == 1 and "from" in named):
+        raise TypeError(f"random_: takes random_(), random_(to), random_(from, to) or "
+                        f"random_(from, to=to), got {len(bounds)} positional bounds and "
+                        f"keywords {sorted(named)}")
+    low, high = named.get("from", 0), named.get("to")
+    if len(bounds) == 2 or (len(bounds) == 1 and "to" in named):
+        low, high = bounds[0], bounds[1] if len(bounds) == 2 else high
+    elif bounds:
+        high = bounds[0]  # (one bound: the end, as PyTorch's random_(to))
+    self._check_writable("random_", "draw a new tensor (tg.randint_like(t, low, high))")
+    values = whole_numbers("random_", lambda: make_generator(None, generator, "random_"),
+                           self.shape, self.dtype, low, high, ("from", "to"))
+    self._write_at(..., values, "random_")
+    return self
+
+
 def _from_op(name: str) -> Any:
     """PyTorch's `t.clamp_(...)` and the like: the op's values (`t.clamp(...)`, not
     recorded) written into t, where `add_` may write; returns t."""
@@ -251,7 +363,7 @@ for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract
 for _name, _ufunc, _scaled in (("add_", np.add, True), ("sub_", np.subtract, True),
                                ("mul_", np.multiply, False), ("div_", np.divide, False)):
     setattr(Tensor, _name, _method(_name, _ufunc, _scaled))
-for _function in (zero_, fill_, copy_, uniform_, normal_):
+for _function in (zero_, fill_, copy_, uniform_, normal_, exponential_, bernoulli_, random_):
     setattr(Tensor, _function.__name__, _function)
 for _name in _FROM_OPS:
     setattr(Tensor, _name, _from_op(_name))

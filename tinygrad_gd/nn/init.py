@@ -8,7 +8,8 @@ inputs require a gradient) is refused. The random ones draw from `generator=` (a
 Generator), else from `tg.manual_seed`'s generator, else fresh entropy. fan_in and
 fan_out are PyTorch's: for a weight of shape (out, in, ...), fan_in = in x the rest,
 fan_out = out x the rest; those that divide by a fan leave a zero-element tensor as it
-is, with PyTorch's warning.
+is, with PyTorch's warning. `eye_` and `dirac_` set the identity, a layer that passes its
+input through; `orthogonal_` and `trunc_normal_` draw.
 """
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from typing import Any
 
 import numpy as np
 
+from ..creation import make_generator
 from ..grad_mode import no_grad
-from ..in_place import _number, scalar
+from ..in_place import _draw, _number, scalar
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
-           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
+           "trunc_normal_", "orthogonal_", "eye_", "dirac_"]
 
 _GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0), "selu": 0.75,
           **{name: 1.0 for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -170,3 +173,133 @@ def _gain(nonlinearity: str, a: Any, where: str) -> float:
     """kaiming's gain: `a` (leaky_relu's negative slope) checked in `where`'s name."""
     slope = None if a is None else _real(where, "a (leaky_relu's negative slope)", a)
     return calculate_gain(nonlinearity, slope)
+
+
+def _drawn(tensor: Any, where: str, draw: Any) -> Tensor:
+    """Write `draw(shape, dtype)`'s values into a float tensor, as an initialisation (_set)."""
+    def write(t: Tensor) -> None:
+        _draw(t, where)  # (a float dtype, a tensor that may be written: one line otherwise)
+        t._write_at(..., draw(t.shape).astype(t.dtype), where)
+    return _set(tensor, write, where)
+
+
+_SQRT2 = math.sqrt(2.0)
+
+
+def _mass(low: float, high: float) -> float:
+    """P(low <= Z <= high) for a standard normal Z, without cancellation in a tail."""
+    if low >= 0:
+        return 0.5 * (math.erfc(low / _SQRT2) - math.erfc(high / _SQRT2))
+    if high <= 0:
+        return 0.5 * (math.erfc(-high / _SQRT2) - math.erfc(-low / _SQRT2))
+    return 0.5 * (math.erf(high / _SQRT2) - math.erf(low / _SQRT2))
+
+
+def _proposals(low: float, high: float) -> tuple[float, float, float]:
+    """For drawing a standard normal Z kept to [low, high]: the share of draws of Z kept,
+    that of draws of U(low, high) kept with probability exp((near**2 - z**2) / 2), and
+    near, the point of [low, high] nearest 0 (each share 0 where it underflows)."""
+    mass, near = _mass(low, high), 0.0 if low <= 0 <= high else min(abs(low), abs(high))
+    envelope = (high - low) * math.exp(-near * near / 2)
+    return mass, mass * math.sqrt(2 * math.pi) / envelope if 0 < envelope < math.inf else 0.0, near
+
+
+def _truncated(rng: np.random.Generator, count: int, low: float, high: float) -> np.ndarray:
+    """`count` draws of a standard normal Z kept to [low, high], by rejection from whichever
+    proposal keeps more (_proposals); exact either way."""
+    mass, flat, near = _proposals(low, high)
+    out, filled = np.empty(count), 0
+    while filled < count:
+        want = int((count - filled) / max(mass, flat) * 1.2) + 16
+        if mass >= flat:
+            z = rng.standard_normal(want)
+            z = z[(z >= low) & (z <= high)]
+        else:
+            z = rng.uniform(low, high, want)
+            z = z[rng.random(want) < np.exp((near * near - z * z) / 2)]
+        taken = min(z.size, count - filled)
+        out[filled:filled + taken], filled = z[:taken], filled + taken
+    return out
+
+
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
+    """Values drawn from N(mean, std**2) truncated to [a, b] (redrawn until inside), as
+    PyTorch's trunc_normal_. a and b are absolute bounds, not numbers of std. Where [a, b]
+    lies so far in a tail that under 1 draw in 1000 would be kept, PyTorch's warns that
+    its values may be wrong; here that is refused in one line. a = -inf or b = inf is one
+    side left open."""
+    mean, std = (_real("trunc_normal_", n, v) for n, v in (("mean", mean), ("std", std)))
+    a, b = (_real("trunc_normal_", n, v) for n, v in (("a", a), ("b", b)))
+    if not (math.isfinite(mean) and math.isfinite(std) and std >= 0):
+        raise ValueError(f"trunc_normal_: mean must be finite and std finite and >= 0, got "
+                         f"mean={mean}, std={std}")
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expects a < b (values come from [a, b]), got a={a}, "
+                         f"b={b}; give the bounds in order")
+    if std == 0:  # (every value the mean, where it lies within [a, b])
+        low, high = (-math.inf, math.inf) if a <= mean <= b else (math.inf, math.inf)
+    else:
+        low, high = (a - mean) / std, (b - mean) / std
+    mass, flat, _ = _proposals(low, high)
+    if not max(mass, flat) >= 1e-3:  # (a proposal keeping under 1 in 1000 would crawl)
+        raise ValueError(f"trunc_normal_: [a, b] = [{a}, {b}] lies far in the tail of "
+                         f"N({mean}, {std}**2) (it holds {mass:.3g} of it); give bounds within "
+                         f"a few std of mean")
+    return _drawn(tensor, "trunc_normal_", lambda shape: np.clip(mean + std * _truncated(
+        make_generator(None, generator, "trunc_normal_"), math.prod(shape), low, high
+    ).reshape(shape), a, b))
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1.0,
+                generator: np.random.Generator | None = None) -> Tensor:
+    """A (semi-)orthogonal matrix times `gain` (Saxe et al.; PyTorch's orthogonal_): the
+    tensor seen as (rows, cols) = (shape[0], the rest) gets W @ W.T = gain**2 I when rows
+    <= cols, W.T @ W = gain**2 I when rows >= cols, drawn uniformly (the QR of a normal
+    draw, signs made canonical). A zero-element tensor is left as it is, as PyTorch's."""
+    gain = _real("orthogonal_", "gain", gain, _GAIN_HINT)
+    if isinstance(tensor, Tensor) and tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: needs a tensor of at least 2 axes (rows, cols, ...), "
+                         f"got shape {tensor.shape}")
+    if isinstance(tensor, Tensor) and tensor.numel() == 0:
+        return tensor
+
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        rows, cols = shape[0], math.prod(shape[1:])
+        flat = make_generator(None, generator, "orthogonal_").standard_normal((rows, cols))
+        q, r = np.linalg.qr(flat.T if rows < cols else flat)
+        q = q * np.where(np.diagonal(r) < 0, -1.0, 1.0)  # (the signs that make q uniform)
+        return gain * (q.T if rows < cols else q).reshape(shape)
+    return _drawn(tensor, "orthogonal_", draw)
+
+
+def eye_(tensor: Tensor) -> Tensor:
+    """The identity: ones on the main diagonal of a 2-d tensor, zeros elsewhere (PyTorch's
+    eye_; any dtype)."""
+    if isinstance(tensor, Tensor) and tensor.ndim != 2:
+        raise ValueError(f"eye_: needs a 2-d tensor, got shape {tensor.shape}")
+    return _set(tensor, lambda t: t._write_at(..., np.eye(*t.shape), "eye_"), "eye_")
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The Dirac delta of a 3-, 4- or 5-d convolution weight (out, in, *kernel) (PyTorch's
+    dirac_): a 1 at the kernel's centre for out channel i and in channel i (each of
+    `groups` groups of out channels counted from 0), zeros elsewhere, so that the
+    convolution passes its input through (as many channels as both have)."""
+    if not isinstance(groups, (int, np.integer)) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"dirac_: groups must be an int >= 1, got {groups!r}")
+    if isinstance(tensor, Tensor):
+        if tensor.ndim not in (3, 4, 5):
+            raise ValueError(f"dirac_: needs a 3-, 4- or 5-d tensor (out, in, *kernel), got "
+                             f"shape {tensor.shape}")
+        if tensor.shape[0] % groups:
+            raise ValueError(f"dirac_: the out channels ({tensor.shape[0]}) must divide into "
+                             f"groups={groups}")
+
+    def write(t: Tensor) -> None:
+        values, per_group = np.zeros(t.shape), t.shape[0] // groups
+        centre = tuple(n // 2 for n in t.shape[2:])
+        for d in range(min(per_group, t.shape[1])):
+            values[(np.arange(groups) * per_group + d, d, *centre)] = 1
+        t._write_at(..., values, "dirac_")
+    return _set(tensor, write, "dirac_")
