@@ -15,28 +15,45 @@
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
                    BatchNorm2d
     activations.py ReLU6, Hardtanh, Mish, Hardswish, Hardsigmoid, LogSigmoid, Softsign,
-                   CELU, SELU, Tanhshrink, Softmin, GLU, PReLU
+                   CELU, SELU, Tanhshrink, Softmin, GLU, PReLU, Threshold, Hardshrink,
+                   Softshrink
+    spatial.py     Dropout1d, Dropout2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Conv1d,
+                   MaxPool1d, AvgPool1d (sequences: batch, channels, length), Unflatten,
+                   ZeroPad2d, ConstantPad1d, ConstantPad2d
+    normalization.py GroupNorm, RMSNorm
+    distance.py    CosineSimilarity, PairwiseDistance
+    recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first)
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
                    BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
                    (activation_functions.py: the activations taking inplace=;
-                   layer_functions.py: layer_norm, batch_norm, embedding)
+                   layer_functions.py: layer_norm, batch_norm, group_norm, rms_norm,
+                   embedding; spatial_functions.py: dropout1d/2d, the adaptive pools,
+                   conv1d, max_pool1d, avg_pool1d)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
-    utils.py       clip_grad_norm_, clip_grad_value_
+    utils.py       clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
+                   parameters_to_vector, vector_to_parameters
 
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
 from . import functional, init, utils
-from .activations import (CELU, GLU, SELU, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid, Mish,
-                          PReLU, ReLU6, Softmin, Softsign, Tanhshrink)
+from .activations import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
+                          LogSigmoid, Mish, PReLU, ReLU6, Softmin, Softshrink, Softsign,
+                          Tanhshrink, Threshold)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .convolution import AvgPool2d, Conv2d, MaxPool2d
+from .distance import CosineSimilarity, PairwiseDistance
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
+from .normalization import GroupNorm, RMSNorm
+from .recurrent import RNN, RNNCell
+from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
+                      ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
+                      ZeroPad2d)
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
@@ -47,5 +64,9 @@ __all__ = [
     "MaxPool2d", "AvgPool2d", "ReLU6", "Hardtanh", "Mish", "Hardswish", "Hardsigmoid",
     "LogSigmoid", "Softsign", "CELU", "SELU", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
-    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss",
+    "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "Dropout1d",
+    "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
+    "Unflatten", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "GroupNorm", "RMSNorm",
+    "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",
+    "RNNCell", "RNN",
 ]

@@ -1,5 +1,6 @@
 """The activations of PyTorch's `F` that take `inplace=`, and those composed of other ops
-(`hardsigmoid`, `selu`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`).
+(`hardsigmoid`, `selu`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`,
+`threshold`, `hardshrink`, `softshrink`).
 
 `inplace=True` is accepted where PyTorch's function has it, and computed out of place: a
 new Tensor, the input left unchanged, with the values and gradients of inplace=False
@@ -14,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..ops.arguments import number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
            "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",
-           "prelu"]
+           "prelu", "threshold", "hardshrink", "softshrink"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -140,6 +142,31 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
     else:  # one slope, 0-d: it broadcasts over any input, a 0-d one too (and keeps it 0-d)
         weight = weight.reshape(())
     return tg.where((input > 0)._data, input, weight * input)
+
+
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else `value` (PyTorch's threshold; gradient 1 above the
+    threshold, 0 at and below it)."""
+    input = _tensor("threshold", _input("threshold", input, inplace))
+    threshold = number("threshold", "threshold", threshold)
+    value = number("threshold", "value", value)
+    return tg.where((input > threshold)._data, input, value)
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0 (PyTorch's hardshrink; gradient 0 at +-lambd)."""
+    input = _tensor("hardshrink", input)
+    lambd = number("hardshrink", "lambd", lambd)
+    return tg.where((input.abs() > lambd)._data, input, 0.0)
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, else 0: x moved toward 0 by lambd
+    (>= 0), as PyTorch's softshrink (gradient 0 at +-lambd)."""
+    input = _tensor("softshrink", input)
+    lambd = number("softshrink", "lambd", lambd, 0)
+    shrunk = input - np.sign(input._data) * lambd  # (a constant: the step has no slope)
+    return tg.where((input.abs() > lambd)._data, shrunk, 0.0)
 
 
 def _tensor(where: str, x: Any) -> Tensor:

@@ -1,6 +1,7 @@
 """More activations as Modules, under PyTorch's names, constructor arguments and reprs:
 `ReLU6`, `Hardtanh`, `Mish`, `Hardswish`, `Hardsigmoid`, `LogSigmoid`, `Softsign`, `CELU`,
-`SELU`, `Tanhshrink`, `Softmin`, `GLU` and `PReLU` (its slopes learned). Each calls its
+`SELU`, `Tanhshrink`, `Softmin`, `GLU`, `PReLU` (its slopes learned), `Threshold`,
+`Hardshrink` and `Softshrink`. Each calls its
 function in `nn.functional`; `inplace=True` is accepted where PyTorch's layer takes it and
 computed out of place (same values and gradients; see `ReLU`).
 """
@@ -19,7 +20,8 @@ from .registration import _float_dtype
 from .module import Module, Parameter
 
 __all__ = ["ReLU6", "Hardtanh", "Mish", "Hardswish", "Hardsigmoid", "LogSigmoid", "Softsign",
-           "CELU", "SELU", "Tanhshrink", "Softmin", "GLU", "PReLU"]
+           "CELU", "SELU", "Tanhshrink", "Softmin", "GLU", "PReLU", "Threshold", "Hardshrink",
+           "Softshrink"]
 
 
 class ReLU6(_Activation):
@@ -154,3 +156,39 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(_Activation):
+    """x where x > threshold, else `value` (see `functional.threshold`); both required,
+    as PyTorch's."""
+
+    function = staticmethod(F.threshold)
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        number("Threshold", "threshold", threshold)
+        number("Threshold", "value", value)
+        super().__init__(inplace=inplace, threshold=threshold, value=value)
+
+
+class Hardshrink(_Activation):
+    """x where |x| > lambd (0.5), else 0 (see `functional.hardshrink`)."""
+
+    function = staticmethod(F.hardshrink)
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        number(type(self).__name__, "lambd", lambd)
+        super().__init__(lambd=lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"  # PyTorch's: the number alone
+
+
+class Softshrink(Hardshrink):
+    """x moved toward 0 by lambd (0.5, at least 0), 0 within [-lambd, lambd] (see
+    `functional.softshrink`)."""
+
+    function = staticmethod(F.softshrink)
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        number("Softshrink", "lambd", lambd, 0)  # (PyTorch's: a negative one is refused)
+        super().__init__(lambd)

@@ -22,10 +22,14 @@ broadcasting them (the checks they share: loss_checks.py).
     kl_div                            Kullback-Leibler divergence, from log-probabilities
 
 Beside them: `linear`, `conv2d`, `max_pool2d`, `avg_pool2d`, `layer_norm`, `batch_norm`,
-`embedding` (the layers' formulas, layer_functions.py), `dropout`, `pad` (flat pairs),
-`one_hot`, `normalize`, `cosine_similarity`, and the activations (`relu`, `gelu`, `silu`,
-`softplus`, `logsigmoid`, `selu`, `glu`, `prelu`, ...; those PyTorch's take `inplace=`
-take it too, computed out of place: activation_functions.py).
+`group_norm`, `rms_norm`, `embedding` (the layers' formulas, layer_functions.py),
+`dropout`, `pad` (flat pairs), `one_hot`, `normalize`, `cosine_similarity`,
+`pairwise_distance`, the channel dropouts, adaptive pools and 1-d convolution and pools
+(`dropout1d`, `dropout2d`, `adaptive_avg_pool2d`, `adaptive_max_pool2d`, `conv1d`,
+`max_pool1d`, `avg_pool1d`: spatial_functions.py), and the activations (`relu`, `gelu`,
+`silu`, `softplus`, `logsigmoid`, `selu`, `glu`, `prelu`, `threshold`, `hardshrink`,
+`softshrink`, ...; those PyTorch's take `inplace=` take it too, computed out of place:
+activation_functions.py).
 """
 from __future__ import annotations
 
@@ -40,10 +44,14 @@ from ..ops.matmul import Linear
 # copy), those that take PyTorch's inplace= through activation_functions
 from ..functional import (avg_pool2d, conv2d, gelu, log_softmax, max_pool2d,  # noqa: F401
                           sigmoid, softmax, softplus, softsign, tanh)
-from .activation_functions import (celu, elu, glu, hardsigmoid, hardswish,  # noqa: F401
-                                   hardtanh, leaky_relu, logsigmoid, mish, prelu, relu,
-                                   relu6, selu, silu, softmin, tanhshrink)
-from .layer_functions import batch_norm, embedding, layer_norm  # noqa: F401
+from .activation_functions import (celu, elu, glu, hardshrink, hardsigmoid,  # noqa: F401
+                                   hardswish, hardtanh, leaky_relu, logsigmoid, mish, prelu,
+                                   relu, relu6, selu, silu, softmin, softshrink, tanhshrink,
+                                   threshold)
+from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # noqa: F401
+                              rms_norm)
+from .spatial_functions import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
+                                avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d)
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
@@ -55,6 +63,9 @@ from ..tensor import Tensor, _raw
 __all__ = [
     "linear", "dropout", "pad", "one_hot", "normalize", "cosine_similarity", "conv2d",
     "max_pool2d", "avg_pool2d", "layer_norm", "batch_norm", "embedding",
+    "pairwise_distance", "dropout1d", "dropout2d", "adaptive_avg_pool2d",
+    "adaptive_max_pool2d", "conv1d", "max_pool1d", "avg_pool1d", "group_norm", "rms_norm",
+    "threshold", "hardshrink", "softshrink",
     "relu", "sigmoid", "tanh", "leaky_relu", "softmax", "log_softmax", "logsigmoid", "gelu",
     "silu", "elu", "celu", "softplus", "hardtanh", "relu6", "hardswish", "mish", "softsign",
     "selu", "hardsigmoid", "tanhshrink", "softmin", "glu", "prelu", "sse_loss", "kl_div",
@@ -164,6 +175,31 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     x1, x2 = (_normalized("cosine_similarity", tg_functional.broadcast_to(x, shape), dim, eps)
               for x in (x1, x2))
     return (x1 * x2).sum(axis=dim)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Tensor:
+    """The p-norm of x1 - x2 + eps along the last axis (broadcast first), PyTorch's
+    pairwise_distance: p = 2 the Euclidean distance (gradient 0 where it is 0), any p > 0,
+    inf (the largest difference) or 0 (the count of differing entries, no gradient)."""
+    x1, x2 = (_as_tensor("pairwise_distance", x, None, f"x{i}") for i, x in ((1, x1), (2, x2)))
+    p, eps = number("pairwise_distance", "p", p, 0), number("pairwise_distance", "eps", eps)
+    try:
+        ndim = len(np.broadcast_shapes(x1.shape, x2.shape))
+    except ValueError:
+        raise ValueError(f"pairwise_distance: x1 of shape {x1.shape} and x2 of shape "
+                         f"{x2.shape} do not broadcast together") from None
+    if not ndim:
+        raise ValueError("pairwise_distance: x1 and x2 are 0-d; give vectors, (batch, "
+                         "features) or (features,)")
+    difference = (x1 - x2 + eps).abs()
+    if p == 2:
+        return difference.norm(axis=-1, keepdims=keepdim)
+    if p == np.inf:
+        return difference.max(axis=-1, keepdims=keepdim)
+    if p == 0:
+        return (difference != 0).astype(difference.dtype).sum(axis=-1, keepdims=keepdim)
+    return (difference ** p).sum(axis=-1, keepdims=keepdim) ** (1.0 / p)
 
 
 def _check_probability(where: str, p: Any) -> None:

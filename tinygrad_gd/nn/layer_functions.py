@@ -1,6 +1,7 @@
-"""The formulas of `LayerNorm`, `BatchNorm1d`/`BatchNorm2d` and `Embedding` as PyTorch's
-functions (`F.layer_norm`, `F.batch_norm`, `F.embedding`); the layers call these, so each
-formula is written once. Composed of Tensor ops: gradients come from `backward()`.
+"""The formulas of `LayerNorm`, `BatchNorm1d`/`BatchNorm2d`, `GroupNorm`, `RMSNorm` and
+`Embedding` as PyTorch's functions (`F.layer_norm`, `F.batch_norm`, `F.group_norm`,
+`F.rms_norm`, `F.embedding`); the layers call these, so each formula is written once.
+Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
 `_normalized_shape`, `_one_dim`; numbers through the ops' `number`): one line naming the
@@ -18,7 +19,7 @@ from ..ops.arguments import number
 from ..ops.reductions import accumulator
 from ..tensor import Tensor, _as_array
 
-__all__ = ["layer_norm", "batch_norm", "embedding"]
+__all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "embedding"]
 
 
 def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
@@ -160,6 +161,70 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     if bias is not None:
         out = out + _as_tensor("batch_norm", bias, None, "bias").reshape(shape)
     return out
+
+
+def _per_channel(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
+    """A (C,) weight or bias as a Tensor shaped to broadcast over axis 1 of `input`."""
+    if t is None:
+        return None
+    t = _as_tensor(where, t, input, name)
+    if t.shape != (input.shape[1],):
+        raise ValueError(f"{where}: {name} of shape {t.shape} does not fit input of shape "
+                         f"{input.shape}; expected ({input.shape[1]},), one per channel")
+    return t.reshape((1, -1) + (1,) * (input.ndim - 2))
+
+
+def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Tensor:
+    """Each sample's channels (axis 1 of (batch, C, ...)) split into `num_groups` groups,
+    each normalised over its channels and positions: (x - mean) / sqrt(var + eps) (the
+    biased variance), then times `weight` plus `bias` (each (C,) or None), as PyTorch's
+    group_norm."""
+    input = _as_tensor("group_norm", input)
+    eps = number("group_norm", "eps", eps, 0)
+    if isinstance(num_groups, bool) or not isinstance(num_groups, (int, np.integer)) \
+            or num_groups < 1:
+        raise TypeError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: expected input of shape (batch, C, ...) with C "
+                         f"divisible by num_groups={num_groups}, got shape {input.shape}")
+    weight, bias = (_per_channel("group_norm", input, name, t)
+                    for name, t in (("weight", weight), ("bias", bias)))
+    work = _widened(input)
+    grouped = work.reshape((input.shape[0], int(num_groups), -1))
+    centred = grouped - grouped.mean(axis=-1, keepdims=True)
+    out = (centred / ((centred ** 2).mean(axis=-1, keepdims=True) + eps).sqrt())
+    out = out.reshape(input.shape)
+    if work is not input:
+        out = out.to(input.dtype)
+    if weight is not None:
+        out = out * weight
+    return out + bias if bias is not None else out
+
+
+def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = None,
+             eps: float | None = None) -> Tensor:
+    """Each sample divided by its root mean square over its last axes (`normalized_shape`):
+    x / sqrt(mean(x**2) + eps), then times `weight` (of shape normalized_shape, or None),
+    as PyTorch's rms_norm; eps None: the input dtype's machine epsilon (PyTorch's)."""
+    input = _as_tensor("rms_norm", input)
+    shape = _normalized_shape("rms_norm", normalized_shape)
+    if eps is None:
+        eps = float(np.finfo(input.dtype if input.dtype.kind == "f" else np.float64).eps)
+    eps = number("rms_norm", "eps", eps, 0)
+    n = len(shape)
+    if input.ndim < n or input.shape[input.ndim - n:] != shape:
+        raise ValueError(f"rms_norm: the input's last axes {input.shape[input.ndim - n:]} "
+                         f"(shape {input.shape}) must be {shape}, the normalized_shape")
+    if weight is not None and tuple(np.shape(getattr(weight, "_data", weight))) != shape:
+        raise ValueError(f"rms_norm: weight of shape {np.shape(getattr(weight, '_data', weight))}"
+                         f" must have normalized_shape {shape}")
+    axes = tuple(range(input.ndim - n, input.ndim))
+    work = _widened(input)
+    out = work / ((work ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
+    if work is not input:
+        out = out.to(input.dtype)
+    return out * weight if weight is not None else out
 
 
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:

@@ -316,15 +316,16 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, inplace: bool = False, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        F._check_probability("Dropout", p)
+        name = type(self).__name__  # (Dropout1d's and Dropout2d's too)
+        F._check_probability(name, p)
         if not isinstance(inplace, (bool, np.bool_)):
-            raise TypeError(f"Dropout: inplace must be True or False, got {inplace!r} (the "
+            raise TypeError(f"{name}: inplace must be True or False, got {inplace!r} (the "
                             f"second argument is PyTorch's inplace; pass seed= by keyword)")
         self.p, self.inplace = p, bool(inplace)
         # Given neither, None: each forward then looks up the global generator, so a
         # tg.manual_seed called after building the layer still rules (PyTorch's).
         self.generator = None if seed is None and generator is None \
-            else _make_generator(seed, generator, "Dropout")
+            else _make_generator(seed, generator, name)
 
     def forward(self, input: Any) -> Tensor:
         return F.dropout(input, self.p, self.training, generator=self.generator)

@@ -1,0 +1,434 @@
+"""Tests of the nn layers added beside the first ones, and their functions: channel dropout
+(Dropout1d/2d), the adaptive pools, Conv1d and the 1-d pools, Unflatten and the constant
+paddings, GroupNorm and RMSNorm, Threshold/Hardshrink/Softshrink, CosineSimilarity and
+PairwiseDistance, RNNCell and RNN.
+
+Each case is written once for both libraries (`make(nn, F)`), built in tinygrad_gd and in
+PyTorch with PyTorch's weights copied into ours; the outputs and the gradients of the
+inputs and of every parameter must agree, and gradcheck checks ours in float64."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import Tensor, nn
+from tinygrad_gd.nn import functional as F
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(3)
+SEQ = RNG.standard_normal((2, 3, 7))  # (batch, channels, length)
+IMG = RNG.standard_normal((2, 4, 5, 7))  # (batch, channels, height, width)
+TIES = np.array([[[[1.0, 1.0, 0.0], [1.0, -2.0, 3.0], [3.0, 0.5, 3.0]]]])  # tied maxima
+W1, B1 = RNG.standard_normal((5, 3, 3)), RNG.standard_normal(5)
+GW, GB = RNG.standard_normal(4), RNG.standard_normal(4)
+X, Y = RNG.standard_normal((4, 6)), RNG.standard_normal((4, 6))
+
+# name: (make(nn, F) -> the callable, the input arrays); the same code in both libraries
+CASES = {
+    "AdaptiveAvgPool2d divisible": (lambda nn, F: nn.AdaptiveAvgPool2d((5, 1)), (IMG,)),
+    "AdaptiveAvgPool2d (3, 2)": (lambda nn, F: nn.AdaptiveAvgPool2d((3, 2)), (IMG,)),
+    "AdaptiveAvgPool2d (2, None)": (lambda nn, F: nn.AdaptiveAvgPool2d((2, None)), (IMG,)),
+    "AdaptiveAvgPool2d larger": (lambda nn, F: nn.AdaptiveAvgPool2d(6), (IMG,)),
+    "adaptive_avg_pool2d unbatched": (lambda nn, F: lambda x: F.adaptive_avg_pool2d(x, 3),
+                                      (IMG[0],)),
+    "AdaptiveMaxPool2d (3, 2)": (lambda nn, F: nn.AdaptiveMaxPool2d((3, 2)), (IMG,)),
+    "AdaptiveMaxPool2d (None, 4)": (lambda nn, F: nn.AdaptiveMaxPool2d((None, 4)), (IMG,)),
+    "AdaptiveMaxPool2d divisible": (lambda nn, F: nn.AdaptiveMaxPool2d(1), (IMG,)),
+    "adaptive_max_pool2d unbatched": (lambda nn, F: lambda x: F.adaptive_max_pool2d(x, (2, 3)),
+                                      (IMG[1],)),
+    "Conv1d": (lambda nn, F: nn.Conv1d(3, 5, 3), (SEQ,)),
+    "Conv1d stride padding": (lambda nn, F: nn.Conv1d(3, 2, 4, 2, 1), (SEQ,)),
+    "Conv1d same even kernel": (lambda nn, F: nn.Conv1d(3, 2, 4, padding="same", bias=False),
+                                (SEQ,)),
+    "conv1d": (lambda nn, F: lambda x, w, b: F.conv1d(x, w, b, padding=1), (SEQ, W1, B1)),
+    "MaxPool1d": (lambda nn, F: nn.MaxPool1d(2), (SEQ,)),
+    "MaxPool1d stride padding": (lambda nn, F: nn.MaxPool1d(3, 2, 1), (SEQ,)),
+    "AvgPool1d": (lambda nn, F: nn.AvgPool1d(3), (SEQ,)),
+    "avg_pool1d padding": (lambda nn, F: lambda x: F.avg_pool1d(x, 3, 1, 1), (SEQ,)),
+    "Unflatten": (lambda nn, F: nn.Unflatten(1, (2, 2)), (X[:, :4],)),
+    "Unflatten -1": (lambda nn, F: nn.Unflatten(-1, (3, -1)), (X,)),
+    "ZeroPad2d": (lambda nn, F: nn.ZeroPad2d((1, 0, 2, 3)), (IMG,)),
+    "ConstantPad1d": (lambda nn, F: nn.ConstantPad1d(2, 3.5), (SEQ,)),
+    "ConstantPad2d": (lambda nn, F: nn.ConstantPad2d((0, 1, 1, 0), -1.0), (IMG[0],)),
+    "GroupNorm": (lambda nn, F: nn.GroupNorm(2, 4), (IMG,)),
+    "GroupNorm one group no affine": (lambda nn, F: nn.GroupNorm(1, 4, affine=False), (IMG,)),
+    "GroupNorm per channel 2-d": (lambda nn, F: nn.GroupNorm(6, 6, eps=0.1), (X,)),
+    "group_norm": (lambda nn, F: lambda x, w, b: F.group_norm(x, 2, w, b), (IMG, GW, GB)),
+    "RMSNorm": (lambda nn, F: nn.RMSNorm(7), (IMG,)),
+    "RMSNorm two axes eps": (lambda nn, F: nn.RMSNorm([5, 7], eps=0.5), (IMG,)),
+    "rms_norm": (lambda nn, F: lambda x, w: F.rms_norm(x, (4,), w), (X[:, :4], GW)),
+    "Threshold": (lambda nn, F: nn.Threshold(0.1, 20.0), (X,)),
+    "threshold": (lambda nn, F: lambda x: F.threshold(x, -0.5, -2.0), (X,)),
+    "Hardshrink": (lambda nn, F: nn.Hardshrink(), (X,)),
+    "Softshrink": (lambda nn, F: nn.Softshrink(0.3), (X,)),
+    "CosineSimilarity": (lambda nn, F: nn.CosineSimilarity(dim=0), (X, Y)),
+    "PairwiseDistance": (lambda nn, F: nn.PairwiseDistance(), (X, Y)),
+    "PairwiseDistance p=1 keepdim": (lambda nn, F: nn.PairwiseDistance(1.0, keepdim=True),
+                                     (X, Y)),
+    "pairwise_distance p=3 broadcast": (lambda nn, F: lambda a, b: F.pairwise_distance(
+        a, b, 3.0), (X, Y[0])),
+    "pairwise_distance inf": (lambda nn, F: lambda a, b: F.pairwise_distance(a, b, np.inf),
+                              (X, Y)),
+    "RNNCell": (lambda nn, F: nn.RNNCell(6, 3), (X, Y[:, :3])),
+    "RNNCell relu unbatched": (lambda nn, F: nn.RNNCell(6, 2, nonlinearity="relu"), (X[0],)),
+    "RNN": (lambda nn, F: _picked(nn, nn.RNN(3, 4), 0), (SEQ.transpose(2, 0, 1),)),
+    "RNN state": (lambda nn, F: _picked(nn, nn.RNN(3, 2, 2, bias=False), 1),
+                  (SEQ.transpose(2, 0, 1), RNG.standard_normal((2, 2, 2)))),
+    "RNN relu batch_first unbatched": (lambda nn, F: _picked(nn, nn.RNN(
+        7, 2, 2, "relu", batch_first=True), 0), (SEQ[0],)),
+    "RNN batch_first": (lambda nn, F: _picked(nn, nn.RNN(7, 3, batch_first=True), 0), (SEQ,)),
+}
+
+
+def _picked(nn, rnn, index):
+    """A Module of `nn`'s library around an RNN: its output (index 0) or last states (1)."""
+    class Picked(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = rnn
+
+        def forward(self, *inputs):
+            return self.rnn(*inputs)[index]
+    return Picked()
+
+
+def _both(case):
+    """(ours, torch's) callables of the case, torch's weights copied into ours."""
+    make, _ = CASES[case]
+    ours, theirs = make(nn, F), make(torch.nn, torch.nn.functional)
+    if isinstance(ours, nn.Module):
+        theirs.double()
+        state = {k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()}
+        assert list(state) == list(ours.state_dict())  # PyTorch's names, in its order
+        ours.load_state_dict({k: Tensor(v) for k, v in state.items()})
+    return ours, theirs
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # (PyTorch's, about its speed)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_values_and_gradients_agree_with_pytorch(case):
+    ours, theirs = _both(case)
+    arrays = CASES[case][1]
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    references = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, expected = ours(*leaves), theirs(*references)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    weights = np.random.default_rng(1).standard_normal(out.shape)
+    (out * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    for leaf, reference in zip(leaves, references):
+        np.testing.assert_allclose(leaf.grad.data, reference.grad.numpy(), rtol=1e-9,
+                                   atol=1e-12)
+    if isinstance(ours, nn.Module):
+        mine = dict(ours.named_parameters())
+        for name, parameter in theirs.named_parameters():
+            np.testing.assert_allclose(mine[name].grad.data, parameter.grad.numpy(),
+                                       rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_gradcheck_in_float64(case):
+    ours, _ = _both(case)
+    leaves = [Tensor(a, requires_grad=True) for a in CASES[case][1]]
+    assert tg.gradcheck(ours, leaves)
+    if type(ours).__name__ in ("Conv1d", "GroupNorm", "RMSNorm", "RNNCell") and any(
+            True for _ in ours.parameters()):
+        names = [name for name, _ in ours.named_parameters()]
+
+        def through_parameters(*values):
+            with_parameters = {**dict(ours.named_parameters()), **dict(zip(names, values))}
+            return torch_free_call(ours, with_parameters, leaves)
+        assert tg.gradcheck(through_parameters, [Tensor(p.data, requires_grad=True)
+                                                 for p in ours.parameters()])
+
+
+def torch_free_call(module, parameters, leaves):
+    """The module's function of its parameters: the layer's F function with these values."""
+    kind = type(module).__name__
+    x = leaves[0]
+    if kind == "Conv1d":
+        padding = module.padding if isinstance(module.padding, str) else module.padding[0]
+        return F.conv1d(x, parameters["weight"], parameters.get("bias"), module.stride[0],
+                        padding)
+    if kind == "GroupNorm":
+        return F.group_norm(x, module.num_groups, parameters["weight"], parameters["bias"],
+                            module.eps)
+    if kind == "RNNCell":
+        h = leaves[1] if len(leaves) > 1 else np.zeros(module.hidden_size)
+        step = F.linear(x, parameters["weight_ih"], parameters["bias_ih"]) + F.linear(
+            h, parameters["weight_hh"], parameters["bias_hh"])
+        return F.tanh(step) if module.nonlinearity == "tanh" else F.relu(step)
+    assert kind == "RMSNorm", kind
+    return F.rms_norm(x, module.normalized_shape, parameters["weight"], module.eps)
+
+
+@pytest.mark.parametrize("case", ["Conv1d", "AdaptiveAvgPool2d (3, 2)",
+                                  "AdaptiveMaxPool2d (3, 2)", "MaxPool1d", "AvgPool1d",
+                                  "GroupNorm", "RMSNorm", "Softshrink", "Threshold",
+                                  "ZeroPad2d", "PairwiseDistance", "RNN", "RNNCell"])
+def test_float32_is_kept(case):
+    ours, _ = _both(case)
+    if isinstance(ours, nn.Module):
+        ours.float()
+    leaves = [Tensor(a.astype(np.float32), requires_grad=True) for a in CASES[case][1]]
+    out = ours(*leaves)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert all(leaf.grad.dtype == np.float32 for leaf in leaves)
+
+
+# ------------------------------------------------------------------ edges
+
+
+def test_max_pools_share_the_gradient_of_tied_maxima():
+    x = Tensor(TIES, requires_grad=True)
+    F.adaptive_max_pool2d(x, (2, 2)).sum().backward()  # overlapping windows of 2 x 2
+    expected = torch.nn.functional.adaptive_max_pool2d(torch.tensor(TIES), (2, 2))
+    np.testing.assert_array_equal(F.adaptive_max_pool2d(TIES, (2, 2)).data, expected.numpy())
+    # each window's 1 is shared by its tied entries; the total is the number of windows
+    assert x.grad.data.sum() == pytest.approx(4.0)
+    assert x.grad.data[0, 0, 0, 0] == pytest.approx(1 / 3)  # the first window's three 1s
+    apart = Tensor(TIES + np.arange(9.0).reshape(3, 3) / 10, requires_grad=True)  # no ties
+    assert tg.gradcheck(lambda t: F.adaptive_max_pool2d(t, 2), [apart])
+
+
+def test_adaptive_pools_of_inf_and_empty_batches():
+    x = IMG.copy()
+    x[0, 0, 0, 0] = np.inf
+    ours = F.adaptive_max_pool2d(x, (3, 2)).data
+    np.testing.assert_array_equal(
+        ours, torch.nn.functional.adaptive_max_pool2d(torch.tensor(x), (3, 2)).numpy())
+    empty = Tensor(np.zeros((0, 4, 5, 7)), requires_grad=True)
+    out = F.adaptive_avg_pool2d(empty, (3, 2))
+    assert out.shape == (0, 4, 3, 2)
+    out.sum().backward()
+    assert empty.grad.shape == (0, 4, 5, 7)
+
+
+def test_shrinks_and_threshold_have_no_gradient_at_their_edges():
+    at = np.array([-0.5, 0.5, 0.1, 0.0, 1.0])
+    for name, fn in (("hardshrink", F.hardshrink), ("softshrink", F.softshrink)):
+        x = Tensor(at, requires_grad=True)
+        fn(x).sum().backward()
+        reference = torch.tensor(at, requires_grad=True)
+        getattr(torch.nn.functional, name)(reference).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, reference.grad.numpy())
+    x = Tensor(at, requires_grad=True)
+    F.threshold(x, 0.1, 7.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0, 1, 0, 0, 1])
+
+
+def test_rms_norm_eps_none_is_the_dtype_s_epsilon():
+    tiny = np.full((2, 3), 1e-5)
+    for dtype in (np.float64, np.float32):
+        ours = F.rms_norm(tiny.astype(dtype), 3).data
+        theirs = torch.nn.functional.rms_norm(torch.tensor(tiny.astype(dtype)), (3,))
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-6)
+    assert nn.RMSNorm(3, elementwise_affine=False)(tiny.astype(np.float32)).dtype == np.float32
+
+
+def test_pairwise_distance_of_equal_vectors_has_torch_s_gradient():
+    a = Tensor(X, requires_grad=True)
+    F.pairwise_distance(a, X, eps=0.0).sum().backward()
+    reference = torch.tensor(X, requires_grad=True)
+    torch.nn.functional.pairwise_distance(reference, torch.tensor(X), eps=0.0).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, reference.grad.numpy())
+    np.testing.assert_array_equal(F.pairwise_distance(X, Y, 0.0).data,
+                                  torch.nn.functional.pairwise_distance(
+                                      torch.tensor(X), torch.tensor(Y), 0.0).numpy())
+    assert F.pairwise_distance(X[0], Y[0]).shape == ()
+
+
+# ------------------------------------------------------------------ channel dropout
+
+
+@pytest.mark.parametrize("layer, shape", [(nn.Dropout1d, (3, 4, 5)), (nn.Dropout1d, (4, 5)),
+                                          (nn.Dropout2d, (3, 4, 5, 6)),
+                                          (nn.Dropout2d, (3, 4, 5))])
+def test_channel_dropout_zeroes_whole_channels_and_scales_the_rest(layer, shape):
+    model = layer(0.4, seed=0)
+    x = Tensor(np.ones(shape), requires_grad=True)
+    out = model(x)
+    channels = out.data.reshape(shape[:1 if len(shape) == 2 else 2] + (-1,))
+    assert set(np.unique(channels)) <= {0.0, 1 / 0.6}
+    assert (channels == channels[..., :1]).all()  # one draw per channel
+    assert 0 < (channels[..., 0] == 0).sum() < channels[..., 0].size
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, out.data)  # the mask, scaled
+    assert tg.gradcheck(lambda t: layer(0.5, seed=1)(t), [Tensor(np.ones(shape),
+                                                                  requires_grad=True)])
+    model.eval()
+    assert model(x) is x or np.array_equal(model(x).data, x.data)
+
+
+def test_channel_dropout_is_seeded_as_dropout_is():
+    x = np.ones((4, 6, 3))
+    first, second = nn.Dropout1d(seed=5), nn.Dropout1d(seed=5)
+    masks = [first(x).data for _ in range(2)]
+    assert np.array_equal(masks[0], second(x).data) and np.array_equal(masks[1], second(x).data)
+    assert not np.array_equal(*masks)
+    tg.manual_seed(7)
+    a = F.dropout2d(np.ones((4, 6, 2, 2))).data
+    tg.manual_seed(7)
+    assert np.array_equal(a, nn.Dropout2d()(np.ones((4, 6, 2, 2))).data)
+    generator = np.random.default_rng(2)
+    assert np.array_equal(F.dropout1d(x, 0.5, generator=np.random.default_rng(2)).data,
+                          F.dropout1d(x, 0.5, generator=generator).data)
+    assert not F.dropout1d(x, 1.0).data.any()
+    assert F.dropout2d(x, 0.9, False) is not None
+    np.testing.assert_array_equal(F.dropout2d(x, 0.9, False).data, x)
+    assert F.dropout1d(x.astype(np.float32), 0.5).dtype == np.float32
+
+
+def test_dropout2d_reads_3d_input_as_pytorch_does():
+    # PyTorch treats (N, C, L) as batched channels and warns; so does its mask's shape
+    out = F.dropout2d(np.ones((8, 5, 3)), 0.5).data
+    assert (out == out[..., :1]).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = torch.nn.functional.dropout2d(torch.ones(8, 5, 3), 0.5).numpy()
+    assert (theirs == theirs[..., :1]).all()
+
+
+# ------------------------------------------------------------------ reprs and parameters
+
+
+def test_reprs_and_parameter_names_are_pytorch_s():
+    def shown(make):
+        with warnings.catch_warnings():  # (PyTorch's, about dropout with one layer)
+            warnings.simplefilter("ignore")
+            return repr(make(nn)), repr(make(torch.nn))
+
+    for make in (lambda m: m.Dropout1d(), lambda m: m.Dropout2d(0.2, True),
+                 lambda m: m.AdaptiveAvgPool2d((2, None)), lambda m: m.AdaptiveMaxPool2d(3),
+                 lambda m: m.Conv1d(2, 3, 3), lambda m: m.Conv1d(2, 3, 3, 2, 1, bias=False),
+                 lambda m: m.Conv1d(2, 3, 4, padding="same"), lambda m: m.MaxPool1d(2),
+                 lambda m: m.MaxPool1d(3, 1, 1), lambda m: m.AvgPool1d(2),
+                 lambda m: m.AvgPool1d(3, 1, 1), lambda m: m.Unflatten(1, (2, 5)),
+                 lambda m: m.ZeroPad2d(1), lambda m: m.ZeroPad2d((1, 2, 3, 4)),
+                 lambda m: m.ConstantPad1d(2, 3.5), lambda m: m.ConstantPad2d((1, 2, 3, 4), 0),
+                 lambda m: m.GroupNorm(2, 4), lambda m: m.GroupNorm(2, 4, bias=False),
+                 lambda m: m.GroupNorm(1, 2, 0.1, False), lambda m: m.RMSNorm(4),
+                 lambda m: m.RMSNorm([2, 3], eps=1e-3, elementwise_affine=False),
+                 lambda m: m.Threshold(0.1, 20), lambda m: m.Threshold(0.1, 20, True),
+                 lambda m: m.Hardshrink(), lambda m: m.Softshrink(0.3),
+                 lambda m: m.CosineSimilarity(), lambda m: m.PairwiseDistance(),
+                 lambda m: m.RNNCell(3, 4), lambda m: m.RNNCell(3, 4, False, "relu"),
+                 lambda m: m.RNN(3, 4, 2, batch_first=True, dropout=0.5),
+                 lambda m: m.RNN(3, 4, nonlinearity="relu", bias=False)):
+        ours, theirs = shown(make)
+        assert ours == theirs
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert list(make(nn).state_dict()) == list(make(torch.nn).state_dict())
+
+
+def test_conv1d_starts_in_pytorch_s_range_and_repeats_with_a_seed():
+    layer = nn.Conv1d(4, 6, 5, seed=0)
+    bound = 1 / (4 * 5) ** 0.5
+    assert layer.weight.shape == (6, 4, 5) and layer.bias.shape == (6,)
+    assert np.abs(layer.weight.data).max() <= bound and np.abs(layer.bias.data).max() <= bound
+    assert np.array_equal(layer.weight.data, nn.Conv1d(4, 6, 5, seed=0).weight.data)
+    assert nn.Conv1d(4, 6, 5, dtype=np.float32).weight.dtype == np.float32
+    rnn, hidden = nn.RNN(3, 16, 2, seed=1), 16
+    for name, parameter in rnn.named_parameters():  # PyTorch's U(-1/sqrt(h), 1/sqrt(h))
+        assert np.abs(parameter.data).max() <= 1 / hidden ** 0.5, name
+        assert np.abs(parameter.data).max() > 0.8 / hidden ** 0.5, name
+    assert np.array_equal(rnn.weight_hh_l1.data, nn.RNN(3, 16, 2, seed=1).weight_hh_l1.data)
+
+
+def test_normalization_layers_start_at_ones_and_zeros_and_learn():
+    norm = nn.GroupNorm(2, 4)
+    assert np.array_equal(norm.weight.data, np.ones(4)) and not norm.bias.data.any()
+    assert nn.RMSNorm((2, 3), dtype=np.float32).weight.dtype == np.float32
+    norm(IMG).sum().backward()
+    assert norm.weight.grad is not None and norm.bias.grad is not None
+    norm.eval()  # no running statistics: eval gives the same
+    np.testing.assert_array_equal(norm(IMG).data, nn.GroupNorm(2, 4)(IMG).data)
+
+
+# ------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: nn.GroupNorm(3, 4), ValueError, r"GroupNorm: num_channels=4 must be divisible "
+                                             r"by num_groups=3"),
+    (lambda: nn.GroupNorm(2, 4)(np.ones((2, 6, 3))), ValueError,
+     r"GroupNorm\(2, 4.*expected input of shape \(batch, C, \.\.\.\) with C = 4, got \(2, 6, 3\)"),
+    (lambda: F.group_norm(np.ones((2, 6)), 4), ValueError,
+     r"group_norm: .*C divisible by num_groups=4, got shape \(2, 6\)"),
+    (lambda: F.group_norm(np.ones((2, 4)), 2, np.ones(3)), ValueError,
+     r"group_norm: weight of shape \(3,\) does not fit input of shape \(2, 4\)"),
+    (lambda: nn.RMSNorm(3)(np.ones((2, 4))), ValueError,
+     r"rms_norm: the input's last axes \(4,\) .* must be \(3,\)"),
+    (lambda: nn.RMSNorm(3, eps=-1.0), ValueError, r"RMSNorm: eps must be >= 0"),
+    (lambda: F.adaptive_avg_pool2d(np.ones((2, 3)), 2), ValueError,
+     r"adaptive_avg_pool2d: expected input of shape \(batch, C, height, width\)"),
+    (lambda: nn.AdaptiveMaxPool2d((2, 0)), ValueError,
+     r"AdaptiveMaxPool2d: output_size must be an int >= 1 or a pair"),
+    (lambda: nn.AdaptiveMaxPool2d(2, return_indices=True), ValueError,
+     r"return_indices=True is not supported"),
+    (lambda: nn.Conv1d(3, 2, 3)(np.ones((2, 4, 9))), ValueError,
+     r"Conv1d\(3, 2.*axis 1 has 4 channels .*in_channels=3"),
+    (lambda: nn.Conv1d(3, 2, 3)(np.ones((3, 9))), ValueError,
+     r"conv1d: expected input of shape \(batch, channels, length\), got shape \(3, 9\)"),
+    (lambda: nn.Conv1d(3, 2, 3, groups=3), ValueError, r"Conv1d: groups=3 is not supported"),
+    (lambda: nn.Conv1d(3, 2, (3, 3)), TypeError, r"Conv1d: kernel_size must be an int or a "
+                                                 r"tuple of one int"),
+    (lambda: nn.Conv1d(3, 2, 3, padding="full"), ValueError, r"Conv1d: padding 'full'"),
+    (lambda: nn.Conv1d(3, 2, 3, 2, padding="same"), ValueError, r"padding='same' needs "
+                                                                r"stride 1"),
+    (lambda: F.conv1d(SEQ, np.ones((2, 3, 3, 1))), ValueError, r"conv1d: weight of shape "
+                                                                 r"\(2, 3, 3, 1\)"),
+    (lambda: nn.MaxPool1d(2, ceil_mode=True), ValueError, r"MaxPool1d: ceil_mode=True"),
+    (lambda: nn.AvgPool1d(0), ValueError, r"AvgPool1d: kernel_size must be >= 1, got 0"),
+    (lambda: F.max_pool1d(SEQ, 3, padding=2), ValueError, r"max_pool2d: padding \(0, 2\) must "
+                                                          r"be at most half the kernel"),
+    (lambda: nn.Dropout2d(1.5), ValueError, r"Dropout2d: p is the probability"),
+    (lambda: F.dropout1d(np.ones((2, 3, 4, 5))), ValueError,
+     r"dropout1d: expected input of shape \(C, length\) or \(batch, C, length\), got shape "
+     r"\(2, 3, 4, 5\)"),
+    (lambda: F.dropout2d(np.ones(3), 0.5, "yes"), TypeError,
+     r"dropout2d: training must be True or False"),
+    (lambda: nn.Unflatten(1, (2, 2))(np.ones((3, 5))), ValueError,
+     r"Unflatten\(dim=1.*axis 1 has size 5 .*product must be 5"),
+    (lambda: nn.Unflatten(1, 2), TypeError, r"Unflatten: unflattened_size must be a tuple"),
+    (lambda: nn.Unflatten(1, (-1, -1)), ValueError, r"one may be -1"),
+    (lambda: nn.ZeroPad2d((1, 2)), ValueError, r"ZeroPad2d: padding must be an int >= 0 or 4"),
+    (lambda: nn.ConstantPad1d(-1, 0.0), ValueError, r"ConstantPad1d: padding must be an int "
+                                                    r">= 0"),
+    (lambda: nn.ConstantPad1d(1, "zero"), TypeError, r"ConstantPad1d: value must be a number"),
+    (lambda: nn.Softshrink(-0.1), ValueError, r"Softshrink: lambd must be >= 0"),
+    (lambda: F.threshold(X, "0", 1.0), TypeError, r"threshold: threshold must be a number"),
+    (lambda: F.pairwise_distance(X, Y[:3]), ValueError,
+     r"pairwise_distance: x1 of shape \(4, 6\) and x2 of shape \(3, 6\) do not broadcast"),
+    (lambda: nn.PairwiseDistance(-1.0), ValueError, r"PairwiseDistance: p must be >= 0"),
+    (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError,
+     r"RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"),
+    (lambda: nn.RNN(3, 4, bidirectional=True), ValueError, r"RNN: bidirectional=True"),
+    (lambda: nn.RNN(3, 4)(np.ones((5, 2, 2))), ValueError,
+     r"RNN\(3, 4\): expected input of shape \(length, batch, 3\).*got \(5, 2, 2\)"),
+    (lambda: nn.RNN(3, 4)(np.ones((5, 2, 3)), np.zeros((1, 3, 4))), ValueError,
+     r"RNN\(3, 4\): hx of shape \(1, 3, 4\) does not fit .*expected \(1, 2, 4\)"),
+    (lambda: nn.RNNCell(3, 4)(np.ones((2, 3)), np.zeros(4)), ValueError,
+     r"RNNCell\(3, 4\): hx of shape \(4,\) .*expected \(2, 4\)"),
+    (lambda: nn.RNNCell(0, 4), ValueError, r"RNNCell: input_size must be a positive int"),
+])
+def test_bad_arguments_get_one_line_errors(call, error, match):
+    with pytest.raises(error, match=match) as caught:
+        call()
+    assert "\n" not in str(caught.value)
+
+
+def test_rnn_dropout_acts_between_layers_in_training_only():
+    rnn = nn.RNN(3, 4, 2, dropout=0.5, seed=0)
+    plain = nn.RNN(3, 4, 2, seed=0)
+    x = SEQ.transpose(2, 0, 1)
+    tg.manual_seed(0)
+    assert not np.allclose(rnn(x)[0].data, plain(x)[0].data)
+    rnn.eval()
+    np.testing.assert_array_equal(rnn(x)[0].data, plain(x)[0].data)
