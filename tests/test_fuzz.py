@@ -281,7 +281,8 @@ def make_elementwise_binary(op: str, pair_ok: Callable | None = None, **fresh: A
         y = b.second(x, accepts, **fresh)
         if y is None:
             return False
-        args = (x, y) if b.draw(st.booleans()) or op in ("div", "remainder") else (y, x)
+        args = (x, y) if b.draw(st.booleans()) or op in ("div", "remainder", "fmod") \
+            else (y, x)
         return b.add(op, args, {})
     return make
 
@@ -500,6 +501,19 @@ def away_from_whole_quotients(x: np.ndarray, y: np.ndarray) -> bool:
         return False
     quotient = x / y
     return bool(np.abs(quotient - np.round(quotient)).min() >= 0.05)
+
+
+def both_away_from_zero(x: np.ndarray, y: np.ndarray) -> bool:
+    """Neither operand near 0: atan2's origin and cut, copysign's and heaviside's steps."""
+    return bool(np.abs(x).min() >= MARGIN and np.abs(y).min() >= MARGIN)
+
+
+def make_xlogy(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    shape = b.values[x].shape
+    y = b.second(x, lambda v: broadcasts_with(shape)(v) and v.min() >= 0.2, min_value=0.2,
+                 max_value=2, avoid=())
+    return y is not None and b.add("xlogy", (x, y), {})
 
 
 def make_statistic(op: str, accepts: Callable = lambda v: True):
@@ -1003,6 +1017,32 @@ OPS: dict[str, OpSpec] = {
     "outer": OpSpec(tg.outer, lambda a, p: f"tg.outer({a[0]}, {a[1]})", make_outer),
     "trace": OpSpec(lambda x: x.trace(), lambda a, p: f"{a[0]}.trace()", make_diagonal("trace")),
     "diag": OpSpec(lambda x, *, k: x.diag(k), _method("diag", "k"), make_diagonal("diag")),
+    "atan2": OpSpec(tg.atan2, lambda a, p: f"tg.atan2({a[0]}, {a[1]})",
+                    make_elementwise_binary("atan2", both_away_from_zero)),
+    "hypot": OpSpec(tg.hypot, lambda a, p: f"tg.hypot({a[0]}, {a[1]})",
+                    make_elementwise_binary("hypot", both_away_from_zero)),
+    "fmod": OpSpec(tg.fmod, lambda a, p: f"tg.fmod({a[0]}, {a[1]})",
+                   make_elementwise_binary("fmod", away_from_whole_quotients, avoid=(0.0,),
+                                           margin=0.3)),
+    "trunc": OpSpec(tg.trunc, lambda a, p: f"tg.trunc({a[0]})",
+                    make_unary("trunc", away_from_steps, avoid=tuple(k / 2 for k in range(-4, 5)))),
+    "frac": OpSpec(tg.frac, lambda a, p: f"tg.frac({a[0]})",
+                   make_unary("frac", away_from_steps, avoid=tuple(k / 2 for k in range(-4, 5)))),
+    "logit": OpSpec(tg.logit, lambda a, p: f"tg.logit({a[0]})",
+                    make_unary("logit", lambda v: v.min() >= 0.1 and v.max() <= 0.9,
+                               min_value=0.1, max_value=0.9, avoid=())),
+    "xlogy": OpSpec(tg.xlogy, lambda a, p: f"tg.xlogy({a[0]}, {a[1]})", make_xlogy),
+    "nan_to_num": OpSpec(tg.nan_to_num, lambda a, p: f"tg.nan_to_num({a[0]})",
+                         make_unary("nan_to_num")),
+    "fmax": OpSpec(tg.fmax, lambda a, p: f"tg.fmax({a[0]}, {a[1]})",
+                   make_elementwise_binary("fmax", apart, avoid=())),
+    "fmin": OpSpec(tg.fmin, lambda a, p: f"tg.fmin({a[0]}, {a[1]})",
+                   make_elementwise_binary("fmin", apart, avoid=())),
+    "copysign": OpSpec(tg.copysign, lambda a, p: f"tg.copysign({a[0]}, {a[1]})",
+                       make_elementwise_binary("copysign", both_away_from_zero)),
+    "sinc": OpSpec(tg.sinc, lambda a, p: f"tg.sinc({a[0]})", make_unary("sinc")),
+    "heaviside": OpSpec(tg.heaviside, lambda a, p: f"tg.heaviside({a[0]}, {a[1]})",
+                        make_elementwise_binary("heaviside", both_away_from_zero)),
 }
 
 
@@ -1359,6 +1399,20 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "outer": lambda t, x, y: t.outer(x.reshape(-1), y.reshape(-1)),
     "trace": lambda t, x: t.diagonal(x).sum(),
     "diag": lambda t, x, *, k: t.diag(x, k),
+    "atan2": lambda t, x, y: t.atan2(x, y),
+    "hypot": lambda t, x, y: t.hypot(x, y),
+    "fmod": lambda t, x, y: t.fmod(x, y),
+    "trunc": lambda t, x: t.trunc(x),
+    "frac": lambda t, x: t.frac(x),
+    "logit": lambda t, x: t.logit(x),
+    "xlogy": lambda t, x, y: t.xlogy(x, y),
+    "nan_to_num": lambda t, x: t.nan_to_num(x),
+    "fmax": lambda t, x, y: t.fmax(x, y),
+    "fmin": lambda t, x, y: t.fmin(x, y),
+    "copysign": lambda t, x, y: t.copysign(x, y),
+    "sinc": lambda t, x: t.sinc(x),
+    # (PyTorch's heaviside has no gradient and refuses backward; ours is 0 away from x == 0)
+    "heaviside": lambda t, x, y: t.heaviside(x.detach(), y.detach()) + 0 * (x + y),
 }
 
 

@@ -520,6 +520,20 @@ def remainder(data):
     return tg.remainder, [x, np.sign(y) * (np.abs(y) + 1.0)], np.remainder
 
 
+def fmod(data):
+    """C's x mod y (x's sign), with x / y kept away from whole numbers as for remainder."""
+    _, operands, _ = remainder(data)
+    return tg.fmod, operands, np.fmod
+
+
+def xlogy(data):
+    """x * ln(y): x of either sign (0 included), y positive."""
+    x, y = arrays(data, testing.broadcastable_tensors(2, min_value=0.2, max_value=2, **ANY))
+    return tg.xlogy, [2 * x - 2, y], lambda a, b: a * np.log(b)
+
+
+WHOLE = (-2.0, -1.0, 0.0, 1.0, 2.0)  # trunc and frac jump at these
+
 OP_SPECS = {
     "add": binary(lambda x, y: x + y, np.add, **ANY),
     "sub": binary(lambda x, y: x - y, np.subtract, **ANY),
@@ -660,6 +674,20 @@ OP_SPECS = {
     "outer": outer,
     "trace": trace,
     "diag": diag,
+    "atan2": binary(tg.atan2, np.arctan2),  # (both kept away from the origin and the cut)
+    "hypot": binary(tg.hypot, np.hypot),
+    "fmod": fmod,
+    "trunc": unary(tg.trunc, np.trunc, avoid=WHOLE),
+    "frac": unary(tg.frac, lambda a: a - np.trunc(a), avoid=WHOLE),
+    "logit": unary(tg.logit, lambda a: np.log(a / (1 - a)), min_value=0.1, max_value=0.9,
+                   **ANY),
+    "xlogy": xlogy,
+    "nan_to_num": unary(tg.nan_to_num, np.nan_to_num, **ANY),
+    "fmax": binary(tg.fmax, np.fmax, distinct=True),  # no ties between x and y
+    "fmin": binary(tg.fmin, np.fmin, distinct=True),
+    "copysign": binary(tg.copysign, np.copysign),  # x and y kept away from 0
+    "sinc": unary(tg.sinc, np.sinc, **ANY),
+    "heaviside": binary(tg.heaviside, np.heaviside),  # x kept away from its step at 0
 }
 
 

@@ -1,16 +1,18 @@
 """Every built-in op, one module per family; each op registers itself on import.
 
 `elementwise` (+ - * / ** % // and the first unary functions, where, masked_fill),
-`unary` (square, rsqrt, sin, sinh, arctanh, log1p, deg2rad, floor, ...), `activations`
-(softplus, elu, celu, gelu, quick_gelu, silu, mish, softsign, hardswish, hardtanh, relu6,
-logaddexp, logaddexp2), `reductions` (sum, mean, max, min, topk, sort), `statistics`
-(var, std, prod, logsumexp, norm, cumsum, cumprod, diff), `shape` (reshape, transpose,
-broadcast, indexing, narrow, take, joining), `layout` (unsqueeze, squeeze, permute, flip,
-roll, pad, split, tile, gather, tril, ...), `matmul` (@, dot, the fused linear layer),
-`contraction` (outer, tensordot, einsum, trace, diag), `convolution` (conv2d, max_pool2d,
-avg_pool2d) and `losses` (softmax, log-softmax, cross-entropy). Defining an op is one
-class: its registration makes it a Tensor method and a `tg.` function (see
-`engine.Function`); `tg.registered_ops()` lists them all by name.
+`unary` (square, rsqrt, sin, sinh, arctanh, log1p, deg2rad, floor, trunc, ...),
+`pointwise` (atan2, hypot, fmod, frac, logit, xlogy, nan_to_num, fmax, fmin, copysign,
+sinc, heaviside), `activations` (softplus, elu, celu, gelu, quick_gelu, silu, mish,
+softsign, hardswish, hardtanh, relu6, logaddexp, logaddexp2), `reductions` (sum, mean,
+max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum, cumprod,
+diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining), `layout`
+(unsqueeze, squeeze, permute, flip, roll, pad, split, tile, gather, tril, ...), `matmul`
+(@, dot, the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag),
+`convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softmax, log-softmax,
+cross-entropy). Defining an op is one class: its registration makes it a Tensor method
+and a `tg.` function (see `engine.Function`); `tg.registered_ops()` lists them all by name.
 """
 from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
+from . import pointwise  # noqa: F401  (atan2, fmod, logit, xlogy, ...)

@@ -1,7 +1,7 @@
 """More elementwise functions of one input: powers, logarithms, trigonometry, rounding.
 
 Each is its own op with its own local derivative, as in `elementwise.py`. The rounding
-functions (`floor`, `ceil`, `round`) and `sign` are steps: their derivative is 0
+functions (`floor`, `ceil`, `round`, `trunc`) and `sign` are steps: their derivative is 0
 wherever it exists, so their gradient is 0 everywhere (PyTorch's convention), which
 stops the gradient without breaking the graph.
 """
@@ -390,8 +390,9 @@ class _Step(Function, register=False):
         return np.zeros(ctx.shape, dtype=g.dtype)
 
 
-class Sign(_Step, elementwise=True, methods=("sign",), functions=("sign",)):
-    """-1, 0 or 1 by the sign of x (0 at 0); gradient 0.
+class Sign(_Step, elementwise=True, methods=("sign", "sgn"), functions=("sign", "sgn")):
+    """-1, 0 or 1 by the sign of x (0 at 0); gradient 0. `sgn` is PyTorch's other name
+    (the same function for real numbers).
 
     forward: `sign(x)`
     gradient: `0`
@@ -420,6 +421,19 @@ class Ceil(_Step, elementwise=True, methods=("ceil",), functions=("ceil",)):
     """
 
     fn = staticmethod(np.ceil)
+
+
+class Trunc(_Step, elementwise=True, methods=("trunc", "fix"), functions=("trunc", "fix")):
+    """x rounded toward 0, its whole part (PyTorch's trunc and fix, NumPy's trunc and
+    fix); integers and booleans stay as they are; gradient 0.
+
+    forward: `trunc(x)`
+    gradient: `0`
+    """
+
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return x.copy() if x.dtype.kind in "biu" else np.trunc(x)
 
 
 class Round(_Step, elementwise=True, methods=("round",), functions=("round",)):
