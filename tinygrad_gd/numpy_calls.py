@@ -9,15 +9,17 @@ tensor (its `__array_ufunc__` and `__array_function__` protocols):
   gives booleans (`np.greater`, `np.isnan`, `array == t`) gives a mask without
   gradient, as the comparison operators do. Into an array given as `out=`
   (`w.data -= lr * w.grad`, NumPy's `np.subtract(w.data, lr * w.grad, out=w.data)`) it
-  writes the values, as NumPy would. A ufunc with no op of its name (`np.arctan2`), other
+  writes the values, as NumPy would. A ufunc with no op of its name (`np.cbrt`), other
   keywords, a tensor as `out=`, and the ufunc methods (`np.add.reduce`) are refused in
   one line that says what to write instead.
 - A function in `SAME_MEANING` (`np.sum`, `np.mean`, `np.reshape`, `np.concatenate`,
-  `np.where(c, x, y)` ...) runs the `tg.` function of that name, which takes NumPy's
-  arguments the same way. Any other NumPy function works on the values, as it would on
-  `t.data`, and gives a plain ndarray without gradient (`np.median(t)`, `np.shape(t)`,
-  `np.allclose(t, x)`). `np.split` is one of those: tinygrad_gd's `split` takes
-  PyTorch's piece sizes, NumPy's a number of pieces. A function that would write into a
+  `np.where(c, x, y)`, `np.hstack`, `np.nansum` ...) runs the `tg.` function of that
+  name (`np.array_split`: `tg.tensor_split`), which takes NumPy's arguments the same way.
+  Any other NumPy function works on the values, as it would on `t.data`, and gives a
+  plain ndarray without gradient (`np.median(t)`, `np.shape(t)`, `np.allclose(t, x)`).
+  `np.split` is one of those: tinygrad_gd's `split` takes PyTorch's piece sizes, NumPy's
+  a number of pieces; and `np.median`, which averages the two middle values of an even
+  count where `tg.median` (PyTorch's) takes the lower. A function that would write into a
   tensor (`np.copyto(t, v)`, `np.fill_diagonal(t, 1)`, `np.put`, a tensor as `out=`) is
   refused in one line, before anything is written.
 """
@@ -27,19 +29,21 @@ from typing import Any
 
 import numpy as np
 
-from . import functional, logic
+from . import compositions, functional, logic
 from .tensor import Tensor, _raw
 from .tracked import written_into
 
 # NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
-# does (`amax` and `amin` are NumPy's other names of max and min; norm is np.linalg's)
+# does (norm is np.linalg's; array_split is PyTorch's tensor_split)
 SAME_MEANING = {name: name for name in (
     "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
     "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort", "take", "roll",
-    "diff", "count_nonzero", "sort", "cumprod")}
-SAME_MEANING.update(amax="max", amin="min")
+    "diff", "count_nonzero", "sort", "cumprod", "amax", "amin", "hstack", "vstack", "dstack",
+    "column_stack", "fliplr", "flipud", "rot90", "kron", "diagonal", "any", "all", "nansum",
+    "nanmean")}
+SAME_MEANING.update(array_split="tensor_split")
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -81,7 +85,8 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         pieces = [functional.reshape(piece, -1) for piece in args[0]]
         return functional.concatenate(pieces, axis=0)
     if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
-        module = logic if name in logic.__all__ else functional  # (no gradient: logic's)
+        module = (logic if name in logic.__all__ else  # (no gradient: logic's)
+                  compositions if name in compositions.__all__ else functional)
         return getattr(module, name)(*args, **kwargs)
     return func(*_values(args), **_values(kwargs))  # NumPy's own, on the values
 
