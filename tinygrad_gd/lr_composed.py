@@ -9,7 +9,7 @@ import copy
 from typing import Any, Iterable
 
 from .lr_plateau import ReduceLROnPlateau
-from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
+from .lr_scheduler_base import LRScheduler, _check_number, _milestones, _param_groups
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -84,13 +84,7 @@ class SequentialLR(_Composed):
                  last_epoch: int = -1) -> None:
         groups = _param_groups(self._name, optimizer)
         schedulers = _check_schedulers(self._name, schedulers, optimizer)
-        try:
-            milestones = list(milestones)
-        except TypeError:
-            raise TypeError(f"{self._name}: milestones must be a list of epochs, got "
-                            f"{milestones!r}") from None
-        for milestone in milestones:
-            _check_number(self._name, "each milestone", milestone, 0, integer=True)
+        milestones = _milestones(self._name, milestones)
         if len(milestones) != len(schedulers) - 1:
             raise ValueError(f"{self._name}: {len(schedulers)} schedulers need "
                              f"{len(schedulers) - 1} milestones, got {len(milestones)}")

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable
 
 from .lr_composed import ChainedScheduler, SequentialLR
 from .lr_plateau import ReduceLROnPlateau
-from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
+from .lr_scheduler_base import LRScheduler, _check_number, _milestones, _param_groups
 from .lr_warmup import ConstantLR, LinearLR, OneCycleLR
 
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
@@ -152,13 +152,7 @@ class MultiStepLR(LRScheduler):
 
     def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        try:
-            milestones = list(milestones)
-        except TypeError:
-            raise TypeError(f"{self._name}: milestones must be a list of epochs, "
-                            f"got {milestones!r}") from None
-        for milestone in milestones:
-            _check_number(self._name, "each milestone", milestone, 0, integer=True)
+        milestones = _milestones(self._name, milestones)
         _check_number(self._name, "gamma", gamma, 0.0)
         self.milestones = Counter(milestones)
         self.gamma = gamma

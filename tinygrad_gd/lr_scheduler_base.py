@@ -23,6 +23,18 @@ def _check_number(where: str, name: str, value: Any, low: float,
         raise ValueError(f"{where}: {name} must be >= {low}, got {value!r}")
 
 
+def _milestones(where: str, milestones: Any) -> list[int]:
+    """The milestones as a list of epochs, each an integer >= 0; one line otherwise."""
+    try:
+        milestones = list(milestones)
+    except TypeError:
+        raise TypeError(f"{where}: milestones must be a list of epochs, got "
+                        f"{milestones!r}") from None
+    for milestone in milestones:
+        _check_number(where, "each milestone", milestone, 0, integer=True)
+    return milestones
+
+
 def _param_groups(where: str, optimizer: Any) -> list[dict[str, Any]]:
     """The optimizer's param_groups, or a one-line error when it is no optimizer."""
     groups = getattr(optimizer, "param_groups", None)
