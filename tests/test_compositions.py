@@ -217,6 +217,15 @@ CASES = {
 }
 
 
+def test_every_function_made_of_ops_has_a_case():
+    """The table above compares each differentiable function of compositions.py with
+    PyTorch's (the first word of a case names its function): one added without a case
+    fails here. any and all give masks, no gradient (test_any_all_as_functions)."""
+    from tinygrad_gd import compositions
+    covered = {case.split()[0] for case in CASES}
+    assert set(compositions.__all__) - {"any", "all"} - covered == set()
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_values_and_gradients_are_pytorchs(case):
     ours, theirs, arrays = CASES[case]
