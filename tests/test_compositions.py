@@ -352,7 +352,8 @@ def test_numpy_calls_run_these_functions_in_the_graph():
 ERRORS = [
     (lambda: tg.hstack([]), ValueError, r"hstack: needs at least one tensor, got an empty"),
     (lambda: tg.vstack(tg.Tensor(A)), TypeError, r"vstack: expected a list or tuple of tensors, "
-                                                 r"got Tensor; wrap them: vstack\(\[a, b\]\)"),
+                                                 r"got Tensor; wrap them in a list: "
+                                                 r"vstack\(\[a, b\]\)"),
     (lambda: tg.vstack([tg.Tensor(V), tg.Tensor(A[:, :3])]), ValueError,
      r"vstack: tensor 1 \(as shape \(3, 3\)\) does not fit tensor 0 \(as shape \(1, 4\)\)"),
     (lambda: tg.column_stack([tg.Tensor(V), tg.Tensor(A)]), ValueError,
@@ -410,7 +411,7 @@ ERRORS = [
      r"take_along_dim: x of shape \(3, 4\) and indices of shape \(2, 2\) do not broadcast "
      r"together on the axes other than 0"),
     (lambda: tg.take_along_dim(tg.Tensor(A), np.array([[5]]), 1), IndexError,
-     r"take_along_axis: an index is out of range for axis 1 of size 4"),
+     r"take_along_dim: indices from 5 to 5 do not fit axis 1 of a tensor of shape \(3, 4\)"),
     (lambda: tg.masked_select(tg.Tensor(A), np.ones(4)), TypeError,
      r"masked_select: the mask must be boolean .*got dtype float64"),
     (lambda: tg.masked_select(tg.Tensor(A), np.ones(3, dtype=bool)), ValueError,
@@ -447,3 +448,103 @@ def test_errors_are_one_line(call, kind, message):
     with pytest.raises(kind, match=message) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+# Review fixes
+
+ZEROS = np.array([[1.0, -2.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0], [3.0, -3.0, 1.0, 0.0]])
+
+
+@pytest.mark.parametrize("p", [0.5, 1, 2, 3, math.inf, -math.inf, 0, -1])
+@pytest.mark.parametrize("axis, keepdims", [(None, False), (1, False), (1, True), (0, False)])
+def test_vector_norm_is_torchs_also_at_zeros(p, axis, keepdims):
+    from tinygrad_gd.composed_reductions import vector_norm
+    x = tg.Tensor(ZEROS, requires_grad=True)
+    y = vector_norm(x, p, axis, keepdims)
+    (y * tg.Tensor(np.arange(1.0, y.size + 1).reshape(y.shape))).sum().backward()
+    t = torch.tensor(ZEROS, requires_grad=True)
+    u = torch.linalg.vector_norm(t, p, dim=axis, keepdim=keepdims)
+    (u * torch.arange(1.0, u.numel() + 1, dtype=u.dtype).reshape(u.shape)).sum().backward()
+    expected = np.zeros(ZEROS.shape) if t.grad is None else t.grad.numpy()  # (p=0: no grad)
+    assert y.shape == tuple(u.shape)
+    np.testing.assert_allclose(y.numpy(), u.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    assert x.grad.numpy().dtype == np.float64 and np.isfinite(x.grad.numpy()).all()
+
+
+def test_vector_norm_refuses_the_norms_of_no_entries_that_torch_refuses():
+    from tinygrad_gd.composed_reductions import vector_norm
+    with pytest.raises(ValueError, match=r"vector_norm: the -1.0 norm of no entries is undef"):
+        vector_norm(tg.zeros(0, 3), -1, 0)
+    assert vector_norm(tg.zeros(0, 3), 0.5, 0).tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("p", [0.5, -1, 3, 0])
+def test_dist_and_cdist_gradients_are_torchs_at_zero_differences(p):
+    x = tg.Tensor([1.0, -2.0, 0.5], requires_grad=True)
+    tg.dist(x, tg.Tensor([1.0, 0.0, 2.0]), p=p).backward()
+    t = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64, requires_grad=True)
+    torch.dist(t, torch.tensor([1.0, 0.0, 2.0], dtype=torch.float64), p=p).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 0 if t.grad is None else t.grad.numpy())
+    if p < 0:
+        return  # (cdist takes p >= 0)
+    a = tg.Tensor(C, requires_grad=True)
+    tg.cdist(a, a, p=p).sum().backward()
+    b = torch.tensor(C, requires_grad=True)
+    torch.cdist(b, b, p=p).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), 0 if b.grad is None else b.grad.numpy(),
+                               atol=1e-12)
+
+
+def test_cdist_broadcasts_batch_axes_and_refuses_others_in_its_own_words():
+    x1, x2 = RNG.standard_normal((5, 1, 3, 2)), RNG.standard_normal((2, 5, 7, 4, 2))
+    out = tg.cdist(tg.Tensor(x1), tg.Tensor(x2))
+    expected = torch.cdist(torch.tensor(x1), torch.tensor(x2))
+    assert out.shape == (2, 5, 7, 3, 4)
+    np.testing.assert_allclose(out.numpy(), expected.numpy())
+    with pytest.raises(ValueError, match=r"^cdist: the batch axes of x1 \(4, 3, 2\) and x2 "
+                                         r"\(5, 3, 2\) .* do not broadcast together"):
+        tg.cdist(tg.randn(4, 3, 2), tg.randn(5, 3, 2))
+
+
+def test_cdist_takes_torchs_compute_modes_and_refuses_others():
+    for mode in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                 "donot_use_mm_for_euclid_dist"):
+        np.testing.assert_allclose(tg.cdist(tg.Tensor(A), tg.Tensor(B), compute_mode=mode)
+                                   .numpy(), torch.cdist(torch.tensor(A), torch.tensor(B))
+                                   .numpy())
+    with pytest.raises(ValueError, match=r"cdist: compute_mode must be None or one of "
+                                         r"use_mm_for_euclid_dist_if_necessary, .*got 'junk'"):
+        tg.cdist(tg.Tensor(A), tg.Tensor(B), compute_mode="junk")
+
+
+def test_tensor_split_takes_a_0d_integer_tensor():
+    pieces = tg.tensor_split(tg.Tensor(np.arange(7.0)), tg.tensor(np.array(3)))
+    expected = torch.tensor_split(torch.arange(7.0), torch.tensor(3))
+    assert [p.tolist() for p in pieces] == [p.tolist() for p in expected]
+    with pytest.raises(TypeError, match=r"tensor_split: expected ints .*got float 3.0"):
+        tg.tensor_split(tg.Tensor(np.arange(7.0)), tg.Tensor(np.array(3.0)))
+
+
+@pytest.mark.parametrize("join", [tg.cat, tg.concatenate, tg.stack, tg.hstack, tg.vstack])
+@pytest.mark.parametrize("whole", [np.ones((2, 2)), tg.ones(2, 2)])
+def test_joins_refuse_one_array_or_tensor_as_the_sequence(join, whole):
+    with pytest.raises(TypeError, match=r"^\w+: expected a list or tuple of tensors, got "
+                                        r"(ndarray|Tensor); wrap them in a list: \w+\(\[a, b\]\)$"):
+        join(whole)
+    with pytest.raises(TypeError):
+        getattr(torch, join.__name__ if join is not tg.concatenate else "cat")(torch.ones(2, 2))
+
+
+def test_error_messages_and_types_are_torchs():
+    with pytest.raises(IndexError, match=r"^take_along_dim: indices from 5 to 5 do not fit"):
+        tg.take_along_dim(tg.Tensor(A), [[5]], 1)
+    with pytest.raises(IndexError, match=r"^take_along_dim: indices from -13 to -13 do not fit "
+                                         r"the 12 entries"):
+        tg.take_along_dim(tg.Tensor(A), np.array([-13]))
+    with pytest.raises(TypeError, match=r"^kthvalue: k must be an int, got float 1.0$"):
+        tg.kthvalue(tg.Tensor(A), 1.0)
+    with pytest.raises(TypeError):
+        torch.kthvalue(torch.tensor(A), 1.0)
+    with pytest.raises(TypeError, match=r"^std_mean: unbiased must be True or False, got str"):
+        tg.std_mean(tg.Tensor(A), unbiased="no")

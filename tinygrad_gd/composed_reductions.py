@@ -10,15 +10,21 @@ and div (gradient 0 at NaN entries); `aminmax` is min and max; `std_mean` and
 `logcumsumexp` is logaddexp of shifted pieces, log2(n) rounds of them, which never
 overflows. They are `tg.` functions through compositions.py, which also sets the
 methods (`x.median(dim=0)`, `x.nansum()`, `x.cummax(0)`).
+
+Shared with other modules, not `tg.` names: `vector_norm` (PyTorch's linalg.vector_norm
+made of ops, the p-norms of dist, cdist and nn's norms) and `axis_slice` (x[start:stop]
+along one axis, the op getitem).
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
 from . import functional
-from .ops.arguments import either, number, one_axis, reduced_axes
+from .grad_mode import check_flag
+from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
 from .ops.reductions import ValuesAndIndices, keep_flag, stable_order
 from .tensor import Tensor, to_tensor
 
@@ -136,7 +142,9 @@ def kthvalue(input: Any, k: int, dim: Any = None, keepdim: Any = None, *,  # noq
     x = to_tensor(input)
     where = _one_axis("kthvalue", dim, axis, x, default=-1)
     n = x.shape[where] if x.ndim else 1
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
+        raise TypeError(f"kthvalue: k must be an int, got {type(k).__name__} {k!r:.40}")
+    if not 1 <= k <= n:
         raise ValueError(f"kthvalue: k must be a whole number from 1 to {n} (the length of "
                          f"axis {where} of a tensor of shape {x.shape}), got {k!r}")
     return _ranked("kthvalue", x, where, keep_flag("kthvalue", keepdims, keepdim),
@@ -201,10 +209,7 @@ def _spread_and_mean(name: str, spread: str, input: Any, dim: Any, unbiased: Any
     if unbiased is not None:
         if correction is not None:
             raise TypeError(f"{name}: give correction= or unbiased=, not both")
-        if not isinstance(unbiased, (bool, np.bool_)):
-            raise TypeError(f"{name}: unbiased must be True or False, got "
-                            f"{type(unbiased).__name__} {unbiased!r}")
-        correction = 1 if unbiased else 0
+        correction = 1 if check_flag(name, "unbiased", unbiased) else 0
     correction = 1 if correction is None else number(name, "correction", correction, low=0)
     axes = reduced_axes(name, axis, dim, x.ndim)
     keep = keep_flag(name, keepdims, keepdim)
@@ -232,7 +237,8 @@ def var_mean(input: Any, dim: Any = None, unbiased: Any = None,  # noqa: A002
                             axis, keepdims)
 
 
-def _piece(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
+def axis_slice(x: Tensor, axis: int, start: int | None, stop: int | None) -> Tensor:
+    """x[start:stop] along `axis` (Python's slicing), the op getitem."""
     return x[(slice(None),) * axis + (slice(start, stop),)]
 
 
@@ -247,9 +253,9 @@ def logcumsumexp(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  #
     n, step, out = (x.shape[where] if x.ndim else 1), 1, x
     while step < n:
         with np.errstate(invalid="ignore"):  # (NaN entries give NaN, without NumPy's warning)
-            added = functional.logaddexp(_piece(out, where, step, n),
-                                         _piece(out, where, 0, n - step))
-        out = functional.concatenate([_piece(out, where, 0, step), added], axis=where)
+            added = functional.logaddexp(axis_slice(out, where, step, n),
+                                         axis_slice(out, where, 0, n - step))
+        out = functional.concatenate([axis_slice(out, where, 0, step), added], axis=where)
         step *= 2
     return out if out is not x else out.clone()
 
@@ -289,6 +295,48 @@ def cummin(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesAndIndices
     tied entries; NaN, once met, stays): values in the graph (take_along_axis, the gradient
     to the entry at the index) and int64 indices."""
     return _running("cummin", np.minimum, input, dim, axis)
+
+
+def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False) -> Tensor:
+    """The p-norm of x over `axis` (None: every entry), PyTorch's linalg.vector_norm made of
+    ops: 2 the op norm; inf and -inf the largest and smallest |entry| (abs, max or min);
+    0 the count of non-zero entries (in the graph, gradient 0); any other p the op pow,
+    sum(|x|**p)**(1/p). The gradient at a zero entry, and where the norm is 0, is 0, as
+    PyTorch's, also for p < 1, where the slope there is infinite. An integer x counts in
+    float64."""
+    p = number("vector_norm", "p", p)
+    x = to_tensor(x)
+    axes = check_axis("vector_norm", axis, x.ndim)
+    keep = check_flag("vector_norm", "keepdims", keepdims)
+    if x.dtype.kind != "f":
+        x = x.to(np.float64)
+    if p == 2:
+        return x.norm(axis=axes, keepdims=keep)
+    reduced = x.shape if axes is None else np.take(x.shape, axes)
+    if (p < 0 or math.isinf(p)) and 0 in np.atleast_1d(reduced):
+        where = "its axes" if axes is None else f"axis {axes}"
+        raise ValueError(f"vector_norm: the {p} norm of no entries is undefined (the tensor "
+                         f"of shape {x.shape} is empty along {where}), as in PyTorch; "
+                         f"reduce over axes of non-zero length")
+    size = x.abs()
+    if p == 1:
+        return size.sum(axis=axes, keepdims=keep)
+    if p == math.inf:
+        return size.max(axis=axes, keepdims=keep)
+    if p == -math.inf:
+        return size.min(axis=axes, keepdims=keep)
+    if p == 0:  # a count: in the graph with gradient 0
+        return functional.masked_fill(size, True, 0.0).sum(axis=axes, keepdims=keep) + (
+            size != 0).sum(axis=axes, keepdims=keep).to(size.dtype)
+    # zero entries powered apart: 0 ** p has an infinite slope for p < 1 (NaN in backward);
+    # they add 0 (p > 0) or inf (p < 0, then the norm is 0)
+    zero = np.asarray(size.data == 0)
+    powered = functional.masked_fill(functional.masked_fill(size, zero, 1.0) ** p, zero,
+                                     0.0 if p > 0 else math.inf)
+    total = powered.sum(axis=axes, keepdims=keep)
+    empty = np.asarray(total.data == 0)  # (0 ** (1/p) has no finite slope: PyTorch's 0)
+    return functional.masked_fill(functional.masked_fill(total, empty, 1.0) ** (1 / p), empty,
+                                  0.0)
 
 
 # PyTorch's Tensor methods of these names (compositions.py sets them on Tensor)

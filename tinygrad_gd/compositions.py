@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from . import composed_reductions, functional
-from .composed_reductions import (aminmax, cummax, cummin, kthvalue, logcumsumexp, median,
-                                  nanmean, nanmedian, nansum, std_mean, var_mean)
-from .ops.arguments import broadcast, either, ints, number, one_axis
+from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue, logcumsumexp,
+                                  median, nanmean, nanmedian, nansum, std_mean, var_mean,
+                                  vector_norm)
+from .ops.arguments import broadcast, either, ints, number, one_axis, tensor_sequence
 from .ops.reductions import keep_flag
 from .tensor import Tensor, to_tensor
 
@@ -35,13 +36,8 @@ __all__ = ["hstack", "vstack", "dstack", "column_stack", "fliplr", "flipud", "sw
 
 
 def _tensors(name: str, tensors: Any) -> list[Tensor]:
-    """A join's list or tuple of tensors, refused in one line if it is none or empty."""
-    if isinstance(tensors, (str, bytes, Tensor, np.ndarray)) or not hasattr(tensors, "__len__"):
-        raise TypeError(f"{name}: expected a list or tuple of tensors, got "
-                        f"{type(tensors).__name__}; wrap them: {name}([a, b])")
-    if not len(tensors):
-        raise ValueError(f"{name}: needs at least one tensor, got an empty sequence")
-    return [to_tensor(t) for t in tensors]
+    """A join's list or tuple of tensors (`tensor_sequence`'s rule, cat's), as tensors."""
+    return [to_tensor(t) for t in tensor_sequence(name, tensors)]
 
 
 def _at_least(x: Tensor, ndim: int, where: tuple[int, ...]) -> Tensor:
@@ -177,10 +173,6 @@ def diagonal(input: Any, offset: int = 0, dim1: Any = None, dim2: Any = None, *,
     return to_tensor(input).diagonal(offset, first, second)
 
 
-def _slice(x: Tensor, axis: int, start: int, stop: int) -> Tensor:
-    return x[(slice(None),) * axis + (slice(start, stop),)]
-
-
 def tensor_split(input: Any, indices_or_sections: Any, dim: Any = None, *,  # noqa: A002
                  axis: Any = None) -> tuple[Tensor, ...]:
     """x cut along `dim` (default 0) into `indices_or_sections` pieces (an int: the first
@@ -193,20 +185,22 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: Any = None, *,  # no
     axis = one_axis("tensor_split", either("tensor_split", "axis", axis, "dim", dim, 0),
                     x.ndim) % x.ndim
     cuts = getattr(indices_or_sections, "_data", indices_or_sections)
+    if isinstance(cuts, np.ndarray) and cuts.ndim == 0:  # a 0-d tensor: its number
+        cuts = cuts.item()
     if np.ndim(cuts) == 0:
         (sections,) = ints("tensor_split", (cuts,))
         if sections <= 0:
             raise ValueError(f"tensor_split: the number of sections must be > 0, got {sections}")
         size, longer = divmod(x.shape[axis], sections)
         ends = np.cumsum([size + (k < longer) for k in range(sections)])
-        return tuple(_slice(x, axis, int(end - size - (k < longer)), int(end))
+        return tuple(axis_slice(x, axis, int(end - size - (k < longer)), int(end))
                      for k, end in enumerate(ends))
     if np.ndim(cuts) != 1:
         raise ValueError(f"tensor_split: indices must be a 1-d list of ints, got shape "
                          f"{np.shape(cuts)}")
     cuts = ints("tensor_split", (list(np.asarray(cuts).tolist()),))
     bounds = (0,) + cuts + (None,)
-    return tuple(_slice(x, axis, start, stop) for start, stop in zip(bounds, bounds[1:]))
+    return tuple(axis_slice(x, axis, start, stop) for start, stop in zip(bounds, bounds[1:]))
 
 
 def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:  # noqa: A002
@@ -217,9 +211,14 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:  # noqa
     if index.dtype.kind not in "iu":
         raise TypeError(f"take_along_dim: indices must be integers, got dtype {index.dtype}; "
                         f"convert with .long()")
-    if dim is None:
+    axis = None if dim is None else one_axis("take_along_dim", dim, x.ndim) % x.ndim
+    n = x.size if axis is None else x.shape[axis]
+    if index.size and not (-n <= index.min() and index.max() < n):
+        raise IndexError(f"take_along_dim: indices from {index.min()} to {index.max()} do not "
+                         f"fit {'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'}"
+                         f" of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
+    if axis is None:
         return functional.take_along_axis(x.reshape(-1), index.reshape(-1), axis=0)
-    axis = one_axis("take_along_dim", dim, x.ndim) % x.ndim
     if index.ndim != x.ndim:
         raise ValueError(f"take_along_dim: the indices have {index.ndim} axes but x has "
                          f"{x.ndim} (shape {x.shape}); give them as many")
@@ -330,41 +329,29 @@ def rot90(input: Any, k: int = 1, dims: Any = None, *, axes: Any = None) -> Tens
     return x.clone()
 
 
-def _p_norm(diff: Tensor, p: float, axis: Any) -> Tensor:
-    """The p-norm of `diff` over `axis` (None: all), as PyTorch's dist and cdist: 2 the op
-    norm; 1 the sum of |entry|; inf and -inf the largest and smallest |entry|; 0 the count
-    of non-zero ones (gradient 0). The gradient at 0 is 0 (PyTorch's), but for p < 1."""
-    if p == 2:
-        return diff.norm(axis=axis)
-    size = diff.abs()
-    if p == 1:
-        return size.sum(axis=axis)
-    if p == math.inf:
-        return size.max(axis=axis)
-    if p == -math.inf:
-        return size.min(axis=axis)
-    if p == 0:  # a count: in the graph with gradient 0
-        return functional.masked_fill(size, True, 0.0).sum(axis=axis) + (size != 0).sum(
-            axis=axis).to(size.dtype)
-    total = (size ** p).sum(axis=axis)
-    zero = np.asarray(total.data == 0)  # (0 ** (1/p) has no finite slope: PyTorch's 0)
-    root = functional.masked_fill(total, zero, 1.0) ** (1 / p)
-    return functional.masked_fill(root, zero, 0.0)
-
-
 def dist(input: Any, other: Any, p: Any = 2) -> Tensor:  # noqa: A002
-    """The p-norm of input - other, broadcast, over every entry (PyTorch's dist; p=2 the
-    op norm, whose gradient at 0 is 0)."""
+    """The p-norm of input - other, broadcast, over every entry (PyTorch's dist): sub, then
+    `vector_norm` (p=2 the op norm; the gradient at 0 is 0, as PyTorch's)."""
     p = number("dist", "p", p)
     broadcast("dist", input, other)
-    return _p_norm(functional.sub(input, other), p, None)
+    return vector_norm(functional.sub(input, other), p)
+
+
+# torch.cdist's compute_mode values: its matrix-product shortcut for p=2 or not
+_COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                  "donot_use_mm_for_euclid_dist")
 
 
 def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     """The p-norm distance between each row of x1 (P, M) and each row of x2 (R, M), a
-    (P, R) tensor, batch axes broadcast in front (PyTorch's cdist): sub, then the norm over
-    the last axis. Exact: PyTorch's matrix-product shortcut (compute_mode) is not used."""
+    (P, R) tensor, batch axes broadcast in front (PyTorch's cdist): sub, then
+    `vector_norm` over the last axis. Always exact: compute_mode takes PyTorch's three
+    values, but none switches to its faster, less exact matrix-product shortcut."""
     p = number("cdist", "p", p, low=0)
+    if compute_mode is not None and (not isinstance(compute_mode, str)
+                                     or compute_mode not in _COMPUTE_MODES):
+        raise ValueError(f"cdist: compute_mode must be None or one of {', '.join(_COMPUTE_MODES)}"
+                         f" (all computed exactly here), got {compute_mode!r:.40}")
     a, b = to_tensor(x1), to_tensor(x2)
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError(f"cdist: x1 and x2 need at least 2 axes (rows, features), got shapes "
@@ -372,10 +359,15 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: x1 and x2 must have as many columns, got shapes {a.shape} "
                          f"and {b.shape}")
-    broadcast("cdist", a.shape[:-2], b.shape[:-2])
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"cdist: the batch axes of x1 {a.shape} and x2 {b.shape} (all but "
+                         f"the last two) do not broadcast together (from the last, each pair "
+                         f"of sizes equal or one of them 1)") from None
     diff = a.reshape(a.shape[:-1] + (1, a.shape[-1])) - b.reshape(
         b.shape[:-2] + (1,) + b.shape[-2:])
-    return _p_norm(diff, p, -1)
+    return vector_norm(diff, p, -1)
 
 
 _METHODS = {"fliplr": fliplr, "flipud": flipud, "swapdims": swapdims, "unflatten": unflatten,

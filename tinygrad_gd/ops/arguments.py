@@ -16,7 +16,7 @@ from ..tensor import Tensor, to_tensor
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
            "permutation", "array_argument", "number", "finite", "floating", "same_dtype",
-           "broadcast", "matrix_product"]
+           "broadcast", "matrix_product", "tensor_sequence"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -111,6 +111,18 @@ def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> 
     except ValueError:
         raise ValueError(f"{op}: {what} {str(value)[:40]!r} is a ragged list (rows of "
                          f"different lengths); give {kind} array or tensor") from None
+
+
+def tensor_sequence(op: str, tensors: Any) -> tuple:
+    """The tensors of a join (cat, stack, hstack, ...) as a tuple, or one line: as PyTorch's,
+    a list or tuple of them, not empty; one tensor or array is not a sequence of its rows."""
+    if isinstance(tensors, (str, bytes, np.ndarray)) or hasattr(tensors, "_data") or \
+            not hasattr(tensors, "__len__"):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}; wrap them in a list: {op}([a, b])")
+    if not len(tensors):
+        raise ValueError(f"{op}: needs at least one tensor, got an empty sequence")
+    return tuple(tensors)
 
 
 def number(op: str, name: str, value: object, low: float | None = None,

@@ -14,7 +14,7 @@ from ..engine import Function, unbroadcast
 from ..tensor import _raw_index
 from ..values import check_cpu, is_device, numeric_dtype
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
-                        permutation, same_dtype)
+                        permutation, same_dtype, tensor_sequence)
 
 
 class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
@@ -334,13 +334,7 @@ class _Join(Function, register=False):
 
     @classmethod
     def call(cls, tensors, axis=None, *, dim=None):
-        if isinstance(tensors, (str, bytes)) or not hasattr(tensors, "__len__") or \
-                hasattr(tensors, "_data"):
-            raise TypeError(f"{cls.name}: expected a list or tuple of tensors, got "
-                            f"{type(tensors).__name__}")
-        if not len(tensors):
-            raise ValueError(f"{cls.name}: needs at least one tensor, got an empty sequence")
-        tensors = tuple(tensors)
+        tensors = tensor_sequence(cls.name, tensors)
         first = to_tensor(next((t for t in tensors if hasattr(t, "_data")), tensors[0]))
         ndim = first.ndim + (cls is Stack)
         axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), ndim)
