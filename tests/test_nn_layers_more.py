@@ -386,8 +386,8 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
                                                                  r"\(2, 3, 3, 1\)"),
     (lambda: nn.MaxPool1d(2, ceil_mode=True), ValueError, r"MaxPool1d: ceil_mode=True"),
     (lambda: nn.AvgPool1d(0), ValueError, r"AvgPool1d: kernel_size must be >= 1, got 0"),
-    (lambda: F.max_pool1d(SEQ, 3, padding=2), ValueError, r"max_pool2d: padding \(0, 2\) must "
-                                                          r"be at most half the kernel"),
+    (lambda: F.max_pool1d(SEQ, 3, padding=2), ValueError, r"max_pool1d: padding 2 must be at "
+                                                          r"most half the kernel_size 3"),
     (lambda: nn.Dropout2d(1.5), ValueError, r"Dropout2d: p is the probability"),
     (lambda: F.dropout1d(np.ones((2, 3, 4, 5))), ValueError,
      r"dropout1d: expected input of shape \(C, length\) or \(batch, C, length\), got shape "
@@ -395,7 +395,7 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
     (lambda: F.dropout2d(np.ones(3), 0.5, "yes"), TypeError,
      r"dropout2d: training must be True or False"),
     (lambda: nn.Unflatten(1, (2, 2))(np.ones((3, 5))), ValueError,
-     r"Unflatten\(dim=1.*axis 1 has size 5 .*product must be 5"),
+     r"unflatten: sizes \(2, 2\) do not multiply up to 5, the length of axis 1"),
     (lambda: nn.Unflatten(1, 2), TypeError, r"Unflatten: unflattened_size must be a tuple"),
     (lambda: nn.Unflatten(1, (-1, -1)), ValueError, r"one may be -1"),
     (lambda: nn.ZeroPad2d((1, 2)), ValueError, r"ZeroPad2d: padding must be an int >= 0 or 4"),
@@ -432,3 +432,160 @@ def test_rnn_dropout_acts_between_layers_in_training_only():
     assert not np.allclose(rnn(x)[0].data, plain(x)[0].data)
     rnn.eval()
     np.testing.assert_array_equal(rnn(x)[0].data, plain(x)[0].data)
+
+
+# Review fixes
+
+
+@pytest.mark.parametrize("where, name, call", [
+    ("GroupNorm", "affine", lambda v: nn.GroupNorm(2, 4, affine=v)),
+    ("GroupNorm", "bias", lambda v: nn.GroupNorm(2, 4, bias=v)),
+    ("RMSNorm", "elementwise_affine", lambda v: nn.RMSNorm(3, elementwise_affine=v)),
+    ("RNNCell", "bias", lambda v: nn.RNNCell(3, 4, bias=v)),
+    ("RNN", "bias", lambda v: nn.RNN(3, 4, bias=v)),
+    ("RNN", "batch_first", lambda v: nn.RNN(3, 4, batch_first=v)),
+    ("RNN", "bidirectional", lambda v: nn.RNN(3, 4, bidirectional=v)),
+    ("PairwiseDistance", "keepdim", lambda v: nn.PairwiseDistance(keepdim=v)),
+    ("pairwise_distance", "keepdim", lambda v: F.pairwise_distance(X, Y, keepdim=v)),
+    ("AdaptiveMaxPool2d", "return_indices", lambda v: nn.AdaptiveMaxPool2d(2, v)),
+])
+def test_flags_must_be_true_or_false_not_a_string(where, name, call):
+    with pytest.raises(TypeError, match=rf"^{where}: {name} must be True or False, got str "
+                                        r"'False'$"):
+        call("False")  # (bool("False") is True)
+    call(np.False_)  # NumPy's bool is a bool
+
+
+def test_flags_given_as_numpy_bools_take_effect():
+    assert nn.GroupNorm(2, 4, affine=np.False_).weight is None
+    assert nn.RMSNorm(3, elementwise_affine=np.False_).weight is None
+    assert nn.RNNCell(3, 4, bias=np.False_).bias_ih is None
+    assert nn.RNN(3, 4, batch_first=np.True_).batch_first is True
+    assert nn.PairwiseDistance(keepdim=np.True_)(X, Y).shape == (4, 1)
+
+
+_SHORT = np.ones((1, 4, 5))  # (batch, channels, length)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: F.conv1d(_SHORT, np.ones((4, 3, 3))),
+     r"conv1d: weight of shape \(4, 3, 3\) takes 3 input channels, but the input of shape "
+     r"\(1, 4, 5\) has 4 \(axis 1\)"),
+    (lambda: nn.Conv1d(3, 2, 3)(np.ones((1, 3, 2))),
+     r"conv1d: a kernel of length 3 does not fit the input's length 2 padded by 0 \(input "
+     r"shape \(1, 3, 2\)\); use a kernel of at most 2"),
+    (lambda: F.conv1d(_SHORT, np.ones((2, 4, 9)), padding=1),
+     r"conv1d: a kernel of length 9 does not fit the input's length 5 padded by 1"),
+    (lambda: F.conv1d(_SHORT, np.ones((2, 4, 3)), padding="full"),
+     r"conv1d: padding 'full' is not one of PyTorch's strings; use 'valid', 'same' or an int"),
+    (lambda: F.conv1d(_SHORT, np.ones((2, 4, 3)), stride=2, padding="same"),
+     r"conv1d: padding='same' needs stride 1 \(as in PyTorch\), got stride=2;"),
+    (lambda: nn.Conv1d(3, 2, 3, 2, padding="same"),
+     r"Conv1d: padding='same' needs stride 1 \(as in PyTorch\), got stride=2;"),
+    (lambda: F.conv1d(_SHORT, np.ones((2, 4, 3)), np.ones(3)),
+     r"conv1d: bias of shape \(3,\) does not fit a weight of shape \(2, 4, 3\); expected "
+     r"\(2,\)"),
+    (lambda: F.max_pool1d(_SHORT, 3, 1, 2),
+     r"max_pool1d: padding 2 must be at most half the kernel_size 3"),
+    (lambda: F.avg_pool1d(_SHORT, 3, 1, 2),
+     r"avg_pool1d: padding 2 must be at most half the kernel_size 3"),
+    (lambda: nn.MaxPool1d(7)(_SHORT),
+     r"max_pool1d: a kernel of length 7 does not fit the input's length 5 padded by 0 "
+     r"\(input shape \(1, 4, 5\)\)"),
+    (lambda: nn.AvgPool1d(8, padding=1)(_SHORT),
+     r"avg_pool1d: a kernel of length 8 does not fit the input's length 5 padded by 1"),
+])
+def test_1d_conv_and_pool_errors_name_the_1d_function_and_shapes(call, match):
+    with pytest.raises(ValueError, match=match) as caught:
+        call()
+    text = str(caught.value)
+    assert "2d" not in text and ", 1, " not in text and "\n" not in text
+
+
+@pytest.mark.parametrize("call, zeroed", [
+    (lambda: nn.Dropout2d(1.5), "Dropout2d: p is the probability of zeroing a channel"),
+    (lambda: nn.Dropout1d(-0.5), "Dropout1d: p is the probability of zeroing a channel"),
+    (lambda: F.dropout2d(IMG, 1.5), "dropout2d: p is the probability of zeroing a channel"),
+    (lambda: F.dropout1d(SEQ, "half"), "dropout1d: p is the probability of zeroing a channel"),
+    (lambda: nn.Dropout(1.5), "Dropout: p is the probability of zeroing an entry"),
+    (lambda: F.dropout(X, 1.5), "dropout: p is the probability of zeroing an entry"),
+    (lambda: nn.RNN(3, 4, dropout=2.0), "RNN: p is the probability of zeroing an entry"),
+])
+def test_dropout_probabilities_are_checked_once_with_words_for_what_is_zeroed(call, zeroed):
+    with pytest.raises(ValueError, match=rf"^{zeroed}, a number in \[0, 1\]; got "):
+        call()
+
+
+def test_channel_dropout_flags_are_checked_as_every_flag_is():
+    for name, call in (("training", lambda: F.dropout1d(SEQ, 0.5, "no")),
+                       ("inplace", lambda: F.dropout2d(IMG, 0.5, True, "no"))):
+        with pytest.raises(TypeError, match=rf"^dropout\dd: {name} must be True or False, "
+                                            r"got str 'no'$"):
+            call()
+
+
+@pytest.mark.parametrize("dim, sizes", [(1, (2, 2)), (1, (4, -1)), (-1, (5, -1)), (3, (2, 3)),
+                                       (1, (2, -1))])
+def test_unflatten_layer_is_tg_unflatten(dim, sizes):
+    x = Tensor(np.arange(18.0).reshape(3, 6))
+    try:
+        expected = tg.unflatten(x, dim, sizes)
+    except Exception as error:  # the same error, word for word
+        with pytest.raises(type(error)) as caught:
+            nn.Unflatten(dim, sizes)(x)
+        assert str(caught.value) == str(error)
+    else:
+        np.testing.assert_array_equal(nn.Unflatten(dim, sizes)(x).data, expected.data)
+
+
+def test_1d_pools_and_conv_take_the_defaults_as_1_tuples_and_numpy_bools():
+    x, w = torch.tensor(SEQ), torch.tensor(W1)
+    # (NumPy's bools as the package's flags take them everywhere; PyTorch's take only bool)
+    theirs = torch.nn.functional.max_pool1d(x, 2, dilation=(1,), ceil_mode=False)
+    for ours in (F.max_pool1d(SEQ, 2, dilation=(1,), ceil_mode=np.False_,
+                              return_indices=np.False_),
+                 nn.MaxPool1d(2, dilation=(1,), ceil_mode=np.False_)(SEQ)):
+        np.testing.assert_allclose(ours.data, theirs.numpy())
+    theirs = torch.nn.functional.avg_pool1d(x, 2, ceil_mode=False, count_include_pad=True)
+    for ours in (F.avg_pool1d(SEQ, 2, ceil_mode=np.False_, count_include_pad=np.True_),
+                 nn.AvgPool1d(2, ceil_mode=np.False_, count_include_pad=np.True_)(SEQ)):
+        np.testing.assert_allclose(ours.data, theirs.numpy())
+    np.testing.assert_allclose(F.conv1d(SEQ, W1, dilation=(1,)).data,
+                               torch.nn.functional.conv1d(x, w, dilation=(1,)).numpy())
+    assert nn.Conv1d(3, 5, 3, dilation=(1,)).weight.shape == (5, 3, 3)
+    with pytest.raises(TypeError, match=r"max_pool1d: ceil_mode must be True or False, got "
+                                        r"int 0"):  # (PyTorch's TypeError too)
+        F.max_pool1d(SEQ, 2, ceil_mode=0)
+    with pytest.raises(ValueError, match=r"max_pool1d: dilation=\(2,\) is not supported"):
+        F.max_pool1d(SEQ, 2, dilation=(2,))
+    with pytest.raises(ValueError, match=r"MaxPool1d: ceil_mode=np.True_ is not supported"):
+        nn.MaxPool1d(2, ceil_mode=np.True_)
+
+
+@pytest.mark.parametrize("size", [[2, 3], [2, None], (2, 3), 2])
+def test_adaptive_pool_reprs_keep_output_size_as_given_as_pytorchs(size):
+    for name in ("AdaptiveAvgPool2d", "AdaptiveMaxPool2d"):
+        ours, theirs = getattr(nn, name)(size), getattr(torch.nn, name)(size)
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_allclose(ours(IMG).data, theirs(torch.tensor(IMG)).numpy())
+
+
+_PAIRS = (np.array([[1.0, -2.0, 0.5, 3.0], [0.0, 1.0, 2.0, -1.0], [2.0, 2.0, 2.0, 2.0]]),
+          np.array([[0.5, -2.0, 1.5, 1.0], [0.0, 1.0, 2.0, -1.0], [1.0, 3.0, 2.0, 0.0]]))
+
+
+@pytest.mark.parametrize("eps", [1e-6, 0.0])  # (0: some differences and a whole row are 0)
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3, np.inf])
+def test_pairwise_distance_values_and_gradients_are_pytorchs(p, eps):
+    ours = [Tensor(a, requires_grad=True) for a in _PAIRS]
+    theirs = [torch.tensor(a, requires_grad=True) for a in _PAIRS]
+    out = F.pairwise_distance(*ours, p, eps)
+    expected = torch.nn.functional.pairwise_distance(*theirs, p, eps)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-12)
+    (out * np.arange(1.0, 4.0)).sum().backward()
+    (expected * torch.arange(1.0, 4.0, dtype=torch.float64)).sum().backward()
+    for a, b in zip(ours, theirs):  # (p = 0: PyTorch's backward leaves grad None, ours 0)
+        expected_grad = np.zeros(a.shape) if b.grad is None else b.grad.numpy()
+        np.testing.assert_allclose(a.grad.data, expected_grad, rtol=1e-12, atol=1e-12)
+    layer = nn.PairwiseDistance(p, eps, keepdim=True)(*_PAIRS)
+    np.testing.assert_allclose(layer.data, expected.detach().numpy()[:, None], rtol=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from . import functional as F
@@ -35,7 +36,9 @@ class PairwiseDistance(Module):
         super().__init__()
         number("PairwiseDistance", "p", p, 0)
         number("PairwiseDistance", "eps", eps)
-        self.norm, self.eps, self.keepdim = p, eps, keepdim  # (PyTorch's attribute names)
+        # (PyTorch's attribute names)
+        self.norm, self.eps = p, eps
+        self.keepdim = check_flag("PairwiseDistance", "keepdim", keepdim)
 
     def forward(self, x1: Any, x2: Any) -> Tensor:
         return F.pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)

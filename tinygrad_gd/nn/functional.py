@@ -37,7 +37,9 @@ from typing import Any
 
 import numpy as np
 
+from ..composed_reductions import vector_norm
 from ..creation import make_generator
+from ..grad_mode import check_flag
 from ..ops.losses import CrossEntropy
 from ..ops.matmul import Linear
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second
@@ -53,7 +55,7 @@ from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # 
 from .spatial_functions import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
                                 avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d)
 from ..ops.arguments import number
-from .layer_functions import _as_tensor, _one_dim
+from .layer_functions import _as_tensor, _check_probability, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
                           _check_unit_interval, _class_indices, _pair, _reduce, _weighted,
                           _weighted_nll)
@@ -180,10 +182,12 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """The p-norm of x1 - x2 + eps along the last axis (broadcast first), PyTorch's
-    pairwise_distance: p = 2 the Euclidean distance (gradient 0 where it is 0), any p > 0,
-    inf (the largest difference) or 0 (the count of differing entries, no gradient)."""
+    pairwise_distance: p = 2 the Euclidean distance, any p > 0, inf (the largest difference)
+    or 0 (the count of differing entries, gradient 0); `vector_norm`'s, whose gradient is 0
+    at zero differences, as PyTorch's."""
     x1, x2 = (_as_tensor("pairwise_distance", x, None, f"x{i}") for i, x in ((1, x1), (2, x2)))
     p, eps = number("pairwise_distance", "p", p, 0), number("pairwise_distance", "eps", eps)
+    keepdim = check_flag("pairwise_distance", "keepdim", keepdim)
     try:
         ndim = len(np.broadcast_shapes(x1.shape, x2.shape))
     except ValueError:
@@ -192,21 +196,7 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     if not ndim:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; give vectors, (batch, "
                          "features) or (features,)")
-    difference = (x1 - x2 + eps).abs()
-    if p == 2:
-        return difference.norm(axis=-1, keepdims=keepdim)
-    if p == np.inf:
-        return difference.max(axis=-1, keepdims=keepdim)
-    if p == 0:
-        return (difference != 0).astype(difference.dtype).sum(axis=-1, keepdims=keepdim)
-    return (difference ** p).sum(axis=-1, keepdims=keepdim) ** (1.0 / p)
-
-
-def _check_probability(where: str, p: Any) -> None:
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{where}: p is the probability of zeroing an entry, a number in "
-                         f"[0, 1]; got {p!r}")
+    return vector_norm(x1 - x2 + eps, p, axis=-1, keepdims=keepdim)
 
 
 # ------------------------------------------------------------------ squared errors

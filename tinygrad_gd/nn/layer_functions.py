@@ -4,8 +4,8 @@
 Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
-`_normalized_shape`, `_one_dim`; numbers through the ops' `number`): one line naming the
-function or layer.
+`_normalized_shape`, `_one_dim`, `_check_probability`; numbers through the ops' `number`):
+one line naming the function or layer.
 """
 from __future__ import annotations
 
@@ -31,6 +31,15 @@ def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "inpu
     dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
     name = where if isinstance(where, str) else repr(where)
     return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
+
+
+def _check_probability(where: str, p: Any, what: str = "an entry") -> None:
+    """A dropout's p: a number in [0, 1], the probability of zeroing `what` (an entry, a
+    channel)."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
+            or not 0 <= p <= 1:
+        raise ValueError(f"{where}: p is the probability of zeroing {what}, a number in "
+                         f"[0, 1]; got {p!r}")
 
 
 def _normalized_shape(where: str, value: Any) -> tuple[int, ...]:

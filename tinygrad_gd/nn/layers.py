@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from . import functional as F
 from .containers import ModuleList, _checked
 from ..ops.arguments import number
-from .layer_functions import _as_tensor, _normalized_shape, _one_dim
+from .layer_functions import _as_tensor, _check_probability, _normalized_shape, _one_dim
 from .module import Buffer, Module, Parameter
 from .registration import _float_dtype
 from ..values import is_device
@@ -313,11 +313,13 @@ class Dropout(Module):
     unchanged, with the values and gradients of inplace=False.
     """
 
+    zeroed = "an entry"  # (what p is the probability of zeroing: Dropout1d's, a channel)
+
     def __init__(self, p: float = 0.5, inplace: bool = False, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
         name = type(self).__name__  # (Dropout1d's and Dropout2d's too)
-        F._check_probability(name, p)
+        _check_probability(name, p, self.zeroed)
         if not isinstance(inplace, (bool, np.bool_)):
             raise TypeError(f"{name}: inplace must be True or False, got {inplace!r} (the "
                             f"second argument is PyTorch's inplace; pass seed= by keyword)")

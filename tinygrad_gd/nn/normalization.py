@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _normalized_shape, group_norm, rms_norm
@@ -36,12 +37,13 @@ class GroupNorm(Module):
             raise ValueError(f"GroupNorm: num_channels={num_channels} must be divisible by "
                              f"num_groups={num_groups}")
         number("GroupNorm", "eps", eps, 0)
-        self.eps, self.affine = eps, bool(affine)
+        self.eps, self.affine = eps, check_flag("GroupNorm", "affine", affine)
+        bias = check_flag("GroupNorm", "bias", bias)
         resolved = _float_dtype(dtype, "GroupNorm", device)
         self.register_parameter("weight", Parameter(np.ones(self.num_channels, resolved))
-                                if affine else None)
+                                if self.affine else None)
         self.register_parameter("bias", Parameter(np.zeros(self.num_channels, resolved))
-                                if affine and bias else None)
+                                if self.affine and bias else None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -70,10 +72,12 @@ class RMSNorm(Module):
                                       for n in shape)
         if eps is not None:
             number("RMSNorm", "eps", eps, 0)
-        self.eps, self.elementwise_affine = eps, bool(elementwise_affine)
+        self.eps = eps
+        self.elementwise_affine = check_flag("RMSNorm", "elementwise_affine",
+                                             elementwise_affine)
         resolved = _float_dtype(dtype, "RMSNorm", device)
         self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, resolved))
-                                if elementwise_affine else None)
+                                if self.elementwise_affine else None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)

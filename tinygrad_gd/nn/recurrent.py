@@ -11,9 +11,10 @@ import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
+from ..grad_mode import check_flag
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _check_probability
 from .layers import _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
@@ -64,7 +65,8 @@ class RNNCell(Module):
         super().__init__()
         self.input_size = _check_features(input_size, "input_size", "RNNCell")
         self.hidden_size = _check_features(hidden_size, "hidden_size", "RNNCell")
-        self.bias, self.nonlinearity = bool(bias), _nonlinearity("RNNCell", nonlinearity)
+        self.bias = check_flag("RNNCell", "bias", bias)
+        self.nonlinearity = _nonlinearity("RNNCell", nonlinearity)
         _draw(self, make_generator(seed, generator, "RNNCell"),
               _float_dtype(dtype, "RNNCell", device), "", self.input_size, self.hidden_size,
               self.bias)
@@ -108,10 +110,11 @@ class RNN(Module):
         self.hidden_size = _check_features(hidden_size, "hidden_size", "RNN")
         self.num_layers = _check_features(num_layers, "num_layers", "RNN")
         self.nonlinearity = _nonlinearity("RNN", nonlinearity)
-        if bidirectional is not False:
+        if check_flag("RNN", "bidirectional", bidirectional):
             raise ValueError("RNN: bidirectional=True is not supported, only False")
-        F._check_probability("RNN", dropout)
-        self.bias, self.batch_first, self.dropout = bool(bias), bool(batch_first), dropout
+        _check_probability("RNN", dropout)
+        self.bias, self.dropout = check_flag("RNN", "bias", bias), dropout
+        self.batch_first = check_flag("RNN", "batch_first", batch_first)
         self.bidirectional = False
         rng = make_generator(seed, generator, "RNN")
         resolved = _float_dtype(dtype, "RNN", device)

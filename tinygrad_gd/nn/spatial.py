@@ -13,15 +13,15 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator
+from ..grad_mode import check_flag
 from ..ops.arguments import ints, number
-from ..ops.convolution import conv_padding
 from ..tensor import Tensor
 from . import functional as F
 from .layer_functions import _as_tensor, _one_dim
 from .layers import Dropout, _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
-from .spatial_functions import _only_default, _output_size, _single
+from .spatial_functions import _conv_padding, _only_default, _output_size, _single
 
 __all__ = ["Dropout1d", "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
            "MaxPool1d", "AvgPool1d", "Unflatten", "ZeroPad2d", "ConstantPad1d",
@@ -35,6 +35,7 @@ class Dropout1d(Dropout):
     `generator`, else the global generator at each call)."""
 
     function = staticmethod(F.dropout1d)
+    zeroed = "a channel"
 
     def forward(self, input: Any) -> Tensor:
         return type(self).function(input, self.p, self.training, generator=self.generator)
@@ -59,7 +60,7 @@ class AdaptiveAvgPool2d(Module):
         super().__init__()
         name = type(self).__name__
         _output_size(name, output_size, (1, 1))  # (checked now; kept as given, as PyTorch)
-        self.output_size = tuple(output_size) if isinstance(output_size, list) else output_size
+        self.output_size = output_size
 
     def forward(self, input: Any) -> Tensor:
         return type(self).function(input, self.output_size)
@@ -76,7 +77,7 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
     function = staticmethod(F.adaptive_max_pool2d)
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        if return_indices is not False:
+        if check_flag("AdaptiveMaxPool2d", "return_indices", return_indices):
             raise ValueError("AdaptiveMaxPool2d: return_indices=True is not supported, only "
                              "False")
         super().__init__(output_size)
@@ -98,8 +99,7 @@ class Conv1d(Module):
                  generator: np.random.Generator | None = None, dtype: Any = None,
                  device: Any = None) -> None:
         super().__init__()
-        if _single("Conv1d", "dilation", dilation) != 1:
-            raise ValueError(f"Conv1d: dilation={dilation!r} is not supported, only 1")
+        _only_default("Conv1d", "dilation", dilation, 1)
         _only_default("Conv1d", "groups", groups, 1)
         _only_default("Conv1d", "padding_mode", padding_mode, "zeros")
         self.in_channels = _check_features(in_channels, "in_channels", "Conv1d")
@@ -108,7 +108,7 @@ class Conv1d(Module):
         self.kernel_size = (_single("Conv1d", "kernel_size", kernel_size),)
         self.stride = (_single("Conv1d", "stride", stride),)
         if isinstance(padding, str):
-            conv_padding("Conv1d", padding, (1,) + self.kernel_size, (1,) + self.stride)
+            _conv_padding("Conv1d", padding, self.kernel_size[0], self.stride[0])
             self.padding: Any = padding
         else:
             self.padding = (_single("Conv1d", "padding", padding, low=0),)
@@ -197,7 +197,8 @@ class AvgPool1d(Module):
 
 class Unflatten(Module):
     """Axis `dim` split into the axes `unflattened_size` (one entry may be -1: the rest),
-    the inverse of `Flatten`: (batch, 784) -> (batch, 28, 28) with Unflatten(1, (28, 28))."""
+    the inverse of `Flatten`: (batch, 784) -> (batch, 28, 28) with Unflatten(1, (28, 28)).
+    It calls `tg.unflatten` (x.unflatten), whose errors it gives."""
 
     def __init__(self, dim: int, unflattened_size: Any) -> None:
         super().__init__()
@@ -214,18 +215,7 @@ class Unflatten(Module):
         self.unflattened_size = sizes
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(self, input)
-        dim = _one_dim(repr(self), self.dim, input.ndim)
-        size, known = input.shape[dim], int(np.prod([n for n in self.unflattened_size
-                                                     if n != -1]))
-        fits = size == known if -1 not in self.unflattened_size else \
-            known and size % known == 0 or size == known == 0
-        if not fits:
-            raise ValueError(f"{self!r}: the input's axis {self.dim} has size {size} (input "
-                             f"shape {input.shape}), which {self.unflattened_size} does not "
-                             f"split; their product must be {size}")
-        dim %= input.ndim
-        return input.reshape(input.shape[:dim] + self.unflattened_size + input.shape[dim + 1:])
+        return _as_tensor(self, input).unflatten(self.dim, self.unflattened_size)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

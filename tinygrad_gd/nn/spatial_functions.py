@@ -4,7 +4,8 @@
 `max_pool1d`, `avg_pool1d` over (batch, channels, length).
 
 The 1-d ones are the 2-d ops (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`) on the input
-with a unit height: one node each in the graph, their gradients the ops'. The adaptive
+with a unit height: one node each in the graph, their gradients the ops'; their arguments
+are checked first, so that an error names the 1-d function and shapes. The adaptive
 pools are the 2-d pools where the windows are all alike, else composed of Tensor ops
 (slices, `max`, a matmul with an averaging matrix): gradients come from `backward()`.
 """
@@ -16,9 +17,10 @@ import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
+from ..grad_mode import check_flag
 from ..ops.arguments import ints
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _check_probability
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
            "max_pool1d", "avg_pool1d"]
@@ -33,13 +35,9 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
     one draw per channel, `shapes` the input ranks taken ({rank: what it means}), the
     rank `unbatched` without a batch axis."""
     input = _as_tensor(where, input)
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{where}: p is the probability of zeroing a channel, a number in "
-                         f"[0, 1]; got {p!r}")
-    for name, flag in (("training", training), ("inplace", inplace)):
-        if not isinstance(flag, (bool, np.bool_)):
-            raise TypeError(f"{where}: {name} must be True or False, got {flag!r}")
+    _check_probability(where, p, "a channel")
+    training = check_flag(where, "training", training)
+    check_flag(where, "inplace", inplace)
     if input.ndim not in shapes:
         taken = " or ".join(shapes.values())
         raise ValueError(f"{where}: expected input of shape {taken}, got shape {input.shape}")
@@ -146,7 +144,7 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
     int, a pair, None for the input's size), PyTorch's windows as `adaptive_avg_pool2d`'s.
     Tied maxima share the gradient evenly (PyTorch gives it to one); return_indices is
     supported only as False."""
-    if return_indices is not False:
+    if check_flag("adaptive_max_pool2d", "return_indices", return_indices):
         raise ValueError("adaptive_max_pool2d: return_indices=True is not supported; take "
                          "the indices from the values, e.g. with argmax over a window")
     input = _adaptive_input("adaptive_max_pool2d", input)
@@ -180,17 +178,48 @@ def _single(where: str, name: str, value: Any, low: int = 1) -> int:
 
 
 def _sequences(where: str, input: Any, like: Tensor | None = None) -> Tensor:
-    """A (batch, C, length) input with a unit height: (batch, C, 1, length)."""
+    """A (batch, C, length) input, checked."""
     input = _as_tensor(where, input, like)
     if input.ndim != 3:
         raise ValueError(f"{where}: expected input of shape (batch, channels, length), got "
                          f"shape {input.shape}; add the batch axis with x.unsqueeze(0)")
-    return input.unsqueeze(2)
+    return input
+
+
+def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int) -> None:
+    """The kernel within the padded length: checked here, in 1-d terms, before the 2-d op
+    would name itself and its (batch, C, 1, length) shapes."""
+    if kernel > input.shape[2] + before + after:
+        padded = f"padded by {before}" + ("" if before == after else f" and {after}")
+        raise ValueError(f"{where}: a kernel of length {kernel} does not fit the input's "
+                         f"length {input.shape[2]} {padded} (input shape {input.shape}); use "
+                         f"a kernel of at most {input.shape[2] + before + after} or more "
+                         f"padding")
 
 
 def _only_default(where: str, name: str, value: Any, default: Any) -> None:
-    if value != default or isinstance(value, bool) != isinstance(default, bool):
+    """Refused unless PyTorch's default, the only value supported: a flag given as True or
+    False (NumPy's bool too), dilation as an int or a tuple of one, as PyTorch takes them."""
+    given = check_flag(where, name, value) if isinstance(default, bool) else \
+        _single(where, name, value) if name == "dilation" else value
+    if given != default or isinstance(given, bool) != isinstance(default, bool):
         raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r}")
+
+
+def _conv_padding(where: str, padding: Any, kernel: int, step: int) -> tuple[int, int]:
+    """A 1-d convolution's zeros before and after: an int (each side), or PyTorch's
+    "valid" (none) or "same" (stride 1 only; k - 1 zeros, the odd one after)."""
+    if not isinstance(padding, str):
+        pad = _single(where, "padding", padding, low=0)
+        return pad, pad
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{where}: padding {padding!r} is not one of PyTorch's strings; use "
+                         f"'valid', 'same' or an int")
+    if padding == "same" and step != 1:
+        raise ValueError(f"{where}: padding='same' needs stride 1 (as in PyTorch), got "
+                         f"stride={step}; give the padding as an int for a strided "
+                         f"convolution")
+    return (0, 0) if padding == "valid" else ((kernel - 1) // 2, kernel // 2)
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -200,18 +229,27 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     `padding` an int or PyTorch's "valid" or "same" (the odd zero after, as PyTorch's).
     It is `tg.conv2d` over a unit height. dilation and groups only at 1; unbatched (C,
     length) input is refused (tg.conv2d takes batches)."""
-    _only_default("conv1d", "dilation", dilation if isinstance(dilation, (int, np.integer))
-                  else _single("conv1d", "dilation", dilation), 1)
+    _only_default("conv1d", "dilation", dilation, 1)
     _only_default("conv1d", "groups", groups, 1)
     weight = _as_tensor("conv1d", weight, None, "weight")
     if weight.ndim != 3:
         raise ValueError(f"conv1d: weight of shape {weight.shape} must be (out_channels, "
                          f"in_channels, k)")
-    step = _single("conv1d", "stride", stride)
-    if not isinstance(padding, str):
-        padding = (0, _single("conv1d", "padding", padding, low=0))
-    out = tg.conv2d(_sequences("conv1d", input, weight), weight.unsqueeze(2), bias,
-                    (1, step), padding)
+    input = _sequences("conv1d", input, weight)
+    if input.shape[1] != weight.shape[1]:
+        raise ValueError(f"conv1d: weight of shape {weight.shape} takes {weight.shape[1]} "
+                         f"input channels, but the input of shape {input.shape} has "
+                         f"{input.shape[1]} (axis 1)")
+    if bias is not None:
+        bias = _as_tensor("conv1d", bias, weight, "bias")
+        if bias.shape != weight.shape[:1]:
+            raise ValueError(f"conv1d: bias of shape {bias.shape} does not fit a weight of "
+                             f"shape {weight.shape}; expected ({weight.shape[0]},)")
+    step, kernel = _single("conv1d", "stride", stride), weight.shape[2]
+    before, after = _conv_padding("conv1d", padding, kernel, step)
+    _check_fits("conv1d", input, kernel, before, after)
+    out = tg.conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, step),
+                    padding if isinstance(padding, str) else (0, before))
     return out.squeeze(2)
 
 
@@ -220,7 +258,12 @@ def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any,
     kernel = _single(where, "kernel_size", kernel_size)
     step = kernel if stride is None else _single(where, "stride", stride)
     pad = _single(where, "padding", padding, low=0)
-    return pool(_sequences(where, input), (1, kernel), (1, step), (0, pad)).squeeze(2)
+    if 2 * pad > kernel:
+        raise ValueError(f"{where}: padding {pad} must be at most half the kernel_size "
+                         f"{kernel} (as PyTorch's), or a window could see only padding")
+    input = _sequences(where, input)
+    _check_fits(where, input, kernel, pad, pad)
+    return pool(input.unsqueeze(2), (1, kernel), (1, step), (0, pad)).squeeze(2)
 
 
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
