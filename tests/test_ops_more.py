@@ -285,3 +285,17 @@ def test_fmod_and_remainder_differ_in_sign_as_in_torch():
     ints = tg.fmod(tg.as_tensor([7, -7]), tg.as_tensor([2, 2]))
     assert ints.dtype == np.int64
     np.testing.assert_array_equal(ints.data, [1, -1])
+
+
+# Review fixes ------------------------------------------------------------------------------
+@pytest.mark.parametrize("eps", [-0.1, -1e-300])
+def test_logit_with_a_negative_eps_is_torchs_logit_without_eps(eps):
+    torch = pytest.importorskip("torch")
+    values = np.array([-0.5, 0.0, 0.05, 0.3, 0.5, 0.95, 1.0, 1.5])
+    x = tg.tensor(values, requires_grad=True)
+    tg.logit(x, eps).sum().backward()
+    tx = torch.tensor(values, requires_grad=True)
+    torch.logit(tx, eps).sum().backward()
+    np.testing.assert_array_equal(tg.logit(values, eps).data, torch.logit(tx, eps).detach())
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())  # (NaN outside [0, 1])
+    assert np.isnan(x.grad.data[[0, -1]]).all()

@@ -7,6 +7,8 @@ clip_grads_with_norm_ and clip_grad_norm_ of any order; with their errors."""
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -294,7 +296,7 @@ def test_composed_schedules_errors():
     (lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1), ValueError,
      r"OneCycleLR: give total_steps, or both epochs and steps_per_epoch"),
     (lambda o: lr_scheduler.OneCycleLR(o, max_lr=0.1, total_steps=5, pct_start=1.5), ValueError,
-     r"pct_start must be a number in \[0, 1\], got 1.5"),
+     r"pct_start must be in \[0, 1\], got 1.5"),
     (lambda o: lr_scheduler.OneCycleLR(o, 0.1, 5, anneal_strategy="cosine"), ValueError,
      r"anneal_strategy must be 'cos' or 'linear', got 'cosine'"),
     (lambda o: lr_scheduler.OneCycleLR(o, [0.1, 0.2, 0.3], 5), ValueError,
@@ -372,16 +374,6 @@ def test_a_state_saved_without_the_new_flags_loads():
     other = _Pair("Adam", {})
     other.opt.load_state_dict(saved)
     assert [g["amsgrad"] for g in other.opt.param_groups] == [False, False]
-
-
-@pytest.mark.parametrize("make, match", [
-    (lambda ps: optim.Adam(ps, amsgrad="yes"), r"Adam: amsgrad must be True or False, got 'yes'"),
-    (lambda ps: optim.AdamW(ps, maximize=1), r"AdamW: maximize must be True or False, got 1"),
-    (lambda ps: optim.SGD(ps, maximize=None), r"SGD: maximize must be True or False"),
-])
-def test_flag_errors(make, match):
-    with pytest.raises(TypeError, match=match):
-        make([nn.Parameter(np.ones(2))])
 
 
 # ------------------------------------------------------------------ nn.utils
@@ -493,3 +485,108 @@ def test_vector_to_parameters_keeps_float32_and_checks_the_vector():
         torch.nn.utils.vector_to_parameters(np.arange(4.0), [torch.zeros(2, 2)])
     with pytest.raises(ValueError, match=r"parameters_to_vector: got no parameters"):
         nn.utils.parameters_to_vector([])
+
+
+# Review fixes ------------------------------------------------------------------------------
+def _momentum_optimizer():
+    return optim.SGD([nn.Parameter(np.ones(2))], lr=0.1, momentum=0.9)
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
+@pytest.mark.parametrize("kwargs, bad", [
+    (dict(total_steps=25, pct_start=0.04), "1 / 25 and 1"),
+    (dict(epochs=5, steps_per_epoch=5, pct_start=1.0), "1 / 25 and 1"),
+    (dict(total_steps=25, pct_start=0.52, three_phase=True), "1 / 25 and 26 / 50"),
+])
+def test_one_cycle_refuses_a_phase_of_zero_steps(kwargs, bad):
+    with pytest.raises(ValueError) as error:
+        lr_scheduler.OneCycleLR(_momentum_optimizer(), 1.0, **kwargs)
+    message = str(error.value)
+    assert message.startswith(f"OneCycleLR: pct_start={kwargs['pct_start']} with "
+                              f"total_steps=25 leaves a phase of zero steps")
+    assert message.endswith(f"give a pct_start in [0, 1] other than {bad}")
+    assert "\n" not in message
+    with pytest.raises(ZeroDivisionError):  # (torch's: at some step)
+        sched = torch.optim.lr_scheduler.OneCycleLR(torch.optim.SGD(
+            [torch.ones(2, requires_grad=True)], lr=0.1, momentum=0.9), 1.0, **kwargs)
+        for _ in range(25):
+            sched.step()
+
+
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
+def test_one_cycle_pct_start_zero_and_near_the_bad_values_still_run():
+    for pct, three in ((0.0, False), (0.0, True), (0.05, False), (0.5, True)):
+        ours = lr_scheduler.OneCycleLR(_momentum_optimizer(), 1.0, total_steps=25,
+                                       pct_start=pct, three_phase=three)
+        theirs = torch.optim.lr_scheduler.OneCycleLR(torch.optim.SGD(
+            [torch.ones(2, requires_grad=True)], lr=0.1, momentum=0.9), 1.0, total_steps=25,
+            pct_start=pct, three_phase=three)
+        for _ in range(25):
+            ours.step()
+            theirs.step()
+            np.testing.assert_allclose(ours.get_last_lr(), theirs.get_last_lr(), rtol=1e-12)
+
+
+def test_one_cycle_pct_start_of_a_wrong_type_is_a_type_error():
+    with pytest.raises(TypeError, match=r"^OneCycleLR: pct_start must be a number, got 'a'$"):
+        lr_scheduler.OneCycleLR(_momentum_optimizer(), 1.0, total_steps=25, pct_start="a")
+
+
+@pytest.mark.parametrize("make, match", [
+    (lambda ps: optim.Adam(ps, amsgrad="yes"), r"^Adam: amsgrad must be True or False, got "
+                                               r"str 'yes'$"),
+    (lambda ps: optim.AdamW(ps, maximize=1), r"^AdamW: maximize must be True or False, got "
+                                             r"int 1$"),
+    (lambda ps: optim.SGD(ps, maximize=None), r"^SGD: maximize must be True or False, got "
+                                              r"NoneType None$"),
+])
+def test_optimizer_flags_are_checked_as_every_flag(make, match):
+    with pytest.raises(TypeError, match=match):
+        make([nn.Parameter(np.ones(2))])
+
+
+@pytest.mark.parametrize("clip, where", [
+    (lambda ps: nn.utils.clip_grad_norm_(ps, "a"), "clip_grad_norm_"),
+    (lambda ps: nn.utils.clip_grads_with_norm_(ps, "a", 1.0), "clip_grads_with_norm_"),
+])
+def test_clipping_refuses_a_max_norm_that_is_no_number(clip, where):
+    p = nn.Parameter(np.ones(3))
+    p.grad = tg.tensor(np.ones(3))
+    with pytest.raises(TypeError, match=rf"^{where}: max_norm must be a number, got str 'a'$"):
+        clip([p])
+    np.testing.assert_array_equal(p.grad.data, np.ones(3))
+
+
+def test_clip_grad_norm_takes_a_one_element_tensor_max_norm_as_torch():
+    p, tp = nn.Parameter(np.ones(3)), torch.ones(3, dtype=torch.float64, requires_grad=True)
+    p.grad, tp.grad = tg.tensor(np.ones(3)), torch.ones(3, dtype=torch.float64)
+    nn.utils.clip_grad_norm_([p], tg.tensor(0.5))
+    torch.nn.utils.clip_grad_norm_([tp], torch.tensor(0.5))
+    np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-6)
+
+
+def test_adamw_accepts_foreach_as_adam_and_torch():
+    ps, tps = [nn.Parameter(W0.copy())], [torch.tensor(W0, requires_grad=True)]
+    ours, theirs = optim.AdamW(ps, lr=0.1, foreach=None), torch.optim.AdamW(tps, lr=0.1,
+                                                                             foreach=None)
+    for _ in range(3):
+        ps[0].grad, tps[0].grad = tg.tensor(W0 * 0.5), torch.tensor(W0 * 0.5)
+        ours.step()
+        theirs.step()
+    np.testing.assert_allclose(ps[0].data, tps[0].detach().numpy(), rtol=1e-12)
+
+
+def test_lr_scheduler_base_names_the_modules_that_exist():
+    from tinygrad_gd import lr_scheduler_base
+    named = re.findall(r"(\w+)\.py", lr_scheduler_base.__doc__)
+    assert "lr_composed" in named
+    for module in named:
+        assert (Path(lr_scheduler_base.__file__).parent / f"{module}.py").exists(), module
+
+
+def test_get_total_norm_of_order_0_counts_tensors_with_a_nonzero_entry_as_documented():
+    arrays = [np.array([1.0, 2.0, 0.0]), np.zeros(2), np.array([0.0, 3.0])]
+    ours = nn.utils.get_total_norm([tg.tensor(a) for a in arrays], 0)
+    theirs = torch.nn.utils.get_total_norm([torch.tensor(a) for a in arrays], 0)
+    assert ours.item() == theirs.item() == 2.0  # (3 nonzero entries, in 2 tensors)
+    assert "the number of tensors with a\n    nonzero entry" in nn.utils.get_total_norm.__doc__

@@ -519,3 +519,32 @@ def test_logspace_takes_numpys_num_and_requires_grad():
              lambda: tg.logspace(0, 30, 3, dtype="int64"))
     with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
         torch.logspace(0, 1, -1)
+
+
+# Review fixes ------------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(0,), (2, 0)])
+@pytest.mark.parametrize("replacement", [True, False])
+def test_multinomial_refuses_weights_without_categories(shape, replacement):
+    _refused(ValueError, f"multinomial: the weights (shape {shape}) have no categories",
+             lambda: tg.multinomial(tg.tensor(np.zeros(shape)), 2, replacement))
+
+
+@pytest.mark.parametrize("init", ["trunc_normal_", "orthogonal_"])
+def test_init_draws_into_a_graph_tensor_hint_at_their_own_new_tensor(init):
+    t = tg.tensor(np.ones((3, 4)), requires_grad=True) * 2
+    _refused(RuntimeError, f"{init}: this tensor was made by op 'mul'",
+             lambda: getattr(nn.init, init)(t))
+    with pytest.raises(RuntimeError) as error:
+        getattr(nn.init, init)(t)
+    assert f"draw a new tensor (nn.init.{init}(tg.zeros_like(t), ...))" in str(error.value)
+    fresh = getattr(nn.init, init)(tg.zeros_like(t))  # (the hint works)
+    assert fresh.shape == (3, 4) and np.abs(fresh.data).sum() > 0
+
+
+def test_trunc_normal_draws_far_bounds_the_uniform_proposal_keeps_as_documented():
+    t = nn.init.trunc_normal_(tg.zeros(2000), 0.0, 1.0, 5.0, 6.0,
+                              generator=np.random.default_rng(0))
+    assert ((t.data >= 5) & (t.data <= 6)).all() and t.data.mean() < 5.3
+    _refused(ValueError, "trunc_normal_: [a, b] = [40.0, 41.0] lies far in the tail",
+             lambda: nn.init.trunc_normal_(tg.zeros(3), 0.0, 1.0, 40.0, 41.0))
+    assert "neither proposal" in " ".join(nn.init.trunc_normal_.__doc__.split())

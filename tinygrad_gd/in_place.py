@@ -10,7 +10,9 @@ rebinds the name), and the methods, which cannot rebind, refuse.
 
 The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
 draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted
-as any other in-place change.
+as any other in-place change. Their checks and draws are shared with random.py's new
+tensors (`tg.bernoulli`, `tg.randint_like`): `probabilities`, `coin_flips` and
+`whole_numbers`, and `shown` (a value in a message) and `scalar` (one number) too.
 
 PyTorch's in-place spellings of ops (`w.clamp_(-1, 1)`, `w.relu_()`, `x.masked_fill_(m, 0)`,
 ...: `_FROM_OPS`) compute the op's values without recording (`w.clamp(-1, 1)` under
@@ -166,12 +168,16 @@ def copy_(self: Tensor, source: Any) -> Tensor:
 
 
 # where a draw in place cannot write (a tensor in a graph): the new tensor to draw instead
-_NEW_DRAW = {"uniform_": "tg.rand_like(t)", "exponential_": "tg.zeros_like(t).exponential_()"}
+_NEW_DRAW = {"uniform_": "tg.rand_like(t)", "normal_": "tg.randn_like(t)",
+             "exponential_": "tg.zeros_like(t).exponential_()",
+             "trunc_normal_": "nn.init.trunc_normal_(tg.zeros_like(t), ...)",
+             "orthogonal_": "nn.init.orthogonal_(tg.zeros_like(t), ...)"}
 
 
 def _draw(self: Tensor, where: str, **numbers: Any) -> list[float]:
-    """A random fill's numbers (each finite), checked with its target before any draw."""
-    self._check_writable(where, f"draw a new tensor ({_NEW_DRAW.get(where, 'tg.randn_like(t)')})")
+    """A random fill's numbers (each finite), checked with its target before any draw
+    (`where` names the fill, nn.init's trunc_normal_ and orthogonal_ too)."""
+    self._check_writable(where, f"draw a new tensor ({_NEW_DRAW[where]})")
     if self.dtype.kind != "f":
         raise TypeError(f"{where}: draws floats, but the tensor's dtype is {self.dtype}; "
                         f"use a float tensor (t.to(tg.float64)), or tg.randint for integers")

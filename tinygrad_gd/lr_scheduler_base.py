@@ -1,6 +1,6 @@
 """The base of `tg.optim.lr_scheduler`: `LRScheduler` and the argument checks its
 schedulers share (the schedulers themselves are in lr_scheduler.py, lr_warmup.py,
-lr_plateau.py and lr_cycles.py; lr_scheduler.py gathers them all).
+lr_plateau.py and lr_composed.py; lr_scheduler.py gathers them all).
 """
 from __future__ import annotations
 

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
@@ -99,6 +98,18 @@ def _per_group(where: str, name: str, value: Any, groups: list[dict[str, Any]]) 
     return values
 
 
+def _check_phases(where: str, phases: list[dict[str, Any]], pct_start: float,
+                  total_steps: int, three_phase: bool) -> None:
+    """Refuse a phase of zero steps: get_lr (PyTorch's too) divides by its length."""
+    ends = [0.0] + [phase["end_step"] for phase in phases]
+    if all(start != end for start, end in zip(ends, ends[1:])):
+        return
+    other = f"{total_steps + 1} / {2 * total_steps}" if three_phase else "1"
+    raise ValueError(f"{where}: pct_start={pct_start!r} with total_steps={total_steps} leaves a "
+                     f"phase of zero steps (its lr would divide by zero); give a pct_start "
+                     f"in [0, 1] other than 1 / {total_steps} and {other}")
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy (PyTorch's OneCycleLR; Smith & Topin): the lr climbs from
     max_lr / div_factor to max_lr over the first pct_start of total_steps, then falls to
@@ -132,9 +143,7 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError(f"{where}: give total_steps, or both epochs and steps_per_epoch")
         self.total_steps = total_steps
-        if not isinstance(pct_start, numbers.Real) or isinstance(pct_start, bool) \
-                or not 0 <= pct_start <= 1:
-            raise ValueError(f"{where}: pct_start must be a number in [0, 1], got {pct_start!r}")
+        _check_factor(where, "pct_start", pct_start, zero_allowed=True)
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"{where}: anneal_strategy must be 'cos' or 'linear', got "
                              f"{anneal_strategy!r}")
@@ -159,6 +168,7 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
+        _check_phases(where, self._schedule_phases, pct_start, total_steps, three_phase)
         self.anneal_strategy = anneal_strategy
         max_lrs = _per_group(where, "max_lr", max_lr, groups)
         if last_epoch == -1:

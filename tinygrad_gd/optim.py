@@ -33,6 +33,7 @@ import numpy as np
 
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from .engine import enable_grad
+from .grad_mode import check_flag
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
@@ -159,12 +160,6 @@ class Optimizer:
                 group[key] = value.item()
         _check_number(self._name, "lr", group["lr"])
         _check_number(self._name, "weight_decay", group["weight_decay"])
-
-    def _check_flags(self, group: dict[str, Any], *names: str) -> None:
-        for name in names:
-            if not isinstance(group[name], (bool, np.bool_)):
-                raise TypeError(f"{self._name}: {name} must be True or False, got "
-                                f"{group[name]!r}")
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
@@ -317,7 +312,7 @@ class SGD(Optimizer):
             raise TypeError(f"{self._name}: nesterov must be True or False, got "
                             f"{group['nesterov']!r} (PyTorch's order: SGD(params, lr, momentum, "
                             f"dampening, weight_decay, nesterov))")
-        self._check_flags(group, "maximize")
+        check_flag(self._name, "maximize", group["maximize"])
         _check_number(self._name, "momentum", group["momentum"])
         _check_number(self._name, "dampening", group["dampening"], 0.0, math.inf)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
@@ -364,7 +359,8 @@ class Adam(Optimizer):
         _check_number(self._name, "betas[0]", betas[0], 0.0, 1.0)
         _check_number(self._name, "betas[1]", betas[1], 0.0, 1.0)
         _check_number(self._name, "eps", group["eps"])
-        self._check_flags(group, "amsgrad", "maximize")
+        for name in ("amsgrad", "maximize"):
+            check_flag(self._name, name, group[name])
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
@@ -399,9 +395,9 @@ class AdamW(Adam):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, foreach: Any = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, foreach=foreach, maximize=maximize)
 
 
 class RMSprop(Optimizer):

@@ -128,6 +128,9 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
     if weights.ndim not in (1, 2):
         raise ValueError(f"multinomial: the weights must be 1-d (one distribution) or 2-d (one "
                          f"a row), got shape {weights.shape}")
+    if weights.shape[-1] == 0:
+        raise ValueError(f"multinomial: the weights (shape {weights.shape}) have no categories "
+                         f"to draw from; give each distribution at least one weight")
     if not isinstance(num_samples, (int, np.integer)) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial: num_samples must be an int, got {shown(num_samples)}")
     count, wanted = weights.shape[-1], int(num_samples)

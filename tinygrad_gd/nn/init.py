@@ -226,9 +226,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                   b: float = 2.0, generator: np.random.Generator | None = None) -> Tensor:
     """Values drawn from N(mean, std**2) truncated to [a, b] (redrawn until inside), as
     PyTorch's trunc_normal_. a and b are absolute bounds, not numbers of std. Where [a, b]
-    lies so far in a tail that under 1 draw in 1000 would be kept, PyTorch's warns that
-    its values may be wrong; here that is refused in one line. a = -inf or b = inf is one
-    side left open."""
+    lies so far in a tail that neither proposal (normal draws, or uniform ones on [a, b]
+    kept by their density) keeps 1 draw in 1000, PyTorch's warns that its values may be
+    wrong; here that is refused in one line. a = -inf or b = inf is one side left open."""
     mean, std = (_real("trunc_normal_", n, v) for n, v in (("mean", mean), ("std", std)))
     a, b = (_real("trunc_normal_", n, v) for n, v in (("a", a), ("b", b)))
     if not (math.isfinite(mean) and math.isfinite(std) and std >= 0):

@@ -19,7 +19,9 @@ from typing import Any, Iterable
 import numpy as np
 
 from .. import functional as tg
+from ..composed_reductions import vector_norm
 from ..grad_mode import no_grad
+from ..ops.arguments import number
 from ..tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
@@ -52,24 +54,20 @@ def _norm_type(norm_type: Any, where: str) -> float:
     return float(norm_type)
 
 
-def _vector_norm(x: Tensor, p: float) -> Tensor:
-    """PyTorch's `linalg.vector_norm(x, p)` over every entry, from the registered ops."""
-    if p == 2:
-        return x.norm()
-    if p == math.inf:
-        return x.abs().max()
-    if p == -math.inf:
-        return x.abs().min()
-    if p == 0:  # the number of nonzero entries (no gradient, as PyTorch's)
-        return Tensor(np.asarray(np.count_nonzero(x._data), dtype=x.dtype))
-    return (x.abs() ** p).sum() ** (1.0 / p)
+def _max_norm(max_norm: Any, where: str) -> float:
+    """max_norm as a float: a number, or a 1-element tensor's value (PyTorch takes both)."""
+    if isinstance(max_norm, Tensor) and max_norm.size == 1:
+        max_norm = max_norm.item()
+    return number(where, "max_norm", max_norm)
 
 
 def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
                    error_if_nonfinite: bool = False, foreach: Any = None) -> Tensor:
     """The norm of all the tensors' entries together, as if concatenated into one vector
     (PyTorch's get_total_norm: the p-norm of their p-norms): norm_type any p > 0, inf
-    (the largest entry's size), -inf (the smallest's) or 0 (the count of nonzero entries).
+    (the largest entry's size), -inf (the smallest's) or 0 (the number of tensors with a
+    nonzero entry, as PyTorch's: each tensor's 0-norm counts its nonzero entries, and the
+    0-norm of those counts is how many are nonzero).
 
     As PyTorch's, it records no graph (it is meant for gradients); no tensors give 0.
     `foreach` is accepted and ignored (PyTorch's speed switch).
@@ -83,8 +81,8 @@ def _total_norm(tensors: Any, norm_type: Any, error_if_nonfinite: bool, where: s
     p = _norm_type(norm_type, where)
     if not tensors:
         return Tensor(0.0)
-    norms = [_vector_norm(t, p) for t in tensors]
-    total = norms[0] if len(norms) == 1 else _vector_norm(tg.stack(norms), p)
+    norms = [vector_norm(t, p) for t in tensors]
+    total = norms[0] if len(norms) == 1 else vector_norm(tg.stack(norms), p)
     if error_if_nonfinite and not np.isfinite(total._data):
         raise RuntimeError(f"{where}: the total norm of order {norm_type} is {total.item()}; "
                            f"pass error_if_nonfinite=False to go on anyway")
@@ -98,6 +96,7 @@ def clip_grads_with_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float
     `get_total_norm`). `foreach` is accepted and ignored."""
     where = "clip_grads_with_norm_"
     params = _with_grads(parameters, where)
+    max_norm = _max_norm(max_norm, where)
     try:
         total = float(total_norm)
     except (TypeError, ValueError):
@@ -115,6 +114,7 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
     `get_total_norm`: 2 by default, any p > 0, inf, -inf or 0) is at most `max_norm`;
     returns the norm before clipping (in the gradients' dtype)."""
     params = _with_grads(parameters, "clip_grad_norm_")
+    max_norm = _max_norm(max_norm, "clip_grad_norm_")
     with no_grad():
         total = _total_norm([p.grad for p in params], norm_type, error_if_nonfinite,
                             "clip_grad_norm_")

@@ -134,7 +134,8 @@ class Logit(Function, elementwise=True, methods=("logit",), functions=("logit",)
     limited to [eps, 1 - eps] (PyTorch's rule: eps where x < eps, else 1 - eps where
     x > 1 - eps) and the gradient is 0 beyond those bounds, still passed at them; without
     eps the value is -inf at 0, inf at 1 and NaN outside [0, 1], and so is the gradient
-    (g * inf at 0 and 1, NaN outside), as PyTorch's. Integers give float64.
+    (g * inf at 0 and 1, NaN outside), as PyTorch's; a negative eps is no eps (PyTorch's
+    rule too). Integers give float64.
 
     forward: `ln(z / (1 - z))`, `z = x` limited to `[eps, 1 - eps]`
     gradient: `g / (x * (1 - x))` where `eps <= x <= 1 - eps`, else `0` (NaN without eps)
@@ -142,7 +143,8 @@ class Logit(Function, elementwise=True, methods=("logit",), functions=("logit",)
 
     @classmethod
     def call(cls, x, eps=None):
-        return cls.apply(x, eps=None if eps is None else number(cls.name, "eps", eps))
+        eps = None if eps is None else number(cls.name, "eps", eps)
+        return cls.apply(x, eps=None if eps is not None and eps < 0 else eps)
 
     def forward(ctx, x, *, eps=None):
         x = floating(x)
