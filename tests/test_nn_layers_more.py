@@ -8,6 +8,9 @@ PyTorch with PyTorch's weights copied into ours; the outputs and the gradients o
 inputs and of every parameter must agree, and gradcheck checks ours in float64."""
 from __future__ import annotations
 
+import html
+import re
+import shutil
 import warnings
 
 import numpy as np
@@ -374,8 +377,9 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
      r"return_indices=True is not supported"),
     (lambda: nn.Conv1d(3, 2, 3)(np.ones((2, 4, 9))), ValueError,
      r"Conv1d\(3, 2.*axis 1 has 4 channels .*in_channels=3"),
-    (lambda: nn.Conv1d(3, 2, 3)(np.ones((3, 9))), ValueError,
-     r"conv1d: expected input of shape \(batch, channels, length\), got shape \(3, 9\)"),
+    (lambda: nn.Conv1d(3, 2, 3)(np.ones(9)), ValueError,
+     r"conv1d: expected input of shape \(batch, channels, length\) or unbatched \(channels, "
+     r"length\), got shape \(9,\)"),
     (lambda: nn.Conv1d(3, 2, 3, groups=3), ValueError, r"Conv1d: groups=3 is not supported"),
     (lambda: nn.Conv1d(3, 2, (3, 3)), TypeError, r"Conv1d: kernel_size must be an int or a "
                                                  r"tuple of one int"),
@@ -589,3 +593,141 @@ def test_pairwise_distance_values_and_gradients_are_pytorchs(p, eps):
         np.testing.assert_allclose(a.grad.data, expected_grad, rtol=1e-12, atol=1e-12)
     layer = nn.PairwiseDistance(p, eps, keepdim=True)(*_PAIRS)
     np.testing.assert_allclose(layer.data, expected.detach().numpy()[:, None], rtol=1e-12)
+
+
+# ------------------------------------------------------------------ User audit fixes
+
+
+# name: (make(nn, F) -> the callable, the input arrays): unbatched (C, length), as PyTorch's
+UNBATCHED = {
+    "Conv1d": (lambda nn, F: nn.Conv1d(3, 5, 3), (SEQ[0],)),
+    "Conv1d stride padding": (lambda nn, F: nn.Conv1d(3, 2, 4, 2, 1), (SEQ[1],)),
+    "conv1d same": (lambda nn, F: lambda x, w, b: F.conv1d(x, w, b, padding="same"),
+                    (SEQ[0], W1, B1)),
+    "MaxPool1d": (lambda nn, F: nn.MaxPool1d(3, 2, 1), (SEQ[0],)),
+    "max_pool1d": (lambda nn, F: lambda x: F.max_pool1d(x, 2), (SEQ[1],)),
+    "AvgPool1d": (lambda nn, F: nn.AvgPool1d(3, 1, 1), (SEQ[0],)),
+    "avg_pool1d": (lambda nn, F: lambda x: F.avg_pool1d(x, 2), (SEQ[1],)),
+}
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
+@pytest.mark.parametrize("case", sorted(UNBATCHED))
+def test_conv1d_and_1d_pools_take_unbatched_input_as_pytorch(case):
+    make, arrays = UNBATCHED[case]
+    ours, theirs = make(nn, F), make(torch.nn, torch.nn.functional)
+    if isinstance(ours, nn.Module) and list(ours.parameters()):
+        theirs.double()
+        ours.load_state_dict({k: Tensor(v.detach().numpy().copy())
+                              for k, v in theirs.state_dict().items()})
+    leaves = [Tensor(a, requires_grad=True) for a in arrays]
+    references = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, expected = ours(*leaves), theirs(*references)
+    assert out.shape == tuple(expected.shape) and out.ndim == 2  # (C, length) out
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    weights = np.random.default_rng(2).standard_normal(out.shape)
+    (out * weights).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    for leaf, reference in zip(leaves, references):
+        np.testing.assert_allclose(leaf.grad.data, reference.grad.numpy(), rtol=1e-9,
+                                   atol=1e-12)
+    if isinstance(ours, nn.Module):
+        mine = dict(ours.named_parameters())
+        for name, parameter in theirs.named_parameters():
+            np.testing.assert_allclose(mine[name].grad.data, parameter.grad.numpy(),
+                                       rtol=1e-9, atol=1e-12, err_msg=name)
+    assert tg.gradcheck(ours, [Tensor(a, requires_grad=True) for a in arrays])
+
+
+def test_unbatched_conv1d_channels_and_other_ranks_are_refused_in_one_line():
+    with pytest.raises(ValueError, match=r"^Conv1d\(3, 2, .*\): the input's axis 0 has 4 "
+                                         r"channels \(input shape \(4, 9\)\), but the layer "
+                                         r"takes in_channels=3$"):
+        nn.Conv1d(3, 2, 3)(np.ones((4, 9)))
+    with pytest.raises(ValueError, match=r"^conv1d: weight of shape \(5, 3, 3\) takes 3 input "
+                                         r"channels, but the input of shape \(4, 9\) has 4 "
+                                         r"\(axis 0\)$"):
+        F.conv1d(np.ones((4, 9)), W1)
+    for call in (lambda: F.max_pool1d(np.ones(9), 2), lambda: nn.AvgPool1d(2)(np.ones(9)),
+                 lambda: F.conv1d(np.ones((1, 1, 3, 9)), W1)):
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert "\n" not in str(caught.value)
+        assert "expected input of shape (batch, channels, length) or unbatched (channels, " \
+               "length), got shape" in str(caught.value)
+    with pytest.raises(ValueError, match=r"^max_pool1d: a kernel of length 5 does not fit the "
+                                         r"input's length 4 padded by 0 \(input shape \(3, 4\)\)"):
+        F.max_pool1d(np.ones((3, 4)), 5)
+
+
+def _rendered(loss, tmp_path, **options):
+    """The text a reader sees in the rendered SVG of `loss`, and its nodes' titles."""
+    from test_graph_labels import svg_texts
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot program is not installed")
+    path = tg.render_graph(loss, tmp_path / "graph.svg", **options)
+    titles = [html.unescape(t).replace("\xa0", " ").strip()
+              for t in re.findall(r"<text[^>]*>([^<]*)</text>", path.read_text())]
+    return svg_texts(path), titles
+
+
+def test_diagrams_name_the_zero_states_and_steps_an_rnn_makes(tmp_path):
+    # the audit's example: 7 "input" nodes, 2 of them the layers' all-zero h0
+    r = nn.RNN(3, 4, 2, batch_first=True, seed=0)
+    out, _ = r(tg.randn(2, 5, 3))
+    text, titles = _rendered(out.sum(), tmp_path, model=r)
+    assert titles.count("input") == 0, titles
+    for name in ("h0[0] (zeros)", "h0[1] (zeros)") + tuple(f"input[:, {t}]" for t in range(5)):
+        assert titles.count(name) == 1, (name, titles)
+    x = tg.Tensor(RNG.standard_normal((5, 3)), name="x")  # a named input: its steps x[t]
+    out, _ = nn.RNN(3, 4, seed=0)(x)
+    titles = _rendered(out.sum(), tmp_path)[1]
+    assert sorted(t for t in titles if t.startswith("x[")) == [f"x[{t}]" for t in range(5)]
+    assert titles.count("input") == 0 and titles.count("h0[0] (zeros)") == 1, titles
+    cell = nn.RNNCell(3, 4, seed=0)
+    titles = _rendered(cell(tg.randn(2, 3)).sum(), tmp_path, model=cell)[1]
+    assert titles.count("input") == 1 and titles.count("hx (zeros)") == 1, titles  # the user's
+
+
+def test_diagrams_name_the_averaging_matrices_masks_and_shifts_layers_make(tmp_path):
+    x = tg.Tensor(IMG[:1], requires_grad=True, name="x")
+    pool = nn.AdaptiveAvgPool2d((3, 2))  # uneven windows: a matmul with two matrices
+    out = pool(x)
+    np.testing.assert_allclose(out.data, torch.nn.functional.adaptive_avg_pool2d(
+        torch.tensor(IMG[:1]), (3, 2)).numpy(), rtol=1e-12)  # (values unchanged)
+    titles = _rendered(out.sum(), tmp_path, model=pool)[1]
+    assert titles.count("input") == 0, titles
+    assert "averaging matrix (rows)" in titles and "averaging matrix (columns)" in titles
+    x = tg.Tensor(np.linspace(-1, 1, 6), requires_grad=True, name="x")
+    titles = _rendered(nn.Softshrink(0.5)(x).sum(), tmp_path)[1]
+    assert titles.count("input") == 0 and "0.5 × sign(input)" in titles, titles
+    text, titles = _rendered(F.softshrink(tg.Tensor(2.0, requires_grad=True, name="s")),
+                             tmp_path)
+    assert "sign(input)" not in text and "- 0.5" in titles, text  # one number: in the title
+    for layer in (nn.Hardshrink(), nn.Threshold(0.1, 20.0)):  # their constant: in the title
+        assert _rendered(layer(x).sum(), tmp_path)[1].count("input") == 0
+    seq = tg.Tensor(SEQ, requires_grad=True, name="seq")
+    drop = nn.Dropout1d(0.5, generator=np.random.default_rng(0))
+    titles = _rendered(drop(seq).sum(), tmp_path, model=drop)[1]
+    assert titles.count("input") == 0 and "dropout1d mask" in titles, titles
+    drop = nn.Dropout(0.5, generator=np.random.default_rng(0))  # (F.dropout's mask too)
+    out = drop(seq)
+    assert out.dtype == seq.dtype and set(np.unique(out.data / SEQ)) <= {0.0, 2.0}
+    titles = _rendered(out.sum(), tmp_path, model=drop)[1]
+    assert titles.count("input") == 0 and "dropout mask" in titles, titles
+
+
+def test_rnn_warns_as_pytorch_of_dropout_with_one_layer():
+    with pytest.warns(UserWarning, match=r"non-zero dropout expects num_layers greater than 1"):
+        torch.nn.RNN(3, 4, num_layers=1, dropout=0.5)
+    with pytest.warns(UserWarning) as caught:
+        nn.RNN(3, 4, num_layers=1, dropout=0.5)
+    (warning,) = caught
+    assert str(warning.message) == (
+        "RNN: dropout option adds dropout after all but last recurrent layer, so non-zero "
+        "dropout expects num_layers greater than 1, but got dropout=0.5 and num_layers=1")
+    assert warning.filename == __file__  # (the user's line)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nn.RNN(3, 4, num_layers=2, dropout=0.5)
+        nn.RNN(3, 4, num_layers=1, dropout=0.0)

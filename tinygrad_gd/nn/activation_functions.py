@@ -165,7 +165,11 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     (>= 0), as PyTorch's softshrink (gradient 0 at +-lambd)."""
     input = _tensor("softshrink", input)
     lambd = number("softshrink", "lambd", lambd, 0)
-    shrunk = input - np.sign(input._data) * lambd  # (a constant: the step has no slope)
+    # (a constant: the step has no slope; as `input - array` would make it)
+    shift = Tensor.operands((input, np.sign(input._data) * lambd), "softshrink")[1]
+    if shift.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
+        shift.name = f"{lambd:g} × sign(input)"
+    shrunk = input - shift
     return tg.where((input.abs() > lambd)._data, shrunk, 0.0)
 
 

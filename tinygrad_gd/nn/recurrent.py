@@ -1,10 +1,12 @@
 """Recurrent layers under PyTorch's names, arguments and parameter names: `RNNCell` (one
 step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu) and `RNN` (the cell run over a
 sequence, `num_layers` stacked). Composed of `F.linear` and Tensor ops: backward() runs
-through time (the whole sequence's graph is kept).
+through time (the whole sequence's graph is kept). The tensors a layer makes (the zero
+initial state, the steps of an input that records no graph) are named for diagrams.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,18 @@ def _draw(module: Module, rng: np.random.Generator, dtype: np.dtype, suffix: str
             module.register_parameter(name + suffix, None)
 
 
+def _named(tensor: Tensor, name: str) -> Tensor:
+    """`tensor` named `name` where it is a leaf (zeros made here, or a slice of a tensor
+    that records no graph): a diagram would draw it as another of the user's inputs."""
+    if tensor.is_leaf:
+        tensor.name = name
+    return tensor
+
+
+def _zeros(shape: tuple, dtype: np.dtype, name: str) -> Tensor:
+    return _named(Tensor.from_op(np.zeros(shape, dtype), None), name)
+
+
 def _step(x: Tensor, h: Tensor, weights: tuple, activation: Any) -> Tensor:
     w_ih, w_hh, b_ih, b_hh = weights
     return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
@@ -77,7 +91,7 @@ class RNNCell(Module):
             raise ValueError(f"{self!r}: expected input of shape (batch, {self.input_size}) "
                              f"or ({self.input_size},), got {input.shape}")
         state = input.shape[:-1] + (self.hidden_size,)
-        hx = Tensor.from_op(np.zeros(state, input.dtype), None) if hx is None else \
+        hx = _zeros(state, input.dtype, "hx (zeros)") if hx is None else \
             _as_tensor(self, hx, self.weight_ih, "hx")
         if hx.shape != state:
             raise ValueError(f"{self!r}: hx of shape {hx.shape} does not fit input of shape "
@@ -113,6 +127,11 @@ class RNN(Module):
         if check_flag("RNN", "bidirectional", bidirectional):
             raise ValueError("RNN: bidirectional=True is not supported, only False")
         _check_probability("RNN", dropout)
+        if dropout and self.num_layers == 1:  # (PyTorch's warning, naming the layer)
+            warnings.warn(f"RNN: dropout option adds dropout after all but last recurrent "
+                          f"layer, so non-zero dropout expects num_layers greater than 1, "
+                          f"but got dropout={dropout} and num_layers=1",
+                          UserWarning, stacklevel=2)
         self.bias, self.dropout = check_flag("RNN", "bias", bias), dropout
         self.batch_first = check_flag("RNN", "batch_first", batch_first)
         self.bidirectional = False
@@ -131,19 +150,23 @@ class RNN(Module):
         batched = input.ndim == 3
         steps = input if not batched else input.swapaxes(0, 1) if self.batch_first else input
         state = (self.num_layers,) + steps.shape[1:-1] + (self.hidden_size,)
-        hx = Tensor.from_op(np.zeros(state, input.dtype), None) if hx is None else \
+        zeros = hx is None
+        hx = _zeros(state, input.dtype, "h0 (zeros)") if zeros else \
             _as_tensor(self, hx, self.weight_ih_l0, "hx")
         if hx.shape != state:
             raise ValueError(f"{self!r}: hx of shape {hx.shape} does not fit input of shape "
                              f"{input.shape}; expected {state}")
         activation, last = _NONLINEARITIES[self.nonlinearity], []
-        sequence = [steps[t] for t in range(steps.shape[0])]
+        at = "[:, {}]" if batched and self.batch_first else "[{}]"  # (as the user indexes)
+        sequence = [_named(steps[t], (input.name or "input") + at.format(t))
+                    for t in range(steps.shape[0])]
         for k in range(self.num_layers):
             weights = tuple(getattr(self, f"{name}_l{k}") for name in
                             ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
             if k and self.dropout and self.training:
                 sequence = [F.dropout(x, self.dropout) for x in sequence]
-            h, outputs = hx[k], []
+            h = _named(hx[k], f"h0[{k}] (zeros)" if zeros else f"{hx.name or 'hx'}[{k}]")
+            outputs = []
             for x in sequence:
                 h = _step(x, h, weights, activation)
                 outputs.append(h)

@@ -1,7 +1,7 @@
 """Layers over channels and positions beside `Conv2d` and the 2-d pools, under PyTorch's
 names, constructor arguments and reprs: `Dropout1d`, `Dropout2d` (whole channels zeroed),
 `AdaptiveAvgPool2d`, `AdaptiveMaxPool2d`, `Conv1d`, `MaxPool1d`, `AvgPool1d` (sequences:
-batch, channels, length), and the shape layers `Unflatten`, `ZeroPad2d`, `ConstantPad1d`,
+(batch,) channels, length), and the shape layers `Unflatten`, `ZeroPad2d`, `ConstantPad1d`,
 `ConstantPad2d`.
 
 Each calls its function in `nn.functional` (spatial_functions.py, or `F.pad`).
@@ -85,13 +85,14 @@ class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
 
 
 class Conv1d(Module):
-    """A 1-d convolution of (batch, in_channels, length) input: `out_channels` filters of
-    shape (in_channels, kernel_size) slid along the length with `stride` and zero
-    `padding` (an int, or "valid" or "same"), as PyTorch's Conv1d; see
-    `functional.conv1d`. Weight and bias start in U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
-    fan_in = in_channels * kernel_size (PyTorch's default); `seed` or `generator` makes
-    the draw repeatable (weight first). Of dilation, groups and padding_mode only
-    PyTorch's defaults (1, 1, "zeros") are supported."""
+    """A 1-d convolution of (batch, in_channels, length) or unbatched (in_channels,
+    length) input, as PyTorch's Conv1d: `out_channels` filters of shape (in_channels,
+    kernel_size) slid along the length with `stride` and zero `padding` (an int, or
+    "valid" or "same"); see `functional.conv1d`. Weight and bias start in
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kernel_size (PyTorch's
+    default); `seed` or `generator` makes the draw repeatable (weight first). Of
+    dilation, groups and padding_mode only PyTorch's defaults (1, 1, "zeros") are
+    supported."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
@@ -122,10 +123,10 @@ class Conv1d(Module):
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
-        if input.ndim == 3 and input.shape[1] != self.in_channels:
-            raise ValueError(f"{self!r}: the input's axis 1 has {input.shape[1]} channels "
-                             f"(input shape {input.shape}), but the layer takes "
-                             f"in_channels={self.in_channels}")
+        if input.ndim in (2, 3) and input.shape[-2] != self.in_channels:
+            raise ValueError(f"{self!r}: the input's axis {input.ndim - 2} has "
+                             f"{input.shape[-2]} channels (input shape {input.shape}), but "
+                             f"the layer takes in_channels={self.in_channels}")
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
         return F.conv1d(input, self.weight, self.bias, self.stride[0], padding)
 
@@ -138,10 +139,10 @@ class Conv1d(Module):
 
 
 class MaxPool1d(Module):
-    """The largest entry of each `kernel_size` window along the length, stepping by
-    `stride` (the kernel's by default), with -inf `padding` (PyTorch's MaxPool1d; see
-    `functional.max_pool1d`). dilation, return_indices and ceil_mode only at PyTorch's
-    defaults."""
+    """The largest entry of each `kernel_size` window along the length of (batch, C,
+    length) or (C, length) input, stepping by `stride` (the kernel's by default), with
+    -inf `padding` (PyTorch's MaxPool1d; see `functional.max_pool1d`). dilation,
+    return_indices and ceil_mode only at PyTorch's defaults."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
@@ -168,10 +169,10 @@ class MaxPool1d(Module):
 
 
 class AvgPool1d(Module):
-    """The mean of each `kernel_size` window along the length, stepping by `stride` (the
-    kernel's by default), the zero `padding` counted in the mean (PyTorch's AvgPool1d;
-    see `functional.avg_pool1d`). ceil_mode and count_include_pad only at PyTorch's
-    defaults."""
+    """The mean of each `kernel_size` window along the length of (batch, C, length) or
+    (C, length) input, stepping by `stride` (the kernel's by default), the zero `padding`
+    counted in the mean (PyTorch's AvgPool1d; see `functional.avg_pool1d`). ceil_mode and
+    count_include_pad only at PyTorch's defaults."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:

@@ -1,13 +1,14 @@
 """PyTorch's `F` functions over channels and positions that the 2-d ops do not cover:
 `dropout1d`, `dropout2d` (whole channels zeroed), `adaptive_avg_pool2d`,
 `adaptive_max_pool2d` (the output's size given, the windows found), and `conv1d`,
-`max_pool1d`, `avg_pool1d` over (batch, channels, length).
+`max_pool1d`, `avg_pool1d` over (batch, channels, length) or unbatched (channels, length).
 
 The 1-d ones are the 2-d ops (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`) on the input
-with a unit height: one node each in the graph, their gradients the ops'; their arguments
-are checked first, so that an error names the 1-d function and shapes. The adaptive
-pools are the 2-d pools where the windows are all alike, else composed of Tensor ops
-(slices, `max`, a matmul with an averaging matrix): gradients come from `backward()`.
+with a unit height (and a batch of one, added and removed in the graph, for unbatched
+input): one node each in the graph, their gradients the ops'; their arguments are checked
+first, so that an error names the 1-d function and shapes. The adaptive pools are the 2-d
+pools where the windows are all alike, else composed of Tensor ops (slices, `max`, a
+matmul with an averaging matrix, named so in diagrams): gradients come from `backward()`.
 """
 from __future__ import annotations
 
@@ -47,7 +48,11 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
     mask_shape = channels + (1,) * (input.ndim - len(channels))
     rng = make_generator(None, generator, where)
     keep = np.zeros(mask_shape) if p == 1 else (rng.random(mask_shape) >= p) / (1.0 - p)
-    return input * keep.astype(input.dtype if input.dtype.kind == "f" else np.float64)
+    mask = Tensor.from_op(keep.astype(input.dtype if input.dtype.kind == "f" else np.float64),
+                          None)
+    if mask.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
+        mask.name = f"{where} mask"
+    return input * mask
 
 
 def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -134,9 +139,11 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     if pooled is not None:
         return pooled
     dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float64)
-    rows = _averaging(input.shape[-2], size[0], dtype)
-    columns = _averaging(input.shape[-1], size[1], dtype).T
-    return (Tensor.from_op(rows, None) @ input) @ Tensor.from_op(columns, None)
+    rows = Tensor.from_op(_averaging(input.shape[-2], size[0], dtype), None)
+    columns = Tensor.from_op(_averaging(input.shape[-1], size[1], dtype).T, None)
+    # named: a diagram would draw them as the user's inputs
+    rows.name, columns.name = "averaging matrix (rows)", "averaging matrix (columns)"
+    return (rows @ input) @ columns
 
 
 def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:
@@ -178,22 +185,30 @@ def _single(where: str, name: str, value: Any, low: int = 1) -> int:
 
 
 def _sequences(where: str, input: Any, like: Tensor | None = None) -> Tensor:
-    """A (batch, C, length) input, checked."""
+    """A (batch, C, length) or unbatched (C, length) input, checked."""
     input = _as_tensor(where, input, like)
-    if input.ndim != 3:
-        raise ValueError(f"{where}: expected input of shape (batch, channels, length), got "
-                         f"shape {input.shape}; add the batch axis with x.unsqueeze(0)")
+    if input.ndim not in (2, 3):
+        raise ValueError(f"{where}: expected input of shape (batch, channels, length) or "
+                         f"unbatched (channels, length), got shape {input.shape}")
     return input
+
+
+def _over_a_batch(input: Tensor, run: Any) -> Tensor:
+    """run(input) of a (batch, C, length) input; an unbatched one given a batch of one and
+    the result's taken out, in the graph (as PyTorch's 1-d functions take it)."""
+    if input.ndim == 3:
+        return run(input)
+    return run(input.unsqueeze(0)).squeeze(0)
 
 
 def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int) -> None:
     """The kernel within the padded length: checked here, in 1-d terms, before the 2-d op
     would name itself and its (batch, C, 1, length) shapes."""
-    if kernel > input.shape[2] + before + after:
+    if kernel > input.shape[-1] + before + after:
         padded = f"padded by {before}" + ("" if before == after else f" and {after}")
         raise ValueError(f"{where}: a kernel of length {kernel} does not fit the input's "
-                         f"length {input.shape[2]} {padded} (input shape {input.shape}); use "
-                         f"a kernel of at most {input.shape[2] + before + after} or more "
+                         f"length {input.shape[-1]} {padded} (input shape {input.shape}); use "
+                         f"a kernel of at most {input.shape[-1] + before + after} or more "
                          f"padding")
 
 
@@ -225,10 +240,10 @@ def _conv_padding(where: str, padding: Any, kernel: int, step: int) -> tuple[int
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """A 1-d convolution (PyTorch's conv1d, a cross-correlation) of (batch, in_channels,
-    length) input with weight (out_channels, in_channels, k), bias (out_channels,);
-    `padding` an int or PyTorch's "valid" or "same" (the odd zero after, as PyTorch's).
-    It is `tg.conv2d` over a unit height. dilation and groups only at 1; unbatched (C,
-    length) input is refused (tg.conv2d takes batches)."""
+    length) or unbatched (in_channels, length) input with weight (out_channels,
+    in_channels, k), bias (out_channels,); `padding` an int or PyTorch's "valid" or "same"
+    (the odd zero after, as PyTorch's). It is `tg.conv2d` over a unit height. dilation
+    and groups only at 1."""
     _only_default("conv1d", "dilation", dilation, 1)
     _only_default("conv1d", "groups", groups, 1)
     weight = _as_tensor("conv1d", weight, None, "weight")
@@ -236,10 +251,10 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
         raise ValueError(f"conv1d: weight of shape {weight.shape} must be (out_channels, "
                          f"in_channels, k)")
     input = _sequences("conv1d", input, weight)
-    if input.shape[1] != weight.shape[1]:
+    if input.shape[-2] != weight.shape[1]:
         raise ValueError(f"conv1d: weight of shape {weight.shape} takes {weight.shape[1]} "
                          f"input channels, but the input of shape {input.shape} has "
-                         f"{input.shape[1]} (axis 1)")
+                         f"{input.shape[-2]} (axis {input.ndim - 2})")
     if bias is not None:
         bias = _as_tensor("conv1d", bias, weight, "bias")
         if bias.shape != weight.shape[:1]:
@@ -248,9 +263,9 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     step, kernel = _single("conv1d", "stride", stride), weight.shape[2]
     before, after = _conv_padding("conv1d", padding, kernel, step)
     _check_fits("conv1d", input, kernel, before, after)
-    out = tg.conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, step),
-                    padding if isinstance(padding, str) else (0, before))
-    return out.squeeze(2)
+    return _over_a_batch(input, lambda batch: tg.conv2d(
+        batch.unsqueeze(2), weight.unsqueeze(2), bias, (1, step),
+        padding if isinstance(padding, str) else (0, before)).squeeze(2))
 
 
 def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any,
@@ -263,16 +278,18 @@ def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any,
                          f"{kernel} (as PyTorch's), or a window could see only padding")
     input = _sequences(where, input)
     _check_fits(where, input, kernel, pad, pad)
-    return pool(input.unsqueeze(2), (1, kernel), (1, step), (0, pad)).squeeze(2)
+    return _over_a_batch(input, lambda batch: pool(batch.unsqueeze(2), (1, kernel), (1, step),
+                                                   (0, pad)).squeeze(2))
 
 
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
                ) -> Tensor:
     """The largest entry of each `kernel_size` window along the length of (batch, C,
-    length) input, stepping by `stride` (the kernel's by default), -inf `padding`
-    (PyTorch's max_pool1d; tied maxima share the gradient, as `tg.max_pool2d`'s).
-    dilation, ceil_mode and return_indices only at PyTorch's defaults."""
+    length) or unbatched (C, length) input, stepping by `stride` (the kernel's by
+    default), -inf `padding` (PyTorch's max_pool1d; tied maxima share the gradient, as
+    `tg.max_pool2d`'s). dilation, ceil_mode and return_indices only at PyTorch's
+    defaults."""
     _only_default("max_pool1d", "dilation", dilation, 1)
     _only_default("max_pool1d", "ceil_mode", ceil_mode, False)
     _only_default("max_pool1d", "return_indices", return_indices, False)
@@ -281,9 +298,10 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
 def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
-    """The mean of each `kernel_size` window along the length of (batch, C, length) input,
-    stepping by `stride` (the kernel's by default), the zero `padding` counted in the mean
-    (PyTorch's avg_pool1d). ceil_mode and count_include_pad only at PyTorch's defaults."""
+    """The mean of each `kernel_size` window along the length of (batch, C, length) or (C,
+    length) input, stepping by `stride` (the kernel's by default), the zero `padding`
+    counted in the mean (PyTorch's avg_pool1d). ceil_mode and count_include_pad only at
+    PyTorch's defaults."""
     _only_default("avg_pool1d", "ceil_mode", ceil_mode, False)
     _only_default("avg_pool1d", "count_include_pad", count_include_pad, True)
     return _pool1d("avg_pool1d", tg.avg_pool2d, input, kernel_size, stride, padding)
