@@ -265,7 +265,7 @@ def test_losses_and_functions_name_themselves_for_data_that_is_no_numbers():
 
 def test_dropout_refuses_a_training_flag_that_is_no_bool():
     _refused(lambda: F.dropout(Tensor(A), 0.5, training="no"), TypeError,
-             r"dropout: training must be True or False, got 'no'")
+             r"dropout: training must be True or False, got str 'no'")
 
 
 # ------------------------------------------------------------------ 9: optimizers

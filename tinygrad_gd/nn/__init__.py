@@ -18,7 +18,7 @@
                    CELU, SELU, Tanhshrink, Softmin, GLU, PReLU, Threshold, Hardshrink,
                    Softshrink
     spatial.py     Dropout1d, Dropout2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Conv1d,
-                   MaxPool1d, AvgPool1d (sequences: batch, channels, length), Unflatten,
+                   MaxPool1d, AvgPool1d (sequences: [batch,] channels, length), Unflatten,
                    ZeroPad2d, ConstantPad1d, ConstantPad2d
     normalization.py GroupNorm, RMSNorm
     distance.py    CosineSimilarity, PairwiseDistance

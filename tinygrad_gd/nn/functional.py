@@ -117,14 +117,16 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
         generator = None
     input = _as_tensor("dropout", input)
     _check_probability("dropout", p)
-    if not isinstance(training, (bool, np.bool_)):  # ('no' would count as True)
-        raise TypeError(f"dropout: training must be True or False, got {training!r}")
-    if not training or p == 0:
+    if not check_flag("dropout", "training", training) or p == 0:
         return input
     rng = make_generator(None, generator, "dropout")
     keep = np.zeros(input.shape, dtype=input.dtype) if p == 1 else \
         (rng.random(input.shape) >= p) / (1.0 - p)
-    return input * keep
+    mask = Tensor.from_op(np.asarray(keep, dtype=input.dtype if input.dtype.kind == "f"
+                                     else np.float64), None)
+    if mask.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
+        mask.name = "dropout mask"
+    return input * mask
 
 
 def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
