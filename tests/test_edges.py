@@ -16,6 +16,7 @@ import tinygrad_gd as tg
 
 INF, NAN = np.inf, np.nan
 F = "torch.nn.functional"
+BCE_EPS = float(np.float32(1e-12))  # binary_cross_entropy's least x (1 - x), PyTorch's
 
 # name: (tinygrad_gd function, torch function as text, inputs, expected value, expected grads)
 # The loss is out.sum(); a grad of None means the input gets none.
@@ -181,6 +182,20 @@ CASES = {
                                     [-1, -0.0, 0, -INF, -3],
                                     [[-1, 0, 0, NAN, -1], [0, 0, 0, 0, 0]]),
     "sinc at 0 and inf": (tg.sinc, "torch.sinc", [[0.0, -0.0, INF]], [1, 1, NAN], [[0, 0, NAN]]),
+    # PyTorch's: each log clamped at -100; the gradient (x - y) / max(x (1 - x), BCE_EPS)
+    # for x, -logit(x) for the target
+    "binary_cross_entropy at 0 and 1": (
+        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"),
+        f"lambda x, y: {F}.binary_cross_entropy(x, y, reduction='none')",
+        [[0.0, 0.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]], [100, 0, 100, 0],
+        [[-1 / BCE_EPS, 0, 1 / BCE_EPS, 0], [INF, INF, -INF, -INF]]),
+    "binary_cross_entropy of 1e-20 and 1 - 1e-17": (
+        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"),
+        f"lambda x, y: {F}.binary_cross_entropy(x, y, reduction='none')",
+        [[1e-20, 1e-20, 1 - 1e-17, 0.5], [1.0, 0.0, 0.0, 0.3]],
+        [-np.log(1e-20), 1e-20, 100, np.log(2)],
+        [[-(1 - 1e-20) / BCE_EPS, 1e-20 / BCE_EPS, 1 / BCE_EPS, 0.8],
+         [-np.log(1e-20), -np.log(1e-20), -INF, 0]]),
 }
 
 

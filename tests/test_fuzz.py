@@ -483,6 +483,21 @@ def make_cross_entropy(b: Builder) -> bool:
     return b.add("cross_entropy", (x,), {"target": target, "reduction": reduction})
 
 
+def make_binary_cross_entropy(b: Builder) -> bool:
+    # probabilities away from 0 and 1 (where the logs are clamped); a target of the same
+    # shape (the loss refuses to broadcast) away from them too (finite differences would
+    # step outside [0, 1], which the loss refuses); reduction "none": the node is the op
+    def unit(v: np.ndarray) -> bool:
+        return bool(v.min() >= 0.1 and v.max() <= 0.9)
+
+    x = b.first(unit, min_value=0.1, max_value=0.9, avoid=())
+    shape = b.values[x].shape
+    targets = [i for i, v in enumerate(b.values) if v.shape == shape and unit(v)]
+    y = b.pick(targets) if targets and b.chance(0.5) else b.leaf(shape, min_value=0.1,
+                                                                 max_value=0.9, avoid=())
+    return b.add("binary_cross_entropy", (x, y), {})
+
+
 # -- the ops of unary.py, activations.py, statistics.py, layout.py and contraction.py ------
 
 
@@ -843,6 +858,10 @@ OPS: dict[str, OpSpec] = {
                             lambda a, p: f"tg.nn.functional.cross_entropy({a[0]}, "
                                          f"np.array({p['target'].tolist()!r}), "
                                          f"{p['reduction']!r})", make_cross_entropy),
+    "binary_cross_entropy": OpSpec(
+        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"),
+        lambda a, p: f"tg.nn.functional.binary_cross_entropy({a[0]}, {a[1]}, 'none')",
+        make_binary_cross_entropy),
     "square": OpSpec(getattr(tg, "square"), lambda a, p: f"tg.square({a[0]})",
           make_unary("square", lambda v: np.abs(v).max() <= 4)),
     "reciprocal": OpSpec(getattr(tg, "reciprocal"), lambda a, p: f"tg.reciprocal({a[0]})",
@@ -1302,6 +1321,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "linear": lambda t, x, w, b=None: t.nn.functional.linear(x, w, b),
     "cross_entropy": lambda t, x, *, target, reduction: t.nn.functional.cross_entropy(
         x, t.as_tensor(target, dtype=t.long), reduction=reduction),
+    "binary_cross_entropy": lambda t, x, y: t.nn.functional.binary_cross_entropy(
+        x, y, reduction="none"),
     "square": lambda t, x: t.square(x),
     "reciprocal": lambda t, x: t.reciprocal(x),
     "sin": lambda t, x: t.sin(x),

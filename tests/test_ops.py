@@ -195,6 +195,17 @@ def cross_entropy(data):
             arrays(data, testing.tensors(shape, min_value=-5, max_value=5, **ANY)), reference)
 
 
+def binary_cross_entropy(data):
+    """Probabilities away from 0 and 1 (where the logs are clamped), targets too (finite
+    differences step outside [0, 1], which the loss refuses), of one shape (the loss
+    refuses to broadcast them); at most 0.7: the elementwise check adds 0.25."""
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    unit = testing.tensors(shape, min_value=0.1, max_value=0.7, **ANY)
+    operands = arrays(data, st.tuples(unit, unit))
+    return (lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"), operands,
+            lambda x, y: -(y * np.log(x) + (1 - y) * np.log1p(-x)))
+
+
 STEPS = tuple(k / 2 for k in range(-4, 5))  # floor, ceil and round jump at these
 
 
@@ -581,6 +592,7 @@ OP_SPECS = {
     "stack": stack,
     "linear": linear,
     "cross_entropy": cross_entropy,
+    "binary_cross_entropy": binary_cross_entropy,
     "square": unary(tg.square, np.square, **ANY),
     "reciprocal": unary(tg.reciprocal, np.reciprocal, avoid=(0.0,), margin=0.3),
     "sin": unary(tg.sin, np.sin, **ANY),

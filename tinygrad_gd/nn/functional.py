@@ -40,7 +40,7 @@ import numpy as np
 from ..composed_reductions import vector_norm
 from ..creation import make_generator
 from ..grad_mode import check_flag
-from ..ops.losses import CrossEntropy
+from ..ops.losses import BinaryCrossEntropy, CrossEntropy
 from ..ops.matmul import Linear
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second
 # copy), those that take PyTorch's inplace= through activation_functions
@@ -286,9 +286,10 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
                          weight: Any = None) -> Tensor:
     """-(target * log(input) + (1 - target) * log(1 - input)), input a probability.
 
-    The input is clipped to [eps, 1 - eps] (eps: the dtype's machine epsilon) so that
-    a probability of exactly 0 or 1 gives a large finite loss, not inf; at the clipped
-    entries the gradient is 0. Prefer `binary_cross_entropy_with_logits` on raw scores.
+    One op, `binary_cross_entropy` (ops/losses.py), with PyTorch's formulas: each log is
+    clamped at -100, so a probability of exactly 0 or 1 gives a loss of at most 100, not
+    inf, and a finite gradient (about +-1e12 there), as PyTorch's; the target gets a
+    gradient too. Prefer `binary_cross_entropy_with_logits` on raw scores.
     `weight` (PyTorch's, by keyword: the third argument here is reduction) multiplies
     each entry's loss; it broadcasts to the input's shape.
     """
@@ -298,9 +299,7 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
                          "; apply sigmoid first, or pass raw scores to "
                          "binary_cross_entropy_with_logits")
     _check_unit_interval("binary_cross_entropy", "target", target, "")
-    eps = float(np.finfo(input.dtype).eps) if input.dtype.kind == "f" else 1e-12
-    p = input.clip(eps, 1.0 - eps)
-    losses = -(target * p.log() + (1.0 - target) * (1.0 - p).log())
+    losses = BinaryCrossEntropy.apply(input, target)
     return _reduce(_weighted("binary_cross_entropy", "weight", losses, weight), reduction)
 
 

@@ -1,14 +1,16 @@
-"""Softmax, log-softmax and the fused cross-entropy loss.
+"""Softmax, log-softmax and the fused losses: cross-entropy and binary cross-entropy.
 
-Each is computed from x - max(x), so exp never overflows. Cross-entropy is one node
-whose gradient is the textbook one: softmax(x) - onehot(target).
+Softmax, log-softmax and cross-entropy are computed from x - max(x), so exp never
+overflows. Cross-entropy is one node whose gradient is the textbook one: softmax(x) -
+onehot(target). Binary cross-entropy is one node with PyTorch's formulas, so a probability
+of exactly 0 or 1 gives PyTorch's finite loss and gradient.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, either, floating, one_axis
+from .arguments import to_tensor, either, floating, one_axis, same_dtype
 
 
 class _AlongAxis(Function, register=False):
@@ -121,3 +123,37 @@ class CrossEntropy(Function, name="cross_entropy"):
         if ctx.reduction == "mean" and exp.ndim == 2:
             return grad * (g / max(exp.shape[0], 1))
         return grad * g
+
+
+class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True):
+    """-(y log(x) + (1 - y) log(1 - x)) per entry: x a probability, y the target in [0, 1].
+
+    PyTorch's formulas (it has no `torch.binary_cross_entropy` either: no method, no tg.
+    function; `nn.functional.binary_cross_entropy` checks the arguments and calls it).
+    Each log is clamped at -100, so x = 0 or 1 gives a loss of at most 100, not inf; the
+    gradient's denominator x(1 - x) is kept from 1e-12 (float32's, as PyTorch's, in any
+    dtype), so it is finite there too, about +-1e12. The target's gradient is PyTorch's,
+    -logit(x): infinite at x = 0 and 1.
+
+    forward: `-(y * max(log(x), -100) + (1 - y) * max(log(1 - x), -100))`
+    gradient: `g * (x - y) / max(x * (1 - x), 1e-12)` for x, `-g * log(x / (1 - x))` for y
+    """
+
+    def forward(ctx, x, y):
+        x, y = same_dtype(floating(x), floating(y))
+        ctx.save_for_backward(x, y)
+        # PyTorch's kernel term for term (log1p: 1e-20's loss with y = 0 is 1e-20, not 0);
+        # log(0) = -inf, clamped at -100
+        with np.errstate(divide="ignore"):
+            return (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        dx = dy = None
+        if needs_x:  # PyTorch's EPSILON is a C float: 1e-12 in float32, in any dtype
+            dx = g * (x - y) / np.maximum((1 - x) * x, x.dtype.type(np.float32(1e-12)))
+        if needs_y:  # -logit(x), as at::logit: inf at x = 0, -inf at x = 1
+            with np.errstate(divide="ignore"):
+                dy = g * -np.log(x / (1 - x))
+        return dx, dy
