@@ -1,0 +1,492 @@
+"""Every nn layer and nn function passes a gradient check: none escapes one.
+
+`LAYERS` holds, per Module class of `tg.nn.__all__`, how to build it and its input arrays;
+`FUNCTIONS` the same per function of `tg.nn.functional.__all__`. Each entry is written once
+for both libraries (`make(nn)` or `make(F)`) and names its PyTorch twin, or None where
+PyTorch has none. `test_every_layer_and_function_has_an_entry` fails when a layer or a
+function is added without an entry (or is exempt, below, with the reason), and when an
+entry names one that no longer exists, as `test_ops.py`'s
+`test_every_registered_op_has_a_spec` does for the registered ops.
+
+Per entry: `tg.gradcheck` in float64 with respect to every float input and every
+parameter of a layer, and, where PyTorch is installed, the outputs and the gradients of
+the inputs and of every parameter equal to PyTorch's (its weights loaded from ours by
+their shared state_dict names). Inputs are generic values, away from the kinks; a layer's
+parameters are checked through `through_parameters`, the layer as a function of them.
+Dropouts are in the tables without training (a mask drawn per call would break the finite
+differences); in training, with a fixed seed, below. `EDGES` compares functions with
+PyTorch at their kinks and where exp overflows.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import Tensor, nn
+from tinygrad_gd.nn import functional as F
+
+RNG = np.random.default_rng(14)
+X, Y = RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-2, 2, (3, 4))  # (batch, features)
+H = RNG.uniform(-1, 1, (3, 2))  # an RNNCell's state, hidden_size 2
+SEQ = RNG.uniform(-2, 2, (2, 3, 5))  # (batch, channels, length)
+CH4 = RNG.uniform(-2, 2, (2, 4, 3))  # four channels, for GroupNorm's two groups
+IMG = RNG.uniform(-2, 2, (2, 2, 4, 5))  # (batch, channels, height, width)
+STEPS, H0 = RNG.uniform(-1, 1, (2, 3, 4)), RNG.uniform(-1, 1, (2, 3, 2))  # (time, batch, in)
+P01, T01 = RNG.uniform(0.1, 0.9, (3, 4)), RNG.uniform(0.1, 0.9, (3, 4))  # BCE's in (0, 1)
+LABELS, IDX = np.array([0, 3, 1]), np.array([[1, 4], [0, 1]])  # class indices, rows
+PROBS = np.exp(Y) / np.exp(Y).sum(axis=1, keepdims=True)  # each row sums to 1
+W, B = RNG.uniform(-1, 1, (2, 4)), RNG.uniform(-1, 1, 2)  # linear's (out, in) and (out,)
+W4, B4 = RNG.uniform(0.5, 1.5, 4), RNG.uniform(-1, 1, 4)  # per-feature scales and shifts
+W_CONV1, W_CONV2 = RNG.uniform(-1, 1, (2, 3, 3)), RNG.uniform(-1, 1, (3, 2, 3, 3))
+EMB = RNG.uniform(-1, 1, (5, 3))
+
+
+class Case(NamedTuple):
+    """One entry: `make(nn)` (or `make(F)`) gives the callable under test, the same code in
+    both libraries; `inputs` its arrays (the float ones are differentiated); `torch` the
+    name of PyTorch's twin, or None; `torch_constant` the positions of inputs PyTorch has
+    no gradient for (it raises), passed to it without requires_grad; `rtol` for PyTorch's
+    gradients where its own are less precise than 1e-10."""
+    make: Callable[[Any], Callable]
+    inputs: tuple
+    torch: str | None
+    torch_constant: tuple = ()
+    rtol: float = 1e-10
+
+
+# Module classes of tg.nn.__all__ without a formula of their own to differentiate
+EXEMPT_LAYERS = {
+    "Module": "the abstract base: its forward raises until a subclass defines one",
+    "ModuleList": "a container without forward: its modules are checked each on its own",
+    "ModuleDict": "a container without forward: its modules are checked each on its own",
+    "ParameterList": "holds Parameters, has no forward: nothing computed to differentiate",
+    "ParameterDict": "holds Parameters, has no forward: nothing computed to differentiate",
+}
+# functions of tg.nn.functional.__all__ without a derivative to check
+EXEMPT_FUNCTIONS = {
+    "one_hot": "integer class indices in, an integer tensor out: nothing is differentiable",
+}
+
+# key: the class's name, or the name and a variant after a space ("BatchNorm1d eval")
+LAYERS = {
+    "Linear": Case(lambda nn: nn.Linear(4, 2), (X,), "Linear"),
+    "Sequential": Case(lambda nn: nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)),
+                       (X,), "Sequential"),
+    "Identity": Case(lambda nn: nn.Identity(), (X,), "Identity"),
+    "Flatten": Case(lambda nn: nn.Flatten(), (IMG,), "Flatten"),
+    "Unflatten": Case(lambda nn: nn.Unflatten(1, (2, 2)), (X,), "Unflatten"),
+    # (dropouts in eval mode: a mask drawn per call would break the finite differences and
+    # cannot equal PyTorch's; training mode: test_dropouts_in_training_... below)
+    "Dropout": Case(lambda nn: nn.Dropout(0.5).eval(), (X,), "Dropout"),
+    "Dropout1d": Case(lambda nn: nn.Dropout1d(0.5).eval(), (SEQ,), "Dropout1d"),
+    "Dropout2d": Case(lambda nn: nn.Dropout2d(0.5).eval(), (IMG,), "Dropout2d"),
+    "Embedding": Case(lambda nn: nn.Embedding(5, 3), (IDX,), "Embedding"),
+    "LayerNorm": Case(lambda nn: nn.LayerNorm(4), (X,), "LayerNorm"),
+    "BatchNorm1d": Case(lambda nn: nn.BatchNorm1d(4), (X,), "BatchNorm1d"),
+    "BatchNorm1d eval": Case(lambda nn: nn.BatchNorm1d(4).eval(), (X,), "BatchNorm1d"),
+    "BatchNorm2d": Case(lambda nn: nn.BatchNorm2d(2), (IMG,), "BatchNorm2d"),
+    "GroupNorm": Case(lambda nn: nn.GroupNorm(2, 4), (CH4,), "GroupNorm"),
+    "RMSNorm": Case(lambda nn: nn.RMSNorm(4), (X,), "RMSNorm"),
+    "Conv1d": Case(lambda nn: nn.Conv1d(3, 2, 3, padding=1), (SEQ,), "Conv1d"),
+    "Conv2d": Case(lambda nn: nn.Conv2d(2, 3, 3, stride=2, padding=1), (IMG,), "Conv2d"),
+    "MaxPool1d": Case(lambda nn: nn.MaxPool1d(2), (SEQ,), "MaxPool1d"),
+    "MaxPool2d": Case(lambda nn: nn.MaxPool2d(2), (IMG,), "MaxPool2d"),
+    "AvgPool1d": Case(lambda nn: nn.AvgPool1d(3, 1, 1), (SEQ,), "AvgPool1d"),
+    "AvgPool2d": Case(lambda nn: nn.AvgPool2d(2, padding=1), (IMG,), "AvgPool2d"),
+    "AdaptiveAvgPool2d": Case(lambda nn: nn.AdaptiveAvgPool2d((3, 2)), (IMG,),
+                              "AdaptiveAvgPool2d"),
+    "AdaptiveMaxPool2d": Case(lambda nn: nn.AdaptiveMaxPool2d((3, 2)), (IMG,),
+                              "AdaptiveMaxPool2d"),
+    "ZeroPad2d": Case(lambda nn: nn.ZeroPad2d((1, 0, 2, 1)), (IMG,), "ZeroPad2d"),
+    "ConstantPad1d": Case(lambda nn: nn.ConstantPad1d(2, 3.5), (SEQ,), "ConstantPad1d"),
+    "ConstantPad2d": Case(lambda nn: nn.ConstantPad2d((0, 1, 1, 0), -1.0), (IMG,),
+                          "ConstantPad2d"),
+    "RNNCell": Case(lambda nn: nn.RNNCell(4, 2), (X, H), "RNNCell"),
+    "RNN": Case(lambda nn: nn.RNN(4, 2, 2), (STEPS, H0), "RNN"),  # (output, h_n)
+    "RNN relu batch_first": Case(lambda nn: nn.RNN(4, 2, nonlinearity="relu",
+                                                   batch_first=True), (STEPS,), "RNN"),
+    "CosineSimilarity": Case(lambda nn: nn.CosineSimilarity(), (X, Y), "CosineSimilarity"),
+    "PairwiseDistance": Case(lambda nn: nn.PairwiseDistance(), (X, Y), "PairwiseDistance"),
+    # activations
+    "ReLU": Case(lambda nn: nn.ReLU(), (X,), "ReLU"),
+    "Sigmoid": Case(lambda nn: nn.Sigmoid(), (X,), "Sigmoid"),
+    "Tanh": Case(lambda nn: nn.Tanh(), (X,), "Tanh"),
+    "LeakyReLU": Case(lambda nn: nn.LeakyReLU(0.2), (X,), "LeakyReLU"),
+    "Softmax": Case(lambda nn: nn.Softmax(dim=1), (X,), "Softmax"),
+    "LogSoftmax": Case(lambda nn: nn.LogSoftmax(dim=0), (X,), "LogSoftmax"),
+    "Softmin": Case(lambda nn: nn.Softmin(dim=1), (X,), "Softmin"),
+    "GELU": Case(lambda nn: nn.GELU(), (X,), "GELU"),
+    "GELU tanh": Case(lambda nn: nn.GELU("tanh"), (X,), "GELU"),
+    "SiLU": Case(lambda nn: nn.SiLU(), (X,), "SiLU"),
+    "ELU": Case(lambda nn: nn.ELU(0.5), (X,), "ELU"),
+    "CELU": Case(lambda nn: nn.CELU(0.5), (X,), "CELU"),
+    "SELU": Case(lambda nn: nn.SELU(), (X,), "SELU"),
+    "Softplus": Case(lambda nn: nn.Softplus(2.0), (X,), "Softplus"),
+    "ReLU6": Case(lambda nn: nn.ReLU6(), (X * 4,), "ReLU6"),  # (both corners reached)
+    "Hardtanh": Case(lambda nn: nn.Hardtanh(-0.5, 1.5), (X,), "Hardtanh"),
+    "Hardswish": Case(lambda nn: nn.Hardswish(), (X * 2,), "Hardswish"),
+    # PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32, even in float64
+    "Hardsigmoid": Case(lambda nn: nn.Hardsigmoid(), (X * 2,), "Hardsigmoid", rtol=1e-7),
+    "Mish": Case(lambda nn: nn.Mish(), (X,), "Mish"),
+    "LogSigmoid": Case(lambda nn: nn.LogSigmoid(), (X,), "LogSigmoid"),
+    "Softsign": Case(lambda nn: nn.Softsign(), (X,), "Softsign"),
+    "Tanhshrink": Case(lambda nn: nn.Tanhshrink(), (X,), "Tanhshrink"),
+    "GLU": Case(lambda nn: nn.GLU(dim=1), (X,), "GLU"),
+    "PReLU": Case(lambda nn: nn.PReLU(4), (X,), "PReLU"),
+    "Threshold": Case(lambda nn: nn.Threshold(0.1, 20.0), (X,), "Threshold"),
+    "Hardshrink": Case(lambda nn: nn.Hardshrink(), (X,), "Hardshrink"),
+    "Softshrink": Case(lambda nn: nn.Softshrink(0.3), (X,), "Softshrink"),
+    # losses: (prediction, target)
+    "SSELoss": Case(lambda nn: nn.SSELoss(), (X, Y), None),
+    "HalfSSELoss": Case(lambda nn: nn.HalfSSELoss(), (X, Y), None),
+    "MSELoss": Case(lambda nn: nn.MSELoss(), (X, Y), "MSELoss"),
+    "L1Loss": Case(lambda nn: nn.L1Loss(reduction="sum"), (X, Y), "L1Loss"),
+    "HuberLoss": Case(lambda nn: nn.HuberLoss(delta=0.5), (X, Y), "HuberLoss"),
+    "SmoothL1Loss": Case(lambda nn: nn.SmoothL1Loss(reduction="none", beta=0.5), (X, Y),
+                         "SmoothL1Loss"),
+    # (PyTorch's losses have no derivative for a class weight: ours is checked by gradcheck)
+    "BCELoss": Case(lambda nn: nn.BCELoss(), (P01, T01), "BCELoss"),
+    "BCEWithLogitsLoss": Case(lambda nn: nn.BCEWithLogitsLoss(), (X, T01),
+                              "BCEWithLogitsLoss"),
+    "CrossEntropyLoss": Case(lambda nn: nn.CrossEntropyLoss(label_smoothing=0.1),
+                             (X, LABELS), "CrossEntropyLoss"),
+    "CrossEntropyLoss probabilities": Case(lambda nn: nn.CrossEntropyLoss(), (X, PROBS),
+                                           "CrossEntropyLoss"),
+    "NLLLoss": Case(lambda nn: nn.NLLLoss(), (X, LABELS), "NLLLoss"),
+    "KLDivLoss": Case(lambda nn: nn.KLDivLoss(reduction="batchmean"), (X - 2, PROBS), "KLDivLoss"),
+}
+
+FUNCTIONS = {
+    "linear": Case(lambda F: F.linear, (X, W, B), "linear"),
+    "pad": Case(lambda F: lambda x: F.pad(x, (1, 2), value=0.5), (X,), "pad"),
+    "normalize": Case(lambda F: lambda x: F.normalize(x, dim=0), (X,), "normalize"),
+    "cosine_similarity": Case(lambda F: F.cosine_similarity, (X, Y), "cosine_similarity"),
+    "pairwise_distance": Case(lambda F: lambda a, b: F.pairwise_distance(a, b, 3.0), (X, Y),
+                              "pairwise_distance"),
+    # (dropouts not in training: see the Dropout layers' comment)
+    "dropout": Case(lambda F: lambda x: F.dropout(x, 0.5, training=False), (X,), "dropout"),
+    "dropout1d": Case(lambda F: lambda x: F.dropout1d(x, 0.5, False), (SEQ,), "dropout1d"),
+    "dropout2d": Case(lambda F: lambda x: F.dropout2d(x, 0.5, False), (IMG,), "dropout2d"),
+    "conv1d": Case(lambda F: lambda x, w: F.conv1d(x, w, None, 2, 1), (SEQ, W_CONV1),
+                   "conv1d"),
+    "conv2d": Case(lambda F: lambda x, w, b: F.conv2d(x, w, b, 1, 1), (IMG, W_CONV2, B4[:3]),
+                   "conv2d"),
+    "max_pool1d": Case(lambda F: lambda x: F.max_pool1d(x, 3, 2, 1), (SEQ,), "max_pool1d"),
+    "max_pool2d": Case(lambda F: lambda x: F.max_pool2d(x, 2, 1), (IMG,), "max_pool2d"),
+    "avg_pool1d": Case(lambda F: lambda x: F.avg_pool1d(x, 2), (SEQ,), "avg_pool1d"),
+    "avg_pool2d": Case(lambda F: lambda x: F.avg_pool2d(x, 3, 1, 1), (IMG,), "avg_pool2d"),
+    "adaptive_avg_pool2d": Case(lambda F: lambda x: F.adaptive_avg_pool2d(x, 3), (IMG,),
+                                "adaptive_avg_pool2d"),
+    "adaptive_max_pool2d": Case(lambda F: lambda x: F.adaptive_max_pool2d(x, (2, 3)), (IMG,),
+                                "adaptive_max_pool2d"),
+    "layer_norm": Case(lambda F: lambda x, w, b: F.layer_norm(x, (4,), w, b), (X, W4, B4),
+                       "layer_norm"),
+    "batch_norm": Case(lambda F: lambda x, w, b: F.batch_norm(x, None, None, w, b, True),
+                       (X, W4, B4), "batch_norm"),
+    # (the running statistics are buffers, not learned: PyTorch has no gradient for them)
+    "batch_norm eval": Case(lambda F: lambda x, m, v, w: F.batch_norm(x, m, v, w, None),
+                            (X, B4, W4, W4), "batch_norm", torch_constant=(1, 2)),
+    "group_norm": Case(lambda F: lambda x, w, b: F.group_norm(x, 2, w, b), (CH4, W4, B4),
+                       "group_norm"),
+    "rms_norm": Case(lambda F: lambda x, w: F.rms_norm(x, (4,), w), (X, W4), "rms_norm"),
+    "embedding": Case(lambda F: F.embedding, (IDX, EMB), "embedding"),
+    # activations
+    "relu": Case(lambda F: F.relu, (X,), "relu"),
+    "sigmoid": Case(lambda F: F.sigmoid, (X,), "sigmoid"),
+    "tanh": Case(lambda F: F.tanh, (X,), "tanh"),
+    "leaky_relu": Case(lambda F: lambda x: F.leaky_relu(x, 0.2), (X,), "leaky_relu"),
+    "softmax": Case(lambda F: lambda x: F.softmax(x, dim=1), (X,), "softmax"),
+    "log_softmax": Case(lambda F: lambda x: F.log_softmax(x, dim=0), (X,), "log_softmax"),
+    "softmin": Case(lambda F: lambda x: F.softmin(x, dim=1), (X,), "softmin"),
+    "logsigmoid": Case(lambda F: F.logsigmoid, (X,), "logsigmoid"),
+    "gelu": Case(lambda F: lambda x: F.gelu(x, approximate="tanh"), (X,), "gelu"),
+    "silu": Case(lambda F: F.silu, (X,), "silu"),
+    "elu": Case(lambda F: lambda x: F.elu(x, 0.5), (X,), "elu"),
+    "celu": Case(lambda F: lambda x: F.celu(x, 2.0), (X,), "celu"),
+    "selu": Case(lambda F: F.selu, (X,), "selu"),
+    "softplus": Case(lambda F: lambda x: F.softplus(x, beta=2.0), (X,), "softplus"),
+    "hardtanh": Case(lambda F: lambda x: F.hardtanh(x, -0.5, 1.5), (X,), "hardtanh"),
+    "relu6": Case(lambda F: F.relu6, (X * 4,), "relu6"),
+    "hardswish": Case(lambda F: F.hardswish, (X * 2,), "hardswish"),
+    # PyTorch's hardsigmoid backward multiplies by 1/6 rounded to float32, even in float64
+    "hardsigmoid": Case(lambda F: F.hardsigmoid, (X * 2,), "hardsigmoid", rtol=1e-7),
+    "mish": Case(lambda F: F.mish, (X,), "mish"),
+    "softsign": Case(lambda F: F.softsign, (X,), "softsign"),
+    "tanhshrink": Case(lambda F: F.tanhshrink, (X,), "tanhshrink"),
+    "glu": Case(lambda F: lambda x: F.glu(x, dim=1), (X,), "glu"),
+    "prelu": Case(lambda F: F.prelu, (X, W4 - 1), "prelu"),
+    "threshold": Case(lambda F: lambda x: F.threshold(x, -0.5, -2.0), (X,), "threshold"),
+    "hardshrink": Case(lambda F: F.hardshrink, (X,), "hardshrink"),
+    "softshrink": Case(lambda F: lambda x: F.softshrink(x, 0.3), (X,), "softshrink"),
+    # losses: (prediction, target)
+    "sse_loss": Case(lambda F: F.sse_loss, (X, Y), None),
+    "half_sse_loss": Case(lambda F: F.half_sse_loss, (X, Y), None),
+    "mse_loss": Case(lambda F: lambda x, y: F.mse_loss(x, y, reduction="none"), (X, Y), "mse_loss"),
+    "l1_loss": Case(lambda F: F.l1_loss, (X, Y), "l1_loss"),
+    "smooth_l1_loss": Case(lambda F: lambda x, y: F.smooth_l1_loss(x, y, reduction="sum",
+                                                                   beta=0.5),
+                           (X, Y), "smooth_l1_loss"),
+    "huber_loss": Case(lambda F: lambda x, y: F.huber_loss(x, y, delta=0.5), (X, Y),
+                       "huber_loss"),
+    "binary_cross_entropy": Case(lambda F: lambda p, t, w: F.binary_cross_entropy(
+        p, t, weight=w), (P01, T01, W4), "binary_cross_entropy", torch_constant=(2,)),
+    "binary_cross_entropy_with_logits": Case(
+        lambda F: lambda x, t, w: F.binary_cross_entropy_with_logits(x, t, pos_weight=w),
+        (X, T01, W4), "binary_cross_entropy_with_logits", torch_constant=(2,)),
+    "cross_entropy": Case(lambda F: lambda x, y, w: F.cross_entropy(x, y, weight=w),
+                          (X, LABELS, W4), "cross_entropy", torch_constant=(2,)),
+    "cross_entropy probabilities": Case(lambda F: lambda x, t: F.cross_entropy(
+        x, t, label_smoothing=0.2), (X, PROBS), "cross_entropy"),
+    "nll_loss": Case(lambda F: lambda x, y: F.nll_loss(x, y, reduction="sum"), (X, LABELS),
+                     "nll_loss"),
+    "kl_div": Case(lambda F: lambda x, t: F.kl_div(x, t, reduction="batchmean", log_target=True),
+                   (X - 2, Y - 2), "kl_div"),
+}
+
+
+def module_classes() -> set[str]:
+    return {name for name in nn.__all__ if isinstance(getattr(nn, name), type)
+            and issubclass(getattr(nn, name), nn.Module)}
+
+
+def named(table: dict) -> set[str]:
+    """The layers or functions a table covers: its keys up to a variant's space."""
+    return {key.split(" ")[0] for key in table}
+
+
+@pytest.mark.parametrize("table, exempt, exported, where", [
+    (LAYERS, EXEMPT_LAYERS, module_classes(), "tg.nn's Module classes"),
+    (FUNCTIONS, EXEMPT_FUNCTIONS, set(F.__all__), "tg.nn.functional.__all__")])
+def test_every_layer_and_function_has_an_entry(table, exempt, exported, where):
+    missing = exported - named(table) - set(exempt)
+    assert not missing, f"{where} without a gradient check in the table: {sorted(missing)}"
+    stale = (named(table) | set(exempt)) - exported
+    assert not stale, f"entries naming what is not in {where}: {sorted(stale)}"
+    assert not named(table) & set(exempt), "an entry both checked and exempt"
+
+
+def build(table: dict, key: str, library: Any) -> Callable:
+    """The entry's callable in `library` (tg's or torch's nn, or F): layers get generic
+    parameters (not 1s and 0s) from a fixed seed, the same in every run."""
+    made = table[key].make(library)
+    if isinstance(made, nn.Module):
+        state = made.state_dict()
+        rng = np.random.default_rng(sum(map(ord, key)))
+        for name, parameter in made.named_parameters():
+            state[name] = rng.uniform(0.5, 1.5, parameter.shape) * rng.choice([-1, 1],
+                                                                              parameter.shape)
+        made.load_state_dict(state)
+    return made
+
+
+def leaves(arrays) -> list[Tensor]:
+    """The arrays as tensors: the float ones leaves that need a gradient, the integer ones
+    (class indices, rows) kept integer."""
+    return [Tensor(a, requires_grad=True) if a.dtype.kind == "f" else tg.as_tensor(a)
+            for a in arrays]
+
+
+def flat(out: Any) -> Tensor:
+    """One tensor of a layer's output: a tuple (RNN's output and last state) concatenated."""
+    return tg.cat([part.reshape(-1) for part in out]) if isinstance(out, tuple) else out
+
+
+def through_parameters(module: nn.Module, count: int) -> Callable:
+    """`module` as a function of its inputs (the first `count` arguments) and then of its
+    parameters: each parameter is replaced for the call by the tensor given in its place
+    (`del` frees the parameter's name, as PyTorch's functional_call does), then restored."""
+    owners = dict(module.named_modules())
+    names = [name for name, _ in module.named_parameters()]
+
+    def call(*arguments):
+        replaced = []
+        for name, value in zip(names, arguments[count:]):
+            prefix, _, attribute = name.rpartition(".")
+            owner = owners[prefix]
+            replaced.append((owner, attribute, getattr(owner, attribute)))
+            delattr(owner, attribute)
+            setattr(owner, attribute, value)
+        try:
+            return flat(module(*arguments[:count]))
+        finally:
+            for owner, attribute, parameter in replaced:
+                delattr(owner, attribute)
+                setattr(owner, attribute, parameter)
+    return call
+
+
+@pytest.mark.parametrize("key", sorted(LAYERS))
+def test_layer_passes_gradcheck_for_its_inputs_and_parameters(key):
+    layer = build(LAYERS, key, nn)
+    inputs = leaves(LAYERS[key].inputs)
+    parameters = [Tensor(p.data, requires_grad=True) for p in layer.parameters()]
+    as_function = through_parameters(layer, len(inputs))
+    assert tg.gradcheck(as_function, inputs + parameters)
+    if not parameters:
+        return
+    # the tensors given in the parameters' place are the ones used: their gradients are
+    # the parameters' own from a plain backward(), and not zero
+    given = tg.autograd.grad(as_function(*inputs, *parameters).sum(), parameters)
+    flat(layer(*inputs)).sum().backward()
+    for (name, parameter), gradient in zip(layer.named_parameters(), given):
+        assert gradient.data.any(), name
+        np.testing.assert_allclose(gradient.data, parameter.grad.data, rtol=1e-12,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("key", sorted(FUNCTIONS))
+def test_function_passes_gradcheck_for_its_float_inputs(key):
+    assert tg.gradcheck(build(FUNCTIONS, key, F), leaves(FUNCTIONS[key].inputs))
+
+
+def with_torch_cases(table: dict) -> list:
+    return sorted(key for key, case in table.items() if case.torch)
+
+
+def compare_with_torch(case: Case, ours: Callable, theirs: Callable) -> None:
+    """Runs both on the entry's inputs, compares outputs and the inputs' gradients of one
+    backward pass seeded with the same random weights."""
+    torch = pytest.importorskip("torch")
+    mine = leaves(case.inputs)
+    references = [torch.tensor(a, requires_grad=a.dtype.kind == "f" and i not in
+                               case.torch_constant) for i, a in enumerate(case.inputs)]
+    out, expected = ours(*mine), theirs(*references)
+    pairs = list(zip(out, expected)) if isinstance(out, tuple) else [(out, expected)]
+    assert len(pairs) == (len(expected) if isinstance(expected, tuple) else 1)
+    rng = np.random.default_rng(0)
+    our_loss, their_loss = 0.0, 0.0
+    for part, reference in pairs:
+        assert part.shape == tuple(reference.shape) and part.dtype == np.float64
+        np.testing.assert_allclose(part.data, reference.detach().numpy(), rtol=1e-10,
+                                   atol=1e-12)
+        weights = rng.standard_normal(part.shape)
+        our_loss = our_loss + (part * weights).sum()
+        their_loss = their_loss + (reference * torch.tensor(weights)).sum()
+    our_loss.backward()
+    their_loss.backward()
+    for i, (leaf, reference) in enumerate(zip(mine, references)):
+        if reference.requires_grad:
+            np.testing.assert_allclose(leaf.grad.data, reference.grad.numpy(), rtol=case.rtol,
+                                       atol=1e-12, err_msg=f"input {i}")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("key", with_torch_cases(LAYERS))
+def test_layer_agrees_with_pytorch_with_its_weights(key):
+    torch = pytest.importorskip("torch")
+    ours = build(LAYERS, key, nn)
+    theirs = LAYERS[key].make(torch.nn).double()
+    assert type(theirs).__name__ == LAYERS[key].torch
+    assert list(ours.state_dict()) == list(theirs.state_dict())  # PyTorch's names and order
+    theirs.load_state_dict({name: torch.tensor(value)
+                            for name, value in ours.state_dict().items()})
+    compare_with_torch(LAYERS[key], ours, theirs)
+    grads = {name: p.grad for name, p in ours.named_parameters()}
+    for name, parameter in theirs.named_parameters():
+        np.testing.assert_allclose(grads[name].data, parameter.grad.numpy(),
+                                   rtol=LAYERS[key].rtol, atol=1e-12, err_msg=name)
+    for name, value in theirs.state_dict().items():  # running statistics updated alike
+        np.testing.assert_allclose(ours.state_dict()[name], value.numpy(), rtol=1e-12,
+                                   err_msg=name)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("key", with_torch_cases(FUNCTIONS))
+def test_function_agrees_with_pytorch(key):
+    torch = pytest.importorskip("torch")
+    assert hasattr(torch.nn.functional, FUNCTIONS[key].torch)
+    compare_with_torch(FUNCTIONS[key], build(FUNCTIONS, key, F),
+                       FUNCTIONS[key].make(torch.nn.functional))
+
+
+# ------------------------------------------------------------------ at the kinks and far out
+
+BIG = np.array([[800.0, -800.0, 0.5]])  # where exp overflows, and a plain value
+SAME, APART = X[:2].copy(), X[:2] + np.array([[0.0] * 4, [0.5, -1.0, 0.25, 2.0]])
+
+
+def edge(name: str, make: Callable, inputs: tuple, torch: str, **options: Any) -> Any:
+    """An EDGES entry: a Case with its name as the test's id."""
+    return pytest.param(Case(make, inputs, torch, **options), id=name)
+
+
+# a function at its kinks (PyTorch's convention for the gradient there) or where exp
+# overflows
+EDGES = [
+    edge("relu at 0", lambda F: F.relu, (np.array([0.0, -0.0, 1.0]),), "relu"),
+    edge("leaky_relu at 0", lambda F: F.leaky_relu, (np.zeros(1),), "leaky_relu"),
+    edge("hardtanh at its bounds", lambda F: lambda x: F.hardtanh(x, -0.5, 1.5),
+         (np.array([-0.5, 1.5]),), "hardtanh"),
+    edge("relu6 at 0 and 6", lambda F: F.relu6, (np.array([0.0, 6.0]),), "relu6"),
+    edge("hardswish at -3 and 3", lambda F: F.hardswish, (np.array([-3.0, 3.0]),),
+         "hardswish"),
+    edge("threshold at the threshold", lambda F: lambda x: F.threshold(x, 0.1, 2.0),
+         (np.array([0.1]),), "threshold"),
+    edge("hardshrink at lambd", lambda F: F.hardshrink, (np.array([0.5, -0.5]),),
+         "hardshrink"),
+    edge("softshrink at lambd", lambda F: F.softshrink, (np.array([0.5, -0.5]),),
+         "softshrink"),
+    edge("elu at 0", lambda F: lambda x: F.elu(x, 0.5), (np.zeros(1),), "elu"),
+    edge("l1_loss of equal values", lambda F: F.l1_loss, (X, X.copy()), "l1_loss"),
+    edge("smooth_l1_loss at beta", lambda F: lambda x, y: F.smooth_l1_loss(x, y, beta=0.5),
+         (np.array([0.5, -0.5, 0.0]), np.zeros(3)), "smooth_l1_loss"),
+    edge("huber_loss at delta", lambda F: lambda x, y: F.huber_loss(x, y, delta=0.5),
+         (np.array([0.5, -0.5, 0.0]), np.zeros(3)), "huber_loss"),
+    edge("softplus far out", lambda F: F.softplus, (BIG,), "softplus"),
+    edge("logsigmoid far out", lambda F: F.logsigmoid, (BIG,), "logsigmoid"),
+    edge("silu far out", lambda F: F.silu, (BIG,), "silu"),
+    edge("mish far out", lambda F: F.mish, (BIG,), "mish"),
+    edge("gelu tanh far out", lambda F: lambda x: F.gelu(x, approximate="tanh"), (BIG,),
+         "gelu"),
+    edge("binary_cross_entropy_with_logits far out",
+         lambda F: F.binary_cross_entropy_with_logits, (BIG, np.array([[0.3, 0.7, 1.0]])),
+         "binary_cross_entropy_with_logits"),
+    edge("log_softmax far apart", lambda F: lambda x: F.log_softmax(x, dim=1), (BIG * 2,),
+         "log_softmax"),
+    edge("softmax of -inf", lambda F: lambda x: F.softmax(x, dim=0),
+         (np.array([-np.inf, 1.0, 2.0]),), "softmax"),
+    edge("normalize of zeros", lambda F: lambda x: F.normalize(x, dim=0), (np.zeros(3),),
+         "normalize"),
+    edge("layer_norm of a constant", lambda F: lambda x: F.layer_norm(x, (3,)),
+         (np.ones((2, 3)),), "layer_norm"),
+    edge("pairwise_distance inf of a tie", lambda F: lambda a, b: F.pairwise_distance(
+        a, b, np.inf, 0.0), (np.array([[1.0, -1.0]]), np.zeros((1, 2))), "pairwise_distance"),
+    edge("pairwise_distance p=2 of equal rows", lambda F: lambda a, b: F.pairwise_distance(
+        a, b, 2.0, 0.0), (SAME, APART), "pairwise_distance"),
+    edge("pairwise_distance p=3 of equal rows", lambda F: lambda a, b: F.pairwise_distance(
+        a, b, 3.0, 0.0), (SAME, APART), "pairwise_distance"),
+    edge("pairwise_distance p=0.5 of equal entries", lambda F: lambda a, b:
+         F.pairwise_distance(a, b, 0.5, 0.0), (X, X + (X > 0)), "pairwise_distance"),
+    edge("binary_cross_entropy of a tiny probability", lambda F: F.binary_cross_entropy,
+         (np.array([1e-20, 0.5]), np.array([1.0, 0.3])), "binary_cross_entropy"),
+]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", EDGES)
+def test_function_at_its_edges_agrees_with_pytorch(case):
+    torch = pytest.importorskip("torch")
+    compare_with_torch(case, case.make(F), case.make(torch.nn.functional))
+
+
+# each a fresh layer or generator with the same seed per call: the same mask for every
+# finite difference of gradcheck
+DROPOUTS_IN_TRAINING = {
+    "Dropout": (lambda: nn.Dropout(0.4, seed=3), IMG),
+    "Dropout1d": (lambda: nn.Dropout1d(0.4, seed=3), SEQ),
+    "Dropout2d": (lambda: nn.Dropout2d(0.4, seed=3), IMG),
+    "dropout": (lambda: lambda x: F.dropout(x, 0.4, generator=np.random.default_rng(3)), X),
+    "dropout1d": (lambda: lambda x: F.dropout1d(x, generator=np.random.default_rng(3)), SEQ),
+    "dropout2d": (lambda: lambda x: F.dropout2d(x, generator=np.random.default_rng(3)), IMG),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DROPOUTS_IN_TRAINING))
+def test_dropouts_in_training_pass_gradcheck_with_a_fixed_mask(name):
+    make, array = DROPOUTS_IN_TRAINING[name]
+    dropped = make()(array).data
+    assert (dropped == 0).any() and (dropped != 0).any()  # a mask that drops some entries
+    assert tg.gradcheck(lambda x: make()(x), [Tensor(array, requires_grad=True)])
