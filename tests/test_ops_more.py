@@ -299,3 +299,12 @@ def test_logit_with_a_negative_eps_is_torchs_logit_without_eps(eps):
     np.testing.assert_array_equal(tg.logit(values, eps).data, torch.logit(tx, eps).detach())
     np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())  # (NaN outside [0, 1])
     assert np.isnan(x.grad.data[[0, -1]]).all()
+
+
+def test_sign_of_nan_stays_nan_as_numpys_not_pytorchs_0():
+    """The one place sign departs from PyTorch (its docstring says so): a NaN is kept,
+    as NumPy's np.sign keeps it, rather than hidden as 0."""
+    for name in ("sign", "sgn"):
+        out = getattr(tg, name)(tg.Tensor([float("nan"), -1.0]))
+        assert np.isnan(out.data[0]) and out.data[1] == -1.0
+    assert np.isnan(np.sign(np.nan))

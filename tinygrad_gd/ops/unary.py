@@ -392,7 +392,8 @@ class _Step(Function, register=False):
 
 class Sign(_Step, elementwise=True, methods=("sign", "sgn"), functions=("sign", "sgn")):
     """-1, 0 or 1 by the sign of x (0 at 0); gradient 0. `sgn` is PyTorch's other name
-    (the same function for real numbers).
+    (the same function for real numbers). NaN stays NaN, as NumPy's (PyTorch's gives 0:
+    a NaN is not hidden here).
 
     forward: `sign(x)`
     gradient: `0`
