@@ -1,6 +1,8 @@
-"""`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad`, with PyTorch's
-update rules, names and defaults (Adam's and AdamW's amsgrad=, and maximize= on SGD, Adam
-and AdamW, too); learning-rate schedules live in `tg.optim.lr_scheduler`.
+"""`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad` (here), and
+`NAdam`, `RAdam`, `Adamax`, `Adadelta`, `Rprop` and `ASGD` (optim_variants.py), with
+PyTorch's update rules, names and defaults (Adam's and AdamW's amsgrad=, and maximize= on
+all but RMSprop and Adagrad, too); their base class `Optimizer` is in optim_base.py;
+learning-rate schedules live in `tg.optim.lr_scheduler`.
 
 An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`; PyTorch's
 `model.named_parameters()` too, the names kept as the group's "param_names");
@@ -24,268 +26,24 @@ As in PyTorch, `step()` skips every parameter whose `.grad` is None, so paramete
 """
 from __future__ import annotations
 
-import difflib
 import math
 import sys
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Iterable
 
 import numpy as np
 
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
-from .engine import enable_grad
 from .grad_mode import check_flag
-from .tensor import Tensor, zero_grads
+from .optim_base import Optimizer, _check_betas, _check_number
+from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
+from .tensor import Tensor
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
+           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler"]
 
 # PyTorch's import line works too: `from tinygrad_gd.optim.lr_scheduler import StepLR`
 # (optim is one file, not a package; os.path is reached the same way)
 sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
-
-
-def _check_number(where: str, name: str, value: Any, low: float = 0.0,
-                  high: float | None = None) -> None:
-    """value must be a real number in [low, high) (high None: no upper bound)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
-    in_range = low <= value and (high is None or value < high)  # NaN fails both tests
-    if not in_range:
-        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")
-
-
-class Optimizer:
-    """Base class: keeps `param_groups` (dicts of "params" and settings) and per-parameter `state`.
-
-    A subclass defines `_check_settings(group)` and `_update(grad, group, state)`, which
-    returns (scale, direction) for the gradient `grad`: the step subtracts
-    scale * direction from the parameter. Weight decay is added to the gradient, unless
-    the subclass sets `_decoupled_weight_decay` (AdamW): then the parameter itself shrinks.
-    """
-
-    _decoupled_weight_decay = False
-
-    def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
-        self.defaults = dict(defaults)
-        self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Tensor, dict[str, Any]] = {}
-        for group in self._groups(params):
-            self.add_param_group(group)
-
-    @property
-    def _name(self) -> str:
-        return type(self).__name__
-
-    def _groups(self, params: Any) -> list[dict[str, Any]]:
-        if isinstance(params, Tensor):
-            raise TypeError(f"{self._name}: params must be an iterable of tensors; got a single "
-                            f"Tensor, wrap it in a list: {self._name}([w], ...)")
-        if hasattr(params, "parameters") and callable(params.parameters):
-            raise TypeError(f"{self._name}: got a model; pass its parameters: "
-                            f"{self._name}(model.parameters(), ...)")
-        try:
-            items = list(params)
-        except TypeError:
-            raise TypeError(f"{self._name}: params must be an iterable of tensors (such as "
-                            f"model.parameters() or [w, b]), got {type(params).__name__}") from None
-        if not items:
-            raise ValueError(f"{self._name}: got an empty parameter list; nothing to optimize "
-                             f"(does the model have parameters? was a generator used up?)")
-        if all(isinstance(item, dict) for item in items):
-            return [dict(item) for item in items]
-        return [{"params": items}]
-
-    def _named(self, params: list[Any]) -> tuple[list[Any], list[str] | None]:
-        """PyTorch's (name, tensor) pairs (`model.named_parameters()`): the tensors, and
-        the names, which the group keeps as "param_names" (as PyTorch keeps them)."""
-        if not all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)
-                   for p in params):
-            if any(isinstance(p, tuple) for p in params):
-                i = next(i for i, p in enumerate(params) if isinstance(p, tuple))
-                raise TypeError(f"{self._name}: parameter {i} is a tuple, not a Tensor; give "
-                                f"tensors (model.parameters()) or only (name, tensor) pairs "
-                                f"(model.named_parameters())")
-            return params, None
-        return [p for _, p in params], [name for name, _ in params]
-
-    def add_param_group(self, group: dict[str, Any]) -> None:
-        """Add parameters with their own settings; missing settings take the defaults."""
-        if "params" not in group:
-            raise ValueError(f"{self._name}: a parameter group needs a 'params' entry")
-        params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
-        if not params:
-            raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} is empty")
-        params, names = self._named(params)
-        if names is not None:
-            group = {**group, "param_names": names}
-        known = {id(p) for g in self.param_groups for p in g["params"]}
-        for i, p in enumerate(params):
-            self._check_param(p, i, known)
-            known.add(id(p))
-        # other keys are kept, as PyTorch keeps them ({"params": ..., "name": "head"}), but
-        # one spelled almost like a setting is surely a typo
-        typos = {key: close[0] for key in group if key not in self.defaults and key != "params"
-                 for close in [difflib.get_close_matches(str(key), self.defaults, 1, 0.85)]
-                 if close}
-        if typos:
-            raise ValueError(f"{self._name}: unknown settings {sorted(typos)} in a parameter "
-                             f"group (did you mean {sorted(set(typos.values()))}?); known: "
-                             f"{sorted(self.defaults)}")
-        full = {**self.defaults, **group, "params": params}
-        self._check_settings(full)
-        self.param_groups.append(full)
-
-    def _check_param(self, p: Any, i: int, known: set[int]) -> None:
-        if not isinstance(p, Tensor):
-            raise TypeError(f"{self._name}: parameter {i} is a {type(p).__name__}, not a Tensor")
-        label = f"parameter {i}" + (f" '{p.name}'" if p.name else "") + f" (shape {p.shape})"
-        if p.grad_fn is not None:
-            raise ValueError(f"{self._name}: {label} was computed by an op ('{p.grad_fn.name}'); "
-                             f"only leaf tensors (created directly) can be optimized")
-        if id(p) in known:
-            raise ValueError(f"{self._name}: {label} appears twice; give each parameter once")
-        if p.dtype.kind != "f":  # (a step, lr * grad, is fractional: NumPy cannot write it)
-            raise TypeError(f"{self._name}: {label} has dtype {p.dtype}; only floating-point "
-                            f"tensors can be optimized: create it with dtype=np.float64 or "
-                            f"np.float32")
-
-    def _check_settings(self, group: dict[str, Any]) -> None:
-        for key in ("lr", "weight_decay"):  # PyTorch takes a 1-element tensor too: its value
-            value = group[key]
-            if isinstance(value, Tensor):
-                if value.size != 1:
-                    raise ValueError(f"{self._name}: {key} must be a number or a 1-element "
-                                     f"tensor, got a tensor of shape {value.shape}")
-                group[key] = value.item()
-        _check_number(self._name, "lr", group["lr"])
-        _check_number(self._name, "weight_decay", group["weight_decay"])
-
-    def _update(self, grad: np.ndarray, group: dict[str, Any],
-                state: dict[str, Any]) -> tuple[float, np.ndarray]:
-        """(scale, direction): the step moves the parameter by -scale * direction."""
-        raise NotImplementedError(f"{self._name} defines no _update()")
-
-    # -- the training-loop calls ------------------------------------------------------
-    def zero_grad(self, set_to_none: bool = True) -> None:
-        """Clear every parameter's gradient: `.grad = None` (or zeroed in place with
-        set_to_none=False); a parameter without one keeps None (`tensor.zero_grads`)."""
-        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient (those whose .grad is None are skipped).
-
-        `closure`, if given, recomputes and returns the loss (with backward); its result
-        is returned.
-        """
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group in self.param_groups:
-            self._check_settings(group)  # a setting may have been changed by hand since
-            for p in group["params"]:
-                grad = p._grad  # (the attribute itself: .grad's property, per parameter)
-                if grad is not None:
-                    self._step_param(p, grad._data, group)
-        return loss
-
-    def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
-        if grad.shape != p.shape:
-            raise ValueError(f"{self._name}: the gradient of a parameter of shape {p.shape} has "
-                             f"shape {grad.shape}; was .grad assigned by hand?")
-        if p._data.dtype.kind != "f" or grad.dtype.kind != "f":
-            raise TypeError(f"{self._name}: a parameter of shape {p.shape} and dtype "
-                            f"{p._data.dtype} has a gradient of dtype {grad.dtype}; both must "
-                            f"be floating point (was .data or .grad assigned by hand?)")
-        if group.get("maximize"):  # ascend: the negated gradient, before weight decay
-            grad = -grad
-        decay = group["weight_decay"]
-        if decay and not self._decoupled_weight_decay:
-            grad = grad + decay * p._data
-        mask = getattr(p, "frozen_mask", None)
-        if mask is not None:
-            grad = np.where(mask, np.zeros((), grad.dtype), grad)
-        if decay and self._decoupled_weight_decay:  # p <- p * (1 - lr * wd) first, as PyTorch
-            np.multiply(p._data, 1 - group["lr"] * decay, out=p._data,
-                        where=True if mask is None else ~mask, casting="same_kind")
-        scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
-        if mask is None:
-            np.subtract(p._data, scale * direction, out=p._data, casting="same_kind")
-        else:  # frozen entries keep their exact value, whatever the update says
-            np.subtract(p._data, scale * direction, out=p._data, where=~mask, casting="same_kind")
-        p._mark_changed()  # a graph that used the old values must refuse to backward
-
-    # -- saving and loading -------------------------------------------------------------
-    def _all_params(self) -> list[Tensor]:
-        return [p for group in self.param_groups for p in group["params"]]
-
-    def state_dict(self) -> dict[str, Any]:
-        """Settings and state (copies), parameters referred to by their position."""
-        index = {id(p): i for i, p in enumerate(self._all_params())}
-        state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                for k, v in s.items()}
-                 for p, s in self.state.items() if id(p) in index}
-        groups = [{**{k: v for k, v in g.items() if k != "params"},
-                   "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
-        return {"state": state, "param_groups": groups}
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` saved, into an optimizer over same-shaped parameters."""
-        where = f"{self._name}.load_state_dict"
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"{where}: expected the dict of optimizer.state_dict() (with 'state' "
-                            f"and 'param_groups'), got {type(state_dict).__name__}")
-        groups, saved = state_dict.get("param_groups"), state_dict.get("state")
-        if groups is None or saved is None:
-            raise ValueError(f"{where}: expected the dict of state_dict(), "
-                             f"with 'state' and 'param_groups'")
-        if not (isinstance(saved, Mapping) and all(isinstance(s, Mapping) for s in saved.values())
-                and isinstance(groups, (list, tuple)) and all(
-                    isinstance(g, Mapping)
-                    and isinstance(g.get("params"), (list, tuple, np.ndarray)) for g in groups)):
-            raise ValueError(f"{where}: 'state' must be a dict of dicts and 'param_groups' a "
-                             f"list of dicts with a 'params' list, as state_dict() gives them")
-        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
-            raise ValueError(
-                f"{self._name}.load_state_dict: the saved groups hold "
-                f"{[len(g['params']) for g in groups]} parameters, this optimizer's "
-                f"{[len(g['params']) for g in self.param_groups]}; they must match")
-        params = self._all_params()
-        for i, s in saved.items():
-            if isinstance(i, bool) or not isinstance(i, (int, np.integer)) \
-                    or not 0 <= i < len(params):
-                raise ValueError(f"{where}: state for parameter {i!r}, but this optimizer has "
-                                 f"{len(params)} parameters (numbered from 0)")
-            for key, value in s.items():
-                if isinstance(value, np.ndarray) and value.shape != params[i].shape:
-                    raise ValueError(f"{self._name}.load_state_dict: state '{key}' of parameter "
-                                     f"{i} has shape {value.shape}, the parameter "
-                                     f"{params[i].shape}")
-        settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
-        for group, saved_settings in zip(self.param_groups, settings):
-            # (a state saved before amsgrad= and maximize= existed: off, as PyTorch's
-            # __setstate__ fills them in)
-            for key in ("amsgrad", "maximize"):
-                if key in self.defaults:
-                    saved_settings.setdefault(key, False)
-            missing = sorted(self.defaults.keys() - saved_settings.keys())
-            if missing:  # (another optimizer's state: step() would fail on it later)
-                raise ValueError(f"{where}: the saved settings {sorted(saved_settings)} lack "
-                                 f"{self._name}'s {missing}; load the state_dict() of the same "
-                                 f"kind of optimizer")
-            self._check_settings({**group, **saved_settings})
-        for group, saved_settings in zip(self.param_groups, settings):
-            group.update(saved_settings)
-        self.state = {params[i]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                  for k, v in s.items()} for i, s in saved.items()}
-
-    def __repr__(self) -> str:
-        lines = [f"{self._name} ("]
-        for i, group in enumerate(self.param_groups):
-            settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
-            lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
-        return "\n".join(lines) + "\n)"
 
 
 class SGD(Optimizer):
@@ -353,11 +111,7 @@ class Adam(Optimizer):
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
-        betas = group["betas"]
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"{self._name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        _check_number(self._name, "betas[0]", betas[0], 0.0, 1.0)
-        _check_number(self._name, "betas[1]", betas[1], 0.0, 1.0)
+        _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
         for name in ("amsgrad", "maximize"):
             check_flag(self._name, name, group[name])
