@@ -548,3 +548,61 @@ def test_error_messages_and_types_are_torchs():
         torch.kthvalue(torch.tensor(A), 1.0)
     with pytest.raises(TypeError, match=r"^std_mean: unbiased must be True or False, got str"):
         tg.std_mean(tg.Tensor(A), unbiased="no")
+
+
+# Second read fixes ---------------------------------------------------------------------------
+@pytest.mark.parametrize("join", ["cat", "stack", "hstack", "vstack"])
+@pytest.mark.parametrize("make", [lambda a, b: {a, b}, lambda a, b: {0: a, 1: b}],
+                         ids=["set", "dict"])
+def test_joins_refuse_a_set_or_dict_as_torch(join, make):
+    a, b = tg.Tensor(np.arange(3.0)), tg.Tensor(np.arange(3.0) + 3)
+    group = make(a, b)
+    kind = type(group).__name__
+    with pytest.raises(TypeError, match=rf": expected a list or tuple of tensors, got {kind}; "):
+        getattr(tg, join)(group)
+    with pytest.raises(TypeError, match=rf"must be tuple of Tensors, not {kind}"):
+        getattr(torch, join)(make(torch.arange(3.0), torch.arange(3.0) + 3))
+    assert getattr(tg, join)((a, b)).tolist() == getattr(torch, join)(
+        (torch.arange(3.0, dtype=torch.float64), torch.arange(3.0) + 3)).tolist()
+
+
+@pytest.mark.parametrize("p", [math.inf, 0.0, 0.5, 1.0, 2.0, 3.0])
+@pytest.mark.parametrize("shapes", [((3, 0), (4, 0)), ((2, 3, 0), (4, 0))])
+def test_cdist_of_no_features_is_zeros_as_torch(p, shapes):
+    x1 = tg.zeros(*shapes[0], requires_grad=True)
+    ours = tg.cdist(x1, tg.zeros(*shapes[1]), p)
+    theirs = torch.cdist(torch.zeros(*shapes[0], dtype=torch.float64, requires_grad=True),
+                         torch.zeros(*shapes[1], dtype=torch.float64), p)
+    assert ours.shape == tuple(theirs.shape) and ours.dtype == np.float64
+    assert ours.tolist() == theirs.tolist()  # all 0.0
+    assert ours.requires_grad
+    ours.sum().backward()
+    assert x1.grad.shape == shapes[0]
+
+
+def test_norm_errors_name_the_function_called():
+    with pytest.raises(ValueError, match=r"^dist: the inf norm of no entries is undefined"):
+        tg.dist(tg.ones(0), tg.ones(0), math.inf)
+    with pytest.raises(RuntimeError, match="cannot compute the inf norm"):
+        torch.dist(torch.ones(0), torch.ones(0), math.inf)  # (dist keeps refusing, as torch)
+    from tinygrad_gd.composed_reductions import vector_norm
+    with pytest.raises(ValueError, match=r"^pairwise_distance: the -1.0 norm of no entries"):
+        vector_norm(tg.ones(3, 0), -1, -1, op="pairwise_distance")
+    with pytest.raises(TypeError, match=r"^clip_grad_norm_: keepdims must be True or False"):
+        vector_norm(tg.ones(3), 2, None, "no", op="clip_grad_norm_")
+
+
+@pytest.mark.parametrize("p", [0, 1, math.inf, -math.inf])
+@pytest.mark.parametrize("axis", [None, -1])
+def test_vector_norm_gradient_is_torchs_at_nan_entries(p, axis):
+    from tinygrad_gd.composed_reductions import vector_norm
+    data = np.array([[np.nan, 1.0, 0.0, -2.0], [3.0, np.nan, np.nan, -3.0]])
+    x = tg.Tensor(data, requires_grad=True)
+    ours = vector_norm(x, p, axis)
+    ours.sum().backward()
+    t = torch.tensor(data, requires_grad=True)
+    theirs = torch.linalg.vector_norm(t, p, dim=axis)
+    theirs.sum().backward()
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+    expected = np.zeros_like(data) if t.grad is None else t.grad.numpy()  # (p=0: none)
+    np.testing.assert_array_equal(x.grad.data, expected)  # (was NaN at the NaN entries)

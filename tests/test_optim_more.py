@@ -493,18 +493,18 @@ def _momentum_optimizer():
 
 
 @pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
-@pytest.mark.parametrize("kwargs, bad", [
-    (dict(total_steps=25, pct_start=0.04), "1 / 25 and 1"),
-    (dict(epochs=5, steps_per_epoch=5, pct_start=1.0), "1 / 25 and 1"),
-    (dict(total_steps=25, pct_start=0.52, three_phase=True), "1 / 25 and 26 / 50"),
+@pytest.mark.parametrize("kwargs", [  # (a later phase of zero steps: Second read fixes)
+    dict(total_steps=25, pct_start=0.04),
+    dict(epochs=5, steps_per_epoch=5, pct_start=0.04),
+    dict(total_steps=25, pct_start=0.04, three_phase=True),
 ])
-def test_one_cycle_refuses_a_phase_of_zero_steps(kwargs, bad):
+def test_one_cycle_refuses_a_phase_of_zero_steps(kwargs):
     with pytest.raises(ValueError) as error:
         lr_scheduler.OneCycleLR(_momentum_optimizer(), 1.0, **kwargs)
     message = str(error.value)
     assert message.startswith(f"OneCycleLR: pct_start={kwargs['pct_start']} with "
-                              f"total_steps=25 leaves a phase of zero steps")
-    assert message.endswith(f"give a pct_start in [0, 1] other than {bad}")
+                              f"total_steps=25 makes the warm-up zero steps long")
+    assert message.endswith("give a pct_start other than 1 / 25")
     assert "\n" not in message
     with pytest.raises(ZeroDivisionError):  # (torch's: at some step)
         sched = torch.optim.lr_scheduler.OneCycleLR(torch.optim.SGD(
@@ -590,3 +590,66 @@ def test_get_total_norm_of_order_0_counts_tensors_with_a_nonzero_entry_as_docume
     theirs = torch.nn.utils.get_total_norm([torch.tensor(a) for a in arrays], 0)
     assert ours.item() == theirs.item() == 2.0  # (3 nonzero entries, in 2 tensors)
     assert "the number of tensors with a\n    nonzero entry" in nn.utils.get_total_norm.__doc__
+
+
+# Second read fixes ---------------------------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
+@pytest.mark.parametrize("opt_name, opt_kw, kwargs", [
+    ("SGD", dict(momentum=0.9), dict(pct_start=1.0)),
+    ("SGD", dict(momentum=0.9), dict(pct_start=0.55, three_phase=True)),
+    ("Adam", {}, dict(pct_start=0.55, three_phase=True, anneal_strategy="linear")),
+])
+def test_one_cycle_runs_a_last_phase_of_zero_steps_as_torch(opt_name, opt_kw, kwargs):
+    # such a phase is never reached before step total_steps: torch runs these settings
+    pair = _Pair(opt_name, opt_kw, "OneCycleLR", dict(max_lr=1.0, total_steps=10, **kwargs),
+                 lrs=(0.1, 0.1))
+    pair.agree()
+    for _ in range(9):
+        pair.train_step()
+        pair.sched.step()
+        pair.tsched.step()
+        pair.agree()
+    if kwargs["pct_start"] == 1.0:  # warm-up only, up to max_lr
+        assert pair.sched.get_last_lr()[0] == 1.0
+        assert pair.opt.param_groups[0]["momentum"] == pytest.approx(0.85)
+    with pytest.raises(ZeroDivisionError):  # torch's step total_steps divides by that phase
+        pair.tsched.step()
+    with pytest.raises(ValueError, match=r"^OneCycleLR: tried to step 10 times; at this "
+                       r"pct_start the last phase is zero steps long, so the schedule ends at "
+                       r"step 9 \(build it with more total_steps\)$"):
+        pair.sched.step()
+
+
+@pytest.mark.parametrize("name", ["three_phase", "cycle_momentum"])
+def test_one_cycle_refuses_a_flag_that_is_not_true_or_false(name):
+    with pytest.raises(TypeError, match=rf"^OneCycleLR: {name} must be True or False, got str "
+                                        r"'False'$"):
+        lr_scheduler.OneCycleLR(_momentum_optimizer(), 1.0, total_steps=10, **{name: "False"})
+
+
+@pytest.mark.parametrize("where", ["clip_grad_norm_", "get_total_norm"])
+def test_total_norm_refuses_an_error_if_nonfinite_that_is_not_true_or_false(where):
+    p = nn.Parameter(np.array([np.inf, 1.0]))
+    p.grad = tg.tensor([np.inf, 1.0])
+    call = {"clip_grad_norm_": lambda flag: nn.utils.clip_grad_norm_([p], 1.0, 2.0, flag),
+            "get_total_norm": lambda flag: nn.utils.get_total_norm([p.grad], 2.0, flag)}[where]
+    with pytest.raises(TypeError, match=rf"^{where}: error_if_nonfinite must be True or False, "
+                                        r"got str 'no'$"):
+        call("no")
+    with pytest.raises(RuntimeError, match=rf"^{where}: the total norm of order 2.0 is inf"):
+        call(True)
+
+
+
+
+@pytest.mark.parametrize("name", ["LinearLR", "CosineAnnealingLR",
+                                  "CosineAnnealingWarmRestarts"])
+def test_scheduler_formulas_render_on_their_own_line(name):
+    import inspect
+    griffe = pytest.importorskip("griffe")
+    markdown = pytest.importorskip("markdown")
+    doc = inspect.cleandoc(getattr(lr_scheduler, name).__doc__)
+    sections = griffe.Docstring(doc).parse("google")
+    assert [section.kind.value for section in sections] == ["text"]  # (no admonition box)
+    html = markdown.markdown(sections[0].value)
+    assert re.search(r"<pre><code>lr = [^\n]*\n</code></pre>", html)

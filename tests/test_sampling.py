@@ -548,3 +548,14 @@ def test_trunc_normal_draws_far_bounds_the_uniform_proposal_keeps_as_documented(
     _refused(ValueError, "trunc_normal_: [a, b] = [40.0, 41.0] lies far in the tail",
              lambda: nn.init.trunc_normal_(tg.zeros(3), 0.0, 1.0, 40.0, 41.0))
     assert "neither proposal" in " ".join(nn.init.trunc_normal_.__doc__.split())
+
+
+# Second read fixes ---------------------------------------------------------------------------
+def test_multinomial_refuses_a_replacement_that_is_not_true_or_false():
+    weights = [0.5, 0.5]
+    with pytest.raises(TypeError, match=r"^multinomial: replacement must be True or False, got "
+                                        r"str 'False'$"):
+        tg.multinomial(tg.tensor(weights), 4, "False")  # (was drawn with replacement)
+    with pytest.raises(TypeError):
+        torch.multinomial(torch.tensor(weights), 4, "False")
+    assert tg.multinomial(tg.tensor(weights), 4, np.bool_(True), seed=0).shape == (4,)

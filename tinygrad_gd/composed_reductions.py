@@ -297,17 +297,19 @@ def cummin(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesAndIndices
     return _running("cummin", np.minimum, input, dim, axis)
 
 
-def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False) -> Tensor:
+def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False, *,
+                op: str = "vector_norm") -> Tensor:
     """The p-norm of x over `axis` (None: every entry), PyTorch's linalg.vector_norm made of
     ops: 2 the op norm; inf and -inf the largest and smallest |entry| (abs, max or min);
     0 the count of non-zero entries (in the graph, gradient 0); any other p the op pow,
-    sum(|x|**p)**(1/p). The gradient at a zero entry, and where the norm is 0, is 0, as
-    PyTorch's, also for p < 1, where the slope there is infinite. An integer x counts in
-    float64."""
-    p = number("vector_norm", "p", p)
+    `sum(|x|**p)**(1/p)`. The gradient at a zero entry, and where the norm is 0, is 0, as
+    PyTorch's, also for p < 1, where the slope there is infinite; for p 0, 1 and +-inf it
+    is 0 at a NaN entry too, as PyTorch's (other p: NaN). An integer x counts in
+    float64. `op`: the caller's name (dist, cdist, ...), which its errors name."""
+    p = number(op, "p", p)
     x = to_tensor(x)
-    axes = check_axis("vector_norm", axis, x.ndim)
-    keep = check_flag("vector_norm", "keepdims", keepdims)
+    axes = check_axis(op, axis, x.ndim)
+    keep = check_flag(op, "keepdims", keepdims)
     if x.dtype.kind != "f":
         x = x.to(np.float64)
     if p == 2:
@@ -315,10 +317,13 @@ def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False) ->
     reduced = x.shape if axes is None else np.take(x.shape, axes)
     if (p < 0 or math.isinf(p)) and 0 in np.atleast_1d(reduced):
         where = "its axes" if axes is None else f"axis {axes}"
-        raise ValueError(f"vector_norm: the {p} norm of no entries is undefined (the tensor "
+        raise ValueError(f"{op}: the {p} norm of no entries is undefined (the tensor "
                          f"of shape {x.shape} is empty along {where}), as in PyTorch; "
                          f"reduce over axes of non-zero length")
     size = x.abs()
+    nan = np.isnan(x._data)
+    if (p in (0, 1) or math.isinf(p)) and nan.any():  # abs's slope at NaN is NaN: PyTorch's 0
+        size = functional.masked_fill(functional.masked_fill(x, nan, 0.0).abs(), nan, math.nan)
     if p == 1:
         return size.sum(axis=axes, keepdims=keep)
     if p == math.inf:

@@ -334,7 +334,7 @@ def dist(input: Any, other: Any, p: Any = 2) -> Tensor:  # noqa: A002
     `vector_norm` (p=2 the op norm; the gradient at 0 is 0, as PyTorch's)."""
     p = number("dist", "p", p)
     broadcast("dist", input, other)
-    return vector_norm(functional.sub(input, other), p)
+    return vector_norm(functional.sub(input, other), p, op="dist")
 
 
 # torch.cdist's compute_mode values: its matrix-product shortcut for p=2 or not
@@ -345,8 +345,9 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
 def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     """The p-norm distance between each row of x1 (P, M) and each row of x2 (R, M), a
     (P, R) tensor, batch axes broadcast in front (PyTorch's cdist): sub, then
-    `vector_norm` over the last axis. Always exact: compute_mode takes PyTorch's three
-    values, but none switches to its faster, less exact matrix-product shortcut."""
+    `vector_norm` over the last axis (all 0 with no features, M = 0, for every p). Always
+    exact: compute_mode takes PyTorch's three values, but none switches to its faster,
+    less exact matrix-product shortcut."""
     p = number("cdist", "p", p, low=0)
     if compute_mode is not None and (not isinstance(compute_mode, str)
                                      or compute_mode not in _COMPUTE_MODES):
@@ -367,7 +368,9 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
                          f"of sizes equal or one of them 1)") from None
     diff = a.reshape(a.shape[:-1] + (1, a.shape[-1])) - b.reshape(
         b.shape[:-2] + (1,) + b.shape[-2:])
-    return vector_norm(diff, p, -1)
+    if not a.shape[-1]:  # no features: every distance 0, as PyTorch's (also p=inf)
+        return vector_norm(diff, 1.0, -1, op="cdist")
+    return vector_norm(diff, p, -1, op="cdist")
 
 
 _METHODS = {"fliplr": fliplr, "flipud": flipud, "swapdims": swapdims, "unflatten": unflatten,

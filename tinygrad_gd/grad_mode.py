@@ -3,6 +3,11 @@ PyTorch's `set_grad_enabled` and `inference_mode`), and `ContextDecorator`, what
 each of them (and `detect_anomaly`) a decorator too.
 
 Below the engine: `Function.apply` asks `is_grad_enabled()` before recording a node.
+
+Also `check_flag`, the package's one check of a True-or-False argument (`keepdim`,
+`replacement`, `three_phase`, ...), which refuses a string such as "False" (truthy) with
+a TypeError; it lives here, in a module that imports nothing of the package, so that any
+module can use it without an import cycle.
 """
 from __future__ import annotations
 

@@ -45,63 +45,76 @@ __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR
            "ChainedScheduler"]
 
 
-class _LambdaSchedule(LRScheduler):
-    """LambdaLR's and MultiplicativeLR's shared part: one lr_lambda per group, and state
-    dicts that keep no plain function (it could not be saved) but a callable object's
-    attributes, as in PyTorch."""
+# LambdaLR's and MultiplicativeLR's shared part (functions, not a base class: the two are
+# LRSchedulers as in PyTorch, and the docs show that base): one lr_lambda per group, and
+# state dicts that keep no plain function (it could not be saved) but a callable object's
+# attributes, as in PyTorch.
 
-    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float]
-                 | list[Callable[[int], float]], last_epoch: int = -1) -> None:
-        groups = _param_groups(self._name, optimizer)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != len(groups):
-                raise ValueError(f"{self._name}: got {len(lr_lambda)} lr_lambdas for "
-                                 f"{len(groups)} parameter groups; give one per group")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * len(groups)
-        for fn in self.lr_lambdas:
-            if not callable(fn):
-                raise TypeError(f"{self._name}: lr_lambda must be a function of the epoch, "
-                                f"got {fn!r}")
-        super().__init__(optimizer, last_epoch)
-
-    def state_dict(self) -> dict[str, Any]:
-        """As `LRScheduler.state_dict`; "lr_lambdas" holds None for each plain function and
-        a copy of the attributes of each callable object."""
-        saved = {key: copy.copy(value) for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "lr_lambdas")}
-        saved["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
-                               for fn in self.lr_lambdas]
-        return saved
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """As `LRScheduler.load_state_dict`; a callable object gets its saved attributes."""
-        state_dict = dict(state_dict)  # the caller's dict keeps its "lr_lambdas"
-        saved = state_dict.pop("lr_lambdas", [None] * len(self.lr_lambdas))
-        if len(saved) != len(self.lr_lambdas):
-            raise ValueError(f"{self._name}.load_state_dict: {len(saved)} saved lr_lambdas, "
-                             f"this scheduler has {len(self.lr_lambdas)}")
-        super().load_state_dict(state_dict)
-        for fn, attributes in zip(self.lr_lambdas, saved):
-            if attributes is not None:
-                fn.__dict__.update(attributes)
+def _lr_lambdas(where: str, optimizer: Any, lr_lambda: Any) -> list[Callable[[int], float]]:
+    """One function of the epoch per parameter group: a list of them, or one for all."""
+    groups = _param_groups(where, optimizer)
+    if isinstance(lr_lambda, (list, tuple)):
+        if len(lr_lambda) != len(groups):
+            raise ValueError(f"{where}: got {len(lr_lambda)} lr_lambdas for {len(groups)} "
+                             f"parameter groups; give one per group")
+        lr_lambdas = list(lr_lambda)
+    else:
+        lr_lambdas = [lr_lambda] * len(groups)
+    for fn in lr_lambdas:
+        if not callable(fn):
+            raise TypeError(f"{where}: lr_lambda must be a function of the epoch, got {fn!r}")
+    return lr_lambdas
 
 
-class LambdaLR(_LambdaSchedule):
+def _lambdas_state(scheduler: Any) -> dict[str, Any]:
+    saved = {key: copy.copy(value) for key, value in scheduler.__dict__.items()
+             if key not in ("optimizer", "lr_lambdas")}
+    saved["lr_lambdas"] = [None if isinstance(fn, types.FunctionType) else dict(fn.__dict__)
+                           for fn in scheduler.lr_lambdas]
+    return saved
+
+
+def _load_lambdas_state(scheduler: Any, state_dict: dict[str, Any],
+                        load: Callable[[dict[str, Any]], None]) -> None:
+    state_dict = dict(state_dict)  # the caller's dict keeps its "lr_lambdas"
+    saved = state_dict.pop("lr_lambdas", [None] * len(scheduler.lr_lambdas))
+    if len(saved) != len(scheduler.lr_lambdas):
+        raise ValueError(f"{scheduler._name}.load_state_dict: {len(saved)} saved lr_lambdas, "
+                         f"this scheduler has {len(scheduler.lr_lambdas)}")
+    load(state_dict)
+    for fn, attributes in zip(scheduler.lr_lambdas, saved):
+        if attributes is not None:
+            fn.__dict__.update(attributes)
+
+
+class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch) (PyTorch's LambdaLR); one function, or one per group.
 
     `state_dict()` keeps no plain function (it could not be saved); a callable object's
     attributes are kept, as in PyTorch.
     """
 
+    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float]
+                 | list[Callable[[int], float]], last_epoch: int = -1) -> None:
+        self.lr_lambdas = _lr_lambdas(self._name, optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
     def get_lr(self) -> list[float]:
         """base_lr * lr_lambda(last_epoch) for each group."""
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas,
                                                                      self.base_lrs)]
 
+    def state_dict(self) -> dict[str, Any]:
+        """As `LRScheduler.state_dict`; "lr_lambdas" holds None for each plain function and
+        a copy of the attributes of each callable object."""
+        return _lambdas_state(self)
 
-class MultiplicativeLR(_LambdaSchedule):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """As `LRScheduler.load_state_dict`; a callable object gets its saved attributes."""
+        _load_lambdas_state(self, state_dict, super().load_state_dict)
+
+
+class MultiplicativeLR(LRScheduler):
     """Multiply the lr by lr_lambda(epoch) every epoch after the first (PyTorch's
     MultiplicativeLR); one function, or one per group.
 
@@ -109,12 +122,25 @@ class MultiplicativeLR(_LambdaSchedule):
     dicts as LambdaLR's.
     """
 
+    def __init__(self, optimizer: Any, lr_lambda: Callable[[int], float]
+                 | list[Callable[[int], float]], last_epoch: int = -1) -> None:
+        self.lr_lambdas = _lr_lambdas(self._name, optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
+
     def get_lr(self) -> list[float]:
         """The current lr times lr_lambda(last_epoch) (kept by the constructor's step)."""
         groups = self.optimizer.param_groups
         if self._is_initial:
             return [group["lr"] for group in groups]
         return [group["lr"] * fn(self.last_epoch) for fn, group in zip(self.lr_lambdas, groups)]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As LambdaLR's."""
+        return _lambdas_state(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """As LambdaLR's."""
+        _load_lambdas_state(self, state_dict, super().load_state_dict)
 
 
 class StepLR(LRScheduler):
@@ -196,9 +222,11 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """Cosine annealing from the initial lr down to eta_min over T_max epochs (PyTorch's).
 
-    From a fixed start:
-        lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2,
-    which rises again after T_max (period 2 * T_max; no restarts). The lr is updated
+    From a fixed start the lr follows
+
+        lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2
+
+    and rises again after T_max (period 2 * T_max; no restarts). The lr is updated
     recursively, as PyTorch does, so a change made by hand is annealed from.
     """
 
@@ -262,7 +290,9 @@ class PolynomialLR(LRScheduler):
 class CosineAnnealingWarmRestarts(LRScheduler):
     """Cosine annealing restarted every T_i epochs, T_i = T_0 * T_mult ** restart
     (PyTorch's CosineAnnealingWarmRestarts, SGDR):
-        lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2,
+
+        lr = eta_min + (initial_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
     T_cur counting the epochs since the last restart. As in PyTorch (and unlike the other
     schedulers here), `step(epoch)` takes a fractional epoch too, for steps within an
     epoch: `scheduler.step(epoch + i / batches)`.

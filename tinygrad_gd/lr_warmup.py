@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .grad_mode import check_flag
 from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
 
 __all__ = ["ConstantLR", "LinearLR", "OneCycleLR"]
@@ -52,7 +53,9 @@ class ConstantLR(LRScheduler):
 class LinearLR(LRScheduler):
     """The lr's factor goes linearly from start_factor to end_factor over total_iters
     epochs, then stays (PyTorch's LinearLR):
-        lr = initial_lr * (start + (end - start) * min(epoch, total_iters) / total_iters),
+
+        lr = initial_lr * (start + (end - start) * min(epoch, total_iters) / total_iters)
+
     applied recursively to the current lr as PyTorch does. start_factor in (0, 1],
     end_factor in [0, 1], total_iters >= 1 (PyTorch's 0 divides by zero).
     """
@@ -98,16 +101,15 @@ def _per_group(where: str, name: str, value: Any, groups: list[dict[str, Any]]) 
     return values
 
 
-def _check_phases(where: str, phases: list[dict[str, Any]], pct_start: float,
-                  total_steps: int, three_phase: bool) -> None:
-    """Refuse a phase of zero steps: get_lr (PyTorch's too) divides by its length."""
-    ends = [0.0] + [phase["end_step"] for phase in phases]
-    if all(start != end for start, end in zip(ends, ends[1:])):
-        return
-    other = f"{total_steps + 1} / {2 * total_steps}" if three_phase else "1"
-    raise ValueError(f"{where}: pct_start={pct_start!r} with total_steps={total_steps} leaves a "
-                     f"phase of zero steps (its lr would divide by zero); give a pct_start "
-                     f"in [0, 1] other than 1 / {total_steps} and {other}")
+def _check_warm_up(where: str, pct_start: float, total_steps: int) -> None:
+    """Refuse a warm-up phase of zero steps: step 0 falls in it, and get_lr (PyTorch's too)
+    divides by its length. A later phase of zero steps is reached only at step total_steps,
+    which get_lr refuses (PyTorch's divides by zero there); before it, PyTorch's lrs."""
+    if float(pct_start * total_steps) - 1 == 0:
+        raise ValueError(f"{where}: pct_start={pct_start!r} with total_steps={total_steps} "
+                         f"makes the warm-up zero steps long (pct_start * total_steps == 1, "
+                         f"its lr would divide by zero); give a pct_start other than "
+                         f"1 / {total_steps}")
 
 
 class OneCycleLR(LRScheduler):
@@ -153,7 +155,7 @@ class OneCycleLR(LRScheduler):
             raise ValueError(f"{where}: div_factor and final_div_factor must be > 0, got "
                              f"{div_factor!r} and {final_div_factor!r}")
         up = float(pct_start * total_steps) - 1
-        if three_phase:
+        if check_flag(where, "three_phase", three_phase):
             self._schedule_phases = [
                 dict(end_step=up, start_lr="initial_lr", end_lr="max_lr",
                      start_momentum="max_momentum", end_momentum="base_momentum"),
@@ -168,7 +170,7 @@ class OneCycleLR(LRScheduler):
                      start_momentum="max_momentum", end_momentum="base_momentum"),
                 dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum")]
-        _check_phases(where, self._schedule_phases, pct_start, total_steps, three_phase)
+        _check_warm_up(where, pct_start, total_steps)
         self.anneal_strategy = anneal_strategy
         max_lrs = _per_group(where, "max_lr", max_lr, groups)
         if last_epoch == -1:
@@ -176,8 +178,8 @@ class OneCycleLR(LRScheduler):
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
+        self.cycle_momentum = check_flag(where, "cycle_momentum", cycle_momentum)
+        if self.cycle_momentum:
             defaults = getattr(optimizer, "defaults", {})
             if "momentum" not in defaults and "betas" not in defaults:
                 raise ValueError(f"{where}: cycle_momentum=True needs an optimizer with "
@@ -216,6 +218,11 @@ class OneCycleLR(LRScheduler):
             for i, phase in enumerate(self._schedule_phases):
                 end_step = phase["end_step"]
                 if step <= end_step or i == len(self._schedule_phases) - 1:
+                    if end_step == start_step:  # the last phase, at step total_steps
+                        raise ValueError(f"{self._name}: tried to step {step} times; at this "
+                                         f"pct_start the last phase is zero steps long, so "
+                                         f"the schedule ends at step {step - 1} (build it "
+                                         f"with more total_steps)")
                     pct = (step - start_step) / (end_step - start_step)
                     lrs.append(self._anneal(group[phase["start_lr"]], group[phase["end_lr"]],
                                             pct))

@@ -21,6 +21,7 @@ import numpy as np
 
 from . import creation
 from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator, manual_seed
+from .grad_mode import check_flag
 from .in_place import coin_flips, probabilities, scalar, shown, whole_numbers
 from .tensor import Tensor, _as_array, _raw
 
@@ -134,6 +135,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
     if not isinstance(num_samples, (int, np.integer)) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial: num_samples must be an int, got {shown(num_samples)}")
     count, wanted = weights.shape[-1], int(num_samples)
+    replacement = check_flag("multinomial", "replacement", replacement)
     if wanted <= 0:
         raise ValueError(f"multinomial: num_samples must be > 0, got {wanted}")
     if not replacement and wanted > count:

@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..composed_reductions import vector_norm
-from ..grad_mode import no_grad
+from ..grad_mode import check_flag, no_grad
 from ..ops.arguments import number
 from ..tensor import Tensor
 
@@ -77,12 +77,13 @@ def get_total_norm(tensors: Iterable[Tensor] | Tensor, norm_type: float = 2.0,
 
 
 def _total_norm(tensors: Any, norm_type: Any, error_if_nonfinite: bool, where: str) -> Tensor:
+    error_if_nonfinite = check_flag(where, "error_if_nonfinite", error_if_nonfinite)
     tensors = [t for t in _tensors(tensors, where) if t.size]
     p = _norm_type(norm_type, where)
     if not tensors:
         return Tensor(0.0)
-    norms = [vector_norm(t, p) for t in tensors]
-    total = norms[0] if len(norms) == 1 else vector_norm(tg.stack(norms), p)
+    norms = [vector_norm(t, p, op=where) for t in tensors]
+    total = norms[0] if len(norms) == 1 else vector_norm(tg.stack(norms), p, op=where)
     if error_if_nonfinite and not np.isfinite(total._data):
         raise RuntimeError(f"{where}: the total norm of order {norm_type} is {total.item()}; "
                            f"pass error_if_nonfinite=False to go on anyway")

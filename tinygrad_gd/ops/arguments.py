@@ -8,6 +8,7 @@ an axis out of range raises NumPy's AxisError, which is a ValueError and an Inde
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -115,9 +116,10 @@ def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> 
 
 def tensor_sequence(op: str, tensors: Any) -> tuple:
     """The tensors of a join (cat, stack, hstack, ...) as a tuple, or one line: as PyTorch's,
-    a list or tuple of them, not empty; one tensor or array is not a sequence of its rows."""
+    a list or tuple of them, not empty; one tensor or array is not a sequence of its rows,
+    and a set or dict has no order to join in."""
     if isinstance(tensors, (str, bytes, np.ndarray)) or hasattr(tensors, "_data") or \
-            not hasattr(tensors, "__len__"):
+            not isinstance(tensors, Sequence):
         raise TypeError(f"{op}: expected a list or tuple of tensors, got "
                         f"{type(tensors).__name__}; wrap them in a list: {op}([a, b])")
     if not len(tensors):

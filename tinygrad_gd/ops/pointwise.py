@@ -35,9 +35,9 @@ def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 class Atan2(Function, elementwise=True, methods=("atan2", "arctan2"),
             functions=("atan2", "arctan2")):
     """The angle of the point (x=other, y=input) in (-pi, pi], broadcast: arctan(input /
-    other) in the right quadrant (PyTorch's atan2, NumPy's arctan2). Where input**2 +
-    other**2 is 0 (at the origin, or so small it underflows) the gradient is 0, as
-    PyTorch's.
+    other) in the right quadrant (PyTorch's atan2, NumPy's arctan2). Where
+    `input**2 + other**2` is 0 (at the origin, or so small it underflows) the gradient is
+    0, as PyTorch's.
 
     forward: `atan2(x, y)`
     gradient: `g * y / (x**2 + y**2)` for x, `-g * x / (x**2 + y**2)` for y
@@ -59,7 +59,7 @@ class Atan2(Function, elementwise=True, methods=("atan2", "arctan2"),
 
 
 class Hypot(Function, elementwise=True, methods=("hypot",), functions=("hypot",)):
-    """sqrt(x**2 + y**2) without overflow or underflow (hypot(1e200, 1e200) is 1.4e200),
+    """`sqrt(x**2 + y**2)` without overflow or underflow (hypot(1e200, 1e200) is 1.4e200),
     broadcast. At (0, 0) the gradient is NaN (0 / 0), as PyTorch's. Integers give float64
     (PyTorch refuses them, NumPy's hypot does the same).
 
@@ -287,8 +287,9 @@ class Copysign(Function, elementwise=True, methods=("copysign",), functions=("co
 class Sinc(Function, elementwise=True, methods=("sinc",), functions=("sinc",)):
     """The normalized sinc, sin(pi x) / (pi x), and 1 at 0 (NumPy's and PyTorch's), with
     gradient 0 at 0 (its limit, as PyTorch's). Near 0 (|pi x| < 1e-3) the gradient comes
-    from its series: PyTorch's formula cancels there, and is NaN below |x| ~ 1e-154.
-    Integers give float64.
+    from its series, `-pi**2 * x / 3` and on: PyTorch's formula cancels there (in float64
+    it loses digits below |x| ~ 1e-6 and is exactly 0 from ~1e-9 down). Integers give
+    float64.
 
     forward: `sin(pi * x) / (pi * x)` (`1` at 0)
     gradient: `g * (cos(pi * x) - out) / x` (`0` at 0)
