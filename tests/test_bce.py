@@ -6,6 +6,8 @@ in between, in float64 and float32; weight= and the reductions are ops after it.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,52 @@ def test_the_diagram_of_a_bce_loss_renders():
     assert "binary_cross_entropy" in tg.draw_graph(loss).source
     loss.backward()  # the backward view: the op's local derivatives, from its backward
     assert "binary_cross_entropy" in tg.draw_graph(loss).source
+
+
+# Second read fixes
+
+
+_X, _Y, _COLUMN = [0.2, 0.5], [1.0, 0.0], [[2.0], [3.0]]  # the weight a column: (2, 1)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("call", [
+    lambda lib, x, y, w: lib.nn.functional.binary_cross_entropy(x, y, weight=w),
+    lambda lib, x, y, w: lib.nn.functional.binary_cross_entropy_with_logits(x, y, weight=w),
+    lambda lib, x, y, w: lib.nn.functional.binary_cross_entropy_with_logits(x, y,
+                                                                            pos_weight=w),
+    lambda lib, x, y, w: lib.nn.BCELoss(weight=w)(x, y),
+    lambda lib, x, y, w: lib.nn.BCEWithLogitsLoss(pos_weight=w)(x, y),
+])
+def test_a_weight_that_would_spread_the_losses_is_refused_as_by_pytorch(call):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match=r"doesn't match the broadcast shape \[2, 2\]"):
+        call(torch, torch.tensor(_X), torch.tensor(_Y), torch.tensor(_COLUMN))
+    with pytest.raises(ValueError, match=r"^binary_cross_entropy(_with_logits)?: (pos_)?weight "
+                                         r"of shape \(2, 1\) does not broadcast to the input's "
+                                         r"shape \(2,\) \(it would make \(2, 2\)\)$"):
+        call(tg, tg.tensor(_X), tg.tensor(_Y), tg.tensor(_COLUMN))
+    # a weight of the input's shape, or one that broadcasts to it, is taken as PyTorch's
+    for weight in ([2.0, 3.0], [2.0]):
+        np.testing.assert_allclose(
+            call(tg, tg.tensor(_X), tg.tensor(_Y), tg.tensor(weight)).item(),
+            call(torch, torch.tensor(_X, dtype=torch.float64),
+                 torch.tensor(_Y, dtype=torch.float64),
+                 torch.tensor(weight, dtype=torch.float64)).item(), rtol=1e-14)
+
+
+@pytest.mark.torch
+def test_float16_gradients_at_0_and_1_are_infinite_as_pytorchs_without_a_warning():
+    torch = pytest.importorskip("torch")
+    x, y = [0.0, 1.0, 0.5, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0, 1.0]  # (the last two: 0 / 0)
+    ours = tg.Tensor(np.array(x, np.float16), requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (NumPy's divide-by-zero RuntimeWarning)
+        F.binary_cross_entropy(ours, np.array(y, np.float16), "sum").backward()
+    theirs = torch.tensor(x, dtype=torch.float16, requires_grad=True)
+    torch.nn.functional.binary_cross_entropy(
+        theirs, torch.tensor(y, dtype=torch.float16), reduction="sum").backward()
+    assert ours.grad.dtype == np.float16
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), [-np.inf, np.inf, 2.0, np.nan, np.nan])
+

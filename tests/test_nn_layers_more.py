@@ -410,7 +410,7 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
     (lambda: F.threshold(X, "0", 1.0), TypeError, r"threshold: threshold must be a number"),
     (lambda: F.pairwise_distance(X, Y[:3]), ValueError,
      r"pairwise_distance: x1 of shape \(4, 6\) and x2 of shape \(3, 6\) do not broadcast"),
-    (lambda: nn.PairwiseDistance(-1.0), ValueError, r"PairwiseDistance: p must be >= 0"),
+    (lambda: nn.PairwiseDistance("2"), TypeError, r"PairwiseDistance: p must be a number"),
     (lambda: nn.RNN(3, 4, nonlinearity="sigmoid"), ValueError,
      r"RNN: nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"),
     (lambda: nn.RNN(3, 4, bidirectional=True), ValueError, r"RNN: bidirectional=True"),
@@ -731,3 +731,79 @@ def test_rnn_warns_as_pytorch_of_dropout_with_one_layer():
         warnings.simplefilter("error")
         nn.RNN(3, 4, num_layers=2, dropout=0.5)
         nn.RNN(3, 4, num_layers=1, dropout=0.0)
+
+
+# Second read fixes
+
+
+@pytest.mark.parametrize("p", [-1.0, -2.5, -np.inf])
+def test_pairwise_distance_takes_a_negative_p_as_pytorch(p):
+    a, b = RNG.standard_normal((3, 4)), RNG.standard_normal((3, 4))
+    ours = tg.tensor(a, requires_grad=True)
+    theirs = torch.tensor(a, requires_grad=True)
+    out = F.pairwise_distance(ours, b, p)
+    expected = torch.nn.functional.pairwise_distance(theirs, torch.tensor(b), p)
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
+    module = nn.PairwiseDistance(p=p, keepdim=True)
+    np.testing.assert_allclose(module(a, b).numpy(), torch.nn.PairwiseDistance(p=p, keepdim=True)(
+        torch.tensor(a), torch.tensor(b)).numpy(), rtol=1e-12)
+
+
+def test_pairwise_distance_names_itself_in_the_norms_errors():
+    with pytest.raises(ValueError, match=r"^pairwise_distance: the inf norm of no entries is "
+                                         r"undefined \(the tensor of shape \(2, 0\) is empty"):
+        F.pairwise_distance(np.ones((2, 0)), np.ones((2, 0)), np.inf)
+
+
+def test_conv_padding_reads_any_number_of_axes():
+    from tinygrad_gd.nn import spatial_functions
+    from tinygrad_gd.ops.convolution import conv_padding
+    assert not hasattr(spatial_functions, "_conv_padding")  # one copy of the rules
+    assert conv_padding("conv1d", "same", (4,), (1,)) == ((1, 2),)
+    assert conv_padding("conv1d", (2,), (4,), (3,)) == ((2, 2),)
+    assert conv_padding("conv2d", "same", (2, 3), (1, 1)) == ((0, 1), (1, 1))
+    assert conv_padding("conv3d", "valid", (2, 3, 4), (2, 2, 2)) == ((0, 0),) * 3
+    assert conv_padding("conv3d", "same", (2, 3, 4), (1, 1, 1)) == ((0, 1), (1, 1), (1, 2))
+    with pytest.raises(ValueError, match=r"^conv3d: padding='same' needs stride 1 \(as in "
+                                         r"PyTorch\), got stride=\(1, 2, 1\); give the "
+                                         r"padding as numbers"):
+        conv_padding("conv3d", "same", (3, 3, 3), (1, 2, 1))
+    with pytest.raises(ValueError, match=r"^conv3d: padding 'full' is not one of PyTorch's "
+                                         r"strings; use 'valid', 'same', an int or 3 ints$"):
+        conv_padding("conv3d", "full", (3, 3, 3), (1, 1, 1))
+    # the 1-d functions name a 1-d stride as PyTorch's conv1d takes it: an int
+    with pytest.raises(ValueError, match=r"^conv1d: padding='same' needs stride 1 \(as in "
+                                         r"PyTorch\), got stride=2; give the padding as an "
+                                         r"int"):
+        F.conv1d(SEQ, W1, stride=(2,), padding="same")
+    out = F.conv1d(SEQ, W1, B1, padding="same")
+    expected = torch.nn.functional.conv1d(torch.tensor(SEQ), torch.tensor(W1), torch.tensor(B1),
+                                          padding="same")
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
+    for call in (lambda: F.max_pool1d(SEQ, 2, dilation=(2,)), lambda: nn.Conv1d(3, 5, 3,
+                                                                                 dilation=2)):
+        with pytest.raises(ValueError, match=r"dilation=.*2.* is not supported, only "
+                                             r"dilation=1"):
+            call()
+    F.max_pool1d(SEQ, 2, dilation=(1,))  # a 1-tuple, as PyTorch takes it
+    with pytest.raises(TypeError, match=r"^max_pool1d: ceil_mode must be True or False"):
+        F.max_pool1d(SEQ, 2, ceil_mode=0)
+
+
+def test_conv1d_bias_must_be_true_or_false():
+    with pytest.raises(TypeError, match=r"^Conv1d: bias must be True or False, got str "
+                                        r"'False'"):
+        nn.Conv1d(3, 5, 3, bias="False")
+    assert nn.Conv1d(3, 5, 3, bias=np.bool_(False)).bias is None
+    assert nn.Conv1d(3, 5, 3).bias.shape == (5,)
+
+
+
+
+def test_tied_maxima_share_the_gradient_of_max_pool1d_as_documented():
+    x = tg.tensor([[[1.0, 3.0, 3.0, 0.0]]], requires_grad=True)
+    F.max_pool1d(x, 4).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[0.0, 0.5, 0.5, 0.0]]])

@@ -34,7 +34,7 @@ class PairwiseDistance(Module):
 
     def __init__(self, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> None:
         super().__init__()
-        number("PairwiseDistance", "p", p, 0)
+        number("PairwiseDistance", "p", p)
         number("PairwiseDistance", "eps", eps)
         # (PyTorch's attribute names)
         self.norm, self.eps = p, eps

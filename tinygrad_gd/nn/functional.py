@@ -1,12 +1,12 @@
 """Loss functions, `linear`, `dropout` and the activations as functions (PyTorch's `F`).
 
 Everything is made of registered ops, so `backward()` differentiates it like any other
-expression: `linear` and `cross_entropy` with class indices (without weight, ignored
-targets or label smoothing) are one fused op each (as PyTorch's `addmm` and fused
-cross-entropy), the rest composed of Tensor ops. The `nn` Modules of the same names call
-these. Losses take `(input, target)`,
-where `input` is the prediction, and refuse pairs of different shapes instead of
-broadcasting them (the checks they share: loss_checks.py).
+expression: `linear`, `cross_entropy` with class indices (without weight, ignored
+targets or label smoothing) and `binary_cross_entropy` (its weight applied after) are one
+fused op each (as PyTorch's `addmm`, fused cross-entropy and binary_cross_entropy), the
+other losses composed of Tensor ops. The `nn` Modules of the same names call these.
+Losses take `(input, target)`, where `input` is the prediction, and refuse pairs of
+different shapes instead of broadcasting them (the checks they share: loss_checks.py).
 
     sse_loss       sum((input - target)**2)
     half_sse_loss  0.5 * sum((input - target)**2): its gradient is input - target, the
@@ -184,11 +184,11 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Tensor:
     """The p-norm of x1 - x2 + eps along the last axis (broadcast first), PyTorch's
-    pairwise_distance: p = 2 the Euclidean distance, any p > 0, inf (the largest difference)
-    or 0 (the count of differing entries, gradient 0); `vector_norm`'s, whose gradient is 0
-    at zero differences, as PyTorch's."""
+    pairwise_distance: p = 2 the Euclidean distance, any other p (negative too), inf (the
+    largest difference), -inf (the smallest) or 0 (the count of differing entries, gradient
+    0); `vector_norm`'s, whose gradient is 0 at zero differences, as PyTorch's."""
     x1, x2 = (_as_tensor("pairwise_distance", x, None, f"x{i}") for i, x in ((1, x1), (2, x2)))
-    p, eps = number("pairwise_distance", "p", p, 0), number("pairwise_distance", "eps", eps)
+    p, eps = number("pairwise_distance", "p", p), number("pairwise_distance", "eps", eps)
     keepdim = check_flag("pairwise_distance", "keepdim", keepdim)
     try:
         ndim = len(np.broadcast_shapes(x1.shape, x2.shape))
@@ -198,7 +198,7 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     if not ndim:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; give vectors, (batch, "
                          "features) or (features,)")
-    return vector_norm(x1 - x2 + eps, p, axis=-1, keepdims=keepdim)
+    return vector_norm(x1 - x2 + eps, p, axis=-1, keepdims=keepdim, op="pairwise_distance")
 
 
 # ------------------------------------------------------------------ squared errors

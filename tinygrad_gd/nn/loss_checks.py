@@ -65,10 +65,13 @@ def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
     if not isinstance(weight, Tensor) or not weight.requires_grad and weight.dtype != values.dtype:
         weight = _as_tensor(where, _raw(weight), values, name)
     try:
-        np.broadcast_shapes(weight.shape, values.shape)
+        shape = np.broadcast_shapes(weight.shape, values.shape)
     except ValueError:
-        raise ValueError(f"{where}: {name} of shape {weight.shape} does not broadcast to the "
-                         f"input's shape {values.shape}") from None
+        shape = None
+    if shape != values.shape:  # more axes would spread the losses over more entries
+        raise ValueError(
+            f"{where}: {name} of shape {weight.shape} does not broadcast to the input's "
+            f"shape {values.shape}" + ("" if shape is None else f" (it would make {shape})"))
     return values * weight
 
 

@@ -109,8 +109,8 @@ class RNN(Module):
     """An Elman RNN over a sequence, as PyTorch's RNN: input (length, batch, input_size)
     ((batch, length, input_size) with batch_first=True; (length, input_size) unbatched),
     `num_layers` stacked, each layer's outputs the next one's inputs; returns (output,
-    h_n): the last layer's hidden state at every step and each layer's last one, (
-    num_layers, batch, hidden_size). Parameters weight_ih_l{k}, weight_hh_l{k},
+    h_n): the last layer's hidden state at every step and each layer's last one,
+    (num_layers, batch, hidden_size). Parameters weight_ih_l{k}, weight_hh_l{k},
     bias_ih_l{k}, bias_hh_l{k}, from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
     dropout (between layers, in training) is supported; bidirectional only as False."""
 

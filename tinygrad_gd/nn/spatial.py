@@ -15,13 +15,14 @@ import numpy as np
 from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import ints, number
+from ..ops.convolution import conv_padding, single
 from ..tensor import Tensor
 from . import functional as F
 from .layer_functions import _as_tensor, _one_dim
 from .layers import Dropout, _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
-from .spatial_functions import _conv_padding, _only_default, _output_size, _single
+from .spatial_functions import _only_default, _output_size
 
 __all__ = ["Dropout1d", "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
            "MaxPool1d", "AvgPool1d", "Unflatten", "ZeroPad2d", "ConstantPad1d",
@@ -71,8 +72,8 @@ class AdaptiveAvgPool2d(Module):
 
 class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
     """The largest entry of each of `output_size` windows of an image (see
-    `functional.adaptive_max_pool2d`; tied maxima share the gradient); return_indices
-    is supported only as False."""
+    `functional.adaptive_max_pool2d`; tied maxima share the gradient evenly, PyTorch
+    gives it to the index it returns); return_indices is supported only as False."""
 
     function = staticmethod(F.adaptive_max_pool2d)
 
@@ -100,26 +101,27 @@ class Conv1d(Module):
                  generator: np.random.Generator | None = None, dtype: Any = None,
                  device: Any = None) -> None:
         super().__init__()
-        _only_default("Conv1d", "dilation", dilation, 1)
+        _only_default("Conv1d", "dilation", dilation, 1, single)
         _only_default("Conv1d", "groups", groups, 1)
         _only_default("Conv1d", "padding_mode", padding_mode, "zeros")
         self.in_channels = _check_features(in_channels, "in_channels", "Conv1d")
         self.out_channels = _check_features(out_channels, "out_channels", "Conv1d")
         # PyTorch's: 1-tuples, as its reprs show them
-        self.kernel_size = (_single("Conv1d", "kernel_size", kernel_size),)
-        self.stride = (_single("Conv1d", "stride", stride),)
+        self.kernel_size = (single("Conv1d", "kernel_size", kernel_size),)
+        self.stride = (single("Conv1d", "stride", stride),)
         if isinstance(padding, str):
-            _conv_padding("Conv1d", padding, self.kernel_size[0], self.stride[0])
+            conv_padding("Conv1d", padding, self.kernel_size, self.stride)
             self.padding: Any = padding
         else:
-            self.padding = (_single("Conv1d", "padding", padding, low=0),)
+            self.padding = (single("Conv1d", "padding", padding, low=0),)
         rng = make_generator(seed, generator, "Conv1d")
         resolved = _float_dtype(dtype, "Conv1d", device)
         bound = 1 / (self.in_channels * self.kernel_size[0]) ** 0.5
         shape = (self.out_channels, self.in_channels) + self.kernel_size
         self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
         self.register_parameter("bias", Parameter(
-            rng.uniform(-bound, bound, self.out_channels).astype(resolved)) if bias else None)
+            rng.uniform(-bound, bound, self.out_channels).astype(resolved))
+            if check_flag("Conv1d", "bias", bias) else None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -141,20 +143,21 @@ class Conv1d(Module):
 class MaxPool1d(Module):
     """The largest entry of each `kernel_size` window along the length of (batch, C,
     length) or (C, length) input, stepping by `stride` (the kernel's by default), with
-    -inf `padding` (PyTorch's MaxPool1d; see `functional.max_pool1d`). dilation,
+    -inf `padding` (PyTorch's MaxPool1d; see `functional.max_pool1d`). Tied maxima share
+    the gradient evenly (PyTorch gives it to the index it returns). dilation,
     return_indices and ceil_mode only at PyTorch's defaults."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
         super().__init__()
-        _only_default("MaxPool1d", "dilation", dilation, 1)
+        _only_default("MaxPool1d", "dilation", dilation, 1, single)
         _only_default("MaxPool1d", "return_indices", return_indices, False)
         _only_default("MaxPool1d", "ceil_mode", ceil_mode, False)
-        _single("MaxPool1d", "kernel_size", kernel_size)  # (checked; kept as given)
+        single("MaxPool1d", "kernel_size", kernel_size)  # (checked; kept as given)
         if stride is not None:
-            _single("MaxPool1d", "stride", stride)
-        _single("MaxPool1d", "padding", padding, low=0)
+            single("MaxPool1d", "stride", stride)
+        single("MaxPool1d", "padding", padding, low=0)
         # PyTorch's: stride None becomes the kernel's, as its repr shows
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
@@ -180,10 +183,10 @@ class AvgPool1d(Module):
         _only_default("AvgPool1d", "ceil_mode", ceil_mode, False)
         _only_default("AvgPool1d", "count_include_pad", count_include_pad, True)
         # PyTorch's: 1-tuples, stride None the kernel's, as its repr shows them
-        self.kernel_size = (_single("AvgPool1d", "kernel_size", kernel_size),)
+        self.kernel_size = (single("AvgPool1d", "kernel_size", kernel_size),)
         self.stride = self.kernel_size if stride is None else \
-            (_single("AvgPool1d", "stride", stride),)
-        self.padding = (_single("AvgPool1d", "padding", padding, low=0),)
+            (single("AvgPool1d", "stride", stride),)
+        self.padding = (single("AvgPool1d", "padding", padding, low=0),)
         self.ceil_mode, self.count_include_pad = False, True
 
     def forward(self, input: Any) -> Tensor:

@@ -19,7 +19,7 @@ import numpy as np
 from .. import functional as tg
 from ..creation import make_generator
 from ..grad_mode import check_flag
-from ..ops.arguments import ints
+from ..ops.convolution import conv_padding, single
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _check_probability
 
@@ -149,8 +149,8 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
 def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:
     """The largest entry of each window of an image split into `output_size` windows (an
     int, a pair, None for the input's size), PyTorch's windows as `adaptive_avg_pool2d`'s.
-    Tied maxima share the gradient evenly (PyTorch gives it to one); return_indices is
-    supported only as False."""
+    Tied maxima share the gradient evenly, as `tg.max_pool2d`'s (PyTorch gives it to the
+    index it returns); return_indices is supported only as False."""
     if check_flag("adaptive_max_pool2d", "return_indices", return_indices):
         raise ValueError("adaptive_max_pool2d: return_indices=True is not supported; take "
                          "the indices from the values, e.g. with argmax over a window")
@@ -166,22 +166,6 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
 
 
 # ------------------------------------------------------------------ 1-d convolution and pools
-
-
-def _single(where: str, name: str, value: Any, low: int = 1) -> int:
-    """An int, or a 1-tuple of one (PyTorch's 1-d kernel_size, stride, padding), >= low."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        try:
-            values = ints(where, (value,))
-        except TypeError:
-            values = ()
-        if len(values) != 1:
-            raise TypeError(f"{where}: {name} must be an int or a tuple of one int, got "
-                            f"{type(value).__name__} {value!r}")
-        value = values[0]
-    if value < low:
-        raise ValueError(f"{where}: {name} must be >= {low}, got {value!r}")
-    return int(value)
 
 
 def _sequences(where: str, input: Any, like: Tensor | None = None) -> Tensor:
@@ -212,29 +196,16 @@ def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int)
                          f"padding")
 
 
-def _only_default(where: str, name: str, value: Any, default: Any) -> None:
-    """Refused unless PyTorch's default, the only value supported: a flag given as True or
-    False (NumPy's bool too), dilation as an int or a tuple of one, as PyTorch takes them."""
-    given = check_flag(where, name, value) if isinstance(default, bool) else \
-        _single(where, name, value) if name == "dilation" else value
+def _only_default(where: str, name: str, value: Any, default: Any, parse: Any = None
+                  ) -> None:
+    """Refused unless PyTorch's default, the only value supported, read by `parse(where,
+    name, value)` (by default: a flag as True or False, NumPy's bool too, by `check_flag`;
+    anything else as given), as PyTorch takes it."""
+    if parse is None:
+        parse = check_flag if isinstance(default, bool) else lambda where, name, value: value
+    given = parse(where, name, value)
     if given != default or isinstance(given, bool) != isinstance(default, bool):
         raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r}")
-
-
-def _conv_padding(where: str, padding: Any, kernel: int, step: int) -> tuple[int, int]:
-    """A 1-d convolution's zeros before and after: an int (each side), or PyTorch's
-    "valid" (none) or "same" (stride 1 only; k - 1 zeros, the odd one after)."""
-    if not isinstance(padding, str):
-        pad = _single(where, "padding", padding, low=0)
-        return pad, pad
-    if padding not in ("valid", "same"):
-        raise ValueError(f"{where}: padding {padding!r} is not one of PyTorch's strings; use "
-                         f"'valid', 'same' or an int")
-    if padding == "same" and step != 1:
-        raise ValueError(f"{where}: padding='same' needs stride 1 (as in PyTorch), got "
-                         f"stride={step}; give the padding as an int for a strided "
-                         f"convolution")
-    return (0, 0) if padding == "valid" else ((kernel - 1) // 2, kernel // 2)
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -244,7 +215,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     in_channels, k), bias (out_channels,); `padding` an int or PyTorch's "valid" or "same"
     (the odd zero after, as PyTorch's). It is `tg.conv2d` over a unit height. dilation
     and groups only at 1."""
-    _only_default("conv1d", "dilation", dilation, 1)
+    _only_default("conv1d", "dilation", dilation, 1, single)
     _only_default("conv1d", "groups", groups, 1)
     weight = _as_tensor("conv1d", weight, None, "weight")
     if weight.ndim != 3:
@@ -260,8 +231,8 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
         if bias.shape != weight.shape[:1]:
             raise ValueError(f"conv1d: bias of shape {bias.shape} does not fit a weight of "
                              f"shape {weight.shape}; expected ({weight.shape[0]},)")
-    step, kernel = _single("conv1d", "stride", stride), weight.shape[2]
-    before, after = _conv_padding("conv1d", padding, kernel, step)
+    step, kernel = single("conv1d", "stride", stride), weight.shape[2]
+    (before, after), = conv_padding("conv1d", padding, (kernel,), (step,))
     _check_fits("conv1d", input, kernel, before, after)
     return _over_a_batch(input, lambda batch: tg.conv2d(
         batch.unsqueeze(2), weight.unsqueeze(2), bias, (1, step),
@@ -270,9 +241,9 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
 def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any,
             padding: Any) -> Tensor:
-    kernel = _single(where, "kernel_size", kernel_size)
-    step = kernel if stride is None else _single(where, "stride", stride)
-    pad = _single(where, "padding", padding, low=0)
+    kernel = single(where, "kernel_size", kernel_size)
+    step = kernel if stride is None else single(where, "stride", stride)
+    pad = single(where, "padding", padding, low=0)
     if 2 * pad > kernel:
         raise ValueError(f"{where}: padding {pad} must be at most half the kernel_size "
                          f"{kernel} (as PyTorch's), or a window could see only padding")
@@ -287,10 +258,10 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
                ) -> Tensor:
     """The largest entry of each `kernel_size` window along the length of (batch, C,
     length) or unbatched (C, length) input, stepping by `stride` (the kernel's by
-    default), -inf `padding` (PyTorch's max_pool1d; tied maxima share the gradient, as
-    `tg.max_pool2d`'s). dilation, ceil_mode and return_indices only at PyTorch's
-    defaults."""
-    _only_default("max_pool1d", "dilation", dilation, 1)
+    default), -inf `padding` (PyTorch's max_pool1d). Tied maxima share the gradient
+    evenly, as `tg.max_pool2d`'s (PyTorch gives it to the index it returns). dilation,
+    ceil_mode and return_indices only at PyTorch's defaults."""
+    _only_default("max_pool1d", "dilation", dilation, 1, single)
     _only_default("max_pool1d", "ceil_mode", ceil_mode, False)
     _only_default("max_pool1d", "return_indices", return_indices, False)
     return _pool1d("max_pool1d", tg.max_pool2d, input, kernel_size, stride, padding)

@@ -6,7 +6,9 @@ channel), so its backward gives the weight the sum over windows of g times the w
 and gives each window's input positions g times the weight, added up where windows
 overlap. A max pool's output is each window's largest entry, and its backward gives g to
 that entry (shared evenly by tied maxima, as `max` does); an average pool's gives g / (kh
-* kw) to every entry of the window; both add up where windows overlap.
+* kw) to every entry of the window; both add up where windows overlap. `single`, `pair`
+and `conv_padding` read PyTorch's kernel_size, stride and padding, for the 1-d functions
+of `nn.functional` too.
 """
 from __future__ import annotations
 
@@ -19,38 +21,68 @@ from ..engine import Function
 from .arguments import ints, to_tensor
 
 
-def pair(op: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
-    """An int or a pair of ints (height, width), as PyTorch's kernel_size, stride, padding:
-    each at least `low` (1; 0 for a padding)."""
+def sizes(op: str, name: str, value: Any, n: int, low: int = 1) -> tuple[int, ...]:
+    """An int (each of the n axes alike) or n ints, as PyTorch's kernel_size, stride,
+    padding of an n-d op: each at least `low` (1; 0 for a padding)."""
     values = ints(op, (value,)) if not isinstance(value, (int, np.integer)) else (int(value),)
     if len(values) == 1:
-        values = values * 2
-    if len(values) != 2 or min(values) < low:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints >= {low}, got "
+        values = values * n
+    if len(values) != n or min(values) < low:
+        raise ValueError(f"{op}: {name} must be an int or {_n_ints(n)} >= {low}, got "
                          f"{value!r}")
-    return values[0], values[1]
+    return values
 
 
-def conv_padding(op: str, padding: Any, kernel: tuple[int, int], stride: tuple[int, int]
-                 ) -> tuple[tuple[int, int], tuple[int, int]]:
-    """The zeros a convolution adds before and after the height and the width: from an int
-    or a (height, width) pair (each side alike), or PyTorch's strings "valid" (none) and
-    "same" (the output keeps the input's height and width; stride 1 only; k - 1 zeros per
-    axis, the odd one after: bottom and right, as PyTorch's)."""
+def _n_ints(n: int) -> str:
+    return "a pair of ints" if n == 2 else f"{n} ints"
+
+
+def pair(op: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
+    """An int or a pair of ints (height, width): `sizes` of a 2-d op."""
+    height, width = sizes(op, name, value, 2, low)
+    return height, width
+
+
+def single(op: str, name: str, value: Any, low: int = 1) -> int:
+    """An int, or a 1-tuple of one (PyTorch's 1-d kernel_size, stride, padding), >= low."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        try:
+            values = ints(op, (value,))
+        except TypeError:
+            values = ()
+        if len(values) != 1:
+            raise TypeError(f"{op}: {name} must be an int or a tuple of one int, got "
+                            f"{type(value).__name__} {value!r}")
+        value = values[0]
+    if value < low:
+        raise ValueError(f"{op}: {name} must be >= {low}, got {value!r}")
+    return int(value)
+
+
+def conv_padding(op: str, padding: Any, kernel: tuple[int, ...], stride: tuple[int, ...]
+                 ) -> tuple[tuple[int, int], ...]:
+    """The zeros a convolution over len(kernel) axes adds before and after each: numbers
+    (each side alike; 1 axis: an int, `single`; n: an int or n ints, `sizes`: (height,
+    width) for 2), or PyTorch's strings "valid" (none) and "same" (the output keeps the
+    input's size; stride 1 only; k - 1 zeros per axis, the odd one after: bottom and
+    right, as PyTorch's). The messages name a 1-d stride as an int, as PyTorch's conv1d
+    takes it."""
+    n, one = len(kernel), len(kernel) == 1
     if not isinstance(padding, str):
-        ph, pw = pair(op, "padding", padding, low=0)
-        return (ph, ph), (pw, pw)
+        pads = (single(op, "padding", padding, low=0),) if one else \
+            sizes(op, "padding", padding, n, low=0)
+        return tuple((p, p) for p in pads)
     if padding not in ("valid", "same"):
+        numbers = " or an int" if one else f", an int or {_n_ints(n)}"
         raise ValueError(f"{op}: padding {padding!r} is not one of PyTorch's strings; use "
-                         f"'valid', 'same', an int or a pair of ints")
-    if padding == "same" and stride != (1, 1):
+                         f"'valid', 'same'{numbers}")
+    if padding == "same" and any(step != 1 for step in stride):
         raise ValueError(f"{op}: padding='same' needs stride 1 (as in PyTorch), got "
-                         f"stride={stride}; give the padding as numbers for a strided "
-                         f"convolution")
+                         f"stride={stride[0] if one else stride}; give the padding as "
+                         f"{'an int' if one else 'numbers'} for a strided convolution")
     if padding == "valid":
-        return (0, 0), (0, 0)
-    (kh, kw) = kernel
-    return ((kh - 1) // 2, kh // 2), ((kw - 1) // 2, kw // 2)
+        return ((0, 0),) * n
+    return tuple(((k - 1) // 2, k // 2) for k in kernel)
 
 
 def _windows(padded: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]

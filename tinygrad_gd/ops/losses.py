@@ -3,7 +3,8 @@
 Softmax, log-softmax and cross-entropy are computed from x - max(x), so exp never
 overflows. Cross-entropy is one node whose gradient is the textbook one: softmax(x) -
 onehot(target). Binary cross-entropy is one node with PyTorch's formulas, so a probability
-of exactly 0 or 1 gives PyTorch's finite loss and gradient.
+of exactly 0 or 1 gives PyTorch's finite loss and gradient (in float16 the gradient is
+infinite there, or NaN, as PyTorch's).
 """
 from __future__ import annotations
 
@@ -131,9 +132,10 @@ class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True
     PyTorch's formulas (it has no `torch.binary_cross_entropy` either: no method, no tg.
     function; `nn.functional.binary_cross_entropy` checks the arguments and calls it).
     Each log is clamped at -100, so x = 0 or 1 gives a loss of at most 100, not inf; the
-    gradient's denominator x(1 - x) is kept from 1e-12 (float32's, as PyTorch's, in any
-    dtype), so it is finite there too, about +-1e12. The target's gradient is PyTorch's,
-    -logit(x): infinite at x = 0 and 1.
+    gradient's denominator x(1 - x) is kept from 1e-12 (float32's, as PyTorch's), so in
+    float32 and float64 it is finite there too, about +-1e12; in float16 1e-12 rounds to 0
+    and the gradient there is +-inf (NaN where the target equals x, 0 / 0), as PyTorch's.
+    The target's gradient is PyTorch's, -logit(x): infinite at x = 0 and 1.
 
     forward: `-(y * max(log(x), -100) + (1 - y) * max(log(1 - x), -100))`
     gradient: `g * (x - y) / max(x * (1 - x), 1e-12)` for x, `-g * log(x / (1 - x))` for y
@@ -151,8 +153,9 @@ class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True
         x, y = ctx.saved_tensors
         needs_x, needs_y = ctx.needs_input_grad
         dx = dy = None
-        if needs_x:  # PyTorch's EPSILON is a C float: 1e-12 in float32, in any dtype
-            dx = g * (x - y) / np.maximum((1 - x) * x, x.dtype.type(np.float32(1e-12)))
+        if needs_x:  # PyTorch's EPSILON is a C float: 1e-12 in float32 (0 in float16: inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dx = g * (x - y) / np.maximum((1 - x) * x, x.dtype.type(np.float32(1e-12)))
         if needs_y:  # -logit(x), as at::logit: inf at x = 0, -inf at x = 1
             with np.errstate(divide="ignore"):
                 dy = g * -np.log(x / (1 - x))
