@@ -1,5 +1,5 @@
-"""Mini-batches: `DataLoader`, and PyTorch's datasets `Dataset`, `TensorDataset`, `Subset`
-and `random_split`.
+"""Mini-batches: `DataLoader`, and PyTorch's datasets `Dataset`, `TensorDataset`, `Subset`,
+`ConcatDataset`, `StackDataset` and `random_split`.
 
 `DataLoader(x, y, batch_size=32, shuffle=True, seed=0)` is an iterable in the manner of
 PyTorch's: each `for` loop over it is one epoch, yielding `(x_batch, y_batch)` tuples of
@@ -12,32 +12,28 @@ PyTorch's spelling works too: `DataLoader(TensorDataset(x, y), batch_size=32)` b
 the dataset's arrays the same way (a TensorDataset of one array yields 1-tuples, as
 PyTorch's: `for (xb,) in loader`), and a dataset of your own (a `Dataset` subclass, or
 any object with `__len__` and `__getitem__`) is read sample by sample and its samples
-stacked into batches, field by field (tuples, lists and dicts of numbers and arrays;
-strings gathered into lists). Options go by keyword: `DataLoader(dataset, batch_size=32)`.
+stacked into batches by `default_collate` (tinygrad_gd.collate), or by your `collate_fn`.
+Options go by keyword: `DataLoader(dataset, batch_size=32)`; PyTorch's `sampler=` and
+`batch_sampler=` choose the indices (tinygrad_gd.samplers). PyTorch's names for those
+two modules' contents are here too: `tg.data.RandomSampler`, `tg.data.default_collate`.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterator
+import bisect
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .collate import _collate, _to_tensor, default_collate
 from .creation import make_generator
+from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
+                       SubsetRandomSampler, WeightedRandomSampler)
+from .tensor import Tensor
 
-if TYPE_CHECKING:
-    from .tensor import Tensor
-
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "Subset", "random_split"]
-
-
-def _to_tensor(batch: np.ndarray) -> "Tensor":
-    """Wrap one batch array as a Tensor, keeping its dtype (integer labels stay integers)."""
-    # Imported here, not at module top, so that loading this module never depends on the
-    # autograd core (and so tests can swap this one function out).
-    from .tensor import Tensor, _as_array
-
-    # no copy: fancy indexing made the batch, so nobody else holds it
-    return Tensor.from_op(_as_array(batch, batch.dtype, "DataLoader", copy=False), None)
+__all__ = ["DataLoader", "Dataset", "TensorDataset", "Subset", "ConcatDataset", "StackDataset",
+           "random_split", "default_collate", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
 
 
 def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
@@ -89,25 +85,36 @@ class DataLoader:
         generator: PyTorch's keyword: the `np.random.Generator` the shuffling draws from
             (each epoch continues its stream), instead of `seed` (not both).
         drop_last: skip the last batch of an epoch when it is smaller than `batch_size`.
+        sampler: the sample indices of an epoch, in order (a sampler such as
+            `WeightedRandomSampler`, or any iterable of indices); not with `shuffle`.
+        batch_sampler: the batches of an epoch, each a list of indices (`BatchSampler`,
+            or any iterable of lists); not with `batch_size`, `shuffle`, `sampler` or
+            `drop_last`.
+        collate_fn: a function given the list of a batch's samples (`dataset[i]` each)
+            that returns the batch; default: `default_collate`'s stacking.
         num_workers: PyTorch's, accepted at its default 0 only: this loader is
             single-process, each batch is cut in the loop that reads it.
         pin_memory: PyTorch's, accepted at its default False only (CPU-only).
         dataset: PyTorch's keyword for the dataset, instead of the first argument.
 
     `loader.dataset` is the dataset given (PyTorch's attribute), or, when arrays were
-    given, a `TensorDataset` over them (sharing their memory).
+    given, a `TensorDataset` over them (sharing their memory); `loader.sampler`,
+    `loader.batch_sampler` and `loader.collate_fn` are PyTorch's attributes too (the
+    defaults made when none was given; `batch_size` is None with a `batch_sampler`).
 
     Iterating yields one epoch: a `Tensor` per batch when one array was given, otherwise a
     tuple with one `Tensor` per array, all cut from the same sample indices. A dataset
     yields its samples stacked field by field: a tuple per batch from a `TensorDataset`,
-    even of one array (as PyTorch's, so `for (xb,) in loader` works); strings are
-    gathered into a list (PyTorch's default collate).
+    even of one array (as PyTorch's, so `for (xb,) in loader` works; PyTorch's is a
+    list); strings are gathered into a list (PyTorch's default collate).
     `len(loader)` is the number of batches per epoch.
     """
 
     def __init__(self, *arrays: ArrayLike, batch_size: int = 1, shuffle: bool = False,
                  seed: int | None = None, drop_last: bool = False, num_workers: int = 0,
-                 pin_memory: bool = False, dataset: Any = None, generator: Any = None) -> None:
+                 pin_memory: bool = False, dataset: Any = None, generator: Any = None,
+                 sampler: Any = None, batch_sampler: Any = None,
+                 collate_fn: Callable[[list], Any] | None = None) -> None:
         if dataset is not None:  # (PyTorch's keyword)
             if arrays:
                 raise TypeError("DataLoader: dataset= given beside positional arrays; give the "
@@ -138,13 +145,17 @@ class DataLoader:
                 # (PyTorch's words and type; a string such as 'no' would count as True)
                 raise ValueError(f"DataLoader: {name} should be a boolean value, True or False, "
                                  f"but got {name}={flag!r}")
+        _check_samplers(sampler, batch_sampler, collate_fn, batch_size, bool(shuffle),
+                        bool(drop_last))
 
         self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
         self.dataset: Any = given if given is not None else TensorDataset._sharing(self.arrays)
-        self.batch_size = int(batch_size)
+        self.batch_size: int | None = int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn if collate_fn is not None else default_collate
+        self._collate_given = collate_fn is not None
         self._num_samples = len(self.arrays[0])
         # Only arrays given bare yield bare batches; a dataset (a TensorDataset of one
         # array too) yields a sequence per batch, as PyTorch's: `for (xb,) in loader`.
@@ -156,6 +167,15 @@ class DataLoader:
         # loader still rules.
         self._rng = (make_generator(seed, generator, "DataLoader")
                      if seed is not None or generator is not None else None)
+        self.generator = generator
+        if sampler is None:  # (an empty dataset shuffles to nothing: no RandomSampler)
+            sampler = (RandomSampler(self.dataset, generator=self._rng)
+                       if self.shuffle and self._num_samples else SequentialSampler(self.dataset))
+        if batch_sampler is None:
+            batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
+        else:
+            self.batch_size = None  # (PyTorch's: the batch sampler decides)
+        self.sampler, self.batch_sampler = sampler, batch_sampler
 
     @property
     def num_samples(self) -> int:
@@ -163,35 +183,73 @@ class DataLoader:
         return self._num_samples
 
     def __len__(self) -> int:
-        full, rest = divmod(self._num_samples, self.batch_size)
-        return full if self.drop_last or rest == 0 else full + 1
+        if not hasattr(self.batch_sampler, "__len__"):
+            raise TypeError(f"DataLoader: its batch_sampler or sampler "
+                            f"({type(self.batch_sampler).__name__}) has no length, so the "
+                            f"number of batches is unknown until an epoch ends")
+        return len(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        # The permutation is drawn here, at iter() time, not at the first next(): the
-        # epoch's order is fixed the moment the epoch starts.
-        if self.shuffle:
-            rng = self._rng if self._rng is not None else make_generator(None, None,
-                                                                         "DataLoader")
-            order = rng.permutation(self._num_samples)
-        else:
-            order = np.arange(self._num_samples)
-        return self._batches(order)
+        # iter() of the batch sampler now, not at the first next(): the epoch's order is
+        # fixed (drawn, if random) the moment the epoch starts.
+        return self._batches(iter(self.batch_sampler))
 
-    def _batches(self, order: np.ndarray) -> Iterator[Any]:
-        stop = len(self) * self.batch_size
-        for start in range(0, min(stop, self._num_samples), self.batch_size):
-            indices = order[start:start + self.batch_size]
-            # Fancy indexing copies, so a batch never aliases the caller's arrays.
-            if self._by_sample is not None:
-                yield _collate([self._by_sample[int(i)] for i in indices])
+    def _batches(self, batches: Iterator[Any]) -> Iterator[Any]:
+        for indices in batches:
+            if not hasattr(indices, "__iter__") or isinstance(indices, (str, bytes)):
+                raise TypeError(f"DataLoader: each batch of the batch_sampler must be a list of "
+                                f"indices, got {repr(indices)[:40]}; e.g. batch_sampler=[[0, 1]]")
+            if self._by_sample is not None or self._collate_given:
+                samples = [self._sample(i) for i in indices]
+                yield (self.collate_fn(samples) if self._collate_given
+                       else _collate(samples, "DataLoader"))
                 continue
-            batch = tuple(_to_tensor(array[indices]) for array in self.arrays)
+            positions = np.asarray(indices)
+            if positions.size and positions.dtype.kind not in "iu":
+                raise TypeError(f"DataLoader: the sampler gave indices {repr(indices)[:60]}; "
+                                f"sample indices must be ints")
+            n = self._num_samples
+            outside = positions[(positions < -n) | (positions >= n)]
+            if outside.size:
+                raise IndexError(f"DataLoader: the sampler gave index {outside[0]}, out of range "
+                                 f"for {n} samples; indices must lie in 0 to {n - 1}")
+            # (fancy indexing copies: a batch never aliases the caller's arrays)
+            batch = tuple(_to_tensor(array[positions.astype(np.intp)]) for array in self.arrays)
             yield batch[0] if self._bare else batch
+
+    def _sample(self, index: Any) -> Any:
+        """Sample `index` of the dataset: `dataset[index]`, or a bare array's row."""
+        index = int(index) if isinstance(index, np.integer) else index
+        if self._by_sample is not None:
+            return self._by_sample[index]
+        return _to_tensor(np.array(self.arrays[0][index])) if self._bare \
+            else self.dataset[index]
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
         return (f"DataLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last})")
+
+
+def _check_samplers(sampler: Any, batch_sampler: Any, collate_fn: Any, batch_size: int,
+                    shuffle: bool, drop_last: bool) -> None:
+    """PyTorch's rules for sampler= and batch_sampler= (each excludes the options it
+    decides), and the types of the two and of collate_fn, in one line each."""
+    if sampler is not None and shuffle:
+        raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle; the "
+                         "sampler sets the order: leave shuffle out, or use RandomSampler")
+    if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None
+                                      or drop_last):
+        raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                         "batch_size, shuffle, sampler, and drop_last; the batch sampler sets "
+                         "them: give those to BatchSampler(sampler, batch_size, drop_last)")
+    for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+        if value is not None and not (hasattr(value, "__iter__") or hasattr(value, "__getitem__")):
+            raise TypeError(f"DataLoader: {name} must be a sampler or an iterable of indices, "
+                            f"got {type(value).__name__}")
+    if collate_fn is not None and not callable(collate_fn):
+        raise TypeError(f"DataLoader: collate_fn must be a function taking the list of a "
+                        f"batch's samples, got {type(collate_fn).__name__}")
 
 
 def _check_positionals(arrays: tuple) -> None:
@@ -233,6 +291,10 @@ class Dataset:
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no __getitem__")
 
+    def __add__(self, other: Any) -> "ConcatDataset":
+        """`a + b`: the samples of `a`, then those of `b` (PyTorch's: a ConcatDataset)."""
+        return ConcatDataset([self, other])
+
 
 class TensorDataset(Dataset):
     """Arrays (or Tensors) that share their first axis, as one dataset: `dataset[i]` is
@@ -253,14 +315,14 @@ class TensorDataset(Dataset):
         return dataset
 
     @property
-    def tensors(self) -> tuple["Tensor", ...]:
+    def tensors(self) -> tuple[Tensor, ...]:
         """The arrays as Tensors (PyTorch's attribute)."""
         return tuple(_to_tensor(array.copy()) for array in self.arrays)
 
     def __len__(self) -> int:
         return len(self.arrays[0])
 
-    def __getitem__(self, index: int) -> tuple["Tensor", ...]:
+    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
         try:
             return tuple(_to_tensor(np.array(array[index])) for array in self.arrays)
         except IndexError as err:
@@ -299,6 +361,75 @@ class Subset(Dataset):
         except (IndexError, TypeError) as err:
             raise _index_error("Subset", index, len(self), err) from None
         return self.dataset[position]
+
+
+class ConcatDataset(Dataset):
+    """The samples of each of `datasets` in turn, as one dataset (PyTorch's ConcatDataset):
+    `cumulative_sizes[k]` is the number of samples in the first k + 1. An index out of
+    range is an IndexError, a negative one too (PyTorch's raises ValueError for that)."""
+
+    def __init__(self, datasets: Any) -> None:
+        try:
+            self.datasets = list(datasets)
+        except TypeError:
+            raise TypeError(f"ConcatDataset: datasets must be a list of datasets, got "
+                            f"{type(datasets).__name__}") from None
+        if not self.datasets:  # (PyTorch's raises AssertionError)
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable; give a "
+                             "list of at least one dataset")
+        for position, dataset in enumerate(self.datasets):
+            if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+                raise TypeError(f"ConcatDataset: dataset {position} is a "
+                                f"{type(dataset).__name__}, which has no __len__ and "
+                                f"__getitem__; give datasets (or sequences) of samples")
+        self.cumulative_sizes = [int(n) for n in np.cumsum([len(d) for d in self.datasets])]
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise TypeError(f"ConcatDataset: an index must be an int, got "
+                            f"{type(index).__name__} {repr(index)[:40]}")
+        if not -n <= index < n:
+            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples; "
+                             f"use 0 to {n - 1} (or -{n} to -1)")
+        index = int(index) % n
+        which = bisect.bisect_right(self.cumulative_sizes, index)
+        return self.datasets[which][index - (self.cumulative_sizes[which - 1] if which else 0)]
+
+
+class StackDataset(Dataset):
+    """Datasets of one length side by side (PyTorch's StackDataset): `StackDataset(a, b)[i]`
+    is `(a[i], b[i])`, `StackDataset(x=a, y=b)[i]` is `{"x": a[i], "y": b[i]}`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError("StackDataset: give datasets either by position (samples are "
+                             "tuples) or by keyword (samples are dicts), not both")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        named = dict(enumerate(args)) if args else kwargs
+        lengths = {}
+        for name, dataset in named.items():
+            if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
+                raise TypeError(f"StackDataset: dataset {name!r} is a {type(dataset).__name__}, "
+                                f"which has no __len__ and __getitem__; give datasets")
+            lengths[name] = len(dataset)
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"StackDataset: size mismatch between datasets: lengths "
+                             f"{lengths}; every dataset must have as many samples")
+        self.datasets: tuple | dict = args if args else kwargs
+        self._length = next(iter(lengths.values()))
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(self.datasets, dict):
+            return {name: dataset[index] for name, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
 
 
 def _index_error(where: str, index: Any, n: int, err: Exception) -> Exception:
@@ -343,39 +474,7 @@ def random_split(dataset: Any, lengths: Any, generator: Any = None,
 def _is_dataset(obj: Any) -> bool:
     """A dataset read sample by sample: a Dataset, or any object with __len__ and
     __getitem__ that is not itself array data (a list, tuple, array or Tensor)."""
-    from .tensor import Tensor
     if isinstance(obj, Dataset):
         return True
     return (hasattr(obj, "__len__") and hasattr(obj, "__getitem__")
             and not isinstance(obj, (list, tuple, np.ndarray, Tensor, str, bytes)))
-
-
-def _collate(samples: list, field: str = "") -> Any:
-    """Samples stacked into a batch along a new first axis, field by field; strings (str,
-    bytes) gathered into a list, as PyTorch's default_collate. `field` is where in the
-    sample these values sit (e.g. "['name']" or "[1]"), for the errors."""
-    first = samples[0]
-    if isinstance(first, dict):
-        return {key: _collate([sample[key] for sample in samples], f"{field}[{key!r}]")
-                for key in first}
-    if isinstance(first, (tuple, list)):
-        fields = [_collate([sample[k] for sample in samples], f"{field}[{k}]")
-                  for k in range(len(first))]
-        return tuple(fields) if isinstance(first, tuple) else fields
-    if isinstance(first, (str, bytes)):
-        return list(samples)
-    where = f"field {field} of the samples" if field else "the samples"
-    values = [np.asarray(getattr(sample, "_data", sample)) for sample in samples]
-    try:
-        stacked = np.stack(values)
-    except ValueError:
-        shapes = sorted({v.shape for v in values}, key=str)
-        raise ValueError(f"DataLoader: the samples of a batch have different shapes "
-                         f"{shapes} in {where}; each field must have one shape to be "
-                         f"stacked") from None
-    if stacked.dtype.kind not in "fiub":  # (complex, None, objects, arrays of strings)
-        raise TypeError(f"DataLoader: cannot stack {where} into a Tensor: got "
-                        f"{type(first).__name__} values (dtype {stacked.dtype}); a field must "
-                        f"hold real numbers or arrays of them (strings are gathered into "
-                        f"a list)")
-    return _to_tensor(stacked)
