@@ -25,7 +25,7 @@ from .values import numeric_dtype
 
 __all__ = ["argmax", "argmin", "argsort", "count_nonzero", "nonzero", "argwhere",
            "logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
-           "isfinite", "array_equal", "equal", "allclose", "isclose", "searchsorted"]
+           "isfinite", "array_equal", "equal", "allclose", "isclose"]
 
 
 def _constant(array: Any) -> Tensor:
@@ -131,23 +131,6 @@ def argwhere(x: Any) -> Tensor:
     """The indices where x is not 0, one row per entry: shape (count, ndim), int64
     (NumPy's argwhere, PyTorch's argwhere and nonzero(as_tuple=False)). No gradient."""
     return _constant(np.argwhere(_values("argwhere", x)).astype(np.int64))
-
-
-def searchsorted(sorted_sequence: Any, values: Any, side: str = "left", *,
-                 right: bool | None = None) -> Tensor:
-    """Where each of `values` would go in the ascending `sorted_sequence` to keep it sorted
-    (NumPy's side="left"/"right", PyTorch's right=); int64, no gradient. PyTorch's
-    batched form (a sequence per row) is not supported."""
-    if right is not None:
-        side = "right" if right else "left"
-    if side not in ("left", "right"):
-        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r}")
-    sequence = _values("searchsorted", sorted_sequence)
-    if sequence.ndim != 1:
-        raise ValueError(f"searchsorted: the sorted sequence must be 1-D, got shape "
-                         f"{sequence.shape}")
-    found = np.searchsorted(sequence, _values("searchsorted", values), side=side)
-    return _constant(np.asarray(found, dtype=np.int64))
 
 
 def logical_and(x: Any, y: Any) -> Tensor:
@@ -271,7 +254,7 @@ def _cast(dtype: str, doc: str) -> Any:
 
 _METHODS = {
     "argmax": argmax, "argmin": argmin, "argsort": argsort, "count_nonzero": count_nonzero,
-    "nonzero": nonzero, "argwhere": argwhere, "searchsorted": searchsorted,
+    "nonzero": nonzero, "argwhere": argwhere,
     "any": _any, "all": _all,
     "astype": _astype, "type_as": _type_as,
     "isnan": isnan, "isinf": isinf, "isfinite": isfinite, "isclose": isclose, "equal": equal,
