@@ -196,6 +196,24 @@ CASES = {
         [-np.log(1e-20), 1e-20, 100, np.log(2)],
         [[-(1 - 1e-20) / BCE_EPS, 1e-20 / BCE_EPS, 1 / BCE_EPS, 0.8],
          [-np.log(1e-20), -np.log(1e-20), -INF, 0]]),
+    # linear algebra: PyTorch's det gradient is 0 at a singular matrix (its LU solve of a
+    # zero right-hand side); log|det| is -inf there, its gradient inf and NaN
+    "det of a singular matrix: gradient 0": (tg.linalg.det, "torch.linalg.det",
+                                             [[[1.0, 2.0], [2.0, 4.0]]], 0, [[[0, 0], [0, 0]]]),
+    "det of a batch holding a singular matrix": (
+        tg.linalg.det, "torch.linalg.det", [[[[2.0, 0.0], [0.0, 4.0]], [[1.0, 0.0], [0.0, 0.0]]]],
+        [8, 0], [[[[4, 0], [0, 2]], [[0, 0], [0, 0]]]]),
+    "slogdet of a singular matrix": (lambda x: tg.linalg.slogdet(x).logabsdet,
+                                     "lambda x: torch.linalg.slogdet(x).logabsdet",
+                                     [[[1.0, 0.0], [0.0, 0.0]]], -INF, [[[NAN, NAN], [NAN, INF]]]),
+    "det, slogdet and inv of a 0x0 matrix": (
+        lambda x: tg.linalg.det(x) + tg.linalg.slogdet(x).logabsdet + tg.linalg.inv(x).sum(),
+        "lambda x: torch.linalg.det(x) + torch.linalg.slogdet(x).logabsdet"
+        " + torch.linalg.inv(x).sum()", [np.zeros((0, 0))], 1, [np.zeros((0, 0))]),
+    "solve of a vector by a batch of matrices": (
+        tg.linalg.solve, "torch.linalg.solve",
+        [[[[2.0, 0.0], [0.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]], [2.0, 4.0]],
+        [[1, 1], [2, 4]], [[[[-0.5, -0.5], [-0.25, -0.25]], [[-2, -4], [-2, -4]]], [1.5, 1.25]]),
 }
 
 

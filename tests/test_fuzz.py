@@ -752,6 +752,59 @@ def make_diagonal(op: str):
     return make
 
 
+def well_conditioned(v: np.ndarray) -> bool:
+    """Square matrices (a batch of them) whose singular values lie in [0.3, 10]: inv, det,
+    slogdet and solve are smooth there, and finite differences accurate."""
+    if v.ndim < 2 or v.shape[-1] != v.shape[-2] or v.size == 0:
+        return False
+    singular = np.linalg.svd(v, compute_uv=False)
+    return bool(singular.min() >= 0.3 and singular.max() <= 10)
+
+
+def square_operand(b: Builder, accepts: Callable[[np.ndarray], bool]) -> int | None:
+    """An accepted earlier node, or a fresh square leaf (1 to 3 rows, a batch axis or
+    none); None when the fresh one is not accepted (a random matrix may be singular)."""
+    candidates = [i for i, v in enumerate(b.values) if accepts(v)]
+    if candidates and b.chance(0.7):
+        return b.pick(candidates)
+    n = 1 + b.choose(3)
+    j = b.leaf(tuple(b.draw(st.lists(st.integers(1, 2), max_size=1))) + (n, n))
+    return j if accepts(b.values[j]) else None
+
+
+def make_square(op: str, accepts: Callable[[np.ndarray], bool] = well_conditioned):
+    def make(b: Builder) -> bool:
+        x = square_operand(b, accepts)
+        return x is not None and b.add(op, (x,), {})
+    return make
+
+
+def apart_eigenvalues(v: np.ndarray) -> bool:
+    """Square matrices whose symmetric part x + x.mT has eigenvalues MARGIN apart or more
+    (sorted eigenvalues are not differentiable where two meet)."""
+    if v.ndim < 2 or v.shape[-1] != v.shape[-2] or v.size == 0:
+        return False
+    values = np.linalg.eigvalsh(v + np.swapaxes(v, -1, -2))
+    return bool(np.diff(values, axis=-1).min(initial=np.inf) >= MARGIN)
+
+
+def make_solve(b: Builder) -> bool:
+    a = square_operand(b, well_conditioned)
+    if a is None:
+        return False
+    shape = b.values[a].shape
+    n, k = shape[-1], 1 + b.choose(2)
+    # B a vector or a matrix, by PyTorch's rule, its batch axes broadcasting against A's
+    shapes = [(n,), (n, k), shape[:-1], shape[:-2] + (n, k), (2, n, k) if len(shape) == 2
+              else (n, k)]
+    candidates = [i for i, v in enumerate(b.values) if v.shape in shapes]
+    if candidates and b.chance(0.5):
+        y = b.pick(candidates)
+    else:
+        y = b.leaf(b.pick(shapes), avoid=())
+    return b.add("solve", (a, y), {})
+
+
 def _piece(pieces: tuple, piece: int) -> tg.Tensor:
     return pieces[min(piece, len(pieces) - 1)]
 
@@ -1062,6 +1115,23 @@ OPS: dict[str, OpSpec] = {
     "sinc": OpSpec(tg.sinc, lambda a, p: f"tg.sinc({a[0]})", make_unary("sinc")),
     "heaviside": OpSpec(tg.heaviside, lambda a, p: f"tg.heaviside({a[0]}, {a[1]})",
                         make_elementwise_binary("heaviside", both_away_from_zero)),
+    "inv": OpSpec(tg.linalg.inv, lambda a, p: f"tg.linalg.inv({a[0]})", make_square("inv")),
+    "det": OpSpec(tg.linalg.det, lambda a, p: f"tg.linalg.det({a[0]})", make_square("det")),
+    "slogdet": OpSpec(lambda x: tg.linalg.slogdet(x).logabsdet,
+                      lambda a, p: f"tg.linalg.slogdet({a[0]}).logabsdet",
+                      make_square("slogdet")),
+    "solve": OpSpec(tg.linalg.solve, lambda a, p: f"tg.linalg.solve({a[0]}, {a[1]})",
+                    make_solve),
+    # cholesky and eigvalsh read one triangle and give PyTorch's symmetric gradient: they
+    # take a symmetric matrix made of the node (positive-definite for cholesky)
+    "cholesky": OpSpec(lambda x: tg.linalg.cholesky(x @ x.mT + np.eye(x.shape[-1])),
+                       lambda a, p: f"tg.linalg.cholesky({a[0]} @ {a[0]}.mT + "
+                                    f"np.eye({a[0]}.shape[-1]))",
+                       make_square("cholesky", lambda v: v.ndim >= 2 and v.shape[-1] ==
+                                   v.shape[-2] and v.size > 0)),
+    "eigvalsh": OpSpec(lambda x: tg.linalg.eigvalsh(x + x.mT),
+                       lambda a, p: f"tg.linalg.eigvalsh({a[0]} + {a[0]}.mT)",
+                       make_square("eigvalsh", apart_eigenvalues)),
 }
 
 
@@ -1434,6 +1504,12 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "sinc": lambda t, x: t.sinc(x),
     # (PyTorch's heaviside has no gradient and refuses backward; ours is 0 away from x == 0)
     "heaviside": lambda t, x, y: t.heaviside(x.detach(), y.detach()) + 0 * (x + y),
+    "inv": lambda t, x: t.linalg.inv(x),
+    "det": lambda t, x: t.linalg.det(x),
+    "slogdet": lambda t, x: t.linalg.slogdet(x).logabsdet,
+    "solve": lambda t, a, b: t.linalg.solve(a, b),
+    "cholesky": lambda t, x: t.linalg.cholesky(x @ x.mT + t.eye(x.shape[-1], dtype=x.dtype)),
+    "eigvalsh": lambda t, x: t.linalg.eigvalsh(x + x.mT),
 }
 
 

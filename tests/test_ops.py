@@ -543,6 +543,52 @@ def xlogy(data):
     return tg.xlogy, [2 * x - 2, y], lambda a, b: a * np.log(b)
 
 
+
+def square_matrices(data, diagonal: float = 6.0) -> np.ndarray:
+    """Square matrices (a batch of 0 to 2 axes): entries in [-2, 2] plus `diagonal` on the
+    diagonal (6: strictly dominant, so well-conditioned), the first row's sign drawn, so
+    determinants of both signs."""
+    n = data.draw(st.integers(1, 3))
+    lead = tuple(data.draw(st.lists(st.integers(1, 2), max_size=2)))
+    (a,) = arrays(data, testing.tensors(lead + (n, n), **ANY))
+    a = a + diagonal * np.eye(n)
+    if data.draw(st.booleans()):
+        a[..., 0, :] *= -1
+    return a
+
+
+def linalg_op(fn, reference):
+    def draw(data):
+        return fn, [square_matrices(data)], reference
+    return draw
+
+
+def solve(data):
+    """tg.linalg.solve(A, B), B a vector or a matrix, batch axes broadcast (PyTorch's rule)."""
+    a = square_matrices(data)
+    lead, n = a.shape[:-2], a.shape[-1]
+    k = data.draw(st.integers(1, 2))
+    shapes = [(n,), (n, k), (2, n, k)] + ([lead + (n,), (1,) * len(lead) + (n, k)] if lead else [])
+    (b,) = arrays(data, testing.tensors(data.draw(st.sampled_from(shapes)), **ANY))
+    vector = b.ndim == 1 or b.shape == a.shape[:-1]
+    return (tg.linalg.solve, [a, b], lambda x, y: np.linalg.solve(x, y[..., None])[..., 0]
+            if vector else np.linalg.solve(x, y))
+
+
+def symmetric(name: str):
+    """cholesky and eigvalsh of a symmetric matrix made from the leaf (their gradient is
+    PyTorch's, symmetric: finite differences of one triangle alone differ)."""
+    def draw(data):
+        x = square_matrices(data, diagonal=0.0)
+        n = x.shape[-1]
+        if name == "cholesky":  # positive-definite
+            return (lambda t: tg.linalg.cholesky(t @ t.mT + 3 * np.eye(n, dtype=t.dtype)), [x],
+                    lambda a: np.linalg.cholesky(a @ np.swapaxes(a, -1, -2) + 3 * np.eye(n)))
+        spread = np.diag(30.0 * np.arange(n))  # eigenvalues well apart: differentiable
+        return (lambda t: tg.linalg.eigvalsh(t + t.mT + spread.astype(t.dtype)), [x],
+                lambda a: np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2) + spread))
+    return draw
+
 WHOLE = (-2.0, -1.0, 0.0, 1.0, 2.0)  # trunc and frac jump at these
 
 OP_SPECS = {
@@ -700,6 +746,13 @@ OP_SPECS = {
     "copysign": binary(tg.copysign, np.copysign),  # x and y kept away from 0
     "sinc": unary(tg.sinc, np.sinc, **ANY),
     "heaviside": binary(tg.heaviside, np.heaviside),  # x kept away from its step at 0
+    "inv": linalg_op(tg.linalg.inv, np.linalg.inv),
+    "det": linalg_op(tg.linalg.det, np.linalg.det),
+    "slogdet": linalg_op(lambda t: tg.linalg.slogdet(t).logabsdet,
+                         lambda a: np.linalg.slogdet(a)[1]),
+    "solve": solve,
+    "cholesky": symmetric("cholesky"),
+    "eigvalsh": symmetric("eigvalsh"),
 }
 
 

@@ -24,12 +24,12 @@ from .gradcheck import GradcheckError, gradcheck
 from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
                     render_graph)
 from .serialization import LoadError, load, save
-from . import autograd, data, datasets, nn, optim, plot  # noqa: E402  (built on the names above)
+from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (on the above)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "nn", "optim", "data", "datasets", "plot", "autograd",
+    "nn", "optim", "data", "datasets", "plot", "autograd", "linalg",
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError",

@@ -9,10 +9,13 @@ max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum, cu
 diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining), `layout`
 (unsqueeze, squeeze, permute, flip, roll, pad, split, tile, gather, tril, ...), `matmul`
 (@, dot, the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag),
+`linalg` (inv, det, slogdet, solve, cholesky, eigvalsh: matrices and batches of them),
 `convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softmax, log-softmax,
-cross-entropy). Defining an op is one class: its registration makes it a Tensor method
-and a `tg.` function (see `engine.Function`); `tg.registered_ops()` lists them all by name.
+cross-entropy, binary_cross_entropy). Defining an op is one class: its registration makes
+it a Tensor method and a `tg.` function (see `engine.Function`); `tg.registered_ops()`
+lists them all by name.
 """
 from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
 from . import pointwise  # noqa: F401  (atan2, fmod, logit, xlogy, ...)
+from . import linalg  # noqa: F401  (inv, det, solve, cholesky, ...)

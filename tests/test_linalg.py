@@ -1,0 +1,256 @@
+"""`tg.linalg`: PyTorch's torch.linalg (inv, det, slogdet, solve, norms, cholesky, eigvalsh).
+
+Values and gradients against torch's over single matrices and batches, `tg.gradcheck` in
+float64, float32 kept, empty matrices, singular ones and the one-line refusals.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+torch = pytest.importorskip("torch")
+
+RNG = np.random.default_rng(3)
+SHAPES = [(1, 1), (3, 3), (2, 3, 3), (2, 1, 2, 2)]
+
+
+def regular(shape) -> np.ndarray:
+    """Well-conditioned square matrices: random entries plus 4 on the diagonal."""
+    return RNG.normal(size=shape) + 4 * np.eye(shape[-1])
+
+
+def symmetric_input(shape) -> np.ndarray:
+    return RNG.normal(size=shape)
+
+
+def compare(ours, theirs, *arrays, check=True):
+    """ours(*tensors) against theirs(*torch tensors): values, the gradients of a weighted
+    sum, and (`check`) tg.gradcheck in float64."""
+    inputs = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    out = ours(*inputs)
+    weights = RNG.normal(size=out.shape)
+    (out * weights).sum().backward()
+    leaves = [torch.tensor(a, requires_grad=True) for a in arrays]
+    expected = theirs(*leaves)
+    (expected * torch.tensor(weights)).sum().backward()
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
+    for t, leaf in zip(inputs, leaves):
+        np.testing.assert_allclose(t.grad.data, leaf.grad.numpy(), rtol=1e-8, atol=1e-10)
+    if check:
+        assert tg.gradcheck(ours, [tg.Tensor(a, requires_grad=True) for a in arrays])
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("name", ["inv", "det"])
+def test_inv_and_det_match_pytorch(name, shape):
+    compare(getattr(tg.linalg, name), getattr(torch.linalg, name), regular(shape))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_slogdet_gives_the_sign_and_a_gradient_through_logabsdet(shape):
+    a = regular(shape)
+    a[..., 0, :] *= -1  # negative determinants too
+    compare(lambda x: tg.linalg.slogdet(x).logabsdet,
+            lambda x: torch.linalg.slogdet(x).logabsdet, a)
+    sign, logabsdet = tg.linalg.slogdet(a)
+    np.testing.assert_array_equal(sign.data, torch.linalg.slogdet(torch.tensor(a)).sign)
+    assert not sign.requires_grad and sign.shape == logabsdet.shape
+
+
+def test_the_pytorch_spellings_of_inverse_and_det():
+    a = regular((2, 3, 3))
+    x = tg.Tensor(a)
+    for value in (tg.inverse(a), x.inverse()):
+        np.testing.assert_allclose(value.data, torch.inverse(torch.tensor(a)), rtol=1e-12)
+    for value in (tg.det(a), x.det()):
+        np.testing.assert_allclose(value.data, torch.det(torch.tensor(a)), rtol=1e-12)
+    assert x.det().shape == (2,) and tg.linalg.det(a).grad_fn is None
+
+
+@pytest.mark.parametrize("a_shape, b_shape", [
+    ((3, 3), (3,)), ((3, 3), (3, 2)), ((2, 3, 3), (2, 3)), ((2, 3, 3), (3,)),
+    ((2, 3, 3), (3, 2)), ((2, 3, 3), (3, 3)), ((3, 3), (2, 3, 1)), ((2, 1, 3, 3), (4, 3, 2)),
+])
+def test_solve_follows_pytorchs_vector_rule_and_broadcasts(a_shape, b_shape):
+    compare(tg.linalg.solve, torch.linalg.solve, regular(a_shape), RNG.normal(size=b_shape))
+
+
+def test_solve_with_left_false_solves_x_a_equal_b():
+    compare(lambda a, b: tg.linalg.solve(a, b, left=False),
+            lambda a, b: torch.linalg.solve(a, b, left=False),
+            regular((2, 3, 3)), RNG.normal(size=(4, 3)))
+
+
+@pytest.mark.parametrize("upper", [False, True])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_cholesky_matches_pytorch(shape, upper):
+    n = shape[-1]
+
+    def ours(x):
+        return tg.linalg.cholesky(x @ x.mT + np.eye(n), upper=upper)
+
+    def theirs(x):
+        return torch.linalg.cholesky(x @ x.mT + torch.eye(n, dtype=x.dtype), upper=upper)
+
+    compare(ours, theirs, symmetric_input(shape))
+    # A itself as the input: PyTorch's symmetric gradient, though only one triangle is read
+    a = symmetric_input(shape)
+    compare(lambda x: tg.linalg.cholesky(x, upper=upper),
+            lambda x: torch.linalg.cholesky(x, upper=upper), a @ np.swapaxes(a, -1, -2) + 1,
+            check=False)
+
+
+@pytest.mark.parametrize("uplo", ["L", "U"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_eigvalsh_matches_pytorch(shape, uplo):
+    compare(lambda x: tg.linalg.eigvalsh(x + x.mT, uplo),
+            lambda x: torch.linalg.eigvalsh(x + x.mT, uplo), symmetric_input(shape))
+    compare(lambda x: tg.linalg.eigvalsh(x, UPLO=uplo),
+            lambda x: torch.linalg.eigvalsh(x, UPLO=uplo), symmetric_input(shape), check=False)
+
+
+@pytest.mark.parametrize("name, fn", [
+    ("inv", lambda t: t.inverse()), ("det", lambda t: t.det()),
+    ("slogdet", lambda t: tg.linalg.slogdet(t).logabsdet),
+    ("solve", lambda t: tg.linalg.solve(t, np.ones(3, dtype=np.float32))),
+    ("cholesky", lambda t: tg.linalg.cholesky(t @ t.mT)),
+    ("eigvalsh", lambda t: tg.linalg.eigvalsh(t)),
+    ("matrix_norm", lambda t: tg.linalg.matrix_norm(t, 1)),
+    ("vector_norm", lambda t: tg.linalg.vector_norm(t, 3, dim=-1)),
+])
+def test_float32_is_kept(name, fn):
+    x = tg.Tensor(regular((2, 3, 3)).astype(np.float32), requires_grad=True)
+    out = fn(x)
+    out.sum().backward()
+    assert out.dtype == np.float32 and x.grad.dtype == np.float32, name
+
+
+def test_integer_matrices_are_computed_in_float64():
+    assert tg.linalg.det([[1, 2], [3, 4]]).item() == pytest.approx(-2.0)
+    assert tg.linalg.inv([[2, 0], [0, 4]]).dtype == np.float64
+    assert tg.linalg.det([[2.0, 0.0], [0.0, 4.0]]).item() == 8.0  # the product of the pivots
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0), (0, 3, 3)])
+def test_empty_matrices_and_batches(shape):
+    a = np.zeros(shape)
+    for name in ("inv", "det"):
+        x = tg.Tensor(a, requires_grad=True)
+        out = getattr(tg.linalg, name)(x)
+        out.sum().backward()
+        expected = getattr(torch.linalg, name)(torch.tensor(a))
+        np.testing.assert_array_equal(out.data, expected.numpy())
+        assert x.grad.shape == shape
+    sign, logabsdet = tg.linalg.slogdet(a)
+    np.testing.assert_array_equal(logabsdet.data, torch.linalg.slogdet(torch.tensor(a))[1])
+
+
+def test_det_of_a_singular_matrix_has_pytorchs_gradient_0():
+    a = np.array([[[1.0, 2.0], [2.0, 4.0]], [[3.0, 1.0], [1.0, 2.0]]])
+    compare(tg.linalg.det, torch.linalg.det, a, check=False)
+    x = tg.Tensor(a, requires_grad=True)
+    tg.linalg.det(x).sum().backward()
+    assert not x.grad.data[0].any()
+
+
+def test_slogdet_of_a_singular_matrix_is_minus_inf_with_a_non_finite_gradient():
+    x = tg.Tensor([[1.0, 0.0], [0.0, 0.0]], requires_grad=True)
+    sign, logabsdet = tg.linalg.slogdet(x)
+    with np.errstate(all="ignore"):
+        logabsdet.backward()
+    assert sign.item() == 0 and logabsdet.item() == -math.inf
+    leaf = torch.tensor(x.data, requires_grad=True)
+    torch.linalg.slogdet(leaf).logabsdet.backward()
+    np.testing.assert_array_equal(x.grad.data, leaf.grad.numpy())
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: tg.linalg.inv([[1.0, 2.0], [2.0, 4.0]]), np.linalg.LinAlgError,
+     r"^inv: the matrix of shape \(2, 2\) is singular"),
+    (lambda: tg.linalg.inv(np.stack([np.eye(2), np.zeros((2, 2))])), ValueError,
+     r"^inv: a matrix of the batch of shape \(2, 2, 2\) is singular"),
+    (lambda: tg.linalg.solve([[1.0, 2.0], [2.0, 4.0]], [1.0, 1.0]), np.linalg.LinAlgError,
+     r"^solve: the matrix of shape \(2, 2\) is singular"),
+    (lambda: tg.inverse(np.ones((2, 3))), ValueError,
+     r"^inv: A must be square matrices .* 2 by 3"),
+    (lambda: tg.linalg.det(np.ones(3)), ValueError, r"^det: A must have at least 2 dimensions"),
+    (lambda: tg.linalg.slogdet(np.ones((3, 2))), ValueError, r"^slogdet: A must be square"),
+    (lambda: tg.linalg.solve(np.eye(3), np.ones(4)), ValueError,
+     r"^solve: incompatible shapes of A and B .* B needs 3 rows"),
+    (lambda: tg.linalg.solve(np.ones((2, 3, 3)), np.ones((4, 3, 1))), ValueError,
+     r"^solve: the batch axes of A .* do not broadcast"),
+    (lambda: tg.linalg.solve(np.eye(3), np.ones(3), left=False), ValueError,
+     r"^solve: with left=False, B must be a matrix"),
+    (lambda: tg.linalg.cholesky([[1.0, 2.0], [2.0, 1.0]]), np.linalg.LinAlgError,
+     r"^cholesky: the matrix of shape \(2, 2\) is not positive-definite"),
+    (lambda: tg.linalg.eigvalsh(np.eye(2), "X"), ValueError, r"^eigvalsh: UPLO must be 'L' or"),
+    (lambda: tg.linalg.matrix_norm(np.eye(2), "nuc"), ValueError,
+     r"^matrix_norm: ord='nuc' is not supported here"),
+    (lambda: tg.linalg.matrix_norm(np.eye(2), 3), ValueError, r"^matrix_norm: ord=3 is not a"),
+    (lambda: tg.linalg.matrix_norm(np.ones(3)), ValueError,
+     r"^matrix_norm: A must have at least 2 dimensions"),
+    (lambda: tg.linalg.matrix_norm(np.eye(2), dim=0), ValueError,
+     r"^matrix_norm: dim must be a pair of axes"),
+    (lambda: tg.linalg.vector_norm(np.eye(2), "fro"), TypeError,
+     r"^vector_norm: ord must be a number"),
+    (lambda: tg.linalg.norm(np.ones((2, 2, 2)), 1), ValueError,
+     r"^norm: with ord=1 and no dim, A must be 1-D or 2-D"),
+    (lambda: tg.linalg.norm(np.ones((2, 2)), "fro", dim=0), ValueError,
+     r"^norm: ord='fro' is a matrix norm"),
+])
+def test_refusals_are_one_line(call, error, match):
+    with pytest.raises(error, match=match) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+def test_pytorch_refuses_the_same():
+    for call in (lambda: torch.linalg.inv(torch.tensor([[1.0, 2.0], [2.0, 4.0]])),
+                 lambda: torch.linalg.det(torch.ones(3)),
+                 lambda: torch.linalg.cholesky(torch.tensor([[1.0, 2.0], [2.0, 1.0]])),
+                 lambda: torch.linalg.solve(torch.eye(3), torch.ones(3), left=False)):
+        with pytest.raises(RuntimeError):
+            call()
+
+
+@pytest.mark.parametrize("ord", ["fro", 1, -1, math.inf, -math.inf])
+@pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norm_matches_pytorch(ord, dim, keepdim):
+    compare(lambda a: tg.linalg.matrix_norm(a, ord, dim, keepdim),
+            lambda a: torch.linalg.matrix_norm(a, ord, dim, keepdim), RNG.normal(size=(2, 3, 4)))
+
+
+@pytest.mark.parametrize("ord", [1, math.inf])
+def test_matrix_norm_ties_share_the_gradient_as_pytorchs(ord):
+    a = np.array([[1.0, -2.0], [2.0, 1.0]])  # equal column sums and equal row sums
+    compare(lambda x: tg.linalg.matrix_norm(x, ord), lambda x: torch.linalg.matrix_norm(x, ord),
+            a, check=False)
+
+
+@pytest.mark.parametrize("ord", [2, 1, 3, 0.5, math.inf, -math.inf])
+@pytest.mark.parametrize("dim", [None, 1, (0, 2)])
+def test_vector_norm_matches_pytorch(ord, dim):
+    compare(lambda a: tg.linalg.vector_norm(a, ord, dim),
+            lambda a: torch.linalg.vector_norm(a, ord, dim), RNG.normal(size=(2, 3, 4)))
+
+
+@pytest.mark.parametrize("ord, dim, shape", [
+    (None, None, (2, 3, 4)), (None, 1, (2, 3, 4)), (3, -1, (2, 3, 4)), (None, (0, 1), (3, 4)),
+    ("fro", None, (3, 4)), (1, None, (3, 4)), (-math.inf, None, (3, 4)), (2, None, (5,)),
+    (math.inf, (1,), (2, 3)),
+])
+def test_norm_picks_the_vector_or_matrix_norm_as_pytorchs(ord, dim, shape):
+    compare(lambda a: tg.linalg.norm(a, ord, dim), lambda a: torch.linalg.norm(a, ord, dim),
+            RNG.normal(size=shape))
+
+
+def test_norms_take_a_dtype_and_integers():
+    x = tg.Tensor(RNG.normal(size=(3, 3)))
+    assert tg.linalg.norm(x, dtype=np.float32).dtype == np.float32
+    assert tg.linalg.matrix_norm(x, 1, dtype=tg.float32).dtype == np.float32
+    np.testing.assert_allclose(tg.linalg.matrix_norm([[1, -2], [3, 4]], 1).item(), 6.0)
+    assert tg.linalg.vector_norm([3, 4]).item() == 5.0

@@ -1,0 +1,245 @@
+"""Linear algebra: inv, det, slogdet's log|det|, solve, cholesky and eigvalsh.
+
+Each works on a square matrix or a batch of them (the last two axes), as PyTorch's
+`torch.linalg` does; `tg.linalg` (linalg.py) gives them PyTorch's names there. NumPy's
+LAPACK routines compute the forward pass; float32 stays float32 (float16 is computed in
+float32, integers in float64). A singular matrix is refused where PyTorch refuses it
+(inv, solve) with NumPy's `LinAlgError`, which is a ValueError, in one line.
+
+The gradients are the classic matrix identities: for out = inv(A), grad_A = -out.T @ g @
+out.T; d det(A) = det(A) inv(A).T : dA, so det's gradient is g * det * inv(A).T and
+log|det|'s is g * inv(A).T; for X = solve(A, B), grad_B = solve(A.T, g) and grad_A =
+-grad_B @ X.T. cholesky's and eigvalsh's are PyTorch's formulas (each op's docstring).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Function
+from .arguments import same_dtype
+
+
+def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
+    """`a` checked to be square matrices (or a batch of them), in a dtype LAPACK takes."""
+    if a.ndim < 2:
+        raise ValueError(f"{name}: {what} must have at least 2 dimensions (a matrix or a batch "
+                         f"of them), got shape {a.shape}")
+    if a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"{name}: {what} must be square matrices (or a batch of them), but "
+                         f"they are {a.shape[-2]} by {a.shape[-1]} (shape {a.shape})")
+    if a.dtype == np.float16:
+        return a.astype(np.float32)  # (NumPy's linalg has no float16)
+    return a if a.dtype.kind == "f" else a.astype(np.float64)
+
+
+def _dtype(x: np.ndarray) -> np.dtype:
+    """The dtype of an op's result for an input `x`: its own float dtype, else float64."""
+    return x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _singular(name: str, shape: tuple, hint: str) -> np.linalg.LinAlgError:
+    which = f"a matrix of the batch of shape {shape}" if len(shape) > 2 else \
+        f"the matrix of shape {shape}"
+    return np.linalg.LinAlgError(f"{name}: {which} is singular (not invertible); {hint}")
+
+
+def _lu_det(a: np.ndarray) -> np.ndarray:
+    """det(A) as PyTorch computes it: LU with partial pivoting (LAPACK's order: the first
+    largest |entry| of each column), the product of the pivots and the permutation's sign.
+    (NumPy's det is sign * exp(log|det|), a few ulps off: det([[2, 0], [0, 4]]) is not 8.)"""
+    n = a.shape[-1]
+    work = a.reshape((int(np.prod(a.shape[:-2])), n, n)).copy()
+    sign = np.ones(work.shape[0], dtype=a.dtype)
+    batch = np.arange(work.shape[0])
+    for k in range(n):
+        pivot_row = k + np.argmax(np.abs(work[:, k:, k]), axis=-1)
+        swapped = pivot_row != k
+        sign[swapped] *= -1
+        row = work[batch, k].copy()
+        work[batch, k] = work[batch, pivot_row]
+        work[batch, pivot_row] = row
+        pivot = work[:, k, k]
+        with np.errstate(divide="ignore", invalid="ignore"):  # (a zero column: nothing to do)
+            factors = np.where(pivot[:, None] != 0, work[:, k + 1:, k] / pivot[:, None], 0)
+        work[:, k + 1:, k + 1:] -= factors[:, :, None] * work[:, None, k, k + 1:]
+    product = np.prod(np.diagonal(work, axis1=-2, axis2=-1), axis=-1) * sign
+    return product.reshape(a.shape[:-2])
+
+
+def _transposed_inverse(a: np.ndarray, regular: np.ndarray) -> np.ndarray:
+    """inv(A).T for each matrix of `a` where `regular` holds, 0 where it does not."""
+    out = np.zeros(a.shape, dtype=a.dtype)
+    regular = np.broadcast_to(regular, a.shape[:-2])
+    if regular.any():
+        out[regular] = np.swapaxes(np.linalg.inv(a[regular]), -1, -2)
+    return out
+
+
+def _cofactors(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix of one square matrix: (-1)**(i+j) times the determinant of `a`
+    without row i and column j (adj(A).T; inv(A).T is it over det(A))."""
+    n = a.shape[-1]
+    return np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a, i, 0), j, 1))
+                      for j in range(n)] for i in range(n)], dtype=a.dtype).reshape(a.shape)
+
+
+class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
+    """The inverse of a square matrix, or of each of a batch (PyTorch's linalg.inv, also
+    `torch.inverse` and `x.inverse()`). A singular matrix is refused with NumPy's
+    LinAlgError (a ValueError; PyTorch's is a RuntimeError), as PyTorch refuses it.
+
+    forward: `inv(A)`
+    gradient: `-out.T @ g @ out.T`
+    """
+
+    def forward(ctx, x):
+        a = _matrices(ctx.name, x)
+        try:
+            out = np.linalg.inv(a).astype(_dtype(x), copy=False)
+        except np.linalg.LinAlgError:
+            raise _singular(ctx.name, x.shape, "check it with det, or solve a least-squares "
+                                               "problem instead") from None
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        transposed = np.swapaxes(out, -1, -2)
+        return -(transposed @ g @ transposed)
+
+
+class Det(Function, methods=("det",), functions=("det",)):
+    """The determinant of a square matrix, or of each of a batch (PyTorch's linalg.det,
+    also `torch.det` and `x.det()`). At a singular matrix (det exactly 0) the gradient is
+    0, as PyTorch's is.
+
+    forward: `det(A)`
+    gradient: `g * out * inv(A).T` (0 where out is 0)
+    """
+
+    def forward(ctx, x):
+        a = _matrices(ctx.name, x)
+        out = _lu_det(a).astype(_dtype(x), copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        scale = np.asarray(g * out, dtype=a.dtype)[..., None, None]
+        return scale * _transposed_inverse(a, out != 0)
+
+
+class Slogdet(Function, name="slogdet"):
+    """log|det(A)| of a square matrix, or of each of a batch: the `logabsdet` of PyTorch's
+    linalg.slogdet, which `tg.linalg.slogdet` returns with the sign. A singular matrix
+    gives -inf, and a gradient of inf and NaN entries, as PyTorch's (which entries are
+    inf may differ: PyTorch's come out of its LU solve).
+
+    forward: `log(abs(det(A)))`
+    gradient: `g * inv(A).T`
+    """
+
+    def forward(ctx, x):
+        a = _matrices(ctx.name, x)
+        out = np.asarray(np.linalg.slogdet(a)[1]).astype(_dtype(x), copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        regular = np.broadcast_to(out != -np.inf, a.shape[:-2])  # (-inf: det(A) is 0)
+        grad = _transposed_inverse(a, regular)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            for k in np.ndindex(regular.shape):  # inv(A).T = cofactors / det(A), det 0
+                if not regular[k]:
+                    grad[k] = _cofactors(a[k]) / 0.0
+        return np.asarray(g, dtype=a.dtype)[..., None, None] * grad
+
+
+class Solve(Function, name="solve"):
+    """X with A @ X = B, for square A (or a batch of them) and B a matrix or, with
+    `vector=True`, a vector (the batch axes broadcast): PyTorch's linalg.solve, which
+    decides `vector` by its rule (see `tg.linalg.solve`). A singular A is refused with
+    NumPy's LinAlgError (a ValueError), as PyTorch refuses it.
+
+    forward: `inv(A) @ B`, computed by LU
+    gradient: `-solve(A.T, g) @ out.T` for A, `solve(A.T, g)` for B
+    """
+
+    def forward(ctx, a, b, *, vector=False):
+        a, b = same_dtype(a, b)
+        dtype = np.result_type(_dtype(a), _dtype(b))
+        a = _matrices(ctx.name, a)
+        rhs = b[..., None] if vector else b
+        if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
+            raise ValueError(f"{ctx.name}: incompatible shapes of A and B for the equation "
+                             f"AX = B: A of shape {a.shape}, B of shape {b.shape}; B needs "
+                             f"{a.shape[-1]} rows (a vector: {a.shape[-1]} entries)")
+        try:
+            np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+        except ValueError:
+            raise ValueError(f"{ctx.name}: the batch axes of A (shape {a.shape}) and B (shape "
+                             f"{b.shape}) do not broadcast together") from None
+        try:
+            out = np.linalg.solve(a, rhs.astype(a.dtype, copy=False)).astype(dtype, copy=False)
+        except np.linalg.LinAlgError:
+            raise _singular(ctx.name, a.shape, "the system has no unique solution") from None
+        ctx.vector = vector
+        ctx.save_for_backward(a, out)  # (out: the result, or the array it is a view of)
+        return out[..., 0] if vector else out
+
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        g = g[..., None] if ctx.vector else g
+        grad_b = np.linalg.solve(np.swapaxes(a, -1, -2), g.astype(a.dtype, copy=False))
+        grad_a = -(grad_b @ np.swapaxes(out, -1, -2)) if ctx.needs_input_grad[0] else None
+        return grad_a, (grad_b[..., 0] if ctx.vector else grad_b)
+
+
+class Cholesky(Function, name="cholesky"):
+    """The lower Cholesky factor L of a symmetric positive-definite matrix A = L @ L.T (or
+    of each of a batch), reading A's lower triangle only: PyTorch's linalg.cholesky. A
+    matrix that is not positive-definite is refused with NumPy's LinAlgError (a
+    ValueError), as PyTorch refuses it. The gradient is PyTorch's, symmetric.
+
+    forward: `L` with `L @ L.T = A`, L lower triangular
+    gradient: `inv(L).T @ P @ inv(L)`, `P = (S + tril(S, -1).T) / 2`, `S = tril(L.T @ g)`
+    """
+
+    def forward(ctx, x):
+        a = _matrices(ctx.name, x)
+        try:
+            out = np.linalg.cholesky(a).astype(_dtype(x), copy=False)
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError(
+                f"{ctx.name}: the matrix of shape {x.shape} is not positive-definite, so it "
+                f"has no Cholesky factor; A @ A.mT + eps * I is, for any A") from None
+        ctx.save_for_backward(out)
+        return out
+
+    def backward(ctx, g):
+        (low,) = ctx.saved_tensors
+        s = np.tril(np.swapaxes(low, -1, -2) @ g)
+        p = 0.5 * (s + np.swapaxes(np.tril(s, -1), -1, -2))  # (the diagonal halved)
+        inverse = np.linalg.inv(low)
+        return np.swapaxes(inverse, -1, -2) @ p @ inverse
+
+
+class Eigvalsh(Function, name="eigvalsh"):
+    """The eigenvalues of a symmetric matrix (or of each of a batch), ascending, reading its
+    lower triangle (`UPLO='L'`) or upper one (`'U'`): PyTorch's linalg.eigvalsh. The
+    gradient is PyTorch's, V diag(g) V.T, symmetric.
+
+    forward: `w` with `A @ V = V * w` (V orthogonal), ascending
+    gradient: `V @ diag(g) @ V.T`
+    """
+
+    def forward(ctx, x, *, UPLO="L"):  # noqa: N803  (PyTorch's and NumPy's keyword)
+        a = _matrices(ctx.name, x)
+        values, vectors = np.linalg.eigh(a, UPLO=UPLO)
+        ctx.save_for_backward(vectors)
+        return values.astype(_dtype(x), copy=False)
+
+    def backward(ctx, g):
+        (vectors,) = ctx.saved_tensors
+        return (vectors * g[..., None, :]) @ np.swapaxes(vectors, -1, -2)
