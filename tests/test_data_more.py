@@ -475,3 +475,78 @@ def test_stack_dataset_errors(args, kwargs, error, match):
         tdata.StackDataset(*args, **kwargs)
     with pytest.raises(error, match=rf"^StackDataset: {match}"):
         tg.data.StackDataset(*args, **kwargs)
+
+
+# Final read fixes
+
+
+def test_a_concat_dataset_takes_the_0d_tensor_indices_a_subset_random_sampler_yields():
+    ours, theirs = tg.data.ConcatDataset([[1, 2], [3]]), tdata.ConcatDataset([[1, 2], [3]])
+    assert ours[tg.tensor(2)] == theirs[torch.tensor(2)] == 3
+    assert ours[np.int64(-1)] == 3
+    sampler = tg.data.SubsetRandomSampler(tg.tensor([0, 2]), seed=0)
+    assert all(isinstance(i, tg.Tensor) and i.ndim == 0 for i in sampler)  # as torch's
+    batches = list(tg.data.DataLoader(ours, sampler=sampler, batch_size=2))
+    assert len(batches) == 1 and sorted(batches[0].numpy().tolist()) == [1, 3]
+    tbatches = list(tdata.DataLoader(theirs, sampler=tdata.SubsetRandomSampler(
+        torch.tensor([0, 2])), batch_size=2))
+    assert sorted(tbatches[0].tolist()) == [1, 3]
+
+
+@pytest.mark.parametrize("index", [tg.tensor(1.0), tg.tensor([1]), 2.0, True])
+def test_a_concat_dataset_refuses_an_index_operator_index_refuses_in_one_line(index):
+    with pytest.raises(TypeError, match=r"^ConcatDataset: an index must be an int, got .*; "
+                                        r"a 0-d integer Tensor serves too$") as err:
+        tg.data.ConcatDataset([[1, 2], [3]])[index]
+    assert "\n" not in str(err.value)
+
+
+class _Sized:
+    def __len__(self):
+        return 3
+
+
+def test_a_dataset_has_no_len_of_its_own_so_a_mixins_counts_as_torchs():
+    class Ours(tg.data.Dataset, _Sized):
+        def __getitem__(self, i):
+            return float(i)
+
+    class Theirs(tdata.Dataset, _Sized):
+        def __getitem__(self, i):
+            return float(i)
+
+    assert len(Ours()) == len(Theirs()) == 3
+    assert not hasattr(tg.data.Dataset, "__len__") and not hasattr(tdata.Dataset, "__len__")
+    assert [b.numpy().tolist() for b in tg.data.DataLoader(Ours(), batch_size=2)] == \
+        [b.tolist() for b in tdata.DataLoader(Theirs(), batch_size=2)] == [[0.0, 1.0], [2.0]]
+
+
+def test_a_loader_refuses_a_dataset_without_len_in_one_line():
+    class Lengthless(tg.data.Dataset):
+        def __getitem__(self, i):
+            return i
+
+    with pytest.raises(TypeError, match=r"^DataLoader: the dataset \(Lengthless\) defines no "
+                                        r"__len__, the number of its samples; define __len__$"):
+        tg.data.DataLoader(Lengthless(), batch_size=2)
+    with pytest.raises(TypeError, match=r"^ConcatDataset: dataset 0 is a Lengthless, which has "
+                                        r"no __len__"):
+        tg.data.ConcatDataset([Lengthless()])
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(sampler=[2, 0, 1], seed=0),
+    dict(sampler=[2, 0, 1], generator=np.random.default_rng(0)),
+    dict(batch_sampler=[[2, 0], [1]], seed=3),
+])
+def test_a_loader_refuses_a_seed_a_sampler_would_ignore(kwargs):
+    # (the sampler draws the order: a seed beside it would be silently ignored)
+    with pytest.raises(ValueError, match=r"^DataLoader: seed= and generator= are for "
+                                         r"shuffle=True, but a sampler sets the order here; "
+                                         r"give the seed to the sampler") as err:
+        tg.data.DataLoader(np.arange(3.0), **kwargs)
+    assert "\n" not in str(err.value)
+    seeded = tg.data.RandomSampler(range(3), seed=0)  # the seed given where it rules
+    twice = [[int(i) for i in tg.data.RandomSampler(range(3), seed=0)] for _ in range(2)]
+    assert [b.numpy().tolist() for b in tg.data.DataLoader(np.arange(3.0), sampler=seeded,
+                                                            batch_size=3)] == [twice[0]]

@@ -807,3 +807,21 @@ def test_tied_maxima_share_the_gradient_of_max_pool1d_as_documented():
     x = tg.tensor([[[1.0, 3.0, 3.0, 0.0]]], requires_grad=True)
     F.max_pool1d(x, 4).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[[0.0, 0.5, 0.5, 0.0]]])
+
+
+# Final read fixes: convolution arguments
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda f, x, w: f.max_pool2d(x, kernel_size=True), "max_pool2d: kernel_size"),
+    (lambda f, x, w: f.avg_pool2d(x, 2, stride=True), "avg_pool2d: stride"),
+    (lambda f, x, w: f.conv2d(x, w, stride=True), "conv2d: stride"),
+    (lambda f, x, w: f.conv2d(x, w, padding=False), "conv2d: padding"),
+])
+def test_a_bool_size_is_refused_as_pytorch_refuses_it(call, name):
+    tx, tw = torch.ones(1, 1, 4, 4), torch.ones(1, 1, 1, 1)
+    with pytest.raises(TypeError):
+        call(torch.nn.functional, tx, tw)
+    with pytest.raises(TypeError, match=rf"^{name} must be an int or a pair of ints, got bool "
+                                        r"(True|False)$"):
+        call(F, tg.ones(1, 1, 4, 4), tg.ones(1, 1, 1, 1))

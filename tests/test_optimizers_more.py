@@ -348,3 +348,41 @@ def test_asgd_average_is_the_running_mean_after_t0(torch_float64):
     # weights after steps 2, 3, ..., as PyTorch's
     np.testing.assert_allclose(pair.opt.state[pair.ours[0]]["ax"],
                                np.mean(history[1:], axis=0), rtol=1e-12)
+
+
+# Final read fixes
+
+
+@pytest.mark.parametrize("name, kw, match", [
+    ("ASGD", {"alpha": float("nan")}, r"ASGD: alpha must be a number, not NaN, got alpha=nan"),
+    ("ASGD", {"t0": float("nan")}, r"ASGD: t0 must be a number, not NaN, got t0=nan"),
+    ("Rprop", {"etas": (0.5, float("nan"))}, r"Rprop: etas must be a number, not NaN"),
+    ("Rprop", {"step_sizes": (float("nan"), 1.0)},
+     r"Rprop: step_sizes must be a number, not NaN"),
+])
+def test_a_nan_setting_without_a_bound_is_named_nan(name, kw, match):
+    with pytest.raises(ValueError, match=rf"^{match}") as caught:
+        getattr(optim, name)([nn.Parameter([1.0])], **kw)
+    assert "\n" not in str(caught.value) and "-inf" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_every_variant_takes_pytorchs_capturable_and_differentiable_at_false(name):
+    theirs = inspect.signature(getattr(torch.optim, name)).parameters
+    ours = inspect.signature(getattr(optim, name)).parameters
+    for key in ("capturable", "differentiable"):
+        assert ours[key].kind == theirs[key].kind and ours[key].default is False
+    p = nn.Parameter([1.0])
+    opt = getattr(optim, name)([p], capturable=False, differentiable=False)
+    getattr(torch.optim, name)([torch.ones(1, requires_grad=True)], capturable=False,
+                               differentiable=False)
+    assert opt.param_groups[0]["params"] == [p]
+    with pytest.raises(ValueError, match=rf"^{name}: capturable=True is PyTorch's mode for "
+                                         r"CUDA graphs"):
+        getattr(optim, name)([p], capturable=True)
+    with pytest.raises(ValueError, match=rf"^{name}: differentiable=True \(autograd through "
+                                         r"the step\) is not supported"):
+        getattr(optim, name)([p], differentiable=True)
+    with pytest.raises(TypeError, match=rf"^{name}: capturable must be True or False, got "
+                                        r"str 'no'"):
+        getattr(optim, name)([p], capturable="no")

@@ -20,6 +20,7 @@ two modules' contents are here too: `tg.data.RandomSampler`, `tg.data.default_co
 from __future__ import annotations
 
 import bisect
+import operator
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -81,9 +82,11 @@ class DataLoader:
         seed: seed of the loader's `numpy.random.default_rng`; two loaders built with the
             same seed yield the same sequence of epochs. Without it, each epoch's order
             is drawn when the epoch starts, from `tg.manual_seed`'s generator of that
-            moment (else a fresh one). Ignored without `shuffle`.
+            moment (else a fresh one). Ignored without `shuffle`; refused beside a
+            `sampler` or `batch_sampler` (give the seed to the sampler).
         generator: PyTorch's keyword: the `np.random.Generator` the shuffling draws from
-            (each epoch continues its stream), instead of `seed` (not both).
+            (each epoch continues its stream), instead of `seed` (not both; as `seed`,
+            refused beside a sampler).
         drop_last: skip the last batch of an epoch when it is smaller than `batch_size`.
         sampler: the sample indices of an epoch, in order (a sampler such as
             `WeightedRandomSampler`, or any iterable of indices); not with `shuffle`.
@@ -130,6 +133,9 @@ class DataLoader:
         if isinstance(given, TensorDataset):
             arrays = given.arrays  # its arrays, batched as arrays are
         elif given is not None:
+            if not hasattr(given, "__len__"):
+                raise TypeError(f"DataLoader: the dataset ({type(given).__name__}) defines no "
+                                f"__len__, the number of its samples; define __len__")
             self._by_sample = given
             arrays = (np.arange(len(given)),)  # the sample indices stand in
         # bool is an int subclass, but batch_size=True is surely a mistake.
@@ -147,6 +153,11 @@ class DataLoader:
                                  f"but got {name}={flag!r}")
         _check_samplers(sampler, batch_sampler, collate_fn, batch_size, bool(shuffle),
                         bool(drop_last))
+        if (sampler is not None or batch_sampler is not None) and \
+                (seed is not None or generator is not None):
+            raise ValueError("DataLoader: seed= and generator= are for shuffle=True, but a "
+                             "sampler sets the order here; give the seed to the sampler: "
+                             "RandomSampler(ds, seed=0)")
 
         self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
         self.dataset: Any = given if given is not None else TensorDataset._sharing(self.arrays)
@@ -285,9 +296,8 @@ class Dataset:
     Tensor, or a tuple, list or dict of them); `DataLoader(dataset, batch_size=...)`
     stacks samples into batches."""
 
-    def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} defines no __len__")
-
+    # (no __len__, as PyTorch's: one raising here would hide a mixin's; DataLoader asks for
+    # it in one line)
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no __getitem__")
 
@@ -388,10 +398,15 @@ class ConcatDataset(Dataset):
         return self.cumulative_sizes[-1]
 
     def __getitem__(self, index: int) -> Any:
-        n = len(self)
-        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+        n, given = len(self), index
+        try:  # (what operator.index takes: a 0-d integer Tensor too, as a sampler yields)
+            index = operator.index(index) if not isinstance(index, (bool, np.bool_)) else None
+        except TypeError:
+            index = None
+        if index is None:
             raise TypeError(f"ConcatDataset: an index must be an int, got "
-                            f"{type(index).__name__} {repr(index)[:40]}")
+                            f"{type(given).__name__} {repr(given)[:40]}; a 0-d integer "
+                            f"Tensor serves too")
         if not -n <= index < n:
             raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples; "
                              f"use 0 to {n - 1} (or -{n} to -1)")

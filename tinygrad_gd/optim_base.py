@@ -7,6 +7,7 @@ gathers them all as `tg.optim`.
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any, Callable, Mapping
 
 import numpy as np
@@ -23,6 +24,8 @@ def _check_number(where: str, name: str, value: Any, low: float = 0.0,
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
     in_range = low <= value and (high is None or value < high)  # NaN fails both tests
+    if not in_range and low == -math.inf and high is None:  # (no bound: only NaN fails)
+        raise ValueError(f"{where}: {name} must be a number, not NaN, got {name}={value!r}")
     if not in_range:
         bound = f"in [{low}, {high})" if high is not None else f">= {low}"
         raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")

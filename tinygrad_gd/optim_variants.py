@@ -1,7 +1,8 @@
 """The rest of PyTorch's optimizers, reached as `tg.optim.NAdam` and so on: Adam's variants
 `NAdam` (Nesterov momentum), `RAdam` (rectified) and `Adamax` (infinity norm), and the
 older rules `Adadelta`, `Rprop` (sign-based steps) and `ASGD` (averaged SGD). Each has
-PyTorch's update rule, names, positional order, defaults, state keys and maximize=.
+PyTorch's update rule, names, positional order, defaults, state keys and maximize=, and
+takes its capturable= and differentiable= at False (True is refused in one line).
 
 Each is an `Optimizer` (optim_base.py): parameter groups, state_dict, frozen entries and
 skipped gradient-less parameters behave as SGD's and Adam's. Their per-parameter scalars
@@ -25,12 +26,18 @@ __all__ = ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"]
 _Params = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
-def _check_capturable(where: str, capturable: Any) -> None:
-    """capturable= must be False: PyTorch's CUDA-graph mode, refused on CPU tensors there too."""
+def _check_modes(where: str, capturable: Any, differentiable: Any) -> None:
+    """PyTorch's capturable= and differentiable=, accepted at False only: the first is its
+    CUDA-graph mode, refused on CPU tensors there too; the second records the step in the
+    graph, and these steps run in NumPy, outside it."""
     if check_flag(where, "capturable", capturable):
         raise ValueError(f"{where}: capturable=True is PyTorch's mode for CUDA graphs, which "
                          f"its CPU tensors refuse too; tinygrad_gd steps on the CPU: leave it "
                          f"False")
+    if check_flag(where, "differentiable", differentiable):
+        raise ValueError(f"{where}: differentiable=True (autograd through the step) is not "
+                         f"supported: tinygrad_gd's optimizers step outside the graph; leave "
+                         f"it False")
 
 
 def _check_pair(where: str, name: str, pair: Any, spelled: str) -> None:
@@ -58,7 +65,9 @@ class NAdam(Optimizer):
     def __init__(self, params: _Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: Any = None,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_modes("NAdam", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
@@ -111,7 +120,9 @@ class RAdam(Optimizer):
     def __init__(self, params: _Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0,
                  decoupled_weight_decay: bool = False, *, foreach: Any = None,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_modes("RAdam", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
                                       maximize=maximize))
@@ -157,7 +168,9 @@ class Adamax(Optimizer):
 
     def __init__(self, params: _Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, foreach: Any = None, *,
-                 maximize: bool = False) -> None:
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        _check_modes("Adamax", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
@@ -195,8 +208,8 @@ class Adadelta(Optimizer):
 
     def __init__(self, params: _Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
                  weight_decay: float = 0.0, foreach: Any = None, *, capturable: bool = False,
-                 maximize: bool = False) -> None:
-        _check_capturable("Adadelta", capturable)
+                 maximize: bool = False, differentiable: bool = False) -> None:
+        _check_modes("Adadelta", capturable, differentiable)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
                                       maximize=maximize))
 
@@ -241,8 +254,9 @@ class Rprop(Optimizer):
 
     def __init__(self, params: _Params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
-                 foreach: Any = None, maximize: bool = False) -> None:
-        _check_capturable("Rprop", capturable)
+                 foreach: Any = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_modes("Rprop", capturable, differentiable)
         super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes,
                                       maximize=maximize))
 
@@ -293,7 +307,9 @@ class ASGD(Optimizer):
 
     def __init__(self, params: _Params, lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0,
-                 foreach: Any = None, maximize: bool = False) -> None:
+                 foreach: Any = None, maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
+        _check_modes("ASGD", capturable, differentiable)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
                                       weight_decay=weight_decay, maximize=maximize))
 

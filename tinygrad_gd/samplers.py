@@ -130,7 +130,8 @@ class RandomSampler(_Drawing):
 
 class SubsetRandomSampler(_Drawing):
     """The given `indices`, in a random order each pass (PyTorch's SubsetRandomSampler):
-    e.g. a validation split's indices into one dataset. `seed` is this library's addition
+    e.g. a validation split's indices into one dataset; it yields `indices[i]`, as
+    PyTorch's (a 0-d Tensor from a Tensor of indices). `seed` is this library's addition
     beside `generator` (not both)."""
 
     def __init__(self, indices: Any, generator: Any = None, *, seed: int | None = None) -> None:

@@ -24,6 +24,8 @@ from .arguments import ints, to_tensor
 def sizes(op: str, name: str, value: Any, n: int, low: int = 1) -> tuple[int, ...]:
     """An int (each of the n axes alike) or n ints, as PyTorch's kernel_size, stride,
     padding of an n-d op: each at least `low` (1; 0 for a padding)."""
+    if isinstance(value, (bool, np.bool_)):  # (an int to Python, surely a slip: as `single`)
+        raise TypeError(f"{op}: {name} must be an int or {_n_ints(n)}, got bool {value!r}")
     values = ints(op, (value,)) if not isinstance(value, (int, np.integer)) else (int(value),)
     if len(values) == 1:
         values = values * n
