@@ -254,3 +254,147 @@ def test_norms_take_a_dtype_and_integers():
     assert tg.linalg.matrix_norm(x, 1, dtype=tg.float32).dtype == np.float32
     np.testing.assert_allclose(tg.linalg.matrix_norm([[1, -2], [3, 4]], 1).item(), 6.0)
     assert tg.linalg.vector_norm([3, 4]).item() == 5.0
+
+
+# Final read fixes
+
+def test_det_backward_at_a_rank_deficient_matrix_does_not_crash():
+    # the LU det of [[1, 2, 3], [4, 5, 6], [7, 8, 9]] rounds to 6.7e-16 where LAPACK's
+    # inverse finds an exact zero pivot: the gradient is the cofactor matrix (rank n-1),
+    # the exact derivative, which PyTorch's is too where its LU det is not 0
+    x = tg.tensor([[1.0, 2, 3], [4, 5, 6], [7, 8, 9]], requires_grad=True)
+    tg.linalg.det(x).backward()
+    np.testing.assert_allclose(x.grad.data, [[-3, 6, -3], [6, -12, 6], [-3, 6, -3]],
+                               atol=1e-12)
+    for a in ([[1.0, 1, 1], [1, 1, 1], [1, 1, 1]], [[0.0, 0], [0, 0]]):  # rank < n-1: 0
+        compare(tg.linalg.det, torch.linalg.det, np.array(a), check=False)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_det_of_a_batch_with_a_singular_matrix_keeps_every_gradient(dtype):
+    a = np.stack([2 * np.eye(3), [[1.0, 2, 3], [4, 5, 6], [7, 8, 9]]]).astype(dtype)
+    for fn in (tg.linalg.det, lambda t: t.det()):
+        x = tg.Tensor(a, requires_grad=True)
+        fn(x).sum().backward()
+        np.testing.assert_allclose(x.grad.data[0], 4 * np.eye(3))
+        assert x.grad.dtype == dtype and np.isfinite(x.grad.data).all()
+
+
+def test_det_gradient_near_singular_matrices_matches_pytorchs_where_both_dets_are_not_0():
+    rng = np.random.default_rng(1)
+    for _ in range(300):
+        n = rng.integers(3, 6)
+        a = rng.integers(-5, 6, size=(n, n)).astype(float)
+        a[-1] = a[0] + 2 * a[1]
+        x, leaf = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        ours, theirs = tg.linalg.det(x), torch.linalg.det(leaf)
+        ours.backward()
+        theirs.backward()
+        if ours.item() != 0 and theirs.item() != 0:  # (else rounding decides which is 0)
+            np.testing.assert_allclose(x.grad.data, leaf.grad.numpy(), atol=1e-12)
+
+
+def test_a_matrix_with_a_nan_entry_gives_pytorchs_results():
+    a = [[math.nan, 1.0], [1.0, 2.0]]
+    t = torch.tensor(a)
+    for m in (a, [[math.nan, 0.0], [0.0, 0.0]]):
+        assert np.isnan(tg.linalg.inv(m).data).all()
+        assert np.isnan(tg.linalg.solve(m, [1.0, 1.0]).data).all()
+        sign, logabsdet = tg.linalg.slogdet(m)
+        expected = torch.linalg.slogdet(torch.tensor(m))
+        assert sign.item() == expected.sign.item() == 0 and math.isnan(logabsdet.item())
+        assert math.isnan(tg.linalg.det(m).item())
+    batch = np.stack([np.array(a), 2 * np.eye(2)])
+    np.testing.assert_array_equal(tg.linalg.inv(batch).data,
+                                  torch.linalg.inv(torch.tensor(batch)).numpy())
+    assert np.isnan(torch.linalg.solve(t, torch.ones(2)).numpy()).all()
+    x = tg.tensor(a, requires_grad=True)
+    tg.linalg.solve(x, [1.0, 1.0]).sum().backward()
+    assert np.isnan(x.grad.data).all()
+
+
+@pytest.mark.parametrize("a", [[[4.0, math.nan], [math.nan, 4.0]], [[math.inf, 0.0], [0.0, 4.0]]])
+def test_cholesky_refuses_a_nan_or_inf_in_the_triangle_it_reads_as_pytorch(a):
+    with pytest.raises(RuntimeError):
+        torch.linalg.cholesky(torch.tensor(a))
+    with pytest.raises(np.linalg.LinAlgError, match=r"^cholesky: the matrix of shape \(2, 2\) "
+                                                    r"is not positive-definite"):
+        tg.linalg.cholesky(a)
+    upper_nan = [[4.0, math.nan], [1.0, 4.0]]  # (the upper triangle is not read)
+    np.testing.assert_allclose(tg.linalg.cholesky(upper_nan).data,
+                               torch.linalg.cholesky(torch.tensor(upper_nan)).numpy())
+
+
+def test_cholesky_of_a_batch_names_a_matrix_of_the_batch():
+    with pytest.raises(np.linalg.LinAlgError, match=r"^cholesky: a matrix of the batch of "
+                                                    r"shape \(2, 2, 2\) is not positive-def"):
+        tg.linalg.cholesky(np.stack([np.eye(2), -np.eye(2)]))
+
+
+def test_cholesky_backward_in_float16():
+    a = np.array([[4.0, 1.0], [1.0, 3.0]])
+    weights = np.array([[1.0, 0.0], [2.0, 3.0]])
+    x = tg.tensor(a, dtype=tg.float16, requires_grad=True)
+    low = tg.linalg.cholesky(x)
+    (low * weights).sum().backward()
+    leaf = torch.tensor(a, requires_grad=True)
+    (torch.linalg.cholesky(leaf) * torch.tensor(weights)).sum().backward()
+    assert low.dtype == np.float16 and x.grad.dtype == np.float16
+    np.testing.assert_allclose(x.grad.data, leaf.grad.numpy(), rtol=2e-3)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0), (0, 2), (3, 2, 0), (3, 0, 2)])
+@pytest.mark.parametrize("ord", [1, math.inf])
+def test_matrix_norm_of_empty_matrices_is_0_as_pytorchs(shape, ord):
+    x = tg.zeros(shape, requires_grad=True)
+    out = tg.linalg.matrix_norm(x, ord)
+    out.sum().backward()
+    np.testing.assert_array_equal(out.data, torch.linalg.matrix_norm(torch.zeros(shape), ord))
+    assert out.grad_fn is not None and x.grad.shape == shape
+    assert tg.linalg.norm(tg.zeros((0, 0)), ord).item() == 0.0
+
+
+@pytest.mark.parametrize("ord", [-1, -math.inf])
+def test_matrix_norm_refuses_negative_ords_of_empty_matrices_as_pytorch(ord):
+    with pytest.raises(IndexError):
+        torch.linalg.matrix_norm(torch.zeros(0, 0), ord)
+    with pytest.raises(ValueError, match=r"^matrix_norm: ord=-\w+ of an empty matrix is "
+                                         r"undefined .* shape \(0, 0\)") as info:
+        tg.linalg.matrix_norm(tg.zeros((0, 0)), ord)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("dim", [(), []])
+def test_vector_norm_over_no_dims_reduces_every_axis_as_pytorchs(dim):
+    a = RNG.normal(size=(2, 3))
+    compare(lambda x: tg.linalg.vector_norm(x, 3, dim),
+            lambda x: torch.linalg.vector_norm(x, 3, dim), a)
+    assert tg.linalg.vector_norm(a, dim=dim, keepdim=True).shape == (1, 1)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: tg.linalg.norm(np.ones((2, 3)), dim=()), ValueError,
+     r"^norm: dim must be one axis or two .* got \(\)"),
+    (lambda: tg.linalg.norm(np.ones((2, 2, 2)), dim=(0, 1, 2)), ValueError,
+     r"^norm: dim must be one axis or two .* got \(0, 1, 2\)"),
+    (lambda: tg.linalg.vector_norm(np.ones(3), keepdim="yes"), TypeError,
+     r"^vector_norm: keepdim must be True or False"),
+    (lambda: tg.linalg.norm(np.ones(3), keepdim="yes"), TypeError,
+     r"^norm: keepdim must be True or False"),
+    (lambda: tg.linalg.eigvalsh(np.eye(2), 1), TypeError, r"^eigvalsh: UPLO must be a str"),
+])
+def test_norm_dims_and_flags_are_refused_as_pytorch_refuses_them(call, error, match):
+    with pytest.raises(error, match=match) as info:
+        call()
+    assert "\n" not in str(info.value)
+    for theirs in (lambda: torch.linalg.norm(torch.ones(2, 3), dim=()),
+                   lambda: torch.linalg.norm(torch.ones(2, 2, 2), dim=(0, 1, 2))):
+        with pytest.raises(RuntimeError):
+            theirs()
+
+
+@pytest.mark.parametrize("uplo", ["u", "l"])
+def test_eigvalsh_takes_lowercase_uplo_as_pytorch(uplo):
+    a = np.array([[1.0, 5.0], [2.0, 1.0]])
+    compare(lambda x: tg.linalg.eigvalsh(x, uplo), lambda x: torch.linalg.eigvalsh(x, uplo), a,
+            check=False)

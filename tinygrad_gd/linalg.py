@@ -53,11 +53,14 @@ def slogdet(A: Any) -> SlogdetResult:  # noqa: N803
     """The sign and the log of the absolute value of the determinant (`sign`, `logabsdet`),
     of a square matrix or of each of a batch: PyTorch's linalg.slogdet. The gradient flows
     through logabsdet (the op slogdet); the sign is a constant. A singular matrix gives
-    sign 0 and logabsdet -inf."""
+    sign 0 and logabsdet -inf; where logabsdet is NaN (a NaN entry), the sign is 0, as
+    PyTorch's."""
     A = to_tensor(A)  # noqa: N806
     logabsdet = Slogdet.apply(A)  # (first: it refuses what is not square matrices)
     work = A.data.astype(np.promote_types(A.dtype, np.float32), copy=False)
-    sign = np.asarray(np.linalg.slogdet(work)[0]).astype(logabsdet.dtype)
+    with np.errstate(invalid="ignore"):
+        sign = np.asarray(np.linalg.slogdet(work)[0]).astype(logabsdet.dtype)
+    sign = np.where(np.isnan(logabsdet.data), 0, sign).astype(logabsdet.dtype)
     return SlogdetResult(Tensor(sign), logabsdet)
 
 
@@ -99,13 +102,16 @@ def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803
 
 def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:  # noqa: N803
     """The eigenvalues of a symmetric matrix (or of each of a batch), ascending, reading its
-    lower triangle (`UPLO='L'`) or its upper one (`'U'`): PyTorch's linalg.eigvalsh (the op
-    eigvalsh). Where two eigenvalues are equal the gradient is still finite, as
-    PyTorch's (only the eigenvectors' gradient would need them apart)."""
-    if UPLO not in ("L", "U"):
+    lower triangle (`UPLO='L'`) or its upper one (`'U'`; lowercase too, as PyTorch's): PyTorch's
+    linalg.eigvalsh (the op eigvalsh). Where two eigenvalues are equal the gradient is still
+    finite, as PyTorch's (only the eigenvectors' gradient would need them apart)."""
+    if not isinstance(UPLO, str):
+        raise TypeError(f"eigvalsh: UPLO must be a str, 'L' or 'U', got "
+                        f"{type(UPLO).__name__} {UPLO!r:.40}")
+    if UPLO.upper() not in ("L", "U"):
         raise ValueError(f"eigvalsh: UPLO must be 'L' or 'U' (which triangle of A to read), "
                          f"got {UPLO!r}")
-    return Eigvalsh.apply(to_tensor(A), UPLO=UPLO)
+    return Eigvalsh.apply(to_tensor(A), UPLO=UPLO.upper())
 
 
 def _floating(x: Any, dtype: Any) -> Tensor:
@@ -118,13 +124,16 @@ def _floating(x: Any, dtype: Any) -> Tensor:
 
 def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
                 dtype: Any = None) -> Tensor:
-    """The ord-norm of x's entries over `dim` (None: every entry, as one vector), as
-    PyTorch's linalg.vector_norm: ord 2 (default), inf, -inf, 0 (the count of non-zero
-    entries) or any other number, sum(|x|**ord)**(1/ord). `dtype`: x cast to it first.
-    The gradient at a zero entry, and where the norm is 0, is 0, as PyTorch's."""
+    """The ord-norm of x's entries over `dim` (None, or () as PyTorch's: every entry, as one
+    vector), as PyTorch's linalg.vector_norm: ord 2 (default), inf, -inf, 0 (the count of
+    non-zero entries) or any other number, sum(|x|**ord)**(1/ord). `dtype`: x cast to it
+    first. The gradient at a zero entry, and where the norm is 0, is 0, as PyTorch's."""
     if isinstance(ord, str):
         raise TypeError(f"vector_norm: ord must be a number, got {ord!r}; 'fro' and 'nuc' "
                         f"are matrix norms: use matrix_norm")
+    keepdim = check_flag("vector_norm", "keepdim", keepdim)
+    if isinstance(dim, (tuple, list)) and not dim:
+        dim = None  # (PyTorch's vector_norm: no axes means every axis, not NumPy's none)
     return _vector_norm(_floating(x, dtype), ord, axis=dim, keepdims=keepdim)
 
 
@@ -145,7 +154,9 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N80
     linalg.matrix_norm: 'fro' (default, the square root of the sum of squares), 1 and -1
     (the largest and smallest sum of absolute values down a column), inf and -inf (along a
     row). `dtype`: A cast to it first. Where two sums tie, they share the gradient (as
-    PyTorch's amax does). Departs from PyTorch: no 'nuc', 2 or -2 (singular values)."""
+    PyTorch's amax does). An empty matrix's 1 and inf norms are 0, as PyTorch's; its -1 and
+    -inf are refused, as PyTorch's. Departs from PyTorch: no 'nuc', 2 or -2 (singular
+    values)."""
     A = _floating(A, dtype)  # noqa: N806
     rows, cols = _matrix_axes("matrix_norm", A, dim)
     keepdim = check_flag("matrix_norm", "keepdim", keepdim)
@@ -159,7 +170,14 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N80
                          + f"; use one of {', '.join(_MATRIX_ORDS)}")
     down, across = (rows, cols) if abs(ord) == 1 else (cols, rows)
     sums = A.abs().sum(axis=down, keepdims=True)
-    out = (sums.max if ord > 0 else sums.min)(axis=across, keepdims=True)
+    if A.shape[across] == 0 and ord < 0:
+        raise ValueError(f"matrix_norm: ord={ord!r} of an empty matrix is undefined (the "
+                         f"smallest of no sums; A has shape {A.shape}), as in PyTorch; use "
+                         f"ord={-ord!r}, which is 0 there")
+    if A.shape[across] == 0:  # (the largest of no sums: PyTorch's 0, kept in the graph)
+        out = sums.sum(axis=across, keepdims=True)
+    else:
+        out = (sums.max if ord > 0 else sums.min)(axis=across, keepdims=True)
     if keepdim:
         return out
     return out.reshape(tuple(n for k, n in enumerate(A.shape) if k not in (rows, cols)))
@@ -173,6 +191,13 @@ def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
     norm of a 1-D A or the matrix norm of a 2-D A. `ord` None means 2 for vectors and
     'fro' for matrices."""
     A = _floating(A, dtype)  # noqa: N806
+    keepdim = check_flag("norm", "keepdim", keepdim)
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        axes = check_axis("norm", dim, A.ndim)
+        if len(axes) not in (1, 2):
+            raise ValueError(f"norm: dim must be one axis or two (a vector or a matrix norm), "
+                             f"got {dim!r}, as in PyTorch; use vector_norm for the norm of "
+                             f"every entry, or of several axes")
     if dim is None and ord is not None:
         if A.ndim not in (1, 2):
             raise ValueError(f"norm: with ord={ord!r} and no dim, A must be 1-D or 2-D, got "

@@ -4,7 +4,8 @@ Each works on a square matrix or a batch of them (the last two axes), as PyTorch
 `torch.linalg` does; `tg.linalg` (linalg.py) gives them PyTorch's names there. NumPy's
 LAPACK routines compute the forward pass; float32 stays float32 (float16 is computed in
 float32, integers in float64). A singular matrix is refused where PyTorch refuses it
-(inv, solve) with NumPy's `LinAlgError`, which is a ValueError, in one line.
+(inv, solve) with NumPy's `LinAlgError`, which is a ValueError, in one line. A matrix with
+a NaN entry gives what PyTorch's gives: all NaN (inv, solve), a refusal (cholesky).
 
 The gradients are the classic matrix identities: for out = inv(A), grad_A = -out.T @ g @
 out.T; d det(A) = det(A) inv(A).T : dA, so det's gradient is g * det * inv(A).T and
@@ -37,16 +38,32 @@ def _dtype(x: np.ndarray) -> np.dtype:
     return x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
 
 
-def _singular(name: str, shape: tuple, hint: str) -> np.linalg.LinAlgError:
-    which = f"a matrix of the batch of shape {shape}" if len(shape) > 2 else \
+def _which(shape: tuple) -> str:
+    """The matrix an error is about: "the matrix of shape ..." or one of a batch."""
+    return f"a matrix of the batch of shape {shape}" if len(shape) > 2 else \
         f"the matrix of shape {shape}"
-    return np.linalg.LinAlgError(f"{name}: {which} is singular (not invertible); {hint}")
+
+
+def _singular(name: str, shape: tuple, hint: str) -> np.linalg.LinAlgError:
+    return np.linalg.LinAlgError(f"{name}: {_which(shape)} is singular (not invertible); {hint}")
+
+
+def _nan_safe(routine, a: np.ndarray, *rest: np.ndarray) -> np.ndarray:
+    """routine(a, *rest), NumPy's inv or solve, with all NaN for each matrix of `a` that has a
+    NaN entry, as PyTorch's LU gives: LAPACK here may keep finite entries there
+    (inv([[nan, 1], [1, 2]]) has the row [-1, 1]) or call the matrix singular."""
+    nan = np.isnan(a).any(axis=(-1, -2))[..., None, None]
+    if not nan.any():
+        return routine(a, *rest)
+    out = routine(np.where(nan, np.eye(a.shape[-1], dtype=a.dtype), a), *rest)
+    return np.where(nan, np.nan, out).astype(out.dtype, copy=False)
 
 
 def _lu_det(a: np.ndarray) -> np.ndarray:
-    """det(A) as PyTorch computes it: LU with partial pivoting (LAPACK's order: the first
-    largest |entry| of each column), the product of the pivots and the permutation's sign.
-    (NumPy's det is sign * exp(log|det|), a few ulps off: det([[2, 0], [0, 4]]) is not 8.)"""
+    """det(A) by LU with partial pivoting, as PyTorch's, up to rounding (LAPACK's pivot: the
+    first largest |entry| of each column): the product of the pivots and the permutation's
+    sign. (NumPy's det is sign * exp(log|det|), a few ulps off: det([[2, 0], [0, 4]]) is not
+    8.)"""
     n = a.shape[-1]
     work = a.reshape((int(np.prod(a.shape[:-2])), n, n)).copy()
     sign = np.ones(work.shape[0], dtype=a.dtype)
@@ -71,8 +88,31 @@ def _transposed_inverse(a: np.ndarray, regular: np.ndarray) -> np.ndarray:
     out = np.zeros(a.shape, dtype=a.dtype)
     regular = np.broadcast_to(regular, a.shape[:-2])
     if regular.any():
-        out[regular] = np.swapaxes(np.linalg.inv(a[regular]), -1, -2)
+        out[regular] = np.swapaxes(_nan_safe(np.linalg.inv, a[regular]), -1, -2)
     return out
+
+
+def _det_gradient(a: np.ndarray, det: np.ndarray) -> np.ndarray:
+    """adj(A).T, the cofactor matrix, of each matrix of `a` as det(A) inv(A).T, both from
+    NumPy's one LU, so that their rounding cancels as PyTorch's does near a singular matrix.
+    0 where `det` is 0, as PyTorch's; the cofactors themselves where `det` is not 0 but LAPACK
+    finds A singular (rank n-1 and a det of rounding error: the exact derivative, which
+    PyTorch's is too where its LU det is not 0; at a lower rank it is 0)."""
+    regular = np.broadcast_to(np.asarray(det) != 0, a.shape[:-2])
+    with np.errstate(invalid="ignore"):  # (a NaN entry: NaN, as PyTorch's)
+        scale = np.where(regular, np.linalg.det(a), 0).astype(a.dtype)[..., None, None]
+    try:
+        return scale * _transposed_inverse(a, regular)
+    except np.linalg.LinAlgError:  # (one matrix of the batch: the others keep their inverse)
+        pass
+    grad = np.zeros(a.shape, dtype=a.dtype)
+    for k in np.ndindex(regular.shape):
+        try:
+            if regular[k]:
+                grad[k] = scale[k] * np.swapaxes(_nan_safe(np.linalg.inv, a[k]), -1, -2)
+        except np.linalg.LinAlgError:
+            grad[k] = _cofactors(a[k])
+    return grad
 
 
 def _cofactors(a: np.ndarray) -> np.ndarray:
@@ -95,7 +135,7 @@ class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
     def forward(ctx, x):
         a = _matrices(ctx.name, x)
         try:
-            out = np.linalg.inv(a).astype(_dtype(x), copy=False)
+            out = _nan_safe(np.linalg.inv, a).astype(_dtype(x), copy=False)
         except np.linalg.LinAlgError:
             raise _singular(ctx.name, x.shape, "check it with det, or solve a least-squares "
                                                "problem instead") from None
@@ -111,10 +151,11 @@ class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
 class Det(Function, methods=("det",), functions=("det",)):
     """The determinant of a square matrix, or of each of a batch (PyTorch's linalg.det,
     also `torch.det` and `x.det()`). At a singular matrix (det exactly 0) the gradient is
-    0, as PyTorch's is.
+    0, as PyTorch's is; where det is not 0 but the inverse fails (rounding), it is the
+    cofactor matrix, the exact derivative (`_det_gradient`).
 
     forward: `det(A)`
-    gradient: `g * out * inv(A).T` (0 where out is 0)
+    gradient: `g * out * inv(A).T`, which is `g * adj(A).T` (0 where out is 0)
     """
 
     def forward(ctx, x):
@@ -125,15 +166,14 @@ class Det(Function, methods=("det",), functions=("det",)):
 
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        scale = np.asarray(g * out, dtype=a.dtype)[..., None, None]
-        return scale * _transposed_inverse(a, out != 0)
+        return np.asarray(g, dtype=a.dtype)[..., None, None] * _det_gradient(a, out)
 
 
 class Slogdet(Function, name="slogdet"):
     """log|det(A)| of a square matrix, or of each of a batch: the `logabsdet` of PyTorch's
     linalg.slogdet, which `tg.linalg.slogdet` returns with the sign. A singular matrix
     gives -inf, and a gradient of inf and NaN entries, as PyTorch's (which entries are
-    inf may differ: PyTorch's come out of its LU solve).
+    inf may differ: PyTorch's come out of its LU solve); one with a NaN entry gives NaN.
 
     forward: `log(abs(det(A)))`
     gradient: `g * inv(A).T`
@@ -141,7 +181,9 @@ class Slogdet(Function, name="slogdet"):
 
     def forward(ctx, x):
         a = _matrices(ctx.name, x)
-        out = np.asarray(np.linalg.slogdet(a)[1]).astype(_dtype(x), copy=False)
+        with np.errstate(invalid="ignore"):  # (a NaN entry: its NaN below, as PyTorch's)
+            out = np.asarray(np.linalg.slogdet(a)[1]).astype(_dtype(x), copy=False)
+        out = np.where(np.isnan(a).any(axis=(-1, -2)), np.nan, out).astype(out.dtype)
         ctx.save_for_backward(a, out)
         return out
 
@@ -181,7 +223,8 @@ class Solve(Function, name="solve"):
             raise ValueError(f"{ctx.name}: the batch axes of A (shape {a.shape}) and B (shape "
                              f"{b.shape}) do not broadcast together") from None
         try:
-            out = np.linalg.solve(a, rhs.astype(a.dtype, copy=False)).astype(dtype, copy=False)
+            out = _nan_safe(np.linalg.solve, a, rhs.astype(a.dtype, copy=False))
+            out = out.astype(dtype, copy=False)
         except np.linalg.LinAlgError:
             raise _singular(ctx.name, a.shape, "the system has no unique solution") from None
         ctx.vector = vector
@@ -191,7 +234,8 @@ class Solve(Function, name="solve"):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         g = g[..., None] if ctx.vector else g
-        grad_b = np.linalg.solve(np.swapaxes(a, -1, -2), g.astype(a.dtype, copy=False))
+        g = g.astype(a.dtype, copy=False)
+        grad_b = _nan_safe(np.linalg.solve, np.swapaxes(a, -1, -2), g)
         grad_a = -(grad_b @ np.swapaxes(out, -1, -2)) if ctx.needs_input_grad[0] else None
         return grad_a, (grad_b[..., 0] if ctx.vector else grad_b)
 
@@ -200,7 +244,8 @@ class Cholesky(Function, name="cholesky"):
     """The lower Cholesky factor L of a symmetric positive-definite matrix A = L @ L.T (or
     of each of a batch), reading A's lower triangle only: PyTorch's linalg.cholesky. A
     matrix that is not positive-definite is refused with NumPy's LinAlgError (a
-    ValueError), as PyTorch refuses it. The gradient is PyTorch's, symmetric.
+    ValueError), as PyTorch refuses it, also one with a NaN or infinite entry in that
+    triangle (LAPACK here would give NaN or inf). The gradient is PyTorch's, symmetric.
 
     forward: `L` with `L @ L.T = A`, L lower triangular
     gradient: `inv(L).T @ P @ inv(L)`, `P = (S + tril(S, -1).T) / 2`, `S = tril(L.T @ g)`
@@ -209,13 +254,15 @@ class Cholesky(Function, name="cholesky"):
     def forward(ctx, x):
         a = _matrices(ctx.name, x)
         try:
-            out = np.linalg.cholesky(a).astype(_dtype(x), copy=False)
+            low = np.linalg.cholesky(a)
+            if not (np.isfinite(np.tril(a)).all() and np.isfinite(low).all()):
+                raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             raise np.linalg.LinAlgError(
-                f"{ctx.name}: the matrix of shape {x.shape} is not positive-definite, so it "
-                f"has no Cholesky factor; A @ A.mT + eps * I is, for any A") from None
-        ctx.save_for_backward(out)
-        return out
+                f"{ctx.name}: {_which(x.shape)} is not positive-definite, so it has no "
+                f"Cholesky factor; A @ A.mT + eps * I is, for any A") from None
+        ctx.save_for_backward(low)  # (float32 for float16: NumPy's inv has no float16)
+        return low.astype(_dtype(x), copy=False)
 
     def backward(ctx, g):
         (low,) = ctx.saved_tensors
