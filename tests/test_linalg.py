@@ -398,3 +398,62 @@ def test_eigvalsh_takes_lowercase_uplo_as_pytorch(uplo):
     a = np.array([[1.0, 5.0], [2.0, 1.0]])
     compare(lambda x: tg.linalg.eigvalsh(x, uplo), lambda x: torch.linalg.eigvalsh(x, uplo), a,
             check=False)
+
+
+# Last read fixes
+
+@pytest.mark.parametrize("entries", [[[0.0]], np.zeros((3, 1, 1)), [[[2.0]], [[0.0]]]])
+def test_det_gradient_of_a_1x1_matrix_is_1_even_at_0_as_pytorch(entries):
+    a = np.asarray(entries, dtype=np.float64)
+    x = tg.tensor(a, requires_grad=True)
+    tg.linalg.det(x).sum().backward()
+    t = torch.tensor(a, requires_grad=True)
+    torch.linalg.det(t).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+
+
+INF_MATRICES = [[[-math.inf, 0.397], [-math.inf, 0.362]], [[1.0, 2.0], [math.inf, 4.0]],
+                [[math.inf, 0.0], [0.0, 1.0]]]
+
+
+@pytest.mark.parametrize("a", INF_MATRICES)
+def test_a_matrix_with_an_inf_entry_gives_nan(a):
+    assert np.isnan(tg.linalg.inv(a).numpy()).all()
+    assert np.isnan(tg.linalg.solve(a, [1.0, 2.0]).numpy()).all()
+    assert np.isnan(tg.linalg.det(a).item())
+    sign, logabsdet = tg.linalg.slogdet(a)
+    assert sign.item() == 0 and np.isnan(logabsdet.item())
+
+
+def test_inf_matrix_where_pytorch_gives_nan_too():
+    a = INF_MATRICES[0]
+    assert np.isnan(torch.linalg.inv(torch.tensor(a)).numpy()).all()
+    sign, logabsdet = torch.linalg.slogdet(torch.tensor(a))
+    assert sign.item() == 0 and np.isnan(logabsdet.item())
+
+
+def test_a_batch_keeps_its_finite_matrices_beside_an_inf_one():
+    a = np.array([INF_MATRICES[1], [[2.0, 1.0], [1.0, 3.0]]])
+    out = tg.linalg.inv(a).numpy()
+    assert np.isnan(out[0]).all()
+    np.testing.assert_allclose(out[1], np.linalg.inv(a[1]))
+    np.testing.assert_allclose(tg.linalg.det(a).numpy()[1], 5.0)
+
+
+
+
+@pytest.mark.parametrize("dim, error, words", [
+    (3, np.exceptions.AxisError, "axis 3 is out of range"),
+    (-4, np.exceptions.AxisError, "axis -4 is out of range"),
+    (True, TypeError, "got bool True")])
+def test_norm_checks_an_int_dim_under_its_own_name(dim, error, words):
+    with pytest.raises(error, match="^norm: .*" + words):
+        tg.linalg.norm(tg.tensor(np.ones((2, 3, 4))), dim=dim)
+
+
+def test_norm_with_an_int_dim_still_matches_pytorch():
+    a = RNG.standard_normal((2, 3, 4))
+    np.testing.assert_allclose(tg.linalg.norm(a, dim=-1).numpy(),
+                               torch.linalg.norm(torch.tensor(a), dim=-1).numpy())
+    np.testing.assert_allclose(tg.linalg.norm(a, ord=1, dim=np.int64(1)).numpy(),
+                               torch.linalg.norm(torch.tensor(a), ord=1, dim=1).numpy())

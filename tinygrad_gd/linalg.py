@@ -6,7 +6,9 @@ The norms are made of ops: `vector_norm` is composed_reductions' (the op norm fo
 abs with max, min, sum or pow otherwise); `matrix_norm`'s 'fro' is the op norm, its 1,
 -1, inf and -inf the largest or smallest sum of absolute values down the columns (1) or
 along the rows (inf): abs, sum, then max or min. Every function takes a batch of
-matrices (the leading axes) as PyTorch's does, and keeps float32.
+matrices (the leading axes) as PyTorch's does, and keeps float32. A matrix with a NaN or
+infinite entry gives NaN from inv, det, slogdet and solve (PyTorch's sometimes gives finite
+values for an inf: inv([[1, 2], [inf, 4]])).
 
 Not here: the matrix norms 'nuc', 2 and -2, which need the singular values.
 """
@@ -39,13 +41,17 @@ class SlogdetResult(NamedTuple):
 
 def inv(A: Any) -> Tensor:  # noqa: N803  (PyTorch's argument name)
     """The inverse of a square matrix, or of each of a batch: PyTorch's linalg.inv (the op
-    inv). A singular matrix is refused with NumPy's LinAlgError (a ValueError)."""
+    inv). A singular matrix is refused with NumPy's LinAlgError (a ValueError); one with a
+    NaN or infinite entry gives all NaN."""
     return Inv.apply(to_tensor(A))
 
 
 def det(A: Any) -> Tensor:  # noqa: N803
     """The determinant of a square matrix, or of each of a batch: PyTorch's linalg.det (the
-    op det). Its gradient at a singular matrix is 0, as PyTorch's."""
+    op det). Its gradient is 0 where the computed det is exactly 0, as PyTorch's; where
+    rounding leaves a singular matrix's det nonzero, it is the cofactor matrix adj(A).T, the
+    exact derivative (PyTorch's is 0 there when its own det rounds to 0). A matrix with a
+    NaN or infinite entry gives NaN."""
     return Det.apply(to_tensor(A))
 
 
@@ -53,8 +59,8 @@ def slogdet(A: Any) -> SlogdetResult:  # noqa: N803
     """The sign and the log of the absolute value of the determinant (`sign`, `logabsdet`),
     of a square matrix or of each of a batch: PyTorch's linalg.slogdet. The gradient flows
     through logabsdet (the op slogdet); the sign is a constant. A singular matrix gives
-    sign 0 and logabsdet -inf; where logabsdet is NaN (a NaN entry), the sign is 0, as
-    PyTorch's."""
+    sign 0 and logabsdet -inf; where logabsdet is NaN (a NaN or infinite entry), the sign is
+    0, as PyTorch's for NaN."""
     A = to_tensor(A)  # noqa: N806
     logabsdet = Slogdet.apply(A)  # (first: it refuses what is not square matrices)
     work = A.data.astype(np.promote_types(A.dtype, np.float32), copy=False)
@@ -192,8 +198,8 @@ def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
     'fro' for matrices."""
     A = _floating(A, dtype)  # noqa: N806
     keepdim = check_flag("norm", "keepdim", keepdim)
-    if dim is not None and not isinstance(dim, (int, np.integer)):
-        axes = check_axis("norm", dim, A.ndim)
+    axes = check_axis("norm", dim, A.ndim)  # (an int too: refused as norm's, a bool too)
+    if dim is not None and not isinstance(axes, int):
         if len(axes) not in (1, 2):
             raise ValueError(f"norm: dim must be one axis or two (a vector or a matrix norm), "
                              f"got {dim!r}, as in PyTorch; use vector_norm for the norm of "

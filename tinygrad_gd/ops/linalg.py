@@ -5,7 +5,9 @@ Each works on a square matrix or a batch of them (the last two axes), as PyTorch
 LAPACK routines compute the forward pass; float32 stays float32 (float16 is computed in
 float32, integers in float64). A singular matrix is refused where PyTorch refuses it
 (inv, solve) with NumPy's `LinAlgError`, which is a ValueError, in one line. A matrix with
-a NaN entry gives what PyTorch's gives: all NaN (inv, solve), a refusal (cholesky).
+a NaN entry gives what PyTorch's gives: all NaN (inv, solve, det, slogdet), a refusal
+(cholesky); so does one with an infinite entry (PyTorch's LU sometimes gives finite values
+there: inv([[1, 2], [inf, 4]]) has the row [0.5, 0]).
 
 The gradients are the classic matrix identities: for out = inv(A), grad_A = -out.T @ g @
 out.T; d det(A) = det(A) inv(A).T : dA, so det's gradient is g * det * inv(A).T and
@@ -48,11 +50,17 @@ def _singular(name: str, shape: tuple, hint: str) -> np.linalg.LinAlgError:
     return np.linalg.LinAlgError(f"{name}: {_which(shape)} is singular (not invertible); {hint}")
 
 
+def _non_finite(a: np.ndarray) -> np.ndarray:
+    """Which matrices of `a` have a NaN or infinite entry: their inv, solve, det and log|det|
+    are NaN (an infinite entry's result depends on the pivots' order)."""
+    return ~np.isfinite(a).all(axis=(-1, -2))
+
+
 def _nan_safe(routine, a: np.ndarray, *rest: np.ndarray) -> np.ndarray:
     """routine(a, *rest), NumPy's inv or solve, with all NaN for each matrix of `a` that has a
-    NaN entry, as PyTorch's LU gives: LAPACK here may keep finite entries there
-    (inv([[nan, 1], [1, 2]]) has the row [-1, 1]) or call the matrix singular."""
-    nan = np.isnan(a).any(axis=(-1, -2))[..., None, None]
+    NaN or infinite entry, as PyTorch's LU gives for NaN: LAPACK here may keep finite entries
+    there (inv([[nan, 1], [1, 2]]) has the row [-1, 1]) or call the matrix singular."""
+    nan = _non_finite(a)[..., None, None]
     if not nan.any():
         return routine(a, *rest)
     out = routine(np.where(nan, np.eye(a.shape[-1], dtype=a.dtype), a), *rest)
@@ -95,9 +103,12 @@ def _transposed_inverse(a: np.ndarray, regular: np.ndarray) -> np.ndarray:
 def _det_gradient(a: np.ndarray, det: np.ndarray) -> np.ndarray:
     """adj(A).T, the cofactor matrix, of each matrix of `a` as det(A) inv(A).T, both from
     NumPy's one LU, so that their rounding cancels as PyTorch's does near a singular matrix.
-    0 where `det` is 0, as PyTorch's; the cofactors themselves where `det` is not 0 but LAPACK
+    0 where `det` is 0, as PyTorch's, but for a 1x1 matrix, whose cofactor is 1 whatever its
+    entry (PyTorch's too); the cofactors themselves where `det` is not 0 but LAPACK
     finds A singular (rank n-1 and a det of rounding error: the exact derivative, which
     PyTorch's is too where its LU det is not 0; at a lower rank it is 0)."""
+    if a.shape[-1] == 1:  # (det(A) is A's entry: no inverse needed, none refused)
+        return np.ones(a.shape, dtype=a.dtype)
     regular = np.broadcast_to(np.asarray(det) != 0, a.shape[:-2])
     with np.errstate(invalid="ignore"):  # (a NaN entry: NaN, as PyTorch's)
         scale = np.where(regular, np.linalg.det(a), 0).astype(a.dtype)[..., None, None]
@@ -126,7 +137,8 @@ def _cofactors(a: np.ndarray) -> np.ndarray:
 class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
     """The inverse of a square matrix, or of each of a batch (PyTorch's linalg.inv, also
     `torch.inverse` and `x.inverse()`). A singular matrix is refused with NumPy's
-    LinAlgError (a ValueError; PyTorch's is a RuntimeError), as PyTorch refuses it.
+    LinAlgError (a ValueError; PyTorch's is a RuntimeError), as PyTorch refuses it. A matrix
+    with a NaN or infinite entry gives all NaN (PyTorch's may give numbers for an inf).
 
     forward: `inv(A)`
     gradient: `-out.T @ g @ out.T`
@@ -152,7 +164,8 @@ class Det(Function, methods=("det",), functions=("det",)):
     """The determinant of a square matrix, or of each of a batch (PyTorch's linalg.det,
     also `torch.det` and `x.det()`). At a singular matrix (det exactly 0) the gradient is
     0, as PyTorch's is; where det is not 0 but the inverse fails (rounding), it is the
-    cofactor matrix, the exact derivative (`_det_gradient`).
+    cofactor matrix, the exact derivative (`_det_gradient`); of a 1x1 matrix it is 1. A
+    matrix with a NaN or infinite entry gives NaN (PyTorch's may give inf for an inf).
 
     forward: `det(A)`
     gradient: `g * out * inv(A).T`, which is `g * adj(A).T` (0 where out is 0)
@@ -161,6 +174,7 @@ class Det(Function, methods=("det",), functions=("det",)):
     def forward(ctx, x):
         a = _matrices(ctx.name, x)
         out = _lu_det(a).astype(_dtype(x), copy=False)
+        out = np.where(_non_finite(a), np.nan, out).astype(out.dtype, copy=False)
         ctx.save_for_backward(a, out)
         return out
 
@@ -173,7 +187,8 @@ class Slogdet(Function, name="slogdet"):
     """log|det(A)| of a square matrix, or of each of a batch: the `logabsdet` of PyTorch's
     linalg.slogdet, which `tg.linalg.slogdet` returns with the sign. A singular matrix
     gives -inf, and a gradient of inf and NaN entries, as PyTorch's (which entries are
-    inf may differ: PyTorch's come out of its LU solve); one with a NaN entry gives NaN.
+    inf may differ: PyTorch's come out of its LU solve); one with a NaN or infinite entry
+    gives NaN (PyTorch's may give a number for an inf).
 
     forward: `log(abs(det(A)))`
     gradient: `g * inv(A).T`
@@ -181,9 +196,9 @@ class Slogdet(Function, name="slogdet"):
 
     def forward(ctx, x):
         a = _matrices(ctx.name, x)
-        with np.errstate(invalid="ignore"):  # (a NaN entry: its NaN below, as PyTorch's)
+        with np.errstate(invalid="ignore"):  # (a NaN or inf entry: its NaN below)
             out = np.asarray(np.linalg.slogdet(a)[1]).astype(_dtype(x), copy=False)
-        out = np.where(np.isnan(a).any(axis=(-1, -2)), np.nan, out).astype(out.dtype)
+        out = np.where(_non_finite(a), np.nan, out).astype(out.dtype)
         ctx.save_for_backward(a, out)
         return out
 
@@ -202,7 +217,8 @@ class Solve(Function, name="solve"):
     """X with A @ X = B, for square A (or a batch of them) and B a matrix or, with
     `vector=True`, a vector (the batch axes broadcast): PyTorch's linalg.solve, which
     decides `vector` by its rule (see `tg.linalg.solve`). A singular A is refused with
-    NumPy's LinAlgError (a ValueError), as PyTorch refuses it.
+    NumPy's LinAlgError (a ValueError), as PyTorch refuses it. An A with a NaN or infinite
+    entry gives all NaN (PyTorch's may give numbers for an inf).
 
     forward: `inv(A) @ B`, computed by LU
     gradient: `-solve(A.T, g) @ out.T` for A, `solve(A.T, g)` for B
