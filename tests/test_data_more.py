@@ -536,13 +536,13 @@ def test_a_loader_refuses_a_dataset_without_len_in_one_line():
 
 @pytest.mark.parametrize("kwargs", [
     dict(sampler=[2, 0, 1], seed=0),
-    dict(sampler=[2, 0, 1], generator=np.random.default_rng(0)),
     dict(batch_sampler=[[2, 0], [1]], seed=3),
 ])
 def test_a_loader_refuses_a_seed_a_sampler_would_ignore(kwargs):
-    # (the sampler draws the order: a seed beside it would be silently ignored)
-    with pytest.raises(ValueError, match=r"^DataLoader: seed= and generator= are for "
-                                         r"shuffle=True, but a sampler sets the order here; "
+    # (the sampler draws the order: a seed beside it would be silently ignored; PyTorch's
+    # generator= is accepted there, as PyTorch's: test_a_loader_takes_a_generator_...)
+    with pytest.raises(ValueError, match=r"^DataLoader: seed= is for shuffle=True, but a "
+                                         r"sampler sets the order here; "
                                          r"give the seed to the sampler") as err:
         tg.data.DataLoader(np.arange(3.0), **kwargs)
     assert "\n" not in str(err.value)
@@ -550,3 +550,41 @@ def test_a_loader_refuses_a_seed_a_sampler_would_ignore(kwargs):
     twice = [[int(i) for i in tg.data.RandomSampler(range(3), seed=0)] for _ in range(2)]
     assert [b.numpy().tolist() for b in tg.data.DataLoader(np.arange(3.0), sampler=seeded,
                                                             batch_size=3)] == [twice[0]]
+
+
+# Last read fixes
+
+
+def test_a_loader_refuses_an_iterable_style_dataset_in_one_line():
+    class It:
+        def __iter__(self):
+            return iter(range(3))
+
+    words = (r"has neither __len__ nor __getitem__; iterable-style datasets are not "
+             r"supported: give a map-style dataset$")
+    with pytest.raises(TypeError, match=r"^DataLoader: It " + words):
+        tg.data.DataLoader(It(), batch_size=2)
+    with pytest.raises(TypeError, match=r"^DataLoader: generator " + words):
+        tg.data.DataLoader((i for i in range(3)), batch_size=2)
+    with pytest.raises(TypeError, match=r"^TensorDataset: It " + words):
+        tg.data.TensorDataset(It())
+
+
+def test_a_loader_takes_a_generator_beside_a_sampler_as_torch():
+    ds = tg.data.TensorDataset(np.arange(4.0))
+    for kwargs in (dict(sampler=[2, 0]), dict(batch_sampler=[[3, 1], [0]])):
+        loader = tg.data.DataLoader(ds, generator=np.random.default_rng(0), **kwargs)
+        theirs = torch.utils.data.DataLoader(torch.arange(4.0), generator=torch.Generator(),
+                                             **kwargs)
+        assert [b[0].numpy().tolist() for b in loader] == [b.tolist() for b in theirs]
+
+
+def test_random_split_refuses_a_dataset_without_len_in_one_line():
+    class NoLen:
+        def __getitem__(self, i):
+            return i
+
+    with pytest.raises(TypeError, match=r"^random_split: the dataset \(NoLen\) defines no "
+                                        r"__len__, the number of its samples; define __len__$"):
+        tg.data.random_split(NoLen(), [1, 1])
+

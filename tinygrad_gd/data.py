@@ -45,6 +45,10 @@ def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
     is a sequence of samples, read up to its length."""
     converted = []
     for position, array in enumerate(arrays):
+        if hasattr(array, "__iter__") and not (hasattr(array, "__len__")
+                                               or hasattr(array, "__getitem__")):
+            raise TypeError(f"{where}: {type(array).__name__} has neither __len__ nor __getitem__; "
+                            f"iterable-style datasets are not supported: give a map-style dataset")
         if isinstance(array, Dataset):
             raise TypeError(f"{where}: array {position} is a dataset ({type(array).__name__}), "
                             f"not an array of samples; give arrays or Tensors, or the dataset "
@@ -85,8 +89,8 @@ class DataLoader:
             moment (else a fresh one). Ignored without `shuffle`; refused beside a
             `sampler` or `batch_sampler` (give the seed to the sampler).
         generator: PyTorch's keyword: the `np.random.Generator` the shuffling draws from
-            (each epoch continues its stream), instead of `seed` (not both; as `seed`,
-            refused beside a sampler).
+            (each epoch continues its stream), instead of `seed` (not both); accepted but
+            unused beside a `sampler` or `batch_sampler`, as PyTorch's.
         drop_last: skip the last batch of an epoch when it is smaller than `batch_size`.
         sampler: the sample indices of an epoch, in order (a sampler such as
             `WeightedRandomSampler`, or any iterable of indices); not with `shuffle`.
@@ -153,11 +157,10 @@ class DataLoader:
                                  f"but got {name}={flag!r}")
         _check_samplers(sampler, batch_sampler, collate_fn, batch_size, bool(shuffle),
                         bool(drop_last))
-        if (sampler is not None or batch_sampler is not None) and \
-                (seed is not None or generator is not None):
-            raise ValueError("DataLoader: seed= and generator= are for shuffle=True, but a "
-                             "sampler sets the order here; give the seed to the sampler: "
-                             "RandomSampler(ds, seed=0)")
+        if (sampler is not None or batch_sampler is not None) and seed is not None:
+            # (this library's seed=; PyTorch's generator= is accepted there, unused)
+            raise ValueError("DataLoader: seed= is for shuffle=True, but a sampler sets the "
+                             "order here; give the seed to the sampler: RandomSampler(ds, seed=0)")
 
         self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
         self.dataset: Any = given if given is not None else TensorDataset._sharing(self.arrays)
@@ -353,7 +356,7 @@ class Subset(Dataset):
                             f"dataset), got {repr(indices)[:60]}")
         try:
             n = len(dataset)
-        except (TypeError, NotImplementedError):
+        except (TypeError, NotImplementedError):  # (torch's Subset never asks for a length)
             n = None  # (a dataset without a length: its own __getitem__ checks)
         if n is not None and data.size and not (-n <= data.min() and data.max() < n):
             # (an index out of range would end a for loop over the subset early, unseen)
@@ -462,8 +465,10 @@ def random_split(dataset: Any, lengths: Any, generator: Any = None,
     """The dataset's samples shuffled and cut into Subsets of the given lengths (whole
     numbers summing to len(dataset), or fractions summing to 1, as PyTorch's); the
     shuffle draws from `generator` or `seed` (or tg.manual_seed's generator)."""
-    n = len(dataset)
-    given = lengths
+    if not hasattr(dataset, "__len__"):
+        raise TypeError(f"random_split: the dataset ({type(dataset).__name__}) defines no "
+                        f"__len__, the number of its samples; define __len__")
+    n, given = len(dataset), lengths
     try:
         lengths = list(lengths)
     except TypeError:
