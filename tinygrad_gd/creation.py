@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ops.arguments import either, finite, ints
+from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
 from .values import _fitted, numeric_dtype
 
@@ -347,11 +347,7 @@ def randint(low: Any = None, high: Any = None, size: Any = (), dtype: Any = None
         low, high, size = 0, low, high
     elif high is None:
         low, high = 0, low
-    for name, value in (("low", low), ("high", high)):
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-            raise TypeError(f"randint: {name} must be an int, got {type(value).__name__} "
-                            f"{value!r}")
-    low, high = int(low), int(high)
+    low, high = integer("randint", "low", low), integer("randint", "high", high)
     shape, out = _sizes("randint", (size,)), _dtype(dtype, "randint", np.int64)
     if low >= high:
         raise ValueError(f"randint: low must be less than high (values come from [low, high)), "
@@ -372,8 +368,7 @@ def randint(low: Any = None, high: Any = None, size: Any = (), dtype: Any = None
 def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
              generator: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (PyTorch's torch.randperm), int64 by default."""
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
-        raise TypeError(f"randperm: n must be an int, got {type(n).__name__} {n!r}")
+    n = integer("randperm", "n", n)
     if n < 0:
         raise ValueError(f"randperm: n must be >= 0, got {n}; give how many values to permute")
     out = _dtype(dtype, "randperm", np.int64)
@@ -383,7 +378,7 @@ def randperm(n: int, *, dtype: Any = None, requires_grad: bool = False, seed: An
         raise ValueError(f"randperm: the values 0..{n - 1} do not fit dtype {out} (whole "
                          f"numbers up to {most}); give a wider dtype (int64)")
     values = make_generator(seed, generator, "randperm")
-    return _leaf(_array("randperm", (int(n),), lambda: values.permutation(int(n))).astype(
+    return _leaf(_array("randperm", (n,), lambda: values.permutation(n)).astype(
         out, copy=False), requires_grad, "randperm", "pass dtype='float64' (int64 unless given)")
 
 

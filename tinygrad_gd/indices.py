@@ -20,19 +20,12 @@ import numpy as np
 
 from .grad_mode import check_flag
 from .logic import _constant, _values
-from .ops.arguments import either, number, one_axis
+from .ops.arguments import either, integer, number, one_axis
 from .tensor import Tensor
 from .values import numeric_dtype
 
 __all__ = ["unique", "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize",
            "isin", "tril_indices", "triu_indices"]
-
-
-def _count(name: str, what: str, value: Any) -> int:
-    """An int argument (a size, a length, an offset), refused in one line otherwise."""
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
-        raise TypeError(f"{name}: {what} must be an int, got {type(value).__name__} {value!r}")
-    return int(value)
 
 
 def _index_dtype(name: str, out_int32: Any) -> type:
@@ -124,7 +117,7 @@ def bincount(input: Any, weights: Any = None, minlength: Any = 0) -> Tensor:  # 
     if data.ndim != 1:
         raise ValueError(f"bincount: the input must be 1-D, got shape {data.shape}; flatten "
                          f"it first with x.reshape(-1)")
-    minlength = _count("bincount", "minlength", minlength)
+    minlength = integer("bincount", "minlength", minlength)
     if minlength < 0:
         raise ValueError(f"bincount: minlength must be >= 0, got {minlength}")
     if data.size and data.min() < 0:
@@ -149,7 +142,7 @@ def histc(input: Any, bins: Any = 100, min: Any = 0, max: Any = 0) -> Tensor:  #
     data = _values("histc", input)
     if data.dtype.kind != "f":
         data = data.astype(np.float64)
-    bins = _count("histc", "bins", bins)
+    bins = integer("histc", "bins", bins)
     if bins <= 0:
         raise ValueError(f"histc: bins must be > 0, got {bins}")
     low, high = number("histc", "min", min), number("histc", "max", max)
@@ -279,8 +272,8 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: Any = False,
 
 def _triangle(name: str, row: Any, col: Any, offset: Any, dtype: Any,
               indices: Callable) -> Tensor:
-    row, col = _count(name, "row", row), _count(name, "col", col)
-    offset = _count(name, "offset", offset)
+    row, col = integer(name, "row", row), integer(name, "col", col)
+    offset = integer(name, "offset", offset)
     if row < 0 or col < 0:
         raise ValueError(f"{name}: row and col must be >= 0, got row={row}, col={col}")
     dtype = np.dtype(np.int64) if dtype is None else numeric_dtype(dtype, name)

@@ -16,7 +16,7 @@ import numpy as np
 from ..tensor import Tensor, to_tensor
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
-           "permutation", "array_argument", "number", "finite", "floating", "same_dtype",
+           "permutation", "array_argument", "integer", "number", "finite", "floating", "same_dtype",
            "broadcast", "matrix_product", "tensor_sequence"]
 
 
@@ -125,6 +125,14 @@ def tensor_sequence(op: str, tensors: Any) -> tuple:
     if not len(tensors):
         raise ValueError(f"{op}: needs at least one tensor, got an empty sequence")
     return tuple(tensors)
+
+
+def integer(op: str, name: str, value: object) -> int:
+    """A parameter that must be an int (a size, a length, an offset, a bound: `minlength`,
+    `bins`, randperm's `n`), as an int; a bool, float or string is refused in one line."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
 
 
 def number(op: str, name: str, value: object, low: float | None = None,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import same_dtype
+from .arguments import floating, same_dtype
 
 
 def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
@@ -32,7 +32,7 @@ def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
                          f"they are {a.shape[-2]} by {a.shape[-1]} (shape {a.shape})")
     if a.dtype == np.float16:
         return a.astype(np.float32)  # (NumPy's linalg has no float16)
-    return a if a.dtype.kind == "f" else a.astype(np.float64)
+    return floating(a)
 
 
 def _dtype(x: np.ndarray) -> np.dtype:
