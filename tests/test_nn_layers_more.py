@@ -111,16 +111,15 @@ def _both(case):
     return ours, theirs
 
 
-@pytest.mark.filterwarnings("ignore:Using padding='same'")  # (PyTorch's, about its speed)
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_values_and_gradients_agree_with_pytorch(case):
-    ours, theirs = _both(case)
-    arrays = CASES[case][1]
+def _agree_with_pytorch(ours, theirs, arrays, seed):
+    """ours(*arrays) and theirs(*arrays) agree (rtol 1e-10), and so do the gradients of
+    (out * weights).sum(), weights drawn with `seed`: of the inputs, and of each named
+    parameter when ours is a Module. Returns (out, expected)."""
     leaves = [Tensor(a, requires_grad=True) for a in arrays]
     references = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, expected = ours(*leaves), theirs(*references)
     np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-    weights = np.random.default_rng(1).standard_normal(out.shape)
+    weights = np.random.default_rng(seed).standard_normal(out.shape)
     (out * weights).sum().backward()
     (expected * torch.tensor(weights)).sum().backward()
     for leaf, reference in zip(leaves, references):
@@ -131,6 +130,15 @@ def test_values_and_gradients_agree_with_pytorch(case):
         for name, parameter in theirs.named_parameters():
             np.testing.assert_allclose(mine[name].grad.data, parameter.grad.numpy(),
                                        rtol=1e-9, atol=1e-12, err_msg=name)
+    return out, expected
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # (PyTorch's, about its speed)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_values_and_gradients_agree_with_pytorch(case):
+    ours, theirs = _both(case)
+    arrays = CASES[case][1]
+    _agree_with_pytorch(ours, theirs, arrays, seed=1)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -620,22 +628,8 @@ def test_conv1d_and_1d_pools_take_unbatched_input_as_pytorch(case):
         theirs.double()
         ours.load_state_dict({k: Tensor(v.detach().numpy().copy())
                               for k, v in theirs.state_dict().items()})
-    leaves = [Tensor(a, requires_grad=True) for a in arrays]
-    references = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, expected = ours(*leaves), theirs(*references)
+    out, expected = _agree_with_pytorch(ours, theirs, arrays, seed=2)
     assert out.shape == tuple(expected.shape) and out.ndim == 2  # (C, length) out
-    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10, atol=1e-12)
-    weights = np.random.default_rng(2).standard_normal(out.shape)
-    (out * weights).sum().backward()
-    (expected * torch.tensor(weights)).sum().backward()
-    for leaf, reference in zip(leaves, references):
-        np.testing.assert_allclose(leaf.grad.data, reference.grad.numpy(), rtol=1e-9,
-                                   atol=1e-12)
-    if isinstance(ours, nn.Module):
-        mine = dict(ours.named_parameters())
-        for name, parameter in theirs.named_parameters():
-            np.testing.assert_allclose(mine[name].grad.data, parameter.grad.numpy(),
-                                       rtol=1e-9, atol=1e-12, err_msg=name)
     assert tg.gradcheck(ours, [Tensor(a, requires_grad=True) for a in arrays])
 
 

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from .layer_functions import _as_tensor
 from .layers import _check_features
 from .registration import _float_dtype
+from .spatial_functions import _is_default, _only_default
 from .module import Module, Parameter
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
@@ -38,7 +39,7 @@ class Conv2d(Module):
                  generator: np.random.Generator | None = None, dtype: Any = None,
                  device: Any = None) -> None:
         super().__init__()
-        _only_default("Conv2d", "dilation", dilation, 1)
+        _only_default("Conv2d", "dilation", dilation, 1, _dilation)
         _only_default("Conv2d", "groups", groups, 1)
         _only_default("Conv2d", "padding_mode", padding_mode, "zeros")
         self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
@@ -63,31 +64,12 @@ class Conv2d(Module):
                 f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
 
 
-_ORDER = {"Conv2d": "in_channels, out_channels, kernel_size, stride, padding, dilation, "
-                     "groups, bias",
-          "MaxPool2d": "kernel_size, stride, padding, dilation, return_indices, ceil_mode",
-          "AvgPool2d": "kernel_size, stride, padding, ceil_mode, count_include_pad, "
-                       "divisor_override"}
-
-
-def _only_default(where: str, name: str, value: Any, default: Any) -> None:
-    """PyTorch's setting `name` of layer `where`, supported here only at its default (a
-    dilation may be a pair of them)."""
-    pair_ok = name == "dilation" and isinstance(value, (tuple, list)) and len(value) == 2
-    if not all(_is_default(v, default) for v in (value if pair_ok else (value,))):
-        raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r} "
-                         f"(the arguments are PyTorch's, in its order: {_ORDER[where]})")
-
-
-def _is_default(value: Any, default: Any) -> bool:
-    """`value` equals `default` and is of its kind: a bool for a bool (not 1 for True), an
-    int for an int (not True for 1), else `default`'s type (a string, None)."""
-    if isinstance(default, bool):
-        return isinstance(value, (bool, np.bool_)) and value == default
-    if isinstance(default, int):
-        return (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-                and value == default)
-    return isinstance(value, type(default)) and value == default
+def _dilation(where: str, name: str, value: Any) -> Any:
+    """A 2-d dilation as `_only_default` reads it: a pair of 1s (ints) as 1, else as given."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 \
+            and all(_is_default(v, 1) for v in value):
+        return 1
+    return value
 
 
 def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
@@ -116,7 +98,7 @@ class MaxPool2d(Module):
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
-        _only_default("MaxPool2d", "dilation", dilation, 1)
+        _only_default("MaxPool2d", "dilation", dilation, 1, _dilation)
         _only_default("MaxPool2d", "return_indices", return_indices, False)
         _only_default("MaxPool2d", "ceil_mode", ceil_mode, False)
         super().__init__()

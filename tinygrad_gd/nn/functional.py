@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 
 from ..composed_reductions import vector_norm
-from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.losses import BinaryCrossEntropy, CrossEntropy
 from ..ops.matmul import Linear
@@ -55,7 +54,7 @@ from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # 
 from .spatial_functions import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
                                 avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d)
 from ..ops.arguments import number
-from .layer_functions import _as_tensor, _check_probability, _one_dim
+from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
                           _check_unit_interval, _class_indices, _pair, _reduce, _weighted,
                           _weighted_nll)
@@ -119,14 +118,8 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
     _check_probability("dropout", p)
     if not check_flag("dropout", "training", training) or p == 0:
         return input
-    rng = make_generator(None, generator, "dropout")
-    keep = np.zeros(input.shape, dtype=input.dtype) if p == 1 else \
-        (rng.random(input.shape) >= p) / (1.0 - p)
-    mask = Tensor.from_op(np.asarray(keep, dtype=input.dtype if input.dtype.kind == "f"
-                                     else np.float64), None)
-    if mask.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
-        mask.name = "dropout mask"
-    return input * mask
+    return input * _dropout_mask("dropout", input.shape, p, generator, input.dtype,
+                                 "dropout mask")
 
 
 def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:

@@ -5,7 +5,8 @@ Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
 `_normalized_shape`, `_one_dim`, `_check_probability`; numbers through the ops' `number`):
-one line naming the function or layer.
+one line naming the function or layer; and `_dropout_mask`, the mask of `dropout` and of
+the channel dropouts (spatial_functions.py).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..creation import make_generator
 from ..engine import no_grad
 from ..ops.arguments import number
 from ..ops.reductions import accumulator
@@ -40,6 +42,19 @@ def _check_probability(where: str, p: Any, what: str = "an entry") -> None:
             or not 0 <= p <= 1:
         raise ValueError(f"{where}: p is the probability of zeroing {what}, a number in "
                          f"[0, 1]; got {p!r}")
+
+
+def _dropout_mask(where: str, shape: tuple[int, ...], p: Any, generator: Any, dtype: Any,
+                  name: str) -> Tensor:
+    """Inverted dropout's mask of `shape`: each entry 0 with probability p, else 1 / (1 - p)
+    (all 0, nothing drawn, when p == 1), drawn from `generator` (None: `make_generator`'s),
+    in `dtype` if a float one, else float64; named `name` unless it is one number."""
+    rng = make_generator(None, generator, where)
+    keep = np.zeros(shape) if p == 1 else (rng.random(shape) >= p) / (1.0 - p)
+    mask = Tensor.from_op(keep.astype(dtype if dtype.kind == "f" else np.float64), None)
+    if mask.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
+        mask.name = name
+    return mask
 
 
 def _normalized_shape(where: str, value: Any) -> tuple[int, ...]:

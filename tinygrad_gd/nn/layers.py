@@ -313,6 +313,7 @@ class Dropout(Module):
     unchanged, with the values and gradients of inplace=False.
     """
 
+    function = staticmethod(F.dropout)  # (Dropout1d's and Dropout2d's: their own)
     zeroed = "an entry"  # (what p is the probability of zeroing: Dropout1d's, a channel)
 
     def __init__(self, p: float = 0.5, inplace: bool = False, seed: int | None = None,
@@ -330,7 +331,7 @@ class Dropout(Module):
             else _make_generator(seed, generator, name)
 
     def forward(self, input: Any) -> Tensor:
-        return F.dropout(input, self.p, self.training, generator=self.generator)
+        return type(self).function(input, self.p, self.training, generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -38,9 +38,6 @@ class Dropout1d(Dropout):
     function = staticmethod(F.dropout1d)
     zeroed = "a channel"
 
-    def forward(self, input: Any) -> Tensor:
-        return type(self).function(input, self.p, self.training, generator=self.generator)
-
 
 class Dropout2d(Dropout1d):
     """Channel dropout for (batch, C, height, width) images in training mode (see

@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
-from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.convolution import conv_padding, single
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _check_probability
+from .layer_functions import _as_tensor, _check_probability, _dropout_mask
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
            "max_pool1d", "avg_pool1d"]
@@ -46,13 +45,7 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
         return input
     channels = input.shape[:1 if input.ndim == unbatched else 2]
     mask_shape = channels + (1,) * (input.ndim - len(channels))
-    rng = make_generator(None, generator, where)
-    keep = np.zeros(mask_shape) if p == 1 else (rng.random(mask_shape) >= p) / (1.0 - p)
-    mask = Tensor.from_op(keep.astype(input.dtype if input.dtype.kind == "f" else np.float64),
-                          None)
-    if mask.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
-        mask.name = f"{where} mask"
-    return input * mask
+    return input * _dropout_mask(where, mask_shape, p, generator, input.dtype, f"{where} mask")
 
 
 def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -196,16 +189,38 @@ def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int)
                          f"padding")
 
 
+_ORDER = {"Conv2d": "in_channels, out_channels, kernel_size, stride, padding, dilation, "
+                     "groups, bias",
+          "MaxPool2d": "kernel_size, stride, padding, dilation, return_indices, ceil_mode",
+          "AvgPool2d": "kernel_size, stride, padding, ceil_mode, count_include_pad, "
+                       "divisor_override"}  # (named in `_only_default`'s message)
+
+
 def _only_default(where: str, name: str, value: Any, default: Any, parse: Any = None
                   ) -> None:
     """Refused unless PyTorch's default, the only value supported, read by `parse(where,
     name, value)` (by default: a flag as True or False, NumPy's bool too, by `check_flag`;
-    anything else as given), as PyTorch takes it."""
+    anything else as given), as PyTorch takes it, and of the default's kind (`_is_default`).
+    The one check of the 1-d and 2-d functions and layers (convolution.py's too); a layer
+    in `_ORDER` has PyTorch's order of its arguments named in the message."""
     if parse is None:
         parse = check_flag if isinstance(default, bool) else lambda where, name, value: value
-    given = parse(where, name, value)
-    if given != default or isinstance(given, bool) != isinstance(default, bool):
-        raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r}")
+    if not _is_default(parse(where, name, value), default):
+        order = _ORDER.get(where)
+        raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r}"
+                         + (f" (the arguments are PyTorch's, in its order: {order})"
+                            if order else ""))
+
+
+def _is_default(value: Any, default: Any) -> bool:
+    """`value` equals `default` and is of its kind: a bool for a bool (not 1 for True), an
+    int for an int (not True for 1, nor 1.0), else `default`'s type (a string, None)."""
+    if isinstance(default, bool):
+        return isinstance(value, (bool, np.bool_)) and value == default
+    if isinstance(default, int):
+        return (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                and value == default)
+    return isinstance(value, type(default)) and value == default
 
 
 def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
