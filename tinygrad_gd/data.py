@@ -58,10 +58,9 @@ def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
             array = [array[i] for i in range(len(array))]
         array = np.asarray(array)  # also unwraps Tensors, through their __array__
         if array.ndim == 0:
-            raise ValueError(
-                f"{where}: array {position} is 0-d (a single scalar), but every array "
-                f"needs a first axis of samples; pass a 1-d or higher array, e.g. "
-                f"np.atleast_1d(value)")
+            raise ValueError(f"{where}: array {position} is 0-d (a single scalar), but every "
+                             f"array needs a first axis of samples; pass a 1-d or higher array, "
+                             f"e.g. np.atleast_1d(value)")
         converted.append(array)
     lengths = [len(array) for array in converted]
     if len(set(lengths)) > 1:
@@ -176,12 +175,12 @@ class DataLoader:
         self._bare = given is None and len(self.arrays) == 1
         # A seed (or generator) gives one generator for the loader's lifetime: each epoch
         # continues its stream, so epochs differ yet the whole sequence is fixed by `seed`.
-        # Without one, each epoch draws from the global generator of that moment
-        # (tg.manual_seed's, as PyTorch's), so a manual_seed called after building the
-        # loader still rules.
+        # Without one, each epoch draws from the global generator of that moment (tg.manual_seed's,
+        # as PyTorch's), so a manual_seed called after building the loader still rules.
         self._rng = (make_generator(seed, generator, "DataLoader")
                      if seed is not None or generator is not None else None)
         self.generator = generator
+        own = sampler is None and batch_sampler is None  # (then __iter__ slices their order)
         if sampler is None:  # (an empty dataset shuffles to nothing: no RandomSampler)
             sampler = (RandomSampler(self.dataset, generator=self._rng)
                        if self.shuffle and self._num_samples else SequentialSampler(self.dataset))
@@ -190,6 +189,7 @@ class DataLoader:
         else:
             self.batch_size = None  # (PyTorch's: the batch sampler decides)
         self.sampler, self.batch_sampler = sampler, batch_sampler
+        self._own_batches = batch_sampler if own else None
 
     @property
     def num_samples(self) -> int:
@@ -204,13 +204,15 @@ class DataLoader:
         return len(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        # iter() of the batch sampler now, not at the first next(): the epoch's order is
-        # fixed (drawn, if random) the moment the epoch starts.
+        # The epoch's order is fixed (drawn, if random) now, not at the first next(); the
+        # loader's own samplers give one index array, sliced per batch, its indices unchecked.
+        if self._own_batches is not None and self.batch_sampler is self._own_batches:
+            return self._batches(self._own_batches._slices(), checked=True)
         return self._batches(iter(self.batch_sampler))
 
-    def _batches(self, batches: Iterator[Any]) -> Iterator[Any]:
+    def _batches(self, batches: Iterator[Any], checked: bool = False) -> Iterator[Any]:
         for indices in batches:
-            if not hasattr(indices, "__iter__") or isinstance(indices, (str, bytes)):
+            if not (checked or hasattr(indices, "__iter__")) or isinstance(indices, (str, bytes)):
                 raise TypeError(f"DataLoader: each batch of the batch_sampler must be a list of "
                                 f"indices, got {repr(indices)[:40]}; e.g. batch_sampler=[[0, 1]]")
             if self._by_sample is not None or self._collate_given:
@@ -218,12 +220,11 @@ class DataLoader:
                 yield (self.collate_fn(samples) if self._collate_given
                        else _collate(samples, "DataLoader"))
                 continue
-            positions = np.asarray(indices)
-            if positions.size and positions.dtype.kind not in "iu":
+            positions, n = np.asarray(indices), self._num_samples
+            if not checked and positions.size and positions.dtype.kind not in "iu":
                 raise TypeError(f"DataLoader: the sampler gave indices {repr(indices)[:60]}; "
                                 f"sample indices must be ints")
-            n = self._num_samples
-            outside = positions[(positions < -n) | (positions >= n)]
+            outside = positions[:0] if checked else positions[(positions < -n) | (positions >= n)]
             if outside.size:
                 raise IndexError(f"DataLoader: the sampler gave index {outside[0]}, out of range "
                                  f"for {n} samples; indices must lie in 0 to {n - 1}")
@@ -299,8 +300,7 @@ class Dataset:
     Tensor, or a tuple, list or dict of them); `DataLoader(dataset, batch_size=...)`
     stacks samples into batches."""
 
-    # (no __len__, as PyTorch's: one raising here would hide a mixin's; DataLoader asks for
-    # it in one line)
+    # (no __len__, as PyTorch's: one raising here would hide a mixin's; DataLoader asks)
     def __getitem__(self, index: int) -> Any:
         raise NotImplementedError(f"{type(self).__name__} defines no __getitem__")
 

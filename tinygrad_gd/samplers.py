@@ -80,7 +80,11 @@ class SequentialSampler(Sampler):
         self.data_source = _sized(data_source, "data_source", "SequentialSampler")
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self.data_source)))
+        return iter(self._order().tolist())
+
+    def _order(self) -> np.ndarray:
+        """This pass's indices as one array (the DataLoader slices it into batches)."""
+        return np.arange(len(self.data_source))
 
     def __len__(self) -> int:
         return len(self.data_source)
@@ -112,17 +116,21 @@ class RandomSampler(_Drawing):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        return iter(self._order().tolist())
+
+    def _order(self) -> np.ndarray:
+        """This pass's indices as one array, drawn now (the DataLoader slices it)."""
         n, count, rng = len(self.data_source), self.num_samples, self._draw()
         if n == 0:
             raise ValueError("RandomSampler: the dataset is empty, there is no index to draw; "
                              "give a non-empty dataset")
         if self.replacement:
-            return iter(rng.integers(0, n, size=count).tolist())
+            return rng.integers(0, n, size=count)
         whole, rest = divmod(count, n)
         orders = [rng.permutation(n) for _ in range(whole)]
         if rest:
             orders.append(rng.permutation(n)[:rest])
-        return iter(np.concatenate(orders).tolist())
+        return np.concatenate(orders)
 
     def __len__(self) -> int:
         return self.num_samples
@@ -217,6 +225,13 @@ class BatchSampler(Sampler):
                 batch = []
         if batch and not self.drop_last:
             yield batch
+
+    def _slices(self) -> Iterator[np.ndarray]:
+        """A pass as slices of the sampler's index array, drawn now (for a sampler with
+        `_order`, as the DataLoader's own: its indices need no checks)."""
+        order, size = self.sampler._order(), self.batch_size
+        stop = len(order) - len(order) % size if self.drop_last else len(order)
+        return (order[i:i + size] for i in range(0, stop, size))
 
     def __len__(self) -> int:
         n = len(_sized(self.sampler, "its sampler", "BatchSampler"))
