@@ -967,14 +967,33 @@ def test_to_reads_pytorchs_dtypes_and_devices():
         x.to(torch.complex64)
 
 
-def test_where_with_only_a_condition_points_to_nonzero():
-    condition = tg.Tensor([0.0, 1.0, 2.0]) > 0
+def test_where_with_only_a_condition_gives_the_indices_as_numpy_and_pytorch():
+    values = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    for condition in (tg.Tensor(values) > 0, values != 0, tg.Tensor([True]), [0, 3, 0]):
+        ours = tg.where(condition)
+        theirs = np.where(getattr(condition, "numpy", lambda: np.asarray(condition))())
+        assert [i.tolist() for i in ours] == [i.tolist() for i in theirs]
+        assert all(i.dtype == np.int64 and not i.requires_grad for i in ours)
+    (indices,) = tg.where(tg.Tensor(5.0) > 0)  # a 0-d condition: one axis, as PyTorch's
+    assert indices.tolist() == [0]
+    x = tg.Tensor(values, requires_grad=True)
+    picked = x[tg.where(x > 0)]  # the indices pick the entries, in the graph
+    picked.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), values > 0)
     with pytest.raises(TypeError) as error:
-        tg.where(condition)
-    assert _message(error).endswith("where(cond) alone is PyTorch's nonzero(cond, "
-                                    "as_tuple=True): use tg.nonzero(cond)")
-    (indices,) = tg.nonzero(condition)  # what it says to use
-    assert indices.tolist() == [1, 2]
+        tg.where(x > 0, x)
+    assert _message(error) == ("where: give both x and y (where(condition, x, y)), or neither "
+                               "for the indices where the condition holds")
+
+
+def test_where_with_only_a_condition_agrees_with_pytorch():
+    torch = pytest.importorskip("torch")
+    values = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -1.0]])
+    ours = tg.where(tg.Tensor(values) > 0)
+    theirs = torch.where(torch.tensor(values) > 0)
+    assert [i.tolist() for i in ours] == [i.tolist() for i in theirs]
+    zero_d = tg.where(tg.Tensor(5.0) > 0)[0]
+    assert zero_d.tolist() == torch.where(torch.tensor(5.0) > 0)[0].tolist()
 
 
 def test_pytorchs_dtype_names_are_numpys_dtypes():

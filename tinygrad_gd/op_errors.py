@@ -21,9 +21,6 @@ _COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
                      r"but (\d+) (?:were|was)")
 # Python's count of the arguments of an op's call or forward: cls or ctx counted in it
 _HIDDEN_COUNTS = re.compile(r"^[\w.<>]*\.(call|forward)\(\) takes ")
-# what a call missing two arguments may have meant, by op: another function
-_MEANT = {"where": "where(cond) alone is PyTorch's nonzero(cond, as_tuple=True): use "
-                   "tg.nonzero(cond)"}
 # what the engine and its extras set on a node: a user's forward that sets one loses it
 _NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at")
 
@@ -37,9 +34,7 @@ def argument_error(err: TypeError, name: str, hidden: bool = False) -> TypeError
         return err
     if hidden and _HIDDEN_COUNTS.match(text):
         text = _without_first(text)
-    meant = _MEANT.get(name) if "() missing 2 required" in text else None
-    return TypeError(f"{name}: {text.split('() ', 1)[1]}; "
-                     f"{meant or 'its docstring lists its arguments'}")
+    return TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its arguments")
 
 
 def _without_first(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import array_argument, floating, number, same_dtype, to_tensor
+from .arguments import Tensor, array_argument, floating, number, same_dtype, to_tensor
 
 # ------------------------------------------------------------------ binary
 
@@ -203,15 +203,23 @@ class Minimum(Function, elementwise=True, methods=("minimum",), functions=("mini
 
 
 class Where(Function, elementwise=True, functions=("where",)):
-    """x where `condition` holds, else y (the condition is not differentiated).
+    """x where `condition` holds, else y (the condition is not differentiated). With the
+    condition alone, NumPy's and PyTorch's `where(condition)`: the indices where it holds,
+    one int64 tensor per axis, as `nonzero(condition, as_tuple=True)` (no gradient).
 
     forward: `where(condition, x, y)`
     gradient: `where(condition, g, 0)` for x, `where(condition, 0, g)` for y
     """
 
     @classmethod
-    def call(cls, condition, x, y):
+    def call(cls, condition, x=None, y=None):
         condition = array_argument("where", "the condition", condition, "a boolean")
+        if x is None and y is None:
+            return tuple(Tensor.from_op(axis.astype(np.int64), None)
+                         for axis in np.nonzero(np.atleast_1d(condition)))
+        if x is None or y is None:
+            raise TypeError("where: give both x and y (where(condition, x, y)), or neither "
+                            "for the indices where the condition holds")
         if condition.dtype != bool:
             raise TypeError(f"where: the condition must be boolean (a comparison such as x > 0), "
                             f"got dtype {condition.dtype}")
