@@ -373,6 +373,45 @@ def test_pytorch_spellings_of_the_new_names():
     assert np.allclose(tg.degrees(x).data, np.degrees(x.data))
 
 
+def test_add_and_sub_take_alpha_and_div_a_rounding_mode_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    a = np.array([[-7.0, 7.0, -7.5], [0.3, -0.3, 2.0]])
+    b = np.array([2.0, -2.0, 2.5])
+    for alpha in (2, 0.5, -1):
+        for name in ("add", "sub"):
+            x, y = tg.Tensor(a, requires_grad=True), tg.Tensor(b, requires_grad=True)
+            xt, yt = (torch.tensor(v, requires_grad=True) for v in (a, b))
+            ours, theirs = getattr(tg, name)(x, y, alpha=alpha), getattr(torch, name)(
+                xt, yt, alpha=alpha)
+            (ours * ours).sum().backward()
+            (theirs * theirs).sum().backward()
+            np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-15)
+            np.testing.assert_allclose(y.grad.numpy(), yt.grad.numpy(), rtol=1e-15)
+            np.testing.assert_allclose(getattr(x, name)(b, alpha=alpha).numpy(),
+                                       getattr(xt, name)(torch.tensor(b), alpha=alpha)
+                                       .detach().numpy(), rtol=1e-15)
+    ints = tg.tensor([1, 2], dtype=tg.int32)
+    scaled = tg.add(ints, 3, alpha=2)
+    assert scaled.tolist() == [7, 8] and scaled.dtype == ints.dtype
+    for mode in (None, "floor", "trunc"):
+        for left, right in ((a, b), (a.astype(np.int64), np.array([2, -2, 3]))):
+            x = tg.tensor(left, requires_grad=left.dtype.kind == "f")
+            ours = tg.div(x, right, rounding_mode=mode)
+            theirs = torch.div(torch.tensor(left), torch.tensor(right), rounding_mode=mode)
+            if left.dtype.kind == "i" and mode is None:  # true division: its default float
+                theirs = torch.div(torch.tensor(left), torch.tensor(right).double())
+            assert ours.tolist() == theirs.tolist() and str(ours.dtype) in str(theirs.dtype)
+            if x.requires_grad:
+                ours.sum().backward()  # floor and trunc are steps: gradient 0, as PyTorch's
+                expected = 1 / np.broadcast_to(b, a.shape) if mode is None else np.zeros_like(a)
+                np.testing.assert_allclose(x.grad.numpy(), expected)
+    with pytest.raises(TypeError, match=r"^add: alpha must be a number, got str 'a'$"):
+        tg.add(ints, 1, alpha="a")
+    with pytest.raises(ValueError, match=r"^div: rounding_mode must be None, 'floor' or "
+                                         r"'trunc', got 'round'$"):
+        tg.div(ints, 1, rounding_mode="round")
+
+
 def test_view_mm_t_numel_and_dim_are_pytorchs_spellings():
     a = np.arange(6.0).reshape(2, 3)
     x = t(a)

@@ -13,14 +13,25 @@ from .arguments import Tensor, array_argument, floating, number, same_dtype, to_
 
 # ------------------------------------------------------------------ binary
 
+def _scaled(op: str, y, alpha):
+    """y * alpha for add's and sub's `alpha=` (y itself for the default 1)."""
+    if type(alpha) is int and alpha == 1:
+        return y
+    number(op, "alpha", alpha)
+    return (y if isinstance(y, (Tensor, int, float, np.number)) else np.asarray(y)) * alpha
+
 
 class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__radd__",),
           functions=("add",)):
-    """x + y, broadcast.
+    """x + y, broadcast; `add(x, y, alpha=a)` is x + a * y, as PyTorch's.
 
     forward: `x + y`
     gradient: `g` for x, `g` for y
     """
+
+    @classmethod
+    def call(cls, x, y, *, alpha=1):
+        return cls.apply(x, _scaled(cls.name, y, alpha))
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
@@ -32,11 +43,15 @@ class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__
 
 class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
           reflected=("__rsub__",), functions=("subtract", "sub")):
-    """x - y, broadcast.
+    """x - y, broadcast; `sub(x, y, alpha=a)` is x - a * y, as PyTorch's.
 
     forward: `x - y`
     gradient: `g` for x, `-g` for y
     """
+
+    @classmethod
+    def call(cls, x, y, *, alpha=1):
+        return cls.apply(x, _scaled(cls.name, y, alpha))
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
@@ -67,11 +82,28 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
 
 class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
           reflected=("__rtruediv__",), functions=("divide", "div", "true_divide")):
-    """x / y, broadcast.
+    """x / y, broadcast. PyTorch's `div(x, y, rounding_mode="floor")` is floor_divide,
+    `"trunc"` the quotient rounded toward 0 (both steps: gradient 0).
 
     forward: `x / y`
     gradient: `g / y` for x, `-g * x / y**2` for y
     """
+
+    @classmethod
+    def call(cls, x, y, *, rounding_mode=None):
+        if rounding_mode is None:
+            return cls.apply(x, y)
+        if rounding_mode == "floor":
+            return FloorDivide.apply(x, y)
+        if rounding_mode == "trunc":
+            floored = FloorDivide.apply(x, y)
+            if floored.dtype.kind == "f":
+                return cls.apply(x, y).trunc()
+            a, b = (np.asarray(getattr(v, "_data", v)) for v in (x, y))  # integers: exact
+            return Tensor.from_op((np.abs(a) // np.abs(b) * np.sign(a) * np.sign(b)
+                                   ).astype(floored.dtype), None)
+        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
+                         f"{rounding_mode!r}")
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
