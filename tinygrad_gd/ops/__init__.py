@@ -2,10 +2,10 @@
 
 `elementwise` (+ - * / ** % // and the first unary functions, where, masked_fill),
 `unary` (square, rsqrt, sin, sinh, arctanh, log1p, deg2rad, floor, trunc, ...),
-`pointwise` (atan2, hypot, fmod, frac, logit, xlogy, nan_to_num, fmax, fmin, copysign,
-sinc, heaviside), `activations` (softplus, elu, celu, gelu, quick_gelu, silu, mish,
-softsign, hardswish, hardtanh, relu6, logaddexp, logaddexp2), `reductions` (sum, mean,
-max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum, cumprod,
+`pointwise` (atan2, hypot, fmod, frac, logit, xlogy, nan_to_num, maximum, minimum, fmax,
+fmin, copysign, sinc, heaviside), `activations` (softplus, elu, celu, gelu, quick_gelu,
+silu, mish, softsign, hardswish, hardtanh, relu6, logaddexp, logaddexp2), `reductions`
+(sum, mean, max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum, cumprod,
 diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining), `layout`
 (unsqueeze, squeeze, permute, flip, roll, pad, split, tile, gather, tril, ...), `matmul`
 (@, dot, the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag),

@@ -190,50 +190,6 @@ class FloorDivide(Function, name="floor_divide", elementwise=True,
         return np.zeros_like(g), np.zeros_like(g)
 
 
-class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
-    """Elementwise max(x, y); where x == y the gradient is split evenly, where either is
-    NaN (so is the result) both get it, as in PyTorch.
-
-    forward: `max(x, y)` elementwise
-    gradient: `g * ([x > y] + [x == y] / 2)` for x, `g * ([y > x] + [x == y] / 2)` for y
-    """
-
-    def forward(ctx, x, y):
-        x, y = same_dtype(x, y)
-        ctx.save_for_backward(x, y)
-        return np.maximum(x, y)
-
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        share = (x > y) + 0.5 * (x == y)
-        unordered = np.isnan(x) | np.isnan(y)  # a NaN result: both get g, as in PyTorch
-        needs_x, needs_y = ctx.needs_input_grad  # (x.maximum(0.0): no gradient for the 0)
-        return (g * (share + unordered) if needs_x else None), \
-               (g * (1.0 - share) if needs_y else None)
-
-
-class Minimum(Function, elementwise=True, methods=("minimum",), functions=("minimum",)):
-    """Elementwise min(x, y); where x == y the gradient is split evenly, where either is
-    NaN (so is the result) both get it, as in PyTorch.
-
-    forward: `min(x, y)` elementwise
-    gradient: `g * ([x < y] + [x == y] / 2)` for x, `g * ([y < x] + [x == y] / 2)` for y
-    """
-
-    def forward(ctx, x, y):
-        x, y = same_dtype(x, y)
-        ctx.save_for_backward(x, y)
-        return np.minimum(x, y)
-
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        share = (x < y) + 0.5 * (x == y)
-        unordered = np.isnan(x) | np.isnan(y)  # a NaN result: both get g, as in PyTorch
-        needs_x, needs_y = ctx.needs_input_grad
-        return (g * (share + unordered) if needs_x else None), \
-               (g * (1.0 - share) if needs_y else None)
-
-
 class Where(Function, elementwise=True, functions=("where",)):
     """x where `condition` holds, else y (the condition is not differentiated). With the
     condition alone, NumPy's and PyTorch's `where(condition)`: the indices where it holds,

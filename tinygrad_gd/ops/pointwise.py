@@ -1,5 +1,5 @@
 """More of PyTorch's and NumPy's elementwise functions: atan2, hypot, fmod, frac, logit,
-xlogy, nan_to_num, fmax, fmin, copysign, sinc, heaviside.
+xlogy, nan_to_num, maximum, minimum, fmax, fmin, copysign, sinc, heaviside.
 
 As in `elementwise.py`, each op's forward stands beside its backward and a broadcast
 input's gradient is summed back by the engine. At a kink, a tie or a singular point the
@@ -219,6 +219,50 @@ class NanToNum(Function, name="nan_to_num", elementwise=True, methods=("nan_to_n
     def backward(ctx, g):
         (kept,) = ctx.saved_tensors
         return g * kept
+
+
+class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
+    """Elementwise max(x, y); where x == y the gradient is split evenly, where either is
+    NaN (so is the result) both get it, as in PyTorch.
+
+    forward: `max(x, y)` elementwise
+    gradient: `g * ([x > y] + [x == y] / 2)` for x, `g * ([y > x] + [x == y] / 2)` for y
+    """
+
+    def forward(ctx, x, y):
+        x, y = same_dtype(x, y)
+        ctx.save_for_backward(x, y)
+        return np.maximum(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        share = (x > y) + 0.5 * (x == y)
+        unordered = np.isnan(x) | np.isnan(y)  # a NaN result: both get g, as in PyTorch
+        needs_x, needs_y = ctx.needs_input_grad  # (x.maximum(0.0): no gradient for the 0)
+        return (g * (share + unordered) if needs_x else None), \
+               (g * (1.0 - share) if needs_y else None)
+
+
+class Minimum(Function, elementwise=True, methods=("minimum",), functions=("minimum",)):
+    """Elementwise min(x, y); where x == y the gradient is split evenly, where either is
+    NaN (so is the result) both get it, as in PyTorch.
+
+    forward: `min(x, y)` elementwise
+    gradient: `g * ([x < y] + [x == y] / 2)` for x, `g * ([y < x] + [x == y] / 2)` for y
+    """
+
+    def forward(ctx, x, y):
+        x, y = same_dtype(x, y)
+        ctx.save_for_backward(x, y)
+        return np.minimum(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        share = (x < y) + 0.5 * (x == y)
+        unordered = np.isnan(x) | np.isnan(y)  # a NaN result: both get g, as in PyTorch
+        needs_x, needs_y = ctx.needs_input_grad
+        return (g * (share + unordered) if needs_x else None), \
+               (g * (1.0 - share) if needs_y else None)
 
 
 class Fmax(Function, elementwise=True, methods=("fmax",), functions=("fmax",)):
