@@ -35,11 +35,12 @@ import numpy as np
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from .grad_mode import check_flag
 from .optim_base import Optimizer, _check_betas, _check_number
+from .optim_lbfgs import LBFGS
 from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
-           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler"]
+           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler", "LBFGS"]
 
 # PyTorch's import line works too: `from tinygrad_gd.optim.lr_scheduler import StepLR`
 # (optim is one file, not a package; os.path is reached the same way)
