@@ -560,8 +560,8 @@ def test_a_loader_refuses_an_iterable_style_dataset_in_one_line():
         def __iter__(self):
             return iter(range(3))
 
-    words = (r"has neither __len__ nor __getitem__; iterable-style datasets are not "
-             r"supported: give a map-style dataset$")
+    words = (r"has neither __len__ nor __getitem__; subclass tg.data.IterableDataset to "
+             r"stream it, or give a map-style dataset$")
     with pytest.raises(TypeError, match=r"^DataLoader: It " + words):
         tg.data.DataLoader(It(), batch_size=2)
     with pytest.raises(TypeError, match=r"^DataLoader: generator " + words):

@@ -1,4 +1,5 @@
-"""PyTorch's `default_collate`: a list of samples stacked into one batch, field by field.
+"""PyTorch's `default_collate`: a list of samples stacked into one batch, field by field;
+and `default_convert`, what an unbatched loader does to each sample alone.
 
 What `DataLoader` does with the samples of a batch unless given `collate_fn=`: numbers,
 arrays and Tensors are stacked along a new first axis into one Tensor (keeping their
@@ -18,7 +19,7 @@ import numpy as np
 from .functional import stack
 from .tensor import Tensor, _as_array
 
-__all__ = ["default_collate"]
+__all__ = ["default_collate", "default_convert"]
 
 
 def _to_tensor(batch: np.ndarray) -> Tensor:
@@ -118,3 +119,19 @@ def _stacked(samples: list, where: str, field: str) -> Tensor:
         # in the graph, so backward() reaches the samples (as torch.stack's would)
         return stack([s if isinstance(s, Tensor) else _to_tensor(np.asarray(s)) for s in samples])
     return _to_tensor(stacked)
+
+
+def default_convert(sample: Any) -> Any:
+    """PyTorch's default_convert, what a loader of an IterableDataset with batch_size=None
+    does to each sample: NumPy arrays and scalars become Tensors (arrays of strings stay),
+    containers are converted field by field into the same kind (a tuple stays a tuple:
+    PyTorch's makes it a list, as default_collate's departure), anything else is kept."""
+    if isinstance(sample, (np.ndarray, np.generic)):  # (copied: a batch never aliases)
+        return sample if sample.dtype.kind in "OSUV" else _to_tensor(np.array(sample))
+    if isinstance(sample, Mapping):
+        return _same_mapping(sample, {key: default_convert(sample[key]) for key in sample})
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):  # a namedtuple
+        return type(sample)(*(default_convert(value) for value in sample))
+    if isinstance(sample, (tuple, list)):
+        return type(sample)(default_convert(value) for value in sample)
+    return sample

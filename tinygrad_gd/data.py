@@ -1,5 +1,6 @@
 """Mini-batches: `DataLoader`, and PyTorch's datasets `Dataset`, `TensorDataset`, `Subset`,
-`ConcatDataset`, `StackDataset` and `random_split`.
+`ConcatDataset`, `StackDataset`, `random_split`, `IterableDataset` and `ChainDataset`
+(tinygrad_gd.dataset_classes), with `get_worker_info`.
 
 `DataLoader(x, y, batch_size=32, shuffle=True, seed=0)` is an iterable in the manner of
 PyTorch's: each `for` loop over it is one epoch, yielding `(x_batch, y_batch)` tuples of
@@ -13,62 +14,32 @@ the dataset's arrays the same way (a TensorDataset of one array yields 1-tuples,
 PyTorch's: `for (xb,) in loader`), and a dataset of your own (a `Dataset` subclass, or
 any object with `__len__` and `__getitem__`) is read sample by sample and its samples
 stacked into batches by `default_collate` (tinygrad_gd.collate), or by your `collate_fn`.
-Options go by keyword: `DataLoader(dataset, batch_size=32)`; PyTorch's `sampler=` and
-`batch_sampler=` choose the indices (tinygrad_gd.samplers). PyTorch's names for those
-two modules' contents are here too: `tg.data.RandomSampler`, `tg.data.default_collate`.
+An `IterableDataset` is read as a stream instead, its samples batched in the order its
+iterator yields them. Options go by keyword: `DataLoader(dataset, batch_size=32)`;
+PyTorch's `sampler=` and `batch_sampler=` choose the indices (tinygrad_gd.samplers).
+PyTorch's names for those modules' contents are here too: `tg.data.RandomSampler`,
+`tg.data.default_collate`.
 """
 from __future__ import annotations
 
-import bisect
-import operator
+import itertools
 from typing import Any, Callable, Iterator
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .collate import _collate, _to_tensor, default_collate
+from .collate import _collate, _to_tensor, default_collate, default_convert
 from .creation import make_generator
+from .dataset_classes import (ChainDataset, ConcatDataset, Dataset, IterableDataset,
+                              StackDataset, Subset, TensorDataset, _is_dataset, _sample_arrays,
+                              get_worker_info, random_split)
 from .samplers import (BatchSampler, RandomSampler, Sampler, SequentialSampler,
                        SubsetRandomSampler, WeightedRandomSampler)
-from .tensor import Tensor
 
 __all__ = ["DataLoader", "Dataset", "TensorDataset", "Subset", "ConcatDataset", "StackDataset",
            "random_split", "default_collate", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler"]
-
-
-def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
-    """The arrays as ndarrays with one number of samples along axis 0, or one line.
-
-    The one rule for a dataset among arrays (TensorDataset's, and DataLoader's given more
-    than one): a `Dataset` is refused; any other object with `__len__` and `__getitem__`
-    is a sequence of samples, read up to its length."""
-    converted = []
-    for position, array in enumerate(arrays):
-        if hasattr(array, "__iter__") and not (hasattr(array, "__len__")
-                                               or hasattr(array, "__getitem__")):
-            raise TypeError(f"{where}: {type(array).__name__} has neither __len__ nor __getitem__; "
-                            f"iterable-style datasets are not supported: give a map-style dataset")
-        if isinstance(array, Dataset):
-            raise TypeError(f"{where}: array {position} is a dataset ({type(array).__name__}), "
-                            f"not an array of samples; give arrays or Tensors, or the dataset "
-                            f"alone to DataLoader(dataset, batch_size=32)")
-        if _is_dataset(array) and not hasattr(array, "__array__"):
-            # read up to its length: np.asarray would read until an IndexError, maybe never
-            array = [array[i] for i in range(len(array))]
-        array = np.asarray(array)  # also unwraps Tensors, through their __array__
-        if array.ndim == 0:
-            raise ValueError(f"{where}: array {position} is 0-d (a single scalar), but every "
-                             f"array needs a first axis of samples; pass a 1-d or higher array, "
-                             f"e.g. np.atleast_1d(value)")
-        converted.append(array)
-    lengths = [len(array) for array in converted]
-    if len(set(lengths)) > 1:
-        listed = ", ".join(f"array {i}: {n}" for i, n in enumerate(lengths))
-        raise ValueError(f"{where}: all arrays must have the same number of samples "
-                         f"along axis 0, got lengths {listed}; slice them to a common "
-                         f"length or check that features and targets belong together")
-    return tuple(converted)
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "IterableDataset",
+           "ChainDataset", "get_worker_info", "default_convert"]
 
 
 class DataLoader:
@@ -80,7 +51,9 @@ class DataLoader:
             Every other argument goes by keyword (PyTorch's `DataLoader(ds, 32)` is
             refused: write `batch_size=32`).
         batch_size: samples per batch (an int >= 1). The last batch of an epoch may be
-            smaller unless `drop_last` is set.
+            smaller unless `drop_last` is set. With an IterableDataset, None yields the
+            samples one by one, unbatched (each given to `collate_fn`, by default
+            NumPy arrays made Tensors), as PyTorch's.
         shuffle: visit the samples in a new random order each epoch.
         seed: seed of the loader's `numpy.random.default_rng`; two loaders built with the
             same seed yield the same sequence of epochs. Without it, each epoch's order
@@ -98,6 +71,7 @@ class DataLoader:
             `drop_last`.
         collate_fn: a function given the list of a batch's samples (`dataset[i]` each)
             that returns the batch; default: `default_collate`'s stacking.
+            With an IterableDataset and batch_size=None, given each sample instead.
         num_workers: PyTorch's, accepted at its default 0 only: this loader is
             single-process, each batch is cut in the loop that reads it.
         pin_memory: PyTorch's, accepted at its default False only (CPU-only).
@@ -114,6 +88,14 @@ class DataLoader:
     even of one array (as PyTorch's, so `for (xb,) in loader` works; PyTorch's is a
     list); strings are gathered into a list (PyTorch's default collate).
     `len(loader)` is the number of batches per epoch.
+
+    An `IterableDataset` is read as PyTorch reads one: each epoch calls `iter(dataset)`
+    and batches the samples in the order the iterator yields them (the last batch
+    smaller, or dropped with `drop_last`); the order is the dataset's, so shuffle=True,
+    sampler= and batch_sampler= are refused (PyTorch's ValueErrors), and seed= too.
+    `len(loader)` needs the dataset's `__len__` (a TypeError without it): its length
+    over batch_size, rounded up (down with `drop_last`). `loader.sampler` and
+    `loader.batch_sampler` are None there (PyTorch's are placeholders that yield None).
     """
 
     def __init__(self, *arrays: ArrayLike, batch_size: int = 1, shuffle: bool = False,
@@ -133,6 +115,11 @@ class DataLoader:
         _check_single_process(num_workers, pin_memory)
         self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
         given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
+        self._stream = given if isinstance(given, IterableDataset) else None
+        if self._stream is not None:
+            self._read_stream(batch_size, shuffle, seed, drop_last, generator, sampler,
+                              batch_sampler, collate_fn)
+            return
         if isinstance(given, TensorDataset):
             arrays = given.arrays  # its arrays, batched as arrays are
         elif given is not None:
@@ -141,19 +128,9 @@ class DataLoader:
                                 f"__len__, the number of its samples; define __len__")
             self._by_sample = given
             arrays = (np.arange(len(given)),)  # the sample indices stand in
-        # bool is an int subclass, but batch_size=True is surely a mistake.
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size must be an int >= 1, got "
-                            f"{batch_size!r} of type {type(batch_size).__name__}; "
-                            f"pass a whole number such as batch_size=32")
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size}; "
-                             f"pass a positive number such as batch_size=32")
-        for name, flag in (("shuffle", shuffle), ("drop_last", drop_last)):
-            if not isinstance(flag, (bool, np.bool_)) and not (name == "shuffle" and flag is None):
-                # (PyTorch's words and type; a string such as 'no' would count as True)
-                raise ValueError(f"DataLoader: {name} should be a boolean value, True or False, "
-                                 f"but got {name}={flag!r}")
+        _check_batch_size(batch_size)
+        _check_flag("shuffle", shuffle)
+        _check_flag("drop_last", drop_last)
         _check_samplers(sampler, batch_sampler, collate_fn, batch_size, bool(shuffle),
                         bool(drop_last))
         if (sampler is not None or batch_sampler is not None) and seed is not None:
@@ -191,12 +168,54 @@ class DataLoader:
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self._own_batches = batch_sampler if own else None
 
+    def _read_stream(self, batch_size: Any, shuffle: Any, seed: Any, drop_last: Any,
+                     generator: Any, sampler: Any, batch_sampler: Any, collate_fn: Any) -> None:
+        """Take the options for an IterableDataset, with PyTorch's rules: its iterator sets
+        the order, so no shuffle, sampler or batch sampler; batch_size=None: no batching."""
+        if not (shuffle is None or isinstance(shuffle, (bool, np.bool_)) and not shuffle):
+            raise ValueError(f"DataLoader: with an IterableDataset, expected unspecified "
+                             f"shuffle option, but got shuffle={shuffle!r}; the dataset's "
+                             f"iterator sets the order (shuffle inside its __iter__)")
+        for name, value in (("sampler", sampler), ("batch_sampler", batch_sampler)):
+            if value is not None:
+                raise ValueError(f"DataLoader: with an IterableDataset, expected unspecified "
+                                 f"{name} option, but got {name}={repr(value)[:40]}; the "
+                                 f"dataset's iterator sets the order")
+        if batch_size is not None:
+            _check_batch_size(batch_size)
+        _check_flag("drop_last", drop_last)
+        if batch_size is None and drop_last:
+            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                             "mutually exclusive with drop_last")
+        if seed is not None:  # (PyTorch's generator= is accepted, unused, as beside a sampler)
+            raise ValueError("DataLoader: seed= is for shuffle=True, but an IterableDataset's "
+                             "iterator sets the order; seed the dataset's own shuffling")
+        _check_collate(collate_fn)
+        self.arrays, self.dataset, self.seed, self.generator = (), self._stream, None, generator
+        self.batch_size = None if batch_size is None else int(batch_size)
+        self.shuffle, self.drop_last = False, bool(drop_last)
+        self._collate_given = collate_fn is not None
+        self.collate_fn = collate_fn if collate_fn is not None \
+            else default_collate if batch_size is not None else default_convert
+        self.sampler = self.batch_sampler = None
+
     @property
     def num_samples(self) -> int:
-        """Number of samples (rows along axis 0) in each array."""
-        return self._num_samples
+        """Number of samples (rows along axis 0) in each array (an IterableDataset's
+        length, if it has one)."""
+        return self._num_samples if self._stream is None else self._stream_length()
+
+    def _stream_length(self) -> int:
+        if not hasattr(self._stream, "__len__"):
+            raise TypeError(f"DataLoader: the IterableDataset ({type(self._stream).__name__}) "
+                            f"defines no __len__, so the number of batches is unknown until an "
+                            f"epoch ends; define __len__ to take len()")
+        return len(self._stream)
 
     def __len__(self) -> int:
+        if self._stream is not None:
+            n, size = self._stream_length(), self.batch_size
+            return n if size is None else n // size if self.drop_last else -(-n // size)
         if not hasattr(self.batch_sampler, "__len__"):
             raise TypeError(f"DataLoader: its batch_sampler or sampler "
                             f"({type(self.batch_sampler).__name__}) has no length, so the "
@@ -204,6 +223,8 @@ class DataLoader:
         return len(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
+        if self._stream is not None:  # (its iterator made now, as PyTorch's)
+            return self._stream_batches(iter(self._stream))
         # The epoch's order is fixed (drawn, if random) now, not at the first next(); the
         # loader's own samplers give one index array, sliced per batch, its indices unchecked.
         if self._own_batches is not None and self.batch_sampler is self._own_batches:
@@ -232,6 +253,21 @@ class DataLoader:
             batch = tuple(_to_tensor(array[positions.astype(np.intp)]) for array in self.arrays)
             yield batch[0] if self._bare else batch
 
+    def _stream_batches(self, samples: Iterator[Any]) -> Iterator[Any]:
+        """An IterableDataset's samples, batch_size at a time, in the iterator's order."""
+        if self.batch_size is None:
+            for sample in samples:
+                yield self.collate_fn(sample)
+            return
+        while True:
+            batch = list(itertools.islice(samples, self.batch_size))
+            if not batch or self.drop_last and len(batch) < self.batch_size:
+                return
+            yield (self.collate_fn(batch) if self._collate_given
+                   else _collate(batch, "DataLoader"))
+            if len(batch) < self.batch_size:  # the stream ended (not asked again, as PyTorch)
+                return
+
     def _sample(self, index: Any) -> Any:
         """Sample `index` of the dataset: `dataset[index]`, or a bare array's row."""
         index = int(index) if isinstance(index, np.integer) else index
@@ -241,6 +277,9 @@ class DataLoader:
             else self.dataset[index]
 
     def __repr__(self) -> str:
+        if self._stream is not None:
+            return (f"DataLoader({type(self._stream).__name__}, batch_size={self.batch_size}, "
+                    f"drop_last={self.drop_last})")
         shapes = ", ".join(str(array.shape) for array in self.arrays)
         return (f"DataLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last})")
@@ -262,9 +301,33 @@ def _check_samplers(sampler: Any, batch_sampler: Any, collate_fn: Any, batch_siz
         if value is not None and not (hasattr(value, "__iter__") or hasattr(value, "__getitem__")):
             raise TypeError(f"DataLoader: {name} must be a sampler or an iterable of indices, "
                             f"got {type(value).__name__}")
+    _check_collate(collate_fn)
+
+
+def _check_collate(collate_fn: Any) -> None:
     if collate_fn is not None and not callable(collate_fn):
         raise TypeError(f"DataLoader: collate_fn must be a function taking the list of a "
                         f"batch's samples, got {type(collate_fn).__name__}")
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    """batch_size must be an int >= 1 (bool is an int subclass, but True is surely a slip)."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        raise TypeError(f"DataLoader: batch_size must be an int >= 1, got "
+                        f"{batch_size!r} of type {type(batch_size).__name__}; "
+                        f"pass a whole number such as batch_size=32")
+    if batch_size < 1:
+        raise ValueError(f"DataLoader: batch_size must be an int >= 1, got {batch_size}; "
+                         f"pass a positive number such as batch_size=32")
+
+
+def _check_flag(name: str, flag: Any) -> None:
+    """shuffle (None too) and drop_last must be True or False: a string such as 'no' would
+    count as True (PyTorch's words and type)."""
+    if not isinstance(flag, (bool, np.bool_)) and not (name == "shuffle" and flag is None):
+        raise ValueError(f"DataLoader: {name} should be a boolean value, True or False, "
+                         f"but got {name}={flag!r}")
+
 
 
 def _check_positionals(arrays: tuple) -> None:
@@ -289,212 +352,3 @@ def _check_single_process(num_workers: Any, pin_memory: Any) -> None:
         raise ValueError(f"DataLoader: pin_memory={pin_memory!r} is not supported: tinygrad_gd "
                          f"runs on the CPU, there is no device memory to pin; use "
                          f"pin_memory=False or leave it out")
-
-
-# ------------------------------------------------------------------ PyTorch's datasets
-
-
-class Dataset:
-    """Base class of a dataset read sample by sample (PyTorch's map-style Dataset): define
-    `__len__` and `__getitem__(i)`, which returns one sample (a number, an array, a
-    Tensor, or a tuple, list or dict of them); `DataLoader(dataset, batch_size=...)`
-    stacks samples into batches."""
-
-    # (no __len__, as PyTorch's: one raising here would hide a mixin's; DataLoader asks)
-    def __getitem__(self, index: int) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} defines no __getitem__")
-
-    def __add__(self, other: Any) -> "ConcatDataset":
-        """`a + b`: the samples of `a`, then those of `b` (PyTorch's: a ConcatDataset)."""
-        return ConcatDataset([self, other])
-
-
-class TensorDataset(Dataset):
-    """Arrays (or Tensors) that share their first axis, as one dataset: `dataset[i]` is
-    the tuple of row i of each (PyTorch's TensorDataset). `DataLoader(dataset, ...)`
-    batches its arrays directly."""
-
-    def __init__(self, *arrays: ArrayLike) -> None:
-        if not arrays:
-            raise ValueError("TensorDataset() got no arrays: pass at least one, e.g. "
-                             "TensorDataset(x, y)")
-        self.arrays = tuple(a.copy() for a in _sample_arrays(arrays, "TensorDataset"))
-
-    @classmethod
-    def _sharing(cls, arrays: tuple[np.ndarray, ...]) -> "TensorDataset":
-        """A TensorDataset over checked arrays, without copying them (a DataLoader's)."""
-        dataset = cls.__new__(cls)
-        dataset.arrays = arrays
-        return dataset
-
-    @property
-    def tensors(self) -> tuple[Tensor, ...]:
-        """The arrays as Tensors (PyTorch's attribute)."""
-        return tuple(_to_tensor(array.copy()) for array in self.arrays)
-
-    def __len__(self) -> int:
-        return len(self.arrays[0])
-
-    def __getitem__(self, index: int) -> tuple[Tensor, ...]:
-        try:
-            return tuple(_to_tensor(np.array(array[index])) for array in self.arrays)
-        except IndexError as err:
-            raise _index_error("TensorDataset", index, len(self), err) from None
-
-
-class Subset(Dataset):
-    """The samples of `dataset` at `indices`, in that order (PyTorch's Subset)."""
-
-    def __init__(self, dataset: Any, indices: Any) -> None:
-        try:
-            values = indices if hasattr(indices, "__array__") else list(indices)
-            data = np.asarray(getattr(values, "_data", values))
-        except (TypeError, ValueError):
-            data = np.asarray(None)  # (refused below)
-        if data.ndim != 1 or data.size and data.dtype.kind not in "iu":
-            raise TypeError(f"Subset: indices must be a sequence of ints (positions in the "
-                            f"dataset), got {repr(indices)[:60]}")
-        try:
-            n = len(dataset)
-        except (TypeError, NotImplementedError):  # (torch's Subset never asks for a length)
-            n = None  # (a dataset without a length: its own __getitem__ checks)
-        if n is not None and data.size and not (-n <= data.min() and data.max() < n):
-            # (an index out of range would end a for loop over the subset early, unseen)
-            raise IndexError(f"Subset: indices must lie in [{-n}, {n - 1}] for a dataset of "
-                             f"{n} samples, got {data.min()} to {data.max()}")
-        self.dataset, self.indices = dataset, [int(i) for i in data]
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, index: int) -> Any:
-        try:  # (a list of positions: PyTorch's too)
-            position = [self.indices[i] for i in index] if isinstance(index, list) \
-                else self.indices[index]
-        except (IndexError, TypeError) as err:
-            raise _index_error("Subset", index, len(self), err) from None
-        return self.dataset[position]
-
-
-class ConcatDataset(Dataset):
-    """The samples of each of `datasets` in turn, as one dataset (PyTorch's ConcatDataset):
-    `cumulative_sizes[k]` is the number of samples in the first k + 1. An index out of
-    range is an IndexError, a negative one too (PyTorch's raises ValueError for that)."""
-
-    def __init__(self, datasets: Any) -> None:
-        try:
-            self.datasets = list(datasets)
-        except TypeError:
-            raise TypeError(f"ConcatDataset: datasets must be a list of datasets, got "
-                            f"{type(datasets).__name__}") from None
-        if not self.datasets:  # (PyTorch's raises AssertionError)
-            raise ValueError("ConcatDataset: datasets should not be an empty iterable; give a "
-                             "list of at least one dataset")
-        for position, dataset in enumerate(self.datasets):
-            if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-                raise TypeError(f"ConcatDataset: dataset {position} is a "
-                                f"{type(dataset).__name__}, which has no __len__ and "
-                                f"__getitem__; give datasets (or sequences) of samples")
-        self.cumulative_sizes = [int(n) for n in np.cumsum([len(d) for d in self.datasets])]
-
-    def __len__(self) -> int:
-        return self.cumulative_sizes[-1]
-
-    def __getitem__(self, index: int) -> Any:
-        n, given = len(self), index
-        try:  # (what operator.index takes: a 0-d integer Tensor too, as a sampler yields)
-            index = operator.index(index) if not isinstance(index, (bool, np.bool_)) else None
-        except TypeError:
-            index = None
-        if index is None:
-            raise TypeError(f"ConcatDataset: an index must be an int, got "
-                            f"{type(given).__name__} {repr(given)[:40]}; a 0-d integer "
-                            f"Tensor serves too")
-        if not -n <= index < n:
-            raise IndexError(f"ConcatDataset: index {index} is out of range for {n} samples; "
-                             f"use 0 to {n - 1} (or -{n} to -1)")
-        index = int(index) % n
-        which = bisect.bisect_right(self.cumulative_sizes, index)
-        return self.datasets[which][index - (self.cumulative_sizes[which - 1] if which else 0)]
-
-
-class StackDataset(Dataset):
-    """Datasets of one length side by side (PyTorch's StackDataset): `StackDataset(a, b)[i]`
-    is `(a[i], b[i])`, `StackDataset(x=a, y=b)[i]` is `{"x": a[i], "y": b[i]}`."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if args and kwargs:
-            raise ValueError("StackDataset: give datasets either by position (samples are "
-                             "tuples) or by keyword (samples are dicts), not both")
-        if not args and not kwargs:
-            raise ValueError("StackDataset: at least one dataset should be passed")
-        named = dict(enumerate(args)) if args else kwargs
-        lengths = {}
-        for name, dataset in named.items():
-            if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
-                raise TypeError(f"StackDataset: dataset {name!r} is a {type(dataset).__name__}, "
-                                f"which has no __len__ and __getitem__; give datasets")
-            lengths[name] = len(dataset)
-        if len(set(lengths.values())) > 1:
-            raise ValueError(f"StackDataset: size mismatch between datasets: lengths "
-                             f"{lengths}; every dataset must have as many samples")
-        self.datasets: tuple | dict = args if args else kwargs
-        self._length = next(iter(lengths.values()))
-
-    def __len__(self) -> int:
-        return self._length
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(self.datasets, dict):
-            return {name: dataset[index] for name, dataset in self.datasets.items()}
-        return tuple(dataset[index] for dataset in self.datasets)
-
-
-def _index_error(where: str, index: Any, n: int, err: Exception) -> Exception:
-    """NumPy's or a list's complaint about a dataset index, restated in one line: out of
-    range stays an IndexError (a for loop over the dataset ends at it), else a TypeError."""
-    if "out of" in str(err):
-        return IndexError(f"{where}: index {repr(index)[:40]} is out of range for {n} samples; "
-                          f"use 0 to {n - 1} (or -{n} to -1)")
-    return TypeError(f"{where}: an index must be an int, a slice or a list of ints, got "
-                     f"{type(index).__name__} {repr(index)[:40]}")
-
-
-def random_split(dataset: Any, lengths: Any, generator: Any = None,
-                 seed: int | None = None) -> list[Subset]:
-    """The dataset's samples shuffled and cut into Subsets of the given lengths (whole
-    numbers summing to len(dataset), or fractions summing to 1, as PyTorch's); the
-    shuffle draws from `generator` or `seed` (or tg.manual_seed's generator)."""
-    if not hasattr(dataset, "__len__"):
-        raise TypeError(f"random_split: the dataset ({type(dataset).__name__}) defines no "
-                        f"__len__, the number of its samples; define __len__")
-    n, given = len(dataset), lengths
-    try:
-        lengths = list(lengths)
-    except TypeError:
-        lengths = [None]  # (refused below)
-    if any(isinstance(k, bool) or not isinstance(k, (int, float, np.integer, np.floating))
-           for k in lengths):
-        raise TypeError(f"random_split: lengths must be a sequence of whole numbers, or of "
-                        f"fractions summing to 1, got {repr(given)[:60]}")
-    if lengths and all(0 <= f <= 1 for f in lengths) and abs(sum(lengths) - 1) < 1e-9 \
-            and not all(isinstance(f, (int, np.integer)) for f in lengths):
-        counts = [int(np.floor(n * f)) for f in lengths]
-        for k in range(n - sum(counts)):  # the rest, one each, round robin (PyTorch's)
-            counts[k % len(counts)] += 1
-        lengths = counts
-    if sum(lengths) != n or any(int(k) != k or k < 0 for k in lengths):
-        raise ValueError(f"random_split: lengths {lengths} must be whole numbers >= 0 summing "
-                         f"to the dataset's {n} samples, or fractions summing to 1")
-    order = make_generator(seed, generator, "random_split").permutation(n)
-    cuts = np.cumsum([0] + [int(k) for k in lengths])
-    return [Subset(dataset, order[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
-
-
-def _is_dataset(obj: Any) -> bool:
-    """A dataset read sample by sample: a Dataset, or any object with __len__ and
-    __getitem__ that is not itself array data (a list, tuple, array or Tensor)."""
-    if isinstance(obj, Dataset):
-        return True
-    return (hasattr(obj, "__len__") and hasattr(obj, "__getitem__")
-            and not isinstance(obj, (list, tuple, np.ndarray, Tensor, str, bytes)))
