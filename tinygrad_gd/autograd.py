@@ -1,6 +1,8 @@
 """PyTorch's `torch.autograd` spellings: `grad` (gradients returned, `.grad` untouched),
-`backward`, `Function` (the base of your own ops, `tg.Function`), and anomaly mode
-(`detect_anomaly`, `set_detect_anomaly`, `is_anomaly_enabled`, from `anomaly.py`).
+`backward` (`inputs=`: only those tensors' `.grad` accumulate), `Function` (the base of
+your own ops, `tg.Function`), anomaly mode (`detect_anomaly`, `set_detect_anomaly`,
+`is_anomaly_enabled`, from `anomaly.py`) and `functional` (`jacobian`, `vjp`, `jvp`, from
+`autograd_functional.py`).
 
 `tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass (`engine.backward`)
 and hands back the gradients of `loss` with respect to `w` and `b`, leaves or not,
@@ -10,17 +12,24 @@ node of their own above them all (`_Outputs`), so each hook sees the complete gr
 """
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 
+from . import autograd_functional as functional
 from . import engine
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import Function
-from .tensor import Tensor, accumulate_grads
+from .hooks import accumulate_grads, backward_inputs
+from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled"]
+           "is_anomaly_enabled", "functional"]
+# `from tinygrad_gd.autograd.functional import jacobian`, as PyTorch's, though this is a
+# module, not a package (as `os.path` is made importable)
+sys.modules[f"{__name__}.functional"] = functional
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -56,13 +65,27 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
-             retain_graph: bool | None = None) -> None:
+             retain_graph: bool | None = None, create_graph: bool = False,
+             grad_variables: Any = None, inputs: Any = None) -> None:
     """The gradients of `tensors` (summed over them) added into the leaves' `.grad`, in one
-    backward pass (PyTorch's torch.autograd.backward); one tensor: `t.backward(g)`."""
+    backward pass (PyTorch's torch.autograd.backward); one tensor: `t.backward(g)`.
+    `inputs` (a tensor or a sequence, leaves or not): only their `.grad` accumulate.
+    `grad_variables`: the old name of `grad_tensors` (deprecated, as in PyTorch)."""
+    if grad_variables is not None:
+        if grad_tensors is not None:
+            raise RuntimeError("backward: grad_tensors and grad_variables (its deprecated "
+                               "name) were both given; give grad_tensors only")
+        warnings.warn("backward: grad_variables is deprecated; use grad_tensors instead",
+                      FutureWarning, stacklevel=2)
+        grad_tensors = grad_variables
+    if create_graph:
+        raise NotImplementedError("backward: create_graph=True (second derivatives) is not "
+                                  "supported: the backward pass records no graph")
+    inputs = backward_inputs("backward", inputs)
     tensors = _tensors("backward", "tensors", tensors)
     seeds = _one_each("backward", "tensors", tensors, "grad_tensors", grad_tensors)
     if len(tensors) == 1 and isinstance(tensors[0], Tensor):
-        return tensors[0].backward(seeds[0], retain_graph=bool(retain_graph))
+        return tensors[0].backward(seeds[0], retain_graph=bool(retain_graph), inputs=inputs)
     for k, t in enumerate(tensors):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"backward: tensor {k} does not require a gradient and has no "
@@ -70,7 +93,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
                                f"tensors created with requires_grad=True")
     seeds = [t._seed(s, "backward", "grad_tensors=", "grad_tensors")
              for t, s in zip(tensors, seeds)]
-    accumulate_grads(*_start(tensors, seeds), bool(retain_graph))
+    accumulate_grads(*_start(tensors, seeds), bool(retain_graph), inputs)
     return None
 
 

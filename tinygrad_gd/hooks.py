@@ -10,10 +10,15 @@ nothing).
 `t.retain_grad()` marks a non-leaf tensor whose gradient `Tensor.backward` keeps in
 `.grad` (`retains`), as it keeps a leaf's: the gradient after the tensor's hooks ran (as
 PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
-so the diagrams, which read the same pass, change none.
+so the diagrams, which read the same pass, change none: `accumulate_grads` does, for
+`backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
+checked by `backward_inputs`) into those inputs' only. A pass that wants some tensors'
+gradients only (those inputs', `tg.autograd.functional`'s) runs the hooks on a path to them
+only (`leading_to`, `only_on`), as PyTorch, which runs no other node.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import weakref
@@ -50,6 +55,13 @@ _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
 _registering = threading.Lock()
 
 
+class _Pass(threading.local):
+    only: Any = None  # the tensors whose hooks this thread's pass runs (None: every one's)
+
+
+_pass = _Pass()
+
+
 class GradientHooks(engine.Extension):
     """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
 
@@ -57,6 +69,8 @@ class GradientHooks(engine.Extension):
         if not _hooks._entries:  # every tensor that had a hook is gone
             _switch_off_unless_needed()
             return grad
+        if _pass.only is not None and tensor not in _pass.only:
+            return grad  # off every path to the tensors wanted: PyTorch runs no hook there
         for hook in list(_hooks.get(tensor, {}).values()):
             replaced = hook(engine.Tensor.from_op(grad, None))
             if replaced is not None:
@@ -150,6 +164,79 @@ def retain_grad(tensor: Any) -> None:
 def retains(tensor: Any) -> bool:
     """Whether `retain_grad()` asked to keep this tensor's gradient."""
     return bool(_retained._entries) and _retained.get(tensor, False)
+
+
+def backward_inputs(where: str, inputs: Any) -> list | None:
+    """`backward(inputs=...)` as a list of tensors that require a gradient (None: every leaf),
+    refused as PyTorch refuses it: empty, or holding what is not such a tensor."""
+    if inputs is None:
+        return None
+    if isinstance(inputs, engine.Tensor):
+        return [inputs]
+    if isinstance(inputs, (np.ndarray, np.generic, str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{where}: inputs must be a Tensor or a sequence of Tensors, got "
+                        f"{type(inputs).__name__} {inputs!r:.40}")
+    inputs = list(inputs)
+    if not inputs:
+        raise RuntimeError(f"{where}: inputs= cannot be empty; give the tensors whose .grad "
+                           f"should accumulate, or None for every leaf")
+    for k, t in enumerate(inputs):
+        if not isinstance(t, engine.Tensor):
+            raise RuntimeError(f"{where}: all inputs have to be Tensors, but inputs[{k}] is "
+                               f"{type(t).__name__} {t!r:.40}")
+        if not t.requires_grad:
+            raise RuntimeError(f"{where}: inputs[{k}] (shape {t.shape}) does not require grad, "
+                               f"so no gradient can accumulate into it; create it with "
+                               f"requires_grad=True, or leave it out of inputs")
+    return inputs
+
+
+def accumulate_grads(start: Any, seed: np.ndarray, retain_graph: bool,
+                     inputs: list | None = None) -> None:
+    """One backward pass from `start`, gradients added into `.grad` (`t.backward()` and
+    `tg.autograd.backward`): every leaf's and retain_grad() tensor's; with `inputs`, as
+    PyTorch's backward(inputs=...), those tensors' only (leaves or not) and the retained
+    tensors' on a path to one of them (their nodes are the ones PyTorch runs)."""
+    if inputs is None:
+        for tensor, grad, _ in engine.backward(start, seed, retain_graph):
+            if tensor._ctx is None or retains(tensor):
+                tensor._accumulate_grad(grad)
+        return
+    wanted = set(inputs)  # (tensors hash by identity)
+    leading = leading_to(start, wanted)
+    left = wanted & leading  # the inputs the pass reaches (an unused one gets no .grad)
+    with only_on(leading):
+        steps = engine.backward(start, seed, retain_graph)
+        for tensor, grad, _ in steps if left else ():
+            if tensor in wanted or tensor._ctx is not None and tensor in leading \
+                    and retains(tensor):
+                tensor._accumulate_grad(grad)
+            left.discard(tensor)
+            if not left:  # every input's gradient is complete: the rest is not needed
+                break
+        steps.close()
+
+
+def leading_to(start: Any, targets: Any) -> set:
+    """The tensors of `start`'s graph with a path to one of `targets` (those included):
+    the nodes PyTorch runs to compute the targets' gradients, and no others."""
+    targets, leading = set(targets), set()
+    for tensor in reversed(engine.toposort(start)):  # each tensor after its inputs
+        if tensor in targets or tensor._ctx is not None and any(
+                parent in leading for parent in tensor._ctx.parents):
+            leading.add(tensor)
+    return leading
+
+
+@contextlib.contextmanager
+def only_on(tensors: set) -> Any:
+    """Within it, this thread's passes run the hooks of `tensors` only (`leading_to`'s: a
+    hook elsewhere would see a gradient PyTorch never computes)."""
+    outer, _pass.only = _pass.only, tensors
+    try:
+        yield
+    finally:
+        _pass.only = outer
 
 
 def forward_pre_hook_result(module: Any, result: Any) -> tuple[tuple, dict]:

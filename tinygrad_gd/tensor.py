@@ -355,21 +355,27 @@ class Tensor:
         detached.name, detached._version = self.name, self._stamp()  # (the same memory)
         return detached
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
         """Gradients of this tensor with respect to every leaf that requires one.
 
         One pass over the graph in reverse topological order (`engine.backward`); each
         leaf's gradient is added to its `.grad` (they accumulate across calls: call
         `zero_grad()` between steps). `gradient` is the gradient of some scalar with
         respect to this tensor: needed when this tensor has more than one element. The
-        graph's saved arrays are freed afterwards unless `retain_graph=True`."""
+        graph's saved arrays are freed afterwards unless `retain_graph=True`. `inputs`
+        (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`)."""
+        if create_graph:
+            raise NotImplementedError("backward(): create_graph=True (second derivatives) is "
+                                      "not supported: the backward pass records no graph")
+        inputs = hooks.backward_inputs("backward()", inputs)
         if not self.requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require a gradient and has no graph; "
                 "create the leaves with requires_grad=True, and do not call backward on a "
                 "result computed under no_grad() or from detach()ed tensors")
         seed = self._seed(gradient, "backward()", "backward(gradient)", "gradient")
-        accumulate_grads(self, seed, retain_graph)
+        hooks.accumulate_grads(self, seed, bool(retain_graph), inputs)
 
     def _seed(self, gradient: Any, where: str, call: str, name: str) -> np.ndarray:
         """The gradient a backward pass starts from: `gradient` (given as `call`, checked
@@ -400,14 +406,6 @@ class Tensor:
                 _warn_if_stale(self)
                 self._grad = Tensor.from_op(np.asarray(self._grad._data + grad), None)
             self._grad_at = writes[0]  # the write clock: when .grad was last set
-
-
-def accumulate_grads(start: Tensor, seed: np.ndarray, retain_graph: bool) -> None:
-    """One backward pass from `start`, each leaf's (or retain_grad() tensor's) gradient
-    added into its `.grad`: `t.backward()` and `tg.autograd.backward`."""
-    for tensor, grad, _ in engine.backward(start, seed, retain_graph):
-        if tensor._ctx is None or hooks.retains(tensor):
-            tensor._accumulate_grad(grad)
 
 
 def zero_grads(params: Any, set_to_none: bool) -> None:
