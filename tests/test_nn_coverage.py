@@ -108,6 +108,14 @@ LAYERS = {
     "RNN": Case(lambda nn: nn.RNN(4, 2, 2), (STEPS, H0), "RNN"),  # (output, h_n)
     "RNN relu batch_first": Case(lambda nn: nn.RNN(4, 2, nonlinearity="relu",
                                                    batch_first=True), (STEPS,), "RNN"),
+    # (LSTMCell: a subclass alike in both libraries, taking hx = (h, c) as two inputs: a
+    # zero state would give weight_hh no gradient)
+    "LSTMCell": Case(lambda nn: type("LSTMCellSplitState", (nn.LSTMCell,), {
+        "forward": lambda self, x, h, c: nn.LSTMCell.forward(self, x, (h, c))})(4, 2),
+        (X, H, -H), "LSTMCellSplitState"),
+    "GRUCell": Case(lambda nn: nn.GRUCell(4, 2), (X, H), "GRUCell"),
+    "LSTM": Case(lambda nn: nn.LSTM(4, 3, proj_size=2, bidirectional=True), (STEPS,), "LSTM"),
+    "GRU": Case(lambda nn: nn.GRU(4, 2, bidirectional=True), (STEPS, H0), "GRU"),
     "CosineSimilarity": Case(lambda nn: nn.CosineSimilarity(), (X, Y), "CosineSimilarity"),
     "PairwiseDistance": Case(lambda nn: nn.PairwiseDistance(), (X, Y), "PairwiseDistance"),
     # activations
@@ -289,9 +297,15 @@ def leaves(arrays) -> list[Tensor]:
             for a in arrays]
 
 
+def parts(out: Any) -> list:
+    """A layer's output as a list of tensors, nested tuples (LSTM's (output, (h_n, c_n)))
+    flattened: ours or PyTorch's."""
+    return [t for part in out for t in parts(part)] if isinstance(out, tuple) else [out]
+
+
 def flat(out: Any) -> Tensor:
     """One tensor of a layer's output: a tuple (RNN's output and last state) concatenated."""
-    return tg.cat([part.reshape(-1) for part in out]) if isinstance(out, tuple) else out
+    return tg.cat([part.reshape(-1) for part in parts(out)]) if isinstance(out, tuple) else out
 
 
 def through_parameters(module: nn.Module, count: int) -> Callable:
@@ -354,8 +368,8 @@ def compare_with_torch(case: Case, ours: Callable, theirs: Callable) -> None:
     references = [torch.tensor(a, requires_grad=a.dtype.kind == "f" and i not in
                                case.torch_constant) for i, a in enumerate(case.inputs)]
     out, expected = ours(*mine), theirs(*references)
-    pairs = list(zip(out, expected)) if isinstance(out, tuple) else [(out, expected)]
-    assert len(pairs) == (len(expected) if isinstance(expected, tuple) else 1)
+    pairs = list(zip(parts(out), parts(expected)))
+    assert len(pairs) == len(parts(expected)) == len(parts(out))
     rng = np.random.default_rng(0)
     our_loss, their_loss = 0.0, 0.0
     for part, reference in pairs:

@@ -51,6 +51,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, Hu
 from .module import Buffer, IncompatibleKeys, Module, Parameter
 from .normalization import GroupNorm, RMSNorm
 from .recurrent import RNN, RNNCell
+from .recurrent_gated import GRU, LSTM, GRUCell, LSTMCell
 from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
                       ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
                       ZeroPad2d)
@@ -68,5 +69,5 @@ __all__ = [
     "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "Unflatten", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "GroupNorm", "RMSNorm",
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",
-    "RNNCell", "RNN",
+    "RNNCell", "RNN", "LSTMCell", "GRUCell", "LSTM", "GRU",
 ]

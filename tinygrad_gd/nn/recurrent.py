@@ -1,19 +1,24 @@
 """Recurrent layers under PyTorch's names, arguments and parameter names: `RNNCell` (one
 step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu) and `RNN` (the cell run over a
-sequence, `num_layers` stacked). Composed of `F.linear` and Tensor ops: backward() runs
-through time (the whole sequence's graph is kept). The tensors a layer makes (the zero
-initial state, the steps of an input that records no graph) are named for diagrams.
+sequence, `num_layers` stacked, in both directions with bidirectional=True), and what every
+recurrent layer shares: a cell's checks (`_RecurrentCell`) and a layer's parameters per
+layer and direction, its checks and its one loop over the sequence (`_RecurrentLayer`,
+which LSTM and GRU of recurrent_gated.py run too). Composed of `F.linear` and Tensor ops:
+backward() runs through time (the whole sequence's graph is kept). The tensors a layer
+makes (the zero initial state, the steps of an input that records no graph) are named for
+diagrams.
 """
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
 from ..grad_mode import check_flag
+from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import functional as F
 from .layer_functions import _as_tensor, _check_probability
@@ -33,13 +38,18 @@ def _nonlinearity(where: str, name: Any) -> Any:
 
 
 def _draw(module: Module, rng: np.random.Generator, dtype: np.dtype, suffix: str,
-          input_size: int, hidden_size: int, bias: bool) -> None:
-    """PyTorch's parameters of one layer, each from U(-1/sqrt(hidden), 1/sqrt(hidden)), in
-    its order: weight_ih, weight_hh, bias_ih, bias_hh."""
-    bound = 1 / hidden_size ** 0.5
-    shapes = {"weight_ih": (hidden_size, input_size), "weight_hh": (hidden_size, hidden_size)}
+          input_size: int, hidden_size: int, bias: bool, gates: int = 1,
+          proj_size: int = 0) -> None:
+    """PyTorch's parameters of one layer (in one direction), each from
+    U(-1/sqrt(hidden), 1/sqrt(hidden)), in its order: weight_ih, weight_hh, bias_ih,
+    bias_hh (`gates` blocks of hidden_size rows: LSTM 4, GRU 3), then an LSTM's projection
+    weight_hr (proj_size, hidden_size), whose output is the state weight_hh reads."""
+    bound, rows = 1 / hidden_size ** 0.5, gates * hidden_size
+    shapes = {"weight_ih": (rows, input_size), "weight_hh": (rows, proj_size or hidden_size)}
     if bias:
-        shapes.update(bias_ih=(hidden_size,), bias_hh=(hidden_size,))
+        shapes.update(bias_ih=(rows,), bias_hh=(rows,))
+    if proj_size:
+        shapes["weight_hr"] = (proj_size, hidden_size)
     for name, shape in shapes.items():
         module.register_parameter(name + suffix, Parameter(
             rng.uniform(-bound, bound, shape).astype(dtype)))
@@ -60,12 +70,54 @@ def _zeros(shape: tuple, dtype: np.dtype, name: str) -> Tensor:
     return _named(Tensor.from_op(np.zeros(shape, dtype), None), name)
 
 
-def _step(x: Tensor, h: Tensor, weights: tuple, activation: Any) -> Tensor:
-    w_ih, w_hh, b_ih, b_hh = weights
+def _elman_step(x: Tensor, h: Tensor, weights: tuple, activation: Callable) -> Tensor:
+    w_ih, w_hh, b_ih, b_hh = weights[:4]
     return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
 
 
-class RNNCell(Module):
+class _RecurrentCell(Module):
+    """What RNNCell, LSTMCell and GRUCell share: parameters weight_ih, weight_hh, bias_ih,
+    bias_hh of `_gates` blocks of hidden_size rows, drawn as `_draw` says, and the checks
+    of the input, (batch, input_size) or (input_size,), and of a state given for it."""
+
+    _gates = 1
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, device: Any, dtype: Any,
+                 seed: int | None, generator: np.random.Generator | None) -> None:
+        super().__init__()
+        where = type(self).__name__
+        self.input_size = _check_features(input_size, "input_size", where)
+        self.hidden_size = _check_features(hidden_size, "hidden_size", where)
+        self.bias = check_flag(where, "bias", bias)
+        _draw(self, make_generator(seed, generator, where), _float_dtype(dtype, where, device),
+              "", self.input_size, self.hidden_size, self.bias, self._gates)
+
+    def _input(self, input: Any) -> Tensor:
+        input = _as_tensor(self, input, self.weight_ih)
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{self!r}: expected input of shape (batch, {self.input_size}) "
+                             f"or ({self.input_size},), got {input.shape}")
+        return input
+
+    def _state(self, input: Tensor, given: Any, what: str, zeros: str) -> Tensor:
+        """The state `given` for `input` (zeros named `zeros` when None), or a one-line
+        error naming it (`what`) when its shape does not fit."""
+        state = input.shape[:-1] + (self.hidden_size,)
+        hx = _zeros(state, input.dtype, zeros) if given is None else \
+            _as_tensor(self, given, self.weight_ih, what)
+        if hx.shape != state:
+            raise ValueError(f"{self!r}: {what} of shape {hx.shape} does not fit input of "
+                             f"shape {input.shape}; expected {state}")
+        return hx
+
+    def _weights(self) -> tuple:
+        return self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
+
+
+class RNNCell(_RecurrentCell):
     """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu),
     x of shape (batch, input_size) or (input_size,), h (the hidden state, zeros if not
     given) of (batch, hidden_size) or (hidden_size,), as PyTorch's RNNCell. Parameters
@@ -76,112 +128,179 @@ class RNNCell(Module):
                  nonlinearity: str = "tanh", device: Any = None, dtype: Any = None, *,
                  seed: int | None = None, generator: np.random.Generator | None = None
                  ) -> None:
-        super().__init__()
-        self.input_size = _check_features(input_size, "input_size", "RNNCell")
-        self.hidden_size = _check_features(hidden_size, "hidden_size", "RNNCell")
-        self.bias = check_flag("RNNCell", "bias", bias)
-        self.nonlinearity = _nonlinearity("RNNCell", nonlinearity)
-        _draw(self, make_generator(seed, generator, "RNNCell"),
-              _float_dtype(dtype, "RNNCell", device), "", self.input_size, self.hidden_size,
-              self.bias)
+        nonlinearity = _nonlinearity("RNNCell", nonlinearity)
+        super().__init__(input_size, hidden_size, bias, device, dtype, seed, generator)
+        self.nonlinearity = nonlinearity
 
     def forward(self, input: Any, hx: Any = None) -> Tensor:
-        input = _as_tensor(self, input, self.weight_ih)
-        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{self!r}: expected input of shape (batch, {self.input_size}) "
-                             f"or ({self.input_size},), got {input.shape}")
-        state = input.shape[:-1] + (self.hidden_size,)
-        hx = _zeros(state, input.dtype, "hx (zeros)") if hx is None else \
-            _as_tensor(self, hx, self.weight_ih, "hx")
-        if hx.shape != state:
-            raise ValueError(f"{self!r}: hx of shape {hx.shape} does not fit input of shape "
-                             f"{input.shape}; expected {state}")
-        return _step(input, hx, (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh),
-                     _NONLINEARITIES[self.nonlinearity])
+        input = self._input(input)
+        hx = self._state(input, hx, "hx", "hx (zeros)")
+        return _elman_step(input, hx, self._weights(), _NONLINEARITIES[self.nonlinearity])
 
     def extra_repr(self) -> str:
-        text = f"{self.input_size}, {self.hidden_size}"
-        text += "" if self.bias else ", bias=False"
+        text = super().extra_repr()
         return text + ("" if self.nonlinearity == "tanh" else ", nonlinearity=relu")
 
 
-class RNN(Module):
-    """An Elman RNN over a sequence, as PyTorch's RNN: input (length, batch, input_size)
-    ((batch, length, input_size) with batch_first=True; (length, input_size) unbatched),
-    `num_layers` stacked, each layer's outputs the next one's inputs; returns (output,
-    h_n): the last layer's hidden state at every step and each layer's last one,
-    (num_layers, batch, hidden_size). Parameters weight_ih_l{k}, weight_hh_l{k},
-    bias_ih_l{k}, bias_hh_l{k}, from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
-    dropout (between layers, in training) is supported; bidirectional only as False."""
+def _proj_size(where: str, value: Any, hidden_size: int) -> int:
+    value = integer(where, "proj_size", value)
+    if value < 0:
+        raise ValueError(f"{where}: proj_size must be 0 (no projection) or a positive int, "
+                         f"got {value}")
+    if value >= hidden_size:
+        raise ValueError(f"{where}: proj_size must be smaller than hidden_size, got "
+                         f"proj_size={value} and hidden_size={hidden_size}")
+    return value
 
-    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
-                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
-                 dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
-                 dtype: Any = None, *, seed: int | None = None,
-                 generator: np.random.Generator | None = None) -> None:
+
+class _RecurrentLayer(Module):
+    """What RNN, LSTM and GRU share, as PyTorch's RNNBase: the constructor's checks, the
+    parameters of each layer and direction (suffix _l{k}, and _reverse for the backward
+    direction, in PyTorch's order), and one loop over the sequence. A subclass gives
+    `_gates`, `_states` (the state's parts: h, or h and c) and `_step` (one step of one
+    direction: the input at t, the state's parts and the weights -> the new parts, the
+    first of them the step's output)."""
+
+    _gates = 1
+    _states: tuple[str, ...] = ("h",)
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int, bias: bool,
+                 batch_first: bool, dropout: float, bidirectional: bool, proj_size: int,
+                 device: Any, dtype: Any, seed: int | None,
+                 generator: np.random.Generator | None) -> None:
         super().__init__()
-        self.input_size = _check_features(input_size, "input_size", "RNN")
-        self.hidden_size = _check_features(hidden_size, "hidden_size", "RNN")
-        self.num_layers = _check_features(num_layers, "num_layers", "RNN")
-        self.nonlinearity = _nonlinearity("RNN", nonlinearity)
-        if check_flag("RNN", "bidirectional", bidirectional):
-            raise ValueError("RNN: bidirectional=True is not supported, only False")
-        _check_probability("RNN", dropout)
+        where = type(self).__name__
+        self.input_size = _check_features(input_size, "input_size", where)
+        self.hidden_size = _check_features(hidden_size, "hidden_size", where)
+        self.num_layers = _check_features(num_layers, "num_layers", where)
+        self.bias = check_flag(where, "bias", bias)
+        self.batch_first = check_flag(where, "batch_first", batch_first)
+        self.bidirectional = check_flag(where, "bidirectional", bidirectional)
+        self.proj_size = _proj_size(where, proj_size, self.hidden_size)
+        _check_probability(where, dropout)
         if dropout and self.num_layers == 1:  # (PyTorch's warning, naming the layer)
-            warnings.warn(f"RNN: dropout option adds dropout after all but last recurrent "
+            warnings.warn(f"{where}: dropout option adds dropout after all but last recurrent "
                           f"layer, so non-zero dropout expects num_layers greater than 1, "
                           f"but got dropout={dropout} and num_layers=1",
-                          UserWarning, stacklevel=2)
-        self.bias, self.dropout = check_flag("RNN", "bias", bias), dropout
-        self.batch_first = check_flag("RNN", "batch_first", batch_first)
-        self.bidirectional = False
-        rng = make_generator(seed, generator, "RNN")
-        resolved = _float_dtype(dtype, "RNN", device)
+                          UserWarning, stacklevel=3)
+        self.dropout = float(dropout)
+        rng = make_generator(seed, generator, where)
+        resolved = _float_dtype(dtype, where, device)
         for k in range(self.num_layers):
-            _draw(self, rng, resolved, f"_l{k}", self.input_size if k == 0 else
-                  self.hidden_size, self.hidden_size, self.bias)
+            for suffix in self._suffixes(k):
+                _draw(self, rng, resolved, suffix, self.input_size if k == 0 else
+                      self._output_size(), self.hidden_size, self.bias, self._gates,
+                      self.proj_size)
 
-    def forward(self, input: Any, hx: Any = None) -> tuple[Tensor, Tensor]:
+    def _suffixes(self, layer: int) -> list[str]:
+        """The parameter names' suffixes of one layer's directions: _l0, _l0_reverse."""
+        return [f"_l{layer}"] + ([f"_l{layer}_reverse"] if self.bidirectional else [])
+
+    def _output_size(self) -> int:
+        """The features of each step's output: h's (proj_size if any), both directions'."""
+        return (self.proj_size or self.hidden_size) * (2 if self.bidirectional else 1)
+
+    def _step(self, x: Tensor, state: tuple, weights: tuple) -> tuple:
+        raise NotImplementedError
+
+    def _initial(self, hx: Any, batch: tuple, input: Tensor) -> list[tuple]:
+        """The initial state of each layer and direction (PyTorch's index: layer * 2 +
+        direction), zeros when hx is None; each part of hx is checked against its shape."""
+        count = self.num_layers * (2 if self.bidirectional else 1)
+        sizes = {"h": self.proj_size or self.hidden_size, "c": self.hidden_size}
+        shapes = [(count,) + batch + (sizes[part],) for part in self._states]
+        if hx is None:
+            parts = [_zeros(s, input.dtype, f"{part}0 (zeros)")
+                     for s, part in zip(shapes, self._states)]
+            names = [(f"{part}0", " (zeros)") for part in self._states]
+        else:
+            given = self._given(hx)
+            what = ["hx"] if len(given) == 1 else [f"hx[{i}]" for i in range(len(given))]
+            parts = [_as_tensor(self, value, self.weight_ih_l0, w)
+                     for value, w in zip(given, what)]
+            for part, shape, w in zip(parts, shapes, what):
+                if part.shape != shape:
+                    raise ValueError(f"{self!r}: {w} of shape {part.shape} does not fit "
+                                     f"input of shape {input.shape}; expected {shape}")
+            names = [(part.name or w, "") for part, w in zip(parts, what)]
+        return [tuple(_named(part[i], f"{name}[{i}]{note}") for part, (name, note)
+                      in zip(parts, names)) for i in range(count)]
+
+    def _given(self, hx: Any) -> tuple:
+        """hx as the tuple of the state's parts."""
+        return (hx,)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple:
+        """(output, final state) of `input` from the initial state hx (zeros if None)."""
         input = _as_tensor(self, input, self.weight_ih_l0)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{self!r}: expected input of shape (length, batch, "
                              f"{self.input_size}) (batch first with batch_first=True) or "
                              f"(length, {self.input_size}), got {input.shape}")
         batched = input.ndim == 3
-        steps = input if not batched else input.swapaxes(0, 1) if self.batch_first else input
-        state = (self.num_layers,) + steps.shape[1:-1] + (self.hidden_size,)
-        zeros = hx is None
-        hx = _zeros(state, input.dtype, "h0 (zeros)") if zeros else \
-            _as_tensor(self, hx, self.weight_ih_l0, "hx")
-        if hx.shape != state:
-            raise ValueError(f"{self!r}: hx of shape {hx.shape} does not fit input of shape "
-                             f"{input.shape}; expected {state}")
-        activation, last = _NONLINEARITIES[self.nonlinearity], []
+        steps = input.swapaxes(0, 1) if batched and self.batch_first else input
+        states = self._initial(hx, steps.shape[1:-1], input)
         at = "[:, {}]" if batched and self.batch_first else "[{}]"  # (as the user indexes)
         sequence = [_named(steps[t], (input.name or "input") + at.format(t))
                     for t in range(steps.shape[0])]
+        last = []
         for k in range(self.num_layers):
-            weights = tuple(getattr(self, f"{name}_l{k}") for name in
-                            ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
             if k and self.dropout and self.training:
                 sequence = [F.dropout(x, self.dropout) for x in sequence]
-            h = _named(hx[k], f"h0[{k}] (zeros)" if zeros else f"{hx.name or 'hx'}[{k}]")
-            outputs = []
-            for x in sequence:
-                h = _step(x, h, weights, activation)
-                outputs.append(h)
-            sequence, last = outputs, last + [h]
-        output = tg.stack(sequence, axis=0) if sequence else \
-            Tensor.from_op(np.zeros((0,) + state[1:], input.dtype), None)
+            directions = []
+            for d, suffix in enumerate(self._suffixes(k)):
+                weights = tuple(getattr(self, name + suffix) for name in
+                                ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+                                if name != "weight_hr" or self.proj_size)
+                state, outputs = states[len(last)], [None] * len(sequence)
+                for t in (reversed(range(len(sequence))) if d else range(len(sequence))):
+                    state = self._step(sequence[t], state, weights)
+                    outputs[t] = state[0]
+                directions.append(outputs)
+                last.append(state)
+            sequence = directions[0] if len(directions) == 1 else \
+                [tg.cat(pair, axis=-1) for pair in zip(*directions)]
+        output = tg.stack(sequence, axis=0) if sequence else Tensor.from_op(
+            np.zeros((0,) + steps.shape[1:-1] + (self._output_size(),), input.dtype), None)
         if batched and self.batch_first:
             output = output.swapaxes(0, 1)
-        return output, tg.stack(last, axis=0)
+        final = tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(self._states)))
+        return output, final[0] if len(final) == 1 else final
 
     def extra_repr(self) -> str:
+        # (PyTorch's order; its RNN's repr does not show the nonlinearity)
         text = f"{self.input_size}, {self.hidden_size}"
-        if self.num_layers != 1:
-            text += f", num_layers={self.num_layers}"
-        # (PyTorch's repr does not show the nonlinearity)
+        text += f", proj_size={self.proj_size}" if self.proj_size else ""
+        text += f", num_layers={self.num_layers}" if self.num_layers != 1 else ""
         text += "" if self.bias else ", bias=False"
         text += ", batch_first=True" if self.batch_first else ""
-        return text + (f", dropout={self.dropout}" if self.dropout else "")
+        text += f", dropout={self.dropout}" if self.dropout else ""
+        return text + (", bidirectional=True" if self.bidirectional else "")
+
+
+class RNN(_RecurrentLayer):
+    """An Elman RNN over a sequence, as PyTorch's RNN: input (length, batch, input_size)
+    ((batch, length, input_size) with batch_first=True; (length, input_size) unbatched),
+    `num_layers` stacked, each layer's outputs the next one's inputs (dropped out with
+    probability `dropout` in training, but for the last layer's); returns (output, h_n):
+    the last layer's hidden state at every step and each layer's last one,
+    (num_layers, batch, hidden_size). bidirectional=True runs each layer forwards and
+    backwards too: the output has both directions' states side by side
+    (2 * hidden_size), h_n a row per layer and direction (index layer * 2 + direction;
+    the backward one's last state is the one at the first step). Parameters
+    weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and with the suffix
+    _reverse) from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); `seed` or `generator`
+    makes the draw repeatable."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
+                 dtype: Any = None, *, seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
+        nonlinearity = _nonlinearity("RNN", nonlinearity)
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype, seed, generator)
+        self.nonlinearity = nonlinearity
+
+    def _step(self, x: Tensor, state: tuple, weights: tuple) -> tuple:
+        return (_elman_step(x, state[0], weights, _NONLINEARITIES[self.nonlinearity]),)
