@@ -42,6 +42,10 @@ W, B = RNG.uniform(-1, 1, (2, 4)), RNG.uniform(-1, 1, 2)  # linear's (out, in) a
 W4, B4 = RNG.uniform(0.5, 1.5, 4), RNG.uniform(-1, 1, 4)  # per-feature scales and shifts
 W_CONV1, W_CONV2 = RNG.uniform(-1, 1, (2, 3, 3)), RNG.uniform(-1, 1, (3, 2, 3, 3))
 EMB = RNG.uniform(-1, 1, (5, 3))
+TRANSPOSED_RNG = np.random.default_rng(16)  # for the transposed convolutions and fold
+W_TCONV1 = TRANSPOSED_RNG.uniform(-1, 1, (3, 2, 3))  # conv_transpose1d's (in, out, k)
+W_TCONV2 = TRANSPOSED_RNG.uniform(-1, 1, (2, 2, 3, 2))  # (in, out / 2 groups, kh, kw)
+PATCHES_T = TRANSPOSED_RNG.uniform(-2, 2, (2, 8, 30))  # fold's (batch, C * 2 * 2, blocks)
 
 
 class Case(NamedTuple):
@@ -104,6 +108,14 @@ LAYERS = {
     "ConstantPad1d": Case(lambda nn: nn.ConstantPad1d(2, 3.5), (SEQ,), "ConstantPad1d"),
     "ConstantPad2d": Case(lambda nn: nn.ConstantPad2d((0, 1, 1, 0), -1.0), (IMG,),
                           "ConstantPad2d"),
+    "ConvTranspose1d": Case(lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1,
+                                                          output_padding=1), (SEQ,),
+                            "ConvTranspose1d"),
+    "ConvTranspose2d": Case(lambda nn: nn.ConvTranspose2d(2, 4, (3, 2), (2, 1), 1, groups=2,
+                                                          dilation=(1, 2)), (IMG,),
+                            "ConvTranspose2d"),
+    "Unfold": Case(lambda nn: nn.Unfold((2, 3), (1, 2), 1, (2, 1)), (IMG,), "Unfold"),
+    "Fold": Case(lambda nn: nn.Fold((4, 5), 2, 1, 1), (PATCHES_T,), "Fold"),
     "RNNCell": Case(lambda nn: nn.RNNCell(4, 2), (X, H), "RNNCell"),
     "RNN": Case(lambda nn: nn.RNN(4, 2, 2), (STEPS, H0), "RNN"),  # (output, h_n)
     "RNN relu batch_first": Case(lambda nn: nn.RNN(4, 2, nonlinearity="relu",
@@ -190,6 +202,12 @@ FUNCTIONS = {
                                 "adaptive_avg_pool2d"),
     "adaptive_max_pool2d": Case(lambda F: lambda x: F.adaptive_max_pool2d(x, (2, 3)), (IMG,),
                                 "adaptive_max_pool2d"),
+    "conv_transpose1d": Case(lambda F: lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1),
+                             (SEQ, W_TCONV1, B4[:2]), "conv_transpose1d"),
+    "conv_transpose2d": Case(lambda F: lambda x, w: F.conv_transpose2d(
+        x, w, None, 2, (1, 0), 1, 2, (1, 2)), (IMG, W_TCONV2), "conv_transpose2d"),
+    "unfold": Case(lambda F: lambda x: F.unfold(x, (2, 3), (1, 2), 1, (2, 1)), (IMG,), "unfold"),
+    "fold": Case(lambda F: lambda x: F.fold(x, (4, 5), 2, 1, 1), (PATCHES_T,), "fold"),
     "layer_norm": Case(lambda F: lambda x, w, b: F.layer_norm(x, (4,), w, b), (X, W4, B4),
                        "layer_norm"),
     "batch_norm": Case(lambda F: lambda x, w, b: F.batch_norm(x, None, None, w, b, True),

@@ -55,6 +55,7 @@ from .recurrent_gated import GRU, LSTM, GRUCell, LSTMCell
 from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
                       ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
                       ZeroPad2d)
+from .transposed import ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
@@ -70,4 +71,5 @@ __all__ = [
     "Unflatten", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "GroupNorm", "RMSNorm",
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",
     "RNNCell", "RNN", "LSTMCell", "GRUCell", "LSTM", "GRU",
+    "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold",
 ]

@@ -1,0 +1,261 @@
+"""PyTorch's transposed convolutions and patches as functions: `conv_transpose1d`,
+`conv_transpose2d`, `unfold` (an image's sliding blocks as columns) and `fold` (columns
+added back into an image, overlaps summed).
+
+All four are one placement, written as matmuls with constant 0/1 matrices, one per
+spatial axis (named in diagrams): along an axis, entry i of the kernel in block y sits at
+position `y * stride + i * dilation - padding`, nowhere where that falls in the padding.
+`unfold` gathers with the transposed matrices (`rows.T @ x @ columns.T`); `fold` adds
+each block back where it lies (`rows @ blocks @ columns`); a transposed convolution is
+the weight applied to each input position (a matmul over its group's input channels),
+each position's (out_channels, kernel) block then folded into the output. Gradients come
+from `backward()` (matmul, reshape, permute): the gradient of a fold is an unfold, and of
+an unfold a fold. The matrices take the input's float dtype (float32 kept); integer input
+is computed in float64.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..ops.arguments import integer
+from ..ops.convolution import pair, single
+from ..tensor import Tensor
+from .layer_functions import _as_tensor
+
+__all__ = ["conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
+
+_AXES = {1: "length", 2: "height, width"}  # a function's spatial axes, for its messages
+
+
+class _Axis(NamedTuple):
+    """One spatial axis of a placement: `blocks` windows of `kernel` entries over `size`
+    positions (the padding not counted)."""
+    size: int
+    kernel: int
+    blocks: int
+    stride: int
+    dilation: int
+    padding: int
+
+
+def _spatial(where: str, name: str, value: Any, n: int, low: int = 1) -> tuple[int, ...]:
+    """kernel_size, stride, padding, dilation, output_padding of an n-d function: an int
+    or n ints (1-d: an int or a tuple of one), each at least `low`."""
+    if n == 1:
+        return (single(where, name, value, low),)
+    try:
+        return pair(where, name, value, low)
+    except TypeError:  # (`pair`'s names no argument for a tuple of non-ints)
+        raise TypeError(f"{where}: {name} must be an int or a pair of ints, got "
+                        f"{type(value).__name__} {value!r}") from None
+
+
+def _blocks(size: int, kernel: int, stride: int, dilation: int, padding: int) -> int:
+    """How many windows fit an axis of `size` padded on both sides (PyTorch's count)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def _placement(axis: _Axis, dtype: np.dtype) -> np.ndarray:
+    """(size, kernel * blocks): 1 where entry i of block y lands, at position y * stride +
+    i * dilation - padding of the axis; a column whose entry lands in the padding is 0."""
+    at = (np.arange(axis.blocks) * axis.stride - axis.padding
+          + np.arange(axis.kernel)[:, None] * axis.dilation).ravel()
+    inside = (at >= 0) & (at < axis.size)
+    matrix = np.zeros((axis.size, axis.kernel * axis.blocks), dtype)
+    matrix[at[inside], np.flatnonzero(inside)] = 1
+    return matrix
+
+
+def _constant(matrix: np.ndarray, name: str) -> Tensor:
+    """A constant of the formula, named: a diagram would draw it as the user's input."""
+    tensor = Tensor.from_op(matrix, None)
+    tensor.name = name
+    return tensor
+
+
+def _float(tensor: Tensor) -> np.dtype:
+    """The placement matrices' dtype: the input's float dtype (float32 kept), else float64."""
+    return tensor.dtype if tensor.dtype.kind == "f" else np.dtype(np.float64)
+
+
+def _folded(where: str, blocks: Tensor, axes: tuple[_Axis, ...]) -> Tensor:
+    """blocks (N, C, kernel..., blocks...) added into (N, C, size...): each entry at its
+    position, overlapping blocks summed."""
+    batch, channels, dtype = blocks.shape[0], blocks.shape[1], _float(blocks)
+    if len(axes) == 1:
+        (axis,) = axes
+        columns = _constant(_placement(axis, dtype).T, f"{where} placement (length)")
+        return blocks.reshape(batch, channels, axis.kernel * axis.blocks) @ columns
+    height, width = axes
+    rows = _constant(_placement(height, dtype), f"{where} placement (height)")
+    columns = _constant(_placement(width, dtype).T, f"{where} placement (width)")
+    spread = blocks.permute(0, 1, 2, 4, 3, 5).reshape(
+        batch, channels, height.kernel * height.blocks, width.kernel * width.blocks)
+    return rows @ spread @ columns
+
+
+def _batched(input: Tensor, n: int) -> Tensor:
+    """A batch of one for an unbatched input (n + 1 axes), in the graph."""
+    return input if input.ndim == n + 2 else input.unsqueeze(0)
+
+
+def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stride: Any,
+                    padding: Any, output_padding: Any, groups: Any, dilation: Any) -> Tensor:
+    """conv_transpose1d (n = 1) and conv_transpose2d (n = 2), checked, then placed."""
+    spatial = _AXES[n]
+    weight = _as_tensor(where, weight, None, "weight")
+    if weight.ndim != n + 2 or 0 in weight.shape:
+        raise ValueError(f"{where}: weight of shape {weight.shape} must be (in_channels, "
+                         f"out_channels / groups, {spatial} of the kernel), no size 0")
+    input = _as_tensor(where, input, weight)
+    if input.ndim not in (n + 1, n + 2) or 0 in input.shape[-n:]:
+        raise ValueError(f"{where}: expected input of shape (batch, in_channels, {spatial}) "
+                         f"or unbatched (in_channels, {spatial}), no size 0 but the batch's; "
+                         f"got shape {input.shape}")
+    groups = integer(where, "groups", groups)
+    in_channels, group_out = weight.shape[:2]
+    if groups < 1 or in_channels % groups:
+        raise ValueError(f"{where}: groups={groups} must be >= 1 and divide the weight's "
+                         f"in_channels (axis 0 of weight shape {weight.shape})")
+    if input.shape[-n - 1] != in_channels:
+        raise ValueError(f"{where}: weight of shape {weight.shape} takes {in_channels} input "
+                         f"channels, but the input of shape {input.shape} has "
+                         f"{input.shape[-n - 1]} (axis {input.ndim - n - 1})")
+    out_channels = group_out * groups
+    if bias is not None:
+        bias = _as_tensor(where, bias, weight, "bias")
+        if bias.shape != (out_channels,):
+            raise ValueError(f"{where}: bias of shape {bias.shape} must be ({out_channels},): "
+                             f"one per output channel (weight shape {weight.shape}, "
+                             f"groups={groups})")
+    kernel = weight.shape[2:]
+    stride = _spatial(where, "stride", stride, n)
+    padding = _spatial(where, "padding", padding, n, low=0)
+    extra = _spatial(where, "output_padding", output_padding, n, low=0)
+    dilation = _spatial(where, "dilation", dilation, n)
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{where}: output_padding {extra} must be smaller than the stride "
+                         f"{stride} or the dilation {dilation}, axis by axis")
+    sizes = input.shape[-n:]
+    out = tuple((b - 1) * s - 2 * p + d * (k - 1) + e + 1 for b, s, p, d, k, e in
+                zip(sizes, stride, padding, dilation, kernel, extra))
+    if min(out) < 1:
+        raise ValueError(f"{where}: the output's {spatial} would be {out} (input {sizes}, "
+                         f"kernel {kernel}, stride {stride}, padding {padding}, dilation "
+                         f"{dilation}, output_padding {extra}); use less padding")
+    x = _batched(input, n)
+    batch, positions = x.shape[0], math.prod(sizes)
+    # (groups, out/groups * kernel, in/groups): each input position's block, per group
+    spread = weight.reshape(groups, in_channels // groups, -1).swapaxes(1, 2)
+    per_position = spread @ x.reshape(batch, groups, in_channels // groups, positions)
+    blocks = per_position.reshape((batch, out_channels) + kernel + sizes)
+    result = _folded(where, blocks, tuple(map(_Axis, out, kernel, sizes, stride, dilation,
+                                              padding)))
+    if bias is not None:
+        result = result + bias.reshape((out_channels,) + (1,) * n)
+    return result if input.ndim == n + 2 else result.squeeze(0)
+
+
+def conv_transpose1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """A 1-d transposed convolution (PyTorch's conv_transpose1d, the gradient of conv1d
+    with respect to its input) of (batch, in_channels, length) or unbatched (in_channels,
+    length) input with weight (in_channels, out_channels / groups, k) and bias
+    (out_channels,): each input entry adds the kernel, times itself, to the output at
+    `stride` steps. Output length (length - 1) * stride - 2 * padding + dilation * (k - 1)
+    + output_padding + 1; output_padding (< stride or dilation) picks among the lengths a
+    strided conv1d maps to the same input length."""
+    return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """A 2-d transposed convolution (PyTorch's conv_transpose2d, the gradient of conv2d
+    with respect to its input) of (batch, in_channels, height, width) or unbatched input
+    with weight (in_channels, out_channels / groups, kh, kw) and bias (out_channels,);
+    stride, padding, output_padding and dilation an int or a (height, width) pair. Each
+    axis's output size is (size - 1) * stride - 2 * padding + dilation * (k - 1) +
+    output_padding + 1; groups split the channels, group g's inputs feeding only its
+    outputs."""
+    return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def _patch_arguments(where: str, kernel_size: Any, dilation: Any, padding: Any, stride: Any
+                     ) -> tuple[tuple[int, int], ...]:
+    return (_spatial(where, "kernel_size", kernel_size, 2),
+            _spatial(where, "dilation", dilation, 2),
+            _spatial(where, "padding", padding, 2, low=0), _spatial(where, "stride", stride, 2))
+
+
+def _image_axes(where: str, size: tuple[int, int], kernel: tuple[int, int], dilation: Any,
+                padding: Any, stride: Any, shape: tuple) -> tuple[_Axis, _Axis]:
+    """The two axes of an image of `size`, refused where the kernel does not fit."""
+    counts = tuple(map(_blocks, size, kernel, stride, dilation, padding))
+    if min(counts) < 1:
+        raise ValueError(f"{where}: a kernel of {kernel} with dilation {dilation} does not "
+                         f"fit an image of {size} padded by {padding} (input shape {shape}); "
+                         f"use a smaller kernel or dilation, or more padding")
+    return tuple(map(_Axis, size, kernel, counts, stride, dilation, padding))
+
+
+def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> Tensor:
+    """The sliding blocks of a (batch, C, height, width) or unbatched (C, height, width)
+    image as columns (PyTorch's unfold, im2col): output (batch, C * kh * kw, blocks), the
+    channel first, then the kernel's row and column; blocks in row-major order, each
+    `kernel_size` entries `dilation` apart, stepping by `stride` over the image with zero
+    `padding`. Each an int or a (height, width) pair."""
+    kernel, dilation, padding, stride = _patch_arguments("unfold", kernel_size, dilation,
+                                                         padding, stride)
+    input = _as_tensor("unfold", input)
+    if input.ndim not in (3, 4) or 0 in input.shape[-2:]:
+        raise ValueError(f"unfold: expected input of shape (batch, C, height, width) or "
+                         f"unbatched (C, height, width), no size 0 but the batch's and C's; "
+                         f"got shape {input.shape}")
+    height, width = _image_axes("unfold", input.shape[-2:], kernel, dilation, padding, stride,
+                                input.shape)
+    x, dtype = _batched(input, 2), _float(input)
+    rows = _constant(_placement(height, dtype).T, "unfold placement (height)")
+    columns = _constant(_placement(width, dtype), "unfold placement (width)")
+    batch, channels = x.shape[:2]
+    gathered = (rows @ x @ columns).reshape(batch, channels, height.kernel, height.blocks,
+                                            width.kernel, width.blocks)
+    out = gathered.permute(0, 1, 2, 4, 3, 5).reshape(
+        batch, channels * height.kernel * width.kernel, height.blocks * width.blocks)
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """Columns of sliding blocks added back into an image (PyTorch's fold, col2im; the
+    inverse of `unfold` where blocks do not overlap, else overlaps summed): input (batch,
+    C * kh * kw, blocks) or unbatched (C * kh * kw, blocks), output (batch, C,
+    *output_size). The blocks must be as many as `unfold` makes from an image of
+    output_size with the same kernel_size, dilation, padding and stride."""
+    size = _spatial("fold", "output_size", output_size, 2)
+    kernel, dilation, padding, stride = _patch_arguments("fold", kernel_size, dilation,
+                                                         padding, stride)
+    input = _as_tensor("fold", input)
+    kernel_entries = kernel[0] * kernel[1]
+    if input.ndim not in (2, 3) or input.shape[-2] % kernel_entries:
+        raise ValueError(f"fold: expected input of shape (batch, C * {kernel[0]} * "
+                         f"{kernel[1]}, blocks) or unbatched (C * {kernel[0]} * {kernel[1]}, "
+                         f"blocks) for kernel_size {kernel}, got shape {input.shape}")
+    height, width = _image_axes("fold", size, kernel, dilation, padding, stride, input.shape)
+    if input.shape[-1] != height.blocks * width.blocks:
+        raise ValueError(f"fold: output_size {size} holds {height.blocks} * {width.blocks} = "
+                         f"{height.blocks * width.blocks} blocks of kernel_size {kernel} "
+                         f"(dilation {dilation}, padding {padding}, stride {stride}), but the "
+                         f"input of shape {input.shape} has {input.shape[-1]} on its last axis")
+    x = input if input.ndim == 3 else input.unsqueeze(0)
+    blocks = x.reshape(x.shape[0], x.shape[1] // kernel_entries, kernel[0], kernel[1],
+                       height.blocks, width.blocks)
+    out = _folded("fold", blocks, (height, width))
+    return out if input.ndim == 3 else out.squeeze(0)
