@@ -42,6 +42,7 @@ W, B = RNG.uniform(-1, 1, (2, 4)), RNG.uniform(-1, 1, 2)  # linear's (out, in) a
 W4, B4 = RNG.uniform(0.5, 1.5, 4), RNG.uniform(-1, 1, 4)  # per-feature scales and shifts
 W_CONV1, W_CONV2 = RNG.uniform(-1, 1, (2, 3, 3)), RNG.uniform(-1, 1, (3, 2, 3, 3))
 EMB = RNG.uniform(-1, 1, (5, 3))
+RESAMPLE_C8 = np.random.default_rng(16).uniform(-2, 2, (2, 8, 4, 6))  # pixel (un)shuffle
 TRANSPOSED_RNG = np.random.default_rng(16)  # for the transposed convolutions and fold
 W_TCONV1 = TRANSPOSED_RNG.uniform(-1, 1, (3, 2, 3))  # conv_transpose1d's (in, out, k)
 W_TCONV2 = TRANSPOSED_RNG.uniform(-1, 1, (2, 2, 3, 2))  # (in, out / 2 groups, kh, kw)
@@ -108,6 +109,14 @@ LAYERS = {
     "ConstantPad1d": Case(lambda nn: nn.ConstantPad1d(2, 3.5), (SEQ,), "ConstantPad1d"),
     "ConstantPad2d": Case(lambda nn: nn.ConstantPad2d((0, 1, 1, 0), -1.0), (IMG,),
                           "ConstantPad2d"),
+    "Upsample": Case(lambda nn: nn.Upsample(scale_factor=1.5, mode="bilinear"), (IMG,),
+                     "Upsample"),
+    "UpsamplingNearest2d": Case(lambda nn: nn.UpsamplingNearest2d((3, 7)), (IMG,),
+                                "UpsamplingNearest2d"),
+    "UpsamplingBilinear2d": Case(lambda nn: nn.UpsamplingBilinear2d(scale_factor=2), (IMG,),
+                                 "UpsamplingBilinear2d"),
+    "PixelShuffle": Case(lambda nn: nn.PixelShuffle(2), (RESAMPLE_C8,), "PixelShuffle"),
+    "PixelUnshuffle": Case(lambda nn: nn.PixelUnshuffle(2), (RESAMPLE_C8,), "PixelUnshuffle"),
     "ConvTranspose1d": Case(lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1,
                                                           output_padding=1), (SEQ,),
                             "ConvTranspose1d"),
@@ -202,6 +211,14 @@ FUNCTIONS = {
                                 "adaptive_avg_pool2d"),
     "adaptive_max_pool2d": Case(lambda F: lambda x: F.adaptive_max_pool2d(x, (2, 3)), (IMG,),
                                 "adaptive_max_pool2d"),
+    "interpolate": Case(lambda F: lambda x: F.interpolate(x, scale_factor=(1.5, 0.6),
+                                                          mode="bicubic"), (IMG,), "interpolate"),
+    "interpolate linear": Case(lambda F: lambda x: F.interpolate(
+        x, 8, mode="linear", align_corners=True), (SEQ,), "interpolate"),
+    "pixel_shuffle": Case(lambda F: lambda x: F.pixel_shuffle(x, 2), (RESAMPLE_C8,),
+                          "pixel_shuffle"),
+    "pixel_unshuffle": Case(lambda F: lambda x: F.pixel_unshuffle(x, 2), (RESAMPLE_C8,),
+                            "pixel_unshuffle"),
     "conv_transpose1d": Case(lambda F: lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1),
                              (SEQ, W_TCONV1, B4[:2]), "conv_transpose1d"),
     "conv_transpose2d": Case(lambda F: lambda x, w: F.conv_transpose2d(

@@ -52,6 +52,8 @@ from .module import Buffer, IncompatibleKeys, Module, Parameter
 from .normalization import GroupNorm, RMSNorm
 from .recurrent import RNN, RNNCell
 from .recurrent_gated import GRU, LSTM, GRUCell, LSTMCell
+from .resampling import (PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d,
+                         UpsamplingNearest2d)
 from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
                       ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
                       ZeroPad2d)
@@ -72,4 +74,5 @@ __all__ = [
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",
     "RNNCell", "RNN", "LSTMCell", "GRUCell", "LSTM", "GRU",
     "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold",
+    "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
 ]

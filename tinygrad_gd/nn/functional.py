@@ -55,6 +55,7 @@ from .spatial_functions import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noq
                                 avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d)
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
+from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
@@ -74,6 +75,7 @@ __all__ = [
     "selu", "hardsigmoid", "tanhshrink", "softmin", "glu", "prelu", "sse_loss", "kl_div",
     "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+    "interpolate", "pixel_shuffle", "pixel_unshuffle",
     "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
 ]
 
