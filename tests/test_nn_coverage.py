@@ -47,6 +47,9 @@ TRANSPOSED_RNG = np.random.default_rng(16)  # for the transposed convolutions an
 W_TCONV1 = TRANSPOSED_RNG.uniform(-1, 1, (3, 2, 3))  # conv_transpose1d's (in, out, k)
 W_TCONV2 = TRANSPOSED_RNG.uniform(-1, 1, (2, 2, 3, 2))  # (in, out / 2 groups, kh, kw)
 PATCHES_T = TRANSPOSED_RNG.uniform(-2, 2, (2, 8, 30))  # fold's (batch, C * 2 * 2, blocks)
+ATTENTION_RNG = np.random.default_rng(17)  # for the attention layers and function
+ATT_Q, ATT_KV = ATTENTION_RNG.uniform(-1, 1, (3, 2, 4)), ATTENTION_RNG.uniform(-1, 1, (5, 2, 4))
+ATT_V5, ATT_MASK = ATTENTION_RNG.uniform(-1, 1, (2, 5, 5)), ATTENTION_RNG.uniform(-1, 1, (3, 5))
 
 
 class Case(NamedTuple):
@@ -137,6 +140,13 @@ LAYERS = {
     "GRUCell": Case(lambda nn: nn.GRUCell(4, 2), (X, H), "GRUCell"),
     "LSTM": Case(lambda nn: nn.LSTM(4, 3, proj_size=2, bidirectional=True), (STEPS,), "LSTM"),
     "GRU": Case(lambda nn: nn.GRU(4, 2, bidirectional=True), (STEPS, H0), "GRU"),
+    "MultiheadAttention": Case(lambda nn: nn.MultiheadAttention(  # (output, weights)
+        4, 2, add_bias_kv=True, add_zero_attn=True), (ATT_Q, ATT_KV, ATT_KV), "MultiheadAttention"),
+    "TransformerEncoderLayer": Case(lambda nn: nn.TransformerEncoderLayer(4, 2, 6, 0.0, "gelu"),
+                                    (ATT_Q,), "TransformerEncoderLayer"),
+    "TransformerEncoder": Case(lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(
+        4, 2, 6, 0.0, norm_first=True), 2, nn.LayerNorm(4), enable_nested_tensor=False), (ATT_Q,),
+                               "TransformerEncoder"),
     "CosineSimilarity": Case(lambda nn: nn.CosineSimilarity(), (X, Y), "CosineSimilarity"),
     "PairwiseDistance": Case(lambda nn: nn.PairwiseDistance(), (X, Y), "PairwiseDistance"),
     # activations
@@ -236,6 +246,10 @@ FUNCTIONS = {
                        "group_norm"),
     "rms_norm": Case(lambda F: lambda x, w: F.rms_norm(x, (4,), w), (X, W4), "rms_norm"),
     "embedding": Case(lambda F: F.embedding, (IDX, EMB), "embedding"),
+    "scaled_dot_product_attention": Case(
+        lambda F: lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m, scale=0.8),
+        (ATT_Q.swapaxes(0, 1), ATT_KV.swapaxes(0, 1), ATT_V5, ATT_MASK),
+        "scaled_dot_product_attention"),
     # activations
     "relu": Case(lambda F: F.relu, (X,), "relu"),
     "sigmoid": Case(lambda F: F.sigmoid, (X,), "sigmoid"),

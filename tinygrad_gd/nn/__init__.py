@@ -58,6 +58,7 @@ from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantP
                       ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
                       ZeroPad2d)
 from .transposed import ConvTranspose1d, ConvTranspose2d, Fold, Unfold
+from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
@@ -73,6 +74,7 @@ __all__ = [
     "Unflatten", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "GroupNorm", "RMSNorm",
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",
     "RNNCell", "RNN", "LSTMCell", "GRUCell", "LSTM", "GRU",
+    "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
     "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
 ]

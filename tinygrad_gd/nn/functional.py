@@ -53,6 +53,7 @@ from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # 
                               rms_norm)
 from .spatial_functions import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
                                 avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d)
+from .attention import scaled_dot_product_attention  # noqa: F401
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
@@ -75,6 +76,7 @@ __all__ = [
     "selu", "hardsigmoid", "tanhshrink", "softmin", "glu", "prelu", "sse_loss", "kl_div",
     "half_sse_loss", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
+    "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle",
     "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
 ]

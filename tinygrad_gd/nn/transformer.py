@@ -1,0 +1,418 @@
+"""Attention layers, as PyTorch's: `MultiheadAttention`, `TransformerEncoderLayer` (self-
+attention and a feed-forward block, each with a residual connection and a LayerNorm) and
+`TransformerEncoder` (copies of one layer stacked, an optional final norm).
+
+The formulas are PyTorch's math path (`F.multi_head_attention_forward`), composed of
+Tensor ops (linear, matmul, softmax, scaled_dot_product_attention from attention.py), so
+gradients come from `backward()`. PyTorch's fast paths (fused kernels, nested tensors in
+eval mode) are not copied: they compute the same numbers, except that nested tensors
+return 0 at padded positions, where these layers give the math path's values.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import functional as tg
+from ..creation import make_generator
+from ..grad_mode import check_flag
+from ..ops.arguments import number
+from ..tensor import Tensor
+from . import functional as F
+from . import init
+from .attention import scaled_dot_product_attention
+from .containers import ModuleList
+from .layer_functions import _as_tensor
+from .layers import Dropout, LayerNorm, Linear, _check_features
+from .module import Module, Parameter
+from .registration import _float_dtype
+
+__all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
+
+
+def _named(array: np.ndarray, name: str) -> Tensor:
+    """A constant the layer makes for itself (a mask, zeros), named for the diagrams, where
+    it would otherwise be drawn as one of the user's inputs."""
+    tensor = Tensor.from_op(array, None)
+    tensor.name = name
+    return tensor
+
+
+def _check_dropout(where: str, p: Any, what: str) -> None:
+    """A layer's dropout: a number in [0, 1], the probability of zeroing `what`."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
+            or not 0 <= p <= 1:
+        raise ValueError(f"{where}: dropout is the probability of zeroing {what}, a number in "
+                         f"[0, 1]; got {p!r}")
+
+
+def _dtype(mask: Any) -> np.dtype:
+    return mask.dtype if isinstance(mask, Tensor) else np.asarray(mask).dtype
+
+
+def _additive(where: str, name: str, mask: Any, dtype: np.dtype) -> Any:
+    """A mask as PyTorch's `_canonical_mask` makes it: boolean True (not allowed) -> -inf,
+    False -> 0; a float mask as it is (added to the scores), in the query's dtype. A
+    constant (an array) unless it is a Tensor that needs a gradient."""
+    if mask is None:
+        return None
+    data = np.asarray(getattr(mask, "_data", mask))
+    if data.dtype.kind == "b":
+        return np.where(data, -np.inf, 0.0).astype(dtype)
+    if data.dtype.kind != "f":
+        raise TypeError(f"{where}: {name} must be boolean (True: not allowed) or floating "
+                        f"point (added to the scores), got dtype {data.dtype}")
+    if isinstance(mask, Tensor) and mask.requires_grad:
+        return mask if mask.dtype == dtype else mask.to(dtype)
+    return data.astype(dtype)
+
+
+def _how(mask: Any) -> str:
+    """How a mask enters the scores, for its name in the diagrams."""
+    return " (-inf where True)" if _dtype(mask).kind == "b" else ""
+
+
+def _pad_key(mask: Any) -> Any:
+    """A mask with one more key at the end of its last axis, allowed (0), as PyTorch's
+    pad(mask, (0, 1)) for bias_k and add_zero_attn's keys."""
+    if isinstance(mask, Tensor):
+        return F.pad(mask, (0, 1))
+    return None if mask is None else np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, 1)])
+
+
+def _merged(masks: dict[str, Any]) -> Tensor | None:
+    """The sum of the masks given ({label: mask}): the constant ones added here into one
+    tensor named by their labels (a diagram would draw it as the user's input), then
+    those that need a gradient."""
+    constants = {label: m for label, m in masks.items() if isinstance(m, np.ndarray)}
+    merged = _named(sum(constants.values()), " + ".join(constants)) if constants else None
+    for m in masks.values():
+        if isinstance(m, Tensor):
+            merged = m if merged is None else merged + m
+    return merged
+
+
+class MultiheadAttention(Module):
+    """Attention of `num_heads` heads over (query, key, value), as PyTorch's.
+
+    query (L, N, E), key (S, N, kdim), value (S, N, vdim) ((N, L, E) ... with
+    batch_first=True; (L, E), (S, kdim), (S, vdim) unbatched) -> (output (L, N, E),
+    weights (N, L, S) averaged over the heads, (N, num_heads, L, S) with
+    average_attn_weights=False, or None with need_weights=False). Each head attends with
+    its own embed_dim // num_heads features of the projections.
+
+    Parameters: in_proj_weight (3E, E) (q_proj_weight, k_proj_weight, v_proj_weight
+    where kdim or vdim differ from E), in_proj_bias (3E,), out_proj (a Linear), and
+    bias_k, bias_v (1, 1, E) with add_bias_kv (a learned key and value appended);
+    add_zero_attn appends a key and value of zeros. Initialised as PyTorch's: xavier
+    uniform weights, zero biases, xavier normal bias_k and bias_v; `seed` or `generator`
+    makes the draw repeatable.
+
+    Masks: key_padding_mask (N, S) ((S,) unbatched), attn_mask (L, S) or (N * num_heads,
+    L, S); boolean True means NOT allowed (the opposite of scaled_dot_product_attention's
+    boolean masks); float masks are added to the scores. A query every mask shuts gets
+    NaN weights and output with need_weights=True (a plain softmax of -inf, PyTorch's),
+    an output of out_proj's bias with need_weights=False (scaled_dot_product_attention's
+    zero weights). is_causal is a hint that attn_mask (required) is the causal mask: with
+    need_weights=False and no key_padding_mask the causal mask is used in its place, as
+    PyTorch does. Dropout (of the weights, in training mode) draws from `tg.manual_seed`'s
+    generator.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
+                 bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
+                 device: Any = None, dtype: Any = None, *, seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        where = "MultiheadAttention"
+        self.embed_dim = _check_features(embed_dim, "embed_dim", where)
+        self.num_heads = _check_features(num_heads, "num_heads", where)
+        if self.embed_dim % self.num_heads:
+            raise ValueError(f"{where}: embed_dim {embed_dim} must be divisible by num_heads "
+                             f"{num_heads} (each head takes embed_dim // num_heads features)")
+        self.kdim = self.embed_dim if kdim is None else _check_features(kdim, "kdim", where)
+        self.vdim = self.embed_dim if vdim is None else _check_features(vdim, "vdim", where)
+        self._qkv_same_embed_dim = self.kdim == self.embed_dim == self.vdim
+        _check_dropout(where, dropout, "an attention weight")
+        self.dropout = dropout
+        self.batch_first = check_flag(where, "batch_first", batch_first)
+        self.head_dim = self.embed_dim // self.num_heads
+        bias = check_flag(where, "bias", bias)
+        add_bias_kv = check_flag(where, "add_bias_kv", add_bias_kv)
+        resolved = _float_dtype(dtype, where, device)
+        rng = make_generator(seed, generator, where)
+        E = self.embed_dim
+
+        def empty(*shape: int) -> Parameter:
+            return Parameter(np.zeros(shape, resolved))
+        if self._qkv_same_embed_dim:  # (PyTorch's parameters, in its order)
+            self.in_proj_weight = empty(3 * E, E)
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight, self.k_proj_weight = empty(E, E), empty(E, self.kdim)
+            self.v_proj_weight = empty(E, self.vdim)
+            self.register_parameter("in_proj_weight", None)
+        self.register_parameter("in_proj_bias", empty(3 * E) if bias else None)
+        self.out_proj = Linear(E, E, bias, generator=rng, dtype=resolved)
+        self.bias_k = empty(1, 1, E) if add_bias_kv else None
+        self.bias_v = empty(1, 1, E) if add_bias_kv else None
+        self.add_zero_attn = check_flag(where, "add_zero_attn", add_zero_attn)
+        self._reset_parameters(rng)
+
+    def _reset_parameters(self, rng: np.random.Generator) -> None:
+        """PyTorch's initialisation (out_proj's weight is Linear's own)."""
+        for name in ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight"):
+            if getattr(self, name) is not None:
+                init.xavier_uniform_(getattr(self, name), generator=rng)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
+        for name in ("bias_k", "bias_v"):
+            if getattr(self, name) is not None:
+                init.xavier_normal_(getattr(self, name), generator=rng)
+
+    def _check(self, query: Tensor, key: Tensor, value: Tensor) -> bool:
+        """Whether the inputs are batched; one line where they do not fit the layer."""
+        where = "MultiheadAttention"
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ValueError(f"{where}: query, key and value must all be 3-D (batched) or all "
+                             f"2-D (unbatched), got shapes {query.shape}, {key.shape} and "
+                             f"{value.shape}")
+        for name, t, size in (("query", query, self.embed_dim), ("key", key, self.kdim),
+                              ("value", value, self.vdim)):
+            if t.shape[-1] != size:
+                raise ValueError(f"{where}: {name} of shape {t.shape} must have {size} "
+                                 f"features in its last axis (embed_dim, kdim, vdim)")
+        if key.shape[:-1] != value.shape[:-1]:
+            raise ValueError(f"{where}: key of shape {key.shape} and value of shape "
+                             f"{value.shape} must have the same length and batch")
+        batch = 0 if self.batch_first else 1
+        if query.ndim == 3 and query.shape[batch] != key.shape[batch]:
+            raise ValueError(f"{where}: query of shape {query.shape} and key of shape "
+                             f"{key.shape} must have the same batch size (axis {batch})")
+        return query.ndim == 3
+
+    def _masks(self, key_padding_mask: Any, attn_mask: Any, batch: int, length: int,
+               source: int, batched: bool, dtype: np.dtype) -> tuple[Any, Any]:
+        """(padding (N, 1, 1, S), attention (L, S) or (N, heads, L, S)) as float masks
+        (see `_additive`)."""
+        where, heads = "MultiheadAttention", self.num_heads
+        if key_padding_mask is not None and attn_mask is not None and \
+                _dtype(key_padding_mask) != _dtype(attn_mask):
+            warnings.warn(f"{where}: support for mismatched key_padding_mask and attn_mask is "
+                          f"deprecated (PyTorch's); use the same type for both", UserWarning,
+                          stacklevel=4)
+        padding = _additive(where, "key_padding_mask", key_padding_mask, dtype)
+        attention = _additive(where, "attn_mask", attn_mask, dtype)
+        if padding is not None:
+            expected = (batch, source) if batched else (source,)
+            if padding.shape != expected:
+                raise ValueError(f"{where}: key_padding_mask of shape {padding.shape} does "
+                                 f"not fit the key; expected {expected}, (batch, key length)")
+            padding = padding.reshape(batch, 1, 1, source)
+        if attention is not None:
+            shapes = ((length, source), (batch * heads, length, source))
+            if attention.shape not in shapes:
+                raise RuntimeError(f"{where}: attn_mask of shape {attention.shape} must be "
+                                   f"{shapes[0]} or {shapes[1]} (query length, key length)")
+            if attention.ndim == 3:
+                attention = attention.reshape(batch, heads, length, source)
+        return padding, attention
+
+    def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
+                need_weights: bool = True, attn_mask: Any = None,
+                average_attn_weights: bool = True, is_causal: bool = False
+                ) -> tuple[Tensor, Tensor | None]:
+        where = "MultiheadAttention"
+        like = self.out_proj.weight
+        query, key, value = (_as_tensor(where, t, like, name) for t, name in
+                             ((query, "query"), (key, "key"), (value, "value")))
+        need_weights = check_flag(where, "need_weights", need_weights)
+        average = check_flag(where, "average_attn_weights", average_attn_weights)
+        is_causal = check_flag(where, "is_causal", is_causal)
+        batched = self._check(query, key, value)
+        if not batched:
+            query, key, value = (t.unsqueeze(0) for t in (query, key, value))
+        elif not self.batch_first:
+            query, key, value = (t.swapaxes(0, 1) for t in (query, key, value))
+        (batch, length, _), source = query.shape, key.shape[1]
+        padding, attention = self._masks(key_padding_mask, attn_mask, batch, length, source,
+                                         batched, query.dtype)
+        if is_causal and attention is None:
+            raise RuntimeError(f"{where}: is_causal=True is a hint that attn_mask is the "
+                               f"causal mask; give that mask too (attn_mask=...)")
+        causal = is_causal and padding is None and not need_weights
+        q, k, v = self._projected(query, key, value)
+        if self.bias_k is not None and self.bias_v is not None:  # a learned key and value
+            k, v = (tg.cat([t, tg.broadcast_to(b, (batch, 1, self.embed_dim))], axis=1)
+                    for t, b in ((k, self.bias_k), (v, self.bias_v)))
+            padding, attention = _pad_key(padding), _pad_key(attention)
+        q, k, v = (t.reshape(batch, -1, self.num_heads, self.head_dim).swapaxes(1, 2)
+                   for t in (q, k, v))  # (batch, heads, length, head_dim)
+        if self.add_zero_attn:
+            zeros = _named(np.zeros((batch, self.num_heads, 1, self.head_dim), q.dtype),
+                           "zero attention (zeros)")
+            k, v = tg.cat([k, zeros], axis=2), tg.cat([v, zeros], axis=2)
+            padding, attention = _pad_key(padding), _pad_key(attention)
+        parts = {}
+        for name, m, given in (("attn_mask", attention, attn_mask),
+                               ("key_padding_mask", padding, key_padding_mask)):
+            if m is not None:
+                parts[name + _how(given)] = m
+        mask = _merged(parts)
+        p = self.dropout if self.training else 0.0
+        if need_weights:
+            scores = (q * math.sqrt(1.0 / self.head_dim)) @ k.swapaxes(-2, -1)
+            if mask is not None:
+                scores = mask + scores
+            with np.errstate(invalid="ignore"):  # (a shut row: NaN, as PyTorch's softmax)
+                weights = scores.softmax(-1)
+            if p:
+                weights = F.dropout(weights, p)
+            out = weights @ v
+        else:
+            weights = None
+            out = scaled_dot_product_attention(q, k, v, None if causal else mask, p, causal)
+        out = F.linear(out.swapaxes(1, 2).reshape(batch, length, self.embed_dim),
+                       self.out_proj.weight, self.out_proj.bias)
+        if weights is not None and average:
+            weights = weights.mean(axis=1)
+        if not batched:
+            return out[0], None if weights is None else weights[0]
+        return (out if self.batch_first else out.swapaxes(0, 1)), weights
+
+    def _projected(self, query: Tensor, key: Tensor, value: Tensor) -> tuple:
+        """The inputs through their projections (PyTorch's packed in_proj_weight split in
+        three, or the three separate weights), each with its third of in_proj_bias."""
+        E, b = self.embed_dim, self.in_proj_bias
+        biases = (None,) * 3 if b is None else (b[:E], b[E:2 * E], b[2 * E:])
+        if self._qkv_same_embed_dim:
+            w = self.in_proj_weight
+            weights = (w[:E], w[E:2 * E], w[2 * E:])
+        else:
+            weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
+        return tuple(F.linear(x, w, b) for x, w, b in zip((query, key, value), weights,
+                                                          biases))
+
+
+_ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
+
+
+def _activation(where: str, activation: Any) -> Callable:
+    if isinstance(activation, str):
+        if activation not in _ACTIVATIONS:
+            raise RuntimeError(f"{where}: activation should be 'relu' or 'gelu' (or a "
+                               f"function), not {activation!r}")
+        return _ACTIVATIONS[activation]
+    if not callable(activation):
+        raise TypeError(f"{where}: activation must be 'relu', 'gelu' or a function (a Module "
+                        f"such as nn.GELU() too), got {type(activation).__name__}")
+    return activation
+
+
+class TransformerEncoderLayer(Module):
+    """Self-attention, then a feed-forward block, as PyTorch's: with norm_first=False
+    (post-norm) x = norm1(x + dropout1(self_attn(x))); x = norm2(x + dropout2(
+    linear2(dropout(activation(linear1(x)))))); with norm_first=True each block sees
+    norm(x) and is added to x. src (L, N, d_model) ((N, L, d_model) with batch_first;
+    (L, d_model) unbatched); src_mask and src_key_padding_mask as MultiheadAttention's
+    attn_mask and key_padding_mask (boolean True: not allowed). activation: 'relu'
+    (PyTorch's default), 'gelu' or a function. Sub-modules self_attn, linear1, dropout,
+    linear2, norm1, norm2, dropout1, dropout2 under PyTorch's names; `seed` or
+    `generator` makes their draw repeatable."""
+
+    def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
+                 dropout: float = 0.1, activation: Any = F.relu, layer_norm_eps: float = 1e-5,
+                 batch_first: bool = False, norm_first: bool = False, bias: bool = True,
+                 device: Any = None, dtype: Any = None, *, seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        where = "TransformerEncoderLayer"
+        d_model = _check_features(d_model, "d_model", where)
+        if d_model % _check_features(nhead, "nhead", where):
+            raise ValueError(f"{where}: d_model {d_model} must be divisible by nhead {nhead} "
+                             f"(each head takes d_model // nhead features)")
+        number(where, "layer_norm_eps", layer_norm_eps, 0)
+        dim_feedforward = _check_features(dim_feedforward, "dim_feedforward", where)
+        _check_dropout(where, dropout, "an entry")
+        bias = check_flag(where, "bias", bias)
+        resolved = _float_dtype(dtype, where, device)
+        rng = make_generator(seed, generator, where)
+        self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias,
+                                            batch_first=batch_first, dtype=resolved,
+                                            generator=rng)
+        self.linear1 = Linear(d_model, dim_feedforward, bias, generator=rng, dtype=resolved)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias, generator=rng, dtype=resolved)
+        self.norm_first = check_flag(where, "norm_first", norm_first)
+        self.norm1 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=resolved)
+        self.norm2 = LayerNorm(d_model, layer_norm_eps, bias=bias, dtype=resolved)
+        self.dropout1, self.dropout2 = Dropout(dropout), Dropout(dropout)
+        self.activation = _activation(where, activation)
+
+    def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
+                is_causal: bool = False) -> Tensor:
+        x = _as_tensor("TransformerEncoderLayer", src, self.linear1.weight, "src")
+        d_model = self.linear1.in_features
+        if x.ndim not in (2, 3) or x.shape[-1] != d_model:
+            raise ValueError(f"TransformerEncoderLayer: src must be (length, batch, {d_model})"
+                             f" ((batch, length, {d_model}) with batch_first=True) or "
+                             f"(length, {d_model}), got shape {x.shape}")
+        if self.norm_first:
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            return x + self._ff_block(self.norm2(x))
+        x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
+        return self.norm2(x + self._ff_block(x))
+
+    def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any,
+                  is_causal: bool) -> Tensor:
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _ff_block(self, x: Tensor) -> Tensor:
+        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+
+
+class TransformerEncoder(Module):
+    """`num_layers` copies of `encoder_layer` (deep copies, as PyTorch's: every layer
+    starts from the same weights) applied in turn, then `norm` (a Module, or None); its
+    forward takes src, mask, src_key_padding_mask and is_causal as the layer's.
+    enable_nested_tensor and mask_check (PyTorch's switches of its nested-tensor fast
+    path) are accepted and change nothing: padded positions keep the math path's values
+    (PyTorch's fast path, in eval mode without gradients, gives 0 there)."""
+
+    def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
+                 enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
+        super().__init__()
+        where = "TransformerEncoder"
+        if not isinstance(encoder_layer, Module):
+            raise TypeError(f"{where}: encoder_layer must be a Module (a "
+                            f"TransformerEncoderLayer), got {type(encoder_layer).__name__}")
+        if norm is not None and not isinstance(norm, Module):
+            raise TypeError(f"{where}: norm must be a Module (a LayerNorm) or None, got "
+                            f"{type(norm).__name__}")
+        self.num_layers = _check_features(num_layers, "num_layers", where)
+        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.norm = norm
+        self.enable_nested_tensor = check_flag(where, "enable_nested_tensor",
+                                               enable_nested_tensor)
+        self.mask_check = check_flag(where, "mask_check", mask_check)
+
+    def forward(self, src: Any, mask: Any = None, src_key_padding_mask: Any = None,
+                is_causal: bool | None = None) -> Tensor:
+        # (None: PyTorch's "is the mask causal?" test; the hint only chooses how the same
+        # numbers are computed, so None is False here)
+        hint = False if is_causal is None else check_flag("TransformerEncoder", "is_causal",
+                                                          is_causal)
+        output = src
+        for layer in self.layers:
+            output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
+                           is_causal=hint)
+        return output if self.norm is None else self.norm(output)
