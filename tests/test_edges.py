@@ -214,6 +214,16 @@ CASES = {
         tg.linalg.solve, "torch.linalg.solve",
         [[[[2.0, 0.0], [0.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]], [2.0, 4.0]],
         [[1, 1], [2, 4]], [[[[-0.5, -0.5], [-0.25, -0.25]], [[-2, -4], [-2, -4]]], [1.5, 1.25]]),
+    # scatter_reduce: a place's amax shared among its ties, the tensor's own value
+    # included; prod's gradient the product of the others, a zero among them too
+    "scatter_reduce amax with a three-way tie": (
+        lambda x, s: x.scatter_reduce(0, [1, 1, 0], s, "amax"),
+        "lambda x, s: x.scatter_reduce(0, torch.tensor([1, 1, 0]), s, 'amax')",
+        [[1.0, 2.0], [2.0, 2.0, 0.5]], [1, 2], [[1, 1 / 3], [1 / 3, 1 / 3, 0]]),
+    "scatter_reduce prod with zeros": (
+        lambda x, s: x.scatter_reduce(0, [0, 1, 1, 2, 2], s, "prod"),
+        "lambda x, s: x.scatter_reduce(0, torch.tensor([0, 1, 1, 2, 2]), s, 'prod')",
+        [[0.0, 5.0, 2.0], [3.0, 0.0, 2.0, 0.0, 0.0]], [0, 0, 0], [[3, 0, 0], [0, 10, 0, 0, 0]]),
 }
 
 

@@ -804,6 +804,80 @@ def make_solve(b: Builder) -> bool:
         y = b.leaf(b.pick(shapes), avoid=())
     return b.add("solve", (a, y), {})
 
+def make_scatter(op: str):
+    """scatter, scatter_add, scatter_reduce into a node along a drawn dim, src a fresh leaf
+    of the index's shape; scatter's index repeats no place along dim (PyTorch's gradient
+    reaches every repeat), and amax/amin's values have no ties."""
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        shape = b.values[x].shape
+        dim = b.draw(st.integers(-len(shape), len(shape) - 1))
+        d, n = dim % len(shape), shape[dim]
+        index_shape = tuple(1 + b.choose(n if op == "scatter" else 3) if k == d else
+                            1 + b.choose(m) for k, m in enumerate(shape))
+        if op == "scatter":
+            line = np.array(b.draw(st.permutations(range(n)))[:index_shape[d]], np.int64)
+            index = np.broadcast_to(line.reshape([-1 if k == d else 1 for k in range(len(shape))]),
+                                    index_shape).copy()
+        else:
+            index = b.draw(hnp.arrays(np.int64, index_shape, elements=st.integers(0, n - 1)))
+        params = {"dim": dim, "index": index}
+        if op == "scatter_reduce":
+            params.update(reduce=b.pick(["sum", "prod", "mean", "amax", "amin"]),
+                          include_self=b.chance(0.5))
+        src = b.leaf(index_shape, avoid=())
+        if params.get("reduce") in ("amax", "amin"):
+            values = np.sort(np.concatenate([b.values[x].ravel(), b.values[src].ravel()]))
+            if np.diff(values).min() < MARGIN:
+                return False
+        return b.add(op, (x, src), params)
+    return make
+
+
+def make_index_op(op: str):
+    """index_add, index_copy, index_fill of a node's slices along a drawn dim; index_copy's
+    index repeats none (PyTorch's gradient reaches every repeat), index_fill's is >= 0
+    (PyTorch's backward fails on a negative one)."""
+    def make(b: Builder) -> bool:
+        x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+        shape = b.values[x].shape
+        dim = b.draw(st.integers(-len(shape), len(shape) - 1))
+        d, n = dim % len(shape), shape[dim]
+        if op == "index_copy":
+            index = np.array(b.draw(st.permutations(range(n)))[:1 + b.choose(n)], np.int64)
+        else:
+            index = b.draw(hnp.arrays(np.int64, (1 + b.choose(3),), elements=st.integers(0, n - 1)))
+        other = b.leaf(() if op == "index_fill" else shape[:d] + (index.size,) + shape[d + 1:],
+                       avoid=())
+        params = {"dim": dim, "index": index}
+        if op == "index_add":
+            params["alpha"] = b.pick([1.0, -0.5, 2.0])
+        return b.add(op, (x, other), params)
+    return make
+
+
+def make_masked_scatter(b: Builder) -> bool:
+    x = b.first(lambda v: True)
+    mask = b.draw(hnp.arrays(bool, b.values[x].shape))
+    source = b.leaf((max(int(mask.sum()), 1) + b.choose(2),), avoid=())
+    return b.add("masked_scatter", (x, source), {"mask": mask})
+
+
+def make_unfold(b: Builder) -> bool:
+    x = b.first(lambda v: 1 <= v.ndim <= 3, min_dims=1)
+    shape = b.values[x].shape
+    dim = b.draw(st.integers(-len(shape), len(shape) - 1))
+    return b.add("unfold", (x,), {"dimension": dim, "size": 1 + b.choose(shape[dim]),
+                                  "step": 1 + b.choose(2)})
+
+
+def make_diag_embed(b: Builder) -> bool:
+    x = b.first(lambda v: 1 <= v.ndim <= 2 and v.size <= 6, min_dims=1, max_dims=2)
+    dim1, dim2 = b.draw(st.permutations(range(b.values[x].ndim + 1)))[:2]
+    return b.add("diag_embed", (x,), {"offset": b.draw(st.integers(-1, 1)), "dim1": dim1,
+                                      "dim2": dim2})
+
+
 
 def _piece(pieces: tuple, piece: int) -> tg.Tensor:
     return pieces[min(piece, len(pieces) - 1)]
@@ -1132,6 +1206,39 @@ OPS: dict[str, OpSpec] = {
     "eigvalsh": OpSpec(lambda x: tg.linalg.eigvalsh(x + x.mT),
                        lambda a, p: f"tg.linalg.eigvalsh({a[0]} + {a[0]}.mT)",
                        make_square("eigvalsh", apart_eigenvalues)),
+    "scatter": OpSpec(lambda x, s, *, dim, index: x.scatter(dim, index, s),
+                      lambda a, p: f"{a[0]}.scatter({p['dim']}, "
+                                   f"np.array({p['index'].tolist()!r}), {a[1]})",
+                      make_scatter("scatter")),
+    "scatter_add": OpSpec(lambda x, s, *, dim, index: x.scatter_add(dim, index, s),
+                          lambda a, p: f"{a[0]}.scatter_add({p['dim']}, "
+                                       f"np.array({p['index'].tolist()!r}), {a[1]})",
+                          make_scatter("scatter_add")),
+    "scatter_reduce": OpSpec(lambda x, s, *, dim, index, reduce, include_self: x.scatter_reduce(
+        dim, index, s, reduce, include_self=include_self),
+        lambda a, p: f"{a[0]}.scatter_reduce({p['dim']}, np.array({p['index'].tolist()!r}), "
+                     f"{a[1]}, {p['reduce']!r}, include_self={p['include_self']})",
+        make_scatter("scatter_reduce")),
+    "index_add": OpSpec(lambda x, s, *, dim, index, alpha: x.index_add(dim, index, s, alpha=alpha),
+                        lambda a, p: f"{a[0]}.index_add({p['dim']}, np.array("
+                                     f"{p['index'].tolist()!r}), {a[1]}, alpha={p['alpha']})",
+                        make_index_op("index_add")),
+    "index_copy": OpSpec(lambda x, s, *, dim, index: x.index_copy(dim, index, s),
+                         lambda a, p: f"{a[0]}.index_copy({p['dim']}, "
+                                      f"np.array({p['index'].tolist()!r}), {a[1]})",
+                         make_index_op("index_copy")),
+    "index_fill": OpSpec(lambda x, v, *, dim, index: x.index_fill(dim, index, v),
+                         lambda a, p: f"{a[0]}.index_fill({p['dim']}, "
+                                      f"np.array({p['index'].tolist()!r}), {a[1]})",
+                         make_index_op("index_fill")),
+    "masked_scatter": OpSpec(lambda x, s, *, mask: x.masked_scatter(mask, s),
+                             lambda a, p: f"{a[0]}.masked_scatter(np.array("
+                                          f"{p['mask'].tolist()!r}), {a[1]})",
+                             make_masked_scatter),
+    "unfold": OpSpec(lambda x, **p: x.unfold(**p), _method("unfold", "dimension", "size", "step"),
+                     make_unfold),
+    "diag_embed": OpSpec(lambda x, **p: x.diag_embed(**p),
+                         _method("diag_embed", "offset", "dim1", "dim2"), make_diag_embed),
 }
 
 
@@ -1510,6 +1617,17 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "solve": lambda t, a, b: t.linalg.solve(a, b),
     "cholesky": lambda t, x: t.linalg.cholesky(x @ x.mT + t.eye(x.shape[-1], dtype=x.dtype)),
     "eigvalsh": lambda t, x: t.linalg.eigvalsh(x + x.mT),
+    "scatter": lambda t, x, s, *, dim, index: x.scatter(dim, t.as_tensor(index), s),
+    "scatter_add": lambda t, x, s, *, dim, index: x.scatter_add(dim, t.as_tensor(index), s),
+    "scatter_reduce": lambda t, x, s, *, dim, index, reduce, include_self: x.scatter_reduce(
+        dim, t.as_tensor(index), s, reduce, include_self=include_self),
+    "index_add": lambda t, x, s, *, dim, index, alpha: x.index_add(dim, t.as_tensor(index), s,
+                                                                   alpha=alpha),
+    "index_copy": lambda t, x, s, *, dim, index: x.index_copy(dim, t.as_tensor(index), s),
+    "index_fill": lambda t, x, v, *, dim, index: x.index_fill(dim, t.as_tensor(index), v),
+    "masked_scatter": lambda t, x, s, *, mask: x.masked_scatter(t.as_tensor(mask), s),
+    "unfold": lambda t, x, *, dimension, size, step: x.unfold(dimension, size, step),
+    "diag_embed": lambda t, x, *, offset, dim1, dim2: t.diag_embed(x, offset, dim1, dim2),
 }
 
 

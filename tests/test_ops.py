@@ -589,6 +589,109 @@ def symmetric(name: str):
                 lambda a: np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2) + spread))
     return draw
 
+def np_scatter_reduce(a, dim, index, src, reduce, include_self=True):
+    """Loops: the values landing on each place (a's own first, if included), reduced."""
+    landed = {}
+    for k in np.ndindex(index.shape):
+        place = k[:dim] + (index[k],) + k[dim + 1:]
+        landed.setdefault(place, [a[place]] if include_self else []).append(src[k])
+    out = a.copy()
+    for place, values in landed.items():
+        out[place] = {"sum": np.sum, "prod": np.prod, "mean": np.mean, "amax": np.max,
+                      "amin": np.min, "write": lambda v: v[-1]}[reduce](values)
+    return out
+
+
+def scatter_op(name: str):
+    """scatter, scatter_add, scatter_reduce along a drawn dim: an index (repeats allowed;
+    scatter writes the last) no larger than x off dim, src as large or larger; values
+    all distinct (no ties of amax/amin)."""
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=3))
+        dim = an_axis(data, shape) % len(shape)
+        index_shape = tuple(data.draw(st.integers(1, 3 if k == dim else n))
+                            for k, n in enumerate(shape))
+        index = data.draw(hnp.arrays(np.int64, index_shape,
+                                     elements=st.integers(0, shape[dim] - 1)))
+        src_shape = tuple(n + data.draw(st.integers(0, 1)) for n in index_shape)
+        size = int(np.prod(shape))
+        (flat,) = arrays(data, testing.tensors((size + int(np.prod(src_shape)),), distinct=True))
+        x, src = flat[:size].reshape(shape), flat[size:].reshape(src_shape)
+        reduce = {"scatter": "write", "scatter_add": "sum"}.get(name) or data.draw(
+            st.sampled_from(["sum", "prod", "mean", "amax", "amin"]))
+        include_self = name != "scatter_reduce" or data.draw(st.booleans())
+        fn = (lambda t, s: t.scatter(dim, index, s)) if name == "scatter" else \
+            (lambda t, s: t.scatter_add(dim, index, s)) if name == "scatter_add" else \
+            (lambda t, s: t.scatter_reduce(dim, index, s, reduce, include_self=include_self))
+        return (fn, [x, src],
+                lambda a, s: np_scatter_reduce(a, dim, index, s, reduce, include_self))
+    return draw
+
+
+def index_op(name: str):
+    """index_add, index_copy, index_fill of slices along a drawn dim (repeats allowed:
+    index_copy writes the last, as the loop does)."""
+    def draw(data):
+        shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+        dim = an_axis(data, shape) % len(shape)
+        index = data.draw(hnp.arrays(np.int64, (data.draw(st.integers(1, 3)),),
+                                     elements=st.integers(0, shape[dim] - 1)))
+        other = () if name == "index_fill" else shape[:dim] + (index.size,) + shape[dim + 1:]
+        x, s = arrays(data, st.tuples(testing.tensors(shape, **ANY),
+                                      testing.tensors(other, **ANY)))
+
+        def reference(a, v):
+            out = a.copy()
+            for i, k in enumerate(index):
+                place = (slice(None),) * dim + (k,)
+                if name == "index_add":
+                    out[place] += 0.5 * np.take(v, i, dim)
+                else:
+                    out[place] = v if name == "index_fill" else np.take(v, i, dim)
+            return out
+        fn = (lambda t, v: t.index_add(dim, index, v, alpha=0.5)) if name == "index_add" else \
+            (lambda t, v: getattr(t, name)(dim, index, v))
+        return fn, [x, s], reference
+    return draw
+
+
+def masked_scatter(data):
+    """x and a mask broadcast together; source with as many entries as places, or more."""
+    shape = data.draw(hnp.array_shapes(**SMALL))
+    mask_shape = data.draw(hnp.broadcastable_shapes(shape, max_dims=len(shape)))
+    mask = data.draw(hnp.arrays(bool, mask_shape))
+    full = np.broadcast_shapes(shape, mask_shape)
+    count = int(np.broadcast_to(mask, full).sum())
+    x, s = arrays(data, st.tuples(testing.tensors(shape, **ANY), testing.tensors(
+        (count + data.draw(st.integers(0, 2)),), **ANY)))
+
+    def reference(a, v):
+        out = np.array(np.broadcast_to(a, full))
+        out[np.broadcast_to(mask, full)] = v[:count]
+        return out
+    return (lambda t, v: t.masked_scatter(mask, v), [x, s], reference)
+
+
+def unfold(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    dim = an_axis(data, shape)
+    size, step = data.draw(st.integers(1, shape[dim])), data.draw(st.integers(1, 3))
+    starts = np.arange(0, shape[dim] - size + 1, step)
+    return (lambda t: t.unfold(dim, size, step), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.take(np.lib.stride_tricks.sliding_window_view(a, size, axis=dim),
+                              starts, axis=dim % len(shape)))
+
+
+def diag_embed(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
+    offset = data.draw(st.integers(-2, 2))
+    dim1, dim2 = data.draw(st.permutations(range(len(shape) + 1)))[:2]
+    return (lambda t: t.diag_embed(offset, dim1, dim2),
+            arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.moveaxis(np.apply_along_axis(np.diag, -1, a, offset), (-2, -1),
+                                  (dim1, dim2)))
+
+
 WHOLE = (-2.0, -1.0, 0.0, 1.0, 2.0)  # trunc and frac jump at these
 
 OP_SPECS = {
@@ -753,6 +856,15 @@ OP_SPECS = {
     "solve": solve,
     "cholesky": symmetric("cholesky"),
     "eigvalsh": symmetric("eigvalsh"),
+    "scatter": scatter_op("scatter"),
+    "scatter_add": scatter_op("scatter_add"),
+    "scatter_reduce": scatter_op("scatter_reduce"),
+    "index_add": index_op("index_add"),
+    "index_copy": index_op("index_copy"),
+    "index_fill": index_op("index_fill"),
+    "masked_scatter": masked_scatter,
+    "unfold": unfold,
+    "diag_embed": diag_embed,
 }
 
 

@@ -18,6 +18,8 @@ from .spellings import *  # noqa: F401,F403  (tg.from_numpy, tg.is_tensor, tg.nu
 from .compositions import *  # noqa: F401,F403  (tg.hstack, tg.median, ...: several ops)
 from .random import *  # noqa: F401,F403  (tg.normal, tg.bernoulli, tg.multinomial)
 from .indices import *  # noqa: F401,F403  (tg.unique, tg.bincount, ...: no gradient)
+from . import arrangements  # noqa: F401
+from .arrangements import *  # noqa: F401,F403  (tg.block_diag, tg.cartesian_prod, tg.combinations)
 from .spellings import (float16, float32, float64, int8, int16, int32, int64,  # noqa: F401
                         uint8, bool_ as bool)  # (tg.bool: not in __all__, * keeps bool)
 from .gradcheck import GradcheckError, gradcheck
@@ -36,7 +38,7 @@ __all__ = [
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
 ] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__ \
-    + compositions.__all__ + random.__all__ + indices.__all__
+    + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
 # what functional.py itself calls)

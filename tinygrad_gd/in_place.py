@@ -359,7 +359,8 @@ def _from_op(name: str) -> Any:
 # PyTorch's in-place spellings of ops: `name` writes the values of the method `name[:-1]`
 _FROM_OPS = ("clamp_", "clip_", "clamp_min_", "clamp_max_", "relu_", "exp_", "log_", "abs_",
              "neg_", "sqrt_", "pow_", "sigmoid_", "tanh_", "masked_fill_", "floor_", "ceil_",
-             "round_", "sign_", "square_", "reciprocal_")
+             "round_", "sign_", "square_", "reciprocal_", "scatter_", "scatter_add_",
+             "scatter_reduce_", "index_add_", "index_copy_", "index_fill_", "masked_scatter_")
 
 for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract, "__sub__"),
                                    ("*=", np.multiply, "__mul__"),

@@ -10,6 +10,8 @@ diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining),
 (unsqueeze, squeeze, permute, flip, roll, pad, split, tile, gather, tril, ...), `matmul`
 (@, dot, the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag),
 `linalg` (inv, det, slogdet, solve, cholesky, eigvalsh: matrices and batches of them),
+`scatter` (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill,
+masked_scatter, unfold, diag_embed),
 `convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softmax, log-softmax,
 cross-entropy, binary_cross_entropy). Defining an op is one class: its registration makes
 it a Tensor method and a `tg.` function (see `engine.Function`); `tg.registered_ops()`
@@ -19,3 +21,4 @@ from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (eac
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
 from . import pointwise  # noqa: F401  (atan2, fmod, logit, xlogy, ...)
 from . import linalg  # noqa: F401  (inv, det, solve, cholesky, ...)
+from . import scatter  # noqa: F401  (scatter, scatter_reduce, index_add, masked_scatter, ...)
