@@ -214,6 +214,42 @@ CASES = {
         tg.linalg.solve, "torch.linalg.solve",
         [[[[2.0, 0.0], [0.0, 4.0]], [[1.0, 0.0], [0.0, 1.0]]], [2.0, 4.0]],
         [[1, 1], [2, 4]], [[[[-0.5, -0.5], [-0.25, -0.25]], [[-2, -4], [-2, -4]]], [1.5, 1.25]]),
+    # the decompositions: repeated eigenvalues and singular values leave the values' gradient
+    # finite and make the vectors' NaN (they are not unique); ties of 2-norms share
+    "eigh of the identity: the eigenvalues' gradient": (
+        lambda x: tg.linalg.eigh(x).eigenvalues, "lambda x: torch.linalg.eigh(x).eigenvalues",
+        [np.eye(2)], [1, 1], [np.eye(2)]),
+    "eigh of the identity: the eigenvectors' gradient": (
+        lambda x: tg.linalg.eigh(x).eigenvectors ** 2,
+        "lambda x: torch.linalg.eigh(x).eigenvectors ** 2", [np.eye(2)], np.eye(2),
+        [np.full((2, 2), NAN)]),
+    "svd of 2 I: U's gradient": (lambda x: tg.linalg.svd(x).U, "lambda x: torch.linalg.svd(x).U",
+                                 [2 * np.eye(2)], np.eye(2), [np.full((2, 2), NAN)]),
+    "svdvals of a zero matrix": (tg.linalg.svdvals, "torch.linalg.svdvals", [np.zeros((3, 2))],
+                                 [0, 0], [[[1, 0], [0, 1], [0, 0]]]),
+    "matrix_norm 2 of a zero matrix: the tied singular values share": (
+        lambda x: tg.linalg.matrix_norm(x, 2), "lambda x: torch.linalg.matrix_norm(x, 2)",
+        [np.zeros((3, 2))], 0, [[[0.5, 0], [0, 0.5], [0, 0]]]),
+    "pinv of a rank-deficient matrix: a finite gradient": (
+        tg.linalg.pinv, "torch.linalg.pinv", [[[2.0, 0.0], [0.0, 0.0]]], [[0.5, 0], [0, 0]],
+        [[[-0.25, 0.25], [0.25, 0]]]),
+    "lstsq of a rank-deficient matrix: the least-norm solution": (
+        lambda a, b: tg.linalg.lstsq(a, b).solution,
+        "lambda a, b: torch.linalg.lstsq(a, b).solution",
+        [[[1.0, 0.0], [0.0, 0.0], [0.0, 0.0]], [[1.0], [2.0], [3.0]]], [[1], [0]],
+        [[[-1, 1], [2, 0], [3, 0]], [[1], [0], [0]]]),
+    "solve_triangular with a 0 on the diagonal: inf, no refusal": (
+        lambda a, b: tg.linalg.solve_triangular(a, b, upper=False),
+        "lambda a, b: torch.linalg.solve_triangular(a, b, upper=False)",
+        [[[0.0, 0.0], [1.0, 1.0]], [[1.0], [1.0]]], [[INF], [-INF]],
+        [[[NAN, 0], [-INF, INF]], [[NAN], [1]]]),
+    "cond of a singular matrix": (tg.linalg.cond, "torch.linalg.cond", [[[1.0, 0.0], [0.0, 0.0]]],
+                                  INF, [np.full((2, 2), NAN)]),
+    "matrix_power 0: the identity, gradient 0": (
+        lambda x: tg.linalg.matrix_power(x, 0), "lambda x: torch.linalg.matrix_power(x, 0)",
+        [[[1.0, 2.0], [2.0, 4.0]]], np.eye(2), [np.zeros((2, 2))]),
+    "vander at 0: the gradient of x ** 1 is 1": (tg.linalg.vander, "torch.linalg.vander",
+                                                 [[0.0, 2.0]], [[1, 0], [1, 2]], [[1, 1]]),
     # scatter_reduce: a place's amax shared among its ties, the tensor's own value
     # included; prod's gradient the product of the others, a zero among them too
     "scatter_reduce amax with a three-way tie": (

@@ -37,6 +37,7 @@ import tinygrad_gd as tg
 from tinygrad_gd import ops as ops_module
 from tinygrad_gd import engine as engine_module
 from tinygrad_gd import testing
+from test_linalg_more import clear_leads, householder_steady, torch_part  # (decompositions)
 
 FUZZ_EXAMPLES = int(os.environ.get("TINYGRAD_GD_FUZZ_EXAMPLES", "1000"))
 TORCH_EXAMPLES = int(os.environ.get("TINYGRAD_GD_TORCH_EXAMPLES", "200"))
@@ -878,6 +879,54 @@ def make_diag_embed(b: Builder) -> bool:
                                       "dim2": dim2})
 
 
+def conditioned(v: np.ndarray) -> bool:
+    """Matrices of any shape (a batch of them) whose singular values lie in [0.3, 10]."""
+    if v.ndim < 2 or v.size == 0:
+        return False
+    singular = np.linalg.svd(v, compute_uv=False)
+    return bool(singular.min() >= 0.3 and singular.max() <= 10)
+
+
+def steady(op: str) -> Callable[[np.ndarray], bool]:
+    """Where qr, eigh, svd and pinv are smooth: eigenvalues (of x + x.mT) or singular values
+    MARGIN apart, each eigenvector's or U column's largest entry MARGIN clear of the next
+    (their sign), QR's Householder steps MARGIN from a sign change."""
+    def accepts(v: np.ndarray) -> bool:
+        if op == "eigh":
+            return apart_eigenvalues(v) and clear_leads(
+                np.linalg.eigh(v + np.swapaxes(v, -1, -2))[1], MARGIN)
+        if not conditioned(v):
+            return False
+        if op == "svd":
+            u, s, _ = np.linalg.svd(v, full_matrices=False)
+            return bool(-np.diff(s, axis=-1).max(initial=-np.inf) >= MARGIN
+                        and clear_leads(u, MARGIN))
+        return op == "pinv" or householder_steady(v, MARGIN)
+    return accepts
+
+
+def make_part(op: str, parts: tuple[str, ...]):
+    """qr, eigh, svd (a part drawn) or pinv (parts empty) of an accepted node or leaf."""
+    def make(b: Builder) -> bool:
+        x = square_operand(b, steady(op))
+        return x is not None and b.add(op, (x,), {"part": b.pick(list(parts))} if parts else {})
+    return make
+
+
+def make_solve_triangular(b: Builder) -> bool:
+    upper = b.chance(0.5)
+    a = square_operand(b, lambda v: v.ndim >= 2 and well_conditioned(np.triu(v) if upper
+                                                                      else np.tril(v)))
+    if a is None:
+        return False
+    shape = b.values[a].shape
+    n = shape[-1]
+    shapes = [(n, 1 + b.choose(2)), shape[:-1] + (1,), (2, n, 1) if len(shape) == 2
+              else (n, 2)]  # (B a matrix, its batch axes broadcasting against A's)
+    candidates = [i for i, v in enumerate(b.values) if v.shape in shapes]
+    y = b.pick(candidates) if candidates and b.chance(0.5) else b.leaf(b.pick(shapes), avoid=())
+    return b.add("solve_triangular", (a, y), {"upper": upper})
+
 
 def _piece(pieces: tuple, piece: int) -> tg.Tensor:
     return pieces[min(piece, len(pieces) - 1)]
@@ -1206,6 +1255,20 @@ OPS: dict[str, OpSpec] = {
     "eigvalsh": OpSpec(lambda x: tg.linalg.eigvalsh(x + x.mT),
                        lambda a, p: f"tg.linalg.eigvalsh({a[0]} + {a[0]}.mT)",
                        make_square("eigvalsh", apart_eigenvalues)),
+    # the decompositions: a part of qr, eigh (of x + x.mT) and svd, each smooth where drawn
+    "qr": OpSpec(lambda x, *, part: getattr(tg.linalg.qr(x), part),
+                 lambda a, p: f"tg.linalg.qr({a[0]}).{p['part']}", make_part("qr", ("Q", "R"))),
+    "eigh": OpSpec(lambda x, *, part: getattr(tg.linalg.eigh(x + x.mT), part),
+                   lambda a, p: f"tg.linalg.eigh({a[0]} + {a[0]}.mT).{p['part']}",
+                   make_part("eigh", ("eigenvalues", "eigenvectors"))),
+    "svd": OpSpec(lambda x, *, part: getattr(tg.linalg.svd(x, full_matrices=False), part),
+                  lambda a, p: f"tg.linalg.svd({a[0]}, full_matrices=False).{p['part']}",
+                  make_part("svd", ("U", "S", "Vh"))),
+    "pinv": OpSpec(tg.linalg.pinv, lambda a, p: f"tg.linalg.pinv({a[0]})", make_part("pinv", ())),
+    "solve_triangular": OpSpec(
+        lambda a, y, *, upper: tg.linalg.solve_triangular(a, y, upper=upper),
+        lambda a, p: f"tg.linalg.solve_triangular({a[0]}, {a[1]}, upper={p['upper']})",
+        make_solve_triangular),
     "scatter": OpSpec(lambda x, s, *, dim, index: x.scatter(dim, index, s),
                       lambda a, p: f"{a[0]}.scatter({p['dim']}, "
                                    f"np.array({p['index'].tolist()!r}), {a[1]})",
@@ -1617,6 +1680,11 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "solve": lambda t, a, b: t.linalg.solve(a, b),
     "cholesky": lambda t, x: t.linalg.cholesky(x @ x.mT + t.eye(x.shape[-1], dtype=x.dtype)),
     "eigvalsh": lambda t, x: t.linalg.eigvalsh(x + x.mT),
+    "qr": lambda t, x, *, part: torch_part(t, "qr", x, part),  # (tg.linalg's signs)
+    "eigh": lambda t, x, *, part: torch_part(t, "eigh", x + x.mT, part),
+    "svd": lambda t, x, *, part: torch_part(t, "svd", x, part),
+    "pinv": lambda t, x: t.linalg.pinv(x),
+    "solve_triangular": lambda t, a, y, *, upper: t.linalg.solve_triangular(a, y, upper=upper),
     "scatter": lambda t, x, s, *, dim, index: x.scatter(dim, t.as_tensor(index), s),
     "scatter_add": lambda t, x, s, *, dim, index: x.scatter_add(dim, t.as_tensor(index), s),
     "scatter_reduce": lambda t, x, s, *, dim, index, reduce, include_self: x.scatter_reduce(

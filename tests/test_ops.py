@@ -16,6 +16,7 @@ from hypothesis.extra import numpy as hnp
 import tinygrad_gd as tg
 from tinygrad_gd import ops as ops_module
 from tinygrad_gd import testing
+from test_linalg_more import decomposition_spec  # (qr, eigh, svd, pinv, solve_triangular)
 
 SMALL = dict(min_dims=0, max_dims=3, min_side=1, max_side=3)
 ANY = dict(avoid=())  # no kink to keep away from
@@ -589,6 +590,7 @@ def symmetric(name: str):
                 lambda a: np.linalg.eigvalsh(a + np.swapaxes(a, -1, -2) + spread))
     return draw
 
+
 def np_scatter_reduce(a, dim, index, src, reduce, include_self=True):
     """Loops: the values landing on each place (a's own first, if included), reduced."""
     landed = {}
@@ -856,6 +858,11 @@ OP_SPECS = {
     "solve": solve,
     "cholesky": symmetric("cholesky"),
     "eigvalsh": symmetric("eigvalsh"),
+    "qr": decomposition_spec("qr"),  # (a part drawn, where the signs are smooth)
+    "eigh": decomposition_spec("eigh"),
+    "svd": decomposition_spec("svd"),
+    "pinv": decomposition_spec("pinv"),
+    "solve_triangular": decomposition_spec("solve_triangular"),
     "scatter": scatter_op("scatter"),
     "scatter_add": scatter_op("scatter_add"),
     "scatter_reduce": scatter_op("scatter_reduce"),

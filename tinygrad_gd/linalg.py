@@ -1,16 +1,20 @@
 """`tg.linalg`: PyTorch's `torch.linalg`, linear algebra with gradients.
 
 `inv`, `det`, `slogdet`, `solve`, `cholesky` and `eigvalsh` run the registered ops of
-ops/linalg.py (`tg.inverse`, `tg.det`, `x.inverse()` and `x.det()` are two of them too).
-The norms are made of ops: `vector_norm` is composed_reductions' (the op norm for 2;
-abs with max, min, sum or pow otherwise); `matrix_norm`'s 'fro' is the op norm, its 1,
--1, inf and -inf the largest or smallest sum of absolute values down the columns (1) or
-along the rows (inf): abs, sum, then max or min. Every function takes a batch of
-matrices (the leading axes) as PyTorch's does, and keeps float32. A matrix with a NaN or
-infinite entry gives NaN from inv, det, slogdet and solve (PyTorch's sometimes gives finite
-values for an inf: inv([[1, 2], [inf, 4]])).
-
-Not here: the matrix norms 'nuc', 2 and -2, which need the singular values.
+ops/linalg.py (`tg.inverse`, `tg.det`, `x.inverse()` and `x.det()` are two of them too);
+`solve_triangular` the op of ops/decompositions.py; `qr`, `eigh`, `svd`, `svdvals`,
+`pinv`, `matrix_rank`, `lstsq`, `inv_ex` and `cholesky_ex` are linalg_decompositions.py's,
+here by their names. The rest is made of ops: `matrix_power` and `multi_dot` (matmul;
+inv for a negative power), `cross` (tg.cross along dim=-1), `diagonal` (moveaxis, getitem),
+`vander` (cumprod), `cond` (svdvals, or the norms of A and inv(A)). The norms:
+`vector_norm` is composed_reductions' (the op norm for 2; abs with max, min, sum or pow
+otherwise); `matrix_norm`'s 'fro' is the op norm, its 1, -1, inf and -inf the largest or
+smallest sum of absolute values down the columns (1) or along the rows (inf): abs, sum,
+then max or min; its 2, -2 and 'nuc' the largest, smallest and sum of the singular values.
+Every function takes a batch of matrices (the leading axes) as PyTorch's does, and keeps
+float32. A matrix with a NaN or infinite entry gives NaN from inv, det, slogdet and solve
+(PyTorch's sometimes gives finite values for an inf: inv([[1, 2], [inf, 4]])), and from
+the decompositions (linalg_decompositions.py).
 """
 from __future__ import annotations
 
@@ -19,16 +23,25 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import compositions, creation, functional
 from .composed_reductions import vector_norm as _vector_norm
 from .grad_mode import check_flag
-from .ops.arguments import check_axis
+from .linalg_decompositions import (CholeskyExResult, EighResult, InvExResult, LstsqResult,
+                                    QRResult, SVDResult, cholesky_ex, eigh, inv_ex,
+                                    invertible_inverse, lstsq, matrix_rank, pinv, qr,
+                                    square_matrices, svd, svdvals, uplo)
+from .ops.arguments import check_axis, integer, tensor_sequence
+from .ops.decompositions import SolveTriangular
 from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet, Solve
 from .tensor import Tensor, to_tensor
 
 __all__ = ["inv", "det", "slogdet", "solve", "norm", "vector_norm", "matrix_norm", "cholesky",
-           "eigvalsh", "SlogdetResult"]
+           "eigvalsh", "SlogdetResult", "qr", "eigh", "svd", "svdvals", "pinv", "matrix_rank",
+           "lstsq", "QRResult", "EighResult", "SVDResult", "LstsqResult", "solve_triangular",
+           "inv_ex", "cholesky_ex", "InvExResult", "CholeskyExResult", "matrix_power",
+           "multi_dot", "cross", "diagonal", "vander", "cond"]
 
-_MATRIX_ORDS = ("'fro'", "1", "-1", "inf", "-inf")
+_MATRIX_ORDS = ("'fro'", "'nuc'", "1", "-1", "2", "-2", "inf", "-inf")
 
 
 class SlogdetResult(NamedTuple):
@@ -111,13 +124,7 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:  # noqa: N803
     lower triangle (`UPLO='L'`) or its upper one (`'U'`; lowercase too, as PyTorch's): PyTorch's
     linalg.eigvalsh (the op eigvalsh). Where two eigenvalues are equal the gradient is still
     finite, as PyTorch's (only the eigenvectors' gradient would need them apart)."""
-    if not isinstance(UPLO, str):
-        raise TypeError(f"eigvalsh: UPLO must be a str, 'L' or 'U', got "
-                        f"{type(UPLO).__name__} {UPLO!r:.40}")
-    if UPLO.upper() not in ("L", "U"):
-        raise ValueError(f"eigvalsh: UPLO must be 'L' or 'U' (which triangle of A to read), "
-                         f"got {UPLO!r}")
-    return Eigvalsh.apply(to_tensor(A), UPLO=UPLO.upper())
+    return Eigvalsh.apply(to_tensor(A), UPLO=uplo("eigvalsh", UPLO))
 
 
 def _floating(x: Any, dtype: Any) -> Tensor:
@@ -157,23 +164,23 @@ def _matrix_axes(name: str, A: Tensor, dim: Any) -> tuple[int, int]:  # noqa: N8
 def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N803
                 keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """A matrix norm of each matrix over the axes `dim` (rows, columns), as PyTorch's
-    linalg.matrix_norm: 'fro' (default, the square root of the sum of squares), 1 and -1
-    (the largest and smallest sum of absolute values down a column), inf and -inf (along a
-    row). `dtype`: A cast to it first. Where two sums tie, they share the gradient (as
-    PyTorch's amax does). An empty matrix's 1 and inf norms are 0, as PyTorch's; its -1 and
-    -inf are refused, as PyTorch's. Departs from PyTorch: no 'nuc', 2 or -2 (singular
-    values)."""
+    linalg.matrix_norm: 'fro' (default, the square root of the sum of squares), 'nuc' (the
+    sum of the singular values), 2 and -2 (the largest and smallest singular value), 1 and
+    -1 (the largest and smallest sum of absolute values down a column), inf and -inf (along
+    a row). `dtype`: A cast to it first. Where two sums or singular values tie, they share
+    the gradient (as PyTorch's amax does). An empty matrix's 1, inf, 2 and 'nuc' norms are
+    0, as PyTorch's; its -1, -inf and -2 are refused, as PyTorch's."""
     A = _floating(A, dtype)  # noqa: N806
     rows, cols = _matrix_axes("matrix_norm", A, dim)
     keepdim = check_flag("matrix_norm", "keepdim", keepdim)
     if isinstance(ord, str) and ord == "fro":
         return A.norm(axis=(rows, cols), keepdims=keepdim)
+    singular = ord == "nuc" if isinstance(ord, str) else ord in (2, -2)
+    if singular:
+        return _singular_value_norm(A, ord, rows, cols, keepdim)
     if isinstance(ord, str) or ord not in (1, -1, math.inf, -math.inf):
-        unsupported = ord in ("nuc", 2, -2)
-        raise ValueError(f"matrix_norm: ord={ord!r} is "
-                         + ("not supported here (it needs the singular values)" if unsupported
-                            else "not a matrix norm")
-                         + f"; use one of {', '.join(_MATRIX_ORDS)}")
+        raise ValueError(f"matrix_norm: ord={ord!r} is not a matrix norm; use one of "
+                         f"{', '.join(_MATRIX_ORDS)}")
     down, across = (rows, cols) if abs(ord) == 1 else (cols, rows)
     sums = A.abs().sum(axis=down, keepdims=True)
     if A.shape[across] == 0 and ord < 0:
@@ -187,6 +194,25 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N80
     if keepdim:
         return out
     return out.reshape(tuple(n for k, n in enumerate(A.shape) if k not in (rows, cols)))
+
+
+def _singular_value_norm(A: Tensor, ord: Any, rows: int, cols: int,  # noqa: A002,N803
+                         keepdim: bool) -> Tensor:
+    """matrix_norm's 'nuc', 2 and -2: the sum, largest or smallest of the singular values
+    (svdvals over the axes rows, cols, moved last)."""
+    last = (A.ndim - 2, A.ndim - 1)
+    values = svdvals(A if (rows, cols) == last else A.moveaxis((rows, cols), last))
+    if values.shape[-1] == 0 and ord == -2:
+        raise ValueError(f"matrix_norm: ord=-2 of an empty matrix is undefined (the smallest "
+                         f"of no singular values; A has shape {A.shape}), as in PyTorch; use "
+                         f"ord=2, which is 0 there")
+    if ord == "nuc" or values.shape[-1] == 0:  # (the largest of none: PyTorch's 0)
+        out = values.sum(axis=-1)
+    else:
+        out = (values.max if ord == 2 else values.min)(axis=-1)
+    if not keepdim:
+        return out
+    return out.reshape(tuple(1 if k in (rows, cols) else n for k, n in enumerate(A.shape)))
 
 
 def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002,N803
@@ -216,3 +242,168 @@ def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
         raise ValueError(f"norm: ord={ord!r} is a matrix norm; give two axes as dim "
                          f"(dim=(-2, -1))")
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+
+
+def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,  # noqa: N803
+                     unitriangular: bool = False) -> Tensor:
+    """X with A @ X = B (`left=False`: X @ A = B) for a triangular A, its upper triangle
+    read with `upper=True` (which PyTorch requires too), its lower one otherwise
+    (`unitriangular`: the diagonal taken as 1), B a matrix (or a batch of them; batch axes
+    broadcast): PyTorch's linalg.solve_triangular (the op solve_triangular). A 0 on the
+    diagonal gives inf and NaN, as PyTorch's: no refusal. Gradients for A's triangle and
+    B."""
+    upper = check_flag("solve_triangular", "upper", upper)
+    left = check_flag("solve_triangular", "left", left)
+    unitriangular = check_flag("solve_triangular", "unitriangular", unitriangular)
+    A, B = to_tensor(A), to_tensor(B)  # noqa: N806
+    if left:
+        return SolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular)
+    if A.ndim < 2 or B.ndim < 2:
+        raise ValueError(f"solve_triangular: A and B must have at least 2 dimensions (matrices "
+                         f"or batches of them), got shapes {A.shape} and {B.shape}")
+    return SolveTriangular.apply(A.mT, B.mT, upper=not upper,  # (X @ A = B: A.T @ X.T = B.T)
+                                 unitriangular=unitriangular).mT
+
+
+def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
+    """A square matrix (or each of a batch) to the integer power n, by repeated squaring
+    (matmul): PyTorch's linalg.matrix_power. n = 0 gives the identity (gradient 0), a
+    negative n the power of inv(A) (a singular A refused as inv refuses it)."""
+    n = integer("matrix_power", "n", n)
+    A = to_tensor(A)  # noqa: N806
+    square_matrices("matrix_power", A)
+    if n == 0:  # (in the graph, gradient 0, as PyTorch's; integers keep their dtype)
+        identity = np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape)
+        return functional.where(np.ones(A.shape, dtype=bool), identity, A)
+    base = inv(A) if n < 0 else A
+    result, n = None, abs(n)
+    while n:
+        if n & 1:
+            result = base if result is None else result @ base
+        n >>= 1
+        if n:
+            base = base @ base
+    return result
+
+
+def _chain_order(sizes: list[int]) -> list[list[int]]:
+    """The matrix-chain order of least work for matrices of shapes sizes[i] x sizes[i + 1]:
+    split[i][j], where the product of matrices i..j splits (dynamic programming)."""
+    count = len(sizes) - 1
+    cost = [[0] * count for _ in range(count)]
+    split = [[0] * count for _ in range(count)]
+    for length in range(1, count):
+        for i in range(count - length):
+            j = i + length
+            cost[i][j], split[i][j] = min(
+                (cost[i][k] + cost[k + 1][j] + sizes[i] * sizes[k + 1] * sizes[j + 1], k)
+                for k in range(i, j))
+    return split
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """The product of two or more matrices, in the order of multiplication that costs least
+    (the result is the same, up to rounding): PyTorch's linalg.multi_dot. The first may
+    be a vector (a row), the last a vector (a column); the result drops their axes."""
+    tensors = [to_tensor(t) for t in tensor_sequence("multi_dot", tensors)]
+    if len(tensors) < 2:
+        raise ValueError(f"multi_dot: expected at least 2 tensors, got {len(tensors)}; a "
+                         f"single matrix is its own product")
+    first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    if first:
+        tensors[0] = tensors[0].reshape((1,) + tensors[0].shape)
+    if last:
+        tensors[-1] = tensors[-1].reshape(tensors[-1].shape + (1,))
+    for k, t in enumerate(tensors):
+        if t.ndim != 2:
+            raise ValueError(f"multi_dot: tensor {k} must be a matrix (the first and last may "
+                             f"be vectors), got shape {t.shape}")
+        if k and t.shape[0] != tensors[k - 1].shape[1]:
+            raise ValueError(f"multi_dot: tensors {k - 1} and {k} cannot be multiplied "
+                             f"({tensors[k - 1].shape[1]} columns, {t.shape[0]} rows)")
+    split = _chain_order([tensors[0].shape[0]] + [t.shape[1] for t in tensors])
+
+    def product(i: int, j: int) -> Tensor:
+        return tensors[i] if i == j else product(i, split[i][j]) @ product(split[i][j] + 1, j)
+
+    out = product(0, len(tensors) - 1)
+    if not (first or last):
+        return out
+    dropped = {axis for axis, vector in enumerate((first, last)) if vector}  # (their 1s)
+    return out.reshape(tuple(n for axis, n in enumerate(out.shape) if axis not in dropped))
+
+
+def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
+    """The cross product of 3-vectors along `dim` (default the last axis, unlike tg.cross's
+    guess), broadcast: PyTorch's linalg.cross (tg.cross)."""
+    return compositions.cross(input, other, dim=dim)
+
+
+def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
+    """The diagonal `offset` (above the main one if > 0) of each matrix over the axes dim1,
+    dim2, as the last axis of the result: PyTorch's linalg.diagonal (moveaxis, getitem)."""
+    A = to_tensor(A)  # noqa: N806
+    offset = integer("diagonal", "offset", offset)
+    axes = check_axis("diagonal", (dim1, dim2), A.ndim)
+    rows, cols = A.shape[axes[0]], A.shape[axes[1]]
+    last = (A.ndim - 2, A.ndim - 1)
+    moved = A if tuple(a % A.ndim for a in axes) == last else A.moveaxis(axes, last)
+    first_row, first_col = max(-offset, 0), max(offset, 0)
+    steps = np.arange(max(min(rows - first_row, cols - first_col), 0))
+    return moved[..., steps + first_row, steps + first_col]
+
+
+def vander(x: Any, *, N: Any = None) -> Tensor:  # noqa: N803
+    """The Vandermonde matrix of x's last axis: columns x**0, x**1, ..., x**(N - 1), N
+    default x's length, more than 1 (PyTorch's rule): PyTorch's linalg.vander (cumprod, so
+    the gradient at 0 is exact). Integers stay integers, as PyTorch's (no gradient)."""
+    x = to_tensor(x)
+    if x.dtype == np.bool_:
+        raise TypeError("vander: x must be a float or integer tensor, got bool (as PyTorch)")
+    if x.ndim < 1:
+        raise ValueError("vander: x must have at least 1 dimension, got a 0-d tensor")
+    N = x.shape[-1] if N is None else integer("vander", "N", N)  # noqa: N806
+    if N <= 1:
+        raise ValueError(f"vander: N must be greater than 1 (as in PyTorch), got N={N}")
+    if x.dtype.kind != "f":
+        values = np.cumprod(np.repeat(x.data[..., None], N - 1, axis=-1), axis=-1)
+        return Tensor(np.concatenate([np.ones_like(values[..., :1]), values], axis=-1),
+                      dtype=x.dtype)
+    powers = x.reshape(x.shape + (1,)).broadcast_to(x.shape + (N - 1,)).cumprod(axis=-1)
+    ones = creation.ones(x.shape + (1,), dtype=x.dtype)
+    return functional.concatenate([ones, powers], axis=-1)
+
+
+_COND_ORDS = (None, 2, -2, 1, -1, math.inf, -math.inf, "fro", "nuc")
+
+
+def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803
+    """The condition number of a matrix (or of each of a batch): PyTorch's linalg.cond. p
+    None or 2: the largest singular value over the smallest (svdvals; any shape), -2 the
+    inverse; 'nuc' (square A) the sum of the singular values times the sum of their
+    inverses, as PyTorch's; 'fro', inf, -inf, 1, -1 (square A): matrix_norm(A, p) times
+    matrix_norm(inv(A), p), inf where A is singular (its LU has a zero pivot, as
+    PyTorch's). An empty matrix's is 0, as PyTorch's. Departs from PyTorch: the latter
+    have a gradient (PyTorch's backward fails on its in-place fill)."""
+    if p is not None and not any(p == q and isinstance(p, str) == isinstance(q, str)
+                                 for q in _COND_ORDS[1:]):
+        raise ValueError(f"cond: p={p!r:.40} is not a norm cond takes; use None, 2, -2, 1, "
+                         f"-1, inf, -inf, 'fro' or 'nuc'")
+    A = _floating(A, None)  # noqa: N806
+    if A.ndim < 2:
+        raise ValueError(f"cond: A must have at least 2 dimensions (a matrix or a batch of "
+                         f"them), got shape {A.shape}")
+    two = p is None or (not isinstance(p, str) and abs(p) == 2)
+    if not two:
+        square_matrices(f"cond (p={p!r})", A)
+    if A.size == 0:
+        return Tensor(np.zeros(A.shape[:-2], dtype=A.dtype))
+    if two or p == "nuc":
+        values = svdvals(A)
+        if p == "nuc":  # (PyTorch's: sum(S) * sum(1 / S), inf where an S is 0)
+            return values.sum(axis=-1) * (1 / values).sum(axis=-1)
+        largest, smallest = values[..., 0], values[..., -1]
+        return smallest / largest if p == -2 else largest / smallest
+    inverse, info = invertible_inverse(f"cond (p={p!r})", A)
+    out = matrix_norm(A, p) * matrix_norm(inverse, p)
+    return functional.where(info > 0, np.inf, out) if info.any() else out

@@ -10,6 +10,7 @@ diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining),
 (unsqueeze, squeeze, permute, flip, roll, pad, split, tile, gather, tril, ...), `matmul`
 (@, dot, the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag),
 `linalg` (inv, det, slogdet, solve, cholesky, eigvalsh: matrices and batches of them),
+`decompositions` (qr, eigh, svd, each result by part=; pinv, solve_triangular),
 `scatter` (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill,
 masked_scatter, unfold, diag_embed),
 `convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softmax, log-softmax,
@@ -21,4 +22,5 @@ from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (eac
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
 from . import pointwise  # noqa: F401  (atan2, fmod, logit, xlogy, ...)
 from . import linalg  # noqa: F401  (inv, det, solve, cholesky, ...)
+from . import decompositions  # noqa: F401  (qr, eigh, svd, pinv, solve_triangular)
 from . import scatter  # noqa: F401  (scatter, scatter_reduce, index_add, masked_scatter, ...)
