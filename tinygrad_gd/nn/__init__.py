@@ -22,14 +22,24 @@
                    ZeroPad2d, ConstantPad1d, ConstantPad2d
     normalization.py GroupNorm, RMSNorm
     distance.py    CosineSimilarity, PairwiseDistance
-    recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first)
+    recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first, bidirectional),
+                   and the one loop over a sequence LSTM and GRU run too
+    recurrent_gated.py  LSTMCell, GRUCell, LSTM (proj_size), GRU
+    transposed.py  ConvTranspose1d, ConvTranspose2d (weight (in, out/groups, k...),
+                   forward's output_size=), Unfold, Fold
+    resampling.py  Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
+                   PixelUnshuffle (and F.interpolate, F.pixel_shuffle, F.pixel_unshuffle)
+    transformer.py MultiheadAttention (boolean masks: True is NOT allowed),
+                   TransformerEncoderLayer, TransformerEncoder
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
                    BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
                    (activation_functions.py: the activations taking inplace=;
                    layer_functions.py: layer_norm, batch_norm, group_norm, rms_norm,
                    embedding; spatial_functions.py: dropout1d/2d, the adaptive pools,
-                   conv1d, max_pool1d, avg_pool1d)
+                   conv1d, max_pool1d, avg_pool1d; transposed_functions.py:
+                   conv_transpose1d, conv_transpose2d, unfold, fold; attention.py:
+                   scaled_dot_product_attention, boolean masks True where a key takes part)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     utils.py       clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
                    parameters_to_vector, vector_to_parameters

@@ -26,10 +26,12 @@ Beside them: `linear`, `conv2d`, `max_pool2d`, `avg_pool2d`, `layer_norm`, `batc
 `dropout`, `pad` (flat pairs), `one_hot`, `normalize`, `cosine_similarity`,
 `pairwise_distance`, the channel dropouts, adaptive pools and 1-d convolution and pools
 (`dropout1d`, `dropout2d`, `adaptive_avg_pool2d`, `adaptive_max_pool2d`, `conv1d`,
-`max_pool1d`, `avg_pool1d`: spatial_functions.py), and the activations (`relu`, `gelu`,
-`silu`, `softplus`, `logsigmoid`, `selu`, `glu`, `prelu`, `threshold`, `hardshrink`,
-`softshrink`, ...; those PyTorch's take `inplace=` take it too, computed out of place:
-activation_functions.py).
+`max_pool1d`, `avg_pool1d`: spatial_functions.py), `conv_transpose1d`, `conv_transpose2d`,
+`unfold`, `fold` (transposed_functions.py), `interpolate`, `pixel_shuffle`,
+`pixel_unshuffle` (resampling.py), `scaled_dot_product_attention` (attention.py), and the
+activations (`relu`, `gelu`, `silu`, `softplus`, `logsigmoid`, `selu`, `glu`, `prelu`,
+`threshold`, `hardshrink`, `softshrink`, ...; those PyTorch's take `inplace=` take it
+too, computed out of place: activation_functions.py).
 """
 from __future__ import annotations
 
