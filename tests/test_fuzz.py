@@ -873,7 +873,8 @@ def make_unfold(b: Builder) -> bool:
 
 
 def make_diag_embed(b: Builder) -> bool:
-    x = b.first(lambda v: 1 <= v.ndim <= 2 and v.size <= 6, min_dims=1, max_dims=2)
+    x = b.first(lambda v: 1 <= v.ndim <= 2 and v.size <= 6, min_dims=1, max_dims=2,
+                max_side=2)
     dim1, dim2 = b.draw(st.permutations(range(b.values[x].ndim + 1)))[:2]
     return b.add("diag_embed", (x,), {"offset": b.draw(st.integers(-1, 1)), "dim1": dim1,
                                       "dim2": dim2})
