@@ -50,6 +50,8 @@ PATCHES_T = TRANSPOSED_RNG.uniform(-2, 2, (2, 8, 30))  # fold's (batch, C * 2 * 
 ATTENTION_RNG = np.random.default_rng(17)  # for the attention layers and function
 ATT_Q, ATT_KV = ATTENTION_RNG.uniform(-1, 1, (3, 2, 4)), ATTENTION_RNG.uniform(-1, 1, (5, 2, 4))
 ATT_V5, ATT_MASK = ATTENTION_RNG.uniform(-1, 1, (2, 5, 5)), ATTENTION_RNG.uniform(-1, 1, (3, 5))
+DECODER_RNG = np.random.default_rng(18)  # the transformer decoder's (tgt, memory), 3 features
+DEC_TGT, DEC_MEMORY = DECODER_RNG.uniform(-1, 1, (2, 2, 3)), DECODER_RNG.uniform(-1, 1, (3, 2, 3))
 
 
 class Case(NamedTuple):
@@ -147,6 +149,15 @@ LAYERS = {
     "TransformerEncoder": Case(lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(
         4, 2, 6, 0.0, norm_first=True), 2, nn.LayerNorm(4), enable_nested_tensor=False), (ATT_Q,),
                                "TransformerEncoder"),
+    # (the decoders take (tgt, memory), Transformer (src, tgt): batch_first and an even nhead,
+    # so that torch's encoder has no note on its nested-tensor fast path)
+    "TransformerDecoderLayer": Case(lambda nn: nn.TransformerDecoderLayer(3, 3, 4, 0.0, "gelu"),
+                                    (DEC_TGT, DEC_MEMORY), "TransformerDecoderLayer"),
+    "TransformerDecoder": Case(lambda nn: nn.TransformerDecoder(nn.TransformerDecoderLayer(
+        3, 3, 4, 0.0, norm_first=True), 2, nn.LayerNorm(3)), (DEC_TGT, DEC_MEMORY),
+                               "TransformerDecoder"),
+    "Transformer": Case(lambda nn: nn.Transformer(4, 2, 1, 1, 2, 0.0, batch_first=True),
+                        (ATT_KV[:3].swapaxes(0, 1), ATT_Q[:2].swapaxes(0, 1)), "Transformer"),
     "CosineSimilarity": Case(lambda nn: nn.CosineSimilarity(), (X, Y), "CosineSimilarity"),
     "PairwiseDistance": Case(lambda nn: nn.PairwiseDistance(), (X, Y), "PairwiseDistance"),
     # activations

@@ -69,6 +69,7 @@ from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantP
                       ZeroPad2d)
 from .transposed import ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
+from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 
 __all__ = [
     "functional", "init", "utils", "Module", "Parameter", "Buffer", "IncompatibleKeys",
@@ -85,6 +86,7 @@ __all__ = [
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",
     "RNNCell", "RNN", "LSTMCell", "GRUCell", "LSTM", "GRU",
     "MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder",
+    "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
     "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
 ]
