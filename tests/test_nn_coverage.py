@@ -52,6 +52,13 @@ ATT_Q, ATT_KV = ATTENTION_RNG.uniform(-1, 1, (3, 2, 4)), ATTENTION_RNG.uniform(-
 ATT_V5, ATT_MASK = ATTENTION_RNG.uniform(-1, 1, (2, 5, 5)), ATTENTION_RNG.uniform(-1, 1, (3, 5))
 DECODER_RNG = np.random.default_rng(18)  # the transformer decoder's (tgt, memory), 3 features
 DEC_TGT, DEC_MEMORY = DECODER_RNG.uniform(-1, 1, (2, 2, 3)), DECODER_RNG.uniform(-1, 1, (3, 2, 3))
+MORE2_RNG = np.random.default_rng(23)  # for layers_more.py's layers and their functions
+MORE2_VOL = MORE2_RNG.uniform(-2, 2, (2, 3, 2, 3, 2))  # (batch, channels, depth, h, w)
+MORE2_X2 = MORE2_RNG.uniform(-2, 2, (3, 3))  # bilinear's second input, beside X
+MORE2_W_BILINEAR = MORE2_RNG.uniform(-1, 1, (2, 4, 3))  # (out, in1, in2)
+# bags of EMB's rows: entries cut at offsets (bags 0-1, none, 2-4, 5-6), and a bag per row
+MORE2_BAG, MORE2_OFFSETS = np.array([1, 2, 4, 4, 3, 0, 2]), np.array([0, 2, 2, 5])
+MORE2_BAG_WEIGHTS, MORE2_BAGS = MORE2_RNG.uniform(0.5, 1.5, 7), np.array([[1, 4, 3], [0, 1, 2]])
 
 
 class Case(NamedTuple):
@@ -78,6 +85,10 @@ EXEMPT_LAYERS = {
 # functions of tg.nn.functional.__all__ without a derivative to check
 EXEMPT_FUNCTIONS = {
     "one_hot": "integer class indices in, an integer tensor out: nothing is differentiable",
+    **{name: f"in place: writes F.{name[:-1]}'s values (gradient-checked) into a tensor outside "
+             f"any graph; one in a graph is refused"
+       for name in ("relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_", "threshold_",
+                    "rrelu_")},
 }
 
 # key: the class's name, or the name and a variant after a space ("BatchNorm1d eval")
@@ -160,6 +171,27 @@ LAYERS = {
                         (ATT_KV[:3].swapaxes(0, 1), ATT_Q[:2].swapaxes(0, 1)), "Transformer"),
     "CosineSimilarity": Case(lambda nn: nn.CosineSimilarity(), (X, Y), "CosineSimilarity"),
     "PairwiseDistance": Case(lambda nn: nn.PairwiseDistance(), (X, Y), "PairwiseDistance"),
+    "InstanceNorm1d": Case(lambda nn: nn.InstanceNorm1d(3, affine=True,
+                                                        track_running_stats=True), (SEQ,),
+                           "InstanceNorm1d"),
+    "InstanceNorm2d": Case(lambda nn: nn.InstanceNorm2d(2, affine=True), (IMG,),
+                           "InstanceNorm2d"),
+    "InstanceNorm3d": Case(lambda nn: nn.InstanceNorm3d(3), (MORE2_VOL,), "InstanceNorm3d"),
+    "BatchNorm3d": Case(lambda nn: nn.BatchNorm3d(3), (MORE2_VOL,), "BatchNorm3d"),
+    "Dropout3d": Case(lambda nn: nn.Dropout3d(0.5).eval(), (MORE2_VOL,), "Dropout3d"),
+    "AlphaDropout": Case(lambda nn: nn.AlphaDropout(0.5).eval(), (X,), "AlphaDropout"),
+    "FeatureAlphaDropout": Case(lambda nn: nn.FeatureAlphaDropout(0.5).eval(), (IMG,),
+                                "FeatureAlphaDropout"),
+    "LocalResponseNorm": Case(lambda nn: nn.LocalResponseNorm(3, 0.5, 0.75, 1.5), (CH4,),
+                              "LocalResponseNorm"),
+    "Bilinear": Case(lambda nn: nn.Bilinear(4, 3, 2), (X, MORE2_X2), "Bilinear"),
+    "EmbeddingBag": Case(lambda nn: nn.EmbeddingBag(5, 3, mode="sum"),  # (with offsets)
+                         (MORE2_BAG, MORE2_OFFSETS, MORE2_BAG_WEIGHTS), "EmbeddingBag"),
+    "EmbeddingBag max": Case(lambda nn: nn.EmbeddingBag(5, 3, mode="max", padding_idx=1),
+                             (MORE2_BAGS,), "EmbeddingBag"),
+    "ChannelShuffle": Case(lambda nn: nn.ChannelShuffle(2), (CH4,), "ChannelShuffle"),
+    "Softmax2d": Case(lambda nn: nn.Softmax2d(), (IMG,), "Softmax2d"),
+    "RReLU": Case(lambda nn: nn.RReLU(0.1, 0.3).eval(), (X,), "RReLU"),
     # activations
     "ReLU": Case(lambda nn: nn.ReLU(), (X,), "ReLU"),
     "Sigmoid": Case(lambda nn: nn.Sigmoid(), (X,), "Sigmoid"),
@@ -257,6 +289,40 @@ FUNCTIONS = {
                        "group_norm"),
     "rms_norm": Case(lambda F: lambda x, w: F.rms_norm(x, (4,), w), (X, W4), "rms_norm"),
     "embedding": Case(lambda F: F.embedding, (IDX, EMB), "embedding"),
+    "instance_norm": Case(lambda F: lambda x, w, b: F.instance_norm(x, None, None, w, b),
+                          (SEQ, W4[:3], B4[:3]), "instance_norm"),
+    "instance_norm eval": Case(lambda F: lambda x, m, v: F.instance_norm(
+        x, m, v, use_input_stats=False), (SEQ, B4[:3], W4[:3]), "instance_norm",
+        torch_constant=(1, 2)),
+    "local_response_norm": Case(lambda F: lambda x: F.local_response_norm(x, 2, 0.5, 0.75, 1.5),
+                                (IMG,), "local_response_norm"),
+    "bilinear": Case(lambda F: F.bilinear, (X, MORE2_X2, MORE2_W_BILINEAR, B), "bilinear"),
+    "channel_shuffle": Case(lambda F: lambda x: F.channel_shuffle(x, 2), (CH4,),
+                            "channel_shuffle"),
+    "pdist": Case(lambda F: lambda x: F.pdist(x, 3.0), (X,), "pdist"),
+    "embedding_bag": Case(lambda F: lambda i, w, o, s: F.embedding_bag(
+        i, w, o, mode="sum", per_sample_weights=s),
+        (MORE2_BAG, EMB, MORE2_OFFSETS, MORE2_BAG_WEIGHTS), "embedding_bag"),
+    "embedding_bag mean": Case(lambda F: lambda i, w, o: F.embedding_bag(i, w, o),
+                               (MORE2_BAG, EMB, MORE2_OFFSETS), "embedding_bag"),
+    "embedding_bag max": Case(lambda F: lambda i, w: F.embedding_bag(i, w, mode="max",
+                                                                     padding_idx=1),
+                              (MORE2_BAGS, EMB), "embedding_bag"),
+    # (the random ones: not in training, as the dropouts, and in training with a fixed
+    # generator, whose draws PyTorch's cannot repeat: no twin to compare with)
+    "dropout3d": Case(lambda F: lambda x: F.dropout3d(x, 0.5, False), (MORE2_VOL,), "dropout3d"),
+    "alpha_dropout": Case(lambda F: lambda x: F.alpha_dropout(x, 0.5), (X,), "alpha_dropout"),
+    "alpha_dropout training": Case(lambda F: lambda x: F.alpha_dropout(
+        x, 0.5, True, generator=np.random.default_rng(3)), (X,), None),
+    "feature_alpha_dropout": Case(lambda F: lambda x: F.feature_alpha_dropout(x, 0.5), (IMG,),
+                                  "feature_alpha_dropout"),
+    "feature_alpha_dropout training": Case(lambda F: lambda x: F.feature_alpha_dropout(
+        x, 0.5, True, generator=np.random.default_rng(3)), (IMG,), None),
+    "rrelu": Case(lambda F: lambda x: F.rrelu(x, 0.1, 0.3), (X,), "rrelu"),
+    "rrelu training": Case(lambda F: lambda x: F.rrelu(
+        x, 0.1, 0.3, True, generator=np.random.default_rng(3)), (X,), None),
+    "gumbel_softmax": Case(lambda F: lambda x: F.gumbel_softmax(
+        x, 0.5, generator=np.random.default_rng(3)), (X,), None),
     "scaled_dot_product_attention": Case(
         lambda F: lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m, scale=0.8),
         (ATT_Q.swapaxes(0, 1), ATT_KV.swapaxes(0, 1), ATT_V5, ATT_MASK),
@@ -555,6 +621,8 @@ DROPOUTS_IN_TRAINING = {
     "dropout": (lambda: lambda x: F.dropout(x, 0.4, generator=np.random.default_rng(3)), X),
     "dropout1d": (lambda: lambda x: F.dropout1d(x, generator=np.random.default_rng(3)), SEQ),
     "dropout2d": (lambda: lambda x: F.dropout2d(x, generator=np.random.default_rng(3)), IMG),
+    "Dropout3d": (lambda: nn.Dropout3d(0.5, seed=3), MORE2_VOL),
+    "dropout3d": (lambda: lambda x: F.dropout3d(x, generator=np.random.default_rng(3)), MORE2_VOL),
 }
 
 

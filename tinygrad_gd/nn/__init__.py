@@ -56,6 +56,9 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from .layers_more import (AlphaDropout, BatchNorm3d, Bilinear, ChannelShuffle, Dropout3d,
+                          EmbeddingBag, FeatureAlphaDropout, InstanceNorm1d, InstanceNorm2d,
+                          InstanceNorm3d, LocalResponseNorm, RReLU, Softmax2d)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
@@ -89,4 +92,7 @@ __all__ = [
     "TransformerDecoderLayer", "TransformerDecoder", "Transformer",
     "ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold",
     "Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle",
+    "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "BatchNorm3d", "Dropout3d",
+    "LocalResponseNorm", "Bilinear", "EmbeddingBag", "ChannelShuffle", "Softmax2d",
+    "AlphaDropout", "FeatureAlphaDropout", "RReLU",
 ]

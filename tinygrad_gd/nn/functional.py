@@ -59,6 +59,12 @@ from .attention import scaled_dot_product_attention  # noqa: F401
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from .layer_functions_more import (bilinear, channel_shuffle, embedding_bag,  # noqa: F401
+                                   instance_norm, local_response_norm, pdist)
+from .random_functions import (alpha_dropout, dropout3d, feature_alpha_dropout,  # noqa: F401
+                               gumbel_softmax, rrelu)
+from .in_place_functions import (celu_, elu_, hardtanh_, leaky_relu_, relu_,  # noqa: F401
+                                 rrelu_, selu_, threshold_)
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
@@ -81,6 +87,10 @@ __all__ = [
     "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle",
     "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
+    "instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
+    "embedding_bag", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu",
+    "gumbel_softmax", "relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_",
+    "threshold_", "rrelu_",
 ]
 
 

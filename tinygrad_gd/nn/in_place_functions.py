@@ -1,0 +1,86 @@
+"""PyTorch's in-place spellings of `F`'s activations: `relu_`, `elu_`, `selu_`, `celu_`,
+`leaky_relu_`, `hardtanh_`, `threshold_`, `rrelu_`. Each writes the values of its
+out-of-place function (`F.elu(x, alpha)`, with its argument checks and errors) into the
+input and returns the input, as the Tensor methods of in_place.py do (`x.relu_()`): where
+`t[...] = v` may write, a tensor that needs no gradient, or a leaf under `tg.no_grad()`.
+A tensor made by a recorded op is refused (PyTorch records the change; here it is part of
+a graph that cannot follow it): use the function, `x = F.elu(x)`.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..engine import no_grad
+from ..in_place import shown
+from ..tensor import Tensor
+from .activation_functions import celu, elu, hardtanh, leaky_relu, relu, selu
+from .activation_functions import threshold as _threshold  # (threshold_'s argument's name)
+from .random_functions import rrelu
+
+__all__ = ["relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_", "threshold_",
+           "rrelu_"]
+
+
+def _written(name: str, function: Callable, input: Any, *args: Any, **kwargs: Any) -> Tensor:
+    """`function(input, ...)`'s values written into `input`, which is returned."""
+    instead = f"x = F.{name[:-1]}(x, ...) (a new tensor)"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
+                        f"{shown(input)}; or use {instead}")
+    input._check_writable(name, f"use {instead}")
+    with no_grad():
+        values = function(input, *args, **kwargs)._data
+    if not np.can_cast(values.dtype, input.dtype, "same_kind"):
+        raise TypeError(f"{name}: its values have dtype {values.dtype}, which the input's dtype "
+                        f"{input.dtype} cannot hold; convert the input first (x = "
+                        f"x.to(tg.float64)), or use {instead}")
+    input._write_at(..., values, name)
+    return input
+
+
+def relu_(input: Tensor) -> Tensor:
+    """`F.relu`'s values written into the input, which is returned (PyTorch's relu_)."""
+    return _written("relu_", relu, input)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """`F.elu`'s values written into the input, which is returned (PyTorch's elu_)."""
+    return _written("elu_", elu, input, alpha)
+
+
+def selu_(input: Tensor) -> Tensor:
+    """`F.selu`'s values written into the input, which is returned (PyTorch's selu_)."""
+    return _written("selu_", selu, input)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """`F.celu`'s values written into the input, which is returned (PyTorch's celu_)."""
+    return _written("celu_", celu, input, alpha)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """`F.leaky_relu`'s values written into the input, which is returned (PyTorch's
+    leaky_relu_)."""
+    return _written("leaky_relu_", leaky_relu, input, negative_slope)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """`F.hardtanh`'s values written into the input, which is returned (PyTorch's
+    hardtanh_)."""
+    return _written("hardtanh_", hardtanh, input, min_val, max_val)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """`F.threshold`'s values written into the input, which is returned (PyTorch's
+    threshold_)."""
+    return _written("threshold_", _threshold, input, threshold, value)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False, *, generator: np.random.Generator | None = None) -> Tensor:
+    """`F.rrelu`'s values (random slopes in training, from `generator=` as rrelu's) written
+    into the input, which is returned (PyTorch's rrelu_)."""
+    return _written("rrelu_", rrelu, input, lower, upper, training, generator=generator)
+

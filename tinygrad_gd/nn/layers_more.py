@@ -1,0 +1,327 @@
+"""More layers, under torch 2.13's names, constructor arguments, parameters and reprs:
+`InstanceNorm1d`/`2d`/`3d`, `BatchNorm3d`, `LocalResponseNorm`, `Bilinear`,
+`EmbeddingBag`, `ChannelShuffle`, `Softmax2d`, and the random ones `Dropout3d`,
+`AlphaDropout`, `FeatureAlphaDropout` and `RReLU` (seeded as `Dropout`: `seed` or
+`generator`, else the global generator at each call).
+
+Each calls its function in `nn.functional` (layer_functions_more.py, random_functions.py).
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import functional as tg
+from ..creation import make_generator
+from ..engine import no_grad
+from ..grad_mode import check_flag
+from ..ops.arguments import number
+from ..tensor import Tensor
+from .layer_functions import _as_tensor
+from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
+                                   instance_norm, local_response_norm)
+from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr
+from .module import Buffer, Module, Parameter
+from .random_functions import alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
+from .registration import _float_dtype
+
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "BatchNorm3d", "Dropout3d",
+           "LocalResponseNorm", "Bilinear", "EmbeddingBag", "ChannelShuffle", "Softmax2d",
+           "AlphaDropout", "FeatureAlphaDropout", "RReLU"]
+
+
+# ------------------------------------------------------------------ normalisation
+
+
+class _InstanceNorm(Module):
+    """What the instance norms share: each channel of each sample normalised over its
+    positions (see `functional.instance_norm`), then times `weight` plus `bias` per channel
+    with affine=True (ones and zeros at first; no bias with bias=False).
+
+    track_running_stats=True keeps `running_mean` and `running_var` (Buffers, saved in
+    `state_dict()`, beside `num_batches_tracked`, which PyTorch's instance norms keep at
+    0): moved in training toward the batch's mean instance statistics by `momentum` (None:
+    not moved, PyTorch's 0), used instead of them in eval mode. An unbatched input (no
+    batch axis) is normalised as a batch of one."""
+
+    unbatched_ndim, expected = 2, "(batch, C, length) or (C, length)"
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = False, track_running_stats: bool = False, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.num_features = _check_features(num_features, "num_features", name)
+        number(name, "eps", eps, 0)
+        if momentum is not None:
+            number(name, "momentum", momentum)
+        self.eps, self.momentum = eps, momentum
+        self.affine = check_flag(name, "affine", affine)
+        self.track_running_stats = check_flag(name, "track_running_stats", track_running_stats)
+        resolved = _float_dtype(dtype, name, device)
+        self.register_parameter("weight", Parameter(np.ones(self.num_features, resolved))
+                                if self.affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(self.num_features, resolved))
+                                if self.affine and check_flag(name, "bias", bias) else None)
+        if self.track_running_stats:
+            self.running_mean = Buffer(np.zeros(self.num_features, resolved))
+            self.running_var = Buffer(np.ones(self.num_features, resolved))
+            self.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
+
+    def forward(self, input: Any) -> Tensor:
+        input = _as_tensor(self, input)
+        if input.ndim not in (self.unbatched_ndim, self.unbatched_ndim + 1):
+            raise ValueError(f"{self!r}: expected input of shape {self.expected}, got shape "
+                             f"{input.shape}")
+        batched = input.ndim > self.unbatched_ndim
+        channels = input.shape[int(batched)]
+        if channels != self.num_features:
+            message = (f"{self!r}: the input's axis {int(batched)} has {channels} channels "
+                       f"(input shape {input.shape}), but num_features={self.num_features}")
+            if self.affine or self.track_running_stats:
+                raise ValueError(message)
+            warnings.warn(f"{message}; normalised anyway (num_features is unused without "
+                          f"affine=True: PyTorch's warning)", stacklevel=2)
+        out = instance_norm(input if batched else input.unsqueeze(0),
+                            getattr(self, "running_mean", None),
+                            getattr(self, "running_var", None), self.weight, self.bias,
+                            self.training or not self.track_running_stats,
+                            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out if batched else out.squeeze(0)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Each channel of each sequence of (batch, C, length) or (C, length) normalised over
+    its length, as PyTorch's InstanceNorm1d (affine=False, track_running_stats=False by
+    default; see `_InstanceNorm`)."""
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Each channel of each image of (batch, C, height, width) or (C, height, width)
+    normalised over its pixels, as PyTorch's InstanceNorm2d (see `InstanceNorm1d`)."""
+
+    unbatched_ndim, expected = 3, "(batch, C, height, width) or (C, height, width)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Each channel of each volume of (batch, C, depth, height, width) or (C, depth, height,
+    width) normalised over its voxels, as PyTorch's InstanceNorm3d (see
+    `InstanceNorm1d`)."""
+
+    unbatched_ndim, expected = 4, "(batch, C, depth, height, width) or (C, depth, height, width)"
+
+
+class BatchNorm3d(BatchNorm1d):
+    """BatchNorm1d for volumes: each channel of (batch, C, depth, height, width) normalised
+    over the batch and the voxels, as PyTorch's BatchNorm3d (running statistics as
+    BatchNorm1d's)."""
+
+    input_ndims, expected = (5,), "(batch, C, depth, height, width)"
+
+
+class LocalResponseNorm(Module):
+    """Each entry divided by (k + alpha / size * the sum of squares over `size`
+    neighbouring channels) ** beta, as PyTorch's LocalResponseNorm (see
+    `functional.local_response_norm`). No parameters."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size = _check_features(size, "size", "LocalResponseNorm")
+        for name, value in (("alpha", alpha), ("beta", beta), ("k", k)):
+            number("LocalResponseNorm", name, value)
+        self.alpha, self.beta, self.k = alpha, beta, k  # (as given: PyTorch's repr shows them)
+
+    def forward(self, input: Any) -> Tensor:
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+# ------------------------------------------------------------------ products and lookups
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b for each pair of samples (see `functional.bilinear`): weight of
+    shape (out_features, in1_features, in2_features) and bias (out_features,), both drawn
+    from U(-1/sqrt(in1_features), 1/sqrt(in1_features)) (PyTorch's), the weight first;
+    `seed` or `generator` makes the draw repeatable, as `Linear`'s."""
+
+    _positional_tensors = 0
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None, *,
+                 seed: int | None = None, generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        self.in1_features = _check_features(in1_features, "in1_features", "Bilinear")
+        self.in2_features = _check_features(in2_features, "in2_features", "Bilinear")
+        self.out_features = _check_features(out_features, "out_features", "Bilinear")
+        rng = make_generator(seed, generator, "Bilinear")
+        resolved = _float_dtype(dtype, "Bilinear", device)
+        bound = 1 / self.in1_features ** 0.5
+        shape = (self.out_features, self.in1_features, self.in2_features)
+        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
+        self.register_parameter("bias", Parameter(
+            rng.uniform(-bound, bound, self.out_features).astype(resolved))
+            if check_flag("Bilinear", "bias", bias) else None)
+
+    def forward(self, input1: Any, input2: Any) -> Tensor:
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
+class EmbeddingBag(Module):
+    """Bags of rows of a learned weight (num_embeddings, embedding_dim), drawn from N(0, 1)
+    (PyTorch's), reduced to one row each: mode 'sum', 'mean' (the default) or 'max' (see
+    `functional.embedding_bag`); forward(input, offsets=None, per_sample_weights=None).
+    `padding_idx`: that row starts at zero and its entries are left out of their bags.
+    `_weight` (PyTorch's): the starting weight, copied. max_norm, scale_grad_by_freq and
+    sparse are supported as PyTorch's defaults only."""
+
+    _positional_tensors = 1  # (_weight)
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
+                 norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                 sparse: bool = False, _weight: Any = None, include_last_offset: bool = False,
+                 padding_idx: int | None = None, device: Any = None, dtype: Any = None, *,
+                 seed: int | None = None, generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        where = "EmbeddingBag"
+        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", where)
+        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", where)
+        self.norm_type = number(where, "norm_type", norm_type)
+        _bag_options(where, max_norm, scale_grad_by_freq, mode, sparse)
+        self.max_norm, self.scale_grad_by_freq, self.sparse = max_norm, False, False
+        self.mode = mode
+        self.include_last_offset = check_flag(where, "include_last_offset",
+                                              include_last_offset)
+        shape = (self.num_embeddings, self.embedding_dim)
+        given = None if _weight is None else np.array(getattr(_weight, "_data", _weight))
+        if dtype is None and given is not None and given.dtype.kind == "f":
+            dtype = given.dtype  # (PyTorch's: the given weight's dtype)
+        resolved = _float_dtype(dtype, where, device)
+        if given is None:
+            weight = make_generator(seed, generator, where).normal(0.0, 1.0, shape)
+        else:
+            weight = given
+            if weight.shape != shape:
+                raise ValueError(f"{where}: _weight of shape {weight.shape} must have shape "
+                                 f"(num_embeddings, embedding_dim) = {shape}")
+        self.weight = Parameter(weight.astype(resolved))
+        if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+                raise TypeError(f"{where}: padding_idx must be an int (a row) or None, got "
+                                f"{type(padding_idx).__name__} {padding_idx!r}")
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"{where}: padding_idx {padding_idx} is not a row of "
+                                 f"{self.num_embeddings}")
+            padding_idx = int(padding_idx) % self.num_embeddings  # (PyTorch's keeps it so)
+            if _weight is None:
+                with no_grad():
+                    self.weight[padding_idx] = 0.0
+        self.padding_idx = padding_idx
+
+    def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None
+                ) -> Tensor:
+        return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,
+                             self.scale_grad_by_freq, self.mode, self.sparse,
+                             per_sample_weights, self.include_last_offset, self.padding_idx)
+
+    def extra_repr(self) -> str:
+        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")
+
+
+
+# ------------------------------------------------------------------ channels
+
+
+class ChannelShuffle(Module):
+    """The channels (axis 1 of (batch, C, ...)) split into `groups` groups and interleaved,
+    as PyTorch's ChannelShuffle (see `functional.channel_shuffle`)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = _check_features(groups, "groups", "ChannelShuffle")
+
+    def forward(self, input: Any) -> Tensor:
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each position: axis -3 of (batch, C, height, width) or
+    (C, height, width), as PyTorch's Softmax2d."""
+
+    def forward(self, input: Any) -> Tensor:
+        input = _as_tensor(self, input)
+        if input.ndim not in (3, 4):
+            raise ValueError(f"{self!r}: expected input of shape (batch, C, height, width) or "
+                             f"(C, height, width), got shape {input.shape}")
+        return tg.softmax(input, axis=-3)
+
+
+# ------------------------------------------------------------------ random
+
+
+class Dropout3d(Dropout):
+    """Channel dropout for (batch, C, depth, height, width) volumes in training mode (see
+    `functional.dropout3d`); identity in eval mode. Seeded as `Dropout`."""
+
+    function = staticmethod(dropout3d)
+    zeroed = "a channel"
+
+
+class AlphaDropout(Dropout):
+    """SELU's dropout in training mode (see `functional.alpha_dropout`): dropped entries set
+    to SELU's saturation value, then an affine map that keeps mean 0 and variance 1;
+    identity in eval mode. Seeded as `Dropout`."""
+
+    function = staticmethod(alpha_dropout)
+
+
+class FeatureAlphaDropout(AlphaDropout):
+    """`AlphaDropout` of whole channels (axis 1 of (batch, C, ...)), as PyTorch's
+    FeatureAlphaDropout (see `functional.feature_alpha_dropout`)."""
+
+    function = staticmethod(feature_alpha_dropout)
+    zeroed = "a channel"
+
+
+class RReLU(Module):
+    """The randomized leaky relu (see `functional.rrelu`): in training each negative
+    entry's slope drawn from U(lower, upper), in eval mode their mean. Seeded as
+    `Dropout` (`seed`, `generator` by keyword). `inplace=True` is accepted and computed
+    out of place (same values and gradients; see `ReLU`)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False,
+                 *, seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
+        super().__init__()
+        # (refused here; PyTorch's refuses them at the call, with a RuntimeError)
+        if number("RReLU", "lower", lower) > number("RReLU", "upper", upper):
+            raise ValueError(f"RReLU: lower {lower} is above upper {upper}; the slopes are "
+                             f"drawn from [lower, upper]: give lower <= upper")
+        self.lower, self.upper = lower, upper  # (as given: PyTorch's repr shows them)
+        self.inplace = check_flag("RReLU", "inplace", inplace)
+        self.generator = None if seed is None and generator is None \
+            else make_generator(seed, generator, "RReLU")
+
+    def forward(self, input: Any) -> Tensor:
+        return rrelu(input, self.lower, self.upper, self.training, generator=self.generator)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace, f"lower={self.lower}, upper={self.upper}")
