@@ -175,6 +175,14 @@ def test_sdpa_keeps_float32():
             Q, K, V, mask).data, rtol=1e-4, atol=1e-5)
 
 
+def test_sdpa_names_the_float_mask_it_makes_a_tensor_of():
+    pytest.importorskip("graphviz")
+    q = Tensor(Q, requires_grad=True, name="q")
+    source = tg.draw_graph(F.scaled_dot_product_attention(q, q, q, BIAS[:, :3]).sum()).source
+    assert "attn_mask" in source
+    assert "<B>input</B>" not in source and "<I>input</I>" not in source
+
+
 @pytest.mark.parametrize("call, error, words", [
     (lambda: F.scaled_dot_product_attention(Q, K[..., :3], V), RuntimeError, "last axis"),
     (lambda: F.scaled_dot_product_attention(Q, K, V[:, :4]), RuntimeError, "same length"),
@@ -421,6 +429,26 @@ def test_multihead_attention_bad_input_is_one_line_naming_it(call, error, words)
     assert "\n" not in message
 
 
+def test_an_empty_batch_gives_empty_outputs_as_pytorch():
+    layer = nn.MultiheadAttention(E, HEADS, add_bias_kv=True, add_zero_attn=True, seed=0)
+    encoder = nn.TransformerEncoderLayer(E, HEADS, 6, seed=0)
+    for need_weights in (True, False):
+        out, weights = layer(QUERY[:, :0], KEY_E[:, :0], KEY_E[:, :0],
+                             need_weights=need_weights)
+        assert out.shape == (3, 0, E)
+        assert (weights.shape == (0, 3, 7)) if need_weights else weights is None
+    assert encoder(QUERY[:, :0]).shape == (3, 0, E)
+    pytest.importorskip("torch")
+    ours, theirs = mha_pair()
+    mine, references = leaves(QUERY[:, :0], KEY_E[:, :0]), twins(QUERY[:, :0], KEY_E[:, :0])
+    out, weights = ours(mine[0], mine[1], mine[1])
+    expected, expected_weights = theirs(references[0], references[1], references[1])
+    assert_same(out, expected)
+    assert_same(weights, expected_weights, "weights")
+    out.sum().backward()
+    assert mine[0].grad.shape == mine[0].shape
+
+
 def test_mismatched_mask_types_warn_as_pytorch():
     layer = nn.MultiheadAttention(E, HEADS, seed=0)
     with pytest.warns(UserWarning, match="mismatched key_padding_mask and attn_mask"):
@@ -545,6 +573,7 @@ def test_transformer_keeps_float32():
     (lambda: nn.TransformerEncoderLayer(4, 2, activation="tanh"), RuntimeError, "activation"),
     (lambda: nn.TransformerEncoderLayer(4, 2, activation=3), TypeError, "activation"),
     (lambda: nn.TransformerEncoderLayer(4, 2, dropout=-0.1), ValueError, "dropout is"),
+    (lambda: nn.TransformerEncoderLayer(4, 2, batch_first="yes"), TypeError, "batch_first"),
     (lambda: nn.TransformerEncoderLayer(4, 2, 6)(QUERY[..., :3]), ValueError, "src"),
     (lambda: nn.TransformerEncoder("layer", 2), TypeError, "encoder_layer"),
     (lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 2), 0), ValueError,

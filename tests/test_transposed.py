@@ -8,6 +8,7 @@ zeros, gaps between strided kernels) and the refusals, each one line naming the 
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -206,6 +207,17 @@ def test_weights_start_in_pytorchs_range_and_a_seed_repeats_them():
     assert nn.ConvTranspose1d(2, 2, 2, dtype=np.float32).weight.dtype == np.float32
 
 
+@pytest.mark.parametrize("name", ["ConvTranspose1d", "ConvTranspose2d"])
+def test_constructor_arguments_are_pytorchs_in_its_order(name):
+    layer = getattr(nn, name)(2, 3, 3, 1, 0, 0, 1, True, 1, "zeros", "cpu", np.float32)
+    assert layer.weight.dtype == np.float32  # (device and dtype where PyTorch has them)
+    torch = pytest.importorskip("torch")
+    ours = list(inspect.signature(getattr(nn, name)).parameters.values())
+    theirs = list(inspect.signature(getattr(torch.nn, name)).parameters.values())
+    assert [(p.name, p.default) for p in ours[:len(theirs)]] == \
+        [(p.name, p.default) for p in theirs]
+
+
 def test_unfold_and_fold_layers_agree_with_pytorch():
     torch = pytest.importorskip("torch")
     for ours, theirs in ((nn.Unfold((2, 3), 1, 1, (2, 1)), torch.nn.Unfold((2, 3), 1, 1, (2, 1))),
@@ -273,18 +285,74 @@ def test_zeros_in_give_the_bias_out_and_gaps_hold_the_bias_alone():
     np.testing.assert_array_equal(out.data, [[[1.0, 0.0, 0.0, 1.0]]])
 
 
-def test_diagrams_name_the_placement_matrices():
+def test_diagrams_name_the_zeros_the_blocks_are_added_into():
     pytest.importorskip("graphviz")
     x = Tensor(np.ones((1, 2, 3, 3)), requires_grad=True, name="x")
     w = Tensor(np.ones((2, 1, 2, 2)), requires_grad=True, name="w")
-    out = F.conv_transpose2d(x, w, None, 2, groups=2)
+    out = F.conv_transpose2d(x, w, None, 2, padding=1, groups=2)
     assert out.name is None  # (what the user gets is not named)
     source = tg.draw_graph(out.sum()).source
-    for name in ("conv_transpose2d placement (height)", "conv_transpose2d placement (width)"):
-        assert name in source
+    assert "conv_transpose2d output (zeros)" in source
     assert "<B>input</B>" not in source and "<I>input</I>" not in source
-    source = tg.draw_graph(F.fold(F.unfold(x, 2), 3, 2).sum()).source
-    assert "unfold placement (height)" in source and "fold placement (width)" in source
+    source = tg.draw_graph(F.fold(F.unfold(x, 2, padding=1), 3, 2, padding=1).sum()).source
+    assert "fold output (zeros)" in source
+    assert "<B>input</B>" not in source and "<I>input</I>" not in source
+
+
+def _reach(function, shape, at):
+    """Where `function` of an input with one nonzero entry, at `at`, is nonzero: the
+    outputs that entry reaches (with weights of ones)."""
+    indicator = np.zeros(shape)
+    indicator[at] = 1.0
+    return function(indicator).data != 0
+
+
+FUNCTIONS = {  # name: (the function of one input, that input's shape)
+    "conv_transpose2d": (lambda x: F.conv_transpose2d(x, np.ones((2, 3, 2, 3)), None, 2, 1, 1,
+                                                      dilation=(1, 2)), (1, 2, 4, 4)),
+    "conv_transpose1d": (lambda x: F.conv_transpose1d(x, np.ones((2, 3, 3)), None, 2, 1),
+                         (2, 2, 5)),
+    "unfold": (lambda x: F.unfold(x, (2, 3), 1, 1, (1, 2)), (1, 2, 4, 5)),
+    "fold": (lambda x: F.fold(x, (4, 5), (2, 3), 1, 1, (1, 2)), (1, 12, 15)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_a_nan_or_inf_reaches_only_the_outputs_the_entry_reaches(name):
+    function, shape = FUNCTIONS[name]
+    at = (0, 1) + tuple(n // 2 for n in shape[2:])
+    reach = _reach(function, shape, at)
+    assert 0 < reach.sum() < reach.size
+    for bad in (np.nan, np.inf):
+        x = np.zeros(shape)
+        x[at] = bad
+        out = function(x).data
+        np.testing.assert_array_equal(np.isnan(out) | np.isinf(out), reach)
+        if bad == np.inf:  # (inf times a weight of 1, not inf * 0 = NaN)
+            assert not np.isnan(out).any()
+    # backward: a NaN in the output's gradient reaches only the inputs that made that entry
+    x = Tensor(np.ones(shape), requires_grad=True)
+    out = function(x)
+    upstream = np.zeros(out.shape)
+    upstream[np.unravel_index(np.flatnonzero(reach)[0], out.shape)] = np.nan
+    (out * upstream).sum().backward()
+    assert 0 < np.isnan(x.grad.data).sum() < x.size
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_nan_and_inf_agree_with_pytorch(name):
+    torch = pytest.importorskip("torch")
+    function, shape = FUNCTIONS[name]
+    theirs = {"conv_transpose2d": lambda x: torch.nn.functional.conv_transpose2d(
+        x, torch.ones(2, 3, 2, 3, dtype=x.dtype), None, 2, 1, 1, dilation=(1, 2)),
+        "conv_transpose1d": lambda x: torch.nn.functional.conv_transpose1d(
+            x, torch.ones(2, 3, 3, dtype=x.dtype), None, 2, 1),
+        "unfold": lambda x: torch.nn.functional.unfold(x, (2, 3), 1, 1, (1, 2)),
+        "fold": lambda x: torch.nn.functional.fold(x, (4, 5), (2, 3), 1, 1, (1, 2))}[name]
+    x = RNG.standard_normal(shape)
+    x[0, 1, 1] = np.nan
+    x.reshape(-1)[-1] = -np.inf
+    np.testing.assert_allclose(function(x).data, theirs(torch.tensor(x)).numpy(), rtol=1e-12)
 
 
 # ------------------------------------------------------------------ refusals

@@ -64,27 +64,27 @@ def _grouped(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]
 
 def _mask(attn_mask: Any, query: Tensor, shape: tuple[int, ...]) -> Any:
     """attn_mask as a boolean array (True: takes part) or a float Tensor (added, in the
-    query's dtype), checked to broadcast to the scores' `shape`."""
-    if isinstance(attn_mask, Tensor):
-        kind, mask_shape = attn_mask.dtype.kind, attn_mask.shape
-    else:
+    query's dtype; named when made here from an array), checked to broadcast to the
+    scores' `shape`."""
+    if not isinstance(attn_mask, Tensor):
         attn_mask = np.asarray(attn_mask)
-        kind, mask_shape = attn_mask.dtype.kind, attn_mask.shape
-    if kind not in "bf":
+    if attn_mask.dtype.kind not in "bf":
         raise RuntimeError(f"{_WHERE}: attn_mask must be boolean (True: takes part) or "
                            f"floating point (added to the scores), got dtype "
                            f"{attn_mask.dtype}")
     try:
-        fits = np.broadcast_shapes(mask_shape, shape) == shape
+        fits = np.broadcast_shapes(attn_mask.shape, shape) == shape
     except ValueError:
         fits = False
     if not fits:
-        raise RuntimeError(f"{_WHERE}: attn_mask of shape {mask_shape} does not broadcast to "
-                           f"the scores' shape {shape} (..., query length, key length)")
-    if kind == "b":
+        raise RuntimeError(f"{_WHERE}: attn_mask of shape {attn_mask.shape} does not broadcast "
+                           f"to the scores' shape {shape} (..., query length, key length)")
+    if attn_mask.dtype.kind == "b":
         return np.asarray(getattr(attn_mask, "_data", attn_mask))
-    mask = _as_tensor(_WHERE, attn_mask, query, "attn_mask")
-    return mask if mask.dtype == query.dtype else mask.to(query.dtype)
+    if not isinstance(attn_mask, Tensor):
+        attn_mask = Tensor.from_op(attn_mask.astype(query.dtype), None)
+        attn_mask.name = "attn_mask"  # (a diagram would draw it as the user's input)
+    return attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
 
 
 def _dropout_probability(p: Any) -> float:

@@ -231,7 +231,9 @@ class _RecurrentLayer(Module):
         return (hx,)
 
     def forward(self, input: Any, hx: Any = None) -> tuple:
-        """(output, final state) of `input` from the initial state hx (zeros if None)."""
+        """(output, final state) of `input` from the initial state hx (zeros if None); a
+        sequence of no steps gives an empty output and the initial state (PyTorch refuses
+        it)."""
         input = _as_tensor(self, input, self.weight_ih_l0)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{self!r}: expected input of shape (length, batch, "

@@ -253,8 +253,9 @@ class MultiheadAttention(Module):
             k, v = (tg.cat([t, tg.broadcast_to(b, (batch, 1, self.embed_dim))], axis=1)
                     for t, b in ((k, self.bias_k), (v, self.bias_v)))
             padding, attention = _pad_key(padding), _pad_key(attention)
-        q, k, v = (t.reshape(batch, -1, self.num_heads, self.head_dim).swapaxes(1, 2)
-                   for t in (q, k, v))  # (batch, heads, length, head_dim)
+        # (batch, heads, length, head_dim); the length given: -1 is ambiguous in an empty batch
+        q, k, v = (t.reshape(batch, t.shape[1], self.num_heads, self.head_dim).swapaxes(1, 2)
+                   for t in (q, k, v))
         if self.add_zero_attn:
             zeros = _named(np.zeros((batch, self.num_heads, 1, self.head_dim), q.dtype),
                            "zero attention (zeros)")
@@ -342,6 +343,7 @@ class TransformerEncoderLayer(Module):
         dim_feedforward = _check_features(dim_feedforward, "dim_feedforward", where)
         _check_dropout(where, dropout, "an entry")
         bias = check_flag(where, "bias", bias)
+        batch_first = check_flag(where, "batch_first", batch_first)  # (named here, not in MHA)
         resolved = _float_dtype(dtype, where, device)
         rng = make_generator(seed, generator, where)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias,

@@ -22,7 +22,7 @@ from .layers import _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
 from .spatial_functions import _only_default
-from .transposed_functions import _spatial
+from .transposed_functions import _check_output_padding, _output_sizes, _spatial
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
 
@@ -41,9 +41,9 @@ class ConvTranspose2d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", *, seed: int | None = None,
-                 generator: np.random.Generator | None = None, dtype: Any = None,
-                 device: Any = None) -> None:
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None, *, seed: int | None = None,
+                 generator: np.random.Generator | None = None) -> None:
         super().__init__()
         name, n = type(self).__name__, self.dims
         _only_default(name, "padding_mode", padding_mode, "zeros")
@@ -59,11 +59,7 @@ class ConvTranspose2d(Module):
         self.padding = _spatial(name, "padding", padding, n, low=0)
         self.output_padding = _spatial(name, "output_padding", output_padding, n, low=0)
         self.dilation = _spatial(name, "dilation", dilation, n)
-        if any(e >= max(s, d) for e, s, d in zip(self.output_padding, self.stride,
-                                                  self.dilation)):
-            raise ValueError(f"{name}: output_padding {self.output_padding} must be smaller "
-                             f"than the stride {self.stride} or the dilation {self.dilation}, "
-                             f"axis by axis")
+        _check_output_padding(name, self.output_padding, self.stride, self.dilation)
         self.padding_mode = "zeros"
         rng = make_generator(seed, generator, name)
         resolved = _float_dtype(dtype, name, device)
@@ -97,8 +93,8 @@ class ConvTranspose2d(Module):
                              f"whole output's shape) for an input of shape {input.shape}, got "
                              f"{output_size!r}")
         size = size[-n:]
-        smallest = tuple((b - 1) * s - 2 * p + d * (k - 1) + 1 for b, s, p, d, k in zip(
-            input.shape[-n:], self.stride, self.padding, self.dilation, self.kernel_size))
+        smallest = _output_sizes(input.shape[-n:], self.kernel_size, self.stride, self.padding,
+                                 self.dilation, (0,) * n)
         largest = tuple(low + s - 1 for low, s in zip(smallest, self.stride))
         if any(not low <= want <= high for want, low, high in zip(size, smallest, largest)):
             raise ValueError(f"{self!r}: output_size {size} is out of reach for an input of "

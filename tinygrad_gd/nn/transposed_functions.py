@@ -2,16 +2,16 @@
 `conv_transpose2d`, `unfold` (an image's sliding blocks as columns) and `fold` (columns
 added back into an image, overlaps summed).
 
-All four are one placement, written as matmuls with constant 0/1 matrices, one per
-spatial axis (named in diagrams): along an axis, entry i of the kernel in block y sits at
-position `y * stride + i * dilation - padding`, nowhere where that falls in the padding.
-`unfold` gathers with the transposed matrices (`rows.T @ x @ columns.T`); `fold` adds
-each block back where it lies (`rows @ blocks @ columns`); a transposed convolution is
-the weight applied to each input position (a matmul over its group's input channels),
-each position's (out_channels, kernel) block then folded into the output. Gradients come
-from `backward()` (matmul, reshape, permute): the gradient of a fold is an unfold, and of
-an unfold a fold. The matrices take the input's float dtype (float32 kept); integer input
-is computed in float64.
+All four place the entries of blocks on an image: along an axis, entry i of the kernel in
+block y sits at position `y * stride + i * dilation` of the axis padded by `padding` on
+both sides. `unfold` gathers those positions from the zero-padded image (`take`); `fold`
+adds each block's entries into zeros of the padded size at them (`index_add`, named in
+diagrams), then cuts the padding off; a transposed convolution is the weight applied to
+each input position (a matmul over its group's input channels), each position's
+(out_channels, kernel) block then folded into the output. Only indexing, no product with
+a 0/1 matrix: a NaN or inf reaches only the outputs its entry reaches, as PyTorch's.
+Gradients come from `backward()` (the gradient of a fold is an unfold, and of an unfold a
+fold). Float32 is kept; integer input is computed in float64.
 """
 from __future__ import annotations
 
@@ -53,48 +53,58 @@ def _spatial(where: str, name: str, value: Any, n: int, low: int = 1) -> tuple[i
                         f"{type(value).__name__} {value!r}") from None
 
 
+def _check_output_padding(where: str, extra: tuple[int, ...], stride: tuple[int, ...],
+                          dilation: tuple[int, ...]) -> None:
+    """PyTorch's rule: each axis's output_padding smaller than its stride or dilation."""
+    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
+        raise ValueError(f"{where}: output_padding {extra} must be smaller than the stride "
+                         f"{stride} or the dilation {dilation}, axis by axis")
+
+
+def _output_sizes(sizes: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+                  padding: tuple[int, ...], dilation: tuple[int, ...],
+                  extra: tuple[int, ...]) -> tuple[int, ...]:
+    """A transposed convolution's output size per axis: (size - 1) * stride - 2 * padding
+    + dilation * (kernel - 1) + output_padding + 1."""
+    return tuple((b - 1) * s - 2 * p + d * (k - 1) + e + 1 for b, k, s, p, d, e in
+                 zip(sizes, kernel, stride, padding, dilation, extra))
+
+
 def _blocks(size: int, kernel: int, stride: int, dilation: int, padding: int) -> int:
     """How many windows fit an axis of `size` padded on both sides (PyTorch's count)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-def _placement(axis: _Axis, dtype: np.dtype) -> np.ndarray:
-    """(size, kernel * blocks): 1 where entry i of block y lands, at position y * stride +
-    i * dilation - padding of the axis; a column whose entry lands in the padding is 0."""
-    at = (np.arange(axis.blocks) * axis.stride - axis.padding
-          + np.arange(axis.kernel)[:, None] * axis.dilation).ravel()
-    inside = (at >= 0) & (at < axis.size)
-    matrix = np.zeros((axis.size, axis.kernel * axis.blocks), dtype)
-    matrix[at[inside], np.flatnonzero(inside)] = 1
-    return matrix
+def _positions(axis: _Axis) -> np.ndarray:
+    """(kernel, blocks): the position of entry i of block y on the axis padded on both
+    sides, y * stride + i * dilation."""
+    return np.arange(axis.blocks) * axis.stride + np.arange(axis.kernel)[:, None] * axis.dilation
 
 
-def _constant(matrix: np.ndarray, name: str) -> Tensor:
-    """A constant of the formula, named: a diagram would draw it as the user's input."""
-    tensor = Tensor.from_op(matrix, None)
-    tensor.name = name
-    return tensor
-
-
-def _float(tensor: Tensor) -> np.dtype:
-    """The placement matrices' dtype: the input's float dtype (float32 kept), else float64."""
-    return tensor.dtype if tensor.dtype.kind == "f" else np.dtype(np.float64)
+def _floated(tensor: Tensor) -> Tensor:
+    """A float tensor as it is (float32 kept); any other in float64, in the graph."""
+    return tensor if tensor.dtype.kind == "f" else tensor.to(np.float64)
 
 
 def _folded(where: str, blocks: Tensor, axes: tuple[_Axis, ...]) -> Tensor:
     """blocks (N, C, kernel..., blocks...) added into (N, C, size...): each entry at its
-    position, overlapping blocks summed."""
-    batch, channels, dtype = blocks.shape[0], blocks.shape[1], _float(blocks)
-    if len(axes) == 1:
-        (axis,) = axes
-        columns = _constant(_placement(axis, dtype).T, f"{where} placement (length)")
-        return blocks.reshape(batch, channels, axis.kernel * axis.blocks) @ columns
-    height, width = axes
-    rows = _constant(_placement(height, dtype), f"{where} placement (height)")
-    columns = _constant(_placement(width, dtype).T, f"{where} placement (width)")
-    spread = blocks.permute(0, 1, 2, 4, 3, 5).reshape(
-        batch, channels, height.kernel * height.blocks, width.kernel * width.blocks)
-    return rows @ spread @ columns
+    position, overlapping blocks summed, entries in the padding dropped."""
+    batch, channels, n = blocks.shape[0], blocks.shape[1], len(axes)
+    padded = tuple(axis.size + 2 * axis.padding for axis in axes)
+    order = tuple(a.kernel for a in axes) + tuple(a.blocks for a in axes)  # blocks' axes
+    coordinates = []
+    for j, axis in enumerate(axes):  # (kernel, blocks) placed at axes j and n + j
+        view = [1] * (2 * n)
+        view[j], view[n + j] = axis.kernel, axis.blocks
+        coordinates.append(np.broadcast_to(_positions(axis).reshape(view), order))
+    at = np.ravel_multi_index(coordinates, padded).ravel()
+    zeros = Tensor.from_op(np.zeros((batch, channels, math.prod(padded)), blocks.dtype), None)
+    zeros.name = f"{where} output (zeros)"  # (a diagram would draw it as the user's input)
+    out = zeros.index_add(2, at, blocks.reshape(batch, channels, at.size))
+    out = out.reshape((batch, channels) + padded)
+    if not any(axis.padding for axis in axes):
+        return out
+    return out[(slice(None),) * 2 + tuple(slice(a.padding, a.padding + a.size) for a in axes)]
 
 
 def _batched(input: Tensor, n: int) -> Tensor:
@@ -136,12 +146,9 @@ def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stri
     padding = _spatial(where, "padding", padding, n, low=0)
     extra = _spatial(where, "output_padding", output_padding, n, low=0)
     dilation = _spatial(where, "dilation", dilation, n)
-    if any(e >= max(s, d) for e, s, d in zip(extra, stride, dilation)):
-        raise ValueError(f"{where}: output_padding {extra} must be smaller than the stride "
-                         f"{stride} or the dilation {dilation}, axis by axis")
+    _check_output_padding(where, extra, stride, dilation)
     sizes = input.shape[-n:]
-    out = tuple((b - 1) * s - 2 * p + d * (k - 1) + e + 1 for b, s, p, d, k, e in
-                zip(sizes, stride, padding, dilation, kernel, extra))
+    out = _output_sizes(sizes, kernel, stride, padding, dilation, extra)
     if min(out) < 1:
         raise ValueError(f"{where}: the output's {spatial} would be {out} (input {sizes}, "
                          f"kernel {kernel}, stride {stride}, padding {padding}, dilation "
@@ -151,7 +158,7 @@ def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stri
     # (groups, out/groups * kernel, in/groups): each input position's block, per group
     spread = weight.reshape(groups, in_channels // groups, -1).swapaxes(1, 2)
     per_position = spread @ x.reshape(batch, groups, in_channels // groups, positions)
-    blocks = per_position.reshape((batch, out_channels) + kernel + sizes)
+    blocks = _floated(per_position.reshape((batch, out_channels) + kernel + sizes))
     result = _folded(where, blocks, tuple(map(_Axis, out, kernel, sizes, stride, dilation,
                                               padding)))
     if bias is not None:
@@ -221,12 +228,12 @@ def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
                          f"got shape {input.shape}")
     height, width = _image_axes("unfold", input.shape[-2:], kernel, dilation, padding, stride,
                                 input.shape)
-    x, dtype = _batched(input, 2), _float(input)
-    rows = _constant(_placement(height, dtype).T, "unfold placement (height)")
-    columns = _constant(_placement(width, dtype), "unfold placement (width)")
+    x = _floated(_batched(input, 2))
+    if height.padding or width.padding:
+        x = x.pad([(0, 0), (0, 0), (height.padding,) * 2, (width.padding,) * 2])
+    # (batch, C, kh, blocks down, kw, blocks across): each block's entries gathered
+    gathered = x.take(_positions(height), 2).take(_positions(width), 4)
     batch, channels = x.shape[:2]
-    gathered = (rows @ x @ columns).reshape(batch, channels, height.kernel, height.blocks,
-                                            width.kernel, width.blocks)
     out = gathered.permute(0, 1, 2, 4, 3, 5).reshape(
         batch, channels * height.kernel * width.kernel, height.blocks * width.blocks)
     return out if input.ndim == 4 else out.squeeze(0)
@@ -255,7 +262,7 @@ def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padd
                          f"(dilation {dilation}, padding {padding}, stride {stride}), but the "
                          f"input of shape {input.shape} has {input.shape[-1]} on its last axis")
     x = input if input.ndim == 3 else input.unsqueeze(0)
-    blocks = x.reshape(x.shape[0], x.shape[1] // kernel_entries, kernel[0], kernel[1],
-                       height.blocks, width.blocks)
+    blocks = _floated(x).reshape(x.shape[0], x.shape[1] // kernel_entries, kernel[0],
+                                 kernel[1], height.blocks, width.blocks)
     out = _folded("fold", blocks, (height, width))
     return out if input.ndim == 3 else out.squeeze(0)
