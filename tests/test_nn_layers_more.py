@@ -522,7 +522,7 @@ def test_1d_conv_and_pool_errors_name_the_1d_function_and_shapes(call, match):
     (lambda: F.dropout1d(SEQ, "half"), "dropout1d: p is the probability of zeroing a channel"),
     (lambda: nn.Dropout(1.5), "Dropout: p is the probability of zeroing an entry"),
     (lambda: F.dropout(X, 1.5), "dropout: p is the probability of zeroing an entry"),
-    (lambda: nn.RNN(3, 4, dropout=2.0), "RNN: p is the probability of zeroing an entry"),
+    (lambda: nn.RNN(3, 4, dropout=2.0), "RNN: dropout is the probability of zeroing an entry"),
 ])
 def test_dropout_probabilities_are_checked_once_with_words_for_what_is_zeroed(call, zeroed):
     with pytest.raises(ValueError, match=rf"^{zeroed}, a number in \[0, 1\]; got "):

@@ -357,7 +357,7 @@ BAD = [
      r"^GRU: bidirectional must be True or False, got str 'True'$"),
     (lambda: nn.GRU(3, 0), ValueError, r"^GRU: hidden_size must be a positive int, got 0$"),
     (lambda: nn.LSTM(3, 4, num_layers=0), ValueError, r"^LSTM: num_layers must be a positive"),
-    (lambda: nn.LSTM(3, 4, 2, dropout=1.5), ValueError, r"^LSTM: p is the probability"),
+    (lambda: nn.LSTM(3, 4, 2, dropout=1.5), ValueError, r"^LSTM: dropout is the probability"),
     (lambda: nn.LSTMCell(3, 4, bias="no"), TypeError, r"^LSTMCell: bias must be True or False"),
     (lambda: nn.LSTM(3, 4)(np.ones((5, 2, 2))), ValueError,
      r"^LSTM\(3, 4\): expected input of shape \(length, batch, 3\).*got \(5, 2, 2\)$"),

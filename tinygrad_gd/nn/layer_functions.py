@@ -35,12 +35,12 @@ def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "inpu
     return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
 
 
-def _check_probability(where: str, p: Any, what: str = "an entry") -> None:
-    """A dropout's p: a number in [0, 1], the probability of zeroing `what` (an entry, a
-    channel)."""
+def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "p") -> None:
+    """A dropout's probability (the argument `name`: a dropout's p, a layer's dropout): a
+    number in [0, 1], the probability of zeroing `what` (an entry, a channel)."""
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
             or not 0 <= p <= 1:
-        raise ValueError(f"{where}: p is the probability of zeroing {what}, a number in "
+        raise ValueError(f"{where}: {name} is the probability of zeroing {what}, a number in "
                          f"[0, 1]; got {p!r}")
 
 

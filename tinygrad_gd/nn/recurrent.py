@@ -177,7 +177,7 @@ class _RecurrentLayer(Module):
         self.batch_first = check_flag(where, "batch_first", batch_first)
         self.bidirectional = check_flag(where, "bidirectional", bidirectional)
         self.proj_size = _proj_size(where, proj_size, self.hidden_size)
-        _check_probability(where, dropout)
+        _check_probability(where, dropout, "an entry", "dropout")
         if dropout and self.num_layers == 1:  # (PyTorch's warning, naming the layer)
             warnings.warn(f"{where}: dropout option adds dropout after all but last recurrent "
                           f"layer, so non-zero dropout expects num_layers greater than 1, "

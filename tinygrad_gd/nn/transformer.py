@@ -26,7 +26,7 @@ from . import functional as F
 from . import init
 from .attention import scaled_dot_product_attention
 from .containers import ModuleList
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _check_probability
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
@@ -40,14 +40,6 @@ def _named(array: np.ndarray, name: str) -> Tensor:
     tensor = Tensor.from_op(array, None)
     tensor.name = name
     return tensor
-
-
-def _check_dropout(where: str, p: Any, what: str) -> None:
-    """A layer's dropout: a number in [0, 1], the probability of zeroing `what`."""
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) \
-            or not 0 <= p <= 1:
-        raise ValueError(f"{where}: dropout is the probability of zeroing {what}, a number in "
-                         f"[0, 1]; got {p!r}")
 
 
 def _dtype(mask: Any) -> np.dtype:
@@ -138,7 +130,7 @@ class MultiheadAttention(Module):
         self.kdim = self.embed_dim if kdim is None else _check_features(kdim, "kdim", where)
         self.vdim = self.embed_dim if vdim is None else _check_features(vdim, "vdim", where)
         self._qkv_same_embed_dim = self.kdim == self.embed_dim == self.vdim
-        _check_dropout(where, dropout, "an attention weight")
+        _check_probability(where, dropout, "an attention weight", "dropout")
         self.dropout = dropout
         self.batch_first = check_flag(where, "batch_first", batch_first)
         self.head_dim = self.embed_dim // self.num_heads
@@ -341,7 +333,7 @@ class TransformerEncoderLayer(Module):
                              f"(each head takes d_model // nhead features)")
         number(where, "layer_norm_eps", layer_norm_eps, 0)
         dim_feedforward = _check_features(dim_feedforward, "dim_feedforward", where)
-        _check_dropout(where, dropout, "an entry")
+        _check_probability(where, dropout, "an entry", "dropout")
         bias = check_flag(where, "bias", bias)
         batch_first = check_flag(where, "batch_first", batch_first)  # (named here, not in MHA)
         resolved = _float_dtype(dtype, where, device)

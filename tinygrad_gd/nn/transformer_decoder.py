@@ -25,12 +25,12 @@ from ..values import check_cpu, numeric_dtype
 from . import functional as F
 from . import init
 from .containers import ModuleList
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _check_probability
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module
 from .registration import _float_dtype
 from .transformer import (MultiheadAttention, TransformerEncoder, TransformerEncoderLayer,
-                          _activation, _check_dropout)
+                          _activation)
 
 __all__ = ["TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 
@@ -46,7 +46,7 @@ def _check_layer_arguments(where: str, d_model: Any, nhead: Any, dim_feedforward
         raise ValueError(f"{where}: d_model {d_model} must be divisible by nhead {nhead} "
                          f"(each head takes d_model // nhead features)")
     _check_features(dim_feedforward, "dim_feedforward", where)
-    _check_dropout(where, dropout, "an entry")
+    _check_probability(where, dropout, "an entry", "dropout")
     _activation(where, activation)
     number(where, "layer_norm_eps", layer_norm_eps, 0)
     for name, flag in (("batch_first", batch_first), ("norm_first", norm_first),
