@@ -2,6 +2,7 @@
 and against central finite differences."""
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -148,7 +149,7 @@ def test_bad_inputs_are_refused_in_one_line_as_pytorch_refuses_them(call):
             ([x, Tensor([1.0])], RuntimeError, r"inputs\[1\] \(shape \(1,\)\) does not require "
                                                r"grad"),
             ([x, 1.0], RuntimeError, r"all inputs have to be Tensors, but inputs\[1\] is float"),
-            (3, TypeError, r"inputs must be a Tensor or a sequence of Tensors, got int"),
+            (3, TypeError, r"inputs must be a Tensor or a tuple/list of Tensors, got int"),
             (np.ones(2), TypeError, r"got ndarray")):
         with pytest.raises(error, match=words) as info:
             call((x * x).sum(), inputs)
@@ -177,6 +178,134 @@ def test_retained_tensors_off_the_path_keep_no_grad_as_pytorchs():
         b.retain_grad()
         loss.backward(inputs=[x])
         assert b.grad is None and h.grad is not None and w.grad is None
+
+def _chain(lib):
+    """x (a leaf) -> h = sin(x) -> g = exp(h), loss = (g * g).sum(): g a non-leaf input."""
+    x = lib.tensor([1.0, 2.0], requires_grad=True, dtype=lib.float64)
+    h = x.sin()
+    g = h.exp()
+    return x, h, g, (g * g).sum()
+
+
+@pytest.mark.parametrize("call", [
+    lambda lib, loss, g: loss.backward(inputs=[g]),
+    lambda lib, loss, g: lib.autograd.grad(loss, [g]),
+])
+def test_the_graph_below_a_non_leaf_input_is_neither_run_nor_freed_as_pytorchs(call):
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        x, h, g, loss = _chain(lib)
+        call(lib, loss, g)
+        assert x.grad is None
+        h.backward(lib.ones(2, dtype=lib.float64))  # sin's saved input is still there
+        np.testing.assert_allclose(np.asarray(x.grad.detach()), np.cos([1.0, 2.0]), rtol=1e-12)
+
+
+def test_autograd_grad_runs_only_the_hooks_on_a_path_to_its_inputs_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    runs = {}
+    for lib in (tg, torch):
+        fired = runs.setdefault(lib.__name__, [])
+        x, w, h, b, loss = _graph(None if lib is tg else lib, [1.0, 2.0], [3.0, 4.0],
+                                  None if lib is tg else torch.float64)
+        for name, t in (("x", x), ("w", w), ("h", h), ("b", b)):
+            t.register_hook(lambda g, name=name: fired.append(name))
+        (gx,) = lib.autograd.grad(loss, [x])
+        runs[lib.__name__ + " gx"] = np.asarray(gx.detach()).tolist()
+    assert sorted(runs["tinygrad_gd"]) == sorted(runs["torch"]) == ["h", "x"]
+    assert runs["tinygrad_gd gx"] == runs["torch gx"]
+
+
+def test_a_backward_a_hook_starts_runs_all_its_own_hooks_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    runs = {}
+    for lib in (tg, torch):
+        fired = runs.setdefault(lib.__name__, [])
+
+        def hook(grad, lib=lib, fired=fired):  # a pass of its own, inside the outer one
+            z = lib.tensor([3.0], requires_grad=True, dtype=lib.float64)
+            with lib.enable_grad():
+                inner = z * 2
+                inner.register_hook(lambda g: fired.append("inner"))
+                total = inner.sum()
+            total.backward()
+            fired.append(z.grad.tolist())
+
+        def squared(a, hook=hook):
+            h = a * 2
+            h.register_hook(hook)
+            return h * h
+        x = lib.tensor([1.0, 2.0], requires_grad=True, dtype=lib.float64)
+        squared(x).sum().backward(inputs=[x])
+        lib.autograd.grad(squared(x).sum(), [x])
+        lib.autograd.functional.jacobian(squared, x)  # a pass per output entry: two
+    assert runs["tinygrad_gd"] == runs["torch"] == ["inner", [2.0]] * 4
+
+
+def test_grad_signature_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    import inspect
+    for ours, theirs in ((tg.autograd.grad, torch.autograd.grad),
+                         (tg.autograd.backward, torch.autograd.backward),
+                         (Tensor.backward, torch.Tensor.backward)):
+        assert [(p.name, p.default) for p in inspect.signature(ours).parameters.values()] == [
+            (p.name, p.default) for p in inspect.signature(theirs).parameters.values()]
+
+
+def test_grad_materialize_grads_only_inputs_and_empty_inputs_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True, dtype=lib.float64)
+        unused = lib.tensor([5.0], requires_grad=True, dtype=lib.float64)
+        loss = (x * x).sum()
+        gx, gu = lib.autograd.grad(loss, [x, unused], retain_graph=True, materialize_grads=True)
+        assert np.asarray(gx.detach()).tolist() == [2.0, 4.0]
+        assert np.asarray(gu.detach()).tolist() == [0.0] and gu.dtype == unused.dtype
+        with pytest.raises(ValueError, match="allow_unused to be True or not passed when "
+                                             "materialize_grads=True"):
+            lib.autograd.grad(loss, [x], retain_graph=True, materialize_grads=True,
+                              allow_unused=False)
+        with pytest.raises(RuntimeError, match="cannot be empty"):
+            lib.autograd.grad(loss, [], retain_graph=True)
+        with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+            (g,) = lib.autograd.grad(loss, [x], None, True, False, False)  # positional
+        assert np.asarray(g.detach()).tolist() == [2.0, 4.0]
+        assert lib.autograd.grad(loss, [x, unused], None, True, False, True, True)[1] is None
+
+
+def test_grad_is_grads_batched_gives_pytorchs_rows():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    values, w_values = rng.normal(size=(2, 3)), rng.normal(size=3)
+    batch = rng.normal(size=(4, 2))  # four seeds of the output's shape (2,)
+    got = []
+    for lib in (tg, torch):
+        x = lib.tensor(values, requires_grad=True, dtype=lib.float64)
+        w = lib.tensor(w_values, requires_grad=True, dtype=lib.float64)
+        unused = lib.tensor([1.0], requires_grad=True, dtype=lib.float64)
+        out = (x * w).tanh().sum(1)
+        grads = lib.autograd.grad(out, (x, w, unused), lib.tensor(batch, dtype=lib.float64),
+                                  is_grads_batched=True, allow_unused=True)
+        got.append([None if g is None else np.asarray(g.detach()) for g in grads])
+        assert x.grad is None
+    for ours, theirs in zip(*got):
+        assert (ours is None) == (theirs is None)
+        if ours is not None:
+            assert ours.shape == theirs.shape
+            np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (rows,) = tg.autograd.grad(x * x, x, np.eye(2), is_grads_batched=True)  # the Jacobian
+    np.testing.assert_array_equal(rows.numpy(), np.diag([2.0, 4.0]))
+    jac = F.jacobian(lambda a: a * a, Tensor([1.0, 2.0]))
+    np.testing.assert_array_equal(rows.numpy(), jac.numpy())
+    for seeds, words in ((np.ones((2, 3)), r"grad_outputs\[0\] has shape \(2, 3\) and output 0 "
+                                           r"shape \(2,\)"),
+                         (None, r"grad_outputs\[0\] has shape None"),
+                         (np.ones((0, 2)), r"at least 1, got \[0\]")):
+        with pytest.raises(RuntimeError, match=r"^grad: with is_grads_batched=True") as info:
+            tg.autograd.grad(x * x, x, seeds, is_grads_batched=True)
+        assert re.search(words, str(info.value)) and "\n" not in str(info.value)
+
 
 # ------------------------------------------------------------------ autograd.functional
 # Each case: a function written once for both libraries, its input shapes.

@@ -311,3 +311,40 @@ def test_names_are_reached_as_pytorchs():
     assert loader.dataset.n == 3 and loader.sampler is None and loader.batch_sampler is None
     assert repr(loader) == "DataLoader(Numbers, batch_size=2, drop_last=False)"
     assert loader.num_samples == 3
+
+
+def test_default_convert_and_default_collate_take_pytorchs_argument_names():
+    torch = pytest.importorskip("torch")
+    import inspect
+    for ours, theirs in ((tg.data.default_convert, torch.utils.data.default_convert),
+                         (tg.data.default_collate, torch.utils.data.default_collate)):
+        assert list(inspect.signature(ours).parameters) == list(
+            inspect.signature(theirs).parameters)
+    assert tg.data.default_convert(data=np.float32(2.5)).dtype == np.float32
+
+
+def test_every_keyword_of_pytorchs_loader_is_taken_as_with_num_workers_0():
+    torch = pytest.importorskip("torch")
+    import inspect
+    names = set(inspect.signature(torch.utils.data.DataLoader.__init__).parameters) - {"self"}
+    assert names <= set(inspect.signature(DataLoader.__init__).parameters)
+    Numbers, _, _ = _streams(IterableDataset)
+    TorchNumbers, _, _ = _streams(torch.utils.data.IterableDataset)
+    unused = dict(timeout=0, worker_init_fn=lambda worker_id: None, multiprocessing_context=None,
+                  prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                  in_order=False)
+    for ours, theirs in ((Numbers(5), TorchNumbers(5)), (np.arange(5.0), np.arange(5.0))):
+        got = DataLoader(dataset=ours, batch_size=2, **unused)
+        want = torch.utils.data.DataLoader(theirs, batch_size=2, **unused)
+        assert _plain(list(got)) == _plain(list(want))
+    for name, value in (("prefetch_factor", 2), ("persistent_workers", True),
+                        ("multiprocessing_context", "spawn"), ("timeout", 5.0)):
+        if name != "timeout":  # (PyTorch's refuses a timeout at the first batch)
+            with pytest.raises(ValueError):
+                torch.utils.data.DataLoader(TorchNumbers(3), **{name: value})
+        for dataset in (Numbers(3), np.arange(3.0)):
+            with pytest.raises(ValueError, match=rf"^DataLoader: {name}={value!r} needs worker "
+                                                 rf"processes \(PyTorch's too: num_workers > "
+                                                 rf"0\), but this loader is single-process; "
+                                                 rf"leave {name} out$"):
+                DataLoader(dataset, **{name: value})

@@ -89,6 +89,9 @@ ROSENBROCK_CASES = [
     dict(lr=1, line_search_fn="strong_wolfe"),                    # the line search
     dict(lr=1, max_iter=5, history_size=2, line_search_fn="strong_wolfe"),  # wraps around
     dict(lr=0.5, max_iter=7, max_eval=9, line_search_fn="strong_wolfe"),  # max_eval binds
+    # a long first step and a loose tolerance_change: the zoom narrows its bracket to
+    # PyTorch's fixed 1e-9 all the same (the optimizer's tolerance is not the line search's)
+    dict(lr=50, max_iter=10, tolerance_change=0.5, line_search_fn="strong_wolfe"),
 ]
 
 

@@ -4,11 +4,12 @@ your own ops, `tg.Function`), anomaly mode (`detect_anomaly`, `set_detect_anomal
 `is_anomaly_enabled`, from `anomaly.py`) and `functional` (`jacobian`, `vjp`, `jvp`, from
 `autograd_functional.py`).
 
-`tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass (`engine.backward`)
-and hands back the gradients of `loss` with respect to `w` and `b`, leaves or not,
-without adding them into any `.grad`: the chain rule as a function, for a learner who
-wants the numbers without the side effect. Several outputs make one pass too, from a
-node of their own above them all (`_Outputs`), so each hook sees the complete gradient.
+`tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass, as far as those
+gradients need (`hooks.gradients_to`), and hands back the gradients of `loss` with
+respect to `w` and `b`, leaves or not, without adding them into any `.grad`: the chain
+rule as a function, for a learner who wants the numbers without the side effect.
+Several outputs make one pass too, from a node of their own above them all
+(`_Outputs`), so each hook sees the complete gradient.
 """
 from __future__ import annotations
 
@@ -19,10 +20,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import autograd_functional as functional
-from . import engine
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import Function
-from .hooks import accumulate_grads, backward_inputs
+from .hooks import accumulate_grads, backward_inputs, gradients_to, tensor_list
 from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
@@ -34,34 +34,80 @@ sys.modules[f"{__name__}.functional"] = functional
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
          grad_outputs: Any = None, retain_graph: bool | None = None,
-         create_graph: bool = False, allow_unused: bool = False) -> tuple[Any, ...]:
+         create_graph: bool = False, only_inputs: bool = True,
+         allow_unused: bool | None = None, is_grads_batched: bool = False,
+         materialize_grads: bool = False) -> tuple[Any, ...]:
     """The gradients of `outputs` (summed over them) with respect to each of `inputs`, as
     a tuple of Tensors; no `.grad` changes. An input the outputs do not depend on is an
-    error, or None with `allow_unused=True`. The graph is freed afterwards unless
-    `retain_graph=True`, as after `backward()`."""
+    error, or None with `allow_unused=True` (zeros with `materialize_grads=True`, which
+    allows it). The graph is freed afterwards unless `retain_graph=True`, as after
+    `backward()`; as PyTorch's, the hooks on a path to the inputs run, no others, and the
+    graph below the inputs is neither run nor freed (`hooks.gradients_to`).
+    `is_grads_batched=True`: the first axis of each of `grad_outputs` is a batch, one pass
+    per entry (PyTorch's vmap gives the same numbers; a hook runs once per entry, on that
+    entry's gradient), each result with that axis first.
+    `only_inputs`: deprecated and ignored, as in PyTorch."""
     if create_graph:
         raise NotImplementedError("grad: create_graph=True (second derivatives) is not "
                                   "supported: the backward pass records no graph")
-    outputs = _tensors("grad", "outputs", outputs)
-    wanted = _tensors("grad", "inputs", inputs)
+    if not only_inputs:
+        warnings.warn("grad: only_inputs argument is deprecated and is ignored now (defaults "
+                      "to True); to accumulate gradients elsewhere use tg.autograd.backward",
+                      FutureWarning, stacklevel=2)
+    if materialize_grads and allow_unused is False:
+        raise ValueError("grad: expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False")
+    allow_unused = materialize_grads if allow_unused is None else allow_unused
+    outputs = tensor_list("grad", "outputs", outputs)
+    wanted = tensor_list("grad", "inputs", inputs)
+    if not wanted:
+        raise RuntimeError("grad: inputs cannot be empty; give the tensors to differentiate "
+                           "with respect to")
     seeds = _one_each("grad", "outputs", outputs, "grad_outputs", grad_outputs)
     for t in outputs + wanted:
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: every output and input must be a Tensor that requires a "
                                f"gradient, got {t!r:.60}")
-    seeds = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, seeds)]
-    found: dict[int, Any] = {}
-    positions = {id(t): k for k, t in enumerate(wanted)}
-    for tensor, g, _ in engine.backward(*_start(outputs, seeds), bool(retain_graph)):
-        if id(tensor) in positions:
-            found[id(tensor)] = g
+    rows = _batch_rows(outputs, seeds) if is_grads_batched else [seeds]
+    passes = []
+    for k, row in enumerate(rows):  # (the graph kept for the next row's pass)
+        row = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, row)]
+        passes.append(gradients_to(*_start(outputs, row), bool(retain_graph)
+                                   or k < len(rows) - 1, wanted))
     result = []
-    for t in wanted:
-        if id(t) not in found and not allow_unused:
-            raise RuntimeError(f"grad: input {positions[id(t)]} (shape {t.shape}) was not used "
-                               f"to compute the outputs; pass allow_unused=True to get None")
-        result.append(Tensor.from_op(found[id(t)].copy(), None) if id(t) in found else None)
+    for j, t in enumerate(wanted):
+        grads = [found.get(t) for found in passes]
+        if all(g is None for g in grads):
+            if not allow_unused:
+                raise RuntimeError(f"grad: input {j} (shape {t.shape}) was not used to compute "
+                                   f"the outputs; pass allow_unused=True to get None")
+            # (zeros of the input's shape, batched or not: PyTorch's zeros_like(input))
+            result.append(Tensor.from_op(np.zeros(t.shape, t.dtype), None)
+                          if materialize_grads else None)
+        elif is_grads_batched:
+            result.append(Tensor.from_op(np.stack([np.zeros(t.shape, t.dtype) if g is None
+                                                   else g for g in grads]), None))
+        else:
+            result.append(Tensor.from_op(grads[0].copy(), None))
     return tuple(result)
+
+
+def _batch_rows(outputs: list, seeds: list) -> list[list]:
+    """`is_grads_batched`: the seeds of each pass, entry k of every grad_output (each given,
+    of shape (batch,) + its output's shape, one batch size for all)."""
+    arrays = [np.asarray(getattr(s, "_data", s)) if s is not None else None for s in seeds]
+    for k, (out, array) in enumerate(zip(outputs, arrays)):
+        if array is None or array.ndim == 0 or array.shape[1:] != out.shape:
+            raise RuntimeError(f"grad: with is_grads_batched=True, the first axis of each "
+                               f"grad_output is the batch, the rest its output's shape, but "
+                               f"grad_outputs[{k}] has shape "
+                               f"{None if array is None else array.shape} and output {k} "
+                               f"shape {out.shape}")
+    sizes = sorted({array.shape[0] for array in arrays})
+    if sizes != [sizes[-1]] or not sizes[-1]:
+        raise RuntimeError(f"grad: with is_grads_batched=True every grad_output needs the same "
+                           f"batch size, at least 1, got {[array.shape[0] for array in arrays]}")
+    return [[array[k] for array in arrays] for k in range(arrays[0].shape[0])]
 
 
 def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
@@ -82,7 +128,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         raise NotImplementedError("backward: create_graph=True (second derivatives) is not "
                                   "supported: the backward pass records no graph")
     inputs = backward_inputs("backward", inputs)
-    tensors = _tensors("backward", "tensors", tensors)
+    tensors = tensor_list("backward", "tensors", tensors)
     seeds = _one_each("backward", "tensors", tensors, "grad_tensors", grad_tensors)
     if len(tensors) == 1 and isinstance(tensors[0], Tensor):
         return tensors[0].backward(seeds[0], retain_graph=bool(retain_graph), inputs=inputs)
@@ -122,16 +168,6 @@ def _start(outputs: list, seeds: list) -> tuple[Tensor, np.ndarray]:
     if len(outputs) == 1:
         return outputs[0], seeds[0]
     return Tensor.from_op(np.zeros(()), _Outputs.over(outputs, seeds)), np.ones(())
-
-
-def _tensors(what: str, name: str, value: Any) -> list:
-    """`value` (a Tensor, or a sequence of them) as a list; an array is refused."""
-    if isinstance(value, Tensor):
-        return [value]
-    if isinstance(value, (np.ndarray, np.generic, str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError(f"{what}: {name} must be a Tensor or a tuple/list of Tensors, got "
-                        f"{type(value).__name__} {value!r:.40}")
-    return list(value)
 
 
 def _one_each(what: str, name: str, tensors: list, seeds_name: str, seeds: Any) -> list:

@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from . import engine, hooks
+from . import hooks
 from .grad_mode import check_flag, enable_grad
 from .tensor import Tensor
 
@@ -279,24 +279,14 @@ def _one_hots(out: Tensor) -> Iterable[np.ndarray]:
 
 def _gradients(output: Tensor, seeds: Iterable[np.ndarray], inputs: tuple) -> list[list]:
     """For each seed, the gradient with respect to each input of `output`, from one
-    engine pass started from that seed (None for an input it does not depend on). A
-    pass stops once every input it reaches has its complete gradient, and runs the hooks
-    of the tensors on a path to an input only, as PyTorch's; graphs are kept
-    (`retain_graph`): the function may have used one of the caller's."""
-    leading = hooks.leading_to(output, inputs)
-    reached = leading.intersection(inputs)  # (tensors hash by identity)
+    engine pass started from that seed (None for an input it does not depend on): PyTorch's
+    passes (`hooks.gradients_to`: the hooks on a path to an input only, stopped once every
+    input's gradient is complete); graphs are kept (`retain_graph`): the function may have
+    used one of the caller's."""
+    leading = hooks.leading_to(output, inputs)  # (the same for every seed)
     results = []
     for seed in seeds:
-        found, left = {}, set(reached)
-        with hooks.only_on(leading):
-            steps = engine.backward(output, seed, retain_graph=True)
-            for tensor, grad, _ in steps if left else ():
-                if tensor in left:
-                    found[tensor] = grad
-                    left.discard(tensor)
-                    if not left:
-                        break
-            steps.close()
+        found = hooks.gradients_to(output, seed, True, inputs, leading)
         results.append([found.get(x) for x in inputs])
     return results
 

@@ -121,17 +121,17 @@ def _stacked(samples: list, where: str, field: str) -> Tensor:
     return _to_tensor(stacked)
 
 
-def default_convert(sample: Any) -> Any:
+def default_convert(data: Any) -> Any:
     """PyTorch's default_convert, what a loader of an IterableDataset with batch_size=None
     does to each sample: NumPy arrays and scalars become Tensors (arrays of strings stay),
     containers are converted field by field into the same kind (a tuple stays a tuple:
     PyTorch's makes it a list, as default_collate's departure), anything else is kept."""
-    if isinstance(sample, (np.ndarray, np.generic)):  # (copied: a batch never aliases)
-        return sample if sample.dtype.kind in "OSUV" else _to_tensor(np.array(sample))
-    if isinstance(sample, Mapping):
-        return _same_mapping(sample, {key: default_convert(sample[key]) for key in sample})
-    if isinstance(sample, tuple) and hasattr(sample, "_fields"):  # a namedtuple
-        return type(sample)(*(default_convert(value) for value in sample))
-    if isinstance(sample, (tuple, list)):
-        return type(sample)(default_convert(value) for value in sample)
-    return sample
+    if isinstance(data, (np.ndarray, np.generic)):  # (copied: a batch never aliases)
+        return data if data.dtype.kind in "OSUV" else _to_tensor(np.array(data))
+    if isinstance(data, Mapping):
+        return _same_mapping(data, {key: default_convert(data[key]) for key in data})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a namedtuple
+        return type(data)(*(default_convert(value) for value in data))
+    if isinstance(data, (tuple, list)):
+        return type(data)(default_convert(value) for value in data)
+    return data

@@ -77,6 +77,11 @@ class DataLoader:
         pin_memory: PyTorch's, accepted at its default False only (CPU-only).
         dataset: PyTorch's keyword for the dataset, instead of the first argument.
 
+    PyTorch's options for worker processes are taken as PyTorch's DataLoader takes them
+    with num_workers=0: `worker_init_fn`, `pin_memory_device` and `in_order` unused,
+    `timeout`, `multiprocessing_context`, `prefetch_factor` and `persistent_workers` at
+    their defaults only (a ValueError otherwise).
+
     `loader.dataset` is the dataset given (PyTorch's attribute), or, when arrays were
     given, a `TensorDataset` over them (sharing their memory); `loader.sampler`,
     `loader.batch_sampler` and `loader.collate_fn` are PyTorch's attributes too (the
@@ -102,7 +107,11 @@ class DataLoader:
                  seed: int | None = None, drop_last: bool = False, num_workers: int = 0,
                  pin_memory: bool = False, dataset: Any = None, generator: Any = None,
                  sampler: Any = None, batch_sampler: Any = None,
-                 collate_fn: Callable[[list], Any] | None = None) -> None:
+                 collate_fn: Callable[[list], Any] | None = None, timeout: float = 0,
+                 worker_init_fn: Callable[[int], None] | None = None,
+                 multiprocessing_context: Any = None, prefetch_factor: int | None = None,
+                 persistent_workers: bool = False, pin_memory_device: str = "",
+                 in_order: bool = True) -> None:
         if dataset is not None:  # (PyTorch's keyword)
             if arrays:
                 raise TypeError("DataLoader: dataset= given beside positional arrays; give the "
@@ -112,7 +121,10 @@ class DataLoader:
             raise ValueError("DataLoader() got no arrays: pass at least one array of "
                              "samples, e.g. DataLoader(x, y, batch_size=32)")
         _check_positionals(arrays)
-        _check_single_process(num_workers, pin_memory)
+        _check_single_process(num_workers, pin_memory, timeout=timeout,
+                              multiprocessing_context=multiprocessing_context,
+                              prefetch_factor=prefetch_factor,
+                              persistent_workers=persistent_workers)
         self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
         given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
         self._stream = given if isinstance(given, IterableDataset) else None
@@ -329,7 +341,6 @@ def _check_flag(name: str, flag: Any) -> None:
                          f"but got {name}={flag!r}")
 
 
-
 def _check_positionals(arrays: tuple) -> None:
     """PyTorch's `DataLoader(dataset, 32)`: here every positional argument is an array (or
     the one dataset), so a number after the first is refused (a dataset beside arrays:
@@ -342,8 +353,12 @@ def _check_positionals(arrays: tuple) -> None:
                             f"DataLoader(dataset, batch_size={array})")
 
 
-def _check_single_process(num_workers: Any, pin_memory: Any) -> None:
-    """PyTorch's worker and pinning options, accepted at the values this loader runs with."""
+def _check_single_process(num_workers: Any, pin_memory: Any, timeout: Any = 0,
+                          multiprocessing_context: Any = None, prefetch_factor: Any = None,
+                          persistent_workers: Any = False) -> None:
+    """PyTorch's worker and pinning options, accepted at the values this loader runs with
+    (the worker processes' at their defaults: PyTorch's DataLoader with num_workers=0
+    refuses the others too)."""
     if isinstance(num_workers, bool) or num_workers != 0:
         raise ValueError(f"DataLoader: num_workers={num_workers!r} is not supported: this loader "
                          f"is single-process (each batch is cut in the loop that reads it); "
@@ -352,3 +367,13 @@ def _check_single_process(num_workers: Any, pin_memory: Any) -> None:
         raise ValueError(f"DataLoader: pin_memory={pin_memory!r} is not supported: tinygrad_gd "
                          f"runs on the CPU, there is no device memory to pin; use "
                          f"pin_memory=False or leave it out")
+    for name, value, given in (
+            ("timeout", timeout, timeout != 0),
+            ("multiprocessing_context", multiprocessing_context,
+             multiprocessing_context is not None),
+            ("prefetch_factor", prefetch_factor, prefetch_factor is not None),
+            ("persistent_workers", persistent_workers, bool(persistent_workers))):
+        if given:
+            raise ValueError(f"DataLoader: {name}={repr(value)[:40]} needs worker processes "
+                             f"(PyTorch's too: num_workers > 0), but this loader is "
+                             f"single-process; leave {name} out")

@@ -61,7 +61,6 @@ def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
     return tuple(converted)
 
 
-
 class Dataset:
     """Base class of a dataset read sample by sample (PyTorch's map-style Dataset): define
     `__len__` and `__getitem__(i)`, which returns one sample (a number, an array, a

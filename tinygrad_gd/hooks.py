@@ -13,8 +13,9 @@ PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `
 so the diagrams, which read the same pass, change none: `accumulate_grads` does, for
 `backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
 checked by `backward_inputs`) into those inputs' only. A pass that wants some tensors'
-gradients only (those inputs', `tg.autograd.functional`'s) runs the hooks on a path to them
-only (`leading_to`, `only_on`), as PyTorch, which runs no other node.
+gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
+`gradients_to`: it runs the hooks on a path to them only (`leading_to`, `only_on`) and stops
+once they are complete, as PyTorch, which runs no other node.
 """
 from __future__ import annotations
 
@@ -69,12 +70,17 @@ class GradientHooks(engine.Extension):
         if not _hooks._entries:  # every tensor that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        if _pass.only is not None and tensor not in _pass.only:
-            return grad  # off every path to the tensors wanted: PyTorch runs no hook there
-        for hook in list(_hooks.get(tensor, {}).values()):
-            replaced = hook(engine.Tensor.from_op(grad, None))
-            if replaced is not None:
-                grad = _replacement(replaced, tensor)
+        hooks = _hooks.get(tensor)
+        if not hooks or _pass.only is not None and tensor not in _pass.only:
+            return grad  # (off every path to the tensors wanted: PyTorch runs no hook there)
+        outer, _pass.only = _pass.only, None  # a pass a hook starts is its own: all its hooks run
+        try:
+            for hook in list(hooks.values()):
+                replaced = hook(engine.Tensor.from_op(grad, None))
+                if replaced is not None:
+                    grad = _replacement(replaced, tensor)
+        finally:
+            _pass.only = outer
         return grad
 
 
@@ -166,17 +172,23 @@ def retains(tensor: Any) -> bool:
     return bool(_retained._entries) and _retained.get(tensor, False)
 
 
+def tensor_list(where: str, name: str, value: Any) -> list:
+    """`value`, a Tensor or a sequence of them, as a list (its items unchecked); an array,
+    a string or a number is refused in one line (`backward`'s tensors and inputs, `grad`'s)."""
+    if isinstance(value, engine.Tensor):
+        return [value]
+    if isinstance(value, (np.ndarray, np.generic, str, bytes)) or not hasattr(value, "__iter__"):
+        raise TypeError(f"{where}: {name} must be a Tensor or a tuple/list of Tensors, got "
+                        f"{type(value).__name__} {value!r:.40}")
+    return list(value)
+
+
 def backward_inputs(where: str, inputs: Any) -> list | None:
     """`backward(inputs=...)` as a list of tensors that require a gradient (None: every leaf),
     refused as PyTorch refuses it: empty, or holding what is not such a tensor."""
     if inputs is None:
         return None
-    if isinstance(inputs, engine.Tensor):
-        return [inputs]
-    if isinstance(inputs, (np.ndarray, np.generic, str, bytes)) or not hasattr(inputs, "__iter__"):
-        raise TypeError(f"{where}: inputs must be a Tensor or a sequence of Tensors, got "
-                        f"{type(inputs).__name__} {inputs!r:.40}")
-    inputs = list(inputs)
+    inputs = tensor_list(where, "inputs", inputs)
     if not inputs:
         raise RuntimeError(f"{where}: inputs= cannot be empty; give the tensors whose .grad "
                            f"should accumulate, or None for every leaf")
@@ -196,25 +208,42 @@ def accumulate_grads(start: Any, seed: np.ndarray, retain_graph: bool,
     """One backward pass from `start`, gradients added into `.grad` (`t.backward()` and
     `tg.autograd.backward`): every leaf's and retain_grad() tensor's; with `inputs`, as
     PyTorch's backward(inputs=...), those tensors' only (leaves or not) and the retained
-    tensors' on a path to one of them (their nodes are the ones PyTorch runs)."""
+    tensors' on a path to one of them (`gradients_to`: the nodes PyTorch runs)."""
     if inputs is None:
         for tensor, grad, _ in engine.backward(start, seed, retain_graph):
             if tensor._ctx is None or retains(tensor):
                 tensor._accumulate_grad(grad)
         return
-    wanted = set(inputs)  # (tensors hash by identity)
-    leading = leading_to(start, wanted)
-    left = wanted & leading  # the inputs the pass reaches (an unused one gets no .grad)
+    for tensor, grad in gradients_to(start, seed, retain_graph, inputs).items():
+        tensor._accumulate_grad(grad)
+
+
+def gradients_to(start: Any, seed: np.ndarray, retain_graph: bool, wanted: Any,
+                 leading: set | None = None) -> dict:
+    """One backward pass from `start` for the gradients of `wanted` only (PyTorch's
+    backward(inputs=...), autograd.grad, autograd.functional): {tensor: its gradient} for
+    each of `wanted` that the pass reaches, and each retain_grad() tensor on a path to one
+    of them. Only the hooks on such a path run (`leading`: `leading_to`'s, given when the
+    caller has it), and the pass stops once every wanted gradient is complete: the graph
+    below is neither run nor freed (PyTorch runs no node there; a later pass may need it).
+    Unlike PyTorch's, a node off those paths that the pass meets before then still runs
+    (and frees its saved arrays): `engine.backward` runs every node a gradient reaches."""
+    leading = leading_to(start, wanted) if leading is None else leading
+    left, found = leading.intersection(wanted), {}  # (an unused input gets no gradient)
+    if not left:
+        return found
     with only_on(leading):
         steps = engine.backward(start, seed, retain_graph)
-        for tensor, grad, _ in steps if left else ():
-            if tensor in wanted or tensor._ctx is not None and tensor in leading \
-                    and retains(tensor):
-                tensor._accumulate_grad(grad)
-            left.discard(tensor)
-            if not left:  # every input's gradient is complete: the rest is not needed
-                break
+        for tensor, grad, _ in steps:
+            if tensor in left:
+                found[tensor] = grad
+                left.discard(tensor)
+                if not left:
+                    break
+            elif tensor._ctx is not None and tensor in leading and retains(tensor):
+                found[tensor] = grad
         steps.close()
+    return found
 
 
 def leading_to(start: Any, targets: Any) -> set:
@@ -229,9 +258,9 @@ def leading_to(start: Any, targets: Any) -> set:
 
 
 @contextlib.contextmanager
-def only_on(tensors: set) -> Any:
+def only_on(tensors: set | None) -> Any:
     """Within it, this thread's passes run the hooks of `tensors` only (`leading_to`'s: a
-    hook elsewhere would see a gradient PyTorch never computes)."""
+    hook elsewhere would see a gradient PyTorch never computes); None: every tensor's."""
     outer, _pass.only = _pass.only, tensors
     try:
         yield

@@ -57,13 +57,15 @@ def _cubic_minimum(x1: Any, f1: Any, g1: Any, x2: Any, f2: Any, g2: Any,
 
 
 def _strong_wolfe(evaluate: Callable[[Any], tuple[float, np.ndarray]], t: Any, d: np.ndarray,
-                  f: float, g: np.ndarray, gtd: Any, tolerance_change: float, max_ls: int,
-                  c1: float = 1e-4, c2: float = 0.9) -> tuple[float, np.ndarray, Any, int]:
+                  f: float, g: np.ndarray, gtd: Any, max_ls: int, c1: float = 1e-4,
+                  c2: float = 0.9, tolerance_change: float = 1e-9
+                  ) -> tuple[float, np.ndarray, Any, int]:
     """A step length t along d meeting the strong Wolfe conditions (minFunc's WolfeLineSearch,
     as PyTorch's), for the loss f, gradient g and slope gtd = g.d at t = 0:
         f(t) <= f + c1 t gtd  (enough decrease)   and   |g(t).d| <= -c2 gtd  (flat enough).
     A bracket around such a t is found by cubic extrapolation, then narrowed by cubic
-    interpolation ("zoom"), with at most max_ls evaluations; returns (f(t), g(t), t, count).
+    interpolation ("zoom") until it is narrower than tolerance_change (over max|d|), with
+    at most max_ls evaluations; returns (f(t), g(t), t, count).
     """
     d_norm = np.abs(d).max()
     f_new, g_new = evaluate(t)
@@ -161,8 +163,9 @@ class LBFGS(Optimizer):
         y_k.s_k > 1e-10, starting from H_0 = (y.s / y.y) I of the newest pair (d = -g first)
     by the step t: lr (min(1, 1 / sum|g|) * lr on the very first iteration), or with
     line_search_fn="strong_wolfe" a t meeting the strong Wolfe conditions, found from
-    that one. It stops early when max|g| <= tolerance_grad, when g.d > -tolerance_change,
-    or when the step max|t d| or the change of the loss falls below tolerance_change.
+    that one (narrowed to PyTorch's fixed 1e-9, whatever tolerance_change says). It stops
+    early when max|g| <= tolerance_grad, when g.d > -tolerance_change, or when the step
+    max|t d| or the change of the loss falls below tolerance_change.
 
     `step` returns the closure's first loss; the closure runs with gradients enabled
     (inside `tg.no_grad()` too). Entries frozen with `Parameter.freeze_()` keep their
@@ -320,8 +323,10 @@ class LBFGS(Optimizer):
                     self._set(start)
                     return value, grad
 
+                # (the line search's own tolerance is PyTorch's fixed 1e-9, not the
+                # optimizer's tolerance_change: torch.optim.LBFGS passes it none)
                 loss, flat_grad, t, count = _strong_wolfe(
-                    evaluate, t, d, loss, flat_grad, gtd, tolerance_change, max_eval - evals)
+                    evaluate, t, d, loss, flat_grad, gtd, max_eval - evals)
                 self._move(t, d)
                 optimal = np.abs(flat_grad).max() <= tolerance_grad
             else:
