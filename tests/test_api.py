@@ -5,6 +5,7 @@ tests/test_edges.py the values at kinks and singular points.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -407,9 +408,77 @@ def test_add_and_sub_take_alpha_and_div_a_rounding_mode_as_pytorchs():
                 np.testing.assert_allclose(x.grad.numpy(), expected)
     with pytest.raises(TypeError, match=r"^add: alpha must be a number, got str 'a'$"):
         tg.add(ints, 1, alpha="a")
-    with pytest.raises(ValueError, match=r"^div: rounding_mode must be None, 'floor' or "
-                                         r"'trunc', got 'round'$"):
+    with pytest.raises(RuntimeError, match=r"^div: rounding_mode must be None, 'floor' or "
+                                           r"'trunc', got 'round'$"):  # (PyTorch's type)
         tg.div(ints, 1, rounding_mode="round")
+    with pytest.raises(RuntimeError):
+        torch.div(torch.tensor([1]), 1, rounding_mode="round")
+    with pytest.raises(TypeError, match=r"^div: rounding_mode must be None"):
+        tg.div(ints, 1, rounding_mode=["floor"])
+
+
+def test_integer_division_with_a_rounding_mode_refuses_what_pytorch_refuses():
+    # a divisor 0 gave 0 (NumPy's integer floor_divide), a float alpha with integers a
+    # float sum, two bool tensors a NumPy traceback (trunc): PyTorch refuses each
+    torch = pytest.importorskip("torch")
+    for mode in ("floor", "trunc"):
+        with pytest.raises(RuntimeError) as error:
+            tg.div(tg.tensor([4, 6]), tg.tensor([2, 0]), rounding_mode=mode)
+        assert _message(error) == (f"div: integer division by zero (rounding_mode={mode!r}): "
+                                   f"the divisor of shape (2,) holds a 0; divide floats for inf "
+                                   f"or NaN there (x.float())")
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            torch.div(torch.tensor([4, 6]), torch.tensor([2, 0]), rounding_mode=mode)
+        with pytest.raises(NotImplementedError, match=f"^div: rounding_mode='{mode}' divides "
+                                                      f"numbers, got two bool tensors"):
+            tg.div(tg.tensor([True]), tg.tensor([True]), rounding_mode=mode)
+        with pytest.raises(NotImplementedError):
+            torch.div(torch.tensor([True]), torch.tensor([True]), rounding_mode=mode)
+        # floats still divide by 0 (inf, NaN), and a bool beside an integer is an integer
+        with np.errstate(all="ignore"):
+            floats = tg.div(tg.tensor([4.0, -6.0, 0.0]), 0.0, rounding_mode=mode)
+        np.testing.assert_array_equal(floats.numpy(), torch.div(
+            torch.tensor([4.0, -6.0, 0.0]), 0.0, rounding_mode=mode).numpy())
+        mixed = tg.div(tg.tensor([True, False]), tg.tensor([-2, 3]), rounding_mode=mode)
+        assert mixed.dtype == np.int64 and mixed.tolist() == torch.div(
+            torch.tensor([True, False]), torch.tensor([-2, 3]), rounding_mode=mode).tolist()
+    for name in ("add", "sub"):
+        for alpha in (0.5, 1.0):
+            with pytest.raises(RuntimeError, match=f"^{name}: alpha={alpha} is a float but the "
+                                                   f"operands are integers"):
+                getattr(tg, name)(tg.tensor([1, 2]), tg.tensor([3, 4]), alpha=alpha)
+            with pytest.raises(RuntimeError, match="alpha must not be a floating point"):
+                getattr(torch, name)(torch.tensor([1, 2]), torch.tensor([3, 4]), alpha=alpha)
+        # a float operand makes the sum float: a float alpha is fine, as PyTorch's
+        assert getattr(tg, name)(tg.tensor([1, 2]), 1.5, alpha=0.5).tolist() == getattr(
+            torch, name)(torch.tensor([1, 2]), 1.5, alpha=0.5).tolist()
+
+
+def test_add_sub_and_div_take_pytorchs_keyword_names():
+    # add(input=..., other=...) was refused: the arguments were named x and y
+    torch = pytest.importorskip("torch")
+    a, b = np.array([-7.0, 7.5]), np.array([2.0, -2.0])
+    for name, options in (("add", {"alpha": 2}), ("sub", {"alpha": 2}),
+                          ("div", {"rounding_mode": "floor"}), ("div", {})):
+        ours = getattr(tg, name)(input=tg.tensor(a), other=tg.tensor(b), **options)
+        theirs = getattr(torch, name)(input=torch.tensor(a), other=torch.tensor(b), **options)
+        assert ours.tolist() == theirs.tolist()
+        method = getattr(tg.tensor(a), name)(other=tg.tensor(b), **options)
+        assert method.tolist() == getattr(torch.tensor(a), name)(other=torch.tensor(b),
+                                                                 **options).tolist()
+
+
+def test_div_trunc_warns_no_more_than_the_division_it_rounds():
+    # trunc of floats computed a floor_divide it threw away: a second warning at a 0 divisor
+    x, y = tg.tensor([1.0, -1.0]), tg.tensor([0.0, 2.0])
+    with warnings.catch_warnings(record=True) as divided:
+        warnings.simplefilter("always")
+        _ = x / y
+    with warnings.catch_warnings(record=True) as truncated:
+        warnings.simplefilter("always")
+        out = tg.div(x, y, rounding_mode="trunc")
+    assert [str(w.message) for w in truncated] == [str(w.message) for w in divided]
+    assert out.tolist() == [np.inf, -0.0]
 
 
 def test_view_mm_t_numel_and_dim_are_pytorchs_spellings():
@@ -1023,6 +1092,10 @@ def test_where_with_only_a_condition_gives_the_indices_as_numpy_and_pytorch():
         tg.where(x > 0, x)
     assert _message(error) == ("where: give both x and y (where(condition, x, y)), or neither "
                                "for the indices where the condition holds")
+    for nothing in (None, "abc"):  # (they gave an index: where nothing holds, or "abc" does)
+        with pytest.raises(TypeError, match=r"^where: the condition must be a tensor of "
+                                            r"booleans or numbers, got '"):
+            tg.where(nothing)
 
 
 def test_where_with_only_a_condition_agrees_with_pytorch():

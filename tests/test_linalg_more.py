@@ -306,6 +306,8 @@ def test_pinv_matches_pytorch(shape):
     compare(tg.linalg.pinv, torch.linalg.pinv, spread(shape))
     compare(tg.pinverse, torch.pinverse, spread(shape), check=False)
     compare(lambda x: x.pinverse(), lambda x: x.pinverse(), spread(shape), check=False)
+    compare(lambda x: tg.pinverse(input=x, rcond=0.1),  # (PyTorch's keyword names)
+            lambda x: torch.pinverse(input=x, rcond=0.1), spread(shape), check=False)
 
 
 def test_pinv_hermitian_and_tolerances_match_pytorch():
@@ -419,6 +421,19 @@ def test_inv_ex_gives_pytorchs_info_and_nan_for_a_singular_matrix():
     assert torch.linalg.inv_ex(torch.tensor(a)).info.tolist() == [0, 2, 1]
 
 
+@pytest.mark.parametrize("shape", [(0, 0), (2, 0, 0)])
+def test_inv_ex_and_cholesky_ex_of_empty_matrices_as_pytorch(shape):
+    # inv_ex's LU reshaped a batch of 0 x 0 matrices to (-1, 0, 0): NumPy's ValueError
+    torch = pytest.importorskip("torch")
+    for ours, theirs in [(tg.linalg.inv_ex(np.zeros(shape)), torch.linalg.inv_ex(torch.zeros(
+            shape, dtype=torch.float64))), (tg.linalg.cholesky_ex(np.zeros(shape)),
+                                            torch.linalg.cholesky_ex(torch.zeros(
+                                                shape, dtype=torch.float64)))]:
+        for got, expected in zip(ours, theirs):
+            assert got.shape == tuple(expected.shape) and got.dtype == expected.numpy().dtype
+            np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
 def test_cholesky_ex_gives_pytorchs_info():
     torch = pytest.importorskip("torch")
     a = np.stack([[[4.0, 2.0, 1.0], [2.0, 1.0, 0.0], [1.0, 0.0, 3.0]], 2 * np.eye(3),
@@ -494,6 +509,30 @@ def test_cond_matches_pytorch(p):
         np.testing.assert_array_equal(ours, theirs)
     assert tg.linalg.cond(np.zeros((0, 3, 3)), p).shape == (0,)
     assert tg.linalg.cond(np.zeros((2, 0, 0)), p).tolist() == [0.0, 0.0]
+
+
+def _drawn_inputs(output) -> int:
+    """How many boxes the diagram of `output` labels as the user's unnamed inputs."""
+    return tg.draw_graph(output).source.count("<I>input</I>")
+
+
+def test_diagrams_draw_no_constant_a_function_makes_as_the_users_input():
+    # vander's column of ones, matrix_power's identity and inv_ex's / cholesky_ex's fill-ins
+    # were drawn as inputs: named now (and nothing returned is named)
+    a = tg.tensor(spread((3, 2)), requires_grad=True)
+    square = tg.tensor(np.stack([np.eye(2), np.ones((2, 2))]), requires_grad=True)
+    with np.errstate(all="ignore"):
+        outputs = [tg.linalg.vander(a[:, 0]), tg.linalg.matrix_power(square, 0),
+                   tg.linalg.inv_ex(square).inverse, tg.linalg.cholesky_ex(square).L,
+                   tg.linalg.cond(square, "fro"), tg.linalg.matrix_norm(a, "nuc"),
+                   tg.linalg.lstsq(a, a).solution, tg.linalg.diagonal(square),
+                   *tg.linalg.svd(a), *tg.linalg.qr(a), *tg.linalg.eigh(square)]
+        assert [_drawn_inputs(out.sum()) for out in outputs] == [0] * len(outputs)
+    assert all(out.name is None for out in outputs)
+    assert "<B>identity</B>" in tg.draw_graph(outputs[1].sum()).source
+    single = tg.tensor(square.numpy().astype(np.float32))  # (the fill-ins keep float32)
+    assert tg.linalg.inv_ex(single).inverse.dtype == tg.linalg.cholesky_ex(single).L.dtype \
+        == tg.linalg.matrix_power(single, 0).dtype == np.float32
 
 
 def test_cond_of_a_rectangular_matrix_with_the_2_norms():
@@ -635,6 +674,8 @@ def test_the_upper_triangle_hermitian_pinv_and_eigh_do_not_read_may_hold_nan():
      r"^multi_dot: tensor 1 must be a matrix"),
     (lambda: tg.linalg.cross(np.ones(2), np.ones(2)), ValueError, r"^cross: axis 0 must"),
     (lambda: tg.linalg.diagonal(np.ones(3)), ValueError, r"^diagonal: axis -2 is out of range"),
+    (lambda: tg.linalg.diagonal(np.ones((2, 3, 3)), dim1=1, dim2=-2), RuntimeError,
+     r"^diagonal: dim1 and dim2 both name dimension 1; give two different dimensions$"),
     (lambda: tg.linalg.vander(np.ones(3), N=1), ValueError, r"^vander: N must be greater than 1"),
     (lambda: tg.linalg.vander(tg.tensor([True])), TypeError, r"^vander: x must be a float"),
     (lambda: tg.linalg.cond(np.eye(2), 3), ValueError, r"^cond: p=3 is not a norm cond takes"),
@@ -660,7 +701,8 @@ def test_pytorch_refuses_the_same():
                  lambda: torch.linalg.vander(torch.ones(3), N=1),
                  lambda: torch.linalg.cond(torch.eye(2), 3),
                  lambda: torch.linalg.cond(torch.ones(2, 3), "fro"),
-                 lambda: torch.linalg.matrix_norm(torch.zeros(0, 0), -2)):
+                 lambda: torch.linalg.matrix_norm(torch.zeros(0, 0), -2),
+                 lambda: torch.linalg.diagonal(torch.ones(2, 3, 3), dim1=1, dim2=-2)):
         with pytest.raises((RuntimeError, IndexError)):
             call()
 

@@ -8,6 +8,8 @@ one-line errors (out-of-range indices, shapes that do not fit, bad arguments).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -433,6 +435,35 @@ def test_indices_and_shapes_that_do_not_fit_are_one_line(name):
         _one_line(error, *words)
     assert issubclass(ScatterIndexError, IndexError) and issubclass(ScatterIndexError,
                                                                     RuntimeError)
+
+
+def test_a_value_the_dtype_cannot_hold_is_refused_as_pytorchs():
+    # it was cast in silence: NaN into int64 wrote -2**63, 300 into uint8 wrote 44
+    cases = [("int64", math.nan), ("int64", math.inf), ("uint8", 300), ("uint8", -256),
+             ("float32", 1e300)]
+    for dtype, value in cases:
+        for name, call in (("scatter", lambda t: t.scatter(0, [[0]], value)),
+                           ("scatter", lambda t: t.scatter(0, [[0]], value=value, reduce="add")),
+                           ("index_fill", lambda t: t.index_fill(1, [0], value))):
+            with pytest.raises(RuntimeError) as error:
+                call(tg.zeros((2, 2), dtype=dtype))
+            assert _one_line(error) == (f"{name}: value {value!r} does not fit the tensor's "
+                                        f"dtype {dtype}; give a value within it, or convert "
+                                        f"the tensor first (x.double())")
+    # what fits is cast, as PyTorch casts it: 2.7 into int64 is 2, inf into float32 is inf,
+    # -1 into uint8 is 255 (PyTorch's rule for unsigned integers: from -max to max)
+    assert tg.zeros(2, dtype="int64").scatter(0, [1], -2.7).tolist() == [0, -2]
+    assert tg.zeros(2, dtype="uint8").scatter(0, [1], -1).tolist() == [0, 255]
+    assert tg.zeros(2, dtype="int64").index_fill(0, [0], 2.7).tolist() == [2, 0]
+    assert tg.zeros(2, dtype="float32").index_fill(0, [0], math.inf).tolist() == [math.inf, 0]
+    torch = pytest.importorskip("torch")
+    for dtype, value in cases:
+        with pytest.raises(RuntimeError, match="cannot be converted"):
+            torch.zeros(2, 2, dtype=getattr(torch, dtype)).index_fill(1, torch.tensor([0]), value)
+    assert torch.zeros(2, dtype=torch.long).scatter(0, torch.tensor([1]), -2.7).tolist() == \
+        [0, -2]
+    assert torch.zeros(2, dtype=torch.uint8).scatter(0, torch.tensor([1]), -1).tolist() == \
+        [0, 255]
 
 
 def test_bad_arguments_are_one_line():

@@ -6,7 +6,7 @@ ops/linalg.py (`tg.inverse`, `tg.det`, `x.inverse()` and `x.det()` are two of th
 `pinv`, `matrix_rank`, `lstsq`, `inv_ex` and `cholesky_ex` are linalg_decompositions.py's,
 here by their names. The rest is made of ops: `matrix_power` and `multi_dot` (matmul;
 inv for a negative power), `cross` (tg.cross along dim=-1), `diagonal` (moveaxis, getitem),
-`vander` (cumprod), `cond` (svdvals, or the norms of A and inv(A)). The norms:
+`vander` (cumprod, pad), `cond` (svdvals, or the norms of A and inv(A)). The norms:
 `vector_norm` is composed_reductions' (the op norm for 2; abs with max, min, sum or pow
 otherwise); `matrix_norm`'s 'fro' is the op norm, its 1, -1, inf and -inf the largest or
 smallest sum of absolute values down the columns (1) or along the rows (inf): abs, sum,
@@ -23,14 +23,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import compositions, creation, functional
+from . import compositions, functional
 from .composed_reductions import vector_norm as _vector_norm
 from .grad_mode import check_flag
 from .linalg_decompositions import (CholeskyExResult, EighResult, InvExResult, LstsqResult,
                                     QRResult, SVDResult, cholesky_ex, eigh, inv_ex,
                                     invertible_inverse, lstsq, matrix_rank, pinv, qr,
                                     square_matrices, svd, svdvals, uplo)
-from .ops.arguments import check_axis, integer, tensor_sequence
+from .ops.arguments import check_axis, integer, one_axis, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet, Solve
 from .tensor import Tensor, to_tensor
@@ -273,7 +273,8 @@ def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
     A = to_tensor(A)  # noqa: N806
     square_matrices("matrix_power", A)
     if n == 0:  # (in the graph, gradient 0, as PyTorch's; integers keep their dtype)
-        identity = np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape)
+        identity = Tensor(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape),
+                          dtype=A.dtype, name="identity")  # (else drawn as the user's input)
         return functional.where(np.ones(A.shape, dtype=bool), identity, A)
     base = inv(A) if n < 0 else A
     result, n = None, abs(n)
@@ -344,10 +345,13 @@ def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tens
     dim2, as the last axis of the result: PyTorch's linalg.diagonal (moveaxis, getitem)."""
     A = to_tensor(A)  # noqa: N806
     offset = integer("diagonal", "offset", offset)
-    axes = check_axis("diagonal", (dim1, dim2), A.ndim)
+    axes = tuple(one_axis("diagonal", d, A.ndim) % A.ndim for d in (dim1, dim2))
+    if axes[0] == axes[1]:  # (PyTorch's RuntimeError)
+        raise RuntimeError(f"diagonal: dim1 and dim2 both name dimension {axes[0]}; give two "
+                           f"different dimensions")
     rows, cols = A.shape[axes[0]], A.shape[axes[1]]
     last = (A.ndim - 2, A.ndim - 1)
-    moved = A if tuple(a % A.ndim for a in axes) == last else A.moveaxis(axes, last)
+    moved = A if axes == last else A.moveaxis(axes, last)
     first_row, first_col = max(-offset, 0), max(offset, 0)
     steps = np.arange(max(min(rows - first_row, cols - first_col), 0))
     return moved[..., steps + first_row, steps + first_col]
@@ -370,8 +374,7 @@ def vander(x: Any, *, N: Any = None) -> Tensor:  # noqa: N803
         return Tensor(np.concatenate([np.ones_like(values[..., :1]), values], axis=-1),
                       dtype=x.dtype)
     powers = x.reshape(x.shape + (1,)).broadcast_to(x.shape + (N - 1,)).cumprod(axis=-1)
-    ones = creation.ones(x.shape + (1,), dtype=x.dtype)
-    return functional.concatenate([ones, powers], axis=-1)
+    return powers.pad(((0, 0),) * x.ndim + ((1, 0),), value=1)  # (the column x**0)
 
 
 _COND_ORDS = (None, 2, -2, 1, -1, math.inf, -math.inf, "fro", "nuc")

@@ -293,7 +293,8 @@ def _replaced(A: Tensor, failed: np.ndarray) -> Tensor:  # noqa: N803
     cholesky take; its result is then replaced in turn)."""
     if not failed.any():
         return A
-    return functional.where(failed[..., None, None], np.eye(A.shape[-1]), A)
+    identity = Tensor(np.eye(A.shape[-1]), dtype=A.dtype, name="identity")
+    return functional.where(failed[..., None, None], identity, A)  # (named: not drawn as input)
 
 
 def _failed_as_nan(out: Tensor, A: Tensor, failed: np.ndarray) -> Tensor:  # noqa: N803
@@ -301,7 +302,8 @@ def _failed_as_nan(out: Tensor, A: Tensor, failed: np.ndarray) -> Tensor:  # noq
     PyTorch's from its inf and NaN), the others' untouched."""
     if not failed.any():
         return out
-    nan = np.where(failed, np.nan, 0.0)[..., None, None]
+    nan = Tensor(np.where(failed, np.nan, 0.0)[..., None, None], dtype=out.dtype,
+                 name="NaN where info > 0")  # (named: a diagram would draw it as an input)
     return functional.where(failed[..., None, None], A * nan, out)
 
 

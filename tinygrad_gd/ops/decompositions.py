@@ -151,7 +151,7 @@ class Svd(Function, name="svd"):
     S: inf and NaN where singular values repeat or (A not square) one is 0, as PyTorch's.
 
     forward: `U`, `S` or `Vh` with `A = U[:, :k] @ diag(S) @ Vh[:k]`
-    gradient: `U @ (diag(gS) + (J * S + S[:, None] * K) / E) @ Vh` (and the terms above)
+    gradient: `U @ (diag(gS) + (J * S + S[:, None] * K) / E) @ Vh`, + projections if m != n
     """
 
     def forward(ctx, x, *, part="S", full_matrices=False):
@@ -271,9 +271,9 @@ class Pinv(Function, name="pinv", methods=("pinverse",), functions=("pinverse",)
     """
 
     @classmethod
-    def call(cls, x, rcond=1e-15):
-        """`tg.pinverse(x, rcond=1e-15)`, `x.pinverse()`: PyTorch's pinverse."""
-        return cls.apply(x, atol=0.0, rtol=number("pinverse", "rcond", rcond))
+    def call(cls, input, rcond=1e-15):  # noqa: A002  (PyTorch's name)
+        """`tg.pinverse(input, rcond=1e-15)`, `x.pinverse()`: PyTorch's pinverse."""
+        return cls.apply(input, atol=0.0, rtol=number("pinverse", "rcond", rcond))
 
     def forward(ctx, x, *, atol=0.0, rtol=None, hermitian=False):
         a = _matrices(ctx.name, x) if hermitian else _rectangular(ctx.name, x)
@@ -360,7 +360,8 @@ def first_zero_pivot(a: np.ndarray) -> np.ndarray:
     """LAPACK getrf's `info` for each square matrix of `a`, int32: 0, or k where the k-th
     pivot of LU with partial pivoting (the first largest |entry| of each column) is 0."""
     n = a.shape[-1]
-    work = a.reshape((-1, n, n)).astype(np.promote_types(a.dtype, np.float32))
+    count = int(np.prod(a.shape[:-2]))  # (not -1: a 0 x 0 matrix leaves it undetermined)
+    work = a.reshape((count, n, n)).astype(np.promote_types(a.dtype, np.float32))
     info = np.zeros(work.shape[0], dtype=np.int32)
     batch = np.arange(work.shape[0])
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

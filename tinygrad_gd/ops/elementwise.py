@@ -9,15 +9,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import Tensor, array_argument, floating, number, same_dtype, to_tensor
+from .arguments import (Tensor, array_argument, broadcast, floating, number, same_dtype,
+                        to_tensor)
 
 # ------------------------------------------------------------------ binary
 
-def _scaled(op: str, y, alpha):
-    """y * alpha for add's and sub's `alpha=` (y itself for the default 1)."""
+def _scaled(op: str, x, y, alpha):
+    """y * alpha for add's and sub's `alpha=` (y itself for the default 1); a float alpha
+    with integer operands is refused, as PyTorch refuses it (their sum stays integer)."""
     if type(alpha) is int and alpha == 1:
         return y
     number(op, "alpha", alpha)
+    if isinstance(alpha, (float, np.floating)) and all(
+            t.dtype.kind != "f" for t in Tensor.operands((x, y), op)):
+        raise RuntimeError(f"{op}: alpha={alpha!r} is a float but the operands are integers "
+                           f"(PyTorch refuses it too); give an int alpha or convert (x.float())")
     return (y if isinstance(y, (Tensor, int, float, np.number)) else np.asarray(y)) * alpha
 
 
@@ -30,8 +36,8 @@ class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__
     """
 
     @classmethod
-    def call(cls, x, y, *, alpha=1):
-        return cls.apply(x, _scaled(cls.name, y, alpha))
+    def call(cls, input, other, *, alpha=1):  # noqa: A002  (PyTorch's names)
+        return cls.apply(input, _scaled(cls.name, input, other, alpha))
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
@@ -50,8 +56,8 @@ class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
     """
 
     @classmethod
-    def call(cls, x, y, *, alpha=1):
-        return cls.apply(x, _scaled(cls.name, y, alpha))
+    def call(cls, input, other, *, alpha=1):  # noqa: A002  (PyTorch's names)
+        return cls.apply(input, _scaled(cls.name, input, other, alpha))
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
@@ -83,27 +89,35 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
 class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
           reflected=("__rtruediv__",), functions=("divide", "div", "true_divide")):
     """x / y, broadcast. PyTorch's `div(x, y, rounding_mode="floor")` is floor_divide,
-    `"trunc"` the quotient rounded toward 0 (both steps: gradient 0).
+    `"trunc"` the quotient rounded toward 0 (both steps: gradient 0); of integers, exact,
+    and a divisor 0 is refused, as PyTorch's ZeroDivisionError.
 
     forward: `x / y`
     gradient: `g / y` for x, `-g * x / y**2` for y
     """
 
     @classmethod
-    def call(cls, x, y, *, rounding_mode=None):
+    def call(cls, input, other, *, rounding_mode=None):  # noqa: A002  (PyTorch's names)
         if rounding_mode is None:
-            return cls.apply(x, y)
+            return cls.apply(input, other)
+        if not isinstance(rounding_mode, str) or rounding_mode not in ("floor", "trunc"):
+            raise (RuntimeError if isinstance(rounding_mode, str) else TypeError)(
+                f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r:.40}")
+        x, y = Tensor.operands((input, other), "div")
+        if x.dtype.kind == "f" or y.dtype.kind == "f":
+            return FloorDivide.apply(x, y) if rounding_mode == "floor" else cls.apply(x, y).trunc()
+        if x.dtype == y.dtype == bool:  # (PyTorch's NotImplementedError, a RuntimeError)
+            raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} divides numbers, "
+                                      f"got two bool tensors; convert one first (.long())")
+        if (y._data == 0).any():
+            raise RuntimeError(f"div: integer division by zero (rounding_mode={rounding_mode!r}):"
+                               f" the divisor of shape {y.shape} holds a 0; divide floats for "
+                               f"inf or NaN there (x.float())")
         if rounding_mode == "floor":
             return FloorDivide.apply(x, y)
-        if rounding_mode == "trunc":
-            floored = FloorDivide.apply(x, y)
-            if floored.dtype.kind == "f":
-                return cls.apply(x, y).trunc()
-            a, b = (np.asarray(getattr(v, "_data", v)) for v in (x, y))  # integers: exact
-            return Tensor.from_op((np.abs(a) // np.abs(b) * np.sign(a) * np.sign(b)
-                                   ).astype(floored.dtype), None)
-        raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got "
-                         f"{rounding_mode!r}")
+        broadcast("div", x, y)
+        a, b = (v._data.astype(np.result_type(x._data, y._data)) for v in (x, y))  # exact
+        return Tensor.from_op(np.abs(a) // np.abs(b) * np.sign(a) * np.sign(b), None)
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
@@ -203,6 +217,9 @@ class Where(Function, elementwise=True, functions=("where",)):
     def call(cls, condition, x=None, y=None):
         condition = array_argument("where", "the condition", condition, "a boolean")
         if x is None and y is None:
+            if condition.dtype.kind not in "biuf":  # (None, a string: nothing holds or not)
+                raise TypeError(f"where: the condition must be a tensor of booleans or numbers, "
+                                f"got {str(condition)[:40]!r} of dtype {condition.dtype}")
             return tuple(Tensor.from_op(axis.astype(np.int64), None)
                          for axis in np.nonzero(np.atleast_1d(condition)))
         if x is None or y is None:

@@ -13,10 +13,9 @@ import numpy as np
 
 from ..engine import Function
 from ..grad_mode import check_flag
+from ..tensor import _NUMBERS  # (one number: bool, int, float, NumPy's)
 from ..values import _as_array
 from .arguments import Tensor, to_tensor, array_argument, integer, number, one_axis
-
-_NUMBERS = (bool, int, float, np.bool_, np.integer, np.floating)
 
 
 class ScatterIndexError(IndexError, RuntimeError):
@@ -58,6 +57,22 @@ def _source(op: str, x: Tensor, src, name: str = "src") -> Tensor:
                                f"{x.dtype}; convert {name} first ({name}.to({x.dtype}))")
         return src
     return Tensor.from_op(_as_array(src, x.dtype, f"{op}: {name}"), None)
+
+
+def _number(op: str, value, dtype: np.dtype) -> np.ndarray:
+    """A number that scatter or index_fill writes, in the tensor's dtype (2.7 into int64 is
+    2, as PyTorch's), or refused as PyTorch's "cannot be converted without overflow": NaN,
+    inf or out of range for an integer dtype, a finite value a float dtype makes inf."""
+    if dtype.kind in "iu" and not isinstance(value, (bool, np.bool_)):
+        info = np.iinfo(dtype)  # (unsigned: from -max, wrapped around, as PyTorch's; NaN fails)
+        fits = (-info.max if dtype.kind == "u" else info.min) <= value <= info.max
+    else:
+        with np.errstate(over="ignore"):
+            fits = dtype.kind != "f" or np.isinf(value) or not np.isinf(dtype.type(value))
+    if not fits:
+        raise RuntimeError(f"{op}: value {value!r} does not fit the tensor's dtype {dtype}; "
+                           f"give a value within it, or convert the tensor first (x.double())")
+    return np.asarray(value).astype(dtype)
 
 
 def _scatter_checks(op: str, x: Tensor, dim, index, src_shape) -> tuple:
@@ -136,13 +151,10 @@ class Scatter(Function, methods=("scatter",), functions=("scatter",)):
             raise RuntimeError(f"scatter: reduce must be 'add' or 'multiply' (scatter_reduce: "
                                f"'sum', 'prod', 'mean', 'amax', 'amin'), got {reduce!r:.40}")
         given = value if src is None else src
-        if isinstance(given, _NUMBERS):  # a value: PyTorch casts it to input's dtype
-            with np.errstate(all="ignore"):
-                src = Tensor.from_op(np.asarray(given).astype(x.dtype), None)
-            dim, index = _scatter_checks(cls.name, x, dim, index, None)
-        else:
-            src = _source(cls.name, x, given)
-            dim, index = _scatter_checks(cls.name, x, dim, index, src.shape)
+        one = isinstance(given, _NUMBERS)  # a value: PyTorch casts it to input's dtype
+        src = Tensor.from_op(_number(cls.name, given, x.dtype), None) if one else \
+            _source(cls.name, x, given)
+        dim, index = _scatter_checks(cls.name, x, dim, index, None if one else src.shape)
         if reduce is not None:
             return ScatterReduce.apply(x, src, dim=dim, index=index, include_self=True,
                                        reduce="sum" if reduce == "add" else "prod")
@@ -235,11 +247,10 @@ class ScatterReduce(Function, name="scatter_reduce", methods=("scatter_reduce",)
         hit = np.zeros(g.size, bool)
         hit[target] = True
         with np.errstate(divide="ignore", invalid="ignore"):  # (NaN in, NaN out: PyTorch's)
-            if reduce in ("sum", "mean"):
-                count = np.ones(g.size, np.intp)
-                if reduce == "mean":
-                    count = np.maximum(np.bincount(target, minlength=g.size) + include_self, 1)
-                gx, gvalues = g / count, g[target] / count[target]
+            if reduce in ("sum", "mean"):  # (mean: each value's share, 1 / its place's count)
+                gx = g.copy() if reduce == "sum" else g / np.maximum(
+                    np.bincount(target, minlength=g.size) + include_self, 1)
+                gvalues = gx[target]
             else:
                 x, src, out = (a.reshape(-1) for a in ctx.saved_tensors)
                 values = src[source]
@@ -287,17 +298,17 @@ class ScatterAdd(ScatterReduce, name="scatter_add", methods=("scatter_add",),
         return cls._scatter(input, dim, index, src, "sum", True)
 
 
-def _slice_checks(op: str, x: Tensor, dim, index, source_shape, negative=False) -> tuple:
-    """dim and the 1-D index of slices of x, checked: source (unless None) must have x's
-    shape with len(index) along dim; each index points into x."""
+def _slice_checks(op: str, x: Tensor, dim, index, source=None, negative=False) -> tuple:
+    """source (unless None) as a tensor of x's dtype, dim and the 1-D index of slices of x,
+    checked: source must have x's shape with len(index) along dim; each index points into x."""
     dim, index = _dim(op, dim, x), _index(op, index, vector=True).reshape(-1)
-    shape = x.shape or (1,)
+    source, shape = None if source is None else _source(op, x, source, "source"), x.shape or (1,)
     want = shape[:dim] + (index.size,) + shape[dim + 1:] if x.ndim or index.size != 1 else ()
-    if source_shape is not None and tuple(source_shape) != want:
-        raise ScatterIndexError(f"{op}: source of shape {tuple(source_shape)} does not fit: a "
+    if source is not None and source.shape != want:
+        raise ScatterIndexError(f"{op}: source of shape {source.shape} does not fit: a "
                                 f"tensor of shape {x.shape} with {index.size} indices along "
                                 f"dim {dim} takes a source of shape {want}")
-    return dim, _in_range(op, index, shape[dim], dim, negative)
+    return source, dim, _in_range(op, index, shape[dim], dim, negative)
 
 
 class IndexAdd(Function, name="index_add", methods=("index_add",), functions=("index_add",)):
@@ -312,8 +323,7 @@ class IndexAdd(Function, name="index_add", methods=("index_add",), functions=("i
     @classmethod
     def call(cls, input, dim, index, source, *, alpha=1):  # noqa: A002
         x = to_tensor(input)
-        source = _source(cls.name, x, source, "source")
-        dim, index = _slice_checks(cls.name, x, dim, index, source.shape)
+        source, dim, index = _slice_checks(cls.name, x, dim, index, source)
         alpha = (number if x.dtype.kind == "f" else integer)(cls.name, "alpha", alpha)
         return cls.apply(x, source, dim=dim, index=index, alpha=alpha)
 
@@ -339,8 +349,7 @@ class IndexCopy(Function, name="index_copy", methods=("index_copy",),
     @classmethod
     def call(cls, input, dim, index, source):  # noqa: A002
         x = to_tensor(input)
-        source = _source(cls.name, x, source, "source")
-        dim, index = _slice_checks(cls.name, x, dim, index, source.shape)
+        source, dim, index = _slice_checks(cls.name, x, dim, index, source)
         return cls.apply(x, source, dim=dim, index=index)
 
     def forward(ctx, x, source, *, dim, index):
@@ -368,13 +377,12 @@ class IndexFill(Function, name="index_fill", methods=("index_fill",),
     @classmethod
     def call(cls, input, dim, index, value):  # noqa: A002
         x = to_tensor(input)
-        if isinstance(value, Tensor) and value.ndim:
-            raise RuntimeError(f"{cls.name}: value must be a number or a tensor of one "
-                               f"element (0 axes), got shape {value.shape}")
-        if not isinstance(value, (Tensor, *_NUMBERS)):
-            raise TypeError(f"{cls.name}: value must be a number or a 0-d tensor, got "
-                            f"{type(value).__name__} {value!r:.40}")
-        dim, index = _slice_checks(cls.name, x, dim, index, None, negative=True)
+        if not isinstance(value, (Tensor, *_NUMBERS)) or isinstance(value, Tensor) and value.ndim:
+            raise (RuntimeError if isinstance(value, Tensor) else TypeError)(
+                f"{cls.name}: value must be a number or a tensor of one element (0 axes), got "
+                f"{type(value).__name__} {getattr(value, 'shape', value)!r:.40}")
+        _, dim, index = _slice_checks(cls.name, x, dim, index, negative=True)
+        value = value if isinstance(value, Tensor) else _number(cls.name, value, x.dtype)
         return cls.apply(x, value, dim=dim, index=index)
 
     def forward(ctx, x, value, *, dim, index):
@@ -405,20 +413,19 @@ class MaskedScatter(Function, name="masked_scatter", methods=("masked_scatter",)
             raise RuntimeError(f"{cls.name}: the mask must be boolean (a comparison such as "
                                f"x > 0), got dtype {mask.dtype}")
         source = _source(cls.name, x, source, "source")
-        try:
-            count = int(np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape)).sum())
+        try:  # (broadcast here, once: forward reads it as it is)
+            mask = np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape))
         except ValueError:
             raise RuntimeError(f"{cls.name}: a mask of shape {mask.shape} does not broadcast "
                                f"with the tensor's shape {x.shape}") from None
-        if source.size < count:
+        if source.size < mask.sum():
             raise RuntimeError(f"{cls.name}: source has {source.size} entries but the mask "
-                               f"holds at {count} places; give at least as many")
+                               f"holds at {mask.sum()} places; give at least as many")
         return cls.apply(x, source, mask=mask)
 
     def forward(ctx, x, source, *, mask):
-        ctx.mask = np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape))
-        ctx.shape, ctx.count = source.shape, int(ctx.mask.sum())
-        out = np.array(np.broadcast_to(x, ctx.mask.shape))
+        ctx.mask, ctx.shape, ctx.count = mask, source.shape, int(mask.sum())
+        out = np.array(np.broadcast_to(x, mask.shape))
         out[ctx.mask] = source.reshape(-1)[:ctx.count]
         return out
 
