@@ -50,6 +50,12 @@ PATCHES_T = TRANSPOSED_RNG.uniform(-2, 2, (2, 8, 30))  # fold's (batch, C * 2 * 
 ATTENTION_RNG = np.random.default_rng(17)  # for the attention layers and function
 ATT_Q, ATT_KV = ATTENTION_RNG.uniform(-1, 1, (3, 2, 4)), ATTENTION_RNG.uniform(-1, 1, (5, 2, 4))
 ATT_V5, ATT_MASK = ATTENTION_RNG.uniform(-1, 1, (2, 5, 5)), ATTENTION_RNG.uniform(-1, 1, (3, 5))
+LOSS_SIGNS = np.array([[1, -1, -1, 1], [-1, 1, 1, 1], [1, 1, -1, -1]])  # 1 / -1 targets
+LOSS_MULTILABEL = np.array([[3, 0, -1, 1], [1, -1, 2, 2], [0, 1, 2, 3]])  # classes, then -1
+LOSS_COUNTS = np.array([[0.5, 1.5, 2.5, 3.5], [4.5, 0.5, 2.0, 7.5], [2.5, 5.5, 1.5, 0.5]])
+CTC_LOGITS = np.random.default_rng(21).uniform(-2, 2, (6, 3, 5))  # (time, batch, classes)
+CTC_TARGETS = np.array([[1, 2, 2], [3, 3, 0], [4, 1, 0]])  # padded, blank 0
+CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS = np.array([6, 5, 4]), np.array([3, 2, 2])
 DECODER_RNG = np.random.default_rng(18)  # the transformer decoder's (tgt, memory), 3 features
 DEC_TGT, DEC_MEMORY = DECODER_RNG.uniform(-1, 1, (2, 2, 3)), DECODER_RNG.uniform(-1, 1, (3, 2, 3))
 MORE2_RNG = np.random.default_rng(23)  # for layers_more.py's layers and their functions
@@ -239,6 +245,35 @@ LAYERS = {
                                            "CrossEntropyLoss"),
     "NLLLoss": Case(lambda nn: nn.NLLLoss(), (X, LABELS), "NLLLoss"),
     "KLDivLoss": Case(lambda nn: nn.KLDivLoss(reduction="batchmean"), (X - 2, PROBS), "KLDivLoss"),
+    # (targets of 1 and -1, class indices, CTC's targets and lengths: integer constants)
+    "MarginRankingLoss": Case(lambda nn: nn.MarginRankingLoss(0.5), (X[0], Y[0], LOSS_SIGNS[0]),
+                              "MarginRankingLoss"),
+    "HingeEmbeddingLoss": Case(lambda nn: nn.HingeEmbeddingLoss(1.5), (X, LOSS_SIGNS),
+                               "HingeEmbeddingLoss"),
+    "SoftMarginLoss": Case(lambda nn: nn.SoftMarginLoss(), (X, LOSS_SIGNS), "SoftMarginLoss"),
+    "MultiLabelSoftMarginLoss": Case(lambda nn: nn.MultiLabelSoftMarginLoss(), (X, T01),
+                                     "MultiLabelSoftMarginLoss"),
+    "CosineEmbeddingLoss": Case(lambda nn: nn.CosineEmbeddingLoss(0.2),
+                                (X, Y, LOSS_SIGNS[:, 0]), "CosineEmbeddingLoss"),
+    "MultiMarginLoss": Case(lambda nn: nn.MultiMarginLoss(2, 0.8), (X, LABELS),
+                            "MultiMarginLoss"),
+    "MultiLabelMarginLoss": Case(lambda nn: nn.MultiLabelMarginLoss(), (X, LOSS_MULTILABEL),
+                                 "MultiLabelMarginLoss"),
+    "TripletMarginLoss": Case(lambda nn: nn.TripletMarginLoss(1.5, swap=True), (X, Y, P01),
+                              "TripletMarginLoss"),
+    "TripletMarginWithDistanceLoss": Case(lambda nn: nn.TripletMarginWithDistanceLoss(
+        distance_function=nn.PairwiseDistance(1.0), margin=2.0), (X, Y, P01),
+        "TripletMarginWithDistanceLoss"),
+    "GaussianNLLLoss": Case(lambda nn: nn.GaussianNLLLoss(full=True), (X, Y, T01 + 0.5),
+                            "GaussianNLLLoss"),
+    "PoissonNLLLoss": Case(lambda nn: nn.PoissonNLLLoss(full=True), (X, LOSS_COUNTS),
+                           "PoissonNLLLoss"),
+    # (of logits, through log_softmax: PyTorch's gradient of the log-probabilities
+    # themselves adds exp(log_probs), which log_softmax's backward cancels)
+    "CTCLoss": Case(lambda nn: type("CTCLossOfLogits", (nn.CTCLoss,), {
+        "forward": lambda self, z, *rest: nn.CTCLoss.forward(self, z.log_softmax(2), *rest)})(
+        reduction="sum"), (CTC_LOGITS, CTC_TARGETS, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS),
+        "CTCLossOfLogits"),
 }
 
 FUNCTIONS = {
@@ -378,6 +413,34 @@ FUNCTIONS = {
                      "nll_loss"),
     "kl_div": Case(lambda F: lambda x, t: F.kl_div(x, t, reduction="batchmean", log_target=True),
                    (X - 2, Y - 2), "kl_div"),
+    "margin_ranking_loss": Case(lambda F: lambda a, b, y: F.margin_ranking_loss(
+        a, b, y, 0.5, reduction="none"), (X, Y, LOSS_SIGNS), "margin_ranking_loss"),
+    "hinge_embedding_loss": Case(lambda F: lambda x, y: F.hinge_embedding_loss(
+        x, y, 0.5, reduction="sum"), (X, LOSS_SIGNS), "hinge_embedding_loss"),
+    "soft_margin_loss": Case(lambda F: lambda x, y: F.soft_margin_loss(x, y, reduction="none"),
+                             (X, LOSS_SIGNS), "soft_margin_loss"),
+    "multilabel_soft_margin_loss": Case(lambda F: F.multilabel_soft_margin_loss,
+                                        (X, T01, W4), "multilabel_soft_margin_loss"),
+    "cosine_embedding_loss": Case(lambda F: lambda a, b, y: F.cosine_embedding_loss(
+        a, b, y, -0.2, reduction="none"), (X, Y, LOSS_SIGNS[:, 1]), "cosine_embedding_loss"),
+    "multi_margin_loss": Case(lambda F: lambda x, y, w: F.multi_margin_loss(x, y, 1, 1.5, w),
+                              (X, LABELS, W4), "multi_margin_loss", torch_constant=(2,)),
+    "multilabel_margin_loss": Case(lambda F: lambda x, y: F.multilabel_margin_loss(
+        x, y, reduction="none"), (X, LOSS_MULTILABEL), "multilabel_margin_loss"),
+    "triplet_margin_loss": Case(lambda F: lambda a, p, n: F.triplet_margin_loss(
+        a, p, n, 1.0, 3.0, reduction="none"), (X, Y, P01), "triplet_margin_loss"),
+    "triplet_margin_with_distance_loss": Case(
+        lambda F: lambda a, p, n: F.triplet_margin_with_distance_loss(a, p, n, margin=1.5,
+                                                                      swap=True),
+        (X, Y, P01), "triplet_margin_with_distance_loss"),
+    "gaussian_nll_loss": Case(lambda F: lambda x, y, v: F.gaussian_nll_loss(  # (a var per row)
+        x, y, v, reduction="none"), (X, Y, T01[:, 0]), "gaussian_nll_loss"),
+    "poisson_nll_loss": Case(lambda F: lambda x, y: F.poisson_nll_loss(
+        x, y, False, reduction="sum"), (P01, LOSS_COUNTS), "poisson_nll_loss"),
+    "ctc_loss": Case(lambda F: lambda z, *rest: F.ctc_loss(F.log_softmax(z, dim=2), *rest,
+                                                           reduction="none"),
+                     (CTC_LOGITS, CTC_TARGETS, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS),
+                     "ctc_loss"),
 }
 
 
@@ -602,6 +665,14 @@ EDGES = [
          F.pairwise_distance(a, b, 0.5, 0.0), (X, X + (X > 0)), "pairwise_distance"),
     edge("binary_cross_entropy of a tiny probability", lambda F: F.binary_cross_entropy,
          (np.array([1e-20, 0.5]), np.array([1.0, 0.3])), "binary_cross_entropy"),
+    # at the margin: the hinge passes the gradient there, the class margins do not
+    edge("hinge_embedding_loss at the margin", lambda F: F.hinge_embedding_loss,
+         (np.array([1.0, 0.5, 2.0]), np.array([-1, -1, 1])), "hinge_embedding_loss"),
+    edge("multi_margin_loss at the margin", lambda F: F.multi_margin_loss,
+         (np.array([[1.0, 0.0, 2.0, 0.5]]), np.array([0])), "multi_margin_loss"),
+    edge("multilabel_margin_loss at the margin", lambda F: F.multilabel_margin_loss,
+         (np.array([[1.0, 0.0, 2.0, 0.5]]), np.array([[0, -1, 0, 0]])),
+         "multilabel_margin_loss"),
 ]
 
 

@@ -61,6 +61,10 @@ from .layers_more import (AlphaDropout, BatchNorm3d, Bilinear, ChannelShuffle, D
                           InstanceNorm3d, LocalResponseNorm, RReLU, Softmax2d)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
+from .loss_more import (CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+                        MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                        MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+                        TripletMarginWithDistanceLoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
 from .normalization import GroupNorm, RMSNorm
 from .recurrent import RNN, RNNCell
@@ -84,6 +88,9 @@ __all__ = [
     "LogSigmoid", "Softsign", "CELU", "SELU", "Tanhshrink", "Softmin", "GLU", "PReLU",
     "SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss", "BCELoss",
     "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "Dropout1d",
+    "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+    "CosineEmbeddingLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss", "GaussianNLLLoss", "PoissonNLLLoss", "CTCLoss",
     "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "Unflatten", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "GroupNorm", "RMSNorm",
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",

@@ -59,6 +59,12 @@ from .attention import scaled_dot_product_attention  # noqa: F401
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss,  # noqa: F401
+                            margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
+                            multilabel_soft_margin_loss, soft_margin_loss,
+                            triplet_margin_loss, triplet_margin_with_distance_loss)
+from .likelihood_losses import gaussian_nll_loss, poisson_nll_loss  # noqa: F401
+from .ctc import ctc_loss  # noqa: F401
 from .layer_functions_more import (bilinear, channel_shuffle, embedding_bag,  # noqa: F401
                                    instance_norm, local_response_norm, pdist)
 from .random_functions import (alpha_dropout, dropout3d, feature_alpha_dropout,  # noqa: F401
@@ -87,6 +93,10 @@ __all__ = [
     "scaled_dot_product_attention",
     "interpolate", "pixel_shuffle", "pixel_unshuffle",
     "conv_transpose1d", "conv_transpose2d", "unfold", "fold",
+    "margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
+    "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
+    "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss",
+    "gaussian_nll_loss", "poisson_nll_loss", "ctc_loss",
     "instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
     "embedding_bag", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu",
     "gumbel_softmax", "relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_",
