@@ -260,6 +260,23 @@ CASES = {
         lambda x, s: x.scatter_reduce(0, [0, 1, 1, 2, 2], s, "prod"),
         "lambda x, s: x.scatter_reduce(0, torch.tensor([0, 1, 1, 2, 2]), s, 'prod')",
         [[0.0, 5.0, 2.0], [3.0, 0.0, 2.0, 0.0, 0.0]], [0, 0, 0], [[3, 0, 0], [0, 10, 0, 0, 0]]),
+    # pad's copying modes: an entry's gradient adds up its copies; negative pads crop
+    "pad reflect: a mirrored entry's copies add up": (
+        lambda x: tg.nn.functional.pad(x, (2, 2), "reflect"), f"lambda x: {F}.pad(x, (2, 2), "
+        f"mode='reflect')", [[[1.0, 2.0, 3.0]]], [[3, 2, 1, 2, 3, 2, 1]], [[[2, 3, 2]]]),
+    "pad replicate of one entry: all its copies": (
+        lambda x: tg.nn.functional.pad(x, (2, 3), "replicate"), f"lambda x: {F}.pad(x, (2, 3), "
+        f"mode='replicate')", [[[5.0]]], [[5, 5, 5, 5, 5, 5]], [[[6]]]),
+    "pad circular by the whole length": (
+        lambda x: tg.nn.functional.pad(x, (2, 2), "circular"), f"lambda x: {F}.pad(x, (2, 2), "
+        f"mode='circular')", [[[1.0, 2.0]]], [[1, 2, 1, 2, 1, 2]], [[[3, 3]]]),
+    "pad crops by a negative pad: gradient 0 where cut": (
+        lambda x: tg.nn.functional.pad(x, (-1, 1)), f"lambda x: {F}.pad(x, (-1, 1))",
+        [[[1.0, 2.0, 3.0]]], [[2, 3, 0]], [[[0, 1, 1]]]),
+    "pad reflect after a crop reads the cropped entries": (
+        lambda x: tg.nn.functional.pad(x, (-3, 4), "reflect"), f"lambda x: {F}.pad(x, (-3, 4), "
+        f"mode='reflect')", [[[0.0, 1.0, 2.0, 3.0, 4.0]]], [[3, 4, 3, 2, 1, 0]],
+        [[[1, 1, 1, 2, 1]]]),
 }
 
 
@@ -517,8 +534,9 @@ def test_axis_empty_keeps_numpys_meaning_and_a_scalar_takes_dim_empty(name):
 
 @pytest.mark.torch
 def test_the_guide_names_the_ops_whose_gradient_at_ties_is_not_pytorchs():
-    # the guide said every tied max and min shares the gradient as PyTorch's does; max(dim=),
-    # min(dim=) and max_pool2d share it where PyTorch gives it to the index it returns
+    # the guide said every tied max and min shares the gradient as PyTorch's does; max(dim=)
+    # and min(dim=) share it where PyTorch gives it to the index it returns; the max pools
+    # give it to their index, as PyTorch's
     torch = pytest.importorskip("torch")
     from pathlib import Path
     guide = (Path(__file__).parent.parent / "docs/reference/api-guide.md").read_text()
@@ -528,13 +546,17 @@ def test_the_guide_names_the_ops_whose_gradient_at_ties_is_not_pytorchs():
     pool = (lambda t: tg.nn.functional.max_pool2d(t.reshape(1, 1, 1, 3), (1, 2)),
             lambda t: torch.nn.functional.max_pool2d(t.reshape(1, 1, 1, 3), (1, 2)))
     for op, ours, theirs in [("max(dim=)", lambda t: t.max(dim=1)[0], None),
-                             ("min(dim=)", lambda t: (-t).min(dim=1)[0], None),
-                             ("max_pool2d", *pool)]:
+                             ("min(dim=)", lambda t: (-t).min(dim=1)[0], None)]:
         x.grad, tx.grad = None, None
         ours(x).sum().backward()
         (theirs or ours)(tx).sum().backward()
         assert x.grad.tolist() != tx.grad.tolist()
         assert f"`{op}`" in paragraph, op
+    x.grad, tx.grad = None, None
+    pool[0](x).sum().backward()
+    pool[1](tx).sum().backward()
+    assert x.grad.tolist() == tx.grad.tolist() and "`max_pool2d`" in paragraph
+    assert "the entry their index names" in paragraph
     x.grad, tx.grad = None, None
     x.amax(dim=1).sum().backward()
     tx.amax(dim=1).sum().backward()

@@ -577,9 +577,11 @@ def make_layout(op: str):
             params = {"axes": (axis, b.draw(st.integers(-ndim, ndim - 1)))}
         elif op == "flip":
             params = {"axis": b.draw(st.none() | hnp.valid_tuple_axes(ndim, min_size=1))}
-        elif op == "pad":
-            params = {"widths": tuple((b.choose(2), b.choose(2)) for _ in shape),
-                      "value": b.draw(st.sampled_from([0.0, 1.5]))}
+        elif op == "pad":  # (reflect: pads < the size, as torch's; wrap: <= 1 <= the size)
+            mode = b.pick(["constant", "reflect", "edge", "wrap"])
+            most = [min(2, n) if mode == "reflect" else 2 for n in shape]
+            params = {"widths": tuple((b.choose(m), b.choose(m)) for m in most), "mode": mode,
+                      "value": b.draw(st.sampled_from([0.0, 1.5])) if mode == "constant" else 0.0}
         elif op in ("split", "chunk"):
             params = {"axis": axis, "size": 1 + b.choose(3), "piece": b.choose(3)}
         elif op == "tile":
@@ -677,11 +679,15 @@ def _image(b: Builder, accepts: Callable = lambda v: True, **fresh: Any) -> int:
 def make_conv2d(b: Builder) -> bool:
     x = _image(b)
     n, c, h, w = b.values[x].shape
-    kernel = (b.draw(st.integers(1, h)), b.draw(st.integers(1, w)))
-    weight = b.leaf((b.draw(st.integers(1, 2)), c) + kernel, avoid=())
+    groups = c if b.chance(0.3) else 1  # (c is 1 or 2)
+    dilation = (1 + b.choose(2), 1 + b.choose(2))
+    kernel = (b.draw(st.integers(1, (h - 1) // dilation[0] + 1)),
+              b.draw(st.integers(1, (w - 1) // dilation[1] + 1)))  # the dilated span fits
+    weight = b.leaf((groups * b.draw(st.integers(1, 2)), c // groups) + kernel, avoid=())
     bias = (b.leaf((b.values[weight].shape[0],), avoid=()),) if b.chance(0.5) else ()
     return b.add("conv2d", (x, weight) + bias, {"stride": 1 + b.choose(2),
-                                                "padding": b.choose(2)})
+                                                "padding": b.choose(2), "dilation": dilation,
+                                                "groups": groups})
 
 
 def make_pool2d(op: str):
@@ -690,10 +696,20 @@ def make_pool2d(op: str):
             return op != "max_pool2d" or bool(np.diff(np.sort(v.ravel())).min() >= MARGIN)
         x = _image(b, untied, distinct=True, margin=MARGIN * 2)
         h, w = b.values[x].shape[2:]
-        kernel = (1 + b.choose(h), 1 + b.choose(w))
-        return b.add(op, (x,), {"kernel_size": kernel, "stride": 1 + b.choose(2),
-                                "padding": (b.choose(kernel[0] // 2 + 1),
-                                            b.choose(kernel[1] // 2 + 1))})
+        dilation = (1 + b.choose(2), 1 + b.choose(2)) if op == "max_pool2d" else (1, 1)
+        kernel = (1 + b.choose((h - 1) // dilation[0] + 1),
+                  1 + b.choose((w - 1) // dilation[1] + 1))
+        # (no padding with a dilation: a window of padding alone is refused)
+        padding = (0, 0) if dilation != (1, 1) else (b.choose(kernel[0] // 2 + 1),
+                                                     b.choose(kernel[1] // 2 + 1))
+        params = {"kernel_size": kernel, "stride": 1 + b.choose(3), "padding": padding,
+                  "ceil_mode": b.chance(0.5)}
+        if op == "max_pool2d":
+            params["dilation"] = dilation
+        else:
+            params.update(count_include_pad=b.chance(0.5),
+                          divisor_override=b.pick([None, None, 1, 3]))
+        return b.add(op, (x,), params)
     return make
 
 
@@ -1144,9 +1160,9 @@ OPS: dict[str, OpSpec] = {
                        lambda a, p: f"tg.moveaxis({a[0]}, *{p['axes']!r})",
                        make_layout("moveaxis")),
     "flip": OpSpec(lambda x, *, axis: x.flip(axis), _method("flip", "axis"), make_layout("flip")),
-    "pad": OpSpec(lambda x, *, widths, value: x.pad(widths, constant_values=value),
-                  lambda a, p: f"{a[0]}.pad({p['widths']!r}, constant_values={p['value']!r})",
-                  make_layout("pad")),
+    "pad": OpSpec(lambda x, *, widths, mode, value: x.pad(widths, mode, constant_values=value),
+                  lambda a, p: f"{a[0]}.pad({p['widths']!r}, {p['mode']!r}, "
+                               f"constant_values={p['value']!r})", make_layout("pad")),
     "split": OpSpec(lambda x, *, axis, size, piece: _piece(x.split(size, axis), piece),
                     lambda a, p: f"{a[0]}.split({p['size']}, {p['axis']})[{p['piece']}] (or last)",
                     make_layout("split")),
@@ -1188,17 +1204,17 @@ OPS: dict[str, OpSpec] = {
                    lambda a, p: f"tg.sort({a[0]}, {p['axis']}, "
                                 f"descending={p['descending']}).values", make_sort),
     "floor_divide": OpSpec(lambda x, y: x // y, _binary("//"), make_floor_divide),
-    "conv2d": OpSpec(lambda x, w, *b, stride, padding: tg.conv2d(x, w, *b, stride=stride,
-                                                                   padding=padding),
-                     lambda a, p: f"tg.conv2d({', '.join(a)}, stride={p['stride']}, "
-                                  f"padding={p['padding']})", make_conv2d),
+    "conv2d": OpSpec(lambda x, w, *b, **p: tg.conv2d(x, w, *b, **p),
+                     lambda a, p: f"tg.conv2d({', '.join(a)}, "
+                                  + ", ".join(f"{k}={v!r}" for k, v in p.items()) + ")",
+                     make_conv2d),
     "max_pool2d": OpSpec(lambda x, **p: tg.max_pool2d(x, **p),
-                         lambda a, p: f"tg.max_pool2d({a[0]}, {p['kernel_size']}, "
-                                      f"{p['stride']}, {p['padding']})",
+                         lambda a, p: f"tg.max_pool2d({a[0]}, "
+                                      + ", ".join(f"{k}={v!r}" for k, v in p.items()) + ")",
                          make_pool2d("max_pool2d")),
     "avg_pool2d": OpSpec(lambda x, **p: tg.avg_pool2d(x, **p),
-                         lambda a, p: f"tg.avg_pool2d({a[0]}, {p['kernel_size']}, "
-                                      f"{p['stride']}, {p['padding']})",
+                         lambda a, p: f"tg.avg_pool2d({a[0]}, "
+                                      + ", ".join(f"{k}={v!r}" for k, v in p.items()) + ")",
                          make_pool2d("avg_pool2d")),
     "roll": OpSpec(lambda x, *, shift, axis: x.roll(shift, axis), _method("roll", "shift", "axis"),
                    make_roll),
@@ -1525,6 +1541,19 @@ def _edge(x: Any, axis: int) -> tuple[int, ...]:
     return tuple(1 if k == axis % x.dim() else n for k, n in enumerate(x.shape))
 
 
+def _torch_pad(t: Any, x: Any, widths: tuple, mode: str, value: float) -> Any:
+    """np.pad's modes in torch: its copying modes pad 1 to 3 last axes only, so one axis at
+    a time, as the last axis of a (rows, n) matrix."""
+    if mode == "constant":
+        return t.nn.functional.pad(x, [n for pair in reversed(widths) for n in pair], value=value)
+    for axis, pair in enumerate(widths):
+        moved = x.movedim(axis, -1)
+        rows = t.nn.functional.pad(moved.reshape(-1, moved.shape[-1]), pair,
+                                   {"edge": "replicate", "wrap": "circular"}.get(mode, mode))
+        x = rows.reshape(*moved.shape[:-1], rows.shape[-1]).movedim(-1, axis)
+    return x
+
+
 TORCH_OPS: dict[str, Callable[..., Any]] = {
     "add": lambda t, x, y: x + y,
     "sub": lambda t, x, y: x - y,
@@ -1624,8 +1653,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "swapaxes": lambda t, x, *, axes: t.swapaxes(x, *axes),
     "moveaxis": lambda t, x, *, axes: t.moveaxis(x, *axes),
     "flip": lambda t, x, *, axis: x.flip(_torch_dims(x, axis)),
-    "pad": lambda t, x, *, widths, value: t.nn.functional.pad(
-        x, [n for pair in reversed(widths) for n in pair], value=value),
+    "pad": lambda t, x, *, widths, mode, value: _torch_pad(t, x, widths, mode, value),
     "split": lambda t, x, *, axis, size, piece: _piece(t.split(x, size, axis), piece),
     "chunk": lambda t, x, *, axis, size, piece: _piece(t.chunk(x, size, axis), piece),
     "tile": lambda t, x, *, reps: t.tile(x, reps) if reps else x,
@@ -1644,12 +1672,9 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
         descending=descending).values,
     # (PyTorch's floor_divide has no gradient and refuses backward; ours is 0, as floor's)
     "floor_divide": lambda t, x, y: t.floor_divide(x.detach(), y.detach()) + 0 * (x + y),
-    "conv2d": lambda t, x, w, *b, stride, padding: t.nn.functional.conv2d(
-        x, w, b[0] if b else None, stride, padding),
-    "max_pool2d": lambda t, x, *, kernel_size, stride, padding: t.nn.functional.max_pool2d(
-        x, kernel_size, stride, padding),
-    "avg_pool2d": lambda t, x, *, kernel_size, stride, padding: t.nn.functional.avg_pool2d(
-        x, kernel_size, stride, padding),
+    "conv2d": lambda t, x, w, *b, **p: t.nn.functional.conv2d(x, w, b[0] if b else None, **p),
+    "max_pool2d": lambda t, x, **p: t.nn.functional.max_pool2d(x, **p),
+    "avg_pool2d": lambda t, x, **p: t.nn.functional.avg_pool2d(x, **p),
     "roll": lambda t, x, *, shift, axis: x.roll(shift, axis),
     "diff": lambda t, x, *, n, axis, prepend: t.diff(x, n, axis, prepend=None if prepend is None
                                                      else t.full(_edge(x, axis), prepend,

@@ -58,6 +58,18 @@ CTC_TARGETS = np.array([[1, 2, 2], [3, 3, 0], [4, 1, 0]])  # padded, blank 0
 CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS = np.array([6, 5, 4]), np.array([3, 2, 2])
 DECODER_RNG = np.random.default_rng(18)  # the transformer decoder's (tgt, memory), 3 features
 DEC_TGT, DEC_MEMORY = DECODER_RNG.uniform(-1, 1, (2, 2, 3)), DECODER_RNG.uniform(-1, 1, (3, 2, 3))
+CONVPOOL_RNG = np.random.default_rng(18)  # for the convolution and pooling options
+CONVPOOL_IMG = CONVPOOL_RNG.uniform(-2, 2, (2, 4, 5, 6))  # four channels: groups of two
+CONVPOOL_SEQ = CONVPOOL_RNG.uniform(-2, 2, (2, 4, 7))
+CONVPOOL_W2 = CONVPOOL_RNG.uniform(-1, 1, (6, 2, 2, 3))  # conv2d's (out, in / 2 groups, k..)
+CONVPOOL_W1 = CONVPOOL_RNG.uniform(-1, 1, (6, 2, 3))  # conv1d's, groups=2
+# a max pool's values and indices (kernel 2), the unpoolings' inputs
+CONVPOOL_V2, CONVPOOL_I2 = (np.array(t.data) for t in F.max_pool2d_with_indices(
+    Tensor(CONVPOOL_IMG), 2))
+CONVPOOL_V1, CONVPOOL_I1 = (np.array(t.data) for t in F.max_pool1d_with_indices(
+    Tensor(CONVPOOL_SEQ), 2))
+PADDING_RNG = np.random.default_rng(19)  # for the padding layers and F.pad's copying modes
+PADDING_VOL = PADDING_RNG.uniform(-2, 2, (2, 2, 3, 4, 3))  # (batch, channels, depth, h, w)
 MORE2_RNG = np.random.default_rng(23)  # for layers_more.py's layers and their functions
 MORE2_VOL = MORE2_RNG.uniform(-2, 2, (2, 3, 2, 3, 2))  # (batch, channels, depth, h, w)
 MORE2_X2 = MORE2_RNG.uniform(-2, 2, (3, 3))  # bilinear's second input, beside X
@@ -127,10 +139,70 @@ LAYERS = {
                               "AdaptiveAvgPool2d"),
     "AdaptiveMaxPool2d": Case(lambda nn: nn.AdaptiveMaxPool2d((3, 2)), (IMG,),
                               "AdaptiveMaxPool2d"),
+    "Conv2d groups dilation": Case(lambda nn: nn.Conv2d(4, 6, (2, 3), (1, 2), 1, (2, 1), 2),
+                                   (CONVPOOL_IMG,), "Conv2d"),
+    "Conv2d same reflect": Case(lambda nn: nn.Conv2d(4, 2, 3, padding="same", dilation=2,
+                                                     padding_mode="reflect"),
+                                (CONVPOOL_IMG,), "Conv2d"),
+    "Conv2d circular": Case(lambda nn: nn.Conv2d(4, 2, 3, padding=(1, 2),
+                                                 padding_mode="circular"), (CONVPOOL_IMG,),
+                            "Conv2d"),
+    "Conv2d replicate depthwise": Case(lambda nn: nn.Conv2d(4, 4, 2, 2, 1, groups=4,
+                                                            padding_mode="replicate"),
+                                       (CONVPOOL_IMG,), "Conv2d"),
+    "Conv1d groups dilation reflect": Case(lambda nn: nn.Conv1d(
+        4, 6, 3, padding=2, dilation=2, groups=2, padding_mode="reflect"), (CONVPOOL_SEQ,),
+        "Conv1d"),
+    "Conv1d same circular": Case(lambda nn: nn.Conv1d(4, 2, 4, padding="same",
+                                                      padding_mode="circular"),
+                                 (CONVPOOL_SEQ,), "Conv1d"),
+    "MaxPool2d dilation ceil_mode": Case(lambda nn: nn.MaxPool2d(2, 2, 1, (1, 2), False, True),
+                                         (CONVPOOL_IMG,), "MaxPool2d"),
+    "MaxPool1d dilation ceil_mode": Case(lambda nn: nn.MaxPool1d(3, 2, 1, 2, ceil_mode=True),
+                                         (CONVPOOL_SEQ,), "MaxPool1d"),
+    "AvgPool2d ceil_mode without the padding": Case(lambda nn: nn.AvgPool2d(
+        3, 2, 1, ceil_mode=True, count_include_pad=False), (CONVPOOL_IMG,), "AvgPool2d"),
+    "AvgPool2d divisor_override": Case(lambda nn: nn.AvgPool2d((2, 3), 2, 1,
+                                                               divisor_override=5),
+                                       (CONVPOOL_IMG,), "AvgPool2d"),
+    "AvgPool1d ceil_mode without the padding": Case(lambda nn: nn.AvgPool1d(3, 2, 1, True,
+                                                                            False),
+                                                    (CONVPOOL_SEQ,), "AvgPool1d"),
+    "AdaptiveAvgPool1d": Case(lambda nn: nn.AdaptiveAvgPool1d(3), (CONVPOOL_SEQ,),
+                              "AdaptiveAvgPool1d"),
+    "AdaptiveMaxPool1d": Case(lambda nn: nn.AdaptiveMaxPool1d(3), (CONVPOOL_SEQ,),
+                              "AdaptiveMaxPool1d"),
+    "LPPool1d": Case(lambda nn: nn.LPPool1d(2, 3, 2, ceil_mode=True), (CONVPOOL_SEQ,),
+                     "LPPool1d"),
+    "LPPool2d": Case(lambda nn: nn.LPPool2d(4, (2, 3)), (CONVPOOL_IMG,), "LPPool2d"),
+    "MaxUnpool1d": Case(lambda nn: nn.MaxUnpool1d(2), (CONVPOOL_V1, CONVPOOL_I1),
+                        "MaxUnpool1d"),
+    "MaxUnpool2d": Case(lambda nn: nn.MaxUnpool2d(2), (CONVPOOL_V2, CONVPOOL_I2),
+                        "MaxUnpool2d"),
     "ZeroPad2d": Case(lambda nn: nn.ZeroPad2d((1, 0, 2, 1)), (IMG,), "ZeroPad2d"),
     "ConstantPad1d": Case(lambda nn: nn.ConstantPad1d(2, 3.5), (SEQ,), "ConstantPad1d"),
     "ConstantPad2d": Case(lambda nn: nn.ConstantPad2d((0, 1, 1, 0), -1.0), (IMG,),
                           "ConstantPad2d"),
+    # (padding layers: the largest pads each mode allows, crops, batched and unbatched)
+    "ReflectionPad1d": Case(lambda nn: nn.ReflectionPad1d((4, 2)), (SEQ,), "ReflectionPad1d"),
+    "ReflectionPad2d": Case(lambda nn: nn.ReflectionPad2d((1, 4, 3, -1)), (IMG,),
+                            "ReflectionPad2d"),
+    "ReflectionPad3d": Case(lambda nn: nn.ReflectionPad3d(2), (PADDING_VOL,), "ReflectionPad3d"),
+    "ReplicationPad1d": Case(lambda nn: nn.ReplicationPad1d((0, 6)), (SEQ[0],),
+                             "ReplicationPad1d"),
+    "ReplicationPad2d": Case(lambda nn: nn.ReplicationPad2d((2, 1, 0, 3)), (IMG,),
+                             "ReplicationPad2d"),
+    "ReplicationPad3d": Case(lambda nn: nn.ReplicationPad3d((1, 0, 2, 1, 0, 3)),
+                             (PADDING_VOL[0],), "ReplicationPad3d"),
+    "CircularPad1d": Case(lambda nn: nn.CircularPad1d((5, 2)), (SEQ,), "CircularPad1d"),
+    "CircularPad2d": Case(lambda nn: nn.CircularPad2d((2, 3, 3, -1)), (IMG[0],),
+                          "CircularPad2d"),
+    "CircularPad3d": Case(lambda nn: nn.CircularPad3d((1, 2, 3, 0, 2, 1)), (PADDING_VOL,),
+                          "CircularPad3d"),
+    "ZeroPad1d": Case(lambda nn: nn.ZeroPad1d((2, -1)), (SEQ,), "ZeroPad1d"),
+    "ZeroPad3d": Case(lambda nn: nn.ZeroPad3d((1, 0, -1, 2, 1, 1)), (PADDING_VOL,), "ZeroPad3d"),
+    "ConstantPad3d": Case(lambda nn: nn.ConstantPad3d((0, 1, 1, 0, 2, -1), 2.5),
+                          (PADDING_VOL[0],), "ConstantPad3d"),
     "Upsample": Case(lambda nn: nn.Upsample(scale_factor=1.5, mode="bilinear"), (IMG,),
                      "Upsample"),
     "UpsamplingNearest2d": Case(lambda nn: nn.UpsamplingNearest2d((3, 7)), (IMG,),
@@ -279,6 +351,11 @@ LAYERS = {
 FUNCTIONS = {
     "linear": Case(lambda F: F.linear, (X, W, B), "linear"),
     "pad": Case(lambda F: lambda x: F.pad(x, (1, 2), value=0.5), (X,), "pad"),
+    "pad reflect": Case(lambda F: lambda x: F.pad(x, (2, 4, -1, 3), "reflect"), (IMG,), "pad"),
+    "pad replicate": Case(lambda F: lambda x: F.pad(x, (3, -2), mode="replicate"), (SEQ,),
+                          "pad"),
+    "pad circular": Case(lambda F: lambda x: F.pad(x, (1, 2, 2, 0, 1, 1), "circular"),
+                         (PADDING_VOL,), "pad"),
     "normalize": Case(lambda F: lambda x: F.normalize(x, dim=0), (X,), "normalize"),
     "cosine_similarity": Case(lambda F: F.cosine_similarity, (X, Y), "cosine_similarity"),
     "pairwise_distance": Case(lambda F: lambda a, b: F.pairwise_distance(a, b, 3.0), (X, Y),
@@ -299,6 +376,42 @@ FUNCTIONS = {
                                 "adaptive_avg_pool2d"),
     "adaptive_max_pool2d": Case(lambda F: lambda x: F.adaptive_max_pool2d(x, (2, 3)), (IMG,),
                                 "adaptive_max_pool2d"),
+    "conv2d groups dilation same": Case(lambda F: lambda x, w, b: F.conv2d(
+        x, w, b, 1, "same", 2, 2), (CONVPOOL_IMG, CONVPOOL_W2, CONVPOOL_W1[:, 0, 0]),
+        "conv2d"),
+    "conv1d groups dilation": Case(lambda F: lambda x, w: F.conv1d(x, w, None, 2, 2, 2, 2),
+                                   (CONVPOOL_SEQ, CONVPOOL_W1), "conv1d"),
+    "max_pool2d dilation ceil_mode": Case(lambda F: lambda x: F.max_pool2d(
+        x, (2, 3), 2, 1, (2, 1), True), (CONVPOOL_IMG,), "max_pool2d"),
+    "max_pool1d dilation ceil_mode": Case(lambda F: lambda x: F.max_pool1d(x, 2, 2, 1, 3, True),
+                                          (CONVPOOL_SEQ,), "max_pool1d"),
+    "avg_pool2d ceil_mode without the padding": Case(lambda F: lambda x: F.avg_pool2d(
+        x, 3, 2, 1, True, False), (CONVPOOL_IMG,), "avg_pool2d"),
+    "avg_pool2d divisor_override": Case(lambda F: lambda x: F.avg_pool2d(
+        x, 2, 1, 1, False, True, 3), (CONVPOOL_IMG,), "avg_pool2d"),
+    "avg_pool1d ceil_mode without the padding": Case(lambda F: lambda x: F.avg_pool1d(
+        x, 3, 2, 1, True, False), (CONVPOOL_SEQ,), "avg_pool1d"),
+    "adaptive_avg_pool1d": Case(lambda F: lambda x: F.adaptive_avg_pool1d(x, 3),
+                                (CONVPOOL_SEQ,), "adaptive_avg_pool1d"),
+    "adaptive_max_pool1d": Case(lambda F: lambda x: F.adaptive_max_pool1d(x, 3),
+                                (CONVPOOL_SEQ,), "adaptive_max_pool1d"),
+    # (the values: an index has no gradient, and the table compares float outputs)
+    "adaptive_max_pool1d_with_indices": Case(lambda F: lambda x: F.adaptive_max_pool1d_with_indices(
+        x, 4)[0], (CONVPOOL_SEQ,), "adaptive_max_pool1d_with_indices"),
+    "adaptive_max_pool2d_with_indices": Case(lambda F: lambda x: F.adaptive_max_pool2d_with_indices(
+        x, (2, 4))[0], (CONVPOOL_IMG,), "adaptive_max_pool2d_with_indices"),
+    "max_pool1d_with_indices": Case(lambda F: lambda x: F.max_pool1d_with_indices(
+        x, 3, 2, 1)[0], (CONVPOOL_SEQ,), "max_pool1d_with_indices"),
+    "max_pool2d_with_indices": Case(lambda F: lambda x: F.max_pool2d_with_indices(
+        x, 2, 1, 1, 2)[0], (CONVPOOL_IMG,), "max_pool2d_with_indices"),
+    "lp_pool1d": Case(lambda F: lambda x: F.lp_pool1d(x, 2, 3, 2, True), (CONVPOOL_SEQ,),
+                      "lp_pool1d"),
+    "lp_pool2d": Case(lambda F: lambda x: F.lp_pool2d(x, 2, (2, 3)), (CONVPOOL_IMG,),
+                      "lp_pool2d"),
+    "max_unpool1d": Case(lambda F: lambda x, i: F.max_unpool1d(x, i, 2, output_size=(7,)),
+                         (CONVPOOL_V1, CONVPOOL_I1), "max_unpool1d"),
+    "max_unpool2d": Case(lambda F: lambda x, i: F.max_unpool2d(x, i, 2, output_size=(5, 6)),
+                         (CONVPOOL_V2, CONVPOOL_I2), "max_unpool2d"),
     "interpolate": Case(lambda F: lambda x: F.interpolate(x, scale_factor=(1.5, 0.6),
                                                           mode="bicubic"), (IMG,), "interpolate"),
     "interpolate linear": Case(lambda F: lambda x: F.interpolate(

@@ -195,14 +195,16 @@ def test_float32_is_kept(case):
 # ------------------------------------------------------------------ edges
 
 
-def test_max_pools_share_the_gradient_of_tied_maxima():
-    x = Tensor(TIES, requires_grad=True)
+def test_max_pools_give_the_gradient_of_tied_maxima_to_pytorchs_index():
+    x, tx = Tensor(TIES, requires_grad=True), torch.tensor(TIES, requires_grad=True)
     F.adaptive_max_pool2d(x, (2, 2)).sum().backward()  # overlapping windows of 2 x 2
-    expected = torch.nn.functional.adaptive_max_pool2d(torch.tensor(TIES), (2, 2))
-    np.testing.assert_array_equal(F.adaptive_max_pool2d(TIES, (2, 2)).data, expected.numpy())
-    # each window's 1 is shared by its tied entries; the total is the number of windows
-    assert x.grad.data.sum() == pytest.approx(4.0)
-    assert x.grad.data[0, 0, 0, 0] == pytest.approx(1 / 3)  # the first window's three 1s
+    expected = torch.nn.functional.adaptive_max_pool2d(tx, (2, 2))
+    expected.sum().backward()
+    np.testing.assert_array_equal(F.adaptive_max_pool2d(TIES, (2, 2)).data,
+                                  expected.detach().numpy())
+    # each window's 1 goes to the first of its tied maxima, as PyTorch's index names it
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+    assert x.grad.data[0, 0, 0, 0] == 1.0  # the first window's first 1
     apart = Tensor(TIES + np.arange(9.0).reshape(3, 3) / 10, requires_grad=True)  # no ties
     assert tg.gradcheck(lambda t: F.adaptive_max_pool2d(t, 2), [apart])
 
@@ -381,14 +383,15 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
      r"adaptive_avg_pool2d: expected input of shape \(batch, C, height, width\)"),
     (lambda: nn.AdaptiveMaxPool2d((2, 0)), ValueError,
      r"AdaptiveMaxPool2d: output_size must be an int >= 1 or a pair"),
-    (lambda: nn.AdaptiveMaxPool2d(2, return_indices=True), ValueError,
-     r"return_indices=True is not supported"),
+    (lambda: nn.AdaptiveMaxPool2d(2, return_indices=1), TypeError,
+     r"AdaptiveMaxPool2d: return_indices must be True or False, got int 1"),
     (lambda: nn.Conv1d(3, 2, 3)(np.ones((2, 4, 9))), ValueError,
      r"Conv1d\(3, 2.*axis 1 has 4 channels .*in_channels=3"),
     (lambda: nn.Conv1d(3, 2, 3)(np.ones(9)), ValueError,
      r"conv1d: expected input of shape \(batch, channels, length\) or unbatched \(channels, "
      r"length\), got shape \(9,\)"),
-    (lambda: nn.Conv1d(3, 2, 3, groups=3), ValueError, r"Conv1d: groups=3 is not supported"),
+    (lambda: nn.Conv1d(3, 2, 3, groups=3), ValueError, r"Conv1d: groups=3 must be >= 1 and "
+                                                       r"divide in_channels=3 and out_channels=2"),
     (lambda: nn.Conv1d(3, 2, (3, 3)), TypeError, r"Conv1d: kernel_size must be an int or a "
                                                  r"tuple of one int"),
     (lambda: nn.Conv1d(3, 2, 3, padding="full"), ValueError, r"Conv1d: padding 'full'"),
@@ -396,7 +399,8 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
                                                                 r"stride 1"),
     (lambda: F.conv1d(SEQ, np.ones((2, 3, 3, 1))), ValueError, r"conv1d: weight of shape "
                                                                  r"\(2, 3, 3, 1\)"),
-    (lambda: nn.MaxPool1d(2, ceil_mode=True), ValueError, r"MaxPool1d: ceil_mode=True"),
+    (lambda: nn.MaxPool1d(2, ceil_mode=1), TypeError, r"MaxPool1d: ceil_mode must be True or "
+                                                      r"False, got int 1"),
     (lambda: nn.AvgPool1d(0), ValueError, r"AvgPool1d: kernel_size must be >= 1, got 0"),
     (lambda: F.max_pool1d(SEQ, 3, padding=2), ValueError, r"max_pool1d: padding 2 must be at "
                                                           r"most half the kernel_size 3"),
@@ -569,10 +573,11 @@ def test_1d_pools_and_conv_take_the_defaults_as_1_tuples_and_numpy_bools():
     with pytest.raises(TypeError, match=r"max_pool1d: ceil_mode must be True or False, got "
                                         r"int 0"):  # (PyTorch's TypeError too)
         F.max_pool1d(SEQ, 2, ceil_mode=0)
-    with pytest.raises(ValueError, match=r"max_pool1d: dilation=\(2,\) is not supported"):
-        F.max_pool1d(SEQ, 2, dilation=(2,))
-    with pytest.raises(ValueError, match=r"MaxPool1d: ceil_mode=np.True_ is not supported"):
-        nn.MaxPool1d(2, ceil_mode=np.True_)
+    # the options beyond the defaults, as 1-tuples and NumPy's bools too, are PyTorch's
+    np.testing.assert_allclose(F.max_pool1d(SEQ, 2, dilation=(2,)).data,
+                               torch.nn.functional.max_pool1d(x, 2, dilation=(2,)).numpy())
+    np.testing.assert_allclose(nn.MaxPool1d(2, ceil_mode=np.True_)(SEQ).data,
+                               torch.nn.functional.max_pool1d(x, 2, ceil_mode=True).numpy())
 
 
 @pytest.mark.parametrize("size", [[2, 3], [2, None], (2, 3), 2])
@@ -778,11 +783,7 @@ def test_conv_padding_reads_any_number_of_axes():
     expected = torch.nn.functional.conv1d(torch.tensor(SEQ), torch.tensor(W1), torch.tensor(B1),
                                           padding="same")
     np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12)
-    for call in (lambda: F.max_pool1d(SEQ, 2, dilation=(2,)), lambda: nn.Conv1d(3, 5, 3,
-                                                                                 dilation=2)):
-        with pytest.raises(ValueError, match=r"dilation=.*2.* is not supported, only "
-                                             r"dilation=1"):
-            call()
+    assert conv_padding("conv1d", "same", (4,), (1,), (3,)) == ((4, 5),)  # dilated: 3 * 3
     F.max_pool1d(SEQ, 2, dilation=(1,))  # a 1-tuple, as PyTorch takes it
     with pytest.raises(TypeError, match=r"^max_pool1d: ceil_mode must be True or False"):
         F.max_pool1d(SEQ, 2, ceil_mode=0)
@@ -798,10 +799,10 @@ def test_conv1d_bias_must_be_true_or_false():
 
 
 
-def test_tied_maxima_share_the_gradient_of_max_pool1d_as_documented():
+def test_tied_maxima_give_the_gradient_of_max_pool1d_to_the_first_as_documented():
     x = tg.tensor([[[1.0, 3.0, 3.0, 0.0]]], requires_grad=True)
     F.max_pool1d(x, 4).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [[[0.0, 0.5, 0.5, 0.0]]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[[0.0, 1.0, 0.0, 0.0]]])  # PyTorch's index
 
 
 # Final read fixes: convolution arguments

@@ -294,11 +294,15 @@ def chunk_piece(t_or_a, axis, size, piece):
 
 def pad(data):
     shape = data.draw(hnp.array_shapes(**SMALL))
-    widths = tuple((data.draw(st.integers(0, 2)), data.draw(st.integers(0, 2))) for _ in shape)
-    value = data.draw(st.sampled_from([0.0, 1.5]))
-    return (lambda t: t.pad(widths, constant_values=value),
+    widths = tuple((data.draw(st.integers(0, 4)), data.draw(st.integers(0, 4))) for _ in shape)
+    mode = data.draw(st.sampled_from(["constant", "reflect", "replicate", "edge", "circular",
+                                      "wrap"]))  # (pads past the size: reflected, wrapped again)
+    value = data.draw(st.sampled_from([0.0, 1.5])) if mode == "constant" else 0.0
+    numpy_mode = {"replicate": "edge", "circular": "wrap"}.get(mode, mode)
+    fill = {"constant_values": value} if mode == "constant" else {}
+    return (lambda t: t.pad(widths, mode, constant_values=value),
             arrays(data, testing.tensors(shape, **ANY)),
-            lambda a: np.pad(a, widths or 0, constant_values=value))
+            lambda a: np.pad(a, widths or 0, numpy_mode, **fill))
 
 
 def take_along(method: str):
@@ -392,54 +396,119 @@ def floor_divide(data):
     return lambda a, b: a // b, [x, y], np.floor_divide
 
 
-def np_conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0)):
-    """A convolution written as loops over the output positions: the reference."""
-    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-    kh, kw = w.shape[2:]
-    out_h, out_w = (x.shape[2] - kh) // stride[0] + 1, (x.shape[3] - kw) // stride[1] + 1
+def np_conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """A convolution written as loops over the output positions and groups: the reference.
+    `padding` a pair, or ((top, bottom), (left, right))."""
+    sides = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
+    x = np.pad(x, ((0, 0), (0, 0)) + sides)
+    (kh, kw), (dh, dw) = w.shape[2:], dilation
+    out_h = (x.shape[2] - dh * (kh - 1) - 1) // stride[0] + 1
+    out_w = (x.shape[3] - dw * (kw - 1) - 1) // stride[1] + 1
     out = np.zeros((x.shape[0], w.shape[0], out_h, out_w))
+    per_in, per_out = w.shape[1], w.shape[0] // groups
     for i in range(out_h):
         for j in range(out_w):
-            window = x[:, :, i * stride[0]:i * stride[0] + kh, j * stride[1]:j * stride[1] + kw]
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3]))
+            top, left = i * stride[0], j * stride[1]
+            window = x[:, :, top:top + dh * (kh - 1) + 1:dh, left:left + dw * (kw - 1) + 1:dw]
+            for g in range(groups):
+                out[:, g * per_out:(g + 1) * per_out, i, j] = np.tensordot(
+                    window[:, g * per_in:(g + 1) * per_in], w[g * per_out:(g + 1) * per_out],
+                    axes=([1, 2, 3], [1, 2, 3]))
     return out if b is None else out + b[None, :, None, None]
 
 
-def np_pool2d(x, kernel, stride, padding, reduce=np.max, fill=-np.inf):
-    x = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2), constant_values=fill)
-    out_h = (x.shape[2] - kernel[0]) // stride[0] + 1
-    out_w = (x.shape[3] - kernel[1]) // stride[1] + 1
-    return np.array([[[[reduce(x[n, c, i * stride[0]:i * stride[0] + kernel[0],
-                                 j * stride[1]:j * stride[1] + kernel[1]])
-                        for j in range(out_w)] for i in range(out_h)]
-                      for c in range(x.shape[1])] for n in range(x.shape[0])])
+def np_pool_count(size, kernel, stride, padding, dilation=1, ceil_mode=False):
+    """PyTorch's documented output size of a pool: (size + 2 * padding - dilation * (kernel -
+    1) - 1) / stride + 1, floored or ceiled; with ceil_mode, a last window starting past the
+    image and its left padding is dropped."""
+    reach = size + 2 * padding - dilation * (kernel - 1) - 1
+    count = (-(-reach // stride) if ceil_mode else reach // stride) + 1
+    return count - 1 if ceil_mode and (count - 1) * stride >= size + padding else count
+
+
+def np_pool2d(x, kernel, stride, padding, reduce=np.max, fill=-np.inf, dilation=(1, 1),
+              ceil_mode=False, count_include_pad=True, divisor_override=None):
+    """Pooling written as loops over the output positions: the max of each window's
+    entries inside the image (`fill` where none), or (reduce=np.mean) their sum over
+    PyTorch's divisor: the window's extent within the image and its padding, the image's
+    alone (count_include_pad=False), or divisor_override."""
+    counts = [np_pool_count(n, k, s, p, d, ceil_mode) for n, k, s, p, d in
+              zip(x.shape[2:], kernel, stride, padding, dilation)]
+    out = np.full(x.shape[:2] + tuple(counts), fill)
+    for i in range(counts[0]):
+        for j in range(counts[1]):
+            starts = (i * stride[0] - padding[0], j * stride[1] - padding[1])
+            rows, cols = ([at for at in range(start, start + d * (k - 1) + 1, d)
+                           if 0 <= at < n] for start, k, d, n in
+                          zip(starts, kernel, dilation, x.shape[2:]))
+            window = x[:, :, rows][:, :, :, cols]
+            if reduce is np.max:
+                if window.size:
+                    out[:, :, i, j] = window.max(axis=(2, 3))
+                continue
+            extent = np.prod([min(start + k, n + p) - start for start, k, n, p in
+                              zip(starts, kernel, x.shape[2:], padding)])
+            divisor = divisor_override or (extent if count_include_pad else window[0, 0].size)
+            out[:, :, i, j] = window.sum(axis=(2, 3)) / divisor
+    return out
 
 
 def conv2d(data):
-    n, c, o = (data.draw(st.integers(1, 2)) for _ in range(3))
+    n, o = (data.draw(st.integers(1, 2)) for _ in range(2))
+    groups, c = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
     h, w = data.draw(st.integers(2, 5)), data.draw(st.integers(2, 5))
-    kh, kw = data.draw(st.integers(1, h)), data.draw(st.integers(1, w))
+    dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    # kernels whose dilated span fits the image
+    kh = data.draw(st.integers(1, (h - 1) // dilation[0] + 1))
+    kw = data.draw(st.integers(1, (w - 1) // dilation[1] + 1))
     stride = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
-    padding = (data.draw(st.integers(0, 1)), data.draw(st.integers(0, 1)))
-    shapes = [(n, c, h, w), (o, c, kh, kw)] + ([(o,)] if data.draw(st.booleans()) else [])
+    padding = data.draw(st.sampled_from([(0, 0), (0, 1), (1, 0), (1, 1), "valid", "same"]))
+    if padding == "same":
+        stride = (1, 1)  # (PyTorch's "same" takes no stride; the odd zero after, as its)
+        sides = tuple(((d * (k - 1)) // 2, d * (k - 1) - (d * (k - 1)) // 2)
+                      for d, k in zip(dilation, (kh, kw)))
+    else:
+        sides = (0, 0) if padding == "valid" else padding
+    shapes = [(n, c * groups, h, w), (o * groups, c, kh, kw)] + \
+        ([(o * groups,)] if data.draw(st.booleans()) else [])
     inputs = arrays(data, st.tuples(*[testing.tensors(shape, **ANY) for shape in shapes]))
-    return (lambda *t: tg.conv2d(*t[:2], t[2] if len(t) > 2 else None, stride, padding),
-            inputs, lambda *a: np_conv2d(*a[:2], a[2] if len(a) > 2 else None, stride, padding))
+    return (lambda *t: tg.conv2d(*t[:2], t[2] if len(t) > 2 else None, stride, padding,
+                                 dilation, groups),
+            inputs, lambda *a: np_conv2d(*a[:2], a[2] if len(a) > 2 else None, stride, sides,
+                                         dilation, groups))
 
 
 def pool2d(name: str):
     def draw(data):
         n, c = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
         h, w = data.draw(st.integers(2, 5)), data.draw(st.integers(2, 5))
-        kernel = (data.draw(st.integers(1, h)), data.draw(st.integers(1, w)))
-        stride = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+        maximum = name == "max_pool2d"
+        dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))) if maximum \
+            else (1, 1)
+        kernel = (data.draw(st.integers(1, (h - 1) // dilation[0] + 1)),
+                  data.draw(st.integers(1, (w - 1) // dilation[1] + 1)))
+        stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
         padding = (data.draw(st.integers(0, kernel[0] // 2)),
                    data.draw(st.integers(0, kernel[1] // 2)))
+        ceil_mode = data.draw(st.booleans())
+        if maximum and dilation != (1, 1) and any(  # no window of padding alone (refused)
+                not any(0 <= start + a * d < size for a in range(k))
+                for size, k, s, p, d in zip((h, w), kernel, stride, padding, dilation)
+                for start in range(-p, -p + s * np_pool_count(size, k, s, p, d, ceil_mode), s)):
+            padding = (0, 0)
         # distinct values: no ties, where the max is not differentiable
         inputs = arrays(data, testing.tensors((n, c, h, w), distinct=True, **ANY))
-        reduce, fill = (np.max, -np.inf) if name == "max_pool2d" else (np.mean, 0.0)
-        return (lambda t: getattr(tg, name)(t, kernel, stride, padding), inputs,
-                lambda a: np_pool2d(a, kernel, stride, padding, reduce, fill))
+        if maximum:
+            options = dict(dilation=dilation, ceil_mode=ceil_mode)
+            reference = dict(options)
+        else:
+            include = data.draw(st.booleans())
+            divisor = data.draw(st.sampled_from([None, None, 1, 3]))
+            options = dict(ceil_mode=ceil_mode, count_include_pad=include,
+                           divisor_override=divisor)
+            reference = dict(options, reduce=np.mean, fill=0.0)
+        return (lambda t: getattr(tg, name)(t, kernel, stride, padding, **options), inputs,
+                lambda a: np_pool2d(a, kernel, stride, padding, **reference))
     return draw
 
 

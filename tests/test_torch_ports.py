@@ -122,13 +122,11 @@ def test_conv2d_positional_arguments_are_pytorchs():
     layer = nn.Conv2d(1, 2, 3, 1, 1, 1, 1, False)
     assert layer.bias is None  # the 8th argument, as torch's
     assert (torch.nn.Conv2d(1, 2, 3, 1, 1, 1, 1, False).bias is None)
-    with pytest.raises(ValueError, match=r"Conv2d: dilation=2 is not supported, only "
-                                         r"dilation=1 .*in its order: .* dilation, groups, bias"):
-        nn.Conv2d(1, 2, 3, 1, 1, 2)
-    with pytest.raises(ValueError, match=r"Conv2d: groups=2 is not supported, only groups=1"):
-        nn.Conv2d(2, 2, 3, groups=2)
-    with pytest.raises(ValueError, match=r"Conv2d: padding_mode='reflect' is not supported"):
-        nn.Conv2d(1, 2, 3, padding_mode="reflect")
+    ours = nn.Conv2d(2, 4, 3, 1, 1, 2, 2, True, "reflect")  # dilation, groups, padding_mode
+    theirs = torch.nn.Conv2d(2, 4, 3, 1, 1, 2, 2, True, "reflect")
+    assert (ours.dilation, ours.groups, ours.padding_mode) == (
+        theirs.dilation, theirs.groups, theirs.padding_mode)
+    assert ours.weight.shape == tuple(theirs.weight.shape) == (4, 1, 3, 3)
     # the supported values, as ints or pairs, give the same layer as before
     x = tg.Tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     plain = nn.Conv2d(1, 2, 3, padding=1, seed=3)
@@ -457,12 +455,10 @@ def test_pools_take_pytorchs_positional_settings_at_their_defaults(layer):
     defaults = (False,) if layer is nn.AvgPool2d else (1, False, False)
     out = layer(2, 2, 0, *defaults)(tg.tensor(X4))
     np.testing.assert_allclose(out.numpy(), layer(2)(tg.tensor(X4)).numpy())
-    with pytest.raises(ValueError, match=rf"^{layer.__name__}: ceil_mode=True is not supported, "
-                                         r"only ceil_mode=False \(the arguments are PyTorch's"):
-        layer(2, ceil_mode=True)
-    with pytest.raises(ValueError, match=r"^AvgPool2d: count_include_pad=False is not "
-                                         r"supported"):
-        nn.AvgPool2d(2, 2, 0, False, False)
+    torch = pytest.importorskip("torch")
+    settings = (True, False) if layer is nn.AvgPool2d else (2, False, True)  # not the defaults
+    theirs = getattr(torch.nn, layer.__name__)(2, 2, 1, *settings)(torch.tensor(X4))
+    np.testing.assert_allclose(layer(2, 2, 1, *settings)(tg.tensor(X4)).numpy(), theirs.numpy())
 
 
 def test_dropout_reads_a_bool_fourth_argument_as_pytorchs_inplace():

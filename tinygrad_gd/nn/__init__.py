@@ -67,11 +67,16 @@ from .loss_more import (CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbe
                         TripletMarginWithDistanceLoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
 from .normalization import GroupNorm, RMSNorm
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad3d,
+                      ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
+                      ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad3d)
+from .pooling import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
 from .recurrent import RNN, RNNCell
 from .recurrent_gated import GRU, LSTM, GRUCell, LSTMCell
 from .resampling import (PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d,
                          UpsamplingNearest2d)
-from .spatial import (AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
+from .spatial import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
+                      AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
                       ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
                       ZeroPad2d)
 from .transposed import ConvTranspose1d, ConvTranspose2d, Fold, Unfold
@@ -102,4 +107,9 @@ __all__ = [
     "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "BatchNorm3d", "Dropout3d",
     "LocalResponseNorm", "Bilinear", "EmbeddingBag", "ChannelShuffle", "Softmax2d",
     "AlphaDropout", "FeatureAlphaDropout", "RReLU",
+    "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
+    "MaxUnpool2d",
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+    "ZeroPad1d", "ZeroPad3d", "ConstantPad3d",
 ]

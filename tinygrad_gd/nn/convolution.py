@@ -1,37 +1,43 @@
-"""Layers for images, (batch, channels, height, width): `Conv2d`, `MaxPool2d`, `AvgPool2d`.
+"""Layers for images, (batch, channels, height, width): `Conv2d`, `MaxPool2d`, `AvgPool2d`,
+and what the convolution layers share with `Conv1d` (spatial.py): `_ConvNd`.
 
 Each calls the op of the same meaning (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`, in
-`ops/convolution.py`, where the chain rule through a sliding window is written out).
+`ops/convolution.py`, where the chain rule through a sliding window is written out); a
+padding_mode other than "zeros" pads with `F.pad` first, as PyTorch's layers do.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from ..creation import make_generator
 from ..functional import avg_pool2d, conv2d, max_pool2d
+from ..grad_mode import check_flag
+from ..ops.arguments import integer
 from ..ops.convolution import conv_padding, pair
 from ..tensor import Tensor
+from . import functional as F
 from .layer_functions import _as_tensor
 from .layers import _check_features
 from .registration import _float_dtype
-from .spatial_functions import _is_default, _only_default
 from .module import Module, Parameter
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
 
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
-class Conv2d(Module):
-    """A 2-D convolution: `out_channels` filters of shape (in_channels, kh, kw) slid over
-    the image with `stride` and zero `padding` (PyTorch's Conv2d). `padding` is an int, a
-    pair, or PyTorch's strings: "valid" (no padding) or "same" (the output keeps the
-    input's height and width; stride 1 only; an even kernel gets the extra row and column
-    of zeros at the bottom and right, as in PyTorch). Weight and bias start
-    in U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kh * kw (PyTorch's
-    default); `seed` or `generator` makes the draw repeatable (weight first). The arguments
-    come in PyTorch's order; of `dilation`, `groups` and `padding_mode` only PyTorch's
-    defaults (1, 1, "zeros") are supported."""
+
+class _ConvNd(Module):
+    """A convolution layer over `n` axes, PyTorch's arguments in its order: `out_channels`
+    filters of shape (in_channels / groups, kernel...) slid with `stride`, `dilation` and
+    `padding` (numbers, or "valid" or "same"), padded with zeros or by `padding_mode`
+    ('reflect', 'replicate', 'circular': F.pad's). Weight and bias start in
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * the kernel's size
+    (PyTorch's default); `seed` or `generator` makes the draw repeatable (weight first)."""
+
+    n = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
@@ -39,37 +45,92 @@ class Conv2d(Module):
                  generator: np.random.Generator | None = None, dtype: Any = None,
                  device: Any = None) -> None:
         super().__init__()
-        _only_default("Conv2d", "dilation", dilation, 1, _dilation)
-        _only_default("Conv2d", "groups", groups, 1)
-        _only_default("Conv2d", "padding_mode", padding_mode, "zeros")
-        self.in_channels = _check_features(in_channels, "in_channels", "Conv2d")
-        self.out_channels = _check_features(out_channels, "out_channels", "Conv2d")
-        self.kernel_size = _int_pair("Conv2d", "kernel_size", kernel_size)
-        self.stride = _int_pair("Conv2d", "stride", stride)
-        self.padding = _padding(padding, self.kernel_size, self.stride)
-        rng = make_generator(seed, generator, "Conv2d")
-        resolved = _float_dtype(dtype, "Conv2d", device)
-        bound = 1 / (self.in_channels * self.kernel_size[0] * self.kernel_size[1]) ** 0.5
-        shape = (self.out_channels, self.in_channels) + self.kernel_size
+        name = type(self).__name__
+        self.in_channels = _check_features(in_channels, "in_channels", name)
+        self.out_channels = _check_features(out_channels, "out_channels", name)
+        self.kernel_size = self._sizes("kernel_size", kernel_size)
+        self.stride = self._sizes("stride", stride)
+        self.dilation = self._sizes("dilation", dilation)
+        self.groups = _groups(name, groups, self.in_channels, self.out_channels)
+        if not isinstance(padding_mode, str) or padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {list(_PADDING_MODES)}, "
+                             f"got {padding_mode!r:.40}")
+        self.padding_mode = padding_mode
+        if isinstance(padding, str):  # kept as the string, as PyTorch; checked now
+            conv_padding(name, padding, self.kernel_size, self.stride, self.dilation)
+            self.padding: Any = padding
+        else:
+            self.padding = self._sizes("padding", padding, low=0)
+        rng = make_generator(seed, generator, name)
+        resolved = _float_dtype(dtype, name, device)
+        bound = 1 / (self.in_channels // self.groups * math.prod(self.kernel_size)) ** 0.5
+        shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
         self.register_parameter("bias", Parameter(
-            rng.uniform(-bound, bound, self.out_channels).astype(resolved)) if bias else None)
+            rng.uniform(-bound, bound, self.out_channels).astype(resolved))
+            if check_flag(name, "bias", bias) else None)
 
-    def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(self, input)  # ("valid" and "same": the op's, see conv_padding)
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding)
+    def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
+        """kernel_size, stride, dilation or padding as a tuple of n ints, each >= low."""
+        raise NotImplementedError
+
+    def _padded(self, input: Tensor) -> tuple[Tensor, Any]:
+        """The input and the padding the function adds: as given for zeros, else the
+        input padded by `F.pad` in padding_mode (PyTorch's sides: the odd one of "same"
+        after) and no padding left to add."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        sides = conv_padding(type(self).__name__, self.padding, self.kernel_size,
+                             self.stride, self.dilation)
+        pads = tuple(side for axis in reversed(sides) for side in axis)  # the last axis first
+        return F.pad(input, pads, mode=self.padding_mode), 0
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}, bias={self.bias is not None}")
+        """PyTorch's settings where not at their default (padding and bias: see the
+        subclasses)."""
+        text = ""
+        if self.dilation != (1,) * self.n:
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        return text
 
 
-def _dilation(where: str, name: str, value: Any) -> Any:
-    """A 2-d dilation as `_only_default` reads it: a pair of 1s (ints) as 1, else as given."""
-    if isinstance(value, (tuple, list)) and len(value) == 2 \
-            and all(_is_default(v, 1) for v in value):
-        return 1
-    return value
+def _groups(where: str, groups: Any, in_channels: int, out_channels: int) -> int:
+    """A layer's groups: an int >= 1 dividing in_channels and out_channels (PyTorch's
+    checks)."""
+    groups = integer(where, "groups", groups)
+    if groups < 1 or in_channels % groups or out_channels % groups:
+        raise ValueError(f"{where}: groups={groups} must be >= 1 and divide in_channels="
+                         f"{in_channels} and out_channels={out_channels}")
+    return groups
+
+
+class Conv2d(_ConvNd):
+    """A 2-D convolution (PyTorch's Conv2d): `out_channels` filters of shape (in_channels /
+    groups, kh, kw) slid over the image with `stride` and `dilation` (ints or (height,
+    width) pairs). `padding` is an int, a pair, or PyTorch's strings: "valid" (no padding)
+    or "same" (the output keeps the input's height and width; stride 1 only; an even span
+    gets the extra row and column at the bottom and right, as in PyTorch), zeros or
+    `padding_mode` ('reflect', 'replicate', 'circular'). `groups` splits the channels:
+    each output channel sees only its group's inputs. Weight and bias start in
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * kh * kw
+    (PyTorch's default); `seed` or `generator` makes the draw repeatable (weight first)."""
+
+    def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
+        return _int_pair("Conv2d", name, value, low)
+
+    def forward(self, input: Any) -> Tensor:
+        input, padding = self._padded(_as_tensor(self, input))  # ("same": see conv_padding)
+        return conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                      self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, padding={self.padding}{super().extra_repr()}, "
+                f"bias={self.bias is not None}")
+        return text + ("" if self.padding_mode == "zeros" else
+                       f", padding_mode={self.padding_mode}")
 
 
 def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
@@ -82,52 +143,70 @@ def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int
                         f"{type(value).__name__} {value!r}") from None
 
 
-def _padding(padding: Any, kernel_size: tuple[int, int], stride: tuple[int, int]) -> Any:
-    """A pair of ints, or PyTorch's "valid" or "same" (kept as the string, as PyTorch)."""
-    if isinstance(padding, str):
-        conv_padding("Conv2d", padding, kernel_size, stride)  # (checked now, not at the call)
-        return padding
-    return _int_pair("Conv2d", "padding", padding, low=0)
-
-
 class MaxPool2d(Module):
     """The largest entry of each `kernel_size` window, stepping by `stride` (the kernel's
-    by default), with `padding` (PyTorch's MaxPool2d; of `dilation`, `return_indices`
-    and `ceil_mode` only PyTorch's defaults are supported)."""
+    by default), with `padding` and `dilation` (PyTorch's MaxPool2d; see
+    `tg.max_pool2d`): `ceil_mode` adds a last partial window, `return_indices` gives
+    (values, indices) as PyTorch's (the input to `MaxUnpool2d`)."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
-        _only_default("MaxPool2d", "dilation", dilation, 1, _dilation)
-        _only_default("MaxPool2d", "return_indices", return_indices, False)
-        _only_default("MaxPool2d", "ceil_mode", ceil_mode, False)
         super().__init__()
         name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
         _int_pair(name, "kernel_size", kernel_size)
         if stride is not None:
             _int_pair(name, "stride", stride)
         _int_pair(name, "padding", padding, low=0)
+        _int_pair(name, "dilation", dilation)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation = dilation
+        self.return_indices = check_flag(name, "return_indices", return_indices)
+        self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
 
-    def forward(self, input: Any) -> Tensor:
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding)
+    def forward(self, input: Any) -> Any:
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        if self.dilation != 1 or self.ceil_mode:
+            text += f", dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        return text
 
 
-class AvgPool2d(MaxPool2d):
+class AvgPool2d(Module):
     """The mean of each `kernel_size` window, stepping by `stride` (the kernel's by
-    default), zero `padding` counted in the mean (PyTorch's AvgPool2d; of `ceil_mode`,
-    `count_include_pad` and `divisor_override` only PyTorch's defaults are supported)."""
+    default), zero `padding` (PyTorch's AvgPool2d; see `tg.avg_pool2d`): `ceil_mode` adds
+    a last partial window; the divisor counts the padding unless count_include_pad=False,
+    and is `divisor_override` where given."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: Any = None) -> None:
-        _only_default("AvgPool2d", "ceil_mode", ceil_mode, False)
-        _only_default("AvgPool2d", "count_include_pad", count_include_pad, True)
-        _only_default("AvgPool2d", "divisor_override", divisor_override, None)
-        super().__init__(kernel_size, stride, padding)  # (the checks, naming AvgPool2d)
+        super().__init__()
+        name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
+        _int_pair(name, "kernel_size", kernel_size)
+        if stride is not None:
+            _int_pair(name, "stride", stride)
+        _int_pair(name, "padding", padding, low=0)
+        if divisor_override is not None and integer(name, "divisor_override",
+                                                    divisor_override) == 0:
+            raise ValueError(f"{name}: divisor_override must not be 0; give None for the "
+                             f"window's size")
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
+        self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)
+        self.divisor_override = divisor_override
 
     def forward(self, input: Any) -> Tensor:
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding)
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        for name, default in (("ceil_mode", False), ("count_include_pad", True),
+                              ("divisor_override", None)):
+            if getattr(self, name) != default:
+                text += f", {name}={getattr(self, name)}"
+        return text

@@ -53,9 +53,13 @@ from .activation_functions import (celu, elu, glu, hardshrink, hardsigmoid,  # n
                                    threshold)
 from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # noqa: F401
                               rms_norm)
-from .spatial_functions import (adaptive_avg_pool2d, adaptive_max_pool2d,  # noqa: F401
-                                avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d)
+from .spatial_functions import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
+                                adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+                                adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
+                                avg_pool1d, conv1d, dropout1d, dropout2d, max_pool1d,
+                                max_pool1d_with_indices, max_pool2d_with_indices)
 from .attention import scaled_dot_product_attention  # noqa: F401
+from .pooling import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: F401
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
@@ -71,6 +75,7 @@ from .random_functions import (alpha_dropout, dropout3d, feature_alpha_dropout, 
                                gumbel_softmax, rrelu)
 from .in_place_functions import (celu_, elu_, hardtanh_, leaky_relu_, relu_,  # noqa: F401
                                  rrelu_, selu_, threshold_)
+from .padding import pad  # noqa: F401  (PyTorch's modes and rules)
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
@@ -101,6 +106,9 @@ __all__ = [
     "embedding_bag", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu",
     "gumbel_softmax", "relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_",
     "threshold_", "rrelu_",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices",
+    "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
 ]
 
 
@@ -149,15 +157,6 @@ def dropout(input: Any, p: float = 0.5, training: bool = True,
         return input
     return input * _dropout_mask("dropout", input.shape, p, generator, input.dtype,
                                  "dropout mask")
-
-
-def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
-    """PyTorch's F.pad: `pad` is flat (before, after) pairs, last axis first (see `tg.pad`)."""
-    input = _as_tensor("pad", input)
-    if input.ndim == 0 and not (isinstance(pad, (tuple, list)) and not pad):
-        raise ValueError(f"pad: a 0-d input has no axis to pad, got pad={pad!r} (PyTorch's: "
-                         f"at most 2 numbers per axis); reshape it first, x.reshape(1)")
-    return tg_functional.pad(input, pad=pad, mode=mode, value=value)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

@@ -1,8 +1,8 @@
 """Layers over channels and positions beside `Conv2d` and the 2-d pools, under PyTorch's
 names, constructor arguments and reprs: `Dropout1d`, `Dropout2d` (whole channels zeroed),
-`AdaptiveAvgPool2d`, `AdaptiveMaxPool2d`, `Conv1d`, `MaxPool1d`, `AvgPool1d` (sequences:
-(batch,) channels, length), and the shape layers `Unflatten`, `ZeroPad2d`, `ConstantPad1d`,
-`ConstantPad2d`.
+`AdaptiveAvgPool1d`, `AdaptiveAvgPool2d`, `AdaptiveMaxPool1d`, `AdaptiveMaxPool2d`,
+`Conv1d`, `MaxPool1d`, `AvgPool1d` (sequences: (batch,) channels, length), and the shape
+layers `Unflatten`, `ZeroPad2d`, `ConstantPad1d`, `ConstantPad2d`.
 
 Each calls its function in `nn.functional` (spatial_functions.py, or `F.pad`).
 """
@@ -12,19 +12,19 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import ints, number
-from ..ops.convolution import conv_padding, single
+from ..ops.convolution import single
 from ..tensor import Tensor
 from . import functional as F
+from .convolution import _ConvNd
 from .layer_functions import _as_tensor, _one_dim
-from .layers import Dropout, _check_features
-from .module import Module, Parameter
-from .registration import _float_dtype
-from .spatial_functions import _only_default, _output_size
+from .layers import Dropout
+from .module import Module
+from .spatial_functions import _output_size
 
-__all__ = ["Dropout1d", "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d",
+__all__ = ["Dropout1d", "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
+           "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "Conv1d",
            "MaxPool1d", "AvgPool1d", "Unflatten", "ZeroPad2d", "ConstantPad1d",
            "ConstantPad2d"]
 
@@ -53,11 +53,15 @@ class AdaptiveAvgPool2d(Module):
     input's size."""
 
     function = staticmethod(F.adaptive_avg_pool2d)
+    n = 2
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        name = type(self).__name__
-        _output_size(name, output_size, (1, 1))  # (checked now; kept as given, as PyTorch)
+        name = type(self).__name__  # (checked now; kept as given, as PyTorch)
+        if self.n == 2:
+            _output_size(name, output_size, (1, 1))
+        else:
+            single(name, "output_size", output_size)
         self.output_size = output_size
 
     def forward(self, input: Any) -> Tensor:
@@ -69,56 +73,50 @@ class AdaptiveAvgPool2d(Module):
 
 class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
     """The largest entry of each of `output_size` windows of an image (see
-    `functional.adaptive_max_pool2d`; tied maxima share the gradient evenly, PyTorch
-    gives it to the index it returns); return_indices is supported only as False."""
+    `functional.adaptive_max_pool2d`; tied maxima: the gradient goes to the one PyTorch's
+    index names); return_indices=True gives (values, indices)."""
 
     function = staticmethod(F.adaptive_max_pool2d)
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        if check_flag("AdaptiveMaxPool2d", "return_indices", return_indices):
-            raise ValueError("AdaptiveMaxPool2d: return_indices=True is not supported, only "
-                             "False")
         super().__init__(output_size)
-        self.return_indices = False
+        self.return_indices = check_flag(type(self).__name__, "return_indices",
+                                         return_indices)
+
+    def forward(self, input: Any) -> Any:
+        return type(self).function(input, self.output_size, self.return_indices)
 
 
-class Conv1d(Module):
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """The mean of each of `output_size` windows along the length of (batch, C, length)
+    or (C, length) input (see `functional.adaptive_avg_pool1d`): an int."""
+
+    function = staticmethod(F.adaptive_avg_pool1d)
+    n = 1
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """The largest entry of each of `output_size` windows along the length of (batch, C,
+    length) or (C, length) input (see `functional.adaptive_max_pool1d`); return_indices=True
+    gives (values, indices)."""
+
+    function = staticmethod(F.adaptive_max_pool1d)
+    n = 1
+
+
+class Conv1d(_ConvNd):
     """A 1-d convolution of (batch, in_channels, length) or unbatched (in_channels,
-    length) input, as PyTorch's Conv1d: `out_channels` filters of shape (in_channels,
-    kernel_size) slid along the length with `stride` and zero `padding` (an int, or
-    "valid" or "same"); see `functional.conv1d`. Weight and bias start in
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels * kernel_size (PyTorch's
-    default); `seed` or `generator` makes the draw repeatable (weight first). Of
-    dilation, groups and padding_mode only PyTorch's defaults (1, 1, "zeros") are
-    supported."""
+    length) input, as PyTorch's Conv1d: `out_channels` filters of shape (in_channels /
+    groups, kernel_size) slid along the length with `stride` and `dilation`, `padding` an
+    int or "valid" or "same", zeros or `padding_mode` ('reflect', 'replicate',
+    'circular'); see `functional.conv1d`. Weight and bias start in U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), fan_in = in_channels / groups * kernel_size (PyTorch's default);
+    `seed` or `generator` makes the draw repeatable (weight first)."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", *, seed: int | None = None,
-                 generator: np.random.Generator | None = None, dtype: Any = None,
-                 device: Any = None) -> None:
-        super().__init__()
-        _only_default("Conv1d", "dilation", dilation, 1, single)
-        _only_default("Conv1d", "groups", groups, 1)
-        _only_default("Conv1d", "padding_mode", padding_mode, "zeros")
-        self.in_channels = _check_features(in_channels, "in_channels", "Conv1d")
-        self.out_channels = _check_features(out_channels, "out_channels", "Conv1d")
-        # PyTorch's: 1-tuples, as its reprs show them
-        self.kernel_size = (single("Conv1d", "kernel_size", kernel_size),)
-        self.stride = (single("Conv1d", "stride", stride),)
-        if isinstance(padding, str):
-            conv_padding("Conv1d", padding, self.kernel_size, self.stride)
-            self.padding: Any = padding
-        else:
-            self.padding = (single("Conv1d", "padding", padding, low=0),)
-        rng = make_generator(seed, generator, "Conv1d")
-        resolved = _float_dtype(dtype, "Conv1d", device)
-        bound = 1 / (self.in_channels * self.kernel_size[0]) ** 0.5
-        shape = (self.out_channels, self.in_channels) + self.kernel_size
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
-        self.register_parameter("bias", Parameter(
-            rng.uniform(-bound, bound, self.out_channels).astype(resolved))
-            if check_flag("Conv1d", "bias", bias) else None)
+    n = 1
+
+    def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
+        return (single("Conv1d", name, value, low),)  # PyTorch's 1-tuples, as its reprs
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -126,42 +124,47 @@ class Conv1d(Module):
             raise ValueError(f"{self!r}: the input's axis {input.ndim - 2} has "
                              f"{input.shape[-2]} channels (input shape {input.shape}), but "
                              f"the layer takes in_channels={self.in_channels}")
-        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return F.conv1d(input, self.weight, self.bias, self.stride[0], padding)
+        input, padding = self._padded(input)
+        return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
                 f"stride={self.stride}")
-        if self.padding != (0,):  # PyTorch's repr: the padding and bias where not default
+        if self.padding != (0,):  # PyTorch's repr: the settings where not default
             text += f", padding={self.padding}"
-        return text + ("" if self.bias is not None else ", bias=False")
+        text += super().extra_repr() + ("" if self.bias is not None else ", bias=False")
+        return text + ("" if self.padding_mode == "zeros" else
+                       f", padding_mode={self.padding_mode}")
 
 
 class MaxPool1d(Module):
     """The largest entry of each `kernel_size` window along the length of (batch, C,
     length) or (C, length) input, stepping by `stride` (the kernel's by default), with
-    -inf `padding` (PyTorch's MaxPool1d; see `functional.max_pool1d`). Tied maxima share
-    the gradient evenly (PyTorch gives it to the index it returns). dilation,
-    return_indices and ceil_mode only at PyTorch's defaults."""
+    -inf `padding` and `dilation` (PyTorch's MaxPool1d; see `functional.max_pool1d`):
+    `ceil_mode` adds a last partial window, `return_indices` gives (values, indices).
+    Tied maxima: the gradient goes to the one PyTorch's index names."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
         super().__init__()
-        _only_default("MaxPool1d", "dilation", dilation, 1, single)
-        _only_default("MaxPool1d", "return_indices", return_indices, False)
-        _only_default("MaxPool1d", "ceil_mode", ceil_mode, False)
-        single("MaxPool1d", "kernel_size", kernel_size)  # (checked; kept as given)
+        name = type(self).__name__
+        single(name, "kernel_size", kernel_size)  # (checked; kept as given)
         if stride is not None:
-            single("MaxPool1d", "stride", stride)
-        single("MaxPool1d", "padding", padding, low=0)
+            single(name, "stride", stride)
+        single(name, "padding", padding, low=0)
+        single(name, "dilation", dilation)
         # PyTorch's: stride None becomes the kernel's, as its repr shows
         self.kernel_size, self.padding = kernel_size, padding
         self.stride = kernel_size if stride is None else stride
-        self.dilation, self.return_indices, self.ceil_mode = dilation, False, False
+        self.dilation = dilation
+        self.return_indices = check_flag(name, "return_indices", return_indices)
+        self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
 
-    def forward(self, input: Any) -> Tensor:
-        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding)
+    def forward(self, input: Any) -> Any:
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, "
@@ -170,24 +173,25 @@ class MaxPool1d(Module):
 
 class AvgPool1d(Module):
     """The mean of each `kernel_size` window along the length of (batch, C, length) or
-    (C, length) input, stepping by `stride` (the kernel's by default), the zero `padding`
-    counted in the mean (PyTorch's AvgPool1d; see `functional.avg_pool1d`). ceil_mode and
-    count_include_pad only at PyTorch's defaults."""
+    (C, length) input, stepping by `stride` (the kernel's by default), with zero
+    `padding` (PyTorch's AvgPool1d; see `functional.avg_pool1d`): `ceil_mode` adds a last
+    partial window, the divisor counts the padding unless count_include_pad=False."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True) -> None:
         super().__init__()
-        _only_default("AvgPool1d", "ceil_mode", ceil_mode, False)
-        _only_default("AvgPool1d", "count_include_pad", count_include_pad, True)
+        name = type(self).__name__
         # PyTorch's: 1-tuples, stride None the kernel's, as its repr shows them
-        self.kernel_size = (single("AvgPool1d", "kernel_size", kernel_size),)
+        self.kernel_size = (single(name, "kernel_size", kernel_size),)
         self.stride = self.kernel_size if stride is None else \
-            (single("AvgPool1d", "stride", stride),)
-        self.padding = (single("AvgPool1d", "padding", padding, low=0),)
-        self.ceil_mode, self.count_include_pad = False, True
+            (single(name, "stride", stride),)
+        self.padding = (single(name, "padding", padding, low=0),)
+        self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
+        self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)
 
     def forward(self, input: Any) -> Tensor:
-        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding)
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

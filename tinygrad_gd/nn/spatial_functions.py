@@ -1,14 +1,17 @@
 """PyTorch's `F` functions over channels and positions that the 2-d ops do not cover:
-`dropout1d`, `dropout2d` (whole channels zeroed), `adaptive_avg_pool2d`,
-`adaptive_max_pool2d` (the output's size given, the windows found), and `conv1d`,
-`max_pool1d`, `avg_pool1d` over (batch, channels, length) or unbatched (channels, length).
+`dropout1d`, `dropout2d` (whole channels zeroed); the adaptive pools (the output's size
+given, the windows found: `adaptive_avg_pool1d/2d`, `adaptive_max_pool1d/2d` and their
+`_with_indices` forms); `conv1d`, `max_pool1d` (`max_pool1d_with_indices`,
+`max_pool2d_with_indices`), `avg_pool1d` over (batch, channels, length) or unbatched
+(channels, length).
 
 The 1-d ones are the 2-d ops (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`) on the input
 with a unit height (and a batch of one, added and removed in the graph, for unbatched
 input): one node each in the graph, their gradients the ops'; their arguments are checked
 first, so that an error names the 1-d function and shapes. The adaptive pools are the 2-d
-pools where the windows are all alike, else composed of Tensor ops (slices, `max`, a
-matmul with an averaging matrix, named so in diagrams): gradients come from `backward()`.
+pools where the windows are all alike, else composed of Tensor ops (a matmul with an
+averaging matrix, named so in diagrams; `gather` at PyTorch's indices of the maxima):
+gradients come from `backward()`.
 """
 from __future__ import annotations
 
@@ -18,12 +21,15 @@ import numpy as np
 
 from .. import functional as tg
 from ..grad_mode import check_flag
-from ..ops.convolution import conv_padding, single
+from ..ops.arguments import integer
+from ..ops.convolution import conv_padding, pool_count, single, window_argmax
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
-           "max_pool1d", "avg_pool1d"]
+           "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "max_pool1d_with_indices", "max_pool2d_with_indices"]
 
 
 # ------------------------------------------------------------------ channel dropout
@@ -93,11 +99,12 @@ def _windows(size: int, out: int) -> list[tuple[int, int]]:
     return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
 
 
-def _adaptive_input(where: str, input: Any) -> Tensor:
+def _adaptive_input(where: str, input: Any, n: int = 2) -> Tensor:
     input = _as_tensor(where, input)
-    if input.ndim not in (3, 4) or 0 in input.shape[-2:]:
-        raise ValueError(f"{where}: expected input of shape (batch, C, height, width) or (C, "
-                         f"height, width) with height and width >= 1, got {input.shape}")
+    if input.ndim not in (n + 1, n + 2) or 0 in input.shape[-n:]:
+        axes = "height, width" if n == 2 else "length"
+        raise ValueError(f"{where}: expected input of shape (batch, C, {axes}) or (C, {axes}) "
+                         f"with {axes} >= 1, got {input.shape}")
     return input
 
 
@@ -109,16 +116,23 @@ def _averaging(size: int, out: int, dtype: np.dtype) -> np.ndarray:
     return matrix
 
 
-def _pooled(input: Tensor, pool: Any, size: tuple[int, int]) -> Tensor | None:
+def _unbatched(result: Any, batched: bool) -> Any:
+    """A result (or a tuple of them: values, indices) without the batch of one added."""
+    if batched:
+        return result
+    return tuple(part.squeeze(0) for part in result) if isinstance(result, tuple) else \
+        result.squeeze(0)
+
+
+def _pooled(input: Tensor, pool: Any, size: tuple[int, int]) -> Any:
     """The 2-d pool `pool` where each axis divides into its output's size alike (one op
     node), else None."""
     (height, width), (out_h, out_w) = input.shape[-2:], size
     if height % out_h or width % out_w:
         return None
     kernel = (height // out_h, width // out_w)
-    batch = input if input.ndim == 4 else input.unsqueeze(0)
-    out = pool(batch, kernel, kernel)
-    return out if input.ndim == 4 else out.squeeze(0)
+    out = pool(input if input.ndim == 4 else input.unsqueeze(0), kernel, kernel)
+    return _unbatched(out, input.ndim == 4)
 
 
 def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
@@ -139,23 +153,77 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     return (rows @ input) @ columns
 
 
-def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Tensor:
+def _adaptive_indices(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(..., out_h, out_w): row * width + column of each adaptive window's maximum,
+    PyTorch's choice among ties and NaN (`window_argmax`)."""
+    height, width = x.shape[-2:]
+    out = np.empty(x.shape[:-2] + size, np.int64)
+    for i, (top, bottom) in enumerate(_windows(height, size[0])):
+        for j, (left, right) in enumerate(_windows(width, size[1])):
+            block = x[..., top:bottom, left:right]
+            at = window_argmax(block.reshape(x.shape[:-2] + ((bottom - top) * (right - left),)))
+            row, column = np.divmod(at, right - left)
+            out[..., i, j] = (top + row) * width + left + column
+    return out
+
+
+def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
     """The largest entry of each window of an image split into `output_size` windows (an
-    int, a pair, None for the input's size), PyTorch's windows as `adaptive_avg_pool2d`'s.
-    Tied maxima share the gradient evenly, as `tg.max_pool2d`'s (PyTorch gives it to the
-    index it returns); return_indices is supported only as False."""
-    if check_flag("adaptive_max_pool2d", "return_indices", return_indices):
-        raise ValueError("adaptive_max_pool2d: return_indices=True is not supported; take "
-                         "the indices from the values, e.g. with argmax over a window")
+    int, a pair, None for the input's size), PyTorch's windows as `adaptive_avg_pool2d`'s;
+    (values, indices) with return_indices=True, each index row * width + column in its
+    plane. Tied maxima: the gradient goes to the one the index names, as PyTorch's."""
+    indices = check_flag("adaptive_max_pool2d", "return_indices", return_indices)
     input = _adaptive_input("adaptive_max_pool2d", input)
     size = _output_size("adaptive_max_pool2d", output_size, input.shape[-2:])
-    pooled = _pooled(input, tg.max_pool2d, size)
+    pooled = _pooled(input, lambda x, kernel, stride: tg.max_pool2d(
+        x, kernel, stride, return_indices=indices), size)
     if pooled is not None:
         return pooled
-    rows = [tg.stack([input[..., top:bottom, left:right].max(axis=(-2, -1))
-                      for left, right in _windows(input.shape[-1], size[1])], axis=-1)
-            for top, bottom in _windows(input.shape[-2], size[0])]
-    return tg.stack(rows, axis=-2)
+    at = _adaptive_indices(input._data, size)
+    plane, count = input.shape[-2] * input.shape[-1], size[0] * size[1]
+    values = input.reshape(input.shape[:-2] + (plane,)).gather(
+        -1, at.reshape(at.shape[:-2] + (count,))).reshape(at.shape)
+    return (values, Tensor.from_op(at, None)) if indices else values
+
+
+def adaptive_max_pool2d_with_indices(input: Any, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """`adaptive_max_pool2d` with return_indices=True, whatever return_indices says
+    (PyTorch's)."""
+    check_flag("adaptive_max_pool2d_with_indices", "return_indices", return_indices)
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def _adaptive_1d(where: str, pool: Any, input: Any, output_size: Any, *extra: Any) -> Any:
+    """A 1-d adaptive pool: the 2-d one over a unit height."""
+    input = _adaptive_input(where, input, 1)
+    length = single(where, "output_size", output_size)
+    out = pool(input.unsqueeze(-2), (1, length), *extra)
+    return tuple(part.squeeze(-2) for part in out) if isinstance(out, tuple) else \
+        out.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Any, output_size: Any) -> Tensor:
+    """The mean of each of `output_size` windows along the length of (batch, C, length)
+    or (C, length) input: PyTorch's adaptive_avg_pool1d, `adaptive_avg_pool2d`'s windows."""
+    return _adaptive_1d("adaptive_avg_pool1d", adaptive_avg_pool2d, input, output_size)
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The largest entry of each of `output_size` windows along the length of (batch, C,
+    length) or (C, length) input (PyTorch's adaptive_max_pool1d); (values, indices) with
+    return_indices=True. Tied maxima as `adaptive_max_pool2d`'s."""
+    check_flag("adaptive_max_pool1d", "return_indices", return_indices)
+    return _adaptive_1d("adaptive_max_pool1d", adaptive_max_pool2d, input, output_size,
+                        return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input: Any, output_size: Any,
+                                     return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """`adaptive_max_pool1d` with return_indices=True, whatever return_indices says
+    (PyTorch's)."""
+    check_flag("adaptive_max_pool1d_with_indices", "return_indices", return_indices)
+    return adaptive_max_pool1d(input, output_size, True)
 
 
 # ------------------------------------------------------------------ 1-d convolution and pools
@@ -170,46 +238,39 @@ def _sequences(where: str, input: Any, like: Tensor | None = None) -> Tensor:
     return input
 
 
-def _over_a_batch(input: Tensor, run: Any) -> Tensor:
+def _over_a_batch(input: Tensor, run: Any) -> Any:
     """run(input) of a (batch, C, length) input; an unbatched one given a batch of one and
-    the result's taken out, in the graph (as PyTorch's 1-d functions take it)."""
+    the result's (each of them) taken out, in the graph (as PyTorch's 1-d functions)."""
     if input.ndim == 3:
         return run(input)
-    return run(input.unsqueeze(0)).squeeze(0)
+    return _unbatched(run(input.unsqueeze(0)), False)
 
 
-def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int) -> None:
-    """The kernel within the padded length: checked here, in 1-d terms, before the 2-d op
-    would name itself and its (batch, C, 1, length) shapes."""
-    if kernel > input.shape[-1] + before + after:
+def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int,
+                dilation: int = 1, count: int | None = None) -> None:
+    """The kernel within the padded length (`count` windows, where given): checked here,
+    in 1-d terms, before the 2-d op would name itself and its (batch, C, 1, length)
+    shapes."""
+    span = dilation * (kernel - 1) + 1
+    if (span > input.shape[-1] + before + after) if count is None else count < 1:
         padded = f"padded by {before}" + ("" if before == after else f" and {after}")
-        raise ValueError(f"{where}: a kernel of length {kernel} does not fit the input's "
-                         f"length {input.shape[-1]} {padded} (input shape {input.shape}); use "
-                         f"a kernel of at most {input.shape[-1] + before + after} or more "
-                         f"padding")
-
-
-_ORDER = {"Conv2d": "in_channels, out_channels, kernel_size, stride, padding, dilation, "
-                     "groups, bias",
-          "MaxPool2d": "kernel_size, stride, padding, dilation, return_indices, ceil_mode",
-          "AvgPool2d": "kernel_size, stride, padding, ceil_mode, count_include_pad, "
-                       "divisor_override"}  # (named in `_only_default`'s message)
+        dilated = "" if dilation == 1 else f" dilated by {dilation} (spanning {span})"
+        room = input.shape[-1] + before + after
+        advice = f"a kernel of at most {room}" if dilation == 1 else "a smaller dilation"
+        raise ValueError(f"{where}: a kernel of length {kernel}{dilated} does not fit the "
+                         f"input's length {input.shape[-1]} {padded} (input shape "
+                         f"{input.shape}); use {advice} or more padding")
 
 
 def _only_default(where: str, name: str, value: Any, default: Any, parse: Any = None
                   ) -> None:
     """Refused unless PyTorch's default, the only value supported, read by `parse(where,
     name, value)` (by default: a flag as True or False, NumPy's bool too, by `check_flag`;
-    anything else as given), as PyTorch takes it, and of the default's kind (`_is_default`).
-    The one check of the 1-d and 2-d functions and layers (convolution.py's too); a layer
-    in `_ORDER` has PyTorch's order of its arguments named in the message."""
+    anything else as given), as PyTorch takes it, and of the default's kind (`_is_default`)."""
     if parse is None:
         parse = check_flag if isinstance(default, bool) else lambda where, name, value: value
     if not _is_default(parse(where, name, value), default):
-        order = _ORDER.get(where)
-        raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r}"
-                         + (f" (the arguments are PyTorch's, in its order: {order})"
-                            if order else ""))
+        raise ValueError(f"{where}: {name}={value!r} is not supported, only {name}={default!r}")
 
 
 def _is_default(value: Any, default: Any) -> bool:
@@ -227,67 +288,97 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """A 1-d convolution (PyTorch's conv1d, a cross-correlation) of (batch, in_channels,
     length) or unbatched (in_channels, length) input with weight (out_channels,
-    in_channels, k), bias (out_channels,); `padding` an int or PyTorch's "valid" or "same"
-    (the odd zero after, as PyTorch's). It is `tg.conv2d` over a unit height. dilation
-    and groups only at 1."""
-    _only_default("conv1d", "dilation", dilation, 1, single)
-    _only_default("conv1d", "groups", groups, 1)
+    in_channels / groups, k), bias (out_channels,); `padding` an int or PyTorch's "valid"
+    or "same" (the odd zero after, as PyTorch's), `dilation` the kernel's entries apart.
+    It is `tg.conv2d` over a unit height."""
     weight = _as_tensor("conv1d", weight, None, "weight")
     if weight.ndim != 3:
         raise ValueError(f"conv1d: weight of shape {weight.shape} must be (out_channels, "
-                         f"in_channels, k)")
+                         f"in_channels / groups, k)")
     input = _sequences("conv1d", input, weight)
-    if input.shape[-2] != weight.shape[1]:
-        raise ValueError(f"conv1d: weight of shape {weight.shape} takes {weight.shape[1]} "
-                         f"input channels, but the input of shape {input.shape} has "
-                         f"{input.shape[-2]} (axis {input.ndim - 2})")
+    groups = integer("conv1d", "groups", groups)
+    if groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"conv1d: groups={groups} must be >= 1 and divide the weight's "
+                         f"out_channels (axis 0 of weight shape {weight.shape})")
+    if input.shape[-2] != weight.shape[1] * groups:
+        grouped = "" if groups == 1 else f" (groups={groups})"
+        raise ValueError(f"conv1d: weight of shape {weight.shape} takes "
+                         f"{weight.shape[1] * groups} input channels{grouped}, but the input "
+                         f"of shape {input.shape} has {input.shape[-2]} (axis {input.ndim - 2})")
     if bias is not None:
         bias = _as_tensor("conv1d", bias, weight, "bias")
         if bias.shape != weight.shape[:1]:
             raise ValueError(f"conv1d: bias of shape {bias.shape} does not fit a weight of "
                              f"shape {weight.shape}; expected ({weight.shape[0]},)")
     step, kernel = single("conv1d", "stride", stride), weight.shape[2]
-    (before, after), = conv_padding("conv1d", padding, (kernel,), (step,))
-    _check_fits("conv1d", input, kernel, before, after)
+    apart = single("conv1d", "dilation", dilation)
+    (before, after), = conv_padding("conv1d", padding, (kernel,), (step,), (apart,))
+    _check_fits("conv1d", input, kernel, before, after, apart)
     return _over_a_batch(input, lambda batch: tg.conv2d(
         batch.unsqueeze(2), weight.unsqueeze(2), bias, (1, step),
-        padding if isinstance(padding, str) else (0, before)).squeeze(2))
+        padding if isinstance(padding, str) else (0, before), (1, apart), groups).squeeze(2))
 
 
-def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any,
-            padding: Any) -> Tensor:
+def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any, padding: Any,
+            dilation: Any, ceil_mode: Any, *options: Any) -> Any:
+    """A 1-d pool: the 2-d one over a unit height, its arguments checked in 1-d terms."""
     kernel = single(where, "kernel_size", kernel_size)
     step = kernel if stride is None else single(where, "stride", stride)
-    pad = single(where, "padding", padding, low=0)
+    pad, apart = single(where, "padding", padding, low=0), single(where, "dilation", dilation)
+    ceil_mode = check_flag(where, "ceil_mode", ceil_mode)
     if 2 * pad > kernel:
         raise ValueError(f"{where}: padding {pad} must be at most half the kernel_size "
                          f"{kernel} (as PyTorch's), or a window could see only padding")
     input = _sequences(where, input)
-    _check_fits(where, input, kernel, pad, pad)
-    return _over_a_batch(input, lambda batch: pool(batch.unsqueeze(2), (1, kernel), (1, step),
-                                                   (0, pad)).squeeze(2))
+    _check_fits(where, input, kernel, pad, pad, apart,
+                pool_count(input.shape[-1], kernel, step, pad, apart, ceil_mode))
+    return _over_a_batch(input, lambda batch: _unheight(pool(
+        batch.unsqueeze(2), (1, kernel), (1, step), (0, pad), *options)))
+
+
+def _unheight(result: Any) -> Any:
+    """A 2-d pool's result (or values and indices) without the unit height."""
+    return tuple(part.squeeze(2) for part in result) if isinstance(result, tuple) else \
+        result.squeeze(2)
 
 
 def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False
-               ) -> Tensor:
+               ) -> Any:
     """The largest entry of each `kernel_size` window along the length of (batch, C,
     length) or unbatched (C, length) input, stepping by `stride` (the kernel's by
-    default), -inf `padding` (PyTorch's max_pool1d). Tied maxima share the gradient
-    evenly, as `tg.max_pool2d`'s (PyTorch gives it to the index it returns). dilation,
-    ceil_mode and return_indices only at PyTorch's defaults."""
-    _only_default("max_pool1d", "dilation", dilation, 1, single)
-    _only_default("max_pool1d", "ceil_mode", ceil_mode, False)
-    _only_default("max_pool1d", "return_indices", return_indices, False)
-    return _pool1d("max_pool1d", tg.max_pool2d, input, kernel_size, stride, padding)
+    default), -inf `padding`, `dilation` and `ceil_mode` as PyTorch's max_pool1d;
+    (values, indices) with return_indices=True. Tied maxima: the gradient goes to the
+    one the index names, as PyTorch's."""
+    check_flag("max_pool1d", "return_indices", return_indices)
+    return _pool1d("max_pool1d", tg.max_pool2d, input, kernel_size, stride, padding,
+                   dilation, ceil_mode, (1, single("max_pool1d", "dilation", dilation)),
+                   ceil_mode, return_indices)
+
+
+def max_pool1d_with_indices(input: Any, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """`max_pool1d` with return_indices=True, whatever return_indices says (PyTorch's)."""
+    check_flag("max_pool1d_with_indices", "return_indices", return_indices)
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input: Any, kernel_size: Any, stride: Any = None,
+                            padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False,
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:
+    """`tg.max_pool2d` with return_indices=True, whatever return_indices says (PyTorch's)."""
+    check_flag("max_pool2d_with_indices", "return_indices", return_indices)
+    return tg.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True) -> Tensor:
     """The mean of each `kernel_size` window along the length of (batch, C, length) or (C,
-    length) input, stepping by `stride` (the kernel's by default), the zero `padding`
-    counted in the mean (PyTorch's avg_pool1d). ceil_mode and count_include_pad only at
-    PyTorch's defaults."""
-    _only_default("avg_pool1d", "ceil_mode", ceil_mode, False)
-    _only_default("avg_pool1d", "count_include_pad", count_include_pad, True)
-    return _pool1d("avg_pool1d", tg.avg_pool2d, input, kernel_size, stride, padding)
+    length) input, stepping by `stride` (the kernel's by default), zero `padding`,
+    `ceil_mode` and the divisor (the padding counted unless count_include_pad=False) as
+    PyTorch's avg_pool1d."""
+    check_flag("avg_pool1d", "count_include_pad", count_include_pad)
+    return _pool1d("avg_pool1d", tg.avg_pool2d, input, kernel_size, stride, padding, 1,
+                   ceil_mode, ceil_mode, count_include_pad)
+

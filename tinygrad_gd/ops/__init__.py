@@ -5,22 +5,23 @@
 `pointwise` (atan2, hypot, fmod, frac, logit, xlogy, nan_to_num, maximum, minimum, fmax,
 fmin, copysign, sinc, heaviside), `activations` (softplus, elu, celu, gelu, quick_gelu,
 silu, mish, softsign, hardswish, hardtanh, relu6, logaddexp, logaddexp2), `reductions`
-(sum, mean, max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum, cumprod,
-diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining), `layout`
-(unsqueeze, squeeze, permute, flip, roll, pad, split, tile, gather, tril, ...), `matmul`
-(@, dot, the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag),
-`linalg` (inv, det, slogdet, solve, cholesky, eigvalsh: matrices and batches of them),
-`decompositions` (qr, eigh, svd, each result by part=; pinv, solve_triangular),
-`scatter` (scatter, scatter_add, scatter_reduce, index_add, index_copy, index_fill,
-masked_scatter, unfold, diag_embed),
-`convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softmax, log-softmax,
-cross-entropy, binary_cross_entropy). Defining an op is one class: its registration makes
-it a Tensor method and a `tg.` function (see `engine.Function`); `tg.registered_ops()`
-lists them all by name.
+(sum, mean, max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum,
+cumprod, diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining),
+`layout` (unsqueeze, squeeze, permute, flip, roll, split, tile, gather, tril, ...),
+`padding` (pad: constant, reflect, replicate, circular), `matmul` (@, dot, the fused
+linear layer), `contraction` (outer, tensordot, einsum, trace, diag), `linalg` (inv, det,
+slogdet, solve, cholesky, eigvalsh: matrices and batches of them), `decompositions` (qr,
+eigh, svd, each result by part=; pinv, solve_triangular), `scatter` (scatter,
+scatter_add, scatter_reduce, index_add, index_copy, index_fill, masked_scatter, unfold,
+diag_embed), `convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softmax,
+log-softmax, cross-entropy, binary_cross_entropy). Defining an op is one class: its
+registration makes it a Tensor method and a `tg.` function (see `engine.Function`);
+`tg.registered_ops()` lists them all by name.
 """
 from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
 from . import pointwise  # noqa: F401  (atan2, fmod, logit, xlogy, ...)
 from . import linalg  # noqa: F401  (inv, det, solve, cholesky, ...)
+from . import padding  # noqa: F401  (pad: constant, reflect, replicate, circular)
 from . import decompositions  # noqa: F401  (qr, eigh, svd, pinv, solve_triangular)
 from . import scatter  # noqa: F401  (scatter, scatter_reduce, index_add, masked_scatter, ...)

@@ -1,9 +1,9 @@
 """More shape ops: new and removed axes, permutations, flips, padding, pieces, copies, gathers.
 
 The same values moved, copied or picked out, so each backward moves the gradient back:
-a squeeze's by reshaping, a permutation's by the inverse one, a pad's by cutting the
-border off, a tile's by adding up the copies, a gather's by adding into the positions
-read. Where PyTorch and NumPy name one thing differently both names are here
+a squeeze's by reshaping, a permutation's by the inverse one, a tile's by adding up the
+copies, a gather's by adding into the positions read (the pad op is padding.py's). Where PyTorch
+and NumPy name one thing differently both names are here
 (`unsqueeze`/`expand_dims`, `permute`/`transpose(axes)`, `gather`/`take_along_axis`);
 where one name means two things the method follows PyTorch and the function NumPy:
 `x.repeat(2, 3)` tiles (PyTorch's repeat, NumPy's `tile`), `tg.repeat(x, 2, axis=0)`
@@ -171,58 +171,6 @@ class Roll(Function, methods=("roll",), functions=("roll",)):
 
     def backward(ctx, g):
         return np.roll(g, np.negative(ctx.shift), ctx.axis)
-
-
-def _pad_widths(op: str, pad_width, ndim: int, torch_order: bool) -> tuple:
-    if ndim == 0:
-        return ()  # nothing to pad around a number
-    if torch_order:  # F.pad's (left, right, top, bottom, ...): the last axis first
-        flat = ints(op, (pad_width,))
-        if len(flat) % 2 or len(flat) // 2 > ndim:
-            raise ValueError(f"{op}: pad= takes (before, after) pairs, last axis first, at "
-                             f"most {ndim} of them, got {pad_width!r}")
-        pairs = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)][::-1]
-        widths = [(0, 0)] * (ndim - len(pairs)) + pairs
-    else:
-        try:
-            widths = np.broadcast_to(np.asarray(pad_width, dtype=object), (ndim, 2)).tolist()
-        except ValueError:
-            raise ValueError(f"{op}: pad_width must be an int, a (before, after) pair or one "
-                             f"pair per axis ({ndim}), got {pad_width!r}") from None
-    widths = tuple(tuple(ints(op, tuple(pair))) for pair in widths)
-    if any(n < 0 for pair in widths for n in pair):
-        raise ValueError(f"{op}: pad widths must be >= 0, got {pad_width!r}")
-    return widths
-
-
-class Pad(Function, methods=("pad",), functions=("pad",)):
-    """A border of a constant (0 by default) around x: NumPy's pad_width, or PyTorch's pad=
-    (last axis first, as F.pad). Only mode='constant'.
-
-    forward: `x` padded with `value`
-    gradient: `g` with the border cut off
-    """
-
-    @classmethod
-    def call(cls, x, pad_width=None, mode="constant", *, constant_values=None, value=None,
-             pad=None):
-        x = to_tensor(x)
-        if mode != "constant":
-            raise ValueError(f"pad: only mode='constant' is supported, got {mode!r}")
-        if (pad_width is None) == (pad is None):
-            raise TypeError("pad: give pad_width (NumPy's per-axis pairs) or pad= (PyTorch's "
-                            "flat pairs, last axis first), one of them")
-        widths = _pad_widths(cls.name, pad if pad_width is None else pad_width, x.ndim,
-                             torch_order=pad_width is None)
-        fill = either(cls.name, "constant_values", constant_values, "value", value, 0)
-        return cls.apply(x, widths=widths, value=float(fill))
-
-    def forward(ctx, x, *, widths, value=0.0):
-        ctx.cut = tuple(slice(before, before + n) for (before, _), n in zip(widths, x.shape))
-        return np.pad(x, widths, constant_values=value) if widths else x.copy()
-
-    def backward(ctx, g):
-        return g[ctx.cut]
 
 
 class Split(Function, methods=("split",), functions=("split",)):
