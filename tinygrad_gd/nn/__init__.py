@@ -9,7 +9,8 @@
     loss_checks.py the loss functions' argument checks and weighting
     containers.py  ModuleList, ModuleDict (Sequential also takes an OrderedDict),
                    ParameterList, ParameterDict
-    convolution.py Conv2d, MaxPool2d, AvgPool2d (images: batch, channels, height, width)
+    convolution.py Conv2d (dilation, groups, padding_mode), MaxPool2d, AvgPool2d (images:
+                   batch, channels, height, width), the conv layers' base _ConvNd
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
@@ -17,9 +18,16 @@
     activations.py ReLU6, Hardtanh, Mish, Hardswish, Hardsigmoid, LogSigmoid, Softsign,
                    CELU, SELU, Tanhshrink, Softmin, GLU, PReLU, Threshold, Hardshrink,
                    Softshrink
-    spatial.py     Dropout1d, Dropout2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, Conv1d,
-                   MaxPool1d, AvgPool1d (sequences: [batch,] channels, length), Unflatten,
-                   ZeroPad2d, ConstantPad1d, ConstantPad2d
+    spatial.py     Dropout1d, Dropout2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d,
+                   Conv1d, MaxPool1d, AvgPool1d (sequences: [batch,] channels, length),
+                   Unflatten, ZeroPad2d, ConstantPad1d, ConstantPad2d
+    pooling.py     LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d (and their F functions)
+    padding.py     ReflectionPad1d/2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d,
+                   ZeroPad1d, ZeroPad3d, ConstantPad3d, and F.pad (PyTorch's modes and
+                   rules; negative pads crop)
+    layers_more.py InstanceNorm1d/2d/3d, BatchNorm3d, LocalResponseNorm, Bilinear,
+                   EmbeddingBag, ChannelShuffle, Softmax2d, Dropout3d, AlphaDropout,
+                   FeatureAlphaDropout, RReLU
     normalization.py GroupNorm, RMSNorm
     distance.py    CosineSimilarity, PairwiseDistance
     recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first, bidirectional),
@@ -31,15 +39,27 @@
                    PixelUnshuffle (and F.interpolate, F.pixel_shuffle, F.pixel_unshuffle)
     transformer.py MultiheadAttention (boolean masks: True is NOT allowed),
                    TransformerEncoderLayer, TransformerEncoder
+    transformer_decoder.py  TransformerDecoderLayer, TransformerDecoder, Transformer
+                   (Transformer.generate_square_subsequent_mask: the causal mask)
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
                    BCEWithLogitsLoss, CrossEntropyLoss, NLLLoss, KLDivLoss
+    loss_more.py   MarginRankingLoss, HingeEmbeddingLoss, SoftMarginLoss,
+                   MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MultiMarginLoss,
+                   MultiLabelMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
+                   GaussianNLLLoss, PoissonNLLLoss, CTCLoss
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
                    (activation_functions.py: the activations taking inplace=;
                    layer_functions.py: layer_norm, batch_norm, group_norm, rms_norm,
                    embedding; spatial_functions.py: dropout1d/2d, the adaptive pools,
-                   conv1d, max_pool1d, avg_pool1d; transposed_functions.py:
-                   conv_transpose1d, conv_transpose2d, unfold, fold; attention.py:
-                   scaled_dot_product_attention, boolean masks True where a key takes part)
+                   conv1d, max_pool1d, avg_pool1d, the *_with_indices pools;
+                   transposed_functions.py: conv_transpose1d, conv_transpose2d, unfold,
+                   fold; attention.py: scaled_dot_product_attention, boolean masks True
+                   where a key takes part; margin_losses.py, likelihood_losses.py, ctc.py:
+                   the margin, embedding, triplet, Gaussian and Poisson losses, ctc_loss;
+                   layer_functions_more.py: instance_norm, local_response_norm, bilinear,
+                   channel_shuffle, pdist, embedding_bag; random_functions.py: dropout3d,
+                   alpha_dropout, feature_alpha_dropout, rrelu, gumbel_softmax;
+                   in_place_functions.py: relu_, elu_, selu_, ... outside any graph)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     utils.py       clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
                    parameters_to_vector, vector_to_parameters

@@ -23,15 +23,22 @@ different shapes instead of broadcasting them (the checks they share: loss_check
 
 Beside them: `linear`, `conv2d`, `max_pool2d`, `avg_pool2d`, `layer_norm`, `batch_norm`,
 `group_norm`, `rms_norm`, `embedding` (the layers' formulas, layer_functions.py),
-`dropout`, `pad` (flat pairs), `one_hot`, `normalize`, `cosine_similarity`,
-`pairwise_distance`, the channel dropouts, adaptive pools and 1-d convolution and pools
-(`dropout1d`, `dropout2d`, `adaptive_avg_pool2d`, `adaptive_max_pool2d`, `conv1d`,
-`max_pool1d`, `avg_pool1d`: spatial_functions.py), `conv_transpose1d`, `conv_transpose2d`,
-`unfold`, `fold` (transposed_functions.py), `interpolate`, `pixel_shuffle`,
-`pixel_unshuffle` (resampling.py), `scaled_dot_product_attention` (attention.py), and the
-activations (`relu`, `gelu`, `silu`, `softplus`, `logsigmoid`, `selu`, `glu`, `prelu`,
-`threshold`, `hardshrink`, `softshrink`, ...; those PyTorch's take `inplace=` take it
-too, computed out of place: activation_functions.py).
+`dropout`, `pad` (flat pairs; 'constant', 'reflect', 'replicate', 'circular': padding.py),
+`one_hot`, `normalize`, `cosine_similarity`, `pairwise_distance`, the channel dropouts,
+adaptive pools and 1-d convolution and pools (`dropout1d`, `dropout2d`,
+`adaptive_avg_pool1d/2d`, `adaptive_max_pool1d/2d`, `conv1d`, `max_pool1d`, `avg_pool1d`,
+the `*_with_indices` pools: spatial_functions.py), `lp_pool1d/2d`, `max_unpool1d/2d`
+(pooling.py), `conv_transpose1d`, `conv_transpose2d`, `unfold`, `fold`
+(transposed_functions.py), `interpolate`, `pixel_shuffle`, `pixel_unshuffle`
+(resampling.py), `scaled_dot_product_attention` (attention.py), the margin, embedding and
+triplet losses (margin_losses.py), `gaussian_nll_loss`, `poisson_nll_loss`
+(likelihood_losses.py), `ctc_loss` (ctc.py), `instance_norm`, `local_response_norm`,
+`bilinear`, `channel_shuffle`, `pdist`, `embedding_bag` (layer_functions_more.py),
+`dropout3d`, `alpha_dropout`, `feature_alpha_dropout`, `rrelu`, `gumbel_softmax`
+(random_functions.py), and the activations (`relu`, `gelu`, `silu`, `softplus`,
+`logsigmoid`, `selu`, `glu`, `prelu`, `threshold`, `hardshrink`, `softshrink`, ...; those
+PyTorch's take `inplace=` take it too, computed out of place: activation_functions.py;
+PyTorch's in-place `relu_`, `elu_`, ... write outside any graph: in_place_functions.py).
 """
 from __future__ import annotations
 
