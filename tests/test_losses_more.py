@@ -77,6 +77,9 @@ CASES = {
     "triplet_margin_loss one triplet": _case(
         lambda F, r: lambda a, p, n: F.triplet_margin_loss(a, p, n, 3.0, reduction=r),
         X[0], Y[0], NEG[0]),
+    "triplet_margin_loss 3-d, broadcast": _case(  # (PyTorch's: any number of axes, the same)
+        lambda F, r: lambda a, p, n: F.triplet_margin_loss(a, p, n, 2.0, swap=True, reduction=r),
+        X.reshape(3, 2, 2), Y[:1].reshape(1, 2, 2), NEG.reshape(3, 2, 2)),
     "triplet_margin_with_distance_loss": _case(
         lambda F, r: lambda a, p, n: F.triplet_margin_with_distance_loss(
             a, p, n, margin=2.0, reduction=r), X, Y, NEG),
@@ -386,27 +389,47 @@ def test_ctc_module_calls_the_function():
         F.ctc_loss(lp, PADDED, np.array([6, 5, 0, 3]), TARGET_LENGTHS, 0, "sum", True).data)
 
 
-@pytest.mark.parametrize("change, message", [
+# (PyTorch's RuntimeErrors for shapes, lengths and the blank; labels it does not check)
+@pytest.mark.parametrize("change, error, message", [
     ({"targets": np.array([[1, 0, 2, 0], [3, 3, 0, 0], [4, 0, 0, 0], [1, 2, 3, 4]])},
-     r"other than the blank 0, got \[0\]"),
-    ({"targets": PADDED + 2}, r"in \[0, 4\] other than the blank 0, got \[5, 6\]"),
-    ({"input_lengths": np.array([7, 5, 0, 4])}, "at most T = 6"),
-    ({"input_lengths": np.array([6, 5, 0])}, r"shape \(3,\) must have shape \(4,\)"),
-    ({"input_lengths": np.array([6.0, 5, 0, 4])}, "input_lengths must be integers"),
-    ({"target_lengths": np.array([3, -1, 0, 4])}, "target_lengths must be >= 0"),
-    ({"targets": PADDED[:, :3]}, r"padded targets of shape \(4, 3\) need 4 rows of at least 4"),
-    ({"targets": CONCATENATED[:-1]}, r"targets of shape \(8,\) do not fit target_lengths "
-                                     "summing to 9"),
-    ({"blank": 5}, r"blank must be a class in \[0, 4\], got 5"),
-    ({"log_probs": LOGITS[0, 0]}, r"log_probs must be \(T, N, C\)"),
-    ({"reduction": "batchmean"}, "reduction must be 'mean', 'sum' or 'none'"),
+     ValueError, r"other than the blank 0, got \[0\]"),
+    ({"targets": PADDED + 2}, ValueError, r"in \[0, 4\] other than the blank 0, got \[5, 6\]"),
+    ({"input_lengths": np.array([7, 5, 0, 4])}, RuntimeError, "at most T = 6"),
+    ({"input_lengths": np.array([6, 5, 0])}, RuntimeError, r"shape \(3,\) must have shape \(4,\)"),
+    ({"input_lengths": np.array([6.0, 5, 0, 4])}, RuntimeError, "input_lengths must be integers"),
+    ({"target_lengths": np.array([3, -1, 0, 4])}, RuntimeError, "target_lengths must be >= 0"),
+    ({"targets": PADDED[:, :3]}, RuntimeError,
+     r"padded targets of shape \(4, 3\) need 4 rows of at least 4"),
+    ({"targets": CONCATENATED[:-1]}, RuntimeError,
+     r"targets of shape \(8,\) do not fit target_lengths summing to 9"),
+    ({"targets": PADDED * 0.5}, TypeError, "targets must be integer class indices"),
+    ({"blank": 5}, RuntimeError, r"blank must be a class in \[0, 4\], got 5"),
+    ({"log_probs": LOGITS[0, 0]}, RuntimeError, r"log_probs must be \(T, N, C\)"),
+    ({"reduction": "batchmean"}, ValueError, "reduction must be 'mean', 'sum' or 'none'"),
 ])
-def test_ctc_loss_refuses_bad_input_in_one_line(change, message):
+def test_ctc_loss_refuses_bad_input_in_one_line(change, error, message):
     arguments = {"log_probs": LOGITS, "targets": PADDED, "input_lengths": INPUT_LENGTHS,
                  "target_lengths": TARGET_LENGTHS, **change}
-    with pytest.raises((ValueError, TypeError), match="^ctc_loss: .*" + message) as error:
+    with pytest.raises(error, match="^ctc_loss: .*" + message) as raised:
         F.ctc_loss(**arguments)
-    assert "\n" not in str(error.value)
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("change", [
+    {"input_lengths": np.array([7, 5, 0, 4])}, {"input_lengths": np.array([6, 5, 0])},
+    {"target_lengths": np.array([3, -1, 0, 4])}, {"targets": PADDED[:, :3]},
+    {"targets": CONCATENATED[:-1]}, {"blank": 5}, {"log_probs": LOGITS[..., None]}])
+def test_ctc_loss_refuses_what_pytorch_refuses_with_its_error_type(change):
+    # a port's `except RuntimeError` around ctc_loss catches ours too
+    torch = pytest.importorskip("torch")
+    arguments = {"log_probs": LOGITS, "targets": PADDED, "input_lengths": INPUT_LENGTHS,
+                 "target_lengths": TARGET_LENGTHS, "blank": 0, **change}
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.ctc_loss(**{name: torch.tensor(value) if name != "blank" else value
+                                        for name, value in arguments.items()})
+    with pytest.raises(RuntimeError, match="^ctc_loss: "):
+        F.ctc_loss(**arguments)
 
 
 # ------------------------------------------------------------------ the Modules
@@ -477,11 +500,69 @@ def test_a_diagram_names_the_constants_a_loss_makes():
     assert "target pairs" in names
     var = Tensor(np.array([0.0, 1.0]), requires_grad=True)
     loss = F.gaussian_nll_loss(Tensor(np.zeros(2), requires_grad=True), np.ones(2), var)
-    assert "var raised to eps" in {t.name for t in tg.engine.toposort(loss, every=True)}
+    assert "raise to eps" in {t.name for t in tg.engine.toposort(loss, every=True)}
     loss = F.poisson_nll_loss(Tensor(X, requires_grad=True), COUNTS, full=True)
     assert "Stirling's term" in {t.name for t in tg.engine.toposort(loss, every=True)}
     loss = F.multilabel_soft_margin_loss(Tensor(X, requires_grad=True), SOFT)
     assert "1 - target" in {t.name for t in tg.engine.toposort(loss, every=True)}
+
+
+def _learns(array):
+    return Tensor(array, requires_grad=True)
+
+
+# a loss of a tensor that learns and of constants: (make(the tensors), the tensors passed)
+CONSTANT_ARGUMENTS = {
+    "gaussian_nll_loss, a constant var": lambda t: F.gaussian_nll_loss(t[0], t[1], t[2]),
+    "gaussian_nll_loss, a constant var below eps": lambda t: F.gaussian_nll_loss(
+        t[0], t[1], t[2], eps=0.8),
+    "gaussian_nll_loss, a constant var per sample": lambda t: F.gaussian_nll_loss(
+        t[0], t[1], t[3]),
+    "multi_margin_loss, a constant weight": lambda t: F.multi_margin_loss(
+        t[0], LABELS, weight=t[4]),
+    "cosine_embedding_loss, a constant input2": lambda t: F.cosine_embedding_loss(
+        t[0], t[1], ROW_SIGNS),
+    "cosine_embedding_loss, a constant input1": lambda t: F.cosine_embedding_loss(
+        t[1], t[0], ROW_SIGNS),
+    "triplet_margin_loss swap, constant positive and negative": lambda t: F.triplet_margin_loss(
+        t[0], t[1], t[2], swap=True),
+    "multilabel_soft_margin_loss": lambda t: F.multilabel_soft_margin_loss(t[0], t[5]),
+    "poisson_nll_loss full": lambda t: F.poisson_nll_loss(t[0], t[6], full=True),
+    "ctc_loss": lambda t: F.ctc_loss(t[7].log_softmax(axis=2), PADDED, INPUT_LENGTHS,
+                                     TARGET_LENGTHS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONSTANT_ARGUMENTS))
+def test_a_diagram_draws_no_constant_a_loss_makes_as_an_input(name):
+    # every constant of more than one number in the graph is a tensor the caller passed, or
+    # is named for what it is (unnamed, a diagram draws it as another of the user's inputs)
+    given = [_learns(X), Tensor(Y), Tensor(VAR), Tensor(VAR[:, 0]), Tensor(WEIGHTS),
+             Tensor(SOFT), Tensor(COUNTS), _learns(LOGITS)]
+    loss = CONSTANT_ARGUMENTS[name](given)
+    unnamed = [t.shape for t in tg.engine.toposort(loss, every=True) if t.is_leaf
+               and t.size > 1 and t.name is None and not any(t is g for g in given)]
+    assert unnamed == []
+
+
+def test_multilabel_margin_loss_of_huge_or_infinite_scores_agrees_with_pytorch():
+    # a hinge of inf at a pair that is not counted was multiplied by 0: NaN for the sample
+    x = np.array([[1e308, -1e308, 0.0, 1.0], [np.inf, 0.0, 0.0, 1.0], [np.inf, 0.0, 0.0, 2.0]])
+    target = np.array([[0, -1, 0, 0], [-1, 0, 0, 0], [1, -1, 0, 0]])
+    with np.errstate(invalid="ignore", over="ignore"):
+        loss = F.multilabel_margin_loss(x, target, reduction="none")
+    assert not np.isnan(loss.data).any()
+    torch = pytest.importorskip("torch")
+    np.testing.assert_array_equal(loss.data, torch.nn.functional.multilabel_margin_loss(
+        torch.tensor(x), torch.tensor(target), reduction="none").numpy())
+
+
+def test_triplet_margin_with_distance_loss_keeps_pytorchs_default_distance_module():
+    loss_fn = nn.TripletMarginWithDistanceLoss()
+    assert isinstance(loss_fn.distance_function, nn.PairwiseDistance)
+    assert [name for name, _ in loss_fn.named_modules()] == ["", "distance_function"]
+    np.testing.assert_allclose(loss_fn(X, Y, NEG).data,
+                               F.triplet_margin_with_distance_loss(X, Y, NEG).data, rtol=1e-15)
 
 
 # ------------------------------------------------------------------ bad input
@@ -525,13 +606,19 @@ def test_a_diagram_names_the_constants_a_loss_makes():
     (lambda: F.triplet_margin_loss(X, Y, NEG, margin=0.0), ValueError,
      "triplet_margin_loss: margin must be greater than 0, got 0.0"),
     (lambda: F.triplet_margin_loss(X, Y[0], NEG), ValueError,
-     r"triplet_margin_loss: anchor, positive and negative must be .* got \(3, 4\), \(4,\)"),
+     r"triplet_margin_loss: anchor, positive and negative must have the same number of "
+     r"dimensions, at least 1 .* got \(3, 4\), \(4,\)"),
+    (lambda: F.triplet_margin_with_distance_loss(X[0, 0], Y[0, 0], NEG[0, 0]), ValueError,
+     r"triplet_margin_with_distance_loss: .* at least 1 .* got \(\), \(\) and \(\)"),
     (lambda: F.triplet_margin_loss(X, Y, NEG, swap=1), TypeError,
      "triplet_margin_loss: swap must be True or False"),
     (lambda: F.triplet_margin_with_distance_loss(X, Y, NEG, distance_function="l2"),
      TypeError, "triplet_margin_with_distance_loss: distance_function must be a function"),
     (lambda: F.gaussian_nll_loss(X, Y, -VAR), ValueError,
      "gaussian_nll_loss: var .the variance. must be >= 0, got a smallest value of"),
+    (lambda: F.gaussian_nll_loss(X, Y, VAR * np.nan), ValueError,  # (as loss_checks' words)
+     r"gaussian_nll_loss: var \(the variance\) must be >= 0, got 12 NaN\(s\); find the step "
+     r"that made them with tg.detect_anomaly\(\)"),
     (lambda: F.gaussian_nll_loss(X, Y, -1.0), ValueError,
      "gaussian_nll_loss: var must be >= 0, got -1.0"),
     (lambda: F.gaussian_nll_loss(X, Y, VAR[:, :2]), ValueError,
@@ -551,6 +638,11 @@ def test_a_diagram_names_the_constants_a_loss_makes():
      "MultiMarginLoss: only p == 1 and p == 2 are supported"),
     (lambda: nn.MultiMarginLoss(weight=np.ones((2, 2))), ValueError,
      "MultiMarginLoss: weight must be one-dimensional"),
+    (lambda: nn.MultiMarginLoss(weight=[[1.0, 2.0]]), ValueError,
+     r"MultiMarginLoss: weight must be one-dimensional .*, got shape \(1, 2\)"),
+    (lambda: F.multi_margin_loss(X, LABELS, 1, 1.0, "sum"), TypeError,
+     "multi_margin_loss: weight must be a tensor or None, got the string 'sum'; pass the "
+     "reduction by keyword, reduction='sum'"),
     (lambda: nn.MultiLabelSoftMarginLoss("sum"), TypeError,
      "MultiLabelSoftMarginLoss: weight must be a tensor or None, got the string 'sum'"),
     (lambda: nn.TripletMarginLoss(margin=-1.0), ValueError,
@@ -561,7 +653,7 @@ def test_a_diagram_names_the_constants_a_loss_makes():
      "GaussianNLLLoss: full must be True or False"),
     (lambda: nn.PoissonNLLLoss(reduction="avg"), ValueError,
      "PoissonNLLLoss: reduction must be 'mean', 'sum' or 'none'"),
-    (lambda: nn.CTCLoss(blank=-1), ValueError, "CTCLoss: blank must be a class index >= 0"),
+    (lambda: nn.CTCLoss(blank=-1), RuntimeError, "CTCLoss: blank must be a class index >= 0"),
     (lambda: nn.HingeEmbeddingLoss(margin="1"), TypeError,
      "HingeEmbeddingLoss: margin must be a number"),
 ])

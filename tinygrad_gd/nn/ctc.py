@@ -9,6 +9,9 @@ gradient with respect to `log_probs` itself. (PyTorch's kernel adds exp(log_prob
 which log_softmax's backward cancels: the gradients of the logits before log_softmax are
 the same, those of `log_probs` themselves are not.) Computed in float64, the results in
 the input's float dtype.
+
+Bad shapes, lengths and blanks are PyTorch's RuntimeErrors (in one line naming ctc_loss);
+labels out of range or equal to the blank, which PyTorch does not check, ValueErrors.
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from ..ops.arguments import floating, integer
 from ..tensor import Tensor, _raw
 from .layer_functions import _as_tensor
 from .loss_checks import _check_reduction
+from .margin_losses import _named
 
 __all__ = ["ctc_loss"]
 
@@ -60,7 +64,9 @@ class _CTCLoss(Function, register=False, name="ctc_loss"):
     """
 
     def forward(ctx, log_probs, *, labels, skips, lengths, steps, zero_infinity):
-        lp = floating(log_probs).astype(np.float64)
+        lp = floating(log_probs)
+        ctx.dtype = lp.dtype  # (of the results; the program runs in float64)
+        lp = lp.astype(np.float64)
         n_steps, batch = lp.shape[:2]
         valid = np.arange(labels.shape[1]) < lengths[:, None]
         emitted = np.take_along_axis(lp, np.broadcast_to(labels, (n_steps,) + labels.shape),
@@ -86,7 +92,6 @@ class _CTCLoss(Function, register=False, name="ctc_loss"):
         ctx.shape, ctx.labels, ctx.skips, ctx.lengths, ctx.steps = (
             lp.shape, labels, skips, lengths, steps)
         ctx.zeroed = infinite if zero_infinity else np.zeros_like(infinite)
-        ctx.dtype = log_probs.dtype if log_probs.dtype.kind == "f" else np.dtype(np.float64)
         return np.where(ctx.zeroed, 0.0, losses).astype(ctx.dtype)
 
     def backward(ctx, g):
@@ -123,12 +128,12 @@ def _lengths(what: str, value: Any, batch: int | None) -> np.ndarray:
     unbatched, one number), as an int64 array of shape (N,) ((1,) unbatched)."""
     data = np.array(_raw(value))
     if data.dtype.kind not in "iu":
-        raise TypeError(f"{_WHERE}: {what} must be integers, got dtype {data.dtype}")
+        raise RuntimeError(f"{_WHERE}: {what} must be integers, got dtype {data.dtype}")
     if data.shape not in (((), (1,)) if batch is None else ((batch,),)):
         wanted = f"({batch},), one per sample" if batch is not None else "() or (1,)"
-        raise ValueError(f"{_WHERE}: {what} of shape {data.shape} must have shape {wanted}")
+        raise RuntimeError(f"{_WHERE}: {what} of shape {data.shape} must have shape {wanted}")
     if (data < 0).any():
-        raise ValueError(f"{_WHERE}: {what} must be >= 0, got {data.min()}")
+        raise RuntimeError(f"{_WHERE}: {what} must be >= 0, got {data.min()}")
     return data.reshape(-1).astype(np.int64)
 
 
@@ -144,15 +149,15 @@ def _target_rows(targets: Any, target_lengths: np.ndarray, batched: bool) -> lis
     total, longest = int(target_lengths.sum()), int(target_lengths.max(initial=0))
     if batched and data.ndim == 2:
         if data.shape[0] != len(target_lengths) or data.shape[1] < longest:
-            raise ValueError(f"{_WHERE}: padded targets of shape {data.shape} need "
-                             f"{len(target_lengths)} rows of at least {longest} labels (the "
-                             f"longest target length)")
+            raise RuntimeError(f"{_WHERE}: padded targets of shape {data.shape} need "
+                               f"{len(target_lengths)} rows of at least {longest} labels (the "
+                               f"longest target length)")
         return [row[:n] for row, n in zip(data, target_lengths)]
     if data.ndim != 1 or data.size != total:
         form = "(N, S) padded or (sum(target_lengths),) concatenated" if batched else \
             "(target_length,)"
-        raise ValueError(f"{_WHERE}: targets of shape {data.shape} do not fit target_lengths "
-                         f"summing to {total}; give {form}")
+        raise RuntimeError(f"{_WHERE}: targets of shape {data.shape} do not fit target_lengths "
+                           f"summing to {total}; give {form}")
     return np.split(data, np.cumsum(target_lengths)[:-1])
 
 
@@ -172,18 +177,18 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     zero_infinity = check_flag(_WHERE, "zero_infinity", zero_infinity)
     log_probs = _as_tensor(_WHERE, log_probs, None, "log_probs")
     if log_probs.ndim not in (2, 3) or log_probs.shape[-1] == 0:
-        raise ValueError(f"{_WHERE}: log_probs must be (T, N, C) or (T, C) for one sample, with "
-                         f"at least one class, got shape {log_probs.shape}")
+        raise RuntimeError(f"{_WHERE}: log_probs must be (T, N, C) or (T, C) for one sample, with "
+                           f"at least one class, got shape {log_probs.shape}")
     batched = log_probs.ndim == 3
     n_steps, n_classes = log_probs.shape[0], log_probs.shape[-1]
     batch = log_probs.shape[1] if batched else None
     blank = integer(_WHERE, "blank", blank)
     if not 0 <= blank < n_classes:
-        raise ValueError(f"{_WHERE}: blank must be a class in [0, {n_classes - 1}], got {blank}")
+        raise RuntimeError(f"{_WHERE}: blank must be a class in [0, {n_classes - 1}], got {blank}")
     steps = _lengths("input_lengths", input_lengths, batch)
     if (steps > n_steps).any():
-        raise ValueError(f"{_WHERE}: input_lengths must be at most T = {n_steps} (the "
-                         f"log_probs' first axis), got {steps.max()}")
+        raise RuntimeError(f"{_WHERE}: input_lengths must be at most T = {n_steps} (the "
+                           f"log_probs' first axis), got {steps.max()}")
     sizes = _lengths("target_lengths", target_lengths, batch)
     rows = _target_rows(targets, sizes, batched)
     used = np.concatenate(rows) if rows else np.zeros(0, np.int64)
@@ -203,8 +208,7 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     if reduction == "sum":
         return losses.sum()
     if reduction == "mean":
-        divisors = Tensor.from_op(np.maximum(sizes, 1).astype(losses.dtype), None)
-        if divisors.size > 1:  # named, or a diagram draws it as the user's input
-            divisors.name = "target lengths"
+        divisors = _named(Tensor.from_op(np.maximum(sizes, 1).astype(losses.dtype), None),
+                          "target lengths")
         return (losses / divisors).mean()
     return losses if batched else losses.reshape(())

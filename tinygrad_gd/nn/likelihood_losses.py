@@ -23,6 +23,7 @@ from ..ops.arguments import number
 from ..tensor import Tensor
 from .layer_functions import _as_tensor
 from .loss_checks import _check_reduction, _pair, _reduce
+from .margin_losses import _named
 
 __all__ = ["gaussian_nll_loss", "poisson_nll_loss"]
 
@@ -31,8 +32,11 @@ def _refuse_negative(where: str, what: str, t: Tensor, hint: str) -> None:
     data = t._data
     if data.size and not (data >= 0).all():  # (NaN is refused too)
         nans = int(np.isnan(data).sum())
-        found = f"{nans} NaN(s)" if nans else f"a smallest value of {np.nanmin(data):.4g}"
-        raise ValueError(f"{where}: {what} must be >= 0, got {found}{hint}")
+        if nans:  # (loss_checks' words for a NaN where a number was checked)
+            raise ValueError(f"{where}: {what} must be >= 0, got {nans} NaN(s); find the step "
+                             f"that made them with tg.detect_anomaly()")
+        raise ValueError(f"{where}: {what} must be >= 0, got a smallest value of "
+                         f"{data.min():.4g}{hint}")
 
 
 def _var_for(where: str, var: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -41,7 +45,7 @@ def _var_for(where: str, var: Tensor, shape: tuple[int, ...]) -> Tensor:
     if var.shape == shape:
         return var
     if var.shape == shape[:-1] and shape:
-        return var.reshape(var.shape + (1,))
+        return _named(var.reshape(var.shape + (1,)), "var")
     differ = [i for i, (a, b) in enumerate(zip(shape, var.shape)) if a != b]
     if var.ndim == len(shape) and len(differ) == 1 and var.shape[differ[0]] == 1:
         return var
@@ -85,10 +89,11 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
         var = _var_for(where, var, input.shape)
         low = var._data < eps
         if low.any():  # raised to eps: a constant added, the gradient passes unchanged
-            raise_by = Tensor.from_op(np.where(low, eps - var._data, 0).astype(var.dtype), None)
-            raise_by.name = "var raised to eps"
-            var = var + raise_by
-    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+            raise_by = _named(Tensor.from_op(np.where(low, eps - var._data, 0).astype(
+                var.dtype), None), "raise to eps")
+            var = _named(var + raise_by, "var raised to eps")  # (a constant var: folded)
+    # (a constant var gives a constant log: named)
+    losses = 0.5 * (_named(var.log(), "log(var)") + (input - target) ** 2 / var)
     if full:
         losses = losses + 0.5 * math.log(2 * math.pi)
     return _reduce(losses, reduction)
@@ -125,7 +130,5 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool
         safe = tg.where(above, target, 1.0)  # (log(0) where it is not chosen: no NaN gradient)
         stirling = tg.where(above, safe * safe.log() - safe + 0.5 * (2 * math.pi * safe).log(),
                             0.0)
-        if stirling.is_leaf and stirling.size > 1:  # (constant counts: a constant term)
-            stirling.name = "Stirling's term"
-        losses = losses + stirling
+        losses = losses + _named(stirling, "Stirling's term")  # (constant counts: constant)
     return _reduce(losses, reduction)

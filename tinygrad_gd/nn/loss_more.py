@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from ..grad_mode import check_flag
 from ..ops.arguments import integer, number
-from ..tensor import Tensor
+from ..tensor import Tensor, _raw
 from . import functional as F
+from .distance import PairwiseDistance
 from .loss import _keep, _ReducedLoss
+from .margin_losses import _check_p, _check_weight, _positive_margin
 
 __all__ = ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "MultiMarginLoss",
@@ -74,12 +78,6 @@ class MultiLabelMarginLoss(_ReducedLoss):
         return F.multilabel_margin_loss(input, target, self.reduction)
 
 
-def _check_weight(where: str, weight: Any) -> None:
-    if isinstance(weight, str):  # (PyTorch's reduction comes after weight: by keyword)
-        raise TypeError(f"{where}: weight must be a tensor or None, got the string "
-                        f"{weight!r}; pass the reduction by keyword, reduction={weight!r}")
-
-
 class MultiLabelSoftMarginLoss(_ReducedLoss):
     """Binary cross-entropy of sigmoid(x) per class, averaged over the classes (see
     `functional.multilabel_soft_margin_loss`); `weight` (broadcast to the input's shape,
@@ -106,12 +104,10 @@ class MultiMarginLoss(_ReducedLoss):
                  reduction: str = "mean") -> None:
         _check_weight("MultiMarginLoss", weight)
         super().__init__(reduction)
-        if number("MultiMarginLoss", "p", p) not in (1, 2):
-            raise ValueError(f"MultiMarginLoss: only p == 1 and p == 2 are supported, got "
-                             f"p={p!r}")
-        if weight is not None and getattr(weight, "ndim", 1) != 1:
+        _check_p("MultiMarginLoss", p)
+        if weight is not None and np.ndim(_raw(weight)) != 1:
             raise ValueError(f"MultiMarginLoss: weight must be one-dimensional (one number "
-                             f"per class), got shape {weight.shape}")
+                             f"per class), got shape {np.shape(_raw(weight))}")
         self.p, self.margin = p, number("MultiMarginLoss", "margin", margin)
         _keep(self, "weight", weight)
 
@@ -121,12 +117,6 @@ class MultiMarginLoss(_ReducedLoss):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, margin={self.margin}, " + super().extra_repr()
-
-
-def _positive_margin(where: str, margin: Any) -> float:
-    if number(where, "margin", margin) <= 0:
-        raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
-    return float(margin)
 
 
 class TripletMarginLoss(_ReducedLoss):
@@ -152,8 +142,8 @@ class TripletMarginLoss(_ReducedLoss):
 
 class TripletMarginWithDistanceLoss(_ReducedLoss):
     """The triplet loss with the caller's `distance_function(x1, x2)` (None: the Euclidean
-    distance; see `functional.triplet_margin_with_distance_loss`); keywords only, as
-    PyTorch's."""
+    distance, kept as PyTorch's, a `PairwiseDistance()` sub-module; see
+    `functional.triplet_margin_with_distance_loss`); keywords only, as PyTorch's."""
 
     def __init__(self, *, distance_function: Callable | None = None, margin: float = 1.0,
                  swap: bool = False, reduction: str = "mean") -> None:
@@ -162,7 +152,8 @@ class TripletMarginWithDistanceLoss(_ReducedLoss):
         if distance_function is not None and not callable(distance_function):
             raise TypeError(f"{where}: distance_function must be a function of two tensors "
                             f"or None, got {type(distance_function).__name__}")
-        self.distance_function = distance_function
+        self.distance_function = (PairwiseDistance() if distance_function is None
+                                  else distance_function)
         self.margin = _positive_margin(where, margin)
         self.swap = check_flag(where, "swap", swap)
 
@@ -222,7 +213,7 @@ class CTCLoss(_ReducedLoss):
         super().__init__(reduction)
         self.blank = integer("CTCLoss", "blank", blank)
         if self.blank < 0:
-            raise ValueError(f"CTCLoss: blank must be a class index >= 0, got {blank}")
+            raise RuntimeError(f"CTCLoss: blank must be a class index >= 0, got {blank}")
         self.zero_infinity = check_flag("CTCLoss", "zero_infinity", zero_infinity)
 
     def forward(self, log_probs: Any, targets: Any, input_lengths: Any,

@@ -13,8 +13,12 @@ Modules of the same meaning are in loss_more.py), composed of Tensor ops:
 
 Targets of 1 and -1 (the first, second, third and fifth) are checked: any other value is a
 one-line error (PyTorch computes a meaningless number from a 0/1 label). Prediction and
-target are of one shape (loss_checks.py's rule: no broadcasting). `reduction` 'mean',
+target are of one shape (loss_checks.py's rule: no broadcasting; the triplets' anchor,
+positive and negative broadcast, as PyTorch's). `reduction` 'mean',
 'sum' or 'none', as PyTorch's (its deprecated size_average and reduce are not taken).
+
+Beside them, what the Modules of loss_more.py check too (`_check_weight`, `_check_p`,
+`_positive_margin`), and `_named`, a constant a loss makes for itself, named for diagrams.
 """
 from __future__ import annotations
 
@@ -34,6 +38,34 @@ from .loss_checks import (_check_class_options, _check_reduction, _check_unit_in
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
+
+
+def _named(t: Tensor, name: str) -> Tensor:
+    """`t`, made here, named `name` where it is a constant of more than one number (an array
+    made for it, or an op of constants only, which the engine folds into a new leaf):
+    unnamed, a diagram would draw it as another of the user's inputs."""
+    if t.is_leaf and t.size > 1 and t.name is None:
+        t.name = name
+    return t
+
+
+def _check_weight(where: str, weight: Any) -> None:
+    """PyTorch's weight comes before reduction: a string there is a reduction misplaced."""
+    if isinstance(weight, str):
+        raise TypeError(f"{where}: weight must be a tensor or None, got the string {weight!r}; "
+                        f"pass the reduction by keyword, reduction={weight!r}")
+
+
+def _check_p(where: str, p: Any) -> None:
+    if number(where, "p", p) not in (1, 2):
+        raise ValueError(f"{where}: only p == 1 and p == 2 are supported, got p={p!r}")
+
+
+def _positive_margin(where: str, margin: Any) -> float:
+    """The triplet losses' margin: a number > 0, as PyTorch's."""
+    if number(where, "margin", margin) <= 0:
+        raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
+    return float(margin)
 
 
 def _signs(where: str, target: Any, like: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -105,18 +137,14 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
     between are soft labels), each class's term times `weight` (broadcast to the input's
     shape) before the mean. Without overflow: -log(sigmoid(x)) is softplus(-x)."""
     where = "multilabel_soft_margin_loss"
-    if isinstance(weight, str):
-        raise TypeError(f"{where}: weight must be a tensor or None, got the string {weight!r}; "
-                        f"pass the reduction by keyword, reduction={weight!r}")
+    _check_weight(where, weight)
     _check_reduction(where, reduction)
     input, target = _pair(where, input, target)
     if input.ndim == 0:
         raise ValueError(f"{where}: input must have a class axis (the last), shape (batch, "
                          f"classes) or (classes,); got a 0-d input")
     _check_unit_interval(where, "target", target, "")
-    negative = 1.0 - target
-    if negative.is_leaf and negative.size > 1:  # (a constant: a diagram's input otherwise)
-        negative.name = "1 - target"
+    negative = _named(1.0 - target, "1 - target")
     losses = target * (-input).softplus() + negative * input.softplus()
     losses = _weighted(where, "weight", losses, weight)
     return _reduce(losses.sum(axis=-1) / input.shape[-1], reduction)
@@ -136,7 +164,9 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
         raise ValueError(f"{where}: inputs must be (batch, features) or (features,), got "
                          f"shape {x1.shape}")
     similar = _signs(where, target, x1, x1.shape[:-1])._data == 1
-    squares = ((x1 * x1).sum(axis=-1) + 1e-12) * ((x2 * x2).sum(axis=-1) + 1e-12)
+    # (an input without a graph gives a constant: named)
+    squares = (_named((x1 * x1).sum(axis=-1) + 1e-12, "|input1|^2 + 1e-12")
+               * _named((x2 * x2).sum(axis=-1) + 1e-12, "|input2|^2 + 1e-12"))
     cos = (x1 * x2).sum(axis=-1) / squares.sqrt()
     return _reduce(tg.where(similar, 1.0 - cos, (cos - margin).clamp_min(0.0)), reduction)
 
@@ -157,8 +187,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     number per class), divided by the number of classes. Its gradient is 0 where the
     hinge is exactly 0, as PyTorch's."""
     where = "multi_margin_loss"
-    if number(where, "p", p) not in (1, 2):
-        raise ValueError(f"{where}: only p == 1 and p == 2 are supported, got p={p!r}")
+    _check_p(where, p)
+    _check_weight(where, weight)
     margin = number(where, "margin", margin)
     input = _scores(where, input)
     weight = _check_class_options(where, input, reduction, weight, -100, 0.0, "")
@@ -168,7 +198,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     if p == 2:
         hinge = hinge * hinge
     if weight is not None:
-        hinge = hinge * weight[classes][..., None]
+        hinge = hinge * _named(weight[classes][..., None], "weight[target]")
     others = np.arange(input.shape[-1]) != classes[..., None]
     losses = tg.where(others, hinge, 0.0).mean(axis=-1)
     return _reduce(losses, reduction)
@@ -177,9 +207,10 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
 def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     """The multi-label hinge loss: per sample, the sum over its target classes j and its
     other classes i of max(0, 1 - (x[j] - x[i])), divided by the number of classes.
-    `target` (integer, the input's shape) lists the target classes first, then -1 (the
-    rest is ignored): [3, 0, -1, 1] means classes 3 and 0. Its gradient is 0 where the
-    hinge is exactly 0, as PyTorch's."""
+    `target` (integer, the input's shape) lists the target classes first, then -1; what
+    follows the first -1 is not read, but must be -1 or a class too, as PyTorch's: [3, 0,
+    -1, 1] means classes 3 and 0. Its gradient is 0 where the hinge is exactly 0, as
+    PyTorch's."""
     where = "multilabel_margin_loss"
     _check_reduction(where, reduction)
     input = _scores(where, input)
@@ -200,11 +231,11 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     # counts[..., j]: how often class j is listed (twice listed, its pairs count twice)
     counts = (listed[..., None] & (data[..., None] == np.arange(n_classes))).sum(axis=-2)
     pairs = counts[..., :, None] * (counts[..., None, :] == 0)  # (target j, non-target i)
-    weights = Tensor.from_op(pairs.astype(input.dtype), None)
-    if weights.size > 1:  # named, or a diagram draws it as the user's input
-        weights.name = "target pairs"
+    weights = _named(Tensor.from_op(pairs.astype(input.dtype), None), "target pairs")
     hinge = (1.0 - input[..., :, None] + input[..., None, :]).relu()
-    return _reduce((hinge * weights).sum(axis=(-2, -1)) / n_classes, reduction)
+    # the pairs chosen before the weights multiply: 0 * an inf hinge of another pair is NaN
+    hinge = tg.where(pairs > 0, hinge, 0.0) * weights
+    return _reduce(hinge.sum(axis=(-2, -1)) / n_classes, reduction)
 
 
 def _pairwise_distance(where: str, p: float, eps: float) -> Callable[[Tensor, Tensor], Tensor]:
@@ -219,8 +250,7 @@ def _triplet(where: str, anchor: Any, positive: Any, negative: Any,
     """max(0, distance(a, p) - distance(a, n) + margin), with `swap` the smaller of
     distance(a, n) and distance(p, n) in place of distance(a, n)."""
     _check_reduction(where, reduction)
-    if number(where, "margin", margin) <= 0:
-        raise ValueError(f"{where}: margin must be greater than 0, got {margin!r}")
+    margin = _positive_margin(where, margin)
     swap = check_flag(where, "swap", swap)
     anchor = _as_tensor(where, anchor, None, "anchor")
     positive = _as_tensor(where, positive, anchor, "positive")
@@ -230,14 +260,15 @@ def _triplet(where: str, anchor: Any, positive: Any, negative: Any,
         common = np.broadcast_shapes(*shapes)
     except ValueError:
         common = None
-    if len({len(s) for s in shapes}) != 1 or not common:
-        raise ValueError(f"{where}: anchor, positive and negative must be (batch, features) or "
-                         f"(features,), of the same number of dimensions and shapes that "
+    if len({len(s) for s in shapes}) != 1 or common is None or not anchor.ndim:
+        raise ValueError(f"{where}: anchor, positive and negative must have the same number "
+                         f"of dimensions, at least 1 (the last: the features), and shapes that "
                          f"broadcast together; got {shapes[0]}, {shapes[1]} and {shapes[2]}")
     d_positive = distance(anchor, positive)
     d_negative = distance(anchor, negative)
-    if swap:
-        d_negative = tg.minimum(d_negative, distance(positive, negative))
+    if swap:  # (of a constant positive and negative: a constant, named)
+        d_swap = _named(distance(positive, negative), "distance(positive, negative)")
+        d_negative = tg.minimum(d_negative, d_swap)
     return _reduce((margin + d_positive - d_negative).clamp_min(0.0), reduction)
 
 
@@ -247,7 +278,8 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     """max(0, d(anchor, positive) - d(anchor, negative) + margin), d the p-norm of the
     difference (+ eps) along the last axis (pairwise_distance's); `swap`: the negative's
     distance is the smaller of its distances to the anchor and to the positive. Inputs
-    (batch, features) or (features,), each of the same number of axes (broadcast)."""
+    of one number of axes, at least 1 (the last: the features; (batch, features) as a
+    rule), of shapes that broadcast together."""
     where = "triplet_margin_loss"
     p, eps = number(where, "p", p), number(where, "eps", eps)
     return _triplet(where, anchor, positive, negative, _pairwise_distance(where, p, eps), margin,
