@@ -585,7 +585,7 @@ def test_instance_norm_warns_but_normalises_when_channels_differ_without_affine(
                                                  r"False"),
     (lambda: F.rrelu(SEQ, 0.5, 0.2, True), RuntimeError,
      r"rrelu: lower 0.5 is above upper 0.2; .* give lower <= upper"),
-    (lambda: nn.RReLU(0.5, 0.2), ValueError, r"RReLU: lower 0.5 is above upper 0.2"),
+    (lambda: nn.RReLU(0.5, 0.2), RuntimeError, r"RReLU: lower 0.5 is above upper 0.2"),
     (lambda: F.rrelu(SEQ, training="yes"), TypeError,
      r"rrelu: training must be True or False, got str 'yes'"),
     (lambda: F.gumbel_softmax(SEQ, 0), ValueError, r"gumbel_softmax: tau must be > 0, got 0"),
@@ -622,3 +622,100 @@ def test_in_place_activations_write_a_leaf_under_no_grad_and_int_values_that_fit
     assert F.relu_(ints) is ints and ints.data.tolist() == [3, 0, 0]
     ints = tg.as_tensor([3, -2, 0])
     assert F.hardtanh_(ints, -1, 1).data.tolist() == [1, -1, 0]
+
+
+# ------------------------------------------------------------------ found in the audit
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # (inf / inf: NaN)
+def test_local_response_norm_keeps_a_nan_or_inf_in_its_window():
+    """A NaN or inf reaches only the channels whose window holds it (a 0/1 window matrix
+    times NaN spread it over every channel); values and gradients as PyTorch's."""
+    x = IMG.copy()
+    x[0, 0, 0, 0], x[1, 3, 1, 1] = np.nan, np.inf
+    out = F.local_response_norm(x, 2).data  # channel c's window: c - 1 and c
+    assert np.isfinite(out[0, 2:, 0, 0]).all() and np.isnan(out[0, :2, 0, 0]).all()
+    assert np.isfinite(out[1, :3, 1, 1]).all()
+    torch = pytest.importorskip("torch")
+    for size in (1, 2, 3, 6):
+        ours, theirs = leaf(x), torch.tensor(x, requires_grad=True)
+        out = F.local_response_norm(ours, size, 0.3, 0.75, 1.2)
+        expected = torch.nn.functional.local_response_norm(theirs, size, 0.3, 0.75, 1.2)
+        np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-10)
+        seed = np.random.default_rng(0).standard_normal(out.shape)
+        (out * seed).sum().backward()
+        (expected * torch.tensor(seed)).sum().backward()
+        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("options, shown", [
+    ({"norm_type": 3.0}, "EmbeddingBag(6, 3, norm_type=3.0, mode='mean')"),
+    ({"norm_type": 1, "mode": "sum", "padding_idx": 0},
+     "EmbeddingBag(6, 3, norm_type=1, mode='sum', padding_idx=0)"),
+    ({}, "EmbeddingBag(6, 3, mode='mean')")])
+def test_embedding_bag_repr_shows_norm_type_as_pytorchs(options, shown):
+    assert repr(nn.EmbeddingBag(6, 3, **options)) == shown
+    torch = pytest.importorskip("torch")
+    assert repr(torch.nn.EmbeddingBag(6, 3, **options)) == shown
+
+
+@pytest.mark.parametrize("shape", [(4,), (), (0,)])
+def test_feature_alpha_dropout_refuses_few_axes_only_where_it_draws(shape):
+    """As PyTorch's: the input as it is in eval mode, at p = 0 and when empty, zeros at
+    p = 1; the 2-axis rule applies only to a draw."""
+    x = np.random.default_rng(4).standard_normal(shape)
+    for p, training in ((0.5, False), (0.0, True)):
+        np.testing.assert_array_equal(F.feature_alpha_dropout(x, p, training).data, x)
+    np.testing.assert_array_equal(F.feature_alpha_dropout(x, 1.0, True).data, 0 * x)
+    np.testing.assert_array_equal(nn.FeatureAlphaDropout(0.5).eval()(x).data, x)
+    if x.size:
+        with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+            F.feature_alpha_dropout(x, 0.5, True)
+    torch = pytest.importorskip("torch")
+    for p, training in ((0.5, False), (0.0, True), (1.0, True)):
+        expected = torch.nn.functional.feature_alpha_dropout(torch.tensor(x), p, training)
+        np.testing.assert_array_equal(F.feature_alpha_dropout(x, p, training).data,
+                                      expected.numpy())
+
+
+def test_instance_norm_centres_once_and_eval_mode_is_batch_norms():
+    x = Tensor(SEQ, requires_grad=True)
+    ops = [t._ctx.name for t in toposort(F.instance_norm(x, eps=0.1), every=True) if t._ctx]
+    assert ops.count("sub") == 1  # (x - mean, used by the variance and the output)
+    mean, var = Tensor(B3), Tensor(W3)
+    np.testing.assert_array_equal(
+        F.instance_norm(SEQ, mean, var, W3, B3, False, eps=0.1).data,
+        F.batch_norm(SEQ, mean, var, W3, B3, False, eps=0.1).data)
+
+
+def test_in_place_activations_follow_the_tensor_methods_rules():
+    """F.relu_ and t.relu_() alike: a graph that saved the tensor refuses to backward
+    after the write (the version counter), a leaf that needs a gradient is refused."""
+    for write in (lambda t: F.relu_(t), lambda t: t.relu_(), lambda t: F.elu_(t, 0.5)):
+        weight, x = leaf(W3), Tensor(np.array([-1.0, 0.5, 2.0]))
+        saved = (weight * x).sum()
+        assert write(x) is x
+        with pytest.raises(RuntimeError, match="changed in place after the op used it"):
+            saved.backward()
+        with pytest.raises(RuntimeError, match="leaf tensor that requires a gradient"):
+            write(leaf(W3))
+
+
+def test_instance_norm_of_a_constant_channel_without_eps_is_zero_as_pytorchs():
+    x = SEQ.copy()
+    x[1, 2] = 3.0  # one constant instance: variance 0, and eps 0
+    ours = leaf(x)
+    out = F.instance_norm(ours, weight=W3, bias=B3, eps=0)
+    np.testing.assert_array_equal(out.data[1, 2], B3[2])  # (0 * weight + bias)
+    weights = np.random.default_rng(1).standard_normal(x.shape)
+    (out * weights).sum().backward()
+    assert np.isfinite(ours.grad.data).all() and not ours.grad.data[1, 2].any()
+    np.testing.assert_allclose(out.data[0], F.instance_norm(x[:1], eps=0).data[0] * W3[:, None]
+                               + B3[:, None])
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(x, requires_grad=True)
+    expected = torch.nn.functional.instance_norm(theirs, weight=torch.tensor(W3),
+                                                 bias=torch.tensor(B3), eps=0)
+    (expected * torch.tensor(weights)).sum().backward()
+    agree(out, expected)
+    agree(ours.grad, theirs.grad)

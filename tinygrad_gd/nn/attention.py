@@ -16,7 +16,7 @@ import numpy as np
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _dropout_mask
+from .layer_functions import _as_tensor, _constant, _dropout_mask
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -81,9 +81,8 @@ def _mask(attn_mask: Any, query: Tensor, shape: tuple[int, ...]) -> Any:
                            f"to the scores' shape {shape} (..., query length, key length)")
     if attn_mask.dtype.kind == "b":
         return np.asarray(getattr(attn_mask, "_data", attn_mask))
-    if not isinstance(attn_mask, Tensor):
-        attn_mask = Tensor.from_op(attn_mask.astype(query.dtype), None)
-        attn_mask.name = "attn_mask"  # (a diagram would draw it as the user's input)
+    if not isinstance(attn_mask, Tensor):  # (a copy: the caller's array may change later)
+        attn_mask = _constant(attn_mask.astype(query.dtype), "attn_mask")
     return attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
 
 

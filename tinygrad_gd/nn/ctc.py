@@ -23,9 +23,8 @@ from ..engine import Function
 from ..grad_mode import check_flag
 from ..ops.arguments import floating, integer
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _constant
 from .loss_checks import _check_reduction
-from .margin_losses import _named
 
 __all__ = ["ctc_loss"]
 
@@ -208,7 +207,6 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     if reduction == "sum":
         return losses.sum()
     if reduction == "mean":
-        divisors = _named(Tensor.from_op(np.maximum(sizes, 1).astype(losses.dtype), None),
-                          "target lengths")
+        divisors = _constant(np.maximum(sizes, 1).astype(losses.dtype), "target lengths")
         return (losses / divisors).mean()
     return losses if batched else losses.reshape(())

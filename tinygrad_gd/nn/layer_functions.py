@@ -4,9 +4,11 @@
 Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
-`_normalized_shape`, `_one_dim`, `_check_probability`; numbers through the ops' `number`):
-one line naming the function or layer; and `_dropout_mask`, the mask of `dropout` and of
-the channel dropouts (spatial_functions.py).
+`_normalized_shape`, `_one_dim`, `_check_probability`, the embedding layers'
+`_padding_idx`; numbers through the ops' `number`): one line naming the function or
+layer; `_constant`, a constant a function makes for itself (a mask, zeros, weights),
+and `_named`, one it computes from constants, named for the diagrams; and
+`_dropout_mask`, the mask of `dropout` and of the channel dropouts (spatial_functions.py).
 """
 from __future__ import annotations
 
@@ -44,6 +46,26 @@ def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "
                          f"[0, 1]; got {p!r}")
 
 
+def _named(t: Tensor, name: str) -> Tensor:
+    """`t`, made by a function, named `name` where it is a constant (a leaf: an array made
+    for it, a slice of a constant, or an op of constants only, which the engine folds into
+    a new leaf) of more than one number, not named yet: unnamed, a diagram would draw it as
+    another of the user's inputs (one number it folds into its op's label)."""
+    if t.is_leaf and t.size > 1 and t.name is None:
+        t.name = name
+    return t
+
+
+def _constant(values: np.ndarray, name: str, like: Any = None) -> Tensor:
+    """`values` (an array made for it: kept, not copied) as a tensor without a graph, in
+    `like`'s dtype (a Tensor's, or a dtype) where that is a float one, else float64 (no
+    `like`: as they are), named `name` as `_named` names it."""
+    if like is not None:
+        dtype = np.dtype(getattr(like, "dtype", like))
+        values = values.astype(dtype if dtype.kind == "f" else np.float64, copy=False)
+    return _named(Tensor.from_op(values, None), name)
+
+
 def _dropout_mask(where: str, shape: tuple[int, ...], p: Any, generator: Any, dtype: Any,
                   name: str) -> Tensor:
     """Inverted dropout's mask of `shape`: each entry 0 with probability p, else 1 / (1 - p)
@@ -51,10 +73,7 @@ def _dropout_mask(where: str, shape: tuple[int, ...], p: Any, generator: Any, dt
     in `dtype` if a float one, else float64; named `name` unless it is one number."""
     rng = make_generator(None, generator, where)
     keep = np.zeros(shape) if p == 1 else (rng.random(shape) >= p) / (1.0 - p)
-    mask = Tensor.from_op(keep.astype(dtype if dtype.kind == "f" else np.float64), None)
-    if mask.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
-        mask.name = name
-    return mask
+    return _constant(keep, name, dtype)
 
 
 def _normalized_shape(where: str, value: Any) -> tuple[int, ...]:
@@ -88,6 +107,19 @@ def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = Fals
         raise np.exceptions.AxisError(f"{where}: dim {dim} is out of range for an input with "
                                       f"{ndim} dimension(s); use {valid}")
     return int(dim)
+
+
+def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | None:
+    """An embedding layer's padding_idx: None, or a row (negative: from the end) as its
+    index from 0, as PyTorch's layers keep it."""
+    if padding_idx is None:
+        return None
+    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+        raise TypeError(f"{where}: padding_idx must be an int (a row) or None, got "
+                        f"{type(padding_idx).__name__} {padding_idx!r}")
+    if not -num_embeddings <= padding_idx < num_embeddings:
+        raise ValueError(f"{where}: padding_idx {padding_idx} is not a row of {num_embeddings}")
+    return int(padding_idx) % num_embeddings
 
 
 def _widened(input: Tensor) -> Tensor:

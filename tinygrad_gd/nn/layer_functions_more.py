@@ -3,9 +3,10 @@
 or maxed: `mode`, `offsets`, `per_sample_weights`, `padding_idx`). The layers of
 layers_more.py call these.
 
-Composed of Tensor ops (slices, einsum, index_add, where, the norms of `vector_norm`):
-gradients come from `backward()`. The constant tensors made here (a window matrix, the
-zeros a bag sum starts from) are named, so a diagram does not draw them as inputs.
+Composed of Tensor ops (slices, unfold, einsum, index_add, where, the norms of
+`vector_norm`): gradients come from `backward()`. The constant tensors made here (the
+zeros a bag sum starts from, the bag sizes) are named, so a diagram does not draw them as
+inputs.
 """
 from __future__ import annotations
 
@@ -19,19 +20,10 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor, _widened
+from .layer_functions import _as_tensor, _constant, _widened, batch_norm
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]
-
-
-def _named(values: np.ndarray, name: str) -> Tensor:
-    """A constant tensor of `values`, named `name` unless it is one number (a diagram then
-    draws it as what it is, not as another of the user's inputs)."""
-    constant = Tensor.from_op(values, None)
-    if constant.size > 1:
-        constant.name = name
-    return constant
 
 
 def _channels(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
@@ -50,14 +42,15 @@ def instance_norm(input: Any, running_mean: Tensor | None = None,
                   use_input_stats: bool = True, momentum: float = 0.1,
                   eps: float = 1e-5) -> Tensor:
     """Each channel of each sample (axis 1 of (batch, C, ...)) normalised over its positions:
-    (x - mean) / sqrt(var + eps) (the biased variance), then times `weight` plus `bias`
-    (each (C,) or None), as PyTorch's instance_norm.
+    (x - mean) / sqrt(var + eps) (the biased variance; 0 where both are 0, as PyTorch's),
+    then times `weight` plus `bias` (each (C,) or None), as PyTorch's instance_norm.
 
     use_input_stats=True: each instance's own statistics, and `running_mean` and
     `running_var`, if given, move in place (values, outside any graph) toward their mean
     over the batch: `running = (1 - momentum) * running + momentum * batch mean` (the
     unbiased variance, as PyTorch; an empty input moves nothing, where PyTorch's become
-    NaN). use_input_stats=False: the running estimates are used instead.
+    NaN). use_input_stats=False: the running estimates are used instead (`batch_norm` in
+    eval mode).
     """
     where = "instance_norm"
     input = _as_tensor(where, input)
@@ -74,36 +67,38 @@ def instance_norm(input: Any, running_mean: Tensor | None = None,
         running.append(_channels(where, input, name, t))
     weight, bias = (_channels(where, input, name, t) for name, t in (("weight", weight),
                                                                      ("bias", bias)))
-    shape = (1, -1) + (1,) * (input.ndim - 2)  # a channel's values broadcast
+    if not use_input_stats:  # the running estimates for every sample: batch norm's eval
+        if running[0] is None or running[1] is None:
+            raise RuntimeError(f"{where}: use_input_stats=False normalises with running_mean "
+                               f"and running_var, and one of them is None; pass both, or "
+                               f"use_input_stats=True")
+        return batch_norm(input, *running, weight, bias, False, momentum, eps)
     axes = tuple(range(2, input.ndim))
     count = int(np.prod(input.shape[2:]))
+    if count == 1:  # PyTorch's: one value has no variance
+        raise ValueError(f"{where}: expected more than 1 spatial element when training, "
+                         f"got input of shape {input.shape}")
     work = _widened(input)
-    if use_input_stats:
-        if count == 1:  # PyTorch's: one value has no variance
-            raise ValueError(f"{where}: expected more than 1 spatial element when training, "
-                             f"got input of shape {input.shape}")
-        if not count:  # no positions, an empty output: a mean of none would warn
-            mean = var = work.sum(axis=axes, keepdims=True)
-        else:
-            mean = work.mean(axis=axes, keepdims=True)
-            var = ((work - mean) ** 2).mean(axis=axes, keepdims=True)
-        if input.size:
-            with no_grad():
-                if running_mean is not None:
-                    batch = mean._data.reshape(input.shape[:2]).mean(axis=0)
-                    running_mean.mul_(1 - momentum).add_(batch * momentum)
-                if running_var is not None:
-                    unbiased = var._data.reshape(input.shape[:2]) * count / (count - 1)
-                    running_var.mul_(1 - momentum).add_(unbiased.mean(axis=0) * momentum)
-    elif running[0] is None or running[1] is None:
-        raise RuntimeError(f"{where}: use_input_stats=False normalises with running_mean "
-                           f"and running_var, and one of them is None; pass both, or "
-                           f"use_input_stats=True")
+    # (no positions, an empty output: a mean of none would warn)
+    mean = work.mean(axis=axes, keepdims=True) if count else work.sum(axis=axes, keepdims=True)
+    centred = work - mean
+    var = (centred ** 2).mean(axis=axes, keepdims=True) if count else mean
+    if input.size:
+        with no_grad():
+            if running_mean is not None:
+                batch = mean._data.reshape(input.shape[:2]).mean(axis=0)
+                running_mean.mul_(1 - momentum).add_(batch * momentum)
+            if running_var is not None:
+                unbiased = var._data.reshape(input.shape[:2]) * count / (count - 1)
+                running_var.mul_(1 - momentum).add_(unbiased.mean(axis=0) * momentum)
+    if eps == 0 and not var._data.all():  # a constant instance, 0 / 0: PyTorch's gives 0
+        flat = var._data == 0
+        out = tg.where(flat, 0.0, centred / tg.where(flat, 1.0, var).sqrt())
     else:
-        mean, var = running[0].reshape(shape), running[1].reshape(shape)
-    out = (work - mean) / (var + eps).sqrt()
+        out = centred / (var + eps).sqrt()
     if work is not input:
         out = out.to(input.dtype)
+    shape = (1, -1) + (1,) * (input.ndim - 2)  # a channel's values broadcast
     if weight is not None:
         out = out * weight.reshape(shape)
     return out + bias.reshape(shape) if bias is not None else out
@@ -128,15 +123,14 @@ def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float 
                          f"position axis (3 or more dimensions), got shape {input.shape}")
     if not input.size:
         return input
+    # zeros around the channels (those more than C - 1 away reach no channel's window),
+    # then each window summed: sliced, as PyTorch's pool (a 0/1 matrix times a NaN or inf
+    # would spread it over every channel)
     channels = input.shape[1]
-    offset = np.arange(channels)[:, None] - np.arange(channels)  # [c', c]: c' - c
-    window = (offset >= -(size // 2)) & (offset <= (size - 1) // 2)  # c' in c's window
-    dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float64)
-    averaging = _named((window / size).astype(dtype), f"{where} window (1/{size} where "
-                                                      f"channels are neighbours)")
-    squares = (input * input).moveaxis(1, -1)  # channels last: a matmul over them
-    averages = (squares @ averaging).moveaxis(-1, 1)
-    return input / (averages * alpha + k) ** beta
+    before, after = min(size // 2, channels - 1), min((size - 1) // 2, channels - 1)
+    squares = tg.pad(input * input, [(0, 0), (before, after)] + [(0, 0)] * (input.ndim - 2))
+    sums = squares.unfold(1, before + after + 1, 1).sum(axis=-1)
+    return input / (sums / size * alpha + k) ** beta
 
 
 def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
@@ -296,7 +290,8 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
                   include_last_offset: bool = False, padding_idx: int | None = None) -> Tensor:
     """Bags of rows of `weight` (num_embeddings, embedding_dim) reduced to one row each, as
     PyTorch's embedding_bag: mode 'sum', 'mean' (the default) or 'max' (per feature, the
-    first largest entry in the bag takes the gradient, as PyTorch's).
+    first largest entry in the bag takes the gradient, as PyTorch's; a NaN is the largest,
+    where PyTorch's CPU kernel keeps one only as the bag's first entry).
 
     A 2-D input (B, N) holds B bags of N indices (offsets None); a 1-D input is cut into
     bags at `offsets` (where each starts, the first 0; include_last_offset=True: the last
@@ -352,12 +347,12 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
     looked_up = weight[entries]  # (kept entries, embedding_dim)
     if per_sample_weights is not None:
         looked_up = looked_up * per_sample_weights[kept].reshape((-1, 1))
-    zeros = _named(np.zeros((bags, weight.shape[1]), weight.dtype), f"{where} zeros")
+    zeros = _constant(np.zeros((bags, weight.shape[1]), weight.dtype), f"{where} zeros")
     sums = zeros.index_add(0, bag_of, looked_up)
     if mode != "mean":
         return sums
     sizes = np.maximum(np.bincount(bag_of, minlength=bags), 1)  # (an empty bag: 0 / 1)
-    return sums / _named(sizes[:, None].astype(weight.dtype), f"{where} bag sizes")
+    return sums / _constant(sizes[:, None], f"{where} bag sizes", weight)
 
 
 def _bag_max(weight: Tensor, entries: np.ndarray, bag_of: np.ndarray, bags: int) -> Tensor:

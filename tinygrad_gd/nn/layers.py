@@ -17,11 +17,13 @@ import numpy as np
 
 from ..creation import make_generator as _make_generator
 from ..engine import no_grad
+from ..grad_mode import check_flag
 from ..tensor import Tensor
 from . import functional as F
 from .containers import ModuleList, _checked
 from ..ops.arguments import number
-from .layer_functions import _as_tensor, _check_probability, _normalized_shape, _one_dim
+from .layer_functions import (_as_tensor, _check_probability, _normalized_shape, _one_dim,
+                              _padding_idx)
 from .module import Buffer, Module, Parameter
 from .registration import _float_dtype
 from ..values import is_device
@@ -373,16 +375,10 @@ class Embedding(Module):
         rng = _make_generator(seed, generator, "Embedding")
         weight = rng.normal(0.0, 1.0, (self.num_embeddings, self.embedding_dim))
         self.weight = Parameter(weight.astype(_float_dtype(dtype, "Embedding", device)))
-        self.padding_idx = padding_idx
-        if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
-                raise TypeError(f"Embedding: padding_idx must be an int (a row) or None, got "
-                                f"{type(padding_idx).__name__} {padding_idx!r}")
-            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} is not a row of "
-                                 f"{self.num_embeddings}")
-            self.weight.data[padding_idx] = 0.0
-            self.weight.freeze_(padding_idx)
+        self.padding_idx = _padding_idx("Embedding", padding_idx, self.num_embeddings)
+        if self.padding_idx is not None:
+            self.weight.data[self.padding_idx] = 0.0
+            self.weight.freeze_(self.padding_idx)
 
     def forward(self, input: Any) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx)
@@ -421,6 +417,32 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.weight is not None}")
 
 
+def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affine: Any,
+                track_running_stats: Any, dtype: Any, device: Any, bias: Any = True) -> None:
+    """What the batch and instance norm layers set up alike (PyTorch's _NormBase), checked
+    in lines naming the layer's class: num_features, eps, momentum (or None), affine,
+    track_running_stats; `weight` (ones) and `bias` (zeros; None with bias=False) with
+    affine, else None; the Buffers `running_mean`, `running_var` and `num_batches_tracked`
+    with track_running_stats."""
+    name = type(module).__name__
+    module.num_features = count = _check_features(num_features, "num_features", name)
+    number(name, "eps", eps, 0)
+    if momentum is not None:
+        number(name, "momentum", momentum)
+    module.eps, module.momentum = eps, momentum
+    module.affine = check_flag(name, "affine", affine)
+    module.track_running_stats = check_flag(name, "track_running_stats", track_running_stats)
+    resolved = _float_dtype(dtype, name, device)
+    module.register_parameter("weight", Parameter(np.ones(count, resolved))
+                              if module.affine else None)
+    module.register_parameter("bias", Parameter(np.zeros(count, resolved))
+                              if module.affine and check_flag(name, "bias", bias) else None)
+    if module.track_running_stats:
+        module.running_mean = Buffer(np.zeros(count, resolved))
+        module.running_var = Buffer(np.ones(count, resolved))
+        module.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
+
+
 class BatchNorm1d(Module):
     """Each feature normalised over the batch (and the length of a (batch, C, L) input):
     (x - mean) / sqrt(var + eps) * weight + bias, as PyTorch's BatchNorm1d; BatchNorm2d
@@ -438,22 +460,9 @@ class BatchNorm1d(Module):
                  affine: bool = True, track_running_stats: bool = True,
                  dtype: Any = None, *, device: Any = None) -> None:
         super().__init__()
-        name = type(self).__name__
-        self.num_features = _check_features(num_features, "num_features", name)
-        number(name, "eps", eps, 0)  # (0 is refused in training, as PyTorch's)
-        if momentum is not None:  # (None: plain averages)
-            number(name, "momentum", momentum)
-        self.eps, self.momentum = eps, momentum
-        resolved = _float_dtype(dtype, name, device)
-        self.register_parameter("weight", Parameter(np.ones(self.num_features, resolved))
-                                if affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(self.num_features, resolved))
-                                if affine else None)
-        self.track_running_stats = track_running_stats
-        if track_running_stats:
-            self.running_mean = Buffer(np.zeros(self.num_features, resolved))
-            self.running_var = Buffer(np.ones(self.num_features, resolved))
-            self.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
+        # (eps 0 is refused in training, as PyTorch's; momentum None: plain averages)
+        _norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
+                    device)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)

@@ -19,12 +19,12 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _padding_idx
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
-from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr
-from .module import Buffer, Module, Parameter
-from .random_functions import alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
+from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr, _norm_state
+from .module import Module, Parameter
+from .random_functions import _slopes, alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
 from .registration import _float_dtype
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "BatchNorm3d", "Dropout3d",
@@ -52,23 +52,8 @@ class _InstanceNorm(Module):
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
                  dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
-        name = type(self).__name__
-        self.num_features = _check_features(num_features, "num_features", name)
-        number(name, "eps", eps, 0)
-        if momentum is not None:
-            number(name, "momentum", momentum)
-        self.eps, self.momentum = eps, momentum
-        self.affine = check_flag(name, "affine", affine)
-        self.track_running_stats = check_flag(name, "track_running_stats", track_running_stats)
-        resolved = _float_dtype(dtype, name, device)
-        self.register_parameter("weight", Parameter(np.ones(self.num_features, resolved))
-                                if self.affine else None)
-        self.register_parameter("bias", Parameter(np.zeros(self.num_features, resolved))
-                                if self.affine and check_flag(name, "bias", bias) else None)
-        if self.track_running_stats:
-            self.running_mean = Buffer(np.zeros(self.num_features, resolved))
-            self.running_var = Buffer(np.ones(self.num_features, resolved))
-            self.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
+        _norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
+                    device, bias)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -155,8 +140,6 @@ class Bilinear(Module):
     from U(-1/sqrt(in1_features), 1/sqrt(in1_features)) (PyTorch's), the weight first;
     `seed` or `generator` makes the draw repeatable, as `Linear`'s."""
 
-    _positional_tensors = 0
-
     def __init__(self, in1_features: int, in2_features: int, out_features: int,
                  bias: bool = True, device: Any = None, dtype: Any = None, *,
                  seed: int | None = None, generator: np.random.Generator | None = None) -> None:
@@ -200,7 +183,8 @@ class EmbeddingBag(Module):
         where = "EmbeddingBag"
         self.num_embeddings = _check_features(num_embeddings, "num_embeddings", where)
         self.embedding_dim = _check_features(embedding_dim, "embedding_dim", where)
-        self.norm_type = number(where, "norm_type", norm_type)
+        number(where, "norm_type", norm_type)
+        self.norm_type = norm_type  # (as given: PyTorch's repr shows it)
         _bag_options(where, max_norm, scale_grad_by_freq, mode, sparse)
         self.max_norm, self.scale_grad_by_freq, self.sparse = max_norm, False, False
         self.mode = mode
@@ -219,18 +203,10 @@ class EmbeddingBag(Module):
                 raise ValueError(f"{where}: _weight of shape {weight.shape} must have shape "
                                  f"(num_embeddings, embedding_dim) = {shape}")
         self.weight = Parameter(weight.astype(resolved))
-        if padding_idx is not None:
-            if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
-                raise TypeError(f"{where}: padding_idx must be an int (a row) or None, got "
-                                f"{type(padding_idx).__name__} {padding_idx!r}")
-            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
-                raise ValueError(f"{where}: padding_idx {padding_idx} is not a row of "
-                                 f"{self.num_embeddings}")
-            padding_idx = int(padding_idx) % self.num_embeddings  # (PyTorch's keeps it so)
-            if _weight is None:
-                with no_grad():
-                    self.weight[padding_idx] = 0.0
-        self.padding_idx = padding_idx
+        self.padding_idx = _padding_idx(where, padding_idx, self.num_embeddings)
+        if self.padding_idx is not None and _weight is None:
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None
                 ) -> Tensor:
@@ -239,9 +215,11 @@ class EmbeddingBag(Module):
                              per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}, mode={self.mode!r}"
+        # PyTorch's: norm_type shown where it is not 2 (max_norm and scale_grad_by_freq are
+        # always their defaults here, not shown)
+        norm = "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}{norm}, mode={self.mode!r}"
         return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")
-
 
 
 # ------------------------------------------------------------------ channels
@@ -311,10 +289,7 @@ class RReLU(Module):
                  *, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
-        # (refused here; PyTorch's refuses them at the call, with a RuntimeError)
-        if number("RReLU", "lower", lower) > number("RReLU", "upper", upper):
-            raise ValueError(f"RReLU: lower {lower} is above upper {upper}; the slopes are "
-                             f"drawn from [lower, upper]: give lower <= upper")
+        _slopes("RReLU", lower, upper)  # (refused here, where PyTorch's refuses at the call)
         self.lower, self.upper = lower, upper  # (as given: PyTorch's repr shows them)
         self.inplace = check_flag("RReLU", "inplace", inplace)
         self.generator = None if seed is None and generator is None \

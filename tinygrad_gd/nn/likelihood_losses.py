@@ -21,9 +21,8 @@ from .. import functional as tg
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _constant, _named
 from .loss_checks import _check_reduction, _pair, _reduce
-from .margin_losses import _named
 
 __all__ = ["gaussian_nll_loss", "poisson_nll_loss"]
 
@@ -89,8 +88,8 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
         var = _var_for(where, var, input.shape)
         low = var._data < eps
         if low.any():  # raised to eps: a constant added, the gradient passes unchanged
-            raise_by = _named(Tensor.from_op(np.where(low, eps - var._data, 0).astype(
-                var.dtype), None), "raise to eps")
+            raise_by = _constant(np.where(low, eps - var._data, 0).astype(var.dtype),
+                                 "raise to eps")
             var = _named(var + raise_by, "var raised to eps")  # (a constant var: folded)
     # (a constant var gives a constant log: named)
     losses = 0.5 * (_named(var.log(), "log(var)") + (input - target) ** 2 / var)

@@ -18,7 +18,8 @@ positive and negative broadcast, as PyTorch's). `reduction` 'mean',
 'sum' or 'none', as PyTorch's (its deprecated size_average and reduce are not taken).
 
 Beside them, what the Modules of loss_more.py check too (`_check_weight`, `_check_p`,
-`_positive_margin`), and `_named`, a constant a loss makes for itself, named for diagrams.
+`_positive_margin`); the constants a loss makes for itself are named for diagrams
+(layer_functions' `_named`, `_constant`).
 """
 from __future__ import annotations
 
@@ -31,22 +32,13 @@ from ..composed_reductions import vector_norm
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _constant, _named
 from .loss_checks import (_check_class_options, _check_reduction, _check_unit_interval,
                           _class_indices, _pair, _reduce, _weighted)
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
-
-
-def _named(t: Tensor, name: str) -> Tensor:
-    """`t`, made here, named `name` where it is a constant of more than one number (an array
-    made for it, or an op of constants only, which the engine folds into a new leaf):
-    unnamed, a diagram would draw it as another of the user's inputs."""
-    if t.is_leaf and t.size > 1 and t.name is None:
-        t.name = name
-    return t
 
 
 def _check_weight(where: str, weight: Any) -> None:
@@ -231,7 +223,7 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     # counts[..., j]: how often class j is listed (twice listed, its pairs count twice)
     counts = (listed[..., None] & (data[..., None] == np.arange(n_classes))).sum(axis=-2)
     pairs = counts[..., :, None] * (counts[..., None, :] == 0)  # (target j, non-target i)
-    weights = _named(Tensor.from_op(pairs.astype(input.dtype), None), "target pairs")
+    weights = _constant(pairs.astype(input.dtype), "target pairs")
     hinge = (1.0 - input[..., :, None] + input[..., None, :]).relu()
     # the pairs chosen before the weights multiply: 0 * an inf hinge of another pair is NaN
     hinge = tg.where(pairs > 0, hinge, 0.0) * weights

@@ -22,23 +22,13 @@ from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _check_probability, _one_dim
+from .layer_functions import _as_tensor, _check_probability, _constant, _one_dim
 from .spatial_functions import _channel_dropout
 
 __all__ = ["dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu", "gumbel_softmax"]
 
 # SELU's -scale * alpha: where alpha dropout sets a dropped entry before its affine map
 _ALPHA_PRIME = 1.7580993408473766
-
-
-def _drawn(values: np.ndarray, like: Tensor, name: str) -> Tensor:
-    """Drawn values as a constant in `like`'s float dtype (float64 for an integer input),
-    named `name` unless it is one number."""
-    dtype = like.dtype if like.dtype.kind == "f" else np.dtype(np.float64)
-    constant = Tensor.from_op(values.astype(dtype), None)
-    if constant.size > 1:
-        constant.name = name
-    return constant
 
 
 def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
@@ -59,20 +49,20 @@ def _alpha_dropout(where: str, input: Any, p: Any, training: Any, inplace: Any,
     _check_probability(where, p, "a channel" if feature else "an entry")
     training = check_flag(where, "training", training)
     check_flag(where, "inplace", inplace)
-    if feature and input.ndim < 2:
-        raise RuntimeError(f"{where}: feature dropout drops whole channels of (batch, C, ...) "
-                           f"and needs at least 2 dimensions, got input of shape {input.shape}")
     if not training or p == 0 or not input.size:
         return input
     if p == 1:  # (PyTorch's: all zeros, not the dropped value)
         return input * 0.0
+    if feature and input.ndim < 2:  # (PyTorch's: refused only where a draw is made)
+        raise RuntimeError(f"{where}: feature dropout drops whole channels of (batch, C, ...) "
+                           f"and needs at least 2 dimensions, got input of shape {input.shape}")
     shape = input.shape[:2] + (1,) * (input.ndim - 2) if feature else input.shape
     keep = make_generator(None, generator, where).random(shape) >= p
     # a * (x where kept, else -alpha') + b: mean 0 and variance 1 stay so (SELU's)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
-    scale = _drawn(keep * a, input, f"{where} mask (times {a:.4g})")
-    shift = _drawn(np.where(keep, _ALPHA_PRIME * a * p, _ALPHA_PRIME * a * (p - 1)), input,
-                   f"{where} shift")
+    scale = _constant(keep * a, f"{where} mask (times {a:.4g})", input)
+    shift = _constant(np.where(keep, _ALPHA_PRIME * a * p, _ALPHA_PRIME * a * (p - 1)),
+                      f"{where} shift", input)
     return input * scale + shift
 
 
@@ -114,7 +104,7 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     if not check_flag("rrelu", "training", training):
         return tg.leaky_relu(input, (lower + upper) / 2)
     rng = make_generator(None, generator, "rrelu")
-    slopes = _drawn(rng.uniform(lower, upper, input.shape), input, "rrelu slopes")
+    slopes = _constant(rng.uniform(lower, upper, input.shape), "rrelu slopes", input)
     return tg.where((input > 0)._data, input, input * slopes)
 
 
@@ -139,7 +129,7 @@ def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float =
     dim = _one_dim(where, dim, max(logits.ndim, 1))
     flat = logits.reshape(1) if logits.ndim == 0 else logits  # (a 0-d one: one class)
     rng = make_generator(None, generator, where)
-    gumbels = _drawn(-np.log(rng.exponential(1.0, flat.shape)), flat, f"{where} noise")
+    gumbels = _constant(-np.log(rng.exponential(1.0, flat.shape)), f"{where} noise", flat)
     soft = tg.softmax((flat + gumbels) / tau, axis=dim)
     if hard and soft.size:
         first = np.expand_dims(np.argmax(soft._data, axis=dim), dim)
@@ -147,5 +137,5 @@ def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float =
         np.put_along_axis(one_hot, first, True, axis=dim)
         held = soft.detach()  # (a leaf: named, as the draws, for diagrams)
         held.name = f"{where} soft sample, detached"
-        soft = (soft - held) + _drawn(one_hot, flat, f"{where} one-hot")  # (values: one-hot)
+        soft = (soft - held) + _constant(one_hot, f"{where} one-hot", flat)  # (one-hot values)
     return soft.reshape(()) if logits.ndim == 0 else soft

@@ -21,7 +21,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _as_tensor, _check_probability
+from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
@@ -58,18 +58,6 @@ def _draw(module: Module, rng: np.random.Generator, dtype: np.dtype, suffix: str
             module.register_parameter(name + suffix, None)
 
 
-def _named(tensor: Tensor, name: str) -> Tensor:
-    """`tensor` named `name` where it is a leaf (zeros made here, or a slice of a tensor
-    that records no graph): a diagram would draw it as another of the user's inputs."""
-    if tensor.is_leaf:
-        tensor.name = name
-    return tensor
-
-
-def _zeros(shape: tuple, dtype: np.dtype, name: str) -> Tensor:
-    return _named(Tensor.from_op(np.zeros(shape, dtype), None), name)
-
-
 def _elman_step(x: Tensor, h: Tensor, weights: tuple, activation: Callable) -> Tensor:
     w_ih, w_hh, b_ih, b_hh = weights[:4]
     return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
@@ -103,7 +91,7 @@ class _RecurrentCell(Module):
         """The state `given` for `input` (zeros named `zeros` when None), or a one-line
         error naming it (`what`) when its shape does not fit."""
         state = input.shape[:-1] + (self.hidden_size,)
-        hx = _zeros(state, input.dtype, zeros) if given is None else \
+        hx = _constant(np.zeros(state, input.dtype), zeros) if given is None else \
             _as_tensor(self, given, self.weight_ih, what)
         if hx.shape != state:
             raise ValueError(f"{self!r}: {what} of shape {hx.shape} does not fit input of "
@@ -210,7 +198,7 @@ class _RecurrentLayer(Module):
         sizes = {"h": self.proj_size or self.hidden_size, "c": self.hidden_size}
         shapes = [(count,) + batch + (sizes[part],) for part in self._states]
         if hx is None:
-            parts = [_zeros(s, input.dtype, f"{part}0 (zeros)")
+            parts = [_constant(np.zeros(s, input.dtype), f"{part}0 (zeros)")
                      for s, part in zip(shapes, self._states)]
             names = [(f"{part}0", " (zeros)") for part in self._states]
         else:

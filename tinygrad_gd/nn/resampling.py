@@ -37,7 +37,7 @@ import numpy as np
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _constant
 from .module import Module
 from .spatial_functions import adaptive_avg_pool2d
 
@@ -246,8 +246,7 @@ def _combine(x: Tensor, axis: int, taps: list, name: str) -> Tensor:
             x.index_select(axis, index)
     out = None
     for j, (index, weights) in enumerate(taps):
-        w = Tensor.from_op(weights.reshape((-1,) + (1,) * (x.ndim - 1 - axis)), None)
-        w.name = f"{name} {j}"  # (a diagram would draw it as the user's input)
+        w = _constant(weights.reshape((-1,) + (1,) * (x.ndim - 1 - axis)), f"{name} {j}")
         term = x.index_select(axis, index) * w
         out = term if out is None else out + term
     return out

@@ -26,20 +26,12 @@ from . import functional as F
 from . import init
 from .attention import scaled_dot_product_attention
 from .containers import ModuleList
-from .layer_functions import _as_tensor, _check_probability
+from .layer_functions import _as_tensor, _check_probability, _constant
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
-
-
-def _named(array: np.ndarray, name: str) -> Tensor:
-    """A constant the layer makes for itself (a mask, zeros), named for the diagrams, where
-    it would otherwise be drawn as one of the user's inputs."""
-    tensor = Tensor.from_op(array, None)
-    tensor.name = name
-    return tensor
 
 
 def _dtype(mask: Any) -> np.dtype:
@@ -81,7 +73,7 @@ def _merged(masks: dict[str, Any]) -> Tensor | None:
     tensor named by their labels (a diagram would draw it as the user's input), then
     those that need a gradient."""
     constants = {label: m for label, m in masks.items() if isinstance(m, np.ndarray)}
-    merged = _named(sum(constants.values()), " + ".join(constants)) if constants else None
+    merged = _constant(sum(constants.values()), " + ".join(constants)) if constants else None
     for m in masks.values():
         if isinstance(m, Tensor):
             merged = m if merged is None else merged + m
@@ -249,8 +241,8 @@ class MultiheadAttention(Module):
         q, k, v = (t.reshape(batch, t.shape[1], self.num_heads, self.head_dim).swapaxes(1, 2)
                    for t in (q, k, v))
         if self.add_zero_attn:
-            zeros = _named(np.zeros((batch, self.num_heads, 1, self.head_dim), q.dtype),
-                           "zero attention (zeros)")
+            zeros = _constant(np.zeros((batch, self.num_heads, 1, self.head_dim), q.dtype),
+                              "zero attention (zeros)")
             k, v = tg.cat([k, zeros], axis=2), tg.cat([v, zeros], axis=2)
             padding, attention = _pad_key(padding), _pad_key(attention)
         parts = {}
@@ -309,6 +301,25 @@ def _activation(where: str, activation: Any) -> Callable:
     return activation
 
 
+def _check_layer_arguments(where: str, d_model: Any, nhead: Any, dim_feedforward: Any,
+                           dropout: Any, activation: Any, layer_norm_eps: Any,
+                           batch_first: Any, norm_first: Any, bias: Any) -> None:
+    """The arguments of an encoder or decoder layer (or of a Transformer that makes them),
+    refused in one line naming `where` (the class called), not the sub-module that would
+    meet them first."""
+    d_model = _check_features(d_model, "d_model", where)
+    if d_model % _check_features(nhead, "nhead", where):
+        raise ValueError(f"{where}: d_model {d_model} must be divisible by nhead {nhead} "
+                         f"(each head takes d_model // nhead features)")
+    _check_features(dim_feedforward, "dim_feedforward", where)
+    _check_probability(where, dropout, "an entry", "dropout")
+    _activation(where, activation)
+    number(where, "layer_norm_eps", layer_norm_eps, 0)
+    for name, flag in (("batch_first", batch_first), ("norm_first", norm_first),
+                       ("bias", bias)):
+        check_flag(where, name, flag)
+
+
 class TransformerEncoderLayer(Module):
     """Self-attention, then a feed-forward block, as PyTorch's: with norm_first=False
     (post-norm) x = norm1(x + dropout1(self_attn(x))); x = norm2(x + dropout2(
@@ -327,15 +338,8 @@ class TransformerEncoderLayer(Module):
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
         where = "TransformerEncoderLayer"
-        d_model = _check_features(d_model, "d_model", where)
-        if d_model % _check_features(nhead, "nhead", where):
-            raise ValueError(f"{where}: d_model {d_model} must be divisible by nhead {nhead} "
-                             f"(each head takes d_model // nhead features)")
-        number(where, "layer_norm_eps", layer_norm_eps, 0)
-        dim_feedforward = _check_features(dim_feedforward, "dim_feedforward", where)
-        _check_probability(where, dropout, "an entry", "dropout")
-        bias = check_flag(where, "bias", bias)
-        batch_first = check_flag(where, "batch_first", batch_first)  # (named here, not in MHA)
+        _check_layer_arguments(where, d_model, nhead, dim_feedforward, dropout, activation,
+                               layer_norm_eps, batch_first, norm_first, bias)
         resolved = _float_dtype(dtype, where, device)
         rng = make_generator(seed, generator, where)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout, bias,
@@ -374,6 +378,21 @@ class TransformerEncoderLayer(Module):
         return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
 
 
+def _clones(where: str, name: str, layer: Any, kind: str, num_layers: Any,
+            norm: Any) -> ModuleList:
+    """A stack's layers (TransformerEncoder's, TransformerDecoder's): `num_layers` deep
+    copies of `layer` (the argument `name`, a Module: a `kind`), every one starting from
+    the same weights, as PyTorch's; `norm`, the stack's final norm, checked too."""
+    if not isinstance(layer, Module):
+        raise TypeError(f"{where}: {name} must be a Module (a {kind}), got "
+                        f"{type(layer).__name__}")
+    if norm is not None and not isinstance(norm, Module):
+        raise TypeError(f"{where}: norm must be a Module (a LayerNorm) or None, got "
+                        f"{type(norm).__name__}")
+    count = _check_features(num_layers, "num_layers", where)
+    return ModuleList([copy.deepcopy(layer) for _ in range(count)])
+
+
 class TransformerEncoder(Module):
     """`num_layers` copies of `encoder_layer` (deep copies, as PyTorch's: every layer
     starts from the same weights) applied in turn, then `norm` (a Module, or None); its
@@ -386,14 +405,9 @@ class TransformerEncoder(Module):
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
         super().__init__()
         where = "TransformerEncoder"
-        if not isinstance(encoder_layer, Module):
-            raise TypeError(f"{where}: encoder_layer must be a Module (a "
-                            f"TransformerEncoderLayer), got {type(encoder_layer).__name__}")
-        if norm is not None and not isinstance(norm, Module):
-            raise TypeError(f"{where}: norm must be a Module (a LayerNorm) or None, got "
-                            f"{type(norm).__name__}")
-        self.num_layers = _check_features(num_layers, "num_layers", where)
-        self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
+        self.layers = _clones(where, "encoder_layer", encoder_layer, "TransformerEncoderLayer",
+                              num_layers, norm)
+        self.num_layers = len(self.layers)
         self.norm = norm
         self.enable_nested_tensor = check_flag(where, "enable_nested_tensor",
                                                enable_nested_tensor)

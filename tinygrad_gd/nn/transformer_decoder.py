@@ -12,46 +12,27 @@ checked here first, so that an error names the layer called and the argument giv
 """
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import numpy as np
 
 from ..creation import make_generator
 from ..grad_mode import check_flag
-from ..ops.arguments import integer, number
+from ..ops.arguments import integer
 from ..tensor import Tensor
 from ..values import check_cpu, numeric_dtype
 from . import functional as F
 from . import init
-from .containers import ModuleList
-from .layer_functions import _as_tensor, _check_probability
+from .layer_functions import _as_tensor
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module
 from .registration import _float_dtype
 from .transformer import (MultiheadAttention, TransformerEncoder, TransformerEncoderLayer,
-                          _activation)
+                          _activation, _check_layer_arguments, _clones)
 
 __all__ = ["TransformerDecoderLayer", "TransformerDecoder", "Transformer"]
 
 _SHAPES = "(length, batch, {0}) ((batch, length, {0}) with batch_first=True) or (length, {0})"
-
-
-def _check_layer_arguments(where: str, d_model: Any, nhead: Any, dim_feedforward: Any,
-                           dropout: Any, activation: Any, layer_norm_eps: Any,
-                           batch_first: Any, norm_first: Any, bias: Any) -> None:
-    """The layers' arguments, refused in one line naming `where` (the class called)."""
-    d_model = _check_features(d_model, "d_model", where)
-    if d_model % _check_features(nhead, "nhead", where):
-        raise ValueError(f"{where}: d_model {d_model} must be divisible by nhead {nhead} "
-                         f"(each head takes d_model // nhead features)")
-    _check_features(dim_feedforward, "dim_feedforward", where)
-    _check_probability(where, dropout, "an entry", "dropout")
-    _activation(where, activation)
-    number(where, "layer_norm_eps", layer_norm_eps, 0)
-    for name, flag in (("batch_first", batch_first), ("norm_first", norm_first),
-                       ("bias", bias)):
-        check_flag(where, name, flag)
 
 
 def _check_mask(where: str, name: str, mask: Any, shapes: tuple, meaning: str,
@@ -227,17 +208,9 @@ class TransformerDecoder(Module):
     def __init__(self, decoder_layer: Module, num_layers: int,
                  norm: Module | None = None) -> None:
         super().__init__()
-        where = "TransformerDecoder"
-        if not isinstance(decoder_layer, Module):
-            raise TypeError(f"{where}: decoder_layer must be a Module (a "
-                            f"TransformerDecoderLayer), got {type(decoder_layer).__name__}")
-        if norm is not None and not isinstance(norm, Module):
-            raise TypeError(f"{where}: norm must be a Module (a LayerNorm) or None, got "
-                            f"{type(norm).__name__}")
-        self.layers = ModuleList([copy.deepcopy(decoder_layer)
-                                  for _ in range(_check_features(num_layers, "num_layers",
-                                                                 where))])
-        self.num_layers = num_layers
+        self.layers = _clones("TransformerDecoder", "decoder_layer", decoder_layer,
+                              "TransformerDecoderLayer", num_layers, norm)
+        self.num_layers = len(self.layers)
         self.norm = norm
 
     def forward(self, tgt: Any, memory: Any, tgt_mask: Any = None, memory_mask: Any = None,

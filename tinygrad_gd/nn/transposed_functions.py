@@ -23,7 +23,7 @@ import numpy as np
 from ..ops.arguments import integer
 from ..ops.convolution import pair, single
 from ..tensor import Tensor
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _constant
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
 
@@ -98,8 +98,8 @@ def _folded(where: str, blocks: Tensor, axes: tuple[_Axis, ...]) -> Tensor:
         view[j], view[n + j] = axis.kernel, axis.blocks
         coordinates.append(np.broadcast_to(_positions(axis).reshape(view), order))
     at = np.ravel_multi_index(coordinates, padded).ravel()
-    zeros = Tensor.from_op(np.zeros((batch, channels, math.prod(padded)), blocks.dtype), None)
-    zeros.name = f"{where} output (zeros)"  # (a diagram would draw it as the user's input)
+    zeros = _constant(np.zeros((batch, channels, math.prod(padded)), blocks.dtype),
+                      f"{where} output (zeros)")
     out = zeros.index_add(2, at, blocks.reshape(batch, channels, at.size))
     out = out.reshape((batch, channels) + padded)
     if not any(axis.padding for axis in axes):

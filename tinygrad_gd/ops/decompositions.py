@@ -34,7 +34,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import floating, number, same_dtype
-from .linalg import _dtype, _matrices, _non_finite, _which
+from .linalg import _dtype, _equation, _matrices, _non_finite, _which
 
 
 def _rectangular(name: str, a: np.ndarray) -> np.ndarray:
@@ -330,16 +330,8 @@ class SolveTriangular(Function, name="solve_triangular"):
         a, b = same_dtype(a, b)
         dtype = np.result_type(_dtype(a), _dtype(b))
         a = _matrices(ctx.name, a)
-        n = a.shape[-1]
-        if b.ndim < 2 or b.shape[-2] != n:
-            raise ValueError(f"{ctx.name}: incompatible shapes of A and B for the equation "
-                             f"AX = B: A of shape {a.shape}, B of shape {b.shape}; B must be a "
-                             f"matrix (or a batch of them) of {n} rows (a vector b: b[:, None])")
-        try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise ValueError(f"{ctx.name}: the batch axes of A (shape {a.shape}) and B (shape "
-                             f"{b.shape}) do not broadcast together") from None
+        _equation(ctx.name, a, b, b, f"B must be a matrix (or a batch of them) of "
+                                     f"{a.shape[-1]} rows (a vector b: b[:, None])")
         out = substitute(a, b.astype(a.dtype, copy=False), upper, unitriangular)
         ctx.upper, ctx.unit = upper, unitriangular
         ctx.save_for_backward(a, out)

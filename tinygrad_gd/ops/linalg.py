@@ -35,6 +35,20 @@ def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
     return floating(a)
 
 
+def _equation(name: str, a: np.ndarray, b: np.ndarray, rhs: np.ndarray, need: str) -> None:
+    """Refuse, in one line, a B that does not fit the square matrices A of AX = B (solve,
+    solve_triangular): `rhs` (B, a vector as a column) must have A's rows (`need` says how
+    B must be given) and batch axes that broadcast with A's."""
+    if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
+        raise ValueError(f"{name}: incompatible shapes of A and B for the equation AX = B: A of "
+                         f"shape {a.shape}, B of shape {b.shape}; {need}")
+    try:
+        np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
+    except ValueError:
+        raise ValueError(f"{name}: the batch axes of A (shape {a.shape}) and B (shape "
+                         f"{b.shape}) do not broadcast together") from None
+
+
 def _dtype(x: np.ndarray) -> np.dtype:
     """The dtype of an op's result for an input `x`: its own float dtype, else float64."""
     return x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
@@ -229,15 +243,8 @@ class Solve(Function, name="solve"):
         dtype = np.result_type(_dtype(a), _dtype(b))
         a = _matrices(ctx.name, a)
         rhs = b[..., None] if vector else b
-        if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
-            raise ValueError(f"{ctx.name}: incompatible shapes of A and B for the equation "
-                             f"AX = B: A of shape {a.shape}, B of shape {b.shape}; B needs "
-                             f"{a.shape[-1]} rows (a vector: {a.shape[-1]} entries)")
-        try:
-            np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
-        except ValueError:
-            raise ValueError(f"{ctx.name}: the batch axes of A (shape {a.shape}) and B (shape "
-                             f"{b.shape}) do not broadcast together") from None
+        _equation(ctx.name, a, b, rhs, f"B needs {a.shape[-1]} rows (a vector: {a.shape[-1]} "
+                                       f"entries)")
         try:
             out = _nan_safe(np.linalg.solve, a, rhs.astype(a.dtype, copy=False))
             out = out.astype(dtype, copy=False)
