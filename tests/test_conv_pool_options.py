@@ -556,9 +556,9 @@ def test_max_unpool_undoes_a_max_pool_and_passes_gradcheck():
      r"^AdaptiveAvgPool1d: output_size must be an int or a tuple of one int"),
     (lambda: F.lp_pool2d(IMG, 0, 2), ValueError,
      r"^lp_pool2d: norm_type must be a non-zero number, got 0$"),
-    (lambda: F.lp_pool2d(IMG[0], 2, 2), ValueError,
-     r"^lp_pool2d: expected a batch of images of shape \(batch, channels, height, width\), "
-     r"got shape \(4, 6, 7\)$"),
+    (lambda: F.lp_pool2d(IMG[0, 0], 2, 2), ValueError,
+     r"^lp_pool2d: expected a batch of images of shape \(batch, channels, height, width\) or "
+     r"one image \(channels, height, width\), got shape \(6, 7\)$"),
     (lambda: nn.LPPool1d("2", 3), TypeError, r"^LPPool1d: norm_type must be a number"),
     (lambda: F.max_unpool2d(IMG, np.zeros(IMG.shape), 2), RuntimeError,
      r"^max_unpool2d: indices must be integers of the input's shape \(2, 4, 6, 7\) \(the max "

@@ -414,9 +414,9 @@ def test_normalization_layers_start_at_ones_and_zeros_and_learn():
      r"unflatten: sizes \(2, 2\) do not multiply up to 5, the length of axis 1"),
     (lambda: nn.Unflatten(1, 2), TypeError, r"Unflatten: unflattened_size must be a tuple"),
     (lambda: nn.Unflatten(1, (-1, -1)), ValueError, r"one may be -1"),
-    (lambda: nn.ZeroPad2d((1, 2)), ValueError, r"ZeroPad2d: padding must be an int >= 0 or 4"),
-    (lambda: nn.ConstantPad1d(-1, 0.0), ValueError, r"ConstantPad1d: padding must be an int "
-                                                    r">= 0"),
+    (lambda: nn.ZeroPad2d((1, 2)), ValueError, r"ZeroPad2d: padding must be an int or 4 ints"),
+    (lambda: nn.ConstantPad1d((1, 2, 3), 0.0), ValueError, r"ConstantPad1d: padding must be an "
+                                                           r"int or 2 ints"),  # (-1: crops)
     (lambda: nn.ConstantPad1d(1, "zero"), TypeError, r"ConstantPad1d: value must be a number"),
     (lambda: nn.Softshrink(-0.1), ValueError, r"Softshrink: lambd must be >= 0"),
     (lambda: F.threshold(X, "0", 1.0), TypeError, r"threshold: threshold must be a number"),

@@ -20,10 +20,10 @@
                    Softshrink
     spatial.py     Dropout1d, Dropout2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d,
                    Conv1d, MaxPool1d, AvgPool1d (sequences: [batch,] channels, length),
-                   Unflatten, ZeroPad2d, ConstantPad1d, ConstantPad2d
+                   Unflatten
     pooling.py     LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d (and their F functions)
     padding.py     ReflectionPad1d/2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d,
-                   ZeroPad1d, ZeroPad3d, ConstantPad3d, and F.pad (PyTorch's modes and
+                   ConstantPad1d/2d/3d, ZeroPad1d/2d/3d, and F.pad (PyTorch's modes and
                    rules; negative pads crop)
     layers_more.py InstanceNorm1d/2d/3d, BatchNorm3d, LocalResponseNorm, Bilinear,
                    EmbeddingBag, ChannelShuffle, Softmax2d, Dropout3d, AlphaDropout,
@@ -87,18 +87,18 @@ from .loss_more import (CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbe
                         TripletMarginWithDistanceLoss)
 from .module import Buffer, IncompatibleKeys, Module, Parameter
 from .normalization import GroupNorm, RMSNorm
-from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad3d,
-                      ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d,
-                      ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad3d)
+from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d,
+                      ConstantPad2d, ConstantPad3d, ReflectionPad1d, ReflectionPad2d,
+                      ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
+                      ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .pooling import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
 from .recurrent import RNN, RNNCell
 from .recurrent_gated import GRU, LSTM, GRUCell, LSTMCell
 from .resampling import (PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d,
                          UpsamplingNearest2d)
 from .spatial import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
-                      AdaptiveMaxPool2d, AvgPool1d, ConstantPad1d,
-                      ConstantPad2d, Conv1d, Dropout1d, Dropout2d, MaxPool1d, Unflatten,
-                      ZeroPad2d)
+                      AdaptiveMaxPool2d, AvgPool1d, Conv1d, Dropout1d, Dropout2d, MaxPool1d,
+                      Unflatten)
 from .transposed import ConvTranspose1d, ConvTranspose2d, Fold, Unfold
 from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer

@@ -1,5 +1,6 @@
-"""Layers for images, (batch, channels, height, width): `Conv2d`, `MaxPool2d`, `AvgPool2d`,
-and what the convolution layers share with `Conv1d` (spatial.py): `_ConvNd`.
+"""Layers for images, (batch, channels, height, width): `Conv2d`, `MaxPool2d`, `AvgPool2d`
+(the pools take one image, (channels, height, width), too), and what the convolution
+layers share with `Conv1d` (spatial.py): `_ConvNd`.
 
 Each calls the op of the same meaning (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`, in
 `ops/convolution.py`, where the chain rule through a sliding window is written out); a
@@ -16,7 +17,7 @@ from ..creation import make_generator
 from ..functional import avg_pool2d, conv2d, max_pool2d
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
-from ..ops.convolution import conv_padding, pair
+from ..ops.convolution import conv_padding, divisor_or_none, pair
 from ..tensor import Tensor
 from . import functional as F
 from .layer_functions import _as_tensor
@@ -33,17 +34,18 @@ class _ConvNd(Module):
     """A convolution layer over `n` axes, PyTorch's arguments in its order: `out_channels`
     filters of shape (in_channels / groups, kernel...) slid with `stride`, `dilation` and
     `padding` (numbers, or "valid" or "same"), padded with zeros or by `padding_mode`
-    ('reflect', 'replicate', 'circular': F.pad's). Weight and bias start in
-    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in_channels / groups * the kernel's size
-    (PyTorch's default); `seed` or `generator` makes the draw repeatable (weight first)."""
+    ('reflect', 'replicate', 'circular': F.pad's); `device` (the CPU) and `dtype` after
+    them, as PyTorch's. Weight and bias start in U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in
+    = in_channels / groups * the kernel's size (PyTorch's default); `seed` or `generator`
+    (by keyword) makes the draw repeatable (weight first)."""
 
     n = 2
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
                  padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", *, seed: int | None = None,
-                 generator: np.random.Generator | None = None, dtype: Any = None,
-                 device: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 seed: int | None = None, generator: np.random.Generator | None = None
+                 ) -> None:
         super().__init__()
         name = type(self).__name__
         self.in_channels = _check_features(in_channels, "in_channels", name)
@@ -147,7 +149,8 @@ class MaxPool2d(Module):
     """The largest entry of each `kernel_size` window, stepping by `stride` (the kernel's
     by default), with `padding` and `dilation` (PyTorch's MaxPool2d; see
     `tg.max_pool2d`): `ceil_mode` adds a last partial window, `return_indices` gives
-    (values, indices) as PyTorch's (the input to `MaxUnpool2d`)."""
+    (values, indices) as PyTorch's (the input to `MaxUnpool2d`). Input (batch, C, height,
+    width) or one image (C, height, width)."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
@@ -179,7 +182,8 @@ class AvgPool2d(Module):
     """The mean of each `kernel_size` window, stepping by `stride` (the kernel's by
     default), zero `padding` (PyTorch's AvgPool2d; see `tg.avg_pool2d`): `ceil_mode` adds
     a last partial window; the divisor counts the padding unless count_include_pad=False,
-    and is `divisor_override` where given."""
+    and is `divisor_override` where given. Input (batch, C, height, width) or one image
+    (C, height, width)."""
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
@@ -190,10 +194,7 @@ class AvgPool2d(Module):
         if stride is not None:
             _int_pair(name, "stride", stride)
         _int_pair(name, "padding", padding, low=0)
-        if divisor_override is not None and integer(name, "divisor_override",
-                                                    divisor_override) == 0:
-            raise ValueError(f"{name}: divisor_override must not be 0; give None for the "
-                             f"window's size")
+        divisor_or_none(name, divisor_override)
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
         self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)

@@ -10,10 +10,10 @@ last axis first; a negative pad crops. Modes, as PyTorch's (NumPy's names too):
 
 The three copying modes pad the last 1, 2 or 3 axes (2, 4 or 6 pads) of an input with
 one more axis (channels) or two (batch, channels), as PyTorch's. Layers: ReflectionPad1d/
-2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d, ZeroPad1d, ZeroPad3d, ConstantPad3d
-(ZeroPad2d, ConstantPad1d and ConstantPad2d: spatial.py). The values move through the
-registered op `pad` (tg.pad, np.pad's modes) and indexing, so backward() adds each
-entry's copies' gradients up.
+2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d, ConstantPad1d/2d/3d and
+ZeroPad1d/2d/3d (a ZeroPad is a ConstantPad of 0, as PyTorch's classes). The values move
+through the registered op `pad` (tg.pad, np.pad's modes) and indexing, so backward() adds
+each entry's copies' gradients up.
 """
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ from .module import Module
 
 __all__ = ["pad", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
            "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d",
-           "CircularPad3d", "ZeroPad1d", "ZeroPad3d", "ConstantPad3d"]
+           "CircularPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d",
+           "ZeroPad2d", "ZeroPad3d"]
 
 
 def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -146,13 +147,13 @@ class ReflectionPad1d(_PadNd):
     as PyTorch's ReflectionPad1d: (C, W) or (N, C, W)."""
 
 
-class ReflectionPad2d(ReflectionPad1d):
+class ReflectionPad2d(_PadNd):
     """The last two axes padded by reflection, as PyTorch's: (C, H, W) or (N, C, H, W)."""
 
     axes = 2
 
 
-class ReflectionPad3d(ReflectionPad1d):
+class ReflectionPad3d(_PadNd):
     """The last three axes padded by reflection, as PyTorch's: (C, D, H, W) or (N, C, D,
     H, W)."""
 
@@ -166,18 +167,18 @@ class ReplicationPad1d(_PadNd):
     mode = "replicate"
 
 
-class ReplicationPad2d(ReplicationPad1d):
+class ReplicationPad2d(_PadNd):
     """The last two axes padded by their end entries repeated, as PyTorch's: (C, H, W) or
     (N, C, H, W)."""
 
-    axes = 2
+    axes, mode = 2, "replicate"
 
 
-class ReplicationPad3d(ReplicationPad1d):
+class ReplicationPad3d(_PadNd):
     """The last three axes padded by their end entries repeated, as PyTorch's: (C, D, H, W)
     or (N, C, D, H, W)."""
 
-    axes = 3
+    axes, mode = 3, "replicate"
 
 
 class CircularPad1d(_PadNd):
@@ -187,36 +188,23 @@ class CircularPad1d(_PadNd):
     mode, wrong_rank = "circular", ValueError
 
 
-class CircularPad2d(CircularPad1d):
+class CircularPad2d(_PadNd):
     """The last two axes padded circularly, as PyTorch's: (C, H, W) or (N, C, H, W)."""
 
-    axes = 2
+    axes, mode, wrong_rank = 2, "circular", ValueError
 
 
-class CircularPad3d(CircularPad1d):
+class CircularPad3d(_PadNd):
     """The last three axes padded circularly, as PyTorch's: (C, D, H, W) or (N, C, D, H,
     W)."""
 
-    axes = 3
+    axes, mode, wrong_rank = 3, "circular", ValueError
 
 
-class ZeroPad1d(_PadNd):
-    """A border of zeros before and after the last axis, as PyTorch's ZeroPad1d; negative
-    padding crops."""
+class _ConstantPadNd(_PadNd):
+    """A border of `value` (a number) around the last `axes` axes."""
 
-    mode, value, wrong_rank = "constant", 0.0, RuntimeError
-
-
-class ZeroPad3d(ZeroPad1d):
-    """A border of zeros around the last three axes, as PyTorch's ZeroPad3d; negative
-    padding crops."""
-
-    axes = 3
-
-
-class ConstantPad3d(ZeroPad3d):
-    """A border of `value` around the last three axes, as PyTorch's ConstantPad3d;
-    negative padding crops."""
+    mode, wrong_rank = "constant", RuntimeError
 
     def __init__(self, padding: Any, value: float) -> None:
         super().__init__(padding)
@@ -225,3 +213,47 @@ class ConstantPad3d(ZeroPad3d):
 
     def extra_repr(self) -> str:
         return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """A border of `value` before and after the last axis, as PyTorch's ConstantPad1d:
+    `padding` an int (both sides) or (left, right); negative padding crops."""
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """A border of `value` around the last two axes, as PyTorch's ConstantPad2d: `padding`
+    an int (every side) or (left, right, top, bottom); negative padding crops."""
+
+    axes = 2
+
+
+class ConstantPad3d(_ConstantPadNd):
+    """A border of `value` around the last three axes, as PyTorch's ConstantPad3d;
+    negative padding crops."""
+
+    axes = 3
+
+
+class _Zeros:
+    """A ZeroPad: its ConstantPad of the value 0, shown by its padding alone (PyTorch's)."""
+
+    def __init__(self, padding: Any) -> None:
+        super().__init__(padding, 0.0)  # (the ConstantPad's, next in the order)
+
+    def extra_repr(self) -> str:
+        return f"{self.padding}"
+
+
+class ZeroPad1d(_Zeros, ConstantPad1d):
+    """A border of zeros before and after the last axis, as PyTorch's ZeroPad1d; negative
+    padding crops."""
+
+
+class ZeroPad2d(_Zeros, ConstantPad2d):
+    """A border of zeros around the last two axes, as PyTorch's ZeroPad2d: `padding` an int
+    (every side) or (left, right, top, bottom); negative padding crops."""
+
+
+class ZeroPad3d(_Zeros, ConstantPad3d):
+    """A border of zeros around the last three axes, as PyTorch's ZeroPad3d; negative
+    padding crops."""

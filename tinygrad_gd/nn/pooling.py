@@ -19,36 +19,47 @@ import numpy as np
 
 from .. import functional as tg
 from ..grad_mode import check_flag
-from ..ops.arguments import ints, number
-from ..ops.convolution import pair, single
+from ..ops.arguments import array_argument, ints, number
+from ..ops.convolution import pair, pool_grid, single
 from ..tensor import Tensor
 from .layer_functions import _as_tensor
 from .module import Module
-from .spatial_functions import _sequences, avg_pool1d, max_pool1d
+from .spatial_functions import _avg_pool2d, _pool1d, _sequences
 
 __all__ = ["lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "LPPool1d", "LPPool2d",
            "MaxUnpool1d", "MaxUnpool2d"]
+
+
+def _norm_type(where: str, norm_type: Any) -> float:
+    """An LP pool's p: a number, not 0 and not NaN."""
+    p = number(where, "norm_type", norm_type)
+    if p == 0 or p != p:
+        raise ValueError(f"{where}: norm_type must be a non-zero number, got {norm_type!r}")
+    return p
 
 
 def _lp_pool(where: str, n: int, input: Any, norm_type: Any, kernel_size: Any, stride: Any,
              ceil_mode: Any) -> Tensor:
     """PyTorch's power-average pool: (the sum of x ** p over each window) ** (1 / p), made
     of the average pool (times the kernel's size, as PyTorch's: ceil_mode's partial
-    windows too); p = inf: the max pool of |x|."""
-    p = number(where, "norm_type", norm_type)
-    if p == 0 or p != p:
-        raise ValueError(f"{where}: norm_type must be a non-zero number, got {norm_type!r}")
-    input = _sequences(where, input) if n == 1 else _as_tensor(where, input)
-    if n == 2 and input.ndim != 4:
-        raise ValueError(f"{where}: expected a batch of images of shape (batch, channels, "
-                         f"height, width), got shape {input.shape}")
-    kernel = (single(where, "kernel_size", kernel_size),) if n == 1 else \
-        pair(where, "kernel_size", kernel_size)
-    max_pool, avg_pool = (max_pool1d, avg_pool1d) if n == 1 else (tg.max_pool2d, tg.avg_pool2d)
+    windows too); p = inf: the max pool of |x|. The arguments are checked in `where`'s
+    name first (an n-d pool's checks, no padding)."""
+    p = _norm_type(where, norm_type)
+    if n == 1:
+        input, kernel = _sequences(where, input), (single(where, "kernel_size", kernel_size),)
+
+        def pool(x: Tensor, pool2d: Any) -> Tensor:  # (tg.max_pool2d's arguments)
+            return _pool1d(where, pool2d, x, kernel_size, stride, 0, 1, ceil_mode)
+    else:
+        input = _as_tensor(where, input)
+        kernel = pool_grid(where, input, kernel_size, stride, 0, 1, ceil_mode).kernel
+
+        def pool(x: Tensor, pool2d: Any) -> Tensor:
+            return pool2d(x, kernel_size, stride, 0, 1, ceil_mode)
     if p in (np.inf, -np.inf):  # the largest |x| (-inf: the smallest)
         sign = 1.0 if p > 0 else -1.0
-        return max_pool(input.abs() * sign, kernel_size, stride, 0, 1, ceil_mode) * sign
-    total = avg_pool(input ** p, kernel_size, stride, 0, ceil_mode) * math.prod(kernel)
+        return pool(input.abs() * sign, tg.max_pool2d) * sign
+    total = pool(input ** p, _avg_pool2d) * math.prod(kernel)
     # a window summing to 0: 0 ** (1 / p), and a gradient of 0 (PyTorch's, through its
     # relu), not the power's infinite one; named: a diagram would draw it as an input
     zero = Tensor.from_op(total._data == 0, None)
@@ -67,7 +78,7 @@ def lp_pool1d(input: Any, norm_type: float, kernel_size: Any, stride: Any = None
 def lp_pool2d(input: Any, norm_type: float, kernel_size: Any, stride: Any = None,
               ceil_mode: bool = False) -> Tensor:
     """PyTorch's lp_pool2d: (sum of x ** norm_type over each window) ** (1 / norm_type)
-    of (batch, C, height, width) images; no padding."""
+    of (batch, C, height, width) images or one (C, height, width); no padding."""
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
 
 
@@ -97,7 +108,7 @@ def _max_unpool(where: str, n: int, input: Any, indices: Any, kernel_size: Any, 
     if input.ndim not in (n + 1, n + 2):
         raise ValueError(f"{where}: expected input of shape (batch, C, {axes}) or (C, "
                          f"{axes}), got shape {input.shape}")
-    at = np.asarray(getattr(indices, "_data", indices))
+    at = array_argument(where, "indices", indices)
     if at.dtype.kind not in "iu" or at.shape != input.shape:
         raise RuntimeError(f"{where}: indices must be integers of the input's shape "
                            f"{input.shape} (the max pool's), got dtype {at.dtype} and shape "
@@ -158,7 +169,7 @@ class LPPool1d(Module):
                  ceil_mode: bool = False) -> None:
         super().__init__()
         name = type(self).__name__  # (checked now; kept as given, as PyTorch shows them)
-        number(name, "norm_type", norm_type)
+        _norm_type(name, norm_type)
         _pool_sizes(name, "kernel_size", kernel_size, self.n)
         if stride is not None:
             _pool_sizes(name, "stride", stride, self.n)
@@ -175,7 +186,8 @@ class LPPool1d(Module):
 
 
 class LPPool2d(LPPool1d):
-    """PyTorch's LPPool2d: `lp_pool2d` of (batch, C, height, width) images."""
+    """PyTorch's LPPool2d: `lp_pool2d` of (batch, C, height, width) images or one (C,
+    height, width)."""
 
     n = 2
     function = staticmethod(lp_pool2d)

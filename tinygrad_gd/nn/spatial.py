@@ -2,9 +2,10 @@
 names, constructor arguments and reprs: `Dropout1d`, `Dropout2d` (whole channels zeroed),
 `AdaptiveAvgPool1d`, `AdaptiveAvgPool2d`, `AdaptiveMaxPool1d`, `AdaptiveMaxPool2d`,
 `Conv1d`, `MaxPool1d`, `AvgPool1d` (sequences: (batch,) channels, length), and the shape
-layers `Unflatten`, `ZeroPad2d`, `ConstantPad1d`, `ConstantPad2d`.
+layer `Unflatten` (`ZeroPad2d`, `ConstantPad1d`, `ConstantPad2d`: padding.py, with the
+other padding layers).
 
-Each calls its function in `nn.functional` (spatial_functions.py, or `F.pad`).
+Each calls its function in `nn.functional` (spatial_functions.py).
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from ..grad_mode import check_flag
-from ..ops.arguments import ints, number
 from ..ops.convolution import single
 from ..tensor import Tensor
 from . import functional as F
@@ -24,9 +24,8 @@ from .module import Module
 from .spatial_functions import _output_size
 
 __all__ = ["Dropout1d", "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
-           "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "Conv1d",
-           "MaxPool1d", "AvgPool1d", "Unflatten", "ZeroPad2d", "ConstantPad1d",
-           "ConstantPad2d"]
+           "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "Conv1d", "MaxPool1d", "AvgPool1d",
+           "Unflatten"]
 
 
 class Dropout1d(Dropout):
@@ -224,56 +223,3 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
-
-
-class ConstantPad1d(Module):
-    """A border of `value` before and after the last axis: `padding` an int (both sides)
-    or (left, right), as PyTorch's ConstantPad1d (see `F.pad`). Negative padding (which
-    crops, in PyTorch) is refused."""
-
-    sides = 2
-
-    def __init__(self, padding: Any, value: float) -> None:
-        super().__init__()
-        name = type(self).__name__
-        if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
-            padding = (int(padding),) * self.sides
-        try:
-            padding = ints(name, (padding,))
-        except TypeError:
-            padding = ()
-        if len(padding) != self.sides or min(padding) < 0:
-            raise ValueError(f"{name}: padding must be an int >= 0 or {self.sides} of them "
-                             f"(left, right{', top, bottom' if self.sides == 4 else ''}), "
-                             f"got {padding!r}")
-        number(name, "value", value)
-        self.padding, self.value = padding, value
-
-    def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(self, input)
-        if input.ndim < self.sides // 2:
-            raise ValueError(f"{self!r}: input of shape {input.shape} has fewer than "
-                             f"{self.sides // 2} axes to pad")
-        return F.pad(input, self.padding, value=self.value)
-
-    def extra_repr(self) -> str:
-        return f"padding={self.padding}, value={self.value}"
-
-
-class ConstantPad2d(ConstantPad1d):
-    """A border of `value` around the last two axes: `padding` an int (every side) or
-    (left, right, top, bottom), as PyTorch's ConstantPad2d (see `F.pad`). Negative
-    padding (which crops, in PyTorch) is refused."""
-
-    sides = 4
-
-
-class ZeroPad2d(ConstantPad2d):
-    """A border of zeros around the last two axes: `padding` an int (every side) or
-    (left, right, top, bottom), as PyTorch's ZeroPad2d."""
-
-    def __init__(self, padding: Any) -> None:
-        super().__init__(padding, 0.0)
-
-    def extra_repr(self) -> str:
-        return f"{self.padding}"

@@ -21,8 +21,8 @@ import numpy as np
 
 from .. import functional as tg
 from ..grad_mode import check_flag
-from ..ops.arguments import integer
-from ..ops.convolution import conv_padding, pool_count, single, window_argmax
+from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_count, single,
+                               window_argmax)
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask
 
@@ -296,10 +296,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
         raise ValueError(f"conv1d: weight of shape {weight.shape} must be (out_channels, "
                          f"in_channels / groups, k)")
     input = _sequences("conv1d", input, weight)
-    groups = integer("conv1d", "groups", groups)
-    if groups < 1 or weight.shape[0] % groups:
-        raise ValueError(f"conv1d: groups={groups} must be >= 1 and divide the weight's "
-                         f"out_channels (axis 0 of weight shape {weight.shape})")
+    groups = conv_groups("conv1d", groups, weight.shape)
     if input.shape[-2] != weight.shape[1] * groups:
         grouped = "" if groups == 1 else f" (groups={groups})"
         raise ValueError(f"conv1d: weight of shape {weight.shape} takes "
@@ -321,7 +318,8 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
 def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any, padding: Any,
             dilation: Any, ceil_mode: Any, *options: Any) -> Any:
-    """A 1-d pool: the 2-d one over a unit height, its arguments checked in 1-d terms."""
+    """A 1-d pool: the 2-d one (called as `tg.max_pool2d`: kernel, stride, padding,
+    dilation, ceil_mode, *options) over a unit height, its arguments checked in 1-d terms."""
     kernel = single(where, "kernel_size", kernel_size)
     step = kernel if stride is None else single(where, "stride", stride)
     pad, apart = single(where, "padding", padding, low=0), single(where, "dilation", dilation)
@@ -330,10 +328,20 @@ def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any, pa
         raise ValueError(f"{where}: padding {pad} must be at most half the kernel_size "
                          f"{kernel} (as PyTorch's), or a window could see only padding")
     input = _sequences(where, input)
-    _check_fits(where, input, kernel, pad, pad, apart,
-                pool_count(input.shape[-1], kernel, step, pad, apart, ceil_mode))
+    count = pool_count(input.shape[-1], kernel, step, pad, apart, ceil_mode)
+    _check_fits(where, input, kernel, pad, pad, apart, count)
+    if padding_only(input.shape[-1], kernel, step, pad, apart, count):
+        raise ValueError(f"{where}: with dilation {apart} and padding {pad}, a window of the "
+                         f"kernel_size {kernel} holds only padding (input shape {input.shape}); "
+                         f"use less padding or a smaller dilation")
     return _over_a_batch(input, lambda batch: _unheight(pool(
-        batch.unsqueeze(2), (1, kernel), (1, step), (0, pad), *options)))
+        batch.unsqueeze(2), (1, kernel), (1, step), (0, pad), (1, apart), ceil_mode, *options)))
+
+
+def _avg_pool2d(x: Tensor, kernel: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: Any, *options: Any) -> Tensor:
+    """`tg.avg_pool2d` called as `tg.max_pool2d` (its dilation is 1), for `_pool1d`."""
+    return tg.avg_pool2d(x, kernel, stride, padding, ceil_mode, *options)
 
 
 def _unheight(result: Any) -> Any:
@@ -350,10 +358,9 @@ def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     default), -inf `padding`, `dilation` and `ceil_mode` as PyTorch's max_pool1d;
     (values, indices) with return_indices=True. Tied maxima: the gradient goes to the
     one the index names, as PyTorch's."""
-    check_flag("max_pool1d", "return_indices", return_indices)
+    indices = check_flag("max_pool1d", "return_indices", return_indices)
     return _pool1d("max_pool1d", tg.max_pool2d, input, kernel_size, stride, padding,
-                   dilation, ceil_mode, (1, single("max_pool1d", "dilation", dilation)),
-                   ceil_mode, return_indices)
+                   dilation, ceil_mode, indices)
 
 
 def max_pool1d_with_indices(input: Any, kernel_size: Any, stride: Any = None,
@@ -378,7 +385,7 @@ def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     length) input, stepping by `stride` (the kernel's by default), zero `padding`,
     `ceil_mode` and the divisor (the padding counted unless count_include_pad=False) as
     PyTorch's avg_pool1d."""
-    check_flag("avg_pool1d", "count_include_pad", count_include_pad)
-    return _pool1d("avg_pool1d", tg.avg_pool2d, input, kernel_size, stride, padding, 1,
-                   ceil_mode, ceil_mode, count_include_pad)
+    include = check_flag("avg_pool1d", "count_include_pad", count_include_pad)
+    return _pool1d("avg_pool1d", _avg_pool2d, input, kernel_size, stride, padding, 1,
+                   ceil_mode, include)
 

@@ -11,9 +11,11 @@ maxima in row-major order, the last NaN where there is one), and its backward gi
 that entry. An average pool's is the window's sum over PyTorch's divisor, and its backward
 gives g / divisor to every entry of the window; both add up where windows overlap.
 `ceil_mode` adds a last window that runs past the padding (where it starts inside the
-image or its left padding), as PyTorch's. `single`, `pair` and `conv_padding` read
-PyTorch's kernel_size, stride and padding, for the 1-d functions of `nn.functional` too;
-`pool_count` its number of windows and `window_argmax` its choice among tied maxima.
+image or its left padding), as PyTorch's. The pools also take one image (channels, height,
+width), as PyTorch's: a batch of one, added and removed in the graph. `single`, `pair`,
+`conv_padding`, `conv_groups` and `divisor_or_none` read PyTorch's arguments, for `nn`'s 1-d
+functions and layers too; `pool_count` its number of windows, `padding_only` whether a
+dilated window holds nothing but padding, and `window_argmax` its choice among tied maxima.
 """
 from __future__ import annotations
 
@@ -99,6 +101,25 @@ def conv_padding(op: str, padding: Any, kernel: tuple[int, ...], stride: tuple[i
     return tuple((total // 2, total - total // 2) for total in totals)
 
 
+def conv_groups(op: str, groups: Any, weight_shape: tuple[int, ...]) -> int:
+    """A convolution's `groups`: an int >= 1 dividing the weight's out_channels (axis 0)."""
+    groups = integer(op, "groups", groups)
+    if groups < 1 or weight_shape and weight_shape[0] % groups:
+        raise ValueError(f"{op}: groups={groups} must be >= 1 and divide the weight's "
+                         f"out_channels (axis 0 of weight shape {weight_shape})")
+    return groups
+
+
+def divisor_or_none(op: str, divisor_override: Any) -> int | None:
+    """An average pool's `divisor_override`: None (the window's size), or a non-zero int."""
+    if divisor_override is None:
+        return None
+    if integer(op, "divisor_override", divisor_override) == 0:
+        raise ValueError(f"{op}: divisor_override must not be 0; give None for the window's "
+                         f"size")
+    return int(divisor_override)
+
+
 def pool_count(size: int, kernel: int, stride: int, padding: int, dilation: int = 1,
                ceil_mode: bool = False) -> int:
     """PyTorch's number of windows of a pool along an axis (below 1: none fits). With
@@ -109,6 +130,15 @@ def pool_count(size: int, kernel: int, stride: int, padding: int, dilation: int 
     if ceil_mode and (count - 1) * stride >= size + padding:
         count -= 1
     return count
+
+
+def padding_only(size: int, kernel: int, stride: int, padding: int, dilation: int,
+                 count: int) -> bool:
+    """Whether one of the `count` windows along an axis holds nothing but padding: a
+    dilated kernel may step over an image smaller than its gaps (PyTorch's max pool gives
+    -inf there, and an index outside the image)."""
+    positions = (np.arange(count) * stride - padding)[:, None] + np.arange(kernel) * dilation
+    return not ((positions >= 0) & (positions < size)).any(axis=1).all()
 
 
 class _Grid(NamedTuple):
@@ -153,11 +183,25 @@ def _padded(x: np.ndarray, sides: tuple, value: Any = 0.0) -> np.ndarray:
         if any(sides[0] + sides[1]) else x
 
 
-def _check_image(op: str, x: Any) -> None:
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a batch of images of shape (batch, channels, "
-                         f"height, width), got shape {x.shape}; add the batch axis with "
-                         f"x.unsqueeze(0)")
+def _check_image(op: str, x: Any, one: bool = True) -> None:
+    """A batch of images, or (`one`: a pool's) one image too."""
+    if x.ndim == 4 or one and x.ndim == 3:
+        return
+    if one:
+        raise ValueError(f"{op}: expected a batch of images of shape (batch, channels, height, "
+                         f"width) or one image (channels, height, width), got shape {x.shape}")
+    raise ValueError(f"{op}: expected a batch of images of shape (batch, channels, height, "
+                     f"width), got shape {x.shape}; add the batch axis with x.unsqueeze(0)")
+
+
+def _batched(x: Tensor, run: Any) -> Any:
+    """run(x) of a batch of images; of one image (channels, height, width), as PyTorch's:
+    run on a batch of one, the batch axis removed again from the result (from values and
+    indices), in the graph."""
+    if x.ndim == 4:
+        return run(x)
+    out = run(x.unsqueeze(0))
+    return tuple(part.squeeze(0) for part in out) if isinstance(out, tuple) else out.squeeze(0)
 
 
 def _check_counts(op: str, x: Any, counts: tuple, kernel: tuple, dilation: tuple,
@@ -166,7 +210,7 @@ def _check_counts(op: str, x: Any, counts: tuple, kernel: tuple, dilation: tuple
         dilated = "" if dilation == (1, 1) else \
             f" dilated by {dilation} (spanning {spans(kernel, dilation)})"
         raise ValueError(f"{op}: a kernel of {kernel}{dilated} does not fit an image of "
-                         f"{x.shape[2:]} padded by {padding}")
+                         f"{x.shape[-2:]} padded by {padding}")
 
 
 def _einsum(spec: str, a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
@@ -205,14 +249,12 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
     """
 
     @classmethod
-    def call(cls, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-        x, weight = to_tensor(x), to_tensor(weight)
+    def call(cls, input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
+             groups=1):  # (PyTorch's names)
+        x, weight = to_tensor(input), to_tensor(weight)
         stride = pair(cls.name, "stride", stride)
         dilation = pair(cls.name, "dilation", dilation)
-        groups = integer(cls.name, "groups", groups)
-        if groups < 1 or weight.ndim and weight.shape[0] % groups:
-            raise ValueError(f"conv2d: groups={groups} must be >= 1 and divide the weight's "
-                             f"out_channels (axis 0 of weight shape {weight.shape})")
+        groups = conv_groups(cls.name, groups, weight.shape)
         channels = x.shape[1] if x.ndim == 4 else "?"
         if weight.ndim != 4 or x.ndim == 4 and weight.shape[1] * groups != channels:
             per_group = "" if groups == 1 else " / groups"
@@ -227,22 +269,18 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
                                  f"({weight.shape[0]},), one per output channel (weight "
                                  f"shape {weight.shape})")
         padding = conv_padding(cls.name, padding, weight.shape[2:], stride, dilation)
-        _check_image(cls.name, x)
+        _check_image(cls.name, x, one=False)
         span, size = spans(weight.shape[2:], dilation), x.shape[2:]
         counts = tuple((n + b + a - s) // step + 1 for n, (b, a), s, step in
                        zip(size, padding, span, stride))
         _check_counts(cls.name, x, counts, weight.shape[2:], dilation, padding)
         inputs = (x, weight) if bias is None else (x, weight, bias)
-        return cls.apply(*inputs, stride=stride, padding=padding, dilation=dilation,
-                         groups=groups)
+        grid = _Grid(weight.shape[2:], stride, dilation, counts, padding)
+        return cls.apply(*inputs, grid=grid, groups=groups)
 
-    def forward(ctx, x, w, *bias, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
-                groups=1):
-        counts = tuple((n + b + a - s) // step + 1 for n, (b, a), s, step in
-                       zip(x.shape[2:], padding, spans(w.shape[2:], dilation), stride))
-        ctx.grid = _Grid(w.shape[2:], stride, dilation, counts, padding)
-        ctx.groups, ctx.shape = groups, x.shape
-        padded = _padded(x, padding)
+    def forward(ctx, x, w, *bias, grid, groups=1):
+        ctx.grid, ctx.groups, ctx.shape = grid, groups, x.shape
+        padded = _padded(x, grid.sides)
         ctx.save_for_backward(padded, w)
         out = _einsum("nchwij,ocij->nohw", _windows(padded, ctx.grid), w, groups)
         return out + bias[0][None, :, None, None] if bias else out
@@ -263,9 +301,11 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
         return gx, gw, (g.sum(axis=(0, 2, 3)) if needs[2] else None)
 
 
-def _pool_grid(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-               ceil_mode: Any) -> _Grid:
-    """A pool's windows from PyTorch's arguments (stride the kernel's by default), checked."""
+def pool_grid(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+              ceil_mode: Any) -> _Grid:
+    """A pool's windows over the last two axes of `x` (an image or a batch of them) from
+    PyTorch's arguments (stride the kernel's by default), checked, in `op`'s name; a
+    dilated window of padding alone is refused (see `padding_only`)."""
     kernel = pair(op, "kernel_size", kernel_size)
     stride = kernel if stride is None else pair(op, "stride", stride)
     padding = pair(op, "padding", padding, low=0)
@@ -275,10 +315,14 @@ def _pool_grid(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dil
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel} "
                          f"(as PyTorch's), or a window could see only padding")
     _check_image(op, x)
-    counts = tuple(map(pool_count, x.shape[2:], kernel, stride, padding, dilation,
-                       (ceil_mode,) * 2))
+    size = x.shape[-2:]
+    counts = tuple(map(pool_count, size, kernel, stride, padding, dilation, (ceil_mode,) * 2))
     _check_counts(op, x, counts, kernel, dilation, padding)
-    return _grid(kernel, stride, dilation, counts, padding, x.shape[2:])
+    if any(map(padding_only, size, kernel, stride, padding, dilation, counts)):
+        raise ValueError(f"{op}: with dilation {dilation} and padding {padding}, a window of "
+                         f"the kernel {kernel} holds only padding (input shape {x.shape}); use "
+                         f"less padding or a smaller dilation")
+    return _grid(kernel, stride, dilation, counts, padding, size)
 
 
 def _inside(grid: _Grid, size: tuple) -> np.ndarray | None:
@@ -298,10 +342,10 @@ def window_argmax(values: np.ndarray, inside: np.ndarray | None = None) -> np.nd
     """The position along the last axis of each row's maximum, as PyTorch's max pools
     choose it: the first of tied maxima, the last NaN where a row holds one; never a
     position `inside` (broadcast against values) marks False."""
-    hit = values == values.max(axis=-1, keepdims=True)
-    if inside is not None:
-        hit &= inside
-    position = hit.argmax(axis=-1)
+    if inside is None:  # (argmax: the first of tied maxima; of NaNs the first: see below)
+        position = values.argmax(axis=-1)
+    else:  # (a padding's -inf or smallest int may tie with the maximum: not it)
+        position = ((values == values.max(axis=-1, keepdims=True)) & inside).argmax(axis=-1)
     if values.dtype.kind in "fc":
         nan = np.isnan(values)  # (padding is never NaN)
         if nan.any():
@@ -331,48 +375,44 @@ def max_pool_indices(x: np.ndarray, grid: _Grid) -> np.ndarray:
     return (row * x.shape[3] + column).astype(np.int64)
 
 
-def _check_reach(op: str, x: Any, grid: _Grid, padding: tuple) -> None:
-    """A dilated window with nothing but padding in it is refused (PyTorch's gives -inf
-    and an index outside the image)."""
-    inside = _inside(grid, x.shape[2:])
-    if inside is not None and not inside.any(axis=-1).all():
-        raise ValueError(f"{op}: with dilation {grid.dilation} and padding {padding}, a "
-                         f"window of the kernel {grid.kernel} holds only padding (input "
-                         f"shape {x.shape}); use less padding or a smaller dilation")
-
-
 class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
     """The largest entry of each window (PyTorch's F.max_pool2d): `kernel_size`, `stride`
     (the kernel's by default), `padding` (-inf; for integers their smallest value) and
     `dilation` an int or a (height, width) pair, `ceil_mode` as PyTorch's;
     `return_indices=True` gives (values, indices), each index row * width + column of
     the maximum in its plane. Tied maxima: the gradient goes to the entry PyTorch's
-    index names (the first in row-major order), as PyTorch's does.
+    index names (the first in row-major order), as PyTorch's does. One image (channels,
+    height, width) is pooled as a batch of one.
 
     forward: `out[n, c] = max of window[n, c]`
     gradient: `g` to each window's largest entry (the one its index names), added up
     """
 
     @classmethod
-    def call(cls, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-             return_indices=False):
-        x = to_tensor(x)
-        grid = _pool_grid(cls.name, x, kernel_size, stride, padding, dilation, ceil_mode)
-        _check_reach(cls.name, x, grid, pair(cls.name, "padding", padding, low=0))
-        indices = check_flag(cls.name, "return_indices", return_indices)
-        out = cls.apply(x, grid=grid)
-        return (out, Tensor.from_op(max_pool_indices(x._data, grid), None)) if indices else out
+    def call(cls, input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
+             ceil_mode=False, return_indices=False):  # (PyTorch's names)
+        x = to_tensor(input)
+        grid = pool_grid(cls.name, x, kernel_size, stride, padding, dilation, ceil_mode)
+        with_indices = check_flag(cls.name, "return_indices", return_indices)
+        return _batched(x, lambda batch: cls._pool(batch, grid, with_indices))
 
-    def forward(ctx, x, *, grid):
-        ctx.grid, ctx.shape = grid, x.shape
-        if ctx.needs_input_grad[0]:
-            ctx.save_for_backward(x)
+    @classmethod
+    def _pool(cls, x: Tensor, grid: _Grid, with_indices: bool) -> Any:
+        if not with_indices:
+            return cls.apply(x, grid=grid)
+        indices = max_pool_indices(x._data, grid)  # (backward's too: found once)
+        return cls.apply(x, grid=grid, indices=indices), Tensor.from_op(indices, None)
+
+    def forward(ctx, x, *, grid, indices=None):
+        ctx.grid, ctx.shape, ctx.found = grid, x.shape, indices is not None
+        if ctx.needs_input_grad[0]:  # the indices where given, else x to find them
+            ctx.save_for_backward(x if indices is None else indices)
         return _windows(_padded(x, grid.sides, _smallest(x.dtype)), grid).max(axis=(-2, -1))
 
     def backward(ctx, g):
-        (x,), (n, c, height, width) = ctx.saved_tensors, ctx.shape
-        plane = height * width
-        flat = max_pool_indices(x, ctx.grid).reshape(n * c, g.shape[2] * g.shape[3]) \
+        (saved,), (n, c, height, width) = ctx.saved_tensors, ctx.shape
+        at, plane = saved if ctx.found else max_pool_indices(saved, ctx.grid), height * width
+        flat = at.reshape(n * c, g.shape[2] * g.shape[3]) \
             + (np.arange(n * c) * plane)[:, None]
         grad = np.bincount(flat.ravel(), weights=g.ravel(), minlength=n * c * plane)
         return grad.astype(g.dtype, copy=False).reshape(ctx.shape)
@@ -395,25 +435,22 @@ class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
     kernel's by default) and `padding` (zeros) an int or a (height, width) pair; the
     divisor PyTorch's: the window's entries within the image and its padding (kh * kw,
     fewer where ceil_mode's last window runs past the padding), the image's alone with
-    count_include_pad=False, or `divisor_override`.
+    count_include_pad=False, or `divisor_override`. One image (channels, height, width)
+    is pooled as a batch of one.
 
     forward: `out[n, c] = sum of window[n, c] / divisor`
     gradient: `g / divisor` to every entry of each window, added up over windows
     """
 
     @classmethod
-    def call(cls, x, kernel_size, stride=None, padding=0, ceil_mode=False,
-             count_include_pad=True, divisor_override=None):
-        x = to_tensor(x)
-        grid = _pool_grid(cls.name, x, kernel_size, stride, padding, 1, ceil_mode)
+    def call(cls, input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
+             count_include_pad=True, divisor_override=None):  # (PyTorch's names)
+        x = to_tensor(input)
+        grid = pool_grid(cls.name, x, kernel_size, stride, padding, 1, ceil_mode)
         include = check_flag(cls.name, "count_include_pad", count_include_pad)
-        if divisor_override is not None:
-            divisor_override = integer(cls.name, "divisor_override", divisor_override)
-            if divisor_override == 0:
-                raise ValueError("avg_pool2d: divisor_override must not be 0; give None for "
-                                 "the window's size")
-        return cls.apply(x, grid=grid, count_include_pad=include,
-                         divisor_override=divisor_override)
+        override = divisor_or_none(cls.name, divisor_override)
+        return _batched(x, lambda batch: cls.apply(batch, grid=grid, count_include_pad=include,
+                                                   divisor_override=override))
 
     def forward(ctx, x, *, grid, count_include_pad=True, divisor_override=None):
         divisor = _divisors(grid, x.shape[2:], count_include_pad) \
