@@ -155,8 +155,14 @@ def test_convolution_layers_print_their_options_as_pytorchs():
     for make in (lambda m: m.Conv1d(4, 4, 3, dilation=2, groups=2, padding_mode="circular"),
                  lambda m: m.Conv1d(4, 2, 3, padding="same", bias=False)):
         assert repr(make(nn)) == repr(make(torch.nn))
-    conv = nn.Conv2d(4, 4, 3, dilation=2, groups=2, padding_mode="reflect")
-    assert repr(conv).endswith("dilation=(2, 2), groups=2, bias=True, padding_mode=reflect)")
+    for make in (lambda m: m.Conv2d(4, 4, 3, dilation=2, groups=2, padding_mode="reflect"),
+                 lambda m: m.Conv2d(1, 3, 3, padding=1), lambda m: m.Conv2d(2, 2, 1, bias=False),
+                 lambda m: m.Conv2d(2, 2, 3, padding="same")):
+        assert repr(make(nn)) == repr(make(torch.nn))  # (PyTorch's: defaults left out)
+    for make in (lambda m: m.MaxPool2d(2), lambda m: m.MaxPool2d(3, 1, 1, 2, ceil_mode=True),
+                 lambda m: m.AvgPool2d(2), lambda m: m.AvgPool2d(3, 1, 1, True, False, 2)):
+        ours, theirs = make(nn), make(torch.nn)
+        assert repr(ours) == repr(theirs) and ours.stride == theirs.stride
 
 
 def test_convolution_layers_draw_with_the_fan_in_of_a_group():

@@ -168,7 +168,8 @@ def test_convolution_and_pooling_refuse_an_empty_kernel_or_stride_when_built(cal
 def test_conv2d_names_a_kernel_size_that_is_no_int():
     _refused(lambda: nn.Conv2d(2, 3, kernel_size=1.5), TypeError,
              r"Conv2d: kernel_size must be an int or a pair of ints, got float 1.5")
-    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=2, stride=None, padding=0)"
+    assert repr(nn.MaxPool2d(2)) == ("MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, "
+                                     "ceil_mode=False)")
 
 
 @pytest.mark.parametrize("init", ["x", None, [1.0, 2.0]])

@@ -448,8 +448,7 @@ def test_conv2d_and_max_pool2d_layers_train_a_small_image_model():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
-    assert repr(model[0]) == ("Conv2d(1, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), "
-                              "bias=True)")
+    assert repr(model[0]) == "Conv2d(1, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
 
 
 def test_conv2d_and_max_pool2d_errors_name_the_shapes():

@@ -88,14 +88,19 @@ class _ConvNd(Module):
         return F.pad(input, pads, mode=self.padding_mode), 0
 
     def extra_repr(self) -> str:
-        """PyTorch's settings where not at their default (padding and bias: see the
-        subclasses)."""
-        text = ""
+        """PyTorch's repr: the channels, kernel and stride, then the settings not at their
+        default."""
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0,) * self.n:
+            text += f", padding={self.padding}"
         if self.dilation != (1,) * self.n:
             text += f", dilation={self.dilation}"
         if self.groups != 1:
             text += f", groups={self.groups}"
-        return text
+        text += "" if self.bias is not None else ", bias=False"
+        return text + ("" if self.padding_mode == "zeros" else
+                       f", padding_mode={self.padding_mode}")
 
 
 def _groups(where: str, groups: Any, in_channels: int, out_channels: int) -> int:
@@ -127,13 +132,6 @@ class Conv2d(_ConvNd):
         return conv2d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                       self.groups)
 
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}, padding={self.padding}{super().extra_repr()}, "
-                f"bias={self.bias is not None}")
-        return text + ("" if self.padding_mode == "zeros" else
-                       f", padding_mode={self.padding_mode}")
-
 
 def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
     """`pair` (each at least `low`: 1 for a kernel's size, a stride, 0 for a padding), its
@@ -162,7 +160,9 @@ class MaxPool2d(Module):
             _int_pair(name, "stride", stride)
         _int_pair(name, "padding", padding, low=0)
         _int_pair(name, "dilation", dilation)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        # (stride None: the kernel's, stored so, as PyTorch's)
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
         self.dilation = dilation
         self.return_indices = check_flag(name, "return_indices", return_indices)
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
@@ -172,10 +172,8 @@ class MaxPool2d(Module):
                           self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
-        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        if self.dilation != 1 or self.ceil_mode:
-            text += f", dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        return text
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+                f", dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool2d(Module):
@@ -195,7 +193,8 @@ class AvgPool2d(Module):
             _int_pair(name, "stride", stride)
         _int_pair(name, "padding", padding, low=0)
         divisor_or_none(name, divisor_override)
-        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.kernel_size, self.padding = kernel_size, padding
+        self.stride = kernel_size if stride is None else stride
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
         self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)
         self.divisor_override = divisor_override
@@ -204,10 +203,5 @@ class AvgPool2d(Module):
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad, self.divisor_override)
 
-    def extra_repr(self) -> str:
-        text = f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-        for name, default in (("ceil_mode", False), ("count_include_pad", True),
-                              ("divisor_override", None)):
-            if getattr(self, name) != default:
-                text += f", {name}={getattr(self, name)}"
-        return text
+    def extra_repr(self) -> str:  # (PyTorch's shows these three only)
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -127,15 +127,6 @@ class Conv1d(_ConvNd):
         return F.conv1d(input, self.weight, self.bias, self.stride, padding, self.dilation,
                         self.groups)
 
-    def extra_repr(self) -> str:
-        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-                f"stride={self.stride}")
-        if self.padding != (0,):  # PyTorch's repr: the settings where not default
-            text += f", padding={self.padding}"
-        text += super().extra_repr() + ("" if self.bias is not None else ", bias=False")
-        return text + ("" if self.padding_mode == "zeros" else
-                       f", padding_mode={self.padding_mode}")
-
 
 class MaxPool1d(Module):
     """The largest entry of each `kernel_size` window along the length of (batch, C,
