@@ -604,3 +604,31 @@ def test_hooks_the_function_registers_run_once_per_pass_on_its_path_only():
         lib.autograd.functional.jacobian(func, lib.ones(2))
         lib.autograd.functional.vjp(func, lib.ones(2), lib.ones(2))
     assert counts["tinygrad_gd"] == counts["torch"] == ["h"] * 3
+
+
+def test_a_branch_off_every_path_to_the_inputs_is_neither_run_nor_freed_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True, dtype=lib.float64)
+        w = lib.tensor([0.5, 0.3], requires_grad=True, dtype=lib.float64)
+        a = w.exp()
+        (((x * 3) ** 2).sum() + a.sum()).backward(inputs=[x])
+        assert w.grad is None
+        a.sum().backward()  # the exp node was not run, so its saved arrays are still there
+        np.testing.assert_allclose(np.asarray(w.grad.detach()), np.exp([0.5, 0.3]))
+        np.testing.assert_allclose(np.asarray(x.grad.detach()), [18.0, 36.0])
+
+
+def test_a_hook_off_every_path_to_the_inputs_does_not_run_and_one_a_hook_starts_runs_all():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    w = tg.tensor([0.5, 0.3], requires_grad=True)
+    seen = []
+    a = w.exp()
+    a.register_hook(lambda g: seen.append("a"))
+    b = x * 3
+    inner = tg.tensor([1.0], requires_grad=True)
+    inner_out = inner * 2
+    inner_out.register_hook(lambda g: seen.append("inner"))
+    b.register_hook(lambda g: (inner_out.sum().backward(retain_graph=True), seen.append("b")))
+    ((b ** 2).sum() + a.sum()).backward(inputs=[x])
+    assert seen == ["inner", "b"] and inner.grad.tolist() == [2.0]

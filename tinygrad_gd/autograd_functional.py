@@ -280,9 +280,8 @@ def _one_hots(out: Tensor) -> Iterable[np.ndarray]:
 def _gradients(output: Tensor, seeds: Iterable[np.ndarray], inputs: tuple) -> list[list]:
     """For each seed, the gradient with respect to each input of `output`, from one
     engine pass started from that seed (None for an input it does not depend on): PyTorch's
-    passes (`hooks.gradients_to`: the hooks on a path to an input only, stopped once every
-    input's gradient is complete); graphs are kept (`retain_graph`): the function may have
-    used one of the caller's."""
+    passes (`hooks.gradients_to`: the nodes and hooks on a path to an input only); graphs
+    are kept (`retain_graph`): the function may have used one of the caller's."""
     leading = hooks.leading_to(output, inputs)  # (the same for every seed)
     results = []
     for seed in seeds:

@@ -221,20 +221,20 @@ def toposort(*outputs: Any, every: bool = False) -> list:
     return order
 
 
-def backward(output: Any, seed: np.ndarray, retain_graph: bool = False) -> Iterator[tuple]:
+def backward(output: Any, seed: np.ndarray, retain_graph: bool = False,
+             only: Any = None) -> Iterator[tuple]:
     """The chain rule, one tensor at a time: yields `(tensor, grad, input_grads)`.
 
     `grad` is the gradient of the output with respect to `tensor`, complete (summed over
     every consumer of it); `input_grads` is what its node's backward made of it, one per
-    input (empty for a leaf). `Tensor.backward` stores the leaves' gradients; the
-    diagrams read every step; nothing here writes `.grad`. The nodes' saved arrays are
-    freed as the pass goes unless `retain_graph`.
-    """
+    input (empty for a leaf). `Tensor.backward` stores the leaves' gradients; the diagrams
+    read every step; nothing here writes `.grad`. Saved arrays are freed as the pass goes
+    unless `retain_graph`; `only` (a set of tensors) skips every other one."""
     grads = {output: seed}
     for tensor in toposort(output):
         grad = grads.pop(tensor, None)
-        if grad is None:
-            continue  # every path from the output to it gave None (no gradient flows)
+        if grad is None or only is not None and tensor not in only:
+            continue  # no gradient flows to it (or none is wanted through it)
         for extension in extensions:
             grad = extension.gradient(tensor, grad)
         node = tensor._ctx

@@ -14,12 +14,11 @@ so the diagrams, which read the same pass, change none: `accumulate_grads` does,
 `backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
 checked by `backward_inputs`) into those inputs' only. A pass that wants some tensors'
 gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
-`gradients_to`: it runs the hooks on a path to them only (`leading_to`, `only_on`) and stops
-once they are complete, as PyTorch, which runs no other node.
+`gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
+as PyTorch's, which runs no other node, and so no other hook.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import threading
 import weakref
@@ -56,13 +55,6 @@ _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
 _registering = threading.Lock()
 
 
-class _Pass(threading.local):
-    only: Any = None  # the tensors whose hooks this thread's pass runs (None: every one's)
-
-
-_pass = _Pass()
-
-
 class GradientHooks(engine.Extension):
     """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
 
@@ -70,17 +62,10 @@ class GradientHooks(engine.Extension):
         if not _hooks._entries:  # every tensor that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        hooks = _hooks.get(tensor)
-        if not hooks or _pass.only is not None and tensor not in _pass.only:
-            return grad  # (off every path to the tensors wanted: PyTorch runs no hook there)
-        outer, _pass.only = _pass.only, None  # a pass a hook starts is its own: all its hooks run
-        try:
-            for hook in list(hooks.values()):
-                replaced = hook(engine.Tensor.from_op(grad, None))
-                if replaced is not None:
-                    grad = _replacement(replaced, tensor)
-        finally:
-            _pass.only = outer
+        for hook in list(_hooks.get(tensor, {}).values()):
+            replaced = hook(engine.Tensor.from_op(grad, None))
+            if replaced is not None:
+                grad = _replacement(replaced, tensor)
         return grad
 
 
@@ -223,26 +208,15 @@ def gradients_to(start: Any, seed: np.ndarray, retain_graph: bool, wanted: Any,
     """One backward pass from `start` for the gradients of `wanted` only (PyTorch's
     backward(inputs=...), autograd.grad, autograd.functional): {tensor: its gradient} for
     each of `wanted` that the pass reaches, and each retain_grad() tensor on a path to one
-    of them. Only the hooks on such a path run (`leading`: `leading_to`'s, given when the
-    caller has it), and the pass stops once every wanted gradient is complete: the graph
-    below is neither run nor freed (PyTorch runs no node there; a later pass may need it).
-    Unlike PyTorch's, a node off those paths that the pass meets before then still runs
-    (and frees its saved arrays): `engine.backward` runs every node a gradient reaches."""
+    of them. The pass runs the nodes on such a path only (`leading`: `leading_to`'s, given
+    when the caller has it), so only their hooks run, and the graph off those paths (below
+    a non-leaf input, or a side branch) is neither run nor freed: a later pass may need it,
+    as PyTorch's."""
     leading = leading_to(start, wanted) if leading is None else leading
-    left, found = leading.intersection(wanted), {}  # (an unused input gets no gradient)
-    if not left:
-        return found
-    with only_on(leading):
-        steps = engine.backward(start, seed, retain_graph)
-        for tensor, grad, _ in steps:
-            if tensor in left:
-                found[tensor] = grad
-                left.discard(tensor)
-                if not left:
-                    break
-            elif tensor._ctx is not None and tensor in leading and retains(tensor):
-                found[tensor] = grad
-        steps.close()
+    wanted, found = set(wanted), {}  # (an unused input gets no gradient)
+    for tensor, grad, _ in engine.backward(start, seed, retain_graph, only=leading):
+        if tensor in wanted or tensor._ctx is not None and retains(tensor):
+            found[tensor] = grad
     return found
 
 
@@ -255,17 +229,6 @@ def leading_to(start: Any, targets: Any) -> set:
                 parent in leading for parent in tensor._ctx.parents):
             leading.add(tensor)
     return leading
-
-
-@contextlib.contextmanager
-def only_on(tensors: set | None) -> Any:
-    """Within it, this thread's passes run the hooks of `tensors` only (`leading_to`'s: a
-    hook elsewhere would see a gradient PyTorch never computes); None: every tensor's."""
-    outer, _pass.only = _pass.only, tensors
-    try:
-        yield
-    finally:
-        _pass.only = outer
 
 
 def forward_pre_hook_result(module: Any, result: Any) -> tuple[tuple, dict]:
