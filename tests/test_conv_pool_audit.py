@@ -194,3 +194,28 @@ def test_errors_name_the_function_called_in_its_own_terms(call, error, message):
     with pytest.raises(error, match=message) as caught:
         call()
     assert "\n" not in str(caught.value)
+
+
+def test_an_input_padded_by_the_layers_padding_mode_is_named_in_the_diagram():
+    # the pad of an input without a graph is a new leaf: unnamed, it was drawn as the
+    # user's "input" with the padded shape (1, 1, 6, 6) beside the 4 x 4 image given
+    for layer, shape in ((nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"), (1, 1, 4, 4)),
+                         (nn.Conv1d(1, 2, 3, padding=1, padding_mode="circular"), (1, 1, 5))):
+        x = tg.tensor(np.arange(float(np.prod(shape))).reshape(shape))
+        source = tg.draw_graph(layer(x).sum()).source
+        mode = layer.padding_mode
+        assert f"input padded ({mode})" in source
+        x.name = "image"
+        assert f"image padded ({mode})" in tg.draw_graph(layer(x).sum()).source
+        assert x.name == "image"  # the user's own tensor keeps its name
+        y = tg.tensor(np.ones(shape), requires_grad=True)
+        assert layer(y).grad_fn is not None and y.name is None  # in the graph: not renamed
+
+
+def test_a_sequence_a_1d_layer_runs_as_an_image_is_named_with_its_unit_height():
+    # (from earlier notes: a Conv1d's input without a gradient was drawn as "input" of
+    # shape (batch, C, 1, length), the unit height the 2-d op needs)
+    x = tg.tensor(np.arange(10.0).reshape(1, 2, 5))
+    source = tg.draw_graph(nn.Conv1d(2, 3, 3)(x).sum()).source
+    assert "input (as an image of height 1)</B>&#160;(1, 2, 1, 5)" in source
+    assert "<I>input</I>&#160;(1, 2, 1, 5)" not in source

@@ -20,7 +20,7 @@ from ..ops.arguments import integer
 from ..ops.convolution import conv_padding, divisor_or_none, pair
 from ..tensor import Tensor
 from . import functional as F
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _named
 from .layers import _check_features
 from .registration import _float_dtype
 from .module import Module, Parameter
@@ -85,7 +85,9 @@ class _ConvNd(Module):
         sides = conv_padding(type(self).__name__, self.padding, self.kernel_size,
                              self.stride, self.dilation)
         pads = tuple(side for axis in reversed(sides) for side in axis)  # the last axis first
-        return F.pad(input, pads, mode=self.padding_mode), 0
+        padded = F.pad(input, pads, mode=self.padding_mode)  # (an input without a graph
+        name = f"{input.name or 'input'} padded ({self.padding_mode})"  # gives a new leaf)
+        return _named(padded, name), 0
 
     def extra_repr(self) -> str:
         """PyTorch's repr: the channels, kernel and stride, then the settings not at their

@@ -24,7 +24,7 @@ from ..grad_mode import check_flag
 from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_count, single,
                                window_argmax)
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _check_probability, _dropout_mask
+from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _named
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
            "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
@@ -198,7 +198,7 @@ def _adaptive_1d(where: str, pool: Any, input: Any, output_size: Any, *extra: An
     """A 1-d adaptive pool: the 2-d one over a unit height."""
     input = _adaptive_input(where, input, 1)
     length = single(where, "output_size", output_size)
-    out = pool(input.unsqueeze(-2), (1, length), *extra)
+    out = pool(_image(input), (1, length), *extra)
     return tuple(part.squeeze(-2) for part in out) if isinstance(out, tuple) else \
         out.squeeze(-2)
 
@@ -227,6 +227,13 @@ def adaptive_max_pool1d_with_indices(input: Any, output_size: Any,
 
 
 # ------------------------------------------------------------------ 1-d convolution and pools
+
+
+def _image(t: Tensor, axis: int = -2) -> Tensor:
+    """A sequence as an image of height 1, for the 2-d op a 1-d function runs; named where
+    it is a constant (an unsqueeze of a tensor without a graph gives a new leaf, which a
+    diagram would draw as the user's input, with the unit height)."""
+    return _named(t.unsqueeze(axis), f"{t.name or 'input'} (as an image of height 1)")
 
 
 def _sequences(where: str, input: Any, like: Tensor | None = None) -> Tensor:
@@ -312,7 +319,7 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     (before, after), = conv_padding("conv1d", padding, (kernel,), (step,), (apart,))
     _check_fits("conv1d", input, kernel, before, after, apart)
     return _over_a_batch(input, lambda batch: tg.conv2d(
-        batch.unsqueeze(2), weight.unsqueeze(2), bias, (1, step),
+        _image(batch, 2), _image(weight, 2), bias, (1, step),
         padding if isinstance(padding, str) else (0, before), (1, apart), groups).squeeze(2))
 
 
@@ -335,7 +342,7 @@ def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any, pa
                          f"kernel_size {kernel} holds only padding (input shape {input.shape}); "
                          f"use less padding or a smaller dilation")
     return _over_a_batch(input, lambda batch: _unheight(pool(
-        batch.unsqueeze(2), (1, kernel), (1, step), (0, pad), (1, apart), ceil_mode, *options)))
+        _image(batch, 2), (1, kernel), (1, step), (0, pad), (1, apart), ceil_mode, *options)))
 
 
 def _avg_pool2d(x: Tensor, kernel: Any, stride: Any, padding: Any, dilation: Any,
