@@ -229,3 +229,23 @@ def test_transformer_layers_and_stacks_refuse_their_arguments_alike(kind):
     stack = stack_class(layer, np.int64(2))
     assert stack.num_layers == 2 and type(stack.num_layers) is int and len(stack.layers) == 2
     assert stack.layers[0] is not layer and stack.layers[0] is not stack.layers[1]
+
+
+def test_batch_norm_of_an_empty_batch_or_no_feature_is_empty_as_pytorchs():
+    # (an empty batch was refused as "one value per feature", no feature a ZeroDivisionError)
+    torch = pytest.importorskip("torch")
+    out = nn.functional.batch_norm(tg.zeros((2, 0, 3)), None, None, training=True)
+    assert out.shape == tuple(torch.nn.functional.batch_norm(
+        torch.zeros(2, 0, 3), None, None, training=True).shape) == (2, 0, 3)
+    for shape in ((0, 3), (0, 3, 4)):
+        ours, theirs = nn.BatchNorm1d(3), torch.nn.BatchNorm1d(3).double()
+        x, tx = tg.zeros(shape, requires_grad=True), torch.zeros(shape, requires_grad=True,
+                                                                dtype=torch.float64)
+        ours(x).sum().backward()
+        theirs(tx).sum().backward()
+        assert ours(x).shape == tuple(theirs(tx).shape) == shape
+        np.testing.assert_array_equal(ours.running_mean.numpy(), theirs.running_mean.numpy())
+        np.testing.assert_array_equal(ours.running_var.numpy(), theirs.running_var.numpy())
+        np.testing.assert_array_equal(ours.weight.grad.numpy(), theirs.weight.grad.numpy())
+    with pytest.raises(ValueError, match="more than one value per feature"):
+        nn.functional.batch_norm(tg.zeros((1, 3)), None, None, training=True)

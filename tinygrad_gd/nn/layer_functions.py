@@ -192,10 +192,14 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     shape = (1, -1) + (1,) * (input.ndim - 2)  # a feature's values broadcast
     work = _widened(input)
     if training:
-        count = input.size // features
-        if count < 2:
+        count = input.size // features if features else 0
+        if count == 1:
             raise ValueError(f"batch_norm: training needs more than one value per feature "
                              f"to take a variance, got input of shape {input.shape}")
+    if training and not count:  # an empty batch or no feature: nothing to normalise (as
+        zeros = np.zeros((1, features) + (1,) * (input.ndim - 2), work.dtype)  # PyTorch's,
+        mean, var = _constant(zeros, "0"), _constant(zeros + 1, "1")  # stats unchanged)
+    elif training:
         mean = work.mean(axis=axes, keepdims=True)
         var = ((work - mean) ** 2).mean(axis=axes, keepdims=True)
         with no_grad():
