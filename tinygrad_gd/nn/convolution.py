@@ -135,6 +135,21 @@ class Conv2d(_ConvNd):
                       self.groups)
 
 
+def _window(layer: Module, kernel_size: Any, stride: Any, padding: Any,
+            parse: Any) -> str:
+    """A max or average pool layer's kernel_size, stride and padding, checked by `parse`
+    (`_int_pair`, or `single` for 1-d) and kept as given (as PyTorch shows them), stride
+    None the kernel's (as PyTorch's stores it); the layer's name, for its other checks."""
+    name = type(layer).__name__
+    parse(name, "kernel_size", kernel_size)
+    if stride is not None:
+        parse(name, "stride", stride)
+    parse(name, "padding", padding, 0)
+    layer.kernel_size, layer.padding = kernel_size, padding
+    layer.stride = kernel_size if stride is None else stride
+    return name
+
+
 def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
     """`pair` (each at least `low`: 1 for a kernel's size, a stride, 0 for a padding), its
     TypeError naming the argument, as a layer's constructor is called."""
@@ -156,15 +171,8 @@ class MaxPool2d(Module):
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
         super().__init__()
-        name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
-        _int_pair(name, "kernel_size", kernel_size)
-        if stride is not None:
-            _int_pair(name, "stride", stride)
-        _int_pair(name, "padding", padding, low=0)
+        name = _window(self, kernel_size, stride, padding, _int_pair)
         _int_pair(name, "dilation", dilation)
-        # (stride None: the kernel's, stored so, as PyTorch's)
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = kernel_size if stride is None else stride
         self.dilation = dilation
         self.return_indices = check_flag(name, "return_indices", return_indices)
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
@@ -189,14 +197,8 @@ class AvgPool2d(Module):
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: Any = None) -> None:
         super().__init__()
-        name = type(self).__name__  # (checked here; kept as given, as PyTorch shows them)
-        _int_pair(name, "kernel_size", kernel_size)
-        if stride is not None:
-            _int_pair(name, "stride", stride)
-        _int_pair(name, "padding", padding, low=0)
+        name = _window(self, kernel_size, stride, padding, _int_pair)
         divisor_or_none(name, divisor_override)
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = kernel_size if stride is None else stride
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
         self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)
         self.divisor_override = divisor_override

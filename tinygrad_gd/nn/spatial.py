@@ -17,7 +17,7 @@ from ..grad_mode import check_flag
 from ..ops.convolution import single
 from ..tensor import Tensor
 from . import functional as F
-from .convolution import _ConvNd
+from .convolution import _ConvNd, _window
 from .layer_functions import _as_tensor, _one_dim
 from .layers import Dropout
 from .module import Module
@@ -139,15 +139,8 @@ class MaxPool1d(Module):
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
         super().__init__()
-        name = type(self).__name__
-        single(name, "kernel_size", kernel_size)  # (checked; kept as given)
-        if stride is not None:
-            single(name, "stride", stride)
-        single(name, "padding", padding, low=0)
+        name = _window(self, kernel_size, stride, padding, single)
         single(name, "dilation", dilation)
-        # PyTorch's: stride None becomes the kernel's, as its repr shows
-        self.kernel_size, self.padding = kernel_size, padding
-        self.stride = kernel_size if stride is None else stride
         self.dilation = dilation
         self.return_indices = check_flag(name, "return_indices", return_indices)
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
