@@ -18,11 +18,11 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .. import functional as tg
-from ..composed_reductions import vector_norm
-from ..grad_mode import check_flag, no_grad
-from ..ops.arguments import number
-from ..tensor import Tensor
+from ... import functional as tg
+from ...composed_reductions import vector_norm
+from ...grad_mode import check_flag, no_grad
+from ...ops.arguments import number
+from ...tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters"]
