@@ -332,7 +332,11 @@ def test_reprs_and_parameter_names_are_pytorch_s():
                  lambda m: m.CosineSimilarity(), lambda m: m.PairwiseDistance(),
                  lambda m: m.RNNCell(3, 4), lambda m: m.RNNCell(3, 4, False, "relu"),
                  lambda m: m.RNN(3, 4, 2, batch_first=True, dropout=0.5),
-                 lambda m: m.RNN(3, 4, nonlinearity="relu", bias=False)):
+                 lambda m: m.RNN(3, 4, nonlinearity="relu", bias=False),
+                 lambda m: m.BatchNorm1d(3), lambda m: m.BatchNorm1d(3, bias=False),
+                 lambda m: m.BatchNorm2d(2, affine=False), lambda m: m.LayerNorm((2, 3)),
+                 lambda m: m.BatchNorm1d(3, 1e-3, 0.2, True, False, None, None, bias=False),
+                 lambda m: m.LayerNorm(3, 1e-3, True, False, None, None)):
         ours, theirs = shown(make)
         assert ours == theirs
         with warnings.catch_warnings():

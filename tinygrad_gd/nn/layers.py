@@ -391,11 +391,11 @@ class Embedding(Module):
 class LayerNorm(Module):
     """Each sample normalised over its last axes (`normalized_shape`): (x - mean) /
     sqrt(var + eps), then times `weight` plus `bias` (learned, ones and zeros at first;
-    none with elementwise_affine=False), as PyTorch's LayerNorm."""
+    none with elementwise_affine=False, no bias with bias=False), as PyTorch's LayerNorm."""
 
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5,
-                 elementwise_affine: bool = True, bias: bool = True, dtype: Any = None, *,
-                 device: Any = None) -> None:
+                 elementwise_affine: bool = True, bias: bool = True, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         shape = _normalized_shape("LayerNorm", normalized_shape)
         self.normalized_shape = tuple(_check_features(n, "normalized_shape", "LayerNorm")
@@ -414,7 +414,7 @@ class LayerNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.weight is not None}")
+                f"elementwise_affine={self.weight is not None}, bias={self.bias is not None}")
 
 
 def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affine: Any,
@@ -443,6 +443,13 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
         module.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
 
 
+def _norm_repr(module: Module) -> str:
+    """The batch and instance norm layers' repr (PyTorch's _NormBase)."""
+    return (f"{module.num_features}, eps={module.eps}, momentum={module.momentum}, "
+            f"affine={module.affine}, bias={module.bias is not None}, "
+            f"track_running_stats={module.track_running_stats}")
+
+
 class BatchNorm1d(Module):
     """Each feature normalised over the batch (and the length of a (batch, C, L) input):
     (x - mean) / sqrt(var + eps) * weight + bias, as PyTorch's BatchNorm1d; BatchNorm2d
@@ -452,17 +459,18 @@ class BatchNorm1d(Module):
     estimates toward them, `running = (1 - momentum) * running + momentum * batch` (the
     unbiased variance, as PyTorch); in eval mode (`model.eval()`) it uses the running
     estimates. `running_mean`, `running_var` and `num_batches_tracked` are Buffers, saved
-    in `state_dict()`; with momentum=None the running values are plain averages."""
+    in `state_dict()`; with momentum=None the running values are plain averages; with
+    bias=False (PyTorch's keyword) `weight` alone."""
 
     input_ndims, expected = (2, 3), "(batch, C) or (batch, C, length)"
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
-                 dtype: Any = None, *, device: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, bias: bool = True) -> None:
         super().__init__()
         # (eps 0 is refused in training, as PyTorch's; momentum None: plain averages)
         _norm_state(self, num_features, eps, momentum, affine, track_running_stats, dtype,
-                    device)
+                    device, bias)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -482,9 +490,7 @@ class BatchNorm1d(Module):
         return out
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.weight is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+        return _norm_repr(self)
 
 
 class BatchNorm2d(BatchNorm1d):

@@ -22,7 +22,7 @@ from ..tensor import Tensor
 from .layer_functions import _as_tensor, _padding_idx
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
-from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr, _norm_state
+from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr, _norm_repr, _norm_state
 from .module import Module, Parameter
 from .random_functions import _slopes, alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
 from .registration import _float_dtype
@@ -77,9 +77,7 @@ class _InstanceNorm(Module):
         return out if batched else out.squeeze(0)
 
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+        return _norm_repr(self)
 
 
 class InstanceNorm1d(_InstanceNorm):
