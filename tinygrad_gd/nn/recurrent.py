@@ -3,10 +3,11 @@ step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu) and `RNN` (the cell
 sequence, `num_layers` stacked, in both directions with bidirectional=True), and what every
 recurrent layer shares: a cell's checks (`_RecurrentCell`) and a layer's parameters per
 layer and direction, its checks and its one loop over the sequence (`_RecurrentLayer`,
-which LSTM and GRU of recurrent_gated.py run too). Composed of `F.linear` and Tensor ops:
-backward() runs through time (the whole sequence's graph is kept). The tensors a layer
-makes (the zero initial state, the steps of an input that records no graph) are named for
-diagrams.
+which LSTM and GRU of recurrent_gated.py run too). Each layer takes a PackedSequence
+(nn.utils.rnn) in place of the input too, as PyTorch's, and returns one: each sequence
+runs over its own steps only. Composed of `F.linear` and Tensor ops: backward() runs
+through time (the whole sequence's graph is kept). The tensors a layer makes (the zero
+initial state, the steps of an input that records no graph) are named for diagrams.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
+from .utils.rnn import PackedSequence
 
 __all__ = ["RNNCell", "RNN"]
 
@@ -191,9 +193,11 @@ class _RecurrentLayer(Module):
     def _step(self, x: Tensor, state: tuple, weights: tuple) -> tuple:
         raise NotImplementedError
 
-    def _initial(self, hx: Any, batch: tuple, input: Tensor) -> list[tuple]:
+    def _initial(self, hx: Any, batch: tuple, input: Tensor,
+                 order: Tensor | None = None) -> list[tuple]:
         """The initial state of each layer and direction (PyTorch's index: layer * 2 +
-        direction), zeros when hx is None; each part of hx is checked against its shape."""
+        direction), zeros when hx is None; each part of hx is checked against its shape,
+        then its batch taken in `order` (a packed batch's sorted_indices) if given."""
         count = self.num_layers * (2 if self.bidirectional else 1)
         sizes = {"h": self.proj_size or self.hidden_size, "c": self.hidden_size}
         shapes = [(count,) + batch + (sizes[part],) for part in self._states]
@@ -211,6 +215,8 @@ class _RecurrentLayer(Module):
                     raise ValueError(f"{self!r}: {w} of shape {part.shape} does not fit "
                                      f"input of shape {input.shape}; expected {shape}")
             names = [(part.name or w, "") for part, w in zip(parts, what)]
+            if order is not None:
+                parts = [part.index_select(1, order) for part in parts]
         return [tuple(_named(part[i], f"{name}[{i}]{note}") for part, (name, note)
                       in zip(parts, names)) for i in range(count)]
 
@@ -221,7 +227,9 @@ class _RecurrentLayer(Module):
     def forward(self, input: Any, hx: Any = None) -> tuple:
         """(output, final state) of `input` from the initial state hx (zeros if None); a
         sequence of no steps gives an empty output and the initial state (PyTorch refuses
-        it)."""
+        it). A PackedSequence gives a PackedSequence (see `_forward_packed`)."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         input = _as_tensor(self, input, self.weight_ih_l0)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(f"{self!r}: expected input of shape (length, batch, "
@@ -233,6 +241,45 @@ class _RecurrentLayer(Module):
         at = "[:, {}]" if batched and self.batch_first else "[{}]"  # (as the user indexes)
         sequence = [_named(steps[t], (input.name or "input") + at.format(t))
                     for t in range(steps.shape[0])]
+        sequence, last = self._layers(sequence, states, None)
+        output = tg.stack(sequence, axis=0) if sequence else Tensor.from_op(
+            np.zeros((0,) + steps.shape[1:-1] + (self._output_size(),), input.dtype), None)
+        if batched and self.batch_first:
+            output = output.swapaxes(0, 1)
+        final = tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(self._states)))
+        return output, final[0] if len(final) == 1 else final
+
+    def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple:
+        """(output, final state) of a packed batch, as PyTorch's: the output a
+        PackedSequence of the same batch sizes and order, each sequence's final state its
+        own last step's (the backward direction's: its first step's, having started at its
+        last); hx and the final state in the batch's own order (unsorted)."""
+        data = _as_tensor(self, input.data, self.weight_ih_l0)
+        if data.ndim != 2 or data.shape[-1] != self.input_size:
+            raise ValueError(f"{self!r}: expected a PackedSequence of data (steps, "
+                             f"{self.input_size}), got data of shape {data.shape}")
+        sizes = [int(n) for n in input.batch_sizes._data]
+        states = self._initial(hx, (sizes[0] if sizes else 0,), data, input.sorted_indices)
+        ends = np.cumsum(sizes).tolist()
+        name = (data.name or "input.data") + "[{}:{}]"
+        sequence = [_named(data[end - n:end], name.format(end - n, end))
+                    for n, end in zip(sizes, ends)]
+        sequence, last = self._layers(sequence, states, sizes)
+        output = tg.cat(sequence, axis=0) if sequence else Tensor.from_op(
+            np.zeros((0, self._output_size()), data.dtype), None)
+        final = tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(self._states)))
+        if input.unsorted_indices is not None:
+            final = tuple(part.index_select(1, input.unsorted_indices) for part in final)
+        output = PackedSequence(output, input.batch_sizes, input.sorted_indices,
+                                input.unsorted_indices)
+        return output, final[0] if len(final) == 1 else final
+
+    def _layers(self, sequence: list, states: list, sizes: list | None) -> tuple:
+        """The one loop over the sequence (a list of steps) that every recurrent layer and
+        input runs: each layer's directions from their initial `states`; returns the last
+        layer's outputs (a list of steps) and each layer's and direction's final state.
+        `sizes[t]` (a packed batch's) is how many rows step t has: the first ones (the
+        sequences are sorted longest first), the others keeping their state; None: all."""
         last = []
         for k in range(self.num_layers):
             if k and self.dropout and self.training:
@@ -244,18 +291,24 @@ class _RecurrentLayer(Module):
                                 if name != "weight_hr" or self.proj_size)
                 state, outputs = states[len(last)], [None] * len(sequence)
                 for t in (reversed(range(len(sequence))) if d else range(len(sequence))):
-                    state = self._step(sequence[t], state, weights)
-                    outputs[t] = state[0]
+                    state, outputs[t] = self._advance(sequence[t], state, weights,
+                                                      None if sizes is None else sizes[t])
                 directions.append(outputs)
                 last.append(state)
             sequence = directions[0] if len(directions) == 1 else \
                 [tg.cat(pair, axis=-1) for pair in zip(*directions)]
-        output = tg.stack(sequence, axis=0) if sequence else Tensor.from_op(
-            np.zeros((0,) + steps.shape[1:-1] + (self._output_size(),), input.dtype), None)
-        if batched and self.batch_first:
-            output = output.swapaxes(0, 1)
-        final = tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(self._states)))
-        return output, final[0] if len(final) == 1 else final
+        return sequence, last
+
+    def _advance(self, x: Tensor, state: tuple, weights: tuple, rows: int | None) -> tuple:
+        """(the new state, the step's output) of one step of the first `rows` of the batch
+        (None: all), the rest's state kept. In a packed batch a row past its sequence's
+        end keeps its last state; running backwards, a row not begun keeps its initial
+        one, so each sequence starts at its own last step."""
+        if rows is None or rows == state[0].shape[0]:
+            state = self._step(x, state, weights)
+            return state, state[0]
+        new = self._step(x, tuple(part[:rows] for part in state), weights)
+        return tuple(tg.cat([a, part[rows:]], axis=0) for a, part in zip(new, state)), new[0]
 
     def extra_repr(self) -> str:
         # (PyTorch's order; its RNN's repr does not show the nonlinearity)
@@ -277,7 +330,9 @@ class RNN(_RecurrentLayer):
     (num_layers, batch, hidden_size). bidirectional=True runs each layer forwards and
     backwards too: the output has both directions' states side by side
     (2 * hidden_size), h_n a row per layer and direction (index layer * 2 + direction;
-    the backward one's last state is the one at the first step). Parameters
+    the backward one's last state is the one at the first step). A PackedSequence
+    input (nn.utils.rnn) gives a PackedSequence output, h_n each sequence's own last
+    step's, hx and h_n in the batch's own order. Parameters
     weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (and with the suffix
     _reverse) from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); `seed` or `generator`
     makes the draw repeatable."""

@@ -1,6 +1,7 @@
 """Gated recurrent layers under PyTorch's names, arguments, parameter names and gate order:
 `LSTMCell` and `GRUCell` (one step), `LSTM` and `GRU` (the cell run over a sequence,
-`num_layers` stacked, bidirectional, in recurrent.py's loop, which RNN runs too).
+`num_layers` stacked, bidirectional, in recurrent.py's loop, which RNN runs too; a
+PackedSequence of nn.utils.rnn in, a PackedSequence out).
 
     LSTM  i, f, g, o = sigmoid, sigmoid, tanh, sigmoid of the four blocks of
                        x W_ih^T + b_ih + h W_hh^T + b_hh
@@ -105,12 +106,14 @@ class LSTM(_RecurrentLayer):
     with bidirectional=True; returns (output, (h_n, c_n)): the last layer's h at every
     step (both directions' side by side) and each layer's and direction's last h and c
     (num_layers * directions, batch, ...), index layer * 2 + direction. hx = (h_0, c_0)
-    of those shapes, zeros if not given. proj_size > 0 projects each h' by weight_hr
-    (proj_size, hidden_size): h, the output and weight_hh's columns have proj_size
-    features. Parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}
-    (weight_hr_l{k}; the suffix _reverse for the backward direction), the gates' rows in
-    the order i, f, g, o, from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); `seed` or
-    `generator` makes the draw repeatable."""
+    of those shapes, zeros if not given. A PackedSequence input (nn.utils.rnn) gives a
+    PackedSequence output, h_n and c_n each sequence's own last step's. proj_size > 0
+    projects each h' by weight_hr (proj_size, hidden_size): h, the output and
+    weight_hh's columns have proj_size features. Parameters weight_ih_l{k},
+    weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (weight_hr_l{k}; the suffix _reverse for
+    the backward direction), the gates' rows in the order i, f, g, o, from
+    U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)); `seed` or `generator` makes the draw
+    repeatable."""
 
     _gates = 4
     _states = ("h", "c")
@@ -138,7 +141,8 @@ class GRU(_RecurrentLayer):
     with bidirectional=True; returns (output, h_n): the last layer's h at every step
     (both directions' side by side) and each layer's and direction's last h
     (num_layers * directions, batch, hidden_size), index layer * 2 + direction; hx of
-    that shape, zeros if not given. Parameters weight_ih_l{k}, weight_hh_l{k},
+    that shape, zeros if not given; a PackedSequence input (nn.utils.rnn) gives a
+    PackedSequence output. Parameters weight_ih_l{k}, weight_hh_l{k},
     bias_ih_l{k}, bias_hh_l{k} (the suffix _reverse for the backward direction), the
     gates' rows in the order r, z, n, from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size));
     `seed` or `generator` makes the draw repeatable."""

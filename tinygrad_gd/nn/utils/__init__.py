@@ -10,6 +10,9 @@ clamps each entry. The clipping functions change `.grad` in place (a new array e
 `parameters_to_vector` concatenates the parameters into one 1-D tensor, in the graph
 (built from reshape and cat, so backward() reaches each parameter);
 `vector_to_parameters` writes a vector's values back into them.
+
+`nn.utils.rnn` (rnn.py) pads and packs batches of sequences of different lengths
+(`pad_sequence`, `pack_padded_sequence`, `PackedSequence`, ...) for the recurrent layers.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from ...composed_reductions import vector_norm
 from ...grad_mode import check_flag, no_grad
 from ...ops.arguments import number
 from ...tensor import Tensor
+from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, pack_padded_sequence, ...)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
            "parameters_to_vector", "vector_to_parameters"]
