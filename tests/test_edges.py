@@ -250,6 +250,12 @@ CASES = {
         [[[1.0, 2.0], [2.0, 4.0]]], np.eye(2), [np.zeros((2, 2))]),
     "vander at 0: the gradient of x ** 1 is 1": (tg.linalg.vander, "torch.linalg.vander",
                                                  [[0.0, 2.0]], [[1, 0], [1, 2]], [[1, 1]]),
+    "matrix_exp of 0: the identity, its derivative the identity map": (
+        tg.linalg.matrix_exp, "torch.linalg.matrix_exp", [np.zeros((2, 2))], np.eye(2),
+        [np.ones((2, 2))]),
+    "lu at a tie of pivots: the first row, as LAPACK's; U = L^-1 A's gradient": (
+        lambda x: tg.linalg.lu(x).U, "lambda x: torch.linalg.lu(x).U",
+        [[[1.0, 2.0], [-1.0, 3.0]]], [[1, 2], [0, 5]], [[[-1, 2], [-2, 1]]]),
     # scatter_reduce: a place's amax shared among its ties, the tensor's own value
     # included; prod's gradient the product of the others, a zero among them too
     "scatter_reduce amax with a three-way tie": (

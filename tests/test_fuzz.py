@@ -38,6 +38,7 @@ from tinygrad_gd import ops as ops_module
 from tinygrad_gd import engine as engine_module
 from tinygrad_gd import testing
 from test_linalg_more import clear_leads, householder_steady, torch_part  # (decompositions)
+from test_linalg_lu import pivots_clear  # (lu)
 
 FUZZ_EXAMPLES = int(os.environ.get("TINYGRAD_GD_FUZZ_EXAMPLES", "1000"))
 TORCH_EXAMPLES = int(os.environ.get("TINYGRAD_GD_TORCH_EXAMPLES", "200"))
@@ -945,6 +946,13 @@ def make_solve_triangular(b: Builder) -> bool:
     return b.add("solve_triangular", (a, y), {"upper": upper})
 
 
+def make_lu(b: Builder) -> bool:
+    """A part of lu (L, U or the packed LU) of a node whose pivots are clear and whose
+    singular values lie in [0.3, 10]."""
+    x = square_operand(b, lambda v: conditioned(v) and pivots_clear(v, MARGIN))
+    return x is not None and b.add("lu", (x,), {"part": b.pick(["L", "U", "LU"])})
+
+
 def _piece(pieces: tuple, piece: int) -> tg.Tensor:
     return pieces[min(piece, len(pieces) - 1)]
 
@@ -1289,6 +1297,14 @@ OPS: dict[str, OpSpec] = {
         lambda a, y, *, upper: tg.linalg.solve_triangular(a, y, upper=upper),
         lambda a, p: f"tg.linalg.solve_triangular({a[0]}, {a[1]}, upper={p['upper']})",
         make_solve_triangular),
+    "lu": OpSpec(lambda x, *, part: tg.linalg.lu_factor_ex(x).LU if part == "LU"
+                 else getattr(tg.linalg.lu(x), part),
+                 lambda a, p: f"tg.linalg.lu_factor_ex({a[0]}).LU" if p["part"] == "LU"
+                 else f"tg.linalg.lu({a[0]}).{p['part']}", make_lu),
+    "matrix_exp": OpSpec(tg.linalg.matrix_exp, lambda a, p: f"tg.linalg.matrix_exp({a[0]})",
+                         make_square("matrix_exp", lambda v: v.ndim >= 2 and v.size > 0 and
+                                     v.shape[-1] == v.shape[-2] and
+                                     np.abs(v).sum(axis=-2).max() <= 2)),
     "scatter": OpSpec(lambda x, s, *, dim, index: x.scatter(dim, index, s),
                       lambda a, p: f"{a[0]}.scatter({p['dim']}, "
                                    f"np.array({p['index'].tolist()!r}), {a[1]})",
@@ -1714,6 +1730,9 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "svd": lambda t, x, *, part: torch_part(t, "svd", x, part),
     "pinv": lambda t, x: t.linalg.pinv(x),
     "solve_triangular": lambda t, a, y, *, upper: t.linalg.solve_triangular(a, y, upper=upper),
+    "lu": lambda t, x, *, part: t.linalg.lu_factor_ex(x).LU if part == "LU"
+    else getattr(t.linalg.lu(x), part),
+    "matrix_exp": lambda t, x: t.linalg.matrix_exp(x),
     "scatter": lambda t, x, s, *, dim, index: x.scatter(dim, t.as_tensor(index), s),
     "scatter_add": lambda t, x, s, *, dim, index: x.scatter_add(dim, t.as_tensor(index), s),
     "scatter_reduce": lambda t, x, s, *, dim, index, reduce, include_self: x.scatter_reduce(

@@ -17,6 +17,7 @@ import tinygrad_gd as tg
 from tinygrad_gd import ops as ops_module
 from tinygrad_gd import testing
 from test_linalg_more import decomposition_spec  # (qr, eigh, svd, pinv, solve_triangular)
+from test_linalg_lu import lu_spec, matrix_exp_spec  # (lu, matrix_exp)
 
 SMALL = dict(min_dims=0, max_dims=3, min_side=1, max_side=3)
 ANY = dict(avoid=())  # no kink to keep away from
@@ -933,6 +934,8 @@ OP_SPECS = {
     "svd": decomposition_spec("svd"),
     "pinv": decomposition_spec("pinv"),
     "solve_triangular": decomposition_spec("solve_triangular"),
+    "lu": lu_spec,  # (a part: L, U or the packed LU, where the pivots are clear)
+    "matrix_exp": matrix_exp_spec,
     "scatter": scatter_op("scatter"),
     "scatter_add": scatter_op("scatter_add"),
     "scatter_reduce": scatter_op("scatter_reduce"),

@@ -30,6 +30,10 @@ from .linalg_decompositions import (CholeskyExResult, EighResult, InvExResult, L
                                     QRResult, SVDResult, cholesky_ex, eigh, inv_ex,
                                     invertible_inverse, lstsq, matrix_rank, pinv, qr,
                                     square_matrices, svd, svdvals, uplo)
+from .linalg_lu import (LinAlgError, LUFactorExResult, LUFactorResult, LUResult,
+                        SolveExResult, lu, lu_factor, lu_factor_ex, lu_solve, solve_ex)
+from .linalg_more import (householder_product, matmul, matrix_exp, tensorinv, tensorsolve,
+                          vecdot)
 from .ops.arguments import check_axis, integer, one_axis, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet, Solve
@@ -40,6 +44,9 @@ __all__ = ["inv", "det", "slogdet", "solve", "norm", "vector_norm", "matrix_norm
            "lstsq", "QRResult", "EighResult", "SVDResult", "LstsqResult", "solve_triangular",
            "inv_ex", "cholesky_ex", "InvExResult", "CholeskyExResult", "matrix_power",
            "multi_dot", "cross", "diagonal", "vander", "cond"]
+__all__ += ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "solve_ex", "matrix_exp", "tensorinv",
+            "tensorsolve", "vecdot", "householder_product", "matmul", "LinAlgError",
+            "LUFactorResult", "LUFactorExResult", "LUResult", "SolveExResult"]
 
 _MATRIX_ORDS = ("'fro'", "'nuc'", "1", "-1", "2", "-2", "inf", "-inf")
 

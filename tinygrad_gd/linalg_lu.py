@@ -1,0 +1,251 @@
+"""`tg.linalg`'s LU functions, under PyTorch's names: `lu_factor`, `lu_factor_ex`, `lu`,
+`lu_solve`, `solve_ex`, and torch's top-level `lu_unpack`.
+
+The factors come from the op `lu` (ops/linalg_more.py: LAPACK's getrf, partial pivoting,
+the first largest |entry| of each column, pivots 1-based as PyTorch's), which carries
+A's gradient; the pivots, P and `info` are constants. `lu_solve` is two triangular solves
+(the op solve_triangular reading LU's two triangles, L's unit diagonal not read) and the
+pivots' row swaps (P as a matrix), so its gradient for LU and B is the composition's,
+PyTorch's. `solve_ex` solves with the op solve where LU finds no zero pivot. Shape errors
+are ValueErrors (as the package's other linear algebra; PyTorch's are RuntimeErrors); a
+singular matrix that lu_factor refuses is a `LinAlgError`, which is a RuntimeError as
+PyTorch's error there is. `tg.linalg` (linalg.py) re-exports every name here.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import functional
+from .grad_mode import check_flag
+from .linalg_decompositions import square_matrices
+from .ops.decompositions import SolveTriangular
+from .ops.linalg import Solve
+from .ops.linalg_more import LinAlgError, Lu, lu_factors, permutation_matrices
+from .tensor import Tensor, to_tensor
+
+__all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "solve_ex",
+           "LUFactorResult", "LUFactorExResult", "LUResult", "SolveExResult", "LinAlgError"]
+
+
+class LUFactorResult(NamedTuple):
+    """What `lu_factor` gives, as PyTorch's: `LU` (L below the diagonal, U on and above
+    it) and `pivots` (int32, 1-based)."""
+
+    LU: Any
+    pivots: Any
+
+
+class LUFactorExResult(NamedTuple):
+    """What `lu_factor_ex` gives, as PyTorch's: `LU`, `pivots` and `info` (int32: 0, or
+    the position of U's first zero on the diagonal)."""
+
+    LU: Any
+    pivots: Any
+    info: Any
+
+
+class LUResult(NamedTuple):
+    """What `lu` and `lu_unpack` give, as PyTorch's: `P`, `L`, `U` with A = P @ L @ U."""
+
+    P: Any
+    L: Any
+    U: Any
+
+
+class SolveExResult(NamedTuple):
+    """What `solve_ex` gives, as PyTorch's: `result` and `info` (int32, as LU's)."""
+
+    result: Any
+    info: Any
+
+
+def _matrix(name: str, A: Any) -> Tensor:  # noqa: N803  (PyTorch's argument name)
+    """A as a Tensor, checked to be a matrix or a batch of them."""
+    A = to_tensor(A)  # noqa: N806
+    if A.ndim < 2:
+        raise ValueError(f"{name}: A must have at least 2 dimensions (a matrix or a batch of "
+                         f"them), got shape {A.shape}")
+    return A
+
+
+def _pivoting(name: str, pivot: Any) -> None:
+    """Refuse pivot=False as PyTorch's CPU LU does."""
+    if not check_flag(name, "pivot", pivot):
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented (as on PyTorch's "
+                           f"CPU); use pivot=True")
+
+
+def _work(A: Tensor) -> np.ndarray:  # noqa: N803
+    """A's values in the dtype LAPACK computes them in (float32 for float16, else float64
+    for integers)."""
+    if A.dtype.kind != "f":
+        return A.data.astype(np.float64)
+    return A.data.astype(np.promote_types(A.dtype, np.float32), copy=False)
+
+
+def _zero_pivot_error(name: str, info: np.ndarray) -> LinAlgError:
+    """PyTorch's refusal of a singular matrix by lu_factor, naming U's first zero."""
+    where = np.argwhere(info > 0)[0]
+    which = f"(batch element {tuple(int(i) for i in where)}) " if info.ndim else ""
+    k = int(info[tuple(where)])
+    return LinAlgError(f"{name}: {which}U[{k},{k}] is zero, and lu_solve would divide by it "
+                       f"(A is singular); to factor it anyway use lu_factor_ex (its info) or "
+                       f"lu")
+
+
+def lu_factor_ex(A: Any, *, pivot: bool = True,  # noqa: N803
+                 check_errors: bool = False) -> LUFactorExResult:
+    """The LU decomposition with partial pivoting of a matrix (or of each of a batch; any
+    m x n), packed, with the pivots and `info` (0, or k where U[k-1, k-1], 1-based U[k,k],
+    is 0): PyTorch's linalg.lu_factor_ex. The gradient flows through LU (the op lu).
+    `check_errors=True`: a matrix with info > 0 refused as lu_factor refuses it."""
+    A = _matrix("lu_factor_ex", A)  # noqa: N806
+    _pivoting("lu_factor_ex", pivot)
+    check_errors = check_flag("lu_factor_ex", "check_errors", check_errors)
+    _, pivots, info = lu_factors(_work(A))
+    if check_errors and info.any():
+        raise _zero_pivot_error("lu_factor_ex", info)
+    return LUFactorExResult(Lu.apply(A, part="LU"), Tensor(pivots, dtype=np.int32),
+                            Tensor(info, dtype=np.int32))
+
+
+def lu_factor(A: Any, *, pivot: bool = True) -> LUFactorResult:  # noqa: N803
+    """The LU decomposition with partial pivoting of a matrix (or of each of a batch; any
+    m x n), as LAPACK's getrf packs it (L's multipliers below the diagonal, U on and above
+    it), and the pivots (int32, 1-based: row j was swapped with row pivots[j]): PyTorch's
+    linalg.lu_factor. A singular square matrix (a zero on U's diagonal) is refused with a
+    LinAlgError (a RuntimeError, as PyTorch's): lu_factor_ex and lu factor it."""
+    A = _matrix("lu_factor", A)  # noqa: N806
+    _pivoting("lu_factor", pivot)
+    _, pivots, info = lu_factors(_work(A))
+    if info.any():
+        raise _zero_pivot_error("lu_factor", info)
+    return LUFactorResult(Lu.apply(A, part="LU"), Tensor(pivots, dtype=np.int32))
+
+
+def lu(A: Any, *, pivot: bool = True) -> LUResult:  # noqa: N803
+    """The LU decomposition with partial pivoting A = P @ L @ U of a matrix (or of each of
+    a batch; any m x n, k = min(m, n)): P m x m a permutation (A's dtype), L m x k unit
+    lower triangular, U k x n upper: PyTorch's linalg.lu. A singular matrix is factored
+    too. The gradient flows through L and U (the op lu), PyTorch's; where U has a zero on
+    its diagonal it is inf and NaN, as PyTorch's."""
+    A = _matrix("lu", A)  # noqa: N806
+    _pivoting("lu", pivot)
+    _, pivots, _ = lu_factors(_work(A))
+    low = Lu.apply(A, part="L")
+    return LUResult(Tensor(permutation_matrices(pivots, A.shape[-2], low.dtype)), low,
+                    Lu.apply(A, part="U"))
+
+
+def _pivots(name: str, pivots: Any, rows: int, k: int, batch: tuple) -> np.ndarray:
+    """LU_pivots checked: integers (int32 in PyTorch), shape batch + (k,), each 1 to rows."""
+    values = np.asarray(pivots.data if isinstance(pivots, Tensor) else pivots)
+    if values.dtype.kind not in "iu":
+        raise TypeError(f"{name}: pivots must be an integer tensor (int32, as lu_factor gives "
+                        f"them), got dtype {values.dtype}")
+    if values.shape != batch + (k,):
+        raise ValueError(f"{name}: pivots of shape {values.shape} do not fit LU: expected "
+                         f"shape {batch + (k,)} (one per column of U); pass lu_factor's pivots")
+    if values.size and (values.min() < 1 or values.max() > rows):
+        raise ValueError(f"{name}: pivots must lie in 1..{rows} (1-based rows of LU), got "
+                         f"values {values.min()} to {values.max()}; pass lu_factor's pivots")
+    return values
+
+
+def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True,  # noqa: N803
+             adjoint: bool = False) -> Tensor:
+    """X with A @ X = B, from A's LU decomposition (lu_factor's LU and pivots): PyTorch's
+    linalg.lu_solve. `adjoint=True` solves A.T @ X = B, `left=False` X @ A = B (or X @ A.T
+    = B); B is a matrix (or a batch of them; batch axes broadcast). The gradient, for LU
+    and B, is that of the triangular solves (the op solve_triangular) and row swaps it is
+    made of. A zero on U's diagonal gives inf and NaN, as PyTorch's."""
+    left = check_flag("lu_solve", "left", left)
+    adjoint = check_flag("lu_solve", "adjoint", adjoint)
+    LU, B = to_tensor(LU), to_tensor(B)  # noqa: N806
+    square_matrices("lu_solve", LU)
+    n = LU.shape[-1]
+    pivots = _pivots("lu_solve", pivots, n, n, LU.shape[:-2])
+    if B.ndim < 2:
+        raise ValueError(f"lu_solve: B must have at least 2 dimensions (a matrix or a batch of "
+                         f"them), got shape {B.shape}; write a vector b as b[:, None]")
+    if not left:  # (X @ A = B is A.T @ X.T = B.T)
+        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
+    if B.shape[-2] != n:
+        raise ValueError(f"lu_solve: incompatible shapes of LU {LU.shape} and B {B.shape} for "
+                         f"A @ X = B: B needs {n} rows")
+    try:
+        np.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
+    except ValueError:
+        raise ValueError(f"lu_solve: the batch axes of LU {LU.shape} and B {B.shape} do not "
+                         f"broadcast together") from None
+    dtype = np.result_type(LU.dtype, B.dtype)
+    dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
+    P = Tensor(permutation_matrices(pivots, n, dtype))  # noqa: N806
+    if not adjoint:  # A = P L U: X = inv(U) inv(L) P.T B
+        y = SolveTriangular.apply(LU, P.mT @ B, upper=False, unitriangular=True)
+        return SolveTriangular.apply(LU, y, upper=True)
+    y = SolveTriangular.apply(LU.mT, B, upper=False)  # A.T = U.T L.T P.T: X = P inv(L.T) ...
+    return P @ SolveTriangular.apply(LU.mT, y, upper=True, unitriangular=True)
+
+
+def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True,  # noqa: N803
+              unpack_pivots: bool = True) -> LUResult:
+    """P, L and U with A = P @ L @ U from lu_factor's packed LU (m x n, k = min(m, n)) and
+    pivots: PyTorch's lu_unpack. L (m x k) and U (k x n) are LU's triangles (tril, triu:
+    their gradient flows to LU); `unpack_data=False` gives them as empty tensors,
+    `unpack_pivots=False` P."""
+    unpack_data = check_flag("lu_unpack", "unpack_data", unpack_data)
+    unpack_pivots = check_flag("lu_unpack", "unpack_pivots", unpack_pivots)
+    LU = _matrix("lu_unpack", LU_data)  # noqa: N806
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    pivots = _pivots("lu_unpack", LU_pivots, m, k, LU.shape[:-2])
+    dtype = LU.dtype if LU.dtype.kind == "f" else np.dtype(np.float64)
+    empty = Tensor(np.zeros(0, dtype=dtype))
+    P = Tensor(permutation_matrices(pivots, m, dtype)) if unpack_pivots else empty  # noqa: N806
+    if not unpack_data:
+        return LUResult(P, empty, empty)
+    unit = Tensor(np.eye(m, k, dtype=dtype), name="identity")  # (named: not drawn as input)
+    return LUResult(P, LU[..., :, :k].tril(-1) + unit, LU[..., :k, :].triu())
+
+
+def solve_ex(A: Any, B: Any, *, left: bool = True,  # noqa: N803
+             check_errors: bool = False) -> SolveExResult:
+    """X with A @ X = B (`left=False`: X @ A = B), as `tg.linalg.solve` (B a vector or a
+    matrix by PyTorch's rule, batch axes broadcast), and `info` (int32: 0 where A's LU has
+    no zero pivot, else the position of the first): PyTorch's linalg.solve_ex. A singular
+    A's solution is NaN, gradient too (PyTorch's holds its LU solve's inf and NaN).
+    `check_errors=True`: a singular A refused with a LinAlgError, as PyTorch's."""
+    left = check_flag("solve_ex", "left", left)
+    check_errors = check_flag("solve_ex", "check_errors", check_errors)
+    A, B = to_tensor(A), to_tensor(B)  # noqa: N806
+    square_matrices("solve_ex", A)
+    info = lu_factors(_work(A))[2]
+    if check_errors and info.any():
+        raise LinAlgError(f"solve_ex: the solver failed because A (shape {A.shape}) is "
+                          f"singular (info {info.max()}); check it with det or use lstsq")
+    failed = info > 0
+    if not failed.any():
+        return SolveExResult(_solve(A, B, left=left), Tensor(info, dtype=np.int32))
+    identity = Tensor(np.eye(A.shape[-1]), dtype=A.dtype, name="identity")
+    mask = failed[..., None, None]
+    out = _solve(functional.where(mask, identity, A), B, left=left)
+    poison = Tensor(np.where(mask, np.nan, 0.0), dtype=out.dtype, name="NaN where info > 0")
+    bad = (A * poison).sum(axis=(-2, -1))  # (NaN for a singular A: its gradient NaN too)
+    bad = bad.reshape(bad.shape + (1,) * (out.ndim - A.ndim + 2))
+    keep = failed.reshape(failed.shape + (1,) * (out.ndim - A.ndim + 2))
+    return SolveExResult(functional.where(keep, bad, out), Tensor(info, dtype=np.int32))
+
+
+def _solve(A: Tensor, B: Tensor, *, left: bool) -> Tensor:  # noqa: N803
+    """tg.linalg.solve's rules (B a vector or matrix by PyTorch's rule; left=False), with
+    the op solve (linalg.py imports this module: it cannot import linalg.solve)."""
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
+    if left:
+        return Solve.apply(A, B, vector=vector)
+    if vector or B.ndim < 2:
+        raise ValueError(f"solve_ex: with left=False, B must be a matrix (or a batch of them) "
+                         f"for X @ A = B, got shape {B.shape} beside A of shape {A.shape}")
+    return Solve.apply(A.mT, B.mT, vector=False).mT

@@ -1,0 +1,237 @@
+"""LU with partial pivoting and the matrix exponential: the ops `lu` and `matrix_exp`.
+
+`lu_factors` is LAPACK's getrf written out: for each column, the row of the first largest
+|entry| at or below the diagonal is swapped up (`pivots`, 1-based, as LAPACK's and
+PyTorch's), the entries below it become the multipliers of L, and the rest is updated;
+`info` is the position of the first zero pivot (0 when there is none). It takes any
+m x n matrices, a batch of them too. The op `lu` gives one part of A = P @ L @ U (`part`
+'L', 'U', or 'LU': both packed in one matrix as LAPACK leaves them, L's unit diagonal
+not stored); `tg.linalg` (linalg_lu.py) builds lu_factor, lu, lu_solve and the rest on it.
+P is a constant (`permutation_matrices`): A's gradient flows through L and U.
+
+`matrix_exp` is exp(A) by scaling and squaring with a Pade approximant (Higham's 2005
+algorithm: the degree 3, 5, 7, 9 or 13 whose error bound its 1-norm allows, or degree 13
+after halving A s times and squaring the result s times), accurate to float64 (float32
+is computed in float64 and rounded). Its gradient is exact: the top-right block of
+exp([[A.T, G], [0, A.T]]), the derivative of exp at A.T in the direction G.
+
+`LinAlgError` is PyTorch's torch.linalg.LinAlgError: a RuntimeError (as PyTorch's), and
+NumPy's LinAlgError too (a ValueError), so that a caller who catches either catches it.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..engine import Function
+from .decompositions import _mT, _one_of, _rectangular, substitute
+from .linalg import _dtype, _matrices, _non_finite
+
+
+class LinAlgError(np.linalg.LinAlgError, RuntimeError):
+    """A matrix the routine cannot handle (singular, not positive-definite): PyTorch's
+    torch.linalg.LinAlgError, a RuntimeError; also NumPy's LinAlgError (a ValueError)."""
+
+
+def lu_factors(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LU with partial pivoting of each m x n matrix of `a` (LAPACK's getrf): the packed
+    factors (L's multipliers below the diagonal, U on and above it), the pivots (int32,
+    1-based: row j was swapped with row pivots[j]) and info (int32: the position of the
+    first zero pivot, 0 where none is)."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    count = int(np.prod(a.shape[:-2]))  # (not -1: a batch of 0 x 0 leaves it undetermined)
+    work = a.reshape((count, m, n)).copy()
+    pivots = np.zeros((count, k), dtype=np.int32)
+    info = np.zeros(count, dtype=np.int32)
+    batch = np.arange(count)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for j in range(k):
+            row = j + np.argmax(np.abs(work[:, j:, j]), axis=-1)  # (the first largest)
+            pivots[:, j] = row + 1
+            swapped = work[batch, row].copy()
+            work[batch, row] = work[batch, j]
+            work[batch, j] = swapped
+            pivot = work[:, j, j]
+            zero = pivot == 0
+            info[zero & (info == 0)] = j + 1
+            factors = np.where(zero[:, None], work[:, j + 1:, j], work[:, j + 1:, j]
+                               / pivot[:, None])  # (a zero pivot: its column is all 0)
+            work[:, j + 1:, j] = factors
+            work[:, j + 1:, j + 1:] -= factors[:, :, None] * work[:, None, j, j + 1:]
+    batch_shape = a.shape[:-2]
+    return (work.reshape(a.shape), pivots.reshape(batch_shape + (k,)),
+            info.reshape(batch_shape))
+
+
+def row_order(pivots: np.ndarray, m: int) -> np.ndarray:
+    """The rows of A in the order the pivots' swaps leave them, as indices (..., m): P.T @ A
+    is A[order]."""
+    order = np.broadcast_to(np.arange(m), pivots.shape[:-1] + (m,)).copy()
+    for j in range(pivots.shape[-1]):
+        other = (pivots[..., j, None] - 1).astype(np.intp)
+        moved = np.take_along_axis(order, other, axis=-1)
+        np.put_along_axis(order, other, order[..., j, None], axis=-1)
+        order[..., j] = moved[..., 0]
+    return order
+
+
+def permutation_matrices(pivots: np.ndarray, m: int, dtype: np.dtype) -> np.ndarray:
+    """P with A = P @ L @ U, from LAPACK's pivots (1-based), for each of a batch."""
+    order = row_order(pivots, m)
+    p = np.zeros(order.shape + (m,), dtype=dtype)
+    np.put_along_axis(p, order[..., :, None], 1, axis=-1)  # (P.T's row i is e_order[i])
+    return _mT(p)
+
+
+def unpacked(lu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """L (m x k, unit lower triangular) and U (k x n, upper) from LAPACK's packed factors."""
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    low = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=lu.dtype)
+    return low, np.triu(lu[..., :k, :])
+
+
+def lu_gradient(low: np.ndarray, up: np.ndarray, g_low: np.ndarray,
+                g_up: np.ndarray) -> np.ndarray:
+    """The gradient of P.T @ A for A = P @ L @ U (L m x k, U k x n): with L = [L1; L2] and
+    U = [U1, U2] (L1, U1 square), M = tril(L1.T gL1 - gU2 U2.T, -1) + triu(gU1 U1.T -
+    L2.T gL2); the square block is inv(L1).T M inv(U1).T, the rows below it gL2
+    inv(U1).T, the columns right of it inv(L1).T gU2."""
+    k = low.shape[-1]
+    l1, l2, u1, u2 = low[..., :k, :], low[..., k:, :], up[..., :, :k], up[..., :, k:]
+    m = (np.tril(_mT(l1) @ g_low[..., :k, :] - g_up[..., :, k:] @ _mT(u2), -1)
+         + np.triu(g_up[..., :, :k] @ _mT(u1) - _mT(l2) @ g_low[..., k:, :]))
+
+    def right(y: np.ndarray) -> np.ndarray:  # y @ inv(U1).T
+        return _mT(substitute(u1, _mT(y), upper=True))
+
+    def left(y: np.ndarray) -> np.ndarray:  # inv(L1).T @ y
+        return substitute(_mT(l1), y, upper=True, unit=True)
+
+    square = left(right(m))
+    rows = np.concatenate([square, right(g_low[..., k:, :])], axis=-2)
+    if up.shape[-1] == k:
+        return rows
+    return np.concatenate([rows, left(g_up[..., :, k:])], axis=-1)
+
+
+class Lu(Function, name="lu"):
+    """One part of the LU decomposition with partial pivoting A = P @ L @ U of a matrix (or
+    of each of a batch; any m x n, k = min(m, n)): `part` 'L' (m x k, unit lower
+    triangular), 'U' (k x n, upper) or 'LU' (m x n, both packed, L's diagonal not
+    stored): PyTorch's linalg.lu's L and U and linalg.lu_factor's LU, whose functions
+    (`tg.linalg`) compute them with this op; P and the pivots carry no gradient. The
+    gradient is PyTorch's (see `lu_gradient`): where U has a 0 on its diagonal (a
+    singular A) it divides by it, inf and NaN, as PyTorch's.
+
+    forward: `L` or `U` with `A = P @ L @ U`, P from LAPACK's getrf pivoting
+    gradient: `P @ inv(L).T @ (tril(L.T @ gL, -1) + triu(gU @ U.T)) @ inv(U).T` for square A
+    """
+
+    def forward(ctx, x, *, part="LU"):
+        _one_of(ctx.name, "part", part, ("L", "U", "LU"))
+        a = _rectangular(ctx.name, x)
+        lu, pivots, _ = lu_factors(a)
+        low, up = unpacked(lu)
+        ctx.part = part
+        ctx.save_for_backward(low, up, row_order(pivots, a.shape[-2]))
+        return {"L": low, "U": up, "LU": lu}[part].astype(_dtype(x), copy=False)
+
+    def backward(ctx, g):
+        low, up, order = ctx.saved_tensors
+        g = g.astype(low.dtype, copy=False)
+        k = low.shape[-1]
+        g_low = {"L": g, "U": None, "LU": None}[ctx.part]
+        g_up = {"L": None, "U": g, "LU": None}[ctx.part]
+        if ctx.part == "LU":
+            g_low, g_up = np.tril(g[..., :, :k], -1), np.triu(g[..., :k, :])
+        g_low = np.zeros_like(low) if g_low is None else g_low
+        g_up = np.zeros_like(up) if g_up is None else g_up
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            permuted = lu_gradient(low, up, g_low, g_up)
+        grad = np.zeros(permuted.shape, dtype=permuted.dtype)
+        rows = np.broadcast_to(order[..., :, None], permuted.shape)
+        np.put_along_axis(grad, rows, permuted, axis=-2)  # (P @ it: row i to row order[i])
+        return grad
+
+
+# Higham (2005), "The scaling and squaring method for the matrix exponential revisited",
+# table 2.3: the largest 1-norm for which the Pade approximant of each degree is exact to
+# float64's unit roundoff
+_THETAS = {3: 1.495585217958292e-2, 5: 2.539398330063230e-1, 7: 9.504178996162932e-1,
+           9: 2.097847961257068e0, 13: 5.371920351148152e0}
+
+
+def _pade_coefficients(degree: int) -> list[float]:
+    """The coefficients b_j of the [degree / degree] Pade approximant's numerator of exp:
+    (2m - j)! m! / ((2m)! j! (m - j)!)."""
+    m = degree
+    return [math.factorial(2 * m - j) * math.factorial(m)
+            / (math.factorial(2 * m) * math.factorial(j) * math.factorial(m - j))
+            for j in range(m + 1)]
+
+
+def _pade(a: np.ndarray, degree: int) -> np.ndarray:
+    """The Pade approximant r(A) = q(A)^-1 p(A) of exp(A), p = V + U, q = V - U (U the odd
+    powers' terms, V the even ones')."""
+    b = _pade_coefficients(degree)
+    square = a @ a
+    power = np.eye(a.shape[-1], dtype=a.dtype)  # A**(2i)
+    odd, even = b[1] * power, b[0] * power
+    for i in range(1, degree // 2 + 1):
+        power = power @ square
+        even = even + b[2 * i] * power
+        if 2 * i + 1 <= degree:
+            odd = odd + b[2 * i + 1] * power
+    odd = a @ odd
+    return np.linalg.solve(even - odd, even + odd)
+
+
+def expm(a: np.ndarray) -> np.ndarray:
+    """exp(A) of each square matrix of `a` (float64), by scaling and squaring; a matrix with
+    a NaN or infinite entry gives all NaN."""
+    out = np.empty(a.shape, dtype=np.float64)
+    bad = _non_finite(a)
+    for k in np.ndindex(a.shape[:-2]):
+        if bad[k]:
+            out[k] = np.nan
+            continue
+        matrix = a[k].astype(np.float64)
+        norm = np.abs(matrix).sum(axis=0).max(initial=0.0)
+        degree = next((d for d in (3, 5, 7, 9) if norm <= _THETAS[d]), 13)
+        halvings = 0
+        if degree == 13 and norm > _THETAS[13]:
+            halvings = int(math.ceil(math.log2(norm / _THETAS[13])))
+        result = _pade(matrix / 2.0 ** halvings, degree)
+        for _ in range(halvings):
+            result = result @ result
+        out[k] = result
+    return out
+
+
+class MatrixExp(Function, name="matrix_exp", methods=("matrix_exp",),
+                functions=("matrix_exp",)):
+    """The matrix exponential exp(A) = I + A + A @ A / 2 + ... of a square matrix (or of
+    each of a batch): PyTorch's linalg.matrix_exp, also `tg.matrix_exp` and
+    `x.matrix_exp()`. Scaling and squaring with a Pade approximant (`expm`), in float64.
+    A matrix with a NaN or infinite entry gives all NaN.
+
+    forward: `exp(A)`
+    gradient: the top-right n x n block of `exp([[A.T, g], [0, A.T]])` (exact)
+    """
+
+    def forward(ctx, x):
+        a = _matrices(ctx.name, x)
+        ctx.save_for_backward(a)
+        return expm(a).astype(_dtype(x), copy=False)
+
+    def backward(ctx, g):
+        (a,) = ctx.saved_tensors
+        n = a.shape[-1]
+        g = np.broadcast_to(g, a.shape)
+        block = np.zeros(a.shape[:-2] + (2 * n, 2 * n), dtype=np.float64)
+        block[..., :n, :n] = block[..., n:, n:] = _mT(a)
+        block[..., :n, n:] = g
+        return expm(block)[..., :n, n:].astype(a.dtype, copy=False)
