@@ -13,6 +13,11 @@ clamps each entry. The clipping functions change `.grad` in place (a new array e
 
 `nn.utils.rnn` (rnn.py) pads and packs batches of sequences of different lengths
 (`pad_sequence`, `pack_padded_sequence`, `PackedSequence`, ...) for the recurrent layers.
+`nn.utils.parametrize` (`register_parametrization`, `remove_parametrizations`, `cached`,
+...) and `nn.utils.parametrizations` (`weight_norm`, `spectral_norm`, `orthogonal`)
+compute a parameter from others at each access; `weight_norm` and `spectral_norm` here
+are PyTorch's older hooks (norm_hooks.py); `fuse_conv_bn_eval` and its kin fold an
+eval-mode batch norm into the layer before it (fusion.py); `skip_init` (init.py).
 """
 from __future__ import annotations
 
@@ -27,9 +32,18 @@ from ...grad_mode import check_flag, no_grad
 from ...ops.arguments import number
 from ...tensor import Tensor
 from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, pack_padded_sequence, ...)
+from . import parametrizations, parametrize  # noqa: F401  (PyTorch's nn.utils submodules)
+from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: F401
+                     fuse_linear_bn_weights)
+from .init import skip_init  # noqa: F401
+from .norm_hooks import (remove_spectral_norm, remove_weight_norm, spectral_norm,  # noqa: F401
+                         weight_norm)
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_",
-           "parameters_to_vector", "vector_to_parameters"]
+           "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
+           "parametrizations", "weight_norm", "remove_weight_norm", "spectral_norm",
+           "remove_spectral_norm", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
+           "fuse_linear_bn_eval", "fuse_linear_bn_weights", "skip_init"]
 
 
 def _tensors(parameters: Any, where: str) -> list[Tensor]:
