@@ -33,6 +33,9 @@ from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, dr
                     render_graph)
 from .serialization import LoadError, load, save
 from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (on the above)
+from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout is F's)
+from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
+from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
 
 __version__ = "0.1.0"
 
@@ -45,6 +48,7 @@ __all__ = [
     "BackwardSteps", "save", "load", "LoadError",
 ] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__ \
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
+__all__ += properties.__all__ + torch_functions.__all__
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 

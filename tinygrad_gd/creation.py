@@ -29,7 +29,7 @@ import numpy as np
 
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
-from .values import _fitted, numeric_dtype
+from .values import _fitted, default_float, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -51,9 +51,9 @@ def _leaf(array: np.ndarray, requires_grad: bool, where: str, hint: str = _GIVEN
     return out
 
 
-def _dtype(dtype: Any, where: str, default: Any = np.float64) -> np.dtype:
-    """A creation's dtype (`default` without one): numbers only, one line otherwise."""
-    return numeric_dtype(default if dtype is None else dtype, where)
+def _dtype(dtype: Any, where: str, default: Any = None) -> np.dtype:
+    """A creation's dtype (`default`, else the default dtype, without one): numbers only."""
+    return numeric_dtype((default or default_float()) if dtype is None else dtype, where)
 
 
 def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -192,7 +192,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
                 for v in (start, stop, step))
     if step == 0:
         raise ValueError("arange: step must not be 0")
-    out = _dtype(dtype, "arange", np.int64 if whole else np.float64)
+    out = _dtype(dtype, "arange", np.int64 if whole else None)
     if out.kind in "iub" and not float(step).is_integer():
         raise ValueError(f"arange: step={step!r} is not a whole number, which dtype {out} cannot "
                          f"step by; leave dtype out (float64) or give a whole step")
@@ -414,7 +414,7 @@ def full_like(x: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = 
 
 
 def _float_like(like: np.dtype, dtype: Any) -> Any:
-    return dtype if dtype is not None else like if like.kind == "f" else np.float64
+    return dtype if dtype is not None else like if like.kind == "f" else default_float()
 
 
 def rand_like(x: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,

@@ -20,7 +20,7 @@ from .engine import Function, is_grad_enabled
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
                       writes)
-from .values import _as_array, _constant, _describe, _fitted
+from .values import _as_array, _constant, _describe, _fitted, python_floats
 
 __all__ = ["Tensor"]
 
@@ -441,6 +441,8 @@ def _new_values(data: Any, dtype: Any, where: str, default: Any = np.float64) ->
     """`_as_array` for a new leaf; warns (as PyTorch) when it copies a tensor needing a grad."""
     _read.cut = isinstance(data, Tensor) and data._requires_grad  # (or one in a list: __array__)
     array = _as_array(data, dtype, where, default=default)
+    if dtype is None:
+        array = python_floats(array, data)
     if _read.cut and is_grad_enabled():
         warnings.warn(f"{where}: a tensor in the data requires a gradient: its values are copied "
                       f"into a new leaf, which no gradient flows back through; keep the graph "

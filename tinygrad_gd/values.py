@@ -7,7 +7,9 @@ so that neither data nor a cast brings in values no op computes correctly. `_con
 is an op's operand that is not a tensor; `_fitted` refuses a finite value that a float
 dtype would make inf. `is_device` and `check_cpu` read PyTorch's devices (`to(device)`,
 a layer's `device=`). tensor.py, which defines Tensor, imports them
-(and sets `Tensor` here); other modules import `_as_array` from either.
+(and sets `Tensor` here); other modules import `_as_array` from either. `default_float` is
+the dtype of new float tensors made without one (float64 unless tg.set_default_dtype
+changed it: properties.py), kept here, below everything that makes tensors.
 """
 from __future__ import annotations
 
@@ -17,6 +19,21 @@ import numpy as np
 
 # The Tensor class whose values `_as_array` unwraps: tensor.py sets it (it imports this module)
 Tensor: Any = None
+_DEFAULT_FLOAT = [np.dtype(np.float64)]  # (one entry, set by tg.set_default_dtype)
+
+
+def default_float() -> np.dtype:
+    """The dtype of new float tensors made without one: float64 unless set otherwise."""
+    return _DEFAULT_FLOAT[0]
+
+
+def python_floats(array: np.ndarray, data: Any) -> np.ndarray:
+    """`array` made of `data` in the default float dtype where `data` was Python's (numbers,
+    lists: NumPy reads them as float64), not an array or a tensor, which keep their dtype."""
+    if array.dtype == np.float64 and _DEFAULT_FLOAT[0] != array.dtype and \
+            not isinstance(data, (np.ndarray, np.generic, Tensor)):
+        return array.astype(_DEFAULT_FLOAT[0])
+    return array
 
 
 def _describe(data: Any) -> str:

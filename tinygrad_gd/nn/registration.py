@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from ..values import check_cpu, is_device, numeric_dtype
+from ..values import check_cpu, default_float, is_device, numeric_dtype
 
 __all__ = ["check_name", "check_assignment", "check_constructor_arguments"]
 
@@ -86,16 +86,17 @@ def check_constructor_arguments(cls: type, args: tuple) -> None:
 
 
 def _float_dtype(dtype: Any, where: str, device: Any = None) -> np.dtype:
-    """A layer's parameter dtype (float64 by default; NumPy's, its name or PyTorch's, as
-    `numeric_dtype` reads them). PyTorch's `device=` is accepted as the CPU (where
-    tinygrad_gd runs), and a device where the dtype goes (PyTorch's positional order:
-    `BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu")`) is refused in one line."""
+    """A layer's parameter dtype (by default float64, or tg.set_default_dtype's; NumPy's,
+    its name or PyTorch's, as `numeric_dtype` reads them). PyTorch's `device=` is accepted
+    as the CPU (where tinygrad_gd runs), and a device where the dtype goes (PyTorch's
+    positional order: `BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu")`) is refused in one
+    line."""
     check_cpu(device, where)
     if is_device(dtype):
         raise TypeError(f"{where}: got {str(dtype)!r} where the dtype goes; PyTorch's argument "
                         f"there is device: tinygrad_gd runs on the CPU, so leave it out (or "
                         f"pass dtype= by keyword)")
-    resolved = numeric_dtype(np.float64 if dtype is None else dtype, where)
+    resolved = numeric_dtype(default_float() if dtype is None else dtype, where)
     if resolved.kind != "f":
         raise TypeError(f"{where}: parameters must be floating point, got dtype {resolved}; "
                         f"use np.float64 (the default) or np.float32")
