@@ -77,6 +77,15 @@ MORE2_W_BILINEAR = MORE2_RNG.uniform(-1, 1, (2, 4, 3))  # (out, in1, in2)
 # bags of EMB's rows: entries cut at offsets (bags 0-1, none, 2-4, 5-6), and a bag per row
 MORE2_BAG, MORE2_OFFSETS = np.array([1, 2, 4, 4, 3, 0, 2]), np.array([0, 2, 2, 5])
 MORE2_BAG_WEIGHTS, MORE2_BAGS = MORE2_RNG.uniform(0.5, 1.5, 7), np.array([[1, 4, 3], [0, 1, 2]])
+VOLUME_RNG = np.random.default_rng(31)  # for the 3-d convolutions and pools
+VOLUME = VOLUME_RNG.uniform(-2, 2, (2, 4, 3, 4, 3))  # (batch, channels, depth, height, width)
+VOLUME_W = VOLUME_RNG.uniform(-1, 1, (6, 2, 2, 3, 2))  # conv3d's (out, in / 2 groups, k...)
+VOLUME_WT = VOLUME_RNG.uniform(-1, 1, (4, 1, 2, 2, 3))  # conv_transpose3d's, groups=2
+# a 3-d max pool's values and indices (kernel 2), the unpoolings' inputs
+VOLUME_V, VOLUME_I = (np.array(t.data) for t in F.max_pool3d_with_indices(
+    Tensor(VOLUME_RNG.uniform(-2, 2, (2, 2, 4, 2, 4))), 2))
+
+
 
 
 class Case(NamedTuple):
@@ -179,6 +188,23 @@ LAYERS = {
                         "MaxUnpool1d"),
     "MaxUnpool2d": Case(lambda nn: nn.MaxUnpool2d(2), (CONVPOOL_V2, CONVPOOL_I2),
                         "MaxUnpool2d"),
+    "Conv3d": Case(lambda nn: nn.Conv3d(4, 6, (2, 3, 2), (1, 2, 1), 1, (1, 1, 2), 2),
+                   (VOLUME,), "Conv3d"),
+    "Conv3d same replicate unbatched": Case(lambda nn: nn.Conv3d(
+        4, 2, (2, 3, 2), padding="same", padding_mode="replicate"), (VOLUME[0],), "Conv3d"),
+    "ConvTranspose3d": Case(lambda nn: nn.ConvTranspose3d(4, 2, (2, 2, 3), (2, 1, 2), 1, 1,
+                                                          groups=2, dilation=(1, 2, 1)),
+                            (VOLUME,), "ConvTranspose3d"),
+    "MaxPool3d": Case(lambda nn: nn.MaxPool3d(2, (1, 2, 1), 1, ceil_mode=True), (VOLUME,),
+                      "MaxPool3d"),
+    "AvgPool3d": Case(lambda nn: nn.AvgPool3d(3, 2, 1, ceil_mode=True, count_include_pad=False),
+                      (VOLUME,), "AvgPool3d"),
+    "AdaptiveAvgPool3d": Case(lambda nn: nn.AdaptiveAvgPool3d((2, 3, 2)), (VOLUME,),
+                              "AdaptiveAvgPool3d"),
+    "AdaptiveMaxPool3d": Case(lambda nn: nn.AdaptiveMaxPool3d((2, 3, None)), (VOLUME[0],),
+                              "AdaptiveMaxPool3d"),
+    "LPPool3d": Case(lambda nn: nn.LPPool3d(2, 2, 1), (VOLUME,), "LPPool3d"),
+    "MaxUnpool3d": Case(lambda nn: nn.MaxUnpool3d(2), (VOLUME_V, VOLUME_I), "MaxUnpool3d"),
     "ZeroPad2d": Case(lambda nn: nn.ZeroPad2d((1, 0, 2, 1)), (IMG,), "ZeroPad2d"),
     "ConstantPad1d": Case(lambda nn: nn.ConstantPad1d(2, 3.5), (SEQ,), "ConstantPad1d"),
     "ConstantPad2d": Case(lambda nn: nn.ConstantPad2d((0, 1, 1, 0), -1.0), (IMG,),
@@ -412,6 +438,31 @@ FUNCTIONS = {
                          (CONVPOOL_V1, CONVPOOL_I1), "max_unpool1d"),
     "max_unpool2d": Case(lambda F: lambda x, i: F.max_unpool2d(x, i, 2, output_size=(5, 6)),
                          (CONVPOOL_V2, CONVPOOL_I2), "max_unpool2d"),
+    "conv2d unbatched": Case(lambda F: lambda x, w: F.conv2d(x, w, None, 2, 1),
+                             (IMG[0], W_CONV2[:, :2]), "conv2d"),
+    "conv3d": Case(lambda F: lambda x, w, b: F.conv3d(x, w, b, 1, "same", 1, 2),
+                   (VOLUME, VOLUME_W, B4[:2].repeat(3)), "conv3d"),
+    "conv3d unbatched strided dilated": Case(lambda F: lambda x, w: F.conv3d(
+        x, w, None, (2, 1, 1), (0, 1, 1), (1, 1, 2), 2), (VOLUME[1], VOLUME_W), "conv3d"),
+    "conv_transpose3d": Case(lambda F: lambda x, w, b: F.conv_transpose3d(
+        x, w, b, (1, 2, 2), (1, 0, 1), (0, 1, 0), 2), (VOLUME, VOLUME_WT, B4[:2]),
+        "conv_transpose3d"),
+    "max_pool3d": Case(lambda F: lambda x: F.max_pool3d(x, (2, 3, 2), 1, 1, (1, 1, 2)),
+                       (VOLUME,), "max_pool3d"),
+    "max_pool3d_with_indices": Case(lambda F: lambda x: F.max_pool3d_with_indices(
+        x, 2, 2, 1, ceil_mode=True)[0], (VOLUME[0],), "max_pool3d_with_indices"),
+    "avg_pool3d": Case(lambda F: lambda x: F.avg_pool3d(x, 2, 1, 1, False, True, 3), (VOLUME,),
+                       "avg_pool3d"),
+    "adaptive_avg_pool3d": Case(lambda F: lambda x: F.adaptive_avg_pool3d(x, (None, 3, 2)),
+                                (VOLUME[0],), "adaptive_avg_pool3d"),
+    "adaptive_max_pool3d": Case(lambda F: lambda x: F.adaptive_max_pool3d(x, 2), (VOLUME,),
+                                "adaptive_max_pool3d"),
+    "adaptive_max_pool3d_with_indices": Case(lambda F: lambda x: F.adaptive_max_pool3d_with_indices(
+        x, (3, 2, 3))[0], (VOLUME,), "adaptive_max_pool3d_with_indices"),
+    "lp_pool3d": Case(lambda F: lambda x: F.lp_pool3d(x, 2, (2, 2, 1), 2, True), (VOLUME,),
+                      "lp_pool3d"),
+    "max_unpool3d": Case(lambda F: lambda x, i: F.max_unpool3d(x, i, 2, output_size=(4, 3, 5)),
+                         (VOLUME_V, VOLUME_I), "max_unpool3d"),
     "interpolate": Case(lambda F: lambda x: F.interpolate(x, scale_factor=(1.5, 0.6),
                                                           mode="bicubic"), (IMG,), "interpolate"),
     "interpolate linear": Case(lambda F: lambda x: F.interpolate(

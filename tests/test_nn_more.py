@@ -453,8 +453,9 @@ def test_conv2d_and_max_pool2d_layers_train_a_small_image_model():
 
 def test_conv2d_and_max_pool2d_errors_name_the_shapes():
     with pytest.raises(ValueError, match=r"conv2d: expected a batch of images of shape \(batch, "
-                                         r"channels, height, width\), got shape \(1, 5, 5\)"):
-        nn.Conv2d(1, 2, 3)(Tensor(np.zeros((1, 5, 5))))
+                                         r"channels, height, width\) or one image \(channels, "
+                                         r"height, width\), got shape \(5, 5\)"):
+        nn.Conv2d(1, 2, 3)(Tensor(np.zeros((5, 5))))
     with pytest.raises(ValueError, match=r"conv2d: weight of shape \(2, 1, 3, 3\) must be "
                                          r"\(out_channels, in_channels, kh, kw\) with "
                                          r"in_channels = the input's 3"):

@@ -549,10 +549,16 @@ def test_functional_conv2d_with_padding_same_is_the_layers():
         F.conv2d(tg.tensor(X4), layer.weight, padding="full")
 
 
+def test_norm_layers_take_pytorchs_positional_device():
+    for build in (lambda d: nn.BatchNorm1d(4, 1e-5, 0.1, True, True, d),
+                  lambda d: nn.BatchNorm2d(4, 1e-5, 0.1, True, True, d),
+                  lambda d: nn.LayerNorm(4, 1e-5, True, True, d)):
+        assert build("cpu").weight.dtype == np.float64
+        with pytest.raises(TypeError, match=r"expected the device 'cpu', got str 'cuda:0'"):
+            build("cuda:0")
+
+
 @pytest.mark.parametrize("build, name", [
-    (lambda: nn.BatchNorm1d(4, 1e-5, 0.1, True, True, "cpu"), "BatchNorm1d"),
-    (lambda: nn.BatchNorm2d(4, 1e-5, 0.1, True, True, "cuda:0"), "BatchNorm2d"),
-    (lambda: nn.LayerNorm(4, 1e-5, True, True, "cpu"), "LayerNorm"),
     (lambda: nn.PReLU(1, 0.25, "cpu"), "PReLU"),
 ])
 def test_layers_given_pytorchs_positional_device_say_so(build, name):

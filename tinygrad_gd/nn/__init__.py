@@ -9,8 +9,9 @@
     loss_checks.py the loss functions' argument checks and weighting
     containers.py  ModuleList, ModuleDict (Sequential also takes an OrderedDict),
                    ParameterList, ParameterDict
-    convolution.py Conv2d (dilation, groups, padding_mode), MaxPool2d, AvgPool2d (images:
-                   batch, channels, height, width), the conv layers' base _ConvNd
+    convolution.py Conv2d, Conv3d (dilation, groups, padding_mode), MaxPool2d/3d,
+                   AvgPool2d/3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d (images and volumes,
+                   a batch or one), the conv layers' base _ConvNd
     layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
@@ -21,7 +22,7 @@
     spatial.py     Dropout1d, Dropout2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d,
                    Conv1d, MaxPool1d, AvgPool1d (sequences: [batch,] channels, length),
                    Unflatten
-    pooling.py     LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d (and their F functions)
+    pooling.py     LPPool1d/2d/3d, MaxUnpool1d/2d/3d (and their F functions)
     padding.py     ReflectionPad1d/2d/3d, ReplicationPad1d/2d/3d, CircularPad1d/2d/3d,
                    ConstantPad1d/2d/3d, ZeroPad1d/2d/3d, and F.pad (PyTorch's modes and
                    rules; negative pads crop)
@@ -33,7 +34,7 @@
     recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first, bidirectional),
                    and the one loop over a sequence LSTM and GRU run too
     recurrent_gated.py  LSTMCell, GRUCell, LSTM (proj_size), GRU
-    transposed.py  ConvTranspose1d, ConvTranspose2d (weight (in, out/groups, k...),
+    transposed.py  ConvTranspose1d/2d/3d (weight (in, out/groups, k...),
                    forward's output_size=), Unfold, Fold
     resampling.py  Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
                    PixelUnshuffle (and F.interpolate, F.pixel_shuffle, F.pixel_unshuffle)
@@ -59,10 +60,16 @@
                    layer_functions_more.py: instance_norm, local_response_norm, bilinear,
                    channel_shuffle, pdist, embedding_bag; random_functions.py: dropout3d,
                    alpha_dropout, feature_alpha_dropout, rrelu, gumbel_softmax;
-                   in_place_functions.py: relu_, elu_, selu_, ... outside any graph)
+                   in_place_functions.py: relu_, elu_, selu_, ... outside any graph;
+                   volumetric_functions.py: conv3d, max_pool3d, avg_pool3d, the 3-d
+                   adaptive pools)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
-    utils.py       clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
-                   parameters_to_vector, vector_to_parameters
+    utils/         clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
+                   parameters_to_vector, vector_to_parameters; rnn.py: PackedSequence,
+                   pack_padded_sequence, pad_packed_sequence, pad_sequence, ...;
+                   parametrize.py, parametrizations.py: register_parametrization,
+                   weight_norm, spectral_norm, orthogonal; norm_hooks.py: the older
+                   weight_norm/spectral_norm; fusion.py: fuse_conv_bn_eval, ...
 
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
@@ -72,6 +79,8 @@ from .activations import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, H
                           Tanhshrink, Threshold)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList
 from .convolution import AvgPool2d, Conv2d, MaxPool2d
+from .convolution import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d,
+                          MaxPool3d)
 from .distance import CosineSimilarity, PairwiseDistance
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
@@ -92,6 +101,7 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReflectionPad3d, ReplicationPad1d, ReplicationPad2d, ReplicationPad3d,
                       ZeroPad1d, ZeroPad2d, ZeroPad3d)
 from .pooling import LPPool1d, LPPool2d, MaxUnpool1d, MaxUnpool2d
+from .pooling import LPPool3d, MaxUnpool3d
 from .recurrent import RNN, RNNCell
 from .recurrent_gated import GRU, LSTM, GRUCell, LSTMCell
 from .resampling import (PixelShuffle, PixelUnshuffle, Upsample, UpsamplingBilinear2d,
@@ -100,6 +110,7 @@ from .spatial import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d,
                       AdaptiveMaxPool2d, AvgPool1d, Conv1d, Dropout1d, Dropout2d, MaxPool1d,
                       Unflatten)
 from .transposed import ConvTranspose1d, ConvTranspose2d, Fold, Unfold
+from .transposed import ConvTranspose3d
 from .transformer import MultiheadAttention, TransformerEncoder, TransformerEncoderLayer
 from .transformer_decoder import Transformer, TransformerDecoder, TransformerDecoderLayer
 
@@ -129,6 +140,8 @@ __all__ = [
     "AlphaDropout", "FeatureAlphaDropout", "RReLU",
     "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "LPPool1d", "LPPool2d", "MaxUnpool1d",
     "MaxUnpool2d",
+    "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool3d", "LPPool3d", "MaxUnpool3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "ZeroPad1d", "ZeroPad3d", "ConstantPad3d",

@@ -1,10 +1,12 @@
-"""Layers for images, (batch, channels, height, width): `Conv2d`, `MaxPool2d`, `AvgPool2d`
-(the pools take one image, (channels, height, width), too), and what the convolution
-layers share with `Conv1d` (spatial.py): `_ConvNd`.
+"""Layers for images, (batch, channels, height, width), and volumes, (batch, channels,
+depth, height, width), each also taking one without the batch axis: `Conv2d`, `MaxPool2d`,
+`AvgPool2d`, `Conv3d`, `MaxPool3d`, `AvgPool3d`, `AdaptiveAvgPool3d`, `AdaptiveMaxPool3d`,
+and what the convolution layers share with `Conv1d` (spatial.py): `_ConvNd`.
 
-Each calls the op of the same meaning (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`, in
-`ops/convolution.py`, where the chain rule through a sliding window is written out); a
-padding_mode other than "zeros" pads with `F.pad` first, as PyTorch's layers do.
+Each calls the function of the same meaning (`tg.conv2d`, `tg.max_pool2d`,
+`tg.avg_pool2d`, `F.conv3d`, ...: the ops in `ops/convolution.py`, where the chain rule
+through a sliding window is written out over any number of axes); a padding_mode other
+than "zeros" pads with `F.pad` first, as PyTorch's layers do.
 """
 from __future__ import annotations
 
@@ -17,15 +19,18 @@ from ..creation import make_generator
 from ..functional import avg_pool2d, conv2d, max_pool2d
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
-from ..ops.convolution import conv_padding, divisor_or_none, pair
+from ..ops.convolution import conv_padding, divisor_or_none, sizes
+from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
 from . import functional as F
 from .layer_functions import _as_tensor, _named
 from .layers import _check_features
 from .registration import _float_dtype
 from .module import Module, Parameter
+from .spatial_functions import _output_size
 
-__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d"]
+__all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "Conv3d", "MaxPool3d", "AvgPool3d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -135,11 +140,32 @@ class Conv2d(_ConvNd):
                       self.groups)
 
 
+class Conv3d(_ConvNd):
+    """A 3-D convolution (PyTorch's Conv3d) of (batch, in_channels, depth, height, width)
+    or unbatched (in_channels, depth, height, width) input: `out_channels` filters of
+    shape (in_channels / groups, kd, kh, kw) slid with `stride` and `dilation` (an int or
+    (depth, height, width)); `padding` an int, three, "valid" or "same" (stride 1; the
+    odd zero after, as PyTorch's), zeros or `padding_mode` ('reflect', 'replicate',
+    'circular'); see `functional.conv3d`. Initialised and seeded as `Conv2d`: fan_in =
+    in_channels / groups * kd * kh * kw."""
+
+    n = 3
+
+    def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
+        return _int_sizes("Conv3d", name, value, low, 3)
+
+    def forward(self, input: Any) -> Tensor:
+        input, padding = self._padded(_as_tensor(self, input))
+        return F.conv3d(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                        self.groups)
+
+
 def _window(layer: Module, kernel_size: Any, stride: Any, padding: Any,
             parse: Any) -> str:
     """A max or average pool layer's kernel_size, stride and padding, checked by `parse`
-    (`_int_pair`, or `single` for 1-d) and kept as given (as PyTorch shows them), stride
-    None the kernel's (as PyTorch's stores it); the layer's name, for its other checks."""
+    (`_int_pair`, `_int_sizes` of n, or `single` for 1-d) and kept as given (as PyTorch
+    shows them), stride None the kernel's (as PyTorch's stores it); the layer's name, for
+    its other checks."""
     name = type(layer).__name__
     parse(name, "kernel_size", kernel_size)
     if stride is not None:
@@ -150,14 +176,20 @@ def _window(layer: Module, kernel_size: Any, stride: Any, padding: Any,
     return name
 
 
-def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, int]:
-    """`pair` (each at least `low`: 1 for a kernel's size, a stride, 0 for a padding), its
-    TypeError naming the argument, as a layer's constructor is called."""
+def _int_sizes(where: str, name: str, value: Any, low: int = 1, n: int = 2
+               ) -> tuple[int, ...]:
+    """`sizes` of n (each at least `low`: 1 for a kernel's size, a stride, 0 for a
+    padding), its TypeError naming the argument, as a layer's constructor is called."""
     try:
-        return pair(where, name, value, low)
+        return sizes(where, name, value, n, low)
     except TypeError:
-        raise TypeError(f"{where}: {name} must be an int or a pair of ints, got "
+        raise TypeError(f"{where}: {name} must be an int or {_n_ints(n)}, got "
                         f"{type(value).__name__} {value!r}") from None
+
+
+def _int_pair(where: str, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
+    """`_int_sizes` of an image's two axes."""
+    return _int_sizes(where, name, value, low)
 
 
 class MaxPool2d(Module):
@@ -167,19 +199,25 @@ class MaxPool2d(Module):
     (values, indices) as PyTorch's (the input to `MaxUnpool2d`). Input (batch, C, height,
     width) or one image (C, height, width)."""
 
+    n = 2  # spatial axes
+    function = staticmethod(max_pool2d)
+
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  dilation: Any = 1, return_indices: bool = False, ceil_mode: bool = False
                  ) -> None:
         super().__init__()
-        name = _window(self, kernel_size, stride, padding, _int_pair)
-        _int_pair(name, "dilation", dilation)
+        name = _window(self, kernel_size, stride, padding, self._parse)
+        self._parse(name, "dilation", dilation)
         self.dilation = dilation
         self.return_indices = check_flag(name, "return_indices", return_indices)
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
 
+    def _parse(self, where: str, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
+        return _int_sizes(where, name, value, low, self.n)
+
     def forward(self, input: Any) -> Any:
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
+        return type(self).function(input, self.kernel_size, self.stride, self.padding,
+                                   self.dilation, self.ceil_mode, self.return_indices)
 
     def extra_repr(self) -> str:
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -193,19 +231,79 @@ class AvgPool2d(Module):
     and is `divisor_override` where given. Input (batch, C, height, width) or one image
     (C, height, width)."""
 
+    n = 2  # spatial axes
+    function = staticmethod(avg_pool2d)
+    _parse = MaxPool2d._parse
+
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0,
                  ceil_mode: bool = False, count_include_pad: bool = True,
                  divisor_override: Any = None) -> None:
         super().__init__()
-        name = _window(self, kernel_size, stride, padding, _int_pair)
+        name = _window(self, kernel_size, stride, padding, self._parse)
         divisor_or_none(name, divisor_override)
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
         self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)
         self.divisor_override = divisor_override
 
     def forward(self, input: Any) -> Tensor:
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+        return type(self).function(input, self.kernel_size, self.stride, self.padding,
+                                   self.ceil_mode, self.count_include_pad,
+                                   self.divisor_override)
 
     def extra_repr(self) -> str:  # (PyTorch's shows these three only)
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool3d(MaxPool2d):
+    """The largest entry of each `kernel_size` window of a volume (PyTorch's MaxPool3d;
+    see `functional.max_pool3d`): the arguments an int or (depth, height, width), as
+    `MaxPool2d`'s. Input (batch, C, depth, height, width) or one volume (C, depth,
+    height, width)."""
+
+    n = 3
+    function = staticmethod(F.max_pool3d)
+
+
+class AvgPool3d(AvgPool2d):
+    """The mean of each `kernel_size` window of a volume (PyTorch's AvgPool3d; see
+    `functional.avg_pool3d`): the arguments an int or (depth, height, width), as
+    `AvgPool2d`'s. Input (batch, C, depth, height, width) or one volume (C, depth,
+    height, width)."""
+
+    n = 3
+    function = staticmethod(F.avg_pool3d)
+
+
+class AdaptiveAvgPool3d(Module):
+    """The mean of each of `output_size` windows of a volume (PyTorch's
+    AdaptiveAvgPool3d; see `functional.adaptive_avg_pool3d`): an int, or three whose None
+    entries keep the input's size, kept as given."""
+
+    function = staticmethod(F.adaptive_avg_pool3d)
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        _output_size(type(self).__name__, output_size, (1, 1, 1))  # (checked now)
+        self.output_size = output_size
+
+    def forward(self, input: Any) -> Tensor:
+        return type(self).function(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(AdaptiveAvgPool3d):
+    """The largest entry of each of `output_size` windows of a volume (PyTorch's
+    AdaptiveMaxPool3d; see `functional.adaptive_max_pool3d`; tied maxima: the gradient
+    goes to the one PyTorch's index names); return_indices=True gives (values, indices)."""
+
+    function = staticmethod(F.adaptive_max_pool3d)
+
+    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
+        super().__init__(output_size)
+        self.return_indices = check_flag(type(self).__name__, "return_indices",
+                                         return_indices)
+
+    def forward(self, input: Any) -> Any:
+        return type(self).function(input, self.output_size, self.return_indices)

@@ -67,6 +67,11 @@ from .spatial_functions import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noq
                                 max_pool1d_with_indices, max_pool2d_with_indices)
 from .attention import scaled_dot_product_attention  # noqa: F401
 from .pooling import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d  # noqa: F401
+from .pooling import lp_pool3d, max_unpool3d  # noqa: F401
+from .volumetric_functions import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: F401
+                                   adaptive_max_pool3d_with_indices, avg_pool3d, conv3d,
+                                   max_pool3d, max_pool3d_with_indices)
+from .transposed_functions import conv_transpose3d  # noqa: F401
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
@@ -116,6 +121,9 @@ __all__ = [
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool1d_with_indices",
     "adaptive_max_pool2d_with_indices", "max_pool1d_with_indices", "max_pool2d_with_indices",
     "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
+    "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
+    "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
+    "lp_pool3d", "max_unpool3d",
 ]
 
 

@@ -1,12 +1,13 @@
 """Power-average pooling and max unpooling, as PyTorch's: `lp_pool1d`, `lp_pool2d`,
-`max_unpool1d`, `max_unpool2d` (in `nn.functional`) and the layers `LPPool1d`, `LPPool2d`,
-`MaxUnpool1d`, `MaxUnpool2d`.
+`lp_pool3d`, `max_unpool1d`, `max_unpool2d`, `max_unpool3d` (in `nn.functional`) and the
+layers `LPPool1d`, `LPPool2d`, `LPPool3d`, `MaxUnpool1d`, `MaxUnpool2d`, `MaxUnpool3d`.
 
 An LP pool is (sum of x ** p over each window) ** (1 / p): PyTorch's formula made of the
 average pool, the window's average times its size (a window summing to 0 gives 0 and a
 gradient of 0, as PyTorch's says, by `where`); p = inf is the max pool of |x|. An
 unpooling writes each entry of its input at its max pool's index (row * width + column
-of its plane) into zeros of the pooled input's size: `scatter` into a tensor of zeros
+of its plane; (depth * height + row) * width + column of a volume) into zeros of the
+pooled input's size: `scatter` into a tensor of zeros
 (named, so diagrams draw it as one), whose gradient reads g back at the indices. The
 gradients come from `backward()`.
 """
@@ -20,14 +21,21 @@ import numpy as np
 from .. import functional as tg
 from ..grad_mode import check_flag
 from ..ops.arguments import array_argument, ints, number
-from ..ops.convolution import pair, pool_grid, single
+from ..ops.convolution import pool_grid, single, sizes
 from ..tensor import Tensor
 from .layer_functions import _as_tensor
 from .module import Module
-from .spatial_functions import _avg_pool2d, _pool1d, _sequences
+from .spatial_functions import _AXES, _avg_pool2d, _pool1d, _sequences
+from .volumetric_functions import _avg_pool3d, max_pool3d
 
-__all__ = ["lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d", "LPPool1d", "LPPool2d",
-           "MaxUnpool1d", "MaxUnpool2d"]
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d",
+           "max_unpool3d", "LPPool1d", "LPPool2d", "LPPool3d", "MaxUnpool1d", "MaxUnpool2d",
+           "MaxUnpool3d"]
+
+# an n-d LP pool's max and average pools (called as tg.max_pool2d); 1-d: the 2-d ones
+# over a unit height (`_pool1d`)
+_POOLS = {1: (tg.max_pool2d, _avg_pool2d), 2: (tg.max_pool2d, _avg_pool2d),
+          3: (max_pool3d, _avg_pool3d)}
 
 
 def _norm_type(where: str, norm_type: Any) -> float:
@@ -52,14 +60,15 @@ def _lp_pool(where: str, n: int, input: Any, norm_type: Any, kernel_size: Any, s
             return _pool1d(where, pool2d, x, kernel_size, stride, 0, 1, ceil_mode)
     else:
         input = _as_tensor(where, input)
-        kernel = pool_grid(where, input, kernel_size, stride, 0, 1, ceil_mode).kernel
+        kernel = pool_grid(where, input, kernel_size, stride, 0, 1, ceil_mode, n).kernel
 
         def pool(x: Tensor, pool2d: Any) -> Tensor:
             return pool2d(x, kernel_size, stride, 0, 1, ceil_mode)
+    max_pool, avg_pool = _POOLS[n]
     if p in (np.inf, -np.inf):  # the largest |x| (-inf: the smallest)
         sign = 1.0 if p > 0 else -1.0
-        return pool(input.abs() * sign, tg.max_pool2d) * sign
-    total = pool(input ** p, _avg_pool2d) * math.prod(kernel)
+        return pool(input.abs() * sign, max_pool) * sign
+    total = pool(input ** p, avg_pool) * math.prod(kernel)
     # a window summing to 0: 0 ** (1 / p), and a gradient of 0 (PyTorch's, through its
     # relu), not the power's infinite one; named: a diagram would draw it as an input
     zero = Tensor.from_op(total._data == 0, None)
@@ -80,6 +89,14 @@ def lp_pool2d(input: Any, norm_type: float, kernel_size: Any, stride: Any = None
     """PyTorch's lp_pool2d: (sum of x ** norm_type over each window) ** (1 / norm_type)
     of (batch, C, height, width) images or one (C, height, width); no padding."""
     return _lp_pool("lp_pool2d", 2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input: Any, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> Tensor:
+    """PyTorch's lp_pool3d: (sum of x ** norm_type over each window) ** (1 / norm_type)
+    of (batch, C, depth, height, width) volumes or one (C, depth, height, width); no
+    padding."""
+    return _lp_pool("lp_pool3d", 3, input, norm_type, kernel_size, stride, ceil_mode)
 
 
 def _unpool_size(where: str, sizes: tuple, kernel: tuple, stride: tuple, padding: tuple,
@@ -104,7 +121,7 @@ def _max_unpool(where: str, n: int, input: Any, indices: Any, kernel_size: Any, 
     made of `scatter`: its gradient is g read back at the indices. A repeated index keeps
     the last entry written and its gradient (PyTorch's backward reads it for every one)."""
     input = _as_tensor(where, input)
-    axes = "length" if n == 1 else "height, width"
+    axes = _AXES[n]
     if input.ndim not in (n + 1, n + 2):
         raise ValueError(f"{where}: expected input of shape (batch, C, {axes}) or (C, "
                          f"{axes}), got shape {input.shape}")
@@ -132,7 +149,7 @@ def _max_unpool(where: str, n: int, input: Any, indices: Any, kernel_size: Any, 
 
 
 def _pool_sizes(where: str, name: str, value: Any, n: int, low: int = 1) -> tuple[int, ...]:
-    return (single(where, name, value, low),) if n == 1 else pair(where, name, value, low)
+    return (single(where, name, value, low),) if n == 1 else sizes(where, name, value, n, low)
 
 
 def max_unpool1d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
@@ -151,6 +168,16 @@ def max_unpool2d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
     column) into zeros of (size - 1) * stride + kernel_size - 2 * padding per axis (or
     `output_size`)."""
     return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
+                 padding: Any = 0, output_size: Any = None) -> Tensor:
+    """PyTorch's max_unpool3d, a partial inverse of max_pool3d: each entry of (batch, C,
+    depth, height, width) or (C, depth, height, width) input written at its index
+    ((depth * height + row) * width + column) into zeros of (size - 1) * stride +
+    kernel_size - 2 * padding per axis (or `output_size`)."""
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
                        output_size)
 
 
@@ -223,3 +250,20 @@ class MaxUnpool2d(MaxUnpool1d):
 
     n = 2
     function = staticmethod(max_unpool2d)
+
+
+class LPPool3d(LPPool1d):
+    """PyTorch's LPPool3d: `lp_pool3d` of (batch, C, depth, height, width) volumes or one
+    (C, depth, height, width)."""
+
+    n = 3
+    function = staticmethod(lp_pool3d)
+
+
+class MaxUnpool3d(MaxUnpool1d):
+    """PyTorch's MaxUnpool3d: `max_unpool3d(input, indices, ...)` of (batch, C, depth,
+    height, width) or (C, depth, height, width) input; forward(input, indices,
+    output_size=None)."""
+
+    n = 3
+    function = staticmethod(max_unpool3d)

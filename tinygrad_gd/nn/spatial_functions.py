@@ -10,11 +10,13 @@ with a unit height (and a batch of one, added and removed in the graph, for unba
 input): one node each in the graph, their gradients the ops'; their arguments are checked
 first, so that an error names the 1-d function and shapes. The adaptive pools are the 2-d
 pools where the windows are all alike, else composed of Tensor ops (a matmul with an
-averaging matrix, named so in diagrams; `gather` at PyTorch's indices of the maxima):
-gradients come from `backward()`.
+averaging matrix per axis, named so in diagrams; `gather` at PyTorch's indices of the
+maxima): gradients come from `backward()`. Their helpers are written over n axes, for the
+3-d ones too (volumetric_functions.py).
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,7 @@ from ..grad_mode import check_flag
 from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_count, single,
                                window_argmax)
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _named
+from .layer_functions import _as_tensor, _check_probability, _constant, _dropout_mask, _named
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
            "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d", "adaptive_max_pool1d",
@@ -78,19 +80,22 @@ def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
 # ------------------------------------------------------------------ adaptive pools
 
 
-def _output_size(where: str, output_size: Any, spatial: tuple[int, int]) -> tuple[int, int]:
-    """PyTorch's output_size: an int, or a pair of ints or None (None: the input's size)."""
+def _output_size(where: str, output_size: Any, spatial: tuple[int, ...]) -> tuple[int, ...]:
+    """PyTorch's output_size of an n-d adaptive pool (n = len(spatial)): an int, or n ints
+    or None (None: the input's size)."""
+    n = len(spatial)
     if output_size is None or isinstance(output_size, (int, np.integer)):
-        output_size = (output_size, output_size)
+        output_size = (output_size,) * n
     try:
         entries = tuple(output_size) if not isinstance(output_size, (str, bytes)) else ()
     except TypeError:
         entries = ()
-    if len(entries) != 2 or any(n is not None and (isinstance(n, bool) or not isinstance(
-            n, (int, np.integer)) or n < 1) for n in entries):
-        raise ValueError(f"{where}: output_size must be an int >= 1 or a pair of them (None "
+    if len(entries) != n or any(m is not None and (isinstance(m, bool) or not isinstance(
+            m, (int, np.integer)) or m < 1) for m in entries):
+        several = "a pair" if n == 2 else f"{n}"
+        raise ValueError(f"{where}: output_size must be an int >= 1 or {several} of them (None "
                          f"keeps the input's size), got {output_size!r}")
-    return tuple(int(size if n is None else n) for n, size in zip(entries, spatial))
+    return tuple(int(size if m is None else m) for m, size in zip(entries, spatial))
 
 
 def _windows(size: int, out: int) -> list[tuple[int, int]]:
@@ -99,10 +104,13 @@ def _windows(size: int, out: int) -> list[tuple[int, int]]:
     return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
 
 
+_AXES = {1: "length", 2: "height, width", 3: "depth, height, width"}  # for the messages
+
+
 def _adaptive_input(where: str, input: Any, n: int = 2) -> Tensor:
     input = _as_tensor(where, input)
     if input.ndim not in (n + 1, n + 2) or 0 in input.shape[-n:]:
-        axes = "height, width" if n == 2 else "length"
+        axes = _AXES[n]
         raise ValueError(f"{where}: expected input of shape (batch, C, {axes}) or (C, {axes}) "
                          f"with {axes} >= 1, got {input.shape}")
     return input
@@ -124,15 +132,36 @@ def _unbatched(result: Any, batched: bool) -> Any:
         result.squeeze(0)
 
 
-def _pooled(input: Tensor, pool: Any, size: tuple[int, int]) -> Any:
-    """The 2-d pool `pool` where each axis divides into its output's size alike (one op
-    node), else None."""
-    (height, width), (out_h, out_w) = input.shape[-2:], size
-    if height % out_h or width % out_w:
+def _pooled(input: Tensor, pool: Any, size: tuple[int, ...]) -> Any:
+    """The n-d pool `pool` (n = len(size)) where each axis divides into its output's size
+    alike (one op node), else None."""
+    n, spatial = len(size), input.shape[-len(size):]
+    if any(m % k for m, k in zip(spatial, size)):
         return None
-    kernel = (height // out_h, width // out_w)
-    out = pool(input if input.ndim == 4 else input.unsqueeze(0), kernel, kernel)
-    return _unbatched(out, input.ndim == 4)
+    kernel = tuple(m // k for m, k in zip(spatial, size))
+    out = pool(input if input.ndim == n + 2 else input.unsqueeze(0), kernel, kernel)
+    return _unbatched(out, input.ndim == n + 2)
+
+
+def _adaptive_avg(where: str, pool: Any, input: Any, output_size: Any, n: int) -> Tensor:
+    """An n-d adaptive average pool (n = 2, 3): the n-d average pool `pool` where the
+    windows are alike, else averaging matrices applied axis by axis (named: a diagram
+    would draw them as the user's inputs)."""
+    input = _adaptive_input(where, input, n)
+    size = _output_size(where, output_size, input.shape[-n:])
+    pooled = _pooled(input, pool, size)
+    if pooled is not None:
+        return pooled
+    dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float64)
+    spatial, lead = input.shape[-n:], input.shape[:-n]
+    rows = _constant(_averaging(spatial[-2], size[-2], dtype), "averaging matrix (rows)")
+    columns = _constant(_averaging(spatial[-1], size[-1], dtype).T,
+                        "averaging matrix (columns)")
+    if n == 3:  # the depth first: (depth out, depth) @ (depth, height * width)
+        depth = _constant(_averaging(spatial[0], size[0], dtype), "averaging matrix (depth)")
+        input = (depth @ input.reshape(lead + (spatial[0], spatial[1] * spatial[2]))).reshape(
+            lead + (size[0],) + spatial[1:])
+    return (rows @ input) @ columns
 
 
 def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
@@ -140,31 +169,44 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:
     for the input's size) windows of (nearly) equal size: PyTorch's adaptive_avg_pool2d
     and its windows [floor(i * in / out), ceil((i + 1) * in / out)), which may overlap.
     Input (batch, C, height, width) or (C, height, width)."""
-    input = _adaptive_input("adaptive_avg_pool2d", input)
-    size = _output_size("adaptive_avg_pool2d", output_size, input.shape[-2:])
-    pooled = _pooled(input, tg.avg_pool2d, size)
+    return _adaptive_avg("adaptive_avg_pool2d", tg.avg_pool2d, input, output_size, 2)
+
+
+def _adaptive_indices(x: np.ndarray, size: tuple[int, ...]) -> np.ndarray:
+    """(..., out...): the flat position (row * width + column of an image) of each n-d
+    adaptive window's maximum in its plane or volume, PyTorch's choice among ties and NaN
+    (`window_argmax`)."""
+    n, spatial = len(size), x.shape[-len(size):]
+    bounds = [_windows(m, k) for m, k in zip(spatial, size)]
+    out = np.empty(x.shape[:-n] + size, np.int64)
+    for at in np.ndindex(*size):
+        window = [axis[i] for axis, i in zip(bounds, at)]
+        lengths = tuple(end - start for start, end in window)
+        block = x[(Ellipsis,) + tuple(slice(start, end) for start, end in window)]
+        position = window_argmax(block.reshape(x.shape[:-n] + (math.prod(lengths),)))
+        flat = np.zeros((), np.int64)
+        for offset, (start, _), m in zip(np.unravel_index(position, lengths), window, spatial):
+            flat = flat * m + start + offset
+        out[(Ellipsis,) + at] = flat
+    return out
+
+
+def _adaptive_max(where: str, pool: Any, input: Any, output_size: Any, return_indices: Any,
+                  n: int) -> Any:
+    """An n-d adaptive max pool: the n-d max pool `pool` where the windows are alike, else
+    `gather` at PyTorch's indices of the maxima."""
+    indices = check_flag(where, "return_indices", return_indices)
+    input = _adaptive_input(where, input, n)
+    size = _output_size(where, output_size, input.shape[-n:])
+    pooled = _pooled(input, lambda x, kernel, stride: pool(
+        x, kernel, stride, return_indices=indices), size)
     if pooled is not None:
         return pooled
-    dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float64)
-    rows = Tensor.from_op(_averaging(input.shape[-2], size[0], dtype), None)
-    columns = Tensor.from_op(_averaging(input.shape[-1], size[1], dtype).T, None)
-    # named: a diagram would draw them as the user's inputs
-    rows.name, columns.name = "averaging matrix (rows)", "averaging matrix (columns)"
-    return (rows @ input) @ columns
-
-
-def _adaptive_indices(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """(..., out_h, out_w): row * width + column of each adaptive window's maximum,
-    PyTorch's choice among ties and NaN (`window_argmax`)."""
-    height, width = x.shape[-2:]
-    out = np.empty(x.shape[:-2] + size, np.int64)
-    for i, (top, bottom) in enumerate(_windows(height, size[0])):
-        for j, (left, right) in enumerate(_windows(width, size[1])):
-            block = x[..., top:bottom, left:right]
-            at = window_argmax(block.reshape(x.shape[:-2] + ((bottom - top) * (right - left),)))
-            row, column = np.divmod(at, right - left)
-            out[..., i, j] = (top + row) * width + left + column
-    return out
+    at = _adaptive_indices(input._data, size)
+    lead = input.shape[:-n]
+    values = input.reshape(lead + (math.prod(input.shape[-n:]),)).gather(
+        -1, at.reshape(lead + (math.prod(size),))).reshape(at.shape)
+    return (values, Tensor.from_op(at, None)) if indices else values
 
 
 def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
@@ -172,18 +214,8 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
     int, a pair, None for the input's size), PyTorch's windows as `adaptive_avg_pool2d`'s;
     (values, indices) with return_indices=True, each index row * width + column in its
     plane. Tied maxima: the gradient goes to the one the index names, as PyTorch's."""
-    indices = check_flag("adaptive_max_pool2d", "return_indices", return_indices)
-    input = _adaptive_input("adaptive_max_pool2d", input)
-    size = _output_size("adaptive_max_pool2d", output_size, input.shape[-2:])
-    pooled = _pooled(input, lambda x, kernel, stride: tg.max_pool2d(
-        x, kernel, stride, return_indices=indices), size)
-    if pooled is not None:
-        return pooled
-    at = _adaptive_indices(input._data, size)
-    plane, count = input.shape[-2] * input.shape[-1], size[0] * size[1]
-    values = input.reshape(input.shape[:-2] + (plane,)).gather(
-        -1, at.reshape(at.shape[:-2] + (count,))).reshape(at.shape)
-    return (values, Tensor.from_op(at, None)) if indices else values
+    return _adaptive_max("adaptive_max_pool2d", tg.max_pool2d, input, output_size,
+                         return_indices, 2)
 
 
 def adaptive_max_pool2d_with_indices(input: Any, output_size: Any,

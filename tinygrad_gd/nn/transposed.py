@@ -1,5 +1,5 @@
 """Layers of the transposed convolutions and patches, under PyTorch's names, constructor
-arguments and reprs: `ConvTranspose1d`, `ConvTranspose2d` (weight (in_channels,
+arguments and reprs: `ConvTranspose1d`, `ConvTranspose2d`, `ConvTranspose3d` (weight (in_channels,
 out_channels / groups, kernel...), forward's output_size=), `Unfold` and `Fold`.
 
 Each calls its function in `nn.functional` (transposed_functions.py, where the placement
@@ -24,7 +24,7 @@ from .registration import _float_dtype
 from .spatial_functions import _only_default
 from .transposed_functions import _check_output_padding, _output_sizes, _spatial
 
-__all__ = ["ConvTranspose1d", "ConvTranspose2d", "Unfold", "Fold"]
+__all__ = ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Unfold", "Fold"]
 
 
 class ConvTranspose2d(Module):
@@ -121,6 +121,16 @@ class ConvTranspose1d(ConvTranspose2d):
 
     dims = 1
     function = staticmethod(F.conv_transpose1d)
+
+
+class ConvTranspose3d(ConvTranspose2d):
+    """A 3-d transposed convolution (see `functional.conv_transpose3d`) of (batch,
+    in_channels, depth, height, width) or unbatched input, as PyTorch's ConvTranspose3d:
+    weight (in_channels, out_channels / groups, kd, kh, kw), initialised and seeded as
+    `ConvTranspose2d`'s; forward's output_size gives the output's depth, height, width."""
+
+    dims = 3
+    function = staticmethod(F.conv_transpose3d)
 
 
 class Unfold(Module):

@@ -1,8 +1,8 @@
 """PyTorch's transposed convolutions and patches as functions: `conv_transpose1d`,
-`conv_transpose2d`, `unfold` (an image's sliding blocks as columns) and `fold` (columns
-added back into an image, overlaps summed).
+`conv_transpose2d`, `conv_transpose3d`, `unfold` (an image's sliding blocks as columns) and
+`fold` (columns added back into an image, overlaps summed).
 
-All four place the entries of blocks on an image: along an axis, entry i of the kernel in
+All five place the entries of blocks on an image: along an axis, entry i of the kernel in
 block y sits at position `y * stride + i * dilation` of the axis padded by `padding` on
 both sides. `unfold` gathers those positions from the zero-padded image (`take`); `fold`
 adds each block's entries into zeros of the padded size at them (`index_add`, named in
@@ -21,13 +21,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..ops.arguments import integer
-from ..ops.convolution import pair, single
+from ..ops.convolution import single, sizes
+from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant
+from .layer_functions import _as_tensor, _constant, _named
+from .spatial_functions import _AXES
 
-__all__ = ["conv_transpose1d", "conv_transpose2d", "unfold", "fold"]
-
-_AXES = {1: "length", 2: "height, width"}  # a function's spatial axes, for its messages
+__all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]
 
 
 class _Axis(NamedTuple):
@@ -47,9 +47,9 @@ def _spatial(where: str, name: str, value: Any, n: int, low: int = 1) -> tuple[i
     if n == 1:
         return (single(where, name, value, low),)
     try:
-        return pair(where, name, value, low)
-    except TypeError:  # (`pair`'s names no argument for a tuple of non-ints)
-        raise TypeError(f"{where}: {name} must be an int or a pair of ints, got "
+        return sizes(where, name, value, n, low)
+    except TypeError:  # (`sizes`'s names no argument for a tuple of non-ints)
+        raise TypeError(f"{where}: {name} must be an int or {_n_ints(n)}, got "
                         f"{type(value).__name__} {value!r}") from None
 
 
@@ -114,7 +114,7 @@ def _batched(input: Tensor, n: int) -> Tensor:
 
 def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stride: Any,
                     padding: Any, output_padding: Any, groups: Any, dilation: Any) -> Tensor:
-    """conv_transpose1d (n = 1) and conv_transpose2d (n = 2), checked, then placed."""
+    """conv_transpose1d, 2d, 3d (n = 1, 2, 3), checked, then placed."""
     spatial = _AXES[n]
     weight = _as_tensor(where, weight, None, "weight")
     if weight.ndim != n + 2 or 0 in weight.shape:
@@ -157,7 +157,10 @@ def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stri
     batch, positions = x.shape[0], math.prod(sizes)
     # (groups, out/groups * kernel, in/groups): each input position's block, per group
     spread = weight.reshape(groups, in_channels // groups, -1).swapaxes(1, 2)
-    per_position = spread @ x.reshape(batch, groups, in_channels // groups, positions)
+    # (of a constant input: a new leaf, named, or a diagram would draw it as another input)
+    columns = _named(x.reshape(batch, groups, in_channels // groups, positions),
+                     f"{input.name or 'input'} (positions as columns)")
+    per_position = spread @ columns
     blocks = _floated(per_position.reshape((batch, out_channels) + kernel + sizes))
     result = _folded(where, blocks, tuple(map(_Axis, out, kernel, sizes, stride, dilation,
                                               padding)))
@@ -191,6 +194,18 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
     output_padding + 1; groups split the channels, group g's inputs feeding only its
     outputs."""
     return _conv_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                           output_padding, groups, dilation)
+
+
+def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Tensor:
+    """A 3-d transposed convolution (PyTorch's conv_transpose3d, the gradient of conv3d
+    with respect to its input) of (batch, in_channels, depth, height, width) or unbatched
+    input with weight (in_channels, out_channels / groups, kd, kh, kw) and bias
+    (out_channels,); stride, padding, output_padding and dilation an int or (depth,
+    height, width), each axis's output size as `conv_transpose2d`'s."""
+    return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)
 
 
