@@ -457,3 +457,17 @@ def test_norm_with_an_int_dim_still_matches_pytorch():
                                torch.linalg.norm(torch.tensor(a), dim=-1).numpy())
     np.testing.assert_allclose(tg.linalg.norm(a, ord=1, dim=np.int64(1)).numpy(),
                                torch.linalg.norm(torch.tensor(a), ord=1, dim=1).numpy())
+
+
+def test_a_matrix_linalg_cannot_handle_is_pytorchs_linalg_error():
+    # torch.linalg.LinAlgError is a RuntimeError; ours is that and NumPy's LinAlgError too
+    singular, indefinite = np.ones((2, 2)), -np.eye(2)
+    for call in (lambda: tg.linalg.inv(singular), lambda: tg.inverse(singular),
+                 lambda: tg.linalg.solve(singular, np.ones(2)),
+                 lambda: tg.linalg.cholesky(indefinite), lambda: tg.linalg.lu_factor(singular),
+                 lambda: tg.linalg.matrix_rank(np.array([[np.nan, 1.0], [1.0, 1.0]]))):
+        with pytest.raises(tg.linalg.LinAlgError) as caught:
+            call()
+        assert isinstance(caught.value, RuntimeError)
+        assert isinstance(caught.value, np.linalg.LinAlgError)
+        assert "\n" not in str(caught.value)

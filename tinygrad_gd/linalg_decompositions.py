@@ -24,7 +24,7 @@ from .grad_mode import check_flag
 from .ops.arguments import number
 from . import functional
 from .ops.decompositions import Eigh, Pinv, Qr, Svd, cholesky_info, first_zero_pivot
-from .ops.linalg import Cholesky, Inv
+from .ops.linalg import Cholesky, Inv, LinAlgError
 from .tensor import Tensor, to_tensor
 
 __all__ = ["qr", "eigh", "svd", "svdvals", "pinv", "matrix_rank", "lstsq", "inv_ex",
@@ -204,8 +204,8 @@ def _singular_values(name: str, A: Tensor, hermitian: bool = False) -> np.ndarra
         raise ValueError(f"{name}: with hermitian=True, A must be square matrices, got shape "
                          f"{A.shape}")
     if not np.isfinite(np.tril(work) if hermitian else work).all():
-        raise np.linalg.LinAlgError(f"{name}: A (shape {A.shape}) has a NaN or infinite "
-                                    f"entry; its rank and singular values are not defined")
+        raise LinAlgError(f"{name}: A (shape {A.shape}) has a NaN or infinite entry; its "
+                          f"rank and singular values are not defined")
     if hermitian:
         return np.abs(np.linalg.eigvalsh(work))
     return np.linalg.svd(work, compute_uv=False)

@@ -22,7 +22,8 @@ from .grad_mode import check_flag
 from .linalg_decompositions import square_matrices
 from .ops.decompositions import SolveTriangular
 from .ops.linalg import Solve
-from .ops.linalg_more import LinAlgError, Lu, lu_factors, permutation_matrices
+from .ops.linalg import LinAlgError
+from .ops.linalg_more import Lu, lu_factors, permutation_matrices
 from .tensor import Tensor, to_tensor
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "solve_ex",

@@ -20,7 +20,8 @@ from . import functional
 from .grad_mode import check_flag
 from .ops.arguments import integer, ints
 from .ops.linalg import Inv, Solve
-from .ops.linalg_more import LinAlgError, MatrixExp
+from .ops.linalg import LinAlgError
+from .ops.linalg_more import MatrixExp
 from .tensor import Tensor, to_tensor
 
 __all__ = ["matrix_exp", "tensorinv", "tensorsolve", "vecdot", "householder_product",

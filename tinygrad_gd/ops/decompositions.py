@@ -34,7 +34,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import floating, number, same_dtype
-from .linalg import _dtype, _equation, _matrices, _non_finite, _which
+from .linalg import LinAlgError, _dtype, _equation, _matrices, _non_finite, _which
 
 
 def _rectangular(name: str, a: np.ndarray) -> np.ndarray:
@@ -160,8 +160,8 @@ class Svd(Function, name="svd"):
         try:
             u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
         except np.linalg.LinAlgError:
-            raise np.linalg.LinAlgError(f"{ctx.name}: the SVD of {_which(x.shape)} did not "
-                                        f"converge (LAPACK's iteration)") from None
+            raise LinAlgError(f"{ctx.name}: the SVD of {_which(x.shape)} did not converge "
+                              f"(LAPACK's iteration)") from None
         k = s.shape[-1]
         signs = _leading_signs(u[..., :k])
         u[..., :k] *= signs

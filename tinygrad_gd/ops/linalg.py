@@ -4,7 +4,8 @@ Each works on a square matrix or a batch of them (the last two axes), as PyTorch
 `torch.linalg` does; `tg.linalg` (linalg.py) gives them PyTorch's names there. NumPy's
 LAPACK routines compute the forward pass; float32 stays float32 (float16 is computed in
 float32, integers in float64). A singular matrix is refused where PyTorch refuses it
-(inv, solve) with NumPy's `LinAlgError`, which is a ValueError, in one line. A matrix with
+(inv, solve) with a `LinAlgError` in one line: PyTorch's torch.linalg.LinAlgError (a
+RuntimeError), also NumPy's LinAlgError (a ValueError), so either `except` catches it. A matrix with
 a NaN entry gives what PyTorch's gives: all NaN (inv, solve, det, slogdet), a refusal
 (cholesky); so does one with an infinite entry (PyTorch's LU sometimes gives finite values
 there: inv([[1, 2], [inf, 4]]) has the row [0.5, 0]).
@@ -60,8 +61,13 @@ def _which(shape: tuple) -> str:
         f"the matrix of shape {shape}"
 
 
-def _singular(name: str, shape: tuple, hint: str) -> np.linalg.LinAlgError:
-    return np.linalg.LinAlgError(f"{name}: {_which(shape)} is singular (not invertible); {hint}")
+class LinAlgError(np.linalg.LinAlgError, RuntimeError):
+    """A matrix the routine cannot handle (singular, not positive-definite): PyTorch's
+    torch.linalg.LinAlgError, a RuntimeError; also NumPy's LinAlgError (a ValueError)."""
+
+
+def _singular(name: str, shape: tuple, hint: str) -> LinAlgError:
+    return LinAlgError(f"{name}: {_which(shape)} is singular (not invertible); {hint}")
 
 
 def _non_finite(a: np.ndarray) -> np.ndarray:
@@ -150,8 +156,8 @@ def _cofactors(a: np.ndarray) -> np.ndarray:
 
 class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
     """The inverse of a square matrix, or of each of a batch (PyTorch's linalg.inv, also
-    `torch.inverse` and `x.inverse()`). A singular matrix is refused with NumPy's
-    LinAlgError (a ValueError; PyTorch's is a RuntimeError), as PyTorch refuses it. A matrix
+    `torch.inverse` and `x.inverse()`). A singular matrix is refused with a LinAlgError
+    (a RuntimeError as PyTorch's, and NumPy's, a ValueError), as PyTorch refuses it. A matrix
     with a NaN or infinite entry gives all NaN (PyTorch's may give numbers for an inf).
 
     forward: `inv(A)`
@@ -230,8 +236,8 @@ class Slogdet(Function, name="slogdet"):
 class Solve(Function, name="solve"):
     """X with A @ X = B, for square A (or a batch of them) and B a matrix or, with
     `vector=True`, a vector (the batch axes broadcast): PyTorch's linalg.solve, which
-    decides `vector` by its rule (see `tg.linalg.solve`). A singular A is refused with
-    NumPy's LinAlgError (a ValueError), as PyTorch refuses it. An A with a NaN or infinite
+    decides `vector` by its rule (see `tg.linalg.solve`). A singular A is refused with a
+    LinAlgError, as PyTorch refuses it. An A with a NaN or infinite
     entry gives all NaN (PyTorch's may give numbers for an inf).
 
     forward: `inv(A) @ B`, computed by LU
@@ -266,8 +272,8 @@ class Solve(Function, name="solve"):
 class Cholesky(Function, name="cholesky"):
     """The lower Cholesky factor L of a symmetric positive-definite matrix A = L @ L.T (or
     of each of a batch), reading A's lower triangle only: PyTorch's linalg.cholesky. A
-    matrix that is not positive-definite is refused with NumPy's LinAlgError (a
-    ValueError), as PyTorch refuses it, also one with a NaN or infinite entry in that
+    matrix that is not positive-definite is refused with a LinAlgError, as PyTorch
+    refuses it, also one with a NaN or infinite entry in that
     triangle (LAPACK here would give NaN or inf). The gradient is PyTorch's, symmetric.
 
     forward: `L` with `L @ L.T = A`, L lower triangular
@@ -281,7 +287,7 @@ class Cholesky(Function, name="cholesky"):
             if not (np.isfinite(np.tril(a)).all() and np.isfinite(low).all()):
                 raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
-            raise np.linalg.LinAlgError(
+            raise LinAlgError(
                 f"{ctx.name}: {_which(x.shape)} is not positive-definite, so it has no "
                 f"Cholesky factor; A @ A.mT + eps * I is, for any A") from None
         ctx.save_for_backward(low)  # (float32 for float16: NumPy's inv has no float16)

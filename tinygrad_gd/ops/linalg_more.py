@@ -15,8 +15,6 @@ after halving A s times and squaring the result s times), accurate to float64 (f
 is computed in float64 and rounded). Its gradient is exact: the top-right block of
 exp([[A.T, G], [0, A.T]]), the derivative of exp at A.T in the direction G.
 
-`LinAlgError` is PyTorch's torch.linalg.LinAlgError: a RuntimeError (as PyTorch's), and
-NumPy's LinAlgError too (a ValueError), so that a caller who catches either catches it.
 """
 from __future__ import annotations
 
@@ -27,11 +25,6 @@ import numpy as np
 from ..engine import Function
 from .decompositions import _mT, _one_of, _rectangular, substitute
 from .linalg import _dtype, _matrices, _non_finite
-
-
-class LinAlgError(np.linalg.LinAlgError, RuntimeError):
-    """A matrix the routine cannot handle (singular, not positive-definite): PyTorch's
-    torch.linalg.LinAlgError, a RuntimeError; also NumPy's LinAlgError (a ValueError)."""
 
 
 def lu_factors(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
