@@ -84,6 +84,12 @@ VOLUME_WT = VOLUME_RNG.uniform(-1, 1, (4, 1, 2, 2, 3))  # conv_transpose3d's, gr
 # a 3-d max pool's values and indices (kernel 2), the unpoolings' inputs
 VOLUME_V, VOLUME_I = (np.array(t.data) for t in F.max_pool3d_with_indices(
     Tensor(VOLUME_RNG.uniform(-2, 2, (2, 2, 4, 2, 4))), 2))
+GRID_RNG = np.random.default_rng(43)  # for affine_grid and grid_sample
+GRID_IMG, GRID_VOL = GRID_RNG.uniform(-2, 2, (2, 2, 4, 5)), GRID_RNG.uniform(-2, 2, (1, 2, 2, 3, 3))
+GRID_XY = GRID_RNG.uniform(-1.3, 1.3, (2, 3, 2, 2))  # positions, some outside [-1, 1]
+GRID_XYZ = GRID_RNG.uniform(-1.3, 1.3, (1, 2, 2, 1, 3))
+GRID_THETA = np.eye(2, 3) + GRID_RNG.uniform(-0.3, 0.3, (2, 2, 3))  # affine maps
+GRID_THETA3 = np.eye(3, 4) + GRID_RNG.uniform(-0.3, 0.3, (2, 3, 4))
 
 
 
@@ -471,6 +477,16 @@ FUNCTIONS = {
                           "pixel_shuffle"),
     "pixel_unshuffle": Case(lambda F: lambda x: F.pixel_unshuffle(x, 2), (RESAMPLE_C8,),
                             "pixel_unshuffle"),
+    "affine_grid": Case(lambda F: lambda t: F.affine_grid(t, (2, 2, 3, 4), align_corners=False),
+                        (GRID_THETA,), "affine_grid"),
+    "affine_grid 3d": Case(lambda F: lambda t: F.affine_grid(t, (2, 1, 2, 3, 2), True),
+                           (GRID_THETA3,), "affine_grid"),
+    "grid_sample": Case(lambda F: lambda x, g: F.grid_sample(x, g, align_corners=False),
+                        (GRID_IMG, GRID_XY), "grid_sample"),
+    "grid_sample bicubic": Case(lambda F: lambda x, g: F.grid_sample(
+        x, g, "bicubic", "reflection", True), (GRID_IMG, GRID_XY), "grid_sample"),
+    "grid_sample 3d": Case(lambda F: lambda x, g: F.grid_sample(x, g, "bilinear", "border", False),
+                           (GRID_VOL, GRID_XYZ), "grid_sample"),
     "conv_transpose1d": Case(lambda F: lambda x, w, b: F.conv_transpose1d(x, w, b, 2, 1, 1),
                              (SEQ, W_TCONV1, B4[:2]), "conv_transpose1d"),
     "conv_transpose2d": Case(lambda F: lambda x, w: F.conv_transpose2d(

@@ -62,7 +62,8 @@
                    alpha_dropout, feature_alpha_dropout, rrelu, gumbel_softmax;
                    in_place_functions.py: relu_, elu_, selu_, ... outside any graph;
                    volumetric_functions.py: conv3d, max_pool3d, avg_pool3d, the 3-d
-                   adaptive pools)
+                   adaptive pools; grid_sampling.py: affine_grid, grid_sample, the
+                   spatial transformer's sampler)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     utils/         clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
                    parameters_to_vector, vector_to_parameters; rnn.py: PackedSequence,

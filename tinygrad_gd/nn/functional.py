@@ -75,6 +75,7 @@ from .transposed_functions import conv_transpose3d  # noqa: F401
 from .transposed_functions import (conv_transpose1d, conv_transpose2d, fold,  # noqa: F401
                                    unfold)
 from .resampling import interpolate, pixel_shuffle, pixel_unshuffle  # noqa: F401
+from .grid_sampling import affine_grid, grid_sample  # noqa: F401
 from .margin_losses import (cosine_embedding_loss, hinge_embedding_loss,  # noqa: F401
                             margin_ranking_loss, multi_margin_loss, multilabel_margin_loss,
                             multilabel_soft_margin_loss, soft_margin_loss,
@@ -123,7 +124,7 @@ __all__ = [
     "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
     "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
-    "lp_pool3d", "max_unpool3d",
+    "lp_pool3d", "max_unpool3d", "affine_grid", "grid_sample",
 ]
 
 
