@@ -92,6 +92,17 @@ GRID_THETA = np.eye(2, 3) + GRID_RNG.uniform(-0.3, 0.3, (2, 2, 3))  # affine map
 GRID_THETA3 = np.eye(3, 4) + GRID_RNG.uniform(-0.3, 0.3, (2, 3, 4))
 
 
+LAZY_RNG = np.random.default_rng(37)  # for the lazy layers (their size read from the input)
+LAZY_VOL = LAZY_RNG.uniform(-2, 2, (2, 3, 2, 3, 2))  # (batch, channels, depth, height, width)
+
+
+def lazy_first_call(layer: Any, array: np.ndarray) -> Any:
+    """A lazy layer (ours or PyTorch's) in float64 after its first call on `array`, which
+    infers its size and makes it its plain class (nn.LazyLinear becomes an nn.Linear)."""
+    tensor = Tensor(array) if isinstance(layer, nn.Module) else \
+        pytest.importorskip("torch").tensor(array)
+    layer.double()(tensor)
+    return layer
 
 
 class Case(NamedTuple):
@@ -127,6 +138,32 @@ EXEMPT_FUNCTIONS = {
 # key: the class's name, or the name and a variant after a space ("BatchNorm1d eval")
 LAYERS = {
     "Linear": Case(lambda nn: nn.Linear(4, 2), (X,), "Linear"),
+    "LazyLinear": Case(lambda nn: lazy_first_call(nn.LazyLinear(2), X), (X,), "Linear"),
+    "LazyConv1d": Case(lambda nn: lazy_first_call(nn.LazyConv1d(2, 3, padding=1), SEQ), (SEQ,),
+                       "Conv1d"),
+    "LazyConv2d": Case(lambda nn: lazy_first_call(nn.LazyConv2d(4, 3, 2, 1, groups=2), IMG),
+                       (IMG,), "Conv2d"),
+    "LazyConv3d": Case(lambda nn: lazy_first_call(nn.LazyConv3d(2, 2), LAZY_VOL), (LAZY_VOL,),
+                       "Conv3d"),
+    "LazyConvTranspose1d": Case(lambda nn: lazy_first_call(nn.LazyConvTranspose1d(2, 3, 2),
+                                                           SEQ), (SEQ,), "ConvTranspose1d"),
+    "LazyConvTranspose2d": Case(lambda nn: lazy_first_call(nn.LazyConvTranspose2d(
+        4, 2, groups=2), IMG), (IMG,), "ConvTranspose2d"),
+    "LazyConvTranspose3d": Case(lambda nn: lazy_first_call(nn.LazyConvTranspose3d(2, 2),
+                                                           LAZY_VOL), (LAZY_VOL,),
+                                "ConvTranspose3d"),
+    "LazyBatchNorm1d": Case(lambda nn: lazy_first_call(nn.LazyBatchNorm1d(), X), (X,),
+                            "BatchNorm1d"),
+    "LazyBatchNorm2d": Case(lambda nn: lazy_first_call(nn.LazyBatchNorm2d(), IMG), (IMG,),
+                            "BatchNorm2d"),
+    "LazyBatchNorm3d": Case(lambda nn: lazy_first_call(nn.LazyBatchNorm3d(), LAZY_VOL),
+                            (LAZY_VOL,), "BatchNorm3d"),
+    "LazyInstanceNorm1d": Case(lambda nn: lazy_first_call(nn.LazyInstanceNorm1d(), SEQ),
+                               (SEQ,), "InstanceNorm1d"),
+    "LazyInstanceNorm2d": Case(lambda nn: lazy_first_call(nn.LazyInstanceNorm2d(), IMG),
+                               (IMG,), "InstanceNorm2d"),
+    "LazyInstanceNorm3d": Case(lambda nn: lazy_first_call(nn.LazyInstanceNorm3d(), LAZY_VOL),
+                               (LAZY_VOL,), "InstanceNorm3d"),
     "Sequential": Case(lambda nn: nn.Sequential(nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 2)),
                        (X,), "Sequential"),
     "Identity": Case(lambda nn: nn.Identity(), (X,), "Identity"),

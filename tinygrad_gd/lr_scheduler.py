@@ -21,7 +21,8 @@ MultiplicativeLR, PolynomialLR and CosineAnnealingWarmRestarts live here too; th
 others are gathered from their modules: `LRScheduler` (lr_scheduler_base.py), the
 warm-ups `LinearLR`, `ConstantLR` and `OneCycleLR` (lr_warmup.py), `ReduceLROnPlateau`
 (lr_plateau.py, stepped with the metric) and `SequentialLR` / `ChainedScheduler`
-(lr_composed.py, schedulers run one after another or together).
+(lr_composed.py, schedulers run one after another or together), `CyclicLR` (lr_cyclic.py,
+the lr, and the momentum, cycling between two bounds).
 
 This module uses an optimizer only through its `param_groups`, so it imports nothing
 from `optim`; `optim` makes it reachable as `tg.optim.lr_scheduler`.
@@ -35,6 +36,7 @@ from collections import Counter
 from typing import Any, Callable, Iterable
 
 from .lr_composed import ChainedScheduler, SequentialLR
+from .lr_cyclic import CyclicLR
 from .lr_plateau import ReduceLROnPlateau
 from .lr_scheduler_base import LRScheduler, _check_number, _milestones, _param_groups
 from .lr_warmup import ConstantLR, LinearLR, OneCycleLR
@@ -42,7 +44,7 @@ from .lr_warmup import ConstantLR, LinearLR, OneCycleLR
 __all__ = ["LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR",
            "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR", "ReduceLROnPlateau", "SequentialLR",
-           "ChainedScheduler"]
+           "ChainedScheduler", "CyclicLR"]
 
 
 # LambdaLR's and MultiplicativeLR's shared part (functions, not a base class: the two are

@@ -1,5 +1,6 @@
 """`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad` (here), and
-`NAdam`, `RAdam`, `Adamax`, `Adadelta`, `Rprop` and `ASGD` (optim_variants.py), with
+`NAdam`, `RAdam`, `Adamax`, `Adadelta`, `Rprop` and `ASGD` (optim_variants.py),
+`Adafactor` (optim_adafactor.py) and `LBFGS` (optim_lbfgs.py), with
 PyTorch's update rules, names and defaults (Adam's and AdamW's amsgrad=, and maximize= on
 all but RMSprop and Adagrad, too); their base class `Optimizer` is in optim_base.py;
 learning-rate schedules live in `tg.optim.lr_scheduler`.
@@ -35,12 +36,13 @@ import numpy as np
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from .grad_mode import check_flag
 from .optim_base import Optimizer, _check_betas, _check_number
+from .optim_adafactor import Adafactor
 from .optim_lbfgs import LBFGS
 from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
-           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler", "LBFGS"]
+           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler", "LBFGS", "Adafactor"]
 
 # PyTorch's import line works too: `from tinygrad_gd.optim.lr_scheduler import StepLR`
 # (optim is one file, not a package; os.path is reached the same way)

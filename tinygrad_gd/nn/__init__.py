@@ -30,6 +30,9 @@
                    EmbeddingBag, ChannelShuffle, Softmax2d, Dropout3d, AlphaDropout,
                    FeatureAlphaDropout, RReLU
     normalization.py GroupNorm, RMSNorm
+    lazy.py        LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d,
+                   LazyBatchNorm1d/2d/3d, LazyInstanceNorm1d/2d/3d (the input's size read at
+                   the first call, then the plain class), UninitializedParameter/Buffer
     distance.py    CosineSimilarity, PairwiseDistance
     recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first, bidirectional),
                    and the one loop over a sequence LSTM and GRU run too
@@ -86,6 +89,10 @@ from .distance import CosineSimilarity, PairwiseDistance
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
+                   LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
+                   LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear,
+                   UninitializedBuffer, UninitializedParameter)
 from .layers_more import (AlphaDropout, BatchNorm3d, Bilinear, ChannelShuffle, Dropout3d,
                           EmbeddingBag, FeatureAlphaDropout, InstanceNorm1d, InstanceNorm2d,
                           InstanceNorm3d, LocalResponseNorm, RReLU, Softmax2d)
@@ -146,4 +153,8 @@ __all__ = [
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
     "ZeroPad1d", "ZeroPad3d", "ConstantPad3d",
+    "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
+    "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
+    "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+    "UninitializedParameter", "UninitializedBuffer",
 ]
