@@ -83,7 +83,7 @@ def test_weight_and_reductions_agree_with_pytorch(dtype, reduction, weighted):
 
 def test_it_is_one_op_with_no_method_and_no_tg_function():
     x = tg.Tensor([0.2, 0.7], requires_grad=True)
-    losses = F.binary_cross_entropy(x, [1.0, 0.0], "none")
+    losses = F.binary_cross_entropy(x, [1.0, 0.0], reduction="none")
     assert losses.grad_fn.name == "binary_cross_entropy"
     assert "binary_cross_entropy" in tg.registered_ops()
     # PyTorch has no torch.binary_cross_entropy nor Tensor.binary_cross_entropy
@@ -146,7 +146,7 @@ def test_float16_gradients_at_0_and_1_are_infinite_as_pytorchs_without_a_warning
     ours = tg.Tensor(np.array(x, np.float16), requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # (NumPy's divide-by-zero RuntimeWarning)
-        F.binary_cross_entropy(ours, np.array(y, np.float16), "sum").backward()
+        F.binary_cross_entropy(ours, np.array(y, np.float16), reduction="sum").backward()
     theirs = torch.tensor(x, dtype=torch.float16, requires_grad=True)
     torch.nn.functional.binary_cross_entropy(
         theirs, torch.tensor(y, dtype=torch.float16), reduction="sum").backward()

@@ -185,12 +185,12 @@ CASES = {
     # PyTorch's: each log clamped at -100; the gradient (x - y) / max(x (1 - x), BCE_EPS)
     # for x, -logit(x) for the target
     "binary_cross_entropy at 0 and 1": (
-        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"),
+        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, reduction="none"),
         f"lambda x, y: {F}.binary_cross_entropy(x, y, reduction='none')",
         [[0.0, 0.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]], [100, 0, 100, 0],
         [[-1 / BCE_EPS, 0, 1 / BCE_EPS, 0], [INF, INF, -INF, -INF]]),
     "binary_cross_entropy of 1e-20 and 1 - 1e-17": (
-        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"),
+        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, reduction="none"),
         f"lambda x, y: {F}.binary_cross_entropy(x, y, reduction='none')",
         [[1e-20, 1e-20, 1 - 1e-17, 0.5], [1.0, 0.0, 0.0, 0.3]],
         [-np.log(1e-20), 1e-20, 100, np.log(2)],

@@ -1055,13 +1055,13 @@ OPS: dict[str, OpSpec] = {
     "linear": OpSpec(tg.nn.functional.linear,
                      lambda a, p: f"tg.nn.functional.linear({', '.join(a)})", make_linear),
     "cross_entropy": OpSpec(lambda x, *, target, reduction:
-                            tg.nn.functional.cross_entropy(x, target, reduction),
+                            tg.nn.functional.cross_entropy(x, target, reduction=reduction),
                             lambda a, p: f"tg.nn.functional.cross_entropy({a[0]}, "
                                          f"np.array({p['target'].tolist()!r}), "
                                          f"{p['reduction']!r})", make_cross_entropy),
     "binary_cross_entropy": OpSpec(
-        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"),
-        lambda a, p: f"tg.nn.functional.binary_cross_entropy({a[0]}, {a[1]}, 'none')",
+        lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, reduction="none"),
+        lambda a, p: f"tg.nn.functional.binary_cross_entropy({a[0]}, {a[1]}, reduction='none')",
         make_binary_cross_entropy),
     "square": OpSpec(getattr(tg, "square"), lambda a, p: f"tg.square({a[0]})",
           make_unary("square", lambda v: np.abs(v).max() <= 4)),

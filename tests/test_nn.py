@@ -457,7 +457,8 @@ def test_squared_error_losses_match_numpy():
     np.testing.assert_allclose(nn.SSELoss()(PRED, TARGET).item(), d2.sum(), rtol=1e-14)
     np.testing.assert_allclose(nn.HalfSSELoss()(PRED, TARGET).item(), 0.5 * d2.sum(), rtol=1e-14)
     np.testing.assert_allclose(nn.MSELoss()(PRED, TARGET).item(), d2.mean(), rtol=1e-14)
-    np.testing.assert_allclose(nn.MSELoss("sum")(PRED, TARGET).item(), d2.sum(), rtol=1e-14)
+    np.testing.assert_allclose(nn.MSELoss(reduction="sum")(PRED, TARGET).item(), d2.sum(),
+                               rtol=1e-14)
     none = nn.MSELoss(reduction="none")(PRED, TARGET)
     assert none.shape == (4, 3)
     np.testing.assert_allclose(none.data, d2, rtol=1e-14)
@@ -483,14 +484,15 @@ def test_binary_cross_entropy_matches_numpy():
     y = (TARGET > 0).astype(float)
     losses = -(y * np.log(p) + (1 - y) * np.log(1 - p))
     np.testing.assert_allclose(nn.BCELoss()(p, y).item(), losses.mean(), rtol=1e-13)
-    np.testing.assert_allclose(nn.BCELoss("none")(p, y).data, losses, rtol=1e-13)
+    np.testing.assert_allclose(nn.BCELoss(reduction="none")(p, y).data, losses, rtol=1e-13)
     np.testing.assert_allclose(nn.BCEWithLogitsLoss()(PRED, y).item(), losses.mean(), rtol=1e-13)
-    np.testing.assert_allclose(nn.BCEWithLogitsLoss("sum")(PRED, y).item(), losses.sum(),
+    np.testing.assert_allclose(nn.BCEWithLogitsLoss(reduction="sum")(PRED, y).item(), losses.sum(),
                                rtol=1e-13)
     soft = _sigmoid(TARGET)  # probabilities as targets are allowed too
     expected = -(soft * np.log(p) + (1 - soft) * np.log(1 - p))
-    np.testing.assert_allclose(F.binary_cross_entropy_with_logits(PRED, soft, "none").data,
-                               expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        F.binary_cross_entropy_with_logits(PRED, soft, reduction="none").data, expected,
+        rtol=1e-12)
 
 
 def test_binary_cross_entropy_on_certain_probabilities_stays_finite():
@@ -521,9 +523,10 @@ def test_cross_entropy_with_class_indices_matches_numpy():
     losses = -log_p[np.arange(4), classes]
     np.testing.assert_allclose(nn.CrossEntropyLoss()(logits, classes).item(), losses.mean(),
                                rtol=1e-14)
-    np.testing.assert_allclose(F.cross_entropy(logits, classes, "sum").item(), losses.sum(),
+    np.testing.assert_allclose(F.cross_entropy(logits, classes, reduction="sum").item(),
+                               losses.sum(), rtol=1e-14)
+    np.testing.assert_allclose(F.cross_entropy(logits, classes, reduction="none").data, losses,
                                rtol=1e-14)
-    np.testing.assert_allclose(F.cross_entropy(logits, classes, "none").data, losses, rtol=1e-14)
     # class indices given as a float Tensor (the default dtype of lists) are accepted too
     np.testing.assert_allclose(F.cross_entropy(logits, Tensor([0, 2, 1, 2])).item(),
                                losses.mean(), rtol=1e-14)
@@ -558,11 +561,11 @@ def test_cross_entropy_is_stable_for_huge_logits():
     lambda x, t: F.sse_loss(x, t),
     lambda x, t: F.half_sse_loss(x, t),
     lambda x, t: F.mse_loss(x, t),
-    lambda x, t: F.mse_loss(x, t, "none"),
+    lambda x, t: F.mse_loss(x, t, reduction="none"),
     lambda x, t: F.binary_cross_entropy(x.sigmoid(), (t > 0).astype(float)),
     lambda x, t: F.binary_cross_entropy_with_logits(x, _sigmoid(t)),
     lambda x, t: F.cross_entropy(x, np.array([0, 2, 1, 2])),
-    lambda x, t: F.cross_entropy(x, np.eye(3)[[1, 1, 0, 2]], "none"),
+    lambda x, t: F.cross_entropy(x, np.eye(3)[[1, 1, 0, 2]], reduction="none"),
 ])
 def test_loss_gradients_pass_gradcheck(loss):
     x = Tensor(PRED, requires_grad=True)

@@ -27,25 +27,25 @@ Y01 = (RNG.random(A.shape) > 0.5) * 1.0  # binary targets
 # name: (ours on Tensors, torch's as text on tensors, the input arrays)
 AGAINST_TORCH = {
     "l1_loss": (lambda x, y: F.l1_loss(x, y), "lambda x, y: F.l1_loss(x, y)", (A, B)),
-    "l1_loss sum": (lambda x, y: nn.L1Loss("sum")(x, y),
+    "l1_loss sum": (lambda x, y: nn.L1Loss(reduction="sum")(x, y),
                     "lambda x, y: F.l1_loss(x, y, reduction='sum')", (A, B)),
     "huber_loss": (lambda x, y: F.huber_loss(x, y, "none", 0.5),
                    "lambda x, y: F.huber_loss(x, y, reduction='none', delta=0.5)", (A, B)),
     "HuberLoss": (lambda x, y: nn.HuberLoss(delta=2.0)(x, y),
                   "lambda x, y: F.huber_loss(x, y, delta=2.0)", (A, B)),
-    "smooth_l1_loss": (lambda x, y: F.smooth_l1_loss(x, y, "sum", 0.5),
+    "smooth_l1_loss": (lambda x, y: F.smooth_l1_loss(x, y, reduction="sum", beta=0.5),
                        "lambda x, y: F.smooth_l1_loss(x, y, reduction='sum', beta=0.5)", (A, B)),
     "SmoothL1Loss beta 0": (lambda x, y: nn.SmoothL1Loss(beta=0.0)(x, y),
                             "lambda x, y: F.smooth_l1_loss(x, y, beta=0.0)", (A, B)),
     "nll_loss": (lambda x: F.nll_loss(F.log_softmax(x, dim=1), LABELS),
                  "lambda x: F.nll_loss(F.log_softmax(x, dim=1), torch.tensor(LABELS))", (A,)),
-    "NLLLoss none": (lambda x: nn.NLLLoss("none")(nn.LogSoftmax(dim=1)(x), LABELS),
+    "NLLLoss none": (lambda x: nn.NLLLoss(reduction="none")(nn.LogSoftmax(dim=1)(x), LABELS),
                      "lambda x: F.nll_loss(F.log_softmax(x, 1), torch.tensor(LABELS), "
                      "reduction='none')", (A,)),
-    "kl_div batchmean": (lambda x: F.kl_div(F.log_softmax(x, dim=1), P, "batchmean"),
+    "kl_div batchmean": (lambda x: F.kl_div(F.log_softmax(x, dim=1), P, reduction="batchmean"),
                          "lambda x: F.kl_div(F.log_softmax(x, 1), torch.tensor(P), "
                          "reduction='batchmean')", (A,)),
-    "KLDivLoss log_target": (lambda x: nn.KLDivLoss("sum", log_target=True)(
+    "KLDivLoss log_target": (lambda x: nn.KLDivLoss(reduction="sum", log_target=True)(
         F.log_softmax(x, dim=1), np.log(P + 0.1)),
         "lambda x: F.kl_div(F.log_softmax(x, 1), torch.tensor(np.log(P + 0.1)), "
         "reduction='sum', log_target=True)", (A,)),
@@ -108,11 +108,11 @@ AGAINST_TORCH = {
     "nll_loss ignored": (lambda x: F.nll_loss(x, SKIPPED), "lambda x: F.nll_loss(x, "
                          "torch.tensor(SKIPPED))", (A,)),
     "nll_loss weight ignored none": (
-        lambda x: F.nll_loss(x, SKIPPED, "none", weight=WC),
+        lambda x: F.nll_loss(x, SKIPPED, reduction="none", weight=WC),
         "lambda x: F.nll_loss(x, torch.tensor(SKIPPED), weight=torch.tensor(WC), "
         "reduction='none')", (A,)),
     "NLLLoss weight ignore_index sum": (
-        lambda x: nn.NLLLoss("sum", weight=WC, ignore_index=2)(x, LABELS),
+        lambda x: nn.NLLLoss(reduction="sum", weight=WC, ignore_index=2)(x, LABELS),
         "lambda x: torch.nn.NLLLoss(weight=torch.tensor(WC), ignore_index=2, "
         "reduction='sum')(x, torch.tensor(LABELS))", (A,)),
     # the layers' formulas as functions
@@ -129,7 +129,7 @@ AGAINST_TORCH = {
         "lambda x: F.binary_cross_entropy_with_logits(x * 3, torch.tensor(Y01), "
         "pos_weight=torch.tensor(WC))", (A,)),
     "BCEWithLogitsLoss weight and pos_weight": (
-        lambda x: nn.BCEWithLogitsLoss("sum", weight=B + 2, pos_weight=WC)(x, Y01),
+        lambda x: nn.BCEWithLogitsLoss(reduction="sum", weight=B + 2, pos_weight=WC)(x, Y01),
         "lambda x: F.binary_cross_entropy_with_logits(x, torch.tensor(Y01), reduction='sum', "
         "weight=torch.tensor(B + 2), pos_weight=torch.tensor(WC))", (A,)),
     "BCELoss weight": (lambda x: nn.BCELoss(weight=WC)(x.sigmoid(), Y01),
@@ -176,7 +176,7 @@ def test_values_and_gradients_agree_with_pytorch(case):
 def test_huber_is_squared_near_the_target_and_absolute_beyond_delta():
     loss = F.huber_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none", delta=1.0)
     assert loss.tolist() == [0.5 * 0.5 ** 2, 1.0 * (3.0 - 0.5)]
-    smooth = F.smooth_l1_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), "none", beta=2.0)
+    smooth = F.smooth_l1_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="none", beta=2.0)
     assert smooth.tolist() == [0.5 * 0.5 ** 2 / 2.0, 3.0 - 0.5 * 2.0]
     with pytest.raises(ValueError, match=r"huber_loss: delta must be > 0, got -1"):
         F.huber_loss(Tensor([1.0]), Tensor([0.0]), delta=-1)
@@ -729,11 +729,11 @@ def test_cross_entropy_loss_module_takes_the_options_and_a_learned_weight_gets_a
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: nn.CrossEntropyLoss(W), TypeError,
-     r"CrossEntropyLoss: reduction must be .* got a ndarray; PyTorch's first argument is "
-     r"weight.*weight=\.\.\."),
-    (lambda: F.cross_entropy(Tensor(A), LABELS, W), TypeError,
-     r"cross_entropy: .*PyTorch's third argument is weight"),
+    (lambda: nn.CrossEntropyLoss("sum"), TypeError,
+     r"CrossEntropyLoss: weight must be a tensor or None, got the string 'sum'; pass the "
+     r"reduction by keyword, reduction='sum'"),
+    (lambda: F.cross_entropy(Tensor(A), LABELS, "none"), TypeError,
+     r"cross_entropy: weight must be .* got the string 'none'; pass the reduction by keyword"),
     (lambda: F.cross_entropy(Tensor(A), LABELS, weight=W[:2]), ValueError,
      r"cross_entropy: weight must hold one number per class, shape \(3,\) for input of "
      r"shape \(4, 3\); got shape \(2,\)"),
@@ -818,9 +818,9 @@ def test_prelu_layer_learns_its_slopes_as_pytorchs():
     (lambda: F.prelu(Tensor(A), Tensor([0.1, 0.2])), ValueError,
      r"prelu: weight of shape \(2,\) needs one slope, or one per channel"),
     (lambda: nn.Hardtanh(1.0, -1.0), ValueError, r"Hardtanh: min_val 1.0 is above max_val"),
-    (lambda: F.nll_loss(Tensor(A), LABELS, WC), TypeError,
-     r"nll_loss: .*PyTorch's third argument is weight"),
-    (lambda: nn.NLLLoss(WC), TypeError, r"NLLLoss: .*PyTorch's first argument is weight"),
+    (lambda: F.nll_loss(Tensor(A), LABELS, "sum"), TypeError,
+     r"nll_loss: weight must be .* got the string 'sum'; pass the reduction by keyword"),
+    (lambda: nn.NLLLoss("none"), TypeError, r"NLLLoss: weight must be .* string 'none'"),
     (lambda: F.nll_loss(Tensor(A), LABELS, weight=WC[:2]), ValueError,
      r"nll_loss: weight must hold one number per class"),
     (lambda: F.nll_loss(Tensor(A), [0, -100, 5, 1]), ValueError,
@@ -1235,7 +1235,7 @@ def test_bce_with_logits_at_infinite_logits_and_finite_ones_as_pytorchs():
         kw = {} if pos_weight is None else {"pos_weight": pos_weight}
         kwt = {} if pos_weight is None else {"pos_weight": torch.tensor(pos_weight)}
         values, grads = _both(
-            torch, lambda a, b: F.binary_cross_entropy_with_logits(a, b, "none", **kw),
+            torch, lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction="none", **kw),
             lambda a, b: tf.binary_cross_entropy_with_logits(a, b, reduction="none", **kwt), x, y)
         assert values[0][:2].tolist() == [INF, INF]  # (was inf - inf, NaN)
         np.testing.assert_allclose(*values, rtol=1e-14)

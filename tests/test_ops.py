@@ -193,7 +193,7 @@ def cross_entropy(data):
         picked = log_p[int(target)] if a.ndim == 1 else log_p[np.arange(len(target)), target]
         return reduce(-picked)
 
-    return (lambda t: tg.nn.functional.cross_entropy(t, target, reduction),
+    return (lambda t: tg.nn.functional.cross_entropy(t, target, reduction=reduction),
             arrays(data, testing.tensors(shape, min_value=-5, max_value=5, **ANY)), reference)
 
 
@@ -204,7 +204,7 @@ def binary_cross_entropy(data):
     shape = data.draw(hnp.array_shapes(**SMALL))
     unit = testing.tensors(shape, min_value=0.1, max_value=0.7, **ANY)
     operands = arrays(data, st.tuples(unit, unit))
-    return (lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, "none"), operands,
+    return (lambda x, y: tg.nn.functional.binary_cross_entropy(x, y, reduction="none"), operands,
             lambda x, y: -(y * np.log(x) + (1 - y) * np.log1p(-x)))
 
 

@@ -7,12 +7,12 @@
     registration.py  the rules for names and for what may be assigned to a parameter's
                    or sub-module's name, the layers' dtype= and device= checks
     loss_checks.py the loss functions' argument checks and weighting
-    containers.py  ModuleList, ModuleDict (Sequential also takes an OrderedDict),
+    containers.py  Sequential (also of an OrderedDict), ModuleList, ModuleDict,
                    ParameterList, ParameterDict
     convolution.py Conv2d, Conv3d (dilation, groups, padding_mode), MaxPool2d/3d,
                    AvgPool2d/3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d (images and volumes,
                    a batch or one), the conv layers' base _ConvNd
-    layers.py      Linear (weight (out, in), initialisations), Sequential, ReLU, Sigmoid,
+    layers.py      Linear (weight (out, in), initialisations), ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
                    Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
                    BatchNorm2d

@@ -1,6 +1,8 @@
-"""The activations of PyTorch's `F` that take `inplace=`, and those composed of other ops
+"""The activations of PyTorch's `F` that take `inplace=`, those composed of other ops
 (`hardsigmoid`, `selu`, `logsigmoid`, `tanhshrink`, `softmin`, `glu`, `prelu`,
-`threshold`, `hardshrink`, `softshrink`).
+`threshold`, `hardshrink`, `softshrink`), and F's `sigmoid`, `tanh`, `softsign`, `gelu`,
+`softplus` (threshold=), `softmax`, `log_softmax` (dtype=): the `tg.` functions of their
+ops under PyTorch's F signatures (`input`, its argument names and order).
 
 `inplace=True` is accepted where PyTorch's function has it, and computed out of place: a
 new Tensor, the input left unchanged, with the values and gradients of inplace=False
@@ -15,14 +17,15 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
-from ..ops.arguments import number
+from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
            "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",
-           "prelu", "threshold", "hardshrink", "softshrink"]
+           "prelu", "threshold", "hardshrink", "softshrink", "sigmoid", "tanh", "softsign",
+           "gelu", "softplus", "softmax", "log_softmax"]
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -104,14 +107,66 @@ def tanhshrink(input: Any) -> Tensor:
     return input - tg.tanh(input)
 
 
-def softmin(input: Any, dim: int | None = None) -> Tensor:
-    """softmax(-x) along `dim` (None: the last axis of a 1-D or 2-D input, as `softmax`
-    here; refused for more axes)."""
-    input = _tensor("softmin", input)
-    dim = _one_dim("softmin", dim, none_ok=True)
+def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """softmax(-x) along `dim` (or NumPy's `axis`; None: the last axis of a 1-D or 2-D
+    input, as `softmax` here; refused for more axes); `dtype`: the input cast to it
+    first (PyTorch's)."""
+    input = _cast(_tensor("softmin", input), dtype)
+    dim = _one_dim("softmin", either("softmin", "axis", axis, "dim", dim), none_ok=True)
     if dim is None:
         implicit_axis("softmin", input.shape)
     return tg.softmax(-input, dim=dim)
+
+
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """exp(x) / sum(exp(x)) along `dim` or `axis` (the op `softmax`; None: the last axis of
+    a 1-D or 2-D input, refused for more axes); `dtype`: the input cast to it first
+    (PyTorch's; `_stacklevel`, PyTorch's too, means nothing here)."""
+    return tg.softmax(_cast(input, dtype), axis, dim=dim)
+
+
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None, *, axis: int | None = None) -> Tensor:
+    """log(softmax(x)) along `dim` or `axis`, by log-sum-exp (the op `log_softmax`; as
+    `softmax`'s)."""
+    return tg.log_softmax(_cast(input, dtype), axis, dim=dim)
+
+
+def _cast(input: Any, dtype: Any) -> Any:
+    """The input in `dtype` (PyTorch's softmax dtype=: cast before the op), or as given."""
+    return input if dtype is None else _as_tensor("softmax", input).to(dtype)
+
+
+def sigmoid(input: Any) -> Tensor:
+    """1 / (1 + exp(-x)) elementwise (the op `sigmoid`)."""
+    return tg.sigmoid(input)
+
+
+def tanh(input: Any) -> Tensor:
+    """tanh(x) elementwise (the op `tanh`)."""
+    return tg.tanh(input)
+
+
+def softsign(input: Any) -> Tensor:
+    """x / (1 + |x|) elementwise (the op `softsign`)."""
+    return tg.softsign(input)
+
+
+def gelu(input: Any, approximate: str = "none") -> Tensor:
+    """x * Phi(x), or its tanh formula with approximate='tanh' (the op `gelu`)."""
+    return tg.gelu(input, approximate=approximate)
+
+
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta (the op `softplus`), and x itself where beta * x >
+    threshold, as PyTorch's (its gradient there 1)."""
+    input = _as_tensor("softplus", input)
+    threshold = number("softplus", "threshold", threshold)
+    smooth = tg.softplus(input, beta)
+    beyond = (input * beta > threshold)._data
+    return tg.where(beyond, input, smooth) if beyond.any() else smooth
 
 
 def glu(input: Any, dim: int = -1) -> Tensor:

@@ -7,6 +7,7 @@ computed out of place (same values and gradients; see `ReLU`).
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -34,12 +35,20 @@ class ReLU6(_Activation):
 
 
 class Hardtanh(_Activation):
-    """x limited to [min_val, max_val] (-1 and 1 by default)."""
+    """x limited to [min_val, max_val] (-1 and 1 by default); PyTorch's deprecated
+    min_value and max_value, given, replace them (with its FutureWarning)."""
 
     function = staticmethod(F.hardtanh)
 
-    def __init__(self, min_val: float = -1.0, max_val: float = 1.0,
-                 inplace: bool = False) -> None:
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float | None = None, max_value: float | None = None) -> None:
+        for old, new, value in (("min_value", "min_val", min_value),
+                                ("max_value", "max_val", max_value)):
+            if value is not None:
+                warnings.warn(f"keyword argument `{old}` is deprecated and renamed to `{new}`",
+                              FutureWarning, stacklevel=2)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
         low, high = number("Hardtanh", "min_val", min_val), number("Hardtanh", "max_val", max_val)
         if low >= high:  # (PyTorch's layer asserts it; F.hardtanh takes equal bounds)
             relation = "is above" if low > high else "equals"
@@ -143,8 +152,8 @@ class PReLU(Module):
     """x where x > 0, else weight * x, the slope learned: one (num_parameters=1) or one per
     channel (axis 1 of the input), each starting at `init` (0.25), as PyTorch's PReLU."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None, *,
-                 device: Any = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
         init = number("PReLU", "init", init)  # (the slopes' starting value, one number)

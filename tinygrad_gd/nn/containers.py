@@ -4,8 +4,8 @@
 A model that holds a varying number of layers or weights keeps them in one of these, so
 that `parameters()`, `state_dict()`, `train()`, the optimizers and the diagrams find them:
 each entry is an attribute of the container ("0", "1", ... or its key), which is how
-every Module finds its members. `Sequential` (layers.py) is a `ModuleList` that also runs
-its modules one after another.
+every Module finds its members. `Sequential` is a `ModuleList` that also runs its modules
+one after another.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numpy as np
 from ..tensor import Tensor
 from .module import Module, Parameter
 
-__all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict"]
+__all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Sequential"]
 
 
 def _checked(container: Module, module: Any, position: Any) -> Module:
@@ -86,9 +86,10 @@ class _List(Module):
     def _entry(self, value: Any, position: Any) -> Any:
         return _checked(self, value, position)
 
-    def __init__(self, values: Iterable[Any] = ()) -> None:
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
-        self.extend(values)
+        if values is not None:
+            self.extend(values)
 
     def append(self, value: Any) -> Any:
         """Add `value` at the end, named by its position ("3"); returns self."""
@@ -132,6 +133,9 @@ class ModuleList(_List):
     """Modules in a list: `blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])`;
     the i-th is named "i" (`blocks.0.weight`). No forward: loop over it in yours."""
 
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__(modules)
+
     def insert(self, index: int, module: Module) -> None:
         """Put `module` before position `index` (as list.insert); those after it are
         renumbered ("2" becomes "3"), as in PyTorch."""
@@ -168,6 +172,37 @@ class ModuleList(_List):
         except (IndexError, TypeError):
             raise IndexError(f"{type(self).__name__}: index {index!r} is out of range for "
                              f"{len(layers)} layers") from None
+
+
+class Sequential(ModuleList):
+    """Modules applied one after another; the i-th is named "i" (`0.weight`, `2.bias`),
+    or, given one `OrderedDict` of them, by its keys (`Sequential(OrderedDict([("fc",
+    Linear(2, 3)), ("act", ReLU())]))`: `fc.weight`), as PyTorch's. A ModuleList (append,
+    insert, len, iteration, indexing; a slice is a Sequential keeping the names) with a
+    forward."""
+
+    def __init__(self, *args: Module) -> None:
+        if len(args) == 1 and isinstance(args[0], OrderedDict):
+            super().__init__()
+            for key, module in args[0].items():
+                if not isinstance(key, str):
+                    raise TypeError(f"Sequential: the OrderedDict's keys are the layers' "
+                                    f"names and must be strings, got {key!r}")
+                if not isinstance(module, Module):
+                    _checked(self, module, repr(key))
+                self.add_module(key, module)
+        else:
+            super().__init__(args)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # PyTorch's: the layers keep their names
+            return type(self)(OrderedDict(list(zip(self._keys(), self._layers()))[index]))
+        return super().__getitem__(index)
+
+    def forward(self, input: Any) -> Any:
+        for layer in self._layers():
+            input = layer(input)
+        return input
 
 
 class _Dict(Module):

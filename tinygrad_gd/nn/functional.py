@@ -51,13 +51,13 @@ from ..grad_mode import check_flag
 from ..ops.losses import BinaryCrossEntropy, CrossEntropy
 from ..ops.matmul import Linear
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second
-# copy), those that take PyTorch's inplace= through activation_functions
-from ..functional import (avg_pool2d, conv2d, gelu, log_softmax, max_pool2d,  # noqa: F401
-                          sigmoid, softmax, softplus, softsign, tanh)
-from .activation_functions import (celu, elu, glu, hardshrink, hardsigmoid,  # noqa: F401
-                                   hardswish, hardtanh, leaky_relu, logsigmoid, mish, prelu,
-                                   relu, relu6, selu, silu, softmin, softshrink, tanhshrink,
-                                   threshold)
+# copy), under F's signatures (inplace=, input=, dtype=) through activation_functions
+from ..functional import avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from .activation_functions import (celu, elu, gelu, glu, hardshrink,  # noqa: F401
+                                   hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
+                                   logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
+                                   softmax, softmin, softplus, softshrink, softsign, tanh,
+                                   tanhshrink, threshold)
 from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # noqa: F401
                               rms_norm)
 from .spatial_functions import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
@@ -92,8 +92,8 @@ from .padding import pad  # noqa: F401  (PyTorch's modes and rules)
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
-                          _check_unit_interval, _class_indices, _pair, _reduce, _weighted,
-                          _weighted_nll)
+                          _check_unit_interval, _check_weight, _class_indices,
+                          _legacy_reduction, _pair, _reduce, _weighted, _weighted_nll)
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
@@ -124,7 +124,8 @@ __all__ = [
     "lp_pool1d", "lp_pool2d", "max_unpool1d", "max_unpool2d",
     "conv3d", "conv_transpose3d", "max_pool3d", "max_pool3d_with_indices", "avg_pool3d",
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
-    "lp_pool3d", "max_unpool3d", "affine_grid", "grid_sample",
+    "lp_pool3d", "max_unpool3d",
+    "affine_grid", "grid_sample",
 ]
 
 
@@ -155,18 +156,17 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return Linear.apply(input, weight, bias)
 
 
-def dropout(input: Any, p: float = 0.5, training: bool = True,
-            generator: np.random.Generator | None = None, inplace: bool = False) -> Tensor:
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
+            generator: np.random.Generator | None = None) -> Tensor:
     """Inverted dropout: zero each entry with probability p and scale the rest by 1/(1-p).
 
     The scaling keeps each entry's expected value, so evaluation (training=False) is the
     identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one
-    (or `tg.manual_seed`'s generator). `inplace=True` (PyTorch's; a bool as the fourth
-    argument, PyTorch's place for it) is accepted and computed out of place: a new
-    Tensor, the input unchanged, the same values and gradients.
+    (or `tg.manual_seed`'s generator; by keyword). `inplace=True` (PyTorch's) is accepted
+    and computed out of place: a new Tensor, the input unchanged, the same values and
+    gradients.
     """
-    if isinstance(generator, (bool, np.bool_)):  # PyTorch's F.dropout(x, p, training, inplace)
-        generator = None
+    check_flag("dropout", "inplace", inplace)
     input = _as_tensor("dropout", input)
     _check_probability("dropout", p)
     if not check_flag("dropout", "training", training) or p == 0:
@@ -191,10 +191,15 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     return Tensor.from_op((data[..., None] == np.arange(n)).astype(np.int64), None)
 
 
-def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
-    """input / max(its Euclidean norm along `dim`, eps): rows of length 1 (PyTorch's)."""
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Any = None) -> Tensor:
+    """input / max(its Euclidean norm along `dim`, eps): rows of length 1 (PyTorch's).
+    PyTorch's `out=` is refused unless None: write `out = F.normalize(...)` instead."""
     if p != 2:
         raise ValueError(f"normalize: only p=2 (the Euclidean norm) is supported, got p={p!r}")
+    if out is not None:
+        raise TypeError("normalize: out= is not supported; use the result it returns, "
+                        "y = F.normalize(x), or copy it with y.copy_(F.normalize(x))")
     return _normalized("normalize", _as_tensor("normalize", input), dim, eps)
 
 
@@ -253,23 +258,49 @@ def half_sse_loss(input: Any, target: Any) -> Tensor:
     return 0.5 * ((input - target) ** 2).sum()
 
 
-def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean of squared errors ('mean'), their sum ('sum') or each of them ('none')."""
+def _errors_weighted(where: str, errors: Tensor, weight: Any, reduction: str,
+                     by_weight: bool) -> Tensor:
+    """PyTorch's `weight` of mse_loss, l1_loss and huber_loss: one number per entry, the
+    input's shape; 'mean' divides by the weights' sum (`by_weight`) or their count."""
+    if weight is None:
+        return _reduce(errors, reduction)
+    weight = weight if isinstance(weight, Tensor) and weight.requires_grad else \
+        _as_tensor(where, _raw(weight), errors, "weight")
+    if weight.shape != errors.shape:
+        raise ValueError(f"{where}: weight of shape {weight.shape} must have the input's shape "
+                         f"{errors.shape} (one weight per entry, as PyTorch's)")
+    weighted = errors * weight
+    if reduction == "mean" and by_weight:
+        return weighted.sum() / weight.sum()
+    return _reduce(weighted, reduction)
+
+
+def mse_loss(input: Any, target: Any, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean", weight: Any = None
+             ) -> Tensor:
+    """Mean of squared errors ('mean'), their sum ('sum') or each of them ('none');
+    `weight` (PyTorch's, the input's shape) multiplies each, 'mean' then divides by its sum."""
+    reduction = _legacy_reduction("mse_loss", size_average, reduce, reduction)
     _check_reduction("mse_loss", reduction)
     input, target = _pair("mse_loss", input, target)
-    return _reduce((input - target) ** 2, reduction)
+    return _errors_weighted("mse_loss", (input - target) ** 2, weight, reduction, True)
 
 
-def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
-    """Mean absolute error ('mean'), its sum ('sum') or each |input - target| ('none')."""
+def l1_loss(input: Any, target: Any, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean", weight: Any = None) -> Tensor:
+    """Mean absolute error ('mean'), its sum ('sum') or each |input - target| ('none');
+    `weight` as mse_loss's."""
+    reduction = _legacy_reduction("l1_loss", size_average, reduce, reduction)
     _check_reduction("l1_loss", reduction)
     input, target = _pair("l1_loss", input, target)
-    return _reduce((input - target).abs(), reduction)
+    return _errors_weighted("l1_loss", (input - target).abs(), weight, reduction, True)
 
 
-def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Tensor:
     """0.5 * d**2 where |d| < delta, else delta * (|d| - 0.5 * delta), d = input - target:
-    squared near the target, absolute far from it (PyTorch's huber_loss)."""
+    squared near the target, absolute far from it (PyTorch's huber_loss); `weight` (the
+    input's shape) multiplies each, 'mean' then the mean of the products (PyTorch's)."""
     _check_reduction("huber_loss", reduction)
     input, target = _pair("huber_loss", input, target)
     delta = number("huber_loss", "delta", delta, 0, strict=True)
@@ -277,16 +308,18 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     near = (d < delta)._data  # (the square sees 0 where not chosen: 0 * 2d is NaN at d = inf)
     losses = tg_functional.where(near, 0.5 * tg_functional.where(near, d, 0.0) ** 2,
                                  delta * (d - 0.5 * delta))
-    return _reduce(losses, reduction)
+    return _errors_weighted("huber_loss", losses, weight, reduction, False)
 
 
-def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float = 1.0
+def smooth_l1_loss(input: Any, target: Any, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean", beta: float = 1.0
                    ) -> Tensor:
     """huber_loss / beta (PyTorch's smooth_l1_loss): 0.5 * d**2 / beta where |d| < beta, else
     |d| - 0.5 * beta; beta 0 is the L1 loss."""
+    reduction = _legacy_reduction("smooth_l1_loss", size_average, reduce, reduction)
     _check_reduction("smooth_l1_loss", reduction)
     if number("smooth_l1_loss", "beta", beta, 0) == 0:
-        return l1_loss(input, target, reduction)
+        return l1_loss(input, target, reduction=reduction)
     input, target = _pair("smooth_l1_loss", input, target)
     d = (input - target).abs()
     near = (d < beta)._data  # (as huber_loss's: 0 into the square where it is not chosen)
@@ -295,12 +328,15 @@ def smooth_l1_loss(input: Any, target: Any, reduction: str = "mean", beta: float
     return _reduce(losses, reduction)
 
 
-def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+def kl_div(input: Any, target: Any, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean", log_target: bool = False
+           ) -> Tensor:
     """The Kullback-Leibler divergence of `target` from the distribution whose log-
     probabilities are `input` (log_softmax's output): target * (log(target) - input), 0
     where target is 0; with log_target=True the target is given as log-probabilities too.
     reduction 'batchmean' (the divergence per sample, what the mathematics means), 'sum',
     'mean' (over every entry, PyTorch's default) or 'none'."""
+    reduction = _legacy_reduction("kl_div", size_average, reduce, reduction)
     if reduction not in _REDUCTIONS + ("batchmean",):
         raise ValueError(f"kl_div: reduction must be 'batchmean', 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
@@ -319,18 +355,20 @@ def kl_div(input: Any, target: Any, reduction: str = "mean", log_target: bool = 
 # ------------------------------------------------------------------ binary classification
 
 
-def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
-                         weight: Any = None) -> Tensor:
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
     """-(target * log(input) + (1 - target) * log(1 - input)), input a probability.
 
     One op, `binary_cross_entropy` (ops/losses.py), with PyTorch's formulas: each log is
     clamped at -100, so a probability of exactly 0 or 1 gives a loss of at most 100, not
     inf, and a finite gradient (about +-1e12 there), as PyTorch's; the target gets a
     gradient too. Prefer `binary_cross_entropy_with_logits` on raw scores.
-    `weight` (PyTorch's, by keyword: the third argument here is reduction) multiplies
-    each entry's loss; it broadcasts to the input's shape.
+    `weight` (PyTorch's) multiplies each entry's loss; it broadcasts to the input's shape.
     """
-    _check_reduction("binary_cross_entropy", reduction, "third")
+    _check_weight("binary_cross_entropy", weight)
+    reduction = _legacy_reduction("binary_cross_entropy", size_average, reduce, reduction)
+    _check_reduction("binary_cross_entropy", reduction)
     input, target = _pair("binary_cross_entropy", input, target)
     _check_unit_interval("binary_cross_entropy", "input (probabilities)", input,
                          "; apply sigmoid first, or pass raw scores to "
@@ -340,21 +378,25 @@ def binary_cross_entropy(input: Any, target: Any, reduction: str = "mean", *,
     return _reduce(_weighted("binary_cross_entropy", "weight", losses, weight), reduction)
 
 
-def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean", *,
-                                     weight: Any = None, pos_weight: Any = None) -> Tensor:
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
+                                     pos_weight: Any = None) -> Tensor:
     """Binary cross-entropy of sigmoid(input), computed without ever forming sigmoid.
 
     (1 - y) max(x, 0) + y max(-x, 0) + log1p(exp(-|x|)): exp only sees non-positive
     numbers, so it never overflows, logits of +-1000 give exact, finite losses (log1p
     keeps the tiny losses of confident right answers, 4e-18 at x = -40, which
     log(1 + ...) loses), and a logit of +-inf on the wrong side gives inf, not inf - inf.
-    PyTorch's options, by keyword (the third argument here is reduction): `weight`
-    multiplies each entry's loss; `pos_weight` (one number per class, the last axis)
-    multiplies the positive term, -pos_weight * y * log(sigmoid(x)): more than 1 counts
-    a missed positive more (recall), as for rare positives.
+    PyTorch's options: `weight` multiplies each entry's loss; `pos_weight` (one number per
+    class, the last axis) multiplies the positive term, -pos_weight * y *
+    log(sigmoid(x)): more than 1 counts a missed positive more (recall), as for rare
+    positives.
     """
     where = "binary_cross_entropy_with_logits"
-    _check_reduction(where, reduction, "third")
+    _check_weight(where, weight)
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
+    _check_reduction(where, reduction)
     input, target = _pair(where, input, target)
     _check_unit_interval(where, "target", target, "")
     # maximum, not relu: at x == 0 it passes half the gradient, and abs passes none, so the
@@ -370,8 +412,10 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "
 # ------------------------------------------------------------------ multi-class classification
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
-                  ignore_index: int = -100, label_smoothing: float = 0.0) -> Tensor:
+def cross_entropy(input: Any, target: Any, weight: Any = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of softmax(input) against the target classes: -log_softmax(input)[target].
 
     `input`: logits of shape (batch, classes), or (classes,) for one sample. `target`:
@@ -388,6 +432,8 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
     With class probabilities the weight multiplies each class's term, 'mean' divides by
     the batch size, and ignore_index is refused (as PyTorch does).
     """
+    _check_weight("cross_entropy", weight)
+    reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
     input = _as_tensor("cross_entropy", input)
     weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
                                   label_smoothing)
@@ -416,13 +462,16 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean", *, weight: A
                          reduction)
 
 
-def nll_loss(input: Any, target: Any, reduction: str = "mean", *, weight: Any = None,
-             ignore_index: int = -100) -> Tensor:
+def nll_loss(input: Any, target: Any, weight: Any = None, size_average: bool | None = None,
+             ignore_index: int = -100, reduce: bool | None = None,
+             reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of the target classes: -input[i, target[i]], averaged
     ('mean'), summed ('sum') or each ('none'). `input` holds log-probabilities of shape
     (batch, classes) (log_softmax's output): `nll_loss(log_softmax(x), y)` is
     `cross_entropy(x, y)`, with the same `weight` and `ignore_index` (PyTorch's, see
-    `cross_entropy`; by keyword: the third argument here is reduction)."""
+    `cross_entropy`)."""
+    _check_weight("nll_loss", weight)
+    reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
     input = _as_tensor("nll_loss", input)
     weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
     if input.ndim not in (1, 2):

@@ -5,10 +5,11 @@ Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
 `_normalized_shape`, `_one_dim`, `_check_probability`, the embedding layers'
-`_padding_idx`; numbers through the ops' `number`): one line naming the function or
-layer; `_constant`, a constant a function makes for itself (a mask, zeros, weights),
-and `_named`, one it computes from constants, named for the diagrams; and
-`_dropout_mask`, the mask of `dropout` and of the channel dropouts (spatial_functions.py).
+`_padding_idx`, `_starting_weight`, `_embedding_options`; numbers through the ops'
+`number`): one line naming the function or layer; `_constant`, a constant a function
+makes for itself (a mask, zeros, weights), and `_named`, one it computes from constants,
+named for the diagrams; and `_dropout_mask`, the mask of `dropout` and of the channel
+dropouts (spatial_functions.py).
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ import numpy as np
 from .. import functional as tg
 from ..creation import make_generator
 from ..engine import no_grad
+from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..ops.reductions import accumulator
 from ..tensor import Tensor, _as_array
+from .registration import _float_dtype
 
 __all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "embedding"]
 
@@ -120,6 +123,37 @@ def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | Non
     if not -num_embeddings <= padding_idx < num_embeddings:
         raise ValueError(f"{where}: padding_idx {padding_idx} is not a row of {num_embeddings}")
     return int(padding_idx) % num_embeddings
+
+
+def _starting_weight(where: str, _weight: Any, shape: tuple[int, int], dtype: Any,
+                     device: Any, seed: Any, generator: Any) -> np.ndarray:
+    """The embedding layers' starting weight: PyTorch's `_weight` copied (its float dtype
+    kept unless dtype= says otherwise; of `shape`, else a one-line error), or drawn from
+    N(0, 1) (`seed`, `generator`)."""
+    given = None if _weight is None else np.array(getattr(_weight, "_data", _weight))
+    if dtype is None and given is not None and given.dtype.kind == "f":
+        dtype = given.dtype  # (PyTorch's: the given weight's dtype)
+    resolved = _float_dtype(dtype, where, device)
+    if given is None:
+        return make_generator(seed, generator, where).normal(0.0, 1.0, shape).astype(resolved)
+    if given.shape != shape:
+        raise ValueError(f"{where}: _weight of shape {given.shape} must have shape "
+                         f"(num_embeddings, embedding_dim) = {shape}")
+    return given.astype(resolved)
+
+
+def _embedding_options(where: str, max_norm: Any, norm_type: Any, scale_grad_by_freq: Any,
+                       sparse: Any) -> None:
+    """PyTorch's embedding options checked: max_norm None or a number > 0, norm_type a
+    number, the flags True or False; sparse=True refused (the gradients here are dense)."""
+    if max_norm is not None and number(where, "max_norm", max_norm) <= 0:
+        raise ValueError(f"{where}: max_norm must be positive (the rows' largest norm) or "
+                         f"None, got {max_norm!r}")
+    number(where, "norm_type", norm_type)
+    check_flag(where, "scale_grad_by_freq", scale_grad_by_freq)
+    if check_flag(where, "sparse", sparse):
+        raise NotImplementedError(f"{where}: sparse=True is not supported (sparse gradients); "
+                                  f"leave it False: the weight's gradient is dense")
 
 
 def _widened(input: Tensor) -> Tensor:
@@ -287,10 +321,16 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     return out * weight if weight is not None else out
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
     """`weight[input]`: row i of `weight` (num_embeddings, embedding_dim) for each index i,
     as PyTorch's embedding. The row at `padding_idx` (negative: from the end) gets no
-    gradient (its values are looked up as they are)."""
+    gradient (its values are looked up as they are). `max_norm`: each looked-up row of a
+    norm (`norm_type`-norm) above it is first rescaled to max_norm, in the weight itself
+    (in place, outside the graph, as PyTorch's). `scale_grad_by_freq`: each row's gradient
+    divided by how often its index occurs in `input`. `sparse=True` is refused."""
+    _embedding_options("embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
     index = np.asarray(getattr(input, "_data", input))
     weight = _as_tensor("embedding", weight, None, "weight")
     if weight.ndim != 2:
@@ -303,11 +343,27 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     if index.size and not (0 <= index.min() and index.max() < rows):
         raise IndexError(f"embedding: indices must lie in [0, {rows - 1}], got {index.min()} "
                          f"to {index.max()}")
-    if padding_idx is None:
-        return weight[index]
-    if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)) \
-            or not -rows <= padding_idx < rows:
+    if padding_idx is not None and (
+            isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
+            or not -rows <= padding_idx < rows):
         raise ValueError(f"embedding: padding_idx must be an int in [{-rows}, {rows - 1}] "
                          f"(a row of the weight), got {padding_idx!r}")
-    learned = (index != padding_idx % rows)[..., None]
-    return tg.where(learned, weight[index], weight.detach()[index])
+    if max_norm is not None and index.size:
+        looked_up = np.unique(index)
+        norms = np.linalg.norm(weight._data[looked_up], ord=norm_type, axis=1)
+        over = norms > max_norm  # PyTorch's embedding_renorm_: scale max_norm / (norm + 1e-7)
+        with no_grad():  # (counted as an in-place write: graphs that saved it refuse)
+            weight[looked_up[over]] = weight._data[looked_up[over]] * (
+                max_norm / (norms[over] + 1e-7))[:, None]
+    rows_out = weight[index]
+    if padding_idx is not None:
+        learned = (index != padding_idx % rows)[..., None]
+        rows_out = tg.where(learned, rows_out, _named(weight.detach()[index], "padding rows"))
+    if scale_grad_by_freq and index.size:
+        _, where, counts = np.unique(index, return_inverse=True, return_counts=True)
+        scale = _constant((1.0 / counts[where.reshape(index.shape)])[..., None].astype(
+            weight.dtype), "1 / index count")
+        # the values unchanged, each row's gradient divided by its count
+        frozen = _named(rows_out.detach(), "looked-up rows (no gradient)")
+        rows_out = frozen + (rows_out - frozen) * scale
+    return rows_out

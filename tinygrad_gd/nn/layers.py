@@ -1,4 +1,4 @@
-"""Layers: `Linear` and its initialisations, `Sequential`, activations, `Dropout`, `Flatten`,
+"""Layers: `Linear` and its initialisations, activations, `Dropout`, `Flatten`,
 `Embedding`, `LayerNorm`, `BatchNorm1d`, `BatchNorm2d`.
 
 Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as
@@ -10,7 +10,6 @@ of `np.dot(input, weights)`.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -20,13 +19,12 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..tensor import Tensor
 from . import functional as F
-from .containers import ModuleList, _checked
+from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
-from .layer_functions import (_as_tensor, _check_probability, _normalized_shape, _one_dim,
-                              _padding_idx)
+from .layer_functions import (_as_tensor, _check_probability, _embedding_options,
+                              _normalized_shape, _one_dim, _padding_idx, _starting_weight)
 from .module import Buffer, Module, Parameter
 from .registration import _float_dtype
-from ..values import is_device
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
            "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
@@ -73,27 +71,24 @@ def _check_features(value: Any, name: str, where: str = "Linear") -> int:
 class Linear(Module):
     """y = x @ W.T + b, with W of shape (out_features, in_features) and b of (out_features,).
 
-    `init` chooses the starting weights (see `INITS`): "uniform" (PyTorch's default),
-    "normal" (N(0, 1/sqrt(in_features)), the course notes'), "he"/"kaiming",
-    "xavier"/"glorot" or "zeros"; the bias starts at zero except with "uniform".
-    `seed` or `generator` (a NumPy Generator) makes the draw repeatable: the weight is
-    drawn first, then the bias.
+    PyTorch's arguments in its order (device: the CPU); ours by keyword: `init` chooses
+    the starting weights (see `INITS`): "uniform" (PyTorch's default), "normal" (N(0,
+    1/sqrt(in_features)), the course notes'), "he"/"kaiming", "xavier"/"glorot" or
+    "zeros"; the bias starts at zero except with "uniform". `seed` or `generator` (a
+    NumPy Generator) makes the draw repeatable: the weight is drawn first, then the bias.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 init: str = "uniform", seed: int | None = None,
-                 generator: np.random.Generator | None = None, dtype: Any = None, *,
-                 device: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, init: str = "uniform",
+                 seed: int | None = None, generator: np.random.Generator | None = None
+                 ) -> None:
         super().__init__()
         self.in_features = _check_features(in_features, "in_features")
         self.out_features = _check_features(out_features, "out_features")
-        if init is None or is_device(init):  # Linear(3, 4, True, "cpu"): PyTorch's order
-            raise TypeError(f"Linear: got init={init!r}; init is the fourth argument here, "
-                            f"where PyTorch's is device: tinygrad_gd runs on the CPU, so leave "
-                            f"it out (or pass dtype= by keyword)")
-        if init not in INITS:
-            raise ValueError(f"Linear: unknown init {init!r}; choose one of "
-                             f"{', '.join(repr(k) for k in INITS)}")
+        if not isinstance(init, str) or init not in INITS:
+            error = ValueError if isinstance(init, str) else TypeError
+            raise error(f"Linear: unknown init {init!r}; choose one of "
+                        f"{', '.join(repr(k) for k in INITS)} (by keyword)")
         self.init = init
         rng = _make_generator(seed, generator, "Linear")
         resolved = _float_dtype(dtype, "Linear", device)
@@ -115,37 +110,6 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class Sequential(ModuleList):
-    """Modules applied one after another; the i-th is named "i" (`0.weight`, `2.bias`),
-    or, given one `OrderedDict` of them, by its keys (`Sequential(OrderedDict([("fc",
-    Linear(2, 3)), ("act", ReLU())]))`: `fc.weight`), as PyTorch's. A ModuleList (append,
-    insert, len, iteration, indexing; a slice is a Sequential keeping the names) with a
-    forward."""
-
-    def __init__(self, *modules: Module) -> None:
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            super().__init__()
-            for key, module in modules[0].items():
-                if not isinstance(key, str):
-                    raise TypeError(f"Sequential: the OrderedDict's keys are the layers' "
-                                    f"names and must be strings, got {key!r}")
-                if not isinstance(module, Module):
-                    _checked(self, module, repr(key))
-                self.add_module(key, module)
-        else:
-            super().__init__(modules)
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):  # PyTorch's: the layers keep their names
-            return type(self)(OrderedDict(list(zip(self._keys(), self._layers()))[index]))
-        return super().__getitem__(index)
-
-    def forward(self, input: Any) -> Any:
-        for layer in self._layers():
-            input = layer(input)
-        return input
 
 
 # ------------------------------------------------------------------ activations
@@ -282,12 +246,13 @@ class ELU(_Activation):
 
 
 class Softplus(_Activation):
-    """log(1 + exp(beta * x)) / beta: a smooth relu."""
+    """log(1 + exp(beta * x)) / beta: a smooth relu; x itself where beta * x > threshold
+    (PyTorch's)."""
 
     function = staticmethod(F.softplus)
 
-    def __init__(self, beta: float = 1.0) -> None:
-        super().__init__(beta=beta)
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__(beta=beta, threshold=threshold)
 
 
 class Identity(Module):
@@ -318,7 +283,7 @@ class Dropout(Module):
     function = staticmethod(F.dropout)  # (Dropout1d's and Dropout2d's: their own)
     zeroed = "an entry"  # (what p is the probability of zeroing: Dropout1d's, a channel)
 
-    def __init__(self, p: float = 0.5, inplace: bool = False, seed: int | None = None,
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
         super().__init__()
         name = type(self).__name__  # (Dropout1d's and Dropout2d's too)
@@ -363,29 +328,50 @@ class Flatten(Module):
 
 class Embedding(Module):
     """A learned vector per index: `weight[indices]`, weight of shape (num_embeddings,
-    embedding_dim) drawn from N(0, 1) (PyTorch's). `padding_idx`: that row starts at zero
-    and never learns (frozen, see `Parameter.freeze_`)."""
+    embedding_dim) drawn from N(0, 1) (PyTorch's), or PyTorch's `_weight` (copied;
+    `_freeze=True`: it does not learn). `padding_idx`: that row starts at zero (unless
+    `_weight` is given) and never learns (frozen, see `Parameter.freeze_`). `max_norm`,
+    `norm_type`, `scale_grad_by_freq`: as `functional.embedding`'s (max_norm rescales the
+    looked-up rows of the weight in place); `sparse=True` is refused (dense gradients)."""
+
+    _positional_tensors = 1  # (_weight)
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 *, seed: int | None = None, generator: np.random.Generator | None = None,
-                 dtype: Any = None, device: Any = None) -> None:
+                 max_norm: float | None = None, norm_type: float = 2.0,
+                 scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Any = None,
+                 _freeze: bool = False, device: Any = None, dtype: Any = None, *,
+                 seed: int | None = None, generator: np.random.Generator | None = None) -> None:
         super().__init__()
         self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding")
         self.embedding_dim = _check_features(embedding_dim, "embedding_dim", "Embedding")
-        rng = _make_generator(seed, generator, "Embedding")
-        weight = rng.normal(0.0, 1.0, (self.num_embeddings, self.embedding_dim))
-        self.weight = Parameter(weight.astype(_float_dtype(dtype, "Embedding", device)))
+        _embedding_options("Embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
+        weight = _starting_weight("Embedding", _weight, (self.num_embeddings,
+                                                       self.embedding_dim),
+                                  dtype, device, seed, generator)
+        learns = not check_flag("Embedding", "_freeze", _freeze)
+        self.weight = Parameter(weight, requires_grad=learns)
         self.padding_idx = _padding_idx("Embedding", padding_idx, self.num_embeddings)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0.0
-            self.weight.freeze_(self.padding_idx)
+            if _weight is None:
+                self.weight.data[self.padding_idx] = 0.0
+            if learns:
+                self.weight.freeze_(self.padding_idx)
 
     def forward(self, input: Any) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self) -> str:
-        pad = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
-        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        return text + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")
 
 
 class LayerNorm(Module):

@@ -19,7 +19,7 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _padding_idx
+from .layer_functions import _as_tensor, _padding_idx, _starting_weight
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
 from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr, _norm_repr, _norm_state
@@ -188,19 +188,9 @@ class EmbeddingBag(Module):
         self.mode = mode
         self.include_last_offset = check_flag(where, "include_last_offset",
                                               include_last_offset)
-        shape = (self.num_embeddings, self.embedding_dim)
-        given = None if _weight is None else np.array(getattr(_weight, "_data", _weight))
-        if dtype is None and given is not None and given.dtype.kind == "f":
-            dtype = given.dtype  # (PyTorch's: the given weight's dtype)
-        resolved = _float_dtype(dtype, where, device)
-        if given is None:
-            weight = make_generator(seed, generator, where).normal(0.0, 1.0, shape)
-        else:
-            weight = given
-            if weight.shape != shape:
-                raise ValueError(f"{where}: _weight of shape {weight.shape} must have shape "
-                                 f"(num_embeddings, embedding_dim) = {shape}")
-        self.weight = Parameter(weight.astype(resolved))
+        self.weight = Parameter(_starting_weight(where, _weight, (self.num_embeddings,
+                                                                 self.embedding_dim),
+                                                 dtype, device, seed, generator))
         self.padding_idx = _padding_idx(where, padding_idx, self.num_embeddings)
         if self.padding_idx is not None and _weight is None:
             with no_grad():

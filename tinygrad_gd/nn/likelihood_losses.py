@@ -6,9 +6,10 @@ Tensor ops:
     poisson_nll_loss   exp(input) - target * input (log_input), or
                        input - target * log(input + eps); full: Stirling's term too
 
-`reduction` 'mean', 'sum' or 'none', as PyTorch's (its deprecated size_average and reduce
-are not taken). Values that make no distribution (a negative variance, count or rate)
-are refused in one line, where PyTorch gives NaN for the last two.
+`reduction` 'mean', 'sum' or 'none', as PyTorch's (poisson_nll_loss takes its deprecated
+size_average and reduce too, in its places). Values that make no distribution (a
+negative variance, count or rate) are refused in one line, where PyTorch gives NaN for
+the last two.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _constant, _named
-from .loss_checks import _check_reduction, _pair, _reduce
+from .loss_checks import _check_reduction, _legacy_reduction, _pair, _reduce
 
 __all__ = ["gaussian_nll_loss", "poisson_nll_loss"]
 
@@ -99,7 +100,8 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
 
 
 def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool = False,
-                     eps: float = 1e-8, reduction: str = "mean") -> Tensor:
+                     size_average: bool | None = None, eps: float = 1e-8,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of the counts `target` under a Poisson distribution of
     rate exp(input) (`log_input`, the default): exp(input) - target * input; or of rate
     `input` itself: input - target * log(input + eps). The constant log(target!) is left
@@ -110,6 +112,7 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool
     Counts must be >= 0, and so must a rate given as itself (log_input=False).
     """
     where = "poisson_nll_loss"
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
     log_input = check_flag(where, "log_input", log_input)
     full = check_flag(where, "full", full)

@@ -1,10 +1,12 @@
 """What the loss functions of `nn.functional` share: the checks of their arguments (a
 prediction and a target of one shape, a reduction, values in [0, 1], class indices,
 PyTorch's class-weight options), each refusing bad input in one line naming the loss,
-and PyTorch's weights applied (`_weighted`, and `_weighted_nll` for the class losses).
+and PyTorch's weights applied (`_weighted`, and `_weighted_nll` for the class losses);
+PyTorch's deprecated size_average and reduce mapped to a reduction (`_legacy_reduction`).
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -35,16 +37,44 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
         else losses
 
 
-def _check_reduction(where: str, reduction: Any, weight_at: str = "") -> None:
-    """'mean', 'sum' or 'none'; `weight_at`: which argument is weight in PyTorch's
-    signature where it is reduction here (the cross-entropies'), for the hint."""
+def _check_reduction(where: str, reduction: Any) -> None:
+    """'mean', 'sum' or 'none', or a one-line error."""
     if not isinstance(reduction, str):
-        hint = (f"; PyTorch's {weight_at} argument is weight, here it is reduction: pass the "
-                f"weights by keyword, weight=..." if weight_at else "")
         raise TypeError(f"{where}: reduction must be 'mean', 'sum' or 'none', got a "
-                        f"{type(reduction).__name__}{hint}")
+                        f"{type(reduction).__name__}")
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _legacy_reduction(where: str, size_average: Any, reduce: Any, reduction: Any) -> Any:
+    """`reduction`, or, where PyTorch's deprecated `size_average` or `reduce` is given (not
+    None), its legacy rule with its UserWarning: reduce False 'none', else size_average
+    False 'sum', else 'mean'. A string there is refused: PyTorch would read a reduction
+    given in that place (`MSELoss("sum")`) as size_average=True, 'mean', silently."""
+    if size_average is None and reduce is None:
+        return reduction
+    for name, value in (("size_average", size_average), ("reduce", reduce)):
+        if isinstance(value, str):
+            raise TypeError(f"{where}: got {value!r} for {name}, PyTorch's deprecated flag "
+                            f"(before reduction in its order); pass reduction={value!r} by "
+                            f"keyword")
+        if value is not None and not isinstance(value, (bool, np.bool_, int, np.integer)):
+            raise TypeError(f"{where}: {name} (deprecated) must be True, False or None, got a "
+                            f"{type(value).__name__}; pass reduction= by keyword instead")
+    reduce = True if reduce is None else reduce
+    legacy = "none" if not reduce else "sum" if size_average is not None and not size_average \
+        else "mean"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{legacy}' instead.", UserWarning, stacklevel=3)
+    return legacy
+
+
+def _check_weight(where: str, weight: Any) -> None:
+    """PyTorch's weight comes before reduction: a reduction's name there is misplaced (other
+    strings meet the weight's own check: not numbers)."""
+    if isinstance(weight, str) and weight in _REDUCTIONS + ("batchmean",):
+        raise TypeError(f"{where}: weight must be a tensor or None, got the string {weight!r}; "
+                        f"pass the reduction by keyword, reduction={weight!r}")
 
 
 def _check_unit_interval(where: str, what: str, t: Tensor, hint: str) -> None:
@@ -108,10 +138,9 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
 
 
 def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
-                         ignore_index: Any, label_smoothing: Any,
-                         position: str = "third") -> Tensor | None:
+                         ignore_index: Any, label_smoothing: Any) -> Tensor | None:
     """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype."""
-    _check_reduction(where, reduction, position)
+    _check_reduction(where, reduction)
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
         raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
     if isinstance(label_smoothing, bool) or not isinstance(

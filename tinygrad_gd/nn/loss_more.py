@@ -3,7 +3,8 @@
 
 Each calls the function of the same meaning in `nn.functional` (margin_losses.py,
 likelihood_losses.py, ctc.py), where the formulas are; PyTorch's constructor arguments,
-order and defaults, without its deprecated size_average and reduce.
+order and defaults, its deprecated size_average and reduce too (see loss.py's
+`_ReducedLoss`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from ..tensor import Tensor, _raw
 from . import functional as F
 from .distance import PairwiseDistance
 from .loss import _keep, _ReducedLoss
-from .margin_losses import _check_p, _check_weight, _positive_margin
+from .loss_checks import _check_weight
+from .margin_losses import _check_p, _positive_margin
 
 __all__ = ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
            "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss", "MultiMarginLoss",
@@ -26,10 +28,12 @@ __all__ = ["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss",
 
 
 class _MarginLoss(_ReducedLoss):
-    """A loss with PyTorch's `margin` (any number; 0.0 by default) before `reduction`."""
+    """A loss with PyTorch's `margin` (any number; 0.0 by default) before `size_average`,
+    `reduce` and `reduction`."""
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, margin: float = 0.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = number(type(self).__name__, "margin", margin)
 
     def extra_repr(self) -> str:
@@ -41,18 +45,20 @@ class MarginRankingLoss(_MarginLoss):
     called as loss_fn(input1, input2, target)."""
 
     def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
-        return F.margin_ranking_loss(input1, input2, target, self.margin, self.reduction)
+        return F.margin_ranking_loss(input1, input2, target, self.margin,
+                                     reduction=self.reduction)
 
 
 class HingeEmbeddingLoss(_MarginLoss):
     """x where y is 1, max(0, margin - x) where y is -1 (margin 1.0; see
     `functional.hinge_embedding_loss`)."""
 
-    def __init__(self, margin: float = 1.0, reduction: str = "mean") -> None:
-        super().__init__(margin, reduction)
+    def __init__(self, margin: float = 1.0, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(margin, size_average, reduce, reduction)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.hinge_embedding_loss(input, target, self.margin, self.reduction)
+        return F.hinge_embedding_loss(input, target, self.margin, reduction=self.reduction)
 
 
 class CosineEmbeddingLoss(_MarginLoss):
@@ -60,14 +66,15 @@ class CosineEmbeddingLoss(_MarginLoss):
     `functional.cosine_embedding_loss`); called as loss_fn(input1, input2, target)."""
 
     def forward(self, input1: Any, input2: Any, target: Any) -> Tensor:
-        return F.cosine_embedding_loss(input1, input2, target, self.margin, self.reduction)
+        return F.cosine_embedding_loss(input1, input2, target, self.margin,
+                                       reduction=self.reduction)
 
 
 class SoftMarginLoss(_ReducedLoss):
     """log(1 + exp(-y x)), y 1 or -1 (see `functional.soft_margin_loss`)."""
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.soft_margin_loss(input, target, self.reduction)
+        return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelMarginLoss(_ReducedLoss):
@@ -75,7 +82,7 @@ class MultiLabelMarginLoss(_ReducedLoss):
     `functional.multilabel_margin_loss`)."""
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.multilabel_margin_loss(input, target, self.reduction)
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_ReducedLoss):
@@ -85,13 +92,15 @@ class MultiLabelSoftMarginLoss(_ReducedLoss):
 
     _positional_tensors = 1  # (PyTorch's weight)
 
-    def __init__(self, weight: Any = None, reduction: str = "mean") -> None:
+    def __init__(self, weight: Any = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
         _check_weight("MultiLabelSoftMarginLoss", weight)
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         _keep(self, "weight", weight)
 
     def forward(self, input: Any, target: Any) -> Tensor:
-        return F.multilabel_soft_margin_loss(input, target, self.weight, self.reduction)
+        return F.multilabel_soft_margin_loss(input, target, self.weight,
+                                             reduction=self.reduction)
 
 
 class MultiMarginLoss(_ReducedLoss):
@@ -101,9 +110,10 @@ class MultiMarginLoss(_ReducedLoss):
     _positional_tensors = 1  # (PyTorch's weight)
 
     def __init__(self, p: int = 1, margin: float = 1.0, weight: Any = None,
+                 size_average: bool | None = None, reduce: bool | None = None,
                  reduction: str = "mean") -> None:
         _check_weight("MultiMarginLoss", weight)
-        super().__init__(reduction)
+        super().__init__(size_average, reduce, reduction)
         _check_p("MultiMarginLoss", p)
         if weight is not None and np.ndim(_raw(weight)) != 1:
             raise ValueError(f"MultiMarginLoss: weight must be one-dimensional (one number "
@@ -113,7 +123,7 @@ class MultiMarginLoss(_ReducedLoss):
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.multi_margin_loss(input, target, self.p, self.margin, self.weight,
-                                   self.reduction)
+                                   reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, margin={self.margin}, " + super().extra_repr()
@@ -124,8 +134,9 @@ class TripletMarginLoss(_ReducedLoss):
     `functional.triplet_margin_loss`); called as loss_fn(anchor, positive, negative)."""
 
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6,
-                 swap: bool = False, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+                 swap: bool = False, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.margin = _positive_margin("TripletMarginLoss", margin)
         self.p, self.eps = number("TripletMarginLoss", "p", p), number("TripletMarginLoss",
                                                                       "eps", eps)
@@ -133,7 +144,7 @@ class TripletMarginLoss(_ReducedLoss):
 
     def forward(self, anchor: Any, positive: Any, negative: Any) -> Tensor:
         return F.triplet_margin_loss(anchor, positive, negative, self.margin, self.p,
-                                     self.eps, self.swap, self.reduction)
+                                     self.eps, self.swap, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return (f"margin={self.margin}, p={self.p}, eps={self.eps}, swap={self.swap}, "
@@ -147,7 +158,7 @@ class TripletMarginWithDistanceLoss(_ReducedLoss):
 
     def __init__(self, *, distance_function: Callable | None = None, margin: float = 1.0,
                  swap: bool = False, reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         where = "TripletMarginWithDistanceLoss"
         if distance_function is not None and not callable(distance_function):
             raise TypeError(f"{where}: distance_function must be a function of two tensors "
@@ -173,7 +184,7 @@ class GaussianNLLLoss(_ReducedLoss):
 
     def __init__(self, *, full: bool = False, eps: float = 1e-6,
                  reduction: str = "mean") -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.full = check_flag("GaussianNLLLoss", "full", full)
         self.eps = number("GaussianNLLLoss", "eps", eps, 0)
 
@@ -188,16 +199,17 @@ class PoissonNLLLoss(_ReducedLoss):
     """The Poisson negative log-likelihood of counts, given log-rates (`log_input`) or
     rates (see `functional.poisson_nll_loss`)."""
 
-    def __init__(self, log_input: bool = True, full: bool = False, eps: float = 1e-8,
-                 reduction: str = "mean") -> None:
-        super().__init__(reduction)
+    def __init__(self, log_input: bool = True, full: bool = False,
+                 size_average: bool | None = None, eps: float = 1e-8,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
+        super().__init__(size_average, reduce, reduction)
         self.log_input = check_flag("PoissonNLLLoss", "log_input", log_input)
         self.full = check_flag("PoissonNLLLoss", "full", full)
         self.eps = number("PoissonNLLLoss", "eps", eps, 0)
 
     def forward(self, log_input: Any, target: Any) -> Tensor:
-        return F.poisson_nll_loss(log_input, target, self.log_input, self.full, self.eps,
-                                  self.reduction)
+        return F.poisson_nll_loss(log_input, target, self.log_input, self.full,
+                                  eps=self.eps, reduction=self.reduction)
 
     def extra_repr(self) -> str:
         return (f"log_input={self.log_input}, full={self.full}, eps={self.eps}, "
@@ -210,7 +222,7 @@ class CTCLoss(_ReducedLoss):
 
     def __init__(self, blank: int = 0, reduction: str = "mean",
                  zero_infinity: bool = False) -> None:
-        super().__init__(reduction)
+        super().__init__(reduction=reduction)
         self.blank = integer("CTCLoss", "blank", blank)
         if self.blank < 0:
             raise RuntimeError(f"CTCLoss: blank must be a class index >= 0, got {blank}")

@@ -15,11 +15,12 @@ Targets of 1 and -1 (the first, second, third and fifth) are checked: any other 
 one-line error (PyTorch computes a meaningless number from a 0/1 label). Prediction and
 target are of one shape (loss_checks.py's rule: no broadcasting; the triplets' anchor,
 positive and negative broadcast, as PyTorch's). `reduction` 'mean',
-'sum' or 'none', as PyTorch's (its deprecated size_average and reduce are not taken).
+'sum' or 'none', as PyTorch's, and its deprecated size_average and reduce in its places
+(loss_checks' `_legacy_reduction`).
 
-Beside them, what the Modules of loss_more.py check too (`_check_weight`, `_check_p`,
-`_positive_margin`); the constants a loss makes for itself are named for diagrams
-(layer_functions' `_named`, `_constant`).
+Beside them, what the Modules of loss_more.py check too (`_check_p`, `_positive_margin`);
+the constants a loss makes for itself are named for diagrams (layer_functions' `_named`,
+`_constant`).
 """
 from __future__ import annotations
 
@@ -34,18 +35,12 @@ from ..ops.arguments import number
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _constant, _named
 from .loss_checks import (_check_class_options, _check_reduction, _check_unit_interval,
-                          _class_indices, _pair, _reduce, _weighted)
+                          _check_weight, _class_indices, _legacy_reduction, _pair, _reduce,
+                          _weighted)
 
 __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "soft_margin_loss",
            "multilabel_soft_margin_loss", "cosine_embedding_loss", "multi_margin_loss",
            "multilabel_margin_loss", "triplet_margin_loss", "triplet_margin_with_distance_loss"]
-
-
-def _check_weight(where: str, weight: Any) -> None:
-    """PyTorch's weight comes before reduction: a string there is a reduction misplaced."""
-    if isinstance(weight, str):
-        raise TypeError(f"{where}: weight must be a tensor or None, got the string {weight!r}; "
-                        f"pass the reduction by keyword, reduction={weight!r}")
 
 
 def _check_p(where: str, p: Any) -> None:
@@ -88,11 +83,13 @@ def _same_shape(where: str, x1: Any, x2: Any, names: tuple[str, str]) -> tuple[T
     return x1, x2
 
 
-def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0,
+                        size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, -target * (input1 - input2) + margin) per entry: target 1 says input1 should
     rank higher (by at least `margin`), -1 that input2 should. The three of one shape."""
     where = "margin_ranking_loss"
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
     margin = number(where, "margin", margin)
     x1, x2 = _same_shape(where, input1, input2, ("input1", "input2"))
@@ -102,10 +99,12 @@ def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0
 
 
 def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
+                         size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
     """input where target is 1, max(0, margin - input) where it is -1 (input: a distance,
     small for similar pairs, at least `margin` for dissimilar ones)."""
     where = "hinge_embedding_loss"
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
     margin = number(where, "margin", margin)
     input = _as_tensor(where, input)
@@ -113,9 +112,11 @@ def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
     return _reduce(tg.where(similar, input, (margin - input).clamp_min(0.0)), reduction)
 
 
-def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def soft_margin_loss(input: Any, target: Any, size_average: bool | None = None,
+                     reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """log(1 + exp(-target * input)), target 1 or -1: the logistic loss. Computed as
     softplus, so a large -target * input gives its value, not PyTorch's inf."""
+    reduction = _legacy_reduction("soft_margin_loss", size_average, reduce, reduction)
     _check_reduction("soft_margin_loss", reduction)
     input = _as_tensor("soft_margin_loss", input)
     target = _signs("soft_margin_loss", target, input, input.shape)
@@ -123,6 +124,7 @@ def soft_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor
 
 
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
+                                size_average: bool | None = None, reduce: bool | None = None,
                                 reduction: str = "mean") -> Tensor:
     """Per sample, the mean over the classes (the last axis) of the binary cross-entropy
     of sigmoid(input) against the target (1: the class applies, 0: it does not; values
@@ -130,6 +132,7 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
     shape) before the mean. Without overflow: -log(sigmoid(x)) is softplus(-x)."""
     where = "multilabel_soft_margin_loss"
     _check_weight(where, weight)
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
     input, target = _pair(where, input, target)
     if input.ndim == 0:
@@ -142,13 +145,15 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
     return _reduce(losses.sum(axis=-1) / input.shape[-1], reduction)
 
 
-def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0,
+                          size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
     """1 - cos(input1, input2) where target is 1, max(0, cos - margin) where it is -1; the
     cosine along the last axis, PyTorch's: (x1 . x2) / sqrt((|x1|^2 + 1e-12)(|x2|^2 +
     1e-12)), so zero vectors have cosine 0. Inputs (batch, features) with target (batch,),
     or (features,) with a 0-d target."""
     where = "cosine_embedding_loss"
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
     margin = number(where, "margin", margin)
     x1, x2 = _same_shape(where, input1, input2, ("input1", "input2"))
@@ -173,7 +178,8 @@ def _scores(where: str, input: Any) -> Tensor:
 
 
 def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
-                      weight: Any = None, reduction: str = "mean") -> Tensor:
+                      weight: Any = None, size_average: bool | None = None,
+                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """The multi-class hinge loss: per sample, the sum over the classes j other than the
     target y of max(0, margin - x[y] + x[j])**p (p 1 or 2), times weight[y] if given (one
     number per class), divided by the number of classes. Its gradient is 0 where the
@@ -181,9 +187,10 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     where = "multi_margin_loss"
     _check_p(where, p)
     _check_weight(where, weight)
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     margin = number(where, "margin", margin)
     input = _scores(where, input)
-    weight = _check_class_options(where, input, reduction, weight, -100, 0.0, "")
+    weight = _check_class_options(where, input, reduction, weight, -100, 0.0)
     classes = _class_indices(target, input, where)
     picked = tg.take_along_axis(input, classes[..., None], axis=-1)
     hinge = (margin - picked + input).relu()  # (relu: PyTorch's gradient 0 at the kink)
@@ -196,7 +203,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     return _reduce(losses, reduction)
 
 
-def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
+def multilabel_margin_loss(input: Any, target: Any, size_average: bool | None = None,
+                           reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """The multi-label hinge loss: per sample, the sum over its target classes j and its
     other classes i of max(0, 1 - (x[j] - x[i])), divided by the number of classes.
     `target` (integer, the input's shape) lists the target classes first, then -1; what
@@ -204,6 +212,7 @@ def multilabel_margin_loss(input: Any, target: Any, reduction: str = "mean") -> 
     -1, 1] means classes 3 and 0. Its gradient is 0 where the hinge is exactly 0, as
     PyTorch's."""
     where = "multilabel_margin_loss"
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
     input = _scores(where, input)
     data = np.array(getattr(target, "_data", target))
@@ -266,6 +275,7 @@ def _triplet(where: str, anchor: Any, positive: Any, negative: Any,
 
 def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
+                        size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
     """max(0, d(anchor, positive) - d(anchor, negative) + margin), d the p-norm of the
     difference (+ eps) along the last axis (pairwise_distance's); `swap`: the negative's
@@ -273,6 +283,7 @@ def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float
     of one number of axes, at least 1 (the last: the features; (batch, features) as a
     rule), of shapes that broadcast together."""
     where = "triplet_margin_loss"
+    reduction = _legacy_reduction(where, size_average, reduce, reduction)
     p, eps = number(where, "p", p), number(where, "eps", eps)
     return _triplet(where, anchor, positive, negative, _pairwise_distance(where, p, eps), margin,
                     swap, reduction)
