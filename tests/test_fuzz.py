@@ -1410,7 +1410,9 @@ def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
     depths: list[int] = []
     reused = diamonds = broadcast = 0
 
-    @settings(max_examples=500, database=None, derandomize=True, **FUZZ_SETTINGS)
+    # (1000: with 500, a rarely drawn op went unseen when some other tests ran first in the
+    # process; what carries over is not found: not the random generators, not grad mode)
+    @settings(max_examples=1000, database=None, derandomize=True, **FUZZ_SETTINGS)
     @given(graph=graphs())
     def collect(graph):
         nonlocal reused, diamonds, broadcast
@@ -1428,7 +1430,7 @@ def test_generator_reaches_every_op_deep_graphs_reuse_and_diamonds():
     assert np.mean(depths) >= 5
     for feature, count in (("reused node", reused), ("diamond", diamonds),
                            ("broadcast operands", broadcast)):
-        assert count >= 40, f"only {count} of 500 graphs have a {feature}"
+        assert count >= 80, f"only {count} of 1000 graphs have a {feature}"
 
 
 def test_a_known_diamond_is_recognised_and_checked():
