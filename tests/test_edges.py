@@ -283,6 +283,30 @@ CASES = {
         lambda x: tg.nn.functional.pad(x, (-3, 4), "reflect"), f"lambda x: {F}.pad(x, (-3, 4), "
         f"mode='reflect')", [[[0.0, 1.0, 2.0, 3.0, 4.0]]], [[3, 4, 3, 2, 1, 0]],
         [[[1, 1, 1, 2, 1]]]),
+    # the special functions at their poles and ends (tg.special; more in test_special.py)
+    "lgamma at 0, -0.0 and a negative integer": (tg.lgamma, "torch.lgamma", [[0.0, -0.0, -2.0]],
+                                                 [INF, INF, INF], [[-INF, INF, NAN]]),
+    "digamma at 0 and -0.0": (tg.digamma, "torch.digamma", [[0.0, -0.0]], [-INF, INF],
+                              [[INF, INF]]),
+    "polygamma(2) at 0 and a negative integer": (lambda x: tg.polygamma(2, x),
+                                                 "lambda x: torch.polygamma(2, x)", [[0.0, -1.0]],
+                                                 [-INF, -INF], [[INF, INF]]),
+    "erfinv at +-1": (tg.erfinv, "torch.erfinv", [[1.0, -1.0]], [INF, -INF], [[INF, INF]]),
+    "erfc at +-inf": (tg.erfc, "torch.erfc", [[INF, -INF]], [0, 2], [[0, 0]]),
+    "erfcx at -inf": (tg.special.erfcx, "torch.special.erfcx", [[-INF]], [INF], [[-INF]]),
+    "ndtri at 0 and 1": (tg.special.ndtri, "torch.special.ndtri", [[0.0, 1.0]], [-INF, INF],
+                         [[INF, INF]]),
+    "entr at 0 and below": (tg.special.entr, "torch.special.entr", [[0.0, -1.0]], [0, -INF],
+                            [[INF, NAN]]),
+    "i0e at 0: gradient 0": (tg.special.i0e, "torch.special.i0e", [[0.0]], [1], [[0]]),
+    "i1 and i1e at 0: gradient 1/2 each": (
+        lambda x: tg.special.i1(x) + tg.special.i1e(x),
+        "lambda x: torch.special.i1(x) + torch.special.i1e(x)", [[0.0]], [0], [[1]]),
+    "xlog1py at x = 0 and y <= -1": (tg.special.xlog1py, "torch.special.xlog1py",
+                                     [[0.0, 0.0], [-1.0, -2.0]], [0, 0], [[0, 0], [NAN, 0]]),
+    "zeta at q = 0 and a negative integer": (lambda q: tg.special.zeta(2.0, q),
+                                             "lambda q: torch.special.zeta(2.0, q)",
+                                             [[0.0, -1.0]], [INF, INF], [[-INF, -INF]]),
 }
 
 

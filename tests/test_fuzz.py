@@ -39,6 +39,7 @@ from tinygrad_gd import engine as engine_module
 from tinygrad_gd import testing
 from test_linalg_more import clear_leads, householder_steady, torch_part  # (decompositions)
 from test_linalg_lu import pivots_clear  # (lu)
+from test_special import torch_digamma, torch_polygamma  # (accurate gradients in torch)
 
 FUZZ_EXAMPLES = int(os.environ.get("TINYGRAD_GD_FUZZ_EXAMPLES", "1000"))
 TORCH_EXAMPLES = int(os.environ.get("TINYGRAD_GD_TORCH_EXAMPLES", "200"))
@@ -947,10 +948,10 @@ def make_solve_triangular(b: Builder) -> bool:
 
 
 def make_lu(b: Builder) -> bool:
-    """A part of lu (L, U or the packed LU) of a node whose pivots are clear and whose
-    singular values lie in [0.3, 10]."""
+    """The op lu's packed LU (L and U are its triangles) of a node whose pivots are clear and
+    whose singular values lie in [0.3, 10]."""
     x = square_operand(b, lambda v: conditioned(v) and pivots_clear(v, MARGIN))
-    return x is not None and b.add("lu", (x,), {"part": b.pick(["L", "U", "LU"])})
+    return x is not None and b.add("lu", (x,), {"part": "LU"})
 
 
 def _piece(pieces: tuple, piece: int) -> tg.Tensor:
@@ -1338,6 +1339,50 @@ OPS: dict[str, OpSpec] = {
                      make_unfold),
     "diag_embed": OpSpec(lambda x, **p: x.diag_embed(**p),
                          _method("diag_embed", "offset", "dim1", "dim2"), make_diag_embed),
+    # the special functions (ops/special.py, ops/gamma.py), each inside its domain
+    "erf": OpSpec(tg.erf, lambda a, p: f"tg.erf({a[0]})", make_unary("erf")),
+    "erfc": OpSpec(tg.erfc, lambda a, p: f"tg.erfc({a[0]})", make_unary("erfc")),
+    "erfinv": OpSpec(tg.erfinv, lambda a, p: f"tg.erfinv({a[0]})",
+                     make_unary("erfinv", lambda v: np.abs(v).max() <= 0.9, min_value=-0.9,
+                                max_value=0.9, avoid=())),
+    "erfcx": OpSpec(tg.special.erfcx, lambda a, p: f"tg.special.erfcx({a[0]})",
+                    make_unary("erfcx")),
+    "ndtri": OpSpec(tg.special.ndtri, lambda a, p: f"tg.special.ndtri({a[0]})",
+                    make_unary("ndtri", lambda v: v.min() >= 0.05 and v.max() <= 0.95,
+                               min_value=0.1, max_value=0.9, avoid=())),
+    "log_ndtr": OpSpec(tg.special.log_ndtr, lambda a, p: f"tg.special.log_ndtr({a[0]})",
+                       make_unary("log_ndtr")),
+    "i0": OpSpec(tg.i0, lambda a, p: f"tg.i0({a[0]})", make_unary("i0")),
+    "i0e": OpSpec(tg.special.i0e, lambda a, p: f"tg.special.i0e({a[0]})",
+                  make_unary("i0e", away_from(0.0))),  # (e**-|x|: a kink at 0)
+    "i1": OpSpec(tg.special.i1, lambda a, p: f"tg.special.i1({a[0]})", make_unary("i1")),
+    "i1e": OpSpec(tg.special.i1e, lambda a, p: f"tg.special.i1e({a[0]})", make_unary("i1e")),
+    "entr": OpSpec(tg.special.entr, lambda a, p: f"tg.special.entr({a[0]})",
+                   make_unary("entr", lambda v: v.min() >= 0.1, min_value=0.2, max_value=3,
+                              avoid=())),
+    "xlog1py": OpSpec(tg.special.xlog1py, lambda a, p: f"tg.special.xlog1py({a[0]}, {a[1]})",
+                      make_elementwise_binary("xlog1py", lambda u, v: min(u.min(), v.min()) >= -0.8,
+                                              min_value=-0.5, max_value=2, avoid=())),
+    "lgamma": OpSpec(tg.lgamma, lambda a, p: f"tg.lgamma({a[0]})",
+                     make_unary("lgamma", lambda v: v.min() >= 0.2, min_value=0.3, max_value=4,
+                                avoid=())),
+    "digamma": OpSpec(tg.digamma, lambda a, p: f"tg.digamma({a[0]})",
+                      make_unary("digamma", lambda v: v.min() >= 0.2, min_value=0.3,
+                                 max_value=4, avoid=())),
+    "polygamma": OpSpec(lambda x, *, n: tg.polygamma(n, x),
+                        lambda a, p: f"tg.polygamma({p['n']}, {a[0]})",
+                        make_unary("polygamma", lambda v: v.min() >= 0.5,
+                                   params=lambda b: {"n": b.choose(4)}, min_value=0.6,
+                                   max_value=4, avoid=())),
+    "mvlgamma": OpSpec(lambda x, *, p: x.mvlgamma(p), lambda a, p: f"{a[0]}.mvlgamma({p['p']})",
+                       make_unary("mvlgamma", lambda v: v.min() >= 1.2,
+                                  params=lambda b: {"p": 1 + b.choose(3)}, min_value=1.3,
+                                  max_value=4, avoid=())),  # (poles at 1, 0.5, 0 for p = 3)
+    "zeta": OpSpec(lambda q, *, x: tg.special.zeta(x, q),
+                   lambda a, p: f"tg.special.zeta({p['x']}, {a[0]})",
+                   make_unary("zeta", lambda v: v.min() >= 0.5,
+                              params=lambda b: {"x": b.pick([1.5, 2.0, 3.0])}, min_value=0.6,
+                              max_value=4, avoid=())),  # (x a number: its gradient is none)
 }
 
 
@@ -1746,6 +1791,24 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "masked_scatter": lambda t, x, s, *, mask: x.masked_scatter(t.as_tensor(mask), s),
     "unfold": lambda t, x, *, dimension, size, step: x.unfold(dimension, size, step),
     "diag_embed": lambda t, x, *, offset, dim1, dim2: t.diag_embed(x, offset, dim1, dim2),
+    "erf": lambda t, x: t.erf(x),
+    "erfc": lambda t, x: t.erfc(x),
+    "erfinv": lambda t, x: t.erfinv(x),
+    "erfcx": lambda t, x: t.special.erfcx(x),
+    "ndtri": lambda t, x: t.special.ndtri(x),
+    "log_ndtr": lambda t, x: t.special.log_ndtr(x),
+    "i0": lambda t, x: t.i0(x),
+    "i0e": lambda t, x: t.special.i0e(x),
+    "i1": lambda t, x: t.special.i1(x),
+    "i1e": lambda t, x: t.special.i1e(x),
+    "entr": lambda t, x: t.special.entr(x),
+    "xlog1py": lambda t, x, y: t.special.xlog1py(x, y),
+    "lgamma": lambda t, x: t.lgamma(x),
+    # (digamma's gradient and polygamma(1) through torch's zeta: its trigamma is off by 5e-10)
+    "digamma": lambda t, x: torch_digamma(t, x),
+    "polygamma": lambda t, x, *, n: torch_polygamma(t, x, n),
+    "mvlgamma": lambda t, x, *, p: t.mvlgamma(x, p),
+    "zeta": lambda t, q, *, x: t.special.zeta(x, q),
 }
 
 

@@ -18,6 +18,7 @@ from tinygrad_gd import ops as ops_module
 from tinygrad_gd import testing
 from test_linalg_more import decomposition_spec  # (qr, eigh, svd, pinv, solve_triangular)
 from test_linalg_lu import lu_spec, matrix_exp_spec  # (lu, matrix_exp)
+from test_special import special_spec  # (erf, lgamma, digamma, polygamma, zeta, i0e, ...)
 
 SMALL = dict(min_dims=0, max_dims=3, min_side=1, max_side=3)
 ANY = dict(avoid=())  # no kink to keep away from
@@ -934,7 +935,7 @@ OP_SPECS = {
     "svd": decomposition_spec("svd"),
     "pinv": decomposition_spec("pinv"),
     "solve_triangular": decomposition_spec("solve_triangular"),
-    "lu": lu_spec,  # (a part: L, U or the packed LU, where the pivots are clear)
+    "lu": lu_spec,  # (the packed LU, where the pivots are clear)
     "matrix_exp": matrix_exp_spec,
     "scatter": scatter_op("scatter"),
     "scatter_add": scatter_op("scatter_add"),
@@ -945,6 +946,24 @@ OP_SPECS = {
     "masked_scatter": masked_scatter,
     "unfold": unfold,
     "diag_embed": diag_embed,
+    # the special functions (tg.special): their NumPy-free references are test_special.py's
+    "erf": special_spec("erf"),
+    "erfc": special_spec("erfc"),
+    "erfinv": special_spec("erfinv"),
+    "erfcx": special_spec("erfcx"),
+    "ndtri": special_spec("ndtri"),
+    "log_ndtr": special_spec("log_ndtr"),
+    "i0": special_spec("i0"),
+    "i0e": special_spec("i0e"),
+    "i1": special_spec("i1"),
+    "i1e": special_spec("i1e"),
+    "entr": special_spec("entr"),
+    "xlog1py": special_spec("xlog1py"),
+    "lgamma": special_spec("lgamma"),
+    "digamma": special_spec("digamma"),
+    "polygamma": special_spec("polygamma"),
+    "mvlgamma": special_spec("mvlgamma"),
+    "zeta": special_spec("zeta"),
 }
 
 

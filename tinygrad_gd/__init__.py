@@ -36,12 +36,13 @@ from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (
 from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout is F's)
 from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
+from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "nn", "optim", "data", "datasets", "plot", "autograd", "linalg",
+    "nn", "optim", "data", "datasets", "plot", "autograd", "linalg", "special",
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError",

@@ -17,6 +17,9 @@ diag_embed), `convolution` (conv2d, max_pool2d, avg_pool2d) and `losses` (softma
 log-softmax, cross-entropy, binary_cross_entropy). Defining an op is one class: its
 registration makes it a Tensor method and a `tg.` function (see `engine.Function`);
 `tg.registered_ops()` lists them all by name.
+The special functions (`tg.special`): `special` (erf, erfc, erfinv, erfcx, ndtri,
+log_ndtr, i0, i0e, i1, i1e, entr, xlog1py) and `gamma` (lgamma, digamma, polygamma,
+mvlgamma, zeta).
 """
 from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
@@ -26,3 +29,4 @@ from . import padding  # noqa: F401  (pad: constant, reflect, replicate, circula
 from . import decompositions  # noqa: F401  (qr, eigh, svd, pinv, solve_triangular)
 from . import scatter  # noqa: F401  (scatter, scatter_reduce, index_add, masked_scatter, ...)
 from . import linalg_more  # noqa: F401  (lu, matrix_exp)
+from . import gamma, special  # noqa: F401  (erf, erfinv, i0, lgamma, digamma, polygamma, ...)

@@ -1,0 +1,74 @@
+"""`tg.special`: PyTorch's `torch.special`, special functions with gradients.
+
+The ops of ops/special.py and ops/gamma.py, under torch.special's names: `erf`, `erfc`,
+`erfinv`, `erfcx`, `ndtri`, `log_ndtr`, `i0`, `i0e`, `i1`, `i1e`, `entr`, `xlog1py`,
+`gammaln` (lgamma), `digamma` and `psi` (digamma), `polygamma`, `multigammaln` (mvlgamma)
+and `zeta`; `ndtr` is made of ops (erfc of -x / sqrt(2), halved). The names
+torch.special shares with other functions run those: `expit` (sigmoid), `logit`, `exp2`,
+`expm1`, `log1p`, `round`, `sinc`, `xlogy`, `logsumexp`, `softmax` and `log_softmax`.
+Those PyTorch also has as `torch.` functions are `tg.` functions too (`tg.erf`,
+`tg.lgamma`, `tg.polygamma(n, x)`, `tg.i0`, ...) and Tensor methods (`x.erf()`,
+`x.digamma()`, `x.polygamma(n)`, `x.mvlgamma(p)`); the others, as in PyTorch, live here
+only.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import functional
+from .op_errors import calling
+from .ops.gamma import Digamma, Lgamma, Mvlgamma, Polygamma, Zeta
+from .ops.special import (I0, Entr, Erf, Erfc, Erfcx, Erfinv, I0e, I1, I1e, LogNdtr, Ndtri,
+                          Xlog1py)
+from .tensor import Tensor, to_tensor
+
+__all__ = ["erf", "erfc", "erfinv", "erfcx", "ndtr", "ndtri", "log_ndtr", "i0", "i0e", "i1",
+           "i1e", "entr", "xlog1py", "xlogy", "gammaln", "digamma", "psi", "polygamma",
+           "multigammaln", "zeta", "expit", "logit", "exp2", "expm1", "log1p", "round", "sinc",
+           "logsumexp", "softmax", "log_softmax"]
+
+
+def _function(op: Any, name: str) -> Any:
+    """`op.call` as `tg.special.<name>` (a wrong argument is refused naming it)."""
+    function = calling(op, name)
+    function.__module__ = __name__
+    return function
+
+
+erf, erfc, erfinv = _function(Erf, "erf"), _function(Erfc, "erfc"), _function(Erfinv, "erfinv")
+erfcx, ndtri, log_ndtr = _function(Erfcx, "erfcx"), _function(Ndtri, "ndtri"), \
+    _function(LogNdtr, "log_ndtr")
+i0, i0e, i1, i1e = _function(I0, "i0"), _function(I0e, "i0e"), _function(I1, "i1"), \
+    _function(I1e, "i1e")
+entr, xlog1py = _function(Entr, "entr"), _function(Xlog1py, "xlog1py")
+gammaln, digamma, psi = _function(Lgamma, "gammaln"), _function(Digamma, "digamma"), \
+    _function(Digamma, "psi")
+polygamma, multigammaln = _function(Polygamma, "polygamma"), _function(Mvlgamma, "multigammaln")
+zeta = _function(Zeta, "zeta")
+expit = functional.sigmoid
+logit, exp2, expm1, log1p = functional.logit, functional.exp2, functional.expm1, \
+    functional.log1p
+round, sinc, xlogy = functional.round, functional.sinc, functional.xlogy  # noqa: A001
+logsumexp = functional.logsumexp
+
+
+def ndtr(input: Any) -> Tensor:  # noqa: A002  (PyTorch's argument name)
+    """The standard normal distribution function, the area under the bell curve left of x
+    (PyTorch's special.ndtr): erfc(-x / sqrt(2)) / 2, made of ops (mul and erfc), so
+    accurate far below 0 where 1 + erf(x / sqrt(2)) would cancel. Its gradient is the
+    normal density e**(-x**2 / 2) / sqrt(2 pi)."""
+    return (to_tensor(input) * -math.sqrt(0.5)).erfc() * 0.5
+
+
+def softmax(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """`tg.softmax` along `dim`, as PyTorch's special.softmax: with `dtype`, the input is
+    cast to it first (x.to(dtype), in the graph)."""
+    x = to_tensor(input)
+    return (x if dtype is None else x.to(dtype)).softmax(dim=dim)
+
+
+def log_softmax(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
+    """`tg.log_softmax` along `dim`, as PyTorch's special.log_softmax (`dtype`: cast first)."""
+    x = to_tensor(input)
+    return (x if dtype is None else x.to(dtype)).log_softmax(dim=dim)
