@@ -36,6 +36,7 @@ from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (
 from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout is F's)
 from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
+from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
 
@@ -48,6 +49,7 @@ __all__ = [
     "gradcheck", "GradcheckError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
+    "distributions",
     "func", "utils",
 ] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__ \
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__

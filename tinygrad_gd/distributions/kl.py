@@ -1,0 +1,153 @@
+"""`kl_divergence(p, q)`, KL(p || q) = E_p[log p(x) - log q(x)], and `register_kl`, which
+adds a rule for a pair of distribution classes (PyTorch's torch.distributions.kl).
+
+A pair is looked up by the classes of p and q: the rule registered for the most specific
+classes they are instances of (p's first, then q's, along their method resolution
+orders), so a subclass inherits its parent's rule. A pair without one is a
+NotImplementedError naming both classes. The rules here, each in closed form composed of
+Tensor ops (gradients to both distributions' parameters through backward()):
+Normal-Normal, Bernoulli-Bernoulli, Categorical-Categorical, OneHotCategorical-
+OneHotCategorical, Exponential-Exponential, Uniform-Uniform, Laplace-Laplace,
+MultivariateNormal-MultivariateNormal and Independent-Independent. Where q gives 0 to
+what p does not (a category, Uniform's range outside q's), the divergence is inf.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..functional import where
+from ..tensor import Tensor
+from .continuous import Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .distribution import Distribution
+from .multivariate import Independent, MultivariateNormal, _lower_solve
+
+__all__ = ["kl_divergence", "register_kl"]
+
+_KL_REGISTRY: dict[tuple[type, type], Callable[[Any, Any], Tensor]] = {}
+
+
+def register_kl(type_p: type, type_q: type) -> Callable:
+    """A decorator that registers `fn(p, q)` as KL(p || q) for p of class type_p and q of
+    class type_q (or subclasses of them): `@register_kl(Normal, Normal)`."""
+    for name, kind in (("type_p", type_p), ("type_q", type_q)):
+        if not (isinstance(kind, type) and issubclass(kind, Distribution)):
+            raise TypeError(f"register_kl: {name} must be a subclass of Distribution, got "
+                            f"{kind!r}")
+
+    def decorator(fn: Callable) -> Callable:
+        _KL_REGISTRY[type_p, type_q] = fn
+        return fn
+    return decorator
+
+
+def _rule(type_p: type, type_q: type) -> Callable | None:
+    """The rule of the most specific registered pair the classes belong to, or None."""
+    matches = [(type_p.__mro__.index(p), type_q.__mro__.index(q), p, q)
+               for p, q in _KL_REGISTRY if issubclass(type_p, p) and issubclass(type_q, q)]
+    if not matches:
+        return None
+    _, _, p, q = min(matches, key=lambda m: m[:2])
+    return _KL_REGISTRY[p, q]
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
+    """KL(p || q), of the distributions' broadcast batch shape."""
+    for name, dist in (("p", p), ("q", q)):
+        if not isinstance(dist, Distribution):
+            raise TypeError(f"kl_divergence: {name} must be a Distribution, got "
+                            f"{type(dist).__name__}")
+    fn = _rule(type(p), type(q))
+    if fn is None:
+        raise NotImplementedError(f"kl_divergence: no rule for {type(p).__name__} and "
+                                  f"{type(q).__name__}; register one with "
+                                  f"@register_kl({type(p).__name__}, {type(q).__name__})")
+    return fn(p, q)
+
+
+def _infinite_where(mask: np.ndarray, values: Tensor) -> Tensor:
+    return where(np.broadcast_to(mask, values.shape), np.inf, values)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
+    var_ratio = (p.scale / q.scale).square()
+    t1 = ((p.loc - q.loc) / q.scale).square()
+    return 0.5 * (var_ratio + t1 - 1 - var_ratio.log())
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> Tensor:
+    p_probs, q_probs = p.probs, q.probs
+    t1 = p_probs * ((-q.logits).softplus() - (-p.logits).softplus())
+    t1 = where(np.broadcast_to(p_probs._data == 0, t1.shape), 0.0,
+               _infinite_where(q_probs._data == 0, t1))
+    t2 = (1 - p_probs) * (q.logits.softplus() - p.logits.softplus())
+    t2 = where(np.broadcast_to(p_probs._data == 1, t2.shape), 0.0,
+               _infinite_where(q_probs._data == 1, t2))
+    return t1 + t2
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> Tensor:
+    p_probs = p.probs
+    t = p_probs * (p.logits - q.logits)
+    t = _infinite_where(q.probs._data == 0, t)
+    t = where(np.broadcast_to(p_probs._data == 0, t.shape), 0.0, t)
+    return t.sum(axis=-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehot_onehot(p: OneHotCategorical, q: OneHotCategorical) -> Tensor:
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> Tensor:
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - rate_ratio.log() - 1
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> Tensor:
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = (q.low._data > p.low._data) | (q.high._data < p.high._data)
+    return _infinite_where(outside, result)
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> Tensor:
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    t1 = -scale_ratio.log()
+    t2 = loc_abs_diff / q.scale
+    t3 = scale_ratio * (-loc_abs_diff / p.scale).exp()
+    return t1 + t2 + t3 - 1
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_mvn_mvn(p: MultivariateNormal, q: MultivariateNormal) -> Tensor:
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: MultivariateNormals of different event shapes, "
+                         f"{p.event_shape} and {q.event_shape}; give vectors of one length")
+    n = p.event_shape[0]
+    p_low, q_low = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    half_term1 = q._half_log_det() - p._half_log_det()
+    # trace(Sigma_q^-1 Sigma_p) = |L_q^-1 L_p|_F^2, column by column (the rows of L_p.mT)
+    term2 = _lower_solve(q_low.unsqueeze(-3), p_low.mT).square().sum(axis=(-2, -1))
+    term3 = _lower_solve(q_low, q.loc - p.loc).square().sum(axis=-1)
+    return half_term1 + 0.5 * (term2 + term3 - n)
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(f"kl_divergence: Independent distributions of different "
+                                  f"reinterpreted_batch_ndims ({p.reinterpreted_batch_ndims} "
+                                  f"and {q.reinterpreted_batch_ndims}) have no rule")
+    result = kl_divergence(p.base_dist, q.base_dist)
+    k = p.reinterpreted_batch_ndims
+    return result.sum(axis=tuple(range(-k, 0))) if k else result
+
