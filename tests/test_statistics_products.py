@@ -460,6 +460,18 @@ def test_frexp_splits_exactly_and_ldexp_joins():
         assert tg.ldexp(tg.Tensor([1.0]), tg.Tensor([1030], dtype="int64")).item() == np.inf
 
 
+
+def test_ldexp_scales_exactly_by_numpy_and_python_integer_exponents_as_by_int_tensors():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.5, 1e-3, 3.0])
+    exponents = np.array([1024, 1030, -1080])  # (2**1024 alone overflows float64)
+    theirs = torch.ldexp(torch.tensor(x), torch.tensor(exponents)).numpy()
+    for other in (exponents, exponents.tolist(), tg.tensor(exponents)):
+        np.testing.assert_array_equal(tg.ldexp(x, other).data, theirs)
+    single = tg.ldexp(x.astype(np.float32), np.array([3, 3, 3]))
+    assert single.dtype == np.float32  # (as PyTorch's for an int tensor)
+    np.testing.assert_array_equal(single.data, x.astype(np.float32) * 8)
+
 def test_empty_and_degenerate_edges():
     with np.errstate(all="raise"):  # no NumPy warning escapes
         assert np.isnan(tg.cov(tg.Tensor(np.zeros((2, 0)))).data).all()

@@ -31,12 +31,13 @@ from .linalg_decompositions import (CholeskyExResult, EighResult, InvExResult, L
                                     invertible_inverse, lstsq, matrix_rank, pinv, qr,
                                     square_matrices, svd, svdvals, uplo)
 from .linalg_lu import (LinAlgError, LUFactorExResult, LUFactorResult, LUResult,
-                        SolveExResult, lu, lu_factor, lu_factor_ex, lu_solve, solve_ex)
+                        SolveExResult, lu, lu_factor, lu_factor_ex, lu_solve, solve_by_rule,
+                        solve_ex)
 from .linalg_more import (householder_product, matmul, matrix_exp, tensorinv, tensorsolve,
                           vecdot)
 from .ops.arguments import check_axis, integer, one_axis, tensor_sequence
 from .ops.decompositions import SolveTriangular
-from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet, Solve
+from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet
 from .tensor import Tensor, to_tensor
 
 __all__ = ["inv", "det", "slogdet", "solve", "norm", "vector_norm", "matrix_norm", "cholesky",
@@ -61,8 +62,8 @@ class SlogdetResult(NamedTuple):
 
 def inv(A: Any) -> Tensor:  # noqa: N803  (PyTorch's argument name)
     """The inverse of a square matrix, or of each of a batch: PyTorch's linalg.inv (the op
-    inv). A singular matrix is refused with NumPy's LinAlgError (a ValueError); one with a
-    NaN or infinite entry gives all NaN."""
+    inv). A singular matrix is refused with a LinAlgError (PyTorch's, a RuntimeError, and
+    NumPy's, a ValueError); one with a NaN or infinite entry gives all NaN."""
     return Inv.apply(to_tensor(A))
 
 
@@ -90,38 +91,21 @@ def slogdet(A: Any) -> SlogdetResult:  # noqa: N803
     return SlogdetResult(Tensor(sign), logabsdet)
 
 
-def _is_vector(A: Tensor, B: Tensor) -> bool:  # noqa: N803
-    """PyTorch's rule: B is a vector (or a batch of them) when it has one axis, or one axis
-    fewer than A and A's shape without its last axis."""
-    return B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
-
-
 def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
     """X with A @ X = B (`left=False`: X @ A = B, B a matrix), A square (or a batch of
     them), B a vector or a matrix by PyTorch's rule (a vector when B has one axis, or one axis fewer
     than A and A's shape without its last axis), batch axes broadcast: PyTorch's
-    linalg.solve (the op solve). Gradients for both A and B. A singular A is refused with
-    NumPy's LinAlgError (a ValueError)."""
+    linalg.solve (the op solve; the rule: linalg_lu.solve_by_rule). Gradients for both A
+    and B. A singular A is refused with a LinAlgError."""
     A, B = to_tensor(A), to_tensor(B)  # noqa: N806
-    left = check_flag("solve", "left", left)
-    vector = _is_vector(A, B)
-    if left:
-        return Solve.apply(A, B, vector=vector)
-    if A.ndim < 2:
-        raise ValueError(f"solve: A must have at least 2 dimensions (a matrix or a batch of "
-                         f"them), got shape {A.shape}")
-    if vector or B.ndim < 2:  # (PyTorch's refusal too)
-        raise ValueError(f"solve: with left=False, B must be a matrix (or a batch of them) "
-                         f"for X @ A = B, got shape {B.shape} beside A of shape {A.shape}; "
-                         f"write a row vector b as b[None, :] (a matrix of one row)")
-    return Solve.apply(A.mT, B.mT, vector=False).mT  # (X @ A = B is A.T @ X.T = B.T)
+    return solve_by_rule("solve", A, B, left=check_flag("solve", "left", left))[0]
 
 
 def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803
     """The Cholesky factor of a symmetric positive-definite matrix (or of each of a batch):
     lower L with A = L @ L.mT, or with `upper=True` its transpose U = L.mT (A = U.mT @ U),
     reading A's lower triangle: PyTorch's linalg.cholesky (the op cholesky). A matrix that
-    is not positive-definite is refused with NumPy's LinAlgError (a ValueError)."""
+    is not positive-definite is refused with a LinAlgError."""
     low = Cholesky.apply(to_tensor(A))
     return low.mT if check_flag("cholesky", "upper", upper) else low
 

@@ -1,13 +1,15 @@
 """`tg.linalg`'s LU functions, under PyTorch's names: `lu_factor`, `lu_factor_ex`, `lu`,
 `lu_solve`, `solve_ex`, and torch's top-level `lu_unpack`.
 
-The factors come from the op `lu` (ops/linalg_more.py: LAPACK's getrf, partial pivoting,
-the first largest |entry| of each column, pivots 1-based as PyTorch's), which carries
-A's gradient; the pivots, P and `info` are constants. `lu_solve` is two triangular solves
-(the op solve_triangular reading LU's two triangles, L's unit diagonal not read) and the
-pivots' row swaps (P as a matrix), so its gradient for LU and B is the composition's,
-PyTorch's. `solve_ex` solves with the op solve where LU finds no zero pivot. Shape errors
-are ValueErrors (as the package's other linear algebra; PyTorch's are RuntimeErrors); a
+The packed factors come from the op `lu` (ops/linalg_more.py: LAPACK's getrf, partial
+pivoting, the first largest |entry| of each column, pivots 1-based as PyTorch's), which
+carries A's gradient; `lu`'s L and U are its triangles (`lu_unpack`: tril and triu, so
+the gradient reaches the op through them); the pivots, P and `info` are constants, read
+from the same elimination (`lu_factors`). `lu_solve` is two triangular solves (the op
+solve_triangular reading LU's two triangles, L's unit diagonal not read) and the pivots'
+row swaps (P as a matrix), so its gradient for LU and B is the composition's, PyTorch's.
+`solve_ex` solves with the op solve where LU finds no zero pivot. Shape errors are
+ValueErrors (as the package's other linear algebra; PyTorch's are RuntimeErrors); a
 singular matrix that lu_factor refuses is a `LinAlgError`, which is a RuntimeError as
 PyTorch's error there is. `tg.linalg` (linalg.py) re-exports every name here.
 """
@@ -19,11 +21,10 @@ import numpy as np
 
 from . import functional
 from .grad_mode import check_flag
-from .linalg_decompositions import square_matrices
-from .ops.decompositions import SolveTriangular
-from .ops.linalg import Solve
-from .ops.linalg import LinAlgError
-from .ops.linalg_more import Lu, lu_factors, permutation_matrices
+from .linalg_decompositions import _replaced, square_matrices
+from .ops.decompositions import SolveTriangular, _rectangular
+from .ops.linalg import LinAlgError, Solve, _dtype, lu_factors
+from .ops.linalg_more import Lu, permutation_matrices
 from .tensor import Tensor, to_tensor
 
 __all__ = ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "lu_unpack", "solve_ex",
@@ -62,15 +63,6 @@ class SolveExResult(NamedTuple):
     info: Any
 
 
-def _matrix(name: str, A: Any) -> Tensor:  # noqa: N803  (PyTorch's argument name)
-    """A as a Tensor, checked to be a matrix or a batch of them."""
-    A = to_tensor(A)  # noqa: N806
-    if A.ndim < 2:
-        raise ValueError(f"{name}: A must have at least 2 dimensions (a matrix or a batch of "
-                         f"them), got shape {A.shape}")
-    return A
-
-
 def _pivoting(name: str, pivot: Any) -> None:
     """Refuse pivot=False as PyTorch's CPU LU does."""
     if not check_flag(name, "pivot", pivot):
@@ -78,12 +70,14 @@ def _pivoting(name: str, pivot: Any) -> None:
                            f"CPU); use pivot=True")
 
 
-def _work(A: Tensor) -> np.ndarray:  # noqa: N803
-    """A's values in the dtype LAPACK computes them in (float32 for float16, else float64
-    for integers)."""
-    if A.dtype.kind != "f":
-        return A.data.astype(np.float64)
-    return A.data.astype(np.promote_types(A.dtype, np.float32), copy=False)
+def _factored(name: str, A: Any, pivot: Any) -> tuple[Tensor, np.ndarray, np.ndarray]:  # noqa: N803
+    """A's packed LU (the op lu, in the graph), pivots and info, A checked to be a matrix
+    (or a batch of them). Two eliminations: an op has one output, so the constants come
+    from `lu_factors` beside it."""
+    _pivoting(name, pivot)
+    A = to_tensor(A)  # noqa: N806
+    _, pivots, info = lu_factors(_rectangular(name, A.data))  # (LAPACK's dtype: float16 in 32)
+    return Lu.apply(A), pivots, info
 
 
 def _zero_pivot_error(name: str, info: np.ndarray) -> LinAlgError:
@@ -102,14 +96,11 @@ def lu_factor_ex(A: Any, *, pivot: bool = True,  # noqa: N803
     m x n), packed, with the pivots and `info` (0, or k where U[k-1, k-1], 1-based U[k,k],
     is 0): PyTorch's linalg.lu_factor_ex. The gradient flows through LU (the op lu).
     `check_errors=True`: a matrix with info > 0 refused as lu_factor refuses it."""
-    A = _matrix("lu_factor_ex", A)  # noqa: N806
-    _pivoting("lu_factor_ex", pivot)
     check_errors = check_flag("lu_factor_ex", "check_errors", check_errors)
-    _, pivots, info = lu_factors(_work(A))
+    LU, pivots, info = _factored("lu_factor_ex", A, pivot)  # noqa: N806
     if check_errors and info.any():
         raise _zero_pivot_error("lu_factor_ex", info)
-    return LUFactorExResult(Lu.apply(A, part="LU"), Tensor(pivots, dtype=np.int32),
-                            Tensor(info, dtype=np.int32))
+    return LUFactorExResult(LU, Tensor(pivots, dtype=np.int32), Tensor(info, dtype=np.int32))
 
 
 def lu_factor(A: Any, *, pivot: bool = True) -> LUFactorResult:  # noqa: N803
@@ -118,26 +109,21 @@ def lu_factor(A: Any, *, pivot: bool = True) -> LUFactorResult:  # noqa: N803
     it), and the pivots (int32, 1-based: row j was swapped with row pivots[j]): PyTorch's
     linalg.lu_factor. A singular square matrix (a zero on U's diagonal) is refused with a
     LinAlgError (a RuntimeError, as PyTorch's): lu_factor_ex and lu factor it."""
-    A = _matrix("lu_factor", A)  # noqa: N806
-    _pivoting("lu_factor", pivot)
-    _, pivots, info = lu_factors(_work(A))
+    LU, pivots, info = _factored("lu_factor", A, pivot)  # noqa: N806
     if info.any():
         raise _zero_pivot_error("lu_factor", info)
-    return LUFactorResult(Lu.apply(A, part="LU"), Tensor(pivots, dtype=np.int32))
+    return LUFactorResult(LU, Tensor(pivots, dtype=np.int32))
 
 
 def lu(A: Any, *, pivot: bool = True) -> LUResult:  # noqa: N803
     """The LU decomposition with partial pivoting A = P @ L @ U of a matrix (or of each of
     a batch; any m x n, k = min(m, n)): P m x m a permutation (A's dtype), L m x k unit
     lower triangular, U k x n upper: PyTorch's linalg.lu. A singular matrix is factored
-    too. The gradient flows through L and U (the op lu), PyTorch's; where U has a zero on
-    its diagonal it is inf and NaN, as PyTorch's."""
-    A = _matrix("lu", A)  # noqa: N806
-    _pivoting("lu", pivot)
-    _, pivots, _ = lu_factors(_work(A))
-    low = Lu.apply(A, part="L")
-    return LUResult(Tensor(permutation_matrices(pivots, A.shape[-2], low.dtype)), low,
-                    Lu.apply(A, part="U"))
+    too. L and U are the triangles of the packed LU (`lu_unpack`), whose gradient is the
+    op lu's, PyTorch's; where U has a zero on its diagonal it is inf and NaN, as
+    PyTorch's."""
+    LU, pivots, _ = _factored("lu", A, pivot)  # noqa: N806
+    return lu_unpack(LU, pivots)
 
 
 def _pivots(name: str, pivots: Any, rows: int, k: int, batch: tuple) -> np.ndarray:
@@ -170,25 +156,28 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True,  # noqa: N803
     pivots = _pivots("lu_solve", pivots, n, n, LU.shape[:-2])
     if B.ndim < 2:
         raise ValueError(f"lu_solve: B must have at least 2 dimensions (a matrix or a batch of "
-                         f"them), got shape {B.shape}; write a vector b as b[:, None]")
-    if not left:  # (X @ A = B is A.T @ X.T = B.T)
-        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
-    if B.shape[-2] != n:
+                         f"them), got shape {B.shape}; write a vector b as "
+                         f"{'b[:, None]' if left else 'b[None, :]'}")
+    if (B.shape[-2] if left else B.shape[-1]) != n:
         raise ValueError(f"lu_solve: incompatible shapes of LU {LU.shape} and B {B.shape} for "
-                         f"A @ X = B: B needs {n} rows")
+                         f"{'A @ X' if left else 'X @ A'} = B: B needs {n} "
+                         f"{'rows' if left else 'columns'}")
     try:
         np.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
     except ValueError:
         raise ValueError(f"lu_solve: the batch axes of LU {LU.shape} and B {B.shape} do not "
                          f"broadcast together") from None
+    if not left:  # (X @ A = B is A.T @ X.T = B.T)
+        return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
     dtype = np.result_type(LU.dtype, B.dtype)
     dtype = dtype if dtype.kind == "f" else np.dtype(np.float64)
-    P = Tensor(permutation_matrices(pivots, n, dtype))  # noqa: N806
+    p = permutation_matrices(pivots, n, dtype)  # (named constants: not drawn as inputs)
     if not adjoint:  # A = P L U: X = inv(U) inv(L) P.T B
-        y = SolveTriangular.apply(LU, P.mT @ B, upper=False, unitriangular=True)
+        swapped = Tensor(np.swapaxes(p, -1, -2), name="P.T") @ B
+        y = SolveTriangular.apply(LU, swapped, upper=False, unitriangular=True)
         return SolveTriangular.apply(LU, y, upper=True)
     y = SolveTriangular.apply(LU.mT, B, upper=False)  # A.T = U.T L.T P.T: X = P inv(L.T) ...
-    return P @ SolveTriangular.apply(LU.mT, y, upper=True, unitriangular=True)
+    return Tensor(p, name="P") @ SolveTriangular.apply(LU.mT, y, upper=True, unitriangular=True)
 
 
 def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True,  # noqa: N803
@@ -199,15 +188,21 @@ def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: bool = True,  # noqa: N
     `unpack_pivots=False` P."""
     unpack_data = check_flag("lu_unpack", "unpack_data", unpack_data)
     unpack_pivots = check_flag("lu_unpack", "unpack_pivots", unpack_pivots)
-    LU = _matrix("lu_unpack", LU_data)  # noqa: N806
+    LU = to_tensor(LU_data)  # noqa: N806
+    if LU.ndim < 2:
+        raise ValueError(f"lu_unpack: LU_data must have at least 2 dimensions (a matrix or a "
+                         f"batch of them), got shape {LU.shape}")
     m, n = LU.shape[-2:]
     k = min(m, n)
     pivots = _pivots("lu_unpack", LU_pivots, m, k, LU.shape[:-2])
-    dtype = LU.dtype if LU.dtype.kind == "f" else np.dtype(np.float64)
-    empty = Tensor(np.zeros(0, dtype=dtype))
-    P = Tensor(permutation_matrices(pivots, m, dtype)) if unpack_pivots else empty  # noqa: N806
+    dtype = _dtype(LU.data)
+
+    def empty() -> Tensor:  # (a new one each: P, L and U are three tensors, as PyTorch's)
+        return Tensor(np.zeros(0, dtype=dtype))
+
+    P = Tensor(permutation_matrices(pivots, m, dtype)) if unpack_pivots else empty()  # noqa: N806
     if not unpack_data:
-        return LUResult(P, empty, empty)
+        return LUResult(P, empty(), empty())
     unit = Tensor(np.eye(m, k, dtype=dtype), name="identity")  # (named: not drawn as input)
     return LUResult(P, LU[..., :, :k].tril(-1) + unit, LU[..., :k, :].triu())
 
@@ -222,31 +217,36 @@ def solve_ex(A: Any, B: Any, *, left: bool = True,  # noqa: N803
     left = check_flag("solve_ex", "left", left)
     check_errors = check_flag("solve_ex", "check_errors", check_errors)
     A, B = to_tensor(A), to_tensor(B)  # noqa: N806
-    square_matrices("solve_ex", A)
-    info = lu_factors(_work(A))[2]
+    info = lu_factors(_rectangular("solve_ex", square_matrices("solve_ex", A)))[2]
     if check_errors and info.any():
         raise LinAlgError(f"solve_ex: the solver failed because A (shape {A.shape}) is "
                           f"singular (info {info.max()}); check it with det or use lstsq")
     failed = info > 0
-    if not failed.any():
-        return SolveExResult(_solve(A, B, left=left), Tensor(info, dtype=np.int32))
-    identity = Tensor(np.eye(A.shape[-1]), dtype=A.dtype, name="identity")
-    mask = failed[..., None, None]
-    out = _solve(functional.where(mask, identity, A), B, left=left)
-    poison = Tensor(np.where(mask, np.nan, 0.0), dtype=out.dtype, name="NaN where info > 0")
-    bad = (A * poison).sum(axis=(-2, -1))  # (NaN for a singular A: its gradient NaN too)
-    bad = bad.reshape(bad.shape + (1,) * (out.ndim - A.ndim + 2))
-    keep = failed.reshape(failed.shape + (1,) * (out.ndim - A.ndim + 2))
-    return SolveExResult(functional.where(keep, bad, out), Tensor(info, dtype=np.int32))
+    out, vector = solve_by_rule("solve_ex", _replaced(A, failed), B, left=left)
+    if failed.any():  # (NaN for a singular A, made of A so that its gradient is NaN too)
+        nan = Tensor(np.where(failed, np.nan, 0.0)[..., None, None], dtype=out.dtype,
+                     name="NaN where info > 0")
+        tail = (1,) * (1 if vector else 2)  # (X's own axes: a vector's one, a matrix's two)
+        bad = (A * nan).sum(axis=(-2, -1))
+        out = functional.where(failed.reshape(failed.shape + tail),
+                               bad.reshape(bad.shape + tail), out)
+    return SolveExResult(out, Tensor(info, dtype=np.int32))
 
 
-def _solve(A: Tensor, B: Tensor, *, left: bool) -> Tensor:  # noqa: N803
-    """tg.linalg.solve's rules (B a vector or matrix by PyTorch's rule; left=False), with
-    the op solve (linalg.py imports this module: it cannot import linalg.solve)."""
+def solve_by_rule(name: str, A: Tensor, B: Tensor, *,  # noqa: N803
+                  left: bool) -> tuple[Tensor, bool]:
+    """X with A @ X = B (`left=False`: X @ A = B, B a matrix) by the op solve, and whether
+    B counted as a vector, by PyTorch's rule: when it has one axis, or one axis fewer than
+    A and A's shape without its last axis. (tg.linalg.solve's rule: linalg.py imports this
+    module, so the rule lives here.)"""
     vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
     if left:
-        return Solve.apply(A, B, vector=vector)
-    if vector or B.ndim < 2:
-        raise ValueError(f"solve_ex: with left=False, B must be a matrix (or a batch of them) "
-                         f"for X @ A = B, got shape {B.shape} beside A of shape {A.shape}")
-    return Solve.apply(A.mT, B.mT, vector=False).mT
+        return Solve.apply(A, B, vector=vector), vector
+    if A.ndim < 2:
+        raise ValueError(f"{name}: A must have at least 2 dimensions (a matrix or a batch of "
+                         f"them), got shape {A.shape}")
+    if vector or B.ndim < 2:  # (PyTorch's refusal too)
+        raise ValueError(f"{name}: with left=False, B must be a matrix (or a batch of them) "
+                         f"for X @ A = B, got shape {B.shape} beside A of shape {A.shape}; "
+                         f"write a row vector b as b[None, :] (a matrix of one row)")
+    return Solve.apply(A.mT, B.mT, vector=False).mT, False  # (X @ A = B: A.T @ X.T = B.T)

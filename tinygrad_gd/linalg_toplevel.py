@@ -23,6 +23,7 @@ from .grad_mode import check_flag
 from .linalg_decompositions import QRResult
 from .linalg_lu import lu_unpack
 from .linalg_more import ormqr
+from .ops.linalg import _equation, _matrices
 from .tensor import Tensor, to_tensor
 
 __all__ = ["svd", "qr", "lu", "lu_solve", "lu_unpack", "cholesky", "cholesky_solve",
@@ -91,12 +92,21 @@ def cholesky(input: Any, upper: bool = False) -> Tensor:  # noqa: A002
     return linalg.cholesky(input, upper=upper)
 
 
+def _triangular_system(name: str, A: Tensor, what: str, B: Tensor) -> None:  # noqa: N803
+    """Refuse in one line naming `name` a factor A (the argument `what`) that is not square
+    matrices, or a B that does not fit it (solve_triangular's refusal would name itself)."""
+    _matrices(name, A.data, what)
+    _equation(name, A.data, B.data, B.data, f"B must be a matrix (or a batch of them) of "
+                                            f"{A.shape[-1]} rows (a vector b: b[:, None])")
+
+
 def cholesky_solve(B: Any, L: Any, upper: bool = False) -> Tensor:  # noqa: N803
     """X with A @ X = B for A = L @ L.mT given its Cholesky factor L (lower, or with
     `upper=True` U, A = U.mT @ U), batch axes broadcast: torch.cholesky_solve, two
     triangular solves (the op solve_triangular) reading L's triangle only."""
     upper = check_flag("cholesky_solve", "upper", upper)
     B, L = to_tensor(B), to_tensor(L)  # noqa: N806
+    _triangular_system("cholesky_solve", L, "L", B)
     if upper:  # U.mT @ U @ X = B
         return linalg.solve_triangular(L, linalg.solve_triangular(L.mT, B, upper=False),
                                        upper=True)
@@ -110,9 +120,7 @@ def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:  # noqa: N803
     triangular solve reading L's triangle only."""
     upper = check_flag("cholesky_inverse", "upper", upper)
     L = to_tensor(L)  # noqa: N806
-    if L.ndim < 2 or L.shape[-1] != L.shape[-2]:
-        raise ValueError(f"cholesky_inverse: L must be square matrices (or a batch of them), "
-                         f"got shape {L.shape}")
+    _matrices("cholesky_inverse", L.data, "L")
     dtype = L.dtype if L.dtype.kind == "f" else np.dtype(np.float64)
     identity = Tensor(np.eye(L.shape[-1], dtype=dtype), name="identity")
     inverse = linalg.solve_triangular(L, identity, upper=upper)  # inv(L), or inv(U)
@@ -127,7 +135,8 @@ def triangular_solve(b: Any, A: Any, upper: bool = True, transpose: bool = False
     solve_triangular; gradients for A's triangle and b)."""
     upper = check_flag("triangular_solve", "upper", upper)
     transpose = check_flag("triangular_solve", "transpose", transpose)
-    A = to_tensor(A)  # noqa: N806
+    A, b = to_tensor(A), to_tensor(b)  # noqa: N806
+    _triangular_system("triangular_solve", A, "A", b)
     if transpose:  # (A.mT's triangle is the other one)
         solution = linalg.solve_triangular(A.mT, b, upper=not upper,
                                            unitriangular=unitriangular)

@@ -23,6 +23,7 @@ from .logic import _constant
 from .nn.layer_functions import _as_tensor, _constant as _named_constant
 from .ops.arguments import broadcast, number, one_axis
 from .tensor import Tensor
+from .values import _as_array
 
 __all__ = ["mv", "inner", "vdot", "ger", "addmv", "addr", "addbmm", "baddbmm",
            "chain_matmul", "renorm", "logdet", "slogdet", "frexp", "ldexp"]
@@ -219,7 +220,9 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """input * 2**other, broadcast, as PyTorch's ldexp: integer exponents scale exactly (mul
     by two powers of two: no overflow on the way), float ones through the op exp2, whose
     gradient reaches other too. Integer input and exponents give float64."""
-    x, e = _as_tensor("ldexp", input), _as_tensor("ldexp", other, what="other")
+    x = _as_tensor("ldexp", input)
+    e = other if isinstance(other, Tensor) else Tensor.from_op(  # (integers kept: exact)
+        _as_array(other, None, "ldexp: other", default=None), None)
     broadcast("ldexp", x, e)
     if e.dtype.kind in "iub":
         x = x if x.dtype.kind == "f" else x.to(np.float64)

@@ -34,7 +34,8 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import floating, number, same_dtype
-from .linalg import LinAlgError, _dtype, _equation, _matrices, _non_finite, _which
+from .linalg import (LinAlgError, _dtype, _equation, _matrices, _non_finite, _which,
+                     lu_factors)
 
 
 def _rectangular(name: str, a: np.ndarray) -> np.ndarray:
@@ -350,23 +351,8 @@ class SolveTriangular(Function, name="solve_triangular"):
 
 def first_zero_pivot(a: np.ndarray) -> np.ndarray:
     """LAPACK getrf's `info` for each square matrix of `a`, int32: 0, or k where the k-th
-    pivot of LU with partial pivoting (the first largest |entry| of each column) is 0."""
-    n = a.shape[-1]
-    count = int(np.prod(a.shape[:-2]))  # (not -1: a 0 x 0 matrix leaves it undetermined)
-    work = a.reshape((count, n, n)).astype(np.promote_types(a.dtype, np.float32))
-    info = np.zeros(work.shape[0], dtype=np.int32)
-    batch = np.arange(work.shape[0])
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for k in range(n):
-            pivot_row = k + np.argmax(np.abs(work[:, k:, k]), axis=-1)
-            rows = work[batch, pivot_row].copy()
-            work[batch, pivot_row] = work[batch, k]
-            work[batch, k] = rows
-            pivot = work[:, k, k]
-            info[(pivot == 0) & (info == 0)] = k + 1
-            factors = np.where(pivot[:, None] != 0, work[:, k + 1:, k] / pivot[:, None], 0)
-            work[:, k + 1:, k + 1:] -= factors[:, :, None] * work[:, None, k, k + 1:]
-    return info.reshape(a.shape[:-2])
+    pivot of LU with partial pivoting is 0 (`lu_factors`' info, float16 in float32)."""
+    return lu_factors(a.astype(np.promote_types(a.dtype, np.float32), copy=False))[2]
 
 
 def cholesky_info(a: np.ndarray) -> np.ndarray:

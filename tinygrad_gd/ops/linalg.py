@@ -14,6 +14,8 @@ The gradients are the classic matrix identities: for out = inv(A), grad_A = -out
 out.T; d det(A) = det(A) inv(A).T : dA, so det's gradient is g * det * inv(A).T and
 log|det|'s is g * inv(A).T; for X = solve(A, B), grad_B = solve(A.T, g) and grad_A =
 -grad_B @ X.T. cholesky's and eigvalsh's are PyTorch's formulas (each op's docstring).
+Also here, no op: `lu_factors`, LU with partial pivoting, the one elimination that det,
+the op lu (ops/linalg_more.py) and LU's `info` (lu_factor_ex, inv_ex, solve_ex) share.
 """
 from __future__ import annotations
 
@@ -87,28 +89,48 @@ def _nan_safe(routine, a: np.ndarray, *rest: np.ndarray) -> np.ndarray:
     return np.where(nan, np.nan, out).astype(out.dtype, copy=False)
 
 
+def lu_factors(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """LU with partial pivoting of each m x n matrix of `a`, LAPACK's getrf written out, in
+    a's dtype: the packed factors (L's multipliers below the diagonal, U on and above it),
+    the pivots (int32, 1-based: row j was swapped with row pivots[j], the first largest
+    |entry| at or below the diagonal) and info (int32: the position of the first zero
+    pivot, 0 where none is). The one elimination behind lu, det, lu_factor_ex's and
+    inv_ex's info."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    count = int(np.prod(a.shape[:-2]))  # (not -1: a batch of 0 x 0 leaves it undetermined)
+    work = a.reshape((count, m, n)).copy()
+    pivots = np.zeros((count, k), dtype=np.int32)
+    info = np.zeros(count, dtype=np.int32)
+    batch = np.arange(count)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for j in range(k):
+            row = j + np.argmax(np.abs(work[:, j:, j]), axis=-1)  # (the first largest)
+            pivots[:, j] = row + 1
+            swapped = work[batch, row].copy()
+            work[batch, row] = work[batch, j]
+            work[batch, j] = swapped
+            pivot = work[:, j, j]
+            zero = pivot == 0
+            info[zero & (info == 0)] = j + 1
+            factors = np.where(zero[:, None], work[:, j + 1:, j], work[:, j + 1:, j]
+                               / pivot[:, None])  # (a zero pivot: its column is all 0)
+            work[:, j + 1:, j] = factors
+            work[:, j + 1:, j + 1:] -= factors[:, :, None] * work[:, None, j, j + 1:]
+    batch_shape = a.shape[:-2]
+    return (work.reshape(a.shape), pivots.reshape(batch_shape + (k,)),
+            info.reshape(batch_shape))
+
+
 def _lu_det(a: np.ndarray) -> np.ndarray:
-    """det(A) by LU with partial pivoting, as PyTorch's, up to rounding (LAPACK's pivot: the
-    first largest |entry| of each column): the product of the pivots and the permutation's
-    sign. (NumPy's det is sign * exp(log|det|), a few ulps off: det([[2, 0], [0, 4]]) is not
-    8.)"""
-    n = a.shape[-1]
-    work = a.reshape((int(np.prod(a.shape[:-2])), n, n)).copy()
-    sign = np.ones(work.shape[0], dtype=a.dtype)
-    batch = np.arange(work.shape[0])
-    for k in range(n):
-        pivot_row = k + np.argmax(np.abs(work[:, k:, k]), axis=-1)
-        swapped = pivot_row != k
-        sign[swapped] *= -1
-        row = work[batch, k].copy()
-        work[batch, k] = work[batch, pivot_row]
-        work[batch, pivot_row] = row
-        pivot = work[:, k, k]
-        with np.errstate(divide="ignore", invalid="ignore"):  # (a zero column: nothing to do)
-            factors = np.where(pivot[:, None] != 0, work[:, k + 1:, k] / pivot[:, None], 0)
-        work[:, k + 1:, k + 1:] -= factors[:, :, None] * work[:, None, k, k + 1:]
-    product = np.prod(np.diagonal(work, axis1=-2, axis2=-1), axis=-1) * sign
-    return product.reshape(a.shape[:-2])
+    """det(A) by LU with partial pivoting (`lu_factors`), as PyTorch's, up to rounding: the
+    product of U's diagonal and the permutation's sign. (NumPy's det is sign * exp(log|det|),
+    a few ulps off: det([[2, 0], [0, 4]]) is not 8.)"""
+    packed, pivots, _ = lu_factors(a)
+    swaps = np.count_nonzero(pivots != np.arange(1, a.shape[-1] + 1, dtype=np.int32), axis=-1)
+    sign = np.where(swaps % 2, -1, 1).astype(a.dtype)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.prod(np.diagonal(packed, axis1=-2, axis2=-1), axis=-1) * sign
 
 
 def _transposed_inverse(a: np.ndarray, regular: np.ndarray) -> np.ndarray:

@@ -1,20 +1,20 @@
 """LU with partial pivoting and the matrix exponential: the ops `lu` and `matrix_exp`.
 
-`lu_factors` is LAPACK's getrf written out: for each column, the row of the first largest
-|entry| at or below the diagonal is swapped up (`pivots`, 1-based, as LAPACK's and
-PyTorch's), the entries below it become the multipliers of L, and the rest is updated;
-`info` is the position of the first zero pivot (0 when there is none). It takes any
-m x n matrices, a batch of them too. The op `lu` gives one part of A = P @ L @ U (`part`
-'L', 'U', or 'LU': both packed in one matrix as LAPACK leaves them, L's unit diagonal
-not stored); `tg.linalg` (linalg_lu.py) builds lu_factor, lu, lu_solve and the rest on it.
-P is a constant (`permutation_matrices`): A's gradient flows through L and U.
+The op `lu` gives A's LU decomposition with partial pivoting, A = P @ L @ U, packed in
+one matrix as LAPACK's getrf leaves it (L's multipliers below the diagonal, its unit
+diagonal not stored, U on and above it), by `lu_factors` (ops/linalg.py: for each column
+the row of the first largest |entry| at or below the diagonal is swapped up; pivots
+1-based, as LAPACK's and PyTorch's). It takes any m x n matrices, a batch of them too;
+`tg.linalg` (linalg_lu.py) builds lu_factor, lu (L and U are the packed matrix's
+triangles), lu_solve and the rest on it. P is a constant (`permutation_matrices`): A's
+gradient flows through L and U.
 
 `matrix_exp` is exp(A) by scaling and squaring with a Pade approximant (Higham's 2005
 algorithm: the degree 3, 5, 7, 9 or 13 whose error bound its 1-norm allows, or degree 13
 after halving A s times and squaring the result s times), accurate to float64 (float32
-is computed in float64 and rounded). Its gradient is exact: the top-right block of
-exp([[A.T, G], [0, A.T]]), the derivative of exp at A.T in the direction G.
-
+is computed in float64 and rounded; past its range, inf). Its gradient is exact: the
+top-right block of exp([[A.T, G], [0, A.T]]), the derivative of exp at A.T in the
+direction G.
 """
 from __future__ import annotations
 
@@ -23,39 +23,8 @@ import math
 import numpy as np
 
 from ..engine import Function
-from .decompositions import _mT, _one_of, _rectangular, substitute
-from .linalg import _dtype, _matrices, _non_finite
-
-
-def lu_factors(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """LU with partial pivoting of each m x n matrix of `a` (LAPACK's getrf): the packed
-    factors (L's multipliers below the diagonal, U on and above it), the pivots (int32,
-    1-based: row j was swapped with row pivots[j]) and info (int32: the position of the
-    first zero pivot, 0 where none is)."""
-    m, n = a.shape[-2:]
-    k = min(m, n)
-    count = int(np.prod(a.shape[:-2]))  # (not -1: a batch of 0 x 0 leaves it undetermined)
-    work = a.reshape((count, m, n)).copy()
-    pivots = np.zeros((count, k), dtype=np.int32)
-    info = np.zeros(count, dtype=np.int32)
-    batch = np.arange(count)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for j in range(k):
-            row = j + np.argmax(np.abs(work[:, j:, j]), axis=-1)  # (the first largest)
-            pivots[:, j] = row + 1
-            swapped = work[batch, row].copy()
-            work[batch, row] = work[batch, j]
-            work[batch, j] = swapped
-            pivot = work[:, j, j]
-            zero = pivot == 0
-            info[zero & (info == 0)] = j + 1
-            factors = np.where(zero[:, None], work[:, j + 1:, j], work[:, j + 1:, j]
-                               / pivot[:, None])  # (a zero pivot: its column is all 0)
-            work[:, j + 1:, j] = factors
-            work[:, j + 1:, j + 1:] -= factors[:, :, None] * work[:, None, j, j + 1:]
-    batch_shape = a.shape[:-2]
-    return (work.reshape(a.shape), pivots.reshape(batch_shape + (k,)),
-            info.reshape(batch_shape))
+from .decompositions import _mT, _rectangular, substitute
+from .linalg import _dtype, _matrices, _non_finite, lu_factors
 
 
 def row_order(pivots: np.ndarray, m: int) -> np.ndarray:
@@ -111,39 +80,32 @@ def lu_gradient(low: np.ndarray, up: np.ndarray, g_low: np.ndarray,
 
 
 class Lu(Function, name="lu"):
-    """One part of the LU decomposition with partial pivoting A = P @ L @ U of a matrix (or
-    of each of a batch; any m x n, k = min(m, n)): `part` 'L' (m x k, unit lower
-    triangular), 'U' (k x n, upper) or 'LU' (m x n, both packed, L's diagonal not
-    stored): PyTorch's linalg.lu's L and U and linalg.lu_factor's LU, whose functions
-    (`tg.linalg`) compute them with this op; P and the pivots carry no gradient. The
-    gradient is PyTorch's (see `lu_gradient`): where U has a 0 on its diagonal (a
-    singular A) it divides by it, inf and NaN, as PyTorch's.
+    """The LU decomposition with partial pivoting A = P @ L @ U of a matrix (or of each of
+    a batch; any m x n, k = min(m, n)), packed as LAPACK leaves it: L (m x k, unit lower
+    triangular, its diagonal not stored) below the diagonal, U (k x n) on and above it:
+    PyTorch's linalg.lu_factor's LU. `tg.linalg.lu`'s L and U are its triangles (tril and
+    triu, so their gradients reach this op); P and the pivots carry no gradient. The
+    gradient is PyTorch's (see `lu_gradient`; gL and gU are g's strict lower and upper
+    triangles): where U has a 0 on its diagonal (a singular A) it divides by it, inf and
+    NaN, as PyTorch's.
 
-    forward: `L` or `U` with `A = P @ L @ U`, P from LAPACK's getrf pivoting
+    forward: `tril(L, -1) + U` with `A = P @ L @ U`, P from LAPACK's getrf pivoting
     gradient: `P @ inv(L).T @ (tril(L.T @ gL, -1) + triu(gU @ U.T)) @ inv(U).T` for square A
     """
 
-    def forward(ctx, x, *, part="LU"):
-        _one_of(ctx.name, "part", part, ("L", "U", "LU"))
+    def forward(ctx, x):
         a = _rectangular(ctx.name, x)
         lu, pivots, _ = lu_factors(a)
-        low, up = unpacked(lu)
-        ctx.part = part
-        ctx.save_for_backward(low, up, row_order(pivots, a.shape[-2]))
-        return {"L": low, "U": up, "LU": lu}[part].astype(_dtype(x), copy=False)
+        ctx.save_for_backward(lu, row_order(pivots, a.shape[-2]))
+        return lu.astype(_dtype(x), copy=False)
 
     def backward(ctx, g):
-        low, up, order = ctx.saved_tensors
-        g = g.astype(low.dtype, copy=False)
+        lu, order = ctx.saved_tensors
+        g = g.astype(lu.dtype, copy=False)
+        low, up = unpacked(lu)
         k = low.shape[-1]
-        g_low = {"L": g, "U": None, "LU": None}[ctx.part]
-        g_up = {"L": None, "U": g, "LU": None}[ctx.part]
-        if ctx.part == "LU":
-            g_low, g_up = np.tril(g[..., :, :k], -1), np.triu(g[..., :k, :])
-        g_low = np.zeros_like(low) if g_low is None else g_low
-        g_up = np.zeros_like(up) if g_up is None else g_up
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            permuted = lu_gradient(low, up, g_low, g_up)
+            permuted = lu_gradient(low, up, np.tril(g[..., :, :k], -1), np.triu(g[..., :k, :]))
         grad = np.zeros(permuted.shape, dtype=permuted.dtype)
         rows = np.broadcast_to(order[..., :, None], permuted.shape)
         np.put_along_axis(grad, rows, permuted, axis=-2)  # (P @ it: row i to row order[i])
@@ -197,9 +159,10 @@ def expm(a: np.ndarray) -> np.ndarray:
         halvings = 0
         if degree == 13 and norm > _THETAS[13]:
             halvings = int(math.ceil(math.log2(norm / _THETAS[13])))
-        result = _pade(matrix / 2.0 ** halvings, degree)
-        for _ in range(halvings):
-            result = result @ result
+        with np.errstate(over="ignore", invalid="ignore"):  # (past float64: inf, as PyTorch's)
+            result = _pade(matrix / 2.0 ** halvings, degree)
+            for _ in range(halvings):
+                result = result @ result
         out[k] = result
     return out
 
@@ -218,7 +181,8 @@ class MatrixExp(Function, name="matrix_exp", methods=("matrix_exp",),
     def forward(ctx, x):
         a = _matrices(ctx.name, x)
         ctx.save_for_backward(a)
-        return expm(a).astype(_dtype(x), copy=False)
+        with np.errstate(over="ignore"):  # (float32 past its range: inf, as PyTorch's)
+            return expm(a).astype(_dtype(x), copy=False)
 
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
@@ -227,4 +191,5 @@ class MatrixExp(Function, name="matrix_exp", methods=("matrix_exp",),
         block = np.zeros(a.shape[:-2] + (2 * n, 2 * n), dtype=np.float64)
         block[..., :n, :n] = block[..., n:, n:] = _mT(a)
         block[..., :n, n:] = g
-        return expm(block)[..., :n, n:].astype(a.dtype, copy=False)
+        with np.errstate(over="ignore"):
+            return expm(block)[..., :n, n:].astype(a.dtype, copy=False)
