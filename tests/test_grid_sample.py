@@ -369,3 +369,19 @@ def test_affine_grid_refuses_bad_input_in_one_line(theta, size, error, message):
     torch = pytest.importorskip("torch")
     with pytest.raises(error):
         torch.nn.functional.affine_grid(torch.tensor(theta), size, align_corners=False)
+
+
+def test_bicubic_weights_are_one_helper_for_arrays_and_tensors():
+    # grid_sample's weights (tensors: the grid's gradient runs through them) and
+    # interpolate's (arrays) come from one helper, PyTorch's order of operations
+    from tinygrad_gd.nn.grid_sampling import cubic_weights
+    t = RNG.uniform(0, 1, 50)
+    for dtype in (np.float32, np.float64):
+        on_arrays = cubic_weights(t.astype(dtype))
+        on_tensors = cubic_weights(Tensor(t.astype(dtype)))
+        for weights, tensor in zip(on_arrays, on_tensors, strict=True):
+            assert weights.dtype == tensor.dtype == dtype
+            np.testing.assert_array_equal(weights, tensor.data)
+        np.testing.assert_allclose(sum(on_arrays), 1, rtol=1e-6)
+    first, second, third, fourth = cubic_weights(np.array([0.0]))  # (at an entry: itself)
+    assert (first, second, third, fourth) == (0, 1, 0, 0)

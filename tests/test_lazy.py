@@ -282,3 +282,19 @@ def test_groups_that_do_not_divide_the_inferred_channels_leave_the_layer_lazy():
         layer(Tensor(np.ones((1, 3, 4, 4))))
     assert type(layer) is nn.LazyConv2d and layer.has_uninitialized_params()
     assert layer(Tensor(np.ones((1, 4, 4, 4)))).shape == (1, 4, 2, 2)
+
+
+def test_counting_a_lazy_models_parameters_is_refused_as_pytorchs_not_zero():
+    # sum(p.numel() ...) before the first call: torch raises; a 0 would be a wrong count
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(1))
+    theirs = torch.nn.Sequential(torch.nn.LazyLinear(4), torch.nn.ReLU(), torch.nn.LazyLinear(1))
+    with pytest.raises(ValueError):
+        sum(p.numel() for p in theirs.parameters())
+    with pytest.raises(ValueError, match=r"UninitializedParameter.numel: its size is not known "
+                                         r"before the lazy module's first call"):
+        sum(p.numel() for p in ours.parameters())
+    ours(Tensor(np.ones((2, 3))))
+    theirs(torch.ones(2, 3))
+    assert sum(p.numel() for p in ours.parameters()) == \
+        sum(p.numel() for p in theirs.parameters()) == 3 * 4 + 4 + 4 + 1

@@ -138,6 +138,86 @@ def test_cached_computes_a_parametrized_tensor_once_per_block():
     assert layer.weight is not first
 
 
+
+def test_a_weight_read_without_gradients_in_a_call_leaves_the_forward_its_gradient():
+    # a forward pre-hook logging the weight under no_grad read it first in the call:
+    # the forward's reading must still carry the graph back to the original, as torch's
+    torch = pytest.importorskip("torch")
+    ours, theirs = _layers("linear", torch)
+
+    class TorchScale(torch.nn.Module):
+        def forward(self, X):  # noqa: N803
+            return X * 2.0
+
+        def right_inverse(self, A):  # noqa: N803
+            return A / 2.0
+
+    parametrize.register_parametrization(ours, "weight", Scale())
+    torch.nn.utils.parametrize.register_parametrization(theirs, "weight", TorchScale())
+    norms = []
+
+    def log_norm(module, args):
+        with tg.no_grad():
+            norms.append(float(module.weight.norm().item()))
+
+    def log_norm_torch(module, args):
+        with torch.no_grad():
+            norms.append(float(module.weight.norm()))
+
+    ours.register_forward_pre_hook(log_norm)
+    theirs.register_forward_pre_hook(log_norm_torch)
+    _run_both(ours, theirs, "linear", torch)
+    assert norms[0] == pytest.approx(norms[1])
+    _compare_gradients(ours, theirs)
+
+
+def test_a_module_called_twice_in_a_parametrized_parents_call_reads_its_weight_twice():
+    # a child's parametrization runs at each call of the child (spectral norm's power
+    # iteration steps each time), as torch's: the parent's call reuses only its own
+    # parametrized tensors
+    torch = pytest.importorskip("torch")
+    calls = {"ours": 0, "theirs": 0}
+
+    class Counted(nn.Module):
+        def forward(self, X):  # noqa: N803
+            calls["ours"] += 1
+            return X * 2.0
+
+    class TorchCounted(torch.nn.Module):
+        def forward(self, X):  # noqa: N803
+            calls["theirs"] += 1
+            return X * 2.0
+
+    class Parent(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = nn.Parameter(np.array(0.5))
+            self.child = nn.Linear(3, 3)
+
+        def forward(self, x):
+            return self.child(self.child(x) * self.scale)
+
+    class TorchParent(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = torch.nn.Parameter(torch.tensor(0.5, dtype=torch.float64))
+            self.child = torch.nn.Linear(3, 3).double()
+
+        def forward(self, x):
+            return self.child(self.child(x) * self.scale)
+
+    ours, theirs = Parent(), TorchParent()
+    ours.load_state_dict(_state(theirs))
+    parametrize.register_parametrization(ours, "scale", Counted())
+    parametrize.register_parametrization(ours.child, "weight", Counted())
+    torch.nn.utils.parametrize.register_parametrization(theirs, "scale", TorchCounted())
+    torch.nn.utils.parametrize.register_parametrization(theirs.child, "weight", TorchCounted())
+    calls.update(ours=0, theirs=0)
+    out, expected = _run_both(ours, theirs, X_LINEAR, torch)
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-9, atol=1e-12)
+    assert calls["ours"] == calls["theirs"] == 3  # the parent's scale once, the child's twice
+
+
 def test_remove_parametrizations_leaves_the_values_and_restores_the_class():
     layer = nn.Linear(3, 3)
     weight = layer.weight
@@ -307,7 +387,12 @@ def test_spectral_norm_matches_torch_over_training_and_eval_forwards(kind):
 
 
 def test_spectral_norm_divides_by_the_largest_singular_value():
-    layer = parametrizations.spectral_norm(nn.Linear(6, 4))
+    layer = nn.Linear(6, 4)
+    # singular values 3, 1, 0.5, 0.2: power iteration converges within the 20 reads
+    left, _ = np.linalg.qr(RNG.standard_normal((4, 4)))
+    right, _ = np.linalg.qr(RNG.standard_normal((6, 4)))
+    layer.weight.data = left @ np.diag([3.0, 1.0, 0.5, 0.2]) @ right.T
+    parametrizations.spectral_norm(layer)
     for _ in range(20):
         weight = layer.weight.data
     assert abs(np.linalg.svd(weight, compute_uv=False)[0] - 1) < 1e-8
@@ -588,3 +673,5 @@ def test_skip_init():
         nn.utils.skip_init(nn.ReLU)
     with pytest.raises(TypeError, match="expected a Module class"):
         nn.utils.skip_init(nn.Linear(3, 4))
+    with pytest.raises(RuntimeError, match="skip_init: expected a Module class"):
+        nn.utils.skip_init(int)  # (a class, not a Module: torch's RuntimeError)

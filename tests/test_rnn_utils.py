@@ -127,6 +127,20 @@ def test_unpad_pack_sequence_and_unpack_sequence_agree_with_pytorch():
         np.testing.assert_array_equal(mine.data, expected.numpy())
 
 
+
+def test_pack_sequence_is_one_indexing_op_of_the_sequences_joined():
+    # no padding made and dropped again: the diagram shows the sequences, their join and
+    # one indexing op, as the module's docstring says
+    sequences = [Tensor(RNG.standard_normal((n, 2)), requires_grad=True, name=f"s{n}")
+                 for n in (2, 3, 1)]
+    packed = rnn.pack_sequence(sequences, enforce_sorted=False)
+    source = tg.draw_graph(packed.data.sum()).source
+    assert "padding_value" not in source
+    assert source.count("<B>getitem</B>") == 1
+    packed.data.sum().backward()
+    for s in sequences:
+        np.testing.assert_array_equal(s.grad.data, np.ones(s.shape))
+
 def test_round_trips_give_back_every_sequence_and_its_gradient():
     nonempty = tensors([s for s in SEQUENCES if len(s)])
     back = rnn.unpack_sequence(rnn.pack_sequence(nonempty, enforce_sorted=False))

@@ -27,8 +27,9 @@ however far out) and its slope (1, 0, -1) is carried by `padded + slope * (x - v
 `value` x's own value as a constant.
 
 A NaN position (or an infinite one, except clamped by 'border' in 'bilinear') gives NaN
-in 'bilinear' and 'bicubic', as PyTorch's 2-d kernels do; 'nearest' reads 0 there with
-'zeros' and the first entry with 'border' and 'reflection' (PyTorch: "NaN is -1").
+in 'bilinear' and 'bicubic', as PyTorch's 2-d kernels do (its 3-d kernel reads 0 or an
+entry there, whichever its integer conversion of NaN lands on); 'nearest' reads 0 there
+with 'zeros' and the first entry with 'border' and 'reflection' (PyTorch: "NaN is -1").
 """
 from __future__ import annotations
 
@@ -239,7 +240,7 @@ def _taps(x: Tensor, n: int, mode: str, padding_mode: str, align_corners: bool, 
         first = _floor(x.data)
         t = x - _constant(first, f"grid_sample floor, {name}")
         taps = []
-        for j, weight in enumerate(_cubic_weights(t)):
+        for j, weight in enumerate(cubic_weights(t)):
             entries, _ = _padded(first + (j - 1), n, padding_mode, align_corners)
             taps.append((*_read(entries, n), weight))
         return taps
@@ -256,19 +257,19 @@ def _taps(x: Tensor, n: int, mode: str, padding_mode: str, align_corners: bool, 
     return [(*_read(first, n), 1 - t), (*_read(first + 1, n), t)]
 
 
-def _cubic_weights(t: Tensor) -> list[Tensor]:
+def cubic_weights(t: Any, a: float = _CUBIC_A) -> list[Any]:
     """Keys' cubic convolution weights of the entries floor(x) - 1 .. floor(x) + 2 at
-    t = x - floor(x), as PyTorch's get_cubic_coefficients (the polynomials of
-    resampling.py's `_cubic`, here in Tensor ops: the grid's gradient runs through them)."""
-    a = _CUBIC_A
+    t = x - floor(x), in PyTorch's order of operations (get_cubic_upsample_coefficients):
+    of an array (interpolate's fixed weights) or of a Tensor (grid_sample's, whose
+    gradient reaches the grid through them)."""
 
-    def near(d: Tensor) -> Tensor:  # the weight at a distance d <= 1
+    def near(d: Any) -> Any:  # the weight at a distance d <= 1
         return ((a + 2) * d - (a + 3)) * d * d + 1
 
-    def far(d: Tensor) -> Tensor:  # the weight at a distance 1 < d < 2
+    def far(d: Any) -> Any:  # the weight at a distance 1 < d < 2
         return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
 
-    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    return [far(t + 1), near(t), near(1 - t), far((1 - t) + 1)]
 
 
 # ------------------------------------------------------------------ grid_sample

@@ -44,7 +44,8 @@ __all__ = ["UninitializedParameter", "UninitializedBuffer", "is_lazy", "LazyModu
 class _Uninitialized:
     """What the uninitialized parameter and buffer share: no values yet (an empty array of
     their dtype, which `model.to(dtype)` changes as a parameter's), `materialize`, and
-    PyTorch's repr."""
+    PyTorch's repr; `numel()` refused, as PyTorch's (a count of a lazy model's parameters
+    would be 0, silently)."""
 
     __slots__ = ()
     cls_to_become: type
@@ -67,6 +68,10 @@ class _Uninitialized:
         """Take `values` (a built layer's array) as its own and become the plain class."""
         self._data = values
         self.__class__ = self.cls_to_become
+
+    def numel(self) -> int:
+        raise ValueError(f"{type(self).__name__}.numel: its size is not known before the "
+                         f"lazy module's first call; call the module (m(x)) first")
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"

@@ -14,9 +14,12 @@ def skip_init(module_cls: type, *args: Any, **kwargs: Any) -> Module:
     (PyTorch's skip_init). PyTorch leaves them uninitialised memory, of any values;
     here the layer's own initialisation runs (cheap on NumPy), which is one such choice.
     As PyTorch's, the class must take a `device` argument (the built-in layers do)."""
-    if not isinstance(module_cls, type) or not issubclass(module_cls, Module):
+    if not isinstance(module_cls, type):
         raise TypeError(f"skip_init: expected a Module class such as nn.Linear, got "
                         f"{module_cls!r}")
+    if not issubclass(module_cls, Module):  # (a class of another kind: PyTorch's error)
+        raise RuntimeError(f"skip_init: expected a Module class such as nn.Linear, got "
+                           f"{module_cls!r}")
     try:
         names = inspect.signature(module_cls).parameters
     except (TypeError, ValueError):

@@ -14,10 +14,12 @@ As PyTorch's, the module's class is swapped for a subclass made for it,
 gives the class back and `remove_parametrizations` undoes it all. The state_dict keys are
 PyTorch's (`parametrizations.weight.original`, `parametrizations.weight.0._u`), so a
 state saved by PyTorch loads. Inside `with cached():` each parametrized tensor is
-computed once and reused (one forward of a model that reads a weight several times); a
-call of the parametrized module itself is such a block, since tg's layers may read their
-weight more than once where PyTorch's read it once (spectral norm's power iteration then
-steps once per call, as PyTorch's).
+computed once and reused (one forward of a model that reads a weight several times). A
+call of the parametrized module itself reuses its own tensors alike, since tg's layers may
+read their weight more than once where PyTorch's read it once (spectral norm's power
+iteration then steps once per call, as PyTorch's); a module it calls keeps its own calls.
+A tensor read with gradients off (a hook's log under no_grad) is never the one reused
+where they are on.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from ...grad_mode import check_flag, no_grad
+from ...grad_mode import check_flag, is_grad_enabled, no_grad
 from ...tensor import Tensor
 from ..containers import ModuleDict, ModuleList
 from ..module import Buffer, Module, Parameter
@@ -35,8 +37,10 @@ __all__ = ["ParametrizationList", "register_parametrization", "remove_parametriz
            "is_parametrized", "type_before_parametrizations", "cached",
            "transfer_parametrizations_and_params"]
 
-_cache: dict[tuple[int, str], Tensor] = {}
+_cache: dict[tuple[int, str, bool], Tensor] = {}
 _cache_depth = [0]  # how many `cached()` blocks are open
+# a parametrized module's own tensors during its call, by id(module): {(name, grad): tensor}
+_calls: dict[int, dict[tuple[str, bool], Tensor]] = {}
 
 
 @contextmanager
@@ -177,11 +181,16 @@ def _inject_new_class(module: Module) -> None:
         return replica
 
     def __call__(self: Module, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
-        # each parametrized tensor computed once per call, as PyTorch's layers read their
-        # weight once (tg's may read it again: a dtype, a check); spectral norm's power
-        # iteration would otherwise step at each read
-        with cached():
+        # its own parametrized tensors computed once per call, as PyTorch's layers read
+        # their weight once (tg's may read it again: a dtype, a check); spectral norm's
+        # power iteration would otherwise step at each read
+        if id(self) in _calls:  # (a call within its own call: the outer one's tensors)
             return cls.__call__(self, *args, **kwargs)
+        _calls[id(self)] = {}
+        try:
+            return cls.__call__(self, *args, **kwargs)
+        finally:
+            del _calls[id(self)]
 
     namespace: dict[str, Any] = {"__getstate__": __getstate__, "__call__": __call__}
     if not hasattr(cls, "__deepcopy__"):  # (__getstate__ above would stop the default one)
@@ -190,17 +199,21 @@ def _inject_new_class(module: Module) -> None:
 
 
 def _inject_property(module: Module, tensor_name: str) -> None:
-    """`module.tensor_name` recomputed from the originals at each read (inside `cached()`
-    once); an assignment goes to right_inverse."""
+    """`module.tensor_name` recomputed from the originals at each read (once inside
+    `cached()` or the module's own call); an assignment goes to right_inverse."""
 
     def get_parametrized(self: Module) -> Tensor:
         parametrization = self.parametrizations[tensor_name]
-        if not _cache_depth[0]:
+        # (keyed by grad mode too: a result without a graph must not stand in for one)
+        if _cache_depth[0]:
+            store, key = _cache, (id(self), tensor_name, is_grad_enabled())
+        else:
+            store, key = _calls.get(id(self)), (tensor_name, is_grad_enabled())
+        if store is None:
             return parametrization()
-        key = (id(self), tensor_name)
-        if key not in _cache:
-            _cache[key] = parametrization()
-        return _cache[key]
+        if key not in store:
+            store[key] = parametrization()
+        return store[key]
 
     def set_original(self: Module, value: Any) -> None:
         self.parametrizations[tensor_name].right_inverse(value)

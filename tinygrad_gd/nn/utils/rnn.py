@@ -160,6 +160,26 @@ def _padding(where: str, value: Any, like: Tensor) -> Tensor:
     return _constant(np.full((1,) + like.shape[1:], value).astype(like.dtype), "padding_value")
 
 
+def _time_major(where: str, lengths: np.ndarray, enforce_sorted: bool
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Tensor | None]:
+    """(sequence, step) of each packed row, time-major (every sequence's step 0, then step
+    1 of those that have one, ...), the batch sizes and sorted_indices, from the lengths."""
+    if (lengths <= 0).any():
+        raise RuntimeError(f"{where}: every length must be at least 1, got lengths "
+                           f"{lengths.tolist()}; leave empty sequences out of the batch")
+    if enforce_sorted:
+        if (np.diff(lengths) > 0).any():
+            raise RuntimeError(f"{where}: {_SORTED_MESSAGE} Got lengths {lengths.tolist()}")
+        order, sorted_indices = np.arange(lengths.size), None
+    else:  # (stable: sequences of equal length keep their order, as PyTorch's sort does)
+        order = np.argsort(-lengths, kind="stable")
+        sorted_indices = _int64(order)
+    sorted_lengths = lengths[order]
+    has_step = sorted_lengths[None, :] > np.arange(sorted_lengths[0])[:, None]  # (t, row)
+    t, row = np.nonzero(has_step)
+    return order[row], t, has_step.sum(axis=1), sorted_indices
+
+
 def _pack(where: str, input: Any, lengths: Any, batch_first: bool,
           enforce_sorted: bool) -> PackedSequence:
     input = _as_tensor(where, input)
@@ -176,24 +196,11 @@ def _pack(where: str, input: Any, lengths: Any, batch_first: bool,
                            f"{batch_first}); give one length per sequence")
     if input.size == 0:
         raise RuntimeError(f"{where}: cannot pack an empty input (shape {input.shape})")
-    if (lengths <= 0).any():
-        raise RuntimeError(f"{where}: every length must be at least 1, got lengths "
-                           f"{lengths.tolist()}; leave empty sequences out of the batch")
     if lengths.max() > steps:
         raise RuntimeError(f"{where}: length {lengths.max()} is longer than the input's "
                            f"{steps} steps (shape {input.shape}, batch_first={batch_first})")
-    if enforce_sorted:
-        if (np.diff(lengths) > 0).any():
-            raise RuntimeError(f"{where}: {_SORTED_MESSAGE} Got lengths {lengths.tolist()}")
-        order, sorted_indices = np.arange(batch), None
-    else:  # (stable: sequences of equal length keep their order, as PyTorch's sort does)
-        order = np.argsort(-lengths, kind="stable")
-        sorted_indices = _int64(order)
-    sorted_lengths = lengths[order]
-    has_step = sorted_lengths[None, :] > np.arange(sorted_lengths[0])[:, None]  # (t, row)
-    sizes = has_step.sum(axis=1)
-    t, row = np.nonzero(has_step)  # time-major: every t, then the sequences that have it
-    data = input[order[row], t] if batch_first else input[t, order[row]]
+    sequence, t, sizes, sorted_indices = _time_major(where, lengths, enforce_sorted)
+    data = input[sequence, t] if batch_first else input[t, sequence]
     return PackedSequence(data, sizes, sorted_indices)
 
 
@@ -326,12 +333,16 @@ def unpad_sequence(padded_sequences: Any, lengths: Any, batch_first: bool = Fals
 
 def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of sequences (length_i, *), each at least one step long, into a
-    PackedSequence: `pad_sequence` then `pack_padded_sequence`. With enforce_sorted=True
-    they must be given longest first."""
+    PackedSequence (as `pad_sequence` then `pack_padded_sequence` would, with one
+    indexing op of the sequences joined). With enforce_sorted=True they must be given
+    longest first."""
     where = "pack_sequence"
     tensors = _sequences(where, sequences)
-    return _pack(where, _pad(where, tensors, False, 0.0, "right"),
-                 [s.shape[0] for s in tensors], False, enforce_sorted)
+    enforce_sorted = check_flag(where, "enforce_sorted", enforce_sorted)
+    lengths = np.array([s.shape[0] for s in tensors])
+    sequence, t, sizes, sorted_indices = _time_major(where, lengths, enforce_sorted)
+    starts = np.cumsum(lengths) - lengths  # (each sequence's first row in the joined ones)
+    return PackedSequence(tg.cat(tensors, axis=0)[starts[sequence] + t], sizes, sorted_indices)
 
 
 def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
