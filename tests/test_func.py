@@ -125,6 +125,33 @@ def test_second_derivatives_are_refused_in_one_line():
         vjp_fn(tg.ones(2), create_graph=True)
 
 
+def test_second_derivative_refusal_says_what_to_do():
+    w = t(data(3), requires_grad=True)
+    g = func.grad(lambda a: (a * w).sum())(t(data(3)))
+    with pytest.raises(NotImplementedError) as info:
+        g.sum().backward()
+    message = str(info.value)
+    assert "\n" not in message and "(.detach())" in message and "finite differences" in message
+
+
+def test_a_diagram_draws_no_tensor_a_transform_makes_as_an_input():
+    """The values above a gradient's refusing node, and the copy an argument is
+    differentiated as, are named (unnamed, the one was drawn as a user's input, the other
+    as a parameter); an argument's own name is kept."""
+    w = t(data(3), requires_grad=True)
+    w.name = "w"
+    g = func.grad(lambda a: (a * w).sin().sum())(t(data(3)))
+    source = tg.draw_graph(g).source
+    assert "values of grad(f)(*args)" in source and "<I>input</I>" not in source
+    x = t(data(3))
+    _, value = func.grad_and_value(lambda a: (a * w).sum())(x)
+    source = tg.draw_graph(value).source
+    assert "input of grad_and_value(f)(*args)" in source and "<I>parameter</I>" not in source
+    x.name = "x"
+    _, value = func.grad_and_value(lambda a: (a * w).sum())(x)
+    assert "<B>x</B>" in tg.draw_graph(value).source
+
+
 def test_grad_bad_input_errors_name_the_function():
     x = t(data(3))
     with pytest.raises(RuntimeError, match=r"grad\(f\)\(\*args\): Expected f\(\*args\) to "
@@ -312,6 +339,19 @@ def test_vmap_edges_empty_float32_and_randomness():
     np.testing.assert_array_equal(same.numpy()[0], same.numpy()[1])
     different = func.vmap(lambda a: a + tg.randn(2), randomness="different")(tg.zeros(3, 2))
     assert not np.array_equal(different.numpy()[0], different.numpy()[1])
+
+
+def test_vmap_over_an_empty_axis_keeps_an_integer_dtype_as_torchs():
+    """The zeros func is called on, and the empty result, keep their dtype (Tensor() of an
+    integer array made them floats: argmax's result came back float64)."""
+    torch = pytest.importorskip("torch")
+    whole = np.zeros((0, 3), np.int64)
+    cases = [(func.vmap(lambda a: a.argmax())(tg.zeros(0, 3)),
+              torch.vmap(lambda a: a.argmax())(torch.zeros(0, 3))),
+             (func.vmap(lambda a: a * 2)(tg.as_tensor(whole)),
+              torch.vmap(lambda a: a * 2)(torch.tensor(whole)))]
+    for ours, theirs in cases:
+        assert ours.shape == tuple(theirs.shape) and ours.dtype.name == str(theirs.dtype)[6:]
 
 
 def test_vmap_bad_input_errors():

@@ -6,6 +6,7 @@ one-line errors.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 import pytest
@@ -357,6 +358,8 @@ def test_default_dtype():
                 tg.Tensor([1, 2]), tg.Tensor(2.5), nn.Linear(2, 3).weight, nn.Conv2d(1, 1, 1).bias,
                 nn.LayerNorm(2).weight]
         assert [t.dtype for t in made] == [np.float32] * len(made)
+        ints = tg.tensor([1, 2])  # (an op of real values on integers: the default float)
+        assert ints.exp().dtype == tg.sigmoid(ints).dtype == ints.sqrt().dtype == np.float32
         kept = [tg.tensor(np.array([1.5])), tg.tensor([1, 2]), tg.arange(3),
                 tg.zeros(2, dtype=tg.float64), tg.tensor([True]), tg.ones_like(tg.ones(1) > 0),
                 tg.Tensor(np.array([1.5])), nn.Linear(2, 3, dtype=tg.float64).weight]
@@ -365,6 +368,62 @@ def test_default_dtype():
     finally:
         tg.set_default_dtype(tg.float64)
     assert tg.zeros(1).dtype == tg.tensor([1.5]).dtype == np.float64
+
+
+def test_default_dtype_reaches_integer_arrays_and_numbers_met_by_integers_as_torchs():
+    """set_default_dtype(float32): Tensor() of an integer array, and a Python float met by an
+    integer or bool tensor, give float32 as torch's (they gave float64); result_type says
+    so too; a float array or a torch float64 tensor keeps its dtype."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_default_dtype()
+    try:
+        torch.set_default_dtype(torch.float32)
+        tg.set_default_dtype(tg.float32)
+        whole, mask = np.array([1, 2, 3]), np.array([True, False, True])
+        pairs = [(tg.Tensor(whole), torch.Tensor(whole)),
+                 (tg.Tensor(np.int64(2)), torch.Tensor([2])),
+                 (tg.tensor(whole) * 0.5, torch.tensor(whole) * 0.5),
+                 (tg.tensor(whole) - 1.5, torch.tensor(whole) - 1.5),
+                 (tg.where(tg.tensor(mask), 1.0, 0.0), torch.where(torch.tensor(mask), 1.0, 0.0)),
+                 (tg.tensor(mask) * 2.5, torch.tensor(mask) * 2.5),
+                 (tg.Tensor(np.ones(2)), torch.tensor(np.ones(2)))]
+        with warnings.catch_warnings():  # (torch's __array__ takes no copy=: NumPy's note)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pairs.append((tg.tensor(torch.ones(2, dtype=torch.float64)),
+                          torch.ones(2, dtype=torch.float64)))
+        for ours, theirs in pairs:
+            assert ours.dtype.name == str(theirs.dtype)[6:]
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert tg.result_type(tg.tensor(whole), 0.5) == (tg.tensor(whole) * 0.5).dtype
+        assert (tg.tensor(whole) + 1).dtype == np.int64  # (an int keeps the integer dtype)
+    finally:
+        torch.set_default_dtype(before)
+        tg.set_default_dtype(tg.float64)
+
+
+def test_float_power_is_float64_whatever_the_default_dtype():
+    """A list or number base is read in float64 (under float32 it was made float32 first:
+    float_power(0.1, x) lost 0.1's digits, float_power([1.5], 2) was float32)."""
+    torch = pytest.importorskip("torch")
+    try:
+        tg.set_default_dtype(tg.float32)
+        exponent = tg.tensor([1.0, 2.0], dtype=tg.float32)
+        ours = [tg.float_power(0.1, exponent), tg.float_power([0.1, 1.5], 2)]
+    finally:
+        tg.set_default_dtype(tg.float64)
+    theirs = [torch.float_power(0.1, torch.tensor([1.0, 2.0])),
+              torch.float_power(torch.tensor([0.1, 1.5], dtype=torch.float64), 2)]
+    for a, b in zip(ours, theirs):
+        assert a.dtype == np.float64  # (0.1 through float32 is 1.5e-9 off, relatively)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-15)
+
+
+def test_where_method_takes_torchs_keyword():
+    torch = pytest.importorskip("torch")
+    (x, y), (tx, ty) = _pair(A, B)
+    _same(x.where(condition=tg.as_tensor(A > 0), other=y),
+          tx.where(condition=torch.tensor(A > 0), other=ty))
+    _same(x.where(tg.as_tensor(A > 0), other=0.5), tx.where(torch.tensor(A > 0), other=0.5))
 
 
 def test_default_dtype_as_torchs():
@@ -611,6 +670,12 @@ ERRORS = [
     (lambda: tg.result_type(tg.zeros(1), "a"), TypeError, "result_type: expected tensors"),
     (lambda: tg.dropout(tg.zeros(2), 0.5, "yes"), TypeError, "dropout: train must be True"),
     (lambda: tg.kl_div(tg.zeros(2), tg.zeros(2), 3), ValueError, "kl_div: reduction must be"),
+    (lambda: tg.kl_div(tg.zeros(2), tg.zeros(2), True), TypeError,
+     "kl_div: reduction (0 none, 1 mean, 2 sum; or the name) must be an int, got bool"),
+    (lambda: tg.hinge_embedding_loss(tg.zeros(2), tg.ones(2), 1.0, 1.0), TypeError,
+     "hinge_embedding_loss: reduction (0 none"),
+    (lambda: tg.embedding(tg.zeros(3, 2), tg.as_tensor([0]), None), TypeError,
+     "embedding: padding_idx (-1: none) must be an int, got NoneType"),
     (lambda: tg.embedding(tg.zeros(3, 2), [0], sparse=True), NotImplementedError, "sparse"),
     (lambda: tg.zeros(3, 4).sum_to_size(2, 4), RuntimeError, "not expandable"),
     (lambda: tg.zeros(2, dtype=tg.float32).float_power_(2), RuntimeError, "float64"),

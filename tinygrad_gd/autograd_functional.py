@@ -174,7 +174,8 @@ def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 def _no_second_derivatives(where: str) -> NotImplementedError:
     return NotImplementedError(
         f"{where}: second derivatives are not supported: this engine's backward pass records "
-        f"no graph to differentiate again (PyTorch's create_graph=True)")
+        f"no graph to differentiate again (PyTorch's create_graph=True); use first "
+        f"derivatives (jacobian, vjp), or finite differences of a gradient")
 
 
 def _refuse_create_graph(where: str, create_graph: Any) -> None:

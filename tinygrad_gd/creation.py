@@ -14,6 +14,9 @@ The dtype rule, written once (see the docs' page on dtypes):
 - `arange` gives int64 when start, stop and step are ints (as NumPy and PyTorch), else
   float64; every other creation function gives float64 unless `dtype=` says otherwise.
 
+float64 here is the default dtype: after `tg.set_default_dtype(tg.float32)` each of these
+gives float32 instead (float arrays keep their dtype; values.default_float holds it).
+
 The random ones draw from `generator=` (a `np.random.Generator`) or a fresh
 `np.random.default_rng(seed)`: `tg.randn(2, 3, seed=0)` is the same every run. Given
 neither, they draw fresh entropy, unless `tg.manual_seed(seed)` (PyTorch's) was called:
@@ -291,7 +294,8 @@ def _rng(seed: Any, where: str, none: str) -> np.random.Generator:
 
 
 def _floats(dtype: Any, where: str) -> np.dtype:
-    """The dtype of a draw of floats (rand, randn): a float dtype, float64 by default."""
+    """The dtype of a draw of floats (rand, randn): a float dtype, the default one unless
+    given."""
     out = _dtype(dtype, where)
     if out.kind != "f":
         raise TypeError(f"{where}: draws floats, so dtype must be a float dtype, got {out}; "

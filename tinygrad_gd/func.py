@@ -40,6 +40,7 @@ from .func_more import (_callable, _chunk_size, _randomness, debug_unwrap, funct
                         functionalize, replace_all_batch_norm_modules_, stack_module_state,
                         vmap)
 from .grad_mode import check_flag, enable_grad
+from .nn.layer_functions import _named
 from .tensor import Tensor
 from .utils._pytree import tree_flatten, tree_unflatten
 
@@ -83,8 +84,10 @@ def _differentiated(where: str, tensors: list) -> list[Tensor]:
         if t.dtype.kind != "f":
             raise RuntimeError(f"{where}: only floating-point Tensors can be differentiated, "
                                f"got dtype {t.dtype} (shape {t.shape}); convert it: x.double()")
-        copies.append(t.clone() if t.requires_grad and is_grad_enabled()
-                      else t.detach().requires_grad_(True))
+        if t.requires_grad and is_grad_enabled():
+            copies.append(t.clone())
+        else:  # (named: a diagram of a value kept in the graph would call it a parameter)
+            copies.append(_named(t.detach().requires_grad_(True), t.name or f"input of {where}"))
     return copies
 
 
@@ -123,7 +126,8 @@ class _Derivative(Function, register=False, name="func_derivative"):
         raise NotImplementedError(
             f"{ctx.where}: differentiating its result again (grad(grad(f)), jacrev(grad(f)), "
             f"a backward through a gradient) is not supported: second derivatives need a "
-            f"graph of the backward pass, which this engine does not record")
+            f"graph of the backward pass, which this engine does not record; use the "
+            f"derivative's values alone (.detach()), or take finite differences of them")
 
 
 def _outer(outputs: list, copies: list) -> list[Tensor]:
@@ -140,8 +144,9 @@ def _outer(outputs: list, copies: list) -> list[Tensor]:
 def _derivatives(where: str, arrays: list, outer: list) -> list[Tensor]:
     """Arrays as the tensors a transform returns: plain, or above `_Derivative` where the
     outputs depend on tensors needing gradients (and grad mode is on)."""
-    if outer and is_grad_enabled():
-        return [_Derivative.apply(Tensor.from_op(a, None), *outer, where=where) for a in arrays]
+    if outer and is_grad_enabled():  # (the values named: unnamed, a diagram draws an input)
+        return [_Derivative.apply(_named(Tensor.from_op(a, None), f"values of {where}"),
+                                  *outer, where=where) for a in arrays]
     return [Tensor.from_op(a, None) for a in arrays]
 
 
@@ -366,8 +371,8 @@ def _jacobian_transform(where: str, func: Callable, argnums: Any, has_aux: bool,
         single, positions = _argnums(where, argnums, len(args))
         run = _Evaluation(where, func, args, kwargs, positions, has_aux)
         blocks = _jacobian(run.outputs, run.copies)
-        rows = [run.per_argument(_derivatives(where, [b.astype(out.dtype if forward else
-                                                               b.dtype) for b in row],
+        rows = [run.per_argument(_derivatives(where, [b.astype(out.dtype, copy=False) if
+                                                      forward else b for b in row],
                                               run.outer), single)
                 for row, out in zip(blocks, run.outputs)]
         jacobian = tree_unflatten(rows, run.out_spec)

@@ -85,8 +85,9 @@ def vmap(func: Callable, in_dims: Any = 0, out_dims: Any = 0, randomness: str = 
             sample = [x if d is None else x.select(d, i) for x, d in zip(leaves, dims)]
             results.append(func(*tree_unflatten(sample, spec), **kwargs))
         if not size:  # (one call on zeros tells the outputs' nesting and shapes)
-            zeros = [x if d is None else Tensor(np.zeros(np.delete(x.shape, d), x.dtype))
-                     for x, d in zip(leaves, dims)]
+            zeros = [x if d is None else Tensor.from_op(np.zeros(np.delete(x.shape, d),
+                                                                  x.dtype), None)
+                     for x, d in zip(leaves, dims)]  # (from_op: an integer dtype kept)
             with no_grad(), np.errstate(all="ignore"):
                 results = [func(*tree_unflatten(zeros, spec), **kwargs)]
         return _stacked(where, results, out_dims, size)
@@ -148,8 +149,8 @@ def _stacked(where: str, results: list, out_dims: Any, size: int) -> Any:
             raise ValueError(f"{where}: output {k} has different shapes in different calls "
                              f"({', '.join(shapes)}); every entry's must be one shape to "
                              f"stack them")
-        stacked.append(stack(column, dim=d) if size else Tensor(np.zeros(
-            np.insert(first.shape, d % (first.ndim + 1), 0).astype(int), first.dtype)))
+        stacked.append(stack(column, dim=d) if size else Tensor.from_op(np.zeros(
+            np.insert(first.shape, d % (first.ndim + 1), 0).astype(int), first.dtype), None))
     return tree_unflatten(stacked, spec)
 
 

@@ -4,7 +4,6 @@ momentum (SGD's, or Adam's beta1) cycled the other way.
 """
 from __future__ import annotations
 
-import copy
 import math
 import types
 from typing import Any, Callable
@@ -132,8 +131,7 @@ class CyclicLR(LRScheduler):
     def state_dict(self) -> dict[str, Any]:
         """As `LRScheduler.state_dict`; "_scale_fn_custom" holds None for a plain function
         and a copy of the attributes of a callable object, as PyTorch's."""
-        saved = {key: copy.copy(value) for key, value in self.__dict__.items()
-                 if key not in ("optimizer", "_scale_fn_custom")}
+        saved = super().state_dict()
         fn = self._scale_fn_custom
         saved["_scale_fn_custom"] = (None if fn is None or isinstance(fn, types.FunctionType)
                                      else dict(fn.__dict__))

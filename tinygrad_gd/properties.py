@@ -3,9 +3,10 @@
 The default float dtype: `tg.get_default_dtype()` is float64 (PyTorch's is float32);
 `tg.set_default_dtype(tg.float32)` makes the creation functions (`tg.zeros`, `tg.randn`,
 `tg.arange(1.0)`), tensors of Python numbers and lists (`tg.tensor([0.5])`,
-`Tensor([1, 2])`) and the parameters of new nn layers float32 until it is set back (arrays
-keep their dtype), and refuses a dtype that is not a float, as PyTorch's. `tg.finfo` and `tg.iinfo` give a float's
-or an integer's limits under PyTorch's attribute names (`eps`, `max`, `min`, `tiny`,
+`Tensor([1, 2])`, `Tensor(np.arange(3))`), Python floats met by an integer tensor (`i * 0.5`)
+and the parameters of new nn layers float32 until it is set back (float arrays keep their
+dtype), and refuses a dtype that is not a float, as PyTorch's. `tg.finfo` and `tg.iinfo` give
+a float's or an integer's limits under PyTorch's attribute names (`eps`, `max`, `min`, `tiny`,
 `smallest_normal`, `resolution`, `bits`, `dtype`), as Python numbers. `tg.promote_types`
 and `tg.result_type` say which dtype the ops here give (PyTorch's rule where it differs from
 NumPy's: float32 with an int64 tensor stays float32), `tg.can_cast` whether PyTorch's
@@ -13,8 +14,8 @@ casting rules allow a cast (no float into an integer, no number into a bool). A 
 `tg.is_floating_point`, `tg.is_complex`, `tg.is_nonzero`, `tg.is_same_size` (PyTorch's),
 `tg.shape`, `tg.ndim`, `tg.size`, `tg.unravel_index` (coordinates of flat indices, int64
 tensors without gradient), and NumPy's functions that are Tensor methods here: `tg.copy`
-(the op `clone`), `tg.astype`, `tg.ptp`. This module imports nothing that makes tensors
-(creation.py asks it for the default dtype).
+(the op `clone`), `tg.astype`, `tg.ptp`. The default dtype itself lives in values.py
+(`default_float`), below everything that makes tensors, which reads it there.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from .values import _as_array, default_float, numeric_dtype
 __all__ = ["get_default_dtype", "set_default_dtype", "finfo", "iinfo", "promote_types",
            "result_type", "can_cast", "is_floating_point", "is_complex", "is_nonzero",
            "is_same_size", "shape", "ndim", "size", "unravel_index", "copy", "astype", "ptp"]
+
 
 def get_default_dtype() -> np.dtype:
     """The float dtype the creation functions give when no dtype is named: float64 unless

@@ -46,7 +46,8 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
       for each value of their broadcast shape, `normal(tg.zeros(3), 2.0)`;
     - `normal(0.0, 1.0, size=(2, 3))` (or `(2, 3)` third): numbers for both, and a shape.
 
-    The dtype is `dtype=`, else mean's if it is a float tensor, else std's, else float64.
+    The dtype is `dtype=`, else mean's if it is a float tensor, else std's, else the default
+    one (float64 unless tg.set_default_dtype).
     std must be >= 0, and both finite. No gradient flows to mean or std, as in PyTorch,
     whose torch.normal gives them a gradient of zero: here the result is a new leaf (one
     that requires a gradient only with requires_grad=True). For a draw whose mean and std

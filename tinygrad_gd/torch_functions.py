@@ -25,7 +25,7 @@ from .grad_mode import check_flag
 from .in_place import _from_op
 from .logic import _constant
 from .nn import functional as F
-from .ops.arguments import ints, one_axis, tensor_sequence
+from .ops.arguments import integer, ints, one_axis, tensor_sequence
 from .properties import _tensor, get_default_dtype, is_complex, is_nonzero, is_same_size
 from .registry import on_register
 from .tensor import Tensor, _as_array, to_tensor
@@ -184,10 +184,8 @@ def signbit(input: Any) -> Tensor:  # noqa: A002
 def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     """input ** exponent computed in float64, whatever the dtypes (PyTorch's and NumPy's
     float_power): the ops `to` and `pow`, the gradient back in each input's dtype."""
-    base = input.to(np.float64) if isinstance(input, Tensor) else to_tensor(input)
-    if isinstance(exponent, Tensor):
-        exponent = exponent.to(np.float64)
-    return base ** exponent
+    base = input.to(np.float64) if isinstance(input, Tensor) else Tensor(input, dtype=np.float64)
+    return base ** (exponent.to(np.float64) if isinstance(exponent, Tensor) else exponent)
 
 
 def diagflat(input: Any, offset: Any = 0, *, k: Any = None) -> Tensor:  # noqa: A002
@@ -274,11 +272,11 @@ def _reduction(name: str, reduction: Any) -> str:
     """torch's integer reduction as F's name ('none', 'mean' or 'sum' accepted as they are)."""
     if isinstance(reduction, str):
         return reduction  # (F checks the name)
-    if isinstance(reduction, (int, np.integer)) and not isinstance(reduction, bool) \
-            and int(reduction) in _REDUCTIONS:
-        return _REDUCTIONS[int(reduction)]
-    raise ValueError(f"{name}: reduction must be 0 (none), 1 (mean) or 2 (sum), as torch's, or "
-                     f"'none', 'mean' or 'sum', got {reduction!r:.40}")
+    code = integer(name, "reduction (0 none, 1 mean, 2 sum; or the name)", reduction)
+    if code not in _REDUCTIONS:
+        raise ValueError(f"{name}: reduction must be 0 (none), 1 (mean) or 2 (sum), as torch's, "
+                         f"or 'none', 'mean' or 'sum', got {reduction!r:.40}")
+    return _REDUCTIONS[code]
 
 
 def _dropout(name: str) -> Any:
@@ -301,7 +299,7 @@ def embedding(weight: Any, indices: Any, padding_idx: Any = -1,
         if check_flag("embedding", name, value):
             raise NotImplementedError(f"embedding: {name}=True is not supported; leave it "
                                       f"False (dense gradients, not scaled by frequency)")
-    (padding_idx,) = ints("embedding", (padding_idx,))
+    padding_idx = integer("embedding", "padding_idx (-1: none)", padding_idx)
     return F.embedding(indices, weight, padding_idx=None if padding_idx < 0 else padding_idx)
 
 
@@ -432,9 +430,10 @@ hardshrink, threshold, adaptive_avg_pool1d = F.hardshrink, F.threshold, F.adapti
 
 
 # -- Tensor methods PyTorch has for these functions, and its other spellings --------------
-def _where(self: Tensor, condition: Any, y: Any) -> Tensor:
-    """x where `condition` holds, else y (PyTorch's x.where(condition, y)): the op `where`."""
-    return functional.where(condition, self, y)
+def _where(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """x where `condition` holds, else other (PyTorch's x.where(condition, other)): the op
+    `where`."""
+    return functional.where(condition, self, other)
 
 
 def _sum_to_size(self: Tensor, *size: Any) -> Tensor:

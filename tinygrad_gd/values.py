@@ -28,12 +28,16 @@ def default_float() -> np.dtype:
 
 
 def python_floats(array: np.ndarray, data: Any) -> np.ndarray:
-    """`array` made of `data` in the default float dtype where `data` was Python's (numbers,
-    lists: NumPy reads them as float64), not an array or a tensor, which keep their dtype."""
-    if array.dtype == np.float64 and _DEFAULT_FLOAT[0] != array.dtype and \
-            not isinstance(data, (np.ndarray, np.generic, Tensor)):
-        return array.astype(_DEFAULT_FLOAT[0])
-    return array
+    """`array` made of `data` in the default float dtype where its float64 is not data's
+    own: Python numbers and lists (NumPy reads them as float64), integers or bools made
+    floats (`Tensor(np.arange(3))`). Floats of a dtype of their own (an array's, a
+    tensor's, NumPy's or torch's) keep it."""
+    if array.dtype != np.float64 or _DEFAULT_FLOAT[0] == array.dtype:
+        return array
+    own = getattr(data, "dtype", None)  # (torch's dtypes have no kind: is_floating_point)
+    if getattr(own, "kind", None) == "f" or getattr(own, "is_floating_point", False) is True:
+        return array
+    return array.astype(_DEFAULT_FLOAT[0])
 
 
 def _describe(data: Any) -> str:
@@ -104,8 +108,9 @@ def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
             raise OverflowError(f"{op}: {value} does not fit the tensor's dtype {dtype}; "
                                 f"convert the tensor first (x.to(tg.int64) or "
                                 f"x.astype(np.int64))") from None
-    default = None if dtype is not None else np.float64  # (no tensor: numbers are float64)
-    return _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
+    default = None if dtype is not None else np.float64  # (no tensor: numbers are floats)
+    array = _as_array(value, None, op, copy=isinstance(value, np.ndarray), default=default)
+    return python_floats(array, value)  # (i * 0.5: the default float, as PyTorch's)
 
 
 def _fitted(values: Any, dtype: np.dtype, where: str, instead: str, name: str = "") -> Any:

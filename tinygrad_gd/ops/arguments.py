@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor, to_tensor
+from ..values import default_float
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
            "permutation", "array_argument", "integer", "number", "finite", "floating", "same_dtype",
@@ -156,9 +157,10 @@ def finite(op: str, name: str, value: object, hint: str = "") -> float:
 
 def floating(x: np.ndarray) -> np.ndarray:
     """The input of an op whose values are real numbers (exp, sin, softmax) in a float
-    dtype: x itself when it has one, else float64, the package's default float. (NumPy's
-    promotion would compute bool, int8 and uint8 in float16 and int16 in float32.)"""
-    return x if x.dtype.kind == "f" else x.astype(np.float64)
+    dtype: x itself when it has one, else the default float (float64 unless
+    tg.set_default_dtype changed it, as PyTorch's). (NumPy's promotion would compute bool,
+    int8 and uint8 in float16 and int16 in float32.)"""
+    return x if x.dtype.kind == "f" else x.astype(default_float())
 
 
 def same_dtype(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
