@@ -20,18 +20,38 @@ is reparameterized (a VAE's ELBO trains through it), `sample` is detached. Draws
 Validation is on by default, as PyTorch's; a bad parameter or a value outside the
 support is a one-line ValueError naming the distribution and the parameter.
 
-Not here yet: Poisson, Binomial, Gamma, Beta, Dirichlet, StudentT (they need lgamma and
-digamma), the transforms (HalfNormal, LogNormal and Gumbel are written out instead of
-being TransformedDistributions).
+The second part (they need lgamma and digamma, and the transforms):
+
+    Poisson, Binomial, NegativeBinomial                         counts.py
+    Gamma, Chi2, Beta, Dirichlet, StudentT                      gamma_family.py
+    TransformedDistribution                                     transformed.py
+    transforms: Transform, ComposeTransform, ExpTransform,      transforms.py
+    AffineTransform, SigmoidTransform, TanhTransform,
+    SoftmaxTransform, PowerTransform, AbsTransform,
+    identity_transform (also here, as PyTorch's)
+
+HalfNormal, LogNormal and Gumbel are written out (the same values as PyTorch's
+TransformedDistributions of a Normal or an Exponential).
 """
-from . import constraints
+from . import constraints, transforms
 from .continuous import Cauchy, Exponential, Gumbel, HalfNormal, Laplace, LogNormal, Normal, Uniform
 from .discrete import Bernoulli, Categorical, Geometric, OneHotCategorical
 from .distribution import Distribution
 from .kl import kl_divergence, register_kl
 from .multivariate import Independent, MultivariateNormal
+from .counts import Binomial, NegativeBinomial, Poisson
+from .gamma_family import Beta, Chi2, Dirichlet, Gamma, StudentT
+from .transformed import TransformedDistribution
+from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
+                         PowerTransform, SigmoidTransform, SoftmaxTransform, TanhTransform,
+                         Transform, identity_transform)
 
 __all__ = ["constraints", "Distribution", "Normal", "Uniform", "Exponential", "Laplace",
            "Cauchy", "Gumbel", "HalfNormal", "LogNormal", "Bernoulli", "Geometric",
            "Categorical", "OneHotCategorical", "MultivariateNormal", "Independent",
-           "kl_divergence", "register_kl"]
+           "kl_divergence", "register_kl",
+           "Poisson", "Binomial", "NegativeBinomial", "Gamma", "Chi2", "Beta", "Dirichlet",
+           "StudentT", "TransformedDistribution", "transforms", "Transform",
+           "ComposeTransform", "identity_transform", "ExpTransform", "AffineTransform",
+           "SigmoidTransform", "TanhTransform", "SoftmaxTransform", "PowerTransform",
+           "AbsTransform"]

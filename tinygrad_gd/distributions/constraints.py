@@ -19,7 +19,7 @@ import numpy as np
 __all__ = ["Constraint", "real", "positive", "nonnegative", "unit_interval", "boolean",
            "simplex", "nonnegative_integer", "one_hot", "lower_cholesky",
            "positive_definite", "real_vector", "greater_than", "greater_than_eq", "interval",
-           "integer_interval", "independent", "dependent"]
+           "half_open_interval", "integer_interval", "independent", "dependent"]
 
 
 def _array(value: Any) -> np.ndarray:
@@ -79,18 +79,19 @@ class _GreaterThan(Constraint):
 
 
 class _Interval(Constraint):
-    """lower_bound <= value <= upper_bound (closed, as PyTorch's)."""
+    """lower_bound <= value <= upper_bound (closed, as PyTorch's); `half_open`: < upper."""
 
-    def __init__(self, lower_bound: Any, upper_bound: Any) -> None:
-        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+    def __init__(self, lower_bound: Any, upper_bound: Any, half_open: bool = False) -> None:
+        self.lower_bound, self.upper_bound, self.half_open = lower_bound, upper_bound, half_open
 
     def check(self, value: Any) -> np.ndarray:
-        data = _array(value)
-        return (_array(self.lower_bound) <= data) & (data <= _array(self.upper_bound))
+        data, upper = _array(value), _array(self.upper_bound)
+        below = data < upper if self.half_open else data <= upper
+        return (_array(self.lower_bound) <= data) & below
 
     def __repr__(self) -> str:
-        return (f"Interval(lower_bound={_shown(self.lower_bound)}, "
-                f"upper_bound={_shown(self.upper_bound)})")
+        return (f"{'HalfOpenInterval' if self.half_open else 'Interval'}(lower_bound="
+                f"{_shown(self.lower_bound)}, upper_bound={_shown(self.upper_bound)})")
 
 
 class _Boolean(Constraint):
@@ -235,6 +236,11 @@ def greater_than_eq(lower_bound: Any) -> Constraint:
 def interval(lower_bound: Any, upper_bound: Any) -> Constraint:
     """lower_bound <= value <= upper_bound."""
     return _Interval(lower_bound, upper_bound)
+
+
+def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
+    """lower_bound <= value < upper_bound."""
+    return _Interval(lower_bound, upper_bound, half_open=True)
 
 
 def integer_interval(lower_bound: int, upper_bound: int) -> Constraint:

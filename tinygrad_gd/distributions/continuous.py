@@ -6,7 +6,8 @@ cdf of a uniform one), so gradients reach the parameters; log_prob, cdf, icdf, e
 and the moments are composed of Tensor ops (the normal cdf and its inverse: tg.special's
 ndtr and ndtri, exact in the tails where 1 + erf rounds). HalfNormal and LogNormal are
 written out here where PyTorch's are TransformedDistributions of a Normal: the same
-values, `loc` and `scale` their parameters. Laplace's cdf and icdf take each side of loc
+values, `loc` and `scale` their parameters (LogNormal's `base_dist` and `transforms`
+are PyTorch's too). Laplace's cdf and icdf take each side of loc
 by its own formula: their derivative at loc itself is the true one (PyTorch's, through
 sign(0), is 0 there).
 """
@@ -22,6 +23,7 @@ from ..special import ndtr, ndtri
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, constant, draw
+from .transforms import ExpTransform
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "HalfNormal",
            "LogNormal"]
@@ -228,6 +230,16 @@ class LogNormal(_LocScale):
 
     def _normal(self) -> Normal:
         return Normal(self.loc, self.scale, validate_args=False)
+
+    @property
+    def base_dist(self) -> Normal:
+        """The Normal whose exp this is (PyTorch's LogNormal.base_dist)."""
+        return self._normal()
+
+    @property
+    def transforms(self) -> list:
+        """[ExpTransform()]: this is the exp of `base_dist` (PyTorch's)."""
+        return [ExpTransform()]
 
     @property
     def mean(self) -> Tensor:

@@ -8,21 +8,29 @@ NotImplementedError naming both classes. The rules here, each in closed form com
 Tensor ops (gradients to both distributions' parameters through backward()):
 Normal-Normal, Bernoulli-Bernoulli, Categorical-Categorical, OneHotCategorical-
 OneHotCategorical, Exponential-Exponential, Uniform-Uniform, Laplace-Laplace,
-MultivariateNormal-MultivariateNormal and Independent-Independent. Where q gives 0 to
-what p does not (a category, Uniform's range outside q's), the divergence is inf.
+MultivariateNormal-MultivariateNormal and Independent-Independent; Poisson-Poisson,
+Gamma-Gamma, Beta-Beta, Dirichlet-Dirichlet, Binomial-Binomial (p's total_count >= q's),
+TransformedDistribution-TransformedDistribution (equal transforms), and PyTorch's mixed
+pairs Exponential-Gamma, Gamma-Exponential, Normal-Laplace, Bernoulli-Poisson,
+Poisson-Bernoulli and Poisson-Binomial (inf). Where q gives 0 to what p does not (a
+category, Uniform's range outside q's), the divergence is inf.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
 
 from ..functional import where
 from ..tensor import Tensor
-from .continuous import Exponential, Laplace, Normal, Uniform
+from .continuous import _EULER_GAMMA, Exponential, Laplace, Normal, Uniform
+from .counts import Binomial, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
-from .distribution import Distribution
+from .distribution import Distribution, constant
+from .gamma_family import Beta, Dirichlet, Gamma
 from .multivariate import Independent, MultivariateNormal, _lower_solve
+from .transformed import TransformedDistribution
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -151,3 +159,91 @@ def _kl_independent_independent(p: Independent, q: Independent) -> Tensor:
     k = p.reinterpreted_batch_ndims
     return result.sum(axis=tuple(range(-k, 0))) if k else result
 
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> Tensor:
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> Tensor:
+    t1 = q.concentration * (p.rate / q.rate).log()
+    t2 = q.concentration.lgamma() - p.concentration.lgamma()
+    t3 = (p.concentration - q.concentration) * p.concentration.digamma()
+    t4 = (q.rate - p.rate) * (p.concentration / p.rate)
+    return t1 + t2 + t3 + t4
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> Tensor:
+    p1, p0, q1, q0 = p.concentration1, p.concentration0, q.concentration1, q.concentration0
+    total_p, total_q = p1 + p0, q1 + q0
+    t1 = q1.lgamma() + q0.lgamma() + total_p.lgamma()
+    t2 = p1.lgamma() + p0.lgamma() + total_q.lgamma()
+    t3 = (p1 - q1) * p1.digamma() + (p0 - q0) * p0.digamma()
+    return t1 - t2 + t3 + (total_q - total_p) * total_p.digamma()
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> Tensor:
+    total_p, total_q = p.concentration.sum(axis=-1), q.concentration.sum(axis=-1)
+    t1 = total_p.lgamma() - total_q.lgamma()
+    t2 = (p.concentration.lgamma() - q.concentration.lgamma()).sum(axis=-1)
+    t3 = p.concentration - q.concentration
+    t4 = p.concentration.digamma() - total_p.digamma().unsqueeze(-1)
+    return t1 - t2 + (t3 * t4).sum(axis=-1)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> Tensor:
+    p_count, q_count = p.total_count._data, q.total_count._data
+    if np.any(p_count < q_count):
+        raise NotImplementedError("kl_divergence: Binomials where q.total_count > "
+                                  "p.total_count have no rule (as in PyTorch)")
+    probs = p.probs
+    kl = p.total_count * (probs * (p.logits - q.logits) + (-probs).log1p()
+                          - (-q.probs).log1p())
+    return _infinite_where(p_count > q_count, kl)
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p: TransformedDistribution, q: TransformedDistribution
+                                ) -> Tensor:
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError("kl_divergence: TransformedDistributions with different "
+                                  "transforms or event shapes have no rule (as in PyTorch)")
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(Exponential, Gamma)
+def _kl_exponential_gamma(p: Exponential, q: Gamma) -> Tensor:
+    ratio = q.rate / p.rate
+    return (-q.concentration * ratio.log() + ratio + q.concentration.lgamma()
+            + q.concentration * _EULER_GAMMA - (1 + _EULER_GAMMA))
+
+
+@register_kl(Gamma, Exponential)
+def _kl_gamma_exponential(p: Gamma, q: Exponential) -> Tensor:
+    return -p.entropy() - q.rate.log() + q.rate * p.concentration / p.rate
+
+
+@register_kl(Normal, Laplace)
+def _kl_normal_laplace(p: Normal, q: Laplace) -> Tensor:
+    loc_diff = p.loc - q.loc
+    z = loc_diff / p.scale
+    t1 = (p.scale / q.scale).log()
+    t2 = math.sqrt(2 / math.pi) * p.scale * (-0.5 * z.square()).exp()
+    t3 = loc_diff * (math.sqrt(0.5) * z).erf()
+    return -t1 + (t2 + t3) / q.scale - 0.5 * (1 + math.log(0.5 * math.pi))
+
+
+@register_kl(Bernoulli, Poisson)
+def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
+    return -p.entropy() - (p.probs * q.rate.log() - q.rate)
+
+
+@register_kl(Poisson, Bernoulli)
+@register_kl(Poisson, Binomial)
+def _kl_poisson_infinity(p: Poisson, q: Distribution) -> Tensor:
+    return constant(np.full(p.rate.shape, np.inf), p.rate.dtype)
