@@ -1,13 +1,16 @@
 """The gamma function's family: lgamma, digamma, polygamma and mvlgamma, and the Hurwitz
 zeta function (PyTorch's special.zeta) that polygamma is made of.
 
-Without SciPy: lgamma is the C library's (math.lgamma, elementwise); digamma climbs by
-psi(x) = psi(x + 1) - 1/x to x >= 10, where its asymptotic series (Bernoulli numbers up
-to B14) is exact to float64, and below 0 reflects, psi(x) = psi(1 - x) - pi / tan(pi x);
-the Hurwitz zeta, the sum of (q + k)**-s over k >= 0, adds its first 9 terms and the
-rest by the Euler-Maclaurin formula (a q below 0 is moved above it by whole steps, for
-a whole s); polygamma(n, x) = (-1)**(n + 1) n! zeta(n + 1, x) for n >= 1. Each is
-computed in float64 and given back in its input's float dtype (float32 stays float32).
+Without SciPy: lgamma below 10 is the Taylor series of lgamma(2 + t), |t| <= 1/2, moved
+there by lgamma(x + 1) = lgamma(x) + ln x (exact relatively at the roots 1 and 2, where
+CPython's math.lgamma loses up to 1e-3 of the value), Stirling's series from 10, and
+below 0 the reflection; digamma climbs by psi(x) = psi(x + 1) - 1/x to x >= 10, where
+its asymptotic series (Bernoulli numbers up to B14) is exact to float64, and below 0
+reflects, psi(x) = psi(1 - x) - pi / tan(pi x); the Hurwitz zeta, the sum of
+(q + k)**-s over k >= 0, adds its first 9 terms and the rest by the Euler-Maclaurin
+formula (a q below 0 is moved above it by whole steps, for a whole s); polygamma(n, x)
+= (-1)**(n + 1) n! zeta(n + 1, x) for n >= 1. Each is computed in float64 and given back
+in its input's float dtype (float32 stays float32).
 
 At the poles and edges the values are PyTorch's: lgamma is inf at 0, the negative
 integers and +-inf; digamma is -inf at 0, inf at -0.0, NaN at the negative integers and
@@ -17,7 +20,8 @@ whole. Where PyTorch's value is an artefact of its algorithm the limit is given 
 polygamma(1, x) is inf at the negative integers (PyTorch's is about 6.6e32 there, from
 sin(pi x) rounded), and zeta(x, inf), polygamma(n >= 2, inf) and zeta(inf, q > 1) are
 0 (PyTorch's are NaN). PyTorch's trigamma, polygamma(1, x) and so digamma's gradient, is
-accurate to about 1e-9 only (a short series); these are accurate to about 1e-15.
+accurate to about 1e-9 only (a short series); these are accurate to about 1e-15 (lgamma
+too, relatively, but near its roots below 0, where the reflection cancels).
 """
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ import numpy as np
 from ..engine import Function
 from .arguments import floating, integer
 from .pointwise import _floats
-from .unary import _Pointwise
+from .special import _QUIET, _OneInput
 
 # B2, B4, ..., B24, the Bernoulli numbers of both asymptotic series
 _BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30),
@@ -41,24 +45,7 @@ _BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30
 _DIGAMMA_SERIES = [float(b / (2 * k)) for k, b in enumerate(_BERNOULLI[:7], 1)]
 _EULER_MACLAURIN = [float(b / math.factorial(2 * k)) for k, b in enumerate(_BERNOULLI, 1)]
 _DIRECT_TERMS = 9  # zeta's terms summed one by one before Euler-Maclaurin (from q + 9 > 9)
-_QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
-
-
-def _lgamma_one(value: float) -> float:
-    """ln|Gamma(value)|; inf at a pole (0, a negative integer) and past float64's range,
-    where math.lgamma raises."""
-    try:
-        return math.lgamma(value)
-    except (ValueError, OverflowError):
-        return math.inf
-
-
-_LGAMMA = np.frompyfunc(_lgamma_one, 1, 1)
-
-
-def lgamma(x: np.ndarray) -> np.ndarray:
-    """ln|Gamma(x)| elementwise, in x's float dtype."""
-    return np.asarray(_LGAMMA(x.astype(np.float64)), dtype=np.float64).astype(x.dtype, copy=False)
+_HALF_LN_2PI, _LN_PI = math.log(2 * math.pi) / 2, math.log(math.pi)
 
 
 def _digamma_positive(v: np.ndarray) -> np.ndarray:
@@ -137,6 +124,54 @@ def zeta(s: np.ndarray, q: np.ndarray) -> np.ndarray:
         return np.where(s == 1, np.inf, out)
 
 
+# lgamma(2 + t) = (1 - Euler's gamma) t + sum over k >= 2 of (-1)**k (zeta(k) - 1) / k t**k:
+# for |t| <= 1/2 its terms fall by 4 each (zeta(k) - 1 < 2**(1 - k)), 28 reach float64
+_ORDERS = np.arange(2.0, 29.0)
+_LGAMMA_SERIES = [1 - np.euler_gamma,
+                  *((-1) ** _ORDERS * _hurwitz(_ORDERS, np.full(27, 2.0)) / _ORDERS)]
+# lgamma(x) ~ (x - 1/2) ln x - x + ln(2 pi) / 2 + sum B2k / (2k (2k - 1) x**(2k - 1)): from
+# x >= 10 the first term left out, B16 / (240 x**15), is below 1e-16 of the value
+_STIRLING = [float(b / (2 * k * (2 * k - 1))) for k, b in enumerate(_BERNOULLI[:7], 1)]
+
+
+def _lgamma_positive(v: np.ndarray) -> np.ndarray:
+    """ln Gamma of values > 0 (or inf, NaN): below 10 the series of lgamma(2 + t), |t| <=
+    1/2, exact relatively at its root t = 0, less ln x + ln(1 + x) below 1/2, less ln(1 + t)
+    for x = 1 + t below 1.5 (the root 1), plus ln((x - 1)(x - 2)...) down to [1.5, 2.5)
+    above 2.5; from 10 Stirling's series."""
+    steps = np.clip(np.floor(v - 1.5), 0, 8)  # (1.5 <= x - steps < 2.5 for x < 10)
+    product = np.ones_like(v)
+    for j in range(1, 9):
+        product = product * np.where(steps >= j, v - j, 1.0)
+    t = np.where(v < 0.5, v, np.where(v < 1.5, v - 1, np.where(v < 10, v - steps - 2, 0.0)))
+    series = np.zeros_like(v)
+    for coefficient in reversed(_LGAMMA_SERIES):
+        series = (series + coefficient) * t
+    series = series + np.where(v < 0.5, -np.log(v) - np.log1p(v),
+                               np.where(v < 1.5, -np.log1p(t), np.log(product)))
+    inverse = 1 / v
+    stirling = np.zeros_like(v)
+    for coefficient in reversed(_STIRLING):
+        stirling = stirling * inverse * inverse + coefficient
+    # (x - 1/2) ln x - x written so that it overflows only where lgamma does
+    stirling = stirling * inverse + (v - 0.5) * (np.log(v) - 1) + (_HALF_LN_2PI - 0.5)
+    return np.where(v < 10, series, stirling)
+
+
+def lgamma(x: np.ndarray) -> np.ndarray:
+    """ln|Gamma(x)| elementwise, in x's float dtype: inf at 0, the negative integers and
+    +-inf; below 0 by the reflection Gamma(x) Gamma(1 - x) = pi / sin(pi x)."""
+    v = x.astype(np.float64)
+    with np.errstate(**_QUIET):
+        negative = v < 0
+        positive = _lgamma_positive(np.where(negative, 1 - v, v))
+        # (sin of x's distance to the nearest whole number: exact, unlike pi x far out)
+        reflected = _LN_PI - np.log(np.abs(np.sin(np.pi * (v - np.round(v))))) - positive
+        out = np.where(negative, reflected, positive)
+        out = np.where((v <= 0) & (v == np.floor(v)), np.inf, out)  # (0, -1, -2, ..., -inf)
+    return out.astype(x.dtype, copy=False)
+
+
 def polygamma(n: int, x: np.ndarray) -> np.ndarray:
     """The n-th derivative of digamma, elementwise, in x's float dtype."""
     if n == 0:
@@ -147,7 +182,7 @@ def polygamma(n: int, x: np.ndarray) -> np.ndarray:
     return out.astype(x.dtype, copy=False)
 
 
-class Lgamma(_Pointwise, elementwise=True, methods=("lgamma",), functions=("lgamma",)):
+class Lgamma(_OneInput, elementwise=True, methods=("lgamma",), functions=("lgamma",)):
     """ln|Gamma(x)|, the log of the gamma function's magnitude (PyTorch's lgamma and
     special.gammaln): inf at 0, at the negative integers (its poles) and at +-inf.
 
@@ -159,7 +194,7 @@ class Lgamma(_Pointwise, elementwise=True, methods=("lgamma",), functions=("lgam
     derivative = staticmethod(digamma)
 
 
-class Digamma(_Pointwise, elementwise=True, methods=("digamma",), functions=("digamma",)):
+class Digamma(_OneInput, elementwise=True, methods=("digamma",), functions=("digamma",)):
     """The digamma function psi, the derivative of lgamma (PyTorch's digamma, special.psi
     and special.digamma): -inf at 0 and inf at -0.0, NaN at the negative integers and
     -inf, as PyTorch's.

@@ -7,9 +7,10 @@ Without SciPy: erf and erfc are the C library's (math.erf, math.erfc, elementwis
 erfinv and ndtri start from erfinv's series near 0 (Halley steps on math.erf) and from
 Winitzki's closed-form approximation in the tails (|x| > 0.5, where 1 - |x| is exact:
 Newton steps on ln(erfc)), to full float64 precision; erfcx is e**(x**2) erfc(x) below 3
-and Laplace's continued fraction above, where erfc underflows; i0 is NumPy's; i1, i0e and
-i1e are their power series up to |x| = 20 and the asymptotic series beyond. Each is
-computed in float64 and given back in its input's float dtype (float32 stays float32).
+(x**2's rounding put back) and Laplace's continued fraction above, where erfc underflows;
+i0 is NumPy's; up to |x| = 20, i0e is NumPy's i0 times e**-|x| and i1 and i1e their power
+series, beyond it the three take the asymptotic series. Each is computed in float64 and
+given back in its input's float dtype (float32 stays float32).
 
 Edges: PyTorch's values, except where PyTorch's is an artefact of its algorithm: i0(+-inf)
 is inf and i1(+-inf) +-inf (PyTorch's are NaN), i1's and i1e's gradients at NaN are NaN
@@ -36,6 +37,14 @@ _QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 _erfc = np.frompyfunc(math.erfc, 1, 1)
 _FAR = 20.0  # beyond it the Bessel functions take their asymptotic series
 _WINITZKI = 0.147  # the constant of Winitzki's approximation of erf's inverse
+
+
+class _OneInput(_Pointwise, register=False):
+    """A special function of one tensor, called as PyTorch's: `erf(input)`, `input=` too."""
+
+    @classmethod
+    def call(cls, input):  # noqa: A002  (PyTorch's argument name)
+        return cls.apply(input)
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
@@ -73,12 +82,12 @@ def erfinv(x: np.ndarray) -> np.ndarray:
     """erf's inverse, elementwise, in x's float dtype: +-inf at +-1, NaN beyond."""
     v = x.astype(np.float64)
     size = np.abs(v)
+    out = np.full_like(v, np.nan)  # (beyond +-1, and NaN)
     with np.errstate(**_QUIET):
-        tail = size > 0.5
-        out = np.where(tail, np.copysign(_erfc_inverse(np.where(tail & (size < 1), 1 - size,
-                                                                0.5)), v),
-                       _erfinv_middle(np.where(tail, 0.0, v)))
-        out = np.where(size == 1, np.copysign(np.inf, v), np.where(size > 1, np.nan, out))
+        middle, tail = size <= 0.5, (size > 0.5) & (size < 1)
+        out[middle] = _erfinv_middle(v[middle])
+        out[tail] = np.copysign(_erfc_inverse(1 - size[tail]), v[tail])
+        out[size == 1] = np.copysign(np.inf, v[size == 1])
     return out.astype(x.dtype, copy=False)
 
 
@@ -87,13 +96,14 @@ def ndtri(p: np.ndarray) -> np.ndarray:
     -inf at 0, inf at 1, NaN outside [0, 1]. In the tails erfc(z) = 2p (or 2 (1 - p)) is
     solved for z, both exact; in the middle sqrt(2) erfinv(2p - 1)."""
     v = p.astype(np.float64)
+    out = np.full_like(v, np.nan)  # (outside [0, 1], and NaN)
     with np.errstate(**_QUIET):
-        low, high = (v < 0.25) & (v > 0), (v > 0.75) & (v < 1)
-        z = SQRT_2 * _erfc_inverse(np.where(low, 2 * v, np.where(high, 2 * (1 - v), 0.5)))
-        middle = SQRT_2 * _erfinv_middle(np.where(low | high, 0.0, 2 * v - 1))
-        out = np.where(low, -z, np.where(high, z, middle))
-        out = np.where(v == 0, -np.inf, np.where(v == 1, np.inf, out))
-        out = np.where((v < 0) | (v > 1), np.nan, out)
+        low, high = (v > 0) & (v < 0.25), (v > 0.75) & (v < 1)
+        middle = (v >= 0.25) & (v <= 0.75)
+        out[low] = -SQRT_2 * _erfc_inverse(2 * v[low])
+        out[high] = SQRT_2 * _erfc_inverse(2 * (1 - v[high]))
+        out[middle] = SQRT_2 * _erfinv_middle(2 * v[middle] - 1)
+        out[v == 0], out[v == 1] = -np.inf, np.inf
     return out.astype(p.dtype, copy=False)
 
 
@@ -107,6 +117,18 @@ def _fraction(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x + 0.5 / g, g
 
 
+def _exp_square(x: np.ndarray) -> np.ndarray:
+    """e**(x**2) with the rounding of x**2 put back (e**(x * x) alone is off by about x**2
+    ulps, 5e-14 at -26): Dekker's split, x = head + tail of 26 bits each, makes x * x =
+    high + low exactly, and e**low is 1 + low."""
+    high = x * x
+    split = x * 134217729.0  # (2**27 + 1)
+    head = split - (split - x)
+    tail = x - head
+    low = ((head * head - high) + 2 * head * tail) + tail * tail
+    return np.exp(high) * (1 + np.where(np.isfinite(low), low, 0.0))  # (+-inf: e**inf)
+
+
 def erfcx(x: np.ndarray) -> np.ndarray:
     """e**(x**2) erfc(x), elementwise, in x's float dtype: the continued fraction for
     x >= 3 (finite where erfc(x) underflows, 0 at inf), the product below (inf below about
@@ -115,7 +137,8 @@ def erfcx(x: np.ndarray) -> np.ndarray:
     with np.errstate(**_QUIET):
         near = v < 3  # (NaN goes to the fraction, which keeps it)
         f, _ = _fraction(np.where(near, 3.0, v))
-        out = np.where(near, np.exp(v * v) * erfc(np.where(near, v, 0.0)), 1 / (SQRT_PI * f))
+        w = np.where(near, v, 0.0)
+        out = np.where(near, _exp_square(w) * erfc(w), 1 / (SQRT_PI * f))
     return out.astype(x.dtype, copy=False)
 
 
@@ -206,7 +229,7 @@ def i1e(x: np.ndarray) -> np.ndarray:
     return _bessel(x, 1, True).astype(x.dtype, copy=False)
 
 
-class Erf(_Pointwise, elementwise=True, methods=("erf",), functions=("erf",)):
+class Erf(_OneInput, elementwise=True, methods=("erf",), functions=("erf",)):
     """The error function, 2/sqrt(pi) times the integral of e**(-t**2) from 0 to x
     (PyTorch's erf and special.erf): +-1 at +-inf.
 
@@ -222,7 +245,7 @@ class Erf(_Pointwise, elementwise=True, methods=("erf",), functions=("erf",)):
             return TWO_OVER_SQRT_PI * np.exp(-x * x)
 
 
-class Erfc(_Pointwise, elementwise=True, methods=("erfc",), functions=("erfc",)):
+class Erfc(_OneInput, elementwise=True, methods=("erfc",), functions=("erfc",)):
     """The complementary error function, 1 - erf(x) without the cancellation (PyTorch's
     erfc and special.erfc): accurate where erf(x) rounds to 1.
 
@@ -238,7 +261,7 @@ class Erfc(_Pointwise, elementwise=True, methods=("erfc",), functions=("erfc",))
             return -TWO_OVER_SQRT_PI * np.exp(-x * x)
 
 
-class Erfinv(_Pointwise, elementwise=True, methods=("erfinv",), functions=("erfinv",)):
+class Erfinv(_OneInput, elementwise=True, methods=("erfinv",), functions=("erfinv",)):
     """erf's inverse, for -1 <= x <= 1 (PyTorch's erfinv and special.erfinv): +-inf at +-1,
     NaN beyond, to full float64 precision in the tails too.
 
@@ -255,7 +278,7 @@ class Erfinv(_Pointwise, elementwise=True, methods=("erfinv",), functions=("erfi
             return SQRT_PI / 2 * np.exp(out * out)
 
 
-class Erfcx(_Pointwise, elementwise=True):
+class Erfcx(_OneInput, elementwise=True):
     """The scaled complementary error function, e**(x**2) erfc(x) (PyTorch's special.erfcx,
     no Tensor method): finite and accurate where erfc(x) underflows (x up to inf, where it
     is 0); inf below about -26.6. Its gradient is taken from the continued fraction for
@@ -269,7 +292,7 @@ class Erfcx(_Pointwise, elementwise=True):
     derivative = staticmethod(_erfcx_slope)
 
 
-class Ndtri(_Pointwise, elementwise=True):
+class Ndtri(_OneInput, elementwise=True):
     """The standard normal distribution's quantile function, the inverse of ndtr
     (PyTorch's special.ndtri, no Tensor method): -inf at 0, inf at 1, NaN outside [0, 1].
 
@@ -285,7 +308,7 @@ class Ndtri(_Pointwise, elementwise=True):
         return math.sqrt(2 * math.pi) * np.exp(out * out / 2)
 
 
-class LogNdtr(_Pointwise, elementwise=True, name="log_ndtr"):
+class LogNdtr(_OneInput, elementwise=True, name="log_ndtr"):
     """ln of the standard normal distribution function (PyTorch's special.log_ndtr, no
     Tensor method), finite far below 0 (about -804.6 at -40), -inf at -inf.
 
@@ -301,7 +324,7 @@ class LogNdtr(_Pointwise, elementwise=True, name="log_ndtr"):
         return math.sqrt(2 / math.pi) / erfcx(-x * SQRT1_2)
 
 
-class I0(_Pointwise, elementwise=True, methods=("i0",), functions=("i0",)):
+class I0(_OneInput, elementwise=True, methods=("i0",), functions=("i0",)):
     """The modified Bessel function of the first kind of order 0 (PyTorch's i0 and
     special.i0): inf beyond about +-713 and at +-inf (PyTorch's is NaN at +-inf).
 
@@ -313,7 +336,7 @@ class I0(_Pointwise, elementwise=True, methods=("i0",), functions=("i0",)):
     derivative = staticmethod(i1)
 
 
-class I0e(_Pointwise, elementwise=True):
+class I0e(_OneInput, elementwise=True):
     """The exponentially scaled modified Bessel function of order 0, e**-|x| I0(x)
     (PyTorch's special.i0e, no Tensor method): 0 at +-inf. Its gradient at 0 is 0, as
     PyTorch's (sign(0) is 0).
@@ -329,7 +352,7 @@ class I0e(_Pointwise, elementwise=True):
         return i1e(x) - np.sign(x) * i0e(x)
 
 
-class I1(_Pointwise, elementwise=True):
+class I1(_OneInput, elementwise=True):
     """The modified Bessel function of the first kind of order 1 (PyTorch's special.i1,
     no Tensor method): +-inf beyond about +-713 and at +-inf (PyTorch's is NaN at +-inf).
 
@@ -343,13 +366,14 @@ class I1(_Pointwise, elementwise=True):
     @staticmethod
     def derivative(x):
         tiny = np.abs(x) < 1e-6  # (i1(x) / x rounds away there: 1/2 + 3 x**2 / 16 instead)
-        slope = i0(x) - i1(x) / np.where(tiny, 1, x)
+        i0_x = i0(x)
+        slope = i0_x - i1(x) / np.where(tiny, 1, x)
         # far out (i0 overflowed) the slope is inf, not inf - inf
         t = np.where(tiny, x, 0.0)
-        return np.where(tiny, 0.5 + 3 * t * t / 16, np.where(np.isinf(i0(x)), np.inf, slope))
+        return np.where(tiny, 0.5 + 3 * t * t / 16, np.where(np.isinf(i0_x), np.inf, slope))
 
 
-class I1e(_Pointwise, elementwise=True):
+class I1e(_OneInput, elementwise=True):
     """The exponentially scaled modified Bessel function of order 1, e**-|x| I1(x)
     (PyTorch's special.i1e, no Tensor method): +-0 at +-inf.
 
@@ -368,7 +392,7 @@ class I1e(_Pointwise, elementwise=True):
         return np.where(tiny, 0.5 - np.abs(t) + 15 * t * t / 16, slope)
 
 
-class Entr(_Pointwise, elementwise=True):
+class Entr(_OneInput, elementwise=True):
     """The entropy term -x ln(x) (PyTorch's special.entr, no Tensor method): 0 at 0, -inf
     below 0 (and at inf); its gradient inf at 0 and NaN below, as PyTorch's.
 
