@@ -20,6 +20,7 @@ from .. import functional as tg
 from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
+from ..values import numeric_dtype
 from .layer_functions import _as_tensor, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
@@ -112,7 +113,7 @@ def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3,
     """softmax(-x) along `dim` (or NumPy's `axis`; None: the last axis of a 1-D or 2-D
     input, as `softmax` here; refused for more axes); `dtype`: the input cast to it
     first (PyTorch's)."""
-    input = _cast(_tensor("softmin", input), dtype)
+    input = _cast("softmin", _tensor("softmin", input), dtype)
     dim = _one_dim("softmin", either("softmin", "axis", axis, "dim", dim), none_ok=True)
     if dim is None:
         implicit_axis("softmin", input.shape)
@@ -124,19 +125,19 @@ def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
     """exp(x) / sum(exp(x)) along `dim` or `axis` (the op `softmax`; None: the last axis of
     a 1-D or 2-D input, refused for more axes); `dtype`: the input cast to it first
     (PyTorch's; `_stacklevel`, PyTorch's too, means nothing here)."""
-    return tg.softmax(_cast(input, dtype), axis, dim=dim)
+    return tg.softmax(_cast("softmax", input, dtype), axis, dim=dim)
 
 
 def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
                 dtype: Any = None, *, axis: int | None = None) -> Tensor:
     """log(softmax(x)) along `dim` or `axis`, by log-sum-exp (the op `log_softmax`; as
     `softmax`'s)."""
-    return tg.log_softmax(_cast(input, dtype), axis, dim=dim)
+    return tg.log_softmax(_cast("log_softmax", input, dtype), axis, dim=dim)
 
 
-def _cast(input: Any, dtype: Any) -> Any:
+def _cast(where: str, input: Any, dtype: Any) -> Any:
     """The input in `dtype` (PyTorch's softmax dtype=: cast before the op), or as given."""
-    return input if dtype is None else _as_tensor("softmax", input).to(dtype)
+    return input if dtype is None else _as_tensor(where, input).to(numeric_dtype(dtype, where))
 
 
 def sigmoid(input: Any) -> Tensor:
@@ -165,7 +166,7 @@ def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     input = _as_tensor("softplus", input)
     threshold = number("softplus", "threshold", threshold)
     smooth = tg.softplus(input, beta)
-    beyond = (input * beta > threshold)._data
+    beyond = input._data * beta > threshold  # (a mask: no graph made for it)
     return tg.where(beyond, input, smooth) if beyond.any() else smooth
 
 

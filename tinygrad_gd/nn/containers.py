@@ -1,5 +1,5 @@
-"""Containers, as PyTorch's: `ModuleList` (numbered) and `ModuleDict` (named) of Modules,
-`ParameterList` and `ParameterDict` of Parameters.
+"""Containers, as PyTorch's: `Sequential` (run in order), `ModuleList` (numbered) and
+`ModuleDict` (named) of Modules, `ParameterList` and `ParameterDict` of Parameters.
 
 A model that holds a varying number of layers or weights keeps them in one of these, so
 that `parameters()`, `state_dict()`, `train()`, the optimizers and the diagrams find them:
@@ -97,7 +97,12 @@ class _List(Module):
         return self
 
     def extend(self, values: Iterable[Any]) -> Any:
-        """Append each of `values`; returns self."""
+        """Append each of `values` (an iterable: one entry is refused, as PyTorch's);
+        returns self."""
+        if isinstance(values, (Tensor, np.ndarray)) or not isinstance(values, Iterable):
+            raise TypeError(f"{type(self).__name__}: extend expects an iterable of "
+                            f"{self._noun}, got a value of type {type(values).__name__}; "
+                            f"append adds one")
         for value in values:
             self.append(value)
         return self
@@ -188,9 +193,7 @@ class Sequential(ModuleList):
                 if not isinstance(key, str):
                     raise TypeError(f"Sequential: the OrderedDict's keys are the layers' "
                                     f"names and must be strings, got {key!r}")
-                if not isinstance(module, Module):
-                    _checked(self, module, repr(key))
-                self.add_module(key, module)
+                self.add_module(key, _checked(self, module, repr(key)))
         else:
             super().__init__(args)
 
@@ -308,13 +311,6 @@ class ParameterList(_List):
 
     def _entry(self, value: Any, position: Any) -> Parameter:
         return _as_parameter(self, value, position)
-
-    def extend(self, values: Iterable[Any]) -> "ParameterList":
-        """Append each of `values`; returns self."""
-        if isinstance(values, (Tensor, np.ndarray)) or not isinstance(values, Iterable):
-            raise TypeError(f"{type(self).__name__}: extend expects an iterable of parameters, "
-                            f"got a value of type {type(values).__name__}; append adds one")
-        return super().extend(values)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):

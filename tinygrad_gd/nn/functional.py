@@ -341,7 +341,7 @@ def kl_div(input: Any, target: Any, size_average: bool | None = None,
         raise ValueError(f"kl_div: reduction must be 'batchmean', 'mean', 'sum' or 'none', got "
                          f"{reduction!r}")
     input, target = _pair("kl_div", input, target)
-    if log_target:
+    if check_flag("kl_div", "log_target", log_target):
         losses = target.exp() * (target - input)
     else:  # 0 log 0 is 0: log 1 where the target is 0; NaN where negative (PyTorch's, silently)
         safe = tg_functional.where((target > 0)._data, target,

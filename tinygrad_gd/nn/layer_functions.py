@@ -6,10 +6,10 @@ Composed of Tensor ops: gradients come from `backward()`.
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
 `_normalized_shape`, `_one_dim`, `_check_probability`, the embedding layers'
 `_padding_idx`, `_starting_weight`, `_embedding_options`; numbers through the ops'
-`number`): one line naming the function or layer; `_constant`, a constant a function
-makes for itself (a mask, zeros, weights), and `_named`, one it computes from constants,
-named for the diagrams; and `_dropout_mask`, the mask of `dropout` and of the channel
-dropouts (spatial_functions.py).
+`number`): one line naming the function or layer; the embedding layers' max_norm
+(`_renorm`); `_constant`, a constant a function makes for itself (a mask, zeros,
+weights), and `_named`, one it computes from constants, named for the diagrams; and
+`_dropout_mask`, the mask of `dropout` and of the channel dropouts (spatial_functions.py).
 """
 from __future__ import annotations
 
@@ -154,6 +154,19 @@ def _embedding_options(where: str, max_norm: Any, norm_type: Any, scale_grad_by_
     if check_flag(where, "sparse", sparse):
         raise NotImplementedError(f"{where}: sparse=True is not supported (sparse gradients); "
                                   f"leave it False: the weight's gradient is dense")
+
+
+def _renorm(weight: Tensor, index: np.ndarray, max_norm: float, norm_type: float) -> None:
+    """PyTorch's embedding_renorm_ (the embedding layers' max_norm): each row of `weight`
+    that `index` looks up whose `norm_type`-norm is above max_norm is scaled, in place and
+    outside the graph, by max_norm / (norm + 1e-7)."""
+    looked_up = np.unique(index)
+    norms = np.linalg.norm(weight._data[looked_up], ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        with no_grad():  # (counted as an in-place write: graphs that saved it refuse)
+            weight[looked_up[over]] = weight._data[looked_up[over]] * (
+                max_norm / (norms[over] + 1e-7))[:, None]
 
 
 def _widened(input: Tensor) -> Tensor:
@@ -348,13 +361,8 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
             or not -rows <= padding_idx < rows):
         raise ValueError(f"embedding: padding_idx must be an int in [{-rows}, {rows - 1}] "
                          f"(a row of the weight), got {padding_idx!r}")
-    if max_norm is not None and index.size:
-        looked_up = np.unique(index)
-        norms = np.linalg.norm(weight._data[looked_up], ord=norm_type, axis=1)
-        over = norms > max_norm  # PyTorch's embedding_renorm_: scale max_norm / (norm + 1e-7)
-        with no_grad():  # (counted as an in-place write: graphs that saved it refuse)
-            weight[looked_up[over]] = weight._data[looked_up[over]] * (
-                max_norm / (norms[over] + 1e-7))[:, None]
+    if max_norm is not None:
+        _renorm(weight, index, max_norm, norm_type)
     rows_out = weight[index]
     if padding_idx is not None:
         learned = (index != padding_idx % rows)[..., None]

@@ -20,7 +20,8 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor, _constant, _widened, batch_norm
+from .layer_functions import (_as_tensor, _constant, _embedding_options, _renorm,
+                              _widened, batch_norm)
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]
@@ -271,13 +272,13 @@ def _bags(where: str, index: np.ndarray, offsets: Any, include_last_offset: bool
             len(ends))
 
 
-def _bag_options(where: str, max_norm: Any, scale_grad_by_freq: Any, mode: Any,
-                 sparse: Any) -> None:
-    """The options supported only as PyTorch's defaults, and mode, checked."""
+def _bag_options(where: str, max_norm: Any, norm_type: Any, scale_grad_by_freq: Any,
+                 mode: Any, sparse: Any) -> None:
+    """mode, max_norm and norm_type (as `embedding`'s) checked; scale_grad_by_freq and
+    sparse supported as PyTorch's defaults only."""
     if mode not in _MODES:
         raise ValueError(f"{where}: mode must be 'sum', 'mean' or 'max', got {mode!r}")
-    if max_norm is not None:  # (PyTorch's renormalises the weight's rows in place)
-        raise ValueError(f"{where}: max_norm={max_norm!r} is not supported, only None")
+    _embedding_options(where, max_norm, norm_type, False, False)
     for name, value in (("scale_grad_by_freq", scale_grad_by_freq), ("sparse", sparse)):
         if check_flag(where, name, value):
             raise ValueError(f"{where}: {name}=True is not supported, only False (the "
@@ -298,8 +299,9 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
     entry is where the last bag ends, not a bag). An empty bag gives zeros.
     `per_sample_weights` (mode 'sum' only, the input's shape) multiplies each row before
     the sum, and gets a gradient. Entries equal to `padding_idx` are left out of their bag
-    (a mean counts the others). max_norm, scale_grad_by_freq and sparse are supported as
-    PyTorch's defaults only; norm_type (used with max_norm) is accepted.
+    (a mean counts the others). `max_norm`: as `embedding`'s, each looked-up row of a
+    `norm_type`-norm above it rescaled to max_norm in the weight itself (in place, outside
+    the graph). scale_grad_by_freq and sparse are supported as PyTorch's defaults only.
     """
     where = "embedding_bag"
     weight = _as_tensor(where, weight, None, "weight")
@@ -309,8 +311,7 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
     if weight.dtype.kind != "f":
         raise RuntimeError(f"{where}: weight must be floating point, got dtype "
                            f"{weight.dtype}; convert it first, w.double()")
-    number(where, "norm_type", norm_type)
-    _bag_options(where, max_norm, scale_grad_by_freq, mode, sparse)
+    _bag_options(where, max_norm, norm_type, scale_grad_by_freq, mode, sparse)
     index = _index_array(where, "the input (indices)", input)
     include_last_offset = check_flag(where, "include_last_offset", include_last_offset)
     if per_sample_weights is not None:
@@ -339,6 +340,8 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: float 
         bad = entries[(entries < 0) | (entries >= rows)][0]
         raise RuntimeError(f"{where}: the input takes value {bad}, not a row of the weight: "
                            f"indices must lie in [0, {rows})")
+    if max_norm is not None:
+        _renorm(weight, entries, max_norm, norm_type)
     kept = np.flatnonzero(entries != padding_idx) if padding_idx is not None \
         else np.arange(entries.size)
     entries, bag_of = entries[kept], bag_of[kept]

@@ -98,14 +98,15 @@ class Linear(Module):
         self.register_parameter("bias", Parameter(b.astype(resolved)) if b is not None else None)
 
     def forward(self, input: Any) -> Tensor:
-        input = _as_tensor(self, input, self.weight)
+        weight = self.weight  # (read once: a parametrized weight is looked up at each read)
+        input = _as_tensor(self, input, weight)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             size = input.shape[-1] if input.ndim else "no axis"
             raise ValueError(
                 f"{self!r}: the input's last axis has size {size} (input shape {input.shape}), "
                 f"but the layer takes in_features={self.in_features}; each sample must be a "
                 f"row of {self.in_features} features")
-        return F.linear(input, self.weight, self.bias)
+        return F.linear(input, weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "

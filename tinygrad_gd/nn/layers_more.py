@@ -167,8 +167,9 @@ class EmbeddingBag(Module):
     (PyTorch's), reduced to one row each: mode 'sum', 'mean' (the default) or 'max' (see
     `functional.embedding_bag`); forward(input, offsets=None, per_sample_weights=None).
     `padding_idx`: that row starts at zero and its entries are left out of their bags.
-    `_weight` (PyTorch's): the starting weight, copied. max_norm, scale_grad_by_freq and
-    sparse are supported as PyTorch's defaults only."""
+    `_weight` (PyTorch's): the starting weight, copied. `max_norm` (and `norm_type`) as
+    `Embedding`'s: the looked-up rows renormalised in the weight itself.
+    scale_grad_by_freq and sparse are supported as PyTorch's defaults only."""
 
     _positional_tensors = 1  # (_weight)
 
@@ -181,9 +182,8 @@ class EmbeddingBag(Module):
         where = "EmbeddingBag"
         self.num_embeddings = _check_features(num_embeddings, "num_embeddings", where)
         self.embedding_dim = _check_features(embedding_dim, "embedding_dim", where)
-        number(where, "norm_type", norm_type)
+        _bag_options(where, max_norm, norm_type, scale_grad_by_freq, mode, sparse)
         self.norm_type = norm_type  # (as given: PyTorch's repr shows it)
-        _bag_options(where, max_norm, scale_grad_by_freq, mode, sparse)
         self.max_norm, self.scale_grad_by_freq, self.sparse = max_norm, False, False
         self.mode = mode
         self.include_last_offset = check_flag(where, "include_last_offset",
@@ -203,10 +203,14 @@ class EmbeddingBag(Module):
                              per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self) -> str:
-        # PyTorch's: norm_type shown where it is not 2 (max_norm and scale_grad_by_freq are
-        # always their defaults here, not shown)
-        norm = "" if self.norm_type == 2 else f", norm_type={self.norm_type}"
-        text = f"{self.num_embeddings}, {self.embedding_dim}{norm}, mode={self.mode!r}"
+        # PyTorch's: max_norm and norm_type shown where they are not their defaults
+        # (scale_grad_by_freq is always its default here, not shown)
+        text = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        text += f", mode={self.mode!r}"
         return text + ("" if self.padding_idx is None else f", padding_idx={self.padding_idx}")
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..grad_mode import check_flag
 from ..tensor import Tensor
 from . import functional as F
 from ..ops.arguments import number
 from .loss_checks import _check_reduction, _check_weight, _legacy_reduction
-from .module import Buffer, Module
+from .layer_functions import _as_tensor
+from .module import Module
 
 __all__ = ["SSELoss", "HalfSSELoss", "MSELoss", "L1Loss", "HuberLoss", "SmoothL1Loss",
            "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss"]
@@ -100,9 +102,9 @@ def _keep(loss: Module, name: str, weight: Any) -> None:
     requires a gradient is kept as it is, so that gradients reach it."""
     if isinstance(weight, Tensor) and weight.requires_grad:
         setattr(loss, name, weight)
-    else:
-        loss.register_buffer(name, weight if weight is None or isinstance(weight, Tensor)
-                             else Buffer(weight))
+    else:  # (numbers checked here: an error names the loss)
+        loss.register_buffer(name, weight if weight is None else
+                             _as_tensor(type(loss).__name__, weight, None, name))
 
 
 class _WeightedLoss(_ReducedLoss):
@@ -206,7 +208,8 @@ class KLDivLoss(Module):
         if reduction not in ("mean", "batchmean", "sum", "none"):
             raise ValueError(f"KLDivLoss: reduction must be 'batchmean', 'mean', 'sum' or "
                              f"'none', got {reduction!r}")
-        self.reduction, self.log_target = reduction, log_target
+        self.reduction = reduction
+        self.log_target = check_flag("KLDivLoss", "log_target", log_target)
 
     def forward(self, input: Any, target: Any) -> Tensor:
         return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

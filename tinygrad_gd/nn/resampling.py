@@ -37,6 +37,7 @@ import numpy as np
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
+from .grid_sampling import cubic_weights
 from .layer_functions import _as_tensor, _constant
 from .module import Module
 from .spatial_functions import adaptive_avg_pool2d
@@ -223,17 +224,8 @@ def _cubic(n_in: int, n_out: int, align_corners: bool, scale: float | None,
            dtype: np.dtype) -> list[tuple[np.ndarray, np.ndarray]]:
     op = _opmath(dtype)
     first, t = _source(n_in, n_out, align_corners, scale, op, cubic=True)
-    a = op(-0.75)  # (PyTorch's and OpenCV's A; Keys' paper has -0.5)
-
-    def near(d: np.ndarray) -> np.ndarray:  # the weight at a distance d <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + 1
-
-    def far(d: np.ndarray) -> np.ndarray:  # the weight at a distance 1 < d < 2
-        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-
-    weights = (far(t + op(1)), near(t), near(op(1) - t), far((op(1) - t) + op(1)))
     return [(np.clip(first + j - 1, 0, n_in - 1), w.astype(dtype))
-            for j, w in enumerate(weights)]
+            for j, w in enumerate(cubic_weights(t))]
 
 
 def _combine(x: Tensor, axis: int, taps: list, name: str) -> Tensor:

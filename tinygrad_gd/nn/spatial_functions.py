@@ -9,10 +9,10 @@ The 1-d ones are the 2-d ops (`tg.conv2d`, `tg.max_pool2d`, `tg.avg_pool2d`) on 
 with a unit height (and a batch of one, added and removed in the graph, for unbatched
 input): one node each in the graph, their gradients the ops'; their arguments are checked
 first, so that an error names the 1-d function and shapes. The adaptive pools are the 2-d
-pools where the windows are all alike, else composed of Tensor ops (a matmul with an
-averaging matrix per axis, named so in diagrams; `gather` at PyTorch's indices of the
-maxima): gradients come from `backward()`. Their helpers are written over n axes, for the
-3-d ones too (volumetric_functions.py).
+pools where the windows are all alike, else composed of Tensor ops (per axis, each
+window's entries taken and averaged, so a NaN or inf stays in its own windows; `gather`
+at PyTorch's indices of the maxima): gradients come from `backward()`. Their helpers are
+written over n axes, for the 3-d ones too (volumetric_functions.py).
 """
 from __future__ import annotations
 
@@ -116,12 +116,19 @@ def _adaptive_input(where: str, input: Any, n: int = 2) -> Tensor:
     return input
 
 
-def _averaging(size: int, out: int, dtype: np.dtype) -> np.ndarray:
-    """The (out, size) matrix whose row i averages window i of an axis."""
-    matrix = np.zeros((out, size), dtype)
-    for i, (start, end) in enumerate(_windows(size, out)):
-        matrix[i, start:end] = 1.0 / (end - start)
-    return matrix
+def _window_means(x: Tensor, axis: int, out: int) -> Tensor:
+    """The mean of each of the `out` windows (`_windows`) along `axis` (from 0): each
+    window's entries gathered, padded to the longest window's length with its last entry,
+    the padding left out by `where`, then summed and divided by the window's length. (Not
+    a matmul with an averaging matrix: its 0 times a NaN or inf of another window is NaN.)"""
+    bounds = np.array(_windows(x.shape[axis], out))
+    lengths = bounds[:, 1] - bounds[:, 0]
+    offsets = np.arange(lengths.max())
+    index = np.minimum(bounds[:, :1] + offsets, bounds[:, 1:] - 1)  # (out, longest)
+    after = (1,) * (x.ndim - axis - 1)  # (the axes after `axis` broadcast)
+    inside = (offsets < lengths[:, None]).reshape(index.shape + after)
+    sums = tg.where(inside, x.take(index, axis=axis), 0.0).sum(axis=axis + 1)
+    return sums / _constant(lengths.reshape((out,) + after), "window sizes", x.dtype)
 
 
 def _unbatched(result: Any, batched: bool) -> Any:
@@ -145,23 +152,17 @@ def _pooled(input: Tensor, pool: Any, size: tuple[int, ...]) -> Any:
 
 def _adaptive_avg(where: str, pool: Any, input: Any, output_size: Any, n: int) -> Tensor:
     """An n-d adaptive average pool (n = 2, 3): the n-d average pool `pool` where the
-    windows are alike, else averaging matrices applied axis by axis (named: a diagram
-    would draw them as the user's inputs)."""
+    windows are alike, else `_window_means` axis by axis."""
     input = _adaptive_input(where, input, n)
     size = _output_size(where, output_size, input.shape[-n:])
     pooled = _pooled(input, pool, size)
     if pooled is not None:
         return pooled
-    dtype = input.dtype if input.dtype.kind == "f" else np.dtype(np.float64)
-    spatial, lead = input.shape[-n:], input.shape[:-n]
-    rows = _constant(_averaging(spatial[-2], size[-2], dtype), "averaging matrix (rows)")
-    columns = _constant(_averaging(spatial[-1], size[-1], dtype).T,
-                        "averaging matrix (columns)")
-    if n == 3:  # the depth first: (depth out, depth) @ (depth, height * width)
-        depth = _constant(_averaging(spatial[0], size[0], dtype), "averaging matrix (depth)")
-        input = (depth @ input.reshape(lead + (spatial[0], spatial[1] * spatial[2]))).reshape(
-            lead + (size[0],) + spatial[1:])
-    return (rows @ input) @ columns
+    for k, out in enumerate(size):  # axis by axis (an axis kept whole: as it is)
+        axis = input.ndim - n + k
+        if out != input.shape[axis]:
+            input = _window_means(input, axis, out)
+    return input
 
 
 def adaptive_avg_pool2d(input: Any, output_size: Any) -> Tensor:

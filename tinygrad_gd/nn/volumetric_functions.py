@@ -6,8 +6,9 @@ unbatched (channels, depth, height, width): `conv3d`, `max_pool3d` (and
 The convolution and the pools are the 2-d ops written over any number of axes
 (ops/convolution.py: `Conv3d`, `MaxPool3d`, `AvgPool3d`, one node each in the graph, their
 arguments an int or (depth, height, width)); the adaptive pools are spatial_functions.py's,
-over three axes: the 3-d pool where the windows are all alike, else averaging matrices
-(named) or `gather` at PyTorch's indices. Gradients come from `backward()`.
+over three axes: the 3-d pool where the windows are all alike, else each window's entries
+taken and averaged axis by axis, or `gather` at PyTorch's indices. Gradients come from
+`backward()`.
 """
 from __future__ import annotations
 
