@@ -1122,3 +1122,16 @@ def test_the_repr_of_an_empty_tensor_gives_its_shape_as_pytorchs():
     assert repr(tg.zeros((0, 3))) == "Tensor([], size=(0, 3))"
     assert repr(tg.zeros((3, 0), dtype=np.float32)) == "Tensor([], size=(3, 0), dtype=float32)"
     assert repr(tg.zeros(0)) == "Tensor([])"
+
+
+@pytest.mark.parametrize("name, args", [
+    ("exp", ()), ("sin", ()), ("relu", ()), ("floor", ()), ("erf", ()), ("sum", ()),
+    ("log_softmax", (0,)), ("maximum", ("other",)), ("atan2", ("other",)), ("mul", ("other",)),
+    ("matmul", ("other",)), ("add", ("other",))])
+def test_every_tg_function_takes_pytorchs_input_and_other_keywords(name, args):
+    x, y = tg.tensor([0.25, 0.5]), tg.tensor([2.0, 3.0])
+    positional = [y if a == "other" else a for a in args]
+    keywords = {"other": y} if "other" in args else {}
+    rest = [a for a in positional if a is not y]
+    expected = getattr(tg, name)(x, *positional)
+    assert np.array_equal(getattr(tg, name)(*rest, input=x, **keywords).data, expected.data)

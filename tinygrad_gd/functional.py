@@ -2,7 +2,8 @@
 
 Nothing is written here by hand: each registered op that names `functions=` in its class
 statement becomes a function of this module (and of `tinygrad_gd`), calling the op's
-`call` as the Tensor method does (`tg.sum(x, axis=0)` is `x.sum(axis=0)`).
+`call` as the Tensor method does (`tg.sum(x, axis=0)` is `x.sum(axis=0)`); PyTorch's
+`input=` names the first tensor (`tg.exp(input=x)`).
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def _add_functions(op: type[Function], previous: type[Function] | None = None) -
             del globals()[name]
             __all__.remove(name)
     for name in op.functions:
-        function = calling(op, name)  # tg.name(x, ...) is op.call(x, ...), as x.name(...)
+        function = calling(op, name, input_keyword=True)  # tg.name(x, ...): op.call(x, ...)
         function.__module__ = __name__
         globals()[name] = function
         if name not in __all__:

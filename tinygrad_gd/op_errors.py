@@ -49,13 +49,25 @@ def _without_first(text: str) -> str:
     return re.sub(r"\b1 were given", "1 was given", text)
 
 
-def calling(op: Any, name: str) -> Callable:
+def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
     """`op.call` under the name a user calls it by (a Tensor method or a `tg.` function):
-    a wrong argument is restated as one line naming `name`."""
+    a wrong argument is restated as one line naming `name`. `input_keyword` (a function):
+    PyTorch's `input=` (and a binary op's `other=`) are the first (second) tensor also
+    where `call` names them otherwise."""
     call = op.call
     hidden = isinstance(inspect.getattr_static(op, "call"), classmethod)
+    try:
+        named = set(inspect.signature(call).parameters)
+    except (TypeError, ValueError):  # (no signature to read: leave the keywords to call)
+        named = {"input", "other"}
+    moved = input_keyword and "input" not in named
+    other = input_keyword and "other" not in named
 
     def function(*args: Any, **kwargs: Any) -> Any:
+        if moved and "input" in kwargs:
+            args = (kwargs.pop("input"),) + args
+        if other and "other" in kwargs and len(args) == 1:
+            args += (kwargs.pop("other"),)
         try:
             return call(*args, **kwargs)
         except TypeError as err:

@@ -31,7 +31,7 @@ __all__ = ["erf", "erfc", "erfinv", "erfcx", "ndtr", "ndtri", "log_ndtr", "i0", 
 
 def _function(op: Any, name: str) -> Any:
     """`op.call` as `tg.special.<name>` (a wrong argument is refused naming it)."""
-    function = calling(op, name)
+    function = calling(op, name, input_keyword=True)
     function.__module__ = __name__
     return function
 

@@ -33,7 +33,8 @@ import numpy as np
 from ..engine import Function
 from .arguments import floating, integer
 from .pointwise import _floats
-from .special import _QUIET, _OneInput
+from .special import _QUIET
+from .unary import _Pointwise
 
 # B2, B4, ..., B24, the Bernoulli numbers of both asymptotic series
 _BERNOULLI = [Fraction(1, 6), Fraction(-1, 30), Fraction(1, 42), Fraction(-1, 30),
@@ -182,7 +183,7 @@ def polygamma(n: int, x: np.ndarray) -> np.ndarray:
     return out.astype(x.dtype, copy=False)
 
 
-class Lgamma(_OneInput, elementwise=True, methods=("lgamma",), functions=("lgamma",)):
+class Lgamma(_Pointwise, elementwise=True, methods=("lgamma",), functions=("lgamma",)):
     """ln|Gamma(x)|, the log of the gamma function's magnitude (PyTorch's lgamma and
     special.gammaln): inf at 0, at the negative integers (its poles) and at +-inf.
 
@@ -194,7 +195,7 @@ class Lgamma(_OneInput, elementwise=True, methods=("lgamma",), functions=("lgamm
     derivative = staticmethod(digamma)
 
 
-class Digamma(_OneInput, elementwise=True, methods=("digamma",), functions=("digamma",)):
+class Digamma(_Pointwise, elementwise=True, methods=("digamma",), functions=("digamma",)):
     """The digamma function psi, the derivative of lgamma (PyTorch's digamma, special.psi
     and special.digamma): -inf at 0 and inf at -0.0, NaN at the negative integers and
     -inf, as PyTorch's.

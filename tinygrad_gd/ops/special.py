@@ -39,14 +39,6 @@ _FAR = 20.0  # beyond it the Bessel functions take their asymptotic series
 _WINITZKI = 0.147  # the constant of Winitzki's approximation of erf's inverse
 
 
-class _OneInput(_Pointwise, register=False):
-    """A special function of one tensor, called as PyTorch's: `erf(input)`, `input=` too."""
-
-    @classmethod
-    def call(cls, input):  # noqa: A002  (PyTorch's argument name)
-        return cls.apply(input)
-
-
 def erfc(x: np.ndarray) -> np.ndarray:
     """1 - erf(x) without its cancellation, elementwise (the C library's, through math.erfc)."""
     return np.asarray(_erfc(x), dtype=np.result_type(x, 1.0))
@@ -229,7 +221,7 @@ def i1e(x: np.ndarray) -> np.ndarray:
     return _bessel(x, 1, True).astype(x.dtype, copy=False)
 
 
-class Erf(_OneInput, elementwise=True, methods=("erf",), functions=("erf",)):
+class Erf(_Pointwise, elementwise=True, methods=("erf",), functions=("erf",)):
     """The error function, 2/sqrt(pi) times the integral of e**(-t**2) from 0 to x
     (PyTorch's erf and special.erf): +-1 at +-inf.
 
@@ -245,7 +237,7 @@ class Erf(_OneInput, elementwise=True, methods=("erf",), functions=("erf",)):
             return TWO_OVER_SQRT_PI * np.exp(-x * x)
 
 
-class Erfc(_OneInput, elementwise=True, methods=("erfc",), functions=("erfc",)):
+class Erfc(_Pointwise, elementwise=True, methods=("erfc",), functions=("erfc",)):
     """The complementary error function, 1 - erf(x) without the cancellation (PyTorch's
     erfc and special.erfc): accurate where erf(x) rounds to 1.
 
@@ -261,7 +253,7 @@ class Erfc(_OneInput, elementwise=True, methods=("erfc",), functions=("erfc",)):
             return -TWO_OVER_SQRT_PI * np.exp(-x * x)
 
 
-class Erfinv(_OneInput, elementwise=True, methods=("erfinv",), functions=("erfinv",)):
+class Erfinv(_Pointwise, elementwise=True, methods=("erfinv",), functions=("erfinv",)):
     """erf's inverse, for -1 <= x <= 1 (PyTorch's erfinv and special.erfinv): +-inf at +-1,
     NaN beyond, to full float64 precision in the tails too.
 
@@ -278,7 +270,7 @@ class Erfinv(_OneInput, elementwise=True, methods=("erfinv",), functions=("erfin
             return SQRT_PI / 2 * np.exp(out * out)
 
 
-class Erfcx(_OneInput, elementwise=True):
+class Erfcx(_Pointwise, elementwise=True):
     """The scaled complementary error function, e**(x**2) erfc(x) (PyTorch's special.erfcx,
     no Tensor method): finite and accurate where erfc(x) underflows (x up to inf, where it
     is 0); inf below about -26.6. Its gradient is taken from the continued fraction for
@@ -292,7 +284,7 @@ class Erfcx(_OneInput, elementwise=True):
     derivative = staticmethod(_erfcx_slope)
 
 
-class Ndtri(_OneInput, elementwise=True):
+class Ndtri(_Pointwise, elementwise=True):
     """The standard normal distribution's quantile function, the inverse of ndtr
     (PyTorch's special.ndtri, no Tensor method): -inf at 0, inf at 1, NaN outside [0, 1].
 
@@ -308,7 +300,7 @@ class Ndtri(_OneInput, elementwise=True):
         return math.sqrt(2 * math.pi) * np.exp(out * out / 2)
 
 
-class LogNdtr(_OneInput, elementwise=True, name="log_ndtr"):
+class LogNdtr(_Pointwise, elementwise=True, name="log_ndtr"):
     """ln of the standard normal distribution function (PyTorch's special.log_ndtr, no
     Tensor method), finite far below 0 (about -804.6 at -40), -inf at -inf.
 
@@ -324,7 +316,7 @@ class LogNdtr(_OneInput, elementwise=True, name="log_ndtr"):
         return math.sqrt(2 / math.pi) / erfcx(-x * SQRT1_2)
 
 
-class I0(_OneInput, elementwise=True, methods=("i0",), functions=("i0",)):
+class I0(_Pointwise, elementwise=True, methods=("i0",), functions=("i0",)):
     """The modified Bessel function of the first kind of order 0 (PyTorch's i0 and
     special.i0): inf beyond about +-713 and at +-inf (PyTorch's is NaN at +-inf).
 
@@ -336,7 +328,7 @@ class I0(_OneInput, elementwise=True, methods=("i0",), functions=("i0",)):
     derivative = staticmethod(i1)
 
 
-class I0e(_OneInput, elementwise=True):
+class I0e(_Pointwise, elementwise=True):
     """The exponentially scaled modified Bessel function of order 0, e**-|x| I0(x)
     (PyTorch's special.i0e, no Tensor method): 0 at +-inf. Its gradient at 0 is 0, as
     PyTorch's (sign(0) is 0).
@@ -352,7 +344,7 @@ class I0e(_OneInput, elementwise=True):
         return i1e(x) - np.sign(x) * i0e(x)
 
 
-class I1(_OneInput, elementwise=True):
+class I1(_Pointwise, elementwise=True):
     """The modified Bessel function of the first kind of order 1 (PyTorch's special.i1,
     no Tensor method): +-inf beyond about +-713 and at +-inf (PyTorch's is NaN at +-inf).
 
@@ -373,7 +365,7 @@ class I1(_OneInput, elementwise=True):
         return np.where(tiny, 0.5 + 3 * t * t / 16, np.where(np.isinf(i0_x), np.inf, slope))
 
 
-class I1e(_OneInput, elementwise=True):
+class I1e(_Pointwise, elementwise=True):
     """The exponentially scaled modified Bessel function of order 1, e**-|x| I1(x)
     (PyTorch's special.i1e, no Tensor method): +-0 at +-inf.
 
@@ -392,7 +384,7 @@ class I1e(_OneInput, elementwise=True):
         return np.where(tiny, 0.5 - np.abs(t) + 15 * t * t / 16, slope)
 
 
-class Entr(_OneInput, elementwise=True):
+class Entr(_Pointwise, elementwise=True):
     """The entropy term -x ln(x) (PyTorch's special.entr, no Tensor method): 0 at 0, -inf
     below 0 (and at inf); its gradient inf at 0 and NaN below, as PyTorch's.
 
