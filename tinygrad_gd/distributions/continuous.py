@@ -24,6 +24,7 @@ from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, constant, draw
 from .transforms import ExpTransform
+from ..nn.layer_functions import _named
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "HalfNormal",
            "LogNormal"]
@@ -85,7 +86,7 @@ class Normal(_LocScale):
                 ) -> Tensor:
         eps = _standard(self, sample_shape, generator, seed,
                         lambda rng, shape: rng.standard_normal(shape))
-        return self.loc + eps * self.scale
+        return self.loc + _named(eps * self.scale, "draws * scale")
 
     def log_prob(self, value: Any) -> Tensor:
         z = self._z(value, "log_prob")
@@ -125,7 +126,7 @@ class Laplace(_LocScale):
         eps = np.finfo(self._dtype).eps
         u = _standard(self, sample_shape, generator, seed,
                       lambda rng, shape: rng.uniform(eps - 1, 1, shape))
-        return self.loc - self.scale * u.sign() * (-u.abs()).log1p()
+        return self.loc - self.scale * _named(u.sign() * (-u.abs()).log1p(), "Laplace draws")
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value, "log_prob")
@@ -168,7 +169,7 @@ class Cauchy(_LocScale):
                 ) -> Tensor:
         eps = _standard(self, sample_shape, generator, seed,
                         lambda rng, shape: rng.standard_cauchy(shape))
-        return self.loc + eps * self.scale
+        return self.loc + _named(eps * self.scale, "draws * scale")
 
     def log_prob(self, value: Any) -> Tensor:
         z = self._z(value, "log_prob")
@@ -207,7 +208,7 @@ class Gumbel(_LocScale):
                 ) -> Tensor:
         u = _standard(self, sample_shape, generator, seed,
                       lambda rng, shape: _uniform_open(rng, shape, self._dtype))
-        return self.loc - self.scale * (-u.log()).log()
+        return self.loc - self.scale * _named((-u.log()).log(), "Gumbel draws")
 
     def log_prob(self, value: Any) -> Tensor:
         z = self._z(value, "log_prob")
@@ -361,7 +362,7 @@ class Uniform(Distribution):
     def rsample(self, sample_shape: Any = (), *, generator: Any = None, seed: Any = None
                 ) -> Tensor:
         u = _standard(self, sample_shape, generator, seed, lambda rng, shape: rng.random(shape))
-        return self.low + u * (self.high - self.low)
+        return self.low + _named(u * (self.high - self.low), "draws * (high - low)")
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value, "log_prob")

@@ -18,6 +18,7 @@ import numpy as np
 from ..functional import where
 from ..tensor import Tensor
 from . import constraints
+from ..nn.layer_functions import _named
 from .distribution import Distribution, broadcast_all, constant, draw
 
 __all__ = ["Bernoulli", "Geometric", "Categorical", "OneHotCategorical"]
@@ -39,7 +40,7 @@ def _binary_logits(probs: Tensor) -> Tensor:
 def _binary_log_prob(logits: Tensor, value: Tensor) -> Tensor:
     """value * log(sigmoid(x)) + (1 - value) * log(1 - sigmoid(x)) by softplus: exact for
     any logit (minus PyTorch's binary_cross_entropy_with_logits)."""
-    return -(value * (-logits).softplus() + (1 - value) * logits.softplus())
+    return -(value * (-logits).softplus() + _named(1 - value, "1 - value") * logits.softplus())
 
 
 class _ProbsOrLogits(Distribution):

@@ -26,6 +26,7 @@ from ..creation import _sizes, make_generator
 from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..tensor import Tensor
+from ..nn.layer_functions import _named
 from ..values import _as_array, default_float
 from . import constraints
 
@@ -72,9 +73,9 @@ def broadcast_all(where: str, *values: Any, dtype: Any = None) -> list[Tensor]:
 
 def draw(where: str, generator: Any, seed: Any, make: Any, dtype: Any) -> Tensor:
     """`make(rng)` (an array drawn from the generator `make_generator` gives) as a constant
-    tensor in `dtype`."""
+    tensor in `dtype`, named for diagrams ("Normal.rsample draws": not a user's input)."""
     rng = make_generator(seed, generator, where)
-    return constant(np.asarray(make(rng)).astype(dtype, copy=False))
+    return _named(constant(np.asarray(make(rng)).astype(dtype, copy=False)), f"{where} draws")
 
 
 def _first_bad(ok: np.ndarray, values: np.ndarray) -> str:

@@ -43,7 +43,7 @@ from .. import functional as tg
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant
+from .layer_functions import _as_tensor, _constant, _named
 
 __all__ = ["affine_grid", "grid_sample"]
 
@@ -315,9 +315,12 @@ def grid_sample(input: Any, grid: Any, mode: str = "bilinear", padding_mode: str
     rows = input.permute(0, *range(2, dims + 2), 1).reshape(
         batch * int(np.prod(spatial)), channels)
     values = rows.take(np.stack(indices, axis=1), axis=0)  # (N, taps, positions, C)
+    # (an input needing no gradient: the entries read are a constant, named as what they are)
+    values = _named(values, f"{input.name or 'input'} at the grid's taps")
     inside = np.stack(insides, axis=1)[..., None]
     if not inside.all():  # (0 read outside: not weight * input, which inf would make NaN)
-        values = tg.where(inside, values, 0)
+        values = _named(tg.where(inside, values, 0), f"{input.name or 'input'} at the "
+                        f"grid's taps (0 outside)")
     out = (values * tg.stack(weights, axis=1)[..., None]).sum(axis=1)
     return out.reshape(batch, *out_spatial, channels).permute(0, dims + 1,
                                                               *range(1, dims + 1))

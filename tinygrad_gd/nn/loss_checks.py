@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
-from .layer_functions import _as_tensor
+from .layer_functions import _as_tensor, _named
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -165,8 +165,8 @@ def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,
     Tensor ops (cross_entropy's, on log_softmax(input), and nll_loss's)."""
     safe = np.where(ignored, 0, classes)  # any class: its term is multiplied by 0
     picked = tg_functional.take_along_axis(log_p, np.expand_dims(safe, -1), axis=-1)
-    keep = Tensor((~ignored).astype(log_p.dtype))
-    sample_weight = keep if weight is None else weight[safe] * keep
+    keep = _named(Tensor((~ignored).astype(log_p.dtype)), "target not ignored")
+    sample_weight = keep if weight is None else _named(weight[safe] * keep, "weight[target]")
     losses = -picked.reshape(classes.shape) * sample_weight
     if smoothing:
         spread = -(log_p if weight is None else log_p * weight).sum(axis=-1) * keep

@@ -307,8 +307,11 @@ class _RecurrentLayer(Module):
         if rows is None or rows == state[0].shape[0]:
             state = self._step(x, state, weights)
             return state, state[0]
-        new = self._step(x, tuple(part[:rows] for part in state), weights)
-        return tuple(tg.cat([a, part[rows:]], axis=0) for a, part in zip(new, state)), new[0]
+        # (slices of a zero state are constants: named, else drawn as the user's inputs)
+        new = self._step(x, tuple(_named(part[:rows], f"{part.name or 'state'}[:{rows}]")
+                                  for part in state), weights)
+        kept = [_named(part[rows:], f"{part.name or 'state'}[{rows}:]") for part in state]
+        return tuple(tg.cat([a, rest], axis=0) for a, rest in zip(new, kept)), new[0]
 
     def extra_repr(self) -> str:
         # (PyTorch's order; its RNN's repr does not show the nonlinearity)
