@@ -346,3 +346,41 @@ def test_gradcheck_hints_at_an_eps_below_the_input_s_float_spacing():
     with pytest.raises(tg.GradcheckError, match=r"hint: eps=1e-06 is below the float spacing "
                                                 r"of the input at 1 entry .*raise eps"):
         tg.gradcheck(lambda t: t.sin(), [big])
+
+
+def test_assert_close_passes_and_fails_where_pytorchs_does():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for dtype in (np.float64, np.float32):
+        for scale in (0.0, 1e-8, 1e-6, 1e-4, 1e-2):
+            expected = rng.standard_normal(5).astype(dtype)
+            actual = (expected * (1 + scale * rng.standard_normal(5))).astype(dtype)
+            try:
+                torch.testing.assert_close(torch.tensor(actual), torch.tensor(expected))
+                theirs = True
+            except AssertionError:
+                theirs = False
+            try:
+                tg.testing.assert_close(tg.tensor(actual), tg.tensor(expected))
+                ours = True
+            except AssertionError as err:
+                ours = False
+                assert str(err).startswith("assert_close: ") and "\n" not in str(err)
+            assert ours == theirs, (dtype, scale)
+
+
+def test_assert_close_checks_shapes_dtypes_and_nan_as_pytorchs():
+    tg.testing.assert_close(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), equal_nan=True)
+    for actual, expected, options, text in [
+            (np.array([np.nan]), np.array([np.nan]), {}, "1 of 1 entries differ"),
+            (np.ones(2), np.ones(3), {}, "the shapes differ"),
+            (np.ones(2), np.ones(2, np.float32), {}, "the dtypes differ"),
+            (np.array([1.0]), np.array([1.1]), {"rtol": 0.2, "atol": 0.0}, None)]:
+        if text is None:
+            tg.testing.assert_close(actual, expected, **options)
+            continue
+        with pytest.raises(AssertionError, match=text):
+            tg.testing.assert_close(actual, expected, **options)
+    with pytest.raises(ValueError, match="give both rtol and atol"):
+        tg.testing.assert_close(np.ones(1), np.ones(1), rtol=0.1)
+    assert tg.vmap is tg.func.vmap and "testing" in dir(tg)

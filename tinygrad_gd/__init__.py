@@ -3,6 +3,8 @@
 `Tensor` records the ops applied to it; `backward()` applies the chain rule over that
 graph in one pass. `gradcheck` compares any gradient with finite differences.
 """
+import importlib
+
 from .engine import Function, enable_grad, is_grad_enabled, no_grad, registered_ops
 from .grad_mode import inference_mode, set_grad_enabled
 from .tensor import Tensor
@@ -39,6 +41,7 @@ from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
+from .func_more import vmap  # noqa: E402  (torch.vmap, at the top level too)
 
 __version__ = "0.1.0"
 
@@ -50,7 +53,7 @@ __all__ = [
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
     "distributions",
-    "func", "utils",
+    "func", "utils", "vmap",
 ] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__ \
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 __all__ += properties.__all__ + torch_functions.__all__
@@ -64,7 +67,11 @@ registry.reserve(name for names in (globals(), vars(functional)) for name, value
 
 
 def __getattr__(name: str):
-    """`tg.NAME` for an op registered after import (a user's own op with functions=...)."""
+    """`tg.NAME` for an op registered after import (a user's own op with functions=...);
+    `tg.testing` (the testing toolkit: torch.testing's assert_close, strategies) on first
+    use, as PyTorch's torch.testing: imported then, not with the package (it reads pytest)."""
+    if name == "testing":
+        return importlib.import_module(".testing", __name__)
     if name in functional.__all__:
         return getattr(functional, name)
     raise AttributeError(f"module 'tinygrad_gd' has no attribute {name!r}")
@@ -73,4 +80,4 @@ def __getattr__(name: str):
 def __dir__() -> list[str]:
     """The module's names and every op's `tg.` function, a user's own included (tab
     completion finds `tg.cube` once `Cube` is defined)."""
-    return sorted(set(globals()) | set(functional.__all__))
+    return sorted(set(globals()) | set(functional.__all__) | {"testing"})

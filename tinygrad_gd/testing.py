@@ -17,6 +17,10 @@ runs `tg.gradcheck` and, on failure, fails the test with the worst Jacobian entr
 attaches the graph's DOT source to the report (section "tinygrad_gd graph (DOT)").
 `assert_gradcheck` is the same check for use outside the fixture: its error carries the
 DOT source as `.dot` (and the plugin attaches it to the report too).
+
+`assert_close(actual, expected)` is PyTorch's torch.testing.assert_close: values close by
+rtol and atol (by default the dtype's: float64 1e-7 and 1e-7, float32 1.3e-6 and 1e-5),
+same shape and, with check_dtype, same dtype; an AssertionError in one line otherwise.
 """
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 __all__ = ["floats", "tensors", "broadcastable_tensors", "matmul_operands", "assert_gradcheck",
-           "graph_source", "DEFAULT_KINKS"]
+           "graph_source", "assert_close", "DEFAULT_KINKS"]
 
 DEFAULT_KINKS = (0.0,)  # where relu, abs and leaky_relu have their corner
 _MAX_DIMS = 3
@@ -263,6 +267,47 @@ def assert_gradcheck(fn: Callable[..., Tensor], inputs: Any, **options: Any) -> 
     except GradcheckError as err:
         err.dot = graph_source(fn, inputs)  # type: ignore[attr-defined]
         raise
+
+
+# PyTorch's default tolerances (rtol, atol) by dtype; integers and bools compare exactly
+_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
+               np.dtype(np.float64): (1e-7, 1e-7)}
+
+
+def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
+                 atol: float | None = None, equal_nan: bool = False, check_dtype: bool = True,
+                 msg: str | None = None) -> None:
+    """PyTorch's torch.testing.assert_close for tensors, arrays and numbers: |actual -
+    expected| <= atol + rtol * |expected| everywhere (NaN equal to NaN with equal_nan), the
+    shapes equal and, with check_dtype, the dtypes; rtol and atol given together or not
+    at all (then the dtype's, as PyTorch's). An AssertionError in one line otherwise."""
+    a, e = (np.asarray(getattr(v, "_data", v)) for v in (actual, expected))
+    if (rtol is None) != (atol is None):
+        raise ValueError("assert_close: give both rtol and atol, or neither (then the "
+                         "dtype's defaults)")
+    if a.shape != e.shape:
+        raise AssertionError(msg or f"assert_close: the shapes differ: {a.shape} and {e.shape}")
+    if check_dtype and a.dtype != e.dtype:
+        raise AssertionError(msg or f"assert_close: the dtypes differ: {a.dtype} and {e.dtype} "
+                                    f"(check_dtype=False compares the values alone)")
+    if rtol is None:
+        rtol, atol = _TOLERANCES.get(np.promote_types(a.dtype, e.dtype), (0.0, 0.0))
+    with np.errstate(invalid="ignore", over="ignore"):
+        a64, e64 = a.astype(np.float64), e.astype(np.float64)
+        difference = np.abs(a64 - e64)
+        close = (difference <= atol + rtol * np.abs(e64)) | (a64 == e64)
+        if equal_nan:
+            close |= np.isnan(a64) & np.isnan(e64)
+    if close.all():
+        return
+    far = np.where(close, -np.inf, np.nan_to_num(difference, nan=np.inf))
+    worst = np.unravel_index(int(np.argmax(far)), a.shape)
+    raise AssertionError(msg or (
+        f"assert_close: {int((~close).sum())} of {close.size} entries differ: at index "
+        f"{tuple(int(i) for i in worst)} {float(a64[worst])!r} against "
+        f"{float(e64[worst])!r}, difference "
+        f"{difference[worst]:.3g} (allowed {atol + rtol * abs(e64[worst]):.3g}: atol {atol:g}, "
+        f"rtol {rtol:g})"))
 
 
 if pytest is not None:
