@@ -298,3 +298,14 @@ def test_counting_a_lazy_models_parameters_is_refused_as_pytorchs_not_zero():
     theirs(torch.ones(2, 3))
     assert sum(p.numel() for p in ours.parameters()) == \
         sum(p.numel() for p in theirs.parameters()) == 3 * 4 + 4 + 4 + 1
+
+
+def test_loading_into_a_model_whose_lazy_layer_has_not_run_says_to_call_it_first():
+    state = nn.Sequential(nn.Linear(3, 2, seed=0)).state_dict()
+    model = nn.Sequential(nn.LazyLinear(2))
+    message = r"0.weight: shape \(2, 3\) in the state, \(0,\) in the model; a lazy layer's"
+    with pytest.raises(StateDictError, match=message + ": call the model once first"):
+        model.load_state_dict(state)
+    model(tg.Tensor(np.ones((1, 3))))
+    model.load_state_dict(state)
+    assert np.array_equal(model[0].weight.data, state["0.weight"])

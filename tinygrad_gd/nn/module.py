@@ -457,9 +457,10 @@ class Module:
             value = state[name]
             value = value.data if isinstance(value, Tensor) else np.asarray(value)
             p = own[name]
-            if value.shape != p.shape:
+            if value.shape != p.shape:  # (cls_to_become: a lazy layer's, not made yet)
+                lazy = "; a lazy layer's: call the model once first" * hasattr(p, "cls_to_become")
                 problems.append(f"  {name}: shape {value.shape} in the state, {p.shape} in "
-                                f"the model")
+                                f"the model{lazy}")
             elif value.dtype != p.dtype:
                 problems.append(f"  {name}: dtype {value.dtype} in the state, {p.dtype} in the "
                                 f"model (convert with .astype(np.{p.dtype}))")
