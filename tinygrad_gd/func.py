@@ -287,17 +287,24 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
             raise RuntimeError(f"vjp_fn: Expected the cotangents to have the nesting of the "
                                f"outputs of f ({len(run.outputs)} Tensor(s), "
                                f"{type(run.output).__name__}), got {type(cotangents).__name__}")
-        seeds = []
-        for k, (v, out) in enumerate(zip(leaves, run.outputs)):
-            if not isinstance(v, Tensor) or v.shape != out.shape:
-                raise RuntimeError(f"vjp_fn: cotangent {k} must be a Tensor of its output's "
-                                   f"shape {out.shape}, got {getattr(v, 'shape', type(v))}")
-            seeds.append(v._data.astype(out.dtype, copy=False))
+        seeds = _arrays_like("vjp_fn", "cotangent", "output", leaves, run.outputs)
         arrays = _vjp(run.outputs, seeds, run.copies, bool(retain_graph))
         return run.per_argument(_derivatives("vjp_fn", arrays, run.outer), False)
 
     output, aux = run.returned()
     return (output, vjp_fn, aux) if has_aux else (output, vjp_fn)
+
+
+def _arrays_like(where: str, what: str, whose: str, leaves: list, like: list) -> list:
+    """Each of `leaves` (the cotangents, tangents) as an array in the dtype of its entry of
+    `like` (the outputs, primals), where it is a Tensor of that entry's shape."""
+    arrays = []
+    for k, (v, reference) in enumerate(zip(leaves, like)):
+        if not isinstance(v, Tensor) or v.shape != reference.shape:
+            raise RuntimeError(f"{where}: {what} {k} must be a Tensor of its {whose}'s shape "
+                               f"{reference.shape}, got {getattr(v, 'shape', type(v).__name__)}")
+        arrays.append(v._data.astype(reference.dtype, copy=False))
+    return arrays
 
 
 def _tangent_arrays(where: str, primals: Any, tangents: Any, run: _Evaluation) -> list:
@@ -306,13 +313,7 @@ def _tangent_arrays(where: str, primals: Any, tangents: Any, run: _Evaluation) -
         raise RuntimeError(f"{where}: Expected primals and tangents to have the same nesting "
                            f"(a tuple of {len(primals)}, one tangent per primal), got "
                            f"{type(tangents).__name__} {tangents!r:.40}")
-    arrays = []
-    for k, (v, copy) in enumerate(zip(leaves, run.copies)):
-        if not isinstance(v, Tensor) or v.shape != copy.shape:
-            raise RuntimeError(f"{where}: tangent {k} must be a Tensor of its primal's shape "
-                               f"{copy.shape}, got {getattr(v, 'shape', type(v).__name__)}")
-        arrays.append(v._data.astype(copy.dtype, copy=False))
-    return arrays
+    return _arrays_like(where, "tangent", "primal", leaves, run.copies)
 
 
 def _jvp_arrays(blocks: list, vectors: list, outputs: list) -> list[np.ndarray]:

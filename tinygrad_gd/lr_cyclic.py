@@ -8,16 +8,15 @@ import math
 import types
 from typing import Any, Callable
 
-from .grad_mode import check_flag
 from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
-from .lr_warmup import _per_group
+from .lr_warmup import _MomentumCycle, _per_group
 
 __all__ = ["CyclicLR"]
 
 _MODES = ("triangular", "triangular2", "exp_range")
 
 
-class CyclicLR(LRScheduler):
+class CyclicLR(_MomentumCycle, LRScheduler):
     """The lr climbs from base_lr to max_lr over step_size_up batches and falls back over
     step_size_down (step_size_up if None), cycle after cycle (PyTorch's CyclicLR). Call
     `step()` after every batch. At batch t, with T = step_size_up + step_size_down:
@@ -74,13 +73,7 @@ class CyclicLR(LRScheduler):
         # a mode decides its own scale_mode (PyTorch's); a scale_fn takes the one given
         self.scale_mode = scale_mode if scale_fn is not None else (
             "iterations" if mode == "exp_range" else "cycle")
-        self.cycle_momentum = check_flag(where, "cycle_momentum", cycle_momentum)
-        if self.cycle_momentum:
-            defaults = getattr(optimizer, "defaults", {})
-            if "momentum" not in defaults and "betas" not in defaults:
-                raise ValueError(f"{where}: cycle_momentum=True needs an optimizer with "
-                                 f"momentum (SGD) or betas (Adam); pass cycle_momentum=False")
-            self.use_beta1 = "betas" in defaults
+        if self._check_cycle_momentum(where, optimizer, cycle_momentum):
             self.base_momentums = _per_group(where, "base_momentum", base_momentum, groups)
             self.max_momentums = _per_group(where, "max_momentum", max_momentum, groups)
         if last_epoch == -1:
@@ -93,12 +86,6 @@ class CyclicLR(LRScheduler):
                     group["max_momentum"], group["base_momentum"] = top, bottom
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs  # (after the first step, which used the groups' initial_lr)
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def scale_fn(self, x: float) -> float:
         """The amplitude's scale at cycle or batch x: scale_fn's, or the mode's."""

@@ -112,7 +112,30 @@ def _check_warm_up(where: str, pct_start: float, total_steps: int) -> None:
                          f"1 / {total_steps}")
 
 
-class OneCycleLR(LRScheduler):
+class _MomentumCycle:
+    """What CyclicLR and OneCycleLR share with cycle_momentum=True: the optimizer's
+    momentum (SGD's) or betas[0] (Adam's) set at each step, as PyTorch's."""
+
+    def _check_cycle_momentum(self, where: str, optimizer: Any, cycle_momentum: Any) -> bool:
+        """cycle_momentum kept as a flag; when True, the optimizer must have a momentum
+        (`use_beta1`: which one)."""
+        self.cycle_momentum = check_flag(where, "cycle_momentum", cycle_momentum)
+        if self.cycle_momentum:
+            defaults = getattr(optimizer, "defaults", {})
+            if "momentum" not in defaults and "betas" not in defaults:
+                raise ValueError(f"{where}: cycle_momentum=True needs an optimizer with "
+                                 f"momentum (SGD) or betas (Adam); pass cycle_momentum=False")
+            self.use_beta1 = "betas" in defaults
+        return self.cycle_momentum
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
+class OneCycleLR(_MomentumCycle, LRScheduler):
     """The 1cycle policy (PyTorch's OneCycleLR; Smith & Topin): the lr climbs from
     max_lr / div_factor to max_lr over the first pct_start of total_steps, then falls to
     max_lr / (div_factor * final_div_factor); three_phase=True comes back down to the
@@ -178,13 +201,7 @@ class OneCycleLR(LRScheduler):
                 group["initial_lr"] = top / div_factor
                 group["max_lr"] = top
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = check_flag(where, "cycle_momentum", cycle_momentum)
-        if self.cycle_momentum:
-            defaults = getattr(optimizer, "defaults", {})
-            if "momentum" not in defaults and "betas" not in defaults:
-                raise ValueError(f"{where}: cycle_momentum=True needs an optimizer with "
-                                 f"momentum (SGD) or betas (Adam); pass cycle_momentum=False")
-            self.use_beta1 = "betas" in defaults
+        if self._check_cycle_momentum(where, optimizer, cycle_momentum):
             tops = _per_group(where, "max_momentum", max_momentum, groups)
             bottoms = _per_group(where, "base_momentum", base_momentum, groups)
             if last_epoch == -1:
@@ -193,12 +210,6 @@ class OneCycleLR(LRScheduler):
                     group["max_momentum"] = top
                     group["base_momentum"] = bottom
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         if self.anneal_strategy == "cos":

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import functional
 from .composed_reductions import axis_slice
-from .nn.layer_functions import _as_tensor
+from .nn.layer_functions import _as_tensor, _floated
 from .ops.arguments import broadcast, check_axis, either, integer, one_axis
 from .tensor import Tensor
 
@@ -24,13 +24,13 @@ __all__ = ["trapezoid", "trapz", "cumulative_trapezoid", "gradient"]
 
 
 def _samples(name: str, y: Any, dim: Any, axis: Any) -> tuple[Tensor, int]:
-    """y as a float tensor (integers: float64) and the axis to integrate along, >= 0."""
+    """y as a float tensor (integers: the default float) and the axis to integrate along,
+    >= 0."""
     values = _as_tensor(name, y, what="y")
     if values.ndim == 0:
         raise IndexError(f"{name}: y is 0-d, so it has no dimension to integrate along; give "
                          f"a tensor of at least 1 dimension")
-    if values.dtype.kind != "f":
-        values = values.to(np.float64)
+    values = _floated(values)
     where = either(name, "axis", axis, "dim", dim, -1)
     return values, one_axis(name, where, values.ndim) % values.ndim
 
@@ -79,7 +79,7 @@ def trapezoid(y: Any, x: Any = None, *, dx: Any = None, dim: Any = None,
     """The integral of y along `dim` (the last by default) by the trapezoidal rule, as
     PyTorch's trapezoid: the sample points `x` (1-D of y's length along dim, or a tensor
     whose differences along dim broadcast with y's) or their even spacing `dx` (default
-    1). Fewer than 2 samples give 0. Integer y counts as float64."""
+    1). Fewer than 2 samples give 0. Integer y counts as the default float."""
     return _integrate("trapezoid", False, y, x, dx, dim, axis)
 
 
@@ -163,9 +163,8 @@ def gradient(input: Any, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
     edges, of order `edge_order` (1 or 2; each axis needs edge_order + 1 entries).
     `spacing`: the distance between neighbours (a number or 0-d tensor, default 1), or a
     list with one entry per axis of numbers or of 1-D coordinate tensors (one per entry
-    along it; PyTorch does not check that length). Integer input counts as float64."""
-    f = _as_tensor("gradient", input)
-    f = f if f.dtype.kind == "f" else f.to(np.float64)
+    along it; PyTorch does not check that length). Integer input counts as the default float."""
+    f = _floated(_as_tensor("gradient", input))
     order = integer("gradient", "edge_order", edge_order)
     if order not in (1, 2):
         raise RuntimeError(f"gradient: only edge_order=1 and edge_order=2 are supported, got "

@@ -20,7 +20,7 @@ import numpy as np
 from . import functional, linalg
 from .composed_reductions import vector_norm
 from .logic import _constant
-from .nn.layer_functions import _as_tensor, _constant as _named_constant
+from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import broadcast, number, one_axis
 from .tensor import Tensor
 from .values import _as_array
@@ -158,9 +158,8 @@ def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:  # noqa: A002
     """Each slice of input along `dim` (input[i] for dim=0) whose p-norm is above maxnorm
     scaled down to norm maxnorm (times maxnorm / (norm + 1e-7), PyTorch's), the others as
     they are (PyTorch's renorm): vector_norm, where and mul, the gradient through the
-    norm too. Integer input counts as float64 (PyTorch's refuses it)."""
-    x = _as_tensor("renorm", input)
-    x = x if x.dtype.kind == "f" else x.to(np.float64)
+    norm too. Integer input counts as the default float (PyTorch's refuses it)."""
+    x = _floated(_as_tensor("renorm", input))
     p = number("renorm", "p", p)
     maxnorm = number("renorm", "maxnorm", maxnorm)
     if x.ndim < 2:
@@ -219,14 +218,14 @@ def frexp(input: Any) -> FrexpResult:  # noqa: A002
 def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
     """input * 2**other, broadcast, as PyTorch's ldexp: integer exponents scale exactly (mul
     by two powers of two: no overflow on the way), float ones through the op exp2, whose
-    gradient reaches other too. Integer input and exponents give float64."""
+    gradient reaches other too. Integer input and exponents give the default float (float64
+    unless tg.set_default_dtype changed it), as PyTorch's."""
     x = _as_tensor("ldexp", input)
     e = other if isinstance(other, Tensor) else Tensor.from_op(  # (integers kept: exact)
         _as_array(other, None, "ldexp: other", default=None), None)
     broadcast("ldexp", x, e)
     if e.dtype.kind in "iub":
-        x = x if x.dtype.kind == "f" else x.to(np.float64)
-        return _times_power_of_two(x, e.data.astype(np.int64), "2**other")
+        return _times_power_of_two(_floated(x), e.data.astype(np.int64), "2**other")
     x = x if x.dtype.kind == "f" else x.to(e.dtype)
     with np.errstate(over="ignore"):
         return x * functional.exp2(e)

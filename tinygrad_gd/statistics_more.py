@@ -20,7 +20,7 @@ import numpy as np
 from . import functional
 from .grad_mode import check_flag
 from .logic import _constant
-from .nn.layer_functions import _as_tensor, _constant as _named_constant
+from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import either, integer, number, one_axis
 from .ops.reductions import ValuesAndIndices, keep_flag, stable_order
 from .spellings import lerp
@@ -40,9 +40,9 @@ class HistogramResult(NamedTuple):
 
 
 def _floats(name: str, input: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
-    """input as a tensor in a float dtype: its own, else float64 (integers, bools)."""
-    x = _as_tensor(name, input)
-    return x if x.dtype.kind == "f" else x.to(np.float64)
+    """input as a tensor in a float dtype: its own, else the default float (integers,
+    bools)."""
+    return _floated(_as_tensor(name, input))
 
 
 def _weights(name: str, what: str, value: Any, n: int, integral: bool) -> Tensor:
@@ -81,7 +81,7 @@ def cov(input: Any, *, correction: Any = 1, fweights: Any = None,  # noqa: A002
     if x.dtype == np.bool_:
         raise RuntimeError("cov: a bool input is not supported (as in PyTorch); cast it to a "
                            "float dtype first")
-    x = x if x.dtype.kind == "f" else x.to(np.float64)
+    x = _floated(x)
     correction = integer("cov", "correction", correction)
     rows = x.reshape(1, -1) if x.ndim < 2 else x
     n = rows.shape[1]
@@ -208,8 +208,8 @@ def quantile(input: Any, q: Any, dim: Any = None, keepdim: Any = None, *,  # noq
     `method=`) between the two entries the rank q * (n - 1) falls between: 'linear'
     (default), 'lower', 'higher', 'midpoint' or 'nearest' (half to even). A NaN in a row
     makes its quantiles NaN. The gradient goes to the entries read, and for 'linear' to a
-    q tensor too, as PyTorch's. Integer input counts as float64 (PyTorch's refuses it); q
-    may have any real dtype (PyTorch's must have input's)."""
+    q tensor too, as PyTorch's. Integer input counts as the default float (PyTorch's
+    refuses it); q may have any real dtype (PyTorch's must have input's)."""
     return _quantile("quantile", False, input, q, dim, keepdim, interpolation, axis,
                      keepdims, method)
 
@@ -291,8 +291,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
     without entries) or a 1-D tensor of increasing edges. Each bin holds its left edge,
     the last one its right edge too; entries outside, and NaN, are not counted.
     `weight`: each entry counts its weight instead of 1; `density`: counts / (their sum *
-    the bin's width). In input's float dtype (integers: float64; PyTorch refuses them).
-    No gradient."""
+    the bin's width). In input's float dtype (integers: the default float; PyTorch refuses
+    them). No gradient."""
     x = _floats("histogram", input)
     data, dtype = x.data.reshape(-1), x.dtype
     density = check_flag("histogram", "density", density)

@@ -21,13 +21,13 @@ import numpy as np
 from ..engine import Function
 from ..ops.arguments import floating
 from ..ops.gamma import digamma, lgamma
+from ..ops.pointwise import _QUIET
 
 __all__ = ["standard_gamma_slope", "gammainc", "GammaDraw", "Gammainc"]
 
 _EPS = np.finfo(np.float64).eps
 _TINY = np.finfo(np.float64).tiny
 _MAX_TERMS = 10 ** 6  # (the series needs about x - a + 9 sqrt(x) terms)
-_QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 def standard_gamma_slope(alpha: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from ..creation import make_generator
 from ..functional import avg_pool2d, conv2d, max_pool2d
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
-from ..ops.convolution import conv_padding, divisor_or_none, sizes
+from ..ops.convolution import conv_padding, divisor_or_none, single, sizes
 from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
 from . import functional as F
@@ -274,16 +274,21 @@ class AvgPool3d(AvgPool2d):
     function = staticmethod(F.avg_pool3d)
 
 
-class AdaptiveAvgPool3d(Module):
-    """The mean of each of `output_size` windows of a volume (PyTorch's
-    AdaptiveAvgPool3d; see `functional.adaptive_avg_pool3d`): an int, or three whose None
-    entries keep the input's size, kept as given."""
+class _AdaptivePool(Module):
+    """The adaptive pool layers' (1-d to 3-d, spatial.py's too): `function` over `n` axes,
+    output_size checked now (1-d: an int; else an int, or n whose None entries keep the
+    input's size) and kept as given, as PyTorch's reprs show it."""
 
-    function = staticmethod(F.adaptive_avg_pool3d)
+    function: Any
+    n: int
 
     def __init__(self, output_size: Any) -> None:
         super().__init__()
-        _output_size(type(self).__name__, output_size, (1, 1, 1))  # (checked now)
+        name = type(self).__name__
+        if self.n == 1:
+            single(name, "output_size", output_size)
+        else:
+            _output_size(name, output_size, (1,) * self.n)
         self.output_size = output_size
 
     def forward(self, input: Any) -> Tensor:
@@ -293,17 +298,31 @@ class AdaptiveAvgPool3d(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool3d(AdaptiveAvgPool3d):
-    """The largest entry of each of `output_size` windows of a volume (PyTorch's
-    AdaptiveMaxPool3d; see `functional.adaptive_max_pool3d`; tied maxima: the gradient
-    goes to the one PyTorch's index names); return_indices=True gives (values, indices)."""
-
-    function = staticmethod(F.adaptive_max_pool3d)
+class _ReturnsIndices:
+    """The adaptive max pool layers' return_indices (a base before their `_AdaptivePool`):
+    True gives (values, indices)."""
 
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__(output_size)
+        super().__init__(output_size)  # type: ignore[call-arg]
         self.return_indices = check_flag(type(self).__name__, "return_indices",
                                          return_indices)
 
     def forward(self, input: Any) -> Any:
         return type(self).function(input, self.output_size, self.return_indices)
+
+
+class AdaptiveAvgPool3d(_AdaptivePool):
+    """The mean of each of `output_size` windows of a volume (PyTorch's
+    AdaptiveAvgPool3d; see `functional.adaptive_avg_pool3d`): an int, or three whose None
+    entries keep the input's size, kept as given."""
+
+    function = staticmethod(F.adaptive_avg_pool3d)
+    n = 3
+
+
+class AdaptiveMaxPool3d(_ReturnsIndices, AdaptiveAvgPool3d):
+    """The largest entry of each of `output_size` windows of a volume (PyTorch's
+    AdaptiveMaxPool3d; see `functional.adaptive_max_pool3d`; tied maxima: the gradient
+    goes to the one PyTorch's index names); return_indices=True gives (values, indices)."""
+
+    function = staticmethod(F.adaptive_max_pool3d)

@@ -91,7 +91,7 @@ from .in_place_functions import (celu_, elu_, hardtanh_, leaky_relu_, relu_,  # 
 from .padding import pad  # noqa: F401  (PyTorch's modes and rules)
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
-from .loss_checks import (_REDUCTIONS, _check_class_options, _check_reduction,
+from .loss_checks import (_check_class_options, _check_reduction,
                           _check_unit_interval, _check_weight, _class_indices,
                           _legacy_reduction, _pair, _reduce, _weighted, _weighted_nll)
 from .. import functional as tg_functional
@@ -337,9 +337,7 @@ def kl_div(input: Any, target: Any, size_average: bool | None = None,
     reduction 'batchmean' (the divergence per sample, what the mathematics means), 'sum',
     'mean' (over every entry, PyTorch's default) or 'none'."""
     reduction = _legacy_reduction("kl_div", size_average, reduce, reduction)
-    if reduction not in _REDUCTIONS + ("batchmean",):
-        raise ValueError(f"kl_div: reduction must be 'batchmean', 'mean', 'sum' or 'none', got "
-                         f"{reduction!r}")
+    _check_reduction("kl_div", reduction, ("batchmean",))
     input, target = _pair("kl_div", input, target)
     if check_flag("kl_div", "log_target", log_target):
         losses = target.exp() * (target - input)

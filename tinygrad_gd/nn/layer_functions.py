@@ -4,7 +4,7 @@
 Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
-`_normalized_shape`, `_one_dim`, `_check_probability`, the embedding layers'
+`_floated`, `_normalized_shape`, `_one_dim`, `_check_probability`, the embedding layers'
 `_padding_idx`, `_starting_weight`, `_embedding_options`; numbers through the ops'
 `number`): one line naming the function or layer; the embedding layers' max_norm
 (`_renorm`); `_constant`, a constant a function makes for itself (a mask, zeros,
@@ -24,6 +24,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..ops.reductions import accumulator
 from ..tensor import Tensor, _as_array
+from ..values import default_float
 from .registration import _float_dtype
 
 __all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "embedding"]
@@ -38,6 +39,14 @@ def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "inpu
     dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
     name = where if isinstance(where, str) else repr(where)
     return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
+
+
+def _floated(tensor: Tensor) -> Tensor:
+    """`tensor` as it is where its dtype is a float one (float32 kept), else cast in the
+    graph to the default float (float64 unless tg.set_default_dtype changed it), as
+    PyTorch's functions of real values treat integers (and `ops.arguments.floating`
+    an op's arrays)."""
+    return tensor if tensor.dtype.kind == "f" else tensor.to(default_float())
 
 
 def _check_probability(where: str, p: Any, what: str = "an entry", name: str = "p") -> None:

@@ -205,9 +205,7 @@ class KLDivLoss(Module):
                  reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__()
         reduction = _legacy_reduction("KLDivLoss", size_average, reduce, reduction)
-        if reduction not in ("mean", "batchmean", "sum", "none"):
-            raise ValueError(f"KLDivLoss: reduction must be 'batchmean', 'mean', 'sum' or "
-                             f"'none', got {reduction!r}")
+        _check_reduction("KLDivLoss", reduction, ("batchmean",))
         self.reduction = reduction
         self.log_target = check_flag("KLDivLoss", "log_target", log_target)
 

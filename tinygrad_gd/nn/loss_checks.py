@@ -37,13 +37,13 @@ def _reduce(losses: Tensor, reduction: str) -> Tensor:
         else losses
 
 
-def _check_reduction(where: str, reduction: Any) -> None:
-    """'mean', 'sum' or 'none', or a one-line error."""
-    if not isinstance(reduction, str):
-        raise TypeError(f"{where}: reduction must be 'mean', 'sum' or 'none', got a "
-                        f"{type(reduction).__name__}")
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{where}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+def _check_reduction(where: str, reduction: Any, also: tuple[str, ...] = ()) -> None:
+    """'mean', 'sum' or 'none' (or one of `also`: kl_div's 'batchmean'), else a one-line
+    ValueError, PyTorch's type whatever was given."""
+    allowed = also + _REDUCTIONS
+    if not isinstance(reduction, str) or reduction not in allowed:
+        names = ", ".join(repr(name) for name in allowed[:-1]) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{where}: reduction must be {names}, got {reduction!r:.40}")
 
 
 def _legacy_reduction(where: str, size_average: Any, reduce: Any, reduction: Any) -> Any:

@@ -17,11 +17,10 @@ from ..grad_mode import check_flag
 from ..ops.convolution import single
 from ..tensor import Tensor
 from . import functional as F
-from .convolution import _ConvNd, _window
+from .convolution import _AdaptivePool, _ConvNd, _ReturnsIndices, _window
 from .layer_functions import _as_tensor, _one_dim
 from .layers import Dropout
 from .module import Module
-from .spatial_functions import _output_size
 
 __all__ = ["Dropout1d", "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d",
            "AdaptiveAvgPool1d", "AdaptiveMaxPool1d", "Conv1d", "MaxPool1d", "AvgPool1d",
@@ -46,7 +45,7 @@ class Dropout2d(Dropout1d):
     function = staticmethod(F.dropout2d)
 
 
-class AdaptiveAvgPool2d(Module):
+class AdaptiveAvgPool2d(_AdaptivePool):
     """The mean of each of `output_size` windows of an image (see
     `functional.adaptive_avg_pool2d`): an int, or a pair whose None entries keep the
     input's size."""
@@ -54,36 +53,13 @@ class AdaptiveAvgPool2d(Module):
     function = staticmethod(F.adaptive_avg_pool2d)
     n = 2
 
-    def __init__(self, output_size: Any) -> None:
-        super().__init__()
-        name = type(self).__name__  # (checked now; kept as given, as PyTorch)
-        if self.n == 2:
-            _output_size(name, output_size, (1, 1))
-        else:
-            single(name, "output_size", output_size)
-        self.output_size = output_size
 
-    def forward(self, input: Any) -> Tensor:
-        return type(self).function(input, self.output_size)
-
-    def extra_repr(self) -> str:
-        return f"output_size={self.output_size}"
-
-
-class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+class AdaptiveMaxPool2d(_ReturnsIndices, AdaptiveAvgPool2d):
     """The largest entry of each of `output_size` windows of an image (see
     `functional.adaptive_max_pool2d`; tied maxima: the gradient goes to the one PyTorch's
     index names); return_indices=True gives (values, indices)."""
 
     function = staticmethod(F.adaptive_max_pool2d)
-
-    def __init__(self, output_size: Any, return_indices: bool = False) -> None:
-        super().__init__(output_size)
-        self.return_indices = check_flag(type(self).__name__, "return_indices",
-                                         return_indices)
-
-    def forward(self, input: Any) -> Any:
-        return type(self).function(input, self.output_size, self.return_indices)
 
 
 class AdaptiveAvgPool1d(AdaptiveAvgPool2d):

@@ -11,7 +11,8 @@ each input position (a matmul over its group's input channels), each position's
 (out_channels, kernel) block then folded into the output. Only indexing, no product with
 a 0/1 matrix: a NaN or inf reaches only the outputs its entry reaches, as PyTorch's.
 Gradients come from `backward()` (the gradient of a fold is an unfold, and of an unfold a
-fold). Float32 is kept; integer input is computed in float64.
+fold). Float32 is kept; integer input is computed in the default float (float64 unless
+tg.set_default_dtype changed it).
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from ..ops.arguments import integer
 from ..ops.convolution import single, sizes
 from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant, _named
+from .layer_functions import _as_tensor, _constant, _floated, _named
 from .spatial_functions import _AXES
 
 __all__ = ["conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "unfold", "fold"]
@@ -79,11 +80,6 @@ def _positions(axis: _Axis) -> np.ndarray:
     """(kernel, blocks): the position of entry i of block y on the axis padded on both
     sides, y * stride + i * dilation."""
     return np.arange(axis.blocks) * axis.stride + np.arange(axis.kernel)[:, None] * axis.dilation
-
-
-def _floated(tensor: Tensor) -> Tensor:
-    """A float tensor as it is (float32 kept); any other in float64, in the graph."""
-    return tensor if tensor.dtype.kind == "f" else tensor.to(np.float64)
 
 
 def _folded(where: str, blocks: Tensor, axes: tuple[_Axis, ...]) -> Tensor:

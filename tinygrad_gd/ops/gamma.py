@@ -32,8 +32,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import floating, integer
-from .pointwise import _floats
-from .special import _QUIET
+from .pointwise import _QUIET, _floats
 from .unary import _Pointwise
 
 # B2, B4, ..., B24, the Bernoulli numbers of both asymptotic series

@@ -15,7 +15,8 @@ import numpy as np
 from ..engine import Function
 from .arguments import floating, number, same_dtype
 
-_QUIET = dict(divide="ignore", invalid="ignore", over="ignore")  # NaN and inf are the answer
+# NaN, inf and an underflow to 0 are answers here, not warnings (the special ops share it)
+_QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 def _floats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

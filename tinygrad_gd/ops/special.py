@@ -27,13 +27,12 @@ import numpy as np
 
 from ..engine import Function
 from .activations import erf
-from .pointwise import _floats
+from .pointwise import _QUIET, _floats
 from .unary import _Pointwise
 
 SQRT_PI = math.sqrt(math.pi)
 TWO_OVER_SQRT_PI = 2 / SQRT_PI
 SQRT_2, SQRT1_2 = math.sqrt(2.0), math.sqrt(0.5)
-_QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 _erfc = np.frompyfunc(math.erfc, 1, 1)
 _FAR = 20.0  # beyond it the Bessel functions take their asymptotic series
 _WINITZKI = 0.147  # the constant of Winitzki's approximation of erf's inverse

@@ -46,6 +46,25 @@ def _find_hook(module: Module, kind: type, name: str) -> tuple[int, Any] | None:
     return None
 
 
+def _check_no_hook(module: Module, kind: type, name: str, where: str) -> None:
+    """`where` (weight_norm, spectral_norm) refused on a parameter that has its hook."""
+    if _find_hook(module, kind, name):
+        raise RuntimeError(f"{where}: {type(module).__name__} has a {where} hook on "
+                           f"{name!r} already; remove_{where} first")
+
+
+def _remove_hook(module: Module, kind: type, name: str, where: str) -> Module:
+    """remove_`where`: the hook's parameter computed once more and made a parameter again
+    (the hook's `remove`), and the hook taken off the module."""
+    found = _find_hook(module, kind, name)
+    if found is None:
+        raise ValueError(f"remove_{where}: no {where} of {name!r} in {type(module).__name__}")
+    key, hook = found
+    hook.remove(module)
+    del _hooks(module)[key]
+    return module
+
+
 class WeightNorm:
     """The forward pre-hook of `weight_norm`: weight = g * v / norm_except_dim(v, dim)."""
 
@@ -75,9 +94,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     where = "weight_norm"
     warnings.warn("nn.utils.weight_norm is deprecated in favor of "
                   "nn.utils.parametrizations.weight_norm", FutureWarning, stacklevel=2)
-    if _find_hook(module, WeightNorm, name):
-        raise RuntimeError(f"{where}: {type(module).__name__} has a weight_norm hook on "
-                           f"{name!r} already; remove_weight_norm first")
+    _check_no_hook(module, WeightNorm, name, where)
     weight = _parameter(module, name, where)
     hook = WeightNorm(name, -1 if dim is None else dim)
     g = norm_except_dim(weight, hook.dim, where)  # (checks dim before anything changes)
@@ -91,14 +108,7 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
 
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Undo `weight_norm`: `name` a parameter again, with the current g * v / ||v||."""
-    found = _find_hook(module, WeightNorm, name)
-    if found is None:
-        raise ValueError(f"remove_weight_norm: no weight_norm of {name!r} in "
-                         f"{type(module).__name__}")
-    key, hook = found
-    hook.remove(module)
-    del _hooks(module)[key]
-    return module
+    return _remove_hook(module, WeightNorm, name, "weight_norm")
 
 
 class SpectralNorm:
@@ -142,9 +152,7 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
     the weight recomputed before each forward. `dim` None: 0, or 1 for ConvTranspose.
     Returns the module."""
     where = "spectral_norm"
-    if _find_hook(module, SpectralNorm, name):
-        raise RuntimeError(f"{where}: {type(module).__name__} has a spectral_norm hook on "
-                           f"{name!r} already; remove_spectral_norm first")
+    _check_no_hook(module, SpectralNorm, name, where)
     weight = _parameter(module, name, where)
     n_power_iterations = check_power_iterations(n_power_iterations, where)
     dim = check_axis(where, spectral_dim(module, dim), weight.ndim) % weight.ndim
@@ -164,11 +172,4 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo `spectral_norm`: `name` a parameter again, weight_orig / sigma (no iteration)."""
-    found = _find_hook(module, SpectralNorm, name)
-    if found is None:
-        raise ValueError(f"remove_spectral_norm: no spectral_norm of {name!r} in "
-                         f"{type(module).__name__}")
-    key, hook = found
-    hook.remove(module)
-    del _hooks(module)[key]
-    return module
+    return _remove_hook(module, SpectralNorm, name, "spectral_norm")

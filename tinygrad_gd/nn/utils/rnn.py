@@ -180,15 +180,22 @@ def _time_major(where: str, lengths: np.ndarray, enforce_sorted: bool
     return order[row], t, has_step.sum(axis=1), sorted_indices
 
 
+def _batch_and_steps(where: str, what: str, padded: Tensor, batch_first: bool
+                     ) -> tuple[int, int]:
+    """The batch size and step count of a padded batch (`what`: the argument's name), of
+    at least 2 axes (PyTorch's IndexError otherwise)."""
+    if padded.ndim < 2:
+        raise IndexError(f"{where}: {what} must be (length, batch, *) ((batch, length, *) "
+                         f"with batch_first=True), got shape {padded.shape}")
+    return padded.shape[:2] if batch_first else padded.shape[1::-1]
+
+
 def _pack(where: str, input: Any, lengths: Any, batch_first: bool,
           enforce_sorted: bool) -> PackedSequence:
     input = _as_tensor(where, input)
     batch_first = check_flag(where, "batch_first", batch_first)
     enforce_sorted = check_flag(where, "enforce_sorted", enforce_sorted)
-    if input.ndim < 2:
-        raise IndexError(f"{where}: input must be (length, batch, *) ((batch, length, *) "
-                         f"with batch_first=True), got shape {input.shape}")
-    batch, steps = input.shape[:2] if batch_first else input.shape[1::-1]
+    batch, steps = _batch_and_steps(where, "input", input, batch_first)
     lengths = _integers(where, "lengths", lengths)
     if lengths.size != batch:
         raise RuntimeError(f"{where}: got {lengths.size} lengths for a batch of {batch} "
@@ -311,10 +318,7 @@ def pad_sequence(sequences: Any, batch_first: bool = False, padding_value: float
 def _unpad(where: str, padded: Any, lengths: Any, batch_first: bool) -> list[Tensor]:
     padded = _as_tensor(where, padded, what="padded_sequences")
     batch_first = check_flag(where, "batch_first", batch_first)
-    if padded.ndim < 2:
-        raise ValueError(f"{where}: padded_sequences must be (length, batch, *) ((batch, "
-                         f"length, *) with batch_first=True), got shape {padded.shape}")
-    batch, steps = padded.shape[:2] if batch_first else padded.shape[1::-1]
+    batch, steps = _batch_and_steps(where, "padded_sequences", padded, batch_first)
     lengths = _integers(where, "lengths", lengths)
     if lengths.size != batch or (lengths < 0).any() or (lengths > steps).any():
         raise ValueError(f"{where}: lengths {lengths.tolist()} do not fit padded_sequences of "
