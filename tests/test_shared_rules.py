@@ -182,3 +182,15 @@ def test_the_adaptive_pool_layers_check_their_arguments_when_built():
             layer(2, "yes")
     assert tg.gradcheck(lambda a: tg.nn.AdaptiveAvgPool2d((2, 3))(a),
                         [tg.tensor(RNG.standard_normal((1, 2, 5, 7)), requires_grad=True)])
+
+
+def test_linear_algebra_and_reductions_of_integers_give_the_default_float():
+    ints = tg.tensor([[2, 1], [1, 3]])
+    try:
+        tg.set_default_dtype(tg.float32)
+        made = [tg.linalg.det(ints), tg.linalg.inv(ints), tg.logcumsumexp(tg.tensor([1, 2]), 0),
+                tg.cholesky_inverse(tg.tensor([[2, 0], [1, 3]])), tg.cdist(ints, ints)]
+        assert [t.dtype for t in made] == [np.float32] * len(made)
+    finally:
+        tg.set_default_dtype(tg.float64)
+    assert tg.linalg.det(ints).dtype == np.float64

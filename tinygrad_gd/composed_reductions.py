@@ -27,6 +27,7 @@ from .grad_mode import check_flag
 from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
 from .ops.reductions import ValuesAndIndices, keep_flag, stable_order
 from .tensor import Tensor, to_tensor
+from .values import default_float
 
 __all__ = ["median", "nanmedian", "kthvalue", "nansum", "nanmean", "aminmax", "std_mean",
            "var_mean", "logcumsumexp", "cummax", "cummin"]
@@ -249,7 +250,7 @@ def logcumsumexp(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  #
     x = to_tensor(input)
     where = _one_axis("logcumsumexp", dim, axis, x)
     if x.dtype.kind != "f":
-        x = x.to(np.float64)
+        x = x.to(default_float())
     n, step, out = (x.shape[where] if x.ndim else 1), 1, x
     while step < n:
         with np.errstate(invalid="ignore"):  # (NaN entries give NaN, without NumPy's warning)
@@ -311,7 +312,7 @@ def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False, *,
     axes = check_axis(op, axis, x.ndim)
     keep = check_flag(op, "keepdims", keepdims)
     if x.dtype.kind != "f":
-        x = x.to(np.float64)
+        x = x.to(default_float())
     if p == 2:
         return x.norm(axis=axes, keepdims=keep)
     reduced = x.shape if axes is None else np.take(x.shape, axes)

@@ -39,6 +39,7 @@ from .ops.arguments import check_axis, integer, one_axis, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet
 from .tensor import Tensor, to_tensor
+from .values import default_float
 
 __all__ = ["inv", "det", "slogdet", "solve", "norm", "vector_norm", "matrix_norm", "cholesky",
            "eigvalsh", "SlogdetResult", "qr", "eigh", "svd", "svdvals", "pinv", "matrix_rank",
@@ -119,11 +120,11 @@ def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:  # noqa: N803
 
 
 def _floating(x: Any, dtype: Any) -> Tensor:
-    """x as a Tensor cast to `dtype` when given, an integer one to float64 (as NumPy's)."""
+    """x as a Tensor cast to `dtype` when given, an integer one to the default float."""
     x = to_tensor(x)
     if dtype is not None:
         x = x.to(dtype)
-    return x if x.dtype.kind == "f" else x.to(np.float64)
+    return x if x.dtype.kind == "f" else x.to(default_float())
 
 
 def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002

@@ -25,6 +25,7 @@ from .linalg_lu import lu_unpack
 from .linalg_more import ormqr
 from .ops.linalg import _equation, _matrices
 from .tensor import Tensor, to_tensor
+from .values import default_float
 
 __all__ = ["svd", "qr", "lu", "lu_solve", "lu_unpack", "cholesky", "cholesky_solve",
            "cholesky_inverse", "triangular_solve", "matrix_power", "orgqr", "ormqr",
@@ -121,7 +122,7 @@ def cholesky_inverse(L: Any, upper: bool = False) -> Tensor:  # noqa: N803
     upper = check_flag("cholesky_inverse", "upper", upper)
     L = to_tensor(L)  # noqa: N806
     _matrices("cholesky_inverse", L.data, "L")
-    dtype = L.dtype if L.dtype.kind == "f" else np.dtype(np.float64)
+    dtype = L.dtype if L.dtype.kind == "f" else default_float()
     identity = Tensor(np.eye(L.shape[-1], dtype=dtype), name="identity")
     inverse = linalg.solve_triangular(L, identity, upper=upper)  # inv(L), or inv(U)
     return inverse @ inverse.mT if upper else inverse.mT @ inverse

@@ -30,6 +30,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function
 from ..grad_mode import check_flag
+from ..values import default_float
 from .arguments import Tensor, to_tensor
 from .window_arguments import (conv_groups, conv_padding, divisor_or_none, pair,
                                padding_only, pool_count, single, sizes, spans)
@@ -409,7 +410,7 @@ class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
     def forward(ctx, x, *, grid, count_include_pad=True, divisor_override=None):
         divisor = _divisors(grid, x.shape[2:], count_include_pad) \
             if divisor_override is None else divisor_override
-        dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+        dtype = x.dtype if x.dtype.kind == "f" else default_float()
         ctx.grid, ctx.shape, ctx.divisor = grid, x.shape, np.asarray(divisor, dtype)
         return _windows(_padded(x, grid.sides), grid).sum(
             axis=tuple(range(-len(grid.kernel), 0))) / ctx.divisor

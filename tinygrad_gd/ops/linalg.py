@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..values import default_float
 from .arguments import floating, same_dtype
 
 
@@ -53,8 +54,9 @@ def _equation(name: str, a: np.ndarray, b: np.ndarray, rhs: np.ndarray, need: st
 
 
 def _dtype(x: np.ndarray) -> np.dtype:
-    """The dtype of an op's result for an input `x`: its own float dtype, else float64."""
-    return x.dtype if x.dtype.kind == "f" else np.dtype(np.float64)
+    """The dtype of an op's result for an input `x`: its own float dtype, else the default
+    float (float64 unless tg.set_default_dtype changed it)."""
+    return x.dtype if x.dtype.kind == "f" else default_float()
 
 
 def _which(shape: tuple) -> str:
