@@ -189,7 +189,8 @@ def test_linear_algebra_and_reductions_of_integers_give_the_default_float():
     try:
         tg.set_default_dtype(tg.float32)
         made = [tg.linalg.det(ints), tg.linalg.inv(ints), tg.logcumsumexp(tg.tensor([1, 2]), 0),
-                tg.cholesky_inverse(tg.tensor([[2, 0], [1, 3]])), tg.cdist(ints, ints)]
+                tg.cholesky_inverse(tg.tensor([[2, 0], [1, 3]])), tg.cdist(ints, ints),
+                F.avg_pool2d(tg.tensor(np.arange(16).reshape(1, 1, 4, 4)), 2), ints / ints]
         assert [t.dtype for t in made] == [np.float32] * len(made)
     finally:
         tg.set_default_dtype(tg.float64)

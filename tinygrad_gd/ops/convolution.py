@@ -410,8 +410,9 @@ class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
     def forward(ctx, x, *, grid, count_include_pad=True, divisor_override=None):
         divisor = _divisors(grid, x.shape[2:], count_include_pad) \
             if divisor_override is None else divisor_override
-        dtype = x.dtype if x.dtype.kind == "f" else default_float()
-        ctx.grid, ctx.shape, ctx.divisor = grid, x.shape, np.asarray(divisor, dtype)
+        # (integers in the default float first: an int64 sum over a float32 divisor is float64)
+        x = x if x.dtype.kind == "f" else x.astype(default_float())
+        ctx.grid, ctx.shape, ctx.divisor = grid, x.shape, np.asarray(divisor, x.dtype)
         return _windows(_padded(x, grid.sides), grid).sum(
             axis=tuple(range(-len(grid.kernel), 0))) / ctx.divisor
 

@@ -121,6 +121,8 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
+        if x.dtype.kind != "f":  # (integers: a true quotient in the default float, PyTorch's)
+            x, y = floating(x), floating(y)
         ctx.save_for_backward(x, y)
         return x / y
 
