@@ -279,15 +279,23 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     return out
 
 
-def _per_channel(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
-    """A (C,) weight or bias as a Tensor shaped to broadcast over axis 1 of `input`."""
+def _channels(where: str, input: Tensor, name: str, t: Any,
+              error: type[Exception] = RuntimeError) -> Tensor | None:
+    """A (C,) tensor (weight, bias, running statistic) checked against axis 1 of `input`;
+    `error`: the type PyTorch's function raises for one that does not fit."""
     if t is None:
         return None
     t = _as_tensor(where, t, input, name)
     if t.shape != (input.shape[1],):
-        raise ValueError(f"{where}: {name} of shape {t.shape} does not fit input of shape "
-                         f"{input.shape}; expected ({input.shape[1]},), one per channel")
-    return t.reshape((1, -1) + (1,) * (input.ndim - 2))
+        raise error(f"{where}: {name} of shape {t.shape} does not fit input of shape "
+                    f"{input.shape}; expected ({input.shape[1]},), one per channel")
+    return t
+
+
+def _per_channel(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
+    """A (C,) weight or bias as a Tensor shaped to broadcast over axis 1 of `input`."""
+    t = _channels(where, input, name, t, ValueError)
+    return None if t is None else t.reshape((1, -1) + (1,) * (input.ndim - 2))
 
 
 def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,

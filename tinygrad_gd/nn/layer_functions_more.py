@@ -20,22 +20,11 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
-from .layer_functions import (_as_tensor, _constant, _embedding_options, _renorm,
+from .layer_functions import (_as_tensor, _channels, _constant, _embedding_options, _renorm,
                               _widened, batch_norm)
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]
-
-
-def _channels(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
-    """A (C,) tensor (weight, bias, running statistic) checked against axis 1 of `input`."""
-    if t is None:
-        return None
-    t = _as_tensor(where, t, input, name)
-    if t.shape != (input.shape[1],):
-        raise RuntimeError(f"{where}: {name} of shape {t.shape} does not fit input of shape "
-                           f"{input.shape}; expected ({input.shape[1]},), one per channel")
-    return t
 
 
 def instance_norm(input: Any, running_mean: Tensor | None = None,
