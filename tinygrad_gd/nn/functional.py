@@ -58,8 +58,8 @@ from .activation_functions import (celu, elu, gelu, glu, hardshrink,  # noqa: F4
                                    logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
                                    softmax, softmin, softplus, softshrink, softsign, tanh,
                                    tanhshrink, threshold)
-from .layer_functions import (batch_norm, embedding, group_norm, layer_norm,  # noqa: F401
-                              rms_norm)
+from .layer_functions import (_constant, batch_norm, embedding, group_norm,  # noqa: F401
+                              layer_norm, rms_norm)
 from .spatial_functions import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
                                 adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
                                 adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
@@ -342,8 +342,8 @@ def kl_div(input: Any, target: Any, size_average: bool | None = None,
     if check_flag("kl_div", "log_target", log_target):
         losses = target.exp() * (target - input)
     else:  # 0 log 0 is 0: log 1 where the target is 0; NaN where negative (PyTorch's, silently)
-        safe = tg_functional.where((target > 0)._data, target,
-                                   np.where(target._data == 0, 1.0, np.nan))
+        safe = tg_functional.where((target > 0)._data, target, _constant(
+            np.where(target._data == 0, 1.0, np.nan), "1 where target is 0, else NaN", target))
         losses = target * (safe.log() - input)
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.ndim else 1)

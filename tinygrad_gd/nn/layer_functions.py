@@ -255,9 +255,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     if training and not count:  # an empty batch or no feature: nothing to normalise (as
         zeros = np.zeros((1, features) + (1,) * (input.ndim - 2), work.dtype)  # PyTorch's,
         mean, var = _constant(zeros, "0"), _constant(zeros + 1, "1")  # stats unchanged)
-    elif training:
-        mean = work.mean(axis=axes, keepdims=True)
-        var = ((work - mean) ** 2).mean(axis=axes, keepdims=True)
+    elif training:  # (each statistic named where it is a constant: of a constant input)
+        mean = _named(work.mean(axis=axes, keepdims=True), "batch mean")
+        var = _named(((work - mean) ** 2).mean(axis=axes, keepdims=True), "batch variance")
         with no_grad():
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(mean._data.reshape(-1) * momentum)
@@ -267,11 +267,14 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     elif running_mean is None or running_var is None:
         raise ValueError("batch_norm: training=False normalises with running_mean and "
                          "running_var, and one of them is None; pass both, or training=True")
-    else:
-        mean, var = running_mean.reshape(shape), running_var.reshape(shape)
-    out = (work - mean) / (var + eps).sqrt()
+    else:  # (constants: named, or a diagram would draw them as the user's inputs)
+        mean = _named(running_mean.reshape(shape), "running_mean")
+        var = _named(running_var.reshape(shape), "running_var")
+    out = (work - mean) / _named((var + eps).sqrt(), f"sqrt({var.name or 'var'} + eps)")
     if work is not input:
         out = out.to(input.dtype)
+    if weight is not None or bias is not None:  # (a constant of a constant input: named;
+        out = _named(out, "normalised input")  # what is returned never is)
     if weight is not None:
         out = out * _as_tensor("batch_norm", weight, None, "weight").reshape(shape)
     if bias is not None:
