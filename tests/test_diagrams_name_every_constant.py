@@ -1,4 +1,4 @@
-"""No nn layer or nn function draws a tensor it made for itself as one of the user's inputs.
+"""No nn layer, nn function or distribution draws a tensor it made as one of the user's inputs.
 
 A leaf that needs no gradient is drawn as "input" unless it has a name. An op of
 constants only is folded by the engine into a new leaf, and a function can make an array
@@ -6,8 +6,9 @@ for itself (a mask, zeros, a weight per target): only the function knows that su
 is not the user's data, so it names it where it makes it. This sweep proves none is
 missed: every entry of `test_nn_coverage.py`'s tables (every layer of `nn.__all__` and
 every function of `F.__all__`) runs with each input the user gives named, and its drawn
-graph, every node open, must show no unnamed "input". Read from the drawn graph's source
-(no Graphviz needed)."""
+graph, every node open, must show no unnamed "input"; so does every method of every
+distribution of `tg.distributions.__all__` (`DISTRIBUTIONS` below, checked complete).
+Read from the drawn graph's source (no Graphviz needed)."""
 from __future__ import annotations
 
 import html
@@ -51,6 +52,17 @@ def test_a_function_draws_as_inputs_only_what_it_was_given(key):
     assert _unnamed_inputs(flat(function(*_named_leaves(FUNCTIONS[key].inputs)))) == []
 
 
+def test_a_constant_an_op_made_is_drawn_as_made_by_that_op_not_as_an_input():
+    """An op whose inputs need no gradient is not recorded: the engine folds it into a new
+    leaf. Drawn, that leaf says which op made it, in the constants' dotted style."""
+    x = tg.as_tensor([1.0, 2.0])
+    w = Tensor([0.5, 0.25], requires_grad=True, name="w")
+    source = html.unescape(tg.draw_graph((x.exp() * w).sum()).source)
+    node = re.search(r"\n\s*(\w+) \[label=<[^\n]*<I>exp of constants</I>[^\n]*", source)
+    assert node is not None and "dotted" in node.group(0), source
+    assert _unnamed_inputs((x.exp() * w).sum()) == [] and "<I>input</I>" not in source
+
+
 def test_an_unnamed_array_of_the_users_is_drawn_as_an_input():
     """The check above could not fail if nothing were ever drawn as "input"."""
     x = tg.as_tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -67,3 +79,76 @@ def test_a_batch_norm_of_constant_data_draws_its_constants_by_name(training):
     x = Tensor(np.random.default_rng(0).normal(size=(4, 3)), name="x")
     assert _unnamed_inputs(layer(x).sum()) == []
     assert F.batch_norm(x, tg.zeros(3), tg.ones(3), training=training).name is None
+
+
+def _p(*values) -> Tensor:
+    """A distribution's parameter: a leaf that needs a gradient."""
+    return Tensor(np.array(values, dtype=float), requires_grad=True)
+
+
+D, T = tg.distributions, tg.distributions.transforms
+# name -> (the distribution, built anew per test; a value in its support, shape (2,) or
+# its event's)
+DISTRIBUTIONS = {
+    "Normal": (lambda: D.Normal(_p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
+    "Uniform": (lambda: D.Uniform(_p(0.0, 1.0), _p(2.0, 3.0)), [0.5, 1.5]),
+    "Exponential": (lambda: D.Exponential(_p(1.0, 2.0)), [0.5, 1.5]),
+    "Laplace": (lambda: D.Laplace(_p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
+    "Cauchy": (lambda: D.Cauchy(_p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
+    "Gumbel": (lambda: D.Gumbel(_p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
+    "HalfNormal": (lambda: D.HalfNormal(_p(1.0, 2.0)), [0.5, 1.0]),
+    "LogNormal": (lambda: D.LogNormal(_p(0.0, 1.0), _p(1.0, 2.0)), [0.5, 1.0]),
+    "Bernoulli": (lambda: D.Bernoulli(probs=_p(0.3, 0.6)), [0.0, 1.0]),
+    "Geometric": (lambda: D.Geometric(probs=_p(0.3, 0.6)), [0.0, 3.0]),
+    "Categorical": (lambda: D.Categorical(logits=_p(0.3, 0.6, -1.0)), [2.0, 0.0]),
+    "OneHotCategorical": (lambda: D.OneHotCategorical(logits=_p(0.3, 0.6, -1.0)),
+                          [0.0, 0.0, 1.0]),
+    "MultivariateNormal": (lambda: D.MultivariateNormal(
+        _p(0.0, 1.0), scale_tril=_p([1.0, 0.0], [0.5, 2.0])), [0.5, -1.0]),
+    "Independent": (lambda: D.Independent(D.Normal(_p(0.0, 1.0), _p(1.0, 2.0)), 1),
+                    [0.5, -1.0]),
+    "Poisson": (lambda: D.Poisson(_p(1.0, 2.0)), [0.0, 3.0]),
+    "Binomial": (lambda: D.Binomial(5, probs=_p(0.3, 0.6)), [0.0, 3.0]),
+    "NegativeBinomial": (lambda: D.NegativeBinomial(5.0, probs=_p(0.3, 0.6)), [0.0, 3.0]),
+    "Gamma": (lambda: D.Gamma(_p(1.5, 2.0), _p(1.0, 2.0)), [0.5, 1.0]),
+    "Chi2": (lambda: D.Chi2(_p(1.5, 2.0)), [0.5, 1.0]),
+    "Beta": (lambda: D.Beta(_p(1.5, 2.0), _p(1.0, 2.0)), [0.5, 0.2]),
+    "Dirichlet": (lambda: D.Dirichlet(_p(1.5, 2.0, 3.0)), [0.2, 0.3, 0.5]),
+    "StudentT": (lambda: D.StudentT(_p(3.0, 4.0), _p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
+    "TransformedDistribution": (lambda: D.TransformedDistribution(
+        D.Normal(_p(0.0, 1.0), _p(1.0, 2.0)), [T.ExpTransform()]), [0.5, 1.0]),
+}
+_BASES = {"Distribution", "ExponentialFamily"}  # (no distribution of their own)
+
+
+def _results(distribution, value):
+    """What each method gives that needs a gradient: log_prob, cdf, icdf, rsample,
+    entropy, mean, variance (those the distribution has)."""
+    named, p = Tensor(np.array(value, dtype=float), name="value"), Tensor([0.3, 0.6], name="p")
+    calls = {"log_prob": lambda: distribution.log_prob(named),
+             "cdf": lambda: distribution.cdf(named),
+             "icdf": lambda: distribution.icdf(p),
+             "rsample": lambda: distribution.rsample(seed=0),
+             "entropy": distribution.entropy,
+             "mean": lambda: distribution.mean, "variance": lambda: distribution.variance}
+    for method, call in calls.items():
+        try:
+            result = call()
+        except NotImplementedError:  # (what PyTorch's has not either)
+            continue
+        if isinstance(result, Tensor) and result.requires_grad:
+            yield method, result
+
+
+def test_every_distribution_has_an_entry():
+    classes = {name for name in D.__all__ if isinstance(getattr(D, name), type)
+               and issubclass(getattr(D, name), D.Distribution)}
+    assert classes - _BASES == set(DISTRIBUTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(DISTRIBUTIONS))
+def test_a_distribution_draws_as_inputs_only_what_it_was_given(name):
+    make, value = DISTRIBUTIONS[name]
+    drawn = {method: _unnamed_inputs(result.sum())
+             for method, result in _results(make(), value)}
+    assert drawn and not any(drawn.values()), drawn

@@ -265,7 +265,7 @@ def test_draw_graph_refuses_a_wrong_highlight_and_a_flag_that_is_no_bool():
     for flag in ("show_data", "show_grad", "legend", "constants", "open_modules"):
         with pytest.raises(TypeError) as caught:  # "no" was taken as True
             draw_graph(loss, **{flag: "no"})
-        one_line(caught.value, f"draw_graph: {flag} must be True or False, got 'no'")
+        one_line(caught.value, f"draw_graph: {flag} must be True or False, got str 'no'")
     assert draw_graph(loss, show_data=np.bool_(False)).source  # NumPy's bool is a bool
     with pytest.raises(TypeError) as caught:  # "draw_graph() got an unexpected keyword..."
         render_graph(loss, "never.svg", mood="backward")

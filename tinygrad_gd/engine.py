@@ -5,18 +5,17 @@ Read it top to bottom:
 1. `Function`: one op. `forward` computes the output array from the input arrays;
    `backward` is its vector-Jacobian product, the inputs' gradients from the output's.
    `apply` runs `forward` and, when some input needs a gradient, records the function
-   object itself as the graph node (it is the `ctx`).
+   object itself as the graph node (it is the `ctx`); else the output is a constant.
 2. `toposort(output)`: the tensors the output was made from that need a gradient, each
    after all the tensors made from it (consumers first): an iterative depth-first search.
 3. `backward(output, seed)`: the chain rule over that order. Each node's gradient is
    complete when its turn comes (the sum over its consumers); its `vjp` (the op's
    `backward`) turns it into its inputs' gradients, which are added into theirs.
 
-The engine knows no particular op (they live in `ops/`), nothing of drawing and nothing
-of `nn`. Extras join through one extension point, `extensions` (see `switch`): anomaly
-mode (`anomaly.py`), in-place version checks (`versions.py`), gradient hooks (`hooks.py`)
-and the module scope the diagrams use (`scope.py`). Only the in-place check is always
-on; an extra that is switched off costs nothing.
+The engine knows no particular op (they live in `ops/`), nothing of drawing or of `nn`.
+Extras join through one extension point, `extensions` (see `switch`): anomaly mode
+(`anomaly.py`), in-place version checks (`versions.py`, always on), gradient hooks
+(`hooks.py`) and the diagrams' module scope (`scope.py`); one switched off costs nothing.
 """
 from __future__ import annotations
 
@@ -167,6 +166,8 @@ class Function:
             if params:
                 ctx.params = params  # the keywords, so the diagrams can run the op again
         output = Tensor.from_op(out, ctx if recorded else None)
+        if not recorded:  # a constant made of constants: the diagrams say by which op
+            output._made_by = cls.name
         for extension in extensions:
             extension.applied(ctx, inputs, output)
         return output
@@ -194,11 +195,10 @@ class Function:
 
 def toposort(*outputs: Any, every: bool = False) -> list:
     """The outputs and the tensors they were made from that need a gradient (`every=True`:
-    all, as the diagrams want), each before its inputs.
-
-    An iterative depth-first search, first inputs first (no recursion limit on deep
-    graphs): a tensor is `opened` when its inputs are pushed, and added to the order when
-    it is met again with all of them added; the list is then reversed."""
+    all, as the diagrams want), each before its inputs. An iterative depth-first search,
+    first inputs first (no recursion limit on deep graphs): a tensor is `opened` when its
+    inputs are pushed, and added to the order when it is met again with all of them
+    added; the list is then reversed."""
     # Optimization (benchmarks/README.md, "The sort"): two sets hold each tensor's state,
     # not a (tensor, state) pair per stack entry: the garbage collector has no object per
     # tensor to scan while a deep graph is sorted.

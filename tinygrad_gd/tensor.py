@@ -36,7 +36,7 @@ class Tensor:
     dtypes, given explicitly, are for data that needs no gradient (labels, indices)."""
 
     __slots__ = ("_data", "_version", "_grad", "_grad_at", "_requires_grad", "name", "_ctx",
-                 "__weakref__")
+                 "_made_by", "__weakref__")  # _made_by: set on a constant an op or function made
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,

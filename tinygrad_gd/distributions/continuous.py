@@ -367,8 +367,8 @@ class Uniform(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value, "log_prob")
         inside = (self.low._data <= value._data) & (value._data < self.high._data)
-        return -(self.high - self.low).log() + constant(np.where(inside, 0.0, -np.inf),
-                                                        self._dtype)
+        return -(self.high - self.low).log() + _named(constant(
+            np.where(inside, 0.0, -np.inf), self._dtype), "0 in the support, -inf outside")
 
     def cdf(self, value: Any) -> Tensor:
         value = self._value(value, "cdf")

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..creation import make_generator
 from ..functional import where
+from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .discrete import _binary_logits, _one_given
@@ -152,7 +153,7 @@ class Binomial(_CountsOfTrials):
 
     def entropy(self) -> Tensor:
         self._whole_count("entropy")
-        log_prob = self.log_prob(self.enumerate_support(False))
+        log_prob = self.log_prob(_named(self.enumerate_support(False), "every count"))
         return -(log_prob.exp() * log_prob).sum(axis=0)
 
 

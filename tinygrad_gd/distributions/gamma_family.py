@@ -21,6 +21,7 @@ import numpy as np
 
 from ..creation import make_generator
 from ..functional import stack, where
+from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_float_tensors, broadcast_all, constant, draw
@@ -96,8 +97,8 @@ class Chi2(Gamma):
 
     def __init__(self, df: Any, validate_args: bool | None = None) -> None:
         (self.df,) = broadcast_all("Chi2", df)
-        super().__init__(0.5 * self.df, constant(np.full(self.df.shape, 0.5), self.df.dtype),
-                         validate_args=validate_args)
+        rate = _named(constant(np.full(self.df.shape, 0.5), self.df.dtype), "rate 1/2")
+        super().__init__(0.5 * self.df, rate, validate_args=validate_args)
 
 
 class Dirichlet(Distribution):
@@ -234,7 +235,8 @@ class StudentT(Distribution):
         above = df > 2
         safe_df = where(above, self.df, 3.0)  # (no 0 or negative divisor in the unused branch)
         finite = self.scale.square() * safe_df / (safe_df - 2)
-        return where(above, finite, np.where(df > 1, np.inf, np.nan).astype(self._dtype))
+        return where(above, finite, _named(constant(np.where(df > 1, np.inf, np.nan),
+                                                    self._dtype), "inf (df > 1) or NaN"))
 
     def rsample(self, sample_shape: Any = (), *, generator: Any = None, seed: Any = None
                 ) -> Tensor:

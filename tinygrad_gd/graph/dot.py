@@ -56,10 +56,12 @@ def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True
     `params`: a dict name -> Tensor, or a Module (anything with `named_parameters()`),
     naming the parameters; `model`: a Module, naming parameters and module calls.
     Otherwise a tensor shows its `.name`, or its role (input, constant, parameter,
-    output, `<op> result`). `direction`: Graphviz's rankdir, "TB" (top to bottom, the
-    default: it fits a page), "LR", "RL" or "BT". `mode`: "forward" (inputs to output)
-    or "backward" (gradients, output to inputs, each edge with the product that makes
-    its gradient; see the module docstring). `constants`: draw each unnamed one-number
+    output, `<op> result`, `<op> of constants`: a leaf an op made of constants only,
+    dotted as the constants are, not drawn as data the user gave). `direction`:
+    Graphviz's rankdir, "TB" (top to bottom, the default: it fits a page), "LR", "RL" or
+    "BT". `mode`: "forward" (inputs to output) or "backward" (gradients, output to
+    inputs, each edge with the product that makes its gradient; see the module
+    docstring). `constants`: draw each unnamed one-number
     constant as a node of its own instead of in its op's label (`× 3`, `** 2`).
     `open_modules`: draw every op of a large graph built by `nn` modules instead of one
     box per module call. `max_nodes`: beyond it module calls and then the nodes farthest

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from ..grad_mode import check_flag
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
                    _value)
@@ -53,7 +54,7 @@ _NO_GRAD_EDGE = {"style": "dashed", "color": "#adb5bd"}
 
 _LEGEND = (
     ("input", "input / data (leaf)"),
-    ("constant", "constant (0-d leaf)"),
+    ("constant", "constant (not given)"),
     ("parameter", "parameter (requires_grad)"),
     ("frozen", "frozen parameter"),
     ("partly_frozen", "partly frozen (frozen_mask)"),
@@ -105,14 +106,12 @@ class _Options:
                 or not 1 <= precision <= 17:
             raise ValueError(f"{where}: precision must be an integer from 1 to 17 "
                              f"(significant digits), got {precision!r}")
-        for name, flag in (("show_data", show_data), ("show_grad", show_grad),
-                           ("legend", legend), ("constants", constants),
-                           ("open_modules", open_modules)):
-            if not isinstance(flag, (bool, np.bool_)):  # show_data="no" is not True
-                raise TypeError(f"{where}: {name} must be True or False, got {flag!r}")
-        return cls(bool(show_data), bool(show_grad), direction,
-                   None if max_nodes is None else int(max_nodes), mode, bool(legend),
-                   int(precision), bool(constants), bool(open_modules))
+        show_data, show_grad, legend, constants, open_modules = (  # (show_data="no": refused)
+            check_flag(where, name, flag) for name, flag in zip(
+                ("show_data", "show_grad", "legend", "constants", "open_modules"),
+                (show_data, show_grad, legend, constants, open_modules)))
+        return cls(show_data, show_grad, direction, None if max_nodes is None else int(max_nodes),
+                   mode, legend, int(precision), constants, open_modules)
 
 
 def _red(text: str) -> str:
@@ -210,7 +209,8 @@ class _Drawing:
             return f"{tensor._ctx.name} result", False
         if tensor.requires_grad:
             return "parameter", False
-        return ("input" if tensor.ndim else "constant"), False
+        made = getattr(tensor, "_made_by", None)  # (an op's result of constants only)
+        return (f"{made} of constants" if made else "input" if tensor.ndim else "constant"), False
 
     def kind(self, i: int) -> str:
         tensor = self.graph.tensors[i]
@@ -225,7 +225,8 @@ class _Drawing:
             return "parameter"
         if id(tensor) in self.names.tensors:
             return "buffer" if id(tensor) in self.names.buffers else "frozen"
-        return "input" if tensor.ndim or tensor.name else "constant"
+        made = getattr(tensor, "_made_by", None)  # (made of constants: not the user's data)
+        return "constant" if made or not (tensor.ndim or tensor.name) else "input"
 
     def grad(self, i: int) -> np.ndarray | None:
         """The gradient a node shows. Backward view: this pass's d output / d tensor, what
@@ -302,9 +303,8 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
     elif kind == "frozen":
         lines.append(["frozen"])
     bad_data, bad_grad = _nonfinite(tensor._data), _nonfinite(grad)
-    for bad, where in ((bad_data, "data"), (bad_grad, "grad")):
-        if bad:
-            lines.append([_red(f"{bad} in {where}")])
+    lines += [[_red(f"{bad} in {where}")] for bad, where in ((bad_data, "data"),
+                                                            (bad_grad, "grad")) if bad]
     return lines, kind, bool(bad_data or bad_grad)
 
 
