@@ -503,7 +503,7 @@ def test_cdist_broadcasts_batch_axes_and_refuses_others_in_its_own_words():
     assert out.shape == (2, 5, 7, 3, 4)
     np.testing.assert_allclose(out.numpy(), expected.numpy())
     with pytest.raises(ValueError, match=r"^cdist: the batch axes of x1 \(4, 3, 2\) and x2 "
-                                         r"\(5, 3, 2\) .* do not broadcast together"):
+                                         r"\(5, 3, 2\) do not broadcast together"):
         tg.cdist(tg.randn(4, 3, 2), tg.randn(5, 3, 2))
 
 

@@ -24,7 +24,8 @@ from . import composed_reductions, functional
 from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue, logcumsumexp,
                                   median, nanmean, nanmedian, nansum, std_mean, var_mean,
                                   vector_norm)
-from .ops.arguments import broadcast, either, ints, number, one_axis, tensor_sequence
+from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
+                            tensor_sequence)
 from .ops.reductions import keep_flag
 from .tensor import Tensor, to_tensor
 
@@ -360,12 +361,7 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(f"cdist: x1 and x2 must have as many columns, got shapes {a.shape} "
                          f"and {b.shape}")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"cdist: the batch axes of x1 {a.shape} and x2 {b.shape} (all but "
-                         f"the last two) do not broadcast together (from the last, each pair "
-                         f"of sizes equal or one of them 1)") from None
+    batch_axes("cdist", "x1", a.shape, "x2", b.shape)
     diff = a.reshape(a.shape[:-1] + (1, a.shape[-1])) - b.reshape(
         b.shape[:-2] + (1,) + b.shape[-2:])
     if not a.shape[-1]:  # no features: every distance 0, as PyTorch's (also p=inf)

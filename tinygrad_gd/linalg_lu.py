@@ -22,6 +22,7 @@ import numpy as np
 from . import functional
 from .grad_mode import check_flag
 from .linalg_decompositions import _replaced, square_matrices
+from .ops.arguments import batch_axes
 from .ops.decompositions import SolveTriangular, _rectangular
 from .ops.linalg import LinAlgError, Solve, _dtype, lu_factors
 from .ops.linalg_more import Lu, permutation_matrices
@@ -162,11 +163,7 @@ def lu_solve(LU: Any, pivots: Any, B: Any, *, left: bool = True,  # noqa: N803
         raise ValueError(f"lu_solve: incompatible shapes of LU {LU.shape} and B {B.shape} for "
                          f"{'A @ X' if left else 'X @ A'} = B: B needs {n} "
                          f"{'rows' if left else 'columns'}")
-    try:
-        np.broadcast_shapes(LU.shape[:-2], B.shape[:-2])
-    except ValueError:
-        raise ValueError(f"lu_solve: the batch axes of LU {LU.shape} and B {B.shape} do not "
-                         f"broadcast together") from None
+    batch_axes("lu_solve", "LU", LU.shape, "B", B.shape)
     if not left:  # (X @ A = B is A.T @ X.T = B.T)
         return lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
     dtype = np.result_type(LU.dtype, B.dtype)

@@ -204,6 +204,21 @@ def broadcast(op: str, *values: Any, to: tuple[int, ...] | None = None) -> None:
                          f"be equal or one of them 1); reshape or transpose an operand")
 
 
+def batch_axes(op: str, first: str, first_shape: tuple, second: str, second_shape: tuple,
+               second_batch: tuple | None = None) -> None:
+    """Refuse, in one line naming `op`, two stacks of matrices (A and B of AX = B, x1 and
+    x2 of cdist) whose batch axes, all but the last two, do not broadcast together.
+    `second_batch`: the second's batch axes where they are not its shape's (a vector b)."""
+    batch = second_shape[:-2] if second_batch is None else second_batch
+    try:
+        np.broadcast_shapes(tuple(first_shape)[:-2], tuple(batch))
+    except ValueError:
+        raise ValueError(f"{op}: the batch axes of {first} {tuple(first_shape)} and {second} "
+                         f"{tuple(second_shape)} do not broadcast together (the axes before "
+                         f"the last two, compared from the last: each pair of sizes equal or "
+                         f"one of them 1)") from None
+
+
 def matrix_product(op: str, mat1: Any, mat2: Any) -> tuple[int, int] | None:
     """The shape of `mat1 @ mat2` for two matrices (PyTorch's mm, addmm), or one line
     (None when one is a ragged list, which the product itself refuses)."""

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..engine import Function
 from ..values import default_float
-from .arguments import floating, same_dtype
+from .arguments import batch_axes, floating, same_dtype
 
 
 def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
@@ -46,11 +46,7 @@ def _equation(name: str, a: np.ndarray, b: np.ndarray, rhs: np.ndarray, need: st
     if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
         raise ValueError(f"{name}: incompatible shapes of A and B for the equation AX = B: A of "
                          f"shape {a.shape}, B of shape {b.shape}; {need}")
-    try:
-        np.broadcast_shapes(a.shape[:-2], rhs.shape[:-2])
-    except ValueError:
-        raise ValueError(f"{name}: the batch axes of A (shape {a.shape}) and B (shape "
-                         f"{b.shape}) do not broadcast together") from None
+    batch_axes(name, "A", a.shape, "B", b.shape, rhs.shape[:-2])
 
 
 def _dtype(x: np.ndarray) -> np.dtype:
