@@ -307,6 +307,14 @@ CASES = {
     "zeta at q = 0 and a negative integer": (lambda q: tg.special.zeta(2.0, q),
                                              "lambda q: torch.special.zeta(2.0, q)",
                                              [[0.0, -1.0]], [INF, INF], [[-INF, -INF]]),
+    "igamma at x = 0 and a = 0": (lambda x: tg.igamma(tg.Tensor([0.5, 2.0, 0.0]), x),
+                                  "lambda x: torch.igamma(torch.tensor([0.5, 2.0, 0.0], "
+                                  "dtype=torch.float64), x)", [[0.0, 0.0, 1.0]], [0, 0, 1],
+                                  [[INF, 0, 0]]),
+    "igammac at x = 0 and a = 0": (lambda x: tg.igammac(tg.Tensor([0.5, 2.0, 0.0]), x),
+                                   "lambda x: torch.igammac(torch.tensor([0.5, 2.0, 0.0], "
+                                   "dtype=torch.float64), x)", [[0.0, 0.0, 1.0]], [1, 1, 0],
+                                   [[-INF, 0, 0]]),
 }
 
 

@@ -1383,6 +1383,15 @@ OPS: dict[str, OpSpec] = {
                    make_unary("zeta", lambda v: v.min() >= 0.5,
                               params=lambda b: {"x": b.pick([1.5, 2.0, 3.0])}, min_value=0.6,
                               max_value=4, avoid=())),  # (x a number: its gradient is none)
+    "igamma": OpSpec(lambda x, *, a: tg.igamma(a, x), lambda a, p: f"tg.igamma({p['a']}, {a[0]})",
+                     make_unary("igamma", lambda v: v.min() >= 0.1,
+                                params=lambda b: {"a": b.pick([0.5, 1.5, 3.0])}, min_value=0.2,
+                                max_value=4, avoid=())),  # (a a number: its gradient is none)
+    "igammac": OpSpec(lambda x, *, a: tg.igammac(a, x),
+                      lambda a, p: f"tg.igammac({p['a']}, {a[0]})",
+                      make_unary("igammac", lambda v: v.min() >= 0.1,
+                                 params=lambda b: {"a": b.pick([0.5, 1.5, 3.0])}, min_value=0.2,
+                                 max_value=4, avoid=())),
 }
 
 
@@ -1809,6 +1818,8 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "polygamma": lambda t, x, *, n: torch_polygamma(t, x, n),
     "mvlgamma": lambda t, x, *, p: t.mvlgamma(x, p),
     "zeta": lambda t, q, *, x: t.special.zeta(x, q),
+    "igamma": lambda t, x, *, a: t.igamma(t.full_like(x, a), x),
+    "igammac": lambda t, x, *, a: t.igammac(t.full_like(x, a), x),
 }
 
 

@@ -19,6 +19,7 @@ from tinygrad_gd import testing
 from test_linalg_more import decomposition_spec  # (qr, eigh, svd, pinv, solve_triangular)
 from test_linalg_lu import lu_spec, matrix_exp_spec  # (lu, matrix_exp)
 from test_special import special_spec  # (erf, lgamma, digamma, polygamma, zeta, i0e, ...)
+from test_special_polynomials import incomplete_gamma_spec  # (igamma, igammac)
 
 SMALL = dict(min_dims=0, max_dims=3, min_side=1, max_side=3)
 ANY = dict(avoid=())  # no kink to keep away from
@@ -964,6 +965,8 @@ OP_SPECS = {
     "polygamma": special_spec("polygamma"),
     "mvlgamma": special_spec("mvlgamma"),
     "zeta": special_spec("zeta"),
+    "igamma": incomplete_gamma_spec("igamma"),
+    "igammac": incomplete_gamma_spec("igammac"),
 }
 
 

@@ -10,6 +10,9 @@ Those PyTorch also has as `torch.` functions are `tg.` functions too (`tg.erf`,
 `tg.lgamma`, `tg.polygamma(n, x)`, `tg.i0`, ...) and Tensor methods (`x.erf()`,
 `x.digamma()`, `x.polygamma(n)`, `x.mvlgamma(p)`); the others, as in PyTorch, live here
 only.
+The orthogonal polynomials (`chebyshev_polynomial_t` ... `legendre_polynomial_p`) are
+special_polynomials.py's; `gammainc` and `gammaincc` are ops/incomplete_gamma.py's ops
+(`tg.igamma`, `tg.igammac`, `a.igamma(x)`).
 """
 from __future__ import annotations
 
@@ -19,14 +22,25 @@ from typing import Any
 from . import functional
 from .op_errors import calling
 from .ops.gamma import Digamma, Lgamma, Mvlgamma, Polygamma, Zeta
+from .ops.incomplete_gamma import Igamma, Igammac
 from .ops.special import (I0, Entr, Erf, Erfc, Erfcx, Erfinv, I0e, I1, I1e, LogNdtr, Ndtri,
                           Xlog1py)
+from .special_polynomials import (  # (torch.special's orthogonal polynomials)
+    chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v,
+    chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he, laguerre_polynomial_l,
+    legendre_polynomial_p, shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u,
+    shifted_chebyshev_polynomial_v, shifted_chebyshev_polynomial_w)
 from .tensor import Tensor, to_tensor
 
 __all__ = ["erf", "erfc", "erfinv", "erfcx", "ndtr", "ndtri", "log_ndtr", "i0", "i0e", "i1",
            "i1e", "entr", "xlog1py", "xlogy", "gammaln", "digamma", "psi", "polygamma",
            "multigammaln", "zeta", "expit", "logit", "exp2", "expm1", "log1p", "round", "sinc",
            "logsumexp", "softmax", "log_softmax"]
+__all__ += ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+            "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+            "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+            "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
+            "laguerre_polynomial_l", "legendre_polynomial_p", "gammainc", "gammaincc"]
 
 
 def _function(op: Any, name: str) -> Any:
@@ -46,6 +60,7 @@ gammaln, digamma, psi = _function(Lgamma, "gammaln"), _function(Digamma, "digamm
     _function(Digamma, "psi")
 polygamma, multigammaln = _function(Polygamma, "polygamma"), _function(Mvlgamma, "multigammaln")
 zeta = _function(Zeta, "zeta")
+gammainc, gammaincc = _function(Igamma, "gammainc"), _function(Igammac, "gammaincc")
 expit = functional.sigmoid
 logit, exp2, expm1, log1p = functional.logit, functional.exp2, functional.expm1, \
     functional.log1p

@@ -20,6 +20,7 @@ registration makes it a Tensor method and a `tg.` function (see `engine.Function
 The special functions (`tg.special`): `special` (erf, erfc, erfinv, erfcx, ndtri,
 log_ndtr, i0, i0e, i1, i1e, entr, xlog1py) and `gamma` (lgamma, digamma, polygamma,
 mvlgamma, zeta).
+`incomplete_gamma` (igamma, igammac: the regularized incomplete gamma functions).
 """
 from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
@@ -30,3 +31,4 @@ from . import decompositions  # noqa: F401  (qr, eigh, svd, pinv, solve_triangul
 from . import scatter  # noqa: F401  (scatter, scatter_reduce, index_add, masked_scatter, ...)
 from . import linalg_more  # noqa: F401  (lu, matrix_exp)
 from . import gamma, special  # noqa: F401  (erf, erfinv, i0, lgamma, digamma, polygamma, ...)
+from . import incomplete_gamma  # noqa: F401  (igamma, igammac)
