@@ -25,7 +25,8 @@ from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_float_tensors, broadcast_all, constant, draw
-from .gamma_ops import GammaDraw, Gammainc
+from ..ops.incomplete_gamma import Igamma
+from .gamma_ops import GammaDraw
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"]
 
@@ -81,7 +82,7 @@ class Gamma(Distribution):
         return c.xlogy(rate) + (c - 1).xlogy(value) - rate * value - c.lgamma()
 
     def cdf(self, value: Any) -> Tensor:
-        return Gammainc.apply(self.concentration, self.rate * self._value(value, "cdf"))
+        return Igamma.apply(self.concentration, self.rate * self._value(value, "cdf"))
 
     def entropy(self) -> Tensor:
         c = self.concentration
