@@ -117,6 +117,27 @@ DISTRIBUTIONS = {
     "StudentT": (lambda: D.StudentT(_p(3.0, 4.0), _p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
     "TransformedDistribution": (lambda: D.TransformedDistribution(
         D.Normal(_p(0.0, 1.0), _p(1.0, 2.0)), [T.ExpTransform()]), [0.5, 1.0]),
+    "Weibull": (lambda: D.Weibull(_p(1.0, 2.0), _p(1.5, 0.8)), [0.5, 1.0]),
+    "Pareto": (lambda: D.Pareto(_p(1.0, 2.0), _p(1.5, 3.0)), [1.5, 2.5]),
+    "HalfCauchy": (lambda: D.HalfCauchy(_p(1.0, 2.0)), [0.5, 1.0]),
+    "InverseGamma": (lambda: D.InverseGamma(_p(1.5, 3.0), _p(1.0, 2.0)), [0.5, 1.0]),
+    "Kumaraswamy": (lambda: D.Kumaraswamy(_p(1.5, 3.0), _p(1.0, 2.0)), [0.5, 0.2]),
+    "LogisticNormal": (lambda: D.LogisticNormal(_p(0.0, 1.0), _p(1.0, 2.0)), [0.2, 0.3, 0.5]),
+    "VonMises": (lambda: D.VonMises(_p(0.0, 1.0), _p(1.0, 2.0)), [0.5, -1.0]),
+    "FisherSnedecor": (lambda: D.FisherSnedecor(_p(3.0, 5.0), _p(4.0, 6.0)), [0.5, 1.0]),
+    "GeneralizedPareto": (lambda: D.GeneralizedPareto(_p(0.0, 1.0), _p(1.0, 2.0),
+                                                      _p(0.2, 0.5)), [0.5, 1.5]),
+    "ContinuousBernoulli": (lambda: D.ContinuousBernoulli(probs=_p(0.3, 0.6)), [0.2, 0.7]),
+    "LowRankMultivariateNormal": (lambda: D.LowRankMultivariateNormal(
+        _p(0.0, 1.0), _p([0.5], [1.0]), _p(1.0, 2.0)), [0.5, -1.0]),
+    "Multinomial": (lambda: D.Multinomial(3, probs=_p(0.2, 0.3, 0.5)), [1.0, 0.0, 2.0]),
+    "OneHotCategoricalStraightThrough": (lambda: D.OneHotCategoricalStraightThrough(
+        logits=_p(0.3, 0.6, -1.0)), [0.0, 0.0, 1.0]),
+    "RelaxedBernoulli": (lambda: D.RelaxedBernoulli(0.5, probs=_p(0.3, 0.6)), [0.2, 0.7]),
+    "RelaxedOneHotCategorical": (lambda: D.RelaxedOneHotCategorical(
+        0.5, logits=_p(0.3, 0.6, -1.0)), [0.2, 0.3, 0.5]),
+    "MixtureSameFamily": (lambda: D.MixtureSameFamily(
+        D.Categorical(logits=_p(0.1, 0.2)), D.Normal(_p(0.0, 1.0), _p(1.0, 2.0))), [0.5, -1.0]),
 }
 _BASES = {"Distribution", "ExponentialFamily"}  # (no distribution of their own)
 

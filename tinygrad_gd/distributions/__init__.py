@@ -29,6 +29,21 @@ The second part (they need lgamma and digamma, and the transforms):
     AffineTransform, SigmoidTransform, TanhTransform,
     SoftmaxTransform, PowerTransform, AbsTransform,
     identity_transform (also here, as PyTorch's)
+    SoftplusTransform, ReshapeTransform,                        transforms_more.py
+    IndependentTransform, CatTransform, StackTransform,
+    StickBreakingTransform, LowerCholeskyTransform,
+    PositiveDefiniteTransform, CorrCholeskyTransform,
+    CumulativeDistributionTransform
+    biject_to, transform_to (constraint -> transform)           constraint_registry.py
+    Multinomial, OneHotCategoricalStraightThrough,              discrete_more.py
+    ExponentialFamily (the base class)
+    RelaxedBernoulli, RelaxedOneHotCategorical (and             relaxed.py
+    their bases LogitRelaxedBernoulli, ExpRelaxedCategorical)
+    MixtureSameFamily                                           mixture.py
+    Weibull, Pareto, HalfCauchy, InverseGamma, Kumaraswamy,     continuous_more.py
+    LogisticNormal, VonMises, FisherSnedecor, GeneralizedPareto
+    ContinuousBernoulli (and the kl rules of it and Pareto)     continuous_bernoulli.py
+    LowRankMultivariateNormal (and its kl rules)                low_rank.py
 
 HalfNormal, LogNormal and Gumbel are written out (the same values as PyTorch's
 TransformedDistributions of a Normal or an Exponential).
@@ -45,13 +60,35 @@ from .transformed import TransformedDistribution
 from .transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
                          PowerTransform, SigmoidTransform, SoftmaxTransform, TanhTransform,
                          Transform, identity_transform)
+from .transforms_more import (CatTransform, CorrCholeskyTransform,
+                              CumulativeDistributionTransform, IndependentTransform,
+                              LowerCholeskyTransform, PositiveDefiniteTransform,
+                              ReshapeTransform, SoftplusTransform, StackTransform,
+                              StickBreakingTransform)
+from .constraint_registry import biject_to, transform_to
+from .discrete_more import ExponentialFamily, Multinomial, OneHotCategoricalStraightThrough
+from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
+from .mixture import MixtureSameFamily
+from .continuous_more import (FisherSnedecor, GeneralizedPareto, HalfCauchy, InverseGamma,
+                              Kumaraswamy, LogisticNormal, Pareto, VonMises, Weibull)
+from .continuous_bernoulli import ContinuousBernoulli
+from .low_rank import LowRankMultivariateNormal
 
 __all__ = ["constraints", "Distribution", "Normal", "Uniform", "Exponential", "Laplace",
            "Cauchy", "Gumbel", "HalfNormal", "LogNormal", "Bernoulli", "Geometric",
            "Categorical", "OneHotCategorical", "MultivariateNormal", "Independent",
            "kl_divergence", "register_kl",
+           "Weibull", "Pareto", "HalfCauchy", "InverseGamma", "Kumaraswamy", "LogisticNormal",
+           "VonMises", "FisherSnedecor", "GeneralizedPareto", "ContinuousBernoulli",
+           "LowRankMultivariateNormal",
            "Poisson", "Binomial", "NegativeBinomial", "Gamma", "Chi2", "Beta", "Dirichlet",
            "StudentT", "TransformedDistribution", "transforms", "Transform",
+           "Multinomial", "OneHotCategoricalStraightThrough", "ExponentialFamily",
+           "RelaxedBernoulli", "RelaxedOneHotCategorical", "MixtureSameFamily",
+           "biject_to", "transform_to", "SoftplusTransform", "ReshapeTransform",
+           "IndependentTransform", "CatTransform", "StackTransform",
+           "StickBreakingTransform", "LowerCholeskyTransform", "PositiveDefiniteTransform",
+           "CorrCholeskyTransform", "CumulativeDistributionTransform",
            "ComposeTransform", "identity_transform", "ExpTransform", "AffineTransform",
            "SigmoidTransform", "TanhTransform", "SoftmaxTransform", "PowerTransform",
            "AbsTransform"]

@@ -251,3 +251,99 @@ def integer_interval(lower_bound: int, upper_bound: int) -> Constraint:
 def independent(base: Constraint, reinterpreted_batch_ndims: int) -> Constraint:
     """`base`, its last `reinterpreted_batch_ndims` axes read as one event."""
     return _Independent(base, reinterpreted_batch_ndims)
+
+
+# -- multinomial counts, correlation factors and constraints by parts (PyTorch's) -----------
+__all__ += ["multinomial", "corr_cholesky", "cat", "stack"]
+
+
+class _Multinomial(Constraint):
+    """Vectors (the last axis) of counts >= 0 summing to at most upper_bound (PyTorch's
+    weaker check than a sum equal to it)."""
+
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound: Any) -> None:
+        self.upper_bound = upper_bound
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _array(value)
+        return np.all(data >= 0, axis=-1) & (data.sum(-1) <= _array(self.upper_bound))
+
+
+class _CorrCholesky(Constraint):
+    """Lower Cholesky factors of correlation matrices: lower_cholesky with rows of unit
+    length (within 10 eps n)."""
+
+    event_dim = 2
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _array(value)
+        tol = np.finfo(data.dtype if data.dtype.kind == "f" else np.float64).eps \
+            * data.shape[-1] * 10
+        unit_rows = np.all(np.abs(np.linalg.norm(data, axis=-1) - 1.0) <= tol, axis=-1)
+        return lower_cholesky.check(data) & unit_rows
+
+
+def _axis_of(where: str, dim: int, ndim: int) -> int:
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"{where}: dim {dim} is out of range for a value of {ndim} axes; "
+                         f"give dim in [{-ndim}, {ndim - 1}]")
+    return dim % ndim
+
+
+class _Cat(Constraint):
+    """constraints `cseq` on consecutive pieces of axis `dim`, of `lengths` (1 each by
+    default), as tg.cat joins them."""
+
+    def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None) -> None:
+        self.cseq, self.dim = list(cseq), dim
+        self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.cseq):
+            raise ValueError(f"constraints.cat: {len(self.lengths)} lengths for "
+                             f"{len(self.cseq)} constraints; give one length each")
+        self.is_discrete = any(c.is_discrete for c in self.cseq)
+        self.event_dim = max((c.event_dim for c in self.cseq), default=0)
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _array(value)
+        axis = _axis_of("constraints.cat", self.dim, data.ndim)
+        bounds = np.cumsum([0] + self.lengths)
+        return np.concatenate([c.check(np.take(data, range(a, b), axis=axis))
+                               for c, a, b in zip(self.cseq, bounds[:-1], bounds[1:])],
+                              axis=self.dim)
+
+
+class _Stack(Constraint):
+    """constraints `cseq`, one on each entry of axis `dim`, as tg.stack joins them."""
+
+    def __init__(self, cseq: Any, dim: int = 0) -> None:
+        self.cseq, self.dim = list(cseq), dim
+        self.is_discrete = any(c.is_discrete for c in self.cseq)
+        event_dim = max((c.event_dim for c in self.cseq), default=0)
+        self.event_dim = event_dim + 1 if dim + event_dim < 0 else event_dim
+
+    def check(self, value: Any) -> np.ndarray:
+        data = _array(value)
+        axis = _axis_of("constraints.stack", self.dim, data.ndim)
+        return np.stack([c.check(np.take(data, k, axis=axis))
+                         for k, c in enumerate(self.cseq)], axis=self.dim)
+
+
+corr_cholesky = _CorrCholesky()
+
+
+def multinomial(upper_bound: Any) -> Constraint:
+    """Counts >= 0 (the last axis) summing to at most upper_bound."""
+    return _Multinomial(upper_bound)
+
+
+def cat(cseq: Any, dim: int = 0, lengths: Any = None) -> Constraint:
+    """`cseq[k]` on the k-th piece (of lengths[k] entries) of axis `dim`."""
+    return _Cat(cseq, dim, lengths)
+
+
+def stack(cseq: Any, dim: int = 0) -> Constraint:
+    """`cseq[k]` on entry k of axis `dim`."""
+    return _Stack(cseq, dim)

@@ -1,0 +1,146 @@
+"""`biject_to` and `transform_to`: the transform from unconstrained reals onto a constraint's
+set (PyTorch's torch.distributions.constraint_registry).
+
+`biject_to(constraint)` is a bijection (for HMC: its log_abs_det_jacobian is defined, it
+keeps the dimension where it can); `transform_to(constraint)` need not be one (for
+optimization: SoftmaxTransform onto the simplex). Both look a constraint up by its class,
+as PyTorch's, so `positive` (a GreaterThan(0.0)) gets greater_than's exp then shift by
+the bound, and `unit_interval` the interval's sigmoid (bounds 0 and 1: no affine after
+it). `register(constraint, factory)` adds a class (or an instance's class): a decorator
+without factory. A constraint without a rule is NotImplementedError, as PyTorch's;
+lower_cholesky and positive_definite have none in biject_to (PyTorch's have none either).
+"""
+from __future__ import annotations
+
+from numbers import Number
+from typing import Any, Callable
+
+from . import constraints
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
+                         SoftmaxTransform, Transform, identity_transform)
+from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTransform,
+                              LowerCholeskyTransform, PositiveDefiniteTransform,
+                              StackTransform, StickBreakingTransform)
+
+__all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
+
+
+class ConstraintRegistry:
+    """Constraint classes to factories of transforms: PyTorch's ConstraintRegistry."""
+
+    def __init__(self, name: str = "ConstraintRegistry") -> None:
+        self._registry: dict[type, Callable[[Any], Transform]] = {}
+        self._name = name
+
+    def register(self, constraint: Any, factory: Callable | None = None) -> Any:
+        """Register `factory(constraint) -> Transform` for a Constraint subclass (or an
+        instance's class); without factory, a decorator."""
+        if factory is None:
+            return lambda fn: self.register(constraint, fn)
+        if isinstance(constraint, constraints.Constraint):
+            constraint = type(constraint)
+        if not (isinstance(constraint, type) and issubclass(constraint,
+                                                             constraints.Constraint)):
+            raise TypeError(f"{self._name}.register: constraint must be a Constraint "
+                            f"subclass or instance, got {constraint!r}")
+        self._registry[constraint] = factory
+        return factory
+
+    def __call__(self, constraint: Any) -> Transform:
+        """The transform onto `constraint`'s set from unconstrained reals."""
+        try:
+            factory = self._registry[type(constraint)]
+        except KeyError:
+            raise NotImplementedError(f"{self._name}: cannot transform "
+                                      f"{type(constraint).__name__.lstrip('_')} constraints "
+                                      f"({constraint!r}); register a factory with "
+                                      f"{self._name}.register") from None
+        return factory(constraint)
+
+    def __repr__(self) -> str:
+        return f"{self._name}({len(self._registry)} constraints)"
+
+
+biject_to = ConstraintRegistry("biject_to")
+transform_to = ConstraintRegistry("transform_to")
+
+
+@biject_to.register(constraints.real)
+@transform_to.register(constraints.real)
+def _to_real(constraint: Any) -> Transform:
+    return identity_transform
+
+
+@biject_to.register(constraints.real_vector)  # (the class of independent's constraints)
+def _biject_to_independent(constraint: Any) -> Transform:
+    return IndependentTransform(biject_to(constraint.base_constraint),
+                                constraint.reinterpreted_batch_ndims)
+
+
+@transform_to.register(constraints.real_vector)
+def _transform_to_independent(constraint: Any) -> Transform:
+    return IndependentTransform(transform_to(constraint.base_constraint),
+                                constraint.reinterpreted_batch_ndims)
+
+
+@biject_to.register(constraints.positive)  # (greater_than's class, nonnegative's too)
+@transform_to.register(constraints.positive)
+def _to_greater_than(constraint: Any) -> Transform:
+    return ComposeTransform([ExpTransform(), AffineTransform(constraint.lower_bound, 1)])
+
+
+@biject_to.register(constraints.unit_interval)  # (interval's and half_open_interval's)
+@transform_to.register(constraints.unit_interval)
+def _to_interval(constraint: Any) -> Transform:
+    low, high = constraint.lower_bound, constraint.upper_bound
+    if isinstance(low, Number) and isinstance(high, Number) and low == 0 and high == 1:
+        return SigmoidTransform()
+    return ComposeTransform([SigmoidTransform(), AffineTransform(low, high - low)])
+
+
+@biject_to.register(constraints.simplex)
+def _biject_to_simplex(constraint: Any) -> Transform:
+    return StickBreakingTransform()
+
+
+@transform_to.register(constraints.simplex)
+def _transform_to_simplex(constraint: Any) -> Transform:
+    return SoftmaxTransform()
+
+
+@transform_to.register(constraints.lower_cholesky)
+def _transform_to_lower_cholesky(constraint: Any) -> Transform:
+    return LowerCholeskyTransform()
+
+
+@transform_to.register(constraints.positive_definite)
+def _transform_to_positive_definite(constraint: Any) -> Transform:
+    return PositiveDefiniteTransform()
+
+
+@biject_to.register(constraints.corr_cholesky)
+@transform_to.register(constraints.corr_cholesky)
+def _to_corr_cholesky(constraint: Any) -> Transform:
+    return CorrCholeskyTransform()
+
+
+@biject_to.register(constraints.cat([constraints.real]))
+def _biject_to_cat(constraint: Any) -> Transform:
+    return CatTransform([biject_to(c) for c in constraint.cseq], constraint.dim,
+                        constraint.lengths)
+
+
+@transform_to.register(constraints.cat([constraints.real]))
+def _transform_to_cat(constraint: Any) -> Transform:
+    return CatTransform([transform_to(c) for c in constraint.cseq], constraint.dim,
+                        constraint.lengths)
+
+
+@biject_to.register(constraints.stack([constraints.real]))
+def _biject_to_stack(constraint: Any) -> Transform:
+    return StackTransform([biject_to(c) for c in constraint.cseq], constraint.dim)
+
+
+@transform_to.register(constraints.stack([constraints.real]))
+def _transform_to_stack(constraint: Any) -> Transform:
+    return StackTransform([transform_to(c) for c in constraint.cseq], constraint.dim)

@@ -1,0 +1,179 @@
+"""More of PyTorch's discrete distributions: `Multinomial` (counts of total_count draws of a
+Categorical), `OneHotCategoricalStraightThrough` (OneHotCategorical whose rsample passes
+gradients straight through), and `ExponentialFamily`, the base class PyTorch's exponential
+families derive from (entropy and KL by the Bregman divergence of the log-normalizer).
+
+Multinomial's log_prob is ln(n!) - sum ln(x_k!) + sum x_k logit_k with the normalized
+logits (0 * logit where a count is 0 and its category impossible), its entropy PyTorch's
+sum over the Binomial marginals; its draws are NumPy's multinomial counts (one shared
+total_count, a Python int, as PyTorch's). The straight-through rsample is the one-hot draw
+plus probs - probs.detach(): the draw's value, the gradient of probs.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import grad
+from ..engine import enable_grad
+from ..functional import where
+from ..nn.layer_functions import _named
+from ..tensor import Tensor
+from . import constraints
+from .counts import Binomial
+from .discrete import Categorical, OneHotCategorical
+from .distribution import Distribution, constant, draw
+from .kl import register_kl
+from .transforms import sum_rightmost
+
+__all__ = ["Multinomial", "OneHotCategoricalStraightThrough", "ExponentialFamily"]
+
+
+class Multinomial(Distribution):
+    """The counts of each of n categories in total_count draws of Categorical(probs, logits)
+    (the last axis): PyTorch's Multinomial(total_count=1, probs=None, logits=None);
+    log_prob takes any counts (total_count is needed by sample and entropy only)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+
+    def __init__(self, total_count: int = 1, probs: Any = None, logits: Any = None,
+                 validate_args: bool | None = None) -> None:
+        if isinstance(total_count, bool) or not isinstance(total_count, (int, np.integer)):
+            raise NotImplementedError(f"Multinomial: total_count must be one Python int (an "
+                                      f"inhomogeneous total_count is not supported, as in "
+                                      f"PyTorch), got {type(total_count).__name__}")
+        if total_count < 0:
+            raise ValueError(f"Multinomial: total_count must be >= 0, got {total_count}")
+        self.total_count = int(total_count)
+        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        self._given = self._categorical._given
+        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
+                         validate_args=validate_args)
+
+    @property
+    def probs(self) -> Tensor:
+        return self._categorical.probs
+
+    @property
+    def logits(self) -> Tensor:
+        return self._categorical.logits
+
+    @property
+    def param_shape(self) -> tuple[int, ...]:
+        return self._categorical.param_shape
+
+    @property
+    def support(self) -> constraints.Constraint:
+        return constraints.multinomial(self.total_count)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.probs * self.total_count
+
+    @property
+    def variance(self) -> Tensor:
+        return self.total_count * self.probs * (1 - self.probs)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> "Multinomial":
+        categorical = self._categorical.expand(batch_shape)
+        new = Multinomial(self.total_count, validate_args=False,
+                          **{self._given[0]: getattr(categorical, self._given[0])})
+        new._validate_args = self._validate_args
+        return new
+
+    def sample(self, sample_shape: Any = (), *, generator: Any = None, seed: Any = None
+               ) -> Tensor:
+        shape = self._sample_shape(sample_shape) + self._batch_shape
+        probs = self.probs._data.astype(np.float64)
+        probs = probs / probs.sum(-1, keepdims=True)  # (exactly 1 for NumPy's check)
+        n = self.total_count
+        return draw("Multinomial.sample", generator, seed,
+                    lambda rng: rng.multinomial(n, probs, size=shape), self._dtype)
+
+    def log_prob(self, value: Any) -> Tensor:
+        value = self._value(value, "log_prob")
+        logits = self.logits
+        shape = np.broadcast_shapes(logits.shape, value.shape)
+        # a count of 0 in a category of probability 0: 0 * (-inf) is 0 there
+        impossible = np.broadcast_to((value._data == 0), shape) & np.broadcast_to(
+            logits._data == -np.inf, shape)
+        logits = where(impossible, 0.0, logits.broadcast_to(shape))
+        return ((value.sum(-1) + 1).lgamma() - (value + 1).lgamma().sum(-1)
+                + (logits * value).sum(-1))
+
+    def entropy(self) -> Tensor:
+        n = self.total_count
+        term1 = n * self._categorical.entropy() - float(np.log(np.arange(1, n + 1)).sum())
+        if n == 0:
+            return term1
+        # sum_k E[ln(x_k!)], each x_k Binomial(n, p_k): over its counts 1, ..., n
+        binomial = Binomial(n, probs=self.probs, validate_args=False)
+        counts = _named(constant(np.arange(1, n + 1).reshape(
+            (n,) + (1,) * len(self.param_shape)), self._dtype), "counts 1 to total_count")
+        weights = binomial.log_prob(counts).exp() * (counts + 1).lgamma()
+        return term1 + weights.sum(axis=(0, -1))
+
+
+class OneHotCategoricalStraightThrough(OneHotCategorical):
+    """OneHotCategorical with the straight-through rsample (Bengio et al., 2013): the one-hot
+    draw, with the gradient of probs: PyTorch's OneHotCategoricalStraightThrough."""
+
+    has_rsample = True
+
+    def rsample(self, sample_shape: Any = (), *, generator: Any = None, seed: Any = None
+                ) -> Tensor:
+        samples = self.sample(sample_shape, generator=generator, seed=seed)
+        probs = self._categorical.probs  # (named: a diagram would draw them as inputs)
+        return _named(samples, "one-hot draws") + (probs - _named(probs.detach(),
+                                                                  "probs (detached)"))
+
+
+class ExponentialFamily(Distribution):
+    """The base of the distributions of the form exp(<t(x), theta> - F(theta) + k(x)):
+    PyTorch's ExponentialFamily. A subclass gives `_natural_params` (theta, a tuple),
+    `_log_normalizer(*theta)` (F) and `_mean_carrier_measure` (E[k(x)]); the entropy is
+    then F - <theta, grad F> - E[k(x)] (no gradient flows to the parameters from it, as
+    PyTorch's: theta is detached)."""
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, ...]:
+        raise NotImplementedError(f"{type(self).__name__} defines no _natural_params")
+
+    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} defines no _log_normalizer")
+
+    @property
+    def _mean_carrier_measure(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} defines no _mean_carrier_measure")
+
+    def _log_normalizer_slopes(self) -> tuple[list[Tensor], Tensor, tuple]:
+        """theta (detached), F(theta) and grad F at theta."""
+        params = [p.detach().requires_grad_() for p in self._natural_params]
+        with enable_grad():
+            log_normalizer = self._log_normalizer(*params)
+            slopes = grad(log_normalizer.sum(), params)
+        return params, log_normalizer.detach(), slopes
+
+    def entropy(self) -> Tensor:
+        params, log_normalizer, slopes = self._log_normalizer_slopes()
+        result = log_normalizer - self._mean_carrier_measure
+        for param, slope in zip(params, slopes):
+            result = result - (param.detach() * slope).reshape(self._batch_shape + (-1,)).sum(-1)
+        return result
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tensor:
+    """F_q(theta_q) - F_p(theta_p) - <theta_q - theta_p, grad F_p(theta_p)> (Bregman)."""
+    if type(p) is not type(q):
+        raise NotImplementedError(f"kl_divergence: {type(p).__name__} and "
+                                  f"{type(q).__name__} are different exponential families; "
+                                  f"the Bregman divergence needs one family")
+    p_params, p_log_normalizer, slopes = p._log_normalizer_slopes()
+    q_params = q._natural_params
+    result = q._log_normalizer(*q_params) - p_log_normalizer
+    for p_param, q_param, slope in zip(p_params, q_params, slopes):
+        result = result - sum_rightmost((q_param - p_param.detach()) * slope,
+                                        len(q.event_shape))
+    return result
