@@ -365,3 +365,14 @@ def test_bad_input_is_one_line(make, kind, match):
     with pytest.raises(kind, match=match) as err:
         make()
     assert "\n" not in str(err.value)
+
+
+def test_the_transforms_module_has_every_transform_as_pytorchs():
+    """`from torch.distributions.transforms import X` ports as it is written."""
+    torch = pytest.importorskip("torch")
+    ours = tg.distributions.transforms
+    assert set(ours.__all__) == {name for name in ours.__all__ if hasattr(ours, name)}
+    assert {"StickBreakingTransform", "SoftplusTransform", "ExpTransform"} <= set(ours.__all__)
+    missing = {name for name in torch.distributions.transforms.__all__
+               if not hasattr(ours, name)}
+    assert missing == set(), missing

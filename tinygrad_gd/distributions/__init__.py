@@ -25,7 +25,7 @@ The second part (they need lgamma and digamma, and the transforms):
     Poisson, Binomial, NegativeBinomial                         counts.py
     Gamma, Chi2, Beta, Dirichlet, StudentT                      gamma_family.py
     TransformedDistribution                                     transformed.py
-    transforms: Transform, ComposeTransform, ExpTransform,      transforms.py
+    Transform, ComposeTransform, ExpTransform,                  transforms_basic.py
     AffineTransform, SigmoidTransform, TanhTransform,
     SoftmaxTransform, PowerTransform, AbsTransform,
     identity_transform (also here, as PyTorch's)
@@ -44,6 +44,8 @@ The second part (they need lgamma and digamma, and the transforms):
     LogisticNormal, VonMises, FisherSnedecor, GeneralizedPareto
     ContinuousBernoulli (and the kl rules of it and Pareto)     continuous_bernoulli.py
     LowRankMultivariateNormal (and its kl rules)                low_rank.py
+
+The module `transforms` has every transform, as torch.distributions.transforms.
 
 HalfNormal, LogNormal and Gumbel are written out (the same values as PyTorch's
 TransformedDistributions of a Normal or an Exponential).

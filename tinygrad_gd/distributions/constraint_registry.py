@@ -16,7 +16,7 @@ from numbers import Number
 from typing import Any, Callable
 
 from . import constraints
-from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
+from .transforms_basic import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
                          SoftmaxTransform, Transform, identity_transform)
 from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTransform,
                               LowerCholeskyTransform, PositiveDefiniteTransform,

@@ -23,7 +23,7 @@ from ..special import ndtr, ndtri
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, constant, draw
-from .transforms import ExpTransform
+from .transforms_basic import ExpTransform
 from ..nn.layer_functions import _named
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy", "Gumbel", "HalfNormal",

@@ -28,7 +28,7 @@ from .continuous import _EULER_GAMMA, Cauchy, Exponential, Normal, Uniform, _sta
 from .distribution import Distribution, broadcast_all, constant
 from .gamma_family import Gamma
 from .transformed import TransformedDistribution
-from .transforms import AbsTransform, AffineTransform, ExpTransform, PowerTransform
+from .transforms_basic import AbsTransform, AffineTransform, ExpTransform, PowerTransform
 from .transforms_more import StickBreakingTransform
 
 __all__ = ["Weibull", "Pareto", "HalfCauchy", "InverseGamma", "Kumaraswamy", "LogisticNormal",

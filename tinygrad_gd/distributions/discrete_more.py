@@ -25,7 +25,7 @@ from .counts import Binomial
 from .discrete import Categorical, OneHotCategorical
 from .distribution import Distribution, constant, draw
 from .kl import register_kl
-from .transforms import sum_rightmost
+from .transforms_basic import sum_rightmost
 
 __all__ = ["Multinomial", "OneHotCategoricalStraightThrough", "ExponentialFamily"]
 

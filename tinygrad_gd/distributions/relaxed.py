@@ -24,7 +24,7 @@ from . import constraints
 from .discrete import Categorical, _ProbsOrLogits, _one_given
 from .distribution import Distribution, as_float_tensors, draw
 from .transformed import TransformedDistribution
-from .transforms import ExpTransform, SigmoidTransform
+from .transforms_basic import ExpTransform, SigmoidTransform
 
 __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical",
            "RelaxedOneHotCategorical"]

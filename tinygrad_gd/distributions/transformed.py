@@ -21,7 +21,7 @@ from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution
 from .multivariate import Independent
-from .transforms import ComposeTransform, Transform, sum_rightmost
+from .transforms_basic import ComposeTransform, Transform, sum_rightmost
 
 __all__ = ["TransformedDistribution"]
 

@@ -31,7 +31,7 @@ from ..ops.arguments import integer
 from ..tensor import Tensor, to_tensor
 from . import constraints
 from .distribution import Distribution, constant
-from .transforms import Transform, _Stateless, _clipped_sigmoid, sum_rightmost
+from .transforms_basic import Transform, _Stateless, _clipped_sigmoid, sum_rightmost
 
 __all__ = ["SoftplusTransform", "ReshapeTransform", "IndependentTransform", "CatTransform",
            "StackTransform", "StickBreakingTransform", "LowerCholeskyTransform",
