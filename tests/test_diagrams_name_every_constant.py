@@ -22,7 +22,10 @@ import tinygrad_gd as tg
 from tinygrad_gd import Tensor, nn
 from tinygrad_gd.nn import functional as F
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+pytestmark = [pytest.mark.filterwarnings(f"ignore:{message}") for message in (
+    "Using padding='same' with even kernel:UserWarning",
+    "`nn.functional.upsample.* is deprecated:UserWarning",
+    "`nn.Container` is deprecated:FutureWarning", "`NLLLoss2d` has been deprecated:FutureWarning")]
 
 
 def _named_leaves(arrays) -> list[Tensor]:

@@ -30,7 +30,11 @@ from tinygrad_gd.nn import functional as F
 
 # torch warns once per process that an even kernel with padding='same' may copy the input:
 # whether a case here meets it first depends on what ran before
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
+# and the deprecated functions and layers warn as PyTorch's, in both libraries
+pytestmark = [pytest.mark.filterwarnings(f"ignore:{message}") for message in (
+    "Using padding='same' with even kernel:UserWarning",
+    "`nn.functional.upsample.* is deprecated:UserWarning",
+    "`nn.Container` is deprecated:FutureWarning", "`NLLLoss2d` has been deprecated:FutureWarning")]
 
 RNG = np.random.default_rng(14)
 X, Y = RNG.uniform(-2, 2, (3, 4)), RNG.uniform(-2, 2, (3, 4))  # (batch, features)
@@ -94,6 +98,22 @@ GRID_XY = GRID_RNG.uniform(-1.3, 1.3, (2, 3, 2, 2))  # positions, some outside [
 GRID_XYZ = GRID_RNG.uniform(-1.3, 1.3, (1, 2, 2, 1, 3))
 GRID_THETA = np.eye(2, 3) + GRID_RNG.uniform(-0.3, 0.3, (2, 2, 3))  # affine maps
 GRID_THETA3 = np.eye(3, 4) + GRID_RNG.uniform(-0.3, 0.3, (2, 3, 4))
+FRACPOOL_RNG = np.random.default_rng(47)  # fractional pools, adaptive softmax, attention's F
+FRACPOOL_IMG, FRACPOOL_VOL = FRACPOOL_RNG.uniform(-2, 2, (2, 3, 7, 8)), \
+    FRACPOOL_RNG.uniform(-2, 2, (2, 2, 5, 6, 5))
+# the pools' _random_samples (batch, C, 2 or 3), given so that both libraries pool alike
+FRACPOOL_S2, FRACPOOL_S3 = (FRACPOOL_RNG.uniform(0, 1, (2, c, n)) for c, n in ((3, 2), (2, 3)))
+FRACPOOL_CLASSES = np.array([0, 3, 7])  # adaptive softmax targets: shortlist, cluster 1, 2
+FRACPOOL_LOGP = FRACPOOL_RNG.uniform(-3, 0, (2, 3, 2, 3))  # NLLLoss2d's (batch, C, h, w)
+FRACPOOL_PIXELS = np.array([[[0, 2, 1], [1, 1, 0]], [[2, 0, 0], [1, 2, 2]]])  # its targets
+# multi_head_attention_forward's (3E, E) and (3E,) packed projection, (E, E), (E,) output,
+# bias_k and bias_v (1, 1, E); its separate projections for keys of 3 and values of 5
+FRACPOOL_W_IN, FRACPOOL_B_IN = FRACPOOL_RNG.uniform(-1, 1, (12, 4)), FRACPOOL_RNG.uniform(-1, 1, 12)
+FRACPOOL_W_OUT, FRACPOOL_B_OUT = FRACPOOL_RNG.uniform(-1, 1, (4, 4)), FRACPOOL_RNG.uniform(-1, 1, 4)
+FRACPOOL_BIAS_K, FRACPOOL_BIAS_V = FRACPOOL_RNG.uniform(-1, 1, (2, 1, 1, 4))
+FRACPOOL_WK, FRACPOOL_WV = FRACPOOL_RNG.uniform(-1, 1, (4, 3)), FRACPOOL_RNG.uniform(-1, 1, (4, 5))
+FRACPOOL_K3, FRACPOOL_V5 = (FRACPOOL_RNG.uniform(-1, 1, (5, 2, n)) for n in (3, 5))
+FRACPOOL_PADDING = np.array([[False, True, False, False, True], [False] * 4 + [True]])
 
 
 LAZY_RNG = np.random.default_rng(37)  # for the lazy layers (their size read from the input)
@@ -419,6 +439,31 @@ LAYERS = {
         "forward": lambda self, z, *rest: nn.CTCLoss.forward(self, z.log_softmax(2), *rest)})(
         reduction="sum"), (CTC_LOGITS, CTC_TARGETS, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS),
         "CTCLossOfLogits"),
+    # (fractional pools: a subclass alike in both libraries, its _random_samples buffer set
+    # from the input's dtype at each call, so that both pool the same windows)
+    "FractionalMaxPool2d": Case(lambda nn: type("FractionalMaxPool2dSampled", (
+        nn.FractionalMaxPool2d,), {"forward": lambda self, x: setattr(
+            self, "_random_samples", x.new_tensor(FRACPOOL_S2)) or nn.FractionalMaxPool2d.forward(
+            self, x)})(3, (4, 5)), (FRACPOOL_IMG,), "FractionalMaxPool2dSampled"),
+    "FractionalMaxPool3d": Case(lambda nn: type("FractionalMaxPool3dSampled", (
+        nn.FractionalMaxPool3d,), {"forward": lambda self, x: setattr(
+            self, "_random_samples", x.new_tensor(FRACPOOL_S3)) or nn.FractionalMaxPool3d.forward(
+            self, x)})((2, 3, 2), output_ratio=(0.5, 0.5, 0.75)), (FRACPOOL_VOL,),
+        "FractionalMaxPool3dSampled"),
+    # (forward's _ASMoutput: (output, loss), both compared; log_prob through a subclass)
+    "AdaptiveLogSoftmaxWithLoss": Case(lambda nn: nn.AdaptiveLogSoftmaxWithLoss(
+        4, 8, [2, 5], div_value=2.0), (X, FRACPOOL_CLASSES), "AdaptiveLogSoftmaxWithLoss"),
+    "AdaptiveLogSoftmaxWithLoss log_prob": Case(lambda nn: type("AdaptiveLogProb", (
+        nn.AdaptiveLogSoftmaxWithLoss,), {"forward": lambda self, x: self.log_prob(x)})(
+        4, 8, [2, 5], 2.0, True), (X,), "AdaptiveLogProb"),
+    # (PyTorch's base classes: each checked through a subclass, built alike in both)
+    "RNNBase": Case(lambda nn: nn.RNN(4, 2, nonlinearity="relu", bias=False), (STEPS,), "RNN"),
+    "RNNCellBase": Case(lambda nn: nn.RNNCell(4, 2, nonlinearity="relu"), (X, H), "RNNCell"),
+    "NLLLoss2d": Case(lambda nn: nn.NLLLoss2d(reduction="none"), (FRACPOOL_LOGP, FRACPOOL_PIXELS),
+                      "NLLLoss2d"),
+    "Container": Case(lambda nn: type("ContainerOfLinear", (nn.Container,), {
+        "forward": lambda self, x: self.linear(x)})(linear=nn.Linear(4, 2)), (X,),
+        "ContainerOfLinear"),
 }
 
 FUNCTIONS = {
@@ -662,6 +707,43 @@ FUNCTIONS = {
                                                            reduction="none"),
                      (CTC_LOGITS, CTC_TARGETS, CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS),
                      "ctc_loss"),
+    # (fractional pools: PyTorch's _random_samples given, so that both pool the same windows)
+    "fractional_max_pool2d": Case(lambda F: lambda x: F.fractional_max_pool2d(
+        x, 3, (4, 5), _random_samples=x.new_tensor(FRACPOOL_S2)), (FRACPOOL_IMG,),
+        "fractional_max_pool2d"),
+    "fractional_max_pool2d_with_indices": Case(
+        lambda F: lambda x: F.fractional_max_pool2d_with_indices(
+            x[1], (2, 3), output_ratio=(0.5, 0.75), _random_samples=x.new_tensor(FRACPOOL_S2))[0],
+        (FRACPOOL_IMG,), "fractional_max_pool2d_with_indices"),
+    "fractional_max_pool3d": Case(lambda F: lambda x: F.fractional_max_pool3d(
+        x, 2, (3, 4, 3), _random_samples=x.new_tensor(FRACPOOL_S3)), (FRACPOOL_VOL,),
+        "fractional_max_pool3d"),
+    "fractional_max_pool3d_with_indices": Case(
+        lambda F: lambda x: F.fractional_max_pool3d_with_indices(
+            x[0], (3, 2, 2), 2, _random_samples=x.new_tensor(FRACPOOL_S3))[0], (FRACPOOL_VOL,),
+        "fractional_max_pool3d_with_indices"),
+    # (every tensor differentiated: projections, bias_k and bias_v, a key and value of zeros,
+    # the output (L, N, E) and the weights (N, L, S) side by side, (L, N, E + S); then
+    # separate projections, a key padding mask, no weights)
+    "multi_head_attention_forward": Case(lambda F: lambda q, k, v, w, b, bk, bv, wo, bo: (
+        lambda out, weights: F.pad(out, (0, 7)) + F.pad(weights.transpose(0, 1), (4, 0)))(
+            *F.multi_head_attention_forward(q, k, v, 4, 2, w, b, bk, bv, True, 0.0, wo, bo)),
+        (ATT_Q, ATT_KV, ATT_KV[::-1].copy(), FRACPOOL_W_IN, FRACPOOL_B_IN, FRACPOOL_BIAS_K,
+         FRACPOOL_BIAS_V, FRACPOOL_W_OUT, FRACPOOL_B_OUT), "multi_head_attention_forward"),
+    "multi_head_attention_forward separate": Case(
+        lambda F: lambda q, k, v, wk, wv, b, wo, bo, m: F.multi_head_attention_forward(
+            q, k, v, 4, 2, None, b, None, None, False, 0.0, wo, bo, key_padding_mask=m,
+            need_weights=False, use_separate_proj_weight=True, q_proj_weight=wo.T,
+            k_proj_weight=wk, v_proj_weight=wv)[0],
+        (ATT_Q, FRACPOOL_K3, FRACPOOL_V5, FRACPOOL_WK, FRACPOOL_WV, FRACPOOL_B_IN,
+         FRACPOOL_W_OUT, FRACPOOL_B_OUT, FRACPOOL_PADDING), "multi_head_attention_forward"),
+    # (deprecated: interpolate's values, with PyTorch's warning)
+    "upsample": Case(lambda F: lambda x: F.upsample(x, scale_factor=2, mode="bilinear"), (IMG,),
+                     "upsample"),
+    "upsample_nearest": Case(lambda F: lambda x: F.upsample_nearest(x, (5, 7)), (IMG,),
+                             "upsample_nearest"),
+    "upsample_bilinear": Case(lambda F: lambda x: F.upsample_bilinear(x, scale_factor=2),
+                              (IMG,), "upsample_bilinear"),
 }
 
 

@@ -31,6 +31,12 @@ EXCEPTIONS = {
     # torch's RNN, LSTM and GRU take (*args, **kwargs), their parameters read from them
     # (ours: input_size, hidden_size, ... as torch's docs list them)
     "RNN": "torch takes *args", "LSTM": "torch takes *args", "GRU": "torch takes *args",
+    # torch's deprecated aliases are wrapped by @deprecated, which takes *args
+    "NLLLoss2d": "torch's @deprecated wrapper takes *args",
+    "Container": "torch's @deprecated wrapper takes *args",
+    # the recurrent layers' and cells' bases: ours are their bases, not torch's RNNBase(mode,
+    # ...) and RNNCellBase(..., num_chunks), which no one builds directly
+    "RNNBase": "an alias of our RNN/LSTM/GRU base", "RNNCellBase": "an alias of our cells' base",
 }
 
 _EMPTY = inspect.Parameter.empty

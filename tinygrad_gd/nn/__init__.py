@@ -34,6 +34,10 @@
                    LazyBatchNorm1d/2d/3d, LazyInstanceNorm1d/2d/3d (the input's size read at
                    the first call, then the plain class), UninitializedParameter/Buffer
     distance.py    CosineSimilarity, PairwiseDistance
+    fractional_pooling.py  FractionalMaxPool2d/3d (and F.fractional_max_pool2d/3d)
+    adaptive_softmax.py    AdaptiveLogSoftmaxWithLoss (forward: (output, loss))
+    layer_aliases.py  RNNBase, RNNCellBase (the recurrent layers' and cells' bases),
+                   NLLLoss2d, Container (PyTorch's deprecated ones)
     recurrent.py   RNNCell, RNN (tanh or relu, stacked layers, batch_first, bidirectional),
                    and the one loop over a sequence LSTM and GRU run too
     recurrent_gated.py  LSTMCell, GRUCell, LSTM (proj_size), GRU
@@ -41,7 +45,8 @@
                    forward's output_size=), Unfold, Fold
     resampling.py  Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
                    PixelUnshuffle (and F.interpolate, F.pixel_shuffle, F.pixel_unshuffle)
-    transformer.py MultiheadAttention (boolean masks: True is NOT allowed),
+    transformer.py MultiheadAttention (F.multi_head_attention_forward's computation,
+                   attention_forward.py; boolean masks: True is NOT allowed),
                    TransformerEncoderLayer, TransformerEncoder
     transformer_decoder.py  TransformerDecoderLayer, TransformerDecoder, Transformer
                    (Transformer.generate_square_subsequent_mask: the causal mask)
@@ -78,6 +83,7 @@
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
 from . import functional, init, utils
+from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .activations import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
                           LogSigmoid, Mish, PReLU, ReLU6, Softmin, Softshrink, Softsign,
                           Tanhshrink, Threshold)
@@ -86,9 +92,11 @@ from .convolution import AvgPool2d, Conv2d, MaxPool2d
 from .convolution import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d,
                           MaxPool3d)
 from .distance import CosineSimilarity, PairwiseDistance
+from .fractional_pooling import FractionalMaxPool2d, FractionalMaxPool3d
 from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
                      Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
                      Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from .layer_aliases import Container, NLLLoss2d, RNNBase, RNNCellBase
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
                    LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
                    LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear,
@@ -157,4 +165,6 @@ __all__ = [
     "LazyConvTranspose2d", "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d",
     "LazyBatchNorm3d", "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
     "UninitializedParameter", "UninitializedBuffer",
+    "FractionalMaxPool2d", "FractionalMaxPool3d", "AdaptiveLogSoftmaxWithLoss", "RNNBase",
+    "RNNCellBase", "NLLLoss2d", "Container",
 ]

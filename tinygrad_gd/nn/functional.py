@@ -38,7 +38,10 @@ triplet losses (margin_losses.py), `gaussian_nll_loss`, `poisson_nll_loss`
 (random_functions.py), and the activations (`relu`, `gelu`, `silu`, `softplus`,
 `logsigmoid`, `selu`, `glu`, `prelu`, `threshold`, `hardshrink`, `softshrink`, ...; those
 PyTorch's take `inplace=` take it too, computed out of place: activation_functions.py;
-PyTorch's in-place `relu_`, `elu_`, ... write outside any graph: in_place_functions.py).
+PyTorch's in-place `relu_`, `elu_`, ... write outside any graph: in_place_functions.py),
+`multi_head_attention_forward` (attention_forward.py), `fractional_max_pool2d/3d`
+(fractional_pooling.py) and the deprecated `upsample`, `upsample_nearest`,
+`upsample_bilinear` (deprecated_functions.py).
 """
 from __future__ import annotations
 
@@ -89,6 +92,11 @@ from .random_functions import (alpha_dropout, dropout3d, feature_alpha_dropout, 
 from .in_place_functions import (celu_, elu_, hardtanh_, leaky_relu_, relu_,  # noqa: F401
                                  rrelu_, selu_, threshold_)
 from .padding import pad  # noqa: F401  (PyTorch's modes and rules)
+from .fractional_pooling import (fractional_max_pool2d,  # noqa: F401
+                                 fractional_max_pool2d_with_indices, fractional_max_pool3d,
+                                 fractional_max_pool3d_with_indices)
+from .attention_forward import multi_head_attention_forward  # noqa: F401
+from .deprecated_functions import upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_check_class_options, _check_reduction,
@@ -126,6 +134,9 @@ __all__ = [
     "adaptive_avg_pool3d", "adaptive_max_pool3d", "adaptive_max_pool3d_with_indices",
     "lp_pool3d", "max_unpool3d",
     "affine_grid", "grid_sample",
+    "fractional_max_pool2d", "fractional_max_pool2d_with_indices", "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices", "multi_head_attention_forward", "upsample",
+    "upsample_nearest", "upsample_bilinear",
 ]
 
 

@@ -11,73 +11,24 @@ return 0 at padded positions, where these layers give the math path's values.
 from __future__ import annotations
 
 import copy
-import math
-import warnings
 from typing import Any, Callable
 
 import numpy as np
 
-from .. import functional as tg
 from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from . import functional as F
 from . import init
-from .attention import scaled_dot_product_attention
+from .attention_forward import attention
 from .containers import ModuleList
-from .layer_functions import _as_tensor, _check_probability, _constant
+from .layer_functions import _as_tensor, _check_probability
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module, Parameter
 from .registration import _float_dtype
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
-
-
-def _dtype(mask: Any) -> np.dtype:
-    return mask.dtype if isinstance(mask, Tensor) else np.asarray(mask).dtype
-
-
-def _additive(where: str, name: str, mask: Any, dtype: np.dtype) -> Any:
-    """A mask as PyTorch's `_canonical_mask` makes it: boolean True (not allowed) -> -inf,
-    False -> 0; a float mask as it is (added to the scores), in the query's dtype. A
-    constant (an array) unless it is a Tensor that needs a gradient."""
-    if mask is None:
-        return None
-    data = np.asarray(getattr(mask, "_data", mask))
-    if data.dtype.kind == "b":
-        return np.where(data, -np.inf, 0.0).astype(dtype)
-    if data.dtype.kind != "f":
-        raise TypeError(f"{where}: {name} must be boolean (True: not allowed) or floating "
-                        f"point (added to the scores), got dtype {data.dtype}")
-    if isinstance(mask, Tensor) and mask.requires_grad:
-        return mask if mask.dtype == dtype else mask.to(dtype)
-    return data.astype(dtype)
-
-
-def _how(mask: Any) -> str:
-    """How a mask enters the scores, for its name in the diagrams."""
-    return " (-inf where True)" if _dtype(mask).kind == "b" else ""
-
-
-def _pad_key(mask: Any) -> Any:
-    """A mask with one more key at the end of its last axis, allowed (0), as PyTorch's
-    pad(mask, (0, 1)) for bias_k and add_zero_attn's keys."""
-    if isinstance(mask, Tensor):
-        return F.pad(mask, (0, 1))
-    return None if mask is None else np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, 1)])
-
-
-def _merged(masks: dict[str, Any]) -> Tensor | None:
-    """The sum of the masks given ({label: mask}): the constant ones added here into one
-    tensor named by their labels (a diagram would draw it as the user's input), then
-    those that need a gradient."""
-    constants = {label: m for label, m in masks.items() if isinstance(m, np.ndarray)}
-    merged = _constant(sum(constants.values()), " + ".join(constants)) if constants else None
-    for m in masks.values():
-        if isinstance(m, Tensor):
-            merged = m if merged is None else merged + m
-    return merged
 
 
 class MultiheadAttention(Module):
@@ -182,108 +133,24 @@ class MultiheadAttention(Module):
                              f"{key.shape} must have the same batch size (axis {batch})")
         return query.ndim == 3
 
-    def _masks(self, key_padding_mask: Any, attn_mask: Any, batch: int, length: int,
-               source: int, batched: bool, dtype: np.dtype) -> tuple[Any, Any]:
-        """(padding (N, 1, 1, S), attention (L, S) or (N, heads, L, S)) as float masks
-        (see `_additive`)."""
-        where, heads = "MultiheadAttention", self.num_heads
-        if key_padding_mask is not None and attn_mask is not None and \
-                _dtype(key_padding_mask) != _dtype(attn_mask):
-            warnings.warn(f"{where}: support for mismatched key_padding_mask and attn_mask is "
-                          f"deprecated (PyTorch's); use the same type for both", UserWarning,
-                          stacklevel=4)
-        padding = _additive(where, "key_padding_mask", key_padding_mask, dtype)
-        attention = _additive(where, "attn_mask", attn_mask, dtype)
-        if padding is not None:
-            expected = (batch, source) if batched else (source,)
-            if padding.shape != expected:
-                raise ValueError(f"{where}: key_padding_mask of shape {padding.shape} does "
-                                 f"not fit the key; expected {expected}, (batch, key length)")
-            padding = padding.reshape(batch, 1, 1, source)
-        if attention is not None:
-            shapes = ((length, source), (batch * heads, length, source))
-            if attention.shape not in shapes:
-                raise RuntimeError(f"{where}: attn_mask of shape {attention.shape} must be "
-                                   f"{shapes[0]} or {shapes[1]} (query length, key length)")
-            if attention.ndim == 3:
-                attention = attention.reshape(batch, heads, length, source)
-        return padding, attention
-
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None,
                 average_attn_weights: bool = True, is_causal: bool = False
                 ) -> tuple[Tensor, Tensor | None]:
+        """F.multi_head_attention_forward's computation with this layer's parameters
+        (attention_forward.py: one implementation), its errors naming the layer."""
         where = "MultiheadAttention"
         like = self.out_proj.weight
         query, key, value = (_as_tensor(where, t, like, name) for t, name in
                              ((query, "query"), (key, "key"), (value, "value")))
-        need_weights = check_flag(where, "need_weights", need_weights)
-        average = check_flag(where, "average_attn_weights", average_attn_weights)
-        is_causal = check_flag(where, "is_causal", is_causal)
-        batched = self._check(query, key, value)
-        if not batched:
-            query, key, value = (t.unsqueeze(0) for t in (query, key, value))
-        elif not self.batch_first:
-            query, key, value = (t.swapaxes(0, 1) for t in (query, key, value))
-        (batch, length, _), source = query.shape, key.shape[1]
-        padding, attention = self._masks(key_padding_mask, attn_mask, batch, length, source,
-                                         batched, query.dtype)
-        if is_causal and attention is None:
-            raise RuntimeError(f"{where}: is_causal=True is a hint that attn_mask is the "
-                               f"causal mask; give that mask too (attn_mask=...)")
-        causal = is_causal and padding is None and not need_weights
-        q, k, v = self._projected(query, key, value)
-        if self.bias_k is not None and self.bias_v is not None:  # a learned key and value
-            k, v = (tg.cat([t, tg.broadcast_to(b, (batch, 1, self.embed_dim))], axis=1)
-                    for t, b in ((k, self.bias_k), (v, self.bias_v)))
-            padding, attention = _pad_key(padding), _pad_key(attention)
-        # (batch, heads, length, head_dim); the length given: -1 is ambiguous in an empty batch
-        q, k, v = (t.reshape(batch, t.shape[1], self.num_heads, self.head_dim).swapaxes(1, 2)
-                   for t in (q, k, v))
-        if self.add_zero_attn:
-            zeros = _constant(np.zeros((batch, self.num_heads, 1, self.head_dim), q.dtype),
-                              "zero attention (zeros)")
-            k, v = tg.cat([k, zeros], axis=2), tg.cat([v, zeros], axis=2)
-            padding, attention = _pad_key(padding), _pad_key(attention)
-        parts = {}
-        for name, m, given in (("attn_mask", attention, attn_mask),
-                               ("key_padding_mask", padding, key_padding_mask)):
-            if m is not None:
-                parts[name + _how(given)] = m
-        mask = _merged(parts)
-        p = self.dropout if self.training else 0.0
-        if need_weights:
-            scores = (q * math.sqrt(1.0 / self.head_dim)) @ k.swapaxes(-2, -1)
-            if mask is not None:
-                scores = mask + scores
-            with np.errstate(invalid="ignore"):  # (a shut row: NaN, as PyTorch's softmax)
-                weights = scores.softmax(-1)
-            if p:
-                weights = F.dropout(weights, p)
-            out = weights @ v
-        else:
-            weights = None
-            out = scaled_dot_product_attention(q, k, v, None if causal else mask, p, causal)
-        out = F.linear(out.swapaxes(1, 2).reshape(batch, length, self.embed_dim),
-                       self.out_proj.weight, self.out_proj.bias)
-        if weights is not None and average:
-            weights = weights.mean(axis=1)
-        if not batched:
-            return out[0], None if weights is None else weights[0]
-        return (out if self.batch_first else out.swapaxes(0, 1)), weights
-
-    def _projected(self, query: Tensor, key: Tensor, value: Tensor) -> tuple:
-        """The inputs through their projections (PyTorch's packed in_proj_weight split in
-        three, or the three separate weights), each with its third of in_proj_bias."""
-        E, b = self.embed_dim, self.in_proj_bias
-        biases = (None,) * 3 if b is None else (b[:E], b[E:2 * E], b[2 * E:])
-        if self._qkv_same_embed_dim:
-            w = self.in_proj_weight
-            weights = (w[:E], w[E:2 * E], w[2 * E:])
-        else:
-            weights = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)
-        return tuple(F.linear(x, w, b) for x, w, b in zip((query, key, value), weights,
-                                                          biases))
+        self._check(query, key, value)
+        return attention(where, query, key, value, self.embed_dim, self.num_heads,
+                         self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
+                         self.add_zero_attn, self.dropout, self.out_proj.weight,
+                         self.out_proj.bias, self.training, key_padding_mask, need_weights,
+                         attn_mask, not self._qkv_same_embed_dim,
+                         (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight), None,
+                         None, average_attn_weights, is_causal, None, self.batch_first)
 
 
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}
