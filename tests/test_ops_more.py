@@ -265,7 +265,7 @@ def test_numpy_trunc_and_sign_on_a_tensor_run_the_ops():
     (lambda x: tg.heaviside(x), TypeError,
      r"heaviside: missing 1 required positional argument: 'values'"),
     (lambda x: x.fmax(), TypeError, r"fmax: missing 1 required positional argument"),
-    (lambda x: tg.fmod(tg.as_tensor([4, 5]), tg.as_tensor([2, 0])), ZeroDivisionError,
+    (lambda x: tg.fmod(tg.as_tensor([4, 5]), tg.as_tensor([2, 0])), RuntimeError,
      r"fmod: integer division by zero"),
     (lambda x: tg.fmod(tg.as_tensor([True]), True), TypeError,
      r"fmod: not defined for booleans"),

@@ -38,6 +38,8 @@ from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (
 from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout is F's)
 from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
+from . import torch_functions_more  # noqa: E402,F401  (after torch_functions)
+from .torch_functions_more import *  # noqa: F401,F403  (tg.conv3d, tg.bitwise_and, tg.gcd)
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
@@ -57,6 +59,7 @@ __all__ = [
 ] + functional.__all__ + creation.__all__ + logic.__all__ + spellings.__all__ \
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 __all__ += properties.__all__ + torch_functions.__all__
+__all__ += torch_functions_more.__all__  # (tg.max_pool3d, tg.index_put, ...)
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 

@@ -356,6 +356,15 @@ def _from_op(name: str) -> Any:
     return method
 
 
+def div_(self: Tensor, other: Any, *, rounding_mode: Any = None) -> Tensor:
+    """`t.div_(other, *, rounding_mode=None)`, PyTorch's: t / other in place; with
+    rounding_mode ("floor", "trunc"), `t.div(other, rounding_mode=...)`'s values written
+    into t (its checks: an integer divisor holding a 0 refused); returns t."""
+    if rounding_mode is None:
+        return _true_div_(self, other)
+    return _rounded_div_(self, other, rounding_mode=rounding_mode)
+
+
 # PyTorch's in-place spellings of ops: `name` writes the values of the method `name[:-1]`
 _FROM_OPS = ("clamp_", "clip_", "clamp_min_", "clamp_max_", "relu_", "exp_", "log_", "abs_",
              "neg_", "sqrt_", "pow_", "sigmoid_", "tanh_", "masked_fill_", "floor_", "ceil_",
@@ -370,6 +379,8 @@ for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract
 for _name, _ufunc, _scaled in (("add_", np.add, True), ("sub_", np.subtract, True),
                                ("mul_", np.multiply, False), ("div_", np.divide, False)):
     setattr(Tensor, _name, _method(_name, _ufunc, _scaled))
+_true_div_, _rounded_div_ = Tensor.div_, _from_op("div_")  # (div_ below: one or the other)
+Tensor.div_ = div_
 for _function in (zero_, fill_, copy_, uniform_, normal_, exponential_, bernoulli_, random_):
     setattr(Tensor, _function.__name__, _function)
 for _name in _FROM_OPS:

@@ -155,6 +155,15 @@ def finite(op: str, name: str, value: object, hint: str = "") -> float:
     return x
 
 
+def integer_divisor(op: str, x: np.ndarray, y: np.ndarray, mode: str = "") -> tuple:
+    """x and y; an integer divisor y holding a 0 refused in one line, as PyTorch's
+    RuntimeError (NumPy's x // 0 is 0 with a warning; a float divisor gives inf or NaN)."""
+    if y.dtype.kind in "biu" and not y.all():
+        raise RuntimeError(f"{op}: integer division by zero{mode}: the divisor of shape "
+                           f"{y.shape} holds a 0; divide floats for inf or NaN there (x.float())")
+    return x, y
+
+
 def floating(x: np.ndarray) -> np.ndarray:
     """The input of an op whose values are real numbers (exp, sin, softmax) in a float
     dtype: x itself when it has one, else the default float (float64 unless

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import (Tensor, array_argument, broadcast, floating, number, same_dtype,
-                        to_tensor)
+from .arguments import (Tensor, array_argument, broadcast, floating, integer_divisor, number,
+                        same_dtype, to_tensor)
 
 # ------------------------------------------------------------------ binary
 
@@ -90,7 +90,7 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
           reflected=("__rtruediv__",), functions=("divide", "div", "true_divide")):
     """x / y, broadcast. PyTorch's `div(x, y, rounding_mode="floor")` is floor_divide,
     `"trunc"` the quotient rounded toward 0 (both steps: gradient 0); of integers, exact,
-    and a divisor 0 is refused, as PyTorch's ZeroDivisionError.
+    and a divisor 0 is refused, as PyTorch's RuntimeError (ZeroDivisionError).
 
     forward: `x / y`
     gradient: `g / y` for x, `-g * x / y**2` for y
@@ -109,10 +109,7 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
         if x.dtype == y.dtype == bool:  # (PyTorch's NotImplementedError, a RuntimeError)
             raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} divides numbers, "
                                       f"got two bool tensors; convert one first (.long())")
-        if (y._data == 0).any():
-            raise RuntimeError(f"div: integer division by zero (rounding_mode={rounding_mode!r}):"
-                               f" the divisor of shape {y.shape} holds a 0; divide floats for "
-                               f"inf or NaN there (x.float())")
+        integer_divisor("div", x._data, y._data, f" (rounding_mode={rounding_mode!r})")
         if rounding_mode == "floor":
             return FloorDivide.apply(x, y)
         broadcast("div", x, y)
@@ -175,7 +172,7 @@ class Remainder(Function, elementwise=True, methods=("remainder", "__mod__"),
     """
 
     def forward(ctx, x, y):
-        x, y = same_dtype(x, y)
+        x, y = integer_divisor(ctx.name, *same_dtype(x, y))
         ctx.save_for_backward(x, y)
         return np.remainder(x, y)
 
@@ -199,8 +196,7 @@ class FloorDivide(Function, name="floor_divide", elementwise=True,
     """
 
     def forward(ctx, x, y):
-        x, y = same_dtype(x, y)
-        return np.floor_divide(x, y)
+        return np.floor_divide(*integer_divisor(ctx.name, *same_dtype(x, y)))
 
     def backward(ctx, g):
         return np.zeros_like(g), np.zeros_like(g)

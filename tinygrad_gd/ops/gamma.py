@@ -31,7 +31,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..engine import Function
-from .arguments import floating, integer
+from .arguments import Tensor, floating, integer
 from .pointwise import _QUIET, _floats
 from .unary import _Pointwise
 
@@ -236,6 +236,16 @@ class Polygamma(Function, elementwise=True, reflected=("polygamma",), functions=
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * polygamma(ctx.n + 1, x)
+
+
+def _polygamma_method(self: Tensor, n: int) -> Tensor:
+    return Polygamma.call(n, self)  # (the registered swapped method takes no keyword n=)
+
+
+# x.polygamma(n), PyTorch's Tensor method: n by position or by keyword
+_polygamma_method.__name__ = _polygamma_method.__qualname__ = "polygamma"
+_polygamma_method.__doc__, _polygamma_method.op = Polygamma.__doc__, Polygamma
+Tensor.polygamma = _polygamma_method
 
 
 class Mvlgamma(Function, elementwise=True, methods=("mvlgamma",), functions=("mvlgamma",)):

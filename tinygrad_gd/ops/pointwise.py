@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import floating, number, same_dtype
+from .arguments import floating, integer_divisor, number, same_dtype
 
 # NaN, inf and an underflow to 0 are answers here, not warnings (the special ops share it)
 _QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
@@ -97,9 +97,7 @@ class Fmod(Function, elementwise=True, methods=("fmod",), functions=("fmod",)):
         if x.dtype == bool or y.dtype == bool:
             raise TypeError("fmod: not defined for booleans (PyTorch refuses them too); "
                             "convert them to numbers first, x.to(np.int64)")
-        if y.dtype.kind in "iu" and not y.all():
-            raise ZeroDivisionError("fmod: integer division by zero (a divisor of 0 in an "
-                                    "integer tensor); use floats to get NaN there")
+        integer_divisor("fmod", x, y)
         ctx.save_for_backward(x, y)
         with np.errstate(invalid="ignore"):
             return np.fmod(x, y)
