@@ -342,9 +342,9 @@ def test_nll_loss_2d_warns_and_is_pytorchs_over_images(reduction):
     np.testing.assert_allclose(rows.data, F.nll_loss(
         log_p.data[:, :, 0, 0], target[:, 0, 0], weight, ignore_index=1,
         reduction=reduction).data)
-    with pytest.raises(ValueError, match=r"NLLLoss2d: input of shape \(2, 3, 4, 5\) \(batch, "
+    with pytest.raises(ValueError, match=r"nll_loss: input of shape \(2, 3, 4, 5\) \(batch, "
                                          r"classes, d1, ...\) needs a target of class indices "
-                                         r"of shape \(2, 4, 5\), got \(2, 5\)"):
+                                         r"of shape \(2, 4, 5\), got shape \(2, 5\)"):
         loss(log_p, target[:, 0])
 
 

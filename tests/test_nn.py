@@ -612,7 +612,9 @@ def test_loss_argument_errors():
 def test_cross_entropy_target_errors(target, error, match):
     with pytest.raises(error, match=match):
         F.cross_entropy(PRED, target)
-    with pytest.raises(ValueError, match=r"shape \(batch, classes\)"):
+    with pytest.raises(ValueError, match=r"input of shape \(2, 3, 4\) \(batch, classes, d1, "
+                                         r"...\) needs a target of class indices of shape "
+                                         r"\(2, 4\)"):  # (each position a sample)
         F.cross_entropy(np.ones((2, 3, 4)), np.zeros((2, 3), int))
 
 

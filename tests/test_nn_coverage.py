@@ -61,6 +61,10 @@ ATT_V5, ATT_MASK = ATTENTION_RNG.uniform(-1, 1, (2, 5, 5)), ATTENTION_RNG.unifor
 LOSS_SIGNS = np.array([[1, -1, -1, 1], [-1, 1, 1, 1], [1, 1, -1, -1]])  # 1 / -1 targets
 LOSS_MULTILABEL = np.array([[3, 0, -1, 1], [1, -1, 2, 2], [0, 1, 2, 3]])  # classes, then -1
 LOSS_COUNTS = np.array([[0.5, 1.5, 2.5, 3.5], [4.5, 0.5, 2.0, 7.5], [2.5, 5.5, 1.5, 0.5]])
+# (batch, classes, length) inputs' per-position targets: class indices, class probabilities
+SEQ_LABELS = np.array([[0, 2, 1, 1, 0], [2, 2, 0, 1, 1]])
+SEQ_PROBS = np.exp(SEQ) / np.exp(SEQ).sum(axis=1, keepdims=True)
+SEQ_WEIGHT = np.array([0.5, 2.0, 1.0])
 CTC_LOGITS = np.random.default_rng(21).uniform(-2, 2, (6, 3, 5))  # (time, batch, classes)
 CTC_TARGETS = np.array([[1, 2, 2], [3, 3, 0], [4, 1, 0]])  # padded, blank 0
 CTC_INPUT_LENGTHS, CTC_TARGET_LENGTHS = np.array([6, 5, 4]), np.array([3, 2, 2])
@@ -408,6 +412,8 @@ LAYERS = {
                              (X, LABELS), "CrossEntropyLoss"),
     "CrossEntropyLoss probabilities": Case(lambda nn: nn.CrossEntropyLoss(), (X, PROBS),
                                            "CrossEntropyLoss"),
+    "CrossEntropyLoss per position": Case(lambda nn: nn.CrossEntropyLoss(), (SEQ, SEQ_LABELS),
+                                          "CrossEntropyLoss"),
     "NLLLoss": Case(lambda nn: nn.NLLLoss(), (X, LABELS), "NLLLoss"),
     "KLDivLoss": Case(lambda nn: nn.KLDivLoss(reduction="batchmean"), (X - 2, PROBS), "KLDivLoss"),
     # (targets of 1 and -1, class indices, CTC's targets and lengths: integer constants)
@@ -675,6 +681,14 @@ FUNCTIONS = {
                           (X, LABELS, W4), "cross_entropy", torch_constant=(2,)),
     "cross_entropy probabilities": Case(lambda F: lambda x, t: F.cross_entropy(
         x, t, label_smoothing=0.2), (X, PROBS), "cross_entropy"),
+    # (batch, classes, length): each position a sample, as PyTorch's
+    "cross_entropy per position": Case(lambda F: lambda x, y, w: F.cross_entropy(
+        x, y, weight=w, label_smoothing=0.1, reduction="none"), (SEQ, SEQ_LABELS, SEQ_WEIGHT),
+        "cross_entropy", torch_constant=(2,)),
+    "cross_entropy per position probabilities": Case(lambda F: lambda x, t: F.cross_entropy(
+        x, t, reduction="sum"), (SEQ, SEQ_PROBS), "cross_entropy"),
+    "nll_loss per position": Case(lambda F: lambda x, y: F.nll_loss(x, y, ignore_index=2),
+                                  (SEQ, SEQ_LABELS), "nll_loss"),
     "nll_loss": Case(lambda F: lambda x, y: F.nll_loss(x, y, reduction="sum"), (X, LABELS),
                      "nll_loss"),
     "kl_div": Case(lambda F: lambda x, t: F.kl_div(x, t, reduction="batchmean", log_target=True),

@@ -743,6 +743,16 @@ def test_cross_entropy_loss_module_takes_the_options_and_a_learned_weight_gets_a
      r"cross_entropy: ignore_index=1 needs class indices"),
     (lambda: F.cross_entropy(Tensor(A), [0, -100, 5, 1]), ValueError,
      r"class indices must lie in \[0, 2\] for 3 classes, got \[5\]"),
+    # (batch, classes, d1, ...): the target per position (class indices, or probabilities)
+    (lambda: F.cross_entropy(tg.zeros(2, 3, 4), np.zeros((2, 5), int)), ValueError,
+     r"^cross_entropy: input of shape \(2, 3, 4\) \(batch, classes, d1, ...\) needs a "
+     r"target of class indices of shape \(2, 4\), or of class probabilities of its shape, "
+     r"got shape \(2, 5\)$"),
+    (lambda: F.nll_loss(tg.zeros(2, 3, 4), np.zeros((2, 3, 4))), ValueError,
+     r"^nll_loss: input of shape \(2, 3, 4\) .* class indices of shape \(2, 4\), got shape"),
+    (lambda: F.cross_entropy(tg.tensor(1.0), 0), ValueError,
+     r"^cross_entropy: input must have a classes axis, \(batch, classes\), \(classes,\) or "
+     r"\(batch, classes, d1, ...\); got a 0-d tensor$"),
 ])
 def test_cross_entropy_option_errors_are_named(call, error, match):
     with pytest.raises(error, match=match):

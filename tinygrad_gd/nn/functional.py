@@ -101,7 +101,8 @@ from ..ops.arguments import number
 from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
 from .loss_checks import (_check_class_options, _check_reduction,
                           _check_unit_interval, _check_weight, _class_indices,
-                          _legacy_reduction, _pair, _reduce, _weighted, _weighted_nll)
+                          _legacy_reduction, _pair, _per_position, _reduce, _weighted,
+                          _weighted_nll)
 from .. import functional as tg_functional
 from ..tensor import Tensor, _raw
 
@@ -427,9 +428,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
                   label_smoothing: float = 0.0) -> Tensor:
     """Cross-entropy of softmax(input) against the target classes: -log_softmax(input)[target].
 
-    `input`: logits of shape (batch, classes), or (classes,) for one sample. `target`:
-    class indices of shape (batch,) (or a scalar), or class probabilities (e.g. one-hot
-    rows) of the input's shape. log_softmax subtracts the largest logit first, so logits
+    `input`: logits of shape (batch, classes), or (classes,) for one sample, or (batch,
+    classes, d1, ..., dK): each position a sample, as PyTorch's. `target`: class indices
+    of shape (batch,) ((batch, d1, ..., dK); or a scalar), or class probabilities (e.g.
+    one-hot rows) of the input's shape. log_softmax subtracts the largest logit first, so logits
     of +-1000 stay finite.
 
     PyTorch's options, with its semantics: `weight` (one number per class) scales each
@@ -444,11 +446,12 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     _check_weight("cross_entropy", weight)
     reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
     input = _as_tensor("cross_entropy", input)
+    if input.ndim not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
+        return _per_position(cross_entropy, "cross_entropy", input, target, reduction,
+                             weight=weight, ignore_index=ignore_index,
+                             label_smoothing=label_smoothing)
     weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
                                   label_smoothing)
-    if input.ndim not in (1, 2):
-        raise ValueError(f"cross_entropy: input must be logits of shape (batch, classes) or "
-                         f"(classes,), got shape {input.shape}")
     n_classes, smoothing = input.shape[-1], float(label_smoothing)
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
     if target_shape == input.shape:
@@ -476,16 +479,16 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: bool | N
              reduction: str = "mean") -> Tensor:
     """The negative log-likelihood of the target classes: -input[i, target[i]], averaged
     ('mean'), summed ('sum') or each ('none'). `input` holds log-probabilities of shape
-    (batch, classes) (log_softmax's output): `nll_loss(log_softmax(x), y)` is
-    `cross_entropy(x, y)`, with the same `weight` and `ignore_index` (PyTorch's, see
-    `cross_entropy`)."""
+    (batch, classes) (log_softmax's output; (batch, classes, d1, ...): per position):
+    `nll_loss(log_softmax(x), y)` is `cross_entropy(x, y)`, with the same `weight` and
+    `ignore_index` (PyTorch's, see `cross_entropy`)."""
     _check_weight("nll_loss", weight)
     reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
     input = _as_tensor("nll_loss", input)
+    if input.ndim not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
+        return _per_position(nll_loss, "nll_loss", input, target, reduction, weight=weight,
+                             ignore_index=ignore_index)
     weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
-    if input.ndim not in (1, 2):
-        raise ValueError(f"nll_loss: input must be log-probabilities of shape (batch, classes) "
-                         f"or (classes,), got shape {input.shape}")
     classes = _class_indices(target, input, "nll_loss", ignore_index=int(ignore_index))
     ignored = classes == ignore_index
     if weight is not None or ignored.any():

@@ -10,10 +10,6 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-import numpy as np
-
-from ..tensor import Tensor
-from .layer_functions import _as_tensor
 from .loss import NLLLoss
 from .module import Module
 from .recurrent import _RecurrentCell, _RecurrentLayer
@@ -29,10 +25,8 @@ RNNCellBase = _RecurrentCell
 
 class NLLLoss2d(NLLLoss):
     """PyTorch's deprecated NLLLoss2d: `NLLLoss` (its arguments, weight, ignore_index,
-    reduction), warning when made. Input (batch, classes) as NLLLoss's, or (batch,
-    classes, d1, ...) of log-probabilities with a target (batch, d1, ...): each position
-    a sample (reduction 'none' keeps the target's shape), as PyTorch's NLLLoss takes
-    them."""
+    reduction; (batch, classes, height, width) log-probabilities with (batch, height,
+    width) targets as NLLLoss takes them), warning when made."""
 
     def __init__(self, weight: Any = None, size_average: bool | None = None,
                  ignore_index: int = -100, reduce: bool | None = None,
@@ -42,21 +36,6 @@ class NLLLoss2d(NLLLoss):
                       "https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss for more details.",
                       FutureWarning, stacklevel=2)
         super().__init__(weight, size_average, ignore_index, reduce, reduction)
-
-    def forward(self, input: Any, target: Any) -> Tensor:
-        input = _as_tensor(self, input)
-        if input.ndim <= 2:
-            return super().forward(input, target)
-        classes = np.asarray(getattr(target, "_data", target))
-        expected = input.shape[:1] + input.shape[2:]
-        if classes.shape != expected:
-            raise ValueError(f"NLLLoss2d: input of shape {input.shape} (batch, classes, "
-                             f"d1, ...) needs a target of class indices of shape {expected}, "
-                             f"got {classes.shape}")
-        # each position a row of class log-probabilities
-        rows = input.movedim(1, -1).reshape(-1, input.shape[1])
-        losses = super().forward(rows, classes.reshape(-1))
-        return losses.reshape(expected) if self.reduction == "none" else losses
 
 
 class Container(Module):

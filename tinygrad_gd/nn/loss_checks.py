@@ -177,3 +177,32 @@ def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,
             return losses.sum() * 0.0 + np.nan
         return losses.sum() / total
     return losses.sum() if reduction == "sum" else losses
+
+
+def _per_position(loss: Any, where: str, input: Tensor, target: Any, reduction: Any,
+                  **options: Any) -> Tensor:
+    """`loss` (cross_entropy, nll_loss) of an input (batch, classes, d1, ..., dK), as
+    PyTorch's: the class axis moved last and each of the batch * d1 * ... * dK positions a
+    sample ('mean' over them; with a weight, over their weights), the target class indices
+    (batch, d1, ..., dK) or (cross_entropy's) class probabilities of the input's shape;
+    'none' gives (batch, d1, ..., dK)."""
+    if input.ndim == 0:
+        raise ValueError(f"{where}: input must have a classes axis, (batch, classes), "
+                         f"(classes,) or (batch, classes, d1, ...); got a 0-d tensor")
+    classes, positions = input.shape[1], input.shape[:1] + input.shape[2:]
+    given = target if isinstance(target, Tensor) else np.asarray(target)
+    probabilities = where == "cross_entropy"
+    if given.shape == input.shape and probabilities:  # (their class axis last too)
+        moved = given.movedim(1, -1) if isinstance(given, Tensor) else np.moveaxis(given, 1, -1)
+        flat_target = moved.reshape(-1, classes)
+    elif given.shape == positions:
+        flat_target = given.reshape(-1)
+    else:
+        raise ValueError(f"{where}: input of shape {input.shape} (batch, classes, d1, ...) "
+                         f"needs a target of class indices of shape {positions}"
+                         f"{', or of class probabilities of its shape' * probabilities}, got "
+                         f"shape {given.shape}")
+    losses = loss(input.movedim(1, -1).reshape(-1, classes), flat_target,
+                  reduction=reduction, **options)
+    return losses.reshape(positions) if reduction == "none" else losses
+
