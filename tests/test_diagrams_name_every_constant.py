@@ -176,3 +176,64 @@ def test_a_distribution_draws_as_inputs_only_what_it_was_given(name):
     drawn = {method: _unnamed_inputs(result.sum())
              for method, result in _results(make(), value)}
     assert drawn and not any(drawn.values()), drawn
+
+
+def _unnamed_constants(output: Tensor) -> list[str]:
+    """The leaves drawn as an unnamed "input" or "<op> of constants", with their shapes."""
+    source = html.unescape(tg.draw_graph(output, max_nodes=None, open_modules=True).source)
+    return re.findall(r"<I>(input|[^<]* of constants)</I>\xa0?(\([0-9, ]*\))?", source)
+
+
+def _data_leaves(arrays, needing_grad: int | None = None) -> list[Tensor]:
+    """The user's inputs, each named, as data: no gradient (but the one `needing_grad`)."""
+    given = [Tensor(a, requires_grad=i == needing_grad) if a.dtype.kind == "f"
+             else tg.as_tensor(a) for i, a in enumerate(arrays)]
+    for i, tensor in enumerate(given):
+        tensor.name = f"given {i}"
+    return given
+
+
+# (a network's first layer gets the data, which needs no gradient: what it makes of it is a
+# constant, named by the layer, not a "swapaxes of constants" the user never wrote)
+DATA_LAYERS = ["LayerNorm", "RMSNorm", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d",
+               "MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+               "TransformerEncoder", "TransformerDecoder", "Transformer"]
+DATA_FUNCTIONS = ["batch_norm", "batch_norm eval", "group_norm", "instance_norm",
+                  "cross_entropy per position", "scaled_dot_product_attention"]
+
+
+@pytest.mark.parametrize("key", DATA_LAYERS)
+def test_a_layer_given_data_draws_what_it_makes_of_it_by_name(key):
+    layer = build(LAYERS, key, nn)
+    output = flat(layer(*_data_leaves(LAYERS[key].inputs)))
+    assert output.requires_grad and _unnamed_constants(output) == []
+
+
+@pytest.mark.parametrize("key", DATA_FUNCTIONS)
+def test_a_function_given_constant_weights_draws_them_by_name(key):
+    function = build(FUNCTIONS, key, F)
+    output = flat(function(*_data_leaves(FUNCTIONS[key].inputs, needing_grad=0)))
+    assert output.requires_grad and _unnamed_constants(output) == []
+
+
+def test_self_attention_of_data_draws_the_data_once_by_its_name():
+    """query, key and value are one tensor: one node, "tokens (batch first)", not three."""
+    layer = nn.MultiheadAttention(4, 2, seed=0)
+    tokens = Tensor(np.random.default_rng(1).normal(size=(3, 2, 4)), name="tokens")
+    out, _ = layer(tokens, tokens, tokens)
+    source = html.unescape(tg.draw_graph(out.sum(), max_nodes=None, open_modules=True).source)
+    assert source.count("<B>tokens (batch first)</B>") == 1 and "of constants" not in source
+    unnamed = Tensor(tokens._data)  # (unnamed: its roles name it)
+    out, _ = layer(unnamed, unnamed, unnamed)
+    assert "<B>query = key = value (batch first)</B>" in html.unescape(
+        tg.draw_graph(out.sum()).source)
+
+
+def test_a_constant_class_weight_keeps_the_users_name():
+    logits = Tensor(np.random.default_rng(2).normal(size=(2, 3, 4)), requires_grad=True)
+    weight = Tensor([1.0, 2.0, 0.5], name="class weight")
+    loss = F.cross_entropy(logits, np.array([[0, 1, 2, 1], [2, 0, 1, 1]]), weight=weight,
+                           label_smoothing=0.1)
+    assert _unnamed_constants(loss) == [] and "<B>class weight</B>" in html.unescape(
+        tg.draw_graph(loss).source)
+    assert weight.name == "class weight"  # (the user's tensor itself is left as it was)

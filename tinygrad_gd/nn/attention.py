@@ -16,7 +16,7 @@ import numpy as np
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .layer_functions import _as_tensor, _constant, _dropout_mask
+from .layer_functions import _as_tensor, _constant, _dropout_mask, _named
 
 __all__ = ["scaled_dot_product_attention"]
 
@@ -129,7 +129,8 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     # (no features: every score is 0, as PyTorch's, not 0 * inf)
     scale = (1 / math.sqrt(features) if features else 1.0) if scale is None else \
         number(_WHERE, "scale", scale)
-    scores = (query @ key.swapaxes(-2, -1)) * scale
+    # (a constant key transposed: named, or a diagram would call it a swapaxes of constants)
+    scores = (query @ _named(key.swapaxes(-2, -1), f"{key.name or 'key'}ᵀ")) * scale
     if attn_mask is not None:
         if is_causal:
             raise RuntimeError(f"{_WHERE}: give attn_mask or is_causal=True, not both (the "

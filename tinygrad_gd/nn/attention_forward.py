@@ -29,7 +29,8 @@ from ..grad_mode import check_flag
 from ..ops.matmul import Linear
 from ..tensor import Tensor
 from .attention import scaled_dot_product_attention
-from .layer_functions import _as_tensor, _check_probability, _constant, _dropout_mask
+from .layer_functions import (_as_tensor, _check_probability, _constant, _dropout_mask,
+                              _named)
 
 __all__ = ["multi_head_attention_forward"]
 
@@ -52,6 +53,16 @@ def _additive(where: str, name: str, mask: Any, dtype: np.dtype) -> Any:
     if isinstance(mask, Tensor) and mask.requires_grad:
         return mask if mask.dtype == dtype else mask.to(dtype)
     return data.astype(dtype)
+
+
+def _rearranged(tensors: tuple[Tensor, ...], how: Any) -> tuple[Tensor, ...]:
+    """`how(t)` of each tensor, once per tensor: self-attention's query, key and value (one
+    tensor given three times) stay one tensor, one node of a diagram, not three."""
+    done: dict[int, Tensor] = {}
+    for t in tensors:
+        if id(t) not in done:
+            done[id(t)] = how(t)
+    return tuple(done[id(t)] for t in tensors)
 
 
 def _pad_key(mask: Any) -> Any:
@@ -220,8 +231,12 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
     query, key, value = (_as_tensor(where, t, out_proj_weight, name) for t, name in
                          ((query, "query"), (key, "key"), (value, "value")))
     separate = check_flag(where, "use_separate_proj_weight", use_separate_proj_weight)
+    roles = {id(t): " = ".join(name for u, name in ((query, "query"), (key, "key"),
+                                                   (value, "value")) if u is t)
+             for t in (query, key, value)}  # (self-attention: "query = key = value")
+    names = [t.name or roles[id(t)] for t in (query, key, value)]
     if batch_first and query.ndim == 3:  # (the function's order: length first)
-        query, key, value = (t.swapaxes(0, 1) for t in (query, key, value))
+        query, key, value = _rearranged((query, key, value), lambda t: t.swapaxes(0, 1))
     head_dim = _check_shapes(where, query, key, value, embed_dim_to_check, num_heads, separate)
     heads, E = int(num_heads), query.shape[-1]
     training = check_flag(where, "training", training)
@@ -230,8 +245,11 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
     is_causal = check_flag(where, "is_causal", is_causal)
     _check_probability(where, dropout_p, "an attention weight", "dropout_p")
     batched = query.ndim == 3
-    query, key, value = ((t.swapaxes(0, 1) if batched else t.unsqueeze(0))
-                         for t in (query, key, value))  # (N, length, features)
+    query, key, value = _rearranged((query, key, value), (lambda t: t.swapaxes(0, 1)) if batched
+                                    else (lambda t: t.unsqueeze(0)))  # (N, length, features)
+    # (of constant data: named, as the user gave it, turned batch first, or made a batch)
+    how = " (a batch of one)" if not batched else "" if batch_first else " (batch first)"
+    query, key, value = (_named(t, name + how) for t, name in zip((query, key, value), names))
     (batch, length, _), source = query.shape, key.shape[1]
     if static_k is not None:
         source = static_k.shape[1] if hasattr(static_k, "shape") else np.shape(static_k)[1]

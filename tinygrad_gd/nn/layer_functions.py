@@ -209,6 +209,8 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
     out = centred / ((centred ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
     if work is not input:
         out = out.to(input.dtype)
+    if weight is not None or bias is not None:  # (of a constant input: named, as batch_norm's)
+        out = _named(out, "normalised input")
     if weight is not None:
         out = out * weight
     return out + bias if bias is not None else out
@@ -276,9 +278,10 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     if weight is not None or bias is not None:  # (a constant of a constant input: named;
         out = _named(out, "normalised input")  # what is returned never is)
     if weight is not None:
-        out = out * _as_tensor("batch_norm", weight, None, "weight").reshape(shape)
+        out = out * _by_channel(_as_tensor("batch_norm", weight, None, "weight"), "weight",
+                               input.ndim)
     if bias is not None:
-        out = out + _as_tensor("batch_norm", bias, None, "bias").reshape(shape)
+        out = out + _by_channel(_as_tensor("batch_norm", bias, None, "bias"), "bias", input.ndim)
     return out
 
 
@@ -298,7 +301,13 @@ def _channels(where: str, input: Tensor, name: str, t: Any,
 def _per_channel(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
     """A (C,) weight or bias as a Tensor shaped to broadcast over axis 1 of `input`."""
     t = _channels(where, input, name, t, ValueError)
-    return None if t is None else t.reshape((1, -1) + (1,) * (input.ndim - 2))
+    return None if t is None else _by_channel(t, name, input.ndim)
+
+
+def _by_channel(t: Tensor, name: str, ndim: int) -> Tensor:
+    """A (C,) tensor reshaped (1, C, 1, ...) to broadcast over axis 1 of an input of `ndim`
+    axes (a constant one named: the user's weight, not a "reshape of constants")."""
+    return _named(t.reshape((1, -1) + (1,) * (ndim - 2)), f"{t.name or name} per channel")
 
 
 def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
@@ -324,6 +333,8 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     out = out.reshape(input.shape)
     if work is not input:
         out = out.to(input.dtype)
+    if weight is not None or bias is not None:  # (of a constant input: named, as batch_norm's)
+        out = _named(out, "normalised input")
     if weight is not None:
         out = out * weight
     return out + bias if bias is not None else out
@@ -351,6 +362,8 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     out = work / ((work ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
     if work is not input:
         out = out.to(input.dtype)
+    if weight is not None:  # (of a constant input: named, as batch_norm's)
+        out = _named(out, "normalised input")
     return out * weight if weight is not None else out
 
 

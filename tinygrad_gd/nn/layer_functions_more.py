@@ -20,8 +20,8 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
-from .layer_functions import (_as_tensor, _channels, _constant, _embedding_options, _renorm,
-                              _widened, batch_norm)
+from .layer_functions import (_as_tensor, _by_channel, _channels, _constant,
+                              _embedding_options, _named, _renorm, _widened, batch_norm)
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]
@@ -88,10 +88,11 @@ def instance_norm(input: Any, running_mean: Tensor | None = None,
         out = centred / (var + eps).sqrt()
     if work is not input:
         out = out.to(input.dtype)
-    shape = (1, -1) + (1,) * (input.ndim - 2)  # a channel's values broadcast
+    if weight is not None or bias is not None:  # (of a constant input: named, as batch_norm's)
+        out = _named(out, "normalised input")
     if weight is not None:
-        out = out * weight.reshape(shape)
-    return out + bias.reshape(shape) if bias is not None else out
+        out = out * _by_channel(weight, "weight", input.ndim)
+    return out + _by_channel(bias, "bias", input.ndim) if bias is not None else out
 
 
 def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float = 0.75,

@@ -151,7 +151,8 @@ def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
     if weight is None:
         return None
     if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
-        weight = _as_tensor(where, _raw(weight), input, "weight")
+        given = getattr(weight, "name", None)  # (the copy keeps the user's name for diagrams)
+        weight = _named(_as_tensor(where, _raw(weight), input, "weight"), given or "weight")
     if weight.shape != input.shape[-1:]:
         raise ValueError(f"{where}: weight must hold one number per class, shape "
                          f"{input.shape[-1:]} for input of shape {input.shape}; got shape "
