@@ -21,7 +21,9 @@ is not "1"). Cross-entropy's class indices, which no gradient reaches, are drawn
 `target` input of its op (a drawn node, counted as one). With `model=`, its buffers are
 named as its parameters are (`1.running_mean`, drawn as the model's state, not data; a
 leaf holding a whole buffer's values, batch_norm's reshaped running mean, too; a value
-computed from one outside the graph, sqrt(running_var + eps), stays an input).
+computed from one, sqrt(running_var + eps), by the name batch_norm gives it). A leaf an
+op made of constants only says so (`div of constants`), unless the function that made
+it named it (`1 - value`, `weight[target]`).
 A large graph built by `nn` modules shows one box per module
 call, titled with the module's name in the model (as `named_modules()` gives it), its class
 and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's layer

@@ -56,8 +56,8 @@ def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True
     `params`: a dict name -> Tensor, or a Module (anything with `named_parameters()`),
     naming the parameters; `model`: a Module, naming parameters and module calls.
     Otherwise a tensor shows its `.name`, or its role (input, constant, parameter,
-    output, `<op> result`, `<op> of constants`: a leaf an op made of constants only,
-    dotted as the constants are, not drawn as data the user gave). `direction`:
+    output, `<op> result`, `<op> of constants`: data an op made of constants only, the
+    user's `x / 255` or a function's own, drawn as data). `direction`:
     Graphviz's rankdir, "TB" (top to bottom, the default: it fits a page), "LR", "RL" or
     "BT". `mode`: "forward" (inputs to output) or "backward" (gradients, output to
     inputs, each edge with the product that makes its gradient; see the module

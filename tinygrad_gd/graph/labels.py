@@ -54,7 +54,7 @@ _NO_GRAD_EDGE = {"style": "dashed", "color": "#adb5bd"}
 
 _LEGEND = (
     ("input", "input / data (leaf)"),
-    ("constant", "constant (not given)"),
+    ("constant", "constant (0-d leaf)"),
     ("parameter", "parameter (requires_grad)"),
     ("frozen", "frozen parameter"),
     ("partly_frozen", "partly frozen (frozen_mask)"),
@@ -209,7 +209,8 @@ class _Drawing:
             return f"{tensor._ctx.name} result", False
         if tensor.requires_grad:
             return "parameter", False
-        made = getattr(tensor, "_made_by", None)  # (an op's result of constants only)
+        # (an op's result of constants only: data, made by that op, maybe the user's own)
+        made = getattr(tensor, "_made_by", None)
         return (f"{made} of constants" if made else "input" if tensor.ndim else "constant"), False
 
     def kind(self, i: int) -> str:
@@ -225,8 +226,7 @@ class _Drawing:
             return "parameter"
         if id(tensor) in self.names.tensors:
             return "buffer" if id(tensor) in self.names.buffers else "frozen"
-        made = getattr(tensor, "_made_by", None)  # (made of constants: not the user's data)
-        return "constant" if made or not (tensor.ndim or tensor.name) else "input"
+        return "input" if tensor.ndim or tensor.name else "constant"
 
     def grad(self, i: int) -> np.ndarray | None:
         """The gradient a node shows. Backward view: this pass's d output / d tensor, what
