@@ -1019,6 +1019,8 @@ def test_the_legend_is_compact_and_in_reading_order(tmp_path, direction):
               for t in key.iter(svg + "text") if t.text != "legend"]
     assert [text for _, _, text in sorted(placed)] == [
         text for _, text in tg.graph.labels._LEGEND]  # row by row, left to right
+    # the constant's swatch dotted as its nodes are (a rounded one lost its dots)
+    assert any(e.get("stroke-dasharray") == "1,5" for e in key.iter())
 
 
 def model_then_chain(scale=None):

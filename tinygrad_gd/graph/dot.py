@@ -414,7 +414,9 @@ def _legend(dot: graphviz.Digraph, drawing: _Drawing) -> None:
                      _HIGHLIGHT_STYLE if kind == "highlight" else {})
         border = "2" if "bold" in style.get("style", "") or "penwidth" in style else "1"
         line = next((w for w in ("dashed", "dotted") if w in style.get("style", "")), None)
-        rounded = style.get("shape") == "ellipse" or "rounded" in style.get("style", "")
+        # (Graphviz draws no dashes on a rounded table: a dotted swatch stays square)
+        rounded = (style.get("shape") == "ellipse" or "rounded" in style.get("style", "")) \
+            and line is None
         look = (f'BGCOLOR="{style.get("fillcolor", "white")}" BORDER="{border}" '
                 f'COLOR="{style.get("color", "black")}"')
         size = 'WIDTH="26" HEIGHT="12"'
