@@ -1324,3 +1324,10 @@ def test_the_corner_cases_above_without_pytorch():
     double = F.layer_norm(Tensor(huge.astype(np.float32).astype(np.float64)), 4)
     assert single.dtype == np.float32
     np.testing.assert_allclose(single.data, double.data.astype(np.float32), rtol=1e-6)
+
+
+def test_batch_norm_in_training_centres_its_input_once():
+    """x - mean serves the variance and the output: one `sub` node in the drawn graph."""
+    x = Tensor(np.random.default_rng(0).normal(size=(4, 3)), requires_grad=True)
+    source = tg.draw_graph(F.batch_norm(x, None, None, training=True).sum()).source
+    assert source.count("<B>sub</B>") == 1

@@ -259,7 +259,8 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
         mean, var = _constant(zeros, "0"), _constant(zeros + 1, "1")  # stats unchanged)
     elif training:  # (each statistic named where it is a constant: of a constant input)
         mean = _named(work.mean(axis=axes, keepdims=True), "batch mean")
-        var = _named(((work - mean) ** 2).mean(axis=axes, keepdims=True), "batch variance")
+        centred = work - mean  # (once: the variance's and the output's)
+        var = _named((centred ** 2).mean(axis=axes, keepdims=True), "batch variance")
         with no_grad():
             if running_mean is not None:
                 running_mean.mul_(1 - momentum).add_(mean._data.reshape(-1) * momentum)
@@ -272,7 +273,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     else:  # (constants: named, or a diagram would draw them as the user's inputs)
         mean = _named(running_mean.reshape(shape), "running_mean")
         var = _named(running_var.reshape(shape), "running_var")
-    out = (work - mean) / _named((var + eps).sqrt(), f"sqrt({var.name or 'var'} + eps)")
+    if not (training and count):
+        centred = work - mean
+    out = centred / _named((var + eps).sqrt(), f"sqrt({var.name or 'var'} + eps)")
     if work is not input:
         out = out.to(input.dtype)
     if weight is not None or bias is not None:  # (a constant of a constant input: named;
