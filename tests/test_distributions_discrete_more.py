@@ -319,7 +319,13 @@ def test_rsample_gradients_flow_and_sample_is_detached():
     (lambda: D.Multinomial(-1, probs=P), ValueError, "Multinomial: total_count must be >= 0"),
     (lambda: D.Multinomial(3), ValueError, "Categorical: give probs= or logits="),
     (lambda: D.Multinomial(3, probs=[0.5, -0.5, 1.0]), ValueError,
-     "Categorical: parameter probs"),
+     "^Multinomial: parameter probs"),  # (the class called, not the Categorical inside)
+    (lambda: D.RelaxedOneHotCategorical(0.5, probs=[0.5, -0.5, 1.0]), ValueError,
+     "^ExpRelaxedCategorical: parameter probs"),  # (its base's name, as torch's)
+    (lambda: D.RelaxedBernoulli(tg.ones(4), probs=P), ValueError,
+     r"LogitRelaxedBernoulli: temperature of shape \(4,\) does not broadcast with the probs"),
+    (lambda: D.RelaxedOneHotCategorical(tg.ones(4), logits=P), ValueError,
+     r"ExpRelaxedCategorical: temperature of shape \(4,\) does not broadcast"),
     (lambda: D.Multinomial(3, probs=P).log_prob([2.0, 2.0, 1.0]), ValueError,
      r"Multinomial.log_prob: value \[2., 2., 1.\] is outside the support"),
     (lambda: D.Multinomial(3, probs=P).log_prob([1.0, 2.0]), ValueError,

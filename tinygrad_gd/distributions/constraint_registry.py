@@ -16,8 +16,8 @@ from numbers import Number
 from typing import Any, Callable
 
 from . import constraints
-from .transforms_basic import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
-                         SoftmaxTransform, Transform, identity_transform)
+from .transforms_basic import (AffineTransform, ComposeTransform, ExpTransform,
+                               SigmoidTransform, SoftmaxTransform, Transform, identity_transform)
 from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTransform,
                               LowerCholeskyTransform, PositiveDefiniteTransform,
                               StackTransform, StickBreakingTransform)

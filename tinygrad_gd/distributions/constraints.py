@@ -286,6 +286,17 @@ class _CorrCholesky(Constraint):
         return lower_cholesky.check(data) & unit_rows
 
 
+def _constraints(where: str, cseq: Any) -> list[Constraint]:
+    """cseq as a list, each entry checked to be a Constraint (PyTorch's assert)."""
+    cseq = list(cseq)
+    for k, constraint in enumerate(cseq):
+        if not isinstance(constraint, Constraint):
+            raise TypeError(f"{where}: cseq[{k}] must be a Constraint, got "
+                            f"{type(constraint).__name__}; give constraints such as "
+                            f"constraints.real")
+    return cseq
+
+
 def _axis_of(where: str, dim: int, ndim: int) -> int:
     if not -ndim <= dim < ndim:
         raise IndexError(f"{where}: dim {dim} is out of range for a value of {ndim} axes; "
@@ -298,7 +309,7 @@ class _Cat(Constraint):
     default), as tg.cat joins them."""
 
     def __init__(self, cseq: Any, dim: int = 0, lengths: Any = None) -> None:
-        self.cseq, self.dim = list(cseq), dim
+        self.cseq, self.dim = _constraints("constraints.cat", cseq), dim
         self.lengths = [1] * len(self.cseq) if lengths is None else list(lengths)
         if len(self.lengths) != len(self.cseq):
             raise ValueError(f"constraints.cat: {len(self.lengths)} lengths for "
@@ -319,7 +330,7 @@ class _Stack(Constraint):
     """constraints `cseq`, one on each entry of axis `dim`, as tg.stack joins them."""
 
     def __init__(self, cseq: Any, dim: int = 0) -> None:
-        self.cseq, self.dim = list(cseq), dim
+        self.cseq, self.dim = _constraints("constraints.stack", cseq), dim
         self.is_discrete = any(c.is_discrete for c in self.cseq)
         event_dim = max((c.event_dim for c in self.cseq), default=0)
         self.event_dim = event_dim + 1 if dim + event_dim < 0 else event_dim

@@ -155,8 +155,8 @@ class HalfCauchy(_Transformed):
     def cdf(self, value: Any) -> Tensor:
         return 2 * self.base_dist.cdf(self._value(value, "cdf")) - 1
 
-    def icdf(self, value: Any) -> Tensor:
-        return self.base_dist.icdf((self._probability(value) + 1) / 2)
+    def icdf(self, prob: Any) -> Tensor:  # (PyTorch's argument name)
+        return self.base_dist.icdf((self._probability(prob) + 1) / 2)
 
     def entropy(self) -> Tensor:
         return self.base_dist.entropy() - math.log(2)

@@ -46,7 +46,8 @@ class Multinomial(Distribution):
         if total_count < 0:
             raise ValueError(f"Multinomial: total_count must be >= 0, got {total_count}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs, logits, validate_args=validate_args)
+        # (checked once, below: an error names Multinomial, not the Categorical inside)
+        self._categorical = Categorical(probs, logits, validate_args=False)
         self._given = self._categorical._given
         super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
                          validate_args=validate_args)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import linalg
+from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_float_tensors, draw
@@ -27,10 +28,15 @@ from .multivariate import MultivariateNormal, _identity
 __all__ = ["LowRankMultivariateNormal"]
 
 
+def _eye(n: int, dtype: Any) -> Tensor:
+    """The n x n identity, named for diagrams (unnamed, one drawn as the user's input)."""
+    return _named(_identity(n, dtype), "identity")
+
+
 def _capacitance_tril(factor: Tensor, diag: Tensor) -> Tensor:
     """The Cholesky factor of I + W^T D^-1 W."""
     wt_dinv = factor.mT / diag.unsqueeze(-2)
-    return linalg.cholesky(wt_dinv @ factor + _identity(factor.shape[-1], factor.dtype))
+    return linalg.cholesky(wt_dinv @ factor + _eye(factor.shape[-1], factor.dtype))
 
 
 def _lowrank_logdet(factor: Tensor, diag: Tensor, cap_tril: Tensor) -> Tensor:
@@ -119,7 +125,7 @@ class LowRankMultivariateNormal(Distribution):
         n = self._event_shape[0]
         sqrt_d = self._unbroadcasted_cov_diag.sqrt().unsqueeze(-1)
         scaled = self._unbroadcasted_cov_factor / sqrt_d
-        inner = scaled @ scaled.mT + _identity(n, scaled.dtype)
+        inner = scaled @ scaled.mT + _eye(n, scaled.dtype)
         return self._full(sqrt_d * linalg.cholesky(inner), 2)
 
     @property
@@ -130,9 +136,8 @@ class LowRankMultivariateNormal(Distribution):
     @property
     def precision_matrix(self) -> Tensor:
         # Woodbury: D^-1 - A^T A, A = L^-1 W^T D^-1
-        factor, diag = self._unbroadcasted_cov_factor, self._unbroadcasted_cov_diag
-        a = _tril_solve(self._capacitance_tril, factor.mT / diag.unsqueeze(-2))
-        return self._full(diag.reciprocal().diag_embed() - a.mT @ a, 2)
+        a = _woodbury_a(self)
+        return self._full(self._unbroadcasted_cov_diag.reciprocal().diag_embed() - a.mT @ a, 2)
 
     def rsample(self, sample_shape: Any = (), *, generator: Any = None, seed: Any = None
                 ) -> Tensor:

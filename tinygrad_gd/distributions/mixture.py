@@ -141,13 +141,13 @@ class MixtureSameFamily(Distribution):
     def _pad(self, value: Tensor) -> Tensor:
         return value.unsqueeze(-1 - self._event_ndims)
 
-    def cdf(self, value: Any) -> Tensor:
-        value = self._value(value, "cdf")
+    def cdf(self, x: Any) -> Tensor:  # (x: PyTorch's argument name, here and in log_prob)
+        value = self._value(x, "cdf")
         return (self._component_distribution.cdf(self._pad(value))
                 * self._mixture_distribution.probs).sum(-1)
 
-    def log_prob(self, value: Any) -> Tensor:
-        value = self._value(value, "log_prob")
+    def log_prob(self, x: Any) -> Tensor:
+        value = self._value(x, "log_prob")
         log_prob = self._component_distribution.log_prob(self._pad(value))
         log_weights = self._mixture_distribution.logits.log_softmax(axis=-1)
         return (log_prob + log_weights).logsumexp(axis=-1)

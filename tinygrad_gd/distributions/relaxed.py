@@ -10,7 +10,8 @@ SigmoidTransform and ExpTransform (TransformedDistributions, as PyTorch's), so t
 draws lie in (0, 1) and on the simplex, and gradients reach the probabilities, the
 logits and the temperature through rsample and log_prob. The temperature (> 0, checked
 when validation is on, beyond PyTorch's) broadcasts as given, as PyTorch's: a number,
-or a tensor that broadcasts with the draws.
+or a tensor that broadcasts with the parameters (one that does not is a one-line
+ValueError when made, where PyTorch's fails inside its first draw).
 """
 from __future__ import annotations
 
@@ -30,8 +31,16 @@ __all__ = ["LogitRelaxedBernoulli", "RelaxedBernoulli", "ExpRelaxedCategorical",
            "RelaxedOneHotCategorical"]
 
 
-def _temperature(name: str, temperature: Tensor, validate: bool) -> Tensor:
-    """The temperature, checked > 0 when validation is on (its log is in log_prob)."""
+def _temperature(name: str, temperature: Tensor, param: Tensor, validate: bool) -> Tensor:
+    """The temperature, checked to broadcast with the parameter `param` (else every draw
+    and log_prob would fail inside an op) and > 0 when validation is on (its log is in
+    log_prob)."""
+    try:
+        np.broadcast_shapes(temperature.shape, param.shape)
+    except ValueError:
+        raise ValueError(f"{name}: temperature of shape {temperature.shape} does not "
+                         f"broadcast with the probs or logits of shape {param.shape}; give a "
+                         f"number, or a tensor whose shape does") from None
     if validate and not np.all(temperature._data > 0):
         bad = temperature._data[~(temperature._data > 0)].reshape(-1)[0]
         raise ValueError(f"{name}: temperature (of shape {temperature.shape}) must be > 0, "
@@ -69,7 +78,8 @@ class LogitRelaxedBernoulli(_ProbsOrLogits):
         param, temperature = as_float_tensors(name, probs if probs is not None else logits,
                                               temperature)
         self._given = ("temperature", "probs" if probs is not None else "logits")
-        self.temperature = _temperature(name, temperature, _validated(self, validate_args))
+        self.temperature = _temperature(name, temperature, param,
+                                        _validated(self, validate_args))
         self._probs, self._logits = (param, None) if probs is not None else (None, param)
         super().__init__(param.shape, validate_args=validate_args)
 
@@ -114,9 +124,11 @@ class ExpRelaxedCategorical(Distribution):
         param, temperature = as_float_tensors(name, probs if probs is not None else logits,
                                               temperature)
         given = "probs" if probs is not None else "logits"
-        self._categorical = Categorical(validate_args=validate_args, **{given: param})
+        # (checked once, below: an error names this class, not the Categorical inside)
+        self._categorical = Categorical(validate_args=False, **{given: param})
         self._given = ("temperature", given)
-        self.temperature = _temperature(name, temperature, _validated(self, validate_args))
+        self.temperature = _temperature(name, temperature, param,
+                                        _validated(self, validate_args))
         super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
                          validate_args=validate_args)
 

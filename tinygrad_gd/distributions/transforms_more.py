@@ -2,7 +2,7 @@
 `ReshapeTransform`, `IndependentTransform`, `CatTransform`, `StackTransform`,
 `StickBreakingTransform`, `LowerCholeskyTransform`, `PositiveDefiniteTransform`,
 `CorrCholeskyTransform`, `CumulativeDistributionTransform` (the base and the first ones
-are in transforms.py).
+are in transforms_basic.py; the module `transforms` has them all).
 
 Each is made of Tensor ops, so gradients reach the values and any parameters, with
 PyTorch's formulas: softplus's inverse log(-expm1(-y)) + y; the stick-breaking map of n
@@ -117,7 +117,8 @@ class ReshapeTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
         x = to_tensor(x)
-        return constant(np.zeros(self._swap(x.shape, self.in_shape, ())), x.dtype)
+        return _named(constant(np.zeros(self._swap(x.shape, self.in_shape, ())), x.dtype),
+                      "0 (a reshape's log|det J|)")
 
     def forward_shape(self, shape: Any) -> tuple[int, ...]:
         return self._swap(shape, self.in_shape, self.out_shape)
@@ -407,8 +408,8 @@ def _lower_positions(size: int) -> np.ndarray:
 
 class CorrCholeskyTransform(Transform):
     """D(D - 1)/2 reals to the lower Cholesky factor of a D x D correlation matrix (rows of
-    unit length, positive diagonal): PyTorch's CorrCholeskyTransform; its
-    log_abs_det_jacobian is that of x and y's strictly lower part."""
+    unit length, positive diagonal): PyTorch's CorrCholeskyTransform; log_abs_det_jacobian
+    is that of x and y's strictly lower part (its intermediates= unused, as PyTorch's)."""
 
     domain = constraints.real_vector
     codomain = constraints.corr_cholesky
@@ -433,7 +434,7 @@ class CorrCholeskyTransform(Transform):
         r = self._tril(x.tanh().clamp(min=-1 + eps, max=1 - eps))
         # y = r sqrt(prod of (1 - r**2) to its left): each row a signed stick-breaking
         left = (1 - r.square()).sqrt().cumprod(-1)
-        diagonal = constant(np.eye(r.shape[-1]), x.dtype)
+        diagonal = _named(constant(np.eye(r.shape[-1]), x.dtype), "identity (the diagonal)")
         return (r + diagonal) * pad(left[..., :-1], (1, 0), value=1.0)
 
     def _inverse(self, y: Tensor) -> Tensor:
@@ -442,7 +443,7 @@ class CorrCholeskyTransform(Transform):
         t = self._vec(y, -1) / self._vec(left, -1).sqrt()
         return 0.5 * (t.log1p() - (-t).log1p())
 
-    def log_abs_det_jacobian(self, x: Any, y: Any) -> Tensor:
+    def log_abs_det_jacobian(self, x: Any, y: Any, intermediates: Any = None) -> Tensor:
         x, y = to_tensor(x), to_tensor(y)
         left = 1 - y.square().cumsum(-1)
         stick_breaking = 0.5 * self._vec(left, -2).log().sum(-1)
