@@ -5,7 +5,7 @@ The `head` (a Linear) scores the shortlist's classes and one entry per cluster; 
 cluster's `tail` (Linear(in_features, in_features // div_value**(i + 1)), then Linear to
 the cluster's classes, no biases) scores the classes within it. log p(class) is the
 head's log-softmax at the class (shortlist) or at its cluster plus the cluster's own
-log-softmax at the class. `forward(input, target)` returns PyTorch's `_ASMoutput(output,
+log-softmax at the class. `forward(input_, target_)` returns PyTorch's `_ASMoutput(output,
 loss)`: each sample's log-probability of its target and the mean negative of them;
 `log_prob` every class's, `predict` the likeliest class. Each tail sees only the rows
 whose targets fall in its cluster (the point of the method: the rare classes cost only
@@ -27,7 +27,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from .containers import ModuleList, Sequential
-from .layer_functions import _as_tensor, _constant
+from .layer_functions import _as_tensor
 from .layers import Linear, _check_features
 from .module import Module
 from .registration import _float_dtype
@@ -65,7 +65,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     head_bias. Initialised as Linear's (PyTorch's); `seed` or `generator` (by keyword)
     makes the draw repeatable.
 
-    forward(input (batch, in_features) or (in_features,), target (batch,) or () class
+    forward(input_ (batch, in_features) or (in_features,), target_ (batch,) or () class
     indices) -> _ASMoutput(output (batch,) or (), loss ()); log_prob(input) -> (batch,
     n_classes) log-probabilities; predict(input) -> (batch,) int64 classes.
     """
@@ -108,9 +108,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                f"or ({self.in_features},), got {input.shape}")
         return input
 
-    def forward(self, input: Any, target: Any) -> _ASMoutput:
-        input = _as_tensor(self, input, self.head.weight)
-        classes = np.array(getattr(target, "_data", target))
+    def forward(self, input_: Any, target_: Any) -> _ASMoutput:
+        # (PyTorch's argument names: input_, target_)
+        input = self._rows(input_)
+        classes = np.array(getattr(target_, "_data", target_))
         if classes.dtype.kind not in "iu":
             raise RuntimeError(f"{_WHERE}: target must hold integer class indices, got dtype "
                                f"{classes.dtype}")
@@ -129,7 +130,6 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         else:
             raise RuntimeError(f"{_WHERE}: 0D or 1D target tensor expected, multi-target not "
                                f"supported (target shape {classes.shape})")
-        self._rows(input)
         outside = (classes < 0) | (classes >= self.n_classes)
         if outside.any():
             raise RuntimeError(f"{_WHERE}: Target values should be in [0, {self.n_classes - 1}]"
@@ -150,8 +150,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             relative = classes[rows] - self.cutoffs[i - 1]
             local = self.tail[i - 1](x[rows]).log_softmax(dim=1).gather(
                 1, relative[:, None]).reshape(rows.size)
-            zeros = _constant(np.zeros(batch, output.dtype), f"zeros (cluster {i} rows)")
-            output = output + zeros.index_add(0, rows, local)
+            output = output.index_add(0, rows, local)
         if batch:
             loss = (-output).mean()
         else:  # (no samples: NaN, as PyTorch's mean of nothing, without NumPy's warning)

@@ -119,9 +119,10 @@ def _projected(where: str, query: Tensor, key: Tensor, value: Tensor, separate: 
 
 
 def _check_shapes(where: str, query: Tensor, key: Tensor, value: Tensor,
-                  embed_dim_to_check: Any, num_heads: Any, separate: bool) -> int:
-    """The inputs' ranks and widths (PyTorch's `_mha_shape_check` and asserts); the head
-    size."""
+                  embed_dim_to_check: Any, num_heads: Any, separate: bool,
+                  batch_axis: int) -> int:
+    """The inputs' ranks and widths (PyTorch's `_mha_shape_check` and asserts), their batch
+    along `batch_axis` (1, or 0 for batch_first); the head size."""
     if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
         raise ValueError(f"{where}: query, key and value must all be 3-D (length, batch, "
                          f"features) or all 2-D (unbatched), got shapes {query.shape}, "
@@ -135,7 +136,7 @@ def _check_shapes(where: str, query: Tensor, key: Tensor, value: Tensor,
         raise ValueError(f"{where}: was expecting embedding dimension of "
                          f"{embed_dim_to_check!r}, but got query of shape {query.shape}")
     same = key.shape[:-1] == value.shape[:-1] if separate else key.shape == value.shape
-    if not same or query.ndim == 3 and query.shape[1] != key.shape[1]:
+    if not same or query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]:
         raise ValueError(f"{where}: key of shape {key.shape} and value of shape "
                          f"{value.shape} must have the same length and batch (and width, "
                          f"unless use_separate_proj_weight=True), and the query's {query.shape} "
@@ -235,9 +236,9 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
                                                    (value, "value")) if u is t)
              for t in (query, key, value)}  # (self-attention: "query = key = value")
     names = [t.name or roles[id(t)] for t in (query, key, value)]
-    if batch_first and query.ndim == 3:  # (the function's order: length first)
-        query, key, value = _rearranged((query, key, value), lambda t: t.swapaxes(0, 1))
-    head_dim = _check_shapes(where, query, key, value, embed_dim_to_check, num_heads, separate)
+    batch_first = batch_first and query.ndim == 3  # (else the function's order: length first)
+    head_dim = _check_shapes(where, query, key, value, embed_dim_to_check, num_heads, separate,
+                             0 if batch_first else 1)
     heads, E = int(num_heads), query.shape[-1]
     training = check_flag(where, "training", training)
     need_weights = check_flag(where, "need_weights", need_weights)
@@ -245,11 +246,13 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
     is_causal = check_flag(where, "is_causal", is_causal)
     _check_probability(where, dropout_p, "an attention weight", "dropout_p")
     batched = query.ndim == 3
-    query, key, value = _rearranged((query, key, value), (lambda t: t.swapaxes(0, 1)) if batched
-                                    else (lambda t: t.unsqueeze(0)))  # (N, length, features)
-    # (of constant data: named, as the user gave it, turned batch first, or made a batch)
-    how = " (a batch of one)" if not batched else "" if batch_first else " (batch first)"
-    query, key, value = (_named(t, name + how) for t, name in zip((query, key, value), names))
+    if not batch_first:  # to (N, length, features); batch_first's are, and are the user's own
+        query, key, value = _rearranged((query, key, value), (lambda t: t.swapaxes(0, 1))
+                                        if batched else (lambda t: t.unsqueeze(0)))
+        # (of constant data: named, as the user gave it, turned batch first, or made a batch)
+        how = " (batch first)" if batched else " (a batch of one)"
+        query, key, value = (_named(t, name + how) for t, name in zip((query, key, value),
+                                                                      names))
     (batch, length, _), source = query.shape, key.shape[1]
     if static_k is not None:
         source = static_k.shape[1] if hasattr(static_k, "shape") else np.shape(static_k)[1]

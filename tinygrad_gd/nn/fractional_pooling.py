@@ -5,7 +5,7 @@ Each window is `kernel_size` wide, and the windows' starts step by pseudo-random
 of floor(alpha) or ceil(alpha), alpha = (input - kernel) / (output - 1), so that the
 output has `output_size` (or input * `output_ratio`) entries along each axis: PyTorch's
 sequence, start_i = int((i + u) * alpha) - int(u * alpha), the last window at the end,
-computed in the input's dtype (float32 as float32) from one sample u in [0, 1) per
+computed in the input's dtype (float32 as float32) from one sample u in [0, 1] per
 (sample, channel, axis): `_random_samples`, the same values as PyTorch's when given the
 same samples, else drawn from `generator` (tg.manual_seed's, or fresh entropy). The
 maxima are taken with `gather` at PyTorch's indices (the first of tied maxima, the last
@@ -106,8 +106,8 @@ def _samples(where: str, given: Any, x: Tensor, n: int, generator: Any) -> np.nd
                            f"{x.shape}")
     outside = ~((data >= 0) & (data <= 1))  # (NaN too)
     if outside.any():
-        raise ValueError(f"{where}: _random_samples must lie in [0, 1), got "
-                         f"{data[outside].flat[0]!r} among them")
+        raise ValueError(f"{where}: _random_samples must lie in [0, 1], got "
+                         f"{float(data[outside].flat[0])!r} among them")
     return data[:batch]
 
 
@@ -174,7 +174,7 @@ def fractional_max_pool2d(input: Any, kernel_size: Any, output_size: Any = None,
     width) or (C, height, width)), the windows stepping by pseudo-random amounts so that
     the output is `output_size` (an int or (height, width)), or int(input * output_ratio)
     (a number or a pair; output_size wins where both are given, as PyTorch's): PyTorch's
-    fractional_max_pool2d. `_random_samples` (batch, C, 2) in [0, 1), column 0 for the
+    fractional_max_pool2d. `_random_samples` (batch, C, 2) in [0, 1], column 0 for the
     width and 1 for the height, gives PyTorch's windows exactly; None: drawn from
     `generator` (a NumPy Generator, by keyword; else tg.manual_seed's or fresh). (values,
     indices) with return_indices=True, each index row * width + column in its plane.

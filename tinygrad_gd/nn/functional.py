@@ -446,18 +446,18 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     _check_weight("cross_entropy", weight)
     reduction = _legacy_reduction("cross_entropy", size_average, reduce, reduction)
     input = _as_tensor("cross_entropy", input)
+    weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
+                                  label_smoothing)
     if input.ndim not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
         return _per_position(cross_entropy, "cross_entropy", input, target, reduction,
                              weight=weight, ignore_index=ignore_index,
                              label_smoothing=label_smoothing)
-    weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
-                                  label_smoothing)
     n_classes, smoothing = input.shape[-1], float(label_smoothing)
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
     if target_shape == input.shape:
         if ignore_index != -100:
             raise ValueError(f"cross_entropy: ignore_index={ignore_index} needs class indices; "
-                             f"a target of class probabilities (shape {input.shape}) cannot "
+                             f"a target of class probabilities (the input's shape) cannot "
                              f"ignore a class (as in PyTorch); drop ignore_index")
         log_p = input.log_softmax(axis=-1)
         probabilities = _as_tensor("cross_entropy", target, input, "target")
@@ -485,10 +485,10 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: bool | N
     _check_weight("nll_loss", weight)
     reduction = _legacy_reduction("nll_loss", size_average, reduce, reduction)
     input = _as_tensor("nll_loss", input)
+    weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
     if input.ndim not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
         return _per_position(nll_loss, "nll_loss", input, target, reduction, weight=weight,
                              ignore_index=ignore_index)
-    weight = _check_class_options("nll_loss", input, reduction, weight, ignore_index, 0.0)
     classes = _class_indices(target, input, "nll_loss", ignore_index=int(ignore_index))
     ignored = classes == ignore_index
     if weight is not None or ignored.any():

@@ -6,6 +6,7 @@ PyTorch's deprecated size_average and reduce mapped to a reduction (`_legacy_red
 """
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -153,10 +154,10 @@ def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
     if not (isinstance(weight, Tensor) and weight.requires_grad):  # a constant: input's dtype
         given = getattr(weight, "name", None)  # (the copy keeps the user's name for diagrams)
         weight = _named(_as_tensor(where, _raw(weight), input, "weight"), given or "weight")
-    if weight.shape != input.shape[-1:]:
-        raise ValueError(f"{where}: weight must hold one number per class, shape "
-                         f"{input.shape[-1:]} for input of shape {input.shape}; got shape "
-                         f"{weight.shape}")
+    classes = input.shape[1:2] if input.ndim > 1 else input.shape[-1:]  # ((N, C, d1, ...))
+    if weight.shape != classes:
+        raise ValueError(f"{where}: weight must hold one number per class, shape {classes} "
+                         f"for input of shape {input.shape}; got shape {weight.shape}")
     return weight
 
 
@@ -191,11 +192,12 @@ def _per_position(loss: Any, where: str, input: Tensor, target: Any, reduction: 
         raise ValueError(f"{where}: input must have a classes axis, (batch, classes), "
                          f"(classes,) or (batch, classes, d1, ...); got a 0-d tensor")
     classes, positions = input.shape[1], input.shape[:1] + input.shape[2:]
+    count = math.prod(positions)  # (not -1: ambiguous where there are 0 classes)
     given = target if isinstance(target, Tensor) else np.asarray(target)
     probabilities = where == "cross_entropy"
     if given.shape == input.shape and probabilities:  # (their class axis last too)
         moved = given.movedim(1, -1) if isinstance(given, Tensor) else np.moveaxis(given, 1, -1)
-        flat_target = moved.reshape(-1, classes)
+        flat_target = moved.reshape(count, classes)
     elif given.shape == positions:
         flat_target = given.reshape(-1)
     else:
@@ -203,7 +205,7 @@ def _per_position(loss: Any, where: str, input: Tensor, target: Any, reduction: 
                          f"needs a target of class indices of shape {positions}"
                          f"{', or of class probabilities of its shape' * probabilities}, got "
                          f"shape {given.shape}")
-    losses = loss(input.movedim(1, -1).reshape(-1, classes), flat_target,
+    losses = loss(input.movedim(1, -1).reshape(count, classes), flat_target,
                   reduction=reduction, **options)
     return losses.reshape(positions) if reduction == "none" else losses
 
