@@ -136,8 +136,11 @@ DISTRIBUTIONS = {
     "GeneralizedPareto": (lambda: D.GeneralizedPareto(_p(0.0, 1.0), _p(1.0, 2.0),
                                                       _p(0.2, 0.5)), [0.5, 1.5]),
     "ContinuousBernoulli": (lambda: D.ContinuousBernoulli(probs=_p(0.3, 0.6)), [0.2, 0.7]),
-    "LowRankMultivariateNormal": (lambda: D.LowRankMultivariateNormal(
-        _p(0.0, 1.0), _p([0.5], [1.0]), _p(1.0, 2.0)), [0.5, -1.0]),
+    "LowRankMultivariateNormal": (lambda: D.LowRankMultivariateNormal(  # (rank 2: matrices)
+        _p(0.0, 1.0), _p([0.5, 0.1], [1.0, -0.3]), _p(1.0, 2.0)), [0.5, -1.0]),
+    "LKJCholesky": (lambda: D.LKJCholesky(2, _p(0.5, 2.0)), [[1.0, 0.0], [0.6, 0.8]]),
+    "Wishart": (lambda: D.Wishart(_p(3.0, 4.0), scale_tril=_p([1.0, 0.0], [0.5, 2.0])),
+                [[2.0, 0.5], [0.5, 1.0]]),
     "Multinomial": (lambda: D.Multinomial(3, probs=_p(0.2, 0.3, 0.5)), [1.0, 0.0, 2.0]),
     "OneHotCategoricalStraightThrough": (lambda: D.OneHotCategoricalStraightThrough(
         logits=_p(0.3, 0.6, -1.0)), [0.0, 0.0, 1.0]),
@@ -159,7 +162,8 @@ def _results(distribution, value):
              "icdf": lambda: distribution.icdf(p),
              "rsample": lambda: distribution.rsample(seed=0),
              "entropy": distribution.entropy,
-             "mean": lambda: distribution.mean, "variance": lambda: distribution.variance}
+             "mean": lambda: distribution.mean, "variance": lambda: distribution.variance,
+             "mode": lambda: distribution.mode, "stddev": lambda: distribution.stddev}
     for method, call in calls.items():
         try:
             result = call()

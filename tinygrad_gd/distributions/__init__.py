@@ -44,6 +44,7 @@ The second part (they need lgamma and digamma, and the transforms):
     LogisticNormal, VonMises, FisherSnedecor, GeneralizedPareto
     ContinuousBernoulli (and the kl rules of it and Pareto)     continuous_bernoulli.py
     LowRankMultivariateNormal (and its kl rules)                low_rank.py
+    LKJCholesky, Wishart (and Wishart's kl rule)                matrix_distributions.py
 
 The module `transforms` has every transform, as torch.distributions.transforms.
 
@@ -75,6 +76,7 @@ from .continuous_more import (FisherSnedecor, GeneralizedPareto, HalfCauchy, Inv
                               Kumaraswamy, LogisticNormal, Pareto, VonMises, Weibull)
 from .continuous_bernoulli import ContinuousBernoulli
 from .low_rank import LowRankMultivariateNormal
+from .matrix_distributions import LKJCholesky, Wishart
 
 __all__ = ["constraints", "Distribution", "Normal", "Uniform", "Exponential", "Laplace",
            "Cauchy", "Gumbel", "HalfNormal", "LogNormal", "Bernoulli", "Geometric",
@@ -83,6 +85,7 @@ __all__ = ["constraints", "Distribution", "Normal", "Uniform", "Exponential", "L
            "Weibull", "Pareto", "HalfCauchy", "InverseGamma", "Kumaraswamy", "LogisticNormal",
            "VonMises", "FisherSnedecor", "GeneralizedPareto", "ContinuousBernoulli",
            "LowRankMultivariateNormal",
+           "LKJCholesky", "Wishart",
            "Poisson", "Binomial", "NegativeBinomial", "Gamma", "Chi2", "Beta", "Dirichlet",
            "StudentT", "TransformedDistribution", "transforms", "Transform",
            "Multinomial", "OneHotCategoricalStraightThrough", "ExponentialFamily",

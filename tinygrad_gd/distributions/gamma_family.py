@@ -132,7 +132,8 @@ class Dirichlet(Distribution):
         total = where(below, 1.0, excess.sum(axis=-1, keepdims=True))
         corner = np.zeros(self.concentration.shape, dtype=self._dtype)
         corner[..., 0] = 1
-        return where(np.broadcast_to(below, corner.shape), corner, excess / total)
+        return where(np.broadcast_to(below, corner.shape),
+                     _named(constant(corner), "the first corner"), excess / total)
 
     @property
     def variance(self) -> Tensor:

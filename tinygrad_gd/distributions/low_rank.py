@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from .. import linalg
-from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_float_tensors, draw
@@ -28,15 +27,10 @@ from .multivariate import MultivariateNormal, _identity
 __all__ = ["LowRankMultivariateNormal"]
 
 
-def _eye(n: int, dtype: Any) -> Tensor:
-    """The n x n identity, named for diagrams (unnamed, one drawn as the user's input)."""
-    return _named(_identity(n, dtype), "identity")
-
-
 def _capacitance_tril(factor: Tensor, diag: Tensor) -> Tensor:
     """The Cholesky factor of I + W^T D^-1 W."""
     wt_dinv = factor.mT / diag.unsqueeze(-2)
-    return linalg.cholesky(wt_dinv @ factor + _eye(factor.shape[-1], factor.dtype))
+    return linalg.cholesky(wt_dinv @ factor + _identity(factor.shape[-1], factor.dtype))
 
 
 def _lowrank_logdet(factor: Tensor, diag: Tensor, cap_tril: Tensor) -> Tensor:
@@ -125,7 +119,7 @@ class LowRankMultivariateNormal(Distribution):
         n = self._event_shape[0]
         sqrt_d = self._unbroadcasted_cov_diag.sqrt().unsqueeze(-1)
         scaled = self._unbroadcasted_cov_factor / sqrt_d
-        inner = scaled @ scaled.mT + _eye(n, scaled.dtype)
+        inner = scaled @ scaled.mT + _identity(n, scaled.dtype)
         return self._full(sqrt_d * linalg.cholesky(inner), 2)
 
     @property

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import linalg
+from ..nn.layer_functions import _named
 from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import constraints
@@ -36,7 +37,8 @@ def _lower_solve(scale_tril: Tensor, vectors: Tensor) -> Tensor:
 
 
 def _identity(n: int, dtype: Any) -> Tensor:
-    return constant(np.eye(n), dtype)
+    """The n x n identity in `dtype`, named (unnamed, a diagram would draw it as an input)."""
+    return _named(constant(np.eye(n), dtype), "identity")
 
 
 class MultivariateNormal(Distribution):
