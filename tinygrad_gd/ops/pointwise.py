@@ -85,8 +85,7 @@ class Hypot(Function, elementwise=True, methods=("hypot",), functions=("hypot",)
 class Fmod(Function, elementwise=True, methods=("fmod",), functions=("fmod",)):
     """x mod y with the sign of x (C's fmod, NumPy's and PyTorch's; `remainder` takes y's
     sign): x - y * trunc(x / y), broadcast. Integers stay integers; an integer division
-    by 0 raises ZeroDivisionError (PyTorch's RuntimeError says the same), a float one is
-    NaN. The gradient for y where x / y is whole is PyTorch's, -trunc(x / y).
+    by 0 is refused, as PyTorch's RuntimeError (ZeroDivisionError), a float one is NaN. The gradient for y where x / y is whole is PyTorch's, -trunc(x / y).
 
     forward: `x - y * trunc(x / y)`
     gradient: `g` for x, `-g * trunc(x / y)` for y
