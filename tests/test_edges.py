@@ -315,6 +315,25 @@ CASES = {
                                    "lambda x: torch.igammac(torch.tensor([0.5, 2.0, 0.0], "
                                    "dtype=torch.float64), x)", [[0.0, 0.0, 1.0]], [1, 1, 0],
                                    [[-INF, 0, 0]]),
+    # (torch's Bessel functions have no gradient: theirs here are the derivatives written out)
+    "bessel_j0 and bessel_j1 at 0 and -0.0: gradients 0 and 1/2": (
+        lambda x: tg.special.bessel_j0(x) + tg.special.bessel_j1(x),
+        "lambda x: torch.special.bessel_j0(x.detach()) + torch.special.bessel_j1(x.detach()) "
+        "+ (0.5 - torch.special.bessel_j1(x.detach())) * (x - x.detach())", [[0.0, -0.0]],
+        [1, 1], [[0.5, 0.5]]),
+    "bessel_y0 and bessel_y1 below 0: NaN": (
+        lambda x: tg.special.bessel_y0(x) + tg.special.bessel_y1(x),
+        "lambda x: torch.special.bessel_y0(x.detach()) + torch.special.bessel_y1(x.detach()) "
+        "* (1 + x - x.detach())", [[-1.0]], [NAN], [[NAN]]),
+    "modified_bessel_k0 and modified_bessel_k1 below 0: NaN": (
+        lambda x: tg.special.modified_bessel_k0(x) + tg.special.modified_bessel_k1(x),
+        "lambda x: torch.special.modified_bessel_k0(x.detach()) + "
+        "torch.special.modified_bessel_k1(x.detach()) * (1 + x - x.detach())", [[-1.0]], [NAN],
+        [[NAN]]),
+    "spherical_bessel_j0 at 0 and -0.0: gradient 0 (sinc's)": (
+        tg.special.spherical_bessel_j0, "lambda x: torch.special.spherical_bessel_j0(x.detach()) "
+        "+ torch.sinc(x / torch.pi) - torch.sinc(x.detach() / torch.pi)", [[0.0, -0.0]], [1, 1],
+        [[0, 0]]),
 }
 
 

@@ -40,6 +40,7 @@ from tinygrad_gd import testing
 from test_linalg_more import clear_leads, householder_steady, torch_part  # (decompositions)
 from test_linalg_lu import pivots_clear  # (lu)
 from test_special import torch_digamma, torch_polygamma  # (accurate gradients in torch)
+from test_bessel import torch_bessel  # (torch's Bessel functions and Ai have no gradient)
 
 FUZZ_EXAMPLES = int(os.environ.get("TINYGRAD_GD_FUZZ_EXAMPLES", "1000"))
 TORCH_EXAMPLES = int(os.environ.get("TINYGRAD_GD_TORCH_EXAMPLES", "200"))
@@ -1392,6 +1393,41 @@ OPS: dict[str, OpSpec] = {
                       make_unary("igammac", lambda v: v.min() >= 0.1,
                                  params=lambda b: {"a": b.pick([0.5, 1.5, 3.0])}, min_value=0.2,
                                  max_value=4, avoid=())),
+    # tg.special's Bessel functions (Y and K for x > 0) and Ai (where torch's series is exact)
+    "bessel_j0": OpSpec(tg.special.bessel_j0, lambda a, p: f"tg.special.bessel_j0({a[0]})",
+                        make_unary("bessel_j0")),
+    "bessel_j1": OpSpec(tg.special.bessel_j1, lambda a, p: f"tg.special.bessel_j1({a[0]})",
+                        make_unary("bessel_j1")),
+    "bessel_y0": OpSpec(tg.special.bessel_y0, lambda a, p: f"tg.special.bessel_y0({a[0]})",
+                        make_unary("bessel_y0", lambda v: v.min() >= 0.2, min_value=0.3,
+                                   max_value=4, avoid=())),
+    "bessel_y1": OpSpec(tg.special.bessel_y1, lambda a, p: f"tg.special.bessel_y1({a[0]})",
+                        make_unary("bessel_y1", lambda v: v.min() >= 0.2, min_value=0.3,
+                                   max_value=4, avoid=())),
+    "modified_bessel_k0": OpSpec(
+        tg.special.modified_bessel_k0, lambda a, p: f"tg.special.modified_bessel_k0({a[0]})",
+        make_unary("modified_bessel_k0", lambda v: v.min() >= 0.2, min_value=0.3,
+                   max_value=4, avoid=())),
+    "modified_bessel_k1": OpSpec(
+        tg.special.modified_bessel_k1, lambda a, p: f"tg.special.modified_bessel_k1({a[0]})",
+        make_unary("modified_bessel_k1", lambda v: v.min() >= 0.2, min_value=0.3,
+                   max_value=4, avoid=())),
+    "scaled_modified_bessel_k0": OpSpec(
+        tg.special.scaled_modified_bessel_k0,
+        lambda a, p: f"tg.special.scaled_modified_bessel_k0({a[0]})",
+        make_unary("scaled_modified_bessel_k0", lambda v: v.min() >= 0.2, min_value=0.3,
+                   max_value=4, avoid=())),
+    "scaled_modified_bessel_k1": OpSpec(
+        tg.special.scaled_modified_bessel_k1,
+        lambda a, p: f"tg.special.scaled_modified_bessel_k1({a[0]})",
+        make_unary("scaled_modified_bessel_k1", lambda v: v.min() >= 0.2, min_value=0.3,
+                   max_value=4, avoid=())),
+    "spherical_bessel_j0": OpSpec(
+        tg.special.spherical_bessel_j0, lambda a, p: f"tg.special.spherical_bessel_j0({a[0]})",
+        make_unary("spherical_bessel_j0", away_from(0.0))),  # (torch's sin(x) / x: NaN at 0)
+    "airy_ai": OpSpec(tg.special.airy_ai, lambda a, p: f"tg.special.airy_ai({a[0]})",
+                      make_unary("airy_ai", lambda v: v.min() >= -3 and v.max() <= 2,
+                                 min_value=-3, max_value=2, avoid=())),
 }
 
 
@@ -1820,6 +1856,16 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "zeta": lambda t, q, *, x: t.special.zeta(x, q),
     "igamma": lambda t, x, *, a: t.igamma(t.full_like(x, a), x),
     "igammac": lambda t, x, *, a: t.igammac(t.full_like(x, a), x),
+    "bessel_j0": lambda t, x: torch_bessel(t, "bessel_j0", x),
+    "bessel_j1": lambda t, x: torch_bessel(t, "bessel_j1", x),
+    "bessel_y0": lambda t, x: torch_bessel(t, "bessel_y0", x),
+    "bessel_y1": lambda t, x: torch_bessel(t, "bessel_y1", x),
+    "modified_bessel_k0": lambda t, x: torch_bessel(t, "modified_bessel_k0", x),
+    "modified_bessel_k1": lambda t, x: torch_bessel(t, "modified_bessel_k1", x),
+    "scaled_modified_bessel_k0": lambda t, x: torch_bessel(t, "scaled_modified_bessel_k0", x),
+    "scaled_modified_bessel_k1": lambda t, x: torch_bessel(t, "scaled_modified_bessel_k1", x),
+    "spherical_bessel_j0": lambda t, x: torch_bessel(t, "spherical_bessel_j0", x),
+    "airy_ai": lambda t, x: torch_bessel(t, "airy_ai", x),
 }
 
 

@@ -19,6 +19,7 @@ from tinygrad_gd import testing
 from test_linalg_more import decomposition_spec  # (qr, eigh, svd, pinv, solve_triangular)
 from test_linalg_lu import lu_spec, matrix_exp_spec  # (lu, matrix_exp)
 from test_special import special_spec  # (erf, lgamma, digamma, polygamma, zeta, i0e, ...)
+from test_bessel import bessel_spec  # (bessel_j0, ..., scaled_modified_bessel_k1, airy_ai)
 from test_special_polynomials import incomplete_gamma_spec  # (igamma, igammac)
 
 SMALL = dict(min_dims=0, max_dims=3, min_side=1, max_side=3)
@@ -967,6 +968,17 @@ OP_SPECS = {
     "zeta": special_spec("zeta"),
     "igamma": incomplete_gamma_spec("igamma"),
     "igammac": incomplete_gamma_spec("igammac"),
+    # tg.special's Bessel functions and Ai: test_bessel.py's NumPy references
+    "bessel_j0": bessel_spec("bessel_j0"),
+    "bessel_j1": bessel_spec("bessel_j1"),
+    "bessel_y0": bessel_spec("bessel_y0"),
+    "bessel_y1": bessel_spec("bessel_y1"),
+    "modified_bessel_k0": bessel_spec("modified_bessel_k0"),
+    "modified_bessel_k1": bessel_spec("modified_bessel_k1"),
+    "scaled_modified_bessel_k0": bessel_spec("scaled_modified_bessel_k0"),
+    "scaled_modified_bessel_k1": bessel_spec("scaled_modified_bessel_k1"),
+    "spherical_bessel_j0": bessel_spec("spherical_bessel_j0"),
+    "airy_ai": bessel_spec("airy_ai"),
 }
 
 

@@ -13,6 +13,8 @@ only.
 The orthogonal polynomials (`chebyshev_polynomial_t` ... `legendre_polynomial_p`) are
 special_polynomials.py's; `gammainc` and `gammaincc` are ops/incomplete_gamma.py's ops
 (`tg.igamma`, `tg.igammac`, `a.igamma(x)`).
+The Bessel functions (`bessel_j0` ... `spherical_bessel_j0`) are ops/bessel.py's ops,
+`airy_ai` ops/airy.py's; `modified_bessel_i0` and `modified_bessel_i1` run i0 and i1.
 """
 from __future__ import annotations
 
@@ -21,6 +23,10 @@ from typing import Any
 
 from . import functional
 from .op_errors import calling
+from .ops.airy import AiryAi
+from .ops.bessel import (BesselJ0, BesselJ1, BesselY0, BesselY1, ModifiedBesselK0,
+                         ModifiedBesselK1, ScaledModifiedBesselK0, ScaledModifiedBesselK1,
+                         SphericalBesselJ0)
 from .ops.gamma import Digamma, Lgamma, Mvlgamma, Polygamma, Zeta
 from .ops.incomplete_gamma import Igamma, Igammac
 from .ops.special import (I0, Entr, Erf, Erfc, Erfcx, Erfinv, I0e, I1, I1e, LogNdtr, Ndtri,
@@ -41,6 +47,10 @@ __all__ += ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polyn
             "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
             "shifted_chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
             "laguerre_polynomial_l", "legendre_polynomial_p", "gammainc", "gammaincc"]
+__all__ += ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "modified_bessel_i0",
+            "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+            "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0",
+            "airy_ai"]
 
 
 def _function(op: Any, name: str) -> Any:
@@ -61,6 +71,16 @@ gammaln, digamma, psi = _function(Lgamma, "gammaln"), _function(Digamma, "digamm
 polygamma, multigammaln = _function(Polygamma, "polygamma"), _function(Mvlgamma, "multigammaln")
 zeta = _function(Zeta, "zeta")
 gammainc, gammaincc = _function(Igamma, "gammainc"), _function(Igammac, "gammaincc")
+bessel_j0, bessel_j1 = _function(BesselJ0, "bessel_j0"), _function(BesselJ1, "bessel_j1")
+bessel_y0, bessel_y1 = _function(BesselY0, "bessel_y0"), _function(BesselY1, "bessel_y1")
+modified_bessel_i0, modified_bessel_i1 = _function(I0, "modified_bessel_i0"), \
+    _function(I1, "modified_bessel_i1")
+modified_bessel_k0 = _function(ModifiedBesselK0, "modified_bessel_k0")
+modified_bessel_k1 = _function(ModifiedBesselK1, "modified_bessel_k1")
+scaled_modified_bessel_k0 = _function(ScaledModifiedBesselK0, "scaled_modified_bessel_k0")
+scaled_modified_bessel_k1 = _function(ScaledModifiedBesselK1, "scaled_modified_bessel_k1")
+spherical_bessel_j0 = _function(SphericalBesselJ0, "spherical_bessel_j0")
+airy_ai = _function(AiryAi, "airy_ai")
 expit = functional.sigmoid
 logit, exp2, expm1, log1p = functional.logit, functional.exp2, functional.expm1, \
     functional.log1p

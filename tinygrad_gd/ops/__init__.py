@@ -21,6 +21,7 @@ The special functions (`tg.special`): `special` (erf, erfc, erfinv, erfcx, ndtri
 log_ndtr, i0, i0e, i1, i1e, entr, xlog1py) and `gamma` (lgamma, digamma, polygamma,
 mvlgamma, zeta).
 `incomplete_gamma` (igamma, igammac: the regularized incomplete gamma functions).
+`bessel` (J0, J1, Y0, Y1, K0, K1, the scaled K's, spherical j0) and `airy` (Ai).
 """
 from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
@@ -32,3 +33,4 @@ from . import scatter  # noqa: F401  (scatter, scatter_reduce, index_add, masked
 from . import linalg_more  # noqa: F401  (lu, matrix_exp)
 from . import gamma, special  # noqa: F401  (erf, erfinv, i0, lgamma, digamma, polygamma, ...)
 from . import incomplete_gamma  # noqa: F401  (igamma, igammac)
+from . import airy, bessel  # noqa: F401  (bessel_j0, ..., airy_ai: tg.special only)
