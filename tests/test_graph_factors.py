@@ -4,6 +4,9 @@ summed over, and a user's op wrongly declared elementwise=True. Each factor's nu
 checked against `.grad`."""
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pytest
 
@@ -267,3 +270,18 @@ def test_built_in_broadcasting_ops_are_not_taken_for_wrongly_declared_ones():
     c = tg.Tensor([[1.0], [2.0]], requires_grad=True, name="c")
     loss = (tg.where(b > 1.5, a * b, c) + c - b).sum()
     assert "elementwise" not in draw_graph(loss, mode="backward").source
+
+
+def test_a_factor_of_one_shows_the_gradient_once():
+    """Through `- 1` a matrix gradient passes times 1: the edge reads `g × 1`, the matrix
+    once, not `g × 1 = g` (two tables side by side); a vector or a number keeps its
+    `= ...`, short enough to read the product whole."""
+    x = tg.Tensor(np.arange(4.0).reshape(2, 2))
+    w = tg.Tensor(np.full((2, 2), 0.5), requires_grad=True, name="w")
+    loss = ((x * w - 1.0) ** 2).sum()
+    loss.backward()
+    edges = [" ".join(re.sub("<[^>]*>", " ", line).split()) for line in
+             html.unescape(tg.draw_graph(loss, mode="backward").source).splitlines()
+             if "->" in line and "label=" in line]
+    through = [e for e in edges if re.search(r"× 1\b", e)]
+    assert through == ["f4 -> t2 [label= -2 -1 0 1 × 1 >]"], edges

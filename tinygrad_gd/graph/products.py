@@ -37,6 +37,9 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
                if target == f"f{op}" and len({i for i, _ in parts}) == 1 else None)
     if product is None:
         line = [_value(carried, precision, color)]
+    elif carried.ndim > 1 and isinstance(product[0], np.ndarray) \
+            and product[0].shape == carried.shape and np.array_equal(product[0], carried):
+        line = _pieces(product, precision, color)  # (times 1: a matrix once, not twice)
     else:
         line = _pieces(product, precision, color) + [_font(" = ", color),
                                                      _value(carried, precision, color)]
