@@ -226,8 +226,11 @@ def test_node_kinds_each_look_different_and_the_legend_names_them():
     assert "frozen: [0] of 2" in nodes[names["part"]][0].split("\n")
     legend = nodes["legend"][0]  # one table of the kinds, in reading order
     entries = [ln.strip() for ln in legend.split("\n")[1:]]
-    assert " ".join(entries) == " ".join(text for _, text in tg.graph.labels._LEGEND)
-    assert "frozen parameter" in legend and "output" in legend
+    drawn = ("input", "constant", "parameter", "frozen", "partly_frozen", "intermediate",
+             "output", "op")  # (no buffer, module box, NaN or highlight: not in the key)
+    assert " ".join(entries) == " ".join(
+        text for kind, text in tg.graph.labels._LEGEND if kind in drawn)
+    assert "frozen parameter" in legend and "buffer" not in legend
 
 
 def test_names_come_from_params_then_the_tensor_then_the_role():
@@ -1017,10 +1020,27 @@ def test_the_legend_is_compact_and_in_reading_order(tmp_path, direction):
                if g.get("class") == "node" and g.find(svg + "title").text == "legend")
     placed = [(round(float(t.get("y"))), float(t.get("x")), t.text)
               for t in key.iter(svg + "text") if t.text != "legend"]
-    assert [text for _, _, text in sorted(placed)] == [
-        text for _, text in tg.graph.labels._LEGEND]  # row by row, left to right
-    # the constant's swatch dotted as its nodes are (a rounded one lost its dots)
-    assert any(e.get("stroke-dasharray") == "1,5" for e in key.iter())
+    assert [text for _, _, text in sorted(placed)] == [  # row by row, left to right
+        "input / data (leaf)", "parameter (requires_grad)", "intermediate result", "output",
+        "op"]  # (only the kinds drawn)
+
+
+
+@needs_dot
+def test_the_legend_keys_only_what_is_drawn_and_dots_the_constant(tmp_path):
+    """A graph with a drawn constant (`constants=True`) and a NaN: the key has both, the
+    constant's swatch dotted as its node is; no buffer, frozen or module entry."""
+    x = tg.Tensor([1.0, np.nan])
+    w = tg.Tensor([0.5, 0.25], requires_grad=True)
+    path = render_graph((x * w * 3.0).sum(), tmp_path / "key.svg", legend=True,
+                        constants=True)
+    svg = "{http://www.w3.org/2000/svg}"
+    key = next(g for g in ET.parse(path).getroot().iter(svg + "g")
+               if g.get("class") == "node" and g.find(svg + "title").text == "legend")
+    texts = [t.text for t in key.iter(svg + "text") if t.text != "legend"]
+    assert "constant (0-d leaf)" in texts and "NaN or Inf" in texts
+    assert not {"buffer (model state)", "frozen parameter", "module call (folded)"} & set(texts)
+    assert any(e.get("stroke-dasharray") == "1,5" for e in key.iter())  # (rounded: no dots)
 
 
 def model_then_chain(scale=None):

@@ -402,12 +402,28 @@ def _spaced(label: str) -> str:
             f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
+def _drawn_kinds(drawing: _Drawing) -> set[str]:
+    """The kinds of node the drawing shows (a tensor's, a box's, an op, a highlight, NaN)."""
+    graph, layout = drawing.graph, drawing.layout
+    units = [(i, layout.tensor_unit[i]) for i in range(len(graph.tensors))]
+    kinds = {"op"} | {drawing.kind(i) for i, unit in units
+                      if unit is not None and unit not in layout.boxes}
+    kinds |= {box.kind for box in layout.boxes.values()}
+    if drawing.highlighted - {"culprit"}:  # (the culprit is marked as NaN or Inf)
+        kinds.add("highlight")
+    grads = [drawing.grad(i) for i, unit in units if unit is not None]
+    if drawing.culprit is not None or any(_nonfinite(t._data) for t in graph.tensors) \
+            or any(_nonfinite(g) for g in grads if g is not None):
+        kinds.add("anomaly")
+    return kinds
+
+
 def _legend(dot: graphviz.Digraph, drawing: _Drawing) -> None:
     """The key: one table of swatches in reading order (rows of two), under the output
     in a top-to-bottom layout (beside it in a left-to-right one), not a row or a column of
-    nodes that would widen or lengthen the picture."""
-    cells = []
-    for kind, text in _LEGEND:
+    nodes that would widen or lengthen the picture; only the kinds of node drawn."""
+    cells, drawn = [], _drawn_kinds(drawing)
+    for kind, text in [(kind, text) for kind, text in _LEGEND if kind in drawn]:
         style = dict(_STYLES["intermediate" if kind == "anomaly" else
                             "op" if kind == "highlight" else kind])
         style.update(_ANOMALY_STYLE if kind == "anomaly" else
