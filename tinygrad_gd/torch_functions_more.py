@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .creation import fits
 from .grad_mode import check_flag
 from .in_place import _from_op
 from .logic import _constant, _values
@@ -268,11 +269,7 @@ def index_put(input: Any, indices: Any, values: Any,  # noqa: A002
     if values.dtype != x.dtype:
         raise RuntimeError(f"{name}: values have dtype {values.dtype} but the tensor has "
                            f"dtype {x.dtype}; convert them first (values.to({x.dtype}))")
-    try:
-        fits = np.broadcast_shapes(values.shape, positions.shape) == positions.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not fits(values.shape, positions.shape):
         raise RuntimeError(f"{name}: values of shape {values.shape} cannot be broadcast to the "
                            f"indexed shape {positions.shape}")
     return _flat_write(x, positions, values.broadcast_to(positions.shape), accumulate)

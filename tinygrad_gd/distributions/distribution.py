@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import _sizes, make_generator
+from ..creation import _sizes, fits, make_generator
 from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..tensor import Tensor
@@ -272,15 +272,20 @@ class Distribution:
         """The parameters the constructor was given, by name (for expand and repr)."""
         return {name: getattr(self, name) for name in self._given}
 
+    def _expanded_shape(self, batch_shape: Any) -> tuple[int, ...]:
+        """`batch_shape` (expand's argument) as a tuple, refused in one line unless the
+        current batch_shape broadcasts to it: the check of every expand."""
+        name = type(self).__name__
+        shape, old = _sizes(f"{name}.expand", (batch_shape,)), self._batch_shape
+        if not fits(old, shape):
+            raise ValueError(f"{name}.expand: batch_shape {old} cannot expand to {shape}; give "
+                             f"a shape whose last axes equal it (or where it has 1)")
+        return shape
+
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Distribution":
         """The distribution with its parameters broadcast to `batch_shape` (each axis equal,
         or 1 in the current batch_shape): a new distribution, gradients flowing back."""
-        name = type(self).__name__
-        shape = _sizes(f"{name}.expand", (batch_shape,))
-        old = self._batch_shape
-        if len(shape) < len(old) or any(o not in (1, n) for o, n in zip(old[::-1], shape[::-1])):
-            raise ValueError(f"{name}.expand: batch_shape {old} cannot expand to {shape}; give "
-                             f"a shape whose last axes equal it (or where it has 1)")
+        shape, old = self._expanded_shape(batch_shape), self._batch_shape
         params = {key: value.broadcast_to(shape + value.shape[len(old):])
                   for key, value in self._parameters().items()}
         new = type(self)(**params, validate_args=False)

@@ -34,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from .. import linalg
-from ..creation import _sizes, make_generator
+from ..creation import make_generator
 from ..functional import where
-from ..linalg_toplevel import cholesky_inverse, cholesky_solve
+from ..linalg_toplevel import cholesky_solve
 from ..nn.layer_functions import _constant
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -46,22 +46,9 @@ from .distribution import Distribution, _first_bad, as_float_tensors, broadcast_
 from .distribution import draw
 from .gamma_family import Beta, Chi2
 from .kl import register_kl
-from .multivariate import _identity
+from .multivariate import _GivenSigma, _identity, _one_matrix, _scale_tril
 
 __all__ = ["LKJCholesky", "Wishart"]
-
-_MATRICES = ("covariance_matrix", "precision_matrix", "scale_tril")
-
-
-def _expanded(distribution: Distribution, batch_shape: Any) -> tuple[int, ...]:
-    """`batch_shape` as a tuple, refused in one line where the distribution's batch_shape
-    cannot broadcast to it (as Distribution.expand refuses)."""
-    name = type(distribution).__name__
-    shape, old = _sizes(f"{name}.expand", (batch_shape,)), distribution.batch_shape
-    if len(shape) < len(old) or any(o not in (1, n) for o, n in zip(old[::-1], shape[::-1])):
-        raise ValueError(f"{name}.expand: batch_shape {old} cannot expand to {shape}; give "
-                         f"a shape whose last axes equal it (or where it has 1)")
-    return shape
 
 
 def _counting(stop: int, dtype: Any, start: int = 0) -> Tensor:
@@ -106,7 +93,7 @@ class LKJCholesky(Distribution):
         self._beta = Beta(conc1, conc0, validate_args=False)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "LKJCholesky":
-        shape = _expanded(self, batch_shape)
+        shape = self._expanded_shape(batch_shape)
         new = LKJCholesky(self.dim, self.concentration.broadcast_to(shape), validate_args=False)
         new._validate_args = self._validate_args
         return new
@@ -140,7 +127,7 @@ class LKJCholesky(Distribution):
         return unnormalized - normalizer
 
 
-class Wishart(ExponentialFamily):
+class Wishart(_GivenSigma, ExponentialFamily):
     """The Wishart distribution of p x p positive-definite matrices with df > p - 1 degrees
     of freedom and scale Sigma: PyTorch's Wishart(df, covariance_matrix=None,
     precision_matrix=None, scale_tril=None), Sigma given as covariance_matrix=,
@@ -160,13 +147,8 @@ class Wishart(ExponentialFamily):
 
     def __init__(self, df: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
                  scale_tril: Any = None, validate_args: bool | None = None) -> None:
-        given = [(name, value) for name, value in zip(
-            _MATRICES, (covariance_matrix, precision_matrix, scale_tril)) if value is not None]
-        if len(given) != 1:
-            raise ValueError(f"Wishart: give exactly one of covariance_matrix=, "
-                             f"precision_matrix= or scale_tril=, got "
-                             f"{', '.join(n for n, _ in given) or 'none'}")
-        (name, matrix), where_ = given[0], "Wishart"
+        where_ = "Wishart"
+        name, matrix = _one_matrix(where_, covariance_matrix, precision_matrix, scale_tril)
         df, matrix = as_float_tensors(where_, df, matrix)
         if matrix.ndim < 2 or matrix.shape[-1] != matrix.shape[-2] or matrix.shape[-1] < 1:
             raise ValueError(f"{where_}: {name} must be square matrices of shape (..., p, p), "
@@ -190,17 +172,10 @@ class Wishart(ExponentialFamily):
         self._matrix = matrix if matrix.shape[:-2] == batch_shape \
             else matrix.broadcast_to(batch_shape + (p, p))
         super().__init__(batch_shape, (p, p), validate_args=validate_args)
-        if name == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
-        else:  # L of P^-1 from the Cholesky factor of P reversed (MultivariateNormal's way)
-            inverse_l = linalg.cholesky(matrix.flip((-2, -1))).flip((-2, -1)).mT
-            self._unbroadcasted_scale_tril = linalg.solve_triangular(
-                inverse_l, _identity(p, inverse_l.dtype), upper=False)
+        self._unbroadcasted_scale_tril = _scale_tril(name, matrix)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> "Wishart":
-        shape = _expanded(self, batch_shape)
+        shape = self._expanded_shape(batch_shape)
         p = self._event_shape[-1]
         new = Wishart.__new__(Wishart)
         new.df, new._given, new._name = self.df.broadcast_to(shape), self._given, self._name
@@ -209,31 +184,6 @@ class Wishart(ExponentialFamily):
         Distribution.__init__(new, shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    # -- the matrix, three ways ------------------------------------------------------------
-    def _shaped(self, name: str, compute: Any) -> Tensor:
-        """The matrix `name`: the one given, or `compute()` broadcast to the batch."""
-        if name == self._name:
-            return self._matrix
-        out = compute()
-        shape = self._batch_shape + self._event_shape
-        return out if out.shape == shape else out.broadcast_to(shape)
-
-    @property
-    def scale_tril(self) -> Tensor:
-        return self._shaped("scale_tril", lambda: self._unbroadcasted_scale_tril)
-
-    @property
-    def covariance_matrix(self) -> Tensor:
-        def compute() -> Tensor:
-            low = self._unbroadcasted_scale_tril
-            return low @ low.mT
-        return self._shaped("covariance_matrix", compute)
-
-    @property
-    def precision_matrix(self) -> Tensor:
-        return self._shaped("precision_matrix",
-                            lambda: cholesky_inverse(self._unbroadcasted_scale_tril))
 
     # -- statistics ------------------------------------------------------------------------
     def _df_matrix(self) -> Tensor:

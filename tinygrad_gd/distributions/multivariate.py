@@ -5,7 +5,8 @@ through the lower Cholesky factor L of the covariance (L L^T = Sigma): log_prob 
 L z = x - loc (tg.linalg.solve_triangular) for the Mahalanobis term z.z, log det Sigma is
 2 sum(log diag L), rsample is loc + L eps. A precision matrix P gives L as PyTorch's does:
 the Cholesky factor of P with its rows and columns reversed, flipped back, transposed and
-inverted (no inverse of P itself). `Independent(base, k)` reads the last k batch axes of
+inverted (no inverse of P itself); Wishart (matrix_distributions.py) takes Sigma the same
+three ways, through the same helpers. `Independent(base, k)` reads the last k batch axes of
 `base` as one event: log_prob and entropy summed over them.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import linalg
+from ..linalg_toplevel import cholesky_inverse
 from ..nn.layer_functions import _named
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -41,7 +43,66 @@ def _identity(n: int, dtype: Any) -> Tensor:
     return _named(constant(np.eye(n), dtype), "identity")
 
 
-class MultivariateNormal(Distribution):
+def _one_matrix(where: str, covariance_matrix: Any, precision_matrix: Any,
+                scale_tril: Any) -> tuple[str, Any]:
+    """(name, matrix) of the one of covariance_matrix, precision_matrix and scale_tril
+    given (MultivariateNormal's and Wishart's Sigma); none or two are one line."""
+    given = [(name, value) for name, value in zip(
+        _MATRICES, (covariance_matrix, precision_matrix, scale_tril)) if value is not None]
+    if len(given) != 1:
+        raise ValueError(f"{where}: give exactly one of covariance_matrix=, "
+                         f"precision_matrix= or scale_tril=, got "
+                         f"{', '.join(n for n, _ in given) or 'none'}")
+    return given[0]
+
+
+def _scale_tril(name: str, matrix: Tensor) -> Tensor:
+    """The lower Cholesky factor L of Sigma (L L^T = Sigma) from the matrix given as `name`.
+    Of a precision matrix P = Sigma^-1, PyTorch's way: the Cholesky factor of P with its
+    rows and columns reversed, flipped back, transposed and inverted (no inverse of P)."""
+    if name == "scale_tril":
+        return matrix
+    if name == "covariance_matrix":
+        return linalg.cholesky(matrix)
+    inverse_l = linalg.cholesky(matrix.flip((-2, -1))).flip((-2, -1)).mT
+    return linalg.solve_triangular(inverse_l, _identity(matrix.shape[-1], inverse_l.dtype),
+                                   upper=False)
+
+
+class _GivenSigma:
+    """Sigma's three matrices as PyTorch's properties, for a distribution given one of them
+    (MultivariateNormal, Wishart): its constructor sets `_name` (the one given), `_matrix`
+    (it, broadcast to the batch) and `_unbroadcasted_scale_tril` (Sigma's L)."""
+
+    _name: str
+    _matrix: Tensor
+    _unbroadcasted_scale_tril: Tensor
+
+    def _shaped(self, name: str, compute: Any) -> Tensor:
+        """The matrix `name`: the one given, or `compute()` broadcast to the batch."""
+        if name == self._name:
+            return self._matrix
+        out, shape = compute(), self._matrix.shape
+        return out if out.shape == shape else out.broadcast_to(shape)
+
+    @property
+    def scale_tril(self) -> Tensor:
+        return self._shaped("scale_tril", lambda: self._unbroadcasted_scale_tril)
+
+    @property
+    def covariance_matrix(self) -> Tensor:
+        def compute() -> Tensor:
+            low = self._unbroadcasted_scale_tril
+            return low @ low.mT
+        return self._shaped("covariance_matrix", compute)
+
+    @property
+    def precision_matrix(self) -> Tensor:
+        return self._shaped("precision_matrix",
+                            lambda: cholesky_inverse(self._unbroadcasted_scale_tril))
+
+
+class MultivariateNormal(_GivenSigma, Distribution):
     """N(loc, Sigma) of vectors of length n (the last axis of loc): PyTorch's
     MultivariateNormal, Sigma given as covariance_matrix=, precision_matrix= (its inverse)
     or scale_tril= (its lower Cholesky factor), exactly one."""
@@ -55,13 +116,8 @@ class MultivariateNormal(Distribution):
 
     def __init__(self, loc: Any, covariance_matrix: Any = None, precision_matrix: Any = None,
                  scale_tril: Any = None, validate_args: bool | None = None) -> None:
-        given = [(name, value) for name, value in zip(
-            _MATRICES, (covariance_matrix, precision_matrix, scale_tril)) if value is not None]
-        if len(given) != 1:
-            raise ValueError(f"MultivariateNormal: give exactly one of covariance_matrix=, "
-                             f"precision_matrix= or scale_tril=, got "
-                             f"{', '.join(n for n, _ in given) or 'none'}")
-        (name, matrix), where = given[0], "MultivariateNormal"
+        where = "MultivariateNormal"
+        name, matrix = _one_matrix(where, covariance_matrix, precision_matrix, scale_tril)
         loc, matrix = as_float_tensors(where, loc, matrix)
         if loc.ndim < 1:
             raise ValueError(f"{where}: loc must have at least one axis (a vector of length "
@@ -83,43 +139,7 @@ class MultivariateNormal(Distribution):
         self._matrix = matrix.broadcast_to(batch_shape + (n, n)) \
             if matrix.shape[:-2] != batch_shape else matrix
         super().__init__(batch_shape, (n,), validate_args=validate_args)
-        if name == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
-        else:  # L of P^-1 from the Cholesky factor of P reversed (PyTorch's way)
-            flipped = linalg.cholesky(matrix.flip((-2, -1)))
-            inverse_l = flipped.flip((-2, -1)).mT
-            self._unbroadcasted_scale_tril = linalg.solve_triangular(
-                inverse_l, _identity(n, inverse_l.dtype), upper=False)
-
-    def _shaped(self, name: str, compute: Any) -> Tensor:
-        """The matrix `name`: the one given, or `compute()` broadcast to the batch."""
-        if name == self._name:
-            return self._matrix
-        out = compute()
-        shape = self._batch_shape + self._event_shape * 2
-        return out if out.shape == shape else out.broadcast_to(shape)
-
-    @property
-    def scale_tril(self) -> Tensor:
-        return self._shaped("scale_tril", lambda: self._unbroadcasted_scale_tril)
-
-    @property
-    def covariance_matrix(self) -> Tensor:
-        def compute() -> Tensor:
-            low = self._unbroadcasted_scale_tril
-            return low @ low.mT
-        return self._shaped("covariance_matrix", compute)
-
-    @property
-    def precision_matrix(self) -> Tensor:
-        def compute() -> Tensor:
-            low = self._unbroadcasted_scale_tril
-            inverse = linalg.solve_triangular(low, _identity(low.shape[-1], low.dtype),
-                                              upper=False)
-            return inverse.mT @ inverse
-        return self._shaped("precision_matrix", compute)
+        self._unbroadcasted_scale_tril = _scale_tril(name, matrix)
 
     @property
     def mean(self) -> Tensor:

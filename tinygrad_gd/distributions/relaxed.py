@@ -166,11 +166,7 @@ class ExpRelaxedCategorical(Distribution):
 def _expanded(dist: Any, batch_shape: Any, event_shape: tuple) -> Any:
     """`dist` with its probs (or logits) broadcast to batch_shape + event_shape, the
     temperature kept as it is (PyTorch's expand)."""
-    shape = dist._sample_shape(batch_shape)
-    old = dist.batch_shape
-    if len(shape) < len(old) or any(o not in (1, n) for o, n in zip(old[::-1], shape[::-1])):
-        raise ValueError(f"{type(dist).__name__}.expand: batch_shape {old} cannot expand to "
-                         f"{shape}; give a shape whose last axes equal it (or where it has 1)")
+    shape = dist._expanded_shape(batch_shape)
     given = dist._given[-1]
     new = type(dist)(dist.temperature, validate_args=False,
                      **{given: getattr(dist, given).broadcast_to(shape + event_shape)})

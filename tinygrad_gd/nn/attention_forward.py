@@ -120,13 +120,19 @@ def _projected(where: str, query: Tensor, key: Tensor, value: Tensor, separate: 
 
 def _check_shapes(where: str, query: Tensor, key: Tensor, value: Tensor,
                   embed_dim_to_check: Any, num_heads: Any, separate: bool,
-                  batch_axis: int) -> int:
+                  batch_axis: int, widths: tuple[int, int, int] | None = None) -> int:
     """The inputs' ranks and widths (PyTorch's `_mha_shape_check` and asserts), their batch
-    along `batch_axis` (1, or 0 for batch_first); the head size."""
+    along `batch_axis` (1, or 0 for batch_first); the head size. `widths`: a layer's
+    (embed_dim, kdim, vdim), which its errors name."""
     if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-        raise ValueError(f"{where}: query, key and value must all be 3-D (length, batch, "
+        layout = "batch, length" if batch_axis == 0 else "length, batch"
+        raise ValueError(f"{where}: query, key and value must all be 3-D ({layout}, "
                          f"features) or all 2-D (unbatched), got shapes {query.shape}, "
                          f"{key.shape} and {value.shape}")
+    for name, t, size in zip(("query", "key", "value"), (query, key, value), widths or ()):
+        if t.shape[-1] != size:
+            raise ValueError(f"{where}: {name} of shape {t.shape} must have {size} "
+                             f"features in its last axis (embed_dim, kdim, vdim)")
     E = query.shape[-1]
     if isinstance(num_heads, bool) or not isinstance(num_heads, (int, np.integer)) \
             or num_heads < 1 or E % num_heads:
@@ -135,12 +141,16 @@ def _check_shapes(where: str, query: Tensor, key: Tensor, value: Tensor,
     if E != embed_dim_to_check:
         raise ValueError(f"{where}: was expecting embedding dimension of "
                          f"{embed_dim_to_check!r}, but got query of shape {query.shape}")
-    same = key.shape[:-1] == value.shape[:-1] if separate else key.shape == value.shape
-    if not same or query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]:
+    if key.shape[:-1] != value.shape[:-1]:
         raise ValueError(f"{where}: key of shape {key.shape} and value of shape "
-                         f"{value.shape} must have the same length and batch (and width, "
-                         f"unless use_separate_proj_weight=True), and the query's {query.shape} "
-                         f"batch")
+                         f"{value.shape} must have the same length and batch")
+    if not separate and key.shape[-1] != value.shape[-1]:
+        raise ValueError(f"{where}: key of shape {key.shape} and value of shape "
+                         f"{value.shape} must have the same width, unless "
+                         f"use_separate_proj_weight=True")
+    if query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]:
+        raise ValueError(f"{where}: query of shape {query.shape} and key of shape "
+                         f"{key.shape} must have the same batch size (axis {batch_axis})")
     return E // int(num_heads)
 
 
@@ -225,9 +235,11 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
               out_proj_bias: Any, training: bool, key_padding_mask: Any, need_weights: bool,
               attn_mask: Any, use_separate_proj_weight: bool, proj_weights: tuple,
               static_k: Any, static_v: Any, average_attn_weights: bool, is_causal: bool,
-              generator: Any, batch_first: bool = False) -> tuple[Tensor, Tensor | None]:
+              generator: Any, batch_first: bool = False,
+              widths: tuple[int, int, int] | None = None) -> tuple[Tensor, Tensor | None]:
     """multi_head_attention_forward's computation, its errors naming `where` (the function,
-    or nn.MultiheadAttention, which gives `batch_first`: (N, L, E) in and out)."""
+    or nn.MultiheadAttention, which gives `batch_first`: (N, L, E) in and out, and its
+    (embed_dim, kdim, vdim) as `widths`)."""
     out_proj_weight = _as_tensor(where, out_proj_weight, None, "out_proj_weight")
     query, key, value = (_as_tensor(where, t, out_proj_weight, name) for t, name in
                          ((query, "query"), (key, "key"), (value, "value")))
@@ -236,9 +248,9 @@ def attention(where: str, query: Any, key: Any, value: Any, embed_dim_to_check: 
                                                    (value, "value")) if u is t)
              for t in (query, key, value)}  # (self-attention: "query = key = value")
     names = [t.name or roles[id(t)] for t in (query, key, value)]
-    batch_first = batch_first and query.ndim == 3  # (else the function's order: length first)
     head_dim = _check_shapes(where, query, key, value, embed_dim_to_check, num_heads, separate,
-                             0 if batch_first else 1)
+                             0 if batch_first else 1, widths)
+    batch_first = batch_first and query.ndim == 3  # (else the function's order: length first)
     heads, E = int(num_heads), query.shape[-1]
     training = check_flag(where, "training", training)
     need_weights = check_flag(where, "need_weights", need_weights)

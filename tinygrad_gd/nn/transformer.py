@@ -112,45 +112,20 @@ class MultiheadAttention(Module):
             if getattr(self, name) is not None:
                 init.xavier_normal_(getattr(self, name), generator=rng)
 
-    def _check(self, query: Tensor, key: Tensor, value: Tensor) -> bool:
-        """Whether the inputs are batched; one line where they do not fit the layer."""
-        where = "MultiheadAttention"
-        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
-            raise ValueError(f"{where}: query, key and value must all be 3-D (batched) or all "
-                             f"2-D (unbatched), got shapes {query.shape}, {key.shape} and "
-                             f"{value.shape}")
-        for name, t, size in (("query", query, self.embed_dim), ("key", key, self.kdim),
-                              ("value", value, self.vdim)):
-            if t.shape[-1] != size:
-                raise ValueError(f"{where}: {name} of shape {t.shape} must have {size} "
-                                 f"features in its last axis (embed_dim, kdim, vdim)")
-        if key.shape[:-1] != value.shape[:-1]:
-            raise ValueError(f"{where}: key of shape {key.shape} and value of shape "
-                             f"{value.shape} must have the same length and batch")
-        batch = 0 if self.batch_first else 1
-        if query.ndim == 3 and query.shape[batch] != key.shape[batch]:
-            raise ValueError(f"{where}: query of shape {query.shape} and key of shape "
-                             f"{key.shape} must have the same batch size (axis {batch})")
-        return query.ndim == 3
-
     def forward(self, query: Any, key: Any, value: Any, key_padding_mask: Any = None,
                 need_weights: bool = True, attn_mask: Any = None,
                 average_attn_weights: bool = True, is_causal: bool = False
                 ) -> tuple[Tensor, Tensor | None]:
         """F.multi_head_attention_forward's computation with this layer's parameters
         (attention_forward.py: one implementation), its errors naming the layer."""
-        where = "MultiheadAttention"
-        like = self.out_proj.weight
-        query, key, value = (_as_tensor(where, t, like, name) for t, name in
-                             ((query, "query"), (key, "key"), (value, "value")))
-        self._check(query, key, value)
-        return attention(where, query, key, value, self.embed_dim, self.num_heads,
-                         self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
-                         self.add_zero_attn, self.dropout, self.out_proj.weight,
+        return attention("MultiheadAttention", query, key, value, self.embed_dim,
+                         self.num_heads, self.in_proj_weight, self.in_proj_bias, self.bias_k,
+                         self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
                          self.out_proj.bias, self.training, key_padding_mask, need_weights,
                          attn_mask, not self._qkv_same_embed_dim,
                          (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight), None,
-                         None, average_attn_weights, is_causal, None, self.batch_first)
+                         None, average_attn_weights, is_causal, None, self.batch_first,
+                         (self.embed_dim, self.kdim, self.vdim))
 
 
 _ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu}

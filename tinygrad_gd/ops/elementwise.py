@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..creation import fits
 from ..engine import Function
 from .arguments import (Tensor, array_argument, broadcast, floating, integer_divisor, number,
                         same_dtype, to_tensor)
@@ -109,11 +110,12 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
         if x.dtype == y.dtype == bool:  # (PyTorch's NotImplementedError, a RuntimeError)
             raise NotImplementedError(f"div: rounding_mode={rounding_mode!r} divides numbers, "
                                       f"got two bool tensors; convert one first (.long())")
+        # integers: checked once here (naming div and the mode), then divided exactly
         integer_divisor("div", x._data, y._data, f" (rounding_mode={rounding_mode!r})")
-        if rounding_mode == "floor":
-            return FloorDivide.apply(x, y)
         broadcast("div", x, y)
-        a, b = (v._data.astype(np.result_type(x._data, y._data)) for v in (x, y))  # exact
+        a, b = (v._data.astype(np.result_type(x._data, y._data)) for v in (x, y))
+        if rounding_mode == "floor":
+            return Tensor.from_op(np.floor_divide(a, b), None)
         return Tensor.from_op(np.abs(a) // np.abs(b) * np.sign(a) * np.sign(b), None)
 
     def forward(ctx, x, y):
@@ -256,11 +258,7 @@ class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_f
         if mask.dtype != bool:
             raise TypeError(f"masked_fill: the mask must be boolean (a comparison such as "
                             f"x > 0), got dtype {mask.dtype}")
-        try:
-            fits = np.broadcast_shapes(mask.shape, x.shape) == x.shape
-        except ValueError:
-            fits = False
-        if not fits:
+        if not fits(mask.shape, x.shape):
             raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to "
                              f"the tensor's shape {x.shape}")
         if not hasattr(value, "_data"):
