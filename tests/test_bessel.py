@@ -399,6 +399,30 @@ def test_scaled_k_stays_finite_where_k_underflows():
                                np.sqrt(np.pi / (2 * x)), rtol=1e-3)  # (its leading term)
 
 
+def test_airy_far_below_0_keeps_its_phase_then_its_envelope():
+    # zeta = (2/3) |x|**(3/2) is carried as two floats, its second part reaching 0.5 at
+    # x = -1e11: sin(zeta + low) by the angle sum, not sin + low cos (Ai was 69 at -1e15)
+    x = -np.geomspace(1e6, 1e200, 40)
+    t = tg.Tensor(x, requires_grad=True)
+    value = tg.special.airy_ai(t)
+    value.sum().backward()
+    envelope = np.abs(x) ** -0.25 / np.sqrt(np.pi)
+    assert (np.abs(value.numpy()) <= envelope * (1 + 1e-9)).all()
+    assert (np.abs(t.grad.numpy()) <= np.abs(x) ** 0.5 * envelope * (1 + 1e-9)).all()
+    mpmath = pytest.importorskip("mpmath")
+    x = np.array([-1e7, -3.3e8, -1e10, -7.7e11])
+    t = tg.Tensor(x, requires_grad=True)
+    value = tg.special.airy_ai(t)
+    value.sum().backward()
+    with mpmath.workdps(40):
+        exact = [float(mpmath.airyai(mpmath.mpf(v))) for v in x]
+        slope = [float(mpmath.airyai(mpmath.mpf(v), derivative=1)) for v in x]
+    envelope = np.abs(x) ** -0.25
+    np.testing.assert_array_less(np.abs(value.numpy() - exact) / envelope, 1e-14)
+    np.testing.assert_array_less(np.abs(t.grad.numpy() - slope) / (envelope * np.abs(x) ** 0.5),
+                                 1e-14)
+
+
 @pytest.mark.parametrize("name", NEW_OPS)
 def test_float32_kept_integers_in_float64_and_empty(name):
     x32 = tg.Tensor(np.array([0.5, 1.5, 2.5], dtype=np.float32), requires_grad=True)

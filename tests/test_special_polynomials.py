@@ -10,7 +10,9 @@ closed form for whole and half-whole a as the reference).
 """
 from __future__ import annotations
 
+import html
 import math
+import re
 
 import numpy as np
 import pytest
@@ -137,6 +139,17 @@ def test_chebyshev_gradients_are_the_identities_in_pytorchs_values(n):
         x.grad = None
         getattr(S, name)(x, n).sum().backward()
         _close(x.grad.data, factor * getattr(torch.special, other)(of, n - 1).numpy(), 1e-10)
+
+
+@pytest.mark.parametrize("n", [3, [0.0, 1.0, 3.0], [[2.0], [2.0]]])
+def test_the_diagram_shows_no_placeholder_nan_and_no_unnamed_input(n):
+    # entries yet to be filled start as 0, not NaN (drawn in red as "NaN in data"); one
+    # degree for every entry is the last step itself; the start values are named
+    x = tg.Tensor([[0.2], [0.7]], requires_grad=True)
+    out = S.legendre_polynomial_p(x, n if isinstance(n, int) else tg.Tensor(n))
+    source = html.unescape(tg.draw_graph(out.sum(), max_nodes=None).source)
+    assert "NaN" not in source and not re.findall(r"<I>input</I>", source)
+    assert (out.grad_fn.name == "where") == (n == [0.0, 1.0, 3.0])
 
 
 def test_no_gradient_flows_to_n():
@@ -348,6 +361,15 @@ def test_gammainc_edges_as_pytorchs(name):
     np.testing.assert_array_equal(ours, theirs)
 
 
+def test_gammainc_of_nan_is_nan_where_pytorchs_edges_come_first():
+    torch = pytest.importorskip("torch")
+    a, x = np.array([NAN, NAN, INF]), np.array([0.0, INF, NAN])
+    for name in ("gammainc", "gammaincc"):
+        assert np.isnan(getattr(S, name)(tg.Tensor(a), tg.Tensor(x)).data).all()
+        theirs = getattr(torch.special, name)(torch.tensor(a), torch.tensor(x)).numpy()
+        assert not np.isnan(theirs).any()  # (0 or 1: the documented difference)
+
+
 def test_gammainc_gradient_edges_are_the_limits():
     # x = 0: inf for a < 1, 1 for a = 1 (PyTorch: NaN, 0 * ln 0), 0 above; at x = inf and
     # a = inf 0 (PyTorch: NaN); a = 0 (P = 1 for x > 0): 0; NaN where P is NaN
@@ -358,6 +380,18 @@ def test_gammainc_gradient_edges_are_the_limits():
     x.grad = None
     tg.igammac(tg.Tensor(a), x).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [-INF, -1, 0, 0, 0, 0, NAN, NAN])
+
+
+def test_gammainc_gradient_where_x_to_the_a_underflows():
+    # dP/dx = x**(a - 1) e**-x / Gamma(a) formed as such, not as x**a / x: x**a underflows
+    # (to 0 or a subnormal of few digits) where the density is a normal float
+    a = np.array([1.5, 3.0, 10.0, 0.99, 2.0, 1 - 1e-12])
+    x = np.array([1e-310, 1e-150, 1e-33, 1e-322, 1e-160, 5e-324])
+    expected = [v ** (s - 1) / math.gamma(s) for s, v in zip(a, x)]
+    for op, sign in ((tg.igamma, 1), (tg.igammac, -1)):
+        t = tg.Tensor(x, requires_grad=True)
+        op(tg.Tensor(a), t).sum().backward()
+        np.testing.assert_allclose(t.grad.data, sign * np.array(expected), rtol=1e-13)
 
 
 @pytest.mark.parametrize("name", ["gammainc", "gammaincc"])

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import functional
-from .nn.layer_functions import _as_tensor
+from .nn.layer_functions import _as_tensor, _constant
 from .ops.arguments import broadcast
 from .ops.pointwise import _floats
 from .tensor import Tensor
@@ -57,23 +57,24 @@ def _polynomial(name: str, input: Any, n: Any, first: First, step: Step,  # noqa
                 variable: First = lambda x: x) -> Tensor:
     """p(n) of the recurrence in y = variable(input), each entry its own degree: p(k) is
     taken where n == k as the recurrence passes k (0 for n < 0, 1 for n = 0, NaN for n
-    NaN or inf)."""
-    x = _as_tensor(name, input)
-    if x.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: input must be real numbers, got dtype {x.dtype}")
-    x, degree = _degrees(name, x, n)
+    NaN or inf); one degree >= 1 for every entry is the recurrence's last step itself."""
+    x, degree = _degrees(name, _as_tensor(name, input), n)
     y = variable(x)
-    constant = np.where(degree < 0, 0.0, np.where(degree == 0, 1.0, np.nan))
-    top = int(degree[np.isfinite(degree)].max(initial=0))
+    finite = np.isfinite(degree)
+    top = int(degree[finite].max(initial=0))
+    single = top >= 1 and (degree == top).all() and \
+        np.broadcast_shapes(degree.shape, x.shape) == x.shape
     with np.errstate(invalid="ignore", over="ignore"):  # (inf - inf at x = +-inf: NaN)
-        p = first(y)
-        out = functional.where(degree == 1, p, constant)  # (a constant has gradient 0)
-        previous: Any = 1.0
+        p, previous = first(y), 1.0
+        if not single:  # (the entries the recurrence fills start as 0: a NaN is drawn red)
+            start = np.where(finite, np.where(degree == 0, 1.0, 0.0), np.nan)
+            out = functional.where(degree == 1, p, _constant(start, "1 where n == 0, else 0",
+                                                             like=x))  # (gradient 0)
         for k in range(1, top):
             previous, p = p, step(y, k, p, previous)
-            if (degree == k + 1).any():
+            if not single and (degree == k + 1).any():
                 out = functional.where(degree == k + 1, p, out)
-    return out
+    return p if single else out
 
 
 _KINDS = {"t": ("first", "T(1) = x", "T(n)(cos t) = cos(n t)"),

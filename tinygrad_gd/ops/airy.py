@@ -10,7 +10,10 @@ From |x| = 12 the asymptotic expansions in zeta = (2/3) |x|**(3/2) (DLMF 9.7.5 t
 9.7.10, 36 terms: below 1e-20 there), with zeta's rounding carried as a second float:
 e**-zeta and sin(zeta) alone would lose zeta times 1e-16 (1e-12 at |x| = 1000). Checked
 against mpmath to about 1e-15 relatively over [-1e3, 1e2] (absolutely where Ai crosses
-0 below 0); Ai underflows to 0 beyond about 104.
+0 below 0); Ai underflows to 0 beyond about 104. Far below 0 the two floats hold zeta to
+about 1e-32 relatively, so the error relative to Ai's envelope |x|**(-1/4) / sqrt(pi) is
+about 1e-32 |x|**(3/2): 1e-15 to x = -1e11, 1e-10 at -1e15, 1e-4 at -1e19; beyond about
+-1e21 the phase is lost and Ai (and Ai') only keep within their envelopes.
 
 Edges: Ai is 0 at +-inf (its limits; PyTorch's are NaN), NaN at NaN; Ai' is 0 at inf and
 NaN at -inf (it oscillates ever wider there).
@@ -82,11 +85,12 @@ def _points() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _taylor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ai and Ai' for |x| < 12 (and 0 elsewhere) by the Taylor series about the nearest point."""
+    """Ai and Ai' for |x| < 12 (the caller's other entries are 0) by the Taylor series about
+    the nearest point."""
     values, slopes = _points()
-    steps = np.rint(np.where(np.abs(x) < _REACH, x, 0.0) / _SPACING)
+    steps = np.rint(x / _SPACING)
     point = steps * _SPACING
-    t = np.where(np.abs(x) < _REACH, x, 0.0) - point  # (exact)
+    t = x - point  # (exact)
     index = (steps + round(_REACH / _SPACING)).astype(np.intp)
     before, current = np.zeros_like(t), values[index]  # c_(m-3), c_(m-2)
     previous = slopes[index]  # c_(m-1)
@@ -123,8 +127,9 @@ def _zeta(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _asymptotic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Ai and Ai' for |x| >= 12 by the asymptotic expansions."""
-    a = np.maximum(np.abs(x), _REACH)
+    """Ai and Ai' for |x| >= 12 (the caller's other entries are 12) by the asymptotic
+    expansions."""
+    a = np.abs(x)
     zeta, low = _zeta(a)
     quarter = np.sqrt(np.sqrt(a))
     inverse = 1 / zeta
@@ -142,10 +147,12 @@ def _asymptotic(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             u_even = u_even + alternate * _U[k] * power
             v_even = v_even + alternate * _V[k] * power
         power = power * inverse
-    decay = np.exp(-zeta) * (1 - low)  # e**-(zeta + low)
+    decay = np.exp(-zeta) * (1 - low)  # e**-(zeta + low) (low < 1e-13 until decay underflows)
     right = (decay / (2 * _SQRT_PI * quarter) * u_all, -quarter * decay / (2 * _SQRT_PI) * v_all)
-    sin, cos = np.sin(zeta), np.cos(zeta)
-    sin, cos = sin + low * cos, cos - low * sin  # of zeta + low
+    # of zeta + low by the angle sum: low reaches 0.5 at x = -1e11 and 1e4 at -1e18, where
+    # sin + low cos (its first order) would leave [-1, 1] and Ai its envelope
+    sin, cos, sin_low, cos_low = np.sin(zeta), np.cos(zeta), np.sin(low), np.cos(low)
+    sin, cos = sin * cos_low + cos * sin_low, cos * cos_low - sin * sin_low
     lag_cos, lag_sin = (cos + sin) / math.sqrt(2), (sin - cos) / math.sqrt(2)  # zeta - pi/4
     left = ((lag_cos * u_even + lag_sin * u_odd) / (_SQRT_PI * quarter),
             quarter / _SQRT_PI * (lag_sin * v_even - lag_cos * v_odd))

@@ -14,8 +14,10 @@ no lgamma(a) of thousands cancelled against a ln x. Accurate to about 1e-13 rela
 for a in [1e-3, 1e3] and x in [0, 1e4] (each is computed in float64 and given back in
 its inputs' float dtype).
 
-Edges as PyTorch's: NaN for a < 0, x < 0, a NaN, a = x = 0 and a = x = inf; P is 1 for
-a = 0 (x > 0) and for x = inf, 0 for x = 0 (a > 0) and for a = inf. Only x gets a
+Edges as PyTorch's: NaN for a < 0, x < 0, a = x = 0 and a = x = inf; P is 1 for a = 0
+(x > 0) and for x = inf, 0 for x = 0 (a > 0) and for a = inf. A NaN a or x gives NaN
+(PyTorch tests its edges first: its P is 0 at a NaN a with x = 0 and at a = inf with a
+NaN x, 1 at a NaN a with x = inf). Only x gets a
 gradient, dP/dx = x**(a - 1) e**-x / Gamma(a) (dQ/dx its negative), as in PyTorch,
 whose backward raises NotImplementedError for a; so does this one. Where PyTorch's
 gradient is NaN from its formula (0 * ln 0 at a = 1, x = 0; x or a infinite) the limit
@@ -23,19 +25,16 @@ is given: 1 at a = 1, x = 0; 0 at x = inf and at a = inf.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..engine import Function
-from .gamma import _LGAMMA_SERIES, _STIRLING, lgamma
+from .gamma import _HALF_LN_2PI, _LGAMMA_SERIES, _STIRLING, lgamma
 from .pointwise import _QUIET, _floats
 
 _EPSILON = np.finfo(np.float64).eps
 _TINY = 1e-300  # Lentz's stand-in for a 0 denominator
 _MAX_TERMS = 100_000  # (x near a takes about 9 sqrt(a) terms: enough for a up to 1e8)
 _STIRLING_FROM = 10.0
-_HALF_LN_2PI = math.log(2 * math.pi) / 2
 
 
 def _lgamma1p(a: np.ndarray) -> np.ndarray:
@@ -60,13 +59,16 @@ def _log_prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     return a * (ratio - t) + 0.5 * np.log(a) - _HALF_LN_2PI - correction * inverse
 
 
-def _prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """x**a e**-x / Gamma(a) for finite a, x > 0 (e**-x apart while it does not underflow)."""
+def _prefactor(a: np.ndarray, x: np.ndarray, over_x: bool = False) -> np.ndarray:
+    """x**a e**-x / Gamma(a) for finite a, x > 0 (e**-x apart while it does not underflow);
+    `over_x`: divided by x in the exponent, the density (x**a / x would lose it where x**a
+    underflows and x**(a - 1) does not: 0 for a = 1.5 at x = 1e-310)."""
     small = a < _STIRLING_FROM
     a_small, a_large = np.where(small, a, 1.0), np.where(small, _STIRLING_FROM, a)
-    power = a_small * np.log(x) - lgamma(a_small)
+    log_x = np.log(x)
+    power = (a_small - over_x) * log_x - lgamma(a_small)  # (a - 1 is exact near a = 1)
     direct = np.where(x < 700, np.exp(power) * np.exp(-x), np.exp(power - x))
-    return np.where(small, direct, np.exp(_log_prefactor(a_large, x)))
+    return np.where(small, direct, np.exp(_log_prefactor(a_large, x) - over_x * log_x))
 
 
 def _series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -158,7 +160,7 @@ def density(a: np.ndarray, x: np.ndarray) -> np.ndarray:
             (a == np.inf) & (x < np.inf) & (x >= 0)
         out[flat] = 0.0
         regular = (a > 0) & (a < np.inf) & (x > 0) & (x < np.inf)
-        out[regular] = _prefactor(a[regular], x[regular]) / x[regular]
+        out[regular] = _prefactor(a[regular], x[regular], over_x=True)
     return out
 
 
