@@ -134,6 +134,23 @@ _LGAMMA_SERIES = [1 - np.euler_gamma,
 _STIRLING = [float(b / (2 * k * (2 * k - 1))) for k, b in enumerate(_BERNOULLI[:7], 1)]
 
 
+def lgamma_2_plus(t: np.ndarray) -> np.ndarray:
+    """lgamma(2 + t) for |t| <= 1/2, by the series above (exact relatively near its root 0)."""
+    series = np.zeros_like(t)
+    for coefficient in reversed(_LGAMMA_SERIES):
+        series = (series + coefficient) * t
+    return series
+
+
+def stirling_correction(v: np.ndarray) -> np.ndarray:
+    """The sum of Stirling's series above: lgamma(v) less (v - 1/2) ln v - v + ln(2 pi) / 2."""
+    inverse = 1 / v
+    correction = np.zeros_like(v)
+    for coefficient in reversed(_STIRLING):
+        correction = correction * inverse * inverse + coefficient
+    return correction * inverse
+
+
 def _lgamma_positive(v: np.ndarray) -> np.ndarray:
     """ln Gamma of values > 0 (or inf, NaN): below 10 the series of lgamma(2 + t), |t| <=
     1/2, exact relatively at its root t = 0, less ln x + ln(1 + x) below 1/2, less ln(1 + t)
@@ -144,17 +161,10 @@ def _lgamma_positive(v: np.ndarray) -> np.ndarray:
     for j in range(1, 9):
         product = product * np.where(steps >= j, v - j, 1.0)
     t = np.where(v < 0.5, v, np.where(v < 1.5, v - 1, np.where(v < 10, v - steps - 2, 0.0)))
-    series = np.zeros_like(v)
-    for coefficient in reversed(_LGAMMA_SERIES):
-        series = (series + coefficient) * t
-    series = series + np.where(v < 0.5, -np.log(v) - np.log1p(v),
-                               np.where(v < 1.5, -np.log1p(t), np.log(product)))
-    inverse = 1 / v
-    stirling = np.zeros_like(v)
-    for coefficient in reversed(_STIRLING):
-        stirling = stirling * inverse * inverse + coefficient
+    series = lgamma_2_plus(t) + np.where(v < 0.5, -np.log(v) - np.log1p(v),
+                                         np.where(v < 1.5, -np.log1p(t), np.log(product)))
     # (x - 1/2) ln x - x written so that it overflows only where lgamma does
-    stirling = stirling * inverse + (v - 0.5) * (np.log(v) - 1) + (_HALF_LN_2PI - 0.5)
+    stirling = stirling_correction(v) + (v - 0.5) * (np.log(v) - 1) + (_HALF_LN_2PI - 0.5)
     return np.where(v < 10, series, stirling)
 
 

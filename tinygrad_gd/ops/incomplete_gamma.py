@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .gamma import _HALF_LN_2PI, _LGAMMA_SERIES, _STIRLING, lgamma
+from .gamma import _HALF_LN_2PI, lgamma, lgamma_2_plus, stirling_correction
 from .pointwise import _QUIET, _floats
 
 _EPSILON = np.finfo(np.float64).eps
@@ -41,9 +41,7 @@ def _lgamma1p(a: np.ndarray) -> np.ndarray:
     """lgamma(1 + a) for 0 < a < 1, exact relatively near a = 0 (1 + a is not rounded):
     the series of lgamma(2 + t) at t = a - 1 (exact), or at t = a less ln(1 + a)."""
     t = np.where(a < 0.5, a, a - 1)
-    series = np.zeros_like(a)
-    for coefficient in reversed(_LGAMMA_SERIES):
-        series = (series + coefficient) * t
+    series = lgamma_2_plus(t)
     return np.where(a < 0.5, series - np.log1p(a), series)
 
 
@@ -52,11 +50,7 @@ def _log_prefactor(a: np.ndarray, x: np.ndarray) -> np.ndarray:
     Stirling correction, t = (x - a) / a (ln(1 + t) by log1p near x = a)."""
     t = (x - a) / a
     ratio = np.where(np.abs(t) < 0.5, np.log1p(t), np.log(x / a))
-    inverse = 1 / a
-    correction = np.zeros_like(a)
-    for coefficient in reversed(_STIRLING):
-        correction = correction * inverse * inverse + coefficient
-    return a * (ratio - t) + 0.5 * np.log(a) - _HALF_LN_2PI - correction * inverse
+    return a * (ratio - t) + 0.5 * np.log(a) - _HALF_LN_2PI - stirling_correction(a)
 
 
 def _prefactor(a: np.ndarray, x: np.ndarray, over_x: bool = False) -> np.ndarray:
