@@ -38,7 +38,7 @@ from .grad_mode import check_flag
 from .optim_base import Optimizer, _check_betas, _check_number
 from .optim_adafactor import Adafactor
 from .optim_lbfgs import LBFGS
-from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
+from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop, _check_modes
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
@@ -101,22 +101,28 @@ class Adam(Optimizer):
         m_t = beta1 * m_(t-1) + (1 - beta1) * g           v_t = beta2 * v_(t-1) + (1 - beta2) * g**2
         p <- p - lr / (1 - beta1**t) * m_t / (sqrt(v_t) / sqrt(1 - beta2**t) + eps)
     amsgrad=True (AMSGrad) divides by the largest v so far instead of v_t (state
-    "max_exp_avg_sq"); maximize=True ascends (g is the negated gradient), as PyTorch's.
+    "max_exp_avg_sq"); maximize=True ascends (g is the negated gradient), as PyTorch's;
+    decoupled_weight_decay=True is AdamW's decay. capturable= and differentiable= at False.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, amsgrad: bool = False, *, foreach: Any = None,
-                 maximize: bool = False) -> None:
-        # foreach: PyTorch's switch between two equal ways of computing; accepted, ignored
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False) -> None:
+        # foreach, fused: PyTorch's switches between equal ways of computing; accepted, ignored
+        _check_modes(self._name, capturable, differentiable)
+        if fused is not None:
+            check_flag(self._name, "fused", fused)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
         _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
-        for name in ("amsgrad", "maximize"):
+        for name in ("amsgrad", "maximize", "decoupled_weight_decay"):
             check_flag(self._name, name, group[name])
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
@@ -152,9 +158,12 @@ class AdamW(Adam):
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
                  betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *,
-                 maximize: bool = False, foreach: Any = None) -> None:
+                 maximize: bool = False, foreach: Any = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, foreach=foreach, maximize=maximize)
+                         amsgrad=amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
 
 class RMSprop(Optimizer):

@@ -430,7 +430,7 @@ def _warn_if_stale(tensor: Tensor) -> None:
         warnings.warn(f"backward(): the tensor {name}(shape {tensor.shape}) was changed in place "
                       f"(an update?) since its .grad was set, and gradients add up: this one "
                       f"adds into the old. Clear .grad after each update: w.grad = None, "
-                      f"w.grad.zero_() or optimizer.zero_grad()", stacklevel=4)
+                      f"w.grad.zero_() or optimizer.zero_grad()", stacklevel=5)
 
 
 _grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lose no gradient
