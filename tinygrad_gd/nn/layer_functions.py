@@ -401,8 +401,9 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
         _renorm(weight, index, max_norm, norm_type)
     rows_out = weight[index]
     if padding_idx is not None:
-        learned = (index != padding_idx % rows)[..., None]
-        rows_out = tg.where(learned, rows_out, _named(weight.detach()[index], "padding rows"))
+        row = padding_idx % rows  # (its values as they are, broadcast: a constant)
+        rows_out = tg.where((index != row)[..., None], rows_out,
+                            _named(weight.detach()[row], f"weight[{row}] (padding_idx)"))
     if scale_grad_by_freq and index.size:
         _, where, counts = np.unique(index, return_inverse=True, return_counts=True)
         scale = _constant((1.0 / counts[where.reshape(index.shape)])[..., None].astype(

@@ -201,10 +201,15 @@ def _per_position(loss: Any, where: str, input: Tensor, target: Any, reduction: 
     elif given.shape == positions:
         flat_target = given.reshape(-1)
     else:
+        # (a target of the input's shape but its last axis: the classes were left last, as
+        # a Linear over (batch, length, features) gives them)
+        move = "transpose(1, 2)" if input.ndim == 3 else "movedim(-1, 1)"
+        hint = f"; if the classes are the last axis, move them to axis 1: input.{move}" \
+            if given.shape == input.shape[:-1] else ""
         raise ValueError(f"{where}: input of shape {input.shape} (batch, classes, d1, ...) "
                          f"needs a target of class indices of shape {positions}"
                          f"{', or of class probabilities of its shape' * probabilities}, got "
-                         f"shape {given.shape}")
+                         f"shape {given.shape}{hint}")
     losses = loss(input.movedim(1, -1).reshape(count, classes), flat_target,
                   reduction=reduction, **options)
     return losses.reshape(positions) if reduction == "none" else losses

@@ -193,6 +193,19 @@ class _RecurrentLayer(Module):
     def _step(self, x: Tensor, state: tuple, weights: tuple) -> tuple:
         raise NotImplementedError
 
+    def flatten_parameters(self) -> None:
+        """Nothing to do, as PyTorch's on the CPU (it packs the weights for cuDNN): ported
+        code calls it in forward."""
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """Each layer's and direction's parameters, as PyTorch's: [weight_ih, weight_hh,
+        bias_ih, bias_hh, weight_hr] of each suffix, those that exist."""
+        return [[getattr(self, name + suffix) for name in ("weight_ih", "weight_hh", "bias_ih",
+                                                           "bias_hh", "weight_hr")
+                 if getattr(self, name + suffix, None) is not None]
+                for k in range(self.num_layers) for suffix in self._suffixes(k)]
+
     def _initial(self, hx: Any, batch: tuple, input: Tensor,
                  order: Tensor | None = None) -> list[tuple]:
         """The initial state of each layer and direction (PyTorch's index: layer * 2 +
