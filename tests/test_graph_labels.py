@@ -589,3 +589,27 @@ def test_a_models_buffers_are_drawn_by_name_as_its_state(tmp_path):
     folded = svg_texts(render_graph(loss, tmp_path / "bnf.svg", mode="backward", model=net,
                                     max_nodes=12))
     assert "params: 1.weight, 1.bias buffers: 1.running_mean" in folded, folded
+
+
+def test_a_masks_minus_inf_is_no_anomaly_while_the_output_is_finite():
+    """Attention's masked_fill(-inf) before a softmax: the diagram marks nothing red and
+    draw_anomaly finds nothing; a -inf that reaches the output is marked."""
+    q = tg.Tensor(np.random.default_rng(0).normal(size=(3, 4)), requires_grad=True)
+    scores = (q @ q.T).masked_fill(np.triu(np.ones((3, 3), bool), 1), -np.inf)
+    loss = scores.softmax(-1).sum()
+    loss.backward()
+    source = draw_graph(loss, legend=True).source
+    assert "#e03131" not in source and "NaN or Inf" not in source and "Inf in data" not in source
+    with pytest.raises(ValueError, match="no NaN or Inf"):
+        tg.draw_anomaly(loss)
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with np.errstate(divide="ignore"):
+        infinite = (tg.tensor([0.0, 1.0]).log() * w).sum()  # -inf reaches the output
+    assert "Inf in data" in draw_graph(infinite).source
+
+
+def test_a_box_past_max_nodes_with_open_modules_says_max_nodes_opens_it():
+    model = nn.Sequential(*[nn.Linear(2, 2, seed=k) for k in range(12)])
+    loss = model(tg.Tensor(np.ones((1, 2)))).sum()
+    source = draw_graph(loss, model=model, open_modules=True, max_nodes=10).source
+    assert "max_nodes=None draws them" in source and "open_modules=True draws" not in source

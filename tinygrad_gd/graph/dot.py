@@ -412,7 +412,8 @@ def _drawn_kinds(drawing: _Drawing) -> set[str]:
     if drawing.highlighted - {"culprit"}:  # (the culprit is marked as NaN or Inf)
         kinds.add("highlight")
     grads = [drawing.grad(i) for i, unit in units if unit is not None]
-    if drawing.culprit is not None or any(_nonfinite(t._data) for t in graph.tensors) \
+    finite = graph.finite  # (then a -inf alone is a mask's, no fault)
+    if drawing.culprit is not None or any(_nonfinite(t._data, finite) for t in graph.tensors) \
             or any(_nonfinite(g) for g in grads if g is not None):
         kinds.add("anomaly")
     return kinds
@@ -468,8 +469,8 @@ def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
     """The first NaN/Inf in the values (inputs to output), else in the gradients."""
     graph = _collect([output], with_output=True)
     for i, tensor in enumerate(graph.tensors):
-        if _nonfinite(tensor._data) and not any(_nonfinite(graph.tensors[p]._data)
-                                               for p in graph.parents[i]):
+        if _nonfinite(tensor._data, graph.finite) and not any(
+                _nonfinite(graph.tensors[p]._data, graph.finite) for p in graph.parents[i]):
             return (tensor._ctx if tensor._ctx is not None else tensor), "forward"
     grads = _gradients(graph)
     for i in range(len(graph.tensors) - 1, -1, -1):

@@ -21,8 +21,8 @@ import numpy as np
 from ..engine import Function
 from ..grad_mode import check_flag
 from .derivatives import Textbook, _local_derivatives, _textbook
-from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _pieces, _plain,
-                   _value)
+from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _opens, _pieces,
+                   _plain, _value)
 from .folds import _structure_lines
 from .walk import _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
@@ -302,7 +302,7 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
     elif kind == "frozen":
         lines.append(["frozen"])
-    bad_data, bad_grad = _nonfinite(tensor._data), _nonfinite(grad)
+    bad_data, bad_grad = _nonfinite(tensor._data, drawing.graph.finite), _nonfinite(grad)
     lines += [[_red(f"{bad} in {where}")] for bad, where in ((bad_data, "data"),
                                                             (bad_grad, "grad")) if bad]
     return lines, kind, bool(bad_data or bad_grad)
@@ -438,15 +438,14 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
         lines = _structure_lines(drawing, box, count)
     else:
         lines = [[f"<B>{_escape(box.title)}</B>"],
-                 [f"module call: {count} nodes (open_modules=True draws them)"]]
+                 [f"module call: {count} nodes ({_opens(drawing.options)} draws them)"]]
         for word, state in (("params", False), ("buffers", True)):  # state: not learned
             named = [drawing.name(i)[0] for i in box.tensors if graph.tensors[i]._ctx is None
                      and drawing.name(i)[1] and (id(graph.tensors[i]) in drawing.names.buffers
                                                  ) == state]
-            if named:
-                shown = ", ".join(_escape(n) for n in named[:3])
-                lines.append([f"{word}: " + shown + (f" + {len(named) - 3} more"
-                                                     if len(named) > 3 else "")])
+            if named:  # (the first three, then how many more)
+                more = f" + {len(named) - 3} more" if len(named) > 3 else ""
+                lines.append([f"{word}: " + ", ".join(_escape(n) for n in named[:3]) + more])
         results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
                    and any(c not in box.ops for c in graph.consumers[i])]
         precision = drawing.options.precision
@@ -458,7 +457,7 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
             if drawing.options.show_grad and grad is not None:
                 color = drawing.color(r)
                 lines.append([_font("grad ", color), _value(grad, precision, color)])
-    anomaly = any(_nonfinite(graph.tensors[i]._data) for i in box.tensors + box.ops)
+    anomaly = any(_nonfinite(graph.tensors[i]._data, graph.finite) for i in box.tensors + box.ops)
     if anomaly:
         lines.append([_red("NaN or Inf inside")])
     return lines, anomaly
@@ -471,7 +470,8 @@ def _notes(drawing: _Drawing) -> list[str]:
     if folded:
         modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
         why = (f"to stay within max_nodes={drawing.options.max_nodes}" if "rest" in layout.boxes
-               else "as one box per module call (open_modules=True draws every node)" if modules
+               else f"as one box per module call ({_opens(drawing.options)} draws every node)"
+               if modules
                else "to fit a page (max_nodes=None draws every node)")
         calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
         notes.append(f"{folded} of {drawing.node_total()} nodes folded into {len(layout.boxes)} "

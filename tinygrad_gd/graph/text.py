@@ -162,12 +162,21 @@ def _font(text: str, color: str | None) -> str:
     return f'<FONT COLOR="{color}">{text}</FONT>' if color and text else text
 
 
-def _nonfinite(a: np.ndarray | None) -> str | None:
-    """'NaN', 'Inf' or 'NaN and Inf' when a float array holds them."""
+def _nonfinite(a: np.ndarray | None, output_finite: bool = False) -> str | None:
+    """'NaN', 'Inf' or 'NaN and Inf' when a float array holds them; with `output_finite`
+    (the drawn output is finite) nothing for -inf alone: a mask's, which exp made 0."""
     if a is None or a.dtype.kind not in "fc" or np.isfinite(a).all():
         return None
     nan, inf = bool(np.isnan(a).any()), bool(np.isinf(a).any())
+    if output_finite and not nan and bool((a[np.isinf(a)] < 0).all()):
+        return None
     return " and ".join(w for w, has in (("NaN", nan), ("Inf", inf)) if has)
+
+
+def _opens(options: Any) -> str:
+    """The option that draws a module call's folded nodes: open_modules=True, or where it
+    was given (a graph past max_nodes) max_nodes=None."""
+    return "max_nodes=None" if options.open_modules else "open_modules=True"
 
 
 def _is_table(piece: str) -> bool:

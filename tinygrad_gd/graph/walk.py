@@ -90,6 +90,11 @@ class _Graph:
     roots: list[int]  # the output, or a culprit op's inputs in order
     output: int | None  # the drawn output; None when drawing a culprit op's inputs
 
+    @property
+    def finite(self) -> bool:
+        """Whether the drawn output is finite: a -inf inside is then a mask's (exp gave 0)."""
+        return self.output is not None and bool(np.isfinite(self.tensors[self.output]._data).all())
+
 
 def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
     """Every tensor that made the roots, inputs first: the engine's own order, reversed."""
