@@ -272,8 +272,12 @@ def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator
         if seed is not None:
             raise ValueError(f"{where}: give seed or generator, not both")
         if not isinstance(generator, np.random.Generator):
+            kind = type(generator)  # its module too: torch's Generator is not ours
+            named = (kind.__name__ if kind.__module__ == "builtins"
+                     else f"{kind.__module__}.{kind.__name__}")
             raise TypeError(f"{where}: generator must be a numpy.random.Generator such as "
-                            f"np.random.default_rng(0), got {type(generator).__name__}")
+                            f"tg.Generator().manual_seed(0) or np.random.default_rng(0), got "
+                            f"{named}")
         return generator
     return _rng(seed, where, " (or None: fresh entropy)")
 

@@ -1,6 +1,7 @@
 """Random draws beyond creation's `rand randn randint randperm`: PyTorch's `normal`,
 `bernoulli` (and `Tensor.bernoulli`), `multinomial`, `randint_like`, and the state of the
-generator `tg.manual_seed` makes: `seed`, `initial_seed`, `get_rng_state`, `set_rng_state`.
+generator `tg.manual_seed` makes: `seed`, `initial_seed`, `get_rng_state`, `set_rng_state`;
+and `Generator`, PyTorch's torch.Generator (a stream of one's own, for `generator=`).
 
 Each draw takes `generator=` (a `np.random.Generator`) or `seed=`, as creation's; given
 neither, it comes from manual_seed's generator if there is one, else fresh entropy. A
@@ -23,10 +24,14 @@ from . import creation
 from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator, manual_seed
 from .grad_mode import check_flag
 from .in_place import coin_flips, probabilities, scalar, shown, whole_numbers
+from .spellings import _CPU
 from .tensor import Tensor, _as_array, _raw
+from .values import check_cpu
 
 __all__ = ["normal", "bernoulli", "multinomial", "randint_like", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state"]
+           "get_rng_state", "set_rng_state", "Generator"]
+
+_DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new torch.Generator
 
 
 def _values(where: str, name: str, value: Any, kinds: str = "iuf") -> np.ndarray:
@@ -222,22 +227,82 @@ def set_rng_state(state: dict) -> None:
     """Put tg.manual_seed's generator back in `state`, a dict tg.get_rng_state() gave
     (PyTorch's torch.set_rng_state): the draws that followed it repeat. The generator
     stays the same object (layers holding it follow), and initial_seed() is unchanged."""
+    _default().bit_generator.state = _checked_state("set_rng_state", "tg.get_rng_state()", state)
+
+
+def _checked_state(where: str, source: str, state: Any) -> dict:
+    """`state`, refused in one line unless it is a PCG64 state as `source` gives."""
     if not isinstance(state, dict):
-        raise TypeError(f"set_rng_state: state must be the dict tg.get_rng_state() gave, got "
-                        f"{shown(state)}")
+        raise TypeError(f"{where}: state must be the dict {source} gave, got {shown(state)}")
     inner = state.get("state")
     keys = isinstance(inner, dict) and set(inner) == {"state", "inc"}
     if not (set(state) == {"bit_generator", "state", "has_uint32", "uinteger"} and keys
             and state["bit_generator"] == "PCG64" and state["has_uint32"] in (0, 1)
             and all(_whole(v, 2 ** 128) for v in inner.values())
             and _whole(state["uinteger"], 2 ** 32)):
-        raise ValueError(f"set_rng_state: {shown(state)} is not a state tg.get_rng_state() "
-                         f"gave (NumPy's PCG64 state: bit_generator, state, has_uint32, "
-                         f"uinteger); pass one it returned")
-    _default().bit_generator.state = state
+        raise ValueError(f"{where}: {shown(state)} is not a state {source} gave (NumPy's "
+                         f"PCG64 state: bit_generator, state, has_uint32, uinteger); pass one "
+                         f"it returned")
+    return state
 
 
 def _whole(value: Any, bound: int) -> bool:
     """Whether `value` is a whole number in [0, bound)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and (
         0 <= value < bound)
+
+
+class Generator(np.random.Generator):
+    """PyTorch's `torch.Generator`: a random stream of its own, for `generator=` (the
+    samplers, DataLoader, random_split, tg.randn, the layers' initialisations).
+
+    `tg.Generator().manual_seed(0)` is PyTorch's line: manual_seed returns the generator.
+    It is a `np.random.Generator` (PCG64), so it goes wherever one does; the same seed
+    repeats the same draws here, not PyTorch's numbers (its stream is Mersenne Twister's).
+    A new one is seeded with PyTorch's default seed, 67280421310721, so it too repeats
+    from run to run. `seed()` reseeds from fresh entropy, `initial_seed()` gives the last
+    seed; `get_state()` and `set_state()` take NumPy's state dict (PyTorch's: a uint8
+    tensor). CPU only: `device` is "cpu", any other refused."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        check_cpu(device, "Generator")
+        super().__init__(np.random.PCG64(_DEFAULT_SEED))
+        self._initial_seed = _DEFAULT_SEED
+
+    @property
+    def device(self) -> Any:
+        """Where the generator lives: "cpu" (PyTorch's `Generator.device`)."""
+        return _CPU
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the stream from `seed`, an int in [-2**63, 2**64 - 1] (a negative one
+        counts modulo 2**64, as PyTorch's); returns the generator itself."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise RuntimeError(f"Generator.manual_seed: seed must be an int, got "
+                               f"{shown(seed)}; give a whole number such as 0")
+        if not -2 ** 63 <= seed < 2 ** 64:
+            raise ValueError(f"Generator.manual_seed: seed {seed} is out of range; give an "
+                             f"int in [-2**63, 2**64 - 1]")
+        self._initial_seed = int(seed) % 2 ** 64
+        self.bit_generator.state = np.random.PCG64(self._initial_seed).state
+        return self
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy and return that seed (PyTorch's Generator.seed)."""
+        value = int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+        self.manual_seed(value)
+        return value
+
+    def initial_seed(self) -> int:
+        """The last seed given to manual_seed or made by seed() (else the default one)."""
+        return self._initial_seed
+
+    def get_state(self) -> dict:
+        """The stream's state, for set_state to go back to: NumPy's PCG64 state dict."""
+        return self.bit_generator.state
+
+    def set_state(self, new_state: dict) -> Generator:
+        """Put the stream back in a state get_state gave; returns the generator itself."""
+        self.bit_generator.state = _checked_state("Generator.set_state",
+                                                  "Generator.get_state()", new_state)
+        return self

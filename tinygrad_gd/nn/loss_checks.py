@@ -167,15 +167,22 @@ def _weighted_nll(log_p: Tensor, classes: np.ndarray, ignored: np.ndarray,
     Tensor ops (cross_entropy's, on log_softmax(input), and nll_loss's)."""
     safe = np.where(ignored, 0, classes)  # any class: its term is multiplied by 0
     picked = tg_functional.take_along_axis(log_p, np.expand_dims(safe, -1), axis=-1)
-    keep = _named(Tensor((~ignored).astype(log_p.dtype)), "target not ignored")
-    sample_weight = keep if weight is None else _named(weight[safe] * keep, "weight[target]")
-    losses = -picked.reshape(classes.shape) * sample_weight
+    # a mask only where a target is ignored: one of all 1s, drawn, reads as the target
+    keep = (_named(Tensor((~ignored).astype(log_p.dtype)), "target not ignored")
+            if ignored.any() else None)
+    sample_weight = keep if weight is None else _named(
+        weight[safe] if keep is None else weight[safe] * keep, "weight[target]")
+    losses = -picked.reshape(classes.shape)
+    if sample_weight is not None:
+        losses = losses * sample_weight
     if smoothing:
-        spread = -(log_p if weight is None else log_p * weight).sum(axis=-1) * keep
+        spread = -(log_p if weight is None else log_p * weight).sum(axis=-1)
+        spread = spread if keep is None else spread * keep
         losses = (1.0 - smoothing) * losses + (smoothing / log_p.shape[-1]) * spread
     if reduction == "mean":
-        total = sample_weight.sum()
-        if not total.item():  # every target ignored: PyTorch's NaN, and gradients 0 (not 0/0)
+        total = classes.size if sample_weight is None else sample_weight.sum()
+        if not (total if sample_weight is None else total.item()):
+            # every target ignored (or none): PyTorch's NaN, and gradients 0 (not 0/0)
             return losses.sum() * 0.0 + np.nan
         return losses.sum() / total
     return losses.sum() if reduction == "sum" else losses

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 import numpy as np
 
 from ..engine import no_grad
+from ..grad_mode import check_flag
 from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import scope
@@ -379,11 +380,13 @@ class Module:
         """`to(np.float16)`, PyTorch's `model.half()`. Returns self."""
         return self.to(np.float16)
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> "Module":
+    def to(self, *args: Any, dtype: Any = None, device: Any = None,
+           non_blocking: bool = False) -> "Module":
         """PyTorch's `model.to(...)`, read as `Tensor.to`'s arguments. "cpu" leaves the model
-        as it is (tinygrad_gd runs on the CPU); a float dtype converts every parameter's
-        values (and gradient) and every float buffer in place, the same objects, counted as
-        in-place changes. Returns self."""
+        as it is (tinygrad_gd runs on the CPU; `non_blocking` accepted); a float dtype
+        converts every parameter's values (and gradient) and every float buffer in place,
+        the same objects, counted as in-place changes. Returns self."""
+        check_flag("Module.to", "non_blocking", non_blocking)
         dtype = target_dtype("Module.to", args, dtype, device)
         if dtype is None:
             return self

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function, unbroadcast
+from ..grad_mode import check_flag
 from ..tensor import _raw_index
 from ..values import check_cpu, is_device, numeric_dtype
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
@@ -152,21 +153,26 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
     NumPy's `astype`, without gradient, as in PyTorch. PyTorch's forms are read:
     `to(dtype)`, `to(device)`, `to(device, dtype)`, `to(device=, dtype=)`, `to(other)`
     (other's dtype); the device is "cpu" (tinygrad_gd's only one), the dtype NumPy's, its
-    name, or PyTorch's (`torch.float32` is NumPy's float32).
+    name, or PyTorch's (`torch.float32` is NumPy's float32). `non_blocking` is accepted
+    (one device: nothing to wait for); `copy=True` gives a copy (`clone`) even where the
+    dtype is the same, as PyTorch's.
 
     forward: `x.astype(dtype)`
     gradient: `g.astype(x.dtype)`
     """
 
     @classmethod
-    def call(cls, x, *args, dtype=None, device=None):
+    def call(cls, x, *args, dtype=None, device=None, non_blocking=False, copy=False):
         x = to_tensor(x)
+        check_flag(cls.name, "non_blocking", non_blocking)
+        copy = check_flag(cls.name, "copy", copy)
         dtype = target_dtype(cls.name, args, dtype, device)
-        if dtype is None:
-            return x  # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
+        if dtype is None or dtype.kind == "f" and dtype == x.dtype:
+            # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
+            return x.clone() if copy else x
         if dtype.kind != "f":
             return x.astype(dtype)  # (logic.py: a new tensor without gradient)
-        return x if dtype == x.dtype else cls.apply(x, dtype=dtype)
+        return cls.apply(x, dtype=dtype)
 
     def forward(ctx, x, *, dtype):
         return x.astype(dtype)
