@@ -35,8 +35,8 @@ The second part (they need lgamma and digamma, and the transforms):
     PositiveDefiniteTransform, CorrCholeskyTransform,
     CumulativeDistributionTransform
     biject_to, transform_to (constraint -> transform)           constraint_registry.py
-    Multinomial, OneHotCategoricalStraightThrough,              discrete_more.py
-    ExponentialFamily (the base class)
+    Multinomial, OneHotCategoricalStraightThrough               discrete_more.py
+    ExponentialFamily (the base of Normal, Gamma, ...)          exponential_family.py
     RelaxedBernoulli, RelaxedOneHotCategorical (and             relaxed.py
     their bases LogitRelaxedBernoulli, ExpRelaxedCategorical)
     MixtureSameFamily                                           mixture.py
@@ -69,7 +69,8 @@ from .transforms_more import (CatTransform, CorrCholeskyTransform,
                               ReshapeTransform, SoftplusTransform, StackTransform,
                               StickBreakingTransform)
 from .constraint_registry import biject_to, transform_to
-from .discrete_more import ExponentialFamily, Multinomial, OneHotCategoricalStraightThrough
+from .exponential_family import ExponentialFamily
+from .discrete_more import Multinomial, OneHotCategoricalStraightThrough
 from .relaxed import RelaxedBernoulli, RelaxedOneHotCategorical
 from .mixture import MixtureSameFamily
 from .continuous_more import (FisherSnedecor, GeneralizedPareto, HalfCauchy, InverseGamma,

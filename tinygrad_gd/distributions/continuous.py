@@ -23,6 +23,7 @@ from ..special import ndtr, ndtri
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, broadcast_all, constant, draw
+from .exponential_family import ExponentialFamily
 from .transforms_basic import ExpTransform
 from ..nn.layer_functions import _named
 
@@ -63,8 +64,10 @@ class _LocScale(Distribution):
         return (self._value(value, where) - self.loc) / self.scale
 
 
-class Normal(_LocScale):
+class Normal(_LocScale, ExponentialFamily):
     """N(loc, scale**2): PyTorch's Normal(loc, scale)."""
+
+    _mean_carrier_measure = 0
 
     @property
     def mean(self) -> Tensor:
@@ -100,6 +103,13 @@ class Normal(_LocScale):
 
     def entropy(self) -> Tensor:
         return 0.5 + _LOG_SQRT_2PI + self.scale.log()
+
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.loc / self.scale.square(), -0.5 * self.scale.square().reciprocal()
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return -0.25 * x.square() / y + 0.5 * (-math.pi / y).log()
 
 
 class Laplace(_LocScale):
@@ -381,13 +391,14 @@ class Uniform(Distribution):
         return (self.high - self.low).log()
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """rate * exp(-rate * x) for x >= 0: PyTorch's Exponential(rate)."""
 
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
     _given = ("rate",)
+    _mean_carrier_measure = 0
 
     def __init__(self, rate: Any, validate_args: bool | None = None) -> None:
         (self.rate,) = broadcast_all("Exponential", rate)
@@ -426,3 +437,10 @@ class Exponential(Distribution):
 
     def entropy(self) -> Tensor:
         return 1.0 - self.rate.log()
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return -(-x).log()

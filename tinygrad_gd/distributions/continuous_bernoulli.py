@@ -28,13 +28,14 @@ from .continuous import Exponential, Gumbel, Laplace, Normal, Uniform, _standard
 from .continuous_more import Pareto
 from .discrete import _ProbsOrLogits, _binary_log_prob
 from .distribution import Distribution, constant
+from .exponential_family import ExponentialFamily
 from .gamma_family import Beta, Gamma
 from .kl import _infinite_where, register_kl
 
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(_ProbsOrLogits):
+class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
     """Density C(p) p**x (1 - p)**(1 - x) on [0, 1], p = probs (sigmoid(logits)): PyTorch's
     ContinuousBernoulli(probs=, logits=, lims=(0.499, 0.501)); for probs within lims the
     normalizer ln C, the mean and the variance are Taylor expansions about p = 1/2 (the
@@ -42,6 +43,7 @@ class ContinuousBernoulli(_ProbsOrLogits):
 
     support = constraints.unit_interval
     has_rsample = True
+    _mean_carrier_measure = 0
 
     def __init__(self, probs: Any = None, logits: Any = None, lims: Any = (0.499, 0.501),
                  validate_args: bool | None = None) -> None:
@@ -142,6 +144,18 @@ class ContinuousBernoulli(_ProbsOrLogits):
     def entropy(self) -> Tensor:
         log0, log1 = (-self.probs).log1p(), self.probs.log()
         return self.mean * (log0 - log1) - self._cont_bern_log_norm() - log0
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        """ln((e**x - 1) / x), its Taylor expansion for x within PyTorch's (lims - 1/2)
+        (compared with the logit x, as PyTorch's)."""
+        outside = (x._data <= self._lims[0] - 0.5) | (x._data > self._lims[1] - 0.5)
+        cut = where(outside, x, self._lims[0] - 0.5)  # (no 0/0 in the unused branch)
+        closed = cut.expm1().abs().log() - cut.abs().log()
+        return where(outside, closed, 0.5 * x + x.square() / 24.0 - x.pow(4) / 2880.0)
 
 
 # -- kl_divergence rules -----------------------------------------------------------------------

@@ -22,12 +22,13 @@ from ..tensor import Tensor
 from . import constraints
 from .discrete import _binary_logits, _one_given
 from .distribution import Distribution, broadcast_all, constant, draw
+from .exponential_family import ExponentialFamily
 from .gamma_family import Gamma
 
 __all__ = ["Poisson", "Binomial", "NegativeBinomial"]
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """rate**k e**-rate / k! for k = 0, 1, 2, ...: PyTorch's Poisson(rate), rate >= 0."""
 
     arg_constraints = {"rate": constraints.nonnegative}
@@ -60,6 +61,14 @@ class Poisson(Distribution):
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value, "log_prob")
         return value.xlogy(self.rate) - self.rate - (value + 1).lgamma()
+
+    # (no _mean_carrier_measure, E[-ln x!], so no entropy: PyTorch's has none either)
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.exp()
 
 
 class _CountsOfTrials(Distribution):

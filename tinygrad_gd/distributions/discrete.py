@@ -20,6 +20,7 @@ from ..tensor import Tensor
 from . import constraints
 from ..nn.layer_functions import _named
 from .distribution import Distribution, broadcast_all, constant, draw
+from .exponential_family import ExponentialFamily
 
 __all__ = ["Bernoulli", "Geometric", "Categorical", "OneHotCategorical"]
 
@@ -74,11 +75,12 @@ class _ProbsOrLogits(Distribution):
         return _binary_logits(self._probs)
 
 
-class Bernoulli(_ProbsOrLogits):
+class Bernoulli(_ProbsOrLogits, ExponentialFamily):
     """1 with probability probs (sigmoid(logits)), else 0: PyTorch's Bernoulli."""
 
     support = constraints.boolean
     has_enumerate_support = True
+    _mean_carrier_measure = 0
 
     def __init__(self, probs: Any = None, logits: Any = None,
                  validate_args: bool | None = None) -> None:
@@ -111,6 +113,13 @@ class Bernoulli(_ProbsOrLogits):
 
     def entropy(self) -> Tensor:
         return -_binary_log_prob(self.logits, self.probs)
+
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.logits,)  # (PyTorch's logit(probs): the same, kept finite at 0 and 1)
+
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.softplus()  # ln(1 + e**x), not overflowing
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
         values = constant(np.arange(2).reshape((2,) + (1,) * len(self._batch_shape)),

@@ -1,7 +1,7 @@
 """More of PyTorch's discrete distributions: `Multinomial` (counts of total_count draws of a
 Categorical), `OneHotCategoricalStraightThrough` (OneHotCategorical whose rsample passes
-gradients straight through), and `ExponentialFamily`, the base class PyTorch's exponential
-families derive from (entropy and KL by the Bregman divergence of the log-normalizer).
+gradients straight through). `ExponentialFamily`, first written here, now lives in
+exponential_family.py; it is still importable from this module.
 
 Multinomial's log_prob is ln(n!) - sum ln(x_k!) + sum x_k logit_k with the normalized
 logits (0 * logit where a count is 0 and its category impossible), its entropy PyTorch's
@@ -15,8 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from ..autograd import grad
-from ..engine import enable_grad
 from ..functional import where
 from ..nn.layer_functions import _named
 from ..tensor import Tensor
@@ -24,8 +22,7 @@ from . import constraints
 from .counts import Binomial
 from .discrete import Categorical, OneHotCategorical
 from .distribution import Distribution, constant, draw
-from .kl import register_kl
-from .transforms_basic import sum_rightmost
+from .exponential_family import ExponentialFamily
 
 __all__ = ["Multinomial", "OneHotCategoricalStraightThrough", "ExponentialFamily"]
 
@@ -128,53 +125,3 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
         probs = self._categorical.probs  # (named: a diagram would draw them as inputs)
         return _named(samples, "one-hot draws") + (probs - _named(probs.detach(),
                                                                   "probs (detached)"))
-
-
-class ExponentialFamily(Distribution):
-    """The base of the distributions of the form exp(<t(x), theta> - F(theta) + k(x)):
-    PyTorch's ExponentialFamily. A subclass gives `_natural_params` (theta, a tuple),
-    `_log_normalizer(*theta)` (F) and `_mean_carrier_measure` (E[k(x)]); the entropy is
-    then F - <theta, grad F> - E[k(x)] (no gradient flows to the parameters from it, as
-    PyTorch's: theta is detached)."""
-
-    @property
-    def _natural_params(self) -> tuple[Tensor, ...]:
-        raise NotImplementedError(f"{type(self).__name__} defines no _natural_params")
-
-    def _log_normalizer(self, *natural_params: Tensor) -> Tensor:
-        raise NotImplementedError(f"{type(self).__name__} defines no _log_normalizer")
-
-    @property
-    def _mean_carrier_measure(self) -> Any:
-        raise NotImplementedError(f"{type(self).__name__} defines no _mean_carrier_measure")
-
-    def _log_normalizer_slopes(self) -> tuple[list[Tensor], Tensor, tuple]:
-        """theta (detached), F(theta) and grad F at theta."""
-        params = [p.detach().requires_grad_() for p in self._natural_params]
-        with enable_grad():
-            log_normalizer = self._log_normalizer(*params)
-            slopes = grad(log_normalizer.sum(), params)
-        return params, log_normalizer.detach(), slopes
-
-    def entropy(self) -> Tensor:
-        params, log_normalizer, slopes = self._log_normalizer_slopes()
-        result = log_normalizer - self._mean_carrier_measure
-        for param, slope in zip(params, slopes):
-            result = result - (param.detach() * slope).reshape(self._batch_shape + (-1,)).sum(-1)
-        return result
-
-
-@register_kl(ExponentialFamily, ExponentialFamily)
-def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tensor:
-    """F_q(theta_q) - F_p(theta_p) - <theta_q - theta_p, grad F_p(theta_p)> (Bregman)."""
-    if type(p) is not type(q):
-        raise NotImplementedError(f"kl_divergence: {type(p).__name__} and "
-                                  f"{type(q).__name__} are different exponential families; "
-                                  f"the Bregman divergence needs one family")
-    p_params, p_log_normalizer, slopes = p._log_normalizer_slopes()
-    q_params = q._natural_params
-    result = q._log_normalizer(*q_params) - p_log_normalizer
-    for p_param, q_param, slope in zip(p_params, q_params, slopes):
-        result = result - sum_rightmost((q_param - p_param.detach()) * slope,
-                                        len(q.event_shape))
-    return result

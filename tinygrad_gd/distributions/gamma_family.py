@@ -25,6 +25,7 @@ from ..nn.layer_functions import _named
 from ..tensor import Tensor
 from . import constraints
 from .distribution import Distribution, as_float_tensors, broadcast_all, constant, draw
+from .exponential_family import ExponentialFamily
 from ..ops.incomplete_gamma import Igamma
 from .gamma_ops import GammaDraw
 
@@ -44,7 +45,7 @@ def standard_gamma(concentration: Tensor, shape: tuple, rng: np.random.Generator
     return GammaDraw.apply(alpha, values)
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """rate**c x**(c - 1) e**(-rate x) / Gamma(c) for x > 0: PyTorch's Gamma(concentration,
     rate)."""
 
@@ -52,6 +53,7 @@ class Gamma(Distribution):
     support = constraints.nonnegative
     has_rsample = True
     _given = ("concentration", "rate")
+    _mean_carrier_measure = 0
 
     def __init__(self, concentration: Any, rate: Any, validate_args: bool | None = None) -> None:
         self.concentration, self.rate = broadcast_all(type(self).__name__, concentration, rate)
@@ -88,6 +90,13 @@ class Gamma(Distribution):
         c = self.concentration
         return c - self.rate.log() + c.lgamma() + (1.0 - c) * c.digamma()
 
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return (x + 1).lgamma() + (x + 1) * (-y.reciprocal()).log()
+
 
 class Chi2(Gamma):
     """The chi-squared distribution of df degrees of freedom: PyTorch's Chi2(df), that is
@@ -102,7 +111,7 @@ class Chi2(Gamma):
         super().__init__(0.5 * self.df, rate, validate_args=validate_args)
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution on the simplex of vectors of length k (the last axis of
     concentration, every entry > 0): PyTorch's Dirichlet(concentration)."""
 
@@ -162,8 +171,16 @@ class Dirichlet(Distribution):
         return (c.lgamma().sum(axis=-1) - total.lgamma() - (k - total) * total.digamma()
                 - ((c - 1.0) * c.digamma()).sum(axis=-1))
 
+    # (no _mean_carrier_measure, as PyTorch's: the entropy above is the one there is)
+    @property
+    def _natural_params(self) -> tuple[Tensor]:
+        return (self.concentration,)
 
-class Beta(Distribution):
+    def _log_normalizer(self, x: Tensor) -> Tensor:
+        return x.lgamma().sum(axis=-1) - x.sum(axis=-1).lgamma()
+
+
+class Beta(ExponentialFamily):
     """x**(c1 - 1) (1 - x)**(c0 - 1) / B(c1, c0) on [0, 1]: PyTorch's Beta(concentration1,
     concentration0), a Dirichlet of the two."""
 
@@ -204,6 +221,14 @@ class Beta(Distribution):
 
     def entropy(self) -> Tensor:
         return self._dirichlet.entropy()
+
+    # (no _mean_carrier_measure, as PyTorch's: the entropy above is the one there is)
+    @property
+    def _natural_params(self) -> tuple[Tensor, Tensor]:
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
+        return x.lgamma() + y.lgamma() - (x + y).lgamma()
 
 
 class StudentT(Distribution):

@@ -13,7 +13,9 @@ Gamma-Gamma, Beta-Beta, Dirichlet-Dirichlet, Binomial-Binomial (p's total_count 
 TransformedDistribution-TransformedDistribution (equal transforms), and PyTorch's mixed
 pairs Exponential-Gamma, Gamma-Exponential, Normal-Laplace, Bernoulli-Poisson,
 Poisson-Bernoulli and Poisson-Binomial (inf). Where q gives 0 to what p does not (a
-category, Uniform's range outside q's), the divergence is inf.
+category, Uniform's range outside q's), the divergence is inf. Two of one ExponentialFamily
+without a rule of their own (a family a user defines) take PyTorch's
+Bregman divergence of the log normalizer; two different families, a NotImplementedError.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from .continuous import _EULER_GAMMA, Exponential, Laplace, Normal, Uniform
 from .counts import Binomial, Poisson
 from .discrete import Bernoulli, Categorical, OneHotCategorical
 from .distribution import Distribution, constant
+from .exponential_family import ExponentialFamily, summed_per_distribution
 from .gamma_family import Beta, Dirichlet, Gamma
 from .multivariate import Independent, MultivariateNormal, _lower_solve
 from .transformed import TransformedDistribution
@@ -247,3 +250,31 @@ def _kl_bernoulli_poisson(p: Bernoulli, q: Poisson) -> Tensor:
 @register_kl(Poisson, Binomial)
 def _kl_poisson_infinity(p: Poisson, q: Distribution) -> Tensor:
     return constant(np.full(p.rate.shape, np.inf), p.rate.dtype)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tensor:
+    """F(theta_q) - F(theta_p) - <theta_q - theta_p, grad F(theta_p)>, the Bregman divergence
+    of the log normalizer F, for two of one family without a rule of their own (as
+    PyTorch's: p's theta detached, so gradients reach q only; each term summed per
+    distribution, where PyTorch's sums Wishart's df term over the batch)."""
+    names = type(p).__name__, type(q).__name__
+    if type(p) is not type(q):
+        raise NotImplementedError(f"kl_divergence: {names[0]} and {names[1]} are different "
+                                  f"exponential families (the Bregman divergence needs one); "
+                                  f"register a rule with @register_kl({', '.join(names)})")
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"kl_divergence: two {names[0]} of event shapes {p.event_shape} and "
+                         f"{q.event_shape}; give distributions of one event shape")
+    try:
+        batch_shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    except ValueError:
+        raise ValueError(f"kl_divergence: the batch shapes {p.batch_shape} and {q.batch_shape} "
+                         f"of the two {names[0]} do not broadcast together") from None
+    p_params, p_log_normalizer, slopes = p._log_normalizer_slopes()
+    q_params = q._natural_params
+    result = q._log_normalizer(*q_params) - p_log_normalizer
+    for p_param, q_param, slope in zip(p_params, q_params, slopes):
+        result = result - summed_per_distribution((q_param - p_param.detach()) * slope,
+                                                  batch_shape)
+    return result

@@ -41,9 +41,9 @@ from ..nn.layer_functions import _constant
 from ..ops.arguments import integer
 from ..tensor import Tensor
 from . import constraints
-from .discrete_more import ExponentialFamily
 from .distribution import Distribution, _first_bad, as_float_tensors, broadcast_all, constant
 from .distribution import draw
+from .exponential_family import ExponentialFamily
 from .gamma_family import Beta, Chi2
 from .kl import register_kl
 from .multivariate import _GivenSigma, _identity, _one_matrix, _scale_tril
