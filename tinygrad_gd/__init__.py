@@ -39,6 +39,8 @@ from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout
 from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
 from . import torch_functions_more  # noqa: E402,F401  (after torch_functions)
+from . import cuda, devices  # noqa: E402,F401  (tg.cuda.is_available(), tg.device("cpu"))
+from .devices import device  # noqa: E402,F401
 from .torch_functions_more import *  # noqa: F401,F403  (tg.conv3d, tg.bitwise_and, tg.gcd)
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
@@ -60,6 +62,7 @@ __all__ = [
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 __all__ += properties.__all__ + torch_functions.__all__
 __all__ += torch_functions_more.__all__  # (tg.max_pool3d, tg.index_put, ...)
+__all__ += ["device", "cuda"]
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 
