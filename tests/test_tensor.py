@@ -258,17 +258,20 @@ def test_non_leaf_grad_only_when_retained():
     np.testing.assert_allclose(kept.grad.data, [12.0])
 
 
-def test_a_gradient_added_into_one_from_before_an_update_is_warned_of():
+def test_a_gradient_added_into_one_from_before_an_update_is_warned_of_where_it_is_used():
     # the documents' loop with backward() in place of the hand-written weight_deltas,
-    # but no clearing: iteration 2's weight_deltas were -1.498 where the book has -0.308
+    # but no clearing: iteration 2's weight_deltas were -1.498 where the book has -0.308;
+    # told where .grad is read (the update), once
     x = Tensor([8.5, 0.65, 1.2])
-    w = Tensor([0.1, 0.2, -0.1], requires_grad=True)
+    w = Tensor([0.1, 0.2, -0.1], requires_grad=True, name="w")
     (0.5 * (x @ w - 1) ** 2).backward()
     with tg.no_grad():
         w -= 0.01 * w.grad
-    with pytest.warns(UserWarning, match=r"changed in place \(an update\?\) since its \.grad "
-                                         r"was set, and gradients add up.*w.grad = None"):
-        (0.5 * (x @ w - 1) ** 2).backward()
+    (0.5 * (x @ w - 1) ** 2).backward()
+    with pytest.warns(UserWarning, match=r"^\.grad of w \(3,\) adds up gradients from before "
+                                         r"and after an update: clear .grad .*w.grad = None"):
+        with tg.no_grad():
+            w -= 0.01 * w.grad
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # cleared (three ways), or no update: no warning
@@ -1786,3 +1789,25 @@ def test_module_to_an_integer_dtype_says_what_to_pass():
                                         r"dtype must be a float dtype, got int64; pass "
                                         r"np.float32, np.float64 or np.float16$"):
         tg.nn.Linear(2, 2).to(np.int64)
+
+
+def test_a_gan_step_adding_into_the_discriminators_cleared_gradients_is_not_warned_of():
+    """The generator's backward adds into the discriminator's .grad after its update; the
+    next discriminator step clears them before use (torch's DCGAN loop): no warning."""
+    import warnings
+    d = Tensor([0.5, -0.5], requires_grad=True)
+    g = Tensor([1.0, 2.0], requires_grad=True)
+    opt_d, opt_g = tg.optim.SGD([d], lr=0.1), tg.optim.SGD([g], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(3):
+            opt_d.zero_grad()
+            (d * g.detach()).sum().backward()
+            opt_d.step()
+            opt_g.zero_grad()
+            (d * g).sum().backward()  # (into d's .grad too, after its update)
+            opt_g.step()
+    with pytest.warns(UserWarning, match="adds up gradients from before and after an update"
+                      ) as caught:
+        opt_d.step()  # d's mixed .grad used now, not cleared: told, once, at this line
+    assert [w.filename for w in caught] == [__file__]

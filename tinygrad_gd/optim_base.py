@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from . import versions
 from .engine import enable_grad
 from .tensor import Tensor, zero_grads
 
@@ -177,6 +178,8 @@ class Optimizer:
             for p in group["params"]:
                 grad = p._grad  # (the attribute itself: .grad's property, per parameter)
                 if grad is not None:
+                    if versions.mixed:  # (a gradient from before an update mixed in: said)
+                        versions.tell_if_mixed(p, 2)
                     self._step_param(p, grad._data, group)
         return loss
 

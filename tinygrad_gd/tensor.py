@@ -302,6 +302,7 @@ class Tensor:
     @property
     def grad(self) -> "Tensor | None":
         """The gradient backward() stored (a leaf's, or a retained one's), else None."""
+        versions.tell_if_mixed(self, 2)
         if self._grad is None and self._ctx is not None and not hooks.retains(self):
             warnings.warn(  # (PyTorch warns too) w = w - lr * w.grad rebinds w to a result
                 f".grad of a tensor made by op '{self._ctx.name}' is None: backward() keeps "
@@ -402,9 +403,11 @@ class Tensor:
         with _grad_lock:
             if self._grad is None:  # a copy: an op may hand one array to several inputs
                 self._grad = Tensor.from_op(np.array(grad), None)
-            else:
-                _warn_if_stale(self)
+            else:  # (a gradient from before an update mixed in: said where .grad is used)
+                mixed = versions.grad_mixed(self)
                 self._grad = Tensor.from_op(np.asarray(self._grad._data + grad), None)
+                if mixed:
+                    versions.mixed[id(self._grad)] = self._grad
             self._grad_at = writes[0]  # the write clock: when .grad was last set
 
 
@@ -416,21 +419,8 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
         if set_to_none:
             p.grad = None
         elif p._grad is not None:
+            versions.mixed.pop(id(p._grad), None)  # (zeroed: nothing from before mixed in)
             p._grad.zero_()
-
-
-def _warn_if_stale(tensor: Tensor) -> None:
-    """Warn when backward adds into a `.grad` set before the tensor's last in-place write
-    (an update that forgot to clear it: the new gradient adds into the old one)."""
-    grad = tensor._grad
-    last = max(getattr(tensor, "_grad_at", 0),  # (0: unpickled from before this slot)
-               grad._version[0] if grad._version is not None else 0)
-    if tensor._version is not None and tensor._version[0] > last:
-        name = f"'{tensor.name}' " if tensor.name else ""
-        warnings.warn(f"backward(): the tensor {name}(shape {tensor.shape}) was changed in place "
-                      f"(an update?) since its .grad was set, and gradients add up: this one "
-                      f"adds into the old. Clear .grad after each update: w.grad = None, "
-                      f"w.grad.zero_() or optimizer.zero_grad()", stacklevel=5)
 
 
 _grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lose no gradient

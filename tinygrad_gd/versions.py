@@ -11,9 +11,17 @@ inputs (or its output, when it saved that) was written after that time.
 
 This extension is always on: it is the guarantee that a gradient is never computed
 from values the forward pass never saw.
+
+The same clock tells when backward adds into a `.grad` set before the tensor's last write
+(an update not followed by `w.grad = None` or `optimizer.zero_grad()`): that gradient
+mixes the steps, and is said where it is used (`tell_if_mixed`: reading `.grad`,
+`optimizer.step()`), not where it is made, as a GAN's generator step adds into the
+discriminator's gradients, which are cleared before they are used.
 """
 from __future__ import annotations
 
+import warnings
+import weakref
 from typing import Any
 
 from .engine import Extension, Function, switch
@@ -79,3 +87,26 @@ class VersionCheck(Extension):
 
 
 switch(VersionCheck())
+
+
+mixed: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id(.grad) -> that .grad
+
+
+def grad_mixed(tensor: Any) -> bool:
+    """Whether a gradient added into `tensor.grad` now mixes steps: it was set before the
+    tensor's last write (or already mixed)."""
+    grad = tensor._grad
+    last = max(getattr(tensor, "_grad_at", 0),  # (0: unpickled from before this slot)
+               grad._version[0] if grad._version is not None else 0)
+    return (tensor._version is not None and tensor._version[0] > last
+            or mixed.pop(id(grad), None) is grad)
+
+
+def tell_if_mixed(tensor: Any, stacklevel: int) -> None:
+    """Warn, once, where a `.grad` that mixes gradients from before and after an update is
+    used (`stacklevel`: the caller's frame, as warnings counts it)."""
+    if tensor._grad is not None and mixed.pop(id(tensor._grad), None) is tensor._grad:
+        warnings.warn(f".grad of {tensor.name or 'a tensor'} {tensor.shape} adds up gradients "
+                      f"from before and after an update: clear .grad after each update "
+                      f"(w.grad = None, w.grad.zero_(), optimizer.zero_grad())",
+                      stacklevel=stacklevel + 1)
