@@ -52,3 +52,14 @@ def test_grid_sample_of_a_constant_image_draws_the_entries_it_reads_by_name():
     grid = F.affine_grid(theta, (1, 1, 3, 3), align_corners=False)
     inputs, names = _drawn(F.grid_sample(image, grid, align_corners=False).sum())
     assert inputs == [] and "image at the grid's taps" in names
+
+
+def test_a_dcgan_generators_box_holds_the_zeros_it_makes_and_lists_only_its_weight():
+    """A transposed convolution makes zeros to add its blocks into: inside the module
+    call's box, not drawn as an input the user never gave nor listed as a parameter."""
+    generator = nn.Sequential(nn.ConvTranspose2d(4, 2, 4, 2, 1, bias=False), nn.Tanh())
+    noise = Tensor(RNG.standard_normal((2, 4, 1, 1)), name="noise")
+    loss = (generator(noise) ** 2).mean()
+    source = html.unescape(tg.draw_graph(loss, model=generator).source)
+    assert "(zeros)" not in source and "params: 0.weight<" in source.replace("</", "<")
+    assert "noise" in source  # (the user's data stays drawn)

@@ -2,8 +2,10 @@
 
 `with scope(owner):` (what calling a module does) tags every node recorded inside with
 the tuple of enclosing owners, outermost first (`node.scope`), and a number per call
-(`node.scope_calls`), so the renderer can fold each module call's nodes into one box.
-The tagging joins the engine as an extension switched on only while a block runs.
+(`node.scope_calls`), so the renderer can fold each module call's nodes into one box;
+an array a function made for itself inside (`made_here`) gets both as
+`tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
+an extension switched on only while a block runs.
 """
 from __future__ import annotations
 
@@ -29,6 +31,15 @@ class ScopeTags(Extension):
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         if node.parents and _stack.owners:
             node.scope, node.scope_calls = _stack.owners, _stack.calls
+
+
+def made_here(tensor: Any) -> Any:
+    """`tensor` (an array a function made for itself: zeros, a mask), tagged with the
+    module calls running in this thread, if any, so that it folds into their box (an op
+    of constants is not: it may be the user's data, reshaped); returns it."""
+    if _stack.owners:
+        tensor._made_in = (_stack.owners, _stack.calls)
+    return tensor
 
 
 _tags = ScopeTags()

@@ -36,7 +36,8 @@ class Tensor:
     dtypes, given explicitly, are for data that needs no gradient (labels, indices)."""
 
     __slots__ = ("_data", "_version", "_grad", "_grad_at", "_requires_grad", "name", "_ctx",
-                 "_made_by", "__weakref__")  # _made_by: set on a constant an op or function made
+                 "_made_by", "_made_in", "__weakref__")  # for the diagrams, on a constant:
+    # the op that made it (_made_by), the module calls a function made it in (_made_in)
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,

@@ -441,8 +441,8 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
                  [f"module call: {count} nodes ({_opens(drawing.options)} draws them)"]]
         for word, state in (("params", False), ("buffers", True)):  # state: not learned
             named = [drawing.name(i)[0] for i in box.tensors if graph.tensors[i]._ctx is None
-                     and drawing.name(i)[1] and (id(graph.tensors[i]) in drawing.names.buffers
-                                                 ) == state]
+                     and drawing.name(i)[1] and getattr(graph.tensors[i], "_made_in", None) is None
+                     and (id(graph.tensors[i]) in drawing.names.buffers) == state]
             if named:  # (the first three, then how many more)
                 more = f" + {len(named) - 3} more" if len(named) > 3 else ""
                 lines.append([f"{word}: " + ", ".join(_escape(n) for n in named[:3]) + more])

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -369,12 +370,14 @@ def _edges(graph: _Graph, layout: _Layout) -> dict[tuple[str, str], list]:
     return edges
 
 
-def _call_key(ctx: Function, level: int) -> tuple | None:
-    """The module call at nesting `level` an op ran in; None when it ran outside one.
+def _call_key(ctx: Any, level: int) -> tuple | None:
+    """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
+    was made in); None when it ran outside one.
 
     Calls of the same module are told apart when the core records per-call numbers
     (`ctx.scope_calls`); without them, every call of one module shares one box.
     """
+    ctx = SimpleNamespace(scope=ctx[0], scope_calls=ctx[1]) if isinstance(ctx, tuple) else ctx
     scope = getattr(ctx, "scope", ())
     if len(scope) <= level:
         # a leaf module (a Linear) called shallower inside a model folds at its own level,
@@ -420,8 +423,10 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
         else:
             users = {op_unit[c] for c in graph.consumers[i]}
             unit = next(iter(users)) if len(users) == 1 and i not in roots else None
+            made = getattr(tensor, "_made_in", None)  # (a constant made in a module call)
             inside = (tensor.requires_grad or tensor.ndim == 0 or id(tensor) in names.tensors
-                      or getattr(tensor, "frozen_mask", None) is not None)
+                      or getattr(tensor, "frozen_mask", None) is not None
+                      or made is not None and unit_of_call.get(_call_key(made, level)) == unit)
         if unit in boxes and inside:
             boxes[unit].tensors.append(i)
             tensor_unit.append(unit)

@@ -23,6 +23,7 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..ops.reductions import accumulator
+from ..scope import made_here
 from ..tensor import Tensor, _as_array
 from ..values import default_float
 from .registration import _float_dtype
@@ -75,7 +76,7 @@ def _constant(values: np.ndarray, name: str, like: Any = None) -> Tensor:
     if like is not None:
         dtype = np.dtype(getattr(like, "dtype", like))
         values = values.astype(dtype if dtype.kind == "f" else np.float64, copy=False)
-    return _named(Tensor.from_op(values, None), name)
+    return _named(made_here(Tensor.from_op(values, None)), name)
 
 
 def _dropout_mask(where: str, shape: tuple[int, ...], p: Any, generator: Any, dtype: Any,
