@@ -45,6 +45,7 @@ The second part (they need lgamma and digamma, and the transforms):
     ContinuousBernoulli (and the kl rules of it and Pareto)     continuous_bernoulli.py
     LowRankMultivariateNormal (and its kl rules)                low_rank.py
     LKJCholesky, Wishart (and Wishart's kl rule)                matrix_distributions.py
+    the rest of PyTorch's kl rules (Cauchy-Cauchy, ...)         kl_more.py
 
 The module `transforms` has every transform, as torch.distributions.transforms.
 
@@ -78,6 +79,7 @@ from .continuous_more import (FisherSnedecor, GeneralizedPareto, HalfCauchy, Inv
 from .continuous_bernoulli import ContinuousBernoulli
 from .low_rank import LowRankMultivariateNormal
 from .matrix_distributions import LKJCholesky, Wishart
+from . import kl_more  # noqa: F401  (registers its kl rules)
 
 __all__ = ["constraints", "Distribution", "Normal", "Uniform", "Exponential", "Laplace",
            "Cauchy", "Gumbel", "HalfNormal", "LogNormal", "Bernoulli", "Geometric",
