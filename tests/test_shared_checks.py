@@ -22,9 +22,9 @@ RNG = np.random.default_rng(7)
 
 
 def _source(output: Tensor) -> str:
-    """The diagram's Graphviz source, its HTML labels unescaped (no Graphviz program
-    needed)."""
-    return html.unescape(tg.draw_graph(output.sum()).source)
+    """The diagram's Graphviz source, every op drawn (a constant a module call makes folds
+    into its box otherwise), its HTML labels unescaped (no Graphviz program needed)."""
+    return html.unescape(tg.draw_graph(output.sum(), open_modules=True).source)
 
 
 # ------------------------------------------------------------------ named constants
