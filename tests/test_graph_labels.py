@@ -613,3 +613,13 @@ def test_a_box_past_max_nodes_with_open_modules_says_max_nodes_opens_it():
     loss = model(tg.Tensor(np.ones((1, 2)))).sum()
     source = draw_graph(loss, model=model, open_modules=True, max_nodes=10).source
     assert "max_nodes=None draws them" in source and "open_modules=True draws" not in source
+
+
+def test_a_users_tensor_that_needs_a_gradient_stays_outside_the_module_box():
+    """An input being optimised (style transfer, gradcheck) is data fed in, drawn as its
+    own node: not folded into the first module's box and listed among its params."""
+    model = nn.Sequential(*[nn.Linear(2, 2, seed=k) for k in range(12)])
+    x = tg.Tensor(np.ones((1, 2)), requires_grad=True, name="x")
+    source = draw_graph(model(x).sum(), model=model, max_nodes=20).source
+    assert "module call" in source and "params: 0.weight, 0.bias" in source
+    assert "params: x" not in source and "x, 0.weight" not in source and "<B>x</B>" in source

@@ -372,11 +372,8 @@ def _edges(graph: _Graph, layout: _Layout) -> dict[tuple[str, str], list]:
 
 def _call_key(ctx: Any, level: int) -> tuple | None:
     """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
-    was made in); None when it ran outside one.
-
-    Calls of the same module are told apart when the core records per-call numbers
-    (`ctx.scope_calls`); without them, every call of one module shares one box.
-    """
+    was made in); None when it ran outside one. Calls of the same module are told apart
+    by the per-call numbers (`ctx.scope_calls`); without them, they share one box."""
     ctx = SimpleNamespace(scope=ctx[0], scope_calls=ctx[1]) if isinstance(ctx, tuple) else ctx
     scope = getattr(ctx, "scope", ())
     if len(scope) <= level:
@@ -414,8 +411,8 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
     tensor_unit = []
     for i in range(n):
         # A tensor folds into a box when the box made it (the module call's result: the
-        # box shows it), or when only that box uses it and it is a parameter or scalar
-        # constant of the box; data fed in and the output stay visible.
+        # box shows it), or when only that box uses it and it is a Parameter or constant of
+        # the box; data fed in (a user's tensor that needs a gradient too), the output not.
         tensor = graph.tensors[i]
         if tensor._ctx is not None:
             unit = op_unit[i] if i not in roots else None
@@ -424,7 +421,8 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
             users = {op_unit[c] for c in graph.consumers[i]}
             unit = next(iter(users)) if len(users) == 1 and i not in roots else None
             made = getattr(tensor, "_made_in", None)  # (a constant made in a module call)
-            inside = (tensor.requires_grad or tensor.ndim == 0 or id(tensor) in names.tensors
+            inside = (tensor.requires_grad and hasattr(type(tensor), "frozen_mask")  # (nn's)
+                      or tensor.ndim == 0 or id(tensor) in names.tensors
                       or getattr(tensor, "frozen_mask", None) is not None
                       or made is not None and unit_of_call.get(_call_key(made, level)) == unit)
         if unit in boxes and inside:
