@@ -27,10 +27,10 @@ from . import constraints
 from .continuous import Exponential, Gumbel, Laplace, Normal, Uniform, _standard, _uniform_open
 from .continuous_more import Pareto
 from .discrete import _ProbsOrLogits, _binary_log_prob
-from .distribution import Distribution, constant
+from .distribution import Distribution
 from .exponential_family import ExponentialFamily
 from .gamma_family import Beta, Gamma
-from .kl import _infinite_where, register_kl
+from .kl import _infinite, _infinite_where, register_kl
 
 __all__ = ["ContinuousBernoulli"]
 
@@ -159,12 +159,6 @@ class ContinuousBernoulli(_ProbsOrLogits, ExponentialFamily):
 
 
 # -- kl_divergence rules -----------------------------------------------------------------------
-def _infinite(p: Distribution, q: Distribution) -> Tensor:
-    """inf, of the broadcast batch shape of p and q (q gives 0 where p does not)."""
-    shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
-    return constant(np.full(shape, math.inf), p._dtype)
-
-
 def _xlogx(x: Tensor) -> Tensor:
     return x.xlogy(x)
 

@@ -82,6 +82,23 @@ def _infinite_where(mask: np.ndarray, values: Tensor) -> Tensor:
     return where(np.broadcast_to(mask, values.shape), np.inf, values)
 
 
+def _batch_shape(p: Distribution, q: Distribution) -> tuple[int, ...]:
+    """The broadcast batch shape of p and q, or a one-line ValueError naming both."""
+    try:
+        return np.broadcast_shapes(p.batch_shape, q.batch_shape)
+    except ValueError:
+        a, b = type(p).__name__, type(q).__name__
+        which = (f"{p.batch_shape} and {q.batch_shape} of the two {a}" if a == b else
+                 f"{p.batch_shape} of {a} and {q.batch_shape} of {b}")
+        raise ValueError(f"kl_divergence: the batch shapes {which} do not broadcast together; "
+                         f"give shapes that do (equal, or 1 where they differ)") from None
+
+
+def _infinite(p: Distribution, q: Distribution) -> Tensor:
+    """inf, of the broadcast batch shape, in p's dtype: q gives 0 where p does not."""
+    return constant(np.full(_batch_shape(p, q), math.inf), p._dtype)
+
+
 @register_kl(Normal, Normal)
 def _kl_normal_normal(p: Normal, q: Normal) -> Tensor:
     var_ratio = (p.scale / q.scale).square()
@@ -266,11 +283,7 @@ def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> Tenso
     if p.event_shape != q.event_shape:
         raise ValueError(f"kl_divergence: two {names[0]} of event shapes {p.event_shape} and "
                          f"{q.event_shape}; give distributions of one event shape")
-    try:
-        batch_shape = np.broadcast_shapes(p.batch_shape, q.batch_shape)
-    except ValueError:
-        raise ValueError(f"kl_divergence: the batch shapes {p.batch_shape} and {q.batch_shape} "
-                         f"of the two {names[0]} do not broadcast together") from None
+    batch_shape = _batch_shape(p, q)
     p_params, p_log_normalizer, slopes = p._log_normalizer_slopes()
     q_params = q._natural_params
     result = q._log_normalizer(*q_params) - p_log_normalizer

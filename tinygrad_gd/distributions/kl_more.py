@@ -34,25 +34,14 @@ from ..tensor import Tensor
 from .continuous import _EULER_GAMMA, Cauchy, Exponential, Gumbel, HalfNormal, Laplace, \
     LogNormal, Normal, Uniform
 from .discrete import Bernoulli, Geometric
-from .distribution import Distribution, constant
+from .distribution import Distribution
 from .gamma_family import Beta, Gamma
-from .kl import _infinite_where, kl_divergence, register_kl
+from .kl import _batch_shape, _infinite, _infinite_where, kl_divergence, register_kl
 from .transformed import TransformedDistribution
 
 __all__: list[str] = []
 
 _LOG_2PI = math.log(2 * math.pi)
-
-
-def _batch_shape(p: Distribution, q: Distribution) -> tuple[int, ...]:
-    """The broadcast batch shape of p and q, or a one-line ValueError."""
-    try:
-        return np.broadcast_shapes(p.batch_shape, q.batch_shape)
-    except ValueError:
-        raise ValueError(f"kl_divergence: the batch shapes {p.batch_shape} of "
-                         f"{type(p).__name__} and {q.batch_shape} of {type(q).__name__} do "
-                         f"not broadcast together; give shapes that do (equal, or 1 where "
-                         f"they differ)") from None
 
 
 def _register(type_p: type, type_q: type) -> Callable:
@@ -65,11 +54,6 @@ def _register(type_p: type, type_q: type) -> Callable:
         register_kl(type_p, type_q)(rule)
         return fn
     return decorator
-
-
-def _infinite(p: Distribution, q: Distribution) -> Tensor:
-    """inf, of the broadcast batch shape, in p's dtype (q gives 0 where p does not)."""
-    return constant(np.full(_batch_shape(p, q), math.inf), p._dtype)
 
 
 for _p, _q in [(Exponential, Beta), (Exponential, Uniform), (Gamma, Beta), (Gamma, Uniform),
