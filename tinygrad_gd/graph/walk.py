@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import SimpleNamespace
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -91,7 +92,7 @@ class _Graph:
     roots: list[int]  # the output, or a culprit op's inputs in order
     output: int | None  # the drawn output; None when drawing a culprit op's inputs
 
-    @property
+    @cached_property  # (asked of every label: the output's values read once a drawing)
     def finite(self) -> bool:
         """Whether the drawn output is finite: a -inf inside is then a mask's (exp gave 0)."""
         return self.output is not None and bool(np.isfinite(self.tensors[self.output]._data).all())
