@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from test_statistics_products import _compare, _flat  # (values and gradients against torch)
 
 torch = pytest.importorskip("torch")  # every test compares with PyTorch
 
@@ -26,39 +27,6 @@ THREE2 = RNG.standard_normal((4, 3))
 TIES = np.array([[1.0, 2.0, 2.0, 2.0, 3.0], [5.0, 5.0, 1.0, 1.0, 0.0]])
 NAN = float("nan")
 WITH_NAN = np.array([[1.0, NAN, 2.0, 0.5], [NAN, NAN, NAN, NAN], [3.0, -1.0, 4.0, 2.0]])
-
-
-def _flat(result):
-    return list(result) if isinstance(result, (tuple, list)) else [result]
-
-
-def _compare(ours_fn, torch_fn, arrays, dtype=np.float64, tol=1e-10):
-    """Values (indices too) and gradients of ours_fn and torch_fn on the same arrays."""
-    ours = [tg.Tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    theirs = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
-    got, expected = _flat(ours_fn(*ours)), _flat(torch_fn(*theirs))
-    assert len(got) == len(expected)
-    loss = torch_loss = None
-    for mine, their in zip(got, expected):
-        assert mine.shape == tuple(their.shape)
-        assert mine.dtype == np.dtype(str(their.dtype).split(".")[1])
-        np.testing.assert_allclose(mine.data, their.detach().numpy(), rtol=tol, atol=tol,
-                                   equal_nan=True)
-        if their.requires_grad:
-            weight = RNG.standard_normal(mine.shape).astype(dtype)
-            term = (mine * tg.Tensor(weight, dtype=dtype)).sum()
-            torch_term = (their * torch.tensor(weight)).sum()
-            loss = term if loss is None else loss + term
-            torch_loss = torch_term if torch_loss is None else torch_loss + torch_term
-    if torch_loss is None:
-        return
-    loss.backward()
-    torch_loss.backward()
-    for mine, their in zip(ours, theirs):
-        expected_grad = torch.zeros_like(their) if their.grad is None else their.grad
-        mine_grad = np.zeros(mine.shape) if mine.grad is None else mine.grad.data
-        np.testing.assert_allclose(mine_grad, expected_grad.numpy(), rtol=tol, atol=tol,
-                                   equal_nan=True)
 
 
 # name: our function, PyTorch's, the inputs (float64, requiring gradients)
