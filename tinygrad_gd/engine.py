@@ -148,7 +148,7 @@ class Function:
         inputs = Tensor.operands(inputs, cls.name)  # numbers and arrays become constants
         ctx = cls()
         ctx.parents, ctx.saved_tensors = (), ()  # parents: the inputs, once recorded
-        ctx.needs_input_grad = tuple([bool(t.requires_grad) for t in inputs])
+        ctx.needs_input_grad = tuple([bool(t._requires_grad) for t in inputs])
         arrays = [t._data for t in inputs]
         if not cls.built_in:
             arrays = [read_only_view(a) for a in arrays]
@@ -184,7 +184,7 @@ class Function:
             raise RuntimeError(f"backward of op '{ctx.name}' returned {len(input_grads)} "
                                f"gradients for {len(ctx.parents)} inputs (a number given to "
                                f"apply is an input too: pass parameters as keywords, p=3)")
-        return [_fit(g, parent._data, ctx.name) if g is not None and parent.requires_grad
+        return [_fit(g, parent._data, ctx.name) if g is not None and parent._requires_grad
                 else None for g, parent in zip(input_grads, ctx.parents)]
 
     def __repr__(self) -> str:
@@ -215,7 +215,7 @@ def toposort(*outputs: Any, every: bool = False) -> list:
         else:
             opened.add(tensor)
             for parent in reversed(tensor._ctx.parents) if tensor._ctx is not None else ():
-                if (every or parent.requires_grad) and parent not in opened:
+                if (every or parent._requires_grad) and parent not in opened:
                     stack.append(parent)
     order.reverse()
     return order
