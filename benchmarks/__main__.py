@@ -7,6 +7,8 @@
     python -m benchmarks --update-readme      also put the tables into benchmarks/README.md
     python -m benchmarks --against REV        only: the working tree's engine against
                                               revision REV, interleaved in one process
+    python -m benchmarks --against REV --processes
+                                              the same, each side in its own process
 
 The tables go to stdout as markdown and to benchmarks/out/latest.md, the raw numbers
 to benchmarks/out/latest.json (benchmarks/out/ is ignored by git).
@@ -70,12 +72,15 @@ def main() -> None:
                         help="write the tables into benchmarks/README.md")
     parser.add_argument("--against", metavar="REV",
                         help="only compare the working tree with git revision REV")
+    parser.add_argument("--processes", action="store_true",
+                        help="with --against: each side in its own process, alternating")
     args = parser.parse_args()
     if args.against:
         from .against import run as against
 
         print(machine_markdown(machine_info()) + "\n", flush=True)
-        print(against(args.against, quick=args.quick).markdown(), flush=True)
+        print(against(args.against, quick=args.quick, processes=args.processes).markdown(),
+              flush=True)
         return
     names = args.only.split(",") if args.only else list(DEFAULT)
     if args.profile and "profile" not in names:

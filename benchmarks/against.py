@@ -7,6 +7,11 @@ relatively, so `git archive REV tinygrad_gd` unpacked in a temporary folder load
 second package, `tinygrad_gd_at_<commit>`, beside the current one. Read-only for the
 repository: git archive writes nothing into it.
 
+`--against REV --processes`: each side in its own process instead, the two alternating a few
+times, each process keeping its fastest batch per scenario. On a machine where one
+process's interleaving misleads (two copies of one revision read 0.66x in the twelfth
+round), this is the steadier comparison; it is what rounds 12 to 17 did by hand.
+
 Scenarios, the same code run by each version: the tiny step (benchmark 1), the chain of
 100 ops forward+backward (benchmark 2), the 784-128-10 MLP step at batch 64 with nn and with plain ops (benchmark 3),
 and forward+backward of a 20,000-op chain (benchmark 4's chain). A scenario the old
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import atexit
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -24,14 +30,15 @@ import tarfile
 import tempfile
 from typing import Any, Callable
 
-from .harness import (OURS, ROOT, Section, Stat, fmt_ratio, fmt_stat_time, interleave, package,
-                      pin_threads, ratios, table)
+from .harness import (OURS, ROOT, Section, Stat, calibrate, fmt_ratio, fmt_stat_time, fmt_time,
+                      interleave, package, pin_threads, ratios, table, time_batch)
 
 DEEP = 20_000
 
 
-def load_revision(rev: str) -> tuple[str, str]:
-    """Import tinygrad_gd as it was at `rev`; return its package name and short commit."""
+def load_revision(rev: str) -> tuple[str, str, str]:
+    """Import tinygrad_gd as it was at `rev`; return its package name, short commit and the
+    folder holding it (on sys.path)."""
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -48,7 +55,7 @@ def load_revision(rev: str) -> tuple[str, str]:
     name = f"{OURS}_at_{sha}"
     os.rename(os.path.join(folder, OURS), os.path.join(folder, name))
     sys.path.insert(0, folder)
-    return name, sha
+    return name, sha, folder
 
 
 def scenarios(name: str, quick: bool) -> list[tuple[str, Callable[[str], Callable[[], Any]]]]:
@@ -73,8 +80,10 @@ def scenarios(name: str, quick: bool) -> list[tuple[str, Callable[[str], Callabl
     ]
 
 
-def run(rev: str, quick: bool = False) -> Section:
-    name, sha = load_revision(rev)
+def run(rev: str, quick: bool = False, processes: bool = False) -> Section:
+    if processes:
+        return run_in_processes(rev, quick)
+    name, sha, _ = load_revision(rev)
     section = Section(f"The working tree's {OURS} against {rev} ({sha})")
     rows, notes = [], []
     with pin_threads(1):
@@ -102,3 +111,55 @@ def run(rev: str, quick: bool = False) -> Section:
     if notes:
         section.blocks.append("\n".join(f"- {n}" for n in notes))
     return section
+
+
+def worker(name: str, quick: bool) -> dict[str, float]:
+    """One process's turn (`python -m benchmarks.against NAME [--quick]`): the fastest
+    batch's seconds per call of each scenario that revision can run."""
+    best = {}
+    with pin_threads(1):
+        for title, make in scenarios(name, quick):
+            try:
+                step = make(name)
+            except (ImportError, AttributeError, TypeError):
+                continue  # (the parent notes the scenario missing on that side)
+            calls = calibrate(step, 0.2 if quick else 0.5, 0.05 if quick else 0.1)
+            best[title] = min(time_batch(step, calls) for _ in range(5 if quick else 9))
+    return best
+
+
+def run_in_processes(rev: str, quick: bool = False) -> Section:
+    """The working tree and `rev`, each in its own worker process, alternating."""
+    name, sha, folder = load_revision(rev)
+    sides = {"now": (OURS, ROOT), "then": (name, folder)}
+    runs: dict[str, list[dict[str, float]]] = {"now": [], "then": []}
+    for turn in range(3 if quick else 5):
+        for side in (("now", "then") if turn % 2 == 0 else ("then", "now")):
+            package_name, path = sides[side]
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([path, ROOT])}
+            done = subprocess.run([sys.executable, "-m", "benchmarks.against", package_name]
+                                  + (["--quick"] if quick else []), cwd=ROOT, env=env,
+                                  capture_output=True, text=True, check=True)
+            runs[side].append(json.loads(done.stdout.splitlines()[-1]))
+    section = Section(f"The working tree's {OURS} against {rev} ({sha}), each in its own "
+                      f"process, {len(runs['now'])} turns each, alternating")
+    rows, notes = [], []
+    for title, _ in scenarios(name, quick):
+        if not all(title in r for r in runs["now"] + runs["then"]):
+            notes.append(f"{title}: skipped, one side cannot run it.")
+            continue
+        now, then = [r[title] for r in runs["now"]], [r[title] for r in runs["then"]]
+        pairs = [a / b for a, b in zip(now, then)]
+        rows.append([title, fmt_time(min(now)), fmt_time(min(then)),
+                     f"{min(now) / min(then):.3f}x", f"{min(pairs):.2f} - {max(pairs):.2f}"])
+    section.blocks.append(table(["scenario", "working tree (fastest turn)", f"{sha} (fastest turn)",
+                                 f"working tree / {sha} (below 1: faster now)",
+                                 "turn by turn"], rows))
+    notes.append("Each turn is one process timing every scenario (its fastest batch); the "
+                 "sides alternate, so a slow minute of the machine falls on both.")
+    section.blocks.append("\n".join(f"- {n}" for n in notes))
+    return section
+
+
+if __name__ == "__main__":
+    print(json.dumps(worker(sys.argv[1], "--quick" in sys.argv)))

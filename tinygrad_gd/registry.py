@@ -20,8 +20,12 @@ _reserved: set[str] = set()  # `tg.` names that are no op's function: tg.zeros, 
 
 
 def built_in(op: Any) -> bool:
-    """Whether `op` is one of the package's own ops (defined in a tinygrad_gd module)."""
-    return op.__module__.startswith("tinygrad_gd.")
+    """Whether `op` is one of the package's own ops (defined in one of its modules, under
+    whatever name the package was imported: benchmarks/against.py renames an old one)."""
+    return op.__module__.startswith(_PACKAGE)
+
+
+_PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
 
 
 def registered_ops() -> dict[str, Any]:
