@@ -9,7 +9,8 @@ environment, `python -m benchmarks`. One module per benchmark of issue 6:
     deep.py        4. backward through chains of up to 1,000,000 ops: time per node, memory, cycles
     loop.py        5. memory over 10,000 training steps of the MNIST 784 -> 10 network
     profile_engine.py   cProfile hotspots of the engine in the same scenarios (`--profile`)
-    against.py     the working tree's engine against a git revision, interleaved (`--against REV`)
+    against.py     the working tree's engine against a git revision, interleaved (`--against REV`),
+                   or each in its own process, alternating (`--processes`)
     harness.py     the timing method (interleaved rounds, medians, round-by-round ratios),
                    thread pinning, machine description and the tables
 

@@ -36,9 +36,10 @@ from .harness import (OURS, ROOT, Section, Stat, calibrate, fmt_ratio, fmt_stat_
 DEEP = 20_000
 
 
-def load_revision(rev: str) -> tuple[str, str, str]:
+def load_revision(rev: str, rename: bool = True) -> tuple[str, str, str]:
     """Import tinygrad_gd as it was at `rev`; return its package name, short commit and the
-    folder holding it (on sys.path)."""
+    folder holding it (on sys.path). `rename=False`: unpacked under its own name and not
+    imported here (a worker process imports it from the folder)."""
     try:
         sha = subprocess.run(["git", "rev-parse", "--short", f"{rev}^{{commit}}"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout.strip()
@@ -52,6 +53,8 @@ def load_revision(rev: str) -> tuple[str, str, str]:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
+    if not rename:
+        return OURS, sha, folder
     name = f"{OURS}_at_{sha}"
     os.rename(os.path.join(folder, OURS), os.path.join(folder, name))
     sys.path.insert(0, folder)
@@ -116,6 +119,11 @@ def run(rev: str, quick: bool = False, processes: bool = False) -> Section:
 def worker(name: str, quick: bool) -> dict[str, float]:
     """One process's turn (`python -m benchmarks.against NAME [--quick]`): the fastest
     batch's seconds per call of each scenario that revision can run."""
+    import importlib
+
+    folder = os.path.dirname(os.path.dirname(importlib.import_module(name).__file__))
+    assert os.path.realpath(folder) == os.path.realpath(os.getcwd()), \
+        f"the worker imported {name} from {folder}, not from its current directory"
     best = {}
     with pin_threads(1):
         for title, make in scenarios(name, quick):
@@ -130,15 +138,16 @@ def worker(name: str, quick: bool) -> dict[str, float]:
 
 def run_in_processes(rev: str, quick: bool = False) -> Section:
     """The working tree and `rev`, each in its own worker process, alternating."""
-    name, sha, folder = load_revision(rev)
-    sides = {"now": (OURS, ROOT), "then": (name, folder)}
+    # each side imports the package by its own name (a renamed one would not know its
+    # ops as its own), from its folder: first on the worker's path (the current directory)
+    name, sha, folder = load_revision(rev, rename=False)
     runs: dict[str, list[dict[str, float]]] = {"now": [], "then": []}
     for turn in range(3 if quick else 5):
         for side in (("now", "then") if turn % 2 == 0 else ("then", "now")):
-            package_name, path = sides[side]
+            path = ROOT if side == "now" else folder
             env = {**os.environ, "PYTHONPATH": os.pathsep.join([path, ROOT])}
-            done = subprocess.run([sys.executable, "-m", "benchmarks.against", package_name]
-                                  + (["--quick"] if quick else []), cwd=ROOT, env=env,
+            done = subprocess.run([sys.executable, "-m", "benchmarks.against", name]
+                                  + (["--quick"] if quick else []), cwd=path, env=env,
                                   capture_output=True, text=True, check=True)
             runs[side].append(json.loads(done.stdout.splitlines()[-1]))
     section = Section(f"The working tree's {OURS} against {rev} ({sha}), each in its own "
