@@ -164,7 +164,8 @@ def test_the_op_after_a_folded_module_call_names_it_as_its_box_does():
     assert any(lab.startswith("4: Linear(4 -> 3)\n") for lab, _ in nodes.values())
     assert "∂/∂(4: Linear(4 -> 3) result) = 1" in op_lines(nodes, "sub")
     opened = parse(draw_graph(loss, model=model, mode="backward", open_modules=True).source)[0]
-    assert "∂/∂linear result = 1" in op_lines(opened, "sub")  # drawn open: the op's name
+    assert "∂/∂(4: Linear(4 -> 3) result) = 1" in op_lines(opened, "sub")  # open: the same
+    assert any(lab.startswith("4: Linear(4 -> 3) result") for lab, _ in opened.values())
 
 
 def test_every_linear_of_a_nested_model_folds_alike():
@@ -418,6 +419,44 @@ def test_a_small_network_shows_its_weights_and_a_big_one_folds(tmp_path):
     model, loss = mlp((784, 128, 64, 10), 4)
     text = svg_texts(render_graph(loss, tmp_path / "big.svg", mode="backward", model=model))
     assert "0: Linear(784 -> 128)" in text and "module call" in text
+
+
+@needs_dot
+def test_an_open_networks_layers_are_told_apart_without_model(tmp_path):
+    # 3 -> 4 -> 2 drawn open read "linear result" twice, and relu's "∂/∂linear result"
+    # could be either; without model= the weights were "parameter #1" to "#4"
+    model, loss = mlp((3, 4, 2), 2)
+    text = svg_texts(render_graph(loss, tmp_path / "open.svg", mode="backward"))
+    assert "linear result" not in text and "parameter" not in text, text
+    assert "0: Linear(3 -> 4) result" in text and "2: Linear(4 -> 2) result" in text
+    assert "∂/∂(0: Linear(3 -> 4) result) = 1 where" in text, text
+    for name in ("0.weight", "0.bias", "2.weight", "2.bias"):
+        assert name in text
+    assert text == svg_texts(render_graph(loss, tmp_path / "named.svg", mode="backward",
+                                          model=model))  # what model= says, found alone
+
+
+def test_one_layer_called_twice_numbers_its_results():
+    layer = nn.Linear(3, 3, seed=1)
+    loss = layer(layer(tg.Tensor([[0.5, -1.0, 2.0]])).relu()).sum()
+    loss.backward()
+    nodes = parse(draw_graph(loss, mode="backward").source)[0]
+    firsts = {lab.split("\n")[0] for lab, _ in nodes.values()}
+    assert {"Linear(3 -> 3) result #1 (1, 3)", "Linear(3 -> 3) result #2 (1, 3)",
+            "weight (3, 3)", "bias (3,)"} <= firsts, firsts
+    assert "∂/∂(Linear(3 -> 3) result #1) = 1 where (Linear(3 -> 3) result #1) > 0, else 0" \
+        in op_lines(nodes, "relu"), op_lines(nodes, "relu")
+
+
+def test_parameters_of_two_models_stay_unnamed_without_model():
+    # two models' "0.weight" would read alike: names come from model= only then
+    first, second = nn.Sequential(nn.Linear(2, 2, seed=0)), nn.Sequential(nn.Linear(2, 1, seed=1))
+    loss = second(first(tg.Tensor([[1.0, 2.0]]))).sum()
+    loss.backward()
+    firsts = [lab.split("\n")[0] for lab, _ in parse(draw_graph(loss).source)[0].values()]
+    assert not any(f.startswith("0.weight") for f in firsts), firsts
+    named = parse(draw_graph(loss, model=second).source)[0]
+    assert any(lab.startswith("0.weight (1, 2)") for lab, _ in named.values())
 
 
 @needs_dot

@@ -71,9 +71,12 @@ def test_each_step_of_a_models_pass_shows_its_own_node():
     texts = [visible_text(frame) for frame in steps.frames]
     assert all(a != b for a, b in zip(texts, texts[1:]))
     done = [k for k, caption in enumerate(steps.captions) if "gradient of 0.weight" in caption]
-    assert done and "0.weight" in texts[done[0]] and "Linear(3 -> 3)" not in texts[0]
+    assert done and "0.weight" in texts[done[0]]
+    # open: each layer's op drawn, its result named by the call; no box
+    assert "module call" not in texts[0] and texts[0].count("linear") == 5
+    assert "0: Linear(3 -> 3) result" in texts[0]
     folded = tg.backward_steps(loss, model=model, open_modules=False)  # still on request
-    assert "0: Linear(3 -> 3)" in visible_text(folded.frames[0])
+    assert "0: Linear(3 -> 3) module call" in visible_text(folded.frames[0])
 
 
 def test_a_highlight_asked_for_is_marked_in_every_frame():

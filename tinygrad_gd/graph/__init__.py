@@ -28,7 +28,9 @@ A large graph built by `nn` modules shows one box per module
 call, titled with the module's name in the model (as `named_modules()` gives it), its class
 and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's layer
 0; `open_modules=True` opens them); an op after a box names its result as the box does
-(`∂/∂(4: Linear(64 -> 10) result)`).
+(`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls opened (a small
+network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 -> 2)
+result`, the same module's calls numbered).
 
 Two views:
 
@@ -87,7 +89,9 @@ source.
 with one frame per step of the engine's pass.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
-backward pass, folding module calls), `labels.py` (the text of nodes and edges, styles),
+backward pass, folding module calls), `calls.py` (which module call an op ran in, the
+title of its box, what a call returned), `options.py` (the drawing options, checked),
+`labels.py` (the text of nodes and edges, styles),
 `text.py` (numbers and arrays as label text, escaping), `derivatives.py` (an op's local
 derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,

@@ -21,9 +21,11 @@ from ..engine import Function
 from ..tensor import Tensor
 from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
                      _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
-                     _Options, _red, _styled, _tensor_lines)
+                     _red, _styled, _tensor_lines)
+from .calls import _called_model
 from .folds import _fold_structure, _modules_fold_above
 from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
+from .options import _Options
 from .products import _edge_lines
 from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
@@ -229,6 +231,8 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
     `structure`: fold long sums, alike inputs and long chains (`folds.py`); the step-by-step
     frames do not, since each step's gradient belongs to a node of its own."""
     graph = _collect(roots, with_output=culprit is None)
+    if not names.tensors and not names.modules:  # (no model= or params=: the model called)
+        names = _names(None, _called_model(graph))
     names.add_views(graph.tensors)
     hidden = _hidden_constants(graph, names, options)
     refine = (None if options.max_nodes is None or not structure else

@@ -1,7 +1,7 @@
 """Labels and layout: what each node and edge says, and how it looks.
 
-- the options every drawing takes (`_Options`), the node styles and the legend's words
-  (numbers and arrays as text, and label pieces, are in `text.py`);
+- the node styles and the legend's words (the options every drawing takes are in
+  `options.py`; numbers and arrays as text, and label pieces, in `text.py`);
 - `_Drawing`: what the node and edge writers need, computed once (names, kinds,
   gradients, local derivatives, which backward step a frame shows);
 - the text of each node (`_tensor_lines`, `_op_lines`, `_box_lines`) and the notes under
@@ -14,20 +14,18 @@ of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from ..engine import Function
-from ..grad_mode import check_flag
+from .calls import _call_result
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _opens, _pieces,
                    _plain, _value)
 from .folds import _structure_lines
+from .options import _Options
 from .walk import _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
-_DIRECTIONS = ("LR", "RL", "TB", "BT")
-_MODES = ("forward", "backward")
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
 
 _STYLES: dict[str, dict[str, str]] = {
@@ -70,48 +68,6 @@ _LEGEND = (
 
 
 _SYMBOLS = {"add": "+", "sub": "-", "mul": "×", "div": "/", "pow": "**"}
-
-
-@dataclass
-class _Options:
-    show_data: bool
-    show_grad: bool
-    direction: str
-    max_nodes: int | None
-    mode: str
-    legend: bool
-    precision: int
-    constants: bool = False
-    open_modules: bool = False
-
-    @classmethod
-    def checked(cls, where: str, show_data: bool = True, show_grad: bool = True,
-                direction: str = "TB", max_nodes: int | None = 200, mode: str = "forward",
-                legend: bool = False, precision: int = 4, constants: bool = False,
-                open_modules: bool = False, **_names_and_highlight: Any) -> _Options:
-        unknown = set(_names_and_highlight) - {"params", "model", "highlight"}
-        if unknown:
-            raise TypeError(f"{where}: unknown option(s) {sorted(unknown)}")
-        if direction not in _DIRECTIONS:
-            raise ValueError(f"{where}: direction must be one of {_DIRECTIONS} (Graphviz's "
-                             f"rankdir), got {direction!r}")
-        if mode not in _MODES:
-            raise ValueError(f"{where}: mode must be 'forward' or 'backward', got {mode!r}")
-        if max_nodes is not None and (isinstance(max_nodes, bool)
-                                      or not isinstance(max_nodes, (int, np.integer))
-                                      or max_nodes < 2):
-            raise ValueError(f"{where}: max_nodes must be None (draw every node) or an "
-                             f"integer >= 2, got {max_nodes!r}")
-        if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)) \
-                or not 1 <= precision <= 17:
-            raise ValueError(f"{where}: precision must be an integer from 1 to 17 "
-                             f"(significant digits), got {precision!r}")
-        show_data, show_grad, legend, constants, open_modules = (  # (show_data="no": refused)
-            check_flag(where, name, flag) for name, flag in zip(
-                ("show_data", "show_grad", "legend", "constants", "open_modules"),
-                (show_data, show_grad, legend, constants, open_modules)))
-        return cls(show_data, show_grad, direction, None if max_nodes is None else int(max_nodes),
-                   mode, legend, int(precision), constants, open_modules)
 
 
 def _red(text: str) -> str:
@@ -205,8 +161,9 @@ class _Drawing:
                 self.layout.op_unit[c] != self.layout.tensor_unit[i]
                 for c in self.graph.consumers[i]):  # a module call's result: as its box
             return f"{box.title} result", False
-        if tensor._ctx is not None:
-            return f"{tensor._ctx.name} result", False
+        if tensor._ctx is not None:  # (what an opened module call returned: as its box)
+            call = _call_result(self.graph, i, self.names)
+            return f"{call or tensor._ctx.name} result", False
         if tensor.requires_grad:
             return "parameter", False
         # (an op's result of constants only: data, made by that op, maybe the user's own)
@@ -243,15 +200,19 @@ class _Drawing:
 
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
-    """Numbers for the inputs of one op that need a gradient and share a name: position ->
-    1, 2, ... among the tensors of that name which collide anywhere, in graph order."""
+    """Numbers for the inputs of one op that need a gradient and share a name, and for the
+    results of calls of one module drawn open (`Linear(3 -> 3) result`, a layer applied
+    twice): position -> 1, 2, ... among the tensors of that name, in graph order."""
     graph = drawing.graph
     clashing: dict[str, set[int]] = {}
-    for inputs in graph.parents:
+    groups = [[i for i in range(len(graph.tensors)) if i not in drawing.hidden
+               and drawing.layout.tensor_unit[i] == f"t{i}"
+               and _call_result(graph, i, drawing.names)]]  # (drawn as nodes of their own)
+    for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad
+                             and p not in drawing.hidden] for inputs in graph.parents]:
         by_name: dict[str, set[int]] = {}
         for p in inputs:
-            if graph.tensors[p].requires_grad and p not in drawing.hidden:
-                by_name.setdefault(drawing._base_name(p)[0], set()).add(p)
+            by_name.setdefault(drawing._base_name(p)[0], set()).add(p)
         for name, positions in by_name.items():
             if len(positions) > 1:
                 clashing.setdefault(name, set()).update(positions)
@@ -377,7 +338,8 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
         precision = drawing.options.precision
         for p, (local, per_element) in drawing.local(i).items():
             name = drawing.name(p)[0]  # `(4: Linear(64 -> 10) result)`: one name
-            start = f"∂/∂{_escape(f'({name})' if ': ' in name else name)} = "
+            bracket = ": " in name or "(" in name  # (a module call's title: ∂/∂(...))
+            start = f"∂/∂{_escape(f'({name})' if bracket else name)} = "
             book = drawing.textbook(i, p)
             if book is not None:
                 line = [start + _escape(book.formula, 10**3)]

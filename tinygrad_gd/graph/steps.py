@@ -29,7 +29,8 @@ from ..files import atomic_write_bytes, check_replaceable
 from ..tensor import Tensor
 from .dot import _emit, _prepare, rendered
 from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_folder
-from .labels import _HIDDEN, _Drawing, _Options
+from .labels import _HIDDEN, _Drawing
+from .options import _Options
 from .text import _array
 from .walk import _names
 

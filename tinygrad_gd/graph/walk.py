@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from types import SimpleNamespace
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -22,6 +21,7 @@ from .. import engine
 from ..engine import Function
 from ..versions import output_written, written_since
 from ..tensor import Tensor
+from .calls import _call_key, _module_title
 
 
 @dataclass
@@ -371,24 +371,6 @@ def _edges(graph: _Graph, layout: _Layout) -> dict[tuple[str, str], list]:
     return edges
 
 
-def _call_key(ctx: Any, level: int) -> tuple | None:
-    """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
-    was made in); None when it ran outside one. Calls of the same module are told apart
-    by the per-call numbers (`ctx.scope_calls`); without them, they share one box."""
-    ctx = SimpleNamespace(scope=ctx[0], scope_calls=ctx[1]) if isinstance(ctx, tuple) else ctx
-    scope = getattr(ctx, "scope", ())
-    if len(scope) <= level:
-        # a leaf module (a Linear) called shallower inside a model folds at its own level,
-        # as its siblings deeper down do; a loss module (called outside) stays open
-        children = getattr(scope[-1], "children", None) if len(scope) > 1 else None
-        if not callable(children) or list(children()):
-            return None
-        level = len(scope) - 1
-    key = tuple(id(owner) for owner in scope[:level + 1])  # grouping only, never an id shown
-    calls = getattr(ctx, "scope_calls", None)
-    return key + tuple(calls[:level + 1]) if calls else key
-
-
 def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
                   hidden: frozenset[int] = frozenset()) -> _Layout:
     n = len(graph.tensors)
@@ -434,35 +416,6 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
     layout = _Layout(op_unit, tensor_unit, boxes, {}, "culprit" if culprit else None)
     layout.edges = _edges(graph, layout)
     return layout
-
-
-def _module_title(owners: tuple, names: _Names) -> str:
-    """`0: Linear(784 -> 128)`: the module's name (as PyTorch's printed model numbers a
-    Sequential's layers) and kind; the enclosing kinds (`Block/Linear`) when unnamed.
-
-    The name comes from `model=`, else from the outermost module of the call, whose
-    `named_modules()` names every module inside it.
-    """
-    owner = owners[-1]
-    kind = type(owner).__name__
-    n_in, n_out = getattr(owner, "in_features", None), getattr(owner, "out_features", None)
-    if isinstance(n_in, int) and isinstance(n_out, int):
-        kind += f"({n_in} -> {n_out})"
-    name = names.modules.get(id(owner)) or _name_inside(owners)
-    if name:
-        return f"{name}: {kind}"
-    return "/".join([*(type(o).__name__ for o in owners[:-1]), kind])
-
-
-def _name_inside(owners: tuple) -> str | None:
-    """The name of the innermost module within the outermost one (`0`, `block.fc1`)."""
-    if len(owners) < 2 or not callable(getattr(owners[0], "named_modules", None)):
-        return None
-    try:
-        found = {id(module): name for name, module in owners[0].named_modules()}
-    except Exception:  # a user's module that cannot list its modules: no name
-        return None
-    return found.get(id(owners[-1])) or None
 
 
 def _fold_far_nodes(graph: _Graph, layout: _Layout, max_nodes: int) -> _Layout:

@@ -1,0 +1,87 @@
+"""Module calls in a diagram: which call an op ran in, its title, what it returned.
+
+- `_call_key`: the module call at a nesting level that an op (or a constant made inside
+  a call) belongs to, the key the boxes of `walk._fold_modules` are grouped by.
+- `_module_title`: `0: Linear(784 -> 128)`, the module's name in the model and its kind,
+  the title of its box.
+- `_call_result`: that title for a tensor a module call returned (made inside the call,
+  used outside it), so a drawing names `0: Linear(3 -> 4) result`, not `linear result`,
+  whether the call is drawn as a box or opened.
+- `_called_model`: the model whose calls made the graph, which names its parameters
+  (`0.weight`) when a drawing is given no `model=`.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+
+def _call_key(ctx: Any, level: int) -> tuple | None:
+    """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
+    was made in); None when it ran outside one. Calls of the same module are told apart
+    by the per-call numbers (`ctx.scope_calls`); without them, they share one box."""
+    ctx = SimpleNamespace(scope=ctx[0], scope_calls=ctx[1]) if isinstance(ctx, tuple) else ctx
+    scope = getattr(ctx, "scope", ())
+    if len(scope) <= level:
+        # a leaf module (a Linear) called shallower inside a model folds at its own level,
+        # as its siblings deeper down do; a loss module (called outside) stays open
+        children = getattr(scope[-1], "children", None) if len(scope) > 1 else None
+        if not callable(children) or list(children()):
+            return None
+        level = len(scope) - 1
+    key = tuple(id(owner) for owner in scope[:level + 1])  # grouping only, never an id shown
+    calls = getattr(ctx, "scope_calls", None)
+    return key + tuple(calls[:level + 1]) if calls else key
+
+
+def _module_title(owners: tuple, names: Any) -> str:
+    """`0: Linear(784 -> 128)`: the module's name (as PyTorch's printed model numbers a
+    Sequential's layers) and kind; the enclosing kinds (`Block/Linear`) when unnamed.
+
+    The name comes from `model=`, else from the outermost module of the call, whose
+    `named_modules()` names every module inside it.
+    """
+    owner = owners[-1]
+    kind = type(owner).__name__
+    n_in, n_out = getattr(owner, "in_features", None), getattr(owner, "out_features", None)
+    if isinstance(n_in, int) and isinstance(n_out, int):
+        kind += f"({n_in} -> {n_out})"
+    name = names.modules.get(id(owner)) or _name_inside(owners)
+    if name:
+        return f"{name}: {kind}"
+    return "/".join([*(type(o).__name__ for o in owners[:-1]), kind])
+
+
+def _name_inside(owners: tuple) -> str | None:
+    """The name of the innermost module within the outermost one (`0`, `block.fc1`)."""
+    if len(owners) < 2 or not callable(getattr(owners[0], "named_modules", None)):
+        return None
+    try:
+        found = {id(module): name for name, module in owners[0].named_modules()}
+    except Exception:  # a user's module that cannot list its modules: no name
+        return None
+    return found.get(id(owners[-1])) or None
+
+
+def _call_result(graph: Any, i: int, names: Any) -> str | None:
+    """The title of the innermost module call that returned tensor `i` of `graph` (made by
+    an op of that call and used by an op outside it); None when it is no call's result."""
+    ctx = graph.tensors[i]._ctx
+    scope = getattr(ctx, "scope", ())
+    if not scope:
+        return None
+    level = len(scope) - 1
+    key = _call_key(ctx, level)
+    if any(_call_key(graph.tensors[c]._ctx, level) != key for c in graph.consumers[i]):
+        return _module_title(scope, names)
+    return None
+
+
+def _called_model(graph: Any) -> Any:
+    """The one outermost module with parameters that ops of `graph` ran in (`model(x)`;
+    a loss module holds none), or None: none, or several (which would name alike)."""
+    called = {id(ctx.scope[0]): ctx.scope[0] for ctx in (t._ctx for t in graph.tensors)
+              if getattr(ctx, "scope", ())}
+    with_parameters = [m for m in called.values() if callable(getattr(m, "parameters", None))
+                       and any(True for _ in m.parameters())]
+    return with_parameters[0] if len(with_parameters) == 1 else None
