@@ -322,6 +322,35 @@ def test_adjoint_as_torchs():
     assert tg.adjoint(tg.ones(2, 3, dtype=tg.float32)).dtype == np.float32
 
 
+def test_mm_and_bmm_as_torchs_and_only_for_their_shapes():
+    # both were names of matmul: tg.bmm of two matrices and tg.mm of batches gave products
+    # torch refuses (a model ported from here would fail there)
+    torch = pytest.importorskip("torch")
+    _grads(torch, tg.mm, torch.mm, RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4)))
+    _grads(torch, lambda a, b: a.mm(b), lambda a, b: a.mm(b), RNG.standard_normal((1, 3)),
+           RNG.standard_normal((3, 1)))
+    _grads(torch, tg.bmm, torch.bmm, RNG.standard_normal((2, 3, 4)),
+           RNG.standard_normal((2, 4, 5)))
+    _grads(torch, lambda a, b: a.bmm(b), lambda a, b: a.bmm(b), RNG.standard_normal((1, 2, 2)),
+           RNG.standard_normal((1, 2, 3)))
+    a, b = tg.ones(2, 3, 4), tg.ones(2, 4, 5)
+    assert tg.gradcheck(lambda x, y: tg.bmm(x, y), (tg.tensor(RNG.standard_normal((2, 3, 4)),
+                        requires_grad=True), tg.tensor(RNG.standard_normal((2, 4, 1)),
+                                                       requires_grad=True)))
+    assert tg.mm(tg.ones(2, 3, dtype=tg.float32), tg.ones(3, 2, dtype=tg.float32)).dtype == \
+        np.float32
+    for call, words in [(lambda: tg.mm(a, b),
+                         "mm: mat1 must be a matrix (2 axes), got shape (2, 3, 4)"),
+                        (lambda: tg.mm(tg.ones(3), tg.ones(3, 2)), "mm: mat1 must be a matrix"),
+                        (lambda: tg.mm(tg.ones(2, 3), tg.ones(2, 3)), "cannot be multiplied"),
+                        (lambda: tg.bmm(tg.ones(3, 4), tg.ones(4, 5)), "bmm: expected batch1 to be a 3-D"),
+                        (lambda: a.bmm(tg.ones(1, 4, 5)), "the same number of batches"),
+                        (lambda: a.bmm(tg.ones(2, 3, 5)), "cannot be multiplied")]:
+        with pytest.raises((ValueError, RuntimeError)) as error:
+            call()
+        assert words in _message(error)
+
+
 DIAGONALS = [((3, 3), 0, 0, 1), ((3, 5), 2, 0, 1), ((4, 3), -1, 0, 1), ((2, 3, 4), 1, 2, 0),
              ((2, 3, 4), 0, -1, -3), ((3, 2), 5, 0, 1)]
 

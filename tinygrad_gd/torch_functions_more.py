@@ -8,7 +8,9 @@ giving torch's four tensors, `tg.celu_`, ...). Integer functions without gradien
 `bitwise_not` (what `&`, `|`, `^`, `~` compute), `bitwise_left_shift` and
 `bitwise_right_shift` (and `<<`, `>>`: a shift by a negative count or by the dtype's width
 or more gives 0, or -1 for a negative value shifted right, as torch's), `gcd`, `lcm`;
-predicates `isposinf`, `isneginf`, `isreal`, `x.is_signed()`. In the graph: `adjoint` (the
+predicates `isposinf`, `isneginf`, `isreal`, `x.is_signed()`. In the graph: `mm` and `bmm`
+(`matmul` of two matrices, of two equal batches of matrices, as torch's: no broadcast,
+no vector), `adjoint` (the
 last two axes swapped: the values are real), `diagonal_scatter` and `index_put` (the op
 `scatter` or `scatter_add` on the flattened input, so input and the written values get
 gradients), and `index_put_` in place.
@@ -25,14 +27,15 @@ from .in_place import _from_op
 from .logic import _constant, _values
 from .nn import functional as F
 from .nn.layer_functions import _as_tensor
-from .ops.arguments import broadcast, integer, one_axis
+from .products import _batches
+from .ops.arguments import broadcast, integer, matrix_product, one_axis
 from .tensor import Tensor, _raw
 from .torch_functions import _add_in_place, _stride
 
 __all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "embedding_bag", "celu_", "selu_",
            "rrelu_", "threshold_", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "isposinf", "isneginf",
-           "isreal", "adjoint", "diagonal_scatter", "index_put", "index_put_"]
+           "isreal", "mm", "bmm", "adjoint", "diagonal_scatter", "index_put", "index_put_"]
 
 # -- PyTorch's top-level neural-network functions: F's, under torch's signatures ------------
 conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
@@ -285,6 +288,19 @@ def index_put_(input: Any, indices: Any, values: Any,  # noqa: A002
     return input.index_put_(indices, values, accumulate)
 
 
+def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002  (torch's names)
+    """torch.mm: the product of two matrices, (n, m) @ (m, p); `matmul` in the graph. Any
+    other number of axes is refused (matmul (@) takes vectors and batches)."""
+    matrix_product("mm", input, mat2)
+    return _as_tensor("mm", input) @ _as_tensor("mm", mat2, what="mat2")
+
+
+def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002  (torch's names)
+    """torch.bmm: b products of matrices, (b, n, m) @ (b, m, p) -> (b, n, p); `matmul` in
+    the graph. Operands of other shapes are refused: no broadcast, as torch's."""
+    return _batches("bmm", input, mat2)
+
+
 def _method(function: Any) -> Any:
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         return function(self, *args, **kwargs)
@@ -301,7 +317,7 @@ def _operator(function: Any, swapped: bool = False) -> Any:
 
 
 for _function in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
-                  bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, adjoint,
+                  bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, mm, bmm, adjoint,
                   diagonal_scatter, index_put):
     setattr(Tensor, _function.__name__, _method(_function))
 Tensor.is_signed = _is_signed

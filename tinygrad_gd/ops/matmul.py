@@ -11,8 +11,8 @@ from ..engine import Function
 from .arguments import same_dtype, to_tensor
 
 
-class MatMul(Function, methods=("matmul", "__matmul__", "mm", "bmm"), reflected=("__rmatmul__",),
-             functions=("matmul", "mm", "bmm")):
+class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__",),
+             functions=("matmul",)):
     """Matrix product `x @ y` (1-D, 2-D and batched with broadcast batch axes, as NumPy's).
 
     forward: `x @ y`
