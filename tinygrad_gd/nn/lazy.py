@@ -227,7 +227,8 @@ class LazyModuleMixin:
                              f"{self._inferred} from x first")
         return super().forward(*args, **kwargs)  # type: ignore[misc]
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
         """Module's load_state_dict; an uninitialized tensor named in `state` first takes
         the loaded shape (PyTorch's lazy load), and the size is inferred from it."""
         saved = {name: (value, type(value), value._data) for name, value in vars(self).items()
@@ -235,7 +236,7 @@ class LazyModuleMixin:
         inferred = getattr(self, self._inferred)
         try:
             self._materialize_from(state)
-            return Module.load_state_dict(self, state, strict)  # type: ignore[arg-type]
+            return Module.load_state_dict(self, state, strict, assign)  # type: ignore[arg-type]
         except BaseException:
             for value, kind, data in saved.values():  # nothing loaded: lazy again
                 value.__class__, value._data = kind, data

@@ -7,20 +7,21 @@ registration call and no `super().__init__()` are needed (PyTorch's `register_bu
 `register_parameter` and `add_module` are there for code written with them). Names are
 dotted paths, as in PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in
 PyTorch's order: a module's own parameters first, then each sub-module's, in attribute
-order.
+order. Saving and loading them (`state_dict`, `load_state_dict`) is module_state.py's work.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping, NamedTuple
+from typing import Any, Callable, Iterator, Mapping, MutableMapping
 
 import numpy as np
 
-from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
+from .module_state import (IncompatibleKeys, StateDictError, fill_state_dict, load_state,
+                           state_dict_arguments)
 from .registration import check_assignment, check_constructor_arguments, check_name
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys", "StateDictError"]
@@ -122,19 +123,6 @@ class Buffer(Tensor):
 
     def __repr__(self) -> str:
         return "Buffer" + super().__repr__()[len("Tensor"):]
-
-
-class IncompatibleKeys(NamedTuple):
-    """What `load_state_dict(strict=False)` did not load: names the model has and the
-    state lacks, and names the state has and the model lacks."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
-class StateDictError(ValueError, RuntimeError):
-    """`load_state_dict` refused a state (names or shapes that differ): PyTorch's error there
-    is a RuntimeError, a wrong argument's here a ValueError; `except` catches it as either."""
 
 
 class Module:
@@ -404,27 +392,36 @@ class Module:
         return self
 
     # -- saving and loading ------------------------------------------------------------
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """A snapshot of every parameter and buffer: {dotted name: copy of its array}.
+    def state_dict(self, *args: Any, destination: MutableMapping | None = None,
+                   prefix: str = "", keep_vars: bool = False) -> MutableMapping:
+        """A snapshot of every parameter and persistent buffer: {dotted name: copy of its
+        array}, PyTorch's arguments and order.
 
-        In PyTorch's order, module by module (this one first, then each sub-module's, in
-        attribute order), each module's parameters before its buffers. A tensor reached
-        by two names (tied weights: `model.out.weight = model.emb.weight`) is listed
-        under both, as in PyTorch. Copies, so later training leaves a saved state as it
-        was; save it with `tg.save(model, path)` and load it with
-        `model.load_state_dict(tg.load(path))` (atomic, and never unpickles).
+        Module by module (this one first, then each sub-module's, in attribute order), each
+        module's parameters before its buffers. A tensor reached by two names (tied weights:
+        `model.out.weight = model.emb.weight`) is listed under both, as in PyTorch. Copies,
+        so later training leaves a saved state as it was; save it with `tg.save(model,
+        path)` and load it with `model.load_state_dict(tg.load(path))` (atomic, never
+        unpickles). `prefix` goes before every name ("encoder." gives "encoder.0.weight");
+        `destination`, a dict, receives the entries in order and is returned (None: a new
+        dict); `keep_vars=True` gives the Parameter and Buffer tensors themselves, not
+        copies (`state_dict(keep_vars=True)["weight"] is model.weight`). Positional
+        arguments (destination, prefix, keep_vars) warn, as PyTorch's: use keywords.
         """
-        return {name: t._data.copy() for name, t in self._named_state()}
+        destination, prefix, keep_vars = state_dict_arguments(args, destination, prefix,
+                                                              keep_vars)
+        return fill_state_dict(self._named_state(prefix), destination, keep_vars)
 
-    def _named_state(self, prefix: str = "",
-                     ancestors: frozenset[int] = frozenset()) -> list[tuple[str, Tensor]]:
+    def _named_state(self, prefix: str = "", ancestors: frozenset[int] = frozenset()
+                     ) -> list[tuple[str, Tensor, "Module", str]]:
         """What state_dict saves and load_state_dict loads, every name of every tensor:
         this module's parameters, then its buffers, then each sub-module's (a module that
-        refers back to one holding it is not entered again)."""
+        refers back to one holding it is not entered again). Each as (dotted name, tensor,
+        the module holding it, its member name there)."""
         own = list(self._members())
         persistent = vars(self).get("_buffer_persistent", {})
-        found: list[tuple[str, Tensor]] = [
-            (prefix + name, t) for kind in (Parameter, Buffer) for name, t in own
+        found: list[tuple[str, Tensor, Module, str]] = [
+            (prefix + name, t, self, name) for kind in (Parameter, Buffer) for name, t in own
             if isinstance(t, kind) and persistent.get(name, True)]
         inside = ancestors | {id(self)}
         for name, child in own:
@@ -432,57 +429,26 @@ class Module:
                 found += child._named_state(f"{prefix}{name}.", inside)
         return found
 
-    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
-        """Copy arrays from `state` into the parameters of the same names.
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
+        """Load arrays (or Tensors) from `state_dict` into the parameters and buffers of the
+        same names.
 
-        Every entry is checked before anything is copied: a name known to both with a
-        different shape or dtype is always an error; with `strict=True` (the default) so
-        is a missing or an unexpected name. On error nothing changes and the message
-        lists every entry that differs. With `strict=False` the matching entries are
-        loaded and the names that did not match are returned.
+        Every entry is checked before anything changes: a name known to both with a
+        different shape is always an error, and so (assign=False) is a different dtype;
+        with `strict=True` (the default) so is a missing or an unexpected name. On error
+        nothing changes and the message lists every entry that differs. With
+        `strict=False` the matching entries are loaded and the names that did not match
+        are returned (`IncompatibleKeys`, printed as PyTorch's).
+
+        `assign=False` copies the values into the existing arrays (optimizers keep working
+        on them). `assign=True` (PyTorch's) replaces each loaded tensor by a new Parameter
+        or Buffer holding a copy of the state's values with the state's dtype; a Parameter
+        keeps the old one's requires_grad (and frozen entries), and tied weights stay
+        tied. An optimizer made before then still holds the old tensors and no longer
+        updates the model: make it after loading.
         """
-        if not isinstance(state, Mapping) and not hasattr(state, "keys"):
-            raise TypeError(f"load_state_dict: expected a mapping of names to arrays (such as "
-                            f"model.state_dict() or np.load('file.npz')), got "
-                            f"{type(state).__name__}")
-        own = dict(self._named_state())
-        names = list(state.keys())
-        # a tied tensor loaded under one of its names is not missing (a file saved before
-        # state_dict listed every name of a tied tensor)
-        loaded = {id(own[n]) for n in names if n in own}
-        missing = [n for n in own if n not in state and id(own[n]) not in loaded]
-        unexpected = [n for n in names if n not in own]
-        values: dict[str, np.ndarray] = {}
-        problems: list[str] = []
-        for name in names:
-            if name not in own:
-                continue
-            value = state[name]
-            value = value.data if isinstance(value, Tensor) else np.asarray(value)
-            p = own[name]
-            if value.shape != p.shape:  # (cls_to_become: a lazy layer's, not made yet)
-                lazy = "; a lazy layer's: call the model once first" * hasattr(p, "cls_to_become")
-                problems.append(f"  {name}: shape {value.shape} in the state, {p.shape} in "
-                                f"the model{lazy}")
-            elif value.dtype != p.dtype:
-                problems.append(f"  {name}: dtype {value.dtype} in the state, {p.dtype} in the "
-                                f"model (convert with .astype(np.{p.dtype}))")
-            else:
-                values[name] = value
-        if strict:
-            problems += [f"  {n}: in the model, missing from the state" for n in missing]
-            problems += [f"  {n}: in the state, not a parameter of the model" for n in unexpected]
-        if problems:
-            entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
-            hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
-                    "ones)" if strict and (missing or unexpected) else "")
-            raise StateDictError(f"load_state_dict: {entries} of the state differ from "
-                                 f"{type(self).__name__}'s parameters, so nothing was "
-                                 f"loaded:\n" + "\n".join(problems) + hint)
-        with no_grad():
-            for name, value in values.items():
-                own[name][...] = value  # in place: optimizers and views keep the same array
-        return IncompatibleKeys(missing, unexpected)
+        return load_state(self, state_dict, strict, assign, (Parameter, Buffer))
 
     # -- printing ------------------------------------------------------------------------
     def extra_repr(self) -> str:

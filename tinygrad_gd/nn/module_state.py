@@ -1,0 +1,190 @@
+"""Saving and loading a Module's state: what `Module.state_dict` (PyTorch's `destination=`,
+`prefix=`, `keep_vars=`) and `Module.load_state_dict` (`strict=`, `assign=`) do, what loading
+returns (`IncompatibleKeys`, printed as PyTorch prints it) and what it raises
+(`StateDictError`).
+
+Module's methods call these functions with the module and its Parameter and Buffer classes,
+so this module does not import module.py. A module's state is the list its `_named_state`
+gives: (dotted name, tensor, the module holding it, the member's name there), a tied tensor
+once per name.
+"""
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, MutableMapping
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..engine import no_grad
+from ..grad_mode import check_flag
+from ..tensor import Tensor
+
+__all__ = ["IncompatibleKeys", "StateDictError", "state_dict_arguments", "fill_state_dict",
+           "load_state"]
+
+_POSITIONAL = ("destination", "prefix", "keep_vars")
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` did not load: names the model has and the
+    state lacks, and names the state has and the model lacks. Printed as PyTorch's:
+    `<All keys matched successfully>` when both lists are empty."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys!r}, "
+                f"unexpected_keys={self.unexpected_keys!r})")  # (PyTorch's class name)
+
+    __str__ = __repr__
+
+
+class StateDictError(ValueError, RuntimeError):
+    """`load_state_dict` refused a state (names or shapes that differ): PyTorch's error there
+    is a RuntimeError, a wrong argument's here a ValueError; `except` catches it as either."""
+
+
+def state_dict_arguments(args: tuple, destination: Any, prefix: Any,
+                         keep_vars: Any) -> tuple[MutableMapping | None, str, bool]:
+    """`state_dict`'s arguments checked: positional ones (destination, prefix, keep_vars, in
+    PyTorch's order) are read with PyTorch's FutureWarning."""
+    if len(args) > len(_POSITIONAL):
+        raise TypeError(f"state_dict: takes at most 3 positional arguments (destination, "
+                        f"prefix, keep_vars), got {len(args)}; pass them as keywords")
+    given = {"destination": destination, "prefix": prefix, "keep_vars": keep_vars}
+    for name, value in zip(_POSITIONAL, args):
+        keyword = given[name]
+        if (keyword is not None if name == "destination" else
+                keyword is not False if name == "keep_vars" else keyword != ""):
+            raise TypeError(f"state_dict: got {name} both positionally ({value!r:.40}) and as "
+                            f"a keyword ({keyword!r:.40}); pass it once, as a keyword")
+        given[name] = value
+    if not isinstance(given["prefix"], str):
+        raise TypeError(f"state_dict: prefix must be a str (such as 'encoder.'), got "
+                        f"{type(given['prefix']).__name__} {given['prefix']!r:.40}")
+    keep = check_flag("state_dict", "keep_vars", given["keep_vars"])
+    if given["destination"] is not None and not isinstance(given["destination"],
+                                                           MutableMapping):
+        raise TypeError(f"state_dict: destination must be a mutable mapping (a dict) to put "
+                        f"the entries into, or None for a new dict, got "
+                        f"{type(given['destination']).__name__}")
+    if args:  # (PyTorch's deprecation, shown where state_dict was called)
+        warnings.warn("state_dict: positional arguments are deprecated, as in PyTorch; use "
+                      "keywords instead: state_dict(destination=..., prefix=..., "
+                      "keep_vars=...)", FutureWarning, stacklevel=3)
+    return given["destination"], given["prefix"], keep
+
+
+def fill_state_dict(named: list[tuple], destination: MutableMapping | None,
+                    keep_vars: bool) -> MutableMapping:
+    """Put every (name, tensor) of `named` into `destination` (a new dict when None), in
+    order: a copy of the array, or with keep_vars the tensor itself. Returns `destination`."""
+    target: MutableMapping = {} if destination is None else destination
+    for name, tensor, *_ in named:
+        target[name] = tensor if keep_vars else tensor._data.copy()
+    return target
+
+
+def load_state(module: Any, state: Any, strict: Any, assign: Any,
+               kinds: tuple[type, type]) -> IncompatibleKeys:
+    """`module.load_state_dict(state, strict, assign)`; `kinds`: (Parameter, Buffer), the
+    classes of the tensors assign=True makes. Every entry is checked before anything
+    changes; a tensor with two names (tied) is loaded once and stays tied."""
+    if not isinstance(state, Mapping) and not hasattr(state, "keys"):
+        raise TypeError(f"load_state_dict: expected a mapping of names to arrays (such as "
+                        f"model.state_dict() or np.load('file.npz')), got "
+                        f"{type(state).__name__}")
+    strict = check_flag("load_state_dict", "strict", strict)
+    assign = check_flag("load_state_dict", "assign", assign)
+    slots = module._named_state()
+    own = {name: tensor for name, tensor, *_ in slots}
+    names = list(state.keys())
+    # a tied tensor loaded under one of its names is not missing (a file saved before
+    # state_dict listed every name of a tied tensor)
+    loaded = {id(own[n]) for n in names if n in own}
+    missing = [n for n in own if n not in state and id(own[n]) not in loaded]
+    unexpected = [n for n in names if n not in own]
+    values: dict[str, np.ndarray] = {}
+    problems: list[str] = []
+    for name in names:
+        if name not in own:
+            continue
+        value = state[name]
+        value = value._data if isinstance(value, Tensor) else np.asarray(value)
+        problem = _difference(name, value, own[name], assign, kinds[0])
+        if problem:
+            problems.append(problem)
+        else:
+            values[name] = value
+    if strict:
+        problems += [f"  {n}: in the model, missing from the state" for n in missing]
+        problems += [f"  {n}: in the state, not a parameter of the model" for n in unexpected]
+    if problems:
+        entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
+        hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
+                "ones)" if strict and (missing or unexpected) else "")
+        raise StateDictError(f"load_state_dict: {entries} of the state differ from "
+                             f"{type(module).__name__}'s parameters, so nothing was "
+                             f"loaded:\n" + "\n".join(problems) + hint)
+    if assign:
+        _assign(slots, values, kinds)
+    else:
+        with no_grad():
+            for name, value in values.items():
+                own[name][...] = value  # in place: optimizers and views keep the same array
+    return IncompatibleKeys(missing, unexpected)
+
+
+def _difference(name: str, value: np.ndarray, held: Tensor, assign: bool,
+                parameter: type) -> str | None:
+    """Why `value` cannot be loaded into `held` (a line of the error), or None."""
+    if value.shape != held.shape:  # (cls_to_become: a lazy layer's, not made yet)
+        lazy = "; a lazy layer's: call the model once first" * hasattr(held, "cls_to_become")
+        return f"  {name}: shape {value.shape} in the state, {held.shape} in the model{lazy}"
+    if not assign and value.dtype != held.dtype:
+        return (f"  {name}: dtype {value.dtype} in the state, {held.dtype} in the model "
+                f"(convert with .astype(np.{held.dtype}), or load with assign=True)")
+    if assign and isinstance(held, parameter) and held.requires_grad and value.dtype.kind != "f":
+        return (f"  {name}: dtype {value.dtype} in the state, but a parameter that learns "
+                f"needs a float dtype (convert with .astype(np.{held.dtype}))")
+    return None
+
+
+def _assign(slots: list[tuple], values: dict[str, np.ndarray], kinds: tuple[type, type]) -> None:
+    """Replace each loaded tensor by a new Parameter/Buffer holding a copy of the state's
+    array (its dtype too): a Parameter keeps the old one's requires_grad and frozen entries.
+    A tensor with two names gets one new tensor, the state's last value for it."""
+    parameter, buffer = kinds
+    held = {name: tensor for name, tensor, *_ in slots}
+    made: dict[int, Tensor] = {}
+    for name, value in values.items():
+        old = held[name]
+        if isinstance(old, parameter):
+            new = parameter(value, requires_grad=old.requires_grad, dtype=value.dtype,
+                            name=old.name)
+            if getattr(old, "frozen_mask", None) is not None:
+                new.freeze_(old.frozen_mask.copy())
+        else:
+            new = buffer(value, dtype=value.dtype, name=old.name)
+        made[id(old)] = new
+    for _, old, owner, member in slots:
+        if id(old) in made:
+            _replace(owner, member, made[id(old)])
+
+
+def _replace(owner: Any, member: str, new: Tensor) -> None:
+    """Put `new` where `owner`'s member is: an attribute, or `attr.i`, an item of a list or
+    tuple attribute (Module._members' names)."""
+    if member in vars(owner):
+        setattr(owner, member, new)
+        return
+    attr, _, index = member.rpartition(".")
+    items = vars(owner)[attr]
+    if isinstance(items, list):
+        items[int(index)] = new
+    else:
+        setattr(owner, attr, items[:int(index)] + (new,) + items[int(index) + 1:])
