@@ -262,7 +262,11 @@ class Generator(np.random.Generator):
     A new one is seeded with PyTorch's default seed, 67280421310721, so it too repeats
     from run to run. `seed()` reseeds from fresh entropy, `initial_seed()` gives the last
     seed; `get_state()` and `set_state()` take NumPy's state dict (PyTorch's: a uint8
-    tensor). CPU only: `device` is "cpu", any other refused."""
+    tensor). CPU only: `device` is "cpu", any other refused.
+
+    `copy.copy`, `copy.deepcopy` and pickle give a Generator of its own, as PyTorch's do:
+    it draws the same numbers as the original from that point on, each stream then going
+    on independently, and keeps `initial_seed()`."""
 
     def __init__(self, device: Any = "cpu") -> None:
         check_cpu(device, "Generator")
@@ -306,3 +310,16 @@ class Generator(np.random.Generator):
         self.bit_generator.state = _checked_state("Generator.set_state",
                                                   "Generator.get_state()", new_state)
         return self
+
+    def __reduce__(self) -> tuple:
+        # copy.copy, copy.deepcopy and pickle come here; NumPy's own would give a plain
+        # np.random.Generator (and copy.copy one sharing this stream)
+        return _copied_generator, (self.get_state(), dict(vars(self)))
+
+
+def _copied_generator(state: dict, attributes: dict) -> Generator:
+    """A Generator in `state`, with the attributes (initial_seed) of the one copied."""
+    generator = Generator()
+    generator.bit_generator.state = state
+    vars(generator).update(attributes)
+    return generator

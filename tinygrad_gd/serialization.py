@@ -34,20 +34,28 @@ Two promises:
 A truncated or corrupted file, or a path that is no regular file (a FIFO is never waited
 on), raises `LoadError` (naming the file and what to do) before anything is returned, so
 `model.load_state_dict(load(path))` either loads every parameter or changes nothing.
+
+As torch.save and torch.load, both take a binary file object instead of a path
+(`io.BytesIO`, `open(path, "wb")` / `"rb"`): save writes the same bytes at its position
+(built whole first: a refused save writes nothing), load reads the archive at its
+position and leaves it just past it. Reading and its checks live in
+`tinygrad_gd.serialization_format`.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
-import stat
-import tokenize
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Union
 
 import numpy as np
 
-from .files import as_path, atomic_write, kind_of
+from .files import as_path, atomic_write
+from .serialization_format import (FORMAT_KEY, FORMAT_VERSION, STRUCTURE_KEY, LoadError,
+                                   check_file_object, check_format, damaged,
+                                   describe_file_object, read_file_object, read_path)
 from .tensor import Tensor, _raw
 
 if TYPE_CHECKING:
@@ -55,52 +63,66 @@ if TYPE_CHECKING:
 
 __all__ = ["save", "load", "LoadError", "FORMAT_KEY", "FORMAT_VERSION", "STRUCTURE_KEY"]
 
-FORMAT_KEY = "__tinygrad_gd_format__"  # the marker entry; save refuses it as a name
-STRUCTURE_KEY = "__tinygrad_gd_structure__"  # a checkpoint's structure, JSON text as uint8
-# raise when the layout changes; load refuses versions it does not know.
-# 1: named arrays (a state_dict); 2: arrays and a structure (a nested checkpoint)
-FORMAT_VERSION = 2
 _MAX_NAME_BYTES = 0xFFFF  # a zip header stores a name's length in two bytes
 
 PathLike = Union[str, os.PathLike]
 
-# Errors a damaged archive can raise from zipfile or NumPy's .npy reader: each means "this
-# file cannot be read", and each becomes one LoadError.
-_READ_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError,
-                KeyError, SyntaxError, TypeError, NotImplementedError, OverflowError,
-                MemoryError, RuntimeError,  # RuntimeError: a flipped "encrypted" flag
-                tokenize.TokenError)  # a .npy header NumPy cannot tokenize
-# deflate expands at most 1032 to 1: an entry declaring more is damaged or hostile (a
-# "zip bomb" of a few KB asking for GBs); tg.save writes entries stored, uncompressed
-_DEFLATE_LIMIT = 1032
 _MAX_DEPTH = 100  # a checkpoint's nesting, at most: deeper ones meet Python's recursion limit
-
-
-class LoadError(ValueError):
-    """`load` could not read a file: damaged, truncated, not saved weights, or unsafe."""
 
 
 # ---------------------------------------------------------------------------------------
 # save
 
 
-def save(obj: "Module | Mapping[str, Any]", path: PathLike) -> None:
-    """Write a module's parameters (or a state dict, or a checkpoint) to `path` as an .npz.
+def save(obj: "Module | Mapping[str, Any]", f: "PathLike | IO[bytes]") -> None:
+    """Write a module's parameters (or a state dict, or a checkpoint) to `f` as an .npz:
+    a path, or a file object open for writing in binary mode (PyTorch's torch.save(obj, f)).
 
     `obj` is a `Module` or an optimizer (its `state_dict()` is saved), a mapping of names
     to arrays or Tensors, or a checkpoint: a dict nesting dicts (string or int keys),
     lists and tuples of arrays, Tensors, numbers, strings and None, such as
     `{"model": model.state_dict(), "optim": optimizer.state_dict(), "epoch": 3}`. The
-    file is written exactly at `path` (no suffix is added) and replaces an existing file
+    file is written exactly at the path (no suffix is added) and replaces an existing file
     only once it is complete and its directory lists every entry (a symbolic link to a
-    file at `path` is replaced by the file, its target left alone; a FIFO, a device or a
-    folder there, or a link to one or through /proc, is refused: `tinygrad_gd.files`). Load it with
-    `model.load_state_dict(tg.load(path))`, a checkpoint with `checkpoint = tg.load(path)`
-    and `optimizer.load_state_dict(checkpoint["optim"])`.
+    file there is replaced by the file, its target left alone; a FIFO, a device or a
+    folder there, or a link to one or through /proc, is refused: `tinygrad_gd.files`). Load
+    it with `model.load_state_dict(tg.load(path))`, a checkpoint with `checkpoint =
+    tg.load(path)` and `optimizer.load_state_dict(checkpoint["optim"])`.
+
+    A file object (`io.BytesIO`, `open(path, "wb")`, anything with `write`) gets the same
+    bytes, written at its position; flushing and closing it are the caller's. The archive
+    is built whole in memory first, so one refused (an entry that cannot be saved) writes
+    nothing into it. A file in text mode is refused (TypeError: open it with "wb"), and so
+    is a closed one (ValueError).
     """
+    if hasattr(f, "write"):
+        check_file_object(f, "save", writing=True)
+        _save_to_file_object(f, _arrays_to_save(obj))
+        return
     arrays = _arrays_to_save(obj)
-    atomic_write(path, lambda file: _write_npz(file, arrays), "save",
-                 check=lambda temporary: _check_written(temporary, path, arrays))
+    atomic_write(f, lambda file: _write_npz(file, arrays), "save",
+                 check=lambda temporary: _check_written(temporary, repr(os.fspath(f)), arrays))
+
+
+def _save_to_file_object(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
+    """The archive built and checked in memory, then written into `file` at its position."""
+    source = describe_file_object(file)
+    archive = io.BytesIO()
+    _write_npz(archive, arrays)
+    _check_written(archive, source, arrays)
+    data = memoryview(archive.getvalue())
+    written = 0
+    while written < len(data):
+        try:
+            count = file.write(data[written:])
+        except TypeError:  # a writer of text that is no io.TextIOBase
+            raise TypeError(f"save: {source} does not take bytes (a file in text mode?); open "
+                            f"it in binary mode ('wb'), or use io.BytesIO") from None
+        # a raw file may write only a part; None: a writer that does not count
+        if count == 0:
+            raise OSError(f"save: {source} took none of the last {len(data) - written} bytes "
+                          f"of the archive; give a file object that writes them all")
+        written = len(data) if count is None else written + count
 
 
 def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
@@ -238,14 +260,16 @@ def _check_name(name: str) -> None:
                          f"here; use a shorter name")
 
 
-def _check_written(temporary: Path, path: PathLike, arrays: Mapping[str, np.ndarray]) -> None:
-    """The complete archive lists every entry under its own name, before it replaces anything."""
+def _check_written(written: "Path | IO[bytes]", target: str,
+                   arrays: Mapping[str, np.ndarray]) -> None:
+    """The complete archive lists every entry under its own name, before it replaces
+    anything (or is written into a file object); `target` names where it goes."""
     expected = [name + ".npy" for name in arrays]
-    with zipfile.ZipFile(temporary) as archive:
+    with zipfile.ZipFile(written) as archive:
         found = archive.namelist()
     if found != expected:
         missing = sorted(set(expected) - set(found))[:3]
-        raise ValueError(f"save: the archive written for {os.fspath(path)!r} does not list the "
+        raise ValueError(f"save: the archive written for {target} does not list the "
                          f"entries it was given (missing {missing}); nothing was replaced. Check "
                          f"the names of the entries")
 
@@ -270,16 +294,25 @@ def _write_entry(member: IO[bytes], array: np.ndarray) -> None:
 # load
 
 
-def load(path: PathLike, map_location: Any = None, *,
+def load(f: "PathLike | IO[bytes]", map_location: Any = None, *,
          weights_only: bool | None = None) -> dict[str, Any]:
-    """Read a file written by `save`: a dict {parameter name: array}, in the saved order,
-    or the checkpoint saved, rebuilt exactly (its dicts, lists, tuples, numbers, strings
-    and None as they were; arrays and Tensors as ndarrays).
+    """Read what `save` wrote: a dict {parameter name: array}, in the saved order, or the
+    checkpoint saved, rebuilt exactly (its dicts, lists, tuples, numbers, strings and None
+    as they were; arrays and Tensors as ndarrays).
+
+    `f` is a path, or a file object open for reading in binary mode (`io.BytesIO`,
+    `open(path, "rb")`, anything with `read`), as torch.load takes: the archive is read
+    from its position, which is then left just past it (where torch's is left inside), so
+    archives saved one after another into one file object load back in order. A file
+    object that cannot seek is read to its end. A file in text mode is refused
+    (TypeError: open it with "rb"), and so is a closed one (ValueError); errors name it as
+    "the file object <...>".
 
     Every array is read (and its checksum verified) before this returns; pickled data is
     refused, so loading never runs code. Raises `FileNotFoundError` for a missing file and
-    `LoadError` for one that is truncated, corrupted, not an .npz of arrays, or written
-    by a newer format version. A plain `np.savez` archive of numeric arrays loads too.
+    `LoadError` for one (or a file object's archive) that is truncated, corrupted, not an
+    .npz of arrays, or written by a newer format version. A plain `np.savez` archive of
+    numeric arrays loads too (from a file object as well, at the position it was written).
 
     PyTorch's `map_location=None` or `"cpu"` and `weights_only=` (True or False) are
     accepted, so `torch.load`'s lines work; they change nothing: the arrays are on the CPU,
@@ -290,21 +323,17 @@ def load(path: PathLike, map_location: Any = None, *,
                          f"are on the CPU: give None or 'cpu'")
     if weights_only is not None and not isinstance(weights_only, bool):
         raise TypeError(f"load: weights_only must be True or False, got {weights_only!r}")
-    target = str(as_path(path, "load", "model.npz"))
-    if not os.path.exists(target):
-        raise FileNotFoundError(f"load: no file at {target!r}; check the path (saved weights "
-                                f"are written by tg.save(model, path))")
-    if os.path.isdir(target):
-        raise IsADirectoryError(f"load: {target!r} is a folder; give the path of the saved file")
-    if not os.access(target, os.R_OK):
-        raise PermissionError(f"load: no permission to read {target!r}; change its permissions "
-                              f"or copy it somewhere readable")
-    with _open_regular_file(target) as file:
-        arrays = _read_npz(target, file)
+    if hasattr(f, "read"):
+        source = describe_file_object(f)
+        arrays = read_file_object(f)
+    else:
+        target = str(as_path(f, "load", "model.npz"))
+        source = repr(target)
+        arrays = read_path(target)
     marker = arrays.pop(FORMAT_KEY, None)
-    _check_format(target, marker, len(arrays))
+    check_format(source, marker, len(arrays))
     if marker is not None and int(marker[0]) == 2:
-        return _rebuild(target, arrays)
+        return _rebuild(source, arrays)
     return arrays
 
 
@@ -312,7 +341,7 @@ class _Malformed(Exception):
     """A checkpoint's structure does not describe its arrays."""
 
 
-def _rebuild(target: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+def _rebuild(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
     """The checkpoint a version-2 file's structure describes, each array used once."""
     text = arrays.pop(STRUCTURE_KEY, None)
     used: set[str] = set()
@@ -353,119 +382,6 @@ def _rebuild(target: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         if not isinstance(result, dict) or used != set(arrays):
             raise _Malformed("its structure does not describe its arrays")
     except (_Malformed, ValueError, RecursionError) as err:  # (JSON's errors are ValueErrors)
-        raise LoadError(_damaged(target, f"its checkpoint structure cannot be read ({err})")) \
+        raise LoadError(damaged(source, f"its checkpoint structure cannot be read ({err})")) \
             from None
     return result
-
-
-def _open_regular_file(target: str) -> IO[bytes]:
-    """The file opened for reading, or LoadError when it is a FIFO, a device or a socket.
-
-    Opened without blocking (a FIFO with no writer would wait forever), then asked what it
-    is: the answer is about the file opened, so no swap between a check and the open fools it.
-    """
-    try:
-        descriptor = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-                             | getattr(os, "O_BINARY", 0))
-    except OSError as err:
-        raise LoadError(f"load: cannot open {target!r} ({err.strerror or err}); check the "
-                        f"path and its permissions") from None
-    mode = os.fstat(descriptor).st_mode
-    if not stat.S_ISREG(mode):
-        os.close(descriptor)
-        raise LoadError(f"load: {target!r} is {kind_of(mode)}, not a file of saved weights; "
-                        f"nothing was read. Give the path of a file written by tg.save")
-    if hasattr(os, "set_blocking"):
-        os.set_blocking(descriptor, True)
-    return os.fdopen(descriptor, "rb")
-
-
-def _read_npz(target: str, file: IO[bytes]) -> dict[str, np.ndarray]:
-    if not zipfile.is_zipfile(file):
-        file.seek(0)
-        if file.read(6) == b"\x93NUMPY":
-            raise LoadError(f"load: {target!r} is a single .npy array, not an .npz archive of "
-                            f"named weights; read it with np.load(path), or save the model's "
-                            f"weights with tg.save(model, path)")
-        file.seek(0)
-        if file.read(1) == b"\x80":  # a pickle's first byte (protocol 2 and later)
-            raise LoadError(f"load: {target!r} is a Python pickle (pickle.dump, or an old "
-                            f"torch.save), which tg.load never reads: loading a pickle can run "
-                            f"code. Load it with the program that wrote it and save its arrays "
-                            f"with tg.save or np.savez")
-        raise LoadError(_damaged(target, "it is not an .npz archive (no zip directory at its end: "
-                                         "truncated, or another kind of file)"))
-    arrays: dict[str, np.ndarray] = {}
-    try:
-        _check_members(target, file)
-        file.seek(0)
-        with np.load(file, allow_pickle=False) as archive:
-            for name in archive.files:
-                value = archive[name]  # reads the entry whole: zipfile checks its CRC-32
-                if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
-                    got = (f"dtype {value.dtype}" if isinstance(value, np.ndarray)
-                           else type(value).__name__)
-                    raise LoadError(f"load: entry {name!r} of {target!r} is not an array of "
-                                    f"bool, integers or real floats (got {got}); tg.load reads "
-                                    f"only those, as tg.save writes them")
-                arrays[name] = value
-    except LoadError:
-        raise
-    except ValueError as err:
-        if "pickle" in str(err) or "Object arrays" in str(err):
-            raise LoadError(f"load: {target!r} holds pickled Python objects, which could run "
-                            f"code when loaded, so it was not read; tg.save writes numeric "
-                            f"arrays only. Load it only if you trust its source, with "
-                            f"np.load(path, allow_pickle=True)") from None
-        raise LoadError(_damaged(target, str(err))) from None
-    except _READ_ERRORS as err:
-        raise LoadError(_damaged(target, f"{type(err).__name__}: {err}")) from None
-    return arrays
-
-
-def _check_members(target: str, file: IO[bytes]) -> None:
-    """The zip directory, before any entry is read: each name once, each entry stored or
-    deflated, and none declaring more bytes than its compressed size can hold."""
-    file.seek(0)
-    with zipfile.ZipFile(file) as archive:
-        members = archive.infolist()
-    names = [m.filename for m in members]
-    if any(n.endswith("/data.pkl") or n == "data.pkl" for n in names):
-        raise LoadError(f"load: {target!r} was written by torch.save (a zip holding a pickle), "
-                        f"which tg.load never reads: loading a pickle can run code. Load it "
-                        f"with torch.load and save its arrays with tg.save or np.savez")
-    twice = next((n for n in names if names.count(n) > 1), None)
-    if twice is not None:
-        raise LoadError(_damaged(target, f"it lists the entry {twice!r} twice (appended to?)"))
-    for m in members:
-        if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise LoadError(f"load: entry {m.filename!r} of {target!r} is compressed with "
-                            f"method {m.compress_type}, which tg.save and np.savez never use; "
-                            f"this is not a file of saved weights")
-        limit = m.compress_size if m.compress_type == zipfile.ZIP_STORED else \
-            _DEFLATE_LIMIT * m.compress_size + 1024
-        if m.file_size > limit:
-            raise LoadError(_damaged(target, f"its entry {m.filename!r} declares "
-                                             f"{m.file_size:,} bytes from {m.compress_size:,}, "
-                                             f"more than its compression can hold"))
-
-
-def _damaged(target: str, reason: str) -> str:
-    return (f"load: cannot read {target!r}: {reason}. The file is damaged or incomplete "
-            f"(an interrupted copy or download?); nothing was loaded. Save the weights again "
-            f"or restore the file from a backup")
-
-
-def _check_format(target: str, marker: np.ndarray | None, found: int) -> None:
-    if marker is None:
-        return  # a plain np.savez archive: no version or count to check
-    if marker.shape != (2,) or marker.dtype.kind not in "iu":
-        raise LoadError(_damaged(target, f"its format marker {FORMAT_KEY!r} is malformed "
-                                         f"(shape {marker.shape}, dtype {marker.dtype})"))
-    version, count = (int(n) for n in marker)
-    if not 1 <= version <= FORMAT_VERSION:
-        raise LoadError(f"load: {target!r} has format version {version}, this tinygrad_gd "
-                        f"reads versions 1 to {FORMAT_VERSION}; upgrade tinygrad_gd to load it")
-    if found != count:
-        raise LoadError(_damaged(target, f"it was saved with {count} arrays but {found} can "
-                                         f"be found in its zip directory"))
