@@ -16,6 +16,8 @@ import tinygrad_gd as tg
 from tinygrad_gd import nn
 from tinygrad_gd.serialization import FORMAT_KEY, FORMAT_VERSION, LoadError, load, save
 
+from test_serialization import _steps  # (a few training steps on a batch)
+
 
 def _mlp(seed=0, dtype=None):
     return nn.Sequential(nn.Linear(3, 4, seed=seed, dtype=dtype), nn.Tanh(),
@@ -102,14 +104,6 @@ def _trained(seed=0):
     model = _mlp(seed)
     adam = tg.optim.Adam(model.parameters(), lr=0.05, betas=(0.8, 0.99))
     return model, adam
-
-
-def _steps(model, optimizer, n):
-    x = np.random.default_rng(1).standard_normal((8, 3))
-    for _ in range(n):
-        optimizer.zero_grad()
-        (model(x) ** 2).sum().backward()
-        optimizer.step()
 
 
 def test_a_checkpoint_of_model_and_optimizer_in_a_file_object_resumes_training_exactly():
