@@ -322,6 +322,21 @@ def test_adjoint_as_torchs():
     assert tg.adjoint(tg.ones(2, 3, dtype=tg.float32)).dtype == np.float32
 
 
+def test_true_divide_takes_no_rounding_mode_as_torchs():
+    # tg.true_divide and x.true_divide_ were div's names and floor-divided when asked
+    torch = pytest.importorskip("torch")
+    _grads(torch, tg.true_divide, torch.true_divide, RNG.standard_normal(3),
+           RNG.standard_normal(3) + 3)
+    x = tg.tensor([3.0, 5.0])
+    assert x.true_divide_(2) is x and x.tolist() == [1.5, 2.5]
+    for call in (lambda: tg.true_divide(x, 2, rounding_mode="floor"),
+                 lambda: x.true_divide(2, rounding_mode="floor"),
+                 lambda: x.true_divide_(2, rounding_mode="floor")):
+        with pytest.raises(TypeError, match="rounding_mode"):
+            call()
+    assert x.tolist() == [1.5, 2.5]
+
+
 def test_mm_and_bmm_as_torchs_and_only_for_their_shapes():
     # both were names of matmul: tg.bmm of two matrices and tg.mm of batches gave products
     # torch refuses (a model ported from here would fail there)

@@ -459,7 +459,7 @@ def _float_power_(self: Tensor, exponent: Any) -> Tensor:
 
 _METHODS = {"greater": Tensor.gt, "less": Tensor.lt, "greater_equal": Tensor.ge,
             "less_equal": Tensor.le, "not_equal": Tensor.ne, "absolute": functional.absolute,
-            "true_divide": functional.true_divide, "multinomial": random.multinomial,
+            "multinomial": random.multinomial,
             "where": _where, "ndimension": Tensor.dim, "sum_to_size": _sum_to_size,
             "is_nonzero": is_nonzero, "is_same_size": is_same_size, "is_complex": is_complex,
             "positive": positive, "signbit": signbit, "float_power": float_power,
@@ -467,7 +467,7 @@ _METHODS = {"greater": Tensor.gt, "less": Tensor.lt, "greater_equal": Tensor.ge,
             "dsplit": dsplit,
             "split_with_sizes": split_with_sizes, "hardshrink": F.hardshrink,
             "prelu": F.prelu, "multiply_": Tensor.mul_, "subtract_": Tensor.sub_,
-            "divide_": Tensor.div_, "true_divide_": Tensor.div_, "negative_": Tensor.neg_,
+            "divide_": Tensor.div_, "negative_": Tensor.neg_,
             "absolute_": Tensor.abs_, "float_power_": _float_power_}
 for _name, _method in _METHODS.items():
     if not hasattr(Tensor, _name):

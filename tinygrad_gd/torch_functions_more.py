@@ -8,7 +8,8 @@ giving torch's four tensors, `tg.celu_`, ...). Integer functions without gradien
 `bitwise_not` (what `&`, `|`, `^`, `~` compute), `bitwise_left_shift` and
 `bitwise_right_shift` (and `<<`, `>>`: a shift by a negative count or by the dtype's width
 or more gives 0, or -1 for a negative value shifted right, as torch's), `gcd`, `lcm`;
-predicates `isposinf`, `isneginf`, `isreal`, `x.is_signed()`. In the graph: `mm` and `bmm`
+predicates `isposinf`, `isneginf`, `isreal`, `x.is_signed()`. In the graph: `true_divide`
+and `x.true_divide_` (div without a rounding_mode, as torch's), `mm` and `bmm`
 (`matmul` of two matrices, of two equal batches of matrices, as torch's: no broadcast,
 no vector), `adjoint` (the
 last two axes swapped: the values are real), `diagonal_scatter` and `index_put` (the op
@@ -35,7 +36,7 @@ from .torch_functions import _add_in_place, _stride
 __all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "embedding_bag", "celu_", "selu_",
            "rrelu_", "threshold_", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "isposinf", "isneginf",
-           "isreal", "mm", "bmm", "adjoint", "diagonal_scatter", "index_put", "index_put_"]
+           "isreal", "true_divide", "mm", "bmm", "adjoint", "diagonal_scatter", "index_put", "index_put_"]
 
 # -- PyTorch's top-level neural-network functions: F's, under torch's signatures ------------
 conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
@@ -288,6 +289,17 @@ def index_put_(input: Any, indices: Any, values: Any,  # noqa: A002
     return input.index_put_(indices, values, accumulate)
 
 
+def true_divide(dividend: Any, divisor: Any) -> Tensor:
+    """torch.true_divide: dividend / divisor, the op div; no rounding_mode (torch's takes
+    none: `tg.div(x, y, rounding_mode=...)` rounds)."""
+    return _as_tensor("true_divide", dividend) / divisor
+
+
+def true_divide_(self: Tensor, other: Any) -> Tensor:
+    """x.true_divide_(y): x /= y in place (`div_` without a rounding_mode, as torch's)."""
+    return self.div_(other)
+
+
 def mm(input: Any, mat2: Any) -> Tensor:  # noqa: A002  (torch's names)
     """torch.mm: the product of two matrices, (n, m) @ (m, p); `matmul` in the graph. Any
     other number of axes is refused (matmul (@) takes vectors and batches)."""
@@ -317,10 +329,11 @@ def _operator(function: Any, swapped: bool = False) -> Any:
 
 
 for _function in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
-                  bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, mm, bmm, adjoint,
+                  bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, true_divide, mm,
+                  bmm, adjoint,
                   diagonal_scatter, index_put):
     setattr(Tensor, _function.__name__, _method(_function))
-Tensor.is_signed = _is_signed
+Tensor.is_signed, Tensor.true_divide_ = _is_signed, true_divide_
 Tensor.index_put_ = _from_op("index_put_")
 Tensor.__lshift__, Tensor.__rlshift__ = (_operator(bitwise_left_shift),
                                          _operator(bitwise_left_shift, True))

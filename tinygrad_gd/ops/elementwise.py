@@ -88,7 +88,7 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
 
 
 class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
-          reflected=("__rtruediv__",), functions=("divide", "div", "true_divide")):
+          reflected=("__rtruediv__",), functions=("divide", "div")):
     """x / y, broadcast. PyTorch's `div(x, y, rounding_mode="floor")` is floor_divide,
     `"trunc"` the quotient rounded toward 0 (both steps: gradient 0); of integers, exact,
     and a divisor 0 is refused, as PyTorch's RuntimeError (ZeroDivisionError).
