@@ -280,3 +280,18 @@ def test_integer_and_boolean_dtypes_match_torch():
     for ours, theirs in pairs:
         assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
         np.testing.assert_array_equal(ours._data, theirs.numpy())
+
+
+def test_tensor_of_a_numpy_integer_array_keeps_its_dtype_as_torchs():
+    # tg.tensor(uint8 image) gave int64 (torch: uint8); Python ints still give int64
+    torch = pytest.importorskip("torch")
+    for kind in (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32):
+        for data in (np.array([[1, 2], [3, 4]], kind), kind(3)):
+            for make, theirs in ((tg.tensor, torch.tensor), (tg.as_tensor, torch.as_tensor)):
+                ours = make(data)
+                assert str(ours.dtype) == str(theirs(data).dtype).removeprefix("torch.")
+                assert ours.tolist() == theirs(data).tolist()
+    assert tg.tensor([1, 2]).dtype == np.int64 and tg.tensor(np.int8(3), dtype=tg.int64).dtype \
+        == np.int64
+    image = tg.tensor(np.array([200, 100], np.uint8))
+    assert (image + 100).tolist() == [44, 200]  # uint8 arithmetic wraps, as torch's
