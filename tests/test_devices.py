@@ -45,3 +45,38 @@ def test_pytorchs_device_equals_ours_where_it_names_the_cpu():
     assert tg.device(torch.device("cpu")) == "cpu"
     with pytest.raises(TypeError, match="CPU only"):
         tg.device(torch.device("cuda"))
+
+
+def test_the_creation_functions_take_the_cpu_as_device():
+    # torch.linspace(-1, 1, 5, device=device, dtype=dtype): every maker refused device=
+    torch = pytest.importorskip("torch")
+    cpu, x = torch.device("cpu"), tg.ones(2, 3)
+    made = [tg.zeros(2, device="cpu"), tg.ones(2, device=cpu), tg.full((2,), 3.0, device="cpu"),
+            tg.empty(2, device="cpu"), tg.eye(2, device="cpu"), tg.arange(2, device="cpu"),
+            tg.linspace(0, 1, 2, device=cpu), tg.logspace(0, 1, 2, device="cpu"),
+            tg.rand(2, device="cpu"), tg.randn(2, device="cpu"),
+            tg.randint(0, 3, (2,), device="cpu"), tg.randperm(2, device="cpu"),
+            tg.zeros_like(x, device="cpu"), tg.ones_like(x, device="cpu"),
+            tg.full_like(x, 2.0, device="cpu"), tg.rand_like(x, device="cpu"),
+            tg.randn_like(x, device="cpu"), tg.as_tensor([1.0], device="cpu"),
+            tg.tensor([1.0], device="cpu:0"), x.new_zeros(2, device="cpu"),
+            x.new_ones(2, device=cpu), x.new_empty(2, device="cpu"),
+            x.new_full((2,), 1.0, device="cpu"), x.new_tensor([1.0], device="cpu")]
+    assert all(isinstance(t, tg.Tensor) and t.device == "cpu" for t in made)
+    assert tg.linspace(-1, 1, 5, device=cpu, dtype=tg.float).tolist() == \
+        torch.linspace(-1, 1, 5, device=cpu, dtype=torch.float).tolist()
+    for call, name in [(lambda: tg.zeros(2, device="cuda"), "zeros()"),
+                       (lambda: tg.tensor([1.0], device="cuda"), "tensor()"),
+                       (lambda: x.new_ones(2, device="cuda:0"), "new_ones()"),
+                       (lambda: tg.randn_like(x, device="mps"), "randn_like()")]:
+        with pytest.raises(TypeError) as error:
+            call()
+        assert str(error.value).startswith(f"{name}: expected the device 'cpu'")
+        assert "\n" not in str(error.value)
+
+
+def test_torchs_other_dtype_names_are_the_dtypes():
+    assert (tg.float, tg.double, tg.half) == (tg.float32, tg.float64, tg.float16)
+    assert (tg.long, tg.int, tg.short) == (tg.int64, tg.int32, tg.int16)
+    assert tg.zeros(2, dtype=tg.float).dtype == np.float32
+    assert "float" not in tg.__all__ and "int" not in tg.__all__  # (import * keeps Python's)

@@ -30,6 +30,10 @@ from .products import *  # noqa: F401,F403  (tg.mv, tg.addbmm, tg.renorm, tg.log
 from .numerical_calculus import *  # noqa: F401,F403  (tg.trapezoid, tg.gradient)
 from .spellings import (float16, float32, float64, int8, int16, int32, int64,  # noqa: F401
                         uint8, bool_ as bool)  # (tg.bool: not in __all__, * keeps bool)
+# torch's other names of them (`dtype = torch.float`), not in __all__ either: `import *`
+# must not hide Python's float and int
+from .spellings import (float32 as float, float64 as double, float16 as half,  # noqa: F401
+                        int64 as long, int32 as int, int16 as short)
 from .gradcheck import GradcheckError, gradcheck
 from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
                     render_graph)

@@ -2,7 +2,7 @@
 randperm`, the `*_like` forms, `tensor`.
 
 Each takes `dtype=` and `requires_grad=` (PyTorch's keywords; a gradient needs a float
-dtype) and gives a leaf tensor: creation is not an op, so nothing is recorded. Shapes
+dtype), and `device=` the CPU (`_on_the_cpu`), and gives a leaf tensor: creation is not an op, so nothing is recorded. Shapes
 are given as `zeros(2, 3)` (PyTorch) or `zeros((2, 3))` (NumPy).
 
 The dtype rule, written once (see the docs' page on dtypes):
@@ -25,6 +25,7 @@ DataLoader's shuffling) comes from the one generator it seeded, and a run repeat
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Callable
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
-from .values import _fitted, default_float, numeric_dtype
+from .values import _fitted, check_cpu, default_float, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -477,3 +478,19 @@ def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool 
 for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
     setattr(Tensor, _name, _new(_name, _value))
 Tensor.new_full, Tensor.new_tensor = _new_full, _new_tensor
+
+
+def _on_the_cpu(function: Callable) -> Callable:
+    """`function` taking PyTorch's `device=` too (`torch.zeros(3, device=device)`): the CPU
+    ("cpu", torch.device("cpu")) accepted, any other device refused in one line."""
+    @functools.wraps(function)
+    def on_the_cpu(*args: Any, device: Any = None, **kwargs: Any) -> Any:
+        check_cpu(device, f"{function.__name__}()")
+        return function(*args, **kwargs)
+    return on_the_cpu
+
+
+for _name in (*(n for n in __all__ if n != "manual_seed"), "tensor"):
+    globals()[_name] = _on_the_cpu(globals()[_name])
+for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
+    setattr(Tensor, _name, _on_the_cpu(getattr(Tensor, _name)))

@@ -491,10 +491,7 @@ class _CallableModule(types.ModuleType):
 
     def __call__(self, data: Any, dtype: Any = None, device: Any = None,
                  requires_grad: bool = False) -> Tensor:
-        if device is not None and str(device) != "cpu":
-            raise ValueError(f"tensor: device={device!r} is not available; tinygrad_gd runs on "
-                             f"the CPU: give device='cpu' or none")
-        return creation.tensor(data, dtype=dtype, requires_grad=requires_grad)
+        return creation.tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
 
 
 tensor_module.__class__ = _CallableModule
