@@ -82,3 +82,48 @@ def test_the_guides_call_override_takes_a_parameter_by_position():
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     x.guide_power(3).sum().backward()
     assert np.allclose(x.grad.data, [3.0, 12.0])
+
+
+def test_a_tensor_method_in_a_users_forward_or_backward_is_one_line():
+    # PyTorch's tutorial MyReLU calls input.clamp(min=0) and grad_output.clone(): a bare
+    # "'numpy.ndarray' object has no attribute 'clamp'" named no op and said nothing more
+    class Clamped(tg.Function, register=False):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    class Cloned(tg.Function, register=False):
+        @staticmethod
+        def forward(ctx, x):
+            return np.maximum(x, 0)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad.clone()
+
+    class Buggy(tg.Function, register=False):  # a user's own slip keeps Python's message
+        @staticmethod
+        def forward(ctx, x):
+            return x * ctx.missing
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    x = tg.Tensor([-1.0, 2.0], requires_grad=True)
+    with pytest.raises(AttributeError) as error:
+        Clamped.apply(x)
+    assert str(error.value).startswith("clamped: forward and backward get NumPy arrays, not "
+                                       "Tensors") and "np.clip(x, 0, None)" in str(error.value)
+    y = Cloned.apply(x).sum()
+    with pytest.raises(AttributeError) as error:
+        y.backward()
+    assert str(error.value).startswith("backward of op 'cloned': forward and backward get "
+                                       "NumPy arrays") and "x.copy() for clone" in str(error.value)
+    with pytest.raises(AttributeError, match="missing") as error:
+        Buggy.apply(x)
+    assert "NumPy arrays" not in str(error.value)

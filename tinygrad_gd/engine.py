@@ -157,7 +157,7 @@ class Function:
             out = type(ctx).forward(ctx, *arrays, **params)
             if not (cls.built_in and isinstance(out, np.ndarray)):
                 out = forward_result(ctx, out)
-        except (ValueError, TypeError, MemoryError) as err:  # (a user's: its traceback kept)
+        except (ValueError, TypeError, AttributeError, MemoryError) as err:  # (a user's: kept)
             raise op_error(cls.name, inputs, err, not cls.built_in) from (
                 None if cls.built_in else err)
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
@@ -176,7 +176,7 @@ class Function:
         """`backward(grad)` as one gradient per input, in its shape and dtype (or None)."""
         try:  # type(ctx).backward: a @staticmethod backward works too
             input_grads = type(ctx).backward(ctx, grad if ctx.built_in else read_only_view(grad))
-        except ValueError as err:
+        except (ValueError, AttributeError) as err:
             raise backward_error(ctx.name, err) from err
         if not isinstance(input_grads, (tuple, list)):
             input_grads = (input_grads,)
