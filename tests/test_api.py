@@ -49,13 +49,16 @@ def test_max_and_min_with_dim_give_values_and_indices_as_in_pytorch():
     low = tg.min(x, dim=0, keepdim=True)
     assert low.values.shape == low.indices.shape == (1, 3)
     assert low.indices.tolist() == [[0, 1, 0]]
-    for numpy_way in (x.max(axis=1), x.max(1), tg.max(x, 1)):
+    for numpy_way in (x.max(axis=1), np.max(x, 1), np.max(x, axis=1)):
         assert isinstance(numpy_way, tg.Tensor) and numpy_way.tolist() == [5.0, 6.0]
+    # a position alone is PyTorch's: `out.max(1)[1]` read as NumPy's would silently be the
+    # second row's maximum, not the classes
+    for torch_way in (x.max(1), tg.max(x, 1), x.max(1, False)):
+        assert torch_way[0].tolist() == [5.0, 6.0] and torch_way[1].tolist() == [1, 2]
+    assert x.min(0, True).indices.tolist() == [[0, 1, 0]]
     values.sum().backward()  # the values are max's recorded op
     np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [0, 0, 1]])
-    with pytest.raises(TypeError, match=r"max: dim= takes one axis.*give axis=\(0, 1\)"):
-        x.max(dim=(0, 1))
-    assert x.max(axis=(0, 1)).item() == 6.0
+    assert x.max(axis=(0, 1)).item() == x.max((0, 1)).item() == 6.0  # (torch has no tuple)
 
 
 def test_var_and_std_default_to_the_spelling_s_library():

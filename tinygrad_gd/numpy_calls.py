@@ -84,6 +84,8 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         # NumPy's axis=None joins the arrays flattened (tinygrad_gd's None is axis 0)
         pieces = [functional.reshape(piece, -1) for piece in args[0]]
         return functional.concatenate(pieces, axis=0)
+    if name in ("max", "min") and len(args) > 1:  # np.max(t, 1): NumPy's axis, the values
+        args, kwargs = args[:1], {"axis": args[1], **kwargs}
     if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
         module = (logic if name in logic.__all__ else  # (no gradient: logic's)
                   compositions if name in compositions.__all__ else functional)

@@ -130,30 +130,27 @@ class _FromOutput(_Reduction, register=False):
 class _Extremum(_FromOutput, register=False):
     """max or min over axes; tied extremes share the gradient evenly.
 
-    With PyTorch's keywords, `x.max(dim=1)` or `x.max(1, keepdim=True)`, the result is
-    PyTorch's too: values and indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` and
-    `x.max(1)` give the values."""
+    PyTorch's `x.max(1)`, `x.max(dim=1)`, `x.max(1, keepdim=True)`, `tg.max(x, 1)` give
+    values and indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` (and axes given as a
+    tuple) the values. A position alone is read as PyTorch's: read as NumPy's axis,
+    `out.max(1)[1]` (the predicted classes) would be silently a row of values, while a
+    NumPy reader's `x.max(1) + 1` fails at once on the pair (`np.max(x, 1)` stays NumPy's)."""
 
     reduce = staticmethod(np.max)
     find = staticmethod(np.argmax)
 
     @classmethod
-    def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        if isinstance(axis, (Tensor, np.ndarray)):  # torch.max(a, b): elementwise
+    def call(cls, x, dim=None, keepdim=None, *, axis=None, keepdims=None):
+        if isinstance(dim, (Tensor, np.ndarray)):  # torch.max(a, b): elementwise
             raise TypeError(f"{cls.name}: the second argument is an axis, got a "
-                            f"{type(axis).__name__}; for the elementwise {cls.name}imum of two "
+                            f"{type(dim).__name__}; for the elementwise {cls.name}imum of two "
                             f"tensors use tg.{cls.name}imum(a, b) (PyTorch's "
                             f"torch.{cls.name}(a, b))")
-        if dim is None and keepdim is not None and isinstance(axis, (int, np.integer)) \
-                and not isinstance(axis, bool):  # `x.max(1, keepdim=True)`: PyTorch's call
-            axis, dim = None, axis
+        if isinstance(dim, (tuple, list)):  # several axes: NumPy's reading (torch has none)
+            axis, dim = either(cls.name, "axis", axis, "dim", dim), None
         values = super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
         if dim is None:
             return values
-        if not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"{cls.name}: dim= takes one axis, as PyTorch's {cls.name}(dim) "
-                            f"(which gives values and indices), got {dim!r}; for the "
-                            f"{cls.name}imum over several axes give axis={dim!r}")
         x = to_tensor(x)
         axis = check_axis(cls.name, dim, x.ndim)
         keep = keep_flag(cls.name, keepdims, keepdim)
