@@ -44,7 +44,9 @@ from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, t
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
 from . import torch_functions_more  # noqa: E402,F401  (after torch_functions)
 from . import cuda, devices  # noqa: E402,F401  (tg.cuda.is_available(), tg.device("cpu"))
-from .devices import device  # noqa: E402,F401
+from .devices import device, get_default_device, set_default_device  # noqa: E402,F401
+from . import backends  # noqa: E402,F401  (tg.backends.mps.is_available(): False)
+from .backends import accelerator  # noqa: E402,F401
 from .torch_functions_more import *  # noqa: F401,F403  (tg.conv3d, tg.bitwise_and, tg.gcd)
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
@@ -66,7 +68,8 @@ __all__ = [
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 __all__ += properties.__all__ + torch_functions.__all__
 __all__ += torch_functions_more.__all__  # (tg.max_pool3d, tg.index_put, ...)
-__all__ += ["device", "cuda"]
+__all__ += ["device", "cuda", "set_default_device", "get_default_device", "backends",
+            "accelerator"]
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 

@@ -75,11 +75,18 @@ def _align(where: str, align_corners: Any) -> bool:
 
 
 def _steps(n: int, align_corners: bool, dtype: np.dtype) -> np.ndarray:
-    """The normalized positions of n entries' centres along an axis (0 for one entry)."""
+    """The normalized positions of n entries' centres along an axis (0 for one entry),
+    rounded as PyTorch's: counted from -1 in the first half and from 1 in the second, in
+    the dtype, so mirrored positions are exact negatives and the identity map samples at
+    the centres exactly (where the gradient is one-sided, a last-bit difference from
+    torch's grid moved it to the other side)."""
     if n <= 1:
         return np.zeros(n, dtype)
-    steps = np.linspace(-1, 1, n).astype(dtype)
-    return steps if align_corners else steps * dtype.type((n - 1) / n)
+    t, i = dtype.type, np.arange(n)
+    step = t(2) / t(n - 1)
+    steps = np.where(i < n // 2, t(-1) + step * i.astype(dtype),
+                     t(1) - step * (n - 1 - i).astype(dtype)).astype(dtype)
+    return steps if align_corners else steps * t(n - 1) / t(n)
 
 
 def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Tensor:

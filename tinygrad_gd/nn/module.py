@@ -321,6 +321,35 @@ class Module:
         """Every Parameter, each once: what an optimizer needs (`SGD(model.parameters(), ...)`)."""
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
+    def get_submodule(self, target: str) -> "Module":
+        """The sub-module at the dotted path `target` (`"block.0"`; "" is this module), as
+        PyTorch's; a path through something else is refused in one line naming it."""
+        module = self
+        for name in target.split(".") if target else ():
+            child = dict(module._members()).get(name)
+            if not isinstance(child, Module):
+                what = "no member" if child is None else f"a {type(child).__name__}, not a Module,"
+                raise AttributeError(f"get_submodule: {type(module).__name__} has {what} named "
+                                     f"{name!r} (in {target!r}); see named_modules()")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The Parameter at the dotted path `target` (`"fc_loc.2.weight"`), as PyTorch's."""
+        return self._member_at(target, Parameter, "get_parameter", "named_parameters()")
+
+    def get_buffer(self, target: str) -> Buffer:
+        """The Buffer at the dotted path `target` (`"1.running_mean"`), as PyTorch's."""
+        return self._member_at(target, Buffer, "get_buffer", "named_buffers()")
+
+    def _member_at(self, target: str, kind: type, where: str, listing: str) -> Any:
+        path, _, name = target.rpartition(".")
+        found = dict(self.get_submodule(path)._members()).get(name)
+        if not isinstance(found, kind):
+            raise AttributeError(f"{where}: {target!r} is not a {kind.__name__} of "
+                                 f"{type(self).__name__}; see {listing}")
+        return found
+
     # -- training state ----------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget the accumulated gradients: `.grad = None` (or zeroed in place with
