@@ -45,8 +45,7 @@ from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout
 from . import torch_functions_more  # noqa: E402,F401  (after torch_functions)
 from . import cuda, devices  # noqa: E402,F401  (tg.cuda.is_available(), tg.device("cpu"))
 from .devices import device, get_default_device, set_default_device  # noqa: E402,F401
-from . import backends  # noqa: E402,F401  (tg.backends.mps.is_available(): False)
-from .backends import accelerator  # noqa: E402,F401
+from . import accelerator, backends  # noqa: E402,F401  (tg.backends.mps.is_available())
 from .torch_functions_more import *  # noqa: F401,F403  (tg.conv3d, tg.bitwise_and, tg.gcd)
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
