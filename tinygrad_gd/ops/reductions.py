@@ -146,7 +146,7 @@ class _Extremum(_FromOutput, register=False):
                             f"{type(dim).__name__}; for the elementwise {cls.name}imum of two "
                             f"tensors use tg.{cls.name}imum(a, b) (PyTorch's "
                             f"torch.{cls.name}(a, b))")
-        if isinstance(dim, (tuple, list)):  # several axes: NumPy's reading (torch has none)
+        if isinstance(dim, (tuple, list)) and dim:  # several axes: NumPy's (torch has none)
             axis, dim = either(cls.name, "axis", axis, "dim", dim), None
         values = super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
         if dim is None:
