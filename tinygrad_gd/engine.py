@@ -157,9 +157,9 @@ class Function:
             out = type(ctx).forward(ctx, *arrays, **params)
             if not (cls.built_in and isinstance(out, np.ndarray)):
                 out = forward_result(ctx, out)
-        except (ValueError, TypeError, AttributeError, MemoryError) as err:  # (a user's: kept)
+        except (ValueError, TypeError, AttributeError, MemoryError) as err:
             raise op_error(cls.name, inputs, err, not cls.built_in) from (
-                None if cls.built_in else err)
+                None if cls.built_in else err)  # (a user's op: its traceback kept)
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
