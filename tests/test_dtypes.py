@@ -295,3 +295,16 @@ def test_tensor_of_a_numpy_integer_array_keeps_its_dtype_as_torchs():
         == np.int64
     image = tg.tensor(np.array([200, 100], np.uint8))
     assert (image + 100).tolist() == [44, 200]  # uint8 arithmetic wraps, as torch's
+
+
+def test_sums_and_products_of_unsigned_integers_are_int64_as_torchs():
+    # a uint8 image's sum was uint64: image.sum() - 400 wrapped to 18446744073709551516
+    torch = pytest.importorskip("torch")
+    for kind in (np.uint8, np.uint16, np.uint32, np.int8, np.bool_):
+        data = np.array([[3, 1], [2, 100]]).astype(kind)
+        for name, args in (("sum", ()), ("prod", ()), ("cumsum", (0,)), ("cumprod", (1,))):
+            ours = getattr(tg.tensor(data), name)(*args)
+            theirs = getattr(torch.tensor(data), name)(*args)
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+            assert ours.tolist() == theirs.tolist()
+    assert (tg.tensor(np.array([200, 100], np.uint8)).sum() - 400).item() == -100

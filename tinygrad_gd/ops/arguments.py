@@ -164,6 +164,13 @@ def integer_divisor(op: str, x: np.ndarray, y: np.ndarray, mode: str = "") -> tu
     return x, y
 
 
+def signed(x: np.ndarray) -> np.ndarray:
+    """The input of a sum or product (sum, prod, cumsum, cumprod): unsigned integers widened
+    to int64, as PyTorch adds them up; NumPy's uint64 result would wrap at the first
+    subtraction (`a.sum() - b.sum()` of uint8 images)."""
+    return x.astype(np.int64) if x.dtype.kind == "u" and x.dtype.itemsize < 8 else x
+
+
 def floating(x: np.ndarray) -> np.ndarray:
     """The input of an op whose values are real numbers (exp, sin, softmax) in a float
     dtype: x itself when it has one, else the default float (float64 unless

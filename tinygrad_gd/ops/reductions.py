@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from ..tensor import Tensor
-from .arguments import to_tensor, check_axis, either, one_axis, reduced_axes
+from .arguments import to_tensor, check_axis, either, one_axis, reduced_axes, signed
 from .layout import TakeAlongAxis
 
 
@@ -76,7 +76,7 @@ class Sum(_Reduction, methods=("sum",), functions=("sum",)):
 
     def forward(ctx, x, *, axis=None, keepdims=False):
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        return accumulated(np.sum, x, axis=axis, keepdims=keepdims)
+        return accumulated(np.sum, signed(x), axis=axis, keepdims=keepdims)
 
     def backward(ctx, g):
         return np.broadcast_to(expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, either, floating, ints, one_axis, reduced_axes
+from .arguments import to_tensor, either, floating, ints, one_axis, reduced_axes, signed
 from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, expand_reduced,
                          keep_flag)
 from .shape import BroadcastTo, Concatenate
@@ -128,6 +128,7 @@ class Prod(_Reduction, methods=("prod",), functions=("prod",)):
     """
 
     def forward(ctx, x, *, axis=None, keepdims=False):
+        x = signed(x)
         ctx.save_for_backward(x)
         ctx.axis, ctx.keepdims = axis, keepdims
         return np.prod(x, axis=axis, keepdims=keepdims)
@@ -217,7 +218,7 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
-        return accumulated(np.cumsum, x, axis=axis)
+        return accumulated(np.cumsum, signed(x), axis=axis)
 
     def backward(ctx, g):
         axis = -1 if ctx.axis is None else ctx.axis
@@ -240,7 +241,7 @@ class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
-        out = np.cumprod(x, axis=axis)
+        out = np.cumprod(signed(x), axis=axis)
         ctx.save_for_backward(x, out)
         return out
 
