@@ -62,16 +62,19 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
         named = {"input", "other"}
     moved = input_keyword and "input" not in named
     other = input_keyword and "other" not in named
+    takes_out = input_keyword and "out" not in named  # (PyTorch's out=, a function's)
 
     def function(*args: Any, **kwargs: Any) -> Any:
         if moved and "input" in kwargs:
             args = (kwargs.pop("input"),) + args
         if other and "other" in kwargs and len(args) == 1:
             args += (kwargs.pop("other"),)
+        out = kwargs.pop("out", None) if takes_out else None
         try:
-            return call(*args, **kwargs)
+            result = call(*args, **kwargs)
         except TypeError as err:
             raise argument_error(err, name, hidden) from None
+        return result if out is None else _written_out(name, result, out)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__
     function.op = op
@@ -161,3 +164,21 @@ def _arrays_not_tensors(where: str, text: str) -> AttributeError:
     return AttributeError(f"{where}: forward and backward get NumPy arrays, not Tensors as in "
                           f"PyTorch ({text}); use NumPy there (np.clip(x, 0, None) for clamp, "
                           f"x.copy() for clone), or compose the op from Tensor ops")
+
+
+def _written_out(name: str, result: Any, out: Any) -> Any:
+    """PyTorch's `out=`: the result's values written into `out` (a tensor of the result's
+    shape, of a dtype the result casts to), which is returned; refused where the result
+    needs a gradient, as PyTorch refuses it (a write into out is in no graph)."""
+    if not callable(getattr(out, "copy_", None)):
+        raise TypeError(f"{name}: out= must be a Tensor, got {type(out).__name__}")
+    if getattr(result, "requires_grad", False):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           f"differentiation, but one of the arguments requires grad; write "
+                           f"y = tg.{name}(...) instead (or call it under tg.no_grad())")
+    if tuple(out.shape) != tuple(result.shape) or not np.can_cast(result.dtype, out.dtype,
+                                                                   "same_kind"):
+        raise ValueError(f"{name}: out= has shape {tuple(out.shape)} and dtype {out.dtype}, the "
+                         f"result shape {tuple(result.shape)} and dtype {result.dtype}; give an "
+                         f"out of the result's shape and a dtype it casts to")
+    return out.copy_(result)
