@@ -331,6 +331,8 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         if index.dtype.kind not in "iu":
             raise IndexError(f"{cls.name}: the index must be integer, got dtype {index.dtype}; "
                              f"build it with tg.as_tensor([...]) or tg.arange, or .long()")
+        if index.ndim == 0 and x.ndim == 1:  # (PyTorch's: a 0-d index counts as one axis)
+            return cls.apply(x, index=index.reshape(1), axis=axis).reshape(())
         if index.ndim != x.ndim:
             raise ValueError(f"{cls.name}: the index has {index.ndim} axes but x has "
                              f"{x.ndim}; they must have as many")

@@ -1,5 +1,4 @@
-"""Scatter ops: values written into a copy of a tensor at integer indices or under a mask.
-
+"""Scatter ops: values written into a copy of a tensor at integer indices or under a mask:
 PyTorch's `scatter`, `scatter_add`, `scatter_reduce` (sum, prod, mean, amax or amin of
 what lands on each place), `index_add`, `index_copy`, `index_fill` (slices at a 1-D
 index), `masked_scatter`, and `unfold` and `diag_embed`, whose backward is a scatter.
@@ -81,7 +80,8 @@ def _scatter_checks(op: str, x: Tensor, dim, index, src_shape) -> tuple:
     dim, index = _dim(op, dim, x), _index(op, index)
     if not index.size:
         return dim, index
-    if index.ndim != x.ndim or src_shape is not None and len(src_shape) != index.ndim:
+    axes = max(index.ndim, 1)  # (PyTorch's: a 0-d index, tensor or src counts as one axis)
+    if axes != max(x.ndim, 1) or src_shape is not None and max(len(src_shape), 1) != axes:
         sizes = "" if src_shape is None else f" and src {len(src_shape)}"
         raise ScatterIndexError(f"{op}: index has {index.ndim} axes, the tensor {x.ndim}"
                                 f"{sizes}; give an index with as many axes as the tensor")
