@@ -46,6 +46,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import warnings
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Union
@@ -334,6 +335,11 @@ def load(f: "PathLike | IO[bytes]", map_location: Any = None, *,
     check_format(source, marker, len(arrays))
     if marker is not None and int(marker[0]) == 2:
         return _rebuild(source, arrays)
+    if weights_only is False:  # (torch.load(path, weights_only=False) gives a pickled model)
+        warnings.warn(f"load: {source} holds a state dict, not a model (tg.save(model, path) "
+                      f"saves its state_dict; weights_only=False changes nothing, nothing is "
+                      f"unpickled): build the model, then model.load_state_dict(tg.load(path))",
+                      UserWarning, stacklevel=2)
     return arrays
 
 
