@@ -177,10 +177,15 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
         channels = x.shape[-n - 1] if x.ndim in (n + 1, n + 2) else "?"
         if weight.ndim != n + 2 or channels != "?" and weight.shape[1] * groups != channels:
             per_group = "" if groups == 1 else " / groups"
+            takes, (one, axes) = weight.shape[1] * groups, _INPUTS[n]
+            # (a batch without its channel axis, (batch, 28, 28), reads as one image)
+            hint = "" if x.ndim != n + 1 or weight.ndim != n + 2 else (
+                f"; {n + 1} axes are one unbatched {one} (channels, {axes}): for a batch of "
+                f"{takes}-channel {one}s give shape (batch, {takes}, {axes})")
             raise ValueError(f"{op}: weight of shape {weight.shape} must be (out_channels, "
                              f"in_channels{per_group}, {cls.kernel_axes}) with in_channels = "
                              f"the input's {channels} (input shape {x.shape}"
-                             + ("" if groups == 1 else f", groups={groups}") + ")")
+                             + ("" if groups == 1 else f", groups={groups}") + ")" + hint)
         if bias is not None:
             bias = to_tensor(bias)
             if bias.shape != weight.shape[:1]:
