@@ -14,7 +14,9 @@ be counted as in-place changes), so the NumPy bridge is checked from `t.numpy()`
 """
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 
 import numpy as np
 import pytest
@@ -514,11 +516,10 @@ def test_save_and_load_page_as_pytorchs(tmp_path, monkeypatch):
     X = tg.tensor(RNG.random((4, 28, 28)))
     np.testing.assert_allclose(_array(model(X)), _array(tmodel(torch.tensor(X.numpy()))),
                                **_tolerance("float64"))
-    # the whole model: saved as its state_dict, loaded back as one, with a warning saying
-    # so (torch.load(weights_only=False) would unpickle the model: FINDING 4)
+    # the whole model: saved as its state_dict, loaded back as one (torch.load with
+    # weights_only=False would unpickle the model: FINDING 4)
     tg.save(model, 'model.pth')
-    with pytest.warns(UserWarning, match="holds a state dict, not a model"):
-        loaded = tg.load('model.pth', weights_only=False)
+    loaded = tg.load('model.pth', weights_only=False)
     assert isinstance(loaded, dict) and list(loaded) == list(model.state_dict())
     model2 = _network_class(tg)()
     model2.load_state_dict(loaded)
@@ -563,6 +564,12 @@ def test_finding_3_scatter_and_gather_of_a_0d_index_as_pytorchs():
 
 
 def test_finding_4_loading_a_saved_whole_model_says_it_is_a_state_dict(tmp_path):
+    # the tutorial's next line, model.eval(), met "'dict' object has no attribute 'eval'"
     tg.save(nn.Linear(2, 2), tmp_path / "model.pth")
-    with pytest.warns(UserWarning, match="load_state_dict"):
-        tg.load(tmp_path / "model.pth", weights_only=False)
+    model = tg.load(tmp_path / "model.pth", weights_only=False)
+    with pytest.raises(AttributeError, match=r"^load: the file holds a model's state dict .* "
+                                             r"no 'eval': build the model, then "
+                                             r"model\.load_state_dict"):
+        model.eval()
+    assert isinstance(model, dict) and list(model) == ["weight", "bias"]
+    assert copy.deepcopy(model).keys() == model.keys() and pickle.loads(pickle.dumps(model))

@@ -46,7 +46,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import warnings
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Union
@@ -335,12 +334,21 @@ def load(f: "PathLike | IO[bytes]", map_location: Any = None, *,
     check_format(source, marker, len(arrays))
     if marker is not None and int(marker[0]) == 2:
         return _rebuild(source, arrays)
-    if weights_only is False:  # (torch.load(path, weights_only=False) gives a pickled model)
-        warnings.warn(f"load: {source} holds a state dict, not a model (tg.save(model, path) "
-                      f"saves its state_dict; weights_only=False changes nothing, nothing is "
-                      f"unpickled): build the model, then model.load_state_dict(tg.load(path))",
-                      UserWarning, stacklevel=2)
-    return arrays
+    return _StateDict(arrays)
+
+
+class _StateDict(dict):
+    """What `load` gives for saved weights: a dict {name: array}. Where a ported program
+    expects torch.load's pickled model (`model = torch.load(path, weights_only=False);
+    model.eval()`), the Module's attribute it asks for says what the file holds."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # (copy and pickle probe these: a dict's answers)
+            raise AttributeError(name)
+        raise AttributeError(f"load: the file holds a model's state dict (tg.save(model, "
+                             f"path) saves its weights, never the model), so it has no "
+                             f"{name!r}: build the model, then "
+                             f"model.load_state_dict(tg.load(path))")
 
 
 class _Malformed(Exception):
