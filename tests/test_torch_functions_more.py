@@ -358,7 +358,8 @@ def test_mm_and_bmm_as_torchs_and_only_for_their_shapes():
                          "mm: mat1 must be a matrix (2 axes), got shape (2, 3, 4)"),
                         (lambda: tg.mm(tg.ones(3), tg.ones(3, 2)), "mm: mat1 must be a matrix"),
                         (lambda: tg.mm(tg.ones(2, 3), tg.ones(2, 3)), "cannot be multiplied"),
-                        (lambda: tg.bmm(tg.ones(3, 4), tg.ones(4, 5)), "bmm: expected batch1 to be a 3-D"),
+                        (lambda: tg.bmm(tg.ones(3, 4), tg.ones(4, 5)),
+                         "bmm: expected batch1 to be a 3-D"),
                         (lambda: a.bmm(tg.ones(1, 4, 5)), "the same number of batches"),
                         (lambda: a.bmm(tg.ones(2, 3, 5)), "cannot be multiplied")]:
         with pytest.raises((ValueError, RuntimeError)) as error:

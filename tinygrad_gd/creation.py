@@ -2,8 +2,9 @@
 randperm`, the `*_like` forms, `tensor`.
 
 Each takes `dtype=` and `requires_grad=` (PyTorch's keywords; a gradient needs a float
-dtype), and `device=` the CPU (`_on_the_cpu`), and gives a leaf tensor: creation is not an op, so nothing is recorded. Shapes
-are given as `zeros(2, 3)` (PyTorch) or `zeros((2, 3))` (NumPy).
+dtype), and `device=` the CPU (`_on_the_cpu`), and gives a leaf tensor: creation is not
+an op, so nothing is recorded. Shapes are given as `zeros(2, 3)` (PyTorch) or
+`zeros((2, 3))` (NumPy).
 
 The dtype rule, written once (see the docs' page on dtypes):
 

@@ -9,12 +9,11 @@ giving torch's four tensors, `tg.celu_`, ...). Integer functions without gradien
 `bitwise_right_shift` (and `<<`, `>>`: a shift by a negative count or by the dtype's width
 or more gives 0, or -1 for a negative value shifted right, as torch's), `gcd`, `lcm`;
 predicates `isposinf`, `isneginf`, `isreal`, `x.is_signed()`. In the graph: `true_divide`
-and `x.true_divide_` (div without a rounding_mode, as torch's), `mm` and `bmm`
-(`matmul` of two matrices, of two equal batches of matrices, as torch's: no broadcast,
-no vector), `adjoint` (the
-last two axes swapped: the values are real), `diagonal_scatter` and `index_put` (the op
-`scatter` or `scatter_add` on the flattened input, so input and the written values get
-gradients), and `index_put_` in place.
+and `x.true_divide_` (div without a rounding_mode, as torch's), `mm` and `bmm` (`matmul`
+of two matrices, of two equal batches of matrices, as torch's: no broadcast, no vector),
+`adjoint` (the last two axes swapped: the values are real), `diagonal_scatter` and
+`index_put` (the op `scatter` or `scatter_add` on the flattened input, so input and the
+written values get gradients), and `index_put_` in place.
 """
 from __future__ import annotations
 
@@ -28,15 +27,16 @@ from .in_place import _from_op
 from .logic import _constant, _values
 from .nn import functional as F
 from .nn.layer_functions import _as_tensor
-from .products import _batches
 from .ops.arguments import broadcast, integer, matrix_product, one_axis
+from .products import _batches
 from .tensor import Tensor, _raw
 from .torch_functions import _add_in_place, _stride
 
 __all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "embedding_bag", "celu_", "selu_",
            "rrelu_", "threshold_", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
            "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "isposinf", "isneginf",
-           "isreal", "true_divide", "mm", "bmm", "adjoint", "diagonal_scatter", "index_put", "index_put_"]
+           "isreal", "true_divide", "mm", "bmm", "adjoint", "diagonal_scatter", "index_put",
+           "index_put_"]
 
 # -- PyTorch's top-level neural-network functions: F's, under torch's signatures ------------
 conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
@@ -330,8 +330,7 @@ def _operator(function: Any, swapped: bool = False) -> Any:
 
 for _function in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
                   bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, true_divide, mm,
-                  bmm, adjoint,
-                  diagonal_scatter, index_put):
+                  bmm, adjoint, diagonal_scatter, index_put):
     setattr(Tensor, _function.__name__, _method(_function))
 Tensor.is_signed, Tensor.true_divide_ = _is_signed, true_divide_
 Tensor.index_put_ = _from_op("index_put_")
