@@ -448,6 +448,23 @@ def test_one_layer_called_twice_numbers_its_results():
         in op_lines(nodes, "relu"), op_lines(nodes, "relu")
 
 
+def test_data_being_optimised_beside_a_model_is_an_input_not_a_parameter():
+    # FGSM's `data.requires_grad = True`: the image was drawn as "parameter", beside the
+    # model's own 0.weight; without a model, the documents' plain weights stay parameters
+    model = nn.Sequential(nn.Linear(4, 3, seed=0), nn.ReLU(), nn.Linear(3, 2, seed=1))
+    data = tg.Tensor(np.linspace(0, 1, 4)[None], requires_grad=True)
+    loss = nn.functional.cross_entropy(model(data), tg.Tensor([1]).long())
+    loss.backward()
+    firsts = [lab.split("\n")[0] for lab, _ in
+              parse(draw_graph(loss, mode="backward").source)[0].values()]
+    assert "input (1, 4)" in firsts and not any(f.startswith("parameter") for f in firsts)
+    assert "0.weight (3, 4)" in firsts
+    w = tg.Tensor([0.1, 0.2], requires_grad=True)
+    plain = (tg.Tensor([1.0, 2.0]) * w).sum()
+    firsts = [lab.split("\n")[0] for lab, _ in parse(draw_graph(plain).source)[0].values()]
+    assert "parameter (2,)" in firsts
+
+
 def test_parameters_of_two_models_stay_unnamed_without_model():
     # two models' "0.weight" would read alike: names come from model= only then
     first, second = nn.Sequential(nn.Linear(2, 2, seed=0)), nn.Sequential(nn.Linear(2, 1, seed=1))

@@ -30,7 +30,8 @@ and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequentia
 0; `open_modules=True` opens them); an op after a box names its result as the box does
 (`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls opened (a small
 network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 -> 2)
-result`, the same module's calls numbered).
+result`, the same module's calls numbered); a plain tensor that requires a gradient beside
+a model's Parameters is drawn as an input (data being optimised, FGSM's image).
 
 Two views:
 

@@ -164,8 +164,10 @@ class _Drawing:
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
             call = _call_result(self.graph, i, self.names)
             return f"{call or tensor._ctx.name} result", False
-        if tensor.requires_grad:
-            return "parameter", False
+        if tensor.requires_grad:  # (a plain tensor beside a model's Parameters is data being
+            # optimised, FGSM's image; without a model, the documents' weights are plain)
+            plain = self.names.modules and not hasattr(type(tensor), "frozen_mask")
+            return ("input" if plain else "parameter"), False
         # (an op's result of constants only: data, made by that op, maybe the user's own)
         made = getattr(tensor, "_made_by", None)
         return (f"{made} of constants" if made else "input" if tensor.ndim else "constant"), False
