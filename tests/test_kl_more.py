@@ -12,6 +12,8 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd import distributions as D
 
+from test_distributions_continuous_more import _pair as _plain_pair
+
 SHAPE = (2, 3)
 
 
@@ -100,20 +102,12 @@ def _wrapped(name, base):
 
 
 def _pair(name, params, dtype=np.float64):
-    """The same distribution in tg and in torch, and their parameter leaves."""
-    torch = pytest.importorskip("torch")
+    """The same distribution in tg and in torch, and their parameter leaves (a wrapper
+    distribution around a Normal)."""
     if name in ("Independent", "TransformedDistribution"):
         ours, theirs, leaves = _pair("Normal", params, dtype)
         return (*_wrapped(name, (ours, theirs)), leaves)
-    ours, theirs, leaves = {}, {}, []
-    for key, value in params.items():
-        grad = key not in FROZEN
-        a = tg.Tensor(np.asarray(value, dtype=dtype), requires_grad=grad)
-        b = torch.tensor(np.asarray(value, dtype=dtype), requires_grad=grad)
-        ours[key], theirs[key] = a, b
-        if grad:
-            leaves.append((a, b))
-    return getattr(D, name)(**ours), getattr(torch.distributions, name)(**theirs), leaves
+    return _plain_pair(name, params, dtype, frozen=FROZEN)
 
 
 def _params(p_name, q_name, seed):
