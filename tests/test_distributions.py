@@ -64,6 +64,17 @@ def _agree(ours, theirs, ours_leaves, theirs_leaves, rtol=1e-10, atol=1e-12):
             np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-8, atol=1e-10)
 
 
+def _results(torch, ours, theirs, method, value):
+    """`method` of the same distribution in tg and in torch: log_prob at `value` (torch's
+    given it as a tensor), entropy(), or a property (mean, variance, mode, ...)."""
+    if method == "log_prob":
+        given = value.numpy() if isinstance(value, tg.Tensor) else value
+        return ours.log_prob(value), theirs.log_prob(torch.tensor(given))
+    if method == "entropy":
+        return ours.entropy(), theirs.entropy()
+    return getattr(ours, method), getattr(theirs, method)
+
+
 @pytest.mark.parametrize("method", ["log_prob", "cdf", "entropy", "icdf"])
 @pytest.mark.parametrize("name,params,values", CONTINUOUS, ids=IDS)
 def test_continuous_values_and_gradients_are_pytorchs(name, params, values, method):
@@ -129,12 +140,7 @@ def test_bernoulli_and_geometric_are_pytorchs(kind):
                 param, requires_grad=True)
             ours = getattr(D, name)(**{kind: leaf})
             theirs = getattr(torch.distributions, name)(**{kind: theirs_leaf})
-            if method == "log_prob":
-                a, b = ours.log_prob(tg.Tensor(v)), theirs.log_prob(torch.tensor(v))
-            elif method == "entropy":
-                a, b = ours.entropy(), theirs.entropy()
-            else:
-                a, b = getattr(ours, method), getattr(theirs, method)
+            a, b = _results(torch, ours, theirs, method, tg.Tensor(v))
             _agree(a, b, [leaf], [theirs_leaf], rtol=1e-9)
     leaf = tg.Tensor(param)
     np.testing.assert_array_equal(
@@ -232,12 +238,7 @@ def test_multivariate_normal_is_pytorchs(given):
         ours = D.MultivariateNormal(ours_leaves[0], **{given: ours_leaves[1]})
         theirs = torch.distributions.MultivariateNormal(theirs_leaves[0],
                                                         **{given: theirs_leaves[1]})
-        if method == "log_prob":
-            a, b = ours.log_prob(value), theirs.log_prob(torch.tensor(value))
-        elif method == "entropy":
-            a, b = ours.entropy(), theirs.entropy()
-        else:
-            a, b = getattr(ours, method), getattr(theirs, method)
+        a, b = _results(torch, ours, theirs, method, value)
         _agree_matrix(a, b, ours_leaves, theirs_leaves, given)
     assert ours.batch_shape == (2,) and ours.event_shape == (3,)
     assert ours.rsample((5,)).shape == (5, 2, 3)

@@ -21,6 +21,8 @@ from tinygrad_gd.distributions.discrete_more import ExponentialFamily
 from tinygrad_gd.distributions.distribution import broadcast_all
 from tinygrad_gd.distributions.relaxed import ExpRelaxedCategorical, LogitRelaxedBernoulli
 
+from test_distributions import _results
+
 RNG = np.random.default_rng(3)
 PROBS = np.array([[0.2, 0.3, 0.5], [0.6, 0.0, 0.4]])  # (a category of probability 0)
 COUNTS = np.array([[1.0, 2.0, 2.0], [3.0, 0.0, 2.0]])
@@ -90,12 +92,7 @@ def test_values_and_gradients_are_pytorchs():
             leaves = _leaves(torch, params)
             ours = ours_class(*args, **{k: v[0] for k, v in leaves.items()})
             theirs = theirs_class(*args, **{k: v[1] for k, v in leaves.items()})
-            if method == "log_prob":
-                a, b = ours.log_prob(values), theirs.log_prob(torch.tensor(values))
-            elif method == "entropy":
-                a, b = ours.entropy(), theirs.entropy()
-            else:
-                a, b = getattr(ours, method), getattr(theirs, method)
+            a, b = _results(torch, ours, theirs, method, values)
             # (torch's Multinomial entropy takes lgamma(n + 1) of an int tensor: float32)
             rtol = 1e-7 if (method, ours_class) == ("entropy", D.Multinomial) else 1e-10
             _agree(a, b, list(leaves.values()), rtol=rtol)

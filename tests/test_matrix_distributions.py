@@ -13,6 +13,8 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd import distributions as D
 
+from test_distributions import _results
+
 RNG = np.random.default_rng(7)
 
 
@@ -210,12 +212,7 @@ def test_wishart_statistics_and_their_gradients_are_pytorchs(given):
                          torch.tensor(matrix, requires_grad=True)]
         ours = D.Wishart(ours_leaves[0], **{given: ours_leaves[1]})
         theirs = torch.distributions.Wishart(theirs_leaves[0], **{given: theirs_leaves[1]})
-        if method == "log_prob":
-            a, b = ours.log_prob(value), theirs.log_prob(torch.tensor(value))
-        elif method == "entropy":
-            a, b = ours.entropy(), theirs.entropy()
-        else:
-            a, b = getattr(ours, method), getattr(theirs, method)
+        a, b = _results(torch, ours, theirs, method, value)
         if method == "mode":  # (NaN for df <= p + 1, as PyTorch's; compare the rest)
             assert np.isnan(a.data[0]).all() and np.isnan(b.detach().numpy()[0]).all()
             a, b = a[1], b[1]
