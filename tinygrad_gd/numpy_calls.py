@@ -36,14 +36,15 @@ from .tracked import written_into
 # NumPy functions whose tg. function of the same name reads NumPy's arguments as NumPy
 # does (norm is np.linalg's; array_split is PyTorch's tensor_split)
 SAME_MEANING = {name: name for name in (
-    "sum", "mean", "prod", "max", "min", "var", "std", "cumsum", "clip", "reshape",
+    "sum", "mean", "prod", "var", "std", "cumsum", "clip", "reshape",
     "transpose", "squeeze", "expand_dims", "moveaxis", "swapaxes", "broadcast_to", "flip",
     "tile", "repeat", "concatenate", "stack", "where", "take_along_axis", "tril", "triu",
     "diag", "trace", "outer", "dot", "tensordot", "einsum", "norm", "argsort", "take", "roll",
     "diff", "count_nonzero", "sort", "cumprod", "amax", "amin", "hstack", "vstack", "dstack",
     "column_stack", "fliplr", "flipud", "rot90", "kron", "diagonal", "any", "all", "nansum",
     "nanmean")}
-SAME_MEANING.update(array_split="tensor_split")
+# (tg.max(t, 1) is PyTorch's values and indices; amax is the values, NumPy's max)
+SAME_MEANING.update(array_split="tensor_split", max="amax", min="amin")
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -84,8 +85,6 @@ def _array_function(self: Tensor, func: Any, types: Any, args: tuple, kwargs: di
         # NumPy's axis=None joins the arrays flattened (tinygrad_gd's None is axis 0)
         pieces = [functional.reshape(piece, -1) for piece in args[0]]
         return functional.concatenate(pieces, axis=0)
-    if name in ("max", "min") and len(args) > 1:  # np.max(t, 1): NumPy's axis, the values
-        args, kwargs = args[:1], {"axis": args[1], **kwargs}
     if name is not None and not (name == "where" and len(args) + len(kwargs) != 3):
         module = (logic if name in logic.__all__ else  # (no gradient: logic's)
                   compositions if name in compositions.__all__ else functional)
