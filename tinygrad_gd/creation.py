@@ -73,24 +73,23 @@ def as_tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tens
             data = data.to(wanted)
         if not requires_grad or data.requires_grad:
             return data
-    return _whole(_new_values(data, dtype, "as_tensor()", default=None), dtype, requires_grad,
-                  "as_tensor()", isinstance(data, (np.ndarray, np.generic)))
+    return _whole(data, dtype, requires_grad, "as_tensor()")
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """PyTorch's `torch.tensor`: a new leaf, always a copy of the data (a tensor's too),
     with as_tensor's dtypes. A tensor that requires a gradient is copied with a warning, as
     PyTorch's: no gradient flows back through the copy."""
-    return _whole(_new_values(data, dtype, "tensor()", default=None), dtype, requires_grad,
-                  "tensor()", isinstance(data, (np.ndarray, np.generic)))
+    return _whole(data, dtype, requires_grad, "tensor()")
 
 
-def _whole(array: np.ndarray, dtype: Any, requires_grad: bool, where: str,
-           numpy: bool = False) -> Tensor:
-    """A leaf of `array`, whole numbers as int64 unless `dtype` was given (PyTorch's rule);
-    a NumPy array or scalar of another integer dtype keeps it (`numpy`: uint8 images stay
+def _whole(data: Any, dtype: Any, requires_grad: bool, where: str) -> Tensor:
+    """A new leaf of `data`, whole numbers as int64 unless `dtype` was given (PyTorch's
+    rule); a NumPy array or scalar of another integer dtype keeps it (uint8 images stay
     uint8, as PyTorch keeps them), uint64 excepted (PyTorch refuses it)."""
-    if numpy and array.dtype.kind in "iu" and array.dtype != np.uint64:
+    array = _new_values(data, dtype, where, default=None)
+    if isinstance(data, (np.ndarray, np.generic)) and array.dtype.kind in "iu" \
+            and array.dtype != np.uint64:
         return _leaf(array, requires_grad, where, _INFERRED)
     if dtype is None and array.dtype.kind in "iu":
         if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
