@@ -14,6 +14,7 @@ of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -100,6 +101,13 @@ class _Drawing:
     _textbooks: dict[tuple[int, int], Textbook | None] = field(default_factory=dict)
     _numbers: dict[int, int] | None = None  # tensor position -> its number among namesakes
 
+    @cached_property
+    def call_results(self) -> dict[int, str]:
+        """What module calls returned: tensor position -> the call's title (`_call_result`),
+        read once a drawing (names and their numbering both ask)."""
+        return {i: title for i in range(len(self.graph.tensors))
+                if (title := _call_result(self.graph, i, self.names))}
+
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
         """The local derivatives of op i (see `_local_derivatives`), computed once."""
         if i not in self._locals:
@@ -162,8 +170,7 @@ class _Drawing:
                 for c in self.graph.consumers[i]):  # a module call's result: as its box
             return f"{box.title} result", False
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
-            call = _call_result(self.graph, i, self.names)
-            return f"{call or tensor._ctx.name} result", False
+            return f"{self.call_results.get(i) or tensor._ctx.name} result", False
         if tensor.requires_grad:  # (a plain tensor beside a model's Parameters is data being
             # optimised, FGSM's image; without a model, the documents' weights are plain)
             plain = self.names.modules and not hasattr(type(tensor), "frozen_mask")
@@ -209,7 +216,7 @@ def _colliding(drawing: _Drawing) -> dict[int, int]:
     clashing: dict[str, set[int]] = {}
     groups = [[i for i in range(len(graph.tensors)) if i not in drawing.hidden
                and drawing.layout.tensor_unit[i] == f"t{i}"
-               and _call_result(graph, i, drawing.names)]]  # (drawn as nodes of their own)
+               and i in drawing.call_results]]  # (drawn as nodes of their own)
     for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad
                              and p not in drawing.hidden] for inputs in graph.parents]:
         by_name: dict[str, set[int]] = {}
