@@ -1,4 +1,5 @@
-"""Changing a tensor's values in place: `+=`, `-=`, `*=`, `/=`, PyTorch's `add_`, `zero_`...
+"""Changing a tensor's values in place: `+=`, `-=`, `*=`, `/=` (and `**=`, `//=`, `%=`,
+`&=`, `|=`, `^=`, `<<=`, `>>=`), PyTorch's `add_`, `zero_`...
 
 PyTorch's manual update is `with torch.no_grad(): w -= lr * w.grad; w.grad.zero_()`.
 Here it does the same: the values of `w` change in place, counted as an in-place change
@@ -107,10 +108,12 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
     return t
 
 
-def _operator(symbol: str, ufunc: np.ufunc, recorded: str) -> Any:
+def _operator(symbol: str, ufunc: np.ufunc | None, recorded: str) -> Any:
     """`t += other` and the like: in place, or the recorded op where the graph must follow
-    (t made by an op, or `other` requiring a gradient)."""
-    instead = f"t = t {symbol[0]} ..."
+    (t made by an op, or `other` requiring a gradient). In place, `ufunc` writes into t
+    (the update's `w -= lr * g`); without one, the op's own values are written (its
+    checks: `t **= -1` of integers refused as `t ** -1` is)."""
+    instead = f"t = t {symbol[:-1]} ..."
 
     def operator(self: Tensor, other: Any) -> Tensor:
         if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
@@ -118,7 +121,13 @@ def _operator(symbol: str, ufunc: np.ufunc, recorded: str) -> Any:
         if self._ctx is not None or (is_grad_enabled() and isinstance(other, Tensor)
                                      and other.requires_grad):
             return getattr(self, recorded)(other)
-        return _write(self, symbol, ufunc, other, instead)
+        if ufunc is not None:
+            return _write(self, symbol, ufunc, other, instead)
+        with no_grad():
+            values = getattr(self, recorded)(other)._data
+        return _into(self, symbol, lambda: np.copyto(self._data, values, casting="same_kind"),
+                     lambda: f"the other operand: {shown(other)}", values.shape,
+                     lambda: values.dtype, instead)
     operator.__name__ = operator.__qualname__ = f"__i{recorded[2:]}"
     return operator
 
@@ -371,9 +380,14 @@ _FROM_OPS = ("clamp_", "clip_", "clamp_min_", "clamp_max_", "relu_", "exp_", "lo
              "round_", "sign_", "square_", "reciprocal_", "scatter_", "scatter_add_",
              "scatter_reduce_", "index_add_", "index_copy_", "index_fill_", "masked_scatter_")
 
+# (`@=` is left to Python, which rebinds: PyTorch's too; the others write as PyTorch's)
 for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract, "__sub__"),
                                    ("*=", np.multiply, "__mul__"),
-                                   ("/=", np.divide, "__truediv__")):
+                                   ("/=", np.divide, "__truediv__"), ("**=", None, "__pow__"),
+                                   ("//=", None, "__floordiv__"), ("%=", None, "__mod__"),
+                                   ("&=", None, "__and__"), ("|=", None, "__or__"),
+                                   ("^=", None, "__xor__"), ("<<=", None, "__lshift__"),
+                                   (">>=", None, "__rshift__")):
     _op = _operator(_symbol, _ufunc, _recorded)
     setattr(Tensor, _op.__name__, _op)
 for _name, _ufunc, _scaled in (("add_", np.add, True), ("sub_", np.subtract, True),
