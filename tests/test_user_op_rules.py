@@ -3,6 +3,10 @@ line where breaking it would go wrong later: a `functions=` name that is a `tg.`
 but no op's, a node attribute the engine sets, a parameter given by position."""
 from __future__ import annotations
 
+import html
+import re
+import shutil
+
 import numpy as np
 import pytest
 
@@ -127,3 +131,35 @@ def test_a_tensor_method_in_a_users_forward_or_backward_is_one_line():
     with pytest.raises(AttributeError, match="missing") as error:
         Buggy.apply(x)
     assert "NumPy arrays" not in str(error.value)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_what_a_class_body_declares_counts_as_the_keywords_do(tmp_path):
+    # (`elementwise = True` in the body was reset to False: the picture lost the factors)
+    class BodyCube(tg.Function):
+        name = "body_cube"
+        elementwise = True
+        methods = ("body_cube",)
+
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            return 3 * x ** 2 * grad
+
+    class Plain(BodyCube, name="body_cube_child"):  # declares nothing: inherits nothing
+        pass
+    assert BodyCube.elementwise and not Plain.elementwise and Plain.methods == ()
+    w = tg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    loss = (w.body_cube() * 2).sum()
+    picture = tmp_path / "cube.svg"
+    tg.render_graph(loss, picture, mode="backward")
+    texts = re.sub(r"\s+", " ", html.unescape(" ".join(
+        re.findall(r"<text[^>]*>([^<]*)</text>", picture.read_text()))).replace("\xa0", " "))
+    assert "[2, 2, 2] × [0.75, 3, 12] = [1.5, 6, 24]" in texts
+    with pytest.raises(TypeError, match=r"^class Odd\(Function, elementwize=\.\.\.\): unknown "
+                                        r"keyword; use name, methods"):
+        class Odd(tg.Function, elementwize=True):
+            pass

@@ -88,11 +88,12 @@ class Function:
 
     The class statement says what the rest of the package needs to know:
     `class Cube(Function, name="cube", methods=("cube",), functions=("cube",),
-    elementwise=True)`. `name` (default: the class name in lower case) is used in errors,
-    diagrams and `registered_ops()`; `methods` become Tensor methods (operators such as
-    `"__add__"` too; `reflected=("__radd__",)` swaps the operands), `functions` become
-    `tg.` functions (a user's op may take no built-in op's names); `elementwise=True`
-    tells the diagrams that output element k depends on input element k only. Override
+    elementwise=True)`, or the same names set in the class body. `name` (default: the
+    class name in lower case) is used in errors, diagrams and `registered_ops()`;
+    `methods` become Tensor methods (operators such as `"__add__"` too;
+    `reflected=("__radd__",)` swaps the operands), `functions` become `tg.` functions (a
+    user's op may take no built-in op's names); `elementwise=True` tells the diagrams
+    that output element k depends on input element k only. Override
     the classmethod `call` to check a method's arguments; `register=False` makes a
     throwaway op.
     """
@@ -109,14 +110,13 @@ class Function:
     def __init_subclass__(cls, register: bool = True, name: str | None = None,
                           **declared: Any) -> None:
         super().__init_subclass__()
-        known = ("elementwise", "methods", "reflected", "functions")
-        for key in known:
-            setattr(cls, key, getattr(Function, key))  # declared anew, never inherited
-        for key, value in declared.items():
-            if key not in known:
-                raise TypeError(f"class {cls.__name__}(Function, {key}=...): unknown keyword; "
-                                f"use name, methods, reflected, functions, elementwise, register")
+        for key in ("elementwise", "methods", "reflected", "functions"):  # a keyword or the
+            value = declared.pop(key, cls.__dict__.get(key, getattr(Function, key)))  # body
             setattr(cls, key, tuple(value) if isinstance(value, (list, tuple)) else value)
+        if declared:  # (what a class declares is its own, never inherited)
+            raise TypeError(f"class {cls.__name__}(Function, {next(iter(declared))}=...): "
+                            f"unknown keyword; use name, methods, reflected, functions, "
+                            f"elementwise, register")
         if name is not None or "name" not in cls.__dict__:
             cls.name = name or cls.__name__.lower()
         # a user's op gets read-only arrays: a write into one would change the caller's
