@@ -12,7 +12,7 @@ the way a textbook does, for the ops whose derivative has a well-known form:
     exp(x), log(x)        exp(x) (the result), 1 / x
     sqrt(x), x², 1 / x    1 / (2 √x), 2 × x, -1 / x²
     tanh, sigmoid         1 - tanh², sigmoid × (1 - sigmoid) (of x: the result)
-    relu                  1 where x > 0, else 0
+    relu                  1 where x > 0, else 0 (`where positive` after a call's title)
     sum, mean, matmul     1 (to each entry), 1 / n, the other operand
     linear (one output)   the input for the weight, the weight for the input, 1 for the bias
     h * h (one input      one term per use, added: h + h
@@ -210,7 +210,10 @@ def _sigmoid(slot, values, out, names, node):
 
 
 def _relu(slot, values, out, names, node):
-    return Textbook(f"1 where {names[0]} > 0, else 0"), (values[0] > 0).astype(out.dtype)
+    # (a module call's long title, said twice, made the widest label of an open network)
+    title = ": " in names[0] or "(" in _bare(names[0])  # (as labels' ∂/∂(...) brackets)
+    where = "positive" if title else f"{names[0]} > 0"
+    return Textbook(f"1 where {where}, else 0"), (values[0] > 0).astype(out.dtype)
 
 
 def _sum(slot, values, out, names, node):
