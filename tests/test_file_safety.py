@@ -236,3 +236,16 @@ def test_the_cli_refuses_a_suffix_alone_and_a_file_as_the_output_folder(tmp_path
     err = capsys.readouterr().err
     assert f"--out {str(a_file)!r} is a file, not a folder" in err
     assert a_file.read_text() == "mine"
+
+
+def test_a_name_ending_in_a_dot_gets_the_formats_suffix_not_a_second_dot(tmp_path, capsys):
+    # (`-o graph.` wrote `graph..svg`)
+    assert tg.render_graph(_loss(), tmp_path / "g.", format="dot") == tmp_path / "g.dot"
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(tmp_path / "c.")]) == 0
+    assert capsys.readouterr().out.strip().endswith(f"written to {tmp_path / 'c.dot'}")
+    if shutil.which("dot"):
+        loss = _loss()
+        loss.backward()
+        assert tg.backward_steps(loss).save(tmp_path / "s.") == tmp_path / "s.html"
+        assert tg.render_graph(loss, tmp_path / "p..") == tmp_path / "p.svg"
+    assert not [p.name for p in tmp_path.iterdir() if ".." in p.name]

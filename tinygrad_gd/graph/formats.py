@@ -63,8 +63,11 @@ def check_folder(target: Path, where: str) -> None:
 
 def file_path(path: object, where: str, example: str) -> Path:
     """`path` as a Path (`files.as_path`: `~` expanded; 42, None and "" refused), or one
-    line saying why it names no file: a suffix alone (`.png` would become `.png.svg`)."""
+    line saying why it names no file: a suffix alone (`.png` would become `.png.svg`).
+    A name ending in a dot (`graph.`) has no suffix: the format's is added (`graph.svg`)."""
     target = as_path(path, where, example)
+    if target.name.endswith(".") and target.name.strip("."):  # (not `graph..svg`)
+        target = target.with_name(target.name.rstrip("."))
     name = target.name
     if name.startswith(".") and (format_of(name) or name.lower() in PAGE_SUFFIXES):
         raise ValueError(f"{where}: the path {str(target)!r} is a suffix without a file name; "
