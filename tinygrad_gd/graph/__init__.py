@@ -84,7 +84,9 @@ node styles: one table under the output (beside it, left to right), in reading o
 Every fold states how many nodes it holds. Node ids number the nodes in a deterministic
 traversal, so the same computation gives byte-identical DOT. Every piece of user text
 goes into HTML-like labels with escaping, so no name can break or inject into the DOT
-source.
+source. In an SVG, the pointer resting on a node or an edge shows its tooltip: the label's
+text, what flows along an edge, and a tensor shown by a few entries listed in full (up to
+100 entries).
 
 `backward_steps(loss)` shows the backward pass step by step: one self-contained HTML page
 with one frame per step of the engine's pass.
@@ -96,7 +98,7 @@ title of its box, what a call returned), `options.py` (the drawing options, chec
 `text.py` (numbers and arrays as label text, escaping), `derivatives.py` (an op's local
 derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
-`draw_anomaly`), `folds.py` (folding a large graph's sums, alike inputs, long chains),
+`draw_anomaly`), `tooltips.py` (what an SVG shows under the pointer), `folds.py` (folding a large graph's sums, alike inputs, long chains),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),
 `steps.py` (the step-by-step page).

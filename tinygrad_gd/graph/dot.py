@@ -28,6 +28,7 @@ from .formats import SOURCE, check_folder, file_path, format_of, make_folder, su
 from .options import _Options
 from .products import _edge_lines
 from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
+from .tooltips import edge_tip, node_tip, tensor_tip
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
                    _class_target)
 
@@ -335,7 +336,7 @@ def _targets(dot: graphviz.Digraph, drawing: _Drawing) -> None:
         lines = [[title + (f" {target.dtype}" if target.dtype != np.float64 else "")]]
         if options.show_data:
             lines.append(["data ", _value(target, options.precision)])
-        dot.node(f"k{i}", _label(lines), **_STYLES["input"])
+        dot.node(f"k{i}", _label(lines), tooltip=node_tip(_label(lines)), **_STYLES["input"])
         if options.mode == "forward":
             dot.edge(f"k{i}", unit)
         else:
@@ -345,19 +346,21 @@ def _targets(dot: graphviz.Digraph, drawing: _Drawing) -> None:
 def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
     lines, kind, anomaly = _tensor_lines(drawing, i)
     unit = drawing.layout.tensor_unit[i]
-    dot.node(unit, _label(lines), **_styled(_STYLES[kind], unit, drawing, anomaly))
+    dot.node(unit, _label(lines), tooltip=tensor_tip(drawing, i, _label(lines)),
+             **_styled(_STYLES[kind], unit, drawing, anomaly))
 
 
 def _op_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
-    unit = f"f{i}"
-    dot.node(unit, _label(_op_lines(drawing, i)),
+    unit, label = f"f{i}", _label(_op_lines(drawing, i))
+    dot.node(unit, label, tooltip=node_tip(label),
              **_styled(_STYLES["op"], unit, drawing, False))
 
 
 def _box_node(dot: graphviz.Digraph, drawing: _Drawing, unit: str) -> None:
     lines, anomaly = _box_lines(drawing, unit)
     kind = drawing.layout.boxes[unit].kind
-    dot.node(unit, _label(lines), **_styled(_STYLES[kind], unit, drawing, anomaly))
+    dot.node(unit, _label(lines), tooltip=node_tip(_label(lines)),
+             **_styled(_STYLES[kind], unit, drawing, anomaly))
 
 
 def _culprit_node(dot: graphviz.Digraph, drawing: _Drawing) -> None:
@@ -369,7 +372,8 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
           parts: list[tuple[int, int | None]]) -> None:
     """One edge, reversed and labelled with its gradient in the backward view."""
     if drawing.options.mode == "forward":
-        dot.edge(source, target)
+        dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, "result" if
+                                                  target in drawing.layout.tensor_unit else "input"))
         return
     graph, layout = drawing.graph, drawing.layout
     attrs: dict[str, str] = {}
@@ -392,6 +396,8 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
             lines = [[_value(grad, drawing.options.precision, drawing.color(i))]]
     if lines is not None:
         attrs["label"] = _spaced(_label(lines))
+    attrs["tooltip"] = edge_tip(drawing, source, target, None, "input") if "style" in attrs \
+        else edge_tip(drawing, target, source, lines and _label(lines), "gradient")  # (dashed)
     if target == layout.culprit:
         dot.edge(source, target, **attrs)  # nothing came back from the culprit yet
     else:

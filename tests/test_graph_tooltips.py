@@ -1,0 +1,80 @@
+"""What a browser shows where the pointer rests on a rendered SVG diagram: each node's and
+edge's tooltip says what it is (it showed Graphviz's ids, `t3` and `f4->t3`), and a tensor
+whose label shows a few entries lists them all."""
+from __future__ import annotations
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+SVG, XLINK = "{http://www.w3.org/2000/svg}", "{http://www.w3.org/1999/xlink}"
+
+
+def tooltips(path):
+    """{"node" or "edge": [the tooltip of each, in the SVG's order]}, and the ids drawn."""
+    root = ET.parse(path).getroot()
+    tips: dict[str, list[str]] = {"node": [], "edge": []}
+    ids = []
+    for group in root.iter(f"{SVG}g"):
+        kind = group.get("class")
+        if kind in tips:
+            ids.append(group.find(f"{SVG}title").text)
+            links = [a.get(f"{XLINK}title") for a in group.iter(f"{SVG}a")]
+            tips[kind].append(links[0] if links else None)
+    return tips, ids
+
+
+def small_network():
+    x = tg.Tensor(np.arange(20.0).reshape(4, 5) / 10, name="x")
+    w = tg.Tensor(np.linspace(-1, 1, 5), requires_grad=True, name="w")
+    loss = ((x * w).tanh() ** 2).mean()
+    loss.backward()
+    return x, w, loss
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_every_node_and_edge_says_what_it_is_not_its_id(tmp_path, mode):
+    _, w, loss = small_network()
+    tips, ids = tooltips(tg.render_graph(loss, tmp_path / "g.svg", mode=mode))
+    assert tips["node"] and tips["edge"]
+    for tip in tips["node"] + tips["edge"]:
+        assert tip is not None and tip not in ids and not re.fullmatch(r"[tfk]\d+.*", tip)
+    assert any(tip.startswith("w (5,)\ndata [-1, -0.5, 0, 0.5, 1]") for tip in tips["node"])
+    if mode == "forward":
+        assert "w into op mul" in tips["edge"] and "op mul gives mul result" in tips["edge"]
+    else:
+        assert "x into op mul" in tips["edge"]  # (dashed: x needs no gradient)
+        [to_w] = [tip for tip in tips["edge"] if tip.startswith("gradient from op mul to w:")]
+        np.testing.assert_allclose(eval(to_w.splitlines()[1]), w.grad.data, rtol=1e-3)
+
+
+def test_a_tensor_shown_in_part_lists_its_values_and_gradient_in_full(tmp_path):
+    x, w, loss = small_network()
+    product = loss._ctx.parents[0]._ctx.parents[0]._ctx.parents[0]  # (tanh's input, x * w)
+    tips, _ = tooltips(tg.render_graph(loss, tmp_path / "g.svg", mode="backward"))
+    [tip] = [t for t in tips["node"] if t.startswith("mul result (4, 5)")]
+    assert "…" in tip.splitlines()[1]  # the label's few entries, then the full lists
+    listed = dict(line.split(" in full: ") for line in tip.splitlines() if " in full: " in line)
+    data = np.array(eval(listed["data"]))  # (the tooltip's text: nested lists of numbers)
+    grad = np.array(eval(listed["grad"]))
+    np.testing.assert_allclose(data, product.data, rtol=1e-3, atol=1e-12)
+    t = np.tanh(product.data)  # d mean(tanh(p)²)/dp, as the chain rule gives it
+    np.testing.assert_allclose(grad, (1 - t ** 2) * 2 * t / 20, rtol=1e-3, atol=1e-12)
+    [pow_tip] = [t for t in tips["node"] if t.startswith("pow result")]
+    assert "data in full" in pow_tip and "grad in full" not in pow_tip  # (grad: all 0.05)
+
+
+def test_a_large_tensor_is_not_listed_and_a_name_expands_nothing(tmp_path):
+    w = tg.Tensor(np.ones((11, 10)), requires_grad=True, name="w\\N\x01")
+    loss = (w * 2).sum()
+    loss.backward()
+    tips, _ = tooltips(tg.render_graph(loss, tmp_path / "g.svg", mode="backward"))
+    [tip] = [t for t in tips["node"] if t.startswith("w⧵N")]
+    assert tip.startswith("w⧵N⧵x01 (11, 10)") and "in full" not in tip  # 110 > 100 entries
+    assert "gradient from op mul to w⧵N⧵x01:\nall 2" in tips["edge"], tips["edge"]

@@ -1,0 +1,82 @@
+"""Tooltips: what a browser shows where the pointer rests on a node or an edge of an SVG
+(dot.py sets them; the drawing they read is `labels._Drawing`, passed in).
+
+Without them it showed Graphviz's ids (`t3`, `f4->t3`). A node's tooltip is its label as
+plain text; a tensor whose label shows a few entries and the range (more than 12, not
+all equal) lists its values and gradient in full in its tooltip, up to `_LISTED` entries. An edge's says
+what flows along it: a value forward, a gradient backward.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+import numpy as np
+
+from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _nested
+
+_LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 weight
+
+
+def plain(label: str) -> str:
+    """An HTML-like label as the lines of text a reader sees (a table's cells spaced)."""
+    if label.startswith("<") and label.endswith(">"):
+        label = label[1:-1]  # (the brackets around an HTML-like label)
+    text = re.sub(r"<BR[^>]*>|</TR>", "\n", label)
+    text = html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\\\\", "\\")  # (doubled)
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def tooltip(text: str) -> str:
+    """`text` as Graphviz's tooltip attribute: its lines kept, nothing in it expanded (a
+    backslash would start Graphviz's escapes, `\\N` the node's id), a name's control
+    characters shown as the labels show them (`⧵x00`)."""
+    return text.replace("\\", "⧵").translate(_CONTROLS).replace("\n", "\\n")
+
+
+_CONTROLS = {c: f"⧵x{c:02x}" for c in [*range(32), *range(127, 160)] if c != ord("\n")}
+
+
+def named(name: str) -> str:
+    """A node's name in a tooltip: cut as the labels cut it (`_NAME_LIMIT` characters)."""
+    return name if len(name) <= _NAME_LIMIT else name[:_NAME_LIMIT - 3] + "..."
+
+
+def node_tip(label: str, values: Any = None, grad: Any = None, precision: int = 4) -> str:
+    """A node's tooltip: its label's text, and the values and gradient of a tensor whose
+    label shows only some of them, in full."""
+    lines = [plain(label)]
+    for what, array in (("data", values), ("grad", grad)):
+        if array is not None and _SHOWN_ENTRIES < np.size(array) <= _LISTED \
+                and _all_equal(np.asarray(array)) is None:  # (not `all 0.05` again)
+            lines.append(f"{what} in full: {_nested(np.asarray(array), precision)}")
+    return tooltip("\n".join(lines))
+
+
+def tensor_tip(drawing: Any, i: int, label: str) -> str:
+    """The tooltip of tensor i of a `labels._Drawing`: its values and gradient as drawn."""
+    options = drawing.options
+    return node_tip(label, drawing.graph.tensors[i]._data if options.show_data else None,
+                    drawing.grads.tensor[i] if options.mode == "backward" else None,
+                    options.precision)
+
+
+def edge_tip(drawing: Any, source: str, target: str, label: str | None, flow: str) -> str:
+    """An edge's tooltip: what flows from the node `source` draws to `target`'s (`flow`:
+    "gradient", "input" into an op, an op's "result"), and what its label shows."""
+    source, target = named(unit_name(drawing, source)), named(unit_name(drawing, target))
+    words = {"gradient": f"gradient from {source} to {target}",
+             "input": f"{source} into {target}", "result": f"{source} gives {target}"}[flow]
+    return tooltip(words + (f":\n{plain(label)}" if label else ""))
+
+
+def unit_name(drawing: Any, unit: str) -> str:
+    """What a reader calls the node `unit` draws: a tensor's name, an op's, a box's title."""
+    if unit in drawing.layout.boxes:
+        return drawing.layout.boxes[unit].title
+    if unit[0] in "tf" and unit[1:].isdigit():
+        i = int(unit[1:])
+        return drawing.name(i)[0] if unit[0] == "t" else f"op {drawing.graph.tensors[i]._ctx.name}"
+    return unit
