@@ -163,3 +163,24 @@ def test_what_a_class_body_declares_counts_as_the_keywords_do(tmp_path):
                                         r"keyword; use name, methods"):
         class Odd(tg.Function, elementwize=True):
             pass
+
+
+def test_none_given_to_apply_says_to_leave_the_optional_input_out():
+    # (PyTorch passes None on to forward; here every positional argument is an input, and
+    # the message was NumPy's "got dtype object from None")
+    class WithBias(tg.Function, register=False):
+        def forward(ctx, x, w, b=None):
+            ctx.save_for_backward(x, w)
+            return x * w if b is None else x * w + b
+
+        def backward(ctx, grad):
+            x, w = ctx.saved_tensors
+            return grad * w, grad * x
+
+    x, w = tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^withbias: input 3 of 3 is None, not a tensor or "
+                                        r"number \(your own op's optional input: leave it out "
+                                        r"of apply, or give it as a keyword, bias=None\)$"):
+        WithBias.apply(x, w, None)
+    WithBias.apply(x, w).sum().backward()  # (left out: it runs)
+    assert w.grad.tolist() == [1.0, 2.0]

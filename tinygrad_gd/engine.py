@@ -25,6 +25,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import registry
+from .autograd_function import FunctionCtx, gradients_for
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
 from .op_errors import backward_error, forward_result, op_error
 from .registry import on_register, registered_ops  # noqa: F401  (the engine's API too)
@@ -75,7 +76,7 @@ def switch(extension: Extension, on: bool = True) -> None:
 Tensor: Any = None
 
 
-class Function:
+class Function(FunctionCtx):
     """Base class of every op. Subclass it to define your own (PyTorch's autograd idiom).
 
     `forward(ctx, *arrays, **params)` gets the inputs' NumPy arrays (read-only for a
@@ -153,14 +154,18 @@ class Function:
         if not cls.built_in:
             arrays = [read_only_view(a) for a in arrays]
         try:
-            # type(ctx).forward, not ctx.forward: a @staticmethod forward(ctx, ...) works too
-            out = type(ctx).forward(ctx, *arrays, **params)
+            if cls.setup_context is None:  # (cls.forward: a @staticmethod forward works too)
+                out = cls.forward(ctx, *arrays, **params)
+            else:  # PyTorch 2's style: forward(*inputs), then setup_context(ctx, inputs, out)
+                out = cls.forward(*arrays, **params)
+                cls.setup_context(ctx, tuple(arrays), out)
             if not (cls.built_in and isinstance(out, np.ndarray)):
                 out = forward_result(ctx, out)
         except (ValueError, TypeError, AttributeError, MemoryError) as err:
             raise op_error(cls.name, inputs, err, not cls.built_in) from (
                 None if cls.built_in else err)  # (a user's op: its traceback kept)
-        recorded = is_grad_enabled() and True in ctx.needs_input_grad
+        recorded = is_grad_enabled() and True in ctx.needs_input_grad \
+            and not ctx.non_differentiable
         if recorded:
             ctx.parents = inputs
             if params:
@@ -178,12 +183,7 @@ class Function:
             input_grads = type(ctx).backward(ctx, grad if ctx.built_in else read_only_view(grad))
         except (ValueError, AttributeError) as err:
             raise backward_error(ctx.name, err) from err
-        if not isinstance(input_grads, (tuple, list)):
-            input_grads = (input_grads,)
-        if len(input_grads) != len(ctx.parents):
-            raise RuntimeError(f"backward of op '{ctx.name}' returned {len(input_grads)} "
-                               f"gradients for {len(ctx.parents)} inputs (a number given to "
-                               f"apply is an input too: pass parameters as keywords, p=3)")
+        input_grads = gradients_for(ctx.name, input_grads, len(ctx.parents))
         return [_fit(g, parent._data, ctx.name) if g is not None and parent._requires_grad
                 else None for g, parent in zip(input_grads, ctx.parents)]
 

@@ -75,6 +75,8 @@
                    adaptive pools; grid_sampling.py: affine_grid, grid_sample, the
                    spatial transformer's sampler)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
+    grad.py        PyTorch's nn.grad: conv1d/2d/3d_input and _weight (a convolution's
+                   gradients, for your own Function's backward)
     utils/         clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,
                    parameters_to_vector, vector_to_parameters; rnn.py: PackedSequence,
                    pack_padded_sequence, pad_packed_sequence, pad_sequence, ...;
@@ -84,7 +86,7 @@
 
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
-from . import functional, init, utils
+from . import functional, grad, init, utils
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .activations import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
                           LogSigmoid, Mish, PReLU, ReLU6, Softmin, Softshrink, Softsign,
@@ -169,4 +171,5 @@ __all__ = [
     "UninitializedParameter", "UninitializedBuffer",
     "FractionalMaxPool2d", "FractionalMaxPool3d", "AdaptiveLogSoftmaxWithLoss", "RNNBase",
     "RNNCellBase", "NLLLoss2d", "Container",
+    "grad",
 ]

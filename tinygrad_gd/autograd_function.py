@@ -1,0 +1,76 @@
+"""PyTorch's `torch.autograd.function`, as `tg.autograd.function`: `once_differentiable`,
+and `FunctionCtx`, the ctx methods of PyTorch's documents that every op has (`Function`
+derives from it; the engine imports this module, which imports nothing of the package).
+
+PyTorch's documents on writing your own `Function` ("Extending PyTorch") import
+`once_differentiable` from here and decorate a backward with it, to declare that the
+backward pass through the op cannot itself be differentiated. Here that is true of every
+op: the backward pass records no graph (`tg.autograd.grad(create_graph=True)` is
+refused), so the decorator changes nothing and a program written for PyTorch runs as
+written. The class to subclass is `tg.autograd.Function` (`tg.Function`, engine.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+__all__ = ["once_differentiable", "FunctionCtx"]
+
+_Backward = TypeVar("_Backward", bound=Callable)
+
+
+def once_differentiable(fn: _Backward) -> _Backward:
+    """Declare a `Function`'s backward not differentiable again (PyTorch's decorator):
+    `fn` itself, unchanged. In PyTorch it makes a second derivative through the op an
+    error; tinygrad_gd computes no second derivatives at all (its backward pass records
+    no graph, and `create_graph=True` is refused in one line), so there is nothing to
+    refuse. Put it under `@staticmethod`, as PyTorch's documents do, or use it alone."""
+    if not callable(fn):
+        raise TypeError(f"once_differentiable: expected a backward function to decorate, got "
+                        f"{type(fn).__name__} {fn!r:.60}")
+    return fn
+
+
+class FunctionCtx:
+    """PyTorch's ctx methods beyond `save_for_backward` (the node is its own ctx). A
+    `setup_context(ctx, inputs, output)` staticmethod, PyTorch 2's style, takes the ctx
+    out of forward: `forward(*inputs)` then runs first, and setup_context saves what
+    backward needs."""
+
+    __slots__ = ()  # (Function's own slots and __dict__ hold a node's state)
+    setup_context: Any = None  # an op's own: PyTorch 2's style of forward
+    non_differentiable = False  # mark_non_differentiable: the output is a constant
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """PyTorch's switch for handing backward None for an unused output's gradient: here
+        an op has one output, and its backward runs only when a gradient reached it, so the
+        gradient is always an array, True or False."""
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{self.name}: set_materialize_grads expects True or False, got "
+                            f"{type(value).__name__} {value!r:.40}")
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Make the op's output a constant (no gradient flows back through it), as
+        PyTorch's for an output such as an index; call it in forward with the output."""
+        self.non_differentiable = True
+
+    def mark_dirty(self, *inputs: Any) -> None:
+        """PyTorch's mark for inputs forward changed in place: refused, since forward gets
+        read-only arrays here (the caller's values)."""
+        raise RuntimeError(f"{self.name}: mark_dirty: forward gets read-only arrays (the "
+                           f"caller's values) and cannot change an input in place; return a "
+                           f"new array")
+
+
+def gradients_for(name: str, grads: Any, count: int) -> tuple:
+    """What an op's backward returned, as one gradient per input (a tuple, or one array
+    for a one-input op); more past the inputs only when None, as PyTorch allows for a
+    forward's optional arguments not given."""
+    if not isinstance(grads, (tuple, list)):
+        grads = (grads,)
+    if len(grads) < count or any(g is not None for g in grads[count:]):
+        raise RuntimeError(f"backward of op '{name}' returned {len(grads)} gradients for "
+                           f"{count} inputs (a number given to apply is an input too: pass "
+                           f"parameters as keywords, p=3)")
+    return tuple(grads[:count])
