@@ -291,7 +291,7 @@ def test_tensors_given_to_a_constructor_say_to_build_then_call(build, call):
 def test_load_accepts_pytorchs_keywords(tmp_path):
     model = nn.Linear(2, 3, seed=0)
     path = tmp_path / "model.npz"
-    tg.save(model, path)
+    tg.save(model.state_dict(), path)
     for keywords in ({"weights_only": True}, {"weights_only": False},
                      {"map_location": "cpu"}, {"map_location": None}):
         state = tg.load(path, **keywords)

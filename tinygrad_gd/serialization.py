@@ -6,6 +6,13 @@ parameter's dotted name (`0.weight`, `hidden.bias`), after a first marker entry
 reads it too. The count matters: damage to the zip's directory can hide the entries after
 the damaged one without any checksum failing, and the count exposes that.
 
+A Module is saved whole, as `torch.save(model, path)` saves it (format version 3,
+`tinygrad_gd.serialization_model`): its state dict's arrays as above, then the module
+pickled. `tg.load(path, weights_only=False)` gives the model back (its class importable,
+as torch's; loading a pickle runs code: trusted files only); `tg.load(path)` (weights_only
+True, the default) reads its state dict alone, runs no code, and says so when the result
+is used as a model (`.eval()`).
+
 A checkpoint in PyTorch's manner saves too: `save({"model": model.state_dict(), "optim":
 optimizer.state_dict(), "epoch": 3}, path)`, any nesting of dicts (string or int keys),
 lists and tuples holding arrays, Tensors, numbers, strings and None. Such a file (format
@@ -19,7 +26,8 @@ each value comes back as it was.
 
 Two promises:
 
-* Loading never runs code. Arrays are read with `allow_pickle=False`, so a file holding
+* Loading never runs code, unless `weights_only=False` meets a whole model (which is
+  pickled, as torch's). Arrays are read with `allow_pickle=False`, so a file holding
   pickled objects (the way a malicious file would run code) is refused, not executed.
 * Saving is atomic (`tinygrad_gd.files.atomic_write`). The archive is written to a
   temporary file in the same folder, flushed to disk (fsync), its zip directory checked
@@ -56,6 +64,7 @@ from .files import as_path, atomic_write
 from .serialization_format import (FORMAT_KEY, FORMAT_VERSION, STRUCTURE_KEY, LoadError,
                                    check_file_object, check_format, damaged,
                                    describe_file_object, read_file_object, read_path)
+from .serialization_model import MODEL_KEY, is_model, load_model, model_entries
 from .tensor import Tensor, _raw
 
 if TYPE_CHECKING:
@@ -78,7 +87,11 @@ def save(obj: "Module | Mapping[str, Any]", f: "PathLike | IO[bytes]") -> None:
     """Write a module's parameters (or a state dict, or a checkpoint) to `f` as an .npz:
     a path, or a file object open for writing in binary mode (PyTorch's torch.save(obj, f)).
 
-    `obj` is a `Module` or an optimizer (its `state_dict()` is saved), a mapping of names
+    `obj` is a `Module` (saved whole, pickled after its state dict's arrays, as
+    torch.save(model) saves it: `tg.load(path, weights_only=False)` gives it back, its
+    class importable; what cannot be pickled, a lambda hook say, is named in one line,
+    pickle.PicklingError, before anything is written), an optimizer (its `state_dict()`
+    is saved), a mapping of names
     to arrays or Tensors, or a checkpoint: a dict nesting dicts (string or int keys),
     lists and tuples of arrays, Tensors, numbers, strings and None, such as
     `{"model": model.state_dict(), "optim": optimizer.state_dict(), "epoch": 3}`. The
@@ -99,7 +112,7 @@ def save(obj: "Module | Mapping[str, Any]", f: "PathLike | IO[bytes]") -> None:
         check_file_object(f, "save", writing=True)
         _save_to_file_object(f, _arrays_to_save(obj))
         return
-    arrays = _arrays_to_save(obj)
+    arrays = _arrays_to_save(obj)  # (a model's pickle made: refused before any write)
     atomic_write(f, lambda file: _write_npz(file, arrays), "save",
                  check=lambda temporary: _check_written(temporary, repr(os.fspath(f)), arrays))
 
@@ -126,7 +139,16 @@ def _save_to_file_object(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> N
 
 
 def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
-    """The named arrays of a Module or state dict, checked: string names, numeric data."""
+    """The named arrays of a Module (its state dict and pickle), a state dict or a
+    checkpoint, checked: string names, numeric data."""
+    if is_model(obj):
+        arrays = _arrays_to_save(obj.state_dict())
+        if any(name.startswith(MODEL_KEY) for name in arrays):
+            raise ValueError(f"save: names starting with {MODEL_KEY!r} are reserved for the "
+                             f"pickled model; rename that entry")
+        arrays.update(model_entries(obj))
+        arrays[FORMAT_KEY] = np.array([3, len(arrays) - 1], np.int64)
+        return arrays
     if hasattr(obj, "state_dict") and callable(obj.state_dict):
         obj = obj.state_dict()
     if not isinstance(obj, Mapping):
@@ -309,14 +331,21 @@ def load(f: "PathLike | IO[bytes]", map_location: Any = None, *,
     "the file object <...>".
 
     Every array is read (and its checksum verified) before this returns; pickled data is
-    refused, so loading never runs code. Raises `FileNotFoundError` for a missing file and
-    `LoadError` for one (or a file object's archive) that is truncated, corrupted, not an
-    .npz of arrays, or written by a newer format version. A plain `np.savez` archive of
-    numeric arrays loads too (from a file object as well, at the position it was written).
+    refused, so loading runs no code (but a whole model's, with weights_only=False).
+    Raises `FileNotFoundError` for a missing file and `LoadError` for one (or a file
+    object's archive) that is truncated, corrupted, not an .npz of arrays, or written by a
+    newer format version. A plain `np.savez` archive of numeric arrays loads too (from a
+    file object as well, at the position it was written).
 
-    PyTorch's `map_location=None` or `"cpu"` and `weights_only=` (True or False) are
-    accepted, so `torch.load`'s lines work; they change nothing: the arrays are on the CPU,
-    and no code is ever run, whatever weights_only says.
+    A whole model (`tg.save(model, path)`, format version 3) comes back as the model with
+    `weights_only=False`, as torch.load(path, weights_only=False) gives it: unpickled, so
+    its class must be importable here, and code runs (load only files you trust); its
+    parameters are Parameters holding the saved values, without gradients. With
+    `weights_only=True` or None (the default, True as torch.load's) only its state dict
+    is read, and no code runs: using that dict as a model (`.eval()`) says so in one line.
+
+    PyTorch's `map_location=None` or `"cpu"` is accepted, so `torch.load`'s lines work: the
+    arrays are on the CPU.
     """
     if map_location is not None and str(map_location) != "cpu":  # (torch.device("cpu") too)
         raise ValueError(f"load: map_location={map_location!r} is not supported; arrays here "
@@ -332,23 +361,52 @@ def load(f: "PathLike | IO[bytes]", map_location: Any = None, *,
         arrays = read_path(target)
     marker = arrays.pop(FORMAT_KEY, None)
     check_format(source, marker, len(arrays))
-    if marker is not None and int(marker[0]) == 2:
+    version = 1 if marker is None else int(marker[0])
+    if version == 3:
+        return _whole_model(source, arrays, weights_only is False)
+    if version == 2:
         return _rebuild(source, arrays)
     return _StateDict(arrays)
 
 
+def _whole_model(source: str, arrays: dict[str, np.ndarray], unpickle: bool) -> Any:
+    """A version-3 file: the model unpickled, or (weights only) its state dict alone."""
+    pickled = arrays.pop(MODEL_KEY, None)
+    if pickled is None:
+        raise LoadError(damaged(source, f"its model entry {MODEL_KEY!r} is missing"))
+    if unpickle:
+        return load_model(source, pickled, arrays)
+    state = {name: array for name, array in arrays.items()
+             if not name.startswith(MODEL_KEY + "/")}
+    if STRUCTURE_KEY in state:  # (a state dict holding more than arrays: extra state)
+        return _rebuild(source, state)
+    result = _StateDict(state)
+    result.whole_model = True
+    return result
+
+
 class _StateDict(dict):
     """What `load` gives for saved weights: a dict {name: array}. Where a ported program
-    expects torch.load's pickled model (`model = torch.load(path, weights_only=False);
-    model.eval()`), the Module's attribute it asks for says what the file holds."""
+    expects torch.load's pickled model (`model = torch.load(path); model.eval()`), the
+    Module's attribute it asks for says what the file holds and how to get the model."""
+
+    whole_model = False  # the file holds a whole model, read with weights_only=True
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):  # (copy and pickle probe these: a dict's answers)
             raise AttributeError(name)
-        raise AttributeError(f"load: the file holds a model's state dict (tg.save(model, "
-                             f"path) saves its weights, never the model), so it has no "
+        if self.whole_model:
+            raise AttributeError(
+                f"load: the file holds a whole model, pickled code that runs when loaded, and "
+                f"weights_only=True (the default, as torch.load's) read its state dict alone, "
+                f"which has no {name!r}: if you trust the file, load the model with "
+                f"tg.load(path, weights_only=False); or build the model, then "
+                f"model.load_state_dict(tg.load(path))")
+        raise AttributeError(f"load: the file holds a model's state dict (tg.save(model."
+                             f"state_dict(), path) saves its weights alone), so it has no "
                              f"{name!r}: build the model, then "
-                             f"model.load_state_dict(tg.load(path))")
+                             f"model.load_state_dict(tg.load(path)); tg.save(model, path) "
+                             f"saves the whole model")
 
 
 class _Malformed(Exception):

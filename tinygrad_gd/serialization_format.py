@@ -30,8 +30,9 @@ __all__ = ["LoadError", "FORMAT_KEY", "FORMAT_VERSION", "STRUCTURE_KEY", "read_p
 FORMAT_KEY = "__tinygrad_gd_format__"  # the marker entry; save refuses it as a name
 STRUCTURE_KEY = "__tinygrad_gd_structure__"  # a checkpoint's structure, JSON text as uint8
 # raise when the layout changes; load refuses versions it does not know.
-# 1: named arrays (a state_dict); 2: arrays and a structure (a nested checkpoint)
-FORMAT_VERSION = 2
+# 1: named arrays (a state_dict); 2: arrays and a structure (a nested checkpoint);
+# 3: a whole model, its state dict's arrays and its pickle (serialization_model.py)
+FORMAT_VERSION = 3
 
 # Errors a damaged archive can raise from zipfile or NumPy's .npy reader: each means "this
 # file cannot be read", and each becomes one LoadError.
@@ -62,7 +63,7 @@ def read_path(target: str) -> dict[str, np.ndarray]:
     """The arrays of the file at `target`, in order (the marker entry among them), checked."""
     if not os.path.exists(target):
         raise FileNotFoundError(f"load: no file at {target!r}; check the path (saved weights "
-                                f"are written by tg.save(model, path))")
+                                f"are written by tg.save(model.state_dict(), path))")
     if os.path.isdir(target):
         raise IsADirectoryError(f"load: {target!r} is a folder; give the path of the saved file")
     if not os.access(target, os.R_OK):
@@ -186,7 +187,7 @@ def read_npz(source: str, file: IO[bytes]) -> dict[str, np.ndarray]:
         if file.read(6) == b"\x93NUMPY":
             raise LoadError(f"load: {source} is a single .npy array, not an .npz archive of "
                             f"named weights; read it with np.load(path), or save the model's "
-                            f"weights with tg.save(model, path)")
+                            f"weights with tg.save(model.state_dict(), path)")
         file.seek(0)
         if file.read(1) == b"\x80":  # a pickle's first byte (protocol 2 and later)
             raise LoadError(f"load: {source} is a Python pickle (pickle.dump, or an old "

@@ -429,9 +429,10 @@ class Module:
         Module by module (this one first, then each sub-module's, in attribute order), each
         module's parameters before its buffers. A tensor reached by two names (tied weights:
         `model.out.weight = model.emb.weight`) is listed under both, as in PyTorch. Copies,
-        so later training leaves a saved state as it was; save it with `tg.save(model,
-        path)` and load it with `model.load_state_dict(tg.load(path))` (atomic, never
-        unpickles). `prefix` goes before every name ("encoder." gives "encoder.0.weight");
+        so later training leaves a saved state as it was; save it with
+        `tg.save(model.state_dict(), path)`, load it with
+        `model.load_state_dict(tg.load(path))` (atomic, never unpickled). `prefix` goes
+        before every name ("encoder." gives "encoder.0.weight");
         `destination`, a dict, receives the entries in order and is returned (None: a new
         dict); `keep_vars=True` gives the Parameter and Buffer tensors themselves, not
         copies (`state_dict(keep_vars=True)["weight"] is model.weight`). Positional

@@ -170,7 +170,8 @@ def _inject_new_class(module: Module) -> None:
 
     def __getstate__(self: Module) -> Any:  # noqa: N807
         raise RuntimeError(f"{type(self).__name__}: a parametrized module is saved through "
-                           f"state_dict() only (tg.save(model, path)), not pickled")
+                           f"state_dict() only (tg.save(model.state_dict(), path)), not "
+                           f"pickled")
 
     def __deepcopy__(self: Module, memo: dict) -> Module:  # noqa: N807
         if id(self) in memo:
