@@ -57,15 +57,23 @@ class SGD(Optimizer):
         d = g + mu * b_t  (nesterov)  or  b_t  (momentum)  or  g  (plain)
         p <- p - lr * d
     maximize=True ascends: g is the negated gradient (+ weight_decay * p), as PyTorch's.
-    Plain SGD with lr is the documents' `weight -= alpha * weight_delta`.
+    Plain SGD with lr is the documents' `weight -= alpha * weight_delta`. PyTorch's
+    foreach= and fused= are accepted (ways of computing the same step), differentiable=
+    at False.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
-                 momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
-                 nesterov: bool = False, *, maximize: bool = False) -> None:
+                 momentum: float = 0, dampening: float = 0, weight_decay: float = 0,
+                 nesterov: bool = False, *, maximize: bool = False, foreach: Any = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        # foreach, fused: PyTorch's switches between equal ways of computing; accepted, ignored
+        _check_modes(self._name, False, differentiable)
+        if fused is not None:
+            check_flag(self._name, "fused", fused)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
