@@ -69,6 +69,8 @@ def gradients_for(name: str, grads: Any, count: int) -> tuple:
     forward's optional arguments not given."""
     if not isinstance(grads, (tuple, list)):
         grads = (grads,)
+    if len(grads) == count:  # (every op's case: answered first, as it runs once per node)
+        return grads
     if len(grads) < count or any(g is not None for g in grads[count:]):
         raise RuntimeError(f"backward of op '{name}' returned {len(grads)} gradients for "
                            f"{count} inputs (a number given to apply is an input too: pass "
