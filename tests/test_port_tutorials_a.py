@@ -569,8 +569,6 @@ def test_style_and_content_losses_gradients_by_finite_differences():
 # ---------------------------------------------------------------- the ports' findings
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 7: a target with a class axis left is a "
-                   "ValueError here, torch's RuntimeError")
 def test_nll_loss_of_a_keepdim_prediction_is_pytorchs_runtime_error():
     output = nn.functional.log_softmax(tg.randn(1, 10), dim=1)
     with pytest.raises(RuntimeError, match="nll_loss.*target"):

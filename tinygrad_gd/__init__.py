@@ -35,6 +35,7 @@ from .spellings import (float16, float32, float64, int8, int16, int32, int64,  #
 from .spellings import (float32 as float, float64 as double, float16 as half,  # noqa: F401
                         int64 as long, int32 as int, int16 as short)
 from .gradcheck import GradcheckError, gradcheck
+from .errors import ShapeError  # (a shape mistake: both ValueError and RuntimeError)
 from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
                     render_graph)
 from .serialization import LoadError, load, save
@@ -59,6 +60,7 @@ __all__ = [
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError",
     "gradcheck", "GradcheckError",
+    "ShapeError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",
     "distributions",

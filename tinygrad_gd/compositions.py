@@ -24,6 +24,7 @@ from . import composed_reductions, functional
 from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue, logcumsumexp,
                                   median, nanmean, nanmedian, nansum, std_mean, var_mean,
                                   vector_norm)
+from .errors import ShapeError
 from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
                             tensor_sequence)
 from .ops.reductions import keep_flag
@@ -57,7 +58,7 @@ def _joined(name: str, pieces: list[Tensor], axis: int) -> Tensor:
     for k, piece in enumerate(pieces[1:], 1):
         if piece.ndim != len(first) or builtins.any(
                 a != b for d, (a, b) in enumerate(zip(first, piece.shape)) if d != axis):
-            raise ValueError(f"{name}: tensor {k} (as shape {piece.shape}) does not fit tensor "
+            raise ShapeError(f"{name}: tensor {k} (as shape {piece.shape}) does not fit tensor "
                              f"0 (as shape {first}): they must match on every axis but axis "
                              f"{axis}")
     return functional.concatenate(pieces, axis=axis)
@@ -129,7 +130,7 @@ def unflatten(input: Any, dim: int, sizes: Any) -> Tensor:  # noqa: A002
     if -1 in sizes and known and n % known == 0:
         sizes = tuple(n // known if s == -1 else s for s in sizes)
     if math.prod(sizes) != n:
-        raise ValueError(f"unflatten: sizes {sizes} do not multiply up to {n}, the length of "
+        raise ShapeError(f"unflatten: sizes {sizes} do not multiply up to {n}, the length of "
                          f"axis {axis} of a tensor of shape {x.shape}")
     return x.reshape(x.shape[:axis] + sizes + x.shape[axis + 1:])
 
@@ -221,11 +222,11 @@ def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:  # noqa
     if axis is None:
         return functional.take_along_axis(x.reshape(-1), index.reshape(-1), axis=0)
     if index.ndim != x.ndim:
-        raise ValueError(f"take_along_dim: the indices have {index.ndim} axes but x has "
+        raise ShapeError(f"take_along_dim: the indices have {index.ndim} axes but x has "
                          f"{x.ndim} (shape {x.shape}); give them as many")
     others = [(a, b) for k, (a, b) in enumerate(zip(x.shape, index.shape)) if k != axis]
     if builtins.any(a != b and 1 not in (a, b) for a, b in others):
-        raise ValueError(f"take_along_dim: x of shape {x.shape} and indices of shape "
+        raise ShapeError(f"take_along_dim: x of shape {x.shape} and indices of shape "
                          f"{index.shape} do not broadcast together on the axes other than "
                          f"{axis} (each pair of sizes must be equal or one of them 1)")
     shape = [builtins.max(a, b) if a != 1 and b != 1 else a * b for a, b in others]

@@ -27,6 +27,7 @@ import numpy as np
 
 from .creation import fits, make_generator
 from .engine import is_grad_enabled, no_grad
+from .errors import ShapeError
 from .ops.arguments import finite
 from .tensor import Tensor, _as_array, _raw
 from .values import _fitted
@@ -94,7 +95,7 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
     except (ValueError, TypeError, OverflowError) as err:  # (checked before any is written)
         kind, why = OverflowError, str(err).splitlines()[0].rstrip(".")  # (an int too big)
         if isinstance(err, ValueError):  # (not NumPy's own subclasses)
-            kind, why = ValueError, f"shape {shape} does not broadcast to {t.shape}"
+            kind, why = ShapeError, f"shape {shape} does not broadcast to {t.shape}"
         elif isinstance(err, TypeError):
             kind = TypeError
             try:

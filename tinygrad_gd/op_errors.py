@@ -13,6 +13,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .errors import ShapeError
+
 __all__ = ["op_error", "argument_error", "calling", "forward_result", "backward_error"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
@@ -23,6 +25,9 @@ _COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
 _HIDDEN_COUNTS = re.compile(r"^[\w.<>]*\.(call|forward)\(\) takes ")
 # what the engine and its extras set on a node: a user's forward that sets one loses it
 _NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at")
+# NumPy's words for inputs whose shapes do not fit a join (concatenate, stack): PyTorch's
+# RuntimeError, so a ShapeError
+_JOIN_SHAPES = re.compile(r"^all (the )?input arrays? (dimensions except|must have)")
 
 
 def argument_error(err: TypeError, name: str, hidden: bool = False) -> TypeError:
@@ -116,10 +121,11 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
                            f"{shapes} ({err}); use smaller batches or check the shapes "
                            f"(an unintended broadcast?)")
     if "broadcast" in text:
-        return ValueError(f"{name}: shapes {shapes} do not broadcast together (NumPy's rule: "
+        return ShapeError(f"{name}: shapes {shapes} do not broadcast together (NumPy's rule: "
                           f"compared from the last axis, each pair of sizes must be equal or "
                           f"one of them 1); reshape or transpose an operand")
-    return ValueError(f"{name}: invalid inputs of shapes {shapes}: {text}")
+    error = ShapeError if isinstance(err, ShapeError) or _JOIN_SHAPES.match(text) else ValueError
+    return error(f"{name}: invalid inputs of shapes {shapes}: {text}")
 
 
 def forward_result(ctx: Any, out: Any) -> np.ndarray:

@@ -19,6 +19,7 @@ import numpy as np
 
 from . import functional, linalg
 from .composed_reductions import vector_norm
+from .errors import ShapeError
 from .logic import _constant
 from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import broadcast, number, one_axis
@@ -41,7 +42,7 @@ def _shaped(name: str, what: str, value: Any, ndim: int) -> Tensor:
     t = _as_tensor(name, value, what=what)
     if t.ndim != ndim:
         kind = {1: "a 1-D vector", 2: "a 2-D matrix", 3: "a 3-D batch of matrices"}[ndim]
-        raise RuntimeError(f"{name}: expected {what} to be {kind}, got shape {t.shape}")
+        raise ShapeError(f"{name}: expected {what} to be {kind}, got shape {t.shape}")
     return t
 
 
@@ -62,8 +63,8 @@ def _matrix_vector(name: str, what: str, matrix: Any, vec: Any) -> Tensor:
     """matrix @ vec for a matrix (n, m) (the argument `what`) and a vector (m,), checked."""
     matrix, vector = _shaped(name, what, matrix, 2), _shaped(name, "vec", vec, 1)
     if matrix.shape[1] != vector.shape[0]:
-        raise RuntimeError(f"{name}: size mismatch, {what} of shape {matrix.shape} times vec "
-                           f"of shape {vector.shape}; the vector needs {matrix.shape[1]} entries")
+        raise ShapeError(f"{name}: size mismatch, {what} of shape {matrix.shape} times vec "
+                         f"of shape {vector.shape}; the vector needs {matrix.shape[1]} entries")
     return matrix @ vector
 
 
@@ -80,8 +81,8 @@ def inner(input: Any, other: Any) -> Tensor:  # noqa: A002
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if a.shape[-1] != b.shape[-1]:
-        raise RuntimeError(f"inner: the last dimension must match on both tensors, got shapes "
-                           f"{a.shape} and {b.shape}")
+        raise ShapeError(f"inner: the last dimension must match on both tensors, got shapes "
+                         f"{a.shape} and {b.shape}")
     return functional.tensordot(a, b, axes=([a.ndim - 1], [b.ndim - 1]))
 
 
@@ -91,8 +92,8 @@ def vdot(input: Any, other: Any) -> Tensor:  # noqa: A002
     refuses two dtypes)."""
     a, b = _shaped("vdot", "input", input, 1), _shaped("vdot", "other", other, 1)
     if a.shape != b.shape:
-        raise RuntimeError(f"vdot: inconsistent sizes, the tensors have {a.shape[0]} and "
-                           f"{b.shape[0]} entries; give two of one length")
+        raise ShapeError(f"vdot: inconsistent sizes, the tensors have {a.shape[0]} and "
+                         f"{b.shape[0]} entries; give two of one length")
     return functional.dot(a, b)
 
 
@@ -121,12 +122,12 @@ def _batches(name: str, batch1: Any, batch2: Any) -> Tensor:
     """batch1 @ batch2 for (b, n, m) and (b, m, p) tensors, checked in one line."""
     first, second = _shaped(name, "batch1", batch1, 3), _shaped(name, "batch2", batch2, 3)
     if first.shape[0] != second.shape[0]:
-        raise RuntimeError(f"{name}: batch1 and batch2 must have the same number of batches, "
-                           f"got shapes {first.shape} and {second.shape}")
+        raise ShapeError(f"{name}: batch1 and batch2 must have the same number of batches, "
+                         f"got shapes {first.shape} and {second.shape}")
     if first.shape[2] != second.shape[1]:
-        raise RuntimeError(f"{name}: batch1 of shape {first.shape} and batch2 of shape "
-                           f"{second.shape} cannot be multiplied ({first.shape[2]} columns, "
-                           f"{second.shape[1]} rows)")
+        raise ShapeError(f"{name}: batch1 of shape {first.shape} and batch2 of shape "
+                         f"{second.shape} cannot be multiplied ({first.shape[2]} columns, "
+                         f"{second.shape[1]} rows)")
     return first @ second
 
 
@@ -163,7 +164,7 @@ def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:  # noqa: A002
     p = number("renorm", "p", p)
     maxnorm = number("renorm", "maxnorm", maxnorm)
     if x.ndim < 2:
-        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got shape {x.shape}")
+        raise ShapeError(f"renorm: input needs at least 2 dimensions, got shape {x.shape}")
     where = one_axis("renorm", dim, x.ndim) % x.ndim
     if not p > 0:
         raise RuntimeError(f"renorm: p must be positive (a norm), got {p}")

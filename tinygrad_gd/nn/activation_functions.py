@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..errors import ShapeError
 from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
@@ -176,7 +177,7 @@ def glu(input: Any, dim: int = -1) -> Tensor:
     dim = _one_dim("glu", dim, input.ndim or None)
     if not input.ndim or input.shape[dim] % 2:
         size = input.shape[dim] if input.ndim else "no axis"
-        raise ValueError(f"glu: the input's axis {dim} is halved, so its size must be even; "
+        raise ShapeError(f"glu: the input's axis {dim} is halved, so its size must be even; "
                          f"got {size} (input shape {input.shape})")
     half = input.shape[dim] // 2
     before = (slice(None),) * (dim % input.ndim)
@@ -191,7 +192,7 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
     if weight.size != 1:
         if weight.ndim != 1 or input.ndim < 2 or input.shape[1] != weight.size:
             channels = input.shape[1] if input.ndim >= 2 else "no axis 1"
-            raise ValueError(f"prelu: weight of shape {weight.shape} needs one slope, or one "
+            raise ShapeError(f"prelu: weight of shape {weight.shape} needs one slope, or one "
                              f"per channel of the input's axis 1 ({channels}; input shape "
                              f"{input.shape})")
         weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))

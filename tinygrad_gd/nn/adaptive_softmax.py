@@ -23,6 +23,7 @@ import numpy as np
 from .. import functional as tg
 from ..creation import make_generator
 from ..engine import no_grad
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -104,8 +105,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         """The input as a (batch, in_features) or (in_features,) Tensor, else one line."""
         input = _as_tensor(self, input, self.head.weight, what)
         if input.ndim not in (1, 2) or input.shape[-1] != self.in_features:
-            raise RuntimeError(f"{_WHERE}: expected input of shape (batch, {self.in_features}) "
-                               f"or ({self.in_features},), got {input.shape}")
+            raise ShapeError(f"{_WHERE}: expected input of shape (batch, {self.in_features}) "
+                             f"or ({self.in_features},), got {input.shape}")
         return input
 
     def forward(self, input_: Any, target_: Any) -> _ASMoutput:
@@ -117,19 +118,19 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                                f"{classes.dtype}")
         if classes.ndim == 1:
             if input.ndim != 2:
-                raise RuntimeError(f"{_WHERE}: 1D target tensor expects 2D input tensors, but "
-                                   f"found inputs with size {input.shape}")
+                raise ShapeError(f"{_WHERE}: 1D target tensor expects 2D input tensors, but "
+                                 f"found inputs with size {input.shape}")
             if input.shape[0] != classes.shape[0]:
-                raise RuntimeError(f"{_WHERE}: Input and target should have the same size in "
-                                   f"the batch dimension (input {input.shape}, target "
-                                   f"{classes.shape})")
+                raise ShapeError(f"{_WHERE}: Input and target should have the same size in "
+                                 f"the batch dimension (input {input.shape}, target "
+                                 f"{classes.shape})")
         elif classes.ndim == 0:
             if input.ndim != 1:
-                raise RuntimeError(f"{_WHERE}: 0D target tensor expects 1D input tensors, but "
-                                   f"found inputs with size {input.shape}")
+                raise ShapeError(f"{_WHERE}: 0D target tensor expects 1D input tensors, but "
+                                 f"found inputs with size {input.shape}")
         else:
-            raise RuntimeError(f"{_WHERE}: 0D or 1D target tensor expected, multi-target not "
-                               f"supported (target shape {classes.shape})")
+            raise ShapeError(f"{_WHERE}: 0D or 1D target tensor expected, multi-target not "
+                             f"supported (target shape {classes.shape})")
         outside = (classes < 0) | (classes >= self.n_classes)
         if outside.any():
             raise RuntimeError(f"{_WHERE}: Target values should be in [0, {self.n_classes - 1}]"

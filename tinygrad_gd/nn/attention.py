@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -33,30 +34,30 @@ def _check_inputs(query: Tensor, key: Tensor, value: Tensor) -> None:
         raise RuntimeError(f"{_WHERE}: query, key and value must have the same dtype, got "
                            f"{query.dtype}, {key.dtype} and {value.dtype}")
     if min(query.ndim, key.ndim, value.ndim) < 2:
-        raise RuntimeError(f"{_WHERE}: query, key and value must be at least 2-D (..., "
-                           f"length, features), got shapes {query.shape}, {key.shape} and "
-                           f"{value.shape}")
+        raise ShapeError(f"{_WHERE}: query, key and value must be at least 2-D (..., "
+                         f"length, features), got shapes {query.shape}, {key.shape} and "
+                         f"{value.shape}")
     if query.shape[-1] != key.shape[-1]:
-        raise RuntimeError(f"{_WHERE}: query of shape {query.shape} and key of shape "
-                           f"{key.shape} must have the same last axis (the features "
-                           f"compared)")
+        raise ShapeError(f"{_WHERE}: query of shape {query.shape} and key of shape "
+                         f"{key.shape} must have the same last axis (the features "
+                         f"compared)")
     if key.shape[-2] != value.shape[-2]:
-        raise RuntimeError(f"{_WHERE}: key of shape {key.shape} and value of shape "
-                           f"{value.shape} must have the same length (axis -2)")
+        raise ShapeError(f"{_WHERE}: key of shape {key.shape} and value of shape "
+                         f"{value.shape} must have the same length (axis -2)")
 
 
 def _grouped(query: Tensor, key: Tensor, value: Tensor) -> tuple[Tensor, Tensor]:
     """enable_gqa: each head of key and value shared by a group of query heads (axis -3),
     repeated in the graph so that each query head has its own."""
     if min(query.ndim, key.ndim, value.ndim) < 3:
-        raise RuntimeError(f"{_WHERE}: enable_gqa=True needs a heads axis (-3) in query, key "
-                           f"and value, got shapes {query.shape}, {key.shape} and "
-                           f"{value.shape}")
+        raise ShapeError(f"{_WHERE}: enable_gqa=True needs a heads axis (-3) in query, key "
+                         f"and value, got shapes {query.shape}, {key.shape} and "
+                         f"{value.shape}")
     heads = query.shape[-3]
     for name, t in (("key", key), ("value", value)):
         if not t.shape[-3] or heads % t.shape[-3]:
-            raise RuntimeError(f"{_WHERE}: the number of heads in {name} ({t.shape[-3]}) must "
-                               f"divide the number in query ({heads}) with enable_gqa=True")
+            raise ShapeError(f"{_WHERE}: the number of heads in {name} ({t.shape[-3]}) must "
+                             f"divide the number in query ({heads}) with enable_gqa=True")
     return tuple(t if t.shape[-3] == heads else t.repeat_interleave(heads // t.shape[-3],
                                                                     dim=-3)
                  for t in (key, value))
@@ -77,8 +78,8 @@ def _mask(attn_mask: Any, query: Tensor, shape: tuple[int, ...]) -> Any:
     except ValueError:
         fits = False
     if not fits:
-        raise RuntimeError(f"{_WHERE}: attn_mask of shape {attn_mask.shape} does not broadcast "
-                           f"to the scores' shape {shape} (..., query length, key length)")
+        raise ShapeError(f"{_WHERE}: attn_mask of shape {attn_mask.shape} does not broadcast "
+                         f"to the scores' shape {shape} (..., query length, key length)")
     if attn_mask.dtype.kind == "b":
         return np.asarray(getattr(attn_mask, "_data", attn_mask))
     if not isinstance(attn_mask, Tensor):  # (a copy: the caller's array may change later)
@@ -122,9 +123,9 @@ def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: An
     try:
         np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except ValueError:
-        raise RuntimeError(f"{_WHERE}: the leading axes of query {query.shape}, key "
-                           f"{key.shape} and value {value.shape} do not broadcast together"
-                           ) from None
+        raise ShapeError(f"{_WHERE}: the leading axes of query {query.shape}, key "
+                         f"{key.shape} and value {value.shape} do not broadcast together"
+                         ) from None
     length, features = query.shape[-2], query.shape[-1]
     # (no features: every score is 0, as PyTorch's, not 0 * inf)
     scale = (1 / math.sqrt(features) if features else 1.0) if scale is None else \

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.matmul import Linear
 from ..tensor import Tensor
@@ -80,10 +81,10 @@ def _projection(where: str, x: Tensor, weight: Any, bias: Any, name: str, rows: 
     """x @ weight^T + bias, weight (rows, x's features) checked first."""
     weight = _as_tensor(where, weight, x, name)
     if weight.shape != (rows, x.shape[-1]):
-        raise ValueError(f"{where}: {name} of shape {weight.shape} must be ({rows}, "
+        raise ShapeError(f"{where}: {name} of shape {weight.shape} must be ({rows}, "
                          f"{x.shape[-1]}) for an input of shape {x.shape}")
     if bias is not None and bias.shape != (rows,):
-        raise ValueError(f"{where}: the bias of shape {bias.shape} beside {name} must be "
+        raise ShapeError(f"{where}: the bias of shape {bias.shape} beside {name} must be "
                          f"({rows},)")
     return Linear.apply(x, weight) if bias is None else Linear.apply(x, weight, bias)
 
@@ -97,7 +98,7 @@ def _projected(where: str, query: Tensor, key: Tensor, value: Tensor, separate: 
     if in_proj_bias is not None:
         b = _as_tensor(where, in_proj_bias, query, "in_proj_bias")
         if b.shape != (3 * E,):
-            raise ValueError(f"{where}: in_proj_bias of shape {b.shape} must be ({3 * E},)")
+            raise ShapeError(f"{where}: in_proj_bias of shape {b.shape} must be ({3 * E},)")
         biases = (b[:E], b[E:2 * E], b[2 * E:])
     if separate:
         names = ("q_proj_weight", "k_proj_weight", "v_proj_weight")
@@ -110,7 +111,7 @@ def _projected(where: str, query: Tensor, key: Tensor, value: Tensor, separate: 
                              f"use_separate_proj_weight=True and the three weights")
         w = _as_tensor(where, in_proj_weight, query, "in_proj_weight")
         if w.shape != (3 * E, E):
-            raise ValueError(f"{where}: in_proj_weight of shape {w.shape} must be ({3 * E}, "
+            raise ShapeError(f"{where}: in_proj_weight of shape {w.shape} must be ({3 * E}, "
                              f"{E}); for a key or value of another width give "
                              f"use_separate_proj_weight=True and the three weights")
         weights, names = (w[:E], w[E:2 * E], w[2 * E:]), ("in_proj_weight",) * 3
@@ -149,7 +150,7 @@ def _check_shapes(where: str, query: Tensor, key: Tensor, value: Tensor,
                          f"{value.shape} must have the same width, unless "
                          f"use_separate_proj_weight=True")
     if query.ndim == 3 and query.shape[batch_axis] != key.shape[batch_axis]:
-        raise ValueError(f"{where}: query of shape {query.shape} and key of shape "
+        raise ShapeError(f"{where}: query of shape {query.shape} and key of shape "
                          f"{key.shape} must have the same batch size (axis {batch_axis})")
     return E // int(num_heads)
 
@@ -182,8 +183,8 @@ def _masks(where: str, key_padding_mask: Any, attn_mask: Any, batch: int, heads:
     if attention is not None:
         shapes = ((length, source), (batch * heads, length, source))
         if attention.shape not in shapes:
-            raise RuntimeError(f"{where}: attn_mask of shape {attention.shape} must be "
-                               f"{shapes[0]} or {shapes[1]} (query length, key length)")
+            raise ShapeError(f"{where}: attn_mask of shape {attention.shape} must be "
+                             f"{shapes[0]} or {shapes[1]} (query length, key length)")
         if attention.ndim == 3:
             attention = attention.reshape(batch, heads, length, source)
     return padding, attention

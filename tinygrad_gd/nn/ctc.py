@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import floating, integer
 from ..tensor import Tensor, _raw
@@ -130,7 +131,7 @@ def _lengths(what: str, value: Any, batch: int | None) -> np.ndarray:
         raise RuntimeError(f"{_WHERE}: {what} must be integers, got dtype {data.dtype}")
     if data.shape not in (((), (1,)) if batch is None else ((batch,),)):
         wanted = f"({batch},), one per sample" if batch is not None else "() or (1,)"
-        raise RuntimeError(f"{_WHERE}: {what} of shape {data.shape} must have shape {wanted}")
+        raise ShapeError(f"{_WHERE}: {what} of shape {data.shape} must have shape {wanted}")
     if (data < 0).any():
         raise RuntimeError(f"{_WHERE}: {what} must be >= 0, got {data.min()}")
     return data.reshape(-1).astype(np.int64)
@@ -148,15 +149,15 @@ def _target_rows(targets: Any, target_lengths: np.ndarray, batched: bool) -> lis
     total, longest = int(target_lengths.sum()), int(target_lengths.max(initial=0))
     if batched and data.ndim == 2:
         if data.shape[0] != len(target_lengths) or data.shape[1] < longest:
-            raise RuntimeError(f"{_WHERE}: padded targets of shape {data.shape} need "
-                               f"{len(target_lengths)} rows of at least {longest} labels (the "
-                               f"longest target length)")
+            raise ShapeError(f"{_WHERE}: padded targets of shape {data.shape} need "
+                             f"{len(target_lengths)} rows of at least {longest} labels (the "
+                             f"longest target length)")
         return [row[:n] for row, n in zip(data, target_lengths)]
     if data.ndim != 1 or data.size != total:
         form = "(N, S) padded or (sum(target_lengths),) concatenated" if batched else \
             "(target_length,)"
-        raise RuntimeError(f"{_WHERE}: targets of shape {data.shape} do not fit target_lengths "
-                           f"summing to {total}; give {form}")
+        raise ShapeError(f"{_WHERE}: targets of shape {data.shape} do not fit target_lengths "
+                         f"summing to {total}; give {form}")
     return np.split(data, np.cumsum(target_lengths)[:-1])
 
 
@@ -176,8 +177,8 @@ def ctc_loss(log_probs: Any, targets: Any, input_lengths: Any, target_lengths: A
     zero_infinity = check_flag(_WHERE, "zero_infinity", zero_infinity)
     log_probs = _as_tensor(_WHERE, log_probs, None, "log_probs")
     if log_probs.ndim not in (2, 3) or log_probs.shape[-1] == 0:
-        raise RuntimeError(f"{_WHERE}: log_probs must be (T, N, C) or (T, C) for one sample, with "
-                           f"at least one class, got shape {log_probs.shape}")
+        raise ShapeError(f"{_WHERE}: log_probs must be (T, N, C) or (T, C) for one sample, with "
+                         f"at least one class, got shape {log_probs.shape}")
     batched = log_probs.ndim == 3
     n_steps, n_classes = log_probs.shape[0], log_probs.shape[-1]
     batch = log_probs.shape[1] if batched else None

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..ops.convolution import window_argmax
@@ -69,8 +70,8 @@ def _check_input(where: str, input: Tensor, n: int) -> None:
     if input.dtype.kind != "f":
         raise RuntimeError(f"{where}: input must be floating point, got dtype {input.dtype}")
     if 0 in input.shape[-n - 1:]:
-        raise RuntimeError(f"{where}: expected input with non-empty channel and {axes} axes "
-                           f"(only the batch may be empty), got shape {input.shape}")
+        raise ShapeError(f"{where}: expected input with non-empty channel and {axes} axes "
+                         f"(only the batch may be empty), got shape {input.shape}")
 
 
 def _check_fits(where: str, input: Tensor, kernel: tuple[int, ...],
@@ -80,10 +81,10 @@ def _check_fits(where: str, input: Tensor, kernel: tuple[int, ...],
     n = len(kernel)
     for axis, k, out, m in zip(_AXES[n].split(", "), kernel, size, input.shape[-n:]):
         if out + k - 1 > m:
-            raise RuntimeError(f"{where}: a kernel of {k} and an output of {out} along the "
-                               f"{axis} need {out + k - 1} entries, the input has {m} (input "
-                               f"shape {input.shape}); use a smaller kernel_size or "
-                               f"output_size")
+            raise ShapeError(f"{where}: a kernel of {k} and an output of {out} along the "
+                             f"{axis} need {out + k - 1} entries, the input has {m} (input "
+                             f"shape {input.shape}); use a smaller kernel_size or "
+                             f"output_size")
 
 
 def _samples(where: str, given: Any, x: Tensor, n: int, generator: Any) -> np.ndarray:
@@ -101,9 +102,9 @@ def _samples(where: str, given: Any, x: Tensor, n: int, generator: Any) -> np.nd
                            f"got {data.dtype}")
     data = data.astype(x.dtype, copy=False)
     if data.ndim != 3 or data.shape[0] < batch or data.shape[1:] != (channels, n):
-        raise RuntimeError(f"{where}: _random_samples of shape {data.shape} must be (batch, C, "
-                           f"{n}) = (at least {batch}, {channels}, {n}) for input of shape "
-                           f"{x.shape}")
+        raise ShapeError(f"{where}: _random_samples of shape {data.shape} must be (batch, C, "
+                         f"{n}) = (at least {batch}, {channels}, {n}) for input of shape "
+                         f"{x.shape}")
     outside = ~((data >= 0) & (data <= 1))  # (NaN too)
     if outside.any():
         raise ValueError(f"{where}: _random_samples must lie in [0, 1], got "

@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from ..composed_reductions import vector_norm
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.losses import BinaryCrossEntropy, CrossEntropy
 from ..ops.matmul import Linear
@@ -153,17 +154,17 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     weight = _as_tensor("linear", weight, None, "weight")
     input = _as_tensor("linear", input, weight)
     if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {input.shape} has last axis "
+        raise ShapeError(f"linear: input of shape {input.shape} has last axis "
                          f"{input.shape[-1] if input.ndim else '(none)'}, but the weight of shape "
                          f"{weight.shape} expects {weight.shape[1]} features")
     if bias is None:
         return Linear.apply(input, weight)
     bias = _as_tensor("linear", bias, weight, "bias")  # an array: in the weight's float dtype
     if bias.shape != (weight.shape[0],):
-        raise ValueError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
+        raise ShapeError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
                          f"{weight.shape}; expected ({weight.shape[0]},)")
     return Linear.apply(input, weight, bias)
 
@@ -228,7 +229,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     try:
         shape = np.broadcast_shapes(x1.shape, x2.shape)
     except ValueError:
-        raise ValueError(f"cosine_similarity: x1 of shape {x1.shape} and x2 of shape "
+        raise ShapeError(f"cosine_similarity: x1 of shape {x1.shape} and x2 of shape "
                          f"{x2.shape} do not broadcast together") from None
     x1, x2 = (_normalized("cosine_similarity", tg_functional.broadcast_to(x, shape), dim, eps)
               for x in (x1, x2))
@@ -247,7 +248,7 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
     try:
         ndim = len(np.broadcast_shapes(x1.shape, x2.shape))
     except ValueError:
-        raise ValueError(f"pairwise_distance: x1 of shape {x1.shape} and x2 of shape "
+        raise ShapeError(f"pairwise_distance: x1 of shape {x1.shape} and x2 of shape "
                          f"{x2.shape} do not broadcast together") from None
     if not ndim:
         raise ValueError("pairwise_distance: x1 and x2 are 0-d; give vectors, (batch, "

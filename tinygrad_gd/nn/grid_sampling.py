@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -119,9 +120,9 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Ten
     elif min(size) <= 0:
         raise ValueError(f"{where}: expected non-zero, positive output size, got {size}")
     if theta.shape[0] != size[0]:
-        raise RuntimeError(f"{where}: theta holds {theta.shape[0]} matrices but size asks for "
-                           f"a batch of {size[0]}; give one matrix per output (size[0] = "
-                           f"theta.shape[0])")
+        raise ShapeError(f"{where}: theta holds {theta.shape[0]} matrices but size asks for "
+                         f"a batch of {size[0]}; give one matrix per output (size[0] = "
+                         f"theta.shape[0])")
     # the base grid (.., x, y, [z,] 1): x along the last axis, as the grid's first entry
     axes = [_steps(n, align_corners, theta.dtype) for n in reversed(spatial)]
     mesh = list(np.meshgrid(*axes, indexing="xy" if dims == 2 else "ij"))
@@ -147,10 +148,10 @@ def _checked(input: Any, grid: Any, mode: Any, padding_mode: Any) -> tuple[Tenso
     if input.ndim not in _LAYOUTS or grid.ndim != input.ndim:
         hint = "; one image needs a batch axis: input[None], grid[None]" \
             if input.ndim == 3 and grid.ndim == 3 else ""
-        raise RuntimeError(f"{where}: expected 4-d input {_LAYOUTS[4][0]} with a grid "
-                           f"{_LAYOUTS[4][1]}, or 5-d input {_LAYOUTS[5][0]} with a grid "
-                           f"{_LAYOUTS[5][1]}; got input shape {input.shape} and grid shape "
-                           f"{grid.shape}{hint}")
+        raise ShapeError(f"{where}: expected 4-d input {_LAYOUTS[4][0]} with a grid "
+                         f"{_LAYOUTS[4][1]}, or 5-d input {_LAYOUTS[5][0]} with a grid "
+                         f"{_LAYOUTS[5][1]}; got input shape {input.shape} and grid shape "
+                         f"{grid.shape}{hint}")
     dims = input.ndim - 2
     if input.dtype.kind != "f" or grid.dtype.kind != "f":
         raise NotImplementedError(f"{where}: needs floating point input and grid, got dtypes "
@@ -160,15 +161,15 @@ def _checked(input: Any, grid: Any, mode: Any, padding_mode: Any) -> tuple[Tenso
         raise RuntimeError(f"{where}: expected input and grid to have the same dtype, got "
                            f"{input.dtype} and {grid.dtype}; convert one, grid.to(input.dtype)")
     if grid.shape[0] != input.shape[0]:
-        raise RuntimeError(f"{where}: expected grid and input to have the same batch size, "
-                           f"got input shape {input.shape} and grid shape {grid.shape}")
+        raise ShapeError(f"{where}: expected grid and input to have the same batch size, "
+                         f"got input shape {input.shape} and grid shape {grid.shape}")
     if grid.shape[-1] != dims:
-        raise RuntimeError(f"{where}: expected a grid of {dims} positions per entry (size "
-                           f"{dims} in its last axis) for {dims + 2}-d input, got grid shape "
-                           f"{grid.shape}")
+        raise ShapeError(f"{where}: expected a grid of {dims} positions per entry (size "
+                         f"{dims} in its last axis) for {dims + 2}-d input, got grid shape "
+                         f"{grid.shape}")
     if min(input.shape[2:]) == 0:
-        raise RuntimeError(f"{where}: expected input to have non-empty spatial dimensions, "
-                           f"but input has shape {input.shape}")
+        raise ShapeError(f"{where}: expected input to have non-empty spatial dimensions, "
+                         f"but input has shape {input.shape}")
     if mode == "bicubic" and dims != 2:
         raise RuntimeError(f"{where}: mode='bicubic' supports only 4-d input "
                            f"{_LAYOUTS[4][0]}, got shape {input.shape}; use 'bilinear' "

@@ -20,6 +20,7 @@ import numpy as np
 from .. import functional as tg
 from ..creation import make_generator
 from ..engine import no_grad
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..ops.reductions import accumulator
@@ -198,11 +199,11 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
     eps = number("layer_norm", "eps", eps, 0)
     n = len(shape)
     if input.ndim < n or input.shape[input.ndim - n:] != shape:
-        raise ValueError(f"layer_norm: the input's last axes {input.shape[input.ndim - n:]} "
+        raise ShapeError(f"layer_norm: the input's last axes {input.shape[input.ndim - n:]} "
                          f"(shape {input.shape}) must be {shape}, the normalized_shape")
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(np.shape(getattr(t, "_data", t))) != shape:
-            raise ValueError(f"layer_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
+            raise ShapeError(f"layer_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"must have normalized_shape {shape}")
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
@@ -234,7 +235,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     eps = number("batch_norm", "eps in training" if training else "eps", eps, 0,
                   strict=bool(training))
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected input of shape (batch, C, ...), got shape "
+        raise ShapeError(f"batch_norm: expected input of shape (batch, C, ...), got shape "
                          f"{input.shape}")
     features = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
@@ -244,7 +245,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and tuple(np.shape(getattr(t, "_data", t))) != (features,):
-            raise ValueError(f"batch_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
+            raise ShapeError(f"batch_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"does not fit input of shape {input.shape}; expected "
                              f"({features},), one per feature of axis 1")
     axes = (0,) + tuple(range(2, input.ndim))  # all but the features' axis
@@ -290,7 +291,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
 
 
 def _channels(where: str, input: Tensor, name: str, t: Any,
-              error: type[Exception] = RuntimeError) -> Tensor | None:
+              error: type[Exception] = ShapeError) -> Tensor | None:
     """A (C,) tensor (weight, bias, running statistic) checked against axis 1 of `input`;
     `error`: the type PyTorch's function raises for one that does not fit."""
     if t is None:
@@ -304,7 +305,7 @@ def _channels(where: str, input: Tensor, name: str, t: Any,
 
 def _per_channel(where: str, input: Tensor, name: str, t: Any) -> Tensor | None:
     """A (C,) weight or bias as a Tensor shaped to broadcast over axis 1 of `input`."""
-    t = _channels(where, input, name, t, ValueError)
+    t = _channels(where, input, name, t, ShapeError)
     return None if t is None else _by_channel(t, name, input.ndim)
 
 
@@ -326,7 +327,7 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
             or num_groups < 1:
         raise TypeError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
     if input.ndim < 2 or input.shape[1] % num_groups:
-        raise ValueError(f"group_norm: expected input of shape (batch, C, ...) with C "
+        raise ShapeError(f"group_norm: expected input of shape (batch, C, ...) with C "
                          f"divisible by num_groups={num_groups}, got shape {input.shape}")
     weight, bias = (_per_channel("group_norm", input, name, t)
                     for name, t in (("weight", weight), ("bias", bias)))
@@ -356,10 +357,10 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     eps = number("rms_norm", "eps", eps, 0)
     n = len(shape)
     if input.ndim < n or input.shape[input.ndim - n:] != shape:
-        raise ValueError(f"rms_norm: the input's last axes {input.shape[input.ndim - n:]} "
+        raise ShapeError(f"rms_norm: the input's last axes {input.shape[input.ndim - n:]} "
                          f"(shape {input.shape}) must be {shape}, the normalized_shape")
     if weight is not None and tuple(np.shape(getattr(weight, "_data", weight))) != shape:
-        raise ValueError(f"rms_norm: weight of shape {np.shape(getattr(weight, '_data', weight))}"
+        raise ShapeError(f"rms_norm: weight of shape {np.shape(getattr(weight, '_data', weight))}"
                          f" must have normalized_shape {shape}")
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
@@ -384,7 +385,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
     index = np.asarray(getattr(input, "_data", input))
     weight = _as_tensor("embedding", weight, None, "weight")
     if weight.ndim != 2:
-        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
+        raise ShapeError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got "
                          f"shape {weight.shape}")
     rows = weight.shape[0]
     if index.dtype.kind not in "iu":

@@ -17,6 +17,7 @@ import numpy as np
 from .. import functional as tg
 from ..composed_reductions import vector_norm
 from ..engine import no_grad
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
@@ -133,22 +134,22 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
     input1, input2 = (_as_tensor(where, x, weight, name) for x, name in
                       ((input1, "input1"), (input2, "input2")))
     if weight.ndim != 3:
-        raise RuntimeError(f"{where}: weight must be 3-D (out_features, in1_features, "
-                           f"in2_features), got shape {weight.shape}")
+        raise ShapeError(f"{where}: weight must be 3-D (out_features, in1_features, "
+                         f"in2_features), got shape {weight.shape}")
     if input1.ndim != input2.ndim:
-        raise RuntimeError(f"{where}: input1 of shape {input1.shape} and input2 of shape "
-                           f"{input2.shape} must have as many dimensions")
+        raise ShapeError(f"{where}: input1 of shape {input1.shape} and input2 of shape "
+                         f"{input2.shape} must have as many dimensions")
     if input1.ndim == 0:
         raise IndexError(f"{where}: input1 and input2 are 0-d; give each a features axis "
                          f"last, (..., in1_features) and (..., in2_features)")
     if input1.shape[:-1] != input2.shape[:-1]:
-        raise RuntimeError(f"{where}: the batch axes of input1 {input1.shape} and input2 "
-                           f"{input2.shape} (all but the last) must be the same")
+        raise ShapeError(f"{where}: the batch axes of input1 {input1.shape} and input2 "
+                         f"{input2.shape} (all but the last) must be the same")
     for name, x, axis in (("input1", input1, 1), ("input2", input2, 2)):
         if x.shape[-1] != weight.shape[axis]:
-            raise RuntimeError(f"{where}: {name} has {x.shape[-1]} features (shape {x.shape}), "
-                               f"but the weight of shape {weight.shape} takes "
-                               f"{weight.shape[axis]}")
+            raise ShapeError(f"{where}: {name} has {x.shape[-1]} features (shape {x.shape}), "
+                             f"but the weight of shape {weight.shape} takes "
+                             f"{weight.shape[axis]}")
     lead = input1.shape[:-1]
     out = tg.einsum("ni,oij,nj->no", input1.reshape((-1, input1.shape[-1])), weight,
                     input2.reshape((-1, input2.shape[-1]))).reshape(lead + (weight.shape[0],))
@@ -156,8 +157,8 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Tensor:
         return out
     bias = _as_tensor(where, bias, weight, "bias")
     if bias.shape != (weight.shape[0],):
-        raise RuntimeError(f"{where}: bias of shape {bias.shape} does not fit a weight of "
-                           f"shape {weight.shape}; expected ({weight.shape[0]},)")
+        raise ShapeError(f"{where}: bias of shape {bias.shape} does not fit a weight of "
+                         f"shape {weight.shape}; expected ({weight.shape[0]},)")
     return out + bias
 
 
@@ -171,13 +172,13 @@ def channel_shuffle(input: Any, groups: int) -> Tensor:
         raise RuntimeError(f"{where}: groups is the number of groups the channels are split "
                            f"into and must be positive, got {groups}")
     if input.ndim < 3:
-        raise RuntimeError(f"{where}: expected input of shape (batch, C, ...) with more than "
-                           f"2 dimensions, got shape {input.shape}")
+        raise ShapeError(f"{where}: expected input of shape (batch, C, ...) with more than "
+                         f"2 dimensions, got shape {input.shape}")
     channels = input.shape[1]
     if channels % groups:
-        raise RuntimeError(f"{where}: the number of channels must be divisible by groups; "
-                           f"got {channels} channels (input shape {input.shape}) and "
-                           f"{groups} groups")
+        raise ShapeError(f"{where}: the number of channels must be divisible by groups; "
+                         f"got {channels} channels (input shape {input.shape}) and "
+                         f"{groups} groups")
     split = input.reshape(input.shape[:1] + (groups, channels // groups) + input.shape[2:])
     return split.swapaxes(1, 2).reshape(input.shape)
 
@@ -191,8 +192,8 @@ def pdist(input: Any, p: float = 2.0) -> Tensor:
     input = _as_tensor("pdist", input)
     p = number("pdist", "p", p)
     if input.ndim != 2:
-        raise RuntimeError(f"pdist: expected input of shape (N, M), N rows of M features, "
-                           f"got shape {input.shape}")
+        raise ShapeError(f"pdist: expected input of shape (N, M), N rows of M features, "
+                         f"got shape {input.shape}")
     if input.dtype.kind != "f":
         raise RuntimeError(f"pdist: expected a floating-point input, got dtype {input.dtype}; "
                            f"convert it first, x.double()")

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..creation import make_generator as _make_generator
 from ..engine import no_grad
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..tensor import Tensor
 from . import functional as F
@@ -102,7 +103,7 @@ class Linear(Module):
         input = _as_tensor(self, input, weight)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
             size = input.shape[-1] if input.ndim else "no axis"
-            raise ValueError(
+            raise ShapeError(
                 f"{self!r}: the input's last axis has size {size} (input shape {input.shape}), "
                 f"but the layer takes in_features={self.in_features}; each sample must be a "
                 f"row of {self.in_features} features")
@@ -462,7 +463,7 @@ class BatchNorm1d(Module):
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
         if input.ndim not in self.input_ndims or input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape {self.expected} with "
+            raise ShapeError(f"{self!r}: expected input of shape {self.expected} with "
                              f"C = {self.num_features}, got {input.shape}")
         # PyTorch's: momentum None makes the running values plain averages (1 / batches)
         track = self.training and self.track_running_stats

@@ -25,6 +25,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..creation import make_generator
+from ..errors import ShapeError
 from ..tensor import Tensor
 from .convolution import Conv2d, Conv3d
 from .layer_functions import _as_tensor
@@ -330,9 +331,9 @@ class _LazyConvolution(LazyModuleMixin):
 
     def _input_size(self, input: Tensor) -> int:
         if input.ndim not in (self.spatial + 1, self.spatial + 2):
-            raise RuntimeError(f"{type(self).__name__}: expected a {self.spatial + 1}-d "
-                               f"(unbatched) or {self.spatial + 2}-d (batched) input, got "
-                               f"shape {input.shape}")
+            raise ShapeError(f"{type(self).__name__}: expected a {self.spatial + 1}-d "
+                             f"(unbatched) or {self.spatial + 2}-d (batched) input, got "
+                             f"shape {input.shape}")
         return input.shape[1] if input.ndim == self.spatial + 2 else input.shape[0]
 
     def _size_from(self, shapes: dict[str, tuple[int, ...]]) -> int | None:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -77,7 +78,7 @@ def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
     except ValueError:
         broadcast = None
     if broadcast != input.shape:
-        raise ValueError(f"{where}: target of shape {target.shape} must have the input's "
+        raise ShapeError(f"{where}: target of shape {target.shape} must have the input's "
                          f"shape {input.shape}")
     if isinstance(var, (int, float, np.number)) and not isinstance(var, bool):
         if not var >= 0:

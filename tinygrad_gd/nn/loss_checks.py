@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg_functional
+from ..errors import ShapeError
 from ..tensor import Tensor, _raw
 from .layer_functions import _as_tensor, _named
 
@@ -26,7 +27,7 @@ def _pair(where: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
     if input.shape != target.shape:
         hint = (f"; reshape one of them, e.g. target.reshape{input.shape}"
                 if input.size == target.size else "")
-        raise ValueError(
+        raise ShapeError(
             f"{where}: input (prediction) has shape {input.shape} but target has shape "
             f"{target.shape}; they must be equal (broadcasting them would compare every "
             f"prediction with every target){hint}")
@@ -100,7 +101,7 @@ def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
     except ValueError:
         shape = None
     if shape != values.shape:  # more axes would spread the losses over more entries
-        raise ValueError(
+        raise ShapeError(
             f"{where}: {name} of shape {weight.shape} does not broadcast to the input's "
             f"shape {values.shape}" + ("" if shape is None else f" (it would make {shape})"))
     return values * weight
@@ -117,7 +118,7 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
     or_probabilities = (f", or of class probabilities of shape {input.shape}"
                         if where == "cross_entropy" else "")
     if data.shape != expected:
-        raise ValueError(
+        raise ShapeError(
             f"{where}: input of shape {input.shape} (batch, classes) needs a target of "
             f"class indices of shape {expected}{or_probabilities}; got target shape "
             f"{data.shape}")
@@ -156,7 +157,7 @@ def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
         weight = _named(_as_tensor(where, _raw(weight), input, "weight"), given or "weight")
     classes = input.shape[1:2] if input.ndim > 1 else input.shape[-1:]  # ((N, C, d1, ...))
     if weight.shape != classes:
-        raise ValueError(f"{where}: weight must hold one number per class, shape {classes} "
+        raise ShapeError(f"{where}: weight must hold one number per class, shape {classes} "
                          f"for input of shape {input.shape}; got shape {weight.shape}")
     return weight
 
@@ -213,7 +214,7 @@ def _per_position(loss: Any, where: str, input: Tensor, target: Any, reduction: 
         move = "transpose(1, 2)" if input.ndim == 3 else "movedim(-1, 1)"
         hint = f"; if the classes are the last axis, move them to axis 1: input.{move}" \
             if given.shape == input.shape[:-1] else ""
-        raise ValueError(f"{where}: input of shape {input.shape} (batch, classes, d1, ...) "
+        raise ShapeError(f"{where}: input of shape {input.shape} (batch, classes, d1, ...) "
                          f"needs a target of class indices of shape {positions}"
                          f"{', or of class probabilities of its shape' * probabilities}, got "
                          f"shape {given.shape}{hint}")

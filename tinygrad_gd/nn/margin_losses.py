@@ -30,6 +30,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..composed_reductions import vector_norm
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -60,7 +61,7 @@ def _signs(where: str, target: Any, like: Tensor, shape: tuple[int, ...]) -> Ten
     numbers), or a one-line error naming the values that are neither."""
     target = _as_tensor(where, target, like, "target")
     if target.shape != shape:
-        raise ValueError(f"{where}: target of shape {target.shape} does not fit input of shape "
+        raise ShapeError(f"{where}: target of shape {target.shape} does not fit input of shape "
                          f"{like.shape}; expected target shape {shape}")
     data = target._data
     bad = (data != 1) & (data != -1)
@@ -78,7 +79,7 @@ def _same_shape(where: str, x1: Any, x2: Any, names: tuple[str, str]) -> tuple[T
     x1 = _as_tensor(where, x1, None, names[0])
     x2 = _as_tensor(where, x2, x1, names[1])
     if x1.shape != x2.shape:
-        raise ValueError(f"{where}: {names[0]} of shape {x1.shape} and {names[1]} of shape "
+        raise ShapeError(f"{where}: {names[0]} of shape {x1.shape} and {names[1]} of shape "
                          f"{x2.shape} must have the same shape")
     return x1, x2
 
@@ -158,7 +159,7 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
     margin = number(where, "margin", margin)
     x1, x2 = _same_shape(where, input1, input2, ("input1", "input2"))
     if x1.ndim not in (1, 2):
-        raise ValueError(f"{where}: inputs must be (batch, features) or (features,), got "
+        raise ShapeError(f"{where}: inputs must be (batch, features) or (features,), got "
                          f"shape {x1.shape}")
     similar = _signs(where, target, x1, x1.shape[:-1])._data == 1
     # (an input without a graph gives a constant: named)
@@ -172,7 +173,7 @@ def _scores(where: str, input: Any) -> Tensor:
     """A classifier's scores: (batch, classes) or (classes,), at least one class."""
     input = _as_tensor(where, input)
     if input.ndim not in (1, 2) or input.shape[-1] == 0:
-        raise ValueError(f"{where}: input must be scores of shape (batch, classes) or "
+        raise ShapeError(f"{where}: input must be scores of shape (batch, classes) or "
                          f"(classes,) with at least one class, got shape {input.shape}")
     return input
 
@@ -217,7 +218,7 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: bool | None = 
     input = _scores(where, input)
     data = np.array(getattr(target, "_data", target))
     if data.shape != input.shape:
-        raise ValueError(f"{where}: target of shape {data.shape} must have the input's shape "
+        raise ShapeError(f"{where}: target of shape {data.shape} must have the input's shape "
                          f"{input.shape} (the target classes, then -1)")
     if data.dtype.kind not in "iu":
         raise TypeError(f"{where}: target must hold integer class indices (and -1), got "
@@ -262,7 +263,7 @@ def _triplet(where: str, anchor: Any, positive: Any, negative: Any,
     except ValueError:
         common = None
     if len({len(s) for s in shapes}) != 1 or common is None or not anchor.ndim:
-        raise ValueError(f"{where}: anchor, positive and negative must have the same number "
+        raise ShapeError(f"{where}: anchor, positive and negative must have the same number "
                          f"of dimensions, at least 1 (the last: the features), and shapes that "
                          f"broadcast together; got {shapes[0]}, {shapes[1]} and {shapes[2]}")
     d_positive = distance(anchor, positive)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -48,7 +49,7 @@ class GroupNorm(Module):
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
         if input.ndim < 2 or input.shape[1] != self.num_channels:
-            raise ValueError(f"{self!r}: expected input of shape (batch, C, ...) with C = "
+            raise ShapeError(f"{self!r}: expected input of shape (batch, C, ...) with C = "
                              f"{self.num_channels}, got {input.shape}")
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg_functional
+from ..errors import ShapeError
 from ..ops.arguments import ints, number
 from ..ops.padding import PAD_MODES
 from ..tensor import Tensor
@@ -39,15 +40,15 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: float | None = None
     crop), `mode` 'constant', 'reflect', 'replicate' or 'circular' (see the module)."""
     input = _as_tensor("pad", input)
     if input.ndim == 0 and not (isinstance(pad, (tuple, list)) and not pad):
-        raise ValueError(f"pad: a 0-d input has no axis to pad, got pad={pad!r} (PyTorch's: "
+        raise ShapeError(f"pad: a 0-d input has no axis to pad, got pad={pad!r} (PyTorch's: "
                          f"at most 2 numbers per axis); reshape it first, x.reshape(1)")
     if not isinstance(pad, (tuple, list)):
         raise TypeError(f"pad: pad must be a tuple of ints ((before, after) pairs, last axis "
                         f"first), got {type(pad).__name__} {pad!r}")
     flat = ints("pad", (tuple(pad),))
     if len(flat) % 2 or len(flat) > 2 * input.ndim:
-        raise RuntimeError(f"pad: pad takes (before, after) pairs, at most one per axis, got "
-                           f"{len(flat)} ints for an input of shape {input.shape}")
+        raise ShapeError(f"pad: pad takes (before, after) pairs, at most one per axis, got "
+                         f"{len(flat)} ints for an input of shape {input.shape}")
     if not isinstance(mode, str) or mode not in PAD_MODES:  # (PyTorch's error type)
         raise NotImplementedError(f"pad: mode={mode!r} is not one of {list(PAD_MODES)}")
     kind = PAD_MODES[mode]
@@ -70,8 +71,8 @@ def _check_sizes(mode: str, kind: str, pairs: list, shape: tuple) -> None:
             f"pad: mode={mode!r} pads the last 1, 2 or 3 axes (2, 4 or 6 ints) of an input with "
             f"one or two more axes ([batch,] channels), got {2 * k} ints for shape {shape}")
     if kind in ("reflect", "edge") and 0 in shape[ndim - k - 1:]:
-        raise RuntimeError(f"pad: mode={mode!r} needs non-empty channels and padded axes "
-                           f"(only the batch may be empty), got input shape {shape}")
+        raise ShapeError(f"pad: mode={mode!r} needs non-empty channels and padded axes "
+                         f"(only the batch may be empty), got input shape {shape}")
     for axis, (before, after) in enumerate(pairs, ndim - k):
         n = shape[axis]
         kept, where = n + min(before, 0) + min(after, 0), (
@@ -79,8 +80,8 @@ def _check_sizes(mode: str, kind: str, pairs: list, shape: tuple) -> None:
         if kind in ("constant", "wrap") and kept < 0:
             raise RuntimeError(f"pad: negative pads crop more than the whole axis: {where}")
         if kind == "reflect" and max(before, after) >= n:
-            raise RuntimeError(f"pad: mode={mode!r} pads by less than the axis's size, got "
-                               f"{where}; pad less, or use mode='replicate'")
+            raise ShapeError(f"pad: mode={mode!r} pads by less than the axis's size, got "
+                             f"{where}; pad less, or use mode='replicate'")
         if kind == "wrap" and max(before, after) > kept:
             raise RuntimeError(f"pad: mode={mode!r} wraps around at most once, by at most the "
                                f"{kept} entries the cropping keeps, got {where}")
@@ -204,7 +205,7 @@ class CircularPad3d(_PadNd):
 class _ConstantPadNd(_PadNd):
     """A border of `value` (a number) around the last `axes` axes."""
 
-    mode, wrong_rank = "constant", RuntimeError
+    mode, wrong_rank = "constant", ShapeError
 
     def __init__(self, padding: Any, value: float) -> None:
         super().__init__(padding)

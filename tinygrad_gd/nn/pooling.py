@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import array_argument, ints, number
 from ..ops.convolution import pool_grid, single, sizes
@@ -127,9 +128,9 @@ def _max_unpool(where: str, n: int, input: Any, indices: Any, kernel_size: Any, 
                          f"{axes}), got shape {input.shape}")
     at = array_argument(where, "indices", indices)
     if at.dtype.kind not in "iu" or at.shape != input.shape:
-        raise RuntimeError(f"{where}: indices must be integers of the input's shape "
-                           f"{input.shape} (the max pool's), got dtype {at.dtype} and shape "
-                           f"{at.shape}")
+        raise ShapeError(f"{where}: indices must be integers of the input's shape "
+                         f"{input.shape} (the max pool's), got dtype {at.dtype} and shape "
+                         f"{at.shape}")
     kernel = _pool_sizes(where, "kernel_size", kernel_size, n)
     stride = kernel if stride is None else _pool_sizes(where, "stride", stride, n)
     padding = _pool_sizes(where, "padding", padding, n, low=0)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
@@ -54,8 +55,8 @@ def _alpha_dropout(where: str, input: Any, p: Any, training: Any, inplace: Any,
     if p == 1:  # (PyTorch's: all zeros, not the dropped value)
         return input * 0.0
     if feature and input.ndim < 2:  # (PyTorch's: refused only where a draw is made)
-        raise RuntimeError(f"{where}: feature dropout drops whole channels of (batch, C, ...) "
-                           f"and needs at least 2 dimensions, got input of shape {input.shape}")
+        raise ShapeError(f"{where}: feature dropout drops whole channels of (batch, C, ...) "
+                         f"and needs at least 2 dimensions, got input of shape {input.shape}")
     shape = input.shape[:2] + (1,) * (input.ndim - 2) if feature else input.shape
     keep = make_generator(None, generator, where).random(shape) >= p
     # a * (x where kept, else -alpha') + b: mean 0 and variance 1 stay so (SELU's)

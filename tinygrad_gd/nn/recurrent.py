@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -85,7 +86,7 @@ class _RecurrentCell(Module):
     def _input(self, input: Any) -> Tensor:
         input = _as_tensor(self, input, self.weight_ih)
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{self!r}: expected input of shape (batch, {self.input_size}) "
+            raise ShapeError(f"{self!r}: expected input of shape (batch, {self.input_size}) "
                              f"or ({self.input_size},), got {input.shape}")
         return input
 
@@ -96,7 +97,7 @@ class _RecurrentCell(Module):
         hx = _constant(np.zeros(state, input.dtype), zeros) if given is None else \
             _as_tensor(self, given, self.weight_ih, what)
         if hx.shape != state:
-            raise ValueError(f"{self!r}: {what} of shape {hx.shape} does not fit input of "
+            raise ShapeError(f"{self!r}: {what} of shape {hx.shape} does not fit input of "
                              f"shape {input.shape}; expected {state}")
         return hx
 
@@ -225,7 +226,7 @@ class _RecurrentLayer(Module):
                      for value, w in zip(given, what)]
             for part, shape, w in zip(parts, shapes, what):
                 if part.shape != shape:
-                    raise ValueError(f"{self!r}: {w} of shape {part.shape} does not fit "
+                    raise ShapeError(f"{self!r}: {w} of shape {part.shape} does not fit "
                                      f"input of shape {input.shape}; expected {shape}")
             names = [(part.name or w, "") for part, w in zip(parts, what)]
             if order is not None:
@@ -245,7 +246,7 @@ class _RecurrentLayer(Module):
             return self._forward_packed(input, hx)
         input = _as_tensor(self, input, self.weight_ih_l0)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
-            raise ValueError(f"{self!r}: expected input of shape (length, batch, "
+            raise ShapeError(f"{self!r}: expected input of shape (length, batch, "
                              f"{self.input_size}) (batch first with batch_first=True) or "
                              f"(length, {self.input_size}), got {input.shape}")
         batched = input.ndim == 3
@@ -269,7 +270,7 @@ class _RecurrentLayer(Module):
         last); hx and the final state in the batch's own order (unsorted)."""
         data = _as_tensor(self, input.data, self.weight_ih_l0)
         if data.ndim != 2 or data.shape[-1] != self.input_size:
-            raise ValueError(f"{self!r}: expected a PackedSequence of data (steps, "
+            raise ShapeError(f"{self!r}: expected a PackedSequence of data (steps, "
                              f"{self.input_size}), got data of shape {data.shape}")
         sizes = [int(n) for n in input.batch_sizes._data]
         states = self._initial(hx, (sizes[0] if sizes else 0,), data, input.sorted_indices)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -319,8 +320,8 @@ def _factor(where: str, name: str, value: Any) -> int:
 def _images(where: str, input: Any, layout: str) -> Tensor:
     input = _as_tensor(where, input)
     if input.ndim < 3:
-        raise RuntimeError(f"{where}: expected input of at least 3 dimensions {layout}, got "
-                           f"shape {input.shape}")
+        raise ShapeError(f"{where}: expected input of at least 3 dimensions {layout}, got "
+                         f"shape {input.shape}")
     return input
 
 
@@ -332,8 +333,8 @@ def pixel_shuffle(input: Any, upscale_factor: int) -> Tensor:
     input = _images("pixel_shuffle", input, "(*, C * upscale_factor**2, H, W)")
     *batch, channels, height, width = input.shape
     if channels % (r * r):
-        raise RuntimeError(f"pixel_shuffle: the input's channels ({channels}, axis -3 of shape "
-                           f"{input.shape}) must be divisible by upscale_factor**2 = {r * r}")
+        raise ShapeError(f"pixel_shuffle: the input's channels ({channels}, axis -3 of shape "
+                         f"{input.shape}) must be divisible by upscale_factor**2 = {r * r}")
     k = len(batch)
     blocks = input.reshape(*batch, channels // (r * r), r, r, height, width)
     return blocks.permute(*range(k), k, k + 3, k + 1, k + 4, k + 2).reshape(
@@ -349,8 +350,8 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Tensor:
     *batch, channels, height, width = input.shape
     for name, n in (("height", height), ("width", width)):
         if n % r:
-            raise RuntimeError(f"pixel_unshuffle: the input's {name} ({n}, shape "
-                               f"{input.shape}) must be divisible by downscale_factor {r}")
+            raise ShapeError(f"pixel_unshuffle: the input's {name} ({n}, shape "
+                             f"{input.shape}) must be divisible by downscale_factor {r}")
     k = len(batch)
     blocks = input.reshape(*batch, channels, height // r, r, width // r, r)
     return blocks.permute(*range(k), k, k + 2, k + 4, k + 1, k + 3).reshape(

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.convolution import single
 from ..tensor import Tensor
@@ -96,7 +97,7 @@ class Conv1d(_ConvNd):
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
         if input.ndim in (2, 3) and input.shape[-2] != self.in_channels:
-            raise ValueError(f"{self!r}: the input's axis {input.ndim - 2} has "
+            raise ShapeError(f"{self!r}: the input's axis {input.ndim - 2} has "
                              f"{input.shape[-2]} channels (input shape {input.shape}), but "
                              f"the layer takes in_channels={self.in_channels}")
         input, padding = self._padded(input)

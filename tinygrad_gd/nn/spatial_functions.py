@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .. import functional as tg
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_count, single,
                                window_argmax)
@@ -48,7 +49,7 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
     check_flag(where, "inplace", inplace)
     if input.ndim not in shapes:
         taken = " or ".join(shapes.values())
-        raise ValueError(f"{where}: expected input of shape {taken}, got shape {input.shape}")
+        raise ShapeError(f"{where}: expected input of shape {taken}, got shape {input.shape}")
     if not training or p == 0:
         return input
     channels = input.shape[:1 if input.ndim == unbatched else 2]
@@ -111,7 +112,7 @@ def _adaptive_input(where: str, input: Any, n: int = 2) -> Tensor:
     input = _as_tensor(where, input)
     if input.ndim not in (n + 1, n + 2) or 0 in input.shape[-n:]:
         axes = _AXES[n]
-        raise ValueError(f"{where}: expected input of shape (batch, C, {axes}) or (C, {axes}) "
+        raise ShapeError(f"{where}: expected input of shape (batch, C, {axes}) or (C, {axes}) "
                          f"with {axes} >= 1, got {input.shape}")
     return input
 
@@ -273,7 +274,7 @@ def _sequences(where: str, input: Any, like: Tensor | None = None) -> Tensor:
     """A (batch, C, length) or unbatched (C, length) input, checked."""
     input = _as_tensor(where, input, like)
     if input.ndim not in (2, 3):
-        raise ValueError(f"{where}: expected input of shape (batch, channels, length) or "
+        raise ShapeError(f"{where}: expected input of shape (batch, channels, length) or "
                          f"unbatched (channels, length), got shape {input.shape}")
     return input
 
@@ -297,7 +298,7 @@ def _check_fits(where: str, input: Tensor, kernel: int, before: int, after: int,
         dilated = "" if dilation == 1 else f" dilated by {dilation} (spanning {span})"
         room = input.shape[-1] + before + after
         advice = f"a kernel of at most {room}" if dilation == 1 else "a smaller dilation"
-        raise ValueError(f"{where}: a kernel of length {kernel}{dilated} does not fit the "
+        raise ShapeError(f"{where}: a kernel of length {kernel}{dilated} does not fit the "
                          f"input's length {input.shape[-1]} {padded} (input shape "
                          f"{input.shape}); use {advice} or more padding")
 
@@ -333,19 +334,19 @@ def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     It is `tg.conv2d` over a unit height."""
     weight = _as_tensor("conv1d", weight, None, "weight")
     if weight.ndim != 3:
-        raise ValueError(f"conv1d: weight of shape {weight.shape} must be (out_channels, "
+        raise ShapeError(f"conv1d: weight of shape {weight.shape} must be (out_channels, "
                          f"in_channels / groups, k)")
     input = _sequences("conv1d", input, weight)
     groups = conv_groups("conv1d", groups, weight.shape)
     if input.shape[-2] != weight.shape[1] * groups:
         grouped = "" if groups == 1 else f" (groups={groups})"
-        raise ValueError(f"conv1d: weight of shape {weight.shape} takes "
+        raise ShapeError(f"conv1d: weight of shape {weight.shape} takes "
                          f"{weight.shape[1] * groups} input channels{grouped}, but the input "
                          f"of shape {input.shape} has {input.shape[-2]} (axis {input.ndim - 2})")
     if bias is not None:
         bias = _as_tensor("conv1d", bias, weight, "bias")
         if bias.shape != weight.shape[:1]:
-            raise ValueError(f"conv1d: bias of shape {bias.shape} does not fit a weight of "
+            raise ShapeError(f"conv1d: bias of shape {bias.shape} does not fit a weight of "
                              f"shape {weight.shape}; expected ({weight.shape[0]},)")
     step, kernel = single("conv1d", "stride", stride), weight.shape[2]
     apart = single("conv1d", "dilation", dilation)
@@ -365,13 +366,13 @@ def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any, pa
     pad, apart = single(where, "padding", padding, low=0), single(where, "dilation", dilation)
     ceil_mode = check_flag(where, "ceil_mode", ceil_mode)
     if 2 * pad > kernel:
-        raise ValueError(f"{where}: padding {pad} must be at most half the kernel_size "
+        raise ShapeError(f"{where}: padding {pad} must be at most half the kernel_size "
                          f"{kernel} (as PyTorch's), or a window could see only padding")
     input = _sequences(where, input)
     count = pool_count(input.shape[-1], kernel, step, pad, apart, ceil_mode)
     _check_fits(where, input, kernel, pad, pad, apart, count)
     if padding_only(input.shape[-1], kernel, step, pad, apart, count):
-        raise ValueError(f"{where}: with dilation {apart} and padding {pad}, a window of the "
+        raise ShapeError(f"{where}: with dilation {apart} and padding {pad}, a window of the "
                          f"kernel_size {kernel} holds only padding (input shape {input.shape}); "
                          f"use less padding or a smaller dilation")
     return _over_a_batch(input, lambda batch: _unheight(pool(

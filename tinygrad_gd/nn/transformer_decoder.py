@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..creation import make_generator
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
@@ -331,13 +332,13 @@ class Transformer(Module):
         where, width = "Transformer", self.d_model
         for name, t in (("src", src), ("tgt", tgt)):
             if t.ndim not in (2, 3) or t.shape[-1] != width:
-                raise RuntimeError(f"{where}: {name} must be {_SHAPES.format(width)} "
-                                   f"(d_model), got shape {t.shape}")
+                raise ShapeError(f"{where}: {name} must be {_SHAPES.format(width)} "
+                                 f"(d_model), got shape {t.shape}")
         axis = 0 if self.batch_first else 1
         if src.ndim != tgt.ndim or (src.ndim == 3 and src.shape[axis] != tgt.shape[axis]):
-            raise RuntimeError(f"{where}: the batch number of src {src.shape} and tgt "
-                               f"{tgt.shape} must be equal (axis {axis}; both batched or "
-                               f"both unbatched)")
+            raise ShapeError(f"{where}: the batch number of src {src.shape} and tgt "
+                             f"{tgt.shape} must be equal (axis {axis}; both batched or "
+                             f"both unbatched)")
         hints = [False if h is None else check_flag(where, name, h) for name, h in
                  (("src_is_causal", src_is_causal), ("tgt_is_causal", tgt_is_causal))]
         memory_is_causal = check_flag(where, "memory_is_causal", memory_is_causal)

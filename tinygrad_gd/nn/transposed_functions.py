@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..ops.arguments import integer
 from ..ops.convolution import single, sizes
 from ..ops.window_arguments import _n_ints
@@ -114,27 +115,27 @@ def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stri
     spatial = _AXES[n]
     weight = _as_tensor(where, weight, None, "weight")
     if weight.ndim != n + 2 or 0 in weight.shape:
-        raise ValueError(f"{where}: weight of shape {weight.shape} must be (in_channels, "
+        raise ShapeError(f"{where}: weight of shape {weight.shape} must be (in_channels, "
                          f"out_channels / groups, {spatial} of the kernel), no size 0")
     input = _as_tensor(where, input, weight)
     if input.ndim not in (n + 1, n + 2) or 0 in input.shape[-n:]:
-        raise ValueError(f"{where}: expected input of shape (batch, in_channels, {spatial}) "
+        raise ShapeError(f"{where}: expected input of shape (batch, in_channels, {spatial}) "
                          f"or unbatched (in_channels, {spatial}), no size 0 but the batch's; "
                          f"got shape {input.shape}")
     groups = integer(where, "groups", groups)
     in_channels, group_out = weight.shape[:2]
     if groups < 1 or in_channels % groups:
-        raise ValueError(f"{where}: groups={groups} must be >= 1 and divide the weight's "
+        raise ShapeError(f"{where}: groups={groups} must be >= 1 and divide the weight's "
                          f"in_channels (axis 0 of weight shape {weight.shape})")
     if input.shape[-n - 1] != in_channels:
-        raise ValueError(f"{where}: weight of shape {weight.shape} takes {in_channels} input "
+        raise ShapeError(f"{where}: weight of shape {weight.shape} takes {in_channels} input "
                          f"channels, but the input of shape {input.shape} has "
                          f"{input.shape[-n - 1]} (axis {input.ndim - n - 1})")
     out_channels = group_out * groups
     if bias is not None:
         bias = _as_tensor(where, bias, weight, "bias")
         if bias.shape != (out_channels,):
-            raise ValueError(f"{where}: bias of shape {bias.shape} must be ({out_channels},): "
+            raise ShapeError(f"{where}: bias of shape {bias.shape} must be ({out_channels},): "
                              f"one per output channel (weight shape {weight.shape}, "
                              f"groups={groups})")
     kernel = weight.shape[2:]
@@ -146,7 +147,7 @@ def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stri
     sizes = input.shape[-n:]
     out = _output_sizes(sizes, kernel, stride, padding, dilation, extra)
     if min(out) < 1:
-        raise ValueError(f"{where}: the output's {spatial} would be {out} (input {sizes}, "
+        raise ShapeError(f"{where}: the output's {spatial} would be {out} (input {sizes}, "
                          f"kernel {kernel}, stride {stride}, padding {padding}, dilation "
                          f"{dilation}, output_padding {extra}); use less padding")
     x = _batched(input, n)
@@ -217,7 +218,7 @@ def _image_axes(where: str, size: tuple[int, int], kernel: tuple[int, int], dila
     """The two axes of an image of `size`, refused where the kernel does not fit."""
     counts = tuple(map(_blocks, size, kernel, stride, dilation, padding))
     if min(counts) < 1:
-        raise ValueError(f"{where}: a kernel of {kernel} with dilation {dilation} does not "
+        raise ShapeError(f"{where}: a kernel of {kernel} with dilation {dilation} does not "
                          f"fit an image of {size} padded by {padding} (input shape {shape}); "
                          f"use a smaller kernel or dilation, or more padding")
     return tuple(map(_Axis, size, kernel, counts, stride, dilation, padding))
@@ -234,7 +235,7 @@ def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
                                                          padding, stride)
     input = _as_tensor("unfold", input)
     if input.ndim not in (3, 4) or 0 in input.shape[-2:]:
-        raise ValueError(f"unfold: expected input of shape (batch, C, height, width) or "
+        raise ShapeError(f"unfold: expected input of shape (batch, C, height, width) or "
                          f"unbatched (C, height, width), no size 0 but the batch's and C's; "
                          f"got shape {input.shape}")
     height, width = _image_axes("unfold", input.shape[-2:], kernel, dilation, padding, stride,
@@ -263,12 +264,12 @@ def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padd
     input = _as_tensor("fold", input)
     kernel_entries = kernel[0] * kernel[1]
     if input.ndim not in (2, 3) or input.shape[-2] % kernel_entries:
-        raise ValueError(f"fold: expected input of shape (batch, C * {kernel[0]} * "
+        raise ShapeError(f"fold: expected input of shape (batch, C * {kernel[0]} * "
                          f"{kernel[1]}, blocks) or unbatched (C * {kernel[0]} * {kernel[1]}, "
                          f"blocks) for kernel_size {kernel}, got shape {input.shape}")
     height, width = _image_axes("fold", size, kernel, dilation, padding, stride, input.shape)
     if input.shape[-1] != height.blocks * width.blocks:
-        raise ValueError(f"fold: output_size {size} holds {height.blocks} * {width.blocks} = "
+        raise ShapeError(f"fold: output_size {size} holds {height.blocks} * {width.blocks} = "
                          f"{height.blocks * width.blocks} blocks of kernel_size {kernel} "
                          f"(dilation {dilation}, padding {padding}, stride {stride}), but the "
                          f"input of shape {input.shape} has {input.shape[-1]} on its last axis")

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import Tensor, to_tensor
 from ..values import default_float
 
@@ -215,7 +216,7 @@ def broadcast(op: str, *values: Any, to: tuple[int, ...] | None = None) -> None:
         fits = False
     if not fits:
         target = " together" if to is None else f" to {tuple(to)}"
-        raise ValueError(f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast{target} "
+        raise ShapeError(f"{op}: shapes {', '.join(map(str, shapes))} do not broadcast{target} "
                          f"(NumPy's rule: compared from the last axis, each pair of sizes must "
                          f"be equal or one of them 1); reshape or transpose an operand")
 
@@ -229,7 +230,7 @@ def batch_axes(op: str, first: str, first_shape: tuple, second: str, second_shap
     try:
         np.broadcast_shapes(tuple(first_shape)[:-2], tuple(batch))
     except ValueError:
-        raise ValueError(f"{op}: the batch axes of {first} {tuple(first_shape)} and {second} "
+        raise ShapeError(f"{op}: the batch axes of {first} {tuple(first_shape)} and {second} "
                          f"{tuple(second_shape)} do not broadcast together (the axes before "
                          f"the last two, compared from the last: each pair of sizes equal or "
                          f"one of them 1)") from None
@@ -241,10 +242,10 @@ def matrix_product(op: str, mat1: Any, mat2: Any) -> tuple[int, int] | None:
     first, second = _shape(mat1), _shape(mat2)
     for name, shape in (("mat1", first), ("mat2", second)):
         if shape is not None and len(shape) != 2:
-            raise ValueError(f"{op}: {name} must be a matrix (2 axes), got shape {shape}")
+            raise ShapeError(f"{op}: {name} must be a matrix (2 axes), got shape {shape}")
     if first is None or second is None:
         return None
     if first[1] != second[0]:
-        raise ValueError(f"{op}: mat1 and mat2 cannot be multiplied: shapes {first} @ {second} "
+        raise ShapeError(f"{op}: mat1 and mat2 cannot be multiplied: shapes {first} @ {second} "
                          f"contract {first[1]} with {second[0]}; transpose one (.T?)")
     return first[0], second[1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import check_axis, either, ints, to_tensor
 from .reductions import accumulator
 
@@ -86,7 +87,7 @@ def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
         if "..." in part:
             part = part.replace("...", ellipsis[widest - (n - len(part) + 3):])
         if len(part) != n or not all(c in LETTERS for c in part):
-            raise ValueError(f"einsum: subscripts {part!r} do not fit an operand with {n} "
+            raise ShapeError(f"einsum: subscripts {part!r} do not fit an operand with {n} "
                              f"axes; write one letter per axis")
         filled.append(part)
     if not arrow:  # implicit: letters used once, in alphabetical order
@@ -140,7 +141,7 @@ class Tensordot(Einsum, functions=("tensordot",)):
         axes = dims if dims is not None else axes
         if isinstance(axes, (int, np.integer)):
             if not 0 <= axes <= min(x.ndim, y.ndim):
-                raise ValueError(f"tensordot: axes={axes} but the operands have {x.ndim} and "
+                raise ShapeError(f"tensordot: axes={axes} but the operands have {x.ndim} and "
                                  f"{y.ndim} axes")
             pairs = (list(range(x.ndim - axes, x.ndim)), list(range(axes)))
         else:
@@ -152,7 +153,7 @@ class Tensordot(Einsum, functions=("tensordot",)):
         a = [check_axis(cls.name, k, x.ndim) % x.ndim for k in pairs[0]]
         b = [check_axis(cls.name, k, y.ndim) % y.ndim for k in pairs[1]]
         if len(a) != len(b) or any(x.shape[i] != y.shape[j] for i, j in zip(a, b)):
-            raise ValueError(f"tensordot: axes {a} of shape {x.shape} and {b} of shape "
+            raise ShapeError(f"tensordot: axes {a} of shape {x.shape} and {b} of shape "
                              f"{y.shape} must be as many and of equal sizes")
         xs = list(LETTERS[:x.ndim])
         ys = list(LETTERS[x.ndim:x.ndim + y.ndim])
@@ -174,7 +175,7 @@ class Trace(Function, methods=("trace",), functions=("trace",)):
     def call(cls, x, offset=0):
         x = to_tensor(x)
         if x.ndim != 2:
-            raise ValueError(f"trace: needs a matrix (2 axes), got shape {x.shape}")
+            raise ShapeError(f"trace: needs a matrix (2 axes), got shape {x.shape}")
         (offset,) = ints(cls.name, (offset,))
         return cls.apply(x, offset=offset)
 
@@ -197,7 +198,7 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
     def call(cls, x, k=None, *, diagonal=None):
         x = to_tensor(x)
         if x.ndim not in (1, 2):
-            raise ValueError(f"diag: needs a vector or a matrix, got shape {x.shape}")
+            raise ShapeError(f"diag: needs a vector or a matrix, got shape {x.shape}")
         (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))  # as tril's
         return cls.apply(x, k=k)
 

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..values import default_float
 from .arguments import Tensor, to_tensor
@@ -98,7 +99,7 @@ def _check_input(op: str, x: Any, n: int) -> None:
     """A batch of n-d inputs (images, volumes), or one (PyTorch's unbatched input)."""
     if x.ndim not in (n + 1, n + 2):
         one, axes = _INPUTS[n]
-        raise ValueError(f"{op}: expected a batch of {one}s of shape (batch, channels, {axes}) "
+        raise ShapeError(f"{op}: expected a batch of {one}s of shape (batch, channels, {axes}) "
                          f"or one {one} (channels, {axes}), got shape {x.shape}")
 
 
@@ -120,7 +121,7 @@ def _check_counts(op: str, x: Any, counts: tuple, kernel: tuple, dilation: tuple
         dilated = "" if set(dilation) == {1} else \
             f" dilated by {dilation} (spanning {spans(kernel, dilation)})"
         one = _INPUTS[len(kernel)][0]
-        raise ValueError(f"{op}: a kernel of {kernel}{dilated} does not fit "
+        raise ShapeError(f"{op}: a kernel of {kernel}{dilated} does not fit "
                          f"{'an' if one == 'image' else 'a'} {one} of "
                          f"{x.shape[-len(kernel):]} padded by {padding}")
 
@@ -182,14 +183,14 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
             hint = "" if x.ndim != n + 1 or weight.ndim != n + 2 else (
                 f"; {n + 1} axes are one unbatched {one} (channels, {axes}): for a batch of "
                 f"{takes}-channel {one}s give shape (batch, {takes}, {axes})")
-            raise ValueError(f"{op}: weight of shape {weight.shape} must be (out_channels, "
+            raise ShapeError(f"{op}: weight of shape {weight.shape} must be (out_channels, "
                              f"in_channels{per_group}, {cls.kernel_axes}) with in_channels = "
                              f"the input's {channels} (input shape {x.shape}"
                              + ("" if groups == 1 else f", groups={groups}") + ")" + hint)
         if bias is not None:
             bias = to_tensor(bias)
             if bias.shape != weight.shape[:1]:
-                raise ValueError(f"{op}: bias of shape {bias.shape} must be "
+                raise ShapeError(f"{op}: bias of shape {bias.shape} must be "
                                  f"({weight.shape[0]},), one per output channel (weight "
                                  f"shape {weight.shape})")
         padding = conv_padding(op, padding, weight.shape[2:], stride, dilation)
@@ -250,14 +251,14 @@ def pool_grid(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dila
     dilation = sizes(op, "dilation", dilation, n)
     ceil_mode = check_flag(op, "ceil_mode", ceil_mode)
     if any(p * 2 > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{op}: padding {padding} must be at most half the kernel {kernel} "
+        raise ShapeError(f"{op}: padding {padding} must be at most half the kernel {kernel} "
                          f"(as PyTorch's), or a window could see only padding")
     _check_input(op, x, n)
     size = x.shape[-n:]
     counts = tuple(map(pool_count, size, kernel, stride, padding, dilation, (ceil_mode,) * n))
     _check_counts(op, x, counts, kernel, dilation, padding)
     if any(map(padding_only, size, kernel, stride, padding, dilation, counts)):
-        raise ValueError(f"{op}: with dilation {dilation} and padding {padding}, a window of "
+        raise ShapeError(f"{op}: with dilation {dilation} and padding {padding}, a window of "
                          f"the kernel {kernel} holds only padding (input shape {x.shape}); use "
                          f"less padding or a smaller dilation")
     return _grid(kernel, stride, dilation, counts, padding, size)

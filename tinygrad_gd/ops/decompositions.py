@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import floating, number, same_dtype
 from .linalg import (LinAlgError, _dtype, _equation, _matrices, _non_finite, _which,
                      lu_factors)
@@ -41,7 +42,7 @@ from .linalg import (LinAlgError, _dtype, _equation, _matrices, _non_finite, _wh
 def _rectangular(name: str, a: np.ndarray) -> np.ndarray:
     """`a` checked to be matrices of any shape (or a batch of them), in a dtype LAPACK takes."""
     if a.ndim < 2:
-        raise ValueError(f"{name}: A must have at least 2 dimensions (a matrix or a batch of "
+        raise ShapeError(f"{name}: A must have at least 2 dimensions (a matrix or a batch of "
                          f"them), got shape {a.shape}")
     return a.astype(np.float32) if a.dtype == np.float16 else floating(a)
 

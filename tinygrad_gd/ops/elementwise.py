@@ -10,6 +10,7 @@ import numpy as np
 
 from ..creation import fits
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import (Tensor, array_argument, broadcast, floating, integer_divisor, number,
                         same_dtype, to_tensor)
 
@@ -259,12 +260,12 @@ class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_f
             raise TypeError(f"masked_fill: the mask must be boolean (a comparison such as "
                             f"x > 0), got dtype {mask.dtype}")
         if not fits(mask.shape, x.shape):
-            raise ValueError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to "
+            raise ShapeError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to "
                              f"the tensor's shape {x.shape}")
         if not hasattr(value, "_data"):
             value = number(cls.name, "value", value)
         elif value.ndim != 0:
-            raise ValueError(f"masked_fill: value must be a number or a tensor of one element "
+            raise ShapeError(f"masked_fill: value must be a number or a tensor of one element "
                              f"(0 axes), got shape {value.shape}")
         return cls.apply(value, x, condition=mask)
 

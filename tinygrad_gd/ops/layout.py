@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
                         permutation)
 from .shape import Reshape, Transpose
@@ -193,7 +194,7 @@ class Split(Function, methods=("split",), functions=("split",)):
             sizes = [min(sizes, n - start) for start in range(0, n, sizes)] or [0]
         sizes = ints(cls.name, (sizes,))
         if sum(sizes) != n:
-            raise ValueError(f"{cls.name}: sizes {list(sizes)} add up to {sum(sizes)}, but "
+            raise ShapeError(f"{cls.name}: sizes {list(sizes)} add up to {sum(sizes)}, but "
                              f"axis {axis} has {n} entries")
         return cls._pieces(x, axis, sizes)
 
@@ -334,7 +335,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         if index.ndim == 0 and x.ndim == 1:  # (PyTorch's: a 0-d index counts as one axis)
             return cls.apply(x, index=index.reshape(1), axis=axis).reshape(())
         if index.ndim != x.ndim:
-            raise ValueError(f"{cls.name}: the index has {index.ndim} axes but x has "
+            raise ShapeError(f"{cls.name}: the index has {index.ndim} axes but x has "
                              f"{x.ndim}; they must have as many")
         return cls.apply(x, index=index, axis=axis)
 
@@ -354,7 +355,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         try:
             return np.broadcast_to(index, shape)
         except ValueError:
-            raise ValueError(f"{ctx.name}: an index of shape {index.shape} does not fit x of "
+            raise ShapeError(f"{ctx.name}: an index of shape {index.shape} does not fit x of "
                              f"shape {x.shape} along axis {axis}") from None
 
     def backward(ctx, g):
@@ -381,7 +382,7 @@ class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
         on the other axes (those rows are read) but not larger; no negative index."""
         for k, (n, m) in enumerate(zip(index.shape, x.shape)):
             if k != axis and n > m:
-                raise ValueError(f"{ctx.name}: the index of shape {index.shape} is larger than "
+                raise ShapeError(f"{ctx.name}: the index of shape {index.shape} is larger than "
                                  f"x of shape {x.shape} on axis {k}; it may be smaller on "
                                  f"axes other than dim (PyTorch's rule), not larger")
         if index.size and index.min() < 0:
@@ -401,7 +402,7 @@ class Tril(Function, methods=("tril",), functions=("tril",)):
     def call(cls, x, k=None, *, diagonal=None):
         x = to_tensor(x)
         if x.ndim < 2:
-            raise ValueError(f"{cls.name}: needs a matrix (2 or more axes), got shape {x.shape}")
+            raise ShapeError(f"{cls.name}: needs a matrix (2 or more axes), got shape {x.shape}")
         (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))
         return cls.apply(x, k=k)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from ..values import default_float
 from .arguments import batch_axes, floating, same_dtype
 
@@ -29,10 +30,10 @@ from .arguments import batch_axes, floating, same_dtype
 def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
     """`a` checked to be square matrices (or a batch of them), in a dtype LAPACK takes."""
     if a.ndim < 2:
-        raise ValueError(f"{name}: {what} must have at least 2 dimensions (a matrix or a batch "
+        raise ShapeError(f"{name}: {what} must have at least 2 dimensions (a matrix or a batch "
                          f"of them), got shape {a.shape}")
     if a.shape[-1] != a.shape[-2]:
-        raise ValueError(f"{name}: {what} must be square matrices (or a batch of them), but "
+        raise ShapeError(f"{name}: {what} must be square matrices (or a batch of them), but "
                          f"they are {a.shape[-2]} by {a.shape[-1]} (shape {a.shape})")
     if a.dtype == np.float16:
         return a.astype(np.float32)  # (NumPy's linalg has no float16)
@@ -44,7 +45,7 @@ def _equation(name: str, a: np.ndarray, b: np.ndarray, rhs: np.ndarray, need: st
     solve_triangular): `rhs` (B, a vector as a column) must have A's rows (`need` says how
     B must be given) and batch axes that broadcast with A's."""
     if rhs.ndim < 2 or rhs.shape[-2] != a.shape[-1]:
-        raise ValueError(f"{name}: incompatible shapes of A and B for the equation AX = B: A of "
+        raise ShapeError(f"{name}: incompatible shapes of A and B for the equation AX = B: A of "
                          f"shape {a.shape}, B of shape {b.shape}; {need}")
     batch_axes(name, "A", a.shape, "B", b.shape, rhs.shape[:-2])
 

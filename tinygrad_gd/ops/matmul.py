@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import same_dtype, to_tensor
 
 
@@ -21,12 +22,12 @@ class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__
 
     def forward(ctx, x, y):
         if x.ndim == 0 or y.ndim == 0:
-            raise ValueError(f"{ctx.name}: both operands need at least 1 dimension, got shapes "
+            raise ShapeError(f"{ctx.name}: both operands need at least 1 dimension, got shapes "
                              f"{x.shape} and {y.shape}; use * to multiply by a scalar")
         k_x = x.shape[-1]
         k_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
         if k_x != k_y:
-            raise ValueError(
+            raise ShapeError(
                 f"{ctx.name}: inner sizes differ: {x.shape} @ {y.shape} contracts {k_x} with "
                 f"{k_y}; the last axis of the left operand must match the "
                 f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
@@ -65,7 +66,7 @@ class Dot(MatMul, methods=("dot",), functions=("dot",)):
     def call(cls, x, y):
         x, y = to_tensor(x), to_tensor(y)
         if x.ndim > 2 or y.ndim > 2:
-            raise ValueError(f"dot: operands of shapes {x.shape} and {y.shape}; dot takes "
+            raise ShapeError(f"dot: operands of shapes {x.shape} and {y.shape}; dot takes "
                              f"1-D or 2-D operands, use matmul (@) for batched products")
         return cls.apply(x, y)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import either, ints, number, to_tensor
 
 
@@ -25,7 +26,7 @@ def _pad_widths(op: str, pad_width, ndim: int, torch_order: bool) -> tuple:
     if torch_order:  # F.pad's (left, right, top, bottom, ...): the last axis first
         flat = ints(op, (pad_width,))
         if len(flat) % 2 or len(flat) // 2 > ndim:
-            raise ValueError(f"{op}: pad= takes (before, after) pairs, last axis first, at "
+            raise ShapeError(f"{op}: pad= takes (before, after) pairs, last axis first, at "
                              f"most {ndim} of them, got {pad_width!r}")
         pairs = [tuple(flat[i:i + 2]) for i in range(0, len(flat), 2)][::-1]
         widths = [(0, 0)] * (ndim - len(pairs)) + pairs
@@ -68,7 +69,7 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
         if fill != 0 and mode != "constant":
             raise ValueError(f"pad: mode={mode!r} copies entries, it takes no fill value: {fill}")
         if mode != "constant" and any(not n and w != (0, 0) for w, n in zip(widths, x.shape)):
-            raise ValueError(f"pad: mode={mode!r} has no entry to copy along an empty axis "
+            raise ShapeError(f"pad: mode={mode!r} has no entry to copy along an empty axis "
                              f"(input shape {x.shape}, widths {widths}); use mode='constant'")
         return cls.apply(x, widths=widths, mode=PAD_MODES[mode], value=fill)
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import Function, unbroadcast
+from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..tensor import _raw_index
 from ..values import check_cpu, is_device, numeric_dtype
@@ -39,7 +40,7 @@ class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
         try:
             return x.reshape(shape)
         except ValueError:
-            raise ValueError(f"{ctx.name}: cannot reshape a tensor of shape {x.shape} "
+            raise ShapeError(f"{ctx.name}: cannot reshape a tensor of shape {x.shape} "
                              f"({x.size} elements) into shape {tuple(shape)}") from None
 
     def backward(ctx, g):
@@ -122,7 +123,7 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
         try:
             return np.broadcast_to(x, shape)
         except ValueError:
-            raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to "
+            raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to "
                              f"{tuple(shape)}") from None
 
     def backward(ctx, g):

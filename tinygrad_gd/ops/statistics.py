@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..errors import ShapeError
 from .arguments import to_tensor, either, floating, ints, one_axis, reduced_axes, signed
 from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, expand_reduced,
                          keep_flag)
@@ -273,7 +274,7 @@ class Diff(Function, methods=("diff",), functions=("diff",)):
     def call(cls, x, n=1, axis=None, prepend=None, append=None, *, dim=None):
         x = to_tensor(x)
         if x.ndim == 0:
-            raise ValueError("diff: needs a tensor with at least one axis, got a scalar")
+            raise ShapeError("diff: needs a tensor with at least one axis, got a scalar")
         axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim) % x.ndim
         (n,) = ints(cls.name, (n,))
         if n < 0:
@@ -290,7 +291,7 @@ class Diff(Function, methods=("diff",), functions=("diff",)):
                 try:
                     part = BroadcastTo.call(part, *edge)
                 except ValueError:
-                    raise ValueError(f"diff: {name} of shape {shape} does not broadcast to "
+                    raise ShapeError(f"diff: {name} of shape {shape} does not broadcast to "
                                      f"{edge} (x's shape, 1 along axis {axis})") from None
             joined.insert(0 if name == "prepend" else len(joined), part)
         if len(joined) > 1:

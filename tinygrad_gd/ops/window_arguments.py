@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from .arguments import integer, ints
 
 
@@ -91,7 +92,7 @@ def conv_groups(op: str, groups: Any, weight_shape: tuple[int, ...]) -> int:
     """A convolution's `groups`: an int >= 1 dividing the weight's out_channels (axis 0)."""
     groups = integer(op, "groups", groups)
     if groups < 1 or weight_shape and weight_shape[0] % groups:
-        raise ValueError(f"{op}: groups={groups} must be >= 1 and divide the weight's "
+        raise ShapeError(f"{op}: groups={groups} must be >= 1 and divide the weight's "
                          f"out_channels (axis 0 of weight shape {weight_shape})")
     return groups
 
