@@ -655,3 +655,12 @@ def test_sgd_takes_pytorchs_keywords_and_prints_its_group():
         tg.optim.SGD([w], lr=0.1, differentiable=True)
     with pytest.raises(TypeError, match=r"^SGD: fused must be True or False"):
         tg.optim.SGD([w], lr=0.1, fused="yes")
+
+
+def test_dropout2d_of_a_batch_of_features_says_to_use_dropout():
+    # (FINDING 3: torch's Dropout2d takes it with a deprecation warning; refused here, as
+    # torch's future release will, and the message now says what to use)
+    with pytest.raises(tg.ShapeError, match=r"^dropout2d: expected input of shape .* got shape "
+                                            r"\(2, 128\); a \(batch, features\) input drops "
+                                            r"single entries: use dropout \(nn\.Dropout\)"):
+        tg.nn.Dropout2d(0.5)(tg.ones(2, 128))

@@ -49,7 +49,10 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
     check_flag(where, "inplace", inplace)
     if input.ndim not in shapes:
         taken = " or ".join(shapes.values())
-        raise ShapeError(f"{where}: expected input of shape {taken}, got shape {input.shape}")
+        hint = ("; a (batch, features) input drops single entries: use dropout (nn.Dropout), "
+                "as PyTorch's deprecation warning for it says") if input.ndim == 2 else ""
+        raise ShapeError(f"{where}: expected input of shape {taken}, got shape "
+                         f"{input.shape}{hint}")
     if not training or p == 0:
         return input
     channels = input.shape[:1 if input.ndim == unbatched else 2]
