@@ -824,6 +824,28 @@ def test_an_update_after_backward_marks_only_the_op_whose_input_changed(tmp_path
     assert svg_size(path)[0] <= svg_size(plain)[0] + 1
 
 
+def test_an_update_of_every_weight_is_said_once_under_the_picture():
+    # (the note repeated its sentence for each weight an optimizer's step changed: ten
+    # times for a LeNet)
+    sizes = [3, 4, 5, 6, 6, 6, 2]
+    model = tg.nn.Sequential(*[tg.nn.Linear(a, b, seed=a) for a, b in zip(sizes, sizes[1:])])
+    loss = model(tg.Tensor(np.ones((2, 3)))).sum()
+    loss.backward()
+    tg.optim.SGD(model.parameters(), lr=0.1).step()
+    note = graph_label(draw_graph(loss, mode="backward", open_modules=True).source)
+    assert note.count("changed in place") == 1, note
+    assert re.search(r"an input of shape \(2, 6\) of op 'linear', an input of shape \(4, 3\) "
+                     r"of op 'linear', an input of shape \(5, 4\) of op 'linear' and 2 more "
+                     r"were changed in place after their ops ran \(an update after "
+                     r"backward\(\)\?\); run the forward pass again to draw them", note), note
+    alike = tg.nn.Sequential(*[tg.nn.Linear(3, 3, seed=k) for k in range(4)])
+    loss = alike(tg.Tensor(np.ones((2, 3)))).sum()
+    loss.backward()
+    tg.optim.SGD(alike.parameters(), lr=0.1).step()
+    note = graph_label(draw_graph(loss, mode="backward", open_modules=True).source)
+    assert "an input of shape (3, 3) of op 'linear' (4 of them) were changed in place" in note
+
+
 class Noisy(tg.Function, register=False):
     """A user's random op: x plus fresh noise at every call."""
 

@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -201,7 +202,8 @@ def _gradients(graph: _Graph) -> _Gradients:
                 result.tensor[i] = None
             for slot in range(len(graph.parents[i])):
                 result.edge.pop((i, slot), None)
-    whys = sorted({*stale.values(), *filter(None, map(_misdeclared, graph.tensors))})
+    whys = _together(sorted(stale.values())) + sorted(
+        set(filter(None, map(_misdeclared, graph.tensors))))
     result.note = "some factors not shown: " + "; ".join(whys) if whys else None
     if result.stale_inputs:
         result.note += (". The other numbers are from the forward pass that made the "
@@ -230,9 +232,28 @@ def _changed_inputs(graph: _Graph, i: int) -> str | None:
     for position in written_since(node)[:1]:
         parent = node.parents[position]
         name = f"'{parent.name}'" if parent.name else f"an input of shape {parent.shape}"
-        return (f"{name} of op '{node.name}' was changed in place after the op ran "
-                f"(an update after backward()?); run the forward pass again to draw it")
+        return f"{name} of op '{node.name}'{_CHANGED}"
     return None
+
+
+_CHANGED = (" was changed in place after the op ran (an update after backward()?); run the "
+            "forward pass again to draw it")
+
+
+def _together(whys: list[str]) -> list[str]:
+    """The reasons, those of inputs changed in place (every weight, after an update) said
+    in one sentence, alike ones counted: one each repeated the same words (ten times for
+    a LeNet)."""
+    counts = Counter(why[:-len(_CHANGED)] for why in whys if why.endswith(_CHANGED))
+    others = sorted({why for why in whys if not why.endswith(_CHANGED)})
+    if sum(counts.values()) < 2:
+        return others + [what + _CHANGED for what in counts]
+    changed = [what + (f" ({n} of them)" if n > 1 else "") for what, n in counts.items()]
+    named = (", ".join(changed[:-1]) + " and " + changed[-1] if 1 < len(changed) <= 3
+             else changed[0] if len(changed) == 1
+             else ", ".join(changed[:3]) + f" and {len(changed) - 3} more")
+    return others + [f"{named} were changed in place after their ops ran (an update after "
+                     f"backward()?); run the forward pass again to draw them"]
 
 
 def _changed_positions(graph: _Graph, i: int) -> list[int]:
