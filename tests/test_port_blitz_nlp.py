@@ -13,8 +13,8 @@ tutorial writes it; losses and every parameter equal after each step (float64, a
 float32 kept), and the outputs, predictions, printed lines and decoded tags equal.
 
 Where the package differs from PyTorch the port goes round it, marked: `# FINDING n`
-(tested below as `test_finding_*`, xfail and strict: they pass once the package is
-mended), or a one-line comment naming a documented difference (`.data` is a NumPy array,
+(tested below as `test_finding_*`: each failed before the package was mended), or a
+one-line comment naming a documented difference (`.data` is a NumPy array,
 `tg.from_numpy` copies).
 """
 from __future__ import annotations
@@ -1067,8 +1067,6 @@ def test_the_word_models_take_a_float32_model_and_keep_float32():
 # ------------------------------------------------------------------ findings (not mended yet)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="FINDING 1: a node has no next_functions (Function.next_functions)")
 def test_finding_1_grad_fn_next_functions_walks_back_to_the_parameters_as_pytorchs():
     net = _lenet(tg)
     output = net(tg.randn(1, 1, 32, 32, seed=0))
@@ -1094,7 +1092,6 @@ def test_finding_1_grad_fn_next_functions_walks_back_to_the_parameters_as_pytorc
     assert all(v is not target for v in leaves)  # (a constant: (None, 0))
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 2: Tensor(1, 5) is a 0-d tensor requiring grad")
 def test_finding_2_tensor_of_sizes_is_refused_not_a_scalar_requiring_grad():
     # PyTorch's legacy torch.Tensor(1, 5) is an uninitialized 1x5 tensor (the older Bi-LSTM
     # CRF page: torch.Tensor(1, self.tagset_size).fill_(-10000.)); here 5 became
@@ -1103,8 +1100,6 @@ def test_finding_2_tensor_of_sizes_is_refused_not_a_scalar_requiring_grad():
         tg.Tensor(1, 5)
 
 
-@pytest.mark.xfail(strict=True, raises=RuntimeWarning,
-                   reason="FINDING 3: the mean of nothing warns NumPy's 'Mean of empty slice'")
 def test_finding_3_a_mean_loss_over_an_empty_batch_is_nan_without_numpys_warning():
     import warnings
     with warnings.catch_warnings():

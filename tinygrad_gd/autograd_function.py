@@ -15,7 +15,7 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["once_differentiable", "FunctionCtx"]
+__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad"]
 
 _Backward = TypeVar("_Backward", bound=Callable)
 
@@ -42,6 +42,14 @@ class FunctionCtx:
     setup_context: Any = None  # an op's own: PyTorch 2's style of forward
     non_differentiable = False  # mark_non_differentiable: the output is a constant
 
+    @property
+    def next_functions(self) -> tuple:
+        """PyTorch's walk back from a node (`loss.grad_fn.next_functions[0][0]`): one
+        `(node, 0)` per input, the node that made it, an `AccumulateGrad` for a leaf that
+        needs a gradient, None for a constant."""
+        return tuple((None if p._ctx is None and not p._requires_grad else
+                      p._ctx or AccumulateGrad(p), 0) for p in self.parents)
+
     def set_materialize_grads(self, value: bool) -> None:
         """PyTorch's switch for handing backward None for an unused output's gradient: here
         an op has one output, and its backward runs only when a gradient reached it, so the
@@ -61,6 +69,20 @@ class FunctionCtx:
         raise RuntimeError(f"{self.name}: mark_dirty: forward gets read-only arrays (the "
                            f"caller's values) and cannot change an input in place; return a "
                            f"new array")
+
+
+class AccumulateGrad:
+    """What `next_functions` gives for a leaf that needs a gradient (PyTorch's node that
+    adds into `.grad`): `.variable` is the leaf."""
+
+    __slots__ = ("variable",)
+    next_functions = ()
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad of a leaf of shape {tuple(self.variable.shape)}>"
 
 
 def gradients_for(name: str, grads: Any, count: int) -> tuple:

@@ -42,6 +42,11 @@ class Tensor:
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
+        if requires_grad.__class__ is not bool and not isinstance(requires_grad, np.bool_):
+            raise TypeError(f"Tensor(): requires_grad must be True or False, got "
+                            f"{type(requires_grad).__name__} {requires_grad!r:.40}; Tensor(data) "
+                            f"takes the values (PyTorch's torch.Tensor(1, 5), a tensor of those "
+                            f"sizes: tg.zeros(1, 5) or tg.empty(1, 5))")
         self._data = _new_values(data, dtype, "Tensor()")
         self._version = None  # the time of its last in-place write: see _stamp
         self._grad, self.name, self._ctx, self._requires_grad = None, name, None, False

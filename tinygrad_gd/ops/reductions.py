@@ -90,7 +90,10 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
     """
 
     def forward(ctx, x, *, axis=None, keepdims=False):
-        out = accumulated(np.mean, x, axis=axis, keepdims=keepdims)
+        if x.size == 0:  # the mean of nothing is NaN, as PyTorch's, without NumPy's warning
+            out = np.sum(x, axis=axis, keepdims=keepdims) * np.nan
+        else:
+            out = accumulated(np.mean, x, axis=axis, keepdims=keepdims)
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         ctx.count = x.size // max(np.size(out), 1) if x.size else 1
         return out
