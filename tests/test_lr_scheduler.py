@@ -207,8 +207,8 @@ def test_state_dict_is_a_copy():
 @pytest.mark.parametrize("make, error, match", [
     (lambda o: lr_scheduler.StepLR(o, step_size=0), ValueError,
      "StepLR: step_size must be >= 1, got 0"),
-    (lambda o: lr_scheduler.StepLR(o, step_size=2.5), TypeError,
-     "StepLR: step_size must be an integer, got 2.5"),
+    (lambda o: lr_scheduler.StepLR(o, step_size="2"), TypeError,
+     "StepLR: step_size must be a number, got '2'"),
     (lambda o: lr_scheduler.StepLR(o, step_size=2, gamma=-0.1), ValueError,
      "StepLR: gamma must be >= 0.0"),
     (lambda o: lr_scheduler.MultiStepLR(o, milestones=5), TypeError,

@@ -12,7 +12,7 @@ parameter equal after each step (float64, and float32 kept), and the outputs in 
 Each run sets both libraries' default dtype to the run's, so the tutorials' own
 `zeros(1, hidden)` and layers need no casts. Where tinygrad_gd spells a thing differently the
 port says so in a comment: a documented difference (`.data` is a NumPy array), or a
-`# FINDING n:` (the xfail tests at the end show each, beside PyTorch).
+`# FINDING n:` (each mended since; the tests at the end show each, beside PyTorch).
 """
 from __future__ import annotations
 
@@ -158,7 +158,7 @@ def _language_model_run(lib, model, stream, dtype):
     val_data = _batchify(lib.tensor(stream[:60]), 2)
     criterion = lib.nn.CrossEntropyLoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=5.0)
-    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1, gamma=0.95)  # FINDING 1: 1.0
+    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1.0, gamma=0.95)
     record = []
     model.train()
     for batch, i in enumerate(range(0, train_data.size(0) - 1, BPTT)):
@@ -302,7 +302,7 @@ def _classification_run(lib, model, split):
                                                  collate_fn=_collate(lib))
     criterion = lib.nn.CrossEntropyLoss()
     optimizer = lib.optim.SGD(model.parameters(), lr=5)
-    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1, gamma=0.1)  # FINDING 1: 1.0
+    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, 1.0, gamma=0.1)
     total_accu, record = None, []
     for epoch in range(1, 5):
         model.train()
@@ -417,9 +417,7 @@ def _name_tensors(lib, torch):
     def targetTensor(line):
         letter_indexes = [ALL_LETTERS.find(line[li]) for li in range(1, len(line))]
         letter_indexes.append(N_LETTERS - 1)  # EOS
-        if lib is torch:
-            return lib.LongTensor(letter_indexes)
-        return lib.tensor(letter_indexes, dtype=lib.int64)  # FINDING 3: tg.LongTensor
+        return lib.LongTensor(letter_indexes)
     return categoryTensor, inputTensor, targetTensor
 
 
@@ -430,10 +428,7 @@ def _names_run(lib, torch, rnn):
     rnn.dropout.p = 0.0  # (train mode, dropout off: the two draw different masks)
 
     def train(category_tensor, input_line_tensor, target_line_tensor):
-        if lib is torch:
-            target_line_tensor.unsqueeze_(-1)
-        else:  # FINDING 4: no Tensor.unsqueeze_
-            target_line_tensor = target_line_tensor.unsqueeze(-1)
+        target_line_tensor.unsqueeze_(-1)
         hidden = rnn.initHidden()
         rnn.zero_grad()
         loss = 0
@@ -786,8 +781,6 @@ def test_cosine_embedding_loss_refuses_zero_one_labels_with_a_hint():
         nn.CosineEmbeddingLoss()(tg.ones(2, 3), tg.ones(2, 3), tg.tensor([1, 0]))
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 1: StepLR refuses step_size=1.0, which both "
-                   "tutorials pass (torch takes any number)")
 def test_step_lr_takes_the_tutorials_step_size_of_one_point_zero():
     torch = pytest.importorskip("torch")
     rates = []
@@ -801,8 +794,6 @@ def test_step_lr_takes_the_tutorials_step_size_of_one_point_zero():
     assert rates[1] == pytest.approx(rates[0])
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 2: DataLoader reads a list of (label, text) "
-                   "samples as one array of strings (torch: a map-style dataset)")
 def test_data_loader_reads_a_list_of_label_text_pairs_sample_by_sample():
     torch = pytest.importorskip("torch")
     samples = [(3, "stock market"), (1, "vote"), (2, "goal score win")]
@@ -815,8 +806,6 @@ def test_data_loader_reads_a_list_of_label_text_pairs_sample_by_sample():
     assert len(ours) == len(theirs) == 2
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 3: no tg.LongTensor (x.type() names "
-                   "'tinygrad_gd.LongTensor' though)")
 def test_legacy_tensor_constructors_as_torchs():
     indexes = tg.LongTensor([4, 0, 58])
     assert indexes.dtype == np.int64 and indexes.tolist() == [4, 0, 58]
@@ -824,8 +813,6 @@ def test_legacy_tensor_constructors_as_torchs():
     assert tg.FloatTensor([[1, 2]]).dtype == np.float32
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 4: no Tensor.unsqueeze_ (nor squeeze_, t_, "
-                   "transpose_, swapaxes_, swapdims_)")
 @pytest.mark.parametrize("name, args, shape", [
     ("unsqueeze_", (-1,), (5, 1)), ("squeeze_", (), (5,)), ("t_", (), (5,))])
 def test_in_place_shape_changes_as_torchs(name, args, shape):

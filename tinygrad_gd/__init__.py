@@ -24,10 +24,12 @@ from . import arrangements  # noqa: F401
 from .arrangements import *  # noqa: F401,F403  (tg.block_diag, tg.cartesian_prod, tg.combinations)
 from . import linalg_toplevel  # noqa: F401
 from .linalg_toplevel import *  # noqa: F401,F403  (tg.svd, tg.qr, tg.lu, tg.cholesky_solve, ...)
-from . import numerical_calculus, products, statistics_more  # noqa: F401
+from . import legacy_types, numerical_calculus, products, statistics_more  # noqa: F401
 from .statistics_more import *  # noqa: F401,F403  (tg.cov, tg.quantile, tg.mode, tg.histogram)
 from .products import *  # noqa: F401,F403  (tg.mv, tg.addbmm, tg.renorm, tg.logdet, tg.frexp)
 from .numerical_calculus import *  # noqa: F401,F403  (tg.trapezoid, tg.gradient)
+from .legacy_types import (BoolTensor, ByteTensor, CharTensor, DoubleTensor,  # noqa: F401
+                           FloatTensor, HalfTensor, IntTensor, LongTensor, ShortTensor)
 from .spellings import (float16, float32, float64, int8, int16, int32, int64,  # noqa: F401
                         uint8, bool_ as bool)  # (tg.bool: not in __all__, * keeps bool)
 # torch's other names of them (`dtype = torch.float`), not in __all__ either: `import *`
@@ -73,6 +75,7 @@ __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backe
             "accelerator"]
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
+__all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
 # what functional.py itself calls)

@@ -14,6 +14,8 @@ the dataset's arrays the same way (a TensorDataset of one array yields 1-tuples,
 PyTorch's: `for (xb,) in loader`), and a dataset of your own (a `Dataset` subclass, or
 any object with `__len__` and `__getitem__`) is read sample by sample and its samples
 stacked into batches by `default_collate` (tinygrad_gd.collate), or by your `collate_fn`.
+So is a plain list of samples that are no array's rows (`[(3, "stock market"), ...]`,
+strings, dicts, lists of different lengths), as PyTorch reads any list.
 An `IterableDataset` is read as a stream instead, its samples batched in the order its
 iterator yields them. Options go by keyword: `DataLoader(dataset, batch_size=32)`;
 PyTorch's `sampler=` and `batch_sampler=` choose the indices (tinygrad_gd.samplers).
@@ -47,7 +49,9 @@ class DataLoader:
 
     Args:
         *arrays: arrays (ndarrays, nested lists or Tensors) with the same number of
-            samples along axis 0, e.g. features and targets; or one dataset (then alone).
+            samples along axis 0, e.g. features and targets; or one dataset (then alone),
+            or one list of samples that are no array's rows, such as (label, text) pairs
+            (read as a dataset: `loader.dataset` is the list).
             Every other argument goes by keyword (PyTorch's `DataLoader(ds, 32)` is
             refused: write `batch_size=32`).
         batch_size: samples per batch (an int >= 1). The last batch of an epoch may be
@@ -126,7 +130,8 @@ class DataLoader:
                               prefetch_factor=prefetch_factor,
                               persistent_workers=persistent_workers)
         self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
-        given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
+        given = arrays[0] if len(arrays) == 1 and (_is_dataset(arrays[0])
+                                                   or _holds_samples(arrays[0])) else None
         self._stream = given if isinstance(given, IterableDataset) else None
         if self._stream is not None:
             self._read_stream(batch_size, shuffle, seed, drop_last, generator, sampler,
@@ -295,6 +300,19 @@ class DataLoader:
         shapes = ", ".join(str(array.shape) for array in self.arrays)
         return (f"DataLoader({shapes}, batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"seed={self.seed}, drop_last={self.drop_last})")
+
+
+def _holds_samples(items: Any) -> bool:
+    """Whether a list (or tuple) is one of samples that are no array's rows: (label, text)
+    pairs, strings, dicts, lists of different lengths; PyTorch's DataLoader reads any
+    list sample by sample. A list of numbers, or of equal-length numeric rows, stays an
+    array (its batches cut as rows, as before)."""
+    if not isinstance(items, (list, tuple)) or not items:
+        return False
+    try:
+        return np.asarray(items).dtype.kind not in "biufc"
+    except ValueError:  # ragged: rows of different lengths
+        return True
 
 
 def _check_samplers(sampler: Any, batch_sampler: Any, collate_fn: Any, batch_size: int,

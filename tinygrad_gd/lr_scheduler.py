@@ -32,7 +32,7 @@ from __future__ import annotations
 import copy
 import math
 import types
-from collections import Counter
+from collections import Counter, abc
 from typing import Any, Callable, Iterable
 
 from .lr_composed import ChainedScheduler, SequentialLR
@@ -148,12 +148,17 @@ class MultiplicativeLR(LRScheduler):
 class StepLR(LRScheduler):
     """Multiply the lr by gamma every step_size epochs (PyTorch's StepLR).
 
-    From a fixed start: lr = initial_lr * gamma ** (epoch // step_size).
+    From a fixed start: lr = initial_lr * gamma ** (epoch // step_size). step_size is a
+    number >= 1 (an epoch count: a float too, as PyTorch takes one: the tutorials'
+    `StepLR(optimizer, 1.0, gamma=0.95)`); step by step the lr changes at each epoch that
+    is a multiple of it (`epoch % step_size == 0`: 1.5 at epochs 3, 6, 9, ...), as PyTorch's.
     """
 
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1,
+    def __init__(self, optimizer: Any, step_size: float, gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        _check_number(self._name, "step_size", step_size, 1, integer=True)
+        # (>= 1: the lr changes at most once an epoch, so a shorter step means nothing;
+        # PyTorch's takes 0.5 as 1, and 0.3 never changes the lr: 1 % 0.3 != 0)
+        _check_number(self._name, "step_size", step_size, 1)
         _check_number(self._name, "gamma", gamma, 0.0)
         self.step_size = step_size
         self.gamma = gamma
@@ -171,16 +176,25 @@ class StepLR(LRScheduler):
                 for base_lr in self.base_lrs]
 
 
+def _whole_epochs(milestones: Any) -> Any:
+    """Milestones with each whole float (3.0) made that int (PyTorch's counts 3.0 as epoch
+    3); anything else as given, for `_milestones` to check."""
+    if not isinstance(milestones, abc.Iterable) or isinstance(milestones, (str, bytes)):
+        return milestones
+    return [int(m) if isinstance(m, float) and m.is_integer() else m for m in milestones]
+
+
 class MultiStepLR(LRScheduler):
     """Multiply the lr by gamma at each epoch in milestones (PyTorch's MultiStepLR).
 
     From a fixed start: lr = initial_lr * gamma ** (number of milestones <= epoch); a
-    milestone given twice counts twice.
+    milestone given twice counts twice. A whole float (3.0) is that epoch, as PyTorch
+    counts it; 2.5 is refused (PyTorch's never reaches it: no epoch equals it).
     """
 
     def __init__(self, optimizer: Any, milestones: Iterable[int], gamma: float = 0.1,
                  last_epoch: int = -1) -> None:
-        milestones = _milestones(self._name, milestones)
+        milestones = _milestones(self._name, _whole_epochs(milestones))
         _check_number(self._name, "gamma", gamma, 0.0)
         self.milestones = Counter(milestones)
         self.gamma = gamma
