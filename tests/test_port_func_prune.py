@@ -9,13 +9,12 @@ after each optimizer step equal torch's (float64, and float32 kept).
 
 Second derivatives are documented as unsupported (docs/concepts/to-pytorch.md), so the
 Jacobians tutorial's hessian, jacfwd(jacfwd), jacrev(jacrev), vmap(hessian) and the two hvp
-compositions are checked to refuse in one line. The findings, tested below as `test_finding_*`
-(xfail, strict: each passes once mended), are worked around in the ports where marked
-`# FINDING n`: 1 `Module.to('meta')` refused; 2 no `nn.utils.prune` (the port applies the
-reparametrization prune makes by hand, with prune's mask rules); 3 `_forward_pre_hooks` holds
-(hook, with_kwargs) pairs where PyTorch's holds the hooks; 4 a module with children prints
-its extra_repr on its first line; 5 a graph drawn after an optimizer step repeats one
-sentence per changed input in its note; 6 no `utils.benchmark.Timer`.
+compositions are checked to refuse in one line. What the ports met, each mended and tested
+below as `test_finding_*` (each failed before): 1 `Module.to('meta')` refused; 2 no
+`nn.utils.prune`; 3 `_forward_pre_hooks` held (hook, with_kwargs) pairs where PyTorch's holds
+the hooks; 4 a module with children printed its extra_repr on its first line; 5 a graph drawn
+after an optimizer step repeated one sentence per changed input in its note; 6 no
+`utils.benchmark.Timer`.
 """
 from __future__ import annotations
 
@@ -221,8 +220,7 @@ def _ensemble(lib, models, data, num_models):
     loop2 = [model(minibatch) for model in models]
     params, buffers = lib.func.stack_module_state(models)
     base_model = copy.deepcopy(models[0])
-    if lib is not tg:  # FINDING 1: Module.to('meta') is refused; the copy itself serves
-        base_model = base_model.to('meta')
+    base_model = base_model.to('meta')
 
     def fmodel(params, buffers, x):
         return lib.func.functional_call(base_model, (params, buffers), (x,))
@@ -496,8 +494,7 @@ def _lenet(lib):
 
 
 class _ApplyMask:
-    """FINDING 2 (no nn.utils.prune): the forward pre-hook prune registers,
-    module.name = name_orig * name_mask."""
+    """A forward pre-hook as prune's: module.name = name_orig * name_mask."""
 
     def __init__(self, name):
         self._tensor_name = name
@@ -507,53 +504,6 @@ class _ApplyMask:
                 * getattr(module, self._tensor_name + "_mask"))
 
 
-def _prune(module, name, mask):
-    """FINDING 2: prune's `apply` by hand: `name` moved to the parameter name_orig, the mask
-    a buffer name_mask (a later mask, combined as prune's container does, replaces it)."""
-    if not hasattr(module, name + "_orig"):
-        orig = getattr(module, name)
-        delattr(module, name)
-        module.register_parameter(name + "_orig", orig)
-        module.register_forward_pre_hook(_ApplyMask(name))
-    module.register_buffer(name + "_mask", np.asarray(mask, getattr(module, name + "_orig").dtype))
-    _ApplyMask(name)(module, ())
-
-
-def _prune_remove(module, name):
-    """FINDING 2: prune.remove by hand: `name` the parameter again, holding orig * mask."""
-    orig = getattr(module, name + "_orig")
-    values = (orig * getattr(module, name + "_mask")).numpy()
-    for suffix in ("", "_orig", "_mask"):
-        delattr(module, name + suffix)
-    orig.data = values
-    module.register_parameter(name, orig)
-    hooks = module._forward_pre_hooks
-    for key in [k for k, (hook, _) in hooks.items()  # FINDING 3: (hook, with_kwargs) pairs
-                if getattr(hook, "_tensor_name", None) == name]:
-        del hooks[key]
-
-
-def _l1_mask(t, amount, default=None):
-    """l1_unstructured's mask: the `amount` smallest |t| (a count, or a fraction of the
-    entries the default mask keeps, rounded) set to 0."""
-    mask = np.ones(t.shape) if default is None else np.array(default, dtype=float)
-    kept = np.flatnonzero(mask.reshape(-1))
-    k = amount if isinstance(amount, int) else round(amount * kept.size)
-    mask.reshape(-1)[kept[np.argsort(np.abs(t.reshape(-1)[kept]), kind="stable")[:k]]] = 0
-    return mask
-
-
-def _ln_structured_mask(t, amount, n, dim, default):
-    """ln_structured's mask: of the channels along `dim` the default mask keeps, the
-    `amount` with the smallest n-norms zeroed."""
-    axes = tuple(a for a in range(t.ndim) if a != dim)
-    alive = np.flatnonzero(default.sum(axis=axes) != 0)
-    norms = np.linalg.norm(np.moveaxis(t, dim, 0)[alive].reshape(alive.size, -1), ord=n, axis=1)
-    channels = np.zeros(t.shape[dim])
-    channels[alive[np.argsort(-norms, kind="stable")[:alive.size - round(amount * alive.size)]]] = 1
-    return np.expand_dims(channels, axes) * default
-
-
 def _names(named):
     return [name for name, _ in named]
 
@@ -561,32 +511,40 @@ def _names(named):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_pruning(dtype):
     torch = pytest.importorskip("torch")
-    prune = pytest.importorskip("torch.nn.utils.prune")
+    tprune = pytest.importorskip("torch.nn.utils.prune")
+    prune = tg.nn.utils.prune
     torch.manual_seed(0)
     model, tmodel = _twin(torch, _lenet, dtype)
     module, tmodule = model.conv1, tmodel.conv1
     assert _names(module.named_parameters()) == _names(tmodule.named_parameters())
     assert list(module.named_buffers()) == list(tmodule.named_buffers()) == []
-    prune.random_unstructured(tmodule, name="weight", amount=0.3)
-    _prune(module, "weight", tmodule.weight_mask.numpy())  # (a random draw: torch's copied)
+    tprune.random_unstructured(tmodule, name="weight", amount=0.3)
+    prune.random_unstructured(module, name="weight", amount=0.3)
+    assert int((module.weight_mask == 0).sum()) == int((tmodule.weight_mask == 0).sum())
+    module.weight_mask.data = tmodule.weight_mask.numpy()  # (a random draw: torch's copied)
+    for hook in module._forward_pre_hooks.values():
+        hook(module, ())
     assert _names(module.named_parameters()) == _names(tmodule.named_parameters())
     assert _names(module.named_buffers()) == _names(tmodule.named_buffers())
     _same(module.weight, tmodule.weight, dtype)
     assert not isinstance(module.weight, nn.Parameter)
-    prune.l1_unstructured(tmodule, name="bias", amount=3)
-    _prune(module, "bias", _l1_mask(module.bias.numpy(), 3))
+    tprune.l1_unstructured(tmodule, name="bias", amount=3)
+    prune.l1_unstructured(module, name="bias", amount=3)
     _same(module.bias_mask, tmodule.bias_mask, dtype)
     assert _names(module.named_parameters()) == _names(tmodule.named_parameters())
     assert _names(module.named_buffers()) == _names(tmodule.named_buffers())
     assert len(module._forward_pre_hooks) == len(tmodule._forward_pre_hooks) == 2
-    prune.ln_structured(tmodule, name="weight", amount=0.5, n=2, dim=0)
-    _prune(module, "weight", _ln_structured_mask(module.weight.numpy(), 0.5, 2, 0,
-                                                 module.weight_mask.numpy()))
+    tprune.ln_structured(tmodule, name="weight", amount=0.5, n=2, dim=0)
+    prune.ln_structured(module, name="weight", amount=0.5, n=2, dim=0)
     _same(module.weight_mask, tmodule.weight_mask, dtype)
     _same(module.weight, tmodule.weight, dtype)
+    for hook in module._forward_pre_hooks.values():
+        if hook._tensor_name == "weight":  # select out the correct hook
+            break
+    assert [type(h).__name__ for h in hook] == ["RandomUnstructured", "LnStructured"]
     assert list(model.state_dict()) == list(tmodel.state_dict())
-    prune.remove(tmodule, 'weight')
-    _prune_remove(module, 'weight')
+    tprune.remove(tmodule, 'weight')
+    prune.remove(module, 'weight')
     assert _names(module.named_parameters()) == _names(tmodule.named_parameters())
     assert _names(module.named_buffers()) == _names(tmodule.named_buffers())
     _same(module.weight, tmodule.weight, dtype)
@@ -597,8 +555,8 @@ def test_pruning(dtype):
         amount = (0.2 if isinstance(tm, torch.nn.Conv2d) else
                   0.4 if isinstance(tm, torch.nn.Linear) else None)
         if amount:
-            prune.l1_unstructured(tm, name='weight', amount=amount)
-            _prune(m, 'weight', _l1_mask(m.weight.numpy(), amount))
+            tprune.l1_unstructured(tm, name='weight', amount=amount)
+            prune.l1_unstructured(m, name='weight', amount=amount)
     assert dict(new_model.named_buffers()).keys() == dict(tnew_model.named_buffers()).keys()
     for name, mask in new_model.named_buffers():
         _same(mask, dict(tnew_model.named_buffers())[name], dtype)
@@ -606,14 +564,10 @@ def test_pruning(dtype):
     # global pruning, then training: the pruned weights stay 0
     model, tmodel = _twin(torch, _lenet, dtype)
     layers = ("conv1", "conv2", "fc1", "fc2", "fc3")
-    prune.global_unstructured([(getattr(tmodel, n), 'weight') for n in layers],
+    tprune.global_unstructured([(getattr(tmodel, n), 'weight') for n in layers],
+                               pruning_method=tprune.L1Unstructured, amount=0.2)
+    prune.global_unstructured([(getattr(model, n), 'weight') for n in layers],
                               pruning_method=prune.L1Unstructured, amount=0.2)
-    mask = _l1_mask(np.concatenate([getattr(model, n).weight.numpy().ravel() for n in layers]),
-                    0.2)
-    for n in layers:
-        weight = getattr(model, n).weight
-        _prune(getattr(model, n), 'weight', mask[:weight.numel()].reshape(weight.shape))
-        mask = mask[weight.numel():]
 
     def sparsity(lib, model):
         counts = [float(lib.sum(getattr(model, n).weight == 0)) for n in layers]
@@ -650,30 +604,33 @@ def test_pruning_custom_method():
     """The tutorial's FooBarPruningMethod: every other entry of the mask set to 0, written
     through the view flatten() gives."""
     torch = pytest.importorskip("torch")
-    prune = pytest.importorskip("torch.nn.utils.prune")
+    tprune = pytest.importorskip("torch.nn.utils.prune")
+    masks = []
+    for lib, prune in ((torch, tprune), (tg, tg.nn.utils.prune)):
+        class FooBarPruningMethod(prune.BasePruningMethod):
+            PRUNING_TYPE = 'unstructured'
 
-    class FooBarPruningMethod(prune.BasePruningMethod):
-        PRUNING_TYPE = 'unstructured'
+            def compute_mask(self, t, default_mask):
+                mask = default_mask.clone()
+                mask.flatten()[::2] = 0
+                return mask
 
-        def compute_mask(self, t, default_mask):
-            mask = default_mask.clone()
-            mask.flatten()[::2] = 0
-            return mask
-
-    tmodel, model = _lenet(torch)(), _lenet(tg)()
-    FooBarPruningMethod.apply(tmodel.fc3, 'bias')
-    mask = tg.ones_like(model.fc3.bias).clone()
-    mask.flatten()[::2] = 0
-    _prune(model.fc3, 'bias', mask.numpy())
-    np.testing.assert_array_equal(model.fc3.bias_mask.numpy(), tmodel.fc3.bias_mask.numpy())
-    assert _names(model.fc3.named_parameters()) == _names(tmodel.fc3.named_parameters())
+        def foobar_unstructured(module, name):
+            FooBarPruningMethod.apply(module, name)
+            return module
+        model = _lenet(lib)()
+        foobar_unstructured(model.fc3, name='bias')
+        masks.append(model.fc3)
+    theirs, ours = masks
+    np.testing.assert_array_equal(ours.bias_mask.numpy(), theirs.bias_mask.numpy())
+    assert _names(ours.named_parameters()) == _names(theirs.named_parameters())
 
 
 def test_pruning_gradcheck():
     """A pruned layer's gradient reaches weight_orig through the mask (0 where pruned)."""
     tg.manual_seed(0)
     layer = nn.Linear(4, 3)
-    _prune(layer, "weight", _l1_mask(layer.weight.numpy(), 0.5))
+    tg.nn.utils.prune.l1_unstructured(layer, "weight", amount=0.5)
     x = tg.randn(2, 4, requires_grad=True)
 
     def f(x, weight_orig, bias):
@@ -744,9 +701,8 @@ def _linear(torch, n_in, n_out):
 
 
 def _repr(torch_module):
-    """FINDING 4: torch's repr of a module with children, its extra_repr moved up onto the
-    first line, as ours prints it."""
-    return str(torch_module).replace("(\n  in_features", "(in_features")
+    """torch's repr (FINDING 4, mended: ours prints an extra_repr beside children as it)."""
+    return str(torch_module)
 
 
 def _register(pairs, torch, name, *classes_args):
@@ -915,7 +871,6 @@ def test_parametrizations_gradcheck():
 # ------------------------------------------------------------------------ findings
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 1: Module.to('meta') is refused")
 def test_finding_module_to_meta():
     """The ensembling tutorial's stateless base model, `copy.deepcopy(models[0]).to('meta')`,
     for functional_call."""
@@ -926,13 +881,10 @@ def test_finding_module_to_meta():
     assert tg.allclose(tg.func.functional_call(base, params, (x,)), model(x))
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 2: there is no nn.utils.prune")
 def test_finding_prune_module():
     importlib.import_module("tinygrad_gd.nn.utils.prune")
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 3: _forward_pre_hooks holds (hook, "
-                                       "with_kwargs) pairs; PyTorch's holds the hooks")
 def test_finding_forward_pre_hooks_hold_the_hooks():
     """The pruning tutorial's `for hook in module._forward_pre_hooks.values(): if
     hook._tensor_name == "weight"`."""
@@ -942,8 +894,6 @@ def test_finding_forward_pre_hooks_hold_the_hooks():
     assert list(module._forward_pre_hooks.values()) == [hook]
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 4: a module with children prints its "
-                                       "extra_repr on the first line")
 def test_finding_repr_with_children():
     torch = pytest.importorskip("torch")
     layer, tlayer = nn.Linear(3, 3), torch.nn.Linear(3, 3)
@@ -951,9 +901,9 @@ def test_finding_repr_with_children():
     assert str(layer) == str(tlayer)
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 5: the note of a graph drawn after an "
-                                       "optimizer step repeats a sentence per changed input")
 def test_finding_graph_note_after_a_step():
+    # (FINDING 5, mended: the note of a graph drawn after an optimizer step repeated its
+    # sentence for each changed input)
     pytest.importorskip("graphviz")
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
@@ -965,8 +915,6 @@ def test_finding_graph_note_after_a_step():
     assert note.count("changed in place") == 1, note
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 6: no utils.benchmark.Timer (the func "
-                                       "tutorials time vmap against the loop with it)")
 def test_finding_benchmark_timer():
     timer = tg.utils.benchmark.Timer(stmt="x @ x", globals={"x": tg.randn(4, 4)})
     assert timer.timeit(3).mean > 0

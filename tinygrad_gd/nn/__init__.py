@@ -4,6 +4,8 @@
                    train/eval, requires_grad_, apply, to/float/double,
                    state_dict/load_state_dict, register_buffer/register_parameter/
                    add_module, forward hooks, __call__ -> forward)
+    module_hooks.py  the forward hooks as PyTorch keeps them ({id: hook}) and runs them,
+                   and Module's repr (extra_repr and children as PyTorch prints them)
     module_state.py  what state_dict (prefix=, destination=, keep_vars=) and
                    load_state_dict (strict=, assign=) do; IncompatibleKeys, StateDictError
     registration.py  the rules for names and for what may be assigned to a parameter's

@@ -7,19 +7,23 @@ registration call and no `super().__init__()` are needed (PyTorch's `register_bu
 `register_parameter` and `add_module` are there for code written with them). Names are
 dotted paths, as in PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in
 PyTorch's order: a module's own parameters first, then each sub-module's, in attribute
-order. Saving and loading them (`state_dict`, `load_state_dict`) is module_state.py's work.
+order. Saving and loading them (`state_dict`, `load_state_dict`) is module_state.py's work;
+keeping and running the forward hooks, and the repr, module_hooks.py's.
 """
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, MutableMapping
 
 import numpy as np
 
 from ..grad_mode import check_flag
 from ..ops.shape import target_dtype
-from ..hooks import RemovableHandle, forward_pre_hook_result
+from ..hooks import RemovableHandle
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
+from ..values import is_device
+from .module_hooks import add_forward_hook, forward_with_hooks, module_repr
 from .module_state import (IncompatibleKeys, StateDictError, fill_state_dict, load_state,
                            state_dict_arguments)
 from .registration import check_assignment, check_constructor_arguments, check_name
@@ -125,6 +129,11 @@ class Buffer(Tensor):
         return "Buffer" + super().__repr__()[len("Tensor"):]
 
 
+def _is_meta(device: Any) -> bool:
+    """PyTorch's "meta" device (a string, "meta:0", or a torch.device)."""
+    return is_device(device) and str(device).split(":")[0] == "meta"
+
+
 class Module:
     """Base class of layers and models: subclass it and define `forward`.
 
@@ -133,6 +142,9 @@ class Module:
 
     training: bool = True  # a class default, so subclasses need not call __init__
     _positional_tensors: int | None = 0  # (how many tensors a built-in's constructor takes)
+    # PyTorch's hook dicts (module_hooks.py), each made in the instance on first use
+    _forward_pre_hooks = _forward_hooks = _forward_pre_hooks_with_kwargs = \
+        _forward_hooks_with_kwargs = MappingProxyType({})
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Module":
         if args and cls.__module__.startswith(__package__ + "."):  # the built-in modules
@@ -152,34 +164,11 @@ class Module:
             own = self.__dict__
             if "_forward_pre_hooks" not in own and "_forward_hooks" not in own:
                 return self.forward(*args, **kwargs)
-            for hook, with_kwargs in list(self._own("_forward_pre_hooks").values()):
-                result = hook(self, args, kwargs) if with_kwargs else hook(self, args)
-                if result is not None and with_kwargs:
-                    args, kwargs = forward_pre_hook_result(self, result)
-                elif result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-            output = self.forward(*args, **kwargs)
-            for hook, with_kwargs in list(self._own("_forward_hooks").values()):
-                result = (hook(self, args, kwargs, output) if with_kwargs
-                          else hook(self, args, output))
-                output = output if result is None else result
-            return output
+            return forward_with_hooks(self, args, kwargs)
 
     # -- hooks and registration (PyTorch's names) -------------------------------------
     def _own(self, kind: str) -> dict[int, Any]:
         return vars(self).setdefault(kind, {})  # (made on first use)
-
-    def _add_hook(self, kind: str, hook: Callable, prepend: bool,
-                  with_kwargs: bool) -> RemovableHandle:
-        if not callable(hook):
-            raise TypeError(f"register_{kind[1:-1]}: hook must be callable, got "
-                            f"{type(hook).__name__}")
-        hooks = self._own(kind)
-        handle = RemovableHandle(lambda: hooks.pop(handle.id, None))  # (an id never reused)
-        hooks[handle.id] = (hook, with_kwargs)
-        if prepend:
-            hooks.update({k: hooks.pop(k) for k in list(hooks) if k != handle.id})
-        return handle
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -187,8 +176,8 @@ class Module:
         (not None) replaces the positional arguments (a tuple, or one value). With
         with_kwargs=True it is `hook(module, args, kwargs)` and returns (args, kwargs).
         `prepend=True` runs it before those already registered. Returns a handle whose
-        `remove()` takes it away."""
-        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+        `remove()` takes it away. Kept as PyTorch's: `_forward_pre_hooks` {id: hook}."""
+        return add_forward_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
                               with_kwargs: bool = False) -> RemovableHandle:
@@ -197,7 +186,7 @@ class Module:
         `hook(module, args, kwargs, output)`. Returns a handle whose `remove()` takes it
         away (to record activations: `layer.register_forward_hook(lambda m, a, o:
         seen.append(o))`)."""
-        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+        return add_forward_hook(self, "_forward_hooks", hook, prepend, with_kwargs)
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """PyTorch's `register_buffer`: `self.name` becomes a Buffer holding `tensor`'s
@@ -402,8 +391,12 @@ class Module:
         """PyTorch's `model.to(...)`, read as `Tensor.to`'s arguments. "cpu" leaves the model
         as it is (tinygrad_gd runs on the CPU; `non_blocking` accepted); a float dtype
         converts every parameter's values (and gradient) and every float buffer in place,
-        the same objects, counted as in-place changes. Returns self."""
+        the same objects, counted as in-place changes. Returns self. "meta" is read as
+        "cpu": PyTorch's stateless copy (`copy.deepcopy(model).to('meta')`, a base for
+        `func.functional_call`) is here the copy itself, its values kept."""
         check_flag("Module.to", "non_blocking", non_blocking)
+        device = None if _is_meta(device) else device
+        args = tuple(arg for arg in args if not _is_meta(arg))
         dtype = target_dtype("Module.to", args, dtype, device)
         if dtype is None:
             return self
@@ -486,10 +479,5 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        children = self.named_children()
-        if not children:
-            return f"{type(self).__name__}({self.extra_repr()})"
-        lines = [f"{type(self).__name__}(" + self.extra_repr()]
-        for name, child in children:
-            lines.append(f"  ({name}): " + repr(child).replace("\n", "\n  "))
-        return "\n".join(lines) + "\n)"
+        """PyTorch's: the extra_repr and the children (module_hooks.module_repr)."""
+        return module_repr(self)

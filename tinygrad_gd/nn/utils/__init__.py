@@ -17,7 +17,9 @@ clamps each entry. The clipping functions change `.grad` in place (a new array e
 ...) and `nn.utils.parametrizations` (`weight_norm`, `spectral_norm`, `orthogonal`)
 compute a parameter from others at each access; `weight_norm` and `spectral_norm` here
 are PyTorch's older hooks (norm_hooks.py); `fuse_conv_bn_eval` and its kin fold an
-eval-mode batch norm into the layer before it (fusion.py); `skip_init` (init.py).
+eval-mode batch norm into the layer before it (fusion.py); `skip_init` (init.py);
+`nn.utils.prune` (prune.py: l1_unstructured, ln_structured, global_unstructured, remove, ...)
+masks a parameter's entries, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from ...ops.arguments import number
 from ...tensor import Tensor
 from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, pack_padded_sequence, ...)
 from . import parametrizations, parametrize  # noqa: F401  (PyTorch's nn.utils submodules)
+from . import prune  # noqa: F401  (nn.utils.prune: l1_unstructured, remove, ...)
 from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: F401
                      fuse_linear_bn_weights)
 from .init import skip_init  # noqa: F401
@@ -43,7 +46,7 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_
            "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
            "parametrizations", "weight_norm", "remove_weight_norm", "spectral_norm",
            "remove_spectral_norm", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
-           "fuse_linear_bn_eval", "fuse_linear_bn_weights", "skip_init"]
+           "fuse_linear_bn_eval", "fuse_linear_bn_weights", "skip_init", "prune"]
 
 
 def _tensors(parameters: Any, where: str) -> list[Tensor]:

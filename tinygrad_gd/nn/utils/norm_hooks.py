@@ -40,7 +40,7 @@ def _parameter(module: Module, name: Any, where: str) -> Parameter:
 
 
 def _find_hook(module: Module, kind: type, name: str) -> tuple[int, Any] | None:
-    for key, (hook, _) in _hooks(module).items():
+    for key, hook in _hooks(module).items():
         if isinstance(hook, kind) and hook.name == name:
             return key, hook
     return None
