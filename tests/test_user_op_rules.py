@@ -179,8 +179,8 @@ def test_none_given_to_apply_says_to_leave_the_optional_input_out():
 
     x, w = tg.Tensor([1.0, 2.0]), tg.Tensor([3.0, 4.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"^withbias: input 3 of 3 is None, not a tensor or "
-                                        r"number \(your own op's optional input: leave it out "
-                                        r"of apply, or give it as a keyword, bias=None\)$"):
+                                        r"number \(an optional input not given: leave it out "
+                                        r"of the call, or give it as a keyword, bias=None\)$"):
         WithBias.apply(x, w, None)
     WithBias.apply(x, w).sum().backward()  # (left out: it runs)
     assert w.grad.tolist() == [1.0, 2.0]

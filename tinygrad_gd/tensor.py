@@ -75,8 +75,8 @@ class Tensor:
         for k, x in enumerate(inputs):  # (PyTorch's Function.apply passes None on)
             if x is None:
                 raise TypeError(f"{op}: input {k + 1} of {len(inputs)} is None, not a tensor "
-                                f"or number (your own op's optional input: leave it out of "
-                                f"apply, or give it as a keyword, bias=None)")
+                                f"or number (an optional input not given: leave it out of "
+                                f"the call, or give it as a keyword, bias=None)")
         dtype = None  # the first tensor's dtype: float constants take it
         for x in inputs:
             if isinstance(x, Tensor):
