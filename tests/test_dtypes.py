@@ -308,3 +308,37 @@ def test_sums_and_products_of_unsigned_integers_are_int64_as_torchs():
             assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
             assert ours.tolist() == theirs.tolist()
     assert (tg.tensor(np.array([200, 100], np.uint8)).sum() - 400).item() == -100
+
+
+@pytest.mark.parametrize("values, dtype", [
+    ([-1, 256], "uint8"), ([200], "int8"), ([70000], "int16"), ([2 ** 40], "int32"),
+    ([1.5, 300.0], "uint8"), ([float("nan")], "int64"), ([float("inf")], "uint8"),
+    ([-0.5], "uint8"), ([255.9], "uint8"), ([3, 255], "uint8"), ([-0.5, 2.7], "int64")])
+def test_numbers_given_for_an_integer_dtype_must_fit_it_as_pytorchs(values, dtype):
+    # ([-1, 256] as uint8 wrapped to [255, 0], silently; so did tg.full(.., 300, uint8))
+    torch = pytest.importorskip("torch")
+    try:
+        theirs = torch.tensor(values, dtype=getattr(torch, dtype)).tolist()
+    except RuntimeError:
+        theirs = None
+    if theirs is None:
+        with pytest.raises(OverflowError, match=rf"^tensor\(\): the value \S+ does not fit dtype "
+                                                rf"{dtype} \(whole numbers from -?\d+ to \d+\)"):
+            tg.tensor(values, dtype=getattr(tg, dtype))
+    else:
+        assert tg.tensor(values, dtype=getattr(tg, dtype)).tolist() == theirs
+
+
+def test_a_fill_value_must_fit_and_an_arrays_cast_wraps_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.full((2,), 300, dtype=torch.uint8)
+    with pytest.raises(OverflowError, match=r"^full: the value 300 does not fit dtype uint8"):
+        tg.full((2,), 300, dtype=tg.uint8)
+    with pytest.raises(OverflowError, match=r"^full_like: the value -1 does not fit"):
+        tg.full_like(tg.zeros(2, dtype=tg.uint8), -1)
+    assert tg.full((2,), 255, dtype=tg.uint8).tolist() == [255, 255]
+    # a NumPy array's values are cast, wrapping, as both libraries cast them
+    array = np.array([300, -1])
+    assert tg.tensor(array, dtype=tg.uint8).tolist() == torch.tensor(
+        array, dtype=torch.uint8).tolist() == [44, 255]

@@ -34,7 +34,7 @@ import numpy as np
 
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
-from .values import _fitted, check_cpu, default_float, numeric_dtype
+from .values import _fit_whole, _fitted, check_cpu, default_float, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -132,6 +132,8 @@ def _filled(where: str, shape: tuple, value: Any, dtype: Any, requires_grad: boo
                          f"broadcasts)")
     if dtype.kind == "f":  # (1e300 as float32: refused, never inf; the advice is `hint`,
         value = _fitted(value, dtype, where, hint)  # which knows where the dtype came from)
+    elif dtype.kind in "iu" and np.size(value):  # (300 as uint8 wrapped to 44: refused)
+        _fit_whole(np.asarray(value), dtype, where)
     return _leaf(_array(where, shape, lambda: np.full(shape, value, dtype=dtype)),
                  requires_grad, where, hint)
 

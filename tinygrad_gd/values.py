@@ -94,8 +94,26 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
         raise TypeError(f"{where}: expected numeric data (numbers, nested lists of numbers or "
                         f"a numeric ndarray), got dtype {array.dtype} from {_describe(data)}")
     if dtype is not None:
-        return array.astype(numeric_dtype(dtype, where), copy=False)
+        target = numeric_dtype(dtype, where)
+        if target.kind in "iu" and array.size and array.dtype != target and not isinstance(
+                data, (np.ndarray, np.generic)):  # (an array's cast wraps, as PyTorch's)
+            _fit_whole(array, target, where)
+        return array.astype(target, copy=False)
     return array if kind == "f" or default is None else array.astype(default)
+
+
+def _fit_whole(array: np.ndarray, target: np.dtype, where: str) -> None:
+    """Python numbers given for an integer dtype must lie in its range (`[-1, 256]` as uint8
+    wrapped to [255, 0], silently); PyTorch refuses them too. Floats are cut toward zero."""
+    info = np.iinfo(target)
+    finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
+    bad = array[~np.isfinite(array)][0] if finite.size < array.size else None
+    if bad is None and (finite.min() < info.min or finite.max() > info.max):
+        bad = finite.min() if finite.min() < info.min else finite.max()
+    if bad is not None:
+        raise OverflowError(f"{where}: the value {bad} does not fit dtype {target} (whole "
+                            f"numbers from {info.min} to {info.max}); give values within it, "
+                            f"or a wider dtype (int64, float64)")
 
 
 def _constant(value: Any, dtype: np.dtype | None, op: str) -> np.ndarray:
