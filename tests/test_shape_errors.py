@@ -173,6 +173,7 @@ MISTAKES = [
                                         1)),
     ("add_", lambda: t(3).add_(t(2, 3)), ["add_", "(2, 3)", "(3,)"],
      lambda torch: torch.randn(3).add_(torch.randn(2, 3))),
+    ("t", lambda: t(2, 3, 4).t(), ["t()", "(2, 3, 4)"], lambda torch: torch.randn(2, 3, 4).t()),
 ]
 IDS = [name for name, *_ in MISTAKES]
 
@@ -265,3 +266,22 @@ def test_a_users_op_error_that_is_not_about_shapes_stays_a_value_error():
     with pytest.raises(ValueError) as info:
         Half.apply(tg.tensor(np.ones(2)))
     assert not isinstance(info.value, RuntimeError)
+
+
+def test_transpose_and_swapaxes_take_either_librarys_keywords():
+    # (x.transpose(dim0=0, dim1=1) and x.swapaxes(axis0=0, axis1=1), PyTorch's, were refused)
+    torch = pytest.importorskip("torch")
+    x, tx = t(2, 3, 4), torch.randn(2, 3, 4)
+    assert x.transpose(dim0=0, dim1=2).shape == tuple(tx.transpose(dim0=0, dim1=2).shape)
+    assert tg.transpose(x, dim0=1, dim1=2).shape == tuple(torch.transpose(tx, dim0=1,
+                                                                           dim1=2).shape)
+    assert x.swapaxes(axis0=0, axis1=1).shape == tuple(tx.swapaxes(axis0=0, axis1=1).shape)
+    assert tg.swapaxes(x, axis1=0, axis2=2).shape == np.swapaxes(x.numpy(), axis1=0,
+                                                                 axis2=2).shape
+    np.testing.assert_array_equal(x.swapaxes(axis0=0, axis1=2).numpy(),
+                                  np.swapaxes(x.numpy(), 0, 2))
+    with pytest.raises(TypeError, match=r"^transpose: give the two axes to swap both as "
+                                        r"keywords, dim0= and dim1=, or both by position"):
+        x.transpose(0, dim1=1)
+    with pytest.raises(TypeError, match=r"^swapaxes: takes two axes .* got 3 axes"):
+        x.swapaxes(0, 1, axis2=2)

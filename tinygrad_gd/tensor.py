@@ -17,6 +17,7 @@ import numpy as np
 
 from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place checks, always on)
 from .engine import Function, is_grad_enabled
+from .errors import ShapeError
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
                       writes)
@@ -196,7 +197,7 @@ class Tensor:
     def t(self) -> "Tensor":
         """A matrix transposed, as PyTorch's t() (a tensor of 0 or 1 axes as it is)."""
         if self._data.ndim > 2:
-            raise ValueError(f"t(): expects a tensor of at most 2 axes, got shape {self.shape}; "
+            raise ShapeError(f"t(): expects a tensor of at most 2 axes, got shape {self.shape}; "
                              f"use transpose(dim0, dim1) or permute(...)")
         return self.transpose()
 

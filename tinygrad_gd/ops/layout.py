@@ -80,14 +80,21 @@ class Permute(Transpose, methods=("permute",), functions=("permute",)):
 
 
 class Swapaxes(Transpose, methods=("swapaxes",), functions=("swapaxes",)):
-    """Two axes exchanged (NumPy's swapaxes, PyTorch's transpose(dim0, dim1)).
+    """Two axes exchanged (NumPy's swapaxes(x, axis1, axis2), PyTorch's x.swapaxes(axis0,
+    axis1); by keyword under either library's names: a swap reads the same either way).
 
-    forward: `x` with axes `axis1` and `axis2` exchanged
+    forward: `x` with the two axes exchanged
     gradient: `g` with the same two axes exchanged
     """
 
     @classmethod
-    def call(cls, x, axis1, axis2):
+    def call(cls, x, *pair, **names):
+        given = list(pair) + [names.pop(k) for k in ("axis0", "axis1", "axis2") if k in names]
+        if names or len(given) != 2:
+            raise TypeError(f"swapaxes: takes two axes (by position, or NumPy's axis1=, axis2=, "
+                            f"or PyTorch's axis0=, axis1=), got {len(given)} axes"
+                            f"{' and the keywords ' + str(sorted(names)) if names else ''}")
+        axis1, axis2 = given
         x = to_tensor(x)
         order = list(range(x.ndim))
         a, b = (one_axis(cls.name, axis1, x.ndim) % x.ndim,

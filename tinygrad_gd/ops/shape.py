@@ -78,9 +78,15 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
     @classmethod
     def call(cls, x, *axes, **keywords):
         x = to_tensor(x)
+        if "dim0" in keywords or "dim1" in keywords:  # PyTorch's transpose(x, dim0=, dim1=)
+            if axes or {"dim0", "dim1"} - set(keywords):
+                raise TypeError(f"transpose: give the two axes to swap both as keywords, "
+                                f"dim0= and dim1=, or both by position, got {len(axes)} by "
+                                f"position and {sorted(keywords)}")
+            axes = (keywords.pop("dim0"), keywords.pop("dim1"))
         if set(keywords) - {"axes"}:
             raise TypeError(f"transpose: unknown keyword(s) {sorted(set(keywords) - {'axes'})}; "
-                            f"the permutation is axes=")
+                            f"the permutation is axes= (two axes to swap: dim0=, dim1=)")
         if keywords.get("axes") is not None:
             axes = (keywords["axes"],)
         pair = len(axes) == 2  # two ints, not one tuple: PyTorch's transpose(dim0, dim1)
