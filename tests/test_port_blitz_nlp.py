@@ -19,13 +19,13 @@ one-line comment naming a documented difference (`.data` is a NumPy array,
 """
 from __future__ import annotations
 
-import contextlib
 
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn
+from test_port_tutorials_b import _default_dtype  # (both libraries' default dtype)
 
 DTYPES = [np.float64, np.float32]
 CLASSES = ("plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
@@ -60,20 +60,6 @@ def _twins(make, torch):
     theirs, ours = make(torch), make(tg)
     ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
     return ours, theirs
-
-
-@contextlib.contextmanager
-def _default_dtype(torch, dtype):
-    """Both libraries' default float dtype set to `dtype`: the tutorials make their tensors
-    and layers without naming one (float64 by default here, float32 in PyTorch)."""
-    before, ours_before = torch.get_default_dtype(), tg.get_default_dtype()
-    torch.set_default_dtype(getattr(torch, np.dtype(dtype).name))
-    tg.set_default_dtype(getattr(tg, np.dtype(dtype).name))
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(before)
-        tg.set_default_dtype(ours_before)
 
 
 class _Draws:

@@ -29,6 +29,7 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn
+from test_port_tutorials_b import _default_dtype  # (both libraries' default dtype)
 
 F = nn.functional
 DTYPES = [np.float64, np.float32]
@@ -44,19 +45,6 @@ def _same(ours, theirs, dtype, tol=None):
     """Our tensor equal to torch's, in our dtype `dtype`."""
     assert ours.dtype == dtype and ours.shape == tuple(theirs.shape), (ours.dtype, ours.shape)
     np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), **(tol or _tolerance(dtype)))
-
-
-@contextlib.contextmanager
-def _default_dtype(torch, dtype):
-    """Both libraries' default float dtype set to `dtype`."""
-    before = torch.get_default_dtype()
-    torch.set_default_dtype(getattr(torch, np.dtype(dtype).name))
-    tg.set_default_dtype(getattr(tg, np.dtype(dtype).name))
-    try:
-        yield
-    finally:
-        torch.set_default_dtype(before)
-        tg.set_default_dtype(tg.float64)
 
 
 def _twin(torch, build, dtype):

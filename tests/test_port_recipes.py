@@ -24,6 +24,7 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn
+from test_port_custom_functions import _torch_one_thread
 
 F = nn.functional
 DTYPES = ["float64", "float32"]
@@ -32,20 +33,7 @@ IMAGES = RNG.random((4, 3, 32, 32))  # four CIFAR-sized images
 LABELS = np.array([0, 3, 9, 1])
 DIGITS = RNG.random((2, 1, 28, 28))  # "Defining a Neural Network": MNIST-sized
 
-
-@pytest.fixture(autouse=True)
-def _torch_on_one_thread():
-    """torch's threads only wait on these small sizes (twenty times slower on a busy
-    machine): one thread while a test runs, as many as before afterwards."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+_FIXTURES = (_torch_one_thread,)  # (autouse: torch on one thread here too)
 
 
 def _tolerance(dtype):

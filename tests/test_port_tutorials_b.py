@@ -51,15 +51,16 @@ def _same_state(ours, theirs, dtype, what):
 
 @contextlib.contextmanager
 def _default_dtype(torch, dtype):
-    """Both libraries' default float dtype set to `dtype` (as a float32 user sets it)."""
-    before = torch.get_default_dtype()
+    """Both libraries' default float dtype set to `dtype`: the tutorials make their tensors
+    and layers without naming one (float64 by default here, float32 in PyTorch)."""
+    before, ours_before = torch.get_default_dtype(), tg.get_default_dtype()
     torch.set_default_dtype(getattr(torch, np.dtype(dtype).name))
     tg.set_default_dtype(getattr(tg, np.dtype(dtype).name))
     try:
         yield
     finally:
         torch.set_default_dtype(before)
-        tg.set_default_dtype(tg.float64)
+        tg.set_default_dtype(ours_before)
 
 
 def _twin(torch, build, dtype):
