@@ -73,21 +73,24 @@ class Tensor:
                 break
         else:
             return inputs  # all tensors already (the common case, answered first)
-        for k, x in enumerate(inputs):  # (PyTorch's Function.apply passes None on)
-            if x is None:
-                raise TypeError(f"{op}: input {k + 1} of {len(inputs)} is None, not a tensor "
-                                f"or number (an optional input not given: leave it out of "
-                                f"the call, or give it as a keyword, bias=None)")
         dtype = None  # the first tensor's dtype: float constants take it
         for x in inputs:
             if isinstance(x, Tensor):
                 dtype = x._data.dtype
                 break
-        if dtype is not None and dtype.kind == "f":  # (the common case, answered first)
+        try:
+            if dtype is not None and dtype.kind == "f":  # (the common case, answered first)
+                return tuple([x if isinstance(x, Tensor) else cls.from_op(_as_array(
+                    x, dtype, op, copy=isinstance(x, np.ndarray)), None) for x in inputs])
             return tuple([x if isinstance(x, Tensor) else cls.from_op(
-                _as_array(x, dtype, op, copy=isinstance(x, np.ndarray)), None) for x in inputs])
-        return tuple([x if isinstance(x, Tensor) else cls.from_op(
-            _constant(x, dtype, op), None) for x in inputs])
+                _constant(x, dtype, op), None) for x in inputs])
+        except TypeError:
+            if None not in [x for x in inputs if not isinstance(x, Tensor)]:
+                raise
+            k = [x is None for x in inputs].index(True)  # (PyTorch's Function.apply passes it)
+            raise TypeError(f"{op}: input {k + 1} of {len(inputs)} is None, not a tensor or "
+                            f"number (an optional input not given: leave it out of the "
+                            f"call, or give it as a keyword, bias=None)") from None
 
     # -- values ----------------------------------------------------------------------
     @property
