@@ -40,7 +40,6 @@ class FunctionCtx:
 
     __slots__ = ()  # (Function's own slots and __dict__ hold a node's state)
     setup_context: Any = None  # an op's own: PyTorch 2's style of forward
-    non_differentiable = False  # mark_non_differentiable: the output is a constant
 
     @property
     def next_functions(self) -> tuple:
@@ -60,8 +59,9 @@ class FunctionCtx:
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Make the op's output a constant (no gradient flows back through it), as
-        PyTorch's for an output such as an index; call it in forward with the output."""
-        self.non_differentiable = True
+        PyTorch's for an output such as an index; call it in forward with the output: the
+        op is not recorded, as though no input needed a gradient."""
+        self.needs_input_grad = (False,) * len(self.needs_input_grad)
 
     def mark_dirty(self, *inputs: Any) -> None:
         """PyTorch's mark for inputs forward changed in place: refused, since forward gets

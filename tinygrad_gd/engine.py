@@ -164,8 +164,7 @@ class Function(FunctionCtx):
         except (ValueError, TypeError, AttributeError, MemoryError) as err:
             raise op_error(cls.name, inputs, err, not cls.built_in) from (
                 None if cls.built_in else err)  # (a user's op: its traceback kept)
-        recorded = is_grad_enabled() and True in ctx.needs_input_grad \
-            and not ctx.non_differentiable
+        recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
             if params:
@@ -183,7 +182,8 @@ class Function(FunctionCtx):
             input_grads = type(ctx).backward(ctx, grad if ctx.built_in else read_only_view(grad))
         except (ValueError, AttributeError) as err:
             raise backward_error(ctx.name, err) from err
-        input_grads = gradients_for(ctx.name, input_grads, len(ctx.parents))
+        if input_grads.__class__ is not tuple or len(input_grads) != len(ctx.parents):
+            input_grads = gradients_for(ctx.name, input_grads, len(ctx.parents))  # (one array)
         return [_fit(g, parent._data, ctx.name) if g is not None and parent._requires_grad
                 else None for g, parent in zip(input_grads, ctx.parents)]
 

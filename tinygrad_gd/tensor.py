@@ -46,8 +46,7 @@ class Tensor:
         if requires_grad.__class__ is not bool and not isinstance(requires_grad, np.bool_):
             raise TypeError(f"Tensor(): requires_grad must be True or False, got "
                             f"{type(requires_grad).__name__} {requires_grad!r:.40}; Tensor(data) "
-                            f"takes the values (PyTorch's torch.Tensor(1, 5), a tensor of those "
-                            f"sizes: tg.zeros(1, 5) or tg.empty(1, 5))")
+                            f"takes values (PyTorch's Tensor(1, 5) of sizes: tg.zeros(1, 5))")
         self._data = _new_values(data, dtype, "Tensor()")
         self._version = None  # the time of its last in-place write: see _stamp
         self._grad, self.name, self._ctx, self._requires_grad = None, name, None, False
@@ -84,10 +83,10 @@ class Tensor:
                     x, dtype, op, copy=isinstance(x, np.ndarray)), None) for x in inputs])
             return tuple([x if isinstance(x, Tensor) else cls.from_op(
                 _constant(x, dtype, op), None) for x in inputs])
-        except TypeError:
-            if None not in [x for x in inputs if not isinstance(x, Tensor)]:
+        except TypeError:  # (None, as PyTorch's Function.apply passes on: said so)
+            if all(x is not None for x in inputs):
                 raise
-            k = [x is None for x in inputs].index(True)  # (PyTorch's Function.apply passes it)
+            k = [x is None for x in inputs].index(True)
             raise TypeError(f"{op}: input {k + 1} of {len(inputs)} is None, not a tensor or "
                             f"number (an optional input not given: leave it out of the "
                             f"call, or give it as a keyword, bias=None)") from None
