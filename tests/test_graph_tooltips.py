@@ -1,6 +1,7 @@
-"""What a browser shows where the pointer rests on a rendered SVG diagram: each node's and
-edge's tooltip says what it is (it showed Graphviz's ids, `t3` and `f4->t3`), and a tensor
-whose label shows a few entries lists them all."""
+"""What a reader sees of a rendered SVG diagram beyond its labels: where the pointer rests,
+each node's and edge's tooltip says what it is (it showed Graphviz's ids, `t3` and
+`f4->t3`), and a tensor whose label shows a few entries lists them all; a module call drawn
+open sits in a dashed frame titled with the call."""
 from __future__ import annotations
 
 import re
@@ -78,3 +79,57 @@ def test_a_large_tensor_is_not_listed_and_a_name_expands_nothing(tmp_path):
     [tip] = [t for t in tips["node"] if t.startswith("w⧵N")]
     assert tip.startswith("w⧵N⧵x01 (11, 10)") and "in full" not in tip  # 110 > 100 entries
     assert "gradient from op mul to w⧵N⧵x01:\nall 2" in tips["edge"], tips["edge"]
+
+
+# ---------------------------------------------------------------------------------------
+# Frames: a module call drawn open, a dashed box titled with the call around its ops
+
+
+def frames_and_texts(path):
+    """{frame title: its box (x0, y0, x1, y1)} and [(text, x, y)] of the nodes' labels."""
+    root = ET.parse(path).getroot()
+    frames, texts = {}, []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") == "cluster":
+            title = next(a.get(f"{XLINK}title") for a in group.iter(f"{SVG}a"))
+            numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", group.find(
+                f".//{SVG}path").get("d"))]
+            xs, ys = numbers[0::2], numbers[1::2]
+            frames[title] = (min(xs), min(ys), max(xs), max(ys))
+        elif group.get("class") == "node":
+            for text in group.iter(f"{SVG}text"):
+                texts.append((text.text or "", float(text.get("x")), float(text.get("y"))))
+    return frames, texts
+
+
+def inside(box, x, y):
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def test_an_open_networks_calls_are_framed_and_titled(tmp_path):
+    # (an open drawing showed `linear`, `relu`, `linear` with nothing to say which layer
+    # each belonged to)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4, seed=0), tg.nn.ReLU(),
+                             tg.nn.Linear(4, 2, seed=1))
+    loss = tg.nn.functional.mse_loss(model(tg.Tensor(np.ones((5, 3)))), tg.zeros(5, 2))
+    loss.backward()
+    frames, texts = frames_and_texts(tg.render_graph(loss, tmp_path / "open.svg",
+                                                     mode="backward", open_modules=True))
+    assert set(frames) == {"Sequential", "0: Linear(3 -> 4)", "1: ReLU", "2: Linear(4 -> 2)"}
+    for title, box in frames.items():  # the model's frame holds its layers'
+        outer = frames["Sequential"]
+        assert inside(outer, box[0], box[1]) and inside(outer, box[2], box[3]), title
+    [(_, x, y)] = [t for t in texts if t[0] == "relu"]
+    assert inside(frames["1: ReLU"], x, y) and not inside(frames["0: Linear(3 -> 4)"], x, y)
+    for name in ("0.weight", "mean", "output"):  # a parameter, the loss's ops: outside
+        [(_, x, y)] = [t for t in texts if t[0] == name]
+        assert not any(inside(box, x, y) for box in frames.values()), name
+
+
+def test_a_drawing_that_folds_its_calls_has_no_frames(tmp_path):
+    model = tg.nn.Sequential(*[tg.nn.Linear(8, 8, seed=k) for k in range(6)])
+    loss = model(tg.Tensor(np.ones((2, 8)))).sum()
+    loss.backward()
+    frames, texts = frames_and_texts(tg.render_graph(loss, tmp_path / "folded.svg",
+                                                     mode="backward"))
+    assert frames == {} and any("module call" in t[0] for t in texts)

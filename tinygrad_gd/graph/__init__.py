@@ -30,7 +30,8 @@ and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequentia
 0; `open_modules=True` opens them); an op after a box names its result as the box does
 (`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls opened (a small
 network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 -> 2)
-result`, the same module's calls numbered); a plain tensor that requires a gradient beside
+result`, the same module's calls numbered), each call opened drawn in a dashed frame
+titled with it, nested as the calls are (where no call is folded); a plain tensor that requires a gradient beside
 a model's Parameters is drawn as an input (data being optimised, FGSM's image).
 
 Two views:
@@ -98,7 +99,8 @@ title of its box, what a call returned), `options.py` (the drawing options, chec
 `text.py` (numbers and arrays as label text, escaping), `derivatives.py` (an op's local
 derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
-`draw_anomaly`), `tooltips.py` (what an SVG shows under the pointer), `folds.py` (folding a large graph's sums, alike inputs, long chains),
+`draw_anomaly`), `tooltips.py` (what an SVG shows under the pointer), `frames.py` (a
+module call drawn open: a dashed frame around its ops, titled with the call), `folds.py` (folding a large graph's sums, alike inputs, long chains),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),
 `steps.py` (the step-by-step page).

@@ -24,6 +24,7 @@ from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
                      _red, _styled, _tensor_lines)
 from .calls import _called_model
 from .folds import _fold_structure, _modules_fold_above
+from .frames import frame_paths, framed
 from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
 from .options import _Options
 from .products import _edge_lines
@@ -255,18 +256,19 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
     # still keeps the text inside its box
     dot.attr("node", fontname="Helvetica", fontsize="10", margin="0.14,0.05")
     dot.attr("edge", fontname="Helvetica", fontsize="9")
-    emitted: set[str] = set()
-    for i in range(len(graph.tensors)):
-        for unit in (layout.op_unit[i], layout.tensor_unit[i]):
-            if unit is None or unit in emitted:
-                continue
-            emitted.add(unit)
-            if unit in layout.boxes:
-                _box_node(dot, drawing, unit)
-            elif unit.startswith("f"):
-                _op_node(dot, drawing, i)
-            else:
-                _tensor_node(dot, drawing, i)
+    def emit(into: graphviz.Digraph, unit: str) -> None:
+        if unit in layout.boxes:
+            return _box_node(into, drawing, unit)
+        (_op_node if unit[0] == "f" else _tensor_node)(into, drawing, int(unit[1:]))
+
+    paths, inside = frame_paths(drawing), {}  # (the units drawn in a module call's frame)
+    for unit in dict.fromkeys(u for i in range(len(graph.tensors))
+                              for u in (layout.op_unit[i], layout.tensor_unit[i]) if u):
+        if unit in paths:
+            inside[unit] = paths[unit]
+        else:
+            emit(dot, unit)
+    framed(dot, inside, emit)
     if drawing.culprit is not None:
         _culprit_node(dot, drawing)
     for (source, target), parts in layout.edges.items():

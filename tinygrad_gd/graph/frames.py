@@ -1,0 +1,61 @@
+"""Frames: the module calls of a drawing drawn open, each a dashed box around its ops and
+the tensors they made, titled with the call (`0: Linear(3 -> 4)`), nested as the calls
+are (a model's frame holds its layers' frames).
+
+Only where no call is folded: a drawing with boxes (a large graph) shows the calls as
+the boxes. A leaf (a parameter, the data, a constant) stays outside every frame: it may
+be used by several calls; so does the output, at the top of the picture.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import graphviz
+
+from .calls import _call_key, _module_title
+
+__all__ = ["frame_paths", "framed"]
+
+_FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "fontcolor": "#868e96",
+          "fontname": "Helvetica", "fontsize": "9", "labeljust": "l", "margin": "6"}
+
+
+def frame_paths(drawing: Any) -> dict[str, tuple]:
+    """Each unit drawn inside a module call: its calls, outermost first, as (key, title)
+    pairs; {} when the drawing folds any call (or anything else) into a box."""
+    graph, layout = drawing.graph, drawing.layout
+    if layout.boxes:
+        return {}
+    roots = set(graph.roots)
+    paths: dict[str, tuple] = {}
+    for i, tensor in enumerate(graph.tensors):
+        ctx = tensor._ctx
+        scope = getattr(ctx, "scope", ()) if ctx is not None else ()
+        if not scope:
+            continue
+        path = tuple((key, _module_title(scope[:level + 1], drawing.names))
+                     for level in range(len(scope))
+                     if (key := _call_key(ctx, level)) is not None)
+        for unit in (layout.op_unit[i], None if i in roots else layout.tensor_unit[i]):
+            if unit is not None and path:
+                paths[unit] = path
+    return paths
+
+
+def framed(dot: graphviz.Digraph, units: dict[str, tuple],
+           emit: Any) -> None:
+    """Emit every unit (`emit(graph, unit)` writes its node into `graph`) into `dot`, those
+    of `units` inside their frames, nested; the others as they come."""
+    frames: dict[tuple, graphviz.Digraph] = {}
+    order: list[tuple] = []  # the frames' paths, in the order first met
+    for unit, path in units.items():
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix not in frames:
+                frame = graphviz.Digraph(name=f"cluster_{len(frames)}")
+                frame.attr(label=path[depth - 1][1], tooltip=path[depth - 1][1], **_FRAME)
+                frames[prefix], order = frame, order + [prefix]
+        emit(frames[path], unit)
+    for prefix in sorted(order, key=len, reverse=True):  # (a child copied into its parent)
+        parent = frames[prefix[:-1]] if len(prefix) > 1 else dot
+        parent.subgraph(frames[prefix])
