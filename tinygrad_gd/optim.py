@@ -34,6 +34,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
+from . import optim_swa as swa_utils  # tg.optim.swa_utils.AveragedModel, SWALR, update_bn
 from .grad_mode import check_flag
 from .optim_base import Optimizer, _check_betas, _check_number
 from .optim_adafactor import Adafactor
@@ -42,7 +43,8 @@ from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop, _check_
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
-           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler", "LBFGS", "Adafactor"]
+           "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler", "LBFGS", "Adafactor",
+           "swa_utils"]
 
 # PyTorch's import line works too: `from tinygrad_gd.optim.lr_scheduler import StepLR`
 # (optim is one file, not a package; os.path is reached the same way)

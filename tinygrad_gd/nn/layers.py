@@ -477,12 +477,24 @@ class BatchNorm1d(Module):
                 self.num_batches_tracked += 1
         return out
 
+    def reset_running_stats(self) -> None:
+        """The running mean 0, variance 1, batches counted 0 (PyTorch's; SWA's update_bn)."""
+        if self.track_running_stats:
+            with no_grad():
+                _ = self.running_mean.zero_(), self.running_var.fill_(1), \
+                    self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """reset_running_stats(), and weight 1 and bias 0 where there are (PyTorch's)."""
+        self.reset_running_stats()
+        with no_grad():
+            _ = [p.fill_(k) for p, k in ((self.weight, 1), (self.bias, 0)) if p is not None]
+
     def extra_repr(self) -> str:
         return _norm_repr(self)
 
 
 class BatchNorm2d(BatchNorm1d):
-    """BatchNorm1d for images: each channel of (batch, C, height, width) normalised over
-    the batch and the pixels, as PyTorch's BatchNorm2d."""
+    """PyTorch's BatchNorm2d: each channel of (batch, C, height, width) over batch and pixels."""
 
     input_ndims, expected = (4,), "(batch, C, height, width)"
