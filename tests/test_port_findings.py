@@ -425,3 +425,41 @@ def test_a_failing_statement_raises_its_own_error_as_torch():
             make(stmt="undefined_name").timeit(1)
         with warnings.catch_warnings(), pytest.raises(SyntaxError):
             make(stmt="1 +").timeit(1)
+
+
+# ---- what the autograd notes' port met
+
+
+@pytest.mark.parametrize("set_flag", [lambda t: t.requires_grad_("no"),
+                                      lambda t: setattr(t, "requires_grad", "yes"),
+                                      lambda t: t.requires_grad_(None)])
+def test_requires_grad_takes_true_or_false_only(set_flag):
+    # (requires_grad_("no") turned gradients on, and `t.requires_grad = "yes"` kept the str)
+    torch = pytest.importorskip("torch")
+    with pytest.raises((TypeError, RuntimeError)):
+        set_flag(torch.ones(2))
+    t = tg.ones(2)
+    with pytest.raises(TypeError, match=r"requires_grad must be True or False, got "):
+        set_flag(t)
+    assert t.requires_grad is False
+    model = tg.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"requires_grad must be True or False"):
+        model.requires_grad_("no")
+
+
+def test_an_integer_tensor_is_refused_when_the_flag_is_set_not_at_backward():
+    t = tg.tensor([1, 2])
+    with pytest.raises(TypeError, match=r"^requires_grad: only floating-point tensors"):
+        t.requires_grad = True
+    assert t.requires_grad is False
+
+
+def test_sqrts_gradient_at_zero_is_pytorchs_without_numpys_warning():
+    torch = pytest.importorskip("torch")
+    x, tx = tg.tensor([0.0, 4.0], requires_grad=True), torch.tensor([0.0, 4.0],
+                                                                    requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (x.sqrt() * 0).sum().backward()
+    (tx.sqrt() * 0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

@@ -1505,12 +1505,17 @@ def test_a_scalar_leafs_gradient_stays_an_array_across_backward_calls():
         assert x.grad.item() == expected
 
 
-@pytest.mark.parametrize("flag", [None, 0, 1, np.True_, "yes"])
-def test_requires_grad_set_by_hand_is_read_as_a_truth_value(flag):
+@pytest.mark.parametrize("flag", [None, 0, 1, "yes", "no"])
+def test_requires_grad_set_by_hand_takes_true_or_false_only_as_pytorchs(flag):
+    # (it was read as a truth value: `requires_grad = "no"` turned gradients on; PyTorch
+    # refuses anything but a bool)
     w = Tensor([1.0, 2.0])
-    w.requires_grad = flag
-    out = w * 3.0
-    assert out.requires_grad == bool(flag)
+    with pytest.raises(TypeError, match=r"^requires_grad: requires_grad must be True or "
+                                        r"False, got "):
+        w.requires_grad = flag
+    assert w.requires_grad is False
+    w.requires_grad = np.True_  # (NumPy's bool is a bool)
+    assert (w * 3.0).requires_grad is True
 
 
 def test_requires_grad_and_grad_set_by_hand_are_checked_as_pytorch_checks_them():
@@ -1518,11 +1523,10 @@ def test_requires_grad_and_grad_set_by_hand_are_checked_as_pytorch_checks_them()
     # `w.data = [0, 0]` made a float weight int64, and a .grad assigned as an array (or of
     # another shape) broke the next backward() deep inside
     i = tg.as_tensor([1, 2])
-    i.requires_grad = True  # (a plain attribute: checked where the gradient would be stored)
-    with pytest.raises(TypeError, match=r"backward\(\): a leaf with requires_grad set by "
-                                        r"hand: only floating-point tensors can require"):
-        (i * 0.5).sum().backward()
-    assert i.grad is None
+    with pytest.raises(TypeError, match=r"^requires_grad: only floating-point tensors can "
+                                        r"require"):  # (at the assignment, as PyTorch's)
+        i.requires_grad = True
+    assert i.grad is None and i.requires_grad is False
     with pytest.raises(TypeError, match="requires_grad: only floating-point tensors"):
         tg.as_tensor([1, 2]).requires_grad_()
     w = Tensor([1.0, 2.0], requires_grad=True)

@@ -18,6 +18,7 @@ import numpy as np
 from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place checks, always on)
 from .engine import Function, is_grad_enabled
 from .errors import ShapeError
+from .grad_mode import check_flag
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
                       writes)
@@ -116,16 +117,14 @@ class Tensor:
         count_write(self._stamp())
 
     def _stamp(self) -> list[int]:
-        """The time of the last in-place write to these values (versions.py), made when first
-        needed: a one-item list shared with views and detach(); None until then (no write)."""
+        """Its last in-place write's time (versions.py): a list shared with views, on need."""
         if self._version is None:
             self._version = [0]
         return self._version
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        """Write values in place (`t[0] = 0.0`), as NumPy does; counted as an in-place change.
-
-        A leaf that requires a gradient can be written only under `no_grad()` (a weight
+        """Write values in place (`t[0] = 0.0`), as NumPy does; counted as an in-place change:
+        a leaf that requires a gradient can be written only under `no_grad()` (a weight
         update); a tensor made by a recorded op cannot be written at all, nor can a value
         that requires a gradient (the write is not recorded: its gradient would be lost)."""
         self._write_at(index, value, "setitem")
@@ -297,10 +296,13 @@ class Tensor:
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, flag: Any) -> None:  # (a truth value; checked at backward)
+    def requires_grad(self, flag: Any) -> None:  # (`= "no"` turned it on: refused)
+        flag = check_flag("requires_grad", "requires_grad", flag)
         if not flag and getattr(self, "_ctx", None) is not None:  # (no _ctx: being unpickled)
             raise RuntimeError(f"requires_grad: only a leaf's flag can change, and this tensor "
                                f"was made by op '{self._ctx.name}'; use y.detach() instead")
+        if flag:
+            self._check_float("requires_grad")
         self._requires_grad = flag
 
     @property
@@ -338,9 +340,7 @@ class Tensor:
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         """Ask (or stop asking) for this leaf's gradient; returns self."""
-        if requires_grad:
-            self._check_float("requires_grad")
-        self.requires_grad = bool(requires_grad)  # (refused for a tensor made by an op)
+        self.requires_grad = check_flag("requires_grad_", "requires_grad", requires_grad)
         return self
 
     def _check_float(self, where: str) -> None:

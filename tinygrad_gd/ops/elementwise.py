@@ -339,7 +339,8 @@ class Sqrt(Function, elementwise=True, methods=("sqrt",), functions=("sqrt",)):
 
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g / (2 * out)
+        with np.errstate(divide="ignore", invalid="ignore"):  # (at 0: inf, or 0/0 NaN, as
+            return g / (2 * out)  # PyTorch's, without NumPy's warning)
 
 
 class Abs(Function, elementwise=True, methods=("abs", "__abs__"),
