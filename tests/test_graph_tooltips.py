@@ -133,3 +133,13 @@ def test_a_drawing_that_folds_its_calls_has_no_frames(tmp_path):
     frames, texts = frames_and_texts(tg.render_graph(loss, tmp_path / "folded.svg",
                                                      mode="backward"))
     assert frames == {} and any("module call" in t[0] for t in texts)
+
+
+def test_a_frames_title_is_the_names_own_text(tmp_path):
+    # (a ModuleDict key is any string: Graphviz would expand `\N` in it to the frame's id)
+    model = tg.nn.ModuleDict({"a\\N\"<b>": tg.nn.Linear(2, 2, seed=0)})
+    loss = model["a\\N\"<b>"](tg.Tensor(np.ones((1, 2)))).sum()
+    loss.backward()
+    frames, _ = frames_and_texts(tg.render_graph(loss, tmp_path / "odd.svg", mode="backward",
+                                                 model=model))
+    assert list(frames) == ['a⧵N"<b>: Linear(2 -> 2)'], frames

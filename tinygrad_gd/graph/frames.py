@@ -13,6 +13,7 @@ from typing import Any
 import graphviz
 
 from .calls import _call_key, _module_title
+from .tooltips import tooltip
 
 __all__ = ["frame_paths", "framed"]
 
@@ -53,7 +54,8 @@ def framed(dot: graphviz.Digraph, units: dict[str, tuple],
             prefix = path[:depth]
             if prefix not in frames:
                 frame = graphviz.Digraph(name=f"cluster_{len(frames)}")
-                frame.attr(label=path[depth - 1][1], tooltip=path[depth - 1][1], **_FRAME)
+                title = tooltip(path[depth - 1][1])  # (a name's `\N` expands nothing)
+                frame.attr(label=title, tooltip=title, **_FRAME)
                 frames[prefix], order = frame, order + [prefix]
         emit(frames[path], unit)
     for prefix in sorted(order, key=len, reverse=True):  # (a child copied into its parent)
