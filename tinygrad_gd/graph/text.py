@@ -221,12 +221,18 @@ def _html(lines: list[str]) -> str:
     return "<" + "<BR/>".join(lines) + ">"
 
 
-def _line_width(label: str) -> int:
-    """The characters of a label's longest line, its markup left out (a table's cells of
-    one row on one line): what a paragraph beside it may take without widening the page."""
+def _label_lines(label: str) -> list[str]:
+    """The lines of text a reader sees in a label, its markup left out (a table's cells of
+    one row on one line, spaced)."""
     text = re.sub(r"<BR[^>]*>|</TR>", "\n", label)
     text = html.unescape(re.sub(r"</TD>", " ", re.sub(r"(?!</TD>)<[^>]*>", "", text)))
-    return max((len(line.strip()) for line in text.split("\n")), default=0)
+    return text.split("\n")
+
+
+def _line_width(label: str) -> int:
+    """The characters of a label's longest line: what a paragraph beside it may take
+    without widening the page."""
+    return max((len(line.strip()) for line in _label_lines(label)), default=0)
 
 
 def _paragraph(notes: list[str], width: int) -> str:

@@ -8,13 +8,11 @@ what flows along it: a value forward, a gradient backward.
 """
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 import numpy as np
 
-from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _nested
+from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _label_lines, _nested
 
 _LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 weight
 
@@ -23,10 +21,8 @@ def plain(label: str) -> str:
     """An HTML-like label as the lines of text a reader sees (a table's cells spaced)."""
     if label.startswith("<") and label.endswith(">"):
         label = label[1:-1]  # (the brackets around an HTML-like label)
-    text = re.sub(r"<BR[^>]*>|</TR>", "\n", label)
-    text = html.unescape(re.sub(r"<[^>]*>", " ", text)).replace("\\\\", "\\")  # (doubled)
-    lines = (" ".join(line.split()) for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    lines = (" ".join(line.replace("\\\\", "\\").split()) for line in _label_lines(label))
+    return "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
 
 
 def tooltip(text: str) -> str:
