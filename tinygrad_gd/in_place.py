@@ -112,6 +112,16 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
     return t
 
 
+def _op_values_into(t: Tensor, what: str, op: Callable[[], Tensor],
+                    operand: Callable[[np.ndarray], str], instead: str) -> Tensor:
+    """`op()`'s values (run unrecorded, with its own checks) written into t, as `_into`
+    writes (`operand(values)` says what was written, on an error)."""
+    with no_grad():
+        values = op()._data
+    return _into(t, what, lambda: np.copyto(t._data, values, casting="same_kind"),
+                 lambda: operand(values), values.shape, lambda: values.dtype, instead)
+
+
 def _operator(symbol: str, ufunc: np.ufunc | None, recorded: str) -> Any:
     """`t += other` and the like: in place, or the recorded op where the graph must follow
     (t made by an op, or `other` requiring a gradient). In place, `ufunc` writes into t
@@ -127,11 +137,8 @@ def _operator(symbol: str, ufunc: np.ufunc | None, recorded: str) -> Any:
             return getattr(self, recorded)(other)
         if ufunc is not None:
             return _write(self, symbol, ufunc, other, instead)
-        with no_grad():
-            values = getattr(self, recorded)(other)._data
-        return _into(self, symbol, lambda: np.copyto(self._data, values, casting="same_kind"),
-                     lambda: f"the other operand: {shown(other)}", values.shape,
-                     lambda: values.dtype, instead)
+        return _op_values_into(self, symbol, lambda: getattr(self, recorded)(other),
+                               lambda values: f"the other operand: {shown(other)}", instead)
     operator.__name__ = operator.__qualname__ = f"__i{recorded[2:]}"
     return operator
 
@@ -358,11 +365,9 @@ def _from_op(name: str) -> Any:
             raise RuntimeError(f"{name}: an argument requires a gradient, and an in-place "
                                f"change is not recorded; use t.{op}(...) (a new tensor), or "
                                f"do it under `with tg.no_grad():`")
-        with no_grad():
-            values = getattr(self, op)(*args, **kwargs)._data
-        return _into(self, name, lambda: np.copyto(self._data, values, casting="same_kind"),
-                     lambda: f"{op}'s values: shape {values.shape}, dtype {values.dtype}",
-                     values.shape, lambda: values.dtype, f"t = t.{op}(...)")
+        return _op_values_into(self, name, lambda: getattr(self, op)(*args, **kwargs),
+                               lambda values: f"{op}'s values: shape {values.shape}, dtype "
+                                              f"{values.dtype}", f"t = t.{op}(...)")
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"`t.{name}(...)`: t's values replaced by `t.{op}(...)`'s in place, as "
                       f"PyTorch's (a parameter under `tg.no_grad()`); returns t.")
