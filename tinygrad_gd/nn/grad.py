@@ -114,10 +114,12 @@ def _size(name: str, what: str, size: Any, n: int) -> tuple[int, ...]:
     return tuple(int(k) for k in size)
 
 
-def _gradient(op: type, n: int, which: str, size_name: str, size: Any, tensor: Any,
-              tensor_name: str, grad_output: Any, stride: Any, padding: Any, dilation: Any,
-              groups: Any) -> Tensor:
-    name = f"conv{n}d_{which}"
+def _gradient(n: int, which: str, size: Any, tensor: Any, grad_output: Any, stride: Any,
+              padding: Any, dilation: Any, groups: Any) -> Tensor:
+    """conv{n}d_input (`which`: given the input's size and the weight) or conv{n}d_weight
+    (given the weight's size and the input)."""
+    name, size_name = f"conv{n}d_{which}", f"{which}_size"
+    op, tensor_name = (_ConvInput, "weight") if which == "input" else (_ConvWeight, "input")
     size = _size(name, size_name, size, n)
     grad_output = _as_tensor(name, grad_output, None, "grad_output")
     tensor = _as_tensor(name, tensor, grad_output, tensor_name)
@@ -127,8 +129,7 @@ def _gradient(op: type, n: int, which: str, size_name: str, size: Any, tensor: A
                            f"{grad_output.shape}")
     how = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
     try:
-        key = "input_size" if which == "input" else "weight_size"
-        return op.apply(tensor, grad_output, n=n, how=how, **{key: size})
+        return op.apply(tensor, grad_output, n=n, how=how, **{size_name: size})
     except (ValueError, TypeError) as err:  # the convolution's own check, under our name
         text = str(err)
         raise type(err)(text if text.startswith(name) else f"{name}: {text}") from None
@@ -139,8 +140,7 @@ def conv1d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1
     """The gradient of `F.conv1d` with respect to its input, of shape `input_size`
     (batch, in_channels, length), given `weight` (out_channels, in_channels / groups, k)
     and `grad_output` (batch, out_channels, out_length); the other arguments conv1d's."""
-    return _gradient(_ConvInput, 1, "input", "input_size", input_size, weight, "weight",
-                     grad_output, stride, padding, dilation, groups)
+    return _gradient(1, "input", input_size, weight, grad_output, stride, padding, dilation, groups)
 
 
 def conv1d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 1,
@@ -148,8 +148,7 @@ def conv1d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 
     """The gradient of `F.conv1d` with respect to its weight, of shape `weight_size`
     (out_channels, in_channels / groups, k), given `input` (batch, in_channels, length)
     and `grad_output` (batch, out_channels, out_length); the other arguments conv1d's."""
-    return _gradient(_ConvWeight, 1, "weight", "weight_size", weight_size, input, "input",
-                     grad_output, stride, padding, dilation, groups)
+    return _gradient(1, "weight", weight_size, input, grad_output, stride, padding, dilation, groups)
 
 
 def conv2d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1,
@@ -158,8 +157,7 @@ def conv2d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1
     (batch, in_channels, height, width), given `weight` (out_channels, in_channels /
     groups, kh, kw) and `grad_output` (batch, out_channels, out_height, out_width); the
     other arguments conv2d's."""
-    return _gradient(_ConvInput, 2, "input", "input_size", input_size, weight, "weight",
-                     grad_output, stride, padding, dilation, groups)
+    return _gradient(2, "input", input_size, weight, grad_output, stride, padding, dilation, groups)
 
 
 def conv2d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 1,
@@ -168,8 +166,7 @@ def conv2d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 
     (out_channels, in_channels / groups, kh, kw), given `input` (batch, in_channels,
     height, width) and `grad_output` (batch, out_channels, out_height, out_width); the
     other arguments conv2d's."""
-    return _gradient(_ConvWeight, 2, "weight", "weight_size", weight_size, input, "input",
-                     grad_output, stride, padding, dilation, groups)
+    return _gradient(2, "weight", weight_size, input, grad_output, stride, padding, dilation, groups)
 
 
 def conv3d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1,
@@ -178,8 +175,7 @@ def conv3d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1
     (batch, in_channels, depth, height, width), given `weight` (out_channels, in_channels
     / groups, kd, kh, kw) and `grad_output` (batch, out_channels, out_depth, out_height,
     out_width); the other arguments conv3d's."""
-    return _gradient(_ConvInput, 3, "input", "input_size", input_size, weight, "weight",
-                     grad_output, stride, padding, dilation, groups)
+    return _gradient(3, "input", input_size, weight, grad_output, stride, padding, dilation, groups)
 
 
 def conv3d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 1,
@@ -187,5 +183,4 @@ def conv3d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 
     """The gradient of `F.conv3d` with respect to its weight, of shape `weight_size`
     (out_channels, in_channels / groups, kd, kh, kw), given `input` (batch, in_channels,
     depth, height, width) and `grad_output`; the other arguments conv3d's."""
-    return _gradient(_ConvWeight, 3, "weight", "weight_size", weight_size, input, "input",
-                     grad_output, stride, padding, dilation, groups)
+    return _gradient(3, "weight", weight_size, input, grad_output, stride, padding, dilation, groups)
