@@ -313,7 +313,8 @@ def test_sums_and_products_of_unsigned_integers_are_int64_as_torchs():
 @pytest.mark.parametrize("values, dtype", [
     ([-1, 256], "uint8"), ([200], "int8"), ([70000], "int16"), ([2 ** 40], "int32"),
     ([1.5, 300.0], "uint8"), ([float("nan")], "int64"), ([float("inf")], "uint8"),
-    ([-0.5], "uint8"), ([255.9], "uint8"), ([3, 255], "uint8"), ([-0.5, 2.7], "int64")])
+    ([-0.5], "uint8"), ([255.9], "uint8"), ([3, 255], "uint8"), ([-0.5, 2.7], "int64"),
+    ([9.223372036854775807e18], "int64")])  # (int64's largest as a float is 2**63)
 def test_numbers_given_for_an_integer_dtype_must_fit_it_as_pytorchs(values, dtype):
     # ([-1, 256] as uint8 wrapped to [255, 0], silently; so did tg.full(.., 300, uint8))
     torch = pytest.importorskip("torch")

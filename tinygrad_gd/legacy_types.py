@@ -35,6 +35,7 @@ import numpy as np
 
 from .creation import _whole, zeros
 from .tensor import Tensor
+from .values import out_of_range
 
 __all__ = ["FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
            "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
@@ -54,18 +55,12 @@ def _check_fits(where: str, data: Any, dtype: np.dtype) -> None:
                          f"give a rectangular list of numbers") from None
     if dtype.kind not in "iu" or values.dtype.kind not in "iuf" or not values.size:
         return  # (bool takes any number; floats too big become inf, as PyTorch's)
-    info = np.iinfo(dtype)
-    with np.errstate(invalid="ignore"):
-        if values.dtype.kind == "f":  # (-0.5 into uint8 refused too, as PyTorch's; the
-            # last test: int64's largest as a float rounds up to 2**63, which does not fit)
-            bad = ~np.isfinite(values) | (values < info.min) | (values > info.max) | (
-                values >= info.max + 1.0)
-        else:
-            bad = (values < info.min) | (values > info.max)
-    if bad.any():
-        raise RuntimeError(f"{where}: value {values[bad].flat[0].item()!r} cannot be converted "
-                           f"to type {dtype} without overflow; give values from {info.min} to "
-                           f"{info.max}, or use a wider type")
+    bad = out_of_range(values, dtype)
+    if bad is not None:
+        info = np.iinfo(dtype)
+        raise RuntimeError(f"{where}: value {bad!r} cannot be converted to type {dtype} "
+                           f"without overflow; give values from {info.min} to {info.max}, or "
+                           f"use a wider type")
 
 
 class _LegacyType(type):

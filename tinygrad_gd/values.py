@@ -102,15 +102,25 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
     return array if kind == "f" or default is None else array.astype(default)
 
 
+def out_of_range(values: np.ndarray, dtype: np.dtype) -> Any:
+    """The first of `values` (numbers, NaN, inf) an integer `dtype` cannot hold, or None."""
+    info = np.iinfo(dtype)
+    with np.errstate(invalid="ignore"):
+        if values.dtype.kind == "f":  # (-0.5 into uint8 refused too, as PyTorch's; the
+            # last test: int64's largest as a float rounds up to 2**63, which does not fit)
+            bad = ~np.isfinite(values) | (values < info.min) | (values > info.max) | (
+                values >= info.max + 1.0)
+        else:
+            bad = (values < info.min) | (values > info.max)
+    return values[bad].flat[0].item() if bad.any() else None
+
+
 def _fit_whole(array: np.ndarray, target: np.dtype, where: str) -> None:
     """Python numbers given for an integer dtype must lie in its range (`[-1, 256]` as uint8
     wrapped to [255, 0], silently); PyTorch refuses them too. Floats are cut toward zero."""
-    info = np.iinfo(target)
-    finite = array[np.isfinite(array)] if array.dtype.kind == "f" else array
-    bad = array[~np.isfinite(array)][0] if finite.size < array.size else None
-    if bad is None and (finite.min() < info.min or finite.max() > info.max):
-        bad = finite.min() if finite.min() < info.min else finite.max()
+    bad = out_of_range(array, target)
     if bad is not None:
+        info = np.iinfo(target)
         raise OverflowError(f"{where}: the value {bad} does not fit dtype {target} (whole "
                             f"numbers from {info.min} to {info.max}); give values within it, "
                             f"or a wider dtype (int64, float64)")
