@@ -313,8 +313,7 @@ def test_sums_and_products_of_unsigned_integers_are_int64_as_torchs():
 @pytest.mark.parametrize("values, dtype", [
     ([-1, 256], "uint8"), ([200], "int8"), ([70000], "int16"), ([2 ** 40], "int32"),
     ([1.5, 300.0], "uint8"), ([float("nan")], "int64"), ([float("inf")], "uint8"),
-    ([-0.5], "uint8"), ([255.9], "uint8"), ([3, 255], "uint8"), ([-0.5, 2.7], "int64"),
-    ([9.223372036854775807e18], "int64")])  # (int64's largest as a float is 2**63)
+    ([-0.5], "uint8"), ([255.9], "uint8"), ([3, 255], "uint8"), ([-0.5, 2.7], "int64")])
 def test_numbers_given_for_an_integer_dtype_must_fit_it_as_pytorchs(values, dtype):
     # ([-1, 256] as uint8 wrapped to [255, 0], silently; so did tg.full(.., 300, uint8))
     torch = pytest.importorskip("torch")
@@ -328,6 +327,17 @@ def test_numbers_given_for_an_integer_dtype_must_fit_it_as_pytorchs(values, dtyp
             tg.tensor(values, dtype=getattr(tg, dtype))
     else:
         assert tg.tensor(values, dtype=getattr(tg, dtype)).tolist() == theirs
+
+
+def test_int64s_largest_as_a_float_is_refused_not_wrapped():
+    # 9.223372036854775807e18 is 2**63 as a float: it wrapped to -2**63 (torch.tensor wraps
+    # it too, silently; its LongTensor refuses it, as both of ours do now)
+    with pytest.raises(OverflowError, match=r"^tensor\(\): the value 9.22\d*e\+18 does not "
+                                            r"fit dtype int64"):
+        tg.tensor([9.223372036854775807e18], dtype=tg.int64)
+    with pytest.raises(RuntimeError, match=r"cannot be converted to type int64"):
+        tg.LongTensor([9.223372036854775807e18])
+    assert tg.tensor([-9.223372036854775807e18], dtype=tg.int64).tolist() == [-2 ** 63]
 
 
 def test_a_fill_value_must_fit_and_an_arrays_cast_wraps_as_pytorchs():
