@@ -142,11 +142,12 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
     """The named arrays of a Module (its state dict and pickle), a state dict or a
     checkpoint, checked: string names, numeric data."""
     if is_model(obj):
-        arrays = _arrays_to_save(obj.state_dict())
+        state = obj.state_dict(keep_vars=True)  # (its own arrays: written as they are)
+        arrays = _arrays_to_save(state)
         if any(name.startswith(MODEL_KEY) for name in arrays):
             raise ValueError(f"save: names starting with {MODEL_KEY!r} are reserved for the "
                              f"pickled model; rename that entry")
-        arrays.update(model_entries(obj))
+        arrays.update(model_entries(obj, state))
         arrays[FORMAT_KEY] = np.array([3, len(arrays) - 1], np.int64)
         return arrays
     if hasattr(obj, "state_dict") and callable(obj.state_dict):

@@ -54,8 +54,8 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=pickle.DEFAULT_PROTOCOL)
         self.protocol = pickle.DEFAULT_PROTOCOL  # (the C Pickler does not say)
         self.names = names  # id(array) -> the state dict entry holding it
-        self.arrays: dict[str, np.ndarray] = {}  # the other arrays met, by entry name
-        self.kept: list[np.ndarray] = []  # (alive while pickling: their ids stay theirs)
+        self.arrays: dict[str, np.ndarray] = {}  # the other arrays met, by entry name (kept
+        # alive while pickling: their ids stay theirs)
 
     def persistent_id(self, obj: Any) -> Any:
         if type(obj) is not np.ndarray or obj.dtype.kind not in "biuf":
@@ -65,7 +65,6 @@ class _Pickler(pickle.Pickler):
             name = f"{MODEL_KEY}/{len(self.arrays)}"
             self.arrays[name] = obj
             self.names[id(obj)] = name
-            self.kept.append(obj)
         return name
 
     def reducer_override(self, obj: Any) -> Any:
@@ -80,12 +79,12 @@ class _Pickler(pickle.Pickler):
         return (*reduced[:2], (state[0], slots), *reduced[3:])
 
 
-def model_entries(model: Module) -> dict[str, np.ndarray]:
-    """The archive's entries that keep `model` whole, besides its state dict's: the pickle
-    and the arrays it refers to. Raises pickle.PicklingError, naming what cannot be pickled
-    and why, when pickle cannot store the model (nothing is written then)."""
-    names = {id(tensor._data): name
-             for name, tensor in model.state_dict(keep_vars=True).items()
+def model_entries(model: Module, state: dict[str, Any]) -> dict[str, np.ndarray]:
+    """The archive's entries that keep `model` whole, besides its state dict's (`state`,
+    its `state_dict(keep_vars=True)`): the pickle and the arrays it refers to. Raises
+    pickle.PicklingError, naming what cannot be pickled and why, when pickle cannot store
+    the model (nothing is written then)."""
+    names = {id(tensor._data): name for name, tensor in state.items()
              if isinstance(tensor, Tensor)}
     buffer = io.BytesIO()
     pickler = _Pickler(buffer, names)
