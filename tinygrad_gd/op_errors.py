@@ -95,7 +95,7 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
     if text.startswith(name + ":"):
         return err  # the op wrote its own message
     if isinstance(err, AttributeError):  # (a built-in op's would be a bug: left as it is)
-        return _arrays_not_tensors(name, text) if users_op and "'numpy." in text else err
+        return _arrays_not_tensors(name, text, err) if users_op else err
     counts = _COUNTS.match(text) if users_op else None
     if counts:  # Python counts ctx among forward's arguments; the user gave the inputs
         takes, given = (int(n) - 1 for n in counts.groups())
@@ -157,16 +157,17 @@ def backward_error(name: str, err: Exception) -> Exception:
     """An error from inside an op's backward, restated with the op's name."""
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
     if isinstance(err, AttributeError):
-        return _arrays_not_tensors(f"backward of op '{name}'", text) \
-            if "'numpy." in text else err
+        return _arrays_not_tensors(f"backward of op '{name}'", text, err)
     hint = ("; grad and the saved arrays are shared with other ops: compute new arrays "
             "(grad * 2, not grad *= 2)" if "read-only" in text else "")
     return ValueError(f"backward of op '{name}': {text}{hint}")
 
 
-def _arrays_not_tensors(where: str, text: str) -> AttributeError:
-    """A user's op called a Tensor method (`input.clamp(min=0)`) on the NumPy arrays its
-    forward and backward get."""
+def _arrays_not_tensors(where: str, text: str, err: AttributeError) -> AttributeError:
+    """Where a user's op called a Tensor method (`input.clamp(min=0)`) on the NumPy arrays
+    its forward and backward get, saying so; any other AttributeError `err` as it is."""
+    if "'numpy." not in text:
+        return err
     return AttributeError(f"{where}: forward and backward get NumPy arrays, not Tensors as in "
                           f"PyTorch ({text}); use NumPy there (np.clip(x, 0, None) for clamp, "
                           f"x.copy() for clone), or compose the op from Tensor ops")
