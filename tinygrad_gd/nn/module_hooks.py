@@ -52,6 +52,14 @@ def add_forward_hook(module: Any, kind: str, hook: Callable, prepend: bool,
     return handle
 
 
+def remove_forward_pre_hook(module: Any, key: int) -> None:
+    """The forward pre-hook `key` taken off `module`, with its with_kwargs flag (what its
+    handle's `remove()` does; for a hook found by what it is: prune's, weight_norm's)."""
+    own = vars(module)
+    own.get("_forward_pre_hooks", {}).pop(key, None)
+    own.get("_forward_pre_hooks_with_kwargs", {}).pop(key, None)
+
+
 def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     """`module.forward(*args, **kwargs)` between its forward pre-hooks and forward hooks,
     each in registration order: what a hook returns (not None) replaces the arguments, or

@@ -22,14 +22,11 @@ from ...grad_mode import no_grad
 from ...ops.arguments import check_axis, number
 from ...tensor import Tensor
 from ..module import Module, Parameter
+from ..module_hooks import remove_forward_pre_hook
 from .parametrizations import (check_power_iterations, norm_except_dim, spectral_dim, unit,
                                weight_matrix)
 
 __all__ = ["weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm"]
-
-
-def _hooks(module: Module) -> dict:
-    return vars(module).get("_forward_pre_hooks", {})
 
 
 def _parameter(module: Module, name: Any, where: str) -> Parameter:
@@ -40,7 +37,7 @@ def _parameter(module: Module, name: Any, where: str) -> Parameter:
 
 
 def _find_hook(module: Module, kind: type, name: str) -> tuple[int, Any] | None:
-    for key, hook in _hooks(module).items():
+    for key, hook in module._forward_pre_hooks.items():
         if isinstance(hook, kind) and hook.name == name:
             return key, hook
     return None
@@ -61,7 +58,7 @@ def _remove_hook(module: Module, kind: type, name: str, where: str) -> Module:
         raise ValueError(f"remove_{where}: no {where} of {name!r} in {type(module).__name__}")
     key, hook = found
     hook.remove(module)
-    del _hooks(module)[key]
+    remove_forward_pre_hook(module, key)
     return module
 
 

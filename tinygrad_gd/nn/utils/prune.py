@@ -37,6 +37,7 @@ from ...creation import make_generator
 from ...grad_mode import no_grad
 from ...tensor import Tensor
 from ..module import Module, Parameter
+from ..module_hooks import remove_forward_pre_hook
 
 __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructured",
            "L1Unstructured", "RandomStructured", "LnStructured", "CustomFromMask",
@@ -54,10 +55,6 @@ def _values(t: Any) -> np.ndarray:
 
 def _tensor(values: np.ndarray) -> Tensor:
     return Tensor(values, dtype=values.dtype)
-
-
-def _pruning_hooks(module: Module) -> dict:
-    return vars(module).get("_forward_pre_hooks", {})
 
 
 class BasePruningMethod(ABC):
@@ -93,7 +90,7 @@ class BasePruningMethod(ABC):
         with the old in a PruningContainer (its default mask: the current mask). The mask
         is computed from `importance_scores` (of the parameter's shape; None: the
         parameter's values). Returns the method (or container) registered as the hook."""
-        found = [(key, hook) for key, hook in _pruning_hooks(module).items()
+        found = [(key, hook) for key, hook in module._forward_pre_hooks.items()
                  if isinstance(hook, BasePruningMethod) and hook._tensor_name == name]
         method = cls(*args, **kwargs)
         method._tensor_name = name
@@ -123,7 +120,7 @@ class BasePruningMethod(ABC):
                 old._pruning_methods = old._pruning_methods[:-1]  # (as it was)
             raise
         for key, _ in found:
-            _remove_hook(module, key)
+            remove_forward_pre_hook(module, key)
         if not found:
             delattr(module, name)
             module.register_parameter(name + "_orig", orig)
@@ -161,12 +158,6 @@ class BasePruningMethod(ABC):
         delattr(module, name + "_mask")
         vars(module).get("_buffer_persistent", {}).pop(name + "_mask", None)
         module.register_parameter(name, orig)
-
-
-def _remove_hook(module: Module, key: int) -> None:
-    """The forward pre-hook `key` taken off `module` (and its with_kwargs flag)."""
-    del vars(module)["_forward_pre_hooks"][key]
-    vars(module).get("_forward_pre_hooks_with_kwargs", {}).pop(key, None)
 
 
 class PruningContainer(BasePruningMethod):
@@ -485,10 +476,10 @@ def custom_from_mask(module: Module, name: str, mask: Any) -> Module:
 def remove(module: Module, name: str) -> Module:
     """Make the pruning of `module.<name>` permanent: `name` a parameter again holding the
     pruned values, `<name>_orig`, `<name>_mask` and the hook taken away. Returns the module."""
-    for key, hook in _pruning_hooks(module).items():
+    for key, hook in module._forward_pre_hooks.items():
         if isinstance(hook, BasePruningMethod) and hook._tensor_name == name:
             hook.remove(module)
-            _remove_hook(module, key)
+            remove_forward_pre_hook(module, key)
             return module
     raise ValueError(f"remove: parameter '{name}' of module {type(module).__name__} has to be "
                      f"pruned before pruning can be removed")
@@ -497,4 +488,4 @@ def remove(module: Module, name: str) -> Module:
 def is_pruned(module: Module) -> bool:
     """Whether `module` or a sub-module has a pruning method among its forward pre-hooks."""
     return any(isinstance(hook, BasePruningMethod) for sub in module.modules()
-               for hook in _pruning_hooks(sub).values())
+               for hook in sub._forward_pre_hooks.values())
