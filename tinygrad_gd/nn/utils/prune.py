@@ -45,6 +45,17 @@ __all__ = ["BasePruningMethod", "PruningContainer", "Identity", "RandomUnstructu
            "ln_structured", "global_unstructured", "custom_from_mask", "remove", "is_pruned"]
 
 
+def _scores(given: Any, t: Any, where: str, what: str) -> Any:
+    """The importance scores a mask is computed from: `given`, of t's shape, or t itself."""
+    if given is None:
+        return t
+    shape = tuple(np.shape(_values(given)))
+    if shape != tuple(t.shape):
+        raise _ShapeMismatch(f"{where}: importance_scores should have the same shape as "
+                             f"{what}, got {shape} vs {tuple(t.shape)}")
+    return given
+
+
 class _ShapeMismatch(ValueError, AssertionError):
     """A mask or importance scores of the wrong shape: PyTorch raises AssertionError."""
 
@@ -95,12 +106,8 @@ class BasePruningMethod(ABC):
         method = cls(*args, **kwargs)
         method._tensor_name = name
         orig = getattr(module, name)
-        scores = orig if importance_scores is None else importance_scores
-        if tuple(np.shape(_values(scores))) != tuple(orig.shape):
-            raise _ShapeMismatch(f"{cls.__name__}.apply: importance_scores should have the "
-                                 f"same shape as parameter {name} of {type(module).__name__}, "
-                                 f"got {tuple(np.shape(_values(scores)))} vs "
-                                 f"{tuple(orig.shape)}")
+        scores = _scores(importance_scores, orig, f"{cls.__name__}.apply", f"parameter {name} "
+                         f"of {type(module).__name__}")
         old = found[0][1] if found else None
         if old is not None:
             if isinstance(old, PruningContainer):
@@ -133,11 +140,7 @@ class BasePruningMethod(ABC):
               importance_scores: Tensor | None = None) -> Tensor:
         """`t` times the mask computed from `importance_scores` (None: t) on top of
         `default_mask` (None: ones), in the graph."""
-        scores = t if importance_scores is None else importance_scores
-        if tuple(np.shape(_values(scores))) != tuple(t.shape):
-            raise _ShapeMismatch(f"{type(self).__name__}.prune: importance_scores should have "
-                                 f"the same shape as tensor t, got "
-                                 f"{tuple(np.shape(_values(scores)))} vs {tuple(t.shape)}")
+        scores = _scores(importance_scores, t, f"{type(self).__name__}.prune", "tensor t")
         if default_mask is None:
             default_mask = _tensor(np.ones(t.shape, t.dtype))
         return t * self.compute_mask(scores, default_mask=default_mask)
