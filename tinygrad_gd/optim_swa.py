@@ -35,11 +35,8 @@ __all__ = ["AveragedModel", "SWALR", "update_bn", "get_ema_multi_avg_fn",
 
 
 def _write(target: Tensor, values: Any) -> None:
-    """Write values into target in place, recording nothing (a float into an integer
-    buffer truncates toward 0, as PyTorch's copy_)."""
-    values = np.asarray(values._data if isinstance(values, Tensor) else values)
-    if target.dtype.kind in "iu" and values.dtype.kind == "f":
-        values = np.trunc(values).astype(target.dtype)
+    """Write values into target in place, recording nothing (copy_: a float into an integer
+    buffer truncates toward 0, as PyTorch's)."""
     with no_grad():
         target.copy_(values)
 
