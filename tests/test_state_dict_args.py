@@ -383,3 +383,25 @@ def test_a_lazy_layer_loads_with_assign():
     np.testing.assert_array_equal(lazy.weight.numpy(), source.weight.numpy())
     lazy(tg.ones(1, 3)).sum().backward()
     assert lazy.weight.grad.shape == (2, 3)
+
+
+def test_get_submodule_and_get_parameter_find_what_a_list_attribute_holds():
+    # a module or parameter kept in a plain list is named `layers.0` (one member), as
+    # named_parameters() lists it; get_submodule("layers.0") and get_parameter(
+    # "layers.0.weight") looked for a member `layers` and failed
+    class Holder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(2, 3), nn.Linear(3, 1)]
+            self.scales = [nn.Parameter(tg.ones(2))]
+
+    model = Holder()
+    assert model.get_submodule("layers.1") is model.layers[1]
+    for name, parameter in model.named_parameters():
+        assert model.get_parameter(name) is parameter
+    with pytest.raises(AttributeError, match=r"^get_submodule: Holder has no member named "
+                                             r"'layers' \(in 'layers.2'\)"):
+        model.get_parameter("layers.2.weight")
+    with pytest.raises(AttributeError, match=r"^get_parameter: 'layers.0.nope' is not a "
+                                             r"Parameter of Holder"):
+        model.get_parameter("layers.0.nope")

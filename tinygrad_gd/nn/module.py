@@ -313,9 +313,12 @@ class Module:
     def get_submodule(self, target: str) -> "Module":
         """The sub-module at the dotted path `target` (`"block.0"`; "" is this module), as
         PyTorch's; a path through something else is refused in one line naming it."""
-        module = self
-        for name in target.split(".") if target else ():
-            child = dict(module._members()).get(name)
+        module, parts = self, target.split(".") if target else []
+        while parts:
+            members, name = dict(module._members()), parts.pop(0)
+            if name not in members and parts and f"{name}.{parts[0]}" in members:
+                name += "." + parts.pop(0)  # (one kept in a list: `layers.0`, one member)
+            child = members.get(name)
             if not isinstance(child, Module):
                 what = "no member" if child is None else f"a {type(child).__name__}, not a Module,"
                 raise AttributeError(f"get_submodule: {type(module).__name__} has {what} named "
@@ -333,6 +336,12 @@ class Module:
 
     def _member_at(self, target: str, kind: type, where: str, listing: str) -> Any:
         path, _, name = target.rpartition(".")
+        head, _, attr = path.rpartition(".")
+        try:  # (a tensor kept in a list, `params.0`, is one member of its module)
+            if path and f"{attr}.{name}" in dict(self.get_submodule(head)._members()):
+                path, name = head, f"{attr}.{name}"
+        except AttributeError:
+            pass  # (no such module: the path is read as it is, and refused below)
         found = dict(self.get_submodule(path)._members()).get(name)
         if not isinstance(found, kind):
             raise AttributeError(f"{where}: {target!r} is not a {kind.__name__} of "
