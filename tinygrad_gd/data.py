@@ -130,8 +130,11 @@ class DataLoader:
                               prefetch_factor=prefetch_factor,
                               persistent_workers=persistent_workers)
         self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
-        given = arrays[0] if len(arrays) == 1 and (_is_dataset(arrays[0])
-                                                   or _holds_samples(arrays[0])) else None
+        given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
+        if len(arrays) == 1 and given is None and isinstance(arrays[0], (list, tuple)) \
+                and arrays[0]:  # a list: of array rows, or of samples (converted once)
+            rows = _rows(arrays[0])
+            given, arrays = (arrays[0], arrays) if rows is None else (None, (rows,))
         self._stream = given if isinstance(given, IterableDataset) else None
         if self._stream is not None:
             self._read_stream(batch_size, shuffle, seed, drop_last, generator, sampler,
@@ -302,17 +305,16 @@ class DataLoader:
                 f"seed={self.seed}, drop_last={self.drop_last})")
 
 
-def _holds_samples(items: Any) -> bool:
-    """Whether a list (or tuple) is one of samples that are no array's rows: (label, text)
-    pairs, strings, dicts, lists of different lengths; PyTorch's DataLoader reads any
-    list sample by sample. A list of numbers, or of equal-length numeric rows, stays an
-    array (its batches cut as rows, as before)."""
-    if not isinstance(items, (list, tuple)) or not items:
-        return False
+def _rows(items: list | tuple) -> np.ndarray | None:
+    """A list's (or tuple's) values as an array when they are numbers or equal-length
+    numeric rows (its batches cut as rows); None when it is one of samples that are no
+    array's rows ((label, text) pairs, strings, dicts, lists of different lengths), which
+    PyTorch's DataLoader reads sample by sample."""
     try:
-        return np.asarray(items).dtype.kind not in "biufc"
+        rows = np.asarray(items)
     except ValueError:  # ragged: rows of different lengths
-        return True
+        return None
+    return rows if rows.dtype.kind in "biufc" else None
 
 
 def _check_samplers(sampler: Any, batch_sampler: Any, collate_fn: Any, batch_size: int,
