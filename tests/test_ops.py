@@ -128,6 +128,30 @@ def getitem(data):
     return (lambda t: t[index], arrays(data, testing.tensors(shape, **ANY)), lambda a: a[index])
 
 
+def setitem(data):
+    # `t[index] = value` on a tensor in the graph: recorded as the op setitem (a repeated
+    # array index: the last value written stays, and only it has a gradient)
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    index = data.draw(hnp.basic_indices(shape, allow_ellipsis=True)
+                      | hnp.integer_array_indices(shape))
+    region = np.empty(shape)[index].shape
+    value_shape = data.draw(hnp.broadcastable_shapes(region, max_dims=len(region), min_side=0))
+    if np.broadcast_shapes(value_shape, region) != region:  # the value must broadcast *to* it
+        value_shape = region
+
+    def written(x, value):
+        out = x * 1  # (a tensor made by an op: the write is recorded)
+        out[index] = value
+        return out
+
+    def reference(x, value):
+        out = np.array(x)
+        out[index] = value
+        return out
+    return (written, arrays(data, st.tuples(testing.tensors(shape, **ANY),
+                                            testing.tensors(value_shape, **ANY))), reference)
+
+
 def concatenate(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
     axis = data.draw(st.integers(-len(shape), len(shape) - 1))
@@ -804,6 +828,7 @@ OP_SPECS = {
     "transpose": transpose,
     "broadcast_to": broadcast_to,
     "getitem": getitem,
+    "setitem": setitem,
     "narrow": narrow,
     "topk": topk,
     "conv2d": conv2d,

@@ -38,7 +38,7 @@ __all__ = ["Function", "Extension", "extensions", "switch", "toposort", "backwar
 
 
 class Extension:
-    """An extra that joins the engine at four moments; each method does nothing by default.
+    """An extra that joins the engine at four moments (each method does nothing by default);
     `switch(instance)` switches it on, `switch(instance, on=False)` off."""
 
     def applied(self, node: "Function", inputs: tuple, output: Any) -> None:
@@ -74,6 +74,7 @@ def switch(extension: Extension, on: bool = True) -> None:
 
 # The Tensor class apply wraps outputs in: tensor.py sets it (the engine imports nothing above)
 Tensor: Any = None
+redirect: Any = None  # in_place_recorded.py's, once a tensor in a graph is changed in place
 
 
 class Function(FunctionCtx):
@@ -94,9 +95,8 @@ class Function(FunctionCtx):
     `methods` become Tensor methods (operators such as `"__add__"` too;
     `reflected=("__radd__",)` swaps the operands), `functions` become `tg.` functions (a
     user's op may take no built-in op's names); `elementwise=True` tells the diagrams
-    that output element k depends on input element k only. Override
-    the classmethod `call` to check a method's arguments; `register=False` makes a
-    throwaway op.
+    that output element k depends on input element k only. Override the classmethod
+    `call` to check a method's arguments; `register=False` makes a throwaway op.
     """
 
     name = "function"
@@ -196,12 +196,14 @@ class Function(FunctionCtx):
 def toposort(*outputs: Any, every: bool = False) -> list:
     """The outputs and the tensors they were made from that need a gradient (`every=True`:
     all, as the diagrams want), each before its inputs. An iterative depth-first search,
-    first inputs first (no recursion limit on deep graphs): a tensor is `opened` when its
-    inputs are pushed, and added to the order when it is met again with all of them
-    added; the list is then reversed."""
-    # Optimization (benchmarks/README.md, "The sort"): two sets hold each tensor's state,
-    # not a (tensor, state) pair per stack entry: the garbage collector has no object per
-    # tensor to scan while a deep graph is sorted.
+    first inputs first (no recursion limit): a tensor is `opened` when its inputs are
+    pushed, and added to the order when met again with all of them added; the list is then
+    reversed. (`redirect` first points nodes that used a tensor since changed in place at
+    the version they used.)"""
+    if redirect is not None:
+        redirect(outputs)
+    # Optimization (benchmarks/README.md, "The sort"): two sets hold each tensor's state, not
+    # a (tensor, state) pair per stack entry: no object per tensor for the garbage collector
     order, opened, added = [], set(), set()  # (sets of tensors: they hash by identity)
     stack = list(reversed(outputs))  # the first on top
     while stack:
@@ -276,11 +278,9 @@ def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum a gradient of a broadcast result back to the shape of the input it came from.
-
-    Broadcasting copied the input along the axes NumPy added in front and along its axes
-    of size 1; a copy's gradients add up, so those axes are summed.
-    """
+    """Sum a gradient of a broadcast result back to the shape of the input it came from:
+    broadcasting copied the input along the axes NumPy added in front and along its axes
+    of size 1, and a copy's gradients add up, so those axes are summed."""
     extra = grad.ndim - len(shape)
     if extra < 0:
         raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")

@@ -5,9 +5,10 @@ PyTorch's manual update is `with torch.no_grad(): w -= lr * w.grad; w.grad.zero_
 Here it does the same: the values of `w` change in place, counted as an in-place change
 (a graph that saved them refuses to backward), wherever `t[...] = v` may write: a leaf
 that requires a gradient only under `no_grad()`, any tensor that needs none at any time.
-A tensor made by a recorded op cannot be written (it is part of a graph): there the
-operators are the recorded op, `loss += penalty` is `loss = loss + penalty` (Python
-rebinds the name), and the methods, which cannot rebind, refuse.
+Where the graph must follow the change (a tensor made by a recorded op, or a value that
+needs a gradient written in), it is recorded as PyTorch records it (in_place_recorded.py:
+`h[mask] = 0`, `h.relu_()`, `out += identity`); a view of another tensor of the graph is
+refused there, except by the operators, which rebind it (`h = h + 1`), as before.
 
 The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
 draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted
@@ -29,9 +30,11 @@ from typing import Any, Callable
 import numpy as np
 
 from .creation import fits, make_generator
-from .engine import is_grad_enabled, no_grad
+from .engine import no_grad
 from .errors import ShapeError
+from .in_place_recorded import rebase, recorded
 from .ops.arguments import finite
+from .ops.shape import SetItem
 from .tensor import Tensor, _as_array, _raw
 from .values import _fitted
 
@@ -122,9 +125,9 @@ def _op_values_into(t: Tensor, what: str, op: Callable[[], Tensor],
                  lambda: operand(values), values.shape, lambda: values.dtype, instead)
 
 
-def _operator(symbol: str, ufunc: np.ufunc | None, recorded: str) -> Any:
-    """`t += other` and the like: in place, or the recorded op where the graph must follow
-    (t made by an op, or `other` requiring a gradient). In place, `ufunc` writes into t
+def _operator(symbol: str, ufunc: np.ufunc | None, name: str) -> Any:
+    """`t += other` and the like, the op `name` in place: recorded where the graph must
+    follow (t made by an op, or `other` requiring a gradient). Else `ufunc` writes into t
     (the update's `w -= lr * g`); without one, the op's own values are written (its
     checks: `t **= -1` of integers refused as `t ** -1` is)."""
     instead = f"t = t {symbol[:-1]} ..."
@@ -132,35 +135,57 @@ def _operator(symbol: str, ufunc: np.ufunc | None, recorded: str) -> Any:
     def operator(self: Tensor, other: Any) -> Tensor:
         if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
             self._check_writable(symbol, f"write {instead} (a new tensor)")
-        if self._ctx is not None or (is_grad_enabled() and isinstance(other, Tensor)
-                                     and other.requires_grad):
-            return getattr(self, recorded)(other)
+        if recorded(self, other):
+            if self._ctx is not None and self._version is not None and any(
+                    p._version is self._version for p in self._ctx.parents):
+                return getattr(self, name)(other)  # a view: rebound (its base unchanged)
+            return rebase(self, symbol, lambda before, x: getattr(before, name)(x), instead,
+                          other)
         if ufunc is not None:
             return _write(self, symbol, ufunc, other, instead)
-        return _op_values_into(self, symbol, lambda: getattr(self, recorded)(other),
+        return _op_values_into(self, symbol, lambda: getattr(self, name)(other),
                                lambda values: f"the other operand: {shown(other)}", instead)
-    operator.__name__ = operator.__qualname__ = f"__i{recorded[2:]}"
+    operator.__name__ = operator.__qualname__ = f"__i{name[2:]}"
     return operator
 
 
-def _method(name: str, ufunc: np.ufunc, scaled: bool) -> Any:
-    """PyTorch's `t.add_(other, alpha=1)` and the like: in place, or refused."""
+def _method(name: str, ufunc: np.ufunc, scaled: bool, op: str) -> Any:
+    """PyTorch's `t.add_(other, alpha=1)` and the like: in place (the op `op`, recorded
+    where the graph must follow)."""
     def method(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        self._check_writable(name, f"use t.{name[:-1]}(...) (a new tensor)")
-        if isinstance(other, Tensor) and other.requires_grad and is_grad_enabled():
-            raise RuntimeError(f"{name}: the other operand requires a gradient, and an "
-                               f"in-place change is not recorded; use t.{name[:-1]}(...) (a "
-                               f"new tensor), or do it under `with tg.no_grad():`")
         alpha = _number(name, "alpha", alpha)
-        if scaled and alpha != 1:
-            other = _raw(other) * alpha
-        elif alpha != 1:
+        if alpha != 1 and not scaled:
             raise TypeError(f"{name}: alpha= is PyTorch's for add_ and sub_ only")
+        if recorded(self, other):  # (x * alpha: a Tensor's product recorded, a number's not)
+            return rebase(self, name, lambda before, x: getattr(before, op)(
+                x if alpha == 1 else x * alpha if isinstance(x, Tensor) else _raw(x) * alpha),
+                f"t = t.{name[:-1]}(...)", other)
+        self._check_writable(name, f"use t.{name[:-1]}(...) (a new tensor)")
+        if alpha != 1:
+            other = _raw(other) * alpha
         return _write(self, name, ufunc, other, f"t.{name[:-1]}(...)")
     method.__name__ = method.__qualname__ = name
     method.__doc__ = (f"`t.{name}(other)`: t's values changed in place, as PyTorch's (also "
                       f"under `tg.no_grad()` for a parameter); returns t.")
     return method
+
+
+def __setitem__(self: Tensor, index: Any, value: Any) -> None:
+    """Write values in place (`t[0] = 0.0`), as NumPy does. Where the graph must follow
+    (t made by an op, or a value that needs a gradient) the write is recorded, the op
+    setitem, as PyTorch's; else it is counted as an in-place change (a leaf that requires
+    a gradient can be written only under `no_grad()`: a weight update)."""
+    _written_at(self, index, value, "setitem")
+
+
+def _written_at(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
+    """`t[index] = value` for setitem and the methods that write values (fill_, copy_):
+    recorded, or written as `Tensor._write_at` writes; returns t."""
+    if recorded(t, value):
+        return rebase(t, what, lambda before, x: SetItem.call(before, index, x),
+                      "tg.where(...) or tg.cat(...)", value)
+    t._write_at(index, value, what)
+    return t
 
 
 def zero_(self: Tensor) -> Tensor:
@@ -172,8 +197,7 @@ def zero_(self: Tensor) -> Tensor:
 def fill_(self: Tensor, value: Any) -> Tensor:
     """Set every value to `value` (one number) in place and return the tensor (PyTorch's
     fill_)."""
-    self._write_at(..., scalar("fill_", "value", value), "fill_")  # (too big: one line there)
-    return self
+    return _written_at(self, ..., scalar("fill_", "value", value), "fill_")
 
 
 def copy_(self: Tensor, source: Any) -> Tensor:
@@ -183,8 +207,7 @@ def copy_(self: Tensor, source: Any) -> Tensor:
         raise ValueError(f"copy_: the source has shape {values.shape}, which does not "
                          f"broadcast to the tensor's shape {self.shape}; give values of shape "
                          f"{self.shape} (or one that broadcasts to it)")
-    self._write_at(..., source, "copy_")
-    return self
+    return _written_at(self, ..., source, "copy_")
 
 
 # where a draw in place cannot write (a tensor in a graph): the new tensor to draw instead
@@ -354,17 +377,15 @@ def random_(self: Tensor, *bounds: Any, generator: Any = None, **named: Any) -> 
 
 
 def _from_op(name: str) -> Any:
-    """PyTorch's `t.clamp_(...)` and the like: the op's values (`t.clamp(...)`, not
-    recorded) written into t, where `add_` may write; returns t."""
+    """PyTorch's `t.clamp_(...)` and the like: the op's values (`t.clamp(...)`) written
+    into t, recorded where the graph must follow, as `add_` writes; returns t."""
     op = name[:-1]
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if recorded(self, *args, *kwargs.values()):
+            return rebase(self, name, lambda before, *xs: getattr(before, op)(*xs, **kwargs),
+                          f"t = t.{op}(...)", *args)
         self._check_writable(name, f"use t = t.{op}(...) (a new tensor)")
-        if is_grad_enabled() and any(isinstance(value, Tensor) and value.requires_grad
-                                     for value in (*args, *kwargs.values())):
-            raise RuntimeError(f"{name}: an argument requires a gradient, and an in-place "
-                               f"change is not recorded; use t.{op}(...) (a new tensor), or "
-                               f"do it under `with tg.no_grad():`")
         return _op_values_into(self, name, lambda: getattr(self, op)(*args, **kwargs),
                                lambda values: f"{op}'s values: shape {values.shape}, dtype "
                                               f"{values.dtype}", f"t = t.{op}(...)")
@@ -399,12 +420,13 @@ for _symbol, _ufunc, _recorded in (("+=", np.add, "__add__"), ("-=", np.subtract
                                    (">>=", None, "__rshift__")):
     _op = _operator(_symbol, _ufunc, _recorded)
     setattr(Tensor, _op.__name__, _op)
-for _name, _ufunc, _scaled in (("add_", np.add, True), ("sub_", np.subtract, True),
-                               ("mul_", np.multiply, False), ("div_", np.divide, False)):
-    setattr(Tensor, _name, _method(_name, _ufunc, _scaled))
+for _name, _ufunc, _scaled, _recorded in (
+        ("add_", np.add, True, "__add__"), ("sub_", np.subtract, True, "__sub__"),
+        ("mul_", np.multiply, False, "__mul__"), ("div_", np.divide, False, "__truediv__")):
+    setattr(Tensor, _name, _method(_name, _ufunc, _scaled, _recorded))
 _true_div_, _rounded_div_ = Tensor.div_, _from_op("div_")  # (div_ below: one or the other)
 Tensor.div_ = div_
-for _function in (zero_, fill_, copy_, uniform_, normal_, exponential_, bernoulli_, random_):
+for _function in (__setitem__, zero_, fill_, copy_, uniform_, normal_, exponential_, bernoulli_, random_):
     setattr(Tensor, _function.__name__, _function)
 for _name in _FROM_OPS:
     setattr(Tensor, _name, _from_op(_name))

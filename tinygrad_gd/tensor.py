@@ -122,21 +122,12 @@ class Tensor:
             self._version = [0]
         return self._version
 
-    def __setitem__(self, index: Any, value: Any) -> None:
-        """Write values in place (`t[0] = 0.0`), as NumPy does; counted as an in-place change:
-        a leaf that requires a gradient can be written only under `no_grad()` (a weight
-        update); a tensor made by a recorded op cannot be written at all, nor can a value
-        that requires a gradient (the write is not recorded: its gradient would be lost)."""
-        self._write_at(index, value, "setitem")
-
+    # (`t[index] = value` is in_place.py's: a write the graph follows is recorded there)
     def _write_at(self, index: Any, value: Any, what: str) -> None:
-        """`self[index] = value` for setitem and the in-place methods that name themselves."""
+        """`self[index] = value` unrecorded, counted as an in-place change: a leaf that
+        requires a gradient only under `no_grad()` (a weight update), no tensor in a graph,
+        no value that requires a gradient (in_place.py records those writes instead)."""
         self._check_writable(what, "build a new tensor with tg.where(...) or tg.concatenate(...)")
-        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled():
-            raise RuntimeError(
-                f"{what}: the value written requires a gradient, and a write into a tensor is "
-                f"not recorded, so that gradient would be lost; build the tensor from its parts "
-                f"(tg.stack, tg.cat, tg.where), or write value.detach() if none should flow")
         # numbers as they are; other data must be numeric (None, a str, a date: one line)
         raw = value._data if isinstance(value, Tensor) else value if isinstance(
             value, _NUMBERS) else _as_array(value, None, what, copy=False, default=None)

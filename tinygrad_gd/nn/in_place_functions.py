@@ -2,9 +2,9 @@
 `leaky_relu_`, `hardtanh_`, `threshold_`, `rrelu_`. Each writes the values of its
 out-of-place function (`F.elu(x, alpha)`, with its argument checks and errors) into the
 input and returns the input, as the Tensor methods of in_place.py do (`x.relu_()`): where
-`t[...] = v` may write, a tensor that needs no gradient, or a leaf under `tg.no_grad()`.
-A tensor made by a recorded op is refused (PyTorch records the change; here it is part of
-a graph that cannot follow it): use the function, `x = F.elu(x)`.
+`t[...] = v` may write, a tensor that needs no gradient, or a leaf under `tg.no_grad()`;
+on a tensor made by a recorded op, the change is recorded, as PyTorch's
+(in_place_recorded.py).
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine import no_grad
 from ..in_place import shown
+from ..in_place_recorded import rebase, recorded
 from ..tensor import Tensor
 from .activation_functions import celu, elu, hardtanh, leaky_relu, relu, selu
 from .activation_functions import threshold as _threshold  # (threshold_'s argument's name)
@@ -29,6 +30,9 @@ def _written(name: str, function: Callable, input: Any, *args: Any, **kwargs: An
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
                         f"{shown(input)}; or use {instead}")
+    if recorded(input):  # a tensor of the graph: the change recorded, as PyTorch's
+        return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
+                      instead, *args)
     input._check_writable(name, f"use {instead}")
     with no_grad():
         values = function(input, *args, **kwargs)._data

@@ -212,18 +212,7 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
 
     @classmethod
     def call(cls, x, index):
-        # a copy of each array or list in the index: backward reads it, and a later change
-        # to the caller's array must not move the gradient
-        index = _raw_index(index)
-        index = tuple(map(_kept, index)) if isinstance(index, tuple) else _kept(index)
-        for part in index if isinstance(index, tuple) else (index,):
-            if isinstance(part, np.ndarray) and part.dtype.kind == "f":
-                raise IndexError(
-                    f"getitem: index tensors must be integer (or boolean masks), got dtype "
-                    f"{part.dtype}; build them with tg.as_tensor([0, 2]) or "
-                    f"tg.Tensor([0, 2], dtype='int64') or tg.arange(n), or convert with "
-                    f"index.long()")
-        return cls.apply(x, index=index)
+        return cls.apply(x, index=_index_kept("getitem", index))
 
     def forward(ctx, x, *, index):
         ctx.in_shape, ctx.index = x.shape, index
@@ -237,6 +226,67 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
         full = np.zeros(ctx.in_shape, dtype=g.dtype)
         np.add.at(full, ctx.index, g)  # repeated indices accumulate, as they must
         return full
+
+
+class SetItem(Function, name="setitem"):
+    """`t[index] = value` where the graph follows it (t made by an op, or value needing a
+    gradient: in_place_recorded.py records the write as this op, t its output). Where an
+    index repeats, the last value written there stays (NumPy's order), and only it gets a
+    gradient: the others are overwritten.
+
+    forward: x's values with `value` (broadcast, in x's dtype) at `index`
+    gradient: x: `g` with 0 at `index` (replaced); value: `g[index]` where it stayed, else 0
+    """
+
+    @classmethod
+    def call(cls, x, index, value):
+        return cls.apply(x, value, index=_index_kept("setitem", index))
+
+    def forward(ctx, x, value, *, index):
+        try:  # the flat position each written value goes to
+            positions = np.arange(x.size).reshape(x.shape)[index]
+            ctx.value_shape = value.shape  # (NumPy writes a value with extra leading 1s too)
+            value = value.reshape(value.shape[max(value.ndim - positions.ndim, 0):])
+            values = np.broadcast_to(value, positions.shape).reshape(-1)
+        except (IndexError, ValueError, TypeError) as err:
+            raise type(err)(f"setitem: cannot write a value of shape {ctx.value_shape} at "
+                            f"index {index!r} of a tensor of shape {x.shape}: "
+                            f"{str(err).splitlines()[0]}") from None
+        ctx.region, ctx.kept = positions.shape, value.shape
+        ctx.positions, ctx.last = positions.reshape(-1), _last_of_each(positions.reshape(-1))
+        out = np.array(x, order="C")
+        out.reshape(-1)[ctx.positions[ctx.last]] = values[ctx.last]
+        return out
+
+    def backward(ctx, g):
+        g_x = np.array(g, order="C")
+        g_x.reshape(-1)[ctx.positions] = 0
+        g_value = np.where(ctx.last, g.reshape(-1)[ctx.positions], 0).reshape(ctx.region)
+        return g_x, unbroadcast(g_value, ctx.kept).reshape(ctx.value_shape)
+
+
+def _last_of_each(positions: np.ndarray) -> np.ndarray:
+    """A mask of `positions`: True at the last entry of each position (the write that stays)."""
+    last = np.zeros(positions.shape, dtype=bool)
+    _, first_from_end = np.unique(positions[::-1], return_index=True)
+    last[positions.size - 1 - first_from_end] = True
+    return last
+
+
+def _index_kept(op: str, index: Any) -> Any:
+    """An index as getitem and setitem keep it: a copy of each array or list in it (backward
+    reads it, and a later change to the caller's array must not move the gradient);
+    float index tensors refused."""
+    index = _raw_index(index)
+    index = tuple(map(_kept, index)) if isinstance(index, tuple) else _kept(index)
+    for part in index if isinstance(index, tuple) else (index,):
+        if isinstance(part, np.ndarray) and part.dtype.kind == "f":
+            raise IndexError(
+                f"{op}: index tensors must be integer (or boolean masks), got dtype "
+                f"{part.dtype}; build them with tg.as_tensor([0, 2]) or "
+                f"tg.Tensor([0, 2], dtype='int64') or tg.arange(n), or convert with "
+                f"index.long()")
+    return index
 
 
 class Narrow(GetItem, name="narrow", methods=("narrow",), functions=("narrow",)):

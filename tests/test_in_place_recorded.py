@@ -1,0 +1,282 @@
+"""In-place changes of tensors in a graph, recorded as PyTorch records them
+(tinygrad_gd/in_place_recorded.py): each program is written once for `lib` (tinygrad_gd or
+torch 2.13) and the values and gradients compared; without torch, the gradients are
+checked against central finite differences. Then what is refused, and why, in one line.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn
+
+F = nn.functional
+
+
+def _tensor(lib, values, requires_grad=False):
+    if lib is tg:
+        return tg.Tensor(np.array(values), requires_grad=requires_grad)
+    return lib.tensor(np.array(values), requires_grad=requires_grad)
+
+
+def _masked_then_relu(lib, x, v):
+    h = x * 2
+    before = h + 1  # used before the changes (saves nothing): keeps the old values' graph
+    h[1] = 0.0
+    h[h < -1] = v[0]
+    h[:, 0] = v  # (a value that needs a gradient, broadcast along a column)
+    h.relu_()
+    return (h * h).sum() + (before * 3).sum()
+
+
+def _operators_and_methods(lib, x, v):
+    h = x.exp()
+    h = h * 1  # (exp saved its output: changing that output itself would be refused)
+    h += v
+    h.mul_(v).sub_(x, alpha=0.5).div_(2.0)
+    h.clamp_(min=-0.5, max=3.0)
+    h.masked_fill_(x > 1, 0.25)
+    h.add_(x.sin(), alpha=2.0)
+    h *= 2.0
+    return h.sum()
+
+
+def _built_in_a_loop(lib, x, v):
+    out = lib.zeros(x.shape[0], dtype=x.dtype)  # a constant, written with values of the graph
+    for i in range(x.shape[0]):
+        out[i] = (x[i] * v).sum()
+    doubled = lib.zeros(x.shape[0], dtype=x.dtype)
+    doubled.copy_(out + out)  # copy_ from a tensor in the graph
+    return (doubled ** 2).sum() + out.sum()
+
+
+def _changed_twice(lib, x, v):
+    h = x + 0
+    first = h + 1.5  # uses the first version
+    h.add_(v)
+    second = h - v  # the second version
+    h.zero_()
+    h.fill_(2.0)
+    h[0] = v.sum()  # the last version
+    return first.sum() + (second * 3).sum() + (h * h).sum()
+
+
+def _functional(lib, x, v):
+    h = x @ x.T
+    (lib.nn.functional if lib is not tg else F).relu_(h)
+    g = (x * v).sum(1, keepdim=True)
+    (lib.nn.functional if lib is not tg else F).leaky_relu_(g, 0.1)
+    return (h.sum(0) * g.squeeze(1)).sum()
+
+
+PROGRAMS = [_masked_then_relu, _operators_and_methods, _built_in_a_loop, _changed_twice,
+            _functional]
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)
+def test_changes_in_place_give_pytorchs_values_and_gradients(program):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x0, v0 = rng.normal(size=(3, 3)), rng.normal(size=3)
+    results = []
+    for lib in (tg, torch):
+        x, v = _tensor(lib, x0, True), _tensor(lib, v0, True)
+        loss = program(lib, x, v)
+        loss.backward()
+        results.append([np.asarray(loss.detach()), np.asarray(x.grad), np.asarray(v.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)
+def test_changes_in_place_give_gradients_equal_to_finite_differences(program):
+    rng = np.random.default_rng(1)
+    x = tg.Tensor(rng.normal(size=(3, 3)), requires_grad=True)
+    v = tg.Tensor(rng.normal(size=3), requires_grad=True)
+    assert tg.gradcheck(lambda x, v: program(tg, x, v), [x, v])
+
+
+def test_float32_is_kept_and_matches_torch():
+    torch = pytest.importorskip("torch")
+    x0 = np.random.default_rng(2).normal(size=(4, 3)).astype(np.float32)
+    grads = []
+    for lib in (tg, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        h = x * 3
+        h[h > 0] = 1.0
+        h += x.mean()
+        assert h.dtype == (np.float32 if lib is tg else torch.float32)
+        (h ** 2).sum().backward()
+        grads.append(np.asarray(x.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-5)
+
+
+def test_the_changed_tensor_stays_itself_and_its_aliases_see_the_change():
+    torch = pytest.importorskip("torch")
+    x0 = np.array([-1.0, 2.0, -3.0])
+    seen = []
+    for lib in (tg, torch):
+        x = _tensor(lib, x0, True)
+        h = x * 2
+        alias, detached = h, h.detach()
+        h += 1
+        assert h is alias  # in place, as PyTorch's: not a new tensor bound to the name
+        h.relu_()
+        seen.append([np.asarray(alias.detach()), np.asarray(detached)])
+        assert h.grad_fn is not None and not h.is_leaf
+    np.testing.assert_array_equal(seen[0], seen[1])
+
+
+def test_a_residual_block_trains_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    data, target = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    losses, layers, initial = [], [], []
+    for lib in (torch, tg):
+        lib.manual_seed(0)
+        first, second = lib.nn.Linear(4, 4).double(), lib.nn.Linear(4, 4).double()
+        for k, layer in enumerate((first, second)):
+            if lib is tg:  # torch's initial weights
+                layer.load_state_dict(initial[k])
+            else:
+                initial.append({k: w.detach().numpy().copy()
+                                for k, w in layer.state_dict().items()})
+        optimizer = lib.optim.SGD([*first.parameters(), *second.parameters()], lr=0.1)
+        run = []
+        for _ in range(3):
+            x = _tensor(lib, data)
+            identity = x
+            out = first(x)
+            out.relu_()
+            out = second(out)
+            out += identity  # torchvision's residual: `out += identity`, in place
+            out = lib.relu(out)
+            loss = ((out - _tensor(lib, target)) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            run.append(loss.item())
+        losses.append(run)
+        layers.append((first, second))
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-12)
+    for theirs, ours in zip(*layers):
+        for (name, w), (_, ours_w) in zip(theirs.state_dict().items(),
+                                          ours.state_dict().items()):
+            np.testing.assert_allclose(np.asarray(ours_w), w.detach().numpy(), rtol=1e-12)
+
+
+def test_the_changed_tensor_as_its_own_operand_is_its_old_version():
+    # `h *= h` (PyTorch refuses its backward: mul_ saved h, which it changes)
+    x = tg.Tensor([1.5, -2.0, 0.5], requires_grad=True)
+
+    def squared(x):
+        h = x * 1
+        h *= h
+        h.add_(h, alpha=0.5)
+        return h
+    assert squared(x).tolist() == [3.375, 6.0, 0.375]
+    assert tg.gradcheck(squared, [x])
+
+
+def test_repeated_indices_keep_the_last_value_and_only_it_gets_a_gradient():
+    x = tg.zeros(3, requires_grad=True)
+    v = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 1
+    h[[0, 0, 2]] = v
+    assert h.tolist() == [2.0, 0.0, 3.0]  # NumPy's order: the last write stays
+    (h * tg.Tensor([10.0, 20.0, 30.0])).sum().backward()
+    assert v.grad.tolist() == [0.0, 10.0, 30.0] and x.grad.tolist() == [0.0, 20.0, 0.0]
+
+
+# ------------------------------------------------------------------- refused, in one line
+
+def test_a_node_that_saved_the_old_values_refuses_backward_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        x = _tensor(lib, [1.0, 2.0], True)
+        h = x * 2
+        used = h * h  # saves h
+        h.add_(1)
+        with pytest.raises(RuntimeError) as caught:
+            used.sum().backward()
+        if lib is tg:
+            message = str(caught.value)
+            assert "input 0" in message and "'mul'" in message and "\n" not in message
+        x = _tensor(lib, [1.0, 2.0], True)
+        y = x.exp()  # exp saves its output, y
+        y.add_(1)
+        with pytest.raises(RuntimeError):
+            y.sum().backward()
+
+
+def test_a_view_of_a_tensor_in_the_graph_is_refused_with_what_to_write_instead():
+    x = tg.Tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
+    h = x * 1
+    view = h.T
+    with pytest.raises(RuntimeError, match=r"relu_: this tensor is a view of another tensor "
+                                           r"of the graph .*t = t\.relu\(\.\.\.\)"):
+        view.relu_()
+    assert view.tolist() == [[1.0, 3.0], [-2.0, -4.0]]  # nothing written
+    view += 1  # the operators rebind a view: its base is left as it was
+    assert h.tolist() == [[1.0, -2.0], [3.0, -4.0]] and view.tolist()[1] == [-1.0, -3.0]
+
+
+def test_a_view_taken_before_a_change_refuses_backward():
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    row = h.reshape(1, 3)  # a view: its values change with h's
+    h.relu_()
+    with pytest.raises(RuntimeError, match=r"op 'reshape' made a view of a tensor .* changed "
+                                           r"in place afterwards"):
+        (row * 1).sum().backward()
+
+
+def test_a_leaf_that_requires_a_gradient_is_refused_as_pytorchs():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    for change in (lambda: w.add_(1.0), lambda: w.relu_(), lambda: w.__setitem__(0, 5.0)):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires a gradient"):
+            change()
+    assert w.tolist() == [1.0, 2.0] and w.grad_fn is None
+
+
+def test_a_bad_change_leaves_the_tensor_and_its_graph_as_they_were():
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    h = x * 2
+    node = h.grad_fn
+    with pytest.raises(ValueError, match=r"setitem: cannot write a value of shape \(2,\) at "
+                                         r"index .* of a tensor of shape \(3,\)"):
+        h[:] = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="add_: cannot write|does not broadcast|shape"):
+        h.add_(tg.ones(2, 3, requires_grad=True))
+    assert h.tolist() == [2.0, 4.0, 6.0] and h.grad_fn is node
+    h.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_an_integer_tensor_cannot_take_a_value_that_needs_a_gradient():
+    index = tg.zeros(3, dtype=tg.int64)
+    with pytest.raises(TypeError, match=r"setitem: .* dtype int64 .*value\.detach\(\)"):
+        index[0] = tg.Tensor(2.0, requires_grad=True)
+    assert index.tolist() == [0, 0, 0]
+
+
+def test_under_no_grad_a_tensor_in_a_graph_is_still_refused():
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2
+    with tg.no_grad():
+        with pytest.raises(RuntimeError, match="this tensor was made by op 'mul'"):
+            h.add_(1)
+
+
+def test_a_change_draws_as_the_op_that_made_it(tmp_path):
+    x = tg.Tensor([1.0, -2.0, 3.0], requires_grad=True, name="x")
+    h = x * 2
+    h[0] = 0.0
+    h.relu_()
+    loss = h.sum()
+    loss.backward()
+    source = tg.make_graph(loss).source if hasattr(tg, "make_graph") else tg.draw_graph(
+        loss).source
+    for op in ("setitem", "relu", "mul"):
+        assert op in source

@@ -1,0 +1,129 @@
+"""In-place changes the graph records, as PyTorch's: `h[mask] = 0`, `h.relu_()`, `out +=
+identity` on a tensor made by an op, or a value that needs a gradient written into a
+constant (`out[i] = f(x[i])`, `buffer.copy_(w)`).
+
+The graph links tensors, not versions of them, so a change in place makes a new version
+of the tensor itself. `rebase(t, what, change)` moves t's old version into a new tensor
+(`before`: t's node, and a copy of t's values) and applies `change(before)`, the op out of
+place (`before.add(y)`, `before.relu()`, the op setitem), recorded as any op; t then takes
+that op's node and its values, written into t's own array so that its views and
+`detach()`s see them, as PyTorch's do.
+
+A node that used t before the change still names t among its inputs. `redirect` points
+each such node at the version it used: the engine's sort calls it (`engine.redirect`,
+set here at the first such change) before any pass or drawing walks the graph. The write
+clock of versions.py orders them: `before` is stamped with the change's time, so a node
+that used t earlier and saved values for backward refuses, as any in-place change makes
+it refuse, and the op that made the change (recorded after the stamp) does not.
+
+Refused, in one line: a change of a view of another tensor in the graph (`h.T.relu_()`:
+the tensor it views would change outside the graph), and, when the pass starts, a graph
+that holds a view taken of a tensor before it was changed (its values changed too).
+"""
+from __future__ import annotations
+
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from . import engine
+from .engine import is_grad_enabled
+from .errors import ShapeError
+from .tensor import Tensor
+from .tracked import count_write, read_only_error
+
+__all__ = ["recorded", "rebase", "redirect"]
+
+# id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
+# lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
+_versions: dict[int, list] = {}
+
+
+def recorded(t: Tensor, *operands: Any) -> bool:
+    """Whether an in-place change of t with these operands is one the graph must follow:
+    gradients are on, and t was made by an op or an operand needs a gradient."""
+    return is_grad_enabled() and (t._ctx is not None or any(
+        isinstance(x, Tensor) and x._requires_grad for x in operands))
+
+
+def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
+           *operands: Any) -> Tensor:
+    """t changed in place to `change(before, *operands)`, recorded (`before`: t's old
+    version, which stands for t among the operands too: `h *= h`); returns t. `instead`
+    says what to write for a new tensor, in the errors."""
+    node = t._ctx
+    if node is not None and t._version is not None and any(
+            parent._version is t._version for parent in node.parents):
+        raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
+                           f"'{node.name}' made it from that tensor's values), which an "
+                           f"in-place change would change too, outside the graph; write "
+                           f"{instead} (a new tensor), or change a copy (t = t.clone())")
+    if t._requires_grad and node is None:
+        t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
+    if t._data.dtype.kind not in "fc":
+        raise TypeError(f"{what}: a value that needs a gradient cannot be written into a "
+                        f"tensor of dtype {t.dtype} (gradients are of floats); convert it "
+                        f"first (t = t.to(tg.float64)), or write value.detach()")
+    if not t._data.flags.writeable:
+        raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
+                              "t = t.clone() (values of its own), then write")
+    before = Tensor.from_op(t._data.copy(), node)
+    before._requires_grad, before.name = t._requires_grad, t.name
+    for slot in ("_made_by", "_made_in"):  # (a constant's: the diagrams name its origin)
+        if hasattr(t, slot):
+            setattr(before, slot, getattr(t, slot))
+    before._version = [0]
+    count_write(before._version)  # the change's time: nodes that used t had recorded earlier
+    result = change(before, *[before if x is t else x for x in operands])
+    if result.shape != t.shape:
+        raise ShapeError(f"{what}: the result has shape {result.shape}, but in place the "
+                         f"tensor keeps its shape {t.shape}; write {instead} for a new tensor")
+    if result.dtype != t.dtype:
+        if not np.can_cast(result.dtype, t.dtype, "same_kind"):
+            raise TypeError(f"{what}: the result has dtype {result.dtype}, which a tensor of "
+                            f"dtype {t.dtype} cannot hold in place; write {instead} for a new "
+                            f"tensor")
+        result = result.to(t.dtype)
+    np.copyto(t._data, result._data)
+    t._ctx, t._requires_grad = result._ctx, result._requires_grad
+    t._mark_changed()  # (a node that saved t's values, its output, refuses now)
+    if id(t) not in _versions:
+        _versions[id(t)] = []
+        weakref.finalize(t, _versions.pop, id(t), None)
+    _versions[id(t)].append((before._version[0], before))
+    engine.redirect = redirect
+    return t
+
+
+def redirect(outputs: tuple) -> None:
+    """Point every node of the graph behind `outputs` that used a tensor before it was
+    changed in place at the version it used; refuse a view taken before such a change."""
+    if not _versions:
+        return
+    stack, seen = list(outputs), set()
+    while stack:
+        tensor = stack.pop()
+        node = tensor._ctx
+        if node is None or tensor in seen:
+            continue
+        seen.add(tensor)
+        parents, changed = list(node.parents), False
+        for i, parent in enumerate(parents):
+            for time, before in _versions.get(id(parent), ()):
+                if time > node.recorded_at:  # (the first change after the node used it)
+                    if tensor._version is not None and tensor._version is parent._version:
+                        raise RuntimeError(
+                            f"backward(): op '{node.name}' made a view of a tensor "
+                            f"{_named(parent)}that was changed in place afterwards, so "
+                            f"the view's values changed outside the graph; take the view "
+                            f"after the change, or of a copy (t.clone())")
+                    parents[i], changed = before, True
+                    break
+        if changed:
+            node.parents = tuple(parents)
+        stack.extend(parents)
+
+
+def _named(t: Tensor) -> str:
+    return f"'{t.name}' (shape {t.shape}) " if t.name else f"of shape {t.shape} "
