@@ -54,6 +54,7 @@ from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
 from .func_more import vmap  # noqa: E402  (torch.vmap, at the top level too)
+from .autograd_graph import is_inference  # noqa: E402  (torch.is_inference)
 
 __version__ = "0.1.0"
 
@@ -76,6 +77,7 @@ __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backe
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 __all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
+__all__ += ["is_inference"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
 # what functional.py itself calls)

@@ -2,8 +2,9 @@
 `backward` (`inputs=`: only those tensors' `.grad` accumulate), `Function` (the base of
 your own ops, `tg.Function`), anomaly mode (`detect_anomaly`, `set_detect_anomaly`,
 `is_anomaly_enabled`, from `anomaly.py`), `functional` (`jacobian`, `vjp`, `jvp`, from
-`autograd_functional.py`) and `function` (`once_differentiable`, from
-`autograd_function.py`).
+`autograd_functional.py`), `function` (`once_differentiable`, from
+`autograd_function.py`) and `graph` (`saved_tensors_hooks`, `save_on_cpu`,
+`disable_saved_tensors_hooks`, from `autograd_graph.py`).
 
 `tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass, as far as those
 gradients need (`hooks.gradients_to`), and hands back the gradients of `loss` with
@@ -22,17 +23,19 @@ import numpy as np
 
 from . import autograd_function as function
 from . import autograd_functional as functional
+from . import autograd_graph as graph
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import Function
 from .hooks import accumulate_grads, backward_inputs, gradients_to, tensor_list
 from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "functional", "function"]
+           "is_anomaly_enabled", "functional", "function", "graph"]
 # `from tinygrad_gd.autograd.functional import jacobian`, as PyTorch's, though this is a
 # module, not a package (as `os.path` is made importable); `.function` likewise
 sys.modules[f"{__name__}.functional"] = functional
 sys.modules[f"{__name__}.function"] = function
+sys.modules[f"{__name__}.graph"] = graph
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],

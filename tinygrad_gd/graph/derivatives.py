@@ -269,7 +269,8 @@ def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
     assert ctx is not None, "only ops have local derivatives"
     scalar = tensor.size == 1
     elementwise = type(ctx).elementwise and not _misdeclared(tensor)
-    if ctx.saved_tensors is None or not (scalar or elementwise):
+    if ctx.saved_tensors is None or not (scalar or elementwise) or getattr(
+            ctx, "saved_specs", None) is not None:  # (packed by saved_tensors_hooks: not arrays)
         return {}
     try:
         with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture, not warned
