@@ -142,7 +142,7 @@ def test_error_batch_size_below_one(bad):
         DataLoader(np.zeros(5), batch_size=bad)
 
 
-@pytest.mark.parametrize("bad", [2.0, "8", True, None])
+@pytest.mark.parametrize("bad", [2.0, "8", True])
 def test_error_batch_size_not_an_int(bad):
     with pytest.raises(TypeError, match=r"DataLoader: batch_size must be an int"):
         DataLoader(np.zeros(5), batch_size=bad)
@@ -166,7 +166,7 @@ def test_a_tensor_dataset_batches_as_its_arrays_do():
     assert len(dataset) == 10
     row, label = dataset[3]
     assert np.asarray(row).tolist() == [6.0, 7.0] and int(np.asarray(label)) == 3
-    ours = _epoch(DataLoader(dataset, batch_size=4, shuffle=True, seed=5))
+    ours = _epoch(tuple(b) for b in DataLoader(dataset, batch_size=4, shuffle=True, seed=5))
     plain = _epoch(DataLoader(x, y, batch_size=4, shuffle=True, seed=5))
     assert all((a == b).all() for pair in zip(ours, plain) for a, b in zip(*pair))
     x[0, 0] = 100.0  # a copy: the dataset keeps the values it was given

@@ -97,7 +97,7 @@ def test_unbatched_samples_are_converted_as_pytorchs_default_convert():
     assert label == 0 and isinstance(label, int)  # a Python number stays one
 
 
-def test_default_convert_is_pytorchs_but_for_tuples():
+def test_default_convert_is_pytorchs():
     torch = pytest.importorskip("torch")
     from torch.utils.data import default_convert as theirs_convert
     sample = {"x": np.arange(3.0), "n": np.int64(4), "words": np.array(["a", "b"]),
@@ -110,7 +110,7 @@ def test_default_convert_is_pytorchs_but_for_tuples():
     assert ours["x"].dtype == np.float64 and str(theirs["x"].dtype) == "torch.float64"
     assert isinstance(ours["words"], np.ndarray) and isinstance(theirs["words"], np.ndarray)
     assert ours["pair"][0].dtype == np.float32 and ours["pair"][1] == theirs["pair"][1] == 7
-    assert isinstance(tg.data.default_convert((np.ones(1), 2)), tuple)  # PyTorch's: a list
+    assert isinstance(tg.data.default_convert((np.ones(1), 2)), list)  # as PyTorch's
 
 
 def test_collate_fn_gets_the_list_of_a_batch_or_each_sample_unbatched():

@@ -4,18 +4,21 @@
 
 `DataLoader(x, y, batch_size=32, shuffle=True, seed=0)` is an iterable in the manner of
 PyTorch's: each `for` loop over it is one epoch, yielding `(x_batch, y_batch)` tuples of
-`Tensor`s cut from the same rows of every array (a single array yields bare batches).
+`Tensor`s cut from the same rows of every array (a single array or Tensor yields bare
+batches, as PyTorch's DataLoader over a tensor).
 With `shuffle=True` each epoch draws a fresh permutation from one
 `numpy.random.default_rng(seed)`, so a fixed seed replays the same sequence of epochs
 (without a seed, from `tg.manual_seed`'s generator as each epoch starts).
 
 PyTorch's spelling works too: `DataLoader(TensorDataset(x, y), batch_size=32)` batches
-the dataset's arrays the same way (a TensorDataset of one array yields 1-tuples, as
-PyTorch's: `for (xb,) in loader`), and a dataset of your own (a `Dataset` subclass, or
-any object with `__len__` and `__getitem__`) is read sample by sample and its samples
-stacked into batches by `default_collate` (tinygrad_gd.collate), or by your `collate_fn`.
-So is a plain list of samples that are no array's rows (`[(3, "stock market"), ...]`,
-strings, dicts, lists of different lengths), as PyTorch reads any list.
+the dataset's arrays the same way into lists, as PyTorch's (`[x_batch, y_batch]`; of one
+array `[x_batch]`: `for (xb,) in loader`), and a dataset of your own (a `Dataset`
+subclass, or any object with `__len__` and `__getitem__`) is read sample by sample and
+its samples made batches by `default_collate` (tinygrad_gd.collate), or by your
+`collate_fn`. So is a list or tuple given alone, as PyTorch reads one: its items are the
+samples (`[[1, 2], [3, 4]]` yields `[tensor([1, 3]), tensor([2, 4])]`, position by
+position, as torch's default_collate). `batch_size=None` yields the samples one at a time,
+each through `default_convert` (NumPy arrays made Tensors, no batch axis).
 An `IterableDataset` is read as a stream instead, its samples batched in the order its
 iterator yields them. Options go by keyword: `DataLoader(dataset, batch_size=32)`;
 PyTorch's `sampler=` and `batch_sampler=` choose the indices (tinygrad_gd.samplers).
@@ -50,14 +53,14 @@ class DataLoader:
     Args:
         *arrays: arrays (ndarrays, nested lists or Tensors) with the same number of
             samples along axis 0, e.g. features and targets; or one dataset (then alone),
-            or one list of samples that are no array's rows, such as (label, text) pairs
-            (read as a dataset: `loader.dataset` is the list).
+            or one list (or tuple) alone, read as PyTorch reads it: a dataset whose items
+            are the samples (`loader.dataset` is the list).
             Every other argument goes by keyword (PyTorch's `DataLoader(ds, 32)` is
             refused: write `batch_size=32`).
         batch_size: samples per batch (an int >= 1). The last batch of an epoch may be
-            smaller unless `drop_last` is set. With an IterableDataset, None yields the
-            samples one by one, unbatched (each given to `collate_fn`, by default
-            NumPy arrays made Tensors), as PyTorch's.
+            smaller unless `drop_last` is set. None yields the samples one by one,
+            unbatched (each given to `collate_fn`, by default `default_convert`: NumPy
+            arrays made Tensors), in the sampler's order, as PyTorch's.
         shuffle: visit the samples in a new random order each epoch.
         seed: seed of the loader's `numpy.random.default_rng`; two loaders built with the
             same seed yield the same sequence of epochs. Without it, each epoch's order
@@ -75,7 +78,7 @@ class DataLoader:
             `drop_last`.
         collate_fn: a function given the list of a batch's samples (`dataset[i]` each)
             that returns the batch; default: `default_collate`'s stacking.
-            With an IterableDataset and batch_size=None, given each sample instead.
+            With batch_size=None, given each sample instead.
         num_workers: PyTorch's, accepted at its default 0 only: this loader is
             single-process, each batch is cut in the loop that reads it.
         pin_memory: PyTorch's, accepted at its default False only (CPU-only).
@@ -89,13 +92,14 @@ class DataLoader:
     `loader.dataset` is the dataset given (PyTorch's attribute), or, when arrays were
     given, a `TensorDataset` over them (sharing their memory); `loader.sampler`,
     `loader.batch_sampler` and `loader.collate_fn` are PyTorch's attributes too (the
-    defaults made when none was given; `batch_size` is None with a `batch_sampler`).
+    defaults made when none was given; `batch_size` is None with a `batch_sampler`, and
+    `batch_sampler` None with batch_size=None, as PyTorch's).
 
     Iterating yields one epoch: a `Tensor` per batch when one array was given, otherwise a
     tuple with one `Tensor` per array, all cut from the same sample indices. A dataset
-    yields its samples stacked field by field: a tuple per batch from a `TensorDataset`,
-    even of one array (as PyTorch's, so `for (xb,) in loader` works; PyTorch's is a
-    list); strings are gathered into a list (PyTorch's default collate).
+    yields its samples collated as PyTorch's `default_collate` does: a list per batch from
+    a `TensorDataset`, even of one array (so `for (xb,) in loader` works); strings kept as
+    they come, lists and tuples position by position into lists.
     `len(loader)` is the number of batches per epoch.
 
     An `IterableDataset` is read as PyTorch reads one: each epoch calls `iter(dataset)`
@@ -130,27 +134,28 @@ class DataLoader:
                               prefetch_factor=prefetch_factor,
                               persistent_workers=persistent_workers)
         self._by_sample = None  # a dataset read sample by sample (PyTorch's map-style)
-        given = arrays[0] if len(arrays) == 1 and _is_dataset(arrays[0]) else None
-        if len(arrays) == 1 and given is None and isinstance(arrays[0], (list, tuple)) \
-                and arrays[0]:  # a list: of array rows, or of samples (converted once)
-            rows = _rows(arrays[0])
-            given, arrays = (arrays[0], arrays) if rows is None else (None, (rows,))
+        # (a list alone is a dataset of samples, as PyTorch's: rows of lists are transposed)
+        given = arrays[0] if len(arrays) == 1 and (
+            _is_dataset(arrays[0]) or isinstance(arrays[0], (list, tuple))) else None
         self._stream = given if isinstance(given, IterableDataset) else None
         if self._stream is not None:
             self._read_stream(batch_size, shuffle, seed, drop_last, generator, sampler,
                               batch_sampler, collate_fn)
             return
-        if isinstance(given, TensorDataset):
-            arrays = given.arrays  # its arrays, batched as arrays are
+        if isinstance(given, TensorDataset) and \
+                type(given).__getitem__ is TensorDataset.__getitem__:
+            arrays = given.arrays  # its arrays, batched as arrays are (each batch a list)
         elif given is not None:
             if not hasattr(given, "__len__"):
                 raise TypeError(f"DataLoader: the dataset ({type(given).__name__}) defines no "
                                 f"__len__, the number of its samples; define __len__")
             self._by_sample = given
             arrays = (np.arange(len(given)),)  # the sample indices stand in
-        _check_batch_size(batch_size)
+        if batch_size is not None:
+            _check_batch_size(batch_size)
         _check_flag("shuffle", shuffle)
         _check_flag("drop_last", drop_last)
+        _check_unbatched(batch_size, drop_last)
         _check_samplers(sampler, batch_sampler, collate_fn, batch_size, bool(shuffle),
                         bool(drop_last))
         if (sampler is not None or batch_sampler is not None) and seed is not None:
@@ -160,12 +165,14 @@ class DataLoader:
 
         self.arrays: tuple[np.ndarray, ...] = _sample_arrays(arrays, "DataLoader")
         self.dataset: Any = given if given is not None else TensorDataset._sharing(self.arrays)
-        self.batch_size: int | None = int(batch_size)
+        self.batch_size: int | None = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.drop_last = bool(drop_last)
-        self.collate_fn = collate_fn if collate_fn is not None else default_collate
+        self.collate_fn = collate_fn if collate_fn is not None \
+            else default_collate if batch_size is not None else default_convert
         self._collate_given = collate_fn is not None
+        self._listed = isinstance(given, TensorDataset)  # (its batches lists, as PyTorch's)
         self._num_samples = len(self.arrays[0])
         # Only arrays given bare yield bare batches; a dataset (a TensorDataset of one
         # array too) yields a sequence per batch, as PyTorch's: `for (xb,) in loader`.
@@ -181,9 +188,9 @@ class DataLoader:
         if sampler is None:  # (an empty dataset shuffles to nothing: no RandomSampler)
             sampler = (RandomSampler(self.dataset, generator=self._rng)
                        if self.shuffle and self._num_samples else SequentialSampler(self.dataset))
-        if batch_sampler is None:
+        if batch_sampler is None and self.batch_size is not None:
             batch_sampler = BatchSampler(sampler, self.batch_size, self.drop_last)
-        else:
+        elif batch_sampler is not None:
             self.batch_size = None  # (PyTorch's: the batch sampler decides)
         self.sampler, self.batch_sampler = sampler, batch_sampler
         self._own_batches = batch_sampler if own else None
@@ -204,9 +211,7 @@ class DataLoader:
         if batch_size is not None:
             _check_batch_size(batch_size)
         _check_flag("drop_last", drop_last)
-        if batch_size is None and drop_last:
-            raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
-                             "mutually exclusive with drop_last")
+        _check_unbatched(batch_size, drop_last)
         if seed is not None:  # (PyTorch's generator= is accepted, unused, as beside a sampler)
             raise ValueError("DataLoader: seed= is for shuffle=True, but an IterableDataset's "
                              "iterator sets the order; seed the dataset's own shuffling")
@@ -236,15 +241,18 @@ class DataLoader:
         if self._stream is not None:
             n, size = self._stream_length(), self.batch_size
             return n if size is None else n // size if self.drop_last else -(-n // size)
-        if not hasattr(self.batch_sampler, "__len__"):
+        batches = self.sampler if self.batch_sampler is None else self.batch_sampler
+        if not hasattr(batches, "__len__"):
             raise TypeError(f"DataLoader: its batch_sampler or sampler "
-                            f"({type(self.batch_sampler).__name__}) has no length, so the "
+                            f"({type(batches).__name__}) has no length, so the "
                             f"number of batches is unknown until an epoch ends")
-        return len(self.batch_sampler)
+        return len(batches)
 
     def __iter__(self) -> Iterator[Any]:
         if self._stream is not None:  # (its iterator made now, as PyTorch's)
             return self._stream_batches(iter(self._stream))
+        if self.batch_sampler is None:  # batch_size=None: each sample alone, converted
+            return (self.collate_fn(self._sample(index)) for index in self.sampler)
         # The epoch's order is fixed (drawn, if random) now, not at the first next(); the
         # loader's own samplers give one index array, sliced per batch, its indices unchecked.
         if self._own_batches is not None and self.batch_sampler is self._own_batches:
@@ -257,9 +265,7 @@ class DataLoader:
                 raise TypeError(f"DataLoader: each batch of the batch_sampler must be a list of "
                                 f"indices, got {repr(indices)[:40]}; e.g. batch_sampler=[[0, 1]]")
             if self._by_sample is not None or self._collate_given:
-                samples = [self._sample(i) for i in indices]
-                yield (self.collate_fn(samples) if self._collate_given
-                       else _collate(samples, "DataLoader"))
+                yield self._collated([self._sample(i) for i in indices])
                 continue
             positions, n = np.asarray(indices), self._num_samples
             if not checked and positions.size and positions.dtype.kind not in "iu":
@@ -271,7 +277,7 @@ class DataLoader:
                                  f"for {n} samples; indices must lie in 0 to {n - 1}")
             # (fancy indexing copies: a batch never aliases the caller's arrays)
             batch = tuple(_to_tensor(array[positions.astype(np.intp)]) for array in self.arrays)
-            yield batch[0] if self._bare else batch
+            yield batch[0] if self._bare else list(batch) if self._listed else batch
 
     def _stream_batches(self, samples: Iterator[Any]) -> Iterator[Any]:
         """An IterableDataset's samples, batch_size at a time, in the iterator's order."""
@@ -283,10 +289,14 @@ class DataLoader:
             batch = list(itertools.islice(samples, self.batch_size))
             if not batch or self.drop_last and len(batch) < self.batch_size:
                 return
-            yield (self.collate_fn(batch) if self._collate_given
-                   else _collate(batch, "DataLoader"))
+            yield self._collated(batch)
             if len(batch) < self.batch_size:  # the stream ended (not asked again, as PyTorch)
                 return
+
+    def _collated(self, samples: list) -> Any:
+        """A batch's samples through collate_fn (default_collate's errors naming DataLoader)."""
+        return self.collate_fn(samples) if self._collate_given \
+            else _collate(samples, "DataLoader")
 
     def _sample(self, index: Any) -> Any:
         """Sample `index` of the dataset: `dataset[index]`, or a bare array's row."""
@@ -305,16 +315,10 @@ class DataLoader:
                 f"seed={self.seed}, drop_last={self.drop_last})")
 
 
-def _rows(items: list | tuple) -> np.ndarray | None:
-    """A list's (or tuple's) values as an array when they are numbers or equal-length
-    numeric rows (its batches cut as rows); None when it is one of samples that are no
-    array's rows ((label, text) pairs, strings, dicts, lists of different lengths), which
-    PyTorch's DataLoader reads sample by sample."""
-    try:
-        rows = np.asarray(items)
-    except ValueError:  # ragged: rows of different lengths
-        return None
-    return rows if rows.dtype.kind in "biufc" else None
+def _check_unbatched(batch_size: Any, drop_last: Any) -> None:
+    if batch_size is None and drop_last:
+        raise ValueError("DataLoader: batch_size=None option disables auto-batching and is "
+                         "mutually exclusive with drop_last")
 
 
 def _check_samplers(sampler: Any, batch_sampler: Any, collate_fn: Any, batch_size: int,
