@@ -99,12 +99,26 @@ class _Graph:
         return self.output is not None and bool(np.isfinite(self.tensors[self.output]._data).all())
 
 
+def _passes_through(tensor: Tensor) -> bool:
+    """Whether an op that passes its input on unchanged made `tensor` (a module's backward
+    hooks' nodes, `stands_for`): the diagrams draw the input in its place."""
+    return tensor._ctx is not None and hasattr(tensor._ctx, "stands_for")
+
+
+def _drawn(tensor: Tensor) -> Tensor:
+    """The tensor drawn for `tensor`: itself, or what a pass-through op's output stands for."""
+    while _passes_through(tensor) and tensor._ctx.stands_for(tensor) is not None:
+        tensor = tensor._ctx.stands_for(tensor)
+    return tensor
+
+
 def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
     """Every tensor that made the roots, inputs first: the engine's own order, reversed."""
-    tensors: list[Tensor] = engine.toposort(*roots, every=True)[::-1]
+    tensors: list[Tensor] = [t for t in engine.toposort(*roots, every=True)[::-1]
+                             if any(t is r for r in roots) or not _passes_through(t)]
     position = {id(tensor): i for i, tensor in enumerate(tensors)}
     parents: list[tuple[int, ...]] = [
-        tuple(position[id(p)] for p in t._ctx.parents) if t._ctx is not None else ()
+        tuple(position[id(_drawn(p))] for p in t._ctx.parents) if t._ctx is not None else ()
         for t in tensors]
     consumers: list[list[int]] = [[] for _ in tensors]
     for i, inputs in enumerate(parents):
@@ -183,7 +197,9 @@ def _gradients(graph: _Graph) -> _Gradients:
         with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture
             for tensor, grad, input_grads in engine.backward(
                     run_on[graph.output], np.ones_like(root._data), retain_graph=True):
-                i = position[id(tensor)]
+                i = position.get(id(tensor))
+                if i is None:
+                    continue  # (a pass-through op's output: not drawn)
                 grads[i] = grad
                 order.append(i)
                 for slot, (p, g) in enumerate(zip(graph.parents[i], input_grads)):

@@ -5,7 +5,10 @@
                    state_dict/load_state_dict, register_buffer/register_parameter/
                    add_module, forward hooks, __call__ -> forward)
     module_hooks.py  the forward hooks as PyTorch keeps them ({id: hook}) and runs them,
-                   and Module's repr (extra_repr and children as PyTorch prints them)
+                   Module's repr (extra_repr and children as PyTorch prints them), and
+                   ModuleHooks, Module's base: backward and state-dict hooks' registration
+    module_backward_hooks.py  the full backward hooks and backward pre-hooks (nodes on
+                   each side of a call whose backward calls them)
     module_state.py  what state_dict (prefix=, destination=, keep_vars=) and
                    load_state_dict (strict=, assign=) do; IncompatibleKeys, StateDictError
     registration.py  the rules for names and for what may be assigned to a parameter's

@@ -8,7 +8,8 @@ registration call and no `super().__init__()` are needed (PyTorch's `register_bu
 dotted paths, as in PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in
 PyTorch's order: a module's own parameters first, then each sub-module's, in attribute
 order. Saving and loading them (`state_dict`, `load_state_dict`) is module_state.py's work;
-keeping and running the forward hooks, and the repr, module_hooks.py's.
+keeping and running the hooks (ModuleHooks, a base: backward and state-dict hooks), and the
+repr, module_hooks.py's.
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from ..hooks import RemovableHandle
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
 from ..values import is_device
-from .module_hooks import add_forward_hook, forward_with_hooks, module_repr
-from .module_state import (IncompatibleKeys, StateDictError, fill_state_dict, load_state,
+from .module_hooks import (CALL_HOOKS, ModuleHooks, add_forward_hook, forward_with_hooks,
+                           module_repr)
+from .module_state import (IncompatibleKeys, StateDictError, load_state, save_state,
                            state_dict_arguments)
 from .registration import check_assignment, check_constructor_arguments, check_name
 
@@ -134,7 +136,7 @@ def _is_meta(device: Any) -> bool:
     return is_device(device) and str(device).split(":")[0] == "meta"
 
 
-class Module:
+class Module(ModuleHooks):
     """Base class of layers and models: subclass it and define `forward`.
 
     Calling the module (`model(x)`) runs `forward` inside `tensor.scope(self)`, so the
@@ -162,7 +164,7 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with scope(self):
             own = self.__dict__
-            if "_forward_pre_hooks" not in own and "_forward_hooks" not in own:
+            if own.keys().isdisjoint(CALL_HOOKS):  # (no hook: the short way)
                 return self.forward(*args, **kwargs)
             return forward_with_hooks(self, args, kwargs)
 
@@ -180,13 +182,14 @@ class Module:
         return add_forward_hook(self, "_forward_pre_hooks", hook, prepend, with_kwargs)
 
     def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False) -> RemovableHandle:
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """Call `hook(module, args, output)` after each forward, as PyTorch's: what it
         returns (not None) replaces the output. With with_kwargs=True it is
-        `hook(module, args, kwargs, output)`. Returns a handle whose `remove()` takes it
-        away (to record activations: `layer.register_forward_hook(lambda m, a, o:
-        seen.append(o))`)."""
-        return add_forward_hook(self, "_forward_hooks", hook, prepend, with_kwargs)
+        `hook(module, args, kwargs, output)`; with always_call=True it runs even when
+        forward raises (output None). Returns a handle whose `remove()` takes it away (to
+        record activations: `layer.register_forward_hook(lambda m, a, o: seen.append(o))`)."""
+        return add_forward_hook(self, "_forward_hooks", hook, prepend, with_kwargs, always_call)
 
     def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
         """PyTorch's `register_buffer`: `self.name` becomes a Buffer holding `tensor`'s
@@ -442,7 +445,7 @@ class Module:
         """
         destination, prefix, keep_vars = state_dict_arguments(args, destination, prefix,
                                                               keep_vars)
-        return fill_state_dict(self._named_state(prefix), destination, keep_vars)
+        return save_state(self, prefix, destination, keep_vars)
 
     def _named_state(self, prefix: str = "", ancestors: frozenset[int] = frozenset()
                      ) -> list[tuple[str, Tensor, "Module", str]]:

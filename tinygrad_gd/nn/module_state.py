@@ -21,7 +21,7 @@ from ..grad_mode import check_flag
 from ..tensor import Tensor
 
 __all__ = ["IncompatibleKeys", "StateDictError", "state_dict_arguments", "fill_state_dict",
-           "load_state"]
+           "save_state", "load_state"]
 
 _POSITIONAL = ("destination", "prefix", "keep_vars")
 
@@ -89,6 +89,97 @@ def fill_state_dict(named: list[tuple], destination: MutableMapping | None,
     return target
 
 
+def _hooked(module: Any, *kinds: str) -> bool:
+    """Whether `module` or a sub-module has a hook in one of the `kinds` dicts."""
+    return any(vars(m).get(kind) for m in module.modules() for kind in kinds)
+
+
+def _walk(module: Any, prefix: str, ancestors: frozenset[int] = frozenset()) -> Any:
+    """(module, its prefix, the prefixes of its sub-modules entered) for `module` and then
+    each sub-module (`_named_state`'s order and rule: none holding it is entered again),
+    and (module, None, None) once its sub-modules are done."""
+    inside = ancestors | {id(module)}
+    children = [(f"{prefix}{name}.", child) for name, child in module.named_children()
+                if id(child) not in inside]
+    yield module, prefix, [child_prefix for child_prefix, _ in children]
+    for child_prefix, child in children:
+        yield from _walk(child, child_prefix, inside)
+    yield module, None, None
+
+
+def _own_entries(module: Any, prefix: str) -> list[tuple]:
+    """The entries of `module._named_state(prefix)` that are its own (not a sub-module's)."""
+    return [entry for entry in module._named_state(prefix)
+            if entry[2] is module and entry[0] == prefix + entry[3]]
+
+
+def save_state(module: Any, prefix: str, destination: MutableMapping | None,
+               keep_vars: bool) -> MutableMapping:
+    """`module.state_dict(prefix=, destination=, keep_vars=)`, with PyTorch's state-dict
+    hooks: each module's pre-hooks `hook(module, prefix, keep_vars)` before its own
+    entries are saved, its post-hooks `hook(module, state_dict, prefix, local_metadata)`
+    after its sub-modules'."""
+    if not _hooked(module, "_state_dict_pre_hooks", "_state_dict_hooks"):
+        return fill_state_dict(module._named_state(prefix), destination, keep_vars)
+    target: MutableMapping = {} if destination is None else destination
+    entered: list[str] = []
+    for owner, owner_prefix, _ in _walk(module, prefix):
+        if owner_prefix is not None:
+            entered.append(owner_prefix)
+            for hook in list(vars(owner).get("_state_dict_pre_hooks", {}).values()):
+                hook(owner, owner_prefix, keep_vars)
+            fill_state_dict(_own_entries(owner, owner_prefix), target, keep_vars)
+            continue
+        owner_prefix = entered.pop()
+        for hook in list(vars(owner).get("_state_dict_hooks", {}).values()):
+            if hook(owner, target, owner_prefix, {"version": getattr(owner, "_version", 1)}) \
+                    is not None:
+                raise RuntimeError(f"state_dict: a state_dict post-hook of "
+                                   f"{type(owner).__name__} returned a value; it must return "
+                                   f"None (change the state_dict it is given in place)")
+    return target
+
+
+def _load_pre_hooks(module: Any, state: Any, assign: bool, missing: list, unexpected: list,
+                    errors: list) -> dict:
+    """PyTorch's load_state_dict pre-hooks run on a copy of `state`, module by module: each
+    gets the names under its prefix (as its parent's hooks left them) and may change
+    them. Returns the state then loaded: each module's own names and, from the module
+    above them, those of no sub-module, as its hooks left them."""
+    metadata = getattr(state, "_metadata", None)
+    loaded: dict = {}
+    states = [{name: state[name] for name in state.keys()}]
+    for owner, prefix, children in _walk(module, ""):
+        if prefix is None:
+            states.pop()
+            continue
+        local = states[-1]
+        if prefix:  # (a sub-module's: the names under its prefix in its parent's)
+            local = {name: value for name, value in local.items() if name.startswith(prefix)}
+        states.append(local)
+        meta = dict(metadata.get(prefix[:-1], {})) if metadata is not None else {}
+        if assign:
+            meta["assign_to_params_buffers"] = True
+        for hook in list(vars(owner).get("_load_state_dict_pre_hooks", {}).values()):
+            hook(owner, local, prefix, meta, True, missing, unexpected, errors)
+        own = {name for name, *_ in _own_entries(owner, prefix)}
+        loaded.update((name, value) for name, value in local.items() if name in own or not any(
+            name.startswith(child) for child in children))
+    return loaded
+
+
+def _load_post_hooks(module: Any, keys: IncompatibleKeys) -> None:
+    """PyTorch's load_state_dict post-hooks, each module's after its sub-modules'."""
+    for owner, prefix, _ in _walk(module, ""):
+        if prefix is not None:
+            continue  # (entering it: its hooks run once its sub-modules' have)
+        for hook in list(vars(owner).get("_load_state_dict_post_hooks", {}).values()):
+            if hook(owner, keys) is not None:
+                raise RuntimeError(f"load_state_dict: a load_state_dict post-hook of "
+                                   f"{type(owner).__name__} returned a value; it must return "
+                                   f"None (change incompatible_keys' lists in place)")
+
+
 def load_state(module: Any, state: Any, strict: Any, assign: Any,
                kinds: tuple[type, type]) -> IncompatibleKeys:
     """`module.load_state_dict(state, strict, assign)`; `kinds`: (Parameter, Buffer), the
@@ -100,6 +191,10 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
                         f"{type(state).__name__}")
     strict = check_flag("load_state_dict", "strict", strict)
     assign = check_flag("load_state_dict", "assign", assign)
+    added: tuple[list, list, list] = ([], [], [])  # pre-hooks': missing, unexpected, errors
+    if _hooked(module, "_load_state_dict_pre_hooks"):
+        state = _load_pre_hooks(module, state, assign, *added)
+    post = _hooked(module, "_load_state_dict_post_hooks")
     slots = module._named_state()
     own = {name: tensor for name, tensor, *_ in slots}
     names = list(state.keys())
@@ -108,8 +203,10 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
     loaded = {id(own[n]) for n in names if n in own}
     missing = [n for n in own if n not in state and id(own[n]) not in loaded]
     unexpected = [n for n in names if n not in own]
+    missing += [n for n in added[0] if n not in missing]
+    unexpected += [n for n in added[1] if n not in unexpected]
     values: dict[str, np.ndarray] = {}
-    problems: list[str] = []
+    problems: list[str] = [f"  {message}" for message in added[2]]
     for name in names:
         if name not in own:
             continue
@@ -120,23 +217,35 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
             problems.append(problem)
         else:
             values[name] = value
-    if strict:
-        problems += [f"  {n}: in the model, missing from the state" for n in missing]
-        problems += [f"  {n}: in the state, not a parameter of the model" for n in unexpected]
-    if problems:
-        entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
-        hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
-                "ones)" if strict and (missing or unexpected) else "")
-        raise StateDictError(f"load_state_dict: {entries} of the state differ from "
-                             f"{type(module).__name__}'s parameters, so nothing was "
-                             f"loaded:\n" + "\n".join(problems) + hint)
+    if problems or strict and not post and (missing or unexpected):
+        _refuse(module, problems, strict and not post, missing, unexpected, "nothing was loaded")
     if assign:
         _assign(slots, values, kinds)
     else:
         with no_grad():
             for name, value in values.items():
                 own[name][...] = value  # in place: optimizers and views keep the same array
-    return IncompatibleKeys(missing, unexpected)
+    keys = IncompatibleKeys(missing, unexpected)
+    if post:  # (PyTorch's order: loaded, the post-hooks, then strict's check of the names)
+        _load_post_hooks(module, keys)
+        if strict and (missing or unexpected):
+            _refuse(module, [], True, missing, unexpected, "the matching entries were loaded "
+                    "and the load_state_dict post-hooks ran, as in PyTorch")
+    return keys
+
+
+def _refuse(module: Any, problems: list[str], strict: bool, missing: list, unexpected: list,
+            done: str) -> None:
+    """Raise load_state_dict's StateDictError: every entry that differs, one a line."""
+    if strict:
+        problems = problems + [f"  {n}: in the model, missing from the state" for n in missing]
+        problems += [f"  {n}: in the state, not a parameter of the model" for n in unexpected]
+    entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
+    hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
+            "ones)" if strict and (missing or unexpected) else "")
+    raise StateDictError(f"load_state_dict: {entries} of the state differ from "
+                         f"{type(module).__name__}'s parameters, so {done}:\n"
+                         + "\n".join(problems) + hint)
 
 
 def _difference(name: str, value: np.ndarray, held: Tensor, assign: bool,
