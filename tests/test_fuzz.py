@@ -435,6 +435,39 @@ def make_getitem(b: Builder) -> bool:
     return b.add("getitem", (x,), {"index": index})
 
 
+def make_setitem(b: Builder) -> bool:
+    # `out[index] = v` on a tensor of the graph: recorded as the op setitem (basic indices:
+    # an index repeated by an array is undefined in torch)
+    x = b.first(lambda v: v.ndim >= 1, min_dims=1)
+    shape = b.values[x].shape
+    index = b.draw(hnp.basic_indices(shape, allow_ellipsis=True))
+    region = np.empty(shape)[index].shape
+
+    def fits_region(v: np.ndarray) -> bool:
+        try:
+            return np.broadcast_shapes(v.shape, region) == region
+        except ValueError:
+            return False
+    candidates = [i for i, v in enumerate(b.values) if fits_region(v)]
+    value = b.pick(candidates) if candidates and b.chance(0.5) else b.leaf(
+        region[b.choose(len(region) + 1):])
+    return b.add("setitem", (x, value), {"index": index})
+
+
+def _written(x: Any, value: Any, *, index: Any) -> Any:
+    out = x * 1  # (made by an op: the write is recorded)
+    out[index] = value
+    return out
+
+
+def _torch_written(torch: Any, x: Any, value: Any, index: Any) -> Any:
+    # NumPy's basic indexing (negative steps too): index_put by flat position
+    positions = np.arange(int(np.prod(x.shape))).reshape(tuple(x.shape))[index]
+    flat = torch.as_tensor(positions.reshape(-1).copy(), dtype=torch.long)
+    written = value.broadcast_to(positions.shape).reshape(-1)
+    return x.reshape(-1).index_put((flat,), written).reshape(x.shape)
+
+
 def make_join(op: str):
     def make(b: Builder) -> bool:
         x = b.first(lambda v: v.ndim >= 1 if op == "concatenate" else v.ndim <= 3,
@@ -1048,6 +1081,8 @@ OPS: dict[str, OpSpec] = {
                            _method("broadcast_to", "shape"), make_broadcast_to),
     "getitem": OpSpec(lambda x, *, index: x[index], lambda a, p: f"{a[0]}[{p['index']!r}]",
                       make_getitem),
+    "setitem": OpSpec(_written, lambda a, p: f"{a[0]} * 1 with [{p['index']!r}] = {a[1]}",
+                      make_setitem),
     "concatenate": OpSpec(lambda *xs, axis: tg.concatenate(xs, axis=axis),
                           lambda a, p: f"tg.concatenate([{', '.join(a)}], axis={p['axis']})",
                           make_join("concatenate")),
@@ -1697,6 +1732,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "dot": lambda t, x, y: t.matmul(x, y),
     "broadcast_to": lambda t, x, *, shape: t.broadcast_to(x, shape),
     "getitem": lambda t, x, *, index: _torch_index(t, x, index),
+    "setitem": lambda t, x, v, *, index: _torch_written(t, x, v, index),
     "concatenate": lambda t, *xs, axis: t.cat(xs, dim=axis),
     "stack": lambda t, *xs, axis: t.stack(xs, dim=axis),
     "linear": lambda t, x, w, b=None: t.nn.functional.linear(x, w, b),

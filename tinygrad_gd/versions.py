@@ -68,10 +68,10 @@ class VersionCheck(Extension):
         if output_written(node):
             raise RuntimeError(
                 f"backward(): the output of op '{node.name}' was changed in place after the "
-                f"op saved it for backward (written through its .data, or its .data assigned), "
-                f"so the gradient would be computed from values the forward pass never made. "
-                f"Change a copy instead (y.data.copy(), or y.detach() * 1), or run the forward "
-                f"pass again")
+                f"op saved it for backward (by an in-place op such as mul_ or y[...] = ..., "
+                f"or through its .data), so the gradient would be computed from values the "
+                f"forward pass never made. Make a new tensor instead (y = y.mul(2)), change a "
+                f"copy (y.clone()), or run the forward pass again")
         for position in written_since(node)[:1]:
             parent = node.parents[position]
             name = f"'{parent.name}' " if parent.name else ""

@@ -229,10 +229,10 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
 
 
 class SetItem(Function, name="setitem"):
-    """`t[index] = value` where the graph follows it (t made by an op, or value needing a
-    gradient: in_place_recorded.py records the write as this op, t its output). Where an
-    index repeats, the last value written there stays (NumPy's order), and only it gets a
-    gradient: the others are overwritten.
+    """`t[index] = value` where the graph follows it (t made by an op, or a value that needs
+    a gradient): in_place_recorded.py records the write as this op, t its output. Where an
+    index repeats, the last value written there stays (NumPy's order), and only it has a
+    gradient, the others being overwritten.
 
     forward: x's values with `value` (broadcast, in x's dtype) at `index`
     gradient: x: `g` with 0 at `index` (replaced); value: `g[index]` where it stayed, else 0
