@@ -169,12 +169,59 @@ def test_linear_function_gradcheck_as_the_document():
     assert tg.gradcheck(LinearFunction.apply, inputs + (bias,))
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 1: None given to apply (an optional bias) "
-                   "is refused: every positional argument becomes an input tensor")
 def test_linear_function_bias_none_as_written():
-    x, w = tg.randn(3, 2, requires_grad=True), tg.randn(4, 2, requires_grad=True)
-    linear(x, w, None).sum().backward()
-    assert w.grad is not None
+    # FINDING 1, mended: None given to apply (an optional bias) was refused, every
+    # positional argument becoming an input; it reaches forward and backward as None
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((3, 2)), rng.standard_normal((4, 2))
+    g = rng.standard_normal((3, 4))
+    seen = {}
+
+    class Spy(LinearFunction, register=False):
+        @staticmethod
+        def backward(ctx, grad_output):
+            seen["ours"] = ctx.needs_input_grad
+            return LinearFunction.backward(ctx, grad_output)
+
+    ours = [tg.Tensor(a, requires_grad=True) for a in (x, w)]
+    theirs = [torch.tensor(a, requires_grad=True) for a in (x, w)]
+    out = Spy.apply(*ours, None)
+    out.backward(g)
+    want = _linear_torch(torch).apply(*theirs, None)
+    want.backward(torch.tensor(g))
+    _close(out, want, 1e-12, atol=1e-12)
+    for a, t in zip(ours, theirs):
+        _close(a.grad, t.grad, 1e-12, atol=1e-12)
+    assert seen["ours"] == (True, True, False)
+    assert tg.gradcheck(lambda x, w: linear(x, w, None), ours)
+
+
+def test_none_between_inputs_and_in_pytorch_2s_style():
+    class Scaled(Function, register=False):  # forward(x, maybe_scale, y): x * y (* scale)
+        @staticmethod
+        def forward(x, scale, y):
+            return x * y if scale is None else x * y * scale
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, scale, y = inputs
+            ctx.save_for_backward(x, y)
+            ctx.seen = (scale, ctx.needs_input_grad)
+
+        @staticmethod
+        def backward(ctx, g):
+            x, y = ctx.saved_tensors
+            return g * y, None, g * x
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = tg.Tensor([3.0, 4.0], requires_grad=True)
+    out = Scaled.apply(x, None, y)
+    assert out.tolist() == [3.0, 8.0] and out.grad_fn.seen == (None, (True, False, True))
+    out.sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0] and y.grad.tolist() == [1.0, 2.0]
+    assert tg.gradcheck(lambda x, y: Scaled.apply(x, None, y), [x, y])
+    with pytest.raises(TypeError, match=r"add: input 2 of 2 is None"):  # a built-in op: refused
+        tg.add(x, None)
 
 
 class MulConstant(Function):

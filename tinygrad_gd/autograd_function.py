@@ -36,10 +36,16 @@ class FunctionCtx:
     """PyTorch's ctx methods beyond `save_for_backward` (the node is its own ctx). A
     `setup_context(ctx, inputs, output)` staticmethod, PyTorch 2's style, takes the ctx
     out of forward: `forward(*inputs)` then runs first, and setup_context saves what
-    backward needs."""
+    backward needs. A user's op may be given None for an optional input (PyTorch's
+    `LinearFunction.apply(x, w, None)`): see `_apply_with_absent`."""
 
     __slots__ = ()  # (Function's own slots and __dict__ hold a node's state)
     setup_context: Any = None  # an op's own: PyTorch 2's style of forward
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.__module__.startswith(_PACKAGE) and "apply" not in cls.__dict__:
+            cls.apply = classmethod(_apply_with_absent)  # (a user's op: None allowed)
 
     @property
     def next_functions(self) -> tuple:
@@ -69,6 +75,58 @@ class FunctionCtx:
         raise RuntimeError(f"{self.name}: mark_dirty: forward gets read-only arrays (the "
                            f"caller's values) and cannot change an input in place; return a "
                            f"new array")
+
+
+_PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
+_partials: dict = {}  # (op, positions of None) -> the op on the other inputs
+
+
+def _apply_with_absent(cls: Any, *inputs: Any, **params: Any) -> Any:
+    """A user's op's apply: None given for an input (an optional one not given, as
+    PyTorch's documents pass `bias=None`) reaches forward as None, and backward's
+    gradient for it is dropped; the graph holds the other inputs only (an op of its own,
+    `partial`, which puts the Nones back around the user's forward and backward)."""
+    plain = next(k.__dict__["apply"].__func__ for k in cls.__mro__ if "apply" in k.__dict__
+                 and k.__dict__["apply"].__func__ is not _apply_with_absent)
+    if all(x is not None for x in inputs):
+        return plain(cls, *inputs, **params)
+    absent = tuple(k for k, x in enumerate(inputs) if x is None)
+    if (cls, absent) not in _partials:
+        _partials[cls, absent] = _partial(cls, absent)
+    return plain(_partials[cls, absent], *[x for x in inputs if x is not None], **params)
+
+
+def _partial(op: Any, absent: tuple) -> Any:
+    """`op` on its inputs but those at `absent`, which its forward and backward see as
+    None (needs_input_grad False there), as PyTorch's Function does."""
+    def with_nones(values: tuple, fill: Any) -> list:
+        full = list(values)
+        for k in absent:
+            full.insert(k, fill)
+        return full
+
+    def forward(*args: Any, **params: Any) -> Any:
+        if op.setup_context is not None:  # (PyTorch 2's style: forward without the ctx)
+            return op.forward(*with_nones(args, None), **params)
+        ctx, arrays = args[0], args[1:]
+        ctx.needs_input_grad = tuple(with_nones(ctx.needs_input_grad, False))
+        return op.forward(ctx, *with_nones(arrays, None), **params)
+
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
+        ctx.needs_input_grad = tuple(with_nones(ctx.needs_input_grad, False))
+        return op.setup_context(ctx, tuple(with_nones(inputs, None)), output)
+
+    def backward(ctx: Any, *grads: Any) -> Any:
+        sent = op.backward(ctx, *grads)
+        sent = sent if isinstance(sent, (tuple, list)) else (sent,)
+        if len(sent) != len(ctx.needs_input_grad):
+            return sent  # (the wrong count: said by the engine, as for any op)
+        return tuple(g for k, g in enumerate(sent) if k not in absent)
+    body = {"__module__": op.__module__, "__doc__": op.__doc__,
+            "forward": staticmethod(forward), "backward": staticmethod(backward)}
+    if op.setup_context is not None:
+        body["setup_context"] = staticmethod(setup_context)
+    return type(op.__name__, (op,), body, register=False, name=op.name)
 
 
 class AccumulateGrad:

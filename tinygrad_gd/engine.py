@@ -86,7 +86,8 @@ class Function(FunctionCtx):
     output and returns one per input (a tuple, or one array for a one-input op; None
     where an input needs none); a broadcast input's may keep the broadcast shape (the
     engine sums it back). Call an op as `Cube.apply(x, p=3)`: positional arguments are
-    the inputs (Tensors, numbers or arrays), keywords are non-differentiable parameters.
+    the inputs (Tensors, numbers, arrays; None to a user's op, passed on: an optional
+    input not given), keywords are non-differentiable parameters.
 
     The class statement says what the rest of the package needs to know:
     `class Cube(Function, name="cube", methods=("cube",), functions=("cube",),
@@ -95,8 +96,8 @@ class Function(FunctionCtx):
     `methods` become Tensor methods (operators such as `"__add__"` too;
     `reflected=("__radd__",)` swaps the operands), `functions` become `tg.` functions (a
     user's op may take no built-in op's names); `elementwise=True` tells the diagrams
-    that output element k depends on input element k only. Override the classmethod
-    `call` to check a method's arguments; `register=False` makes a throwaway op.
+    that output element k depends on input element k only. `call` (a classmethod) checks
+    a method's arguments; `register=False` makes a throwaway op.
     """
 
     name = "function"
@@ -197,9 +198,8 @@ def toposort(*outputs: Any, every: bool = False) -> list:
     """The outputs and the tensors they were made from that need a gradient (`every=True`:
     all, as the diagrams want), each before its inputs. An iterative depth-first search,
     first inputs first (no recursion limit): a tensor is `opened` when its inputs are
-    pushed, and added to the order when met again with all of them added; the list is then
-    reversed. (`redirect` first points nodes that used a tensor since changed in place at
-    the version they used.)"""
+    pushed, and added to the order when met again with all of them added, then reversed.
+    (`redirect` first points nodes at the versions of tensors changed in place they used.)"""
     if redirect is not None:
         redirect(outputs)
     # Optimization (benchmarks/README.md, "The sort"): two sets hold each tensor's state, not
