@@ -347,25 +347,71 @@ def test_my_cube_matches_torch(dtype):
     assert tg.gradcheck(my_cube, (tg.Tensor(x.astype(np.float64), requires_grad=True),))
 
 
-@pytest.mark.xfail(strict=True, reason="FINDING 4: an op's forward returns one array; "
-                   "PyTorch's Function may return a tuple of outputs")
 def test_my_cube_two_outputs_as_written():
-    class MyCubeTwo(Function, register=False):
+    # FINDING 4, mended: forward may return a tuple of arrays (a tuple of tensors back),
+    # backward getting one gradient per output; the document's MyCube as written
+    torch = pytest.importorskip("torch")
+
+    def my_cube_class(lib):
+        class MyCubeTwo(lib.autograd.Function):
+            @staticmethod
+            def forward(x):
+                dx = 3 * x ** 2
+                result = x ** 3
+                return result, dx
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                x, = inputs
+                result, dx = output
+                ctx.save_for_backward(x, dx)
+
+            @staticmethod
+            def backward(ctx, grad_output, grad_dx):
+                x, dx = ctx.saved_tensors
+                return grad_output * dx + grad_dx * 6 * x
+        return MyCubeTwo
+
+    x = np.array([-1.5, 0.0, 0.5, 2.0])
+    grads = []
+    for lib in (tg, torch):
+        leaf = lib.tensor(x, requires_grad=True)
+        result, dx = my_cube_class(lib).apply(leaf)
+        assert np.allclose(np.asarray(result.detach()), x ** 3)
+        assert np.allclose(np.asarray(dx.detach()), 3 * x ** 2)
+        (result * 2 + dx.sin()).sum().backward()  # both outputs used
+        grads.append(np.asarray(leaf.grad))
+        leaf.grad = None
+        result, dx = my_cube_class(lib).apply(leaf)
+        result.sum().backward()  # dx unused: its gradient is zeros
+        grads.append(np.asarray(leaf.grad))
+    np.testing.assert_allclose(grads[0], grads[2], rtol=1e-12)
+    np.testing.assert_allclose(grads[1], grads[3], rtol=1e-12)
+    cube = my_cube_class(tg)
+    assert tg.gradcheck(lambda x: cube.apply(x)[0] + cube.apply(x)[1] * 0.5,
+                        [tg.Tensor(x, requires_grad=True)])
+
+
+def test_an_output_marked_non_differentiable_is_a_constant_the_others_not():
+    class SortWithIndices(Function, register=False):  # PyTorch's documented pattern
         @staticmethod
         def forward(ctx, x):
-            dx = 3 * x ** 2
-            ctx.save_for_backward(x, dx)
-            return x ** 3, dx
+            order = np.argsort(x)
+            ctx.order = order
+            ctx.mark_non_differentiable(order)
+            return x[order], order
 
         @staticmethod
-        def backward(ctx, grad_output, grad_dx):
-            x, dx = ctx.saved_tensors
-            return grad_output * dx + grad_dx * 6 * x
-
-    x = tg.Tensor([2.0], requires_grad=True)
-    result, dx = MyCubeTwo.apply(x)
-    result.sum().backward()
-    assert x.grad.tolist() == [12.0]
+        def backward(ctx, grad_values, grad_order):
+            grad = np.zeros_like(grad_values)
+            grad[ctx.order] = grad_values
+            return grad
+    x = tg.Tensor([3.0, 1.0, 2.0], requires_grad=True)
+    values, order = SortWithIndices.apply(x)
+    assert values.tolist() == [1.0, 2.0, 3.0] and order.tolist() == [1, 2, 0]
+    assert values.requires_grad and not order.requires_grad and order.dtype == np.int64
+    (values * tg.Tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert x.grad.tolist() == [100.0, 1.0, 10.0]
 
 
 def test_ctx_methods_of_the_document():

@@ -11,6 +11,7 @@ written. The class to subclass is `tg.autograd.Function` (`tg.Function`, engine.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, TypeVar
 
 import numpy as np
@@ -37,7 +38,7 @@ class FunctionCtx:
     `setup_context(ctx, inputs, output)` staticmethod, PyTorch 2's style, takes the ctx
     out of forward: `forward(*inputs)` then runs first, and setup_context saves what
     backward needs. A user's op may be given None for an optional input (PyTorch's
-    `LinearFunction.apply(x, w, None)`): see `_apply_with_absent`."""
+    `LinearFunction.apply(x, w, None)`) and return several outputs: `_apply_user_op`."""
 
     __slots__ = ()  # (Function's own slots and __dict__ hold a node's state)
     setup_context: Any = None  # an op's own: PyTorch 2's style of forward
@@ -45,7 +46,7 @@ class FunctionCtx:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if not cls.__module__.startswith(_PACKAGE) and "apply" not in cls.__dict__:
-            cls.apply = classmethod(_apply_with_absent)  # (a user's op: None allowed)
+            cls.apply = classmethod(_apply_user_op)  # (a user's op: PyTorch's rules)
 
     @property
     def next_functions(self) -> tuple:
@@ -64,9 +65,11 @@ class FunctionCtx:
                             f"{type(value).__name__} {value!r:.40}")
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
-        """Make the op's output a constant (no gradient flows back through it), as
-        PyTorch's for an output such as an index; call it in forward with the output: the
-        op is not recorded, as though no input needed a gradient."""
+        """Make outputs constants (no gradient flows back through them), as PyTorch's for
+        an output such as an index; call it in forward with them. An op whose every output
+        is marked is not recorded, as though no input needed a gradient; of several
+        outputs, the others keep theirs."""
+        self.non_differentiable = outputs
         self.needs_input_grad = (False,) * len(self.needs_input_grad)
 
     def mark_dirty(self, *inputs: Any) -> None:
@@ -78,55 +81,99 @@ class FunctionCtx:
 
 
 _PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
-_partials: dict = {}  # (op, positions of None) -> the op on the other inputs
+_user_ops: dict = {}  # (a user's op, positions of None) -> the op the graph records
+_outputs = threading.local()  # .parts: what the last user's op returned, in this thread
 
 
-def _apply_with_absent(cls: Any, *inputs: Any, **params: Any) -> Any:
-    """A user's op's apply: None given for an input (an optional one not given, as
-    PyTorch's documents pass `bias=None`) reaches forward as None, and backward's
-    gradient for it is dropped; the graph holds the other inputs only (an op of its own,
-    `partial`, which puts the Nones back around the user's forward and backward)."""
+def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
+    """A user's op's apply, as PyTorch's: None given for an input (an optional one not
+    given: `bias=None`) reaches forward as None and its gradient is dropped, and forward
+    may return several arrays (a tuple of tensors back). The graph records `recorded(cls,
+    absent)`, an op of the user's class on the other inputs with one output: the arrays
+    end to end, which the tensors returned are parts of."""
     plain = next(k.__dict__["apply"].__func__ for k in cls.__mro__ if "apply" in k.__dict__
-                 and k.__dict__["apply"].__func__ is not _apply_with_absent)
-    if all(x is not None for x in inputs):
-        return plain(cls, *inputs, **params)
+                 and k.__dict__["apply"].__func__ is not _apply_user_op)
     absent = tuple(k for k, x in enumerate(inputs) if x is None)
-    if (cls, absent) not in _partials:
-        _partials[cls, absent] = _partial(cls, absent)
-    return plain(_partials[cls, absent], *[x for x in inputs if x is not None], **params)
+    if (cls, absent) not in _user_ops:
+        _user_ops[cls, absent] = _recorded(cls, absent, plain)
+    _outputs.parts = None
+    joined = plain(_user_ops[cls, absent], *[x for x in inputs if x is not None], **params)
+    parts, _outputs.parts = _outputs.parts, None
+    if parts is None:
+        return joined
+    outputs, start = [], 0
+    for shape, dtype, differentiable in parts:
+        size = int(np.prod(shape))
+        part = joined[start:start + size] if differentiable else joined.detach()[
+            start:start + size]
+        part = part.reshape(shape)
+        outputs.append(part if part.dtype == dtype else part.to(dtype))
+        start += size
+    return tuple(outputs)
 
 
-def _partial(op: Any, absent: tuple) -> Any:
-    """`op` on its inputs but those at `absent`, which its forward and backward see as
-    None (needs_input_grad False there), as PyTorch's Function does."""
+def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
+    """`op` as the graph records it: its inputs but those at `absent`, which its forward
+    and backward see as None (needs_input_grad False there); several outputs joined into
+    one array, whose gradient backward gets split again (zeros for an unused output)."""
     def with_nones(values: tuple, fill: Any) -> list:
         full = list(values)
         for k in absent:
             full.insert(k, fill)
         return full
 
+    def noted(ctx: Any, outputs: tuple, needs: tuple) -> None:
+        """Note several outputs' shapes, dtypes and marks on ctx and for apply."""
+        marked = [any(a is m for m in getattr(ctx, "non_differentiable", ()))
+                  for a in outputs]
+        if not all(marked):
+            ctx.needs_input_grad = needs  # (mark_non_differentiable marked some outputs)
+        arrays = [np.asarray(a) for a in outputs]
+        ctx.output_parts = [(a.shape, a.dtype) for a in arrays]
+        _outputs.parts = [(a.shape, a.dtype, not m) for a, m in zip(arrays, marked)]
+
+    def joined(outputs: Any) -> Any:
+        if not isinstance(outputs, (tuple, list)):
+            return outputs
+        return np.concatenate([np.asarray(a).reshape(-1) for a in outputs]) if outputs \
+            else np.zeros(0)
+
     def forward(*args: Any, **params: Any) -> Any:
         if op.setup_context is not None:  # (PyTorch 2's style: forward without the ctx)
-            return op.forward(*with_nones(args, None), **params)
+            _outputs.pending = op.forward(*with_nones(args, None), **params)
+            return joined(_outputs.pending)
         ctx, arrays = args[0], args[1:]
-        ctx.needs_input_grad = tuple(with_nones(ctx.needs_input_grad, False))
-        return op.forward(ctx, *with_nones(arrays, None), **params)
+        ctx.needs_input_grad = needs = tuple(with_nones(ctx.needs_input_grad, False))
+        outputs = op.forward(ctx, *with_nones(arrays, None), **params)
+        if isinstance(outputs, (tuple, list)):
+            noted(ctx, outputs, needs)
+        return joined(outputs)
 
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
-        ctx.needs_input_grad = tuple(with_nones(ctx.needs_input_grad, False))
-        return op.setup_context(ctx, tuple(with_nones(inputs, None)), output)
+        ctx.needs_input_grad = needs = tuple(with_nones(ctx.needs_input_grad, False))
+        outputs, _outputs.pending = _outputs.pending, None  # (what forward returned)
+        op.setup_context(ctx, tuple(with_nones(inputs, None)), outputs)
+        if isinstance(outputs, (tuple, list)):
+            noted(ctx, outputs, needs)
 
-    def backward(ctx: Any, *grads: Any) -> Any:
-        sent = op.backward(ctx, *grads)
+    def backward(ctx: Any, grad: Any) -> Any:
+        parts = getattr(ctx, "output_parts", None)
+        if parts is None:
+            sent = op.backward(ctx, grad)
+        else:
+            ends = np.cumsum([int(np.prod(shape)) for shape, _ in parts])[:-1]
+            sent = op.backward(ctx, *[g.reshape(shape) for g, (shape, _) in
+                                      zip(np.split(grad, ends), parts)])
         sent = sent if isinstance(sent, (tuple, list)) else (sent,)
-        if len(sent) != len(ctx.needs_input_grad):
+        if not absent or len(sent) != len(ctx.needs_input_grad):
             return sent  # (the wrong count: said by the engine, as for any op)
         return tuple(g for k, g in enumerate(sent) if k not in absent)
-    body = {"__module__": op.__module__, "__doc__": op.__doc__,
+    body = {"__module__": op.__module__, "__doc__": op.__doc__, "apply": classmethod(plain),
             "forward": staticmethod(forward), "backward": staticmethod(backward)}
     if op.setup_context is not None:
         body["setup_context"] = staticmethod(setup_context)
-    return type(op.__name__, (op,), body, register=False, name=op.name)
+    return type(op.__name__, (op,), body, register=False, name=op.name,
+                elementwise=op.elementwise)
 
 
 class AccumulateGrad:

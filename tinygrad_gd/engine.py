@@ -86,8 +86,8 @@ class Function(FunctionCtx):
     output and returns one per input (a tuple, or one array for a one-input op; None
     where an input needs none); a broadcast input's may keep the broadcast shape (the
     engine sums it back). Call an op as `Cube.apply(x, p=3)`: positional arguments are
-    the inputs (Tensors, numbers, arrays; None to a user's op, passed on: an optional
-    input not given), keywords are non-differentiable parameters.
+    the inputs (Tensors, numbers or arrays), keywords are non-differentiable parameters;
+    a user's op may also take None and return several arrays (autograd_function.py).
 
     The class statement says what the rest of the package needs to know:
     `class Cube(Function, name="cube", methods=("cube",), functions=("cube",),
