@@ -101,13 +101,16 @@ def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
     parts, _outputs.parts = _outputs.parts, None
     if parts is None:
         return joined
+    joined.name = f"outputs of {cls.name}, end to end"
     outputs, start = [], 0
-    for shape, dtype, differentiable in parts:
+    for k, (shape, dtype, differentiable) in enumerate(parts):
         size = int(np.prod(shape))
         part = joined[start:start + size] if differentiable else joined.detach()[
             start:start + size]
-        part = part.reshape(shape)
-        outputs.append(part if part.dtype == dtype else part.to(dtype))
+        part = part if shape == (size,) else part.reshape(shape)
+        part = part if part.dtype == dtype else part.to(dtype)
+        part.name = f"output {k} of {cls.name}"  # (what the diagrams call it)
+        outputs.append(part)
         start += size
     return tuple(outputs)
 
