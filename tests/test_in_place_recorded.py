@@ -70,7 +70,16 @@ def _functional(lib, x, v):
     return (h.sum(0) * g.squeeze(1)).sum()
 
 
-PROGRAMS = [_masked_then_relu, _operators_and_methods, _built_in_a_loop, _changed_twice,
+def _used_by_ops_that_saved_other_arrays(lib, x, v):
+    h = x * v
+    squashed = h.tanh()  # saves its output, not h: h may change afterwards, as in PyTorch
+    summed = h.sum(1)  # saves nothing
+    h[0] = v
+    h.relu_()
+    return (squashed * 2).sum() + (summed ** 2).sum() + (h * 3).sum()
+
+
+PROGRAMS = [_used_by_ops_that_saved_other_arrays, _masked_then_relu, _operators_and_methods, _built_in_a_loop, _changed_twice,
             _functional]
 
 
@@ -208,6 +217,19 @@ def test_a_node_that_saved_the_old_values_refuses_backward_as_pytorchs():
         y.add_(1)
         with pytest.raises(RuntimeError):
             y.sum().backward()
+
+
+def test_only_an_op_that_saved_the_changed_array_refuses():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        x = _tensor(lib, [0.5, 1.0], True)
+        h = x * 1
+        outputs = [h.exp(), h.sin()]  # exp saves its output; sin saves h itself
+        h.add_(1)
+        outputs[0].sum().backward()  # allowed, as PyTorch's
+        assert np.allclose(np.asarray(x.grad), np.exp([0.5, 1.0]))
+        with pytest.raises(RuntimeError, match="sin|modified by an inplace operation"):
+            outputs[1].sum().backward()
 
 
 def test_a_view_of_a_tensor_in_the_graph_is_refused_with_what_to_write_instead():

@@ -693,8 +693,10 @@ def test_subclassing_registers_an_op_by_name():
         registry._registry.pop("twice_for_test")
 
 
-def test_an_op_whose_forward_returns_several_arrays_is_refused_in_one_line():
-    # they were stacked into one tensor silently, and backward failed deep inside
+def test_an_op_whose_forward_returns_several_arrays_gives_several_tensors():
+    # they were stacked into one tensor silently, and backward failed deep inside; then
+    # refused; now several outputs, as PyTorch's, and a backward taking one gradient for
+    # them is told in one line
     class Both(tg.Function, register=False):
         @staticmethod
         def forward(ctx, x):
@@ -704,8 +706,12 @@ def test_an_op_whose_forward_returns_several_arrays_is_refused_in_one_line():
         def backward(ctx, g):
             return g
 
-    with pytest.raises(TypeError, match=r"^both: forward returned 2 arrays; return one$"):
-        Both.apply(Tensor([1.0, 5.0], requires_grad=True))
+    doubled, tripled = Both.apply(Tensor([1.0, 5.0], requires_grad=True))
+    assert doubled.tolist() == [2.0, 10.0] and tripled.tolist() == [3.0, 15.0]
+    with pytest.raises(TypeError, match=r"^both: forward returned 2 outputs, so backward "
+                                        r"gets 2 gradients, one per output: define "
+                                        r"backward\(ctx, grad_0, \.\.\., grad_1\)"):
+        (doubled + tripled).sum().backward()
 
 
 class _ZeroNegatives(Function, register=False):

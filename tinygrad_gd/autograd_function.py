@@ -11,6 +11,7 @@ written. The class to subclass is `tg.autograd.Function` (`tg.Function`, engine.
 """
 from __future__ import annotations
 
+import inspect
 import threading
 from typing import Any, Callable, TypeVar
 
@@ -165,8 +166,15 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
             sent = op.backward(ctx, grad)
         else:
             ends = np.cumsum([int(np.prod(shape)) for shape, _ in parts])[:-1]
-            sent = op.backward(ctx, *[g.reshape(shape) for g, (shape, _) in
-                                      zip(np.split(grad, ends), parts)])
+            grads = [g.reshape(shape) for g, (shape, _) in zip(np.split(grad, ends), parts)]
+            try:
+                inspect.signature(op.backward).bind(ctx, *grads)
+            except TypeError:
+                raise TypeError(f"{op.name}: forward returned {len(parts)} outputs, so "
+                                f"backward gets {len(parts)} gradients, one per output: "
+                                f"define backward(ctx, grad_0, ..., grad_{len(parts) - 1}), "
+                                f"as PyTorch's") from None
+            sent = op.backward(ctx, *grads)
         sent = sent if isinstance(sent, (tuple, list)) else (sent,)
         if not absent or len(sent) != len(ctx.needs_input_grad):
             return sent  # (the wrong count: said by the engine, as for any op)

@@ -13,8 +13,9 @@ A node that used t before the change still names t among its inputs. `redirect` 
 each such node at the version it used: the engine's sort calls it (`engine.redirect`,
 set here at the first such change) before any pass or drawing walks the graph. The write
 clock of versions.py orders them: `before` is stamped with the change's time, so a node
-that used t earlier and saved values for backward refuses, as any in-place change makes
-it refuse, and the op that made the change (recorded after the stamp) does not.
+that used t earlier and saved t's array (the one written) for backward refuses, as any
+in-place change makes it refuse, and the op that made the change (recorded after the
+stamp) does not.
 
 Refused, in one line: a change of a view of another tensor in the graph (`h.T.relu_()`:
 the tensor it views would change outside the graph), and, when the pass starts, a graph
@@ -31,7 +32,7 @@ from . import engine
 from .engine import is_grad_enabled
 from .errors import ShapeError
 from .tensor import Tensor
-from .tracked import count_write, read_only_error
+from .tracked import count_write, read_only_error, written_arrays
 
 __all__ = ["recorded", "rebase", "redirect"]
 
@@ -75,6 +76,8 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
             setattr(before, slot, getattr(t, slot))
     before._version = [0]
     count_write(before._version)  # the change's time: nodes that used t had recorded earlier
+    written_arrays[id(before)] = t._data  # (what they may have saved: the array written)
+    weakref.finalize(before, written_arrays.pop, id(before), None)
     result = change(before, *[before if x is t else x for x in operands])
     if result.shape != t.shape:
         raise ShapeError(f"{what}: the result has shape {result.shape}, but in place the "

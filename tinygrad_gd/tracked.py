@@ -41,6 +41,10 @@ __all__ = ["TrackedArray", "read_only_view", "written_into"]
 # The write clock: every counted write, to any tensor, moves it one on, and the tensor's
 # counter takes its time. A node notes the clock when it is recorded (versions.py).
 writes = [0]
+# id(t) -> the array a change wrote into, for `t` an old version of a tensor changed in
+# place (in_place_recorded.py: its own values are a copy; the ops that used it before the
+# change may have saved the array that was written)
+written_arrays: dict[int, np.ndarray] = {}
 
 
 def count_write(counter: list[int]) -> None:

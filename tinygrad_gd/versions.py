@@ -24,17 +24,29 @@ import warnings
 import weakref
 from typing import Any
 
+import numpy as np
+
 from .engine import Extension, Function, switch
-from .tracked import writes
+from .tracked import writes, written_arrays
 
 Function.recorded_at = 0  # the write clock when the node was recorded
 Function.output_version = None  # the output's stamp, when the node saved its output
 
 
 def written_since(node: Function) -> list[int]:
-    """The positions of `node`'s inputs whose values were written after it was recorded."""
+    """The positions of `node`'s inputs whose values were written after it was recorded,
+    into an array the node saved for backward (its own, or one sharing its memory): an op
+    that saved other arrays only (`x.exp()` its output) computes its gradient as before."""
     return [i for i, parent in enumerate(node.parents)
-            if parent._version is not None and parent._version[0] > node.recorded_at]
+            if parent._version is not None and parent._version[0] > node.recorded_at
+            and _saved_from(node, parent)]
+
+
+def _saved_from(node: Function, parent: Any) -> bool:
+    """Whether `node` saved for backward an array the last write into `parent` changed."""
+    written = written_arrays.get(id(parent), parent._data)
+    return any(isinstance(array, np.ndarray) and np.may_share_memory(array, written)
+               for array in node.saved_tensors or ())
 
 
 def output_written(node: Function) -> bool:
