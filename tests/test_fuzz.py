@@ -442,6 +442,8 @@ def make_setitem(b: Builder) -> bool:
     shape = b.values[x].shape
     index = b.draw(hnp.basic_indices(shape, allow_ellipsis=True))
     region = np.empty(shape)[index].shape
+    if not np.prod(region):
+        return False  # (an empty write: nothing to check, and no empty leaf for the others)
 
     def fits_region(v: np.ndarray) -> bool:
         try:
