@@ -5,6 +5,8 @@ state-dict hooks (state_dict's pre- and post-hooks, load_state_dict's pre- and
 post-hooks). Gradients with a hook on are checked with tg.gradcheck."""
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import warnings
 
 import numpy as np
@@ -459,7 +461,9 @@ def test_load_hooks_arguments_and_order_match_torch():
     ours, theirs, logs = _load_logs(torch)
     state = ours.state_dict()
     ours.load_state_dict(state, assign=False)
-    theirs.load_state_dict({k: torch.tensor(v) for k, v in state.items()})
+    given = OrderedDict((k, torch.tensor(v)) for k, v in state.items())
+    given._metadata = state._metadata  # (each module's version, as torch's state_dict has)
+    theirs.load_state_dict(given)
     # PyTorch's pre-hooks in its order, and its post-hooks (children first) in its order;
     # here every pre-hook runs before anything is loaded, every post-hook after
     for kind in ("pre", "post"):
@@ -506,7 +510,7 @@ def test_load_metadata_and_assign_flag():
         _metadata = {"": {"version": 1}}
     model.load_state_dict(model.state_dict())
     model.load_state_dict(WithMetadata(model.state_dict()), assign=True)
-    assert seen == [{}, {"version": 1, "assign_to_params_buffers": True}]
+    assert seen == [{"version": 1}, {"version": 1, "assign_to_params_buffers": True}]
 
 
 def test_load_post_hook_clears_missing_keys_as_torch():

@@ -755,11 +755,15 @@ def test_nn_init_draws_pytorchs_initialisations_in_place():
     assert nn.init.zeros_(layer.bias).tolist() == [0.0] * 300
     assert nn.init.constant_(layer.bias, 0.5).tolist() == [0.5] * 300
     assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(np.sqrt(2 / 1.04))
-    # a graph that used the old values refuses, as for any in-place change
-    loss = layer(tg.Tensor(np.ones((1, 400)))).sum()
-    nn.init.ones_(layer.bias)
+    # a graph that saved the old values refuses, as for any in-place change (the bias's
+    # values are not needed by backward: changing them is allowed, as PyTorch's)
+    loss = layer(tg.Tensor(np.ones((1, 400)), requires_grad=True)).sum()
+    nn.init.ones_(layer.weight)
     with pytest.raises(RuntimeError, match="changed in place"):
         loss.backward()
+    loss = layer(tg.Tensor(np.ones((1, 400)), requires_grad=True)).sum()
+    nn.init.zeros_(layer.bias)
+    loss.backward()
     with pytest.raises(ValueError, match=r"xavier_uniform_: fan_in and fan_out need a tensor of "
                                          r"at least 2 axes .*got shape \(300,\)"):
         nn.init.xavier_uniform_(layer.bias)

@@ -91,7 +91,7 @@ def save(obj: "Module | Mapping[str, Any]", f: "PathLike | IO[bytes]") -> None:
     torch.save(model) saves it: `tg.load(path, weights_only=False)` gives it back, its
     class importable; what cannot be pickled, a lambda hook say, is named in one line,
     pickle.PicklingError, before anything is written), an optimizer (its `state_dict()`
-    is saved), a mapping of names
+    is saved), one array or Tensor (`torch.save(tensor, f)`), a mapping of names
     to arrays or Tensors, or a checkpoint: a dict nesting dicts (string or int keys),
     lists and tuples of arrays, Tensors, numbers, strings and None, such as
     `{"model": model.state_dict(), "optim": optimizer.state_dict(), "epoch": 3}`. The
@@ -152,6 +152,8 @@ def _arrays_to_save(obj: Any) -> dict[str, np.ndarray]:
         return arrays
     if hasattr(obj, "state_dict") and callable(obj.state_dict):
         obj = obj.state_dict()
+    if isinstance(obj, (np.ndarray, Tensor)):  # torch.save(tensor, f): one array
+        return _Checkpoint().arrays_of(obj)
     if not isinstance(obj, Mapping):
         raise TypeError(f"save: expected a Module or a mapping of names to arrays (such as "
                         f"model.state_dict()) or a checkpoint dict, got {type(obj).__name__}")
@@ -318,10 +320,11 @@ def _write_entry(member: IO[bytes], array: np.ndarray) -> None:
 
 
 def load(f: "PathLike | IO[bytes]", map_location: Any = None, *,
-         weights_only: bool | None = None) -> dict[str, Any]:
+         weights_only: bool | None = None) -> Any:
     """Read what `save` wrote: a dict {parameter name: array}, in the saved order, or the
     checkpoint saved, rebuilt exactly (its dicts, lists, tuples, numbers, strings and None
-    as they were; arrays and Tensors as ndarrays).
+    as they were; arrays and Tensors as ndarrays), or the one array or Tensor saved (an
+    ndarray).
 
     `f` is a path, or a file object open for reading in binary mode (`io.BytesIO`,
     `open(path, "rb")`, anything with `read`), as torch.load takes: the archive is read
@@ -414,7 +417,7 @@ class _Malformed(Exception):
     """A checkpoint's structure does not describe its arrays."""
 
 
-def _rebuild(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
+def _rebuild(source: str, arrays: dict[str, np.ndarray]) -> Any:
     """The checkpoint a version-2 file's structure describes, each array used once."""
     text = arrays.pop(STRUCTURE_KEY, None)
     used: set[str] = set()
@@ -452,7 +455,7 @@ def _rebuild(source: str, arrays: dict[str, np.ndarray]) -> dict[str, Any]:
         if text is None or text.dtype != np.uint8 or text.ndim != 1:
             raise _Malformed(f"its structure entry {STRUCTURE_KEY!r} is missing or malformed")
         result = build(json.loads(text.tobytes().decode("ascii")))
-        if not isinstance(result, dict) or used != set(arrays):
+        if used != set(arrays):
             raise _Malformed("its structure does not describe its arrays")
     except (_Malformed, ValueError, RecursionError) as err:  # (JSON's errors are ValueErrors)
         raise LoadError(damaged(source, f"its checkpoint structure cannot be read ({err})")) \

@@ -18,6 +18,8 @@ The nodes say which tensor their output holds (`stands_for`), for the diagrams.
 """
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from typing import Any
 
@@ -27,6 +29,17 @@ from ..engine import Function
 from ..tensor import Tensor
 
 __all__ = ["HookedCall"]
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` for a warning of the caller's that names the innermost frame
+    outside this package (the user's `backward()` line, as PyTorch's warnings do)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class _Gather(Function, register=False, name="backward_hook"):
@@ -156,7 +169,8 @@ class HookedCall:
         if self.inputs is None and self.full_hooks:
             warnings.warn(f"{self.name}: full backward hook is firing when gradients are "
                           f"computed with respect to module outputs since no inputs require "
-                          f"gradients (PyTorch's rule)", UserWarning, stacklevel=2)
+                          f"gradients (PyTorch's rule)", UserWarning,
+                          stacklevel=_user_stacklevel())
             for hook in self.full_hooks:
                 result = hook(self.module, (None,) * self.n_inputs, grad_outputs)
                 if result is not None and not (isinstance(result, tuple)

@@ -113,15 +113,36 @@ def _own_entries(module: Any, prefix: str) -> list[tuple]:
             if entry[2] is module and entry[0] == prefix + entry[3]]
 
 
+class StateDict(dict):
+    """What `state_dict()` returns: a dict {name: array} with PyTorch's `_metadata`,
+    {module's prefix without its dot: {"version": its class's `_version`}}, which
+    `load_state_dict` gives each module's load pre-hooks as `local_metadata`."""
+
+    _metadata: dict
+
+
+def _note_versions(module: Any, prefix: str, target: Any) -> None:
+    """Each module's `{"version": _version}` in `target._metadata` (when it has one)."""
+    metadata = getattr(target, "_metadata", None)
+    if isinstance(metadata, MutableMapping):
+        for owner, owner_prefix, _ in _walk(module, prefix):
+            if owner_prefix is not None:
+                metadata[owner_prefix[:-1]] = {"version": getattr(owner, "_version", 1)}
+
+
 def save_state(module: Any, prefix: str, destination: MutableMapping | None,
                keep_vars: bool) -> MutableMapping:
     """`module.state_dict(prefix=, destination=, keep_vars=)`, with PyTorch's state-dict
     hooks: each module's pre-hooks `hook(module, prefix, keep_vars)` before its own
     entries are saved, its post-hooks `hook(module, state_dict, prefix, local_metadata)`
     after its sub-modules'."""
+    if destination is None:
+        destination = StateDict()
+        destination._metadata = {}
+    _note_versions(module, prefix, destination)
     if not _hooked(module, "_state_dict_pre_hooks", "_state_dict_hooks"):
         return fill_state_dict(module._named_state(prefix), destination, keep_vars)
-    target: MutableMapping = {} if destination is None else destination
+    target: MutableMapping = destination
     entered: list[str] = []
     for owner, owner_prefix, _ in _walk(module, prefix):
         if owner_prefix is not None:
