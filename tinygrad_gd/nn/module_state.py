@@ -264,7 +264,8 @@ def _refuse(module: Any, problems: list[str], strict: bool, missing: list, unexp
     entries = "1 entry" if len(problems) == 1 else f"{len(problems)} entries"
     hint = ("\n(strict=False loads the matching names and skips missing or unexpected "
             "ones)" if strict and (missing or unexpected) else "")
-    raise StateDictError(f"load_state_dict: {entries} of the state differ from "
+    differ = "differs" if len(problems) == 1 else "differ"
+    raise StateDictError(f"load_state_dict: {entries} of the state {differ} from "
                          f"{type(module).__name__}'s parameters, so {done}:\n"
                          + "\n".join(problems) + hint)
 
