@@ -34,19 +34,20 @@ Function.output_version = None  # the output's stamp, when the node saved its ou
 
 
 def written_since(node: Function) -> list[int]:
-    """The positions of `node`'s inputs whose values were written after it was recorded,
-    into an array the node saved for backward (its own, or one sharing its memory): an op
-    that saved other arrays only (`x.exp()` its output) computes its gradient as before."""
+    """The positions of `node`'s inputs whose values were written after it was recorded."""
     return [i for i, parent in enumerate(node.parents)
-            if parent._version is not None and parent._version[0] > node.recorded_at
-            and _saved_from(node, parent)]
+            if parent._version is not None and parent._version[0] > node.recorded_at]
 
 
-def _saved_from(node: Function, parent: Any) -> bool:
-    """Whether `node` saved for backward an array the last write into `parent` changed."""
+def saved_from(node: Function, parent: Any) -> bool:
+    """Whether `node` saved for backward an array that the last write into `parent`
+    changed (the array, or one sharing its memory): an op that saved other arrays only
+    (`x.exp()` its output) computes its gradient from the values it saw. Values packed by
+    saved_tensors_hooks (not arrays) may hold anything: they count."""
     written = written_arrays.get(id(parent), parent._data)
-    return any(isinstance(array, np.ndarray) and np.may_share_memory(array, written)
-               for array in node.saved_tensors or ())
+    return any(value is not None and (not isinstance(value, np.ndarray)
+                                      or np.may_share_memory(value, written))
+               for value in node.saved_tensors or ())
 
 
 def output_written(node: Function) -> bool:
@@ -84,7 +85,7 @@ class VersionCheck(Extension):
                 f"or through its .data), so the gradient would be computed from values the "
                 f"forward pass never made. Make a new tensor instead (y = y.mul(2)), change a "
                 f"copy (y.clone()), or run the forward pass again")
-        for position in written_since(node)[:1]:
+        for position in [k for k in written_since(node) if saved_from(node, node.parents[k])][:1]:
             parent = node.parents[position]
             name = f"'{parent.name}' " if parent.name else ""
             raise RuntimeError(
