@@ -19,10 +19,12 @@ stamp) does not.
 
 Refused, in one line: a change of a view of another tensor in the graph (`h.T.relu_()`:
 the tensor it views would change outside the graph), and, when the pass starts, a graph
-that holds a view taken of a tensor before it was changed (its values changed too).
+that uses, after a change, a view taken of the tensor before it (its values changed too).
 """
 from __future__ import annotations
 
+import bisect
+import math
 import weakref
 from typing import Any, Callable
 
@@ -101,31 +103,41 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
 
 def redirect(outputs: tuple) -> None:
     """Point every node of the graph behind `outputs` that used a tensor before it was
-    changed in place at the version it used; refuse a view taken before such a change."""
+    changed in place at the version it used; refuse a view taken before such a change
+    and used after it (its values changed with its base's, outside the graph)."""
     if not _versions:
         return
     stack, seen = list(outputs), set()
+    used_at = {id(output): math.inf for output in outputs}  # id -> its last use's time
+    views = []  # (a view, the op that made it, its base, the time of the base's change)
     while stack:
         tensor = stack.pop()
         node = tensor._ctx
-        if node is None or tensor in seen:
+        if node is None or id(tensor) in seen:
             continue
-        seen.add(tensor)
+        seen.add(id(tensor))
         parents, changed = list(node.parents), False
         for i, parent in enumerate(parents):
-            for time, before in _versions.get(id(parent), ()):
-                if time > node.recorded_at:  # (the first change after the node used it)
-                    if tensor._version is not None and tensor._version is parent._version:
-                        raise RuntimeError(
-                            f"backward(): op '{node.name}' made a view of a tensor "
-                            f"{_named(parent)}that was changed in place afterwards, so "
-                            f"the view's values changed outside the graph; take the view "
-                            f"after the change, or of a copy (t.clone())")
-                    parents[i], changed = before, True
-                    break
+            versions = _versions.get(id(parent), ())
+            # the first change after the node used the tensor (a list in time order)
+            k = bisect.bisect_right(versions, node.recorded_at, key=lambda entry: entry[0])
+            if k < len(versions):
+                time, before = versions[k]
+                if tensor._version is not None and tensor._version is parent._version:
+                    views.append((tensor, node, parent, time))
+                parents[i], changed = before, True
         if changed:
             node.parents = tuple(parents)
+        for parent in parents:
+            used_at[id(parent)] = max(used_at.get(id(parent), -1), node.recorded_at)
         stack.extend(parents)
+    for view, node, base, time in views:
+        if used_at.get(id(view), -1) >= time:
+            raise RuntimeError(
+                f"backward(): op '{node.name}' made a view of a tensor {_named(base)}that "
+                f"was changed in place afterwards, and the view was used after the change, "
+                f"so the values read changed outside the graph; take the view after the "
+                f"change, or of a copy (t.clone())")
 
 
 def _named(t: Tensor) -> str:

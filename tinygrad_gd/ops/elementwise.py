@@ -79,8 +79,9 @@ class Mul(Function, elementwise=True, methods=("mul", "multiply", "__mul__"),
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
-        ctx.save_for_backward(x, y)
-        return x * y
+        needs_x, needs_y = ctx.needs_input_grad  # (only what backward reads: `h * 2` keeps
+        ctx.save_for_backward(x if needs_y else None, y if needs_x else None)  # no h, and
+        return x * y  # h may then change in place, as PyTorch's)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
@@ -123,7 +124,7 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
         x, y = same_dtype(x, y)
         if x.dtype.kind != "f":  # (integers: a true quotient in the default float, PyTorch's)
             x, y = floating(x), floating(y)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if ctx.needs_input_grad[1] else None, y)  # (as Mul's)
         return x / y
 
     def backward(ctx, g):

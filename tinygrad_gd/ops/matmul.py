@@ -33,25 +33,27 @@ class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__
                 f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
                 f"(transpose one of them with .T?)")
         x, y = same_dtype(x, y)  # (PyTorch's promotion: float32 @ int64 stays float32)
-        ctx.save_for_backward(x, y)
+        needs_x, needs_y = ctx.needs_input_grad  # (only what backward reads, as Mul's)
+        ctx.save_for_backward(x if needs_y else None, y if needs_x else None)
+        ctx.ndims = x.ndim, y.ndim
         return np.matmul(x, y)
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         needs_x, needs_y = ctx.needs_input_grad  # a constant's gradient is never made
-        if x.ndim == 1 and y.ndim == 1:  # a dot product: g is a scalar
+        x_ndim, y_ndim = ctx.ndims
+        if x_ndim == 1 and y_ndim == 1:  # a dot product: g is a scalar
             return (g * y if needs_x else None), (g * x if needs_y else None)
         # A 1-D operand acts as a row (left) or column (right) vector: give it that axis.
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
-        g2 = g[..., None] if y.ndim == 1 else g
-        g2 = g2[..., None, :] if x.ndim == 1 else g2
-        gx = np.matmul(g2, np.swapaxes(y2, -1, -2)) if needs_x else None  # g @ y.T
-        gy = np.matmul(np.swapaxes(x2, -1, -2), g2) if needs_y else None  # x.T @ g
-        if gx is not None and x.ndim == 1:
-            gx = gx[..., 0, :]
-        if gy is not None and y.ndim == 1:
-            gy = gy[..., 0]
+        g2 = g[..., None] if y_ndim == 1 else g
+        g2 = g2[..., None, :] if x_ndim == 1 else g2
+        gx = gy = None
+        if needs_x:  # g @ y.T
+            gx = np.matmul(g2, np.swapaxes(y[:, None] if y_ndim == 1 else y, -1, -2))
+            gx = gx[..., 0, :] if x_ndim == 1 else gx
+        if needs_y:  # x.T @ g
+            gy = np.matmul(np.swapaxes(x[None, :] if x_ndim == 1 else x, -1, -2), g2)
+            gy = gy[..., 0] if y_ndim == 1 else gy
         return gx, gy  # batch axes that were broadcast are summed by the engine
 
 
@@ -83,14 +85,16 @@ class Linear(Function):
 
     def forward(ctx, x, w, *bias):
         x, w = same_dtype(x, w)  # (a float32 layer fed integers computes in float32)
-        ctx.save_for_backward(x, w)
+        needs = ctx.needs_input_grad  # (only what backward reads, as Mul's)
+        ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
+        ctx.w_shape = w.shape
         out = np.matmul(x, w.T)
         return out + bias[0] if bias else out
 
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        n_out, n_in = w.shape
+        n_out, n_in = ctx.w_shape
         g2 = g.reshape(-1, n_out)  # every batch axis as one
         gx = np.matmul(g, w) if needs[0] else None
         gw = g2.T @ x.reshape(-1, n_in) if needs[1] else None
