@@ -190,8 +190,7 @@ def _written_at(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
 
 def zero_(self: Tensor) -> Tensor:
     """Set every value to 0 in place and return the tensor (PyTorch's `w.grad.zero_()`)."""
-    self[...] = 0
-    return self
+    return _written_at(self, ..., 0, "zero_")
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:

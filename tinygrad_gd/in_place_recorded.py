@@ -33,6 +33,7 @@ import numpy as np
 from . import engine
 from .engine import is_grad_enabled
 from .errors import ShapeError
+from .ops.shape import GetItem, SetItem
 from .tensor import Tensor
 from .tracked import count_write, read_only_error, written_arrays
 
@@ -54,16 +55,55 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
            *operands: Any) -> Tensor:
     """t changed in place to `change(before, *operands)`, recorded (`before`: t's old
     version, which stands for t among the operands too: `h *= h`); returns t. `instead`
-    says what to write for a new tensor, in the errors."""
+    says what to write for a new tensor, in the errors. A view `t = base[index]` of a
+    tensor of the graph is changed through its base (`_rebase_view`)."""
     node = t._ctx
     if node is not None and t._version is not None and any(
             parent._version is t._version for parent in node.parents):
+        return _rebase_view(t, what, change, instead, operands)
+    if node is None and t._version is not None and t._data.base is not None and getattr(
+            t, "_made_by", None) is not None:  # (a view of a constant: its base unknown)
+        raise RuntimeError(f"{what}: this tensor is a view of a constant (op "
+                           f"'{t._made_by}' made it), which a change that needs a gradient "
+                           f"would change outside the graph; write into the constant itself "
+                           f"(c[index] = value)")
+    if t._requires_grad and node is None:
+        t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
+    before = _old_version(t, what)
+    result = _result(t, what, change(before, *[before if x is t else x for x in operands]),
+                     instead)
+    np.copyto(t._data, result._data)
+    t._ctx, t._requires_grad = result._ctx, result._requires_grad
+    t._mark_changed()  # (a node that saved t's values, its output, refuses now)
+    _remember(t, before)
+    return t
+
+
+def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
+                 operands: tuple) -> Tensor:
+    """A view `t = base[index]` changed in place, as PyTorch changes one: the change
+    written into base at index (the op setitem, base rebased), t then base's new
+    `[index]`, which its values are already (a view of base's array)."""
+    node, base = t._ctx, t._ctx.parents[0]
+    if node.name != "getitem" or base._version is not t._version:
         raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
                            f"'{node.name}' made it from that tensor's values), which an "
                            f"in-place change would change too, outside the graph; write "
                            f"{instead} (a new tensor), or change a copy (t = t.clone())")
-    if t._requires_grad and node is None:
-        t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
+    index = node.params["index"]
+    before = _old_version(t, what)
+    result = _result(t, what, change(before, *[before if x is t else x for x in operands]),
+                     instead)
+    rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
+           instead, result)
+    t._ctx, t._requires_grad = GetItem.call(base, index)._ctx, True
+    _remember(t, before)
+    return t
+
+
+def _old_version(t: Tensor, what: str) -> Tensor:
+    """t's version before a change: its node and a copy of its values, stamped with the
+    change's time (the nodes that used t had recorded earlier)."""
     if t._data.dtype.kind not in "fc":
         raise TypeError(f"{what}: a value that needs a gradient cannot be written into a "
                         f"tensor of dtype {t.dtype} (gradients are of floats); convert it "
@@ -71,16 +111,20 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     if not t._data.flags.writeable:
         raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
                               "t = t.clone() (values of its own), then write")
-    before = Tensor.from_op(t._data.copy(), node)
+    before = Tensor.from_op(t._data.copy(), t._ctx)
     before._requires_grad, before.name = t._requires_grad, t.name
     for slot in ("_made_by", "_made_in"):  # (a constant's: the diagrams name its origin)
         if hasattr(t, slot):
             setattr(before, slot, getattr(t, slot))
     before._version = [0]
-    count_write(before._version)  # the change's time: nodes that used t had recorded earlier
+    count_write(before._version)
     written_arrays[id(before)] = t._data  # (what they may have saved: the array written)
     weakref.finalize(before, written_arrays.pop, id(before), None)
-    result = change(before, *[before if x is t else x for x in operands])
+    return before
+
+
+def _result(t: Tensor, what: str, result: Tensor, instead: str) -> Tensor:
+    """The change's result, checked to fit t in place: its shape, its dtype (cast)."""
     if result.shape != t.shape:
         raise ShapeError(f"{what}: the result has shape {result.shape}, but in place the "
                          f"tensor keeps its shape {t.shape}; write {instead} for a new tensor")
@@ -90,15 +134,16 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
                             f"dtype {t.dtype} cannot hold in place; write {instead} for a new "
                             f"tensor")
         result = result.to(t.dtype)
-    np.copyto(t._data, result._data)
-    t._ctx, t._requires_grad = result._ctx, result._requires_grad
-    t._mark_changed()  # (a node that saved t's values, its output, refuses now)
+    return result
+
+
+def _remember(t: Tensor, before: Tensor) -> None:
+    """Keep t's old version for the nodes that used it (`redirect`)."""
     if id(t) not in _versions:
         _versions[id(t)] = []
         weakref.finalize(t, _versions.pop, id(t), None)
     _versions[id(t)].append((before._version[0], before))
     engine.redirect = redirect
-    return t
 
 
 def redirect(outputs: tuple) -> None:

@@ -88,15 +88,22 @@ class VersionCheck(Extension):
         for position in [k for k in written_since(node) if saved_from(node, node.parents[k])][:1]:
             parent = node.parents[position]
             name = f"'{parent.name}' " if parent.name else ""
+            if parent._ctx is not None:  # (a tensor made by an op: changed in the forward)
+                how = "by an in-place op such as add_, div_ or t[...] = ..."
+                instead = ("Write the change out of place (h = h / n, not h.div_(n)), or "
+                           "change a copy (h = h.clone())")
+            else:
+                how = ("written through .data, e.g. `w.data -= lr * w.grad.data` or "
+                       "`t.data[0] = 1`, .data assigned, written with t[...] = ..., an "
+                       "in-place method such as add_, fill_ or uniform_, nn.init, or an "
+                       "optimizer step")
+                instead = ("Update after backward() (optimizer.step() after "
+                           "loss.backward()), or run the forward pass again after the change")
             raise RuntimeError(
                 f"backward(): input {position} {name}(shape {parent.shape}) of op "
-                f"'{node.name}' was changed in place after the op used it (written through "
-                f".data, e.g. `w.data -= lr * w.grad.data` or `t.data[0] = 1`, .data "
-                f"assigned, written with t[...] = ..., an in-place method such as add_, "
-                f"fill_ or uniform_, nn.init, or an optimizer step), so the "
-                f"gradient would be computed from values the forward pass never saw. Update "
-                f"after backward() (optimizer.step() after loss.backward()), or run the "
-                f"forward pass again after the change")
+                f"'{node.name}' was changed in place after the op used it ({how}), so the "
+                f"gradient would be computed from values the forward pass never saw. "
+                f"{instead}")
 
 
 switch(VersionCheck())

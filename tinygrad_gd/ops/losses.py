@@ -54,8 +54,9 @@ class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):
 
     def forward(ctx, x, *, axis=-1):
         x = floating(x)  # (bool and small integers: float64, not NumPy's float16)
-        shifted = np.exp(x - _largest(x, axis))  # the largest exp is 1
-        out = shifted / shifted.sum(axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):  # (a row of -inf: NaN, as PyTorch's, unwarned)
+            shifted = np.exp(x - _largest(x, axis))  # the largest exp is 1
+            out = shifted / shifted.sum(axis=axis, keepdims=True)
         ctx.save_for_backward(out)
         ctx.axis = axis
         return out
