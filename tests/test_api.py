@@ -689,7 +689,7 @@ def test_uniform_and_normal_draw_in_place_from_the_seeded_generators(monkeypatch
             draws.append(w.normal_(2.0, 0.01).data.copy())
     np.testing.assert_array_equal(draws[0], draws[1])  # manual_seed makes it repeat
     assert abs(draws[0].mean() - 2.0) < 0.01
-    loss = (w * 2).sum()
+    loss = (w * w).sum()  # (mul keeps w: each factor's gradient is the other)
     with tg.no_grad():
         w.uniform_()  # counted: the graph that used the old values refuses
     with pytest.raises(RuntimeError, match="changed in place"):

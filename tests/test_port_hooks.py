@@ -298,10 +298,9 @@ def test_saved_tensors_counted_bytes():
             return t
         _gradients(lib, model, lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t))
         counts.append(Counter(saved))
-    # ours saves what torch's saves, and also the first Linear's weight (whose input needs
-    # no gradient: torch's skips it) and the exponent of `** 2` (a 0-d array)
+    # ours saves what torch's saves, and also the exponent of `** 2` (a 0-d array)
     assert counts[0] <= counts[1]
-    assert counts[1] - counts[0] == Counter({7 * 5 * 8: 1, 8: 1})
+    assert counts[1] - counts[0] == Counter({8: 1})
 
 
 def test_saved_tensors_cast_to_float32_and_back_as_torch():
