@@ -291,14 +291,24 @@ def test_under_no_grad_a_tensor_in_a_graph_is_still_refused():
             h.add_(1)
 
 
-def test_a_change_draws_as_the_op_that_made_it(tmp_path):
-    x = tg.Tensor([1.0, -2.0, 3.0], requires_grad=True, name="x")
+def test_a_change_draws_as_the_op_that_made_it_with_its_index():
+    pytest.importorskip("graphviz")
+    import shutil
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+    x = tg.Tensor([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], requires_grad=True, name="x")
+    w = tg.Tensor([0.5, -1.0], requires_grad=True, name="w")
     h = x * 2
-    h[0] = 0.0
-    h.relu_()
-    loss = h.sum()
+    h.name = "h"
+    earlier = h.sum()  # used before the changes: its old version is drawn, unchanged
+    h[0, 1] = 0.0
+    h[:, 2] = w
+    h[1].relu_()
+    loss = (h[[0, 1], 1:] ** 2).sum() + earlier
     loss.backward()
-    source = tg.make_graph(loss).source if hasattr(tg, "make_graph") else tg.draw_graph(
-        loss).source
-    for op in ("setitem", "relu", "mul"):
-        assert op in source
+    svg = tg.draw_graph(loss, mode="backward").pipe(format="svg").decode()
+    for title in ("setitem [0, 1] = 0", "setitem [:, 2]", "getitem [1]", "setitem [1]",
+                  "getitem [[0, 1], 1:]", "relu"):
+        assert title.replace("'", "&#39;") in svg, title
+    assert "changed in place" not in svg  # (each version keeps the values the ops saw)
+    assert svg.count(">h<") == 4  # its four versions (x * 2, two writes, the row's relu_)

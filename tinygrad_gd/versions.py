@@ -34,9 +34,12 @@ Function.output_version = None  # the output's stamp, when the node saved its ou
 
 
 def written_since(node: Function) -> list[int]:
-    """The positions of `node`'s inputs whose values were written after it was recorded."""
+    """The positions of `node`'s inputs whose values were written after it was recorded
+    (an input that is the old version of a tensor changed in place holds the values the
+    node saw, its own copy: counted only when the node saved the array then written)."""
     return [i for i, parent in enumerate(node.parents)
-            if parent._version is not None and parent._version[0] > node.recorded_at]
+            if parent._version is not None and parent._version[0] > node.recorded_at
+            and (id(parent) not in written_arrays or saved_from(node, parent))]
 
 
 def saved_from(node: Function, parent: Any) -> bool:
