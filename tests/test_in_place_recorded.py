@@ -79,8 +79,8 @@ def _used_by_ops_that_saved_other_arrays(lib, x, v):
     return (squashed * 2).sum() + (summed ** 2).sum() + (h * 3).sum()
 
 
-PROGRAMS = [_used_by_ops_that_saved_other_arrays, _masked_then_relu, _operators_and_methods, _built_in_a_loop, _changed_twice,
-            _functional]
+PROGRAMS = [_used_by_ops_that_saved_other_arrays, _masked_then_relu, _operators_and_methods,
+            _built_in_a_loop, _changed_twice, _functional]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)
