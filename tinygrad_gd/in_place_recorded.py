@@ -17,9 +17,12 @@ that used t earlier and saved t's array (the one written) for backward refuses, 
 in-place change makes it refuse, and the op that made the change (recorded after the
 stamp) does not.
 
-Refused, in one line: a change of a view of another tensor in the graph (`h.T.relu_()`:
-the tensor it views would change outside the graph), and, when the pass starts, a graph
-that uses, after a change, a view taken of the tensor before it (its values changed too).
+A view `t = base[index]` changed in place (`h[1].zero_()`, `h[:, 0].mul_(3)`) changes
+its base, as PyTorch's: the change is written into base at index (the op setitem, base
+rebased), and t becomes base's new `[index]`. Refused, in one line: a change of another
+view of a tensor of the graph (`h.T.relu_()`: the tensor it views would change outside
+the graph), and, when the pass starts, a graph that uses, after a change, a view taken
+of the tensor before it (its values changed too).
 """
 from __future__ import annotations
 
