@@ -7,8 +7,9 @@ Here it does the same: the values of `w` change in place, counted as an in-place
 that requires a gradient only under `no_grad()`, any tensor that needs none at any time.
 Where the graph must follow the change (a tensor made by a recorded op, or a value that
 needs a gradient written in), it is recorded as PyTorch records it (in_place_recorded.py:
-`h[mask] = 0`, `h.relu_()`, `out += identity`); a view of another tensor of the graph is
-refused there, except by the operators, which rebind it (`h = h + 1`), as before.
+`h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()` through h). The operators
+rebind a view of another tensor of the graph (`v = v + 1`; Python's `h[1] += 1` then
+writes the result into h, as PyTorch's); the methods refuse a view other than `h[1]`.
 
 The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
 draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted
@@ -32,7 +33,7 @@ import numpy as np
 from .creation import fits, make_generator
 from .engine import no_grad
 from .errors import ShapeError
-from .in_place_recorded import rebase, recorded
+from .in_place_recorded import rebase, recorded, view_of_graph
 from .ops.arguments import finite
 from .ops.shape import SetItem
 from .tensor import Tensor, _as_array, _raw
@@ -136,9 +137,8 @@ def _operator(symbol: str, ufunc: np.ufunc | None, name: str) -> Any:
         if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
             self._check_writable(symbol, f"write {instead} (a new tensor)")
         if recorded(self, other):
-            if self._ctx is not None and self._version is not None and any(
-                    p._version is self._version for p in self._ctx.parents):
-                return getattr(self, name)(other)  # a view: rebound (its base unchanged)
+            if view_of_graph(self):  # (`h[0] += 1` writes the result into h afterwards)
+                return getattr(self, name)(other)  # rebound, as before
             return rebase(self, symbol, lambda before, x: getattr(before, name)(x), instead,
                           other)
         if ufunc is not None:

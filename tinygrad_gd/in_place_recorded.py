@@ -40,7 +40,7 @@ from .ops.shape import GetItem, SetItem
 from .tensor import Tensor
 from .tracked import count_write, read_only_error, written_arrays
 
-__all__ = ["recorded", "rebase", "redirect"]
+__all__ = ["recorded", "view_of_graph", "rebase", "redirect"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
@@ -54,6 +54,13 @@ def recorded(t: Tensor, *operands: Any) -> bool:
         isinstance(x, Tensor) and x._requires_grad for x in operands))
 
 
+def view_of_graph(t: Tensor) -> bool:
+    """Whether t is a view of another tensor of a graph (made by an op from that tensor's
+    values, sharing its memory: a reshape, a transpose, `h[1]`)."""
+    return t._ctx is not None and t._version is not None and any(
+        parent._version is t._version for parent in t._ctx.parents)
+
+
 def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
            *operands: Any) -> Tensor:
     """t changed in place to `change(before, *operands)`, recorded (`before`: t's old
@@ -61,8 +68,7 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     says what to write for a new tensor, in the errors. A view `t = base[index]` of a
     tensor of the graph is changed through its base (`_rebase_view`)."""
     node = t._ctx
-    if node is not None and t._version is not None and any(
-            parent._version is t._version for parent in node.parents):
+    if view_of_graph(t):
         return _rebase_view(t, what, change, instead, operands)
     if node is None and t._version is not None and t._data.base is not None and getattr(
             t, "_made_by", None) is not None:  # (a view of a constant: its base unknown)
