@@ -392,6 +392,24 @@ def test_my_cube_two_outputs_as_written():
                         [tg.Tensor(x, requires_grad=True)])
 
 
+def test_an_integer_output_is_a_constant_unmarked_as_pytorchs():
+    class ArgSorted(Function, register=False):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.order = np.argsort(x)
+            return x[ctx.order], ctx.order  # (no mark: integers get no gradient)
+
+        @staticmethod
+        def backward(ctx, grad_values, grad_order):
+            grad = np.zeros_like(grad_values)
+            grad[ctx.order] = grad_values
+            return grad
+    x = tg.Tensor([3.0, 1.0, 2.0], requires_grad=True)
+    values, order = ArgSorted.apply(x)
+    assert values.requires_grad and not order.requires_grad and order.dtype == np.int64
+    assert tg.gradcheck(lambda x: ArgSorted.apply(x)[0], [x])
+
+
 def test_an_output_marked_non_differentiable_is_a_constant_the_others_not():
     class SortWithIndices(Function, register=False):  # PyTorch's documented pattern
         @staticmethod

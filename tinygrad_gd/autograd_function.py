@@ -134,7 +134,8 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
             ctx.needs_input_grad = needs  # (mark_non_differentiable marked some outputs)
         arrays = [np.asarray(a) for a in outputs]
         ctx.output_parts = [(a.shape, a.dtype) for a in arrays]
-        _outputs.parts = [(a.shape, a.dtype, not m) for a, m in zip(arrays, marked)]
+        _outputs.parts = [(a.shape, a.dtype, not m and a.dtype.kind in "fc")  # (integers,
+                          for a, m in zip(arrays, marked)]  # as PyTorch's: no gradient)
 
     def joined(outputs: Any) -> Any:
         if not isinstance(outputs, (tuple, list)):
