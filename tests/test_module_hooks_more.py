@@ -553,3 +553,25 @@ def test_no_hook_keeps_the_plain_paths():
         state = model.state_dict()
         assert repr(model.load_state_dict(state)) == "<All keys matched successfully>"
         model(Tensor(X, requires_grad=True)).sum().backward()
+
+
+def test_the_private_load_pre_hook_spelling_libraries_call_is_pytorchs():
+    # torch's own spectral_norm and some libraries call _register_load_state_dict_pre_hook
+    torch = pytest.importorskip("torch")
+    seen = {}
+    for lib in (torch, tg):
+        layer, calls = lib.nn.Linear(2, 3), []
+        layer._register_load_state_dict_pre_hook(
+            lambda state, prefix, *rest, calls=calls: calls.append((sorted(state), prefix,
+                                                                    len(rest))))
+        handle = layer._register_load_state_dict_pre_hook(
+            lambda module, *rest, calls=calls: calls.append(type(module).__name__),
+            with_module=True)
+        layer.load_state_dict(layer.state_dict())
+        handle.remove()
+        layer.load_state_dict(layer.state_dict())
+        seen[lib.__name__] = calls
+    assert seen["tinygrad_gd"] == seen["torch"]
+    with pytest.raises(TypeError, match="_register_load_state_dict_pre_hook: the hook must "
+                                        "be callable"):
+        nn.Linear(2, 3)._register_load_state_dict_pre_hook(3)

@@ -210,6 +210,17 @@ class ModuleHooks:
         return _add_hook(self, "_load_state_dict_pre_hooks", hook, False,
                          "register_load_state_dict_pre_hook")
 
+    def _register_load_state_dict_pre_hook(self, hook: Callable,
+                                           with_module: bool = False) -> RemovableHandle:
+        """PyTorch's private spelling, which its spectral_norm and some libraries call:
+        `hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`, given the module first only `with_module=True`."""
+        if not callable(hook):
+            raise TypeError(f"_register_load_state_dict_pre_hook: the hook must be callable, "
+                            f"got {type(hook).__name__}")
+        called = hook if with_module else (lambda module, *args: hook(*args))
+        return self.register_load_state_dict_pre_hook(called)
+
     def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, incompatible_keys)` after `load_state_dict` loaded the
         matching entries, as PyTorch's: it may change `incompatible_keys.missing_keys` /
