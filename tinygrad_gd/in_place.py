@@ -7,9 +7,9 @@ Here it does the same: the values of `w` change in place, counted as an in-place
 that requires a gradient only under `no_grad()`, any tensor that needs none at any time.
 Where the graph must follow the change (a tensor made by a recorded op, or a value that
 needs a gradient written in), it is recorded as PyTorch records it (in_place_recorded.py:
-`h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()` through h). The operators
-rebind a view of another tensor of the graph (`v = v + 1`; Python's `h[1] += 1` then
-writes the result into h, as PyTorch's); the methods refuse a view other than `h[1]`.
+`h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()` and `h[1] += 1` through
+h); a change of another view of a tensor of the graph (a reshape, a transpose) is
+refused there.
 
 The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
 draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted
@@ -33,7 +33,7 @@ import numpy as np
 from .creation import fits, make_generator
 from .engine import no_grad
 from .errors import ShapeError
-from .in_place_recorded import rebase, recorded, view_of_graph
+from .in_place_recorded import rebase, recorded, written_already
 from .ops.arguments import finite
 from .ops.shape import SetItem
 from .tensor import Tensor, _as_array, _raw
@@ -136,9 +136,7 @@ def _operator(symbol: str, ufunc: np.ufunc | None, name: str) -> Any:
     def operator(self: Tensor, other: Any) -> Tensor:
         if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
             self._check_writable(symbol, f"write {instead} (a new tensor)")
-        if recorded(self, other):
-            if view_of_graph(self):  # (`h[0] += 1` writes the result into h afterwards)
-                return getattr(self, name)(other)  # rebound, as before
+        if recorded(self, other):  # (a view h[1] changes h, as its methods do)
             return rebase(self, symbol, lambda before, x: getattr(before, name)(x), instead,
                           other)
         if ufunc is not None:
@@ -182,6 +180,8 @@ def _written_at(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     """`t[index] = value` for setitem and the methods that write values (fill_, copy_):
     recorded, or written as `Tensor._write_at` writes; returns t."""
     if recorded(t, value):
+        if written_already(t, index, value):  # (`h[1] += y`: Python writes h[1] back)
+            return t
         return rebase(t, what, lambda before, x: SetItem.call(before, index, x),
                       "tg.where(...) or tg.cat(...)", value)
     t._write_at(index, value, what)

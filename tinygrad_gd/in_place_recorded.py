@@ -21,8 +21,9 @@ A view `t = base[index]` changed in place (`h[1].zero_()`, `h[:, 0].mul_(3)`) ch
 its base, as PyTorch's: the change is written into base at index (the op setitem, base
 rebased), and t becomes base's new `[index]`. Refused, in one line: a change of another
 view of a tensor of the graph (`h.T.relu_()`: the tensor it views would change outside
-the graph), and, when the pass starts, a graph that uses, after a change, a view taken
-of the tensor before it (its values changed too).
+the graph), of a view taken before its base changed, of a constant of which views were
+taken (versions.py marks a counter its views share), and, when the pass starts, a graph
+that uses, after a change, a view taken of the tensor before it (its values changed too).
 """
 from __future__ import annotations
 
@@ -37,10 +38,10 @@ from . import engine
 from .engine import is_grad_enabled
 from .errors import ShapeError
 from .ops.shape import GetItem, SetItem
-from .tensor import Tensor
+from .tensor import Tensor, _raw
 from .tracked import count_write, read_only_error, written_arrays
 
-__all__ = ["recorded", "view_of_graph", "rebase", "redirect"]
+__all__ = ["recorded", "view_of_graph", "written_already", "rebase", "redirect"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
@@ -78,6 +79,11 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
                            f"(c[index] = value)")
     if t._requires_grad and node is None:
         t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
+    if node is None and t._version is not None and len(t._version) > 1:
+        raise RuntimeError(f"{what}: views of this constant were taken (c[1:], c.T, ...), "
+                           f"which would keep showing its values outside the graph after a "
+                           f"change that needs a gradient; change a copy first (c = "
+                           f"c.clone()), or take the views after the change")
     before = _old_version(t, what)
     result = _result(t, what, change(before, *[before if x is t else x for x in operands]),
                      instead)
@@ -86,6 +92,23 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     t._mark_changed()  # (a node that saved t's values, its output, refuses now)
     _remember(t, before)
     return t
+
+
+def written_already(t: Tensor, index: Any, value: Any) -> bool:
+    """Whether `value` is t's own view `t[index]`, exactly: `h[1] += y` changed it in
+    place (through h, recorded), and Python's write of it back into h changes nothing."""
+    if not (isinstance(value, Tensor) and value._ctx is not None
+            and value._ctx.name == "getitem" and value._ctx.parents[0] is t):
+        return False
+    try:
+        region = t._data[_raw(index) if not isinstance(index, tuple) else tuple(
+            _raw(i) for i in index)]
+    except (IndexError, TypeError, ValueError):
+        return False
+    view = value._data
+    return (region.base is not None and region.shape == view.shape
+            and region.strides == view.strides
+            and region.__array_interface__["data"][0] == view.__array_interface__["data"][0])
 
 
 def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
@@ -99,6 +122,11 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
                            f"'{node.name}' made it from that tensor's values), which an "
                            f"in-place change would change too, outside the graph; write "
                            f"{instead} (a new tensor), or change a copy (t = t.clone())")
+    if any(time > node.recorded_at for time, _ in _versions.get(id(base), ())):
+        raise RuntimeError(f"{what}: this view (op 'getitem') was taken before the tensor it "
+                           f"views was changed in place, so its graph is of the old values; "
+                           f"take the view again after the change (v = h[index]), then "
+                           f"change it")
     index = node.params["index"]
     before = _old_version(t, what)
     result = _result(t, what, change(before, *[before if x is t else x for x in operands]),
@@ -164,12 +192,15 @@ def redirect(outputs: tuple) -> None:
     stack, seen = list(outputs), set()
     used_at = {id(output): math.inf for output in outputs}  # id -> its last use's time
     views = []  # (a view, the op that made it, its base, the time of the base's change)
+    sharing: dict[int, list] = {}  # id(a version counter) -> the tensors sharing it
     while stack:
         tensor = stack.pop()
         node = tensor._ctx
         if node is None or id(tensor) in seen:
             continue
         seen.add(id(tensor))
+        if tensor._version is not None:
+            sharing.setdefault(id(tensor._version), []).append(tensor)
         parents, changed = list(node.parents), False
         for i, parent in enumerate(parents):
             versions = _versions.get(id(parent), ())
@@ -185,8 +216,9 @@ def redirect(outputs: tuple) -> None:
         for parent in parents:
             used_at[id(parent)] = max(used_at.get(id(parent), -1), node.recorded_at)
         stack.extend(parents)
-    for view, node, base, time in views:
-        if used_at.get(id(view), -1) >= time:
+    for view, node, base, time in views:  # (a view of the view, made before, counts too)
+        if any(used_at.get(id(u), -1) >= time for u in sharing.get(id(view._version), [view])
+               if u._ctx is not None and u._ctx.recorded_at < time):
             raise RuntimeError(
                 f"backward(): op '{node.name}' made a view of a tensor {_named(base)}that "
                 f"was changed in place afterwards, and the view was used after the change, "

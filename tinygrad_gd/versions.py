@@ -48,9 +48,12 @@ def saved_from(node: Function, parent: Any) -> bool:
     (`x.exp()` its output) computes its gradient from the values it saw. Values packed by
     saved_tensors_hooks (not arrays) may hold anything: they count."""
     written = written_arrays.get(id(parent), parent._data)
-    return any(value is not None and (not isinstance(value, np.ndarray)
-                                      or np.may_share_memory(value, written))
-               for value in node.saved_tensors or ())
+    return any(not isinstance(value, _UNCHANGEABLE) and (
+        not isinstance(value, np.ndarray) or np.may_share_memory(value, written))
+        for value in node.saved_tensors or ())
+
+
+_UNCHANGEABLE = (type(None), bool, int, float, complex, np.generic)  # (a NumPy scalar too)
 
 
 def output_written(node: Function) -> bool:
@@ -68,6 +71,8 @@ class VersionCheck(Extension):
             for t in inputs:
                 if data.base is t._data or data.base is t._data.base:
                     output._version = t._stamp()
+                    if len(output._version) == 1:  # (a mark: views of it were taken, which
+                        output._version.append(True)  # in_place_recorded.py reads)
                     break
         if node.parents:
             node.recorded_at = writes[0]

@@ -461,16 +461,17 @@ class Relu(Function, elementwise=True, methods=("relu",), functions=("relu",)):
     """max(x, 0) (gradient 0 at 0).
 
     forward: `max(x, 0)`
-    gradient: `g * [x > 0]`
+    gradient: `g * [out > 0]` (the same as `[x > 0]`)
     """
 
     def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.maximum(x, 0)
+        out = np.maximum(x, 0)
+        ctx.save_for_backward(out)  # (its output, as PyTorch's: x may change in place)
+        return out
 
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * (x > 0)
+        (out,) = ctx.saved_tensors
+        return g * (out > 0)
 
 
 class LeakyRelu(Function, name="leaky_relu", elementwise=True, methods=("leaky_relu",),
