@@ -425,7 +425,8 @@ for _name, _ufunc, _scaled, _recorded in (
     setattr(Tensor, _name, _method(_name, _ufunc, _scaled, _recorded))
 _true_div_, _rounded_div_ = Tensor.div_, _from_op("div_")  # (div_ below: one or the other)
 Tensor.div_ = div_
-for _function in (__setitem__, zero_, fill_, copy_, uniform_, normal_, exponential_, bernoulli_, random_):
+for _function in (__setitem__, zero_, fill_, copy_, uniform_, normal_, exponential_,
+                  bernoulli_, random_):
     setattr(Tensor, _function.__name__, _function)
 for _name in _FROM_OPS:
     setattr(Tensor, _name, _from_op(_name))
