@@ -93,25 +93,30 @@ class VersionCheck(Extension):
                 f"or through its .data), so the gradient would be computed from values the "
                 f"forward pass never made. Make a new tensor instead (y = y.mul(2)), change a "
                 f"copy (y.clone()), or run the forward pass again")
-        for position in [k for k in written_since(node) if saved_from(node, node.parents[k])][:1]:
-            parent = node.parents[position]
-            name = f"'{parent.name}' " if parent.name else ""
-            if parent._ctx is not None:  # (a tensor made by an op: changed in the forward)
-                how = "by an in-place op such as add_, div_ or t[...] = ..."
-                instead = ("Write the change out of place (h = h / n, not h.div_(n)), or "
-                           "change a copy (h = h.clone())")
-            else:
-                how = ("written through .data, e.g. `w.data -= lr * w.grad.data` or "
-                       "`t.data[0] = 1`, .data assigned, written with t[...] = ..., an "
-                       "in-place method such as add_, fill_ or uniform_, nn.init, or an "
-                       "optimizer step")
-                instead = ("Update after backward() (optimizer.step() after "
-                           "loss.backward()), or run the forward pass again after the change")
-            raise RuntimeError(
-                f"backward(): input {position} {name}(shape {parent.shape}) of op "
-                f"'{node.name}' was changed in place after the op used it ({how}), so the "
-                f"gradient would be computed from values the forward pass never saw. "
-                f"{instead}")
+        for position in written_since(node):  # (mostly none: the pass's per-node cost)
+            if saved_from(node, node.parents[position]):
+                raise _changed_input(node, position)
+
+
+def _changed_input(node: Function, position: int) -> RuntimeError:
+    """The refusal of a backward through `node`, whose input `position` changed in place
+    after the node saved (a view of) its array."""
+    parent = node.parents[position]
+    name = f"'{parent.name}' " if parent.name else ""
+    if parent._ctx is not None:  # (a tensor made by an op: changed in the forward pass)
+        how = "by an in-place op such as add_, div_ or t[...] = ..."
+        instead = ("Write the change out of place (h = h / n, not h.div_(n)), or change a "
+                   "copy (h = h.clone())")
+    else:
+        how = ("written through .data, e.g. `w.data -= lr * w.grad.data` or `t.data[0] = "
+               "1`, .data assigned, written with t[...] = ..., an in-place method such as "
+               "add_, fill_ or uniform_, nn.init, or an optimizer step")
+        instead = ("Update after backward() (optimizer.step() after loss.backward()), or run "
+                   "the forward pass again after the change")
+    return RuntimeError(
+        f"backward(): input {position} {name}(shape {parent.shape}) of op '{node.name}' was "
+        f"changed in place after the op used it ({how}), so the gradient would be computed "
+        f"from values the forward pass never saw. {instead}")
 
 
 switch(VersionCheck())
