@@ -35,22 +35,10 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn
+from test_port_custom_functions import _torch_one_thread
 
 F = nn.functional
-
-
-@pytest.fixture(autouse=True)
-def _torch_one_thread():
-    """torch on one thread during each test (small tensors), as it was afterwards."""
-    try:
-        import torch
-    except ImportError:
-        yield
-        return
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+_FIXTURES = (_torch_one_thread,)  # (autouse: torch on one thread here too)
 
 
 TOLERANCES = {"float64": (1e-10, 1e-12), "float32": (1e-5, 1e-6)}
