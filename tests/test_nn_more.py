@@ -82,25 +82,28 @@ AGAINST_TORCH = {
     "PReLU": (nn.PReLU(), "torch.nn.PReLU(dtype=torch.float64)", (A,)),
     "prelu per channel": (F.prelu, "F.prelu", (A, SLOPES)),
     "prelu one slope": (F.prelu, "F.prelu", (A, np.array([0.25]))),
-    # F's activations with PyTorch's inplace= (theirs on a copy: a leaf cannot change)
-    "relu inplace": (lambda x: F.relu(x, inplace=True), "lambda x: F.relu(x.clone(), True)",
-                     (A,)),
+    # F's activations with PyTorch's inplace= (on a copy, in both: a leaf cannot change)
+    "relu inplace": (lambda x: F.relu(x.clone(), inplace=True),
+                     "lambda x: F.relu(x.clone(), True)", (A,)),
     "relu6 inplace": (lambda x: F.relu6(x * 3, True), "lambda x: F.relu6(x * 3, True)", (A,)),
-    "leaky_relu inplace": (lambda x: F.leaky_relu(x, 0.2, True),
+    "leaky_relu inplace": (lambda x: F.leaky_relu(x.clone(), 0.2, True),
                            "lambda x: F.leaky_relu(x.clone(), 0.2, True)", (A,)),
-    "elu inplace": (lambda x: F.elu(x, 0.5, True), "lambda x: F.elu(x.clone(), 0.5, True)",
-                    (A,)),
-    "selu inplace": (lambda x: F.selu(x, True), "lambda x: F.selu(x.clone(), True)", (A,)),
-    "celu inplace": (lambda x: F.celu(x, 0.5, True), "lambda x: F.celu(x.clone(), 0.5, True)",
+    "elu inplace": (lambda x: F.elu(x.clone(), 0.5, True),
+                    "lambda x: F.elu(x.clone(), 0.5, True)", (A,)),
+    "selu inplace": (lambda x: F.selu(x.clone(), True), "lambda x: F.selu(x.clone(), True)",
                      (A,)),
-    "hardtanh inplace": (lambda x: F.hardtanh(x, -0.5, 2.0, True),
+    "celu inplace": (lambda x: F.celu(x.clone(), 0.5, True),
+                     "lambda x: F.celu(x.clone(), 0.5, True)", (A,)),
+    "hardtanh inplace": (lambda x: F.hardtanh(x.clone(), -0.5, 2.0, True),
                          "lambda x: F.hardtanh(x.clone(), -0.5, 2.0, True)", (A,)),
-    "hardswish inplace": (lambda x: F.hardswish(x, True),
+    "hardswish inplace": (lambda x: F.hardswish(x.clone(), True),
                           "lambda x: F.hardswish(x.clone(), True)", (A * 2,)),
-    "hardsigmoid inplace": (lambda x: F.hardsigmoid(x, True),
+    "hardsigmoid inplace": (lambda x: F.hardsigmoid(x.clone(), True),
                             "lambda x: F.hardsigmoid(x.clone(), True)", (A * 2,)),
-    "silu inplace": (lambda x: F.silu(x, True), "lambda x: F.silu(x.clone(), True)", (A,)),
-    "mish inplace": (lambda x: F.mish(x, True), "lambda x: F.mish(x.clone(), True)", (A,)),
+    "silu inplace": (lambda x: F.silu(x.clone(), True), "lambda x: F.silu(x.clone(), True)",
+                     (A,)),
+    "mish inplace": (lambda x: F.mish(x.clone(), True), "lambda x: F.mish(x.clone(), True)",
+                     (A,)),
     # nll_loss's weight and ignore_index, as cross_entropy's
     "nll_loss weight": (lambda x: F.nll_loss(F.log_softmax(x, dim=1), LABELS, weight=WC),
                         "lambda x: F.nll_loss(F.log_softmax(x, 1), torch.tensor(LABELS), "
@@ -586,16 +589,23 @@ def test_state_dict_order_is_pytorchs():
     (lambda: nn.SiLU(inplace=True), nn.SiLU()),
     (lambda: nn.Dropout(0.5, inplace=True, seed=3), nn.Dropout(0.5, seed=3)),
 ])
-def test_inplace_is_accepted_and_gives_the_values_and_gradients_of_out_of_place(make, plain):
+def test_inplace_gives_the_values_and_gradients_of_out_of_place(make, plain):
     layer = make()
     x, y = Tensor(A, requires_grad=True), Tensor(A, requires_grad=True)
-    out, expected = layer(x), plain(y)
+    h = x * 1
+    out, expected = layer(h), plain(y * 1)
     np.testing.assert_array_equal(out.data, expected.data)
-    np.testing.assert_array_equal(x.data, A)  # the input is left as it was
+    if isinstance(layer, nn.Dropout):  # (dropout's inplace= stays out of place)
+        np.testing.assert_array_equal(h.data, A)
+    else:  # the input itself changed, as PyTorch's
+        assert out is h
     out.sum().backward()
     expected.sum().backward()
     np.testing.assert_array_equal(x.grad.data, y.grad.data)
     assert "inplace=True" in repr(layer)
+    if not isinstance(layer, nn.Dropout):  # a leaf that requires a gradient: refused
+        with pytest.raises(RuntimeError, match=r"\(inplace=True\): writing into a leaf"):
+            layer(Tensor(A, requires_grad=True))
 
 
 @pytest.mark.torch
@@ -786,15 +796,18 @@ def test_new_activations_by_definition_at_their_corners():
     (F.relu, ()), (F.relu6, ()), (F.leaky_relu, (0.2,)), (F.elu, (0.5,)), (F.selu, ()),
     (F.celu, (0.5,)), (F.hardtanh, (-0.5, 2.0)), (F.hardswish, ()), (F.hardsigmoid, ()),
     (F.silu, ()), (F.mish, ())])
-def test_f_inplace_is_computed_out_of_place_with_the_same_values_and_gradients(function, args):
+def test_f_inplace_writes_into_the_input_with_the_same_values_and_gradients(function, args):
     x, y = Tensor(A, requires_grad=True), Tensor(A, requires_grad=True)
-    out, expected = function(x, *args, True), function(y, *args)
-    assert out is not x
+    h = x * 1
+    out, expected = function(h, *args, True), function(y, *args)
+    assert out is h  # the input itself, changed, as PyTorch's
     np.testing.assert_array_equal(out.data, expected.data)
-    np.testing.assert_array_equal(x.data, A)  # the input is left as it was
     out.sum().backward()
     expected.sum().backward()
     np.testing.assert_array_equal(x.grad.data, y.grad.data)
+    constant = Tensor(A)  # (no gradient: its values are written, as PyTorch writes them)
+    assert function(constant, *args, True) is constant
+    np.testing.assert_array_equal(constant.data, expected.data)
     name = function.__name__
     with pytest.raises(TypeError, match=rf"{name}: inplace must be True or False, got 'yes'"):
         function(x, *args, "yes")

@@ -11,8 +11,7 @@ rtol 1e-10, float32 1e-5), and gradients against finite differences.
 
 Then what torch refuses, refused here in one line, and the design pushed: a tensor
 changed several times and used between the changes, `retain_graph=True` twice, threads,
-a state kept across steps. The findings this port left open are `xfail(strict=True)`
-tests (FINDING n): each passes once its mend lands, and its mark must then go.
+a state kept across steps. The findings (FINDING n) are tests of their own, each mended.
 """
 from __future__ import annotations
 
@@ -645,7 +644,7 @@ def test_threads_each_changing_their_own_graphs_in_place_get_the_same_gradients(
 # ------------------------------------------------------------------ open findings
 
 
-def _relu_inplace(lib, x):  # FINDING 1: nn.ReLU(inplace=True) computes out of place
+def _relu_inplace(lib, x):  # FINDING 1, mended: nn.ReLU(inplace=True) computed out of place
     h = x * 1
     out = lib.nn.ReLU(inplace=True)(h)
     return [np.array(out is h), h.sum()]
@@ -675,7 +674,7 @@ def _view_changed(lib, x):  # FINDING 4, mended: a view's in-place change was re
 
 
 @pytest.mark.parametrize("program", [
-    pytest.param(_relu_inplace, marks=pytest.mark.xfail(strict=True, reason="FINDING 1")),
+    _relu_inplace,
     _read_from_itself, _constant_product,
     _view_changed],
     ids=lambda p: getattr(p, "__name__", None))

@@ -4,20 +4,25 @@
 `softplus` (threshold=), `softmax`, `log_softmax` (dtype=): the `tg.` functions of their
 ops under PyTorch's F signatures (`input`, its argument names and order).
 
-`inplace=True` is accepted where PyTorch's function has it, and computed out of place: a
-new Tensor, the input left unchanged, with the values and gradients of inplace=False
-(ported code that writes `F.relu(x, inplace=True)` runs, but must use the result, as
-PyTorch's code usually does: `x = F.relu(x, inplace=True)`). Each calls the `tg.`
-function of its op, or is composed of Tensor ops: gradients come from `backward()`.
+`inplace=True` (where PyTorch's function has it) writes the result into the input and
+returns the input, as PyTorch's (`_written`, which the `relu_` family shares): in the
+graph, recorded (in_place_recorded.py); a leaf that requires a gradient refused, as
+PyTorch's. Only a view of another tensor of the graph other than `h[index]` (a reshape,
+a transpose) is computed out of place, as before (its base is left as it is). Each calls
+the `tg.` function of its op, or is composed of Tensor ops: gradients come from
+`backward()`.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .. import functional as tg
+from ..engine import no_grad
 from ..errors import ShapeError
+from ..in_place import shown
+from ..in_place_recorded import rebase, recorded, view_of_graph
 from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
@@ -33,69 +38,114 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _input(where: str, input: Any, inplace: Any) -> Any:
-    """The input, after checking that `inplace` is a flag (computed out of place anyway)."""
+def _in_place(where: str, inplace: Any) -> bool:
+    """`inplace`, checked to be a flag."""
     if not isinstance(inplace, (bool, np.bool_)):
         raise TypeError(f"{where}: inplace must be True or False, got {inplace!r} (PyTorch's "
-                        f"inplace flag; the result is a new Tensor either way)")
+                        f"inplace flag: True writes the result into the input)")
+    return bool(inplace)
+
+
+def _written(name: str, function: Callable, input: Any, *args: Any,
+             instead: str | None = None, **kwargs: Any) -> Tensor:
+    """`function(input, ...)`'s values written into `input`, which is returned (F's
+    `relu_` family and `inplace=True`); `instead` says what to write for a new tensor."""
+    instead = instead or f"x = F.{name[:-1]}(x, ...) (a new tensor)"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
+                        f"{shown(input)}; or use {instead}")
+    if recorded(input):  # a tensor of the graph: the change recorded, as PyTorch's
+        if view_of_graph(input) and input._ctx.name != "getitem" and name.endswith(")"):
+            return function(input, *args, **kwargs)  # (inplace=True on a reshape: as before)
+        return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
+                      instead, *args)
+    input._check_writable(name, f"use {instead}")
+    with no_grad():
+        values = function(input, *args, **kwargs)._data
+    if not np.can_cast(values.dtype, input.dtype, "same_kind"):
+        raise TypeError(f"{name}: its values have dtype {values.dtype}, which the input's dtype "
+                        f"{input.dtype} cannot hold; convert the input first (x = "
+                        f"x.to(tg.float64)), or use {instead}")
+    input._write_at(..., values, name)
     return input
+
+
+def _maybe_written(where: str, inplace: Any, function: Callable, input: Any,
+                   *args: Any) -> Tensor | None:
+    """`function(input, *args)` written into input when `inplace` is True (else None)."""
+    if not _in_place(where, inplace):
+        return None
+    return _written(f"{where}(inplace=True)", function, input, *args,
+                    instead=f"x = F.{where}(x, ...) (a new tensor)")
 
 
 def relu(input: Any, inplace: bool = False) -> Tensor:
     """max(x, 0) elementwise (`inplace`: see the module's docstring)."""
-    return tg.relu(_input("relu", input, inplace))
+    written = _maybe_written("relu", inplace, relu, input)
+    return written if written is not None else tg.relu(input)
 
 
 def relu6(input: Any, inplace: bool = False) -> Tensor:
     """min(max(x, 0), 6) elementwise; no gradient at 0 and 6."""
-    return tg.relu6(_input("relu6", input, inplace))
+    written = _maybe_written("relu6", inplace, relu6, input)
+    return written if written is not None else tg.relu6(input)
 
 
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return tg.leaky_relu(_input("leaky_relu", input, inplace), negative_slope)
+    written = _maybe_written("leaky_relu", inplace, leaky_relu, input, negative_slope)
+    return written if written is not None else tg.leaky_relu(input, negative_slope)
 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    return tg.elu(_input("elu", input, inplace), alpha)
+    written = _maybe_written("elu", inplace, elu, input, alpha)
+    return written if written is not None else tg.elu(input, alpha)
 
 
 def selu(input: Any, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6733, scale = 1.0507."""
-    return _SELU_SCALE * tg.elu(_input("selu", input, inplace), _SELU_ALPHA)
+    written = _maybe_written("selu", inplace, selu, input)
+    return written if written is not None else _SELU_SCALE * tg.elu(input, _SELU_ALPHA)
 
 
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    return tg.celu(_input("celu", input, inplace), alpha)
+    written = _maybe_written("celu", inplace, celu, input, alpha)
+    return written if written is not None else tg.celu(input, alpha)
 
 
 def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """x limited to [min_val, max_val]; no gradient at or beyond the bounds."""
-    return tg.hardtanh(_input("hardtanh", input, inplace), min_val, max_val)
+    written = _maybe_written("hardtanh", inplace, hardtanh, input, min_val, max_val)
+    return written if written is not None else tg.hardtanh(input, min_val, max_val)
 
 
 def hardswish(input: Any, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6."""
-    return tg.hardswish(_input("hardswish", input, inplace))
+    written = _maybe_written("hardswish", inplace, hardswish, input)
+    return written if written is not None else tg.hardswish(input)
 
 
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, a line between (gradient 1/6 strictly
     inside, 0 at and beyond -3 and 3, as PyTorch's)."""
-    return tg.relu6(_as_tensor("hardsigmoid", _input("hardsigmoid", input, inplace)) + 3.0) / 6.0
+    written = _maybe_written("hardsigmoid", inplace, hardsigmoid, input)
+    return written if written is not None else tg.relu6(
+        _as_tensor("hardsigmoid", input) + 3.0) / 6.0
 
 
 def silu(input: Any, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (swish)."""
-    return tg.silu(_input("silu", input, inplace))
+    written = _maybe_written("silu", inplace, silu, input)
+    return written if written is not None else tg.silu(input)
 
 
 def mish(input: Any, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x))."""
-    return tg.mish(_input("mish", input, inplace))
+    written = _maybe_written("mish", inplace, mish, input)
+    return written if written is not None else tg.mish(input)
 
 
 def logsigmoid(input: Any) -> Tensor:
@@ -204,7 +254,13 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else `value` (PyTorch's threshold; gradient 1 above the
     threshold, 0 at and below it)."""
-    input = _tensor("threshold", _input("threshold", input, inplace))
+    written = _maybe_written("threshold", inplace, _thresholded, input, threshold, value)
+    return written if written is not None else _thresholded(input, threshold, value)
+
+
+def _thresholded(input: Any, threshold: float, value: float) -> Tensor:
+    """`threshold`'s result, a new tensor."""
+    input = _tensor("threshold", input)
     threshold = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
     return tg.where((input > threshold)._data, input, value)

@@ -2,8 +2,8 @@
 `ReLU6`, `Hardtanh`, `Mish`, `Hardswish`, `Hardsigmoid`, `LogSigmoid`, `Softsign`, `CELU`,
 `SELU`, `Tanhshrink`, `Softmin`, `GLU`, `PReLU` (its slopes learned), `Threshold`,
 `Hardshrink` and `Softshrink`. Each calls its
-function in `nn.functional`; `inplace=True` is accepted where PyTorch's layer takes it and
-computed out of place (same values and gradients; see `ReLU`).
+function in `nn.functional`; `inplace=True`, where PyTorch's layer takes it, writes the
+result into the input (see `ReLU`).
 """
 from __future__ import annotations
 

@@ -4,44 +4,20 @@ out-of-place function (`F.elu(x, alpha)`, with its argument checks and errors) i
 input and returns the input, as the Tensor methods of in_place.py do (`x.relu_()`): where
 `t[...] = v` may write, a tensor that needs no gradient, or a leaf under `tg.no_grad()`;
 on a tensor made by a recorded op, the change is recorded, as PyTorch's
-(in_place_recorded.py).
+(in_place_recorded.py; `_written`, in activation_functions.py, which `inplace=True`
+shares).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
-
 import numpy as np
 
-from ..engine import no_grad
-from ..in_place import shown
-from ..in_place_recorded import rebase, recorded
 from ..tensor import Tensor
-from .activation_functions import celu, elu, hardtanh, leaky_relu, relu, selu
+from .activation_functions import _written, celu, elu, hardtanh, leaky_relu, relu, selu
 from .activation_functions import threshold as _threshold  # (threshold_'s argument's name)
 from .random_functions import rrelu
 
 __all__ = ["relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_", "threshold_",
            "rrelu_"]
-
-
-def _written(name: str, function: Callable, input: Any, *args: Any, **kwargs: Any) -> Tensor:
-    """`function(input, ...)`'s values written into `input`, which is returned."""
-    instead = f"x = F.{name[:-1]}(x, ...) (a new tensor)"
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
-                        f"{shown(input)}; or use {instead}")
-    if recorded(input):  # a tensor of the graph: the change recorded, as PyTorch's
-        return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
-                      instead, *args)
-    input._check_writable(name, f"use {instead}")
-    with no_grad():
-        values = function(input, *args, **kwargs)._data
-    if not np.can_cast(values.dtype, input.dtype, "same_kind"):
-        raise TypeError(f"{name}: its values have dtype {values.dtype}, which the input's dtype "
-                        f"{input.dtype} cannot hold; convert the input first (x = "
-                        f"x.to(tg.float64)), or use {instead}")
-    input._write_at(..., values, name)
-    return input
 
 
 def relu_(input: Tensor) -> Tensor:

@@ -125,9 +125,9 @@ def _inplace_repr(inplace: bool, before: str = "") -> str:
 class ReLU(Module):
     """max(x, 0) elementwise (see `functional.relu`).
 
-    `inplace=True` (PyTorch's) is accepted, but the result is computed out of place: a
-    new Tensor, the input left unchanged; its values and gradients are those of
-    inplace=False (so does every layer here that takes `inplace`).
+    `inplace=True` (PyTorch's) writes the result into the input and returns the input, as
+    `F.relu(x, inplace=True)` does (recorded in a graph; so does every layer here that
+    takes `inplace`).
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -138,7 +138,7 @@ class ReLU(Module):
         return _inplace_repr(self.inplace)
 
     def forward(self, input: Any) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
 
 
 class Sigmoid(Module):
@@ -156,15 +156,15 @@ class Tanh(Module):
 
 
 class LeakyReLU(Module):
-    """x where x > 0, else `negative_slope * x` (0.01 by default). `inplace=True` is
-    accepted and computed out of place (same values and gradients; see `ReLU`)."""
+    """x where x > 0, else `negative_slope * x` (0.01 by default). `inplace=True` writes
+    the result into the input (see `ReLU`)."""
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Any) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace, f"negative_slope={self.negative_slope}")
@@ -194,8 +194,8 @@ class LogSoftmax(Softmax):
 
 
 class _Activation(Module):
-    """An activation with keyword settings: forward is `function(input, **settings)`;
-    `inplace` (where PyTorch's layer has it) is computed out of place, see `ReLU`."""
+    """An activation with keyword settings: forward is `function(input, **settings)`
+    (with `inplace=True` where PyTorch's layer has it and it is set, see `ReLU`)."""
 
     function: Any = None
 
@@ -211,7 +211,8 @@ class _Activation(Module):
         return {key: getattr(self, key) for key in self.setting_names}
 
     def forward(self, input: Any) -> Tensor:
-        return type(self).function(input, **self.settings)
+        extra = {"inplace": True} if self.inplace else {}
+        return type(self).function(input, **self.settings, **extra)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace, ", ".join(
@@ -228,8 +229,8 @@ class GELU(_Activation):
 
 
 class SiLU(_Activation):
-    """x * sigmoid(x) (also called swish). `inplace=True` is accepted and computed out of
-    place (same values and gradients; see `ReLU`)."""
+    """x * sigmoid(x) (also called swish). `inplace=True` writes the result into the
+    input (see `ReLU`)."""
 
     function = staticmethod(F.silu)
 
@@ -238,8 +239,7 @@ class SiLU(_Activation):
 
 
 class ELU(_Activation):
-    """x where x > 0, else alpha * (exp(x) - 1). `inplace=True` is accepted and computed
-    out of place (same values and gradients; see `ReLU`)."""
+    """x where x > 0, else alpha * (exp(x) - 1) (`inplace=True`: see `ReLU`)."""
 
     function = staticmethod(F.elu)
 
