@@ -5,6 +5,8 @@ checked against central finite differences. Then what is refused, and why, in on
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -315,3 +317,15 @@ def test_a_change_draws_as_the_op_that_made_it_with_its_index():
         assert title.replace("'", "&#39;") in svg, title
     assert "changed in place" not in svg  # (each version keeps the values the ops saw)
     assert svg.count(">h<") == 4  # its four versions (x * 2, two writes, the row's relu_)
+
+
+def test_a_read_only_tensor_is_refused_as_read_only_not_as_a_shape_mistake():
+    # (add_ on an expand() said "shape () does not broadcast to (2, 3)")
+    spread = tg.ones(3).expand(2, 3)
+    for name, change in (("add_", lambda: spread.add_(1)), ("clamp_", lambda: spread.clamp_(0, 1)),
+                         ("+=", lambda: spread.__iadd__(1))):
+        with pytest.raises(ValueError, match=rf"^{re.escape(name)}: cannot write into this "
+                                             rf"tensor of shape \(2, 3\): its values are "
+                                             rf"read-only .*t = t\.clone\(\)"):
+            change()
+    assert spread.tolist() == [[1.0] * 3] * 2

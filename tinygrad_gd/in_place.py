@@ -37,6 +37,7 @@ from .in_place_recorded import rebase, recorded, written_already
 from .ops.arguments import finite
 from .ops.shape import SetItem
 from .tensor import Tensor, _as_array, _raw
+from .tracked import read_only_error
 from .values import _fitted
 
 
@@ -97,6 +98,9 @@ def _into(t: Tensor, what: str, write: Any, operand: Callable[[], str], shape: t
     """Run `write` (which writes values of `shape` and `dtype()` into t._data) and count
     the change; its error in one line, naming shapes and dtypes (and `operand()`, what was
     written), never printed values."""
+    if not t._data.flags.writeable:  # (NumPy's "read-only" would read as a shape mistake)
+        raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
+                              "t = t.clone() (values of its own), then write")
     try:
         write()
     except (ValueError, TypeError, OverflowError) as err:  # (checked before any is written)
