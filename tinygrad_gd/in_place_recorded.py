@@ -38,7 +38,7 @@ from . import engine
 from .engine import is_grad_enabled
 from .errors import ShapeError
 from .ops.shape import GetItem, SetItem
-from .tensor import Tensor, _raw
+from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, written_arrays
 
 __all__ = ["recorded", "view_of_graph", "written_already", "rebase", "redirect"]
@@ -84,9 +84,7 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
                            f"which would keep showing its values outside the graph after a "
                            f"change that needs a gradient; change a copy first (c = "
                            f"c.clone()), or take the views after the change")
-    before = _old_version(t, what)
-    result = _result(t, what, change(before, *[before if x is t else x for x in operands]),
-                     instead)
+    before, result = _changed(t, what, change, instead, operands)
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
     t._mark_changed()  # (a node that saved t's values, its output, refuses now)
@@ -101,8 +99,7 @@ def written_already(t: Tensor, index: Any, value: Any) -> bool:
             and value._ctx.name == "getitem" and value._ctx.parents[0] is t):
         return False
     try:
-        region = t._data[_raw(index) if not isinstance(index, tuple) else tuple(
-            _raw(i) for i in index)]
+        region = t._data[_raw_index(index)]
     except (IndexError, TypeError, ValueError):
         return False
     view = value._data
@@ -128,9 +125,7 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
                            f"take the view again after the change (v = h[index]), then "
                            f"change it")
     index = node.params["index"]
-    before = _old_version(t, what)
-    result = _result(t, what, change(before, *[before if x is t else x for x in operands]),
-                     instead)
+    before, result = _changed(t, what, change, instead, operands)
     rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
            instead, result)
     t._ctx, t._requires_grad = GetItem.call(base, index)._ctx, True
@@ -158,6 +153,15 @@ def _old_version(t: Tensor, what: str) -> Tensor:
     written_arrays[id(before)] = t._data  # (what they may have saved: the array written)
     weakref.finalize(before, written_arrays.pop, id(before), None)
     return before
+
+
+def _changed(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
+             operands: tuple) -> tuple[Tensor, Tensor]:
+    """t's old version, and `change(before, *operands)` (before standing for t among the
+    operands) checked to fit t in place."""
+    before = _old_version(t, what)
+    result = change(before, *[before if x is t else x for x in operands])
+    return before, _result(t, what, result, instead)
 
 
 def _result(t: Tensor, what: str, result: Tensor, instead: str) -> Tensor:
