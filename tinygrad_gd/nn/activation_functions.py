@@ -47,16 +47,20 @@ def _in_place(where: str, inplace: Any) -> bool:
 
 
 def _written(name: str, function: Callable, input: Any, *args: Any,
-             instead: str | None = None, **kwargs: Any) -> Tensor:
+             instead: str | None = None, other_views_out_of_place: bool = False,
+             **kwargs: Any) -> Tensor:
     """`function(input, ...)`'s values written into `input`, which is returned (F's
-    `relu_` family and `inplace=True`); `instead` says what to write for a new tensor."""
+    `relu_` family and `inplace=True`); `instead` says what to write for a new tensor;
+    `other_views_out_of_place`: a view of the graph other than `h[index]` gets a new
+    tensor (inplace=True, as before), not a refusal."""
     instead = instead or f"x = F.{name[:-1]}(x, ...) (a new tensor)"
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
                         f"{shown(input)}; or use {instead}")
     if recorded(input):  # a tensor of the graph: the change recorded, as PyTorch's
-        if view_of_graph(input) and input._ctx.name != "getitem" and name.endswith(")"):
-            return function(input, *args, **kwargs)  # (inplace=True on a reshape: as before)
+        if other_views_out_of_place and view_of_graph(input) and (
+                input._ctx.name != "getitem"):
+            return function(input, *args, **kwargs)
         return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
                       instead, *args)
     input._check_writable(name, f"use {instead}")
@@ -76,7 +80,8 @@ def _maybe_written(where: str, inplace: Any, function: Callable, input: Any,
     if not _in_place(where, inplace):
         return None
     return _written(f"{where}(inplace=True)", function, input, *args,
-                    instead=f"x = F.{where}(x, ...) (a new tensor)")
+                    instead=f"x = F.{where}(x, ...) (a new tensor)",
+                    other_views_out_of_place=True)
 
 
 def relu(input: Any, inplace: bool = False) -> Tensor:
