@@ -92,13 +92,14 @@ def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
     may return several arrays (a tuple of tensors back). The graph records `recorded(cls,
     absent)`, an op of the user's class on the other inputs with one output: the arrays
     end to end, which the tensors returned are parts of."""
-    plain = next(k.__dict__["apply"].__func__ for k in cls.__mro__ if "apply" in k.__dict__
-                 and k.__dict__["apply"].__func__ is not _apply_user_op)
     absent = tuple(k for k, x in enumerate(inputs) if x is None)
-    if (cls, absent) not in _user_ops:
-        _user_ops[cls, absent] = _recorded(cls, absent, plain)
+    recorded = _user_ops.get((cls, absent))
+    if recorded is None:  # (once per op and pattern of Nones: the engine's apply found)
+        plain = next(k.__dict__["apply"].__func__ for k in cls.__mro__ if "apply" in
+                     k.__dict__ and k.__dict__["apply"].__func__ is not _apply_user_op)
+        recorded = _user_ops[cls, absent] = _recorded(cls, absent, plain)
     _outputs.parts = None
-    joined = plain(_user_ops[cls, absent], *[x for x in inputs if x is not None], **params)
+    joined = recorded.apply(*[x for x in inputs if x is not None], **params)
     parts, _outputs.parts = _outputs.parts, None
     if parts is None:
         return joined
