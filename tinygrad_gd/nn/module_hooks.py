@@ -215,11 +215,10 @@ class ModuleHooks:
         """PyTorch's private spelling, which its spectral_norm and some libraries call:
         `hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
         error_msgs)`, given the module first only `with_module=True`."""
-        if not callable(hook):
-            raise TypeError(f"_register_load_state_dict_pre_hook: the hook must be callable, "
-                            f"got {type(hook).__name__}")
-        called = hook if with_module else (lambda module, *args: hook(*args))
-        return self.register_load_state_dict_pre_hook(called)
+        called = hook if with_module or not callable(hook) else (
+            lambda module, *args: hook(*args))  # (not callable: refused by _add_hook)
+        return _add_hook(self, "_load_state_dict_pre_hooks", called, False,
+                         "_register_load_state_dict_pre_hook")
 
     def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
         """Call `hook(module, incompatible_keys)` after `load_state_dict` loaded the
