@@ -121,13 +121,19 @@ class StateDict(dict):
     _metadata: dict
 
 
+def _local_metadata(module: Any) -> dict:
+    """PyTorch's metadata of one module in a state dict: its class's `_version` (1 unless
+    the class sets another)."""
+    return {"version": getattr(module, "_version", 1)}
+
+
 def _note_versions(module: Any, prefix: str, target: Any) -> None:
     """Each module's `{"version": _version}` in `target._metadata` (when it has one)."""
     metadata = getattr(target, "_metadata", None)
     if isinstance(metadata, MutableMapping):
         for owner, owner_prefix, _ in _walk(module, prefix):
             if owner_prefix is not None:
-                metadata[owner_prefix[:-1]] = {"version": getattr(owner, "_version", 1)}
+                metadata[owner_prefix[:-1]] = _local_metadata(owner)
 
 
 def save_state(module: Any, prefix: str, destination: MutableMapping | None,
@@ -153,8 +159,7 @@ def save_state(module: Any, prefix: str, destination: MutableMapping | None,
             continue
         owner_prefix = entered.pop()
         for hook in list(vars(owner).get("_state_dict_hooks", {}).values()):
-            if hook(owner, target, owner_prefix, {"version": getattr(owner, "_version", 1)}) \
-                    is not None:
+            if hook(owner, target, owner_prefix, _local_metadata(owner)) is not None:
                 raise RuntimeError(f"state_dict: a state_dict post-hook of "
                                    f"{type(owner).__name__} returned a value; it must return "
                                    f"None (change the state_dict it is given in place)")
