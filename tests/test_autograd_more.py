@@ -159,10 +159,14 @@ def test_bad_inputs_are_refused_in_one_line_as_pytorch_refuses_them(call):
 
 def test_create_graph_and_grad_variables_as_pytorch_allows_them():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    for call in (lambda: (x * x).sum().backward(create_graph=True, inputs=[x]),
-                 lambda: tg.autograd.backward((x * x).sum(), create_graph=True)):
-        with pytest.raises(NotImplementedError, match=r"create_graph=True .* records no graph"):
-            call()
+    for call in (lambda: (x * x * x).sum().backward(create_graph=True, inputs=[x]),
+                 lambda: tg.autograd.backward((x * x * x).sum(), create_graph=True)):
+        x.grad = None
+        call()  # .grad is 3 x**2, with a graph: its own gradient is 6 x
+        assert x.grad.tolist() == [3.0, 12.0] and x.grad.requires_grad
+        (second,) = tg.autograd.grad(x.grad.sum(), x)
+        assert second.tolist() == [6.0, 12.0]
+    x.grad = None
     with pytest.warns(FutureWarning, match="grad_variables is deprecated"):
         tg.autograd.backward([x * 2], grad_variables=[np.ones(2)], inputs=x)
     assert x.grad.tolist() == [2.0, 2.0]
@@ -557,14 +561,13 @@ def test_bad_arguments_are_refused_in_one_line_as_pytorch_refuses_them():
         (lambda: F.jacobian(lambda a: a, x, strict=True, vectorize=True), RuntimeError,
          r"strict=True and vectorize=True are not supported together"),
         (lambda: F.jacobian(lambda a: a, x, strict="yes"), TypeError, r"strict must be True"),
-        (lambda: F.jacobian(lambda a: a, x, create_graph=True), NotImplementedError,
-         r"jacobian: create_graph=True .* records no graph"),
-        (lambda: F.vjp(lambda a: a.sum(), x, create_graph=True), NotImplementedError,
-         r"vjp: create_graph"),
-        (lambda: F.hessian(lambda a: a.sum(), x), NotImplementedError,
-         r"hessian: second derivatives are not supported"),
-        (lambda: F.hvp(lambda a: a.sum(), x, x), NotImplementedError, r"hvp: second"),
-        (lambda: F.vhp(lambda a: a.sum(), x, x), NotImplementedError, r"vhp: second"),
+        (lambda: F.jacobian(lambda a: a, x, create_graph="yes"), TypeError,
+         r"jacobian: create_graph must be True"),
+        (lambda: F.hessian(lambda a: a * 2, x), RuntimeError,
+         r"hessian: the function given should return a single Tensor with a single element"),
+        (lambda: F.hvp(lambda a: a.sum(), x), RuntimeError, r"hvp: The vector v can only be "),
+        (lambda: F.vhp(lambda a: a.sum(), x, (x, x)), RuntimeError,
+         r"vhp: The given v should contain a single Tensor, got 2"),
     ]
     for call, error, words in cases:
         with pytest.raises(error, match=words) as info:

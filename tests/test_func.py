@@ -1,5 +1,6 @@
 """tg.func, compared with torch.func: grad, grad_and_value, vjp, jvp, linearize, jacrev,
-jacfwd, vmap, functional_call, stack_module_state; second derivatives refused."""
+jacfwd, vmap, functional_call, stack_module_state; composed transforms (second
+derivatives), and refused in one line through an op that has none."""
 from __future__ import annotations
 
 import numpy as np
@@ -108,26 +109,67 @@ def test_grad_and_value_keeps_the_value_in_the_callers_graph():
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy())
 
 
-def test_second_derivatives_are_refused_in_one_line():
-    with pytest.raises(NotImplementedError, match="hessian: second derivatives"):
-        func.hessian(lambda a: (a ** 3).sum())
-    with pytest.raises(NotImplementedError, match=r"grad\(f\)\(\*args\): differentiating its "
-                                                  r"result again \(grad\(grad\(f\)\)"):
-        func.grad(func.grad(lambda a: a ** 3))(t(2.0))
-    with pytest.raises(NotImplementedError, match="differentiating its result again"):
-        func.jacrev(func.grad(lambda a: (a ** 3).sum()))(t(data(2)))
+class Cube(tg.Function, register=False):
+    """A user's op with a NumPy backward and no backward_graph: no second derivative."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x * x * g
+
+
+def test_composed_transforms_give_torch_funcs_second_derivatives():
+    torch = pytest.importorskip("torch")
+    tfunc = torch.func
+    x = data(4)
+
+    def f(a):
+        return (a.exp() * a * a).sum() + (a * a).tanh().sum()
+
+    close(func.grad(lambda a: func.grad(f)(a).sum())(t(x)),
+          tfunc.grad(lambda a: tfunc.grad(f)(a).sum())(torch.tensor(x)))
+    close(func.jacrev(func.grad(f))(t(x)), tfunc.jacrev(tfunc.grad(f))(torch.tensor(x)))
+    close(func.hessian(f)(t(x)), tfunc.hessian(f)(torch.tensor(x)))
+    v = data(4)
+    close(func.jvp(func.grad(f), (t(x),), (t(v),)),
+          tfunc.jvp(tfunc.grad(f), (torch.tensor(x),), (torch.tensor(v),)))
+    _, vjp_fn = func.vjp(func.grad(f), t(x))
+    _, vjp_torch = tfunc.vjp(tfunc.grad(f), torch.tensor(x))
+    close(vjp_fn(t(v)), vjp_torch(torch.tensor(v)))
+    scalar = func.grad(func.grad(func.grad(lambda a: a.tanh() * a * a)))(t(0.7))  # third order
+    close(scalar, tfunc.grad(tfunc.grad(tfunc.grad(lambda a: a.tanh() * a * a)))(
+        torch.tensor(0.7, dtype=torch.float64)))
+
+
+def test_second_derivatives_through_an_op_without_one_are_refused_in_one_line():
+    for call in (lambda: func.grad(func.grad(lambda a: Cube.apply(a)))(t(2.0)),
+                 lambda: func.jacrev(func.grad(lambda a: Cube.apply(a).sum()))(t(data(2))),
+                 lambda: func.hessian(lambda a: Cube.apply(a).sum())(t(data(2)))):
+        with pytest.raises(NotImplementedError, match=r"differentiating its result again .*"
+                                                      r"op 'cube' has no backward_graph") as info:
+            call()
+        assert "\n" not in str(info.value)
     w = t(data(3), requires_grad=True)  # a tensor the function closes over
-    g = func.grad(lambda a: (a * w).sum())(t(data(3)))
-    with pytest.raises(NotImplementedError, match="not supported"):
+    x = data(3)
+    g = func.grad(lambda a: Cube.apply(a * w).sum())(t(x))
+    np.testing.assert_allclose(g.numpy(), 3 * (x * w.numpy()) ** 2 * w.numpy())  # its values
+    with pytest.raises(NotImplementedError, match="not supported here"):
         g.sum().backward()
-    o, vjp_fn = func.vjp(lambda a: a * 2, t(data(2)))
-    with pytest.raises(NotImplementedError, match="vjp_fn: second derivatives"):
+    o, vjp_fn = func.vjp(lambda a: Cube.apply(a), t(data(2)))
+    with pytest.raises(NotImplementedError, match="op 'cube' has no backward_graph"):
         vjp_fn(tg.ones(2), create_graph=True)
+    y = t(data(2), requires_grad=True)  # jvp's product: values, refused when differentiated
+    _, product = func.jvp(lambda a: (a * y).sin(), (t(data(2)),), (t(data(2)),))
+    with pytest.raises(NotImplementedError, match="jvp's and linearize's products are computed"):
+        product.sum().backward()
 
 
 def test_second_derivative_refusal_says_what_to_do():
     w = t(data(3), requires_grad=True)
-    g = func.grad(lambda a: (a * w).sum())(t(data(3)))
+    g = func.grad(lambda a: Cube.apply(a * w).sum())(t(data(3)))
     with pytest.raises(NotImplementedError) as info:
         g.sum().backward()
     message = str(info.value)
@@ -140,7 +182,7 @@ def test_a_diagram_draws_no_tensor_a_transform_makes_as_an_input():
     as a parameter); an argument's own name is kept."""
     w = t(data(3), requires_grad=True)
     w.name = "w"
-    g = func.grad(lambda a: (a * w).sin().sum())(t(data(3)))
+    g = func.grad(lambda a: Cube.apply(a * w).sum())(t(data(3)))
     source = tg.draw_graph(g).source
     assert "values of grad(f)(*args)" in source and "<I>input</I>" not in source
     x = t(data(3))

@@ -1588,8 +1588,8 @@ def test_autograd_grad_sums_outputs_takes_grad_outputs_and_names_unused_inputs()
     with pytest.raises(RuntimeError, match=r"grad: the tensor has shape \(2,\), so a gradient "
                                            r"must be given: grad_outputs="):
         tg.autograd.grad(w * 2, w)
-    with pytest.raises(NotImplementedError, match="create_graph=True"):
-        tg.autograd.grad((w * w).sum(), w, create_graph=True)
+    (graph,) = tg.autograd.grad((w * w).sum(), w, create_graph=True)  # a gradient with a graph
+    assert graph.tolist() == [2 * v for v in w.tolist()] and graph.requires_grad
     assert tg.autograd.Function is tg.Function
 
 

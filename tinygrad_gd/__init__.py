@@ -36,7 +36,7 @@ from .spellings import (float16, float32, float64, int8, int16, int32, int64,  #
 # must not hide Python's float and int
 from .spellings import (float32 as float, float64 as double, float16 as half,  # noqa: F401
                         int64 as long, int32 as int, int16 as short)
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .errors import ShapeError  # (a shape mistake: both ValueError and RuntimeError)
 from .graph import (BackwardSteps, RenderError, backward_steps, draw_anomaly, draw_graph,
                     render_graph)
@@ -62,7 +62,7 @@ __all__ = [
     "nn", "optim", "data", "datasets", "plot", "autograd", "linalg", "special",
     "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError",
-    "gradcheck", "GradcheckError",
+    "gradcheck", "gradgradcheck", "GradcheckError",
     "ShapeError",
     "draw_graph", "render_graph", "draw_anomaly", "RenderError", "backward_steps",
     "BackwardSteps", "save", "load", "LoadError",

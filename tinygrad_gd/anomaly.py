@@ -101,7 +101,7 @@ class AnomalyChecks(Extension):
         if _active.on and _active.check_nan:
             for g in input_grads:
                 if g is not None:
-                    _check_finite(g, "backward", node, node.parents)
+                    _check_finite(getattr(g, "_data", g), "backward", node, node.parents)
 
 
 _checks = AnomalyChecks()

@@ -26,6 +26,7 @@ from . import autograd_functional as functional
 from . import autograd_graph as graph
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .engine import Function
+from .higher_order import seed_tensor
 from .hooks import accumulate_grads, backward_inputs, gradients_to, tensor_list
 from .tensor import Tensor
 
@@ -52,10 +53,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     `is_grads_batched=True`: the first axis of each of `grad_outputs` is a batch, one pass
     per entry (PyTorch's vmap gives the same numbers; a hook runs once per entry, on that
     entry's gradient), each result with that axis first.
-    `only_inputs`: deprecated and ignored, as in PyTorch."""
-    if create_graph:
-        raise NotImplementedError("grad: create_graph=True (second derivatives) is not "
-                                  "supported: the backward pass records no graph")
+    `only_inputs`: deprecated and ignored, as in PyTorch. `create_graph=True`: the
+    gradients are tensors with a graph, to differentiate again (second derivatives,
+    higher_order.py); the graph is then kept unless `retain_graph=False`."""
     if not only_inputs:
         warnings.warn("grad: only_inputs argument is deprecated and is ignored now (defaults "
                       "to True); to accumulate gradients elsewhere use tg.autograd.backward",
@@ -74,12 +74,20 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: every output and input must be a Tensor that requires a "
                                f"gradient, got {t!r:.60}")
+    if create_graph and is_grads_batched:
+        raise NotImplementedError("grad: create_graph=True with is_grads_batched=True is not "
+                                  "supported; call grad once per row of grad_outputs")
     rows = _batch_rows(outputs, seeds) if is_grads_batched else [seeds]
+    retain_graph = retain_graph if retain_graph is not None else create_graph
     passes = []
     for k, row in enumerate(rows):  # (the graph kept for the next row's pass)
         row = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, row)]
-        passes.append(gradients_to(*_start(outputs, row), bool(retain_graph)
-                                   or k < len(rows) - 1, wanted))
+        if create_graph:
+            row = [seed_tensor(given, s) for given, s in zip(seeds, row)]
+        start, seed = _start(outputs, row)
+        passes.append(gradients_to(start, seed_tensor(None, seed) if create_graph else seed,
+                                   bool(retain_graph) or k < len(rows) - 1, wanted, None,
+                                   bool(create_graph)))
     result = []
     for j, t in enumerate(wanted):
         grads = [found.get(t) for found in passes]
@@ -93,8 +101,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         elif is_grads_batched:
             result.append(Tensor.from_op(np.stack([np.zeros(t.shape, t.dtype) if g is None
                                                    else g for g in grads]), None))
-        else:
-            result.append(Tensor.from_op(grads[0].copy(), None))
+        else:  # (a copy: the caller may write into it; create_graph's: the pass's own)
+            result.append(grads[0] if create_graph else Tensor.from_op(grads[0].copy(), None))
     return tuple(result)
 
 
@@ -130,22 +138,24 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         warnings.warn("backward: grad_variables is deprecated; use grad_tensors instead",
                       FutureWarning, stacklevel=2)
         grad_tensors = grad_variables
-    if create_graph:
-        raise NotImplementedError("backward: create_graph=True (second derivatives) is not "
-                                  "supported: the backward pass records no graph")
     inputs = backward_inputs("backward", inputs)
     tensors = tensor_list("backward", "tensors", tensors)
     seeds = _one_each("backward", "tensors", tensors, "grad_tensors", grad_tensors)
+    retain_graph = retain_graph if retain_graph is not None else create_graph
     if len(tensors) == 1 and isinstance(tensors[0], Tensor):
-        return tensors[0].backward(seeds[0], retain_graph=bool(retain_graph), inputs=inputs)
+        return tensors[0].backward(seeds[0], bool(retain_graph), create_graph, inputs=inputs)
     for k, t in enumerate(tensors):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"backward: tensor {k} does not require a gradient and has no "
                                f"graph ({t!r:.60}); every tensor must be a result of ops on "
                                f"tensors created with requires_grad=True")
-    seeds = [t._seed(s, "backward", "grad_tensors=", "grad_tensors")
-             for t, s in zip(tensors, seeds)]
-    accumulate_grads(*_start(tensors, seeds), bool(retain_graph), inputs)
+    arrays = [t._seed(s, "backward", "grad_tensors=", "grad_tensors")
+              for t, s in zip(tensors, seeds)]
+    if create_graph:
+        arrays = [seed_tensor(given, s) for given, s in zip(seeds, arrays)]
+    start, seed = _start(tensors, arrays)
+    accumulate_grads(start, seed_tensor(None, seed) if create_graph else seed,
+                     bool(retain_graph), inputs, bool(create_graph))
     return None
 
 
@@ -166,6 +176,9 @@ class _Outputs(Function, register=False, name="outputs"):
 
     def backward(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
         return ctx.seeds
+
+    def backward_graph(ctx, out: Tensor, grad: Tensor) -> tuple:  # noqa: N805
+        return ctx.seeds  # (with create_graph=True, Tensors)
 
 
 def _start(outputs: list, seeds: list) -> tuple[Tensor, np.ndarray]:

@@ -1,6 +1,7 @@
 """PyTorch's `torch.autograd.functional`, as `tg.autograd.functional`: the Jacobian of a
 function of tensors (`jacobian`) and its products with a vector, `vjp` (v . J) and `jvp`
-(J . v).
+(J . v); the Hessian of a scalar function (`hessian`) and its products with a vector
+(`hvp`, `vhp`).
 
 Each calls `func` on fresh leaves made from the inputs (`x.detach()`, requiring a
 gradient: the caller's tensors, their graph and their `.grad` are left alone) and
@@ -10,15 +11,16 @@ differentiates its outputs with the engine's one backward pass (`engine.backward
   gradient with respect to each input is v . J;
 - `jacobian`: one pass per entry of each output, started from that entry's one-hot
   gradient: row k of J is the gradient of `out.flatten()[k]`;
-- `jvp`: exact, as J . v from that Jacobian (PyTorch's "double backward trick" needs the
-  second derivatives this engine does not record).
+- `jvp`: exact, as J . v from that Jacobian; with `create_graph=True`, PyTorch's "double
+  backward trick" (the gradient with respect to u of (u . J) . v);
+- `hessian`: the Jacobian of the gradient, computed with `create_graph=True`
+  (higher_order.py); `hvp` and `vhp`: one more pass, from the gradient . v.
 
 Each pass stops once every input it reaches has its gradient: a graph the function
 closes over (a model's) is neither run past that point nor freed. The results are plain
-tensors without a graph; where an output does not depend on an input its block is
-zeros, or, with `strict=True`, PyTorch's error. `hessian`, `hvp` and `vhp` need second
-derivatives: each refuses in one line (NotImplementedError), as does `create_graph=True`,
-so that a PyTorch user's call says why rather than failing with an AttributeError.
+tensors without a graph (with `create_graph=True`: with theirs, to differentiate
+again); where an output does not depend on an input its block is zeros, or, with
+`strict=True`, PyTorch's error.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ import numpy as np
 
 from . import hooks
 from .grad_mode import check_flag, enable_grad
+from .functional import stack
 from .tensor import Tensor
 
 __all__ = ["jacobian", "vjp", "jvp", "hessian", "hvp", "vhp"]
@@ -45,7 +48,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     its output's, as PyTorch's). Computed by reverse mode, one backward pass per output
     entry, whatever `vectorize` and `strategy` say (they choose PyTorch's algorithm, not
     the numbers); the combinations PyTorch refuses are refused alike."""
-    _refuse_create_graph("jacobian", create_graph)
+    create_graph = check_flag("jacobian", "create_graph", create_graph)
     strict = check_flag("jacobian", "strict", strict)
     vectorize = check_flag("jacobian", "vectorize", vectorize)
     if not isinstance(strategy, str) or strategy not in ("forward-mode", "reverse-mode"):
@@ -65,18 +68,31 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     tupled_out, outputs = _call("jacobian", func, inputs)
     if strict:
         _check_outputs_require_grad("jacobian", outputs)
+    blocks = _jacobian_blocks(outputs, inputs, create_graph)
+    return _nested("jacobian", outputs, inputs, blocks, tupled_out, tupled_in, strict,
+                   strategy == "forward-mode")
+
+
+def _nested(where: str, outputs: tuple, inputs: tuple, blocks: list, tupled_out: bool,
+            tupled_in: bool, strict: bool, output_dtype: bool = False) -> Any:
+    """The Jacobian's blocks as PyTorch nests them: a tuple (outputs) of tuples (inputs),
+    each level only where it was a tuple; zeros where an output does not depend on an
+    input (strict=True: PyTorch's error)."""
     result = []
-    for i, (out, blocks) in enumerate(zip(outputs, _jacobian_blocks(outputs, inputs))):
-        row = []
-        for j, (x, block) in enumerate(zip(inputs, blocks)):
+    for i, (out, row) in enumerate(zip(outputs, blocks)):
+        tensors = []
+        for j, (x, block) in enumerate(zip(inputs, row)):
             if block is None and strict:
-                raise RuntimeError(f"jacobian: Output {i} of the user-provided function is "
+                raise RuntimeError(f"{where}: Output {i} of the user-provided function is "
                                    f"independent of input {j}. This is not allowed in strict "
                                    f"mode; use strict=False for a block of zeros")
-            dtype = out.dtype if strategy == "forward-mode" else x.dtype
-            row.append(_result(np.zeros(out.shape + x.shape, dtype) if block is None
-                               else block.astype(dtype, copy=False)))
-        result.append(tuple(row) if tupled_in else row[0])
+            dtype = out.dtype if output_dtype else x.dtype
+            if block is None:
+                block = np.zeros(out.shape + x.shape, dtype)
+            tensors.append(block.to(dtype) if isinstance(block, Tensor) and block.dtype != dtype
+                           else block if isinstance(block, Tensor)
+                           else _result(block.astype(dtype, copy=False)))
+        result.append(tuple(tensors) if tupled_in else tensors[0])
     return tuple(result) if tupled_out else result[0]
 
 
@@ -86,7 +102,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     product, one per input, in its shape and dtype. `v` (a Tensor, or a tuple of them, one
     per output, each of its output's shape) may be left out when `func` returns one
     one-element tensor. One backward pass, from sum_i (out_i * v_i).sum()."""
-    _refuse_create_graph("vjp", create_graph)
+    create_graph = check_flag("vjp", "create_graph", create_graph)
     strict = check_flag("vjp", "strict", strict)
     with enable_grad():  # (a composed op, under the caller's no_grad() too)
         tupled_in, inputs = _leaves("vjp", inputs)
@@ -95,20 +111,8 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
             _check_outputs_require_grad("vjp", outputs)
         vectors = _vectors("vjp", v, outputs, tupled_out, "the user-provided function returns "
                            "a single Tensor with a single element")
-        total = None
-        for out, vector in zip(outputs, vectors):
-            if out.requires_grad:  # (one that does not adds nothing to any input's gradient)
-                term = (out * vector).sum()  # (vector: a constant of out's dtype)
-                total = term if total is None else total + term
-    grads = [None] * len(inputs) if total is None else _gradients(
-        total, [np.ones((), total.dtype)], inputs)[0]
-    products = []
-    for j, (x, grad) in enumerate(zip(inputs, grads)):
-        if grad is None and strict:
-            raise RuntimeError(f"vjp: The output of the user-provided function is independent "
-                               f"of input {j}. This is not allowed in strict mode; use "
-                               f"strict=False for zeros")
-        products.append(_result(np.zeros_like(x._data) if grad is None else np.array(grad)))
+        total = _dot(outputs, vectors)
+    products = _gradients_of_total("vjp", total, inputs, create_graph, strict)
     return _outputs(outputs, tupled_out), tuple(products) if tupled_in else products[0]
 
 
@@ -119,7 +123,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     one per input, each of its input's shape) may be left out when there is one
     one-element input. Exact: J . v from the Jacobian (one backward pass per output
     entry; PyTorch's double backward trick needs second derivatives)."""
-    _refuse_create_graph("jvp", create_graph)
+    create_graph = check_flag("jvp", "create_graph", create_graph)
     strict = check_flag("jvp", "strict", strict)
     tupled_in, inputs = _leaves("jvp", inputs)
     vectors = _vectors("jvp", v, inputs, tupled_in, "the input to the user-provided "
@@ -127,6 +131,9 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     tupled_out, outputs = _call("jvp", func, inputs)
     if strict:
         _check_outputs_require_grad("jvp", outputs)
+    if create_graph:
+        products = _double_backward(outputs, inputs, vectors)
+        return _outputs(outputs, tupled_out), tuple(products) if tupled_out else products[0]
     blocks = _jacobian_blocks(outputs, inputs)
     for j in range(len(inputs) if strict else 0):
         if all(row[j] is None for row in blocks):
@@ -151,37 +158,116 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
 def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
             strict: bool = False, vectorize: bool = False,
             outer_jacobian_strategy: str = "reverse-mode") -> Any:
-    """Not supported: PyTorch's differentiates the gradient's graph, which needs second
-    derivatives; refused in one line."""
-    raise _no_second_derivatives("hessian")
-
-
-def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
-        strict: bool = False) -> Any:
-    """Not supported: a Hessian-vector product needs second derivatives; refused."""
-    raise _no_second_derivatives("hvp")
+    """The Hessian of `func` (which returns a one-element tensor) at `inputs`: for one input
+    a tensor of shape `input.shape + input.shape`, for a tuple of them a tuple of tuples,
+    block (i, j) the derivative of the gradient of input i with respect to input j. The
+    Jacobian of the gradient, itself computed with create_graph=True (higher_order.py);
+    `vectorize` and `outer_jacobian_strategy` choose PyTorch's algorithm, not the numbers."""
+    create_graph = check_flag("hessian", "create_graph", create_graph)
+    strict = check_flag("hessian", "strict", strict)
+    check_flag("hessian", "vectorize", vectorize)
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise ValueError(f"hessian: outer_jacobian_strategy must be 'forward-mode' or "
+                         f"'reverse-mode', got {outer_jacobian_strategy!r:.40}")
+    tupled_in, inputs = _leaves("hessian", inputs)
+    out = _scalar_output("hessian", func, inputs, strict)
+    grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
+    gradients = tuple(g if g is not None else Tensor.from_op(np.zeros(x.shape, x.dtype), None)
+                      for x, g in zip(inputs, grads))
+    blocks = _jacobian_blocks(gradients, inputs, create_graph)
+    return _nested("hessian", gradients, inputs, blocks, tupled_in, tupled_in, strict)
 
 
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
-        strict: bool = False) -> Any:
-    """Not supported: a vector-Hessian product needs second derivatives; refused."""
-    raise _no_second_derivatives("vhp")
+        strict: bool = False) -> tuple[Any, Any]:
+    """`(func(*inputs), v . H)`: the output (without a graph) and the vector-Hessian
+    product, one per input, in its shape. `func` returns a one-element tensor; `v` has the
+    inputs' shapes (may be left out for one one-element input). Two passes: the gradient
+    with create_graph=True (higher_order.py), then the gradient of (gradient . v)."""
+    return _hessian_product("vhp", func, inputs, v, create_graph, strict)
+
+
+def hvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
+        strict: bool = False) -> tuple[Any, Any]:
+    """`(func(*inputs), H . v)`, as `vhp` (the Hessian of a function with continuous second
+    derivatives is symmetric, so H . v = v . H: the same two passes, as PyTorch's
+    double backward)."""
+    return _hessian_product("hvp", func, inputs, v, create_graph, strict)
 
 
 # -------------------------------------------------------------------- helpers
 
 
-def _no_second_derivatives(where: str) -> NotImplementedError:
-    return NotImplementedError(
-        f"{where}: second derivatives are not supported: this engine's backward pass records "
-        f"no graph to differentiate again (PyTorch's create_graph=True); use first "
-        f"derivatives (jacobian, vjp), or finite differences of a gradient")
+def _scalar_output(where: str, func: Any, inputs: tuple, strict: bool) -> Tensor:
+    """`func(*inputs)`, checked to be one tensor of one element (PyTorch's errors)."""
+    tupled, outputs = _call(where, func, inputs)
+    if len(outputs) != 1 or outputs[0].numel() != 1:
+        raise RuntimeError(f"{where}: the function given should return a single Tensor with a "
+                           f"single element, got {len(outputs)} tensor(s) of shape(s) "
+                           f"{[tuple(out.shape) for out in outputs]}")
+    if strict:
+        _check_outputs_require_grad(where, outputs)
+    return outputs[0]
 
 
-def _refuse_create_graph(where: str, create_graph: Any) -> None:
-    if check_flag(where, "create_graph", create_graph):
-        raise NotImplementedError(f"{where}: create_graph=True (a result to differentiate "
-                                  f"again) is not supported: the backward pass records no graph")
+def _hessian_product(where: str, func: Any, inputs: Any, v: Any, create_graph: bool,
+                     strict: bool) -> tuple[Any, Any]:
+    create_graph = check_flag(where, "create_graph", create_graph)
+    strict = check_flag(where, "strict", strict)
+    tupled_in, inputs = _leaves(where, inputs)
+    vectors = _vectors(where, v, inputs, tupled_in, "the input to the user-provided "
+                       "function is a single Tensor with a single element")
+    out = _scalar_output(where, func, inputs, strict)
+    grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0] \
+        if out.requires_grad else [None] * len(inputs)
+    with enable_grad():
+        total = _dot(grads, vectors)
+    results = _gradients_of_total(where, total, inputs, create_graph, strict)
+    return out.detach(), tuple(results) if tupled_in else results[0]
+
+
+def _gradients_of_total(where: str, total: Tensor | None, inputs: tuple, create_graph: bool,
+                        strict: bool) -> list:
+    """The gradient of the scalar `total` with respect to each input, as results (zeros
+    where it does not depend on one: strict=True, PyTorch's error); one pass."""
+    grads = [None] * len(inputs) if total is None else _gradients(
+        total, [np.ones((), total.dtype)], inputs, create_graph)[0]
+    results = []
+    for j, (x, grad) in enumerate(zip(inputs, grads)):
+        if grad is None and strict:
+            raise RuntimeError(f"{where}: The output of the user-provided function is "
+                               f"independent of input {j}. This is not allowed in strict "
+                               f"mode; use strict=False for zeros")
+        results.append(grad if isinstance(grad, Tensor) else _result(
+            np.zeros_like(x._data) if grad is None else np.array(grad)))
+    return results
+
+
+def _dot(tensors: Any, vectors: Any) -> Tensor | None:
+    """sum_i (tensors_i * vectors_i).sum() over the tensors that require a gradient (one
+    that does not adds nothing to any input's gradient); None where none does."""
+    total = None
+    for tensor, vector in zip(tensors, vectors):
+        if isinstance(tensor, Tensor) and tensor.requires_grad:
+            term = (tensor * vector).sum()  # (an array vector: a constant of tensor's dtype)
+            total = term if total is None else total + term
+    return total
+
+
+def _double_backward(outputs: tuple, inputs: tuple, vectors: list) -> list:
+    """J . v for each output, with a graph: u . J computed with create_graph=True for a
+    u that requires a gradient, then the gradient of (u . J) . v with respect to u."""
+    us = [Tensor(np.zeros(out.shape, out.dtype), requires_grad=True) for out in outputs]
+    with enable_grad():
+        total = _dot(outputs, us)
+        grads = [] if total is None else _gradients(total, [np.ones((), total.dtype)], inputs,
+                                                    True)[0]
+        total = _dot(grads, vectors)
+    found = [None] * len(us) if total is None else _gradients(
+        total, [np.ones((), total.dtype)], us, True)[0]
+    return [product if product is not None else
+            Tensor.from_op(np.zeros(out.shape, out.dtype), None)
+            for out, product in zip(outputs, found)]
 
 
 def _as_tuple(where: str, name: str, value: Any) -> tuple[bool, tuple]:
@@ -249,13 +335,15 @@ def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str) -> l
     return [vector._data for vector in v]
 
 
-def _jacobian_blocks(outputs: tuple, inputs: tuple) -> list[list[np.ndarray | None]]:
+def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False) -> list:
     """J[i][j], the Jacobian of output i with respect to input j, of shape
     `out.shape + input.shape`: one pass per entry of output i; None where output i does
-    not depend on input j (an output without entries: zeros)."""
+    not depend on input j (an output without entries: zeros). With `create_graph`, each
+    block is a tensor with a graph (its rows stacked by the op stack)."""
     result = []
     for out in outputs:
-        rows = _gradients(out, _one_hots(out), inputs) if out.requires_grad else []
+        rows = _gradients(out, _one_hots(out), inputs, create_graph) if out.requires_grad \
+            else []
         blocks = []
         for j, x in enumerate(inputs):
             column = [row[j] for row in rows]
@@ -263,6 +351,9 @@ def _jacobian_blocks(outputs: tuple, inputs: tuple) -> list[list[np.ndarray | No
                 blocks.append(np.zeros(out.shape + x.shape, x.dtype))
             elif all(g is None for g in column):
                 blocks.append(None)
+            elif create_graph:
+                blocks.append(stack([Tensor.from_op(np.zeros_like(x._data), None) if g is None
+                                     else g for g in column]).reshape(out.shape + x.shape))
             else:
                 blocks.append(np.stack([np.zeros_like(x._data) if g is None else g
                                         for g in column]).reshape(out.shape + x.shape))
@@ -278,15 +369,18 @@ def _one_hots(out: Tensor) -> Iterable[np.ndarray]:
         yield seed.reshape(out.shape)
 
 
-def _gradients(output: Tensor, seeds: Iterable[np.ndarray], inputs: tuple) -> list[list]:
+def _gradients(output: Tensor, seeds: Iterable[np.ndarray], inputs: tuple,
+               create_graph: bool = False) -> list[list]:
     """For each seed, the gradient with respect to each input of `output`, from one
     engine pass started from that seed (None for an input it does not depend on): PyTorch's
     passes (`hooks.gradients_to`: the nodes and hooks on a path to an input only); graphs
-    are kept (`retain_graph`): the function may have used one of the caller's."""
+    are kept (`retain_graph`): the function may have used one of the caller's. With
+    `create_graph`, the gradients are tensors with a graph (higher_order.py)."""
     leading = hooks.leading_to(output, inputs)  # (the same for every seed)
     results = []
     for seed in seeds:
-        found = hooks.gradients_to(output, seed, True, inputs, leading)
+        start = Tensor.from_op(seed, None) if create_graph else seed
+        found = hooks.gradients_to(output, start, True, inputs, leading, create_graph)
         results.append([found.get(x) for x in inputs])
     return results
 

@@ -6,16 +6,15 @@ Read it top to bottom:
    `backward` is its vector-Jacobian product, the inputs' gradients from the output's.
    `apply` runs `forward` and, when some input needs a gradient, records the function
    object itself as the graph node (it is the `ctx`); else the output is a constant.
-2. `toposort(output)`: the tensors the output was made from that need a gradient, each
-   after all the tensors made from it (consumers first): an iterative depth-first search.
+2. `toposort(output)`: the tensors it was made from that need a gradient, consumers first.
 3. `backward(output, seed)`: the chain rule over that order. Each node's gradient is
    complete when its turn comes (the sum over its consumers); its `vjp` (the op's
    `backward`) turns it into its inputs' gradients, which are added into theirs.
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing or of `nn`.
-Extras join through one extension point, `extensions` (see `switch`): anomaly mode
-(`anomaly.py`), in-place version checks (`versions.py`, always on), gradient hooks
-(`hooks.py`) and the diagrams' module scope (`scope.py`); one switched off costs nothing.
+Extras join through one extension point, `extensions` (see `switch`): anomaly mode,
+in-place version checks (always on), gradient hooks and the diagrams' module scope
+(`anomaly.py`, `versions.py`, `hooks.py`, `scope.py`); one switched off costs nothing.
 """
 from __future__ import annotations
 
@@ -47,8 +46,9 @@ class Extension:
     def before_backward(self, node: "Function") -> None:
         """`node.backward` is about to run: raise to refuse (its saved values changed)."""
 
-    def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
-        """`tensor`'s gradient is complete, before it is used: return it, or a replacement."""
+    def gradient(self, tensor: Any, grad: Any) -> Any:
+        """`tensor`'s gradient is complete, before it is used: return it, or a replacement
+        (an array; a Tensor when the pass creates a graph)."""
         return grad
 
     def after_backward(self, node: "Function", grad: np.ndarray, input_grads: tuple) -> None:
@@ -72,9 +72,9 @@ def switch(extension: Extension, on: bool = True) -> None:
 
 # -------------------------------------------------------------------- Function
 
-# The Tensor class apply wraps outputs in: tensor.py sets it (the engine imports nothing above)
-Tensor: Any = None
+Tensor: Any = None  # the class apply wraps outputs in: tensor.py's (set there, not imported)
 redirect: Any = None  # in_place_recorded.py's, once a tensor in a graph is changed in place
+recorded_vjp: Any = None  # higher_order.py's: a node's backward as recorded Tensor ops
 
 
 class Function(FunctionCtx):
@@ -85,19 +85,19 @@ class Function(FunctionCtx):
     with `ctx.save_for_backward(...)`. `backward(ctx, grad)` gets the gradient of the
     output and returns one per input (a tuple, or one array for a one-input op; None
     where an input needs none); a broadcast input's may keep the broadcast shape (the
-    engine sums it back). Call an op as `Cube.apply(x, p=3)`: positional arguments are
-    the inputs (Tensors, numbers or arrays), keywords are non-differentiable parameters;
-    a user's op may also take None and return several arrays (autograd_function.py).
+    engine sums it back); `backward_graph(ctx, out, grad)` (optional) is the same in Tensor
+    ops on `ctx.parents`, `out` and `grad`, for second derivatives (higher_order.py). Call
+    an op as `Cube.apply(x, p=3)`: positional arguments are the inputs (Tensors, numbers,
+    arrays), keywords non-differentiable parameters (a user's op: see autograd_function.py).
 
-    The class statement says what the rest of the package needs to know:
-    `class Cube(Function, name="cube", methods=("cube",), functions=("cube",),
-    elementwise=True)`, or the same names set in the class body. `name` (default: the
-    class name in lower case) is used in errors, diagrams and `registered_ops()`;
-    `methods` become Tensor methods (operators such as `"__add__"` too;
-    `reflected=("__radd__",)` swaps the operands), `functions` become `tg.` functions (a
-    user's op may take no built-in op's names); `elementwise=True` tells the diagrams
-    that output element k depends on input element k only. `call` (a classmethod) checks
-    a method's arguments; `register=False` makes a throwaway op.
+    The class statement says what the rest of the package needs to know: `class
+    Cube(Function, name="cube", methods=("cube",), functions=("cube",), elementwise=True)`
+    (or those names set in the class body). `name` (default: the class name in lower
+    case) is used in errors, diagrams and `registered_ops()`; `methods` become Tensor
+    methods (operators such as `"__add__"` too; `reflected=("__radd__",)` swaps the
+    operands), `functions` `tg.` functions (none a built-in op's); `elementwise=True`
+    tells the diagrams output element k depends on input element k only. `call` (a
+    classmethod) checks a method's arguments; `register=False` makes a throwaway op.
     """
 
     name = "function"
@@ -196,14 +196,13 @@ class Function(FunctionCtx):
 
 def toposort(*outputs: Any, every: bool = False) -> list:
     """The outputs and the tensors they were made from that need a gradient (`every=True`:
-    all, as the diagrams want), each before its inputs. An iterative depth-first search,
-    first inputs first (no recursion limit): a tensor is `opened` when its inputs are
-    pushed, and added to the order when met again with all of them added, then reversed.
-    (`redirect` first points nodes at the versions of tensors changed in place they used.)"""
+    all, as the diagrams want), each before its inputs. An iterative depth-first search
+    (no recursion limit): a tensor is `opened` when its inputs are pushed, and added to the
+    order when met again with all of them added. (`redirect`: see in_place_recorded.py.)"""
     if redirect is not None:
         redirect(outputs)
-    # Optimization (benchmarks/README.md, "The sort"): two sets hold each tensor's state, not
-    # a (tensor, state) pair per stack entry: no object per tensor for the garbage collector
+    # Optimization (benchmarks/README.md, "The sort"): each tensor's state in two sets, no
+    # (tensor, state) pair per stack entry: no object per tensor for the garbage collector
     order, opened, added = [], set(), set()  # (sets of tensors: they hash by identity)
     stack = list(reversed(outputs))  # the first on top
     while stack:
@@ -223,15 +222,16 @@ def toposort(*outputs: Any, every: bool = False) -> list:
     return order
 
 
-def backward(output: Any, seed: np.ndarray, retain_graph: bool = False,
-             only: Any = None) -> Iterator[tuple]:
+def backward(output: Any, seed: Any, retain_graph: bool = False, only: Any = None,
+             create_graph: bool = False) -> Iterator[tuple]:
     """The chain rule, one tensor at a time: yields `(tensor, grad, input_grads)`.
 
     `grad` is the gradient of the output with respect to `tensor`, complete (summed over
     every consumer of it); `input_grads` is what its node's backward made of it, one per
     input (empty for a leaf). `Tensor.backward` stores the leaves' gradients; the diagrams
     read every step; nothing here writes `.grad`. Saved arrays are freed as the pass goes
-    unless `retain_graph`; `only` (a set of tensors) skips every other one."""
+    unless `retain_graph`; `only` (a set of tensors) skips every other one. `create_graph`:
+    gradients are Tensors made by recorded ops, to differentiate again (higher_order.py)."""
     grads = {output: seed}
     for tensor in toposort(output):
         grad = grads.pop(tensor, None)
@@ -244,13 +244,14 @@ def backward(output: Any, seed: np.ndarray, retain_graph: bool = False,
             yield tensor, grad, ()
             continue
         if node.saved_tensors is None:
-            raise RuntimeError(
-                f"backward(): trying to backward through op '{node.name}' a second time, "
-                f"but its saved arrays were freed after the first backward(); pass "
-                f"retain_graph=True to the first backward() if you need to call it twice")
+            raise RuntimeError(f"backward(): trying to backward through op '{node.name}' a "
+                               f"second time, but its saved arrays were freed after the first "
+                               f"backward(); pass retain_graph=True to the first backward() "
+                               f"if you need to call it twice")
         for extension in extensions:
             extension.before_backward(node)
-        input_grads = node.vjp(grad)  # the chain rule: grad of input = backward(grad of output)
+        input_grads = (node.vjp(grad) if not create_graph  # the chain rule: grad of input
+                       else recorded_vjp(node, tensor, grad))  # = backward(grad of output)
         if not retain_graph and node.saved_tensors:  # (saved nothing: it may run again)
             node.saved_tensors = None
         for extension in extensions:
@@ -278,9 +279,8 @@ def _fit(grad: Any, like: np.ndarray, name: str) -> np.ndarray:
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum a gradient of a broadcast result back to the shape of the input it came from:
-    broadcasting copied the input along the axes NumPy added in front and along its axes
-    of size 1, and a copy's gradients add up, so those axes are summed."""
+    """Sum a broadcast result's gradient back to the input's `shape`: broadcasting copied the
+    input along the axes NumPy added in front and its axes of size 1; copies' gradients add."""
     extra = grad.ndim - len(shape)
     if extra < 0:
         raise ValueError(f"gradient of shape {grad.shape} cannot be reduced to shape {shape}")

@@ -20,11 +20,14 @@ How each is computed here:
   the graph, so gradients flow through it. `randomness='error'` cannot be told here (a
   random op inside is not seen): it acts as 'different'.
 
-Second derivatives are not supported (the backward pass records no graph): `hessian`
-refuses in one line, and a gradient these transforms return, when its inputs (or tensors
-`func` closes over) need gradients, carries a node whose backward refuses, so that
-`grad(grad(f))`, `jacrev(grad(f))` or a `backward()` through a gradient says so instead
-of giving a silent zero. Their values (`grad_and_value`'s, `vjp`'s) are in the graph.
+Transforms compose: where a derivative depends on tensors that need gradients (the
+copies an outer transform made, the caller's inputs, tensors `func` closes over), `grad`,
+`vjp` and the Jacobians compute it with `create_graph=True` (higher_order.py), so it is in
+the graph and `grad(grad(f))`, `jacrev(grad(f))`, `jvp(grad(f), ...)` and `hessian(f)`
+(`jacfwd(jacrev(f))`) give second derivatives. Where an op on the way has no second
+derivative, and for `jvp`'s and `linearize`'s products, the derivative's values come
+above a node whose backward refuses in one line (never a silent zero). Their values
+(`grad_and_value`'s, `vjp`'s) are in the graph.
 """
 from __future__ import annotations
 
@@ -34,12 +37,13 @@ from typing import Any, Callable
 import numpy as np
 
 from . import autograd
-from .autograd_functional import _no_second_derivatives
 from .engine import Function, is_grad_enabled, toposort
 from .func_more import (_callable, _chunk_size, _randomness, debug_unwrap, functional_call,
                         functionalize, replace_all_batch_norm_modules_, stack_module_state,
                         vmap)
+from .functional import stack
 from .grad_mode import check_flag, enable_grad
+from .higher_order import NoSecondDerivative
 from .nn.layer_functions import _named
 from .tensor import Tensor
 from .utils._pytree import tree_flatten, tree_unflatten
@@ -115,19 +119,33 @@ def _output_leaves(where: str, output: Any) -> tuple[list[Tensor], Any]:
 
 
 class _Derivative(Function, register=False, name="func_derivative"):
-    """The node above a derivative a transform returned, whose inputs are the tensors it
-    depends on: its backward refuses (that would be a second derivative)."""
+    """The node above a derivative a transform returned as values, whose inputs are the
+    tensors it depends on: its backward refuses (that would be a second derivative)."""
 
-    def forward(ctx, value, *depends_on, where):  # noqa: N805
-        ctx.where = where
+    def forward(ctx, value, *depends_on, where, reason):  # noqa: N805
+        ctx.where, ctx.reason = where, reason
         return value
 
     def backward(ctx, g):  # noqa: N805
         raise NotImplementedError(
             f"{ctx.where}: differentiating its result again (grad(grad(f)), jacrev(grad(f)), "
-            f"a backward through a gradient) is not supported: second derivatives need a "
-            f"graph of the backward pass, which this engine does not record; use the "
+            f"a backward through a gradient) is not supported here: {ctx.reason}; use the "
             f"derivative's values alone (.detach()), or take finite differences of them")
+
+
+_NO_GRAPH = "jvp's and linearize's products are computed from values, without a graph"
+
+
+def _with_graph(compute: Callable[[bool], list], outer: list) -> tuple[list, str]:
+    """`compute(create_graph)`, with a graph where the result depends on tensors needing
+    gradients (`outer`, grad mode on): it can then be differentiated again. Where an op
+    on the way has no second derivative: its values, and why (for `_Derivative`)."""
+    if outer and is_grad_enabled():
+        try:
+            return compute(True), ""
+        except NoSecondDerivative as err:
+            return compute(False), str(err).split(": ", 1)[-1].split(";")[0]
+    return compute(False), ""
 
 
 def _outer(outputs: list, copies: list) -> list[Tensor]:
@@ -141,12 +159,15 @@ def _outer(outputs: list, copies: list) -> list[Tensor]:
         else []
 
 
-def _derivatives(where: str, arrays: list, outer: list) -> list[Tensor]:
+def _derivatives(where: str, arrays: list, outer: list, reason: str = _NO_GRAPH) -> list:
     """Arrays as the tensors a transform returns: plain, or above `_Derivative` where the
-    outputs depend on tensors needing gradients (and grad mode is on)."""
+    outputs depend on tensors needing gradients (and grad mode is on); tensors with a
+    graph (computed with create_graph=True) as they are."""
+    if arrays and isinstance(arrays[0], Tensor):
+        return arrays
     if outer and is_grad_enabled():  # (the values named: unnamed, a diagram draws an input)
         return [_Derivative.apply(_named(Tensor.from_op(a, None), f"values of {where}"),
-                                  *outer, where=where) for a in arrays]
+                                  *outer, where=where, reason=reason) for a in arrays]
     return [Tensor.from_op(a, None) for a in arrays]
 
 
@@ -159,19 +180,25 @@ def _values(tree: Any, outer: list) -> Any:
     return tree_unflatten([x.detach() if isinstance(x, Tensor) else x for x in leaves], spec)
 
 
-def _vjp(outputs: list, seeds: list, copies: list, retain_graph: bool = True) -> list:
-    """sum_i seeds_i . d outputs_i / d copies: one array per copy (zeros where unused)."""
+def _vjp(outputs: list, seeds: list, copies: list, retain_graph: bool = True,
+         create_graph: bool = False) -> list:
+    """sum_i seeds_i . d outputs_i / d copies: one array per copy (zeros where unused);
+    with `create_graph`, tensors with a graph."""
     used = [(out, seed) for out, seed in zip(outputs, seeds) if out.requires_grad]
     used = used if copies else []  # (no primals: nothing to differentiate)
     grads = autograd.grad([o for o, _ in used], copies, [s for _, s in used],
-                          retain_graph=retain_graph, allow_unused=True) if used \
-        else [None] * len(copies)
-    return [np.zeros(c.shape, c.dtype) if g is None else g._data for c, g in zip(copies, grads)]
+                          retain_graph=retain_graph or create_graph, create_graph=create_graph,
+                          allow_unused=True) if used else [None] * len(copies)
+    zeros = [np.zeros(c.shape, c.dtype) for c in copies]
+    if create_graph:
+        return [Tensor.from_op(z, None) if g is None else g for z, g in zip(zeros, grads)]
+    return [z if g is None else g._data for z, g in zip(zeros, grads)]
 
 
-def _jacobian(outputs: list, copies: list) -> list[list[np.ndarray]]:
+def _jacobian(outputs: list, copies: list, create_graph: bool = False) -> list[list]:
     """J[i][j] = d outputs_i / d copies_j, of shape out.shape + copy.shape: one backward
-    pass per entry of the outputs (their one-hot gradients, `is_grads_batched`)."""
+    pass per entry of the outputs (their one-hot gradients, `is_grads_batched`; with
+    `create_graph`, one `grad` each, the rows stacked by the op stack: tensors)."""
     used = [out for out in outputs if out.requires_grad and out.numel()]
     total = sum(out.numel() for out in used)
     columns = [None] * len(copies)
@@ -180,14 +207,27 @@ def _jacobian(outputs: list, copies: list) -> list[list[np.ndarray]]:
         for out in used:
             seeds.append(eye[:, start:start + out.numel()].reshape((total,) + out.shape))
             start += out.numel()
-        columns = autograd.grad(used, copies, [s.astype(o.dtype) for s, o in zip(seeds, used)],
-                                retain_graph=True, allow_unused=True, is_grads_batched=True)
+        seeds = [s.astype(o.dtype) for s, o in zip(seeds, used)]
+        if create_graph:
+            rows = [autograd.grad(used, copies, [s[k] for s in seeds], retain_graph=True,
+                                  create_graph=True, materialize_grads=True)
+                    for k in range(total)]
+            columns = [stack([row[j] for row in rows]) for j in range(len(copies))]
+        else:
+            columns = autograd.grad(used, copies, seeds, retain_graph=True, allow_unused=True,
+                                    is_grads_batched=True)
     blocks, start, counted = [], 0, {id(out) for out in used}
     for out in outputs:
         n = out.numel() if id(out) in counted else 0
-        blocks.append([np.zeros(out.shape + c.shape, c.dtype) if not n or g is None else
-                       g._data[start:start + n].reshape(out.shape + c.shape)
-                       for c, g in zip(copies, columns)])
+        row = []
+        for c, g in zip(copies, columns):
+            if not n or g is None:
+                zeros = np.zeros(out.shape + c.shape, c.dtype)
+                row.append(Tensor.from_op(zeros, None) if create_graph else zeros)
+            else:
+                part = g[start:start + n] if create_graph else g._data[start:start + n]
+                row.append(part.reshape(out.shape + c.shape))
+        blocks.append(row)
         start += n
     return blocks
 
@@ -249,8 +289,9 @@ def _grad_and_value(where: str, func: Callable, argnums: Any, has_aux: Any) -> C
                                f"tensor with {run.output.ndim} dims (shape "
                                f"{run.output.shape}). Maybe you wanted to use the vjp or "
                                f"jacrev APIs instead?")
-        arrays = _vjp([run.output], [np.ones((), run.output.dtype)], run.copies)
-        gradient = run.per_argument(_derivatives(where, arrays, run.outer), single)
+        arrays, reason = _with_graph(lambda graph: _vjp(
+            [run.output], [np.ones((), run.output.dtype)], run.copies, True, graph), run.outer)
+        gradient = run.per_argument(_derivatives(where, arrays, run.outer, reason), single)
         value, aux = run.returned()
         return (gradient, (value, aux)) if has_aux else (gradient, value)
 
@@ -280,16 +321,18 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                       check_flag(where, "has_aux", has_aux))
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: Any = None) -> tuple:
-        if create_graph:
-            raise _no_second_derivatives("vjp_fn")
         leaves, spec = tree_flatten(cotangents)
         if spec != run.out_spec:
             raise RuntimeError(f"vjp_fn: Expected the cotangents to have the nesting of the "
                                f"outputs of f ({len(run.outputs)} Tensor(s), "
                                f"{type(run.output).__name__}), got {type(cotangents).__name__}")
         seeds = _arrays_like("vjp_fn", "cotangent", "output", leaves, run.outputs)
-        arrays = _vjp(run.outputs, seeds, run.copies, bool(retain_graph))
-        return run.per_argument(_derivatives("vjp_fn", arrays, run.outer), False)
+        if create_graph:  # (asked for: a graph whatever the inputs, refused where impossible)
+            arrays, reason = _vjp(run.outputs, seeds, run.copies, True, True), ""
+        else:
+            arrays, reason = _with_graph(lambda graph: _vjp(
+                run.outputs, seeds, run.copies, bool(retain_graph), graph), run.outer)
+        return run.per_argument(_derivatives("vjp_fn", arrays, run.outer, reason), False)
 
     output, aux = run.returned()
     return (output, vjp_fn, aux) if has_aux else (output, vjp_fn)
@@ -371,15 +414,23 @@ def _jacobian_transform(where: str, func: Callable, argnums: Any, has_aux: bool,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         single, positions = _argnums(where, argnums, len(args))
         run = _Evaluation(where, func, args, kwargs, positions, has_aux)
-        blocks = _jacobian(run.outputs, run.copies)
-        rows = [run.per_argument(_derivatives(where, [b.astype(out.dtype, copy=False) if
-                                                      forward else b for b in row],
-                                              run.outer), single)
+        blocks, reason = _with_graph(lambda graph: _jacobian(run.outputs, run.copies, graph),
+                                     run.outer)
+        rows = [run.per_argument(_derivatives(where, [_in_dtype(b, out.dtype) if forward
+                                                      else b for b in row], run.outer, reason),
+                                 single)
                 for row, out in zip(blocks, run.outputs)]
         jacobian = tree_unflatten(rows, run.out_spec)
         return (jacobian, run.returned()[1]) if has_aux else jacobian
 
     return wrapper
+
+
+def _in_dtype(block: Any, dtype: Any) -> Any:
+    """A Jacobian block (array or tensor) in `dtype` (jacfwd's: its output's)."""
+    if isinstance(block, Tensor):
+        return block if block.dtype == dtype else block.to(dtype)
+    return block.astype(dtype, copy=False)
 
 
 def jacrev(func: Callable, argnums: Any = 0, *, has_aux: bool = False,
@@ -403,7 +454,8 @@ def jacfwd(func: Callable, argnums: Any = 0, has_aux: bool = False, *,
 
 
 def hessian(func: Callable, argnums: Any = 0) -> Callable:
-    """Not supported: PyTorch's is jacfwd(jacrev(func)), a second derivative; refused in
-    one line (NotImplementedError), as tg.autograd.functional.hessian."""
-    raise _no_second_derivatives("hessian")
+    """A function returning the Hessian of scalar `func` with respect to argument
+    `argnums`: `jacfwd(jacrev(func, argnums), argnums)`, as PyTorch's (blocks of shape
+    `arg.shape + arg.shape`; the inner Jacobian computed with create_graph=True)."""
+    return jacfwd(jacrev(func, argnums), argnums)
 

@@ -6,6 +6,8 @@ element; in fast mode one pass, `v . J` for a random `v`); the numeric one from
 `atol + rtol * |numeric|` everywhere. A failure raises `GradcheckError` with the worst
 elements and, where the pattern is a typical mistake (factor 2, sign flip, all zeros,
 transposed), a hint. No `.grad` changes: the gradients come from `tg.autograd.grad`.
+`gradgradcheck` checks second derivatives: the gradients themselves, as computed with
+`create_graph=True` (higher_order.py), gradient-checked as a function of the inputs.
 """
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ import numpy as np
 
 from .autograd import grad as _grads
 from .engine import toposort
+from .functional import concatenate
 from .tensor import Tensor
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 _FULL_JACOBIAN_LIMIT = 20_000  # output size x input size above which fast mode is the default
 _FAST_ENTRIES = 2_000  # fast mode: input entries checked one by one (all, when no more)
@@ -69,6 +72,65 @@ def gradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any], *, eps:
             raise
         return False
     return True
+
+
+def gradgradcheck(fn: Callable[..., Tensor], inputs: Tensor | Sequence[Any],
+                  grad_outputs: Any = None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, fast_mode: bool | None = None,
+                  raise_exception: bool = True, seed: int = 0) -> bool:
+    """Check `fn`'s second derivatives (PyTorch's torch.autograd.gradgradcheck).
+
+    The gradients of `fn(*inputs)`, seeded with `grad_outputs` (random, drawn with
+    `seed`, where not given), are computed with `create_graph=True`; first they must equal
+    the plain backward pass's (the two backwards of each op agree), then `gradcheck` checks
+    them as a function of the inputs and of `grad_outputs`, against finite differences.
+    Returns True, or raises `GradcheckError` (False with `raise_exception=False`)."""
+    _check_arguments(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed)
+    originals = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    checked = [i for i, t in enumerate(originals) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input requires a gradient; create the inputs to "
+                         "check with requires_grad=True")
+    xs = [Tensor(t._data.astype(np.float64), requires_grad=t.requires_grad, name=t.name)
+          if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in originals]
+    out = _call(fn, xs)
+    v = (np.random.default_rng(seed).standard_normal(out.shape) if grad_outputs is None
+         else np.asarray(getattr(grad_outputs, "_data", grad_outputs), dtype=np.float64))
+    if v.shape != out.shape:
+        raise ValueError(f"gradgradcheck: grad_outputs has shape {v.shape} but fn's output "
+                         f"has shape {out.shape}; they must be equal")
+
+    def gradients(*args: Any) -> Tensor:  # the inputs' gradients, flattened into one tensor
+        *ins, seed_grad = args
+        found = _grads(_call(fn, ins), [ins[i] for i in checked], grad_outputs=seed_grad,
+                       create_graph=True, materialize_grads=True)
+        return concatenate([g.reshape(-1) for g in found])
+
+    try:
+        recorded = _pass_graph(gradients, xs, v)
+        plain = np.concatenate([g.ravel() for g in _vjp(out, [xs[i] for i in checked], v)])
+        if not np.allclose(recorded, plain, rtol=1e-10, atol=1e-12, equal_nan=True):
+            worst = int(np.nanargmax(np.abs(recorded - plain)))
+            raise GradcheckError(
+                f"gradgradcheck failed: the gradients computed with create_graph=True differ "
+                f"from backward()'s: {recorded[worst]:.6e} where backward() gives "
+                f"{plain[worst]:.6e} (entry {worst} of the inputs' gradients, flattened); "
+                f"does an op's backward_graph compute other than its backward?")
+        return gradcheck(gradients, [*xs, Tensor(v, requires_grad=True)], eps=eps, atol=atol,
+                         rtol=rtol, fast_mode=fast_mode, seed=seed)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _pass_graph(gradients, xs, v) -> np.ndarray:
+    """The recorded gradients' values; a backward pass that raises is a failed check."""
+    try:
+        return gradients(*xs, Tensor(v, requires_grad=True))._data
+    except (RuntimeError, ValueError, NotImplementedError) as err:
+        raise GradcheckError(f"gradgradcheck failed: the backward pass with create_graph=True "
+                             f"raised {type(err).__name__}: {str(err).splitlines()[0]}") from err
 
 
 def _check_arguments(fn, inputs, eps, atol, rtol, fast_mode, raise_exception, seed) -> None:

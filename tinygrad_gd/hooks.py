@@ -19,6 +19,7 @@ as PyTorch's, which runs no other node, and so no other hook.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import weakref
@@ -26,7 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import engine
+from . import engine, higher_order  # noqa: F401  (higher_order: create_graph's backward)
+from .grad_mode import enable_grad
 
 
 class _ByIdentity:
@@ -58,14 +60,18 @@ _registering = threading.Lock()
 class GradientHooks(engine.Extension):
     """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
 
-    def gradient(self, tensor: Any, grad: np.ndarray) -> np.ndarray:
+    def gradient(self, tensor: Any, grad: Any) -> Any:
         if not _hooks._entries:  # every tensor that had a hook is gone
             _switch_off_unless_needed()
             return grad
+        graph = isinstance(grad, engine.Tensor)  # (a pass with create_graph=True)
         for hook in list(_hooks.get(tensor, {}).values()):
-            replaced = hook(engine.Tensor.from_op(grad, None))
+            replaced = hook(grad if graph else engine.Tensor.from_op(grad, None))
             if replaced is not None:
                 grad = _replacement(replaced, tensor)
+                if graph:  # a Tensor returned keeps its graph
+                    grad = replaced if isinstance(replaced, engine.Tensor) and \
+                        replaced.dtype == tensor.dtype else engine.Tensor.from_op(grad, None)
         return grad
 
 
@@ -83,6 +89,7 @@ def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
 
 
 _extension = GradientHooks()
+_NO_CHANGE = contextlib.nullcontext()
 
 
 def _switch_off_unless_needed() -> None:
@@ -188,23 +195,27 @@ def backward_inputs(where: str, inputs: Any) -> list | None:
     return inputs
 
 
-def accumulate_grads(start: Any, seed: np.ndarray, retain_graph: bool,
-                     inputs: list | None = None) -> None:
+def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
+                     inputs: list | None = None, create_graph: bool = False) -> None:
     """One backward pass from `start`, gradients added into `.grad` (`t.backward()` and
     `tg.autograd.backward`): every leaf's and retain_grad() tensor's; with `inputs`, as
     PyTorch's backward(inputs=...), those tensors' only (leaves or not) and the retained
-    tensors' on a path to one of them (`gradients_to`: the nodes PyTorch runs)."""
+    tensors' on a path to one of them (`gradients_to`: the nodes PyTorch runs).
+    `create_graph`: `seed` is a Tensor and so is each gradient, with its graph."""
     if inputs is None:
-        for tensor, grad, _ in engine.backward(start, seed, retain_graph):
-            if tensor._ctx is None or retains(tensor):
-                tensor._accumulate_grad(grad)
+        with enable_grad() if create_graph else _NO_CHANGE:
+            for tensor, grad, _ in engine.backward(start, seed, retain_graph,
+                                                   create_graph=create_graph):
+                if tensor._ctx is None or retains(tensor):
+                    tensor._accumulate_grad(grad)
         return
-    for tensor, grad in gradients_to(start, seed, retain_graph, inputs).items():
+    for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
+                                     create_graph).items():
         tensor._accumulate_grad(grad)
 
 
-def gradients_to(start: Any, seed: np.ndarray, retain_graph: bool, wanted: Any,
-                 leading: set | None = None) -> dict:
+def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
+                 leading: set | None = None, create_graph: bool = False) -> dict:
     """One backward pass from `start` for the gradients of `wanted` only (PyTorch's
     backward(inputs=...), autograd.grad, autograd.functional): {tensor: its gradient} for
     each of `wanted` that the pass reaches, and each retain_grad() tensor on a path to one
@@ -214,9 +225,10 @@ def gradients_to(start: Any, seed: np.ndarray, retain_graph: bool, wanted: Any,
     as PyTorch's."""
     leading = leading_to(start, wanted) if leading is None else leading
     wanted, found = set(wanted), {}  # (an unused input gets no gradient)
-    for tensor, grad, _ in engine.backward(start, seed, retain_graph, only=leading):
-        if tensor in wanted or tensor._ctx is not None and retains(tensor):
-            found[tensor] = grad
+    with enable_grad() if create_graph else _NO_CHANGE:  # (the sums over consumers recorded)
+        for tensor, grad, _ in engine.backward(start, seed, retain_graph, leading, create_graph):
+            if tensor in wanted or tensor._ctx is not None and retains(tensor):
+                found[tensor] = grad
     return found
 
 

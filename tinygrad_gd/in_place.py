@@ -35,7 +35,7 @@ from .engine import no_grad
 from .errors import ShapeError
 from .in_place_recorded import rebase, recorded, written_already
 from .ops.arguments import finite
-from .ops.shape import SetItem
+from .ops.indexing import SetItem
 from .tensor import Tensor, _as_array, _raw
 from .tracked import read_only_error
 from .values import _fitted

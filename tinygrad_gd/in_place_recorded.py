@@ -37,7 +37,7 @@ import numpy as np
 from . import engine
 from .engine import is_grad_enabled
 from .errors import ShapeError
-from .ops.shape import GetItem, SetItem
+from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, written_arrays
 

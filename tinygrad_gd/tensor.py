@@ -19,6 +19,7 @@ from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place
 from .engine import Function, is_grad_enabled
 from .errors import ShapeError
 from .grad_mode import check_flag
+from .higher_order import seed_tensor
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
                       writes)
@@ -370,10 +371,9 @@ class Tensor:
         `zero_grad()` between steps). `gradient` is the gradient of some scalar with
         respect to this tensor: needed when this tensor has more than one element. The
         graph's saved arrays are freed afterwards unless `retain_graph=True`. `inputs`
-        (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`)."""
-        if create_graph:
-            raise NotImplementedError("backward(): create_graph=True (second derivatives) is "
-                                      "not supported: the backward pass records no graph")
+        (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`).
+        `create_graph=True`: each `.grad` is a tensor with a graph, to differentiate again
+        (higher_order.py); the graph is then kept unless `retain_graph=False`."""
         inputs = hooks.backward_inputs("backward()", inputs)
         if not self.requires_grad:
             raise RuntimeError(
@@ -381,7 +381,9 @@ class Tensor:
                 "create the leaves with requires_grad=True, and do not call backward on a "
                 "result computed under no_grad() or from detach()ed tensors")
         seed = self._seed(gradient, "backward()", "backward(gradient)", "gradient")
-        hooks.accumulate_grads(self, seed, bool(retain_graph), inputs)
+        if create_graph:
+            seed, retain_graph = seed_tensor(gradient, seed), retain_graph is not False
+        hooks.accumulate_grads(self, seed, bool(retain_graph), inputs, bool(create_graph))
 
     def _seed(self, gradient: Any, where: str, call: str, name: str) -> np.ndarray:
         """The gradient a backward pass starts from: `gradient` (given as `call`, checked
@@ -405,6 +407,11 @@ class Tensor:
         # `i.requires_grad = True` on an integer tensor (not checked when set) is caught here
         if self._data.dtype.kind != "f":
             self._check_float("backward(): a leaf with requires_grad set by hand")
+        if isinstance(grad, Tensor):  # create_graph=True: a tensor with a graph, kept so
+            with _grad_lock:  # (a copy: one op may hand the same tensor to two inputs)
+                self._grad = grad.clone() if self._grad is None else self._grad + grad
+                self._grad_at = writes[0]
+            return
         with _grad_lock:
             if self._grad is None:  # a copy: an op may hand one array to several inputs
                 self._grad = Tensor.from_op(np.array(grad), None)

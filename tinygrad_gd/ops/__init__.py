@@ -1,12 +1,14 @@
 """Every built-in op, one module per family; each op registers itself on import.
 
-`elementwise` (+ - * / ** % // and the first unary functions, where, masked_fill),
+`elementwise` (+ - * / ** % //, where, masked_fill), `elementary` (neg, exp, log, sqrt,
+abs, clip, tanh, sigmoid, relu, leaky_relu),
 `unary` (square, rsqrt, sin, sinh, arctanh, log1p, deg2rad, floor, trunc, ...),
 `pointwise` (atan2, hypot, fmod, frac, logit, xlogy, nan_to_num, maximum, minimum, fmax,
 fmin, copysign, sinc, heaviside), `activations` (softplus, elu, celu, gelu, quick_gelu,
 silu, mish, softsign, hardswish, hardtanh, relu6, logaddexp, logaddexp2), `reductions`
 (sum, mean, max, min, topk, sort), `statistics` (var, std, prod, logsumexp, norm, cumsum,
-cumprod, diff), `shape` (reshape, transpose, broadcast, indexing, narrow, take, joining),
+cumprod, diff), `shape` (reshape, transpose, broadcast, to, clone, joining), `indexing` (getitem, setitem,
+narrow, take, index_select),
 `layout` (unsqueeze, squeeze, permute, flip, roll, split, tile, gather, tril, ...),
 `padding` (pad: constant, reflect, replicate, circular), `matmul` (@, dot, the fused
 linear layer), `contraction` (outer, tensordot, einsum, trace, diag), `linalg` (inv, det,
@@ -23,7 +25,8 @@ mvlgamma, zeta).
 `incomplete_gamma` (igamma, igammac: the regularized incomplete gamma functions).
 `bessel` (J0, J1, Y0, Y1, K0, K1, the scaled K's, spherical j0) and `airy` (Ai).
 """
-from . import elementwise, losses, matmul, reductions, shape  # noqa: F401  (each registers its ops)
+from . import elementary, elementwise, losses, matmul, reductions, shape  # noqa: F401
+from . import indexing  # noqa: F401  (getitem, setitem, narrow, take, index_select)
 from . import activations, contraction, convolution, layout, statistics, unary  # noqa: F401
 from . import pointwise  # noqa: F401  (atan2, fmod, logit, xlogy, ...)
 from . import linalg  # noqa: F401  (inv, det, solve, cholesky, ...)

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import floating, number
-from .elementwise import sigmoid
+from .elementary import sigmoid
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 SQRT_2_PI = math.sqrt(2.0 / math.pi)

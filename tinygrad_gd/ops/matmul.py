@@ -56,6 +56,22 @@ class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__
             gy = gy[..., 0] if y_ndim == 1 else gy
         return gx, gy  # batch axes that were broadcast are summed by the engine
 
+    def backward_graph(ctx, out, g):  # the same products, of Tensors
+        x, y = ctx.parents
+        needs_x, needs_y = ctx.needs_input_grad
+        if x.ndim == 1 and y.ndim == 1:
+            return (g * y if needs_x else None), (g * x if needs_y else None)
+        g2 = g.reshape(g.shape + (1,)) if y.ndim == 1 else g  # (1-D operands: as in backward)
+        g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if x.ndim == 1 else g2
+        gx = gy = None
+        if needs_x:
+            gx = g2 @ (y.reshape(1, -1) if y.ndim == 1 else y.transpose(-1, -2))
+            gx = gx[..., 0, :] if x.ndim == 1 else gx
+        if needs_y:
+            gy = (x.reshape(-1, 1) if x.ndim == 1 else x.transpose(-1, -2)) @ g2
+            gy = gy[..., 0] if y.ndim == 1 else gy
+        return gx, gy
+
 
 class Dot(MatMul, methods=("dot",), functions=("dot",)):
     """Dot product of vectors, or matrix product of 1-D/2-D operands (NumPy's dot).
@@ -98,5 +114,15 @@ class Linear(Function):
         g2 = g.reshape(-1, n_out)  # every batch axis as one
         gx = np.matmul(g, w) if needs[0] else None
         gw = g2.T @ x.reshape(-1, n_in) if needs[1] else None
+        gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
+        return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
+
+    def backward_graph(ctx, out, g):
+        x, w = ctx.parents[:2]
+        needs = ctx.needs_input_grad
+        n_out, n_in = ctx.w_shape
+        g2 = g.reshape(-1, n_out)
+        gx = g @ w if needs[0] else None
+        gw = g2.transpose(0, 1) @ x.reshape(-1, n_in) if needs[1] else None
         gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)

@@ -42,6 +42,13 @@ def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: b
     return np.expand_dims(g, tuple(a % len(shape) for a in axes))
 
 
+def reduced_to_kept(g: Any, shape: tuple[int, ...], axis: Any) -> Any:
+    """`expand_reduced` for a Tensor `g`: reshaped to keep the reduced axes (as 1s)."""
+    axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
+    axes = {a % len(shape) for a in axes}
+    return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
 def keep_flag(op: str, keepdims: Any, keepdim: Any) -> bool:
     """keepdims= (NumPy's) or keepdim= (PyTorch's): True or False. Anything else is refused
     in one line: NumPy's third argument of sum, mean and prod is dtype
@@ -81,6 +88,9 @@ class Sum(_Reduction, methods=("sum",), functions=("sum",)):
     def backward(ctx, g):
         return np.broadcast_to(expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims), ctx.shape)
 
+    def backward_graph(ctx, out, g):
+        return reduced_to_kept(g, ctx.shape, ctx.axis).broadcast_to(ctx.shape)
+
 
 class Mean(_Reduction, methods=("mean",), functions=("mean",)):
     """Mean over `axis` (None: all); each element gets 1/n of the gradient.
@@ -101,6 +111,9 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
     def backward(ctx, g):
         g = expand_reduced(g, ctx.shape, ctx.axis, ctx.keepdims) / ctx.count
         return np.broadcast_to(g, ctx.shape)
+
+    def backward_graph(ctx, out, g):
+        return (reduced_to_kept(g, ctx.shape, ctx.axis) / ctx.count).broadcast_to(ctx.shape)
 
 
 class ValuesAndIndices(NamedTuple):
@@ -175,6 +188,11 @@ class _Extremum(_FromOutput, register=False):
         if out.dtype.kind == "f":  # a NaN is the extreme (NumPy's and PyTorch's): it gets g
             hit |= np.isnan(x) & np.isnan(out)
         return g * hit / hit.sum(axis=ctx.axis, keepdims=True)
+
+    def backward_graph(ctx, out, g):  # (which entries are extreme is a step: constant shares)
+        x, _ = ctx.saved_tensors
+        shares = type(ctx).backward(ctx, np.ones(out.shape, x.dtype))
+        return reduced_to_kept(g, x.shape, ctx.axis) * shares
 
 
 class Max(_Extremum, methods=("max",), functions=("max",)):

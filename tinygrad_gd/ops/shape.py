@@ -1,8 +1,9 @@
-"""Shape and indexing ops: the same values moved, copied or picked out.
+"""Shape ops: the same values moved or copied (reshape, transpose, broadcast_to, to,
+clone, concatenate, stack; picking values out by index: indexing.py).
 
 Their backward moves the gradient back where each value came from: reshape it back,
-transpose it back, sum the copies a broadcast made, scatter a picked element's gradient
-into its place (adding where an index repeats), split a concatenation's.
+transpose it back, sum the copies a broadcast made, split a concatenation's. Each is a
+linear map, so its `backward_graph` is the same move in Tensor ops (higher_order.py).
 """
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..errors import ShapeError
 from ..grad_mode import check_flag
-from ..tensor import _raw_index
 from ..values import check_cpu, is_device, numeric_dtype
-from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
+from .arguments import (to_tensor, check_axis, either, ints, one_axis,
                         permutation, same_dtype, tensor_sequence)
 
 
@@ -44,6 +44,9 @@ class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
                              f"({x.size} elements) into shape {tuple(shape)}") from None
 
     def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+    def backward_graph(ctx, out, g):
         return g.reshape(ctx.in_shape)
 
 
@@ -105,6 +108,9 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
     def backward(ctx, g):
         return np.transpose(g, None if ctx.axes is None else np.argsort(ctx.axes))
 
+    def backward_graph(ctx, out, g):
+        return g.transpose(*(() if ctx.axes is None else (tuple(np.argsort(ctx.axes)),)))
+
 
 class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expand"),
                   functions=("broadcast_to",)):
@@ -134,6 +140,9 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
 
     def backward(ctx, g):
         return unbroadcast(g, ctx.in_shape)
+
+    def backward_graph(ctx, out, g):
+        return g  # (the engine sums a broadcast input's gradient back, as recorded sums)
 
 
 def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None) -> Any:
@@ -187,6 +196,9 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
     def backward(ctx, g):
         return g  # (the engine gives it the input's dtype)
 
+    def backward_graph(ctx, out, g):
+        return g
+
 
 class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("clone",)):
     """A copy of the values, in the graph (PyTorch's clone, NumPy's copy): the copy's
@@ -202,194 +214,8 @@ class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("c
     def backward(ctx, g):
         return g
 
-
-class GetItem(Function, name="getitem", methods=("__getitem__",)):
-    """Indexing `t[...]`: slices, integer and boolean arrays; a repeated index adds up.
-
-    forward: `x[index]`
-    gradient: zeros of `x`'s shape with `g` added at `index` (repeats add up)
-    """
-
-    @classmethod
-    def call(cls, x, index):
-        return cls.apply(x, index=_index_kept("getitem", index))
-
-    def forward(ctx, x, *, index):
-        ctx.in_shape, ctx.index = x.shape, index
-        try:
-            return x[_as_view(index)]
-        except (IndexError, TypeError) as err:
-            raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape "
-                             f"{x.shape}: {err}") from None
-
-    def backward(ctx, g):
-        full = np.zeros(ctx.in_shape, dtype=g.dtype)
-        np.add.at(full, ctx.index, g)  # repeated indices accumulate, as they must
-        return full
-
-
-class SetItem(Function, name="setitem"):
-    """`t[index] = value` where the graph follows it (t made by an op, or a value that needs
-    a gradient): in_place_recorded.py records the write as this op, t its output. Where an
-    index repeats, the last value written there stays (NumPy's order), and only it has a
-    gradient, the others being overwritten.
-
-    forward: x's values with `value` (broadcast, in x's dtype) at `index`
-    gradient: x: `g` with 0 at `index` (replaced); value: `g[index]` where it stayed, else 0
-    """
-
-    @classmethod
-    def call(cls, x, index, value):
-        return cls.apply(x, value, index=_index_kept("setitem", index))
-
-    def forward(ctx, x, value, *, index):
-        try:  # the flat position each written value goes to
-            positions = np.arange(x.size).reshape(x.shape)[index]
-            ctx.value_shape = value.shape  # (NumPy writes a value with extra leading 1s too)
-            value = value.reshape(value.shape[max(value.ndim - positions.ndim, 0):])
-            values = np.broadcast_to(value, positions.shape).reshape(-1)
-        except (IndexError, ValueError, TypeError) as err:
-            raise type(err)(f"setitem: cannot write a value of shape {ctx.value_shape} at "
-                            f"index {index!r} of a tensor of shape {x.shape}: "
-                            f"{str(err).splitlines()[0]}") from None
-        ctx.region, ctx.kept = positions.shape, value.shape
-        ctx.positions, ctx.last = positions.reshape(-1), _last_of_each(positions.reshape(-1))
-        out = np.array(x, order="C")
-        out.reshape(-1)[ctx.positions[ctx.last]] = values[ctx.last]
-        return out
-
-    def backward(ctx, g):
-        g_x = np.array(g, order="C")
-        g_x.reshape(-1)[ctx.positions] = 0
-        g_value = np.where(ctx.last, g.reshape(-1)[ctx.positions], 0).reshape(ctx.region)
-        return g_x, unbroadcast(g_value, ctx.kept).reshape(ctx.value_shape)
-
-
-def _last_of_each(positions: np.ndarray) -> np.ndarray:
-    """A mask of `positions`: True at the last entry of each position (the write that stays)."""
-    last = np.zeros(positions.shape, dtype=bool)
-    _, first_from_end = np.unique(positions[::-1], return_index=True)
-    last[positions.size - 1 - first_from_end] = True
-    return last
-
-
-def _index_kept(op: str, index: Any) -> Any:
-    """An index as getitem and setitem keep it: a copy of each array or list in it (backward
-    reads it, and a later change to the caller's array must not move the gradient);
-    float index tensors refused."""
-    index = _raw_index(index)
-    index = tuple(map(_kept, index)) if isinstance(index, tuple) else _kept(index)
-    for part in index if isinstance(index, tuple) else (index,):
-        if isinstance(part, np.ndarray) and part.dtype.kind == "f":
-            raise IndexError(
-                f"{op}: index tensors must be integer (or boolean masks), got dtype "
-                f"{part.dtype}; build them with tg.as_tensor([0, 2]) or "
-                f"tg.Tensor([0, 2], dtype='int64') or tg.arange(n), or convert with "
-                f"index.long()")
-    return index
-
-
-class Narrow(GetItem, name="narrow", methods=("narrow",), functions=("narrow",)):
-    """`length` entries from `start` along `dim` (PyTorch's narrow; a negative start counts
-    from the end): `x[..., start:start + length, ...]`.
-
-    forward: `x[start:start + length]` along `dim`
-    gradient: zeros of `x`'s shape with `g` in the entries taken
-    """
-
-    @classmethod
-    def call(cls, x, dim, start, length):
-        x = to_tensor(x)
-        dim = one_axis(cls.name, dim, x.ndim) % x.ndim
-        start, length = ints(cls.name, (start, length))
-        n = x.shape[dim]
-        begin = start + n if -n <= start < 0 else start
-        if not 0 <= begin <= n or length < 0 or begin + length > n:
-            raise IndexError(f"narrow: start {start} and length {length} do not fit axis {dim} "
-                             f"of size {n} (start in [-{n}, {n}], start + length <= {n})")
-        return cls.apply(x, index=(slice(None),) * dim + (slice(begin, begin + length),))
-
-
-class Take(Function, methods=("take",), functions=("take",)):
-    """Entries picked by integer `indices` along `axis` (None: of the flattened tensor), as
-    NumPy's take and PyTorch's take; the result has the indices' shape in axis's place.
-
-    forward: `take(x, indices, axis)`
-    gradient: zeros of `x`'s shape with `g` added at the indices (repeats add up)
-    """
-
-    @classmethod
-    def call(cls, x, indices, axis=None, *, dim=None):
-        x = to_tensor(x)
-        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim,
-                        none_ok=True)
-        axis = None if axis is None else axis % x.ndim
-        return cls.apply(x, indices=_indices(cls.name, indices, x, axis), axis=axis)
-
-    def forward(ctx, x, *, indices, axis=None):
-        ctx.in_shape, ctx.indices, ctx.axis = x.shape, indices, axis
-        return np.take(x, indices, axis)
-
-    def backward(ctx, g):
-        full = np.zeros(ctx.in_shape, dtype=g.dtype)
-        if ctx.axis is None:
-            np.add.at(full.reshape(-1), ctx.indices, g)  # (a view: it writes into full)
-        else:
-            np.add.at(full, (slice(None),) * ctx.axis + (ctx.indices,), g)
-        return full
-
-
-class IndexSelect(Take, name="index_select", methods=("index_select",),
-                  functions=("index_select",)):
-    """The entries at a 1-D integer `index` along `dim`, in its order (PyTorch's
-    index_select; NumPy's `take(x, index, axis)`).
-
-    forward: `take(x, index, dim)`
-    gradient: zeros of `x`'s shape with `g` added at the indices (repeats add up)
-    """
-
-    @classmethod
-    def call(cls, x, dim, index):
-        x = to_tensor(x)
-        dim = one_axis(cls.name, dim, x.ndim) % x.ndim
-        index = _indices(cls.name, index, x, dim)
-        if index.ndim != 1:
-            raise ValueError(f"index_select: the index must be 1-D, got shape {index.shape}; "
-                             f"use take(x, index, axis) for an index of any shape")
-        return cls.apply(x, indices=index, axis=dim)
-
-
-def _indices(op: str, indices, x, axis) -> np.ndarray:
-    """Integer indices into `axis` of x (None: the flattened x), each in [-n, n), as an array."""
-    indices = array_argument(op, "indices", indices)
-    n = x.size if axis is None else x.shape[axis]
-    if indices.dtype.kind not in "iu" and indices.size:
-        raise TypeError(f"{op}: indices must be integers, got dtype {indices.dtype}; convert "
-                        f"with .long() or build them with tg.as_tensor([0, 2])")
-    if indices.size and not (-n <= indices.min() and indices.max() < n):
-        raise IndexError(f"{op}: indices from {indices.min()} to {indices.max()} do not fit "
-                         f"{'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'} "
-                         f"of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
-    return indices.astype(np.intp, copy=False)
-
-
-def _as_view(index: Any) -> Any:
-    """An index of integers alone with `...` added: NumPy's `x[0, 1]` is a copy (a scalar),
-    `x[0, 1, ...]` a 0-d view, as PyTorch's `t[0, 1]`: a write into it (`w[0] -= step`
-    under no_grad, `w.grad[0].zero_()`) reaches t, as a write into a row does."""
-    parts = index if isinstance(index, tuple) else (index,)
-    for part in parts:
-        if not isinstance(part, (int, np.integer)) or isinstance(part, bool):
-            return index  # (a slice, array, mask, None or ...: NumPy's result is a view or a copy)
-    return parts + (Ellipsis,)
-
-
-def _kept(part: Any) -> Any:
-    """An index part as the op keeps it: arrays and lists copied, slices and ints as they are
-    (an empty list selects nothing, as in NumPy: integer, not NumPy's float64 default)."""
-    if isinstance(part, list) and not part:
-        return np.array(part, dtype=np.intp)
-    return np.array(part) if isinstance(part, (np.ndarray, list)) else part
+    def backward_graph(ctx, out, g):
+        return g
 
 
 class _Join(Function, register=False):
@@ -430,6 +256,10 @@ class Concatenate(_Join, functions=("concatenate", "cat")):
     def backward(ctx, g):
         return tuple(np.split(g, ctx.splits, axis=ctx.axis))
 
+    def backward_graph(ctx, out, g):
+        axis, bounds = ctx.axis % g.ndim, [0, *ctx.splits, g.shape[ctx.axis]]
+        return tuple(g[(slice(None),) * axis + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
+
 
 class Stack(_Join, functions=("stack",)):
     """Tensors of one shape joined along a new axis (NumPy's stack).
@@ -444,3 +274,7 @@ class Stack(_Join, functions=("stack",)):
 
     def backward(ctx, g):
         return tuple(np.moveaxis(g, ctx.axis, 0))
+
+    def backward_graph(ctx, out, g):
+        axis = ctx.axis % g.ndim
+        return tuple(g[(slice(None),) * axis + (i,)] for i in range(g.shape[axis]))
