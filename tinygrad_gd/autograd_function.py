@@ -5,9 +5,10 @@ derives from it; the engine imports this module, which imports nothing of the pa
 PyTorch's documents on writing your own `Function` ("Extending PyTorch") import
 `once_differentiable` from here and decorate a backward with it, to declare that the
 backward pass through the op cannot itself be differentiated. Here that is true of every
-op: the backward pass records no graph (`tg.autograd.grad(create_graph=True)` is
-refused), so the decorator changes nothing and a program written for PyTorch runs as
-written. The class to subclass is `tg.autograd.Function` (`tg.Function`, engine.py).
+op's `backward` (NumPy code): an op is differentiated twice only through its
+`backward_graph` (higher_order.py), and a second derivative through an op without one is
+refused in one line, so the decorator changes nothing and a program written for PyTorch
+runs as written. The class to subclass is `tg.autograd.Function` (`tg.Function`, engine.py).
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ _Backward = TypeVar("_Backward", bound=Callable)
 def once_differentiable(fn: _Backward) -> _Backward:
     """Declare a `Function`'s backward not differentiable again (PyTorch's decorator):
     `fn` itself, unchanged. In PyTorch it makes a second derivative through the op an
-    error; tinygrad_gd computes no second derivatives at all (its backward pass records
-    no graph, and `create_graph=True` is refused in one line), so there is nothing to
-    refuse. Put it under `@staticmethod`, as PyTorch's documents do, or use it alone."""
+    error; here a `backward` is never differentiated (a second derivative goes through an
+    op's `backward_graph`, and through an op without one is refused in one line), so
+    there is nothing more to refuse. Put it under `@staticmethod`, as PyTorch's documents
+    do, or use it alone."""
     if not callable(fn):
         raise TypeError(f"once_differentiable: expected a backward function to decorate, got "
                         f"{type(fn).__name__} {fn!r:.60}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from . import engine
 from .autograd_function import gradients_for
 from .grad_mode import enable_grad
@@ -42,7 +44,9 @@ def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
             f"backward is NumPy code only), so its gradient cannot be differentiated again; "
             f"write the function with ops that have one, or differentiate once "
             f"(create_graph=False)")
-    with enable_grad():  # (recorded even inside no_grad(): the caller asked for a graph)
+    # recorded even inside no_grad(): the caller asked for a graph; silent where backward's
+    # NumPy is (a gradient of inf or NaN at a pole is the value, not a warning)
+    with enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         input_grads = rule(node, output, grad)
         if input_grads.__class__ is not tuple or len(input_grads) != len(node.parents):
             input_grads = gradients_for(node.name, input_grads, len(node.parents))
