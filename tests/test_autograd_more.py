@@ -635,3 +635,14 @@ def test_a_hook_off_every_path_to_the_inputs_does_not_run_and_one_a_hook_starts_
     b.register_hook(lambda g: (inner_out.sum().backward(retain_graph=True), seen.append("b")))
     ((b ** 2).sum() + a.sum()).backward(inputs=[x])
     assert seen == ["inner", "b"] and inner.grad.tolist() == [2.0]
+
+
+def test_a_scalar_used_twice_gets_a_gradient_tensor_that_reads_as_one():
+    """NumPy's sum of two 0-d arrays is a scalar, not an array: the gradient grad() returns
+    and the one a hook sees were tensors whose .data raised AttributeError."""
+    x = Tensor(2.0, requires_grad=True)
+    seen = []
+    h = x * 1
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    (g,) = tg.autograd.grad(h * h + h, x)
+    assert g.data.shape == () and float(g.data) == 5.0 and float(seen[0]) == 5.0

@@ -101,8 +101,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         elif is_grads_batched:
             result.append(Tensor.from_op(np.stack([np.zeros(t.shape, t.dtype) if g is None
                                                    else g for g in grads]), None))
-        else:  # (a copy: the caller may write into it; create_graph's: the pass's own)
-            result.append(grads[0] if create_graph else Tensor.from_op(grads[0].copy(), None))
+        else:  # (a copy, an array even where NumPy's 0-d sum gave a scalar; create_graph's:
+            # the pass's own tensor)
+            result.append(grads[0] if create_graph else Tensor.from_op(np.array(grads[0]), None))
     return tuple(result)
 
 

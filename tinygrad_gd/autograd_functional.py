@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from . import hooks
-from .grad_mode import check_flag, enable_grad
+from .grad_mode import check_flag, enable_grad, is_grad_enabled
 from .functional import stack
 from .tensor import Tensor
 
@@ -64,7 +64,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     if strict and vectorize:
         raise RuntimeError("jacobian: strict=True and vectorize=True are not supported "
                            "together, as in PyTorch; set strict=False or vectorize=False")
-    tupled_in, inputs = _leaves("jacobian", inputs)
+    tupled_in, inputs = _leaves("jacobian", inputs, create_graph)
     tupled_out, outputs = _call("jacobian", func, inputs)
     if strict:
         _check_outputs_require_grad("jacobian", outputs)
@@ -105,7 +105,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     create_graph = check_flag("vjp", "create_graph", create_graph)
     strict = check_flag("vjp", "strict", strict)
     with enable_grad():  # (a composed op, under the caller's no_grad() too)
-        tupled_in, inputs = _leaves("vjp", inputs)
+        tupled_in, inputs = _leaves("vjp", inputs, create_graph)
         tupled_out, outputs = _call("vjp", func, inputs)
         if strict:
             _check_outputs_require_grad("vjp", outputs)
@@ -125,7 +125,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     entry; PyTorch's double backward trick needs second derivatives)."""
     create_graph = check_flag("jvp", "create_graph", create_graph)
     strict = check_flag("jvp", "strict", strict)
-    tupled_in, inputs = _leaves("jvp", inputs)
+    tupled_in, inputs = _leaves("jvp", inputs, create_graph)
     vectors = _vectors("jvp", v, inputs, tupled_in, "the input to the user-provided "
                        "function is a single Tensor with a single element")
     tupled_out, outputs = _call("jvp", func, inputs)
@@ -169,7 +169,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
         raise ValueError(f"hessian: outer_jacobian_strategy must be 'forward-mode' or "
                          f"'reverse-mode', got {outer_jacobian_strategy!r:.40}")
-    tupled_in, inputs = _leaves("hessian", inputs)
+    tupled_in, inputs = _leaves("hessian", inputs, create_graph)
     out = _scalar_output("hessian", func, inputs, strict)
     grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
     gradients = tuple(g if g is not None else Tensor.from_op(np.zeros(x.shape, x.dtype), None)
@@ -214,7 +214,7 @@ def _hessian_product(where: str, func: Any, inputs: Any, v: Any, create_graph: b
                      strict: bool) -> tuple[Any, Any]:
     create_graph = check_flag(where, "create_graph", create_graph)
     strict = check_flag(where, "strict", strict)
-    tupled_in, inputs = _leaves(where, inputs)
+    tupled_in, inputs = _leaves(where, inputs, create_graph)
     vectors = _vectors(where, v, inputs, tupled_in, "the input to the user-provided "
                        "function is a single Tensor with a single element")
     out = _scalar_output(where, func, inputs, strict)
@@ -283,16 +283,19 @@ def _as_tuple(where: str, name: str, value: Any) -> tuple[bool, tuple]:
     return tupled, items
 
 
-def _leaves(where: str, inputs: Any) -> tuple[bool, tuple]:
+def _leaves(where: str, inputs: Any, create_graph: bool = False) -> tuple[bool, tuple]:
     """Whether `inputs` was a tuple, and a fresh leaf requiring a gradient for each input
-    (its values shared, as `detach()`'s): what `func` is called on."""
+    (its values shared, as `detach()`'s): what `func` is called on. With `create_graph`,
+    an input that requires a gradient is a copy in its graph (`clone()`), so the results
+    can be differentiated with respect to it, as PyTorch's."""
     tupled, inputs = _as_tuple(where, "inputs", inputs)
     for j, x in enumerate(inputs):
         if x.dtype.kind != "f":
             raise RuntimeError(f"{where}: input {j} has dtype {x.dtype}, and only "
                                f"floating-point tensors can require gradients; convert it "
                                f"first (x.double())")
-    return tupled, tuple(x.detach().requires_grad_(True) for x in inputs)
+    return tupled, tuple(x.clone() if create_graph and x.requires_grad and is_grad_enabled()
+                         else x.detach().requires_grad_(True) for x in inputs)
 
 
 def _call(where: str, func: Any, leaves: tuple) -> tuple[bool, tuple]:

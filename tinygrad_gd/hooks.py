@@ -66,7 +66,7 @@ class GradientHooks(engine.Extension):
             return grad
         graph = isinstance(grad, engine.Tensor)  # (a pass with create_graph=True)
         for hook in list(_hooks.get(tensor, {}).values()):
-            replaced = hook(grad if graph else engine.Tensor.from_op(grad, None))
+            replaced = hook(grad if graph else engine.Tensor.from_op(np.asarray(grad), None))
             if replaced is not None:
                 grad = _replacement(replaced, tensor)
                 if graph:  # a Tensor returned keeps its graph

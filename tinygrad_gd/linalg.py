@@ -37,7 +37,8 @@ from .linalg_more import (householder_product, matmul, matrix_exp, tensorinv, te
                           vecdot)
 from .ops.arguments import check_axis, integer, one_axis, tensor_sequence
 from .ops.decompositions import SolveTriangular
-from .ops.linalg import Cholesky, Det, Eigvalsh, Inv, Slogdet
+from .ops.decompositions import Eigvalsh
+from .ops.linalg import Cholesky, Det, Inv, Slogdet
 from .tensor import Tensor, to_tensor
 from .values import default_float
 

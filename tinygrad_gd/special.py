@@ -29,8 +29,8 @@ from .ops.bessel import (BesselJ0, BesselJ1, BesselY0, BesselY1, ModifiedBesselK
                          SphericalBesselJ0)
 from .ops.gamma import Digamma, Lgamma, Mvlgamma, Polygamma, Zeta
 from .ops.incomplete_gamma import Igamma, Igammac
-from .ops.special import (I0, Entr, Erf, Erfc, Erfcx, Erfinv, I0e, I1, I1e, LogNdtr, Ndtri,
-                          Xlog1py)
+from .ops.pointwise import Xlog1py
+from .ops.special import I0, Entr, Erf, Erfc, Erfcx, Erfinv, I0e, I1, I1e, LogNdtr, Ndtri
 from .special_polynomials import (  # (torch.special's orthogonal polynomials)
     chebyshev_polynomial_t, chebyshev_polynomial_u, chebyshev_polynomial_v,
     chebyshev_polynomial_w, hermite_polynomial_h, hermite_polynomial_he, laguerre_polynomial_l,

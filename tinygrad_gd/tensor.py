@@ -432,6 +432,8 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
             p.grad = None
         elif p._grad is not None:
             versions.mixed.pop(id(p._grad), None)  # (zeroed: nothing from before mixed in)
+            if p._grad._requires_grad:  # made with create_graph=True: cut first, as PyTorch
+                p._grad = p._grad.detach()
             p._grad.zero_()
 
 

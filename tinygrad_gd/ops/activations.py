@@ -1,7 +1,10 @@
 """Activation functions beyond relu, sigmoid and tanh, and the smooth maximum logaddexp.
 
-Each is computed without overflow for large |x| and has its own derivative. At a kink
-the gradient follows PyTorch: hardtanh and relu6 pass none at their bounds.
+Each is computed without overflow for large |x| and has its own derivative, and its
+`backward_graph`, the same in Tensor ops for second derivatives (higher_order.py). At a kink
+the gradient follows PyTorch: hardtanh and relu6 pass none at their bounds; so does the
+second derivative: 0 at elu's and celu's 0 (the first derivative there: the negative
+side's), at hardswish's -3 and 3, as PyTorch's.
 """
 from __future__ import annotations
 
@@ -12,6 +15,8 @@ import numpy as np
 from ..engine import Function
 from .arguments import floating, number
 from .elementary import sigmoid
+from .elementwise import Where
+from .pointwise import _steps
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -20,6 +25,12 @@ SQRT_2_PI = math.sqrt(2.0 / math.pi)
 def erf(x: np.ndarray) -> np.ndarray:
     """The error function, elementwise (the C library's, through math.erf)."""
     return np.asarray(_erf(x), dtype=np.result_type(x, 1.0))
+
+
+def _sides(x):
+    """[x > 0], and min(x, 0) in Tensor ops with derivative 0 at 0 (PyTorch's second
+    derivative of elu and celu there: its mask x < 0): for their backward_graph."""
+    return x._data > 0, Where.call(x._data >= 0, 0.0, x)
 
 
 class Softplus(Function, elementwise=True, methods=("softplus",), functions=("softplus",)):
@@ -45,6 +56,9 @@ class Softplus(Function, elementwise=True, methods=("softplus",), functions=("so
         (x,) = ctx.saved_tensors
         return g * sigmoid(ctx.beta * x)
 
+    def backward_graph(ctx, out, g):
+        return g * (ctx.beta * ctx.parents[0]).sigmoid()
+
 
 class Elu(Function, elementwise=True, methods=("elu",), functions=("elu",)):
     """x where x > 0, else alpha * (e**x - 1).
@@ -66,6 +80,10 @@ class Elu(Function, elementwise=True, methods=("elu",), functions=("elu",)):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * np.where(x > 0, 1.0, ctx.alpha * np.exp(np.minimum(x, 0)))
+
+    def backward_graph(ctx, out, g):
+        positive, negative = _sides(ctx.parents[0])
+        return g * Where.call(positive, 1.0, ctx.alpha * negative.exp())
 
 
 class Gelu(Function, elementwise=True, methods=("gelu",), functions=("gelu",)):
@@ -98,6 +116,15 @@ class Gelu(Function, elementwise=True, methods=("gelu",), functions=("gelu",)):
         cdf = 0.5 * (1 + erf(x / math.sqrt(2.0)))
         return g * (cdf + x * np.exp(-0.5 * x * x) / math.sqrt(2 * math.pi))
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        if ctx.approximate == "tanh":
+            t = (SQRT_2_PI * (x + 0.044715 * x ** 3)).tanh()
+            return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_PI *
+                        (1 + 3 * 0.044715 * x * x))
+        cdf = 0.5 * (1 + (x / math.sqrt(2.0)).erf())
+        return g * (cdf + x * (-0.5 * x * x).exp() / math.sqrt(2 * math.pi))
+
 
 class Silu(Function, elementwise=True, methods=("silu", "swish"), functions=("silu", "swish")):
     """x * sigmoid(x) (also called swish).
@@ -113,6 +140,11 @@ class Silu(Function, elementwise=True, methods=("silu", "swish"), functions=("si
 
     def backward(ctx, g):
         x, s = ctx.saved_tensors
+        return g * s * (1 + x * (1 - s))
+
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        s = x.sigmoid()
         return g * s * (1 + x * (1 - s))
 
 
@@ -146,6 +178,8 @@ class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("ha
         low, high = ctx.bounds
         return g * ((x > low) & (x < high))
 
+    backward_graph = _steps  # (the mask: a step)
+
 
 class Relu6(Hardtanh, elementwise=True, methods=("relu6",), functions=("relu6",)):
     """min(max(x, 0), 6); no gradient at 0 and 6 (PyTorch's relu6).
@@ -173,7 +207,7 @@ class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("
     gradient: `g * sigmoid(x - y)` for x, `g * sigmoid(y - x)` for y
     """
 
-    fn, power = staticmethod(np.logaddexp), staticmethod(np.exp)
+    fn, power, scale = staticmethod(np.logaddexp), staticmethod(np.exp), 1.0
 
     def forward(ctx, x, y):
         if x.dtype.kind != "f" and y.dtype.kind != "f":  # (else NumPy's: the float's dtype)
@@ -189,6 +223,12 @@ class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("
             d = x - y
         return g * _share(d, type(ctx).power), g * _share(-d, type(ctx).power)
 
+    def backward_graph(ctx, out, g):  # (_share is sigmoid(d * scale), without overflow too)
+        x, y = ctx.parents
+        with np.errstate(invalid="ignore"):
+            d = (x - y) * type(ctx).scale
+        return g * d.sigmoid(), g * (-d).sigmoid()
+
 
 class Logaddexp2(Logaddexp, elementwise=True, methods=("logaddexp2",),
                  functions=("logaddexp2",)):
@@ -198,7 +238,7 @@ class Logaddexp2(Logaddexp, elementwise=True, methods=("logaddexp2",),
     gradient: `g / (1 + 2**(y - x))` for x, `g / (1 + 2**(x - y))` for y
     """
 
-    fn, power = staticmethod(np.logaddexp2), staticmethod(np.exp2)
+    fn, power, scale = staticmethod(np.logaddexp2), staticmethod(np.exp2), math.log(2.0)
 
 
 class Celu(Function, elementwise=True, methods=("celu",), functions=("celu",)):
@@ -224,6 +264,10 @@ class Celu(Function, elementwise=True, methods=("celu",), functions=("celu",)):
         (x,) = ctx.saved_tensors
         return g * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / ctx.alpha))
 
+    def backward_graph(ctx, out, g):
+        positive, negative = _sides(ctx.parents[0])
+        return g * Where.call(positive, 1.0, (negative / ctx.alpha).exp())
+
 
 class Softsign(Function, elementwise=True, methods=("softsign",), functions=("softsign",)):
     """x / (1 + |x|).
@@ -239,6 +283,9 @@ class Softsign(Function, elementwise=True, methods=("softsign",), functions=("so
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / (1 + np.abs(x)) ** 2
+
+    def backward_graph(ctx, out, g):
+        return g / (1 + ctx.parents[0].abs()) ** 2
 
 
 class Mish(Function, elementwise=True, methods=("mish",), functions=("mish",)):
@@ -258,6 +305,11 @@ class Mish(Function, elementwise=True, methods=("mish",), functions=("mish",)):
         x, t = ctx.saved_tensors
         return g * (t + x * sigmoid(x) * (1 - t * t))
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        t = x.softplus().tanh()
+        return g * (t + x * x.sigmoid() * (1 - t * t))
+
 
 class Hardswish(Function, elementwise=True, methods=("hardswish",), functions=("hardswish",)):
     """x * relu6(x + 3) / 6 (PyTorch's hardswish).
@@ -273,6 +325,10 @@ class Hardswish(Function, elementwise=True, methods=("hardswish",), functions=("
     def backward(ctx, g):  # PyTorch's values at the kinks: 0 at -3, 1 at 3
         (x,) = ctx.saved_tensors
         return g * np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6))
+
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        return g * Where.call(x._data <= -3, 0.0, Where.call(x._data >= 3, 1.0, (2 * x + 3) / 6))
 
 
 class QuickGelu(Function, elementwise=True, name="quick_gelu", methods=("quick_gelu",),
@@ -290,4 +346,9 @@ class QuickGelu(Function, elementwise=True, name="quick_gelu", methods=("quick_g
 
     def backward(ctx, g):
         x, s = ctx.saved_tensors
+        return g * s * (1 + 1.702 * x * (1 - s))
+
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        s = (1.702 * x).sigmoid()
         return g * s * (1 + 1.702 * x * (1 - s))

@@ -16,7 +16,8 @@ about 1e-32 |x|**(3/2): 1e-15 to x = -1e11, 1e-10 at -1e15, 1e-4 at -1e19; beyon
 -1e21 the phase is lost and Ai (and Ai') only keep within their envelopes.
 
 Edges: Ai is 0 at +-inf (its limits; PyTorch's are NaN), NaN at NaN; Ai' is 0 at inf and
-NaN at -inf (it oscillates ever wider there).
+NaN at -inf (it oscillates ever wider there). Its second derivative is Airy's equation,
+Ai'' = x Ai (Ai' made by slopes.py's op).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from fractions import Fraction
 import numpy as np
 
 from .pointwise import _QUIET
+from .slopes import through_slope
 from .unary import _Pointwise
 
 # Ai(0) = 1 / (3**(2/3) Gamma(2/3)) and -Ai'(0) = 1 / (3**(1/3) Gamma(1/3)), to 60 digits
@@ -191,3 +193,9 @@ class AiryAi(_Pointwise, elementwise=True, name="airy_ai"):
     @staticmethod
     def derivative(x):
         return airy(x)[1].astype(x.dtype, copy=False)
+
+    backward_graph = through_slope  # (Airy's equation: Ai'' = x Ai)
+
+    @staticmethod
+    def curvature(x, slope):
+        return x * AiryAi.apply(x)

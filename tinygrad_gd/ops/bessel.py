@@ -22,7 +22,8 @@ and I0 even, J1 odd), except where PyTorch's is an artefact of its algorithm: J0
 Y1 are 0 at inf (and J0, J1 at -inf), PyTorch's NaN. Gradients: J0' = -J1, J1' = J0 -
 J1 / x (1/2 at 0), Y0' = -Y1, Y1' = Y0 - Y1 / x (inf at 0), K0' = -K1, K1' = -K0 - K1 / x
 (-inf at 0), the scaled K's by the product rule, spherical j0' = (x cos x - sin x) / x**2
-(its series below 1, 0 at 0).
+(its series below 1, 0 at 0). Second derivatives: J, Y and K's derivatives in Tensor ops
+of these ops; the scaled K's and spherical j0's by slopes.py, with their equations.
 """
 from __future__ import annotations
 
@@ -30,7 +31,9 @@ import math
 
 import numpy as np
 
+from .elementwise import Where
 from .pointwise import _QUIET
+from .slopes import through_slope
 from .unary import _Pointwise
 
 _NEAR, _FAR = 2.0, 25.0  # the power series below _NEAR, the asymptotic expansions from _FAR
@@ -227,6 +230,9 @@ class BesselJ0(_Pointwise, elementwise=True, name="bessel_j0"):
     def derivative(x):
         return -_j_and_y(x, False)[1]
 
+    def backward_graph(ctx, out, g):
+        return g * -BesselJ1.apply(ctx.parents[0])
+
 
 class BesselJ1(_Pointwise, elementwise=True, name="bessel_j1"):
     """The Bessel function of the first kind of order 1 (PyTorch's special.bessel_j1, no
@@ -247,6 +253,12 @@ class BesselJ1(_Pointwise, elementwise=True, name="bessel_j1"):
         slope = j0 - _over_x(j1, np.where(tiny, 1.0, v))
         return np.where(tiny, 0.5 - 3 * t * t / 16, slope).astype(x.dtype, copy=False)
 
+    def backward_graph(ctx, out, g):
+        x, tiny = ctx.parents[0], np.abs(ctx.parents[0]._data) < 1e-4
+        t = Where.call(tiny, x, 0.0)
+        slope = BesselJ0.apply(x) - out / Where.call(tiny, 1.0, x)
+        return g * Where.call(tiny, 0.5 - 3 * t * t / 16, slope)
+
 
 class BesselY0(_Pointwise, elementwise=True, name="bessel_y0"):
     """The Bessel function of the second kind of order 0 (PyTorch's special.bessel_y0, no
@@ -262,6 +274,9 @@ class BesselY0(_Pointwise, elementwise=True, name="bessel_y0"):
     @staticmethod
     def derivative(x):
         return -_j_and_y(x, True)[3]
+
+    def backward_graph(ctx, out, g):
+        return g * -BesselY1.apply(ctx.parents[0])
 
 
 class BesselY1(_Pointwise, elementwise=True, name="bessel_y1"):
@@ -281,6 +296,10 @@ class BesselY1(_Pointwise, elementwise=True, name="bessel_y1"):
         _, _, y0, y1 = _j_and_y(v, True)
         return np.where(v == 0, np.inf, y0 - _over_x(y1, v)).astype(x.dtype, copy=False)
 
+    def backward_graph(ctx, out, g):
+        x, zero = ctx.parents[0], ctx.parents[0]._data == 0
+        return g * Where.call(zero, np.inf, BesselY0.apply(x) - out / Where.call(zero, 1.0, x))
+
 
 class ModifiedBesselK0(_Pointwise, elementwise=True, name="modified_bessel_k0"):
     """The modified Bessel function of the second kind of order 0 (PyTorch's
@@ -297,6 +316,9 @@ class ModifiedBesselK0(_Pointwise, elementwise=True, name="modified_bessel_k0"):
     @staticmethod
     def derivative(x):
         return -_unscaled_k(x)[1]
+
+    def backward_graph(ctx, out, g):
+        return g * -ModifiedBesselK1.apply(ctx.parents[0])
 
 
 class ModifiedBesselK1(_Pointwise, elementwise=True, name="modified_bessel_k1"):
@@ -317,6 +339,11 @@ class ModifiedBesselK1(_Pointwise, elementwise=True, name="modified_bessel_k1"):
         k0, k1 = _unscaled_k(v)
         return np.where(v == 0, -np.inf, -k0 - _over_x(k1, v)).astype(x.dtype, copy=False)
 
+    def backward_graph(ctx, out, g):
+        x, zero = ctx.parents[0], ctx.parents[0]._data == 0
+        return g * Where.call(zero, -np.inf,
+                              -ModifiedBesselK0.apply(x) - out / Where.call(zero, 1.0, x))
+
 
 class ScaledModifiedBesselK0(_Pointwise, elementwise=True, name="scaled_modified_bessel_k0"):
     """e**x K0(x) (PyTorch's special.scaled_modified_bessel_k0, no Tensor method), for
@@ -336,6 +363,12 @@ class ScaledModifiedBesselK0(_Pointwise, elementwise=True, name="scaled_modified
         gap = _scaled_k(v)[2]
         return np.where(v == 0, -np.inf, -gap).astype(x.dtype, copy=False)
 
+    backward_graph = through_slope  # (e**x K0's equation: y'' = (2 - 1/x) y' + y / x)
+
+    @staticmethod
+    def curvature(x, slope):
+        return (2 - 1 / x) * slope + ScaledModifiedBesselK0.apply(x) / x
+
 
 class ScaledModifiedBesselK1(_Pointwise, elementwise=True, name="scaled_modified_bessel_k1"):
     """e**x K1(x) (PyTorch's special.scaled_modified_bessel_k1, no Tensor method), for
@@ -354,6 +387,12 @@ class ScaledModifiedBesselK1(_Pointwise, elementwise=True, name="scaled_modified
         _, k1e, gap = _scaled_k(v)
         slope = gap - _over_x(k1e, v)  # (-inf where K1 overflowed: 1 / x of a subnormal x)
         return np.where(k1e == np.inf, -np.inf, slope).astype(x.dtype, copy=False)
+
+    backward_graph = through_slope  # (e**x K1's: y'' = (2 - 1/x) y' + (1 + 1/x) y / x)
+
+    @staticmethod
+    def curvature(x, slope):
+        return (2 - 1 / x) * slope + (1 + 1 / x) * ScaledModifiedBesselK1.apply(x) / x
 
 
 def spherical_bessel_j0(x: np.ndarray) -> np.ndarray:
@@ -390,3 +429,10 @@ class SphericalBesselJ0(_Pointwise, elementwise=True, name="spherical_bessel_j0"
 
     fn = staticmethod(spherical_bessel_j0)
     derivative = staticmethod(_spherical_slope)
+    backward_graph = through_slope  # (sin(x) / x's equation: y'' = -2 y' / x - y; -1/3 at 0)
+
+    @staticmethod
+    def curvature(x, slope):
+        zero = x._data == 0
+        return Where.call(zero, -1 / 3, -2 * slope / Where.call(zero, 1.0, x)
+                          - SphericalBesselJ0.apply(x))

@@ -3,7 +3,8 @@
 einsum's gradient is an einsum too: the gradient of operand i contracts the output's
 gradient with every other operand, back to operand i's subscripts. A letter that only
 operand i has (summed away) is broadcast back; a repeated letter (a diagonal, 'ii->')
-writes the gradient onto that diagonal.
+writes the gradient onto that diagonal. Each `backward_graph` takes the same steps in
+Tensor ops (einsum's: `_operand_gradient` given Tensors), for second derivatives.
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import check_axis, either, ints, to_tensor
+from .arguments import Tensor, check_axis, either, ints, to_tensor
+from .indexing import AddAt
 from .reductions import accumulator
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -32,6 +34,12 @@ class Outer(Function, methods=("outer",), functions=("outer",)):
         x, y = ctx.saved_tensors
         return (g @ y.reshape(-1)).reshape(x.shape), (g.T @ x.reshape(-1)).reshape(y.shape)
 
+    def backward_graph(ctx, out, g):
+        x, y = ctx.parents
+        needs_x, needs_y = ctx.needs_input_grad
+        return ((g @ y.reshape(-1)).reshape(x.shape) if needs_x else None,
+                (g.transpose() @ x.reshape(-1)).reshape(y.shape) if needs_y else None)
+
 
 def _einsum(spec: str, *operands: np.ndarray) -> np.ndarray:
     """`np.einsum(spec, *operands)`, float16 and float32 added up in float64 (`accumulator`:
@@ -41,16 +49,22 @@ def _einsum(spec: str, *operands: np.ndarray) -> np.ndarray:
     return np.einsum(spec, *operands, dtype=accumulator(dtype)).astype(dtype, copy=False)
 
 
-def _operand_gradient(subscripts: list[str], out: str, i: int, g: np.ndarray,
-                      operands: tuple, shape: tuple) -> np.ndarray:
-    """d(einsum)/d(operand i), contracted with g: an einsum back to operand i's letters."""
+def _operand_gradient(subscripts: list[str], out: str, i: int, g, operands: tuple,
+                      shape: tuple):
+    """d(einsum)/d(operand i), contracted with g: an einsum back to operand i's letters.
+    Of arrays, or of Tensors (g and the operands) in recorded ops, for backward_graph."""
     mine = subscripts[i]
     others = [(s, op) for k, (s, op) in enumerate(zip(subscripts, operands)) if k != i]
     available = set(out).union(*[set(s) for s, _ in others])
     unique = "".join(dict.fromkeys(mine))
     kept = "".join(c for c in unique if c in available)
-    spec = ",".join([out] + [s for s, _ in others]) + "->" + kept
-    partial = _einsum(spec, g, *[op for _, op in others])
+    graph = isinstance(g, Tensor)
+    if graph:
+        partial = Einsum.apply(g, *[op for _, op in others],
+                               inputs=(out,) + tuple(s for s, _ in others), out=kept)
+    else:
+        partial = _einsum(",".join([out] + [s for s, _ in others]) + "->" + kept, g,
+                          *[op for _, op in others])
     size = {c: n for c, n in zip(mine, shape)}
     # a letter of size 1 here, broadcast against a larger size elsewhere: its copies add up
     broadcast = tuple(k for k, c in enumerate(kept) if size[c] == 1 and partial.shape[k] != 1)
@@ -60,13 +74,17 @@ def _operand_gradient(subscripts: list[str], out: str, i: int, g: np.ndarray,
     # each entry along a letter that is of size 1 in every other operand: broadcast)
     partial = partial.reshape([partial.shape[kept.index(c)] if c in kept else 1
                                for c in unique])
-    partial = np.broadcast_to(partial, [size[c] for c in unique])
+    sizes = tuple(size[c] for c in unique)
+    partial = partial.broadcast_to(sizes) if graph else np.broadcast_to(partial, sizes)
     if len(unique) == len(mine):
-        return np.transpose(partial, [unique.index(c) for c in mine]) if unique != mine \
+        return partial.transpose(tuple(unique.index(c) for c in mine)) if unique != mine \
             else partial
-    full = np.zeros(shape, dtype=g.dtype)  # a repeated letter: only its diagonal is read
-    grids = np.indices(partial.shape, sparse=True)
-    full[tuple(grids[unique.index(c)] for c in mine)] = partial
+    grids = np.indices(partial.shape, sparse=True)  # a repeated letter: only its diagonal
+    diagonal = tuple(grids[unique.index(c)] for c in mine)  # is read
+    if graph:
+        return AddAt.apply(np.zeros(shape, g.dtype), partial, index=diagonal)
+    full = np.zeros(shape, dtype=g.dtype)
+    full[diagonal] = partial
     return full
 
 
@@ -127,6 +145,10 @@ class Einsum(Function, functions=("einsum",)):
         return tuple(_operand_gradient(ctx.inputs, ctx.out, i, g, operands, x.shape)
                      if ctx.needs_input_grad[i] else None for i, x in enumerate(operands))
 
+    def backward_graph(ctx, out, g):
+        return tuple(_operand_gradient(ctx.inputs, ctx.out, i, g, ctx.parents, x.shape)
+                     if ctx.needs_input_grad[i] else None for i, x in enumerate(ctx.parents))
+
 
 class Tensordot(Einsum, functions=("tensordot",)):
     """Sum of products over the last `axes` axes of x and the first of y (or two lists).
@@ -186,6 +208,9 @@ class Trace(Function, methods=("trace",), functions=("trace",)):
     def backward(ctx, g):
         return g * np.eye(*ctx.shape, k=ctx.offset, dtype=g.dtype)
 
+    def backward_graph(ctx, out, g):
+        return ctx.backward(g)  # (g times a constant: the same on a Tensor)
+
 
 class Diag(Function, methods=("diag",), functions=("diag",)):
     """A vector's diagonal matrix, or a matrix's diagonal (diagonal k), as NumPy's diag.
@@ -210,6 +235,14 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
         if len(ctx.shape) == 1:
             return np.diag(g, ctx.k)
         full = np.zeros(ctx.shape, dtype=g.dtype)
-        rows, cols = np.nonzero(np.eye(*ctx.shape, k=ctx.k, dtype=bool))
-        full[rows, cols] = g
+        full[ctx.diagonal()] = g
         return full
+
+    def backward_graph(ctx, out, g):
+        if len(ctx.shape) == 1:
+            return Diag.apply(g, k=ctx.k)
+        return AddAt.apply(np.zeros(ctx.shape, g.dtype), g, index=ctx.diagonal())
+
+    def diagonal(ctx):  # noqa: N805
+        """The rows and columns of a matrix x's diagonal k, the entries the output reads."""
+        return np.nonzero(np.eye(*ctx.shape, k=ctx.k, dtype=bool))

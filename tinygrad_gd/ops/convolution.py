@@ -16,17 +16,20 @@ where windows overlap. `ceil_mode` adds a last window that runs past the padding
 it starts inside the input or its left padding), as PyTorch's. Each also takes one input
 without the batch axis (channels, height, width), as PyTorch's: a batch of one, added and
 removed in the graph. The 3-d ops are not registered (no `tg.conv3d`): `nn.functional`
-calls them. PyTorch's arguments are read in window_arguments.py (re-exported here);
-`window_argmax` is a max pool's choice among tied maxima.
+calls them. PyTorch's arguments are read in window_arguments.py (re-exported here), the
+windows' NumPy in windows.py (`window_argmax`: a max pool's choice among tied maxima).
+For second derivatives each op's gradient is made by ops too (`backward_graph`): a
+convolution's by two private ops, its gradients for the input and for the weight, each
+linear in both of its operands, whose gradients are convolutions and each other; a max
+pool's routes g to the same chosen entries (a private pair: add there, take from there);
+an average pool's spreads g / divisor over the windows, whose gradient is the pool again.
 """
 from __future__ import annotations
 
-import functools
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine import Function
 from ..errors import ShapeError
@@ -35,61 +38,14 @@ from ..values import default_float
 from .arguments import Tensor, to_tensor
 from .window_arguments import (conv_groups, conv_padding, divisor_or_none, pair,
                                padding_only, pool_count, single, sizes, spans)
+from .windows import (_Grid, _correlate, _divisors, _grid, _input_grad, _padded, _smallest,
+                      _spread, _to_entries, _weight_grad, _window_sums, _windows,
+                      max_pool_indices, window_argmax)
 
 __all__ = ["Conv2d", "Conv3d", "MaxPool2d", "MaxPool3d", "AvgPool2d", "AvgPool3d", "pool_grid",
            "max_pool_indices", "window_argmax",  # and PyTorch's arguments, read as the ops do:
            "sizes", "pair", "single", "spans", "conv_padding", "conv_groups", "divisor_or_none",
            "pool_count", "padding_only"]
-
-
-class _Grid(NamedTuple):
-    """Where the windows of an op lie: per spatial axis ((depth,) height, width) the
-    kernel, stride and dilation, the number of windows `counts`, and the padding (before,
-    after) `sides`, the after side long enough for every window (ceil_mode's last one too)."""
-    kernel: tuple[int, ...]
-    stride: tuple[int, ...]
-    dilation: tuple[int, ...]
-    counts: tuple[int, ...]
-    sides: tuple[tuple[int, int], ...]
-
-
-def _grid(kernel: tuple, stride: tuple, dilation: tuple, counts: tuple, before: tuple,
-          size: tuple) -> _Grid:
-    after = tuple(max(0, (c - 1) * s + span - n - b) for c, s, span, n, b in
-                  zip(counts, stride, spans(kernel, dilation), size, before))
-    return _Grid(kernel, stride, dilation, counts, tuple(zip(before, after)))
-
-
-_LEAD = (slice(None),) * 2  # the batch and channel axes, whole
-
-
-def _windows(padded: np.ndarray, grid: _Grid) -> np.ndarray:
-    """Every window of the padded input, (N, C, out..., k...): views."""
-    n = len(grid.kernel)
-    views = sliding_window_view(padded, spans(grid.kernel, grid.dilation),
-                                axis=tuple(range(2, 2 + n)))
-    views = views[_LEAD + tuple(slice(None, c * s, s) for c, s in zip(grid.counts, grid.stride))]
-    if any(d != 1 for d in grid.dilation):
-        views = views[(Ellipsis,) + tuple(slice(None, None, d) for d in grid.dilation)]
-    return views
-
-
-def _add_windows(target: np.ndarray, per_window: np.ndarray, grid: _Grid) -> None:
-    """Add each window's values (N, C, out..., k...) back where the window lies."""
-    for at in np.ndindex(*grid.kernel):
-        target[_LEAD + tuple(slice(i * d, i * d + s * c, s) for i, d, s, c in zip(
-            at, grid.dilation, grid.stride, grid.counts))] += per_window[(Ellipsis,) + at]
-
-
-def _padded(x: np.ndarray, sides: tuple, value: Any = 0.0) -> np.ndarray:
-    """x with (before, after) entries of `value` around each spatial axis."""
-    return np.pad(x, ((0, 0), (0, 0)) + sides, constant_values=value) \
-        if any(sum(sides, ())) else x
-
-
-def _cropped(full: np.ndarray, sides: tuple, size: tuple) -> np.ndarray:
-    """The input's part of a padded array: the padding cut off each spatial axis."""
-    return full[_LEAD + tuple(slice(b, b + n) for (b, _), n in zip(sides, size))]
 
 
 _INPUTS = {2: ("image", "height, width"), 3: ("volume", "depth, height, width")}
@@ -124,32 +80,6 @@ def _check_counts(op: str, x: Any, counts: tuple, kernel: tuple, dilation: tuple
         raise ShapeError(f"{op}: a kernel of {kernel}{dilated} does not fit "
                          f"{'an' if one == 'image' else 'a'} {one} of "
                          f"{x.shape[-len(kernel):]} padded by {padding}")
-
-
-def _einsum(spec: str, a: np.ndarray, b: np.ndarray, groups: int, n: int) -> np.ndarray:
-    """np.einsum of a convolution's terms (n: batch, c: input channels, o: output
-    channels; O the n spatial axes of the output, K the kernel's), each term's channel
-    axis split into `groups` where groups > 1: the result of each group from its own
-    channels, the groups joined again."""
-    spec = spec.replace("O", "dhw"[3 - n:]).replace("K", "ijk"[:n])
-    if groups == 1:
-        return np.einsum(spec, a, b, optimize=True)
-
-    def split(term: str) -> int:  # the channel axis: o of a weight (oc...), else c or o
-        return min(term.index(letter) for letter in "oc" if letter in term)
-
-    terms, result = spec.split("->")
-    operands, grouped = [], []
-    for term, array in zip(terms.split(","), (a, b)):
-        at = split(term)
-        grouped.append(term[:at] + "g" + term[at:])
-        operands.append(array.reshape(array.shape[:at] + (groups, array.shape[at] // groups)
-                                      + array.shape[at + 1:]))
-    at = split(result)
-    out = np.einsum(",".join(grouped) + "->" + result[:at] + "g" + result[at:], *operands,
-                    optimize=True)
-    return out.reshape(out.shape[:at] + (out.shape[at] * out.shape[at + 1],)
-                       + out.shape[at + 2:])
 
 
 class Conv2d(Function, name="conv2d", functions=("conv2d",)):
@@ -207,22 +137,72 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
         ctx.grid, ctx.groups, ctx.shape = grid, groups, x.shape
         padded, n = _padded(x, grid.sides), len(grid.kernel)
         ctx.save_for_backward(padded, w)
-        out = _einsum("ncOK,ocK->noO", _windows(padded, grid), w, groups, n)
+        out = _correlate(padded, w, grid, groups)
         return out + bias[0].reshape((-1,) + (1,) * n) if bias else out
 
     def backward(ctx, g):
         (padded, w), grid, n = ctx.saved_tensors, ctx.grid, len(ctx.grid.kernel)
         needs = ctx.needs_input_grad
-        gw = _einsum("noO,ncOK->ocK", g, _windows(padded, grid), ctx.groups, n) \
-            if needs[1] else None
-        gx = None
-        if needs[0]:
-            full = np.zeros(padded.shape, dtype=g.dtype)
-            _add_windows(full, _einsum("noO,ocK->ncOK", g, w, ctx.groups, n), grid)
-            gx = _cropped(full, grid.sides, ctx.shape[2:])
+        gw = _weight_grad(g, padded, grid, ctx.groups) if needs[1] else None
+        gx = _input_grad(g, w, grid, ctx.groups, ctx.shape) if needs[0] else None
         if len(needs) == 2:
             return gx, gw
         return gx, gw, (g.sum(axis=(0,) + tuple(range(2, 2 + n))) if needs[2] else None)
+
+    def backward_graph(ctx, out, g):  # (bilinear: the two gradients are ops whose own
+        (x, w), needs = ctx.parents[:2], ctx.needs_input_grad  # gradients are conv and them)
+        grid, groups, n = ctx.grid, ctx.groups, len(ctx.grid.kernel)
+        gx = _InputGrad.apply(g, w, grid=grid, groups=groups, shape=ctx.shape) \
+            if needs[0] else None
+        gw = _WeightGrad.apply(g, x, grid=grid, groups=groups) if needs[1] else None
+        if len(needs) == 2:
+            return gx, gw
+        return gx, gw, (g.sum(axis=(0,) + tuple(range(2, 2 + n))) if needs[2] else None)
+
+
+class _InputGrad(Function, register=False, name="conv_input_grad"):
+    """A convolution's input gradient as an op of (g, w), for second derivatives: linear
+    in each, its gradient for g is the convolution of the incoming h by w, for w the
+    weight gradient of a convolution of h whose output's gradient is g."""
+
+    def forward(ctx, g, w, *, grid, groups, shape):
+        ctx.grid, ctx.groups = grid, groups
+        ctx.save_for_backward(g, w)
+        return _input_grad(g, w, grid, groups, shape)
+
+    def backward(ctx, h):
+        (g, w), needs = ctx.saved_tensors, ctx.needs_input_grad
+        padded = _padded(h, ctx.grid.sides)
+        return (_correlate(padded, w, ctx.grid, ctx.groups) if needs[0] else None,
+                _weight_grad(g, padded, ctx.grid, ctx.groups) if needs[1] else None)
+
+    def backward_graph(ctx, out, h):
+        (g, w), needs = ctx.parents, ctx.needs_input_grad
+        return (Conv2d.apply(h, w, grid=ctx.grid, groups=ctx.groups) if needs[0] else None,
+                _WeightGrad.apply(g, h, grid=ctx.grid, groups=ctx.groups) if needs[1] else None)
+
+
+class _WeightGrad(Function, register=False, name="conv_weight_grad"):
+    """A convolution's weight gradient as an op of (g, x), for second derivatives: its
+    gradient for g is the convolution of x by the incoming h, for x the input gradient of
+    a convolution by h whose output's gradient is g."""
+
+    def forward(ctx, g, x, *, grid, groups):
+        ctx.grid, ctx.groups, ctx.shape = grid, groups, x.shape
+        padded = _padded(x, grid.sides)
+        ctx.save_for_backward(g, padded)
+        return _weight_grad(g, padded, grid, groups)
+
+    def backward(ctx, h):
+        (g, padded), needs = ctx.saved_tensors, ctx.needs_input_grad
+        return (_correlate(padded, h, ctx.grid, ctx.groups) if needs[0] else None,
+                _input_grad(g, h, ctx.grid, ctx.groups, ctx.shape) if needs[1] else None)
+
+    def backward_graph(ctx, out, h):
+        (g, x), needs = ctx.parents, ctx.needs_input_grad
+        return (Conv2d.apply(x, h, grid=ctx.grid, groups=ctx.groups) if needs[0] else None,
+                _InputGrad.apply(g, h, grid=ctx.grid, groups=ctx.groups, shape=ctx.shape)
+                if needs[1] else None)
 
 
 class Conv3d(Conv2d, register=False, name="conv3d"):
@@ -264,60 +244,6 @@ def pool_grid(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dila
     return _grid(kernel, stride, dilation, counts, padding, size)
 
 
-def _inside(grid: _Grid, size: tuple) -> np.ndarray | None:
-    """(out..., prod(kernel)): True where a window's entry lies in the input, not in its
-    padding; None where no window reaches the padding."""
-    if not any(sum(grid.sides, ())):
-        return None
-    n, inside = len(grid.kernel), np.ones((), bool)
-    for axis, (c, s, (b, _), k, d, m) in enumerate(zip(grid.counts, grid.stride, grid.sides,
-                                                       grid.kernel, grid.dilation, size)):
-        at = (np.arange(c) * s - b)[:, None] + np.arange(k) * d  # (windows, kernel)
-        shape = [1] * (2 * n)
-        shape[axis], shape[n + axis] = c, k
-        inside = inside & ((at >= 0) & (at < m)).reshape(shape)
-    return inside.reshape(grid.counts + (-1,))
-
-
-def window_argmax(values: np.ndarray, inside: np.ndarray | None = None) -> np.ndarray:
-    """The position along the last axis of each row's maximum, as PyTorch's max pools
-    choose it: the first of tied maxima, the last NaN where a row holds one; never a
-    position `inside` (broadcast against values) marks False."""
-    if inside is None:  # (argmax: the first of tied maxima; of NaNs the first: see below)
-        position = values.argmax(axis=-1)
-    else:  # (a padding's -inf or smallest int may tie with the maximum: not it)
-        position = ((values == values.max(axis=-1, keepdims=True)) & inside).argmax(axis=-1)
-    if values.dtype.kind in "fc":
-        nan = np.isnan(values)  # (padding is never NaN)
-        if nan.any():
-            last = values.shape[-1] - 1 - nan[..., ::-1].argmax(axis=-1)
-            position = np.where(nan.any(axis=-1), last, position)
-    return position
-
-
-def _smallest(dtype: np.dtype) -> Any:
-    """The padding of a max pool: -inf, or an integer dtype's smallest value (False)."""
-    if dtype.kind == "b":
-        return False
-    return np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf
-
-
-def max_pool_indices(x: np.ndarray, grid: _Grid) -> np.ndarray:
-    """PyTorch's indices of a max pool: for each window, the flat position of its maximum
-    within its (batch, channel) plane or volume (`window_argmax`'s choice): row * width +
-    column of an image, (depth * height + row) * width + column of a volume."""
-    windows = _windows(_padded(x, grid.sides, _smallest(x.dtype)), grid)
-    n = len(grid.kernel)
-    position = window_argmax(windows.reshape(windows.shape[:2 + n] + (math.prod(grid.kernel),)),
-                             _inside(grid, x.shape[2:]))
-    flat = np.zeros((), np.int64)
-    for axis, (at, d, s, (b, _), c, m) in enumerate(zip(
-            np.unravel_index(position, grid.kernel), grid.dilation, grid.stride, grid.sides,
-            grid.counts, x.shape[2:])):  # each window's start along the axis, broadcast
-        flat = flat * m + at * d + (np.arange(c) * s - b).reshape((c,) + (1,) * (n - 1 - axis))
-    return flat.astype(np.int64)
-
-
 class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
     """The largest entry of each window (PyTorch's F.max_pool2d): `kernel_size`, `stride`
     (the kernel's by default), `padding` (-inf; for integers their smallest value) and
@@ -356,12 +282,50 @@ class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
             axis=tuple(range(-len(grid.kernel), 0)))
 
     def backward(ctx, g):
-        (saved,), shape = ctx.saved_tensors, ctx.shape
-        at = saved if ctx.found else max_pool_indices(saved, ctx.grid)
-        planes, plane = shape[0] * shape[1], math.prod(shape[2:])
-        flat = at.reshape(planes, math.prod(g.shape[2:])) + (np.arange(planes) * plane)[:, None]
-        grad = np.bincount(flat.ravel(), weights=g.ravel(), minlength=planes * plane)
-        return grad.astype(g.dtype, copy=False).reshape(shape)
+        return _to_entries(g, _maxima(ctx), ctx.shape)
+
+    def backward_graph(ctx, out, g):  # (which entry is a window's largest is a step: the
+        return _ToMaxima.apply(g, at=_maxima(ctx), shape=ctx.shape)  # same ones, constant)
+
+
+def _maxima(ctx: MaxPool2d) -> np.ndarray:
+    """A max pool's node's chosen entries, as flat positions in its whole input (the
+    output's shape)."""
+    (saved,), shape = ctx.saved_tensors, ctx.shape
+    at = saved if ctx.found else max_pool_indices(saved, ctx.grid)
+    planes, plane = shape[0] * shape[1], math.prod(shape[2:])
+    return (at.reshape(planes, math.prod(at.shape[2:])) + (np.arange(planes) * plane)[:, None]
+            ).reshape(at.shape)
+
+
+class _ToMaxima(Function, register=False, name="max_pool_grad"):
+    """A max pool's input gradient as an op of g, for second derivatives: g added at the
+    flat positions `at` of an input of `shape`; its gradient takes them back (`_AtMaxima`)."""
+
+    def forward(ctx, g, *, at, shape):
+        ctx.at = at
+        return _to_entries(g, at, shape)
+
+    def backward(ctx, h):
+        return h.reshape(-1)[ctx.at]
+
+    def backward_graph(ctx, out, h):
+        return _AtMaxima.apply(h, at=ctx.at)
+
+
+class _AtMaxima(Function, register=False, name="max_pool_grad_grad"):
+    """The entries of h at the flat positions `at` (`_ToMaxima`'s gradient); its gradient
+    adds them back there."""
+
+    def forward(ctx, h, *, at):
+        ctx.at, ctx.shape = at, h.shape
+        return h.reshape(-1)[at]
+
+    def backward(ctx, k):
+        return _to_entries(k, ctx.at, ctx.shape)
+
+    def backward_graph(ctx, out, k):
+        return _ToMaxima.apply(k, at=ctx.at, shape=ctx.shape)
 
 
 class MaxPool3d(MaxPool2d, register=False, name="max_pool3d"):
@@ -375,18 +339,6 @@ class MaxPool3d(MaxPool2d, register=False, name="max_pool3d"):
     """
 
     n = 3
-
-
-def _divisors(grid: _Grid, size: tuple, count_include_pad: bool) -> np.ndarray:
-    """(out...): PyTorch's divisor of each window of an average pool, the entries of the
-    window within the input and its padding (or the input alone)."""
-    axes = []
-    for c, s, k, (p, _), n in zip(grid.counts, grid.stride, grid.kernel, grid.sides, size):
-        start = np.arange(c) * s - p
-        end = np.minimum(start + k, n + p)
-        axes.append(end - start if count_include_pad else
-                    np.minimum(end, n) - np.maximum(start, 0))
-    return functools.reduce(np.multiply.outer, axes)
 
 
 class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
@@ -419,16 +371,29 @@ class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
         # (integers in the default float first: an int64 sum over a float32 divisor is float64)
         x = x if x.dtype.kind == "f" else x.astype(default_float())
         ctx.grid, ctx.shape, ctx.divisor = grid, x.shape, np.asarray(divisor, x.dtype)
-        return _windows(_padded(x, grid.sides), grid).sum(
-            axis=tuple(range(-len(grid.kernel), 0))) / ctx.divisor
+        return _window_sums(x, grid) / ctx.divisor
 
     def backward(ctx, g):
-        grid, size = ctx.grid, ctx.shape[2:]
-        full = np.zeros(ctx.shape[:2] + tuple(m + b + a for m, (b, a) in zip(size, grid.sides)),
-                        dtype=g.dtype)
-        share = (g / ctx.divisor)[(Ellipsis,) + (None,) * len(size)]
-        _add_windows(full, np.broadcast_to(share, g.shape + grid.kernel), grid)
-        return _cropped(full, grid.sides, size)
+        return _spread(g, ctx.divisor, ctx.grid, ctx.shape)
+
+    def backward_graph(ctx, out, g):  # (linear: its gradient is the op below, whose is this)
+        return _Spread.apply(g, grid=ctx.grid, divisor=ctx.divisor, shape=ctx.shape)
+
+
+class _Spread(Function, register=False, name="avg_pool_grad"):
+    """An average pool's input gradient as an op of g, for second derivatives: g / divisor
+    spread over each window; its gradient is the average pool of the incoming h with the
+    same divisors (AvgPool2d's forward takes them as divisor_override, an array)."""
+
+    def forward(ctx, g, *, grid, divisor, shape):
+        ctx.grid, ctx.divisor = grid, divisor
+        return _spread(g, divisor, grid, shape)
+
+    def backward(ctx, h):
+        return _window_sums(h, ctx.grid) / ctx.divisor
+
+    def backward_graph(ctx, out, h):
+        return AvgPool2d.apply(h, grid=ctx.grid, divisor_override=ctx.divisor)
 
 
 class AvgPool3d(AvgPool2d, register=False, name="avg_pool3d"):

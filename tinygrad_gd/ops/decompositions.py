@@ -24,9 +24,10 @@ that entry is all 0, so it jumps there (`qr(I)` is `(I, I)`, `qr(I + small)` has
 
 The gradients are PyTorch's (each op's docstring): they are the derivatives of the
 results with those signs held, so gradients of functions that do not depend on the
-signs agree with PyTorch's whatever its signs. Also here, no ops: `substitute` (trsm's
-triangular solve), and LAPACK's `info` of LU (`first_zero_pivot`) and of Cholesky
-(`cholesky_info`), for inv_ex and cholesky_ex.
+signs agree with PyTorch's whatever its signs. Each `backward_graph` is the backward in
+Tensor ops, the other results the op's other parts (second derivatives). Also here, no
+ops: `substitute` (trsm's triangular solve), and LAPACK's `info` of LU
+(`first_zero_pivot`) and of Cholesky (`cholesky_info`), for inv_ex and cholesky_ex.
 """
 from __future__ import annotations
 
@@ -35,8 +36,10 @@ import numpy as np
 from ..engine import Function
 from ..errors import ShapeError
 from .arguments import floating, number, same_dtype
+from .elementwise import Where
 from .linalg import (LinAlgError, _dtype, _equation, _matrices, _non_finite, _which,
                      lu_factors)
+from .shape import Concatenate
 
 
 def _rectangular(name: str, a: np.ndarray) -> np.ndarray:
@@ -101,6 +104,20 @@ def substitute(a: np.ndarray, b: np.ndarray, upper: bool, unit: bool = False) ->
     return x
 
 
+def _result(ctx, out, part: str):
+    """One result of ctx's decomposition as a Tensor: `out`, or the op's other `part` of the
+    same input (the same LAPACK call: the same numbers as backward's)."""
+    if ctx.part == part:
+        return out
+    return type(ctx).apply(ctx.parents[0], **{**ctx.params, "part": part})
+
+
+def _gaps(values):
+    """values[j] - values[i] (Tensors), 1 on the diagonal: eigh's and svd's denominators."""
+    gaps = values[..., None, :] - values[..., :, None]
+    return Where.call(np.eye(values.shape[-1], dtype=bool), 1.0, gaps)
+
+
 class Eigh(Function, name="eigh"):
     """The eigenvalues (ascending) or the eigenvectors (the columns of V, in that order) of
     a symmetric matrix, or of each of a batch, `part` 'eigenvalues' or 'eigenvectors',
@@ -137,6 +154,39 @@ class Eigh(Function, name="eigh"):
         with np.errstate(divide="ignore", invalid="ignore"):
             middle = 0.5 * (inner - _mT(inner)) / gaps
         return vectors @ middle @ _mT(vectors)
+
+    def backward_graph(ctx, out, g):
+        vectors = _result(ctx, out, "eigenvectors")
+        if ctx.part == "eigenvalues":
+            return (vectors * g[..., None, :]) @ vectors.mT
+        inner = vectors.mT @ g
+        with np.errstate(divide="ignore", invalid="ignore"):
+            middle = 0.5 * (inner - inner.mT) / _gaps(_result(ctx, out, "eigenvalues"))
+        return vectors @ middle @ vectors.mT
+
+
+class Eigvalsh(Function, name="eigvalsh"):
+    """The eigenvalues of a symmetric matrix (or of each of a batch), ascending, reading its
+    lower triangle (`UPLO='L'`) or upper one (`'U'`): PyTorch's linalg.eigvalsh. The
+    gradient is PyTorch's, V diag(g) V.T, symmetric.
+
+    forward: `w` with `A @ V = V * w` (V orthogonal), ascending
+    gradient: `V @ diag(g) @ V.T`
+    """
+
+    def forward(ctx, x, *, UPLO="L"):  # noqa: N803  (PyTorch's and NumPy's keyword)
+        a = _matrices(ctx.name, x)
+        values, vectors = np.linalg.eigh(a, UPLO=UPLO)
+        ctx.save_for_backward(vectors)
+        return values.astype(_dtype(x), copy=False)
+
+    def backward(ctx, g):
+        (vectors,) = ctx.saved_tensors
+        return (vectors * g[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+
+    def backward_graph(ctx, out, g):  # (V: eigh's, whose signs differ, which V diag V.T hides)
+        vectors = Eigh.apply(ctx.parents[0], part="eigenvectors", **ctx.params)
+        return (vectors * g[..., None, :]) @ vectors.mT
 
 
 class Svd(Function, name="svd"):
@@ -200,6 +250,30 @@ class Svd(Function, name="svd"):
                 grad = grad + u @ (scaled - (scaled @ _mT(vh)) @ vh)
             return grad
 
+    def backward_graph(ctx, out, g):
+        s = _result(ctx, out, "S")
+        k = s.shape[-1]
+        u, vh = _result(ctx, out, "U")[..., :k], _result(ctx, out, "Vh")[..., :k, :]
+        if ctx.part == "S":
+            return (u * g[..., None, :]) @ vh
+        gaps = _gaps(s * s)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.part == "U":
+                g = g[..., :k]
+                inner = u.mT @ g
+                grad = u @ ((inner - inner.mT) * s[..., None, :] / gaps) @ vh
+                if u.shape[-2] > k:
+                    scaled = g / s[..., None, :]
+                    grad = grad + (scaled - u @ (u.mT @ scaled)) @ vh
+                return grad
+            g = g[..., :k, :]
+            inner = vh @ g.mT
+            grad = u @ (s[..., :, None] * (inner - inner.mT) / gaps) @ vh
+            if vh.shape[-1] > k:
+                scaled = g / s[..., :, None]
+                grad = grad + u @ (scaled - (scaled @ vh.mT) @ vh)
+            return grad
+
 
 def _qr_gradient(q: np.ndarray, r: np.ndarray, gq: np.ndarray, gr: np.ndarray) -> np.ndarray:
     """A's gradient for A = QR with as many rows as columns or more, R square: PyTorch's
@@ -208,6 +282,14 @@ def _qr_gradient(q: np.ndarray, r: np.ndarray, gq: np.ndarray, gr: np.ndarray) -
     m = r @ _mT(gr) - _mT(gq) @ q
     y = gq + q @ (np.tril(m) + _mT(np.tril(m, -1)))
     return _mT(substitute(r, _mT(y), upper=True))
+
+
+def _qr_gradient_graph(q, r, gq, gr):
+    """`_qr_gradient` in Tensor ops, gQ or gR None where it is 0 (the same numbers)."""
+    m = r @ gr.mT if gq is None else -(gq.mT @ q) if gr is None else r @ gr.mT - gq.mT @ q
+    y = q @ (m.tril() + m.tril(-1).mT)
+    y = y if gq is None else gq + y
+    return SolveTriangular.apply(r, y.mT, upper=True).mT
 
 
 class Qr(Function, name="qr"):
@@ -258,6 +340,22 @@ class Qr(Function, name="qr"):
             rest = gr[..., m:]
             first = _qr_gradient(q, r[..., :m], gq + (q @ r[..., m:]) @ _mT(rest), gr[..., :m])
             return np.concatenate([first, q @ rest], axis=-1)
+
+    def backward_graph(ctx, out, g):
+        m, n = ctx.parents[0].shape[-2:]
+        if ctx.mode == "r" or ctx.mode == "complete" and m > n:
+            return Qr.backward(ctx, g.data)  # (refused: its error)
+        q, r = _result(ctx, out, "Q"), _result(ctx, out, "R")
+        gq, gr = (g, None) if ctx.part == "Q" else (None, g)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if m >= n:
+                return _qr_gradient_graph(q, r, gq, gr)
+            if gr is None:  # (A = [Q X, Q Y]: Y's columns get 0)
+                first = _qr_gradient_graph(q, r[..., :m], gq, None)
+                return Concatenate.apply(first, np.zeros(g.shape[:-1] + (n - m,)), axis=-1)
+            rest = gr[..., m:]
+            first = _qr_gradient_graph(q, r[..., :m], (q @ r[..., m:]) @ rest.mT, gr[..., :m])
+            return Concatenate.apply(first, q @ rest, axis=-1)
 
 
 class Pinv(Function, name="pinv", methods=("pinverse",), functions=("pinverse",)):
@@ -315,6 +413,17 @@ class Pinv(Function, name="pinv", methods=("pinverse",), functions=("pinverse",)
         ptk = pt @ k
         return -_mT(k @ p) + (gt - a @ k) @ p @ pt + ptk - ptk @ p @ a
 
+    def backward_graph(ctx, out, g):
+        a, p = ctx.parents[0], out
+        gt, pt = g.mT, p.mT
+        if a.shape[-2] <= a.shape[-1]:
+            k = gt @ p
+            kpt = k @ pt
+            return -(p @ k).mT + kpt - (a @ p) @ kpt + (pt @ p) @ (gt - k @ a)
+        k = p @ gt
+        ptk = pt @ k
+        return -(k @ p).mT + (gt - a @ k) @ p @ pt + ptk - ptk @ p @ a
+
 
 class SolveTriangular(Function, name="solve_triangular"):
     """X with A @ X = B for a triangular A (its upper triangle read with `upper=True`, else
@@ -348,6 +457,14 @@ class SolveTriangular(Function, name="solve_triangular"):
         shift = int(ctx.unit)  # (unitriangular: the diagonal is not read, gets 0)
         grad_a = np.triu(full, shift) if ctx.upper else np.tril(full, -shift)
         return grad_a, grad_b
+
+    def backward_graph(ctx, out, g):
+        a, _ = ctx.parents
+        grad_b = SolveTriangular.apply(a.mT, g, upper=not ctx.upper, unitriangular=ctx.unit)
+        if not ctx.needs_input_grad[0]:
+            return None, grad_b
+        full, shift = -(grad_b @ out.mT), int(ctx.unit)
+        return (full.triu(shift) if ctx.upper else full.tril(-shift)), grad_b
 
 
 def first_zero_pivot(a: np.ndarray) -> np.ndarray:

@@ -188,13 +188,12 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
         x, y = ctx.parents
         needs_x, needs_y = ctx.needs_input_grad
         dx = dy = None
-        if needs_x:  # (where y == 0, x**(y - 1) of x = 1: no 0 * inf in the next derivative)
-            zero = y._data == 0
-            base = Where.call(zero, 1.0, x) if zero.any() else x
-            dx = Where.call(zero, 0.0, g * y * base ** (y - 1))
-        if needs_y:  # (where x == 0 and y >= 0, log of 1: no 0 * -inf likewise)
+        if needs_x:  # y * x**(y - 1), 0 where y == 0 (x = 1 where also x == 0: not 0 * inf)
+            zero = (y._data == 0) & (x._data == 0)
+            dx = g * y * (Where.call(zero, 1.0, x) if zero.any() else x) ** (y - 1)
+        if needs_y:  # x**y * log(x), 0 where x == 0 and y >= 0 (log 1 there: not 0 * -inf)
             zero = (x._data == 0) & (y._data >= 0)
-            dy = Where.call(zero, 0.0, g * out * Where.call(zero, 1.0, x).log())
+            dy = g * out * (Where.call(zero, 1.0, x) if zero.any() else x).log()
         return dx, dy
 
 

@@ -21,7 +21,9 @@ polygamma(1, x) is inf at the negative integers (PyTorch's is about 6.6e32 there
 sin(pi x) rounded), and zeta(x, inf), polygamma(n >= 2, inf) and zeta(inf, q > 1) are
 0 (PyTorch's are NaN). PyTorch's trigamma, polygamma(1, x) and so digamma's gradient, is
 accurate to about 1e-9 only (a short series); these are accurate to about 1e-15 (lgamma
-too, relatively, but near its roots below 0, where the reflection cancels).
+too, relatively, but near its roots below 0, where the reflection cancels). Each op's
+derivative is the next one's op (lgamma' = digamma, digamma' = polygamma(1, x), ...), so
+every order of derivative is recorded.
 """
 from __future__ import annotations
 
@@ -203,6 +205,9 @@ class Lgamma(_Pointwise, elementwise=True, methods=("lgamma",), functions=("lgam
     fn = staticmethod(lgamma)
     derivative = staticmethod(digamma)
 
+    def backward_graph(ctx, out, g):
+        return g * Digamma.apply(ctx.parents[0])
+
 
 class Digamma(_Pointwise, elementwise=True, methods=("digamma",), functions=("digamma",)):
     """The digamma function psi, the derivative of lgamma (PyTorch's digamma, special.psi
@@ -218,6 +223,9 @@ class Digamma(_Pointwise, elementwise=True, methods=("digamma",), functions=("di
     @staticmethod
     def derivative(x):
         return polygamma(1, x)
+
+    def backward_graph(ctx, out, g):
+        return g * Polygamma.apply(ctx.parents[0], n=1)
 
 
 class Polygamma(Function, elementwise=True, reflected=("polygamma",), functions=("polygamma",)):
@@ -246,6 +254,9 @@ class Polygamma(Function, elementwise=True, reflected=("polygamma",), functions=
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * polygamma(ctx.n + 1, x)
+
+    def backward_graph(ctx, out, g):
+        return g * Polygamma.apply(ctx.parents[0], n=ctx.n + 1)
 
 
 def _polygamma_method(self: Tensor, n: int) -> Tensor:
@@ -287,6 +298,11 @@ class Mvlgamma(Function, elementwise=True, methods=("mvlgamma",), functions=("mv
         v = x.astype(np.float64)
         return g * sum(digamma(v - i / 2) for i in range(ctx.p))
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        v = x if x.dtype == np.float64 else x.to(np.float64)
+        return g * sum(Digamma.apply(v - i / 2) for i in range(ctx.p))
+
 
 class Zeta(Function, elementwise=True):
     """The Hurwitz zeta function of x (`input`) and q (`other`), broadcast (PyTorch's
@@ -310,9 +326,19 @@ class Zeta(Function, elementwise=True):
 
     def backward(ctx, g):
         x, q = ctx.saved_tensors
-        if ctx.needs_input_grad[0]:
-            raise NotImplementedError(
-                "zeta: the derivative with respect to x (input, the first argument) is not "
-                "implemented, as in PyTorch; give x as a number or x.detach()")
+        _no_x_derivative(ctx)
         with np.errstate(**_QUIET):
             return None, -g * x * zeta(x + 1, q)
+
+    def backward_graph(ctx, out, g):
+        _no_x_derivative(ctx)
+        x, q = ctx.parents
+        return None, -g * x * Zeta.apply(x + 1, q)
+
+
+def _no_x_derivative(ctx: Zeta) -> None:
+    """Zeta's derivative in x is not implemented (PyTorch's neither): refused."""
+    if ctx.needs_input_grad[0]:
+        raise NotImplementedError(
+            "zeta: the derivative with respect to x (input, the first argument) is not "
+            "implemented, as in PyTorch; give x as a number or x.detach()")

@@ -21,15 +21,18 @@ NaN x, 1 at a NaN a with x = inf). Only x gets a
 gradient, dP/dx = x**(a - 1) e**-x / Gamma(a) (dQ/dx its negative), as in PyTorch,
 whose backward raises NotImplementedError for a; so does this one. Where PyTorch's
 gradient is NaN from its formula (0 * ln 0 at a = 1, x = 0; x or a infinite) the limit
-is given: 1 at a = 1, x = 0; 0 at x = inf and at a = inf.
+is given: 1 at a = 1, x = 0; 0 at x = inf and at a = inf. Second derivatives: the density
+as an op (slopes.py), its derivative density * ((a - 1) / x - 1), with its limits at 0.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..engine import Function
+from .elementwise import Where
 from .gamma import _HALF_LN_2PI, lgamma, lgamma_2_plus, stirling_correction
 from .pointwise import _QUIET, _floats
+from .slopes import Slope
 
 _EPSILON = np.finfo(np.float64).eps
 _TINY = 1e-300  # Lentz's stand-in for a 0 denominator
@@ -183,13 +186,35 @@ class Igamma(Function, elementwise=True, methods=("igamma",), functions=("igamma
 
     def backward(ctx, g):
         a, x = ctx.saved_tensors
+        ctx.no_a_derivative()
+        slope = density(a, x)
+        return None, (-g * slope if ctx.upper else g * slope)
+
+    def backward_graph(ctx, out, g):  # (the density as an op: its numerics, and its limits)
+        ctx.no_a_derivative()
+        slope = Slope.apply(*ctx.parents, op=Igamma)
+        return None, (-g * slope if ctx.upper else g * slope)
+
+    def no_a_derivative(ctx) -> None:  # noqa: N805
+        """The derivative in a is not implemented (PyTorch's neither): refused."""
         if ctx.needs_input_grad[0]:
             raise NotImplementedError(
                 f"{ctx.name} (special.{ctx.special_name}): the derivative with respect to a "
                 f"(input, the first argument) is not implemented, as in PyTorch; only x "
                 f"(other) gets a gradient: give a as a number or a.detach()")
-        slope = density(a, x)
-        return None, (-g * slope if ctx.upper else g * slope)
+
+    derivative = staticmethod(density)
+
+    @staticmethod
+    def curvature(a, x, slope):
+        """d/dx of the density x**(a - 1) e**-x / Gamma(a): slope * ((a - 1) / x - 1); its
+        limits at x = 0 (-inf for a < 1, -1 at a = 1, inf below a = 2, 1 at 2, 0 above),
+        0 where a = inf."""
+        a_, x_ = np.broadcast_arrays(a._data, x._data)
+        zero = (x_ == 0) & (a_ > 0)
+        edge = np.select([a_ < 1, a_ == 1, a_ < 2, a_ == 2], [-np.inf, -1.0, np.inf, 1.0], 0.0)
+        rate = (a - 1) / Where.call(zero, 1.0, x) - 1
+        return Where.call(zero, edge, Where.call(a_ == np.inf, 0.0, slope * rate))
 
 
 class Igammac(Igamma, elementwise=True, methods=("igammac",), functions=("igammac",)):

@@ -2,8 +2,9 @@
 
 The same values moved, copied or picked out, so each backward moves the gradient back:
 a squeeze's by reshaping, a permutation's by the inverse one, a tile's by adding up the
-copies, a gather's by adding into the positions read (the pad op is padding.py's). Where PyTorch
-and NumPy name one thing differently both names are here
+copies, a gather's by adding into the positions read (the pad op is padding.py's); each
+`backward_graph` makes the same move in Tensor ops (a piece's: a pad; a gather's: AddAt).
+Where PyTorch and NumPy name one thing differently both names are here
 (`unsqueeze`/`expand_dims`, `permute`/`transpose(axes)`, `gather`/`take_along_axis`);
 where one name means two things the method follows PyTorch and the function NumPy:
 `x.repeat(2, 3)` tiles (PyTorch's repeat, NumPy's `tile`), `tg.repeat(x, 2, axis=0)`
@@ -17,6 +18,8 @@ from ..engine import Function
 from ..errors import ShapeError
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
                         permutation)
+from .indexing import AddAt
+from .padding import Pad
 from .shape import Reshape, Transpose
 
 
@@ -149,6 +152,9 @@ class Flip(Function, methods=("flip",), functions=("flip",)):
     def backward(ctx, g):
         return np.flip(g, ctx.axis)
 
+    def backward_graph(ctx, out, g):
+        return Flip.apply(g, axis=ctx.axis)
+
 
 class Roll(Function, methods=("roll",), functions=("roll",)):
     """The entries shifted by `shift` places along `axis`, those pushed off the end coming
@@ -179,6 +185,9 @@ class Roll(Function, methods=("roll",), functions=("roll",)):
 
     def backward(ctx, g):
         return np.roll(g, np.negative(ctx.shift), ctx.axis)
+
+    def backward_graph(ctx, out, g):
+        return Roll.apply(g, shift=np.negative(ctx.shift), axis=ctx.axis)
 
 
 class Split(Function, methods=("split",), functions=("split",)):
@@ -219,6 +228,11 @@ class Split(Function, methods=("split",), functions=("split",)):
         full = np.zeros(ctx.shape, dtype=g.dtype)
         full[(slice(None),) * ctx.axis + (slice(*ctx.span),)] = g
         return full
+
+    def backward_graph(ctx, out, g):  # (the piece padded back with zeros: pad's adjoint cuts)
+        widths = [(0, 0)] * g.ndim
+        widths[ctx.axis] = (ctx.span[0], ctx.shape[ctx.axis] - ctx.span[1])
+        return Pad.apply(g, widths=tuple(widths))
 
 
 class Chunk(Split, methods=("chunk",), functions=("chunk",)):
@@ -273,6 +287,9 @@ class Tile(Function, methods=("tile", "repeat"), functions=("tile",)):
         summed = split.sum(axis=tuple(range(0, split.ndim, 2)))
         return summed.reshape(ctx.in_shape)
 
+    def backward_graph(ctx, out, g):
+        return ctx.backward(g)  # (reshapes and a sum: the same steps as Tensor ops)
+
 
 class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_interleave",),
                        functions=("repeat", "repeat_interleave")):
@@ -309,6 +326,12 @@ class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_inte
             starts = (np.cumsum(ctx.counts) - ctx.counts)[present].astype(np.intp)
             summed[(slice(None),) * axis + (present,)] = np.add.reduceat(g, starts, axis=axis)
         return summed.reshape(ctx.shape)
+
+    def backward_graph(ctx, out, g):  # (each copy added back to the entry it copies)
+        axis = 0 if ctx.axis is None else ctx.axis
+        copied = np.repeat(np.arange(len(ctx.counts)), ctx.counts)
+        full = np.zeros(g.shape[:axis] + (len(ctx.counts),) + g.shape[axis + 1:], g.dtype)
+        return AddAt.apply(full, g, index=(slice(None),) * axis + (copied,)).reshape(ctx.shape)
 
 
 def _gather_index(x_shape: tuple, index: np.ndarray, axis: int) -> tuple:
@@ -370,6 +393,9 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         np.add.at(full, ctx.where, g)
         return full
 
+    def backward_graph(ctx, out, g):
+        return AddAt.apply(np.zeros(ctx.shape, g.dtype), g, index=ctx.where)
+
 
 class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
     """Entries picked along `dim` by an integer index (PyTorch's x.gather(dim, index)): the
@@ -419,6 +445,9 @@ class Tril(Function, methods=("tril",), functions=("tril",)):
 
     def backward(ctx, g):
         return np.tril(g, ctx.k)
+
+    def backward_graph(ctx, out, g):  # (Triu's too: the same triangle of g)
+        return type(ctx).apply(g, k=ctx.k)
 
 
 class Triu(Tril, methods=("triu",), functions=("triu",)):

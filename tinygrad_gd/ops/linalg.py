@@ -1,4 +1,4 @@
-"""Linear algebra: inv, det, slogdet's log|det|, solve, cholesky and eigvalsh.
+"""Linear algebra: inv, det, slogdet's log|det|, solve and cholesky (eigvalsh: decompositions.py).
 
 Each works on a square matrix or a batch of them (the last two axes), as PyTorch's
 `torch.linalg` does; `tg.linalg` (linalg.py) gives them PyTorch's names there. NumPy's
@@ -13,7 +13,9 @@ there: inv([[1, 2], [inf, 4]]) has the row [0.5, 0]).
 The gradients are the classic matrix identities: for out = inv(A), grad_A = -out.T @ g @
 out.T; d det(A) = det(A) inv(A).T : dA, so det's gradient is g * det * inv(A).T and
 log|det|'s is g * inv(A).T; for X = solve(A, B), grad_B = solve(A.T, g) and grad_A =
--grad_B @ X.T. cholesky's and eigvalsh's are PyTorch's formulas (each op's docstring).
+-grad_B @ X.T. cholesky's is PyTorch's formula (each op's docstring).
+Each op's `backward_graph` is its backward in Tensor ops (inv, solve, ... of the inputs and
+the output: second derivatives, higher_order.py), with the same conventions at a singular A.
 Also here, no op: `lu_factors`, LU with partial pivoting, the one elimination that det,
 the op lu (ops/linalg_more.py) and LU's `info` (lu_factor_ex, inv_ex, solve_ex) share.
 """
@@ -25,6 +27,7 @@ from ..engine import Function
 from ..errors import ShapeError
 from ..values import default_float
 from .arguments import batch_axes, floating, same_dtype
+from .elementwise import Where
 
 
 def _matrices(name: str, a: np.ndarray, what: str = "A") -> np.ndarray:
@@ -175,6 +178,44 @@ def _cofactors(a: np.ndarray) -> np.ndarray:
                       for j in range(n)] for i in range(n)], dtype=a.dtype).reshape(a.shape)
 
 
+def _inverse_graph(x, regular: np.ndarray):
+    """`_transposed_inverse` in Tensor ops: inv(A).T of each matrix of the Tensor x where
+    `regular` holds, 0 where it does not (inverted there: I, not A)."""
+    if regular.all():
+        return Inv.apply(x).mT
+    regular = regular[..., None, None]
+    eye = np.eye(x.shape[-1])
+    return Where.call(regular, Inv.apply(Where.call(regular, x, eye)).mT, 0.0)
+
+
+def _det_gradient_graph(x, a: np.ndarray, out, det: np.ndarray):
+    """`_det_gradient` in Tensor ops, its cases kept: out * inv(A).T, 0 where det is 0, 1
+    for a 1x1 matrix, the cofactors (dets of the minors) where LAPACK finds A singular."""
+    n = a.shape[-1]
+    if n == 1:
+        return np.ones(a.shape, dtype=a.dtype)
+    regular = np.broadcast_to(np.asarray(det) != 0, a.shape[:-2])
+    with np.errstate(divide="ignore", invalid="ignore"):  # 1 but for rounding: the det of
+        ratio = np.where(regular, np.linalg.det(a) / det, 0)  # backward's LU, whose rounding
+    scale = (out * ratio)[..., None, None]  # cancels its inverse's near a singular A
+    try:
+        return scale * _inverse_graph(x, regular)
+    except np.linalg.LinAlgError:  # (LAPACK finds some singular: which, as _det_gradient)
+        invertible = regular.copy()
+    for k in np.ndindex(regular.shape):
+        try:
+            if regular[k]:
+                _nan_safe(np.linalg.inv, a[k])
+        except np.linalg.LinAlgError:
+            invertible[k] = False
+    grad = scale * _inverse_graph(x, invertible)
+    odd = (regular & ~invertible)[..., None, None]
+    others = [np.delete(np.arange(n), i) for i in range(n)]  # minor (i, j): x[rows i, cols j]
+    minors = x[..., np.array(others)[:, None, :, None], np.array(others)[None, :, None, :]]
+    signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n))
+    return Where.call(odd, Det.apply(minors) * signs, grad)
+
+
 class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
     """The inverse of a square matrix, or of each of a batch (PyTorch's linalg.inv, also
     `torch.inverse` and `x.inverse()`). A singular matrix is refused with a LinAlgError
@@ -200,6 +241,10 @@ class Inv(Function, name="inv", methods=("inverse",), functions=("inverse",)):
         transposed = np.swapaxes(out, -1, -2)
         return -(transposed @ g @ transposed)
 
+    def backward_graph(ctx, out, g):
+        transposed = out.mT
+        return -(transposed @ g @ transposed)
+
 
 class Det(Function, methods=("det",), functions=("det",)):
     """The determinant of a square matrix, or of each of a batch (PyTorch's linalg.det,
@@ -222,6 +267,10 @@ class Det(Function, methods=("det",), functions=("det",)):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         return np.asarray(g, dtype=a.dtype)[..., None, None] * _det_gradient(a, out)
+
+    def backward_graph(ctx, out, g):
+        a, det = ctx.saved_tensors
+        return g[..., None, None] * _det_gradient_graph(ctx.parents[0], a, out, det)
 
 
 class Slogdet(Function, name="slogdet"):
@@ -252,6 +301,15 @@ class Slogdet(Function, name="slogdet"):
                 if not regular[k]:
                     grad[k] = _cofactors(a[k]) / 0.0
         return np.asarray(g, dtype=a.dtype)[..., None, None] * grad
+
+    def backward_graph(ctx, out, g):
+        a, logdet = ctx.saved_tensors
+        regular = np.broadcast_to(logdet != -np.inf, a.shape[:-2])
+        grad = _inverse_graph(ctx.parents[0], regular)
+        if not regular.all():  # (det(A) 0: backward's inf and NaN, constants)
+            singular = Slogdet.backward(ctx, np.ones(np.shape(logdet), dtype=a.dtype))
+            grad = Where.call(regular[..., None, None], grad, singular)
+        return g[..., None, None] * grad
 
 
 class Solve(Function, name="solve"):
@@ -289,6 +347,15 @@ class Solve(Function, name="solve"):
         grad_a = -(grad_b @ np.swapaxes(out, -1, -2)) if ctx.needs_input_grad[0] else None
         return grad_a, (grad_b[..., 0] if ctx.vector else grad_b)
 
+    def backward_graph(ctx, out, g):
+        a, _ = ctx.parents
+        grad_b = Solve.apply(a.mT, g, vector=ctx.vector)
+        if not ctx.needs_input_grad[0]:
+            return None, grad_b
+        if ctx.vector:  # (a vector as a column, out as a row)
+            return -(grad_b[..., :, None] * out[..., None, :]), grad_b
+        return -(grad_b @ out.mT), grad_b
+
 
 class Cholesky(Function, name="cholesky"):
     """The lower Cholesky factor L of a symmetric positive-definite matrix A = L @ L.T (or
@@ -321,22 +388,8 @@ class Cholesky(Function, name="cholesky"):
         inverse = np.linalg.inv(low)
         return np.swapaxes(inverse, -1, -2) @ p @ inverse
 
-
-class Eigvalsh(Function, name="eigvalsh"):
-    """The eigenvalues of a symmetric matrix (or of each of a batch), ascending, reading its
-    lower triangle (`UPLO='L'`) or upper one (`'U'`): PyTorch's linalg.eigvalsh. The
-    gradient is PyTorch's, V diag(g) V.T, symmetric.
-
-    forward: `w` with `A @ V = V * w` (V orthogonal), ascending
-    gradient: `V @ diag(g) @ V.T`
-    """
-
-    def forward(ctx, x, *, UPLO="L"):  # noqa: N803  (PyTorch's and NumPy's keyword)
-        a = _matrices(ctx.name, x)
-        values, vectors = np.linalg.eigh(a, UPLO=UPLO)
-        ctx.save_for_backward(vectors)
-        return values.astype(_dtype(x), copy=False)
-
-    def backward(ctx, g):
-        (vectors,) = ctx.saved_tensors
-        return (vectors * g[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+    def backward_graph(ctx, out, g):
+        s = (out.mT @ g).tril()
+        p = 0.5 * (s + s.tril(-1).mT)
+        inverse = Inv.apply(out)
+        return inverse.mT @ p @ inverse

@@ -14,7 +14,8 @@ algorithm: the degree 3, 5, 7, 9 or 13 whose error bound its 1-norm allows, or d
 after halving A s times and squaring the result s times), accurate to float64 (float32
 is computed in float64 and rounded; past its range, inf). Its gradient is exact: the
 top-right block of exp([[A.T, G], [0, A.T]]), the derivative of exp at A.T in the
-direction G.
+direction G. Their `backward_graph`s are the same in Tensor ops: lu's triangular solves
+are solve_triangular's, matrix_exp's block exponential is matrix_exp itself.
 """
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ import math
 import numpy as np
 
 from ..engine import Function
-from .decompositions import _mT, _rectangular, substitute
+from .decompositions import SolveTriangular, _mT, _rectangular, substitute
 from .linalg import _dtype, _matrices, _non_finite, lu_factors
+from .shape import Concatenate
 
 
 def row_order(pivots: np.ndarray, m: int) -> np.ndarray:
@@ -79,6 +81,25 @@ def lu_gradient(low: np.ndarray, up: np.ndarray, g_low: np.ndarray,
     return np.concatenate([rows, left(g_up[..., :, k:])], axis=-1)
 
 
+def lu_gradient_graph(low, up, g_low, g_up):
+    """`lu_gradient` in Tensor ops (its solves: solve_triangular, the same numbers)."""
+    k = low.shape[-1]
+    l1, l2, u1, u2 = low[..., :k, :], low[..., k:, :], up[..., :, :k], up[..., :, k:]
+    m = ((l1.mT @ g_low[..., :k, :] - g_up[..., :, k:] @ u2.mT).tril(-1)
+         + (g_up[..., :, :k] @ u1.mT - l2.mT @ g_low[..., k:, :]).triu())
+
+    def right(y):  # y @ inv(U1).T
+        return SolveTriangular.apply(u1, y.mT, upper=True).mT
+
+    def left(y):  # inv(L1).T @ y
+        return SolveTriangular.apply(l1.mT, y, upper=True, unitriangular=True)
+
+    rows = Concatenate.apply(left(right(m)), right(g_low[..., k:, :]), axis=-2)
+    if up.shape[-1] == k:
+        return rows
+    return Concatenate.apply(rows, left(g_up[..., :, k:]), axis=-1)
+
+
 class Lu(Function, name="lu"):
     """The LU decomposition with partial pivoting A = P @ L @ U of a matrix (or of each of
     a batch; any m x n, k = min(m, n)), packed as LAPACK leaves it: L (m x k, unit lower
@@ -110,6 +131,16 @@ class Lu(Function, name="lu"):
         rows = np.broadcast_to(order[..., :, None], permuted.shape)
         np.put_along_axis(grad, rows, permuted, axis=-2)  # (P @ it: row i to row order[i])
         return grad
+
+    def backward_graph(ctx, out, g):
+        _, order = ctx.saved_tensors
+        m, n = out.shape[-2:]
+        k = min(m, n)
+        low, up = out[..., :, :k].tril(-1) + np.eye(m, k), out[..., :k, :].triu()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            permuted = lu_gradient_graph(low, up, g[..., :, :k].tril(-1), g[..., :k, :].triu())
+        batch = np.indices(order.shape)[:-1]  # (row i of the gradient: permuted's row j,
+        return permuted[(*batch, np.argsort(order, axis=-1))]  # order[j] = i)
 
 
 # Higham (2005), "The scaling and squaring method for the matrix exponential revisited",
@@ -193,3 +224,11 @@ class MatrixExp(Function, name="matrix_exp", methods=("matrix_exp",),
         block[..., :n, n:] = g
         with np.errstate(over="ignore"):
             return expm(block)[..., :n, n:].astype(a.dtype, copy=False)
+
+    def backward_graph(ctx, out, g):
+        transposed = ctx.parents[0].mT
+        n = transposed.shape[-1]
+        zeros = np.zeros(transposed.shape)
+        block = Concatenate.apply(Concatenate.apply(transposed, g, axis=-1),
+                                  Concatenate.apply(zeros, transposed, axis=-1), axis=-2)
+        return MatrixExp.apply(block)[..., :n, n:]

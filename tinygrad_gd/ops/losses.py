@@ -4,7 +4,8 @@ Softmax, log-softmax and cross-entropy are computed from x - max(x), so exp neve
 overflows. Cross-entropy is one node whose gradient is the textbook one: softmax(x) -
 onehot(target). Binary cross-entropy is one node with PyTorch's formulas, so a probability
 of exactly 0 or 1 gives PyTorch's finite loss and gradient (in float16 the gradient is
-infinite there, or NaN, as PyTorch's).
+infinite there, or NaN, as PyTorch's). Each op's `backward_graph` is its backward in Tensor
+ops, for second derivatives (cross-entropy's softmax: the softmax op of its input).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import to_tensor, either, floating, one_axis, same_dtype
+from .elementwise import Where
 
 
 class _AlongAxis(Function, register=False):
@@ -65,6 +67,9 @@ class Softmax(_AlongAxis, methods=("softmax",), functions=("softmax",)):
         (out,) = ctx.saved_tensors
         return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True))
 
+    def backward_graph(ctx, out, g):
+        return out * (g - (g * out).sum(axis=ctx.axis, keepdims=True))
+
 
 class LogSoftmax(_AlongAxis, name="log_softmax", methods=("log_softmax",),
                  functions=("log_softmax",)):
@@ -86,6 +91,9 @@ class LogSoftmax(_AlongAxis, name="log_softmax", methods=("log_softmax",),
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g - np.exp(out) * g.sum(axis=ctx.axis, keepdims=True)
+
+    def backward_graph(ctx, out, g):
+        return g - out.exp() * g.sum(axis=ctx.axis, keepdims=True)
 
 
 class CrossEntropy(Function, name="cross_entropy"):
@@ -126,6 +134,16 @@ class CrossEntropy(Function, name="cross_entropy"):
             return grad * (g / max(exp.shape[0], 1))
         return grad * g
 
+    def backward_graph(ctx, out, g):  # softmax(x) of the parent: the same values as exp / sums
+        onehot = np.zeros_like(ctx.saved_tensors[0])
+        onehot[ctx.index] = 1
+        grad = Softmax.apply(ctx.parents[0], axis=-1) - onehot
+        if ctx.reduction == "none" and onehot.ndim == 2:
+            return grad * g.reshape(-1, 1)
+        if ctx.reduction == "mean" and onehot.ndim == 2:
+            return grad * (g / max(onehot.shape[0], 1))
+        return grad * g
+
 
 class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True):
     """-(y log(x) + (1 - y) log(1 - x)) per entry: x a probability, y the target in [0, 1].
@@ -136,7 +154,9 @@ class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True
     gradient's denominator x(1 - x) is kept from 1e-12 (float32's, as PyTorch's), so in
     float32 and float64 it is finite there too, about +-1e12; in float16 1e-12 rounds to 0
     and the gradient there is +-inf (NaN where the target equals x, 0 / 0), as PyTorch's.
-    The target's gradient is PyTorch's, -logit(x): infinite at x = 0 and 1.
+    The target's gradient is PyTorch's, -logit(x): infinite at x = 0 and 1. Second
+    derivatives are those of these gradients: within the clamp the input's is g / 1e-12
+    (PyTorch's double backward differentiates (x - y) / ((x + 1e-12)(1 - x + 1e-12))).
 
     forward: `-(y * max(log(x), -100) + (1 - y) * max(log(1 - x), -100))`
     gradient: `g * (x - y) / max(x * (1 - x), 1e-12)` for x, `-g * log(x / (1 - x))` for y
@@ -160,4 +180,18 @@ class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True
         if needs_y:  # -logit(x), as at::logit: inf at x = 0, -inf at x = 1
             with np.errstate(divide="ignore"):
                 dy = g * -np.log(x / (1 - x))
+        return dx, dy
+
+    def backward_graph(ctx, out, g):
+        x, y = ctx.parents
+        needs_x, needs_y = ctx.needs_input_grad
+        dx = dy = None
+        if needs_x:  # where x (1 - x) < 1e-12 the denominator is that constant (backward's max)
+            product = (1 - x) * x
+            eps = float(x.dtype.type(np.float32(1e-12)))
+            dx = g * (x - y) / Where.call(~(product._data < eps), product, eps)
+        if needs_y:  # (at x = 0 and 1, ln(1 - x) - ln(x): the same +-inf, and its derivative
+            edge = (x._data == 0) | (x._data == 1)  # -inf there, not 0 * inf's NaN)
+            inner = Where.call(edge, 0.5, x)
+            dy = g * Where.call(edge, (1 - x).log() - x.log(), -(inner / (1 - inner)).log())
         return dx, dy

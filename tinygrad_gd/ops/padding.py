@@ -4,7 +4,8 @@
 'constant', 'reflect', 'replicate'/'edge', 'circular'/'wrap', as np.pad computes them.
 F.pad (nn/padding.py) keeps PyTorch's limits on top and crops by negative pads. The
 backward sends each output entry's gradient to the entry it copies: a constant border's
-is cut off, the copies of a reflected, replicated or wrapped entry add up.
+is cut off, the copies of a reflected, replicated or wrapped entry add up (the same in
+recorded ops for `backward_graph`: a cut, or `AddAt`).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from ..engine import Function
 from ..errors import ShapeError
 from .arguments import either, ints, number, to_tensor
+from .indexing import AddAt
 
 
 # the modes by NumPy's names (PyTorch's 'replicate' is 'edge', its 'circular' 'wrap')
@@ -93,3 +95,8 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
         full = np.zeros(ctx.shape, g.dtype)
         np.add.at(full, ctx.read, g[ctx.written])  # an entry's copies add up
         return full
+
+    def backward_graph(ctx, out, g):  # (the same cut, or the same sum of copies, recorded)
+        if ctx.cut is not None:
+            return g[ctx.cut]
+        return AddAt.apply(np.zeros(ctx.shape, g.dtype), g[ctx.written], index=ctx.read)

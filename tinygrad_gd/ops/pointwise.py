@@ -1,12 +1,15 @@
 """More of PyTorch's and NumPy's elementwise functions: atan2, hypot, fmod, frac, logit,
-xlogy, nan_to_num, maximum, minimum, fmax, fmin, copysign, sinc, heaviside.
+xlogy, xlog1py, nan_to_num, maximum, minimum, fmax, fmin, copysign, sinc, heaviside.
 
 As in `elementwise.py`, each op's forward stands beside its backward and a broadcast
 input's gradient is summed back by the engine. At a kink, a tie or a singular point the
 gradient is PyTorch's convention there (each docstring says which); heaviside, which
 PyTorch refuses to differentiate, gets the gradient that exists, as floor_divide does.
 Integer and bool inputs give PyTorch's result dtype, float64 where PyTorch's is its
-default float (float64 is the package's).
+default float (float64 is the package's). Each `backward_graph` is its backward in Tensor
+ops (higher_order.py): a step's factor (a mask, a sign) stays a constant; where backward
+takes a value instead of a formula's NaN (0 at atan2's origin), the formula's Tensor ops
+get a harmless operand there (as Pow's), so its derivative is no NaN either.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import numpy as np
 
 from ..engine import Function
 from .arguments import floating, integer_divisor, number, same_dtype
+from .elementwise import Where
 
 # NaN, inf and an underflow to 0 are answers here, not warnings (the special ops share it)
 _QUIET = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
@@ -24,6 +28,15 @@ def _floats(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     float64 for integers and bools (not NumPy's float16 for bool and int8)."""
     x, y = same_dtype(x, y)
     return floating(x), floating(y)
+
+
+def _steps(ctx, out, g):
+    """backward_graph of an op whose gradients are g times steps (masks, signs, whole
+    numbers), constants of the second derivative: those factors, backward's of 1, times g."""
+    factors = type(ctx).backward(ctx, np.ones(out.shape, g.dtype))
+    if factors.__class__ is not tuple:
+        return g * factors
+    return tuple(None if factor is None else g * factor for factor in factors)
 
 
 def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -58,6 +71,15 @@ class Atan2(Function, elementwise=True, methods=("atan2", "arctan2"),
                 g.shape, squares.shape), dtype=g.dtype), where=squares != 0)
             return (scale * y if needs_x else None), (-scale * x if needs_y else None)
 
+    def backward_graph(ctx, out, g):
+        x, y = ctx.parents
+        needs_x, needs_y = ctx.needs_input_grad
+        with np.errstate(**_QUIET):
+            squares = x * x + y * y
+            zero = squares._data == 0  # (there 0, as backward's: no 0 / 0 to differentiate)
+            scale = Where.call(zero, 0.0, g / Where.call(zero, 1.0, squares))
+        return (scale * y if needs_x else None), (-scale * x if needs_y else None)
+
 
 class Hypot(Function, elementwise=True, methods=("hypot",), functions=("hypot",)):
     """`sqrt(x**2 + y**2)` without overflow or underflow (hypot(1e200, 1e200) is 1.4e200),
@@ -81,11 +103,19 @@ class Hypot(Function, elementwise=True, methods=("hypot",), functions=("hypot",)
             share = g / out
             return (share * x if needs_x else None), (share * y if needs_y else None)
 
+    def backward_graph(ctx, out, g):
+        x, y = ctx.parents
+        needs_x, needs_y = ctx.needs_input_grad
+        with np.errstate(**_QUIET):  # (NaN at the origin, as backward's)
+            share = g / out
+        return (share * x if needs_x else None), (share * y if needs_y else None)
+
 
 class Fmod(Function, elementwise=True, methods=("fmod",), functions=("fmod",)):
     """x mod y with the sign of x (C's fmod, NumPy's and PyTorch's; `remainder` takes y's
     sign): x - y * trunc(x / y), broadcast. Integers stay integers; an integer division
-    by 0 is refused, as PyTorch's RuntimeError (ZeroDivisionError), a float one is NaN. The gradient for y where x / y is whole is PyTorch's, -trunc(x / y).
+    by 0 is refused, as PyTorch's RuntimeError (ZeroDivisionError), a float one is NaN.
+    The gradient for y where x / y is whole is PyTorch's, -trunc(x / y).
 
     forward: `x - y * trunc(x / y)`
     gradient: `g` for x, `-g * trunc(x / y)` for y
@@ -108,6 +138,8 @@ class Fmod(Function, elementwise=True, methods=("fmod",), functions=("fmod",)):
         with np.errstate(**_QUIET):
             return g, -g * np.trunc(x / y)
 
+    backward_graph = _steps  # (trunc(x / y): a step)
+
 
 class Frac(Function, elementwise=True, methods=("frac",), functions=("frac",)):
     """The fractional part, x - trunc(x), with x's sign (PyTorch's frac; NaN at +-inf).
@@ -124,6 +156,9 @@ class Frac(Function, elementwise=True, methods=("frac",), functions=("frac",)):
             return x - np.trunc(x)
 
     def backward(ctx, g):
+        return g
+
+    def backward_graph(ctx, out, g):
         return g
 
 
@@ -159,6 +194,14 @@ class Logit(Function, elementwise=True, methods=("logit",), functions=("logit",)
             slope = np.where((x == 0) | (x == 1), g * np.inf, g / (x * (1 - x)))
             return np.where((x < low) | (x > high), beyond, slope).astype(g.dtype, copy=False)
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        low, high, beyond = (0, 1, np.nan) if ctx.eps is None else (ctx.eps, 1 - ctx.eps, 0)
+        outside = (x._data < low) | (x._data > high)  # (there a constant: 0 or NaN)
+        safe = Where.call(outside, 0.5, x) + 0.0  # (+ 0.0: -0.0 is 0.0, so g / 0 is g * inf)
+        with np.errstate(**_QUIET):  # (at 0 and 1 the next derivative is NaN, as PyTorch's)
+            return Where.call(outside, beyond, g / (safe * (1 - safe)))
+
 
 class Xlogy(Function, elementwise=True, methods=("xlogy",), functions=("xlogy",)):
     """x * ln(y), broadcast, and 0 where x == 0 even where ln(y) is -inf or NaN (y <= 0),
@@ -184,6 +227,19 @@ class Xlogy(Function, elementwise=True, methods=("xlogy",), functions=("xlogy",)
                 dx = np.where((x == 0) & (y <= 0), 0, _xlogy(g, y)).astype(g.dtype, copy=False)
         if needs_y:
             with np.errstate(**_QUIET):
+                dy = g * x / y
+        return dx, dy
+
+    def backward_graph(ctx, out, g):
+        x, y = ctx.parents
+        needs_x, needs_y = ctx.needs_input_grad
+        dx = dy = None
+        with np.errstate(**_QUIET):
+            if needs_x:  # 0 where x == 0 and y <= 0, and where g == 0 and ln(y) is +-inf
+                flat = g._data == 0  # or NaN (xlogy(g, y)); elsewhere g * ln(y), 0 at g == 0
+                zero = ((x._data == 0) | flat) & (y._data <= 0) | flat & (y._data == np.inf)
+                dx = Where.call(zero, 0.0, g * Where.call(zero, 1.0, y).log())
+            if needs_y:
                 dy = g * x / y
         return dx, dy
 
@@ -218,6 +274,8 @@ class NanToNum(Function, name="nan_to_num", elementwise=True, methods=("nan_to_n
         (kept,) = ctx.saved_tensors
         return g * kept
 
+    backward_graph = _steps
+
 
 class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maximum",)):
     """Elementwise max(x, y); where x == y the gradient is split evenly, where either is
@@ -240,6 +298,8 @@ class Maximum(Function, elementwise=True, methods=("maximum",), functions=("maxi
         return (g * (share + unordered) if needs_x else None), \
                (g * (1.0 - share) if needs_y else None)
 
+    backward_graph = _steps
+
 
 class Minimum(Function, elementwise=True, methods=("minimum",), functions=("minimum",)):
     """Elementwise min(x, y); where x == y the gradient is split evenly, where either is
@@ -261,6 +321,8 @@ class Minimum(Function, elementwise=True, methods=("minimum",), functions=("mini
         needs_x, needs_y = ctx.needs_input_grad
         return (g * (share + unordered) if needs_x else None), \
                (g * (1.0 - share) if needs_y else None)
+
+    backward_graph = _steps
 
 
 class Fmax(Function, elementwise=True, methods=("fmax",), functions=("fmax",)):
@@ -286,6 +348,8 @@ class Fmax(Function, elementwise=True, methods=("fmax",), functions=("fmax",)):
         to_x = type(ctx).compare(x, y) | np.isnan(y) if y.dtype.kind == "f" else \
             type(ctx).compare(x, y)
         return (g * to_x if needs_x else None), (g * ~to_x if needs_y else None)
+
+    backward_graph = _steps
 
 
 class Fmin(Fmax, elementwise=True, methods=("fmin",), functions=("fmin",)):
@@ -325,6 +389,10 @@ class Copysign(Function, elementwise=True, methods=("copysign",), functions=("co
                 dx = g * np.divide(out, x, out=np.zeros_like(out), where=x != 0)
         return dx, (np.zeros_like(g) if needs_y else None)
 
+    def backward_graph(ctx, out, g):  # (out / x: a sign; y's gradient 0 where g is inf too)
+        dx, dy = _steps(ctx, out, g)
+        return dx, (None if dy is None else g.masked_fill(np.ones(g.shape, bool), 0.0))
+
 
 class Sinc(Function, elementwise=True, methods=("sinc",), functions=("sinc",)):
     """The normalized sinc, sin(pi x) / (pi x), and 1 at 0 (NumPy's and PyTorch's), with
@@ -351,6 +419,15 @@ class Sinc(Function, elementwise=True, methods=("sinc",), functions=("sinc",)):
         series = np.pi * angle * (angle * angle / 30 - 1 / 3)  # (its error: angle**5 / 840)
         return g * np.where(np.abs(angle) < 1e-3, series, slope).astype(g.dtype, copy=False)
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        near = np.abs(np.pi * x._data) < 1e-3
+        safe = Where.call(near, 1.0, x)  # (the slope's formula is 0 / 0 at 0)
+        angle, far = np.pi * x, np.pi * safe
+        with np.errstate(**_QUIET):
+            slope = (far * far.cos() - far.sin()) / (far * safe)
+        return g * Where.call(near, np.pi * angle * (angle * angle / 30 - 1 / 3), slope)
+
 
 class Heaviside(Function, elementwise=True, methods=("heaviside",),
                 functions=("heaviside",)):
@@ -375,3 +452,49 @@ class Heaviside(Function, elementwise=True, methods=("heaviside",),
         needs_x, needs_values = ctx.needs_input_grad
         return (np.zeros_like(g) if needs_x else None), \
                (g * at_zero if needs_values else None)
+
+    def backward_graph(ctx, out, g):  # (x's gradient 0 even where g is inf, as backward's)
+        (at_zero,) = ctx.saved_tensors
+        needs_x, needs_values = ctx.needs_input_grad
+        return (g.masked_fill(np.ones(g.shape, bool), 0.0) if needs_x else None), \
+               (g * at_zero if needs_values else None)
+
+
+class Xlog1py(Function, elementwise=True):
+    """x * ln(1 + y), broadcast, and 0 where x == 0 unless y is NaN (PyTorch's
+    special.xlog1py, as xlogy is to ln). At x == 0 and y <= -1 x's gradient is 0
+    (PyTorch's choice, as xlogy's); y's there is x / (1 + y), NaN at y == -1.
+
+    forward: `x * ln(1 + y)` (`0` where `x == 0`)
+    gradient: `xlog1py(g, y)` for x (`0` where `x == 0` and `y <= -1`), `g * x / (1 + y)` for y
+    """
+
+    @classmethod
+    def call(cls, input, other):  # noqa: A002  (PyTorch's argument names)
+        return cls.apply(input, other)
+
+    def forward(ctx, x, y):
+        x, y = _floats(x, y)
+        ctx.save_for_backward(x, y)
+        return _xlog1py(x, y)
+
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        with np.errstate(**_QUIET):
+            dx = np.where((x == 0) & (y <= -1), 0, _xlog1py(g, y)).astype(g.dtype) \
+                if needs_x else None
+            return dx, (g * x / (1 + y) if needs_y else None)
+
+    def backward_graph(ctx, out, g):
+        (x, y), (needs_x, needs_y) = ctx.parents, ctx.needs_input_grad
+        dx = Where.call((x._data == 0) & (y._data <= -1), 0.0, Xlog1py.apply(g, y)) \
+            if needs_x else None
+        return dx, (g * x / (1 + y) if needs_y else None)
+
+
+def _xlog1py(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x * ln(1 + y), 0 where x == 0 unless y is NaN."""
+    with np.errstate(**_QUIET):
+        return np.where((x == 0) & ~np.isnan(y), 0, x * np.log1p(y)).astype(
+            np.result_type(x, y), copy=False)

@@ -1,10 +1,11 @@
-"""Scatter ops: values written into a copy of a tensor at integer indices or under a mask:
-PyTorch's `scatter`, `scatter_add`, `scatter_reduce` (sum, prod, mean, amax or amin of
-what lands on each place), `index_add`, `index_copy`, `index_fill` (slices at a 1-D
-index), `masked_scatter`, and `unfold` and `diag_embed`, whose backward is a scatter.
-Each backward sends `g` back where each value went. Where an index repeats, scatter and
-index_copy write the last entry along `dim` (PyTorch leaves that order open) and only it
-gets a gradient. The in-place forms (`scatter_`, `index_add_`, ...) are in_place.py's.
+"""Scatter ops: src's entries written into a copy of a tensor at integer indices along a
+dim: PyTorch's `scatter`, `scatter_add` and `scatter_reduce` (sum, prod, mean, amax or
+amin of what lands on each place), and the checks and helpers index_writes.py's ops share.
+Each backward sends `g` back where each value went. Where an index repeats, scatter
+writes the last entry along `dim` (PyTorch leaves that order open) and only it gets a
+gradient. Each `backward_graph` is the same in Tensor ops (higher_order.py): where each
+value went is a constant, gathered with getitem and placed back with `add_at`. The
+in-place forms (`scatter_`, `scatter_add_`, ...) are in_place.py's.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from ..engine import Function
 from ..grad_mode import check_flag
 from ..tensor import _NUMBERS  # (one number: bool, int, float, NumPy's)
 from ..values import _as_array
-from .arguments import Tensor, to_tensor, array_argument, integer, number, one_axis
+from .arguments import Tensor, to_tensor, array_argument, one_axis
+from .elementwise import Where
+from .indexing import AddAt
 
 
 class ScatterIndexError(IndexError, RuntimeError):
@@ -115,21 +118,18 @@ def _last(target: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _one(a: np.ndarray) -> np.ndarray:
-    """`a`, a 0-d array as one entry along dim 0 (a view)."""
-    return a.reshape(a.shape or (1,))
+def _hit(size: int, target: np.ndarray) -> np.ndarray:
+    """True at the flat places `target` writes (of `size`)."""
+    hit = np.zeros(size, bool)
+    hit[target] = True
+    return hit
 
 
-def _at(dim: int, index) -> tuple:
-    """The index tuple of `index` along `dim`."""
-    return (slice(None),) * dim + (index,)
-
-
-def _cleared(g: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
-    """A copy of `g` with the slices at `index` along `dim` set to 0 (those overwritten)."""
-    g = g.copy()
-    _one(g)[_at(dim, index)] = 0
-    return g
+def _placed(values: Tensor, positions: np.ndarray, shape: tuple) -> Tensor:
+    """The Tensor `values` added into zeros of `shape` at the flat `positions` (a repeat
+    adds up), as recorded ops: a gradient sent back where each value came from."""
+    zeros = np.zeros(int(np.prod(shape)), values.dtype)
+    return AddAt.apply(zeros, values, index=positions).reshape(shape)
 
 
 class Scatter(Function, methods=("scatter",), functions=("scatter",)):
@@ -176,6 +176,12 @@ class Scatter(Function, methods=("scatter",), functions=("scatter",)):
         gsrc.reshape(-1)[ctx.source] = g.reshape(-1)[ctx.target]
         return gx, gsrc
 
+    def backward_graph(ctx, out, g):
+        flat, needs_x, needs_src = g.reshape(-1), *ctx.needs_input_grad
+        gx = Where.call(_hit(flat.size, ctx.target).reshape(ctx.shapes[0]), 0.0, g)
+        return (gx if needs_x else None), (
+            _placed(flat[ctx.target], ctx.source, ctx.shapes[1]) if needs_src else None)
+
 
 _UFUNCS = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum,
            "amin": np.minimum}
@@ -194,8 +200,7 @@ def _reduced(x: np.ndarray, values: np.ndarray, target: np.ndarray, reduce: str,
     """x's values, flat, with `values` reduced into the places `target` (the forward pass;
     backward runs it again on masked values). An integer mean is floored, as PyTorch's."""
     out = x.reshape(-1).copy()
-    hit = np.zeros(out.size, bool)
-    hit[target] = True
+    hit = _hit(out.size, target)
     if not include_self:
         out[hit] = _identity(reduce, out.dtype)
     _UFUNCS[reduce].at(out, target, values)
@@ -244,8 +249,7 @@ class ScatterReduce(Function, name="scatter_reduce", methods=("scatter_reduce",)
         (target, source), (shape, src_shape), (reduce, include_self) = \
             ctx.places, ctx.shapes, ctx.how
         g = g.reshape(-1)
-        hit = np.zeros(g.size, bool)
-        hit[target] = True
+        hit = _hit(g.size, target)
         with np.errstate(divide="ignore", invalid="ignore"):  # (NaN in, NaN out: PyTorch's)
             if reduce in ("sum", "mean"):  # (mean: each value's share, 1 / its place's count)
                 gx = g.copy() if reduce == "sum" else g / np.maximum(
@@ -257,9 +261,8 @@ class ScatterReduce(Function, name="scatter_reduce", methods=("scatter_reduce",)
                 if reduce == "prod":
                     gx, gvalues = _prod_gradients(g, x, values, out, target, include_self)
                 else:  # amax, amin: each place's gradient shared among its ties
-                    own = (x == out) & (include_self | ~hit)
-                    won = values == out[target]
-                    share = g / (own + np.bincount(target, won, g.size))
+                    own, won, ties = _ties(x, values, out, target, hit, include_self)
+                    share = g / ties
                     gx, gvalues = own * share, won * share[target]
         if not include_self:
             gx[hit] = 0
@@ -269,6 +272,35 @@ class ScatterReduce(Function, name="scatter_reduce", methods=("scatter_reduce",)
         else:  # (a value broadcast to every place: the sum)
             gsrc = gvalues.sum()
         return gx.reshape(shape), gsrc.reshape(src_shape)
+
+    def backward_graph(ctx, out, g):  # (which value is an extreme, a count: constants)
+        (target, source), (shape, src_shape), (reduce, include_self) = \
+            ctx.places, ctx.shapes, ctx.how
+        g = g.reshape(-1)
+        hit = _hit(g.size, target)
+        if reduce in ("sum", "mean"):
+            gx = g if reduce == "sum" else g / np.maximum(
+                np.bincount(target, minlength=g.size) + include_self, 1)
+            gvalues = gx[target]
+        elif reduce == "prod":
+            gx, gvalues = _prod_graph(ctx, out, g)
+        else:
+            x, src, result = (a.reshape(-1) for a in ctx.saved_tensors)
+            own, won, ties = _ties(x, src[source], result, target, hit, include_self)
+            with np.errstate(divide="ignore", invalid="ignore"):  # (as backward's)
+                share = g / ties
+                gx, gvalues = share * own, share[target] * won
+        if not include_self:
+            gx = Where.call(hit, 0.0, gx)
+        return gx.reshape(shape), _placed(gvalues, source, src_shape)
+
+
+def _ties(x, values, out, target, hit, include_self) -> tuple:
+    """amax's and amin's masks: x where it is its place's extreme (and included), the
+    values that are theirs, and how many share each place's gradient."""
+    own = (x == out) & (include_self | ~hit)
+    won = values == out[target]
+    return own, won, own + np.bincount(target, won, x.size)
 
 
 def _prod_gradients(g, x, values, out, target, include_self):
@@ -281,6 +313,44 @@ def _prod_gradients(g, x, values, out, target, include_self):
     without = _reduced(x, np.where(single, 1, values), target, "prod", include_self)
     return gx, np.where(single, (g * without)[target],
                         (g * out)[target] / np.where(zero, 1, values))
+
+
+def _prod_graph(ctx, out, g) -> tuple:
+    """_prod_gradients in Tensor ops (flat), the products of the others computed by
+    scatter_reduce itself, so differentiated again; which values are 0 is a constant. A
+    value 0 gets the product of the others not 0, times that of the other zeros at its
+    place (none: 1; `_zeros_others`): right where two zeros meet, which PyTorch refuses."""
+    (target, source), (_, include_self) = ctx.places, ctx.how
+    xs, vs, out = ctx.parents[0].reshape(-1), ctx.parents[1].reshape(-1)[source], out.reshape(-1)
+    x, values = ctx.saved_tensors[0].reshape(-1), ctx.saved_tensors[1].reshape(-1)[source]
+
+    def reduced(base, v):  # (dim 0 of the flat tensors: a value's place is its target)
+        return ScatterReduce.apply(base, v, dim=0, index=target, reduce="prod",
+                                   include_self=include_self)
+    ones, zero = Where.call(x == 0, 1.0, xs), values == 0
+    masked = Where.call(zero, 1.0, vs)
+    gx, lone = g * reduced(ones, vs) / ones, (g * reduced(xs, masked))[target]
+    others = _zeros_others(vs, zero, target)
+    return gx, Where.call(zero, lone if others is None else lone * others,
+                          (g * out)[target] / masked)
+
+
+def _zeros_others(values: Tensor, zero: np.ndarray, target: np.ndarray):
+    """For each value 0, the product of the other zeros at its place: 0 where it has some,
+    but not its derivatives. A scatter_reduce over the pairs of zeros that meet (n * (n - 1)
+    at a place with n); None where no two meet (each such product is 1)."""
+    at = np.flatnonzero(zero)
+    at = at[np.argsort(target[at], kind="stable")]  # the zeros, grouped by place
+    places = target[at]
+    first, end = np.searchsorted(places, places), np.searchsorted(places, places, "right")
+    if not at.size or (end - first).max() < 2:
+        return None
+    sizes = end - first  # each zero paired with each of its group (itself dropped after)
+    member = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    rows, cols = np.repeat(at, sizes), at[np.repeat(first, sizes) + member]
+    apart = rows != cols
+    return ScatterReduce.apply(np.ones(values.shape, values.dtype), values[cols[apart]],
+                               dim=0, index=rows[apart], reduce="prod")
 
 
 class ScatterAdd(ScatterReduce, name="scatter_add", methods=("scatter_add",),
@@ -296,205 +366,3 @@ class ScatterAdd(ScatterReduce, name="scatter_add", methods=("scatter_add",),
     @classmethod
     def call(cls, input, dim, index, src):  # noqa: A002
         return cls._scatter(input, dim, index, src, "sum", True)
-
-
-def _slice_checks(op: str, x: Tensor, dim, index, source=None, negative=False) -> tuple:
-    """source (unless None) as a tensor of x's dtype, dim and the 1-D index of slices of x,
-    checked: source must have x's shape with len(index) along dim; each index points into x."""
-    dim, index = _dim(op, dim, x), _index(op, index, vector=True).reshape(-1)
-    source, shape = None if source is None else _source(op, x, source, "source"), x.shape or (1,)
-    want = shape[:dim] + (index.size,) + shape[dim + 1:] if x.ndim or index.size != 1 else ()
-    if source is not None and source.shape != want:
-        raise ScatterIndexError(f"{op}: source of shape {source.shape} does not fit: a "
-                                f"tensor of shape {x.shape} with {index.size} indices along "
-                                f"dim {dim} takes a source of shape {want}")
-    return source, dim, _in_range(op, index, shape[dim], dim, negative)
-
-
-class IndexAdd(Function, name="index_add", methods=("index_add",), functions=("index_add",)):
-    """source's slices along dim added, times alpha, into a copy of input at index
-    (PyTorch's index_add): `out[index[i]] += alpha * source[i]` along dim; a repeated
-    index adds up.
-
-    forward: `out = x; out[index] += alpha * source` along dim
-    gradient: `g` for x; `alpha * g[index]` along dim for source
-    """
-
-    @classmethod
-    def call(cls, input, dim, index, source, *, alpha=1):  # noqa: A002
-        x = to_tensor(input)
-        source, dim, index = _slice_checks(cls.name, x, dim, index, source)
-        alpha = (number if x.dtype.kind == "f" else integer)(cls.name, "alpha", alpha)
-        return cls.apply(x, source, dim=dim, index=index, alpha=alpha)
-
-    def forward(ctx, x, source, *, dim, index, alpha=1):
-        ctx.along, ctx.alpha, ctx.shape = (dim, index), alpha, source.shape
-        out = x.copy()
-        np.add.at(_one(out), _at(dim, index), _one(source) * alpha)
-        return out
-
-    def backward(ctx, g):
-        return g, (np.take(_one(g), ctx.along[1], ctx.along[0]) * ctx.alpha).reshape(ctx.shape)
-
-
-class IndexCopy(Function, name="index_copy", methods=("index_copy",),
-                functions=("index_copy",)):
-    """source's slices along dim written into a copy of input at index (PyTorch's
-    index_copy): `out[index[i]] = source[i]`; a repeated index writes its last slice.
-
-    forward: `out = x; out[index] = source` along dim
-    gradient: `g` with the written slices 0 for x; `g[index]` along dim for source
-    """
-
-    @classmethod
-    def call(cls, input, dim, index, source):  # noqa: A002
-        x = to_tensor(input)
-        source, dim, index = _slice_checks(cls.name, x, dim, index, source)
-        return cls.apply(x, source, dim=dim, index=index)
-
-    def forward(ctx, x, source, *, dim, index):
-        kept = np.flatnonzero(_last(index))
-        ctx.dim, ctx.index, ctx.kept, ctx.shape = dim, index, kept, source.shape
-        out = x.copy()
-        _one(out)[_at(dim, index[kept])] = np.take(_one(source), kept, dim)
-        return out
-
-    def backward(ctx, g):
-        gsource = np.zeros(ctx.shape or (1,), g.dtype)
-        gsource[_at(ctx.dim, ctx.kept)] = np.take(_one(g), ctx.index[ctx.kept], ctx.dim)
-        return _cleared(g, ctx.dim, ctx.index), gsource.reshape(ctx.shape)
-
-
-class IndexFill(Function, name="index_fill", methods=("index_fill",),
-                functions=("index_fill",)):
-    """The slices of input along dim at index (negative: from the end) set to value, a
-    number or a 0-d tensor that gets the sum of g over them (PyTorch's index_fill).
-
-    forward: `out = x; out[index] = value` along dim
-    gradient: `g` with the filled slices 0 for x; `sum(g[index])` for value
-    """
-
-    @classmethod
-    def call(cls, input, dim, index, value):  # noqa: A002
-        x = to_tensor(input)
-        if not isinstance(value, (Tensor, *_NUMBERS)) or isinstance(value, Tensor) and value.ndim:
-            raise (RuntimeError if isinstance(value, Tensor) else TypeError)(
-                f"{cls.name}: value must be a number or a tensor of one element (0 axes), got "
-                f"{type(value).__name__} {getattr(value, 'shape', value)!r:.40}")
-        _, dim, index = _slice_checks(cls.name, x, dim, index, negative=True)
-        value = value if isinstance(value, Tensor) else _number(cls.name, value, x.dtype)
-        return cls.apply(x, value, dim=dim, index=index)
-
-    def forward(ctx, x, value, *, dim, index):
-        ctx.dim, ctx.index = dim, np.unique(index)
-        out = x.copy()
-        _one(out)[_at(dim, ctx.index)] = value
-        return out
-
-    def backward(ctx, g):
-        return _cleared(g, ctx.dim, ctx.index), _one(g)[_at(ctx.dim, ctx.index)].sum()
-
-
-class MaskedScatter(Function, name="masked_scatter", methods=("masked_scatter",),
-                    functions=("masked_scatter",)):
-    """source's values, in order, written where mask holds (PyTorch's masked_scatter;
-    input and mask broadcast together): the k-th place where mask is True, in C order,
-    gets source's k-th entry (source flattened, at least as many entries as places).
-
-    forward: `out = x; out[mask] = source.flatten()[:mask.sum()]`
-    gradient: `where(mask, 0, g)` for x; `g[mask]` into source's first entries
-    """
-
-    @classmethod
-    def call(cls, input, mask, source):  # noqa: A002
-        x = to_tensor(input)
-        mask = array_argument(cls.name, "the mask", mask, "a boolean")
-        if mask.dtype != bool:
-            raise RuntimeError(f"{cls.name}: the mask must be boolean (a comparison such as "
-                               f"x > 0), got dtype {mask.dtype}")
-        source = _source(cls.name, x, source, "source")
-        try:  # (broadcast here, once: forward reads it as it is)
-            mask = np.broadcast_to(mask, np.broadcast_shapes(x.shape, mask.shape))
-        except ValueError:
-            raise RuntimeError(f"{cls.name}: a mask of shape {mask.shape} does not broadcast "
-                               f"with the tensor's shape {x.shape}") from None
-        if source.size < mask.sum():
-            raise RuntimeError(f"{cls.name}: source has {source.size} entries but the mask "
-                               f"holds at {mask.sum()} places; give at least as many")
-        return cls.apply(x, source, mask=mask)
-
-    def forward(ctx, x, source, *, mask):
-        ctx.mask, ctx.shape, ctx.count = mask, source.shape, int(mask.sum())
-        out = np.array(np.broadcast_to(x, mask.shape))
-        out[ctx.mask] = source.reshape(-1)[:ctx.count]
-        return out
-
-    def backward(ctx, g):
-        gsource = np.zeros(int(np.prod(ctx.shape)), g.dtype)
-        gsource[:ctx.count] = g[ctx.mask]
-        return np.where(ctx.mask, 0, g), gsource.reshape(ctx.shape)
-
-
-class Unfold(Function, methods=("unfold",)):
-    """Every slice of `size` entries along `dimension`, `step` apart, as a new last axis
-    (PyTorch's Tensor.unfold): dimension's n becomes the `(n - size) // step + 1` windows.
-
-    forward: `out[..., i, ..., j] = x[..., i * step + j, ...]` along dimension
-    gradient: `g`'s windows added back where they were read (overlaps add up)
-    """
-
-    @classmethod
-    def call(cls, x, dimension, size, step):
-        x = to_tensor(x)
-        dim = _dim(cls.name, dimension, x)
-        size, step = integer(cls.name, "size", size), integer(cls.name, "step", step)
-        n = x.shape[dim] if x.ndim else 1
-        if not 0 <= size <= n or step <= 0:
-            raise RuntimeError(f"{cls.name}: takes a size from 0 to {n} (the entries of "
-                               f"dimension {dim}) and a step > 0, got size={size}, step={step}")
-        return cls.apply(x, dim=dim, size=size, step=step)
-
-    def forward(ctx, x, *, dim, size, step):
-        moved = np.moveaxis(x.reshape(x.shape or (1,)), dim, -1)
-        ctx.starts = np.arange((moved.shape[-1] - size) // step + 1) * step
-        ctx.dim, ctx.moved, ctx.shape = dim, moved.shape, x.shape
-        out = np.moveaxis(moved[..., ctx.starts[:, None] + np.arange(size)], -2, dim)
-        return out if x.ndim else out.reshape(size)  # (a 0-d tensor: one window, as PyTorch)
-
-    def backward(ctx, g):
-        g = np.moveaxis(g.reshape(g.shape if ctx.shape else (ctx.starts.size, -1)), ctx.dim, -2)
-        gx = np.zeros(ctx.moved, g.dtype)
-        for j in range(g.shape[-1]):  # (the starts differ: no place twice in one +=)
-            gx[..., ctx.starts + j] += g[..., j]
-        return np.moveaxis(gx, -1, ctx.dim).reshape(ctx.shape)
-
-
-class DiagEmbed(Function, name="diag_embed", methods=("diag_embed",),
-                functions=("diag_embed",)):
-    """input's last axis laid on the `offset` diagonal (above the main one if > 0) of new
-    matrices in output dims dim1 (rows) and dim2 (columns), zeros elsewhere (PyTorch's).
-
-    forward: `out[..., i, i + offset] = x[..., i]` in dims (dim1, dim2), 0 elsewhere
-    gradient: `g`'s `offset` diagonal in dims (dim1, dim2)
-    """
-
-    @classmethod
-    def call(cls, input, offset=0, dim1=-2, dim2=-1):  # noqa: A002
-        x = to_tensor(input)
-        offset, ndim = integer(cls.name, "offset", offset), x.ndim + 1
-        first, second = (one_axis(cls.name, d, ndim) % ndim for d in (dim1, dim2))
-        if first == second:
-            raise RuntimeError(f"{cls.name}: dim1 and dim2 both name dimension {first}; give "
-                               f"two different dimensions")
-        return cls.apply(x, offset=offset, dim1=first, dim2=second)
-
-    def forward(ctx, x, *, offset=0, dim1=-2, dim2=-1):
-        n = x.shape[-1]
-        ctx.rows, ctx.cols = np.arange(n) + max(-offset, 0), np.arange(n) + max(offset, 0)
-        ctx.dims = dim1, dim2
-        out = np.zeros(x.shape[:-1] + (n + abs(offset),) * 2, x.dtype)
-        out[..., ctx.rows, ctx.cols] = x
-        return np.moveaxis(out, (-2, -1), ctx.dims)
-
-    def backward(ctx, g):
-        return np.moveaxis(g, ctx.dims, (-2, -1))[..., ctx.rows, ctx.cols]

@@ -1,23 +1,24 @@
-"""Special functions of one input, with their own derivatives: the error function's
-family (erf, erfc, erfinv, erfcx), the normal distribution's (ndtri, log_ndtr), the
-modified Bessel functions (i0, i0e, i1, i1e), and entr and xlog1py (PyTorch's
-torch.special; the gamma family is in gamma.py, `tg.special` gathers them all).
+"""Special functions of one input, with their own derivatives: the error function's family
+(erf, erfc, erfinv, erfcx), the normal distribution's (ndtri, log_ndtr), the modified Bessel
+functions (i0, i0e, i1, i1e), and entr (PyTorch's torch.special, xlog1py: pointwise.py; the
+gamma family: gamma.py).
 
-Without SciPy: erf and erfc are the C library's (math.erf, math.erfc, elementwise);
-erfinv and ndtri start from erfinv's series near 0 (Halley steps on math.erf) and from
-Winitzki's closed-form approximation in the tails (|x| > 0.5, where 1 - |x| is exact:
-Newton steps on ln(erfc)), to full float64 precision; erfcx is e**(x**2) erfc(x) below 3
-(x**2's rounding put back) and Laplace's continued fraction above, where erfc underflows;
-i0 is NumPy's; up to |x| = 20, i0e is NumPy's i0 times e**-|x| and i1 and i1e their power
-series, beyond it the three take the asymptotic series. Each is computed in float64 and
-given back in its input's float dtype (float32 stays float32).
+Without SciPy: erf and erfc are the C library's (math.erf, math.erfc, elementwise); erfinv
+and ndtri start from erfinv's series near 0 (Halley steps on math.erf) and from Winitzki's
+closed-form approximation in the tails (|x| > 0.5, where 1 - |x| is exact: Newton steps on
+ln(erfc)), to full float64 precision; erfcx is e**(x**2) erfc(x) below 3 (x**2's rounding
+put back) and Laplace's continued fraction above, where erfc underflows; i0 is NumPy's; up
+to |x| = 20, i0e is NumPy's i0 times e**-|x| and i1 and i1e their power series, beyond it
+the three take the asymptotic series. Each is computed in float64, given back in its input's
+float dtype.
 
 Edges: PyTorch's values, except where PyTorch's is an artefact of its algorithm: i0(+-inf)
 is inf and i1(+-inf) +-inf (PyTorch's are NaN), i1's and i1e's gradients at NaN are NaN
-(PyTorch's 0.5), i1's at +-inf inf (PyTorch's NaN), erfcx's at inf 0 (PyTorch's NaN),
-and log_ndtr's gradient, taken as sqrt(2 / pi) / erfcx(-x / sqrt(2)), stays exact far
-below 0 and is inf at -inf (PyTorch's e**-(log_ndtr(x) + x**2 / 2) loses the rounding
-of x**2 / 2 below about -40, is inf below -1e8 and NaN at -inf).
+(PyTorch's 0.5), i1's at +-inf inf (PyTorch's NaN), erfcx's at inf 0 (PyTorch's NaN), and
+log_ndtr's gradient, taken as sqrt(2 / pi) / erfcx(-x / sqrt(2)), stays exact far below 0
+and is inf at -inf (PyTorch's e**-(log_ndtr(x) + x**2 / 2) loses the rounding of x**2 / 2
+below about -40, is inf below -1e8 and NaN at -inf). Second derivatives: each derivative in
+Tensor ops, mostly of the family's own ops (i0' = i1), erfcx's by slopes.py.
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ import math
 
 import numpy as np
 
-from ..engine import Function
 from .activations import erf
-from .pointwise import _QUIET, _floats
+from .elementwise import Where
+from .pointwise import _QUIET
+from .slopes import through_slope
 from .unary import _Pointwise
 
 SQRT_PI = math.sqrt(math.pi)
@@ -235,6 +237,10 @@ class Erf(_Pointwise, elementwise=True, methods=("erf",), functions=("erf",)):
         with np.errstate(over="ignore"):  # (x**2 overflows far out: e**-inf is 0)
             return TWO_OVER_SQRT_PI * np.exp(-x * x)
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        return g * (TWO_OVER_SQRT_PI * (-x * x).exp())
+
 
 class Erfc(_Pointwise, elementwise=True, methods=("erfc",), functions=("erfc",)):
     """The complementary error function, 1 - erf(x) without the cancellation (PyTorch's
@@ -250,6 +256,10 @@ class Erfc(_Pointwise, elementwise=True, methods=("erfc",), functions=("erfc",))
     def derivative(x):
         with np.errstate(over="ignore"):
             return -TWO_OVER_SQRT_PI * np.exp(-x * x)
+
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        return g * (-TWO_OVER_SQRT_PI * (-x * x).exp())
 
 
 class Erfinv(_Pointwise, elementwise=True, methods=("erfinv",), functions=("erfinv",)):
@@ -268,6 +278,9 @@ class Erfinv(_Pointwise, elementwise=True, methods=("erfinv",), functions=("erfi
         with np.errstate(over="ignore"):
             return SQRT_PI / 2 * np.exp(out * out)
 
+    def backward_graph(ctx, out, g):
+        return g * (SQRT_PI / 2 * (out * out).exp())
+
 
 class Erfcx(_Pointwise, elementwise=True):
     """The scaled complementary error function, e**(x**2) erfc(x) (PyTorch's special.erfcx,
@@ -281,6 +294,11 @@ class Erfcx(_Pointwise, elementwise=True):
 
     fn = staticmethod(erfcx)
     derivative = staticmethod(_erfcx_slope)
+    backward_graph = through_slope  # (erfcx'' = 2 erfcx + 2x erfcx')
+
+    @staticmethod
+    def curvature(x, slope):
+        return 2 * Erfcx.apply(x) + 2 * x * slope
 
 
 class Ndtri(_Pointwise, elementwise=True):
@@ -298,6 +316,9 @@ class Ndtri(_Pointwise, elementwise=True):
     def derivative(out):
         return math.sqrt(2 * math.pi) * np.exp(out * out / 2)
 
+    def backward_graph(ctx, out, g):
+        return g * (math.sqrt(2 * math.pi) * (out * out / 2).exp())
+
 
 class LogNdtr(_Pointwise, elementwise=True, name="log_ndtr"):
     """ln of the standard normal distribution function (PyTorch's special.log_ndtr, no
@@ -314,6 +335,9 @@ class LogNdtr(_Pointwise, elementwise=True, name="log_ndtr"):
     def derivative(x):
         return math.sqrt(2 / math.pi) / erfcx(-x * SQRT1_2)
 
+    def backward_graph(ctx, out, g):
+        return g * (math.sqrt(2 / math.pi) / Erfcx.apply(-ctx.parents[0] * SQRT1_2))
+
 
 class I0(_Pointwise, elementwise=True, methods=("i0",), functions=("i0",)):
     """The modified Bessel function of the first kind of order 0 (PyTorch's i0 and
@@ -325,6 +349,9 @@ class I0(_Pointwise, elementwise=True, methods=("i0",), functions=("i0",)):
 
     fn = staticmethod(i0)
     derivative = staticmethod(i1)
+
+    def backward_graph(ctx, out, g):
+        return g * I1.apply(ctx.parents[0])
 
 
 class I0e(_Pointwise, elementwise=True):
@@ -342,6 +369,10 @@ class I0e(_Pointwise, elementwise=True):
     def derivative(x):
         return i1e(x) - np.sign(x) * i0e(x)
 
+    def backward_graph(ctx, out, g):
+        x = ctx.parents[0]
+        return g * (I1e.apply(x) - out * np.sign(x._data))  # (sign: a step, constant)
+
 
 class I1(_Pointwise, elementwise=True):
     """The modified Bessel function of the first kind of order 1 (PyTorch's special.i1,
@@ -356,12 +387,31 @@ class I1(_Pointwise, elementwise=True):
 
     @staticmethod
     def derivative(x):
-        tiny = np.abs(x) < 1e-6  # (i1(x) / x rounds away there: 1/2 + 3 x**2 / 16 instead)
+        tiny = np.abs(x) < _SERIES  # (i0 - i1 / x cancels in its own derivative there)
         i0_x = i0(x)
         slope = i0_x - i1(x) / np.where(tiny, 1, x)
         # far out (i0 overflowed) the slope is inf, not inf - inf
         t = np.where(tiny, x, 0.0)
-        return np.where(tiny, 0.5 + 3 * t * t / 16, np.where(np.isinf(i0_x), np.inf, slope))
+        return np.where(tiny, _i1_slope(t), np.where(np.isinf(i0_x), np.inf, slope))
+
+    def backward_graph(ctx, out, g):  # (tiny: where x is, a constant mask, as isinf(i0))
+        x, tiny = ctx.parents[0], np.abs(ctx.parents[0]._data) < _SERIES
+        i0_x = I0.apply(x)
+        slope = i0_x - out / Where.call(tiny, 1.0, x)
+        t = Where.call(tiny, x, 0.0)
+        return g * Where.call(tiny, _i1_slope(t), Where.call(np.isinf(i0_x._data), np.inf, slope))
+
+
+_SERIES = 1e-2  # below it i1's and i1e's slopes are series, exact there to all orders (the
+# formulas' derivatives cancel: 3e-5 at x = 5e-6); I1'(t) and I1(t) / t, arrays or Tensors:
+
+
+def _i1_slope(t):
+    return 0.5 + t * t * (3 / 16 + t * t * (5 / 384 + t * t * (7 / 18432)))
+
+
+def _i1_over(t):
+    return 0.5 + t * t * (1 / 16 + t * t * (1 / 384 + t * t * (1 / 18432)))
 
 
 class I1e(_Pointwise, elementwise=True):
@@ -377,10 +427,18 @@ class I1e(_Pointwise, elementwise=True):
 
     @staticmethod
     def derivative(x):
-        tiny = np.abs(x) < 1e-6  # (its series there: 1/2 - |x| + 15 x**2 / 16)
+        tiny = np.abs(x) < _SERIES  # (its series there: e**-|x| (I1' - |x| I1 / x))
         slope = i0e(x) - i1e(x) * (np.sign(x) + 1 / np.where(tiny, 1, x))
         t = np.where(tiny, x, 0.0)
-        return np.where(tiny, 0.5 - np.abs(t) + 15 * t * t / 16, slope)
+        return np.where(tiny, np.exp(-np.abs(t)) * (_i1_slope(t) - np.abs(t) * _i1_over(t)),
+                        slope)
+
+    def backward_graph(ctx, out, g):
+        x, tiny = ctx.parents[0], np.abs(ctx.parents[0]._data) < _SERIES
+        slope = I0e.apply(x) - out * (1 / Where.call(tiny, 1.0, x) + np.sign(x._data))
+        t = Where.call(tiny, x, 0.0)
+        return g * Where.call(tiny, (-t.abs()).exp() * (_i1_slope(t) - t.abs() * _i1_over(t)),
+                              slope)
 
 
 class Entr(_Pointwise, elementwise=True):
@@ -403,36 +461,5 @@ class Entr(_Pointwise, elementwise=True):
     def derivative(x):
         return -(1 + np.log(x))
 
-
-class Xlog1py(Function, elementwise=True):
-    """x * ln(1 + y), broadcast, and 0 where x == 0 unless y is NaN (PyTorch's
-    special.xlog1py, as xlogy is to ln). At x == 0 and y <= -1 x's gradient is 0
-    (PyTorch's choice, as xlogy's); y's there is x / (1 + y), NaN at y == -1.
-
-    forward: `x * ln(1 + y)` (`0` where `x == 0`)
-    gradient: `xlog1py(g, y)` for x (`0` where `x == 0` and `y <= -1`), `g * x / (1 + y)` for y
-    """
-
-    @classmethod
-    def call(cls, input, other):  # noqa: A002  (PyTorch's argument names)
-        return cls.apply(input, other)
-
-    def forward(ctx, x, y):
-        x, y = _floats(x, y)
-        ctx.save_for_backward(x, y)
-        return _xlog1py(x, y)
-
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        needs_x, needs_y = ctx.needs_input_grad
-        with np.errstate(**_QUIET):
-            dx = np.where((x == 0) & (y <= -1), 0, _xlog1py(g, y)).astype(g.dtype) \
-                if needs_x else None
-            return dx, (g * x / (1 + y) if needs_y else None)
-
-
-def _xlog1py(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """x * ln(1 + y), 0 where x == 0 unless y is NaN."""
-    with np.errstate(**_QUIET):
-        return np.where((x == 0) & ~np.isnan(y), 0, x * np.log1p(y)).astype(
-            np.result_type(x, y), copy=False)
+    def backward_graph(ctx, out, g):
+        return g * -(1 + ctx.parents[0].log())

@@ -5,6 +5,9 @@ All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does. var and std divi
 n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`).
 The default follows the spelling: PyTorch's keywords (`dim=`, `keepdim=`,
 `correction=`, `unbiased=`) give PyTorch's default (n - 1), otherwise NumPy's (n).
+Each `backward_graph` (second derivatives) is its backward in Tensor ops on x and the
+output: prod's and cumprod's without division too; where std's and norm's gradient is
+the constant 0 (no spread, the norm 0: PyTorch's convention), its derivative is 0.
 """
 from __future__ import annotations
 
@@ -12,9 +15,12 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import to_tensor, either, floating, ints, one_axis, reduced_axes, signed
+from .arguments import Tensor, to_tensor, either, floating, ints, one_axis, reduced_axes, signed
+from .elementwise import Where
+from .layout import Flip, Split
+from .padding import Pad
 from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, expand_reduced,
-                         keep_flag)
+                         keep_flag, reduced_to_kept)
 from .shape import BroadcastTo, Concatenate
 
 
@@ -81,6 +87,17 @@ class Var(Function, methods=("var",), functions=("var",)):
         with np.errstate(divide="ignore", invalid="ignore"):
             return 2 * g * centred / ctx.divisor
 
+    def backward_graph(ctx, out, g):
+        (x,) = ctx.parents
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2 * reduced_to_kept(g, x.shape, ctx.axis) * ctx.centred(x) / ctx.divisor
+
+    def centred(ctx, x):  # noqa: N805
+        """`centred` of `variance` in Tensor ops: x less its mean, the mean's rounding taken
+        out again (mathematically a no-op, so its derivative is the same)."""
+        centred = x - x.mean(axis=ctx.axis, keepdims=True)
+        return centred - centred.mean(axis=ctx.axis, keepdims=True)
+
 
 class Std(Var, methods=("std",), functions=("std",)):
     """Standard deviation over `axis`: the square root of var (same ddof rule).
@@ -105,20 +122,38 @@ class Std(Var, methods=("std",), functions=("std",)):
             # no spread (every entry the mean): PyTorch's gradient 0, not 0/0
             return np.where(out == 0, 0, g * centred / (ctx.divisor * out))
 
+    def backward_graph(ctx, out, g):
+        (x,) = ctx.parents
+        out, g = (reduced_to_kept(t, x.shape, ctx.axis) for t in (out, g))
+        zero = out._data == 0  # (out as 1 there: no 0/0 in the next derivative either)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = ctx.divisor * Where.call(zero, 1.0, out)
+            return Where.call(zero, 0.0, g * ctx.centred(x) / spread)
 
-def _exclusive_products(x: np.ndarray, axis) -> np.ndarray:
-    """Per element, the product of the others along `axis` (no division: zeros are fine)."""
+
+def _exclusive_products(x, axis):
+    """Per element, the product of the others along `axis` (no division: zeros are fine):
+    the product of those before it times that of those after it. Of an array, or of a
+    Tensor in recorded ops (Prod's backward_graph: cumprod's gives the next derivative)."""
     axes = tuple(range(x.ndim)) if axis is None else \
         ((axis,) if isinstance(axis, int) else tuple(axis))
     axes = tuple(a % x.ndim for a in axes)
     kept = [a for a in range(x.ndim) if a not in axes]
-    moved = np.transpose(x, kept + list(axes))
+    moved = x.transpose(tuple(kept + list(axes)))
     flat = moved.reshape(moved.shape[:len(kept)] + (-1,))
+    reverse = (lambda t: Flip.apply(t, axis=-1)) if isinstance(x, Tensor) else \
+        (lambda a: a[..., ::-1])
+    others = _products_before(flat) * reverse(_products_before(reverse(flat)))
+    return others.reshape(moved.shape).transpose(tuple(np.argsort(kept + list(axes))))
+
+
+def _products_before(flat):
+    """The running product along the last axis, each entry's without itself (1 first)."""
+    if isinstance(flat, Tensor):
+        widths = ((0, 0),) * (flat.ndim - 1) + ((1, 0),)
+        return Cumprod.apply(Pad.apply(flat[..., :-1], widths=widths, value=1.0), axis=-1)
     ones = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
-    before = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
-    after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    others = (before * after).reshape(moved.shape)
-    return np.transpose(others, np.argsort(kept + list(axes)))
+    return np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
 
 
 class Prod(_Reduction, methods=("prod",), functions=("prod",)):
@@ -143,6 +178,13 @@ class Prod(_Reduction, methods=("prod",), functions=("prod",)):
         g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
         return g * _exclusive_products(x, ctx.axis)
 
+    def backward_graph(ctx, out, g):
+        (x,) = ctx.parents
+        if x.ndim == 0 or ctx.axis == ():  # nothing multiplied: the identity
+            return g
+        g = reduced_to_kept(g, x.shape, ctx.axis)
+        return g * (_exclusive_products(x, ctx.axis) if x.size else np.zeros(x.shape, g.dtype))
+
 
 class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
     """ln(sum(e**x, axis)), shifted by the maximum so it never overflows.
@@ -166,6 +208,12 @@ class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
         g = expand_reduced(g, x.shape, ctx.axis, ctx.keepdims)
         with np.errstate(invalid="ignore"):
             return g * np.exp(x - out)
+
+    def backward_graph(ctx, out, g):
+        (x,) = ctx.parents
+        g, out = (reduced_to_kept(t, x.shape, ctx.axis) for t in (g, out))
+        with np.errstate(invalid="ignore"):
+            return g * (x - out).exp()
 
 
 class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
@@ -203,6 +251,13 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * np.where(out == 0, 0.0, x / out)
 
+    def backward_graph(ctx, out, g):
+        (x,) = ctx.parents
+        out, g = (reduced_to_kept(t, x.shape, ctx.axis) for t in (out, g))
+        zero = out._data == 0  # (out as 1 there: no 0/0 in the next derivative, as Std's)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * Where.call(zero, 0.0, x / Where.call(zero, 1.0, out))
+
 
 class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
     """Running sum along `axis` (None: of the flattened tensor, as NumPy's).
@@ -225,6 +280,11 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
         axis = -1 if ctx.axis is None else ctx.axis
         reversed_sum = np.flip(np.cumsum(np.flip(g, axis), axis=axis, dtype=accumulator(g)),
                                axis)
+        return reversed_sum.reshape(ctx.shape)
+
+    def backward_graph(ctx, out, g):
+        axis = -1 if ctx.axis is None else ctx.axis
+        reversed_sum = Flip.apply(Cumsum.apply(Flip.apply(g, axis=axis), axis=axis), axis=axis)
         return reversed_sum.reshape(ctx.shape)
 
 
@@ -259,6 +319,22 @@ class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
             running = g[..., i:i + 1] + following
             from_end[..., i:i + 1] = running
         return np.moveaxis(before * from_end, -1, axis).reshape(ctx.shape)
+
+    def backward_graph(ctx, out, g):  # (the same recurrence, one piece along the axis at a time)
+        (x,) = ctx.parents
+        x = x.reshape(-1) if ctx.axis is None else x
+        axis, n = (0, g.size) if ctx.axis is None else (ctx.axis % x.ndim, g.shape[ctx.axis])
+        if n == 0:
+            return g.reshape(ctx.shape)
+        xs, gs = Split.call(x, 1, axis=axis), Split.call(g, 1, axis=axis)
+        from_end = [gs[-1]]
+        for i in reversed(range(n - 1)):
+            from_end.append(gs[i] + xs[i + 1] * from_end[-1])
+        widths = [(0, 0)] * x.ndim
+        widths[axis] = (1, 0)
+        before = Pad.apply(Split.apply(out, axis=axis, start=0, stop=n - 1),
+                           widths=tuple(widths), value=1.0)
+        return (before * Concatenate.call(from_end[::-1], axis=axis)).reshape(ctx.shape)
 
 
 class Diff(Function, methods=("diff",), functions=("diff",)):
@@ -307,4 +383,11 @@ class Diff(Function, methods=("diff",), functions=("diff",)):
         widths[ctx.axis] = (1, 1)
         for _ in range(ctx.n):
             g = -np.diff(np.pad(g, widths), axis=ctx.axis)
+        return g
+
+    def backward_graph(ctx, out, g):
+        widths = [(0, 0)] * g.ndim
+        widths[ctx.axis] = (1, 1)
+        for _ in range(ctx.n):
+            g = -Diff.apply(Pad.apply(g, widths=tuple(widths)), n=1, axis=ctx.axis)
         return g

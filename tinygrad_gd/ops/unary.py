@@ -30,6 +30,12 @@ class _Pointwise(Function, register=False):
     of_output = False
     domain = False
     real = True
+    derivative_graph: Any = None  # the derivative in Tensor ops (None: no backward_graph)
+
+    def __init_subclass__(cls, **declared: Any) -> None:
+        super().__init_subclass__(**declared)
+        if cls.backward_graph in (None, _Pointwise.backward_graph):  # (else: its own)
+            cls.backward_graph = _Pointwise.backward_graph if cls.derivative_graph else None
 
     @classmethod
     def call(cls, input):  # noqa: A002  (PyTorch's name: a wrong count is refused here)
@@ -55,6 +61,10 @@ class _Pointwise(Function, register=False):
         op, (saved,) = type(ctx), ctx.saved_tensors
         return g * (_quietly(op.derivative, saved) if op.domain else op.derivative(saved))
 
+    def backward_graph(ctx, out, g):  # (quietly: NaN and infinities are answers)
+        op = type(ctx)
+        return g * _quietly(op.derivative_graph, out if op.of_output else ctx.parents[0])
+
 
 def _quietly(function: Any, x: np.ndarray) -> np.ndarray:
     """`function(x)` without NumPy's warnings, for an op with a `domain`: NaN and infinities
@@ -77,6 +87,7 @@ class Square(_Pointwise, elementwise=True, methods=("square",), functions=("squa
     @staticmethod
     def derivative(x):
         return 2 * x
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Reciprocal(Function, elementwise=True, methods=("reciprocal",), functions=("reciprocal",)):
@@ -96,6 +107,9 @@ class Reciprocal(Function, elementwise=True, methods=("reciprocal",), functions=
         (out,) = ctx.saved_tensors
         return -g * out * out
 
+    def backward_graph(ctx, out, g):
+        return -g * out * out
+
 
 class Rsqrt(_Pointwise, elementwise=True, methods=("rsqrt",), functions=("rsqrt",)):
     """1 / sqrt(x) (PyTorch's rsqrt): infinite at 0, NaN below it.
@@ -113,6 +127,7 @@ class Rsqrt(_Pointwise, elementwise=True, methods=("rsqrt",), functions=("rsqrt"
     @staticmethod
     def derivative(out):
         return -0.5 * out ** 3
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Sin(_Pointwise, elementwise=True, methods=("sin",), functions=("sin",)):
@@ -127,6 +142,7 @@ class Sin(_Pointwise, elementwise=True, methods=("sin",), functions=("sin",)):
     @staticmethod
     def derivative(x):
         return np.cos(x)
+    derivative_graph = staticmethod(lambda x: x.cos())
 
 
 class Cos(_Pointwise, elementwise=True, methods=("cos",), functions=("cos",)):
@@ -141,6 +157,7 @@ class Cos(_Pointwise, elementwise=True, methods=("cos",), functions=("cos",)):
     @staticmethod
     def derivative(x):
         return -np.sin(x)
+    derivative_graph = staticmethod(lambda x: -x.sin())
 
 
 class Tan(_Pointwise, elementwise=True, methods=("tan",), functions=("tan",)):
@@ -156,6 +173,7 @@ class Tan(_Pointwise, elementwise=True, methods=("tan",), functions=("tan",)):
     @staticmethod
     def derivative(out):
         return 1 + out * out
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Log1p(_Pointwise, elementwise=True, methods=("log1p",), functions=("log1p",)):
@@ -170,6 +188,7 @@ class Log1p(_Pointwise, elementwise=True, methods=("log1p",), functions=("log1p"
     @staticmethod
     def derivative(x):
         return 1 / (1 + x)
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Expm1(_Pointwise, elementwise=True, methods=("expm1",), functions=("expm1",)):
@@ -185,6 +204,7 @@ class Expm1(_Pointwise, elementwise=True, methods=("expm1",), functions=("expm1"
     @staticmethod
     def derivative(out):
         return out + 1
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Log2(_Pointwise, elementwise=True, methods=("log2",), functions=("log2",)):
@@ -199,6 +219,7 @@ class Log2(_Pointwise, elementwise=True, methods=("log2",), functions=("log2",))
     @staticmethod
     def derivative(x):
         return 1 / (x * LN2)
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Log10(_Pointwise, elementwise=True, methods=("log10",), functions=("log10",)):
@@ -213,6 +234,7 @@ class Log10(_Pointwise, elementwise=True, methods=("log10",), functions=("log10"
     @staticmethod
     def derivative(x):
         return 1 / (x * LN10)
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Exp2(_Pointwise, elementwise=True, methods=("exp2",), functions=("exp2",)):
@@ -228,6 +250,7 @@ class Exp2(_Pointwise, elementwise=True, methods=("exp2",), functions=("exp2",))
     @staticmethod
     def derivative(out):
         return out * LN2
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Arcsin(_Pointwise, elementwise=True, methods=("arcsin", "asin"),
@@ -244,6 +267,7 @@ class Arcsin(_Pointwise, elementwise=True, methods=("arcsin", "asin"),
     @staticmethod
     def derivative(x):
         return 1 / np.sqrt(1 - x * x)
+    derivative_graph = staticmethod(lambda x: 1 / (1 - x * x).sqrt())
 
 
 class Arccos(_Pointwise, elementwise=True, methods=("arccos", "acos"),
@@ -260,6 +284,7 @@ class Arccos(_Pointwise, elementwise=True, methods=("arccos", "acos"),
     @staticmethod
     def derivative(x):
         return -1 / np.sqrt(1 - x * x)
+    derivative_graph = staticmethod(lambda x: -1 / (1 - x * x).sqrt())
 
 
 class Arctan(_Pointwise, elementwise=True, methods=("arctan", "atan"),
@@ -275,6 +300,7 @@ class Arctan(_Pointwise, elementwise=True, methods=("arctan", "atan"),
     @staticmethod
     def derivative(x):
         return 1 / (1 + x * x)
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Sinh(_Pointwise, elementwise=True, methods=("sinh",), functions=("sinh",)):
@@ -289,6 +315,7 @@ class Sinh(_Pointwise, elementwise=True, methods=("sinh",), functions=("sinh",))
     @staticmethod
     def derivative(x):
         return np.cosh(x)
+    derivative_graph = staticmethod(lambda x: x.cosh())
 
 
 class Cosh(_Pointwise, elementwise=True, methods=("cosh",), functions=("cosh",)):
@@ -303,6 +330,7 @@ class Cosh(_Pointwise, elementwise=True, methods=("cosh",), functions=("cosh",))
     @staticmethod
     def derivative(x):
         return np.sinh(x)
+    derivative_graph = staticmethod(lambda x: x.sinh())
 
 
 class Arcsinh(_Pointwise, elementwise=True, methods=("arcsinh", "asinh"),
@@ -318,6 +346,7 @@ class Arcsinh(_Pointwise, elementwise=True, methods=("arcsinh", "asinh"),
     @staticmethod
     def derivative(x):
         return 1 / np.sqrt(x * x + 1)
+    derivative_graph = staticmethod(lambda x: 1 / (x * x + 1).sqrt())
 
 
 class Arccosh(_Pointwise, elementwise=True, methods=("arccosh", "acosh"),
@@ -334,6 +363,7 @@ class Arccosh(_Pointwise, elementwise=True, methods=("arccosh", "acosh"),
     @staticmethod
     def derivative(x):
         return 1 / np.sqrt(x * x - 1)
+    derivative_graph = staticmethod(lambda x: 1 / (x * x - 1).sqrt())
 
 
 class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
@@ -350,6 +380,7 @@ class Arctanh(_Pointwise, elementwise=True, methods=("arctanh", "atanh"),
     @staticmethod
     def derivative(x):
         return 1 / (1 - x * x)
+    derivative_graph = derivative  # (operators only: Tensors too)
 
 
 class Deg2rad(Function, elementwise=True, methods=("deg2rad",),
@@ -364,6 +395,9 @@ class Deg2rad(Function, elementwise=True, methods=("deg2rad",),
         return np.deg2rad(floating(x))
 
     def backward(ctx, g):
+        return g * (np.pi / 180)
+
+    def backward_graph(ctx, out, g):
         return g * (np.pi / 180)
 
 
@@ -381,6 +415,9 @@ class Rad2deg(Function, elementwise=True, methods=("rad2deg",),
     def backward(ctx, g):
         return g * (180 / np.pi)
 
+    def backward_graph(ctx, out, g):
+        return g * (180 / np.pi)
+
 
 class _Step(Function, register=False):
     """A piecewise-constant function (each subclass's `fn`): gradient 0 everywhere
@@ -392,6 +429,9 @@ class _Step(Function, register=False):
 
     def backward(ctx, g):
         return np.zeros(ctx.shape, dtype=g.dtype)
+
+    def backward_graph(ctx, out, g):  # (0 where g is inf or NaN too, as backward's: not g * 0)
+        return g.masked_fill(np.ones(ctx.shape, dtype=bool), 0.0)
 
 
 class Sign(_Step, elementwise=True, methods=("sign", "sgn"), functions=("sign", "sgn")):
