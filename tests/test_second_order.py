@@ -257,3 +257,9 @@ def test_autograd_functional_is_torchs():
     for ours, theirs in zip(run(tg), run(torch)):
         np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-11,
                                    atol=1e-13)
+
+
+def test_torchs_autograd_spellings_of_the_checks():
+    x = tg.tensor([0.5, 1.5], requires_grad=True)
+    assert tg.autograd.gradcheck is tg.gradcheck and tg.autograd.gradgradcheck is tg.gradgradcheck
+    assert tg.autograd.gradgradcheck(lambda t: (t.sin() * t).sum(), [x])

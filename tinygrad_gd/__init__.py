@@ -55,6 +55,8 @@ from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, n
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
 from .func_more import vmap  # noqa: E402  (torch.vmap, at the top level too)
 from .autograd_graph import is_inference  # noqa: E402  (torch.is_inference)
+# torch.autograd.gradcheck and gradgradcheck: the same checks (gradcheck.py imports autograd)
+autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
 __version__ = "0.1.0"
 
