@@ -550,3 +550,24 @@ def test_each_argument_replaced_by_what_is_no_tensor_is_one_line_naming_the_op(n
                     assert np.isfinite(np.asarray(result.data, dtype=float)).all()
         with pytest.raises(TypeError, match=f"^{name}: "):
             fn(*args, bogus_keyword=1)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_a_0d_tensor_scattered_into_by_a_1d_index_is_torchs(reduce):
+    """A 0-d tensor and src count as one axis of size 1 (torch's rule): the check read
+    src's shape at axis 0 and crashed with a bare IndexError."""
+    torch = pytest.importorskip("torch")
+    for include_self in (True, False):
+        ours = tg.tensor(1.5, requires_grad=True), tg.tensor(2.0, requires_grad=True)
+        theirs = tuple(torch.tensor(v, dtype=torch.float64, requires_grad=True)
+                       for v in (1.5, 2.0))
+        out = ours[0].scatter_reduce(0, tg.tensor([0]), ours[1], reduce,
+                                     include_self=include_self)
+        expected = theirs[0].scatter_reduce(0, torch.tensor([0]), theirs[1], reduce,
+                                            include_self=include_self)
+        out.backward()
+        expected.backward()
+        assert out.shape == () and float(out.item()) == expected.item()
+        for mine, its in zip(ours, theirs):
+            assert float(mine.grad.item()) == its.grad.item()
+    assert tg.tensor(1.0).scatter_add(0, tg.tensor([0]), tg.tensor(2.0)).item() == 3.0

@@ -88,8 +88,10 @@ def _scatter_checks(op: str, x: Tensor, dim, index, src_shape) -> tuple:
         sizes = "" if src_shape is None else f" and src {len(src_shape)}"
         raise ScatterIndexError(f"{op}: index has {index.ndim} axes, the tensor {x.ndim}"
                                 f"{sizes}; give an index with as many axes as the tensor")
+    shape = x.shape or (1,)  # (a 0-d tensor or src counts as one axis of size 1, PyTorch's)
+    src_sizes = None if src_shape is None else src_shape or (1,)
     for k, n in enumerate(index.shape):
-        if k != dim and n > x.shape[k] or src_shape is not None and n > src_shape[k]:
+        if k != dim and n > shape[k] or src_sizes is not None and n > src_sizes[k]:
             src = "" if src_shape is None else f" or than src of shape {src_shape}"
             raise ScatterIndexError(
                 f"{op}: index of shape {index.shape} is larger on axis {k} than the tensor of "
