@@ -8,6 +8,7 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import func, nn
+from test_testing import Cube  # (a user's op: a NumPy backward, no backward_graph)
 
 RNG = np.random.default_rng(0)
 
@@ -107,18 +108,6 @@ def test_grad_and_value_keeps_the_value_in_the_callers_graph():
     value.backward()
     theirs.backward()
     np.testing.assert_allclose(ours_x.grad.numpy(), theirs_x.grad.numpy())
-
-
-class Cube(tg.Function, register=False):
-    """A user's op with a NumPy backward and no backward_graph: no second derivative."""
-
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x ** 3
-
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return 3 * x * x * g
 
 
 def test_composed_transforms_give_torch_funcs_second_derivatives():
