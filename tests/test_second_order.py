@@ -171,12 +171,14 @@ def test_a_users_op_with_backward_graph_is_differentiated_twice_and_checked():
 
 def test_anomaly_mode_checks_the_graph_pass():
     """The gradient's ops are checked as any op: sqrt's backward_graph divides by 2 sqrt(x),
-    Inf at 0, and the error names that division and the line of the pass."""
+    Inf at 0, and the error names that division, the line of the pass and whose
+    backward_graph it is in."""
     x = tg.tensor([0.0, 1.0], requires_grad=True)
     with tg.autograd.detect_anomaly():
         y = x.sqrt().sum()
         with pytest.raises(RuntimeError, match=r"op 'div' produced Inf .* line \d+, in "
-                                               r"test_anomaly_mode_checks_the_graph_pass"):
+                                               r"test_anomaly_mode_checks_the_graph_pass.* "
+                                               r"\(in the backward_graph of op 'sqrt'\)$"):
             tg.autograd.grad(y, x, create_graph=True)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
+from .anomaly import AnomalyError
 from .autograd_function import gradients_for
 from .grad_mode import enable_grad
 
@@ -47,7 +48,11 @@ def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
     # recorded even inside no_grad(): the caller asked for a graph; silent where backward's
     # NumPy is (a gradient of inf or NaN at a pole is the value, not a warning)
     with enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        input_grads = rule(node, output, grad)
+        try:
+            input_grads = rule(node, output, grad)
+        except AnomalyError as err:  # (detect_anomaly(): a gradient's op made NaN or Inf)
+            err.args = (f"{err.args[0]} (in the backward_graph of op '{node.name}')",)
+            raise
         if input_grads.__class__ is not tuple or len(input_grads) != len(node.parents):
             input_grads = gradients_for(node.name, input_grads, len(node.parents))
         return [_fit(g, parent, node.name) if g is not None and parent._requires_grad
