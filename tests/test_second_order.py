@@ -265,3 +265,20 @@ def test_torchs_autograd_spellings_of_the_checks():
     x = tg.tensor([0.5, 1.5], requires_grad=True)
     assert tg.autograd.gradcheck is tg.gradcheck and tg.autograd.gradgradcheck is tg.gradgradcheck
     assert tg.autograd.gradgradcheck(lambda t: (t.sin() * t).sum(), [x])
+
+
+def test_gradgradcheck_names_the_first_disagreeing_entry_even_where_it_is_nan():
+    class NanGraph(tg.Function, register=False):
+        def forward(ctx, x):
+            return x * x
+
+        def backward(ctx, g):
+            return 2 * ctx.parents[0]._data * g
+
+        def backward_graph(ctx, out, g):
+            return g * np.nan  # every recorded gradient NaN: backward's are numbers
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(tg.GradcheckError, match=r"nan where backward\(\) gives .*\(entry 0 "
+                                                r".*the first of 2\)"):
+        tg.gradgradcheck(NanGraph.apply, [x])
