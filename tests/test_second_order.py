@@ -282,3 +282,13 @@ def test_gradgradcheck_names_the_first_disagreeing_entry_even_where_it_is_nan():
     with pytest.raises(tg.GradcheckError, match=r"nan where backward\(\) gives .*\(entry 0 "
                                                 r".*the first of 2\)"):
         tg.gradgradcheck(NanGraph.apply, [x])
+
+
+def test_backward_with_inputs_and_create_graph_under_no_grad_keeps_the_graph():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x ** 3).sum()
+    with tg.no_grad():
+        y.backward(create_graph=True, inputs=[x])
+        y.backward(create_graph=True, inputs=[x])  # .grad's sum of the two: recorded too
+    assert x.grad.requires_grad and x.grad.tolist() == [6.0, 24.0]
+    assert tg.autograd.grad(x.grad.sum(), x)[0].tolist() == [12.0, 24.0]

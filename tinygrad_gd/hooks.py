@@ -202,16 +202,16 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
     PyTorch's backward(inputs=...), those tensors' only (leaves or not) and the retained
     tensors' on a path to one of them (`gradients_to`: the nodes PyTorch runs).
     `create_graph`: `seed` is a Tensor and so is each gradient, with its graph."""
-    if inputs is None:
-        with enable_grad() if create_graph else _NO_CHANGE:
-            for tensor, grad, _ in engine.backward(start, seed, retain_graph,
-                                                   create_graph=create_graph):
-                if tensor._ctx is None or retains(tensor):
-                    tensor._accumulate_grad(grad)
-        return
-    for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
-                                     create_graph).items():
-        tensor._accumulate_grad(grad)
+    with enable_grad() if create_graph else _NO_CHANGE:  # (.grad's sums recorded too)
+        if inputs is not None:
+            for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
+                                             create_graph).items():
+                tensor._accumulate_grad(grad)
+            return
+        for tensor, grad, _ in engine.backward(start, seed, retain_graph,
+                                               create_graph=create_graph):
+            if tensor._ctx is None or retains(tensor):
+                tensor._accumulate_grad(grad)
 
 
 def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
