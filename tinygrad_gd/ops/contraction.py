@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import Function
 from ..errors import ShapeError
 from .arguments import Tensor, check_axis, either, ints, to_tensor
-from .indexing import AddAt
+from .indexing import added_at
 from .reductions import accumulator
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -82,7 +82,7 @@ def _operand_gradient(subscripts: list[str], out: str, i: int, g, operands: tupl
     grids = np.indices(partial.shape, sparse=True)  # a repeated letter: only its diagonal
     diagonal = tuple(grids[unique.index(c)] for c in mine)  # is read
     if graph:
-        return AddAt.apply(np.zeros(shape, g.dtype), partial, index=diagonal)
+        return added_at(shape, partial, diagonal)
     full = np.zeros(shape, dtype=g.dtype)
     full[diagonal] = partial
     return full
@@ -241,7 +241,7 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
     def backward_graph(ctx, out, g):
         if len(ctx.shape) == 1:
             return Diag.apply(g, k=ctx.k)
-        return AddAt.apply(np.zeros(ctx.shape, g.dtype), g, index=ctx.diagonal())
+        return added_at(ctx.shape, g, ctx.diagonal())
 
     def diagonal(ctx):  # noqa: N805
         """The rows and columns of a matrix x's diagonal k, the entries the output reads."""

@@ -15,7 +15,7 @@ from ..engine import Function
 from ..tensor import _NUMBERS  # (one number: bool, int, float, NumPy's)
 from .arguments import Tensor, to_tensor, array_argument, integer, number, one_axis
 from .elementwise import Where
-from .indexing import AddAt
+from .indexing import added_at
 from .scatter import (ScatterIndexError, _dim, _in_range, _index, _last, _number, _placed,
                       _source)
 
@@ -117,8 +117,7 @@ class IndexCopy(Function, name="index_copy", methods=("index_copy",),
         if not ctx.needs_input_grad[1]:
             return _cleared_graph(ctx, g), None
         taken = _one(g)[_at(ctx.dim, ctx.index[ctx.kept])]
-        gsource = AddAt.apply(np.zeros(ctx.shape or (1,), g.dtype), taken,
-                              index=_at(ctx.dim, ctx.kept))
+        gsource = added_at(ctx.shape or (1,), taken, _at(ctx.dim, ctx.kept))
         return _cleared_graph(ctx, g), gsource.reshape(ctx.shape)
 
 
@@ -236,7 +235,7 @@ class Unfold(Function, methods=("unfold",)):
     def backward_graph(ctx, out, g):  # (add_at adds the overlaps up, as the loop does)
         g = g.reshape(g.shape if ctx.shape else (ctx.starts.size, -1)).moveaxis(ctx.dim, -2)
         read = ctx.starts[:, None] + np.arange(g.shape[-1])  # (each window's places)
-        gx = AddAt.apply(np.zeros(ctx.moved, g.dtype), g, index=(Ellipsis, read))
+        gx = added_at(ctx.moved, g, (Ellipsis, read))
         return gx.moveaxis(-1, ctx.dim).reshape(ctx.shape)
 
 

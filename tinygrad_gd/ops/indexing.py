@@ -42,7 +42,7 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
         return full
 
     def backward_graph(ctx, out, g):
-        return AddAt.apply(np.zeros(ctx.in_shape, g.dtype), g, index=ctx.index)
+        return added_at(ctx.in_shape, g, ctx.index)
 
 
 class SetItem(Function, name="setitem"):
@@ -162,10 +162,8 @@ class Take(Function, methods=("take",), functions=("take",)):
 
     def backward_graph(ctx, out, g):
         if ctx.axis is None:
-            flat = np.zeros(int(np.prod(ctx.in_shape)), g.dtype)
-            return AddAt.apply(flat, g, index=ctx.indices).reshape(ctx.in_shape)
-        index = (slice(None),) * ctx.axis + (ctx.indices,)
-        return AddAt.apply(np.zeros(ctx.in_shape, g.dtype), g, index=index)
+            return added_at((int(np.prod(ctx.in_shape)),), g, ctx.indices).reshape(ctx.in_shape)
+        return added_at(ctx.in_shape, g, (slice(None),) * ctx.axis + (ctx.indices,))
 
 
 class IndexSelect(Take, name="index_select", methods=("index_select",),
@@ -219,6 +217,12 @@ def _kept(part: Any) -> Any:
     if isinstance(part, list) and not part:
         return np.array(part, dtype=np.intp)
     return np.array(part) if isinstance(part, (np.ndarray, list)) else part
+
+
+def added_at(shape: tuple, values: Any, index: Any) -> Any:
+    """Zeros of `shape` with the Tensor `values` added at `index`, a repeat adding each time,
+    recorded (`AddAt`): a picked value's gradient sent back to its place, for a backward_graph."""
+    return AddAt.apply(np.zeros(shape, values.dtype), values, index=index)
 
 
 class AddAt(Function, register=False, name="add_at"):

@@ -18,7 +18,7 @@ from ..engine import Function
 from ..errors import ShapeError
 from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
                         permutation)
-from .indexing import AddAt
+from .indexing import added_at
 from .padding import Pad
 from .shape import Reshape, Transpose
 
@@ -330,8 +330,8 @@ class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_inte
     def backward_graph(ctx, out, g):  # (each copy added back to the entry it copies)
         axis = 0 if ctx.axis is None else ctx.axis
         copied = np.repeat(np.arange(len(ctx.counts)), ctx.counts)
-        full = np.zeros(g.shape[:axis] + (len(ctx.counts),) + g.shape[axis + 1:], g.dtype)
-        return AddAt.apply(full, g, index=(slice(None),) * axis + (copied,)).reshape(ctx.shape)
+        full = g.shape[:axis] + (len(ctx.counts),) + g.shape[axis + 1:]
+        return added_at(full, g, (slice(None),) * axis + (copied,)).reshape(ctx.shape)
 
 
 def _gather_index(x_shape: tuple, index: np.ndarray, axis: int) -> tuple:
@@ -394,7 +394,7 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         return full
 
     def backward_graph(ctx, out, g):
-        return AddAt.apply(np.zeros(ctx.shape, g.dtype), g, index=ctx.where)
+        return added_at(ctx.shape, g, ctx.where)
 
 
 class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):

@@ -14,7 +14,7 @@ import numpy as np
 from ..engine import Function
 from ..errors import ShapeError
 from .arguments import either, ints, number, to_tensor
-from .indexing import AddAt
+from .indexing import added_at
 
 
 # the modes by NumPy's names (PyTorch's 'replicate' is 'edge', its 'circular' 'wrap')
@@ -99,4 +99,4 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
     def backward_graph(ctx, out, g):  # (the same cut, or the same sum of copies, recorded)
         if ctx.cut is not None:
             return g[ctx.cut]
-        return AddAt.apply(np.zeros(ctx.shape, g.dtype), g[ctx.written], index=ctx.read)
+        return added_at(ctx.shape, g[ctx.written], ctx.read)

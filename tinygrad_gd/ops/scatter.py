@@ -17,7 +17,7 @@ from ..tensor import _NUMBERS  # (one number: bool, int, float, NumPy's)
 from ..values import _as_array
 from .arguments import Tensor, to_tensor, array_argument, one_axis
 from .elementwise import Where
-from .indexing import AddAt
+from .indexing import added_at
 
 
 class ScatterIndexError(IndexError, RuntimeError):
@@ -130,8 +130,7 @@ def _hit(size: int, target: np.ndarray) -> np.ndarray:
 def _placed(values: Tensor, positions: np.ndarray, shape: tuple) -> Tensor:
     """The Tensor `values` added into zeros of `shape` at the flat `positions` (a repeat
     adds up), as recorded ops: a gradient sent back where each value came from."""
-    zeros = np.zeros(int(np.prod(shape)), values.dtype)
-    return AddAt.apply(zeros, values, index=positions).reshape(shape)
+    return added_at((int(np.prod(shape)),), values, positions).reshape(shape)
 
 
 class Scatter(Function, methods=("scatter",), functions=("scatter",)):
