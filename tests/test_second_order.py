@@ -292,3 +292,16 @@ def test_backward_with_inputs_and_create_graph_under_no_grad_keeps_the_graph():
         y.backward(create_graph=True, inputs=[x])  # .grad's sum of the two: recorded too
     assert x.grad.requires_grad and x.grad.tolist() == [6.0, 24.0]
     assert tg.autograd.grad(x.grad.sum(), x)[0].tolist() == [12.0, 24.0]
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # (torch's)
+def test_several_outputs_start_one_pass_with_a_graph():
+    def build(lib, x):
+        (g,) = lib.autograd.grad([(x ** 3).sum(), x.sin()], x,
+                                 grad_outputs=[None, lib.ones(3, dtype=lib.float64)],
+                                 create_graph=True)
+        x.grad = None
+        lib.autograd.backward([(x ** 3).sum(), x.exp().sum()], create_graph=True)
+        (h,) = lib.autograd.grad((g * g).sum() + x.grad.sum(), x)
+        return [g, x.grad, h]
+    assert_same(torch_and_ours(build, RNG.standard_normal(3)))

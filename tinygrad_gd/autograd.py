@@ -84,10 +84,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         row = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, row)]
         if create_graph:
             row = [seed_tensor(given, s) for given, s in zip(seeds, row)]
-        start, seed = _start(outputs, row)
-        passes.append(gradients_to(start, seed_tensor(None, seed) if create_graph else seed,
-                                   bool(retain_graph) or k < len(rows) - 1, wanted, None,
-                                   bool(create_graph)))
+        passes.append(gradients_to(*_start(outputs, row), bool(retain_graph)
+                                   or k < len(rows) - 1, wanted, None, bool(create_graph)))
     result = []
     for j, t in enumerate(wanted):
         grads = [found.get(t) for found in passes]
@@ -154,9 +152,7 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
               for t, s in zip(tensors, seeds)]
     if create_graph:
         arrays = [seed_tensor(given, s) for given, s in zip(seeds, arrays)]
-    start, seed = _start(tensors, arrays)
-    accumulate_grads(start, seed_tensor(None, seed) if create_graph else seed,
-                     bool(retain_graph), inputs, bool(create_graph))
+    accumulate_grads(*_start(tensors, arrays), bool(retain_graph), inputs, bool(create_graph))
     return None
 
 
@@ -182,12 +178,15 @@ class _Outputs(Function, register=False, name="outputs"):
         return ctx.seeds  # (with create_graph=True, Tensors)
 
 
-def _start(outputs: list, seeds: list) -> tuple[Tensor, np.ndarray]:
+def _start(outputs: list, seeds: list) -> tuple[Tensor, Any]:
     """Where one pass over `outputs` starts: the output itself when there is one, else a
-    tensor made by `_Outputs` (gradient 1) from all of them."""
+    tensor made by `_Outputs` (gradient 1, a Tensor where the seeds are: create_graph)
+    from all of them."""
     if len(outputs) == 1:
         return outputs[0], seeds[0]
-    return Tensor.from_op(np.zeros(()), _Outputs.over(outputs, seeds)), np.ones(())
+    one = np.ones(())
+    return (Tensor.from_op(np.zeros(()), _Outputs.over(outputs, seeds)),
+            Tensor.from_op(one, None) if isinstance(seeds[0], Tensor) else one)
 
 
 def _one_each(what: str, name: str, tensors: list, seeds_name: str, seeds: Any) -> list:

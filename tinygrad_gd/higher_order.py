@@ -62,10 +62,7 @@ def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
 def seed_tensor(given: Any, seed: Any) -> Any:
     """The gradient a pass with create_graph=True starts from: the Tensor `given` (with
     its graph: `grad_outputs` may depend on the inputs) where it is one, in `seed`'s
-    dtype, else a constant of `seed` (the array `Tensor._seed` checked; a Tensor already
-    is kept)."""
-    if isinstance(seed, engine.Tensor):
-        return seed
+    dtype, else a constant of `seed` (the array `Tensor._seed` checked)."""
     if isinstance(given, engine.Tensor) and given.dtype == seed.dtype:
         return given
     return engine.Tensor.from_op(seed, None)
