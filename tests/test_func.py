@@ -8,7 +8,6 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import func, nn
-from test_testing import Cube  # (a user's op: a NumPy backward, no backward_graph)
 
 RNG = np.random.default_rng(0)
 
@@ -133,22 +132,51 @@ def test_composed_transforms_give_torch_funcs_second_derivatives():
         torch.tensor(0.7, dtype=torch.float64)))
 
 
-def test_second_derivatives_through_an_op_without_one_are_refused_in_one_line():
-    for call in (lambda: func.grad(func.grad(lambda a: Cube.apply(a)))(t(2.0)),
-                 lambda: func.jacrev(func.grad(lambda a: Cube.apply(a).sum()))(t(data(2))),
-                 lambda: func.hessian(lambda a: Cube.apply(a).sum())(t(data(2)))):
-        with pytest.raises(NotImplementedError, match=r"differentiating its result again .*"
-                                                      r"op 'cube' has no backward_graph") as info:
+class OnceCube(tg.Function, register=False):
+    """x**3 whose backward is marked @once_differentiable, PyTorch's way: a second
+    derivative through it is refused before that backward runs."""
+
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    @tg.autograd.function.once_differentiable
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * x ** 2
+
+
+class NumpyCube(OnceCube, register=False):
+    """x**3 whose backward reads its input's values into NumPy: run on tensors for a second
+    derivative, it is refused after it ran (after the hooks above it)."""
+
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 3 * np.asarray(x) ** 2
+
+
+NO_SECOND = pytest.mark.parametrize("op", [OnceCube, NumpyCube],
+                                    ids=["once_differentiable", "numpy backward"])
+
+
+@NO_SECOND
+def test_second_derivatives_through_an_op_without_one_are_refused_in_one_line(op):
+    refused = rf"op '{op.name}' .*cannot be differentiated again"
+    for call in (lambda: func.grad(func.grad(lambda a: op.apply(a)))(t(2.0)),
+                 lambda: func.jacrev(func.grad(lambda a: op.apply(a).sum()))(t(data(2))),
+                 lambda: func.hessian(lambda a: op.apply(a).sum())(t(data(2)))):
+        with pytest.raises(NotImplementedError, match=refused) as info:
             call()
         assert "\n" not in str(info.value)
     w = t(data(3), requires_grad=True)  # a tensor the function closes over
     x = data(3)
-    g = func.grad(lambda a: Cube.apply(a * w).sum())(t(x))
+    g = func.grad(lambda a: op.apply(a * w).sum())(t(x))
     np.testing.assert_allclose(g.numpy(), 3 * (x * w.numpy()) ** 2 * w.numpy())  # its values
-    with pytest.raises(NotImplementedError, match="not supported here"):
+    with pytest.raises(NotImplementedError, match=refused):
         g.sum().backward()
-    o, vjp_fn = func.vjp(lambda a: Cube.apply(a), t(data(2)))
-    with pytest.raises(NotImplementedError, match="op 'cube' has no backward_graph"):
+    o, vjp_fn = func.vjp(lambda a: op.apply(a), t(data(2)))
+    with pytest.raises(NotImplementedError, match=refused):
         vjp_fn(tg.ones(2), create_graph=True)
     y = t(data(2), requires_grad=True)  # jvp's product: values, refused when differentiated
     _, product = func.jvp(lambda a: (a * y).sin(), (t(data(2)),), (t(data(2)),))
@@ -158,7 +186,7 @@ def test_second_derivatives_through_an_op_without_one_are_refused_in_one_line():
 
 def test_second_derivative_refusal_says_what_to_do():
     w = t(data(3), requires_grad=True)
-    g = func.grad(lambda a: Cube.apply(a * w).sum())(t(data(3)))
+    g = func.grad(lambda a: OnceCube.apply(a * w).sum())(t(data(3)))
     with pytest.raises(NotImplementedError) as info:
         g.sum().backward()
     message = str(info.value)
@@ -171,7 +199,7 @@ def test_a_diagram_draws_no_tensor_a_transform_makes_as_an_input():
     as a parameter); an argument's own name is kept."""
     w = t(data(3), requires_grad=True)
     w.name = "w"
-    g = func.grad(lambda a: Cube.apply(a * w).sum())(t(data(3)))
+    g = func.grad(lambda a: OnceCube.apply(a * w).sum())(t(data(3)))
     source = tg.draw_graph(g).source
     assert "values of grad(f)(*args)" in source and "<I>input</I>" not in source
     x = t(data(3))

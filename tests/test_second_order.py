@@ -4,8 +4,9 @@
 test_ops.OP_SPECS draws: the gradients computed with `create_graph=True` must equal the
 plain backward pass's, and their own gradients must match central finite differences in
 float64; `test_every_op_has_a_second_derivative` fails when an op is added without a
-`backward_graph` (a user's op without one is refused in one line: tested below). The
-rest checks the pass with `create_graph=True` against PyTorch's.
+`backward_graph` (a user's op without one runs its backward on tensors: tested below and in
+test_port_double_backward.py). The rest checks the pass with `create_graph=True` against
+PyTorch's.
 """
 from __future__ import annotations
 
@@ -126,7 +127,9 @@ def test_the_graph_is_kept_unless_retain_graph_is_false():
         g.sum().backward()
 
 
-def test_an_op_without_backward_graph_is_refused_before_any_grad_changes():
+def test_a_users_op_is_differentiated_twice_through_its_backward_or_refused_first():
+    """Without backward_graph, a user's op's backward runs on tensors (as PyTorch's);
+    where it reads an array forward computed, refused before any .grad changes."""
     class Cube(tg.Function, register=False):
         def forward(ctx, x):
             ctx.save_for_backward(x)
@@ -136,11 +139,23 @@ def test_an_op_without_backward_graph_is_refused_before_any_grad_changes():
             return 3 * ctx.saved_tensors[0] ** 2 * g
 
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(NotImplementedError, match=r"backward with create_graph=True: op 'cube' "
-                                                  r"has no backward_graph") as info:
-        (Cube.apply(x) * 2).sum().backward(create_graph=True)
+    (g,) = tg.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+    assert tg.autograd.grad(g.sum(), x)[0].tolist() == [6.0, 12.0]
+
+    class Squares(Cube, register=False):
+        def forward(ctx, x):
+            ctx.save_for_backward(x * x)  # an intermediate: its graph is not kept
+            return x ** 3
+
+        def backward(ctx, g):
+            return 3 * ctx.saved_tensors[0] * g
+
+    with pytest.raises(NotImplementedError, match=r"backward with create_graph=True: op "
+                       r"'squares' has no backward_graph, and its backward reads "
+                       r"ctx.saved_tensors\[0\], an array forward computed") as info:
+        (Squares.apply(x) * 2).sum().backward(create_graph=True)
     assert "\n" not in str(info.value) and x.grad is None
-    (plain,) = tg.autograd.grad(Cube.apply(x).sum(), x)  # once: its NumPy backward
+    (plain,) = tg.autograd.grad(Squares.apply(x).sum(), x)  # once: its NumPy backward
     assert plain.tolist() == [3.0, 12.0]
 
 

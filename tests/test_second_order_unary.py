@@ -379,7 +379,9 @@ def test_binary_third_derivative_matches_torch(name):
 
 def test_pointwise_base_gives_no_backward_graph_without_derivative_graph():
     """unary._Pointwise's backward_graph needs `derivative_graph` (the derivative in Tensor
-    ops): a subclass with neither that nor its own backward_graph is refused in one line."""
+    ops): a user's subclass with neither that nor its own backward_graph is differentiated
+    twice through its backward run on tensors, or, where its derivative reads values into
+    NumPy, refused in one line."""
     from tinygrad_gd.higher_order import has_backward_graph
     from tinygrad_gd.ops.unary import _Pointwise
 
@@ -390,10 +392,14 @@ def test_pointwise_base_gives_no_backward_graph_without_derivative_graph():
     class Cubed(Cube, register=False):
         derivative_graph = Cube.derivative
 
+    class Read(Cube, register=False):
+        derivative = staticmethod(lambda x: 3 * np.asarray(x) ** 2)
+
     assert not has_backward_graph(Cube) and has_backward_graph(Cubed)
     x = tg.Tensor(np.array([0.5, -2.0]), requires_grad=True)
-    (g,) = tg.autograd.grad(Cubed.apply(x).sum(), [x], create_graph=True)
-    np.testing.assert_allclose(tg.autograd.grad(g.sum(), [x])[0].data, [3.0, -12.0])
-    with pytest.raises(NotImplementedError, match="has no backward_graph"):
-        tg.autograd.grad(Cube.apply(x).sum(), [x], create_graph=True)
-    assert math.isclose(Cube.apply(x).data[1], -8.0)
+    for op in (Cubed, Cube):
+        (g,) = tg.autograd.grad(op.apply(x).sum(), [x], create_graph=True)
+        np.testing.assert_allclose(tg.autograd.grad(g.sum(), [x])[0].data, [3.0, -12.0])
+    with pytest.raises(NotImplementedError, match="read a tensor's values into NumPy"):
+        tg.autograd.grad(Read.apply(x).sum(), [x], create_graph=True)
+    assert math.isclose(Read.apply(x).data[1], -8.0)

@@ -4,11 +4,11 @@ derives from it; the engine imports this module, which imports nothing of the pa
 
 PyTorch's documents on writing your own `Function` ("Extending PyTorch") import
 `once_differentiable` from here and decorate a backward with it, to declare that the
-backward pass through the op cannot itself be differentiated. Here that is true of every
-op's `backward` (NumPy code): an op is differentiated twice only through its
-`backward_graph` (higher_order.py), and a second derivative through an op without one is
-refused in one line, so the decorator changes nothing and a program written for PyTorch
-runs as written. The class to subclass is `tg.autograd.Function` (`tg.Function`, engine.py).
+backward pass through the op cannot itself be differentiated: a pass with
+`create_graph=True` that reaches the op is then refused in one line. (Without it, a user's
+op is differentiated twice through its `backward_graph`, or else its own backward run on
+tensors: higher_order.py.) The class to subclass is `tg.autograd.Function` (`tg.Function`,
+engine.py).
 """
 from __future__ import annotations
 
@@ -18,22 +18,32 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad"]
+__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad", "note_kept_outputs"]
 
 _Backward = TypeVar("_Backward", bound=Callable)
 
 
 def once_differentiable(fn: _Backward) -> _Backward:
-    """Declare a `Function`'s backward not differentiable again (PyTorch's decorator):
-    `fn` itself, unchanged. In PyTorch it makes a second derivative through the op an
-    error; here a `backward` is never differentiated (a second derivative goes through an
-    op's `backward_graph`, and through an op without one is refused in one line), so
-    there is nothing more to refuse. Put it under `@staticmethod`, as PyTorch's documents
-    do, or use it alone."""
+    """Declare a `Function`'s backward not differentiable again (PyTorch's decorator): a
+    pass with `create_graph=True` through the op is refused in one line, as PyTorch's
+    second derivative through it is; a first-order backward runs as before. `fn` itself
+    is returned, marked. Put it under `@staticmethod`, as PyTorch's documents do, or
+    use it alone."""
     if not callable(fn):
         raise TypeError(f"once_differentiable: expected a backward function to decorate, got "
                         f"{type(fn).__name__} {fn!r:.60}")
+    fn.once_differentiable = True
     return fn
+
+
+def note_kept_outputs(ctx: Any, outputs: tuple) -> None:
+    """Note which of forward's `outputs` ctx keeps (saved, or as an attribute), by their
+    positions: a backward run on tensors (higher_order.py) is given those outputs as the
+    tensors they became, their graphs kept."""
+    held = [*(ctx.saved_tensors or ()), *vars(ctx).values()]
+    held += [item for value in held if isinstance(value, (tuple, list)) for item in value]
+    ctx.kept_outputs = tuple((output, k) for k, output in enumerate(outputs)
+                             if any(output is value for value in held))
 
 
 class FunctionCtx:
@@ -137,6 +147,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
             ctx.needs_input_grad = needs  # (mark_non_differentiable marked some outputs)
         arrays = [np.asarray(a) for a in outputs]
         ctx.output_parts = [(a.shape, a.dtype) for a in arrays]
+        note_kept_outputs(ctx, tuple(outputs))
         _outputs.parts = [(a.shape, a.dtype, not m and a.dtype.kind in "fc")  # (integers,
                           for a, m in zip(arrays, marked)]  # as PyTorch's: no gradient)
 
@@ -155,6 +166,8 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         outputs = op.forward(ctx, *with_nones(arrays, None), **params)
         if isinstance(outputs, (tuple, list)):
             noted(ctx, outputs, needs)
+        else:
+            note_kept_outputs(ctx, (outputs,))
         return joined(outputs)
 
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
@@ -163,14 +176,17 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         op.setup_context(ctx, tuple(with_nones(inputs, None)), outputs)
         if isinstance(outputs, (tuple, list)):
             noted(ctx, outputs, needs)
+        else:
+            note_kept_outputs(ctx, (outputs,))
 
     def backward(ctx: Any, grad: Any) -> Any:
         parts = getattr(ctx, "output_parts", None)
         if parts is None:
             sent = op.backward(ctx, grad)
         else:
-            ends = np.cumsum([int(np.prod(shape)) for shape, _ in parts])[:-1]
-            grads = [g.reshape(shape) for g, (shape, _) in zip(np.split(grad, ends), parts)]
+            ends = np.cumsum([0] + [int(np.prod(shape)) for shape, _ in parts])
+            grads = [grad[start:end].reshape(shape)  # (an array, or a Tensor: higher_order)
+                     for start, end, (shape, _) in zip(ends, ends[1:], parts)]
             try:
                 inspect.signature(op.backward).bind(ctx, *grads)
             except TypeError:
@@ -183,6 +199,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         if not absent or len(sent) != len(ctx.needs_input_grad):
             return sent  # (the wrong count: said by the engine, as for any op)
         return tuple(g for k, g in enumerate(sent) if k not in absent)
+    backward.once_differentiable = getattr(op.backward, "once_differentiable", False)
     body = {"__module__": op.__module__, "__doc__": op.__doc__, "apply": classmethod(plain),
             "forward": staticmethod(forward), "backward": staticmethod(backward)}
     if op.setup_context is not None:

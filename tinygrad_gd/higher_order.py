@@ -8,12 +8,16 @@ recorded ops, as any tensor computed from the inputs is. Differentiating such a 
 is a second derivative (a Hessian-vector product, a gradient penalty); the gradient of
 that, a third. Each `backward_graph` uses ops that have one, so every order works.
 
-An op whose backward is NumPy code only (no `backward_graph`) is refused in one line when
-such a pass reaches it: its gradient would be a constant, and a second derivative through
-it silently wrong. The two backwards of an op agree (`tg.autograd.gradgradcheck` checks it).
+A user's op without `backward_graph` is differentiated as PyTorch differentiates a custom
+Function: its own `backward` runs on tensors (`backward_on_tensors`), so what it computes
+with tinygrad_gd's ops is recorded. Where that would be silently wrong (it reads an array
+forward computed, or a tensor's values into NumPy), or the backward is marked
+`@once_differentiable`, the pass is refused in one line. The two backwards of an op agree
+(`tg.autograd.gradgradcheck` checks it).
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
@@ -22,8 +26,10 @@ from . import engine
 from .anomaly import AnomalyError
 from .autograd_function import gradients_for
 from .grad_mode import enable_grad
+from .tracked import values_read
 
-__all__ = ["recorded_vjp", "has_backward_graph", "seed_tensor", "sum_to", "NoSecondDerivative"]
+__all__ = ["recorded_vjp", "backward_on_tensors", "has_backward_graph", "seed_tensor", "sum_to",
+           "NoSecondDerivative"]
 
 
 class NoSecondDerivative(NotImplementedError):
@@ -38,13 +44,7 @@ def has_backward_graph(op: Any) -> bool:
 def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
     """`node`'s inputs' gradients from its output's, `grad` (a Tensor), as Tensors made by
     recorded ops: its `backward_graph`, each result fitted to its input's shape and dtype."""
-    rule = getattr(type(node), "backward_graph", None)
-    if rule is None:
-        raise NoSecondDerivative(
-            f"backward with create_graph=True: op '{node.name}' has no backward_graph (its "
-            f"backward is NumPy code only), so its gradient cannot be differentiated again; "
-            f"write the function with ops that have one, or differentiate once "
-            f"(create_graph=False)")
+    rule = getattr(type(node), "backward_graph", None) or backward_on_tensors
     # recorded even inside no_grad(): the caller asked for a graph; silent where backward's
     # NumPy is (a gradient of inf or NaN at a pole is the value, not a warning)
     with enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -57,6 +57,106 @@ def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
             input_grads = gradients_for(node.name, input_grads, len(node.parents))
         return [_fit(g, parent, node.name) if g is not None and parent._requires_grad
                 else None for g, parent in zip(input_grads, node.parents)]
+
+
+def backward_on_tensors(node: Any, output: Any, grad: Any) -> tuple:
+    """A user's op's own `backward`, run on tensors: the gradient is a Tensor, and what
+    forward kept (ctx.saved_tensors, ctx's attributes) is given as the tensors it is, an
+    input as that input, an output as `output` (or its part), so what backward computes
+    with tinygrad_gd's ops (operators, tg.exp, NumPy functions that have an op) is
+    recorded. Refused in one line where that would be silently wrong or cannot run."""
+    backward = type(node).backward
+    if getattr(backward, "once_differentiable", False):
+        raise _refused(node, "its backward is marked @once_differentiable",
+                       "remove the mark if backward is written with tinygrad_gd's ops")
+    values_read.cut = False
+    try:
+        sent = backward(_on_tensors(node, output), grad)
+    except (NoSecondDerivative, AnomalyError):
+        raise
+    except Exception as err:  # (NumPy code that needs arrays: its own message, then ours)
+        raise _refused(node, f"its backward, run on tensors, raised {type(err).__name__}: "
+                             f"{str(err).splitlines()[0] if str(err) else ''}") from err
+    if values_read.cut:  # (np.asarray of a tensor needing a gradient: a constant since)
+        raise _refused(node, "its backward read a tensor's values into NumPy (np.asarray, "
+                             "or a NumPy or SciPy function without a tinygrad_gd op)")
+    sent = tuple(sent) if isinstance(sent, (tuple, list)) else (sent,)
+    for k, (g, parent) in enumerate(zip(sent, node.parents)):
+        if g is not None and parent._requires_grad and not isinstance(g, engine.Tensor):
+            raise _refused(node, f"its backward, run on tensors, returned "
+                                 f"{type(g).__name__} for input {k}, not a tensor")
+    return sent
+
+
+_ENGINE_STATE = ("params", "kept_outputs", "output_parts", "non_differentiable")
+
+
+def _on_tensors(node: Any, output: Any) -> Any:
+    """A copy of `node`, the ctx its backward gets in a pass with create_graph=True: of the
+    same class (its methods, `type(ctx)`), every array forward kept given as a tensor."""
+    ctx, as_tensors = copy.copy(node), _AsTensors(node, output)
+    ctx.saved_tensors = as_tensors("ctx.saved_tensors", node.saved_tensors)
+    for key, value in vars(node).items():
+        if key not in _ENGINE_STATE:
+            vars(ctx)[key] = as_tensors(f"ctx.{key}", value)
+    return ctx
+
+
+class _AsTensors:
+    """What forward kept, as the tensors it is: an input as that input, an output as the
+    op's output (or its part); a mask, indices or a given constant as it is; an array
+    forward computed from the inputs refused (its dependence on them is not recorded)."""
+
+    def __init__(self, node: Any, output: Any) -> None:
+        self.node, self.output, self.parts = node, output, {}
+
+    def __call__(self, where: str, value: Any) -> Any:
+        if isinstance(value, (tuple, list)):
+            return type(value)(self(f"{where}[{k}]", v) for k, v in enumerate(value))
+        if not isinstance(value, (np.ndarray, np.generic)):
+            return value
+        node = self.node
+        for output, k in getattr(node, "kept_outputs", ()):
+            if value is output:
+                return self.part(k)
+        for parent in node.parents:
+            if _same_array(value, parent._data):
+                return parent
+        if (value.dtype.kind not in "fc" or any(value is v for v in node.params.values())
+                or any(value is v for v in getattr(node, "non_differentiable", ()))):
+            return value  # (no gradient flows through it)
+        raise _refused(node, f"its backward reads {where}, an array forward computed (not an "
+                             f"input or an output), whose dependence on the inputs is not "
+                             "recorded", "return it from forward as an output too (PyTorch's "
+                             "double-backward tutorial's way) or compute it in backward")
+
+    def part(self, k: int) -> Any:
+        """Output k as a tensor: the op's output, or of several, its part k."""
+        parts = getattr(self.node, "output_parts", None)
+        if parts is None:
+            return self.output
+        if k not in self.parts:
+            start = sum(int(np.prod(shape)) for shape, _ in parts[:k])
+            shape, dtype = parts[k]
+            part = self.output[start:start + int(np.prod(shape))].reshape(shape)
+            self.parts[k] = part if part.dtype == dtype else part.to(dtype)
+        return self.parts[k]
+
+
+def _same_array(value: Any, data: np.ndarray) -> bool:
+    """Whether `value` is `data` or a view of all of it as it is (what forward got)."""
+    return value is data or (isinstance(value, np.ndarray) and value.shape == data.shape
+                             and value.dtype == data.dtype and value.strides == data.strides
+                             and value.__array_interface__["data"][0]
+                             == data.__array_interface__["data"][0])
+
+
+def _refused(node: Any, why: str, advice: str = "write backward with tinygrad_gd's ops on "
+             "ctx.saved_tensors and the gradient") -> NoSecondDerivative:
+    return NoSecondDerivative(
+        f"backward with create_graph=True: op '{node.name}' has no backward_graph, and {why}, "
+        f"so its gradient cannot be differentiated again; {advice}, give the op a "
+        f"backward_graph, or differentiate once (create_graph=False)")
 
 
 def seed_tensor(given: Any, seed: Any) -> Any:

@@ -22,7 +22,7 @@ from .grad_mode import check_flag
 from .higher_order import seed_tensor
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
-                      writes)
+                      values_read, writes)
 from .values import _as_array, _constant, _describe, _fitted, python_floats
 
 __all__ = ["Tensor"]
@@ -220,7 +220,7 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if self._requires_grad:
-            _read.cut = True  # (as in Tensor([a, b]), which warns: see _new_values)
+            values_read.cut = True  # (as in Tensor([a, b]), which warns: see _new_values)
         # np.asarray(t) is for reading: a read-only view, so that a write through it fails
         # loudly instead of changing saved values unseen (write through t.data instead)
         if dtype is not None and dtype != self._data.dtype:
@@ -438,16 +438,15 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
 
 
 _grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lose no gradient
-_read = threading.local()  # .cut: a tensor that requires a gradient was read (__array__)
 
 
 def _new_values(data: Any, dtype: Any, where: str, default: Any = np.float64) -> np.ndarray:
     """`_as_array` for a new leaf; warns (as PyTorch) when it copies a tensor needing a grad."""
-    _read.cut = isinstance(data, Tensor) and data._requires_grad  # (or one in a list: __array__)
+    values_read.cut = isinstance(data, Tensor) and data._requires_grad  # (or in a list: __array__)
     array = _as_array(data, dtype, where, default=default)
     if dtype is None:
         array = python_floats(array, data)
-    if _read.cut and is_grad_enabled():
+    if values_read.cut and is_grad_enabled():
         warnings.warn(f"{where}: a tensor in the data requires a gradient: its values are copied "
                       f"into a new leaf, which no gradient flows back through; keep the graph "
                       f"with tg.stack([...]) or t.clone(), or pass t.detach()", stacklevel=3)

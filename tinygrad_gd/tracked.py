@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["TrackedArray", "read_only_view", "written_into"]
+__all__ = ["TrackedArray", "read_only_view", "written_into", "values_read"]
 
 # The write clock: every counted write, to any tensor, moves it one on, and the tensor's
 # counter takes its time. A node notes the clock when it is recorded (versions.py).
@@ -356,3 +357,9 @@ def read_only_view(data: np.ndarray) -> np.ndarray:
     if view.dtype != data.dtype:  # the buffer format lost detail (e.g. an alignment flag)
         view = view.view(data.dtype)
     return view
+
+
+# .cut: a tensor that needs a gradient handed out its values (`Tensor.__array__`: np.asarray,
+# a NumPy function without an op), which no gradient flows back through: tensor.py warns
+# when they became a new leaf; higher_order.py refuses a user's backward that read them
+values_read = threading.local()
