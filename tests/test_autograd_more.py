@@ -646,3 +646,37 @@ def test_a_scalar_used_twice_gets_a_gradient_tensor_that_reads_as_one():
     h.register_hook(lambda g: seen.append(g.data.copy()))
     (g,) = tg.autograd.grad(h * h + h, x)
     assert g.data.shape == () and float(g.data) == 5.0 and float(seen[0]) == 5.0
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # (torch's)
+@pytest.mark.parametrize("first, second", [(False, True), (True, True), (True, False)],
+                         ids=["plain then graph", "graph then graph", "graph then plain"])
+def test_a_gradient_added_after_an_update_is_said_mixed_with_or_without_a_graph(first, second):
+    """backward(create_graph=True) adding into a .grad from before an update skipped the
+    check a plain backward() makes: reading that .grad warns either way; the sum is
+    torch's, and with zero_grad() between, nothing is said."""
+    torch = pytest.importorskip("torch")
+    sums = []
+    for lib in (tg, torch):
+        w = lib.tensor([0.5, -1.5], requires_grad=True)
+        opt = lib.optim.SGD([w], lr=0.1)
+        (w ** 3).sum().backward(create_graph=first)
+        opt.step()
+        (w ** 3).sum().backward(create_graph=second)  # into the .grad from before the step
+        if lib is tg:
+            with pytest.warns(UserWarning, match="adds up gradients from before and after an "
+                                                 "update") as caught:
+                grad = w.grad
+            assert [warning.filename for warning in caught] == [__file__]
+        sums.append(np.asarray(w.grad.detach()))
+    np.testing.assert_allclose(*sums)
+    w = tg.tensor([0.5, -1.5], requires_grad=True)
+    opt = tg.optim.SGD([w], lr=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (w ** 3).sum().backward(create_graph=first)
+        opt.step()
+        opt.zero_grad()
+        (w ** 3).sum().backward(create_graph=second)
+        grad = w.grad
+    np.testing.assert_allclose(grad.detach().numpy(), 3 * w.detach().numpy() ** 2)

@@ -401,23 +401,21 @@ class Tensor:
                              f"{self.shape}; they must be equal")
         return seed
 
-    def _accumulate_grad(self, grad: np.ndarray) -> None:
-        """Add `grad` into `.grad` as a new array: backward never writes into a `.grad` the
-        user kept (`zero_grad(set_to_none=False)` does: it zeroes it in place, as PyTorch's)."""
+    def _accumulate_grad(self, grad: Any) -> None:
+        """Add `grad` (an array; with create_graph=True a Tensor, its graph kept) into `.grad`
+        as a new tensor: backward never writes into a `.grad` the user kept
+        (`zero_grad(set_to_none=False)` does: it zeroes it in place, as PyTorch's)."""
         # `i.requires_grad = True` on an integer tensor (not checked when set) is caught here
         if self._data.dtype.kind != "f":
             self._check_float("backward(): a leaf with requires_grad set by hand")
-        if isinstance(grad, Tensor):  # create_graph=True: a tensor with a graph, kept so
-            with _grad_lock:  # (a copy: one op may hand the same tensor to two inputs)
-                self._grad = grad.clone() if self._grad is None else self._grad + grad
-                self._grad_at = writes[0]
-            return
+        graph = isinstance(grad, Tensor)
         with _grad_lock:
-            if self._grad is None:  # a copy: an op may hand one array to several inputs
-                self._grad = Tensor.from_op(np.array(grad), None)
+            if self._grad is None:  # a copy: an op may hand one gradient to several inputs
+                self._grad = grad.clone() if graph else Tensor.from_op(np.array(grad), None)
             else:  # (a gradient from before an update mixed in: said where .grad is used)
                 mixed = versions.grad_mixed(self)
-                self._grad = Tensor.from_op(np.asarray(self._grad._data + grad), None)
+                self._grad = self._grad + grad if graph else Tensor.from_op(
+                    np.asarray(self._grad._data + grad), None)
                 if mixed:
                     versions.mixed[id(self._grad)] = self._grad
             self._grad_at = writes[0]  # the write clock: when .grad was last set
