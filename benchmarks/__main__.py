@@ -1,8 +1,9 @@
 """`python -m benchmarks`: run the benchmarks, print their tables and the targets met or missed.
 
-    python -m benchmarks                      all five benchmarks (about 3 minutes on 2 cores)
+    python -m benchmarks                      all six benchmarks (about 3 minutes on 2 cores)
     python -m benchmarks --quick              shorter runs of the same (about 1 minute)
-    python -m benchmarks --only tiny,mlp      some of them: tiny node mlp deep loop profile costs
+    python -m benchmarks --only tiny,mlp      some of them: tiny node mlp deep loop second
+                                              profile costs
     python -m benchmarks --profile            also the cProfile hotspots of the engine
     python -m benchmarks --update-readme      also put the tables into benchmarks/README.md
     python -m benchmarks --against REV        only: the working tree's engine against
@@ -26,8 +27,8 @@ from typing import Any
 from .harness import ROOT, OtherLoad, Section, Target, machine_info, machine_markdown, table
 
 BENCHMARKS = {"tiny": "tiny_step", "node": "node", "mlp": "mlp", "deep": "deep", "loop": "loop",
-              "profile": "profile_engine", "costs": "costs"}
-DEFAULT = ["tiny", "node", "mlp", "deep", "loop"]
+              "second": "second", "profile": "profile_engine", "costs": "costs"}
+DEFAULT = ["tiny", "node", "mlp", "deep", "loop", "second"]
 HERE = os.path.join(ROOT, "benchmarks")
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
 
