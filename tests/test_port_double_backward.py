@@ -9,7 +9,8 @@ tutorial writes it, changed only where tinygrad_gd differs, each change marked
 `# FINDING n:`:
 
 1. forward gets NumPy arrays, not tensors: `np.exp(x)` for `torch.exp(x)` (backward gets
-   tensors in a pass with create_graph=True, arrays otherwise: it is written once for both);
+   tensors in a pass with create_graph=True, arrays otherwise: it is written once for both;
+   each example here is written once, `tutorial(lib)`, for tinygrad_gd and for torch);
 2. a user's op may not take a built-in op's name: `Square`, `Exp`, `Sinh` and `Cube` name
    themselves (`name="my_square"`);
 3. the tutorial's "what not to do" (an intermediate result kept on ctx) gives a gradient
@@ -37,75 +38,6 @@ RNG = np.random.default_rng(22)
 
 # ------------------------------------------------------------------- the tutorial's code
 
-class Square(tg.autograd.Function, name="my_square"):  # FINDING 2
-    @staticmethod
-    def forward(ctx, x):
-        # Because we are saving one of the inputs use `save_for_backward`
-        ctx.save_for_backward(x)
-        return x**2
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        # A function supports double backward automatically if autograd
-        # is able to record the computations performed in backward
-        x, = ctx.saved_tensors
-        return grad_out * 2 * x
-
-
-class Exp(tg.autograd.Function, name="my_exp"):  # FINDING 2
-    @staticmethod
-    def forward(ctx, x):
-        result = np.exp(x)  # FINDING 1: torch.exp(x)
-        ctx.save_for_backward(result)  # an output, saved
-        return result
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        result, = ctx.saved_tensors
-        return result * grad_out
-
-
-class Sinh(tg.autograd.Function, name="my_sinh"):  # FINDING 2
-    @staticmethod
-    def forward(ctx, x):
-        expx = np.exp(x)  # FINDING 1: torch.exp(x), torch.exp(-x)
-        expnegx = np.exp(-x)
-        ctx.save_for_backward(expx, expnegx)
-        # the intermediate results returned as outputs too, so that their graph is kept
-        return (expx - expnegx) / 2, expx, expnegx
-
-    @staticmethod
-    def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
-        expx, expnegx = ctx.saved_tensors
-        grad_input = grad_out * (expx + expnegx) / 2
-        # not skipped although the outputs are unused: the second backward needs them
-        grad_input += _grad_out_exp * expx
-        grad_input -= _grad_out_negexp * expnegx
-        return grad_input
-
-
-def sinh(x):
-    return Sinh.apply(x)[0]
-
-
-class SinhBad(tg.autograd.Function):
-    # This is an example of what NOT to do!
-    @staticmethod
-    def forward(ctx, x):
-        expx = np.exp(x)
-        expnegx = np.exp(-x)
-        ctx.expx = expx
-        ctx.expnegx = expnegx
-        return (expx - expnegx) / 2
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        expx = ctx.expx
-        expnegx = ctx.expnegx
-        grad_input = grad_out * (expx + expnegx) / 2
-        return grad_input
-
-
 def cube_forward(x):
     return x**3
 
@@ -122,109 +54,108 @@ def cube_backward_backward_grad_out(grad_out, x):
     return grad_out * 3 * x**2
 
 
-class Cube(tg.autograd.Function, name="my_cube"):  # FINDING 2
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return cube_forward(x)
+def tutorial(lib):
+    """The tutorial's Functions written for `lib`, tinygrad_gd or torch, as it writes them
+    but for FINDINGs 1 and 2 (`exp` and `named` say where the two differ)."""
+    exp = np.exp if lib is tg else torch.exp  # FINDING 1: forward gets NumPy arrays
 
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, = ctx.saved_tensors
-        return CubeBackward.apply(grad_out, x)
+    def named(name):  # FINDING 2: tinygrad_gd's built-in op names are taken
+        return {"name": name} if lib is tg else {}
+
+    class Square(lib.autograd.Function, **named("my_square")):
+        @staticmethod
+        def forward(ctx, x):
+            # Because we are saving one of the inputs use `save_for_backward`
+            ctx.save_for_backward(x)
+            return x**2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            # A function supports double backward automatically if autograd
+            # is able to record the computations performed in backward
+            x, = ctx.saved_tensors
+            return grad_out * 2 * x
+
+    class Exp(lib.autograd.Function, **named("my_exp")):
+        @staticmethod
+        def forward(ctx, x):
+            result = exp(x)
+            ctx.save_for_backward(result)  # an output, saved
+            return result
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            result, = ctx.saved_tensors
+            return result * grad_out
+
+    class Sinh(lib.autograd.Function, **named("my_sinh")):
+        @staticmethod
+        def forward(ctx, x):
+            expx = exp(x)
+            expnegx = exp(-x)
+            ctx.save_for_backward(expx, expnegx)
+            # the intermediate results returned as outputs too, so that their graph is kept
+            return (expx - expnegx) / 2, expx, expnegx
+
+        @staticmethod
+        def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
+            expx, expnegx = ctx.saved_tensors
+            grad_input = grad_out * (expx + expnegx) / 2
+            # not skipped although the outputs are unused: the second backward needs them
+            grad_input += _grad_out_exp * expx
+            grad_input -= _grad_out_negexp * expnegx
+            return grad_input
+
+    class SinhBad(lib.autograd.Function):
+        # This is an example of what NOT to do!
+        @staticmethod
+        def forward(ctx, x):
+            expx = exp(x)
+            expnegx = exp(-x)
+            ctx.expx = expx
+            ctx.expnegx = expnegx
+            return (expx - expnegx) / 2
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            expx = ctx.expx
+            expnegx = ctx.expnegx
+            grad_input = grad_out * (expx + expnegx) / 2
+            return grad_input
+
+    class Cube(lib.autograd.Function, **named("my_cube")):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return cube_forward(x)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            x, = ctx.saved_tensors
+            return CubeBackward.apply(grad_out, x)
+
+    class CubeBackward(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, grad_out, x):
+            ctx.save_for_backward(x, grad_out)
+            return cube_backward(grad_out, x)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            x, sav_grad_out = ctx.saved_tensors
+            dx = cube_backward_backward(grad_out, sav_grad_out, x)
+            dgrad_out = cube_backward_backward_grad_out(grad_out, x)
+            return dgrad_out, dx
+
+    def sinh(x):
+        # Create a wrapper that only returns the first output
+        return Sinh.apply(x)[0]
+
+    return Square, Exp, Sinh, sinh, SinhBad, Cube
 
 
-class CubeBackward(tg.autograd.Function):
-    @staticmethod
-    def forward(ctx, grad_out, x):
-        ctx.save_for_backward(x, grad_out)
-        return cube_backward(grad_out, x)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, sav_grad_out = ctx.saved_tensors
-        dx = cube_backward_backward(grad_out, sav_grad_out, x)
-        dgrad_out = cube_backward_backward_grad_out(grad_out, x)
-        return dgrad_out, dx
-
-
-# ----------------------------------------------------------- the same, written for torch
-
-class TorchSquare(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x**2
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, = ctx.saved_tensors
-        return grad_out * 2 * x
-
-
-class TorchExp(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        result = torch.exp(x)
-        ctx.save_for_backward(result)
-        return result
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        result, = ctx.saved_tensors
-        return result * grad_out
-
-
-class TorchSinh(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        expx, expnegx = torch.exp(x), torch.exp(-x)
-        ctx.save_for_backward(expx, expnegx)
-        return (expx - expnegx) / 2, expx, expnegx
-
-    @staticmethod
-    def backward(ctx, grad_out, _grad_out_exp, _grad_out_negexp):
-        expx, expnegx = ctx.saved_tensors
-        grad_input = grad_out * (expx + expnegx) / 2
-        grad_input += _grad_out_exp * expx
-        grad_input -= _grad_out_negexp * expnegx
-        return grad_input
-
-
-class TorchSinhBad(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.expx, ctx.expnegx = torch.exp(x), torch.exp(-x)
-        return (ctx.expx - ctx.expnegx) / 2
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return grad_out * (ctx.expx + ctx.expnegx) / 2
-
-
-class TorchCube(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return cube_forward(x)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, = ctx.saved_tensors
-        return TorchCubeBackward.apply(grad_out, x)
-
-
-class TorchCubeBackward(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, grad_out, x):
-        ctx.save_for_backward(x, grad_out)
-        return cube_backward(grad_out, x)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, sav_grad_out = ctx.saved_tensors
-        return (cube_backward_backward_grad_out(grad_out, x),
-                cube_backward_backward(grad_out, sav_grad_out, x))
+Square, Exp, Sinh, sinh, SinhBad, Cube = tutorial(tg)
+TorchSquare, TorchExp, _, torch_sinh, TorchSinhBad, TorchCube = tutorial(torch)
 
 
 def _derivatives(lib, fn, x, weights, order=3):
@@ -242,7 +173,7 @@ def _derivatives(lib, fn, x, weights, order=3):
 
 PAIRS = [("square", Square.apply, TorchSquare.apply, (3, 3)),  # (its second derivative: 2)
          ("exp", Exp.apply, TorchExp.apply, ()),  # the tutorial's x: one number (0-d)
-         ("sinh", sinh, lambda x: TorchSinh.apply(x)[0], (3, 3)),
+         ("sinh", sinh, torch_sinh, (3, 3)),
          ("cube", Cube.apply, TorchCube.apply, ())]
 
 
@@ -461,3 +392,40 @@ def test_an_optional_input_given_none_and_several_outputs_differentiate_twice():
     for mine, want in zip(second(tg), second(torch)):
         np.testing.assert_allclose(mine, want, rtol=1e-12)
 
+
+def test_tg_func_transforms_compose_through_a_users_op():
+    hessian = tg.func.hessian(lambda t: Cube.apply(t).sum())(tg.Tensor([1.0, -2.0]))
+    np.testing.assert_allclose(hessian.numpy(), np.diag([6.0, -12.0]))
+    second = tg.func.grad(tg.func.grad(lambda t: Sinh.apply(t)[0]))(tg.Tensor(0.7))
+    np.testing.assert_allclose(second.numpy(), np.sinh(0.7), rtol=1e-14)
+
+
+def test_a_users_backward_run_on_tensors_is_checked_as_backward_graph_is():
+    """Its gradient must fit its input (one line naming the op), and anomaly mode names
+    the backward that made a NaN."""
+    class Wide(tg.Function, register=False):
+        def forward(ctx, x):
+            return 2 * x
+
+        def backward(ctx, g):
+            return tg.concatenate([g, g]) if isinstance(g, tg.Tensor) else 2 * g
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^backward with create_graph=True: op 'wide' gave "
+                                           r"a gradient of shape \(4,\) for an input of shape "
+                                           r"\(2,\); it must have the input's shape"):
+        tg.autograd.grad(Wide.apply(x).sum(), x, create_graph=True)
+
+    class Root(tg.Function, register=False):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return np.sqrt(x)
+
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g / (2 * x ** 0.5)
+
+    zero = tg.Tensor([0.0, 4.0], requires_grad=True)
+    with tg.autograd.detect_anomaly(), pytest.raises(tg.AnomalyError, match=r"\(in the backward "
+                                                                            r"of op 'root'\)$"):
+        tg.autograd.grad((Root.apply(zero) * 0).sum(), zero, create_graph=True)

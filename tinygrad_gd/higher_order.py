@@ -37,21 +37,24 @@ class NoSecondDerivative(NotImplementedError):
 
 
 def has_backward_graph(op: Any) -> bool:
-    """Whether the op (a Function class or node) can be differentiated twice."""
+    """Whether the op (a Function class or node) defines a `backward_graph` (every
+    built-in op does; a user's op without one runs its backward on tensors)."""
     return getattr(op, "backward_graph", None) is not None
 
 
 def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
     """`node`'s inputs' gradients from its output's, `grad` (a Tensor), as Tensors made by
-    recorded ops: its `backward_graph`, each result fitted to its input's shape and dtype."""
-    rule = getattr(type(node), "backward_graph", None) or backward_on_tensors
+    recorded ops: its `backward_graph` (a user's op without one: its backward run on
+    tensors), each result fitted to its input's shape and dtype."""
+    own = getattr(type(node), "backward_graph", None)
     # recorded even inside no_grad(): the caller asked for a graph; silent where backward's
     # NumPy is (a gradient of inf or NaN at a pole is the value, not a warning)
     with enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         try:
-            input_grads = rule(node, output, grad)
+            input_grads = (own or backward_on_tensors)(node, output, grad)
         except AnomalyError as err:  # (detect_anomaly(): a gradient's op made NaN or Inf)
-            err.args = (f"{err.args[0]} (in the backward_graph of op '{node.name}')",)
+            where = "backward_graph" if own else "backward"
+            err.args = (f"{err.args[0]} (in the {where} of op '{node.name}')",)
             raise
         if input_grads.__class__ is not tuple or len(input_grads) != len(node.parents):
             input_grads = gradients_for(node.name, input_grads, len(node.parents))
@@ -176,9 +179,9 @@ def _fit(grad: Any, like: Any, name: str) -> Any:
         if grad.ndim < like.ndim or any(
                 n != 1 and n != m for n, m in zip(like.shape[::-1], grad.shape[::-1])):
             raise RuntimeError(
-                f"backward_graph of op '{name}' returned a gradient of shape {grad.shape} "
-                f"for an input of shape {like.shape}; it must have the input's shape (or a "
-                f"shape the input broadcasts to)")
+                f"backward with create_graph=True: op '{name}' gave a gradient of shape "
+                f"{grad.shape} for an input of shape {like.shape}; it must have the input's "
+                f"shape (or a shape the input broadcasts to)")
         grad = sum_to(grad, like.shape)
     return grad if grad.dtype == like.dtype else grad.to(like.dtype)
 
