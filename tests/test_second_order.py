@@ -129,7 +129,8 @@ def test_the_graph_is_kept_unless_retain_graph_is_false():
 
 def test_a_users_op_is_differentiated_twice_through_its_backward_or_refused_first():
     """Without backward_graph, a user's op's backward runs on tensors (as PyTorch's);
-    where it reads an array forward computed, refused before any .grad changes."""
+    where it reads an array forward computed, its gradient is values whose derivative is
+    refused in one line (PyTorch's way with a once-differentiable backward)."""
     class Cube(tg.Function, register=False):
         def forward(ctx, x):
             ctx.save_for_backward(x)
@@ -150,13 +151,17 @@ def test_a_users_op_is_differentiated_twice_through_its_backward_or_refused_firs
         def backward(ctx, g):
             return 3 * ctx.saved_tensors[0] * g
 
-    with pytest.raises(NotImplementedError, match=r"backward with create_graph=True: op "
-                       r"'squares' has no backward_graph, and its backward reads "
-                       r"ctx.saved_tensors\[0\], an array forward computed") as info:
-        (Squares.apply(x) * 2).sum().backward(create_graph=True)
-    assert "\n" not in str(info.value) and x.grad is None
-    (plain,) = tg.autograd.grad(Squares.apply(x).sum(), x)  # once: its NumPy backward
-    assert plain.tolist() == [3.0, 12.0]
+    (Squares.apply(x) * 2).sum().backward(create_graph=True)  # its NumPy backward's values
+    assert x.grad.tolist() == [6.0, 24.0] and x.grad.requires_grad
+    with pytest.raises(NotImplementedError, match=r"^a derivative through the gradient of op "
+                       r"'squares' .* is refused: op 'squares' has no backward_graph, and its "
+                       r"backward reads ctx.saved_tensors\[0\], an array forward computed"
+                       ) as info:
+        x.grad.sum().backward()
+    assert "\n" not in str(info.value)
+    (g,) = tg.autograd.grad((Squares.apply(x) * x).sum(), x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="gradient of op 'squares'"):
+        g.sum().backward()  # (its x term alone would be fine: the whole is refused)
 
 
 def test_a_users_op_with_backward_graph_is_differentiated_twice_and_checked():

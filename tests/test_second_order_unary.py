@@ -381,7 +381,7 @@ def test_pointwise_base_gives_no_backward_graph_without_derivative_graph():
     """unary._Pointwise's backward_graph needs `derivative_graph` (the derivative in Tensor
     ops): a user's subclass with neither that nor its own backward_graph is differentiated
     twice through its backward run on tensors, or, where its derivative reads values into
-    NumPy, refused in one line."""
+    NumPy, gives values whose derivative is refused in one line."""
     from tinygrad_gd.higher_order import has_backward_graph
     from tinygrad_gd.ops.unary import _Pointwise
 
@@ -400,6 +400,7 @@ def test_pointwise_base_gives_no_backward_graph_without_derivative_graph():
     for op in (Cubed, Cube):
         (g,) = tg.autograd.grad(op.apply(x).sum(), [x], create_graph=True)
         np.testing.assert_allclose(tg.autograd.grad(g.sum(), [x])[0].data, [3.0, -12.0])
+    (g,) = tg.autograd.grad(Read.apply(x).sum(), [x], create_graph=True)  # values
     with pytest.raises(NotImplementedError, match="read a tensor's values into NumPy"):
-        tg.autograd.grad(Read.apply(x).sum(), [x], create_graph=True)
+        tg.autograd.grad(g.sum(), [x])
     assert math.isclose(Read.apply(x).data[1], -8.0)

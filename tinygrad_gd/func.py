@@ -25,8 +25,10 @@ copies an outer transform made, the caller's inputs, tensors `func` closes over)
 `vjp` and the Jacobians compute it with `create_graph=True` (higher_order.py), so it is in
 the graph and `grad(grad(f))`, `jacrev(grad(f))`, `jvp(grad(f), ...)` and `hessian(f)`
 (`jacfwd(jacrev(f))`) give second derivatives. Where an op on the way has no second
-derivative, and for `jvp`'s and `linearize`'s products, the derivative's values come
-above a node whose backward refuses in one line (never a silent zero). Their values
+derivative, the pass goes on, as PyTorch's (higher_order.py): its gradient's values come
+above a node whose backward refuses in one line (never a silent zero), so a derivative
+through it is refused and each hook runs once; `jvp`'s and `linearize`'s products are
+values above such a node too. Their values
 (`grad_and_value`'s, `vjp`'s) are in the graph.
 """
 from __future__ import annotations
@@ -43,7 +45,6 @@ from .func_more import (_callable, _chunk_size, _randomness, debug_unwrap, funct
                         vmap)
 from .functional import stack
 from .grad_mode import check_flag, enable_grad
-from .higher_order import NoSecondDerivative
 from .nn.layer_functions import _named
 from .tensor import Tensor
 from .utils._pytree import tree_flatten, tree_unflatten
@@ -136,16 +137,12 @@ class _Derivative(Function, register=False, name="func_derivative"):
 _NO_GRAPH = "jvp's and linearize's products are computed from values, without a graph"
 
 
-def _with_graph(compute: Callable[[bool], list], outer: list) -> tuple[list, str]:
+def _with_graph(compute: Callable[[bool], Any], outer: list) -> Any:
     """`compute(create_graph)`, with a graph where the result depends on tensors needing
-    gradients (`outer`, grad mode on): it can then be differentiated again. Where an op
-    on the way has no second derivative: its values, and why (for `_Derivative`)."""
-    if outer and is_grad_enabled():
-        try:
-            return compute(True), ""
-        except NoSecondDerivative as err:
-            return compute(False), str(err).split(": ", 1)[-1].split(";")[0]
-    return compute(False), ""
+    gradients (`outer`, grad mode on): it can then be differentiated again. An op on the
+    way without a second derivative does not stop the pass (one pass, each hook once);
+    only a derivative through that op is refused (higher_order.py)."""
+    return compute(bool(outer) and is_grad_enabled())
 
 
 def _outer(outputs: list, copies: list) -> list[Tensor]:
@@ -159,7 +156,7 @@ def _outer(outputs: list, copies: list) -> list[Tensor]:
         else []
 
 
-def _derivatives(where: str, arrays: list, outer: list, reason: str = _NO_GRAPH) -> list:
+def _derivatives(where: str, arrays: list, outer: list) -> list:
     """Arrays as the tensors a transform returns: plain, or above `_Derivative` where the
     outputs depend on tensors needing gradients (and grad mode is on); tensors with a
     graph (computed with create_graph=True) as they are."""
@@ -167,7 +164,7 @@ def _derivatives(where: str, arrays: list, outer: list, reason: str = _NO_GRAPH)
         return arrays
     if outer and is_grad_enabled():  # (the values named: unnamed, a diagram draws an input)
         return [_Derivative.apply(_named(Tensor.from_op(a, None), f"values of {where}"),
-                                  *outer, where=where, reason=reason) for a in arrays]
+                                  *outer, where=where, reason=_NO_GRAPH) for a in arrays]
     return [Tensor.from_op(a, None) for a in arrays]
 
 
@@ -289,9 +286,9 @@ def _grad_and_value(where: str, func: Callable, argnums: Any, has_aux: Any) -> C
                                f"tensor with {run.output.ndim} dims (shape "
                                f"{run.output.shape}). Maybe you wanted to use the vjp or "
                                f"jacrev APIs instead?")
-        arrays, reason = _with_graph(lambda graph: _vjp(
+        arrays = _with_graph(lambda graph: _vjp(
             [run.output], [np.ones((), run.output.dtype)], run.copies, True, graph), run.outer)
-        gradient = run.per_argument(_derivatives(where, arrays, run.outer, reason), single)
+        gradient = run.per_argument(_derivatives(where, arrays, run.outer), single)
         value, aux = run.returned()
         return (gradient, (value, aux)) if has_aux else (gradient, value)
 
@@ -328,11 +325,11 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
                                f"{type(run.output).__name__}), got {type(cotangents).__name__}")
         seeds = _arrays_like("vjp_fn", "cotangent", "output", leaves, run.outputs)
         if create_graph:  # (asked for: a graph whatever the inputs, refused where impossible)
-            arrays, reason = _vjp(run.outputs, seeds, run.copies, True, True), ""
+            arrays = _vjp(run.outputs, seeds, run.copies, True, True)
         else:
-            arrays, reason = _with_graph(lambda graph: _vjp(
+            arrays = _with_graph(lambda graph: _vjp(
                 run.outputs, seeds, run.copies, bool(retain_graph), graph), run.outer)
-        return run.per_argument(_derivatives("vjp_fn", arrays, run.outer, reason), False)
+        return run.per_argument(_derivatives("vjp_fn", arrays, run.outer), False)
 
     output, aux = run.returned()
     return (output, vjp_fn, aux) if has_aux else (output, vjp_fn)
@@ -414,11 +411,9 @@ def _jacobian_transform(where: str, func: Callable, argnums: Any, has_aux: bool,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         single, positions = _argnums(where, argnums, len(args))
         run = _Evaluation(where, func, args, kwargs, positions, has_aux)
-        blocks, reason = _with_graph(lambda graph: _jacobian(run.outputs, run.copies, graph),
-                                     run.outer)
+        blocks = _with_graph(lambda graph: _jacobian(run.outputs, run.copies, graph), run.outer)
         rows = [run.per_argument(_derivatives(where, [_in_dtype(b, out.dtype) if forward
-                                                      else b for b in row], run.outer, reason),
-                                 single)
+                                                      else b for b in row], run.outer), single)
                 for row, out in zip(blocks, run.outputs)]
         jacobian = tree_unflatten(rows, run.out_spec)
         return (jacobian, run.returned()[1]) if has_aux else jacobian

@@ -12,8 +12,10 @@ A user's op without `backward_graph` is differentiated as PyTorch differentiates
 Function: its own `backward` runs on tensors (`backward_on_tensors`), so what it computes
 with tinygrad_gd's ops is recorded. Where that would be silently wrong (it reads an array
 forward computed, or a tensor's values into NumPy), or the backward is marked
-`@once_differentiable`, the pass is refused in one line. The two backwards of an op agree
-(`tg.autograd.gradgradcheck` checks it).
+`@once_differentiable`, the pass goes on as PyTorch's does: the op's inputs get its NumPy
+backward's values, above a node whose backward refuses in one line, so a derivative
+through that op is refused and every other is computed (each hook runs once). The two
+backwards of an op agree (`tg.autograd.gradgradcheck` checks it).
 """
 from __future__ import annotations
 
@@ -56,10 +58,39 @@ def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
             where = "backward_graph" if own else "backward"
             err.args = (f"{err.args[0]} (in the {where} of op '{node.name}')",)
             raise
+        except NoSecondDerivative as err:  # (values now, a refusal when differentiated)
+            input_grads = _refusing_later(node, grad, str(err))
         if input_grads.__class__ is not tuple or len(input_grads) != len(node.parents):
             input_grads = gradients_for(node.name, input_grads, len(node.parents))
         return [_fit(g, parent, node.name) if g is not None and parent._requires_grad
                 else None for g, parent in zip(input_grads, node.parents)]
+
+
+class _Refusal(engine.Function, register=False, name="no_second_derivative"):
+    """A gradient an op's NumPy backward computed (its values), whose inputs are what it
+    depends on: the op's gradient and inputs. Its backward refuses: `why`."""
+
+    def forward(ctx, value, *depends_on, why):  # noqa: N805
+        ctx.why = why
+        return value
+
+    def backward(ctx, grad):  # noqa: N805
+        raise NoSecondDerivative(ctx.why)
+
+
+def _refusing_later(node: Any, grad: Any, refusal: str) -> tuple:
+    """`node`'s inputs' gradients from its NumPy backward, each above a `_Refusal`."""
+    why = (f"a derivative through the gradient of op '{node.name}' (computed with "
+           f"create_graph=True) is refused: {refusal.split(': ', 1)[-1]}")
+    depends_on = [grad] + [parent for parent in node.parents if parent._requires_grad]
+    refused = []
+    for g in node.vjp(grad._data):
+        if g is not None:  # (named: unnamed, a diagram would draw it as a user's input)
+            g = engine.Tensor.from_op(g, None)
+            g.name = f"gradient through {node.name}"
+            g = _Refusal.apply(g, *depends_on, why=why)
+        refused.append(g)
+    return tuple(refused)
 
 
 def backward_on_tensors(node: Any, output: Any, grad: Any) -> tuple:
