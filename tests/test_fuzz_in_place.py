@@ -5,7 +5,9 @@ on a list of tensors ("slots"): leaves that require a gradient, constants, out-o
 (+ - * /, exp, tanh, sin, relu, sum(dim), matmul, reshape and transpose views, getitem with
 basic indices) and in-place changes at random points (`h += y`, `h *= c`, add_, mul_,
 relu_, clamp_, masked_fill_, zero_, copy_, `h[index] = y` with basic indices, integer
-arrays without repeats and masks, `h[i].mul_(c)`, `h[:, j].zero_()`). Operands are any
+arrays without repeats and masks, `h[i].mul_(c)`, `h[:, j].zero_()`, and through layout
+views, `h.transpose(0, 1).mul_(c)` (`h.unsqueeze(0)` under 2-d) and `h.reshape(-1)[k] = y`;
+a reshape or transpose slot may be changed too). Operands are any
 earlier slot, so a tensor is used by several ops, changed several times, and results made
 before a change are used after it; the loss adds up every slot times a fixed weight.
 
@@ -42,8 +44,7 @@ MARGIN = 0.05  # how far a value stays from relu's and clamp's kinks
 BOUND = 30.0  # no value grows beyond this: finite differences stay accurate
 RTOL = 1e-10
 # our documented refusals of programs torch runs, by the words of their message
-REFUSALS = {"is a view of another tensor of the graph": "change of a non-getitem view",
-            "made a view of a tensor": "view taken before a change, used after it",
+REFUSALS = {"made a view of a tensor": "view taken before a change, used after it",
             "is a view of a constant": "change of a view of a constant",
             "views of this constant were taken": "change of a constant with views",
             "was taken before the tensor it views was changed": "change of a stale view"}
@@ -116,7 +117,11 @@ def apply(lib: Any, slots: list, step: tuple, leaves: Any, dtype: Any) -> None:
          "zero_": h.zero_, "copy_": lambda: h.copy_(_operand(slots, args[1])),
          "setitem": lambda: h.__setitem__(_index(lib, args[1]), _operand(slots, args[2])),
          "view_mul_": lambda: h[args[1]].mul_(args[2]),
-         "view_zero_": lambda: h[args[1]].zero_()}[kind]()
+         "view_zero_": lambda: h[args[1]].zero_(),
+         "layout_mul_": lambda: (h.transpose(0, 1) if h.ndim == 2 else h.unsqueeze(0)).mul_(
+             args[1]),
+         "flat_setitem": lambda: h.reshape(-1).__setitem__(args[1], _operand(slots, args[2]))
+         }[kind]()
 
 
 def run(program: Program, lib: Any, leaves: list) -> tuple[list, Any]:
@@ -241,11 +246,13 @@ class Builder:
         """An in-place change of an earlier slot, where smooth and bounded."""
         kind = self.draw(st.sampled_from(["iadd", "imul", "add_", "mul_", "relu_", "clamp_",
                                           "masked_fill_", "zero_", "copy_", "setitem",
-                                          "setitem", "view_mul_", "view_zero_"]))
+                                          "setitem", "view_mul_", "view_zero_",
+                                          "layout_mul_", "flat_setitem"]))
         leaf_too = self.draw(st.integers(0, 19)) == 0  # (rarely: torch refuses, ours too)
 
-        def target(k: int) -> bool:
-            return not self.on_leaf[k] or leaf_too
+        def target(k: int) -> bool:  # (a change through a layout view: of the graph, mostly)
+            return (not self.on_leaf[k] or leaf_too) and (
+                not kind.startswith(("layout", "flat")) or self.needs_grad[k] or leaf_too)
         which = self.draw(st.sampled_from(["any", "a view", "a tensor viewed"]))
         h = self.pick(lambda k: target(k) and (
             which == "any" or which == "a view" and self.kinds[k] == "view"
@@ -264,9 +271,10 @@ class Builder:
             alpha = self.draw(st.sampled_from([1.0, -0.5, 2.0]))
             values = {"iadd": a + b, "add_": a + alpha * b, "mul_": a * b, "copy_": b}[kind]
             step = (kind, h, y, alpha) if kind == "add_" else (kind, h, y)
-        elif kind in ("imul", "relu_", "zero_"):
-            values = {"imul": a * c, "relu_": np.maximum(a, 0.0), "zero_": 0.0}[kind]
-            step = (kind, h, c) if kind == "imul" else (kind, h)
+        elif kind in ("imul", "layout_mul_", "relu_", "zero_"):
+            values = {"imul": a * c, "layout_mul_": a * c, "relu_": np.maximum(a, 0.0),
+                      "zero_": 0.0}[kind]
+            step = (kind, h, c) if kind in ("imul", "layout_mul_") else (kind, h)
             if kind == "relu_" and np.any(np.abs(a) < MARGIN):
                 return False
         elif kind == "clamp_":
@@ -279,6 +287,12 @@ class Builder:
             index = self.draw(masks(a.shape) if kind == "masked_fill_" else set_indices(a.shape))
             y = self.operand_for(a[index].shape) if kind == "setitem" else c / 2
             step, values = (kind, h, index, y), np.array(self.value(y))
+        elif kind == "flat_setitem":  # (a view where h's layout is plain, as reshape's)
+            if self.transposed[h] or not a.flags.c_contiguous or a.size == 0:
+                return False
+            k = self.draw(st.integers(0, a.size - 1))
+            index, y = np.unravel_index(k, a.shape), self.operand_for(())
+            step, values = (kind, h, k, y), np.array(self.value(y))
         else:  # a getitem view of h changed in place
             index = self.draw(basic_indices(a.shape))
             step = (kind, h, index, c) if kind == "view_mul_" else (kind, h, index)
@@ -317,7 +331,7 @@ class Builder:
 
 def needs_index(kind: str) -> bool:
     """Whether the change `kind` needs an index into its target (none into a 0-d one)."""
-    return kind in ("masked_fill_", "setitem", "view_mul_", "view_zero_")
+    return kind in ("masked_fill_", "setitem", "view_mul_", "view_zero_", "flat_setitem")
 
 
 def _fits(value: Any) -> bool:

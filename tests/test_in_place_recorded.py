@@ -81,8 +81,45 @@ def _used_by_ops_that_saved_other_arrays(lib, x, v):
     return (squashed * 2).sum() + (summed ** 2).sum() + (h * 3).sum()
 
 
+# a layout view (reshape, transpose, ...) changed in place changes its base, as torch's
+
+def _layout_views_change_their_base(lib, x, v):
+    h = x * 2
+    before = h.sum(0)  # used before the changes: keeps the old values' graph
+    h.T.mul_(3)
+    h.view(-1)[0] = v.sum()
+    h.reshape(9).relu_()  # (the last change: relu_ saves its result in torch)
+    return (h * h).sum() + (before * v).sum()
+
+
+def _every_kind_of_change_through_a_layout_view(lib, x, v):
+    h = x * 1.5
+    h.T.copy_(x.sin())  # copy_ from a tensor of the graph
+    h.permute(1, 0).add_(v, alpha=0.5)
+    h.swapaxes(0, 1).mul_(v)
+    flat = h.view(-1)
+    flat *= 2.0  # augmented assignment: Python rebinds flat to what __imul__ returns
+    flat -= v[0]
+    h.unsqueeze(0)[0, 1] = v  # setitem on a layout view
+    h.movedim(0, 1).clamp_(-2.0, 4.0)
+    h.flatten()[2:4].zero_()
+    h.T[0].fill_(0.5)
+    h.T[2] += v  # getitem of a layout view, changed, written back by Python
+    return (h * h).sum()
+
+
+def _a_view_of_a_view(lib, x, v):
+    h = x + 0
+    h.view(9).view(3, 3).T.mul_(v)  # a transpose of a reshape of a reshape
+    h.unsqueeze(0).transpose(1, 2).squeeze(0)[1].add_(v)  # (h's column 1)
+    h[1:].T.mul_(2.0)  # a transpose of a getitem
+    h.T[:, 0].sub_(v)  # a getitem of a transpose (h's row 0)
+    return (h ** 3).sum()
+
+
 PROGRAMS = [_used_by_ops_that_saved_other_arrays, _masked_then_relu, _operators_and_methods,
-            _built_in_a_loop, _changed_twice, _functional]
+            _built_in_a_loop, _changed_twice, _functional, _layout_views_change_their_base,
+            _every_kind_of_change_through_a_layout_view, _a_view_of_a_view]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)
@@ -200,6 +237,80 @@ def test_repeated_indices_keep_the_last_value_and_only_it_gets_a_gradient():
     assert v.grad.tolist() == [0.0, 10.0, 30.0] and x.grad.tolist() == [0.0, 20.0, 0.0]
 
 
+@pytest.mark.parametrize("change", [
+    lambda v, y: v.mul_(3), lambda v, y: v.add_(y), lambda v, y: v.relu_(),
+    lambda v, y: v.clamp_(-1.0, 1.0), lambda v, y: v.zero_(), lambda v, y: v.fill_(0.5),
+    lambda v, y: v.copy_(y * 2), lambda v, y: (v.__setitem__(0, y), v)[1],
+    lambda v, y: v.__imul__(y), lambda v, y: v.__isub__(y)],
+    ids=["mul_", "add_", "relu_", "clamp_", "zero_", "fill_", "copy_", "setitem", "*=", "-="])
+@pytest.mark.parametrize("view", [lambda h: h.T, lambda h: h.view(-1), lambda h: h.reshape(6),
+                                  lambda h: h.permute(1, 0), lambda h: h.unsqueeze(1)],
+                         ids=["T", "view", "reshape", "permute", "unsqueeze"])
+def test_each_change_of_a_layout_view_changes_its_base_as_pytorchs(view, change):
+    torch = pytest.importorskip("torch")
+    x0 = np.array([[1.0, -2.0, 3.0], [0.3, -0.25, 4.0]])  # (off the kinks)
+    results = []
+    for lib in (tg, torch):
+        x, y = _tensor(lib, x0, True), _tensor(lib, 0.75, True)
+        h = x * 2
+        v = view(h)
+        assert change(v, y) is v  # (changed in place, not a new tensor)
+        loss = (h * h * _tensor(lib, np.arange(6.0).reshape(2, 3))).sum() + (v * 3).sum()
+        loss.backward()
+        results.append([np.asarray(h.detach()), np.asarray(v.detach()),
+                        np.asarray(x.grad), np.asarray(y.grad) if y.grad is not None else 0.0])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["relu", "elu", "hardtanh", "leaky_relu"])
+def test_an_activation_with_inplace_true_on_a_layout_view_changes_its_base_as_pytorchs(
+        activation):
+    torch = pytest.importorskip("torch")
+    x0 = np.array([[1.0, -2.0, 3.0], [0.3, -0.25, 4.0]])
+    results = []
+    for lib, functional in ((tg, nn.functional), (torch, torch.nn.functional)):
+        x = _tensor(lib, x0, True)
+        h = x * 2
+        out = getattr(functional, activation)(h.T, inplace=True)
+        (h * _tensor(lib, np.arange(6.0).reshape(2, 3))).sum().backward()
+        results.append([np.asarray(h.detach()), np.asarray(out.detach()), np.asarray(x.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+def _changed_through_layout_views(lib, x, y):
+    h = x * x
+    h.T.mul_(y.reshape(3, 1))
+    h.view(-1)[1:4] = y * x[0]
+    h.unsqueeze(0).transpose(1, 2).add_(y.reshape(1, 3, 1).exp())
+    return (h.sin() * h).sum()
+
+
+def test_second_derivatives_through_a_layout_view_change_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(4)
+    x0, y0 = rng.normal(size=(2, 3)), rng.normal(size=3)
+    results = []
+    for lib in (tg, torch):
+        x, y = _tensor(lib, x0, True), _tensor(lib, y0, True)
+        loss = _changed_through_layout_views(lib, x, y)
+        gx, gy = lib.autograd.grad(loss, (x, y), create_graph=True)
+        ((gx ** 2).sum() + (gy * y).sum()).backward()
+        results.append([np.asarray(gx.detach()), np.asarray(gy.detach()), np.asarray(x.grad),
+                        np.asarray(y.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-12)
+
+
+def test_second_derivatives_through_a_layout_view_change_equal_finite_differences():
+    rng = np.random.default_rng(5)
+    x = tg.Tensor(rng.normal(size=(2, 3)), requires_grad=True)
+    y = tg.Tensor(rng.normal(size=3), requires_grad=True)
+    assert tg.autograd.gradgradcheck(lambda x, y: _changed_through_layout_views(tg, x, y),
+                                     [x, y])
+
+
 # ------------------------------------------------------------------- refused, in one line
 
 def test_a_node_that_saved_the_old_values_refuses_backward_as_pytorchs():
@@ -234,19 +345,65 @@ def test_only_an_op_that_saved_the_changed_array_refuses():
             outputs[1].sum().backward()
 
 
-def test_a_view_of_a_tensor_in_the_graph_is_refused_with_what_to_write_instead():
+def test_a_view_whose_entries_repeat_or_are_a_part_is_refused_with_what_to_write_instead():
+    torch = pytest.importorskip("torch")
     x = tg.Tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
     h = x * 1
-    view = h.T
-    with pytest.raises(RuntimeError, match=r"relu_: this tensor is a view of another tensor "
-                                           r"of the graph .*t = t\.relu\(\.\.\.\)"):
-        view.relu_()
-    assert view.tolist() == [[1.0, 3.0], [-2.0, -4.0]]  # nothing written
-    with pytest.raises(RuntimeError, match=r"\+=: this tensor is a view"):
-        view += 1  # (the operators too: a rebound view would leave its base behind)
-    row = h[1]  # a view by index changes its base, as PyTorch's
-    row += 1
-    assert h.tolist() == [[1.0, -2.0], [4.0, -3.0]] and row.tolist() == [4.0, -3.0]
+    for view, change, name in ((h[0].expand(3, 2), lambda v: v.relu_(), "relu_"),
+                               (h.diagonal(), lambda v: v.mul_(2), "mul_"),
+                               (h.flip(0), lambda v: v.__iadd__(1), r"\+=")):
+        with pytest.raises(RuntimeError, match=rf"^{name}: this tensor is a view of another "
+                                               rf"tensor of the graph \(op '.*' made it .*"
+                                               rf"t = t\.clone\(\)") as caught:
+            change(view)
+        assert "\n" not in str(caught.value)
+    assert h.tolist() == [[1.0, -2.0], [3.0, -4.0]]  # nothing written
+    # torch refuses the expand too (a diagonal it changes; its flip is a copy, not a view)
+    with pytest.raises(RuntimeError, match="more than one element"):
+        (torch.ones(2, requires_grad=True) * 1).expand(3, 2).relu_()
+
+
+def test_a_view_of_a_leaf_that_requires_a_gradient_is_refused_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        w = _tensor(lib, [[1.0, 2.0], [3.0, 4.0]], True)
+        for change in (lambda: w.T.mul_(2.0), lambda: w.view(-1).__setitem__(0, 5.0),
+                       lambda: w.view(4).view(2, 2).T.relu_()):
+            with pytest.raises(RuntimeError, match="view .*leaf"):
+                change()
+        assert np.asarray(w.detach()).tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    with tg.no_grad():  # an update: allowed, as torch's
+        w = tg.Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        w.T.mul_(2.0)
+    assert w.tolist() == [[2.0, 4.0], [6.0, 8.0]]
+
+
+def test_a_layout_view_taken_before_a_change_is_refused_and_one_taken_after_works():
+    torch = pytest.importorskip("torch")
+    x0 = np.array([[1.0, -2.0, 3.0], [0.5, -0.25, 4.0]])
+    x = tg.Tensor(x0, requires_grad=True)
+    h = x * 2
+    flat = h.view(-1)  # taken before h changes through another view
+    h.T.mul_(3)
+    stale = r"add_: this view \(op 'reshape'\) was taken before the tensor it views was changed"
+    with pytest.raises(RuntimeError, match=stale):
+        flat.add_(1.0)
+    with pytest.raises(RuntimeError, match=r"backward\(\): op 'reshape' made a view of a "
+                                           r"tensor .* changed in place afterwards"):
+        (flat * 1).sum().backward()
+    with pytest.raises(RuntimeError, match=stale):  # (its node names h's old version now)
+        flat.add_(1.0)
+    assert h.tolist() == (x0 * 6).tolist()  # neither change written
+    grads = []
+    for lib in (tg, torch):
+        x = _tensor(lib, x0, True)
+        h = x * 2
+        h.T.mul_(3)
+        flat = h.view(-1)  # taken after: its graph is of the new values
+        flat.add_(x.view(-1) ** 2)
+        (flat * _tensor(lib, np.arange(6.0))).sum().backward()
+        grads.append(np.asarray(x.grad))
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
 
 
 def test_a_view_taken_before_a_change_refuses_backward():

@@ -7,9 +7,9 @@ Here it does the same: the values of `w` change in place, counted as an in-place
 that requires a gradient only under `no_grad()`, any tensor that needs none at any time.
 Where the graph must follow the change (a tensor made by a recorded op, or a value that
 needs a gradient written in), it is recorded as PyTorch records it (in_place_recorded.py:
-`h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()` and `h[1] += 1` through
-h); a change of another view of a tensor of the graph (a reshape, a transpose) is
-refused there.
+`h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()`, `h.T.mul_(3)` and
+`h.view(-1)[0] = y` through h); a change of a view whose entries repeat or are a part
+(an expand, a diagonal) is refused there.
 
 The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
 draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted

@@ -17,13 +17,19 @@ that used t earlier and saved t's array (the one written) for backward refuses, 
 in-place change makes it refuse, and the op that made the change (recorded after the
 stamp) does not.
 
-A view `t = base[index]` changed in place (`h[1].zero_()`, `h[:, 0].mul_(3)`) changes
-its base, as PyTorch's: the change is written into base at index (the op setitem, base
-rebased), and t becomes base's new `[index]`. Refused, in one line: a change of another
-view of a tensor of the graph (`h.T.relu_()`: the tensor it views would change outside
-the graph), of a view taken before its base changed, of a constant of which views were
-taken (versions.py marks a counter its views share), and, when the pass starts, a graph
-that uses, after a change, a view taken of the tensor before it (its values changed too).
+A view of a tensor of the graph changed in place changes its base, as PyTorch's: a view
+`t = base[index]` (`h[1].zero_()`, `h[:, 0].mul_(3)`) through the op setitem at index
+(base rebased), t then base's new `[index]`; a view that holds each of base's entries
+once, in another layout (`h.T.mul_(3)`, `h.view(-1)[0] = y`, `h.reshape(6).relu_()`:
+reshape, transpose, permute, unsqueeze, ..., told by the arrays' strides and bounds, not
+by the op's name) through its op's vector-Jacobian product, the inverse permutation
+(base takes the changed view's values put back in its own layout), t then the op again
+on base's new version. Refused, in one line: a change of another view of a tensor of the
+graph (`h.expand(2, 3)`, whose entries repeat; `h.diagonal()`, a part of them; `h.flip(0)`,
+a copy in PyTorch), of a view of a leaf that requires a gradient, of a view taken before
+its base changed, of a constant of which views were taken (versions.py marks a counter
+its views share), and, when the pass starts, a graph that uses, after a change, a view
+taken of the tensor before it (its values changed too).
 """
 from __future__ import annotations
 
@@ -33,19 +39,25 @@ import weakref
 from typing import Any, Callable
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from . import engine
 from .engine import is_grad_enabled
 from .errors import ShapeError
+from .higher_order import recorded_vjp
 from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, written_arrays
 
-__all__ = ["recorded", "view_of_graph", "written_already", "rebase", "redirect"]
+__all__ = ["recorded", "view_of_graph", "changes_its_base", "holds_each_entry_once",
+           "written_already", "rebase", "redirect"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
 _versions: dict[int, list] = {}
+# id(v) -> True for a view v whose node `redirect` pointed at the old version of the tensor
+# it views (taken before that changed): no longer seen as a view, yet sharing its memory
+_stale_views: dict[int, bool] = {}
 
 
 def recorded(t: Tensor, *operands: Any) -> bool:
@@ -67,8 +79,11 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     """t changed in place to `change(before, *operands)`, recorded (`before`: t's old
     version, which stands for t among the operands too: `h *= h`); returns t. `instead`
     says what to write for a new tensor, in the errors. A view `t = base[index]` of a
-    tensor of the graph is changed through its base (`_rebase_view`)."""
+    tensor of the graph, or a reshape or transpose of one, is changed through its base
+    (`_rebase_view`)."""
     node = t._ctx
+    if id(t) in _stale_views:
+        raise _stale(what, node.name)
     if view_of_graph(t):
         return _rebase_view(t, what, change, instead, operands)
     if node is None and t._version is not None and t._data.base is not None and getattr(
@@ -110,27 +125,83 @@ def written_already(t: Tensor, index: Any, value: Any) -> bool:
 
 def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
                  operands: tuple) -> Tensor:
-    """A view `t = base[index]` changed in place, as PyTorch changes one: the change
-    written into base at index (the op setitem, base rebased), t then base's new
-    `[index]`, which its values are already (a view of base's array)."""
-    node, base = t._ctx, t._ctx.parents[0]
-    if node.name != "getitem" or base._version is not t._version:
-        raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
-                           f"'{node.name}' made it from that tensor's values), which an "
-                           f"in-place change would change too, outside the graph; write "
-                           f"{instead} (a new tensor), or change a copy (t = t.clone())")
-    if any(time > node.recorded_at for time, _ in _versions.get(id(base), ())):
-        raise RuntimeError(f"{what}: this view (op 'getitem') was taken before the tensor it "
-                           f"views was changed in place, so its graph is of the old values; "
-                           f"take the view again after the change (v = h[index]), then "
-                           f"change it")
-    index = node.params["index"]
+    """A view of a tensor of the graph changed in place, as PyTorch changes one: `t =
+    base[index]` through the op setitem at index (base rebased), a layout view (`h.T`,
+    `h.view(-1)`: `holds_each_entry_once`) through its op's vector-Jacobian product, the
+    inverse permutation (base rebased to the changed view's values in its own layout).
+    t then takes a node of the same op on base's new version; its values are already
+    those (a view of base's array)."""
+    node = t._ctx
+    base = _viewed(t, what, instead)
     before, result = _changed(t, what, change, instead, operands)
-    rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
-           instead, result)
-    t._ctx, t._requires_grad = GetItem.call(base, index)._ctx, True
+    if node.name == "getitem":
+        index = node.params["index"]
+        rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
+               instead, result)
+        t._ctx = GetItem.call(base, index)._ctx
+    else:  # (its vjp is its inverse: the values in base's layout, their graph recorded)
+        position = next(k for k, parent in enumerate(node.parents) if parent is base)
+        in_base_layout = recorded_vjp(node, t, result)[position]
+        rebase(base, what, lambda old_base, values: values, instead, in_base_layout)
+        t._ctx = type(node).apply(base, **node.params)._ctx
+    t._requires_grad = True
     _remember(t, before)
     return t
+
+
+def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
+    """The tensor that the view t of the graph views, checked to be one an in-place change
+    of t can change (else refused in one line)."""
+    node = t._ctx
+    if not changes_its_base(t):
+        raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
+                           f"'{node.name}' made it from that tensor's values) that does not "
+                           f"hold each of its entries once (they repeat, are a part, or run "
+                           f"backwards), so the change cannot be written back into that "
+                           f"tensor; write {instead} (a new tensor), or change a copy (t = "
+                           f"t.clone())")
+    base = next(parent for parent in node.parents if parent._version is t._version)
+    if base._ctx is None and base._requires_grad:
+        raise RuntimeError(f"{what}: this tensor is a view (op '{node.name}') of a leaf tensor "
+                           f"that requires a gradient, which an in-place change would change "
+                           f"outside the graph; write {instead} (a new tensor), or change the "
+                           f"leaf under `with tg.no_grad():` (an update)")
+    if any(time > node.recorded_at for time, _ in _versions.get(id(base), ())):
+        raise _stale(what, node.name)
+    return base
+
+
+def changes_its_base(t: Tensor) -> bool:
+    """Whether an in-place change of t, a view of one tensor of the graph, can be written
+    into that tensor: t is `base[index]`, or holds each of base's entries once."""
+    node = t._ctx
+    shared = [parent for parent in node.parents if parent._version is t._version]
+    return len(shared) == 1 and (node.name == "getitem" and shared[0] is node.parents[0]
+                                 or holds_each_entry_once(t._data, shared[0]._data))
+
+
+def _stale(what: str, op: str) -> RuntimeError:
+    return RuntimeError(f"{what}: this view (op '{op}') was taken before the tensor it views "
+                        f"was changed in place, so its graph is of the old values; take the "
+                        f"view again after the change (v = h[index], v = h.T), then change it")
+
+
+def holds_each_entry_once(view: np.ndarray, array: np.ndarray) -> bool:
+    """Whether `view` (sharing `array`'s memory) holds each of array's entries once, in
+    another layout: as many entries of the same dtype within the same bytes, each stride
+    past the extent of the smaller ones (no entry repeats: no 0 stride, as expand's; none
+    negative, as flip's, which is a copy in PyTorch)."""
+    if view.size != array.size or view.dtype != array.dtype:
+        return False
+    if view.size == 0 or byte_bounds(view) != byte_bounds(array):  # (no entries: none lost)
+        return view.size == 0
+    extent = view.itemsize  # (the bytes the axes with smaller strides span)
+    for stride, n in sorted(zip(view.strides, view.shape)):
+        if n > 1:
+            if stride < extent:
+                return False
+            extent += (n - 1) * stride
+    return True
 
 
 def _old_version(t: Tensor, what: str) -> Tensor:
@@ -214,6 +285,7 @@ def redirect(outputs: tuple) -> None:
                 time, before = versions[k]
                 if tensor._version is not None and tensor._version is parent._version:
                     views.append((tensor, node, parent, time))
+                    _mark_stale(tensor)
                 parents[i], changed = before, True
         if changed:
             node.parents = tuple(parents)
@@ -228,6 +300,13 @@ def redirect(outputs: tuple) -> None:
                 f"was changed in place afterwards, and the view was used after the change, "
                 f"so the values read changed outside the graph; take the view after the "
                 f"change, or of a copy (t.clone())")
+
+
+def _mark_stale(view: Tensor) -> None:
+    """Remember that `view`'s node now names its base's old version (`_stale_views`)."""
+    if id(view) not in _stale_views:
+        _stale_views[id(view)] = True
+        weakref.finalize(view, _stale_views.pop, id(view), None)
 
 
 def _named(t: Tensor) -> str:

@@ -7,8 +7,9 @@ ops under PyTorch's F signatures (`input`, its argument names and order).
 `inplace=True` (where PyTorch's function has it) writes the result into the input and
 returns the input, as PyTorch's (`_written`, which the `relu_` family shares): in the
 graph, recorded (in_place_recorded.py); a leaf that requires a gradient refused, as
-PyTorch's. Only a view of another tensor of the graph other than `h[index]` (a reshape,
-a transpose) is computed out of place, as before (its base is left as it is). Each calls
+PyTorch's. Only a view of another tensor of the graph that a change cannot be written
+back into (an expand's repeated entries, a diagonal) is computed out of place, as before
+(its base is left as it is). Each calls
 the `tg.` function of its op, or is composed of Tensor ops: gradients come from
 `backward()`.
 """
@@ -22,7 +23,7 @@ from .. import functional as tg
 from ..engine import no_grad
 from ..errors import ShapeError
 from ..in_place import shown
-from ..in_place_recorded import rebase, recorded, view_of_graph
+from ..in_place_recorded import changes_its_base, rebase, recorded, view_of_graph
 from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
@@ -51,15 +52,14 @@ def _written(name: str, function: Callable, input: Any, *args: Any,
              **kwargs: Any) -> Tensor:
     """`function(input, ...)`'s values written into `input`, which is returned (F's
     `relu_` family and `inplace=True`); `instead` says what to write for a new tensor;
-    `other_views_out_of_place`: a view of the graph other than `h[index]` gets a new
-    tensor (inplace=True, as before), not a refusal."""
+    `other_views_out_of_place`: a view of the graph that cannot change its base (an
+    expand, a diagonal) gets a new tensor (inplace=True, as before), not a refusal."""
     instead = instead or f"x = F.{name[:-1]}(x, ...) (a new tensor)"
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
                         f"{shown(input)}; or use {instead}")
     if recorded(input):  # a tensor of the graph: the change recorded, as PyTorch's
-        if other_views_out_of_place and view_of_graph(input) and (
-                input._ctx.name != "getitem"):
+        if other_views_out_of_place and view_of_graph(input) and not changes_its_base(input):
             return function(input, *args, **kwargs)
         return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
                       instead, *args)
