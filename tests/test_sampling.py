@@ -530,15 +530,19 @@ def test_multinomial_refuses_weights_without_categories(shape, replacement):
 
 
 @pytest.mark.parametrize("init", ["trunc_normal_", "orthogonal_"])
-def test_init_draws_into_a_graph_tensor_hint_at_their_own_new_tensor(init):
-    t = tg.tensor(np.ones((3, 4)), requires_grad=True) * 2
-    _refused(RuntimeError, f"{init}: this tensor was made by op 'mul'",
-             lambda: getattr(nn.init, init)(t))
-    with pytest.raises(RuntimeError) as error:
-        getattr(nn.init, init)(t)
-    assert f"draw a new tensor (nn.init.{init}(tg.zeros_like(t), ...))" in str(error.value)
-    fresh = getattr(nn.init, init)(tg.zeros_like(t))  # (the hint works)
-    assert fresh.shape == (3, 4) and np.abs(fresh.data).sum() > 0
+def test_init_draws_into_a_graph_tensor_as_pytorchs_under_its_no_grad(init):
+    """PyTorch's nn.init draws under no_grad(), so a tensor of a graph takes the draws
+    (its node kept); a graph that saved its old values then refuses backward."""
+    x = tg.tensor(np.ones((3, 4)), requires_grad=True)
+    t = x * 2
+    exponential = t.exp()  # (exp saves its output: t's change does not touch it)
+    squared = t * t  # (mul saves t)
+    assert getattr(nn.init, init)(t) is t and t.grad_fn.name == "mul"
+    assert np.abs(t.data - 2).sum() > 0  # drawn
+    with pytest.raises(RuntimeError, match="changed in place"):
+        squared.sum().backward()
+    exponential.sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.exp(2.0))
 
 
 def test_trunc_normal_draws_far_bounds_the_uniform_proposal_keeps_as_documented():

@@ -4,7 +4,8 @@
 PyTorch's manual update is `with torch.no_grad(): w -= lr * w.grad; w.grad.zero_()`.
 Here it does the same: the values of `w` change in place, counted as an in-place change
 (a graph that saved them refuses to backward), wherever `t[...] = v` may write: a leaf
-that requires a gradient only under `no_grad()`, any tensor that needs none at any time.
+that requires a gradient only under `no_grad()`, any tensor that needs none at any time,
+and under `no_grad()` a tensor made by an op (its values only: its node stays, as PyTorch's).
 Where the graph must follow the change (a tensor made by a recorded op, or a value that
 needs a gradient written in), it is recorded as PyTorch records it (in_place_recorded.py:
 `h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()`, `h.T.mul_(3)` and

@@ -149,12 +149,14 @@ class Tensor:
         self._mark_changed()
 
     def _check_writable(self, what: str, instead: str) -> None:
-        """Refuse an in-place write the graph could not follow (the rules: __setitem__)."""
+        """Refuse an in-place write the graph could not follow (the rules: __setitem__).
+        Under no_grad() any tensor may change, as PyTorch's: values only, counted, so a
+        node that saved them refuses backward (a tensor of a graph keeps its node)."""
         if self.requires_grad and is_grad_enabled() and self._ctx is None:
             raise RuntimeError(
                 f"{what}: writing into a leaf tensor that requires a gradient would not be "
                 f"recorded; do it under `with tg.no_grad():` (an update), or {instead}")
-        if self._ctx is not None:
+        if self._ctx is not None and is_grad_enabled():
             raise RuntimeError(
                 f"{what}: this tensor was made by op '{self._ctx.name}' and is part of a graph; "
                 f"in-place writes into it are not supported: {instead}")
