@@ -434,3 +434,18 @@ def test_a_users_backward_run_on_tensors_is_checked_as_backward_graph_is():
     with tg.autograd.detect_anomaly(), pytest.raises(tg.AnomalyError, match=r"\(in the backward "
                                                                             r"of op 'root'\)$"):
         tg.autograd.grad((Root.apply(zero) * 0).sum(), zero, create_graph=True)
+
+
+def test_a_read_into_numpy_is_seen_even_when_backward_makes_a_tensor_afterwards():
+    class Late(tg.Function, register=False):
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            factor = 3 * np.asarray(x) ** 2  # (values: x's graph cut here)
+            return g * factor * tg.tensor(1.0)  # (a new tensor made after the read)
+
+    grad = _refusal(Late.apply, np.array([1.0, -2.0]), "read a tensor's values into NumPy")
+    np.testing.assert_allclose(grad, [6.0, 24.0])

@@ -149,9 +149,8 @@ class Tensor:
         self._mark_changed()
 
     def _check_writable(self, what: str, instead: str) -> None:
-        """Refuse an in-place write the graph could not follow (the rules: __setitem__).
-        Under no_grad() any tensor may change, as PyTorch's: values only, counted, so a
-        node that saved them refuses backward (a tensor of a graph keeps its node)."""
+        """Refuse an in-place write the graph could not follow (the rules: __setitem__);
+        under no_grad() a tensor of a graph changes as PyTorch's (values only, counted)."""
         if self.requires_grad and is_grad_enabled() and self._ctx is None:
             raise RuntimeError(
                 f"{what}: writing into a leaf tensor that requires a gradient would not be "
@@ -442,11 +441,13 @@ _grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lo
 
 def _new_values(data: Any, dtype: Any, where: str, default: Any = np.float64) -> np.ndarray:
     """`_as_array` for a new leaf; warns (as PyTorch) when it copies a tensor needing a grad."""
+    earlier = getattr(values_read, "cut", False)  # (a read stays said, for whoever watches)
     values_read.cut = isinstance(data, Tensor) and data._requires_grad  # (or in a list: __array__)
     array = _as_array(data, dtype, where, default=default)
     if dtype is None:
         array = python_floats(array, data)
-    if values_read.cut and is_grad_enabled():
+    cut, values_read.cut = values_read.cut, earlier or values_read.cut
+    if cut and is_grad_enabled():
         warnings.warn(f"{where}: a tensor in the data requires a gradient: its values are copied "
                       f"into a new leaf, which no gradient flows back through; keep the graph "
                       f"with tg.stack([...]) or t.clone(), or pass t.detach()", stacklevel=3)
