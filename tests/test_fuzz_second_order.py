@@ -10,8 +10,9 @@ must equal torch's to test_fuzz's tolerances (atol scaled by the size of the ent
 and the first equals backward()'s. Where a torch twin is exact to first order only, or
 torch's own higher derivatives are off (masked, underflowed, cancelled),
 SECOND_ORDER_TWINS replaces it by one exact to the third order. A program recording an
-op without `backward_graph` must instead be refused with NotImplementedError naming
-that op (`check_program`). `test_planted_*` show the fuzzer catching a second derivative
+op without `backward_graph` must instead have its Hessian-vector product refused with
+NotImplementedError naming that op (`check_program`: its gradient is values, as
+PyTorch's through a once-differentiable backward). `test_planted_*` show the fuzzer catching a second derivative
 that treats a smooth factor as a constant, and refusing an op whose `backward_graph` is
 taken away. Two models close the file: a gradient penalty on a small MLP
 (`loss.backward(create_graph=True)`, then `(w.grad ** 2).sum().backward()`) and
@@ -263,9 +264,12 @@ def check_program(graph: Graph, orders: int = 2) -> str:
     loss = graph.run(*leaves)
     lacking = lacking_in(loss)
     try:
-        if lacking:
+        if lacking:  # (its gradient: values; a derivative through them refused)
+            gradients = tg.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+            total = sum((g * tg.Tensor(v)).sum() for g, v in zip(gradients, directions[0])
+                        if g is not None)
             with pytest.raises(NotImplementedError) as refusal:
-                tg.autograd.grad(loss, leaves, create_graph=True, allow_unused=True)
+                tg.autograd.grad(total, leaves, allow_unused=True)
             message = str(refusal.value)
             assert "\n" not in message and any(f"op '{name}' has no backward_graph" in message
                                                for name in lacking), (message, lacking)

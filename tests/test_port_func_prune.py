@@ -777,11 +777,10 @@ def test_parametrizations(dtype):
         _same(layer.weight, tlayer.weight, dtype)
         _same(layer.parametrizations.weight.original,
               tlayer.parametrizations.weight.original, dtype)
-        # documented: an in-place write into a tensor inside a graph is refused, so
-        # init.orthogonal_(layer.weight) (a computed weight) draws into a new tensor instead
-        with pytest.raises(RuntimeError, match="orthogonal_: this tensor was made by op "
-                                               "'solve'.*zeros_like"):
-            nn.init.orthogonal_(layer.weight)
+        # as the tutorial: init.orthogonal_(layer.weight) draws into the computed weight
+        # (under no_grad(), its node kept), which the assignment below then sets
+        drawn = nn.init.orthogonal_(layer.weight)
+        np.testing.assert_allclose(drawn.data @ drawn.data.T, np.eye(3), atol=1e-5)
         X = torch.nn.init.orthogonal_(tlayer.weight)
         if X.det() < 0.:  # (det -1: X + I is singular in right_inverse, noise either way)
             X[0].neg_()

@@ -3,8 +3,9 @@
 `nn.init.xavier_uniform_(layer.weight)`, `nn.init.zeros_(layer.bias)`: each writes into
 the tensor it is given, as PyTorch's do, and returns it. A parameter may be written so
 at any time (an initialisation is not part of a graph, as under `tg.no_grad()`), and the
-write counts as an in-place change; a tensor made by a recorded op (one in a graph, whose
-inputs require a gradient) is refused. The random ones draw from `generator=` (a NumPy
+write counts as an in-place change; a tensor made by a recorded op (one in a graph) takes
+the values too, as PyTorch's, its node kept (a node that saved its old values then refuses
+backward). The random ones draw from `generator=` (a NumPy
 Generator), else from `tg.manual_seed`'s generator, else fresh entropy. fan_in and
 fan_out are PyTorch's: for a weight of shape (out, in, ...), fan_in = in x the rest,
 fan_out = out x the rest; those that divide by a fan leave a zero-element tensor as it
