@@ -279,6 +279,36 @@ def test_an_activation_with_inplace_true_on_a_layout_view_changes_its_base_as_py
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
+def _changed_through_parts(lib, x, y):
+    h = x * 2
+    h.diagonal().add_(y)
+    h.narrow(0, 1, 2).mul_(y[0])
+    h.T.diagonal(1).mul_(y[2])
+    d = h.diagonal()
+    d[0] = y[1] * 3
+    h.narrow(1, 2, 1).clamp_(-1.0, 1.0)
+    return (h * h.sin()).sum()
+
+
+def test_a_change_of_a_part_through_a_view_changes_its_base_as_pytorchs():
+    """h.diagonal(), h.narrow(...): each entry one of h's, the change put back at them."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x0, y0 = rng.normal(size=(3, 3)), np.array([0.5, -1.5, 2.0])
+    results = []
+    for lib in (tg, torch):
+        x, y = _tensor(lib, x0, True), _tensor(lib, y0, True)
+        loss = _changed_through_parts(lib, x, y)
+        gx, gy = lib.autograd.grad(loss, (x, y), create_graph=True)
+        ((gx ** 2).sum() + (gy * y).sum()).backward()
+        results.append([np.asarray(loss.detach()), np.asarray(gx.detach()),
+                        np.asarray(gy.detach()), np.asarray(x.grad), np.asarray(y.grad)])
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-12)
+    x, y = tg.Tensor(x0, requires_grad=True), tg.Tensor(y0, requires_grad=True)
+    assert tg.gradcheck(lambda a, b: _changed_through_parts(tg, a, b), [x, y])
+
+
 def _changed_through_layout_views(lib, x, y):
     h = x * x
     h.T.mul_(y.reshape(3, 1))
@@ -345,20 +375,21 @@ def test_only_an_op_that_saved_the_changed_array_refuses():
             outputs[1].sum().backward()
 
 
-def test_a_view_whose_entries_repeat_or_are_a_part_is_refused_with_what_to_write_instead():
+def test_a_view_whose_entries_repeat_or_overlap_is_refused_with_what_to_write_instead():
     torch = pytest.importorskip("torch")
     x = tg.Tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
     h = x * 1
     for view, change, name in ((h[0].expand(3, 2), lambda v: v.relu_(), "relu_"),
-                               (h.diagonal(), lambda v: v.mul_(2), "mul_"),
+                               (h.T.expand(2, 2, 2), lambda v: v.mul_(2), "mul_"),
                                (h.flip(0), lambda v: v.__iadd__(1), r"\+=")):
         with pytest.raises(RuntimeError, match=rf"^{name}: this tensor is a view of another "
                                                rf"tensor of the graph \(op '.*' made it .*"
+                                               rf"repeat, overlap or run backwards.*"
                                                rf"t = t\.clone\(\)") as caught:
             change(view)
         assert "\n" not in str(caught.value)
     assert h.tolist() == [[1.0, -2.0], [3.0, -4.0]]  # nothing written
-    # torch refuses the expand too (a diagonal it changes; its flip is a copy, not a view)
+    # torch refuses the expand too (its flip is a copy, not a view)
     with pytest.raises(RuntimeError, match="more than one element"):
         (torch.ones(2, requires_grad=True) * 1).expand(3, 2).relu_()
 

@@ -9,8 +9,8 @@ and under `no_grad()` a tensor made by an op (its values only: its node stays, a
 Where the graph must follow the change (a tensor made by a recorded op, or a value that
 needs a gradient written in), it is recorded as PyTorch records it (in_place_recorded.py:
 `h[mask] = 0`, `h.relu_()`, `out += identity`, `h[1].zero_()`, `h.T.mul_(3)` and
-`h.view(-1)[0] = y` through h); a change of a view whose entries repeat or are a part
-(an expand, a diagonal) is refused there.
+`h.view(-1)[0] = y`, `h.diagonal().add_(1)` through h); a change of a view whose entries
+repeat (an expand) is refused there.
 
 The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
 draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted

@@ -24,9 +24,12 @@ once, in another layout (`h.T.mul_(3)`, `h.view(-1)[0] = y`, `h.reshape(6).relu_
 reshape, transpose, permute, unsqueeze, ..., told by the arrays' strides and bounds, not
 by the op's name) through its op's vector-Jacobian product, the inverse permutation
 (base takes the changed view's values put back in its own layout), t then the op again
-on base's new version. Refused, in one line: a change of another view of a tensor of the
-graph (`h.expand(2, 3)`, whose entries repeat; `h.diagonal()`, a part of them; `h.flip(0)`,
-a copy in PyTorch), of a view of a leaf that requires a gradient, of a view taken before
+on base's new version; a view of a part of base's entries, each once (`h.diagonal()`,
+`h.narrow(0, 1, 2)`), through the same product of the change (`result - before`, put
+back where those entries are), added to base. Refused, in one line: a change of another
+view of a tensor of the graph (`h.expand(2, 3)`, whose entries repeat; `h.flip(0)`, a
+copy in PyTorch), of a view of a leaf that
+requires a gradient, of a view taken before
 its base changed, of a constant of which views were taken (versions.py marks a counter
 its views share), and, when the pass starts, a graph that uses, after a change, a view
 taken of the tensor before it (its values changed too).
@@ -99,6 +102,9 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
                            f"which would keep showing its values outside the graph after a "
                            f"change that needs a gradient; change a copy first (c = "
                            f"c.clone()), or take the views after the change")
+    if not t._data.flags.writeable:  # (a view's writes go to its base: checked there)
+        raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
+                              "t = t.clone() (values of its own), then write")
     before, result = _changed(t, what, change, instead, operands)
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
@@ -128,21 +134,26 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     """A view of a tensor of the graph changed in place, as PyTorch changes one: `t =
     base[index]` through the op setitem at index (base rebased), a layout view (`h.T`,
     `h.view(-1)`: `holds_each_entry_once`) through its op's vector-Jacobian product, the
-    inverse permutation (base rebased to the changed view's values in its own layout).
+    inverse permutation (base rebased to the changed view's values in its own layout), a
+    view of a part (`h.diagonal()`) through that product of the change, added to base.
     t then takes a node of the same op on base's new version; its values are already
     those (a view of base's array)."""
     node = t._ctx
     base = _viewed(t, what, instead)
     before, result = _changed(t, what, change, instead, operands)
+    position = next(k for k, parent in enumerate(node.parents) if parent is base)
     if node.name == "getitem":
         index = node.params["index"]
         rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
                instead, result)
         t._ctx = GetItem.call(base, index)._ctx
-    else:  # (its vjp is its inverse: the values in base's layout, their graph recorded)
-        position = next(k for k, parent in enumerate(node.parents) if parent is base)
-        in_base_layout = recorded_vjp(node, t, result)[position]
-        rebase(base, what, lambda old_base, values: values, instead, in_base_layout)
+    else:
+        if holds_each_entry_once(t._data, base._data):  # (its vjp is its inverse: the
+            in_base_layout = recorded_vjp(node, t, result)[position]  # values in base's)
+            rebase(base, what, lambda old_base, values: values, instead, in_base_layout)
+        else:  # a part of base's entries (h.diagonal()): the change added back at them
+            change = recorded_vjp(node, t, result - before)[position]
+            rebase(base, what, lambda old_base, added: old_base + added, instead, change)
         t._ctx = type(node).apply(base, **node.params)._ctx
     t._requires_grad = True
     _remember(t, before)
@@ -155,11 +166,10 @@ def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
     node = t._ctx
     if not changes_its_base(t):
         raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
-                           f"'{node.name}' made it from that tensor's values) that does not "
-                           f"hold each of its entries once (they repeat, are a part, or run "
-                           f"backwards), so the change cannot be written back into that "
-                           f"tensor; write {instead} (a new tensor), or change a copy (t = "
-                           f"t.clone())")
+                           f"'{node.name}' made it from that tensor's values) whose entries "
+                           f"repeat, overlap or run backwards, so the change cannot be "
+                           f"written back into that tensor; write {instead} (a new tensor), "
+                           f"or change a copy (t = t.clone())")
     base = next(parent for parent in node.parents if parent._version is t._version)
     if base._ctx is None and base._requires_grad:
         raise RuntimeError(f"{what}: this tensor is a view (op '{node.name}') of a leaf tensor "
@@ -173,11 +183,11 @@ def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
 
 def changes_its_base(t: Tensor) -> bool:
     """Whether an in-place change of t, a view of one tensor of the graph, can be written
-    into that tensor: t is `base[index]`, or holds each of base's entries once."""
+    into that tensor: t is `base[index]`, or each of its entries is one of base's."""
     node = t._ctx
     shared = [parent for parent in node.parents if parent._version is t._version]
     return len(shared) == 1 and (node.name == "getitem" and shared[0] is node.parents[0]
-                                 or holds_each_entry_once(t._data, shared[0]._data))
+                                 or t.dtype == shared[0].dtype and _distinct_entries(t._data))
 
 
 def _stale(what: str, op: str) -> RuntimeError:
@@ -195,6 +205,12 @@ def holds_each_entry_once(view: np.ndarray, array: np.ndarray) -> bool:
         return False
     if view.size == 0 or byte_bounds(view) != byte_bounds(array):  # (no entries: none lost)
         return view.size == 0
+    return _distinct_entries(view)
+
+
+def _distinct_entries(view: np.ndarray) -> bool:
+    """Whether each entry of `view` is in memory of its own: each stride past the extent
+    of the smaller ones (none 0, as expand's; none negative, as flip's)."""
     extent = view.itemsize  # (the bytes the axes with smaller strides span)
     for stride, n in sorted(zip(view.strides, view.shape)):
         if n > 1:
@@ -211,9 +227,6 @@ def _old_version(t: Tensor, what: str) -> Tensor:
         raise TypeError(f"{what}: a value that needs a gradient cannot be written into a "
                         f"tensor of dtype {t.dtype} (gradients are of floats); convert it "
                         f"first (t = t.to(tg.float64)), or write value.detach()")
-    if not t._data.flags.writeable:
-        raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
-                              "t = t.clone() (values of its own), then write")
     before = Tensor.from_op(t._data.copy(), t._ctx)
     before._requires_grad, before.name = t._requires_grad, t.name
     for slot in ("_made_by", "_made_in"):  # (a constant's: the diagrams name its origin)

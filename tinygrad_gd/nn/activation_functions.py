@@ -8,8 +8,8 @@ ops under PyTorch's F signatures (`input`, its argument names and order).
 returns the input, as PyTorch's (`_written`, which the `relu_` family shares): in the
 graph, recorded (in_place_recorded.py); a leaf that requires a gradient refused, as
 PyTorch's. Only a view of another tensor of the graph that a change cannot be written
-back into (an expand's repeated entries, a diagonal) is computed out of place, as before
-(its base is left as it is). Each calls
+back into (an expand, whose entries repeat) is computed out of place,
+as before (its base is left as it is). Each calls
 the `tg.` function of its op, or is composed of Tensor ops: gradients come from
 `backward()`.
 """
@@ -53,7 +53,7 @@ def _written(name: str, function: Callable, input: Any, *args: Any,
     """`function(input, ...)`'s values written into `input`, which is returned (F's
     `relu_` family and `inplace=True`); `instead` says what to write for a new tensor;
     `other_views_out_of_place`: a view of the graph that cannot change its base (an
-    expand, a diagonal) gets a new tensor (inplace=True, as before), not a refusal."""
+    expand) gets a new tensor (inplace=True, as before), not a refusal."""
     instead = instead or f"x = F.{name[:-1]}(x, ...) (a new tensor)"
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
