@@ -449,3 +449,29 @@ def test_a_read_into_numpy_is_seen_even_when_backward_makes_a_tensor_afterwards(
 
     grad = _refusal(Late.apply, np.array([1.0, -2.0]), "read a tensor's values into NumPy")
     np.testing.assert_allclose(grad, [6.0, 24.0])
+
+
+def test_once_differentiable_marks_in_either_order_and_a_bound_method():
+    class Either(tg.autograd.Function):
+        @once_differentiable
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+        @staticmethod
+        def forward(ctx, x):
+            return 2 * x
+
+    class Doubler:
+        def backward(self, ctx, grad):
+            return 2 * grad
+
+    class Bound(Either):
+        backward = staticmethod(once_differentiable(Doubler().backward))
+
+    for op in (Either, Bound):
+        x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        (g,) = tg.autograd.grad((op.apply(x) * x).sum(), x, create_graph=True)
+        np.testing.assert_allclose(g.numpy(), [4.0, 8.0])
+        with pytest.raises(NotImplementedError, match="marked @once_differentiable"):
+            g.sum().backward()

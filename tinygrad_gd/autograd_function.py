@@ -5,13 +5,15 @@ derives from it; the engine imports this module, which imports nothing of the pa
 PyTorch's documents on writing your own `Function` ("Extending PyTorch") import
 `once_differentiable` from here and decorate a backward with it, to declare that the
 backward pass through the op cannot itself be differentiated: a pass with
-`create_graph=True` that reaches the op is then refused in one line. (Without it, a user's
-op is differentiated twice through its `backward_graph`, or else its own backward run on
-tensors: higher_order.py.) The class to subclass is `tg.autograd.Function` (`tg.Function`,
+`create_graph=True` gives the op's inputs its gradient's values, and a derivative through
+them is refused in one line, as PyTorch's. (Without it, a user's op is differentiated
+twice through its `backward_graph`, or else its own backward run on tensors:
+higher_order.py.) The class to subclass is `tg.autograd.Function` (`tg.Function`,
 engine.py).
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import threading
 from typing import Any, Callable, TypeVar
@@ -25,14 +27,19 @@ _Backward = TypeVar("_Backward", bound=Callable)
 
 def once_differentiable(fn: _Backward) -> _Backward:
     """Declare a `Function`'s backward not differentiable again (PyTorch's decorator): a
-    pass with `create_graph=True` through the op is refused in one line, as PyTorch's
-    second derivative through it is; a first-order backward runs as before. `fn` itself
-    is returned, marked. Put it under `@staticmethod`, as PyTorch's documents do, or
-    use it alone."""
+    derivative through the gradient it gives with `create_graph=True` is refused in one
+    line, as PyTorch's is; a first-order backward runs as before. `fn` itself is
+    returned, marked (a function around it where it takes no mark: a bound method). Put
+    it under `@staticmethod`, as PyTorch's documents do, above it, or use it alone."""
     if not callable(fn):
         raise TypeError(f"once_differentiable: expected a backward function to decorate, got "
                         f"{type(fn).__name__} {fn!r:.60}")
-    fn.once_differentiable = True
+    try:
+        fn.once_differentiable = True
+    except AttributeError:
+        marked = functools.wraps(fn)(lambda *args, **kwargs: fn(*args, **kwargs))
+        marked.once_differentiable = True
+        return marked  # type: ignore[return-value]
     return fn
 
 
@@ -199,7 +206,8 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         if not absent or len(sent) != len(ctx.needs_input_grad):
             return sent  # (the wrong count: said by the engine, as for any op)
         return tuple(g for k, g in enumerate(sent) if k not in absent)
-    backward.once_differentiable = getattr(op.backward, "once_differentiable", False)
+    backward.once_differentiable = any(getattr(method, "once_differentiable", False) for method
+                                       in (op.backward, inspect.getattr_static(op, "backward")))
     body = {"__module__": op.__module__, "__doc__": op.__doc__, "apply": classmethod(plain),
             "forward": staticmethod(forward), "backward": staticmethod(backward)}
     if op.setup_context is not None:
