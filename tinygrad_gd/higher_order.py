@@ -54,7 +54,8 @@ def recorded_vjp(node: Any, output: Any, grad: Any) -> list:
     with enable_grad(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         try:
             if own is None and node.built_in:  # (a built-in backward reads arrays: ._data)
-                raise _refused(node, "it is a built-in op", "add one")
+                raise _refused(node, "it is a built-in op, whose backward reads arrays",
+                               "report it: every built-in op has one (test_second_order.py)")
             input_grads = (own or backward_on_tensors)(node, output, grad)
         except AnomalyError as err:  # (detect_anomaly(): a gradient's op made NaN or Inf)
             where = "backward_graph" if own else "backward"
