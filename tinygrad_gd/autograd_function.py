@@ -20,7 +20,7 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad", "note_kept_outputs"]
+__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad"]
 
 _Backward = TypeVar("_Backward", bound=Callable)
 
@@ -43,7 +43,7 @@ def once_differentiable(fn: _Backward) -> _Backward:
     return fn
 
 
-def note_kept_outputs(ctx: Any, outputs: tuple) -> None:
+def _note_kept_outputs(ctx: Any, outputs: tuple) -> None:
     """Note which of forward's `outputs` ctx keeps (saved, or as an attribute), by their
     positions: a backward run on tensors (higher_order.py) is given those outputs as the
     tensors they became, their graphs kept."""
@@ -154,7 +154,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
             ctx.needs_input_grad = needs  # (mark_non_differentiable marked some outputs)
         arrays = [np.asarray(a) for a in outputs]
         ctx.output_parts = [(a.shape, a.dtype) for a in arrays]
-        note_kept_outputs(ctx, tuple(outputs))
+        _note_kept_outputs(ctx, tuple(outputs))
         _outputs.parts = [(a.shape, a.dtype, not m and a.dtype.kind in "fc")  # (integers,
                           for a, m in zip(arrays, marked)]  # as PyTorch's: no gradient)
 
@@ -174,7 +174,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         if isinstance(outputs, (tuple, list)):
             noted(ctx, outputs, needs)
         else:
-            note_kept_outputs(ctx, (outputs,))
+            _note_kept_outputs(ctx, (outputs,))
         return joined(outputs)
 
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
@@ -184,7 +184,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         if isinstance(outputs, (tuple, list)):
             noted(ctx, outputs, needs)
         else:
-            note_kept_outputs(ctx, (outputs,))
+            _note_kept_outputs(ctx, (outputs,))
 
     def backward(ctx: Any, grad: Any) -> Any:
         parts = getattr(ctx, "output_parts", None)

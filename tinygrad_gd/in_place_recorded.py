@@ -52,8 +52,8 @@ from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, written_arrays
 
-__all__ = ["recorded", "view_of_graph", "changes_its_base", "holds_each_entry_once",
-           "written_already", "rebase", "redirect"]
+__all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "rebase",
+           "redirect"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
