@@ -13,7 +13,7 @@ must equal the built-in program's, to 1e-12. Runs without torch.
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import tinygrad_gd as tg
 
@@ -121,8 +121,10 @@ def test_a_users_ops_derivatives_to_the_third_equal_the_built_in_ops(names, valu
         x0, y0 = x0 + np.where(np.abs(x0) < 1e-3, 0.01, 0), y0 + 0.003
     directions = [np.array([0.3, -0.7, 1.1, 0.2]), np.array([-0.4, 0.9, 0.1, -1.3]),
                   np.array([1.0, 0.5, -0.5, 0.25])]
-    mine = _derivatives(USER, names, x0, y0, directions)
-    want = _derivatives(BUILT_IN, names, x0, y0, directions)
+    with np.errstate(over="ignore", invalid="ignore"):  # (exp of exp: rejected below)
+        want = _derivatives(BUILT_IN, names, x0, y0, directions)
+        assume(all(np.isfinite(b).all() and np.abs(b).max() < 1e8 for b in want))
+        mine = _derivatives(USER, names, x0, y0, directions)
     for order, (a, b) in enumerate(zip(mine, want)):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(b).max()),
                                    err_msg=f"{names} order {order // 2 + 1}")
