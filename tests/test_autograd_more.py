@@ -680,3 +680,24 @@ def test_a_gradient_added_after_an_update_is_said_mixed_with_or_without_a_graph(
         (w ** 3).sum().backward(create_graph=second)
         grad = w.grad
     np.testing.assert_allclose(grad.detach().numpy(), 3 * w.detach().numpy() ** 2)
+
+
+def test_grad_fn_name_is_a_string_and_pytorchs_method():
+    """`y.grad_fn.name` reads as the op's name, and PyTorch's `y.grad_fn.name()` works."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    node = (x * 2).grad_fn
+    assert node.name == "mul" and node.name() == "mul" and f"{node.name}" == "mul"
+
+    class Cube(tg.Function, register=False):
+        name = "my_cube"  # (declared in the body)
+
+        def forward(ctx, a):
+            return a ** 3
+
+        def backward(ctx, g):
+            return 3 * g
+
+    class Fourth(Cube, register=False):
+        pass
+
+    assert Cube.apply(x).grad_fn.name() == "my_cube" and Fourth.apply(x).grad_fn.name() == "fourth"

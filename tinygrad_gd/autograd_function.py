@@ -20,7 +20,7 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad"]
+__all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad", "OpName"]
 
 _Backward = TypeVar("_Backward", bound=Callable)
 
@@ -51,6 +51,16 @@ def _note_kept_outputs(ctx: Any, outputs: tuple) -> None:
     held += [item for value in held if isinstance(value, (tuple, list)) for item in value]
     ctx.kept_outputs = tuple((output, k) for k, output in enumerate(outputs)
                              if any(output is value for value in held))
+
+
+class OpName(str):
+    """An op's name: a string (`node.name`, what the diagrams and errors read) that is also
+    PyTorch's method, `y.grad_fn.name()`."""
+
+    __slots__ = ()
+
+    def __call__(self) -> str:
+        return str(self)
 
 
 class FunctionCtx:

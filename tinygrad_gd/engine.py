@@ -24,7 +24,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import registry
-from .autograd_function import FunctionCtx, gradients_for
+from .autograd_function import FunctionCtx, OpName, gradients_for
 from .grad_mode import enable_grad, is_grad_enabled, no_grad  # noqa: F401  (the engine's API)
 from .op_errors import backward_error, forward_result, op_error
 from .registry import on_register, registered_ops  # noqa: F401  (the engine's API too)
@@ -119,8 +119,8 @@ class Function(FunctionCtx):
             raise TypeError(f"class {cls.__name__}(Function, {next(iter(declared))}=...): "
                             f"unknown keyword; use name, methods, reflected, functions, "
                             f"elementwise, register")
-        if name is not None or "name" not in cls.__dict__:
-            cls.name = name or cls.__name__.lower()
+        # a string that is also PyTorch's method: `y.grad_fn.name()`
+        cls.name = OpName(name or cls.__dict__.get("name") or cls.__name__.lower())
         # a user's op gets read-only arrays: a write into one would change the caller's
         # tensor or another input's gradient (the built-in ops are tested never to write)
         cls.built_in = registry.built_in(cls)
