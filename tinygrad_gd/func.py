@@ -39,12 +39,13 @@ from typing import Any, Callable
 import numpy as np
 
 from . import autograd
-from .engine import Function, is_grad_enabled, toposort
+from .engine import is_grad_enabled, toposort
 from .func_more import (_callable, _chunk_size, _randomness, debug_unwrap, functional_call,
                         functionalize, replace_all_batch_norm_modules_, stack_module_state,
                         vmap)
 from .functional import stack
 from .grad_mode import check_flag, enable_grad
+from .higher_order import refusing
 from .nn.layer_functions import _named
 from .tensor import Tensor
 from .utils._pytree import tree_flatten, tree_unflatten
@@ -119,22 +120,10 @@ def _output_leaves(where: str, output: Any) -> tuple[list[Tensor], Any]:
     return leaves, spec
 
 
-class _Derivative(Function, register=False, name="func_derivative"):
-    """The node above a derivative a transform returned as values, whose inputs are the
-    tensors it depends on: its backward refuses (that would be a second derivative)."""
-
-    def forward(ctx, value, *depends_on, where, reason):  # noqa: N805
-        ctx.where, ctx.reason = where, reason
-        return value
-
-    def backward(ctx, g):  # noqa: N805
-        raise NotImplementedError(
-            f"{ctx.where}: differentiating its result again (grad(grad(f)), jacrev(grad(f)), "
-            f"a backward through a gradient) is not supported here: {ctx.reason}; use the "
-            f"derivative's values alone (.detach()), or take finite differences of them")
-
-
-_NO_GRAPH = "jvp's and linearize's products are computed from values, without a graph"
+_NO_GRAPH = ("differentiating its result again (grad(grad(f)), jacrev(grad(f)), a backward "
+             "through a gradient) is not supported here: jvp's and linearize's products are "
+             "computed from values, without a graph; use the derivative's values alone "
+             "(.detach()), or take finite differences of them")
 
 
 def _with_graph(compute: Callable[[bool], Any], outer: list) -> Any:
@@ -157,14 +146,15 @@ def _outer(outputs: list, copies: list) -> list[Tensor]:
 
 
 def _derivatives(where: str, arrays: list, outer: list) -> list:
-    """Arrays as the tensors a transform returns: plain, or above `_Derivative` where the
-    outputs depend on tensors needing gradients (and grad mode is on); tensors with a
-    graph (computed with create_graph=True) as they are."""
+    """Arrays as the tensors a transform returns: plain, or above a node that refuses a
+    derivative through them (higher_order's `refusing`) where the outputs depend on
+    tensors needing gradients (and grad mode is on); tensors with a graph (computed with
+    create_graph=True) as they are."""
     if arrays and isinstance(arrays[0], Tensor):
         return arrays
-    if outer and is_grad_enabled():  # (the values named: unnamed, a diagram draws an input)
-        return [_Derivative.apply(_named(Tensor.from_op(a, None), f"values of {where}"),
-                                  *outer, where=where, reason=_NO_GRAPH) for a in arrays]
+    if outer and is_grad_enabled():
+        return [refusing(a, outer, f"{where}: {_NO_GRAPH}", f"values of {where}")
+                for a in arrays]
     return [Tensor.from_op(a, None) for a in arrays]
 
 

@@ -30,8 +30,8 @@ from .autograd_function import gradients_for
 from .grad_mode import enable_grad
 from .tracked import values_read
 
-__all__ = ["recorded_vjp", "backward_on_tensors", "has_backward_graph", "seed_tensor", "sum_to",
-           "NoSecondDerivative"]
+__all__ = ["recorded_vjp", "backward_on_tensors", "refusing", "has_backward_graph",
+           "seed_tensor", "sum_to", "NoSecondDerivative"]
 
 
 class NoSecondDerivative(NotImplementedError):
@@ -81,19 +81,22 @@ class _Refusal(engine.Function, register=False, name="no_second_derivative"):
         raise NoSecondDerivative(ctx.why)
 
 
+def refusing(values: np.ndarray, depends_on: list, why: str, name: str) -> Any:
+    """`values` (a derivative computed without a graph) as a tensor named `name` (unnamed,
+    a diagram would draw it as a user's input) whose graph reaches `depends_on` through a
+    node that refuses, in one line (`why`), a derivative through it."""
+    value = engine.Tensor.from_op(values, None)
+    value.name = name
+    return _Refusal.apply(value, *depends_on, why=why)
+
+
 def _refusing_later(node: Any, grad: Any, refusal: str) -> tuple:
     """`node`'s inputs' gradients from its NumPy backward, each above a `_Refusal`."""
     why = (f"a derivative through the gradient of op '{node.name}' (computed with "
            f"create_graph=True) is refused: {refusal.split(': ', 1)[-1]}")
     depends_on = [grad] + [parent for parent in node.parents if parent._requires_grad]
-    refused = []
-    for g in node.vjp(grad._data):
-        if g is not None:  # (named: unnamed, a diagram would draw it as a user's input)
-            g = engine.Tensor.from_op(g, None)
-            g.name = f"gradient through {node.name}"
-            g = _Refusal.apply(g, *depends_on, why=why)
-        refused.append(g)
-    return tuple(refused)
+    return tuple(None if g is None else refusing(g, depends_on, why, f"gradient through "
+                                                 f"{node.name}") for g in node.vjp(grad._data))
 
 
 def backward_on_tensors(node: Any, output: Any, grad: Any) -> tuple:
