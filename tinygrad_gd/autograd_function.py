@@ -133,17 +133,22 @@ def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
     if parts is None:
         return joined
     joined.name = f"outputs of {cls.name}, end to end"
-    outputs, start = [], 0
-    for k, (shape, dtype, differentiable) in enumerate(parts):
-        size = int(np.prod(shape))
-        part = joined[start:start + size] if differentiable else joined.detach()[
-            start:start + size]
-        part = part if shape == (size,) else part.reshape(shape)
-        part = part if part.dtype == dtype else part.to(dtype)
+    outputs = []
+    for k, (_, _, differentiable) in enumerate(parts):
+        part = output_part(joined if differentiable else joined.detach(), parts, k)
         part.name = f"output {k} of {cls.name}"  # (what the diagrams call it)
         outputs.append(part)
-        start += size
     return tuple(outputs)
+
+
+def output_part(joined: Any, parts: list, k: int) -> Any:
+    """Output k of a user's op whose several outputs lie end to end in the tensor `joined`
+    (`parts`: each one's shape and dtype first): its slice, in its shape and dtype."""
+    start = sum(int(np.prod(part[0])) for part in parts[:k])
+    shape, dtype = parts[k][:2]
+    part = joined[start:start + int(np.prod(shape))]
+    part = part if part.shape == shape else part.reshape(shape)
+    return part if part.dtype == dtype else part.to(dtype)
 
 
 def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
@@ -156,8 +161,11 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
             full.insert(k, fill)
         return full
 
-    def noted(ctx: Any, outputs: tuple, needs: tuple) -> None:
-        """Note several outputs' shapes, dtypes and marks on ctx and for apply."""
+    def noted(ctx: Any, outputs: Any, needs: tuple) -> None:
+        """Note which outputs ctx keeps, and of several outputs their shapes, dtypes and
+        marks, on ctx and for apply."""
+        if not isinstance(outputs, (tuple, list)):
+            return _note_kept_outputs(ctx, (outputs,))
         marked = [any(a is m for m in getattr(ctx, "non_differentiable", ()))
                   for a in outputs]
         if not all(marked):
@@ -181,20 +189,14 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         ctx, arrays = args[0], args[1:]
         ctx.needs_input_grad = needs = tuple(with_nones(ctx.needs_input_grad, False))
         outputs = op.forward(ctx, *with_nones(arrays, None), **params)
-        if isinstance(outputs, (tuple, list)):
-            noted(ctx, outputs, needs)
-        else:
-            _note_kept_outputs(ctx, (outputs,))
+        noted(ctx, outputs, needs)
         return joined(outputs)
 
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
         ctx.needs_input_grad = needs = tuple(with_nones(ctx.needs_input_grad, False))
         outputs, _outputs.pending = _outputs.pending, None  # (what forward returned)
         op.setup_context(ctx, tuple(with_nones(inputs, None)), outputs)
-        if isinstance(outputs, (tuple, list)):
-            noted(ctx, outputs, needs)
-        else:
-            _note_kept_outputs(ctx, (outputs,))
+        noted(ctx, outputs, needs)
 
     def backward(ctx: Any, grad: Any) -> Any:
         parts = getattr(ctx, "output_parts", None)

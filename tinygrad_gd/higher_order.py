@@ -26,7 +26,7 @@ import numpy as np
 
 from . import engine
 from .anomaly import AnomalyError
-from .autograd_function import gradients_for
+from .autograd_function import gradients_for, output_part
 from .grad_mode import enable_grad
 from .tracked import values_read
 
@@ -176,10 +176,7 @@ class _AsTensors:
         if parts is None:
             return self.output
         if k not in self.parts:
-            start = sum(int(np.prod(shape)) for shape, _ in parts[:k])
-            shape, dtype = parts[k]
-            part = self.output[start:start + int(np.prod(shape))].reshape(shape)
-            self.parts[k] = part if part.dtype == dtype else part.to(dtype)
+            self.parts[k] = output_part(self.output, parts, k)
         return self.parts[k]
 
 
