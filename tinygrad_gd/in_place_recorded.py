@@ -58,9 +58,9 @@ __all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
 _versions: dict[int, list] = {}
-# id(v) -> True for a view v whose node `redirect` pointed at the old version of the tensor
-# it views (taken before that changed): no longer seen as a view, yet sharing its memory
-_stale_views: dict[int, bool] = {}
+# id(v) of each view v whose node `redirect` pointed at the old version of the tensor it
+# views (taken before that changed): no longer seen as a view, yet sharing its memory
+_stale_views: set[int] = set()
 
 
 def recorded(t: Tensor, *operands: Any) -> bool:
@@ -318,8 +318,8 @@ def redirect(outputs: tuple) -> None:
 def _mark_stale(view: Tensor) -> None:
     """Remember that `view`'s node now names its base's old version (`_stale_views`)."""
     if id(view) not in _stale_views:
-        _stale_views[id(view)] = True
-        weakref.finalize(view, _stale_views.pop, id(view), None)
+        _stale_views.add(id(view))
+        weakref.finalize(view, _stale_views.discard, id(view))
 
 
 def _named(t: Tensor) -> str:
