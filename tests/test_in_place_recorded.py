@@ -280,6 +280,7 @@ def test_an_activation_with_inplace_true_on_a_layout_view_changes_its_base_as_py
 
 
 def _changed_through_parts(lib, x, y):
+    """h.diagonal(), h.narrow(...): each entry one of h's, the change put back at them."""
     h = x * 2
     h.diagonal().add_(y)
     h.narrow(0, 1, 2).mul_(y[0])
@@ -290,25 +291,6 @@ def _changed_through_parts(lib, x, y):
     return (h * h.sin()).sum()
 
 
-def test_a_change_of_a_part_through_a_view_changes_its_base_as_pytorchs():
-    """h.diagonal(), h.narrow(...): each entry one of h's, the change put back at them."""
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(6)
-    x0, y0 = rng.normal(size=(3, 3)), np.array([0.5, -1.5, 2.0])
-    results = []
-    for lib in (tg, torch):
-        x, y = _tensor(lib, x0, True), _tensor(lib, y0, True)
-        loss = _changed_through_parts(lib, x, y)
-        gx, gy = lib.autograd.grad(loss, (x, y), create_graph=True)
-        ((gx ** 2).sum() + (gy * y).sum()).backward()
-        results.append([np.asarray(loss.detach()), np.asarray(gx.detach()),
-                        np.asarray(gy.detach()), np.asarray(x.grad), np.asarray(y.grad)])
-    for ours, theirs in zip(*results):
-        np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-12)
-    x, y = tg.Tensor(x0, requires_grad=True), tg.Tensor(y0, requires_grad=True)
-    assert tg.gradcheck(lambda a, b: _changed_through_parts(tg, a, b), [x, y])
-
-
 def _changed_through_layout_views(lib, x, y):
     h = x * x
     h.T.mul_(y.reshape(3, 1))
@@ -317,28 +299,37 @@ def _changed_through_layout_views(lib, x, y):
     return (h.sin() * h).sum()
 
 
-def test_second_derivatives_through_a_layout_view_change_are_pytorchs():
+VIEW_CHANGES = [pytest.param(_changed_through_layout_views, (2, 3), id="layout views"),
+                pytest.param(_changed_through_parts, (3, 3), id="parts")]
+
+
+def _view_inputs(seed, shape):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=shape), rng.normal(size=3)
+
+
+@pytest.mark.parametrize("program, shape", VIEW_CHANGES)
+def test_second_derivatives_through_a_view_change_are_pytorchs(program, shape):
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(4)
-    x0, y0 = rng.normal(size=(2, 3)), rng.normal(size=3)
+    x0, y0 = _view_inputs(4, shape)
     results = []
     for lib in (tg, torch):
         x, y = _tensor(lib, x0, True), _tensor(lib, y0, True)
-        loss = _changed_through_layout_views(lib, x, y)
+        loss = program(lib, x, y)
         gx, gy = lib.autograd.grad(loss, (x, y), create_graph=True)
         ((gx ** 2).sum() + (gy * y).sum()).backward()
-        results.append([np.asarray(gx.detach()), np.asarray(gy.detach()), np.asarray(x.grad),
-                        np.asarray(y.grad)])
+        results.append([np.asarray(loss.detach()), np.asarray(gx.detach()),
+                        np.asarray(gy.detach()), np.asarray(x.grad), np.asarray(y.grad)])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-11, atol=1e-12)
 
 
-def test_second_derivatives_through_a_layout_view_change_equal_finite_differences():
-    rng = np.random.default_rng(5)
-    x = tg.Tensor(rng.normal(size=(2, 3)), requires_grad=True)
-    y = tg.Tensor(rng.normal(size=3), requires_grad=True)
-    assert tg.autograd.gradgradcheck(lambda x, y: _changed_through_layout_views(tg, x, y),
-                                     [x, y])
+@pytest.mark.parametrize("program, shape", VIEW_CHANGES)
+def test_derivatives_through_a_view_change_equal_finite_differences(program, shape):
+    x0, y0 = _view_inputs(5, shape)
+    x, y = tg.Tensor(x0, requires_grad=True), tg.Tensor(y0, requires_grad=True)
+    assert tg.gradcheck(lambda a, b: program(tg, a, b), [x, y])
+    assert tg.autograd.gradgradcheck(lambda a, b: program(tg, a, b), [x, y])
 
 
 # ------------------------------------------------------------------- refused, in one line
