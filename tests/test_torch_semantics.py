@@ -140,7 +140,7 @@ def test_comparing_a_tensor_with_none_is_pytorchs():
 
 
 @pytest.mark.torch
-def test_requires_grad_false_on_a_tensor_made_by_an_op_is_refused_as_pytorchs():
+def test_requires_grad_set_on_a_tensor_made_by_an_op_is_refused_as_pytorchs():
     torch = pytest.importorskip("torch")
     ty = torch.tensor([1.0], requires_grad=True) * 2
     with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
@@ -153,6 +153,16 @@ def test_requires_grad_false_on_a_tensor_made_by_an_op_is_refused_as_pytorchs():
                                                r"y\.detach\(\)"):
             switch_off()
     assert y.requires_grad
+    # switching it on is refused as well (it was accepted as a no-op); the method asks it
+    # of a result as a no-op, as PyTorch's requires_grad_() does
+    with pytest.raises(RuntimeError, match="only change requires_grad flags of leaf"):
+        ty.requires_grad = True
+    assert ty.requires_grad_() is ty
+    with pytest.raises(RuntimeError, match=r"^requires_grad: only a leaf's flag can change, and "
+                                           r"this tensor was made by op 'mul'; it requires a "
+                                           r"gradient already"):
+        y.requires_grad = True
+    assert y.requires_grad_() is y and y.requires_grad_(True).grad_fn.name() == "mul"
     y.sum().backward()  # the graph is intact
     assert p.grad.tolist() == [2.0, 2.0]
     p.requires_grad = False  # a leaf's flag changes, as in torch

@@ -74,11 +74,8 @@ class Tensor:
                 break
         else:
             return inputs  # all tensors already (the common case, answered first)
-        dtype = None  # the first tensor's dtype: float constants take it
-        for x in inputs:
-            if isinstance(x, Tensor):
-                dtype = x._data.dtype
-                break
+        # the first tensor's dtype: float constants take it
+        dtype = next((x._data.dtype for x in inputs if isinstance(x, Tensor)), None)
         try:
             if dtype is not None and dtype.kind == "f":  # (the common case, answered first)
                 return tuple([x if isinstance(x, Tensor) else cls.from_op(_as_array(
@@ -291,9 +288,10 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, flag: Any) -> None:  # (`= "no"` turned it on: refused)
         flag = check_flag("requires_grad", "requires_grad", flag)
-        if not flag and getattr(self, "_ctx", None) is not None:  # (no _ctx: being unpickled)
+        if getattr(self, "_ctx", None) is not None:  # (as PyTorch's; no _ctx: unpickling)
             raise RuntimeError(f"requires_grad: only a leaf's flag can change, and this tensor "
-                               f"was made by op '{self._ctx.name}'; use y.detach() instead")
+                               f"was made by op '{self._ctx.name}'; " + ("it requires a "
+                               "gradient already: leave it" if flag else "use y.detach() instead"))
         if flag:
             self._check_float("requires_grad")
         self._requires_grad = flag
@@ -332,8 +330,10 @@ class Tensor:
         self._grad, self._grad_at = grad, writes[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Ask (or stop asking) for this leaf's gradient; returns self."""
-        self.requires_grad = check_flag("requires_grad_", "requires_grad", requires_grad)
+        """Ask (or stop asking) for this leaf's gradient; returns self (asking it of a tensor
+        made by an op, which requires one, is a no-op: PyTorch's method, not its setter)."""
+        if not check_flag("requires_grad_", "requires_grad", requires_grad) or self._ctx is None:
+            self.requires_grad = requires_grad
         return self
 
     def _check_float(self, where: str) -> None:
@@ -406,7 +406,7 @@ class Tensor:
         """Add `grad` (an array; with create_graph=True a Tensor, its graph kept) into `.grad`
         as a new tensor: backward never writes into a `.grad` the user kept
         (`zero_grad(set_to_none=False)` does: it zeroes it in place, as PyTorch's)."""
-        # `i.requires_grad = True` on an integer tensor (not checked when set) is caught here
+        # `i.requires_grad = True` on an integer tensor (refused when set too) is caught here
         if self._data.dtype.kind != "f":
             self._check_float("backward(): a leaf with requires_grad set by hand")
         graph = isinstance(grad, Tensor)
@@ -467,7 +467,6 @@ def _raw_index(index: Any) -> Any:
 def to_tensor(x: Any) -> Tensor:
     """`x` if it is a Tensor, else `Tensor(x)` (float64 for whole numbers, unlike tg.as_tensor)."""
     return x if isinstance(x, Tensor) else Tensor(x)
-
 
 
 # -- each registered op becomes a method: one registration, no list of names here --------
