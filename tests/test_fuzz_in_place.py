@@ -44,10 +44,8 @@ MARGIN = 0.05  # how far a value stays from relu's and clamp's kinks
 BOUND = 30.0  # no value grows beyond this: finite differences stay accurate
 RTOL = 1e-10
 # our documented refusals of programs torch runs, by the words of their message
-REFUSALS = {"made a view of a tensor": "view taken before a change, used after it",
-            "is a view of a constant": "change of a view of a constant",
-            "views of this constant were taken": "change of a constant with views",
-            "was taken before the tensor it views was changed": "change of a stale view"}
+REFUSALS = {"is a view of a constant": "change of a view of a constant",
+            "views of this constant were taken": "change of a constant with views"}
 BINARY = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
           "div": operator.truediv}
 UNARY = {"exp": np.exp, "tanh": np.tanh, "sin": np.sin, "relu": lambda v: np.maximum(v, 0.0)}
@@ -141,7 +139,8 @@ class Builder:
     """Draws steps with `draw`, keeping per slot: its NumPy values (`p.model`), its `kind`
     ("leaf", "const", "op", or "view": reshape, transpose or getitem as a view of its input
     `base`), the change count when it was made, whether it needs a gradient, whether it
-    comes from a transpose; `stale`: views whose storage changed after they were taken."""
+    comes from a transpose; `stale`: views whose storage changed after they were taken
+    (taken again, as torch's: picked half as often as the others)."""
 
     def __init__(self, draw: Any):
         self.draw, self.p, self.changes = draw, Program(), 0
@@ -168,7 +167,7 @@ class Builder:
         self.add(("leaf",) if kind == "leaf" else ("const", value.copy()), value, kind)
         return len(self.p.model) - 1
 
-    def pick(self, accepts: Any = lambda k: True, avoid_stale: float = 0.9) -> int | None:
+    def pick(self, accepts: Any = lambda k: True, avoid_stale: float = 0.5) -> int | None:
         """An earlier slot (often the latest accepted), or None when none is accepted."""
         found = [k for k in range(len(self.p.model)) if accepts(k)]
         fresh = [k for k in found if k not in self.stale]
@@ -568,9 +567,12 @@ def test_mended_stale_view_changed():
         h = x * 1
         v = h[1:]
         h.mul_(3)
-        v.mul_(2)  # h = [3x0, 6x1, 6x2]: torch's gradient is 3, 6, 6 (ours 3, 2, 2)
-        return h
-    refused_or_right(program, tg.Tensor([1.0, 2.0, 3.0], requires_grad=True))
+        v.mul_(2)  # h = [3x0, 6x1, 6x2]: torch's gradient is 3, 6, 6 (ours 3, 2, 2; then
+        return h  # refused; now v is taken again after h's change, as torch's)
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    assert tg.gradcheck(program, [x])
+    program(x).sum().backward()
+    assert x.grad.tolist() == [3.0, 6.0, 6.0]
 
 
 def test_mended_view_of_a_constant_taken_before():
@@ -586,9 +588,12 @@ def test_mended_view_of_a_view_taken_before():
     def program(x):
         h = x * 2
         flat = h.reshape(1, 3).reshape(3)  # a view of a view of h, taken before h changes
-        h.mul_(3)  # flat is [6x0, 6x1, 6x2] now (torch: its gradient 6, ours 2)
-        return flat * 1
-    refused_or_right(program, tg.Tensor([1.0, 2.0, 3.0], requires_grad=True))
+        h.mul_(3)  # flat is [6x0, 6x1, 6x2] now (torch: its gradient 6, ours 2; then
+        return flat * 1  # refused; now taken again, as torch's)
+    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    assert tg.gradcheck(program, [x])
+    program(x).sum().backward()
+    assert x.grad.tolist() == [6.0, 6.0, 6.0]
 
 
 def test_mended_relu_saves_its_input():

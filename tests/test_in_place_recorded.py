@@ -117,9 +117,33 @@ def _a_view_of_a_view(lib, x, v):
     return (h ** 3).sum()
 
 
+# a view taken before its base changes is taken again, as torch regenerates its node: used
+# after the change, it has the new values and their graph; used before, the old ones
+
+def _views_taken_before_a_change(lib, x, v):
+    h = x * 2
+    flat, row, col = h.view(-1), h[0], h[:, 1]  # taken before h changes
+    early = flat.sum() + (row + v).sum()  # used before the changes: the old values' graph
+    h.T.mul_(3)  # a change through another view
+    row.mul_(v)  # a change of a view taken before (of h's new version)
+    h.relu_()
+    return early + (flat * flat).sum() + (col * v).sum() + row.sum()
+
+
+def _a_view_of_a_view_taken_before(lib, x, v):
+    h = x + 0
+    inner = h.reshape(1, 9).reshape(9)  # a view of a view of h
+    piece = inner[2:5]  # and a view of that
+    h.mul_(v)
+    piece.add_(v)  # changes h through inner
+    inner.tanh_()
+    return (h ** 2).sum() + (piece * v).sum()
+
+
 PROGRAMS = [_used_by_ops_that_saved_other_arrays, _masked_then_relu, _operators_and_methods,
             _built_in_a_loop, _changed_twice, _functional, _layout_views_change_their_base,
-            _every_kind_of_change_through_a_layout_view, _a_view_of_a_view]
+            _every_kind_of_change_through_a_layout_view, _a_view_of_a_view,
+            _views_taken_before_a_change, _a_view_of_a_view_taken_before]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)
@@ -400,42 +424,18 @@ def test_a_view_of_a_leaf_that_requires_a_gradient_is_refused_as_pytorchs():
     assert w.tolist() == [[2.0, 4.0], [6.0, 8.0]]
 
 
-def test_a_layout_view_taken_before_a_change_is_refused_and_one_taken_after_works():
+def test_a_view_saved_by_an_op_before_its_base_changed_refuses_backward_as_pytorchs():
     torch = pytest.importorskip("torch")
-    x0 = np.array([[1.0, -2.0, 3.0], [0.5, -0.25, 4.0]])
-    x = tg.Tensor(x0, requires_grad=True)
-    h = x * 2
-    flat = h.view(-1)  # taken before h changes through another view
-    h.T.mul_(3)
-    stale = r"add_: this view \(op 'reshape'\) was taken before the tensor it views was changed"
-    with pytest.raises(RuntimeError, match=stale):
-        flat.add_(1.0)
-    with pytest.raises(RuntimeError, match=r"backward\(\): op 'reshape' made a view of a "
-                                           r"tensor .* changed in place afterwards"):
-        (flat * 1).sum().backward()
-    with pytest.raises(RuntimeError, match=stale):  # (its node names h's old version now)
-        flat.add_(1.0)
-    assert h.tolist() == (x0 * 6).tolist()  # neither change written
-    grads = []
     for lib in (tg, torch):
-        x = _tensor(lib, x0, True)
+        x = _tensor(lib, [1.0, -2.0, 3.0], True)
         h = x * 2
-        h.T.mul_(3)
-        flat = h.view(-1)  # taken after: its graph is of the new values
-        flat.add_(x.view(-1) ** 2)
-        (flat * _tensor(lib, np.arange(6.0))).sum().backward()
-        grads.append(np.asarray(x.grad))
-    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12)
-
-
-def test_a_view_taken_before_a_change_refuses_backward():
-    x = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
-    h = x * 2
-    row = h.reshape(1, 3)  # a view: its values change with h's
-    h.relu_()
-    with pytest.raises(RuntimeError, match=r"op 'reshape' made a view of a tensor .* changed "
-                                           r"in place afterwards"):
-        (row * 1).sum().backward()
+        row = h.reshape(1, 3)  # a view: its values change with h's
+        squared = row * row  # saves row's values
+        h.relu_()
+        with pytest.raises(RuntimeError, match=r"modified by an inplace operation|input 0 "
+                                               r"\(shape \(1, 3\)\) of op 'mul' was changed "
+                                               r"in place after the op used it"):
+            squared.sum().backward()
 
 
 def test_a_leaf_that_requires_a_gradient_is_refused_as_pytorchs():
@@ -525,3 +525,32 @@ def test_a_read_only_tensor_is_refused_as_read_only_not_as_a_shape_mistake():
                                              rf"read-only .*t = t\.clone\(\)"):
             change()
     assert spread.tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("through_a_view", [False, True])
+def test_hooks_registered_before_a_change_see_the_old_versions_gradient_as_pytorchs(
+        through_a_view):
+    # a hook belongs to the version it was registered on (it ran on the newest), also on a
+    # view taken again after its base changed; its handle still removes it. (torch 2.13
+    # crashes on a hook registered on such a view after the change: ours is its note's rule,
+    # the newest version's gradient, checked apart)
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        seen = []
+        x = _tensor(lib, [1.0, 2.0, 3.0], True)
+        h = x * 1
+        v = h[1:]
+        target = v if through_a_view else h
+        target.register_hook(lambda g: seen.append(np.asarray(g).tolist()) or g * 10)
+        removed = target.register_hook(lambda g: g * 1000)
+        early = target.exp().sum()  # the old version's graph (exp saves its output only)
+        (h[:2] if through_a_view else h).mul_(3)  # (a change of h through another view)
+        removed.remove()
+        if lib is tg or not through_a_view:
+            target.register_hook(lambda g: seen.append(("new", np.asarray(g).tolist())))
+        (early + target.sum()).backward()
+        results.append((seen, x.grad.tolist()))
+    if through_a_view:
+        assert results[0][0].pop(0) == ("new", [1.0, 1.0])  # (target.sum()'s gradient)
+    assert results[0] == results[1]

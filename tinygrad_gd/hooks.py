@@ -6,7 +6,8 @@ also what a module's hook registration returns (its forward pre-hooks' results a
 checked here too: `forward_pre_hook_result`).
 Hooks join the backward pass through one extension, `GradientHooks`, on while some live
 tensor has a hook and switched off by the first step that finds none (it then costs
-nothing).
+nothing). A tensor changed in place gives its hooks to its old version (`move_hooks`):
+PyTorch's hooks belong to the version they were registered on.
 `t.retain_grad()` marks a non-leaf tensor whose gradient `Tensor.backward` keeps in
 `.grad` (`retains`), as it keeps a leaf's: the gradient after the tensor's hooks ran (as
 PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
@@ -135,21 +136,30 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
                         f"{type(hook).__name__}")
     hooked = weakref.ref(tensor)  # the remover does not keep the tensor (and its graph) alive
     key = next(_ids)
-
-    def remove() -> None:  # by its own key: the same function registered twice is two hooks
-        with _registering:
-            tensor = hooked()
-            hooks = _hooks.get(tensor, {}) if tensor is not None else {}
-            hooks.pop(key, None)
-            if tensor is not None and not hooks:
-                _hooks.discard(tensor)
-
     with _registering:
         if _hooks.get(tensor) is None:
             _hooks.set(tensor, {})
-        _hooks.get(tensor)[key] = hook
+        hooks = _hooks.get(tensor)  # (its old version's, after a change: see move_hooks)
+        hooks[key] = hook
         engine.switch(_extension)
+
+    def remove() -> None:  # by its own key: the same function registered twice is two hooks
+        with _registering:
+            hooks.pop(key, None)
+            tensor = hooked()
+            if tensor is not None and not hooks and _hooks.get(tensor) is hooks:
+                _hooks.discard(tensor)
     return RemovableHandle(remove, key)
+
+
+def move_hooks(tensor: Any, before: Any) -> None:
+    """`tensor` changed in place: its hooks are its old version's, `before`'s (PyTorch's
+    hooks belong to the version they were registered on; retain_grad to the newest)."""
+    with _registering:
+        hooks = _hooks.get(tensor)
+        if hooks is not None:
+            _hooks.discard(tensor)
+            _hooks.set(before, hooks)
 
 
 def retain_grad(tensor: Any) -> None:

@@ -28,29 +28,31 @@ on base's new version; a view of a part of base's entries, each once (`h.diagona
 `h.narrow(0, 1, 2)`), through the same product of the change (`result - before`, put
 back where those entries are), added to base. Refused, in one line: a change of another
 view of a tensor of the graph (`h.expand(2, 3)`, whose entries repeat; `h.flip(0)`, a
-copy in PyTorch), of a view of a leaf that
-requires a gradient, of a view taken before
-its base changed, of a constant of which views were taken (versions.py marks a counter
-its views share), and, when the pass starts, a graph that uses, after a change, a view
-taken of the tensor before it (its values changed too).
+copy in PyTorch), of a view of a leaf that requires a gradient, of a constant of which
+views were taken (versions.py marks a counter its views share).
+
+The other views of the memory a change wrote, taken before it (versions.py lists the
+graph's, alive, with the counter they share), are taken again, as PyTorch regenerates a
+view's node (`_retake_views`): each the same op on the new version of what it viewed, its
+old version the same op on the old one, for the nodes that used it before. A tensor's
+hooks stay with the version they were registered on (`hooks.move_hooks`), as PyTorch's.
 """
 from __future__ import annotations
 
 import bisect
-import math
 import weakref
 from typing import Any, Callable
 
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
-from . import engine
+from . import engine, hooks
 from .engine import is_grad_enabled
 from .errors import ShapeError
 from .higher_order import recorded_vjp
 from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
-from .tracked import count_write, read_only_error, written_arrays
+from .tracked import count_write, read_only_error, writes, written_arrays
 
 __all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "rebase",
            "redirect"]
@@ -58,9 +60,6 @@ __all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
 _versions: dict[int, list] = {}
-# id(v) of each view v whose node `redirect` pointed at the old version of the tensor it
-# views (taken before that changed): no longer seen as a view, yet sharing its memory
-_stale_views: set[int] = set()
 
 
 def recorded(t: Tensor, *operands: Any) -> bool:
@@ -72,9 +71,9 @@ def recorded(t: Tensor, *operands: Any) -> bool:
 
 def view_of_graph(t: Tensor) -> bool:
     """Whether t is a view of another tensor of a graph (made by an op from that tensor's
-    values, sharing its memory: a reshape, a transpose, `h[1]`)."""
-    return t._ctx is not None and t._version is not None and any(
-        parent._version is t._version for parent in t._ctx.parents)
+    values, sharing its memory: a reshape, a transpose, `h[1]`; versions.py lists them)."""
+    return t._ctx is not None and t._version is not None and len(t._version) > 1 and (
+        t._version[1].get(id(t)) is t)
 
 
 def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
@@ -83,10 +82,19 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     version, which stands for t among the operands too: `h *= h`); returns t. `instead`
     says what to write for a new tensor, in the errors. A view `t = base[index]` of a
     tensor of the graph, or a reshape or transpose of one, is changed through its base
-    (`_rebase_view`)."""
+    (`_rebase_view`). The other views of the memory changed are then taken again
+    (`_retake_views`)."""
+    start = writes[0]
+    _rebase(t, what, change, instead, operands)
+    if len(t._version) > 1:
+        _retake_views(t._version[1], start)
+    return t
+
+
+def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
+            operands: tuple) -> Tensor:
+    """`rebase` but for the views taken again."""
     node = t._ctx
-    if id(t) in _stale_views:
-        raise _stale(what, node.name)
     if view_of_graph(t):
         return _rebase_view(t, what, change, instead, operands)
     if node is None and t._version is not None and t._data.base is not None and getattr(
@@ -106,6 +114,7 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
         raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
                               "t = t.clone() (values of its own), then write")
     before, result = _changed(t, what, change, instead, operands)
+    hooks.move_hooks(t, before)
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
     t._mark_changed()  # (a node that saved t's values, its output, refuses now)
@@ -144,18 +153,19 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     position = next(k for k, parent in enumerate(node.parents) if parent is base)
     if node.name == "getitem":
         index = node.params["index"]
-        rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
-               instead, result)
+        _rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
+                instead, (result,))
         t._ctx = GetItem.call(base, index)._ctx
     else:
         if holds_each_entry_once(t._data, base._data):  # (its vjp is its inverse: the
             in_base_layout = recorded_vjp(node, t, result)[position]  # values in base's)
-            rebase(base, what, lambda old_base, values: values, instead, in_base_layout)
+            _rebase(base, what, lambda old_base, values: values, instead, (in_base_layout,))
         else:  # a part of base's entries (h.diagonal()): the change added back at them
             change = recorded_vjp(node, t, result - before)[position]
-            rebase(base, what, lambda old_base, added: old_base + added, instead, change)
+            _rebase(base, what, lambda old_base, added: old_base + added, instead, (change,))
         t._ctx = type(node).apply(base, **node.params)._ctx
     t._requires_grad = True
+    hooks.move_hooks(t, before)
     _remember(t, before)
     return t
 
@@ -176,8 +186,6 @@ def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
                            f"that requires a gradient, which an in-place change would change "
                            f"outside the graph; write {instead} (a new tensor), or change the "
                            f"leaf under `with tg.no_grad():` (an update)")
-    if any(time > node.recorded_at for time, _ in _versions.get(id(base), ())):
-        raise _stale(what, node.name)
     return base
 
 
@@ -188,12 +196,6 @@ def changes_its_base(t: Tensor) -> bool:
     shared = [parent for parent in node.parents if parent._version is t._version]
     return len(shared) == 1 and (node.name == "getitem" and shared[0] is node.parents[0]
                                  or t.dtype == shared[0].dtype and _distinct_entries(t._data))
-
-
-def _stale(what: str, op: str) -> RuntimeError:
-    return RuntimeError(f"{what}: this view (op '{op}') was taken before the tensor it views "
-                        f"was changed in place, so its graph is of the old values; take the "
-                        f"view again after the change (v = h[index], v = h.T), then change it")
 
 
 def holds_each_entry_once(view: np.ndarray, array: np.ndarray) -> bool:
@@ -273,54 +275,57 @@ def _remember(t: Tensor, before: Tensor) -> None:
 
 def redirect(outputs: tuple) -> None:
     """Point every node of the graph behind `outputs` that used a tensor before it was
-    changed in place at the version it used; refuse a view taken before such a change
-    and used after it (its values changed with its base's, outside the graph)."""
+    changed in place at the version it used."""
     if not _versions:
         return
     stack, seen = list(outputs), set()
-    used_at = {id(output): math.inf for output in outputs}  # id -> its last use's time
-    views = []  # (a view, the op that made it, its base, the time of the base's change)
-    sharing: dict[int, list] = {}  # id(a version counter) -> the tensors sharing it
     while stack:
         tensor = stack.pop()
         node = tensor._ctx
         if node is None or id(tensor) in seen:
             continue
         seen.add(id(tensor))
-        if tensor._version is not None:
-            sharing.setdefault(id(tensor._version), []).append(tensor)
         parents, changed = list(node.parents), False
         for i, parent in enumerate(parents):
             versions = _versions.get(id(parent), ())
             # the first change after the node used the tensor (a list in time order)
             k = bisect.bisect_right(versions, node.recorded_at, key=lambda entry: entry[0])
             if k < len(versions):
-                time, before = versions[k]
-                if tensor._version is not None and tensor._version is parent._version:
-                    views.append((tensor, node, parent, time))
-                    _mark_stale(tensor)
-                parents[i], changed = before, True
+                parents[i], changed = versions[k][1], True
         if changed:
             node.parents = tuple(parents)
-        for parent in parents:
-            used_at[id(parent)] = max(used_at.get(id(parent), -1), node.recorded_at)
         stack.extend(parents)
-    for view, node, base, time in views:  # (a view of the view, made before, counts too)
-        if any(used_at.get(id(u), -1) >= time for u in sharing.get(id(view._version), [view])
-               if u._ctx is not None and u._ctx.recorded_at < time):
-            raise RuntimeError(
-                f"backward(): op '{node.name}' made a view of a tensor {_named(base)}that "
-                f"was changed in place afterwards, and the view was used after the change, "
-                f"so the values read changed outside the graph; take the view after the "
-                f"change, or of a copy (t.clone())")
 
 
-def _mark_stale(view: Tensor) -> None:
-    """Remember that `view`'s node now names its base's old version (`_stale_views`)."""
-    if id(view) not in _stale_views:
-        _stale_views.add(id(view))
-        weakref.finalize(view, _stale_views.discard, id(view))
+def _retake_views(views: Any, start: int) -> None:
+    """Each view of the graph of the memory a change wrote (`views`: versions.py's, by id)
+    taken before the change (`start`, the write clock then), taken again, as PyTorch
+    regenerates a view's node: the same op on the new versions of what it viewed."""
+    stale = {id(view): view for view in list(views.values())
+             if view._ctx is not None and view._ctx.recorded_at <= start}
+    while stale:
+        _retake(next(iter(stale.values())), stale, start)
 
 
-def _named(t: Tensor) -> str:
-    return f"'{t.name}' (shape {t.shape}) " if t.name else f"of shape {t.shape} "
+def _retake(view: Tensor, stale: dict, start: int) -> None:
+    """`view` taken again (the views it was taken of first). Its old version, for the nodes
+    that used it before (`redirect`), is the same op on what it viewed then."""
+    del stale[id(view)]
+    node = view._ctx
+    for parent in node.parents:
+        if id(parent) in stale:  # (a view of a view)
+            _retake(parent, stale, start)
+    before = type(node).apply(*[_version_before(p, start) for p in node.parents], **node.params)
+    before._version = [0]
+    count_write(before._version)  # after the nodes that used it, the change's among them
+    view._ctx = type(node).apply(*node.parents, **node.params)._ctx
+    hooks.move_hooks(view, before)
+    written_arrays[id(before)] = view._data  # (what the nodes that used it saved: this array)
+    weakref.finalize(before, written_arrays.pop, id(before), None)
+    _remember(view, before)
+
+
+def _version_before(t: Tensor, start: int) -> Tensor:
+    """t's version before the change made since `start` (t itself if it did not change)."""
+    versions = _versions.get(id(t), ())
+    return versions[-1][1] if versions and versions[-1][0] > start else t

@@ -3,8 +3,10 @@
 Every counted write to a tensor's values (`tracked.py` counts those through `t.data`;
 `t[...] = v`, assigning `t.data` and optimizer steps count too) moves one global clock,
 `tracked.writes`, and stamps the tensor with the time: `t._version[0]` is the time of
-its last write, a one-item list shared by the tensor, its views and `detach()` (None
-for a tensor nothing could have written yet: most never need one). A node
+its last write, a list shared by the tensor, its views and `detach()` (None for a tensor
+nothing could have written yet: most never need one; a second item once views were
+taken: the graph's views, alive, by id, which in_place_recorded.py takes again after a
+change). A node
 notes the clock when it is recorded; before its backward runs, `VersionCheck` refuses,
 naming the tensor and the op, when the node saved arrays for backward and one of its
 inputs (or its output, when it saved that) was written after that time.
@@ -70,9 +72,11 @@ class VersionCheck(Extension):
         if data.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
             for t in inputs:
                 if data.base is t._data or data.base is t._data.base:
-                    output._version = t._stamp()
-                    if len(output._version) == 1:  # (a mark: views of it were taken, which
-                        output._version.append(True)  # in_place_recorded.py reads)
+                    output._version = counter = t._stamp()
+                    if len(counter) == 1:  # (a mark: views of it were taken; those of the
+                        counter.append(weakref.WeakValueDictionary())  # graph, while alive,
+                    if node.parents:  # by id: in_place_recorded.py takes them again after
+                        counter[1][id(output)] = output  # a change of the memory they view)
                     break
         if node.parents:
             node.recorded_at = writes[0]
