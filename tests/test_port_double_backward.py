@@ -310,7 +310,7 @@ def test_a_backward_that_returns_an_array_or_fails_on_tensors_is_refused():
             return 2 * x
 
         def backward(ctx, g):
-            return np.full(ctx.parents[0].shape, 2.0) if not hasattr(g, "flags") else 2 * g
+            return np.asarray(2 * g)  # (an ndarray on tensors too)
 
     np.testing.assert_allclose(_refusal(Arrays.apply, np.ones(2), r"returned ndarray for "
                                         r"input 0, not a tensor"), [4.0, 4.0])
