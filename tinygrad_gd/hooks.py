@@ -53,6 +53,7 @@ class _ByIdentity:
 
 _hooks = _ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
 _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
+_post_accumulate = _ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
 # Held while a hook is registered and while the extension is switched off, so that it is
 # never switched off between a registration and its switching on.
 _registering = threading.Lock()
@@ -152,6 +153,37 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
     return RemovableHandle(remove, key)
 
 
+def register_post_accumulate_grad_hook(tensor: Any, hook: Callable) -> RemovableHandle:
+    """Call `hook(tensor)` after backward() added the leaf `tensor`'s whole gradient into its
+    `.grad` (PyTorch's Tensor.register_post_accumulate_grad_hook: an optimizer step per
+    parameter inside the pass); returns a handle whose `remove()` takes it off."""
+    where = "register_post_accumulate_grad_hook"
+    if not tensor.requires_grad or tensor._ctx is not None:
+        raise RuntimeError(f"{where}: only a leaf that requires a gradient gets one (this "
+                           f"tensor {'was made by an op' if tensor._ctx else 'needs none'}); "
+                           f"register it on the parameter itself")
+    if not callable(hook):
+        raise TypeError(f"{where}: expected a function hook(tensor), got {type(hook).__name__}")
+    key = next(_ids)
+    with _registering:
+        if _post_accumulate.get(tensor) is None:
+            _post_accumulate.set(tensor, {})
+        hooks = _post_accumulate.get(tensor)
+        hooks[key] = hook
+    return RemovableHandle(lambda: hooks.pop(key, None), key)
+
+
+def _accumulated(tensor: Any, grad: Any) -> None:
+    """`grad` added into `tensor.grad`, then its post-accumulate-grad hooks run."""
+    tensor._accumulate_grad(grad)
+    if _post_accumulate._entries:
+        for hook in list(_post_accumulate.get(tensor, {}).values()):
+            if hook(tensor) is not None:
+                raise RuntimeError("register_post_accumulate_grad_hook: a hook returned a "
+                                   "value; it gets the tensor, reads or updates it, and "
+                                   "returns None (PyTorch's rule)")
+
+
 def move_hooks(tensor: Any, before: Any) -> None:
     """`tensor` changed in place: its hooks are its old version's, `before`'s (PyTorch's
     hooks belong to the version they were registered on; retain_grad to the newest)."""
@@ -216,12 +248,12 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
                                              create_graph).items():
-                tensor._accumulate_grad(grad)
+                _accumulated(tensor, grad)
             return
         for tensor, grad, _ in engine.backward(start, seed, retain_graph,
                                                create_graph=create_graph):
             if tensor._ctx is None or retains(tensor):
-                tensor._accumulate_grad(grad)
+                _accumulated(tensor, grad)
 
 
 def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,

@@ -42,6 +42,7 @@ class Tensor:
                  "_made_by", "_made_in", "__weakref__")  # for the diagrams, on a constant:
     # the op that made it (_made_by), the module calls a function made it in (_made_in)
     __hash__ = object.__hash__  # == compares elementwise, yet tensors stay usable as keys
+    register_post_accumulate_grad_hook = hooks.register_post_accumulate_grad_hook  # (hooks.py)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  name: str | None = None) -> None:
@@ -74,8 +75,11 @@ class Tensor:
                 break
         else:
             return inputs  # all tensors already (the common case, answered first)
-        # the first tensor's dtype: float constants take it
-        dtype = next((x._data.dtype for x in inputs if isinstance(x, Tensor)), None)
+        dtype = None  # the first tensor's dtype: float constants take it
+        for x in inputs:
+            if isinstance(x, Tensor):
+                dtype = x._data.dtype
+                break
         try:
             if dtype is not None and dtype.kind == "f":  # (the common case, answered first)
                 return tuple([x if isinstance(x, Tensor) else cls.from_op(_as_array(
@@ -204,8 +208,7 @@ class Tensor:
         return (self[i] for i in range(len(self._data)))  # the rows, each in the graph
 
     def __contains__(self, element: Any) -> bool:
-        """`v in t`: whether some entry equals v, a number or a tensor (broadcast against t:
-        a row), as PyTorch's and NumPy's `(t == v).any()`."""
+        """`v in t`: PyTorch's and NumPy's `(t == v).any()` (v a number, or a tensor: a row)."""
         if not isinstance(element, Tensor) and not isinstance(element, _NUMBERS):
             raise TypeError(f"in: a tensor can be searched for a number or a tensor, got "
                             f"{type(element).__name__} {_describe(element)}")
@@ -330,8 +333,7 @@ class Tensor:
         self._grad, self._grad_at = grad, writes[0]
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
-        """Ask (or stop asking) for this leaf's gradient; returns self (asking it of a tensor
-        made by an op, which requires one, is a no-op: PyTorch's method, not its setter)."""
+        """Ask (or stop asking) for this leaf's gradient; returns self (a no-op on a result)."""
         if not check_flag("requires_grad_", "requires_grad", requires_grad) or self._ctx is None:
             self.requires_grad = requires_grad
         return self
@@ -369,12 +371,11 @@ class Tensor:
 
         One pass over the graph in reverse topological order (`engine.backward`); each
         leaf's gradient is added to its `.grad` (they accumulate across calls: call
-        `zero_grad()` between steps). `gradient` is the gradient of some scalar with
-        respect to this tensor: needed when this tensor has more than one element. The
-        graph's saved arrays are freed afterwards unless `retain_graph=True`. `inputs`
-        (tensors, leaves or not): only theirs accumulate (`hooks.accumulate_grads`).
-        `create_graph=True`: each `.grad` is a tensor with a graph, to differentiate again
-        (higher_order.py); the graph is then kept unless `retain_graph=False`."""
+        `zero_grad()` between steps). `gradient`, the gradient of some scalar with respect
+        to this tensor, is needed when it has more than one element. The graph's saved
+        arrays are freed afterwards unless `retain_graph=True`. `inputs` (tensors, leaves
+        or not): only theirs accumulate (`hooks.accumulate_grads`). `create_graph=True`:
+        each `.grad` a tensor with a graph (higher_order.py), kept unless retain_graph=False."""
         inputs = hooks.backward_inputs("backward()", inputs)
         if not self.requires_grad:
             raise RuntimeError(
