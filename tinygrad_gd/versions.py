@@ -35,6 +35,20 @@ Function.recorded_at = 0  # the write clock when the node was recorded
 Function.output_version = None  # the output's stamp, when the node saved its output
 
 
+class _Views(weakref.WeakValueDictionary):
+    """The graph's views of one memory, alive, by id; a copy of a tensor (pickle, deepcopy)
+    has a memory of its own and none of them."""
+
+    def __reduce__(self) -> tuple:
+        return _Views, ()
+
+    def __copy__(self) -> "_Views":
+        return _Views()
+
+    def __deepcopy__(self, memo: Any) -> "_Views":
+        return _Views()
+
+
 def written_since(node: Function) -> list[int]:
     """The positions of `node`'s inputs whose values were written after it was recorded
     (an input that is the old version of a tensor changed in place holds the values the
@@ -74,7 +88,7 @@ class VersionCheck(Extension):
                 if data.base is t._data or data.base is t._data.base:
                     output._version = counter = t._stamp()
                     if len(counter) == 1:  # (a mark: views of it were taken; those of the
-                        counter.append(weakref.WeakValueDictionary())  # graph, while alive,
+                        counter.append(_Views())  # graph, while alive,
                     if node.parents:  # by id: in_place_recorded.py takes them again after
                         counter[1][id(output)] = output  # a change of the memory they view)
                     break
