@@ -255,9 +255,15 @@ def test_pack_hook_gets_read_only_values_and_grad_mode_off():
         return x
 
     a = Tensor([1.0, 2.0], requires_grad=True)
-    with saved_tensors_hooks(writes, lambda x: x), pytest.raises(ValueError, match="read-only"):
+    with saved_tensors_hooks(writes, lambda x: x), pytest.raises(  # (PyTorch's type too)
+            RuntimeError, match=r"^saved_tensors_hooks: pack_hook changed the tensor it was "
+                                r"given \(shape \(2,\)\) in place"):
         a.exp()
-    np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])
+    np.testing.assert_array_equal(a.numpy(), [1.0, 2.0])  # refused before the write
+    ta = torch.tensor([1.0, 2.0], requires_grad=True)
+    with torch.autograd.graph.saved_tensors_hooks(writes, lambda x: x), pytest.raises(
+            RuntimeError, match="pack hook is modifying its input in place"):
+        ta.exp()
 
 # ------------------------------------------------------------------ in-place changes
 

@@ -78,7 +78,7 @@ class SavedTensorsHooks(Extension):
         if specs.count(None) == len(specs):
             return  # (None, or values that are no arrays: kept as they are, as PyTorch's)
         with no_grad():  # (PyTorch's hooks run with grad mode off too)
-            packed = tuple(a if spec is None else pack(Tensor.from_op(read_only_view(a), None))
+            packed = tuple(a if spec is None else _packed_by(pack, a)
                            for a, spec in zip(node.saved_tensors, specs))
         node.saved_tensors = node.saved_packed = packed
         node.saved_specs, node.saved_unpack = specs, unpack
@@ -111,6 +111,19 @@ class SavedTensorsHooks(Extension):
 
 
 _extension = SavedTensorsHooks()
+
+
+def _packed_by(pack: Any, array: np.ndarray) -> Any:
+    """What pack_hook returns for a saved array, given it as a read-only tensor: a change in
+    place would change what backward reads, refused as PyTorch's (a RuntimeError)."""
+    try:
+        return pack(Tensor.from_op(read_only_view(array), None))
+    except ValueError as err:
+        if "read-only" not in str(err):
+            raise
+        raise RuntimeError(f"saved_tensors_hooks: pack_hook changed the tensor it was given "
+                           f"(shape {array.shape}) in place, which would change what the op's "
+                           f"backward reads; pack a copy (t.clone()) and change that") from None
 
 
 def _unpacked(node: Function, result: Any, spec: tuple, position: int) -> np.ndarray:

@@ -7,7 +7,9 @@ checked here too: `forward_pre_hook_result`).
 Hooks join the backward pass through one extension, `GradientHooks`, on while some live
 tensor has a hook and switched off by the first step that finds none (it then costs
 nothing). A tensor changed in place gives its hooks to its old version (`move_hooks`):
-PyTorch's hooks belong to the version they were registered on.
+PyTorch's hooks belong to the version they were registered on. The same extension runs a
+node's hooks, PyTorch's Node hooks (`y.grad_fn.register_prehook`, `register_hook`), and
+`accumulate_grads` a leaf's post-accumulate-grad hooks, after its `.grad` is added to.
 `t.retain_grad()` marks a non-leaf tensor whose gradient `Tensor.backward` keeps in
 `.grad` (`retains`), as it keeps a leaf's: the gradient after the tensor's hooks ran (as
 PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
@@ -54,27 +56,65 @@ class _ByIdentity:
 _hooks = _ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
 _retained = _ByIdentity()  # tensor -> True when retain_grad() was called
 _post_accumulate = _ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
+_node_hooks = _ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
+_before_node_prehooks: dict = {}  # id(a retained tensor) -> its gradient before them, in a pass
 # Held while a hook is registered and while the extension is switched off, so that it is
 # never switched off between a registration and its switching on.
 _registering = threading.Lock()
 
 
 class GradientHooks(engine.Extension):
-    """Runs a tensor's hooks on its complete gradient; a hook may replace it."""
+    """Runs a tensor's hooks on its complete gradient, then its node's pre-hooks; a hook may
+    replace it. After the node's backward, its hooks, which may replace its inputs'."""
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
-        if not _hooks._entries:  # every tensor that had a hook is gone
+        if not (_hooks._entries or _node_hooks._entries):  # every one that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        graph = isinstance(grad, engine.Tensor)  # (a pass with create_graph=True)
         for hook in list(_hooks.get(tensor, {}).values()):
-            replaced = hook(grad if graph else engine.Tensor.from_op(np.asarray(grad), None))
-            if replaced is not None:
-                grad = _replacement(replaced, tensor)
-                if graph:  # a Tensor returned keeps its graph
-                    grad = replaced if isinstance(replaced, engine.Tensor) and \
-                        replaced.dtype == tensor.dtype else engine.Tensor.from_op(grad, None)
+            grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
+        before = grad
+        for hook in list(_node_hooks.get(tensor._ctx, ({}, {}))[0].values()):
+            replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
+            grad = grad if replaced is None else _hooked(grad, _one(replaced, 1)[0], tensor)
+        if grad is not before and retains(tensor):  # (retain_grad keeps the gradient its
+            _before_node_prehooks[id(tensor)] = (weakref.ref(tensor), before)  # hooks gave)
         return grad
+
+    def after_backward(self, node: Any, grad: Any, input_grads: list) -> None:
+        for hook in list(_node_hooks.get(node, ({}, {}))[1].values()) if _node_hooks._entries \
+                else ():
+            replaced = hook(tuple(None if g is None else _as_tensor(g) for g in input_grads),
+                            (_as_tensor(grad),))
+            for k, g in enumerate(() if replaced is None else _one(replaced, len(input_grads))):
+                if input_grads[k] is not None and g is not None:  # (vjp's list: the pass reads it)
+                    input_grads[k] = _hooked(input_grads[k], g, node.parents[k])
+
+
+def _as_tensor(grad: Any) -> Any:
+    """A gradient as a hook gets it: a Tensor (a copy's worth: its own array object)."""
+    return grad if isinstance(grad, engine.Tensor) else engine.Tensor.from_op(np.asarray(grad),
+                                                                              None)
+
+
+def _hooked(grad: Any, replaced: Any, tensor: Any) -> Any:
+    """`grad`, or the gradient a hook returned in its place (checked to fit `tensor`); in a
+    pass with create_graph=True a Tensor returned keeps its graph."""
+    if replaced is None:
+        return grad
+    array = _replacement(replaced, tensor)
+    if not isinstance(grad, engine.Tensor):
+        return array
+    return replaced if isinstance(replaced, engine.Tensor) and replaced.dtype == tensor.dtype \
+        else engine.Tensor.from_op(array, None)
+
+
+def _one(replaced: Any, count: int) -> tuple:
+    """A node hook's result: a tuple or list of `count` gradients (None keeps one)."""
+    if not isinstance(replaced, (tuple, list)) or len(replaced) != count:
+        raise TypeError(f"a node hook returned {type(replaced).__name__} {str(replaced)[:40]!r}; "
+                        f"return a tuple of {count} gradient(s) (None keeps one), or None")
+    return tuple(replaced)
 
 
 def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
@@ -96,7 +136,7 @@ _NO_CHANGE = contextlib.nullcontext()
 
 def _switch_off_unless_needed() -> None:
     with _registering:
-        if not _hooks._entries:
+        if not (_hooks._entries or _node_hooks._entries):
             engine.switch(_extension, on=False)
 
 
@@ -175,6 +215,9 @@ def register_post_accumulate_grad_hook(tensor: Any, hook: Callable) -> Removable
 
 def _accumulated(tensor: Any, grad: Any) -> None:
     """`grad` added into `tensor.grad`, then its post-accumulate-grad hooks run."""
+    if _before_node_prehooks:  # (a node pre-hook replaced a retained tensor's gradient)
+        hooked, before = _before_node_prehooks.pop(id(tensor), (None, None))
+        grad = before if hooked is not None and hooked() is tensor else grad
     tensor._accumulate_grad(grad)
     if _post_accumulate._entries:
         for hook in list(_post_accumulate.get(tensor, {}).values()):
@@ -182,6 +225,38 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                 raise RuntimeError("register_post_accumulate_grad_hook: a hook returned a "
                                    "value; it gets the tensor, reads or updates it, and "
                                    "returns None (PyTorch's rule)")
+
+
+def register_prehook(node: Any, hook: Callable) -> RemovableHandle:
+    """`grad_fn.register_prehook(hook)`, PyTorch's: `hook(grad_outputs)` (a tuple of the
+    output's gradient) runs before the node's backward, after its output's tensor hooks;
+    it may return a tuple of replacements. Returns a handle whose remove() takes it off."""
+    return _register_node_hook(node, hook, False)
+
+
+def register_node_hook(node: Any, hook: Callable) -> RemovableHandle:
+    """`grad_fn.register_hook(hook)`, PyTorch's: `hook(grad_inputs, grad_outputs)` runs after
+    the node's backward (an input needing no gradient: None); it may return a tuple of
+    replacements of grad_inputs. Returns a handle whose remove() takes it off."""
+    return _register_node_hook(node, hook, True)
+
+
+def _register_node_hook(node: Any, hook: Callable, after: bool) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"grad_fn.register_{'' if after else 'pre'}hook: expected a function, "
+                        f"got {type(hook).__name__}")
+    key = next(_ids)
+    with _registering:
+        if _node_hooks.get(node) is None:
+            _node_hooks.set(node, ({}, {}))
+        hooks = _node_hooks.get(node)[after]
+        hooks[key] = hook
+        engine.switch(_extension)
+    return RemovableHandle(lambda: hooks.pop(key, None), key)
+
+
+engine.Function.register_prehook = register_prehook  # (methods of every node: grad_fn's)
+engine.Function.register_hook = register_node_hook
 
 
 def move_hooks(tensor: Any, before: Any) -> None:
@@ -244,6 +319,7 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
     PyTorch's backward(inputs=...), those tensors' only (leaves or not) and the retained
     tensors' on a path to one of them (`gradients_to`: the nodes PyTorch runs).
     `create_graph`: `seed` is a Tensor and so is each gradient, with its graph."""
+    _before_node_prehooks.clear()  # (what an earlier pass, a drawing's, left)
     with enable_grad() if create_graph else _NO_CHANGE:  # (.grad's sums recorded too)
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
