@@ -922,7 +922,7 @@ def test_a_value_beyond_an_integer_dtype_is_refused_in_one_line():
 
 
 def test_a_write_into_read_only_values_says_why_and_to_clone():
-    for make in (lambda: tg.zeros(1).expand(3), lambda: tg.zeros(3, 3).diagonal()):
+    for make in (lambda: tg.zeros(1).expand(3), lambda: tg.zeros(3)[None].expand(3, 3)[0]):
         for write in (lambda t: t.__setitem__(0, 1.0), lambda t: t.fill_(3.0)):
             with pytest.raises(ValueError) as error:
                 write(make())
@@ -932,6 +932,9 @@ def test_a_write_into_read_only_values_says_why_and_to_clone():
         copy = make().clone()
         copy[0] = 1.0  # what the message says to do
         assert copy.tolist() == [1.0, 0.0, 0.0]
+    base = tg.zeros(3, 3)
+    base.diagonal().fill_(3.0)  # a diagonal is a writable view, as PyTorch's (was read-only)
+    assert base.tolist() == np.diag([3.0, 3.0, 3.0]).tolist()
 
 
 def test_in_asks_whether_some_entry_equals_the_value():

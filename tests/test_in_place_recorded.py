@@ -395,8 +395,7 @@ def test_a_view_whose_entries_repeat_or_overlap_is_refused_with_what_to_write_in
     x = tg.Tensor([[1.0, -2.0], [3.0, -4.0]], requires_grad=True)
     h = x * 1
     for view, change, name in ((h[0].expand(3, 2), lambda v: v.relu_(), "relu_"),
-                               (h.T.expand(2, 2, 2), lambda v: v.mul_(2), "mul_"),
-                               (h.flip(0), lambda v: v.__iadd__(1), r"\+=")):
+                               (h.T.expand(2, 2, 2), lambda v: v.mul_(2), "mul_")):
         with pytest.raises(RuntimeError, match=rf"^{name}: this tensor is a view of another "
                                                rf"tensor of the graph \(op '.*' made it .*"
                                                rf"repeat, overlap or run backwards.*"
@@ -404,9 +403,14 @@ def test_a_view_whose_entries_repeat_or_overlap_is_refused_with_what_to_write_in
             change(view)
         assert "\n" not in str(caught.value)
     assert h.tolist() == [[1.0, -2.0], [3.0, -4.0]]  # nothing written
-    # torch refuses the expand too (its flip is a copy, not a view)
+    # torch refuses the expand too; flip is a copy in both (it was a view here, refused)
     with pytest.raises(RuntimeError, match="more than one element"):
         (torch.ones(2, requires_grad=True) * 1).expand(3, 2).relu_()
+    for lib in (tg, torch):
+        h = _tensor(lib, [[1.0, -2.0], [3.0, -4.0]], True) * 1
+        flipped = h.flip(0)
+        flipped += 1
+        assert np.asarray(h.detach()).tolist() == [[1.0, -2.0], [3.0, -4.0]]
 
 
 def test_a_view_of_a_leaf_that_requires_a_gradient_is_refused_as_pytorchs():

@@ -4,7 +4,7 @@ Each is made of ops in the graph, so its gradient comes from `backward()` and it
 diagram shows those ops. Joins: `hstack`, `vstack`, `dstack`, `column_stack`
 (reshape and concatenate, PyTorch's and NumPy's rules for 0-d and 1-d inputs); layout:
 `fliplr`, `flipud`, `rot90` (flip, swapaxes), `swapdims` (PyTorch's swapaxes),
-`unflatten` (reshape), `tensor_split` and `masked_select` (getitem), `take_along_dim`
+`unflatten` and `view` (reshape), `tensor_split` and `masked_select` (getitem), `take_along_dim`
 (broadcast_to, take_along_axis); arithmetic: `addcmul`, `addcdiv`, `cross`, `kron`,
 `dist`, `cdist`. `tg.any`, `tg.all`, `tg.amax`, `tg.amin` and `tg.diagonal` call the
 methods of those names. The reductions made of ops (`median`, `kthvalue`, `nansum`,
@@ -370,10 +370,27 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     return vector_norm(diff, p, -1, op="cdist")
 
 
+def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
+    """x in a new shape sharing its values (PyTorch's `x.view(2, 3)`): the op `reshape`,
+    refused, as PyTorch's, where x's layout (a transpose's, a slice's with steps) needs a
+    copy, which reshape() makes."""
+    x = to_tensor(input)
+    if len(shape) == 1 and isinstance(shape[0], (type, np.dtype, str)):
+        raise TypeError(f"view: PyTorch's view(dtype) (the bytes read as another dtype) is not "
+                        f"supported; convert the values with x.to({np.dtype(shape[0]).name}) "
+                        f"(a copy)")
+    out = x.reshape(*shape)
+    if out._data.size and not np.shares_memory(out._data, x._data):
+        raise RuntimeError(f"view: a tensor of shape {x.shape} laid out as a transpose or a "
+                           f"slice with steps cannot be viewed as shape {out.shape} without a "
+                           f"copy; use reshape(), which copies here, or contiguous().view()")
+    return out
+
+
 _METHODS = {"fliplr": fliplr, "flipud": flipud, "swapdims": swapdims, "unflatten": unflatten,
             "tensor_split": tensor_split, "take_along_dim": take_along_dim,
             "masked_select": masked_select, "addcmul": addcmul, "addcdiv": addcdiv,
-            "cross": cross, "kron": kron, "rot90": rot90, "dist": dist,
+            "cross": cross, "kron": kron, "rot90": rot90, "dist": dist, "view": view,
             **composed_reductions.METHODS}
 for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)

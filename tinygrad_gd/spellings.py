@@ -38,6 +38,7 @@ import numpy as np
 from . import creation, functional, hooks, tensor as tensor_module
 from .in_place import scalar
 from .ops.arguments import broadcast, matrix_product, number, one_axis, reduced_axes
+from .ops.contraction import Diag
 from .ops.reductions import keep_flag, sort_direction
 from .tensor import Tensor, to_tensor
 
@@ -236,7 +237,7 @@ def _diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     if first == second:
         raise ValueError(f"diagonal: dim1 and dim2 name one axis ({dim1}, {dim2}); give "
                          f"dim1=0, dim2=1 (or 1, 0 for the transpose's)")
-    return self.diag(offset if first < second else -offset)
+    return Diag.apply(self, k=offset if first < second else -offset, copy=False)  # (a view)
 
 
 def _itemsize(self: Tensor) -> int:
@@ -347,8 +348,8 @@ def _short(value: Any) -> str:
 
 
 def _view_as(self: Tensor, other: Any) -> Tensor:
-    """x in `other`'s shape (PyTorch's view_as): the op `reshape`."""
-    return self.reshape(_shape_of("view_as", other))
+    """x in `other`'s shape (PyTorch's view_as): `view`, the op `reshape`."""
+    return self.view(_shape_of("view_as", other))
 
 
 def _reshape_as(self: Tensor, other: Any) -> Tensor:

@@ -213,7 +213,8 @@ class Trace(Function, methods=("trace",), functions=("trace",)):
 
 
 class Diag(Function, methods=("diag",), functions=("diag",)):
-    """A vector's diagonal matrix, or a matrix's diagonal (diagonal k), as NumPy's diag.
+    """A vector's diagonal matrix, or a matrix's diagonal (diagonal k), as NumPy's diag: a
+    copy, as PyTorch's (`x.diagonal()`, the same op, is a view of x).
 
     forward: `diag(x, k)`
     gradient: `diag(g, k)`: the diagonal back to a vector, or a vector back on the diagonal
@@ -227,9 +228,14 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
         (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))  # as tril's
         return cls.apply(x, k=k)
 
-    def forward(ctx, x, *, k=0):
+    def forward(ctx, x, *, k=0, copy=True):
         ctx.shape, ctx.k = x.shape, k
-        return np.diag(x, k)
+        out = np.diag(x, k)
+        if x.ndim == 2:  # a matrix's diagonal: PyTorch's diag copies it, diagonal() views it
+            if copy:
+                return out.copy()
+            out.flags.writeable = x.flags.writeable  # (NumPy's view is read-only: writes
+        return out  # through it reach x, as PyTorch's, under no_grad() and on a constant)
 
     def backward(ctx, g):
         if len(ctx.shape) == 1:

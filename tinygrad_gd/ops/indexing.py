@@ -216,6 +216,8 @@ def _kept(part: Any) -> Any:
     (an empty list selects nothing, as in NumPy: integer, not NumPy's float64 default)."""
     if isinstance(part, list) and not part:
         return np.array(part, dtype=np.intp)
+    if isinstance(part, np.ndarray) and part.ndim == 0 and part.dtype.kind in "iu":
+        return int(part)  # (a 0-d integer tensor is its number: `t[:, i]` a view, as torch's)
     return np.array(part) if isinstance(part, (np.ndarray, list)) else part
 
 

@@ -147,7 +147,7 @@ class Flip(Function, methods=("flip",), functions=("flip",)):
 
     def forward(ctx, x, *, axis=None):
         ctx.axis = axis
-        return np.flip(x, axis)
+        return np.flip(x, axis).copy()  # (PyTorch's flip is a copy: x's later changes unseen)
 
     def backward(ctx, g):
         return np.flip(g, ctx.axis)

@@ -19,9 +19,9 @@ from .arguments import (to_tensor, check_axis, either, ints, one_axis,
                         permutation, same_dtype, tensor_sequence)
 
 
-class Reshape(Function, methods=("reshape", "view"), functions=("reshape",)):
+class Reshape(Function, methods=("reshape",), functions=("reshape",)):
     """The same values in a new shape: `t.reshape(2, 3)` or `t.reshape((2, 3))`, -1 inferred
-    (`t.view(...)`, PyTorch's spelling, is the same op).
+    (`t.view(...)`, PyTorch's, is the same op, refused where the values need a copy).
 
     forward: `x.reshape(shape)`
     gradient: `g.reshape(x.shape)`
