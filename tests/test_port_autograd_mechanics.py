@@ -32,6 +32,7 @@ import pytest
 
 import tinygrad_gd as tg
 from test_port_custom_functions import _torch_one_thread
+from test_port_extending_broadcasting import _cube_combined
 
 _FIXTURES = (_torch_one_thread,)  # (autouse: torch on one thread here too)
 
@@ -374,23 +375,8 @@ def test_a_retained_graph_shared_by_threads_accumulates_every_threads_gradient(l
                                rtol=1e-14)
 
 
-def _cube(lib):
-    """The extending note's kind of custom Function, in each library."""
-    class Cube(lib.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            ctx.save_for_backward(x)
-            return x ** 3
-
-        @staticmethod
-        def backward(ctx, grad):
-            (x,) = ctx.saved_tensors
-            return grad * 3 * x ** 2
-    return Cube
-
-
 def test_a_custom_function_is_thread_safe(lib):
-    cube, grads = _cube(lib), {}
+    cube, grads = _cube_combined(lib), {}
 
     def train(i):
         x = _leaf(lib, [1.0 + i, -0.5 * i])

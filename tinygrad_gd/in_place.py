@@ -127,6 +127,9 @@ def _op_values_into(t: Tensor, what: str, op: Callable[[], Tensor],
     writes (`operand(values)` says what was written, on an error)."""
     with no_grad():
         values = op()._data
+    if values.shape != t.shape:  # (np.copyto would drop leading 1-axes: PyTorch refuses)
+        raise ShapeError(f"{what}: the result has shape {values.shape}, but in place the tensor "
+                         f"keeps its shape {t.shape}; write {instead} for a new tensor")
     return _into(t, what, lambda: np.copyto(t._data, values, casting="same_kind"),
                  lambda: operand(values), values.shape, lambda: values.dtype, instead)
 
@@ -141,7 +144,7 @@ def _operator(symbol: str, ufunc: np.ufunc | None, name: str) -> Any:
     def operator(self: Tensor, other: Any) -> Tensor:
         if self._ctx is None:  # a leaf that requires a gradient: under no_grad() only
             self._check_writable(symbol, f"write {instead} (a new tensor)")
-        if recorded(self, other):  # (a view h[1] changes h, as its methods do)
+        if recorded(self, other, what=symbol):  # (a view h[1] changes h, as its methods do)
             return rebase(self, symbol, lambda before, x: getattr(before, name)(x), instead,
                           other)
         if ufunc is not None:
@@ -159,7 +162,7 @@ def _method(name: str, ufunc: np.ufunc, scaled: bool, op: str) -> Any:
         alpha = _number(name, "alpha", alpha)
         if alpha != 1 and not scaled:
             raise TypeError(f"{name}: alpha= is PyTorch's for add_ and sub_ only")
-        if recorded(self, other):  # (x * alpha: a Tensor's product recorded, a number's not)
+        if recorded(self, other, what=name):  # (x * alpha: a Tensor's recorded, a number's not)
             return rebase(self, name, lambda before, x: getattr(before, op)(
                 x if alpha == 1 else x * alpha if isinstance(x, Tensor) else _raw(x) * alpha),
                 f"t = t.{name[:-1]}(...)", other)
@@ -184,7 +187,7 @@ def __setitem__(self: Tensor, index: Any, value: Any) -> None:
 def _written_at(t: Tensor, index: Any, value: Any, what: str) -> Tensor:
     """`t[index] = value` for setitem and the methods that write values (fill_, copy_):
     recorded, or written as `Tensor._write_at` writes; returns t."""
-    if recorded(t, value):
+    if recorded(t, value, what=what):
         if written_already(t, index, value):  # (`h[1] += y`: Python writes h[1] back)
             return t
         return rebase(t, what, lambda before, x: SetItem.call(before, index, x),
@@ -386,7 +389,7 @@ def _from_op(name: str) -> Any:
     op = name[:-1]
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        if recorded(self, *args, *kwargs.values()):
+        if recorded(self, *args, *kwargs.values(), what=name):
             return rebase(self, name, lambda before, *xs: getattr(before, op)(*xs, **kwargs),
                           f"t = t.{op}(...)", *args)
         self._check_writable(name, f"use t = t.{op}(...) (a new tensor)")

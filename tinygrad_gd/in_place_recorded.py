@@ -53,6 +53,7 @@ from .higher_order import recorded_vjp
 from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, writes, written_arrays
+from .versions import NoGradView
 
 __all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "rebase",
            "redirect"]
@@ -62,11 +63,19 @@ __all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "
 _versions: dict[int, list] = {}
 
 
-def recorded(t: Tensor, *operands: Any) -> bool:
+def recorded(t: Tensor, *operands: Any, what: str = "in-place change") -> bool:
     """Whether an in-place change of t with these operands is one the graph must follow:
-    gradients are on, and t was made by an op or an operand needs a gradient."""
-    return is_grad_enabled() and (t._ctx is not None or any(
-        isinstance(x, Tensor) and x._requires_grad for x in operands))
+    gradients are on, and t was made by an op or an operand needs a gradient. A view
+    taken under no_grad() of a tensor that requires a gradient is refused, as PyTorch's."""
+    if not is_grad_enabled():
+        return False
+    if isinstance(getattr(t, "_made_by", None), NoGradView):
+        raise RuntimeError(f"{what}: this tensor is a view (op '{t._made_by}') taken "
+                           f"under no_grad() of a tensor that requires a gradient, whose graph "
+                           f"would not see the change; change it under no_grad() too, or take "
+                           f"the view with gradients on")
+    return t._ctx is not None or any(isinstance(x, Tensor) and x._requires_grad
+                                     for x in operands)
 
 
 def view_of_graph(t: Tensor) -> bool:

@@ -35,6 +35,12 @@ Function.recorded_at = 0  # the write clock when the node was recorded
 Function.output_version = None  # the output's stamp, when the node saved its output
 
 
+class NoGradView(str):
+    """The `_made_by` (an op's name) of a view taken under no_grad() of a tensor that
+    requires a gradient: in_place_recorded.py refuses its change with gradients on, as
+    PyTorch's, since the graph of what it views would not see it."""
+
+
 class _Views(weakref.WeakValueDictionary):
     """The graph's views of one memory, alive, by id; a copy of a tensor (pickle, deepcopy)
     has a memory of its own and none of them."""
@@ -91,6 +97,9 @@ class VersionCheck(Extension):
                         counter.append(_Views())  # graph, while alive,
                     if node.parents:  # by id: in_place_recorded.py takes them again after
                         counter[1][id(output)] = output  # a change of the memory they view)
+                    elif t._requires_grad or isinstance(getattr(t, "_made_by", None),
+                                                        NoGradView):  # (under no_grad())
+                        output._made_by = NoGradView(output._made_by)
                     break
         if node.parents:
             node.recorded_at = writes[0]

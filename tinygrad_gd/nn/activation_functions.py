@@ -58,7 +58,7 @@ def _written(name: str, function: Callable, input: Any, *args: Any,
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
                         f"{shown(input)}; or use {instead}")
-    if recorded(input):  # a tensor of the graph: the change recorded, as PyTorch's
+    if recorded(input, what=name):  # a tensor of the graph: the change recorded, as PyTorch's
         if other_views_out_of_place and view_of_graph(input) and not changes_its_base(input):
             return function(input, *args, **kwargs)
         return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
