@@ -88,8 +88,8 @@ class FunctionCtx:
 
     def set_materialize_grads(self, value: bool) -> None:
         """PyTorch's switch for handing backward None for an unused output's gradient: here
-        an op has one output, and its backward runs only when a gradient reached it, so the
-        gradient is always an array, True or False."""
+        backward runs only when a gradient reached the op, and an unused output of several
+        gets zeros, True or False (PyTorch's False hands it None: the same gradients)."""
         if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{self.name}: set_materialize_grads expects True or False, got "
                             f"{type(value).__name__} {value!r:.40}")

@@ -25,6 +25,7 @@ from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue,
                                   median, nanmean, nanmedian, nansum, std_mean, var_mean,
                                   vector_norm)
 from .errors import ShapeError
+from .in_place_recorded import a_view
 from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
                             tensor_sequence)
 from .ops.reductions import keep_flag
@@ -372,15 +373,16 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
 
 def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
     """x in a new shape sharing its values (PyTorch's `x.view(2, 3)`): the op `reshape`,
-    refused, as PyTorch's, where x's layout (a transpose's, a slice's with steps) needs a
-    copy, which reshape() makes."""
+    refused, as PyTorch's, where x is a view of another tensor (a transpose, a slice with
+    steps) whose layout needs a copy, which reshape() makes. (An op's result, contiguous in
+    PyTorch, may be laid out otherwise here: reshape copies it.)"""
     x = to_tensor(input)
     if len(shape) == 1 and isinstance(shape[0], (type, np.dtype, str)):
         raise TypeError(f"view: PyTorch's view(dtype) (the bytes read as another dtype) is not "
                         f"supported; convert the values with x.to({np.dtype(shape[0]).name}) "
                         f"(a copy)")
     out = x.reshape(*shape)
-    if out._data.size and not np.shares_memory(out._data, x._data):
+    if out._data.size and a_view(x) and not np.shares_memory(out._data, x._data):
         raise RuntimeError(f"view: a tensor of shape {x.shape} laid out as a transpose or a "
                            f"slice with steps cannot be viewed as shape {out.shape} without a "
                            f"copy; use reshape(), which copies here, or contiguous().view()")

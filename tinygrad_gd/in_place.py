@@ -127,7 +127,8 @@ def _op_values_into(t: Tensor, what: str, op: Callable[[], Tensor],
     writes (`operand(values)` says what was written, on an error)."""
     with no_grad():
         values = op()._data
-    if values.shape != t.shape:  # (np.copyto would drop leading 1-axes: PyTorch refuses)
+    # a result with leading axes of size 1, which np.copyto would drop: refused, as torch's
+    if values.ndim > t.ndim and values.shape == (1,) * (values.ndim - t.ndim) + t.shape:
         raise ShapeError(f"{what}: the result has shape {values.shape}, but in place the tensor "
                          f"keeps its shape {t.shape}; write {instead} for a new tensor")
     return _into(t, what, lambda: np.copyto(t._data, values, casting="same_kind"),

@@ -55,7 +55,7 @@ from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, writes, written_arrays
 from .versions import NoGradView
 
-__all__ = ["recorded", "view_of_graph", "changes_its_base", "written_already", "rebase",
+__all__ = ["recorded", "view_of_graph", "a_view", "changes_its_base", "written_already", "rebase",
            "redirect"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
@@ -85,6 +85,13 @@ def view_of_graph(t: Tensor) -> bool:
         t._version[1].get(id(t)) is t)
 
 
+def a_view(t: Tensor) -> bool:
+    """Whether t is a view of another tensor, of the graph (`view_of_graph`) or of a constant
+    (an op made it from the constant's memory, which views were taken of)."""
+    return view_of_graph(t) or (t._ctx is None and t._version is not None and len(
+        t._version) > 1 and t._data.base is not None and getattr(t, "_made_by", None) is not None)
+
+
 def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
            *operands: Any) -> Tensor:
     """t changed in place to `change(before, *operands)`, recorded (`before`: t's old
@@ -102,7 +109,8 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
 
 def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
             operands: tuple) -> Tensor:
-    """`rebase` but for the views taken again."""
+    """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
+    the views are taken again once, when the whole change is made)."""
     node = t._ctx
     if view_of_graph(t):
         return _rebase_view(t, what, change, instead, operands)
