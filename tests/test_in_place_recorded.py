@@ -140,10 +140,20 @@ def _a_view_of_a_view_taken_before(lib, x, v):
     return (h ** 2).sum() + (piece * v).sum()
 
 
+def _a_constants_views_taken_again(lib, x, v):
+    c = _tensor(lib, np.zeros((3, 3)))  # a constant: views of it taken before it joins a graph
+    row, column = c[0], c[:, 1]
+    early = column * 1.0  # (of the constant's values then)
+    c[1].copy_(v * 2)  # a change through an index view of the constant: c joins the graph
+    c.add_(x)  # and a change of c itself (torch refuses a change of row now: a leaf's view)
+    return (row * row).sum() + (column * v).sum() + early.sum() + (c ** 2).sum()
+
+
 PROGRAMS = [_used_by_ops_that_saved_other_arrays, _masked_then_relu, _operators_and_methods,
             _built_in_a_loop, _changed_twice, _functional, _layout_views_change_their_base,
             _every_kind_of_change_through_a_layout_view, _a_view_of_a_view,
-            _views_taken_before_a_change, _a_view_of_a_view_taken_before]
+            _views_taken_before_a_change, _a_view_of_a_view_taken_before,
+            _a_constants_views_taken_again]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.__name__)

@@ -18,10 +18,11 @@ Mended when this port found them: flip, fliplr, flipud, rot90 and diag shared me
 their input (copies in torch: `COPIES`), `b[:, tensor(1)]` was a copy, view() of a layout
 it cannot view copied (torch refuses), a view taken under no_grad was changed with
 gradients on (torch refuses), a diagonal of a constant or of a leaf under no_grad was
-read-only. Left out, as tinygrad_gd differs there (noted, not weakened here): Tensor.unfold
+read-only, a view of a constant refused a value that needs a gradient (an index view takes
+one now). Left out, as tinygrad_gd differs there (noted, not weakened here): Tensor.unfold
 is a copy (a view in torch), in-place on unbind/split/chunk outputs in a graph is not
-refused, a view of a constant cannot take a value that needs a gradient, a diagonal of more
-than 2 axes is refused; H, mH, as_strided, view_as_real, imag are absent.
+refused, a layout view of a constant (`c.T`) refuses a value that needs a gradient, a
+diagonal of more than 2 axes is refused; H, mH, as_strided, view_as_real, imag are absent.
 """
 from __future__ import annotations
 

@@ -165,11 +165,11 @@ class Function(FunctionCtx):
         except (ValueError, TypeError, AttributeError, MemoryError) as err:
             raise op_error(cls.name, inputs, err, not cls.built_in) from (
                 None if cls.built_in else err)  # (a user's op: its traceback kept)
+        if params:
+            ctx.params = params  # the keywords, to run the op again (diagrams, views retaken)
         recorded = is_grad_enabled() and True in ctx.needs_input_grad
         if recorded:
             ctx.parents = inputs
-            if params:
-                ctx.params = params  # the keywords, so the diagrams can run the op again
         output = Tensor.from_op(out, ctx if recorded else None)
         if not recorded:  # a constant made of constants: the diagrams say by which op
             output._made_by = cls.name

@@ -26,16 +26,18 @@ by the op's name) through its op's vector-Jacobian product, the inverse permutat
 (base takes the changed view's values put back in its own layout), t then the op again
 on base's new version; a view of a part of base's entries, each once (`h.diagonal()`,
 `h.narrow(0, 1, 2)`), through the same product of the change (`result - before`, put
-back where those entries are), added to base. Refused, in one line: a change of another
-view of a tensor of the graph (`h.expand(2, 3)`, whose entries repeat; `h.flip(0)`, a
-copy in PyTorch), of a view of a leaf that requires a gradient, of a constant of which
-views were taken (versions.py marks a counter its views share).
+back where those entries are), added to base; a constant's `c[index]` through the op
+setitem of c, c then part of the graph. Refused, in one line: a change of another view of
+a tensor of the graph (`h.expand(2, 3)`, whose entries repeat), of a view of a leaf that
+requires a gradient, of a layout view of a constant (`c.T`), and of a view taken under
+no_grad() of a tensor that requires a gradient (`recorded`).
 
-The other views of the memory a change wrote, taken before it (versions.py lists the
-graph's, alive, with the counter they share), are taken again, as PyTorch regenerates a
-view's node (`_retake_views`): each the same op on the new version of what it viewed, its
-old version the same op on the old one, for the nodes that used it before. A tensor's
-hooks stay with the version they were registered on (`hooks.move_hooks`), as PyTorch's.
+The other views of the memory a change wrote, taken before it (versions.py lists them,
+alive, with the counter they share: the graph's, and a constant's, `ConstantView`), are
+taken again, as PyTorch regenerates a view's node (`_retake_views`): each the same op on
+the new version of what it viewed, its old version the same op on the old one, for the
+nodes that used it before. A tensor's hooks stay with the version they were registered
+on (`hooks.move_hooks`), as PyTorch's.
 """
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ from .higher_order import recorded_vjp
 from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, writes, written_arrays
-from .versions import NoGradView
+from .versions import ConstantView, NoGradView
 
 __all__ = ["recorded", "view_of_graph", "a_view", "changes_its_base", "written_already", "rebase",
            "redirect"]
@@ -111,22 +113,17 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
             operands: tuple) -> Tensor:
     """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
     the views are taken again once, when the whole change is made)."""
-    node = t._ctx
-    if view_of_graph(t):
-        return _rebase_view(t, what, change, instead, operands)
+    node, made_by = t._ctx, getattr(t, "_made_by", None)
+    if view_of_graph(t) or isinstance(made_by, ConstantView) and made_by.node.name == "getitem":
+        return _rebase_view(t, what, change, instead, operands)  # (c[1]: through c, as h[1])
     if node is None and t._version is not None and t._data.base is not None and getattr(
-            t, "_made_by", None) is not None:  # (a view of a constant: its base unknown)
+            t, "_made_by", None) is not None:  # (another view of a constant)
         raise RuntimeError(f"{what}: this tensor is a view of a constant (op "
                            f"'{t._made_by}' made it), which a change that needs a gradient "
                            f"would change outside the graph; write into the constant itself "
-                           f"(c[index] = value)")
+                           f"(c[index] = value, or through c[index])")
     if t._requires_grad and node is None:
         t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
-    if node is None and t._version is not None and len(t._version) > 1:
-        raise RuntimeError(f"{what}: views of this constant were taken (c[1:], c.T, ...), "
-                           f"which would keep showing its values outside the graph after a "
-                           f"change that needs a gradient; change a copy first (c = "
-                           f"c.clone()), or take the views after the change")
     if not t._data.flags.writeable:  # (a view's writes go to its base: checked there)
         raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
                               "t = t.clone() (values of its own), then write")
@@ -163,17 +160,20 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     inverse permutation (base rebased to the changed view's values in its own layout), a
     view of a part (`h.diagonal()`) through that product of the change, added to base.
     t then takes a node of the same op on base's new version; its values are already
-    those (a view of base's array)."""
-    node = t._ctx
-    base = _viewed(t, what, instead)
+    those (a view of base's array). A constant's `c[index]` is changed through c so, c
+    then part of the graph."""
+    if t._ctx is None:  # (a constant's view: the node that took it, unrecorded)
+        node, base = t._made_by.node, t._made_by.inputs[0]
+    else:
+        node, base = t._ctx, _viewed(t, what, instead)
     before, result = _changed(t, what, change, instead, operands)
-    position = next(k for k, parent in enumerate(node.parents) if parent is base)
     if node.name == "getitem":
         index = node.params["index"]
         _rebase(base, what, lambda old_base, values: SetItem.call(old_base, index, values),
                 instead, (result,))
         t._ctx = GetItem.call(base, index)._ctx
     else:
+        position = next(k for k, parent in enumerate(node.parents) if parent is base)
         if holds_each_entry_once(t._data, base._data):  # (its vjp is its inverse: the
             in_base_layout = recorded_vjp(node, t, result)[position]  # values in base's)
             _rebase(base, what, lambda old_base, values: values, instead, (in_base_layout,))
@@ -318,8 +318,9 @@ def _retake_views(views: Any, start: int) -> None:
     """Each view of the graph of the memory a change wrote (`views`: versions.py's, by id)
     taken before the change (`start`, the write clock then), taken again, as PyTorch
     regenerates a view's node: the same op on the new versions of what it viewed."""
-    stale = {id(view): view for view in list(views.values())
-             if view._ctx is not None and view._ctx.recorded_at <= start}
+    stale = {id(view): view for view in list(views.values())  # (a constant's: older too)
+             if (view._ctx.recorded_at <= start if view._ctx is not None
+                 else isinstance(getattr(view, "_made_by", None), ConstantView))}
     while stale:
         _retake(next(iter(stale.values())), stale, start)
 
@@ -328,14 +329,16 @@ def _retake(view: Tensor, stale: dict, start: int) -> None:
     """`view` taken again (the views it was taken of first). Its old version, for the nodes
     that used it before (`redirect`), is the same op on what it viewed then."""
     del stale[id(view)]
-    node = view._ctx
-    for parent in node.parents:
+    node = view._ctx if view._ctx is not None else view._made_by.node  # (a constant's view)
+    parents = node.parents if view._ctx is not None else view._made_by.inputs
+    for parent in parents:
         if id(parent) in stale:  # (a view of a view)
             _retake(parent, stale, start)
-    before = type(node).apply(*[_version_before(p, start) for p in node.parents], **node.params)
+    before = type(node).apply(*[_version_before(p, start) for p in parents], **node.params)
     before._version = [0]
     count_write(before._version)  # after the nodes that used it, the change's among them
-    view._ctx = type(node).apply(*node.parents, **node.params)._ctx
+    taken = type(node).apply(*parents, **node.params)
+    view._ctx, view._requires_grad = taken._ctx, taken._requires_grad
     hooks.move_hooks(view, before)
     written_arrays[id(before)] = view._data  # (what the nodes that used it saved: this array)
     weakref.finalize(before, written_arrays.pop, id(before), None)

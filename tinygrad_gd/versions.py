@@ -5,8 +5,8 @@ Every counted write to a tensor's values (`tracked.py` counts those through `t.d
 `tracked.writes`, and stamps the tensor with the time: `t._version[0]` is the time of
 its last write, a list shared by the tensor, its views and `detach()` (None for a tensor
 nothing could have written yet: most never need one; a second item once views were
-taken: the graph's views, alive, by id, which in_place_recorded.py takes again after a
-change). A node
+taken: the views, alive, by id, which in_place_recorded.py takes again after a change). A
+node
 notes the clock when it is recorded; before its backward runs, `VersionCheck` refuses,
 naming the tensor and the op, when the node saved arrays for backward and one of its
 inputs (or its output, when it saved that) was written after that time.
@@ -41,9 +41,23 @@ class NoGradView(str):
     PyTorch's, since the graph of what it views would not see it."""
 
 
+class ConstantView(str):
+    """The `_made_by` (an op's name) of a view of a constant, with what took it (`node`,
+    its `inputs`), for in_place_recorded.py to take it again when a change that needs a
+    gradient makes the constant part of a graph; pickled as the name alone."""
+
+    def __new__(cls, name: str, node: Function, inputs: tuple) -> "ConstantView":
+        made = super().__new__(cls, name)
+        made.node, made.inputs = node, inputs
+        return made
+
+    def __reduce__(self) -> tuple:
+        return str, (str(self),)
+
+
 class _Views(weakref.WeakValueDictionary):
-    """The graph's views of one memory, alive, by id; a copy of a tensor (pickle, deepcopy)
-    has a memory of its own and none of them."""
+    """The views of one memory, alive, by id: the graph's, and a constant's; a copy of a
+    tensor (pickle, deepcopy) has a memory of its own and none of them."""
 
     def __reduce__(self) -> tuple:
         return _Views, ()
@@ -100,6 +114,9 @@ class VersionCheck(Extension):
                     elif t._requires_grad or isinstance(getattr(t, "_made_by", None),
                                                         NoGradView):  # (under no_grad())
                         output._made_by = NoGradView(output._made_by)
+                    else:  # a constant's view: taken again if the constant joins a graph
+                        output._made_by = ConstantView(output._made_by, node, inputs)
+                        counter[1][id(output)] = output
                     break
         if node.parents:
             node.recorded_at = writes[0]
