@@ -114,7 +114,7 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
     the views are taken again once, when the whole change is made)."""
     node, made_by = t._ctx, getattr(t, "_made_by", None)
-    if view_of_graph(t) or isinstance(made_by, ConstantView) and made_by.node.name == "getitem":
+    if view_of_graph(t) or isinstance(made_by, ConstantView) and made_by.name == "getitem":
         return _rebase_view(t, what, change, instead, operands)  # (c[1]: through c, as h[1])
     if node is None and t._version is not None and t._data.base is not None and getattr(
             t, "_made_by", None) is not None:  # (another view of a constant)
@@ -162,8 +162,8 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     t then takes a node of the same op on base's new version; its values are already
     those (a view of base's array). A constant's `c[index]` is changed through c so, c
     then part of the graph."""
-    if t._ctx is None:  # (a constant's view: the node that took it, unrecorded)
-        node, base = t._made_by.node, t._made_by.inputs[0]
+    if t._ctx is None:  # (a constant's view: how it was taken, its name and params)
+        node, base = t._made_by, t._made_by.inputs[0]
     else:
         node, base = t._ctx, _viewed(t, what, instead)
     before, result = _changed(t, what, change, instead, operands)
@@ -329,15 +329,17 @@ def _retake(view: Tensor, stale: dict, start: int) -> None:
     """`view` taken again (the views it was taken of first). Its old version, for the nodes
     that used it before (`redirect`), is the same op on what it viewed then."""
     del stale[id(view)]
-    node = view._ctx if view._ctx is not None else view._made_by.node  # (a constant's view)
-    parents = node.parents if view._ctx is not None else view._made_by.inputs
+    if view._ctx is not None:
+        op, params, parents = type(view._ctx), view._ctx.params, view._ctx.parents
+    else:  # (a constant's view: how it was taken)
+        op, params, parents = view._made_by.op, view._made_by.params, view._made_by.inputs
     for parent in parents:
         if id(parent) in stale:  # (a view of a view)
             _retake(parent, stale, start)
-    before = type(node).apply(*[_version_before(p, start) for p in parents], **node.params)
+    before = op.apply(*[_version_before(p, start) for p in parents], **params)
     before._version = [0]
     count_write(before._version)  # after the nodes that used it, the change's among them
-    taken = type(node).apply(*parents, **node.params)
+    taken = op.apply(*parents, **params)
     view._ctx, view._requires_grad = taken._ctx, taken._requires_grad
     hooks.move_hooks(view, before)
     written_arrays[id(before)] = view._data  # (what the nodes that used it saved: this array)

@@ -42,13 +42,14 @@ class NoGradView(str):
 
 
 class ConstantView(str):
-    """The `_made_by` (an op's name) of a view of a constant, with what took it (`node`,
-    its `inputs`), for in_place_recorded.py to take it again when a change that needs a
-    gradient makes the constant part of a graph; pickled as the name alone."""
+    """The `_made_by` (an op's name) of a view of a constant, with how it was taken (`op`,
+    its `params` and `inputs`; not the node, which may hold arrays), for in_place_recorded.py
+    to take it again when a change that needs a gradient makes the constant part of a
+    graph; pickled as the name alone."""
 
-    def __new__(cls, name: str, node: Function, inputs: tuple) -> "ConstantView":
-        made = super().__new__(cls, name)
-        made.node, made.inputs = node, inputs
+    def __new__(cls, node: Function, inputs: tuple) -> "ConstantView":
+        made = super().__new__(cls, node.name)
+        made.name, made.op, made.params, made.inputs = node.name, type(node), node.params, inputs
         return made
 
     def __reduce__(self) -> tuple:
@@ -115,7 +116,7 @@ class VersionCheck(Extension):
                                                         NoGradView):  # (under no_grad())
                         output._made_by = NoGradView(output._made_by)
                     else:  # a constant's view: taken again if the constant joins a graph
-                        output._made_by = ConstantView(output._made_by, node, inputs)
+                        output._made_by = ConstantView(node, inputs)
                         counter[1][id(output)] = output
                     break
         if node.parents:
