@@ -5,11 +5,10 @@ Every counted write to a tensor's values (`tracked.py` counts those through `t.d
 `tracked.writes`, and stamps the tensor with the time: `t._version[0]` is the time of
 its last write, a list shared by the tensor, its views and `detach()` (None for a tensor
 nothing could have written yet: most never need one; a second item once views were
-taken: the views, alive, by id, which in_place_recorded.py takes again after a change). A
-node
-notes the clock when it is recorded; before its backward runs, `VersionCheck` refuses,
-naming the tensor and the op, when the node saved arrays for backward and one of its
-inputs (or its output, when it saved that) was written after that time.
+taken: the views, alive, by id, which in_place_recorded.py takes again after a change).
+A node notes the clock when it is recorded; before its backward runs, `VersionCheck`
+refuses, naming the tensor and the op, when the node saved arrays for backward and one of
+its inputs (or its output, when it saved that) was written after that time.
 
 This extension is always on: it is the guarantee that a gradient is never computed
 from values the forward pass never saw.
@@ -108,10 +107,10 @@ class VersionCheck(Extension):
             for t in inputs:
                 if data.base is t._data or data.base is t._data.base:
                     output._version = counter = t._stamp()
-                    if len(counter) == 1:  # (a mark: views of it were taken; those of the
-                        counter.append(_Views())  # graph, while alive,
-                    if node.parents:  # by id: in_place_recorded.py takes them again after
-                        counter[1][id(output)] = output  # a change of the memory they view)
+                    if len(counter) == 1:  # views of it were taken: listed (a mark too),
+                        counter.append(_Views())  # for in_place_recorded.py to take again
+                    if node.parents:  # a view of the graph
+                        counter[1][id(output)] = output
                     elif t._requires_grad or isinstance(getattr(t, "_made_by", None),
                                                         NoGradView):  # (under no_grad())
                         output._made_by = NoGradView(output._made_by)
