@@ -31,17 +31,10 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from test_port_custom_functions import _torch_one_thread
+from test_port_custom_functions import _torch_one_thread, lib
 from test_port_extending_broadcasting import _cube_combined
 
-_FIXTURES = (_torch_one_thread,)  # (autouse: torch on one thread here too)
-
-
-@pytest.fixture(params=["tinygrad_gd", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return tg
+_FIXTURES = (_torch_one_thread, lib)  # (autouse: torch on one thread; each test's library)
 
 
 def _np(t):

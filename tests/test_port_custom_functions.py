@@ -48,6 +48,15 @@ def _torch_one_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(params=["tinygrad_gd", "torch"])
+def lib(request):
+    """The library a port's test runs with (the ports that import it): tinygrad_gd, then
+    torch where installed."""
+    if request.param == "torch":
+        return pytest.importorskip("torch")
+    return tg
+
+
 def _torch_double(torch, array, grad=True):
     return torch.tensor(np.asarray(array)).requires_grad_(grad)
 

@@ -32,16 +32,9 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from test_port_custom_functions import _torch_one_thread
+from test_port_custom_functions import _torch_one_thread, lib
 
-_FIXTURES = (_torch_one_thread,)  # (autouse: torch on one thread here too)
-
-
-@pytest.fixture(params=["tinygrad_gd", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return tg
+_FIXTURES = (_torch_one_thread, lib)  # (autouse: torch on one thread; each test's library)
 
 
 def _np(t):

@@ -30,9 +30,9 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from test_port_custom_functions import _torch_one_thread
+from test_port_custom_functions import _torch_one_thread, lib
 
-_FIXTURES = (_torch_one_thread,)  # (autouse: torch on one thread here too)
+_FIXTURES = (_torch_one_thread, lib)  # (autouse: torch on one thread; each test's library)
 
 BASE = np.arange(1.0, 13.0).reshape(3, 4)  # distinct values: a view's entries are told apart
 NEW = -2.5 * BASE + 0.5  # the base's values after a write (distinct from BASE's)
@@ -95,13 +95,6 @@ SEEING = {**WRITABLE, **DIAGONAL, **EXPANDED}  # a write into the base is seen t
 IN_GRAPH = {**VIEWS, **DIAGONAL}  # changed in place in a graph as torch's
 # (a detached tensor's change is outside the graph: finite differences see it, gradients not)
 GRADCHECKED = {name: op for name, op in IN_GRAPH.items() if name != "detach"}
-
-
-@pytest.fixture(params=["tinygrad_gd", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return tg
 
 
 def _tensor(lib, values, requires_grad=False):
