@@ -315,9 +315,10 @@ def redirect(outputs: tuple) -> None:
 
 
 def _retake_views(views: Any, start: int) -> None:
-    """Each view of the graph of the memory a change wrote (`views`: versions.py's, by id)
-    taken before the change (`start`, the write clock then), taken again, as PyTorch
-    regenerates a view's node: the same op on the new versions of what it viewed."""
+    """Each view of the memory a change wrote (`views`: versions.py's, by id, the graph's
+    and a constant's) taken before the change (`start`, the write clock then), taken again,
+    as PyTorch regenerates a view's node: the same op on the new versions of what it
+    viewed."""
     stale = {id(view): view for view in list(views.values())  # (a constant's: older too)
              if (view._ctx.recorded_at <= start if view._ctx is not None
                  else isinstance(getattr(view, "_made_by", None), ConstantView))}
