@@ -34,7 +34,7 @@ import numpy as np
 from .creation import fits, make_generator
 from .engine import no_grad
 from .errors import ShapeError
-from .in_place_recorded import rebase, recorded, written_already
+from .in_place_recorded import rebase, recorded, shape_kept, written_already
 from .ops.arguments import finite
 from .ops.indexing import SetItem
 from .tensor import Tensor, _as_array, _raw
@@ -129,8 +129,7 @@ def _op_values_into(t: Tensor, what: str, op: Callable[[], Tensor],
         values = op()._data
     # a result with leading axes of size 1, which np.copyto would drop: refused, as torch's
     if values.ndim > t.ndim and values.shape == (1,) * (values.ndim - t.ndim) + t.shape:
-        raise ShapeError(f"{what}: the result has shape {values.shape}, but in place the tensor "
-                         f"keeps its shape {t.shape}; write {instead} for a new tensor")
+        raise shape_kept(t, what, values.shape, instead)
     return _into(t, what, lambda: np.copyto(t._data, values, casting="same_kind"),
                  lambda: operand(values), values.shape, lambda: values.dtype, instead)
 

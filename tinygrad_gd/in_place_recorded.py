@@ -58,7 +58,7 @@ from .tracked import count_write, read_only_error, writes, written_arrays
 from .versions import ConstantView, NoGradView
 
 __all__ = ["recorded", "view_of_graph", "a_view", "changes_its_base", "written_already", "rebase",
-           "redirect"]
+           "redirect", "shape_kept"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
@@ -251,9 +251,16 @@ def _old_version(t: Tensor, what: str) -> Tensor:
     for slot in ("_made_by", "_made_in"):  # (a constant's: the diagrams name its origin)
         if hasattr(t, slot):
             setattr(before, slot, getattr(t, slot))
+    return _stamped(before, t._data)
+
+
+def _stamped(before: Tensor, written: np.ndarray) -> Tensor:
+    """`before`, an old version, stamped with the change's time (after the nodes that used
+    it, the change's own among them) and naming the array the change wrote (`written`:
+    what those nodes may have saved), for versions.py's check."""
     before._version = [0]
     count_write(before._version)
-    written_arrays[id(before)] = t._data  # (what they may have saved: the array written)
+    written_arrays[id(before)] = written
     weakref.finalize(before, written_arrays.pop, id(before), None)
     return before
 
@@ -270,8 +277,7 @@ def _changed(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
 def _result(t: Tensor, what: str, result: Tensor, instead: str) -> Tensor:
     """The change's result, checked to fit t in place: its shape, its dtype (cast)."""
     if result.shape != t.shape:
-        raise ShapeError(f"{what}: the result has shape {result.shape}, but in place the "
-                         f"tensor keeps its shape {t.shape}; write {instead} for a new tensor")
+        raise shape_kept(t, what, result.shape, instead)
     if result.dtype != t.dtype:
         if not np.can_cast(result.dtype, t.dtype, "same_kind"):
             raise TypeError(f"{what}: the result has dtype {result.dtype}, which a tensor of "
@@ -279,6 +285,12 @@ def _result(t: Tensor, what: str, result: Tensor, instead: str) -> Tensor:
                             f"tensor")
         result = result.to(t.dtype)
     return result
+
+
+def shape_kept(t: Tensor, what: str, shape: tuple, instead: str) -> ShapeError:
+    """The refusal of a result of `shape` for t changed in place (which keeps its shape)."""
+    return ShapeError(f"{what}: the result has shape {shape}, but in place the tensor keeps "
+                      f"its shape {t.shape}; write {instead} for a new tensor")
 
 
 def _remember(t: Tensor, before: Tensor) -> None:
@@ -337,14 +349,11 @@ def _retake(view: Tensor, stale: dict, start: int) -> None:
     for parent in parents:
         if id(parent) in stale:  # (a view of a view)
             _retake(parent, stale, start)
-    before = op.apply(*[_version_before(p, start) for p in parents], **params)
-    before._version = [0]
-    count_write(before._version)  # after the nodes that used it, the change's among them
+    before = _stamped(op.apply(*[_version_before(p, start) for p in parents], **params),
+                      view._data)
     taken = op.apply(*parents, **params)
     view._ctx, view._requires_grad = taken._ctx, taken._requires_grad
     hooks.move_hooks(view, before)
-    written_arrays[id(before)] = view._data  # (what the nodes that used it saved: this array)
-    weakref.finalize(before, written_arrays.pop, id(before), None)
     _remember(view, before)
 
 
