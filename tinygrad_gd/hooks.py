@@ -48,6 +48,12 @@ class _ByIdentity:
         key = id(tensor)
         self._entries[key] = (weakref.ref(tensor, lambda _: self._entries.pop(key, None)), value)
 
+    def setdefault(self, tensor: Any, default: Any) -> Any:
+        """The value kept for `tensor`, `default` set first where there is none."""
+        if self.get(tensor) is None:
+            self.set(tensor, default)
+        return self.get(tensor)
+
     def discard(self, tensor: Any) -> None:
         if self.get(tensor) is not None:
             del self._entries[id(tensor)]
@@ -178,9 +184,7 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
     hooked = weakref.ref(tensor)  # the remover does not keep the tensor (and its graph) alive
     key = next(_ids)
     with _registering:
-        if _hooks.get(tensor) is None:
-            _hooks.set(tensor, {})
-        hooks = _hooks.get(tensor)  # (its old version's, after a change: see move_hooks)
+        hooks = _hooks.setdefault(tensor, {})  # (its old version's after a change: move_hooks)
         hooks[key] = hook
         engine.switch(_extension)
 
@@ -206,9 +210,7 @@ def register_post_accumulate_grad_hook(tensor: Any, hook: Callable) -> Removable
         raise TypeError(f"{where}: expected a function hook(tensor), got {type(hook).__name__}")
     key = next(_ids)
     with _registering:
-        if _post_accumulate.get(tensor) is None:
-            _post_accumulate.set(tensor, {})
-        hooks = _post_accumulate.get(tensor)
+        hooks = _post_accumulate.setdefault(tensor, {})
         hooks[key] = hook
     return RemovableHandle(lambda: hooks.pop(key, None), key)
 
@@ -247,9 +249,7 @@ def _register_node_hook(node: Any, hook: Callable, after: bool) -> RemovableHand
                         f"got {type(hook).__name__}")
     key = next(_ids)
     with _registering:
-        if _node_hooks.get(node) is None:
-            _node_hooks.set(node, ({}, {}))
-        hooks = _node_hooks.get(node)[after]
+        hooks = _node_hooks.setdefault(node, ({}, {}))[after]
         hooks[key] = hook
         engine.switch(_extension)
     return RemovableHandle(lambda: hooks.pop(key, None), key)
