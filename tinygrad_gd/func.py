@@ -126,12 +126,12 @@ _NO_GRAPH = ("differentiating its result again (grad(grad(f)), jacrev(grad(f)), 
              "(.detach()), or take finite differences of them")
 
 
-def _with_graph(compute: Callable[[bool], Any], outer: list) -> Any:
-    """`compute(create_graph)`, with a graph where the result depends on tensors needing
-    gradients (`outer`, grad mode on): it can then be differentiated again. An op on the
-    way without a second derivative does not stop the pass (one pass, each hook once);
-    only a derivative through that op is refused (higher_order.py)."""
-    return compute(bool(outer) and is_grad_enabled())
+def _with_graph(outer: list) -> bool:
+    """Whether a derivative is computed with a graph (create_graph): where it depends on
+    tensors needing gradients (`outer`, grad mode on), so that it can be differentiated
+    again. An op on the way without a second derivative does not stop the pass (one pass,
+    each hook once); only a derivative through that op is refused (higher_order.py)."""
+    return bool(outer) and is_grad_enabled()
 
 
 def _outer(outputs: list, copies: list) -> list[Tensor]:
@@ -276,8 +276,8 @@ def _grad_and_value(where: str, func: Callable, argnums: Any, has_aux: Any) -> C
                                f"tensor with {run.output.ndim} dims (shape "
                                f"{run.output.shape}). Maybe you wanted to use the vjp or "
                                f"jacrev APIs instead?")
-        arrays = _with_graph(lambda graph: _vjp(
-            [run.output], [np.ones((), run.output.dtype)], run.copies, True, graph), run.outer)
+        arrays = _vjp([run.output], [np.ones((), run.output.dtype)], run.copies, True,
+                      _with_graph(run.outer))
         gradient = run.per_argument(_derivatives(where, arrays, run.outer), single)
         value, aux = run.returned()
         return (gradient, (value, aux)) if has_aux else (gradient, value)
@@ -317,8 +317,8 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
         if create_graph:  # (asked for: a graph whatever the inputs, refused where impossible)
             arrays = _vjp(run.outputs, seeds, run.copies, True, True)
         else:
-            arrays = _with_graph(lambda graph: _vjp(
-                run.outputs, seeds, run.copies, bool(retain_graph), graph), run.outer)
+            arrays = _vjp(run.outputs, seeds, run.copies, bool(retain_graph),
+                          _with_graph(run.outer))
         return run.per_argument(_derivatives("vjp_fn", arrays, run.outer), False)
 
     output, aux = run.returned()
@@ -401,7 +401,7 @@ def _jacobian_transform(where: str, func: Callable, argnums: Any, has_aux: bool,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         single, positions = _argnums(where, argnums, len(args))
         run = _Evaluation(where, func, args, kwargs, positions, has_aux)
-        blocks = _with_graph(lambda graph: _jacobian(run.outputs, run.copies, graph), run.outer)
+        blocks = _jacobian(run.outputs, run.copies, _with_graph(run.outer))
         rows = [run.per_argument(_derivatives(where, [_in_dtype(b, out.dtype) if forward
                                                       else b for b in row], run.outer), single)
                 for row, out in zip(blocks, run.outputs)]
