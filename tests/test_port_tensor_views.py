@@ -19,9 +19,10 @@ their input (copies in torch: `COPIES`), `b[:, tensor(1)]` was a copy, view() of
 it cannot view copied (torch refuses), a view taken under no_grad was changed with
 gradients on (torch refuses), a diagonal of a constant or of a leaf under no_grad was
 read-only, a view of a constant refused a value that needs a gradient (an index view takes
-one now). Left out, as tinygrad_gd differs there (noted, not weakened here): Tensor.unfold
-is a copy (a view in torch), in-place on unbind/split/chunk outputs in a graph is not
-refused, a layout view of a constant (`c.T`) refuses a value that needs a gradient, a
+one now), unfold was a copy (a view in torch; a write into overlapping windows is refused
+here, where torch writes each memory location once per window). Left out, as tinygrad_gd
+differs there (noted, not weakened here): in-place on unbind/split/chunk outputs in a graph
+is not refused (the gradients are right), a layout view of a constant (`c.T`) refuses a value that needs a gradient, a
 diagonal of more than 2 axes is refused; H, mH, as_strided, view_as_real, imag are absent.
 """
 from __future__ import annotations
@@ -77,6 +78,8 @@ VIEWS = {
     "detach": lambda L, b: b.detach(),
     "T[1:3]": lambda L, b: b.T[1:3],
     "b[:, tensor(1)]": lambda L, b: b[:, L.tensor(1)],  # (a 0-d integer tensor: a number)
+    "unfold": lambda L, b: b.unfold(1, 2, 2),  # (windows side by side: each entry once)
+    "unfold, a step past the size": lambda L, b: b.unfold(1, 1, 3),  # (columns 0 and 3)
 }
 # views whose outputs come several at once: in a graph torch refuses to change them in place
 MULTIPLE = {
@@ -90,8 +93,11 @@ DIAGONAL = {"diagonal": lambda L, b: b.diagonal(), "diagonal(1)": lambda L, b: b
             "narrow().diagonal()": lambda L, b: b.narrow(1, 1, 3).diagonal()}
 EXPANDED = {"expand": lambda L, b: b[:1].expand(3, 4),
             "expand_as": lambda L, b: b[:, :1].expand_as(b)}
+# windows sharing entries: torch writes each memory location once per window it is in
+# (its values and gradients then disagree); tinygrad_gd refuses, as for an expanded view
+OVERLAPPING = {"unfold, overlapping": lambda L, b: b.unfold(1, 3, 1)}
 WRITABLE = {**VIEWS, **MULTIPLE, **DIAGONAL}  # a write into the view reaches the base
-SEEING = {**WRITABLE, **DIAGONAL, **EXPANDED}  # a write into the base is seen through them
+SEEING = {**WRITABLE, **DIAGONAL, **EXPANDED, **OVERLAPPING}  # a write into the base is seen
 IN_GRAPH = {**VIEWS, **DIAGONAL}  # changed in place in a graph as torch's
 # (a detached tensor's change is outside the graph: finite differences see it, gradients not)
 GRADCHECKED = {name: op for name, op in IN_GRAPH.items() if name != "detach"}
@@ -373,6 +379,17 @@ def test_in_place_on_an_expanded_view_is_refused(lib, op, kind):
         else:
             op(lib, b).relu_()
     _one_line(lib, caught)
+    assert np.array_equal(_np(b), BASE)  # nothing written
+
+
+@pytest.mark.parametrize("kind", ["graph", "constant", "leaf under no_grad"])
+def test_in_place_on_overlapping_windows_is_refused(kind):
+    x = _tensor(tg, BASE, requires_grad=kind != "constant")
+    b = x * 1 if kind == "graph" else x
+    with pytest.raises((RuntimeError, ValueError), match="overlap") as caught:
+        with tg.no_grad() if kind == "leaf under no_grad" else tg.enable_grad():
+            b.unfold(1, 3, 1).mul_(2.0)
+    _one_line(tg, caught)
     assert np.array_equal(_np(b), BASE)  # nothing written
 
 

@@ -76,8 +76,8 @@ def read_only_error(what: str, shape: tuple[int, ...], copy: str) -> ValueError:
     """The refusal of a write into values read-only themselves (through t.data, or t[i] = v)."""
     return ValueError(
         f"{what} of shape {shape}: its values are read-only (a broadcast view, such as "
-        f"expand() or broadcast_to() make, where one value stands for several entries, or a "
-        f"diagonal view); write into a copy, {copy}")
+        f"expand() or broadcast_to() make, where one value stands for several entries, or "
+        f"unfold()'s overlapping windows); write into a copy, {copy}")
 
 
 def _plain(value: Any) -> Any:

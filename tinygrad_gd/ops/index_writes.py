@@ -199,9 +199,21 @@ class MaskedScatter(Function, name="masked_scatter", methods=("masked_scatter",)
                                               if ctx.needs_input_grad[1] else None)
 
 
+def _strided_view(x: np.ndarray, shape: tuple, strides: tuple) -> np.ndarray:
+    """`x`'s memory read with these strides from x's first entry, as a NumPy view of the
+    array that owns that memory (as a slice is: the in-place checks follow `.base`); a copy
+    when the owner is no array (NumPy's `as_strided` hides it behind an object of its own)."""
+    owner = x if x.base is None else x.base
+    if not isinstance(owner, np.ndarray):
+        return np.lib.stride_tricks.as_strided(x, shape, strides).copy()
+    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    return np.ndarray(shape, x.dtype, buffer=owner, offset=start, strides=strides)
+
+
 class Unfold(Function, methods=("unfold",)):
     """Every slice of `size` entries along `dimension`, `step` apart, as a new last axis
     (PyTorch's Tensor.unfold): dimension's n becomes the `(n - size) // step + 1` windows.
+    A view, as PyTorch's: a change of x shows in it; overlapping windows cannot be written.
 
     forward: `out[..., i, ..., j] = x[..., i * step + j, ...]` along dimension
     gradient: `g`'s windows added back where they were read (overlaps add up)
@@ -219,11 +231,17 @@ class Unfold(Function, methods=("unfold",)):
         return cls.apply(x, dim=dim, size=size, step=step)
 
     def forward(ctx, x, *, dim, size, step):
-        moved = np.moveaxis(x.reshape(x.shape or (1,)), dim, -1)
-        ctx.starts = np.arange((moved.shape[-1] - size) // step + 1) * step
-        ctx.dim, ctx.moved, ctx.shape = dim, moved.shape, x.shape
-        out = np.moveaxis(moved[..., ctx.starts[:, None] + np.arange(size)], -2, dim)
-        return out if x.ndim else out.reshape(size)  # (a 0-d tensor: one window, as PyTorch)
+        one = _one(x)  # (a 0-d tensor: one window, as PyTorch's)
+        n, strides = one.shape[dim], one.strides
+        ctx.starts = np.arange((n - size) // step + 1) * step
+        ctx.dim, ctx.shape = dim, x.shape
+        ctx.moved = one.shape[:dim] + one.shape[dim + 1:] + (n,)
+        shape = one.shape[:dim] + (ctx.starts.size,) + one.shape[dim + 1:] + (size,)
+        out = _strided_view(one, shape, strides[:dim] + (step * strides[dim],)
+                            + strides[dim + 1:] + (strides[dim],))
+        if size > step and ctx.starts.size > 1:  # (overlapping windows: a write into one
+            out.flags.writeable = False  # would change the others, refused as expand's is)
+        return out if x.ndim else out.reshape(size)
 
     def backward(ctx, g):
         g = np.moveaxis(g.reshape(g.shape if ctx.shape else (ctx.starts.size, -1)), ctx.dim, -2)
