@@ -926,6 +926,18 @@ def make_unfold(b: Builder) -> bool:
                                   "step": 1 + b.choose(2)})
 
 
+def make_as_strided(b: Builder) -> bool:
+    x = b.first(lambda v: 1 <= v.ndim <= 3, min_dims=1)
+    n = b.values[x].size
+    size = tuple(1 + b.choose(3) for _ in range(1 + b.choose(2)))
+    stride = tuple(b.choose(3) for _ in size)
+    last = sum((k - 1) * j for k, j in zip(size, stride))
+    if last >= n:
+        stride, last = (0,) * len(size), 0
+    return b.add("as_strided", (x,), {"size": size, "stride": stride,
+                                      "storage_offset": b.choose(n - last)})
+
+
 def make_diag_embed(b: Builder) -> bool:
     x = b.first(lambda v: 1 <= v.ndim <= 2 and v.size <= 6, min_dims=1, max_dims=2,
                 max_side=2)
@@ -1375,6 +1387,10 @@ OPS: dict[str, OpSpec] = {
                              make_masked_scatter),
     "unfold": OpSpec(lambda x, **p: x.unfold(**p), _method("unfold", "dimension", "size", "step"),
                      make_unfold),
+    # (of a clone: x's own storage, whichever op made x a view in either library)
+    "as_strided": OpSpec(lambda x, **p: x.clone().as_strided(**p),
+                         lambda a, p: f"{a[0]}.clone().as_strided({p['size']}, {p['stride']}, "
+                                      f"{p['storage_offset']})", make_as_strided),
     "diag_embed": OpSpec(lambda x, **p: x.diag_embed(**p),
                          _method("diag_embed", "offset", "dim1", "dim2"), make_diag_embed),
     # the special functions (ops/special.py, ops/gamma.py), each inside its domain
@@ -1873,6 +1889,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "index_fill": lambda t, x, v, *, dim, index: x.index_fill(dim, t.as_tensor(index), v),
     "masked_scatter": lambda t, x, s, *, mask: x.masked_scatter(t.as_tensor(mask), s),
     "unfold": lambda t, x, *, dimension, size, step: x.unfold(dimension, size, step),
+    "as_strided": lambda t, x, **p: x.clone().as_strided(**p),
     "diag_embed": lambda t, x, *, offset, dim1, dim2: t.diag_embed(x, offset, dim1, dim2),
     "erf": lambda t, x: t.erf(x),
     "erfc": lambda t, x: t.erfc(x),

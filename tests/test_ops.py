@@ -782,6 +782,22 @@ def unfold(data):
                               starts, axis=dim % len(shape)))
 
 
+def as_strided(data):
+    shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=4))
+    n = int(np.prod(shape))
+    size = data.draw(st.lists(st.integers(0, 3), min_size=1, max_size=3).map(tuple))
+    stride = tuple(data.draw(st.integers(0, 3)) for _ in size)
+    last = sum((k - 1) * j for k, j in zip(size, stride)) if all(size) else -1
+    if last >= n:
+        stride, last = (0,) * len(size), 0
+    offset = data.draw(st.integers(0, n - 1 - max(last, 0)))
+    return (lambda t: t.as_strided(size, stride, offset),
+            arrays(data, testing.tensors(shape, **ANY)),  # (an independent reading: np.take)
+            lambda a: np.take(a.ravel(), offset + sum(
+                np.arange(k).reshape((k,) + (1,) * (len(size) - i - 1)) * j
+                for i, (k, j) in enumerate(zip(size, stride)))))
+
+
 def diag_embed(data):
     shape = data.draw(hnp.array_shapes(min_dims=1, max_dims=3, max_side=3))
     offset = data.draw(st.integers(-2, 2))
@@ -972,6 +988,7 @@ OP_SPECS = {
     "index_fill": index_op("index_fill"),
     "masked_scatter": masked_scatter,
     "unfold": unfold,
+    "as_strided": as_strided,
     "diag_embed": diag_embed,
     # the special functions (tg.special): their NumPy-free references are test_special.py's
     "erf": special_spec("erf"),

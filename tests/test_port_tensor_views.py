@@ -20,10 +20,13 @@ it cannot view copied (torch refuses), a view taken under no_grad was changed wi
 gradients on (torch refuses), a diagonal of a constant or of a leaf under no_grad was
 read-only, a view of a constant refused a value that needs a gradient (an index view takes
 one now), unfold was a copy (a view in torch; a write into overlapping windows is refused
-here, where torch writes each memory location once per window). Left out, as tinygrad_gd
-differs there (noted, not weakened here): in-place on unbind/split/chunk outputs in a graph
-is not refused (the gradients are right), a layout view of a constant (`c.T`) refuses a value that needs a gradient, a
-diagonal of more than 2 axes is refused; H, mH, as_strided, view_as_real, imag are absent.
+here, where torch writes each memory location once per window), as_strided, H, mH,
+stride(), storage_offset(), data_ptr() and untyped_storage() were absent. Left out, as
+tinygrad_gd differs there (noted, not weakened here): in-place on unbind/split/chunk
+outputs in a graph is not refused (the gradients are right), a layout view of a constant
+(`c.T`) refuses a value that needs a gradient, a diagonal of more than 2 axes is refused;
+view_as_real and imag are absent (real values only); the stride of an axis of 1 entry may
+differ (NumPy's is 0, torch's the next axis' step).
 """
 from __future__ import annotations
 
@@ -80,6 +83,9 @@ VIEWS = {
     "b[:, tensor(1)]": lambda L, b: b[:, L.tensor(1)],  # (a 0-d integer tensor: a number)
     "unfold": lambda L, b: b.unfold(1, 2, 2),  # (windows side by side: each entry once)
     "unfold, a step past the size": lambda L, b: b.unfold(1, 1, 3),  # (columns 0 and 3)
+    "as_strided": lambda L, b: b.as_strided((2, 3), (4, 1), 5),  # (b[1:, 1:] by strides)
+    "H": lambda L, b: b.H,  # (real values: the transpose)
+    "mH": lambda L, b: b.mH,
 }
 # views whose outputs come several at once: in a graph torch refuses to change them in place
 MULTIPLE = {
@@ -122,6 +128,22 @@ def _one_line(lib, caught):
 
 
 # ------------------------------------------------------------------ 1. memory shared or not
+
+@pytest.mark.torch
+@pytest.mark.parametrize("op", WRITABLE.values(), ids=WRITABLE.keys())
+def test_a_views_strides_offset_and_storage_are_torchs(op):
+    torch = pytest.importorskip("torch")
+    layouts = []
+    for L in (tg, torch):
+        b = _base(L, "constant")
+        view = op(L, b)
+        steps = [step for step, n in zip(view.stride(), view.shape) if n > 1]  # (see above)
+        layouts.append((steps, view.storage_offset(), view.is_contiguous(),
+                        (view.data_ptr() - b.data_ptr()) // 8,
+                        view.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()))
+    assert layouts[0] == layouts[1]
+    assert layouts[0][-1]  # (one memory)
+
 
 @pytest.mark.parametrize("kind", ["constant", "leaf under no_grad"])
 @pytest.mark.parametrize("op", SEEING.values(), ids=SEEING.keys())
@@ -434,3 +456,57 @@ def test_a_change_through_a_view_refuses_the_backward_of_an_op_that_saved_the_ba
     with pytest.raises(RuntimeError) as caught:
         saved.backward()
     _one_line(lib, caught)
+
+
+# ------------------------------------------------------------- as_strided, H and mH
+
+AS_STRIDED = {  # (x's storage: 0..11; what each reads)
+    "a window of the storage": lambda L, x: x.as_strided((2, 3), (4, 1), 5),
+    "repeats (a 0 stride)": lambda L, x: x.as_strided((3, 2), (0, 2)),
+    "overlapping windows": lambda L, x: x.as_strided((3, 3), (2, 1), 1),
+    "of a slice": lambda L, x: x[1:].as_strided((2, 2), (1, 4), 5),
+    "of a transpose": lambda L, x: x.T.as_strided((4,), (3,), 2),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("op", AS_STRIDED.values(), ids=AS_STRIDED.keys())
+def test_as_strided_reads_and_differentiates_as_torchs(op):
+    """Values, and gradients (an entry read twice gets both) as torch's; gradcheck holds."""
+    def program(L, x, y):
+        h = x * 1  # (a tensor of the graph, storage of its own)
+        return (op(L, h.reshape(3, 4)) ** 2 * y).sum()
+
+    _as_torchs(lambda L, x, y: program(L, x, y))
+    _gradchecked(lambda L, x, y: program(L, x, y))
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda L, x: x.as_strided((2, 2), (1,)), ["differ in length"]),
+    (lambda L, x: x.as_strided((2,), (1,), -1), [">= 0"]),
+    (lambda L, x: x.as_strided((5, 3), (3, 1)), ["reach entry 14", "12 entries"]),
+    (lambda L, x: x.as_strided((2,), ("1",)), ["stride", "int"]),
+    (lambda L, x: L.ones(3).H, ["H", "matrix", "(3,)"]),
+    (lambda L, x: L.ones(2, 3, 4).H, ["H", "x.mH"]),
+    (lambda L, x: L.ones(3).mH, ["mH", "(3,)"]),
+], ids=["lengths", "negative", "out of bounds", "a string", "H of a vector", "H of a batch",
+        "mH of a vector"])
+def test_as_strided_h_and_mh_refuse_what_torch_refuses(lib, call, words):
+    x = _tensor(lib, BASE)
+    with pytest.raises((RuntimeError, TypeError)) as caught:
+        call(lib, x)
+    if lib is tg:
+        _one_line(lib, caught)
+        assert all(word in str(caught.value) for word in words), caught.value
+
+
+def test_as_strided_of_entries_a_view_does_not_hold_is_refused_a_gradient():
+    """x[1:] reads row 0 of the memory too: torch gives those entries no gradient (finite
+    differences do); refused here, and read as torch reads them where nothing needs one."""
+    h = tg.tensor(BASE, requires_grad=True) * 1
+    with pytest.raises(RuntimeError, match="as_strided: reads entries .* none of this") as caught:
+        h[1:].as_strided((2, 2), (1, 4), 0)
+    _one_line(tg, caught)
+    with tg.no_grad():
+        values = h[1:].as_strided((2, 2), (1, 4), 0)
+    assert _np(values).tolist() == [[1.0, 5.0], [2.0, 6.0]]

@@ -52,6 +52,7 @@ from . import engine, hooks
 from .engine import is_grad_enabled
 from .errors import ShapeError
 from .higher_order import recorded_vjp
+from .memory import distinct_entries
 from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, writes, written_arrays
@@ -212,7 +213,7 @@ def changes_its_base(t: Tensor) -> bool:
     node = t._ctx
     shared = [parent for parent in node.parents if parent._version is t._version]
     return len(shared) == 1 and (node.name == "getitem" and shared[0] is node.parents[0]
-                                 or t.dtype == shared[0].dtype and _distinct_entries(t._data))
+                                 or t.dtype == shared[0].dtype and distinct_entries(t._data))
 
 
 def holds_each_entry_once(view: np.ndarray, array: np.ndarray) -> bool:
@@ -224,19 +225,7 @@ def holds_each_entry_once(view: np.ndarray, array: np.ndarray) -> bool:
         return False
     if view.size == 0 or byte_bounds(view) != byte_bounds(array):  # (no entries: none lost)
         return view.size == 0
-    return _distinct_entries(view)
-
-
-def _distinct_entries(view: np.ndarray) -> bool:
-    """Whether each entry of `view` is in memory of its own: each stride past the extent
-    of the smaller ones (none 0, as expand's; none negative, as flip's)."""
-    extent = view.itemsize  # (the bytes the axes with smaller strides span)
-    for stride, n in sorted(zip(view.strides, view.shape)):
-        if n > 1:
-            if stride < extent:
-                return False
-            extent += (n - 1) * stride
-    return True
+    return distinct_entries(view)
 
 
 def _old_version(t: Tensor, what: str) -> Tensor:

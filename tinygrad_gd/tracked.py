@@ -77,7 +77,8 @@ def read_only_error(what: str, shape: tuple[int, ...], copy: str) -> ValueError:
     return ValueError(
         f"{what} of shape {shape}: its values are read-only (a broadcast view, such as "
         f"expand() or broadcast_to() make, where one value stands for several entries, or "
-        f"unfold()'s overlapping windows); write into a copy, {copy}")
+        f"overlapping windows, as unfold() and as_strided() can make); write into a copy, "
+        f"{copy}")
 
 
 def _plain(value: Any) -> Any:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function
+from ..engine import Function, is_grad_enabled
+from .. import memory
 from ..tensor import _NUMBERS  # (one number: bool, int, float, NumPy's)
 from .arguments import Tensor, to_tensor, array_argument, integer, number, one_axis
 from .elementwise import Where
@@ -199,15 +200,15 @@ class MaskedScatter(Function, name="masked_scatter", methods=("masked_scatter",)
                                               if ctx.needs_input_grad[1] else None)
 
 
-def _strided_view(x: np.ndarray, shape: tuple, strides: tuple) -> np.ndarray:
-    """`x`'s memory read with these strides from x's first entry, as a NumPy view of the
-    array that owns that memory (as a slice is: the in-place checks follow `.base`); a copy
-    when the owner is no array (NumPy's `as_strided` hides it behind an object of its own)."""
-    owner = x if x.base is None else x.base
-    if not isinstance(owner, np.ndarray):
-        return np.lib.stride_tricks.as_strided(x, shape, strides).copy()
-    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
-    return np.ndarray(shape, x.dtype, buffer=owner, offset=start, strides=strides)
+def _strided_view(x: np.ndarray, shape: tuple, steps: tuple) -> np.ndarray:
+    """`x`'s memory read with strides `steps` (in bytes) from x's first entry, as a NumPy
+    view of the array that owns that memory (as a slice is: the in-place checks follow
+    `.base`); a copy when the owner is no array (NumPy's `as_strided` would hide it)."""
+    owner = memory.storage(x)
+    if owner is x and x.base is not None:
+        return np.lib.stride_tricks.as_strided(x, shape, steps).copy()
+    start = memory.storage_offset(x) * x.itemsize
+    return np.ndarray(shape, x.dtype, buffer=owner, offset=start, strides=steps)
 
 
 class Unfold(Function, methods=("unfold",)):
@@ -232,13 +233,13 @@ class Unfold(Function, methods=("unfold",)):
 
     def forward(ctx, x, *, dim, size, step):
         one = _one(x)  # (a 0-d tensor: one window, as PyTorch's)
-        n, strides = one.shape[dim], one.strides
+        n, steps = one.shape[dim], one.strides
         ctx.starts = np.arange((n - size) // step + 1) * step
         ctx.dim, ctx.shape = dim, x.shape
         ctx.moved = one.shape[:dim] + one.shape[dim + 1:] + (n,)
         shape = one.shape[:dim] + (ctx.starts.size,) + one.shape[dim + 1:] + (size,)
-        out = _strided_view(one, shape, strides[:dim] + (step * strides[dim],)
-                            + strides[dim + 1:] + (strides[dim],))
+        out = _strided_view(one, shape, steps[:dim] + (step * steps[dim],) + steps[dim + 1:]
+                            + (steps[dim],))
         if size > step and ctx.starts.size > 1:  # (overlapping windows: a write into one
             out.flags.writeable = False  # would change the others, refused as expand's is)
         return out if x.ndim else out.reshape(size)
@@ -255,6 +256,73 @@ class Unfold(Function, methods=("unfold",)):
         read = ctx.starts[:, None] + np.arange(g.shape[-1])  # (each window's places)
         gx = added_at(ctx.moved, g, (Ellipsis, read))
         return gx.moveaxis(-1, ctx.dim).reshape(ctx.shape)
+
+
+def _positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
+    """The storage position of each entry of an array of `shape` laid out so (in entries)."""
+    places = np.full(shape, offset, dtype=np.int64)
+    for axis, (n, stride) in enumerate(zip(shape, strides)):
+        places += (np.arange(n) * stride).reshape((n,) + (1,) * (len(shape) - axis - 1))
+    return places
+
+
+class AsStrided(Function, name="as_strided", methods=("as_strided",),
+                functions=("as_strided",)):
+    """x's storage read as `size` with `stride` (in entries) from `storage_offset` (x's own
+    by default), PyTorch's as_strided: a view. Reading an entry of the storage that is none
+    of x's (x a slice of it) is refused when x needs a gradient (PyTorch's gives that entry
+    none: silently wrong); overlapping entries cannot be written.
+
+    forward: `out[i] = storage[offset + sum_k i_k * stride_k]`
+    gradient: `g` added at the x entry each out entry reads (repeats add up)
+    """
+
+    @classmethod
+    def call(cls, x, size, stride, storage_offset=None):  # noqa: A002
+        x = to_tensor(x)
+        size, stride = (tuple(integer(cls.name, name, n) for n in (
+            value if isinstance(value, (tuple, list)) else (value,)))
+            for name, value in (("size", size), ("stride", stride)))
+        offset = (memory.storage_offset(x._data) if storage_offset is None
+                  else integer(cls.name, "storage_offset", storage_offset))
+        room = memory.storage(x._data).size
+        if len(size) != len(stride):
+            raise RuntimeError(f"{cls.name}: size {size} and stride {stride} differ in length; "
+                               f"give one stride per size")
+        if min(size + stride + (offset,), default=0) < 0:
+            raise RuntimeError(f"{cls.name}: size {size}, stride {stride} and storage_offset "
+                               f"{offset} must be >= 0")
+        last = offset + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else -1
+        if last >= room:
+            raise RuntimeError(f"{cls.name}: size {size} and stride {stride} from storage_offset "
+                               f"{offset} reach entry {last} of a storage of {room} entries; "
+                               f"give a size, stride and offset that stay within it")
+        return cls.apply(x, size=size, stride=stride, offset=offset)
+
+    def forward(ctx, x, *, size, stride, offset):
+        ctx.shape, ctx.dtype = x.shape, x.dtype
+        owned = _positions(x.shape, memory.strides(x), memory.storage_offset(x))
+        at = np.full(memory.storage(x).size, -1)  # storage position -> the x entry there
+        at[owned.ravel()] = np.arange(x.size)
+        ctx.read = at[_positions(size, stride, offset)]  # (-1: none of x's)
+        if ctx.needs_input_grad[0] and is_grad_enabled() and (ctx.read < 0).any():
+            raise RuntimeError(f"{ctx.name}: reads entries of the memory that are none of this "
+                               f"tensor's (a view of a larger one, such as x[1:]), which its "
+                               f"gradient cannot reach; call it on the tensor that owns the "
+                               f"memory, or on x.clone()")
+        out = np.ndarray(size, x.dtype, buffer=memory.storage(x), offset=offset * x.itemsize,
+                         strides=tuple(s * x.itemsize for s in stride))
+        if not memory.distinct_entries(out):
+            out.flags.writeable = False  # (a write into one entry would change another)
+        return out
+
+    def backward(ctx, g):
+        return np.bincount(ctx.read.ravel(), g.ravel(), minlength=int(np.prod(ctx.shape))
+                           ).astype(ctx.dtype, copy=False).reshape(ctx.shape)
+
+    def backward_graph(ctx, out, g):
+        return added_at((int(np.prod(ctx.shape)),), g.reshape(-1), ctx.read.ravel()
+                        ).reshape(ctx.shape)
 
 
 class DiagEmbed(Function, name="diag_embed", methods=("diag_embed",),
