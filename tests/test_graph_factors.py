@@ -285,3 +285,58 @@ def test_a_factor_of_one_shows_the_gradient_once():
              if "->" in line and "label=" in line]
     through = [e for e in edges if re.search(r"× 1\b", e)]
     assert through == ["f4 -> t2 [label= -2 -1 0 1 × 1 >]"], edges
+
+
+# ---------------------------------------------------------------------------------------
+# A sum or mean over one axis: its title names the axis, its edge where each entry goes
+
+
+def row_sums():
+    """The book's 3x3 network: output i is the sum of row i of weights * input."""
+    weights = tg.Tensor([[0.1, 0.1, -0.3], [0.1, 0.2, 0.0], [0.0, 1.3, 0.1]],
+                        requires_grad=True, name="weights")
+    product = weights * tg.Tensor([8.5, 0.65, 1.2], name="input")
+    product.name = "product"
+    pred = product.sum(axis=1)
+    pred.name = "pred"
+    return weights, product, pred, (pred * tg.Tensor([1.0, 2.0, 3.0], name="c")).sum()
+
+
+def test_a_sum_over_one_axis_names_the_axis_and_copies_each_entry_along_it():
+    # the op read "sum" like a sum of every entry, and its edge "[1, 2, 3] copied to each
+    # entry = 3x3", as if the whole vector went into every entry
+    weights, product, pred, loss = row_sums()
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    op = op_of(names, "pred")
+    assert nodes[op][0].split("\n")[0] == "sum over axis 1"
+    label = {(s, t): text for s, t, text in edges}[(op, names["product"])]
+    assert label == "[1, 2, 3] copied along axis 1 (the columns) = 1 1 1\n2 2 2\n3 3 3"
+    product.retain_grad()
+    loss.backward()  # each row's entries get that row's gradient: an independent np.repeat
+    assert np.array_equal(product.grad.data, np.repeat([[1.0], [2.0], [3.0]], 3, axis=1))
+    forward = by_first_line(parse(draw_graph(loss).source)[0])
+    assert "sum over axis 1" in forward and "sum" in forward  # the loss's sum: every entry
+
+
+def test_a_mean_over_the_rows_divides_and_copies_along_axis_0():
+    x = tg.Tensor(BATCH, requires_grad=True, name="x")
+    column_means = x.mean(axis=0)
+    column_means.name = "means"
+    loss = (column_means * tg.Tensor([1.0, 2.0, 3.0], name="c")).sum()
+    nodes, edges = parse(draw_graph(loss, mode="backward").source)
+    names = by_first_line(nodes)
+    op = op_of(names, "means")
+    assert nodes[op][0] == "mean over axis 0"
+    assert {(s, t): text for s, t, text in edges}[(op, names["x"])] == \
+        "[1, 2, 3] / 2 copied along axis 0 (the rows) = 0.5 1 1.5\n0.5 1 1.5"
+    loss.backward()
+    assert np.allclose(x.grad.data, np.tile([1.0, 2.0, 3.0], (2, 1)) / 2)
+
+
+@needs_dot
+def test_the_rendered_picture_shows_the_axis_of_a_sum(tmp_path):
+    loss = row_sums()[-1]
+    text = " ".join(svg_nodes(render_graph(loss, tmp_path / "rows.svg", mode="backward"))
+                    .values())
+    assert "sum over axis 1" in text and "copied along axis 1 (the columns)" in text

@@ -190,7 +190,7 @@ def updated_grokking():
 
 
 def test_the_forward_view_after_an_update_speaks_of_no_factors():
-    # ".grad [...]" then "run the forward pass again to draw its gradient"; the op's
+    # ".grad [...]" then "run the forward pass again to draw ..."; the op's
     # clipped "input changed in place since: factors not shown"; "some factors not shown"
     w, loss = updated_grokking()
     source = draw_graph(loss).source
@@ -207,7 +207,20 @@ def test_the_forward_view_after_an_update_speaks_of_no_factors():
     nodes = parse(draw_graph(loss, mode="backward").source)[0]  # the backward view: factors
     assert op_lines(nodes, "matmul")[1] == "an input changed in place since it ran: factors " \
                                            "not shown"
-    assert "run the forward pass again to draw its gradient" in nodes[names["weights"]][0]
+    assert "run the forward pass again to draw the gradient its edges carry" in \
+        nodes[names["weights"]][0]
+
+
+def test_the_backward_view_after_an_update_still_shows_the_weight_deltas():
+    # after `w.data -= lr * w.grad.data` the weights' node showed no gradient at all: the
+    # book's weight_deltas, the numbers the picture is for, were gone from it
+    w, loss = updated_grokking()
+    nodes = parse(draw_graph(loss, mode="backward").source)[0]
+    weights = nodes[by_first_line(nodes)["weights"]][0].split("\n")
+    delta = 0.1 * 8.5 + 0.2 * 0.65 - 0.1 * 1.2 - 1.0  # the book's delta = pred - true
+    shown = [float(v) for v in weights[2].removeprefix(".grad [").rstrip("]").split(", ")]
+    assert np.allclose(shown, delta * np.array([8.5, 0.65, 1.2]), atol=1e-3)  # delta * input
+    assert "changed in place since" in weights[3]
 
 
 # ---------------------------------------------------------------------------------------

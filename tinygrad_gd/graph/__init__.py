@@ -13,26 +13,28 @@ picture; the command line's `graph -o PATH` reads suffixes the same way.
 Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
 labels say name, value and gradient (the shape unless a scalar, the dtype unless
 float64), an unnamed one-number constant sits in its op's label (`× 3`, `** 2`, `- 10`;
-`constants=True` draws it as a node), arrays of up to 12 entries show whole (a matrix of
-up to 4 rows as a table; a long line wraps, and a product too wide for a page puts each
-factor on a line of its own), larger ones their first entries and range, 4 or more equal
-entries as `all 0.125`. A number is never shown rounder than it is (a tanh of 0.99999999
-is not "1"). Cross-entropy's class indices, which no gradient reaches, are drawn as the
-`target` input of its op (a drawn node, counted as one). With `model=`, its buffers are
-named as its parameters are (`1.running_mean`, drawn as the model's state, not data; a
-leaf holding a whole buffer's values, batch_norm's reshaped running mean, too; a value
-computed from one, sqrt(running_var + eps), by the name batch_norm gives it). A leaf an
-op made of constants only says so (`div of constants`), unless the function that made
-it named it (`1 - value`, `weight[target]`).
-A large graph built by `nn` modules shows one box per module
-call, titled with the module's name in the model (as `named_modules()` gives it), its class
-and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's layer
-0; `open_modules=True` opens them); an op after a box names its result as the box does
-(`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls opened (a small
-network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 -> 2)
-result`, the same module's calls numbered), each call opened drawn in a dashed frame
-titled with it, nested as the calls are (where no call is folded); a plain tensor that requires a gradient beside
-a model's Parameters is drawn as an input (data being optimised, FGSM's image).
+`constants=True` draws it as a node), a reduction over one axis says so (`sum over axis
+1`: its backward edge reads `[1, 2, 3] copied along axis 1 (the columns)`), arrays of up
+to 12 entries show whole (a matrix of up to 4 rows as a table; a long line wraps, and a
+product too wide for a page puts each factor on a line of its own), larger ones their
+first entries and range, 4 or more equal entries as `all 0.125`. A number is never shown
+rounder than it is (a tanh of 0.99999999 is not "1"). Cross-entropy's class indices,
+which no gradient reaches, are drawn as the `target` input of its op (a drawn node,
+counted as one). With `model=`, its buffers are named as its parameters are
+(`1.running_mean`, drawn as the model's state, not data; a leaf holding a whole buffer's
+values, batch_norm's reshaped running mean, too; a value computed from one,
+sqrt(running_var + eps), by the name batch_norm gives it). A leaf an op made of constants
+only says so (`div of constants`), unless the function that made it named it (`1 -
+value`, `weight[target]`). A large graph built by `nn` modules shows one box per module
+call, titled with the module's name in the model (as `named_modules()` gives it), its
+class and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's
+layer 0; `open_modules=True` opens them); an op after a box names its result as the box
+does (`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls opened (a
+small network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 ->
+2) result`, the same module's calls numbered), each call opened drawn in a dashed frame
+titled with it, nested as the calls are (where no call is folded); a plain tensor that
+requires a gradient beside a model's Parameters is drawn as an input (data being
+optimised, FGSM's image).
 
 Two views:
 
@@ -54,7 +56,8 @@ arrays. After a plain `backward()` freed them, the ops run again, under the engi
 the values the graph keeps (each node's inputs), as a throwaway graph whose pass gives
 the same gradients. An op whose input was changed in place since it ran (an update
 after `backward()`: `w.data -= lr * w.grad.data`) says so instead of drawing a wrong
-factor, and so does the changed tensor; the ops after it keep their factors, drawn from
+factor, and so does the changed tensor (showing its `.grad`, the weight_delta
+backward() gave); the ops after it keep their factors, drawn from
 the values the forward pass computed (the numbers in their nodes), and a note under the
 picture says that those are from before the change. Two inputs of one op that would show
 the same name (`a * b`, both "parameter") are numbered (`parameter #1`, `parameter #2`).
@@ -100,7 +103,9 @@ title of its box, what a call returned), `options.py` (the drawing options, chec
 derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,
 `draw_anomaly`), `tooltips.py` (what an SVG shows under the pointer), `frames.py` (a
-module call drawn open: a dashed frame around its ops, titled with the call), `folds.py` (folding a large graph's sums, alike inputs, long chains),
+module call drawn open: a dashed frame around its ops, titled with the call), `folds.py`
+(folding a large graph's sums, alike inputs, long chains), `titles.py` (an op node's
+title: its name, a folded constant, an index, the axis it runs over),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),
 `steps.py` (the step-by-step page).

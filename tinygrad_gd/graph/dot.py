@@ -374,8 +374,8 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
           parts: list[tuple[int, int | None]]) -> None:
     """One edge, reversed and labelled with its gradient in the backward view."""
     if drawing.options.mode == "forward":
-        dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, "result" if
-                                                  target in drawing.layout.tensor_unit else "input"))
+        flows = "result" if target in drawing.layout.tensor_unit else "input"
+        dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, flows))
         return
     graph, layout = drawing.graph, drawing.layout
     attrs: dict[str, str] = {}

@@ -25,6 +25,7 @@ from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, 
                    _plain, _value)
 from .folds import _structure_lines
 from .options import _Options
+from .titles import _op_title
 from .walk import _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
@@ -67,8 +68,6 @@ _LEGEND = (
     ("highlight", "highlighted"),
 )
 
-
-_SYMBOLS = {"add": "+", "sub": "-", "mul": "×", "div": "/", "pow": "**"}
 
 
 def _red(text: str) -> str:
@@ -202,8 +201,8 @@ class _Drawing:
         held = None if tensor._grad is None else tensor._grad._data
         if self.options.mode == "forward":
             return held
-        if i in self.grads.stale_inputs:
-            return None
+        if i in self.grads.stale_inputs:  # .grad, from the pass before the change: the
+            return held  # weight_delta a reader looks for after an update
         passed = self.grads.tensor[i]
         return held if passed is None else passed
 
@@ -266,7 +265,8 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         lines.append([_red("changed in place since the forward pass used it (data: the new "
                            "values)")])
         if options.mode == "backward":  # the forward view shows its .grad as it is
-            lines.append([_red("run the forward pass again to draw its gradient")])
+            lines.append([_red("run the forward pass again to draw the gradient its "
+                               "edges carry")])
     if kind == "partly_frozen":
         mask = np.asarray(getattr(tensor, "frozen_mask", None), dtype=bool)
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
@@ -311,49 +311,6 @@ def _frozen_entries(mask: np.ndarray, precision: int) -> str:
         return f"{int(mask.sum())} entries"
     return _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),
                    precision)
-
-
-def _op_title(drawing: _Drawing, i: int) -> str:
-    """The op's name, or its symbol with the constant folded in (`× 3`, `** 2`, `- 10`)."""
-    graph = drawing.graph
-    ctx = graph.tensors[i]._ctx
-    folded = [(slot, p) for slot, p in enumerate(graph.parents[i]) if p in drawing.hidden]
-    if ctx.name in ("getitem", "setitem") and "index" in ctx.params:  # `setitem [1] = 0`
-        where = f"{ctx.name} [{_index_text(ctx.params['index'])}]"
-        value = graph.parents[i][-1]
-        if ctx.name == "setitem" and folded == [(1, value)]:  # (the value a constant)
-            where += f" = {_array(graph.tensors[value]._data, drawing.options.precision)}"
-        return f"<B>{_escape(where)}</B>"
-    if not folded:
-        return f"<B>{_escape(ctx.name)}</B>"
-    precision = drawing.options.precision
-    symbol = _SYMBOLS.get(ctx.name)
-    if symbol is not None and len(graph.parents[i]) == 2 and len(folded) == 1:
-        slot, p = folded[0]
-        number = _array(graph.tensors[p]._data, precision)
-        if slot == 1:  # `- (-2)`, `× (-1)`: a negative number after an operator, as by hand
-            return f"<B>{symbol} {f'({number})' if number.startswith('-') else number}</B>"
-        return f"<B>{number} {symbol}</B>"
-    constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
-    return f"<B>{_escape(ctx.name)} {constants}</B>"
-
-
-def _index_text(index: object) -> str:
-    """An index as it is written between brackets: `1`, `:, 0`, `1:3`, `...`, a short
-    integer list as `[0, 2]`, a longer one or a mask by its dtype and shape."""
-    def part(item: object) -> str:
-        if isinstance(item, slice):
-            text = ":".join("" if v is None else str(v)
-                            for v in (item.start, item.stop, item.step))
-            return text[:-1] if text.endswith(":") and item.step is None else text
-        if item is Ellipsis:
-            return "..."
-        if isinstance(item, np.ndarray):
-            if item.dtype != bool and item.ndim == 1 and item.size <= 4:
-                return str(item.tolist())
-            return f"<{'mask' if item.dtype == bool else item.dtype} {item.shape}>"
-        return str(item)
-    return ", ".join(part(item) for item in (index if isinstance(index, tuple) else (index,)))
 
 
 def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:

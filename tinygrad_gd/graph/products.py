@@ -84,7 +84,7 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     elif name in ("sum", "mean") and small(upstream) and carried.size > 1:
         count = carried.size // max(u.size, 1)
         scale = " / " + str(count) if name == "mean" else ""
-        factors, expected = [u, f"{scale} copied to each entry"], carried
+        factors, expected = [u, f"{scale} {_copied(carried.shape, node, u.size)}"], carried
     else:
         derivative = drawing.local(op).get(p)
         if derivative is not None and small(upstream, derivative[0], carried):
@@ -145,6 +145,20 @@ def _linear(values: list[np.ndarray], slot: int, u: np.ndarray
     if x.ndim == 1:
         return [u, " × 1"], u
     return ["sum over the batch (axis 0) of ", u], u.sum(axis=0)
+
+
+def _copied(shape: tuple[int, ...], node, count: int) -> str:
+    """Where a sum's or mean's backward copies its gradient: one number to each entry, or
+    each entry of a gradient of several along the axes summed (`copied along axis 1 (the
+    columns)`), where "to each entry" would read as the whole gradient in every entry."""
+    axis = (getattr(node, "params", None) or {}).get("axis")
+    if count == 1 or axis is None:
+        return "copied to each entry"
+    axes = sorted(a % len(shape) for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if len(axes) > 1:
+        return "copied along axes " + ", ".join(map(str, axes))
+    words = {(2, 0): " (the rows)", (2, 1): " (the columns)"}.get((len(shape), axes[0]), "")
+    return f"copied along axis {axes[0]}{words}"
 
 
 def _summed_over(shape: tuple[int, ...], target: tuple[int, ...]) -> str:

@@ -3,8 +3,8 @@
 
 Without them it showed Graphviz's ids (`t3`, `f4->t3`). A node's tooltip is its label as
 plain text; a tensor whose label shows a few entries and the range (more than 12, not
-all equal) lists its values and gradient in full in its tooltip, up to `_LISTED` entries. An edge's says
-what flows along it: a value forward, a gradient backward.
+all equal) lists its values and gradient in full in its tooltip, up to `_LISTED` entries.
+An edge's says what flows along it: a value forward, a gradient backward.
 """
 from __future__ import annotations
 

@@ -1,0 +1,78 @@
+"""An op node's title: the op's name, or its symbol with a constant folded in (`× 3`,
+`** 2`, `- 10`); getitem's and setitem's index (`setitem [0] = 0`); and the axis a
+reduction or softmax runs over (`sum over axis 1`), which decides where its backward copies
+each entry of the gradient (one number to every entry, or a row's to that row).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .text import _array, _escape
+
+__all__ = ["_op_title"]
+
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "×", "div": "/", "pow": "**"}
+
+# ops whose `axis` says which entries one result combines: `sum` and `sum over axis 1` send
+# back different copies of the gradient, so the title says which it is
+_OVER_AXIS = frozenset({"sum", "mean", "max", "min", "prod", "var", "std", "logsumexp",
+                        "norm", "softmax", "log_softmax", "cumsum", "cumprod"})
+
+
+def _axis_words(name: str, params: dict) -> str:
+    """`over axis 1`, `over axes 0, 1`; '' for an op over every entry or without an axis."""
+    axis = params.get("axis") if name in _OVER_AXIS else None
+    if axis is None:
+        return ""
+    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    return f"over axis {axes[0]}" if len(axes) == 1 else \
+        "over axes " + ", ".join(str(a) for a in axes)
+
+
+def _op_title(drawing: Any, i: int) -> str:
+    """The op's name, or its symbol with the constant folded in (`× 3`, `** 2`, `- 10`),
+    and the axis it runs over (`sum over axis 1`)."""
+    graph = drawing.graph
+    ctx = graph.tensors[i]._ctx
+    folded = [(slot, p) for slot, p in enumerate(graph.parents[i]) if p in drawing.hidden]
+    if ctx.name in ("getitem", "setitem") and "index" in ctx.params:  # `setitem [1] = 0`
+        where = f"{ctx.name} [{_index_text(ctx.params['index'])}]"
+        value = graph.parents[i][-1]
+        if ctx.name == "setitem" and folded == [(1, value)]:  # (the value a constant)
+            where += f" = {_array(graph.tensors[value]._data, drawing.options.precision)}"
+        return f"<B>{_escape(where)}</B>"
+    axis = _axis_words(ctx.name, getattr(ctx, "params", None) or {})
+    # (a no-break space: an SVG drops the leading space of the text after </B>)
+    axis = "&#160;" + _escape(axis) if axis else ""
+    if not folded:
+        return f"<B>{_escape(ctx.name)}</B>{axis}"
+    precision = drawing.options.precision
+    symbol = _SYMBOLS.get(ctx.name)
+    if symbol is not None and len(graph.parents[i]) == 2 and len(folded) == 1:
+        slot, p = folded[0]
+        number = _array(graph.tensors[p]._data, precision)
+        if slot == 1:  # `- (-2)`, `× (-1)`: a negative number after an operator, as by hand
+            return f"<B>{symbol} {f'({number})' if number.startswith('-') else number}</B>"
+        return f"<B>{number} {symbol}</B>"
+    constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
+    return f"<B>{_escape(ctx.name)} {constants}</B>{axis}"
+
+
+def _index_text(index: object) -> str:
+    """An index as it is written between brackets: `1`, `:, 0`, `1:3`, `...`, a short
+    integer list as `[0, 2]`, a longer one or a mask by its dtype and shape."""
+    def part(item: object) -> str:
+        if isinstance(item, slice):
+            text = ":".join("" if v is None else str(v)
+                            for v in (item.start, item.stop, item.step))
+            return text[:-1] if text.endswith(":") and item.step is None else text
+        if item is Ellipsis:
+            return "..."
+        if isinstance(item, np.ndarray):
+            if item.dtype != bool and item.ndim == 1 and item.size <= 4:
+                return str(item.tolist())
+            return f"<{'mask' if item.dtype == bool else item.dtype} {item.shape}>"
+        return str(item)
+    return ", ".join(part(item) for item in (index if isinstance(index, tuple) else (index,)))
