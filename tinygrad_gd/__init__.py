@@ -6,7 +6,7 @@ graph in one pass. `gradcheck` compares any gradient with finite differences.
 import importlib
 
 from .engine import Function, enable_grad, is_grad_enabled, no_grad, registered_ops
-from .grad_mode import inference_mode, set_grad_enabled
+from .grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled
 from .tensor import Tensor
 from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
@@ -79,7 +79,7 @@ __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backe
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 __all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
-__all__ += ["is_inference"]
+__all__ += ["is_inference", "is_inference_mode_enabled"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
 # what functional.py itself calls)

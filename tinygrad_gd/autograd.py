@@ -3,8 +3,11 @@
 your own ops, `tg.Function`), anomaly mode (`detect_anomaly`, `set_detect_anomaly`,
 `is_anomaly_enabled`, from `anomaly.py`), `functional` (`jacobian`, `vjp`, `jvp`, from
 `autograd_functional.py`), `function` (`once_differentiable`, from
-`autograd_function.py`) and `graph` (`saved_tensors_hooks`, `save_on_cpu`,
-`disable_saved_tensors_hooks`, from `autograd_graph.py`).
+`autograd_function.py`), `graph` (`saved_tensors_hooks`, `save_on_cpu`,
+`disable_saved_tensors_hooks`, `Node`, `GradientEdge`, `register_multi_grad_hook`, ...,
+from `autograd_graph.py`), `forward_ad` (forward mode: `dual_level`, `make_dual`,
+`unpack_dual`, from `forward_ad.py`) and `set_multithreading_enabled` (kept, no effect:
+the backward pass runs in the calling thread).
 
 `tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass, as far as those
 gradients need (`hooks.gradients_to`), and hands back the gradients of `loss` with
@@ -24,19 +27,23 @@ import numpy as np
 from . import autograd_function as function
 from . import autograd_functional as functional
 from . import autograd_graph as graph
+from . import forward_ad
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .autograd_graph_more import edge_tensors, is_multithreading_enabled, set_multithreading_enabled
 from .engine import Function
 from .higher_order import seed_tensor
 from .hooks import accumulate_grads, backward_inputs, gradients_to, tensor_list
 from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
-           "is_anomaly_enabled", "functional", "function", "graph"]
+           "is_anomaly_enabled", "functional", "function", "graph", "forward_ad",
+           "set_multithreading_enabled", "is_multithreading_enabled"]
 # `from tinygrad_gd.autograd.functional import jacobian`, as PyTorch's, though this is a
 # module, not a package (as `os.path` is made importable); `.function` likewise
 sys.modules[f"{__name__}.functional"] = functional
 sys.modules[f"{__name__}.function"] = function
 sys.modules[f"{__name__}.graph"] = graph
+sys.modules[f"{__name__}.forward_ad"] = forward_ad
 
 
 def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
@@ -65,7 +72,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
                          "materialize_grads=True, but got: allow_unused=False")
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     outputs = tensor_list("grad", "outputs", outputs)
-    wanted = tensor_list("grad", "inputs", inputs)
+    wanted = tensor_list("grad", "inputs", edge_tensors(outputs, inputs))  # (an edge: its tensor)
     if not wanted:
         raise RuntimeError("grad: inputs cannot be empty; give the tensors to differentiate "
                            "with respect to")
@@ -137,8 +144,8 @@ def backward(tensors: Tensor | Sequence[Tensor], grad_tensors: Any = None,
         warnings.warn("backward: grad_variables is deprecated; use grad_tensors instead",
                       FutureWarning, stacklevel=2)
         grad_tensors = grad_variables
-    inputs = backward_inputs("backward", inputs)
     tensors = tensor_list("backward", "tensors", tensors)
+    inputs = backward_inputs("backward", edge_tensors(tensors, inputs))
     seeds = _one_each("backward", "tensors", tensors, "grad_tensors", grad_tensors)
     retain_graph = retain_graph if retain_graph is not None else create_graph
     if len(tensors) == 1 and isinstance(tensors[0], Tensor):

@@ -19,9 +19,14 @@ which notes the saved arrays by identity before they are packed and keeps refusi
 backward through values changed in place (PyTorch skips that check for saved tensors
 that went through hooks; here the guarantee holds with hooks too).
 
+`allow_mutation_on_saved_tensors()` is such a block whose hooks keep a copy of each saved
+array, so that the values may change in place before backward.
+
 Also `is_inference(t)` and `t.is_inference()`: False for every tensor, since
 `tg.inference_mode()` is `no_grad()` here and a tensor made under it may join a graph
-later, as any other.
+later, as any other. The rest of PyTorch's torch.autograd.graph (`Node`, `GradientEdge`,
+`get_gradient_edge`, `increment_version`, `register_multi_grad_hook`) is in
+`autograd_graph_more.py`, and reached from here.
 """
 from __future__ import annotations
 
@@ -32,12 +37,16 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from .autograd_graph_more import (GradientEdge, Node, get_gradient_edge,  # noqa: F401
+                                  increment_version, register_multi_grad_hook)
 from .engine import Extension, Function, switch
 from .grad_mode import check_flag, no_grad
 from .tensor import Tensor
 from .tracked import read_only_view
 
-__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks"]
+__all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks",
+           "allow_mutation_on_saved_tensors", "register_multi_grad_hook", "Node",
+           "GradientEdge", "get_gradient_edge", "increment_version"]
 
 Function.saved_specs = None  # per saved entry: (shape, dtype) when packed, None when kept
 Function.saved_packed = None  # what pack_hook returned (None for an entry kept as it was)
@@ -82,6 +91,8 @@ class SavedTensorsHooks(Extension):
                            for a, spec in zip(node.saved_tensors, specs))
         node.saved_tensors = node.saved_packed = packed
         node.saved_specs, node.saved_unpack = specs, unpack
+        if pack is _own_copy:  # (allow_mutation_on_saved_tensors: the output saved is a
+            node.output_version = None  # copy, which its later writes leave as it was)
         # anomaly mode's byte-for-byte comparison cannot apply to values that went through
         # the user's hooks (a lossy pack is no in-place change): it is left out for them
         node.saved_snapshots = None
@@ -224,6 +235,50 @@ def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
         yield
     finally:
         _hooks.disabled = previous
+
+
+def _own_copy(tensor: Tensor) -> np.ndarray:
+    return np.array(tensor._data)  # (an array of its own: versions.py sees no shared memory)
+
+
+class _MutationBlock:
+    """What `allow_mutation_on_saved_tensors()` gives `as`: open until the block is left."""
+
+    open = True
+
+
+_mutation_allowed = [False]  # (one such block at a time, in any thread, as PyTorch's)
+
+
+@contextlib.contextmanager
+def allow_mutation_on_saved_tensors() -> Iterator[_MutationBlock]:
+    """Inside this block, a tensor an op saved for backward may be changed in place
+    afterwards: the op's backward uses the values it saw (PyTorch's
+    torch.autograd.graph.allow_mutation_on_saved_tensors). Run the backward inside the
+    same block: after it, or in another, that backward raises RuntimeError.
+
+    It is a saved_tensors_hooks block whose pack hook copies each saved array when the
+    op is recorded (PyTorch copies on the first change only: memory, as though every
+    saved array were changed); so it cannot be entered under disable_saved_tensors_hooks,
+    and a saved_tensors_hooks block inside it replaces it for the ops recorded there. One
+    at a time: nesting raises RuntimeError."""
+    block = _MutationBlock()
+
+    def unpack(copy: np.ndarray) -> np.ndarray:
+        if not (_mutation_allowed[0] and block.open):
+            raise RuntimeError("allow_mutation_on_saved_tensors: trying to backward outside "
+                               "of the block in which the graph was recorded; run the "
+                               "backward inside that same block")
+        return copy
+    with saved_tensors_hooks(_own_copy, unpack):
+        if _mutation_allowed[0]:
+            raise RuntimeError("allow_mutation_on_saved_tensors: contexts cannot be nested; "
+                               "leave the open one first")
+        _mutation_allowed[0] = True
+        try:
+            yield block
+        finally:
+            block.open, _mutation_allowed[0] = False, False
 
 
 def is_inference(input: Any) -> bool:  # noqa: A002

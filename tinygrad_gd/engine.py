@@ -12,9 +12,9 @@ Read it top to bottom:
    `backward`) turns it into its inputs' gradients, which are added into theirs.
 
 The engine knows no particular op (they live in `ops/`), nothing of drawing or of `nn`.
-Extras join through one extension point, `extensions` (see `switch`): anomaly mode,
-in-place version checks (always on), gradient hooks and the diagrams' module scope
-(`anomaly.py`, `versions.py`, `hooks.py`, `scope.py`); one switched off costs nothing.
+Extras join through one extension point, `extensions` (see `switch`), each in a module of
+its own: anomaly mode, in-place version checks (always on), gradient hooks, hooks on saved
+arrays, the diagrams' module scope, forward mode's tangents; one off costs nothing.
 """
 from __future__ import annotations
 

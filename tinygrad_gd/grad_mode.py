@@ -18,11 +18,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "inference_mode"]
+__all__ = ["no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 
 class _GradMode(threading.local):
     enabled = True  # per thread: one thread's no_grad() does not stop another's recording
+    inference = False  # inside an inference_mode() block (is_inference_mode_enabled)
 
 
 _grad_mode = _GradMode()
@@ -138,5 +140,20 @@ class inference_mode(_SetGradMode):
     def __init__(self, mode: bool = True) -> None:
         self.enabled = not check_flag("inference_mode", "mode", mode)  # ("x" would be True)
 
+    def __enter__(self) -> None:
+        super().__enter__()
+        self._inference_before, _grad_mode.inference = _grad_mode.inference, not self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        super().__exit__(*exc)
+        _grad_mode.inference = self._inference_before
+
     def _again(self) -> "inference_mode":
         return inference_mode(not self.enabled)
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an `inference_mode()` block is open in this thread (PyTorch's): True inside
+    one, under an enable_grad() or no_grad() within it too; False inside
+    `inference_mode(False)` and outside."""
+    return _grad_mode.inference

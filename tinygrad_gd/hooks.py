@@ -18,7 +18,8 @@ so the diagrams, which read the same pass, change none: `accumulate_grads` does,
 checked by `backward_inputs`) into those inputs' only. A pass that wants some tensors'
 gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
 `gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
-as PyTorch's, which runs no other node, and so no other hook.
+as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
+run (`running_pass`), for a hook that watches several tensors in one pass.
 """
 from __future__ import annotations
 
@@ -312,6 +313,38 @@ def backward_inputs(where: str, inputs: Any) -> list | None:
     return inputs
 
 
+class BackwardPass:
+    """A backward pass in progress (`accumulate_grads`, `gradients_to`): from `output`,
+    through `only` (None: every tensor that needs a gradient), for the hooks that watch
+    several tensors in one pass (PyTorch's register_multi_grad_hook)."""
+
+    __slots__ = ("output", "only", "__weakref__")
+
+    def __init__(self, output: Any, only: set | None) -> None:
+        self.output, self.only = output, only
+
+
+class _Running(threading.local):
+    passes: list = []  # this thread's passes, the innermost last (a hook may run another)
+
+
+_running = _Running()
+
+
+def running_pass() -> BackwardPass | None:
+    """The innermost backward pass this thread runs (None outside one, or in a drawing's)."""
+    return _running.passes[-1] if _running.passes else None
+
+
+@contextlib.contextmanager
+def _in_pass(output: Any, only: set | None) -> Any:
+    _running.passes = [*_running.passes, BackwardPass(output, only)]
+    try:
+        yield
+    finally:
+        _running.passes = _running.passes[:-1]
+
+
 def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
                      inputs: list | None = None, create_graph: bool = False) -> None:
     """One backward pass from `start`, gradients added into `.grad` (`t.backward()` and
@@ -326,10 +359,11 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
                                              create_graph).items():
                 _accumulated(tensor, grad)
             return
-        for tensor, grad, _ in engine.backward(start, seed, retain_graph,
-                                               create_graph=create_graph):
-            if tensor._ctx is None or retains(tensor):
-                _accumulated(tensor, grad)
+        with _in_pass(start, None):
+            for tensor, grad, _ in engine.backward(start, seed, retain_graph,
+                                                   create_graph=create_graph):
+                if tensor._ctx is None or retains(tensor):
+                    _accumulated(tensor, grad)
 
 
 def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
@@ -343,7 +377,7 @@ def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
     as PyTorch's."""
     leading = leading_to(start, wanted) if leading is None else leading
     wanted, found = set(wanted), {}  # (an unused input gets no gradient)
-    with enable_grad() if create_graph else _NO_CHANGE:  # (the sums over consumers recorded)
+    with enable_grad() if create_graph else _NO_CHANGE, _in_pass(start, leading):
         for tensor, grad, _ in engine.backward(start, seed, retain_graph, leading, create_graph):
             if tensor in wanted or tensor._ctx is not None and retains(tensor):
                 found[tensor] = grad
