@@ -1,8 +1,8 @@
 """Differential fuzzing of second and third derivatives: random programs against PyTorch.
 
 The programs are test_fuzz.py's (its builder `graphs()`, its op table OPS and their torch
-twins TORCH_OPS), drawn from the ops that have a `backward_graph` when the test runs
-(`second_order_ops()`: others gain theirs over time). For each program, in both
+twins TORCH_OPS), drawn from the ops that have a `backward_graph` (`second_order_ops()`:
+every registered op has one; test_second_order.py fails when one is added without). For each program, in both
 frameworks, `derivatives` takes the gradient of the loss with `create_graph=True`, then
 the gradient of (gradient . v) (a Hessian-vector product), and for some programs the
 gradient of (that . u) (a third-order product), v and u fixed random directions. Each

@@ -7,9 +7,9 @@ contraction, full, trace and diagonal, and the NTK-vector products); then the "P
 Tutorial" and the "Parametrizations Tutorial". Values, gradients, losses and every parameter
 after each optimizer step equal torch's (float64, and float32 kept).
 
-Second derivatives are documented as unsupported (docs/concepts/to-pytorch.md), so the
-Jacobians tutorial's hessian, jacfwd(jacfwd), jacrev(jacrev), vmap(hessian) and the two hvp
-compositions are checked to refuse in one line. What the ports met, each mended and tested
+The Jacobians tutorial's second derivatives, hessian, jacfwd(jacfwd), jacrev(jacrev),
+vmap(hessian) and the two hvp compositions, are compared with torch.func's (they were
+refused in one line before second derivatives came). What the ports met, each mended and tested
 below as `test_finding_*` (each failed before): 1 `Module.to('meta')` refused; 2 no
 `nn.utils.prune`; 3 `_forward_pre_hooks` held (hook, with_kwargs) pairs where PyTorch's holds
 the hooks; 4 a module with children printed its extra_repr on its first line; 5 a graph drawn

@@ -37,7 +37,8 @@ def test_a_function_name_that_is_no_op_is_refused_and_later_ops_still_register(t
     assert tg.zeros(2).tolist() == [0.0, 0.0]  # the package's own names still answer
 
 
-@pytest.mark.parametrize("attribute", ["params", "parents", "scope", "recorded_at"])
+@pytest.mark.parametrize("attribute", ["params", "parents", "scope", "recorded_at",
+                                       "output_version", "saved_packed", "saved_snapshots"])
 def test_a_forward_setting_a_node_attribute_the_engine_sets_is_refused(attribute):
     class Affine(tg.Function, name=f"affine_{attribute}", methods=(f"affine_{attribute}",)):
         def forward(ctx, x, *, a=2.0):

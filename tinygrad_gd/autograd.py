@@ -1,8 +1,8 @@
 """PyTorch's `torch.autograd` spellings: `grad` (gradients returned, `.grad` untouched),
 `backward` (`inputs=`: only those tensors' `.grad` accumulate), `Function` (the base of
 your own ops, `tg.Function`), anomaly mode (`detect_anomaly`, `set_detect_anomaly`,
-`is_anomaly_enabled`, from `anomaly.py`), `functional` (`jacobian`, `vjp`, `jvp`, from
-`autograd_functional.py`), `function` (`once_differentiable`, from
+`is_anomaly_enabled`, from `anomaly.py`), `functional` (`jacobian`, `vjp`, `jvp`,
+`hessian`, `hvp`, `vhp`, from `autograd_functional.py`), `function` (`once_differentiable`, from
 `autograd_function.py`), `graph` (`saved_tensors_hooks`, `save_on_cpu`,
 `disable_saved_tensors_hooks`, `Node`, `GradientEdge`, `register_multi_grad_hook`, ...,
 from `autograd_graph.py`), `forward_ad` (forward mode: `dual_level`, `make_dual`,

@@ -14,7 +14,8 @@ How each is computed here:
 - `jacrev`, `jacfwd`, `jvp`, `linearize`: the Jacobian by reverse mode, one backward pass
   per output entry (`is_grads_batched=True`); `jacfwd` gives the same numbers as
   `jacrev`, its blocks in the output's dtype (PyTorch's forward mode), and `jvp` is J . v
-  from that Jacobian, exact (there is no forward-mode AD here).
+  from that Jacobian, exact; it composes with the other transforms, where the tangents
+  of `tg.autograd.forward_ad` (J . v in one forward pass) carry no graph.
 - `vmap` (func_more.py, with `functional_call` and `stack_module_state`): a loop over the
   mapped axis, calling `func` once per entry and stacking the results with `tg.stack`, in
   the graph, so gradients flow through it. `randomness='error'` cannot be told here (a

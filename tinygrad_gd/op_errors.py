@@ -24,7 +24,9 @@ _COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
 # Python's count of the arguments of an op's call or forward: cls or ctx counted in it
 _HIDDEN_COUNTS = re.compile(r"^[\w.<>]*\.(call|forward)\(\) takes ")
 # what the engine and its extras set on a node: a user's forward that sets one loses it
-_NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at")
+_NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at",
+                    "output_version", "scope_calls", "saved_packed", "saved_specs",
+                    "saved_unpack", "saved_snapshots")  # (what the extras set on a node)
 # NumPy's words for inputs whose shapes do not fit a join (concatenate, stack): PyTorch's
 # RuntimeError, so a ShapeError
 _JOIN_SHAPES = re.compile(r"^all (the )?input arrays? (dimensions except|must have)")
