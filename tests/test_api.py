@@ -802,8 +802,8 @@ def test_format_floor_divide_repeat_with_axis_and_diagonal_as_numpy_and_pytorch(
     assert x.repeat(2, axis=0).grad_fn.name == "repeat_interleave"
     assert x.repeat(2, 1).tolist() == np.tile(x.data, (2, 1)).tolist()  # PyTorch's
     assert x.diagonal().tolist() == [0.0, 4.0] and x.diagonal(1).tolist() == [1.0, 5.0]
-    with pytest.raises(ValueError, match="diagonal: only a matrix's own diagonals"):
-        tg.ones(2, 2, 2).diagonal()
+    cube = tg.arange(8.0).reshape(2, 2, 2)  # (the matrices over axes 0 and 1: NumPy's)
+    assert cube.diagonal().tolist() == np.diagonal(cube.numpy()).tolist()
 
 
 def test_addmm_and_lerp_are_pytorchs_and_in_the_graph():

@@ -799,6 +799,13 @@ def make_outer(b: Builder) -> bool:
     return y is not None and b.add("outer", (x, y), {})
 
 
+def make_batched_diagonal(b: Builder) -> bool:
+    x = b.first(lambda v: 2 <= v.ndim <= 3, min_dims=2)
+    dim1, dim2 = b.draw(st.permutations(range(b.values[x].ndim)))[:2]
+    return b.add("diagonal", (x,), {"offset": b.draw(st.integers(-1, 1)), "dim1": dim1,
+                                    "dim2": dim2})
+
+
 def make_diagonal(op: str):
     def make(b: Builder) -> bool:
         x = b.first(lambda v: v.ndim == 2 or (op == "diag" and v.ndim == 1), min_dims=2,
@@ -1288,6 +1295,8 @@ OPS: dict[str, OpSpec] = {
     "outer": OpSpec(tg.outer, lambda a, p: f"tg.outer({a[0]}, {a[1]})", make_outer),
     "trace": OpSpec(lambda x: x.trace(), lambda a, p: f"{a[0]}.trace()", make_diagonal("trace")),
     "diag": OpSpec(lambda x, *, k: x.diag(k), _method("diag", "k"), make_diagonal("diag")),
+    "diagonal": OpSpec(lambda x, **p: x.diagonal(**p), _method("diagonal", "offset", "dim1",
+                                                               "dim2"), make_batched_diagonal),
     "atan2": OpSpec(tg.atan2, lambda a, p: f"tg.atan2({a[0]}, {a[1]})",
                     make_elementwise_binary("atan2", both_away_from_zero)),
     "hypot": OpSpec(tg.hypot, lambda a, p: f"tg.hypot({a[0]}, {a[1]})",
@@ -1387,10 +1396,11 @@ OPS: dict[str, OpSpec] = {
                              make_masked_scatter),
     "unfold": OpSpec(lambda x, **p: x.unfold(**p), _method("unfold", "dimension", "size", "step"),
                      make_unfold),
-    # (of a clone: x's own storage, whichever op made x a view in either library)
-    "as_strided": OpSpec(lambda x, **p: x.clone().as_strided(**p),
-                         lambda a, p: f"{a[0]}.clone().as_strided({p['size']}, {p['stride']}, "
-                                      f"{p['storage_offset']})", make_as_strided),
+    # (of a C-ordered clone: storage of x's own, in one order, whichever op made x, a view
+    # or an array laid out in another order, in either library)
+    "as_strided": OpSpec(lambda x, **p: x.contiguous().clone().as_strided(**p),
+                         lambda a, p: f"{a[0]}.contiguous().clone().as_strided({p['size']}, "
+                                      f"{p['stride']}, {p['storage_offset']})", make_as_strided),
     "diag_embed": OpSpec(lambda x, **p: x.diag_embed(**p),
                          _method("diag_embed", "offset", "dim1", "dim2"), make_diag_embed),
     # the special functions (ops/special.py, ops/gamma.py), each inside its domain
@@ -1851,6 +1861,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "outer": lambda t, x, y: t.outer(x.reshape(-1), y.reshape(-1)),
     "trace": lambda t, x: t.diagonal(x).sum(),
     "diag": lambda t, x, *, k: t.diag(x, k),
+    "diagonal": lambda t, x, **p: x.diagonal(**p),
     "atan2": lambda t, x, y: t.atan2(x, y),
     "hypot": lambda t, x, y: t.hypot(x, y),
     "fmod": lambda t, x, y: t.fmod(x, y),
@@ -1889,7 +1900,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "index_fill": lambda t, x, v, *, dim, index: x.index_fill(dim, t.as_tensor(index), v),
     "masked_scatter": lambda t, x, s, *, mask: x.masked_scatter(t.as_tensor(mask), s),
     "unfold": lambda t, x, *, dimension, size, step: x.unfold(dimension, size, step),
-    "as_strided": lambda t, x, **p: x.clone().as_strided(**p),
+    "as_strided": lambda t, x, **p: x.contiguous().clone().as_strided(**p),
     "diag_embed": lambda t, x, *, offset, dim1, dim2: t.diag_embed(x, offset, dim1, dim2),
     "erf": lambda t, x: t.erf(x),
     "erfc": lambda t, x: t.erfc(x),

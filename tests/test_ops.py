@@ -613,6 +613,14 @@ def diag(data):
             lambda a: np.diag(a, k))
 
 
+def diagonal(data):
+    shape = data.draw(hnp.array_shapes(min_dims=2, max_dims=4, max_side=4))
+    dim1, dim2 = data.draw(st.permutations(range(-len(shape), 0)))[:2]
+    offset = data.draw(st.integers(-3, 3))
+    return (lambda t: t.diagonal(offset, dim1, dim2), arrays(data, testing.tensors(shape, **ANY)),
+            lambda a: np.diagonal(a, offset, dim1, dim2))
+
+
 def np_gelu(a):
     from math import erf
     return 0.5 * a * (1 + np.vectorize(erf)(a / np.sqrt(2.0)))
@@ -952,6 +960,7 @@ OP_SPECS = {
     "outer": outer,
     "trace": trace,
     "diag": diag,
+    "diagonal": diagonal,
     "atan2": binary(tg.atan2, np.arctan2),  # (both kept away from the origin and the cut)
     "hypot": binary(tg.hypot, np.hypot),
     "fmod": fmod,

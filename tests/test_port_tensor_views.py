@@ -21,11 +21,11 @@ gradients on (torch refuses), a diagonal of a constant or of a leaf under no_gra
 read-only, a view of a constant refused a value that needs a gradient (an index view takes
 one now), unfold was a copy (a view in torch; a write into overlapping windows is refused
 here, where torch writes each memory location once per window), as_strided, H, mH,
-stride(), storage_offset(), data_ptr() and untyped_storage() were absent. Left out, as
+stride(), storage_offset(), data_ptr() and untyped_storage() were absent, a diagonal of
+more than 2 axes was refused. Left out, as
 tinygrad_gd differs there (noted, not weakened here): in-place on unbind/split/chunk
 outputs in a graph is not refused (the gradients are right), a layout view of a constant
-(`c.T`) refuses a value that needs a gradient, a diagonal of more than 2 axes is refused;
-view_as_real and imag are absent (real values only); the stride of an axis of 1 entry may
+(`c.T`) refuses a value that needs a gradient; view_as_real and imag are absent (real values only); the stride of an axis of 1 entry may
 differ (NumPy's is 0, torch's the next axis' step).
 """
 from __future__ import annotations
@@ -321,7 +321,17 @@ def _expanded_base_changed(lib, x, y):
     return early + (expanded * expanded * _tensor(lib, W0)).sum()
 
 
+def _batched_diagonals(lib, x, y):
+    h = (x * 1).reshape(3, 2, 2)
+    diagonals = h.diagonal(0, -2, -1)  # (each matrix's, as a last axis)
+    early = diagonals.exp().sum()
+    diagonals.mul_(y)
+    h[1].diagonal(1).add_(y)  # (a diagonal of a view)
+    return early + (h * h).sum() + (diagonals ** 3).sum()
+
+
 PROGRAMS = {"siblings": _siblings, "view of a view changed": _view_of_a_view_changed,
+            "diagonals of a batch of matrices": _batched_diagonals,
             "view of a view, base changed": _view_of_a_view_base_changed,
             "expand, base changed": _expanded_base_changed}
 
@@ -510,3 +520,15 @@ def test_as_strided_of_entries_a_view_does_not_hold_is_refused_a_gradient():
     with tg.no_grad():
         values = h[1:].as_strided((2, 2), (1, 4), 0)
     assert _np(values).tolist() == [[1.0, 5.0], [2.0, 6.0]]
+
+
+def test_as_strided_in_place_and_the_functions_of_real_values_as_torchs(lib):
+    x = _tensor(lib, BASE)
+    assert x.as_strided_((2, 3), (1, 4), 1) is x
+    assert _np(x).tolist() == [[2.0, 6.0, 10.0], [3.0, 7.0, 11.0]]
+    assert (x.stride(), x.storage_offset()) == ((1, 4), 1)
+    assert not lib.is_conj(x) and lib.resolve_conj(x) is x and lib.resolve_neg(x) is x
+    w = _tensor(lib, BASE, requires_grad=True)
+    with pytest.raises(RuntimeError) as caught:  # (a leaf that requires a gradient)
+        w.as_strided_((2,), (1,))
+    _one_line(lib, caught)

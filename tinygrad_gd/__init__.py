@@ -44,6 +44,7 @@ from .serialization import LoadError, load, save
 from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (on the above)
 from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout is F's)
 from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
+from .memory import is_conj, resolve_conj, resolve_neg  # noqa: F401  (PyTorch's, real values)
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
 from . import torch_functions_more  # noqa: E402,F401  (after torch_functions)
 from . import cuda, devices  # noqa: E402,F401  (tg.cuda.is_available(), tg.device("cpu"))
@@ -79,7 +80,7 @@ __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backe
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 __all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
-__all__ += ["is_inference", "is_inference_mode_enabled"]
+__all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
 # what functional.py itself calls)

@@ -168,9 +168,8 @@ def amin(input: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None, 
 
 def diagonal(input: Any, offset: int = 0, dim1: Any = None, dim2: Any = None, *,  # noqa: A002
              axis1: Any = None, axis2: Any = None) -> Tensor:
-    """A matrix's diagonal `offset` (PyTorch's dim1=/dim2=, NumPy's axis1=/axis2=): the op
-    `diag`, as `x.diagonal()`. Only a matrix's (2 axes): NumPy's and PyTorch's also take
-    the diagonals of a stack of matrices."""
+    """The diagonal `offset` of the matrices over two axes (PyTorch's dim1=/dim2=, NumPy's
+    axis1=/axis2=), as a last axis: the op `diagonal`, as `x.diagonal()` (a view)."""
     first = either("diagonal", "axis1", axis1, "dim1", dim1, 0)
     second = either("diagonal", "axis2", axis2, "dim2", dim2, 1)
     return to_tensor(input).diagonal(offset, first, second)

@@ -22,8 +22,9 @@ PyTorch's in-place spellings of ops (`w.clamp_(-1, 1)`, `w.relu_()`, `x.masked_f
 ...: `_FROM_OPS`) compute the op's values without recording (`w.clamp(-1, 1)` under
 no_grad(), with that op's argument checks and errors) and write them as `add_` does.
 PyTorch's in-place shape changes (`t.unsqueeze_(-1)`, `squeeze_`, `t_`, `transpose_`,
-`swapaxes_`, `swapdims_`) give t the op's view of its values, under the same rules,
-counted as a change: a graph that saved t refuses backward, as PyTorch's.
+`swapaxes_`, `swapdims_`, `as_strided_`) give t the op's view of its values (no copy),
+under the same rules, counted as a change: a graph that saved t refuses backward, as
+PyTorch's.
 """
 from __future__ import annotations
 
@@ -440,10 +441,6 @@ for _name in _FROM_OPS:
     setattr(Tensor, _name, _from_op(_name))
 
 
-# PyTorch's in-place shape changes: t itself takes the shape of `t.<op>(...)`, its values
-# that op's view of them (no copy), where `add_` may write: a graph that saved t refuses
-# backward afterwards, as PyTorch's (the change is counted as a write).
-
 def _reshape_in_place(self: Tensor, name: str, reshaped: Callable[[Tensor], Tensor]) -> Tensor:
     """t's values replaced by `reshaped(t)`'s (a view, with that op's checks and errors);
     t's gradient, if it has one, takes the new shape too (PyTorch's keeps the old one, and
@@ -492,5 +489,11 @@ def swapdims_(self: Tensor, dim0: int, dim1: int) -> Tensor:
     return _reshape_in_place(self, "swapdims_", lambda x: x.swapdims(dim0, dim1))
 
 
-for _function in (unsqueeze_, squeeze_, t_, transpose_, swapaxes_, swapdims_):
+def as_strided_(self: Tensor, size: Any, stride: Any, storage_offset: Any = None) -> Tensor:
+    """`t.as_strided_(size, stride, storage_offset)`: t takes that view of its memory."""
+    return _reshape_in_place(self, "as_strided_",
+                             lambda x: x.as_strided(size, stride, storage_offset))
+
+
+for _function in (unsqueeze_, squeeze_, t_, transpose_, swapaxes_, swapdims_, as_strided_):
     setattr(Tensor, _function.__name__, _function)

@@ -35,7 +35,7 @@ from .linalg_lu import (LinAlgError, LUFactorExResult, LUFactorResult, LUResult,
                         solve_ex)
 from .linalg_more import (householder_product, matmul, matrix_exp, tensorinv, tensorsolve,
                           vecdot)
-from .ops.arguments import check_axis, integer, one_axis, tensor_sequence
+from .ops.arguments import check_axis, integer, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.decompositions import Eigvalsh
 from .ops.linalg import Cholesky, Det, Inv, Slogdet
@@ -335,19 +335,9 @@ def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
 
 def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
     """The diagonal `offset` (above the main one if > 0) of each matrix over the axes dim1,
-    dim2, as the last axis of the result: PyTorch's linalg.diagonal (moveaxis, getitem)."""
-    A = to_tensor(A)  # noqa: N806
-    offset = integer("diagonal", "offset", offset)
-    axes = tuple(one_axis("diagonal", d, A.ndim) % A.ndim for d in (dim1, dim2))
-    if axes[0] == axes[1]:  # (PyTorch's RuntimeError)
-        raise RuntimeError(f"diagonal: dim1 and dim2 both name dimension {axes[0]}; give two "
-                           f"different dimensions")
-    rows, cols = A.shape[axes[0]], A.shape[axes[1]]
-    last = (A.ndim - 2, A.ndim - 1)
-    moved = A if axes == last else A.moveaxis(axes, last)
-    first_row, first_col = max(-offset, 0), max(offset, 0)
-    steps = np.arange(max(min(rows - first_row, cols - first_col), 0))
-    return moved[..., steps + first_row, steps + first_col]
+    dim2, as the last axis of the result: PyTorch's linalg.diagonal (the op `diagonal`, a
+    view, as `A.diagonal(offset, dim1, dim2)`)."""
+    return to_tensor(A).diagonal(offset, dim1, dim2)
 
 
 def vander(x: Any, *, N: Any = None) -> Tensor:  # noqa: N803

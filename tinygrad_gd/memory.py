@@ -6,7 +6,8 @@ same: `x.stride()` (`x.stride(dim)`), `x.storage_offset()`, `x.data_ptr()` (the 
 of x's first entry) and `x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of
 one memory share it), as PyTorch's; and PyTorch's complex-number views, for values that
 are real: `x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`,
-`x.resolve_neg()` are x, `x.H` a matrix's transpose, `x.mH` the last two axes swapped.
+`x.resolve_neg()` are x (and `tg.is_conj(x)`, ...), `x.H` a matrix's transpose, `x.mH`
+the last two axes swapped.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import numpy as np
 from .ops.arguments import one_axis
 from .tensor import Tensor
 
-__all__ = ["storage", "storage_offset", "strides", "distinct_entries"]
+__all__ = ["is_conj", "resolve_conj", "resolve_neg"]  # (tg.'s; the rest: the package's)
 
 
 def storage(x: np.ndarray) -> np.ndarray:
@@ -99,3 +100,25 @@ for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
 Tensor.H, Tensor.mH = _matrix("H", batches=False), _matrix("mH", batches=True)
+
+
+def is_conj(input: Tensor) -> bool:  # noqa: A002  (PyTorch's name)
+    """False: the values here are real (PyTorch's torch.is_conj)."""
+    return _tensor("is_conj", input).is_conj()
+
+
+def resolve_conj(input: Tensor) -> Tensor:  # noqa: A002
+    """The tensor itself: the values here are real (PyTorch's torch.resolve_conj)."""
+    return _tensor("resolve_conj", input)
+
+
+def resolve_neg(input: Tensor) -> Tensor:  # noqa: A002
+    """The tensor itself: no negation is pending here (PyTorch's torch.resolve_neg)."""
+    return _tensor("resolve_neg", input)
+
+
+def _tensor(where: str, value: Any) -> Tensor:
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{where}: expected a Tensor, got {type(value).__name__} "
+                        f"{value!r:.40}")
+    return value

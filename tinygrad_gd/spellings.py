@@ -3,7 +3,7 @@
 Each is a Tensor method (or `tg.` function) that calls a registered op, so it is in the
 graph with that op's gradient and errors, and the diagrams show that op: `x.clamp_min(0)`
 is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
-`x.diagonal()` is `diag`, `x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is
+`x.diagonal()` is `diagonal`, `x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is
 `sort` (PyTorch's; without `dim=` or `descending=` refused: NumPy's `a.sort()` sorts in
 place). `tg.tensor([1, 2])` is PyTorch's `torch.tensor`, always a copy (`tinygrad_gd.tensor`
 is also the module that defines Tensor, made callable). `x.cpu()` and
@@ -38,7 +38,7 @@ import numpy as np
 from . import creation, functional, hooks, tensor as tensor_module
 from .in_place import scalar
 from .ops.arguments import broadcast, matrix_product, number, one_axis, reduced_axes
-from .ops.contraction import Diag
+from .ops.contraction import Diagonal
 from .ops.reductions import keep_flag, sort_direction
 from .tensor import Tensor, to_tensor
 
@@ -228,16 +228,9 @@ def _unbind(self: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def _diagonal(self: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-    """A matrix's diagonal `offset` (NumPy's and PyTorch's diagonal): the op `diag`; with
-    dim1=1, dim2=0 its transpose's (the diagonal -offset)."""
-    if self.ndim != 2:  # (NumPy's AxisError: PyTorch's IndexError below 2 axes, a ValueError)
-        raise np.exceptions.AxisError(f"diagonal: only a matrix's own diagonals (2 axes) are "
-                                      f"supported, got shape {self.shape}")
-    first, second = (one_axis("diagonal", d, 2) % 2 for d in (dim1, dim2))
-    if first == second:
-        raise ValueError(f"diagonal: dim1 and dim2 name one axis ({dim1}, {dim2}); give "
-                         f"dim1=0, dim2=1 (or 1, 0 for the transpose's)")
-    return Diag.apply(self, k=offset if first < second else -offset, copy=False)  # (a view)
+    """The diagonal `offset` of the matrices over dim1, dim2 (NumPy's and PyTorch's
+    diagonal, a view): the op `diagonal`."""
+    return Diagonal.call(self, offset, dim1, dim2)
 
 
 def _itemsize(self: Tensor) -> int:

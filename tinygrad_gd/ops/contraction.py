@@ -12,7 +12,7 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import Tensor, check_axis, either, ints, to_tensor
+from .arguments import Tensor, check_axis, either, ints, one_axis, to_tensor
 from .indexing import added_at
 from .reductions import accumulator
 
@@ -214,7 +214,7 @@ class Trace(Function, methods=("trace",), functions=("trace",)):
 
 class Diag(Function, methods=("diag",), functions=("diag",)):
     """A vector's diagonal matrix, or a matrix's diagonal (diagonal k), as NumPy's diag: a
-    copy, as PyTorch's (`x.diagonal()`, the same op, is a view of x).
+    copy, as PyTorch's (`x.diagonal()` is a view: the op `diagonal`).
 
     forward: `diag(x, k)`
     gradient: `diag(g, k)`: the diagonal back to a vector, or a vector back on the diagonal
@@ -228,14 +228,9 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
         (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))  # as tril's
         return cls.apply(x, k=k)
 
-    def forward(ctx, x, *, k=0, copy=True):
+    def forward(ctx, x, *, k=0):
         ctx.shape, ctx.k = x.shape, k
-        out = np.diag(x, k)
-        if x.ndim == 2:  # a matrix's diagonal: PyTorch's diag copies it, diagonal() views it
-            if copy:
-                return out.copy()
-            out.flags.writeable = x.flags.writeable  # (NumPy's view is read-only: writes
-        return out  # through it reach x, as PyTorch's, under no_grad() and on a constant)
+        return np.diag(x, k).copy()  # (a matrix's: NumPy's is a read-only view)
 
     def backward(ctx, g):
         if len(ctx.shape) == 1:
@@ -252,3 +247,42 @@ class Diag(Function, methods=("diag",), functions=("diag",)):
     def diagonal(ctx):  # noqa: N805
         """The rows and columns of a matrix x's diagonal k, the entries the output reads."""
         return np.nonzero(np.eye(*ctx.shape, k=ctx.k, dtype=bool))
+
+
+class Diagonal(Function, name="diagonal"):
+    """The diagonal `offset` (above the main one if > 0) of the matrices over axes dim1 and
+    dim2, as a last axis (PyTorch's and NumPy's diagonal): a view of x, writable.
+
+    forward: `out[..., i] = x[..., i, i + offset]` over (dim1, dim2)
+    gradient: `g` put back on that diagonal, zeros elsewhere
+    """
+
+    @classmethod
+    def call(cls, x, offset=0, dim1=0, dim2=1):
+        x = to_tensor(x)
+        (offset,) = ints(cls.name, (offset,))
+        first, second = (one_axis(cls.name, d, x.ndim) % x.ndim for d in (dim1, dim2))
+        if first == second:  # (PyTorch's RuntimeError, NumPy's ValueError: both)
+            raise ShapeError(f"diagonal: dim1 and dim2 name one axis ({dim1}, {dim2}); give "
+                             f"two different axes")
+        return cls.apply(x, offset=offset, dim1=first, dim2=second)
+
+    def forward(ctx, x, *, offset, dim1, dim2):
+        ctx.shape, ctx.where = x.shape, (offset, dim1, dim2)
+        out = np.diagonal(x, offset, dim1, dim2)
+        out.flags.writeable = x.flags.writeable  # (NumPy's view is read-only: writes through
+        return out  # it reach x, as PyTorch's, under no_grad() and on a constant)
+
+    def backward(ctx, g):
+        full = np.zeros(int(np.prod(ctx.shape)), dtype=g.dtype)
+        full[ctx.read()] = g.ravel()
+        return full.reshape(ctx.shape)
+
+    def backward_graph(ctx, out, g):
+        return added_at((int(np.prod(ctx.shape)),), g.reshape(-1), ctx.read()).reshape(
+            ctx.shape)
+
+    def read(ctx):  # noqa: N805
+        """The flat position in x of each entry the output reads, in the output's order."""
+        return np.diagonal(np.arange(int(np.prod(ctx.shape))).reshape(ctx.shape),
+                           *ctx.where).ravel()
