@@ -152,9 +152,12 @@ def _copied(shape: tuple[int, ...], node, count: int) -> str:
     each entry of a gradient of several along the axes summed (`copied along axis 1 (the
     columns)`), where "to each entry" would read as the whole gradient in every entry."""
     axis = (getattr(node, "params", None) or {}).get("axis")
-    if count == 1 or axis is None:
+    axes = sorted(a % len(shape) for a in (() if axis is None else axis if isinstance(
+        axis, (tuple, list)) else (axis,)))
+    if count == 1:
         return "copied to each entry"
-    axes = sorted(a % len(shape) for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    if not axes:  # (`sum(axis=())` sums nothing)
+        return "passed on as it is"
     if len(axes) > 1:
         return "copied along axes " + ", ".join(map(str, axes))
     words = {(2, 0): " (the rows)", (2, 1): " (the columns)"}.get((len(shape), axes[0]), "")

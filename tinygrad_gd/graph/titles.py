@@ -21,13 +21,14 @@ _OVER_AXIS = frozenset({"sum", "mean", "max", "min", "prod", "var", "std", "logs
                         "norm", "softmax", "log_softmax", "cumsum", "cumprod"})
 
 
-def _axis_words(name: str, params: dict) -> str:
-    """`over axis 1`, `over axes 0, 1`; '' for an op over every entry or without an axis."""
+def _axis_words(name: str, params: dict, ndim: int) -> str:
+    """`over axis 1`, `over axes 0, 1` (counted from the front, as the edges say them); ''
+    for an op over every entry, over none (`axis=()`) or without an axis."""
     axis = params.get("axis") if name in _OVER_AXIS else None
-    if axis is None:
+    if axis is None or not ndim:
         return ""
-    axes = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    return f"over axis {axes[0]}" if len(axes) == 1 else \
+    axes = sorted(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+    return "" if not axes else f"over axis {axes[0]}" if len(axes) == 1 else \
         "over axes " + ", ".join(str(a) for a in axes)
 
 
@@ -43,7 +44,8 @@ def _op_title(drawing: Any, i: int) -> str:
         if ctx.name == "setitem" and folded == [(1, value)]:  # (the value a constant)
             where += f" = {_array(graph.tensors[value]._data, drawing.options.precision)}"
         return f"<B>{_escape(where)}</B>"
-    axis = _axis_words(ctx.name, getattr(ctx, "params", None) or {})
+    first = graph.tensors[graph.parents[i][0]]._data if graph.parents[i] else None
+    axis = _axis_words(ctx.name, getattr(ctx, "params", None) or {}, getattr(first, "ndim", 0))
     # (a no-break space: an SVG drops the leading space of the text after </B>)
     axis = "&#160;" + _escape(axis) if axis else ""
     if not folded:
