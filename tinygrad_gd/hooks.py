@@ -323,6 +323,13 @@ class BackwardPass:
     def __init__(self, output: Any, only: set | None) -> None:
         self.output, self.only = output, only
 
+    def __enter__(self) -> "BackwardPass":  # (noted as running while the pass runs)
+        _running.passes = [*_running.passes, self]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _running.passes = _running.passes[:-1]
+
 
 class _Running(threading.local):
     passes: list = []  # this thread's passes, the innermost last (a hook may run another)
@@ -335,14 +342,6 @@ def running_pass() -> BackwardPass | None:
     """The innermost backward pass this thread runs (None outside one, or in a drawing's)."""
     return _running.passes[-1] if _running.passes else None
 
-
-@contextlib.contextmanager
-def _in_pass(output: Any, only: set | None) -> Any:
-    _running.passes = [*_running.passes, BackwardPass(output, only)]
-    try:
-        yield
-    finally:
-        _running.passes = _running.passes[:-1]
 
 
 def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
@@ -359,7 +358,7 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
                                              create_graph).items():
                 _accumulated(tensor, grad)
             return
-        with _in_pass(start, None):
+        with BackwardPass(start, None):
             for tensor, grad, _ in engine.backward(start, seed, retain_graph,
                                                    create_graph=create_graph):
                 if tensor._ctx is None or retains(tensor):
@@ -377,7 +376,7 @@ def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
     as PyTorch's."""
     leading = leading_to(start, wanted) if leading is None else leading
     wanted, found = set(wanted), {}  # (an unused input gets no gradient)
-    with enable_grad() if create_graph else _NO_CHANGE, _in_pass(start, leading):
+    with enable_grad() if create_graph else _NO_CHANGE, BackwardPass(start, leading):
         for tensor, grad, _ in engine.backward(start, seed, retain_graph, leading, create_graph):
             if tensor in wanted or tensor._ctx is not None and retains(tensor):
                 found[tensor] = grad
