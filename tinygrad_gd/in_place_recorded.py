@@ -26,11 +26,11 @@ by the op's name) through its op's vector-Jacobian product, the inverse permutat
 (base takes the changed view's values put back in its own layout), t then the op again
 on base's new version; a view of a part of base's entries, each once (`h.diagonal()`,
 `h.narrow(0, 1, 2)`), through the same product of the change (`result - before`, put
-back where those entries are), added to base; a constant's `c[index]` through the op
-setitem of c, c then part of the graph. Refused, in one line: a change of another view of
-a tensor of the graph (`h.expand(2, 3)`, whose entries repeat), of a view of a leaf that
-requires a gradient, of a layout view of a constant (`c.T`), and of a view taken under
-no_grad() of a tensor that requires a gradient (`recorded`).
+back where those entries are), added to base; a constant's view the same way (`c[index]`
+through the op setitem of c; `c.T` through the product of a node taken on a stand-in of
+c, `_stand_in`), c then part of the graph. Refused, in one line: a change of another view
+(`h.expand(2, 3)`, whose entries repeat), of a view of a leaf that requires a gradient,
+and of a view taken under no_grad() of a tensor that requires a gradient (`recorded`).
 
 The other views of the memory a change wrote, taken before it (versions.py lists them,
 alive, with the counter they share: the graph's, and a constant's, `ConstantView`), are
@@ -115,14 +115,8 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
     the views are taken again once, when the whole change is made)."""
     node, made_by = t._ctx, getattr(t, "_made_by", None)
-    if view_of_graph(t) or isinstance(made_by, ConstantView) and made_by.name == "getitem":
-        return _rebase_view(t, what, change, instead, operands)  # (c[1]: through c, as h[1])
-    if node is None and t._version is not None and t._data.base is not None and getattr(
-            t, "_made_by", None) is not None:  # (another view of a constant)
-        raise RuntimeError(f"{what}: this tensor is a view of a constant (op "
-                           f"'{t._made_by}' made it), which a change that needs a gradient "
-                           f"would change outside the graph; write into the constant itself "
-                           f"(c[index] = value, or through c[index])")
+    if view_of_graph(t) or isinstance(made_by, ConstantView):
+        return _rebase_view(t, what, change, instead, operands)  # (c[1], c.T: through c)
     if t._requires_grad and node is None:
         t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
     if not t._data.flags.writeable:  # (a view's writes go to its base: checked there)
@@ -161,10 +155,11 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     inverse permutation (base rebased to the changed view's values in its own layout), a
     view of a part (`h.diagonal()`) through that product of the change, added to base.
     t then takes a node of the same op on base's new version; its values are already
-    those (a view of base's array). A constant's `c[index]` is changed through c so, c
-    then part of the graph."""
+    those (a view of base's array). A constant's view (`c[index]`, `c.T`) is changed
+    through c so, c then part of the graph."""
     if t._ctx is None:  # (a constant's view: how it was taken, its name and params)
-        node, base = t._made_by, t._made_by.inputs[0]
+        base = t._made_by.inputs[0]
+        node = t._made_by if t._made_by.name == "getitem" else _stand_in(t, what, instead)
     else:
         node, base = t._ctx, _viewed(t, what, instead)
     before, result = _changed(t, what, change, instead, operands)
@@ -174,7 +169,8 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
                 instead, (result,))
         t._ctx = GetItem.call(base, index)._ctx
     else:
-        position = next(k for k, parent in enumerate(node.parents) if parent is base)
+        position = next(k for k, parent in enumerate(node.parents) if parent is base
+                        or parent is getattr(node, "stands_for", None))
         if holds_each_entry_once(t._data, base._data):  # (its vjp is its inverse: the
             in_base_layout = recorded_vjp(node, t, result)[position]  # values in base's)
             _rebase(base, what, lambda old_base, values: values, instead, (in_base_layout,))
@@ -186,6 +182,23 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     hooks.move_hooks(t, before)
     _remember(t, before)
     return t
+
+
+def _stand_in(t: Tensor, what: str, instead: str) -> Any:
+    """For a constant's layout view t (`c.T`, `c.diagonal()`), which has no node: a node of
+    the op that took it, recorded on a copy of c that needs a gradient (`stands_for` c), whose
+    vector-Jacobian product puts a change of t back in c's layout."""
+    made = t._made_by
+    if t.dtype != made.inputs[0].dtype or not distinct_entries(t._data):
+        raise RuntimeError(f"{what}: this tensor is a view of a constant (op '{made}' made "
+                           f"it) whose entries repeat or overlap, so a change that needs a "
+                           f"gradient cannot be written back into the constant; write "
+                           f"{instead} (a new tensor), or change a copy (t = t.clone())")
+    copy = Tensor.from_op(made.inputs[0]._data.copy(), None)
+    copy._requires_grad = True
+    node = made.op.apply(copy, **made.params)._ctx
+    node.stands_for = copy
+    return node
 
 
 def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
