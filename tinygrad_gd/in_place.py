@@ -212,7 +212,7 @@ def copy_(self: Tensor, source: Any) -> Tensor:
     """Write `source`'s values (broadcast to t's shape) into t and return t (PyTorch's)."""
     values = _as_array(source, None, "copy_", copy=False, default=None)  # (one line if not)
     if not fits(values.shape, self.shape):
-        raise ValueError(f"copy_: the source has shape {values.shape}, which does not "
+        raise ShapeError(f"copy_: the source has shape {values.shape}, which does not "
                          f"broadcast to the tensor's shape {self.shape}; give values of shape "
                          f"{self.shape} (or one that broadcasts to it)")
     return _written_at(self, ..., source, "copy_")
