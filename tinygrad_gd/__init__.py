@@ -51,6 +51,8 @@ from . import cuda, devices  # noqa: E402,F401  (tg.cuda.is_available(), tg.devi
 from .devices import device, get_default_device, set_default_device  # noqa: E402,F401
 from . import accelerator, backends  # noqa: E402,F401  (tg.backends.mps.is_available())
 from .torch_functions_more import *  # noqa: F401,F403  (tg.conv3d, tg.bitwise_and, tg.gcd)
+from . import tensor_methods_more  # noqa: E402,F401  (after torch_functions_more)
+from .tensor_methods_more import *  # noqa: F401,F403  (tg.angle, tg.select_scatter, tg.put, ...)
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
@@ -75,6 +77,7 @@ __all__ = [
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 __all__ += properties.__all__ + torch_functions.__all__
 __all__ += torch_functions_more.__all__  # (tg.max_pool3d, tg.index_put, ...)
+__all__ += tensor_methods_more.__all__  # (tg.select_scatter, tg.nextafter, tg.strided, ...)
 __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backends",
             "accelerator"]
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
