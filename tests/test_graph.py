@@ -56,7 +56,8 @@ def parse(source: str) -> tuple[dict[str, tuple[str, dict[str, str]]], list[tupl
             edges.append((edge[1], edge[2], label))
             continue
         node = re.match(r"^(\w+) \[(.*)\]$", line)
-        if node and node[1] not in ("node", "edge", "graph"):
+        if node and node[1] not in ("node", "edge", "graph") and not re.fullmatch(
+                r"heading\d+", node[1]):  # (a module call's frame's title: text, no node)
             label, rest = _take_label(node[2])
             attrs = dict(re.findall(r'(\w+)=("[^"]*"|\S+)', rest))
             nodes[node[1]] = (label, {k: v.strip('"') for k, v in attrs.items()})
@@ -1024,6 +1025,31 @@ def test_the_forward_view_shows_grad_as_it_is_and_says_when_it_accumulated(tmp_p
     assert ("grad [-1.19, -0.091, -0.168] .grad [-2.38, -0.182, -0.336] (accumulated)"
             in back)
     np.testing.assert_allclose(w.grad.numpy(), [-2.38, -0.182, -0.336])
+
+
+@needs_dot
+def test_a_grad_written_by_a_second_derivative_is_not_called_accumulated(tmp_path):
+    # y = x**3, then g = dy/dx with create_graph=True and g.backward(): x read ".grad 18
+    # (accumulated)" beside y's "grad 27", though nothing of y's 27 was added into it
+    x = tg.Tensor(3.0, requires_grad=True, name="x")
+    y = x ** 3
+    y.name = "y"
+    (g,) = tg.autograd.grad(y, x, create_graph=True)
+    g.backward()
+    first, second = 3 * 3.0 ** 2, 6 * 3.0  # dy/dx = 3x², d²y/dx² = 6x
+    assert x.grad.item() == pytest.approx(second)
+    back = svg_text(render_graph(y, tmp_path / "back.svg", mode="backward"))
+    assert f"grad {first:g} .grad {second:g} (from other backward() calls)" in back
+    forward = svg_text(render_graph(y, tmp_path / "forward.svg"))
+    assert (f".grad {second:g} (from other backward() calls; this output's own: {first:g})"
+            in forward)
+    assert "accumulated" not in back + forward
+    y.backward()  # y's own gradient added in: neither a multiple of it nor its own
+    back = svg_text(render_graph(y, tmp_path / "both.svg", mode="backward"))
+    assert f".grad {first + second:g} (from other backward() calls)" in back
+    x.grad = tg.zeros_like(x)  # zero_grad(set_to_none=False): zeroed, not from any call
+    back = svg_text(render_graph(y, tmp_path / "zeroed.svg", mode="backward"))
+    assert ".grad 0 (zeroed)" in back
 
 
 @needs_dot

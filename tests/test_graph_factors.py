@@ -172,7 +172,7 @@ def test_a_column_bias_says_its_gradient_is_summed_over_axis_1():
     loss = (added * tg.Tensor(BATCH, name="c")).sum()  # each entry's gradient: c
     names, edges = carried(loss)
     assert edges[(op_of(names, "added"), names["colbias"])] == \
-        "sum over axis 1 (the columns) of 1 2 3\n4 5 6\n× 1 = 6\n15"
+        "sum over axis 1 (the columns) of\n1 2 3\n4 5 6\n× 1 = 6\n15"
     loss.backward()
     assert colbias.grad.tolist() == [[6.0], [15.0]]
 
@@ -187,9 +187,9 @@ def test_a_row_bias_and_a_weight_say_their_gradients_are_summed_over_axis_0():
     loss = (out * tg.Tensor([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]], name="c")).sum()
     names, edges = carried(loss)
     assert edges[(op_of(names, "out"), names["bias"])] == \
-        "sum over axis 0 (the rows) of 1 1 1\n2 2 2\n× 1 = [3, 3, 3]"
+        "sum over axis 0 (the rows) of\n1 1 1\n2 2 2\n× 1 = [3, 3, 3]"
     assert edges[(op_of(names, "scaled"), names["weight"])] == \
-        "sum over axis 0 (the rows) of 1 1 1\n2 2 2\n× 1 2 3\n4 5 6\n= [9, 12, 15]"
+        "sum over axis 0 (the rows) of\n1 1 1\n2 2 2\n× 1 2 3\n4 5 6\n= [9, 12, 15]"
     loss.backward()
     assert bias.grad.tolist() == [3.0, 3.0, 3.0] and weight.grad.tolist() == [9.0, 12.0, 15.0]
 
@@ -311,7 +311,7 @@ def test_a_sum_over_one_axis_names_the_axis_and_copies_each_entry_along_it():
     op = op_of(names, "pred")
     assert nodes[op][0].split("\n")[0] == "sum over axis 1"
     label = {(s, t): text for s, t, text in edges}[(op, names["product"])]
-    assert label == "[1, 2, 3] copied along axis 1 (the columns) = 1 1 1\n2 2 2\n3 3 3"
+    assert label == "[1, 2, 3] copied along axis 1 (the columns)\n= 1 1 1\n2 2 2\n3 3 3"
     product.retain_grad()
     loss.backward()  # each row's entries get that row's gradient: an independent np.repeat
     assert np.array_equal(product.grad.data, np.repeat([[1.0], [2.0], [3.0]], 3, axis=1))
@@ -329,7 +329,7 @@ def test_a_mean_over_the_rows_divides_and_copies_along_axis_0():
     op = op_of(names, "means")
     assert nodes[op][0] == "mean over axis 0"
     assert {(s, t): text for s, t, text in edges}[(op, names["x"])] == \
-        "[1, 2, 3] / 2 copied along axis 0 (the rows) = 0.5 1 1.5\n0.5 1 1.5"
+        "[1, 2, 3] / 2 copied along axis 0 (the rows)\n= 0.5 1 1.5\n0.5 1 1.5"
     loss.backward()
     assert np.allclose(x.grad.data, np.tile([1.0, 2.0, 3.0], (2, 1)) / 2)
 

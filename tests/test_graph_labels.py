@@ -693,3 +693,33 @@ def test_a_users_tensor_that_needs_a_gradient_stays_outside_the_module_box():
     source = draw_graph(model(x).sum(), model=model, max_nodes=20).source
     assert "module call" in source and "params: 0.weight, 0.bias" in source
     assert "params: x" not in source and "x, 0.weight" not in source and "<B>x</B>" in source
+
+
+@needs_dot
+def test_a_small_networks_backward_view_fits_a_notebook_with_every_number(tmp_path):
+    # nn.Linear and CrossEntropyLoss drew 1848 px wide: the bias's "sum over the batch (axis
+    # 0) of [matrix] = ..." on one line, far right, shrunk to a notebook's 7 px text
+    model = nn.Sequential(nn.Linear(3, 4, seed=0), nn.ReLU(), nn.Linear(4, 2, seed=1))
+    batch = tg.Tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])
+    logits = model(batch)
+    logits.retain_grad()
+    loss = nn.CrossEntropyLoss()(logits, tg.Tensor([0, 1]))
+    loss.backward()
+    graph = draw_graph(loss, mode="backward", model=model)
+    width, _ = png_size(render_graph(graph, tmp_path / "mlp.png"))
+    assert width <= 1450, width  # (1344 px here)
+    nodes, edges = parse(graph.source)
+    names = by_first_line(nodes)
+    carried = {(s, t): text for s, t, text in edges if text}
+    for (s, t), text in carried.items():  # a product of matrices: a factor a line
+        assert max(len(line) for line in text.split("\n")) <= 40, (s, t, text)
+    linear = "f" + names["2: Linear(4 -> 2) result"][1:]  # (the op that made it)
+    lines = carried[(linear, names["2.bias"])].split("\n")
+    assert lines[0] == "sum over the batch (axis 0) of"  # the words above the matrix
+    delta = logits.grad.numpy()  # what the bias's gradient sums: softmax - one-hot, / 2
+    probabilities = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(1, keepdims=True)
+    np.testing.assert_allclose(delta, (probabilities - np.eye(2)) / 2, rtol=1e-9)
+    assert [[float(v) for v in line.split()] for line in lines[1:3]] == pytest.approx(
+        delta, rel=1e-3)
+    shown = [float(v) for v in re.findall(r"-?[\d.]+", lines[3])]
+    assert lines[3].startswith("= [") and shown == pytest.approx(delta.sum(0), rel=1e-3)

@@ -140,6 +140,70 @@ def test_a_frames_title_is_the_names_own_text(tmp_path):
     model = tg.nn.ModuleDict({"a\\N\"<b>": tg.nn.Linear(2, 2, seed=0)})
     loss = model["a\\N\"<b>"](tg.Tensor(np.ones((1, 2)))).sum()
     loss.backward()
-    frames, _ = frames_and_texts(tg.render_graph(loss, tmp_path / "odd.svg", mode="backward",
-                                                 model=model))
+    frames, texts = frames_and_texts(tg.render_graph(loss, tmp_path / "odd.svg",
+                                                     mode="backward", model=model))
     assert list(frames) == ['a⧵N"<b>: Linear(2 -> 2)'], frames
+    assert any(text == 'a\\N"<b>: Linear(2 -> 2)' for text, _, _ in texts)  # as it is named
+
+
+def title_boxes(root, titles, em: float) -> dict[str, tuple]:
+    """{title: the box its text takes (x0, y0, x1, y1)}, for each text drawn that is one,
+    `em` font sizes a character wide."""
+    boxes = {}
+    for text in root.iter(f"{SVG}text"):
+        if text.text in titles:
+            size, x, y = float(text.get("font-size")), float(text.get("x")), float(text.get("y"))
+            width = em * size * len(text.text)
+            x0 = x - {"start": 0, "middle": width / 2, "end": width}[text.get("text-anchor")]
+            boxes[text.text] = (x0, y - size, x0 + width, y + 0.25 * size)
+    return boxes
+
+
+def edge_curves(root):
+    """(edge, points along its drawn curve) for each edge: its Bézier pieces sampled."""
+    t = np.linspace(0, 1, 60)[:, None]
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") == "edge":
+            numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*",
+                                                    group.find(f".//{SVG}path").get("d"))]
+            points = np.array(list(zip(numbers[0::2], numbers[1::2])))
+            for k in range(0, len(points) - 3, 3):
+                p0, p1, p2, p3 = points[k:k + 4]
+                yield group.find(f"{SVG}title").text, (
+                    (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t ** 2 * p2
+                    + t ** 3 * p3)
+
+
+def tiny_mlp_loss():
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4, seed=0), tg.nn.ReLU(),
+                             tg.nn.Linear(4, 2, seed=1))
+    loss = tg.nn.CrossEntropyLoss()(model(tg.Tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]])),
+                                    tg.Tensor([0, 1]))
+    loss.backward()
+    return loss, {"model": model}
+
+
+def grokking_loss():
+    from tinygrad_gd.examples import multi_input
+    loss, params = multi_input.graph_step()
+    return loss, {"params": params}
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+@pytest.mark.parametrize("network", [tiny_mlp_loss, grokking_loss])
+def test_no_edge_runs_over_a_frames_title(tmp_path, mode, network):
+    # Graphviz routes edges over a cluster's label: the input's arrow ran through
+    # "0: Linear(3 -> 4)", the gradient's through "1: ReLU", pred's through "HalfSSELoss"
+    loss, names = network()
+    path = tg.render_graph(loss, tmp_path / "g.svg", mode=mode, **names)
+    frames, _ = frames_and_texts(path)
+    root = ET.parse(path).getroot()
+    assert set(title_boxes(root, set(frames), 0.6)) == set(frames)  # every title drawn
+    for title, (x0, y0, x1, y1) in title_boxes(root, set(frames), 0.45).items():
+        assert inside(frames[title], x0, y0) and inside(frames[title], x1, y1), title
+    # a character 0.6 em wide (Helvetica's digits take 0.56): the most the text may take
+    for title, (x0, y0, x1, y1) in title_boxes(root, set(frames), 0.6).items():
+        for edge, points in edge_curves(root):
+            crossing = ((points[:, 0] >= x0) & (points[:, 0] <= x1)
+                        & (points[:, 1] >= y0) & (points[:, 1] <= y1))
+            assert not crossing.any(), f"edge {edge} runs over the title {title!r}"

@@ -32,7 +32,8 @@ layer 0; `open_modules=True` opens them); an op after a box names its result as 
 does (`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls opened (a
 small network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 ->
 2) result`, the same module's calls numbered), each call opened drawn in a dashed frame
-titled with it, nested as the calls are (where no call is folded); a plain tensor that
+titled with it (its title a text node beside the frame's first node, which no edge runs
+over), nested as the calls are (where no call is folded); a plain tensor that
 requires a gradient beside a model's Parameters is drawn as an input (data being
 optimised, FGSM's image).
 
@@ -80,10 +81,12 @@ Beyond `max_nodes` after that, the nodes farthest from the output fold into one 
 nodes" box.
 
 Gradients on the nodes: the forward view shows `.grad` exactly as it is (`.grad None` on a
-parameter before `backward()`; after several calls the accumulated value, said to be so
-beside this output's own gradient); the backward view shows this pass's gradient, what
-its edges carry, and `.grad` apart where it accumulated more. `legend=True` adds a key of
-node styles: one table under the output (beside it, left to right), in reading order.
+parameter before `backward()`; one unlike this output's own gradient beside it, said to be
+`accumulated` where a whole multiple of it, `from other backward() calls` where not, as a
+second derivative's `g.backward()` writes x's, `zeroed` where all 0); the backward view
+shows this pass's gradient, what its edges carry, and such a `.grad` apart, said so.
+`legend=True` adds a key of node styles: one table under the output (beside it, left to
+right), in reading order.
 
 Every fold states how many nodes it holds. Node ids number the nodes in a deterministic
 traversal, so the same computation gives byte-identical DOT. Every piece of user text

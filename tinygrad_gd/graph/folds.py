@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import _array, _escape, _value
+from .text import _array, _escape, _grad_origin, _value
 from .walk import _Box, _edges, _Graph, _Layout, _Names, _unit_count
 
 _STRUCTURE_ABOVE = 40  # units: a larger graph folds its long sums, alike inputs, long chains
@@ -344,7 +344,7 @@ def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
 
 def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     """The gradients of a fold's parameters, as `_grad_lines` gives a node's: None said,
-    `.grad` accumulated over several backward() calls said to be."""
+    a `.grad` unlike this output's gradient said where it came from (`_grad_origin`)."""
     graph, precision = drawing.graph, drawing.options.precision
     word = ".grad " if drawing.options.mode == "forward" else "grad "
     grads = [drawing.grad(i) for i in leaves]
@@ -360,10 +360,11 @@ def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     if all(h is not None for h in held) and all(p is not None for p in passed):
         held_v = np.array([h._data.item() for h in held])
         passed_v = np.array([np.asarray(p).item() for p in passed])
-        if not np.allclose(held_v, passed_v, equal_nan=True):
-            lines.append(["(accumulated; this output's own: ", _value(passed_v, precision), ")"]
+        origin = _grad_origin(held_v, passed_v)
+        if origin:
+            lines.append([f"({origin}; this output's own: ", _value(passed_v, precision), ")"]
                          if drawing.options.mode == "forward" else
-                         [".grad ", _value(held_v, precision), " (accumulated)"])
+                         [".grad ", _value(held_v, precision), f" ({origin})"])
     return lines
 
 

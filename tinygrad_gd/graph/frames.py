@@ -2,6 +2,10 @@
 the tensors they made, titled with the call (`0: Linear(3 -> 4)`), nested as the calls
 are (a model's frame holds its layers' frames).
 
+The title is a small text node inside its frame, beside the frame's first node, not the
+frame's own label: Graphviz routes edges around nodes, but over a cluster's label (an
+arrow into a layer ran through `1: ReLU`).
+
 Only where no call is folded: a drawing with boxes (a large graph) shows the calls as
 the boxes. A leaf (a parameter, the data, a constant) stays outside every frame: it may
 be used by several calls; so does the output, at the top of the picture.
@@ -13,12 +17,14 @@ from typing import Any
 import graphviz
 
 from .calls import _call_key, _module_title
+from .text import _escape
 from .tooltips import tooltip
 
 __all__ = ["frame_paths", "framed"]
 
-_FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "fontcolor": "#868e96",
-          "fontname": "Helvetica", "fontsize": "9", "labeljust": "l", "margin": "6"}
+_FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "margin": "6"}
+_TITLE = {"shape": "plaintext", "fontname": "Helvetica", "fontsize": "9",
+          "fontcolor": "#868e96", "margin": "0", "width": "0", "height": "0"}
 
 
 def frame_paths(drawing: Any) -> dict[str, tuple]:
@@ -54,8 +60,11 @@ def framed(dot: graphviz.Digraph, units: dict[str, tuple],
             prefix = path[:depth]
             if prefix not in frames:
                 frame = graphviz.Digraph(name=f"cluster_{len(frames)}")
-                title = tooltip(path[depth - 1][1])  # (a name's `\N` expands nothing)
-                frame.attr(label=title, tooltip=title, **_FRAME)
+                title = path[depth - 1][1]
+                frame.attr(tooltip=tooltip(title), **_FRAME)  # (a name's `\N` expands nothing)
+                # a node with no edge: ranked first in its frame, beside the frame's top node
+                frame.node(f"heading{len(frames)}", f"<{_escape(title, 10**6)}>",
+                           tooltip=tooltip(title), **_TITLE)
                 frames[prefix], order = frame, order + [prefix]
         emit(frames[path], unit)
     for prefix in sorted(order, key=len, reverse=True):  # (a child copied into its parent)

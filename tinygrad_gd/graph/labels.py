@@ -21,8 +21,8 @@ import numpy as np
 from ..engine import Function
 from .calls import _call_result
 from .derivatives import Textbook, _local_derivatives, _textbook
-from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _nested, _nonfinite, _opens, _pieces,
-                   _plain, _value)
+from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
+                   _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
 from .options import _Options
 from .titles import _op_title
@@ -280,29 +280,27 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
 
 def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
     """A tensor's gradient: `grad` (this pass's, as on the edges) in the backward view,
-    `.grad` (the attribute) in the forward view; `.grad` accumulated over several
-    backward() calls is said to be, beside this output's own gradient."""
+    `.grad` (the attribute) in the forward view; a `.grad` unlike this output's own
+    gradient says where it came from (`_grad_origin`: accumulated, other backward() calls)."""
     tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
     held = None if tensor._grad is None else tensor._grad._data
     passed = None if i in drawing.grads.stale_inputs else drawing.grads.tensor[i]
-    differs = (held is not None and passed is not None and
-               (np.shape(held) != np.shape(passed)
-                or not np.allclose(held, passed, equal_nan=True)))
+    origin = _grad_origin(held, passed)  # (a second derivative's: not added up from this)
     if options.mode == "forward":
         if held is None:
             return [[".grad None"]] if tensor._ctx is None and tensor.requires_grad else []
         lines = [[".grad ", _value(held, options.precision)]]
-        if differs:
-            lines.append(["(accumulated; this output's own: ",
+        if origin:
+            lines.append([f"({origin}; this output's own: ",
                           _value(passed, options.precision), ")"])
         return lines
     if grad is None:
         return []
     word = "grad " if passed is not None else ".grad "
     lines = [[_font(word, color), _value(grad, options.precision, color)]]
-    if differs:
+    if origin:
         lines.append([_font(".grad ", color), _value(held, options.precision, color),
-                      _font(" (accumulated)", color)])
+                      _font(f" ({origin})", color)])
     return lines
 
 

@@ -5,9 +5,11 @@
   number never shown rounder than it is (0.99999999 is not "1");
 - label pieces (`_value`: a small matrix as a table, a long array wrapped into lines;
   `_pieces`: a product written as by hand; `_font`), and whole labels from lines of pieces
-  (`_label`, `_html`), a line too wide for a page broken before its `×` and `=`;
+  (`_label`, `_html`), a line too wide for a page broken before its `×` and `=` (one
+  holding a matrix sooner, its leading `sum over ... of` on a line of its own);
 - user text made safe inside a label (`_escape`), and what a float array holds that is
-  not finite (`_nonfinite`).
+  not finite (`_nonfinite`);
+- where a `.grad` unlike this output's gradient came from (`_grad_origin`).
 """
 from __future__ import annotations
 
@@ -23,6 +25,10 @@ _FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its 
 _ALL_EQUAL = 4  # an array of at least this many entries, all equal, reads `all v`
 _WRAP = 60  # characters of an array's text on one line of a label: a longer one wraps
 _LINE = 80  # characters of a label's line: a wider product breaks before its × and =
+# characters of a line holding a matrix: a table's padding and borders make each wider
+# than text's, and a backward view sets several such edge labels side by side in a rank
+_TABLE_LINE = 40
+_FILLERS = 24  # empty cells after each part of a broken line (`_label`)
 _TABLE_ROWS = 4  # a matrix of more rows is text (wrapped), not a tall table
 _NOISE = 1e-12  # a difference this small (relative) is float noise: 0.1 summed 10 times is 1
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
@@ -186,11 +192,19 @@ def _is_table(piece: str) -> bool:
 _OPERATORS = re.compile(r"(<[^>]*>)*\s*(×|=|@|⊗) ")  # a piece that begins a product's factor
 
 
+_OF = re.compile(r"[^<]* of (</FONT>)?$")  # `sum over the batch (axis 0) of `: words
+
+
 def _broken(line: list[str]) -> list[list[str]]:
-    """A line wider than `_LINE` characters broken before its `×`, `=`, `@` and `⊗` (a
-    product of long arrays: one factor a line), else the line as it is."""
-    if sum(_line_width(piece) for piece in line) <= _LINE:  # a table: its widest row
+    """A line wider than `_LINE` characters (`_TABLE_LINE` where it holds a matrix) broken
+    before its `×`, `=`, `@` and `⊗` (a product of long arrays: one factor a line), its
+    leading words (`sum over the batch (axis 0) of`) on a line of their own; else the line
+    as it is."""
+    limit = _TABLE_LINE if any(_is_table(piece) for piece in line) else _LINE
+    if _width(line) <= limit:
         return [line]
+    if len(line) > 1 and _OF.match(re.sub(r"<FONT[^>]*>", "", line[0])):
+        return [line[:1], *_broken(line[1:])]
     lines: list[list[str]] = [[]]
     for piece in line:
         if lines[-1] and _OPERATORS.match(piece):
@@ -199,18 +213,29 @@ def _broken(line: list[str]) -> list[list[str]]:
     return lines
 
 
+def _width(line: list[str]) -> int:
+    """The characters of a line of pieces (a table: its widest row)."""
+    return sum(_line_width(piece) for piece in line)
+
+
 def _label(lines: list[list[str]]) -> str:
-    """Lines of pieces as one HTML-like label (a table of rows when a piece is a table)."""
+    """Lines of pieces as one HTML-like label (a table of rows when a piece is a table); the
+    parts of a line broken in two or more read down its left edge, as written by hand."""
     lines = [[piece for piece in line if piece] for line in lines]
-    lines = [part for line in lines if line for part in _broken(line)]
-    if not any(_is_table(piece) for line in lines for piece in line):
-        return "<" + "<BR/>".join("".join(line) for line in lines) + ">"
+    parts = [(part, len(broken) > 1) for line in lines if line
+             for broken in [_broken(line)] for part in broken]
+    if not any(_is_table(piece) for line, _ in parts for piece in line):
+        return "<" + "<BR/>".join("".join(line) for line, _ in parts) + ">"
     rows = []
-    for line in lines:
+    for line, left in parts:
         if not any(_is_table(piece) for piece in line):
-            rows.append(f"<TR><TD>{''.join(line)}</TD></TR>")
+            align = ' ALIGN="LEFT"' if left else ""
+            rows.append(f"<TR><TD{align}>{''.join(line)}</TD></TR>")
             continue
-        cells = "".join(f"<TD>{piece}</TD>" for piece in line)
+        # Graphviz stretches a table to its cell's width, sharing the room evenly among its
+        # cells: empty cells after a part take most of it, so a matrix keeps its width
+        cells = "".join(f"<TD>{piece}</TD>" for piece in line) + "<TD></TD>" * (
+            _FILLERS if left else 0)
         rows.append(f'<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
                     f'CELLPADDING="0"><TR>{cells}</TR></TABLE></TD></TR>')
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
@@ -241,3 +266,25 @@ def _paragraph(notes: list[str], width: int) -> str:
     lines = [line for note in notes for line in textwrap.wrap(note, max(width, 20),
                                                               break_on_hyphens=False)]
     return "<" + "".join(_escape(line, 10**6) + '<BR ALIGN="LEFT"/>' for line in lines) + ">"
+
+
+def _grad_origin(held: Any, passed: Any) -> str | None:
+    """What a `.grad` unlike this pass's gradient holds, or None where they agree:
+    "accumulated" when it is a whole multiple of it (this backward() run again, its
+    gradients added up), "zeroed" when all 0, else "from other backward() calls" (a second
+    derivative's `g.backward()` wrote x's .grad, not y's pass)."""
+    if held is None or passed is None:
+        return None
+    held, passed = np.asarray(held), np.asarray(passed)
+    if held.shape != passed.shape:
+        return "from other backward() calls"
+    if np.allclose(held, passed, equal_nan=True):
+        return None
+    if not np.any(held):
+        return "zeroed"
+    finite = np.isfinite(held) & np.isfinite(passed)  # (NaN or Inf: no ratio to read)
+    scale = np.vdot(passed[finite], passed[finite]).real
+    times = round(np.vdot(passed[finite], held[finite]).real / scale) if scale > 0 else 0
+    if times >= 2 and np.allclose(held, times * passed, equal_nan=True):
+        return "accumulated"
+    return "from other backward() calls"
