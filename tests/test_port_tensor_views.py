@@ -83,6 +83,8 @@ VIEWS = {
     "unfold": lambda L, b: b.unfold(1, 2, 2),  # (windows side by side: each entry once)
     "unfold, a step past the size": lambda L, b: b.unfold(1, 1, 3),  # (columns 0 and 3)
     "as_strided": lambda L, b: b.as_strided((2, 3), (4, 1), 5),  # (b[1:, 1:] by strides)
+    "expand, nothing repeated": lambda L, b: b.expand(3, 4),
+    "expand, a new axis of 1": lambda L, b: b.expand(1, 3, 4),
     "H": lambda L, b: b.H,  # (real values: the transpose)
     "mH": lambda L, b: b.mH,
 }

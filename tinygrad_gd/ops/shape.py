@@ -132,6 +132,9 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
 
     def forward(ctx, x, *, shape):
         ctx.in_shape = x.shape
+        if len(shape) >= x.ndim and tuple(shape[len(shape) - x.ndim:]) == x.shape and all(
+                n == 1 for n in shape[:len(shape) - x.ndim]):  # (nothing repeats: a view a
+            return x.reshape(shape)  # write goes through, as PyTorch's; NumPy's is read-only)
         try:
             return np.broadcast_to(x, shape)
         except ValueError:
