@@ -16,8 +16,9 @@ exact, by one backward pass over that small graph. An op with neither is refused
 
 Tangents are constants: they never make a primal need a gradient, and a dual tensor may
 need one too (reverse mode works through `make_dual` and `unpack_dual`, identity ops).
-In-place changes are not followed: a dual tensor whose values changed in place since it
-got its tangent is refused, in one line, where it is next used.
+In-place changes are not followed: one that changes a dual tensor, or writes one into
+another tensor, is refused in one line (`_no_change_in_place`), and a dual tensor whose
+values changed otherwise (through `.data`) since it got its tangent, where it is next used.
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from .autograd_function import _user_ops, gradients_for  # (_user_ops: a user's 
 from .engine import Extension, Function, switch
 from .grad_mode import ContextDecorator, enable_grad
 from .higher_order import has_backward_graph, sum_to
+from .in_place_recorded import in_place_checks
 from .tensor import Tensor
 from .tracked import read_only_view
 
@@ -70,6 +72,7 @@ def enter_dual_level() -> int:
                                "first, or use the one open `with dual_level():` block")
         _current[0] = 0
         switch(_TANGENTS)
+        in_place_checks.append(_no_change_in_place)
     return 0
 
 
@@ -85,6 +88,7 @@ def exit_dual_level(*, level: int | None = None) -> None:
         _current[0] = None
         _tangents.clear()
         switch(_TANGENTS, on=False)
+        in_place_checks.remove(_no_change_in_place)
 
 
 class dual_level(ContextDecorator):  # noqa: N801  (PyTorch's name)
@@ -202,6 +206,17 @@ def _tangent_of(tensor: Tensor, where: str) -> Tensor | None:
                            f"follow here; compute a new tensor instead (y = x * 2, not "
                            f"x.mul_(2))")
     return tangent
+
+
+def _no_change_in_place(t: Tensor, operands: tuple, what: str) -> None:
+    """Refuse an in-place change of a tensor with a tangent, or by one (its tangent would
+    be lost: `out[1] = dual` left out without one), in one line."""
+    for x in (t, *operands):
+        if isinstance(x, Tensor) and _tangent_of(x, what) is not None:
+            raise RuntimeError(f"{what}: forward-mode AD does not follow in-place changes "
+                               f"here, and a tensor of this change (shape {x.shape}) has a "
+                               f"tangent; compute a new tensor instead (y = x * 2, not "
+                               f"x.mul_(2); tg.where(mask, value, out), not out[mask] = value)")
 
 
 class _Tangents(Extension):

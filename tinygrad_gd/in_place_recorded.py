@@ -66,10 +66,18 @@ __all__ = ["recorded", "view_of_graph", "a_view", "changes_its_base", "written_a
 _versions: dict[int, list] = {}
 
 
+# what an extra refuses of every in-place change, `check(t, operands, what)` (forward_ad.py
+# adds its own while a dual level is entered: it does not follow in-place changes)
+in_place_checks: list[Callable[[Tensor, tuple, str], None]] = []
+
+
 def recorded(t: Tensor, *operands: Any, what: str = "in-place change") -> bool:
     """Whether an in-place change of t with these operands is one the graph must follow:
     gradients are on, and t was made by an op or an operand needs a gradient. A view
-    taken under no_grad() of a tensor that requires a gradient is refused, as PyTorch's."""
+    taken under no_grad() of a tensor that requires a gradient is refused, as PyTorch's
+    (and what `in_place_checks` refuse)."""
+    for check in in_place_checks:
+        check(t, operands, what)
     if not is_grad_enabled():
         return False
     if isinstance(getattr(t, "_made_by", None), NoGradView):
