@@ -38,6 +38,16 @@ def strides(x: np.ndarray) -> tuple[int, ...]:
     return tuple(s // x.itemsize for s in x.strides)
 
 
+def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int) -> np.ndarray:
+    """x's storage read as `shape` with strides `steps` (in bytes) from entry `start`, as a
+    NumPy view of the array that owns it (as a slice is: the in-place checks follow
+    `.base`); a copy where the owner is no array (NumPy's `as_strided` would hide it)."""
+    owner = storage(x)
+    if owner is x and x.base is not None:  # (x wraps a buffer, as np.frombuffer's: flat)
+        return np.lib.stride_tricks.as_strided(x.reshape(-1)[start:], shape, steps).copy()
+    return np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
+
+
 def distinct_entries(view: np.ndarray) -> bool:
     """Whether each entry of `view` is in memory of its own: each stride past the extent
     of the smaller ones (none 0, as expand's; none negative, as flip's)."""

@@ -200,17 +200,6 @@ class MaskedScatter(Function, name="masked_scatter", methods=("masked_scatter",)
                                               if ctx.needs_input_grad[1] else None)
 
 
-def _strided_view(x: np.ndarray, shape: tuple, steps: tuple) -> np.ndarray:
-    """`x`'s memory read with strides `steps` (in bytes) from x's first entry, as a NumPy
-    view of the array that owns that memory (as a slice is: the in-place checks follow
-    `.base`); a copy when the owner is no array (NumPy's `as_strided` would hide it)."""
-    owner = memory.storage(x)
-    if owner is x and x.base is not None:
-        return np.lib.stride_tricks.as_strided(x, shape, steps).copy()
-    start = memory.storage_offset(x) * x.itemsize
-    return np.ndarray(shape, x.dtype, buffer=owner, offset=start, strides=steps)
-
-
 class Unfold(Function, methods=("unfold",)):
     """Every slice of `size` entries along `dimension`, `step` apart, as a new last axis
     (PyTorch's Tensor.unfold): dimension's n becomes the `(n - size) // step + 1` windows.
@@ -238,8 +227,8 @@ class Unfold(Function, methods=("unfold",)):
         ctx.dim, ctx.shape = dim, x.shape
         ctx.moved = one.shape[:dim] + one.shape[dim + 1:] + (n,)
         shape = one.shape[:dim] + (ctx.starts.size,) + one.shape[dim + 1:] + (size,)
-        out = _strided_view(one, shape, steps[:dim] + (step * steps[dim],) + steps[dim + 1:]
-                            + (steps[dim],))
+        out = memory.strided_view(one, shape, steps[:dim] + (step * steps[dim],)
+                                  + steps[dim + 1:] + (steps[dim],), memory.storage_offset(one))
         if size > step and ctx.starts.size > 1:  # (overlapping windows: a write into one
             out.flags.writeable = False  # would change the others, refused as expand's is)
         return out if x.ndim else out.reshape(size)
@@ -310,8 +299,7 @@ class AsStrided(Function, name="as_strided", methods=("as_strided",),
                                f"tensor's (a view of a larger one, such as x[1:]), which its "
                                f"gradient cannot reach; call it on the tensor that owns the "
                                f"memory, or on x.clone()")
-        out = np.ndarray(size, x.dtype, buffer=memory.storage(x), offset=offset * x.itemsize,
-                         strides=tuple(s * x.itemsize for s in stride))
+        out = memory.strided_view(x, size, tuple(s * x.itemsize for s in stride), offset)
         if not memory.distinct_entries(out):
             out.flags.writeable = False  # (a write into one entry would change another)
         return out
