@@ -67,8 +67,9 @@ class FunctionCtx:
     """PyTorch's ctx methods beyond `save_for_backward` (the node is its own ctx). A
     `setup_context(ctx, inputs, output)` staticmethod, PyTorch 2's style, takes the ctx
     out of forward: `forward(*inputs)` then runs first, and setup_context saves what
-    backward needs. A user's op may be given None for an optional input (PyTorch's
-    `LinearFunction.apply(x, w, None)`) and return several outputs: `_apply_user_op`."""
+    backward needs (`save_for_forward`: what a `jvp` staticmethod needs). A user's op
+    may be given None for an optional input (PyTorch's `LinearFunction.apply(x, w, None)`)
+    and return several outputs: `_apply_user_op`."""
 
     __slots__ = ()  # (Function's own slots and __dict__ hold a node's state)
     setup_context: Any = None  # an op's own: PyTorch 2's style of forward
@@ -102,6 +103,11 @@ class FunctionCtx:
         self.non_differentiable = outputs
         self.needs_input_grad = (False,) * len(self.needs_input_grad)
 
+    def save_for_forward(self, *tensors: Any) -> None:
+        """PyTorch's: keep inputs or outputs for the op's `jvp` (forward mode), which reads
+        them as `ctx.saved_tensors` (backward still reads what `save_for_backward` kept)."""
+        self.saved_for_forward = tensors
+
     def mark_dirty(self, *inputs: Any) -> None:
         """PyTorch's mark for inputs forward changed in place: refused, since forward gets
         read-only arrays here (the caller's values)."""
@@ -111,24 +117,35 @@ class FunctionCtx:
 
 
 _PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
-_user_ops: dict = {}  # (a user's op, positions of None) -> the op the graph records
+_user_ops: dict = {}  # (a user's op, positions given as they are) -> the op the graph records
 _outputs = threading.local()  # .parts: what the last user's op returned, in this thread
+_as_given = threading.local()  # .stack: each running user's op's arguments given as they are
 
 
 def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
     """A user's op's apply, as PyTorch's: None given for an input (an optional one not
     given: `bias=None`) reaches forward as None and its gradient is dropped, and forward
-    may return several arrays (a tuple of tensors back). The graph records `recorded(cls,
-    absent)`, an op of the user's class on the other inputs with one output: the arrays
-    end to end, which the tensors returned are parts of."""
-    absent = tuple(k for k, x in enumerate(inputs) if x is None)
-    recorded = _user_ops.get((cls, absent))
-    if recorded is None:  # (once per op and pattern of Nones: the engine's apply found)
+    may return several arrays (a tuple of tensors back). In PyTorch 2's style (a
+    `setup_context`), an argument that is no Tensor or float array (a number, `dim`, a
+    string, an index array) reaches forward and setup_context as given, as PyTorch's
+    non-tensor arguments do and its integer tensors keep their dtype; in the ctx style a
+    number is an input (a constant). The graph records `recorded(cls, given)`, an op of
+    the user's class on the other inputs with one output: the arrays end to end, which the
+    tensors returned are parts of."""
+    given = tuple(k for k, x in enumerate(inputs) if x is None or cls.setup_context is not None
+                  and _as_is(x))
+    recorded = _user_ops.get((cls, given))
+    if recorded is None:  # (once per op and pattern of those: the engine's apply found)
         plain = next(k.__dict__["apply"].__func__ for k in cls.__mro__ if "apply" in
                      k.__dict__ and k.__dict__["apply"].__func__ is not _apply_user_op)
-        recorded = _user_ops[cls, absent] = _recorded(cls, absent, plain)
+        recorded = _user_ops[cls, given] = _recorded(cls, given, plain)
     _outputs.parts = None
-    joined = recorded.apply(*[x for x in inputs if x is not None], **params)
+    _as_given.__dict__.setdefault("stack", []).append([inputs[k] for k in given])
+    try:
+        joined = recorded.apply(*[x for k, x in enumerate(inputs) if k not in given],
+                                **params)
+    finally:
+        _as_given.stack.pop()
     parts, _outputs.parts = _outputs.parts, None
     if parts is None:
         return joined
@@ -139,6 +156,16 @@ def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
         part.name = f"output {k} of {cls.name}"  # (what the diagrams call it)
         outputs.append(part)
     return tuple(outputs)
+
+
+def _as_is(argument: Any) -> bool:
+    """Whether a PyTorch 2 style op's argument reaches forward as given: what is no Tensor
+    (nothing NumPy reads as an array) or an array of integers or booleans, which as an
+    input would become a constant of the float tensors' dtype (an index array saved by an
+    op, given to another in its backward, as PyTorch's NumpySort gives NumpyTake)."""
+    if isinstance(argument, (np.ndarray, np.generic)):
+        return argument.dtype.kind not in "fc"
+    return not hasattr(argument, "__array__")
 
 
 def output_part(joined: Any, parts: list, k: int) -> Any:
@@ -153,13 +180,16 @@ def output_part(joined: Any, parts: list, k: int) -> Any:
 
 def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
     """`op` as the graph records it: its inputs but those at `absent`, which its forward
-    and backward see as None (needs_input_grad False there); several outputs joined into
-    one array, whose gradient backward gets split again (zeros for an unused output)."""
-    def with_nones(values: tuple, fill: Any) -> list:
+    and setup_context see as given to apply (None, a number) and backward's
+    needs_input_grad as False; several outputs joined into one array, whose gradient
+    backward gets split again (zeros for an unused output)."""
+    def with_given(values: tuple, given: Any = None) -> list:
+        """`values` with those at `absent` put back: `given`, else what apply was given."""
         full = list(values)
-        for k in absent:
-            full.insert(k, fill)
+        for k, value in zip(absent, _as_given.stack[-1] if given is None else given):
+            full.insert(k, value)
         return full
+    unneeded = [False] * len(absent)
 
     def noted(ctx: Any, outputs: Any, needs: tuple) -> None:
         """Note which outputs ctx keeps, and of several outputs their shapes, dtypes and
@@ -184,18 +214,18 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
 
     def forward(*args: Any, **params: Any) -> Any:
         if op.setup_context is not None:  # (PyTorch 2's style: forward without the ctx)
-            _outputs.pending = op.forward(*with_nones(args, None), **params)
+            _outputs.pending = op.forward(*with_given(args), **params)
             return joined(_outputs.pending)
         ctx, arrays = args[0], args[1:]
-        ctx.needs_input_grad = needs = tuple(with_nones(ctx.needs_input_grad, False))
-        outputs = op.forward(ctx, *with_nones(arrays, None), **params)
+        ctx.needs_input_grad = needs = tuple(with_given(ctx.needs_input_grad, unneeded))
+        outputs = op.forward(ctx, *with_given(arrays), **params)
         noted(ctx, outputs, needs)
         return joined(outputs)
 
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
-        ctx.needs_input_grad = needs = tuple(with_nones(ctx.needs_input_grad, False))
+        ctx.needs_input_grad = needs = tuple(with_given(ctx.needs_input_grad, unneeded))
         outputs, _outputs.pending = _outputs.pending, None  # (what forward returned)
-        op.setup_context(ctx, tuple(with_nones(inputs, None)), outputs)
+        op.setup_context(ctx, tuple(with_given(inputs)), outputs)
         noted(ctx, outputs, needs)
 
     def backward(ctx: Any, grad: Any) -> Any:
@@ -218,12 +248,24 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         if not absent or len(sent) != len(ctx.needs_input_grad):
             return sent  # (the wrong count: said by the engine, as for any op)
         return tuple(g for k, g in enumerate(sent) if k not in absent)
+
+    def jvp(ctx: Any, *tangents: Any) -> Any:  # (forward_ad.py calls it, on arrays)
+        kept = vars(ctx).get("saved_for_forward")
+        if kept is None:
+            return op.jvp(ctx, *tangents)
+        saved, ctx.saved_tensors = ctx.saved_tensors, kept  # (what save_for_forward kept)
+        try:
+            return op.jvp(ctx, *tangents)
+        finally:
+            ctx.saved_tensors = saved
     backward.once_differentiable = any(getattr(method, "once_differentiable", False) for method
                                        in (op.backward, inspect.getattr_static(op, "backward")))
     body = {"__module__": op.__module__, "__doc__": op.__doc__, "apply": classmethod(plain),
             "forward": staticmethod(forward), "backward": staticmethod(backward)}
     if op.setup_context is not None:
         body["setup_context"] = staticmethod(setup_context)
+    if getattr(op, "jvp", None) is not None:
+        body["jvp"] = staticmethod(jvp)
     return type(op.__name__, (op,), body, register=False, name=op.name,
                 elementwise=op.elementwise)
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from . import engine
-from .autograd_function import _user_ops, gradients_for  # (_user_ops: a user's op's Nones)
+from .autograd_function import _user_ops, gradients_for  # (_user_ops: arguments as given)
 from .engine import Extension, Function, switch
 from .grad_mode import ContextDecorator, enable_grad
 from .higher_order import has_backward_graph, sum_to
