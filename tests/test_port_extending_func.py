@@ -405,3 +405,19 @@ def test_jvp_reads_only_what_save_for_forward_kept(lib):
         np.testing.assert_allclose(_np(fad.unpack_dual(out).tangent), np.cos(x), rtol=1e-12)
     np.testing.assert_allclose(_np(_func(lib).grad(lambda a: Sine.apply(a).sum())(
         _t(lib, x))), np.cos(x), rtol=1e-12)
+
+
+def test_an_op_given_a_dim_is_drawn_after_a_plain_backward():
+    """The diagrams run a graph's ops again after backward() freed their saved arrays: an
+    argument given as it is (NumpySort's dim) is kept with the node for that (the first
+    version of the pass-through read it from the running apply, and the drawing failed:
+    'gradients along the graph not shown')."""
+    values = np.array([[3.0, 1.0, 2.0], [0.5, 4.0, -1.0]])
+    x = _t(tg, values, grad=True)
+    sorted_x, _, _ = _numpy_sort(tg)[0].apply(x, 1)
+    loss = (sorted_x * tg.tensor([1.0, 2.0, 3.0])).sum()
+    loss.backward()
+    source = tg.draw_graph(loss, mode="backward").source
+    assert "not shown" not in source
+    weights = np.array([1.0, 2.0, 3.0])  # (each entry's gradient: its sorted place's)
+    np.testing.assert_array_equal(_np(x.grad), weights[np.argsort(np.argsort(values, 1), 1)])

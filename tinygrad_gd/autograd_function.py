@@ -119,7 +119,6 @@ class FunctionCtx:
 _PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
 _user_ops: dict = {}  # (a user's op, positions given as they are) -> the op the graph records
 _outputs = threading.local()  # .parts: what the last user's op returned, in this thread
-_as_given = threading.local()  # .stack: each running user's op's arguments given as they are
 
 
 def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
@@ -140,12 +139,9 @@ def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
                      k.__dict__ and k.__dict__["apply"].__func__ is not _apply_user_op)
         recorded = _user_ops[cls, given] = _recorded(cls, given, plain)
     _outputs.parts = None
-    _as_given.__dict__.setdefault("stack", []).append([inputs[k] for k in given])
-    try:
-        joined = recorded.apply(*[x for k, x in enumerate(inputs) if k not in given],
-                                **params)
-    finally:
-        _as_given.stack.pop()
+    if any(inputs[k] is not None for k in given):  # (a keyword of the node: what runs the
+        params["_given"] = tuple(inputs[k] for k in given)  # op again passes it too)
+    joined = recorded.apply(*[x for k, x in enumerate(inputs) if k not in given], **params)
     parts, _outputs.parts = _outputs.parts, None
     if parts is None:
         return joined
@@ -183,13 +179,13 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
     and setup_context see as given to apply (None, a number) and backward's
     needs_input_grad as False; several outputs joined into one array, whose gradient
     backward gets split again (zeros for an unused output)."""
-    def with_given(values: tuple, given: Any = None) -> list:
-        """`values` with those at `absent` put back: `given`, else what apply was given."""
+    def with_given(values: tuple, given: Any) -> list:
+        """`values` with those at `absent` put back: `given` (what apply was given)."""
         full = list(values)
-        for k, value in zip(absent, _as_given.stack[-1] if given is None else given):
+        for k, value in zip(absent, given):
             full.insert(k, value)
         return full
-    unneeded = [False] * len(absent)
+    unneeded, nones = (False,) * len(absent), (None,) * len(absent)
 
     def noted(ctx: Any, outputs: Any, needs: tuple) -> None:
         """Note which outputs ctx keeps, and of several outputs their shapes, dtypes and
@@ -212,20 +208,21 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         return np.concatenate([np.asarray(a).reshape(-1) for a in outputs]) if outputs \
             else np.zeros(0)
 
-    def forward(*args: Any, **params: Any) -> Any:
+    def forward(*args: Any, _given: tuple = nones, **params: Any) -> Any:
         if op.setup_context is not None:  # (PyTorch 2's style: forward without the ctx)
-            _outputs.pending = op.forward(*with_given(args), **params)
+            _outputs.pending = op.forward(*with_given(args, _given), **params)
+            _outputs.given = _given  # (for setup_context, which the engine calls next)
             return joined(_outputs.pending)
         ctx, arrays = args[0], args[1:]
         ctx.needs_input_grad = needs = tuple(with_given(ctx.needs_input_grad, unneeded))
-        outputs = op.forward(ctx, *with_given(arrays), **params)
+        outputs = op.forward(ctx, *with_given(arrays, _given), **params)
         noted(ctx, outputs, needs)
         return joined(outputs)
 
     def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
         ctx.needs_input_grad = needs = tuple(with_given(ctx.needs_input_grad, unneeded))
         outputs, _outputs.pending = _outputs.pending, None  # (what forward returned)
-        op.setup_context(ctx, tuple(with_given(inputs)), outputs)
+        op.setup_context(ctx, tuple(with_given(inputs, _outputs.given)), outputs)
         noted(ctx, outputs, needs)
 
     def backward(ctx: Any, grad: Any) -> Any:
