@@ -238,7 +238,7 @@ class MulConstant(Function):
 
     @staticmethod
     def forward(ctx, tensor, constant):
-        ctx.constant = constant  # (here a 0-d array: a number given to apply is an input)
+        ctx.constant = constant  # (the number as given, as PyTorch's)
         return tensor * constant
 
     @staticmethod

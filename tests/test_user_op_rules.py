@@ -64,8 +64,8 @@ def test_a_parameter_given_by_position_is_counted_without_ctx():
             return grad * ctx.p
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(TypeError, match=r"^power: forward takes 1 input but apply was given 2; "
-                                        r"a number given to apply is an input: pass a "
-                                        r"parameter as a keyword"):
+                                        r"a number given to apply is an argument of "
+                                        r"forward: add it there, or pass it as a keyword"):
         Power.apply(x, 3)
     assert Power.apply(x, p=3).tolist() == [1.0, 8.0]
 

@@ -124,15 +124,14 @@ _outputs = threading.local()  # .parts: what the last user's op returned, in thi
 def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
     """A user's op's apply, as PyTorch's: None given for an input (an optional one not
     given: `bias=None`) reaches forward as None and its gradient is dropped, and forward
-    may return several arrays (a tuple of tensors back). In PyTorch 2's style (a
-    `setup_context`), an argument that is no Tensor or float array (a number, `dim`, a
-    string, an index array) reaches forward and setup_context as given, as PyTorch's
-    non-tensor arguments do and its integer tensors keep their dtype; in the ctx style a
-    number is an input (a constant). The graph records `recorded(cls, given)`, an op of
+    may return several arrays (a tuple of tensors back). An argument that is no Tensor or
+    float array (a number, `dim`, a string, an index array) reaches forward (and
+    setup_context) as given, as PyTorch's non-tensor arguments do and its integer tensors
+    keep their dtype; backward owes it a gradient (None), as PyTorch's, where only Nones
+    were given one per tensor is enough. The graph records `recorded(cls, given)`, an op of
     the user's class on the other inputs with one output: the arrays end to end, which the
     tensors returned are parts of."""
-    given = tuple(k for k, x in enumerate(inputs) if x is None or cls.setup_context is not None
-                  and _as_is(x))
+    given = tuple(k for k, x in enumerate(inputs) if x is None or _as_is(x))
     recorded = _user_ops.get((cls, given))
     if recorded is None:  # (once per op and pattern of those: the engine's apply found)
         plain = next(k.__dict__["apply"].__func__ for k in cls.__mro__ if "apply" in
@@ -242,9 +241,11 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
                                 f"as PyTorch's") from None
             sent = op.backward(ctx, *grads)
         sent = sent if isinstance(sent, (tuple, list)) else (sent,)
-        if not absent or len(sent) != len(ctx.needs_input_grad):
-            return sent  # (the wrong count: said by the engine, as for any op)
-        return tuple(g for k, g in enumerate(sent) if k not in absent)
+        if not absent or len(sent) != len(ctx.needs_input_grad) and "_given" not in vars(
+                ctx).get("params", {}):  # (only Nones given: one per tensor is enough)
+            return sent  # (a wrong count: said by the engine, as for any op)
+        sent = gradients_for(op.name, sent, len(ctx.needs_input_grad))  # (a number given:
+        return tuple(g for k, g in enumerate(sent) if k not in absent)  # one for it, None)
 
     def jvp(ctx: Any, *tangents: Any) -> Any:  # (forward_ad.py calls it, on arrays)
         kept = vars(ctx).get("saved_for_forward")
@@ -291,6 +292,6 @@ def gradients_for(name: str, grads: Any, count: int) -> tuple:
         return grads
     if len(grads) < count or any(g is not None for g in grads[count:]):
         raise RuntimeError(f"backward of op '{name}' returned {len(grads)} gradients for "
-                           f"{count} inputs (a number given to apply is an input too: pass "
-                           f"parameters as keywords, p=3)")
+                           f"{count} inputs (a number given to apply counts too: return None "
+                           f"for it, as PyTorch's, or pass it as a keyword, p=3)")
     return tuple(grads[:count])

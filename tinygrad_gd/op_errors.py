@@ -102,8 +102,8 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
     if counts:  # Python counts ctx among forward's arguments; the user gave the inputs
         takes, given = (int(n) - 1 for n in counts.groups())
         return TypeError(f"{name}: forward takes {takes} input{'s' * (takes != 1)} but apply "
-                         f"was given {given}; a number given to apply is an input: pass a "
-                         f"parameter as a keyword (apply(x, p=3))")
+                         f"was given {given}; a number given to apply is an argument of "
+                         f"forward: add it there, or pass it as a keyword (apply(x, p=3))")
     if isinstance(err, TypeError) and _BINDING.match(text):
         return argument_error(err, name, hidden=True)  # (forward's ctx is not the user's)
     if users_op and "read-only" in text:
@@ -113,7 +113,7 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
     if isinstance(err, TypeError):
         dtypes = ", ".join(str(t.dtype) for t in inputs)
         number_given = any(t.ndim == 0 and not t.requires_grad for t in inputs[1:])
-        hint = ("; a number given to apply is an input: pass a parameter as a keyword "
+        hint = ("; a float array given to apply is an input: pass a parameter as a keyword "
                 "(apply(x, dim=1))" if users_op and number_given else
                 "; convert them with .astype or give float tensors")
         return TypeError(f"{name}: cannot compute it for inputs of dtypes {dtypes} (shapes "
