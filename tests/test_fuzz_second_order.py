@@ -2,8 +2,8 @@
 
 The programs are test_fuzz.py's (its builder `graphs()`, its op table OPS and their torch
 twins TORCH_OPS), drawn from the ops that have a `backward_graph` (`second_order_ops()`:
-every registered op has one; test_second_order.py fails when one is added without). For each program, in both
-frameworks, `derivatives` takes the gradient of the loss with `create_graph=True`, then
+every registered op has one; test_second_order.py fails when one is added without). For
+each program, in both frameworks, `derivatives` takes the gradient of the loss with `create_graph=True`, then
 the gradient of (gradient . v) (a Hessian-vector product), and for some programs the
 gradient of (that . u) (a third-order product), v and u fixed random directions. Each
 must equal torch's to test_fuzz's tolerances (atol scaled by the size of the entries),
