@@ -3,19 +3,19 @@
 The programs are test_fuzz.py's (its builder `graphs()`, its op table OPS and their torch
 twins TORCH_OPS), drawn from the ops that have a `backward_graph` (`second_order_ops()`:
 every registered op has one; test_second_order.py fails when one is added without). For
-each program, in both frameworks, `derivatives` takes the gradient of the loss with `create_graph=True`, then
-the gradient of (gradient . v) (a Hessian-vector product), and for some programs the
-gradient of (that . u) (a third-order product), v and u fixed random directions. Each
-must equal torch's to test_fuzz's tolerances (atol scaled by the size of the entries),
-and the first equals backward()'s. Where a torch twin is exact to first order only, or
-torch's own higher derivatives are off (masked, underflowed, cancelled),
-SECOND_ORDER_TWINS replaces it by one exact to the third order. A program recording an
-op without `backward_graph` must instead have its Hessian-vector product refused with
-NotImplementedError naming that op (`check_program`: its gradient is values, as
-PyTorch's through a once-differentiable backward). `test_planted_*` show the fuzzer catching a second derivative
-that treats a smooth factor as a constant, and refusing an op whose `backward_graph` is
-taken away. Two models close the file: a gradient penalty on a small MLP
-(`loss.backward(create_graph=True)`, then `(w.grad ** 2).sum().backward()`) and
+each program, in both frameworks, `derivatives` takes the gradient of the loss with
+`create_graph=True`, then the gradient of (gradient . v) (a Hessian-vector product), and
+for some programs the gradient of (that . u) (a third-order product), v and u fixed random
+directions. Each must equal torch's to test_fuzz's tolerances (atol scaled by the size of
+the entries), and the first equals backward()'s. Where a torch twin is exact to first
+order only, or torch's own higher derivatives are off (masked, underflowed, cancelled),
+SECOND_ORDER_TWINS replaces it by one exact to the third order. A program recording an op
+without `backward_graph` must instead have its Hessian-vector product refused with
+NotImplementedError naming that op (`check_program`: its gradient is values, as PyTorch's
+through a once-differentiable backward). `test_planted_*` show the fuzzer catching a
+second derivative that treats a smooth factor as a constant, and refusing an op whose
+`backward_graph` is taken away. Two models close the file: a gradient penalty on a small
+MLP (`loss.backward(create_graph=True)`, then `(w.grad ** 2).sum().backward()`) and
 `tg.autograd.functional.hessian` of an MLP's loss in a weight, against torch to 1e-12.
 
 Examples per run: SECOND_ORDER_EXAMPLES programs per test (environment variable
