@@ -823,6 +823,20 @@ def test_a_number_given_to_a_users_op_positionally_reaches_forward_as_given():
     x = Tensor([[1.0, 2.0]], requires_grad=True)  # (dim reaches forward as the int 1, as
     assert SumAlong.apply(x, 1).tolist() == np.sum(x.numpy(), axis=1).tolist()  # PyTorch's)
 
+    class Scaled(Function, register=False):  # (a gradient for the number: torch refuses it)
+        def forward(ctx, x, k):
+            ctx.k = k
+            return x * k
+
+        def backward(ctx, grad):
+            return grad * ctx.k, grad.sum()
+
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^backward of op 'scaled' returned a gradient for "
+                       r"argument 1, float 3.0, which is no tensor and has none; return None"):
+        Scaled.apply(x, 3.0).sum().backward()
+    assert x.grad is None
+
 
 def test_a_users_op_may_not_take_a_built_in_ops_name_method_or_function():
     before = tg.registered_ops()

@@ -245,7 +245,12 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
                 ctx).get("params", {}):  # (only Nones given: one per tensor is enough)
             return sent  # (a wrong count: said by the engine, as for any op)
         sent = gradients_for(op.name, sent, len(ctx.needs_input_grad))  # (a number given:
-        return tuple(g for k, g in enumerate(sent) if k not in absent)  # one for it, None)
+        for k, value in zip(absent, vars(ctx).get("params", {}).get("_given", ())):  # None)
+            if value is not None and sent[k] is not None:  # (as PyTorch refuses it)
+                raise RuntimeError(f"backward of op '{op.name}' returned a gradient for "
+                                   f"argument {k}, {type(value).__name__} {value!r:.30}, which "
+                                   f"is no tensor and has none; return None in its place")
+        return tuple(g for k, g in enumerate(sent) if k not in absent)
 
     def jvp(ctx: Any, *tangents: Any) -> Any:  # (forward_ad.py calls it, on arrays)
         kept = vars(ctx).get("saved_for_forward")
