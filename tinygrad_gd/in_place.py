@@ -225,13 +225,14 @@ _NEW_DRAW = {"uniform_": "tg.rand_like(t)", "normal_": "tg.randn_like(t)",
              "orthogonal_": "nn.init.orthogonal_(tg.zeros_like(t), ...)"}
 
 
-def _draw(self: Tensor, where: str, **numbers: Any) -> list[float]:
-    """A random fill's numbers (each finite), checked with its target before any draw
-    (`where` names the fill, nn.init's trunc_normal_ and orthogonal_ too)."""
-    self._check_writable(where, f"draw a new tensor ({_NEW_DRAW[where]})")
-    if self.dtype.kind != "f":
-        raise TypeError(f"{where}: draws floats, but the tensor's dtype is {self.dtype}; "
-                        f"use a float tensor (t.to(tg.float64)), or tg.randint for integers")
+def _draw(self: Tensor, where: str, kinds: str = "f", **numbers: Any) -> list[float]:
+    """A fill's numbers, each finite, checked with its target before it draws (`kinds`)."""
+    default = f"tg.zeros_like(t).{where}(...)"  # (the fills of tensor_methods_more.py)
+    self._check_writable(where, f"draw a new tensor ({_NEW_DRAW.get(where, default)})")
+    if self.dtype.kind not in kinds:
+        raise TypeError(f"{where}: draws {'floats' if kinds == 'f' else 'numbers'}, but the "
+                        f"tensor's dtype is {self.dtype}; use a float tensor "
+                        f"(t.to(tg.float64)), or tg.randint for integers")
     return [finite(where, name, _number(where, name, value)) for name, value in numbers.items()]
 
 

@@ -31,10 +31,10 @@ import numpy as np
 from . import functional
 from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
-from .in_place import _from_op, _number, shown
+from .in_place import _draw, _from_op, shown
 from .memory import strides
 from .nn.layer_functions import _as_tensor, _floated
-from .ops.arguments import broadcast, finite, integer, one_axis
+from .ops.arguments import broadcast, integer, one_axis
 from .tensor import Tensor, _raw
 from .torch_functions_more import _flat_write, _method
 
@@ -379,20 +379,11 @@ def _values(name: str, value: Any) -> np.ndarray:
     return value._data
 
 
-def _draws(self: Tensor, name: str, kinds: str, **numbers: Any) -> list[float]:
-    self._check_writable(name, f"draw into a new tensor (tg.zeros_like(t).{name}(...))")
-    if self.dtype.kind not in kinds:
-        raise TypeError(f"{name}: draws {'floats' if kinds == 'f' else 'numbers'}, but the "
-                        f"tensor's dtype is {self.dtype}; use a float tensor "
-                        f"(t.to(tg.float64))")
-    return [finite(name, what, _number(name, what, value)) for what, value in numbers.items()]
-
-
 def _cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
              generator: Any = None) -> Tensor:
     """Every value drawn from the Cauchy distribution (median, scale sigma > 0) in place
     (PyTorch's cauchy_), from `generator=`, else tg.manual_seed's, else fresh entropy."""
-    median, sigma = _draws(self, "cauchy_", "f", median=median, sigma=sigma)
+    median, sigma = _draw(self, "cauchy_", median=median, sigma=sigma)
     if sigma <= 0:
         raise ValueError(f"cauchy_: expects sigma > 0 (the scale), got sigma={sigma}")
     draws = make_generator(None, generator, "cauchy_").standard_cauchy(self.shape)
@@ -404,7 +395,7 @@ def _log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
                  generator: Any = None) -> Tensor:
     """Every value drawn as exp(N(mean, std**2)) in place, std > 0 (PyTorch's log_normal_),
     from the same generators as cauchy_."""
-    mean, std = _draws(self, "log_normal_", "f", mean=mean, std=std)
+    mean, std = _draw(self, "log_normal_", mean=mean, std=std)
     if std <= 0:
         raise ValueError(f"log_normal_: expects std > 0, got std={std}")
     draws = make_generator(None, generator, "log_normal_").lognormal(mean, std, self.shape)
@@ -416,7 +407,7 @@ def _log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
 def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
     """Every value drawn as the number of trials up to the first success, each succeeding
     with probability p in (0, 1) (PyTorch's geometric_: 1, 2, ...; integer tensors too)."""
-    (p,) = _draws(self, "geometric_", "iuf", p=p)
+    (p,) = _draw(self, "geometric_", "iuf", p=p)
     if not 0 < p < 1:
         raise ValueError(f"geometric_: expects p in (0, 1), got p={p}")
     draws = make_generator(None, generator, "geometric_").geometric(p, self.shape)
