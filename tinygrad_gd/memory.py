@@ -48,6 +48,15 @@ def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int) -> np.nd
     return np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
 
 
+def positions(shape: tuple, steps: tuple, offset: int) -> np.ndarray:
+    """The storage position of each entry of an array of `shape` laid out with `steps` (in
+    entries) from `offset`."""
+    places = np.full(shape, offset, dtype=np.int64)
+    for axis, (n, stride) in enumerate(zip(shape, steps)):
+        places += (np.arange(n) * stride).reshape((n,) + (1,) * (len(shape) - axis - 1))
+    return places
+
+
 def distinct_entries(view: np.ndarray) -> bool:
     """Whether each entry of `view` is in memory of its own: each stride past the extent
     of the smaller ones (none 0, as expand's; none negative, as flip's)."""

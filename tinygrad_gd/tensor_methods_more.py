@@ -32,7 +32,7 @@ from . import functional
 from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
 from .in_place import _draw, _from_op, shown
-from .memory import strides
+from .memory import positions, strides
 from .nn.layer_functions import _as_tensor, _floated
 from .ops.arguments import broadcast, integer, one_axis
 from .tensor import Tensor, _raw
@@ -250,9 +250,7 @@ def as_strided_scatter(input: Any, src: Any, size: Any, stride: Any,  # noqa: A0
     if len(size) != len(stride) or min(size + stride + (offset,), default=0) < 0:
         raise RuntimeError(f"{name}: size {size} and stride {stride} need one stride per size, "
                            f"and they and storage_offset {offset} must be >= 0")
-    places = offset + sum((np.arange(n) * s).reshape((-1,) + (1,) * (len(size) - k - 1))
-                          for k, (n, s) in enumerate(zip(size, stride)))
-    places = np.broadcast_to(places, size)
+    places = positions(size, stride, offset)
     if places.size and places.max() >= x.size:
         raise RuntimeError(f"{name}: size {size} and stride {stride} from storage_offset "
                            f"{offset} reach entry {places.max()} of {x.size}; stay within them")
@@ -261,10 +259,8 @@ def as_strided_scatter(input: Any, src: Any, size: Any, stride: Any,  # noqa: A0
                            f"than once, which cannot each take one of src's values; give "
                            f"strides that reach each entry once")
     layout = strides(np.empty_like(x._data))  # (PyTorch's copy keeps a dense layout)
-    owned = sum((np.arange(n) * s).reshape((-1,) + (1,) * (x.ndim - k - 1))
-                for k, (n, s) in enumerate(zip(x.shape, layout)))
     entry_at = np.empty(x.size, np.int64)  # storage place -> x's entry (C order) there
-    entry_at[np.broadcast_to(owned, x.shape).ravel()] = np.arange(x.size)
+    entry_at[positions(x.shape, layout, 0).ravel()] = np.arange(x.size)
     return _written(name, x, src, entry_at[places], f"the view (size {size})")
 
 

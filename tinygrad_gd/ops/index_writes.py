@@ -247,14 +247,6 @@ class Unfold(Function, methods=("unfold",)):
         return gx.moveaxis(-1, ctx.dim).reshape(ctx.shape)
 
 
-def _positions(shape: tuple, strides: tuple, offset: int) -> np.ndarray:
-    """The storage position of each entry of an array of `shape` laid out so (in entries)."""
-    places = np.full(shape, offset, dtype=np.int64)
-    for axis, (n, stride) in enumerate(zip(shape, strides)):
-        places += (np.arange(n) * stride).reshape((n,) + (1,) * (len(shape) - axis - 1))
-    return places
-
-
 class AsStrided(Function, name="as_strided", methods=("as_strided",),
                 functions=("as_strided",)):
     """x's storage read as `size` with `stride` (in entries) from `storage_offset` (x's own
@@ -290,10 +282,10 @@ class AsStrided(Function, name="as_strided", methods=("as_strided",),
 
     def forward(ctx, x, *, size, stride, offset):
         ctx.shape, ctx.dtype = x.shape, x.dtype
-        owned = _positions(x.shape, memory.strides(x), memory.storage_offset(x))
+        owned = memory.positions(x.shape, memory.strides(x), memory.storage_offset(x))
         at = np.full(memory.storage(x).size, -1)  # storage position -> the x entry there
         at[owned.ravel()] = np.arange(x.size)
-        ctx.read = at[_positions(size, stride, offset)]  # (-1: none of x's)
+        ctx.read = at[memory.positions(size, stride, offset)]  # (-1: none of x's)
         if ctx.needs_input_grad[0] and is_grad_enabled() and (ctx.read < 0).any():
             raise RuntimeError(f"{ctx.name}: reads entries of the memory that are none of this "
                                f"tensor's (a view of a larger one, such as x[1:]), which its "
