@@ -15,6 +15,7 @@ import numpy as np
 from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .text import _SHOWN_ENTRIES, _font, _pieces, _value
+from .titles import _axes
 
 # the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
 # edges' 9-point text was a speck by the table's border
@@ -151,9 +152,7 @@ def _copied(shape: tuple[int, ...], node, count: int) -> str:
     """Where a sum's or mean's backward copies its gradient: one number to each entry, or
     each entry of a gradient of several along the axes summed (`copied along axis 1 (the
     columns)`), where "to each entry" would read as the whole gradient in every entry."""
-    axis = (getattr(node, "params", None) or {}).get("axis")
-    axes = sorted(a % len(shape) for a in (() if axis is None else axis if isinstance(
-        axis, (tuple, list)) else (axis,)))
+    axes = _axes((getattr(node, "params", None) or {}).get("axis"), len(shape))
     if count == 1:
         return "copied to each entry"
     if not axes:  # (`sum(axis=())` sums nothing)

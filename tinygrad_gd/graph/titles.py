@@ -21,13 +21,18 @@ _OVER_AXIS = frozenset({"sum", "mean", "max", "min", "prod", "var", "std", "logs
                         "norm", "softmax", "log_softmax", "cumsum", "cumprod"})
 
 
-def _axis_words(name: str, params: dict, ndim: int) -> str:
-    """`over axis 1`, `over axes 0, 1` (counted from the front, as the edges say them); ''
-    for an op over every entry, over none (`axis=()`) or without an axis."""
-    axis = params.get("axis") if name in _OVER_AXIS else None
+def _axes(axis: Any, ndim: int) -> list[int]:
+    """An op's `axis` parameter as the axes it names of an input of `ndim` axes, sorted and
+    counted from the front (the node's title and its edges say them so); none for None."""
     if axis is None or not ndim:
-        return ""
-    axes = sorted(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+        return []
+    return sorted(a % ndim for a in (axis if isinstance(axis, (tuple, list)) else (axis,)))
+
+
+def _axis_words(name: str, params: dict, ndim: int) -> str:
+    """`over axis 1`, `over axes 0, 1`; '' for an op over every entry, over none
+    (`axis=()`) or without an axis."""
+    axes = _axes(params.get("axis"), ndim) if name in _OVER_AXIS else []
     return "" if not axes else f"over axis {axes[0]}" if len(axes) == 1 else \
         "over axes " + ", ".join(str(a) for a in axes)
 
