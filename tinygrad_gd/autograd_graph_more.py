@@ -207,12 +207,7 @@ class _MultiGradHook:
         """How many of the tensors get a gradient in the pass (PyTorch's
         `_will_engine_execute_node`): those its output was made from, and, when the pass
         wants some gradients only (`inputs=`, autograd.grad), those on a path to them."""
-        reached, stack = set(), [running.output]
-        while stack:
-            t = stack.pop()
-            if t not in reached:
-                reached.add(t)
-                stack.extend(p for p in t._ctx.parents if p._requires_grad) if t._ctx else ()
+        reached = set(engine.toposort(running.output))  # (what the pass walks)
         alive = [ref() for ref in self.tensors]
         return sum(t is not None and t in reached and (running.only is None or t in running.only)
                    for t in alive)
