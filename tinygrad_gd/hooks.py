@@ -358,10 +358,11 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
                                              create_graph).items():
                 _accumulated(tensor, grad)
             return
+        retained = _retained._entries  # (empty mostly: then no call per tensor to ask)
         with BackwardPass(start, None):
             for tensor, grad, _ in engine.backward(start, seed, retain_graph,
                                                    create_graph=create_graph):
-                if tensor._ctx is None or retains(tensor):
+                if tensor._ctx is None or retained and retains(tensor):
                     _accumulated(tensor, grad)
 
 

@@ -182,7 +182,8 @@ def grad_mixed(tensor: Any) -> bool:
 def tell_if_mixed(tensor: Any, stacklevel: int) -> None:
     """Warn, once, where a `.grad` that mixes gradients from before and after an update is
     used (`stacklevel`: the caller's frame, as warnings counts it)."""
-    if tensor._grad is not None and mixed.pop(id(tensor._grad), None) is tensor._grad:
+    # (`mixed` first: its pop of a missing key raises and catches a KeyError inside)
+    if tensor._grad is not None and mixed and mixed.pop(id(tensor._grad), None) is tensor._grad:
         warnings.warn(f".grad of {tensor.name or 'a tensor'} {tensor.shape} adds up gradients "
                       f"from before and after an update: clear .grad after each update "
                       f"(w.grad = None, w.grad.zero_(), optimizer.zero_grad())",
