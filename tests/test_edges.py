@@ -590,10 +590,10 @@ def test_axis_empty_keeps_numpys_meaning_and_a_scalar_takes_dim_empty(name):
 
 
 @pytest.mark.torch
-def test_the_guide_names_the_ops_whose_gradient_at_ties_is_not_pytorchs():
-    # the guide said every tied max and min shares the gradient as PyTorch's does; max(dim=)
-    # and min(dim=) share it where PyTorch gives it to the index it returns; the max pools
-    # give it to their index, as PyTorch's
+def test_ties_get_pytorchs_gradient_and_the_guide_says_which_rule_each_op_follows():
+    # max(dim=) and min(dim=), which return indices, give the gradient to the index they
+    # return, as PyTorch's (they shared it evenly once, unlike PyTorch); the max pools give
+    # it to their index; amax and a max without dim share it evenly: all as PyTorch's
     torch = pytest.importorskip("torch")
     from pathlib import Path
     guide = (Path(__file__).parent.parent / "docs/reference/api-guide.md").read_text()
@@ -602,13 +602,15 @@ def test_the_guide_names_the_ops_whose_gradient_at_ties_is_not_pytorchs():
     tx = torch.tensor([[3.0, 3.0, 1.0]], requires_grad=True)
     pool = (lambda t: tg.nn.functional.max_pool2d(t.reshape(1, 1, 1, 3), (1, 2)),
             lambda t: torch.nn.functional.max_pool2d(t.reshape(1, 1, 1, 3), (1, 2)))
-    for op, ours, theirs in [("max(dim=)", lambda t: t.max(dim=1)[0], None),
-                             ("min(dim=)", lambda t: (-t).min(dim=1)[0], None)]:
+    for op, ours in [("max(dim=)", lambda t: t.max(dim=1)[0]),
+                     ("min(dim=)", lambda t: (-t).min(dim=1)[0]),
+                     ("max", lambda t: t.max())]:
         x.grad, tx.grad = None, None
         ours(x).sum().backward()
-        (theirs or ours)(tx).sum().backward()
-        assert x.grad.tolist() != tx.grad.tolist()
+        ours(tx).sum().backward()
+        assert x.grad.tolist() == tx.grad.tolist(), op
         assert f"`{op}`" in paragraph, op
+    assert "which give it all to the index they return" in paragraph
     x.grad, tx.grad = None, None
     pool[0](x).sum().backward()
     pool[1](tx).sum().backward()
@@ -638,3 +640,25 @@ def test_the_pools_messages_give_the_lowest_value_allowed(call, message):
     with pytest.raises(ValueError) as info:
         call()
     assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("shape, dim, keepdim", [((3, 4), 1, False), ((3, 4), 0, True),
+                                                 ((2, 3, 4), -1, False), ((2, 3, 4), 1, True),
+                                                 ((0, 3), 1, False), ((5,), 0, False)])
+def test_max_and_min_with_dim_give_ties_and_nans_gradient_at_pytorchs_index(name, shape, dim,
+                                                                            keepdim):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(sum(shape) + dim)
+    a = rng.integers(0, 3, size=shape).astype(float)  # many ties
+    if a.size > 4:
+        a.flat[[1, 3]] = np.nan  # a NaN is the extreme, as PyTorch's
+    weights = rng.normal(size=np.max(a, axis=dim, keepdims=keepdim).shape)
+    x, tx = tg.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    values, indices = getattr(x, name)(dim=dim, keepdim=keepdim)
+    t_values, t_indices = getattr(tx, name)(dim=dim, keepdim=keepdim)
+    (values * tg.tensor(weights)).sum().backward()
+    (t_values * torch.tensor(weights)).sum().backward()
+    np.testing.assert_array_equal(values.numpy(), t_values.detach().numpy())
+    np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())

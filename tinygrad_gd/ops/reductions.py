@@ -2,7 +2,8 @@
 
 The backward of a reduction gives each input element the gradient of the output element
 it went into: a sum copies it to each, a mean shares it out (1/n each), a max or min
-sends it to the elements that were the extreme (shared evenly by ties).
+sends it to the elements that were the extreme (shared evenly by ties, or all to the
+index returned with the values: `x.max(dim=1)`, as PyTorch's).
 """
 from __future__ import annotations
 
@@ -144,7 +145,8 @@ class _FromOutput(_Reduction, register=False):
 
 
 class _Extremum(_FromOutput, register=False):
-    """max or min over axes; tied extremes share the gradient evenly.
+    """max or min over axes; tied extremes share the gradient evenly, except where the
+    indices are returned too (`dim=`): the gradient goes to the index given, as PyTorch's.
 
     PyTorch's `x.max(1)`, `x.max(dim=1)`, `x.max(1, keepdim=True)`, `tg.max(x, 1)` give
     values and indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` (and axes given as a
@@ -164,16 +166,19 @@ class _Extremum(_FromOutput, register=False):
                             f"torch.{cls.name}(a, b))")
         if isinstance(dim, (tuple, list)) and dim:  # several axes: NumPy's (torch has none)
             axis, dim = either(cls.name, "axis", axis, "dim", dim), None
-        values = super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
-        if dim is None:
-            return values
+        if dim is None or isinstance(dim, (tuple, list)):  # (dim=(): refused there)
+            return super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
         x = to_tensor(x)
-        axis = check_axis(cls.name, dim, x.ndim)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
         keep = keep_flag(cls.name, keepdims, keepdim)
-        indices = np.asarray(cls.find(x._data, axis=axis, keepdims=keep), dtype=np.int64)
-        return ValuesAndIndices(values, Tensor.from_op(indices, None))
+        indices = cls.find(x._data, axis=axis, keepdims=True) if x.shape[axis] else None
+        values = cls.apply(x, axis=axis, keepdims=keep, at=indices)  # (an empty axis: refused)
+        indices = indices if keep else np.squeeze(indices, axis)
+        return ValuesAndIndices(values, Tensor.from_op(indices.astype(np.int64), None))
 
-    def forward(ctx, x, *, axis=None, keepdims=False):
+    def forward(ctx, x, *, axis=None, keepdims=False, at=None):
+        # at: the indices along `axis` (kept) returned with the values, where the gradient goes
+        ctx.at = at
         # an axis of length 0 has no extreme; the others may be empty (PyTorch's rule)
         axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         empty = [a % x.ndim for a in axes if x.shape[a] == 0]
@@ -184,6 +189,10 @@ class _Extremum(_FromOutput, register=False):
         return super().forward(x, axis=axis, keepdims=keepdims)
 
     def chain(ctx, g, x, out):
+        if ctx.at is not None:  # PyTorch's rule with indices: the one returned gets it all
+            hit = np.zeros(x.shape, bool)
+            np.put_along_axis(hit, ctx.at, True, ctx.axis)
+            return g * hit
         hit = x == out
         if out.dtype.kind == "f":  # a NaN is the extreme (NumPy's and PyTorch's): it gets g
             hit |= np.isnan(x) & np.isnan(out)
@@ -196,18 +205,20 @@ class _Extremum(_FromOutput, register=False):
 
 
 class Max(_Extremum, methods=("max",), functions=("max",)):
-    """Maximum over `axis` (NaN where a NaN is); tied maxima share the gradient evenly.
+    """Maximum over `axis` (NaN where a NaN is); tied maxima share the gradient evenly,
+    except with `dim=` (values and indices): there the index returned gets it, as PyTorch's.
 
     forward: `max(x, axis)`
-    gradient: `g` at the maximum, shared evenly by ties; 0 elsewhere
+    gradient: `g` at the maximum, shared evenly by ties (with `dim=`: at the index returned)
     """
 
 
 class Min(_Extremum, methods=("min",), functions=("min",)):
-    """Minimum over `axis` (NaN where a NaN is); tied minima share the gradient evenly.
+    """Minimum over `axis` (NaN where a NaN is); tied minima share the gradient evenly,
+    except with `dim=` (values and indices): there the index returned gets it, as PyTorch's.
 
     forward: `min(x, axis)`
-    gradient: `g` at the minimum, shared evenly by ties; 0 elsewhere
+    gradient: `g` at the minimum, shared evenly by ties (with `dim=`: at the index returned)
     """
 
     reduce = staticmethod(np.min)
