@@ -16,6 +16,8 @@ Nothing generated is committed: every build makes what the pages show.
   docstring (an op without them fails the build), so it cannot drift from the code. And
   `<!-- include module:name -->` is replaced by that object's source, so the engine's
   walk-through quotes the code as it is.
+- `on_page_content` puts each generated picture in a `<figure class="tg-picture">`, which
+  docs/stylesheets/extra.css gives the whole (widened) column, prose staying narrower.
 """
 from __future__ import annotations
 
@@ -264,6 +266,22 @@ def include_sources(markdown: str) -> str:
                               f"{match['name']} ({err}); fix the name in the page") from None
         return f"```python\n{code}\n```"
     return _INCLUDE.sub(block, markdown)
+
+
+# A generated picture as Markdown renders it: alone in a paragraph, linked to its file
+_PICTURE_PARAGRAPH = re.compile(
+    r'<p>(?P<picture><a href="[^"]*\b' + GENERATED + r'/[^"/]+">\s*<img [^>]*/?>\s*</a>)</p>')
+
+
+def picture_figures(html: str) -> str:
+    """Each generated picture's paragraph becomes `<figure class="tg-picture">`: the
+    stylesheet (docs/stylesheets/extra.css) gives figures the whole column, where prose
+    keeps the theme's narrower measure, so wide diagrams are not shrunk to unreadable."""
+    return _PICTURE_PARAGRAPH.sub(r'<figure class="tg-picture">\g<picture></figure>', html)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Any) -> str:
+    return picture_figures(html)
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
