@@ -28,9 +28,10 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 
 def _sides(x):
-    """[x > 0], and min(x, 0) in Tensor ops with derivative 0 at 0 (PyTorch's second
-    derivative of elu and celu there: its mask x < 0): for their backward_graph."""
-    return x._data > 0, Where.call(x._data >= 0, 0.0, x)
+    """[not x <= 0] (x > 0, and a NaN: PyTorch's side for it), and min(x, 0) in Tensor ops
+    with derivative 0 at 0 (PyTorch's second derivative of elu and celu there: its mask
+    x < 0): for their backward_graph."""
+    return ~(x._data <= 0), Where.call(x._data >= 0, 0.0, x)
 
 
 class Softplus(Function, elementwise=True, methods=("softplus",), functions=("softplus",)):
@@ -79,7 +80,7 @@ class Elu(Function, elementwise=True, methods=("elu",), functions=("elu",)):
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * np.where(x > 0, 1.0, ctx.alpha * np.exp(np.minimum(x, 0)))
+        return g * np.where(x <= 0, ctx.alpha * np.exp(np.minimum(x, 0)), 1.0)  # (NaN: 1)
 
     def backward_graph(ctx, out, g):
         positive, negative = _sides(ctx.parents[0])
@@ -154,7 +155,7 @@ class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("ha
     int64 -3 is -1).
 
     forward: `clip(x, min_val, max_val)`
-    gradient: `g * [min_val < x < max_val]`
+    gradient: `g * [not (x <= min_val or x >= max_val)]` (g at a NaN, as PyTorch's)
     """
 
     @classmethod
@@ -176,7 +177,7 @@ class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("ha
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         low, high = ctx.bounds
-        return g * ((x > low) & (x < high))
+        return g * ~((x <= low) | (x >= high))  # (a NaN passes g, as PyTorch's)
 
     backward_graph = _steps  # (the mask: a step)
 
@@ -262,7 +263,7 @@ class Celu(Function, elementwise=True, methods=("celu",), functions=("celu",)):
 
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0) / ctx.alpha))
+        return g * np.where(x <= 0, np.exp(np.minimum(x, 0) / ctx.alpha), 1.0)  # (NaN: 1)
 
     def backward_graph(ctx, out, g):
         positive, negative = _sides(ctx.parents[0])
@@ -324,11 +325,11 @@ class Hardswish(Function, elementwise=True, methods=("hardswish",), functions=("
 
     def backward(ctx, g):  # PyTorch's values at the kinks: 0 at -3, 1 at 3
         (x,) = ctx.saved_tensors
-        return g * np.where(x <= -3, 0.0, np.where(x >= 3, 1.0, (2 * x + 3) / 6))
+        return g * np.where(x <= -3, 0.0, np.where(x < 3, (2 * x + 3) / 6, 1.0))  # (NaN: 1)
 
     def backward_graph(ctx, out, g):
         x = ctx.parents[0]
-        return g * Where.call(x._data <= -3, 0.0, Where.call(x._data >= 3, 1.0, (2 * x + 3) / 6))
+        return g * Where.call(x._data <= -3, 0.0, Where.call(x._data < 3, (2 * x + 3) / 6, 1.0))
 
 
 class QuickGelu(Function, elementwise=True, name="quick_gelu", methods=("quick_gelu",),

@@ -220,10 +220,10 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class Relu(Function, elementwise=True, methods=("relu",), functions=("relu",)):
-    """max(x, 0) (gradient 0 at 0).
+    """max(x, 0) (gradient 0 at 0; g at a NaN, as PyTorch's: it asks out <= 0).
 
     forward: `max(x, 0)`
-    gradient: `g * [out > 0]` (the same as `[x > 0]`)
+    gradient: `g * [not out <= 0]` (the same as `[x > 0]`, but at a NaN)
     """
 
     def forward(ctx, x):
@@ -233,10 +233,10 @@ class Relu(Function, elementwise=True, methods=("relu",), functions=("relu",)):
 
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return g * (out > 0)
+        return g * ~(out <= 0)
 
     def backward_graph(ctx, out, g):
-        return g * (out._data > 0)
+        return g * ~(out._data <= 0)
 
 
 class LeakyRelu(Function, name="leaky_relu", elementwise=True, methods=("leaky_relu",),

@@ -7,6 +7,7 @@ linear map, so its `backward_graph` is the same move in Tensor ops (higher_order
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,8 @@ class Flatten(Reshape, methods=("flatten",), functions=("flatten",)):
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                              f"for a tensor of shape {x.shape}; give start_dim <= end_dim")
-        return cls.apply(x, shape=x.shape[:start] + (-1,) + x.shape[end + 1:])
+        merged = math.prod(x.shape[start:end + 1])  # (not -1: an empty tensor leaves it open)
+        return cls.apply(x, shape=x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 class Transpose(Function, methods=("transpose",), functions=("transpose",)):

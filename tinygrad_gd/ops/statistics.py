@@ -71,8 +71,10 @@ class Var(Function, methods=("var",), functions=("var",)):
         work = x if wide is None else x.astype(wide)
         centred = work - np.mean(work, axis=axis, keepdims=True)
         # the corrected two-pass: the mean's own rounding taken out (data far from 0, such
-        # as 1e8 + noise, and a constant, whose deviations are then exactly 0)
-        centred -= np.mean(centred, axis=axis, keepdims=True)
+        # as 1e8 + noise, and a constant, whose deviations are then exactly 0); not where
+        # it is not finite (an inf among the data: PyTorch's x - mean, infinities kept)
+        again = np.mean(centred, axis=axis, keepdims=True)
+        centred -= np.where(np.isfinite(again), again, 0.0)
         # NumPy's max(n - ddof, 0): fewer values than ddof give NaN, not a sign flipped
         ctx.divisor = max(_reduced_count(x.shape, axis) - ddof, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -96,7 +98,8 @@ class Var(Function, methods=("var",), functions=("var",)):
         """`centred` of `variance` in Tensor ops: x less its mean, the mean's rounding taken
         out again (mathematically a no-op, so its derivative is the same)."""
         centred = x - x.mean(axis=ctx.axis, keepdims=True)
-        return centred - centred.mean(axis=ctx.axis, keepdims=True)
+        again = centred.mean(axis=ctx.axis, keepdims=True)
+        return centred - Where.call(np.isfinite(again._data), again, 0.0)
 
 
 class Std(Var, methods=("std",), functions=("std",)):
