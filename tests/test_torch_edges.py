@@ -441,9 +441,6 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(op, edge): LAPACK for op, edge in (
         ("eigh", "NaN"), ("qr", "infinities"), ("qr", "NaN"), ("svd", "NaN"), ("pinv", "NaN"),
         ("slogdet", "zeros"), ("slogdet", "negative zero"), ("lu", "negative zero"))},
-    **{("linear", edge): "needs ops/matmul.py: Linear.backward reshapes an empty gradient with "
-       "-1 and refuses (ValueError); PyTorch's gradient is zeros" for edge in (
-           "empty first axis", "empty last axis", "empty matrices")},
     **{("pow", edge): "needs ops/elementwise.py: x ** 0.5 at -0.0 has PyTorch's gradient -inf "
        "(sqrt's), ours inf" for edge in ("negative zero", "kinks")},
     ("pow", "infinities"): "needs ops/elementwise.py: x ** 0.5 at -inf has gradient 0 here, "

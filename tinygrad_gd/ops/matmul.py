@@ -5,6 +5,8 @@ input's gradient is the output's gradient multiplied by the other input, transpo
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..engine import Function
@@ -111,9 +113,10 @@ class Linear(Function):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         n_out, n_in = ctx.w_shape
-        g2 = g.reshape(-1, n_out)  # every batch axis as one
+        batch = math.prod(g.shape[:-1])  # every batch axis as one (not -1: a size may be 0)
+        g2 = g.reshape(batch, n_out)
         gx = np.matmul(g, w) if needs[0] else None
-        gw = g2.T @ x.reshape(-1, n_in) if needs[1] else None
+        gw = g2.T @ x.reshape(batch, n_in) if needs[1] else None
         gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
 
@@ -121,8 +124,9 @@ class Linear(Function):
         x, w = ctx.parents[:2]
         needs = ctx.needs_input_grad
         n_out, n_in = ctx.w_shape
-        g2 = g.reshape(-1, n_out)
+        batch = math.prod(g.shape[:-1])
+        g2 = g.reshape(batch, n_out)
         gx = g @ w if needs[0] else None
-        gw = g2.transpose(0, 1) @ x.reshape(-1, n_in) if needs[1] else None
+        gw = g2.transpose(0, 1) @ x.reshape(batch, n_in) if needs[1] else None
         gb = g2.sum(axis=0) if len(needs) > 2 and needs[2] else None
         return (gx, gw) if len(needs) == 2 else (gx, gw, gb)
