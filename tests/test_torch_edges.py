@@ -441,12 +441,11 @@ KNOWN: dict[tuple[str, str], str] = {
     **{(op, edge): LAPACK for op, edge in (
         ("eigh", "NaN"), ("qr", "infinities"), ("qr", "NaN"), ("svd", "NaN"), ("pinv", "NaN"),
         ("slogdet", "zeros"), ("slogdet", "negative zero"), ("lu", "negative zero"))},
-    **{("pow", edge): "needs ops/elementwise.py: x ** 0.5 at -0.0 has PyTorch's gradient -inf "
-       "(sqrt's), ours inf" for edge in ("negative zero", "kinks")},
-    ("pow", "infinities"): "needs ops/elementwise.py: x ** 0.5 at -inf has gradient 0 here, "
-    "PyTorch's NaN",
-    ("remainder", "infinities"): "needs ops/elementwise.py: the divisor's gradient -floor(x / y) "
-    "at y = +-inf (PyTorch's -1 for -2 % inf, which is inf) and at x = +-inf (PyTorch's NaN)",
+    **{("pow", edge): "x ** 0.5's gradient is y * x ** (y - 1) by C's pow (at -0.0 inf, at "
+       "-inf 0); PyTorch's computes ** 0.5 as sqrt (-inf; NaN) (api-guide)"
+       for edge in ("negative zero", "kinks", "infinities")},
+    ("remainder", "infinities"): "the divisor's gradient is -floor(x / y) by C's floor (-2 % "
+    "inf: 0; inf % 3: -inf), where PyTorch's gives 1 and NaN (api-guide)",
 }
 
 
