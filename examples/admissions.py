@@ -262,7 +262,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
         panels, ylabel="train loss (mean squared error)",
         title="Course notes, Gradient Descent with Squared Errors: a sigmoid unit on the "
               "admissions data.\nWith the sum of squared errors the step grows with the data "
-              "and the loss bounces; with the mean it falls steadily at the same learning rate.",
+              "and the loss bounces;\nwith the mean it falls steadily at the same learning rate.",
         path=path)
     return [path]
 

@@ -135,9 +135,9 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
         result["weights"], initial=make_model(seed).weight.numpy(),
         labels=[f"weights of {digit}" for digit in range(DIGITS)],
         title="Grokking Deep Learning, ch. 5: the trained 784 -> 10 network's weights, each "
-              "output's 784 drawn as a 28x28 image. Red: positive (the pixel speaks for "
-              "the digit),\nblue: negative, white: 0. Below: what training changed, the random "
-              "start taken away; the border pixels, 0 in every image, never got a "
+              "output's 784\ndrawn as a 28x28 image. Red: positive (the pixel speaks for "
+              "the digit), blue: negative,\nwhite: 0. Below: what training changed, the random "
+              "start taken away; the border\npixels, 0 in every image, never got a "
               "weight_delta.",
         path=weights_path)
 

@@ -141,7 +141,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
         loss_fn, after, list(result["weights"]) + [after], indices=(0, 1),
         names=WEIGHT_NAMES[:2], span=0.04, error_label="error = 0.5 * (pred - true)**2",
         title=f"Grokking Deep Learning, ch. 5: the error over weights a and b (c held at its "
-              f"trained value {after[2]:.4g}) and the {steps} steps of gradient descent.\n"
+              f"trained value {after[2]:.4g})\nand the {steps} steps of gradient descent. "
               f"One training example, so the bowl is a valley: most of the step is a's.",
         path=bowl)
     return [curves, bowl]

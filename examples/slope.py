@@ -182,7 +182,7 @@ def save_pictures(result: dict[str, Any], folder: str | os.PathLike[str], *, see
         names=("weight 1 (input 3)", "weight 2 (input 4)"), span=1.0,
         error_label="loss = (pred - target)**2",
         title=f"Course slides (Dan Becker): the two-input network's loss over its two weights "
-              f"and {updates} updates.\nThe first goes along the gradient [30, 40]; each "
+              f"and {updates} updates.\nThe first goes against the gradient [30, 40]; each "
               f"halves the error pred - target (and quarters the loss).",
         path=bowl)
     return [curve, bowl]

@@ -41,18 +41,8 @@ SMALLEST_TEXT_PX = 9.5  # "about 10 px": a plot drawn at 1152 px in an 861 px co
 PLOT_SMALLEST_TEXT_PT = 8  # plot.py's legends; ticks and titles are larger
 PX_PER_PT = 96 / 72
 
-# Pictures still shrunk below the limit, and the change each needs (not in docs/)
-TOO_SMALL = {
-    "admissions-backward.svg": "tinygrad_gd/graph: 1171 px wide, its array labels "
-                               "'[a, b, c, ...] min x max y' on one line; break them "
-                               "before 'min' (and align the leaf nodes under their ops)",
-    "slope-error-bowl.png": "plot.error_bowl: 11 in wide with 7-8 pt text",
-    "multi-input-error-bowl.png": "plot.error_bowl: 11 in wide with 7-8 pt text",
-    "multi-input-error-curves.png": "plot.error_curves: 4.4 in a panel side by side",
-    "freeze-weight-error-curves.png": "plot.error_curves: 4.4 in a panel side by side",
-    "mnist-single-layer-weights.png": "plot.weight_images: ten 1.45 in images in one row",
-    "admissions-training.png": "plot.training_curves: 4.8 in a panel, three in a row",
-}
+# Pictures still shrunk below the limit, and the change each needs (not in docs/): none now
+TOO_SMALL: dict[str, str] = {}
 
 # What a page's text quotes from a diagram: (page, diagram, lines the diagram must show)
 QUOTED = [

@@ -11,6 +11,7 @@ import re
 import shutil
 import struct
 import warnings
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ import tinygrad_gd as tg
 from tinygrad_gd import nn
 from tinygrad_gd.graph import backward_steps, draw_graph, render_graph
 
-from test_graph import by_first_line, graph_label, grokking, parse
+from test_graph import by_first_line, graph_label, grokking, parse, svg_size
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot program is not installed")
@@ -85,12 +86,41 @@ def vector_loss(size: int):
 @needs_dot
 def test_a_small_vector_wraps_and_its_picture_is_no_wider_than_a_large_ones(tmp_path):
     # 12 entries on one edge line: 2788 px wide; 5 entries: 1461 px against 958 for 10,000
+    # (whose summaries now put their range on a second line: 617 px)
     widths = {size: png_size(render_graph(vector_loss(size), tmp_path / f"v{size}.png",
                                           mode="backward"))[0] for size in (5, 12, 10000)}
-    assert widths[12] <= 1000 and widths[5] <= widths[10000], widths
+    assert max(widths.values()) <= 1000, widths
     nodes = parse(draw_graph(vector_loss(12), mode="backward").source)[0]
     data = nodes[by_first_line(nodes)["w"]][0].split("\n")[1:3]  # every entry, two lines
     assert data[0].startswith("data [") and data[1].endswith("]") and len(data[0]) <= 66
+
+
+@needs_dot
+def test_a_long_summary_draws_its_range_on_a_line_of_its_own(tmp_path):
+    # `[0.001788, 0.001836, -0.00126, …] min -0.001669 max 0.002076` on one line made the
+    # admissions diagram 1171 px wide: its 9 pt labels shrank to 8.8 px in the docs' column
+    values = np.linspace(-0.00123456, 0.00987654, 360)
+    w = tg.Tensor(values, requires_grad=True, name="w")
+    mask = tg.Tensor(np.arange(360.0) % 2, name="mask")
+    loss = ((w * mask) ** 2).mean()
+    loss.backward()
+    path = render_graph(loss, tmp_path / "summary.svg", mode="backward")
+    root = ET.parse(path).getroot()
+    lines = [html.unescape(" ".join("".join(t.itertext()).split()))
+             for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    first = ", ".join(f"{v:.4g}" for v in values[:3])
+    entries, kept = f"[{first}, …]", f"min {values.min():.4g} max {values.max():.4g}"
+    assert f"data {entries}" in lines and kept in lines, lines
+    assert "data [0, 1, 0, …] min 0 max 1" in lines  # a short one stays on one line
+    tips = [a.get("{http://www.w3.org/1999/xlink}title") or "" for a in root.iter()]
+    assert any(f"data {entries} {kept}" in tip for tip in tips)  # the tooltip: one line
+
+    admissions = pytest.importorskip("tinygrad_gd.examples.admissions")
+    step_loss, params = admissions.graph_step(0)
+    width = svg_size(render_graph(step_loss, tmp_path / "admissions.svg", params=params,
+                                  mode="backward"))[0] * 96 / 72
+    # its smallest text, 9 pt (12 px), at least 9.5 px in the docs' 861 px column
+    assert width <= 861 * 12 / 9.5, width
 
 
 @needs_dot

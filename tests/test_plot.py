@@ -8,6 +8,7 @@ file they write, not by pixels.
 """
 from __future__ import annotations
 
+import struct
 import subprocess
 import sys
 
@@ -365,6 +366,116 @@ def test_weight_images_dot_similarity_and_training_curves_files(tmp_path):
     for name in ("weights.png", "dot.png"):
         assert (tmp_path / name).read_bytes()[:8] == PNG_MAGIC
     assert "<svg" in (tmp_path / "training.svg").read_text()
+
+
+# ---------------------------------------------------------------------------------------
+# Legible in the documentation's column: 861 px at a 1280 px window
+
+
+COLUMN_PX = 861
+SMALLEST_TEXT_PX = 9.5  # what tests/test_docs_pictures.py asks of every picture
+
+
+def png_width_and_dpi(path) -> tuple[int, float]:
+    data = path.read_bytes()
+    at = data.find(b"pHYs")  # pixels per metre, as matplotlib writes the dpi
+    return struct.unpack(">I", data[16:20])[0], struct.unpack(">I", data[at + 4:at + 8])[0] \
+        * 0.0254
+
+
+def smallest_text_pt(figure) -> float:
+    from matplotlib.text import Text
+    return min(text.get_fontsize() for text in figure.findobj(Text)
+               if text.get_visible() and text.get_text().strip())
+
+
+def _three_panels(tmp_path):
+    return plot.training_curves({"whole set": {"lr 0.5": [0.3, 0.2, 0.1]},
+                                 "SSE vs MSE": {"SSE": [0.3, 0.25, 0.28], "MSE": [0.3, 0.2, 0.15]},
+                                 "mini-batches": {"lr 0.5": [0.3, 0.2, 0.1]}},
+                                ylabel="train loss", title="three panels",
+                                path=tmp_path / "training.png")
+
+
+def _weights_of_ten(tmp_path):
+    rng = np.random.default_rng(3)
+    return plot.weight_images(rng.normal(size=(10, 784)), initial=rng.normal(size=(10, 784)),
+                              labels=[f"weights of {k}" for k in range(10)],
+                              title="ten outputs", path=tmp_path / "weights.png")
+
+
+def _matrix_curves(tmp_path):
+    return plot.error_curves(lambda w: (w * w).sum(), {"start": np.full((3, 3), 0.5)},
+                             path=tmp_path / "curves.png")
+
+
+PICTURES = {
+    "error_curves of three weights": lambda tmp_path: plot.error_curves(
+        book_loss, {"before training": WEIGHTS, "after": [0.11, 0.2, -0.09]},
+        names=["a", "b", "c"], title="three weights", path=tmp_path / "curves.png"),
+    "error_curves of a 3x3 matrix": _matrix_curves,
+    "error_bowl": lambda tmp_path: plot.error_bowl(
+        book_loss, WEIGHTS, [WEIGHTS, [0.11, 0.2, -0.1]], num=11, names=["a", "b"],
+        error_label="error = 0.5 * (pred - true)**2", title="a bowl", path=tmp_path / "bowl.png"),
+    "weight_images of ten outputs": _weights_of_ten,
+    "training_curves of three panels": _three_panels,
+}
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("draw", PICTURES.values(), ids=PICTURES)
+def test_a_picture_shown_in_the_docs_column_keeps_its_smallest_text_about_10_px(tmp_path, draw):
+    # 11 in bowls, 4.4 in panels and 1.45 in images side by side were 1320 to 1932 px wide:
+    # shrunk into the column, their 7 and 8 pt text was 5 to 8.7 px high
+    figure = draw(tmp_path)
+    width, dpi = png_width_and_dpi(next(tmp_path.glob("*.png")))
+    smallest = smallest_text_pt(figure)
+    shown_px = smallest * dpi / 72 * min(1.0, COLUMN_PX / width)
+    assert shown_px >= SMALLEST_TEXT_PX, (width, dpi, smallest)
+    assert smallest >= 8  # what the docs' test assumes of a plot
+
+
+def _rows(axes) -> list[list[float]]:
+    """The x-centres (figure fractions) of the axes, a list per row, top row first."""
+    rows: dict[float, list[float]] = {}
+    for ax in axes:  # (in the whole figure: a subfigure's axes give their place in it)
+        box = ax.get_window_extent().transformed(ax.figure.figure.transFigure.inverted())
+        rows.setdefault(round(box.y0, 3), []).append((box.x0 + box.x1) / 2)
+    return [sorted(rows[y]) for y in sorted(rows, reverse=True)]
+
+
+@needs_matplotlib
+def test_many_panels_are_drawn_in_rows_a_short_last_row_centred(tmp_path):
+    rows = _rows(_matrix_curves(tmp_path).axes)
+    assert [len(row) for row in rows] == [3, 3, 3]
+    rows = _rows(_three_panels(tmp_path).axes)
+    assert [len(row) for row in rows] == [2, 1]
+    assert rows[1][0] == pytest.approx((rows[0][0] + rows[0][1]) / 2, abs=0.02)
+    figure = _weights_of_ten(tmp_path)
+    images = [ax for ax in figure.axes if ax.images]
+    assert [len(row) for row in _rows(images)] == [5, 5, 5, 5]  # trained, then the change
+    titles = [ax.get_title() for ax in images]
+    assert titles == [f"weights of {k}" for k in range(10)] * 2
+
+
+@needs_matplotlib
+def test_the_slopes_bowl_says_against_the_gradient_and_names_the_loss(tmp_path, monkeypatch):
+    from tinygrad_gd.examples import slope
+    drawn = {}
+    monkeypatch.setattr(plot, "save_figure", lambda figure, path: drawn.setdefault(
+        path.name, figure))
+    slope.save_pictures(slope.run(verbose=False), tmp_path)
+    bowl = drawn["slope-error-bowl.png"]
+    weights, inputs, target = np.array([1.0, 2.0]), np.array([3.0, 4.0]), 6.0
+    error = weights @ inputs - target  # 5, the slides' error; its square is the loss drawn
+    gradient = 2 * error * inputs  # [30, 40]: the first step goes the other way
+    title = " ".join(bowl._suptitle.get_text().split())
+    assert f"against the gradient [{gradient[0]:g}, {gradient[1]:g}]" in title
+    assert "along the gradient" not in title
+    legend = [text.get_text() for ax in bowl.axes if ax.get_legend()
+              for text in ax.get_legend().get_texts()]
+    assert legend[0] == f"start: loss {error ** 2:g}", legend
+    assert legend[1].startswith("after 20 steps: loss "), legend
 
 
 @needs_matplotlib

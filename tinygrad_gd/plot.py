@@ -45,6 +45,11 @@ __all__ = [
 
 INSTALL_HINT = 'pip install "tinygrad_gd[plot]"'
 _DPI = 120
+# The documentation's column shows a picture at 861 px: one at most this wide (1152 px at
+# _DPI) keeps the smallest text, _SMALLEST_PT, at 10 px there. Wider figures put their
+# panels in rows.
+_WIDTH_IN = 9.6
+_SMALLEST_PT = 8
 
 
 # Drawing: matplotlib, imported only here
@@ -82,11 +87,23 @@ def save_figure(figure: Any, path: PathLike) -> Path:
 
 
 def _finish(figure: Any, title: str, path: PathLike | None) -> Any:
-    if title:
-        figure.suptitle(title, fontsize=11)
+    if title:  # (wrapped to the figure's width: a narrow figure keeps a long title)
+        figure.suptitle(title, fontsize=11, wrap=True)
     if path is not None:
         save_figure(figure, path)
     return figure
+
+
+def _panels(figure: Any, count: int, per_row: int) -> list[Any]:
+    """`count` axes in rows of at most `per_row`, a shorter last row centred."""
+    columns = min(count, per_row)
+    grid = figure.add_gridspec(-(-count // columns), 2 * columns)  # half-panel steps
+    axes = []
+    for k in range(count):
+        row, column = divmod(k, columns)
+        start = 2 * column + columns - min(columns, count - row * columns)
+        axes.append(figure.add_subplot(grid[row, start:start + 2]))
+    return axes
 
 
 def _stage_colours(count: int) -> list[Any]:
@@ -101,7 +118,8 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
                  names: Sequence[str] | None = None, frozen: Sequence[Any] = (),
                  span: float = 0.5, ylim: float | None = None, error_label: str = "error",
                  title: str = "", path: PathLike | None = None) -> Any:
-    """One panel per weight: its error curve, the weight as a dot, the slope as a tangent.
+    """One panel per weight (three a row): its error curve, the weight as a dot, the slope
+    as a tangent.
 
     `stages` maps a label ("before training", "after 3 iterations") to the full weights
     at that point of a training run; each stage draws its own curve (the others held at
@@ -125,8 +143,12 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
         ylim = min(max(float(c["errors"].max()) for c in panel) for panel in curves)
     frozen_entries = {_check_index(i, shape, where) for i in frozen}
 
-    figure = _new_figure(where, figsize=(4.4 * len(entries), 4.6))
-    axes = figure.subplots(1, len(entries), squeeze=False)[0]
+    columns = min(len(entries), 3)
+    rows = -(-len(entries) // columns)
+    legend_in = 0.32 * (len(stages) + 1)  # two lines an entry, then the tangent's
+    figure = _new_figure(where, figsize=(min(4.4, _WIDTH_IN / columns) * columns,
+                                         0.6 + rows * (3.2 + legend_in)))
+    axes = _panels(figure, len(entries), columns)
     colours = _stage_colours(len(stages))
     for k, (ax, entry, panel) in enumerate(zip(axes, entries, curves)):
         for label, colour, curve in zip(stages, colours, panel):
@@ -136,7 +158,7 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
                     lw=1.4)
             ax.plot(curve["weight"], curve["error"], "o", color=colour, ms=8,
                     markeredgecolor="black", zorder=3,
-                    label=f"{label}: w={curve['weight']:.4g}, slope {curve['slope']:.4g}")
+                    label=f"{label}:\nw={curve['weight']:.4g}, slope {curve['slope']:.4g}")
         name = names[k] if names is not None else f"weight {entry}".replace(" ()", "")
         if entry in frozen_entries:
             name += " (frozen)"
@@ -145,10 +167,11 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
         ax.set_xlabel("weight value")
         ax.axhline(0, color="grey", lw=0.6)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(error_label)
+    for ax in axes[::columns]:
+        ax.set_ylabel(error_label)
     axes[-1].plot([], [], ":", color="black", label="tangent: slope from backward()")
     for ax in axes:  # below each panel, where they hide no curve
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+        ax.legend(fontsize=_SMALLEST_PT, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return _finish(figure, title, path)
 
 
@@ -161,24 +184,33 @@ def error_bowl(loss_fn: LossFn, weights: Any, trajectory: Sequence[Any], *,
 
     `weights` holds the other weights' values (e.g. the trained ones); `trajectory` is
     the full weights at the start and after each step of the run, drawn as dots joined
-    by arrows, from the first (hollow) to the last (filled).
+    by arrows, from the first (hollow) to the last (filled). The legend gives the value
+    drawn at both ends under `error_label`'s name (its words before " = ": "loss" for
+    "loss = (pred - target)**2").
     """
     data = error_surface_data(loss_fn, weights, indices, trajectory=trajectory, span=span,
                               num=num)
-    figure = _new_figure("error_bowl", figsize=(11, 4.8))
-    surface_ax = figure.add_subplot(1, 2, 1, projection="3d")
-    contour_ax = figure.add_subplot(1, 2, 2)
+    figure = _new_figure("error_bowl", figsize=(_WIDTH_IN, 4.2))
+    from matplotlib.ticker import MaxNLocator
+    # each in a half of its own: the 3-D axes' labels reach past their box, where the
+    # layout does not see them, and ran into the contours' at this width
+    surface_part, contour_part = figure.subfigures(1, 2)
+    surface_ax = surface_part.add_subplot(projection="3d")
+    contour_ax = contour_part.add_subplot()
     grid_x, grid_y = np.meshgrid(data["x"], data["y"])
 
     surface_ax.plot_surface(grid_x, grid_y, data["errors"], cmap="viridis", alpha=0.75,
                             linewidth=0, antialiased=True)
     surface_ax.plot(data["path_x"], data["path_y"], data["path_errors"], "o-", color="red",
                     ms=4, lw=1.5, zorder=5)
-    surface_ax.set_xlabel(names[0], fontsize=8)
-    surface_ax.set_ylabel(names[1], fontsize=8)
-    surface_ax.set_zlabel(error_label, fontsize=8)
-    surface_ax.tick_params(labelsize=7)
+    surface_ax.set_xlabel(names[0], fontsize=_SMALLEST_PT)
+    surface_ax.set_ylabel(names[1], fontsize=_SMALLEST_PT)
+    surface_ax.set_zlabel(error_label, fontsize=_SMALLEST_PT)
+    surface_ax.tick_params(labelsize=_SMALLEST_PT)
+    for axis in (surface_ax.xaxis, surface_ax.yaxis, surface_ax.zaxis):
+        axis.set_major_locator(MaxNLocator(5))  # (eight of them ran into each other)
     surface_ax.view_init(elev=30, azim=-60)
+    surface_ax.set_box_aspect(None, zoom=0.85)  # its labels inside its half
 
     # levels crowd towards the bottom, where training ends and the shape matters most
     low, high = data["errors"].min(), data["errors"].max()
@@ -192,13 +224,14 @@ def error_bowl(loss_fn: LossFn, weights: Any, trajectory: Sequence[Any], *,
     for k in range(len(xs) - 1):
         contour_ax.annotate("", xy=(xs[k + 1], ys[k + 1]), xytext=(xs[k], ys[k]),
                             arrowprops={"arrowstyle": "->", "color": "red", "lw": 1.5})
+    drawn = error_label.split(" = ")[0].strip() or "error"  # "loss", where that is drawn
     if len(xs):
         contour_ax.plot(xs[0], ys[0], "o", mfc="white", mec="red", ms=8,
-                        label=f"start: error {data['path_errors'][0]:.4g}")
+                        label=f"start: {drawn} {data['path_errors'][0]:.4g}")
         contour_ax.plot(xs[-1], ys[-1], "o", color="red", ms=8,
-                        label=f"after {len(xs) - 1} steps: error "
+                        label=f"after {len(xs) - 1} steps: {drawn} "
                               f"{data['path_errors'][-1]:.4g}")
-        contour_ax.legend(fontsize=8, loc="upper right")
+        contour_ax.legend(fontsize=_SMALLEST_PT, loc="upper right")
     contour_ax.set_xlabel(names[0])
     contour_ax.set_ylabel(names[1])
     contour_ax.set_aspect("equal")
@@ -208,12 +241,12 @@ def error_bowl(loss_fn: LossFn, weights: Any, trajectory: Sequence[Any], *,
 def weight_images(weight: Any, *, initial: Any | None = None,
                   labels: Sequence[str] | None = None, shape: tuple[int, int] = (28, 28),
                   title: str = "", path: PathLike | None = None) -> Any:
-    """Each output's weights as an image, side by side: red positive, blue negative.
+    """Each output's weights as an image, in rows of at most 5: red positive, blue negative.
 
-    One colour scale per row, symmetric about zero, so zero is white in every image
-    and the images of a row can be compared. Given the `initial` weights (before
-    training), a second row shows what training changed, `weight - initial`: the
-    random start no longer hides it, and inputs that were always 0 stay white.
+    One colour scale per group, symmetric about zero, so zero is white in every image
+    and the images of a group can be compared. Given the `initial` weights (before
+    training), a second group below shows what training changed, `weight - initial`:
+    the random start no longer hides it, and inputs that were always 0 stay white.
     """
     rows = {"trained weights": weight_images_data(weight, shape)}
     if initial is not None:
@@ -222,25 +255,30 @@ def weight_images(weight: Any, *, initial: Any | None = None,
             raise ValueError(f"weight_images: initial weights of shape {np.shape(initial)} "
                              f"for weights of shape {np.shape(weight)}; they must match")
         change = rows["trained weights"]["images"] - start
-        rows["change by training\n(trained - initial)"] = {
+        rows["change by training (trained - initial)"] = {
             "images": change, "limit": float(np.abs(change).max())}
     count = len(rows["trained weights"]["images"])
     labels = list(labels) if labels is not None else [str(k) for k in range(count)]
     if len(labels) != count:
         raise ValueError(f"weight_images: {len(labels)} labels for {count} outputs")
 
-    figure = _new_figure("weight_images", figsize=(1.45 * count + 1.6, 0.4 + 1.9 * len(rows)))
-    axes = figure.subplots(len(rows), count, squeeze=False)
-    for row_axes, (row_name, data) in zip(axes, rows.items()):
+    columns = min(count, 5)  # ten in one row were 1932 px wide: text shrank to 6 px
+    lines = -(-count // columns)
+    figure = _new_figure("weight_images", figsize=(1.45 * columns + 1.2,
+                                                   0.6 + (0.4 + 1.75 * lines) * len(rows)))
+    for group, (group_name, data) in zip(figure.subfigures(len(rows), 1, squeeze=False)[:, 0],
+                                         rows.items()):
+        group.suptitle(group_name, fontsize=10, fontweight="bold")
+        axes = group.subplots(lines, columns, squeeze=False).reshape(-1)
         limit = data["limit"] or 1.0
-        for ax, image, label in zip(row_axes, data["images"], labels):
+        for ax, image, label in zip(axes, data["images"], labels):
             shown = ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_xticks([])
             ax.set_yticks([])
-        row_axes[0].set_ylabel(row_name, fontsize=9)
-        figure.colorbar(shown, ax=list(row_axes), shrink=0.85, label="weight")
-    for ax, label in zip(axes[0], labels):
-        ax.set_title(label, fontsize=10)
+            ax.set_title(label, fontsize=10)
+        for ax in axes[count:]:
+            ax.set_axis_off()
+        group.colorbar(shown, ax=list(axes), shrink=0.85, label="weight")
     return _finish(figure, title, path)
 
 
@@ -299,7 +337,7 @@ def training_curves(panels: Mapping[str, Mapping[str, Series]], *,
                     xlabel: str | Sequence[str] = "epoch",
                     ylabel: str | Sequence[str] | None = None, log_y: Sequence[str] = (),
                     title: str = "", path: PathLike | None = None) -> Any:
-    """Loss (and accuracy, ...) per epoch: one panel per entry of `panels`.
+    """Loss (and accuracy, ...) per epoch: one panel per entry of `panels`, two a row.
 
     `panels` is what `training_curves_data` takes: {panel: {curve label: values}}. The
     panel's key is its y-axis label; given `ylabel` (one for all panels or one each),
@@ -307,11 +345,13 @@ def training_curves(panels: Mapping[str, Mapping[str, Series]], *,
     is drawn as a star with its value. Panels named in `log_y` get a log y-axis.
     """
     data = training_curves_data(panels)
-    figure = _new_figure("training_curves", figsize=(4.8 * len(data), 3.9))
+    columns = min(len(data), 2)  # three in a row were 1728 px wide: legends shrank to 5 px
+    rows = -(-len(data) // columns)
+    figure = _new_figure("training_curves", figsize=(4.8 * columns, 0.6 + 3.3 * rows))
     from matplotlib.ticker import MaxNLocator
     x_labels = _per_panel(xlabel, len(data), "x labels")
     y_labels = list(data) if ylabel is None else _per_panel(ylabel, len(data), "y labels")
-    axes = figure.subplots(1, len(data), squeeze=False)[0]
+    axes = _panels(figure, len(data), columns)
     for ax, (panel, curves), x_label, y_label in zip(axes, data.items(), x_labels, y_labels):
         for label, (x, y) in curves.items():
             if y.size == 1:
@@ -327,7 +367,7 @@ def training_curves(panels: Mapping[str, Mapping[str, Series]], *,
         if panel in log_y:
             ax.set_yscale("log")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=_SMALLEST_PT)
     return _finish(figure, title, path)
 
 

@@ -3,7 +3,8 @@
 - numbers and arrays as text (`_number`, `_array`, `_nested`): a small array in full, a
   large one as a few entries and its range, one whose entries are all equal as `all v`; a
   number never shown rounder than it is (0.99999999 is not "1");
-- label pieces (`_value`: a small matrix as a table, a long array wrapped into lines;
+- label pieces (`_value`: a small matrix as a table, a long array wrapped into lines, a
+  long summary's range on a line of its own;
   `_pieces`: a product written as by hand; `_font`), and whole labels from lines of pieces
   (`_label`, `_html`), a line too wide for a page broken before its `×` and `=` (one
   holding a matrix sooner, its leading `sum over ... of` on a line of its own);
@@ -24,6 +25,9 @@ _SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
 _FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
 _ALL_EQUAL = 4  # an array of at least this many entries, all equal, reads `all v`
 _WRAP = 60  # characters of an array's text on one line of a label: a longer one wraps
+# characters of a summary (`[a, b, c, …] min x max y`) on one line: a longer one puts its
+# range on a second line, where one line widened a diagram past the documentation's column
+_SUMMARY_LINE = 40
 _LINE = 80  # characters of a label's line: a wider product breaks before its × and =
 # characters of a line holding a matrix: a table's padding and borders make each wider
 # than text's, and a backward view sets several such edge labels side by side in a rank
@@ -123,9 +127,14 @@ def _value(a: Any, precision: int, color: str | None = None) -> str:
 
 
 def _wrapped(text: str) -> list[str]:
-    """An array's text in lines of at most `_WRAP` characters, broken after its commas (a
-    summary, `[0.1, 0.2, 0.3, …] min 0 max 1`, is short already: one line)."""
-    if len(text) <= _WRAP or "…" in text:
+    """An array's text in lines of at most `_WRAP` characters, broken after its commas; a
+    summary longer than `_SUMMARY_LINE`, `[0.1234, 0.2345, 0.3456, …] min 0.1 max 0.9`,
+    broken before its range."""
+    if "…" in text:
+        entries, bar, rest = text.partition("…]")
+        return [text] if len(text) <= _SUMMARY_LINE or not rest else [entries + bar,
+                                                                       rest.strip()]
+    if len(text) <= _WRAP:
         return [text]
     lines = [""]
     for entry in re.findall(r"[^,]+(?:, |$)", text):

@@ -18,11 +18,13 @@ _LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 w
 
 
 def plain(label: str) -> str:
-    """An HTML-like label as the lines of text a reader sees (a table's cells spaced)."""
+    """An HTML-like label as the lines of text a reader sees (a table's cells spaced), a
+    summary's range, which the label draws on a line of its own, back after its entries."""
     if label.startswith("<") and label.endswith(">"):
         label = label[1:-1]  # (the brackets around an HTML-like label)
     lines = (" ".join(line.replace("\\\\", "\\").split()) for line in _label_lines(label))
-    return "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
+    text = "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
+    return text.replace("…]\nmin ", "…] min ")
 
 
 def tooltip(text: str) -> str:
