@@ -22,7 +22,7 @@ from .tooltips import tooltip
 
 __all__ = ["frame_paths", "framed"]
 
-_FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "margin": "6"}
+_FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "margin": "12"}
 _TITLE = {"shape": "plaintext", "fontname": "Helvetica", "fontsize": "9",
           "fontcolor": "#868e96", "margin": "0", "width": "0", "height": "0"}
 
