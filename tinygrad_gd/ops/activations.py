@@ -16,7 +16,7 @@ from ..engine import Function
 from .arguments import floating, number
 from .elementary import sigmoid
 from .elementwise import Where
-from .pointwise import _steps
+from .pointwise import _floats, _steps
 
 _erf = np.frompyfunc(math.erf, 1, 1)
 SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -211,8 +211,7 @@ class Logaddexp(Function, elementwise=True, methods=("logaddexp",), functions=("
     fn, power, scale = staticmethod(np.logaddexp), staticmethod(np.exp), 1.0
 
     def forward(ctx, x, y):
-        if x.dtype.kind != "f" and y.dtype.kind != "f":  # (else NumPy's: the float's dtype)
-            x, y = floating(x), floating(y)
+        x, y = _floats(x, y)  # (PyTorch's promotion: float32 beside int64 or 0-d float64)
         ctx.save_for_backward(x, y)
         return type(ctx).fn(x, y)
 

@@ -12,11 +12,24 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import Tensor, check_axis, either, ints, one_axis, to_tensor
+from .arguments import Tensor, check_axis, either, ints, one_axis, same_dtype, to_tensor
 from .indexing import added_at
 from .reductions import accumulator
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def promoted(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Operands in one dtype, PyTorch's (`same_dtype`'s rule for any number of them): beside
+    a float, integers and bools take the widest float among the operands with axes (among
+    the 0-d ones where none has axes), so float32 beside int64 stays float32; without a
+    float, NumPy's promotion."""
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    if not floats:
+        return arrays
+    dtype = np.result_type(*([a.dtype for a in arrays if a.dtype.kind == "f" and a.ndim]
+                             or floats))
+    return tuple(a.astype(dtype, copy=False) for a in arrays)
 
 
 class Outer(Function, methods=("outer",), functions=("outer",)):
@@ -27,6 +40,9 @@ class Outer(Function, methods=("outer",), functions=("outer",)):
     """
 
     def forward(ctx, x, y):
+        # PyTorch's promotion (float32 beside int64 stays float32) of the vectors they are
+        dtypes = [a.dtype for a in same_dtype(np.atleast_1d(x), np.atleast_1d(y))]
+        x, y = x.astype(dtypes[0], copy=False), y.astype(dtypes[1], copy=False)
         ctx.save_for_backward(x, y)
         return np.outer(x, y)
 
@@ -136,6 +152,7 @@ class Einsum(Function, functions=("einsum",)):
         return cls.apply(*operands, inputs=tuple(inputs), out=out)
 
     def forward(ctx, *operands, inputs, out):
+        operands = promoted(*operands)  # (np.einsum's: float32 beside int64 is float64)
         ctx.save_for_backward(*operands)
         ctx.inputs, ctx.out = list(inputs), out
         return _einsum(",".join(inputs) + "->" + out, *operands)

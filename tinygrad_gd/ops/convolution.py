@@ -36,6 +36,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..values import default_float
 from .arguments import Tensor, to_tensor
+from .contraction import promoted
 from .window_arguments import (conv_groups, conv_padding, divisor_or_none, pair,
                                padding_only, pool_count, single, sizes, spans)
 from .windows import (_Grid, _correlate, _divisors, _grid, _input_grad, _padded, _smallest,
@@ -134,6 +135,7 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
             *(batch, weight) + (() if bias is None else (bias,)), grid=grid, groups=groups), n)
 
     def forward(ctx, x, w, *bias, grid, groups=1):
+        x, w, *bias = promoted(x, w, *bias)  # (float32 beside int64: float32, as matmul's)
         ctx.grid, ctx.groups, ctx.shape = grid, groups, x.shape
         padded, n = _padded(x, grid.sides), len(grid.kernel)
         ctx.save_for_backward(padded, w)

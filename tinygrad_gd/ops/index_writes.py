@@ -139,6 +139,12 @@ class IndexFill(Function, name="index_fill", methods=("index_fill",),
                 f"{cls.name}: value must be a number or a tensor of one element (0 axes), got "
                 f"{type(value).__name__} {getattr(value, 'shape', value)!r:.40}")
         _, dim, index = _slice_checks(cls.name, x, dim, index, negative=True)
+        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled() and \
+                x.dtype.kind != "f":  # (cast to x's dtype, its gradient lost: PyTorch refuses)
+            raise TypeError(
+                f"{cls.name}: a value that needs a gradient cannot be written into a tensor "
+                f"of dtype {x.dtype} (gradients are of floats); convert it first "
+                f"(x.to(tg.float64)), or write value.detach()")
         value = value if isinstance(value, Tensor) else _number(cls.name, value, x.dtype)
         return cls.apply(x, value, dim=dim, index=index)
 

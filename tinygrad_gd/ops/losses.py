@@ -163,7 +163,8 @@ class BinaryCrossEntropy(Function, name="binary_cross_entropy", elementwise=True
     """
 
     def forward(ctx, x, y):
-        x, y = same_dtype(floating(x), floating(y))
+        x, y = same_dtype(x, y)  # (then floats: an int64 target beside float32 x is float32)
+        x, y = floating(x), floating(y)
         ctx.save_for_backward(x, y)
         # PyTorch's kernel term for term (log1p: 1e-20's loss with y = 0 is 1e-20, not 0);
         # log(0) = -inf, clamped at -100

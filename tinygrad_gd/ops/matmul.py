@@ -107,7 +107,7 @@ class Linear(Function):
         ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
         ctx.w_shape = w.shape
         out = np.matmul(x, w.T)
-        return out + bias[0] if bias else out
+        return np.add(*same_dtype(out, bias[0])) if bias else out
 
     def backward(ctx, g):
         x, w = ctx.saved_tensors

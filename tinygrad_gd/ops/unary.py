@@ -81,8 +81,8 @@ class Square(_Pointwise, elementwise=True, methods=("square",), functions=("squa
     gradient: `2 * x * g`
     """
 
-    fn = staticmethod(np.square)
-    real = False  # (an integer's square is one, as in NumPy and PyTorch)
+    fn = staticmethod(lambda x: np.square(x, dtype=np.int64 if x.dtype == bool else None))
+    real = False  # (an integer's square is one, a bool's int64 (NumPy's int8), as PyTorch's)
 
     @staticmethod
     def derivative(x):
