@@ -13,6 +13,7 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import nn
+from tinygrad_gd.errors import ShapeError
 from tinygrad_gd.nn import functional as F
 
 RNG = np.random.default_rng(0)
@@ -353,3 +354,26 @@ def test_a_fill_value_must_fit_and_an_arrays_cast_wraps_as_pytorchs():
     array = np.array([300, -1])
     assert tg.tensor(array, dtype=tg.uint8).tolist() == torch.tensor(
         array, dtype=torch.uint8).tolist() == [44, 255]
+
+
+def test_masked_fill_broadcasts_the_tensor_to_the_mask_and_refuses_a_gradient_into_integers():
+    # out of place, x and the mask broadcast together (a 0-d x filled by a (2, 3) mask is
+    # (2, 3), its gradient the sum of the places left), as PyTorch's; in place x keeps its
+    # shape; a value that needs a gradient cannot be written into an int64 tensor
+    mask = np.array([[True, False, True], [False, False, True]])
+    x = tg.tensor(1.5, requires_grad=True)
+    y = x.masked_fill(tg.tensor(mask), 0.0)
+    np.testing.assert_array_equal(y.numpy(), np.where(mask, 0.0, 1.5))
+    y.sum().backward()
+    assert x.grad.item() == (~mask).sum()
+    with pytest.raises(ShapeError, match="^masked_fill_: cannot write the result into a tensor "
+                                         "of shape \\(\\)"):
+        tg.tensor(1.5).masked_fill_(tg.tensor(mask), 0.0)
+    with pytest.raises(TypeError, match="^masked_fill: a value that needs a gradient cannot be "
+                                        "written into a tensor of dtype int64"):
+        tg.zeros(2, 3, dtype="int64").masked_fill(tg.tensor(mask), tg.tensor(1.0,
+                                                                             requires_grad=True))
+    with tg.no_grad():  # (no gradient to lose: cast to the tensor's dtype, as PyTorch's)
+        filled = tg.zeros(2, 3, dtype="int64").masked_fill(
+            tg.tensor(mask), tg.tensor(2.0, requires_grad=True))
+    assert filled.dtype == np.int64 and filled.numpy().sum() == 2 * mask.sum()

@@ -341,7 +341,6 @@ KNOWN_KINDS: tuple[tuple[str, str, str], ...] = (
     ("float32 with python float as input 0", "2.0 % x: PyTorch has no gradient for x there "
      "(backward refuses); ours is -floor(2.0 / x), as for a tensor (api-guide)", "remainder"),
 )
-NEEDS_ELEMENTWISE = "needs ops/elementwise.py: "
 NEEDS_STATISTICS = "needs ops/statistics.py: "
 KNOWN: dict[tuple[str, str], str] = {
     **{(op, case): reason for kind, reason, ops in KNOWN_KINDS for op in ops.split()
@@ -353,20 +352,13 @@ KNOWN: dict[tuple[str, str], str] = {
     ("solve_triangular", "float32 with int64 as input 0"): MIXED,
     **{("pad", f"bool #{e}"): BOOLS for e in (1, 2)},  # (reflect, edge; PyTorch's pads them)
     **{("scatter_reduce", f"bool #{e}"): BOOLS for e in (4, 5)},  # (the mean of bools)
-    **{("pow", f"bool #{e}"): NEEDS_ELEMENTWISE + "bool ** bool is int8 (NumPy's), PyTorch "
-       "refuses; int64, as square of bools, would be consistent" for e in (0, 1)},
+    **{("pow", f"bool #{e}"): BOOLS for e in (0, 1)},  # (NumPy's int8; PyTorch refuses)
     **{("index_add", case): "a float alpha (2.0) for an integer tensor is refused, as "
        "torch.add refuses it; torch's index_add truncates it (2.5 acts as 2)"
        for case in ("int64", "bool")},
     ("setitem", "float32 with int64 as input 0 #0"): "a value that needs a gradient written "
     "into an int64 tensor is refused (api-guide, In place); PyTorch casts it, dropping the "
     "gradient silently",
-    ("masked_fill", "float32 with int64 as input 0"): NEEDS_ELEMENTWISE + "a value that needs "
-    "a gradient filled into an int64 tensor gives an int64 tensor requiring a gradient; refuse "
-    "it, as setitem and index_fill do here and PyTorch does",
-    ("masked_fill", "float32 with float64 0-d as input 0"): NEEDS_ELEMENTWISE + "a 0-d tensor "
-    "filled by a (2, 3) mask is refused; PyTorch's out-of-place masked_fill broadcasts the "
-    "tensor to the mask's shape",
     ("cumprod", "wide"): NEEDS_STATISTICS + "Cumprod multiplies float32 up in float32 "
     "(np.cumprod), PyTorch in float64 (errors 6e-7 vs 2e-8 at 100,000 entries): forward with "
     "dtype=accumulator(x), backward's recurrence in float64, the results cast back",

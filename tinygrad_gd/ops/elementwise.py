@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..creation import fits
-from ..engine import Function
+from ..engine import Function, is_grad_enabled
 from ..errors import ShapeError
 from .arguments import (Tensor, array_argument, broadcast, floating, integer_divisor, number,
                         same_dtype, to_tensor)
@@ -287,9 +286,9 @@ class Where(Function, elementwise=True, functions=("where",)):
 
 class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_fill",),
                  functions=("masked_fill",)):
-    """`value` where `mask` holds, else x (PyTorch's masked_fill; the mask broadcasts to
-    x's shape). `value` is a number or a one-element tensor, which gets the sum of g over
-    the filled places.
+    """`value` where `mask` holds, else x (PyTorch's masked_fill; the mask and x broadcast
+    together: `masked_fill_` keeps x's shape). `value` is a number or a one-element tensor,
+    which gets the sum of g over the filled places.
 
     forward: `where(mask, value, x)`
     gradient: `where(mask, g, 0)` for value, `where(mask, 0, g)` for x
@@ -302,14 +301,16 @@ class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_f
         if mask.dtype != bool:
             raise TypeError(f"masked_fill: the mask must be boolean (a comparison such as "
                             f"x > 0), got dtype {mask.dtype}")
-        if not fits(mask.shape, x.shape):
-            raise ShapeError(f"masked_fill: a mask of shape {mask.shape} does not broadcast to "
-                             f"the tensor's shape {x.shape}")
+        broadcast(cls.name, mask, x)  # (the mask of shape ... and x's ...: one line)
         if not hasattr(value, "_data"):
             value = number(cls.name, "value", value)
         elif value.ndim != 0:
             raise ShapeError(f"masked_fill: value must be a number or a tensor of one element "
                              f"(0 axes), got shape {value.shape}")
+        elif value.requires_grad and is_grad_enabled() and x.dtype.kind != "f":
+            raise TypeError(f"masked_fill: a value that needs a gradient cannot be written "
+                            f"into a tensor of dtype {x.dtype} (gradients are of floats); "
+                            f"convert it first (x.to(tg.float64)), or give value.detach()")
         return cls.apply(value, x, condition=mask)
 
     def forward(ctx, value, x, *, condition):  # x's dtype kept, as PyTorch's (an int stays one)
