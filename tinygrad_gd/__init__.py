@@ -44,6 +44,7 @@ from .serialization import LoadError, load, save
 from . import autograd, data, datasets, linalg, nn, optim, plot  # noqa: E402  (on the above)
 from . import properties, torch_functions  # noqa: E402,F401  (on nn: tg.dropout is F's)
 from .properties import *  # noqa: F401,F403  (tg.finfo, tg.set_default_dtype, tg.is_nonzero, ...)
+from .properties import Size, e, inf, nan, pi  # noqa: E402,F401  (PyTorch's, not in __all__)
 from .memory import is_conj, resolve_conj, resolve_neg  # noqa: F401  (PyTorch's, real values)
 from .torch_functions import *  # noqa: F401,F403  (tg.gt, tg.concat, tg.dropout, tg.hsplit, ...)
 from . import torch_functions_more  # noqa: E402,F401  (after torch_functions)

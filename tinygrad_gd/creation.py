@@ -110,8 +110,7 @@ def _sizes(where: str, sizes: tuple) -> tuple[int, ...]:
 
 def fits(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     """Whether values of `shape` broadcast to `target` (full's fill_value, copy_'s source)."""
-    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape[::-1],
-                                                                           target[::-1]))
+    return len(shape) <= len(target) and all(n in (1, m) for n, m in zip(shape[::-1], target[::-1]))
 
 
 def _array(where: str, shape: tuple[int, ...], make: Callable[[], np.ndarray]) -> np.ndarray:
@@ -157,8 +156,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None
          ) -> Tensor:
-    """A tensor of ones: `ones(2, 3)`, `ones((2, 3))` or `ones(size=(2, 3))`, float64 by
-    default."""
+    """A tensor of ones: `ones(2, 3)`, `ones((2, 3))` or `ones(size=(2, 3))`, float64."""
     return _filled("ones", _shape("ones", shape, size), 1, dtype, requires_grad)
 
 
@@ -168,9 +166,11 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any
     return _filled("empty", _shape("empty", shape, size), 0, dtype, requires_grad)
 
 
-def full(shape: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor of `shape` (an int or a tuple) filled with `fill_value`, float64 by default."""
-    return _full("full", shape, fill_value, dtype, requires_grad)
+def full(shape: Any = None, fill_value: Any = None, dtype: Any = None,
+         requires_grad: bool = False, *, size: Any = None) -> Tensor:
+    """A tensor of `shape` (an int, a tuple; PyTorch's size=) filled with fill_value (float64)."""
+    return _full("full", either("full", "shape", shape, "size", size, None), fill_value, dtype,
+                 requires_grad)
 
 
 def _full(where: str, shape: Any, fill_value: Any, dtype: Any, requires_grad: bool,
@@ -213,9 +213,11 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
                  "pass dtype='float64' or give a float bound (arange(5.0))")
 
 
-def linspace(start: float, stop: float, num: int | None = None, dtype: Any = None,
-             requires_grad: bool = False, *, steps: int | None = None) -> Tensor:
-    """`num` (NumPy) or `steps` (PyTorch) evenly spaced values from start to stop, both included."""
+def linspace(start: Any, stop: Any = None, num: Any = None, dtype: Any = None,
+             requires_grad: bool = False, *, steps: Any = None, end: Any = None) -> Tensor:
+    """`num` (NumPy's) or `steps` (PyTorch's) values evenly spaced from start to `stop`
+    (NumPy's) or `end` (PyTorch's), both included."""
+    stop = either("linspace", "stop", stop, "end", end, None)
     count = either("linspace", "num", num, "steps", steps, 50)
     if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
         raise TypeError(f"linspace: the number of values (num= or steps=) must be an int, got "

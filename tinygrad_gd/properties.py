@@ -14,7 +14,9 @@ casting rules allow a cast (no float into an integer, no number into a bool). A 
 `tg.is_floating_point`, `tg.is_complex`, `tg.is_nonzero`, `tg.is_same_size` (PyTorch's),
 `tg.shape`, `tg.ndim`, `tg.size`, `tg.unravel_index` (coordinates of flat indices, int64
 tensors without gradient), and NumPy's functions that are Tensor methods here: `tg.copy`
-(the op `clone`), `tg.astype`, `tg.ptp`. The default dtype itself lives in values.py
+(the op `clone`), `tg.astype`, `tg.ptp`. PyTorch's constants `tg.nan`, `tg.inf`, `tg.pi`,
+`tg.e` (Python floats), and `tg.Size`, a shape as a tuple (shapes here are plain tuples,
+equal to it). The default dtype itself lives in values.py
 (`default_float`), below everything that makes tensors, which reads it there.
 """
 from __future__ import annotations
@@ -33,6 +35,25 @@ from .values import _as_array, default_float, numeric_dtype
 __all__ = ["get_default_dtype", "set_default_dtype", "finfo", "iinfo", "promote_types",
            "result_type", "can_cast", "is_floating_point", "is_complex", "is_nonzero",
            "is_same_size", "shape", "ndim", "size", "unravel_index", "copy", "astype", "ptp"]
+
+# PyTorch's constants (`torch.tensor([1, torch.nan])`); not in __all__: `import *` would
+# bring a one-letter `e` into the caller's names
+nan, inf, pi, e = math.nan, math.inf, math.pi, math.e
+
+
+class Size(tuple):
+    """A shape, as PyTorch's `torch.Size([2, 5, 5])`: a tuple of ints (equal to the plain
+    tuples that shapes are here)."""
+
+    def __new__(cls, sizes: Any = ()) -> "Size":
+        return super().__new__(cls, ints("Size", (tuple(sizes),)))
+
+    def numel(self) -> int:
+        """The number of entries a tensor of this shape has."""
+        return math.prod(self)
+
+    def __repr__(self) -> str:
+        return f"tg.Size({list(self)})"
 
 
 def get_default_dtype() -> np.dtype:
@@ -217,7 +238,8 @@ def unravel_index(indices: Any, shape: Any) -> tuple[Tensor, ...]:
                          f"a tensor of shape {dims} ({count} entries: each must be in "
                          f"[-{count}, {count}))")
     coordinates = np.unravel_index(np.where(flat < 0, flat + count, flat), dims)
-    return tuple(Tensor.from_op(c.astype(np.int64), None) for c in coordinates)
+    # a 0-d index gives NumPy scalars: each made a 0-d array, as a tensor's values must be
+    return tuple(Tensor.from_op(np.asarray(c, dtype=np.int64), None) for c in coordinates)
 
 
 def copy(a: Any) -> Tensor:

@@ -143,12 +143,21 @@ def meshgrid(*xs: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
     return tuple(grids)
 
 
+_PROFILES = {"default": (8, 1000, 3, 75), "short": (2, 1000, 2, 80),  # 'default': NumPy's,
+             "full": (8, np.iinfo(np.int64).max, 3, 75)}  # what printing here starts with
+
+
 def set_printoptions(precision: int | None = None, threshold: int | None = None,
                      edgeitems: int | None = None, linewidth: int | None = None,
-                     sci_mode: bool | None = None) -> None:
-    """How tensors print (PyTorch's names; NumPy's np.set_printoptions underneath, which
-    tinygrad_gd's printing uses): digits, summarising threshold, edge items, line width,
-    and `sci_mode=False` for no scientific notation."""
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """How tensors print (PyTorch's names; NumPy's np.set_printoptions underneath): digits,
+    summarising threshold, edge items, line width (PyTorch's `profile=` 'default', 'short' or
+    'full' sets those four, then given ones), `sci_mode=False` for no scientific notation."""
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: profile must be one of {list(_PROFILES)}, "
+                             f"got {profile!r}")
+        set_printoptions(*_PROFILES[profile])
     options = dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
                    linewidth=linewidth)
     if sci_mode is not None:

@@ -196,6 +196,24 @@ class EmbeddingBag(Module):
             with no_grad():
                 self.weight[self.padding_idx] = 0.0
 
+    @classmethod
+    def from_pretrained(cls, embeddings: Any, freeze: bool = True, max_norm: Any = None,
+                        norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+                        mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx: Any = None
+                        ) -> "EmbeddingBag":
+        """PyTorch's: bags of the rows of `embeddings` (a 2-D tensor, copied), its weight
+        frozen unless `freeze=False`."""
+        where = "EmbeddingBag.from_pretrained"
+        shape = np.shape(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
+        if len(shape) != 2:
+            raise ValueError(f"{where}: embeddings must be 2-D (num_embeddings, "
+                             f"embedding_dim), got shape {shape}")
+        bag = cls(shape[0], shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
+                  embeddings, include_last_offset, padding_idx)
+        bag.weight.requires_grad_(not check_flag(where, "freeze", freeze))
+        return bag
+
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None
                 ) -> Tensor:
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,

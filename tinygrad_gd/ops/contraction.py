@@ -8,6 +8,8 @@ Tensor ops (einsum's: `_operand_gradient` given Tensors), for second derivatives
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..engine import Function
@@ -133,8 +135,28 @@ def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
     return filled, out
 
 
+def _sublist_subscripts(args: tuple) -> tuple[str, tuple]:
+    """NumPy's and PyTorch's other form, `einsum(a, [0, 1], b, [1, 2], [0, 2])` (each
+    operand followed by its axes' numbers, 0 to 51 or `...`, then the output's, optional),
+    as subscripts and operands: 'ab,bc->ac', (a, b)."""
+    def letters(sublist: Any) -> str:
+        if not isinstance(sublist, (list, tuple)) or not all(
+                s is Ellipsis or isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 52
+                for s in sublist):
+            raise TypeError(f"einsum: without a subscripts string, the operands are each "
+                            f"followed by a list of axis numbers (0 to 51, or ...), e.g. "
+                            f"einsum(a, [0, 1], b, [1, 2]); got {sublist!r:.60}")
+        return "".join("..." if s is Ellipsis else LETTERS[s] for s in sublist)
+    pairs = args[:len(args) - len(args) % 2]
+    subscripts = ",".join(letters(sub) for sub in pairs[1::2])
+    if len(args) % 2:
+        subscripts += "->" + letters(args[-1])
+    return subscripts, pairs[0::2]
+
+
 class Einsum(Function, functions=("einsum",)):
-    """Einstein summation: `tg.einsum('ij,jk->ik', a, b)`, any number of operands.
+    """Einstein summation: `tg.einsum('ij,jk->ik', a, b)`, any number of operands; also as
+    operands each followed by its axes' numbers, `tg.einsum(a, [0, 1], b, [1, 2], [0, 2])`.
 
     forward: `einsum(subscripts, *operands)`
     gradient: for each operand, `einsum` of `g` with the other operands, back to its subscripts
@@ -142,6 +164,8 @@ class Einsum(Function, functions=("einsum",)):
 
     @classmethod
     def call(cls, subscripts, *operands):
+        if not isinstance(subscripts, str) and operands and not isinstance(operands[0], str):
+            subscripts, operands = _sublist_subscripts((subscripts,) + operands)
         if not isinstance(subscripts, str):
             raise TypeError(f"einsum: the first argument is the subscripts string, e.g. "
                             f"'ij,jk->ik', got {type(subscripts).__name__}")

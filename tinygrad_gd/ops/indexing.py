@@ -14,7 +14,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..higher_order import sum_to
 from ..tensor import _raw_index
-from .arguments import array_argument, either, ints, one_axis, to_tensor
+from .arguments import Tensor, array_argument, either, ints, one_axis, to_tensor
 
 
 class GetItem(Function, name="getitem", methods=("__getitem__",)):
@@ -113,7 +113,8 @@ def _index_kept(op: str, index: Any) -> Any:
 
 class Narrow(GetItem, name="narrow", methods=("narrow",), functions=("narrow",)):
     """`length` entries from `start` along `dim` (PyTorch's narrow; a negative start counts
-    from the end): `x[..., start:start + length, ...]`.
+    from the end; start a 0-d integer tensor too, as PyTorch's): `x[..., start:start +
+    length, ...]`.
 
     forward: `x[start:start + length]` along `dim`
     gradient: zeros of `x`'s shape with `g` in the entries taken
@@ -123,6 +124,8 @@ class Narrow(GetItem, name="narrow", methods=("narrow",), functions=("narrow",))
     def call(cls, x, dim, start, length):
         x = to_tensor(x)
         dim = one_axis(cls.name, dim, x.ndim) % x.ndim
+        if isinstance(start, Tensor) and start.ndim == 0 and start.dtype.kind in "iu":
+            start = int(start.item())  # (PyTorch's narrow(x, 0, torch.tensor(1), 2))
         start, length = ints(cls.name, (start, length))
         n = x.shape[dim]
         begin = start + n if -n <= start < 0 else start

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import (to_tensor, array_argument, check_axis, either, ints, one_axis,
+from .arguments import (Tensor, to_tensor, array_argument, check_axis, either, ints, one_axis,
                         permutation)
 from .indexing import added_at
 from .padding import Pad
@@ -294,19 +294,31 @@ class Tile(Function, methods=("tile", "repeat"), functions=("tile",)):
 class RepeatInterleave(Function, name="repeat_interleave", methods=("repeat_interleave",),
                        functions=("repeat", "repeat_interleave")):
     """Each entry repeated `repeats` times along `axis` (NumPy's repeat, PyTorch's
-    repeat_interleave); axis None repeats the flattened tensor.
+    repeat_interleave); axis None repeats the flattened tensor. PyTorch's one-argument
+    `repeat_interleave(counts)` is `arange(len(counts))` repeated (indices, no gradient);
+    its `output_size=` (the result's length along the axis) is checked.
 
     forward: `repeat(x, repeats, axis)`
     gradient: `g` summed over each entry's repeats
     """
 
     @classmethod
-    def call(cls, x, repeats, axis=None, *, dim=None):
+    def call(cls, x, repeats=None, axis=None, *, dim=None, output_size=None):
         x = to_tensor(x)
+        if repeats is None:  # PyTorch's repeat_interleave(counts): the indices repeated
+            counts = x._data
+            if counts.ndim != 1 or counts.dtype.kind not in "iu":
+                raise TypeError(f"{cls.name}: given one tensor, it is the counts (a 1-D "
+                                f"integer tensor), got {counts.dtype} of shape {counts.shape}")
+            x, repeats = Tensor.from_op(np.arange(len(counts)), None), counts
         axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim, none_ok=True)
         repeats = array_argument(cls.name, "repeats", repeats)
         if repeats.dtype.kind not in "iu" or (repeats < 0).any():
             raise TypeError(f"{cls.name}: repeats must be whole numbers >= 0, got {repeats!r}")
+        length = (x.size if axis is None else x.shape[axis]) if repeats.ndim == 0 else 1
+        if output_size is not None and output_size != int(np.sum(repeats) * length):
+            raise ValueError(f"{cls.name}: output_size={output_size!r} is not the result's "
+                             f"length, {int(np.sum(repeats) * length)}; leave it out")
         return cls.apply(x, repeats=repeats, axis=None if axis is None else axis % x.ndim)
 
     def forward(ctx, x, *, repeats, axis=None):

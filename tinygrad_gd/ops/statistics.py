@@ -222,7 +222,11 @@ class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
 class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
     """The Euclidean norm over `axis` (None: of every entry, a matrix's Frobenius norm):
     NumPy's `np.linalg.norm(x, ord=None, axis)`, PyTorch's `x.norm(p=2, dim)`. At 0,
-    where it has no derivative, the gradient is 0 (PyTorch's).
+    where it has no derivative, the gradient is 0 (PyTorch's). Other orders of a vector
+    (inf, -inf, 0, 1, any p), or PyTorch's `p=` over any axes (the entries as one vector,
+    as `torch.norm`), are made of ops: abs with amax, amin or a sum. A matrix's other
+    orders positionally or as `ord=` are refused: NumPy's matrix norm and PyTorch's are
+    different numbers.
 
     forward: `sqrt(sum(x**2, axis))`
     gradient: `g * x / out` (0 where out is 0)
@@ -233,13 +237,18 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
         x = to_tensor(x)
         order = either(cls.name, "ord", ord, "p", p, None)
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
-        keepdims = keep_flag(cls.name, keepdims, keepdim)
+        keepdims = bool(keep_flag(cls.name, keepdims, keepdim))
         vectors = x.ndim <= 1 or isinstance(axis, int)  # (ord=2 of a matrix is its largest
-        if not (order in (None, "fro") or order == 2 and vectors):  # singular value in NumPy)
-            raise ValueError(f"norm: only the Euclidean norm is supported (ord=None, 'fro', or "
-                             f"2 along one axis), got ord={order!r} for shape {x.shape}; "
-                             f"write others with the ops, e.g. x.abs().sum(axis) for ord=1")
-        return cls.apply(x, axis=axis, keepdims=bool(keepdims))
+        if order in (None, "fro") or order == 2 and vectors:  # singular value in NumPy)
+            return cls.apply(x, axis=axis, keepdims=keepdims)
+        number = isinstance(order, (int, float, np.integer, np.floating)) and not isinstance(
+            order, (bool, np.bool_))
+        if not number or not (vectors or p is not None):
+            raise ValueError(f"norm: ord={order!r} of shape {x.shape} over axis {axis} is "
+                             f"NumPy's matrix norm or PyTorch's norm of the entries as one "
+                             f"vector, different numbers; give p= for PyTorch's, or use "
+                             f"tg.linalg.matrix_norm / tg.linalg.vector_norm")
+        return _p_norm(x, float(order), axis, keepdims)
 
     @staticmethod
     def reduce(x, axis=None, keepdims=False):
@@ -260,6 +269,20 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
         zero = out._data == 0  # (out as 1 there: no 0/0 in the next derivative, as Std's)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * Where.call(zero, 0.0, x / Where.call(zero, 1.0, out))
+
+
+def _p_norm(x: Tensor, p: float, axis, keepdims: bool) -> Tensor:
+    """The vector p-norm over `axis`, made of ops (a gradient through abs and the rest)."""
+    size = x.abs() if x.dtype.kind == "f" else x.to(np.float64).abs()  # (ints: as floating's)
+    if p == np.inf:
+        return size.amax(axis=axis, keepdims=keepdims)
+    if p == -np.inf:
+        return size.amin(axis=axis, keepdims=keepdims)
+    if p == 0:  # the number of entries that are not 0: no gradient, as PyTorch's
+        return (size != 0).sum(axis=axis, keepdims=keepdims).to(size.dtype)
+    if p == 1:
+        return size.sum(axis=axis, keepdims=keepdims)
+    return (size ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p)
 
 
 class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
