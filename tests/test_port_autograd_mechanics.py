@@ -617,6 +617,27 @@ def test_a_post_accumulate_grad_hook_is_for_a_leaf_and_returns_none(lib):
         (w * 2).sum().backward()
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # (torch)
+def test_hooks_run_with_grad_mode_as_create_graph_says_and_may_update_their_leaf(lib):
+    # the engine runs a pass with grad mode = create_graph: a hook's ops record nothing in
+    # a plain pass, so a post-accumulate hook may update its leaf in place (PyTorch's own
+    # docstring example returns that update, the tensor itself, which is let through)
+    x, modes = _leaf(lib, [1.0, 2.0]), []
+    for create_graph in (False, True):
+        h = x * 3
+        h.register_hook(lambda g: modes.append(lib.is_grad_enabled()))
+        (h ** 2).sum().backward(create_graph=create_graph)
+    assert modes == [False, True]
+    v = _leaf(lib, [0.0, 0.0, 0.0])
+    handle = v.register_post_accumulate_grad_hook(lambda p: p.add_(p.grad, alpha=-0.01))
+    v.backward(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64))
+    np.testing.assert_allclose(v.detach().numpy(), [-0.01, -0.02, -0.03])
+    handle.remove()
+    v.register_post_accumulate_grad_hook(lambda p: 5)
+    with pytest.raises(TypeError):
+        v.backward(lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64))
+
+
 def test_the_optimizer_step_in_the_backward_pass_trains_as_a_loop_does(lib):
     # PyTorch's recipe "fusing the optimizer step into the backward pass": each parameter
     # steps (and clears its gradient) as soon as its gradient is complete

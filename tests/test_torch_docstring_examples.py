@@ -70,9 +70,6 @@ EXCLUDED: dict[str, str] = {
         "line)",
     "torch.Tensor.real":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
-    "torch.Tensor.register_post_accumulate_grad_hook":
-        "needs hooks.py: the hook runs with grad mode on (PyTorch's backward turns it off), "
-        "so its p.add_ on a leaf is refused",
     "torch.Tensor.requires_grad_": "torch: calls preprocess(loaded_weights), never defined",
     "torch.Tensor.to":
         "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "

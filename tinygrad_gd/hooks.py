@@ -23,7 +23,6 @@ run (`running_pass`), for a hook that watches several tensors in one pass.
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import threading
 import weakref
@@ -32,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine, higher_order  # noqa: F401  (higher_order: create_graph's backward)
-from .grad_mode import enable_grad
+from .grad_mode import set_grad_enabled
 
 
 class _ByIdentity:
@@ -138,7 +137,6 @@ def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
 
 
 _extension = GradientHooks()
-_NO_CHANGE = contextlib.nullcontext()
 
 
 def _switch_off_unless_needed() -> None:
@@ -224,10 +222,12 @@ def _accumulated(tensor: Any, grad: Any) -> None:
     tensor._accumulate_grad(grad)
     if _post_accumulate._entries:
         for hook in list(_post_accumulate.get(tensor, {}).values()):
-            if hook(tensor) is not None:
-                raise RuntimeError("register_post_accumulate_grad_hook: a hook returned a "
-                                   "value; it gets the tensor, reads or updates it, and "
-                                   "returns None (PyTorch's rule)")
+            returned = hook(tensor)  # (the tensor itself is let through, as PyTorch lets
+            if returned is not None and returned is not tensor:  # `p.add_(...)` through)
+                raise (RuntimeError if isinstance(returned, engine.Tensor) else TypeError)(
+                    f"register_post_accumulate_grad_hook: a hook returned "
+                    f"{type(returned).__name__} {returned!r:.40}; it gets the tensor, reads "
+                    f"or updates it, and returns None (PyTorch's rule)")
 
 
 def register_prehook(node: Any, hook: Callable) -> RemovableHandle:
@@ -352,7 +352,9 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
     tensors' on a path to one of them (`gradients_to`: the nodes PyTorch runs).
     `create_graph`: `seed` is a Tensor and so is each gradient, with its graph."""
     _before_node_prehooks.clear()  # (what an earlier pass, a drawing's, left)
-    with enable_grad() if create_graph else _NO_CHANGE:  # (.grad's sums recorded too)
+    # grad mode during the pass is create_graph, as in PyTorch's engine: with it, .grad's
+    # sums are recorded too; without, a hook's ops (p.add_(...) on a leaf) record nothing
+    with set_grad_enabled(create_graph):
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
                                              create_graph).items():
@@ -377,7 +379,7 @@ def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
     as PyTorch's."""
     leading = leading_to(start, wanted) if leading is None else leading
     wanted, found = set(wanted), {}  # (an unused input gets no gradient)
-    with enable_grad() if create_graph else _NO_CHANGE, BackwardPass(start, leading):
+    with set_grad_enabled(create_graph), BackwardPass(start, leading):  # (as above)
         for tensor, grad, _ in engine.backward(start, seed, retain_graph, leading, create_graph):
             if tensor in wanted or tensor._ctx is not None and retains(tensor):
                 found[tensor] = grad
