@@ -341,7 +341,6 @@ KNOWN_KINDS: tuple[tuple[str, str, str], ...] = (
     ("float32 with python float as input 0", "2.0 % x: PyTorch has no gradient for x there "
      "(backward refuses); ours is -floor(2.0 / x), as for a tensor (api-guide)", "remainder"),
 )
-NEEDS_STATISTICS = "needs ops/statistics.py: "
 KNOWN: dict[tuple[str, str], str] = {
     **{(op, case): reason for kind, reason, ops in KNOWN_KINDS for op in ops.split()
        for case in cases(op) if case.split(" #")[0] == kind},
@@ -359,11 +358,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("setitem", "float32 with int64 as input 0 #0"): "a value that needs a gradient written "
     "into an int64 tensor is refused (api-guide, In place); PyTorch casts it, dropping the "
     "gradient silently",
-    ("cumprod", "wide"): NEEDS_STATISTICS + "Cumprod multiplies float32 up in float32 "
-    "(np.cumprod), PyTorch in float64 (errors 6e-7 vs 2e-8 at 100,000 entries): forward with "
-    "dtype=accumulator(x), backward's recurrence in float64, the results cast back",
-    ("diff", "bool #1"): NEEDS_STATISTICS + "Diff.call makes a number prepended to bools "
-    "float32 (np.result_type(bool, float32)); float64, the default float, as beside int64",
 }
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
+from ..values import default_float
 from .arguments import Tensor, to_tensor, either, floating, ints, one_axis, reduced_axes, signed
 from .elementwise import Where
 from .layout import Flip, Split
@@ -328,15 +329,16 @@ class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
-        out = np.cumprod(signed(x), axis=axis)
-        ctx.save_for_backward(x, out)
+        out = accumulated(np.cumprod, signed(x), axis=axis)  # (float32: in float64, as
+        ctx.save_for_backward(x, out)  # PyTorch's; its backward's recurrence too)
         return out
 
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
+        wide = accumulator(g) or g.dtype
+        x, out = (a.astype(wide, copy=False) for a in ctx.saved_tensors)
         axis = -1 if ctx.axis is None else ctx.axis
         x, out, g = (np.moveaxis(a.reshape(-1) if ctx.axis is None else a, axis, -1)
-                     for a in (x, out, g))
+                     for a in (x, out, g.astype(wide, copy=False)))
         before = np.concatenate([np.ones_like(out[..., :1]), out[..., :-1]], axis=-1)
         from_end = np.empty_like(g)
         running = np.zeros_like(g[..., :1])
@@ -344,7 +346,8 @@ class Cumprod(Cumsum, methods=("cumprod",), functions=("cumprod",)):
             following = x[..., i + 1:i + 2] * running if i + 1 < g.shape[-1] else 0
             running = g[..., i:i + 1] + following
             from_end[..., i:i + 1] = running
-        return np.moveaxis(before * from_end, -1, axis).reshape(ctx.shape)
+        return np.moveaxis(before * from_end, -1, axis).reshape(ctx.shape)  # (the engine
+        # casts the gradient to x's dtype)
 
     def backward_graph(ctx, out, g):  # (the same recurrence, one piece along the axis at a time)
         (x,) = ctx.parents
@@ -386,8 +389,9 @@ class Diff(Function, methods=("diff",), functions=("diff",)):
         for name, part in (("prepend", prepend), ("append", append)):
             if part is None or n == 0:  # (no differences: x as it is, as NumPy and PyTorch)
                 continue
-            if not hasattr(part, "_data"):  # numbers and lists take x's dtype (float32 stays)
-                part = np.asarray(part, dtype=np.result_type(x.dtype, np.float32))
+            if not hasattr(part, "_data"):  # numbers and lists take x's float dtype (float32
+                part = np.asarray(part, dtype=x.dtype if x.dtype.kind == "f"  # stays), else
+                                  else default_float())  # the default float (of bools too)
             shape = np.shape(getattr(part, "_data", part))
             if len(shape) != x.ndim:  # a number: one per row
                 try:
