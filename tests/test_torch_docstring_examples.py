@@ -197,9 +197,6 @@ EXCLUDED: dict[str, str] = {
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.resolve_neg":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
-    "torch.result_type":
-        "needs ops/elementwise.py, values.py: a 0-d tensor does not widen an integer tensor's "
-        "dtype (uint8 with tensor(1) stays uint8)",
     "torch.set_default_device":
         "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "
         "line)",

@@ -183,15 +183,16 @@ def floating(x: np.ndarray) -> np.ndarray:
 def same_dtype(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The two operands of a binary op (add, mul, matmul, where...) in PyTorch's result
     dtype where it differs from NumPy's: a float keeps its dtype against an integer or bool
-    (float32 + int64 is float32, not float64), and a float array keeps its against a 0-d
-    float (float32 * a 0-d float64 stays float32). Otherwise NumPy's promotion (float32 +
-    float64 arrays: float64; int8 + int64: int64); operands of one dtype as they are."""
+    (float32 + int64 is float32, not float64), and an array keeps its dtype against a 0-d
+    one of its kind, float or integer (float32 * a 0-d float64 stays float32, uint8 + a
+    0-d int64 uint8). Otherwise NumPy's promotion (float32 + float64 arrays: float64; int8
+    + int64: int64; bool + int64: int64); operands of one dtype as they are."""
     if x.dtype == y.dtype:
         return x, y
     x_float, y_float = x.dtype.kind == "f", y.dtype.kind == "f"
     if x_float != y_float:
         return (x, y.astype(x.dtype)) if x_float else (x.astype(y.dtype), y)
-    if x_float and (x.ndim == 0) != (y.ndim == 0):
+    if (x.ndim == 0) != (y.ndim == 0) and (x_float or "b" not in (x.dtype.kind, y.dtype.kind)):
         return (x.astype(y.dtype), y) if x.ndim == 0 else (x, y.astype(x.dtype))
     return x, y
 
