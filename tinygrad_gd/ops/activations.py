@@ -30,8 +30,9 @@ def erf(x: np.ndarray) -> np.ndarray:
 def _sides(x):
     """[not x <= 0] (x > 0, and a NaN: PyTorch's side for it), and min(x, 0) in Tensor ops
     with derivative 0 at 0 (PyTorch's second derivative of elu and celu there: its mask
-    x < 0): for their backward_graph."""
-    return ~(x._data <= 0), Where.call(x._data >= 0, 0.0, x)
+    x < 0) and 0 at a NaN (on the positive side, no e**NaN to differentiate): for their
+    backward_graph."""
+    return ~(x._data <= 0), Where.call(~(x._data < 0), 0.0, x)
 
 
 class Softplus(Function, elementwise=True, methods=("softplus",), functions=("softplus",)):

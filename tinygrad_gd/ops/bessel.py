@@ -22,8 +22,9 @@ and I0 even, J1 odd), except where PyTorch's is an artefact of its algorithm: J0
 Y1 are 0 at inf (and J0, J1 at -inf), PyTorch's NaN. Gradients: J0' = -J1, J1' = J0 -
 J1 / x (1/2 at 0), Y0' = -Y1, Y1' = Y0 - Y1 / x (inf at 0), K0' = -K1, K1' = -K0 - K1 / x
 (-inf at 0), the scaled K's by the product rule, spherical j0' = (x cos x - sin x) / x**2
-(its series below 1, 0 at 0). Second derivatives: J, Y and K's derivatives in Tensor ops
-of these ops; the scaled K's and spherical j0's by slopes.py, with their equations.
+(its series below 1, 0 at 0). Second derivatives: J0's, J1's, Y0's and K0's derivatives
+in Tensor ops of these ops; Y1's, K1's, the scaled K's and spherical j0's by slopes.py,
+with their equations, and at 0 (and -0.0) their limits: -inf for Y1, inf for the K's.
 """
 from __future__ import annotations
 
@@ -296,9 +297,14 @@ class BesselY1(_Pointwise, elementwise=True, name="bessel_y1"):
         _, _, y0, y1 = _j_and_y(v, True)
         return np.where(v == 0, np.inf, y0 - _over_x(y1, v)).astype(x.dtype, copy=False)
 
-    def backward_graph(ctx, out, g):
-        x, zero = ctx.parents[0], ctx.parents[0]._data == 0
-        return g * Where.call(zero, np.inf, BesselY0.apply(x) - out / Where.call(zero, 1.0, x))
+    backward_graph = through_slope  # (Bessel's equation: y'' = -y' / x - (1 - 1/x**2) y)
+
+    @staticmethod
+    def curvature(x, slope):
+        zero = x._data == 0  # (-inf at 0, the limit, where the equation meets inf - inf)
+        safe = Where.call(zero, 1.0, x)
+        return Where.call(zero, -np.inf, -slope / safe - (1 - 1 / (safe * safe))
+                          * BesselY1.apply(safe))
 
 
 class ModifiedBesselK0(_Pointwise, elementwise=True, name="modified_bessel_k0"):
@@ -339,10 +345,14 @@ class ModifiedBesselK1(_Pointwise, elementwise=True, name="modified_bessel_k1"):
         k0, k1 = _unscaled_k(v)
         return np.where(v == 0, -np.inf, -k0 - _over_x(k1, v)).astype(x.dtype, copy=False)
 
-    def backward_graph(ctx, out, g):
-        x, zero = ctx.parents[0], ctx.parents[0]._data == 0
-        return g * Where.call(zero, -np.inf,
-                              -ModifiedBesselK0.apply(x) - out / Where.call(zero, 1.0, x))
+    backward_graph = through_slope  # (the modified equation: y'' = -y' / x + (1 + 1/x**2) y)
+
+    @staticmethod
+    def curvature(x, slope):
+        zero = x._data == 0  # (inf at 0, the limit, where the equation meets inf - inf)
+        safe = Where.call(zero, 1.0, x)
+        return Where.call(zero, np.inf, -slope / safe + (1 + 1 / (safe * safe))
+                          * ModifiedBesselK1.apply(safe))
 
 
 class ScaledModifiedBesselK0(_Pointwise, elementwise=True, name="scaled_modified_bessel_k0"):
@@ -367,7 +377,10 @@ class ScaledModifiedBesselK0(_Pointwise, elementwise=True, name="scaled_modified
 
     @staticmethod
     def curvature(x, slope):
-        return (2 - 1 / x) * slope + ScaledModifiedBesselK0.apply(x) / x
+        zero = x._data == 0  # (inf at 0 and -0.0, the limit: no 1 / -0.0 = -inf)
+        safe = Where.call(zero, 1.0, x)
+        return Where.call(zero, np.inf, (2 - 1 / safe) * slope
+                          + ScaledModifiedBesselK0.apply(safe) / safe)
 
 
 class ScaledModifiedBesselK1(_Pointwise, elementwise=True, name="scaled_modified_bessel_k1"):
@@ -392,7 +405,10 @@ class ScaledModifiedBesselK1(_Pointwise, elementwise=True, name="scaled_modified
 
     @staticmethod
     def curvature(x, slope):
-        return (2 - 1 / x) * slope + (1 + 1 / x) * ScaledModifiedBesselK1.apply(x) / x
+        zero = x._data == 0  # (inf at 0 and -0.0, the limit, where the equation meets inf - inf)
+        safe = Where.call(zero, 1.0, x)
+        return Where.call(zero, np.inf, (2 - 1 / safe) * slope
+                          + (1 + 1 / safe) * ScaledModifiedBesselK1.apply(safe) / safe)
 
 
 def spherical_bessel_j0(x: np.ndarray) -> np.ndarray:

@@ -185,7 +185,12 @@ class Eigvalsh(Function, name="eigvalsh"):
         return (vectors * g[..., None, :]) @ np.swapaxes(vectors, -1, -2)
 
     def backward_graph(ctx, out, g):  # (V: eigh's, whose signs differ, which V diag V.T hides)
-        vectors = Eigh.apply(ctx.parents[0], part="eigenvectors", **ctx.params)
+        x = ctx.parents[0]
+        vectors = Eigh.apply(x, part="eigenvectors", **ctx.params)
+        read = x._data  # (the triangle LAPACK reads, as Eigh's forward checks it)
+        bad = _non_finite(np.tril(read) if ctx.params.get("UPLO", "L") == "L" else np.triu(read))
+        if bad.any():  # (eigh's are NaN there; backward's, LAPACK's numbers: the same rule)
+            vectors = Where.call(bad[..., None, None], ctx.saved_tensors[0], vectors)
         return (vectors * g[..., None, :]) @ vectors.mT
 
 

@@ -142,14 +142,14 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         needs_x, needs_y = ctx.needs_input_grad
-        if needs_y:  # (float16's y * y overflows beyond 256: divided twice there instead)
-            dy = -g * x / (y * y) if y.dtype.itemsize > 2 else -(g * (x / y)) / y
+        if needs_y:  # (x / y) / y, PyTorch's: no y * y to overflow, and at y = 0 or inf
+            dy = -g * ((x / y) / y)  # its derivative meets no 0 * inf (y * y's 2y)
         return (g / y if needs_x else None), (dy if needs_y else None)
 
     def backward_graph(ctx, out, g):
-        x, y = ctx.parents
         needs_x, needs_y = ctx.needs_input_grad
-        return (g / y if needs_x else None), (-g * x / (y * y) if needs_y else None)
+        y = ctx.parents[1]
+        return (g / y if needs_x else None), (-g * (out / y) if needs_y else None)
 
 
 class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__rpow__",),
@@ -187,9 +187,10 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
         x, y = ctx.parents
         needs_x, needs_y = ctx.needs_input_grad
         dx = dy = None
-        if needs_x:  # y * x**(y - 1), 0 where y == 0 (x = 1 where also x == 0: not 0 * inf)
-            zero = (y._data == 0) & (x._data == 0)
+        if needs_x:  # y * x**(y - 1), a constant 0 where y == 0, as backward's mask (x = 1
+            zero = np.broadcast_to(y._data == 0, out.shape)  # there: no 0 * inf, no NaN)
             dx = g * y * (Where.call(zero, 1.0, x) if zero.any() else x) ** (y - 1)
+            dx = Where.call(zero, 0.0, dx) if zero.any() else dx
         if needs_y:  # x**y * log(x), 0 where x == 0 and y >= 0 (log 1 there: not 0 * -inf)
             zero = (x._data == 0) & (y._data >= 0)
             dy = g * out * (Where.call(zero, 1.0, x) if zero.any() else x).log()
