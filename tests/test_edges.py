@@ -662,3 +662,24 @@ def test_max_and_min_with_dim_give_ties_and_nans_gradient_at_pytorchs_index(name
     np.testing.assert_array_equal(values.numpy(), t_values.detach().numpy())
     np.testing.assert_array_equal(indices.numpy(), t_indices.numpy())
     np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+
+
+@pytest.mark.parametrize("x0", [2.0, 0.5, 7.0])  # (x < 0: x ** y is NaN beside y = 0)
+def test_pow_at_exponent_zero_keeps_the_mixed_second_derivative(x0):
+    # at y == 0 the gradient in x, y * x**(y - 1), is 0, but its derivative in y is
+    # x**(y - 1) (1 + y log x) = 1 / x: masking it to a constant 0 (needed only at x = 0
+    # or NaN, where the formula gives 0 * inf) lost it. Checked against central
+    # differences of backward()'s gradient in x, taken at y = +-h
+    x, y = tg.tensor(x0, requires_grad=True), tg.tensor(0.0, requires_grad=True)
+    (gx,) = tg.autograd.grad(x ** y, (x,), create_graph=True)
+    (mixed,) = tg.autograd.grad(gx, (y,))
+
+    def gradient_in_x(at_y):
+        a = tg.tensor(x0, requires_grad=True)
+        (a ** tg.tensor(at_y)).backward()
+        return a.grad.item()
+
+    h = 1e-6
+    expected = (gradient_in_x(h) - gradient_in_x(-h)) / (2 * h)
+    np.testing.assert_allclose(mixed.item(), expected, rtol=1e-6)
+    np.testing.assert_allclose(mixed.item(), 1 / x0, rtol=1e-12)

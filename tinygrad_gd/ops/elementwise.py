@@ -187,8 +187,11 @@ class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__
         x, y = ctx.parents
         needs_x, needs_y = ctx.needs_input_grad
         dx = dy = None
-        if needs_x:  # y * x**(y - 1), a constant 0 where y == 0, as backward's mask (x = 1
-            zero = np.broadcast_to(y._data == 0, out.shape)  # there: no 0 * inf, no NaN)
+        if needs_x:  # y * x**(y - 1); where y == 0 and x is 0 or NaN a constant 0, as
+            # backward's mask (x = 1 there: no 0 * inf, no NaN); elsewhere at y == 0 the
+            # formula, 0 in value, keeps its derivative in y, x**(y - 1)
+            zero = np.broadcast_to((y._data == 0) & ((x._data == 0) | np.isnan(x._data)),
+                                   out.shape)
             dx = g * y * (Where.call(zero, 1.0, x) if zero.any() else x) ** (y - 1)
             dx = Where.call(zero, 0.0, dx) if zero.any() else dx
         if needs_y:  # x**y * log(x), 0 where x == 0 and y >= 0 (log 1 there: not 0 * -inf)
