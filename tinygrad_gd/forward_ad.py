@@ -10,9 +10,11 @@ How a tangent is computed: the extension `_Tangents` joins the engine while a le
 entered (off, it costs nothing) and sees each op run. A user's op with a `jvp(ctx,
 *tangents)` staticmethod (PyTorch's `Function.jvp`; arrays in, arrays out) uses it. Any
 other op is differentiated by the "double vjp" trick: its `backward_graph` (its backward
-in recorded Tensor ops) on a zero cotangent u of the output's shape gives g_i = J_iᵀu,
+in recorded Tensor ops) on a cotangent u of the output's shape gives g_i = J_iᵀu,
 linear in u, so the derivative of sum_i <g_i, t_i> with respect to u is sum_i J_i t_i,
-exact, by one backward pass over that small graph. An op with neither is refused.
+exact, by one backward pass over that small graph. u is ones, not zeros: a backward may
+treat g == 0 on its own (xlogy's 0 * ln(0) is 0), and its slope there is not J's, where
+J holds NaN or inf (ln(-1)). An op with neither is refused.
 
 Tangents are constants: they never make a primal need a gradient, and a dual tensor may
 need one too (reverse mode works through `make_dual` and `unpack_dual`, identity ops).
@@ -266,7 +268,7 @@ def _double_vjp(node: Function, inputs: tuple, output: Tensor, tangents: list) -
         ctx = copy.copy(node)  # (the node itself is left as the op made it)
     ctx.parents, ctx.needs_input_grad = tuple(_constant(x._data) for x in inputs), needs
     dtype = output._data.dtype
-    u = Tensor.from_op(np.zeros(output.shape, dtype), None)
+    u = Tensor.from_op(np.ones(output.shape, dtype), None)  # (not 0: see the docstring)
     u._requires_grad = True  # (the one leaf of the small graph: its gradient is J·t)
     with enable_grad(), np.errstate(all="ignore"):  # (inf and NaN are the values, as torch's)
         grads = gradients_for(node.name, type(node).backward_graph(ctx, _constant(

@@ -195,12 +195,12 @@ class Logit(Function, elementwise=True, methods=("logit",), functions=("logit",)
             return np.where((x < low) | (x > high), beyond, slope).astype(g.dtype, copy=False)
 
     def backward_graph(ctx, out, g):
-        x = ctx.parents[0]
-        low, high, beyond = (0, 1, np.nan) if ctx.eps is None else (ctx.eps, 1 - ctx.eps, 0)
-        outside = (x._data < low) | (x._data > high)  # (there a constant: 0 or NaN)
-        safe = Where.call(outside, 0.5, x) + 0.0  # (+ 0.0: -0.0 is 0.0, so g / 0 is g * inf)
-        with np.errstate(**_QUIET):  # (at 0 and 1 the next derivative is NaN, as PyTorch's)
-            return Where.call(outside, beyond, g / (safe * (1 - safe)))
+        x, (low, high) = ctx.parents[0], ((0, 1) if ctx.eps is None else (ctx.eps, 1 - ctx.eps))
+        outside = (x._data < low) | (x._data > high)  # (there 0, or g * NaN: linear in g, so
+        safe = Where.call(outside, 0.5, x) + 0.0  # forward mode's tangent is NaN there too;
+        with np.errstate(**_QUIET):  # + 0.0: g / -0.0 is g * inf; at 0 and 1 the next
+            beyond = g * np.where(outside, np.nan, 0.0) if ctx.eps is None else 0  # derivative
+            return Where.call(outside, beyond, g / (safe * (1 - safe)))  # NaN, as PyTorch's)
 
 
 class Xlogy(Function, elementwise=True, methods=("xlogy",), functions=("xlogy",)):
