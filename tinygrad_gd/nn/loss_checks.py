@@ -21,9 +21,13 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 
 def _pair(where: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
-    """Prediction and target as Tensors of one shape, or an error naming both shapes."""
+    """Prediction and target as Tensors of one shape, or an error naming both shapes; an
+    integer or bool target beside a float input in the input's dtype (float32 beside int64
+    is float32, the dtype rule, also where a loss adds a number to the target)."""
     input = _as_tensor(where, input)
     target = _as_tensor(where, target, input, "target")
+    if input.dtype.kind == "f" and target.dtype.kind in "biu":
+        target = target.to(input.dtype)
     if input.shape != target.shape:
         hint = (f"; reshape one of them, e.g. target.reshape{input.shape}"
                 if input.size == target.size else "")
