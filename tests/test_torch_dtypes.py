@@ -31,7 +31,7 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd.ops import reductions
 from test_fuzz import OPS, TORCH_OPS, _edge
-from test_torch_edges import SPECS, TWINS
+from test_torch_edges import SPECS, TWINS, assert_as_known
 
 torch = pytest.importorskip("torch")  # (every test here compares with PyTorch)
 
@@ -375,12 +375,7 @@ def test_every_fuzzed_op_has_cases_and_every_known_difference_names_one():
 @pytest.mark.torch
 @pytest.mark.parametrize("op", sorted(SPECS))
 def test_dtypes_and_float32_numbers_agree_with_pytorch(op):
-    found = differences(op)
-    unexpected = {case: diff for case, diff in found.items() if (op, case) not in KNOWN}
-    gone = [case for o, case in KNOWN if o == op and case not in found]
-    assert not unexpected, "\n".join(f"{op}, {case}: {diff}" for case, diff in
-                                     unexpected.items())
-    assert not gone, f"{op}: no difference left at {gone}: take them out of KNOWN"
+    assert_as_known(op, differences(op), KNOWN, "KNOWN")
 
 
 @pytest.mark.torch

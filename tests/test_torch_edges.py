@@ -343,13 +343,23 @@ def run_torch(op: str, inputs: list[np.ndarray], params: dict) -> tuple:
                                   for a, t in zip(inputs, leaves)]
 
 
-def _outcome(run: Callable, op: str, inputs: list[np.ndarray], params: dict) -> Any:
+def outcome(run: Callable, *args: Any) -> Any:
+    """`run(*args)` without NumPy's warnings, or how it refused (an outcome to compare)."""
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return run(op, inputs, params)
+            return run(*args)
     except Exception as err:  # noqa: BLE001  (a refusal is an outcome to compare)
         return f"refused ({type(err).__name__}: {str(err).splitlines()[0][:80]})"
+
+
+def assert_as_known(op: str, found: dict, known: dict, name: str) -> None:
+    """The differences `found` for `op` ({edge or case: how}) are exactly those `known`
+    ({(op, edge or case): why}) lists: none unexplained, none listed that is gone."""
+    unexpected = {at: diff for at, diff in found.items() if (op, at) not in known}
+    gone = [at for o, at in known if o == op and at not in found]
+    assert not unexpected, "\n".join(f"{op} at {at}: {diff}" for at, diff in unexpected.items())
+    assert not gone, f"{op}: no difference left at {gone}: take them out of {name}"
 
 
 def mismatch(ours: np.ndarray, theirs: np.ndarray) -> str | None:
@@ -373,8 +383,8 @@ def mismatch(ours: np.ndarray, theirs: np.ndarray) -> str | None:
 def compare(op: str, inputs: list[np.ndarray], params: dict, edge: str) -> str | None:
     """One case: None where both agree (or an empty case torch refuses), else how they
     differ, ours first."""
-    ours = _outcome(run_ours, op, inputs, params)
-    theirs = _outcome(run_torch, op, inputs, params)
+    ours = outcome(run_ours, op, inputs, params)
+    theirs = outcome(run_torch, op, inputs, params)
     if isinstance(theirs, str):
         if isinstance(ours, str) or edge.startswith("empty"):
             return None
@@ -461,9 +471,4 @@ def test_every_fuzzed_op_has_examples_and_every_known_difference_names_one():
 @pytest.mark.torch
 @pytest.mark.parametrize("op", sorted(SPECS))
 def test_edges_agree_with_pytorch(op):
-    found = differences(op)
-    unexpected = {edge: diff for edge, diff in found.items() if (op, edge) not in KNOWN}
-    gone = [edge for o, edge in KNOWN if o == op and edge not in found]
-    assert not unexpected, "\n".join(f"{op} at {edge}: {diff}" for edge, diff in
-                                     unexpected.items())
-    assert not gone, f"{op}: no difference left at {gone}: take them out of KNOWN"
+    assert_as_known(op, differences(op), KNOWN, "KNOWN")

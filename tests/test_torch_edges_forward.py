@@ -20,15 +20,14 @@ stay, each with its reason; a known difference that went away fails too.
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Any, Callable
 
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
 from test_fuzz import OPS, TORCH_OPS
-from test_torch_edges import EDGES, KNOWN, RTOL, SPECS, TWINS, _weights, edge_cases, mismatch
+from test_torch_edges import EDGES, KNOWN, RTOL, SPECS, TWINS, _weights, assert_as_known, \
+    edge_cases, mismatch, outcome
 from tinygrad_gd.autograd import forward_ad as fwAD
 
 torch = pytest.importorskip("torch")  # (every test here compares with PyTorch)
@@ -86,21 +85,12 @@ def reverse_mode(op: str, inputs: list[np.ndarray], tangents: list[np.ndarray],
     return float(forward.sum()), float(sum(b.sum() for b in backward)), scale
 
 
-def _outcome(run: Callable, *args: Any) -> Any:
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return run(*args)
-    except Exception as err:  # noqa: BLE001  (a refusal is an outcome to compare)
-        return f"refused ({type(err).__name__}: {str(err).splitlines()[0][:80]})"
-
-
 def compare(op: str, inputs: list[np.ndarray], params: dict, edge: str) -> str | None:
     """One case against torch: None where both agree (or an empty case torch refuses), else
     how they differ, ours first."""
     tangents = _tangents(inputs, edge)
-    mine = _outcome(ours, op, inputs, tangents, params)
-    other = _outcome(theirs, op, inputs, tangents, params)
+    mine = outcome(ours, op, inputs, tangents, params)
+    other = outcome(theirs, op, inputs, tangents, params)
     if isinstance(other, str):
         if isinstance(mine, str) or edge.startswith("empty"):
             return None
@@ -138,7 +128,7 @@ def reverse_mode_differences(op: str) -> dict[str, str]:
     for edge, params, inputs in edge_cases(op):
         if edge in found:
             continue
-        sums = _outcome(reverse_mode, op, inputs, _tangents(inputs, edge), params)
+        sums = outcome(reverse_mode, op, inputs, _tangents(inputs, edge), params)
         if isinstance(sums, str):
             continue  # (a refusal: test_forward_ad_ops.py and test_torch_edges.py check them)
         fwd, bwd, scale = sums
@@ -207,20 +197,10 @@ def test_every_known_difference_names_an_op_and_an_edge():
 def test_tangents_at_the_edges_agree_with_pytorch(op):
     if op in TORCH_HAS_NONE:
         pytest.skip(TORCH_HAS_NONE[op])
-    found = differences(op)
-    unexpected = {edge: diff for edge, diff in found.items() if (op, edge) not in KNOWN_FORWARD}
-    gone = [edge for o, edge in KNOWN_FORWARD if o == op and edge not in found]
-    assert not unexpected, "\n".join(f"{op} at {edge}: {diff}" for edge, diff in
-                                     unexpected.items())
-    assert not gone, f"{op}: no difference left at {gone}: take them out of KNOWN_FORWARD"
+    assert_as_known(op, differences(op), KNOWN_FORWARD, "KNOWN_FORWARD")
 
 
 @pytest.mark.torch  # (torch is only imported here: every case at every edge, ours alone)
 @pytest.mark.parametrize("op", sorted(SPECS))
 def test_tangent_is_reverse_modes_derivative_at_every_edge(op):
-    found = reverse_mode_differences(op)
-    unexpected = {edge: diff for edge, diff in found.items() if (op, edge) not in KNOWN_REVERSE}
-    gone = [edge for o, edge in KNOWN_REVERSE if o == op and edge not in found]
-    assert not unexpected, "\n".join(f"{op} at {edge}: {diff}" for edge, diff in
-                                     unexpected.items())
-    assert not gone, f"{op}: no difference left at {gone}: take them out of KNOWN_REVERSE"
+    assert_as_known(op, reverse_mode_differences(op), KNOWN_REVERSE, "KNOWN_REVERSE")

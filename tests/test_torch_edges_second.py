@@ -21,7 +21,6 @@ known difference that went away fails too.
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any, Callable
 
 import numpy as np
@@ -31,7 +30,7 @@ import tinygrad_gd as tg
 from test_fuzz import OPS, TORCH_OPS
 from test_fuzz_second_order import second_order_ops
 from test_torch_edges import EDGES, KNOWN, RTOL, TWINS, Jet, _airy_slope, _psi, _weights, \
-    edge_cases
+    assert_as_known, edge_cases, outcome
 
 torch = pytest.importorskip("torch")  # (every test here compares with PyTorch)
 
@@ -169,20 +168,11 @@ def run_torch(op: str, inputs: list[np.ndarray], params: dict) -> tuple:
                        lambda g: g.detach().clone().numpy())
 
 
-def _outcome(run: Callable, op: str, inputs: list[np.ndarray], params: dict) -> Any:
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return run(op, inputs, params)
-    except Exception as err:  # noqa: BLE001  (a refusal is an outcome to compare)
-        return f"refused ({type(err).__name__}: {str(err).splitlines()[0][:80]})"
-
-
 def compare(op: str, inputs: list[np.ndarray], params: dict, edge: str) -> str | None:
     """One case: None where both agree (or torch refuses an empty case, or both refuse),
     else how they differ, ours first."""
-    ours = _outcome(run_ours, op, inputs, params)
-    theirs = _outcome(run_torch, op, inputs, params)
+    ours = outcome(run_ours, op, inputs, params)
+    theirs = outcome(run_torch, op, inputs, params)
     if isinstance(ours, str):
         return None if isinstance(theirs, str) else f"ours {ours}, torch gives numbers"
     if isinstance(theirs, str):
@@ -239,7 +229,7 @@ def create_graph_differences(op: str) -> list[str]:
     beyond rounding: 1e-12 of the largest entry)."""
     found = []
     for edge, params, inputs in edge_cases(op):
-        ours = _outcome(run_ours, op, inputs, params)
+        ours = outcome(run_ours, op, inputs, params)
         if isinstance(ours, str):
             continue
         for k, (g, h) in enumerate(zip(ours[0], ours[2])):
@@ -309,12 +299,7 @@ def test_every_known_difference_names_a_twice_differentiable_op_and_an_edge():
 @pytest.mark.torch
 @pytest.mark.parametrize("op", second_order_ops())
 def test_second_derivatives_at_the_edges_agree_with_pytorch(op):
-    found = differences(op)
-    unexpected = {edge: diff for edge, diff in found.items() if (op, edge) not in KNOWN_SECOND}
-    gone = [edge for o, edge in KNOWN_SECOND if o == op and edge not in found]
-    assert not unexpected, "\n".join(f"{op} at {edge}: {diff}" for edge, diff in
-                                     unexpected.items())
-    assert not gone, f"{op}: no difference left at {gone}: take them out of KNOWN_SECOND"
+    assert_as_known(op, differences(op), KNOWN_SECOND, "KNOWN_SECOND")
 
 
 @pytest.mark.torch  # (torch is only imported here: every case at every edge, ours alone)
