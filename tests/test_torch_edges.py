@@ -410,13 +410,15 @@ def edge_cases(op: str):
                 yield edge, params, inputs
 
 
-def differences(op: str) -> dict[str, str]:
-    """edge: the first difference found there (its example's params and inputs named)."""
+def differences(op: str, compare_case: Callable | None = None, skip: Any = ()) -> dict[str, str]:
+    """edge: the first difference `compare_case(op, inputs, params, edge)` (this file's
+    `compare` unless given) finds there, its example's params and inputs named; the edges
+    of `skip`'s (op, edge) pairs left out."""
     found: dict[str, str] = {}
     for edge, params, inputs in edge_cases(op):
-        if edge in found:
+        if edge in found or (op, edge) in skip:
             continue
-        diff = compare(op, inputs, params, edge)
+        diff = (compare_case or compare)(op, inputs, params, edge)
         if diff:
             shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray)}
             found[edge] = f"{diff} (params {shown}, inputs {[a.tolist() for a in inputs]})"

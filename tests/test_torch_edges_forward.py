@@ -28,6 +28,7 @@ import tinygrad_gd as tg
 from test_fuzz import OPS, TORCH_OPS
 from test_torch_edges import EDGES, KNOWN, RTOL, SPECS, TWINS, _weights, assert_as_known, \
     edge_cases, mismatch, outcome
+import test_torch_edges as first_order
 from tinygrad_gd.autograd import forward_ad as fwAD
 
 torch = pytest.importorskip("torch")  # (every test here compares with PyTorch)
@@ -111,14 +112,7 @@ def _shown(params: dict, inputs: list[np.ndarray]) -> str:
 
 def differences(op: str) -> dict[str, str]:
     """edge: the first difference from torch found there; KNOWN's edges left out."""
-    found: dict[str, str] = {}
-    for edge, params, inputs in edge_cases(op):
-        if edge in found or (op, edge) in KNOWN:
-            continue
-        diff = compare(op, inputs, params, edge)
-        if diff:
-            found[edge] = f"{diff} {_shown(params, inputs)}"
-    return found
+    return first_order.differences(op, compare, KNOWN)
 
 
 def reverse_mode_differences(op: str) -> dict[str, str]:

@@ -31,6 +31,7 @@ from test_fuzz import OPS, TORCH_OPS
 from test_fuzz_second_order import second_order_ops
 from test_torch_edges import EDGES, KNOWN, RTOL, TWINS, Jet, _airy_slope, _psi, _weights, \
     assert_as_known, edge_cases, outcome
+import test_torch_edges as first_order
 
 torch = pytest.importorskip("torch")  # (every test here compares with PyTorch)
 
@@ -210,17 +211,9 @@ def mismatch(ours: np.ndarray, theirs: np.ndarray, floor: float = 0.0) -> str | 
 
 
 def differences(op: str) -> dict[str, str]:
-    """edge: the first difference found there (its example's params and inputs named),
-    edges test_torch_edges.py knows to differ to first order left out."""
-    found: dict[str, str] = {}
-    for edge, params, inputs in edge_cases(op):
-        if edge in found or (op, edge) in KNOWN:
-            continue
-        diff = compare(op, inputs, params, edge)
-        if diff:
-            shown = {k: v for k, v in params.items() if not isinstance(v, np.ndarray)}
-            found[edge] = f"{diff} (params {shown}, inputs {[a.tolist() for a in inputs]})"
-    return found
+    """edge: the first difference found there, edges test_torch_edges.py knows to differ to
+    first order left out."""
+    return first_order.differences(op, compare, KNOWN)
 
 
 def create_graph_differences(op: str) -> list[str]:
