@@ -156,7 +156,7 @@ def zeros(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any
 
 def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None
          ) -> Tensor:
-    """A tensor of ones: `ones(2, 3)`, `ones((2, 3))` or `ones(size=(2, 3))`, float64."""
+    """A tensor of ones: `ones(2, 3)`, `ones((2, 3))`, `ones(size=(2, 3))`; float64 by default."""
     return _filled("ones", _shape("ones", shape, size), 1, dtype, requires_grad)
 
 
@@ -168,7 +168,7 @@ def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any
 
 def full(shape: Any = None, fill_value: Any = None, dtype: Any = None,
          requires_grad: bool = False, *, size: Any = None) -> Tensor:
-    """A tensor of `shape` (an int, a tuple; PyTorch's size=) filled with fill_value (float64)."""
+    """A tensor of `shape` (an int, a tuple; PyTorch's size=) of fill_value; float64 by default."""
     return _full("full", either("full", "shape", shape, "size", size, None), fill_value, dtype,
                  requires_grad)
 
