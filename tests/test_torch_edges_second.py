@@ -241,6 +241,10 @@ ALL = tuple(EDGES)[:7]  # (every edge but the empty ones)
 ZERO_LIMIT = ("at +-inf the limit, 0, where PyTorch's formula meets inf / inf or its series "
               "NaN (api-guide)")
 KNOWN_SECOND: dict[tuple[str, str], str] = {
+    **{("div", edge): "the divisor's second derivative is that of -g * x / y**2: NaN at y = 0 "
+       "or infinite inputs (0 * inf), torch's +-inf from (x / y) / y, a form that broke "
+       "scatter_reduce prod's third derivatives where zeros meet (api-guide)"
+       for edge in ("negative zero", "infinities", "kinks")},
     **{(op, edge): ZERO_LIMIT for op, edge in (
         ("lgamma", "infinities"), ("mvlgamma", "infinities"), ("logit", "infinities"),
         ("logaddexp", "infinities"), ("logaddexp2", "infinities"), ("logaddexp", "kinks"),

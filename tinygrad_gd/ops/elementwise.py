@@ -147,9 +147,9 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
         return (g / y if needs_x else None), (dy if needs_y else None)
 
     def backward_graph(ctx, out, g):
+        x, y = ctx.parents
         needs_x, needs_y = ctx.needs_input_grad
-        y = ctx.parents[1]
-        return (g / y if needs_x else None), (-g * (out / y) if needs_y else None)
+        return (g / y if needs_x else None), (-g * x / (y * y) if needs_y else None)
 
 
 class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__rpow__",),
