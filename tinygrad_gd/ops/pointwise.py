@@ -196,11 +196,11 @@ class Logit(Function, elementwise=True, methods=("logit",), functions=("logit",)
 
     def backward_graph(ctx, out, g):
         x, (low, high) = ctx.parents[0], ((0, 1) if ctx.eps is None else (ctx.eps, 1 - ctx.eps))
-        outside = (x._data < low) | (x._data > high)  # (there 0, or g * NaN: linear in g, so
-        safe = Where.call(outside, 0.5, x) + 0.0  # forward mode's tangent is NaN there too;
-        with np.errstate(**_QUIET):  # + 0.0: g / -0.0 is g * inf; at 0 and 1 the next
-            beyond = g * np.where(outside, np.nan, 0.0) if ctx.eps is None else 0  # derivative
-            return Where.call(outside, beyond, g / (safe * (1 - safe)))  # NaN, as PyTorch's)
+        outside = (x._data < low) | (x._data > high)  # (0 there, or g * NaN: linear in g, so
+        safe = Where.call(outside, 0.5, x) + 0.0  # forward mode's tangent is NaN too)
+        with np.errstate(**_QUIET):  # (+ 0.0: g / -0.0 is g * inf; then NaN, as PyTorch's)
+            beyond = g * np.where(outside, np.nan, 0.0) if ctx.eps is None else 0
+            return Where.call(outside, beyond, g / (safe * (1 - safe)))
 
 
 class Xlogy(Function, elementwise=True, methods=("xlogy",), functions=("xlogy",)):
