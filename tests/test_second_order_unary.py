@@ -122,7 +122,7 @@ UNARY_EDGES = [
     ("deg2rad", {}, [0, 1e3]),
     ("rad2deg", {}, [0, 1e3]),
     ("frac", {}, [0, 1.5, -1.25]),
-    ("logit", {}, [0.5, 0.1, 0.0, 1.0, -0.5]),  # (NaN at 0 and 1 without eps, as PyTorch's)
+    ("logit", {}, [0.5, 0.1, 0.0, 1.0]),  # (NaN at 0 and 1 without eps, as PyTorch's)
     ("logit", {"eps": 0.1}, [0.5, 0.1, 0.9, 0.05, 0.95]),
     ("nan_to_num", {}, [0, np.inf, -np.inf, np.nan, 2]),
     ("sinc", {}, [0.5, 1, -2.5, 0.01]),
@@ -153,6 +153,25 @@ def test_unary_second_derivative_at_edges_matches_torch(name, options, points):
     seed = np.linspace(0.5, 1.5, x.size)  # (not all 1: the seed's derivative is checked)
     ours = second(g_fn(name, **options), [x], seed)
     assert_close(ours, second(t_fn(name, **options), [x], seed, lib=torch))
+
+
+@pytest.mark.torch
+def test_logit_outside_zero_to_one_has_a_nan_gradient_whose_seed_derivative_is_nan():
+    # without eps the gradient outside [0, 1] is NaN, as PyTorch's; here it is g * NaN,
+    # so its derivative in the seed g is NaN too, and forward mode's tangent NaN as
+    # PyTorch's forward mode gives; PyTorch's double backward takes it as a constant (0)
+    torch = _torch()
+    x, seed = np.array([-0.5, 0.25, 1.5]), np.array([0.5, 1.0, 1.5])
+    (first,), (in_x, in_seed) = second(g_fn("logit"), [x], seed)
+    (t_first,), (t_in_x, t_in_seed) = second(t_fn("logit"), [x], seed, lib=torch)
+    np.testing.assert_array_equal(first, t_first)  # (NaN, 1 / (x (1 - x)) * g, NaN)
+    np.testing.assert_array_equal(np.isnan(in_x), np.isnan(t_in_x))
+    np.testing.assert_array_equal(np.isnan(in_seed), [True, False, True])
+    assert in_seed[1] == t_in_seed[1] and (t_in_seed[[0, 2]] == 0).all()
+    with tg.autograd.forward_ad.dual_level():
+        dual = tg.autograd.forward_ad.make_dual(tg.tensor(x), tg.tensor(seed))
+        tangent = tg.autograd.forward_ad.unpack_dual(tg.logit(dual)).tangent
+    np.testing.assert_array_equal(np.isnan(tangent.numpy()), [True, False, True])
 
 
 @pytest.mark.torch
