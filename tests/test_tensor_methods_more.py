@@ -12,6 +12,7 @@ from tinygrad_gd.tensor_methods_more import (angle, as_strided_scatter, conj_phy
                                              index_reduce, narrow_copy, nextafter, put,
                                              select_scatter, slice_scatter, unsafe_chunk,
                                              unsafe_split, unsafe_split_with_sizes)
+from test_top_level_functions import _same
 
 torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(5)
@@ -22,18 +23,6 @@ CUBE = RNG.standard_normal((2, 3, 4))
 def _pair(*arrays):
     return ([tg.Tensor(a, requires_grad=True) for a in arrays],
             [torch.tensor(a, requires_grad=True) for a in arrays])
-
-
-def _same(got, expected, tol=1e-12):
-    if isinstance(expected, (tuple, list)):
-        assert len(got) == len(expected)
-        for g, e in zip(got, expected):
-            _same(g, e, tol)
-        return
-    e = expected.detach().numpy()
-    assert got.shape == e.shape and np.dtype(got.dtype) == e.dtype
-    np.testing.assert_allclose(np.asarray(got._data, float), e.astype(float), rtol=tol,
-                               atol=tol)
 
 
 def _same_gradients(ours_fn, torch_fn, *arrays, tol=1e-10, compared=None):
