@@ -53,6 +53,7 @@ from .engine import is_grad_enabled
 from .errors import ShapeError
 from .higher_order import recorded_vjp
 from .memory import distinct_entries
+from .ops.arguments import no_gradient_into
 from .ops.indexing import GetItem, SetItem
 from .tensor import Tensor, _raw_index
 from .tracked import count_write, read_only_error, writes, written_arrays
@@ -252,10 +253,7 @@ def holds_each_entry_once(view: np.ndarray, array: np.ndarray) -> bool:
 def _old_version(t: Tensor, what: str) -> Tensor:
     """t's version before a change: its node and a copy of its values, stamped with the
     change's time (the nodes that used t had recorded earlier)."""
-    if t._data.dtype.kind not in "fc":
-        raise TypeError(f"{what}: a value that needs a gradient cannot be written into a "
-                        f"tensor of dtype {t.dtype} (gradients are of floats); convert it "
-                        f"first (t = t.to(tg.float64)), or write value.detach()")
+    no_gradient_into(what, t.dtype)
     before = Tensor.from_op(t._data.copy(), t._ctx)
     before._requires_grad, before.name = t._requires_grad, t.name
     for slot in ("_made_by", "_made_in"):  # (a constant's: the diagrams name its origin)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
+from ..grad_mode import is_grad_enabled
 from ..tensor import Tensor, to_tensor
 from ..values import default_float
 
@@ -135,6 +136,18 @@ def integer(op: str, name: str, value: object) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}")
     return int(value)
+
+
+def no_gradient_into(op: str, dtype: Any, value: Any = None) -> None:
+    """Refuse, in one line naming `op`, a value that needs a gradient (`value`, a Tensor,
+    while grad mode is on; given none, one known to) written into a tensor of integers or
+    bools: gradients are of floats, and the cast would drop it silently (PyTorch refuses)."""
+    needs = value is None or isinstance(value, Tensor) and value.requires_grad \
+        and is_grad_enabled()
+    if needs and np.dtype(dtype).kind not in "fc":
+        raise TypeError(f"{op}: a value that needs a gradient cannot be written into a "
+                        f"tensor of dtype {dtype} (gradients are of floats); convert it "
+                        f"first (t = t.to(tg.float64)), or write value.detach()")
 
 
 def number(op: str, name: str, value: object, low: float | None = None,

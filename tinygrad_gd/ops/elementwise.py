@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Function, is_grad_enabled
+from ..engine import Function
 from ..errors import ShapeError
-from .arguments import (Tensor, array_argument, broadcast, floating, integer_divisor, number,
-                        same_dtype, to_tensor)
+from .arguments import (Tensor, array_argument, broadcast, floating, integer_divisor,
+                        no_gradient_into, number, same_dtype, to_tensor)
 
 # ------------------------------------------------------------------ binary
 
@@ -311,10 +311,7 @@ class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_f
         elif value.ndim != 0:
             raise ShapeError(f"masked_fill: value must be a number or a tensor of one element "
                              f"(0 axes), got shape {value.shape}")
-        elif value.requires_grad and is_grad_enabled() and x.dtype.kind != "f":
-            raise TypeError(f"masked_fill: a value that needs a gradient cannot be written "
-                            f"into a tensor of dtype {x.dtype} (gradients are of floats); "
-                            f"convert it first (x.to(tg.float64)), or give value.detach()")
+        no_gradient_into(cls.name, x.dtype, value)
         return cls.apply(value, x, condition=mask)
 
     def forward(ctx, value, x, *, condition):  # x's dtype kept, as PyTorch's (an int stays one)

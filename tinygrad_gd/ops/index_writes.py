@@ -14,7 +14,8 @@ import numpy as np
 from ..engine import Function, is_grad_enabled
 from .. import memory
 from ..tensor import _NUMBERS  # (one number: bool, int, float, NumPy's)
-from .arguments import Tensor, to_tensor, array_argument, integer, number, one_axis
+from .arguments import (Tensor, to_tensor, array_argument, integer, no_gradient_into,
+                        number, one_axis)
 from .elementwise import Where
 from .indexing import added_at
 from .scatter import (ScatterIndexError, _dim, _in_range, _index, _last, _number, _placed,
@@ -139,12 +140,7 @@ class IndexFill(Function, name="index_fill", methods=("index_fill",),
                 f"{cls.name}: value must be a number or a tensor of one element (0 axes), got "
                 f"{type(value).__name__} {getattr(value, 'shape', value)!r:.40}")
         _, dim, index = _slice_checks(cls.name, x, dim, index, negative=True)
-        if isinstance(value, Tensor) and value.requires_grad and is_grad_enabled() and \
-                x.dtype.kind != "f":  # (cast to x's dtype, its gradient lost: PyTorch refuses)
-            raise TypeError(
-                f"{cls.name}: a value that needs a gradient cannot be written into a tensor "
-                f"of dtype {x.dtype} (gradients are of floats); convert it first "
-                f"(x.to(tg.float64)), or write value.detach()")
+        no_gradient_into(cls.name, x.dtype, value)
         value = value if isinstance(value, Tensor) else _number(cls.name, value, x.dtype)
         return cls.apply(x, value, dim=dim, index=index)
 
