@@ -12,8 +12,8 @@ overflows. They are `tg.` functions through compositions.py, which also sets the
 methods (`x.median(dim=0)`, `x.nansum()`, `x.cummax(0)`).
 
 Shared with other modules, not `tg.` names: `vector_norm` (PyTorch's linalg.vector_norm
-made of ops, the p-norms of dist, cdist and nn's norms) and `axis_slice` (x[start:stop]
-along one axis, the op getitem).
+made of ops, the p-norms of dist, cdist, nn's norms and `x.norm(p=1)`) and `axis_slice`
+(x[start:stop] along one axis, the op getitem).
 """
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from . import functional
 from .grad_mode import check_flag
+from .ops import statistics
 from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
 from .ops.reductions import ValuesAndIndices, keep_flag, stable_order
 from .tensor import Tensor, to_tensor
@@ -343,6 +344,9 @@ def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False, *,
     empty = np.asarray(total.data == 0)  # (0 ** (1/p) has no finite slope: PyTorch's 0)
     return functional.masked_fill(functional.masked_fill(total, empty, 1.0) ** (1 / p), empty,
                                   0.0)
+
+
+statistics.p_norm = vector_norm  # (x.norm(p=1) is this too: the op's module is below here)
 
 
 # PyTorch's Tensor methods of these names (compositions.py sets them on Tensor)

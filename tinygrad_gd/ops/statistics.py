@@ -11,6 +11,8 @@ the constant 0 (no spread, the norm 0: PyTorch's convention), its derivative is 
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..engine import Function
@@ -220,14 +222,19 @@ class Logsumexp(_Reduction, methods=("logsumexp",), functions=("logsumexp",)):
             return g * (x - out).exp()
 
 
+# The p-norm of other orders: composed_reductions.vector_norm, which sets it (it is made of
+# ops composed above this module, as tg.linalg.vector_norm)
+p_norm: Any = None
+
+
 class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
     """The Euclidean norm over `axis` (None: of every entry, a matrix's Frobenius norm):
     NumPy's `np.linalg.norm(x, ord=None, axis)`, PyTorch's `x.norm(p=2, dim)`. At 0,
     where it has no derivative, the gradient is 0 (PyTorch's). Other orders of a vector
     (inf, -inf, 0, 1, any p), or PyTorch's `p=` over any axes (the entries as one vector,
-    as `torch.norm`), are made of ops: abs with amax, amin or a sum. A matrix's other
-    orders positionally or as `ord=` are refused: NumPy's matrix norm and PyTorch's are
-    different numbers.
+    as `torch.norm`), are `tg.linalg.vector_norm`'s, made of ops (`p_norm`). A matrix's
+    other orders positionally or as `ord=` are refused: NumPy's matrix norm and PyTorch's
+    are different numbers.
 
     forward: `sqrt(sum(x**2, axis))`
     gradient: `g * x / out` (0 where out is 0)
@@ -249,7 +256,7 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
                              f"NumPy's matrix norm or PyTorch's norm of the entries as one "
                              f"vector, different numbers; give p= for PyTorch's, or use "
                              f"tg.linalg.matrix_norm / tg.linalg.vector_norm")
-        return _p_norm(x, float(order), axis, keepdims)
+        return p_norm(x, float(order), axis, keepdims, op=cls.name)
 
     @staticmethod
     def reduce(x, axis=None, keepdims=False):
@@ -270,20 +277,6 @@ class Norm(_FromOutput, methods=("norm",), functions=("norm",)):
         zero = out._data == 0  # (out as 1 there: no 0/0 in the next derivative, as Std's)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * Where.call(zero, 0.0, x / Where.call(zero, 1.0, out))
-
-
-def _p_norm(x: Tensor, p: float, axis, keepdims: bool) -> Tensor:
-    """The vector p-norm over `axis`, made of ops (a gradient through abs and the rest)."""
-    size = x.abs() if x.dtype.kind == "f" else x.to(np.float64).abs()  # (ints: as floating's)
-    if p == np.inf:
-        return size.amax(axis=axis, keepdims=keepdims)
-    if p == -np.inf:
-        return size.amin(axis=axis, keepdims=keepdims)
-    if p == 0:  # the number of entries that are not 0: no gradient, as PyTorch's
-        return (size != 0).sum(axis=axis, keepdims=keepdims).to(size.dtype)
-    if p == 1:
-        return size.sum(axis=axis, keepdims=keepdims)
-    return (size ** p).sum(axis=axis, keepdims=keepdims) ** (1 / p)
 
 
 class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
