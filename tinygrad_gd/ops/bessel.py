@@ -29,6 +29,7 @@ with their equations, and at 0 (and -0.0) their limits: -inf for Y1, inf for the
 from __future__ import annotations
 
 import math
+from typing import Any, Callable
 
 import numpy as np
 
@@ -280,6 +281,13 @@ class BesselY0(_Pointwise, elementwise=True, name="bessel_y0"):
         return g * -BesselY1.apply(ctx.parents[0])
 
 
+def _limit_at_zero(x: Any, limit: float, formula: Callable) -> Any:
+    """A curvature's `formula` (Tensor ops, given x with 1 in place of its zeros), and its
+    `limit` where x is 0 or -0.0: there the equation meets 1 / 0 or inf - inf."""
+    zero = x._data == 0
+    return Where.call(zero, limit, formula(Where.call(zero, 1.0, x)))
+
+
 class BesselY1(_Pointwise, elementwise=True, name="bessel_y1"):
     """The Bessel function of the second kind of order 1 (PyTorch's special.bessel_y1, no
     Tensor method), for x >= 0: -inf at 0, 0 at inf (PyTorch's NaN there), NaN below 0.
@@ -301,10 +309,8 @@ class BesselY1(_Pointwise, elementwise=True, name="bessel_y1"):
 
     @staticmethod
     def curvature(x, slope):
-        zero = x._data == 0  # (-inf at 0, the limit, where the equation meets inf - inf)
-        safe = Where.call(zero, 1.0, x)
-        return Where.call(zero, -np.inf, -slope / safe - (1 - 1 / (safe * safe))
-                          * BesselY1.apply(safe))
+        return _limit_at_zero(x, -np.inf, lambda safe: -slope / safe - (1 - 1 / (safe * safe))
+                              * BesselY1.apply(safe))
 
 
 class ModifiedBesselK0(_Pointwise, elementwise=True, name="modified_bessel_k0"):
@@ -349,10 +355,8 @@ class ModifiedBesselK1(_Pointwise, elementwise=True, name="modified_bessel_k1"):
 
     @staticmethod
     def curvature(x, slope):
-        zero = x._data == 0  # (inf at 0, the limit, where the equation meets inf - inf)
-        safe = Where.call(zero, 1.0, x)
-        return Where.call(zero, np.inf, -slope / safe + (1 + 1 / (safe * safe))
-                          * ModifiedBesselK1.apply(safe))
+        return _limit_at_zero(x, np.inf, lambda safe: -slope / safe + (1 + 1 / (safe * safe))
+                              * ModifiedBesselK1.apply(safe))
 
 
 class ScaledModifiedBesselK0(_Pointwise, elementwise=True, name="scaled_modified_bessel_k0"):
@@ -377,10 +381,8 @@ class ScaledModifiedBesselK0(_Pointwise, elementwise=True, name="scaled_modified
 
     @staticmethod
     def curvature(x, slope):
-        zero = x._data == 0  # (inf at 0 and -0.0, the limit: no 1 / -0.0 = -inf)
-        safe = Where.call(zero, 1.0, x)
-        return Where.call(zero, np.inf, (2 - 1 / safe) * slope
-                          + ScaledModifiedBesselK0.apply(safe) / safe)
+        return _limit_at_zero(x, np.inf, lambda safe: (2 - 1 / safe) * slope
+                              + ScaledModifiedBesselK0.apply(safe) / safe)
 
 
 class ScaledModifiedBesselK1(_Pointwise, elementwise=True, name="scaled_modified_bessel_k1"):
@@ -405,10 +407,8 @@ class ScaledModifiedBesselK1(_Pointwise, elementwise=True, name="scaled_modified
 
     @staticmethod
     def curvature(x, slope):
-        zero = x._data == 0  # (inf at 0 and -0.0, the limit, where the equation meets inf - inf)
-        safe = Where.call(zero, 1.0, x)
-        return Where.call(zero, np.inf, (2 - 1 / safe) * slope
-                          + (1 + 1 / safe) * ScaledModifiedBesselK1.apply(safe) / safe)
+        return _limit_at_zero(x, np.inf, lambda safe: (2 - 1 / safe) * slope
+                              + (1 + 1 / safe) * ScaledModifiedBesselK1.apply(safe) / safe)
 
 
 def spherical_bessel_j0(x: np.ndarray) -> np.ndarray:
@@ -449,6 +449,5 @@ class SphericalBesselJ0(_Pointwise, elementwise=True, name="spherical_bessel_j0"
 
     @staticmethod
     def curvature(x, slope):
-        zero = x._data == 0
-        return Where.call(zero, -1 / 3, -2 * slope / Where.call(zero, 1.0, x)
-                          - SphericalBesselJ0.apply(x))
+        return _limit_at_zero(x, -1 / 3, lambda safe: -2 * slope / safe
+                              - SphericalBesselJ0.apply(x))
