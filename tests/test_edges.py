@@ -683,3 +683,20 @@ def test_pow_at_exponent_zero_keeps_the_mixed_second_derivative(x0):
     expected = (gradient_in_x(h) - gradient_in_x(-h)) / (2 * h)
     np.testing.assert_allclose(mixed.item(), expected, rtol=1e-6)
     np.testing.assert_allclose(mixed.item(), 1 / x0, rtol=1e-12)
+
+
+@pytest.mark.parametrize("make, expected", [
+    (lambda: tg.tensor(7).div(tg.tensor(2), rounding_mode="floor"), 3),
+    (lambda: tg.tensor(-7).div(tg.tensor(2), rounding_mode="floor"), -4),
+    (lambda: tg.tensor(-7).div(tg.tensor(2), rounding_mode="trunc"), -3),
+    (lambda: tg.nextafter(tg.tensor(1.0), tg.tensor(2.0)), np.nextafter(1.0, 2.0)),
+    (lambda: tg.bernoulli(tg.tensor(1.0)), 1.0),
+    (lambda: tg.tensor(0.0).bernoulli(), 0.0),
+])
+def test_a_0_d_result_reads_as_an_array(make, expected):
+    """A 0-d result of an op NumPy answers with a scalar (its ufuncs do, for 0-d arrays)
+    reads like any tensor: `.data` raised AttributeError ('numpy.float64' object has no
+    attribute '_counter') for div with a rounding mode, nextafter and bernoulli."""
+    t = make()
+    assert t.shape == () and isinstance(t.data, np.ndarray)
+    assert t.numpy() == expected and t.item() == expected and t.tolist() == expected

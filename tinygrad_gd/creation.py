@@ -47,7 +47,7 @@ _INFERRED = "pass dtype='float64' or give float data (1.0)"  # (whole numbers gi
 
 
 def _leaf(array: np.ndarray, requires_grad: bool, where: str, hint: str = _GIVEN) -> Tensor:
-    out = Tensor.from_op(array, None)
+    out = Tensor.from_op(np.asarray(array), None)  # (a 0-d draw may be a NumPy scalar)
     if requires_grad:
         if array.dtype.kind != "f":
             raise TypeError(f"{where}: requires_grad=True needs a float dtype, got "

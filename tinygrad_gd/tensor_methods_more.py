@@ -187,7 +187,7 @@ def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
             raise TypeError(f"{name}: {what} has dtype {array.dtype}; the next float is "
                             f"defined for floats only (convert with .to(tg.float64))")
     broadcast(name, x, other)
-    return Tensor.from_op(np.nextafter(x._data, other), None)
+    return Tensor.from_op(np.asarray(np.nextafter(x._data, other)), None)  # (0-d: a scalar)
 
 
 def _axis(name: str, x: Tensor, dim: Any) -> int:

@@ -128,9 +128,10 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
         integer_divisor("div", x._data, y._data, f" (rounding_mode={rounding_mode!r})")
         broadcast("div", x, y)
         a, b = (v._data.astype(np.result_type(x._data, y._data)) for v in (x, y))
+        # (np.asarray: NumPy's ufuncs give a scalar, not an array, for 0-d operands)
         if rounding_mode == "floor":
-            return Tensor.from_op(np.floor_divide(a, b), None)
-        return Tensor.from_op(np.abs(a) // np.abs(b) * np.sign(a) * np.sign(b), None)
+            return Tensor.from_op(np.asarray(np.floor_divide(a, b)), None)
+        return Tensor.from_op(np.asarray(np.abs(a) // np.abs(b) * np.sign(a) * np.sign(b)), None)
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
