@@ -2,8 +2,9 @@
 `NAdam`, `RAdam`, `Adamax`, `Adadelta`, `Rprop` and `ASGD` (optim_variants.py),
 `Adafactor` (optim_adafactor.py) and `LBFGS` (optim_lbfgs.py), with
 PyTorch's update rules, names and defaults (Adam's and AdamW's amsgrad=, and maximize= on
-all but RMSprop and Adagrad, too); their base class `Optimizer` is in optim_base.py;
-learning-rate schedules live in `tg.optim.lr_scheduler`.
+all but LBFGS, too), their groups holding PyTorch's settings (foreach= and fused= kept and
+ignored, capturable= and differentiable= at False); their base class `Optimizer` is in
+optim_base.py; learning-rate schedules live in `tg.optim.lr_scheduler`.
 
 An optimizer holds the parameters to train (`SGD(model.parameters(), lr=0.01)`; PyTorch's
 `model.named_parameters()` too, the names kept as the group's "param_names");
@@ -36,10 +37,10 @@ import numpy as np
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from . import optim_swa as swa_utils  # tg.optim.swa_utils.AveragedModel, SWALR, update_bn
 from .grad_mode import check_flag
-from .optim_base import Optimizer, _check_betas, _check_number
+from .optim_base import Optimizer, _check_betas, _check_modes, _check_number
 from .optim_adafactor import Adafactor
 from .optim_lbfgs import LBFGS
-from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop, _check_modes
+from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
@@ -95,8 +96,9 @@ class SGD(Optimizer):
         mu = group["momentum"]
         if mu != 0:
             buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = grad.copy()
+            if buf is None:  # (np.array: a 0-d parameter's grad + decay is a NumPy scalar,
+                # which `buf *= mu` would replace instead of updating the state's buffer)
+                buf = state["momentum_buffer"] = np.array(grad)
             else:
                 buf *= mu
                 buf += (1 - group["dampening"]) * grad
@@ -125,8 +127,9 @@ class Adam(Optimizer):
         if fused is not None:
             check_flag(self._name, "fused", fused)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize,
-                                      decoupled_weight_decay=decoupled_weight_decay))
+                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable,
+                                      fused=fused, decoupled_weight_decay=decoupled_weight_decay))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -185,16 +188,24 @@ class RMSprop(Optimizer):
         otherwise:                                           d = sqrt(v_t) + eps
         momentum mu > 0: b_t = mu * b_(t-1) + g / d,  p <- p - lr * b_t       (b from 0)
         otherwise:                                    p <- p - lr * g / d
+    maximize=True ascends (g is the negated gradient); foreach= is accepted and ignored,
+    capturable= and differentiable= taken at False.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
                  alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
-                 momentum: float = 0.0, centered: bool = False) -> None:
+                 momentum: float = 0.0, centered: bool = False, capturable: bool = False,
+                 foreach: Any = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
+        _check_modes(self._name, capturable, differentiable)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered))
+                                      momentum=momentum, centered=centered,
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
+        check_flag(self._name, "maximize", group["maximize"])
         # PyTorch takes alpha = 1 too, but then v stays 0 and every step is lr * g / eps
         _check_number(self._name, "alpha", group["alpha"], 0.0, 1.0)
         _check_number(self._name, "eps", group["eps"])
@@ -230,17 +241,26 @@ class Adagrad(Optimizer):
     With g the gradient (+ weight_decay * p) and t the step (from 1):
         s_t = s_(t-1) + g**2             (sum, from initial_accumulator_value)
         p <- p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s_t) + eps)
+    maximize=True ascends (g is the negated gradient); foreach= and fused= are accepted
+    and ignored, differentiable= taken at False.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
                  lr_decay: float = 0.0, weight_decay: float = 0.0,
-                 initial_accumulator_value: float = 0.0, eps: float = 1e-10) -> None:
+                 initial_accumulator_value: float = 0.0, eps: float = 1e-10,
+                 foreach: Any = None, *, maximize: bool = False, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        _check_modes(self._name, False, differentiable)
+        if fused is not None:
+            check_flag(self._name, "fused", fused)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps))
+                                      eps=eps, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, fused=fused))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
+        check_flag(self._name, "maximize", group["maximize"])
         _check_number(self._name, "lr_decay", group["lr_decay"])
         _check_number(self._name, "initial_accumulator_value",
                       group["initial_accumulator_value"])

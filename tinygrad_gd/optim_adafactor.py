@@ -41,9 +41,9 @@ class Adafactor(Optimizer):
             V <- lerp(V, G**2, 1 - beta2_hat)                           ("variance")
         U = G / sqrt(max(V, eps1**2)),   p <- p - alpha / max(1, RMS(U) / d) * U
 
-    RMS(x) = ||x|| / sqrt(x.size). foreach= is accepted and ignored (PyTorch's switch
-    between two equal ways of computing). A parameter with no entries is left as it is
-    (PyTorch's step divides by its size).
+    RMS(x) = ||x|| / sqrt(x.size). foreach= is accepted, kept in the group and ignored
+    (PyTorch's switch between two equal ways of computing). A parameter with no entries is
+    left as it is (PyTorch's step divides by its size).
     """
 
     _decoupled_weight_decay = True
@@ -53,7 +53,8 @@ class Adafactor(Optimizer):
                  d: float = 1.0, weight_decay: float = 0.0, *, foreach: Any = None,
                  maximize: bool = False) -> None:
         super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import versions
 from .engine import enable_grad
+from .grad_mode import check_flag
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
@@ -38,6 +39,29 @@ def _check_betas(where: str, betas: Any) -> None:
         raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
     _check_number(where, "betas[0]", betas[0], 0.0, 1.0)
     _check_number(where, "betas[1]", betas[1], 0.0, 1.0)
+
+
+def _check_modes(where: str, capturable: Any, differentiable: Any) -> None:
+    """PyTorch's capturable= and differentiable=, accepted at False only: the first is its
+    CUDA-graph mode, refused on CPU tensors there too; the second records the step in the
+    graph, and these steps run in NumPy, outside it."""
+    if check_flag(where, "capturable", capturable):
+        raise ValueError(f"{where}: capturable=True is PyTorch's mode for CUDA graphs, which "
+                         f"its CPU tensors refuse too; tinygrad_gd steps on the CPU: leave it "
+                         f"False")
+    if check_flag(where, "differentiable", differentiable):
+        raise ValueError(f"{where}: differentiable=True (autograd through the step) is not "
+                         f"supported: tinygrad_gd's optimizers step outside the graph; leave "
+                         f"it False")
+
+
+# the settings PyTorch added after a state could have been saved without them, and what
+# its __setstate__ fills in for them: foreach= and fused= choose between equal ways of
+# computing (kept, as PyTorch keeps them, and ignored); capturable= and differentiable=
+# are taken at False only
+_LATER_SETTINGS = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False,
+                   "foreach": None, "capturable": False, "differentiable": False,
+                   "fused": None}
 
 
 class Optimizer:
@@ -105,6 +129,13 @@ class Optimizer:
         if not params:
             raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} is empty")
         params, names = self._named(params)
+        if self.param_groups and ("param_names" in self.param_groups[0]) != (names is not None):
+            # (state_dict() would name the parameters of some groups only)
+            given, before = ("(name, tensor) pairs", "tensors") if names is not None \
+                else ("tensors", "(name, tensor) pairs")
+            raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} gives "
+                             f"{given}, the groups before it {before}; give every group's "
+                             f"params with names (model.named_parameters()) or none")
         if names is not None:
             group = {**group, "param_names": names}
         known = {id(p) for g in self.param_groups for p in g["params"]}
@@ -151,6 +182,9 @@ class Optimizer:
         _check_number(self._name, "lr", group["lr"])
         if decays:
             _check_number(self._name, "weight_decay", group["weight_decay"])
+        # (set by hand, or loaded from PyTorch's state_dict, they would be ignored silently)
+        _check_modes(self._name, group.get("capturable", False),
+                     group.get("differentiable", False))
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
@@ -217,9 +251,10 @@ class Optimizer:
     def state_dict(self) -> dict[str, Any]:
         """Settings and state (copies), parameters referred to by their position."""
         index = {id(p): i for i, p in enumerate(self._all_params())}
+        # (as PyTorch's: a parameter whose step keeps nothing, plain SGD's, has no entry)
         state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
                                 for k, v in s.items()}
-                 for p, s in self.state.items() if id(p) in index}
+                 for p, s in self.state.items() if id(p) in index and s}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
         return {"state": state, "param_groups": groups}
@@ -258,11 +293,11 @@ class Optimizer:
                                      f"{params[i].shape}")
         settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
         for group, saved_settings in zip(self.param_groups, settings):
-            # (a state saved before amsgrad=, maximize= and decoupled_weight_decay= existed:
-            # off, as PyTorch's __setstate__ fills them in)
-            for key in ("amsgrad", "maximize", "decoupled_weight_decay"):
+            # (a state saved before those settings existed: as PyTorch's __setstate__
+            # fills them in)
+            for key, value in _LATER_SETTINGS.items():
                 if key in self.defaults:
-                    saved_settings.setdefault(key, False)
+                    saved_settings.setdefault(key, value)
             missing = sorted(self.defaults.keys() - saved_settings.keys())
             if missing:  # (another optimizer's state: step() would fail on it later)
                 raise ValueError(f"{where}: the saved settings {sorted(saved_settings)} lack "

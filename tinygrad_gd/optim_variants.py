@@ -2,7 +2,8 @@
 `NAdam` (Nesterov momentum), `RAdam` (rectified) and `Adamax` (infinity norm), and the
 older rules `Adadelta`, `Rprop` (sign-based steps) and `ASGD` (averaged SGD). Each has
 PyTorch's update rule, names, positional order, defaults, state keys and maximize=, and
-takes its capturable= and differentiable= at False (True is refused in one line).
+takes its capturable= and differentiable= at False (True is refused in one line); its
+groups keep them and foreach= as PyTorch's do.
 
 Each is an `Optimizer` (optim_base.py): parameter groups, state_dict, frozen entries and
 skipped gradient-less parameters behave as SGD's and Adam's. Their per-parameter scalars
@@ -18,26 +19,12 @@ from typing import Any, Iterable
 import numpy as np
 
 from .grad_mode import check_flag
-from .optim_base import Optimizer, _check_betas, _check_number
+from .optim_base import Optimizer, _check_betas, _check_modes, _check_number
 from .tensor import Tensor
 
 __all__ = ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"]
 
 _Params = Iterable[Tensor] | Iterable[dict[str, Any]]
-
-
-def _check_modes(where: str, capturable: Any, differentiable: Any) -> None:
-    """PyTorch's capturable= and differentiable=, accepted at False only: the first is its
-    CUDA-graph mode, refused on CPU tensors there too; the second records the step in the
-    graph, and these steps run in NumPy, outside it."""
-    if check_flag(where, "capturable", capturable):
-        raise ValueError(f"{where}: capturable=True is PyTorch's mode for CUDA graphs, which "
-                         f"its CPU tensors refuse too; tinygrad_gd steps on the CPU: leave it "
-                         f"False")
-    if check_flag(where, "differentiable", differentiable):
-        raise ValueError(f"{where}: differentiable=True (autograd through the step) is not "
-                         f"supported: tinygrad_gd's optimizers step outside the graph; leave "
-                         f"it False")
 
 
 def _check_pair(where: str, name: str, pair: Any, spelled: str) -> None:
@@ -71,7 +58,8 @@ class NAdam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -125,7 +113,8 @@ class RAdam(Optimizer):
         _check_modes("RAdam", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -172,7 +161,8 @@ class Adamax(Optimizer):
                  capturable: bool = False) -> None:
         _check_modes("Adamax", capturable, differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, capturable=capturable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -211,7 +201,8 @@ class Adadelta(Optimizer):
                  maximize: bool = False, differentiable: bool = False) -> None:
         _check_modes("Adadelta", capturable, differentiable)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, capturable=capturable,
+                                      foreach=foreach, differentiable=differentiable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -258,7 +249,8 @@ class Rprop(Optimizer):
                  differentiable: bool = False) -> None:
         _check_modes("Rprop", capturable, differentiable)
         super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes,
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, capturable=capturable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -311,7 +303,9 @@ class ASGD(Optimizer):
                  capturable: bool = False) -> None:
         _check_modes("ASGD", capturable, differentiable)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
