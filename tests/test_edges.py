@@ -700,3 +700,28 @@ def test_a_0_d_result_reads_as_an_array(make, expected):
     t = make()
     assert t.shape == () and isinstance(t.data, np.ndarray)
     assert t.numpy() == expected and t.item() == expected and t.tolist() == expected
+
+
+_ALONG_A_SCALARS_AXIS = ["sum", "mean", "prod", "amax", "amin", "nansum", "nanmean", "std",
+                         "var", "logsumexp", "count_nonzero", "all", "any", "argmax", "argmin",
+                         "argsort", "softmax", "log_softmax"]
+
+
+@pytest.mark.parametrize("name", _ALONG_A_SCALARS_AXIS)
+@pytest.mark.parametrize("dim", [0, -1])
+def test_a_0_d_tensor_has_one_axis_as_in_pytorch(name, dim):
+    """PyTorch gives a 0-d tensor one axis, 0 or -1, for the ops that reduce or work along
+    an axis: ours refused it ("axis 0 is out of range for a tensor with 0 dimension(s)").
+    The op along it is the op along the axis of the one-entry vector, made 0-d again, with
+    the same gradient; another axis is still refused."""
+    op = getattr(tg, name)
+    x, v = (tg.tensor(data, requires_grad=True) for data in (2.5, [2.5]))
+    out, expected = op(x, dim), op(v, 0)
+    assert out.shape == () and out.dtype == expected.dtype
+    np.testing.assert_array_equal(out.numpy(), expected.numpy().reshape(()))
+    if out.requires_grad:
+        out.backward()
+        expected.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), v.grad.numpy().reshape(()))
+    with pytest.raises(IndexError, match=f"^{name}: axis 1 is out of range"):
+        op(x, 1)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .ops.arguments import broadcast, check_axis, either, one_axis, reduced_axes
+from .ops.arguments import broadcast, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes
 from .ops.reductions import check_sort_kind, keep_flag, sort_direction, stable_order
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
@@ -64,11 +64,14 @@ def _tolerances(name: str, rtol: Any, atol: Any, equal_nan: Any) -> None:
 def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
          keepdim: Any) -> Tensor:
     data = _values(name, x)
-    axis = one_axis(name, either(name, "axis", axis, "dim", dim), data.ndim, none_ok=True)
+    axis = either(name, "axis", axis, "dim", dim)
+    keep = keep_flag(name, keepdims, keepdim)
+    if on_a_scalars_axis(name, data, axis):  # (its one entry's index, 0-d as PyTorch's)
+        data, axis, keep = data.reshape(1), 0, False
+    axis = one_axis(name, axis, data.ndim, none_ok=True)
     if data.size == 0:
         raise ValueError(f"{name}: the tensor of shape {data.shape} is empty; it has no "
                          f"{name[3:]}imum to point at")
-    keep = keep_flag(name, keepdims, keepdim)
     out = reduce(data, axis=axis, keepdims=keep) if axis is not None or not keep else \
         reduce(data.reshape(-1)).reshape((1,) * data.ndim)
     return _constant(np.asarray(out, dtype=np.int64))
@@ -100,6 +103,8 @@ def argsort(x: Any, axis: Any = -1, descending: Any = None, *, dim: Any = None,
         if axis != -1:
             raise TypeError("argsort: give axis= or dim=, not both")
         axis = dim
+    if on_a_scalars_axis("argsort", data, axis):
+        return _constant(np.zeros((), np.int64))
     axis = one_axis("argsort", axis, data.ndim, none_ok=True)
     if axis is None:
         data, axis = data.reshape(-1), 0
@@ -216,7 +221,7 @@ def _invert(self: Tensor) -> Tensor:
 def _any(self: Tensor, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
          keepdim: Any = None) -> Tensor:
     """True where some element along `axis` is true (all axes by default). No gradient."""
-    axis = check_axis("any", either("any", "axis", axis, "dim", dim), self.ndim)
+    axis = check_axis("any", either("any", "axis", axis, "dim", dim), self.ndim, scalar_axis=True)
     keep = bool(either("any", "keepdims", keepdims, "keepdim", keepdim, False))
     return _constant(np.any(self._data, axis=axis, keepdims=keep))
 
@@ -224,7 +229,7 @@ def _any(self: Tensor, axis: Any = None, keepdims: Any = None, *, dim: Any = Non
 def _all(self: Tensor, axis: Any = None, keepdims: Any = None, *, dim: Any = None,
          keepdim: Any = None) -> Tensor:
     """True where every element along `axis` is true (all axes by default). No gradient."""
-    axis = check_axis("all", either("all", "axis", axis, "dim", dim), self.ndim)
+    axis = check_axis("all", either("all", "axis", axis, "dim", dim), self.ndim, scalar_axis=True)
     keep = bool(either("all", "keepdims", keepdims, "keepdim", keepdim, False))
     return _constant(np.all(self._data, axis=axis, keepdims=keep))
 

@@ -19,6 +19,7 @@ from ..tensor import Tensor, to_tensor
 from ..values import default_float
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
+           "on_a_scalars_axis", "as_scalars",
            "permutation", "array_argument", "integer", "number", "finite", "floating", "same_dtype",
            "broadcast", "matrix_product", "tensor_sequence"]
 
@@ -33,10 +34,14 @@ def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_va
     return default if value is None else value
 
 
-def check_axis(op: str, axis: Any, ndim: int) -> Any:
-    """`axis` (None, an int or a sequence of ints) checked against `ndim` axes."""
+def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
+    """`axis` (None, an int or a sequence of ints) checked against `ndim` axes. With
+    `scalar_axis` a 0-d tensor has one axis, 0 or -1, as PyTorch's reductions give it:
+    reducing along it reduces none of its array's axes, so it comes back as ()."""
     if axis is None:
         return None
+    scalar = scalar_axis and ndim == 0
+    n = 1 if scalar else ndim
     single = isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
     try:
         axes = (axis,) if single else tuple(axis)
@@ -47,13 +52,15 @@ def check_axis(op: str, axis: Any, ndim: int) -> Any:
         if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
             raise TypeError(f"{op}: axis must be an int, a tuple of ints or None, got "
                             f"{type(a).__name__} {a!r}")
-        if not -ndim <= a < ndim:
-            valid = f"an axis in [{-ndim}, {ndim - 1}]" if ndim else "axis=None"
+        if not -n <= a < n:
+            valid = f"an axis in [{-n}, {n - 1}]" if n else "axis=None"
             # NumPy's AxisError: a ValueError (NumPy) and an IndexError (PyTorch) both
             raise np.exceptions.AxisError(f"{op}: axis {a} is out of range for a tensor "
                                           f"with {ndim} dimension(s); use {valid}")
     if len({int(a) % max(ndim, 1) for a in axes}) != len(axes):
         raise ValueError(f"{op}: axis {axis!r} names an axis twice")
+    if scalar:
+        return ()
     return int(axis) if single else tuple(int(a) for a in axes)
 
 
@@ -62,11 +69,32 @@ def reduced_axes(op: str, axis: Any, dim: Any, ndim: int) -> Any:
     checked by `check_axis`. `dim=()` is refused: PyTorch's reduces every axis (sum,
     mean, std), NumPy's `axis=()` none, which `axis=()` (or a position alone) keeps
     meaning, as the keyword decides elsewhere (`max(dim=1)`)."""
-    axes = check_axis(op, either(op, "axis", axis, "dim", dim), ndim)
+    axes = check_axis(op, either(op, "axis", axis, "dim", dim), ndim, scalar_axis=True)
     if axes == () and dim is not None and ndim:  # (of a 0-d tensor: the same either way)
         raise ValueError(f"{op}: dim={dim!r} reduces every axis in PyTorch but none in "
                          f"NumPy; give dim=None (or no dim) for every axis, or axis=() for none")
     return axes
+
+
+def on_a_scalars_axis(op: str, x: Tensor, axis: Any) -> bool:
+    """Whether an op along one axis is asked for the one axis PyTorch gives a 0-d tensor
+    `x` (0 or -1; another is refused): it then runs on `x.reshape(1)` along axis 0, and
+    `as_scalars` makes its results 0-d again, as PyTorch's (`softmax(tensor(2.), 0)`)."""
+    if x.ndim or axis is None:
+        return False
+    check_axis(op, axis, 0, scalar_axis=True)
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"{op}: axis must be one int, got {axis!r}")
+    return True
+
+
+def as_scalars(results: Any) -> Any:
+    """An op's results on a 0-d tensor taken as a vector of one entry (`on_a_scalars_axis`),
+    each tensor among them 0-d again; a named tuple (values, indices) stays one."""
+    if isinstance(results, Tensor):
+        return results.reshape(())
+    scalars = [as_scalars(r) for r in results]
+    return type(results)(*scalars) if hasattr(results, "_fields") else type(results)(scalars)
 
 
 def one_axis(op: str, axis: Any, ndim: int, none_ok: bool = False) -> int | None:

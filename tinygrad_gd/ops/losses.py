@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
-from .arguments import to_tensor, either, floating, one_axis, same_dtype
+from .arguments import (as_scalars, either, floating, on_a_scalars_axis, one_axis, same_dtype,
+                        to_tensor)
 from .elementwise import Where
 
 
@@ -27,8 +28,10 @@ class _AlongAxis(Function, register=False):
         axis = either(cls.name, "axis", axis, "dim", dim)
         if axis is None:
             implicit_axis(cls.name, x.shape)
-        axis = one_axis(cls.name, -1 if axis is None else axis, x.ndim)
-        return cls.apply(x, axis=axis)
+            axis = -1
+        if on_a_scalars_axis(cls.name, x, axis):
+            return as_scalars(cls.apply(x.reshape(1), axis=0))
+        return cls.apply(x, axis=one_axis(cls.name, axis, x.ndim))
 
 
 def implicit_axis(op: str, shape: tuple[int, ...]) -> None:
