@@ -58,8 +58,9 @@ def tensorinv(A: Any, ind: int = 2) -> Tensor:  # noqa: N803
 def tensorsolve(A: Any, B: Any, dims: Any = None) -> Tensor:  # noqa: N803
     """X with tensordot(A, X, X.ndim) = B: A's first B.ndim axes index the equations (the
     rest X's entries; A's axes `dims` moved last first), A reshaped to a square matrix for
-    the op solve: PyTorch's linalg.tensorsolve. A singular one is refused as solve
-    refuses it."""
+    the op solve: PyTorch's linalg.tensorsolve. As PyTorch's and NumPy's, those axes need
+    only hold B's size, the equations taken in the order of B's entries (B.ravel()). A
+    singular one is refused as solve refuses it."""
     A, B = to_tensor(A), to_tensor(B)  # noqa: N806
     if dims is not None:
         axes = ints("tensorsolve", tuple(dims) if isinstance(dims, (list, tuple)) else (dims,))
@@ -68,11 +69,12 @@ def tensorsolve(A: Any, B: Any, dims: Any = None) -> Tensor:  # noqa: N803
                              f"{A.shape}")
         axes = tuple(d % A.ndim for d in axes)
         A = A.moveaxis(axes, tuple(range(A.ndim - len(axes), A.ndim)))  # noqa: N806
-    unknown = A.shape[B.ndim:]
-    if A.shape[:B.ndim] != B.shape or math.prod(unknown) != B.size:
+    equations, unknown = A.shape[:B.ndim], A.shape[B.ndim:]
+    if math.prod(equations) != B.size or math.prod(unknown) != B.size:
         raise ValueError(f"tensorsolve: A of shape {A.shape} does not fit B of shape "
-                         f"{B.shape}: A's leading axes must be B's shape and the product of "
-                         f"the rest ({math.prod(unknown)}) equal B's size ({B.size})")
+                         f"{B.shape}: the products of A's first {B.ndim} axes "
+                         f"({math.prod(equations)}) and of the rest ({math.prod(unknown)}) "
+                         f"must each equal B's size ({B.size})")
     square = A.reshape((B.size, B.size))
     return Solve.apply(square, B.reshape((B.size,)), vector=True).reshape(unknown)
 

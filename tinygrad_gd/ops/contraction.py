@@ -192,7 +192,8 @@ class Einsum(Function, functions=("einsum",)):
 
 
 class Tensordot(Einsum, functions=("tensordot",)):
-    """Sum of products over the last `axes` axes of x and the first of y (or two lists).
+    """Sum of products over the last `axes` axes of x and the first of y (or two lists); a
+    contracted axis of size 1 is broadcast against the other's, as PyTorch's (NumPy refuses).
 
     forward: `tensordot(x, y, axes)`
     gradient: `tensordot` of `g` with the other operand, back to each operand's axes
@@ -215,9 +216,10 @@ class Tensordot(Einsum, functions=("tensordot",)):
         # each axis checked as every op's is (out of range: refused, not wrapped around)
         a = [check_axis(cls.name, k, x.ndim) % x.ndim for k in pairs[0]]
         b = [check_axis(cls.name, k, y.ndim) % y.ndim for k in pairs[1]]
-        if len(a) != len(b) or any(x.shape[i] != y.shape[j] for i, j in zip(a, b)):
+        if len(a) != len(b) or any(x.shape[i] != y.shape[j] and 1 not in (
+                x.shape[i], y.shape[j]) for i, j in zip(a, b)):
             raise ShapeError(f"tensordot: axes {a} of shape {x.shape} and {b} of shape "
-                             f"{y.shape} must be as many and of equal sizes")
+                             f"{y.shape} must be as many and of equal sizes (or size 1)")
         xs = list(LETTERS[:x.ndim])
         ys = list(LETTERS[x.ndim:x.ndim + y.ndim])
         for i, j in zip(a, b):
