@@ -725,3 +725,32 @@ def test_a_0_d_tensor_has_one_axis_as_in_pytorch(name, dim):
         np.testing.assert_array_equal(x.grad.numpy(), v.grad.numpy().reshape(()))
     with pytest.raises(IndexError, match=f"^{name}: axis 1 is out of range"):
         op(x, 1)
+
+
+@pytest.mark.parametrize("name, call, as_vector", [
+    ("gather", lambda x, d: tg.gather(x, d, tg.tensor([0, 0])),
+     lambda v: tg.gather(v, 0, tg.tensor([0, 0]))),
+    ("gather", lambda x, d: tg.gather(x, d, tg.tensor(0)),
+     lambda v: tg.gather(v, 0, tg.tensor([0])).reshape(())),
+    ("index_select", lambda x, d: tg.index_select(x, d, tg.tensor([0])),
+     lambda v: tg.index_select(v, 0, tg.tensor([0])).reshape(())),
+    ("transpose", lambda x, d: x.transpose(d, 0), lambda v: v.transpose(0, 0).reshape(())),
+    ("swapaxes", lambda x, d: tg.swapaxes(x, 0, d), lambda v: v.reshape(())),
+    ("squeeze", lambda x, d: x.squeeze(d), lambda v: v.squeeze(0)),
+])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_a_0_d_tensor_has_one_axis_to_pick_along_as_in_pytorch(name, call, as_vector, dim):
+    """gather, index_select, transpose and squeeze along a 0-d tensor's one axis, as
+    PyTorch's (gather's result has the index's shape; index_select's is 0-d); another
+    axis is refused, and so are two indices for index_select's one entry."""
+    x, v = (tg.tensor(data, requires_grad=True) for data in (2.5, [2.5]))
+    out, expected = call(x, dim), as_vector(v)
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    out.sum().backward()
+    expected.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), v.grad.numpy().reshape(()))
+    with pytest.raises(IndexError, match=f"^{name}: axis 1 is out of range"):
+        call(x, 1)
+    with pytest.raises(IndexError, match="^index_select: a 0-d tensor has one entry"):
+        tg.index_select(x, dim, tg.tensor([0, 0]))

@@ -14,7 +14,8 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..higher_order import sum_to
 from ..tensor import _raw_index
-from .arguments import Tensor, array_argument, either, ints, one_axis, to_tensor
+from .arguments import (Tensor, array_argument, either, ints, on_a_scalars_axis, one_axis,
+                        to_tensor)
 
 
 class GetItem(Function, name="getitem", methods=("__getitem__",)):
@@ -181,6 +182,12 @@ class IndexSelect(Take, name="index_select", methods=("index_select",),
     @classmethod
     def call(cls, x, dim, index):
         x = to_tensor(x)
+        if on_a_scalars_axis(cls.name, x, dim):  # (PyTorch's: one index, a 0-d result)
+            one = index.reshape(-1) if isinstance(index, Tensor) else np.reshape(index, -1)
+            if len(one) != 1:
+                raise IndexError(f"index_select: a 0-d tensor has one entry along its axis; "
+                                 f"give one index, got {len(one)}")
+            return cls.call(x.reshape(1), 0, one).reshape(())
         dim = one_axis(cls.name, dim, x.ndim) % x.ndim
         index = _indices(cls.name, index, x, dim)
         if index.ndim != 1:

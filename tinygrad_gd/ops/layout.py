@@ -16,8 +16,8 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
-from .arguments import (Tensor, to_tensor, array_argument, check_axis, either, ints, one_axis,
-                        permutation)
+from .arguments import (Tensor, to_tensor, array_argument, check_axis, either, ints,
+                        on_a_scalars_axis, one_axis, permutation)
 from .indexing import added_at
 from .padding import Pad
 from .shape import Reshape, Transpose
@@ -59,7 +59,8 @@ class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
     @classmethod
     def call(cls, x, axis=None, *, dim=None):
         x = to_tensor(x)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim,
+                          scalar_axis=True)  # (a 0-d tensor's one axis, 0 or -1: none here)
         axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         drop = {a % x.ndim for a in axes if x.shape[a] == 1}
         return cls.apply(x, shape=tuple(n for a, n in enumerate(x.shape) if a not in drop))
@@ -99,6 +100,8 @@ class Swapaxes(Transpose, methods=("swapaxes",), functions=("swapaxes",)):
                             f"{' and the keywords ' + str(sorted(names)) if names else ''}")
         axis1, axis2 = given
         x = to_tensor(x)
+        if on_a_scalars_axis(cls.name, x, axis1) and on_a_scalars_axis(cls.name, x, axis2):
+            return cls.apply(x, axes=())
         order = list(range(x.ndim))
         a, b = (one_axis(cls.name, axis1, x.ndim) % x.ndim,
                 one_axis(cls.name, axis2, x.ndim) % x.ndim)
@@ -420,6 +423,10 @@ class Gather(TakeAlongAxis, methods=("gather",), functions=("gather",)):
     @classmethod
     def call(cls, x, dim, index):
         x = to_tensor(x)
+        if on_a_scalars_axis(cls.name, x, dim):  # out has the index's shape, () too
+            shape = index.shape if isinstance(index, Tensor) else np.shape(index)
+            flat = index.reshape(-1) if isinstance(index, Tensor) else np.reshape(index, -1)
+            return cls._gather(x.reshape(1), flat, 0).reshape(shape)
         return cls._gather(x, index, one_axis(cls.name, dim, x.ndim) % x.ndim)
 
     def fitted(ctx, x, index, axis):  # noqa: N805

@@ -96,6 +96,10 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
             axes = (keywords["axes"],)
         pair = len(axes) == 2  # two ints, not one tuple: PyTorch's transpose(dim0, dim1)
         axes = ints(cls.name, axes) if axes and axes != (None,) else ()
+        if pair and not x.ndim:  # (PyTorch gives a 0-d tensor one axis, 0 or -1)
+            for a in axes:
+                check_axis(cls.name, a, 0, scalar_axis=True)
+            return cls.apply(x, axes=None)
         if pair:  # PyTorch's transpose(dim0, dim1): swap two axes, a matrix's too
             first, second = (check_axis(cls.name, a, x.ndim) % x.ndim for a in axes)
             order = list(range(x.ndim))
