@@ -205,12 +205,14 @@ def test_max_with_keepdim_gives_values_and_indices_as_pytorch(name):
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
-def test_max_of_two_tensors_says_to_use_maximum(name):
-    a, b = tg.Tensor(A), tg.Tensor(-A)
-    with pytest.raises(TypeError, match=rf"{name}: the second argument is an axis, got a "
-                                        rf"Tensor; for the elementwise {name}imum of two "
-                                        rf"tensors use tg\.{name}imum\(a, b\)"):
-        getattr(tg, name)(a, b)
+def test_max_of_two_tensors_is_the_elementwise_maximum_as_pytorchs(name):
+    """PyTorch's torch.max(a, b) of two tensors is torch.maximum(a, b) (it was refused)."""
+    a, b = tg.Tensor(A, requires_grad=True), tg.Tensor(-A[:1])
+    out = getattr(tg, name)(a, b)
+    np.testing.assert_array_equal(out.data, getattr(np, f"{name}imum")(A, -A[:1]))
+    np.testing.assert_array_equal(getattr(a, name)(other=b).data, out.data)
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, (out.data == A).astype(float))
 
 
 # ------------------------------------------------------------------ 6: register_hook

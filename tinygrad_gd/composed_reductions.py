@@ -212,7 +212,8 @@ def _spread_and_mean(name: str, spread: str, input: Any, dim: Any, unbiased: Any
         if correction is not None:
             raise TypeError(f"{name}: give correction= or unbiased=, not both")
         correction = 1 if check_flag(name, "unbiased", unbiased) else 0
-    correction = 1 if correction is None else number(name, "correction", correction, low=0)
+    # (a negative correction divides by more than n, as PyTorch's)
+    correction = 1 if correction is None else number(name, "correction", correction)
     axes = reduced_axes(name, axis, dim, x.ndim)
     keep = keep_flag(name, keepdims, keepdim)
     return (getattr(x, spread)(axis=axes, ddof=correction, keepdims=keep),

@@ -2,9 +2,9 @@
 randperm`, the `*_like` forms, `tensor`.
 
 Each takes `dtype=` and `requires_grad=` (PyTorch's keywords; a gradient needs a float
-dtype), and `device=` the CPU (`_on_the_cpu`), and gives a leaf tensor: creation is not
-an op, so nothing is recorded. Shapes are given as `zeros(2, 3)` (PyTorch) or
-`zeros((2, 3))` (NumPy).
+dtype), `device=` the CPU and `layout=` torch.strided (`creation_arguments`), and gives a
+leaf tensor: creation is not an op, so nothing is recorded. Shapes are given as
+`zeros(2, 3)` (PyTorch) or `zeros((2, 3))` (NumPy).
 
 The dtype rule, written once (see the docs' page on dtypes):
 
@@ -26,15 +26,15 @@ DataLoader's shuffling) comes from the one generator it seeded, and a run repeat
 """
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any, Callable
 
 import numpy as np
 
+from .creation_arguments import on_the_cpu, range_bound
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
-from .values import _fit_whole, _fitted, check_cpu, default_float, numeric_dtype
+from .values import _fit_whole, _fitted, default_float, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -192,13 +192,17 @@ def eye(n: int, m: int | None = None, k: int = 0, dtype: Any = None,
                  requires_grad, "eye")
 
 
-def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """start, start + step, ... below stop (`arange(n)`: 0..n-1); int64 for ints, else float64."""
-    if stop is None:
-        start, stop = 0, start
-    for name, value in (("start", start), ("stop", stop), ("step", step)):
-        finite("arange", name, value, "; give finite bounds and step")
+def arange(start: Any = None, stop: Any = None, step: Any = 1, dtype: Any = None,
+           requires_grad: bool = False, *, end: Any = None) -> Tensor:
+    """start, start + step, ... below stop (PyTorch's `end=`; `arange(n)`: 0..n-1); int64
+    for ints (and bools, 0 and 1, as NumPy's and PyTorch's), else float64; 0-d tensors
+    are their values."""
+    stop = either("arange", "stop", stop, "end", end, None)
+    if start is None and stop is None:
+        raise TypeError("arange: give the end: arange(5), arange(0, 5) or arange(end=5)")
+    start, stop = (0, start) if stop is None else (0 if start is None else start, stop)
+    start, stop, step = (range_bound("arange", name, value, "; give finite bounds and step")
+                         for name, value in (("start", start), ("stop", stop), ("step", step)))
     whole = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                 for v in (start, stop, step))
     if step == 0:
@@ -216,7 +220,7 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None,
 def linspace(start: Any, stop: Any = None, num: Any = None, dtype: Any = None,
              requires_grad: bool = False, *, steps: Any = None, end: Any = None) -> Tensor:
     """`num` (NumPy's) or `steps` (PyTorch's) values evenly spaced from start to `stop`
-    (NumPy's) or `end` (PyTorch's), both included."""
+    (NumPy's) or `end` (PyTorch's), both included; bounds may be 0-d tensors (PyTorch's)."""
     stop = either("linspace", "stop", stop, "end", end, None)
     count = either("linspace", "num", num, "steps", steps, 50)
     if not isinstance(count, (int, np.integer)) or isinstance(count, bool):
@@ -225,8 +229,8 @@ def linspace(start: Any, stop: Any = None, num: Any = None, dtype: Any = None,
     if count < 0:
         raise ValueError(f"linspace: the number of values (num= or steps=) must be >= 0, got "
                          f"{count}")
-    for name, value in (("start", start), ("stop", stop)):
-        finite("linspace", name, value, "; give finite bounds")
+    start, stop = (range_bound("linspace", name, value, "; give finite bounds")
+                   for name, value in (("start", start), ("stop", stop)))
     out = _dtype(dtype, "linspace")
     return _leaf(_array("linspace", (int(count),),
                         lambda: np.linspace(start, stop, int(count), dtype=out)),
@@ -484,17 +488,7 @@ for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
 Tensor.new_full, Tensor.new_tensor = _new_full, _new_tensor
 
 
-def _on_the_cpu(function: Callable) -> Callable:
-    """`function` taking PyTorch's `device=` too (`torch.zeros(3, device=device)`): the CPU
-    ("cpu", torch.device("cpu")) accepted, any other device refused in one line."""
-    @functools.wraps(function)
-    def on_the_cpu(*args: Any, device: Any = None, **kwargs: Any) -> Any:
-        check_cpu(device, f"{function.__name__}()")
-        return function(*args, **kwargs)
-    return on_the_cpu
-
-
 for _name in (*(n for n in __all__ if n != "manual_seed"), "tensor"):
-    globals()[_name] = _on_the_cpu(globals()[_name])
+    globals()[_name] = on_the_cpu(globals()[_name])
 for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
-    setattr(Tensor, _name, _on_the_cpu(getattr(Tensor, _name)))
+    setattr(Tensor, _name, on_the_cpu(getattr(Tensor, _name)))

@@ -18,6 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .creation_arguments import on_the_cpu
 from .grad_mode import check_flag
 from .logic import _constant, _values
 from .ops.arguments import either, integer, number, one_axis
@@ -282,14 +283,17 @@ def _triangle(name: str, row: Any, col: Any, offset: Any, dtype: Any,
     return _constant(np.stack(indices(row, offset, col)).astype(dtype))
 
 
+@on_the_cpu
 def tril_indices(row: Any, col: Any, offset: Any = 0, *, dtype: Any = None) -> Tensor:
     """The indices of the lower triangle of a row x col matrix, on and below the diagonal
     `offset` (> 0 above, < 0 below the main one), row by row: int64 of shape (2, N), rows
     then columns (PyTorch's; NumPy's `np.tril_indices(n, k, m)` gives the two as a tuple:
-    `tuple(tg.tril_indices(n, m, k))`). No gradient."""
+    `tuple(tg.tril_indices(n, m, k))`). No gradient. PyTorch's `device=` and `layout=`
+    are taken (`creation_arguments`)."""
     return _triangle("tril_indices", row, col, offset, dtype, np.tril_indices)
 
 
+@on_the_cpu
 def triu_indices(row: Any, col: Any, offset: Any = 0, *, dtype: Any = None) -> Tensor:
     """The indices of the upper triangle of a row x col matrix, on and above the diagonal
     `offset` (> 0 above, < 0 below the main one), row by row: int64 of shape (2, N), rows

@@ -343,12 +343,12 @@ def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tens
 def vander(x: Any, *, N: Any = None) -> Tensor:  # noqa: N803
     """The Vandermonde matrix of x's last axis: columns x**0, x**1, ..., x**(N - 1), N
     default x's length, more than 1 (PyTorch's rule): PyTorch's linalg.vander (cumprod, so
-    the gradient at 0 is exact). Integers stay integers, as PyTorch's (no gradient)."""
+    the gradient at 0 is exact). Integers stay integers, as PyTorch's (no gradient). A 0-d
+    x is a vector of one entry, as PyTorch's (its N must be given)."""
     x = to_tensor(x)
     if x.dtype == np.bool_:
         raise TypeError("vander: x must be a float or integer tensor, got bool (as PyTorch)")
-    if x.ndim < 1:
-        raise ValueError("vander: x must have at least 1 dimension, got a 0-d tensor")
+    x = x.reshape(1) if x.ndim == 0 else x
     N = x.shape[-1] if N is None else integer("vander", "N", N)  # noqa: N806
     if N <= 1:
         raise ValueError(f"vander: N must be greater than 1 (as in PyTorch), got N={N}")

@@ -161,9 +161,10 @@ def gradient(input: Any, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
     """The derivative of input along each axis of `dim` (default all), one tensor per axis
     in a tuple, as torch.gradient: central differences inside, one-sided ones at the
     edges, of order `edge_order` (1 or 2; each axis needs edge_order + 1 entries).
-    `spacing`: the distance between neighbours (a number or 0-d tensor, default 1), or a
-    list with one entry per axis of numbers or of 1-D coordinate tensors (one per entry
-    along it; PyTorch does not check that length). Integer input counts as the default float."""
+    `spacing`: the distance between neighbours (a number or 0-d tensor, default 1, as
+    None is in PyTorch's), or a list with one entry per axis of numbers or of 1-D
+    coordinate tensors (one per entry along it; PyTorch does not check that length).
+    Integer input counts as the default float."""
     f = _floated(_as_tensor("gradient", input))
     order = integer("gradient", "edge_order", edge_order)
     if order not in (1, 2):
@@ -172,7 +173,8 @@ def gradient(input: Any, *, spacing: Any = 1, dim: Any = None,  # noqa: A002
     where = either("gradient", "axis", axis, "dim", dim)
     axes = tuple(range(f.ndim)) if where is None else check_axis("gradient", where, f.ndim)
     axes = tuple(a % f.ndim for a in ((axes,) if isinstance(axes, int) else axes))
-    spacings = _spacings(spacing, len(axes), where is not None, f.ndim)
+    spacings = _spacings(1 if spacing is None else spacing, len(axes), where is not None,
+                         f.ndim)
     short = [a for a in axes if f.shape[a] < order + 1]
     if short:
         raise RuntimeError(f"gradient: each dimension needs at least edge_order + 1 = "

@@ -3,7 +3,8 @@
 generator `tg.manual_seed` makes: `seed`, `initial_seed`, `get_rng_state`, `set_rng_state`;
 and `Generator`, PyTorch's torch.Generator (a stream of one's own, for `generator=`).
 
-Each draw takes `generator=` (a `np.random.Generator`) or `seed=`, as creation's; given
+Each draw takes `generator=` (a `np.random.Generator`) or `seed=`, as creation's (normal
+and randint_like PyTorch's `device=` and `layout=` too, `creation_arguments`); given
 neither, it comes from manual_seed's generator if there is one, else fresh entropy. A
 draw is a new leaf: no gradient flows back to its arguments (the probabilities, a mean).
 
@@ -22,6 +23,7 @@ import numpy as np
 
 from . import creation
 from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator, manual_seed
+from .creation_arguments import on_the_cpu
 from .grad_mode import check_flag
 from .in_place import coin_flips, probabilities, scalar, shown, whole_numbers
 from .spellings import _CPU
@@ -43,6 +45,7 @@ def _values(where: str, name: str, value: Any, kinds: str = "iuf") -> np.ndarray
     return array
 
 
+@on_the_cpu
 def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None,
            seed: Any = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """Values drawn from N(mean, std**2) (PyTorch's torch.normal), in PyTorch's forms:
@@ -174,6 +177,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
                  "multinomial")
 
 
+@on_the_cpu
 def randint_like(input: Any, low: Any = 0, high: Any = None, *, dtype: Any = None,
                  requires_grad: bool = False, seed: Any = None, generator: Any = None
                  ) -> Tensor:

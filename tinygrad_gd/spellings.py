@@ -120,25 +120,25 @@ def lerp(input: Any, end: Any, weight: Any) -> Tensor:
 
 
 def meshgrid(*xs: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
-    """Coordinate grids from 1-D tensors, in the graph (reshape and broadcast_to). NumPy's
-    default is indexing="xy" (the first two axes swapped), PyTorch's "ij"; the two
-    differ silently for square grids, so `indexing=` must be given."""
+    """Coordinate grids from 1-D tensors (a 0-d one as one entry, as PyTorch's), in the
+    graph (reshape and broadcast_to). NumPy's default is indexing="xy" (the first two axes
+    swapped), PyTorch's "ij"; they differ silently for square grids: give `indexing=`."""
     if indexing not in ("xy", "ij"):
         raise TypeError(f"meshgrid: give indexing='xy' (NumPy's default: the first grid "
                         f"varies along columns) or indexing='ij' (PyTorch's), got "
                         f"{indexing!r}")
     xs = tuple(map(to_tensor, xs[0] if len(xs) == 1 and isinstance(xs[0], (list, tuple))
                    else xs))
-    if any(x.ndim != 1 for x in xs):
-        raise ValueError(f"meshgrid: expects 1-D tensors, got shapes {[x.shape for x in xs]}")
-    shape = [x.shape[0] for x in xs]
+    if any(x.ndim > 1 for x in xs):
+        raise ValueError(f"meshgrid: expects 1-D or 0-d tensors, got shapes "
+                         f"{[x.shape for x in xs]}")
+    shape = [x.numel() for x in xs]  # (a 0-d tensor: 1, reshaped below as a 1-D one)
     if indexing == "xy" and len(xs) >= 2:
         shape[0], shape[1] = shape[1], shape[0]
     grids = []
     for k, x in enumerate(xs):
         axis = {0: 1, 1: 0}.get(k, k) if indexing == "xy" and len(xs) >= 2 else k
-        view = [1] * len(xs)
-        view[axis] = -1
+        view = [-1 if a == axis else 1 for a in range(len(xs))]
         grids.append(x.reshape(view).broadcast_to(tuple(shape)))
     return tuple(grids)
 

@@ -15,16 +15,18 @@ from ..engine import Function
 from .arguments import (as_scalars, either, floating, on_a_scalars_axis, one_axis, same_dtype,
                         to_tensor)
 from .elementwise import Where
+from .reductions import cast_first
 
 
 class _AlongAxis(Function, register=False):
     """`x.op(axis=-1)` or dim=: softmax and log_softmax work along one axis. Without one,
     the last axis of a 1-D or 2-D input (PyTorch's choice too); for more axes the axis must
-    be given (PyTorch's implicit choice there, 0 or 1, is rarely the one meant)."""
+    be given (PyTorch's implicit choice there, 0 or 1, is rarely the one meant).
+    `dtype=`: x cast to it first, as PyTorch's."""
 
     @classmethod
-    def call(cls, x, axis=None, *, dim=None):
-        x = to_tensor(x)
+    def call(cls, x, axis=None, dtype=None, *, dim=None):
+        x = cast_first(cls.name, to_tensor(x), dtype)
         axis = either(cls.name, "axis", axis, "dim", dim)
         if axis is None:
             implicit_axis(cls.name, x.shape)

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine import Function
 from ..tensor import Tensor
+from ..values import numeric_dtype
 from .arguments import to_tensor, check_axis, either, one_axis, reduced_axes, signed
 from .layout import TakeAlongAxis
 
@@ -65,12 +66,20 @@ def keep_flag(op: str, keepdims: Any, keepdim: Any) -> bool:
                     f"here is keepdims (PyTorch's keepdim), {numpy}keepdims=True/False")
 
 
+def cast_first(op: str, x: Tensor, dtype: Any) -> Tensor:
+    """x in `dtype` before the op (PyTorch's and NumPy's `dtype=` of sum, prod, cumsum,
+    softmax, ...: the input cast first, in the graph; to an integer dtype without gradient,
+    as `to`), or x as it is where dtype is None."""
+    return x if dtype is None else x.to(numeric_dtype(dtype, op))
+
+
 class _Reduction(Function, register=False):
-    """What the reductions share: `x.op(axis=None, keepdims=False)`, or dim=/keepdim=."""
+    """What the reductions share: `x.op(axis=None, keepdims=False)`, or dim=/keepdim=;
+    `dtype=`: x cast to it first (`cast_first`)."""
 
     @classmethod
-    def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None):
-        x = to_tensor(x)
+    def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+        x = cast_first(cls.name, to_tensor(x), dtype)
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
         return cls.apply(x, axis=axis, keepdims=keep_flag(cls.name, keepdims, keepdim))
 
@@ -152,18 +161,17 @@ class _Extremum(_FromOutput, register=False):
     values and indices (`ValuesAndIndices`); NumPy's `x.max(axis=1)` (and axes given as a
     tuple) the values. A position alone is read as PyTorch's: read as NumPy's axis,
     `out.max(1)[1]` (the predicted classes) would be silently a row of values, while a
-    NumPy reader's `x.max(1) + 1` fails at once on the pair (`np.max(x, 1)` stays NumPy's)."""
+    NumPy reader's `x.max(1) + 1` fails at once on the pair (`np.max(x, 1)` stays NumPy's).
+    A tensor as the second argument (or `other=`) is PyTorch's `torch.max(a, b)`: the
+    elementwise maximum, `tg.maximum(a, b)` (the minimum for min)."""
 
     reduce = staticmethod(np.max)
     find = staticmethod(np.argmax)
 
     @classmethod
-    def call(cls, x, dim=None, keepdim=None, *, axis=None, keepdims=None):
-        if isinstance(dim, (Tensor, np.ndarray)):  # torch.max(a, b): elementwise
-            raise TypeError(f"{cls.name}: the second argument is an axis, got a "
-                            f"{type(dim).__name__}; for the elementwise {cls.name}imum of two "
-                            f"tensors use tg.{cls.name}imum(a, b) (PyTorch's "
-                            f"torch.{cls.name}(a, b))")
+    def call(cls, x, dim=None, keepdim=None, *, axis=None, keepdims=None, other=None):
+        if isinstance(dim, (Tensor, np.ndarray)) or other is not None:
+            return cls._elementwise(x, dim, other, keepdim, axis, keepdims)
         if isinstance(dim, (tuple, list)) and dim:  # several axes: NumPy's (torch has none)
             axis, dim = either(cls.name, "axis", axis, "dim", dim), None
         if dim is None or isinstance(dim, (tuple, list)):  # (dim=(): refused there)
@@ -175,6 +183,17 @@ class _Extremum(_FromOutput, register=False):
         values = cls.apply(x, axis=axis, keepdims=keep, at=indices)  # (an empty axis: refused)
         indices = indices if keep else np.squeeze(indices, axis)
         return ValuesAndIndices(values, Tensor.from_op(indices.astype(np.int64), None))
+
+    @classmethod
+    def _elementwise(cls, x, dim, other, *rest):
+        """PyTorch's `torch.max(a, b)` (or `other=b`), b a tensor: the elementwise maximum,
+        `tg.maximum(a, b)` (the minimum for min), gradient and all."""
+        if dim is not None and other is not None or any(v is not None for v in rest):
+            raise TypeError(f"{cls.name}: with a tensor as the second argument (or other=) it "
+                            f"is the elementwise {cls.name}imum of two tensors, which takes no "
+                            f"axis or keepdim; call tg.{cls.name}(a, b) alone")
+        other = dim if other is None else other
+        return getattr(to_tensor(x), f"{cls.name}imum")(other)
 
     def forward(ctx, x, *, axis=None, keepdims=False, at=None):
         # at: the indices along `axis` (kept) returned with the values, where the gradient goes

@@ -1,8 +1,10 @@
 """More reductions: var, std, prod, logsumexp, the Euclidean norm, the running sum cumsum
 and its inverse, diff (differences of neighbours), and the running product cumprod.
 
-All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does. var and std divide by
-n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`).
+All take `axis=`/`dim=` and `keepdims=`/`keepdim=` as sum does; prod, cumsum and cumprod
+`dtype=` as sum does too (x cast to it first, PyTorch's and NumPy's). var and std divide by
+n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`, also
+as the second argument: `x.var(True)`; a negative correction divides by more than n).
 The default follows the spelling: PyTorch's keywords (`dim=`, `keepdim=`,
 `correction=`, `unbiased=`) give PyTorch's default (n - 1), otherwise NumPy's (n).
 Each `backward_graph` (second derivatives) is its backward in Tensor ops on x and the
@@ -22,8 +24,8 @@ from .arguments import Tensor, to_tensor, either, floating, ints, one_axis, redu
 from .elementwise import Where
 from .layout import Flip, Split
 from .padding import Pad
-from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, expand_reduced,
-                         keep_flag, reduced_to_kept)
+from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, cast_first,
+                         expand_reduced, keep_flag, reduced_to_kept)
 from .shape import BroadcastTo, Concatenate
 
 
@@ -48,6 +50,11 @@ class Var(Function, methods=("var",), functions=("var",)):
     def call(cls, x, axis=None, ddof=None, keepdims=None, *, dim=None, keepdim=None,
              correction=None, unbiased=None):
         x = to_tensor(x)
+        if isinstance(axis, (bool, np.bool_)):  # torch.var(x, True): the unbiased flag
+            if unbiased is not None:
+                raise TypeError(f"{cls.name}: unbiased given twice, as the second argument "
+                                f"and by keyword; give it once")
+            axis, unbiased = None, axis
         torch_style = any(v is not None for v in (dim, keepdim, correction, unbiased))
         if unbiased is not None:
             if correction is not None:
@@ -287,9 +294,10 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
     """
 
     @classmethod
-    def call(cls, x, axis=None, *, dim=None):
-        x = to_tensor(x)
-        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim, none_ok=True)
+    def call(cls, x, axis=None, dtype=None, *, dim=None):
+        x = cast_first(cls.name, to_tensor(x), dtype)  # (NumPy's third argument, PyTorch's
+        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim,  # dtype=)
+                        none_ok=True)
         return cls.apply(x, axis=axis)
 
     def forward(ctx, x, *, axis=None):
