@@ -99,7 +99,7 @@ from .fractional_pooling import (fractional_max_pool2d,  # noqa: F401
 from .attention_forward import multi_head_attention_forward  # noqa: F401
 from .deprecated_functions import upsample, upsample_bilinear, upsample_nearest  # noqa: F401
 from ..ops.arguments import number
-from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _one_dim
+from .layer_functions import _as_tensor, _check_probability, _dropout_mask, _normalized
 from .loss_checks import (_check_class_options, _check_reduction,
                           _check_unit_interval, _check_weight, _class_indices,
                           _legacy_reduction, _pair, _per_position, _reduce, _weighted,
@@ -206,20 +206,13 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Any = None) -> Tensor:
-    """input / max(its Euclidean norm along `dim`, eps): rows of length 1 (PyTorch's).
-    PyTorch's `out=` is refused unless None: write `out = F.normalize(...)` instead."""
-    if p != 2:
-        raise ValueError(f"normalize: only p=2 (the Euclidean norm) is supported, got p={p!r}")
+    """input / max(its p-norm along `dim`, eps) (PyTorch's; any p, as `vector_norm`: 2,
+    rows of length 1, by default). PyTorch's `out=` is refused unless None: write `out =
+    F.normalize(...)` instead."""
     if out is not None:
         raise TypeError("normalize: out= is not supported; use the result it returns, "
                         "y = F.normalize(x), or copy it with y.copy_(F.normalize(x))")
-    return _normalized("normalize", _as_tensor("normalize", input), dim, eps)
-
-
-def _normalized(where: str, input: Tensor, dim: Any, eps: Any) -> Tensor:
-    eps = number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
-    dim = _one_dim(where, dim, input.ndim)
-    return input / input.norm(axis=dim, keepdims=True).clip(eps, None)
+    return _normalized("normalize", _as_tensor("normalize", input), dim, eps, p)
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:

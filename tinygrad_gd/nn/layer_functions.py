@@ -4,7 +4,8 @@
 Composed of Tensor ops: gradients come from `backward()`.
 
 Beside them, the argument checks `nn`'s functions and layers share (`_as_tensor`,
-`_floated`, `_normalized_shape`, `_one_dim`, `_check_probability`, the embedding layers'
+`_floated`, `_normalized_shape`, `_one_dim`, `_check_probability`, `_normalized` (normalize's
+and cosine_similarity's division by a norm), the embedding layers'
 `_padding_idx`, `_starting_weight`, `_embedding_options`; numbers through the ops'
 `number`): one line naming the function or layer; the embedding layers' max_norm
 (`_renorm`); `_constant`, a constant a function makes for itself (a mask, zeros,
@@ -13,11 +14,13 @@ weights), and `_named`, one it computes from constants, named for the diagrams; 
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .. import functional as tg
+from ..composed_reductions import vector_norm
 from ..creation import make_generator
 from ..engine import no_grad
 from ..errors import ShapeError
@@ -121,6 +124,20 @@ def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = Fals
         raise np.exceptions.AxisError(f"{where}: dim {dim} is out of range for an input with "
                                       f"{ndim} dimension(s); use {valid}")
     return int(dim)
+
+
+def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2) -> Tensor:
+    """input / max(its p-norm along `dim`, eps) (normalize's, cosine_similarity's); a 0-d
+    input is one entry along dim 0 or -1, as PyTorch's."""
+    eps = number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
+    scalar = input.ndim == 0 and isinstance(dim, (int, np.integer)) and \
+        not isinstance(dim, bool) and dim in (0, -1)
+    dim = 0 if scalar else _one_dim(where, dim, input.ndim)
+    along = input.reshape((1,)) if input.ndim == 0 else input
+    norm = along.norm(axis=dim, keepdims=True) if p == 2 else \
+        vector_norm(along, p, dim, True, op=where)
+    norm = norm.clip(eps, None)
+    return input / (norm.reshape(()) if input.ndim == 0 else norm)
 
 
 def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | None:
@@ -234,10 +251,10 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     # PyTorch's: a variance of 0 (a constant feature) would be divided by eps
     eps = number("batch_norm", "eps in training" if training else "eps", eps, 0,
                   strict=bool(training))
-    if input.ndim < 2:
+    if input.ndim < 2 and input.shape != (0,):  # (PyTorch's: an empty vector comes back)
         raise ShapeError(f"batch_norm: expected input of shape (batch, C, ...), got shape "
                          f"{input.shape}")
-    features = input.shape[1]
+    features = input.shape[1] if input.ndim > 1 else 0
     for name, t in (("running_mean", running_mean), ("running_var", running_var)):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"batch_norm: {name} must be a Tensor (it is updated in place) or "
@@ -250,6 +267,9 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
                              f"({features},), one per feature of axis 1")
     axes = (0,) + tuple(range(2, input.ndim))  # all but the features' axis
     shape = (1, -1) + (1,) * (input.ndim - 2)  # a feature's values broadcast
+    if input.ndim == 1:  # (0,): as (0, 0), no feature
+        return batch_norm(input.reshape((0, 0)), running_mean, running_var, weight, bias,
+                          training, momentum, eps).reshape((0,))
     work = _widened(input)
     if training:
         count = input.size // features if features else 0
@@ -332,7 +352,9 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     weight, bias = (_per_channel("group_norm", input, name, t)
                     for name, t in (("weight", weight), ("bias", bias)))
     work = _widened(input)
-    grouped = work.reshape((input.shape[0], int(num_groups), -1))
+    # (the group's size spelled out: -1 is ambiguous in an empty batch)
+    grouped = work.reshape((input.shape[0], int(num_groups),
+                            math.prod(input.shape[1:]) // int(num_groups)))
     centred = grouped - grouped.mean(axis=-1, keepdims=True)
     out = (centred / ((centred ** 2).mean(axis=-1, keepdims=True) + eps).sqrt())
     out = out.reshape(input.shape)

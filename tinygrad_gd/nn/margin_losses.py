@@ -33,7 +33,7 @@ from ..composed_reductions import vector_norm
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
-from ..tensor import Tensor
+from ..tensor import Tensor, _raw
 from .layer_functions import _as_tensor, _constant, _named
 from .loss_checks import (_check_class_options, _check_reduction, _check_unit_interval,
                           _check_weight, _class_indices, _legacy_reduction, _pair, _reduce,
@@ -170,12 +170,22 @@ def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float =
 
 
 def _scores(where: str, input: Any) -> Tensor:
-    """A classifier's scores: (batch, classes) or (classes,), at least one class."""
+    """A classifier's scores: (batch, classes) or (classes,), at least one class; a 0-d
+    input is one class's score (PyTorch's), returned as shape (1,)."""
     input = _as_tensor(where, input)
-    if input.ndim not in (1, 2) or input.shape[-1] == 0:
+    if input.ndim > 2 or (input.ndim and input.shape[-1] == 0):
         raise ShapeError(f"{where}: input must be scores of shape (batch, classes) or "
                          f"(classes,) with at least one class, got shape {input.shape}")
-    return input
+    return input.reshape((1,)) if input.ndim == 0 else input
+
+
+def _one_per_sample(target: Any, samples: tuple[int, ...]) -> tuple[Any, tuple[int, ...]]:
+    """multi_margin_loss's target as PyTorch reads it: 0-d or 1-d, one entry per sample
+    (`samples`: () or (N,)), so (1,) for one sample and () for a batch of one too. The
+    target reshaped to `samples` (others as given, for the shape error), and its shape."""
+    data = np.asarray(_raw(target))
+    fits = data.ndim <= 1 and data.size == (samples[0] if samples else 1)
+    return (data.reshape(samples) if fits else target), data.shape
 
 
 def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
@@ -184,7 +194,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     """The multi-class hinge loss: per sample, the sum over the classes j other than the
     target y of max(0, margin - x[y] + x[j])**p (p 1 or 2), times weight[y] if given (one
     number per class), divided by the number of classes. Its gradient is 0 where the
-    hinge is exactly 0, as PyTorch's."""
+    hinge is exactly 0, as PyTorch's. Input (batch, classes), (classes,) or 0-d (one
+    class); target one class index per sample, 0-d or 1-d ('none' gives its shape)."""
     where = "multi_margin_loss"
     _check_p(where, p)
     _check_weight(where, weight)
@@ -192,6 +203,7 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     margin = number(where, "margin", margin)
     input = _scores(where, input)
     weight = _check_class_options(where, input, reduction, weight, -100, 0.0)
+    target, target_shape = _one_per_sample(target, input.shape[:-1])
     classes = _class_indices(target, input, where)
     picked = tg.take_along_axis(input, classes[..., None], axis=-1)
     hinge = (margin - picked + input).relu()  # (relu: PyTorch's gradient 0 at the kink)
@@ -201,7 +213,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
         hinge = hinge * _named(weight[classes][..., None], "weight[target]")
     others = np.arange(input.shape[-1]) != classes[..., None]
     losses = tg.where(others, hinge, 0.0).mean(axis=-1)
-    return _reduce(losses, reduction)
+    # ('none': the target's shape, as PyTorch's)
+    return _reduce(losses, reduction) if reduction != "none" else losses.reshape(target_shape)
 
 
 def multilabel_margin_loss(input: Any, target: Any, size_average: bool | None = None,
@@ -211,12 +224,16 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: bool | None = 
     `target` (integer, the input's shape) lists the target classes first, then -1; what
     follows the first -1 is not read, but must be -1 or a class too, as PyTorch's: [3, 0,
     -1, 1] means classes 3 and 0. Its gradient is 0 where the hinge is exactly 0, as
-    PyTorch's."""
+    PyTorch's. A 0-d input is one class's score, its target 0-d or of shape (1,)."""
     where = "multilabel_margin_loss"
     reduction = _legacy_reduction(where, size_average, reduce, reduction)
     _check_reduction(where, reduction)
+    input = _as_tensor(where, input)
+    one_sample = input.ndim < 2  # (0-d or (C,))
     input = _scores(where, input)
     data = np.array(getattr(target, "_data", target))
+    if one_sample and data.ndim <= 1 and data.size == input.size:  # (0-d or (1,) for one)
+        data = data.reshape(input.shape)
     if data.shape != input.shape:
         raise ShapeError(f"{where}: target of shape {data.shape} must have the input's shape "
                          f"{input.shape} (the target classes, then -1)")

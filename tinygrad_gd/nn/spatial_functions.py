@@ -365,7 +365,9 @@ def _pool1d(where: str, pool: Any, input: Any, kernel_size: Any, stride: Any, pa
     """A 1-d pool: the 2-d one (called as `tg.max_pool2d`: kernel, stride, padding,
     dilation, ceil_mode, *options) over a unit height, its arguments checked in 1-d terms."""
     kernel = single(where, "kernel_size", kernel_size)
-    step = kernel if stride is None else single(where, "stride", stride)
+    # (None or an empty tuple: the kernel's, as PyTorch's)
+    given = stride is not None and not (isinstance(stride, (tuple, list)) and not stride)
+    step = single(where, "stride", stride) if given else kernel
     pad, apart = single(where, "padding", padding, low=0), single(where, "dilation", dilation)
     ceil_mode = check_flag(where, "ceil_mode", ceil_mode)
     if 2 * pad > kernel:

@@ -228,7 +228,9 @@ def pool_grid(op: str, x: Any, kernel_size: Any, stride: Any, padding: Any, dila
     PyTorch's arguments (stride the kernel's by default), checked, in `op`'s name; a
     dilated window of padding alone is refused (see `padding_only`)."""
     kernel = sizes(op, "kernel_size", kernel_size, n)
-    stride = kernel if stride is None else sizes(op, "stride", stride, n)
+    # (None or an empty tuple: the kernel's, as PyTorch's)
+    given = stride is not None and not (isinstance(stride, (tuple, list)) and not stride)
+    stride = sizes(op, "stride", stride, n) if given else kernel
     padding = sizes(op, "padding", padding, n, low=0)
     dilation = sizes(op, "dilation", dilation, n)
     ceil_mode = check_flag(op, "ceil_mode", ceil_mode)
