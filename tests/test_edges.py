@@ -754,3 +754,30 @@ def test_a_0_d_tensor_has_one_axis_to_pick_along_as_in_pytorch(name, call, as_ve
         call(x, 1)
     with pytest.raises(IndexError, match="^index_select: a 0-d tensor has one entry"):
         tg.index_select(x, dim, tg.tensor([0, 0]))
+
+
+@pytest.mark.parametrize("name, call, as_vector", [
+    ("max", lambda x, d: x.max(d), lambda v: v.max(0)),
+    ("min", lambda x, d: tg.min(x, d, keepdim=True), lambda v: v.min(0)),
+    ("topk", lambda x, d: tg.topk(x, 1, d), lambda v: v.topk(1, 0)),
+    ("topk", lambda x, d: tg.topk(x, 0, dim=d), lambda v: v.topk(1, 0)),
+    ("sort", lambda x, d: tg.sort(x, dim=d), lambda v: v.sort(dim=0)),
+    ("sort", lambda x, d: tg.sort(x, d), lambda v: tg.sort(v, 0)),
+    ("cumsum", lambda x, d: tg.cumsum(x, d), lambda v: tg.cumsum(v, 0)),
+    ("cumprod", lambda x, d: x.cumprod(dim=d), lambda v: v.cumprod(dim=0)),
+])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_a_0_d_tensor_has_one_axis_to_rank_and_run_along_as_in_pytorch(name, call, as_vector,
+                                                                       dim):
+    """max/min and topk/sort with indices, cumsum and cumprod along a 0-d tensor's one
+    axis: 0-d values (and index 0), as PyTorch's (topk's k may be 0 or 1 there)."""
+    x, v = (tg.tensor(data, requires_grad=True) for data in (2.5, [2.5]))
+    out, expected = call(x, dim), as_vector(v)
+    outs = out if isinstance(out, tuple) else (out,)
+    for got, want in zip(outs, expected if isinstance(expected, tuple) else (expected,)):
+        assert got.shape == () and got.dtype == want.dtype
+        np.testing.assert_array_equal(got.numpy(), want.numpy().reshape(()))
+    outs[0].backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 1.0)
+    with pytest.raises(IndexError, match=f"^{name}: axis 1 is out of range"):
+        call(x, 1)

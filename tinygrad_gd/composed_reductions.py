@@ -311,7 +311,7 @@ def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False, *,
     float64. `op`: the caller's name (dist, cdist, ...), which its errors name."""
     p = number(op, "p", p)
     x = to_tensor(x)
-    axes = check_axis(op, axis, x.ndim)
+    axes = check_axis(op, axis, x.ndim, scalar_axis=True)  # (a 0-d x: its one axis too)
     keep = check_flag(op, "keepdims", keepdims)
     if x.dtype.kind != "f":
         x = x.to(default_float())

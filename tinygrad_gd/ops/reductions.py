@@ -14,7 +14,8 @@ import numpy as np
 from ..engine import Function
 from ..tensor import Tensor
 from ..values import numeric_dtype
-from .arguments import to_tensor, check_axis, either, one_axis, reduced_axes, signed
+from .arguments import (as_scalars, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes,
+                        signed, to_tensor)
 from .layout import TakeAlongAxis
 
 
@@ -177,8 +178,11 @@ class _Extremum(_FromOutput, register=False):
         if dim is None or isinstance(dim, (tuple, list)):  # (dim=(): refused there)
             return super().call(x, axis, keepdims, dim=dim, keepdim=keepdim)
         x = to_tensor(x)
-        axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim)
+        axis = either(cls.name, "axis", axis, "dim", dim)
         keep = keep_flag(cls.name, keepdims, keepdim)
+        if on_a_scalars_axis(cls.name, x, axis):  # (its one entry, at index 0; 0-d both)
+            return as_scalars(cls.call(x.reshape(1), 0))
+        axis = check_axis(cls.name, axis, x.ndim)
         indices = cls.find(x._data, axis=axis, keepdims=True) if x.shape[axis] else None
         values = cls.apply(x, axis=axis, keepdims=keep, at=indices)  # (an empty axis: refused)
         indices = indices if keep else np.squeeze(indices, axis)
@@ -300,7 +304,13 @@ class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
     @classmethod
     def call(cls, x, k, dim=None, largest=True, sorted=True, *, axis=None):  # noqa: A002
         x = to_tensor(x)
-        dim = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, -1), x.ndim) % x.ndim
+        dim = either(cls.name, "axis", axis, "dim", dim, -1)
+        if on_a_scalars_axis(cls.name, x, dim):  # (k 0 too: a 0-d result holds one entry,
+            if k not in (0, 1) or isinstance(k, bool):  # as PyTorch's)
+                raise ValueError(f"topk: k must be 0 or 1 for a 0-d tensor (one entry), "
+                                 f"got {k!r}")
+            return as_scalars(cls.call(x.reshape(1), 1, 0))
+        dim = one_axis(cls.name, dim, x.ndim) % x.ndim
         n = x.shape[dim]
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
             raise ValueError(f"topk: k must be a whole number from 0 to {n} (the size of axis "
@@ -333,6 +343,9 @@ class Sort(TakeAlongAxis, functions=("sort",)):
             if axis != -1:
                 raise TypeError("sort: give axis= or dim=, not both")
             axis = dim
+        if on_a_scalars_axis(cls.name, x, axis):
+            return as_scalars(cls.call(x.reshape(1), kind=kind, dim=0, descending=descending,
+                                       stable=stable) if pytorch else cls.call(x.reshape(1)))
         axis = one_axis(cls.name, axis, x.ndim, none_ok=True)
         if axis is None or x.ndim == 0:
             x, axis = x.reshape(-1), 0

@@ -20,7 +20,8 @@ import numpy as np
 from ..engine import Function
 from ..errors import ShapeError
 from ..values import default_float
-from .arguments import Tensor, to_tensor, either, floating, ints, one_axis, reduced_axes, signed
+from .arguments import (Tensor, as_scalars, either, floating, ints, on_a_scalars_axis, one_axis,
+                        reduced_axes, signed, to_tensor)
 from .elementwise import Where
 from .layout import Flip, Split
 from .padding import Pad
@@ -296,9 +297,10 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
     @classmethod
     def call(cls, x, axis=None, dtype=None, *, dim=None):
         x = cast_first(cls.name, to_tensor(x), dtype)  # (NumPy's third argument, PyTorch's
-        axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim,  # dtype=)
-                        none_ok=True)
-        return cls.apply(x, axis=axis)
+        axis = either(cls.name, "axis", axis, "dim", dim)  # dtype=)
+        if on_a_scalars_axis(cls.name, x, axis):
+            return as_scalars(cls.apply(x.reshape(1), axis=0))
+        return cls.apply(x, axis=one_axis(cls.name, axis, x.ndim, none_ok=True))
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
