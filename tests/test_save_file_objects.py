@@ -438,3 +438,15 @@ def test_torch_copies_its_generator_the_same_way():
         assert torch.equal(torch.rand(4, generator=twin), torch.rand(4, generator=theirs))
         torch.rand(10, generator=theirs)
         assert not torch.equal(torch.rand(3, generator=twin), torch.rand(3, generator=theirs))
+
+
+def test_a_file_object_of_a_long_path_is_named_by_its_file(tmp_path):
+    """The message keeps the end of a long path, the file's name: it was cut after 40
+    characters, which in a deep folder (pytest-xdist's, say) left only the folder."""
+    folder = tmp_path / ("deep" * 30)
+    folder.mkdir()
+    with open(folder / "weights.npz", "wb") as file:
+        save(_state(), file)
+    with pytest.raises(ValueError) as caught:
+        load(file)
+    assert "weights.npz'> is closed" in _one_line(caught)

@@ -79,6 +79,10 @@ def describe_file_object(file: Any) -> str:
         text = repr(file)
     except Exception:  # (a user's object whose repr fails: its type is enough)
         text = f"<{type(file).__name__} object>"
+    name = getattr(file, "name", None)
+    if len(text) > 100 and isinstance(name, str):  # (a long path: its end, the file's name)
+        shown = name if len(name) <= 60 else "..." + name[-57:]
+        text = f"<{type(file).__module__}.{type(file).__name__} name={shown!r}>"
     return f"the file object {text if len(text) <= 100 else short_repr(file)}"
 
 
