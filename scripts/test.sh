@@ -11,4 +11,5 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     || echo "setup: Chromium could not be installed; the browser tests will be skipped" >&2
 fi
 cd "$ROOT"
-exec "$PY" -m pytest "$@"
+# every core (pytest-xdist), a test file to a worker: a file's tests run in their order
+exec "$PY" -m pytest -n auto --dist loadfile "$@"
