@@ -19,6 +19,8 @@ from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gra
 from .spellings import *  # noqa: F401,F403  (tg.from_numpy, tg.is_tensor, tg.numel)
 from .compositions import *  # noqa: F401,F403  (tg.hstack, tg.median, ...: several ops)
 from .random import *  # noqa: F401,F403  (tg.normal, tg.bernoulli, tg.multinomial)
+from . import memory_formats  # noqa: F401
+from .memory_formats import *  # noqa: F401,F403  (tg.preserve_format, tg.channels_last, ...)
 from .indices import *  # noqa: F401,F403  (tg.unique, tg.bincount, ...: no gradient)
 from . import arrangements  # noqa: F401
 from .arrangements import *  # noqa: F401,F403  (tg.block_diag, tg.cartesian_prod, tg.combinations)
@@ -84,6 +86,7 @@ __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backe
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 __all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
+__all__ += memory_formats.__all__  # (tg.preserve_format, tg.contiguous_format, ...)
 __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and

@@ -2,9 +2,10 @@
 randperm`, the `*_like` forms, `tensor`.
 
 Each takes `dtype=` and `requires_grad=` (PyTorch's keywords; a gradient needs a float
-dtype), `device=` the CPU and `layout=` torch.strided (`creation_arguments`), and gives a
-leaf tensor: creation is not an op, so nothing is recorded. Shapes are given as
-`zeros(2, 3)` (PyTorch) or `zeros((2, 3))` (NumPy).
+dtype), `device=` the CPU and `layout=` torch.strided (`creation_arguments`), the `*_like`
+forms `memory_format=` too (`memory_formats`), and gives a leaf tensor: creation is not an
+op, so nothing is recorded. Shapes are given as `zeros(2, 3)` (PyTorch) or `zeros((2, 3))`
+(NumPy).
 
 The dtype rule, written once (see the docs' page on dtypes):
 
@@ -32,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .creation_arguments import on_the_cpu, range_bound
+from .memory_formats import taking_memory_format
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
 from .values import _fit_whole, _fitted, default_float, numeric_dtype
@@ -489,6 +491,7 @@ Tensor.new_full, Tensor.new_tensor = _new_full, _new_tensor
 
 
 for _name in (*(n for n in __all__ if n != "manual_seed"), "tensor"):
-    globals()[_name] = on_the_cpu(globals()[_name])
+    _made = on_the_cpu(globals()[_name])  # (the *_like forms: PyTorch's memory_format= too)
+    globals()[_name] = taking_memory_format(_made) if _name.endswith("_like") else _made
 for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
     setattr(Tensor, _name, on_the_cpu(getattr(Tensor, _name)))

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .memory_formats import cast
 from .ops.arguments import broadcast, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes
 from .ops.reductions import check_sort_kind, keep_flag, sort_direction, stable_order
 from .op_errors import op_error
@@ -250,13 +251,6 @@ def _type_as(self: Tensor, other: Any) -> Tensor:
     return self.to(_values("type_as", other).dtype)
 
 
-def _cast(dtype: str, doc: str) -> Any:
-    def method(self: Tensor) -> Tensor:
-        return _constant(self._data.astype(dtype))
-    method.__doc__ = doc
-    return method
-
-
 _METHODS = {
     "argmax": argmax, "argmin": argmin, "argsort": argsort, "count_nonzero": count_nonzero,
     "nonzero": nonzero, "argwhere": argwhere,
@@ -266,9 +260,8 @@ _METHODS = {
     "allclose": allclose,
     "logical_and": logical_and, "logical_or": logical_or, "logical_xor": logical_xor,
     "logical_not": logical_not,
-    "long": _cast("int64", "The values as int64 (PyTorch's .long()), without gradient: indices."),
-    "int": _cast("int32", "The values as int32 (PyTorch's .int()), without gradient."),
-    "bool": _cast("bool", "The values as booleans (PyTorch's .bool()), without gradient."),
+    "long": cast(np.int64, "long", ": indices"), "int": cast(np.int32, "int"),
+    "bool": cast(np.bool_, "bool"),
     "__and__": _bitwise("and", np.bitwise_and), "__rand__": _bitwise("and", np.bitwise_and, True),
     "__or__": _bitwise("or", np.bitwise_or), "__ror__": _bitwise("or", np.bitwise_or, True),
     "__xor__": _bitwise("xor", np.bitwise_xor), "__rxor__": _bitwise("xor", np.bitwise_xor, True),

@@ -4,9 +4,10 @@ generator `tg.manual_seed` makes: `seed`, `initial_seed`, `get_rng_state`, `set_
 and `Generator`, PyTorch's torch.Generator (a stream of one's own, for `generator=`).
 
 Each draw takes `generator=` (a `np.random.Generator`) or `seed=`, as creation's (normal
-and randint_like PyTorch's `device=` and `layout=` too, `creation_arguments`); given
-neither, it comes from manual_seed's generator if there is one, else fresh entropy. A
-draw is a new leaf: no gradient flows back to its arguments (the probabilities, a mean).
+and randint_like PyTorch's `device=` and `layout=` too, `creation_arguments`, randint_like
+`memory_format=`, `memory_formats`); given neither, it comes from manual_seed's generator
+if there is one, else fresh entropy. A draw is a new leaf: no gradient flows back to its
+arguments (the probabilities, a mean).
 
 PyTorch always has a default generator, seeded from entropy when the program starts.
 Here there is none until `tg.manual_seed` or `tg.seed()` makes one: until then each
@@ -24,6 +25,7 @@ import numpy as np
 from . import creation
 from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator, manual_seed
 from .creation_arguments import on_the_cpu
+from .memory_formats import taking_memory_format
 from .grad_mode import check_flag
 from .in_place import coin_flips, probabilities, scalar, shown, whole_numbers
 from .spellings import _CPU
@@ -178,6 +180,7 @@ def multinomial(input: Any, num_samples: int, replacement: bool = False, *,
 
 
 @on_the_cpu
+@taking_memory_format
 def randint_like(input: Any, low: Any = 0, high: Any = None, *, dtype: Any = None,
                  requires_grad: bool = False, seed: Any = None, generator: Any = None
                  ) -> Tensor:

@@ -37,6 +37,7 @@ import numpy as np
 
 from . import creation, functional, hooks, tensor as tensor_module
 from .in_place import scalar
+from .memory_formats import cast, check_memory_format
 from .ops.arguments import broadcast, matrix_product, number, one_axis, reduced_axes
 from .ops.contraction import Diagonal
 from .ops.reductions import keep_flag, sort_direction
@@ -257,13 +258,17 @@ def _cpu(self: Tensor) -> Tensor:
     return self
 
 
-def _is_contiguous(self: Tensor) -> bool:
-    """Whether the values lie in memory row by row (C order) without gaps."""
+def _is_contiguous(self: Tensor, *, memory_format: Any = None) -> bool:
+    """Whether the values lie in memory row by row (C order) without gaps (PyTorch's
+    `memory_format=`: tg.contiguous_format, its default, or tg.preserve_format)."""
+    check_memory_format("is_contiguous", memory_format)
     return bool(self._data.flags.c_contiguous)
 
 
-def _contiguous(self: Tensor) -> Tensor:
-    """x itself when its values are contiguous, else a contiguous copy (the op `clone`)."""
+def _contiguous(self: Tensor, *, memory_format: Any = None) -> Tensor:
+    """x itself when its values are contiguous, else a contiguous copy (the op `clone`);
+    PyTorch's `memory_format=`: tg.contiguous_format, its default, or tg.preserve_format."""
+    check_memory_format("contiguous", memory_format)
     return self if self._data.flags.c_contiguous else self.clone()
 
 
@@ -289,14 +294,6 @@ def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = N
         raise TypeError("sort: the method takes PyTorch's dim=; tg.sort(x, axis=...) is NumPy's")
     return functional.sort(self, dim=-1 if dim is None else dim,  # (a str: NumPy's kind)
                            descending=sort_direction("sort", descending), stable=stable)
-
-
-def _cast(dtype: Any, name: str) -> Any:
-    def method(self: Tensor) -> Tensor:
-        return self.to(dtype)
-    method.__doc__ = (f"The values as {np.dtype(dtype).name}, in the graph (PyTorch's "
-                      f"{name}(); the op `to`).")
-    return method
 
 
 class _Device(str):
@@ -410,10 +407,12 @@ _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "uint
 _DTYPES_OF_TYPE_NAMES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 
 
-def _type(self: Tensor, dtype: Any = None) -> Any:
+def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     """PyTorch's x.type(): without a dtype, its name ('tinygrad_gd.DoubleTensor' for
     float64, as PyTorch's 'torch.DoubleTensor'); with one (a NumPy dtype, or such a name,
-    'torch.' or 'tinygrad_gd.'), x in that dtype: `x.to(dtype)`, x itself if the same."""
+    'torch.' or 'tinygrad_gd.'), x in that dtype: `x.to(dtype, memory_format=)`, x itself
+    if the same."""
+    memory_format = check_memory_format("type", memory_format)
     if dtype is None:
         name = self._data.dtype.name
         return f"tinygrad_gd.{_TYPE_NAMES.get(name, name.capitalize().replace('Ui', 'UI'))}Tensor"
@@ -427,7 +426,7 @@ def _type(self: Tensor, dtype: Any = None) -> Any:
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(dtype).__name__} "
                         f"{_short(dtype)}; tinygrad_gd runs on the CPU only") from None
-    return self.to(target)
+    return self.to(target, memory_format=memory_format)
 
 
 def _index(self: Tensor) -> int:
@@ -472,8 +471,8 @@ _METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
             "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
             "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_, "ptp": _ptp,
             "__divmod__": _divmod, "__rdivmod__": _rdivmod, "conj": _itself,
-            "float": _cast(np.float32, "float"), "double": _cast(np.float64, "double"),
-            "half": _cast(np.float16, "half"), "type": _type, "is_floating_point":
+            "float": cast(np.float32, "float"), "double": cast(np.float64, "double"),
+            "half": cast(np.float16, "half"), "type": _type, "is_floating_point":
             _is_floating_point, "nelement": _nelement, "view_as": _view_as, "reshape_as":
             _reshape_as, "expand_as": _expand_as, "select": _select, "detach_": _detach_,
             "__index__": _index, "__round__": _round, "__dlpack__": _dlpack,

@@ -33,6 +33,7 @@ from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
 from .in_place import _draw, _from_op, shown
 from .memory import positions, strides
+from .memory_formats import cast
 from .nn.layer_functions import _as_tensor, _floated
 from .ops.arguments import broadcast, integer, one_axis
 from .tensor import Tensor, _raw
@@ -103,14 +104,6 @@ def _dim_order(self: Tensor) -> tuple[int, ...]:
     for slot, axis in zip(telling, sorted(telling, key=lambda k: -abs(steps[k]))):
         order[slot] = axis
     return tuple(order)
-
-
-def _cast(dtype: Any, name: str) -> Callable[[Tensor], Tensor]:
-    def method(self: Tensor) -> Tensor:
-        return self.to(dtype)
-    method.__doc__ = (f"The values as {np.dtype(dtype).name}, in the graph (PyTorch's "
-                      f"{name}(); the op `to`).")
-    return method
 
 
 def _new(self: Tensor, *args: Any) -> Tensor:
@@ -442,8 +435,8 @@ def resize_as_(input: Any, the_template: Any, *, memory_format: Any = None) -> T
 _METHODS = {
     "is_pinned": lambda self: False, "is_shared": lambda self: False,
     "get_device": lambda self: -1, "const_data_ptr": lambda self: self.data_ptr(),
-    "dim_order": _dim_order, "new": _new, "byte": _cast(np.uint8, "byte"),
-    "char": _cast(np.int8, "char"), "short": _cast(np.int16, "short"),
+    "dim_order": _dim_order, "new": _new, "byte": cast(np.uint8, "byte"),
+    "char": cast(np.int8, "char"), "short": cast(np.int16, "short"),
     "apply_": _apply_, "map_": _map_, "map2_": _map2_, "cauchy_": _cauchy_,
     "log_normal_": _log_normal_, "geometric_": _geometric_, "resize_": _resize_,
     "resize_as_": resize_as_, "conj_physical_": conj_physical_,

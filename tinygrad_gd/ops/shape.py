@@ -15,6 +15,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..errors import ShapeError
 from ..grad_mode import check_flag
+from ..memory_formats import check_memory_format, contiguous_format
 from ..values import check_cpu, is_device, numeric_dtype
 from .arguments import (to_tensor, check_axis, either, ints, one_axis,
                         permutation, same_dtype, tensor_sequence)
@@ -172,6 +173,23 @@ def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None)
     return None if dtype is None else numeric_dtype(dtype, where)
 
 
+def positional_flags(where: str, args: tuple, non_blocking: Any, copy: Any) -> tuple:
+    """(args, non_blocking, copy) of PyTorch's `to(dtype, non_blocking, copy)`: up to two
+    bools after the dtype, device or other tensor are those flags, in that order; a flag
+    given both ways refused."""
+    first = next((k for k, arg in enumerate(args) if isinstance(arg, (bool, np.bool_))),
+                 len(args))
+    flags = args[first:]
+    if not first or len(flags) > 2 or not all(isinstance(f, (bool, np.bool_)) for f in flags):
+        return args, non_blocking, copy  # (as given: target_dtype names what is wrong)
+    given = {"non_blocking": non_blocking, "copy": copy}
+    for name, flag in zip(given, flags):
+        if given[name] is not False:
+            raise TypeError(f"{where}: got {name} both by position and as {name}=; give it once")
+        given[name] = flag
+    return args[:first], given["non_blocking"], given["copy"]
+
+
 class To(Function, name="to", elementwise=True, methods=("to",)):
     """The values in another float dtype, in the graph (PyTorch's `x.to(torch.float32)`;
     `x.float()` and `x.double()` are this op). To an integer or boolean dtype it is
@@ -180,24 +198,32 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
     (other's dtype); the device is "cpu" (tinygrad_gd's only one), the dtype NumPy's, its
     name, or PyTorch's (`torch.float32` is NumPy's float32). `non_blocking` is accepted
     (one device: nothing to wait for); `copy=True` gives a copy (`clone`) even where the
-    dtype is the same, as PyTorch's.
+    dtype is the same; both may be given by position (`to(dtype, False, True)`), and
+    `memory_format=tg.contiguous_format` makes a copy's values contiguous (x itself,
+    returned where nothing changes, is left as it is), all as PyTorch's;
+    `tg.preserve_format` (the default) gives what the call gives without it.
 
     forward: `x.astype(dtype)`
     gradient: `g.astype(x.dtype)`
     """
 
     @classmethod
-    def call(cls, x, *args, dtype=None, device=None, non_blocking=False, copy=False):
+    def call(cls, x, *args, dtype=None, device=None, non_blocking=False, copy=False,
+             memory_format=None):
         x = to_tensor(x)
+        args, non_blocking, copy = positional_flags(cls.name, args, non_blocking, copy)
         check_flag(cls.name, "non_blocking", non_blocking)
         copy = check_flag(cls.name, "copy", copy)
+        contiguous = check_memory_format(cls.name, memory_format) is contiguous_format
         dtype = target_dtype(cls.name, args, dtype, device)
         if dtype is None or dtype.kind == "f" and dtype == x.dtype:
             # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
-            return x.clone() if copy else x
-        if dtype.kind != "f":
-            return x.astype(dtype)  # (logic.py: a new tensor without gradient)
-        return cls.apply(x, dtype=dtype)
+            result = x.clone() if copy else x
+        elif dtype.kind != "f":
+            result = x.astype(dtype)  # (logic.py: a new tensor without gradient)
+        else:
+            result = cls.apply(x, dtype=dtype)
+        return result.contiguous() if contiguous and result is not x else result
 
     def forward(ctx, x, *, dtype):
         return x.astype(dtype)
@@ -211,11 +237,17 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
 
 class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("clone",)):
     """A copy of the values, in the graph (PyTorch's clone, NumPy's copy): the copy's
-    gradient is the original's.
+    gradient is the original's. The copy is laid out row by row (C order): PyTorch's
+    `memory_format=` is taken, `tg.preserve_format` or `tg.contiguous_format`.
 
     forward: a copy of `x`
     gradient: `g`
     """
+
+    @classmethod
+    def call(cls, x, *, memory_format=None):
+        check_memory_format(cls.name, memory_format)
+        return cls.apply(x)
 
     def forward(ctx, x):
         return x.copy()
