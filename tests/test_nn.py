@@ -770,3 +770,17 @@ def test_nn_init_draws_pytorchs_initialisations_in_place():
     doubled = weight * 2
     assert nn.init.zeros_(doubled) is doubled and not doubled.data.any()  # (as PyTorch's:
     assert doubled.grad_fn.name == "mul"  # under no_grad(), values only, not recorded)
+
+
+@pytest.mark.parametrize("make", [lambda: tg.nn.BatchNorm1d(3, track_running_stats=False),
+                                  lambda: tg.nn.InstanceNorm1d(3)])
+def test_a_norm_layer_that_tracks_nothing_has_none_for_its_running_statistics(make):
+    """PyTorch's `bn.running_mean is None` asks whether a layer tracks its statistics: ours
+    raised AttributeError. Nothing of them is saved, and the layer runs in both modes."""
+    layer = make()
+    assert layer.running_mean is None and layer.running_var is None
+    assert layer.num_batches_tracked is None
+    assert not [name for name in layer.state_dict() if name.startswith(("running", "num"))]
+    x = tg.tensor(np.arange(24.0).reshape(4, 3, 2))
+    train = layer(x).numpy()
+    np.testing.assert_allclose(layer.eval()(x).numpy(), train)  # batch statistics in both

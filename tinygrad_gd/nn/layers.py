@@ -1,12 +1,11 @@
 """Layers: `Linear` and its initialisations, activations, `Dropout`, `Flatten`,
 `Embedding`, `LayerNorm`, `BatchNorm1d`, `BatchNorm2d`.
 
-Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as
-in PyTorch and as in Grokking Deep Learning's chapter 5, where `weights[i]` is the row
-of weights feeding output i (`vect_mat_mul`, the nested update loop over
-`weights[i][j]`, and MNIST's weights shown as images: row k reshaped to 28 x 28 is
-digit k's template). A one-output layer's `weight[0]` is the documents' weight vector
-of `np.dot(input, weights)`.
+Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as in
+PyTorch and as in Grokking Deep Learning's chapter 5, where `weights[i]` is the row of weights
+feeding output i (`vect_mat_mul`, the nested update loop over `weights[i][j]`, and MNIST's
+weights shown as images: row k reshaped to 28 x 28 is digit k's template). A one-output
+layer's `weight[0]` is the documents' weight vector of `np.dot(input, weights)`.
 """
 from __future__ import annotations
 
@@ -409,9 +408,9 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
                 track_running_stats: Any, dtype: Any, device: Any, bias: Any = True) -> None:
     """What the batch and instance norm layers set up alike (PyTorch's _NormBase), checked
     in lines naming the layer's class: num_features, eps, momentum (or None), affine,
-    track_running_stats; `weight` (ones) and `bias` (zeros; None with bias=False) with
-    affine, else None; the Buffers `running_mean`, `running_var` and `num_batches_tracked`
-    with track_running_stats."""
+    track_running_stats; `weight` (ones), `bias` (zeros; None with bias=False) with affine,
+    Buffers `running_mean`, `running_var`, `num_batches_tracked` with track_running_stats
+    (else None, as PyTorch's: `bn.running_mean is None` asks whether a layer tracks)."""
     name = type(module).__name__
     module.num_features = count = _check_features(num_features, "num_features", name)
     number(name, "eps", eps, 0)
@@ -425,6 +424,7 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
                               if module.affine else None)
     module.register_parameter("bias", Parameter(np.zeros(count, resolved))
                               if module.affine and check_flag(name, "bias", bias) else None)
+    module.running_mean = module.running_var = module.num_batches_tracked = None
     if module.track_running_stats:
         module.running_mean = Buffer(np.zeros(count, resolved))
         module.running_var = Buffer(np.ones(count, resolved))
