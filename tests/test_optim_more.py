@@ -170,7 +170,8 @@ SCHEDULES = [
 OPTIMIZERS = [("SGD", dict(momentum=0.9)), ("Adam", dict()), ("AdamW", dict(amsgrad=True))]
 
 
-@pytest.mark.parametrize("name, settings", SCHEDULES, ids=[f"{n}-{s}" for n, s in SCHEDULES])
+@pytest.mark.parametrize("name, settings", SCHEDULES, ids=[  # (a function by its name: ids
+    f"{n}-{ {k: getattr(v, '__name__', v) for k, v in s.items()} }" for n, s in SCHEDULES])
 @pytest.mark.parametrize("opt_name, opt_kw", OPTIMIZERS, ids=[n for n, _ in OPTIMIZERS])
 def test_schedules_train_as_pytorchs(name, settings, opt_name, opt_kw):
     pair = _Pair(opt_name, opt_kw, name, settings)
