@@ -230,3 +230,23 @@ def test_ctc_loss_gradient_is_that_of_log_probs_themselves():
     for reduction in ("none", "mean", "sum"):
         assert tg.gradcheck(lambda t: F.ctc_loss(t, targets, steps, lengths,
                                                  reduction=reduction), [_leaf(log_probs)])
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda s: tg.nn.MaxPool1d(2, stride=s), (1, 2, 6)),
+    (lambda s: tg.nn.AvgPool1d(2, stride=s), (1, 2, 6)),
+    (lambda s: tg.nn.LPPool1d(2, 2, stride=s), (1, 2, 6)),
+    (lambda s: tg.nn.MaxPool2d(2, stride=s), (1, 2, 6, 6)),
+    (lambda s: tg.nn.AvgPool2d(2, stride=s), (1, 2, 6, 6)),
+    (lambda s: tg.nn.LPPool2d(2, 2, stride=s), (1, 2, 6, 6)),
+    (lambda s: tg.nn.MaxPool3d(2, stride=s), (1, 2, 4, 4, 4)),
+    (lambda s: tg.nn.AvgPool3d(2, stride=s), (1, 2, 4, 4, 4)),
+])
+def test_a_pool_layers_empty_stride_is_its_kernels(make, shape):
+    """A pool layer built with stride=() (or []) steps by its kernel, as with None, and
+    shows the stride as given, as PyTorch's layers do (ours refused it)."""
+    x = tg.tensor(np.random.default_rng(0).normal(size=shape))
+    for empty in ((), []):
+        layer = make(empty)
+        np.testing.assert_array_equal(layer(x).data, make(None)(x).data)
+        assert f"stride={empty!r}" in repr(layer)

@@ -168,8 +168,8 @@ def _window(layer: Module, kernel_size: Any, stride: Any, padding: Any,
     its other checks."""
     name = type(layer).__name__
     parse(name, "kernel_size", kernel_size)
-    if stride is not None:
-        parse(name, "stride", stride)
+    if stride is not None and not (isinstance(stride, (tuple, list)) and not stride):
+        parse(name, "stride", stride)  # (an empty one, as None, is the kernel's: PyTorch's)
     parse(name, "padding", padding, 0)
     layer.kernel_size, layer.padding = kernel_size, padding
     layer.stride = kernel_size if stride is None else stride

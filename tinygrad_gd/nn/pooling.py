@@ -199,7 +199,7 @@ class LPPool1d(Module):
         name = type(self).__name__  # (checked now; kept as given, as PyTorch shows them)
         _norm_type(name, norm_type)
         _pool_sizes(name, "kernel_size", kernel_size, self.n)
-        if stride is not None:
+        if stride is not None and stride not in ((), []):  # (empty: the kernel's, as None)
             _pool_sizes(name, "stride", stride, self.n)
         self.norm_type, self.kernel_size, self.stride = norm_type, kernel_size, stride
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)

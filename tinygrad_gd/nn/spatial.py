@@ -143,8 +143,8 @@ class AvgPool1d(Module):
         name = type(self).__name__
         # PyTorch's: 1-tuples, stride None the kernel's, as its repr shows them
         self.kernel_size = (single(name, "kernel_size", kernel_size),)
-        self.stride = self.kernel_size if stride is None else \
-            (single(name, "stride", stride),)
+        self.stride = self.kernel_size if stride is None else stride if stride in ((), []) \
+            else (single(name, "stride", stride),)  # (empty: the kernel's, kept as PyTorch's)
         self.padding = (single(name, "padding", padding, low=0),)
         self.ceil_mode = check_flag(name, "ceil_mode", ceil_mode)
         self.count_include_pad = check_flag(name, "count_include_pad", count_include_pad)
