@@ -308,3 +308,14 @@ def test_to_with_positional_flags_is_pytorchs():
         assert (got is ours) == (expected is theirs)
         assert got.dtype.name == str(expected.dtype).removeprefix("torch.")
         np.testing.assert_array_equal(np.asarray(got), expected.numpy())
+
+
+def test_a_models_to_takes_memory_format_and_refuses_nhwc_in_one_line():
+    """`model.to(memory_format=...)`, PyTorch's idiom, was a TypeError about an unexpected
+    keyword: the formats the tensors take are taken, NHWC refused naming Module.to."""
+    model = tg.nn.Linear(2, 3)
+    assert model.to(tg.float32, memory_format=tg.contiguous_format) is model
+    assert model.weight.dtype == np.float32
+    with pytest.raises(RuntimeError, match=r"^Module\.to: memory_format=.*channels_last is "
+                                           r"not supported.*drop the memory_format keyword$"):
+        model.to(memory_format=tg.channels_last)

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Mapping, MutableMapping
 import numpy as np
 
 from ..grad_mode import check_flag
+from ..memory_formats import check_memory_format
 from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle
 from ..scope import scope
@@ -398,15 +399,17 @@ class Module(ModuleHooks):
         """`to(np.float16)`, PyTorch's `model.half()`. Returns self."""
         return self.to(np.float16)
 
-    def to(self, *args: Any, dtype: Any = None, device: Any = None,
-           non_blocking: bool = False) -> "Module":
+    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
+           memory_format: Any = None) -> "Module":
         """PyTorch's `model.to(...)`, read as `Tensor.to`'s arguments. "cpu" leaves the model
         as it is (tinygrad_gd runs on the CPU; `non_blocking` accepted); a float dtype
         converts every parameter's values (and gradient) and every float buffer in place,
-        the same objects, counted as in-place changes. Returns self. "meta" is read as
+        the same objects, counted as in-place changes (`memory_format=`: as Tensor.to's, NHWC
+        refused). Returns self. "meta" is read as
         "cpu": PyTorch's stateless copy (`copy.deepcopy(model).to('meta')`, a base for
         `func.functional_call`) is here the copy itself, its values kept."""
         check_flag("Module.to", "non_blocking", non_blocking)
+        check_memory_format("Module.to", memory_format)
         device = None if _is_meta(device) else device
         args = tuple(arg for arg in args if not _is_meta(arg))
         dtype = target_dtype("Module.to", args, dtype, device)
