@@ -781,3 +781,20 @@ def test_a_0_d_tensor_has_one_axis_to_rank_and_run_along_as_in_pytorch(name, cal
     np.testing.assert_array_equal(x.grad.numpy(), 1.0)
     with pytest.raises(IndexError, match=f"^{name}: axis 1 is out of range"):
         call(x, 1)
+
+
+def test_a_tensor_of_an_array_in_another_order_takes_strided_views():
+    """A tensor made from an array laid out in neither C nor F order (a copy of a permuted
+    array keeps its layout) refused unfold and as_strided ('ndarray is not contiguous',
+    found by the fuzzer): they read its storage in memory order, as PyTorch's do."""
+    data = np.array(np.arange(24.0).reshape(2, 3, 4).transpose(1, 0, 2))  # (owns, permuted)
+    x = tg.tensor(data, requires_grad=True)
+    windows = x.unfold(0, 2, 1)
+    np.testing.assert_array_equal(windows.numpy(),
+                                  tg.tensor(np.ascontiguousarray(data)).unfold(0, 2, 1).numpy())
+    windows.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[1.0] * 4] * 2, [[2.0] * 4] * 2,
+                                                   [[1.0] * 4] * 2])
+    memory = data.ravel(order="K")  # (the storage in memory order: strides all positive)
+    np.testing.assert_array_equal(x.as_strided((2, 3), (1, 2), 1).numpy(),
+                                  [[memory[1 + i + 2 * j] for j in range(3)] for i in range(2)])

@@ -45,6 +45,10 @@ def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int) -> np.nd
     owner = storage(x)
     if owner is x and x.base is not None:  # (x wraps a buffer, as np.frombuffer's: flat)
         return np.lib.stride_tricks.as_strided(x.reshape(-1)[start:], shape, steps).copy()
+    if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
+        # an owner laid out in another order (a copy of a permuted array keeps its layout)
+        # is still one block from its first entry: read as such, NumPy's buffer wants one
+        owner = np.lib.stride_tricks.as_strided(owner, (owner.size,), (owner.itemsize,))
     return np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
 
 
