@@ -173,7 +173,7 @@ def softmin(input: Any, dim: int | None = None, _stacklevel: int = 3,
     dim = _one_dim("softmin", either("softmin", "axis", axis, "dim", dim), none_ok=True)
     if dim is None:
         implicit_axis("softmin", input.shape)
-    return _scalar_as_vector(tg.softmax, -input, None, dim)
+    return tg.softmax(-input, dim=dim)
 
 
 def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
@@ -181,26 +181,14 @@ def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
     """exp(x) / sum(exp(x)) along `dim` or `axis` (the op `softmax`; None: the last axis of
     a 1-D or 2-D input, refused for more axes); `dtype`: the input cast to it first
     (PyTorch's; `_stacklevel`, PyTorch's too, means nothing here)."""
-    return _scalar_as_vector(tg.softmax, _cast("softmax", input, dtype), axis, dim)
+    return tg.softmax(_cast("softmax", input, dtype), axis, dim=dim)
 
 
 def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3,
                 dtype: Any = None, *, axis: int | None = None) -> Tensor:
     """log(softmax(x)) along `dim` or `axis`, by log-sum-exp (the op `log_softmax`; as
     `softmax`'s)."""
-    return _scalar_as_vector(tg.log_softmax, _cast("log_softmax", input, dtype), axis, dim)
-
-
-def _scalar_as_vector(op: Callable, input: Any, axis: Any, dim: Any) -> Any:
-    """`op(input, axis, dim=dim)`; a 0-d tensor along None, 0 or -1 taken as a vector of
-    one entry, as PyTorch's F.softmax takes it (its dim wraps as for one axis: softmax of
-    tensor(2.) along 0 is tensor(1.)); another dim of it is refused by the op."""
-    along = dim if axis is None else axis
-    wraps = along is None or isinstance(along, (int, np.integer)) and \
-        not isinstance(along, bool) and along in (0, -1)
-    if isinstance(input, Tensor) and input.ndim == 0 and wraps:
-        return op(input.reshape(1), axis, dim=dim).reshape(())
-    return op(input, axis, dim=dim)
+    return tg.log_softmax(_cast("log_softmax", input, dtype), axis, dim=dim)
 
 
 def _cast(where: str, input: Any, dtype: Any) -> Any:
