@@ -46,6 +46,7 @@ REPO = DOCS.parent
 GENERATED = "generated"
 STAMP = ".stamp"  # what the last generation wrote, and with which tools; its age matters too
 LOG = "demo.log"
+LOCK = ".lock"  # held while one build draws (see _drawing_alone)
 
 # ---------------------------------------------------------------------------------------
 # Pictures
@@ -144,21 +145,46 @@ def draw_concept_graphs(folder: Path) -> list[str]:
     return written
 
 
+@contextlib.contextmanager
+def _drawing_alone(folder: Path):
+    """One build at a time draws into `folder`: two at once (the tests' pytest-xdist
+    workers build the site each) had one deleting the pictures the other was reading. The
+    other waits, then finds them fresh. (No lock where fcntl is missing: Windows.)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(folder / LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def generate(folder: Path) -> bool:
     """Make the pictures in `folder` unless they are fresh; True when they were made now."""
-    if is_fresh(folder, source_files()):
-        return False
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():  # a picture no longer made must not linger
-        if old.is_file():
-            old.unlink()
+    with _drawing_alone(folder):
+        if is_fresh(folder, source_files()):
+            return False
+        for old in folder.iterdir():  # a picture no longer made must not linger
+            if old.is_file() and old.name != LOCK:
+                old.unlink()
+        _draw(folder)
+        return True
+
+
+def _draw(folder: Path) -> None:
+    """The demo's pictures, its printed log and the concept graphs, written into `folder`
+    (emptied), and the stamp that says which and with which tools."""
     printed = run_demo(folder)
     (folder / LOG).write_text(printed)
     draw_concept_graphs(folder)
     written = sorted(p.name for p in folder.iterdir() if p.suffix in (".svg", ".png"))
     (folder / STAMP).write_text(json.dumps({"files": written, "tools": tools()}, indent=1))
     log.info("docs/hooks.py: drew %d pictures into %s", len(written), folder)
-    return True
 
 
 def on_pre_build(config: Any) -> None:

@@ -555,3 +555,32 @@ def test_every_public_name_is_in_the_api_reference(site):
             missing.append(f"{name} ({path})")
     assert not missing, f"not rendered in the API reference: {missing}"
     assert all(page.startswith("reference/") for page in rendered.values())
+
+
+def test_two_builds_at_once_draw_the_pictures_once(tmp_path, monkeypatch):
+    """Two builds at once (pytest-xdist's workers each build the site) had one deleting
+    the pictures while the other read them (`mkdocs build --strict` failed on missing
+    links): one draws, the other waits for it and finds them fresh."""
+    import threading
+    import time
+
+    drawn = []
+
+    def slow_draw(folder):
+        drawn.append(threading.get_ident())
+        time.sleep(0.3)  # (the other build arrives while this one draws)
+        (folder / "a.svg").write_text("<svg/>")
+        (folder / hooks.STAMP).write_text(json.dumps({"files": ["a.svg"],
+                                                      "tools": hooks.tools()}))
+
+    monkeypatch.setattr(hooks, "_draw", slow_draw)
+    folder = tmp_path / "generated"
+    made = []
+    builds = [threading.Thread(target=lambda: made.append(hooks.generate(folder)))
+              for _ in range(2)]
+    for build in builds:
+        build.start()
+    for build in builds:
+        build.join()
+    assert sorted(made) == [False, True] and len(drawn) == 1
+    assert (folder / "a.svg").read_text() == "<svg/>"
