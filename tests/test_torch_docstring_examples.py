@@ -626,7 +626,9 @@ def restored(tmp_path, monkeypatch):
     tg.set_default_dtype(before[1])
     torch.set_grad_enabled(before[2])
     tg.set_grad_enabled(before[3])
-    torch.set_default_device("cpu")
+    # (None, not "cpu": torch's "cpu" pushes a device mode that then stays on for the rest
+    # of the process, changing torch's fast paths and its warnings' lines in later tests)
+    torch.set_default_device(None)
     tg.set_default_device("cpu")
 
 
