@@ -287,10 +287,13 @@ def cross(input: Any, other: Any, dim: Any = None, *, axis: Any = None) -> Tenso
                              f"last)")
         dim = threes[0] if threes else -1
     axis = one_axis("cross", dim, len(shape)) % len(shape)
+    # each has the axis, of length 3 (a length 1 broadcast along it is no vector: refused,
+    # as PyTorch's and NumPy's refuse it)
+    for t in (a, b):
+        if t.ndim < len(shape) - axis or t.shape[axis - len(shape)] != 3:
+            raise ValueError(f"cross: axis {axis} must have length 3 in both, got shapes "
+                             f"{a.shape} and {b.shape}")
     a, b = (t if t.shape == shape else t.broadcast_to(shape) for t in (a, b))
-    if shape[axis] != 3:
-        raise ValueError(f"cross: axis {axis} must have length 3 in both, got shapes "
-                         f"{to_tensor(input).shape} and {to_tensor(other).shape}")
     x0, x1, x2 = (a[(slice(None),) * axis + (k,)] for k in range(3))
     y0, y1, y2 = (b[(slice(None),) * axis + (k,)] for k in range(3))
     return functional.stack([x1 * y2 - x2 * y1, x2 * y0 - x0 * y2, x0 * y1 - x1 * y0],
