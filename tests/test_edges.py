@@ -798,3 +798,17 @@ def test_a_tensor_of_an_array_in_another_order_takes_strided_views():
     memory = data.ravel(order="K")  # (the storage in memory order: strides all positive)
     np.testing.assert_array_equal(x.as_strided((2, 3), (1, 2), 1).numpy(),
                                   [[memory[1 + i + 2 * j] for j in range(3)] for i in range(2)])
+
+
+@pytest.mark.parametrize("shapes", [((5, 3), (5, 1)), ((5, 1), (5, 3)), ((4, 1, 3), (4, 2, 1))])
+def test_cross_refuses_a_vector_axis_of_length_one_broadcast_to_three(shapes):
+    """A length-1 axis broadcast along the cross product's axis is no 3-vector: ours
+    computed with (y, y, y) there, where PyTorch and NumPy refuse. The batch axes still
+    broadcast (`(2, 3)` with `(1, 3)`), as PyTorch's do."""
+    a, b = (np.arange(float(np.prod(s))).reshape(s) + 1 for s in shapes)
+    for call in (tg.cross, tg.linalg.cross):
+        with pytest.raises(ValueError, match=r"^cross: axis -?\d must have length 3 in both"):
+            call(tg.tensor(a), tg.tensor(b), dim=-1)
+    x, y = np.arange(6.0).reshape(2, 3), np.array([[1.0, -2.0, 0.5]])
+    np.testing.assert_array_equal(tg.cross(tg.tensor(x), tg.tensor(y), dim=-1).numpy(),
+                                  np.cross(x, y))
