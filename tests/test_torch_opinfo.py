@@ -223,18 +223,27 @@ def compare(op: Any, sample: Any) -> str | None:
     return None
 
 
-def differences(key: str) -> dict[int, str]:
-    """{sample number: how it differs} for one op of the database."""
+def samples(key: str) -> list:
+    """One op's samples from the database, drawn as torch's own tests draw them (seeded)."""
     op = OPS[key]
     torch.manual_seed(0)
-    tg.manual_seed(0)  # (ours draw too where torch's sample leaves it: fractional pools)
     dtype = _dtype(op)
-    wants_grad = op.supports_autograd and dtype.is_floating_point
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (torch's deprecations inside its samples)
+        return list(op.sample_inputs("cpu", dtype, requires_grad=op.supports_autograd
+                                     and dtype.is_floating_point))
+
+
+def differences(key: str, listed: list | None = None) -> dict[int, str]:
+    """{sample number: how it differs} for one op of the database (its `samples`, unless
+    they are given)."""
+    op = OPS[key]
+    listed = samples(key) if listed is None else listed
+    tg.manual_seed(0)  # (ours draw too where torch's sample leaves it: fractional pools)
     found = {}
     with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # (torch's deprecations inside its samples too)
-        for number, sample in enumerate(op.sample_inputs("cpu", dtype,
-                                                         requires_grad=wants_grad)):
+        warnings.simplefilter("ignore")
+        for number, sample in enumerate(listed):
             difference = compare(op, sample)
             if difference:
                 found[number] = difference
@@ -356,20 +365,15 @@ KNOWN: dict[str, tuple[str, Any]] = {
 KINDS = ("design", "missing", "random", "torch")
 
 
-def _known(key: str) -> dict:
-    """{(key, sample number): why} for the differences KNOWN expects of one op."""
+def _known(key: str, listed: list) -> dict:
+    """{(key, sample number): why} for the differences KNOWN expects of one op's samples."""
     if key not in KNOWN:
         return {}
     why, which = KNOWN[key]
-    op = OPS[key]
-    torch.manual_seed(0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        samples = list(op.sample_inputs("cpu", _dtype(op), requires_grad=False))
     if which == "*":
-        numbers = range(len(samples))
+        numbers = range(len(listed))
     elif callable(which):
-        numbers = [n for n, sample in enumerate(samples) if which(sample)]
+        numbers = [n for n, sample in enumerate(listed) if which(sample)]
     else:
         numbers = which
     return {(key, n): why for n in numbers}
@@ -377,7 +381,9 @@ def _known(key: str) -> dict:
 
 @pytest.mark.parametrize("key", sorted(OPS))
 def test_pytorchs_samples_give_pytorchs_values_and_gradients(key):
-    found, known = differences(key), _known(key)
+    listed = samples(key)
+    known = _known(key, listed)  # (before the comparison, which may change a sample)
+    found = differences(key, listed)
     if KNOWN.get(key, ("",))[0].startswith("random"):
         # two generators' draws may agree by chance: a listed sample may agree too
         unexpected = {n: how for n, how in found.items() if (key, n) not in known}
