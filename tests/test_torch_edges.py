@@ -380,17 +380,27 @@ def mismatch(ours: np.ndarray, theirs: np.ndarray) -> str | None:
     return f"at {at}: {ours[at]!r} vs {theirs[at]!r}"
 
 
+def refusals(ours: Any, theirs: Any, edge: str) -> str | None:
+    """Where a side refused (its `outcome` a message): how the two differ, "" where that is
+    no difference (both refused, or torch an empty case ours computes); None where both
+    gave numbers, to be compared."""
+    if isinstance(theirs, str):
+        if isinstance(ours, str) or edge.startswith("empty"):
+            return ""
+        return f"ours gives numbers, torch {theirs}"
+    if isinstance(ours, str):
+        return f"ours {ours}, torch gives numbers"
+    return None
+
+
 def compare(op: str, inputs: list[np.ndarray], params: dict, edge: str) -> str | None:
     """One case: None where both agree (or an empty case torch refuses), else how they
     differ, ours first."""
     ours = outcome(run_ours, op, inputs, params)
     theirs = outcome(run_torch, op, inputs, params)
-    if isinstance(theirs, str):
-        if isinstance(ours, str) or edge.startswith("empty"):
-            return None
-        return f"ours gives numbers, torch {theirs}"
-    if isinstance(ours, str):
-        return f"ours {ours}, torch gives numbers"
+    refused = refusals(ours, theirs, edge)
+    if refused is not None:
+        return refused or None
     found = mismatch(ours[0], theirs[0])
     if found:
         return f"value {found}"
