@@ -83,6 +83,9 @@ EXCLUDED: dict[str, str] = {
     "torch.as_tensor":
         "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "
         "line)",
+    "torch.asarray":
+        "design: a NumPy array's memory is never shared (tg.asarray copies it, as "
+        "tg.from_numpy does)",
     "torch.cholesky_inverse":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.cholesky_solve":
@@ -191,6 +194,8 @@ EXCLUDED: dict[str, str] = {
     "torch.norm":
         "design: norm(matrix, inf) positionally is NumPy's matrix norm or PyTorch's of the "
         "entries (different numbers): refused, p= asks PyTorch's",
+    "torch.poisson":
+        "random: draws inside the function (its own samples), which no stand-in reaches",
     "torch.qr": "torch: compares a 3x4 Q's Q^T Q with eye(5) (PyTorch refuses the shapes)",
     "torch.real": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.resolve_conj":

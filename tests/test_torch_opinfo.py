@@ -289,8 +289,9 @@ KNOWN: dict[str, tuple[str, Any]] = {
         "bernoulli", "cauchy", "exponential", "geometric", "log_normal", "multinomial",
         "normal", "normal.in_place", "normal.number_mean", "rand_like", "randint",
         "randint_like", "randn", "randn_like", "uniform")},
-    "new_empty": ("random: torch's is memory never written (ours zeros)", "*"),
-    "empty": ("random: torch's is memory never written (ours zeros)", "*"),
+    **{key: ("random: torch's is memory never written (ours zeros)", "*") for key in (
+        "empty", "new_empty", "empty_like", "empty_permuted", "empty_strided",
+        "new_empty_strided")},
     "nn.functional.dropout": (_RANDOM + " (p > 0)", (2, 8, 18)),
     "nn.functional.dropout2d": (_RANDOM + " (p > 0)", (2, 8, 12)),
     "nn.functional.dropout3d": (_RANDOM + " (p > 0)", (2, 8, 12)),
@@ -326,8 +327,6 @@ KNOWN: dict[str, tuple[str, Any]] = {
     "nn.functional.group_norm": (_EPS, (4, 5, 6, 7)),
     "nn.functional.layer_norm": (_EPS, (1,)),
     "nn.functional.rms_norm": (_EPS, (1,)),
-    "fill": ("design: x.fill(v) is NumPy's, in place (a leaf that needs a gradient refuses "
-             "it); torch.fill(x, v), out of place, is missing", "*"),
     "bfloat16": ("design: NumPy has no bfloat16; refused in one line, naming half and float",
                  "*"),
     # torch: PyTorch's own conventions or quirks, ours checked against finite differences
@@ -358,9 +357,7 @@ KNOWN: dict[str, tuple[str, Any]] = {
     **{key: ("missing: " + why, "*") for key, why in (
         ("max_pool2d_with_indices_backward", "torch's internal aten backward op"),
         ("svd_lowrank", "randomized low-rank SVD"), ("pca_lowrank", "randomized low-rank PCA"),
-        ("empty_strided", "strided creation"), ("new_empty_strided", "strided creation"),
-        ("chalf", "complex dtypes"), ("to_sparse", "sparse tensors"),
-        ("zero_", "the function torch.zero_(x) (x.zero_() is here)"))},
+        ("chalf", "complex dtypes"), ("to_sparse", "sparse tensors"))},
 }
 KINDS = ("design", "missing", "random", "torch")
 

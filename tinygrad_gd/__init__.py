@@ -61,6 +61,8 @@ from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, n
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)
 from .func_more import vmap  # noqa: E402  (torch.vmap, at the top level too)
 from .autograd_graph import is_inference  # noqa: E402  (torch.is_inference)
+from .copies import *  # noqa: F401,F403,E402  (tg.view_copy, tg.permute_copy, ...: copies of views)
+from .creation_more import *  # noqa: F401,F403,E402  (tg.empty_like, tg.fill, tg.vander, ...)
 from . import masked  # noqa: E402,F401  (tg.masked.sum, ...: torch.masked's reductions)
 # torch.autograd.gradcheck and gradgradcheck: the same checks (gradcheck.py imports autograd)
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
@@ -88,6 +90,8 @@ __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.lina
 __all__ += statistics_more.__all__ + products.__all__ + numerical_calculus.__all__
 __all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
 __all__ += memory_formats.__all__  # (tg.preserve_format, tg.contiguous_format, ...)
+__all__ += copies.__all__  # (torch's copies of views: tg.view_copy, ...)
+__all__ += creation_more.__all__  # (tg.empty_like, tg.fill, ...)
 __all__ += ["masked"]
 __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 

@@ -1,0 +1,277 @@
+"""PyTorch's remaining ways of making a tensor: `tg.empty_like`, `empty_permuted`,
+`empty_strided` (and the Tensor method `new_empty_strided`), `asarray`, `vander`,
+`nonzero_static` (also a Tensor method), `fill`, `zero_` and the random draw `poisson`.
+
+The empty ones are zeros here, as `tg.empty` is (never memory that was not written;
+PyTorch's hold whatever was there), laid out as PyTorch lays them out: `empty_strided`
+with the strides given (`x.stride()`), `empty_permuted` with its axes in memory in the
+order given, `empty_like` as its input (memory_format=tg.preserve_format) or row by row
+(tg.contiguous_format). They take PyTorch's `dtype=`, `device=` (the CPU), `layout=`
+(tg.strided) and `requires_grad=`; `pin_memory=True` is refused (no GPU here).
+
+In the graph (their gradients are those ops'): `fill(x, value)` is x's shape and dtype
+filled with value, the op `where` (a gradient of zero for x, and the sum of the incoming
+one for a 0-d value tensor that needs one, as PyTorch's); `vander(x)` is NumPy's and
+PyTorch's Vandermonde matrix, powers decreasing unless `increasing=True` (the cumprod of
+tg.linalg.vander, whose powers increase, then flip). `asarray` gives a tensor itself where
+no copy is needed (its graph kept, as tg.as_tensor does) and copies other data (a NumPy
+array too: tinygrad_gd never shares an array's memory, so `copy=False` there is refused).
+`zero_(x)` is `x.zero_()`; `nonzero_static` the indices of the nonzero entries as rows,
+cut or padded to `size` rows; `poisson` a count drawn for each rate, from `generator=` or
+tg.manual_seed's generator, a new leaf without gradient (PyTorch's gradient is zero).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import functional
+from .creation import _GIVEN, _INFERRED, _dtype, _filled, _hint, _leaf, _sizes, _whole, \
+    make_generator
+from .creation_arguments import check_layout
+from .grad_mode import check_flag
+from .in_place import scalar, shown
+from .linalg import vander as _increasing_vander
+from .memory import distinct_entries
+from .memory_formats import check_memory_format, contiguous_format
+from .nn.layer_functions import _as_tensor
+from .ops.arguments import integer
+from .tensor import Tensor, _raw
+from .torch_functions_more import _method
+from .values import check_cpu
+
+__all__ = ["empty_like", "empty_permuted", "empty_strided", "zero_", "fill", "nonzero_static",
+           "vander", "asarray", "poisson"]
+
+
+# -- empty tensors: zeros, laid out as PyTorch's ---------------------------------------------
+def _placed(where: str, device: Any, layout: Any, pin_memory: Any) -> None:
+    """The keywords that say where the values live: the CPU, strided, not pinned."""
+    check_cpu(device, f"{where}()")
+    check_layout(layout, f"{where}()")
+    if check_flag(where, "pin_memory", pin_memory):
+        raise RuntimeError(f"{where}: pin_memory=True pins memory for copies to a GPU, and "
+                           f"there is none here; leave pin_memory out")
+
+
+def empty_like(input: Any, *, dtype: Any = None, layout: Any = None,  # noqa: A002
+               device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """A tensor of input's shape and dtype (or `dtype=`) to be filled (PyTorch's
+    empty_like): zeros here, never memory that was not written. Laid out as input is
+    (memory_format=tg.preserve_format, the default: a transposed input gives transposed
+    strides) or row by row (tg.contiguous_format); a new leaf."""
+    _placed("empty_like", device, layout, False)
+    form = check_memory_format("empty_like", memory_format)
+    data = _raw(_as_tensor("empty_like", input))
+    out = _dtype(data.dtype if dtype is None else dtype, "empty_like")
+    values = np.zeros(data.shape, out) if form is contiguous_format else np.zeros_like(
+        data, dtype=out)  # (order 'K': the input's layout, as preserve_format keeps it)
+    return _leaf(values, check_flag("empty_like", "requires_grad", requires_grad),
+                 "empty_like", _hint(dtype, data.dtype))
+
+
+def empty_permuted(size: Any, physical_layout: Any, *, dtype: Any = None, layout: Any = None,
+                   device: Any = None, requires_grad: bool = False,
+                   pin_memory: bool = False) -> Tensor:
+    """A tensor of shape `size` to be filled, its axes laid out in memory in the order
+    `physical_layout` (outermost first: (0, 2, 3, 1) is NHWC for NCHW sizes), PyTorch's
+    empty_permuted: `x.stride(physical_layout[i])` is the i-th stride of a row-by-row
+    array of the permuted sizes. Zeros here (PyTorch's hold whatever was in memory); the
+    default float unless `dtype=`; a new leaf."""
+    name = "empty_permuted"
+    _placed(name, device, layout, pin_memory)
+    shape = _sizes(name, (size,))
+    order = tuple(integer(name, "physical_layout", d) for d in (
+        physical_layout if isinstance(physical_layout, (tuple, list)) else (physical_layout,)))
+    if sorted(order) != list(range(len(shape))):
+        raise RuntimeError(f"{name}: physical_layout {order} must name each of the "
+                           f"{len(shape)} axes of size {shape} once (0 to {len(shape) - 1}, "
+                           f"outermost first), e.g. {tuple(range(len(shape)))}")
+    physical = np.zeros(tuple(shape[d] for d in order), _dtype(dtype, name))
+    return _leaf(physical.transpose(np.argsort(order)), check_flag(
+        name, "requires_grad", requires_grad), name)
+
+
+def _strided(where: str, size: Any, stride: Any, dtype: np.dtype,
+             requires_grad: bool) -> Tensor:
+    """Zeros of `size` with the strides `stride` (in entries) over a storage just large
+    enough, as PyTorch's empty_strided lays them out; where strides overlap (a stride 0)
+    the values cannot be written, as as_strided's."""
+    shape = _sizes(where, (size,))
+    steps = tuple(integer(where, "stride", s) for s in (
+        stride if isinstance(stride, (tuple, list)) else (stride,)))
+    if len(steps) != len(shape):
+        raise RuntimeError(f"{where}: size {shape} has {len(shape)} axes and stride {steps} "
+                           f"{len(steps)}; give one stride per axis")
+    if min(steps, default=0) < 0:
+        raise RuntimeError(f"{where}: strides must be >= 0, got {steps}")
+    room = 1 + sum((n - 1) * s for n, s in zip(shape, steps)) if all(shape) else 0
+    storage = np.zeros(room, dtype)
+    values = np.lib.stride_tricks.as_strided(storage, shape,
+                                             tuple(s * storage.itemsize for s in steps))
+    if not distinct_entries(values):
+        values.flags.writeable = False  # (a write into one entry would change another)
+    return _leaf(values, check_flag(where, "requires_grad", requires_grad), where)
+
+
+def empty_strided(size: Any, stride: Any, *, dtype: Any = None, layout: Any = None,
+                  device: Any = None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
+    """A tensor of shape `size` whose entries lie `stride` entries apart along each axis
+    (PyTorch's empty_strided: `x.stride()` is `stride`), to be filled: zeros here (PyTorch's
+    hold whatever was in memory), the default float unless `dtype=`; a new leaf. Strides
+    that reach one entry from several places (a stride 0) make values that cannot be
+    written (PyTorch's writes there are undefined)."""
+    _placed("empty_strided", device, layout, pin_memory)
+    return _strided("empty_strided", size, stride, _dtype(dtype, "empty_strided"),
+                    requires_grad)
+
+
+def _new_empty_strided(self: Tensor, size: Any, stride: Any, *, dtype: Any = None,
+                       device: Any = None, requires_grad: bool = False, layout: Any = None,
+                       pin_memory: bool = False) -> Tensor:
+    """PyTorch's `x.new_empty_strided(size, stride)`: `tg.empty_strided(size, stride)` of
+    x's dtype (or dtype=); zeros here; no gradient unless requires_grad=True."""
+    _placed("new_empty_strided", device, layout, pin_memory)
+    return _strided("new_empty_strided", size, stride,
+                    _dtype(self.dtype if dtype is None else dtype, "new_empty_strided"),
+                    requires_grad)
+
+
+# -- filled, in the graph ----------------------------------------------------------------------
+def zero_(input: Any) -> Tensor:  # noqa: A002  (PyTorch's names)
+    """Every value of input set to 0 in place; returns input (PyTorch's torch.zero_, which
+    is `input.zero_()`: refused for a leaf that requires a gradient, outside no_grad)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"zero_: expected a tensor to write into, got {shown(input)}")
+    return input.zero_()
+
+
+def fill(input: Any, value: Any) -> Tensor:  # noqa: A002
+    """A new tensor of input's shape and dtype with every entry `value` (PyTorch's
+    torch.fill, out of place; `x.fill(v)` is NumPy's, in place). value is one number or a
+    0-d tensor, cast to input's dtype (2.7 gives 2 in an integer tensor; a value the dtype
+    cannot hold is refused). In the graph: where(True, value, input), so input gets a
+    gradient of zero and a 0-d value that requires a gradient the sum of the incoming one."""
+    x = _as_tensor("fill", input)
+    value = scalar("fill", "value", value)
+    if isinstance(value, Tensor) and value.requires_grad:
+        filler = value if value.dtype == x.dtype else value.to(x.dtype)
+    else:
+        filler = _filled("fill", ((),), np.asarray(_raw(value)), x.dtype, False,
+                         "fill a float64 tensor (input.to(tg.float64))")
+    everywhere = Tensor.from_op(np.broadcast_to(np.True_, x.shape), None)
+    return functional.where(everywhere, filler, x)
+
+
+def vander(x: Any, N: Any = None, increasing: bool = False) -> Tensor:  # noqa: N803
+    """The Vandermonde matrix of a 1-d x (NumPy's and PyTorch's torch.vander): row i holds
+    x[i] ** (N - 1), ..., x[i], 1 (N columns, default len(x)), or 1, x[i], ..., x[i] **
+    (N - 1) with increasing=True. Integers and bools give int64, floats keep their dtype,
+    as PyTorch's. In the graph: tg.linalg.vander's cumprod (exact at 0), flipped unless
+    increasing. (tg.linalg.vander is PyTorch's other one: powers increasing, any batch.)"""
+    name = "vander"
+    x = _as_tensor(name, x)
+    if x.ndim != 1:
+        raise RuntimeError(f"{name}: x must be a 1-d tensor, got shape {x.shape}; give a "
+                           f"vector (x.reshape(-1))")
+    count = x.shape[0] if N is None else integer(name, "N", N)
+    if count < 0:
+        raise ValueError(f"{name}: N (the number of columns) must be >= 0, got {count}")
+    if x.dtype.kind != "f":
+        x = x.to(np.int64)  # (PyTorch's: integers and bools as int64)
+    if count <= 1:  # (no column but the ones: a constant, as PyTorch's)
+        return Tensor.from_op(np.ones((x.shape[0], count), x.dtype), None)
+    powers = _increasing_vander(x, N=count)
+    return powers if check_flag(name, "increasing", increasing) else powers.flip(-1)
+
+
+# -- indices, conversions, draws ---------------------------------------------------------------
+def nonzero_static(input: Any, *, size: Any, fill_value: Any = -1) -> Tensor:  # noqa: A002
+    """The indices of input's nonzero entries (NaN counts), one row each in C order
+    (PyTorch's nonzero_static): exactly `size` rows, the first ones if there are more,
+    padded with rows of fill_value if fewer; int64 of shape (size, input.ndim), no
+    gradient."""
+    name = "nonzero_static"
+    x = _as_tensor(name, input)
+    rows = integer(name, "size", size)
+    if rows < 0:
+        raise RuntimeError(f"{name}: size (the number of rows) must be >= 0, got {rows}")
+    fill_value = integer(name, "fill_value", fill_value)
+    found = np.argwhere(_raw(x)).astype(np.int64)  # (n, ndim): a 0-d input (n, 0)
+    out = np.full((rows, x.ndim), fill_value, np.int64)
+    out[:min(rows, len(found))] = found[:rows]
+    return Tensor.from_op(out, None)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None,
+            requires_grad: Any = None) -> Tensor:
+    """obj as a tensor (PyTorch's torch.asarray). A tensor is returned itself where no copy
+    is needed (its graph kept); with another `dtype` it is cast (in the graph to a float
+    dtype), with copy=True cloned. `requires_grad` None (PyTorch 2.13's default) keeps a
+    tensor's, False gives a detached tensor sharing its values, True a new leaf that
+    requires a gradient where obj needs none. Other data (numbers, lists, NumPy arrays)
+    is copied with tg.as_tensor's dtypes (whole numbers int64, floats the default float, an
+    array its own); copy=False is refused for them (tinygrad_gd never shares a NumPy
+    array's memory, where PyTorch's does)."""
+    name = "asarray"
+    check_cpu(device, f"{name}()")
+    copy = None if copy is None else check_flag(name, "copy", copy)
+    grad = None if requires_grad is None else check_flag(name, "requires_grad",
+                                                         requires_grad)
+    if not isinstance(obj, Tensor):
+        if copy is False and isinstance(obj, np.ndarray):
+            raise ValueError(f"{name}: copy=False asks to share the NumPy array's memory, "
+                             f"which tinygrad_gd never does (a tensor's values are its own, "
+                             f"so a later write into the array cannot bypass the graph); "
+                             f"leave copy out for a copy")
+        if copy is False:
+            raise ValueError(f"{name}: copy=False, but {shown(obj)} is no tensor: its values "
+                             f"must be copied into a new one; leave copy out")
+        return _whole(obj, dtype, bool(grad), f"{name}()")
+    wanted = obj.dtype if dtype is None else _dtype(dtype, name)
+    if copy is False and wanted != obj.dtype:
+        raise ValueError(f"{name}: copy=False, but dtype {wanted} differs from the tensor's "
+                         f"{obj.dtype}, which takes a copy; leave copy out, or the dtype")
+    out = obj.detach() if grad is False and obj.requires_grad else obj
+    if wanted != out.dtype:
+        out = out.to(wanted)
+    elif copy:
+        out = out.clone()
+    if grad and not out.requires_grad:
+        if wanted.kind != "f":
+            raise TypeError(f"{name}: requires_grad=True needs a float dtype, got {wanted}; "
+                            f"{_GIVEN if dtype is not None else _INFERRED}")
+        out = (obj.detach() if out is obj else out).requires_grad_(True)
+    return out
+
+
+def poisson(input: Any, generator: Any = None) -> Tensor:  # noqa: A002
+    """A count drawn from the Poisson distribution of each rate in input (PyTorch's
+    torch.poisson), in input's shape and float dtype, from `generator=` (a
+    np.random.Generator, tg.Generator), else tg.manual_seed's generator, else fresh
+    entropy. Rates must be >= 0 and within NumPy's draw (below about 9.2e18; PyTorch's
+    gives garbage there). A new leaf: no gradient (PyTorch's is zero)."""
+    name = "poisson"
+    x = _as_tensor(name, input)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: input holds the rates, so it must be a float tensor, got "
+                        f"dtype {x.dtype}; give floats (x.to(tg.float64))")
+    rates = _raw(x).astype(np.float64)
+    bad = rates[~(rates >= 0)]  # (NaN fails the test too)
+    if bad.size:
+        raise ValueError(f"{name}: rates must be >= 0, got {bad.flat[0].item()!r}")
+    rng = make_generator(None, generator, name)
+    try:
+        counts = np.asarray(rng.poisson(rates))
+    except ValueError:
+        raise ValueError(f"{name}: a rate of {rates.max().item()!r} is too large to draw from "
+                         f"(NumPy's limit is about 9.2e18); give smaller rates") from None
+    return _leaf(counts.astype(x.dtype), False, name)
+
+
+Tensor.nonzero_static = _method(nonzero_static)
+_new_empty_strided.__name__ = _new_empty_strided.__qualname__ = "new_empty_strided"
+Tensor.new_empty_strided = _new_empty_strided
