@@ -606,6 +606,14 @@ FUNCTIONS = {
     "bilinear": Case(lambda F: F.bilinear, (X, MORE2_X2, MORE2_W_BILINEAR, B), "bilinear"),
     "channel_shuffle": Case(lambda F: lambda x: F.channel_shuffle(x, 2), (CH4,),
                             "channel_shuffle"),
+    "native_channel_shuffle": Case(lambda F: lambda x: F.native_channel_shuffle(x, 2),
+                                   (CH4,), None),  # (torch's has no derivative)
+    "linear_cross_entropy": Case(lambda F: lambda x, w, y, b: F.linear_cross_entropy(
+        x, w, y, linear_bias=b), (X, W, np.array([0, 1, 1]), B), "linear_cross_entropy"),
+    "linear_cross_entropy probabilities": Case(
+        lambda F: lambda x, w, t: F.linear_cross_entropy(
+            x, w, t, label_smoothing=0.1, reduction="sum"), (X, np.vstack([W, -W]), PROBS),
+        "linear_cross_entropy"),
     "pdist": Case(lambda F: lambda x: F.pdist(x, 3.0), (X,), "pdist"),
     "embedding_bag": Case(lambda F: lambda i, w, o, s: F.embedding_bag(
         i, w, o, mode="sum", per_sample_weights=s),

@@ -132,8 +132,6 @@ EXCLUDED: dict[str, str] = {
     "torch.logical_xor": "design: no out= (every result is a new tensor)",
     "torch.lu": "design: info.nonzero() is NumPy's tuple here (see torch.nonzero)",
     "torch.narrow_copy": "sparse: narrows a sparse tensor (to_sparse)",
-    "torch.native_channel_shuffle":
-        "needs nn/functional.py: F.native_channel_shuffle (the module is at 498 of 500 lines)",
     "torch.nn.AvgPool3d":
         "slow: 2 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.BatchNorm3d":

@@ -264,6 +264,13 @@ def _channels_last(sample: Any) -> bool:
     return sample.kwargs.get("memory_format") is torch.channels_last
 
 
+def _unsorted_edges(sample: Any) -> bool:
+    """histogramdd's sample gives bin edges, one tensor per axis, that do not increase."""
+    bins = sample.args[0] if sample.args else sample.kwargs.get("bins")
+    return isinstance(bins, (list, tuple)) and any(
+        isinstance(b, torch.Tensor) and bool((b.diff() < 0).any()) for b in bins)
+
+
 def _without_pytorchs_keywords(sample: Any) -> bool:
     return not {"dim", "descending", "stable"} & set(sample.kwargs)
 
@@ -327,6 +334,9 @@ KNOWN: dict[str, tuple[str, Any]] = {
     "nn.functional.group_norm": (_EPS, (4, 5, 6, 7)),
     "nn.functional.layer_norm": (_EPS, (1,)),
     "nn.functional.rms_norm": (_EPS, (1,)),
+    "histogramdd": ("design: bin edges that do not increase are refused in one line (torch's "
+                    "docs ask for increasing edges; its samples draw them unsorted and it "
+                    "counts anyway)", _unsorted_edges),
     "bfloat16": ("design: NumPy has no bfloat16; refused in one line, naming half and float",
                  "*"),
     # torch: PyTorch's own conventions or quirks, ours checked against finite differences
@@ -354,6 +364,10 @@ KNOWN: dict[str, tuple[str, Any]] = {
     **{key: ("design: memory_format=channels_last is refused in one line (no NHWC layouts "
              "here)", _channels_last) for key in (
         "to", "bool", "byte", "char", "double", "float", "half", "int", "long", "short")},
+    **{key: ("missing: options= (torch's chunked LinearCrossEntropyOptions) is refused in "
+             "one line; options=None, the same loss, is compared", "*")
+       for key in ("nn.functional.linear_cross_entropy.chunked",
+                   "nn.functional.linear_cross_entropy.chunked_none")},
     **{key: ("missing: " + why, "*") for key, why in (
         ("max_pool2d_with_indices_backward", "torch's internal aten backward op"),
         ("svd_lowrank", "randomized low-rank SVD"), ("pca_lowrank", "randomized low-rank PCA"),

@@ -63,7 +63,11 @@ from .func_more import vmap  # noqa: E402  (torch.vmap, at the top level too)
 from .autograd_graph import is_inference  # noqa: E402  (torch.is_inference)
 from .copies import *  # noqa: F401,F403,E402  (tg.view_copy, tg.permute_copy, ...: copies of views)
 from .creation_more import *  # noqa: F401,F403,E402  (tg.empty_like, tg.fill, tg.vander, ...)
+from .window_functions import *  # noqa: F401,F403,E402  (tg.hann_window, tg.kaiser_window, ...)
+from .histogram_dd import *  # noqa: F401,F403,E402  (tg.histogramdd)
+from . import fft  # noqa: E402,F401  (tg.fft.fftshift, tg.fft.ifftshift)
 from . import masked  # noqa: E402,F401  (tg.masked.sum, ...: torch.masked's reductions)
+from . import signal  # noqa: E402,F401  (tg.signal.windows.hann, ...)
 # torch.autograd.gradcheck and gradgradcheck: the same checks (gradcheck.py imports autograd)
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
@@ -92,7 +96,11 @@ __all__ += legacy_types.__all__  # (tg.LongTensor, tg.FloatTensor, ...)
 __all__ += memory_formats.__all__  # (tg.preserve_format, tg.contiguous_format, ...)
 __all__ += copies.__all__  # (torch's copies of views: tg.view_copy, ...)
 __all__ += creation_more.__all__  # (tg.empty_like, tg.fill, ...)
+__all__ += window_functions.__all__  # (tg.hann_window, ...)
+__all__ += histogram_dd.__all__  # (tg.histogramdd)
+__all__ += ["fft"]
 __all__ += ["masked"]
+__all__ += ["signal"]
 __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and

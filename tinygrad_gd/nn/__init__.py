@@ -78,7 +78,8 @@
                    in_place_functions.py: relu_, elu_, selu_, ... outside any graph;
                    volumetric_functions.py: conv3d, max_pool3d, avg_pool3d, the 3-d
                    adaptive pools; grid_sampling.py: affine_grid, grid_sample, the
-                   spatial transformer's sampler)
+                   spatial transformer's sampler; functional_more2.py:
+                   native_channel_shuffle, linear_cross_entropy)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     grad.py        PyTorch's nn.grad: conv1d/2d/3d_input and _weight (a convolution's
                    gradients, for your own Function's backward)
@@ -92,6 +93,10 @@
 Everything is composed of Tensor ops: gradients come from `backward()`.
 """
 from . import functional, grad, init, utils
+from . import functional_more2  # (made of F's linear and cross_entropy: added to F here)
+functional.native_channel_shuffle = functional_more2.native_channel_shuffle
+functional.linear_cross_entropy = functional_more2.linear_cross_entropy
+functional.__all__ += functional_more2.__all__
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .activations import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
                           LogSigmoid, Mish, PReLU, ReLU6, Softmin, Softshrink, Softsign,

@@ -41,7 +41,9 @@ PyTorch's take `inplace=` take it too, computed out of place: activation_functio
 PyTorch's in-place `relu_`, `elu_`, ... write outside any graph: in_place_functions.py),
 `multi_head_attention_forward` (attention_forward.py), `fractional_max_pool2d/3d`
 (fractional_pooling.py) and the deprecated `upsample`, `upsample_nearest`,
-`upsample_bilinear` (deprecated_functions.py).
+`upsample_bilinear` (deprecated_functions.py); `native_channel_shuffle` and
+`linear_cross_entropy` (functional_more2.py: made of this module's `linear` and
+`cross_entropy`, so nn/__init__.py adds them here, after both are imported).
 """
 from __future__ import annotations
 
