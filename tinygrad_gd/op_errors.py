@@ -190,4 +190,10 @@ def _written_out(name: str, result: Any, out: Any) -> Any:
         raise ValueError(f"{name}: out= has shape {tuple(out.shape)} and dtype {out.dtype}, the "
                          f"result shape {tuple(result.shape)} and dtype {result.dtype}; give an "
                          f"out of the result's shape and a dtype it casts to")
+    values = getattr(out, "_data", None)
+    if values is not None and not values.flags.writeable:  # (copy_'s refusal: said of name)
+        raise ValueError(f"{name}: cannot write into out= of shape {tuple(out.shape)}: its "
+                         f"values are read-only (a broadcast view, as expand() makes, or "
+                         f"overlapping windows); give an out of values of its own "
+                         f"(out.clone())")
     return out.copy_(result)

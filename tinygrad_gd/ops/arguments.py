@@ -100,7 +100,14 @@ def as_scalars(results: Any) -> Any:
 def one_axis(op: str, axis: Any, ndim: int, none_ok: bool = False) -> int | None:
     """`axis` checked as by `check_axis` and a single int (or None, when `none_ok`): the
     axis of an op that works along one axis (softmax, concatenate, cumsum)."""
-    axis = check_axis(op, axis, ndim)
+    try:
+        axis = check_axis(op, axis, ndim)
+    except np.exceptions.AxisError:
+        if ndim or none_ok:
+            raise  # (check_axis's hint for a 0-d tensor, axis=None, is no axis here)
+        raise np.exceptions.AxisError(f"{op}: axis {axis} is out of range for a 0-d tensor, "
+                                      f"which has no axes; give it one first "
+                                      f"(x.reshape(1))") from None
     if not (isinstance(axis, int) or none_ok and axis is None):
         raise TypeError(f"{op}: axis must be one int{' or None' if none_ok else ''}, "
                         f"got {axis!r}")

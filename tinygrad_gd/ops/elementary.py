@@ -23,6 +23,10 @@ class Neg(Function, elementwise=True, methods=("neg", "negative", "__neg__"),
     """
 
     def forward(ctx, x):
+        if x.dtype == bool:  # (NumPy's refusal would name NumPy and its operators)
+            raise TypeError(f"{ctx.name}: the negative of a bool tensor (shape {x.shape}) is "
+                            f"not defined, as in PyTorch; flip a mask with ~x or "
+                            f"tg.logical_not(x), or convert it first (x.to(tg.int64))")
         return -x
 
     def backward(ctx, g):

@@ -388,9 +388,15 @@ class TakeAlongAxis(Function, name="take_along_axis", functions=("take_along_axi
         ctx.shape, ctx.where = x.shape, _gather_index(x.shape, ctx.fitted(x, index, axis), axis)
         try:
             return x[ctx.where]
-        except IndexError as err:
-            raise IndexError(f"{ctx.name}: an index is out of range for axis {axis} of size "
-                             f"{x.shape[axis]}: {err}") from None
+        except IndexError:
+            n, index = x.shape[axis], ctx.where[axis]
+            outside = index[(index < -n) | (index >= n)]
+            if not outside.size:  # (only the index along axis can be out of range)
+                raise
+            bad = int(outside.flat[0])
+            raise IndexError(f"{ctx.name}: index {bad} is out of range for axis {axis} of size "
+                             f"{n}; give indices " + (f"below {n}" if bad >= n else
+                                                       f"of at least {-n}")) from None
 
     def fitted(ctx, x, index, axis):  # noqa: N805
         """NumPy's rule: the index broadcast against x on the other axes."""

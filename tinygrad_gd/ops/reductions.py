@@ -110,6 +110,16 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
     gradient: `g / n` copied back along the averaged axes (n entries averaged)
     """
 
+    @classmethod
+    def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
+        if dtype is not None and numeric_dtype(dtype, cls.name).kind != "f":
+            # (PyTorch refuses it; NumPy's mean of the entries cast first is another mean)
+            raise RuntimeError(f"{cls.name}: dtype={numeric_dtype(dtype, cls.name)} is no "
+                               f"float dtype: the entries would be cast to it before they "
+                               f"are averaged (1.5 as 1); give a float dtype, or convert the "
+                               f"mean afterwards (x.mean().long())")
+        return super().call(x, axis, keepdims, dim=dim, keepdim=keepdim, dtype=dtype)
+
     def forward(ctx, x, *, axis=None, keepdims=False):
         if x.size == 0:  # the mean of nothing is NaN, as PyTorch's, without NumPy's warning
             out = np.sum(x, axis=axis, keepdims=keepdims) * np.nan

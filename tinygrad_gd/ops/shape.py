@@ -282,6 +282,23 @@ def _joined(xs: tuple) -> list:
     return [x.astype(dtype, copy=False) for x in xs]
 
 
+def _check_fit(name: str, xs: tuple, axis: int | None) -> None:
+    """The inputs of a join fit: one shape for stack (`axis` None), else as many axes and
+    equal sizes on every axis but `axis`; refused in one line naming the shapes."""
+    first = xs[0].shape
+    for k, x in enumerate(xs[1:], 1):
+        if axis is None and x.shape != first:
+            raise ShapeError(f"{name}: tensor {k} has shape {x.shape}, tensor 0 {first}; "
+                             f"stacked tensors must have one shape (concatenate joins "
+                             f"tensors along an axis they have)")
+        if axis is not None and (x.ndim != len(first) or any(
+                a != b for i, (a, b) in enumerate(zip(x.shape, first)) if i != axis)):
+            raise ShapeError(f"{name}: tensor {k} of shape {x.shape} does not fit tensor 0 of "
+                             f"shape {first}: they must have as many axes and the same sizes "
+                             f"on every axis but axis {axis}, the one joined; reshape or "
+                             f"unsqueeze one first")
+
+
 class Concatenate(_Join, functions=("concatenate", "cat")):
     """Tensors joined along an existing axis (NumPy's concatenate, PyTorch's cat).
 
@@ -291,6 +308,7 @@ class Concatenate(_Join, functions=("concatenate", "cat")):
 
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
+        _check_fit(ctx.name, xs, axis % max(xs[0].ndim, 1))
         ctx.splits = np.cumsum([x.shape[axis] for x in xs])[:-1]
         return np.concatenate(_joined(xs), axis=axis)
 
@@ -311,6 +329,7 @@ class Stack(_Join, functions=("stack",)):
 
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
+        _check_fit(ctx.name, xs, None)
         return np.stack(_joined(xs), axis=axis)
 
     def backward(ctx, g):
