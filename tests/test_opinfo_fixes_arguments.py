@@ -59,6 +59,21 @@ def test_cumsum_cumprod_and_prod_take_dtype_as_numpy_and_pytorch():
         assert tg.gradcheck(f, [x]) and tg.gradgradcheck(f, [x])
 
 
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "uint8", "int64"])
+def test_an_integer_dtype_asked_of_a_sum_or_product_is_the_results(dtype):
+    # NumPy adds small integers up in int64: sum(dtype=int32) gave int64, as did cumsum
+    ints = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int32)
+    x, asked = tg.as_tensor(ints), getattr(tg, dtype)
+    for ours, numpys in ((x.sum(dtype=asked), ints.sum(dtype=dtype)),
+                         (x.prod(1, dtype=asked), ints.prod(1, dtype=dtype)),
+                         (tg.cumsum(x, 1, dtype=asked), np.cumsum(ints, 1, dtype=dtype)),
+                         (x.cumprod(0, dtype=asked), np.cumprod(ints, 0, dtype=dtype)),
+                         (tg.cumsum(tg.as_tensor(np.int32(4)), 0, dtype=asked),
+                          np.array(4, dtype=dtype))):
+        assert ours.dtype == np.dtype(dtype)
+        assert np.array_equal(_values(ours), numpys)
+
+
 def test_a_float32_input_cast_to_float64_gets_a_float32_gradient():
     x = tg.tensor(X.astype(np.float32), requires_grad=True)
     out = x.cumsum(1, dtype=tg.float64)

@@ -74,6 +74,14 @@ def cast_first(op: str, x: Tensor, dtype: Any) -> Tensor:
     return x if dtype is None else x.to(numeric_dtype(dtype, op))
 
 
+def in_asked_dtype(op: str, out: Tensor, dtype: Any) -> Tensor:
+    """A sum's or product's result in the `dtype=` asked for: NumPy adds small integers up
+    in int64, where PyTorch's `sum(dtype=torch.int32)` gives int32 (no gradient to keep)."""
+    if dtype is None or out.dtype == numeric_dtype(dtype, op):
+        return out
+    return out.to(numeric_dtype(dtype, op))
+
+
 class _Reduction(Function, register=False):
     """What the reductions share: `x.op(axis=None, keepdims=False)`, or dim=/keepdim=;
     `dtype=`: x cast to it first (`cast_first`)."""
@@ -82,7 +90,8 @@ class _Reduction(Function, register=False):
     def call(cls, x, axis=None, keepdims=None, *, dim=None, keepdim=None, dtype=None):
         x = cast_first(cls.name, to_tensor(x), dtype)
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
-        return cls.apply(x, axis=axis, keepdims=keep_flag(cls.name, keepdims, keepdim))
+        return in_asked_dtype(cls.name, cls.apply(
+            x, axis=axis, keepdims=keep_flag(cls.name, keepdims, keepdim)), dtype)
 
 
 class Sum(_Reduction, methods=("sum",), functions=("sum",)):

@@ -26,7 +26,7 @@ from .elementwise import Where
 from .layout import Flip, Split
 from .padding import Pad
 from .reductions import (_FromOutput, _Reduction, accumulated, accumulator, cast_first,
-                         expand_reduced, keep_flag, reduced_to_kept)
+                         expand_reduced, in_asked_dtype, keep_flag, reduced_to_kept)
 from .shape import BroadcastTo, Concatenate
 
 
@@ -299,8 +299,9 @@ class Cumsum(Function, methods=("cumsum",), functions=("cumsum",)):
         x = cast_first(cls.name, to_tensor(x), dtype)  # (NumPy's third argument, PyTorch's
         axis = either(cls.name, "axis", axis, "dim", dim)  # dtype=)
         if on_a_scalars_axis(cls.name, x, axis):
-            return as_scalars(cls.apply(x.reshape(1), axis=0))
-        return cls.apply(x, axis=one_axis(cls.name, axis, x.ndim, none_ok=True))
+            return in_asked_dtype(cls.name, as_scalars(cls.apply(x.reshape(1), axis=0)), dtype)
+        return in_asked_dtype(cls.name, cls.apply(
+            x, axis=one_axis(cls.name, axis, x.ndim, none_ok=True)), dtype)
 
     def forward(ctx, x, *, axis=None):
         ctx.shape, ctx.axis = x.shape, axis
