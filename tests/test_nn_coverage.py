@@ -439,6 +439,8 @@ LAYERS = {
                             "GaussianNLLLoss"),
     "PoissonNLLLoss": Case(lambda nn: nn.PoissonNLLLoss(full=True), (X, LOSS_COUNTS),
                            "PoissonNLLLoss"),
+    "LinearCrossEntropyLoss": Case(lambda nn: nn.LinearCrossEntropyLoss(
+        4, 4, bias=True, label_smoothing=0.1), (X, LABELS), "LinearCrossEntropyLoss"),
     # (of logits, through log_softmax: PyTorch's gradient of the log-probabilities
     # themselves adds exp(log_probs), which log_softmax's backward cancels)
     "CTCLoss": Case(lambda nn: type("CTCLossOfLogits", (nn.CTCLoss,), {

@@ -40,11 +40,7 @@ pytestmark = pytest.mark.torch
 MODULE_INFOS = {info.module_cls.__name__: info for info in common_modules.module_db}
 
 # module_db's layers that tinygrad_gd does not have, each with why
-MISSING: dict[str, str] = {
-    "LinearCrossEntropyLoss":
-        "missing: the layer of a Linear fused with cross entropy (its function, "
-        "F.linear_cross_entropy, is here; tg.nn.Linear then tg.nn.CrossEntropyLoss give it)",
-}
+MISSING: dict[str, str] = {}
 CHECKED = sorted(set(MODULE_INFOS) - set(MISSING))
 
 # ---------------------------------------------------------------------------------------

@@ -364,10 +364,6 @@ KNOWN: dict[str, tuple[str, Any]] = {
     **{key: ("design: memory_format=channels_last is refused in one line (no NHWC layouts "
              "here)", _channels_last) for key in (
         "to", "bool", "byte", "char", "double", "float", "half", "int", "long", "short")},
-    **{key: ("missing: options= (torch's chunked LinearCrossEntropyOptions) is refused in "
-             "one line; options=None, the same loss, is compared", "*")
-       for key in ("nn.functional.linear_cross_entropy.chunked",
-                   "nn.functional.linear_cross_entropy.chunked_none")},
     **{key: ("missing: " + why, "*") for key, why in (
         ("max_pool2d_with_indices_backward", "torch's internal aten backward op"),
         ("svd_lowrank", "randomized low-rank SVD"), ("pca_lowrank", "randomized low-rank PCA"),

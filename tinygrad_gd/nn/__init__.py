@@ -63,6 +63,7 @@
                    MultiLabelSoftMarginLoss, CosineEmbeddingLoss, MultiMarginLoss,
                    MultiLabelMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
                    GaussianNLLLoss, PoissonNLLLoss, CTCLoss
+    loss_linear.py LinearCrossEntropyLoss (a Linear and cross-entropy in one layer)
     functional.py  the same as functions: `from tinygrad_gd.nn import functional as F`
                    (activation_functions.py: the activations taking inplace=;
                    layer_functions.py: layer_norm, batch_norm, group_norm, rms_norm,
@@ -120,6 +121,7 @@ from .layers_more import (AlphaDropout, BatchNorm3d, Bilinear, ChannelShuffle, D
                           InstanceNorm3d, LocalResponseNorm, RReLU, Softmax2d)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HalfSSELoss, HuberLoss,
                    KLDivLoss, L1Loss, MSELoss, NLLLoss, SmoothL1Loss, SSELoss)
+from .loss_linear import LinearCrossEntropyLoss
 from .loss_more import (CosineEmbeddingLoss, CTCLoss, GaussianNLLLoss, HingeEmbeddingLoss,
                         MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
                         MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
@@ -157,6 +159,7 @@ __all__ = [
     "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
     "CosineEmbeddingLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "TripletMarginLoss",
     "TripletMarginWithDistanceLoss", "GaussianNLLLoss", "PoissonNLLLoss", "CTCLoss",
+    "LinearCrossEntropyLoss",
     "Dropout2d", "AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "Conv1d", "MaxPool1d", "AvgPool1d",
     "Unflatten", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "GroupNorm", "RMSNorm",
     "Threshold", "Hardshrink", "Softshrink", "CosineSimilarity", "PairwiseDistance",

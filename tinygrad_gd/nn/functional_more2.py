@@ -70,14 +70,11 @@ def linear_cross_entropy(input: Any, linear_weight: Any, target: Any, *,  # noqa
     for a K-dimensional loss of logits (N, C, d1, ..., dK); `linear_bias` of the weight's
     shape without its last axis. `target`, `weight`, `reduction` and `label_smoothing` are
     cross_entropy's; `ignore_index` too (None: -100), refused with class probabilities.
-    `options` (PyTorch's chunked computation, a memory saving) is refused unless None.
+    `options` (PyTorch's LinearCrossEntropyOptions: a chunked computation that saves memory
+    for large vocabularies, the same loss) is taken and changes nothing here.
 
     loss = cross_entropy(linear(input, linear_weight, linear_bias), target, ...)."""
     where = "linear_cross_entropy"
-    if options is not None:
-        raise TypeError(f"{where}: options= (PyTorch's LinearCrossEntropyOptions, a chunked "
-                        f"computation that saves memory) is not supported; leave it out "
-                        f"(None): the loss and its gradients are the same")
     input = _as_tensor(where, input)
     linear_weight = _as_tensor(where, linear_weight, input, "linear_weight")
     if linear_bias is not None:
