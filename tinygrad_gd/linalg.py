@@ -35,6 +35,8 @@ from .linalg_lu import (LinAlgError, LUFactorExResult, LUFactorResult, LUResult,
                         solve_ex)
 from .linalg_more import (householder_product, matmul, matrix_exp, tensorinv, tensorsolve,
                           vecdot)
+from .linalg_ldl import (LDLFactorExResult, LDLFactorResult, ldl_factor, ldl_factor_ex,
+                         ldl_solve)
 from .ops.arguments import check_axis, integer, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.decompositions import Eigvalsh
@@ -50,6 +52,7 @@ __all__ = ["inv", "det", "slogdet", "solve", "norm", "vector_norm", "matrix_norm
 __all__ += ["lu_factor", "lu_factor_ex", "lu", "lu_solve", "solve_ex", "matrix_exp", "tensorinv",
             "tensorsolve", "vecdot", "householder_product", "matmul", "LinAlgError",
             "LUFactorResult", "LUFactorExResult", "LUResult", "SolveExResult"]
+__all__ += ["ldl_factor", "ldl_factor_ex", "ldl_solve", "LDLFactorResult", "LDLFactorExResult"]
 
 _MATRIX_ORDS = ("'fro'", "'nuc'", "1", "-1", "2", "-2", "inf", "-inf")
 
