@@ -72,6 +72,7 @@ def test_cyclic_lr_step_by_step_as_pytorchs(key, optimizer_name):
     assert ours[:, :2].min() >= 0 and (np.diff(ours[:, 0]) != 0).any()
 
 
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")  # (no training)
 def test_cyclic_lr_state_dict_resumes_the_schedule():
     def fresh():
         optimizer = tg.optim.SGD([nn.Parameter([1.0])], lr=0.1, momentum=0.9)

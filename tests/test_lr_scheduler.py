@@ -84,6 +84,12 @@ def test_lambda_lr_multiplies_each_groups_start():
     assert _lrs_over_epochs(one, epochs=4)[1:] == [[0.5, 0.02], [1.0, 0.04], [0.0, 0.0]]
 
 
+# a schedule stepped without training warns, as PyTorch's does (its first lr never used):
+# these tests read the schedule alone
+SCHEDULE_ALONE = pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step")
+
+
+@SCHEDULE_ALONE
 def test_construction_records_initial_lr_and_keeps_the_lr():
     sgd = _sgd()
     scheduler = lr_scheduler.ExponentialLR(sgd, gamma=0.5)
@@ -95,6 +101,7 @@ def test_construction_records_initial_lr_and_keeps_the_lr():
     assert [g["initial_lr"] for g in sgd.param_groups] == LRS  # the start stays recorded
 
 
+@SCHEDULE_ALONE
 def test_a_later_scheduler_keeps_the_recorded_initial_lr():
     # as PyTorch: "initial_lr" is set once, so a second schedule starts from the same base
     sgd = _sgd()
@@ -120,6 +127,7 @@ def test_the_optimizer_steps_with_the_scheduled_lr():
         np.testing.assert_allclose(w.data, expected, rtol=1e-15)
 
 
+@SCHEDULE_ALONE
 def test_a_change_by_hand_carries_on_in_the_recursive_form():
     sgd = _sgd([1.0])
     scheduler = lr_scheduler.ExponentialLR(sgd, gamma=0.5)
@@ -129,6 +137,7 @@ def test_a_change_by_hand_carries_on_in_the_recursive_form():
     assert scheduler.get_last_lr() == [0.15]
 
 
+@SCHEDULE_ALONE
 def test_two_schedulers_on_one_optimizer_multiply():
     sgd = _sgd([1.0])
     step = lr_scheduler.StepLR(sgd, step_size=2, gamma=0.1)
@@ -260,6 +269,7 @@ def test_misuse_of_a_built_scheduler_is_named():
         scheduler.step()
 
 
+@SCHEDULE_ALONE
 def test_a_bad_lr_from_a_lambda_is_caught_by_the_optimizer():
     sgd = _sgd()
     scheduler = lr_scheduler.LambdaLR(sgd, lambda e: 1.0 - e)  # negative from epoch 2

@@ -488,8 +488,8 @@ def test_optimizer_state_dict_resumes_training_exactly(make):
     for a, b in zip(_train(first, params, steps=3), _train(second, copies, steps=3)):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
-    saved["state"][0][next(k for k, v in saved["state"][0].items()
-                           if isinstance(v, np.ndarray))] = np.zeros(7)
+    saved["state"][0][next(k for k, v in saved["state"][0].items()  # (not the 0-d step)
+                           if isinstance(v, np.ndarray) and v.ndim)] = np.zeros(7)
     with pytest.raises(ValueError, match=r"has shape \(7,\), the parameter \(3, 2\)"):
         second.load_state_dict(saved)
 

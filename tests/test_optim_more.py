@@ -203,13 +203,14 @@ def test_cosine_warm_restarts_takes_fractional_epochs_as_pytorch():
         pair.sched.step(-1)
 
 
+@pytest.mark.filterwarnings("ignore:Detected call of `lr_scheduler.step\\(\\)`")
 def test_one_cycle_refuses_a_step_past_total_steps():
     pair = _Pair("SGD", dict(momentum=0.9), "OneCycleLR", dict(max_lr=0.1, total_steps=3))
     for _ in range(3):
         pair.sched.step()
     with pytest.raises(ValueError, match=r"OneCycleLR: tried to step 4 times; total_steps is 3"):
         pair.sched.step()
-    pair.topt.step()  # (PyTorch warns of a scheduler stepped before its optimizer)
+    pair.topt.step()  # (as ours, PyTorch warns of a scheduler stepped before its optimizer)
     with pytest.raises(ValueError):
         for _ in range(4):
             pair.tsched.step()

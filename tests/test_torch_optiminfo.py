@@ -482,11 +482,6 @@ KNOWN: dict[tuple[str, str], str] = {
     "curvature pair takes a step it did not make; with lr=0.001 as a number it agrees with us",
 }
 
-FOREACH = ("design: foreach= is accepted and ignored (PyTorch's choice between equal ways of "
-           "computing), so what its foreach kernels cannot take is taken")
-BETAS = ("missing: betas must be numbers, a tensor is refused as a TypeError naming betas[0]; "
-         "torch takes two 0-d tensors, so it refuses a mix of the two, or tensors with "
-         "foreach=True, as a ValueError")
 KNOWN_REFUSALS: dict[tuple[str, str], str] = {
     **{(name, "a param group cannot have duplicate parameters"): "design: a parameter given "
        "twice is refused (ValueError naming it); torch warns that it will refuse it"
@@ -496,9 +491,6 @@ KNOWN_REFUSALS: dict[tuple[str, str], str] = {
        "goes; test_torch_ports.py holds it), torch's is a ValueError" for name in CHECKED},
     ("Adafactor", "does not support complex parameters"): "design: no complex tensors in "
     "tinygrad_gd: the parameter is refused when it is made (TypeError naming complex)",
-    **{(name, "lr as Tensor doesn't work with foreach & not capturable"): FOREACH
-       for name in ("Adam", "AdamW")},
-    **{(name, "betas*"): BETAS for name in ("Adam", "AdamW")},
 }
 
 

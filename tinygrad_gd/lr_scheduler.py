@@ -9,6 +9,10 @@ A scheduler wraps an optimizer and, at each `step()` (once per epoch, after the 
         train_one_epoch(model, optimizer)
         scheduler.step()
 
+As PyTorch's, a scheduler whose first `step()` comes before any `optimizer.step()` (since
+the optimizer's first scheduler was built) warns, once, with a UserWarning: that order
+skips the schedule's first lr.
+
 As in PyTorch, building a scheduler records each group's starting lr as
 `group["initial_lr"]` (the `base_lrs`), sets `last_epoch` to 0 and leaves the lr as it
 is; StepLR, MultiStepLR, ExponentialLR and CosineAnnealingLR then change the group's

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import warnings
 from typing import Any
 
 __all__ = ["LRScheduler"]
@@ -45,6 +46,28 @@ def _param_groups(where: str, optimizer: Any) -> list[dict[str, Any]]:
     return groups
 
 
+def _track_optimizer_steps(optimizer: Any) -> None:
+    """From the first scheduler built on a tg.optim optimizer on, count whether it steps
+    (its `_stepped`, which its step() sets): PyTorch wraps the optimizer's step() then, so
+    steps taken before do not count there either. An object that is no tg.optim optimizer
+    says nothing of its steps, and is never warned of."""
+    if getattr(optimizer, "_stepped", None) is not None \
+            and not getattr(optimizer, "_steps_tracked", False):
+        optimizer._stepped, optimizer._steps_tracked = False, True
+
+
+def _warn_if_optimizer_never_stepped(name: str, optimizer: Any) -> None:
+    """PyTorch's warning, once per scheduler (at its first step() after the one made when
+    built), when its optimizer has not stepped since the first scheduler was built on it:
+    the schedule's first lr went unused. It opens with PyTorch's words, so a filter
+    written for PyTorch's silences it too."""
+    if getattr(optimizer, "_stepped", None) is False:
+        warnings.warn(f"Detected call of `lr_scheduler.step()` before `optimizer.step()`: "
+                      f"{name}'s first learning rate was never used; in each epoch call "
+                      f"optimizer.step() first, then scheduler.step()", UserWarning,
+                      stacklevel=3)
+
+
 class LRScheduler:
     """Base class: keeps `optimizer`, `base_lrs`, `last_epoch`; `step()` applies `get_lr()`.
 
@@ -70,6 +93,7 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lrs: list[float] = [g["initial_lr"] for g in groups]
         self.last_epoch = last_epoch
+        _track_optimizer_steps(optimizer)
         self._initial_step()
 
     def _initial_step(self) -> None:
@@ -107,6 +131,8 @@ class LRScheduler:
             raise ValueError(f"{self._name}: the optimizer has {len(groups)} parameter groups, "
                              f"the scheduler was built for {len(self.base_lrs)}; build it after "
                              f"add_param_group()")
+        if self._step_count == 1:
+            _warn_if_optimizer_never_stepped(self._name, self.optimizer)
         self._step_count += 1
         self.last_epoch += 1
         self._set_lrs(self.get_lr())

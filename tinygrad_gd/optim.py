@@ -17,7 +17,7 @@ AdamW's decoupled weight decay would still move them.
 Parameters may come in groups with their own settings, as in PyTorch:
 `SGD([{"params": model[0].parameters(), "lr": 0.1}, {"params": model[2].parameters()}], lr=0.01)`;
 `optimizer.param_groups[0]["lr"] = ...` changes a setting between steps (a number, or as
-in PyTorch a 1-element tensor, read as its value), and a scheduler
+in PyTorch a 1-element tensor, read as its value: lr, betas and the others), and a scheduler
 such as `tg.optim.lr_scheduler.StepLR(optimizer, step_size=10)` does it for you. A group
 may carry keys of your own (`{"params": ..., "name": "head"}`), kept as PyTorch keeps them
 (a key spelled almost like a setting, `"momentun"`, is refused as a typo).
@@ -37,7 +37,8 @@ import numpy as np
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from . import optim_swa as swa_utils  # tg.optim.swa_utils.AveragedModel, SWALR, update_bn
 from .grad_mode import check_flag
-from .optim_base import Optimizer, _check_betas, _check_modes, _check_number
+from .optim_base import (Optimizer, _check_betas, _check_modes, _check_number,
+                         _check_tensor_betas, _next_step, _scalar)
 from .optim_adafactor import Adafactor
 from .optim_lbfgs import LBFGS
 from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
@@ -132,6 +133,7 @@ class Adam(Optimizer):
                                       fused=fused, decoupled_weight_decay=decoupled_weight_decay))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
+        _check_tensor_betas(self._name, group, strict=True)
         super()._check_settings(group)
         _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
@@ -142,9 +144,9 @@ class Adam(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         beta1, beta2 = group["betas"]
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(grad), exp_avg_sq=np.zeros_like(grad))
-        state["step"] += 1
-        t = state["step"]
+            state.update(step=_scalar(0, grad.dtype), exp_avg=np.zeros_like(grad),
+                         exp_avg_sq=np.zeros_like(grad))
+        t = _next_step(state)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m *= beta1
         m += (1 - beta1) * grad
@@ -215,8 +217,8 @@ class RMSprop(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         alpha, mu = group["alpha"], group["momentum"]
         if not state:
-            state.update(step=0, square_avg=np.zeros_like(grad))
-        state["step"] += 1
+            state.update(step=_scalar(0, grad.dtype), square_avg=np.zeros_like(grad))
+        _next_step(state)
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * grad * grad
@@ -269,9 +271,10 @@ class Adagrad(Optimizer):
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         if not state:
-            state.update(step=0, sum=np.full_like(grad, group["initial_accumulator_value"]))
-        state["step"] += 1
+            state.update(step=_scalar(0, grad.dtype),
+                         sum=np.full_like(grad, group["initial_accumulator_value"]))
+        t = _next_step(state)
         s = state["sum"]
         s += grad * grad
-        lr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        lr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
         return lr, grad / (np.sqrt(s) + group["eps"])

@@ -10,7 +10,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .grad_mode import check_flag
-from .optim_base import Optimizer, _check_number
+from .optim_base import Optimizer, _as_numpy, _check_number, _next_step, _scalar
 from .tensor import Tensor
 
 __all__ = ["Adafactor"]
@@ -84,7 +84,8 @@ class Adafactor(Optimizer):
         params = self._all_params()
         factors: dict[Any, dict[str, np.ndarray]] = {}
         for i, entries in saved.items():
-            found = {key: entries[key] for key in ("row_var", "col_var") if key in entries}
+            found = {key: _as_numpy(f"{self._name}.load_state_dict: state '{key}'", entries[key])
+                     for key in ("row_var", "col_var") if key in entries}
             if not found or not isinstance(i, (int, np.integer)) or not 0 <= i < len(params):
                 continue
             shape = params[i].shape
@@ -100,8 +101,9 @@ class Adafactor(Optimizer):
         stripped = {i: {k: v for k, v in entries.items() if k not in factors.get(i, ())}
                     for i, entries in saved.items()}
         super().load_state_dict({**state_dict, "state": stripped})
-        for i, found in factors.items():
-            self.state[params[i]].update({k: np.array(v) for k, v in found.items()})
+        for i, found in factors.items():  # (in the parameter's dtype, as PyTorch casts them)
+            self.state[params[i]].update({k: np.array(v, params[i].dtype)
+                                          for k, v in found.items()})
 
     def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         # alpha needs the parameter's RMS before the weight decay, which the base applies
@@ -114,17 +116,17 @@ class Adafactor(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         factored = grad.ndim > 1
         if not state:
-            state["step"] = 0
+            state["step"] = _scalar(0, grad.dtype)
             if factored:
                 state["row_var"] = np.zeros(grad.shape[:-1] + (1,), grad.dtype)
                 state["col_var"] = np.zeros(grad.shape[:-2] + (1,) + grad.shape[-1:],
                                             grad.dtype)
             else:
                 state["variance"] = np.zeros_like(grad)
-        state["step"] += 1
+        t = _next_step(state)
         if grad.size == 0:
             return 0.0, grad
-        t, (eps1, eps2) = state["step"], group["eps"]
+        eps1, eps2 = group["eps"]
         if eps1 is None:
             eps1 = float(np.finfo(grad.dtype).eps)
         weight = t ** group["beta2_decay"]  # 1 - beta2_hat

@@ -3,10 +3,21 @@ load_state_dict, frozen entries, maximize= and weight decay) and the argument ch
 optimizers share. The optimizers themselves are in optim.py (SGD, Adam, AdamW, RMSprop,
 Adagrad) and optim_variants.py (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD); optim.py
 gathers them all as `tg.optim`.
+
+A setting given as a 1-element tensor (ours or PyTorch's) or NumPy array is read as its
+number, as PyTorch takes lr, weight_decay and Adam's betas; PyTorch's refusals are kept
+(Adam's betas mixing a tensor and a number; tensor betas, and Adam's tensor lr, with
+foreach=True). The state's numbers that PyTorch keeps as 0-d tensors (every "step",
+NAdam's "mu_product", ASGD's "eta" and "mu") are 0-d arrays here, float64 for a float64
+parameter and float32 otherwise. `load_state_dict` takes PyTorch's own
+`torch_optimizer.state_dict()` too: its tensors become arrays (told apart by their
+`.detach().cpu().numpy()`; torch is never imported), each checked against its
+parameter's shape and cast to its dtype, as PyTorch casts them.
 """
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from typing import Any, Callable, Mapping
 
@@ -55,6 +66,99 @@ def _check_modes(where: str, capturable: Any, differentiable: Any) -> None:
                          f"it False")
 
 
+# -- numbers given as tensors, and tensors of other libraries ----------------------------
+def _is_tensor(value: Any) -> bool:
+    """A tensor: ours, or another library's (PyTorch's, known by its `numpy()` method:
+    torch is never imported here)."""
+    return isinstance(value, Tensor) or (not isinstance(value, (np.ndarray, np.generic))
+                                         and callable(getattr(value, "numpy", None)))
+
+
+def _as_numpy(where: str, value: Any) -> Any:
+    """A tensor (ours; PyTorch's by `.detach().cpu().numpy()`, another's by `.numpy()`) as
+    a new NumPy array, lists and tuples of them entry by entry; anything else as it is."""
+    if isinstance(value, (list, tuple)):
+        entries = [_as_numpy(where, v) for v in value]
+        return tuple(entries) if isinstance(value, tuple) else entries
+    if not _is_tensor(value):
+        return value
+    if isinstance(value, Tensor):
+        return np.array(value._data)
+    try:
+        for name in ("detach", "cpu"):
+            method = getattr(value, name, None)
+            value = method() if callable(method) else value
+        array = np.array(value.numpy())  # (a copy: PyTorch's numpy() shares its memory)
+    except Exception as err:  # noqa: BLE001  (whatever the library raises: said in one line)
+        reason = (str(err).splitlines() or [type(err).__name__])[0][:120]
+        raise TypeError(f"{where}: a {type(value).__name__} could not be read as a NumPy "
+                        f"array ({reason}); convert it to float32 or float64 first (PyTorch: "
+                        f"t.detach().double())") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: a {type(value).__name__} of dtype {array.dtype}; only "
+                        f"real numbers (bool, integer, float) are kept")
+    return array
+
+
+def _number(where: str, name: str, value: Any) -> Any:
+    """A setting given as a 1-element tensor or array, read as its number (PyTorch takes
+    lr, weight_decay and Adam's betas as tensors); anything else as it is."""
+    if not (_is_tensor(value) or isinstance(value, np.ndarray)):
+        return value
+    array = _as_numpy(where, value)
+    if array.size != 1:
+        kind = "a tensor" if _is_tensor(value) else "an array"
+        raise ValueError(f"{where}: {name} must be a number or a 1-element tensor, got "
+                         f"{kind} of shape {array.shape}")
+    return array.item()
+
+
+def _numbers(where: str, name: str, value: Any) -> Any:
+    """_number of a setting, or of each entry of a pair of them (betas, etas, eps)."""
+    if isinstance(value, (tuple, list)) and any(
+            _is_tensor(v) or isinstance(v, np.ndarray) for v in value):
+        entries = [_number(where, f"{name}[{i}]", v) for i, v in enumerate(value)]
+        return tuple(entries) if isinstance(value, tuple) else entries
+    return _number(where, name, value)
+
+
+def _check_tensor_betas(where: str, group: dict[str, Any], strict: bool) -> None:
+    """PyTorch's refusals of settings given as tensors, before they are read as numbers:
+    betas as tensors with foreach=True (its foreach kernels take numbers only) and, where
+    strict (Adam and AdamW, which check it when made), a tensor lr with foreach=True and
+    betas mixing a tensor and a number."""
+    betas, foreach = group.get("betas"), group.get("foreach") is True
+    tensors = [_is_tensor(b) for b in betas] if isinstance(betas, (tuple, list)) else []
+    if strict and any(tensors) and not all(tensors):
+        raise ValueError(f"{where}: betas must be two numbers or two 1-element tensors, got "
+                         f"({', '.join(type(b).__name__ for b in betas)}); give both the "
+                         f"same way")
+    if foreach and any(tensors):
+        raise ValueError(f"{where}: betas given as tensors are refused with foreach=True, as "
+                         f"PyTorch's foreach kernels refuse them; give numbers (b.item()) or "
+                         f"leave foreach=None")
+    if strict and foreach and _is_tensor(group.get("lr")):
+        raise ValueError(f"{where}: lr given as a tensor is refused with foreach=True, as "
+                         f"PyTorch's foreach kernels refuse it; give a number (lr.item()) or "
+                         f"leave foreach=None")
+
+
+# -- the numbers of the state -------------------------------------------------------------
+def _scalar(value: Any, dtype: Any) -> np.ndarray:
+    """A number of an optimizer's state (a step count, NAdam's mu_product, ASGD's eta and
+    mu) as PyTorch keeps it, a 0-d tensor: a 0-d array, float64 for a float64 parameter
+    and float32 otherwise. (PyTorch's follow its default dtype, float32 unless set to
+    float64: its float32 models keep float32 ones, and float64 ones agree with ours.)"""
+    return np.array(value, np.float64 if np.dtype(dtype) == np.float64 else np.float32)
+
+
+def _next_step(state: dict[str, Any]) -> float:
+    """Count one more step in state["step"] and return the count as a number (a 0-d array
+    in the arithmetic would make a float32 parameter's step float64)."""
+    state["step"] += 1
+    return float(state["step"])
+
+
 # the settings PyTorch added after a state could have been saved without them, and what
 # its __setstate__ fills in for them: foreach= and fused= choose between equal ways of
 # computing (kept, as PyTorch keeps them, and ignored); capturable= and differentiable=
@@ -76,13 +180,28 @@ class Optimizer:
     """
 
     _decoupled_weight_decay = False
+    # the state's numbers PyTorch keeps as 0-d tensors, kept as 0-d arrays (`_scalar`)
+    _scalar_state: tuple[str, ...] = ("step",)
 
     def __init__(self, params: Any, defaults: dict[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self._stepped = False  # (read by lr schedulers: one stepping first warns)
         for group in self._groups(params):
             self.add_param_group(group)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own step() (LBFGS's, a user's) marks the optimizer as stepped too."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if callable(step) and not getattr(step, "_marks_stepped", False):
+            @functools.wraps(step)
+            def marked_step(self: Optimizer, *args: Any, **kw: Any) -> Any:
+                self._stepped = True
+                return step(self, *args, **kw)
+            marked_step._marks_stepped = True  # type: ignore[attr-defined]
+            cls.step = marked_step  # type: ignore[method-assign]
 
     @property
     def _name(self) -> str:
@@ -170,15 +289,12 @@ class Optimizer:
                             f"np.float32")
 
     def _check_settings(self, group: dict[str, Any]) -> None:
+        # a setting given as a 1-element tensor (ours, PyTorch's) or array is read as its
+        # number, as PyTorch takes lr, weight_decay and betas (and others, by the way)
+        for key in self.defaults:
+            if key in group:
+                group[key] = _numbers(self._name, key, group[key])
         decays = "weight_decay" in self.defaults  # (Rprop has no weight decay)
-        for key in ("lr", "weight_decay") if decays else ("lr",):
-            # PyTorch takes a 1-element tensor too: its value
-            value = group[key]
-            if isinstance(value, Tensor):
-                if value.size != 1:
-                    raise ValueError(f"{self._name}: {key} must be a number or a 1-element "
-                                     f"tensor, got a tensor of shape {value.shape}")
-                group[key] = value.item()
         _check_number(self._name, "lr", group["lr"])
         if decays:
             _check_number(self._name, "weight_decay", group["weight_decay"])
@@ -204,6 +320,7 @@ class Optimizer:
         is returned.
         """
         loss = None
+        self._stepped = True
         if closure is not None:
             with enable_grad():
                 loss = closure()
@@ -281,16 +398,17 @@ class Optimizer:
                 f"{[len(g['params']) for g in groups]} parameters, this optimizer's "
                 f"{[len(g['params']) for g in self.param_groups]}; they must match")
         params = self._all_params()
-        for i, s in saved.items():
+        names = [n for g in self.param_groups for n in g.get("param_names", ())]
+        state = {}
+        for i, entries in saved.items():
             if isinstance(i, bool) or not isinstance(i, (int, np.integer)) \
                     or not 0 <= i < len(params):
                 raise ValueError(f"{where}: state for parameter {i!r}, but this optimizer has "
                                  f"{len(params)} parameters (numbered from 0)")
-            for key, value in s.items():
-                if isinstance(value, np.ndarray) and value.shape != params[i].shape:
-                    raise ValueError(f"{self._name}.load_state_dict: state '{key}' of parameter "
-                                     f"{i} has shape {value.shape}, the parameter "
-                                     f"{params[i].shape}")
+            name = names[i] if len(names) == len(params) else params[i].name
+            label = f"parameter {i}" + (f" '{name}'" if name else "")
+            state[params[i]] = {key: self._loaded(where, key, value, params[i], label)
+                                for key, value in entries.items()}
         settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
         for group, saved_settings in zip(self.param_groups, settings):
             # (a state saved before those settings existed: as PyTorch's __setstate__
@@ -303,11 +421,42 @@ class Optimizer:
                 raise ValueError(f"{where}: the saved settings {sorted(saved_settings)} lack "
                                  f"{self._name}'s {missing}; load the state_dict() of the same "
                                  f"kind of optimizer")
-            self._check_settings({**group, **saved_settings})
+            for key, value in saved_settings.items():
+                # another library's tensor (PyTorch's initial_lr of a tensor lr) as ours
+                if key not in self.defaults and _is_tensor(value) \
+                        and not isinstance(value, Tensor):
+                    array = _as_numpy(where, value)
+                    saved_settings[key] = array.item() if array.size == 1 else array
+            checked = {**group, **saved_settings}
+            self._check_settings(checked)  # (its tensors read as numbers)
+            saved_settings.update({key: checked[key] for key in saved_settings})
         for group, saved_settings in zip(self.param_groups, settings):
             group.update(saved_settings)
-        self.state = {params[i]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                  for k, v in s.items()} for i, s in saved.items()}
+        self.state = state
+
+    def _loaded(self, where: str, key: str, value: Any, p: Tensor, label: str) -> Any:
+        """A saved state entry as this optimizer keeps it: a tensor (ours, PyTorch's) as an
+        array, the numbers of `_scalar_state` as 0-d arrays, the others of p's shape and,
+        where floating point, its dtype (as PyTorch's load_state_dict casts them)."""
+        value = _as_numpy(f"{where}: state '{key}' of {label}", value)
+        if key in self._scalar_state:
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.ndarray,
+                                                                 np.generic)) \
+                    or np.size(value) != 1 or np.asarray(value).dtype.kind not in "iuf":
+                got = (f"shape {np.shape(value)}" if isinstance(value, np.ndarray)
+                       else repr(value)[:40])
+                raise ValueError(f"{where}: state '{key}' of {label} must be one number, got "
+                                 f"{got}; load the state_dict() of the same kind of optimizer")
+            return _scalar(np.asarray(value).reshape(()), p.dtype)
+        if not isinstance(value, np.ndarray):
+            return value
+        if value.shape != p.shape:
+            raise ValueError(f"{where}: state '{key}' of {label} has shape {value.shape}, the "
+                             f"parameter {p.shape}; load the state of an optimizer over the "
+                             f"same parameters")
+        if value.dtype.kind == "f" and value.dtype != p.dtype:
+            return value.astype(p.dtype)
+        return value.copy()
 
     def __repr__(self) -> str:
         lines = [f"{self._name} ("]

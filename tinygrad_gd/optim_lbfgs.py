@@ -25,7 +25,7 @@ import numpy as np
 
 from .engine import enable_grad
 from .ops.arguments import integer
-from .optim_base import Optimizer, _check_number
+from .optim_base import Optimizer, _as_numpy, _check_number, _is_tensor
 from .tensor import Tensor
 
 __all__ = ["LBFGS"]
@@ -365,6 +365,16 @@ class LBFGS(Optimizer):
                                                    for s in saved.values())):
             return super().load_state_dict(state_dict)  # (its one-line errors)
         where, numel = f"{self._name}.load_state_dict", sum(p._data.size for p in self._params)
+
+        def ours(value: Any) -> Any:  # (PyTorch's tensors as arrays, its 0-d ones as numbers)
+            if isinstance(value, list):
+                return [ours(v) for v in value]
+            if not _is_tensor(value):
+                return value
+            array = _as_numpy(where, value)
+            return array[()] if array.ndim == 0 else array
+        saved = {i: {key: ours(value) for key, value in entries.items()}
+                 for i, entries in saved.items()}
         if set(saved) - {0}:
             raise ValueError(f"{where}: LBFGS keeps its state under parameter 0, got state for "
                              f"parameters {sorted(saved, key=repr)}; load an LBFGS state_dict()")
@@ -376,7 +386,7 @@ class LBFGS(Optimizer):
                                  f"numbers of the parameters, got "
                                  f"{[getattr(v, 'shape', type(v).__name__) for v in values]}; "
                                  f"load the state of an LBFGS over same-sized parameters")
-        super().load_state_dict({**state_dict, "state": {}})
+        super().load_state_dict({**state_dict, "state": {}})  # (the settings)
         self.state = {self._params[0]: {
             key: [v.copy() if isinstance(v, np.ndarray) else v for v in value]
             if isinstance(value, list) else value.copy() if isinstance(value, np.ndarray)

@@ -7,9 +7,11 @@ groups keep them and foreach= as PyTorch's do.
 
 Each is an `Optimizer` (optim_base.py): parameter groups, state_dict, frozen entries and
 skipped gradient-less parameters behave as SGD's and Adam's. Their per-parameter scalars
-(NAdam's mu_product, ASGD's eta and mu) are float64 numbers; PyTorch keeps them as
-tensors of its default dtype (float32 unless `torch.set_default_dtype` changes it), so
-the two agree to float32's precision there unless that default is float64.
+(the steps, NAdam's mu_product, ASGD's eta and mu) are 0-d arrays of float64 for a
+float64 parameter, float32 otherwise; PyTorch keeps them as 0-d tensors of its default
+dtype (float32 unless `torch.set_default_dtype` changes it), so a float64 model agrees
+with PyTorch's to float64's precision where that default is float64, to float32's
+otherwise.
 """
 from __future__ import annotations
 
@@ -19,7 +21,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .grad_mode import check_flag
-from .optim_base import Optimizer, _check_betas, _check_modes, _check_number
+from .optim_base import (Optimizer, _check_betas, _check_modes, _check_number,
+                         _check_tensor_betas, _next_step, _scalar)
 from .tensor import Tensor
 
 __all__ = ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"]
@@ -49,6 +52,8 @@ class NAdam(Optimizer):
     ignored (PyTorch's switch between two equal ways of computing).
     """
 
+    _scalar_state = ("step", "mu_product")
+
     def __init__(self, params: _Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, foreach: Any = None,
@@ -62,6 +67,7 @@ class NAdam(Optimizer):
                                       capturable=capturable, differentiable=differentiable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
+        _check_tensor_betas(self._name, group, strict=False)
         super()._check_settings(group)
         _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
@@ -73,14 +79,13 @@ class NAdam(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         beta1, beta2 = group["betas"]
         if not state:
-            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(grad),
-                         exp_avg_sq=np.zeros_like(grad))
-        state["step"] += 1
-        t, psi = state["step"], group["momentum_decay"]
+            state.update(step=_scalar(0, grad.dtype), mu_product=_scalar(1.0, grad.dtype),
+                         exp_avg=np.zeros_like(grad), exp_avg_sq=np.zeros_like(grad))
+        t, psi = _next_step(state), group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-        state["mu_product"] *= mu
-        product = state["mu_product"]
+        state["mu_product"] *= mu  # (in its dtype, then read as a number: PyTorch's order)
+        product = float(state["mu_product"])
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (grad - m)  # (PyTorch's lerp)
         v *= beta2
@@ -117,6 +122,7 @@ class RAdam(Optimizer):
                                       capturable=capturable, differentiable=differentiable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
+        _check_tensor_betas(self._name, group, strict=False)
         super()._check_settings(group)
         _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
@@ -127,9 +133,9 @@ class RAdam(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         beta1, beta2 = group["betas"]
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(grad), exp_avg_sq=np.zeros_like(grad))
-        state["step"] += 1
-        t = state["step"]
+            state.update(step=_scalar(0, grad.dtype), exp_avg=np.zeros_like(grad),
+                         exp_avg_sq=np.zeros_like(grad))
+        t = _next_step(state)
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (grad - m)  # (PyTorch's lerp)
         v *= beta2
@@ -165,6 +171,7 @@ class Adamax(Optimizer):
                                       differentiable=differentiable, capturable=capturable))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
+        _check_tensor_betas(self._name, group, strict=False)
         super()._check_settings(group)
         _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
@@ -174,13 +181,14 @@ class Adamax(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         beta1, beta2 = group["betas"]
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(grad), exp_inf=np.zeros_like(grad))
-        state["step"] += 1
+            state.update(step=_scalar(0, grad.dtype), exp_avg=np.zeros_like(grad),
+                         exp_inf=np.zeros_like(grad))
+        t = _next_step(state)
         m, u = state["exp_avg"], state["exp_inf"]
         m += (1 - beta1) * (grad - m)  # (PyTorch's lerp)
         u *= beta2
         np.maximum(u, np.abs(grad) + group["eps"], out=u)
-        return group["lr"] / (1 - beta1 ** state["step"]), m / u
+        return group["lr"] / (1 - beta1 ** t), m / u
 
 
 class Adadelta(Optimizer):
@@ -216,8 +224,9 @@ class Adadelta(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         rho, eps = group["rho"], group["eps"]
         if not state:
-            state.update(step=0, square_avg=np.zeros_like(grad), acc_delta=np.zeros_like(grad))
-        state["step"] += 1
+            state.update(step=_scalar(0, grad.dtype), square_avg=np.zeros_like(grad),
+                         acc_delta=np.zeros_like(grad))
+        _next_step(state)
         v, u = state["square_avg"], state["acc_delta"]
         v *= rho
         v += (1 - rho) * grad * grad
@@ -269,9 +278,9 @@ class Rprop(Optimizer):
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         (etaminus, etaplus), (low, high) = group["etas"], group["step_sizes"]
         if not state:
-            state.update(step=0, prev=np.zeros_like(grad),
+            state.update(step=_scalar(0, grad.dtype), prev=np.zeros_like(grad),
                          step_size=np.full_like(grad, group["lr"]))
-        state["step"] += 1
+        _next_step(state)
         turn = np.sign(grad * state["prev"])
         # (a factor in the gradient's dtype, as PyTorch's, so float32 steps agree to the bit)
         factor = np.ones_like(grad)
@@ -297,6 +306,8 @@ class ASGD(Optimizer):
     maximize=True ascends. foreach= is accepted and ignored.
     """
 
+    _scalar_state = ("step", "eta", "mu")
+
     def __init__(self, params: _Params, lr: float = 1e-2, lambd: float = 1e-4,
                  alpha: float = 0.75, t0: float = 1e6, weight_decay: float = 0.0,
                  foreach: Any = None, maximize: bool = False, differentiable: bool = False,
@@ -317,21 +328,21 @@ class ASGD(Optimizer):
     def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
         state = self.state.setdefault(p, {})
         if not state:
-            state.update(step=0, eta=float(group["lr"]), mu=1.0, ax=np.zeros_like(p._data))
+            state.update(step=_scalar(0, p.dtype), eta=_scalar(group["lr"], p.dtype),
+                         mu=_scalar(1.0, p.dtype), ax=np.zeros_like(p._data))
         # p * (1 - lambd * eta) - eta * g is p - eta * (g + lambd * p): lambd decays p as
         # weight decay does (frozen entries included, which stay as they are)
         super()._step_param(p, grad, {**group,
                                       "weight_decay": group["weight_decay"] + group["lambd"]})
-        ax = state["ax"]
-        if state["mu"] != 1:
-            ax += state["mu"] * (p._data - ax)
+        ax, mu = state["ax"], float(state["mu"])
+        if mu != 1:
+            ax += mu * (p._data - ax)
         else:
             ax[...] = p._data
-        state["step"] += 1
-        t, lr = state["step"], group["lr"]
-        state["eta"] = lr / (1 + group["lambd"] * lr * t) ** group["alpha"]
-        state["mu"] = 1 / max(1, t - group["t0"])
+        t, lr = _next_step(state), group["lr"]
+        state["eta"] = _scalar(lr / (1 + group["lambd"] * lr * t) ** group["alpha"], p.dtype)
+        state["mu"] = _scalar(1 / max(1, t - group["t0"]), p.dtype)
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
-        return state["eta"], grad
+        return float(state["eta"]), grad
