@@ -3,10 +3,13 @@
 casts, `type`, `clone`, `contiguous`, `is_contiguous` and the `*_like` functions.
 
 Without torch: the constants, values and dtypes with the keyword as without it (NumPy's
-casts as the independent reference), contiguous values where contiguous_format is asked,
-gradients through the casts against finite differences, and one-line refusals of NHWC
-layouts and of anything else. With torch: every call against torch's, values, dtypes,
-contiguity and gradients, and torch's own memory formats read as ours.
+casts as the independent reference), x's own strides where preserve_format copies, row by
+row where contiguous_format is asked, gradients through the casts against finite
+differences, and one-line refusals of a channels-last format on another number of axes,
+of `contiguous(memory_format=tg.preserve_format)` where a copy is needed and of anything
+else. With torch: every call against torch's, values, dtypes, contiguity and gradients,
+and torch's own memory formats read as ours. The strides of every layout, channels_last's
+included, are test_memory_format_strides.py's.
 """
 from __future__ import annotations
 
@@ -99,8 +102,8 @@ def test_a_cast_with_the_keyword_gives_numpys_values_and_dtype(name, memory_form
         elif memory_format is tg.contiguous_format:  # a copy: row by row
             assert got.is_contiguous()
             assert got.stride() == tuple(np.cumprod((1,) + got.shape[:0:-1])[::-1].tolist())
-        else:  # the call as without the keyword: the same layout
-            assert got.stride() == getattr(x, name)().stride()
+        else:  # a copy of values that are dense keeps their strides (a transpose's too)
+            assert got.stride() == x.stride()
 
 
 @pytest.mark.parametrize("memory_format", FORMATS, ids=["none", "preserve", "contiguous"])
@@ -115,15 +118,25 @@ def test_to_type_clone_and_contiguous_take_the_keyword(memory_format):
                        (x.to(tg.float64, copy=True, **given), np.float64),
                        (x.type(tg.float32, **given), np.float32),
                        (x.type("torch.LongTensor", **given), np.int64),
-                       (x.clone(**given), np.float64), (tg.clone(x, **given), np.float64),
-                       (x.contiguous(**given), np.float64)):
+                       (x.clone(**given), np.float64), (tg.clone(x, **given), np.float64)):
         assert got.dtype == dtype
         np.testing.assert_array_equal(np.asarray(got), np.asarray(x).astype(dtype))
         if memory_format is tg.contiguous_format:
             assert got.is_contiguous()
+        else:  # (x's own layout: a transpose's strides)
+            assert got.stride() == x.stride() and not got.is_contiguous()
     assert x.type(**given) == x.type() == "tinygrad_gd.DoubleTensor"
-    assert x.contiguous(**given).is_contiguous(**given)
     assert x.is_contiguous(**given) is False and tg.Tensor(VALUES).is_contiguous(**given)
+    if memory_format is tg.preserve_format:  # (a copy in x's own layout: refused, as torch's)
+        with pytest.raises(RuntimeError, match=r"^contiguous: memory_format=tg\.preserve_"
+                                               r"format is not supported.*x\.clone\(\)"):
+            x.contiguous(**given)
+        contiguous = tg.Tensor(VALUES)  # (laid out so already: x itself)
+        assert contiguous.contiguous(**given) is contiguous
+    else:
+        got = x.contiguous(**given)
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(x))
+        assert got.is_contiguous(**given) and got.is_contiguous()
     same = tg.Tensor(VALUES)
     assert same.to(tg.float64, **given) is same  # (the same dtype: x itself, as PyTorch's)
 
@@ -158,7 +171,9 @@ def test_the_like_functions_take_the_keyword(memory_format):
         got = CALLS[name](x, memory_format)
         plain = CALLS[name](x, None)  # (seeded: the same draws)
         assert got.shape == x.shape and got.dtype == x.dtype == np.float32, name
-        assert got.is_contiguous(), name
+        # x's strides by default (x is dense), row by row where asked
+        assert got.stride() == (got.contiguous().stride() if memory_format is
+                                tg.contiguous_format else x.stride()), name
         np.testing.assert_array_equal(np.asarray(got), np.asarray(plain))
     np.testing.assert_array_equal(np.asarray(tg.full_like(x, 2.5, **given)), np.full((4, 3), 2.5))
     draws = np.asarray(tg.randint_like(x, 5, seed=1, **given))
@@ -171,7 +186,9 @@ def test_the_like_functions_take_the_keyword(memory_format):
 def test_gradients_pass_through_the_casts_with_the_keyword(memory_format):
     given = _given(memory_format)
     x = tg.Tensor(VALUES / 7, requires_grad=True)
-    for name in ("to(copy)", "double", "clone", "contiguous"):  # (float64 to float64)
+    copies = ("to(copy)", "double", "clone", "contiguous")[:3 + (memory_format is not
+                                                             tg.preserve_format)]
+    for name in copies:  # (float64 to float64; contiguous() refuses preserve_format)
         assert tg.gradcheck(lambda t: GRADIENT_CALLS[name](tg, t.T, memory_format) ** 2, (x,))
     # through float32 or float16 and back: d/dx sum(w * x.float()) = w rounded, in x's dtype
     weights = np.random.default_rng(0).standard_normal((4, 3))
@@ -188,15 +205,23 @@ def test_gradients_pass_through_the_casts_with_the_keyword(memory_format):
 
 @pytest.mark.parametrize("name", CALLS)
 @pytest.mark.parametrize("layout", ["channels_last", "channels_last_3d"])
-def test_nhwc_layouts_are_refused_in_one_line_naming_the_call(name, layout):
-    fmt = getattr(tg, layout)
-    for x in (tg.Tensor(VALUES), tg.zeros(2, 3, 4, 5), tg.zeros(2, 3, 4, 5, 6)):
+def test_a_channels_last_format_on_another_number_of_axes_is_refused_naming_the_call(name,
+                                                                                      layout):
+    """channels_last lays out 4-d tensors, channels_last_3d 5-d ones: another number of
+    axes is refused in one line, as PyTorch's (is_contiguous answers False)."""
+    fmt, ndim = getattr(tg, layout), {"channels_last": 4, "channels_last_3d": 5}[layout]
+    others = [tg.Tensor(VALUES), tg.zeros(2, 3, 4, 5, 6) if ndim == 4 else tg.zeros(2, 3, 4, 5)]
+    for x in others:
+        if name == "is_contiguous":
+            assert CALLS[name](x, fmt) is False
+            continue
         with pytest.raises(RuntimeError) as caught:
             CALLS[name](x, fmt)
         message = str(caught.value)
-        assert "\n" not in message and message.startswith(f"{_named(name)}: ")
-        assert {"channels_last": "NHWC", "channels_last_3d": "NDHWC"}[layout] in message
-        assert "not modelled" in message and "drop the memory_format keyword" in message
+        assert "\n" not in message
+        assert message.startswith(f"{_named(name)}: memory_format=tg.{layout} needs a "
+                                  f"{ndim}-d tensor"), message
+        assert f"got one of {x.ndim} axes" in message and "tg.contiguous_format" in message
 
 
 @pytest.mark.parametrize("name", CALLS)
@@ -232,11 +257,14 @@ def test_each_call_is_pytorchs(name, memory_format):
     for transposed in (False, True):
         ours = tg.Tensor(VALUES).T if transposed else tg.Tensor(VALUES)
         theirs = torch.tensor(VALUES).T if transposed else torch.tensor(VALUES)
-        got = CALLS[name](ours, memory_format)
         if name == "contiguous" and memory_format is tg.preserve_format and transposed:
-            with pytest.raises(RuntimeError, match="preserve"):  # (ours: contiguous()'s copy)
+            with pytest.raises(RuntimeError, match="preserve"):  # (both: a copy is needed)
                 theirs.contiguous(memory_format=theirs_format)
-            theirs_format = None
+            for fmt in (memory_format, theirs_format):
+                with pytest.raises(RuntimeError, match="preserve"):
+                    ours.contiguous(memory_format=fmt)
+            continue
+        got = CALLS[name](ours, memory_format)
         expected = _TORCH_CALLS[name](torch, theirs, theirs_format)
         again = CALLS[name](ours, theirs_format)  # (torch's own object, read as ours)
         if name == "is_contiguous":
@@ -250,9 +278,12 @@ def test_each_call_is_pytorchs(name, memory_format):
         if memory_format is tg.contiguous_format or not transposed:
             assert got.is_contiguous() == again.is_contiguous() == expected.is_contiguous()
     for layout in ("channels_last", "channels_last_3d"):  # on a 2-d tensor both refuse
-        if name != "is_contiguous":  # (torch's answers False there: ours refuses, as for 4-d)
-            with pytest.raises(RuntimeError):
-                _TORCH_CALLS[name](torch, torch.tensor(VALUES), getattr(torch, layout))
+        if name == "is_contiguous":  # (both answer False)
+            assert _TORCH_CALLS[name](torch, torch.tensor(VALUES), getattr(torch, layout)) \
+                is CALLS[name](tg.Tensor(VALUES), getattr(torch, layout)) is False
+            continue
+        with pytest.raises(RuntimeError):
+            _TORCH_CALLS[name](torch, torch.tensor(VALUES), getattr(torch, layout))
         with pytest.raises(RuntimeError):
             CALLS[name](tg.Tensor(VALUES), getattr(torch, layout))
 
@@ -287,7 +318,7 @@ def test_gradients_through_the_casts_are_pytorchs(name, memory_format):
     theirs = torch.tensor(VALUES / 7, requires_grad=True)
     theirs_format = _torch_format(torch, memory_format)
     if name == "contiguous" and memory_format is tg.preserve_format:
-        theirs_format = None  # (torch's refuses it for a copy; ours gives contiguous()'s)
+        return  # (a copy is needed: both refuse, test_each_call_is_pytorchs)
     for library, x, fmt in ((tg, ours, memory_format), (torch, theirs, theirs_format)):
         y = GRADIENT_CALLS[name](library, x.T, fmt)
         (y.double() * library.tensor(weights)).sum().backward()
@@ -310,12 +341,12 @@ def test_to_with_positional_flags_is_pytorchs():
         np.testing.assert_array_equal(np.asarray(got), expected.numpy())
 
 
-def test_a_models_to_takes_memory_format_and_refuses_nhwc_in_one_line():
+def test_a_models_to_takes_memory_format():
     """`model.to(memory_format=...)`, PyTorch's idiom, was a TypeError about an unexpected
-    keyword: the formats the tensors take are taken, NHWC refused naming Module.to."""
+    keyword: a model without 4-d tensors is left as it is (strides: the strides tests)."""
     model = tg.nn.Linear(2, 3)
-    assert model.to(tg.float32, memory_format=tg.contiguous_format) is model
-    assert model.weight.dtype == np.float32
-    with pytest.raises(RuntimeError, match=r"^Module\.to: memory_format=.*channels_last is "
-                                           r"not supported.*drop the memory_format keyword$"):
-        model.to(memory_format=tg.channels_last)
+    weight = np.asarray(model.weight).copy()
+    for fmt in (tg.contiguous_format, tg.channels_last, tg.channels_last_3d):
+        assert model.to(tg.float32, memory_format=fmt) is model
+    assert model.weight.dtype == np.float32 and model.weight.is_contiguous()
+    np.testing.assert_array_equal(np.asarray(model.weight), weight.astype(np.float32))

@@ -260,10 +260,6 @@ def _repeated_indices(spatial: int):
     return repeats
 
 
-def _channels_last(sample: Any) -> bool:
-    return sample.kwargs.get("memory_format") is torch.channels_last
-
-
 def _unsorted_edges(sample: Any) -> bool:
     """histogramdd's sample gives bin edges, one tensor per axis, that do not increase."""
     bins = sample.args[0] if sample.args else sample.kwargs.get("bins")
@@ -364,9 +360,6 @@ KNOWN: dict[str, tuple[str, Any]] = {
                     "library's own Gaussian test matrix (without M it is exact)",
                     (8, 9, 10, 11, 12, 13, 14, 15)),
     "nextafter": ("missing: a gradient (torch's: 1 for input, 0 for other)", tuple(range(8))),
-    **{key: ("design: memory_format=channels_last is refused in one line (no NHWC layouts "
-             "here)", _channels_last) for key in (
-        "to", "bool", "byte", "char", "double", "float", "half", "int", "long", "short")},
     **{key: ("missing: " + why, "*") for key, why in (
         ("max_pool2d_with_indices_backward", "torch's internal aten backward op"),
         ("chalf", "complex dtypes"), ("to_sparse", "sparse tensors"))},

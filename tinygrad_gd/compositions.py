@@ -26,6 +26,7 @@ from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue,
                                   vector_norm)
 from .errors import ShapeError
 from .in_place_recorded import a_view
+from .memory_formats import pytorchs_layout
 from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
                             tensor_sequence)
 from .ops.reductions import keep_flag
@@ -376,18 +377,21 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
 def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
     """x in a new shape sharing its values (PyTorch's `x.view(2, 3)`): the op `reshape`,
     refused, as PyTorch's, where x is a view of another tensor (a transpose, a slice with
-    steps) whose layout needs a copy, which reshape() makes. (An op's result, contiguous in
-    PyTorch, may be laid out otherwise here: reshape copies it.)"""
+    steps) or a copy laid out in PyTorch's strides (`x.T.clone()`, channels_last) whose
+    layout needs a copy, which reshape() makes. (An op's result, contiguous in PyTorch, may
+    be laid out otherwise here: reshape copies it.)"""
     x = to_tensor(input)
     if len(shape) == 1 and isinstance(shape[0], (type, np.dtype, str)):
         raise TypeError(f"view: PyTorch's view(dtype) (the bytes read as another dtype) is not "
                         f"supported; convert the values with x.to({np.dtype(shape[0]).name}) "
                         f"(a copy)")
     out = x.reshape(*shape)
-    if out._data.size and a_view(x) and not np.shares_memory(out._data, x._data):
-        raise RuntimeError(f"view: a tensor of shape {x.shape} laid out as a transpose or a "
-                           f"slice with steps cannot be viewed as shape {out.shape} without a "
-                           f"copy; use reshape(), which copies here, or contiguous().view()")
+    if out._data.size and (a_view(x) or pytorchs_layout(x._data)) and not np.shares_memory(
+            out._data, x._data):
+        raise RuntimeError(f"view: a tensor of shape {x.shape} with strides {x.stride()} (a "
+                           f"transpose, a slice with steps, channels_last) cannot be viewed as "
+                           f"shape {out.shape} without a copy; use reshape(), which copies "
+                           f"here, or contiguous().view()")
     return out
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from .memory_formats import contiguous_format
 from .nn.layer_functions import _as_tensor
 from .tensor import Tensor
 
@@ -46,9 +47,9 @@ def _copied(name: str, input: Any, view: Callable[[Tensor], Any]) -> Any:  # noq
         out = view(x)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
         raise _renamed(error, name) from None
-    if isinstance(out, Tensor):
-        return out.clone()
-    return tuple(part.clone() for part in out)
+    if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
+        return out.clone(memory_format=contiguous_format)
+    return tuple(part.clone(memory_format=contiguous_format) for part in out)
 
 
 def alias_copy(input: Any) -> Tensor:  # noqa: A002  (PyTorch's names)

@@ -34,7 +34,7 @@ from .grad_mode import check_flag
 from .in_place import scalar, shown
 from .linalg import vander as _increasing_vander
 from .memory import distinct_entries
-from .memory_formats import check_memory_format, contiguous_format
+from .memory_formats import check_memory_format, copy_strides, laid_out
 from .nn.layer_functions import _as_tensor
 from .ops.arguments import integer
 from .tensor import Tensor, _raw
@@ -63,11 +63,10 @@ def empty_like(input: Any, *, dtype: Any = None, layout: Any = None,  # noqa: A0
     (memory_format=tg.preserve_format, the default: a transposed input gives transposed
     strides) or row by row (tg.contiguous_format); a new leaf."""
     _placed("empty_like", device, layout, False)
-    form = check_memory_format("empty_like", memory_format)
     data = _raw(_as_tensor("empty_like", input))
+    form = check_memory_format("empty_like", memory_format, data.ndim)
     out = _dtype(data.dtype if dtype is None else dtype, "empty_like")
-    values = np.zeros(data.shape, out) if form is contiguous_format else np.zeros_like(
-        data, dtype=out)  # (order 'K': the input's layout, as preserve_format keeps it)
+    values = laid_out(np.zeros(data.shape, out), copy_strides("empty_like", data, form))
     return _leaf(values, check_flag("empty_like", "requires_grad", requires_grad),
                  "empty_like", _hint(dtype, data.dtype))
 

@@ -1,18 +1,29 @@
 """PyTorch's memory formats and the `memory_format=` keyword that takes them.
 
 `tg.preserve_format`, `tg.contiguous_format`, `tg.channels_last` and `tg.channels_last_3d`
-are PyTorch's `torch.preserve_format`, ... (each a `tg.memory_format`). `x.to(...)`, the
-casts (`x.float()`, `x.double()`, `x.half()`, `x.int()`, `x.long()`, `x.short()`,
-`x.char()`, `x.byte()`, `x.bool()`, `x.type(dtype)`), `x.clone()`, `x.contiguous()`,
-`x.is_contiguous()` and the `*_like` functions take `memory_format=` as PyTorch's do.
-A tensor's values here are a NumPy array, laid out row by row (C order) wherever a copy is
-made: `preserve_format` (PyTorch's default) gives what the call gives without the keyword,
-and `contiguous_format` contiguous values wherever a copy is made, as PyTorch's: `x =
-x.T.double(memory_format=tg.contiguous_format)` of a float32 x is contiguous, while `to`
-and a cast that change nothing give x itself, as it is. `channels_last` and
-`channels_last_3d` (images' channels innermost: NHWC, NDHWC) are not modelled and are
-refused in one line, as is anything else; PyTorch's own objects (`torch.preserve_format`)
-are read as these.
+are PyTorch's `torch.preserve_format`, ... (each a `tg.memory_format`); PyTorch's own
+objects are read as these. `x.to(...)`, the casts (`x.float()`, `x.double()`, `x.half()`,
+`x.int()`, `x.long()`, `x.short()`, `x.char()`, `x.byte()`, `x.bool()`, `x.type(dtype)`),
+`x.clone()`, `x.contiguous()`, `x.is_contiguous()`, the `*_like` functions and
+`model.to(...)` take `memory_format=` as PyTorch's do, and lay the values out as its do
+(a tensor's values are a NumPy array: its strides are the layout, `x.stride()`):
+
+- `preserve_format` (the default of every copy): a copy of values that are dense and
+  without overlaps keeps their strides (`x.T.clone().stride() == x.T.stride()`, so its
+  `view(-1)` is refused, as PyTorch's); other values (a slice with steps, an expand) get
+  dense strides in the order of theirs (`copy_strides`).
+- `contiguous_format`: row by row (C order). `channels_last`: a 4-d (N, C, H, W) tensor's
+  channels innermost (NHWC in memory, the shape kept); `channels_last_3d` the same for a
+  5-d (N, C, D, H, W) one (NDHWC); another number of axes refused in one line.
+
+`x.to(memory_format=f)` (and a cast to x's own dtype) is x itself where PyTorch's is: f is
+preserve_format or the format x's strides suggest (`suggested_format`), a 2-d x.T too;
+`x.contiguous(memory_format=f)` is x where x is laid out so (`is_contiguous_as`), and
+refuses preserve_format, as PyTorch's. `model.to(memory_format=f)` lays out each 4-d
+(channels_last) or 5-d parameter, gradient and buffer in place. A copy's gradient comes
+back in its input's layout. Not kept: a layout through `tg.save`/`tg.load` and pickling
+(NumPy stores values row by row); and NumPy gives an empty array zero strides (PyTorch's
+are row by row), so a copy of one keeps those.
 The casts are made here (`cast`), each `x.to(dtype, memory_format=...)`: the op `to`, in
 the graph to a float dtype, a new tensor without gradient to an integer or bool one.
 """
@@ -20,6 +31,7 @@ from __future__ import annotations
 
 import functools
 import reprlib
+import weakref
 from typing import Any, Callable
 
 import numpy as np
@@ -45,48 +57,249 @@ class memory_format:  # noqa: N801  (PyTorch's name: isinstance(f, tg.memory_for
 
 
 preserve_format = memory_format("preserve_format")
-"""The layout of the input where a copy is made (PyTorch's default): the call as without
-the keyword."""
+"""The layout of the input where a copy is made (PyTorch's default): its strides where its
+values are dense without overlaps, else dense strides in the order of its strides."""
 contiguous_format = memory_format("contiguous_format")
 """Values laid out row by row (C order) without gaps: `x.contiguous()`'s layout."""
 channels_last = memory_format("channels_last")
-"""PyTorch's NHWC layout of a 4-d tensor: not modelled here, refused in one line."""
+"""PyTorch's NHWC layout of a 4-d (N, C, H, W) tensor: the channels innermost."""
 channels_last_3d = memory_format("channels_last_3d")
-"""PyTorch's NDHWC layout of a 5-d tensor: not modelled here, refused in one line."""
+"""PyTorch's NDHWC layout of a 5-d (N, C, D, H, W) tensor: the channels innermost."""
 
 _FORMATS = {f.name: f for f in (preserve_format, contiguous_format, channels_last,
                                 channels_last_3d)}
-_NOT_MODELLED = {"channels_last": "NHWC", "channels_last_3d": "NDHWC"}
+# the channels-last formats: their number of axes, and the axes from innermost to outermost
+_CHANNELS_LAST = {channels_last: (4, (1, 3, 2, 0)), channels_last_3d: (5, (1, 4, 3, 2, 0))}
+_LETTERS = {channels_last: "(N, C, H, W)", channels_last_3d: "(N, C, D, H, W)"}
+# id -> the buffer under each array a copy here laid out otherwise than row by row (what
+# `pytorchs_layout` recognises; weak: a buffer goes with the last array that uses it)
+_BUFFERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
-def check_memory_format(where: str, value: Any) -> memory_format:
-    """The format `memory_format=value` asks `where` for: preserve_format (None, the
-    default) or contiguous_format, ours or PyTorch's; channels_last and channels_last_3d
-    refused in one line (RuntimeError), any other value too (TypeError)."""
+def check_memory_format(where: str, value: Any, ndim: int | None = None) -> memory_format:
+    """The format `memory_format=value` asks `where` for, ours or PyTorch's (None, the
+    default: preserve_format); any other value refused in one line (TypeError), as is a
+    channels-last format for a tensor of `ndim` axes it does not fit (RuntimeError)."""
     if value is None:
         return preserve_format
     found = value if isinstance(value, memory_format) else None
     if type(value).__name__ == "memory_format" and type(value).__module__ == "torch":
         found = _FORMATS.get(str(value).removeprefix("torch."))  # (torch's, read by name)
     if found is None:
-        raise TypeError(f"{where}: memory_format must be tg.preserve_format or "
-                        f"tg.contiguous_format, got {type(value).__name__} "
-                        f"{reprlib.repr(value)}; leave the keyword out for the default")
-    if found.name in _NOT_MODELLED:
-        raise RuntimeError(f"{where}: memory_format={value!r} is not supported: "
-                           f"{_NOT_MODELLED[found.name]} layouts are not modelled here "
-                           f"(the values are laid out row by row, C order); drop the "
-                           f"memory_format keyword")
+        raise TypeError(f"{where}: memory_format must be tg.preserve_format, "
+                        f"tg.contiguous_format, tg.channels_last or tg.channels_last_3d, got "
+                        f"{type(value).__name__} {reprlib.repr(value)}; leave the keyword out "
+                        f"for the default")
+    if ndim is not None and found in _CHANNELS_LAST and ndim != _CHANNELS_LAST[found][0]:
+        raise RuntimeError(f"{where}: memory_format=tg.{found.name} needs a "
+                           f"{_CHANNELS_LAST[found][0]}-d tensor {_LETTERS[found]}, got one of "
+                           f"{ndim} axes; use it on such a tensor, or tg.contiguous_format")
     return found
 
 
+def contiguous_copy_format(value: Any, array: np.ndarray) -> memory_format | None:
+    """The format of the copy `x.contiguous(memory_format=value)` makes of x's `array`, or
+    None where x is laid out so already (x itself); preserve_format, where a copy is
+    needed, refused in one line, as PyTorch's (contiguous() lays out in a format it names)."""
+    fmt = contiguous_format if value is None else check_memory_format("contiguous", value,
+                                                                      array.ndim)
+    if is_contiguous_as(array, fmt):
+        return None
+    if fmt is preserve_format:
+        raise RuntimeError("contiguous: memory_format=tg.preserve_format is not supported for "
+                           "values that are not contiguous, as in PyTorch (contiguous() lays "
+                           "out in a format it names); use x.clone() for a copy in x's "
+                           "layout, or leave the keyword out")
+    return fmt
+
+
+# -- what a layout is -----------------------------------------------------------------------
+def _steps(array: np.ndarray) -> tuple[int, ...]:
+    return tuple(s // array.itemsize for s in array.strides)
+
+
+def _row_by_row(shape: tuple[int, ...]) -> tuple[int, ...]:
+    """NumPy's strides (in entries) of a new C-ordered array of `shape` (all 0 where it
+    is empty)."""
+    if 0 in shape:
+        return (0,) * len(shape)
+    steps, step = [], 1
+    for n in reversed(shape):
+        steps.append(step)
+        step *= n
+    return tuple(reversed(steps))
+
+
+def _channels_last_steps(shape: tuple[int, ...], order: tuple[int, ...]) -> tuple[int, ...]:
+    """Dense strides of `shape` with the axes of `order` from innermost to outermost."""
+    steps, step = [0] * len(shape), 1
+    for axis in order:
+        steps[axis] = step
+        step *= shape[axis]
+    return tuple(steps)
+
+
+def _dense(shape: tuple[int, ...], steps: tuple[int, ...]) -> bool:
+    """Whether each entry has memory of its own and no memory is skipped (PyTorch's
+    non-overlapping and dense): the axes longer than 1, by stride, each the product of the
+    inner ones' lengths. An empty tensor counts as dense, as PyTorch's does."""
+    if 0 in shape:
+        return True
+    step = 1
+    for stride, n in sorted((s, n) for s, n in zip(steps, shape) if n > 1):
+        if stride != step:
+            return False
+        step *= n
+    return True
+
+
+def _inner_first(shape: tuple[int, ...], steps: tuple[int, ...]) -> list[int]:
+    """The axes from the innermost in memory to the outermost, as PyTorch orders them for a
+    copy: smaller stride inside, an equal one the shorter axis inside; an axis of stride 0
+    (an expand) stays where it is among the last axis first, as does one it ties with."""
+    order = list(range(len(shape)))[::-1]
+
+    def outside(a: int, b: int) -> int:  # 1: a lies outside b, -1: inside, 0: undecided
+        if steps[a] == 0 or steps[b] == 0:
+            return 0
+        if abs(steps[a]) != abs(steps[b]):
+            return 1 if abs(steps[a]) > abs(steps[b]) else -1
+        return 1 if shape[a] > shape[b] else 0
+
+    for k in range(1, len(order)):  # an insertion sort that passes over undecided pairs
+        moving = k
+        for j in range(k - 1, -1, -1):
+            verdict = outside(order[j], order[moving])
+            if verdict > 0:
+                order[j], order[moving] = order[moving], order[j]
+                moving = j
+            elif verdict < 0:
+                break
+    return order
+
+
+def copy_strides(where: str, array: np.ndarray, fmt: memory_format) -> tuple[int, ...]:
+    """The strides (in entries) of a copy of `array` laid out in `fmt`, PyTorch's; a
+    channels-last format on another number of axes refused in one line."""
+    shape = array.shape
+    if fmt in _CHANNELS_LAST:
+        check_memory_format(where, fmt, array.ndim)
+        return _channels_last_steps(shape, _CHANNELS_LAST[fmt][1])
+    if fmt is preserve_format:
+        steps = _steps(array)
+        if _dense(shape, steps):
+            return steps
+        step, result = 1, [0] * array.ndim
+        for axis in _inner_first(shape, steps):
+            result[axis] = step
+            step *= max(shape[axis], 1)
+        return tuple(result)
+    return _row_by_row(shape)
+
+
+def laid_out(array: np.ndarray, steps: tuple[int, ...], dtype: Any = None) -> np.ndarray:
+    """A copy of `array`'s values (in `dtype`, as astype converts) with strides `steps`
+    (in entries, a dense layout): a C-ordered array of its own where `steps` are NumPy's
+    row by row, else an array over a buffer of its own."""
+    dtype = array.dtype if dtype is None else np.dtype(dtype)
+    if steps == _row_by_row(array.shape):
+        return np.array(array, dtype=dtype, order="C")
+    buffer = np.empty(array.size, dtype)
+    _BUFFERS[id(buffer)] = buffer
+    out = np.ndarray(array.shape, dtype, buffer=buffer,
+                     strides=tuple(s * dtype.itemsize for s in steps))
+    np.copyto(out, array, casting="unsafe")
+    return out
+
+
+def copied(where: str, array: np.ndarray, fmt: memory_format, dtype: Any = None) -> np.ndarray:
+    """A copy of `array` (in `dtype`) laid out in `fmt`, PyTorch's strides."""
+    if fmt is contiguous_format or fmt is preserve_format and _row_by_row_already(array):
+        return array.copy() if dtype is None else array.astype(dtype, order="C")  # (common)
+    return laid_out(array, copy_strides(where, array, fmt), dtype)
+
+
+def _row_by_row_already(array: np.ndarray) -> bool:
+    """Whether `array` has NumPy's own row-by-row strides (an axis of length 1 may have
+    any stride in a contiguous array: PyTorch's copy keeps it)."""
+    return array.flags.c_contiguous and 1 not in array.shape
+
+
+def pytorchs_layout(array: np.ndarray) -> bool:
+    """Whether `array` is a copy laid out here in PyTorch's strides other than row by row
+    (`x.T.clone()`, `x.to(memory_format=tg.channels_last)`), whose reshape to a shape its
+    strides cannot take is a copy where PyTorch's view() refuses."""
+    base = array.base
+    return base is not None and _BUFFERS.get(id(base)) is base
+
+
+# -- what a layout answers --------------------------------------------------------------------
+def is_contiguous_as(array: np.ndarray, fmt: memory_format) -> bool:
+    """PyTorch's `x.is_contiguous(memory_format=fmt)`: row by row for contiguous_format (and
+    preserve_format); for a channels-last format, each axis longer than 1 from the channels
+    out has the product of the inner ones' lengths as its stride (False on another number
+    of axes)."""
+    if fmt not in _CHANNELS_LAST:
+        return bool(array.flags.c_contiguous)
+    ndim, order = _CHANNELS_LAST[fmt]
+    if array.ndim != ndim:
+        return False
+    steps, step = _steps(array), 1
+    for axis in order:
+        if array.shape[axis] != 1:
+            if steps[axis] != step:
+                return False
+            step *= array.shape[axis]
+    return True
+
+
+def _strides_like(shape: tuple[int, ...], steps: tuple[int, ...], order: tuple) -> bool:
+    """Whether strides read as channels-last ones (PyTorch's rule, gaps allowed): growing
+    from the channels out, no axis empty; an ambiguous N111 or a channels' stride 0 is not."""
+    if steps[1] == 0:
+        return False
+    least = 0
+    for axis in order:
+        if shape[axis] == 0 or steps[axis] < least:
+            return False
+        if axis == 0 and least == steps[1]:
+            return False
+        least = steps[axis] * (shape[axis] if shape[axis] > 1 else 1)
+    return True
+
+
+def suggested_format(array: np.ndarray) -> memory_format:
+    """The format `array`'s strides suggest (PyTorch's suggest_memory_format): a
+    channels-last one where a 4-d or 5-d array's strides read so, else contiguous_format."""
+    for fmt, (ndim, order) in _CHANNELS_LAST.items():
+        if array.ndim == ndim and _strides_like(array.shape, _steps(array), order):
+            return fmt
+    return contiguous_format
+
+
+def kept_by_to(array: np.ndarray, fmt: memory_format) -> bool:
+    """Whether `x.to(memory_format=fmt)` that changes no dtype is x itself, as PyTorch's."""
+    return fmt is preserve_format or suggested_format(array) is fmt
+
+
+# -- the calls that take the keyword ------------------------------------------------------
 def taking_memory_format(function: Callable) -> Callable:
-    """`function` (a `*_like` function, whose values are a fresh C-ordered array: contiguous
-    and preserving alike) taking PyTorch's `memory_format=` too, checked in one line."""
+    """`function` (a `*_like` function of a tensor `x`, or `input`) taking PyTorch's
+    `memory_format=` too: its values (as without the keyword) laid out in that format of
+    x's layout (`copy_strides`: x's strides by default, x's strides are dense)."""
     @functools.wraps(function)
     def taking_memory_format(*args: Any, memory_format: Any = None, **kwargs: Any) -> Any:
-        check_memory_format(function.__name__, memory_format)
-        return function(*args, **kwargs)
+        fmt = check_memory_format(function.__name__, memory_format)
+        source = args[0] if args else kwargs.get("x", kwargs.get("input"))
+        like = getattr(source, "_data", source)
+        steps = None  # (refused before the draws, where the format does not fit)
+        if isinstance(like, np.ndarray) and not (fmt is contiguous_format or fmt is
+                                                 preserve_format and _row_by_row_already(like)):
+            steps = copy_strides(function.__name__, like, fmt)
+        result = function(*args, **kwargs)
+        if steps is not None and steps != _steps(result._data):
+            result._data = laid_out(result._data, steps)  # (a new leaf: nothing views it)
+        return result
     return taking_memory_format
 
 
@@ -94,8 +307,35 @@ def cast(dtype: Any, name: str, note: str = "") -> Callable:
     """PyTorch's cast method `name` (`x.float()`, `x.long()`, ...): `x.to(dtype)`, taking
     `memory_format=` (checked in one line naming `name`); `note` ends its docstring."""
     def method(self: Any, *, memory_format: Any = None) -> Any:
-        return self.to(dtype, memory_format=check_memory_format(name, memory_format))
+        return self.to(dtype, memory_format=check_memory_format(name, memory_format, self.ndim))
     method.__name__ = method.__qualname__ = name
     how = "in the graph (the op `to`, " if np.dtype(dtype).kind == "f" else "without gradient ("
     method.__doc__ = f"The values as {np.dtype(dtype).name}, {how}PyTorch's {name}()){note}."
     return method
+
+
+def module_memory_format(module: Any, value: Any) -> memory_format:
+    """The format `module.to(memory_format=value)` asks for, checked in one line naming
+    Module.to, each 4-d or 5-d tensor it lays out included, before anything changes."""
+    fmt = check_memory_format("Module.to", value)
+    if fmt is not preserve_format:
+        for t in (*module.parameters(), *module.buffers()):
+            if t.ndim in (4, 5):
+                copy_strides("Module.to", t._data, fmt)
+    return fmt
+
+
+def lay_out_module(module: Any, fmt: memory_format) -> Any:
+    """PyTorch's `model.to(memory_format=fmt)`: each 4-d or 5-d parameter (and its
+    gradient) and buffer laid out in `fmt`, in place (the same objects, counted as in-place
+    changes); those already laid out so, and every tensor for preserve_format, kept.
+    Returns the module."""
+    for t in (*module.parameters(), *module.buffers()):
+        if fmt is preserve_format or t.ndim not in (4, 5) or kept_by_to(t._data, fmt):
+            continue
+        t._data = copied("Module.to", t._data, fmt)
+        t._mark_changed()
+        grad = getattr(t, "grad", None)
+        if grad is not None:
+            t.grad = type(grad).from_op(copied("Module.to", grad._data, fmt), None)
+    return module

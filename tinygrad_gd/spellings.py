@@ -37,7 +37,8 @@ import numpy as np
 
 from . import creation, functional, hooks, tensor as tensor_module
 from .in_place import scalar
-from .memory_formats import cast, check_memory_format
+from .memory_formats import cast, check_memory_format, contiguous_copy_format, \
+    is_contiguous_as
 from .ops.arguments import broadcast, matrix_product, number, one_axis, reduced_axes
 from .ops.contraction import Diagonal
 from .ops.reductions import keep_flag, sort_direction
@@ -259,17 +260,16 @@ def _cpu(self: Tensor) -> Tensor:
 
 
 def _is_contiguous(self: Tensor, *, memory_format: Any = None) -> bool:
-    """Whether the values lie in memory row by row (C order) without gaps (PyTorch's
-    `memory_format=`: tg.contiguous_format, its default, or tg.preserve_format)."""
-    check_memory_format("is_contiguous", memory_format)
-    return bool(self._data.flags.c_contiguous)
+    """Whether the values lie in memory row by row (C order) without gaps, or as PyTorch's
+    `memory_format=` says (tg.channels_last: NHWC, of a 4-d tensor), from the strides."""
+    return is_contiguous_as(self._data, check_memory_format("is_contiguous", memory_format))
 
 
 def _contiguous(self: Tensor, *, memory_format: Any = None) -> Tensor:
-    """x itself when its values are contiguous, else a contiguous copy (the op `clone`);
-    PyTorch's `memory_format=`: tg.contiguous_format, its default, or tg.preserve_format."""
-    check_memory_format("contiguous", memory_format)
-    return self if self._data.flags.c_contiguous else self.clone()
+    """x itself when its values are laid out so, else a copy that is (the op `clone`): row
+    by row, or as PyTorch's `memory_format=` says (tg.preserve_format refused, as there)."""
+    fmt = contiguous_copy_format(memory_format, self._data)
+    return self if fmt is None else self.clone(memory_format=fmt)
 
 
 def _fill(self: Tensor, value: Any) -> None:
@@ -412,7 +412,7 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     float64, as PyTorch's 'torch.DoubleTensor'); with one (a NumPy dtype, or such a name,
     'torch.' or 'tinygrad_gd.'), x in that dtype: `x.to(dtype, memory_format=)`, x itself
     if the same."""
-    memory_format = check_memory_format("type", memory_format)
+    memory_format = check_memory_format("type", memory_format, None if dtype is None else self.ndim)
     if dtype is None:
         name = self._data.dtype.name
         return f"tinygrad_gd.{_TYPE_NAMES.get(name, name.capitalize().replace('Ui', 'UI'))}Tensor"

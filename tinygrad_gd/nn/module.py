@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Mapping, MutableMapping
 import numpy as np
 
 from ..grad_mode import check_flag
-from ..memory_formats import check_memory_format
+from ..memory_formats import lay_out_module, module_memory_format
 from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle
 from ..scope import scope
@@ -404,17 +404,17 @@ class Module(ModuleHooks):
         """PyTorch's `model.to(...)`, read as `Tensor.to`'s arguments. "cpu" leaves the model
         as it is (tinygrad_gd runs on the CPU; `non_blocking` accepted); a float dtype
         converts every parameter's values (and gradient) and every float buffer in place,
-        the same objects, counted as in-place changes (`memory_format=`: as Tensor.to's, NHWC
-        refused). Returns self. "meta" is read as
+        the same objects, counted as in-place changes (`memory_format=`: each 4-d or 5-d
+        one laid out so, as PyTorch's). Returns self. "meta" is read as
         "cpu": PyTorch's stateless copy (`copy.deepcopy(model).to('meta')`, a base for
         `func.functional_call`) is here the copy itself, its values kept."""
         check_flag("Module.to", "non_blocking", non_blocking)
-        check_memory_format("Module.to", memory_format)
+        fmt = module_memory_format(self, memory_format)
         device = None if _is_meta(device) else device
         args = tuple(arg for arg in args if not _is_meta(arg))
         dtype = target_dtype("Module.to", args, dtype, device)
         if dtype is None:
-            return self
+            return lay_out_module(self, fmt)
         if dtype.kind != "f":
             raise TypeError(f"Module.to: a model's parameters are floats, so the dtype must be "
                             f"a float dtype, got {dtype}; pass np.float32, np.float64 or "
@@ -426,7 +426,7 @@ class Module(ModuleHooks):
         for b in self.buffers():
             if b.dtype.kind == "f":  # (a count stays an integer, as in PyTorch)
                 b.data = b._data.astype(dtype)
-        return self
+        return lay_out_module(self, fmt)
 
     # -- saving and loading ------------------------------------------------------------
     def state_dict(self, *args: Any, destination: MutableMapping | None = None,

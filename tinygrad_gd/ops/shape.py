@@ -15,7 +15,9 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..errors import ShapeError
 from ..grad_mode import check_flag
-from ..memory_formats import check_memory_format, contiguous_format
+from ..memory_formats import check_memory_format, copied, copy_strides, kept_by_to, \
+    laid_out, preserve_format
+from ..tensor import Tensor
 from ..values import check_cpu, is_device, numeric_dtype
 from .arguments import (to_tensor, check_axis, either, ints, one_axis,
                         permutation, same_dtype, tensor_sequence)
@@ -199,12 +201,14 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
     name, or PyTorch's (`torch.float32` is NumPy's float32). `non_blocking` is accepted
     (one device: nothing to wait for); `copy=True` gives a copy (`clone`) even where the
     dtype is the same; both may be given by position (`to(dtype, False, True)`), and
-    `memory_format=tg.contiguous_format` makes a copy's values contiguous (x itself,
-    returned where nothing changes, is left as it is), all as PyTorch's;
-    `tg.preserve_format` (the default) gives what the call gives without it.
+    `memory_format=` lays a copy out in that format (memory_formats.py: x's own layout by
+    default), all as PyTorch's: x itself where the dtype is x's and the format is
+    preserve_format or the one x's strides suggest (`x.T.to(memory_format=
+    tg.contiguous_format)` of a matrix is x.T); a copy to a float dtype is in the graph,
+    its gradient in x's layout.
 
-    forward: `x.astype(dtype)`
-    gradient: `g.astype(x.dtype)`
+    forward: `x.astype(dtype)`, laid out in `memory_format`
+    gradient: `g.astype(x.dtype)`, in x's layout
     """
 
     @classmethod
@@ -214,22 +218,22 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
         args, non_blocking, copy = positional_flags(cls.name, args, non_blocking, copy)
         check_flag(cls.name, "non_blocking", non_blocking)
         copy = check_flag(cls.name, "copy", copy)
-        contiguous = check_memory_format(cls.name, memory_format) is contiguous_format
+        fmt = check_memory_format(cls.name, memory_format, x.ndim)
         dtype = target_dtype(cls.name, args, dtype, device)
-        if dtype is None or dtype.kind == "f" and dtype == x.dtype:
-            # PyTorch's x.to("cpu"): tinygrad_gd's tensors are there already
-            result = x.clone() if copy else x
-        elif dtype.kind != "f":
-            result = x.astype(dtype)  # (logic.py: a new tensor without gradient)
-        else:
-            result = cls.apply(x, dtype=dtype)
-        return result.contiguous() if contiguous and result is not x else result
+        if dtype is None or dtype == x.dtype:  # (PyTorch's x.to("cpu"): it is there already)
+            return x if not copy and kept_by_to(x._data, fmt) else x.clone(memory_format=fmt)
+        if dtype.kind != "f":  # (a new tensor without gradient)
+            return Tensor.from_op(copied(cls.name, x._data, fmt, dtype), None)
+        return cls.apply(x, dtype=dtype, **({} if fmt is preserve_format else {
+            "memory_format": fmt}))
 
-    def forward(ctx, x, *, dtype):
-        return x.astype(dtype)
+    def forward(ctx, x, *, dtype, memory_format=preserve_format):
+        ctx.layout = None if memory_format is preserve_format else copy_strides(
+            "to", x, preserve_format)  # (the gradient's, in x's layout)
+        return copied("to", x, memory_format, dtype)
 
-    def backward(ctx, g):
-        return g  # (the engine gives it the input's dtype)
+    def backward(ctx, g):  # (the engine gives it the input's dtype)
+        return g if ctx.layout is None else laid_out(g, ctx.layout)
 
     def backward_graph(ctx, out, g):
         return g
@@ -237,23 +241,26 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
 
 class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("clone",)):
     """A copy of the values, in the graph (PyTorch's clone, NumPy's copy): the copy's
-    gradient is the original's. The copy is laid out row by row (C order): PyTorch's
-    `memory_format=` is taken, `tg.preserve_format` or `tg.contiguous_format`.
+    gradient is the original's, in its layout. The copy is laid out as PyTorch's, in
+    `memory_format=` (memory_formats.py): x's own layout by default (`x.T.clone().stride()
+    == x.T.stride()`), `tg.contiguous_format` row by row, `tg.channels_last` NHWC.
 
-    forward: a copy of `x`
-    gradient: `g`
+    forward: a copy of `x`, laid out in `memory_format`
+    gradient: `g`, in x's layout
     """
 
     @classmethod
     def call(cls, x, *, memory_format=None):
-        check_memory_format(cls.name, memory_format)
-        return cls.apply(x)
+        fmt = check_memory_format(cls.name, memory_format, getattr(x, "ndim", None))
+        return cls.apply(x) if fmt is preserve_format else cls.apply(x, memory_format=fmt)
 
-    def forward(ctx, x):
-        return x.copy()
+    def forward(ctx, x, *, memory_format=preserve_format):
+        ctx.layout = None if memory_format is preserve_format else copy_strides(
+            "clone", x, preserve_format)  # (the gradient's, in x's layout)
+        return copied("clone", x, memory_format)
 
     def backward(ctx, g):
-        return g
+        return g if ctx.layout is None else laid_out(g, ctx.layout)
 
     def backward_graph(ctx, out, g):
         return g
