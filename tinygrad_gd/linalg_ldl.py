@@ -28,7 +28,7 @@ import numpy as np
 
 from .errors import ShapeError
 from .grad_mode import check_flag
-from .ops.linalg import LinAlgError
+from .ops.linalg import LinAlgError, zero_pivot_error
 from .tensor import Tensor, to_tensor
 from .values import default_float
 
@@ -186,13 +186,9 @@ def _factored(name: str, A: Any, hermitian: Any) -> LDLFactorExResult:  # noqa: 
 
 
 def _singular_error(name: str, info: np.ndarray) -> LinAlgError:
-    """The refusal of a matrix whose D has a zero block, naming the first."""
-    where = np.argwhere(info > 0)[0]
-    which = f"(batch element {tuple(int(i) for i in where)}) " if info.ndim else ""
-    k = int(info[tuple(where)])
-    return LinAlgError(f"{name}: {which}D[{k},{k}] is zero (or NaN), and ldl_solve would "
-                       f"divide by it (A is singular); to factor it anyway use ldl_factor_ex "
-                       f"(its info)")
+    """The refusal of a matrix whose D has a zero block (or NaN), naming the first."""
+    return zero_pivot_error(name, info, "D", "ldl_solve", "ldl_factor_ex (its info)",
+                            "zero (or NaN)")
 
 
 def ldl_factor_ex(A: Any, *, hermitian: bool = False,  # noqa: N803

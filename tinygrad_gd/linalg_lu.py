@@ -24,7 +24,7 @@ from .grad_mode import check_flag
 from .linalg_decompositions import _replaced, square_matrices
 from .ops.arguments import batch_axes
 from .ops.decompositions import SolveTriangular, _rectangular
-from .ops.linalg import LinAlgError, Solve, _dtype, lu_factors
+from .ops.linalg import LinAlgError, Solve, _dtype, lu_factors, zero_pivot_error
 from .ops.linalg_more import Lu, permutation_matrices
 from .tensor import Tensor, to_tensor
 
@@ -83,12 +83,7 @@ def _factored(name: str, A: Any, pivot: Any) -> tuple[Tensor, np.ndarray, np.nda
 
 def _zero_pivot_error(name: str, info: np.ndarray) -> LinAlgError:
     """PyTorch's refusal of a singular matrix by lu_factor, naming U's first zero."""
-    where = np.argwhere(info > 0)[0]
-    which = f"(batch element {tuple(int(i) for i in where)}) " if info.ndim else ""
-    k = int(info[tuple(where)])
-    return LinAlgError(f"{name}: {which}U[{k},{k}] is zero, and lu_solve would divide by it "
-                       f"(A is singular); to factor it anyway use lu_factor_ex (its info) or "
-                       f"lu")
+    return zero_pivot_error(name, info, "U", "lu_solve", "lu_factor_ex (its info) or lu")
 
 
 def lu_factor_ex(A: Any, *, pivot: bool = True,  # noqa: N803

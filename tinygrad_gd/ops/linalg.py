@@ -74,6 +74,17 @@ def _singular(name: str, shape: tuple, hint: str) -> LinAlgError:
     return LinAlgError(f"{name}: {_which(shape)} is singular (not invertible); {hint}")
 
 
+def zero_pivot_error(name: str, info: np.ndarray, factor: str, solver: str, remedy: str,
+                     zero: str = "zero") -> LinAlgError:
+    """A factorization's refusal of a singular matrix (lu_factor's, ldl_factor's), naming
+    the first zero `factor` entry (`info`: LAPACK's 1-based index of it, per matrix)."""
+    where = np.argwhere(info > 0)[0]
+    which = f"(batch element {tuple(int(i) for i in where)}) " if info.ndim else ""
+    k = int(info[tuple(where)])
+    return LinAlgError(f"{name}: {which}{factor}[{k},{k}] is {zero}, and {solver} would divide "
+                       f"by it (A is singular); to factor it anyway use {remedy}")
+
+
 def _non_finite(a: np.ndarray) -> np.ndarray:
     """Which matrices of `a` have a NaN or infinite entry: their inv, solve, det and log|det|
     are NaN (an infinite entry's result depends on the pivots' order)."""
