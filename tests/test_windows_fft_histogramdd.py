@@ -466,7 +466,7 @@ HISTOGRAM_ERRORS = [
     (lambda: histogramdd(tg.zeros(5, 1), [tg.tensor([0.0, 1.0])], range=[0.0, 1.0]), TypeError,
      "histogramdd: range= goes with numbers of bins"),
     (lambda: histogramdd(tg.tensor([[np.nan, 1.0]]), 2), RuntimeError,
-     r"histogramdd: dimension 0's range \[nan, nan\] is not finite"),
+     r"histogramdd: the range \[nan, nan\] of dimension 0 is not finite"),
     (lambda: histogramdd(tg.zeros(4, 2), 2, weight=tg.ones(3)), RuntimeError,
      "histogramdd: weight must have the input's shape without its last axis"),
     (lambda: histogramdd(tg.zeros(4, 2), 2, density="yes"), TypeError,

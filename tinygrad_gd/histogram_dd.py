@@ -18,7 +18,7 @@ from .grad_mode import check_flag
 from .logic import _constant
 from .nn.layer_functions import _as_tensor
 from .ops.arguments import number
-from .statistics_more import _even_edges, _floats
+from .statistics_more import _floats, _range_edges
 from .tensor import Tensor
 
 __all__ = ["histogramdd"]
@@ -72,16 +72,7 @@ def _even(where: str, count: int, dim: int, coordinates: np.ndarray, bounds: Any
     if bounds is None:
         bounds = ((float(coordinates.min()), float(coordinates.max())) if coordinates.size
                   else (0.0, 1.0))
-    low, high = bounds
-    if not (np.isfinite(low) and np.isfinite(high)):
-        raise RuntimeError(f"{where}: dimension {dim}'s range [{low}, {high}] is not finite; "
-                           f"give a finite range= (the coordinates hold NaN or inf)")
-    if low > high:
-        raise RuntimeError(f"{where}: min should not exceed max, got min {low} and max {high} "
-                           f"for dimension {dim}")
-    if low == high:
-        low, high = low - 0.5, high + 0.5
-    return _even_edges(low, high, count, dtype)
+    return _range_edges(where, *bounds, count, dtype, f"dimension {dim}")
 
 
 def _given(where: str, edges: Any, dim: int, dtype: np.dtype) -> np.ndarray:

@@ -283,6 +283,22 @@ def _even_edges(low: float, high: float, bins: int, dtype: np.dtype) -> np.ndarr
                         high - (bins - steps) * step).astype(dtype)
 
 
+def _range_edges(where: str, low: float, high: float, bins: int, dtype: np.dtype,
+                 of: str = "") -> np.ndarray:
+    """The even edges of a histogram's range (histogram's, each of histogramdd's
+    dimensions, `of` naming it): a range not finite or reversed refused in one line, an
+    empty one widened by 0.5 each side, as PyTorch's."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise RuntimeError(f"{where}: the range [{low}, {high}]{' of ' + of if of else ''} is "
+                           f"not finite; give a finite range= (the entries hold NaN or inf)")
+    if low > high:
+        raise RuntimeError(f"{where}: min should not exceed max, got range ({low}, {high})"
+                           + (f" for {of}" if of else ""))
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return _even_edges(low, high, bins, dtype)
+
+
 def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
               weight: Any = None, density: Any = False) -> HistogramResult:
     """How many of input's entries (all of them, flattened) fall in each bin, and the bins'
@@ -310,15 +326,7 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
                 raise TypeError(f"histogram: range must be a pair of numbers (min, max), got "
                                 f"{range!r:.40}")
             low, high = (number("histogram", "range", r) for r in range)
-        if not (np.isfinite(low) and np.isfinite(high)):
-            raise RuntimeError(f"histogram: the range [{low}, {high}] is not finite; give a "
-                               f"finite range= (the entries hold NaN or inf)")
-        if low > high:
-            raise RuntimeError(f"histogram: min should not exceed max, got range ({low}, "
-                               f"{high})")
-        if low == high:
-            low, high = low - 0.5, high + 0.5
-        edges = _even_edges(low, high, count, dtype)
+        edges = _range_edges("histogram", low, high, count, dtype)
     else:
         if range is not None:
             raise TypeError("histogram: range= goes with a number of bins; bins given as "
