@@ -168,6 +168,17 @@ def masked_vector_norm(name: str, x: Tensor, ord: Any, dim: Any, keepdim: Any,
     return linalg.vector_norm(kept, ord, axes(found, x), flag(name, keepdim), dtype=dtype)
 
 
+def _running(name: str, accumulate: Any, identity: int, input: Any, dim: Any,  # noqa: A002
+             dtype: Any, mask: Any) -> Tensor:
+    """cumsum's and cumprod's common part: the running `accumulate` along `dim` of the
+    entries `mask` keeps, each left out read as `identity` (a bool input in int64)."""
+    x = tensor(name, input)
+    axis = one_dim(name, dim, x.ndim)
+    dtype = result_dtype(name, dtype, np.int64 if x.dtype.kind == "b" else x.dtype)
+    kept = filled(x, input_mask(name, mask, x), identity)
+    return accumulate(kept, dim=axis, dtype=dtype)
+
+
 @named
 def cumsum(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Tensor:  # noqa: A002
     """The running sum along `dim` of the entries `mask` keeps: a left-out entry counts as
@@ -177,11 +188,7 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Tens
     it first (default the input's). Gradient 0 at left-out entries.
     Computes cumsum(where(mask, input, 0), dim).
     """
-    x = tensor("masked.cumsum", input)
-    axis = one_dim("masked.cumsum", dim, x.ndim)
-    dtype = result_dtype("masked.cumsum", dtype, np.int64 if x.dtype.kind == "b" else x.dtype)
-    kept = filled(x, input_mask("masked.cumsum", mask, x), 0)
-    return cast(functional.cumsum(kept, dim=axis, dtype=dtype), dtype)
+    return _running("masked.cumsum", functional.cumsum, 0, input, dim, dtype, mask)
 
 
 @named
@@ -193,11 +200,7 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Ten
     the input's). Gradient 0 at left-out entries.
     Computes cumprod(where(mask, input, 1), dim).
     """
-    x = tensor("masked.cumprod", input)
-    axis = one_dim("masked.cumprod", dim, x.ndim)
-    dtype = result_dtype("masked.cumprod", dtype, np.int64 if x.dtype.kind == "b" else x.dtype)
-    kept = filled(x, input_mask("masked.cumprod", mask, x), 1)
-    return cast(functional.cumprod(kept, dim=axis, dtype=dtype), dtype)
+    return _running("masked.cumprod", functional.cumprod, 1, input, dim, dtype, mask)
 
 
 def _softmax(name: str, function: Callable, input: Any, dim: Any, dtype: Any, mask: Any,
