@@ -15,8 +15,8 @@ for a negative value, NaN kept; gradient 0), `conj_physical` (x itself: real val
 `narrow_copy` (narrow, clone), `unsafe_chunk`, `unsafe_split`, `unsafe_split_with_sizes`
 (chunk, split, split_with_sizes), `select_scatter`, `slice_scatter`, `as_strided_scatter`
 and `put` (scatter on the flattened input, as diagonal_scatter), `index_reduce`
-(scatter_reduce); `nextafter` has no gradient (the next float: a step, as PyTorch's has
-none). In place: `put_`, `index_reduce_`, `nextafter_`, `conj_physical_`, a Python
+(scatter_reduce); `nextafter` has no gradient here (PyTorch's passes 1 to input and 0
+to other: the next float is input to within one step). In place: `put_`, `index_reduce_`, `nextafter_`, `conj_physical_`, a Python
 function's values (`apply_`, `map_`, `map2_`: no gradient passes through one), the random
 fills `cauchy_`, `log_normal_`, `geometric_`, and `resize_`, `resize_as_` (new entries 0:
 PyTorch's are whatever was in memory). `x.new(...)`: PyTorch's legacy constructor, x's
@@ -171,7 +171,8 @@ def unsafe_split_with_sizes(input: Any, split_sizes: Any,  # noqa: A002
 
 def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The next float after each of input's values towards other's (NumPy's and PyTorch's
-    nextafter), broadcast; float dtypes only. No gradient: a step of one float."""
+    nextafter), broadcast; float dtypes only. No gradient here (PyTorch's passes 1 to
+    input, 0 to other)."""
     name = "nextafter"
     x = _as_tensor(name, input)
     other = _raw(other if isinstance(other, Tensor) else _as_tensor(name, other, x, "other"))
