@@ -16,10 +16,11 @@ for a negative value, NaN kept; gradient 0), `conj_physical` (x itself: real val
 (chunk, split, split_with_sizes), `select_scatter`, `slice_scatter`, `as_strided_scatter`
 and `put` (scatter on the flattened input, as diagonal_scatter), `index_reduce`
 (scatter_reduce); `nextafter` has no gradient here (PyTorch's passes 1 to input and 0
-to other: the next float is input to within one step). In place: `put_`, `index_reduce_`, `nextafter_`, `conj_physical_`, a Python
-function's values (`apply_`, `map_`, `map2_`: no gradient passes through one), the random
-fills `cauchy_`, `log_normal_`, `geometric_`, and `resize_`, `resize_as_` (new entries 0:
-PyTorch's are whatever was in memory). `x.new(...)`: PyTorch's legacy constructor, x's
+to other: the next float is input to within one step). In place: `put_`,
+`index_reduce_`, `nextafter_`, `conj_physical_`, a Python function's values (`apply_`,
+`map_`, `map2_`: no gradient passes through one), the random fills `cauchy_`,
+`log_normal_`, `geometric_`, and `resize_`, `resize_as_` (new entries 0: PyTorch's are
+whatever was in memory). `x.new(...)`: PyTorch's legacy constructor, x's
 dtype (sizes give zeros).
 """
 from __future__ import annotations
