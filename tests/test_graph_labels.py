@@ -753,3 +753,23 @@ def test_a_small_networks_backward_view_fits_a_notebook_with_every_number(tmp_pa
         delta, rel=1e-3)
     shown = [float(v) for v in re.findall(r"-?[\d.]+", lines[3])]
     assert lines[3].startswith("= [") and shown == pytest.approx(delta.sum(0), rel=1e-3)
+
+
+@needs_dot
+def test_an_op_is_named_as_the_user_spelled_it(tmp_path):
+    # x.unsqueeze(0) was drawn `expand_dims`, x.view(...) `reshape`, tg.cat `concatenate`
+    a = tg.Tensor([1.0, -2.0, 3.0], requires_grad=True, name="a")
+    b = a.unsqueeze(0).view(3, 1) * 2
+    torch_spelled = tg.cat([b, b.clamp(0, 1)]).sum()
+    text = svg_texts(render_graph(torch_spelled, tmp_path / "torch.svg"))
+    for shown in ("unsqueeze", "unsqueeze result", "view", "view result", "clamp", "cat",
+                  "cat result"):
+        assert shown in text, (shown, text)
+    for never in ("expand_dims", "reshape", "clip", "concatenate"):
+        assert never not in text, (never, text)
+    numpy_spelled = tg.concatenate([tg.expand_dims(a, 0).reshape(3, 1)] * 2).sum()
+    text = svg_texts(render_graph(numpy_spelled, tmp_path / "numpy.svg"))
+    for shown in ("expand_dims", "reshape", "concatenate"):
+        assert shown in text, (shown, text)
+    for never in ("unsqueeze", "view", "cat "):
+        assert never not in text, (never, text)

@@ -27,9 +27,11 @@ from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue,
 from .errors import ShapeError
 from .in_place_recorded import a_view
 from .memory_formats import pytorchs_layout
+from .op_errors import spell
 from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
                             tensor_sequence)
 from .ops.reductions import keep_flag
+from .ops.shape import Reshape
 from .tensor import Tensor, to_tensor
 
 __all__ = ["hstack", "vstack", "dstack", "column_stack", "fliplr", "flipud", "swapdims",
@@ -392,6 +394,7 @@ def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
                            f"transpose, a slice with steps, channels_last) cannot be viewed as "
                            f"shape {out.shape} without a copy; use reshape(), which copies "
                            f"here, or contiguous().view()")
+    spell(out, Reshape, "view")  # (drawn as the user wrote it)
     return out
 
 

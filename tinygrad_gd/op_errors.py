@@ -70,6 +70,9 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
     moved = input_keyword and "input" not in named
     other = input_keyword and "other" not in named
     takes_out = input_keyword and "out" not in named  # (PyTorch's out=, a function's)
+    # another spelling of the op (unsqueeze for expand_dims, cat for concatenate): kept on
+    # the node it makes, so that a diagram names the op as the user wrote it
+    spelled = name if name != op.name and not name.startswith("_") else None
 
     def function(*args: Any, **kwargs: Any) -> Any:
         if moved and "input" in kwargs:
@@ -81,11 +84,21 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
             result = call(*args, **kwargs)
         except TypeError as err:
             raise argument_error(err, name, hidden) from None
+        if spelled is not None:
+            spell(result, op, spelled)
         return result if out is None else _written_out(name, result, out)
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__
     function.op = op
     return function
+
+
+def spell(result: Any, op: Any, name: str) -> None:
+    """Keep `name`, the spelling a user called, on the node of `op` that made `result`
+    (`node._spelled`, which the diagrams show in place of the op's own name)."""
+    node = getattr(result, "_ctx", None)
+    if type(node) is op and "_spelled" not in node.__dict__:
+        node._spelled = name
 
 
 def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = False

@@ -25,7 +25,7 @@ from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested
                    _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
 from .options import _Options
-from .titles import _op_title
+from .titles import _op_title, op_name
 from .walk import _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
@@ -169,7 +169,7 @@ class _Drawing:
                 for c in self.graph.consumers[i]):  # a module call's result: as its box
             return f"{box.title} result", False
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
-            return f"{self.call_results.get(i) or tensor._ctx.name} result", False
+            return f"{self.call_results.get(i) or op_name(tensor._ctx)} result", False
         if tensor.requires_grad:  # (a plain tensor beside a model's Parameters is data being
             # optimised, FGSM's image; without a model, the documents' weights are plain)
             plain = self.names.modules and not hasattr(type(tensor), "frozen_mask")

@@ -32,6 +32,7 @@ from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_fol
 from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array
+from .titles import op_name
 from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
@@ -313,5 +314,5 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
     if sent:
         parts = ", ".join(f"{_array(np.asarray(g), precision)} to {drawing.name(p)[0]}"
                           for p, g in sent)
-        text += f"; {node.name}'s backward sends {parts}"
+        text += f"; {op_name(node)}'s backward sends {parts}"
     return text

@@ -37,6 +37,12 @@ def _axis_words(name: str, params: dict, ndim: int) -> str:
         "over axes " + ", ".join(str(a) for a in axes)
 
 
+def op_name(ctx: Any) -> str:
+    """An op as a diagram names it: as the user spelled it (`unsqueeze`, `cat`, `view`),
+    where that was another of its names, else its own (`expand_dims`, `concatenate`)."""
+    return ctx.__dict__.get("_spelled") or ctx.name
+
+
 def _op_title(drawing: Any, i: int) -> str:
     """The op's name, or its symbol with the constant folded in (`× 3`, `** 2`, `- 10`),
     and the axis it runs over (`sum over axis 1`)."""
@@ -54,7 +60,7 @@ def _op_title(drawing: Any, i: int) -> str:
     # (a no-break space: an SVG drops the leading space of the text after </B>)
     axis = "&#160;" + _escape(axis) if axis else ""
     if not folded:
-        return f"<B>{_escape(ctx.name)}</B>{axis}"
+        return f"<B>{_escape(op_name(ctx))}</B>{axis}"
     precision = drawing.options.precision
     symbol = _SYMBOLS.get(ctx.name)
     if symbol is not None and len(graph.parents[i]) == 2 and len(folded) == 1:
@@ -64,7 +70,7 @@ def _op_title(drawing: Any, i: int) -> str:
             return f"<B>{symbol} {f'({number})' if number.startswith('-') else number}</B>"
         return f"<B>{number} {symbol}</B>"
     constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
-    return f"<B>{_escape(ctx.name)} {constants}</B>{axis}"
+    return f"<B>{_escape(op_name(ctx))} {constants}</B>{axis}"
 
 
 def _index_text(index: object) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _label_lines, _nested
+from .titles import op_name
 
 _LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 weight
 
@@ -76,5 +77,7 @@ def unit_name(drawing: Any, unit: str) -> str:
         return drawing.layout.boxes[unit].title
     if unit[0] in "tf" and unit[1:].isdigit():
         i = int(unit[1:])
-        return drawing.name(i)[0] if unit[0] == "t" else f"op {drawing.graph.tensors[i]._ctx.name}"
+        if unit[0] == "t":
+            return drawing.name(i)[0]
+        return f"op {op_name(drawing.graph.tensors[i]._ctx)}"
     return unit
