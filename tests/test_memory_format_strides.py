@@ -439,3 +439,48 @@ def test_view_of_a_copy_is_refused_or_allowed_as_pytorchs():
         assert transposed[2, 2].item() == -1.0 and images[1, 2, 1, 2].item() == -2.0
     with pytest.raises(RuntimeError):
         torch.tensor(_values((3, 4))).T.clone().view(-1)
+
+
+# -- tg.empty(memory_format=) and dim_order(ambiguity_check=) -------------------------------
+def test_empty_takes_a_memory_format_as_pytorchs():
+    images = tg.empty((2, 3, 5, 7), memory_format=tg.channels_last)
+    assert images.shape == (2, 3, 5, 7) and images.stride() == (105, 1, 21, 3)
+    assert images.dim_order() == (0, 2, 3, 1)
+    assert tg.empty(2, 3, memory_format=tg.contiguous_format).stride() == (3, 1)
+    with pytest.raises(RuntimeError, match=r"^empty: memory_format=tg.preserve_format is not"):
+        tg.empty(2, 3, memory_format=tg.preserve_format)
+    with pytest.raises(RuntimeError, match=r"^empty: memory_format=tg.channels_last needs a 4-d"):
+        tg.empty(2, 3, memory_format=tg.channels_last)
+
+
+def test_dim_order_refuses_an_order_that_is_not_unique_when_asked():
+    square, singleton = tg.empty(2, 3, 4, 5), tg.empty(1, 2, 3, 4)
+    assert square.dim_order(ambiguity_check=True) == (0, 1, 2, 3)
+    assert singleton.dim_order() == (0, 1, 2, 3)  # (one of its orders, unchecked)
+    with pytest.raises(RuntimeError, match=r"^dim_order: .* no unique dim order"):
+        singleton.dim_order(ambiguity_check=True)
+    # exactly one format of the list fits: that one's order
+    assert singleton.dim_order(ambiguity_check=[tg.contiguous_format]) == (0, 1, 2, 3)
+    both = tg.empty((1, 1, 3, 4), memory_format=tg.channels_last)  # C = 1: fits both
+    with pytest.raises(RuntimeError, match="fits 2 of the formats given"):
+        both.dim_order(ambiguity_check=[tg.contiguous_format, tg.channels_last])
+    with pytest.raises(TypeError, match=r"^dim_order: ambiguity_check must be a bool or a list"):
+        square.dim_order(ambiguity_check="ILLEGAL")
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("shape", [(2, 3, 5, 7), (1, 2, 3, 4), (2, 1, 3, 4), (1, 1, 3, 4)])
+@pytest.mark.parametrize("layout", ["contiguous_format", "channels_last"])
+@pytest.mark.parametrize("check", [False, True, ["contiguous_format"],
+                                   ["contiguous_format", "channels_last"]])
+def test_empty_and_dim_order_are_pytorchs(shape, layout, check):
+    torch = pytest.importorskip("torch")
+
+    def outcome(lib):
+        asked = check if not isinstance(check, list) else [getattr(lib, f) for f in check]
+        x = lib.empty(shape, memory_format=getattr(lib, layout))
+        try:
+            return x.stride(), x.dim_order(ambiguity_check=asked)
+        except RuntimeError:
+            return x.stride(), "refused"
+    assert outcome(tg) == outcome(torch)

@@ -60,9 +60,6 @@ SCOPES = [
 # example fails in PyTorch itself), needs <file> (the fix is in a module not edited here),
 # slow (seconds in tinygrad_gd's NumPy code on the example's sizes).
 EXCLUDED: dict[str, str] = {
-    "torch.Tensor.dim_order":
-        "needs tg.empty(..., memory_format=) (clone, to, contiguous and the *_like "
-        "functions take it) and dim_order(ambiguity_check=)",
     "torch.Tensor.imag":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.Tensor.is_leaf":

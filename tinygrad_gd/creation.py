@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .creation_arguments import on_the_cpu, range_bound
-from .memory_formats import taking_memory_format
+from .memory_formats import new_laid_out, taking_memory_format
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
 from .values import _fit_whole, _fitted, default_float, numeric_dtype
@@ -162,10 +162,12 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any 
     return _filled("ones", _shape("ones", shape, size), 1, dtype, requires_grad)
 
 
-def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None
-          ) -> Tensor:
-    """A tensor to be filled (zeros here: never uninitialised memory); shapes as zeros'."""
-    return _filled("empty", _shape("empty", shape, size), 0, dtype, requires_grad)
+def empty(*shape: Any, dtype: Any = None, requires_grad: bool = False, size: Any = None,
+          memory_format: Any = None) -> Tensor:
+    """A tensor to be filled (zeros here: never uninitialised memory); shapes as zeros';
+    PyTorch's `memory_format=` lays it out (tg.channels_last: NHWC strides)."""
+    return new_laid_out("empty", _filled("empty", _shape("empty", shape, size), 0, dtype,
+                                         requires_grad), memory_format)
 
 
 def full(shape: Any = None, fill_value: Any = None, dtype: Any = None,

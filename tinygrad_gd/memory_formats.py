@@ -314,6 +314,79 @@ def cast(dtype: Any, name: str, note: str = "") -> Callable:
     return method
 
 
+def new_laid_out(where: str, tensor: Any, value: Any) -> Any:
+    """A new tensor (`tg.empty`'s) laid out in `memory_format=value` (None: row by row, as
+    PyTorch's; preserve_format refused, there being nothing to preserve)."""
+    fmt = contiguous_format if value is None else check_memory_format(where, value,
+                                                                      tensor.ndim)
+    if fmt is preserve_format:
+        raise RuntimeError(f"{where}: memory_format=tg.preserve_format is not supported for a "
+                           f"new tensor (there is no input whose layout it keeps), as in "
+                           f"PyTorch; give tg.contiguous_format or tg.channels_last")
+    if fmt is not contiguous_format:
+        tensor._data = laid_out(tensor._data, copy_strides(where, tensor._data, fmt))
+    return tensor
+
+
+def dim_order(array: np.ndarray, check: Any = False) -> tuple[int, ...]:
+    """PyTorch's `x.dim_order(ambiguity_check=check)`: the axes from the outermost in memory
+    to the innermost, as PyTorch orders them (row by row or channels-last where the strides
+    are exactly so, else by stride, a shorter axis inside an equal stride). `check` True,
+    or a list of memory formats, refuses (one line) an order that is not unique (an axis
+    of length 1, two neighbouring equal strides) unless exactly one format listed fits,
+    and an order the strides leave undecided."""
+    formats = check if isinstance(check, list) else []
+    if not isinstance(check, (bool, list)) or not all(
+            isinstance(f, memory_format) or type(f).__name__ == "memory_format"
+            for f in formats):
+        raise TypeError(f"dim_order: ambiguity_check must be a bool or a list of memory "
+                        f"formats, got {reprlib.repr(check)}")
+    steps, shape = _steps(array), array.shape
+    several = 1 in shape or any(a == b for a, b in zip(steps, steps[1:]))
+    fitting = sum(is_contiguous_as(array, check_memory_format("dim_order", f))
+                  for f in formats)
+    if check is not False and several and fitting != 1:
+        raise RuntimeError(f"dim_order: the tensor of shape {shape} and strides {steps} has no "
+                           f"unique dim order (an axis of length 1 or two equal strides), "
+                           f"and fits {fitting} of the formats given, not one; leave "
+                           f"ambiguity_check out for one of its orders")
+    if array.ndim < 2:
+        return tuple(range(array.ndim))
+    rows, nhwc = is_contiguous_as(array, contiguous_format), is_contiguous_as(array,
+                                                                              channels_last)
+    if rows != nhwc:
+        return tuple(range(array.ndim)) if rows else (0, 2, 3, 1)
+
+    def outside(a: int, b: int) -> int:  # 1: axis a lies inside b (swap), -1: outside, 0: tie
+        if steps[a] == 0 or steps[b] == 0:
+            return 0
+        if steps[a] == steps[b]:
+            return 0 if _at_least(shape[b], shape[a]) else 1
+        return -1 if _at_least(steps[b], steps[a]) else 1
+
+    order = list(range(array.ndim))[::-1]  # (innermost first while sorting)
+    for k in range(1, len(order)):  # an insertion sort that passes over ties, PyTorch's
+        moving = k
+        for j in range(k - 1, -1, -1):
+            verdict = outside(order[j], order[moving])
+            if verdict > 0:
+                order[j], order[moving] = order[moving], order[j]
+                moving = j
+            elif verdict < 0:
+                break
+    if check is not False and any(outside(a, b) != -1 for a, b in zip(order, order[1:])):
+        raise RuntimeError(f"dim_order: the strides {steps} of the tensor of shape {shape} "
+                           f"leave its dim order undecided; leave ambiguity_check out for "
+                           f"one of its orders")
+    return tuple(order[::-1])
+
+
+def _at_least(a: int, b: int) -> bool:
+    """PyTorch's comparison of two strides or lengths in dim_order: b is 0, or a is not 0
+    and a >= b or a multiple of b."""
+    return b == 0 or a != 0 and (a >= b or a % b == 0)
+
+
 def module_memory_format(module: Any, value: Any) -> memory_format:
     """The format `module.to(memory_format=value)` asks for, checked in one line naming
     Module.to, each 4-d or 5-d tensor it lays out included, before anything changes."""

@@ -34,7 +34,7 @@ from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
 from .in_place import _draw, _from_op, shown
 from .memory import positions, strides
-from .memory_formats import cast
+from .memory_formats import cast, dim_order as memory_dim_order
 from .nn.layer_functions import _as_tensor, _floated
 from .ops.arguments import broadcast, integer, one_axis
 from .tensor import Tensor, _raw
@@ -93,18 +93,11 @@ def imag(input: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
 
 
 # -- facts about where the values are -----------------------------------------------------
-def _dim_order(self: Tensor) -> tuple[int, ...]:
-    """The axes from the outermost in memory (largest stride) to the innermost (PyTorch's
-    dim_order()); axes of length 1 or stride 0 say nothing and keep their place."""
-    array = self._data
-    if array.ndim < 2 or array.flags.c_contiguous:
-        return tuple(range(array.ndim))
-    steps = strides(array)
-    telling = [k for k in range(array.ndim) if array.shape[k] > 1 and steps[k] != 0]
-    order = list(range(array.ndim))
-    for slot, axis in zip(telling, sorted(telling, key=lambda k: -abs(steps[k]))):
-        order[slot] = axis
-    return tuple(order)
+def _dim_order(self: Tensor, *, ambiguity_check: Any = False) -> tuple[int, ...]:
+    """The axes from the outermost in memory to the innermost, as PyTorch's dim_order()
+    orders them (memory_formats.dim_order); `ambiguity_check` refuses an order that is not
+    unique (True, or unless one of a list of memory formats fits), as PyTorch's."""
+    return memory_dim_order(self._data, ambiguity_check)
 
 
 def _new(self: Tensor, *args: Any) -> Tensor:
