@@ -166,7 +166,13 @@ def _inner_first(shape: tuple[int, ...], steps: tuple[int, ...]) -> list[int]:
             return 1 if abs(steps[a]) > abs(steps[b]) else -1
         return 1 if shape[a] > shape[b] else 0
 
-    for k in range(1, len(order)):  # an insertion sort that passes over undecided pairs
+    return _insertion_sorted(order, outside)
+
+
+def _insertion_sorted(order: list[int], outside: Callable[[int, int], int]) -> list[int]:
+    """`order` sorted in place as PyTorch sorts axes, an insertion sort that passes over
+    undecided pairs (`outside(a, b)`: 1 swaps a and b, -1 stops, 0 passes over)."""
+    for k in range(1, len(order)):
         moving = k
         for j in range(k - 1, -1, -1):
             verdict = outside(order[j], order[moving])
@@ -364,16 +370,7 @@ def dim_order(array: np.ndarray, check: Any = False) -> tuple[int, ...]:
             return 0 if _at_least(shape[b], shape[a]) else 1
         return -1 if _at_least(steps[b], steps[a]) else 1
 
-    order = list(range(array.ndim))[::-1]  # (innermost first while sorting)
-    for k in range(1, len(order)):  # an insertion sort that passes over ties, PyTorch's
-        moving = k
-        for j in range(k - 1, -1, -1):
-            verdict = outside(order[j], order[moving])
-            if verdict > 0:
-                order[j], order[moving] = order[moving], order[j]
-                moving = j
-            elif verdict < 0:
-                break
+    order = _insertion_sorted(list(range(array.ndim))[::-1], outside)  # (innermost first)
     if check is not False and any(outside(a, b) != -1 for a, b in zip(order, order[1:])):
         raise RuntimeError(f"dim_order: the strides {steps} of the tensor of shape {shape} "
                            f"leave its dim order undecided; leave ambiguity_check out for "
