@@ -291,7 +291,8 @@ ERRORS = [
     (lambda: tg.linalg.ldl_solve(LD1, PIVOTS1.double(), np.ones((3, 1))), TypeError,
      "^ldl_solve: pivots must be an integer tensor"),
     (lambda: tg.linalg.ldl_solve(LD1, PIVOTS1[:2], np.ones((3, 1))), ValueError,
-     r"^ldl_solve: pivots of shape \(2,\) do not fit LD: expected shape \(3,\)"),
+     r"^ldl_solve: pivots of shape \(2,\) do not fit: expected shape \(3,\) \(one per "
+     r"row of LD\)"),
     (lambda: tg.linalg.ldl_solve(LD1, PIVOTS1 * 0 + 4, np.ones((3, 1))), ValueError,
      r"^ldl_solve: pivots\[\.\.\., 0\] = 4 is not one ldl_factor gives"),
     (lambda: tg.linalg.ldl_solve(LD1, tg.tensor([1, 2, -3], dtype=np.int32), np.ones((3, 1))),

@@ -28,6 +28,7 @@ import numpy as np
 
 from .errors import ShapeError
 from .grad_mode import check_flag
+from .linalg_lu import integer_pivots
 from .ops.linalg import LinAlgError, zero_pivot_error
 from .tensor import Tensor, to_tensor
 from .values import default_float
@@ -222,13 +223,7 @@ def ldl_factor(A: Any, *, hermitian: bool = False) -> LDLFactorResult:  # noqa: 
 def _pivots(name: str, pivots: Any, batch: tuple, n: int) -> np.ndarray:
     """ldl_factor's pivots checked: integers of shape batch + (n,), each entry one
     sytrf can give (1..n and not before its own row; negative ones in equal pairs)."""
-    values = np.asarray(pivots.data if isinstance(pivots, Tensor) else pivots)
-    if values.dtype.kind not in "iu":
-        raise TypeError(f"{name}: pivots must be an integer tensor (int32, as ldl_factor gives "
-                        f"them), got dtype {values.dtype}")
-    if values.shape != batch + (n,):
-        raise ShapeError(f"{name}: pivots of shape {values.shape} do not fit LD: expected "
-                         f"shape {batch + (n,)} (one per row of LD); pass ldl_factor's pivots")
+    values = integer_pivots(name, pivots, batch + (n,), "ldl_factor", "one per row of LD")
     flat = values.reshape((math.prod(batch), n)).astype(np.int64)
     second = np.zeros(flat.shape[0], dtype=bool)
     for k in range(n):

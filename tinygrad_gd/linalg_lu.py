@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import functional
+from .errors import ShapeError
 from .grad_mode import check_flag
 from .linalg_decompositions import _replaced, square_matrices
 from .ops.arguments import batch_axes
@@ -122,15 +123,23 @@ def lu(A: Any, *, pivot: bool = True) -> LUResult:  # noqa: N803
     return lu_unpack(LU, pivots)
 
 
-def _pivots(name: str, pivots: Any, rows: int, k: int, batch: tuple) -> np.ndarray:
-    """LU_pivots checked: integers (int32 in PyTorch), shape batch + (k,), each 1 to rows."""
+def integer_pivots(name: str, pivots: Any, shape: tuple, factor: str, per: str
+                   ) -> np.ndarray:
+    """A factorization's pivots as given back to its solver (lu_factor's, ldl_factor's):
+    integers of `shape` (`per`: what each stands for), else refused in one line."""
     values = np.asarray(pivots.data if isinstance(pivots, Tensor) else pivots)
     if values.dtype.kind not in "iu":
-        raise TypeError(f"{name}: pivots must be an integer tensor (int32, as lu_factor gives "
+        raise TypeError(f"{name}: pivots must be an integer tensor (int32, as {factor} gives "
                         f"them), got dtype {values.dtype}")
-    if values.shape != batch + (k,):
-        raise ValueError(f"{name}: pivots of shape {values.shape} do not fit LU: expected "
-                         f"shape {batch + (k,)} (one per column of U); pass lu_factor's pivots")
+    if values.shape != shape:
+        raise ShapeError(f"{name}: pivots of shape {values.shape} do not fit: expected shape "
+                         f"{shape} ({per}); pass {factor}'s pivots")
+    return values
+
+
+def _pivots(name: str, pivots: Any, rows: int, k: int, batch: tuple) -> np.ndarray:
+    """LU_pivots checked: integers (int32 in PyTorch), shape batch + (k,), each 1 to rows."""
+    values = integer_pivots(name, pivots, batch + (k,), "lu_factor", "one per column of U")
     if values.size and (values.min() < 1 or values.max() > rows):
         raise ValueError(f"{name}: pivots must lie in 1..{rows} (1-based rows of LU), got "
                          f"values {values.min()} to {values.max()}; pass lu_factor's pivots")
