@@ -111,3 +111,12 @@ def test_an_axis_of_a_0_d_tensor_is_refused_with_a_hint_that_works():
         text = refusal(IndexError, call, f"{name}: axis 0 is out of range for a 0-d tensor")
         assert "axis=None" not in text and "reshape(1)" in text
     assert tg.cat([x.reshape(1), x.reshape(1)]).shape == (2,)  # (the hint, followed)
+
+
+def test_unsqueeze_out_of_range_counts_the_tensors_own_axes():
+    # it said "a tensor with 4 dimension(s)" of a 3-d tensor (the result's count)
+    with pytest.raises(IndexError, match=r"^expand_dims: axis 5 is out of range for a new axis "
+                       r"of a tensor of 3 dimension\(s\), which has 4 after; use an axis in "
+                       r"\[-4, 3\]$"):
+        tg.zeros(2, 3, 4).unsqueeze(5)
+    assert tg.zeros(2, 3, 4).unsqueeze(-4).shape == (1, 2, 3, 4)

@@ -44,7 +44,13 @@ class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims
             raise TypeError(f"{cls.name}: axis must be an int or a tuple of ints, got "
                             f"{type(axis).__name__} {axis!r}") from None
         ndim = x.ndim + len(axes)
-        axes = check_axis(cls.name, axes, ndim)
+        try:
+            axes = check_axis(cls.name, axes, ndim)
+        except np.exceptions.AxisError:  # (the axes counted are the result's: say so)
+            raise np.exceptions.AxisError(
+                f"{cls.name}: axis {axis} is out of range for a new axis of a tensor of "
+                f"{x.ndim} dimension(s), which has {ndim} after; use an axis in "
+                f"[{-ndim}, {ndim - 1}]") from None
         return cls.apply(x, shape=np.expand_dims(np.empty(x.shape, bool), axes).shape)
 
 
