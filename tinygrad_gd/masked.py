@@ -91,8 +91,10 @@ def prod(input: Any, dim: Any = None, *, keepdim: bool = False, dtype: Any = Non
     return kept
 
 
-def _extreme(name: str, reduce: Any, left_out: float, input: Any, dim: Any, keepdim: Any,
+def _reduced(name: str, reduce: Any, left_out: float, input: Any, dim: Any, keepdim: Any,
              dtype: Any, mask: Any) -> Tensor:
+    """`reduce` (amax, amin, logsumexp) over `dim` of the input, each entry the mask leaves
+    out read as `left_out`, the result cast to `dtype` (default the input's)."""
     x = tensor(name, input)
     found = dims(name, dim, x.ndim)
     dtype = result_dtype(name, dtype, x.dtype)
@@ -110,7 +112,7 @@ def amax(input: Any, dim: Any = None, *, keepdim: bool = False, dtype: Any = Non
     kept entries, shared evenly among ties, as amax's.
     Computes amax(where(mask, input, -inf), dim).
     """
-    return _extreme("masked.amax", compositions.amax, -math.inf, input, dim, keepdim, dtype,
+    return _reduced("masked.amax", compositions.amax, -math.inf, input, dim, keepdim, dtype,
                     mask)
 
 
@@ -124,7 +126,7 @@ def amin(input: Any, dim: Any = None, *, keepdim: bool = False, dtype: Any = Non
     smallest kept entries, shared evenly among ties.
     Computes amin(where(mask, input, inf), dim).
     """
-    return _extreme("masked.amin", compositions.amin, math.inf, input, dim, keepdim, dtype,
+    return _reduced("masked.amin", compositions.amin, math.inf, input, dim, keepdim, dtype,
                     mask)
 
 
@@ -221,13 +223,8 @@ def logsumexp(input: Any, dim: Any = None, *, keepdim: bool = False,  # noqa: A0
     entries, 0 at left-out ones.
     Computes logsumexp(where(mask, input, -inf), dim).
     """
-    name = "masked.logsumexp"
-    x = tensor(name, input)
-    found = dims(name, dim, x.ndim)
-    dtype = result_dtype(name, dtype, x.dtype)
-    kept = filled(x, input_mask(name, mask, x), -math.inf)
-    total = functional.logsumexp(kept, dim=axes(found, x), keepdim=flag(name, keepdim))
-    return cast(total, dtype)
+    return _reduced("masked.logsumexp", functional.logsumexp, -math.inf, input, dim, keepdim,
+                    dtype, mask)
 
 
 @named
@@ -241,8 +238,9 @@ def norm(input: Any, ord: float = 2.0, dim: Any = None, *, keepdim: bool = False
     number; `dtype`: the input cast to it first. Gradient 0 at left-out entries.
     Computes linalg.vector_norm(where(mask, input, 0), ord, dim).
     """
-    return masked_vector_norm("masked.norm", tensor("masked.norm", input), ord, dim, keepdim,
-                              dtype, mask)
+    x = tensor("masked.norm", input)
+    return masked_vector_norm("masked.norm", x, ord, dim, keepdim, dtype,
+                              input_mask("masked.norm", mask, x))
 
 
 def _std_var(name: str, input: Any, dim: Any, unbiased: Any, correction: Any, keepdim: Any,

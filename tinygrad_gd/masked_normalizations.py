@@ -157,26 +157,30 @@ def cast(x: Tensor, dtype: np.dtype) -> Tensor:
 
 
 def masked_vector_norm(name: str, x: Tensor, ord: Any, dim: Any, keepdim: Any,
-                       dtype: Any, mask: Any) -> Tensor:
-    """The `ord`-norm of the entries the mask keeps (those left out count as 0, as +inf
-    for ord -inf), `tg.linalg.vector_norm` of the filled input."""
+                       dtype: Any, mask: Tensor | None) -> Tensor:
+    """The `ord`-norm of the entries `mask` (made by `input_mask`) keeps, those left out
+    counting as 0 (as +inf for ord -inf): `tg.linalg.vector_norm` of the filled input."""
     if ord is None or isinstance(ord, (str, bool)) or not isinstance(ord, (int, float)):
         raise TypeError(f"{name}: ord must be a number (2, 1, inf, -inf, 0, ...), got {ord!r}")
     found = dims(name, dim, x.ndim)
-    kept = filled(x, input_mask(name, mask, x), math.inf if ord == -math.inf else 0)
+    kept = filled(x, mask, math.inf if ord == -math.inf else 0)
     dtype = None if dtype is None else result_dtype(name, dtype, None)
     return linalg.vector_norm(kept, ord, axes(found, x), flag(name, keepdim), dtype=dtype)
 
 
-def _running(name: str, accumulate: Any, identity: int, input: Any, dim: Any,  # noqa: A002
-             dtype: Any, mask: Any) -> Tensor:
-    """cumsum's and cumprod's common part: the running `accumulate` along `dim` of the
-    entries `mask` keeps, each left out read as `identity` (a bool input in int64)."""
+def _along(name: str, function: Callable, left_out: float, input: Any,  # noqa: A002
+           dim: Any, dtype: Any, mask: Any, running: bool = False) -> Tensor:
+    """`function` (cumsum, cumprod, softmax, ...) along `dim` of the input, each entry the
+    mask leaves out read as `left_out`; `dtype`: the input cast to it first (a `running`
+    sum or product keeps the input's dtype by default, a bool input's in int64)."""
     x = tensor(name, input)
     axis = one_dim(name, dim, x.ndim)
-    dtype = result_dtype(name, dtype, np.int64 if x.dtype.kind == "b" else x.dtype)
-    kept = filled(x, input_mask(name, mask, x), identity)
-    return accumulate(kept, dim=axis, dtype=dtype)
+    if dtype is not None:
+        dtype = result_dtype(name, dtype, None)
+    elif running:
+        dtype = np.dtype(np.int64) if x.dtype.kind == "b" else x.dtype
+    kept = filled(x, input_mask(name, mask, x), left_out)
+    return function(kept, dim=axis, dtype=dtype)
 
 
 @named
@@ -188,7 +192,7 @@ def cumsum(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Tens
     it first (default the input's). Gradient 0 at left-out entries.
     Computes cumsum(where(mask, input, 0), dim).
     """
-    return _running("masked.cumsum", functional.cumsum, 0, input, dim, dtype, mask)
+    return _along("masked.cumsum", functional.cumsum, 0, input, dim, dtype, mask, True)
 
 
 @named
@@ -200,16 +204,7 @@ def cumprod(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Ten
     the input's). Gradient 0 at left-out entries.
     Computes cumprod(where(mask, input, 1), dim).
     """
-    return _running("masked.cumprod", functional.cumprod, 1, input, dim, dtype, mask)
-
-
-def _softmax(name: str, function: Callable, input: Any, dim: Any, dtype: Any, mask: Any,
-             left_out: float) -> Tensor:
-    x = tensor(name, input)
-    axis = one_dim(name, dim, x.ndim)
-    dtype = None if dtype is None else result_dtype(name, dtype, None)
-    kept = filled(x, input_mask(name, mask, x), left_out)
-    return function(kept, dim=axis, dtype=dtype)
+    return _along("masked.cumprod", functional.cumprod, 1, input, dim, dtype, mask, True)
 
 
 @named
@@ -222,7 +217,7 @@ def softmax(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Ten
     Gradient 0 at left-out entries.
     Computes softmax(where(mask, input, -inf), dim).
     """
-    return _softmax("masked.softmax", F.softmax, input, dim, dtype, mask, -math.inf)
+    return _along("masked.softmax", F.softmax, -math.inf, input, dim, dtype, mask)
 
 
 @named
@@ -235,7 +230,7 @@ def log_softmax(input: Any, dim: int, *, dtype: Any = None,  # noqa: A002
     Gradient 0 at left-out entries.
     Computes log_softmax(where(mask, input, -inf), dim).
     """
-    return _softmax("masked.log_softmax", F.log_softmax, input, dim, dtype, mask, -math.inf)
+    return _along("masked.log_softmax", F.log_softmax, -math.inf, input, dim, dtype, mask)
 
 
 @named
@@ -248,7 +243,7 @@ def softmin(input: Any, dim: int, *, dtype: Any = None, mask: Any = None) -> Ten
     Gradient 0 at left-out entries.
     Computes softmin(where(mask, input, inf), dim).
     """
-    return _softmax("masked.softmin", F.softmin, input, dim, dtype, mask, math.inf)
+    return _along("masked.softmin", F.softmin, math.inf, input, dim, dtype, mask)
 
 
 @named
@@ -267,9 +262,10 @@ def normalize(input: Any, ord: float, dim: int, *, eps: float = 1e-12,  # noqa: 
     one_dim(name, dim, x.ndim)
     if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating, np.integer)):
         raise TypeError(f"{name}: eps must be a number, got {type(eps).__name__} {eps!r}")
-    norm = masked_vector_norm(name, x, ord, dim, True, dtype, mask)
+    kept = input_mask(name, mask, x)
+    norm = masked_vector_norm(name, x, ord, dim, True, dtype, kept)
     floor = Tensor(np.array(eps, dtype=norm.dtype), dtype=norm.dtype)
-    return filled(x, input_mask(name, mask, x), 0) / functional.maximum(norm, floor)
+    return filled(x, kept, 0) / functional.maximum(norm, floor)
 
 
 @named
