@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops.arguments import check_axis, finite, integer
+from .ops.arguments import check_axis, finite
 from .tensor import Tensor, to_tensor
 from .window_functions import checked_length, float_leaf
 
@@ -71,7 +71,7 @@ def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
 
     [0, 1, ..., (n - 1) // 2, -(n // 2), ..., -1] / (d n). No gradient."""
     where = "fftfreq"
-    n = checked_length(where, "n", integer(where, "n", n))
+    n = checked_length(where, "n", n)  # (an int >= 0)
     values = np.fft.fftfreq(n, _spacing(where, d)) if n else np.zeros(0)
     return float_leaf(where, values, dtype, layout, device, requires_grad)
 
@@ -83,7 +83,7 @@ def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
 
     [0, 1, ..., n // 2] / (d n). No gradient."""
     where = "rfftfreq"
-    n = checked_length(where, "n", integer(where, "n", n))
+    n = checked_length(where, "n", n)  # (an int >= 0)
     values = np.fft.rfftfreq(n, _spacing(where, d)) if n else np.zeros(1)
     return float_leaf(where, values, dtype, layout, device, requires_grad)
 

@@ -18,7 +18,7 @@ from .grad_mode import check_flag
 from .logic import _constant
 from .nn.layer_functions import _as_tensor
 from .ops.arguments import number
-from .statistics_more import _floats, _range_edges
+from .statistics_more import _counted, _floats, _given_edges, _range_edges
 from .tensor import Tensor
 
 __all__ = ["histogramdd"]
@@ -75,18 +75,6 @@ def _even(where: str, count: int, dim: int, coordinates: np.ndarray, bounds: Any
     return _range_edges(where, *bounds, count, dtype, f"dimension {dim}")
 
 
-def _given(where: str, edges: Any, dim: int, dtype: np.dtype) -> np.ndarray:
-    """Edges given for one coordinate: 1-D, at least two, never decreasing."""
-    values = np.asarray(_as_tensor(where, edges, what=f"bins[{dim}]").data)
-    if values.ndim != 1 or values.size < 2:
-        raise RuntimeError(f"{where}: bins[{dim}] must be a 1-D tensor of at least 2 edges, "
-                           f"got shape {values.shape}")
-    if not (np.diff(values) >= 0).all():  # (NaN fails too)
-        raise ValueError(f"{where}: the bin edges must increase monotonically, got "
-                         f"{values.tolist()!s:.60} for dimension {dim}; sort them")
-    return values.astype(dtype)
-
-
 def histogramdd(input: Any, bins: Any = 10, *, range: Any = None,  # noqa: A002
                 weight: Any = None, density: Any = False) -> HistogramddResult:
     """How many points fall in each N-dimensional bin, and the bins' edges, as PyTorch's
@@ -119,7 +107,8 @@ def histogramdd(input: Any, bins: Any = 10, *, range: Any = None,  # noqa: A002
         raise TypeError(f"{where}: range= goes with numbers of bins; bins given as edges set "
                         f"the range themselves")
     edges = [_even(where, b, k, points[:, k], bounds and bounds[k], dtype)
-             if isinstance(b, int) else _given(where, b, k, dtype)
+             if isinstance(b, int) else _given_edges(where, b, dtype, f"bins[{k}]",
+                                                     of=f"dimension {k}")
              for k, b in enumerate(per_dim)]
     weights = None
     if weight is not None:
@@ -129,20 +118,5 @@ def histogramdd(input: Any, bins: Any = 10, *, range: Any = None,  # noqa: A002
                                f"axis, {x.shape[:-1]} for input of shape {x.shape}; got "
                                f"{weights.shape}")
         weights = weights.reshape(-1).astype(dtype)
-    inside = np.ones(len(points), dtype=bool)
-    for k, e in enumerate(edges):
-        inside &= (points[:, k] >= e[0]) & (points[:, k] <= e[-1])  # (NaN: outside)
-    places = tuple(np.clip(np.searchsorted(e, points[inside, k], side="right") - 1, 0,
-                           len(e) - 2) for k, e in enumerate(edges))
-    shape = tuple(len(e) - 1 for e in edges)
-    flat = np.ravel_multi_index(places, shape)
-    hist = np.bincount(flat, None if weights is None else weights[inside],
-                       minlength=int(np.prod(shape))).reshape(shape).astype(dtype)
-    if density:
-        volume = np.ones(shape, dtype)
-        for k, e in enumerate(edges):
-            volume = volume * np.diff(e).reshape((-1,) + (1,) * (n_dims - k - 1))
-        with np.errstate(divide="ignore", invalid="ignore"):  # (nothing counted: NaN)
-            hist = hist / (hist.sum() * volume)
-    return HistogramddResult(_constant(hist.astype(dtype)),
-                             tuple(_constant(e) for e in edges))
+    hist = _counted(points, edges, weights, density, dtype)
+    return HistogramddResult(_constant(hist), tuple(_constant(e) for e in edges))

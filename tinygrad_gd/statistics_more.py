@@ -299,6 +299,43 @@ def _range_edges(where: str, low: float, high: float, bins: int, dtype: np.dtype
     return _even_edges(low, high, bins, dtype)
 
 
+def _given_edges(where: str, edges: Any, dtype: np.dtype, what: str = "bins",
+                 expected: str = "a 1-D tensor of at least 2 edges", of: str = "") -> np.ndarray:
+    """Bin edges given for one axis (histogram's, each of histogramdd's, `of` naming it):
+    1-D, at least two, never decreasing (NaN refused too), in `dtype`."""
+    values = np.asarray(_as_tensor(where, edges, what=what).data)
+    if values.ndim != 1 or values.size < 2:
+        raise RuntimeError(f"{where}: {what} must be {expected}, got shape {values.shape}")
+    if not (np.diff(values) >= 0).all():
+        raise ValueError(f"{where}: the bin edges must increase monotonically, got "
+                         f"{values.tolist()!s:.60}{' for ' + of if of else ''}; sort them")
+    return values.astype(dtype)
+
+
+def _counted(points: np.ndarray, edges: list, weights: Any, density: bool,
+             dtype: np.dtype) -> np.ndarray:
+    """The histogram of `points` (n, N) over the N axes' `edges`: each bin holds its left
+    edge, the last one along an axis its right edge too; points outside, or with NaN,
+    not counted; `weights` (n,) counted instead of 1; `density`: counts / (their sum *
+    the bin's volume)."""
+    inside = np.ones(len(points), dtype=bool)
+    for k, e in enumerate(edges):
+        inside &= (points[:, k] >= e[0]) & (points[:, k] <= e[-1])  # (NaN: outside)
+    places = tuple(np.clip(np.searchsorted(e, points[inside, k], side="right") - 1, 0,
+                           len(e) - 2) for k, e in enumerate(edges))
+    shape = tuple(len(e) - 1 for e in edges)
+    hist = np.bincount(np.ravel_multi_index(places, shape),
+                       None if weights is None else weights[inside],
+                       minlength=int(np.prod(shape))).reshape(shape).astype(dtype)
+    if density:
+        volume = np.ones(shape, dtype)
+        for k, e in enumerate(edges):
+            volume = volume * np.diff(e).reshape((-1,) + (1,) * (len(edges) - k - 1))
+        with np.errstate(divide="ignore", invalid="ignore"):  # (nothing counted: NaN)
+            hist = hist / (hist.sum() * volume)
+    return hist.astype(dtype)
+
+
 def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
               weight: Any = None, density: Any = False) -> HistogramResult:
     """How many of input's entries (all of them, flattened) fall in each bin, and the bins'
@@ -331,14 +368,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
         if range is not None:
             raise TypeError("histogram: range= goes with a number of bins; bins given as "
                             "edges set the range themselves")
-        edges = np.asarray(_as_tensor("histogram", bins, what="bins").data)
-        if edges.ndim != 1 or edges.size < 2:
-            raise RuntimeError(f"histogram: bins must be a number of bins or a 1-D tensor of "
-                               f"at least 2 edges, got shape {edges.shape}")
-        if not (np.diff(edges) >= 0).all():
-            raise ValueError(f"histogram: the bin edges must increase monotonically, got "
-                             f"{edges.tolist()!s:.60}")
-        edges = edges.astype(dtype)
+        edges = _given_edges("histogram", bins, dtype, expected="a number of bins or a "
+                             "1-D tensor of at least 2 edges")
     weights = None
     if weight is not None:
         weights = np.asarray(_as_tensor("histogram", weight, what="weight").data)
@@ -346,14 +377,8 @@ def histogram(input: Any, bins: Any = 100, *, range: Any = None,  # noqa: A002
             raise RuntimeError(f"histogram: weight must have the input's shape {x.shape}, "
                                f"got {weights.shape}")
         weights = weights.reshape(-1).astype(dtype)
-    inside = (data >= edges[0]) & (data <= edges[-1])  # (NaN: outside)
-    place = np.clip(np.searchsorted(edges, data[inside], side="right") - 1, 0, len(edges) - 2)
-    hist = np.bincount(place, None if weights is None else weights[inside],
-                       minlength=len(edges) - 1).astype(dtype)
-    if density:
-        with np.errstate(divide="ignore", invalid="ignore"):  # (nothing counted: NaN)
-            hist = hist / (hist.sum() * np.diff(edges))
-    return HistogramResult(_constant(hist.astype(dtype)), _constant(edges))
+    hist = _counted(data.reshape(-1, 1), [edges], weights, density, dtype)
+    return HistogramResult(_constant(hist), _constant(edges))
 
 
 METHODS = {name: globals()[name] for name in __all__}

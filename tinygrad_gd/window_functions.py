@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .creation import _leaf
 from .creation_arguments import check_layout
 from .grad_mode import check_flag
 from .ops.arguments import finite, integer
@@ -92,8 +93,7 @@ def float_leaf(where: str, values: np.ndarray, dtype: Any, layout: Any, device: 
     if wanted.name not in dtypes:
         raise error(f"{where}: expects a floating-point dtype ({', '.join(dtypes)}), got "
                     f"{wanted}; leave dtype out for the default float")
-    out = Tensor.from_op(values.astype(wanted), None)
-    return out.requires_grad_(True) if requires_grad else out
+    return _leaf(values.astype(wanted), requires_grad, where)
 
 
 # -- PyTorch's top-level window functions -------------------------------------------------------
