@@ -83,7 +83,7 @@ def linear_cross_entropy(input: Any, linear_weight: Any, target: Any, *,  # noqa
     target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
     if tuple(target_shape) == logits_shape and ignore_index is not None:
         raise RuntimeError(f"{where}: ignore_index cannot be given with a target of class "
-                         f"probabilities (the logits' shape {logits_shape}); leave it out")
+                           f"probabilities (the logits' shape {logits_shape}); leave it out")
     outputs = linear_weight.shape[:-1]
     if len(outputs) > 1:  # (C, d1, ..., dK): one linear of C * d1 * ... * dK outputs
         linear_weight = linear_weight.reshape((math.prod(outputs), input.shape[-1]))

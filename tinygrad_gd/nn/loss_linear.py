@@ -58,11 +58,13 @@ class LinearCrossEntropyLoss(Module):
         self.label_smoothing, self.options = label_smoothing, options
 
     def forward(self, input: Any, target: Any) -> Tensor:  # noqa: A002  (PyTorch's)
-        logits = (self.num_classes, *self.out_features)
-        bias = self.linear.bias
+        weight, bias = self.linear.weight, self.linear.bias
+        if self.out_features:  # (the flat weight as (C, d1, ..., dK, in); (C, in) as it is)
+            logits = (self.num_classes, *self.out_features)
+            weight = weight.reshape(logits + (self.in_features,))
+            bias = None if bias is None else bias.reshape(logits)
         return F.linear_cross_entropy(
-            input, self.linear.weight.reshape(logits + (self.in_features,)), target,
-            linear_bias=None if bias is None else bias.reshape(logits), weight=self.weight,
+            input, weight, target, linear_bias=bias, weight=self.weight,
             reduction=self.reduction, ignore_index=self.ignore_index,
             label_smoothing=self.label_smoothing, options=self.options)
 
