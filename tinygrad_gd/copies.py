@@ -127,7 +127,7 @@ def unfold_copy(input: Any, dimension: int, size: int, step: int) -> Tensor:  # 
 
 def unsqueeze_copy(input: Any, dim: int) -> Tensor:  # noqa: A002
     """input with a new axis of length 1 at `dim` (in [-input.ndim - 1, input.ndim]),
-    copied (PyTorch's unsqueeze_copy): the ops expand_dims (x.unsqueeze's) and clone."""
+    copied (PyTorch's unsqueeze_copy): the ops unsqueeze (expand_dims) and clone."""
     return _copied("unsqueeze_copy", input, lambda x: x.unsqueeze(dim))
 
 

@@ -28,6 +28,7 @@ from .errors import ShapeError
 from .grad_mode import check_flag
 from .ops.arguments import integer
 from .tensor import Tensor, to_tensor
+from .torch_functions_more import _method
 from .values import default_float
 
 __all__ = ["geqrf", "svd_lowrank", "pca_lowrank", "GeqrfResult"]
@@ -187,10 +188,4 @@ def pca_lowrank(A: Any, q: Any = None, center: bool = True,  # noqa: N803
     return svd_lowrank(A, q, niter)
 
 
-def _geqrf_method(self: Tensor) -> GeqrfResult:
-    """`x.geqrf()`: PyTorch's Tensor.geqrf (tg.geqrf)."""
-    return geqrf(self)
-
-
-_geqrf_method.__name__ = _geqrf_method.__qualname__ = "geqrf"
-Tensor.geqrf = _geqrf_method
+Tensor.geqrf = _method(geqrf)  # (PyTorch's x.geqrf())
