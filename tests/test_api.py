@@ -344,7 +344,7 @@ def test_one_line_errors_name_the_op_and_the_fix():
         x.permute(0, 1)
     with pytest.raises(ValueError, match="tril: needs a matrix"):
         t(np.ones(3)).tril()
-    with pytest.raises(TypeError, match="expand_dims: give the position"):
+    with pytest.raises(TypeError, match="unsqueeze: give the position"):
         x.unsqueeze()
     with pytest.raises(NotImplementedError, match=r"pad: mode='symmetric' is not one of"):
         x.pad(1, mode="symmetric")
@@ -962,7 +962,7 @@ def test_in_is_pytorchs():
 
 @pytest.mark.parametrize("make, where, dtype", [
     (lambda: tg.tensor([-4.0, 1.0]).to("complex128"), "to", "complex"),
-    (lambda: tg.tensor([1.0]).type("complex64"), "to", "complex"),
+    (lambda: tg.tensor([1.0]).type("complex64"), "type", "complex"),
     (lambda: tg.Tensor([1, 2], dtype="U3"), "Tensor()", "<U3"),
     (lambda: tg.tensor([1, 2], dtype=np.complex64), "tensor()", "complex"),
     (lambda: tg.zeros(2, dtype=object), "zeros", "object"),

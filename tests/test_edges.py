@@ -553,7 +553,7 @@ def test_max_with_dim_of_an_empty_tensor_over_a_nonempty_axis_as_pytorchs(name, 
 
 @pytest.mark.parametrize("call, message", [
     (lambda x: x.max(dim=0), "max: axis 0 of the tensor of shape (0, 3) is empty"),
-    (lambda x: x.amin(dim=(1, 0)), "min: axis 0 of the tensor of shape (0, 3) is empty"),
+    (lambda x: x.amin(dim=(1, 0)), "amin: axis 0 of the tensor of shape (0, 3) is empty"),
     (lambda x: x.max(), "max: the tensor of shape (0, 3) is empty"),
 ])
 def test_max_over_an_axis_of_length_0_is_refused_in_one_line(call, message):

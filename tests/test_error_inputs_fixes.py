@@ -49,9 +49,10 @@ def test_mean_with_a_float_dtype_averages_the_values_cast_to_it():
 
 def test_concatenate_names_the_shapes_and_the_axis_that_do_not_fit():
     a, b = tg.zeros((5, 5, 20, 20)), tg.zeros((5, 0, 19, 20))
-    for call in (lambda: tg.cat([a, b], dim=1), lambda: tg.concatenate([a, b], axis=1),
-                 lambda: tg.cat([tg.zeros((4, 0)), b], dim=1)):
-        text = refusal(ValueError, call, "concatenate: tensor 1 of shape ")
+    for name, call in (("cat", lambda: tg.cat([a, b], dim=1)),
+                       ("concatenate", lambda: tg.concatenate([a, b], axis=1)),
+                       ("cat", lambda: tg.cat([tg.zeros((4, 0)), b], dim=1))):
+        text = refusal(ValueError, call, f"{name}: tensor 1 of shape ")
         assert "(5, 0, 19, 20)" in text and "axis 1" in text
     with pytest.raises(RuntimeError):  # (PyTorch's type of it too)
         tg.cat([a, b], dim=1)
@@ -80,9 +81,9 @@ def test_gather_names_the_index_past_the_axis():
 
 def test_the_negative_of_a_bool_tensor_says_how_to_flip_a_mask():
     mask = tg.tensor([True, False])
-    for call in (lambda: -mask, lambda: tg.neg(mask), lambda: tg.negative(mask),
-                 lambda: mask.neg()):
-        text = refusal(TypeError, call, "neg: the negative of a bool tensor (shape (2,))")
+    for name, call in (("neg", lambda: -mask), ("neg", lambda: tg.neg(mask)),
+                       ("negative", lambda: tg.negative(mask)), ("neg", lambda: mask.neg())):
+        text = refusal(TypeError, call, f"{name}: the negative of a bool tensor (shape (2,))")
         assert "~x" in text and "logical_not" in text
     np.testing.assert_array_equal((-tg.tensor([1, -2])).data, [-1, 2])
 
@@ -105,7 +106,7 @@ def test_an_out_that_is_a_broadcast_view_is_refused_by_the_function_called(name)
 
 def test_an_axis_of_a_0_d_tensor_is_refused_with_a_hint_that_works():
     x = tg.tensor(3.0)
-    for name, call in (("concatenate", lambda: tg.cat([x, x])),
+    for name, call in (("cat", lambda: tg.cat([x, x])),
                        ("narrow", lambda: tg.narrow(x, 0, 0, 1)),
                        ("unbind", lambda: tg.unbind(x, 0))):
         text = refusal(IndexError, call, f"{name}: axis 0 is out of range for a 0-d tensor")
@@ -115,7 +116,7 @@ def test_an_axis_of_a_0_d_tensor_is_refused_with_a_hint_that_works():
 
 def test_unsqueeze_out_of_range_counts_the_tensors_own_axes():
     # it said "a tensor with 4 dimension(s)" of a 3-d tensor (the result's count)
-    with pytest.raises(IndexError, match=r"^expand_dims: axis 5 is out of range for a new axis "
+    with pytest.raises(IndexError, match=r"^unsqueeze: axis 5 is out of range for a new axis "
                        r"of a tensor of 3 dimension\(s\), which has 4 after; use an axis in "
                        r"\[-4, 3\]$"):
         tg.zeros(2, 3, 4).unsqueeze(5)

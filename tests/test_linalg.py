@@ -176,7 +176,7 @@ def test_slogdet_of_a_singular_matrix_is_minus_inf_with_a_non_finite_gradient():
     (lambda: tg.linalg.solve([[1.0, 2.0], [2.0, 4.0]], [1.0, 1.0]), np.linalg.LinAlgError,
      r"^solve: the matrix of shape \(2, 2\) is singular"),
     (lambda: tg.inverse(np.ones((2, 3))), ValueError,
-     r"^inv: A must be square matrices .* 2 by 3"),
+     r"^inverse: A must be square matrices .* 2 by 3"),
     (lambda: tg.linalg.det(np.ones(3)), ValueError, r"^det: A must have at least 2 dimensions"),
     (lambda: tg.linalg.slogdet(np.ones((3, 2))), ValueError, r"^slogdet: A must be square"),
     (lambda: tg.linalg.solve(np.eye(3), np.ones(4)), ValueError,

@@ -250,9 +250,10 @@ def test_tolerances_are_refused_as_pytorch_refuses_them():
 
 @pytest.mark.parametrize("shape", [(-2, 3), (3, -3), (-1, -1), (-5,)])
 def test_reshape_allows_only_minus_one_for_an_unknown_size(shape):
-    for call in (lambda: A.reshape(*shape), lambda: A.view(shape), lambda: tg.reshape(A, shape)):
-        with pytest.raises(ValueError, match=r"reshape: sizes must be >= 0, with at most one -1 "
-                                             r"\(a size inferred from the others\), got "
+    for name, call in (("reshape", lambda: A.reshape(*shape)), ("view", lambda: A.view(shape)),
+                       ("reshape", lambda: tg.reshape(A, shape))):  # (the name called)
+        with pytest.raises(ValueError, match=rf"^{name}: sizes must be >= 0, with at most one "
+                                             r"-1 \(a size inferred from the others\), got "
                                              + re.escape(str(shape))):
             call()
     assert A.reshape(-1, 2).shape == (3, 2) and A.reshape(6).shape == (6,)

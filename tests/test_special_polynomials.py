@@ -428,7 +428,7 @@ def test_gammainc_dtypes_and_empty():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: tg.igamma(tg.Tensor([1.0, 2.0]), tg.Tensor([1.0, 2.0, 3.0])), ValueError,
      r"^igamma: shapes \(2,\), \(3,\) do not broadcast"),
-    (lambda: S.gammaincc(tg.Tensor([1.0]), "x"), TypeError, r"^igammac: expected numeric"),
+    (lambda: S.gammaincc(tg.Tensor([1.0]), "x"), TypeError, r"^gammaincc: expected numeric"),
     (lambda: S.gammainc(tg.Tensor([1.0])), TypeError, r"^gammainc: missing 1 required"),
 ])
 def test_gammainc_refuses_bad_input_in_one_line(call, error, message):

@@ -40,7 +40,7 @@ ZERO_CASES = {
     "%": (lambda x, z: x % z, "remainder"),
     "floor_divide": (lambda x, z: tg.floor_divide(x, z), "floor_divide"),
     "remainder": (lambda x, z: tg.remainder(x, z), "remainder"),
-    "mod": (lambda x, z: tg.mod(x, z), "remainder"),
+    "mod": (lambda x, z: tg.mod(x, z), "mod"),
     "rfloordiv": (lambda x, z: 7 // z, "floor_divide"),
     "rmod": (lambda x, z: 7 % z, "remainder"),
     "floor_divide_": (lambda x, z: x.clone().floor_divide_(z), "floor_divide"),

@@ -27,7 +27,7 @@ from .composed_reductions import (aminmax, axis_slice, cummax, cummin, kthvalue,
 from .errors import ShapeError
 from .in_place_recorded import a_view
 from .memory_formats import pytorchs_layout
-from .op_errors import spell
+from .op_errors import refusing_as, spell
 from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axis,
                             tensor_sequence)
 from .ops.reductions import keep_flag
@@ -376,6 +376,7 @@ def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     return vector_norm(diff, p, -1, op="cdist")
 
 
+@refusing_as("view", "reshape")
 def view(input: Any, *shape: Any) -> Tensor:  # noqa: A002
     """x in a new shape sharing its values (PyTorch's `x.view(2, 3)`): the op `reshape`,
     refused, as PyTorch's, where x is a view of another tensor (a transpose, a slice with

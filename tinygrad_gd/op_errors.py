@@ -3,10 +3,13 @@
 NumPy's message from inside an op's forward ("operands could not be broadcast together
 with shapes ...") and Python's complaint about a call's arguments ("Sum.call() got an
 unexpected keyword argument") become messages about the op the user called; so do the
-mistakes of a user's own op (a write into a read-only input, a missing `return`).
+mistakes of a user's own op (a write into a read-only input, a missing `return`). An op's
+refusal begins with the name the user called it by: `x.unsqueeze(5)` says "unsqueeze: ...",
+where the op expand_dims wrote "expand_dims: ..." (`respelled`).
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from typing import Any, Callable, Sequence
@@ -15,7 +18,8 @@ import numpy as np
 
 from .errors import ShapeError
 
-__all__ = ["op_error", "argument_error", "calling", "forward_result", "backward_error"]
+__all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
+           "forward_result", "backward_error"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -83,7 +87,11 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
         try:
             result = call(*args, **kwargs)
         except TypeError as err:
-            raise argument_error(err, name, hidden) from None
+            raise respelled(argument_error(err, name, hidden), op.name, spelled) from None
+        except Exception as err:  # (a refusal: said of the name called, not of op.name)
+            if spelled is None:
+                raise
+            raise respelled(err, op.name, spelled)
         if spelled is not None:
             spell(result, op, spelled)
         return result if out is None else _written_out(name, result, out)
@@ -91,6 +99,43 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
     function.__doc__ = op.__doc__
     function.op = op
     return function
+
+
+def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) -> Exception:
+    """`err`, a refusal that begins with the op's own name (`own`, or one of them: "clip: ",
+    "clip (clamp): ", "max(): "), as the same class of error with the same message that
+    begins with `called`, the name the user wrote; any other error, or `called` None, as it
+    is (only on the way out of a refused call: a call that succeeds never gets here)."""
+    if called is None:
+        return err
+    text, names = str(err), "|".join(map(re.escape, (own,) if isinstance(own, str) else own))
+    match = re.match(rf"(?:{names})(\(\))?(?: \([\w, ]+\))?: ", text)
+    if match is None:
+        return err
+    message = f"{called}{match.group(1) or ''}: {text[match.end():]}"
+    try:
+        renamed = type(err)(message)
+    except Exception:  # noqa: BLE001  (a class that wants other arguments: left as it is)
+        return err
+    if str(renamed) != message:  # (one that writes its message otherwise, as KeyError)
+        return err
+    renamed.__cause__, renamed.__suppress_context__ = err.__cause__, True  # (err's twin)
+    return renamed.with_traceback(err.__traceback__)
+
+
+def refusing_as(called: str, *own: str) -> Callable:
+    """Decorates a function that calls an op (or a method) named `own` under the name
+    `called`, the one the user wrote (`x.unsafe_chunk`: chunk): its refusals begin with
+    `called` (`respelled`)."""
+    def decorate(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def refusing(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except Exception as err:  # (a refusal: said of the name called)
+                raise respelled(err, own, called)
+        return refusing
+    return decorate
 
 
 def spell(result: Any, op: Any, name: str) -> None:

@@ -81,7 +81,7 @@ scaled_modified_bessel_k0 = _function(ScaledModifiedBesselK0, "scaled_modified_b
 scaled_modified_bessel_k1 = _function(ScaledModifiedBesselK1, "scaled_modified_bessel_k1")
 spherical_bessel_j0 = _function(SphericalBesselJ0, "spherical_bessel_j0")
 airy_ai = _function(AiryAi, "airy_ai")
-expit = functional.sigmoid
+expit = _function(functional.sigmoid.op, "expit")
 logit, exp2, expm1, log1p = functional.logit, functional.exp2, functional.expm1, \
     functional.log1p
 round, sinc, xlogy = functional.round, functional.sinc, functional.xlogy  # noqa: A001

@@ -1,31 +1,32 @@
 """Other spellings of what the ops already do, so that a PyTorch or NumPy user guesses right.
 
 Each is a Tensor method (or `tg.` function) that calls a registered op, so it is in the
-graph with that op's gradient and errors, and the diagrams show that op: `x.clamp_min(0)`
-is `clip`, `x.amax(1)` is `max`, `x.ravel()` is `reshape`, `x.mT` is `swapaxes`,
-`x.diagonal()` is `diagonal`, `x.unbind(0)` is a `getitem` per entry, `x.sort(dim=1)` is
-`sort` (PyTorch's; without `dim=` or `descending=` refused: NumPy's `a.sort()` sorts in
-place). `tg.tensor([1, 2])` is PyTorch's `torch.tensor`, always a copy (`tinygrad_gd.tensor`
-is also the module that defines Tensor, made callable). `x.cpu()` and
-`x.contiguous()` give x (a copy when x's values are a strided view); `tg.from_numpy(a)`
-copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a later change to
-`a` is not seen); the dtype names `tg.float16/32/64`, `int8/16/32/64`, `uint8`, `bool`
-are NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the values' sizes in bytes.
-`tg.meshgrid` (reshape and broadcast_to, in the graph) wants `indexing=`, as NumPy's and
-PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as `t[...] = v` does;
-`tg.set_printoptions` takes PyTorch's names. `x.ptp()`, `divmod(x, y)`, `x.conj()` and
-`x.real` (x itself: the values are real) as NumPy's. `x.size` is NumPy's number of
-elements, which PyTorch's `x.size()` calls for the shape; `x.float()` and `x.double()` are
-PyTorch's casts (the op `to`), as are `x.half()` and `x.type(dtype)` (`x.type()` names the
-dtype as PyTorch does: 'tinygrad_gd.DoubleTensor'). `x.device` is "cpu" (a str, with
-PyTorch's `.type` and `.index`), `x.is_cuda` False. `x.view_as(y)`, `x.reshape_as(y)` are
-`reshape`, `x.expand_as(y)` is `broadcast_to`, `x.select(dim, i)` is `getitem`.
-`x.detach_()` stops a leaf requiring a gradient; a tensor made by an op is refused (its
-graph cannot be cut in place: the graphs built on it walk through it). An integer 0-d
-tensor is an index (`__index__`: `[10, 20][i]`, `range(n)`), as NumPy's; `round(x)` of a
-one-element tensor is a Python number, as `round` of a NumPy scalar (NumPy's and PyTorch's
-arrays refuse `round`: `x.round()` is the op). Other libraries read the values through
-DLPack (`torch.tensor(x)`, `torch.as_tensor(x)`, `np.from_dlpack(x)`): a copy.
+graph with that op's gradient and refusals (said of the name called: alias_methods.py), and
+the diagrams show that op: `x.clamp_min(0)` is `clip`, `x.amax(1)` is `max`, `x.ravel()` is
+`reshape`, `x.mT` is `swapaxes`, `x.diagonal()` is `diagonal`, `x.unbind(0)` is a `getitem`
+per entry, `x.sort(dim=1)` is `sort` (PyTorch's; without `dim=` or `descending=` refused:
+NumPy's `a.sort()` sorts in place). `tg.tensor([1, 2])` is PyTorch's `torch.tensor`, always
+a copy (`tinygrad_gd.tensor` is also the module that defines Tensor, made callable).
+`x.cpu()` and `x.contiguous()` give x (a copy when x's values are a strided view);
+`tg.from_numpy(a)` copies `a`, as `tg.Tensor(a)` does (PyTorch's shares its memory: here a
+later change to `a` is not seen); the dtype names `tg.float16/32/64`, `int8/16/32/64`,
+`uint8`, `bool` are NumPy's; `x.itemsize`, `x.nbytes` and `x.element_size()` are the
+values' sizes in bytes. `tg.meshgrid` (reshape and broadcast_to, in the graph) wants
+`indexing=`, as NumPy's and PyTorch's defaults differ; `x.fill_diagonal_(v)` writes as
+`t[...] = v` does; `tg.set_printoptions` takes PyTorch's names. `x.ptp()`, `divmod(x, y)`,
+`x.conj()` and `x.real` (x itself: the values are real) as NumPy's. `x.size` is NumPy's
+number of elements, which PyTorch's `x.size()` calls for the shape; `x.float()` and
+`x.double()` are PyTorch's casts (the op `to`), as are `x.half()` and `x.type(dtype)`
+(`x.type()` names the dtype as PyTorch does: 'tinygrad_gd.DoubleTensor'). `x.device` is
+"cpu" (a str, with PyTorch's `.type` and `.index`), `x.is_cuda` False. `x.view_as(y)`,
+`x.reshape_as(y)` are `reshape`, `x.expand_as(y)` is `broadcast_to`, `x.select(dim, i)` is
+`getitem`. `x.detach_()` stops a leaf requiring a gradient; a tensor made by an op is
+refused (its graph cannot be cut in place: the graphs built on it walk through it). An
+integer 0-d tensor is an index (`__index__`: `[10, 20][i]`, `range(n)`), as NumPy's;
+`round(x)` of a one-element tensor is a Python number, as `round` of a NumPy scalar
+(NumPy's and PyTorch's arrays refuse `round`: `x.round()` is the op). Other libraries read
+the values through DLPack (`torch.tensor(x)`, `torch.as_tensor(x)`, `np.from_dlpack(x)`): a
+copy.
 """
 from __future__ import annotations
 
@@ -36,12 +37,14 @@ from typing import Any
 import numpy as np
 
 from . import creation, functional, hooks, tensor as tensor_module
+from .alias_methods import METHODS as ALIASES, short
 from .in_place import scalar
+from .op_errors import refusing_as
 from .memory_formats import cast, check_memory_format, contiguous_copy_format, \
     is_contiguous_as
-from .ops.arguments import broadcast, matrix_product, number, one_axis, reduced_axes
+from .ops.arguments import broadcast, matrix_product, number, one_axis
 from .ops.contraction import Diagonal
-from .ops.reductions import keep_flag, sort_direction
+from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
@@ -179,11 +182,6 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor
     return self
 
 
-def _ptp(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """max - min over `axis` (NumPy's peak to peak): the ops max, min and sub."""
-    return self.max(axis=axis, keepdims=keepdims) - self.min(axis=axis, keepdims=keepdims)
-
-
 def _divmod(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
     """`divmod(x, y)`: (x // y, x % y), the ops floor_divide and remainder."""
     return self // other, self % other
@@ -196,28 +194,6 @@ def _rdivmod(self: Tensor, other: Any) -> tuple[Tensor, Tensor]:
 def _itself(self: Tensor) -> Tensor:
     """x itself: the values are real (NumPy's and PyTorch's conj() and .real of a real)."""
     return self
-
-
-def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
-    """max(x, min) entry by entry (PyTorch's clamp_min): the op `clip` with no upper bound."""
-    return self.clip(min, None)
-
-
-def _clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
-    """min(x, max) entry by entry (PyTorch's clamp_max): the op `clip` with no lower bound."""
-    return self.clip(None, max)
-
-
-def _values_only(name: str, op: str, what: str) -> Any:
-    """PyTorch's amax/amin: the extremes over `dim` (all axes by default), values only,
-    whichever keyword (dim= or axis=) is given: the op `op`."""
-    def method(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
-               keepdims: Any = None) -> Tensor:
-        keep = keep_flag(name, keepdims, keepdim)
-        return getattr(self, op)(axis=reduced_axes(name, axis, dim, self.ndim), keepdims=keep)
-    method.__doc__ = (f"The {what} over `dim` (all axes by default), the values only "
-                      f"(PyTorch's and NumPy's {name}): the op `{op}`.")
-    return method
 
 
 def _ravel(self: Tensor) -> Tensor:
@@ -270,11 +246,6 @@ def _contiguous(self: Tensor, *, memory_format: Any = None) -> Tensor:
     by row, or as PyTorch's `memory_format=` says (tg.preserve_format refused, as there)."""
     fmt = contiguous_copy_format(memory_format, self._data)
     return self if fmt is None else self.clone(memory_format=fmt)
-
-
-def _fill(self: Tensor, value: Any) -> None:
-    """Set every value to `value` in place (NumPy's a.fill; PyTorch's fill_ returns t)."""
-    self.fill_(value)
 
 
 def _sort(self: Tensor, dim: Any = None, descending: Any = None, stable: Any = None, *,
@@ -333,34 +304,6 @@ def _nelement(self: Tensor) -> int:
     return self._data.size
 
 
-def _shape_of(name: str, other: Any) -> tuple[int, ...]:
-    if not isinstance(other, (Tensor, np.ndarray)):
-        raise TypeError(f"{name}: expected a tensor whose shape to take, got "
-                        f"{type(other).__name__} {_short(other)}; give the shape to "
-                        f"{name[:-3]}(...) instead")
-    return other.shape
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _view_as(self: Tensor, other: Any) -> Tensor:
-    """x in `other`'s shape (PyTorch's view_as): `view`, the op `reshape`."""
-    return self.view(_shape_of("view_as", other))
-
-
-def _reshape_as(self: Tensor, other: Any) -> Tensor:
-    """x in `other`'s shape (PyTorch's reshape_as): the op `reshape`."""
-    return self.reshape(_shape_of("reshape_as", other))
-
-
-def _expand_as(self: Tensor, other: Any) -> Tensor:
-    """x broadcast to `other`'s shape (PyTorch's expand_as): the op `broadcast_to`."""
-    return self.broadcast_to(_shape_of("expand_as", other))
-
-
 def _select(self: Tensor, dim: Any, index: Any) -> Tensor:
     """Entry `index` along `dim`, that axis removed (PyTorch's select): the op `getitem`."""
     if self.ndim == 0:
@@ -373,7 +316,7 @@ def _select(self: Tensor, dim: Any, index: Any) -> Tensor:
         i = operator.index(index)
     except TypeError:
         raise TypeError(f"select: index must be an int, got {type(index).__name__} "
-                        f"{_short(index)}") from None
+                        f"{short(index)}") from None
     n = self.shape[axis]
     if not -n <= i < n:
         raise IndexError(f"select: index {i} is out of range for axis {axis} of length {n} "
@@ -407,6 +350,7 @@ _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "uint
 _DTYPES_OF_TYPE_NAMES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 
 
+@refusing_as("type", "to")  # (refused: said of type, not of to)
 def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     """PyTorch's x.type(): without a dtype, its name ('tinygrad_gd.DoubleTensor' for
     float64, as PyTorch's 'torch.DoubleTensor'); with one (a NumPy dtype, or such a name,
@@ -425,7 +369,7 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     except TypeError:
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(dtype).__name__} "
-                        f"{_short(dtype)}; tinygrad_gd runs on the CPU only") from None
+                        f"{short(dtype)}; tinygrad_gd runs on the CPU only") from None
     return self.to(target, memory_format=memory_format)
 
 
@@ -464,19 +408,15 @@ def _dlpack_device(self: Tensor) -> Any:
     return self._data.__dlpack_device__()
 
 
-_METHODS = {"sort": _sort, "clamp_min": _clamp_min, "clamp_max": _clamp_max,
-            "amax": _values_only("amax", "max", "maxima"),
-            "amin": _values_only("amin", "min", "minima"), "ravel": _ravel, "unbind": _unbind,
-            "diagonal": _diagonal, "cpu": _cpu, "contiguous": _contiguous,
-            "is_contiguous": _is_contiguous, "fill": _fill, "addmm": addmm, "lerp": lerp,
-            "element_size": _itemsize, "fill_diagonal_": _fill_diagonal_, "ptp": _ptp,
-            "__divmod__": _divmod, "__rdivmod__": _rdivmod, "conj": _itself,
-            "float": cast(np.float32, "float"), "double": cast(np.float64, "double"),
-            "half": cast(np.float16, "half"), "type": _type, "is_floating_point":
-            _is_floating_point, "nelement": _nelement, "view_as": _view_as, "reshape_as":
-            _reshape_as, "expand_as": _expand_as, "select": _select, "detach_": _detach_,
-            "__index__": _index, "__round__": _round, "__dlpack__": _dlpack,
-            "__dlpack_device__": _dlpack_device}
+_METHODS = {"sort": _sort, "ravel": _ravel, "unbind": _unbind, "diagonal": _diagonal,
+            "cpu": _cpu, "contiguous": _contiguous, "is_contiguous": _is_contiguous,
+            "addmm": addmm, "lerp": lerp, "element_size": _itemsize,
+            "fill_diagonal_": _fill_diagonal_, "__divmod__": _divmod, "__rdivmod__": _rdivmod,
+            "conj": _itself, "float": cast(np.float32, "float"),
+            "double": cast(np.float64, "double"), "half": cast(np.float16, "half"),
+            "type": _type, "is_floating_point": _is_floating_point, "nelement": _nelement,
+            "select": _select, "detach_": _detach_, "__index__": _index, "__round__": _round,
+            "__dlpack__": _dlpack, "__dlpack_device__": _dlpack_device, **ALIASES}
 for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)

@@ -36,6 +36,7 @@ from .in_place import _draw, _from_op, shown
 from .memory import positions, strides
 from .memory_formats import cast, dim_order as memory_dim_order
 from .nn.layer_functions import _as_tensor, _floated
+from .op_errors import refusing_as
 from .ops.arguments import broadcast, integer, one_axis
 from .tensor import Tensor, _raw
 from .torch_functions_more import _flat_write, _method
@@ -147,16 +148,19 @@ def narrow_copy(input: Any, dim: int, start: int, length: int) -> Tensor:  # noq
     return _as_tensor("narrow_copy", input).narrow(dim, start, length).clone()
 
 
+@refusing_as("unsafe_chunk", "chunk")
 def unsafe_chunk(input: Any, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """chunk (PyTorch's unsafe_chunk skips a check of views that this graph needs not)."""
     return _as_tensor("unsafe_chunk", input).chunk(chunks, dim)
 
 
+@refusing_as("unsafe_split", "split")
 def unsafe_split(input: Any, split_size: int, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """split (PyTorch's unsafe_split skips a check of views that this graph needs not)."""
     return _as_tensor("unsafe_split", input).split(split_size, dim)
 
 
+@refusing_as("unsafe_split_with_sizes", "split_with_sizes")
 def unsafe_split_with_sizes(input: Any, split_sizes: Any,  # noqa: A002
                             dim: int = 0) -> tuple[Tensor, ...]:
     """split_with_sizes (PyTorch's unsafe_ form skips a check this graph needs not)."""

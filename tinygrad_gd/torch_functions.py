@@ -24,6 +24,7 @@ from .compositions import _at_least, tensor_split
 from .grad_mode import check_flag
 from .in_place import _from_op
 from .logic import _constant
+from .op_errors import refusing_as
 from .nn import functional as F
 from .ops.arguments import integer, ints, one_axis, tensor_sequence
 from .properties import _tensor, get_default_dtype, is_complex, is_nonzero, is_same_size
@@ -31,20 +32,18 @@ from .registry import on_register
 from .tensor import Tensor, _as_array, to_tensor
 from .values import check_cpu
 
-__all__ = ["gt", "lt", "ge", "le", "eq", "ne", "greater", "less", "greater_equal",
-           "less_equal", "not_equal", "detach", "t", "ravel", "unbind", "select", "concat",
-           "broadcast_tensors", "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d",
-           "clamp_min", "clamp_max", "positive", "rsub", "signbit", "float_power", "diagflat",
-           "msort", "hsplit", "vsplit", "dsplit",
-           "split_with_sizes", "scalar_tensor", "conj", "real", "relu_",
-           "dropout", "alpha_dropout", "feature_alpha_dropout", "embedding", "layer_norm",
-           "group_norm", "batch_norm", "instance_norm", "rms_norm", "cosine_similarity",
-           "pairwise_distance", "pdist", "conv1d", "conv_transpose1d", "conv_transpose2d",
-           "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
-           "bilinear", "prelu", "selu", "rrelu", "hardshrink", "threshold",
-           "adaptive_avg_pool1d", "adaptive_max_pool1d", "avg_pool1d", "max_pool1d",
-           "max_pool1d_with_indices", "constant_pad_nd", "ctc_loss", "kl_div",
-           "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+__all__ = ["gt", "lt", "ge", "le", "eq", "ne", "greater", "less", "greater_equal", "less_equal",
+           "not_equal", "detach", "t", "ravel", "unbind", "select", "concat", "broadcast_tensors",
+           "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d", "clamp_min", "clamp_max",
+           "positive", "rsub", "signbit", "float_power", "diagflat", "msort", "hsplit", "vsplit",
+           "dsplit", "split_with_sizes", "scalar_tensor", "conj", "real", "relu_", "dropout",
+           "alpha_dropout", "feature_alpha_dropout", "embedding", "layer_norm", "group_norm",
+           "batch_norm", "instance_norm", "rms_norm", "cosine_similarity", "pairwise_distance",
+           "pdist", "conv1d", "conv_transpose1d", "conv_transpose2d", "pixel_shuffle",
+           "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "bilinear", "prelu",
+           "selu", "rrelu", "hardshrink", "threshold", "adaptive_avg_pool1d", "adaptive_max_pool1d",
+           "avg_pool1d", "max_pool1d", "max_pool1d_with_indices", "constant_pad_nd", "ctc_loss",
+           "kl_div", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
            "triplet_margin_loss", "poisson_nll_loss", "binary_cross_entropy_with_logits"]
 
 
@@ -97,6 +96,7 @@ def select(input: Any, dim: Any, index: Any) -> Tensor:  # noqa: A002
     return to_tensor(input).select(dim, index)
 
 
+@refusing_as("concat", "cat", "concatenate")
 def concat(tensors: Any, dim: Any = None, *, axis: Any = None) -> Tensor:
     """Tensors joined along an existing axis (PyTorch's concat, its other name of cat): the
     op `concatenate`."""

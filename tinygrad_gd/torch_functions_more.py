@@ -27,6 +27,7 @@ from .in_place import _from_op
 from .logic import _constant, _values
 from .nn import functional as F
 from .nn.layer_functions import _as_tensor
+from .op_errors import refusing_as
 from .ops.arguments import broadcast, integer, matrix_product, one_axis
 from .products import _batches
 from .tensor import Tensor, _raw
@@ -289,6 +290,7 @@ def index_put_(input: Any, indices: Any, values: Any,  # noqa: A002
     return input.index_put_(indices, values, accumulate)
 
 
+@refusing_as("true_divide", "div")
 def true_divide(dividend: Any, divisor: Any) -> Tensor:
     """torch.true_divide: dividend / divisor, the op div; no rounding_mode (torch's takes
     none: `tg.div(x, y, rounding_mode=...)` rounds)."""

@@ -1,0 +1,98 @@
+"""Tensor methods that are another op under PyTorch's or NumPy's name, refusing under that name.
+
+`x.clamp_min(0)` is the op clip, `x.amax(1)` max, `x.view_as(y)` and `x.reshape_as(y)`
+reshape, `x.expand_as(y)` broadcast_to, `x.ptp()` max - min, `x.fill(v)` fill_: in the
+graph as those ops, but a refusal begins with the name the user wrote ("clamp_min: min
+must be ..."), as an op's other names do (op_errors.refusing_as; spellings.py makes these
+the Tensor's methods).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .op_errors import refusing_as
+from .ops.arguments import reduced_axes
+from .ops.reductions import keep_flag
+from .tensor import Tensor
+
+__all__: list[str] = []
+
+
+@refusing_as("clamp_min", "clip")
+def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name)
+    """max(x, min) entry by entry (PyTorch's clamp_min): the op `clip` with no upper bound."""
+    return self.clip(min, None)
+
+
+@refusing_as("clamp_max", "clip")
+def _clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """min(x, max) entry by entry (PyTorch's clamp_max): the op `clip` with no lower bound."""
+    return self.clip(None, max)
+
+
+def _values_only(name: str, op: str, what: str) -> Any:
+    """PyTorch's amax/amin: the extremes over `dim` (all axes by default), values only,
+    whichever keyword (dim= or axis=) is given: the op `op`."""
+    @refusing_as(name, op)  # (an empty axis, say: said of amax, not max)
+    def method(self: Tensor, dim: Any = None, keepdim: Any = None, *, axis: Any = None,
+               keepdims: Any = None) -> Tensor:
+        keep = keep_flag(name, keepdims, keepdim)
+        return getattr(self, op)(axis=reduced_axes(name, axis, dim, self.ndim), keepdims=keep)
+    method.__doc__ = (f"The {what} over `dim` (all axes by default), the values only "
+                      f"(PyTorch's and NumPy's {name}): the op `{op}`.")
+    return method
+
+
+@refusing_as("ptp", "max", "min")
+def _ptp(self: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """max - min over `axis` (NumPy's peak to peak): the ops max, min and sub."""
+    return self.max(axis=axis, keepdims=keepdims) - self.min(axis=axis, keepdims=keepdims)
+
+
+@refusing_as("fill", "fill_")
+def _fill(self: Tensor, value: Any) -> None:
+    """Set every value to `value` in place (NumPy's a.fill; PyTorch's fill_ returns t)."""
+    self.fill_(value)
+
+
+def _shape_of(name: str, other: Any) -> tuple[int, ...]:
+    if not isinstance(other, (Tensor, np.ndarray)):
+        raise TypeError(f"{name}: expected a tensor whose shape to take, got "
+                        f"{type(other).__name__} {short(other)}; give the shape to "
+                        f"{name[:-3]}(...) instead")
+    return other.shape
+
+
+def short(value: Any) -> str:
+    """`value` as a message quotes it: its repr, cut to 40 characters."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@refusing_as("view_as", "view", "reshape")
+def _view_as(self: Tensor, other: Any) -> Tensor:
+    """x in `other`'s shape (PyTorch's view_as): `view`, the op `reshape`."""
+    shape = _shape_of("view_as", other)
+    return self.view(shape)
+
+
+@refusing_as("reshape_as", "reshape")
+def _reshape_as(self: Tensor, other: Any) -> Tensor:
+    """x in `other`'s shape (PyTorch's reshape_as): the op `reshape`."""
+    shape = _shape_of("reshape_as", other)
+    return self.reshape(shape)
+
+
+@refusing_as("expand_as", "broadcast_to", "expand")
+def _expand_as(self: Tensor, other: Any) -> Tensor:
+    """x broadcast to `other`'s shape (PyTorch's expand_as): the op `broadcast_to`."""
+    shape = _shape_of("expand_as", other)
+    return self.broadcast_to(shape)
+
+
+METHODS = {"clamp_min": _clamp_min, "clamp_max": _clamp_max,
+           "amax": _values_only("amax", "max", "maxima"),
+           "amin": _values_only("amin", "min", "minima"), "ptp": _ptp, "fill": _fill,
+           "view_as": _view_as, "reshape_as": _reshape_as, "expand_as": _expand_as}
