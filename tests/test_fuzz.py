@@ -1327,6 +1327,9 @@ OPS: dict[str, OpSpec] = {
                    make_unary("sinc", lambda v: np.abs(v).min() >= MARGIN)),
     "heaviside": OpSpec(tg.heaviside, lambda a, p: f"tg.heaviside({a[0]}, {a[1]})",
                         make_elementwise_binary("heaviside", both_away_from_zero)),
+    # (x and y apart: x's gradient 1 and y's 0 are the finite differences there)
+    "nextafter": OpSpec(tg.nextafter, lambda a, p: f"tg.nextafter({a[0]}, {a[1]})",
+                        make_elementwise_binary("nextafter", apart, avoid=())),
     "inv": OpSpec(tg.linalg.inv, lambda a, p: f"tg.linalg.inv({a[0]})", make_square("inv")),
     "det": OpSpec(tg.linalg.det, lambda a, p: f"tg.linalg.det({a[0]})", make_square("det")),
     "slogdet": OpSpec(lambda x: tg.linalg.slogdet(x).logabsdet,
@@ -1877,6 +1880,7 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "sinc": lambda t, x: t.sinc(x),
     # (PyTorch's heaviside has no gradient and refuses backward; ours is 0 away from x == 0)
     "heaviside": lambda t, x, y: t.heaviside(x.detach(), y.detach()) + 0 * (x + y),
+    "nextafter": lambda t, x, y: t.nextafter(x, y),
     "inv": lambda t, x: t.linalg.inv(x),
     "det": lambda t, x: t.linalg.det(x),
     "slogdet": lambda t, x: t.linalg.slogdet(x).logabsdet,

@@ -975,6 +975,9 @@ OP_SPECS = {
     "copysign": binary(tg.copysign, np.copysign),  # x and y kept away from 0
     "sinc": unary(tg.sinc, np.sinc, **ANY),
     "heaviside": binary(tg.heaviside, np.heaviside),  # x kept away from its step at 0
+    # (x and y apart: x's gradient is 1, which finite differences of the next float give
+    # there; y's is 0, nextafter being a step in y that jumps only where y passes x)
+    "nextafter": binary(tg.nextafter, np.nextafter, distinct=True),
     "inv": linalg_op(tg.linalg.inv, np.linalg.inv),
     "det": linalg_op(tg.linalg.det, np.linalg.det),
     "slogdet": linalg_op(lambda t: tg.linalg.slogdet(t).logabsdet,

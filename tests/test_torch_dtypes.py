@@ -336,7 +336,7 @@ KNOWN_KINDS: tuple[tuple[str, str, str], ...] = (
     ("float32 with int64 as input 2", MIXED, "conv2d linear"),
     *((f"float32 with float64 0-d as input {k}", MIXED, "heaviside") for k in (0, 1)),
     *((f"float32 with python float as input {k}", NUMBERS, "atan2 fmax fmin heaviside hypot "
-       "logaddexp logaddexp2 maximum minimum outer") for k in (0, 1)),
+       "logaddexp logaddexp2 maximum minimum nextafter outer") for k in (0, 1)),
     ("float32 with python float as input 0", NUMBERS, "copysign fmod"),
     ("float32 with python float as input 0", "2.0 % x: PyTorch has no gradient for x there "
      "(backward refuses); ours is -floor(2.0 / x), as for a tensor (api-guide)", "remainder"),

@@ -57,7 +57,7 @@ SPECS: dict[str, tuple[Example, ...]] = {
         "scaled_modified_bessel_k1 spherical_bessel_j0 airy_ai").split()},
     **{op: BINARY for op in (
         "add sub mul div maximum minimum logaddexp logaddexp2 remainder atan2 hypot fmod xlogy "
-        "fmax fmin copysign heaviside xlog1py floor_divide").split()},
+        "fmax fmin copysign heaviside xlog1py floor_divide nextafter").split()},
     "pow": BINARY + _unary(*({"exponent": e} for e in (0.0, 1.0, 2.0, 3.0, 0.5, -1.0, 2.5))),
     "leaky_relu": _unary({"negative_slope": 0.1}),
     "clip": _unary({"min": -1.0, "max": 1.0}, {"min": 0.0, "max": None},

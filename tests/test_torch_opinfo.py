@@ -359,7 +359,6 @@ KNOWN: dict[str, tuple[str, Any]] = {
     "svd_lowrank": ("random: with M, A - M has full rank, so the rank-q result depends on each "
                     "library's own Gaussian test matrix (without M it is exact)",
                     (8, 9, 10, 11, 12, 13, 14, 15)),
-    "nextafter": ("missing: a gradient (torch's: 1 for input, 0 for other)", tuple(range(8))),
     **{key: ("missing: " + why, "*") for key, why in (
         ("max_pool2d_with_indices_backward", "torch's internal aten backward op"),
         ("chalf", "complex dtypes"), ("to_sparse", "sparse tensors"))},

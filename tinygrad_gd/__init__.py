@@ -88,7 +88,7 @@ __all__ = [
     + compositions.__all__ + random.__all__ + indices.__all__ + arrangements.__all__
 __all__ += properties.__all__ + torch_functions.__all__
 __all__ += torch_functions_more.__all__  # (tg.max_pool3d, tg.index_put, ...)
-__all__ += tensor_methods_more.__all__  # (tg.select_scatter, tg.nextafter, tg.strided, ...)
+__all__ += tensor_methods_more.__all__  # (tg.select_scatter, tg.put, tg.strided, ...)
 __all__ += ["device", "cuda", "set_default_device", "get_default_device", "backends",
             "accelerator"]
 __all__ += linalg_toplevel.__all__  # (torch's linear algebra outside torch.linalg)

@@ -9,7 +9,8 @@ axes that broadcasts to it), and reads a left-out entry as the identity of what 
 computes (0 for sum, 1 for prod, -inf for amax, +inf for amin, NaN for median), made with
 the op `where` before the package's reduction, so backward() gives those entries gradient
 0, as PyTorch's does. A slice left out whole gives that identity (sum 0, amax -inf), or
-NaN where there is none (mean, median, var, std). `dim=None` and `dim=()` both reduce
+NaN where there is none (mean, median, var, std), with PyTorch's gradients and without
+NumPy's warnings, forward or backward. `dim=None` and `dim=()` both reduce
 every axis (torch.masked's reading); `dtype=`, `keepdim=` as torch.masked's.
 """
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .masked_normalizations import (axes, cast, cumprod, cumsum, dims, filled, f
                                     input_mask, log_softmax, logaddexp, masked_vector_norm,
                                     named, normalize, one_dim, result_dtype, softmax,
                                     softmin, tensor)
+from .nn.layer_functions import _named
 from .ops.arguments import number
 from .tensor import Tensor
 from .values import default_float
@@ -51,6 +53,15 @@ def _count(mask: Tensor | None, x: Tensor, found: tuple, keepdim: bool) -> np.nd
     """How many entries the mask keeps in each reduced slice (int64, no gradient)."""
     kept = np.ones(x.shape, dtype=bool) if mask is None else np.asarray(mask.data)
     return np.asarray(kept.sum(axis=axes(found, x), keepdims=keepdim), dtype=np.int64)
+
+
+def _divisor(divisor: np.ndarray, count: np.ndarray, dtype: Any, what: str) -> Tensor:
+    """A mean's or variance's divisor as a constant of `dtype` named `what` (a diagram
+    draws it so, not as an input), NaN where it is 0 because the mask keeps nothing in the
+    slice (`count` 0): dividing by NaN gives PyTorch's NaN there (its 0 / 0) and the same
+    gradients, without NumPy's divide warnings (g / 0) in backward."""
+    nothing = (count == 0) & (divisor == 0)
+    return _named(Tensor(np.where(nothing, np.nan, divisor).astype(dtype), dtype=dtype), what)
 
 
 @named
@@ -181,8 +192,9 @@ def mean(input: Any, dim: Any = None, *, keepdim: bool = False, dtype: Any = Non
         raise ValueError(f"{name}: the mean of {x.dtype} entries in {dtype} is not defined; "
                          f"give a float input or a float dtype= (dtype=tg.float64)")
     found, keep, kept = dims(name, dim, x.ndim), flag(name, keepdim), input_mask(name, mask, x)
-    total = _sum(x, kept, found, keep, dtype)
-    return total / Tensor(_count(kept, x, found, keep).astype(dtype), dtype=dtype)
+    count = _count(kept, x, found, keep)
+    return _sum(x, kept, found, keep, dtype) / _divisor(count, count, dtype,
+                                                        "count kept by the mask")
 
 
 @named
@@ -263,12 +275,13 @@ def _std_var(name: str, input: Any, dim: Any, unbiased: Any, correction: Any, ke
     count = _count(kept, x, found, True)
     total = _sum(x, kept, found, True, dtype)
     mean_dtype = total.dtype if total.dtype.kind == "f" else floating
-    centred = x - total / Tensor(count.astype(mean_dtype), dtype=mean_dtype)
+    centred = x - total / _divisor(count, count, mean_dtype, "count kept by the mask")
     squares = _sum(centred * centred, kept, found, keep, compute)
-    count = count.reshape(squares.shape).astype(compute)
+    count = count.reshape(squares.shape)
+    divisor = count.astype(compute)
     if amount != 0:
-        count = np.maximum(count - amount, 0).astype(compute)
-    return cast(squares / Tensor(count, dtype=compute), dtype)
+        divisor = np.maximum(divisor - amount, 0).astype(compute)
+    return cast(squares / _divisor(divisor, count, compute, "count kept - correction"), dtype)
 
 
 @named

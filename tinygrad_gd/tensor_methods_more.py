@@ -15,8 +15,8 @@ for a negative value, NaN kept; gradient 0), `conj_physical` (x itself: real val
 `narrow_copy` (narrow, clone), `unsafe_chunk`, `unsafe_split`, `unsafe_split_with_sizes`
 (chunk, split, split_with_sizes), `select_scatter`, `slice_scatter`, `as_strided_scatter`
 and `put` (scatter on the flattened input, as diagonal_scatter), `index_reduce`
-(scatter_reduce); `nextafter` has no gradient here (PyTorch's passes 1 to input and 0
-to other: the next float is input to within one step). In place: `put_`,
+(scatter_reduce); `nextafter` is the op of ops/elementwise.py (its gradient PyTorch's: g
+for input, 0 where input == other, and 0 for other). In place: `put_`,
 `index_reduce_`, `nextafter_`, `conj_physical_`, a Python function's values (`apply_`,
 `map_`, `map2_`: no gradient passes through one), the random fills `cauchy_`,
 `log_normal_`, `geometric_`, and `resize_`, `resize_as_` (new entries 0: PyTorch's are
@@ -37,14 +37,13 @@ from .memory import positions, strides
 from .memory_formats import cast, dim_order as memory_dim_order
 from .nn.layer_functions import _as_tensor, _floated
 from .op_errors import refusing_as
-from .ops.arguments import broadcast, integer, one_axis
+from .ops.arguments import integer, one_axis
 from .tensor import Tensor, _raw
 from .torch_functions_more import _flat_write, _method
 
-__all__ = ["angle", "conj_physical", "conj_physical_", "narrow_copy", "nextafter",
-           "select_scatter", "slice_scatter", "as_strided_scatter", "put", "index_reduce",
-           "unsafe_chunk", "unsafe_split", "unsafe_split_with_sizes", "resize_as_", "imag",
-           "strided"]
+__all__ = ["angle", "conj_physical", "conj_physical_", "narrow_copy", "select_scatter",
+           "slice_scatter", "as_strided_scatter", "put", "index_reduce", "unsafe_chunk",
+           "unsafe_split", "unsafe_split_with_sizes", "resize_as_", "imag", "strided"]
 
 
 class _Layout(str):
@@ -167,19 +166,8 @@ def unsafe_split_with_sizes(input: Any, split_sizes: Any,  # noqa: A002
     return _as_tensor("unsafe_split_with_sizes", input).split_with_sizes(split_sizes, dim)
 
 
-def nextafter(input: Any, other: Any) -> Tensor:  # noqa: A002
-    """The next float after each of input's values towards other's (NumPy's and PyTorch's
-    nextafter), broadcast; float dtypes only. No gradient here (PyTorch's passes 1 to
-    input, 0 to other)."""
-    name = "nextafter"
-    x = _as_tensor(name, input)
-    other = _raw(other if isinstance(other, Tensor) else _as_tensor(name, other, x, "other"))
-    for what, array in (("input", x._data), ("other", other)):
-        if array.dtype.kind != "f":
-            raise TypeError(f"{name}: {what} has dtype {array.dtype}; the next float is "
-                            f"defined for floats only (convert with .to(tg.float64))")
-    broadcast(name, x, other)
-    return Tensor.from_op(np.asarray(np.nextafter(x._data, other)), None)  # (0-d: a scalar)
+# the op NextAfter (ops/elementwise.py), importable from here as before
+nextafter = functional.nextafter
 
 
 def _axis(name: str, x: Tensor, dim: Any) -> int:
@@ -446,10 +434,10 @@ for _name, _method_of in _METHODS.items():
 for _name, (_error, _why) in _REFUSALS.items():
     setattr(Tensor, _name, _refusal(_name, _error, _why))
 for _function in (angle, conj_physical, narrow_copy, unsafe_chunk, unsafe_split,
-                  unsafe_split_with_sizes, nextafter, select_scatter, slice_scatter,
+                  unsafe_split_with_sizes, select_scatter, slice_scatter,
                   as_strided_scatter, put, index_reduce):
     setattr(Tensor, _function.__name__, _method(_function))
-for _name in ("put_", "index_reduce_", "nextafter_"):
+for _name in ("put_", "index_reduce_"):  # (nextafter_: torch_functions.py, from the op)
     setattr(Tensor, _name, _from_op(_name))
 for _name, _value, _why in (
         ("is_cpu", True, "the values are NumPy arrays, in the CPU's memory"),

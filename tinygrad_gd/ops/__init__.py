@@ -1,6 +1,6 @@
 """Every built-in op, one module per family; each op registers itself on import.
 
-`elementwise` (+ - * / ** % //, where, masked_fill), `elementary` (neg, exp, log, sqrt,
+`elementwise` (+ - * / ** % //, where, masked_fill, nextafter), `elementary` (neg, exp, log, sqrt,
 abs, clip, tanh, sigmoid, relu, leaky_relu), `unary` (square, rsqrt, sin, sinh, arctanh,
 log1p, deg2rad, floor, trunc, ...), `pointwise` (atan2, hypot, fmod, frac, logit, xlogy,
 xlog1py, nan_to_num, maximum, minimum, fmax, fmin, copysign, sinc, heaviside), `activations`

@@ -1,5 +1,5 @@
-"""Elementwise binary ops: + - * / ** % //, where and masked_fill (output element k is made
-from input element k alone, broadcast; the first unary functions: elementary.py).
+"""Elementwise binary ops: + - * / ** % //, where, masked_fill and nextafter (output element
+k is made from input element k alone, broadcast; the first unary functions: elementary.py).
 
 Each op's forward stands beside its backward, the local derivative times the gradient
 arriving from the output: d(x*y)/dx = y, so `g * y`, and its `backward_graph`, the same
@@ -317,3 +317,41 @@ class MaskedFill(Where, name="masked_fill", elementwise=True, methods=("masked_f
 
     def forward(ctx, value, x, *, condition):  # x's dtype kept, as PyTorch's (an int stays one)
         return Where.forward(ctx, value.astype(x.dtype, copy=False), x, condition=condition)
+
+
+class NextAfter(Function, name="nextafter", elementwise=True, methods=("nextafter",),
+                functions=("nextafter",)):
+    """The next float after each of x's values towards y's, x itself where x == y,
+    broadcast (NumPy's and PyTorch's nextafter). Float dtypes only: two integer or bool
+    operands are refused, as PyTorch refuses them; a float with an integer gives the float's
+    dtype. The result is x to within one step, so x's gradient is g, as PyTorch's, except
+    where x == y (0: the result is y there); y's is 0.
+
+    forward: `nextafter(x, y)`
+    gradient: `g * [x != y]` for x, `0` for y
+    """
+
+    @classmethod
+    def call(cls, input, other):  # noqa: A002  (PyTorch's names)
+        return cls.apply(input, other)
+
+    def forward(ctx, x, y):
+        if x.dtype.kind != "f" and y.dtype.kind != "f":
+            raise TypeError(f"nextafter: input has dtype {x.dtype} and other {y.dtype}; the "
+                            f"next float is defined for floats only (convert with "
+                            f".to(tg.float64))")
+        x, y = same_dtype(x, y)
+        ctx.save_for_backward(x != y if ctx.needs_input_grad[0] else None)
+        return np.asarray(np.nextafter(x, y))  # (0-d operands: NumPy's scalar, as an array)
+
+    def backward(ctx, g):
+        (moved,) = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        return (np.where(moved, g, np.zeros((), g.dtype)) if needs_x else None), \
+               (np.zeros_like(g) if needs_y else None)
+
+    def backward_graph(ctx, out, g):  # (y's gradient 0 even where g is inf, as backward's)
+        (moved,) = ctx.saved_tensors
+        needs_x, needs_y = ctx.needs_input_grad
+        return (Where.call(moved, g, 0.0) if needs_x else None), \
+               (g.masked_fill(np.ones(g.shape, bool), 0.0) if needs_y else None)
