@@ -32,6 +32,7 @@ import numpy as np
 
 from . import engine, higher_order  # noqa: F401  (higher_order: create_graph's backward)
 from .grad_mode import set_grad_enabled
+from .memory_formats import contracted_grad
 
 
 class _ByIdentity:
@@ -215,11 +216,18 @@ def register_post_accumulate_grad_hook(tensor: Any, hook: Callable) -> Removable
 
 
 def _accumulated(tensor: Any, grad: Any) -> None:
-    """`grad` added into `tensor.grad`, then its post-accumulate-grad hooks run."""
+    """`grad` added into `tensor.grad`, a leaf's laid out as PyTorch's (`contracted_grad`:
+    in the leaf's strides), then its post-accumulate-grad hooks run."""
     if _before_node_prehooks:  # (a node pre-hook replaced a retained tensor's gradient)
         hooked, before = _before_node_prehooks.pop(id(tensor), (None, None))
         grad = before if hooked is not None and hooked() is tensor else grad
+    earlier = tensor._grad
     tensor._accumulate_grad(grad)
+    if tensor._ctx is None:  # (a new array: .grad is a new tensor each time it is added to)
+        laid_out = contracted_grad(tensor._data, None if earlier is None else earlier._data,
+                                   tensor._grad._data)
+        if laid_out is not None:
+            tensor._grad._data = laid_out
     if _post_accumulate._entries:
         for hook in list(_post_accumulate.get(tensor, {}).values()):
             returned = hook(tensor)  # (the tensor itself is let through, as PyTorch lets

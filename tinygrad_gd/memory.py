@@ -2,7 +2,8 @@
 owns the memory), where an array starts in it and its strides, in entries, and whether
 each entry of a view is in memory of its own (the ops that make strided views, unfold and
 as_strided, and the in-place checks read them here). The Tensor methods that answer the
-same: `x.stride()` (`x.stride(dim)`), `x.storage_offset()`, `x.data_ptr()` (the address
+same: `x.stride()` (`x.stride(dim)`; an empty tensor's row by row, as PyTorch gives a
+new one, where NumPy's are 0: `pytorch_strides`), `x.storage_offset()`, `x.data_ptr()` (the address
 of x's first entry) and `x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of
 one memory share it), as PyTorch's; and PyTorch's complex-number views, for values that
 are real: `x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`,
@@ -94,8 +95,22 @@ class UntypedStorage:
 
 def _stride(self: Tensor, dim: Any = None) -> Any:
     """The step in entries from one entry to the next along each axis (or along `dim`)."""
-    steps = strides(self._data)
+    steps = pytorch_strides(self._data)
     return steps if dim is None else steps[one_axis("stride", dim, self.ndim)]
+
+
+def pytorch_strides(x: np.ndarray) -> tuple[int, ...]:
+    """x's strides in entries as PyTorch's: an empty array's, which NumPy makes all 0 (its
+    views too), are row by row ones of its shape (each axis at least 1 long), as PyTorch
+    gives a new empty tensor; other strides, a view's of memory, as they are."""
+    steps = strides(x)
+    if x.size or not x.ndim or any(steps):
+        return steps
+    steps, step = [], 1
+    for n in reversed(x.shape):
+        steps.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(steps))
 
 
 def _matrix(name: str, batches: bool) -> Any:

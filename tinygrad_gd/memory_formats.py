@@ -21,9 +21,10 @@ preserve_format or the format x's strides suggest (`suggested_format`), a 2-d x.
 `x.contiguous(memory_format=f)` is x where x is laid out so (`is_contiguous_as`), and
 refuses preserve_format, as PyTorch's. `model.to(memory_format=f)` lays out each 4-d
 (channels_last) or 5-d parameter, gradient and buffer in place. A copy's gradient comes
-back in its input's layout. Not kept: a layout through `tg.save`/`tg.load` and pickling
-(NumPy stores values row by row); and NumPy gives an empty array zero strides (PyTorch's
-are row by row), so a copy of one keeps those.
+back in its input's layout, and a leaf's `.grad` in the leaf's strides (`contracted_grad`,
+PyTorch's layout contract). `tg.save` keeps a layout, as torch.save (`saved_strides`);
+`x.resize_(..., memory_format=f)` lays out as PyTorch's (`resized`). Not kept: a layout
+through pickling (NumPy pickles values row by row).
 The casts are made here (`cast`), each `x.to(dtype, memory_format=...)`: the op `to`, in
 the graph to a float dtype, a new tensor without gradient to an integer or bool one.
 """
@@ -409,3 +410,87 @@ def lay_out_module(module: Any, fmt: memory_format) -> Any:
         if grad is not None:
             t.grad = type(grad).from_op(copied("Module.to", grad._data, fmt), None)
     return module
+
+
+# -- layouts kept: a saved array's, a resized tensor's, a leaf's gradient's ----------------
+def _same_layout(array: np.ndarray, steps: tuple[int, ...]) -> bool:
+    """Whether `array` has the strides `steps` (in entries) on each axis longer than 1."""
+    return all(s == t for s, t, n in zip(_steps(array), steps, array.shape) if n > 1)
+
+
+def saved_strides(array: np.ndarray) -> tuple[int, ...] | None:
+    """The strides (in entries) `tg.save` keeps beside `array`'s values, as torch.save keeps
+    a tensor's: those of its copy (`copy_strides`: its own where dense without overlaps,
+    else dense in the order of its strides); None where the values lie row by row (an
+    empty array's too): nothing to keep."""
+    if array.flags.c_contiguous:
+        return None
+    steps = copy_strides("save", array, preserve_format)
+    return None if steps == _row_by_row(array.shape) else steps
+
+
+def in_saved_strides(array: np.ndarray, steps: tuple[int, ...]) -> np.ndarray | None:
+    """`array`, loaded, laid out in the strides `steps` that `saved_strides` gave (itself
+    where it has them); None where `steps` are no dense layout of its shape."""
+    if len(steps) != array.ndim or any(abs(s) > 2 ** 40 for s in steps) \
+            or not _dense(array.shape, steps):
+        return None
+    return array if _same_layout(array, steps) else laid_out(array, steps)
+
+
+def resized(array: np.ndarray, shape: tuple[int, ...],
+            fmt: memory_format | None) -> np.ndarray | None:
+    """PyTorch's `x.resize_(shape, memory_format=fmt)` of x's values `array`: x's memory
+    (its values in the order they lie in memory; a view's with gaps or repeats in the
+    order of its strides), cut, or followed by zeros, read in the strides of `fmt` (None
+    and contiguous_format: row by row; a channels-last format fitting `shape`). None
+    where x stays as it is: its own shape, and no format or the one it is laid out in."""
+    if shape == array.shape and (fmt is None or is_contiguous_as(array, fmt)):
+        return None
+    if array.flags.c_contiguous:
+        memory = array.reshape(-1)
+    else:
+        steps = copy_strides("resize_", array, preserve_format)
+        outer_first = sorted(range(array.ndim), key=lambda axis: -steps[axis])
+        memory = array.transpose(outer_first).reshape(-1)
+    values = np.zeros(int(np.prod(shape)), array.dtype)
+    kept = min(values.size, memory.size)
+    values[:kept] = memory[:kept]
+    if fmt not in _CHANNELS_LAST:
+        return values.reshape(shape)
+    _BUFFERS[id(values)] = values
+    steps = _channels_last_steps(shape, _CHANNELS_LAST[fmt][1])
+    return np.ndarray(shape, values.dtype, buffer=values,
+                      strides=tuple(s * values.itemsize for s in steps))
+
+
+def resize_format(where: str, value: Any, ndim: int,
+                  template: np.ndarray | None = None) -> memory_format | None:
+    """The format `resize_` (`resize_as_` with its template's values `template`) lays out
+    in for `memory_format=value`: None where the keyword is left out (the values' memory
+    read row by row, a tensor of the same shape left as it is); preserve_format refused
+    by resize_, read by resize_as_ as the format the template's strides suggest, as
+    PyTorch's; a channels-last format refused in one line unless the shape has its axes."""
+    if value is None:
+        return None
+    fmt = check_memory_format(where, value, ndim)
+    if fmt is not preserve_format:
+        return fmt
+    if template is None:
+        raise RuntimeError(f"{where}: memory_format=tg.preserve_format is not supported, as "
+                           f"in PyTorch (a resized tensor keeps no layout); give "
+                           f"tg.contiguous_format or tg.channels_last, or leave it out")
+    return suggested_format(template)
+
+
+def contracted_grad(leaf: np.ndarray, earlier: np.ndarray | None,
+                    grad: np.ndarray) -> np.ndarray | None:
+    """A leaf's new `.grad` values `grad` laid out as PyTorch's AccumulateGrad lays them out
+    (its "gradient layout contract"), or None where they are so already: in the strides of
+    the `.grad` they were added to (`earlier`: PyTorch adds in place), else in the leaf's
+    (`leaf`) where its values are dense without overlaps, else row by row."""
+    target = leaf if earlier is None else earlier
+    if target.flags.c_contiguous or earlier is None and not _dense(leaf.shape, _steps(leaf)):
+        return None if grad.flags.c_contiguous else np.ascontiguousarray(grad)
+    steps = copy_strides("backward", target, preserve_format)
+    return None if _same_layout(grad, steps) else laid_out(grad, steps)

@@ -6,6 +6,12 @@ parameter's dotted name (`0.weight`, `hidden.bias`), after a first marker entry
 reads it too. The count matters: damage to the zip's directory can hide the entries after
 the damaged one without any checksum failing, and the count exposes that.
 
+An array's layout is kept, as torch.save keeps a tensor's strides: where its values do
+not lie row by row (`x.T`, channels_last), its entry holds them row by row (what
+`np.load` and earlier versions read) and the entry's zip comment its strides
+(`tinygrad_gd strides 1 3`), which `load` lays the array out in again; a view with
+gaps or repeats (`x[:, ::2]`) keeps the order of its strides, without the gaps.
+
 A Module is saved whole, as `torch.save(model, path)` saves it (format version 3,
 `tinygrad_gd.serialization_model`): its state dict's arrays as above, then the module
 pickled. `tg.load(path, weights_only=False)` gives the model back (its class importable,
@@ -54,6 +60,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Mapping, Union
@@ -63,7 +70,8 @@ import numpy as np
 from .files import as_path, atomic_write
 from .serialization_format import (FORMAT_KEY, FORMAT_VERSION, STRUCTURE_KEY, LoadError,
                                    check_file_object, check_format, damaged,
-                                   describe_file_object, read_file_object, read_path)
+                                   describe_file_object, layout_comment, read_file_object,
+                                   read_path)
 from .serialization_model import MODEL_KEY, is_model, load_model, model_entries
 from .tensor import Tensor, _raw
 
@@ -307,8 +315,19 @@ def _write_npz(file: IO[bytes], arrays: Mapping[str, np.ndarray]) -> None:
     """
     with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
         for name, array in arrays.items():
-            with zf.open(name + ".npy", mode="w", force_zip64=True) as member:
+            with zf.open(_member(name, array), mode="w", force_zip64=True) as member:
                 _write_entry(member, array)
+
+
+def _member(name: str, array: np.ndarray) -> "str | zipfile.ZipInfo":
+    """The zip entry of `array`: its name, and where its values do not lie row by row, its
+    strides in the entry's comment (`layout_comment`)."""
+    comment = layout_comment(array)
+    if not comment:
+        return name + ".npy"
+    member = zipfile.ZipInfo(name + ".npy", date_time=time.localtime(time.time())[:6])
+    member.compress_type, member.comment = zipfile.ZIP_STORED, comment
+    return member
 
 
 def _write_entry(member: IO[bytes], array: np.ndarray) -> None:

@@ -22,10 +22,11 @@ from typing import IO, Any
 import numpy as np
 
 from .files import kind_of, short_repr
+from .memory_formats import in_saved_strides, saved_strides
 
 __all__ = ["LoadError", "FORMAT_KEY", "FORMAT_VERSION", "STRUCTURE_KEY", "read_path",
            "read_file_object", "check_file_object", "describe_file_object", "damaged",
-           "check_format", "archive_length"]
+           "check_format", "archive_length", "layout_comment"]
 
 FORMAT_KEY = "__tinygrad_gd_format__"  # the marker entry; save refuses it as a name
 STRUCTURE_KEY = "__tinygrad_gd_structure__"  # a checkpoint's structure, JSON text as uint8
@@ -33,6 +34,12 @@ STRUCTURE_KEY = "__tinygrad_gd_structure__"  # a checkpoint's structure, JSON te
 # 1: named arrays (a state_dict); 2: arrays and a structure (a nested checkpoint);
 # 3: a whole model, its state dict's arrays and its pickle (serialization_model.py)
 FORMAT_VERSION = 3
+
+# an entry's zip comment, where its array's strides are not row by row: this, then the
+# strides in entries ("tinygrad_gd strides 1 3"), as torch.save keeps a tensor's; np.load
+# reads no comments, so the entry holds the values row by row for it (and for a reader of
+# earlier versions, which gets them so)
+_STRIDES = b"tinygrad_gd strides "
 
 # Errors a damaged archive can raise from zipfile or NumPy's .npy reader: each means "this
 # file cannot be read", and each becomes one LoadError.
@@ -202,7 +209,7 @@ def read_npz(source: str, file: IO[bytes]) -> dict[str, np.ndarray]:
                                         "truncated, or another kind of file)"))
     arrays: dict[str, np.ndarray] = {}
     try:
-        _check_members(source, file)
+        layouts = _check_members(source, file)
         file.seek(0)
         with np.load(file, allow_pickle=False) as archive:
             for name in archive.files:
@@ -213,7 +220,8 @@ def read_npz(source: str, file: IO[bytes]) -> dict[str, np.ndarray]:
                     raise LoadError(f"load: entry {name!r} of {source} is not an array of "
                                     f"bool, integers or real floats (got {got}); tg.load reads "
                                     f"only those, as tg.save writes them")
-                arrays[name] = value
+                arrays[name] = value if name not in layouts else \
+                    _in_layout(source, name, value, layouts[name])
     except LoadError:
         raise
     except ValueError as err:
@@ -228,9 +236,31 @@ def read_npz(source: str, file: IO[bytes]) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _check_members(source: str, file: IO[bytes]) -> None:
+def layout_comment(array: np.ndarray) -> bytes:
+    """The zip comment of `array`'s entry: the strides it is laid out in again when loaded
+    (`saved_strides`), or nothing where its values lie row by row."""
+    steps = saved_strides(array)
+    return b"" if steps is None else _STRIDES + " ".join(map(str, steps)).encode("ascii")
+
+
+def _in_layout(source: str, name: str, array: np.ndarray, comment: bytes) -> np.ndarray:
+    """A loaded entry's array laid out in the strides its comment names."""
+    try:
+        steps = tuple(int(step) for step in comment[len(_STRIDES):].split())
+    except ValueError:
+        steps = ()
+    laid_out = in_saved_strides(array, steps)
+    if laid_out is None:
+        raise LoadError(damaged(source, f"its entry {name!r} names the strides "
+                                        f"{comment[len(_STRIDES):][:60]!r}, which are no "
+                                        f"layout of its shape {array.shape}"))
+    return laid_out
+
+
+def _check_members(source: str, file: IO[bytes]) -> dict[str, bytes]:
     """The zip directory, before any entry is read: each name once, each entry stored or
-    deflated, and none declaring more bytes than its compressed size can hold."""
+    deflated, and none declaring more bytes than its compressed size can hold. Returns
+    the comments naming strides, by entry (the name np.load gives it)."""
     file.seek(0)
     with zipfile.ZipFile(file) as archive:
         members = archive.infolist()
@@ -253,6 +283,8 @@ def _check_members(source: str, file: IO[bytes]) -> None:
             raise LoadError(damaged(source, f"its entry {m.filename!r} declares "
                                             f"{m.file_size:,} bytes from {m.compress_size:,}, "
                                             f"more than its compression can hold"))
+    return {m.filename.removesuffix(".npy"): m.comment for m in members
+            if m.comment.startswith(_STRIDES)}
 
 
 def damaged(source: str, reason: str) -> str:

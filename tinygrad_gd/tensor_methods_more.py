@@ -34,7 +34,7 @@ from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
 from .in_place import _draw, _from_op, shown
 from .memory import positions, strides
-from .memory_formats import cast, dim_order as memory_dim_order
+from .memory_formats import cast, dim_order as memory_dim_order, resize_format, resized
 from .nn.layer_functions import _as_tensor, _floated
 from .op_errors import refusing_as
 from .ops.arguments import integer, one_axis
@@ -392,31 +392,35 @@ def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
 
 
 def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
-    """x given the shape `sizes` in place (PyTorch's resize_): its values in order, cut,
-    or followed by zeros (PyTorch's: whatever was in memory); returns x."""
+    """x given the shape `sizes` in place (PyTorch's resize_): its memory (its values in
+    the order they lie in memory), cut, or followed by zeros (PyTorch's: whatever was in
+    memory), read row by row or in `memory_format=`'s strides; x of its own shape without
+    a format is left as it is (`memory_formats.resized`); returns x."""
     shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) \
         else sizes
     shape = tuple(integer("resize_", "size", n) for n in shape)
     if min(shape, default=0) < 0:
         raise ValueError(f"resize_: sizes must be >= 0, got {shape}")
+    fmt = resize_format("resize_", memory_format, len(shape))
     if self.requires_grad:
         raise RuntimeError("resize_: cannot resize a tensor that requires a gradient; use "
                            "x.reshape(...) (in the graph), or resize x.detach().clone()")
     self._check_writable("resize_", "use t = t.reshape(...)")
-    values = np.zeros(int(np.prod(shape)), self.dtype)
-    kept = min(values.size, self.size)
-    values[:kept] = self._data.reshape(-1)[:kept]
-    self._data = values.reshape(shape)
-    self._mark_changed()
+    values = resized(self._data, shape, fmt)
+    if values is not None:
+        self._data = values
+        self._mark_changed()
     return self
 
 
 def resize_as_(input: Any, the_template: Any, *, memory_format: Any = None) -> Tensor:  # noqa: A002
-    """input resized in place to the_template's shape (PyTorch's resize_as_); returns it."""
+    """input resized in place to the_template's shape (PyTorch's resize_as_;
+    preserve_format: the layout the template's strides suggest); returns it."""
     for what, value in (("input", input), ("the_template", the_template)):
         if not isinstance(value, Tensor):
             raise TypeError(f"resize_as_: {what} must be a tensor, got {shown(value)}")
-    return input.resize_(the_template.shape)
+    fmt = resize_format("resize_as_", memory_format, the_template.ndim, the_template._data)
+    return input.resize_(the_template.shape, memory_format=fmt)
 
 
 _METHODS = {
