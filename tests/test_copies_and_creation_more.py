@@ -593,12 +593,12 @@ def test_asarray_of_a_tensor_is_the_tensor_where_no_copy_is_needed():
     np.testing.assert_array_equal(w.grad.data, [4.0, 4.0, 4.0])
     detached = tg.asarray(u, requires_grad=False)
     assert not detached.requires_grad and detached.data_ptr() == u.data_ptr()
-    assert w.requires_grad  # (torch's turns a leaf's flag off in place; ours leaves w)
+    assert w.requires_grad  # (u is no leaf: detached, w keeps its flag, as torch's)
     v = tg.ones(3)
     leaf = tg.asarray(v, requires_grad=True)
-    assert leaf.requires_grad and leaf.is_leaf and not v.requires_grad
+    assert leaf is v and v.requires_grad and v.is_leaf  # (torch's sets v's own flag)
     assert leaf.data_ptr() == v.data_ptr()
-    assert not tg.asarray(u, dtype=tg.int64).requires_grad  # (integers carry none)
+    assert not tg.asarray(u, dtype=tg.int64, requires_grad=False).requires_grad
     array = np.arange(3.0)
     copy = tg.asarray(array)
     array[0] = 9.0  # (NumPy's memory is never shared: the tensor keeps its values)

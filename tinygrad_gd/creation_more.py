@@ -14,8 +14,9 @@ filled with value, the op `where` (a gradient of zero for x, and the sum of the 
 one for a 0-d value tensor that needs one, as PyTorch's); `vander(x)` is NumPy's and
 PyTorch's Vandermonde matrix, powers decreasing unless `increasing=True` (the cumprod of
 tg.linalg.vander, whose powers increase, then flip). `asarray` gives a tensor itself where
-no copy is needed (its graph kept, as tg.as_tensor does) and copies other data (a NumPy
-array too: tinygrad_gd never shares an array's memory, so `copy=False` there is refused).
+no copy is needed (its graph kept, as tg.as_tensor does; `requires_grad=` given sets that
+tensor's own flag, as PyTorch's) and copies other data (a NumPy array too: tinygrad_gd
+never shares an array's memory, so `copy=False` there is refused).
 `zero_(x)` is `x.zero_()`; `nonzero_static` the indices of the nonzero entries as rows,
 cut or padded to `size` rows; `poisson` a count drawn for each rate, from `generator=` or
 tg.manual_seed's generator, a new leaf without gradient (PyTorch's gradient is zero).
@@ -210,11 +211,14 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None
     """obj as a tensor (PyTorch's torch.asarray). A tensor is returned itself where no copy
     is needed (its graph kept); with another `dtype` it is cast (in the graph to a float
     dtype), with copy=True cloned. `requires_grad` None (PyTorch 2.13's default) keeps a
-    tensor's, False gives a detached tensor sharing its values, True a new leaf that
-    requires a gradient where obj needs none. Other data (numbers, lists, NumPy arrays)
-    is copied with tg.as_tensor's dtypes (whole numbers int64, floats the default float, an
-    array its own); copy=False is refused for them (tinygrad_gd never shares a NumPy
-    array's memory, where PyTorch's does)."""
+    tensor's (so an integer `dtype` of a tensor that requires a gradient is refused, as
+    PyTorch's); given, it is PyTorch's: where no copy is needed, False turns a leaf's own
+    flag off (obj itself returned) and gives a non-leaf detached, sharing its values, and
+    True turns obj's own flag on; a copy given False is detached, a copy given True keeps
+    obj's graph, or is a new leaf that requires a gradient where obj needs none. Other data
+    (numbers, lists, NumPy arrays) is copied with tg.as_tensor's dtypes (whole numbers
+    int64, floats the default float, an array its own); copy=False is refused for them
+    (tinygrad_gd never shares a NumPy array's memory, where PyTorch's does)."""
     name = "asarray"
     check_cpu(device, f"{name}()")
     copy = None if copy is None else check_flag(name, "copy", copy)
@@ -234,17 +238,20 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None
     if copy is False and wanted != obj.dtype:
         raise ValueError(f"{name}: copy=False, but dtype {wanted} differs from the tensor's "
                          f"{obj.dtype}, which takes a copy; leave copy out, or the dtype")
-    out = obj.detach() if grad is False and obj.requires_grad else obj
-    if wanted != out.dtype:
-        out = out.to(wanted)
-    elif copy:
-        out = out.clone()
-    if grad and not out.requires_grad:
-        if wanted.kind != "f":
-            raise TypeError(f"{name}: requires_grad=True needs a float dtype, got {wanted}; "
-                            f"{_GIVEN if dtype is not None else _INFERRED}")
-        out = (obj.detach() if out is obj else out).requires_grad_(True)
-    return out
+    if grad and wanted.kind != "f":
+        raise TypeError(f"{name}: requires_grad=True needs a float dtype, got {wanted}; "
+                        f"{_GIVEN if dtype is not None else _INFERRED}")
+    if grad is None and obj.requires_grad and wanted.kind != "f":  # (PyTorch's refusal too)
+        raise TypeError(f"{name}: requires_grad left out keeps obj's (True), which a {wanted} "
+                        f"result cannot carry; pass requires_grad=False for a copy without "
+                        f"gradient")
+    if wanted == obj.dtype and not copy:  # obj itself, its own flag set as PyTorch's
+        if grad is None or grad == obj.requires_grad:
+            return obj
+        return obj.requires_grad_(grad) if grad or obj.is_leaf else obj.detach()
+    out = obj.detach() if grad is False else obj
+    out = out.to(wanted) if wanted != out.dtype else out.clone()
+    return out.requires_grad_(True) if grad and not out.requires_grad else out
 
 
 def poisson(input: Any, generator: Any = None) -> Tensor:  # noqa: A002

@@ -9,7 +9,8 @@ import copy
 from typing import Any, Iterable
 
 from .lr_plateau import ReduceLROnPlateau
-from .lr_scheduler_base import LRScheduler, _check_number, _milestones, _param_groups
+from .lr_scheduler_base import (LRScheduler, _check_number, _lrs, _milestones, _param_groups,
+                                _set_lr)
 
 __all__ = ["SequentialLR", "ChainedScheduler"]
 
@@ -101,7 +102,7 @@ class SequentialLR(_Composed):
         self.last_epoch = last_epoch + 1
         self.optimizer = optimizer
         for group in groups:  # back to the start, as PyTorch
-            group["lr"] = group["initial_lr"]
+            _set_lr(group, group["initial_lr"])
         self._undo_first_steps(self)
         first = self._schedulers[bisect.bisect_right(self._milestones, 0)]
         first._initial_step()
@@ -142,7 +143,7 @@ class ChainedScheduler(_Composed):
     def __init__(self, schedulers: Iterable[Any], optimizer: Any = None) -> None:
         self._schedulers = _check_schedulers(self._name, schedulers, optimizer)
         self.optimizer = optimizer if optimizer is not None else self._schedulers[0].optimizer
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = _lrs(self.optimizer.param_groups)
 
     def get_lr(self) -> list[float]:
         """The lrs as the last `step()` left them."""
@@ -154,7 +155,7 @@ class ChainedScheduler(_Composed):
             raise TypeError(f"{self._name}.step() takes no epoch; call step() once per epoch")
         for scheduler in self._schedulers:
             scheduler.step()
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = _lrs(self.optimizer.param_groups)
 
     def __repr__(self) -> str:
         inner = ", ".join(type(s).__name__ for s in self._schedulers)

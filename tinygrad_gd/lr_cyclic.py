@@ -8,7 +8,7 @@ import math
 import types
 from typing import Any, Callable
 
-from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
+from .lr_scheduler_base import LRScheduler, _check_number, _param_groups, _set_lr
 from .lr_warmup import _MomentumCycle, _per_group
 
 __all__ = ["CyclicLR"]
@@ -78,7 +78,7 @@ class CyclicLR(_MomentumCycle, LRScheduler):
             self.max_momentums = _per_group(where, "max_momentum", max_momentum, groups)
         if last_epoch == -1:
             for group, lr in zip(groups, base_lrs):
-                group["lr"] = lr
+                _set_lr(group, lr)
             if self.cycle_momentum:
                 for group, top, bottom in zip(groups, self.max_momentums,
                                               self.base_momentums):

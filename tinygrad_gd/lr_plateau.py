@@ -7,7 +7,7 @@ import math
 import numbers
 from typing import Any
 
-from .lr_scheduler_base import LRScheduler, _check_number, _param_groups
+from .lr_scheduler_base import LRScheduler, _check_number, _lrs, _param_groups, _set_lr
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -60,7 +60,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.threshold_mode = threshold_mode
         self.mode_worse = math.inf if mode == "min" else -math.inf
         self.last_epoch = 0
-        self._last_lr = [group["lr"] for group in groups]
+        self._last_lr = _lrs(groups)
         self._reset()
 
     def _check_modes(self, mode: Any, threshold_mode: Any) -> None:
@@ -91,7 +91,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def get_lr(self) -> list[float]:
         """The lrs as they are: this schedule changes them only in `step(metrics)`."""
-        return [group["lr"] for group in self.optimizer.param_groups]
+        return _lrs(self.optimizer.param_groups)
 
     def step(self, metrics: Any, epoch: Any = None) -> None:  # type: ignore[override]
         """Record one epoch's metric (a number or a 1-element tensor) and reduce the lrs
@@ -121,7 +121,7 @@ class ReduceLROnPlateau(LRScheduler):
             self._reduce_lr()
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = _lrs(self.optimizer.param_groups)
 
     def _reduce_lr(self) -> None:
         groups = self.optimizer.param_groups
@@ -135,7 +135,7 @@ class ReduceLROnPlateau(LRScheduler):
             old_lr = float(group["lr"])
             new_lr = max(old_lr * self.factor, min_lr)
             if old_lr - new_lr > self.eps:
-                group["lr"] = new_lr
+                _set_lr(group, new_lr)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved, from a ReduceLROnPlateau."""

@@ -1,6 +1,10 @@
 """The base of `tg.optim.lr_scheduler`: `LRScheduler` and the argument checks its
 schedulers share (the schedulers themselves are in lr_scheduler.py, lr_warmup.py,
 lr_plateau.py and lr_composed.py; lr_scheduler.py gathers them all).
+
+An lr given to the optimizer as a tensor stays that tensor: a scheduler writes each new lr
+into it in place (`_set_lr`), and keeps copies of it ("initial_lr", `base_lrs`,
+`get_last_lr()`), as PyTorch's schedulers do.
 """
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ import math
 import numbers
 import warnings
 from typing import Any
+
+from .tensor import Tensor
 
 __all__ = ["LRScheduler"]
 
@@ -34,6 +40,25 @@ def _milestones(where: str, milestones: Any) -> list[int]:
     for milestone in milestones:
         _check_number(where, "each milestone", milestone, 0, integer=True)
     return milestones
+
+
+def _lr_copy(lr: Any) -> Any:
+    """An lr kept apart from its group: a tensor copied (PyTorch's clone), a number as it is."""
+    return lr.detach().clone() if isinstance(lr, Tensor) else lr
+
+
+def _lrs(groups: list[dict[str, Any]]) -> list[Any]:
+    """Each group's lr, kept apart from it (what `get_last_lr()` gives)."""
+    return [_lr_copy(group["lr"]) for group in groups]
+
+
+def _set_lr(group: dict[str, Any], lr: Any) -> None:
+    """Write lr into the group: into its lr tensor in place where it holds one (PyTorch's
+    fill_: the tensor the optimizer was given follows the schedule), else as it is."""
+    if isinstance(group["lr"], Tensor):
+        group["lr"].fill_(lr.item() if isinstance(lr, Tensor) else lr)
+    else:
+        group["lr"] = lr
 
 
 def _param_groups(where: str, optimizer: Any) -> list[dict[str, Any]]:
@@ -83,7 +108,7 @@ class LRScheduler:
         _check_number(self._name, "last_epoch", last_epoch, -1, integer=True)
         if last_epoch == -1:
             for group in groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _lr_copy(group["lr"]))
         else:
             missing = [i for i, g in enumerate(groups) if "initial_lr" not in g]
             if missing:
@@ -91,7 +116,7 @@ class LRScheduler:
                                  f"param_groups {missing} have no 'initial_lr'; load the "
                                  f"optimizer's saved state_dict first, or use last_epoch=-1")
         self.optimizer = optimizer
-        self.base_lrs: list[float] = [g["initial_lr"] for g in groups]
+        self.base_lrs: list[float] = [_lr_copy(g["initial_lr"]) for g in groups]
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
         self._initial_step()
@@ -140,8 +165,8 @@ class LRScheduler:
     def _set_lrs(self, lrs: list[float]) -> None:
         groups = self.optimizer.param_groups
         for group, lr in zip(groups, lrs):
-            group["lr"] = lr
-        self._last_lr = [group["lr"] for group in groups]
+            _set_lr(group, lr)
+        self._last_lr = _lrs(groups)
 
     def _restart(self) -> None:
         """Epoch 0 again, from the base lrs (how SequentialLR hands over at a milestone,

@@ -53,6 +53,17 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "
 sys.modules[__name__ + ".lr_scheduler"] = lr_scheduler
 
 
+def _check_float_betas(where: str, betas: Any) -> None:
+    """Adam's and AdamW's betas as PyTorch's constructors take them: two floats or two
+    tensors, never a whole number (0, 1, True) among them."""
+    whole = [b for b in betas if isinstance(b, (bool, int, np.integer))]
+    if whole:
+        floats = tuple(float(b) if isinstance(b, (bool, int, np.integer)) else b for b in betas)
+        raise ValueError(f"{where}: betas must be two floats or two 1-element tensors, as "
+                         f"PyTorch's {where} takes them, got {tuple(betas)!r} (whole numbers: "
+                         f"{whole!r}); write them as floats: betas={floats!r}")
+
+
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with momentum (PyTorch's torch.optim.SGD).
 
@@ -116,6 +127,8 @@ class Adam(Optimizer):
     amsgrad=True (AMSGrad) divides by the largest v so far instead of v_t (state
     "max_exp_avg_sq"); maximize=True ascends (g is the negated gradient), as PyTorch's;
     decoupled_weight_decay=True is AdamW's decay. capturable= and differentiable= at False.
+    betas are two floats or two 1-element tensors: whole numbers, (0, 0), are refused, as
+    PyTorch's Adam and AdamW refuse them.
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,
@@ -131,6 +144,8 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                                       capturable=capturable, differentiable=differentiable,
                                       fused=fused, decoupled_weight_decay=decoupled_weight_decay))
+        if isinstance(betas, (tuple, list)):  # (after their range, checked above: PyTorch's
+            _check_float_betas(self._name, betas)  # order; a group's own betas go unchecked)
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         _check_tensor_betas(self._name, group, strict=True)

@@ -4,15 +4,17 @@ optimizers share. The optimizers themselves are in optim.py (SGD, Adam, AdamW, R
 Adagrad) and optim_variants.py (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD); optim.py
 gathers them all as `tg.optim`.
 
-A setting given as a 1-element tensor (ours or PyTorch's) or NumPy array is read as its
-number, as PyTorch takes lr, weight_decay and Adam's betas; PyTorch's refusals are kept
-(Adam's betas mixing a tensor and a number; tensor betas, and Adam's tensor lr, with
-foreach=True). The state's numbers that PyTorch keeps as 0-d tensors (every "step",
-NAdam's "mu_product", ASGD's "eta" and "mu") are 0-d arrays here, float64 for a float64
-parameter and float32 otherwise. `load_state_dict` takes PyTorch's own
-`torch_optimizer.state_dict()` too: its tensors become arrays (told apart by their
-`.detach().cpu().numpy()`; torch is never imported), each checked against its
-parameter's shape and cast to its dtype, as PyTorch casts them.
+A setting may be given as a 1-element tensor, as PyTorch takes lr, weight_decay and
+Adam's betas. Our tensor stays in the group as given (`group["lr"] is lr_t`, as PyTorch's
+groups keep theirs) and is read at every step, so a change in place (`lr_t.fill_(0.01)`,
+a scheduler's) counts; a NumPy array or another library's tensor is read once, as its
+number. PyTorch's refusals are kept (Adam's betas other than two floats or two tensors;
+tensor betas, and Adam's tensor lr, with foreach=True). The state's numbers that PyTorch
+keeps as 0-d tensors (every "step", NAdam's "mu_product", ASGD's "eta" and "mu") are 0-d
+arrays here, float64 for a float64 parameter and float32 otherwise. `load_state_dict`
+takes PyTorch's own `torch_optimizer.state_dict()` too: its tensors become arrays (told
+apart by their `.detach().cpu().numpy()`; torch is never imported), each checked against
+its parameter's shape and cast to its dtype, as PyTorch casts them.
 """
 from __future__ import annotations
 
@@ -120,6 +122,24 @@ def _numbers(where: str, name: str, value: Any) -> Any:
         entries = [_number(where, f"{name}[{i}]", v) for i, v in enumerate(value)]
         return tuple(entries) if isinstance(value, tuple) else entries
     return _number(where, name, value)
+
+
+def _kept(where: str, name: str, value: Any) -> Any:
+    """A setting as its group keeps it: our tensors as given (read again at each step, so
+    a change in place counts, as in PyTorch's groups), a NumPy array or another library's
+    tensor as its number; in a pair (betas) entry by entry."""
+    if isinstance(value, (tuple, list)):
+        entries = [_kept(where, f"{name}[{i}]", v) for i, v in enumerate(value)]
+        return tuple(entries) if isinstance(value, tuple) else entries
+    return value if isinstance(value, Tensor) else _number(where, name, value)
+
+
+def _copied(value: Any) -> Any:
+    """A loaded setting's tensors as new tensors of their own (PyTorch's load_state_dict
+    deep-copies the saved groups: two optimizers loaded from one state share no lr)."""
+    if isinstance(value, (tuple, list)):
+        return type(value)(_copied(v) for v in value)
+    return value.detach().clone() if isinstance(value, Tensor) else value
 
 
 def _check_tensor_betas(where: str, group: dict[str, Any], strict: bool) -> None:
@@ -271,7 +291,8 @@ class Optimizer:
                              f"group (did you mean {sorted(set(typos.values()))}?); known: "
                              f"{sorted(self.defaults)}")
         full = {**self.defaults, **group, "params": params}
-        self._check_settings(full)
+        self._settings(full)  # (checked as given, before tensors of other kinds are read)
+        full.update({key: _kept(self._name, key, full[key]) for key in self.defaults})
         self.param_groups.append(full)
 
     def _check_param(self, p: Any, i: int, known: set[int]) -> None:
@@ -288,9 +309,16 @@ class Optimizer:
                             f"tensors can be optimized: create it with dtype=np.float64 or "
                             f"np.float32")
 
+    def _settings(self, group: dict[str, Any]) -> dict[str, Any]:
+        """The group's settings as numbers, checked: a copy, each setting kept as a tensor
+        read as its value now (the group keeps the tensor)."""
+        numbers = dict(group)
+        self._check_settings(numbers)
+        return numbers
+
     def _check_settings(self, group: dict[str, Any]) -> None:
-        # a setting given as a 1-element tensor (ours, PyTorch's) or array is read as its
-        # number, as PyTorch takes lr, weight_decay and betas (and others, by the way)
+        """Check the settings of `group`, a copy of a group (`_settings`), reading each one
+        given as a 1-element tensor or array as its number there."""
         for key in self.defaults:
             if key in group:
                 group[key] = _numbers(self._name, key, group[key])
@@ -325,13 +353,14 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            self._check_settings(group)  # a setting may have been changed by hand since
+            # read now: a setting may have been changed by hand since, a tensor in place
+            settings = self._settings(group)
             for p in group["params"]:
                 grad = p._grad  # (the attribute itself: .grad's property, per parameter)
                 if grad is not None:
                     if versions.mixed:  # (a gradient from before an update mixed in: said)
                         versions.tell_if_mixed(p, 2)
-                    self._step_param(p, grad._data, group)
+                    self._step_param(p, grad._data, settings)
         return loss
 
     def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
@@ -366,7 +395,8 @@ class Optimizer:
         return [p for group in self.param_groups for p in group["params"]]
 
     def state_dict(self) -> dict[str, Any]:
-        """Settings and state (copies), parameters referred to by their position."""
+        """Settings (a tensor setting itself, as PyTorch's) and state (copies), parameters
+        referred to by their position."""
         index = {id(p): i for i, p in enumerate(self._all_params())}
         # (as PyTorch's: a parameter whose step keeps nothing, plain SGD's, has no entry)
         state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
@@ -427,9 +457,10 @@ class Optimizer:
                         and not isinstance(value, Tensor):
                     array = _as_numpy(where, value)
                     saved_settings[key] = array.item() if array.size == 1 else array
-            checked = {**group, **saved_settings}
-            self._check_settings(checked)  # (its tensors read as numbers)
-            saved_settings.update({key: checked[key] for key in saved_settings})
+            self._settings({**group, **saved_settings})
+            saved_settings.update({key: _copied(_kept(where, key, value) if key in
+                                                self.defaults else value)
+                                   for key, value in saved_settings.items()})
         for group, saved_settings in zip(self.param_groups, settings):
             group.update(saved_settings)
         self.state = state

@@ -270,8 +270,8 @@ class LBFGS(Optimizer):
                             f"function that calls optimizer.zero_grad(), computes the loss, "
                             f"calls loss.backward() and returns the loss; then "
                             f"optimizer.step(closure)")
-        group = self.param_groups[0]
-        self._check_settings(group)  # a setting may have been changed by hand since
+        # read now: a setting may have been changed by hand since, a tensor in place
+        group = self._settings(self.param_groups[0])
         if not sum(p._data.size for p in self._params):
             raise RuntimeError(f"{self._name}.step: the parameters hold no numbers (every one "
                                f"is empty); there is nothing to optimize")
