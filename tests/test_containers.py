@@ -175,10 +175,11 @@ def test_a_bad_entry_in_update_adds_none_of_them():
 def test_repr_lists_the_parameters_shapes_as_pytorchs():
     net = _Net()
     text = repr(net)
-    assert "(params): ParameterList(\n    (0): Parameter containing: [float64 of size 2x3]\n" \
-           "    (1): Parameter containing: [float64 of size 3]\n  )" in text
-    assert "(scales): ParameterDict(\n    (a): Parameter containing: [float64 of size 2x2]\n" \
-           "    (b): Parameter containing: [float64 of size 1]\n  )" in text
+    assert "(params): ParameterList(\n      (0): Parameter containing: [float64 of size 2x3]\n" \
+           "      (1): Parameter containing: [float64 of size 3]\n  )" in text
+    assert "(scales): ParameterDict(\n      (a): Parameter containing: " \
+           "[tinygrad_gd.DoubleTensor of size 2x2]\n" \
+           "      (b): Parameter containing: [tinygrad_gd.DoubleTensor of size 1]\n  )" in text
     assert repr(nn.ParameterList()) == "ParameterList()"
     assert repr(nn.ParameterDict()) == "ParameterDict()"
 

@@ -26,7 +26,7 @@ from . import functional
 from .grad_mode import check_flag
 from .ops import statistics
 from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
-from .ops.reductions import ValuesAndIndices, keep_flag, stable_order
+from .ops.reductions import EmptyReductionError, ValuesAndIndices, keep_flag, stable_order
 from .tensor import Tensor, to_tensor
 from .values import default_float
 
@@ -194,9 +194,10 @@ def aminmax(input: Any, *, dim: Any = None, keepdim: Any = None, axis: Any = Non
     axes = reduced_axes("aminmax", axis, dim, x.ndim)
     keep = keep_flag("aminmax", keepdims, keepdim)
     if 0 in (x.shape if axes is None else np.atleast_1d(np.take(x.shape, axes))):
-        raise ValueError(f"aminmax: the tensor of shape {x.shape} has no entries along "
-                         f"{'its axes' if axes is None else f'axis {axes}'}, so no minimum "
-                         f"or maximum; reduce over axes of non-zero length")
+        raise EmptyReductionError(f"aminmax: the tensor of shape {x.shape} has no entries "
+                                  f"along {'its axes' if axes is None else f'axis {axes}'}, "
+                                  f"so no minimum or maximum; reduce over axes of non-zero "
+                                  f"length")
     return MinMax(x.amin(axis=axes, keepdims=keep), x.amax(axis=axes, keepdims=keep))
 
 

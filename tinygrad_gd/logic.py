@@ -19,7 +19,8 @@ import numpy as np
 
 from .memory_formats import cast
 from .ops.arguments import broadcast, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes
-from .ops.reductions import check_sort_kind, keep_flag, sort_direction, stable_order
+from .ops.reductions import (EmptyReductionError, check_sort_kind, keep_flag, sort_direction,
+                             stable_order)
 from .op_errors import op_error
 from .tensor import Tensor, _as_array, _raw
 from .values import numeric_dtype
@@ -70,9 +71,11 @@ def _arg(name: str, reduce: Any, x: Any, axis: Any, keepdims: Any, dim: Any,
     if on_a_scalars_axis(name, data, axis):  # (its one entry's index, 0-d as PyTorch's)
         data, axis, keep = data.reshape(1), 0, False
     axis = one_axis(name, axis, data.ndim, none_ok=True)
-    if data.size == 0:
-        raise ValueError(f"{name}: the tensor of shape {data.shape} is empty; it has no "
-                         f"{name[3:]}imum to point at")
+    if data.size == 0 and (axis is None or data.shape[axis] == 0):  # (else: PyTorch's empty)
+        where = "the tensor" if axis is None else f"axis {axis % data.ndim} of the tensor"
+        hint = "give dim= an axis" if axis is None else "reduce over an axis"
+        raise EmptyReductionError(f"{name}: {where} of shape {data.shape} is empty, so it has "
+                                  f"no {name[3:]}imum to point at; {hint} of non-zero length")
     out = reduce(data, axis=axis, keepdims=keep) if axis is not None or not keep else \
         reduce(data.reshape(-1)).reshape((1,) * data.ndim)
     return _constant(np.asarray(out, dtype=np.int64))

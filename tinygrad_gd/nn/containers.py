@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from .module import Module, Parameter
+from .module_hooks import indented
 
 __all__ = ["ModuleList", "ModuleDict", "ParameterList", "ParameterDict", "Sequential"]
 
@@ -67,11 +68,12 @@ def _pairs(container: Module, entries: Any, sort_dict: bool = False) -> list[tup
     return pairs
 
 
-def _listing(entries: Iterable[tuple[str, Parameter]]) -> str:
-    """PyTorch's lines for parameters: `(0): Parameter containing: [float64 of size 3x2]`."""
-    lines = [f"  ({key}): Parameter containing: [{p.dtype} of size "
-             f"{'x'.join(map(str, p.shape))}]" for key, p in entries]
-    return "\n" + "\n".join(lines) + "\n" if lines else ""
+def _listing(entries: Iterable[tuple[str, Parameter]], type_name: bool = False) -> str:
+    """PyTorch's extra_repr of a ParameterList, `  (0): Parameter containing: [float64 of
+    size 3x2]` a line, or with `type_name` of a ParameterDict, `[tinygrad_gd.DoubleTensor
+    of size 3x2]` (PyTorch's ParameterDict names the tensor type, its list the dtype)."""
+    return "\n".join(f"  ({key}): Parameter containing: [{p.type() if type_name else p.dtype} "
+                     f"of size {'x'.join(map(str, p.shape))}]" for key, p in entries)
 
 
 class _List(Module):
@@ -168,6 +170,20 @@ class ModuleList(_List):
         for i, module in enumerate(layers):
             setattr(self, str(i), module)
 
+    def __repr__(self) -> str:
+        """PyTorch's: a run of equal reprs printed once, `(0-2): 3 x Linear(...)`."""
+        runs: list[list] = []  # [first index, last index, repr]
+        for i, text in enumerate(repr(module) for module in self):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [indented(f"({first}): {text}" if first == last else
+                          f"({first}-{last}): {last - first + 1} x {text}")
+                 for first, last, text in runs]
+        return f"{type(self).__name__}(" + "".join("\n  " + line for line in lines) + \
+            ("\n)" if lines else ")")
+
     def __getitem__(self, index: int | slice) -> Any:
         layers = self._layers()
         if isinstance(index, slice):
@@ -196,6 +212,8 @@ class Sequential(ModuleList):
                 self.add_module(key, _checked(self, module, repr(key)))
         else:
             super().__init__(args)
+
+    __repr__ = Module.__repr__  # (each layer on its line: PyTorch groups a ModuleList's only)
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):  # PyTorch's: the layers keep their names
@@ -341,4 +359,4 @@ class ParameterDict(_Dict):
         return _as_parameter(self, value, repr(key))
 
     def extra_repr(self) -> str:
-        return _listing(self.items())
+        return _listing(self.items(), type_name=True)

@@ -13,7 +13,6 @@ repr, module_hooks.py's.
 """
 from __future__ import annotations
 
-from types import MappingProxyType
 from typing import Any, Callable, Iterator, Mapping, MutableMapping
 
 import numpy as np
@@ -25,8 +24,8 @@ from ..hooks import RemovableHandle
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
 from ..values import is_device
-from .module_hooks import (CALL_HOOKS, ModuleHooks, add_forward_hook, forward_with_hooks,
-                           module_repr)
+from .module_hooks import (CALL_HOOKS, NO_HOOKS, ModuleHooks, add_forward_hook,
+                           forward_with_hooks, module_repr)
 from .module_state import (IncompatibleKeys, StateDictError, load_state, save_state,
                            state_dict_arguments)
 from .registration import check_assignment, check_constructor_arguments, check_name
@@ -147,7 +146,7 @@ class Module(ModuleHooks):
     _positional_tensors: int | None = 0  # (how many tensors a built-in's constructor takes)
     # PyTorch's hook dicts (module_hooks.py), each made in the instance on first use
     _forward_pre_hooks = _forward_hooks = _forward_pre_hooks_with_kwargs = \
-        _forward_hooks_with_kwargs = MappingProxyType({})
+        _forward_hooks_with_kwargs = NO_HOOKS
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Module":
         if args and cls.__module__.startswith(__package__ + "."):  # the built-in modules

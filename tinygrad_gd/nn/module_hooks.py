@@ -2,37 +2,53 @@
 
 The forward hooks live in the module's `_forward_pre_hooks` and `_forward_hooks`,
 PyTorch's OrderedDicts {handle id: hook}, made on first use (a module without hooks reads
-an empty, read-only mapping: the class's). Which of them take the keyword arguments too is
-PyTorch's `_forward_pre_hooks_with_kwargs` / `_forward_hooks_with_kwargs`, and which run
-even when forward raises `_forward_hooks_always_called`, {handle id: True}; a handle's
-`remove()` pops the hook from all of them. So code written for PyTorch that reads the
-hooks, as the pruning tutorial's `for hook in module._forward_pre_hooks.values()`, finds
-the hooks themselves. `ModuleHooks`, a base class of Module, registers the others, kept
-the same way: the backward hooks (run by module_backward_hooks.py) and the state-dict
-hooks (run by module_state.py).
+an empty, read-only OrderedDict, `NO_HOOKS`: the class's, printed as PyTorch's). Which of
+them take the keyword arguments too is PyTorch's `_forward_pre_hooks_with_kwargs` /
+`_forward_hooks_with_kwargs`, and which run even when forward raises
+`_forward_hooks_always_called`, {handle id: True}; a handle's `remove()` pops the hook
+from all of them. So code written for PyTorch that reads the hooks, as the pruning
+tutorial's `for hook in module._forward_pre_hooks.values()`, finds the hooks themselves.
+`ModuleHooks`, a base class of Module, registers the others, kept the same way: the
+backward hooks (run by module_backward_hooks.py) and the state-dict hooks (run by
+module_state.py).
 
 `module_repr` is PyTorch's `Module.__repr__`: the extra_repr on the first line when it is
 one line and there are no children, else each of its lines and each child on its own
-indented line (an extra_repr starting with a line break, without children, is printed as
-it is: containers.py lays out ParameterList's that way). (It does not import module.py.)
+indented line (`indented`: PyTorch's _addindent). (It does not import module.py.)
 """
 from __future__ import annotations
 
 import warnings
 from collections import OrderedDict
-from types import MappingProxyType
 from typing import Any, Callable
 
 from ..grad_mode import check_flag, is_grad_enabled
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from .module_backward_hooks import HookedCall
 
-__all__ = ["ModuleHooks", "CALL_HOOKS", "add_forward_hook", "forward_with_hooks",
-           "module_repr"]
+__all__ = ["ModuleHooks", "CALL_HOOKS", "NO_HOOKS", "add_forward_hook", "forward_with_hooks",
+           "module_repr", "indented"]
 
 # the hook dicts that make a call run `forward_with_hooks` (Module.__call__ checks them)
 CALL_HOOKS = frozenset({"_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
                         "_backward_pre_hooks"})
+
+
+class _NoHooks(OrderedDict):
+    """The empty OrderedDict every module without hooks reads (PyTorch's type, so it prints
+    `OrderedDict()`), read-only: a write would reach every module's hooks at once."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("Module hooks: this empty OrderedDict is shared by every module "
+                        "without hooks; add a hook with the module's register_*_hook methods")
+
+    __setitem__ = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "OrderedDict()"
+
+
+NO_HOOKS = _NoHooks()
 
 
 def _hook_dict(module: Any, kind: str) -> OrderedDict:
@@ -150,7 +166,7 @@ class ModuleHooks:
     # (read-only and empty until a hook is registered: each made in the instance then)
     _backward_hooks = _backward_pre_hooks = _forward_hooks_always_called = \
         _state_dict_pre_hooks = _state_dict_hooks = _load_state_dict_pre_hooks = \
-        _load_state_dict_post_hooks = MappingProxyType({})
+        _load_state_dict_post_hooks = NO_HOOKS
 
     def register_full_backward_hook(self, hook: Callable,
                                     prepend: bool = False) -> RemovableHandle:
@@ -235,11 +251,18 @@ def module_repr(module: Any) -> str:
     each child `(name): repr` (its lines indented by two more) on lines of their own."""
     extra = module.extra_repr()
     lines = extra.split("\n") if extra else []
-    children = [f"({name}): " + repr(child).replace("\n", "\n  ")
+    children = [f"({name}): " + indented(repr(child))
                 for name, child in module.named_children()]
     name = type(module).__name__
-    if len(lines) == 1 and not children or extra.startswith("\n") and not children:
-        return f"{name}({extra})"  # (one line; or lines laid out by the extra_repr itself)
+    if len(lines) == 1 and not children:
+        return f"{name}({extra})"
     if not lines and not children:
         return f"{name}()"
     return f"{name}(\n  " + "\n  ".join(lines + children) + "\n)"
+
+
+def indented(text: str, spaces: int = 2) -> str:
+    """`text`'s lines after the first indented by `spaces`, blank ones left empty (PyTorch's
+    _addindent: a child's repr inside its parent's)."""
+    first, *rest = text.split("\n")
+    return "\n".join([first] + [" " * spaces + line if line.strip() else "" for line in rest])

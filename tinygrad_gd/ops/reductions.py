@@ -3,7 +3,8 @@
 The backward of a reduction gives each input element the gradient of the output element
 it went into: a sum copies it to each, a mean shares it out (1/n each), a max or min
 sends it to the elements that were the extreme (shared evenly by ties, or all to the
-index returned with the values: `x.max(dim=1)`, as PyTorch's).
+index returned with the values: `x.max(dim=1)`, as PyTorch's). An extreme over an axis of
+length 0 raises `EmptyReductionError` (PyTorch's IndexError and NumPy's ValueError at once).
 """
 from __future__ import annotations
 
@@ -50,6 +51,12 @@ def reduced_to_kept(g: Any, shape: tuple[int, ...], axis: Any) -> Any:
     axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
     axes = {a % len(shape) for a in axes}
     return g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+
+
+class EmptyReductionError(IndexError, RuntimeError, ValueError):
+    """A max, min, argmax or argmin over an axis of length 0 (or of a tensor with no
+    entries): PyTorch raises IndexError (RuntimeError for a whole tensor's max and min),
+    NumPy ValueError; this is all three, so code written for either catches it."""
 
 
 def keep_flag(op: str, keepdims: Any, keepdim: Any) -> bool:
@@ -226,8 +233,9 @@ class _Extremum(_FromOutput, register=False):
         empty = [a % x.ndim for a in axes if x.shape[a] == 0]
         if empty:  # (an empty tensor has an axis of length 0: no dim refuses it too)
             where = "the tensor" if axis is None else f"axis {empty[0]} of the tensor"
-            raise ValueError(f"{ctx.name}: {where} of shape {x.shape} is empty, so it has no "
-                             f"{ctx.name}imum; reduce over axes of non-zero length")
+            raise EmptyReductionError(f"{ctx.name}: {where} of shape {x.shape} is empty, so it "
+                                      f"has no {ctx.name}imum; reduce over axes of non-zero "
+                                      f"length")
         return super().forward(x, axis=axis, keepdims=keepdims)
 
     def chain(ctx, g, x, out):
