@@ -13,7 +13,6 @@ import tinygrad_gd as tg
 from tinygrad_gd import Tensor, engine
 from tinygrad_gd.autograd.graph import (disable_saved_tensors_hooks, save_on_cpu,
                                         saved_tensors_hooks)
-from tinygrad_gd.autograd_graph import is_inference
 
 F = tg.nn.functional
 
@@ -384,18 +383,6 @@ def test_disable_saved_tensors_hooks_as_pytorchs():
                     pass
         with graph.saved_tensors_hooks(lambda x: x, lambda x: x):  # enabled again after
             pass
-
-
-def test_is_inference_is_false_even_under_inference_mode():
-    with tg.inference_mode():
-        made = tg.ones(2)
-    assert made.is_inference() is False  # inference_mode is no_grad here: an ordinary tensor
-    assert is_inference(made) is False
-    with pytest.raises(TypeError, match="is_inference: expected a tensor, got int 3"):
-        is_inference(3)
-    w = Tensor([2.0], requires_grad=True)
-    (made * w).sum().backward()  # so it joins a graph later (PyTorch's would be refused)
-    np.testing.assert_array_equal(w.grad.numpy(), [2.0])
 
 # ------------------------------------------------------------------ bad hooks
 

@@ -15,8 +15,9 @@ hooks) and `test_port_in_place.py` (in-place changes of leaves refused) are not 
 The complex-numbers section is not ported: tinygrad_gd refuses complex data.
 
 The note's claims that tinygrad_gd does not follow are left out of this file (they are
-noted in the round's closing note, not weakened here): inference tensors used in autograd
-later, the `_saved_*` and `_raw_saved_*` attributes and `register_multi_grad_hook`.
+noted in the round's closing note, not weakened here): the `_saved_*` and `_raw_saved_*`
+attributes. Inference tensors refused in autograd later are `test_inference_mode.py`'s, and
+`register_multi_grad_hook` is `test_autograd_graph_api.py`'s.
 Post-accumulate-grad hooks and Node hooks were missing: they are tested at the end, with
 PyTorch's recipe that steps each parameter's optimizer inside the pass.
 """

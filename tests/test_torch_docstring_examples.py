@@ -101,7 +101,8 @@ EXCLUDED: dict[str, str] = {
         "are compared in test_copies_and_creation_more.py",
     "torch.imag": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.inference_mode":
-        "design: inference_mode is no_grad here (README): its tensors keep a version counter",
+        "design: `y._version` is PyTorch's version counter, refused for inference tensors; "
+        "ours is internal bookkeeping that every tensor has",
     "torch.is_complex":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.is_floating_point":

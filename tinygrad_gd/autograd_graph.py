@@ -22,9 +22,7 @@ that went through hooks; here the guarantee holds with hooks too).
 `allow_mutation_on_saved_tensors()` is such a block whose hooks keep a copy of each saved
 array, so that the values may change in place before backward.
 
-Also `is_inference(t)` and `t.is_inference()`: False for every tensor, since
-`tg.inference_mode()` is `no_grad()` here and a tensor made under it may join a graph
-later, as any other. The rest of PyTorch's torch.autograd.graph (`Node`, `GradientEdge`,
+The rest of PyTorch's torch.autograd.graph (`Node`, `GradientEdge`,
 `get_gradient_edge`, `increment_version`, `register_multi_grad_hook`) is in
 `autograd_graph_more.py`, and reached from here.
 """
@@ -279,16 +277,3 @@ def allow_mutation_on_saved_tensors() -> Iterator[_MutationBlock]:
             yield block
         finally:
             block.open, _mutation_allowed[0] = False, False
-
-
-def is_inference(input: Any) -> bool:  # noqa: A002
-    """Whether `input` is an inference tensor (PyTorch's is_inference, and the method
-    `t.is_inference()`): never here. `tg.inference_mode()` is `no_grad()`, and a tensor
-    made under it may join a graph later, as any other (PyTorch's would be refused)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"is_inference: expected a tensor, got {type(input).__name__} "
-                        f"{input!r:.40}")
-    return False
-
-
-Tensor.is_inference = is_inference  # (joins Tensor from above: tensor.py imports nothing here)

@@ -3,6 +3,9 @@ PyTorch's `set_grad_enabled` and `inference_mode`), and `ContextDecorator`, what
 each of them (and `detect_anomaly`) a decorator too.
 
 Below the engine: `Function.apply` asks `is_grad_enabled()` before recording a node.
+What makes a tensor made inside `inference_mode()` an inference tensor is inference.py's,
+above the engine: it sets `inference_blocks` here, which each `inference_mode()` block
+calls as it opens and closes.
 
 Also `check_flag`, the package's one check of a True-or-False argument (`keepdim`,
 `replacement`, `three_phase`, ...), which refuses a string such as "False" (truthy) with
@@ -28,6 +31,9 @@ class _GradMode(threading.local):
 
 
 _grad_mode = _GradMode()
+# inference.py's count of open inference_mode() blocks, in any thread: called with 1 as one
+# opens, -1 as it closes (set there once imported; None before)
+inference_blocks: Callable[[int], None] | None = None
 
 
 def check_flag(where: str, name: str, value: Any) -> bool:
@@ -135,7 +141,11 @@ class set_grad_enabled(_SetGradMode):
 
 
 class inference_mode(_SetGradMode):
-    """PyTorch's inference_mode: `no_grad()` here (`inference_mode(False)`: record)."""
+    """PyTorch's inference_mode: nothing is recorded inside (as under `no_grad()`, and
+    under an `enable_grad()` within it too), and every tensor made inside is an inference
+    tensor (`t.is_inference()`; a view of an ordinary tensor stays ordinary). Outside, an
+    op that keeps an inference tensor for backward refuses it, and so does a change of one
+    in place (inference.py). `inference_mode(False)`: the ordinary mode, inside one too."""
 
     def __init__(self, mode: bool = True) -> None:
         self.enabled = not check_flag("inference_mode", "mode", mode)  # ("x" would be True)
@@ -143,10 +153,15 @@ class inference_mode(_SetGradMode):
     def __enter__(self) -> None:
         super().__enter__()
         self._inference_before, _grad_mode.inference = _grad_mode.inference, not self.enabled
+        self._counted = not self.enabled and inference_blocks is not None
+        if self._counted:
+            inference_blocks(1)
 
     def __exit__(self, *exc: object) -> None:
         super().__exit__(*exc)
         _grad_mode.inference = self._inference_before
+        if self._counted:
+            inference_blocks(-1)
 
     def _again(self) -> "inference_mode":
         return inference_mode(not self.enabled)

@@ -1,0 +1,220 @@
+"""Inference tensors, as PyTorch's: what `tg.inference_mode()` makes, and what they refuse.
+
+Every tensor made inside an `inference_mode()` block (created, or by an op) is an
+inference tensor: `t.is_inference()` and `tg.is_inference(t)` say True. A view of one
+(`t[0]`, `t.T`, `t.reshape(...)`, `t.detach()`) is one too, wherever it is taken; a view
+taken inside of an ordinary tensor stays ordinary, and so does whatever an op makes of an
+inference tensor outside (`t * 2`, `t.clone()`). Outside the block (and inside
+`inference_mode(False)`), as PyTorch's:
+
+- an op recorded for backward that keeps an inference tensor's values to compute a
+  gradient refuses it (`t * w`, `t @ w`, `w / t`, a user's op saving it): the op's
+  saved arrays (`ctx.save_for_backward`) are read, so `t + w`, which keeps nothing, runs
+  and its gradient reaches w (values packed by saved_tensors_hooks cannot be read: any
+  inference input of such an op counts as kept);
+- a change of an inference tensor in place refuses, before any value is written (every
+  in-place method, `t[i] = v`, the fills; PyTorch's writes, then raises); writes through
+  `t.data` stay NumPy's, as PyTorch's `t.data.add_(1)` is allowed;
+- `t.requires_grad_()` refuses (`requires_grad_(False)` does not).
+
+Inside the block nothing is recorded, under an `enable_grad()` within it too.
+
+It joins as one extension, `InferenceTensors`, a check in in_place_recorded.py's
+`in_place_checks` (the in-place changes the graph may record) and wrappers of three
+Tensor attributes (`_check_writable`, where the other in-place changes check their target,
+`detach` and `requires_grad`), all switched on as the first block opens and off by the
+first op that finds no block open and no inference tensor alive: a program that never
+enters the block pays nothing. While a block is open, in any thread, `Tensor.__init__`
+and `Tensor.from_op` are wrapped too, to mark what is made (marks: by id, weakly held).
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import Any
+
+import numpy as np
+
+from . import grad_mode
+from .engine import Extension, Function, switch
+from .grad_mode import _grad_mode
+from .in_place_recorded import in_place_checks
+from .tensor import Tensor
+
+__all__ = ["is_inference"]
+
+_marked: dict[int, weakref.ref] = {}  # id(t) -> a weak reference to t: the inference tensors
+_open_blocks = [0]  # inference_mode() blocks open, in any thread
+_switching = threading.Lock()
+# Tensor's own attributes that the wrappers below stand in for while switched on
+_OWN = {name: Tensor.__dict__[name]
+        for name in ("detach", "_check_writable", "requires_grad", "from_op", "__init__")}
+
+
+def is_inference(input: Any) -> bool:  # noqa: A002
+    """Whether `input` is an inference tensor (PyTorch's is_inference, and the method
+    `t.is_inference()`): made inside `tg.inference_mode()`, or a view of one."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_inference: expected a tensor, got {type(input).__name__} "
+                        f"{input!r:.40}")
+    return _marked_now(input)
+
+
+Tensor.is_inference = is_inference  # (joins Tensor from above: tensor.py imports nothing here)
+
+
+def _marked_now(t: Any) -> bool:
+    ref = _marked.get(id(t))
+    return ref is not None and ref() is t
+
+
+def _mark(t: Any) -> None:
+    key = id(t)
+
+    def forget(ref: weakref.ref) -> None:  # (t is gone: its id may be another's next)
+        if _marked.get(key) is ref:
+            del _marked[key]
+    _marked[key] = weakref.ref(t, forget)
+
+
+def _outside(t: Any) -> bool:
+    """Whether t is an inference tensor and this thread is outside inference mode."""
+    return not _grad_mode.inference and _marked_now(t)
+
+
+# ------------------------------------------------------------------ the refusals
+
+
+def _refuse_in_place(t: Any, what: str) -> None:
+    if _outside(t):
+        raise RuntimeError(
+            f"{what}: Inplace update to inference tensor outside InferenceMode is not allowed: "
+            f"this tensor (shape {t.shape}) was made inside tg.inference_mode() (or is a view "
+            f"of one); make a clone to get a normal tensor (t = t.clone()) and change that, "
+            f"or change it inside tg.inference_mode()")
+
+
+def _check_writable(self: Tensor, what: str, instead: str) -> None:
+    _refuse_in_place(self, what)
+    _OWN["_check_writable"](self, what, instead)
+
+
+def _in_place_check(t: Tensor, operands: tuple, what: str) -> None:
+    _refuse_in_place(t, what)
+
+
+def _detach(self: Tensor) -> Tensor:
+    detached = _OWN["detach"](self)
+    if _marked_now(self):  # (a view of the same values: inference as they are)
+        _mark(detached)
+    else:
+        _marked.pop(id(detached), None)
+    return detached
+
+
+def _set_requires_grad(self: Tensor, flag: Any) -> None:
+    if flag is True or flag is np.True_:
+        if _outside(self):
+            raise RuntimeError(
+                f"requires_grad: Setting requires_grad=True on inference tensor outside "
+                f"InferenceMode is not allowed: this tensor (shape {self.shape}) was made "
+                f"inside tg.inference_mode(); use t.clone().requires_grad_(), or make it "
+                f"inside tg.inference_mode()")
+    _OWN["requires_grad"].fset(self, flag)
+
+
+def _kept_for_backward(node: Function, t: Any) -> bool:
+    """Whether `node` saved for backward (an array sharing the memory of) input t's values."""
+    if getattr(node, "saved_packed", None) is not None:
+        return True  # (packed by saved_tensors_hooks: what was saved cannot be read)
+    for value in node.saved_tensors or ():
+        array = value._data if isinstance(value, Tensor) else value
+        if isinstance(array, np.ndarray) and np.may_share_memory(array, t._data):
+            return True
+    return False
+
+
+class InferenceTensors(Extension):
+    """Inside the block: records nothing, and a view of an ordinary input stays ordinary.
+    Outside: refuses an op that keeps an inference input for backward; marks a view of an
+    inference input as one."""
+
+    def applied(self, node: Function, inputs: tuple, output: Any) -> None:
+        if _grad_mode.inference:
+            if node.parents:  # (under enable_grad() within the block: PyTorch's records nothing)
+                node.parents, node.saved_tensors = (), ()
+                output._ctx, output._requires_grad, output._made_by = None, False, node.name
+            for t in inputs:
+                if not _marked_now(t) and np.may_share_memory(output._data, t._data):
+                    _marked.pop(id(output), None)  # (a view of an ordinary tensor)
+                    break
+            return
+        if not _marked:
+            if not _open_blocks[0]:
+                _switch_off_unless_needed()
+            return
+        for position, t in enumerate(inputs):
+            if not _marked_now(t):
+                continue
+            if node.parents and _kept_for_backward(node, t):
+                raise RuntimeError(
+                    f"{node.name}: Inference tensors cannot be saved for backward: input "
+                    f"{position} (shape {t.shape}) was made inside tg.inference_mode(), and op "
+                    f"'{node.name}' keeps its values to compute a gradient; make a clone to get "
+                    f"a normal tensor (t.clone()) and use it, or use tg.no_grad() instead of "
+                    f"tg.inference_mode()")
+            if np.may_share_memory(output._data, t._data):
+                _mark(output)  # (a view of an inference tensor)
+
+
+_extension = InferenceTensors()
+
+# ------------------------------------------------------------------ switching
+
+
+def _from_op(cls: type, data: np.ndarray, node: Function | None) -> Tensor:
+    made = _OWN["from_op"].__func__(cls, data, node)
+    if _grad_mode.inference:
+        _mark(made)
+    return made
+
+
+def _init(self: Tensor, *args: Any, **kwargs: Any) -> None:
+    _OWN["__init__"](self, *args, **kwargs)
+    if _grad_mode.inference:
+        _mark(self)
+
+
+_WHILE_ON = {"detach": _detach, "_check_writable": _check_writable,
+             "requires_grad": property(_OWN["requires_grad"].fget, _set_requires_grad,
+                                       doc=_OWN["requires_grad"].__doc__)}
+_WHILE_A_BLOCK_IS_OPEN = {"from_op": classmethod(_from_op), "__init__": _init}
+
+
+def _wrap(wrappers: dict, on: bool) -> None:
+    for name, wrapper in wrappers.items():
+        setattr(Tensor, name, wrapper if on else _OWN[name])
+
+
+def _count_block(change: int) -> None:
+    """grad_mode's `inference_blocks`: a block opens (1) or closes (-1) in some thread."""
+    with _switching:
+        _open_blocks[0] += change
+        if change > 0:
+            switch(_extension)
+            _wrap(_WHILE_ON, True)
+            if _in_place_check not in in_place_checks:
+                in_place_checks.append(_in_place_check)
+        _wrap(_WHILE_A_BLOCK_IS_OPEN, _open_blocks[0] > 0)
+
+
+def _switch_off_unless_needed() -> None:
+    with _switching:
+        if not _open_blocks[0] and not _marked:
+            switch(_extension, on=False)
+            _wrap(_WHILE_ON, False)
+            if _in_place_check in in_place_checks:
+                in_place_checks.remove(_in_place_check)
+
+
+grad_mode.inference_blocks = _count_block
