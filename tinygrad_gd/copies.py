@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from .memory_formats import contiguous_format
 from .nn.layer_functions import _as_tensor
+from .scope import function_call
 from .tensor import Tensor
 
 __all__ = ["alias_copy", "as_strided_copy", "diagonal_copy", "expand_copy", "permute_copy",
@@ -43,13 +44,14 @@ def _copied(name: str, input: Any, view: Callable[[Tensor], Any]) -> Any:  # noq
     """`view(x)` (one tensor, or a tuple of them) with each tensor cloned, x the input as a
     tensor; the view's refusal renamed as `name`'s."""
     x = _as_tensor(name, input)
-    try:
-        out = view(x)
-    except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise _renamed(error, name) from None
-    if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
-        return out.clone(memory_format=contiguous_format)
-    return tuple(part.clone(memory_format=contiguous_format) for part in out)
+    with function_call(f"{name}()"):  # (a diagram draws the view and clone as this call)
+        try:
+            out = view(x)
+        except (ValueError, TypeError, IndexError, RuntimeError) as error:
+            raise _renamed(error, name) from None
+        if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
+            return out.clone(memory_format=contiguous_format)
+        return tuple(part.clone(memory_format=contiguous_format) for part in out)
 
 
 def alias_copy(input: Any) -> Tensor:  # noqa: A002  (PyTorch's names)

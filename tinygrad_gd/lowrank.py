@@ -27,6 +27,7 @@ from .creation import make_generator
 from .errors import ShapeError
 from .grad_mode import check_flag
 from .ops.arguments import integer
+from .scope import drawn_as_call
 from .tensor import Tensor, to_tensor
 from .torch_functions_more import _method
 from .values import default_float
@@ -134,6 +135,7 @@ def _approximate_basis(A: Tensor, M: Tensor | None, q: int, niter: int) -> Tenso
     return Q
 
 
+@drawn_as_call("svd_lowrank()")
 def svd_lowrank(A: Any, q: Any = 6, niter: Any = 2,  # noqa: N803
                 M: Any = None) -> tuple[Tensor, Tensor, Tensor]:  # noqa: N803
     """An approximate SVD (U, S, V), A ≈ U @ diag(S) @ V.mT, of a matrix (or of each of a
@@ -168,6 +170,7 @@ def svd_lowrank(A: Any, q: Any = 6, niter: Any = 2,  # noqa: N803
     return (Vh.mT, S, U) if m < n else (U, S, Vh.mT)
 
 
+@drawn_as_call("pca_lowrank()")
 def pca_lowrank(A: Any, q: Any = None, center: bool = True,  # noqa: N803
                 niter: int = 2) -> tuple[Tensor, Tensor, Tensor]:
     """Principal component analysis of a data matrix A (m samples of n features; or of each

@@ -24,6 +24,7 @@ import numpy as np
 from . import functional, linalg
 from .grad_mode import check_flag
 from .nn import functional as F
+from .scope import function_call
 from .tensor import Tensor, to_tensor
 from .values import numeric_dtype
 
@@ -36,13 +37,14 @@ _KINDS = (IndexError, TypeError, ValueError, RuntimeError)
 def named(function: Callable) -> Callable:
     """`function` as `tg.masked.<its name>`: an error from the ops it runs (or from binding
     its arguments) restated as one line that names it; the NaN and inf a fully masked-out
-    slice gives come without NumPy's warnings, as PyTorch's."""
+    slice gives come without NumPy's warnings, as PyTorch's; a diagram draws its ops as
+    one call, `masked.sum()` (scope.function_call)."""
     name = f"masked.{function.__name__}"
 
     @functools.wraps(function)
     def masked_function(*args: Any, **kwargs: Any) -> Any:
         try:
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore"), function_call(f"{name}()"):
                 return function(*args, **kwargs)
         except _KINDS as err:
             text = str(err).splitlines()[0] if str(err) else type(err).__name__

@@ -6,11 +6,20 @@ the tuple of enclosing owners, outermost first (`node.scope`), and a number per 
 an array a function made for itself inside (`made_here`) gets both as
 `tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
 an extension switched on only while a block runs.
+
+A public function made of several ops declares with `drawn_as_call` (or a
+`function_call` block) that its ops are tagged with a `FunctionCall` as owner, so that a
+diagram draws them as one call titled as the user called it (`svd_lowrank()`), as a
+module call is drawn; called from inside one of the package's own modules or functions, it
+tags nothing of its own (the user called that one).
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .engine import Extension, Function, switch
@@ -72,3 +81,40 @@ class scope:
 
 Function.scope = ()  # set on a node recorded inside a module call
 Function.scope_calls = ()
+
+
+# ------------------------------------------------------------------ a function's call
+
+_PACKAGE = __name__.split(".")[0] + "."  # tinygrad_gd's modules, FunctionCall's too
+
+
+class FunctionCall:
+    """A call of a function declared with `drawn_as_call`: the owner its ops are tagged
+    with (as a module call's ops are with the module), titled `title`."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+
+@contextlib.contextmanager
+def function_call(title: str) -> Iterator[None]:
+    """The ops recorded inside, drawn as one call titled `title` (`view_copy()`), unless
+    one of the package's own modules or functions runs this: the user called that one."""
+    owners = _stack.owners
+    if owners and type(owners[-1]).__module__.startswith(_PACKAGE):
+        yield
+        return
+    with scope(FunctionCall(title)):
+        yield
+
+
+def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
+    """Decorate a function so that a diagram draws the ops it records as one call titled
+    `title` (`svd_lowrank()`, see `function_call`); its values and gradient unchanged."""
+    def declare(function: Callable) -> Callable:
+        @functools.wraps(function)
+        def called(*args: Any, **kwargs: Any) -> Any:
+            with function_call(title):
+                return function(*args, **kwargs)
+        return called
+    return declare

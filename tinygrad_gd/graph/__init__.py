@@ -13,8 +13,9 @@ picture; the command line's `graph -o PATH` reads suffixes the same way.
 Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
 labels say name, value and gradient (the shape unless a scalar, the dtype unless
 float64), an op is named as it was written (`x.unsqueeze(0)`: `unsqueeze`,
-`tg.expand_dims(x, 0)`: `expand_dims`, `x.view(...)`: `view`), an unnamed one-number constant sits in its op's label (`× 3`, `** 2`, `- 10`;
-`constants=True` draws it as a node), a reduction over one axis says so (`sum over axis
+`tg.expand_dims(x, 0)`: `expand_dims`, `x.view(...)`: `view`), an unnamed one-number
+constant sits in its op's label (`× 3`, `** 2`, `- 10`; `constants=True` draws it as a
+node), a reduction over one axis says so (`sum over axis
 1`: its backward edge reads `[1, 2, 3] copied along axis 1 (the columns)`), arrays of up
 to 12 entries show whole (a matrix of up to 4 rows as a table; a long line wraps, and a
 product too wide for a page puts each factor on a line of its own), larger ones their
@@ -26,7 +27,8 @@ counted as one). With `model=`, its buffers are named as its parameters are
 values, batch_norm's reshaped running mean, too; a value computed from one,
 sqrt(running_var + eps), by the name batch_norm gives it). A leaf an op made of constants
 only says so (`div of constants`), unless the function that made it named it (`1 -
-value`, `weight[target]`). A large graph built by `nn` modules shows one box per module
+value`, `weight[target]`), or it is part of a buffer's values (`self.scale[:2]`: `getitem
+of scale`, drawn as the model's state). A large graph built by `nn` modules shows one box per module
 call, titled with the module's name in the model (as `named_modules()` gives it), its
 class and for a Linear its features in and out (`0: Linear(784 -> 128)`: the Sequential's
 layer 0; `open_modules=True` opens them); an op after a box names its result as the box
@@ -34,9 +36,17 @@ does (`∂/∂(4: Linear(64 -> 10) result)`), and so does a drawing of the calls
 small network's two `linear` results are `0: Linear(3 -> 4) result` and `2: Linear(4 ->
 2) result`, the same module's calls numbered), each call opened drawn in a dashed frame
 titled with it (its title a text node beside the frame's first node, which no edge runs
-over), nested as the calls are (where no call is folded); a plain tensor that
-requires a gradient beside a model's Parameters is drawn as an input (data being
-optimised, FGSM's image).
+over), nested as the calls are (where no call is folded); the several results of one
+folded call are numbered (an LSTM's `LSTM result #1`, `#2`, `#3`). A public function
+made of several ops (the `*_copy` functions, `svd_lowrank`, `pca_lowrank`,
+`F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding: `scope.drawn_as_call`)
+is drawn as its call, as a module's is: a frame `permute_copy()` around its ops, or one
+box `svd_lowrank()` (`function call: 30 nodes`), its result `svd_lowrank() result`;
+called by a module or function of the package, it draws only that one, the user's call.
+A plain tensor that requires a gradient beside a model's Parameters is drawn as an
+input (data being optimised, FGSM's image). A mask's fill, a `where` that put a
+constant NaN or inf where a mask leaves entries out (tg.masked.median's, amin's), is
+not marked as NaN or Inf while the output is finite.
 
 Two views:
 
@@ -100,9 +110,9 @@ text, what flows along an edge, and a tensor shown by a few entries listed in fu
 with one frame per step of the engine's pass.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
-backward pass, folding module calls), `calls.py` (which module call an op ran in, the
-title of its box, what a call returned), `options.py` (the drawing options, checked),
-`labels.py` (the text of nodes and edges, styles),
+backward pass, folding module calls), `calls.py` (which module or function call an op
+ran in, the title of its box, what a call returned), `options.py` (the
+drawing options, checked), `labels.py` (the text of nodes and edges, styles),
 `text.py` (numbers and arrays as label text, escaping), `derivatives.py` (an op's local
 derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
 product on each backward edge), `dot.py` (building the Digraph, rendering,

@@ -1,5 +1,9 @@
-"""Module calls in a diagram: which call an op ran in, its title, what it returned.
+"""Module and function calls in a diagram: which call an op ran in, its title, what it returned.
 
+A public function made of several ops (`tg.svd_lowrank`, the `*_copy` functions,
+`F.linear_cross_entropy`) is drawn as one call titled as the user called it
+(`svd_lowrank()`): a frame around its ops, or one box in a large graph, as a module call
+is drawn (it declares so with scope.py's `drawn_as_call` or `function_call`).
 - `_call_key`: the module call at a nesting level that an op (or a constant made inside
   a call) belongs to, the key the boxes of `walk._fold_modules` are grouped by.
 - `_module_title`: `0: Linear(784 -> 128)`, the module's name in the model and its kind,
@@ -14,6 +18,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 from typing import Any
+
+from ..scope import FunctionCall
+
 
 
 def _call_key(ctx: Any, level: int) -> tuple | None:
@@ -42,6 +49,8 @@ def _module_title(owners: tuple, names: Any) -> str:
     `named_modules()` names every module inside it.
     """
     owner = owners[-1]
+    if isinstance(owner, FunctionCall):  # (a function's call: as the user wrote it)
+        return owner.title
     kind = type(owner).__name__
     n_in, n_out = getattr(owner, "in_features", None), getattr(owner, "out_features", None)
     if isinstance(n_in, int) and isinstance(n_out, int):

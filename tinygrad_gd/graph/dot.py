@@ -19,8 +19,8 @@ from ..files import atomic_write_bytes, check_replaceable, short_repr
 from .. import engine
 from ..engine import Function
 from ..tensor import Tensor
-from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE,
-                     _STYLES, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
+from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE, _STYLES,
+                     _bad_data, _box_lines, _Drawing, _hidden_constants, _notes, _op_lines,
                      _red, _styled, _tensor_lines)
 from .calls import _called_model
 from .folds import _fold_structure, _modules_fold_above
@@ -67,10 +67,10 @@ def draw_graph(output: Tensor, *, show_data: bool = True, show_grad: bool = True
     inputs, each edge with the product that makes its gradient; see the module
     docstring). `constants`: draw each unnamed one-number
     constant as a node of its own instead of in its op's label (`× 3`, `** 2`).
-    `open_modules`: draw every op of a large graph built by `nn` modules instead of one
-    box per module call. `max_nodes`: beyond it module calls and then the nodes farthest
-    from the output fold into boxes; None draws every node (module calls stay boxes
-    unless `open_modules`). `legend`: add a key of node
+    `open_modules`: draw every op of a large graph built by `nn` modules (or functions
+    drawn as calls: `svd_lowrank()`) instead of one box per call. `max_nodes`: beyond it
+    module calls and then the nodes farthest from the output fold into boxes; None draws
+    every node (module calls stay boxes unless `open_modules`). `legend`: add a key of node
     styles. `highlight`: a Tensor or op node (`t.grad_fn`), or several, to mark.
     `precision`: significant digits of the numbers shown.
     """
@@ -420,13 +420,12 @@ def _drawn_kinds(drawing: _Drawing) -> set[str]:
     units = [(i, layout.tensor_unit[i]) for i in range(len(graph.tensors))]
     kinds = {"op"} | {drawing.kind(i) for i, unit in units
                       if unit is not None and unit not in layout.boxes}
-    kinds |= {box.kind for box in layout.boxes.values()}
+    kinds |= {"function" if box.function else box.kind for box in layout.boxes.values()}
     if drawing.highlighted - {"culprit"}:  # (the culprit is marked as NaN or Inf)
         kinds.add("highlight")
     grads = [drawing.grad(i) for i, unit in units if unit is not None]
-    finite = graph.finite  # (then a -inf alone is a mask's, no fault)
-    if drawing.culprit is not None or any(_nonfinite(t._data, finite) for t in graph.tensors) \
-            or any(_nonfinite(g) for g in grads if g is not None):
+    if drawing.culprit is not None or any(_bad_data(graph, i) for i, _ in units) \
+            or any(_nonfinite(g) for g in grads if g is not None):  # (a mask's fill: no fault)
         kinds.add("anomaly")
     return kinds
 
@@ -481,8 +480,7 @@ def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
     """The first NaN/Inf in the values (inputs to output), else in the gradients."""
     graph = _collect([output], with_output=True)
     for i, tensor in enumerate(graph.tensors):
-        if _nonfinite(tensor._data, graph.finite) and not any(
-                _nonfinite(graph.tensors[p]._data, graph.finite) for p in graph.parents[i]):
+        if _bad_data(graph, i) and not any(_bad_data(graph, p) for p in graph.parents[i]):
             return (tensor._ctx if tensor._ctx is not None else tensor), "forward"
     grads = _gradients(graph)
     for i in range(len(graph.tensors) - 1, -1, -1):

@@ -13,6 +13,7 @@ of rows.
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,7 +27,7 @@ from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested
 from .folds import _structure_lines
 from .options import _Options
 from .titles import _op_title, op_name
-from .walk import _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
+from .walk import _Box, _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
 
@@ -48,6 +49,7 @@ _STYLES: dict[str, dict[str, str]] = {
     "alike": {"shape": "note", "style": "filled", "fillcolor": "#e7f5ff"},
     "chain": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
 }
+_STYLES["function"] = _STYLES["module"]  # a function's call folded (`scope.drawn_as_call`)
 _ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
 _HIGHLIGHT_STYLE = {"color": "#c92a2a", "penwidth": "4", "fillcolor": "#ffc9c9"}
 _NO_GRAD_EDGE = {"style": "dashed", "color": "#adb5bd"}
@@ -63,11 +65,33 @@ _LEGEND = (
     ("output", "output"),
     ("op", "op"),
     ("module", "module call (folded)"),
+    ("function", "function call (folded)"),
     ("rest", "folded nodes"),
     ("anomaly", "NaN or Inf"),
     ("highlight", "highlighted"),
 )
 
+
+def _bad_data(graph: _Graph, i: int) -> str | None:
+    """The NaN or Inf tensor i's values hold as a fault (`_nonfinite`): none where the
+    output is finite and tensor i is a mask's fill (`_filled`) or the constant filled in."""
+    bad = _nonfinite(graph.tensors[i]._data, graph.finite)
+    if bad and graph.finite and (_filled(graph, i) or graph.tensors[i]._ctx is None and (
+            graph.consumers[i] and all(_filled(graph, c) for c in graph.consumers[i]))):
+        return None
+    return bad
+
+
+def _filled(graph: _Graph, i: int) -> bool:
+    """Whether tensor i is the result of a `where` that chose a constant NaN or inf over a
+    finite value (masked.median's NaN, masked.amin's inf where the mask leaves entries out)."""
+    if getattr(graph.tensors[i]._ctx, "name", None) != "where":
+        return False
+    values = [graph.tensors[p] for p in graph.parents[i]]
+    fills = [v for v in values if v._ctx is None and not v.requires_grad and v.size
+             and not np.isfinite(v._data).any()]
+    finite = [v for v in values if np.isfinite(v._data).all()]
+    return len(values) == 2 and len(fills) == 1 and len(finite) == 1
 
 
 def _red(text: str) -> str:
@@ -163,10 +187,8 @@ class _Drawing:
             return str(given), True
         if i == self.graph.output:
             return "output", False
-        box = self.layout.boxes.get(self.layout.tensor_unit[i] or "")
-        if tensor._ctx is not None and box is not None and box.kind == "module" and any(
-                self.layout.op_unit[c] != self.layout.tensor_unit[i]
-                for c in self.graph.consumers[i]):  # a module call's result: as its box
+        box = self.box_of_result(i)
+        if box is not None:  # a module call's result: as its box
             return f"{box.title} result", False
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
             return f"{self.call_results.get(i) or op_name(tensor._ctx)} result", False
@@ -174,9 +196,27 @@ class _Drawing:
             # optimised, FGSM's image; without a model, the documents' weights are plain)
             plain = self.names.modules and not hasattr(type(tensor), "frozen_mask")
             return ("input" if plain else "parameter"), False
-        # (an op's result of constants only: data, made by that op, maybe the user's own)
+        # (an op's result of constants only: data, made by that op, maybe the user's own,
+        # or a part of a buffer's values: `self.scale[:2]` reads `getitem of scale`)
         made = getattr(tensor, "_made_by", None)
-        return (f"{made} of constants" if made else "input" if tensor.ndim else "constant"), False
+        if made:
+            return f"{made} of {self.viewed_buffer(i) or 'constants'}", False
+        return ("input" if tensor.ndim else "constant"), False
+
+    def viewed_buffer(self, i: int) -> str | None:
+        """The buffer whose values leaf i views (a slice of it, an op of constants), if any."""
+        base = getattr(self.graph.tensors[i]._data, "base", None)
+        found = self.names.arrays.get(id(base)) if base is not None else None
+        return found[0] if found else None
+
+    def box_of_result(self, i: int) -> _Box | None:
+        """The module box that returned tensor i (made inside, used outside), if any."""
+        box = self.layout.boxes.get(self.layout.tensor_unit[i] or "")
+        if self.graph.tensors[i]._ctx is not None and box is not None and box.kind == "module" \
+                and any(self.layout.op_unit[c] != self.layout.tensor_unit[i]
+                        for c in self.graph.consumers[i]):
+            return box
+        return None
 
     def kind(self, i: int) -> str:
         tensor = self.graph.tensors[i]
@@ -191,6 +231,8 @@ class _Drawing:
             return "parameter"
         if id(tensor) in self.names.tensors:
             return "buffer" if id(tensor) in self.names.buffers else "frozen"
+        if getattr(tensor, "_made_by", None) and self.viewed_buffer(i):
+            return "buffer"
         return "input" if tensor.ndim or tensor.name else "constant"
 
     def grad(self, i: int) -> np.ndarray | None:
@@ -209,13 +251,14 @@ class _Drawing:
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
-    results of calls of one module drawn open (`Linear(3 -> 3) result`, a layer applied
-    twice): position -> 1, 2, ... among the tensors of that name, in graph order."""
+    results of calls of one module, drawn open (`Linear(3 -> 3) result`, a layer applied
+    twice) or folded (an LSTM's output and its states): position -> 1, 2, ... among the
+    tensors of that name, in graph order."""
     graph = drawing.graph
     clashing: dict[str, set[int]] = {}
     groups = [[i for i in range(len(graph.tensors)) if i not in drawing.hidden
-               and drawing.layout.tensor_unit[i] == f"t{i}"
-               and i in drawing.call_results]]  # (drawn as nodes of their own)
+               and (drawing.layout.tensor_unit[i] == f"t{i}" and i in drawing.call_results
+                    or drawing.box_of_result(i) is not None)]]  # (drawn open, or a box's)
     for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad
                              and p not in drawing.hidden] for inputs in graph.parents]:
         by_name: dict[str, set[int]] = {}
@@ -272,7 +315,7 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
     elif kind == "frozen":
         lines.append(["frozen"])
-    bad_data, bad_grad = _nonfinite(tensor._data, drawing.graph.finite), _nonfinite(grad)
+    bad_data, bad_grad = _bad_data(drawing.graph, i), _nonfinite(grad)
     lines += [[_red(f"{bad} in {where}")] for bad, where in ((bad_data, "data"),
                                                             (bad_grad, "grad")) if bad]
     return lines, kind, bool(bad_data or bad_grad)
@@ -387,8 +430,9 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     elif box.kind in ("sum", "alike", "chain"):
         lines = _structure_lines(drawing, box, count)
     else:
+        call = "function call" if box.function else "module call"
         lines = [[f"<B>{_escape(box.title)}</B>"],
-                 [f"module call: {count} nodes ({_opens(drawing.options)} draws them)"]]
+                 [f"{call}: {count} nodes ({_opens(drawing.options)} draws them)"]]
         for word, state in (("params", False), ("buffers", True)):  # state: not learned
             named = [drawing.name(i)[0] for i in box.tensors if graph.tensors[i]._ctx is None
                      and drawing.name(i)[1] and getattr(graph.tensors[i], "_made_in", None) is None
@@ -407,7 +451,7 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
             if drawing.options.show_grad and grad is not None:
                 color = drawing.color(r)
                 lines.append([_font("grad ", color), _value(grad, precision, color)])
-    anomaly = any(_nonfinite(graph.tensors[i]._data, graph.finite) for i in box.tensors + box.ops)
+    anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
     if anomaly:
         lines.append([_red("NaN or Inf inside")])
     return lines, anomaly
@@ -418,12 +462,16 @@ def _notes(drawing: _Drawing) -> list[str]:
     notes, layout = [], drawing.layout
     folded = _drawn(drawing, layout.boxes.values())
     if folded:
-        modules = sum(1 for b in layout.boxes.values() if b.kind == "module")
+        kinds = Counter("function" if b.function else "module" for b in layout.boxes.values()
+                        if b.kind == "module")
+        per = "module call" if set(kinds) == {"module"} else "call"
         why = (f"to stay within max_nodes={drawing.options.max_nodes}" if "rest" in layout.boxes
-               else f"as one box per module call ({_opens(drawing.options)} draws every node)"
-               if modules
+               else f"as one box per {per} ({_opens(drawing.options)} draws every node)"
+               if kinds
                else "to fit a page (max_nodes=None draws every node)")
-        calls = f" ({modules} module call{'s' if modules != 1 else ''})" if modules else ""
+        calls = ", ".join(f"{n} {kind} call{'s' if n != 1 else ''}"
+                          for kind, n in sorted(kinds.items(), reverse=True))
+        calls = f" ({calls})" if calls else ""
         notes.append(f"{folded} of {drawing.node_total()} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")
     note = drawing.grads.note

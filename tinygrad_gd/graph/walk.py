@@ -22,7 +22,7 @@ from .. import engine
 from ..engine import Function
 from ..versions import output_written, written_since
 from ..tensor import Tensor
-from .calls import _call_key, _module_title
+from .calls import FunctionCall, _call_key, _module_title
 
 
 @dataclass
@@ -321,6 +321,7 @@ class _Box:
     ops: list[int] = field(default_factory=list)  # positions of the ops inside
     tensors: list[int] = field(default_factory=list)  # positions of the tensors inside
     note: str = ""  # a line under the title: the module an alike fold's calls called
+    function: bool = False  # a module box of a function's call (`scope.drawn_as_call`)
 
 
 @dataclass
@@ -424,7 +425,9 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
             continue
         if key not in unit_of_call:
             unit_of_call[key] = unit = f"m{len(boxes)}"
-            boxes[unit] = _Box(_module_title(ctx.scope[:level + 1], names), "module")
+            owners = ctx.scope[:level + 1]  # (fewer for a leaf module's call: `_call_key`)
+            boxes[unit] = _Box(_module_title(owners, names), "module",
+                               function=isinstance(owners[-1], FunctionCall))
         op_unit[i] = unit_of_call[key]
         boxes[op_unit[i]].ops.append(i)
     roots = set(graph.roots)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ShapeError
+from ..scope import drawn_as_call
 from ..tensor import Tensor
 from .functional import cross_entropy, linear
 from .layer_functions import _as_tensor
@@ -60,6 +61,7 @@ def _check_shapes(where: str, input: Tensor, linear_weight: Tensor,  # noqa: A00
     return input.shape[:-1] + outputs
 
 
+@drawn_as_call("F.linear_cross_entropy()")
 def linear_cross_entropy(input: Any, linear_weight: Any, target: Any, *,  # noqa: A002
                          linear_bias: Any = None, weight: Any = None, reduction: str = "mean",
                          ignore_index: int | None = None, label_smoothing: float = 0.0,
@@ -88,7 +90,9 @@ def linear_cross_entropy(input: Any, linear_weight: Any, target: Any, *,  # noqa
     if len(outputs) > 1:  # (C, d1, ..., dK): one linear of C * d1 * ... * dK outputs
         linear_weight = linear_weight.reshape((math.prod(outputs), input.shape[-1]))
         linear_bias = None if linear_bias is None else linear_bias.reshape(-1)
-    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    logits = linear(input, linear_weight, linear_bias)  # (..., C): the logits' shape, or
+    if len(outputs) > 1:  # (..., C * d1 * ... * dK), to unfold
+        logits = logits.reshape(logits_shape)
     return cross_entropy(logits, target, weight=weight, reduction=reduction,
                          ignore_index=-100 if ignore_index is None else ignore_index,
                          label_smoothing=label_smoothing)

@@ -25,6 +25,7 @@ import numpy as np
 from ... import functional as tg
 from ...grad_mode import check_flag
 from ...ops.arguments import array_argument, integer, number
+from ...scope import drawn_as_call
 from ...tensor import Tensor
 from ..layer_functions import _as_tensor, _constant
 
@@ -211,6 +212,7 @@ def _pack(where: str, input: Any, lengths: Any, batch_first: bool,
     return PackedSequence(data, sizes, sorted_indices)
 
 
+@drawn_as_call("pack_padded_sequence()")
 def pack_padded_sequence(input: Any, lengths: Any, batch_first: bool = False,
                          enforce_sorted: bool = True) -> PackedSequence:
     """Pack a padded batch `input` (length, batch, *) ((batch, length, *) with
@@ -257,6 +259,7 @@ def _pad_packed(where: str, sequence: Any, batch_first: bool, padding_value: Any
     return padded, _int64(lengths)
 
 
+@drawn_as_call("pad_packed_sequence()")
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False,
                         padding_value: float = 0.0, total_length: int | None = None
                         ) -> tuple[Tensor, Tensor]:
@@ -304,6 +307,7 @@ def _pad(where: str, tensors: list[Tensor], batch_first: bool, padding_value: An
     return tg.cat(tensors + [padding], axis=0)[rows if batch_first else rows.T]
 
 
+@drawn_as_call("pad_sequence()")
 def pad_sequence(sequences: Any, batch_first: bool = False, padding_value: float = 0.0,
                  padding_side: str = "right") -> Tensor:
     """Stack sequences (length_i, *) into one tensor (length, batch, *) ((batch, length,
@@ -327,6 +331,7 @@ def _unpad(where: str, padded: Any, lengths: Any, batch_first: bool) -> list[Ten
     return [padded[b, :n] if batch_first else padded[:n, b] for b, n in enumerate(lengths)]
 
 
+@drawn_as_call("unpad_sequence()")
 def unpad_sequence(padded_sequences: Any, lengths: Any, batch_first: bool = False
                    ) -> list[Tensor]:
     """Undo `pad_sequence`: the list of sequences, sequence b the first lengths[b] steps
@@ -335,6 +340,7 @@ def unpad_sequence(padded_sequences: Any, lengths: Any, batch_first: bool = Fals
     return _unpad("unpad_sequence", padded_sequences, lengths, batch_first)
 
 
+@drawn_as_call("pack_sequence()")
 def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence:
     """Pack a list of sequences (length_i, *), each at least one step long, into a
     PackedSequence (as `pad_sequence` then `pack_padded_sequence` would, with one
@@ -349,6 +355,7 @@ def pack_sequence(sequences: Any, enforce_sorted: bool = True) -> PackedSequence
     return PackedSequence(tg.cat(tensors, axis=0)[starts[sequence] + t], sizes, sorted_indices)
 
 
+@drawn_as_call("unpack_sequence()")
 def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
     """Undo `pack_sequence`: the list of sequences, in the batch's own order."""
     where = "unpack_sequence"
