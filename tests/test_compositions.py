@@ -329,7 +329,7 @@ ERRORS = [
     (lambda: tg.fliplr(tg.Tensor(V)), ValueError,
      r"fliplr: needs a tensor of at least 2 axes, got shape \(4,\); use x.flip\(0\)"),
     (lambda: tg.flipud(tg.Tensor(S)), ValueError, r"flipud: needs a tensor of at least 1 axis"),
-    (lambda: tg.swapdims(tg.Tensor(A), 0, 2), IndexError, r"swapaxes: axis 2 is out of range"),
+    (lambda: tg.swapdims(tg.Tensor(A), 0, 2), IndexError, r"swapdims: axis 2 is out of range"),
     (lambda: tg.Tensor(A).unflatten(1, (3, -1)), ValueError,
      r"unflatten: sizes \(3, -1\) do not multiply up to 4, the length of axis 1 of a tensor "
      r"of shape \(3, 4\)"),

@@ -157,7 +157,7 @@ def test_a_write_that_changes_the_shape_or_dtype_is_refused_and_writes_nothing()
     assert _one_line(error).startswith("pow_: cannot write the result into a tensor of shape "
                                        "(2,)")
     assert x.tolist() == [1.0, 2.0]
-    with pytest.raises(ValueError, match=r"^clamp: give min, max or both$"):  # the name called
+    with pytest.raises(ValueError, match=r"^clamp_: give min, max or both$"):  # the name called
         x.clamp_()
 
 

@@ -43,12 +43,12 @@ ZERO_CASES = {
     "mod": (lambda x, z: tg.mod(x, z), "mod"),
     "rfloordiv": (lambda x, z: 7 // z, "floor_divide"),
     "rmod": (lambda x, z: 7 % z, "remainder"),
-    "floor_divide_": (lambda x, z: x.clone().floor_divide_(z), "floor_divide"),
-    "remainder_": (lambda x, z: x.clone().remainder_(z), "remainder"),
+    "floor_divide_": (lambda x, z: x.clone().floor_divide_(z), "floor_divide_"),
+    "remainder_": (lambda x, z: x.clone().remainder_(z), "remainder_"),
     "div floor": (lambda x, z: x.div(z, rounding_mode="floor"), "div"),
     "div trunc": (lambda x, z: tg.div(x, z, rounding_mode="trunc"), "div"),
-    "div_ floor": (lambda x, z: x.clone().div_(z, rounding_mode="floor"), "div"),
-    "divide_ trunc": (lambda x, z: x.clone().divide_(z, rounding_mode="trunc"), "div"),
+    "div_ floor": (lambda x, z: x.clone().div_(z, rounding_mode="floor"), "div_"),
+    "divide_ trunc": (lambda x, z: x.clone().divide_(z, rounding_mode="trunc"), "divide_"),
 }
 
 
@@ -123,7 +123,7 @@ def test_div_in_place_takes_rounding_mode_as_torchs(method, mode):
 
 
 def test_div_in_place_refuses_what_div_refuses():
-    with pytest.raises(RuntimeError, match=r"^div: rounding_mode must be None, 'floor' or "
+    with pytest.raises(RuntimeError, match=r"^div_: rounding_mode must be None, 'floor' or "
                                            r"'trunc', got 'round'"):
         tg.tensor([1.0]).div_(2, rounding_mode="round")
     w = tg.tensor([1.0, 2.0], requires_grad=True)

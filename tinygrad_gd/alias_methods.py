@@ -4,15 +4,22 @@
 reshape, `x.expand_as(y)` broadcast_to, `x.ptp()` max - min, `x.fill(v)` fill_: in the
 graph as those ops, but a refusal begins with the name the user wrote ("clamp_min: min
 must be ..."), as an op's other names do (op_errors.refusing_as; spellings.py makes these
-the Tensor's methods).
+the Tensor's methods). So do the in-place forms (`refusing_in_place`): `x.cos_(1)` says
+"cos_: ...", not "cos: ...", PyTorch's other names of them (`divide_`, `multiply_`,
+`subtract_`, `negative_`, `absolute_`, made here with `float_power_`) their own names, and
+`respell_in_place_forms` makes every in-place form beside a plain method refuse so, once
+all are made (tensor_methods_more.py calls it).
 """
 from __future__ import annotations
 
-from typing import Any
+import functools
+import inspect
+from typing import Any, Callable
 
 import numpy as np
 
-from .op_errors import refusing_as
+from .in_place import _from_op
+from .op_errors import argument_error, refusing_as, respelled
 from .ops.arguments import reduced_axes
 from .ops.reductions import keep_flag
 from .tensor import Tensor
@@ -92,7 +99,58 @@ def _expand_as(self: Tensor, other: Any) -> Tensor:
     return self.broadcast_to(shape)
 
 
+# the comparisons' refusals name their operator (logic.py): `x.gt_("a")` says "gt_: ..." too
+_COMPARISONS = tuple(f"compare {symbol}" for symbol in ("<", "<=", ">", ">=", "==", "!="))
+
+
+def refusing_in_place(name: str, method: Callable, *own: str) -> Callable:
+    """`method` as the in-place form Tensor.`name` (`cos_`): a refusal that begins with the
+    plain method's name ("cos: ...") or one of `own` (the form it is another name of and its
+    plain method: "div_", "div" for divide_) begins with `name` instead ("cos_: ...", as
+    op_errors.respelled writes it), and so does Python's complaint about the arguments."""
+    names = (name[:-1], *own, *_COMPARISONS)
+
+    @functools.wraps(method)
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except Exception as err:  # (a refusal: said of the name called)
+            restated = argument_error(err, name) if isinstance(err, TypeError) else err
+            if restated is not err:  # (Python's "div_() takes ...": said of name)
+                raise restated from None
+            raise respelled(err, names, name)
+    refusing.__name__ = refusing.__qualname__ = name
+    refusing.refuses_as = name
+    return refusing
+
+
+def respell_in_place_forms() -> None:
+    """Every in-place form Tensor.`name_` beside a plain method `name` (cos_, div_,
+    unsqueeze_, ...), wherever it was made, refusing as `name_` (`refusing_in_place`): once
+    each, so a later call wraps only what was made since."""
+    for name, method in list(vars(Tensor).items()):
+        if (name.endswith("_") and not name.startswith("_") and inspect.isfunction(method)
+                and getattr(method, "refuses_as", None) != name
+                and callable(getattr(Tensor, name[:-1], None))):
+            setattr(Tensor, name, refusing_in_place(name, method))
+
+
+def _float_power_(self: Tensor, exponent: Any) -> Tensor:
+    """`x.float_power_(e)`: x ** e written into x, which must be float64 (PyTorch's rule)."""
+    if self.dtype != np.float64:
+        raise RuntimeError(f"float_power_: the result is float64, which a tensor of dtype "
+                           f"{self.dtype} cannot hold; use x = x.float_power(e), or x.double()")
+    return _from_op("float_power_")(self, exponent)
+
+
+# PyTorch's other names of in-place forms (in_place.py's): each refusing under its own name
+_IN_PLACE_ALIASES = {"multiply_": "mul_", "subtract_": "sub_", "divide_": "div_",
+                     "negative_": "neg_", "absolute_": "abs_"}
+
 METHODS = {"clamp_min": _clamp_min, "clamp_max": _clamp_max,
            "amax": _values_only("amax", "max", "maxima"),
            "amin": _values_only("amin", "min", "minima"), "ptp": _ptp, "fill": _fill,
-           "view_as": _view_as, "reshape_as": _reshape_as, "expand_as": _expand_as}
+           "view_as": _view_as, "reshape_as": _reshape_as, "expand_as": _expand_as,
+           "float_power_": refusing_in_place("float_power_", _float_power_)}
+METHODS.update({name: refusing_in_place(name, getattr(Tensor, form), form, form[:-1])
+                for name, form in _IN_PLACE_ALIASES.items()})

@@ -115,6 +115,7 @@ def flipud(input: Any) -> Tensor:  # noqa: A002
     return x.flip(0)
 
 
+@refusing_as("swapdims", "swapaxes")
 def swapdims(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     """Two axes exchanged (PyTorch's swapdims, its other name of swapaxes): the op
     `swapaxes`."""
@@ -255,6 +256,7 @@ def masked_select(input: Any, mask: Any) -> Tensor:  # noqa: A002
     return x[np.broadcast_to(mask, shape)]
 
 
+@refusing_as("addcmul", "mul", "add")
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 * tensor2, broadcast (PyTorch's addcmul): the ops mul and
     add."""
@@ -264,6 +266,7 @@ def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     return functional.add(input, product if value == 1 else value * product)
 
 
+@refusing_as("addcdiv", "div", "mul", "add")
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 / tensor2, broadcast (PyTorch's addcdiv): the ops div, mul
     and add."""
@@ -337,6 +340,7 @@ def rot90(input: Any, k: int = 1, dims: Any = None, *, axes: Any = None) -> Tens
     return x.clone()
 
 
+@refusing_as("dist", "sub")
 def dist(input: Any, other: Any, p: Any = 2) -> Tensor:  # noqa: A002
     """The p-norm of input - other, broadcast, over every entry (PyTorch's dist): sub, then
     `vector_norm` (p=2 the op norm; the gradient at 0 is 0, as PyTorch's)."""

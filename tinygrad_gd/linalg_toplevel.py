@@ -23,6 +23,7 @@ from .grad_mode import check_flag
 from .linalg_decompositions import QRResult
 from .linalg_lu import lu_unpack
 from .linalg_more import ormqr
+from .op_errors import refusing_as
 from .ops.linalg import _equation, _matrices
 from .tensor import Tensor, to_tensor
 from .values import default_float
@@ -72,6 +73,7 @@ def qr(input: Any, some: bool = True) -> QRResult:  # noqa: A002
     return linalg.qr(input, mode="reduced" if some else "complete")
 
 
+@refusing_as("lu", "lu_factor_ex")
 def lu(A: Any, pivot: bool = True, get_infos: bool = False) -> tuple:  # noqa: N803
     """torch.lu: the packed LU decomposition and its pivots, `(LU, pivots)`, with
     `get_infos=True` also LAPACK's info, `(LU, pivots, infos)` (tg.linalg.lu_factor_ex;

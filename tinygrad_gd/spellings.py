@@ -114,6 +114,7 @@ def addmm(input: Any, mat1: Any, mat2: Any, *, beta: float = 1, alpha: float = 1
     return product + (input if beta == 1 else beta * input)
 
 
+@refusing_as("lerp", "sub", "mul", "add", "where")
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """From input (weight 0) to end (weight 1), PyTorch's lerp; in the graph for all three."""
     start = to_tensor(input)

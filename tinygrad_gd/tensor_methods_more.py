@@ -30,6 +30,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import functional
+from .alias_methods import respell_in_place_forms
 from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
 from .in_place import _draw, _from_op, shown
@@ -280,7 +281,7 @@ def index_reduce(input: Any, dim: int, index: Any, source: Any, reduce: str,  # 
     name = "index_reduce"
     x = _as_tensor(name, input)
     source = _as_tensor(name, source, x, "source")
-    if reduce not in _INDEX_REDUCTIONS:
+    if not isinstance(reduce, str) or reduce not in _INDEX_REDUCTIONS:
         raise RuntimeError(f"{name}: reduce must be one of 'prod', 'mean', 'amax', 'amin', "
                            f"got {reduce!r:.40}")
     scalar = x.ndim == 0
@@ -453,3 +454,4 @@ for _name, _value, _why in (
     setattr(Tensor, _name, property(lambda self, value=_value: value,
                                     doc=f"{_value!r}: {_why} (PyTorch's x.{_name})."))
 Tensor.imag = property(imag)
+respell_in_place_forms()  # (the last in-place forms are made above: each refuses as called)

@@ -1,7 +1,8 @@
 """The `tg.` functions a PyTorch or NumPy user guesses for what is already a Tensor method,
 an op or an `F` function, and the Tensor methods PyTorch has for what is a `tg.` function.
 
-Each calls the existing implementation (its gradient and errors): `tg.gt(x, y)` is `x > y`,
+Each calls the existing implementation (its gradient and errors, a refusal said of the name
+called: `tg.rsub` says "rsub: ...", not "sub: ..."): `tg.gt(x, y)` is `x > y`,
 `tg.concat` is `tg.cat`, `tg.diagflat(x)` is `diag` of `x.ravel()`, `tg.float_power` is `pow`
 in float64, `tg.rsub(x, y)` is `y - x`. PyTorch's top-level neural-network functions are F's
 under torch's top-level signatures, which can differ: `tg.dropout(input, p, train)` has no
@@ -10,7 +11,7 @@ running_mean, ...)` take another order, the losses take torch's integer `reducti
 'none', torch's default there, 1 'mean', 2 'sum'; or the names), `tg.adaptive_max_pool1d`
 gives values and indices. Tensor methods: aliases (`x.greater(y)` is `x.gt(y)`), the
 functions above (`x.hsplit(2)`), and PyTorch's in-place spellings (`x.cos_()`) where the
-plain method exists (in_place.py's).
+plain method exists (in_place.py's; their other names, `x.divide_()`, are alias_methods.py's).
 """
 from __future__ import annotations
 
@@ -169,6 +170,7 @@ def positive(input: Any) -> Tensor:  # noqa: A002
     return x
 
 
+@refusing_as("rsub", "sub")
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (PyTorch's rsub, subtraction with the operands reversed): the
     ops mul and sub."""
@@ -181,6 +183,7 @@ def signbit(input: Any) -> Tensor:  # noqa: A002
     return _constant(np.signbit(_as_array(input, None, "signbit", copy=False, default=None)))
 
 
+@refusing_as("float_power", "pow", "to")
 def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     """input ** exponent computed in float64, whatever the dtypes (PyTorch's and NumPy's
     float_power): the ops `to` and `pow`, the gradient back in each input's dtype."""
@@ -188,6 +191,7 @@ def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
     return base ** (exponent.to(np.float64) if isinstance(exponent, Tensor) else exponent)
 
 
+@refusing_as("diagflat", "diag", "reshape")
 def diagflat(input: Any, offset: Any = 0, *, k: Any = None) -> Tensor:  # noqa: A002
     """A square matrix with input's values (flattened) on diagonal `offset` (PyTorch's
     offset=, NumPy's k=): the ops reshape and diag."""
@@ -210,7 +214,7 @@ def _splitting(name: str, axis: int, least: int, doc: str) -> Any:
     function.__name__ = function.__qualname__ = name
     function.__doc__ = (f"input{doc} cut along axis {axis} into equal sections (an int) or at "
                         f"the indices (PyTorch's and NumPy's {name}): `tensor_split`.")
-    return function
+    return refusing_as(name, "tensor_split")(function)
 
 
 def _split(name: str, x: Tensor, indices_or_sections: Any, axis: int, least: int) -> tuple:
@@ -369,6 +373,7 @@ def max_pool1d_with_indices(input: Any, kernel_size: Any, stride: Any = None,  #
                         ceil_mode=ceil_mode, return_indices=True)
 
 
+@refusing_as("constant_pad_nd", "pad")
 def constant_pad_nd(input: Any, pad: Any, value: Any = 0) -> Tensor:  # noqa: A002
     """F.pad(input, pad, "constant", value) (torch.constant_pad_nd; negative pads crop)."""
     return F.pad(input, pad, mode="constant", value=value)
@@ -449,14 +454,6 @@ def _sum_to_size(self: Tensor, *size: Any) -> Tensor:
     return out.sum(axis=tuple(range(lead))) if lead else out
 
 
-def _float_power_(self: Tensor, exponent: Any) -> Tensor:
-    """`x.float_power_(e)`: x ** e written into x, which must be float64 (PyTorch's rule)."""
-    if self.dtype != np.float64:
-        raise RuntimeError(f"float_power_: the result is float64, which a tensor of dtype "
-                           f"{self.dtype} cannot hold; use x = x.float_power(e), or x.double()")
-    return _from_op("float_power_")(self, exponent)
-
-
 _METHODS = {"greater": Tensor.gt, "less": Tensor.lt, "greater_equal": Tensor.ge,
             "less_equal": Tensor.le, "not_equal": Tensor.ne, "absolute": functional.absolute,
             "multinomial": random.multinomial,
@@ -466,9 +463,7 @@ _METHODS = {"greater": Tensor.gt, "less": Tensor.lt, "greater_equal": Tensor.ge,
             "diagflat": diagflat, "msort": msort, "hsplit": hsplit, "vsplit": vsplit,
             "dsplit": dsplit,
             "split_with_sizes": split_with_sizes, "hardshrink": F.hardshrink,
-            "prelu": F.prelu, "multiply_": Tensor.mul_, "subtract_": Tensor.sub_,
-            "divide_": Tensor.div_, "negative_": Tensor.neg_,
-            "absolute_": Tensor.abs_, "float_power_": _float_power_}
+            "prelu": F.prelu}  # (PyTorch's other names of in-place forms: alias_methods.py)
 for _name, _method in _METHODS.items():
     if not hasattr(Tensor, _name):
         setattr(Tensor, _name, _method)

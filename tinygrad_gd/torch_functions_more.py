@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from .alias_methods import refusing_in_place
 from .creation import fits
 from .grad_mode import check_flag
 from .in_place import _from_op
@@ -334,7 +335,8 @@ for _function in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_lef
                   bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, true_divide, mm,
                   bmm, adjoint, diagonal_scatter, index_put):
     setattr(Tensor, _function.__name__, _method(_function))
-Tensor.is_signed, Tensor.true_divide_ = _is_signed, true_divide_
+Tensor.is_signed = _is_signed
+Tensor.true_divide_ = refusing_in_place("true_divide_", true_divide_, "div_", "div")
 Tensor.index_put_ = _from_op("index_put_")
 Tensor.__lshift__, Tensor.__rlshift__ = (_operator(bitwise_left_shift),
                                          _operator(bitwise_left_shift, True))

@@ -24,6 +24,7 @@ from ..engine import no_grad
 from ..errors import ShapeError
 from ..in_place import shown
 from ..in_place_recorded import changes_its_base, rebase, recorded, view_of_graph
+from ..op_errors import refusing_as
 from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
@@ -108,6 +109,7 @@ def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     return written if written is not None else tg.elu(input, alpha)
 
 
+@refusing_as("selu", "elu")
 def selu(input: Any, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6733, scale = 1.0507."""
     written = _maybe_written("selu", inplace, selu, input)

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..engine import Function
+from ..op_errors import respelled
 from ..tensor import Tensor
 from ..values import numeric_dtype
 from .arguments import (as_scalars, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes,
@@ -223,7 +224,10 @@ class _Extremum(_FromOutput, register=False):
                             f"is the elementwise {cls.name}imum of two tensors, which takes no "
                             f"axis or keepdim; call tg.{cls.name}(a, b) alone")
         other = dim if other is None else other
-        return getattr(to_tensor(x), f"{cls.name}imum")(other)
+        try:
+            return getattr(to_tensor(x), f"{cls.name}imum")(other)
+        except Exception as err:  # (a refusal of maximum's: said of max, the name called)
+            raise respelled(err, f"{cls.name}imum", cls.name)
 
     def forward(ctx, x, *, axis=None, keepdims=False, at=None):
         # at: the indices along `axis` (kept) returned with the values, where the gradient goes
