@@ -26,7 +26,8 @@ from . import functional
 from .grad_mode import check_flag
 from .ops import statistics
 from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
-from .ops.reductions import EmptyReductionError, ValuesAndIndices, keep_flag, stable_order
+from .ops.reductions import (EmptyReductionError, KOutOfRangeError, ValuesAndIndices, keep_flag,
+                             stable_order)
 from .tensor import Tensor, to_tensor
 from .values import default_float
 
@@ -75,8 +76,9 @@ def _ranked(name: str, x: Tensor, axis: int, keep: bool, rank_of: Callable,
     if scalar:
         x = x.reshape(1)
     if x.shape[axis] == 0:
-        raise IndexError(f"{name}: axis {axis} of the tensor of shape {x.shape} is empty, so "
-                         f"it has no {what}; reduce over an axis of non-zero length")
+        raise EmptyReductionError(f"{name}: axis {axis} of the tensor of shape {x.shape} is "
+                                  f"empty, so it has no {what}; reduce over an axis of non-zero "
+                                  f"length")
     indices = _positions(x._data, axis, rank_of)
     values = functional.take_along_axis(x, indices, axis=axis)
     if scalar:
@@ -146,9 +148,9 @@ def kthvalue(input: Any, k: int, dim: Any = None, keepdim: Any = None, *,  # noq
     n = x.shape[where] if x.ndim else 1
     if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
         raise TypeError(f"kthvalue: k must be an int, got {type(k).__name__} {k!r:.40}")
-    if not 1 <= k <= n:
-        raise ValueError(f"kthvalue: k must be a whole number from 1 to {n} (the length of "
-                         f"axis {where} of a tensor of shape {x.shape}), got {k!r}")
+    if n and not 1 <= k <= n:  # (an empty axis: _ranked's error, PyTorch's IndexError)
+        raise KOutOfRangeError(f"kthvalue: k must be a whole number from 1 to {n} (the length "
+                               f"of axis {where} of a tensor of shape {x.shape}), got {k!r}")
     return _ranked("kthvalue", x, where, keep_flag("kthvalue", keepdims, keepdim),
                    lambda n, nans: k - 1, "k-th value")
 
@@ -321,9 +323,9 @@ def vector_norm(x: Tensor, p: float, axis: Any = None, keepdims: Any = False, *,
     reduced = x.shape if axes is None else np.take(x.shape, axes)
     if (p < 0 or math.isinf(p)) and 0 in np.atleast_1d(reduced):
         where = "its axes" if axes is None else f"axis {axes}"
-        raise ValueError(f"{op}: the {p} norm of no entries is undefined (the tensor "
-                         f"of shape {x.shape} is empty along {where}), as in PyTorch; "
-                         f"reduce over axes of non-zero length")
+        raise EmptyReductionError(f"{op}: the {p} norm of no entries is undefined (the "
+                                  f"tensor of shape {x.shape} is empty along {where}), as in "
+                                  f"PyTorch; reduce over axes of non-zero length")
     size = x.abs()
     nan = np.isnan(x._data)
     if (p in (0, 1) or math.isinf(p)) and nan.any():  # abs's slope at NaN is NaN: PyTorch's 0

@@ -10,8 +10,10 @@ computes (0 for sum, 1 for prod, -inf for amax, +inf for amin, NaN for median), 
 the op `where` before the package's reduction, so backward() gives those entries gradient
 0, as PyTorch's does. A slice left out whole gives that identity (sum 0, amax -inf), or
 NaN where there is none (mean, median, var, std), with PyTorch's gradients and without
-NumPy's warnings, forward or backward. `dim=None` and `dim=()` both reduce
-every axis (torch.masked's reading); `dtype=`, `keepdim=` as torch.masked's.
+NumPy's warnings, forward or backward; so does var or std over a slice keeping no more
+entries than the correction (inf or NaN), and std over equal entries (0, gradient NaN).
+`dim=None` and `dim=()` both reduce every axis (torch.masked's reading); `dtype=`,
+`keepdim=` as torch.masked's.
 """
 from __future__ import annotations
 
@@ -55,13 +57,13 @@ def _count(mask: Tensor | None, x: Tensor, found: tuple, keepdim: bool) -> np.nd
     return np.asarray(kept.sum(axis=axes(found, x), keepdims=keepdim), dtype=np.int64)
 
 
-def _divisor(divisor: np.ndarray, count: np.ndarray, dtype: Any, what: str) -> Tensor:
+def _divisor(divisor: np.ndarray, blank: np.ndarray, dtype: Any, what: str) -> Tensor:
     """A mean's or variance's divisor as a constant of `dtype` named `what` (a diagram
-    draws it so, not as an input), NaN where it is 0 because the mask keeps nothing in the
-    slice (`count` 0): dividing by NaN gives PyTorch's NaN there (its 0 / 0) and the same
-    gradients, without NumPy's divide warnings (g / 0) in backward."""
-    nothing = (count == 0) & (divisor == 0)
-    return _named(Tensor(np.where(nothing, np.nan, divisor).astype(dtype), dtype=dtype), what)
+    draws it so, not as an input), NaN where `blank`: where the mask keeps nothing in the
+    slice (or the variance has no more entries than the correction), dividing by NaN
+    gives PyTorch's NaN (its 0 / 0) and its NaN gradients, without NumPy's divide warnings
+    (g / 0, 0 * inf) in backward."""
+    return _named(Tensor(np.where(blank, np.nan, divisor).astype(dtype), dtype=dtype), what)
 
 
 @named
@@ -193,7 +195,7 @@ def mean(input: Any, dim: Any = None, *, keepdim: bool = False, dtype: Any = Non
                          f"give a float input or a float dtype= (dtype=tg.float64)")
     found, keep, kept = dims(name, dim, x.ndim), flag(name, keepdim), input_mask(name, mask, x)
     count = _count(kept, x, found, keep)
-    return _sum(x, kept, found, keep, dtype) / _divisor(count, count, dtype,
+    return _sum(x, kept, found, keep, dtype) / _divisor(count, count == 0, dtype,
                                                         "count kept by the mask")
 
 
@@ -256,9 +258,10 @@ def norm(input: Any, ord: float = 2.0, dim: Any = None, *, keepdim: bool = False
 
 
 def _std_var(name: str, input: Any, dim: Any, unbiased: Any, correction: Any, keepdim: Any,
-             dtype: Any, mask: Any) -> Tensor:
+             dtype: Any, mask: Any, root: bool = False) -> Tensor:
     """torch.masked's variance: the kept entries' squared distances from their mean,
-    summed, over (their count - correction), the count kept at least 0."""
+    summed, over (their count - correction), the count kept at least 0; its square root
+    where `root` (std)."""
     x = tensor(name, input)
     if unbiased is not None and correction is not None:
         raise ValueError(f"{name}: give unbiased= or correction=, not both (unbiased=True "
@@ -275,13 +278,24 @@ def _std_var(name: str, input: Any, dim: Any, unbiased: Any, correction: Any, ke
     count = _count(kept, x, found, True)
     total = _sum(x, kept, found, True, dtype)
     mean_dtype = total.dtype if total.dtype.kind == "f" else floating
-    centred = x - total / _divisor(count, count, mean_dtype, "count kept by the mask")
+    centred = x - total / _divisor(count, count == 0, mean_dtype, "count kept by the mask")
     squares = _sum(centred * centred, kept, found, keep, compute)
-    count = count.reshape(squares.shape)
-    divisor = count.astype(compute)
+    divisor = count.reshape(squares.shape).astype(compute)
     if amount != 0:
         divisor = np.maximum(divisor - amount, 0).astype(compute)
-    return cast(squares / _divisor(divisor, count, compute, "count kept - correction"), dtype)
+    # PyTorch's squares / 0 (inf, or NaN for 0 / 0) and a std's sqrt at 0 (the slope inf,
+    # times the distances 0) give NaN gradients at every kept entry of the slice: a NaN
+    # divisor there gives them without NumPy's warnings, the value filled in after
+    held = np.asarray(squares.data)
+    spread, equal = (divisor == 0) & (held > 0), (divisor > 0) & (held == 0)
+    out = squares / _divisor(divisor, (divisor == 0) | root & equal, compute,
+                             "count kept - correction")
+    if root:
+        out = functional.sqrt(out)
+        out = functional.masked_fill(out, equal, 0.0) if equal.any() else out
+    if spread.any():
+        out = functional.masked_fill(out, spread, math.inf)
+    return cast(out, dtype)
 
 
 @named
@@ -310,5 +324,5 @@ def std(input: Any, dim: Any = None, unbiased: Any = None, *,  # noqa: A002
     Gradient 0 at left-out entries.
     Computes sqrt(masked.var(input, dim, unbiased, correction=..., mask=mask)).
     """
-    variance = _std_var("masked.std", input, dim, unbiased, correction, keepdim, dtype, mask)
-    return functional.sqrt(variance)
+    return _std_var("masked.std", input, dim, unbiased, correction, keepdim, dtype, mask,
+                    root=True)

@@ -8,10 +8,11 @@ for softmax's maximum, +inf for softmin's minimum) with the op `where`, then run
 package's op, so backward() gives those entries gradient 0, as PyTorch's.
 
 Shared with masked.py: `named` (a function as `tg.masked.<name>`, an error from the ops it
-runs restated as one line naming it), `input_mask` (a mask broadcast to the input's shape:
-never more axes than the input, any dtype read as `!= 0`), `dims` and `one_dim`
-(torch.masked's dims: None and () mean every axis, a 0-d tensor has the one axis 0 or -1),
-`filled` (the input with the left-out entries replaced), `result_dtype` and `cast`.
+runs restated as one line naming it, of its own class), `input_mask` (a mask broadcast to
+the input's shape: never more axes than the input, any dtype read as `!= 0`), `dims` and
+`one_dim` (torch.masked's dims: None and () mean every axis, a 0-d tensor has the one axis
+0 or -1), `filled` (the input with the left-out entries replaced), `result_dtype` and
+`cast`.
 """
 from __future__ import annotations
 
@@ -50,9 +51,21 @@ def named(function: Callable) -> Callable:
             text = str(err).splitlines()[0] if str(err) else type(err).__name__
             if text.startswith(name + ":"):
                 raise
-            kind = next(k for k in _KINDS if isinstance(err, k))
-            raise kind(f"{name}: {text}") from None
+            raise _restated(err, f"{name}: {text}") from None
     return masked_function
+
+
+def _restated(err: Exception, text: str) -> Exception:
+    """An error of err's own class (EmptyReductionError stays an IndexError and a
+    ValueError, as PyTorch's and NumPy's) saying `text`; of the first of _KINDS it is where
+    its class cannot be made from one message."""
+    try:
+        again = type(err)(text)
+    except Exception:  # (a class whose constructor takes other arguments)
+        again = None
+    if again is None or str(again) != text:
+        again = next(k for k in _KINDS if isinstance(err, k))(text)
+    return again
 
 
 def _is_int(value: Any) -> bool:

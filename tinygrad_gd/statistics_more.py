@@ -22,7 +22,7 @@ from .grad_mode import check_flag
 from .logic import _constant
 from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import either, integer, number, one_axis
-from .ops.reductions import ValuesAndIndices, keep_flag, stable_order
+from .ops.reductions import EmptyReductionError, ValuesAndIndices, keep_flag, stable_order
 from .spellings import lerp
 from .tensor import Tensor
 
@@ -256,8 +256,9 @@ def mode(input: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None, 
     keep = keep_flag("mode", keepdims, keepdim)
     rows = x.reshape(1) if x.ndim == 0 else x
     if rows.shape[where] == 0:
-        raise IndexError(f"mode: dimension {where} of the tensor of shape {x.shape} is empty, "
-                         f"so it has no mode; reduce over a dimension of non-zero length")
+        raise EmptyReductionError(f"mode: dimension {where} of the tensor of shape {x.shape} "
+                                  f"is empty, so it has no mode; reduce over a dimension of "
+                                  f"non-zero length")
     if rows.size == 0:
         indices = np.zeros(rows.shape[:where] + (1,) + rows.shape[where + 1:], dtype=np.int64)
     else:

@@ -4,7 +4,8 @@ The backward of a reduction gives each input element the gradient of the output 
 it went into: a sum copies it to each, a mean shares it out (1/n each), a max or min
 sends it to the elements that were the extreme (shared evenly by ties, or all to the
 index returned with the values: `x.max(dim=1)`, as PyTorch's). An extreme over an axis of
-length 0 raises `EmptyReductionError` (PyTorch's IndexError and NumPy's ValueError at once).
+length 0 raises `EmptyReductionError` (PyTorch's IndexError and NumPy's ValueError at once);
+topk's k out of range `KOutOfRangeError` (PyTorch's RuntimeError, and ValueError).
 """
 from __future__ import annotations
 
@@ -55,9 +56,16 @@ def reduced_to_kept(g: Any, shape: tuple[int, ...], axis: Any) -> Any:
 
 
 class EmptyReductionError(IndexError, RuntimeError, ValueError):
-    """A max, min, argmax or argmin over an axis of length 0 (or of a tensor with no
-    entries): PyTorch raises IndexError (RuntimeError for a whole tensor's max and min),
-    NumPy ValueError; this is all three, so code written for either catches it."""
+    """A reduction with no identity over an axis of length 0 (or of a tensor with no
+    entries): max, min, argmax, argmin, aminmax, median, nanmedian, mode, kthvalue, and the
+    inf and negative norms. PyTorch raises IndexError (RuntimeError for a whole tensor's
+    max and min, and for a norm), NumPy ValueError; this is all three, so code written for
+    either catches it."""
+
+
+class KOutOfRangeError(RuntimeError, ValueError):
+    """topk's or kthvalue's k outside what the axis holds: PyTorch's RuntimeError, and the
+    ValueError it was here, so code written for either catches it."""
 
 
 def keep_flag(op: str, keepdims: Any, keepdim: Any) -> bool:
@@ -336,16 +344,18 @@ class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
     def call(cls, x, k, dim=None, largest=True, sorted=True, *, axis=None):  # noqa: A002
         x = to_tensor(x)
         dim = either(cls.name, "axis", axis, "dim", dim, -1)
+        if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
+            raise TypeError(f"topk: k must be an int, got {type(k).__name__} {k!r:.40}")
         if on_a_scalars_axis(cls.name, x, dim):  # (k 0 too: a 0-d result holds one entry,
-            if k not in (0, 1) or isinstance(k, bool):  # as PyTorch's)
-                raise ValueError(f"topk: k must be 0 or 1 for a 0-d tensor (one entry), "
-                                 f"got {k!r}")
+            if k not in (0, 1):  # as PyTorch's)
+                raise KOutOfRangeError(f"topk: k must be 0 or 1 for a 0-d tensor (one entry), "
+                                       f"got {k!r}")
             return as_scalars(cls.call(x.reshape(1), 1, 0))
         dim = one_axis(cls.name, dim, x.ndim) % x.ndim
         n = x.shape[dim]
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 0 <= k <= n:
-            raise ValueError(f"topk: k must be a whole number from 0 to {n} (the size of axis "
-                             f"{dim} of a tensor of shape {x.shape}), got {k!r}")
+        if not 0 <= k <= n:
+            raise KOutOfRangeError(f"topk: k must be a whole number from 0 to {n} (the size of "
+                                   f"axis {dim} of a tensor of shape {x.shape}), got {k!r}")
         indices = np.take(stable_order(x._data, dim, descending=largest), np.arange(k), axis=dim)
         return ValuesAndIndices(cls._gather(x, indices, dim), Tensor.from_op(indices, None))
 
