@@ -34,7 +34,7 @@ from .creation_arguments import check_layout
 from .grad_mode import check_flag
 from .in_place import scalar, shown
 from .linalg import vander as _increasing_vander
-from .memory import distinct_entries
+from .memory import distinct_entries, strides_given
 from .memory_formats import check_memory_format, copy_strides, laid_out
 from .nn.layer_functions import _as_tensor
 from .ops.arguments import integer
@@ -108,9 +108,9 @@ def _strided(where: str, size: Any, stride: Any, dtype: np.dtype,
     if min(steps, default=0) < 0:
         raise RuntimeError(f"{where}: strides must be >= 0, got {steps}")
     room = 1 + sum((n - 1) * s for n, s in zip(shape, steps)) if all(shape) else 0
-    storage = np.zeros(room, dtype)
-    values = np.lib.stride_tricks.as_strided(storage, shape,
-                                             tuple(s * storage.itemsize for s in steps))
+    storage = strides_given(np.zeros(room, dtype))  # (empty: its views keep the strides)
+    values = np.ndarray(shape, dtype, buffer=storage,
+                        strides=tuple(s * storage.itemsize for s in steps))
     if not distinct_entries(values):
         values.flags.writeable = False  # (a write into one entry would change another)
     return _leaf(values, check_flag(where, "requires_grad", requires_grad), where)

@@ -3,23 +3,33 @@ owns the memory), where an array starts in it and its strides, in entries, and w
 each entry of a view is in memory of its own (the ops that make strided views, unfold and
 as_strided, and the in-place checks read them here). The Tensor methods that answer the
 same: `x.stride()` (`x.stride(dim)`; an empty tensor's row by row, as PyTorch gives a
-new one, where NumPy's are 0: `pytorch_strides`), `x.storage_offset()`, `x.data_ptr()` (the address
-of x's first entry) and `x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of
-one memory share it), as PyTorch's; and PyTorch's complex-number views, for values that
-are real: `x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`,
-`x.resolve_neg()` are x (and `tg.is_conj(x)`, ...), `x.H` a matrix's transpose, `x.mH`
-the last two axes swapped.
+new one, where NumPy's are 0, unless they were asked for: `pytorch_strides`),
+`x.storage_offset()`, `x.data_ptr()` (the address of x's first entry) and
+`x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of one memory share it), as
+PyTorch's; and PyTorch's complex-number views, for values that are real: `x.is_conj()`
+and `x.is_neg()` are False, `x.resolve_conj()`, `x.resolve_neg()` are x (and
+`tg.is_conj(x)`, ...), `x.H` a matrix's transpose, `x.mH` the last two axes swapped.
+
+A tensor pickled or copied (`pickle`, `copy.deepcopy`, `copy.copy`) keeps its strides, as
+PyTorch's: values not laid out row by row travel with their strides (`LaidOut`; NumPy
+pickles values row by row) and come back in them (`laid_out_values`).
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
 
+from .memory_formats import _BUFFERS, copy_strides, preserve_format
 from .ops.arguments import one_axis
 from .tensor import Tensor
 
 __all__ = ["is_conj", "resolve_conj", "resolve_neg"]  # (tg.'s; the rest: the package's)
+
+# id -> an empty array whose strides were asked for (empty_strided's storage, as_strided's
+# view), which stride() reports as they are where they are all 0 (NumPy's for a new one)
+_GIVEN: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def storage(x: np.ndarray) -> np.ndarray:
@@ -39,10 +49,12 @@ def strides(x: np.ndarray) -> tuple[int, ...]:
     return tuple(s // x.itemsize for s in x.strides)
 
 
-def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int) -> np.ndarray:
+def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int,
+                 given: bool = False) -> np.ndarray:
     """x's storage read as `shape` with strides `steps` (in bytes) from entry `start`, as a
     NumPy view of the array that owns it (as a slice is: the in-place checks follow
-    `.base`); a copy where the owner is no array (NumPy's `as_strided` would hide it)."""
+    `.base`); a copy where the owner is no array (NumPy's `as_strided` would hide it).
+    `given`: the strides were asked for (as_strided's), so an empty view reports them."""
     owner = storage(x)
     if owner is x and x.base is not None:  # (x wraps a buffer, as np.frombuffer's: flat)
         return np.lib.stride_tricks.as_strided(x.reshape(-1)[start:], shape, steps).copy()
@@ -50,7 +62,16 @@ def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int) -> np.nd
         # an owner laid out in another order (a copy of a permuted array keeps its layout)
         # is still one block from its first entry: read as such, NumPy's buffer wants one
         owner = np.lib.stride_tricks.as_strided(owner, (owner.size,), (owner.itemsize,))
-    return np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
+    view = np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
+    return strides_given(view) if given else view
+
+
+def strides_given(array: np.ndarray) -> np.ndarray:
+    """`array`, its strides noted as asked for where it is empty: `stride()` reports them
+    even all 0, and, where `array` is a storage (empty_strided's), its views' too."""
+    if not array.size:
+        _GIVEN[id(array)] = array
+    return array
 
 
 def positions(shape: tuple, steps: tuple, offset: int) -> np.ndarray:
@@ -102,9 +123,11 @@ def _stride(self: Tensor, dim: Any = None) -> Any:
 def pytorch_strides(x: np.ndarray) -> tuple[int, ...]:
     """x's strides in entries as PyTorch's: an empty array's, which NumPy makes all 0 (its
     views too), are row by row ones of its shape (each axis at least 1 long), as PyTorch
-    gives a new empty tensor; other strides, a view's of memory, as they are."""
+    gives a new empty tensor; other strides, a view's of memory or those asked for
+    (`strides_given`), as they are."""
     steps = strides(x)
-    if x.size or not x.ndim or any(steps):
+    if x.size or not x.ndim or any(steps) or _GIVEN.get(id(x)) is x \
+            or _GIVEN.get(id(storage(x))) is storage(x):
         return steps
     steps, step = [], 1
     for n in reversed(x.shape):
@@ -126,6 +149,94 @@ def _matrix(name: str, batches: bool) -> Any:
     return property(conjugate_transpose)
 
 
+# -- a tensor pickled or copied keeps its strides ------------------------------------------
+class LaidOut:
+    """A tensor's values, in its pickled or copied state, that are not laid out row by row:
+    pickled as the values (NumPy pickles them row by row) with their strides, which
+    `laid_out_values` lays them out in again (`copy.copy` takes the array itself back)."""
+
+    __slots__ = ("values", "steps", "kept", "__weakref__")
+
+    def __init__(self, values: np.ndarray) -> None:
+        steps = strides(values)
+        if min(steps, default=0) < 0:  # (a flip's: PyTorch's are a copy's, dense)
+            steps = copy_strides("pickle", values, preserve_format)
+        # a view's layout or one made as PyTorch's (a copy, not one NumPy chose for an op's
+        # result) refuses view() as PyTorch's: kept so
+        self.values, self.steps, self.kept = values, steps, values.base is not None
+
+    def __reduce__(self) -> tuple:
+        return laid_out_values, (self.values, self.steps, self.kept)
+
+    def __deepcopy__(self, memo: Any) -> np.ndarray:
+        return laid_out_values(self.values, self.steps, self.kept)
+
+
+# id -> the LaidOut of an array while a pickle or copy holds it: tensors sharing the array
+# share one LaidOut, so pickle's (and deepcopy's) memo gives them one array again
+_LAID_OUT: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def laid_out_values(values: np.ndarray, steps: Any, kept: bool) -> np.ndarray:
+    """`values` laid out again in the strides `steps` (in entries, >= 0) a tensor had when
+    pickled or copied, in memory of their own just large enough (gaps read 0); entries
+    sharing memory (a stride 0, an expand's) read-only, as the tensor's were."""
+    steps = tuple(int(s) for s in steps)
+    if len(steps) != values.ndim or min(steps, default=0) < 0:
+        raise ValueError(f"unpickling a tensor: strides {steps} do not fit its values of "
+                         f"shape {values.shape}; the pickle is damaged")
+    room = 1 + sum((n - 1) * s for n, s in zip(values.shape, steps)) if values.size else 0
+    buffer = np.zeros(room, values.dtype)
+    out = np.ndarray(values.shape, values.dtype, buffer=buffer,
+                     strides=tuple(s * values.itemsize for s in steps))
+    np.copyto(out, values)
+    if kept:
+        _BUFFERS[id(buffer)] = buffer  # (memory_formats.pytorchs_layout: view() refuses)
+    if not distinct_entries(out):
+        out.flags.writeable = False
+    return out
+
+
+def _slot_names(cls: type) -> list[str]:
+    """The slots of `cls` and its bases that hold state, as Python names them."""
+    names: list[str] = []
+    for klass in cls.__mro__:
+        declared = klass.__dict__.get("__slots__", ())
+        for name in [declared] if isinstance(declared, str) else declared:
+            if name.startswith("__") and not name.endswith("__"):
+                name = f"_{klass.__name__.lstrip('_')}{name}"  # (Python's name mangling)
+            if name not in ("__weakref__", "__dict__") and name not in names:
+                names.append(name)
+    return names
+
+
+def _getstate(self: Tensor) -> tuple:
+    """A tensor's state for pickle and copy (Python's own: its __dict__ and slots), its
+    values with their strides where they are not laid out row by row (`LaidOut`)."""
+    slots = {}
+    for name in _slot_names(type(self)):
+        try:
+            slots[name] = getattr(self, name)
+        except AttributeError:
+            pass  # (a slot never set)
+    data = slots.get("_data")
+    if isinstance(data, np.ndarray) and not data.flags.c_contiguous:
+        kept = _LAID_OUT.get(id(data))
+        if kept is None or kept.values is not data:
+            kept = _LAID_OUT[id(data)] = LaidOut(data)
+        slots["_data"] = kept
+    return getattr(self, "__dict__", None) or None, slots
+
+
+def _setstate(self: Tensor, state: Any) -> None:
+    """A tensor's state put back (`_getstate`'s, or Python's own from an earlier pickle)."""
+    attributes, slots = state if isinstance(state, tuple) else (state, None)
+    if attributes:
+        vars(self).update(attributes)
+    for name, value in (slots or {}).items():
+        setattr(self, name, value.values if isinstance(value, LaidOut) else value)
+
+
 _METHODS = {
     "stride": _stride,
     "storage_offset": lambda self: storage_offset(self._data),
@@ -138,6 +249,9 @@ for _name, _method in _METHODS.items():
     _method.__name__ = _method.__qualname__ = _name
     setattr(Tensor, _name, _method)
 Tensor.H, Tensor.mH = _matrix("H", batches=False), _matrix("mH", batches=True)
+for _name, _method in (("__getstate__", _getstate), ("__setstate__", _setstate)):
+    _method.__name__, _method.__qualname__ = _name, f"Tensor.{_name}"
+    setattr(Tensor, _name, _method)
 
 
 def is_conj(input: Tensor) -> bool:  # noqa: A002  (PyTorch's name)

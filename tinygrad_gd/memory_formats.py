@@ -23,8 +23,8 @@ refuses preserve_format, as PyTorch's. `model.to(memory_format=f)` lays out each
 (channels_last) or 5-d parameter, gradient and buffer in place. A copy's gradient comes
 back in its input's layout, and a leaf's `.grad` in the leaf's strides (`contracted_grad`,
 PyTorch's layout contract). `tg.save` keeps a layout, as torch.save (`saved_strides`);
-`x.resize_(..., memory_format=f)` lays out as PyTorch's (`resized`). Not kept: a layout
-through pickling (NumPy pickles values row by row).
+`x.resize_(..., memory_format=f)` lays out as PyTorch's (`resized`); pickle and
+copy.deepcopy keep a layout too (memory.py's `LaidOut`), as does `model.state_dict()`.
 The casts are made here (`cast`), each `x.to(dtype, memory_format=...)`: the op `to`, in
 the graph to a float dtype, a new tensor without gradient to an integer or bool one.
 """

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..engine import no_grad
 from ..grad_mode import check_flag
+from ..memory_formats import copied, preserve_format
 from ..tensor import Tensor
 
 __all__ = ["IncompatibleKeys", "StateDictError", "state_dict_arguments", "fill_state_dict",
@@ -82,10 +83,13 @@ def state_dict_arguments(args: tuple, destination: Any, prefix: Any,
 def fill_state_dict(named: list[tuple], destination: MutableMapping | None,
                     keep_vars: bool) -> MutableMapping:
     """Put every (name, tensor) of `named` into `destination` (a new dict when None), in
-    order: a copy of the array, or with keep_vars the tensor itself. Returns `destination`."""
+    order: a copy of the array in the tensor's strides (as PyTorch's state_dict keeps a
+    parameter's layout: channels_last stays so through tg.save), or with keep_vars the
+    tensor itself. Returns `destination`."""
     target: MutableMapping = {} if destination is None else destination
     for name, tensor, *_ in named:
-        target[name] = tensor if keep_vars else tensor._data.copy()
+        target[name] = tensor if keep_vars else copied("state_dict", tensor._data,
+                                                       preserve_format)
     return target
 
 

@@ -293,7 +293,8 @@ class AsStrided(Function, name="as_strided", methods=("as_strided",),
                                f"tensor's (a view of a larger one, such as x[1:]), which its "
                                f"gradient cannot reach; call it on the tensor that owns the "
                                f"memory, or on x.clone()")
-        out = memory.strided_view(x, size, tuple(s * x.itemsize for s in stride), offset)
+        out = memory.strided_view(x, size, tuple(s * x.itemsize for s in stride), offset,
+                                  given=True)
         if not memory.distinct_entries(out):
             out.flags.writeable = False  # (a write into one entry would change another)
         return out
