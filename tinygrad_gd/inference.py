@@ -15,23 +15,33 @@ inference tensor outside (`t * 2`, `t.clone()`). Outside the block (and inside
 - a change of an inference tensor in place refuses, before any value is written (every
   in-place method, `t[i] = v`, the fills; PyTorch's writes, then raises); writes through
   `t.data` stay NumPy's, as PyTorch's `t.data.add_(1)` is allowed;
-- `t.requires_grad_()` refuses (`requires_grad_(False)` does not).
+- `t.requires_grad_()` refuses (`requires_grad_(False)` does not);
+- so do the writers that go around those methods, before anything changes
+  (`refuse_changes`): an optimizer's step where a parameter it would write is one
+  (optim_base.py's `step_checks`: one with a gradient; any, for a step of the optimizer's
+  own, LBFGS's), nn.utils' clipping of an inference gradient and a parametrization of
+  one (nn.utils.parametrize), nn.init's functions (each naming itself).
+
+`t.data = values`, `model.double()` and `vector_to_parameters` run outside, as PyTorch's,
+and leave an inference tensor one: PyTorch's `is_inference()` then says False, but the
+tensor still refuses in-place changes and even joins no op recorded for backward.
 
 Inside the block nothing is recorded, under an `enable_grad()` within it too.
 
 It joins as one extension, `InferenceTensors`, a check in in_place_recorded.py's
-`in_place_checks` (the in-place changes the graph may record) and wrappers of three
-Tensor attributes (`_check_writable`, where the other in-place changes check their target,
-`detach` and `requires_grad`), all switched on as the first block opens and off by the
-first op that finds no block open and no inference tensor alive: a program that never
-enters the block pays nothing. While a block is open, in any thread, `Tensor.__init__`
-and `Tensor.from_op` are wrapped too, to mark what is made (marks: by id, weakly held).
+`in_place_checks` (the in-place changes the graph may record), one in optim_base.py's
+`step_checks` and wrappers of three Tensor attributes (`_check_writable`, where the other
+in-place changes check their target, `detach` and `requires_grad`), all switched on as the
+first block opens and off by the first op that finds no block open and no inference
+tensor alive: a program that never enters the block pays nothing. While a block is open,
+in any thread, `Tensor.__init__` and `Tensor.from_op` are wrapped too, to mark what is
+made (marks: by id, weakly held).
 """
 from __future__ import annotations
 
 import threading
 import weakref
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
@@ -39,6 +49,7 @@ from . import grad_mode
 from .engine import Extension, Function, switch
 from .grad_mode import _grad_mode
 from .in_place_recorded import in_place_checks
+from .optim_base import step_checks
 from .tensor import Tensor
 
 __all__ = ["is_inference"]
@@ -92,6 +103,47 @@ def _refuse_in_place(t: Any, what: str) -> None:
             f"this tensor (shape {t.shape}) was made inside tg.inference_mode() (or is a view "
             f"of one); make a clone to get a normal tensor (t = t.clone()) and change that, "
             f"or change it inside tg.inference_mode()")
+
+
+def refuse_in_place(t: Any, what: str) -> None:
+    """Refuse `what`, an in-place change of t, where t is an inference tensor and this
+    thread is outside inference mode (for a function that checks before its own writes)."""
+    if _marked:
+        _refuse_in_place(t, what)
+
+
+def refuse_changes(where: str, tensors: Iterable[Any], instead: str,
+                   label: Callable[[int, Any], str] = lambda i, t: f"tensor {i}") -> None:
+    """Refuse `where`, which writes into `tensors` (None entries are skipped) outside the
+    in-place methods, where one is an inference tensor and this thread is outside
+    inference mode: before anything changes, naming it by `label(position, tensor)`."""
+    if not _marked or _grad_mode.inference:
+        return
+    for position, t in enumerate(tensors):
+        if t is not None and _marked_now(t):
+            raise RuntimeError(
+                f"{where}: Inplace update to inference tensor outside InferenceMode is not "
+                f"allowed: {label(position, t)} (shape {t.shape}) was made inside "
+                f"tg.inference_mode(), and nothing was changed; {instead}")
+
+
+def _check_step(optimizer: Any, every: bool) -> None:
+    """optim_base's `step_checks`: a step that would write an inference parameter (one with
+    a gradient; `every` one for a step of the optimizer's own) refuses before it starts."""
+    if not _marked or _grad_mode.inference:
+        return
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    names = [name for group in optimizer.param_groups for name in group.get("param_names", ())]
+
+    def label(i: int, p: Any) -> str:
+        name = names[i] if len(names) == len(params) else p.name
+        return f"parameter {i}" + (f" '{name}'" if name else "")
+    refuse_changes(
+        f"{type(optimizer).__name__}.step",
+        [p if every or p._grad is not None else None for p in params],
+        "build the model outside tg.inference_mode() (tg.no_grad() records nothing either), or "
+        "load these values into one built outside (new.load_state_dict(model.state_dict())), "
+        "or optimize a copy (nn.Parameter(p.detach().clone()))", label)
 
 
 def _check_writable(self: Tensor, what: str, instead: str) -> None:
@@ -205,6 +257,7 @@ def _count_block(change: int) -> None:
             _wrap(_WHILE_ON, True)
             if _in_place_check not in in_place_checks:
                 in_place_checks.append(_in_place_check)
+                step_checks.append(_check_step)
         _wrap(_WHILE_A_BLOCK_IS_OPEN, _open_blocks[0] > 0)
 
 
@@ -215,6 +268,7 @@ def _switch_off_unless_needed() -> None:
             _wrap(_WHILE_ON, False)
             if _in_place_check in in_place_checks:
                 in_place_checks.remove(_in_place_check)
+                step_checks.remove(_check_step)
 
 
 grad_mode.inference_blocks = _count_block

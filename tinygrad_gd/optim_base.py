@@ -31,6 +31,7 @@ from .grad_mode import check_flag
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
+step_checks: list[Callable[[Any, bool], None]] = []  # inference.py's: (optimizer, every parameter?)
 
 
 def _check_number(where: str, name: str, value: Any, low: float = 0.0,
@@ -219,6 +220,7 @@ class Optimizer:
             @functools.wraps(step)
             def marked_step(self: Optimizer, *args: Any, **kw: Any) -> Any:
                 self._stepped = True
+                for check in step_checks: check(self, True)  # noqa: E701  (writes any parameter)
                 return step(self, *args, **kw)
             marked_step._marks_stepped = True  # type: ignore[attr-defined]
             cls.step = marked_step  # type: ignore[method-assign]
@@ -352,6 +354,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        for check in step_checks: check(self, False)  # noqa: E701  (those with a gradient)
         for group in self.param_groups:
             # read now: a setting may have been changed by hand since, a tensor in place
             settings = self._settings(group)

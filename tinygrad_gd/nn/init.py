@@ -23,6 +23,7 @@ import numpy as np
 from ..creation import make_generator
 from ..grad_mode import no_grad
 from ..in_place import _draw, _number, scalar
+from ..inference import refuse_in_place
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -61,6 +62,7 @@ def _set(tensor: Any, write: Any, where: str) -> Tensor:
                 f"(a NumPy array here)" if isinstance(tensor, np.ndarray) else "")
         raise TypeError(f"{where}: expected a Tensor (a layer's weight or bias), got "
                         f"{type(tensor).__name__}{hint}")
+    refuse_in_place(tensor, where)  # (an inference tensor: named here, not as fill_ or zero_)
     with no_grad():
         write(tensor)
     return tensor
@@ -132,7 +134,8 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
     if _empty(tensor, "xavier_uniform_"):
         return tensor
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound, generator)
+    return _set(tensor, lambda t: t.uniform_(-bound, bound, generator=generator),
+                "xavier_uniform_")
 
 
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
@@ -142,7 +145,8 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
     if _empty(tensor, "xavier_normal_"):
         return tensor
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out))
+    return _set(tensor, lambda t: t.normal_(0.0, std, generator=generator), "xavier_normal_")
 
 
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
@@ -155,7 +159,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     if _empty(tensor, "kaiming_uniform_"):
         return tensor
     bound = gain * math.sqrt(3.0 / fan)
-    return uniform_(tensor, -bound, bound, generator)
+    return _set(tensor, lambda t: t.uniform_(-bound, bound, generator=generator),
+                "kaiming_uniform_")
 
 
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
@@ -167,7 +172,8 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
     fan = _fan(tensor, mode, "kaiming_normal_")
     if _empty(tensor, "kaiming_normal_"):
         return tensor
-    return normal_(tensor, 0.0, gain / math.sqrt(fan), generator)
+    return _set(tensor, lambda t: t.normal_(0.0, gain / math.sqrt(fan), generator=generator),
+                "kaiming_normal_")
 
 
 def _gain(nonlinearity: str, a: Any, where: str) -> float:

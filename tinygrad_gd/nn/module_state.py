@@ -18,6 +18,7 @@ import numpy as np
 
 from ..engine import no_grad
 from ..grad_mode import check_flag
+from ..inference import refuse_changes
 from ..memory_formats import copied, preserve_format
 from ..tensor import Tensor
 
@@ -252,6 +253,10 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
     if assign:
         _assign(slots, values, kinds)
     else:
+        keys = list(values)  # (an inference tensor among them: refused before any loads)
+        refuse_changes("load_state_dict", [own[k] for k in keys], "build the model outside "
+                       "tg.inference_mode(), or pass assign=True",
+                       lambda i, t: f"entry {keys[i]!r}")
         with no_grad():
             for name, value in values.items():
                 own[name][...] = value  # in place: optimizers and views keep the same array

@@ -31,6 +31,7 @@ import numpy as np
 from ... import functional as tg
 from ...composed_reductions import vector_norm
 from ...grad_mode import check_flag, no_grad
+from ...inference import refuse_changes
 from ...ops.arguments import number
 from ...tensor import Tensor
 from . import rnn  # noqa: F401  (nn.utils.rnn: pad_sequence, pack_padded_sequence, ...)
@@ -59,7 +60,13 @@ def _tensors(parameters: Any, where: str) -> list[Tensor]:
 
 
 def _with_grads(parameters: Any, where: str) -> list[Tensor]:
-    return [p for p in _tensors(parameters, where) if p.grad is not None]
+    """The parameters that have a gradient; an inference gradient (made inside
+    tg.inference_mode()) is refused, as PyTorch's clipping, which writes it in place."""
+    params = _tensors(parameters, where)
+    refuse_changes(where, (p.grad for p in params), "make it a normal tensor first (p.grad = "
+                   "p.grad.clone()), or clip inside tg.inference_mode()",
+                   lambda i, grad: f"the gradient of parameter {i}")
+    return [p for p in params if p.grad is not None]
 
 
 def _norm_type(norm_type: Any, where: str) -> float:

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from ...grad_mode import check_flag, is_grad_enabled, no_grad
+from ...inference import refuse_changes
 from ...tensor import Tensor
 from ..containers import ModuleDict, ModuleList
 from ..module import Buffer, Module, Parameter
@@ -66,9 +67,13 @@ def _register(module: Module, name: str, tensor: Tensor) -> None:
         module.register_buffer(name, tensor)
 
 
-def _set_values(original: Tensor, value: Tensor) -> None:
+def _set_values(original: Tensor, value: Tensor, where: str) -> None:
     """Write `value` into `original` (PyTorch's set_: the shape may change), the same object
-    kept, so that an optimizer holding it keeps it; counted as an in-place change."""
+    kept, so that an optimizer holding it keeps it; counted as an in-place change. As
+    PyTorch's set_, an inference original (made inside tg.inference_mode()) refuses outside
+    the block, its own values too."""
+    refuse_changes(where, (original,), "build the module outside tg.inference_mode(), or do "
+                   "this inside it", lambda i, t: "the original tensor")
     if value is not original:
         original.data = value._data
 
@@ -111,7 +116,7 @@ class ParametrizationList(ModuleList):
         if self.is_tensor:
             _check_result(where, "right_inverse", new, dtype)
             self.ntensors = 1
-            _set_values(original, new)
+            _set_values(original, new, where)
             _register(self, "original", original)
         elif isinstance(new, Sequence) and not isinstance(new, str):
             self.ntensors = len(new)
@@ -160,7 +165,7 @@ class ParametrizationList(ModuleList):
                                  f"{self.ntensors} Tensors, got {type(value).__name__}")
             for original, part in zip(originals, value):
                 _check_result(where, "right_inverse", part, original.dtype)
-                _set_values(original, part)
+                _set_values(original, part, where)
 
 
 def _inject_new_class(module: Module) -> None:
@@ -294,7 +299,7 @@ def remove_parametrizations(module: Module, tensor_name: str,
         original = parametrizations.original
         if leave_parametrized:
             with no_grad():
-                _set_values(original, getattr(module, tensor_name))
+                _set_values(original, getattr(module, tensor_name), where)
     elif leave_parametrized:
         value = getattr(module, tensor_name)  # (with grad mode on: who needs a gradient)
         data = value._data.copy()
@@ -335,5 +340,5 @@ def transfer_parametrizations_and_params(from_module: Module, to_module: Module,
         target = to_module.parametrizations[name]
         with no_grad():
             for mine, theirs in zip(target._originals(), source._originals()):
-                _set_values(mine, theirs)
+                _set_values(mine, theirs, where)
     return to_module
