@@ -242,3 +242,14 @@ def test_each_renamed_refusal_is_of_a_class_pytorch_raises_for_the_same_call():
     for ours, theirs in cases:
         expected = type(_refusal(theirs))
         assert isinstance(_refusal(ours), expected), (_refusal(ours), expected)
+
+
+@pytest.mark.parametrize("name, call", [
+    ("clamp_min", lambda: X.clamp_min(1.0, 2.0)), ("amax", lambda: X.amax(0, True, 3)),
+    ("view_as", lambda: X.view_as()), ("concat", lambda: tg.concat([X], foo=1))])
+def test_a_wrong_argument_to_a_function_calling_an_op_is_said_of_the_name_called(name, call):
+    """Python's complaint about the arguments of a function made under another name
+    (`_clamp_min() takes ...`) begins with the name the user called."""
+    err = _refusal(call)
+    assert isinstance(err, TypeError) and str(err).startswith(f"{name}: "), err
+    assert "_clamp_min" not in str(err) and "\n" not in str(err)

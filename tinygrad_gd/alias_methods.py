@@ -12,14 +12,13 @@ all are made (tensor_methods_more.py calls it).
 """
 from __future__ import annotations
 
-import functools
 import inspect
 from typing import Any, Callable
 
 import numpy as np
 
 from .in_place import _from_op
-from .op_errors import argument_error, refusing_as, respelled
+from .op_errors import refusing_as
 from .ops.arguments import reduced_axes
 from .ops.reductions import keep_flag
 from .tensor import Tensor
@@ -108,17 +107,7 @@ def refusing_in_place(name: str, method: Callable, *own: str) -> Callable:
     plain method's name ("cos: ...") or one of `own` (the form it is another name of and its
     plain method: "div_", "div" for divide_) begins with `name` instead ("cos_: ...", as
     op_errors.respelled writes it), and so does Python's complaint about the arguments."""
-    names = (name[:-1], *own, *_COMPARISONS)
-
-    @functools.wraps(method)
-    def refusing(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except Exception as err:  # (a refusal: said of the name called)
-            restated = argument_error(err, name) if isinstance(err, TypeError) else err
-            if restated is not err:  # (Python's "div_() takes ...": said of name)
-                raise restated from None
-            raise respelled(err, names, name)
+    refusing = refusing_as(name, name[:-1], *own, *_COMPARISONS)(method)
     refusing.__name__ = refusing.__qualname__ = name
     refusing.refuses_as = name
     return refusing

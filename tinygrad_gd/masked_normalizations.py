@@ -51,6 +51,7 @@ def named(function: Callable) -> Callable:
             text = str(err).splitlines()[0] if str(err) else type(err).__name__
             if text.startswith(name + ":"):
                 raise
+            text = text.removeprefix(f"{function.__name__}: ")  # (the op inside, amax's)
             raise _restated(err, f"{name}: {text}") from None
     return masked_function
 

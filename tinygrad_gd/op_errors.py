@@ -126,13 +126,16 @@ def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) ->
 def refusing_as(called: str, *own: str) -> Callable:
     """Decorates a function that calls an op (or a method) named `own` under the name
     `called`, the one the user wrote (`x.unsafe_chunk`: chunk): its refusals begin with
-    `called` (`respelled`)."""
+    `called` (`respelled`), and so does Python's complaint about the arguments."""
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def refusing(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
             except Exception as err:  # (a refusal: said of the name called)
+                restated = argument_error(err, called) if isinstance(err, TypeError) else err
+                if restated is not err:  # (Python's "_clamp_min() takes ...": said of called)
+                    raise restated from None
                 raise respelled(err, own, called)
         return refusing
     return decorate
