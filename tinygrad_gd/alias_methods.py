@@ -98,16 +98,12 @@ def _expand_as(self: Tensor, other: Any) -> Tensor:
     return self.broadcast_to(shape)
 
 
-# the comparisons' refusals name their operator (logic.py): `x.gt_("a")` says "gt_: ..." too
-_COMPARISONS = tuple(f"compare {symbol}" for symbol in ("<", "<=", ">", ">=", "==", "!="))
-
-
 def refusing_in_place(name: str, method: Callable, *own: str) -> Callable:
     """`method` as the in-place form Tensor.`name` (`cos_`): a refusal that begins with the
     plain method's name ("cos: ...") or one of `own` (the form it is another name of and its
     plain method: "div_", "div" for divide_) begins with `name` instead ("cos_: ...", as
     op_errors.respelled writes it), and so does Python's complaint about the arguments."""
-    refusing = refusing_as(name, name[:-1], *own, *_COMPARISONS)(method)
+    refusing = refusing_as(name, name[:-1], *own)(method)
     refusing.__name__ = refusing.__qualname__ = name
     refusing.refuses_as = name
     return refusing

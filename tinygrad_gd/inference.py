@@ -34,7 +34,9 @@ It joins as one extension, `InferenceTensors`, a check in in_place_recorded.py's
 in-place changes check their target, `detach` and `requires_grad`), all switched on as the
 first block opens and off by the first op that finds no block open and no inference
 tensor alive: a program that never enters the block pays nothing. While a block is open,
-in any thread, `Tensor.__init__` and `Tensor.from_op` are wrapped too, to mark what is
+in any thread, `Tensor.__init__`, `Tensor.from_op` and `Tensor.__setstate__` (what
+`copy.deepcopy`, `copy.copy` and pickle make: inside, an inference tensor, as PyTorch's;
+outside, an ordinary one, even of an inference tensor) are wrapped too, to mark what is
 made (marks: by id, weakly held).
 """
 from __future__ import annotations
@@ -60,6 +62,8 @@ _switching = threading.Lock()
 # Tensor's own attributes that the wrappers below stand in for while switched on
 _OWN = {name: Tensor.__dict__[name]
         for name in ("detach", "_check_writable", "requires_grad", "from_op", "__init__")}
+# a Tensor class (Tensor, nn.Parameter, ...) -> its own __setstate__, while a block is open
+_SETSTATES: dict[type, Callable] = {}
 
 
 def is_inference(input: Any) -> bool:  # noqa: A002
@@ -243,6 +247,38 @@ _WHILE_ON = {"detach": _detach, "_check_writable": _check_writable,
 _WHILE_A_BLOCK_IS_OPEN = {"from_op": classmethod(_from_op), "__init__": _init}
 
 
+def _marking(own: Callable) -> Callable:
+    """`own`, a Tensor class's __setstate__, marking what it fills in inside a block: a
+    tensor that copy.copy, copy.deepcopy or pickle make there is an inference tensor."""
+    def setstate(self: Tensor, state: Any) -> None:
+        own(self, state)
+        if _grad_mode.inference:
+            _mark(self)
+    setstate.__name__, setstate.__qualname__ = own.__name__, own.__qualname__
+    return setstate
+
+
+def _wrap_setstates(on: bool) -> None:
+    """Each Tensor class's own __setstate__ (memory.py's Tensor's, nn.Parameter's, a
+    user's subclass's made before the block opened) `_marking`, or back as it was."""
+    if not on:
+        for cls, own in _SETSTATES.items():
+            cls.__setstate__ = own
+        _SETSTATES.clear()
+        return
+    classes, seen = [Tensor], set()
+    while classes:
+        cls = classes.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        classes.extend(cls.__subclasses__())
+        own = cls.__dict__.get("__setstate__")
+        if own is not None and cls not in _SETSTATES:
+            _SETSTATES[cls] = own
+            cls.__setstate__ = _marking(own)
+
+
 def _wrap(wrappers: dict, on: bool) -> None:
     for name, wrapper in wrappers.items():
         setattr(Tensor, name, wrapper if on else _OWN[name])
@@ -259,6 +295,7 @@ def _count_block(change: int) -> None:
                 in_place_checks.append(_in_place_check)
                 step_checks.append(_check_step)
         _wrap(_WHILE_A_BLOCK_IS_OPEN, _open_blocks[0] > 0)
+        _wrap_setstates(_open_blocks[0] > 0)
 
 
 def _switch_off_unless_needed() -> None:

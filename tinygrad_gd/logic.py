@@ -1,7 +1,7 @@
 """What has no gradient: comparisons' masks, logical operators, arg-reductions and casts.
 
-Comparisons (`x > 0`, `x == y`, and PyTorch's `x.gt(0)`, `x.eq(y)`: set on Tensor here)
-give boolean Tensors that record nothing. This module gives those masks what a NumPy
+Comparisons (`x > 0`, `x == y`, and PyTorch's `x.gt(0)`, `x.greater(0)`, `x.eq(y)`: set
+on Tensor here, each refusing under its own name) give boolean Tensors that record nothing. This module gives those masks what a NumPy
 user does with them: `&`, `|`, `^`, `~`, `.any()`, `.all()`, the index-valued `argmax`,
 `argmin` and `argsort`, and `count_nonzero` (int64, as in NumPy and PyTorch). None of
 them is a differentiable op:
@@ -274,26 +274,45 @@ for _name, _method in _METHODS.items():
     setattr(Tensor, _name, _method)
 
 
-def _comparison(symbol: str, compare: Callable, operator_form: bool = False) -> Callable:
+def _operand(name: str, other: Any) -> Any:
+    """What x is compared with: a tensor's array, a number as it is (NumPy's exact rules
+    for a Python int beyond int64), else data checked (None, strings, objects refused in
+    one line: NumPy's `x == "a"` would be all False, PyTorch's x.eq("a") refuses)."""
+    if isinstance(other, Tensor):
+        return other._data
+    if isinstance(other, (int, float, complex, np.number, np.bool_)):
+        return other
+    return _values(name, other)
+
+
+def _comparison(name: str, compare: Callable, operator_form: bool = False) -> Callable:
+    """Tensor.`name` (`gt`, `greater`, or the operator `__gt__`), refusing as `name`."""
     def method(self: Tensor, other: Any) -> Tensor:
-        if other is None and operator_form:
-            return NotImplemented  # `t == None` is False, `t != None` True: PyTorch's, Python's
         try:
-            return Tensor.from_op(np.asarray(compare(self._data, _raw(other))), None)
+            data = _operand(name, other)
+        except TypeError:
+            if operator_form and compare in (operator.eq, operator.ne):
+                return NotImplemented  # `t == "a"`, `t != None`: Python's bool, as PyTorch's
+            raise
+        try:
+            return Tensor.from_op(np.asarray(compare(self._data, data)), None)
         except (ValueError, TypeError) as err:  # restated with both operands' shapes
-            name = f"compare {symbol}"
-            raise op_error(name, [self._data, _as_array(other, None, name, default=None)],
-                           err) from None
-    method.__name__ = method.__qualname__ = f"__{compare.__name__}__"
+            raise op_error(name, [self._data, np.asarray(data)], err) from None
+    method.__name__ = method.__qualname__ = f"__{name}__" if operator_form else name
     return method
 
 
 # Comparisons give boolean Tensors and record nothing (no gradient): masks for tg.where,
 # indexing and NumPy (np.where(mask, a, b), array[mask] read __array__). PyTorch's method
 # spellings too: x.eq(y) is x == y, and so on (but for None: `if w.grad == None:` asks
-# whether it is None, as PyTorch answers it, not which entries are).
-for _symbol, _compare in (("<", operator.lt), ("<=", operator.le), (">", operator.gt),
-                          (">=", operator.ge), ("==", operator.eq), ("!=", operator.ne)):
+# whether it is None, as PyTorch answers it, not which entries are). A refusal begins with
+# the name called, an operator's with its method's (`x < "a"`: "lt: ...", as `x + "a"`
+# says "add: ..."), and so do the in-place forms' (alias_methods: "gt_: ...").
+_OTHER_NAMES = {"lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
+                "ne": "not_equal"}
+for _compare in (operator.lt, operator.le, operator.gt, operator.ge, operator.eq, operator.ne):
     _name = _compare.__name__
-    setattr(Tensor, f"__{_name}__", _comparison(_symbol, _compare, _symbol in ("==", "!=")))
-    setattr(Tensor, _name, _comparison(_symbol, _compare))
+    setattr(Tensor, f"__{_name}__", _comparison(_name, _compare, operator_form=True))
+    for _spelling in (_name, _OTHER_NAMES.get(_name)):
+        if _spelling is not None:
+            setattr(Tensor, _spelling, _comparison(_spelling, _compare))

@@ -58,16 +58,16 @@ def _comparison(name: str, method: str, what: str) -> Any:
 
 
 gt = _comparison("gt", "gt", ">")
-greater = _comparison("greater", "gt", ">")
+greater = _comparison("greater", "greater", ">")
 lt = _comparison("lt", "lt", "<")
-less = _comparison("less", "lt", "<")
+less = _comparison("less", "less", "<")
 ge = _comparison("ge", "ge", ">=")
-greater_equal = _comparison("greater_equal", "ge", ">=")
+greater_equal = _comparison("greater_equal", "greater_equal", ">=")
 le = _comparison("le", "le", "<=")
-less_equal = _comparison("less_equal", "le", "<=")
+less_equal = _comparison("less_equal", "less_equal", "<=")
 eq = _comparison("eq", "eq", "==")
 ne = _comparison("ne", "ne", "!=")
-not_equal = _comparison("not_equal", "ne", "!=")
+not_equal = _comparison("not_equal", "not_equal", "!=")
 
 
 def _calling(name: str, doc: str) -> Any:
@@ -454,8 +454,7 @@ def _sum_to_size(self: Tensor, *size: Any) -> Tensor:
     return out.sum(axis=tuple(range(lead))) if lead else out
 
 
-_METHODS = {"greater": Tensor.gt, "less": Tensor.lt, "greater_equal": Tensor.ge,
-            "less_equal": Tensor.le, "not_equal": Tensor.ne, "absolute": functional.absolute,
+_METHODS = {"absolute": functional.absolute,
             "multinomial": random.multinomial,
             "where": _where, "ndimension": Tensor.dim, "sum_to_size": _sum_to_size,
             "is_nonzero": is_nonzero, "is_same_size": is_same_size, "is_complex": is_complex,

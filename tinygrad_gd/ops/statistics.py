@@ -7,12 +7,17 @@ n - ddof: NumPy's `ddof=` (default 0) or PyTorch's `correction=` (or `unbiased=`
 as the second argument: `x.var(True)`; a negative correction divides by more than n).
 The default follows the spelling: PyTorch's keywords (`dim=`, `keepdim=`,
 `correction=`, `unbiased=`) give PyTorch's default (n - 1), otherwise NumPy's (n).
+Where n - ddof <= 0 (an empty axis too) they give PyTorch's NaN or inf and its UserWarning,
+in one line, not NumPy's RuntimeWarnings.
 Each `backward_graph` (second derivatives) is its backward in Tensor ops on x and the
 output: prod's and cumprod's without division too; where std's and norm's gradient is
 the constant 0 (no spread, the norm 0: PyTorch's convention), its derivative is 0.
 """
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
@@ -33,6 +38,22 @@ from .shape import BroadcastTo, Concatenate
 def _reduced_count(shape: tuple[int, ...], axis) -> int:
     axes = range(len(shape)) if axis is None else (axis,) if isinstance(axis, int) else axis
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _warn_no_freedom(name: str, shape: tuple[int, ...], axis: Any, n: int, ddof: Any) -> None:
+    """PyTorch's UserWarning where n - correction <= 0 (its "degrees of freedom is <= 0"),
+    in one line, said at the user's line (the innermost frame outside this package)."""
+    frame, level = sys._getframe(1), 2  # (level 1 is this function, the one warning)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    where = ("all axes" if axis is None or len(shape) == 0 else f"dim {axis}"
+             if isinstance(axis, int) else f"dims {tuple(axis)}")
+    warnings.warn(f"{name}: degrees of freedom n - correction = {n} - {ddof} <= 0 over {where} "
+                  f"of shape {tuple(shape)}, so the result is NaN or inf; reduce over more "
+                  f"entries than the correction, or lower it", UserWarning, stacklevel=level)
 
 
 def _narrowed(out: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -80,16 +101,23 @@ class Var(Function, methods=("var",), functions=("var",)):
         backward here and Std's rely on."""
         wide = accumulator(x)  # float32 data: the deviations in float64, as PyTorch's
         work = x if wide is None else x.astype(wide)
-        centred = work - np.mean(work, axis=axis, keepdims=True)
-        # the corrected two-pass: the mean's own rounding taken out (data far from 0, such
-        # as 1e8 + noise, and a constant, whose deviations are then exactly 0); not where
-        # it is not finite (an inf among the data: PyTorch's x - mean, infinities kept)
-        again = np.mean(centred, axis=axis, keepdims=True)
-        centred -= np.where(np.isfinite(again), again, 0.0)
+        n = _reduced_count(x.shape, axis)
+        if n - ddof <= 0:
+            _warn_no_freedom(type(ctx).name, x.shape, axis, n, ddof)
+        # (an empty axis: no mean to take out, nor NumPy's "Mean of empty slice" warning)
+        centred = work - np.mean(work, axis=axis, keepdims=True) if n else work.copy()
+        if n:
+            # the corrected two-pass: the mean's own rounding taken out (data far from 0,
+            # such as 1e8 + noise, and a constant, whose deviations are then exactly 0); not
+            # where it is not finite (an inf among the data: PyTorch's x - mean, inf kept)
+            again = np.mean(centred, axis=axis, keepdims=True)
+            centred -= np.where(np.isfinite(again), again, 0.0)
         # NumPy's max(n - ddof, 0): fewer values than ddof give NaN, not a sign flipped
-        ctx.divisor = max(_reduced_count(x.shape, axis) - ddof, 0)
+        ctx.divisor = max(n - ddof, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = np.sum(centred * centred, axis=axis, keepdims=keepdims) / ctx.divisor
+        if n == 0:  # PyTorch's NaN whatever the correction (a negative one: not NumPy's 0)
+            out = np.full_like(out, np.nan)
         ctx.save_for_backward(centred)
         ctx.axis, ctx.keepdims = axis, keepdims
         return out
