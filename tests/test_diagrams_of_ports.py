@@ -54,12 +54,15 @@ def test_grid_sample_of_a_constant_image_draws_the_entries_it_reads_by_name():
     assert inputs == [] and "image at the grid's taps" in names
 
 
-def test_a_dcgan_generators_box_holds_the_zeros_it_makes_and_lists_only_its_weight():
-    """A transposed convolution makes zeros to add its blocks into: inside the module
-    call's box, not drawn as an input the user never gave nor listed as a parameter."""
+def test_a_dcgan_generators_transposed_convolution_draws_no_input_the_user_never_gave():
+    """A transposed convolution is one op (it made zeros to add its blocks into, which
+    were drawn as an input): its weight is the parameter `0.weight`, and nothing else is
+    drawn as data but the user's noise."""
     generator = nn.Sequential(nn.ConvTranspose2d(4, 2, 4, 2, 1, bias=False), nn.Tanh())
     noise = Tensor(RNG.standard_normal((2, 4, 1, 1)), name="noise")
     loss = (generator(noise) ** 2).mean()
     source = html.unescape(tg.draw_graph(loss, model=generator).source)
-    assert "(zeros)" not in source and "params: 0.weight<" in source.replace("</", "<")
+    assert "(zeros)" not in source and "<B>0.weight</B>" in source
+    assert "0.weight into op conv_transpose2d" in source
+    assert "<B>input</B>" not in source and "<I>input</I>" not in source
     assert "noise" in source  # (the user's data stays drawn)

@@ -93,9 +93,6 @@ EXCLUDED: dict[str, str] = {
     "torch.conj": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.conj_physical":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
-    "torch.conv3d": "slow: 2 s here on the example's sizes (the file must run in about a minute)",
-    "torch.conv_transpose3d":
-        "slow: 10 s here on the example's sizes (the file must run in about a minute)",
     "torch.empty_strided":
         "random: memory never written in torch (whatever was there; ours zeros); the strides "
         "are compared in test_copies_and_creation_more.py",
@@ -143,13 +140,11 @@ EXCLUDED: dict[str, str] = {
     "torch.nn.BatchNorm3d":
         "slow: 2 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.CircularPad3d":
-        "slow: 10 s here on the example's sizes (the file must run in about a minute)",
+        "slow: 5 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.Conv3d":
-        "slow: 10 s here on the example's sizes (the file must run in about a minute)",
-    "torch.nn.ConvTranspose2d":
-        "slow: 2 s here on the example's sizes (the file must run in about a minute)",
+        "slow: 5 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.ConvTranspose3d":
-        "slow: 70 s here on the example's sizes (the file must run in about a minute)",
+        "slow: 9 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.Fold": "torch: Fold(output_size=...) and an `input` never defined",
     "torch.nn.InstanceNorm3d":
         "slow: 2 s here on the example's sizes (the file must run in about a minute)",
@@ -162,7 +157,7 @@ EXCLUDED: dict[str, str] = {
     "torch.nn.MultiheadAttention": "torch: embed_dim, num_heads, query, ... never defined",
     "torch.nn.PoissonNLLLoss": "design: counts below 0 (a randn target) refused in one line",
     "torch.nn.ReplicationPad3d":
-        "slow: 6 s here on the example's sizes (the file must run in about a minute)",
+        "slow: 4 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.Transformer":
         "slow: 25 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.TransformerDecoder":
@@ -176,10 +171,6 @@ EXCLUDED: dict[str, str] = {
     "torch.nn.TripletMarginWithDistanceLoss":
         "torch: backward() twice through one embedding's graph (PyTorch refuses it too)",
     "torch.nn.Unfold": "torch: Fold(output_size=...) and an `input` never defined",
-    "torch.nn.functional.conv3d":
-        "slow: 2 s here on the example's sizes (the file must run in about a minute)",
-    "torch.nn.functional.conv_transpose3d":
-        "slow: 10 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.functional.fractional_max_pool2d":
         "random: draws inside the function (its own samples), which no stand-in reaches",
     "torch.nn.functional.fractional_max_pool2d_with_indices":

@@ -2,17 +2,19 @@
 `conv_transpose2d`, `conv_transpose3d`, `unfold` (an image's sliding blocks as columns) and
 `fold` (columns added back into an image, overlaps summed).
 
-All five place the entries of blocks on an image: along an axis, entry i of the kernel in
-block y sits at position `y * stride + i * dilation` of the axis padded by `padding` on
-both sides. `unfold` gathers those positions from the zero-padded image (`take`); `fold`
-adds each block's entries into zeros of the padded size at them (`index_add`, named in
-diagrams), then cuts the padding off; a transposed convolution is the weight applied to
-each input position (a matmul over its group's input channels), each position's
-(out_channels, kernel) block then folded into the output. Only indexing, no product with
-a 0/1 matrix: a NaN or inf reaches only the outputs its entry reaches, as PyTorch's.
-Gradients come from `backward()` (the gradient of a fold is an unfold, and of an unfold a
-fold). Float32 is kept; integer input is computed in the default float (float64 unless
-tg.set_default_dtype changed it).
+`unfold` and `fold` place the entries of blocks on an image: along an axis, entry i of
+the kernel in block y sits at position `y * stride + i * dilation` of the axis padded by
+`padding` on both sides. `unfold` gathers those positions from the zero-padded image
+(`take`); `fold` adds each block's entries into zeros of the padded size at them
+(`index_add`, named in diagrams), then cuts the padding off. A transposed convolution is
+one op (ops/convolution.py's `ConvTranspose2d`, ...: a convolution's input gradient, with
+the input in the gradient's place), the weight applied to each input position by a matmul
+over its group's channels, each kernel entry's product added where it lands. Only
+indexing and products over channels, no product with a 0/1 matrix: a NaN or inf reaches
+only the outputs its entry reaches, as PyTorch's. Gradients come from `backward()` (the
+gradient of a fold is an unfold, and of an unfold a fold; of the transposed convolution
+a convolution). Float32 is kept; integer input is computed in the default float
+(float64 unless tg.set_default_dtype changed it).
 """
 from __future__ import annotations
 
@@ -23,8 +25,9 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..ops.arguments import integer
-from ..ops.convolution import single, sizes
+from ..ops.convolution import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, single, sizes
 from ..ops.window_arguments import _n_ints
+from ..ops.windows import _grid
 from ..tensor import Tensor
 from .layer_functions import _as_tensor, _constant, _floated, _named
 from .spatial_functions import _AXES
@@ -151,16 +154,12 @@ def _conv_transpose(where: str, n: int, input: Any, weight: Any, bias: Any, stri
                          f"kernel {kernel}, stride {stride}, padding {padding}, dilation "
                          f"{dilation}, output_padding {extra}); use less padding")
     x = _batched(input, n)
-    batch, positions = x.shape[0], math.prod(sizes)
-    # (groups, out/groups * kernel, in/groups): each input position's block, per group
-    spread = weight.reshape(groups, in_channels // groups, -1).swapaxes(1, 2)
-    # (of a constant input: a new leaf, named, or a diagram would draw it as another input)
-    columns = _named(x.reshape(batch, groups, in_channels // groups, positions),
-                     f"{input.name or 'input'} (positions as columns)")
-    per_position = spread @ columns
-    blocks = _floated(per_position.reshape((batch, out_channels) + kernel + sizes))
-    result = _folded(where, blocks, tuple(map(_Axis, out, kernel, sizes, stride, dilation,
-                                              padding)))
+    if input.ndim == n + 1:  # (of a constant: a new leaf, which a diagram would draw as an input)
+        x = _named(x, f"{input.name or 'input'} (as a batch of one)")
+    grid = _grid(kernel, stride, dilation, sizes, padding, out)
+    op = {1: ConvTranspose1d, 2: ConvTranspose2d, 3: ConvTranspose3d}[n]
+    result = op.apply(x, weight, grid=grid, groups=groups,
+                      shape=(x.shape[0], out_channels) + out)
     if bias is not None:
         result = result + bias.reshape((out_channels,) + (1,) * n)
     return result if input.ndim == n + 2 else result.squeeze(0)

@@ -43,7 +43,8 @@ from .windows import (_Grid, _correlate, _divisors, _grid, _input_grad, _padded,
                       _spread, _to_entries, _weight_grad, _window_sums, _windows,
                       max_pool_indices, window_argmax)
 
-__all__ = ["Conv2d", "Conv3d", "MaxPool2d", "MaxPool3d", "AvgPool2d", "AvgPool3d", "pool_grid",
+__all__ = ["Conv2d", "Conv3d", "ConvTranspose", "ConvTranspose1d", "ConvTranspose2d",
+           "ConvTranspose3d", "MaxPool2d", "MaxPool3d", "AvgPool2d", "AvgPool3d", "pool_grid",
            "max_pool_indices", "window_argmax",  # and PyTorch's arguments, read as the ops do:
            "sizes", "pair", "single", "spans", "conv_padding", "conv_groups", "divisor_or_none",
            "pool_count", "padding_only"]
@@ -205,6 +206,37 @@ class _WeightGrad(Function, register=False, name="conv_weight_grad"):
         return (Conv2d.apply(x, h, grid=ctx.grid, groups=ctx.groups) if needs[0] else None,
                 _InputGrad.apply(g, h, grid=ctx.grid, groups=ctx.groups, shape=ctx.shape)
                 if needs[1] else None)
+
+
+class ConvTranspose(_InputGrad, register=False, name="conv_transpose"):
+    """A transposed convolution (PyTorch's conv_transpose1d/2d/3d) of a batch x (batch,
+    in_channels, size...) by w (in_channels, out_channels / groups, kernel...): the input
+    gradient of a convolution by w (its `grid` of windows, one per entry of x) taken with x
+    as its output's gradient, into an output of `shape`. Integers are computed in the
+    default float. Called by nn.functional's conv_transpose functions, which check
+    PyTorch's arguments.
+
+    forward: each `x[n, :, y]` times w added into the output's window y
+    gradient: the convolution of g by w for x, its weight gradient for w
+    """
+
+    def forward(ctx, x, w, *, grid, groups, shape):
+        x, w = promoted(x, w)  # (float32 beside int64: float32, as matmul's)
+        if x.dtype.kind != "f":
+            x, w = x.astype(default_float()), w.astype(default_float())
+        return super().forward(x, w, grid=grid, groups=groups, shape=shape)
+
+
+class ConvTranspose1d(ConvTranspose, register=False, name="conv_transpose1d"):
+    """`ConvTranspose` of (batch, in_channels, length), named as F's function in diagrams."""
+
+
+class ConvTranspose2d(ConvTranspose, register=False, name="conv_transpose2d"):
+    """`ConvTranspose` of (batch, in_channels, height, width)."""
+
+
+class ConvTranspose3d(ConvTranspose, register=False, name="conv_transpose3d"):
+    """`ConvTranspose` of (batch, in_channels, depth, height, width)."""
 
 
 class Conv3d(Conv2d, register=False, name="conv3d"):

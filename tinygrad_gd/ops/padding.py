@@ -85,16 +85,23 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
                    for pair, n in zip(widths, x.shape)]
         ctx.shape, ctx.read = x.shape, np.ix_(*[s[s >= 0] for s in sources])
         ctx.written = np.ix_(*[np.flatnonzero(s >= 0) for s in sources])
-        out = np.full(tuple(map(len, sources)), value, x.dtype)
-        out[ctx.written] = x[ctx.read]
-        return out
+        ctx.sources, ctx.widths = sources, widths
+        # (the same copies as a gather over every axis, much faster)
+        return np.pad(x, widths, mode) if widths else x.copy()
 
     def backward(ctx, g):
         if ctx.cut is not None:
             return g[ctx.cut]
-        full = np.zeros(ctx.shape, g.dtype)
-        np.add.at(full, ctx.read, g[ctx.written])  # an entry's copies add up
-        return full
+        # axis by axis, in one copy of g: each border slice added to the slice it copies
+        # (a few slices, no scatter over every entry), then the middle kept
+        full = g.copy()
+        for axis, (source, (before, _)) in enumerate(zip(ctx.sources, ctx.widths)):
+            moved, n = np.moveaxis(full, axis, 0), ctx.shape[axis]
+            for position in np.flatnonzero(source >= 0):
+                if not before <= position < before + n:
+                    moved[before + source[position]] += moved[position]
+        return full[tuple(slice(before, before + n) for (before, _), n in
+                          zip(ctx.widths, ctx.shape))] if ctx.widths else full
 
     def backward_graph(ctx, out, g):  # (the same cut, or the same sum of copies, recorded)
         if ctx.cut is not None:

@@ -73,40 +73,54 @@ def _cropped(full: np.ndarray, sides: tuple, size: tuple) -> np.ndarray:
     return full[_LEAD + tuple(slice(b, b + n) for (b, _), n in zip(sides, size))]
 
 
-def _einsum(spec: str, a: np.ndarray, b: np.ndarray, groups: int, n: int) -> np.ndarray:
-    """np.einsum of a convolution's terms (n: batch, c: input channels, o: output
-    channels; O the n spatial axes of the output, K the kernel's), each term's channel
-    axis split into `groups` where groups > 1: the result of each group from its own
-    channels, the groups joined again."""
-    spec = spec.replace("O", "dhw"[3 - n:]).replace("K", "ijk"[:n])
-    if groups == 1:
-        return np.einsum(spec, a, b, optimize=True)
+# Entries of the windows copied out at a time (a few batch entries' worth): never the
+# whole (N, C, kernel..., out...) array, gigabytes for PyTorch's own 3-d examples.
+_CHUNK = 1 << 24
 
-    def split(term: str) -> int:  # the channel axis: o of a weight (oc...), else c or o
-        return min(term.index(letter) for letter in "oc" if letter in term)
 
-    terms, result = spec.split("->")
-    operands, grouped = [], []
-    for term, array in zip(terms.split(","), (a, b)):
-        at = split(term)
-        grouped.append(term[:at] + "g" + term[at:])
-        operands.append(array.reshape(array.shape[:at] + (groups, array.shape[at] // groups)
-                                      + array.shape[at + 1:]))
-    at = split(result)
-    out = np.einsum(",".join(grouped) + "->" + result[:at] + "g" + result[at:], *operands,
-                    optimize=True)
-    return out.reshape(out.shape[:at] + (out.shape[at] * out.shape[at + 1],)
-                       + out.shape[at + 2:])
+def _columns(windows: np.ndarray, groups: int) -> Any:
+    """(start, stop, columns) of a few batch entries at a time: their windows as
+    (batch, groups, channels / groups * kernel entries, windows), copied into one buffer
+    (reused: its memory touched once) to matmul with a weight; a NaN reaches only the
+    outputs of the windows holding it."""
+    batch, channels, n = windows.shape[0], windows.shape[1], (windows.ndim - 2) // 2
+    step = max(1, _CHUNK // max(math.prod(windows.shape[1:]), 1))
+    order = (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n))
+    shape = tuple(windows.shape[axis] for axis in order)
+    buffer = np.empty((min(step, batch),) + shape[1:], windows.dtype)
+    for start in range(0, batch, step):
+        part = buffer[:min(step, batch - start)]
+        np.copyto(part, windows[start:start + step].transpose(order))
+        yield start, start + len(part), part.reshape(
+            (len(part), groups, channels // groups * math.prod(shape[2:2 + n]),
+             math.prod(shape[2 + n:])))
+
+
+def _by_group(w: np.ndarray, groups: int) -> np.ndarray:
+    """A weight (out, in / groups, kernel...) as (groups, out / groups, in / groups * kernel)."""
+    return w.reshape(groups, w.shape[0] // groups, math.prod(w.shape[1:]))
 
 
 def _correlate(padded: np.ndarray, w: np.ndarray, grid: _Grid, groups: int) -> np.ndarray:
     """A convolution's output without bias: each window of the padded input times w."""
-    return _einsum("ncOK,ocK->noO", _windows(padded, grid), w, groups, len(grid.kernel))
+    places = math.prod(grid.counts)
+    out = np.empty((padded.shape[0], w.shape[0], places), np.result_type(padded, w))
+    weight = _by_group(w, groups)
+    for start, stop, columns in _columns(_windows(padded, grid), groups):
+        np.matmul(weight, columns,
+                  out=out[start:stop].reshape((stop - start,) + weight.shape[:2] + (places,)))
+    return out.reshape(out.shape[:2] + grid.counts)
 
 
 def _weight_grad(g: np.ndarray, padded: np.ndarray, grid: _Grid, groups: int) -> np.ndarray:
     """A convolution's gradient for its weight: the sum over windows of g times the window."""
-    return _einsum("noO,ncOK->ocK", g, _windows(padded, grid), groups, len(grid.kernel))
+    inputs = padded.shape[1] // groups
+    gw = np.zeros((groups, g.shape[1] // groups, inputs * math.prod(grid.kernel)),
+                  np.result_type(g, padded))
+    rows = g.reshape(g.shape[0], groups, g.shape[1] // groups, math.prod(grid.counts))
+    for start, stop, columns in _columns(_windows(padded, grid), groups):
+        gw += np.matmul(rows[start:stop], columns.swapaxes(-1, -2)).sum(axis=0)
+    return gw.reshape((g.shape[1], inputs) + grid.kernel)
 
 
 def _input_grad(g: np.ndarray, w: np.ndarray, grid: _Grid, groups: int,
@@ -114,7 +128,20 @@ def _input_grad(g: np.ndarray, w: np.ndarray, grid: _Grid, groups: int,
     """A convolution's gradient for its input of `shape` (a transposed convolution of g by
     w): g times w added back where each window lies, the padding cut off."""
     full = _padded_zeros(shape, grid, g.dtype)
-    _add_windows(full, _einsum("noO,ocK->ncOK", g, w, groups, len(grid.kernel)), grid)
+    batch, places = g.shape[0], math.prod(grid.counts)
+    spread = _by_group(w, groups).swapaxes(-1, -2)  # (groups, in / groups * kernel, out / g)
+    rows = g.reshape(batch, groups, g.shape[1] // groups, places)
+    step = max(1, _CHUNK // max(shape[1] * math.prod(grid.kernel) * places, 1))
+    buffer = np.empty((min(step, batch),) + spread.shape[:2] + (places,),
+                      np.result_type(spread, rows))  # (reused: its memory touched once)
+    for start in range(0, batch, step):
+        part = rows[start:start + step]
+        per_window = np.matmul(spread, part, out=buffer[:len(part)]).reshape(
+            (len(part), shape[1]) + grid.kernel + grid.counts)
+        target = full[start:start + len(part)]
+        for at in np.ndindex(*grid.kernel):
+            target[_LEAD + tuple(slice(i * d, i * d + s * (c - 1) + 1, s) for i, d, s, c in zip(
+                at, grid.dilation, grid.stride, grid.counts))] += per_window[_LEAD + at]
     return _cropped(full, grid.sides, shape[2:])
 
 
