@@ -1,10 +1,10 @@
 """What has no gradient: comparisons' masks, logical operators, arg-reductions and casts.
 
 Comparisons (`x > 0`, `x == y`, and PyTorch's `x.gt(0)`, `x.greater(0)`, `x.eq(y)`: set
-on Tensor here, each refusing under its own name) give boolean Tensors that record nothing. This module gives those masks what a NumPy
-user does with them: `&`, `|`, `^`, `~`, `.any()`, `.all()`, the index-valued `argmax`,
-`argmin` and `argsort`, and `count_nonzero` (int64, as in NumPy and PyTorch). None of
-them is a differentiable op:
+on Tensor here, each refusing under its own name) give boolean Tensors that record
+nothing. This module gives those masks what a NumPy user does with them: `&`, `|`, `^`,
+`~`, `.any()`, `.all()`, the index-valued `argmax`, `argmin` and `argsort`, and
+`count_nonzero` (int64, as in NumPy and PyTorch). None of them is a differentiable op:
 a step function's derivative is 0 wherever it exists, so their results carry no graph,
 like PyTorch's. `.long()`, `.int()`, `.bool()` (PyTorch) and `astype` to such a dtype (NumPy)
 make a new tensor without gradient: an integer index tensor from a float one, say
