@@ -18,29 +18,16 @@ The nodes say which tensor their output holds (`stands_for`), for the diagrams.
 """
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
 from ..engine import Function
+from ..errors import user_stacklevel
 from ..tensor import Tensor
 
 __all__ = ["HookedCall"]
-
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _user_stacklevel() -> int:
-    """The `stacklevel` for a warning of the caller's that names the innermost frame
-    outside this package (the user's `backward()` line, as PyTorch's warnings do)."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
-    return level
-
 
 class _Gather(Function, register=False, name="backward_hook"):
     """The identity on one tensor, or several flattened into one array: its backward hands
@@ -170,7 +157,7 @@ class HookedCall:
             warnings.warn(f"{self.name}: full backward hook is firing when gradients are "
                           f"computed with respect to module outputs since no inputs require "
                           f"gradients (PyTorch's rule)", UserWarning,
-                          stacklevel=_user_stacklevel())
+                          stacklevel=user_stacklevel())
             for hook in self.full_hooks:
                 result = hook(self.module, (None,) * self.n_inputs, grad_outputs)
                 if result is not None and not (isinstance(result, tuple)

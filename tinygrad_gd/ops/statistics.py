@@ -15,15 +15,13 @@ the constant 0 (no spread, the norm 0: PyTorch's convention), its derivative is 
 """
 from __future__ import annotations
 
-import os
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
 from ..engine import Function
-from ..errors import ShapeError
+from ..errors import ShapeError, user_stacklevel
 from ..values import default_float
 from .arguments import (Tensor, as_scalars, either, floating, ints, on_a_scalars_axis, one_axis,
                         reduced_axes, signed, to_tensor)
@@ -40,20 +38,15 @@ def _reduced_count(shape: tuple[int, ...], axis) -> int:
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
 def _warn_no_freedom(name: str, shape: tuple[int, ...], axis: Any, n: int, ddof: Any) -> None:
     """PyTorch's UserWarning where n - correction <= 0 (its "degrees of freedom is <= 0"),
     in one line, said at the user's line (the innermost frame outside this package)."""
-    frame, level = sys._getframe(1), 2  # (level 1 is this function, the one warning)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame, level = frame.f_back, level + 1
     where = ("all axes" if axis is None or len(shape) == 0 else f"dim {axis}"
              if isinstance(axis, int) else f"dims {tuple(axis)}")
     warnings.warn(f"{name}: degrees of freedom n - correction = {n} - {ddof} <= 0 over {where} "
                   f"of shape {tuple(shape)}, so the result is NaN or inf; reduce over more "
-                  f"entries than the correction, or lower it", UserWarning, stacklevel=level)
+                  f"entries than the correction, or lower it", UserWarning,
+                  stacklevel=user_stacklevel())
 
 
 def _narrowed(out: np.ndarray, x: np.ndarray) -> np.ndarray:
