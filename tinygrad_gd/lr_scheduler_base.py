@@ -14,6 +14,7 @@ import numbers
 import warnings
 from typing import Any
 
+from .optim_base import _copied  # (an lr kept apart from its group: a tensor cloned)
 from .tensor import Tensor
 
 __all__ = ["LRScheduler"]
@@ -42,14 +43,9 @@ def _milestones(where: str, milestones: Any) -> list[int]:
     return milestones
 
 
-def _lr_copy(lr: Any) -> Any:
-    """An lr kept apart from its group: a tensor copied (PyTorch's clone), a number as it is."""
-    return lr.detach().clone() if isinstance(lr, Tensor) else lr
-
-
 def _lrs(groups: list[dict[str, Any]]) -> list[Any]:
     """Each group's lr, kept apart from it (what `get_last_lr()` gives)."""
-    return [_lr_copy(group["lr"]) for group in groups]
+    return [_copied(group["lr"]) for group in groups]
 
 
 def _set_lr(group: dict[str, Any], lr: Any) -> None:
@@ -108,7 +104,7 @@ class LRScheduler:
         _check_number(self._name, "last_epoch", last_epoch, -1, integer=True)
         if last_epoch == -1:
             for group in groups:
-                group.setdefault("initial_lr", _lr_copy(group["lr"]))
+                group.setdefault("initial_lr", _copied(group["lr"]))
         else:
             missing = [i for i, g in enumerate(groups) if "initial_lr" not in g]
             if missing:
@@ -116,7 +112,7 @@ class LRScheduler:
                                  f"param_groups {missing} have no 'initial_lr'; load the "
                                  f"optimizer's saved state_dict first, or use last_epoch=-1")
         self.optimizer = optimizer
-        self.base_lrs: list[float] = [_lr_copy(g["initial_lr"]) for g in groups]
+        self.base_lrs: list[float] = [_copied(g["initial_lr"]) for g in groups]
         self.last_epoch = last_epoch
         _track_optimizer_steps(optimizer)
         self._initial_step()
