@@ -85,7 +85,7 @@ def _columns(windows: np.ndarray, groups: int) -> Any:
     outputs of the windows holding it."""
     batch, channels, n = windows.shape[0], windows.shape[1], (windows.ndim - 2) // 2
     step = max(1, _CHUNK // max(math.prod(windows.shape[1:]), 1))
-    order = (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n))
+    order = _halves_swapped(n)
     shape = tuple(windows.shape[axis] for axis in order)
     buffer = np.empty((min(step, batch),) + shape[1:], windows.dtype)
     for start in range(0, batch, step):
@@ -94,6 +94,12 @@ def _columns(windows: np.ndarray, groups: int) -> Any:
         yield start, start + len(part), part.reshape(
             (len(part), groups, channels // groups * math.prod(shape[2:2 + n]),
              math.prod(shape[2 + n:])))
+
+
+def _halves_swapped(n: int) -> tuple[int, ...]:
+    """The axes of windows (N, C, out..., kernel...) as (N, C, kernel..., out...), and back:
+    n spatial axes each."""
+    return (0, 1) + tuple(range(2 + n, 2 + 2 * n)) + tuple(range(2, 2 + n))
 
 
 def _by_group(w: np.ndarray, groups: int) -> np.ndarray:
@@ -138,10 +144,8 @@ def _input_grad(g: np.ndarray, w: np.ndarray, grid: _Grid, groups: int,
         part = rows[start:start + step]
         per_window = np.matmul(spread, part, out=buffer[:len(part)]).reshape(
             (len(part), shape[1]) + grid.kernel + grid.counts)
-        target = full[start:start + len(part)]
-        for at in np.ndindex(*grid.kernel):
-            target[_LEAD + tuple(slice(i * d, i * d + s * (c - 1) + 1, s) for i, d, s, c in zip(
-                at, grid.dilation, grid.stride, grid.counts))] += per_window[_LEAD + at]
+        _add_windows(full[start:start + len(part)],
+                     per_window.transpose(_halves_swapped(len(grid.kernel))), grid)
     return _cropped(full, grid.sides, shape[2:])
 
 
