@@ -31,7 +31,7 @@ from typing import Any, Callable
 import numpy as np
 
 from . import engine, higher_order  # noqa: F401  (higher_order: create_graph's backward)
-from .grad_mode import set_grad_enabled
+from .grad_mode import enable_grad, no_grad
 from .memory_formats import contracted_grad
 
 
@@ -362,7 +362,7 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
     _before_node_prehooks.clear()  # (what an earlier pass, a drawing's, left)
     # grad mode during the pass is create_graph, as in PyTorch's engine: with it, .grad's
     # sums are recorded too; without, a hook's ops (p.add_(...) on a leaf) record nothing
-    with set_grad_enabled(create_graph):
+    with enable_grad() if create_graph else no_grad():
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
                                              create_graph).items():
@@ -387,7 +387,7 @@ def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
     as PyTorch's."""
     leading = leading_to(start, wanted) if leading is None else leading
     wanted, found = set(wanted), {}  # (an unused input gets no gradient)
-    with set_grad_enabled(create_graph), BackwardPass(start, leading):  # (as above)
+    with enable_grad() if create_graph else no_grad(), BackwardPass(start, leading):  # (above)
         for tensor, grad, _ in engine.backward(start, seed, retain_graph, leading, create_graph):
             if tensor in wanted or tensor._ctx is not None and retains(tensor):
                 found[tensor] = grad
