@@ -3,7 +3,7 @@
     python -m benchmarks                      all six benchmarks (about 3 minutes on 2 cores)
     python -m benchmarks --quick              shorter runs of the same (about 1 minute)
     python -m benchmarks --only tiny,mlp      some of them: tiny node mlp deep loop second
-                                              profile costs
+                                              profile costs bytecodes
     python -m benchmarks --profile            also the cProfile hotspots of the engine
     python -m benchmarks --update-readme      also put the tables into benchmarks/README.md
     python -m benchmarks --against REV        only: the working tree's engine against
@@ -27,7 +27,8 @@ from typing import Any
 from .harness import ROOT, OtherLoad, Section, Target, machine_info, machine_markdown, table
 
 BENCHMARKS = {"tiny": "tiny_step", "node": "node", "mlp": "mlp", "deep": "deep", "loop": "loop",
-              "second": "second", "profile": "profile_engine", "costs": "costs"}
+              "second": "second", "profile": "profile_engine", "costs": "costs",
+              "bytecodes": "bytecodes"}
 DEFAULT = ["tiny", "node", "mlp", "deep", "loop", "second"]
 HERE = os.path.join(ROOT, "benchmarks")
 START, END = "<!-- latest-run:start -->", "<!-- latest-run:end -->"
