@@ -96,7 +96,8 @@ class SGD(Optimizer):
             raise TypeError(f"{self._name}: nesterov must be True or False, got "
                             f"{group['nesterov']!r} (PyTorch's order: SGD(params, lr, momentum, "
                             f"dampening, weight_decay, nesterov))")
-        check_flag(self._name, "maximize", group["maximize"])
+        if group["maximize"] is not False:  # (fast path: False, the default, is a flag)
+            check_flag(self._name, "maximize", group["maximize"])
         _check_number(self._name, "momentum", group["momentum"])
         _check_number(self._name, "dampening", group["dampening"], 0.0, math.inf)
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
@@ -153,7 +154,8 @@ class Adam(Optimizer):
         _check_betas(self._name, group["betas"])
         _check_number(self._name, "eps", group["eps"])
         for name in ("amsgrad", "maximize", "decoupled_weight_decay"):
-            check_flag(self._name, name, group[name])
+            if group[name] is not False:  # (fast path: False, the default, is a flag)
+                check_flag(self._name, name, group[name])
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:

@@ -32,17 +32,19 @@ from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
 step_checks: list[Callable[[Any, bool], None]] = []  # inference.py's: (optimizer, every parameter?)
+_PLAIN = frozenset({float, int, bool, str, type(None)})  # settings `_number` keeps as they are
+_FLOAT_INT = (float, int)
 
 
 def _check_number(where: str, name: str, value: Any, low: float = 0.0,
                   high: float | None = None) -> None:
     """value must be a real number in [low, high) (high None: no upper bound)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if type(value) not in _FLOAT_INT and (isinstance(value, bool) or not isinstance(
+            value, (int, float, np.integer, np.floating))):  # (fast path: a float, an int)
         raise TypeError(f"{where}: {name} must be a number, got {value!r}")
-    in_range = low <= value and (high is None or value < high)  # NaN fails both tests
-    if not in_range and low == -math.inf and high is None:  # (no bound: only NaN fails)
-        raise ValueError(f"{where}: {name} must be a number, not NaN, got {name}={value!r}")
-    if not in_range:
+    if not (low <= value and (high is None or value < high)):  # NaN fails both tests
+        if low == -math.inf and high is None:  # (no bound: only NaN fails)
+            raise ValueError(f"{where}: {name} must be a number, not NaN, got {name}={value!r}")
         bound = f"in [{low}, {high})" if high is not None else f">= {low}"
         raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")
 
@@ -118,6 +120,8 @@ def _number(where: str, name: str, value: Any) -> Any:
 
 def _numbers(where: str, name: str, value: Any) -> Any:
     """_number of a setting, or of each entry of a pair of them (betas, etas, eps)."""
+    if type(value) is tuple and _PLAIN.issuperset(map(type, value)):  # (fast path: numbers)
+        return value
     if isinstance(value, (tuple, list)) and any(
             _is_tensor(v) or isinstance(v, np.ndarray) for v in value):
         entries = [_number(where, f"{name}[{i}]", v) for i, v in enumerate(value)]
@@ -149,11 +153,11 @@ def _check_tensor_betas(where: str, group: dict[str, Any], strict: bool) -> None
     strict (Adam and AdamW, which check it when made), a tensor lr with foreach=True and
     betas mixing a tensor and a number."""
     betas, foreach = group.get("betas"), group.get("foreach") is True
-    tensors = [_is_tensor(b) for b in betas] if isinstance(betas, (tuple, list)) else []
+    tensors = [_is_tensor(b) for b in betas] if isinstance(betas, (tuple, list)) and not \
+        _PLAIN.issuperset(map(type, betas)) else []  # (fast path: numbers, no tensor)
     if strict and any(tensors) and not all(tensors):
         raise ValueError(f"{where}: betas must be two numbers or two 1-element tensors, got "
-                         f"({', '.join(type(b).__name__ for b in betas)}); give both the "
-                         f"same way")
+                         f"({', '.join(type(b).__name__ for b in betas)}); give both the same way")
     if foreach and any(tensors):
         raise ValueError(f"{where}: betas given as tensors are refused with foreach=True, as "
                          f"PyTorch's foreach kernels refuse them; give numbers (b.item()) or "
@@ -185,8 +189,7 @@ def _next_step(state: dict[str, Any]) -> float:
 # computing (kept, as PyTorch keeps them, and ignored); capturable= and differentiable=
 # are taken at False only
 _LATER_SETTINGS = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False,
-                   "foreach": None, "capturable": False, "differentiable": False,
-                   "fused": None}
+                   "foreach": None, "capturable": False, "differentiable": False, "fused": None}
 
 
 class Optimizer:
@@ -201,6 +204,7 @@ class Optimizer:
     """
 
     _decoupled_weight_decay = False
+    _name = "Optimizer"  # (each subclass's own name, set once: the messages' prefix)
     # the state's numbers PyTorch keeps as 0-d tensors, kept as 0-d arrays (`_scalar`)
     _scalar_state: tuple[str, ...] = ("step",)
 
@@ -215,6 +219,7 @@ class Optimizer:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's own step() (LBFGS's, a user's) marks the optimizer as stepped too."""
         super().__init_subclass__(**kwargs)
+        cls._name = cls.__name__
         step = cls.__dict__.get("step")
         if callable(step) and not getattr(step, "_marks_stepped", False):
             @functools.wraps(step)
@@ -224,10 +229,6 @@ class Optimizer:
                 return step(self, *args, **kw)
             marked_step._marks_stepped = True  # type: ignore[attr-defined]
             cls.step = marked_step  # type: ignore[method-assign]
-
-    @property
-    def _name(self) -> str:
-        return type(self).__name__
 
     def _groups(self, params: Any) -> list[dict[str, Any]]:
         if isinstance(params, Tensor):
@@ -321,16 +322,18 @@ class Optimizer:
     def _check_settings(self, group: dict[str, Any]) -> None:
         """Check the settings of `group`, a copy of a group (`_settings`), reading each one
         given as a 1-element tensor or array as its number there."""
-        for key in self.defaults:
-            if key in group:
-                group[key] = _numbers(self._name, key, group[key])
-        decays = "weight_decay" in self.defaults  # (Rprop has no weight decay)
+        values = list(map(group.get, self.defaults))  # (a missing setting: None)
+        if not _PLAIN.issuperset(map(type, values)):  # (fast path: all plain, as most are)
+            for key, value in zip(self.defaults, values):
+                if type(value) not in _PLAIN:  # (fast path: read as it is)
+                    group[key] = _numbers(self._name, key, value)
         _check_number(self._name, "lr", group["lr"])
-        if decays:
+        if "weight_decay" in self.defaults:  # (Rprop has no weight decay)
             _check_number(self._name, "weight_decay", group["weight_decay"])
         # (set by hand, or loaded from PyTorch's state_dict, they would be ignored silently)
-        _check_modes(self._name, group.get("capturable", False),
-                     group.get("differentiable", False))
+        modes = group.get("capturable", False), group.get("differentiable", False)
+        if modes[0] is not False or modes[1] is not False:  # (fast path: both off)
+            _check_modes(self._name, *modes)
 
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
@@ -341,7 +344,8 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: `.grad = None` (or zeroed in place with
         set_to_none=False); a parameter without one keeps None (`tensor.zero_grads`)."""
-        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).
@@ -355,19 +359,20 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         for check in step_checks: check(self, False)  # noqa: E701  (those with a gradient)
+        mixed = bool(versions.mixed)  # (a gradient mixing steps is said; only backward adds one)
         for group in self.param_groups:
             # read now: a setting may have been changed by hand since, a tensor in place
             settings = self._settings(group)
             for p in group["params"]:
                 grad = p._grad  # (the attribute itself: .grad's property, per parameter)
                 if grad is not None:
-                    if versions.mixed:  # (a gradient from before an update mixed in: said)
+                    if mixed:
                         versions.tell_if_mixed(p, 2)
                     self._step_param(p, grad._data, settings)
         return loss
 
     def _step_param(self, p: Tensor, grad: np.ndarray, group: dict[str, Any]) -> None:
-        if grad.shape != p.shape:
+        if grad.shape != p._data.shape:
             raise ValueError(f"{self._name}: the gradient of a parameter of shape {p.shape} has "
                              f"shape {grad.shape}; was .grad assigned by hand?")
         if p._data.dtype.kind != "f" or grad.dtype.kind != "f":
@@ -377,20 +382,18 @@ class Optimizer:
         if group.get("maximize"):  # ascend: the negated gradient, before weight decay
             grad = -grad
         decay = group["weight_decay"] if "weight_decay" in self.defaults else 0.0
-        decoupled = self._decoupled_weight_decay or group.get("decoupled_weight_decay", False)
+        decoupled = decay and (self._decoupled_weight_decay or group.get("decoupled_weight_decay"))
         if decay and not decoupled:
             grad = grad + decay * p._data
         mask = getattr(p, "frozen_mask", None)
         if mask is not None:
             grad = np.where(mask, np.zeros((), grad.dtype), grad)
+        free = True if mask is None else ~mask  # frozen entries keep their exact value
         if decay and decoupled:  # p <- p * (1 - lr * wd) first, as PyTorch
-            np.multiply(p._data, 1 - group["lr"] * decay, out=p._data,
-                        where=True if mask is None else ~mask, casting="same_kind")
+            np.multiply(p._data, 1 - group["lr"] * decay, out=p._data, where=free,
+                        casting="same_kind")
         scale, direction = self._update(grad, group, self.state.setdefault(p, {}))
-        if mask is None:
-            np.subtract(p._data, scale * direction, out=p._data, casting="same_kind")
-        else:  # frozen entries keep their exact value, whatever the update says
-            np.subtract(p._data, scale * direction, out=p._data, where=~mask, casting="same_kind")
+        np.subtract(p._data, scale * direction, out=p._data, where=free, casting="same_kind")
         p._mark_changed()  # a graph that used the old values must refuse to backward
 
     # -- saving and loading -------------------------------------------------------------
@@ -426,10 +429,9 @@ class Optimizer:
             raise ValueError(f"{where}: 'state' must be a dict of dicts and 'param_groups' a "
                              f"list of dicts with a 'params' list, as state_dict() gives them")
         if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
-            raise ValueError(
-                f"{self._name}.load_state_dict: the saved groups hold "
-                f"{[len(g['params']) for g in groups]} parameters, this optimizer's "
-                f"{[len(g['params']) for g in self.param_groups]}; they must match")
+            raise ValueError(f"{where}: the saved groups hold {[len(g['params']) for g in groups]} "
+                             f"parameters, this optimizer's "
+                             f"{[len(g['params']) for g in self.param_groups]}; they must match")
         params = self._all_params()
         names = [n for g in self.param_groups for n in g.get("param_names", ())]
         state = {}
@@ -444,8 +446,7 @@ class Optimizer:
                                 for key, value in entries.items()}
         settings = [{k: v for k, v in g.items() if k != "params"} for g in groups]
         for group, saved_settings in zip(self.param_groups, settings):
-            # (a state saved before those settings existed: as PyTorch's __setstate__
-            # fills them in)
+            # (a state saved before those settings existed: as PyTorch's __setstate__ fills them in)
             for key, value in _LATER_SETTINGS.items():
                 if key in self.defaults:
                     saved_settings.setdefault(key, value)
@@ -456,8 +457,7 @@ class Optimizer:
                                  f"kind of optimizer")
             for key, value in saved_settings.items():
                 # another library's tensor (PyTorch's initial_lr of a tensor lr) as ours
-                if key not in self.defaults and _is_tensor(value) \
-                        and not isinstance(value, Tensor):
+                if key not in self.defaults and _is_tensor(value) and not isinstance(value, Tensor):
                     array = _as_numpy(where, value)
                     saved_settings[key] = array.item() if array.size == 1 else array
             self._settings({**group, **saved_settings})
