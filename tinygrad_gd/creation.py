@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .creation_arguments import on_the_cpu, range_bound
+from .errors import GradientDtypeError
 from .memory_formats import new_laid_out, taking_memory_format
 from .ops.arguments import either, finite, integer, ints
 from .tensor import Tensor, _as_array, _new_values
@@ -52,8 +53,8 @@ def _leaf(array: np.ndarray, requires_grad: bool, where: str, hint: str = _GIVEN
     out = Tensor.from_op(np.asarray(array), None)  # (a 0-d draw may be a NumPy scalar)
     if requires_grad:
         if array.dtype.kind != "f":
-            raise TypeError(f"{where}: requires_grad=True needs a float dtype, got "
-                            f"{array.dtype}; {hint}")
+            raise GradientDtypeError(f"{where}: requires_grad=True needs a float dtype, "
+                                     f"got {array.dtype}; {hint}")
         out.requires_grad_(True)
     return out
 
@@ -92,13 +93,13 @@ def _whole(data: Any, dtype: Any, requires_grad: bool, where: str) -> Tensor:
     array = _new_values(data, dtype, where, default=None)
     if isinstance(data, (np.ndarray, np.generic)) and array.dtype.kind in "iu" \
             and array.dtype != np.uint64:
-        return _leaf(array, requires_grad, where, _INFERRED)
+        return _leaf(array, requires_grad, where, _GIVEN if dtype is not None else _INFERRED)
     if dtype is None and array.dtype.kind in "iu":
         if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
             raise ValueError(f"{where}: {array.max()} does not fit int64, the dtype whole "
                              f"numbers get; pass dtype=np.uint64 to keep them unsigned")
         array = array.astype(np.int64)  # whole numbers: int64, as PyTorch's
-    return _leaf(array, requires_grad, where, _INFERRED)
+    return _leaf(array, requires_grad, where, _GIVEN if dtype is not None else _INFERRED)
 
 
 def _sizes(where: str, sizes: tuple) -> tuple[int, ...]:

@@ -31,6 +31,7 @@ from . import functional
 from .creation import _GIVEN, _INFERRED, _dtype, _filled, _hint, _leaf, _sizes, _whole, \
     make_generator
 from .creation_arguments import check_layout
+from .errors import GradientDtypeError
 from .grad_mode import check_flag
 from .in_place import scalar, shown
 from .linalg import vander as _increasing_vander
@@ -239,12 +240,12 @@ def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: Any = None
         raise ValueError(f"{name}: copy=False, but dtype {wanted} differs from the tensor's "
                          f"{obj.dtype}, which takes a copy; leave copy out, or the dtype")
     if grad and wanted.kind != "f":
-        raise TypeError(f"{name}: requires_grad=True needs a float dtype, got {wanted}; "
-                        f"{_GIVEN if dtype is not None else _INFERRED}")
+        raise GradientDtypeError(f"{name}: requires_grad=True needs a float dtype, got "
+                                 f"{wanted}; {_GIVEN if dtype is not None else _INFERRED}")
     if grad is None and obj.requires_grad and wanted.kind != "f":  # (PyTorch's refusal too)
-        raise TypeError(f"{name}: requires_grad left out keeps obj's (True), which a {wanted} "
-                        f"result cannot carry; pass requires_grad=False for a copy without "
-                        f"gradient")
+        raise GradientDtypeError(f"{name}: requires_grad left out keeps obj's (True), which a "
+                                 f"{wanted} result cannot carry; pass requires_grad=False for a "
+                                 f"copy without gradient")
     if wanted == obj.dtype and not copy:  # obj itself, its own flag set as PyTorch's
         if grad is None or grad == obj.requires_grad:
             return obj

@@ -1,5 +1,6 @@
-"""The package's own exception for inputs of the wrong shape: one class both PyTorch's and
-NumPy's users catch; and `user_stacklevel`, which makes a warning name the user's line. It
+"""The package's own exceptions that several modules raise, each one class that both
+PyTorch's and the package's (or NumPy's) users catch: inputs of the wrong shape, a gradient
+asked of integers; and `user_stacklevel`, which makes a warning name the user's line. It
 imports nothing from the package, so any module may use them."""
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ class ShapeError(ValueError, RuntimeError):
     size): PyTorch raises RuntimeError for these, NumPy ValueError, so this is both, and
     `except RuntimeError:` (code written for torch) and `except ValueError:` (code written
     for NumPy) both catch it."""
+
+
+class GradientDtypeError(TypeError, RuntimeError):
+    """A gradient asked of a tensor of integers or bools (`requires_grad=True`,
+    `requires_grad_()`): gradients are of floats. PyTorch raises RuntimeError, and this was a
+    TypeError here, so it is both, and code written for either catches it."""
 
 
 def user_stacklevel() -> int:

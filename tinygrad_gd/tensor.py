@@ -17,7 +17,7 @@ import numpy as np
 
 from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place checks, always on)
 from .engine import Function, is_grad_enabled
-from .errors import ShapeError
+from .errors import GradientDtypeError, ShapeError
 from .grad_mode import check_flag
 from .higher_order import seed_tensor
 from .op_errors import calling
@@ -340,9 +340,9 @@ class Tensor:
 
     def _check_float(self, where: str) -> None:
         if self._data.dtype.kind != "f":
-            raise TypeError(f"{where}: only floating-point tensors can require a gradient, got "
-                            f"dtype {self._data.dtype}; create it with dtype=np.float64 (the "
-                            f"default for lists) or np.float32")
+            raise GradientDtypeError(f"{where}: only floating-point tensors can require a "
+                                     f"gradient, got dtype {self._data.dtype}; create it with "
+                                     f"dtype=np.float64 (the default for lists) or np.float32")
 
     def retain_grad(self) -> "Tensor":
         """Keep this non-leaf tensor's gradient in `.grad` after backward (e.g. pred.grad)."""
