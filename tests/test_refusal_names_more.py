@@ -169,7 +169,7 @@ FUNCTIONS = {
                       lambda: tg.add("a", V3 / V3)),
     "dist": ("dist", lambda: tg.dist(V3, "a"), ("sub",), lambda: tg.sub(V3, "a")),
     "lerp": ("lerp", lambda: tg.lerp(V3, "a", 0.5), ("sub",), lambda: tg.sub("a", V3)),
-    "rsub": ("rsub", lambda: tg.rsub(V3, V4), ("sub",), lambda: tg.sub(V4, V3)),
+    "rsub": ("rsub", lambda: tg.rsub(V3, V4), ("sub",), lambda: tg.sub(V3, V4)),
     "rsub alpha": ("rsub", lambda: tg.rsub(V3, V3, alpha="a"), ("sub",),
                    lambda: tg.sub(V3, V3, alpha="a")),
     "hsplit": ("hsplit", lambda: tg.hsplit(V3, "a"), ("tensor_split",),

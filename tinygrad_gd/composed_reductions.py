@@ -27,7 +27,7 @@ from .grad_mode import check_flag
 from .ops import statistics
 from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
 from .ops.reductions import (EmptyReductionError, KOutOfRangeError, ValuesAndIndices, keep_flag,
-                             stable_order)
+                             stable_order, whole_k)
 from .tensor import Tensor, to_tensor
 from .values import default_float
 
@@ -140,14 +140,13 @@ def nanmedian(input: Any, dim: Any = None, keepdim: Any = None, *,  # noqa: A002
 
 def kthvalue(input: Any, k: int, dim: Any = None, keepdim: Any = None, *,  # noqa: A002
              axis: Any = None, keepdims: Any = None) -> ValuesAndIndices:
-    """The k-th smallest entry along `dim` (the last by default; k from 1) and where it is,
-    as PyTorch's kthvalue: values (the op take_along_axis, the gradient to that entry) and
-    indices. NaN counts as the largest. Of tied entries the index is the stable sort's."""
+    """The k-th smallest entry along `dim` (the last by default; k from 1, an int or an
+    integer tensor of one element) and where it is, as PyTorch's kthvalue: values (the op
+    take_along_axis, the gradient to that entry) and indices. NaN counts as the largest. Of
+    tied entries the index is the stable sort's."""
     x = to_tensor(input)
     where = _one_axis("kthvalue", dim, axis, x, default=-1)
-    n = x.shape[where] if x.ndim else 1
-    if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
-        raise TypeError(f"kthvalue: k must be an int, got {type(k).__name__} {k!r:.40}")
+    n, k = (x.shape[where] if x.ndim else 1), whole_k("kthvalue", k)
     if n and not 1 <= k <= n:  # (an empty axis: _ranked's error, PyTorch's IndexError)
         raise KOutOfRangeError(f"kthvalue: k must be a whole number from 1 to {n} (the length "
                                f"of axis {where} of a tensor of shape {x.shape}), got {k!r}")
@@ -219,8 +218,9 @@ def _spread_and_mean(name: str, spread: str, input: Any, dim: Any, unbiased: Any
     correction = 1 if correction is None else number(name, "correction", correction)
     axes = reduced_axes(name, axis, dim, x.ndim)
     keep = keep_flag(name, keepdims, keepdim)
-    return (getattr(x, spread)(axis=axes, ddof=correction, keepdims=keep),
-            x.mean(axis=axes, keepdims=keep))
+    with statistics.warning_as(name):  # (no degrees of freedom: said as var_mean's)
+        spread_out = getattr(x, spread)(dim=axes, correction=correction, keepdim=keep)
+    return spread_out, x.mean(axis=axes, keepdims=keep)
 
 
 def std_mean(input: Any, dim: Any = None, unbiased: Any = None,  # noqa: A002

@@ -27,7 +27,7 @@ from .in_place import _from_op
 from .logic import _constant
 from .op_errors import refusing_as
 from .nn import functional as F
-from .ops.arguments import integer, ints, one_axis, tensor_sequence
+from .ops.arguments import broadcast, integer, ints, one_axis, tensor_sequence
 from .properties import _tensor, get_default_dtype, is_complex, is_nonzero, is_same_size
 from .registry import on_register
 from .tensor import Tensor, _as_array, to_tensor
@@ -173,7 +173,8 @@ def positive(input: Any) -> Tensor:  # noqa: A002
 @refusing_as("rsub", "sub")
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (PyTorch's rsub, subtraction with the operands reversed): the
-    ops mul and sub."""
+    ops mul and sub. Shapes that do not broadcast are named in the order given."""
+    broadcast("rsub", input, other)  # (sub's own refusal would name other's shape first)
     return functional.sub(other, input, alpha=alpha)
 
 

@@ -5,7 +5,8 @@ it went into: a sum copies it to each, a mean shares it out (1/n each), a max or
 sends it to the elements that were the extreme (shared evenly by ties, or all to the
 index returned with the values: `x.max(dim=1)`, as PyTorch's). An extreme over an axis of
 length 0 raises `EmptyReductionError` (PyTorch's IndexError and NumPy's ValueError at once);
-topk's k out of range `KOutOfRangeError` (PyTorch's RuntimeError, and ValueError).
+topk's k out of range `KOutOfRangeError` (PyTorch's RuntimeError, and ValueError); k an
+int or, as PyTorch's, an integer tensor of one element (`whole_k`).
 """
 from __future__ import annotations
 
@@ -66,6 +67,22 @@ class EmptyReductionError(IndexError, RuntimeError, ValueError):
 class KOutOfRangeError(RuntimeError, ValueError):
     """topk's or kthvalue's k outside what the axis holds: PyTorch's RuntimeError, and the
     ValueError it was here, so code written for either catches it."""
+
+
+def whole_k(op: str, k: Any) -> int:
+    """topk's or kthvalue's k as an int: an int, or what PyTorch takes for one, an integer
+    tensor of one element (a count worked out in tensors: `x.topk(mask.sum())`) or a NumPy
+    0-d array; a bool, a float, or several numbers refused in one line."""
+    data = k._data if isinstance(k, Tensor) else k if isinstance(k, np.ndarray) else None
+    if data is not None and data.dtype.kind in "iu" and data.size == 1 and \
+            (isinstance(k, Tensor) or data.ndim == 0):  # (PyTorch's: a 1-element array no)
+        return int(data.reshape(()))
+    if isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_)):
+        return int(k)
+    if data is None:
+        raise TypeError(f"{op}: k must be an int, got {type(k).__name__} {k!r:.40}")
+    raise TypeError(f"{op}: k must be an int, got {type(k).__name__} of shape {k.shape} and "
+                    f"dtype {k.dtype}; an integer tensor of one element serves too (an array: 0-d)")
 
 
 def keep_flag(op: str, keepdims: Any, keepdim: Any) -> bool:
@@ -344,8 +361,7 @@ class Topk(TakeAlongAxis, methods=("topk",), functions=("topk",)):
     def call(cls, x, k, dim=None, largest=True, sorted=True, *, axis=None):  # noqa: A002
         x = to_tensor(x)
         dim = either(cls.name, "axis", axis, "dim", dim, -1)
-        if not isinstance(k, (int, np.integer)) or isinstance(k, (bool, np.bool_)):
-            raise TypeError(f"topk: k must be an int, got {type(k).__name__} {k!r:.40}")
+        k = whole_k(cls.name, k)
         if on_a_scalars_axis(cls.name, x, dim):  # (k 0 too: a 0-d result holds one entry,
             if k not in (0, 1):  # as PyTorch's)
                 raise KOutOfRangeError(f"topk: k must be 0 or 1 for a 0-d tensor (one entry), "

@@ -8,7 +8,9 @@ as the second argument: `x.var(True)`; a negative correction divides by more tha
 The default follows the spelling: PyTorch's keywords (`dim=`, `keepdim=`,
 `correction=`, `unbiased=`) give PyTorch's default (n - 1), otherwise NumPy's (n).
 Where n - ddof <= 0 (an empty axis too) they give PyTorch's NaN or inf and its UserWarning,
-in one line, not NumPy's RuntimeWarnings.
+in one line, not NumPy's RuntimeWarnings; with PyTorch's keywords so does a tensor with no
+entries, as PyTorch's (its n: the entries per result, 0 there; NumPy's is silent), and
+var_mean and std_mean say it under their own names (`warning_as`).
 Each `backward_graph` (second derivatives) is its backward in Tensor ops on x and the
 output: prod's and cumprod's without division too; where std's and norm's gradient is
 the constant 0 (no spread, the norm 0: PyTorch's convention), its derivative is 0.
@@ -16,7 +18,9 @@ the constant 0 (no spread, the norm 0: PyTorch's convention), its derivative is 
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -38,15 +42,37 @@ def _reduced_count(shape: tuple[int, ...], axis) -> int:
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
+# the name a function made of var or std is called by (var_mean), for their warning
+_called_as: ContextVar[str | None] = ContextVar("called_as", default=None)
+
+
+@contextmanager
+def warning_as(name: str) -> Iterator[None]:
+    """var's and std's warning of no degrees of freedom said as `name`'s, the function the
+    user called (var_mean, std_mean), inside this block."""
+    token = _called_as.set(name)
+    try:
+        yield
+    finally:
+        _called_as.reset(token)
+
+
 def _warn_no_freedom(name: str, shape: tuple[int, ...], axis: Any, n: int, ddof: Any) -> None:
     """PyTorch's UserWarning where n - correction <= 0 (its "degrees of freedom is <= 0"),
-    in one line, said at the user's line (the innermost frame outside this package)."""
+    in one line, said at the user's line (the innermost frame outside this package). `n`
+    is the count of entries per result, PyTorch's: 0 in a tensor with no entries, whatever
+    the length of the axes reduced."""
     where = ("all axes" if axis is None or len(shape) == 0 else f"dim {axis}"
              if isinstance(axis, int) else f"dims {tuple(axis)}")
-    warnings.warn(f"{name}: degrees of freedom n - correction = {n} - {ddof} <= 0 over {where} "
-                  f"of shape {tuple(shape)}, so the result is NaN or inf; reduce over more "
-                  f"entries than the correction, or lower it", UserWarning,
-                  stacklevel=user_stacklevel())
+    if n == 0 and _reduced_count(shape, axis):  # (an empty result, over axes of some length)
+        said = (f"0 - {ddof:g} <= 0 over {where} of shape {tuple(shape)}, which has no entries "
+                f"(n: the entries per result, as PyTorch counts), so the result is empty; give "
+                f"a tensor with entries, or a correction below 0")
+    else:
+        said = (f"{n} - {ddof:g} <= 0 over {where} of shape {tuple(shape)}, so the result is NaN "
+                f"or inf; reduce over more entries than the correction, or lower it")
+    warnings.warn(f"{_called_as.get() or name}: degrees of freedom n - correction = {said}",
+                  UserWarning, stacklevel=user_stacklevel())
 
 
 def _narrowed(out: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -83,20 +109,23 @@ class Var(Function, methods=("var",), functions=("var",)):
                             f"(x.to(np.float64).{cls.name}(0))")
         axis = reduced_axes(cls.name, axis, dim, x.ndim)
         keepdims = keep_flag(cls.name, keepdims, keepdim)
-        return cls.apply(x, axis=axis, keepdims=keepdims, ddof=ddof)
+        return cls.apply(x, axis=axis, keepdims=keepdims, ddof=ddof, pytorch_n=torch_style)
 
-    def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
-        return _narrowed(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof), x)
+    def forward(ctx, x, *, axis=None, keepdims=False, ddof=0, pytorch_n=False):
+        return _narrowed(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof,
+                                      pytorch_n=pytorch_n), x)
 
-    def variance(ctx, x, *, axis=None, keepdims=False, ddof=0):
+    def variance(ctx, x, *, axis=None, keepdims=False, ddof=0, pytorch_n=False):
         """The variance in `accumulator(x)` (float64 for float32 data), not cast back; saves
         `centred` (x less its mean) and sets ctx.divisor, ctx.axis and ctx.keepdims, which
-        backward here and Std's rely on."""
+        backward here and Std's rely on. `pytorch_n` (PyTorch's keywords): the warning of no
+        degrees of freedom counts n as PyTorch's, 0 in a tensor with no entries."""
         wide = accumulator(x)  # float32 data: the deviations in float64, as PyTorch's
         work = x if wide is None else x.astype(wide)
         n = _reduced_count(x.shape, axis)
-        if n - ddof <= 0:
-            _warn_no_freedom(type(ctx).name, x.shape, axis, n, ddof)
+        counted = n if x.size or not pytorch_n else 0  # (NumPy's is silent for no entries)
+        if counted - ddof <= 0:
+            _warn_no_freedom(type(ctx).name, x.shape, axis, counted, ddof)
         # (an empty axis: no mean to take out, nor NumPy's "Mean of empty slice" warning)
         centred = work - np.mean(work, axis=axis, keepdims=True) if n else work.copy()
         if n:
@@ -141,10 +170,11 @@ class Std(Var, methods=("std",), functions=("std",)):
     gradient: `g * (x - mean(x)) / ((n - ddof) * out)` (0 where out is 0)
     """
 
-    def forward(ctx, x, *, axis=None, keepdims=False, ddof=0):
+    def forward(ctx, x, *, axis=None, keepdims=False, ddof=0, pytorch_n=False):
         # the root taken before the cast: float32's variance of data near 1e20 (or 1e-23)
         # overflows (underflows) where its square root does not
-        out = _narrowed(np.sqrt(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof)), x)
+        out = _narrowed(np.sqrt(ctx.variance(x, axis=axis, keepdims=keepdims, ddof=ddof,
+                                             pytorch_n=pytorch_n)), x)
         ctx.save_for_backward(*ctx.saved_tensors, out)  # (centred, out): writes to out are seen
         return out
 
