@@ -52,7 +52,9 @@ def made_here(tensor: Any) -> Any:
 
 
 _tags = ScopeTags()
-_open_blocks = [0]  # scope blocks running in any thread: the tagging is on while any is
+# threads running a scope block, each counted by its outermost one: the tagging is on while
+# any is
+_open_blocks = [0]
 _lock = threading.Lock()
 
 
@@ -63,20 +65,24 @@ class scope:
         self.owner = owner
 
     def __enter__(self) -> None:
-        self._previous = (_stack.owners, _stack.calls)
-        _stack.owners = _stack.owners + (self.owner,)
-        _stack.calls = _stack.calls + (next(_call_numbers),)
+        owners, calls = self._previous = (_stack.owners, _stack.calls)
+        _stack.owners = owners + (self.owner,)
+        _stack.calls = calls + (next(_call_numbers),)
+        if owners:  # (fast path: a block inside another leaves the count to the outermost)
+            return
         with _lock:
             _open_blocks[0] += 1
             if _open_blocks[0] == 1:
                 switch(_tags)
 
     def __exit__(self, *exc: object) -> None:
+        _stack.owners, _stack.calls = self._previous
+        if _stack.owners:  # (fast path: as in __enter__)
+            return
         with _lock:
             _open_blocks[0] -= 1
             if not _open_blocks[0]:
                 switch(_tags, on=False)
-        _stack.owners, _stack.calls = self._previous
 
 
 Function.scope = ()  # set on a node recorded inside a module call

@@ -78,7 +78,7 @@ def _written(name: str, function: Callable, input: Any, *args: Any,
 def _maybe_written(where: str, inplace: Any, function: Callable, input: Any,
                    *args: Any) -> Tensor | None:
     """`function(input, *args)` written into input when `inplace` is True (else None)."""
-    if not _in_place(where, inplace):
+    if inplace is False or not _in_place(where, inplace):  # (fast path: False, unchecked)
         return None
     return _written(f"{where}(inplace=True)", function, input, *args,
                     instead=f"x = F.{where}(x, ...) (a new tensor)",

@@ -221,8 +221,9 @@ class Sequential(ModuleList):
         return super().__getitem__(index)
 
     def forward(self, input: Any) -> Any:
-        for layer in self._layers():
-            input = layer(input)
+        for layer in list(vars(self).values()):  # (_layers(), inlined: one list, not two)
+            if isinstance(layer, Module):
+                input = layer(input)
         return input
 
 

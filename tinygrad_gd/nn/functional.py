@@ -155,19 +155,20 @@ def linear(input: Any, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     weight = _as_tensor("linear", weight, None, "weight")
     input = _as_tensor("linear", input, weight)
-    if weight.ndim != 2:
+    weight_shape, input_shape = weight.shape, input.shape
+    if len(weight_shape) != 2:
         raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
-                         f"{weight.shape}")
-    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
-        raise ShapeError(f"linear: input of shape {input.shape} has last axis "
-                         f"{input.shape[-1] if input.ndim else '(none)'}, but the weight of shape "
-                         f"{weight.shape} expects {weight.shape[1]} features")
+                         f"{weight_shape}")
+    if not input_shape or input_shape[-1] != weight_shape[1]:
+        raise ShapeError(f"linear: input of shape {input_shape} has last axis "
+                         f"{input_shape[-1] if input_shape else '(none)'}, but the weight of "
+                         f"shape {weight_shape} expects {weight_shape[1]} features")
     if bias is None:
         return Linear.apply(input, weight)
     bias = _as_tensor("linear", bias, weight, "bias")  # an array: in the weight's float dtype
-    if bias.shape != (weight.shape[0],):
+    if bias.shape != weight_shape[:1]:
         raise ShapeError(f"linear: bias of shape {bias.shape} does not fit a weight of shape "
-                         f"{weight.shape}; expected ({weight.shape[0]},)")
+                         f"{weight_shape}; expected ({weight_shape[0]},)")
     return Linear.apply(input, weight, bias)
 
 
@@ -444,13 +445,15 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
     input = _as_tensor("cross_entropy", input)
     weight = _check_class_options("cross_entropy", input, reduction, weight, ignore_index,
                                   label_smoothing)
-    if input.ndim not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
+    shape = input.shape
+    if len(shape) not in (1, 2):  # (batch, classes, d1, ..., dK): each position a sample
         return _per_position(cross_entropy, "cross_entropy", input, target, reduction,
                              weight=weight, ignore_index=ignore_index,
                              label_smoothing=label_smoothing)
-    n_classes, smoothing = input.shape[-1], float(label_smoothing)
-    target_shape = target.shape if isinstance(target, Tensor) else np.shape(target)
-    if target_shape == input.shape:
+    n_classes, smoothing = shape[-1], float(label_smoothing)
+    target_shape = (target.shape if isinstance(target, (Tensor, np.ndarray))
+                    else np.shape(target))
+    if target_shape == shape:
         if ignore_index != -100:
             raise ValueError(f"cross_entropy: ignore_index={ignore_index} needs class indices; "
                              f"a target of class probabilities (the input's shape) cannot "
@@ -462,12 +465,11 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
         terms = probabilities * log_p
         return _reduce(-(terms if weight is None else terms * weight).sum(axis=-1), reduction)
     classes = _class_indices(target, input, ignore_index=int(ignore_index))
-    ignored = classes == ignore_index
-    if weight is None and not smoothing and not ignored.any():
+    if weight is None and not smoothing and not np.count_nonzero(classes == ignore_index):
         # one node (op `cross_entropy`): exp once, gradient (softmax - onehot) * g
         return CrossEntropy.apply(input, target=classes, reduction=reduction)
-    return _weighted_nll(input.log_softmax(axis=-1), classes, ignored, weight, smoothing,
-                         reduction)
+    return _weighted_nll(input.log_softmax(axis=-1), classes, classes == ignore_index, weight,
+                         smoothing, reduction)
 
 
 def nll_loss(input: Any, target: Any, weight: Any = None, size_average: bool | None = None,

@@ -116,30 +116,30 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
     """Integer class indices of shape input.shape[:-1], each in [0, n_classes) or equal to
     `ignore_index`."""
     data = np.array(_raw(target))  # a copy: backward reads it (the caller may change theirs)
-    n_classes = input.shape[-1]
-    expected = input.shape[:-1]
-    # (only cross_entropy also takes class probabilities, of the input's shape)
-    or_probabilities = (f", or of class probabilities of shape {input.shape}"
-                        if where == "cross_entropy" else "")
-    if data.shape != expected:
+    shape = input.shape
+    n_classes = shape[-1]
+    probabilities = where == "cross_entropy"  # (the one that also takes class probabilities)
+    if data.shape != shape[:-1]:
+        or_probabilities = f", or of class probabilities of shape {shape}" if probabilities else ""
         raise ShapeError(
-            f"{where}: input of shape {input.shape} (batch, classes) needs a target of "
-            f"class indices of shape {expected}{or_probabilities}; got target shape "
-            f"{data.shape}")
-    if data.dtype.kind == "b" or data.dtype.kind not in "iuf":
+            f"{where}: input of shape {shape} (batch, classes) needs a target of class "
+            f"indices of shape {shape[:-1]}{or_probabilities}; got target shape {data.shape}")
+    kind = data.dtype.kind
+    if kind not in "iuf":  # (a bool's kind, "b", too)
         raise TypeError(f"{where}: class indices must be integers, got dtype {data.dtype}")
-    if data.dtype.kind == "f":
+    if kind == "f":
         if not np.array_equal(data, np.round(data)):
             raise ValueError(f"{where}: a target of class indices must hold whole numbers"
-                             + (f"; for class probabilities give shape {input.shape}, the "
-                                f"input's" if or_probabilities else ""))
+                             + (f"; for class probabilities give shape {shape}, the input's"
+                                if probabilities else ""))
         data = data.astype(np.int64)
     bad = (data < 0) | (data >= n_classes)
-    if ignore_index is not None and bad.any():  # (out of range, unless the ignored class)
-        bad &= data != ignore_index
-    if bad.any():
-        raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
-                         f"{n_classes} classes, got {np.unique(data[bad]).tolist()}")
+    if np.count_nonzero(bad):  # (count_nonzero: cheaper than any() on a small array)
+        if ignore_index is not None:  # (out of range, unless the ignored class)
+            bad &= data != ignore_index
+        if bad.any():
+            raise ValueError(f"{where}: class indices must lie in [0, {n_classes - 1}] for "
+                             f"{n_classes} classes, got {np.unique(data[bad]).tolist()}")
     return data
 
 
@@ -147,10 +147,12 @@ def _check_class_options(where: str, input: Tensor, reduction: Any, weight: Any,
                          ignore_index: Any, label_smoothing: Any) -> Tensor | None:
     """PyTorch's class-weight options checked; the weight as a Tensor of the input's dtype."""
     _check_reduction(where, reduction)
-    if isinstance(ignore_index, bool) or not isinstance(ignore_index, (int, np.integer)):
+    # (fast path: an int ignore_index, a float label_smoothing skip the general type tests)
+    if type(ignore_index) is not int and (isinstance(ignore_index, bool) or not isinstance(
+            ignore_index, (int, np.integer))):
         raise TypeError(f"{where}: ignore_index must be an int, got {ignore_index!r}")
-    if isinstance(label_smoothing, bool) or not isinstance(
-            label_smoothing, (int, float, np.integer, np.floating)) \
+    if type(label_smoothing) is not float and (isinstance(label_smoothing, bool) or not isinstance(
+            label_smoothing, (int, float, np.integer, np.floating))) \
             or not 0 <= label_smoothing <= 1:
         raise ValueError(f"{where}: label_smoothing must be a number in [0.0, 1.0], got "
                          f"{label_smoothing!r}")

@@ -163,8 +163,7 @@ class Module(ModuleHooks):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with scope(self):
-            own = self.__dict__
-            if own.keys().isdisjoint(CALL_HOOKS):  # (no hook: the short way)
+            if self.__dict__.keys().isdisjoint(CALL_HOOKS):  # (no hook: the short way)
                 return self.forward(*args, **kwargs)
             return forward_with_hooks(self, args, kwargs)
 
