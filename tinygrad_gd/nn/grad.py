@@ -148,7 +148,8 @@ def conv1d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 
     """The gradient of `F.conv1d` with respect to its weight, of shape `weight_size`
     (out_channels, in_channels / groups, k), given `input` (batch, in_channels, length)
     and `grad_output` (batch, out_channels, out_length); the other arguments conv1d's."""
-    return _gradient(1, "weight", weight_size, input, grad_output, stride, padding, dilation, groups)
+    return _gradient(1, "weight", weight_size, input, grad_output, stride, padding, dilation,
+                     groups)
 
 
 def conv2d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1,
@@ -166,7 +167,8 @@ def conv2d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 
     (out_channels, in_channels / groups, kh, kw), given `input` (batch, in_channels,
     height, width) and `grad_output` (batch, out_channels, out_height, out_width); the
     other arguments conv2d's."""
-    return _gradient(2, "weight", weight_size, input, grad_output, stride, padding, dilation, groups)
+    return _gradient(2, "weight", weight_size, input, grad_output, stride, padding, dilation,
+                     groups)
 
 
 def conv3d_input(input_size: Any, weight: Any, grad_output: Any, stride: Any = 1,
@@ -183,4 +185,5 @@ def conv3d_weight(input: Any, weight_size: Any, grad_output: Any, stride: Any = 
     """The gradient of `F.conv3d` with respect to its weight, of shape `weight_size`
     (out_channels, in_channels / groups, kd, kh, kw), given `input` (batch, in_channels,
     depth, height, width) and `grad_output`; the other arguments conv3d's."""
-    return _gradient(3, "weight", weight_size, input, grad_output, stride, padding, dilation, groups)
+    return _gradient(3, "weight", weight_size, input, grad_output, stride, padding, dilation,
+                     groups)

@@ -1,7 +1,7 @@
 """What `Module`'s registration methods share (PyTorch's names): the rules for a
-registered name and for what may be assigned to a parameter's or a sub-module's name; also the checks of a built-in module's constructor
-arguments: not given the tensors meant for its call, and its parameters' dtype (and
-PyTorch's device, the CPU only)."""
+registered name and for what may be assigned to a parameter's or a sub-module's name;
+also the checks of a built-in module's constructor arguments: not given the tensors meant
+for its call, and its parameters' dtype (and PyTorch's device, the CPU only)."""
 from __future__ import annotations
 
 import inspect
