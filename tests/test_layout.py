@@ -46,6 +46,12 @@ def test_no_module_is_over_500_lines():
     assert not {n: c for n, c in long.items() if c > 500}
 
 
+def test_no_line_is_over_100_characters():
+    long = [f"{name}:{i}" for name, path in _modules().items()
+            for i, line in enumerate(path.read_text().splitlines(), 1) if len(line) > 100]
+    assert not long
+
+
 def test_no_import_cycle_even_through_imports_inside_functions():
     modules = _modules()
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
