@@ -58,6 +58,8 @@ class _Hooks(threading.local):
 
 _hooks = _Hooks()
 _open_blocks = [0]  # saved_tensors_hooks blocks open in any thread
+# inference.py's: checks of what a node saved, run before a pack hook replaces it
+before_packing: list[Callable[[Function, tuple], None]] = []
 _packed: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id -> node packed
 _switching = threading.Lock()
 
@@ -79,6 +81,7 @@ class SavedTensorsHooks(Extension):
             return
         if not node.parents or not node.saved_tensors:
             return  # recorded nothing, or saved nothing
+        for check in before_packing: check(node, inputs)  # noqa: E701  (refusals first)
         pack, unpack = _hooks.stack[-1]
         specs = tuple((a.shape, a.dtype) if isinstance(a, np.ndarray) else None
                       for a in node.saved_tensors)

@@ -8,14 +8,19 @@ inference tensor outside (`t * 2`, `t.clone()`). Outside the block (and inside
 `inference_mode(False)`), as PyTorch's:
 
 - an op recorded for backward that keeps an inference tensor's values to compute a
-  gradient refuses it (`t * w`, `t @ w`, `w / t`, a user's op saving it): the op's
-  saved arrays (`ctx.save_for_backward`) are read, so `t + w`, which keeps nothing, runs
-  and its gradient reaches w (values packed by saved_tensors_hooks cannot be read: any
-  inference input of such an op counts as kept);
+  gradient refuses it (`t * w`, `t @ w`, `w / t`, a user's op saving it), a copy of them
+  in another dtype too (`int_t * w` keeps `int_t` as floats): the op's saved arrays
+  (`ctx.save_for_backward`) are read before saved_tensors_hooks pack them, so `t + w`,
+  which keeps nothing, runs and its gradient reaches w, under those hooks too;
+- a view of an inference tensor (`t.T`, `t[0]`, `t.view(...)`) is one, and keeps its
+  history (PyTorch's keeps none: a parameter made inside, viewed by an op's own code as
+  `F.linear` views its weight, silently gets no gradient there, or a refusal, by layer;
+  here the gradient is computed, or the op refuses as above);
 - a change of an inference tensor in place refuses, before any value is written (every
   in-place method, `t[i] = v`, the fills; PyTorch's writes, then raises); writes through
   `t.data` stay NumPy's, as PyTorch's `t.data.add_(1)` is allowed;
-- `t.requires_grad_()` refuses (`requires_grad_(False)` does not);
+- `t.requires_grad_()` refuses (`requires_grad_(False)` does not), and so do the functions
+  that would make a new parameter of its values (`refuse_requires_grad`: weight norm's);
 - so do the writers that go around those methods, before anything changes
   (`refuse_changes`): an optimizer's step where a parameter it would write is one
   (optim_base.py's `step_checks`: one with a gradient; any, for a step of the optimizer's
@@ -30,14 +35,15 @@ Inside the block nothing is recorded, under an `enable_grad()` within it too.
 
 It joins as one extension, `InferenceTensors`, a check in in_place_recorded.py's
 `in_place_checks` (the in-place changes the graph may record), one in optim_base.py's
-`step_checks` and wrappers of three Tensor attributes (`_check_writable`, where the other
-in-place changes check their target, `detach` and `requires_grad`), all switched on as the
-first block opens and off by the first op that finds no block open and no inference
-tensor alive: a program that never enters the block pays nothing. While a block is open,
-in any thread, `Tensor.__init__`, `Tensor.from_op` and `Tensor.__setstate__` (what
-`copy.deepcopy`, `copy.copy` and pickle make: inside, an inference tensor, as PyTorch's;
-outside, an ordinary one, even of an inference tensor) are wrapped too, to mark what is
-made (marks: by id, weakly held).
+`step_checks`, one in autograd_graph.py's `before_packing` (the extension's refusal, run
+before a pack hook replaces what an op saved) and wrappers of three
+Tensor attributes (`_check_writable`, where the other in-place changes check their target,
+`detach` and `requires_grad`), all switched on as the first block opens and off by the
+first op that finds no block open and no inference tensor alive: a program that never
+enters the block pays nothing. While a block is open, in any thread, `Tensor.__init__`,
+`Tensor.from_op` and `Tensor.__setstate__` (what `copy.deepcopy`, `copy.copy` and pickle
+make: inside, an inference tensor, as PyTorch's; outside, an ordinary one, even of an
+inference tensor) are wrapped too, to mark what is made (marks: by id, weakly held).
 """
 from __future__ import annotations
 
@@ -48,6 +54,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from . import grad_mode
+from .autograd_graph import before_packing
 from .engine import Extension, Function, switch
 from .grad_mode import _grad_mode
 from .in_place_recorded import in_place_checks
@@ -131,6 +138,18 @@ def refuse_changes(where: str, tensors: Iterable[Any], instead: str,
                 f"tg.inference_mode(), and nothing was changed; {instead}")
 
 
+def refuse_requires_grad(where: str, t: Any, what: str, instead: str) -> None:
+    """Refuse `where`, which would make a new leaf that requires a gradient of t's values (an
+    nn.Parameter of them, as weight norm's), where t (`what`, in the message) is an inference
+    tensor and this thread is outside inference mode (PyTorch's Parameter(t) sets
+    requires_grad on t itself)."""
+    if _marked and _outside(t):
+        raise RuntimeError(
+            f"{where}: Setting requires_grad=True on inference tensor outside InferenceMode is "
+            f"not allowed: {what} (shape {t.shape}) was made inside tg.inference_mode(), and "
+            f"nothing was changed; {instead}")
+
+
 def _check_step(optimizer: Any, every: bool) -> None:
     """optim_base's `step_checks`: a step that would write an inference parameter (one with
     a gradient; `every` one for a step of the optimizer's own) refuses before it starts."""
@@ -179,15 +198,35 @@ def _set_requires_grad(self: Tensor, flag: Any) -> None:
     _OWN["requires_grad"].fset(self, flag)
 
 
-def _kept_for_backward(node: Function, t: Any) -> bool:
-    """Whether `node` saved for backward (an array sharing the memory of) input t's values."""
-    if getattr(node, "saved_packed", None) is not None:
-        return True  # (packed by saved_tensors_hooks: what was saved cannot be read)
+def _kept_for_backward(node: Function, t: Any, inputs: tuple) -> bool:
+    """Whether `node` saved for backward input t's values: an array sharing their memory, or,
+    for a built-in op, a copy of them in another float dtype (`same_dtype`'s cast of an
+    integer input: PyTorch's op saves the input itself; a user's op saving a cast saves a
+    new tensor, which PyTorch's allows)."""
+    casts = type(node).built_in
     for value in node.saved_tensors or ():
         array = value._data if isinstance(value, Tensor) else value
-        if isinstance(array, np.ndarray) and np.may_share_memory(array, t._data):
+        if not isinstance(array, np.ndarray):
+            continue
+        if np.may_share_memory(array, t._data) or casts and _a_cast_of(array, t._data, inputs):
             return True
     return False
+
+
+def _a_cast_of(array: np.ndarray, values: np.ndarray, inputs: tuple) -> bool:
+    """Whether `array`, saved by an op of `inputs`, holds `values` cast to its float dtype:
+    no input's own memory, the same shape, equal entries (NaN where NaN)."""
+    if (array.dtype.kind != "f" or array.dtype == values.dtype or array.shape != values.shape
+            or any(np.may_share_memory(array, x._data) for x in inputs)):
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.array_equal(array, values.astype(array.dtype), equal_nan=True))
+
+
+def _unrecord(node: Function, output: Any) -> None:
+    """`output` made by `node` as a constant: no history, no gradient."""
+    node.parents, node.saved_tensors = (), ()
+    output._ctx, output._requires_grad, output._made_by = None, False, node.name
 
 
 class InferenceTensors(Extension):
@@ -198,8 +237,7 @@ class InferenceTensors(Extension):
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         if _grad_mode.inference:
             if node.parents:  # (under enable_grad() within the block: PyTorch's records nothing)
-                node.parents, node.saved_tensors = (), ()
-                output._ctx, output._requires_grad, output._made_by = None, False, node.name
+                _unrecord(node, output)
             for t in inputs:
                 if not _marked_now(t) and np.may_share_memory(output._data, t._data):
                     _marked.pop(id(output), None)  # (a view of an ordinary tensor)
@@ -209,18 +247,25 @@ class InferenceTensors(Extension):
             if not _open_blocks[0]:
                 _switch_off_unless_needed()
             return
-        for position, t in enumerate(inputs):
-            if not _marked_now(t):
-                continue
-            if node.parents and _kept_for_backward(node, t):
-                raise RuntimeError(
-                    f"{node.name}: Inference tensors cannot be saved for backward: input "
-                    f"{position} (shape {t.shape}) was made inside tg.inference_mode(), and op "
-                    f"'{node.name}' keeps its values to compute a gradient; make a clone to get "
-                    f"a normal tensor (t.clone()) and use it, or use tg.no_grad() instead of "
-                    f"tg.inference_mode()")
-            if np.may_share_memory(output._data, t._data):
+        if node.parents:
+            _refuse_kept(node, inputs)
+        for t in inputs:
+            if _marked_now(t) and np.may_share_memory(output._data, t._data):
                 _mark(output)  # (a view of an inference tensor)
+                break
+
+
+def _refuse_kept(node: Function, inputs: tuple) -> None:
+    """Refuse recorded `node` when it keeps an inference input for backward (the extension's
+    check; autograd_graph's `before_packing` too: packed, what it saved cannot be read)."""
+    for position, t in enumerate(inputs):
+        if _marked_now(t) and _kept_for_backward(node, t, inputs):
+            raise RuntimeError(
+                f"{node.name}: Inference tensors cannot be saved for backward: input "
+                f"{position} (shape {t.shape}) was made inside tg.inference_mode(), and op "
+                f"'{node.name}' keeps its values to compute a gradient; make a clone to get "
+                f"a normal tensor (t.clone()) and use it, or use tg.no_grad() instead of "
+                f"tg.inference_mode()")
 
 
 _extension = InferenceTensors()
@@ -294,6 +339,7 @@ def _count_block(change: int) -> None:
             if _in_place_check not in in_place_checks:
                 in_place_checks.append(_in_place_check)
                 step_checks.append(_check_step)
+                before_packing.append(_refuse_kept)
         _wrap(_WHILE_A_BLOCK_IS_OPEN, _open_blocks[0] > 0)
         _wrap_setstates(_open_blocks[0] > 0)
 
@@ -306,6 +352,7 @@ def _switch_off_unless_needed() -> None:
             if _in_place_check in in_place_checks:
                 in_place_checks.remove(_in_place_check)
                 step_checks.remove(_check_step)
+                before_packing.remove(_refuse_kept)
 
 
 grad_mode.inference_blocks = _count_block

@@ -19,6 +19,7 @@ import numpy as np
 
 from ...creation import make_generator
 from ...grad_mode import no_grad
+from ...inference import refuse_requires_grad
 from ...ops.arguments import check_axis, number
 from ...tensor import Tensor
 from ..module import Module, Parameter
@@ -93,6 +94,9 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
                   "nn.utils.parametrizations.weight_norm", FutureWarning, stacklevel=2)
     _check_no_hook(module, WeightNorm, name, where)
     weight = _parameter(module, name, where)
+    # (PyTorch's makes Parameter(weight.data): of an inference weight, refused as there)
+    refuse_requires_grad(where, weight, f"the parameter '{name}'", "build the module outside "
+                         "tg.inference_mode(), or call weight_norm inside it")
     hook = WeightNorm(name, -1 if dim is None else dim)
     g = norm_except_dim(weight, hook.dim, where)  # (checks dim before anything changes)
     delattr(module, name)

@@ -29,7 +29,7 @@ from contextlib import contextmanager
 from typing import Any, Iterator
 
 from ...grad_mode import check_flag, is_grad_enabled, no_grad
-from ...inference import refuse_changes
+from ...inference import refuse_changes, refuse_requires_grad
 from ...tensor import Tensor
 from ..containers import ModuleDict, ModuleList
 from ..module import Buffer, Module, Parameter
@@ -124,6 +124,13 @@ class ParametrizationList(ModuleList):
                 if not isinstance(part, Tensor):
                     raise ValueError(f"{where}: right_inverse returned a sequence whose entry "
                                      f"{i} is a {type(part).__name__}, not a Tensor")
+                # (PyTorch's makes a Parameter of the entry itself: weight norm's v, the
+                # weight, refused when it is an inference tensor)
+                if original.requires_grad:
+                    refuse_requires_grad(
+                        where, part, f"the value for original{i}",
+                        "build the module outside tg.inference_mode(), or do this inside it")
+            for i, part in enumerate(new):
                 values = part._data.copy()
                 _register(self, f"original{i}", Parameter(
                     values, requires_grad=original.requires_grad, dtype=values.dtype)
