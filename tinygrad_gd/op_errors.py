@@ -79,11 +79,14 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
     spelled = name if name != op.name and not name.startswith("_") else None
 
     def function(*args: Any, **kwargs: Any) -> Any:
-        if moved and "input" in kwargs:
-            args = (kwargs.pop("input"),) + args
-        if other and "other" in kwargs and len(args) == 1:
-            args += (kwargs.pop("other"),)
-        out = kwargs.pop("out", None) if takes_out else None
+        if kwargs and input_keyword:  # PyTorch's keywords of a function: input=, other=, out=
+            if moved and "input" in kwargs:
+                args = (kwargs.pop("input"),) + args
+            if other and "other" in kwargs and len(args) == 1:
+                args += (kwargs.pop("other"),)
+            out = kwargs.pop("out", None) if takes_out else None
+            if out is not None:  # the result of the call without out=, written into out
+                return _written_out(name, function(*args, **kwargs), out)
         try:
             result = call(*args, **kwargs)
         except TypeError as err:
@@ -94,7 +97,7 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
             raise respelled(err, op.name, spelled)
         if spelled is not None:
             spell(result, op, spelled)
-        return result if out is None else _written_out(name, result, out)
+        return result
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__
     function.op = op

@@ -87,10 +87,10 @@ def _as_array(data: Any, dtype: Any, where: str, copy: bool = True,
     except TypeError as err:
         raise TypeError(f"{where}: cannot convert {_describe(data)} to an array: {err}") from None
     kind = array.dtype.kind
-    if kind == "c":
-        raise TypeError(f"{where}: complex data is not supported, got dtype {array.dtype}; "
-                        f"pass the real part (x.real) or split real and imaginary parts")
-    if kind not in "fiub":  # None, strings and objects are refused before any cast
+    if kind not in "fiub":  # complex numbers, None, strings and objects: refused before any cast
+        if kind == "c":
+            raise TypeError(f"{where}: complex data is not supported, got dtype {array.dtype}; "
+                            f"pass the real part (x.real) or split real and imaginary parts")
         raise TypeError(f"{where}: expected numeric data (numbers, nested lists of numbers or "
                         f"a numeric ndarray), got dtype {array.dtype} from {_describe(data)}")
     if dtype is not None:

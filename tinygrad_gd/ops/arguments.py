@@ -27,11 +27,12 @@ __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "r
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
            default: Any = None) -> Any:
     """The value given under NumPy's name or PyTorch's (`axis`/`dim`), not both."""
-    if numpy_value is not None and torch_value is not None:
+    if torch_value is None:
+        return default if numpy_value is None else numpy_value
+    if numpy_value is not None:
         raise TypeError(f"{op}: give {numpy_name}= or {torch_name}= (the same thing in NumPy's "
                         f"and PyTorch's words), not both")
-    value = numpy_value if numpy_value is not None else torch_value
-    return default if value is None else value
+    return torch_value
 
 
 def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:

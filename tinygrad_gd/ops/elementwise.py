@@ -18,10 +18,9 @@ from .arguments import (Tensor, array_argument, broadcast, floating, integer_div
 # ------------------------------------------------------------------ binary
 
 def _scaled(op: str, x, y, alpha):
-    """y * alpha for add's and sub's `alpha=` (y itself for the default 1); a float alpha
-    with integer operands is refused, as PyTorch refuses it (their sum stays integer)."""
-    if type(alpha) is int and alpha == 1:
-        return y
+    """y * alpha for add's and sub's `alpha=` other than the default int 1 (their call
+    passes y itself then); a float alpha with integer operands is refused, as PyTorch
+    refuses it (their sum stays integer)."""
     number(op, "alpha", alpha)
     if isinstance(alpha, (float, np.floating)) and all(
             t.dtype.kind != "f" for t in Tensor.operands((x, y), op)):
@@ -40,7 +39,9 @@ class Add(Function, elementwise=True, methods=("add", "__add__"), reflected=("__
 
     @classmethod
     def call(cls, input, other, *, alpha=1):  # noqa: A002  (PyTorch's names)
-        return cls.apply(input, _scaled(cls.name, input, other, alpha))
+        if type(alpha) is not int or alpha != 1:  # (the default 1: other as it is)
+            other = _scaled(cls.name, input, other, alpha)
+        return cls.apply(input, other)
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
@@ -63,7 +64,9 @@ class Sub(Function, elementwise=True, methods=("sub", "subtract", "__sub__"),
 
     @classmethod
     def call(cls, input, other, *, alpha=1):  # noqa: A002  (PyTorch's names)
-        return cls.apply(input, _scaled(cls.name, input, other, alpha))
+        if type(alpha) is not int or alpha != 1:  # (the default 1: other as it is)
+            other = _scaled(cls.name, input, other, alpha)
+        return cls.apply(input, other)
 
     def forward(ctx, x, y):
         x, y = same_dtype(x, y)
