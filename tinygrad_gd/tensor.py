@@ -103,7 +103,7 @@ class Tensor:
         (`w.data = ...`, which copies the new values in) counts as an in-place change: a
         graph that saved the old values then refuses to backward, naming the tensor and
         the op, instead of computing a gradient from values its forward pass never saw."""
-        return tracked_view(self._data, self._stamp())
+        return tracked_view(self._data, self._version or self._stamp())  # (fast path: stamped)
 
     @data.setter
     def data(self, value: Any) -> None:
@@ -116,7 +116,7 @@ class Tensor:
 
     def _mark_changed(self) -> None:
         """Count an in-place change of the values: graphs that saved them refuse to backward."""
-        count_write(self._stamp())
+        count_write(self._version or self._stamp())  # (fast path: stamped before, no call)
 
     def _stamp(self) -> list[int]:
         """Its last in-place write's time (versions.py): a list shared with views, on need."""
@@ -312,7 +312,8 @@ class Tensor:
     @property
     def grad(self) -> "Tensor | None":
         """The gradient backward() stored (a leaf's, or a retained one's), else None."""
-        versions.tell_if_mixed(self, 2)
+        if versions.mixed:  # (fast path: no .grad anywhere mixes steps: nothing to tell)
+            versions.tell_if_mixed(self, 2)
         if self._grad is None and self._ctx is not None and not hooks.retains(self):
             warnings.warn(  # (PyTorch warns too) w = w - lr * w.grad rebinds w to a result
                 f".grad of a tensor made by op '{self._ctx.name}' is None: backward() keeps "
@@ -377,7 +378,7 @@ class Tensor:
         or not): only theirs accumulate (`hooks.accumulate_grads`). `create_graph=True`:
         each `.grad` a tensor with a graph (higher_order.py), kept unless retain_graph=False."""
         inputs = hooks.backward_inputs("backward()", inputs)
-        if not self.requires_grad:
+        if not self._requires_grad:
             raise RuntimeError(
                 "backward(): this tensor does not require a gradient and has no graph; "
                 "create the leaves with requires_grad=True, and do not call backward on a "
@@ -392,11 +393,10 @@ class Tensor:
         to have this tensor's shape), or 1 for a one-element tensor."""
         if gradient is None:
             if self._data.size != 1:
-                raise RuntimeError(
-                    f"{where}: the tensor has shape {self.shape}, so a gradient must be "
-                    f"given: {call} with an array of shape {self.shape} (or reduce it to a "
-                    f"scalar first, e.g. loss.sum().backward())")
-            return np.array(1, dtype=self.dtype).reshape(self.shape)
+                raise RuntimeError(f"{where}: the tensor has shape {self.shape}, so a gradient "
+                                   f"must be given: {call} with an array of shape {self.shape} "
+                                   f"(or reduce it to a scalar first, e.g. loss.sum().backward())")
+            return np.array(1, dtype=self._data.dtype).reshape(self._data.shape)
         seed = _as_array(gradient, self.dtype, call)
         if seed.shape != self.shape:
             raise ValueError(f"{where}: {name} has shape {seed.shape} but the tensor has shape "
@@ -429,7 +429,7 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
     gradient would make step() move a frozen or unused parameter (weight decay)."""
     for p in params:
         if set_to_none:
-            p.grad = None
+            p._grad = None  # (the setter's None, without a property call per parameter)
         elif p._grad is not None:
             versions.mixed.pop(id(p._grad), None)  # (zeroed: nothing from before mixed in)
             if p._grad._requires_grad:  # made with create_graph=True: cut first, as PyTorch

@@ -50,8 +50,7 @@ written_arrays: dict[int, np.ndarray] = {}
 
 def count_write(counter: list[int]) -> None:
     """One more write on a tensor's version counter (and on `writes`)."""
-    writes[0] += 1
-    counter[0] = writes[0]  # the tensor's version: the time of its last write
+    counter[0] = writes[0] = writes[0] + 1  # the tensor's version: the time of its last write
 
 
 def _writable(array: Any) -> Any:
@@ -120,8 +119,10 @@ class TrackedArray(np.ndarray):
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
         if not kwargs and method == "__call__":
             # Optimization (benchmarks/README.md, "The documents' update", with `_in_place`):
-            # a plain call writes nothing (`lr * w.grad.data`): straight to the ufunc
-            return ufunc(*[_plain(x) for x in inputs])
+            # a plain call writes nothing (`lr * w.grad.data`): straight to the ufunc (each
+            # input as `_plain` gives it, written out: no call per input)
+            return ufunc(*[x.view(np.ndarray) if x.__class__ is TrackedArray else x
+                           for x in inputs])
         out = kwargs.get("out")  # always a tuple here, given by keyword or position
         if out is not None:
             kwargs["out"] = tuple(_writable(array) for array in out)
@@ -249,8 +250,8 @@ def _in_place(name: str, ufunc: Any) -> Any:
     def operator(self: TrackedArray, other: Any) -> Any:
         if other.__class__ not in _PLAIN_OPERANDS:
             return fallback(self, other)  # anything else: the general route
-        twin = _writable(self)
-        ufunc(twin, _plain(other), out=twin)
+        twin = _writable(self)  # (other as `_plain` gives it, written out: no call)
+        ufunc(twin, other.view(np.ndarray) if other.__class__ is TrackedArray else other, out=twin)
         return self
 
     operator.__name__ = operator.__qualname__ = name

@@ -103,9 +103,10 @@ class VersionCheck(Extension):
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         data = output._data
-        if data.base is not None:  # a view (transpose, reshape, ...) shares its input's counter
+        base = data.base
+        if base is not None:  # a view (transpose, reshape, ...) shares its input's counter
             for t in inputs:
-                if data.base is t._data or data.base is t._data.base:
+                if base is t._data or base is t._data.base:
                     output._version = counter = t._stamp()
                     if len(counter) == 1:  # views of it were taken: listed (a mark too),
                         counter.append(_Views())  # for in_place_recorded.py to take again
@@ -122,7 +123,8 @@ class VersionCheck(Extension):
             node.recorded_at = writes[0]
             # backward reads the output, or the array the output is a view of (logsumexp
             # keeps the keepdims shape of what it returns): the output's writes count
-            base = data.base if output._version is None else None  # (not an input's view)
+            if output._version is not None:  # (an input's view: its counter is the input's)
+                base = None
             for array in node.saved_tensors:
                 if array is data or base is not None and array is base:
                     node.output_version = output._stamp()
