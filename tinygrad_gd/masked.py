@@ -31,6 +31,7 @@ from .masked_normalizations import (axes, cast, cumprod, cumsum, dims, filled, f
                                     softmin, tensor)
 from .nn.layer_functions import _named
 from .ops.arguments import number
+from .scope import nan_on_purpose
 from .tensor import Tensor
 from .values import default_float
 
@@ -57,13 +58,15 @@ def _count(mask: Tensor | None, x: Tensor, found: tuple, keepdim: bool) -> np.nd
     return np.asarray(kept.sum(axis=axes(found, x), keepdims=keepdim), dtype=np.int64)
 
 
-def _divisor(divisor: np.ndarray, blank: np.ndarray, dtype: Any, what: str) -> Tensor:
+def _divisor(divisor: np.ndarray, blank: np.ndarray, dtype: Any, what: str,
+             meaning: str = "where the mask keeps no entry") -> Tensor:
     """A mean's or variance's divisor as a constant of `dtype` named `what` (a diagram
     draws it so, not as an input), NaN where `blank`: where the mask keeps nothing in the
     slice (or the variance has no more entries than the correction), dividing by NaN
     gives PyTorch's NaN (its 0 / 0) and its NaN gradients, without NumPy's divide warnings
-    (g / 0, 0 * inf) in backward."""
-    return _named(Tensor(np.where(blank, np.nan, divisor).astype(dtype), dtype=dtype), what)
+    (g / 0, 0 * inf) in backward. A diagram says `meaning` of those NaN, not a fault."""
+    values = Tensor(np.where(blank, np.nan, divisor).astype(dtype), dtype=dtype)
+    return _named(nan_on_purpose(values, meaning) if blank.any() else values, what)
 
 
 @named
@@ -288,8 +291,10 @@ def _std_var(name: str, input: Any, dim: Any, unbiased: Any, correction: Any, ke
     # divisor there gives them without NumPy's warnings, the value filled in after
     held = np.asarray(squares.data)
     spread, equal = (divisor == 0) & (held > 0), (divisor > 0) & (held == 0)
+    meaning = "where the mask keeps no more entries than the correction" + (
+        ", or only equal ones" if root and equal.any() else "")
     out = squares / _divisor(divisor, (divisor == 0) | root & equal, compute,
-                             "count kept - correction")
+                             "count kept - correction", meaning)
     if root:
         out = functional.sqrt(out)
         out = functional.masked_fill(out, equal, 0.0) if equal.any() else out

@@ -7,11 +7,17 @@ an array a function made for itself inside (`made_here`) gets both as
 `tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
 an extension switched on only while a block runs.
 
+A constant a function made that holds NaN on purpose (masked.mean's count over a slice
+the mask leaves out whole: PyTorch's NaN without NumPy's warnings) is declared so with
+`nan_on_purpose`, and `nan_meaning` gives a diagram the words to say instead of marking a
+fault, while its NaN entries are still those.
+
 A public function made of several ops declares with `drawn_as_call` (or a
 `function_call` block) that its ops are tagged with a `FunctionCall` as owner, so that a
 diagram draws them as one call titled as the user called it (`svd_lowrank()`), as a
 module call is drawn; called from inside one of the package's own modules or functions, it
-tags nothing of its own (the user called that one).
+tags nothing of its own (the user called that one). A constant its ops used that it was
+not given (made inside it: the Bi-LSTM CRF's `init_alphas`) is tagged as made in it.
 """
 from __future__ import annotations
 
@@ -19,8 +25,11 @@ import contextlib
 import functools
 import itertools
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
+
+import numpy as np
 
 from .engine import Extension, Function, switch
 
@@ -49,6 +58,30 @@ def made_here(tensor: Any) -> Any:
     if _stack.owners:
         tensor._made_in = (_stack.owners, _stack.calls)
     return tensor
+
+
+# id(constant) -> (a weak reference to it, where its NaN are meant, what they say)
+_meanings: dict[int, tuple[weakref.ref, np.ndarray, str]] = {}
+
+
+def nan_on_purpose(tensor: Any, meaning: str) -> Any:
+    """`tensor` (a constant a function made), its NaN entries put there on purpose, saying
+    `meaning` ("where the mask keeps no entry"): a diagram says so instead of marking a
+    fault (`nan_meaning`); returns it."""
+    key = id(tensor)
+    _meanings[key] = (weakref.ref(tensor, lambda _: _meanings.pop(key, None)),
+                      np.isnan(tensor._data), meaning)
+    return tensor
+
+
+def nan_meaning(tensor: Any) -> str | None:
+    """What the NaN of a constant declared with `nan_on_purpose` say, while its NaN entries
+    are still those it was made with (a write since: None, its NaN a fault as any)."""
+    entry = _meanings.get(id(tensor))
+    if entry is None or entry[0]() is not tensor:
+        return None
+    nan = np.isnan(tensor._data)
+    return entry[2] if nan.shape == entry[1].shape and (nan == entry[1]).all() else None
 
 
 _tags = ScopeTags()
@@ -103,24 +136,54 @@ class FunctionCall:
 
 
 @contextlib.contextmanager
-def function_call(title: str) -> Iterator[None]:
+def function_call(title: str) -> Iterator[FunctionCall | None]:
     """The ops recorded inside, drawn as one call titled `title` (`view_copy()`), unless
-    one of the package's own modules or functions runs this: the user called that one."""
+    one of the package's own modules or functions runs this: the user called that one.
+    Gives the call's owner (None where it tags nothing)."""
     owners = _stack.owners
     if owners and type(owners[-1]).__module__.startswith(_PACKAGE):
-        yield
+        yield None
         return
-    with scope(FunctionCall(title)):
-        yield
+    call = FunctionCall(title)
+    with scope(call):
+        yield call
 
 
 def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
     """Decorate a function so that a diagram draws the ops it records as one call titled
-    `title` (`svd_lowrank()`, see `function_call`); its values and gradient unchanged."""
+    `title` (`svd_lowrank()`, see `function_call`); its values and gradient unchanged. A
+    constant its ops used that it was not given (the Bi-LSTM CRF's `init_alphas`, made
+    inside) is drawn as part of the call, not as another input (`_claim_constants`)."""
     def declare(function: Callable) -> Callable:
         @functools.wraps(function)
         def called(*args: Any, **kwargs: Any) -> Any:
-            with function_call(title):
-                return function(*args, **kwargs)
+            with function_call(title) as call:
+                result = function(*args, **kwargs)
+                if call is not None:
+                    _claim_constants(call, result, (*args, *kwargs.values()))
+                return result
         return called
     return declare
+
+
+def _claim_constants(call: FunctionCall, result: Any, given: tuple) -> None:
+    """Tag as made in `call` (`made_here`) each unnamed constant that an op of the call
+    used on the way to its `result` and that was not `given` to it (an argument, or an
+    entry of a list or tuple given): made inside, or read from elsewhere, but no input."""
+    given_ids = {id(a) for a in given} | {id(x) for a in given if isinstance(a, (list, tuple))
+                                          for x in a}
+    found = [t for t in (result if isinstance(result, (list, tuple)) else (result,))
+             if getattr(t, "_ctx", None) is not None]
+    seen: set[int] = set()
+    while found:
+        node = found.pop()._ctx
+        if id(node) in seen or call not in node.scope:
+            continue
+        seen.add(id(node))
+        for parent in node.parents:
+            if parent._ctx is not None:
+                found.append(parent)
+            elif not (parent._requires_grad or parent.name or id(parent) in given_ids
+                      or hasattr(type(parent), "frozen_mask")  # (a Parameter, frozen)
+                      or getattr(parent, "_made_in", None) is not None):
+                made_here(parent)

@@ -46,7 +46,12 @@ called by a module or function of the package, it draws only that one, the user'
 A plain tensor that requires a gradient beside a model's Parameters is drawn as an
 input (data being optimised, FGSM's image). A mask's fill, a `where` that put a
 constant NaN or inf where a mask leaves entries out (tg.masked.median's, amin's), is
-not marked as NaN or Inf while the output is finite.
+not marked as NaN or Inf while the output is finite; a constant a function filled with
+NaN on purpose (tg.masked.mean's count over a slice the mask leaves out whole:
+`scope.nan_on_purpose`) says so, `NaN where the mask keeps no entry`, not marked, and so
+does the op's result whose NaN are exactly those while the output is finite. A constant
+a declared function's ops used that it was not given (made inside) folds into its box,
+drawn open as `constant in _forward_alg()`.
 
 Two views:
 
@@ -84,8 +89,12 @@ drawn nodes folds its structure (`folds.py`): a long run of adds (Python's `sum(
 "sum of N terms" node, many alike inputs of one node keep the first two and the last
 drawn and fold the others into one box naming their parameters with their values and
 gradients (many alike module calls, boxes of one module with the same ops inside, fold
-so in a graph of any size, the box saying `27 calls of CrossEntropyLoss`), and the middle
-of a long chain folds into one box listing its ops, the parameters, the output and the
+so in a graph of any size, the box saying `27 calls of CrossEntropyLoss`), an op joining
+two or more results each made by 10 or more nodes of their own (the Bi-LSTM CRF
+tutorial's `forward_score - gold_score`) draws each making as one box titled by the input
+it makes (`input 1 of sub`) with the result's value and gradient, and the middle
+of a long chain folds into one box listing its ops (and what it holds many times over:
+`10 × the same 16 ops`, a loop's steps), the parameters, the output and the
 nodes next to them staying drawn (`max_nodes=None` draws every node but the module boxes,
 which `open_modules=True` opens; the step-by-step page applies none of these folds).
 Beyond `max_nodes` after that, the nodes farthest from the output fold into one "more
@@ -118,7 +127,9 @@ derivatives, and as a textbook writes them: `2 × error`), `products.py` (the ch
 product on each backward edge), `dot.py` (building the Digraph, rendering,
 `draw_anomaly`), `tooltips.py` (what an SVG shows under the pointer), `frames.py` (a
 module call drawn open: a dashed frame around its ops, titled with the call), `folds.py`
-(folding a large graph's sums, alike inputs, long chains), `titles.py` (an op node's
+(folding a large graph's sums, alike inputs, long chains), `makings.py` (what makes one
+result and nothing else; alike parts repeated in a fold), `nans.py` (which NaN and Inf
+mark a fault, which say what they mean), `titles.py` (an op node's
 title: its name, a folded constant, an index, the axis it runs over),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),

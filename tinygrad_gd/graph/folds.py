@@ -12,9 +12,14 @@ nodes ("units") after its module calls fold, and max_nodes is not None, in this 
   (boxes of one title and the same ops inside: 30 CrossEntropyLoss calls of an unrolled
   RNN) fold so in a graph of any size, each box being as wide as three nodes; the fold
   says which module they called.
+- `_fold_makings`: an op joining two or more results each made by many units of their
+  own (the Bi-LSTM CRF tutorial's `forward_score - gold_score`, outside any module call)
+  draws each making as one box titled by the input it makes, `input 1 of sub`
+  (`makings.py`), rather than one anonymous fold among the loose ends of both.
 - `_fold_middle`: what lies farther than `_NEAR` units from the output and from every
   parameter (the middle of a long chain) folds into one box per connected run, which
-  says which ops it holds; the parameters, the output and the nodes next to them, with
+  says which ops it holds and what it holds many times over (`makings.repeated`: a
+  loop's steps); the parameters, the output and the nodes next to them, with
   their gradients, stay drawn. A module box holding a parameter, and the model's input,
   stay drawn as parameters do: a chain after a model folds its middle, never the model.
   A parameter feeding more than `_HUB` units (a scale at each step of a chain) stays
@@ -34,7 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from .makings import joined_makings, making_lines, repeated_lines
 from .text import _array, _escape, _grad_origin, _value
+from .titles import op_name
 from .walk import _Box, _edges, _Graph, _Layout, _Names, _unit_count
 
 _STRUCTURE_ABOVE = 40  # units: a larger graph folds its long sums, alike inputs, long chains
@@ -62,7 +69,7 @@ def _fold_structure(graph: _Graph, names: _Names, layout: _Layout, small: bool) 
     (each box as wide as three nodes: six side by side are wider than a page)."""
     if small or _unit_count(graph, layout) <= _STRUCTURE_ABOVE:
         return _fold_alike(graph, names, layout, modules_only=True)
-    for fold in (_fold_sums, _fold_alike, _fold_middle):
+    for fold in (_fold_sums, _fold_alike, _fold_makings, _fold_middle):
         if _unit_count(graph, layout) <= _STRUCTURE_ABOVE:
             break
         layout = fold(graph, names, layout)
@@ -236,14 +243,7 @@ def _op_signature(graph: _Graph, layout: _Layout, i: int) -> tuple:
 def _fold_middle(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
     """What lies farther than `_NEAR` units from the output and every parameter folds."""
     producers, consumers = _neighbours(layout)
-    anchors = set(_fixed(graph, names, layout))
-    for i, tensor in enumerate(graph.tensors):
-        unit = layout.tensor_unit[i]
-        if tensor._ctx is None and unit is not None and unit.startswith("t") and (
-                tensor.requires_grad or tensor.name or id(tensor) in names.tensors):
-            anchors.add(unit)
-    anchors.update(u for u, box in layout.boxes.items() if box.kind == "alike")
-    anchors.update(_model_anchors(graph, layout))
+    anchors = _anchors(graph, names, layout)
     # a parameter that feeds many units (one scale at every step of a chain) stays drawn,
     # but what lies near it is not kept for that: else nothing of the chain would fold
     hubs = {u for u in anchors - _fixed(graph, names, layout)
@@ -265,6 +265,39 @@ def _fold_middle(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
         unit = f"zc{len(boxes)}"
         boxes[unit] = _Box("", "chain")
         into.update((u, unit) for u in run)
+    return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _anchors(graph: _Graph, names: _Names, layout: _Layout) -> set[str]:
+    """Units a fold keeps drawn: the output's, the parameters, named tensors, the boxes of
+    alike inputs, of makings and of a user's function's calls, the model's boxes and input."""
+    anchors = set(_fixed(graph, names, layout))
+    for i, tensor in enumerate(graph.tensors):
+        unit = layout.tensor_unit[i]
+        if tensor._ctx is None and unit is not None and unit.startswith("t") and (
+                tensor.requires_grad or tensor.name or id(tensor) in names.tensors):
+            anchors.add(unit)
+    anchors.update(u for u, box in layout.boxes.items()
+                   if box.kind in ("alike", "making") or box.function)
+    return anchors | _model_anchors(graph, layout)
+
+
+def _fold_makings(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
+    """Two or more inputs of one op each made by many units of their own: each making as one
+    box titled by the input it makes (`input 1 of sub`; see makings.py)."""
+    if graph.output is None or layout.culprit is not None:
+        return layout
+    producers, consumers = _neighbours(layout)
+    found = joined_makings(producers, consumers, layout.tensor_unit[graph.output],
+                           _anchors(graph, names, layout), lambda u: u.startswith("t"))
+    into: dict[str, str] = {}
+    boxes: dict[str, _Box] = {}
+    for joint, result, making in found:
+        i, r = int(joint[1:]), int(result[1:])
+        unit = f"zm{len(boxes)}"
+        boxes[unit] = _Box(f"input {graph.parents[i].index(r) + 1} of "
+                           f"{op_name(graph.tensors[i]._ctx)}", "making")
+        into.update((u, unit) for u in making)
     return _merged(graph, layout, into, boxes) if boxes else layout
 
 
@@ -305,7 +338,7 @@ def _within(start: set[str], producers: dict[str, list[str]], consumers: dict[st
 
 def _ops_inside(graph: _Graph, box: _Box) -> str:
     """What a fold holds, in words: `28 × mul, 28 × add, 28 × tanh`."""
-    counts = Counter(graph.tensors[i]._ctx.name for i in box.ops)
+    counts = Counter(op_name(graph.tensors[i]._ctx) for i in box.ops)  # (as spelled: `view`)
     return ", ".join(f"{n} × {name}" for name, n in counts.items())
 
 
@@ -319,9 +352,11 @@ def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
     if box.kind == "sum":
         return [[f"<B>{_escape(box.title)}</B>" + _sum_constants(drawing, box)],
                 [f"{len(box.ops)} add ops in one (max_nodes=None draws each)"]]
+    if box.kind == "making":
+        return making_lines(drawing, box, count, _ops_inside(graph, box))
     if box.kind == "chain":
         lines = [[f"<B>… {count} nodes folded …</B>"],
-                 ["ops: " + _escape(_ops_inside(graph, box))]]
+                 ["ops: " + _escape(_ops_inside(graph, box))], *repeated_lines(graph, box.ops)]
     else:
         lines = [[f"<B>{_escape(box.title)}</B>"]] + ([[_escape(box.note)]] if box.note else [])
     leaves = [i for i in box.tensors if graph.tensors[i]._ctx is None

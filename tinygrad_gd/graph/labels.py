@@ -20,11 +20,12 @@ from functools import cached_property
 import numpy as np
 
 from ..engine import Function
-from .calls import _call_result
+from .calls import _call_key, _call_result, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
                    _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
+from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _red
 from .options import _Options
 from .titles import _op_title, op_name
 from .walk import _Box, _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
@@ -50,7 +51,7 @@ _STYLES: dict[str, dict[str, str]] = {
     "chain": {"shape": "note", "style": "filled", "fillcolor": "#f1f3f5"},
 }
 _STYLES["function"] = _STYLES["module"]  # a function's call folded (`scope.drawn_as_call`)
-_ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
+_STYLES["making"] = _STYLES["chain"]  # the nodes making one input of a join (`makings.py`)
 _HIGHLIGHT_STYLE = {"color": "#c92a2a", "penwidth": "4", "fillcolor": "#ffc9c9"}
 _NO_GRAD_EDGE = {"style": "dashed", "color": "#adb5bd"}
 
@@ -70,32 +71,6 @@ _LEGEND = (
     ("anomaly", "NaN or Inf"),
     ("highlight", "highlighted"),
 )
-
-
-def _bad_data(graph: _Graph, i: int) -> str | None:
-    """The NaN or Inf tensor i's values hold as a fault (`_nonfinite`): none where the
-    output is finite and tensor i is a mask's fill (`_filled`) or the constant filled in."""
-    bad = _nonfinite(graph.tensors[i]._data, graph.finite)
-    if bad and graph.finite and (_filled(graph, i) or graph.tensors[i]._ctx is None and (
-            graph.consumers[i] and all(_filled(graph, c) for c in graph.consumers[i]))):
-        return None
-    return bad
-
-
-def _filled(graph: _Graph, i: int) -> bool:
-    """Whether tensor i is the result of a `where` that chose a constant NaN or inf over a
-    finite value (masked.median's NaN, masked.amin's inf where the mask leaves entries out)."""
-    if getattr(graph.tensors[i]._ctx, "name", None) != "where":
-        return False
-    values = [graph.tensors[p] for p in graph.parents[i]]
-    fills = [v for v in values if v._ctx is None and not v.requires_grad and v.size
-             and not np.isfinite(v._data).any()]
-    finite = [v for v in values if np.isfinite(v._data).all()]
-    return len(values) == 2 and len(fills) == 1 and len(finite) == 1
-
-
-def _red(text: str) -> str:
-    return f'<FONT COLOR="{_ANOMALY_STYLE["color"]}">{text}</FONT>'
 
 
 # ---------------------------------------------------------------------------------------
@@ -188,8 +163,8 @@ class _Drawing:
         if i == self.graph.output:
             return "output", False
         box = self.box_of_result(i)
-        if box is not None:  # a module call's result: as its box
-            return f"{box.title} result", False
+        if box is not None:  # a module call's result: as its box (a making's: its title)
+            return (box.title if box.kind == "making" else f"{box.title} result"), False
         if tensor._ctx is not None:  # (what an opened module call returned: as its box)
             return f"{self.call_results.get(i) or op_name(tensor._ctx)} result", False
         if tensor.requires_grad:  # (a plain tensor beside a model's Parameters is data being
@@ -201,6 +176,11 @@ class _Drawing:
         made = getattr(tensor, "_made_by", None)
         if made:
             return f"{made} of {self.viewed_buffer(i) or 'constants'}", False
+        made_in = getattr(tensor, "_made_in", None)  # (no input: a call made or used it)
+        key = _call_key(made_in, len(made_in[0]) - 1) if made_in else None
+        if key is not None and all(_call_key(self.graph.tensors[c]._ctx, len(made_in[0]) - 1)
+                                   == key for c in self.graph.consumers[i]):
+            return f"constant in {_module_title(made_in[0], self.names)}", False
         return ("input" if tensor.ndim else "constant"), False
 
     def viewed_buffer(self, i: int) -> str | None:
@@ -210,9 +190,11 @@ class _Drawing:
         return found[0] if found else None
 
     def box_of_result(self, i: int) -> _Box | None:
-        """The module box that returned tensor i (made inside, used outside), if any."""
+        """The module box (or making's box) that returned tensor i (made inside, used
+        outside), if any."""
         box = self.layout.boxes.get(self.layout.tensor_unit[i] or "")
-        if self.graph.tensors[i]._ctx is not None and box is not None and box.kind == "module" \
+        if self.graph.tensors[i]._ctx is not None and box is not None \
+                and box.kind in ("module", "making") \
                 and any(self.layout.op_unit[c] != self.layout.tensor_unit[i]
                         for c in self.graph.consumers[i]):
             return box
@@ -315,10 +297,8 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
     elif kind == "frozen":
         lines.append(["frozen"])
-    bad_data, bad_grad = _bad_data(drawing.graph, i), _nonfinite(grad)
-    lines += [[_red(f"{bad} in {where}")] for bad, where in ((bad_data, "data"),
-                                                            (bad_grad, "grad")) if bad]
-    return lines, kind, bool(bad_data or bad_grad)
+    marks, anomaly = _data_marks(drawing.graph, i, _nonfinite(grad))
+    return lines + marks, kind, anomaly
 
 
 def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
@@ -427,7 +407,7 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     if box.kind == "rest":
         lines = [[f"<B>{count} more nodes folded</B>"],
                  [f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]]
-    elif box.kind in ("sum", "alike", "chain"):
+    elif box.kind in ("sum", "alike", "chain", "making"):
         lines = _structure_lines(drawing, box, count)
     else:
         call = "function call" if box.function else "module call"
@@ -465,8 +445,11 @@ def _notes(drawing: _Drawing) -> list[str]:
         kinds = Counter("function" if b.function else "module" for b in layout.boxes.values()
                         if b.kind == "module")
         per = "module call" if set(kinds) == {"module"} else "call"
+        others = len(layout.boxes) - sum(kinds.values())  # (a sum, a chain, a making)
+        opens = f"{_opens(drawing.options)} draws {'them' if others else 'every node'}"
         why = (f"to stay within max_nodes={drawing.options.max_nodes}" if "rest" in layout.boxes
-               else f"as one box per {per} ({_opens(drawing.options)} draws every node)"
+               else f"as one box per {per} ({opens})" + (
+                   f" and {others} to fit a page (max_nodes=None draws them)" if others else "")
                if kinds
                else "to fit a page (max_nodes=None draws every node)")
         calls = ", ".join(f"{n} {kind} call{'s' if n != 1 else ''}"
@@ -474,6 +457,9 @@ def _notes(drawing: _Drawing) -> list[str]:
         calls = f" ({calls})" if calls else ""
         notes.append(f"{folded} of {drawing.node_total()} nodes folded into {len(layout.boxes)} "
                      f"box{'es' if len(layout.boxes) != 1 else ''}{calls} {why}")
+        if any(b.kind == "making" for b in layout.boxes.values()):  # (makings.py)
+            notes[-1] += ("; a function of yours decorated with tinygrad_gd.scope.drawn_as_call "
+                          "draws as one box titled with its name")
     note = drawing.grads.note
     if drawing.options.mode == "forward" and drawing.grads.stale:
         note = _forward_note(drawing)

@@ -1,0 +1,107 @@
+"""NaN and Inf in a drawing's values: which a node marks as a fault, which it says are meant.
+
+- `_bad_data`: the NaN or Inf a node marks in red (`NaN in data`): not a mask's fill, a
+  `where` that put a constant NaN or inf where a mask leaves entries out, while the output
+  is finite (`_filled`); not NaN a function of the package put into a constant of its own
+  on purpose (`scope.nan_on_purpose`: masked.mean's count over a slice the mask leaves out
+  whole, which gives PyTorch's NaN without NumPy's warnings); and, while the output is
+  finite, not the result of an op whose NaN are exactly such a constant's (the mean of no
+  entry), since the NaN the package means went no further.
+- `_meant`: what NaN put on purpose say (`where the mask keeps no entry`), written on the
+  node in plain text, or after `NaN in data` where they reach a NaN output; any other NaN
+  (a user's data, a log of a negative number) is marked as before.
+- `_data_marks`: the lines under a tensor's values saying so; `_red`: a fault's colour.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..scope import nan_meaning
+from .text import _escape, _nonfinite
+from .walk import _Graph
+
+_ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
+
+
+def _red(text: str) -> str:
+    return f'<FONT COLOR="{_ANOMALY_STYLE["color"]}">{text}</FONT>'
+
+
+def _bad_data(graph: _Graph, i: int) -> str | None:
+    """The NaN or Inf tensor i's values hold as a fault (`_nonfinite`): none where the
+    output is finite and tensor i is a mask's fill (`_filled`) or the constant filled in,
+    nor for NaN a function put there on purpose (`_meant`; in a result: while the output
+    is finite)."""
+    bad = _nonfinite(graph.tensors[i]._data, graph.finite)
+    if bad and graph.finite and (_filled(graph, i) or graph.tensors[i]._ctx is None and (
+            graph.consumers[i] and all(_filled(graph, c) for c in graph.consumers[i]))):
+        return None
+    if bad and (graph.finite or graph.tensors[i]._ctx is None) and _meant(graph, i):
+        return None
+    return bad
+
+
+def _filled(graph: _Graph, i: int) -> bool:
+    """Whether tensor i is the result of a `where` that chose a constant NaN or inf over a
+    finite value (masked.median's NaN, masked.amin's inf where the mask leaves entries out)."""
+    if getattr(graph.tensors[i]._ctx, "name", None) != "where":
+        return False
+    values = [graph.tensors[p] for p in graph.parents[i]]
+    fills = [v for v in values if v._ctx is None and not v.requires_grad and v.size
+             and not np.isfinite(v._data).any()]
+    finite = [v for v in values if np.isfinite(v._data).all()]
+    return len(values) == 2 and len(fills) == 1 and len(finite) == 1
+
+
+def _meant(graph: _Graph, i: int) -> str | None:
+    """What the NaN in tensor i's values say where a function put them there on purpose:
+    a constant's own words (`scope.nan_meaning`), or, for an op's result, those of an input
+    whose NaN are meant and, broadcast to the result, are exactly the result's (masked.var's
+    distances from the mean of no entry); None where any other entry is NaN or Inf."""
+    data = graph.tensors[i]._data
+    if data.dtype.kind != "f" or not np.isnan(data).any():
+        return None
+    found = graph.__dict__.get("_meanings")  # (read once a drawing, inputs first)
+    if found is None:
+        found = graph.__dict__["_meanings"] = {}
+        for k in range(len(graph.tensors)):
+            words = _meant_here(graph, k, found)
+            if words is not None:
+                found[k] = words
+    return found.get(i)
+
+
+def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
+    """`_meant` of tensor i, those of the tensors before it `found`."""
+    tensor = graph.tensors[i]
+    data = tensor._data
+    if data.dtype.kind != "f" or np.isinf(data).any() or not np.isnan(data).any():
+        return None
+    if tensor._ctx is None:
+        return nan_meaning(tensor)
+    nan = np.isnan(data)
+    for p in graph.parents[i]:
+        if p not in found:
+            continue
+        try:
+            where = np.broadcast_to(np.isnan(graph.tensors[p]._data), nan.shape)
+        except ValueError:
+            continue
+        if np.array_equal(where, nan):
+            return found[p]
+    return None
+
+
+def _data_marks(graph: _Graph, i: int, bad_grad: str | None) -> tuple[list[list[str]], bool]:
+    """The lines under tensor i's values: `NaN in data` and `Inf in grad` in red for a
+    fault, NaN meant by the function that put them there said in its words (in red after
+    `NaN in data` where they reach a NaN output); and whether any is a fault."""
+    bad_data, meant = _bad_data(graph, i), _meant(graph, i)
+    lines = []
+    if bad_data:
+        lines.append([_red(f"{bad_data} in data" + (f" {_escape(meant)}" if meant else ""))])
+    elif meant:
+        lines.append([f"NaN {_escape(meant)}"])
+    if bad_grad:
+        lines.append([_red(f"{bad_grad} in grad")])
+    return lines, bool(bad_data or bad_grad)
