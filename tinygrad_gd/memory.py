@@ -6,13 +6,21 @@ same: `x.stride()` (`x.stride(dim)`; an empty tensor's row by row, as PyTorch gi
 new one, where NumPy's are 0, unless they were asked for: `pytorch_strides`),
 `x.storage_offset()`, `x.data_ptr()` (the address of x's first entry) and
 `x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of one memory share it), as
-PyTorch's; and PyTorch's complex-number views, for values that are real: `x.is_conj()`
-and `x.is_neg()` are False, `x.resolve_conj()`, `x.resolve_neg()` are x (and
+PyTorch's. Reshaping, expanding, transposing or unfolding a tensor with no entries (NumPy's
+strides: all 0) gives PyTorch's strides (`restrided`, by PyTorch's rules: `reshaped`,
+view's, for unsqueeze and squeeze too; `expanded_strides`), which a copy of it keeps;
+indexing one gives a new tensor's. An axis of length 1 of a tensor with entries keeps
+NumPy's stride, which reads no other memory (`x[None]`'s is 0, PyTorch's the next axis's
+size times its stride). And PyTorch's complex-number views, for values that are real:
+`x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`, `x.resolve_neg()` are x (and
 `tg.is_conj(x)`, ...), `x.H` a matrix's transpose, `x.mH` the last two axes swapped.
 
 A tensor pickled or copied (`pickle`, `copy.deepcopy`, `copy.copy`) keeps its strides, as
-PyTorch's: values not laid out row by row travel with their strides (`LaidOut`; NumPy
-pickles values row by row) and come back in them (`laid_out_values`).
+PyTorch's: values not laid out row by row (`row_by_row`: an axis of length 1's strides,
+an empty tensor's, too) travel with their strides (`LaidOut`; NumPy pickles values row by
+row) and come back in them (`laid_out_values`). Its last write's time (`_version`, on
+this process's write clock) does not travel (`_Stamp`): pickle's and deepcopy's copy is
+new memory, never written, as PyTorch's; copy.copy's, the same memory, shares it.
 """
 from __future__ import annotations
 
@@ -61,7 +69,13 @@ def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int,
     if not (owner.flags.c_contiguous or owner.flags.f_contiguous):
         # an owner laid out in another order (a copy of a permuted array keeps its layout)
         # is still one block from its first entry: read as such, NumPy's buffer wants one
-        owner = np.lib.stride_tricks.as_strided(owner, (owner.size,), (owner.itemsize,))
+        # (its axes in memory order, flattened: a view, so the result's base is the owner)
+        flat = owner.transpose(sorted(range(owner.ndim), key=lambda a: -owner.strides[a]))
+        flat = flat.reshape(-1)
+        owner = flat if flat.base is owner else np.lib.stride_tricks.as_strided(
+            owner, (owner.size,), (owner.itemsize,))
+    if 0 in shape:  # (a view of no entries may start past the storage's end: moved in)
+        start = min(start, owner.size)
     view = np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
     return strides_given(view) if given else view
 
@@ -72,6 +86,45 @@ def strides_given(array: np.ndarray) -> np.ndarray:
     if not array.size:
         _GIVEN[id(array)] = array
     return array
+
+
+def restrided(view: np.ndarray, steps: tuple[int, ...]) -> np.ndarray:
+    """`view` read with PyTorch's strides `steps` (in entries) where they are not NumPy's
+    but read no other memory: an empty view's (NumPy's are all 0; noted as asked for,
+    `strides_given`, so `stride()` reports them even all 0), a loaded tensor's axis of
+    length 1's; the same memory, read-only where `view` is."""
+    if steps == strides(view):
+        return view if view.size or any(steps) else strides_given(view)
+    steps = tuple(s * view.itemsize for s in steps)
+    if view.size and (view.flags.c_contiguous or view.flags.f_contiguous):  # (one block: read
+        out = np.ndarray(view.shape, view.dtype, buffer=view, strides=steps)  # from its start)
+    else:
+        out = strided_view(view, view.shape, steps, storage_offset(view), given=True)
+    if not view.flags.writeable:
+        out.flags.writeable = False
+    return out
+
+
+def expanded_strides(shape: tuple, steps: tuple, target: tuple) -> tuple[int, ...]:
+    """PyTorch's strides of `expand(target)` of a view of `shape` and strides `steps` (for
+    a result with no entries, whose NumPy strides are all 0): 0 on an axis repeated, an
+    axis kept its own, a new axis of length 1 the next one's size times its stride; all 0
+    for a 0-d tensor, as PyTorch's."""
+    out, lead = [0] * len(target), len(target) - len(shape)
+    for i in reversed(range(len(target)) if shape else ()):
+        if i >= lead:
+            out[i] = steps[i - lead] if shape[i - lead] == target[i] else 0
+        elif target[i] == 1:
+            out[i] = target[i + 1] * out[i + 1]
+    return tuple(out)
+
+
+def reshaped(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """`out`, NumPy's reshape of x, an array with no entries, in PyTorch's strides (view's
+    rule for no entries): x's own for the same shape, else a new tensor's of out's shape
+    (`contiguous_strides`)."""
+    return restrided(out, pytorch_strides(x) if out.shape == x.shape
+                     else contiguous_strides(out.shape))
 
 
 def positions(shape: tuple, steps: tuple, offset: int) -> np.ndarray:
@@ -129,8 +182,14 @@ def pytorch_strides(x: np.ndarray) -> tuple[int, ...]:
     if x.size or not x.ndim or any(steps) or _GIVEN.get(id(x)) is x \
             or _GIVEN.get(id(storage(x))) is storage(x):
         return steps
+    return contiguous_strides(x.shape)
+
+
+def contiguous_strides(shape: tuple) -> tuple[int, ...]:
+    """PyTorch's strides of a new tensor of `shape`: row by row, each axis at least 1 long
+    (NumPy's: 0s where it is empty)."""
     steps, step = [], 1
-    for n in reversed(x.shape):
+    for n in reversed(shape):
         steps.append(step)
         step *= max(n, 1)
     return tuple(reversed(steps))
@@ -158,7 +217,7 @@ class LaidOut:
     __slots__ = ("values", "steps", "kept", "__weakref__")
 
     def __init__(self, values: np.ndarray) -> None:
-        steps = strides(values)
+        steps = pytorch_strides(values)
         if min(steps, default=0) < 0:  # (a flip's: PyTorch's are a copy's, dense)
             steps = copy_strides("pickle", values, preserve_format)
         # a view's layout or one made as PyTorch's (a copy, not one NumPy chose for an op's
@@ -175,6 +234,30 @@ class LaidOut:
 # id -> the LaidOut of an array while a pickle or copy holds it: tensors sharing the array
 # share one LaidOut, so pickle's (and deepcopy's) memo gives them one array again
 _LAID_OUT: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+class _Stamp:
+    """A tensor's `_version` (the time of its last write on this process's write clock, a
+    list shared with its views) in its pickled or copied state: pickle and deepcopy give a
+    new one, never written, as their copy is memory of its own (another process's clock
+    means nothing here: a later time there refused the copy's backward); copy.copy, the
+    same memory, the list itself, so a write through either is seen by the other's graphs."""
+
+    __slots__ = ("version", "__weakref__")
+
+    def __init__(self, version: list) -> None:
+        self.version = version
+
+    def __reduce__(self) -> tuple:
+        return list, ((0,),)
+
+    def __deepcopy__(self, memo: Any) -> list:
+        return [0]
+
+
+# id -> the _Stamp of a `_version` list while a pickle or copy holds it: tensors sharing
+# the list (a tensor and its detach()) share one, so the memo gives them one new list
+_STAMPS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def laid_out_values(values: np.ndarray, steps: Any, kept: bool) -> np.ndarray:
@@ -194,7 +277,7 @@ def laid_out_values(values: np.ndarray, steps: Any, kept: bool) -> np.ndarray:
         _BUFFERS[id(buffer)] = buffer  # (memory_formats.pytorchs_layout: view() refuses)
     if not distinct_entries(out):
         out.flags.writeable = False
-    return out
+    return strides_given(out)  # (an empty one's, even all 0)
 
 
 def _slot_names(cls: type) -> list[str]:
@@ -220,12 +303,26 @@ def _getstate(self: Tensor) -> tuple:
         except AttributeError:
             pass  # (a slot never set)
     data = slots.get("_data")
-    if isinstance(data, np.ndarray) and not data.flags.c_contiguous:
+    if isinstance(data, np.ndarray) and not row_by_row(data):
         kept = _LAID_OUT.get(id(data))
         if kept is None or kept.values is not data:
             kept = _LAID_OUT[id(data)] = LaidOut(data)
         slots["_data"] = kept
+    version = slots.get("_version")
+    if version is not None:
+        stamp = _STAMPS.get(id(version))
+        if stamp is None or stamp.version is not version:
+            stamp = _STAMPS[id(version)] = _Stamp(version)
+        slots["_version"] = stamp
     return getattr(self, "__dict__", None) or None, slots
+
+
+def row_by_row(x: np.ndarray) -> bool:
+    """Whether x's strides are PyTorch's of a new tensor (`contiguous_strides`), those of
+    its axes of length 1 too (NumPy's C order leaves them be), what NumPy writes and reads
+    back (pickle, np.save)."""
+    return x.flags.c_contiguous and (x.size and 1 not in x.shape
+                                     or pytorch_strides(x) == contiguous_strides(x.shape))
 
 
 def _setstate(self: Tensor, state: Any) -> None:
@@ -234,7 +331,13 @@ def _setstate(self: Tensor, state: Any) -> None:
     if attributes:
         vars(self).update(attributes)
     for name, value in (slots or {}).items():
-        setattr(self, name, value.values if isinstance(value, LaidOut) else value)
+        if isinstance(value, LaidOut):
+            value = value.values
+        elif isinstance(value, _Stamp):  # (copy.copy's: the same memory, the same counter)
+            value = value.version
+        elif name == "_version" and value and value[0]:  # (a pickle's made before _Stamp)
+            value = [0]
+        setattr(self, name, value)
 
 
 _METHODS = {

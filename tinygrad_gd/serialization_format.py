@@ -22,6 +22,7 @@ from typing import IO, Any
 import numpy as np
 
 from .files import kind_of, short_repr
+from .memory import pytorch_strides, restrided, row_by_row
 from .memory_formats import in_saved_strides, saved_strides
 
 __all__ = ["LoadError", "FORMAT_KEY", "FORMAT_VERSION", "STRUCTURE_KEY", "read_path",
@@ -238,8 +239,11 @@ def read_npz(source: str, file: IO[bytes]) -> dict[str, np.ndarray]:
 
 def layout_comment(array: np.ndarray) -> bytes:
     """The zip comment of `array`'s entry: the strides it is laid out in again when loaded
-    (`saved_strides`), or nothing where its values lie row by row."""
+    (`saved_strides`, or PyTorch's own where NumPy's order is row by row but they are not:
+    an axis of length 1's, an empty array's), or nothing where its values lie row by row."""
     steps = saved_strides(array)
+    if steps is None and not row_by_row(array) and array.flags.c_contiguous:
+        steps = pytorch_strides(array)
     return b"" if steps is None else _STRIDES + " ".join(map(str, steps)).encode("ascii")
 
 
@@ -254,7 +258,7 @@ def _in_layout(source: str, name: str, array: np.ndarray, comment: bytes) -> np.
         raise LoadError(damaged(source, f"its entry {name!r} names the strides "
                                         f"{comment[len(_STRIDES):][:60]!r}, which are no "
                                         f"layout of its shape {array.shape}"))
-    return laid_out
+    return restrided(laid_out, steps)  # (those of its axes of length 1 too, no entries)
 
 
 def _check_members(source: str, file: IO[bytes]) -> dict[str, bytes]:

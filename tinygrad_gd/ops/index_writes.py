@@ -225,12 +225,15 @@ class Unfold(Function, methods=("unfold",)):
     def forward(ctx, x, *, dim, size, step):
         one = _one(x)  # (a 0-d tensor: one window, as PyTorch's)
         n, steps = one.shape[dim], one.strides
+        if not one.size:  # (PyTorch's strides: NumPy's are 0s)
+            steps = tuple(s * one.itemsize for s in memory.pytorch_strides(one))
         ctx.starts = np.arange((n - size) // step + 1) * step
         ctx.dim, ctx.shape = dim, x.shape
         ctx.moved = one.shape[:dim] + one.shape[dim + 1:] + (n,)
         shape = one.shape[:dim] + (ctx.starts.size,) + one.shape[dim + 1:] + (size,)
         out = memory.strided_view(one, shape, steps[:dim] + (step * steps[dim],)
-                                  + steps[dim + 1:] + (steps[dim],), memory.storage_offset(one))
+                                  + steps[dim + 1:] + (steps[dim],), memory.storage_offset(one),
+                                  given=True)  # (no entries: stride() reports these, even 0s)
         if size > step and ctx.starts.size > 1:  # (overlapping windows: a write into one
             out.flags.writeable = False  # would change the others, refused as expand's is)
         return out if x.ndim else out.reshape(size)

@@ -4,6 +4,8 @@ clone, concatenate, stack; picking values out by index: indexing.py).
 Their backward moves the gradient back where each value came from: reshape it back,
 transpose it back, sum the copies a broadcast made, split a concatenation's. Each is a
 linear map, so its `backward_graph` is the same move in Tensor ops (higher_order.py).
+A view or copy of a tensor with no entries has PyTorch's strides, where NumPy's are all 0
+(memory.restrided).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import numpy as np
 from ..engine import Function, unbroadcast
 from ..errors import ShapeError
 from ..grad_mode import check_flag
+from ..memory import expanded_strides, pytorch_strides, reshaped, restrided
 from ..memory_formats import check_memory_format, copied, copy_strides, kept_by_to, \
     laid_out, preserve_format
 from ..tensor import Tensor
@@ -42,10 +45,11 @@ class Reshape(Function, methods=("reshape",), functions=("reshape",)):
     def forward(ctx, x, *, shape):
         ctx.in_shape = x.shape
         try:
-            return x.reshape(shape)
+            out = x.reshape(shape)
         except ValueError:
             raise ShapeError(f"{ctx.name}: cannot reshape a tensor of shape {x.shape} "
                              f"({x.size} elements) into shape {tuple(shape)}") from None
+        return out if x.size else reshaped(x, out)  # (no entries: PyTorch's, NumPy's are 0s)
 
     def backward(ctx, g):
         return g.reshape(ctx.in_shape)
@@ -112,7 +116,11 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
 
     def forward(ctx, x, *, axes=None):
         ctx.axes = axes
-        return np.transpose(x, axes)
+        if x.size:
+            return np.transpose(x, axes)
+        steps = pytorch_strides(x)  # (NumPy's of an empty array are 0s: PyTorch's permuted)
+        return restrided(np.transpose(x, axes), tuple(
+            steps[a] for a in (range(x.ndim)[::-1] if axes is None else axes)))
 
     def backward(ctx, g):
         return np.transpose(g, None if ctx.axes is None else np.argsort(ctx.axes))
@@ -143,12 +151,17 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
         ctx.in_shape = x.shape
         if len(shape) >= x.ndim and tuple(shape[len(shape) - x.ndim:]) == x.shape and all(
                 n == 1 for n in shape[:len(shape) - x.ndim]):  # (nothing repeats: a view a
-            return x.reshape(shape)  # write goes through, as PyTorch's; NumPy's is read-only)
-        try:
-            return np.broadcast_to(x, shape)
-        except ValueError:
-            raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to "
-                             f"{tuple(shape)}") from None
+            out = x.reshape(shape)  # write goes through, as PyTorch's; NumPy's is read-only)
+        else:
+            try:
+                out = np.broadcast_to(x, shape)
+            except ValueError:
+                raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to "
+                                 f"{tuple(shape)}") from None
+        if out.size:
+            return out
+        steps = expanded_strides(x.shape, pytorch_strides(x), out.shape)  # (NumPy's: 0s)
+        return restrided(out, steps)
 
     def backward(ctx, g):
         return unbroadcast(g, ctx.in_shape)
@@ -223,20 +236,27 @@ class To(Function, name="to", elementwise=True, methods=("to",)):
         if dtype is None or dtype == x.dtype:  # (PyTorch's x.to("cpu"): it is there already)
             return x if not copy and kept_by_to(x._data, fmt) else x.clone(memory_format=fmt)
         if dtype.kind != "f":  # (a new tensor without gradient)
-            return Tensor.from_op(copied(cls.name, x._data, fmt, dtype), None)
+            return Tensor.from_op(_copied(cls.name, x._data, fmt, dtype), None)
         return cls.apply(x, dtype=dtype, **({} if fmt is preserve_format else {
             "memory_format": fmt}))
 
     def forward(ctx, x, *, dtype, memory_format=preserve_format):
         ctx.layout = None if memory_format is preserve_format else copy_strides(
             "to", x, preserve_format)  # (the gradient's, in x's layout)
-        return copied("to", x, memory_format, dtype)
+        return _copied("to", x, memory_format, dtype)
 
     def backward(ctx, g):  # (the engine gives it the input's dtype)
         return g if ctx.layout is None else laid_out(g, ctx.layout)
 
     def backward_graph(ctx, out, g):
         return g
+
+
+def _copied(where: str, x: np.ndarray, fmt: Any, dtype: Any = None) -> np.ndarray:
+    """memory_formats.copied's copy of x; an empty x's in x's strides as PyTorch's (it
+    counts as dense there), which NumPy's copy of no entries has not (0s)."""
+    out = copied(where, x, fmt, dtype)
+    return out if x.size or fmt is not preserve_format else restrided(out, pytorch_strides(x))
 
 
 class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("clone",)):
@@ -257,7 +277,7 @@ class Clone(Function, elementwise=True, methods=("clone", "copy"), functions=("c
     def forward(ctx, x, *, memory_format=preserve_format):
         ctx.layout = None if memory_format is preserve_format else copy_strides(
             "clone", x, preserve_format)  # (the gradient's, in x's layout)
-        return copied("clone", x, memory_format)
+        return _copied("clone", x, memory_format)
 
     def backward(ctx, g):
         return g if ctx.layout is None else laid_out(g, ctx.layout)
