@@ -221,9 +221,8 @@ class Sequential(ModuleList):
         return super().__getitem__(index)
 
     def forward(self, input: Any) -> Any:
-        for layer in list(vars(self).values()):  # (_layers(), inlined: one list, not two)
-            if isinstance(layer, Module):
-                input = layer(input)
+        for layer in self._layers():
+            input = layer(input)
         return input
 
 
