@@ -298,3 +298,16 @@ def test_weight_norm_of_an_ordinary_weight_is_unchanged_by_an_inference_block_el
     layer(lib.ones(1, 3, dtype=lib.float64)).sum().backward()
     grads = [p.grad for p in layer.parameters()]
     assert len(grads) == 3 and all(g is not None for g in grads)
+
+
+# ------------------------------------------------------------------ nn.Parameter
+
+
+def test_a_parameter_of_an_inference_tensor_is_refused_outside_the_block(lib):
+    t = _made_inside(lib, [1.0, 2.0], lib.float64)
+    with pytest.raises(RuntimeError, match=REQUIRES_GRAD):
+        lib.nn.Parameter(t)
+    np.testing.assert_array_equal(_np(lib.nn.Parameter(t.clone())), [1.0, 2.0])  # a clone: fine
+    assert not lib.nn.Parameter(t, requires_grad=False).requires_grad
+    with lib.inference_mode():
+        assert lib.nn.Parameter(t).requires_grad  # (inside: allowed)

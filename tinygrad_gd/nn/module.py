@@ -21,6 +21,7 @@ from ..grad_mode import check_flag
 from ..memory_formats import lay_out_module, module_memory_format
 from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle
+from ..inference import refuse_requires_grad
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
 from ..values import is_device
@@ -47,6 +48,9 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any, requires_grad: bool = True, dtype: Any = None,
                  name: str | None = None) -> None:
+        if requires_grad is not False:  # (PyTorch's Parameter(t) sets t's requires_grad)
+            refuse_requires_grad("Parameter", data, "its data", "make it from a clone "
+                                 "(t.clone()), or inside tg.inference_mode()")
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, name=name)
         self._frozen_mask: np.ndarray | None = None
         self._freeze_hook_registered = False
