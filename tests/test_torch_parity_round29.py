@@ -294,3 +294,9 @@ def test_pytorch_raises_runtimeerror_for_the_same_calls(case):
             calls[case]()
     with pytest.raises(RuntimeError):
         _INTEGER_GRADIENTS[case][0]()
+
+
+def test_autograd_functional_of_integers_is_runtimeerror_and_typeerror():
+    with pytest.raises(RuntimeError, match=r"^jacobian: input 0 has dtype int64") as error:
+        tg.autograd.functional.jacobian(lambda x: x * 2, tg.arange(3))
+    assert isinstance(error.value, TypeError)

@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from . import hooks
+from .errors import GradientDtypeError
 from .grad_mode import check_flag, enable_grad, is_grad_enabled
 from .functional import stack
 from .tensor import Tensor
@@ -291,9 +292,9 @@ def _leaves(where: str, inputs: Any, create_graph: bool = False) -> tuple[bool, 
     tupled, inputs = _as_tuple(where, "inputs", inputs)
     for j, x in enumerate(inputs):
         if x.dtype.kind != "f":
-            raise RuntimeError(f"{where}: input {j} has dtype {x.dtype}, and only "
-                               f"floating-point tensors can require gradients; convert it "
-                               f"first (x.double())")
+            raise GradientDtypeError(f"{where}: input {j} has dtype {x.dtype}, and only "
+                                     f"floating-point tensors can require gradients; "
+                                     f"convert it first (x.double())")
     return tupled, tuple(x.clone() if create_graph and x.requires_grad and is_grad_enabled()
                          else x.detach().requires_grad_(True) for x in inputs)
 
