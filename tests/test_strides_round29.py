@@ -325,3 +325,11 @@ def test_save_load_and_pickle_keep_torchs_strides(name, tmp_path):
     tg.save(x, tmp_path / "x.npz")
     assert _steps(tg.load(tmp_path / "x.npz")) == torch.load(tmp_path / "t.pt").stride()
     assert pickle.loads(pickle.dumps(x)).stride() == pickle.loads(pickle.dumps(theirs)).stride()
+
+
+@pytest.mark.parametrize("like", ["zeros_like", "ones_like", "empty_like", "full_like",
+                                  "rand_like"])
+def test_a_like_of_an_empty_view_keeps_its_strides(like):
+    x = tg.zeros(0, 3).T
+    made = getattr(tg, like)(x, *([1.0] if like == "full_like" else []))
+    assert made.shape == (3, 0) and made.stride() == x.stride() == (1, 3)

@@ -229,7 +229,8 @@ def copied(where: str, array: np.ndarray, fmt: memory_format, dtype: Any = None)
 def _row_by_row_already(array: np.ndarray) -> bool:
     """Whether `array` has NumPy's own row-by-row strides (an axis of length 1 may have
     any stride in a contiguous array: PyTorch's copy keeps it)."""
-    return array.flags.c_contiguous and 1 not in array.shape
+    return array.flags.c_contiguous and 1 not in array.shape and bool(
+        array.size or not any(array.strides))  # (no entries: strides given, PyTorch's)
 
 
 def pytorchs_layout(array: np.ndarray) -> bool:
