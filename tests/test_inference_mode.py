@@ -166,11 +166,13 @@ def test_an_op_that_keeps_an_inference_tensor_for_backward_refuses_it(lib, progr
             _KEPT[program](lib, inf, w)
 
 
-def test_a_users_op_that_saves_an_inference_tensor_refuses_it(lib):
+def users_scaled_op(lib, cast=False):
+    """A user's op of library `lib`: x * y, saving y for backward (`cast`: y as float64, a
+    copy of its own)."""
     if lib is tg:
         class Scaled(tg.Function):
             def forward(ctx, x, y):
-                ctx.save_for_backward(y)
+                ctx.save_for_backward(y.astype(np.float64) if cast else y)
                 return x * y
 
             def backward(ctx, g):
@@ -179,14 +181,18 @@ def test_a_users_op_that_saves_an_inference_tensor_refuses_it(lib):
         class Scaled(lib.autograd.Function):
             @staticmethod
             def forward(ctx, x, y):
-                ctx.save_for_backward(y)
+                ctx.save_for_backward(y.double() if cast else y)
                 return x * y
 
             @staticmethod
             def backward(ctx, g):
                 return g * ctx.saved_tensors[0], None
+    return Scaled
+
+
+def test_a_users_op_that_saves_an_inference_tensor_refuses_it(lib):
     with pytest.raises(RuntimeError, match=SAVED):
-        Scaled.apply(_leaf(lib, [1.0, 2.0, 4.0]), _made_inside(lib))
+        users_scaled_op(lib).apply(_leaf(lib, [1.0, 2.0, 4.0]), _made_inside(lib))
 
 
 _NOT_KEPT = {  # (inf, w) -> (a recorded op that keeps no inference tensor, w's gradient)

@@ -21,7 +21,7 @@ import pytest
 import tinygrad_gd as tg
 
 import test_inference_mode
-from test_inference_mode import REQUIRES_GRAD, SAVED
+from test_inference_mode import REQUIRES_GRAD, SAVED, users_scaled_op
 
 lib = test_inference_mode.lib  # (the fixture: each test in both libraries)
 
@@ -95,26 +95,9 @@ def test_an_op_keeping_no_cast_of_an_inference_input_runs_with_its_gradient(lib,
 
 def test_a_users_op_saving_a_cast_copy_of_an_inference_input_runs(lib):
     """The copy is a new tensor, not the inference one: PyTorch's allows saving it."""
-    if lib is tg:
-        class Scaled(tg.Function):
-            def forward(ctx, x, y):
-                ctx.save_for_backward(y.astype(np.float64))
-                return x * y
-
-            def backward(ctx, g):
-                return g * ctx.saved_tensors[0], None
-    else:
-        class Scaled(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, x, y):
-                ctx.save_for_backward(y.double())
-                return x * y
-
-            @staticmethod
-            def backward(ctx, g):
-                return g * ctx.saved_tensors[0], None
     w = _leaf(lib, [1.0, 2.0, 3.0])
-    Scaled.apply(w, _made_inside(lib, [2, 3, 5], lib.int64)).sum().backward()
+    ints = _made_inside(lib, [2, 3, 5], lib.int64)
+    users_scaled_op(lib, cast=True).apply(w, ints).sum().backward()
     np.testing.assert_array_equal(_np(w.grad), [2.0, 3.0, 5.0])
 
 
