@@ -83,9 +83,7 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
         # each position's entry along each axis (-1: none, np.pad's constant 0 shifted)
         sources = [np.pad(np.arange(1, n + 1), pair, mode) - 1
                    for pair, n in zip(widths, x.shape)]
-        ctx.shape, ctx.read = x.shape, np.ix_(*[s[s >= 0] for s in sources])
-        ctx.written = np.ix_(*[np.flatnonzero(s >= 0) for s in sources])
-        ctx.sources, ctx.widths = sources, widths
+        ctx.shape, ctx.sources, ctx.widths = x.shape, sources, widths
         # (the same copies as a gather over every axis, much faster)
         return np.pad(x, widths, mode) if widths else x.copy()
 
@@ -106,4 +104,6 @@ class Pad(Function, methods=("pad",), functions=("pad",)):
     def backward_graph(ctx, out, g):  # (the same cut, or the same sum of copies, recorded)
         if ctx.cut is not None:
             return g[ctx.cut]
-        return added_at(ctx.shape, g[ctx.written], ctx.read)
+        read = np.ix_(*[s[s >= 0] for s in ctx.sources])  # (each entry where it was copied
+        written = np.ix_(*[np.flatnonzero(s >= 0) for s in ctx.sources])  # from, and to)
+        return added_at(ctx.shape, g[written], read)
