@@ -156,9 +156,9 @@ def _check_step(optimizer: Any, every: bool) -> None:
     if not _marked or _grad_mode.inference:
         return
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    names = [name for group in optimizer.param_groups for name in group.get("param_names", ())]
 
-    def label(i: int, p: Any) -> str:
+    def label(i: int, p: Any) -> str:  # (the names read only for a refusal's message)
+        names = [n for group in optimizer.param_groups for n in group.get("param_names", ())]
         name = names[i] if len(names) == len(params) else p.name
         return f"parameter {i}" + (f" '{name}'" if name else "")
     refuse_changes(
