@@ -126,14 +126,15 @@ class Var(Function, methods=("var",), functions=("var",)):
         counted = n if x.size or not pytorch_n else 0  # (NumPy's is silent for no entries)
         if counted - ddof <= 0:
             _warn_no_freedom(type(ctx).name, x.shape, axis, counted, ddof)
-        # (an empty axis: no mean to take out, nor NumPy's "Mean of empty slice" warning)
-        centred = work - np.mean(work, axis=axis, keepdims=True) if n else work.copy()
         if n:
             # the corrected two-pass: the mean's own rounding taken out (data far from 0,
             # such as 1e8 + noise, and a constant, whose deviations are then exactly 0); not
             # where it is not finite (an inf among the data: PyTorch's x - mean, inf kept)
+            centred = work - np.mean(work, axis=axis, keepdims=True)
             again = np.mean(centred, axis=axis, keepdims=True)
             centred -= np.where(np.isfinite(again), again, 0.0)
+        else:  # (an empty axis: no mean to take out, nor NumPy's "Mean of empty slice" warning)
+            centred = work.copy()
         # NumPy's max(n - ddof, 0): fewer values than ddof give NaN, not a sign flipped
         ctx.divisor = max(n - ddof, 0)
         with np.errstate(divide="ignore", invalid="ignore"):
