@@ -35,7 +35,7 @@ from .grad_mode import enable_grad, no_grad
 from .memory_formats import contracted_grad
 
 
-class _ByIdentity:
+class ByIdentity:
     """Per-tensor values, keyed by identity (a tensor's == compares values), dropped with it."""
 
     def __init__(self) -> None:
@@ -60,10 +60,10 @@ class _ByIdentity:
             del self._entries[id(tensor)]
 
 
-_hooks = _ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
-_retained = _ByIdentity()  # tensor -> True when retain_grad() was called
-_post_accumulate = _ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
-_node_hooks = _ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
+_hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration order
+_retained = ByIdentity()  # tensor -> True when retain_grad() was called
+_post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
+_node_hooks = ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
 _before_node_prehooks: dict = {}  # id(a retained tensor) -> its gradient before them, in a pass
 # Held while a hook is registered and while the extension is switched off, so that it is
 # never switched off between a registration and its switching on.

@@ -25,13 +25,13 @@ import contextlib
 import functools
 import itertools
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
 from .engine import Extension, Function, switch
+from .hooks import ByIdentity
 
 
 class _Stack(threading.local):
@@ -60,28 +60,25 @@ def made_here(tensor: Any) -> Any:
     return tensor
 
 
-# id(constant) -> (a weak reference to it, where its NaN are meant, what they say)
-_meanings: dict[int, tuple[weakref.ref, np.ndarray, str]] = {}
+_meanings = ByIdentity()  # constant -> (where its NaN are meant, what they say)
 
 
 def nan_on_purpose(tensor: Any, meaning: str) -> Any:
     """`tensor` (a constant a function made), its NaN entries put there on purpose, saying
     `meaning` ("where the mask keeps no entry"): a diagram says so instead of marking a
     fault (`nan_meaning`); returns it."""
-    key = id(tensor)
-    _meanings[key] = (weakref.ref(tensor, lambda _: _meanings.pop(key, None)),
-                      np.isnan(tensor._data), meaning)
+    _meanings.set(tensor, (np.isnan(tensor._data), meaning))
     return tensor
 
 
 def nan_meaning(tensor: Any) -> str | None:
     """What the NaN of a constant declared with `nan_on_purpose` say, while its NaN entries
     are still those it was made with (a write since: None, its NaN a fault as any)."""
-    entry = _meanings.get(id(tensor))
-    if entry is None or entry[0]() is not tensor:
+    entry = _meanings.get(tensor)
+    if entry is None:
         return None
     nan = np.isnan(tensor._data)
-    return entry[2] if nan.shape == entry[1].shape and (nan == entry[1]).all() else None
+    return entry[1] if nan.shape == entry[0].shape and (nan == entry[0]).all() else None
 
 
 _tags = ScopeTags()
