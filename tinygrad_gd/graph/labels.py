@@ -25,6 +25,7 @@ from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
                    _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
+from .makings import result_lines
 from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _red
 from .options import _Options
 from .titles import _op_title, op_name
@@ -420,17 +421,7 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
             if named:  # (the first three, then how many more)
                 more = f" + {len(named) - 3} more" if len(named) > 3 else ""
                 lines.append([f"{word}: " + ", ".join(_escape(n) for n in named[:3]) + more])
-        results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
-                   and any(c not in box.ops for c in graph.consumers[i])]
-        precision = drawing.options.precision
-        if len(results) == 1:  # the module call's result: its value and gradient
-            r = results[0]
-            if drawing.options.show_data:
-                lines.append(["result ", _value(graph.tensors[r]._data, precision)])
-            grad = drawing.grad(r)
-            if drawing.options.show_grad and grad is not None:
-                color = drawing.color(r)
-                lines.append([_font("grad ", color), _value(grad, precision, color)])
+        lines += result_lines(drawing, box)  # the module call's result: value and gradient
     anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
     if anomaly:
         lines.append([_red("NaN or Inf inside")])

@@ -165,19 +165,26 @@ def _wrapped(start: str, items: list[str], width: int = 60) -> list[list[str]]:
 def making_lines(drawing: Any, box: Any, count: int, ops: str) -> list[list[str]]:
     """A making's box: the input it makes, how many nodes, which `ops`, what repeats, and
     the result with its value and gradient, as a module call's box shows its result."""
-    graph, options = drawing.graph, drawing.options
+    graph = drawing.graph
     lines = [[f"<B>{_escape(box.title)}</B>"],
              [f"made by {count} nodes (max_nodes=None draws them)"],
              *_wrapped("ops: ", ops.split(", "))]
-    lines += repeated_lines(graph, box.ops)
+    return lines + repeated_lines(graph, box.ops) + result_lines(drawing, box)
+
+
+def result_lines(drawing: Any, box: Any) -> list[list[str]]:
+    """A box's result (its one tensor used outside it) with its value and gradient; none
+    where it has several (a module call's box shows its result the same way)."""
+    graph, options = drawing.graph, drawing.options
     results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
                and any(c not in box.ops for c in graph.consumers[i])]
-    if len(results) == 1:
-        r = results[0]
-        if options.show_data:
-            lines.append(["result ", _value(graph.tensors[r]._data, options.precision)])
-        grad = drawing.grad(r)
-        if options.show_grad and grad is not None:
-            color = drawing.color(r)
-            lines.append([_font("grad ", color), _value(grad, options.precision, color)])
+    if len(results) != 1:
+        return []
+    r, lines = results[0], []
+    if options.show_data:
+        lines.append(["result ", _value(graph.tensors[r]._data, options.precision)])
+    grad = drawing.grad(r)
+    if options.show_grad and grad is not None:
+        color = drawing.color(r)
+        lines.append([_font("grad ", color), _value(grad, options.precision, color)])
     return lines
