@@ -106,6 +106,24 @@ def _operand_gradient(subscripts: list[str], out: str, i: int, g, operands: tupl
     return full
 
 
+def _kept_for_others(subscripts: list[str], out: str, operands: tuple, needs: tuple
+                     ) -> tuple[list[str], list]:
+    """What backward keeps of each operand: only what the gradients asked for read (another
+    operand's gradient reads it; its own reads none of it), with the letters no other
+    operand nor the output has summed away first (and a repeated letter's diagonal taken),
+    as PyTorch's einsum does: a new array, not the operand's own memory. Returns each
+    operand's kept letters and arrays (None: not read)."""
+    kept, saved = [], []
+    for j, (mine, x) in enumerate(zip(subscripts, operands)):
+        elsewhere = set(out).union(*[set(s) for k, s in enumerate(subscripts) if k != j])
+        letters = "".join(c for c in dict.fromkeys(mine) if c in elsewhere)
+        read = any(need for k, need in enumerate(needs) if k != j)
+        kept.append(letters)
+        saved.append(None if not read else x if letters == mine
+                     else _einsum(f"{mine}->{letters}", x))
+    return kept, saved
+
+
 def parse_einsum(subscripts: str, ndims: list[int]) -> tuple[list[str], str]:
     """Explicit input and output letters; '...' becomes spare capital letters."""
     text = subscripts.replace(" ", "")
@@ -177,14 +195,18 @@ class Einsum(Function, functions=("einsum",)):
 
     def forward(ctx, *operands, inputs, out):
         operands = promoted(*operands)  # (np.einsum's: float32 beside int64 is float64)
-        ctx.save_for_backward(*operands)
         ctx.inputs, ctx.out = list(inputs), out
+        ctx.shapes = [x.shape for x in operands]
+        ctx.kept, saved = _kept_for_others(ctx.inputs, out, operands, ctx.needs_input_grad)
+        ctx.save_for_backward(*saved)
         return _einsum(",".join(inputs) + "->" + out, *operands)
 
     def backward(ctx, g):
-        operands = ctx.saved_tensors
-        return tuple(_operand_gradient(ctx.inputs, ctx.out, i, g, operands, x.shape)
-                     if ctx.needs_input_grad[i] else None for i, x in enumerate(operands))
+        saved = ctx.saved_tensors
+        return tuple(_operand_gradient([ctx.inputs[i] if k == i else kept
+                                        for k, kept in enumerate(ctx.kept)],
+                                       ctx.out, i, g, saved, shape)
+                     if ctx.needs_input_grad[i] else None for i, shape in enumerate(ctx.shapes))
 
     def backward_graph(ctx, out, g):
         return tuple(_operand_gradient(ctx.inputs, ctx.out, i, g, ctx.parents, x.shape)
