@@ -12,6 +12,13 @@ inference tensor outside (`t * 2`, `t.clone()`). Outside the block (and inside
   in another dtype too (`int_t * w` keeps `int_t` as floats): the op's saved arrays
   (`ctx.save_for_backward`) are read before saved_tensors_hooks pack them, so `t + w`,
   which keeps nothing, runs and its gradient reaches w, under those hooks too;
+- the norm functions (layer_norm, group_norm, batch_norm, instance_norm) refuse an
+  inference input, weight or running statistic wherever PyTorch's kernel keeps it, though
+  their ops here may keep less (`refuse_kept_by`); instance_norm's weight is cloned first,
+  as PyTorch's keeps a copy (`copied_as_pytorch`);
+- an index, mask, condition or class target is an op's parameter, of which the op keeps
+  a copy: an inference one runs (PyTorch's refuses it); an op whose inputs are all
+  inference tensors is recorded as any (PyTorch's records nothing: a leaf's gradient lost);
 - a view of an inference tensor (`t.T`, `t[0]`, `t.view(...)`) is one, and keeps its
   history (PyTorch's keeps none: a parameter made inside, viewed by an op's own code as
   `F.linear` views its weight, silently gets no gradient there, or a refusal, by layer;
@@ -148,6 +155,38 @@ def refuse_requires_grad(where: str, t: Any, what: str, instead: str) -> None:
             f"{where}: Setting requires_grad=True on inference tensor outside InferenceMode is "
             f"not allowed: {what} (shape {t.shape}) was made inside tg.inference_mode(), and "
             f"nothing was changed; {instead}")
+
+
+def refuse_kept_by(where: str, kept: Iterable[tuple[str, Any]], operands: Iterable[Any]
+                   ) -> None:
+    """Refuse `where`, a function whose PyTorch kernel keeps the `kept` tensors ((name,
+    tensor) pairs; anything not a Tensor skipped) for backward whenever it is recorded (grad
+    mode on, one of `operands` requiring a gradient), where one is an inference tensor and
+    this thread is outside inference mode: before anything is computed or changed. Its ops
+    here may keep less (layer_norm's bias: an addition keeps nothing); PyTorch's refusal is
+    followed, so a program that runs here runs there."""
+    if not _marked or _grad_mode.inference or not _grad_mode.enabled:
+        return
+    if not any(isinstance(t, Tensor) and t._requires_grad for t in operands):
+        return
+    for name, t in kept:
+        if isinstance(t, Tensor) and _marked_now(t):
+            raise RuntimeError(
+                f"{where}: Inference tensors cannot be saved for backward: {name} (shape "
+                f"{t.shape}) was made inside tg.inference_mode(), and {where} keeps it to "
+                f"compute a gradient, as PyTorch's; build the layer outside "
+                f"tg.inference_mode() or use a clone (t.clone()), or use tg.no_grad() instead "
+                f"of tg.inference_mode()")
+
+
+def copied_as_pytorch(t: Any) -> Any:
+    """t, or its clone (ordinary, recorded: a gradient still reaches t) where t is an
+    inference tensor and this thread is outside inference mode: for a function whose PyTorch
+    kernel copies t before keeping it (instance_norm's weight and running statistics,
+    repeated per sample), so that here too it is not refused for keeping t."""
+    if _marked and _outside(t):
+        return t.clone()
+    return t
 
 
 def _check_step(optimizer: Any, every: bool) -> None:

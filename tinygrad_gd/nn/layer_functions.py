@@ -25,6 +25,7 @@ from ..creation import make_generator
 from ..engine import no_grad
 from ..errors import ShapeError
 from ..grad_mode import check_flag
+from ..inference import refuse_changes, refuse_kept_by
 from ..ops.arguments import number
 from ..ops.reductions import accumulator
 from ..scope import made_here
@@ -222,6 +223,8 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
         if t is not None and tuple(np.shape(getattr(t, "_data", t))) != shape:
             raise ShapeError(f"layer_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"must have normalized_shape {shape}")
+    refuse_kept_by("layer_norm", (("input", input), ("weight", weight), ("bias", bias)),
+                   (input, weight, bias))
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
     centred = work - work.mean(axis=axes, keepdims=True)
@@ -265,6 +268,11 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
             raise ShapeError(f"batch_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"does not fit input of shape {input.shape}; expected "
                              f"({features},), one per feature of axis 1")
+    if training:  # (PyTorch's moves them before it keeps them: that refusal comes first)
+        refuse_changes("batch_norm", (running_mean, running_var), "clone them (t.clone()), "
+                       "or use training=False", lambda i, t: ("running_mean", "running_var")[i])
+    refuse_kept_by("batch_norm", (("input", input), ("weight", weight), ("running_mean",
+                   running_mean), ("running_var", running_var)), (input, weight, bias))
     axes = (0,) + tuple(range(2, input.ndim))  # all but the features' axis
     shape = (1, -1) + (1,) * (input.ndim - 2)  # a feature's values broadcast
     if input.ndim == 1:  # (0,): as (0, 0), no feature
@@ -349,6 +357,7 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     if input.ndim < 2 or input.shape[1] % num_groups:
         raise ShapeError(f"group_norm: expected input of shape (batch, C, ...) with C "
                          f"divisible by num_groups={num_groups}, got shape {input.shape}")
+    refuse_kept_by("group_norm", (("input", input), ("weight", weight)), (input, weight, bias))
     weight, bias = (_per_channel("group_norm", input, name, t)
                     for name, t in (("weight", weight), ("bias", bias)))
     work = _widened(input)

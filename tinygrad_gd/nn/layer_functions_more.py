@@ -19,6 +19,7 @@ from ..composed_reductions import vector_norm
 from ..engine import no_grad
 from ..errors import ShapeError
 from ..grad_mode import check_flag
+from ..inference import copied_as_pytorch, refuse_kept_by
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
 from .layer_functions import (_as_tensor, _by_channel, _channels, _constant,
@@ -58,12 +59,15 @@ def instance_norm(input: Any, running_mean: Tensor | None = None,
         running.append(_channels(where, input, name, t))
     weight, bias = (_channels(where, input, name, t) for name, t in (("weight", weight),
                                                                      ("bias", bias)))
+    refuse_kept_by(where, (("input", input),), (input, weight, bias))
+    weight = copied_as_pytorch(weight)  # (PyTorch's keeps a copy: repeated per sample)
     if not use_input_stats:  # the running estimates for every sample: batch norm's eval
         if running[0] is None or running[1] is None:
             raise RuntimeError(f"{where}: use_input_stats=False normalises with running_mean "
                                f"and running_var, and one of them is None; pass both, or "
                                f"use_input_stats=True")
-        return batch_norm(input, *running, weight, bias, False, momentum, eps)
+        return batch_norm(input, *map(copied_as_pytorch, running), weight, bias, False,
+                          momentum, eps)
     axes = tuple(range(2, input.ndim))
     count = int(np.prod(input.shape[2:]))
     if count == 1:  # PyTorch's: one value has no variance
