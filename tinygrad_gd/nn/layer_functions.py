@@ -268,7 +268,8 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
             raise ShapeError(f"batch_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"does not fit input of shape {input.shape}; expected "
                              f"({features},), one per feature of axis 1")
-    if training:  # (PyTorch's moves them before it keeps them: that refusal comes first)
+    if training:  # (moved in place below: refused before anything moves, as PyTorch's
+        # BatchNorm refuses at its step counter, before its kernel keeps anything)
         refuse_changes("batch_norm", (running_mean, running_var), "clone them (t.clone()), "
                        "or use training=False", lambda i, t: ("running_mean", "running_var")[i])
     refuse_kept_by("batch_norm", (("input", input), ("weight", weight), ("running_mean",

@@ -113,6 +113,8 @@ def _kept_for_others(subscripts: list[str], out: str, operands: tuple, needs: tu
     operand nor the output has summed away first (and a repeated letter's diagonal taken),
     as PyTorch's einsum does: a new array, not the operand's own memory. Returns each
     operand's kept letters and arrays (None: not read)."""
+    if True not in needs:  # (not recorded: nothing kept)
+        return subscripts, [None] * len(operands)
     kept, saved = [], []
     for j, (mine, x) in enumerate(zip(subscripts, operands)):
         elsewhere = set(out).union(*[set(s) for k, s in enumerate(subscripts) if k != j])
