@@ -27,8 +27,8 @@ from .composed_reductions import nanmedian
 from .grad_mode import check_flag
 from .masked_normalizations import (axes, cast, cumprod, cumsum, dims, filled, flag,
                                     input_mask, log_softmax, logaddexp, masked_vector_norm,
-                                    named, normalize, one_dim, result_dtype, softmax,
-                                    softmin, tensor)
+                                    named, nan_of_empty_slices, normalize, one_dim,
+                                    result_dtype, softmax, softmin, tensor)
 from .nn.layer_functions import _named
 from .ops.arguments import number
 from .scope import nan_on_purpose
@@ -219,10 +219,10 @@ def median(input: Any, dim: int = -1, *, keepdim: bool = False, dtype: Any = Non
     axis, keep = one_dim(name, dim, x.ndim), check_flag(name, "keepdim", keepdim)
     dtype = result_dtype(name, dtype, x.dtype)
     floating = x if x.dtype.kind == "f" else x.to(default_float())
-    kept = filled(floating, input_mask(name, mask, x), math.nan)
-    values = nanmedian(kept, dim=axis, keepdim=keep).values
+    kept = input_mask(name, mask, x)
+    values = nanmedian(filled(floating, kept, math.nan), dim=axis, keepdim=keep).values
     if x.dtype.kind == "f":
-        return values
+        return nan_of_empty_slices(values, kept, axis, keep)
     if np.isnan(np.asarray(values.data)).any():
         raise ValueError(f"{name}: a slice the mask leaves out whole has no median, and a "
                          f"{dtype} result cannot hold NaN; give a float input or a mask that "

@@ -11,8 +11,9 @@ Shared with masked.py: `named` (a function as `tg.masked.<name>`, an error from 
 runs restated as one line naming it, of its own class), `input_mask` (a mask broadcast to
 the input's shape: never more axes than the input, any dtype read as `!= 0`), `dims` and
 `one_dim` (torch.masked's dims: None and () mean every axis, a 0-d tensor has the one axis
-0 or -1), `filled` (the input with the left-out entries replaced), `result_dtype` and
-`cast`.
+0 or -1), `filled` (the input with the left-out entries replaced), `result_dtype`, `cast`
+and `nan_of_empty_slices` (the NaN a slice left out whole gives, declared meant so that a
+diagram says so instead of marking a fault).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ import numpy as np
 from . import functional, linalg
 from .grad_mode import check_flag
 from .nn import functional as F
-from .scope import function_call
+from .scope import function_call, nan_on_purpose
 from .tensor import Tensor, to_tensor
 from .values import numeric_dtype
 
@@ -162,6 +163,23 @@ def filled(x: Tensor, mask: Tensor | None, value: float) -> Tensor:
     return x if mask is None else functional.where(mask, x, identity(x, value))
 
 
+def nan_of_empty_slices(result: Tensor, mask: Tensor | None, axis: int,
+                        keepdim: bool = True) -> Tensor:
+    """`result`, its NaN declared meant (`scope.nan_on_purpose`) where they are exactly the
+    slices along `axis` that the mask leaves out whole (PyTorch's NaN there: softmax's,
+    median's); a NaN anywhere else (the user's data) leaves it a fault, as any."""
+    data = np.asarray(result.data)
+    if mask is None or data.dtype.kind != "f" or not np.isnan(data).any():
+        return result
+    kept = np.asarray(mask.data)
+    blank = ~kept.any(axis=axis, keepdims=keepdim) if kept.ndim else ~kept
+    if blank.size != data.size and blank.ndim == data.ndim:
+        blank = np.broadcast_to(blank, data.shape)
+    if blank.size == data.size and np.array_equal(blank.reshape(data.shape), np.isnan(data)):
+        nan_on_purpose(result, "where the mask keeps no entry")
+    return result
+
+
 def result_dtype(name: str, dtype: Any, default: Any) -> np.dtype:
     """`dtype=` as a NumPy dtype, or `default` when it is None."""
     return np.dtype(default) if dtype is None else numeric_dtype(dtype, name)
@@ -195,8 +213,9 @@ def _along(name: str, function: Callable, left_out: float, input: Any,  # noqa: 
         dtype = result_dtype(name, dtype, None)
     elif running:
         dtype = np.dtype(np.int64) if x.dtype.kind == "b" else x.dtype
-    kept = filled(x, input_mask(name, mask, x), left_out)
-    return function(kept, dim=axis, dtype=dtype)
+    kept_mask = input_mask(name, mask, x)
+    result = function(filled(x, kept_mask, left_out), dim=axis, dtype=dtype)
+    return result if running else nan_of_empty_slices(result, kept_mask, axis)
 
 
 @named

@@ -423,9 +423,9 @@ def _drawn_kinds(drawing: _Drawing) -> set[str]:
     kinds |= {"function" if box.function else box.kind for box in layout.boxes.values()}
     if drawing.highlighted - {"culprit"}:  # (the culprit is marked as NaN or Inf)
         kinds.add("highlight")
-    grads = [drawing.grad(i) for i, unit in units if unit is not None]
+    marks = [drawing.grad_marks(i) for i, unit in units if unit is not None]
     if drawing.culprit is not None or any(_bad_data(graph, i) for i, _ in units) \
-            or any(_nonfinite(g) for g in grads if g is not None):  # (a mask's fill: no fault)
+            or any(bad and not meant for bad, meant in marks):  # (a mask's fill: no fault)
         kinds.add("anomaly")
     return kinds
 

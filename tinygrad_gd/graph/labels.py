@@ -26,7 +26,7 @@ from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested
                    _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
 from .makings import result_lines
-from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _red
+from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _meant_grad, _red
 from .options import _Options
 from .titles import _op_title, op_name
 from .walk import _Box, _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
@@ -231,6 +231,15 @@ class _Drawing:
         passed = self.grads.tensor[i]
         return held if passed is None else passed
 
+    def grad_marks(self, i: int) -> tuple[str | None, str | None]:
+        """The NaN or Inf in the gradient node i shows, and what they say where they are
+        not a fault (`nans._meant_grad`: this pass's, stopped before any leaf)."""
+        grad = self.grad(i)
+        bad = _nonfinite(grad)
+        meant = _meant_grad(self.graph, self.grads, i) if bad and grad is not None \
+            and grad is self.grads.tensor[i] else None
+        return bad, meant
+
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
@@ -298,7 +307,7 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
         lines.append([f"frozen: {_frozen_entries(mask, options.precision)} of {mask.size}"])
     elif kind == "frozen":
         lines.append(["frozen"])
-    marks, anomaly = _data_marks(drawing.graph, i, _nonfinite(grad))
+    marks, anomaly = _data_marks(drawing.graph, i, *drawing.grad_marks(i))
     return lines + marks, kind, anomaly
 
 

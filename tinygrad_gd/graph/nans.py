@@ -18,7 +18,8 @@ import numpy as np
 
 from ..scope import nan_meaning
 from .text import _escape, _nonfinite
-from .walk import _Graph
+from .titles import op_name
+from .walk import _Gradients, _Graph
 
 _ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
 
@@ -55,31 +56,46 @@ def _filled(graph: _Graph, i: int) -> bool:
 
 def _meant(graph: _Graph, i: int) -> str | None:
     """What the NaN in tensor i's values say where a function put them there on purpose:
-    a constant's own words (`scope.nan_meaning`), or, for an op's result, those of an input
-    whose NaN are meant and, broadcast to the result, are exactly the result's (masked.var's
-    distances from the mean of no entry); None where any other entry is NaN or Inf."""
+    a tensor's own words (`scope.nan_meaning`: a constant's, or a result's, masked.median's
+    over a slice left out whole), or, for an op's result, those of an input whose NaN are
+    meant and, broadcast to the result, are exactly the result's (masked.var's distances
+    from the mean of no entry), or those of the results it alone makes, its NaN exactly
+    theirs reshaped (the median's entries before the squeeze); None where any other entry
+    is NaN or Inf."""
     data = graph.tensors[i]._data
     if data.dtype.kind != "f" or not np.isnan(data).any():
         return None
-    found = graph.__dict__.get("_meanings")  # (read once a drawing, inputs first)
+    found = graph.__dict__.get("_meanings")  # (read once a drawing)
     if found is None:
         found = graph.__dict__["_meanings"] = {}
-        for k in range(len(graph.tensors)):
+        for k in range(len(graph.tensors)):  # inputs first
             words = _meant_here(graph, k, found)
+            if words is not None:
+                found[k] = words
+        for k in range(len(graph.tensors) - 1, -1, -1):  # results first
+            words = _meant_before(graph, k, found)
             if words is not None:
                 found[k] = words
     return found.get(i)
 
 
-def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
-    """`_meant` of tensor i, those of the tensors before it `found`."""
-    tensor = graph.tensors[i]
-    data = tensor._data
-    if data.dtype.kind != "f" or np.isinf(data).any() or not np.isnan(data).any():
+def _nan_only(data: np.ndarray) -> np.ndarray | None:
+    """Where a float array is NaN, if it holds NaN and no Inf."""
+    if data.dtype.kind != "f" or np.isinf(data).any():
         return None
-    if tensor._ctx is None:
-        return nan_meaning(tensor)
     nan = np.isnan(data)
+    return nan if nan.any() else None
+
+
+def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
+    """`_meant` of tensor i from its own words or its inputs', those before it `found`."""
+    tensor = graph.tensors[i]
+    nan = _nan_only(tensor._data)
+    if nan is None:
+        return None
+    words = nan_meaning(tensor)
+    if words is not None or tensor._ctx is None:
+        return words
     for p in graph.parents[i]:
         if p not in found:
             continue
@@ -92,16 +108,74 @@ def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
     return None
 
 
-def _data_marks(graph: _Graph, i: int, bad_grad: str | None) -> tuple[list[list[str]], bool]:
+def _meant_before(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
+    """`_meant` of op result i from the results it makes, those after it `found`: every
+    one meant, its NaN exactly i's, reshaped."""
+    if i in found or graph.tensors[i]._ctx is None or not graph.consumers[i]:
+        return None
+    nan = _nan_only(graph.tensors[i]._data)
+    if nan is None or any(c not in found or graph.tensors[c].size != nan.size
+                          or not np.array_equal(np.isnan(graph.tensors[c]._data).ravel(),
+                                                nan.ravel()) for c in graph.consumers[i]):
+        return None
+    return found[graph.consumers[i][0]]
+
+
+def _meant_grad(graph: _Graph, grads: _Gradients, i: int) -> str | None:
+    """What the NaN in tensor i's gradient (this backward pass's) say where they come from
+    NaN put on purpose and stop before any leaf: made at an op whose result or an input
+    holds such NaN (masked.mean's division by the count of no entry, 0 x 1/NaN), passed on
+    to tensor i, and kept by an op from its inputs (`where`, at the entries the mask leaves
+    out); None for any other (a NaN that reaches a parameter stays a fault)."""
+    found = grads.__dict__.get("_meanings")  # (read once a drawing)
+    if found is None:
+        found = grads.__dict__["_meanings"] = _meant_grads(graph, grads)
+    return found.get(i)
+
+
+def _meant_grads(graph: _Graph, grads: _Gradients) -> dict[int, str]:
+    """`_meant_grad` of every tensor: where its gradient's NaN came from (results first),
+    then whether they go on to a leaf and which op keeps them (inputs first)."""
+    came: dict[int, str] = {}
+    for i in range(len(graph.tensors) - 1, -1, -1):
+        if grads.tensor[i] is None or _nan_only(grads.tensor[i]) is None:
+            continue
+        why = []
+        for c, slot in ((c, s) for c in graph.consumers[i]
+                        for s, p in enumerate(graph.parents[c]) if p == i):
+            edge = grads.edge.get((c, slot))
+            if edge is not None and np.isnan(edge).any():
+                why.append(came.get(c) or next(filter(None, (
+                    _meant(graph, k) for k in (c, *graph.parents[c]))), None))
+        if why and all(why):
+            came[i] = why[0]
+    stops: dict[int, str | None] = {}  # tensor -> the op its gradient's NaN stop at
+    for i in range(len(graph.tensors)):
+        if grads.tensor[i] is None or not np.isnan(grads.tensor[i]).any():
+            continue
+        on = [p for slot, p in enumerate(graph.parents[i])
+              if (edge := grads.edge.get((i, slot))) is not None and np.isnan(edge).any()]
+        ctx = graph.tensors[i]._ctx
+        stops[i] = None if ctx is None or any(stops.get(p) is None for p in on) else (
+            stops[on[0]] if on else op_name(ctx))
+    return {i: f"{words} (op {stops[i]} stops it)" for i, words in came.items()
+            if stops.get(i)}
+
+
+def _data_marks(graph: _Graph, i: int, bad_grad: str | None,
+                grad_meant: str | None = None) -> tuple[list[list[str]], bool]:
     """The lines under tensor i's values: `NaN in data` and `Inf in grad` in red for a
     fault, NaN meant by the function that put them there said in its words (in red after
-    `NaN in data` where they reach a NaN output); and whether any is a fault."""
+    `NaN in data` where they reach a NaN output; `grad_meant`, a gradient's, in plain
+    text: `_meant_grad`); and whether any is a fault."""
     bad_data, meant = _bad_data(graph, i), _meant(graph, i)
     lines = []
     if bad_data:
         lines.append([_red(f"{bad_data} in data" + (f" {_escape(meant)}" if meant else ""))])
     elif meant:
         lines.append([f"NaN {_escape(meant)}"])
-    if bad_grad:
+    if bad_grad and grad_meant:
+        lines.append([f"NaN in grad {_escape(grad_meant)}"])
+    elif bad_grad:
         lines.append([_red(f"{bad_grad} in grad")])
-    return lines, bool(bad_data or bad_grad)
+    return lines, bool(bad_data or bad_grad and not grad_meant)

@@ -1,0 +1,125 @@
+"""What a reader sees in diagrams the twenty-ninth round left misleading, read from
+rendered SVGs.
+
+- A masked mean over a slice the mask leaves out whole, in the backward view: the NaN its
+  gradient carries inside the mean (0 x 1/NaN) stops at the mean's `where`, and the
+  parameter's gradient is finite; it was red, "NaN in grad". It says what it is now, in
+  plain text: `NaN in grad where the mask keeps no entry (op where stops it)`. A NaN
+  gradient that reaches a leaf, or that a user's own NaN made, stays red.
+- `masked.median`, `masked.softmax` and `masked.softmin` over such a slice give NaN on
+  purpose (PyTorch's docs: the median of no entry is undefined, NaN; the softmax of a row
+  left out whole is NaN): drawn red before, they say what their NaN is now, and a NaN of
+  the user's data in a kept entry is still red.
+
+Numbers are checked against NumPy formulas or PyTorch, never against the drawing code.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd.scope import nan_on_purpose
+
+from test_diagrams_round29 import _nodes, _red_nodes, _render
+from test_graph_labels import needs_dot
+
+pytestmark = needs_dot
+
+_EMPTY_ROW = "where the mask keeps no entry"
+
+
+def _masked_input():
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    mask = tg.tensor([[True, False, True], [False, False, False]])  # row 1 left out whole
+    return x, mask
+
+
+def _node(path, start: str) -> str:
+    return next(text for text, _, _ in _nodes(path) if text.startswith(start))
+
+
+# ------------------------------------------------------------------ a gradient's NaN
+
+
+def test_a_masked_means_nan_gradient_that_stops_at_its_where_says_so(tmp_path):
+    x, mask = _masked_input()
+    loss = tg.nansum(tg.masked.mean(x, 1, mask=mask))
+    loss.backward()
+    kept = mask.numpy()
+    expected = kept / np.maximum(kept.sum(axis=1, keepdims=True), 1)  # 1/count where kept
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    path, text = _render(loss, tmp_path, "mean", mode="backward")
+    assert not _red_nodes(path)  # the sum's and the where's gradient were red
+    assert "NaN in grad" in _node(path, "sum result") and "NaN in grad" in _node(
+        path, "where result")
+    for start in ("sum result", "where result"):
+        assert _node(path, start).endswith(f"NaN in grad {_EMPTY_ROW} (op where stops it)")
+    assert "grad 0.5 0 0.5 0 0 0" in _node(path, "parameter (2, 3)")
+
+
+def test_a_nan_gradient_that_reaches_a_leaf_stays_a_fault(tmp_path):
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    meant = nan_on_purpose(tg.tensor([math.nan, 1.0]), "where nothing was kept")
+    path, text = _render(tg.nansum((y * 2) * meant), tmp_path, "leaf", mode="backward")
+    red = _red_nodes(path)
+    assert any(n.startswith("parameter (2,)") and n.endswith("NaN in grad") for n in red)
+    assert any(n.startswith("mul result") and n.endswith("NaN in grad") for n in red)
+    assert "stops it" not in text
+
+
+def test_a_users_own_nan_gradient_stays_a_fault_even_where_a_where_stops_it(tmp_path):
+    x, mask = _masked_input()
+    divisor = tg.tensor([[2.0, 2.0, 2.0], [math.nan, 2.0, 2.0]])  # the user's data
+    loss = tg.nansum(tg.where(mask, x, 0.0) / divisor)  # 1/NaN at an entry left out
+    loss.backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    path, text = _render(loss, tmp_path, "own", mode="backward")
+    assert "stops it" not in text
+    red = _red_nodes(path)
+    assert any(n.startswith("input (2, 3)") and "NaN in data" in n for n in red)
+    assert any(n.startswith("where result") and n.endswith("NaN in grad") for n in red)
+
+
+# ------------------------------------------------------------------ median and softmax
+
+
+@pytest.mark.parametrize("name", ["median", "softmax", "softmin"])
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_a_masked_median_or_softmax_of_a_slice_left_out_whole_says_what_its_nan_is(
+        tmp_path, name, mode):
+    x, mask = _masked_input()
+    result = getattr(tg.masked, name)(x, 1, mask=mask)
+    assert np.isnan(result.numpy()[1]).all() and np.isfinite(result.numpy()[0]).all()
+    path, text = _render(tg.nansum(result), tmp_path, f"{name}-{mode}", mode=mode)
+    assert not _red_nodes(path), _red_nodes(path)
+    assert "NaN in data" not in text
+    assert _node(path, f"masked.{name}() result").endswith(f"NaN {_EMPTY_ROW}")
+
+
+@pytest.mark.parametrize("name", ["median", "softmax"])
+def test_a_nan_of_the_users_data_in_a_kept_entry_is_still_red(tmp_path, name):
+    x = tg.tensor([[math.nan, math.nan, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    mask = tg.tensor([[True, False, False], [False, False, False]])  # row 0 keeps its NaN
+    result = getattr(tg.masked, name)(x, 1, mask=mask)
+    assert np.isnan(result.numpy()).all()
+    path, text = _render(tg.nansum(result), tmp_path, name)
+    assert any(n.startswith(f"masked.{name}() result") and "NaN in data" in n
+               for n in _red_nodes(path))
+    assert _EMPTY_ROW not in text
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["median", "softmax", "softmin"])
+def test_the_masked_nan_drawn_is_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    x, mask = _masked_input()
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    ours = getattr(tg.masked, name)(x, 1, mask=mask)
+    theirs = getattr(torch.masked, name)(tx, 1, mask=torch.tensor(mask.numpy()))
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), equal_nan=True)
+    tg.nansum(ours).backward()
+    torch.nansum(theirs).backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-15)
