@@ -10,12 +10,18 @@ rendered SVGs.
   purpose (PyTorch's docs: the median of no entry is undefined, NaN; the softmax of a row
   left out whole is NaN): drawn red before, they say what their NaN is now, and a NaN of
   the user's data in a kept entry is still red.
+- The Bi-LSTM CRF tutorial's `_forward_alg` drawn alone (no `sub` joining two scores)
+  drew ten boxes, `input k of cat`, one per tag of each word. Its steps are alike: it
+  draws one box now, `steps joined by cat`, saying the same 16 ops ran ten times, with
+  the forward variables it makes (checked against the recursion in NumPy) and, in the
+  backward view, their gradient (the softmax of the last scores).
 
 Numbers are checked against NumPy formulas or PyTorch, never against the drawing code.
 """
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -23,8 +29,10 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd.scope import nan_on_purpose
 
-from test_diagrams_round29 import _nodes, _red_nodes, _render
+from test_diagram_bilstm_crf import SENTENCE, _model
+from test_diagrams_round29 import _nodes, _red_nodes, _render, _shown
 from test_graph_labels import needs_dot
+from test_port_blitz_nlp import CRF_TAGS, START_TAG, STOP_TAG
 
 pytestmark = needs_dot
 
@@ -123,3 +131,55 @@ def test_the_masked_nan_drawn_is_pytorchs(name):
     tg.nansum(ours).backward()
     torch.nansum(theirs).backward()
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-15)
+
+
+# ------------------------------------------------------------------ a loop drawn alone
+
+
+def _alphas_in_numpy(model) -> tuple[np.ndarray, float]:
+    """The forward algorithm's variables after the last word and log Z, by its recursion
+    in NumPy on the model's emission scores."""
+    feats = model._get_lstm_features(tg.tensor(SENTENCE)).numpy()
+    trans = model.transitions.numpy()
+    alpha = np.full(len(CRF_TAGS), -10000.0)
+    alpha[CRF_TAGS[START_TAG]] = 0.0
+    for feat in feats:  # alpha_j = log sum_i exp(alpha_i + trans[j, i] + feat[j])
+        scores = alpha[None, :] + trans + feat[:, None]
+        top = scores.max(axis=1)
+        alpha = top + np.log(np.exp(scores - top[:, None]).sum(axis=1))
+    last = alpha + trans[CRF_TAGS[STOP_TAG]]
+    return alpha, float(last.max() + np.log(np.exp(last - last.max()).sum()))
+
+
+def _listed(text: str, word: str) -> list[float]:
+    """The numbers of the list drawn after `word` (`result [0.8256, 2.321, ...]`)."""
+    found = re.search(re.escape(word) + r" \[([^\]]*)\]", text)
+    assert found, (word, text)
+    return [float(v) for v in found.group(1).split(", ")]
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_the_forward_algorithm_drawn_alone_draws_its_loop_as_one_box(tmp_path, mode):
+    model = _model(declared=False)
+    feats = model._get_lstm_features(tg.tensor(SENTENCE))
+    log_z = model._forward_alg(feats)
+    alpha, expected = _alphas_in_numpy(model)
+    assert log_z.item() == pytest.approx(expected, rel=1e-12)
+    path, text = _render(log_z, tmp_path, mode, mode=mode, model=model)
+    nodes = _nodes(path)
+    assert len(nodes) <= 40, len(nodes)  # it was 55: ten boxes, `input k of cat`
+    assert "of cat made by" not in text
+    steps = [n for n, _, _ in nodes if n.startswith("steps joined by cat")]
+    assert len(steps) == 1, steps
+    # one step per word and tag: emit_score, trans_score, two adds, log_sum_exp's eight
+    # ops, `.view(1)` and the step's share of the cat
+    assert f"{len(SENTENCE) * len(CRF_TAGS)} × the same 16 ops (a loop?)" in steps[0]
+    # what the loop makes: the forward variables after the last word
+    np.testing.assert_allclose(_listed(steps[0], "result"), alpha, rtol=1e-3)
+    assert f"output data {_shown(expected)}" in text
+    assert "transitions (5, 5)" in text and "hidden2tag: Linear(4 -> 5)" in text
+    if mode == "backward":  # d log Z / d alpha: the softmax of the last scores
+        last = alpha + model.transitions.numpy()[CRF_TAGS[STOP_TAG]]
+        share = np.exp(last - last.max()) / np.exp(last - last.max()).sum()
+        np.testing.assert_allclose(_listed(steps[0], "grad"), share, rtol=1e-3, atol=1e-6)
+

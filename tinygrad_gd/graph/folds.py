@@ -289,16 +289,27 @@ def _fold_makings(graph: _Graph, names: _Names, layout: _Layout) -> _Layout:
         return layout
     producers, consumers = _neighbours(layout)
     found = joined_makings(producers, consumers, layout.tensor_unit[graph.output],
-                           _anchors(graph, names, layout), lambda u: u.startswith("t"))
+                           _anchors(graph, names, layout), lambda u: u.startswith("t"),
+                           lambda making: _computes(graph, layout, making))
     into: dict[str, str] = {}
     boxes: dict[str, _Box] = {}
     for joint, result, making in found:
         i, r = int(joint[1:]), int(result[1:])
         unit = f"zm{len(boxes)}"
-        boxes[unit] = _Box(f"input {graph.parents[i].index(r) + 1} of "
-                           f"{op_name(graph.tensors[i]._ctx)}", "making")
+        op = op_name(graph.tensors[i]._ctx)
+        boxes[unit] = _Box(f"steps joined by {op}" if r == i else  # (a loop's: joined_makings)
+                           f"input {graph.parents[i].index(r) + 1} of {op}", "making")
         into.update((u, unit) for u in making)
     return _merged(graph, layout, into, boxes) if boxes else layout
+
+
+def _computes(graph: _Graph, layout: _Layout, making: set[str]) -> tuple:
+    """What a making computes: its ops' names and result shapes, its boxes' titles; alike
+    for a loop's steps, whatever indices each takes."""
+    return tuple(sorted(
+        (op_name(graph.tensors[int(u[1:])]._ctx), graph.tensors[int(u[1:])].shape)
+        if u.startswith("f") else (layout.boxes[u].title, ()) if u in layout.boxes
+        else ("", graph.tensors[int(u[1:])].shape) for u in making))
 
 
 def _model_anchors(graph: _Graph, layout: _Layout) -> set[str]:
