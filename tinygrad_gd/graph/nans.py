@@ -4,12 +4,16 @@
   `where` that put a constant NaN or inf where a mask leaves entries out, while the output
   is finite (`_filled`); not NaN a function of the package put into a constant of its own
   on purpose (`scope.nan_on_purpose`: masked.mean's count over a slice the mask leaves out
-  whole, which gives PyTorch's NaN without NumPy's warnings); and, while the output is
-  finite, not the result of an op whose NaN are exactly such a constant's (the mean of no
-  entry), since the NaN the package means went no further.
+  whole, which gives PyTorch's NaN without NumPy's warnings), or into a result
+  (masked.median's and softmax's over such a slice); and, while the output is finite, not
+  the result of an op whose NaN are exactly such a tensor's (the mean of no entry), since
+  the NaN the package means went no further.
 - `_meant`: what NaN put on purpose say (`where the mask keeps no entry`), written on the
   node in plain text, or after `NaN in data` where they reach a NaN output; any other NaN
   (a user's data, a log of a negative number) is marked as before.
+- `_meant_grad`: the same for NaN in a gradient (backward view) that such NaN made and
+  that an op stops before any leaf (masked.mean's `where`): plain text, `NaN in grad where
+  the mask keeps no entry (op where stops it)`; one reaching a leaf stays a fault.
 - `_data_marks`: the lines under a tensor's values saying so; `_red`: a fault's colour.
 """
 from __future__ import annotations
