@@ -15,6 +15,9 @@ rendered SVGs.
   draws one box now, `steps joined by cat`, saying the same 16 ops ran ten times, with
   the forward variables it makes (checked against the recursion in NumPy) and, in the
   backward view, their gradient (the softmax of the last scores).
+- Constants a module's forward makes with `tg.full`, `tg.zeros`, `tg.ones`, `tg.tensor`
+  stood outside its box as loose inputs: they fold into it now, and drawn open are named
+  `constant in 0: Scaled`; a tensor the user made outside any call is still an input.
 
 Numbers are checked against NumPy formulas or PyTorch, never against the drawing code.
 """
@@ -27,6 +30,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd import nn
 from tinygrad_gd.scope import nan_on_purpose
 
 from test_diagram_bilstm_crf import SENTENCE, _model
@@ -183,3 +187,54 @@ def test_the_forward_algorithm_drawn_alone_draws_its_loop_as_one_box(tmp_path, m
         share = np.exp(last - last.max()) / np.exp(last - last.max()).sum()
         np.testing.assert_allclose(_listed(steps[0], "grad"), share, rtol=1e-3, atol=1e-6)
 
+
+# ------------------------------------------------------------------ constants made in forward
+
+
+class Scaled(nn.Module):
+    """tanh(Linear(x) * 2 + 0) with the 2 and the 0 made by tg.full and tg.zeros inside
+    forward, and a mask by tg.ones and tg.tensor."""
+
+    def __init__(self, n: int, seed: int) -> None:
+        super().__init__()
+        self.lin = nn.Linear(n, n, seed=seed)
+
+    def forward(self, x):
+        n = x.shape[-1]
+        scale, offset = tg.full((n,), 2.0), tg.zeros(n)
+        kept = tg.ones(n) * tg.tensor([1.0] * n)
+        return (self.lin(x) * scale + offset).tanh() * kept
+
+
+def test_constants_made_by_creation_functions_in_forward_are_drawn_in_the_calls_box(tmp_path):
+    model = nn.Sequential(*[Scaled(3, seed) for seed in range(4)], nn.Linear(3, 1, seed=9))
+    x = tg.tensor(np.random.default_rng(0).normal(size=(2, 3)))  # the user's: an input
+    out = model(x)
+    expected = x.numpy()
+    for layer in list(model)[:4]:
+        w, b = layer.lin.weight.numpy(), layer.lin.bias.numpy()
+        expected = np.tanh((expected @ w.T + b) * 2.0)
+    last = list(model)[4]
+    expected = expected @ last.weight.numpy().T + last.bias.numpy()
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    loss = (out ** 2).mean()
+    path, text = _render(loss, tmp_path, "folded", model=model)
+    assert "input (3,)" not in text  # eight of them stood outside the boxes, two per call
+    assert "of constants" not in text  # (tg.ones(n) * tg.tensor(...): made inside too)
+    assert "input (2, 3)" in text  # the model's input stays one
+    for k in range(4):
+        assert f"{k}: Scaled module call" in text
+    _, text = _render(loss, tmp_path, "open", model=model, open_modules=True, max_nodes=None)
+    for k in range(4):
+        for values in ("[2, 2, 2]", "[0, 0, 0]"):
+            assert f"constant in {k}: Scaled (3,) data {values}" in text, (k, values)
+    assert text.count("mul of constants (3,) data [1, 1, 1]") == 4
+    assert "input (3,)" not in text and "input (2, 3)" in text
+
+
+def test_a_tensor_made_outside_any_call_is_still_an_input(tmp_path):
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    made = tg.full((3,), 2.0)  # the user's, made before any call
+    layer = nn.Linear(3, 3, seed=0)
+    _, text = _render((layer(x * made) ** 2).sum(), tmp_path, "outside", open_modules=True)
+    assert "input (3,) data [2, 2, 2]" in text and "constant in" not in text

@@ -36,6 +36,7 @@ from .creation_arguments import on_the_cpu, range_bound
 from .errors import GradientDtypeError
 from .memory_formats import new_laid_out, taking_memory_format
 from .ops.arguments import either, finite, integer, ints
+from .scope import made_here
 from .tensor import Tensor, _as_array, _new_values
 from .values import _fit_whole, _fitted, default_float, numeric_dtype
 
@@ -50,13 +51,12 @@ _INFERRED = "pass dtype='float64' or give float data (1.0)"  # (whole numbers gi
 
 
 def _leaf(array: np.ndarray, requires_grad: bool, where: str, hint: str = _GIVEN) -> Tensor:
+    """A creation's tensor; made in a module's forward, drawn in its box (scope.made_here)."""
+    if requires_grad and array.dtype.kind != "f":
+        raise GradientDtypeError(f"{where}: requires_grad=True needs a float dtype, "
+                                 f"got {array.dtype}; {hint}")
     out = Tensor.from_op(np.asarray(array), None)  # (a 0-d draw may be a NumPy scalar)
-    if requires_grad:
-        if array.dtype.kind != "f":
-            raise GradientDtypeError(f"{where}: requires_grad=True needs a float dtype, "
-                                     f"got {array.dtype}; {hint}")
-        out.requires_grad_(True)
-    return out
+    return made_here(out.requires_grad_(True) if requires_grad else out)
 
 
 def _dtype(dtype: Any, where: str, default: Any = None) -> np.dtype:

@@ -3,7 +3,8 @@
 `with scope(owner):` (what calling a module does) tags every node recorded inside with
 the tuple of enclosing owners, outermost first (`node.scope`), and a number per call
 (`node.scope_calls`), so the renderer can fold each module call's nodes into one box;
-an array a function made for itself inside (`made_here`) gets both as
+an array a function made for itself inside (`made_here`: creation's `tg.full`, `tg.zeros`
+and kin, nn's masks), and an op's result of such arrays only, gets both as
 `tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
 an extension switched on only while a block runs.
 
@@ -44,11 +45,16 @@ _call_numbers = itertools.count()
 
 
 class ScopeTags(Extension):
-    """Tags each recorded node with the module calls running in its thread."""
+    """Tags each recorded node with the module calls running in its thread, and a constant
+    an op made of constants all made in this call (`made_here`) as made in it too."""
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
-        if node.parents and _stack.owners:
-            node.scope, node.scope_calls = _stack.owners, _stack.calls
+        if node.parents:
+            if _stack.owners:
+                node.scope, node.scope_calls = _stack.owners, _stack.calls
+        elif _stack.owners and inputs and all(
+                getattr(t, "_made_in", (None, None))[1] == _stack.calls for t in inputs):
+            made_here(output)
 
 
 def made_here(tensor: Any) -> Any:
