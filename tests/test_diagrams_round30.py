@@ -188,6 +188,23 @@ def test_the_forward_algorithm_drawn_alone_draws_its_loop_as_one_box(tmp_path, m
         np.testing.assert_allclose(_listed(steps[0], "grad"), share, rtol=1e-3, atol=1e-6)
 
 
+
+def test_two_alike_computations_joined_stay_two_boxes(tmp_path):
+    def score(w):  # 6 steps of log(sum(exp(w * k))) added up: 24 ops
+        return sum(((w * k).exp().sum()).log() for k in range(1, 7))
+
+    x = tg.Tensor([0.1, 0.2, 0.3], requires_grad=True, name="x")
+    y = tg.Tensor([0.3, -0.2, 0.5], requires_grad=True, name="y")
+    loss = score(x) - score(y)
+    path, text = _render(loss, tmp_path, "two", mode="backward")
+    nodes = _nodes(path)
+    first = next(n for n, _, _ in nodes if n.startswith("input 1 of sub"))
+    second = next(n for n, _, _ in nodes if n.startswith("input 2 of sub"))
+    for box, w in ((first, x), (second, y)):
+        value = sum(np.log(np.exp(w.numpy() * k).sum()) for k in range(1, 7))
+        assert f"result {_shown(value)}" in box
+    assert "steps joined by" not in text
+
 # ------------------------------------------------------------------ constants made in forward
 
 

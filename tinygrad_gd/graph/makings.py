@@ -11,8 +11,8 @@ computes the result and nothing else. Two uses, both in folds of a large graph:
   making is one box titled by the input it makes (`input 1 of sub`), with the result's
   value and gradient (`folds._fold_makings`); no parameter, named tensor, module call
   with parameters or the model's input goes into one (`folds._anchors`). Where the
-  results joined are made alike (the forward algorithm drawn alone: `cat` of one
-  log-sum-exp per tag, at each word), they are a loop's steps: the joint's result and its
+  results joined, three or more, are made alike (the forward algorithm drawn alone: `cat`
+  of one log-sum-exp per tag, at each word), they are a loop's steps: the joint's result and its
   making, every step, is the one box (`steps joined by cat`).
 - `repeated`: the alike parts a fold holds, each the making of one result inside it
   (`10 × the same 16 ops`: a loop's body run ten times), said in the fold's box.
@@ -91,9 +91,10 @@ def joined_makings(producers: dict, consumers: dict, sink: str, anchors: set,
     """(joint, result, making): for each op unit joining two or more results (units for
     which `is_result` holds) made by `_MAKING` units or more each, every such result and its
     making, which only the result leaves; the joints nearest the output first. Where the
-    makings of a joint are all alike (`alike` gives one key for each: a loop's steps, `cat`
-    of one step per tag), the joint's own result and its making instead (every step of the
-    loop, the earlier joints of it too): one box, not one per step."""
+    makings of a joint, `_REPEATS` or more, are all alike (`alike` gives one key for each:
+    a loop's steps, `cat` of one step per tag), the joint's own result and its making
+    instead (every step of the loop, the earlier joints of it too): one box, not one per
+    step (two alike, `f(a) - f(b)`, stay two: each its own value)."""
     ipdom, order = post_dominators(producers, consumers, sink)
     tree = _children(ipdom)
     size: dict = {}  # each making's units, anchors' makings left out (producers first)
@@ -112,7 +113,7 @@ def joined_makings(producers: dict, consumers: dict, sink: str, anchors: set,
             if len(making) >= _MAKING and all(c in making for u in making - {result}
                                               for c in consumers.get(u, ())):
                 made.append((joint, result, making))
-        if len(made) >= 2 and len({alike(making) for _, _, making in made}) == 1:
+        if len(made) >= _REPEATS and len({alike(making) for _, _, making in made}) == 1:
             result = consumers[joint][0]  # (a loop's step: what the loop makes, as one)
             made = [(joint, result, _subtree(tree, result, anchors))] \
                 if result not in anchors and result in ipdom else []
