@@ -46,6 +46,10 @@ EDGE_Y = [0.0, 1.5, -INF, 0.2]
 EDGES_ONE = [0.0, -0.0, 0.2, 0.8, 1.0, -1.5, 2.5, INF, -INF, NAN, 0.999]
 
 
+def _is_minus_zero(v: float) -> bool:
+    return v == 0 and np.signbit(v)
+
+
 def _torch_run(torch, text, arrays, weights):
     leaves = [torch.tensor(a, dtype=torch.float64, requires_grad=True) for a in arrays]
     with warnings.catch_warnings():
@@ -99,7 +103,12 @@ def test_binary_edges_match_torch(name):
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_unary_values_and_gradients_match_torch_at_edges(name):
     fn, text = UNARY[name]
-    _compare(fn, text, [np.array(EDGES_ONE)])
+    if name == "logit":  # torch's gradient at -0.0 is inf from its one-entry loop, -inf
+        # from its vectorised one (11 entries on an AVX2 machine): ours is inf, as 0's
+        _compare(fn, text, [np.array([v for v in EDGES_ONE if not _is_minus_zero(v)])])
+        _compare(fn, text, [np.array([-0.0])])
+    else:
+        _compare(fn, text, [np.array(EDGES_ONE)])
     _compare(fn, text, [RNG.uniform(-3, 3, size=(2, 3))])
     _compare(fn, text, [np.zeros((0, 2))])
 
