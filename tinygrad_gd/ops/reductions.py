@@ -32,11 +32,22 @@ def accumulator(x: np.ndarray | np.dtype) -> Any:
 
 
 def accumulated(add_up: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
-    """`add_up(x, dtype=..., **kwargs)` (np.sum, np.mean, np.cumsum) in `accumulator(x)`,
+    """`add_up(x, dtype=..., **kwargs)` (np.sum, numpy_mean, np.cumsum) in `accumulator(x)`,
     the result in x's own dtype again."""
     wide = accumulator(x)
     out = add_up(x, dtype=wide, **kwargs)
     return out if wide is None else out.astype(x.dtype)
+
+
+def numpy_mean(x: np.ndarray, dtype: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
+    """`np.mean(x, axis, dtype, keepdims=keepdims)` of an `x` with entries, computed as
+    np.mean computes it, bit for bit: the sum (np.add.reduce; in float64 for integers and
+    bools), divided by the number of entries summed; without np.mean's layers of Python,
+    which a mean per training step would pay each time."""
+    if dtype is None and x.dtype.kind in "biu":  # (np.mean's rule: they add up in float64)
+        dtype = np.float64
+    total = np.add.reduce(x, axis, dtype, keepdims=keepdims)
+    return np.true_divide(total, x.size // total.size)
 
 
 def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
@@ -166,9 +177,9 @@ class Mean(_Reduction, methods=("mean",), functions=("mean",)):
         if x.size == 0:  # the mean of nothing is NaN, as PyTorch's, without NumPy's warning
             out = np.sum(x, axis=axis, keepdims=keepdims) * np.nan
         else:
-            out = accumulated(np.mean, x, axis=axis, keepdims=keepdims)
+            out = accumulated(numpy_mean, x, axis=axis, keepdims=keepdims)
         ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
-        ctx.count = x.size // max(np.size(out), 1) if x.size else 1
+        ctx.count = x.size // max(out.size, 1) if x.size else 1
         return out
 
     def backward(ctx, g):
