@@ -23,22 +23,16 @@ class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__
     """
 
     def forward(ctx, x, y):
-        if x.ndim == 0 or y.ndim == 0:
-            raise ShapeError(f"{ctx.name}: both operands need at least 1 dimension, got shapes "
-                             f"{x.shape} and {y.shape}; use * to multiply by a scalar")
-        k_x = x.shape[-1]
-        k_y = y.shape[0] if y.ndim == 1 else y.shape[-2]
-        if k_x != k_y:
-            raise ShapeError(
-                f"{ctx.name}: inner sizes differ: {x.shape} @ {y.shape} contracts {k_x} with "
-                f"{k_y}; the last axis of the left operand must match the "
-                f"{'only' if y.ndim == 1 else 'second-to-last'} axis of the right one "
-                f"(transpose one of them with .T?)")
         x, y = same_dtype(x, y)  # (PyTorch's promotion: float32 @ int64 stays float32)
+        try:
+            out = np.matmul(x, y)
+        except ValueError:  # (shapes NumPy refuses: said in words, naming the sizes)
+            check_shapes(ctx.name, x.shape, y.shape)
+            raise  # (batch axes that do not broadcast: the engine restates NumPy's error)
         needs_x, needs_y = ctx.needs_input_grad  # (only what backward reads, as Mul's)
         ctx.save_for_backward(x if needs_y else None, y if needs_x else None)
         ctx.ndims = x.ndim, y.ndim
-        return np.matmul(x, y)
+        return out
 
     def backward(ctx, g):
         x, y = ctx.saved_tensors
@@ -73,6 +67,20 @@ class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__
             gy = (x.reshape(-1, 1) if x.ndim == 1 else x.transpose(-1, -2)) @ g2
             gy = gy[..., 0] if y.ndim == 1 else gy
         return gx, gy
+
+
+def check_shapes(name: str, x: tuple[int, ...], y: tuple[int, ...]) -> None:
+    """Refuse `x @ y` of operands of shapes `x` and `y` that has no result because an
+    operand has no axis, or the inner sizes differ, naming the sizes."""
+    if not x or not y:
+        raise ShapeError(f"{name}: both operands need at least 1 dimension, got shapes "
+                          f"{x} and {y}; use * to multiply by a scalar")
+    k_x, k_y = x[-1], y[0] if len(y) == 1 else y[-2]
+    if k_x != k_y:
+        raise ShapeError(
+            f"{name}: inner sizes differ: {x} @ {y} contracts {k_x} with {k_y}; the last axis "
+            f"of the left operand must match the {'only' if len(y) == 1 else 'second-to-last'} "
+            f"axis of the right one (transpose one of them with .T?)")
 
 
 class Dot(MatMul, methods=("dot",), functions=("dot",)):
