@@ -419,7 +419,7 @@ class Tensor:
                 self._grad = self._grad + grad if graph else Tensor.from_op(
                     np.asarray(self._grad._data + grad), None)
                 if mixed:
-                    versions.mixed[id(self._grad)] = self._grad
+                    versions.mixed.add(self._grad)
             self._grad_at = writes[0]  # the write clock: when .grad was last set
 
 
@@ -431,7 +431,7 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
         if set_to_none:
             p._grad = None  # (the setter's None, without a property call per parameter)
         elif p._grad is not None:
-            versions.mixed.pop(id(p._grad), None)  # (zeroed: nothing from before mixed in)
+            versions.mixed.take(p._grad)  # (zeroed: nothing from before mixed in)
             if p._grad._requires_grad:  # made with create_graph=True: cut first, as PyTorch
                 p._grad = p._grad.detach()
             p._grad.zero_()

@@ -168,7 +168,22 @@ def _changed_input(node: Function, position: int) -> RuntimeError:
 switch(VersionCheck())
 
 
-mixed: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # id(.grad) -> that .grad
+class MixedGrads(dict):
+    """The `.grad` tensors that mix steps, each kept by a weak reference under its id and
+    dropped with it. A plain dict underneath, so that `if mixed:`, asked at each `step()`
+    and each read of `.grad`, runs no Python (a WeakValueDictionary's `len` does)."""
+
+    def add(self, grad: Any) -> None:
+        key = id(grad)
+        self[key] = weakref.ref(grad, lambda _: self.pop(key, None))
+
+    def take(self, grad: Any) -> bool:
+        """Whether `grad` was listed (it no longer is); an id listed is a live `.grad`'s,
+        so this one's."""
+        return self.pop(id(grad), None) is not None
+
+
+mixed = MixedGrads()
 
 
 def grad_mixed(tensor: Any) -> bool:
@@ -177,15 +192,13 @@ def grad_mixed(tensor: Any) -> bool:
     grad = tensor._grad
     last = max(getattr(tensor, "_grad_at", 0),  # (0: unpickled from before this slot)
                grad._version[0] if grad._version is not None else 0)
-    return (tensor._version is not None and tensor._version[0] > last
-            or mixed.pop(id(grad), None) is grad)
+    return tensor._version is not None and tensor._version[0] > last or mixed.take(grad)
 
 
 def tell_if_mixed(tensor: Any, stacklevel: int) -> None:
     """Warn, once, where a `.grad` that mixes gradients from before and after an update is
     used (`stacklevel`: the caller's frame, as warnings counts it)."""
-    # (`mixed` first: its pop of a missing key raises and catches a KeyError inside)
-    if tensor._grad is not None and mixed and mixed.pop(id(tensor._grad), None) is tensor._grad:
+    if tensor._grad is not None and mixed and mixed.take(tensor._grad):
         warnings.warn(f".grad of {tensor.name or 'a tensor'} {tensor.shape} adds up gradients "
                       f"from before and after an update: clear .grad after each update "
                       f"(w.grad = None, w.grad.zero_(), optimizer.zero_grad())",
