@@ -291,6 +291,8 @@ def gradients_for(name: str, grads: Any, count: int) -> tuple:
     """What an op's backward returned, as one gradient per input (a tuple, or one array
     for a one-input op); more past the inputs only when None, as PyTorch allows for a
     forward's optional arguments not given."""
+    if count == 1 and grads.__class__ is np.ndarray:  # (fast path: a one-input op's array,
+        return (grads,)  # met once per such node in a pass)
     if not isinstance(grads, (tuple, list)):
         grads = (grads,)
     if len(grads) == count:  # (every op's case: answered first, as it runs once per node)
