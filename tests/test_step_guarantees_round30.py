@@ -154,6 +154,23 @@ def test_matmul_computes_in_pytorchs_dtype(x, y):
     want = np.asarray(np.matmul(a.numpy(), b_values.astype(np.float32)))
     assert out.dtype == np.float32 and out.numpy().tobytes() == want.tobytes()
 
+@pytest.mark.parametrize("x, y", [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)),
+                                  ((2, 3), (3, 4)), ((5, 2, 3), (3, 4)), ((1, 2, 3), (4, 3, 2))])
+def test_matmuls_gradients_are_pytorchs(x, y):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    a_values, b_values = rng.standard_normal(x), rng.standard_normal(y)
+    a, b = Tensor(a_values, requires_grad=True), Tensor(b_values, requires_grad=True)
+    ta = torch.tensor(a_values, requires_grad=True)
+    tb = torch.tensor(b_values, requires_grad=True)
+    out, t_out = a @ b, ta @ tb
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    t_out.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
 # ------------------------------------------------------------------ a .grad mixing steps
 
 

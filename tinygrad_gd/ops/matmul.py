@@ -45,10 +45,10 @@ class MatMul(Function, methods=("matmul", "__matmul__"), reflected=("__rmatmul__
         g2 = g2[..., None, :] if x_ndim == 1 else g2
         gx = gy = None
         if needs_x:  # g @ y.T
-            gx = np.matmul(g2, np.swapaxes(y[:, None] if y_ndim == 1 else y, -1, -2))
+            gx = np.matmul(g2, (y[:, None] if y_ndim == 1 else y).swapaxes(-1, -2))
             gx = gx[..., 0, :] if x_ndim == 1 else gx
         if needs_y:  # x.T @ g
-            gy = np.matmul(np.swapaxes(x[None, :] if x_ndim == 1 else x, -1, -2), g2)
+            gy = np.matmul((x[None, :] if x_ndim == 1 else x).swapaxes(-1, -2), g2)
             gy = gy[..., 0] if y_ndim == 1 else gy
         return gx, gy  # batch axes that were broadcast are summed by the engine
 

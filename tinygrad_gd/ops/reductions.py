@@ -55,7 +55,7 @@ def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: b
     if keepdims:
         return g
     if axis is None:
-        return np.reshape(g, (1,) * len(shape))
+        return g.reshape((1,) * len(shape))
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     return np.expand_dims(g, tuple(a % len(shape) for a in axes))
 
