@@ -74,7 +74,7 @@ def check_shapes(name: str, x: tuple[int, ...], y: tuple[int, ...]) -> None:
     operand has no axis, or the inner sizes differ, naming the sizes."""
     if not x or not y:
         raise ShapeError(f"{name}: both operands need at least 1 dimension, got shapes "
-                          f"{x} and {y}; use * to multiply by a scalar")
+                         f"{x} and {y}; use * to multiply by a scalar")
     k_x, k_y = x[-1], y[0] if len(y) == 1 else y[-2]
     if k_x != k_y:
         raise ShapeError(
