@@ -15,7 +15,7 @@ from ..engine import Function
 from .arguments import (as_scalars, either, floating, on_a_scalars_axis, one_axis, same_dtype,
                         to_tensor)
 from .elementwise import Where
-from .reductions import cast_first
+from .reductions import cast_first, numpy_mean
 
 
 class _AlongAxis(Function, register=False):
@@ -126,10 +126,9 @@ class CrossEntropy(Function, name="cross_entropy"):
         ctx.save_for_backward(exp, sums)
         ctx.index, ctx.reduction = index, reduction
         if reduction == "mean":
-            if x.ndim == 2 and len(losses) and x.dtype != np.float16:  # (fast path: np.mean's
-                # own sum and division, bit for bit, without its ~170 bytecodes of Python)
-                return x.dtype.type(np.add.reduce(losses) / np.intp(len(losses)))
-            return np.mean(losses)  # no rows: NaN, with NumPy's warning; float16 via float32
+            # (np.mean's own sum and division, bit for bit, without its Python layers; no
+            # rows: np.mean's NaN, with NumPy's warning)
+            return numpy_mean(losses) if losses.size else np.mean(losses)
         return np.sum(losses) if reduction == "sum" else losses
 
     def backward(ctx, g):

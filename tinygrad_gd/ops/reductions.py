@@ -42,12 +42,14 @@ def accumulated(add_up: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
 def numpy_mean(x: np.ndarray, dtype: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """`np.mean(x, axis, dtype, keepdims=keepdims)` of an `x` with entries, computed as
     np.mean computes it, bit for bit: the sum (np.add.reduce; in float64 for integers and
-    bools), divided by the number of entries summed; without np.mean's layers of Python,
-    which a mean per training step would pay each time."""
-    if dtype is None and x.dtype.kind in "biu":  # (np.mean's rule: they add up in float64)
-        dtype = np.float64
+    bools, float32 for float16), divided by the number of entries summed; without np.mean's
+    layers of Python, which a mean per training step would pay each time."""
+    half = dtype is None and x.dtype == np.float16
+    if dtype is None and x.dtype.kind in "biu" or half:  # (np.mean's rule)
+        dtype = np.float32 if half else np.float64
     total = np.add.reduce(x, axis, dtype, keepdims=keepdims)
-    return np.true_divide(total, x.size // total.size)
+    out = np.true_divide(total, x.size // total.size)
+    return out.astype(np.float16) if half else out
 
 
 def expand_reduced(g: np.ndarray, shape: tuple[int, ...], axis: Any, keepdims: bool) -> np.ndarray:
