@@ -9,8 +9,9 @@ logaddexp, logaddexp2), `reductions` (sum, mean, max, min, topk, sort), `statist
 (var, std, prod, logsumexp, norm, cumsum, cumprod, diff), `shape` (reshape, transpose,
 broadcast, to, clone, joining), `indexing` (getitem, setitem, narrow, take,
 index_select), `layout` (unsqueeze, squeeze, permute, flip, roll, split, tile, gather,
-tril, ...), `padding` (pad: constant, reflect, replicate, circular), `matmul` (@, dot,
-the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag), `linalg`
+...), `padding` (pad: constant, reflect, replicate, circular), `matmul` (@, dot,
+the fused linear layer), `contraction` (outer, tensordot, einsum, trace, diag, tril,
+triu), `linalg`
 (inv, det, slogdet, solve, cholesky: matrices and batches of them), `decompositions`
 (qr, eigh, eigvalsh, svd, each result by part=; pinv, solve_triangular), `scatter`
 (scatter, scatter_add, scatter_reduce), `index_writes` (index_add, index_copy,

@@ -1,4 +1,5 @@
-"""Contractions: outer, tensordot, einsum, and the diagonal ops trace and diag.
+"""Contractions: outer, tensordot, einsum, and the diagonal ops trace and diag, and
+tril and triu (a matrix's triangles on either side of a diagonal).
 
 einsum's gradient is an einsum too: the gradient of operand i contracts the output's
 gradient with every other operand, back to operand i's subscripts. A letter that only
@@ -353,3 +354,44 @@ class Diagonal(Function, name="diagonal"):
         """The flat position in x of each entry the output reads, in the output's order."""
         return np.diagonal(np.arange(int(np.prod(ctx.shape))).reshape(ctx.shape),
                            *ctx.where).ravel()
+
+
+class Tril(Function, methods=("tril",), functions=("tril",)):
+    """The lower triangle: entries above diagonal k set to 0 (k=, or PyTorch's diagonal=).
+
+    forward: `tril(x, k)`
+    gradient: `tril(g, k)`
+    """
+
+    @classmethod
+    def call(cls, x, k=None, *, diagonal=None):
+        x = to_tensor(x)
+        if x.ndim < 2:
+            raise ShapeError(f"{cls.name}: needs a matrix (2 or more axes), got shape {x.shape}")
+        (k,) = ints(cls.name, (either(cls.name, "k", k, "diagonal", diagonal, 0),))
+        return cls.apply(x, k=k)
+
+    def forward(ctx, x, *, k=0):
+        ctx.k = k
+        return np.tril(x, k)
+
+    def backward(ctx, g):
+        return np.tril(g, ctx.k)
+
+    def backward_graph(ctx, out, g):  # (Triu's too: the same triangle of g)
+        return type(ctx).apply(g, k=ctx.k)
+
+
+class Triu(Tril, methods=("triu",), functions=("triu",)):
+    """The upper triangle: entries below diagonal k set to 0 (k=, or PyTorch's diagonal=).
+
+    forward: `triu(x, k)`
+    gradient: `triu(g, k)`
+    """
+
+    def forward(ctx, x, *, k=0):
+        ctx.k = k
+        return np.triu(x, k)
+
+    def backward(ctx, g):
+        return np.triu(g, ctx.k)
