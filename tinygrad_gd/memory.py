@@ -4,12 +4,14 @@ each entry of a view is in memory of its own (the ops that make strided views, u
 as_strided, and the in-place checks read them here). The Tensor methods that answer the
 same: `x.stride()` (`x.stride(dim)`; an empty tensor's row by row, as PyTorch gives a
 new one, where NumPy's are 0, unless they were asked for: `pytorch_strides`),
-`x.storage_offset()`, `x.data_ptr()` (the address of x's first entry) and
+`x.storage_offset()` (an empty view's past its storage's end too, as as_strided gives),
+`x.data_ptr()` (the address of x's first entry) and
 `x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of one memory share it), as
-PyTorch's. Reshaping, expanding, transposing or unfolding a tensor with no entries (NumPy's
-strides: all 0) gives PyTorch's strides (`restrided`, by PyTorch's rules: `reshaped`,
-view's, for unsqueeze and squeeze too; `expanded_strides`), which a copy of it keeps;
-indexing one gives a new tensor's. An axis of length 1 of a tensor with entries keeps
+PyTorch's. Reshaping, expanding, transposing, unfolding, squeezing, unsqueezing or
+indexing (ints, slices, None) a tensor with no entries (NumPy's strides: all 0) gives
+PyTorch's strides (`restrided`, by PyTorch's rules: `reshaped`, view's; `expanded_strides`;
+`squeezed`, `unsqueezed`, `indexed`), which a copy of it keeps; an index array's copy gets
+a new tensor's. An axis of length 1 of a tensor with entries keeps
 NumPy's stride, which reads no other memory (`x[None]`'s is 0, PyTorch's the next axis's
 size times its stride). And PyTorch's complex-number views, for values that are real:
 `x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`, `x.resolve_neg()` are x (and
@@ -74,9 +76,14 @@ def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int,
         flat = flat.reshape(-1)
         owner = flat if flat.base is owner else np.lib.stride_tricks.as_strided(
             owner, (owner.size,), (owner.itemsize,))
-    if 0 in shape:  # (a view of no entries may start past the storage's end: moved in)
-        start = min(start, owner.size)
-    view = np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize, strides=steps)
+    if 0 in shape and start > owner.size:  # (no entries past the storage's end, as PyTorch
+        # allows: NumPy's buffer refuses the offset, so entry `start - size` of an axis of none)
+        past = start - owner.size
+        view = np.ndarray((past + 1, *shape), x.dtype, buffer=owner, offset=owner.nbytes,
+                          strides=(x.itemsize, *steps))[past]
+    else:
+        view = np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize,
+                          strides=steps)
     return strides_given(view) if given else view
 
 
@@ -125,6 +132,52 @@ def reshaped(x: np.ndarray, out: np.ndarray) -> np.ndarray:
     (`contiguous_strides`)."""
     return restrided(out, pytorch_strides(x) if out.shape == x.shape
                      else contiguous_strides(out.shape))
+
+
+def unsqueezed(x: np.ndarray, out: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+    """`out`, x (an array with no entries) with new axes of length 1 at `axes` (of out,
+    negative from its end), in PyTorch's strides: unsqueeze's rule, an axis at a time from
+    the first, a new axis's stride the size times the stride of the axis it goes before
+    (1 at the end)."""
+    sizes, steps = list(x.shape), list(pytorch_strides(x))
+    for axis in sorted(a % out.ndim for a in axes):
+        steps.insert(axis, sizes[axis] * steps[axis] if axis < len(sizes) else 1)
+        sizes.insert(axis, 1)
+    return restrided(out, tuple(steps))
+
+
+def squeezed(x: np.ndarray, out: np.ndarray, dropped: Any) -> np.ndarray:
+    """`out`, x (an array with no entries) without its axes `dropped` (a set of axes,
+    0 to x.ndim - 1), in PyTorch's strides: the others keep theirs."""
+    return restrided(out, tuple(s for a, s in enumerate(pytorch_strides(x)) if a not in dropped))
+
+
+def indexed(x: np.ndarray, index: Any, out: np.ndarray) -> np.ndarray:
+    """`out`, NumPy's x[index] with no entries, in PyTorch's strides and storage offset
+    where the index is basic (ints, slices with steps > 0, None, ...: a view): an int drops
+    its axis, a slice multiplies its stride by its step, None is unsqueeze's new axis;
+    else (an index array or mask: a copy) out itself, a new tensor's."""
+    parts = index if isinstance(index, tuple) else (index,)
+    sizes, steps, start = list(x.shape), list(pytorch_strides(x)), storage_offset(x)
+    dim = 0
+    for part in parts:
+        if part is None:
+            steps.insert(dim, sizes[dim] * steps[dim] if dim < len(sizes) else 1)
+            sizes.insert(dim, 1)
+            dim += 1
+        elif part is Ellipsis:
+            dim += x.ndim - sum(p is not None and p is not Ellipsis for p in parts)
+        elif isinstance(part, slice) and (part.step is None or part.step > 0):
+            first, _, step = part.indices(sizes[dim])
+            start, steps[dim] = start + first * steps[dim], steps[dim] * step
+            dim += 1
+        elif isinstance(part, (int, np.integer)) and not isinstance(part, (bool, np.bool_)):
+            start += part % sizes[dim] * steps[dim]
+            del sizes[dim], steps[dim]
+        else:
+            return out
+    return strided_view(out, out.shape, tuple(s * out.itemsize for s in steps), start,
+                        given=True)
 
 
 def positions(shape: tuple, steps: tuple, offset: int) -> np.ndarray:

@@ -3,7 +3,9 @@ narrow, take and index_select; and `add_at`, getitem's gradient as an op (NumPy'
 np.add.at: values added at an index, repeats adding), for second derivatives.
 
 Their backward moves the gradient back where each value came from: a picked element's
-gradient is scattered into its place, adding where an index repeats.
+gradient is scattered into its place, adding where an index repeats. A result with no
+entries of ints, slices and None has PyTorch's strides and offset (memory.indexed), where
+NumPy's strides are all 0.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..higher_order import sum_to
+from ..memory import indexed
 from ..tensor import _raw_index
 from .arguments import (Tensor, array_argument, either, ints, on_a_scalars_axis, one_axis,
                         to_tensor)
@@ -32,10 +35,13 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
     def forward(ctx, x, *, index):
         ctx.in_shape, ctx.index = x.shape, index
         try:
-            return x[_as_view(index)]
+            out = x[_as_view(index)]
+            if out.size:
+                return out
         except (IndexError, TypeError) as err:
             raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape "
                              f"{x.shape}: {err}") from None
+        return indexed(x, index, out)  # (no entries: PyTorch's strides, NumPy's are 0s)
 
     def backward(ctx, g):
         full = np.zeros(ctx.in_shape, dtype=g.dtype)

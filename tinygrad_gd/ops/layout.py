@@ -9,6 +9,8 @@ Where PyTorch and NumPy name one thing differently both names are here
 where one name means two things the method follows PyTorch and the function NumPy:
 `x.repeat(2, 3)` tiles (PyTorch's repeat, NumPy's `tile`), `tg.repeat(x, 2, axis=0)`
 repeats each element (NumPy's repeat, PyTorch's `repeat_interleave`).
+A squeeze or unsqueeze of a tensor with no entries has PyTorch's strides (squeeze's:
+the other axes keep theirs; unsqueeze's: memory.unsqueezed), where NumPy's are all 0.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import numpy as np
 
 from ..engine import Function
 from ..errors import ShapeError
+from ..memory import squeezed, unsqueezed
 from .arguments import (Tensor, to_tensor, array_argument, check_axis, either, ints,
                         on_a_scalars_axis, one_axis, permutation)
 from .indexing import added_at
@@ -51,7 +54,13 @@ class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims
                 f"{cls.name}: axis {axis} is out of range for a new axis of a tensor of "
                 f"{x.ndim} dimension(s), which has {ndim} after; use an axis in "
                 f"[{-ndim}, {ndim - 1}]") from None
-        return cls.apply(x, shape=np.expand_dims(np.empty(x.shape, bool), axes).shape)
+        return cls.apply(x, shape=np.expand_dims(np.empty(x.shape, bool), axes).shape,
+                         axes=axes)
+
+    def forward(ctx, x, *, shape, axes):
+        ctx.in_shape = x.shape
+        out = x.reshape(shape)
+        return out if x.size else unsqueezed(x, out, axes)  # (no entries: PyTorch's strides)
 
 
 class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
@@ -69,7 +78,13 @@ class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
                           scalar_axis=True)  # (a 0-d tensor's one axis, 0 or -1: none here)
         axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
         drop = {a % x.ndim for a in axes if x.shape[a] == 1}
-        return cls.apply(x, shape=tuple(n for a, n in enumerate(x.shape) if a not in drop))
+        return cls.apply(x, shape=tuple(n for a, n in enumerate(x.shape) if a not in drop),
+                         dropped=drop)
+
+    def forward(ctx, x, *, shape, dropped):
+        ctx.in_shape = x.shape
+        out = x.reshape(shape)
+        return out if x.size else squeezed(x, out, dropped)  # (no entries: PyTorch's strides)
 
 
 class Permute(Transpose, methods=("permute",), functions=("permute",)):
