@@ -1,7 +1,7 @@
 """What backward() promises about a leaf's `.grad` beside the chain rule, where no other
 test holds it: a gradient added into a `.grad` set by hand keeps that `.grad`'s strides,
 whatever the leaf's own (PyTorch's AccumulateGrad adds in place: the gradient layout
-contract, memory_formats.contracted_grad, called from hooks.py).
+contract, grad_layout.contracted_grad, called from hooks.py).
 
 Without torch: the strides of the `.grad` assigned, and the values of a NumPy formula.
 With torch: the same strides and values as torch's.

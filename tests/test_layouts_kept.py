@@ -1,7 +1,7 @@
 """Layouts kept as PyTorch keeps them: a saved tensor's strides through `tg.save`/`tg.load`
 (serialization*.py), an empty tensor's `stride()` (memory.py), `resize_`'s and
 `resize_as_`'s `memory_format=` (memory_formats.resized), and a leaf's `.grad` in the leaf's
-strides, PyTorch's "gradient layout contract" (memory_formats.contracted_grad, hooks.py).
+strides, PyTorch's "gradient layout contract" (grad_layout.contracted_grad, hooks.py).
 
 Without torch: a loaded array has the saved tensor's `stride()` and its values, `np.load`
 reads the values row by row, a file without strides (an earlier version's, NumPy's) loads

@@ -32,7 +32,7 @@ import numpy as np
 
 from . import engine, higher_order  # noqa: F401  (higher_order: create_graph's backward)
 from .grad_mode import enable_grad, no_grad
-from .memory_formats import contracted_grad
+from .grad_layout import contracted_grad
 
 
 class ByIdentity:

@@ -2,8 +2,7 @@
 owns the memory), where an array starts in it and its strides, in entries, and whether
 each entry of a view is in memory of its own (the ops that make strided views, unfold and
 as_strided, and the in-place checks read them here). The Tensor methods that answer the
-same: `x.stride()` (`x.stride(dim)`; an empty tensor's row by row, as PyTorch gives a
-new one, where NumPy's are 0, unless they were asked for: `pytorch_strides`),
+same: `x.stride()` (`x.stride(dim)`; an empty tensor's as PyTorch's: empty_strides.py),
 `x.storage_offset()` (an empty view's past its storage's end too, as as_strided gives),
 `x.data_ptr()` (the address of x's first entry) and
 `x.untyped_storage()` (its `data_ptr()`, `nbytes()`: two views of one memory share it), as
@@ -31,32 +30,18 @@ from typing import Any
 
 import numpy as np
 
+from .empty_strides import contiguous_strides, pytorch_strides, storage, strides, strides_given
 from .memory_formats import _BUFFERS, copy_strides, preserve_format
 from .ops.arguments import one_axis
 from .tensor import Tensor
 
 __all__ = ["is_conj", "resolve_conj", "resolve_neg"]  # (tg.'s; the rest: the package's)
 
-# id -> an empty array whose strides were asked for (empty_strided's storage, as_strided's
-# view), which stride() reports as they are where they are all 0 (NumPy's for a new one)
-_GIVEN: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def storage(x: np.ndarray) -> np.ndarray:
-    """The array that owns x's memory (x itself when x owns it, or when its owner is no
-    array, such as the bytes np.frombuffer read)."""
-    return x.base if isinstance(x.base, np.ndarray) else x
-
 
 def storage_offset(x: np.ndarray) -> int:
     """Where x's first entry is in its storage, in entries."""
     return (x.__array_interface__["data"][0]
             - storage(x).__array_interface__["data"][0]) // x.itemsize
-
-
-def strides(x: np.ndarray) -> tuple[int, ...]:
-    """x's strides in entries, not bytes."""
-    return tuple(s // x.itemsize for s in x.strides)
 
 
 def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int,
@@ -85,14 +70,6 @@ def strided_view(x: np.ndarray, shape: tuple, steps: tuple, start: int,
         view = np.ndarray(shape, x.dtype, buffer=owner, offset=start * x.itemsize,
                           strides=steps)
     return strides_given(view) if given else view
-
-
-def strides_given(array: np.ndarray) -> np.ndarray:
-    """`array`, its strides noted as asked for where it is empty: `stride()` reports them
-    even all 0, and, where `array` is a storage (empty_strided's), its views' too."""
-    if not array.size:
-        _GIVEN[id(array)] = array
-    return array
 
 
 def restrided(view: np.ndarray, steps: tuple[int, ...]) -> np.ndarray:
@@ -224,28 +201,6 @@ def _stride(self: Tensor, dim: Any = None) -> Any:
     """The step in entries from one entry to the next along each axis (or along `dim`)."""
     steps = pytorch_strides(self._data)
     return steps if dim is None else steps[one_axis("stride", dim, self.ndim)]
-
-
-def pytorch_strides(x: np.ndarray) -> tuple[int, ...]:
-    """x's strides in entries as PyTorch's: an empty array's, which NumPy makes all 0 (its
-    views too), are row by row ones of its shape (each axis at least 1 long), as PyTorch
-    gives a new empty tensor; other strides, a view's of memory or those asked for
-    (`strides_given`), as they are."""
-    steps = strides(x)
-    if x.size or not x.ndim or any(steps) or _GIVEN.get(id(x)) is x \
-            or _GIVEN.get(id(storage(x))) is storage(x):
-        return steps
-    return contiguous_strides(x.shape)
-
-
-def contiguous_strides(shape: tuple) -> tuple[int, ...]:
-    """PyTorch's strides of a new tensor of `shape`: row by row, each axis at least 1 long
-    (NumPy's: 0s where it is empty)."""
-    steps, step = [], 1
-    for n in reversed(shape):
-        steps.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(steps))
 
 
 def _matrix(name: str, batches: bool) -> Any:

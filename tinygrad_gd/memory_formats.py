@@ -21,7 +21,7 @@ preserve_format or the format x's strides suggest (`suggested_format`), a 2-d x.
 `x.contiguous(memory_format=f)` is x where x is laid out so (`is_contiguous_as`), and
 refuses preserve_format, as PyTorch's. `model.to(memory_format=f)` lays out each 4-d
 (channels_last) or 5-d parameter, gradient and buffer in place. A copy's gradient comes
-back in its input's layout, and a leaf's `.grad` in the leaf's strides (`contracted_grad`,
+back in its input's layout, and a leaf's `.grad` in the leaf's strides (grad_layout.py,
 PyTorch's layout contract). `tg.save` keeps a layout, as torch.save (`saved_strides`);
 `x.resize_(..., memory_format=f)` lays out as PyTorch's (`resized`); pickle and
 copy.deepcopy keep a layout too (memory.py's `LaidOut`), as does `model.state_dict()`.
@@ -413,7 +413,7 @@ def lay_out_module(module: Any, fmt: memory_format) -> Any:
     return module
 
 
-# -- layouts kept: a saved array's, a resized tensor's, a leaf's gradient's ----------------
+# -- layouts kept: a saved array's, a resized tensor's (a leaf's gradient's: grad_layout.py) ------
 def _same_layout(array: np.ndarray, steps: tuple[int, ...]) -> bool:
     """Whether `array` has the strides `steps` (in entries) on each axis longer than 1."""
     return all(s == t for s, t, n in zip(_steps(array), steps, array.shape) if n > 1)
@@ -483,15 +483,3 @@ def resize_format(where: str, value: Any, ndim: int,
                            f"tg.contiguous_format or tg.channels_last, or leave it out")
     return suggested_format(template)
 
-
-def contracted_grad(leaf: np.ndarray, earlier: np.ndarray | None,
-                    grad: np.ndarray) -> np.ndarray | None:
-    """A leaf's new `.grad` values `grad` laid out as PyTorch's AccumulateGrad lays them out
-    (its "gradient layout contract"), or None where they are so already: in the strides of
-    the `.grad` they were added to (`earlier`: PyTorch adds in place), else in the leaf's
-    (`leaf`) where its values are dense without overlaps, else row by row."""
-    target = leaf if earlier is None else earlier
-    if target.flags.c_contiguous or earlier is None and not _dense(leaf.shape, _steps(leaf)):
-        return None if grad.flags.c_contiguous else np.ascontiguousarray(grad)
-    steps = copy_strides("backward", target, preserve_format)
-    return None if _same_layout(grad, steps) else laid_out(grad, steps)
