@@ -9,7 +9,7 @@ in-place checks follow.
 Not promised, so not compared: the stride of an axis of length 1 of a tensor with entries
 (NumPy's, e.g. `x[None]`'s 0, which reads no other memory; PyTorch's is the next axis's
 size times its stride), and the strides of an empty tensor indexed (`x[:, 1]`, `x[None]`)
-or unsqueezed/squeezed (view's rule here, unsqueeze's there).
+or unsqueezed/squeezed (PyTorch's since the thirtieth round: test_strides_round30.py).
 
 Without torch: PyTorch's documented rules as independent formulas (a permutation permutes
 a new empty tensor's row-by-row strides; view's rule for no entries: the same shape keeps
