@@ -37,8 +37,8 @@ import numpy as np
 from . import lr_scheduler  # tg.optim.lr_scheduler.StepLR, as torch.optim.lr_scheduler.StepLR
 from . import optim_swa as swa_utils  # tg.optim.swa_utils.AveragedModel, SWALR, update_bn
 from .grad_mode import check_flag
-from .optim_base import (Optimizer, _check_betas, _check_modes, _check_number,
-                         _check_tensor_betas, _next_step, _scalar)
+from .optim_base import Optimizer, _check_tensor_betas, _next_step, _scalar
+from .optim_checks import _check_betas, _check_modes, _check_number
 from .optim_adafactor import Adafactor
 from .optim_lbfgs import LBFGS
 from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
@@ -128,8 +128,9 @@ class Adam(Optimizer):
     amsgrad=True (AMSGrad) divides by the largest v so far instead of v_t (state
     "max_exp_avg_sq"); maximize=True ascends (g is the negated gradient), as PyTorch's;
     decoupled_weight_decay=True is AdamW's decay. capturable= and differentiable= at False.
-    betas are two floats or two 1-element tensors: whole numbers, (0, 0), are refused, as
-    PyTorch's Adam and AdamW refuse them.
+    betas are two floats or two 1-element tensors: whole numbers, (0, 0), and bools are
+    refused, as PyTorch's Adam and AdamW refuse them; NumPy's floats and 1-element arrays
+    are read as their numbers (PyTorch's Adam refuses them, but for float64, a float).
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-3,

@@ -10,7 +10,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from .grad_mode import check_flag
-from .optim_base import Optimizer, _as_numpy, _check_number, _next_step, _scalar
+from .optim_base import Optimizer, _as_numpy, _next_step, _scalar
+from .optim_checks import _check_number
 from .tensor import Tensor
 
 __all__ = ["Adafactor"]

@@ -1,14 +1,15 @@
 """The base of `tg.optim`: `Optimizer` (parameter groups, step, zero_grad, state_dict and
-load_state_dict, frozen entries, maximize= and weight decay) and the argument checks its
-optimizers share. The optimizers themselves are in optim.py (SGD, Adam, AdamW, RMSprop,
-Adagrad) and optim_variants.py (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD); optim.py
-gathers them all as `tg.optim`.
+load_state_dict, frozen entries, maximize= and weight decay) and the reading of settings
+given as tensors; the argument checks the optimizers share are in optim_checks.py. The
+optimizers themselves are in optim.py (SGD, Adam, AdamW, RMSprop, Adagrad) and
+optim_variants.py (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD); optim.py gathers them all
+as `tg.optim`.
 
 A setting may be given as a 1-element tensor, as PyTorch takes lr, weight_decay and
 Adam's betas. Our tensor stays in the group as given (`group["lr"] is lr_t`, as PyTorch's
 groups keep theirs) and is read at every step, so a change in place (`lr_t.fill_(0.01)`,
-a scheduler's) counts; a NumPy array or another library's tensor is read once, as its
-number. PyTorch's refusals are kept (Adam's betas other than two floats or two tensors;
+a scheduler's) counts; a NumPy array or scalar or another library's tensor is read once,
+as its number. PyTorch's refusals are kept (Adam's betas as whole numbers or bools;
 tensor betas, and Adam's tensor lr, with foreach=True). The state's numbers that PyTorch
 keeps as 0-d tensors (every "step", NAdam's "mu_product", ASGD's "eta" and "mu") are 0-d
 arrays here, float64 for a float64 parameter and float32 otherwise. `load_state_dict`
@@ -20,55 +21,21 @@ from __future__ import annotations
 
 import difflib
 import functools
-import math
+from itertools import chain, compress, repeat
 from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from . import versions
 from .engine import enable_grad
-from .grad_mode import check_flag
+from .optim_checks import _check_modes, _check_number
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
 step_checks: list[Callable[[Any, bool], None]] = []  # inference.py's: (optimizer, every parameter?)
 _PLAIN = frozenset({float, int, bool, str, type(None)})  # settings `_number` keeps as they are
-_FLOAT_INT = (float, int)
-
-
-def _check_number(where: str, name: str, value: Any, low: float = 0.0,
-                  high: float | None = None) -> None:
-    """value must be a real number in [low, high) (high None: no upper bound)."""
-    if type(value) not in _FLOAT_INT and (isinstance(value, bool) or not isinstance(
-            value, (int, float, np.integer, np.floating))):  # (fast path: a float, an int)
-        raise TypeError(f"{where}: {name} must be a number, got {value!r}")
-    if not (low <= value and (high is None or value < high)):  # NaN fails both tests
-        if low == -math.inf and high is None:  # (no bound: only NaN fails)
-            raise ValueError(f"{where}: {name} must be a number, not NaN, got {name}={value!r}")
-        bound = f"in [{low}, {high})" if high is not None else f">= {low}"
-        raise ValueError(f"{where}: {name} must be {bound}, got {value!r}")
-
-
-def _check_betas(where: str, betas: Any) -> None:
-    """betas must be a pair (beta1, beta2) of numbers in [0, 1), as Adam's."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise ValueError(f"{where}: betas must be a pair (beta1, beta2), got {betas!r}")
-    _check_number(where, "betas[0]", betas[0], 0.0, 1.0)
-    _check_number(where, "betas[1]", betas[1], 0.0, 1.0)
-
-
-def _check_modes(where: str, capturable: Any, differentiable: Any) -> None:
-    """PyTorch's capturable= and differentiable=, accepted at False only: the first is its
-    CUDA-graph mode, refused on CPU tensors there too; the second records the step in the
-    graph, and these steps run in NumPy, outside it."""
-    if check_flag(where, "capturable", capturable):
-        raise ValueError(f"{where}: capturable=True is PyTorch's mode for CUDA graphs, which "
-                         f"its CPU tensors refuse too; tinygrad_gd steps on the CPU: leave it "
-                         f"False")
-    if check_flag(where, "differentiable", differentiable):
-        raise ValueError(f"{where}: differentiable=True (autograd through the step) is not "
-                         f"supported: tinygrad_gd's optimizers step outside the graph; leave "
-                         f"it False")
+_PAIRS = (tuple, list)  # (betas, etas: a pair of plain settings is kept as it is too)
+_PLAIN_OR_PAIR = _PLAIN.union(_PAIRS)
 
 
 # -- numbers given as tensors, and tensors of other libraries ----------------------------
@@ -106,9 +73,10 @@ def _as_numpy(where: str, value: Any) -> Any:
 
 
 def _number(where: str, name: str, value: Any) -> Any:
-    """A setting given as a 1-element tensor or array, read as its number (PyTorch takes
-    lr, weight_decay and Adam's betas as tensors); anything else as it is."""
-    if not (_is_tensor(value) or isinstance(value, np.ndarray)):
+    """A setting given as a 1-element tensor or array or as a NumPy scalar, read as its
+    number (PyTorch takes lr, weight_decay and Adam's betas as tensors; a float32 beta would
+    make a float64 model's bias correction float32's); anything else as it is."""
+    if not (_is_tensor(value) or isinstance(value, (np.ndarray, np.generic))):
         return value
     array = _as_numpy(where, value)
     if array.size != 1:
@@ -123,16 +91,24 @@ def _numbers(where: str, name: str, value: Any) -> Any:
     if type(value) is tuple and _PLAIN.issuperset(map(type, value)):  # (fast path: numbers)
         return value
     if isinstance(value, (tuple, list)) and any(
-            _is_tensor(v) or isinstance(v, np.ndarray) for v in value):
+            _is_tensor(v) or isinstance(v, (np.ndarray, np.generic)) for v in value):
         entries = [_number(where, f"{name}[{i}]", v) for i, v in enumerate(value)]
         return tuple(entries) if isinstance(value, tuple) else entries
     return _number(where, name, value)
 
 
+def _plain_pairs(values: list[Any]) -> bool:
+    """Whether settings not all plain are plain or pairs of plain ones (Adam's betas), which
+    `_numbers` too keeps as they are. (Counted in C, element by element: no Python loop.)"""
+    types = list(map(type, values))
+    return _PLAIN_OR_PAIR.issuperset(types) and _PLAIN.issuperset(map(type, chain(
+        *compress(values, map(issubclass, types, repeat(_PAIRS))))))
+
+
 def _kept(where: str, name: str, value: Any) -> Any:
     """A setting as its group keeps it: our tensors as given (read again at each step, so
-    a change in place counts, as in PyTorch's groups), a NumPy array or another library's
-    tensor as its number; in a pair (betas) entry by entry."""
+    a change in place counts, as in PyTorch's groups), a NumPy array or scalar or another
+    library's tensor as its number; in a pair (betas) entry by entry."""
     if isinstance(value, (tuple, list)):
         entries = [_kept(where, f"{name}[{i}]", v) for i, v in enumerate(value)]
         return tuple(entries) if isinstance(value, tuple) else entries
@@ -323,8 +299,8 @@ class Optimizer:
         """Check the settings of `group`, a copy of a group (`_settings`), reading each one
         given as a 1-element tensor or array as its number there."""
         values = list(map(group.get, self.defaults))  # (a missing setting: None)
-        if not _PLAIN.issuperset(map(type, values)):  # (fast path: all plain, as most are)
-            for key, value in zip(self.defaults, values):
+        if not _PLAIN.issuperset(map(type, values)) and not _plain_pairs(values):  # (fast
+            for key, value in zip(self.defaults, values):  # path: all plain, as most are)
                 if type(value) not in _PLAIN:  # (fast path: read as it is)
                     group[key] = _numbers(self._name, key, value)
         _check_number(self._name, "lr", group["lr"])

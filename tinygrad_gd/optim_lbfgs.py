@@ -25,7 +25,8 @@ import numpy as np
 
 from .engine import enable_grad
 from .ops.arguments import integer
-from .optim_base import Optimizer, _as_numpy, _check_number, _is_tensor
+from .optim_base import Optimizer, _as_numpy, _is_tensor
+from .optim_checks import _check_number
 from .tensor import Tensor
 
 __all__ = ["LBFGS"]

@@ -21,8 +21,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from .grad_mode import check_flag
-from .optim_base import (Optimizer, _check_betas, _check_modes, _check_number,
-                         _check_tensor_betas, _next_step, _scalar)
+from .optim_base import Optimizer, _check_tensor_betas, _next_step, _scalar
+from .optim_checks import _check_betas, _check_modes, _check_number
 from .tensor import Tensor
 
 __all__ = ["NAdam", "RAdam", "Adamax", "Adadelta", "Rprop", "ASGD"]
