@@ -180,7 +180,7 @@ class Optimizer:
     """
 
     _decoupled_weight_decay = False
-    _name = "Optimizer"  # (each subclass's own name, set once: the messages' prefix)
+    _name = "Optimizer"  # (the messages' prefix: each optimizer's own, set by __new__)
     # the state's numbers PyTorch keeps as 0-d tensors, kept as 0-d arrays (`_scalar`)
     _scalar_state: tuple[str, ...] = ("step",)
 
@@ -192,10 +192,16 @@ class Optimizer:
         for group in self._groups(params):
             self.add_param_group(group)
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Optimizer:
+        """An optimizer whose messages name its class as it is called when made (`_name`;
+        a class renamed after its statement, `cls.__name__ = ...`, by its new name)."""
+        optimizer = super().__new__(cls)
+        optimizer._name = cls.__name__
+        return optimizer
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's own step() (LBFGS's, a user's) marks the optimizer as stepped too."""
         super().__init_subclass__(**kwargs)
-        cls._name = cls.__name__
         step = cls.__dict__.get("step")
         if callable(step) and not getattr(step, "_marks_stepped", False):
             @functools.wraps(step)
@@ -469,7 +475,7 @@ class Optimizer:
         return value.copy()
 
     def __repr__(self) -> str:
-        lines = [f"{self._name} ("]
+        lines = [f"{type(self).__name__} ("]  # (its name now, as PyTorch's repr)
         for i, group in enumerate(self.param_groups):
             settings = ", ".join(f"{k}={v}" for k, v in group.items() if k != "params")
             lines.append(f"  group {i}: {len(group['params'])} parameters, {settings}")
