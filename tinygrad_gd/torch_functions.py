@@ -173,8 +173,13 @@ def positive(input: Any) -> Tensor:  # noqa: A002
 @refusing_as("rsub", "sub")
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:  # noqa: A002
     """other - alpha * input (PyTorch's rsub, subtraction with the operands reversed): the
-    ops mul and sub. Shapes that do not broadcast are named in the order given."""
-    broadcast("rsub", input, other)  # (sub's own refusal would name other's shape first)
+    ops mul and sub. Shapes that do not broadcast, and a None, are named in the order given
+    (sub's own refusals would name other first)."""
+    if input is None or other is None:
+        k, name = (1, "input") if input is None else (2, "other")
+        raise TypeError(f"rsub: input {k} of 2 ({name}) is None, not a tensor or number; give "
+                        f"a tensor or a number")
+    broadcast("rsub", input, other)
     return functional.sub(other, input, alpha=alpha)
 
 
