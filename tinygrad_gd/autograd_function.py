@@ -1,6 +1,6 @@
 """PyTorch's `torch.autograd.function`, as `tg.autograd.function`: `once_differentiable`,
 and `FunctionCtx`, the ctx methods of PyTorch's documents that every op has (`Function`
-derives from it; the engine imports this module, which imports nothing of the package).
+derives from it; the engine imports this module, which imports only grad_mode.py).
 
 PyTorch's documents on writing your own `Function` ("Extending PyTorch") import
 `once_differentiable` from here and decorate a backward with it, to declare that the
@@ -19,6 +19,8 @@ import threading
 from typing import Any, Callable, TypeVar
 
 import numpy as np
+
+from .grad_mode import is_grad_enabled
 
 __all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad", "OpName"]
 
@@ -78,6 +80,8 @@ class FunctionCtx:
         super().__init_subclass__(**kwargs)
         if not cls.__module__.startswith(_PACKAGE) and "apply" not in cls.__dict__:
             cls.apply = classmethod(_apply_user_op)  # (a user's op: PyTorch's rules)
+            if cls.save_for_backward.__module__.startswith(_PACKAGE):  # (not the user's own)
+                cls.save_for_backward = _save_for_backward
 
     @property
     def next_functions(self) -> tuple:
@@ -119,6 +123,20 @@ class FunctionCtx:
 _PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
 _user_ops: dict = {}  # (a user's op, positions given as they are) -> the op the graph records
 _outputs = threading.local()  # .parts: what the last user's op returned, in this thread
+
+
+def _save_for_backward(ctx: Any, *arrays: Any) -> None:
+    """A user's op's `ctx.save_for_backward`: arrays (NumPy's scalars, tensors) or None, as
+    PyTorch's saves tensors or None; anything else refused where PyTorch refuses it, in a
+    node that is recorded (grad mode on, an input needing a gradient)."""
+    for k, value in enumerate(arrays):
+        if value is not None and not hasattr(value, "__array__") and is_grad_enabled() and \
+                True in ctx.needs_input_grad:
+            raise TypeError(f"{ctx.name}: save_for_backward keeps arrays (or None), as "
+                            f"PyTorch's keeps tensors, but argument {k + 1} of {len(arrays)}, "
+                            f"{value!r:.40}, is of type {type(value).__name__}; keep other values "
+                            f"as attributes of ctx (ctx.scale = 3.0), as PyTorch's documents do")
+    ctx.saved_tensors = arrays
 
 
 def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
