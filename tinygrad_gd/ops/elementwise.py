@@ -159,6 +159,8 @@ class Div(Function, elementwise=True, methods=("div", "divide", "__truediv__"),
 class Pow(Function, elementwise=True, methods=("pow", "__pow__"), reflected=("__rpow__",),
           functions=("power", "pow")):
     """x ** y, broadcast. At x = 0 PyTorch's conventions: d/dx x**0 = 0, d/dy 0**y = 0 (y >= 0).
+    Two bool operands give NumPy's int8 powers, on purpose, where PyTorch refuses bools
+    (api-guide, The dtype rule; a check here would cost every x ** 2 its time).
 
     forward: `x ** y`
     gradient: `g * y * x**(y - 1)` for x, `g * out * log(x)` for y

@@ -81,7 +81,11 @@ def _narrowed(out: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 class Var(Function, methods=("var",), functions=("var",)):
-    """Variance over `axis`: mean of squared deviations, divided by n - ddof.
+    """Variance over `axis`: mean of squared deviations, divided by n - ddof. Where
+    n - ddof <= 0 the divisor is 0 (NumPy's max(n - ddof, 0), PyTorch's too): inf where
+    there is spread, its gradient +-inf by the sign of x - mean, the limit as n - ddof
+    falls to 0. PyTorch's (over a dim) divides by the negative n - ddof instead: finite
+    numbers of the opposite sign, the derivative of no value its forward returns.
 
     forward: `sum((x - mean(x))**2, axis) / (n - ddof)`
     gradient: `2 * g * (x - mean(x)) / (n - ddof)`
