@@ -1,6 +1,6 @@
 """PyTorch's `torch.autograd.function`, as `tg.autograd.function`: `once_differentiable`,
 and `FunctionCtx`, the ctx methods of PyTorch's documents that every op has (`Function`
-derives from it; the engine imports this module, which imports only grad_mode.py).
+derives from it; the engine imports this module, which imports nothing of the package).
 
 PyTorch's documents on writing your own `Function` ("Extending PyTorch") import
 `once_differentiable` from here and decorate a backward with it, to declare that the
@@ -19,8 +19,6 @@ import threading
 from typing import Any, Callable, TypeVar
 
 import numpy as np
-
-from .grad_mode import is_grad_enabled
 
 __all__ = ["once_differentiable", "FunctionCtx", "AccumulateGrad", "OpName"]
 
@@ -55,6 +53,18 @@ def _note_kept_outputs(ctx: Any, outputs: tuple) -> None:
                              if any(output is value for value in held))
 
 
+def _note_unsaveable(ctx: Any) -> None:
+    """Note as ctx.unsaveable (position, count, value) the first value a user's op saved
+    with save_for_backward that is no array (nor NumPy scalar, tensor, None): a number, a
+    string. PyTorch refuses it only in a node that is recorded (grad mode on, an input
+    needing a gradient), so `_apply_user_op` refuses it once it knows the node is."""
+    saved = ctx.saved_tensors or ()
+    for k, value in enumerate(saved):
+        if value is not None and not hasattr(value, "__array__"):
+            ctx.unsaveable = (k, len(saved), value)
+            return
+
+
 class OpName(str):
     """An op's name: a string (`node.name`, what the diagrams and errors read) that is also
     PyTorch's method, `y.grad_fn.name()`."""
@@ -80,8 +90,6 @@ class FunctionCtx:
         super().__init_subclass__(**kwargs)
         if not cls.__module__.startswith(_PACKAGE) and "apply" not in cls.__dict__:
             cls.apply = classmethod(_apply_user_op)  # (a user's op: PyTorch's rules)
-            if cls.save_for_backward.__module__.startswith(_PACKAGE):  # (not the user's own)
-                cls.save_for_backward = _save_for_backward
 
     @property
     def next_functions(self) -> tuple:
@@ -125,20 +133,6 @@ _user_ops: dict = {}  # (a user's op, positions given as they are) -> the op the
 _outputs = threading.local()  # .parts: what the last user's op returned, in this thread
 
 
-def _save_for_backward(ctx: Any, *arrays: Any) -> None:
-    """A user's op's `ctx.save_for_backward`: arrays (NumPy's scalars, tensors) or None, as
-    PyTorch's saves tensors or None; anything else refused where PyTorch refuses it, in a
-    node that is recorded (grad mode on, an input needing a gradient)."""
-    for k, value in enumerate(arrays):
-        if value is not None and not hasattr(value, "__array__") and is_grad_enabled() and \
-                True in ctx.needs_input_grad:
-            raise TypeError(f"{ctx.name}: save_for_backward keeps arrays (or None), as "
-                            f"PyTorch's keeps tensors, but argument {k + 1} of {len(arrays)}, "
-                            f"{value!r:.40}, is of type {type(value).__name__}; keep other values "
-                            f"as attributes of ctx (ctx.scale = 3.0), as PyTorch's documents do")
-    ctx.saved_tensors = arrays
-
-
 def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
     """A user's op's apply, as PyTorch's: None given for an input (an optional one not
     given: `bias=None`) reaches forward as None and its gradient is dropped, and forward
@@ -160,6 +154,12 @@ def _apply_user_op(cls: Any, *inputs: Any, **params: Any) -> Any:
         params["_given"] = tuple(inputs[k] for k in given)  # op again passes it too)
     joined = recorded.apply(*[x for k, x in enumerate(inputs) if k not in given], **params)
     parts, _outputs.parts = _outputs.parts, None
+    if joined._ctx is not None and "unsaveable" in vars(joined._ctx):  # (recorded: refused)
+        k, count, value = joined._ctx.unsaveable
+        raise TypeError(f"{cls.name}: save_for_backward keeps arrays (or None), as PyTorch's "
+                        f"keeps tensors, but argument {k + 1} of {count}, {value!r:.40}, is of "
+                        f"type {type(value).__name__}; keep other values as attributes of ctx "
+                        f"(ctx.scale = 3.0), as PyTorch's documents do")
     if parts is None:
         return joined
     joined.name = f"outputs of {cls.name}, end to end"
@@ -207,6 +207,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
     def noted(ctx: Any, outputs: Any, needs: tuple) -> None:
         """Note which outputs ctx keeps, and of several outputs their shapes, dtypes and
         marks, on ctx and for apply."""
+        _note_unsaveable(ctx)
         if not isinstance(outputs, (tuple, list)):
             return _note_kept_outputs(ctx, (outputs,))
         marked = [any(a is m for m in getattr(ctx, "non_differentiable", ()))
