@@ -28,7 +28,8 @@ _COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
 # Python's count of the arguments of an op's call or forward: cls or ctx counted in it
 _HIDDEN_COUNTS = re.compile(r"^[\w.<>]*\.(call|forward)\(\) takes ")
 # what the engine and its extras set on a node: a user's forward that sets one loses it
-_NODE_ATTRIBUTES = ("params", "name", "built_in", "recorded_at", "scope", "created_at",
+# (built_in is refused where it is set: registry.py's _UsersOpFlag)
+_NODE_ATTRIBUTES = ("params", "name", "recorded_at", "scope", "created_at",
                     "output_version", "scope_calls", "saved_packed", "saved_specs",
                     "saved_unpack", "saved_snapshots")  # (what the extras set on a node)
 # NumPy's words for inputs whose shapes do not fit a join (concatenate, stack): PyTorch's
@@ -202,20 +203,22 @@ def forward_result(ctx: Any, out: Any) -> np.ndarray:
     if isinstance(out, np.generic):  # (NumPy's 0-d arithmetic gives scalars)
         return np.asarray(out)
     if out is None or isinstance(out, (tuple, list)):  # (np.asarray would stack a tuple)
-        raise TypeError(f"{ctx.name}: forward returned " + ("None; return the output array (a "
-                        "missing return?)" if out is None else f"{len(out)} arrays; return one"))
+        raise TypeError(f"{type(ctx).name}: forward returned " + ("None; return the output "
+                        "array (a missing return?)" if out is None else f"{len(out)} arrays; "
+                        f"return one"))
     out = np.asarray(out)
     return out if out.flags.writeable else out.copy()  # (a view of a user's read-only input)
 
 
 def _check_attributes(ctx: Any) -> None:
-    """Refuse a node attribute a user's forward set that the engine sets too."""
+    """Refuse a node attribute a user's forward set that the engine sets too (the op named
+    by its class: ctx.name may be the user's value)."""
     taken = [key for key in _NODE_ATTRIBUTES if key in vars(ctx)]
     if not (isinstance(ctx.parents, tuple) and len(ctx.parents) == 0):
         taken.insert(0, "parents")
     if taken:
-        raise TypeError(f"{ctx.name}: forward set ctx.{taken[0]}, which the engine sets on "
-                        f"every node; keep your value under another name "
+        raise TypeError(f"{type(ctx).name}: forward set ctx.{taken[0]}, which the engine sets "
+                        f"on every node; keep your value under another name "
                         f"(ctx.my_{taken[0]}), or save arrays with ctx.save_for_backward")
 
 

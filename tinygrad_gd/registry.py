@@ -6,7 +6,7 @@ Tensor methods, functional.py its `tg.` functions. A user's op may not take a bu
 op's name, method or function: `x.exp()` would change meaning everywhere, and the
 built-in's tests would no longer test what runs; nor a `tg.` name that is no op
 (`tg.zeros`, `tg.save`: `reserve`). The same user op defined again (a
-notebook cell run twice) replaces the first.
+notebook cell run twice) replaces the first. Each op's `built_in` flag comes from here too.
 """
 from __future__ import annotations
 
@@ -19,13 +19,37 @@ _listeners: list[Callable[..., None]] = []
 _reserved: set[str] = set()  # `tg.` names that are no op's function: tg.zeros, tg.nn, ...
 
 
-def built_in(op: Any) -> bool:
+def built_in(op: Any) -> Any:
+    """`op.built_in`, which the engine sets at its class statement: True for one of the
+    package's own ops, a false `_UsersOpFlag` for a user's op."""
+    return True if _packages_own(op) else _USERS_OP
+
+
+def _packages_own(op: Any) -> bool:
     """Whether `op` is one of the package's own ops (defined in one of its modules, under
     whatever name the package was imported: benchmarks/against.py renames an old one)."""
     return op.__module__.startswith(_PACKAGE)
 
 
+class _UsersOpFlag:
+    """A user's op's `built_in`: False, read from the class or from a node, and refused
+    where the op sets it on a node: `ctx.built_in = 1` in forward would switch off the
+    checks that keep the caller's arrays and `grad` read-only, among them the one that
+    refuses it. (A data descriptor, so a node cannot shadow it; the package's ops have a
+    plain True and pay nothing for it.)"""
+
+    __slots__ = ()
+
+    def __get__(self, node: Any, owner: Any = None) -> bool:
+        return False
+
+    def __set__(self, node: Any, value: Any) -> None:
+        raise TypeError(f"{type(node).name}: your op set ctx.built_in, which the engine sets "
+                        f"on every node; keep your value under another name (ctx.my_built_in)")
+
+
 _PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
+_USERS_OP = _UsersOpFlag()
 
 
 def registered_ops() -> dict[str, Any]:
@@ -46,7 +70,7 @@ def on_register(listener: Callable[..., None]) -> None:
 def register(op: Any) -> None:
     """List `op` under its name and tell the listeners; refused, with nothing changed, when
     a user's op claims a built-in op's name, method or function."""
-    if not built_in(op):
+    if not _packages_own(op):
         _refuse_clash(op)
     previous = _registry.get(op.name)
     _registry[op.name] = op
@@ -79,7 +103,7 @@ def _claims(op: Any) -> set[str]:
 def _refuse_clash(op: Any) -> None:
     declared = f"class {op.__name__}(Function, ...)"
     for other in _registry.values():
-        if not built_in(other):
+        if not _packages_own(other):
             continue
         if other.name == op.name:
             raise TypeError(f"{declared}: the name '{op.name}' is the built-in op's; give yours "
