@@ -88,7 +88,12 @@ class FunctionCtx:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if not cls.__module__.startswith(_PACKAGE) and "apply" not in cls.__dict__:
+        if cls.__module__.startswith(_PACKAGE):
+            return
+        if inspect.isfunction(cls.__dict__.get("call")):  # (x.method() would pass x as cls)
+            raise TypeError(f"class {cls.__name__}(Function): call must be a classmethod, as "
+                            f"Function's is; add @classmethod above def call(cls, ...)")
+        if "apply" not in cls.__dict__:
             cls.apply = classmethod(_apply_user_op)  # (a user's op: PyTorch's rules)
 
     @property
