@@ -264,7 +264,8 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
                                 f"define backward(ctx, grad_0, ..., grad_{len(parts) - 1}), "
                                 f"as PyTorch's") from None
             sent = op.backward(ctx, *grads)
-        sent = sent if isinstance(sent, (tuple, list)) else (sent,)
+        if not isinstance(sent, (tuple, list)):
+            sent = (sent,) if sent is not None else _no_gradient(op.name, ctx)
         if not absent or len(sent) != len(ctx.needs_input_grad) and "_given" not in vars(
                 ctx).get("params", {}):  # (only Nones given: one per tensor is enough)
             return sent  # (a wrong count: said by the engine, as for any op)
@@ -295,6 +296,17 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         body["jvp"] = staticmethod(jvp)
     return type(op.__name__, (op,), body, register=False, name=op.name,
                 elementwise=op.elementwise)
+
+
+def _no_gradient(name: str, ctx: Any) -> tuple:
+    """A user's op's backward that returned None: for inputs that need no gradient, None
+    for each; refused where one needs it (the gradient would be lost unseen)."""
+    needs = tuple(ctx.needs_input_grad)
+    if True not in needs:
+        return (None,) * len(needs)
+    raise TypeError(f"{name}: backward returned None, but input {needs.index(True)} needs a "
+                    f"gradient; return it (a missing return?), or a tuple with None for "
+                    f"each input that needs none")
 
 
 class AccumulateGrad:
