@@ -143,6 +143,8 @@ _WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # RowNorm,
 def _snake_case(class_name: str) -> str:
     """A user's op's default name: `RowNorm` is `row_norm`, as its methods are spelled."""
     return _WORDS.sub("_", class_name).lower()
+
+
 _user_ops: dict = {}  # (a user's op, positions given as they are) -> the op the graph records
 _outputs = threading.local()  # .parts: what the last user's op returned, in this thread
 
