@@ -26,15 +26,7 @@ import pytest
 
 import tinygrad_gd as tg
 
-
-def _row_by_row(shape) -> tuple[int, ...]:
-    """Row-by-row strides of `shape`, each axis counted at least 1 long (PyTorch's rule
-    for a new tensor, an independent formula)."""
-    steps, step = [], 1
-    for n in reversed(shape):
-        steps.append(step)
-        step *= max(n, 1)
-    return tuple(reversed(steps))
+from test_strides_round29 import _row_by_row  # (PyTorch's rule, an independent formula)
 
 
 # -- indexing, unsqueeze and squeeze of a tensor with no entries ------------------------------
