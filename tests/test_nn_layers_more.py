@@ -679,13 +679,18 @@ def test_diagrams_name_the_zero_states_and_steps_an_rnn_makes(tmp_path):
     # the audit's example: 7 "input" nodes, 2 of them the layers' all-zero h0
     r = nn.RNN(3, 4, 2, batch_first=True, seed=0)
     out, _ = r(tg.randn(2, 5, 3))
-    text, titles = _rendered(out.sum(), tmp_path, model=r)
+    zeros = ("h0[0] (zeros)", "h0[1] (zeros)")
+    titles = _rendered(out.sum(), tmp_path, model=r)[1]  # the zero states in the RNN's box
+    assert titles.count("input") == 0 and not set(zeros) & set(titles), titles
+    for name in tuple(f"input[:, {t}]" for t in range(5)):
+        assert titles.count(name) == 1, (name, titles)
+    titles = _rendered(out.sum(), tmp_path, model=r, open_modules=True)[1]  # drawn open
     assert titles.count("input") == 0, titles
-    for name in ("h0[0] (zeros)", "h0[1] (zeros)") + tuple(f"input[:, {t}]" for t in range(5)):
+    for name in zeros + tuple(f"input[:, {t}]" for t in range(5)):
         assert titles.count(name) == 1, (name, titles)
     x = tg.Tensor(RNG.standard_normal((5, 3)), name="x")  # a named input: its steps x[t]
     out, _ = nn.RNN(3, 4, seed=0)(x)
-    titles = _rendered(out.sum(), tmp_path)[1]
+    titles = _rendered(out.sum(), tmp_path, open_modules=True)[1]
     assert sorted(t for t in titles if t.startswith("x[")) == [f"x[{t}]" for t in range(5)]
     assert titles.count("input") == 0 and titles.count("h0[0] (zeros)") == 1, titles
     cell = nn.RNNCell(3, 4, seed=0)
