@@ -461,6 +461,6 @@ def test_bad_input_is_refused_naming_the_function(name):
         fn("one")
     with pytest.raises(TypeError, match=f"^{name}: complex data is not supported"):
         fn(np.array([1 + 1j]))
-    with pytest.raises(TypeError, match=f"^{name}: takes 1 positional argument but 2"):
+    with pytest.raises(TypeError, match=rf"^{name}: takes 1 argument \(input\) but 2 were given$"):
         fn(tg.Tensor([1.0]), 2)
     np.testing.assert_array_equal(fn(input=tg.Tensor([1.5])).numpy(), fn([1.5]).numpy())

@@ -264,7 +264,7 @@ def test_numpy_trunc_and_sign_on_a_tensor_run_the_ops():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda x: tg.logit(x, eps="a"), TypeError, r"logit: eps must be a number, got str 'a'"),
-    (lambda x: x.logit(0.1, 0.2), TypeError, r"logit: takes from 1 to 2 positional"),
+    (lambda x: x.logit(0.1, 0.2), TypeError, r"logit: takes at most 1 argument \(eps\) but 2"),
     (lambda x: tg.nan_to_num(x, nan="a"), TypeError, r"nan_to_num: nan must be a number"),
     (lambda x: x.nan_to_num(posinf=[1.0]), TypeError, r"nan_to_num: posinf must be a number"),
     (lambda x: tg.nan_to_num(x, neginf=True), TypeError, r"nan_to_num: neginf must be a num"),

@@ -209,7 +209,7 @@ def test_every_other_name_of_an_op_refuses_under_that_name(label):
             assert not _named(str(alias), (op.name,)), f"{label}{args}: {alias}"
             try:
                 op.call(*args, **kwargs)
-            except Exception as own:  # noqa: BLE001
-                if _named(str(own), (op.name,)):
+            except Exception as own:  # noqa: BLE001  (a count: the caller's, test_smalls_round30)
+                if _named(str(own), (op.name,)) and " takes " not in str(own):
                     _check_said_as(called, alias, own, (op.name,))
     assert refused, f"{label}: no bad call refused; teach _bad_calls one"

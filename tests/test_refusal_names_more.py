@@ -101,8 +101,7 @@ def test_an_in_place_form_says_its_name_with_the_plain_methods_words():
     """The brief's cases, written out: the class and words are the plain method's."""
     err = _refusal(lambda: X.clone().cos_(1))
     assert isinstance(err, TypeError)
-    assert str(err) == ("cos_: takes 1 positional argument but 2 were given; its docstring "
-                        "lists its arguments")
+    assert str(err) == "cos_: takes no arguments but 1 was given"  # (x is not counted)
     _check_said_as("cos_", err, _refusal(lambda: X.cos(1)), ("cos",))
     for alias, form, plain in (("negative_", "neg_", "neg"), ("absolute_", "abs_", "abs")):
         err = _refusal(lambda: getattr(X.clone(), alias)(1))
@@ -117,7 +116,7 @@ def test_pytorchs_other_names_of_in_place_forms_say_their_own(alias, form):
     err = _refusal(lambda: getattr(X.clone(), alias)("a"))
     _check_said_as(alias, err, _refusal(lambda: getattr(X.clone(), form)("a")), (form,))
     err = _refusal(lambda: getattr(X.clone(), alias)(X, 7))  # (Python's count of arguments)
-    assert str(err).startswith(f"{alias}: takes 2 positional arguments but 3 were given"), err
+    assert str(err).startswith(f"{alias}: takes 1 argument (other) but 2 were given"), err
 
 
 def test_a_rounded_division_in_place_says_div_():

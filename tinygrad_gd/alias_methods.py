@@ -4,7 +4,8 @@
 reshape, `x.expand_as(y)` broadcast_to, `x.ptp()` max - min, `x.fill(v)` fill_: in the
 graph as those ops, but a refusal begins with the name the user wrote ("clamp_min: min
 must be ..."), as an op's other names do (op_errors.refusing_as; spellings.py makes these
-the Tensor's methods). So do the in-place forms (`refusing_in_place`): `x.cos_(1)` says
+the Tensor's methods), and so do `tg.clamp_min` and `tg.clamp_max` (torch_functions.py's
+`tg.` functions). So do the in-place forms (`refusing_in_place`): `x.cos_(1)` says
 "cos_: ...", not "cos: ...", PyTorch's other names of them (`divide_`, `multiply_`,
 `subtract_`, `negative_`, `absolute_`, made here with `float_power_`) their own names, and
 `respell_in_place_forms` makes every in-place form beside a plain method refuse so, once
@@ -21,7 +22,7 @@ from .in_place import _from_op
 from .op_errors import refusing_as
 from .ops.arguments import reduced_axes
 from .ops.reductions import keep_flag
-from .tensor import Tensor
+from .tensor import Tensor, to_tensor
 
 __all__: list[str] = []
 
@@ -36,6 +37,18 @@ def _clamp_min(self: Tensor, min: Any) -> Tensor:  # noqa: A002  (PyTorch's name
 def _clamp_max(self: Tensor, max: Any) -> Tensor:  # noqa: A002
     """min(x, max) entry by entry (PyTorch's clamp_max): the op `clip` with no lower bound."""
     return self.clip(None, max)
+
+
+@refusing_as("clamp_min", "clip")
+def clamp_min(input: Any, min: Any) -> Tensor:  # noqa: A002
+    """max(input, min) entry by entry (PyTorch's clamp_min): the op `clip`."""
+    return to_tensor(input).clamp_min(min)
+
+
+@refusing_as("clamp_max", "clip")
+def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A002
+    """min(input, max) entry by entry (PyTorch's clamp_max): the op `clip`."""
+    return to_tensor(input).clamp_max(max)
 
 
 def _values_only(name: str, op: str, what: str) -> Any:

@@ -19,7 +19,7 @@ import numpy as np
 from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
-           "forward_result", "backward_error"]
+           "methods_counting_self", "forward_result", "backward_error"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -27,6 +27,7 @@ _COUNTS = re.compile(r"^[\w.<>]*forward\(\) takes (\d+) positional arguments? "
                      r"but (\d+) (?:were|was)")
 # Python's count of the arguments of an op's call or forward: cls or ctx counted in it
 _HIDDEN_COUNTS = re.compile(r"^[\w.<>]*\.(call|forward)\(\) takes ")
+_FORWARD_COUNTS = re.compile(r"^[\w.<>]*\.forward\(\) takes ")
 # what the engine and its extras set on a node: a user's forward that sets one loses it
 # (built_in is refused where it is set: registry.py's _UsersOpFlag)
 _NODE_ATTRIBUTES = ("params", "name", "recorded_at", "scope", "created_at",
@@ -49,6 +50,58 @@ def argument_error(err: TypeError, name: str, hidden: bool = False) -> TypeError
     return TypeError(f"{name}: {text.split('() ', 1)[1]}; its docstring lists its arguments")
 
 
+def _unbound(err: BaseException | None) -> bool:
+    """Whether `err` is Python's "f() takes 2 positional arguments but 3 were given" from
+    binding the arguments of the function called where it was caught (no frame of that
+    function in its traceback: a call inside it that went wrong is another matter)."""
+    tb = getattr(err, "__traceback__", None)
+    return (isinstance(err, TypeError) and tb is not None and tb.tb_next is None
+            and _BINDING.match(str(err)) is not None and " takes " in str(err))
+
+
+def _counted(name: str, function: Any, given: int, skip: int) -> TypeError | None:
+    """"clamp_min: takes 1 argument (min) but 2 were given": the user's count (`given`) of
+    the arguments of `function`, whose first `skip` parameters the user did not give (a
+    method's tensor, forward's ctx), and the ones it takes named, with its keyword-only
+    ones, which an argument too many often meant; None where there is no signature."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY,
+                                                      p.POSITIONAL_OR_KEYWORD)][skip:]
+    keywords = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+    most, least = len(positional), sum(p.default is p.empty for p in positional)
+    takes = ("no arguments" if most == 0 else f"{most} argument{'s' * (most != 1)}"
+             if least == most else f"at most {most} argument{'s' * (most != 1)}"
+             if least == 0 else f"{least} to {most} arguments")
+    if most:
+        takes += f" ({', '.join(p.name for p in positional)})"
+    text = f"{name}: takes {takes} but {given} {'was' if given == 1 else 'were'} given"
+    if keywords:
+        text += (f"; {keywords[0]}= is keyword-only" if len(keywords) == 1 else
+                 f"; {'=, '.join(keywords)}= are keyword-only")
+    return TypeError(text)
+
+
+def _op_counted(op: Any, call: Callable, err: TypeError, name: str, given: int,
+                method: bool) -> TypeError | None:
+    """Too many arguments given to the op `op` (`given` of them, a method's tensor among
+    them), counted by `_counted`: its `call`'s, or, where call hands all it is given to
+    apply, its forward's (the inputs); None where `err` is another mistake."""
+    if _unbound(err):
+        return _counted(name, call, given - method, method)
+    if not (_unbound(err.__context__) and _FORWARD_COUNTS.match(str(err.__context__))):
+        return None
+    try:
+        kinds = [p.kind for p in inspect.signature(call).parameters.values()]
+    except (TypeError, ValueError):
+        return None
+    if kinds != [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD]:
+        return None  # (call gives apply inputs of its own: forward's count is not the user's)
+    return _counted(name, op.forward, given - method, method + (op.setup_context is None))
+
+
 def _without_first(text: str) -> str:
     """"X.call() takes 2 positional arguments but 3 were given" as the caller counts: 1, 2."""
     def one_less(match: re.Match) -> str:
@@ -61,11 +114,12 @@ def _without_first(text: str) -> str:
     return re.sub(r"\b1 were given", "1 was given", text)
 
 
-def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
-    """`op.call` under the name a user calls it by (a Tensor method or a `tg.` function):
-    a wrong argument is restated as one line naming `name`. `input_keyword` (a function):
-    PyTorch's `input=` (and a binary op's `other=`) are the first (second) tensor also
-    where `call` names them otherwise."""
+def calling(op: Any, name: str, input_keyword: bool = False, method: bool = False
+            ) -> Callable:
+    """`op.call` under the name a user calls it by (a Tensor method, `method`, or a `tg.`
+    function): a wrong argument is restated as one line naming `name`. `input_keyword` (a
+    function): PyTorch's `input=` (and a binary op's `other=`) are the first (second)
+    tensor also where `call` names them otherwise."""
     call = op.call
     hidden = isinstance(inspect.getattr_static(op, "call"), classmethod)
     try:
@@ -91,7 +145,9 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
         try:
             result = call(*args, **kwargs)
         except TypeError as err:
-            raise respelled(argument_error(err, name, hidden), op.name, spelled) from None
+            restated = (_op_counted(op, call, err, name, len(args), method)
+                        or argument_error(err, name, hidden))
+            raise respelled(restated, op.name, spelled) from None
         except Exception as err:  # (a refusal: said of the name called, not of op.name)
             if spelled is None:
                 raise
@@ -102,7 +158,21 @@ def calling(op: Any, name: str, input_keyword: bool = False) -> Callable:
     function.__name__ = function.__qualname__ = name
     function.__doc__ = op.__doc__
     function.op = op
+    # (a function also set as a Tensor method: `methods_counting_self` sets this twin there)
+    function.method_twin = None if method else lambda: calling(op, name, input_keyword, True)
     return function
+
+
+def methods_counting_self(cls: type) -> None:
+    """Each method of `cls` that is a function made here (`calling`, `refusing_as`), also
+    a `tg.` function (`x.lerp(y, w)` is `tg.lerp(x, y, w)`), replaced by its twin that counts
+    a wrong number of arguments as the method's caller does: without the tensor."""
+    for name, function in list(vars(cls).items()):
+        twin = getattr(function, "method_twin", None)
+        if twin is not None:
+            method = twin()
+            method.__module__, method.__doc__ = function.__module__, function.__doc__
+            setattr(cls, name, method)
 
 
 def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) -> Exception:
@@ -127,20 +197,29 @@ def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) ->
     return renamed.with_traceback(err.__traceback__)
 
 
-def refusing_as(called: str, *own: str) -> Callable:
+def refusing_as(called: str, *own: str, method: bool | None = None) -> Callable:
     """Decorates a function that calls an op (or a method) named `own` under the name
     `called`, the one the user wrote (`x.unsafe_chunk`: chunk): its refusals begin with
-    `called` (`respelled`), and so does Python's complaint about the arguments."""
+    `called` (`respelled`), and so does Python's complaint about the arguments (counted
+    without the tensor where the function is a `method`: by default, where its first
+    parameter is `self`)."""
     def decorate(function: Callable) -> Callable:
+        counts_self = (next(iter(inspect.signature(function).parameters), None) == "self"
+                       if method is None else method)
+
         @functools.wraps(function)
         def refusing(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
             except Exception as err:  # (a refusal: said of the name called)
-                restated = argument_error(err, called) if isinstance(err, TypeError) else err
+                restated = (_counted(called, function, len(args) - counts_self, counts_self)
+                            if _unbound(err) else None) or (
+                    argument_error(err, called) if isinstance(err, TypeError) else err)
                 if restated is not err:  # (Python's "_clamp_min() takes ...": said of called)
                     raise restated from None
                 raise respelled(err, own, called)
+        refusing.method_twin = None if counts_self else (  # (not function's, wraps copied)
+            lambda: refusing_as(called, *own, method=True)(function))
         return refusing
     return decorate
 

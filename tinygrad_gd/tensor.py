@@ -486,7 +486,7 @@ def _attach(op: type[Function], previous: Any = None) -> None:
 
 def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     if not swapped:
-        return calling(op, name)  # x.name(...) is op.call(x, ...)
+        return calling(op, name, method=True)  # x.name(...) is op.call(x, ...)
     call = op.call
 
     def method(self: Tensor, other: Any) -> Tensor:  # 2 - x: the operands swapped

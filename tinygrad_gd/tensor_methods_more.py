@@ -37,7 +37,7 @@ from .in_place import _draw, _from_op, shown
 from .memory import positions, strides
 from .memory_formats import cast, dim_order as memory_dim_order, resize_format, resized
 from .nn.layer_functions import _as_tensor, _floated
-from .op_errors import refusing_as
+from .op_errors import methods_counting_self, refusing_as
 from .ops.arguments import integer, one_axis
 from .tensor import Tensor, _raw
 from .torch_functions_more import _flat_write, _method
@@ -455,3 +455,4 @@ for _name, _value, _why in (
                                     doc=f"{_value!r}: {_why} (PyTorch's x.{_name})."))
 Tensor.imag = property(imag)
 respell_in_place_forms()  # (the last in-place forms are made above: each refuses as called)
+methods_counting_self(Tensor)  # (x.lerp(y, w, 1): "takes 2 arguments", tg.lerp's 3 not said)

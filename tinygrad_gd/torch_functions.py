@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import creation, functional, random
+from .alias_methods import clamp_max, clamp_min
 from .compositions import _at_least, tensor_split
 from .grad_mode import check_flag
 from .in_place import _from_op
@@ -150,16 +151,6 @@ def atleast_3d(*tensors: Any) -> Any:
     """Each tensor with at least 3 axes (a vector as (1, n, 1), a matrix (m, n) as
     (m, n, 1), NumPy's and PyTorch's rule): the op `reshape`."""
     return _at_least_n("atleast_3d", 3, (0, 1, 0), tensors)
-
-
-def clamp_min(input: Any, min: Any) -> Tensor:  # noqa: A002
-    """max(input, min) entry by entry (PyTorch's clamp_min): the op `clip`."""
-    return to_tensor(input).clamp_min(min)
-
-
-def clamp_max(input: Any, max: Any) -> Tensor:  # noqa: A002
-    """min(input, max) entry by entry (PyTorch's clamp_max): the op `clip`."""
-    return to_tensor(input).clamp_max(max)
 
 
 def positive(input: Any) -> Tensor:  # noqa: A002

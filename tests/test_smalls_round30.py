@@ -1,0 +1,107 @@
+"""Four small things a user meets (thirtieth round).
+
+A method's wrong number of arguments is counted as the user counts them: `x.clamp_min(1, 2)`
+gave 2, not Python's 3 (the tensor counted), and the message names what it takes; the
+`tg.` functions read alike. `draw_anomaly` of a finite loss whose gradient's NaN never
+reaches a leaf names no culprit; one that reaches a leaf still does. `x.xlog1py_(y)`, an
+in-place form made when its op registered, refuses and counts a change as `x.mul_(y)` does.
+"""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+import tinygrad_gd as tg
+
+X = tg.Tensor([1.0, 2.0])
+
+
+def _message(call) -> str:
+    with pytest.raises(TypeError) as info:
+        call()
+    text = str(info.value)
+    assert "\n" not in text
+    return text
+
+
+# -- 1: a wrong number of arguments, as the user counts them ------------------------------
+@pytest.mark.parametrize("call, expected", [
+    # a method the op clip makes under another name (refusing_as)
+    (lambda: X.clamp_min(1, 2), "clamp_min: takes 1 argument (min) but 2 were given"),
+    (lambda: X.clamp_max(1, 2), "clamp_max: takes 1 argument (max) but 2 were given"),
+    # an op with a call of its own, positional and keyword-only parameters
+    (lambda: X.clip(1, 2, 3), "clip: takes at most 2 arguments (min, max) but 3 were given"),
+    (lambda: X.sum(0, True, 3), "sum: takes at most 2 arguments (axis, keepdims) but 3 were "
+                                "given; dim=, keepdim=, dtype= are keyword-only"),
+    (lambda: X.add(1, 2), "add: takes 1 argument (other) but 2 were given; alpha= is "
+                          "keyword-only"),
+    # an op without a call: its forward's inputs are counted
+    (lambda: X.exp(1), "exp: takes no arguments but 1 was given"),
+    (lambda: X.mul(2, 3), "mul: takes 1 argument (y) but 2 were given"),
+    # operators, called as methods
+    (lambda: X.__add__(1, 2), "__add__: takes 1 argument (other) but 2 were given; alpha= is "
+                              "keyword-only"),
+    (lambda: X.__mul__(1, 2), "__mul__: takes 1 argument (y) but 2 were given"),
+    # a method that is also a tg. function (the same function before: counted as tg.'s)
+    (lambda: X.lerp(X, 0.5, 1), "lerp: takes 2 arguments (end, weight) but 3 were given"),
+    (lambda: X.absolute(1), "absolute: takes no arguments but 1 was given"),
+    # in-place forms
+    (lambda: X.clone().cos_(1), "cos_: takes no arguments but 1 was given"),
+    (lambda: X.clone().unsqueeze_(0, 1), "unsqueeze_: takes 1 argument (dim) but 2 were given"),
+])
+def test_a_methods_argument_count_leaves_out_the_tensor_and_names_what_it_takes(call, expected):
+    assert _message(call) == expected
+
+
+@pytest.mark.parametrize("call, expected", [
+    (lambda: tg.clamp_min(X, 1, 2), "clamp_min: takes 2 arguments (input, min) but 3 were given"),
+    (lambda: tg.exp(X, 1), "exp: takes 1 argument (x) but 2 were given"),
+    (lambda: tg.add(X, 1, 2), "add: takes 2 arguments (input, other) but 3 were given; alpha= "
+                              "is keyword-only"),
+    (lambda: tg.lerp(X, X, 0.5, 1), "lerp: takes 3 arguments (input, end, weight) but 4 were "
+                                    "given"),
+    (lambda: tg.rsub(X, 1, 2), "rsub: takes 2 arguments (input, other) but 3 were given; "
+                               "alpha= is keyword-only"),
+])
+def test_a_functions_argument_count_reads_as_a_methods(call, expected):
+    assert _message(call) == expected
+
+
+def test_the_count_is_python_s_less_the_tensor():
+    """Against Python's own count of a plain function of the same parameters."""
+    def clamp_min(self, min):  # noqa: A002
+        return self
+
+    with pytest.raises(TypeError) as python:
+        clamp_min(X, 1, 2)
+    takes, given = (int(word) for word in str(python.value).split() if word.isdigit())
+    assert _message(lambda: X.clamp_min(1, 2)) == (
+        f"clamp_min: takes {takes - 1} argument (min) but {given - 1} were given")
+
+
+def test_the_other_mistakes_keep_their_words_and_a_right_call_works():
+    assert _message(lambda: X.clamp_min()) == (
+        "clamp_min: missing 1 required positional argument: 'min'; its docstring lists its "
+        "arguments")
+    assert _message(lambda: X.clamp_min(1, bogus=2)).startswith(
+        "clamp_min: got an unexpected keyword argument 'bogus'")
+    assert X.clamp_min(1.5).tolist() == [1.5, 2.0]
+    assert tg.clamp_min(X, 1.5).tolist() == [1.5, 2.0] == tg.clamp_min(input=X, min=1.5).tolist()
+    assert X.lerp(X * 3, 0.5).tolist() == tg.lerp(X, X * 3, 0.5).tolist() == [2.0, 4.0]
+
+
+def test_an_error_inside_a_method_is_not_read_as_its_own_count():
+    """A TypeError from a call inside the method keeps its words: not restated as a count."""
+    err = _message(lambda: X.clamp_min("a"))
+    assert err.startswith("clamp_min: min must be a number"), err
+    with pytest.raises(TypeError) as info:
+        X.view_as(3)
+    assert str(info.value).startswith("view_as: expected a tensor"), info.value
+
+
+def test_the_method_twins_keep_the_functions_documentation():
+    for name in ("lerp", "absolute", "swapdims"):
+        method, function = getattr(tg.Tensor, name), getattr(tg, name)
+        assert method.__doc__ == function.__doc__ and method.__module__ == function.__module__
+        assert inspect.signature(method) == inspect.signature(function)
