@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd import registry
 
 X = tg.Tensor([1.0, 2.0])
 
@@ -105,3 +107,67 @@ def test_the_method_twins_keep_the_functions_documentation():
         method, function = getattr(tg.Tensor, name), getattr(tg, name)
         assert method.__doc__ == function.__doc__ and method.__module__ == function.__module__
         assert inspect.signature(method) == inspect.signature(function)
+
+
+# -- 4: an in-place form made when an op registers, as every other one --------------------
+@pytest.fixture
+def xlog1py_method():
+    """A user's op giving Tensor the method xlog1py, which makes the in-place form
+    xlog1py_ then (tg.special.xlog1py is no method); taken away afterwards."""
+    class MyXlog1py(tg.Function, methods=("xlog1py",)):
+        def forward(ctx, x, y):
+            ctx.save_for_backward(x, y)
+            return x * np.log1p(y)
+
+        def backward(ctx, grad):
+            x, y = ctx.saved_tensors
+            return grad * np.log1p(y), grad * x / (1 + y)
+
+    try:
+        yield MyXlog1py
+    finally:
+        registry._registry.pop(MyXlog1py.name)
+        for name in ("xlog1py", "xlog1py_"):
+            if name in vars(tg.Tensor):
+                delattr(tg.Tensor, name)
+
+
+def _refusal_of(call) -> Exception:
+    with pytest.raises(Exception) as info:  # noqa: PT011  (any class: compared)
+        call()
+    return info.value
+
+
+def test_an_in_place_form_made_later_refuses_as_mul_does(xlog1py_method):
+    """The refusals of mul_ (its class, said of the form's name) in pow_'s words, another
+    form that writes an op's values (mul_ says "use t.mul(...)", these "t = t.pow(...)")."""
+    y = tg.Tensor([0.5, 1.0])
+    with tg.inference_mode():
+        inference = tg.Tensor([1.0, 2.0])
+    for spoil in (lambda t, name: getattr(t, name)(y),  # a leaf requiring a gradient
+                  lambda t, name: getattr(inference, name)(y),  # an inference tensor
+                  lambda t, name: getattr(t.detach(), name)("a"),  # no number
+                  lambda t, name: getattr(t * 1, name)(y, 3)):  # an argument too many
+        w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        ours, mul, pow_ = (_refusal_of(lambda: spoil(w, name))
+                           for name in ("xlog1py_", "mul_", "pow_"))
+        assert type(ours) is type(mul) is type(pow_) and str(ours).startswith("xlog1py_: ")
+        # (a string, an argument too many reach the user's forward: its words, not pow's)
+        if "expected numeric" not in str(pow_) and " takes " not in str(pow_):
+            assert str(ours).replace("xlog1py", "pow") == str(pow_), (ours, pow_)
+
+
+def test_an_in_place_form_made_later_writes_counts_and_guards_a_saved_value(xlog1py_method):
+    y = tg.Tensor([0.5, 1.0])
+    t = tg.Tensor([1.0, 2.0])
+    assert t.xlog1py_(y) is t
+    np.testing.assert_allclose(t.numpy(), np.array([1.0, 2.0]) * np.log1p([0.5, 1.0]))
+    for name in ("mul_", "xlog1py_"):  # a graph that saved h refuses backward, both alike
+        w = tg.Tensor([1.0, 2.0], requires_grad=True)
+        h = w * 1
+        out = (h * h).sum()
+        before = h._version and list(h._version)
+        getattr(h, name)(y)
+        assert h._version != before
+        with pytest.raises(RuntimeError, match="was changed in place after the op used it"):
+            out.backward()

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import creation, functional, random
-from .alias_methods import clamp_max, clamp_min
+from .alias_methods import clamp_max, clamp_min, refusing_in_place
 from .compositions import _at_least, tensor_split
 from .grad_mode import check_flag
 from .in_place import _from_op
@@ -481,10 +481,12 @@ _IN_PLACE = ("acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "a
 
 
 def _add_in_place(op: Any = None, previous: Any = None) -> None:
-    """Each in-place spelling whose plain method exists, now and when an op registers."""
+    """Each in-place spelling whose plain method exists, now and when an op registers (a
+    user's op with methods=("xlog1py",) makes xlog1py_), refusing under its own name as the
+    others do (alias_methods.respell_in_place_forms wraps those made before it ran)."""
     for name in _IN_PLACE:
         if hasattr(Tensor, name[:-1]) and not hasattr(Tensor, name):
-            setattr(Tensor, name, _from_op(name))
+            setattr(Tensor, name, refusing_in_place(name, _from_op(name)))
 
 
 on_register(_add_in_place)  # (calls it now too)
