@@ -17,9 +17,10 @@ notes teach, in three parts:
    prints, to floating-point rounding.
 2. SSE vs MSE: the gradient of the sum grows with the number of rows, the gradient of
    the mean does not, so with the mean one learning rate suits any data size (the
-   lesson's "typically 0.01 to 0.001"; 0.5 here, for this small problem). Printed: the size of the first step with either loss on 40, 120 and 360 rows,
-   then 100 epochs with each at learnrate 0.5: with the sum the loss bounces, with the
-   mean it falls steadily.
+   lesson's "typically 0.01 to 0.001"; 0.5 here, for this small problem). Printed: the
+   size of the first step with either loss on 40, 120 and 360 rows, then 100 epochs
+   with each at learnrate 0.5: with the sum the loss bounces, with the mean it falls
+   steadily.
 3. Stochastic gradient descent: mini-batches of 32 rows, one update per batch, an epoch
    being one pass through the training data.
 
