@@ -9,12 +9,17 @@ in-place form made when its op registered, refuses and counts a change as `x.mul
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd import registry
+from tinygrad_gd.scope import nan_on_purpose
+
+from test_diagrams_round29 import _nodes, _red_nodes
+from test_graph_labels import needs_dot, svg_texts
 
 X = tg.Tensor([1.0, 2.0])
 
@@ -107,6 +112,68 @@ def test_the_method_twins_keep_the_functions_documentation():
         method, function = getattr(tg.Tensor, name), getattr(tg, name)
         assert method.__doc__ == function.__doc__ and method.__module__ == function.__module__
         assert inspect.signature(method) == inspect.signature(function)
+
+
+# -- 2: draw_anomaly points at a fault only ---------------------------------------------
+def _masked_mean_loss():
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    mask = tg.tensor([[True, False, True], [False, False, False]])  # row 1 left out whole
+    return x, mask, tg.nansum(tg.masked.mean(x, 1, mask=mask))
+
+
+_CULPRIT = "#c92a2a"  # the stroke of the op draw_anomaly points at
+
+
+def _anomaly(output, tmp_path, name):
+    """The culprit's node (or None), the nodes marked red for NaN and the drawing's text."""
+    path = tg.render_graph(tg.draw_anomaly(output), tmp_path / f"{name}.svg")
+    culprits = [text for text, _, strokes in _nodes(path) if _CULPRIT in strokes]
+    assert len(culprits) <= 1, culprits
+    return (culprits or [None])[0], _red_nodes(path), svg_texts(path)
+
+
+@needs_dot
+def test_draw_anomaly_of_a_masked_mean_with_a_finite_gradient_points_at_nothing(tmp_path):
+    """The gradient's NaN inside masked.mean (0 x 1/NaN at the row left out) stop at its
+    where: the parameter's gradient is finite, so no op is the culprit (div was, in red)."""
+    x, mask, loss = _masked_mean_loss()
+    culprit, red, text = _anomaly(loss, tmp_path, "masked")
+    assert culprit is None and red == [], (culprit, red)
+    assert "NaN in grad where the mask keeps no entry (op where stops it)" in text
+    assert "div" in text  # (the backward view, the op drawn plainly)
+    loss.backward()
+    kept = mask.numpy()
+    np.testing.assert_array_equal(x.grad.numpy(),
+                                  kept / np.maximum(kept.sum(axis=1, keepdims=True), 1))
+
+
+@needs_dot
+def test_draw_anomaly_still_points_at_a_nan_gradient_that_reaches_a_leaf(tmp_path):
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    meant = nan_on_purpose(tg.tensor([math.nan, 1.0]), "where nothing was kept")
+    loss = tg.nansum((y * 2) * meant)
+    culprit, red, _ = _anomaly(loss, tmp_path, "leaf")
+    assert culprit.startswith("mul "), culprit  # the op that makes it
+    assert any(node.startswith("parameter (2,)") and node.endswith("NaN in grad")
+               for node in red), red
+    loss.backward()
+    assert np.isnan(y.grad.numpy()).any()
+
+
+@needs_dot
+def test_draw_anomaly_still_points_at_the_users_own_nan(tmp_path):
+    """A NaN of the user's data (a divisor) where a mask leaves an entry out: a fault."""
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    mask = tg.tensor([[True, False, True], [False, False, False]])
+    divisor = tg.tensor([[2.0, 2.0, 2.0], [math.nan, 2.0, 2.0]])
+    culprit, red, _ = _anomaly(tg.nansum(tg.where(mask, x, 0.0) / divisor), tmp_path, "own")
+    assert culprit is not None and red, (culprit, red)
+
+
+def test_draw_anomaly_of_a_graph_without_nan_is_refused_as_before():
+    with pytest.raises(ValueError, match="^draw_anomaly: no NaN or Inf in the values or "
+                                         "gradients of this graph"):
+        tg.draw_anomaly((tg.tensor([1.0, 2.0], requires_grad=True) * 2).sum())
 
 
 # -- 4: an in-place form made when an op registers, as every other one --------------------

@@ -28,7 +28,8 @@ from .frames import frame_paths, framed
 from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
 from .options import _Options
 from .products import _edge_lines
-from .text import _escape, _html, _label, _line_width, _nonfinite, _paragraph, _value
+from .nans import _find_anomaly
+from .text import _escape, _html, _label, _line_width, _paragraph, _value
 from .tooltips import edge_tip, node_tip, tensor_tip
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
                    _class_target)
@@ -188,7 +189,9 @@ def draw_anomaly(error_or_output: BaseException | Tensor, *, output: Tensor | No
 
     Give the output (e.g. a loss computed without `detect_anomaly()`): the culprit is the
     first node, inputs to output, whose value holds NaN or Inf while its inputs do not,
-    else the first op whose backward turns a finite gradient into NaN or Inf.
+    else the first op whose backward turns a finite gradient into NaN or Inf; none where
+    those are NaN a function put there on purpose that stop before any leaf (masked.mean
+    of a row left out whole: the backward view, no op pointed at).
     Or give the `AnomalyError` raised under `detect_anomaly()`, when it carries the op
     (`error.node`) and its inputs (`error.inputs`): with `output=` holding the op (an
     anomaly in backward) the op is highlighted in that graph; otherwise the op, which
@@ -474,25 +477,3 @@ def _legend(dot: graphviz.Digraph, drawing: _Drawing) -> None:
             same.attr(rank="same")
             same.node(anchor)
             same.node("legend")
-
-
-def _find_anomaly(output: Tensor) -> tuple[Tensor | Function, str]:
-    """The first NaN/Inf in the values (inputs to output), else in the gradients."""
-    graph = _collect([output], with_output=True)
-    for i, tensor in enumerate(graph.tensors):
-        if _bad_data(graph, i) and not any(_bad_data(graph, p) for p in graph.parents[i]):
-            return (tensor._ctx if tensor._ctx is not None else tensor), "forward"
-    grads = _gradients(graph)
-    for i in range(len(graph.tensors) - 1, -1, -1):
-        if grads.tensor[i] is None or _nonfinite(grads.tensor[i]):
-            continue
-        ctx = graph.tensors[i]._ctx
-        if ctx is not None and any(_nonfinite(grads.edge.get((i, slot)))
-                                   for slot in range(len(graph.parents[i]))):
-            return ctx, "backward"
-    for tensor in graph.tensors:
-        if tensor._grad is not None and _nonfinite(tensor._grad._data):
-            return tensor, "backward"
-    reason = f" ({grads.note})" if grads.note else ""
-    raise ValueError(f"draw_anomaly: no NaN or Inf in the values or gradients of this "
-                     f"graph{reason}")

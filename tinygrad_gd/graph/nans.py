@@ -15,15 +15,19 @@
   that an op stops before any leaf (masked.mean's `where`): plain text, `NaN in grad where
   the mask keeps no entry (op where stops it)`; one reaching a leaf stays a fault.
 - `_data_marks`: the lines under a tensor's values saying so; `_red`: a fault's colour.
+- `_find_anomaly`: the culprit `draw_anomaly` points at, a fault only (none where the
+  gradient's only NaN are meant and stop before any leaf).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..engine import Function
 from ..scope import nan_meaning
+from ..tensor import Tensor
 from .text import _escape, _nonfinite
 from .titles import op_name
-from .walk import _Gradients, _Graph
+from .walk import _collect, _Gradients, _gradients, _Graph
 
 _ANOMALY_STYLE = {"color": "#e03131", "penwidth": "3"}
 
@@ -183,3 +187,33 @@ def _data_marks(graph: _Graph, i: int, bad_grad: str | None,
     elif bad_grad:
         lines.append([_red(f"{bad_grad} in grad")])
     return lines, bool(bad_data or bad_grad and not grad_meant)
+
+
+def _find_anomaly(output: Tensor) -> tuple[Tensor | Function | None, str]:
+    """The first NaN/Inf in the values (inputs to output), else in the gradients: a fault
+    only. An op whose backward makes NaN that are meant and stop before any leaf
+    (`_meant_grad`) is none: where those are all there is, no culprit (None), drawn in
+    the backward view."""
+    graph = _collect([output], with_output=True)
+    for i, tensor in enumerate(graph.tensors):
+        if _bad_data(graph, i) and not any(_bad_data(graph, p) for p in graph.parents[i]):
+            return (tensor._ctx if tensor._ctx is not None else tensor), "forward"
+    grads, meant = _gradients(graph), False
+    for i in range(len(graph.tensors) - 1, -1, -1):
+        if grads.tensor[i] is None or _nonfinite(grads.tensor[i]):
+            continue
+        ctx = graph.tensors[i]._ctx
+        bad = [] if ctx is None else [(slot, p) for slot, p in enumerate(graph.parents[i])
+                                      if _nonfinite(grads.edge.get((i, slot)))]
+        if any(_nan_only(grads.edge[i, slot]) is None or _meant_grad(graph, grads, p) is None
+               for slot, p in bad):
+            return ctx, "backward"
+        meant = meant or bool(bad)
+    for tensor in graph.tensors:
+        if tensor._grad is not None and _nonfinite(tensor._grad._data):
+            return tensor, "backward"
+    if meant:
+        return None, "backward"
+    reason = f" ({grads.note})" if grads.note else ""
+    raise ValueError(f"draw_anomaly: no NaN or Inf in the values or gradients of this "
+                     f"graph{reason}")
