@@ -56,6 +56,8 @@ def _message(call) -> str:
     # in-place forms
     (lambda: X.clone().cos_(1), "cos_: takes no arguments but 1 was given"),
     (lambda: X.clone().unsqueeze_(0, 1), "unsqueeze_: takes 1 argument (dim) but 2 were given"),
+    # an in-place form handing its arguments to a plain method (Python's count: the tensor's)
+    (lambda: X.clone().gt_(1, 2), "gt_: takes 1 argument (other) but 2 were given"),
 ])
 def test_a_methods_argument_count_leaves_out_the_tensor_and_names_what_it_takes(call, expected):
     assert _message(call) == expected

@@ -116,7 +116,8 @@ def refusing_in_place(name: str, method: Callable, *own: str) -> Callable:
     plain method's name ("cos: ...") or one of `own` (the form it is another name of and its
     plain method: "div_", "div" for divide_) begins with `name` instead ("cos_: ...", as
     op_errors.respelled writes it), and so does Python's complaint about the arguments."""
-    refusing = refusing_as(name, name[:-1], *own)(method)
+    plain = getattr(Tensor, name[:-1], None)  # (its arguments as they are: counted by it)
+    refusing = refusing_as(name, name[:-1], *own, plain=plain)(method)
     refusing.__name__ = refusing.__qualname__ = name
     refusing.refuses_as = name
     return refusing

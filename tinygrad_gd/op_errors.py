@@ -63,10 +63,13 @@ def _counted(name: str, function: Any, given: int, skip: int) -> TypeError | Non
     """"clamp_min: takes 1 argument (min) but 2 were given": the user's count (`given`) of
     the arguments of `function`, whose first `skip` parameters the user did not give (a
     method's tensor, forward's ctx), and the ones it takes named, with its keyword-only
-    ones, which an argument too many often meant; None where there is no signature."""
+    ones, which an argument too many often meant; None where there is no signature, or
+    one that takes any number (*args: the count refused was another function's)."""
     try:
         parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters):
         return None
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY,
                                                       p.POSITIONAL_OR_KEYWORD)][skip:]
@@ -197,12 +200,14 @@ def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) ->
     return renamed.with_traceback(err.__traceback__)
 
 
-def refusing_as(called: str, *own: str, method: bool | None = None) -> Callable:
+def refusing_as(called: str, *own: str, method: bool | None = None,
+                plain: Callable | None = None) -> Callable:
     """Decorates a function that calls an op (or a method) named `own` under the name
     `called`, the one the user wrote (`x.unsafe_chunk`: chunk): its refusals begin with
     `called` (`respelled`), and so does Python's complaint about the arguments (counted
     without the tensor where the function is a `method`: by default, where its first
-    parameter is `self`)."""
+    parameter is `self`; or by the parameters of `plain`, the method it hands its arguments
+    to as they are, where Python refused them there: an in-place form's plain method)."""
     def decorate(function: Callable) -> Callable:
         counts_self = (next(iter(inspect.signature(function).parameters), None) == "self"
                        if method is None else method)
@@ -213,7 +218,9 @@ def refusing_as(called: str, *own: str, method: bool | None = None) -> Callable:
                 return function(*args, **kwargs)
             except Exception as err:  # (a refusal: said of the name called)
                 restated = (_counted(called, function, len(args) - counts_self, counts_self)
-                            if _unbound(err) else None) or (
+                            if _unbound(err) else _counted(called, plain, len(args) - 1, 1)
+                            if plain is not None and str(err).startswith(
+                                f"{plain.__qualname__}() takes ") else None) or (
                     argument_error(err, called) if isinstance(err, TypeError) else err)
                 if restated is not err:  # (Python's "_clamp_min() takes ...": said of called)
                     raise restated from None
