@@ -15,7 +15,7 @@ complete engine, interleaved round by round:
   the method) and the op's `call` (which checks arguments);
 - each `.grad` its own array: a leaf's gradient is copied into `.grad` (an op may hand
   one array to several inputs, `x + x` or `a + b`), so writing into one `.grad` never
-  changes another; switched off, `.grad` takes the pass's array as it is;
+  changes another; switched off, `.grad` takes the pass's array as it is (not laid out);
 
 and then all four at once. What is left after that is the plain engine itself: `apply`,
 the sort, the pass and each op's NumPy work. The bare tape of benchmarks/tape.py (in
@@ -88,19 +88,20 @@ def _direct(apply: Callable, swapped: bool) -> Callable:
 
 @contextmanager
 def without_grad_copies() -> Iterator[None]:
+    from tinygrad_gd import hooks
     from tinygrad_gd.tensor import Tensor
 
-    original = Tensor.__dict__["_accumulate_grad"]
+    original = hooks._accumulated
 
-    def adopt(self: Any, grad: Any) -> None:
-        self.grad = Tensor.from_op(grad, None) if self.grad is None else \
-            Tensor.from_op(self.grad._data + grad, None)
+    def adopt(tensor: Any, grad: Any) -> None:
+        tensor._grad = Tensor.from_op(grad, None) if tensor._grad is None else \
+            Tensor.from_op(tensor._grad._data + grad, None)
 
-    Tensor._accumulate_grad = adopt
+    hooks._accumulated = adopt
     try:
         yield
     finally:
-        Tensor._accumulate_grad = original
+        hooks._accumulated = original
 
 
 SWITCHES: list[tuple[str, list[Callable[[], Any]]]] = [

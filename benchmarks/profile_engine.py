@@ -8,7 +8,7 @@ Python-heavy code; read the shares as a ranking, the benchmarks' tables as the t
 cProfile does not see inside NumPy's ufuncs (a matmul's time counts as its caller's own),
 so the MLP scenarios get a second table: wall time per op kind, forward and backward,
 and per engine helper, from timers wrapped around every registered op's forward and
-backward and around the engine's helpers `Tensor._accumulate_grad` (storing a leaf's
+backward and around the engine's helpers `hooks._accumulated` (storing a leaf's
 gradient) and `engine._fit` (a gradient brought to its input's shape) for the duration of
 the measurement (in this process only; the files are untouched).
 BLAS pinned to one thread, as in the headline figures.
@@ -64,7 +64,7 @@ def profile(fn: Callable[[], Any], calls: int) -> tuple[float, list[list[str]]]:
 def op_timers(totals: dict[str, float], counts: dict[str, int]) -> Iterator[None]:
     """Time every registered op's forward and backward, and the engine's gradient helpers."""
     import tinygrad_gd as tg
-    from tinygrad_gd import engine, tensor
+    from tinygrad_gd import engine, hooks
 
     def timed(key: str, fn: Callable) -> Callable:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -88,7 +88,7 @@ def op_timers(totals: dict[str, float], counts: dict[str, int]) -> Iterator[None
     for name, cls in tg.registered_ops().items():
         patch(cls, "forward", f"op {name}: forward")
         patch(cls, "backward", f"op {name}: backward")
-    patch(tensor.Tensor, "_accumulate_grad", "engine Tensor._accumulate_grad")
+    patch(hooks, "_accumulated", "engine hooks._accumulated")
     patch(engine, "_fit", "engine _fit")
     try:
         yield

@@ -15,7 +15,9 @@ node's hooks, PyTorch's Node hooks (`y.grad_fn.register_prehook`, `register_hook
 PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
 so the diagrams, which read the same pass, change none: `accumulate_grads` does, for
 `backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
-checked by `backward_inputs`) into those inputs' only. A pass that wants some tensors'
+checked by `backward_inputs`) into those inputs' only. Each addition (`_accumulated`, PyTorch's
+AccumulateGrad) makes a new `.grad` tensor under one lock, so that two threads' passes into
+a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wants some tensors'
 gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
 `gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
 as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
@@ -30,9 +32,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from . import engine, higher_order  # noqa: F401  (higher_order: create_graph's backward)
+from . import engine, higher_order, versions  # noqa: F401  (higher_order: create_graph's backward)
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
+from .tracked import writes
 
 
 class ByIdentity:
@@ -215,19 +218,41 @@ def register_post_accumulate_grad_hook(tensor: Any, hook: Callable) -> Removable
     return RemovableHandle(lambda: hooks.pop(key, None), key)
 
 
+# Two threads' passes may reach one leaf (a shared weight): reading .grad and setting the
+# sum must not interleave, or one thread's gradient is lost.
+_grad_lock = threading.Lock()
+
+
 def _accumulated(tensor: Any, grad: Any) -> None:
-    """`grad` added into `tensor.grad`, a leaf's laid out as PyTorch's (`contracted_grad`:
-    in the leaf's strides), then its post-accumulate-grad hooks run."""
+    """`grad` (an array; with create_graph=True a Tensor, its graph kept) added into
+    `tensor.grad` as a new tensor, a leaf's laid out as PyTorch's (`contracted_grad`: in the
+    leaf's strides), then its post-accumulate-grad hooks run. Backward never writes into a
+    `.grad` the user kept (`zero_grad(set_to_none=False)` does: it zeroes it in place, as
+    PyTorch's)."""
     if _before_node_prehooks:  # (a node pre-hook replaced a retained tensor's gradient)
         hooked, before = _before_node_prehooks.pop(id(tensor), (None, None))
         grad = before if hooked is not None and hooked() is tensor else grad
-    earlier = tensor._grad
-    tensor._accumulate_grad(grad)
-    if tensor._ctx is None:  # (a new array: .grad is a new tensor each time it is added to)
-        laid_out = contracted_grad(tensor._data, None if earlier is None else earlier._data,
-                                   tensor._grad._data)
-        if laid_out is not None:
-            tensor._grad._data = laid_out
+    # `i.requires_grad = True` on an integer tensor (refused when set too) is caught here
+    if tensor._data.dtype.kind != "f":
+        tensor._check_float("backward(): a leaf with requires_grad set by hand")
+    graph = isinstance(grad, engine.Tensor)
+    with _grad_lock:
+        earlier = tensor._grad
+        if earlier is None:  # a copy: an op may hand one gradient to several inputs
+            added = grad.clone() if graph else engine.Tensor.from_op(np.array(grad), None)
+        else:  # (a gradient from before an update mixed in: said where .grad is used)
+            mixed = versions.grad_mixed(tensor)
+            added = earlier + grad if graph else engine.Tensor.from_op(
+                np.asarray(earlier._data + grad), None)
+            if mixed:
+                versions.mixed.add(added)
+        if tensor._ctx is None:  # (a new array: .grad is a new tensor each time it is added to)
+            laid_out = contracted_grad(tensor._data, None if earlier is None else earlier._data,
+                                       added._data)
+            if laid_out is not None:
+                added._data = laid_out
+        tensor._grad = added
+        tensor._grad_at = writes[0]  # the write clock: when .grad was last set
     if _post_accumulate._entries:
         for hook in list(_post_accumulate.get(tensor, {}).values()):
             returned = hook(tensor)  # (the tensor itself is let through, as PyTorch lets

@@ -3,13 +3,12 @@
 This module holds what a tensor is apart from its ops: its values (how data becomes them
 lives in values.py) and their in-place writes, its autograd state (`requires_grad`,
 `.grad`, the node `_ctx` that made it), the conversions NumPy and Python ask for, and
-`backward()`, which runs the engine's pass and stores the leaves' gradients. Every op
+`backward()`, which runs the engine's pass (hooks.py adds the gradients into `.grad`). Every op
 (`x + y`, `x.sum()`, `x.relu()`) is a `Function` in `ops/` that registers itself as a
 method here (see `_attach`).
 """
 from __future__ import annotations
 
-import threading
 import warnings
 from typing import Any, Callable
 
@@ -403,25 +402,6 @@ class Tensor:
                              f"{self.shape}; they must be equal")
         return seed
 
-    def _accumulate_grad(self, grad: Any) -> None:
-        """Add `grad` (an array; with create_graph=True a Tensor, its graph kept) into `.grad`
-        as a new tensor: backward never writes into a `.grad` the user kept
-        (`zero_grad(set_to_none=False)` does: it zeroes it in place, as PyTorch's)."""
-        # `i.requires_grad = True` on an integer tensor (refused when set too) is caught here
-        if self._data.dtype.kind != "f":
-            self._check_float("backward(): a leaf with requires_grad set by hand")
-        graph = isinstance(grad, Tensor)
-        with _grad_lock:
-            if self._grad is None:  # a copy: an op may hand one gradient to several inputs
-                self._grad = grad.clone() if graph else Tensor.from_op(np.array(grad), None)
-            else:  # (a gradient from before an update mixed in: said where .grad is used)
-                mixed = versions.grad_mixed(self)
-                self._grad = self._grad + grad if graph else Tensor.from_op(
-                    np.asarray(self._grad._data + grad), None)
-                if mixed:
-                    versions.mixed.add(self._grad)
-            self._grad_at = writes[0]  # the write clock: when .grad was last set
-
 
 def zero_grads(params: Any, set_to_none: bool) -> None:
     """Module.zero_grad and optimizer.zero_grad: each `.grad = None`, or (set_to_none=False)
@@ -435,9 +415,6 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
             if p._grad._requires_grad:  # made with create_graph=True: cut first, as PyTorch
                 p._grad = p._grad.detach()
             p._grad.zero_()
-
-
-_grad_lock = threading.Lock()  # two threads' passes reaching one shared leaf lose no gradient
 
 
 def _new_values(data: Any, dtype: Any, where: str, default: Any = np.float64) -> np.ndarray:
