@@ -118,13 +118,12 @@ class VersionCheck(Extension):
                     else:  # a constant's view: taken again if the constant joins a graph
                         output._made_by = ConstantView(node, inputs)
                         counter[1][id(output)] = output
+                    base = None  # (an input's memory: the saved-output test below is not its)
                     break
         if node.parents:
             node.recorded_at = writes[0]
             # backward reads the output, or the array the output is a view of (logsumexp
             # keeps the keepdims shape of what it returns): the output's writes count
-            if output._version is not None:  # (an input's view: its counter is the input's)
-                base = None
             for array in node.saved_tensors:
                 if array is data or base is not None and array is base:
                     node.output_version = output._stamp()
