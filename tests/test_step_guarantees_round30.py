@@ -66,6 +66,17 @@ def test_a_float32_mean_of_many_entries_is_summed_in_float64():
     assert got == np.float32(np.add.reduce(a, dtype=np.float64) / a.size)
 
 
+@pytest.mark.parametrize("dtype, rows", [(np.float64, 7), (np.float32, 7), (np.float16, 7),
+                                         (np.float32, 1000), (np.float64, 1)])
+def test_cross_entropys_mean_is_numpys_mean_of_its_losses(dtype, rows):
+    rng = np.random.default_rng(rows)
+    logits = tg.tensor(rng.normal(size=(rows, 2)).astype(dtype), dtype=dtype)
+    target = tg.tensor(rng.integers(0, 2, rows))
+    each = tg.nn.functional.cross_entropy(logits, target, reduction="none").numpy()
+    mean = tg.nn.functional.cross_entropy(logits, target).numpy()
+    assert mean.dtype == dtype and mean.tobytes() == np.asarray(np.mean(each)).tobytes()
+
+
 @pytest.mark.parametrize("shape, axis, keepdims", [((3, 4), None, False), ((3, 4), 1, False),
                                                    ((2, 3, 4), (0, 2), True), ((5,), 0, True)])
 def test_a_means_gradient_is_one_nth_of_the_outputs_gradient_each(shape, axis, keepdims):

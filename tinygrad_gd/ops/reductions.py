@@ -42,13 +42,18 @@ def accumulated(add_up: Any, x: np.ndarray, **kwargs: Any) -> np.ndarray:
 def numpy_mean(x: np.ndarray, dtype: Any = None, axis: Any = None, keepdims: bool = False) -> Any:
     """`np.mean(x, axis, dtype, keepdims=keepdims)` of an `x` with entries, computed as
     np.mean computes it, bit for bit: the sum (np.add.reduce; in float64 for integers and
-    bools, float32 for float16), divided by the number of entries summed; without np.mean's
-    layers of Python, which a mean per training step would pay each time."""
+    bools, float32 for float16), divided by the count as a NumPy integer (float32's sum of
+    2**24 + 1 entries is divided in float64, then rounded), without np.mean's layers of
+    Python, which a mean per training step would pay each time."""
     half = dtype is None and x.dtype == np.float16
     if dtype is None and x.dtype.kind in "biu" or half:  # (np.mean's rule)
         dtype = np.float32 if half else np.float64
     total = np.add.reduce(x, axis, dtype, keepdims=keepdims)
-    out = np.true_divide(total, x.size // total.size)
+    count = np.intp(x.size // total.size)
+    if isinstance(total, np.ndarray):
+        out = np.true_divide(total, count, out=total, casting="unsafe")
+    else:  # (a NumPy scalar: divided, then back in its own dtype)
+        out = total.dtype.type(total / count)
     return out.astype(np.float16) if half else out
 
 
