@@ -267,10 +267,10 @@ def test_a_users_op_without_jvp_uses_its_backward_graph_else_is_refused():
         x = fwAD.make_dual(tg.tensor([1.0, 3.0]), tg.tensor([1.0, 1.0]))
         np.testing.assert_allclose(fwAD.unpack_dual(SquareOnGraph.apply(x)).tangent.numpy(), [2, 6])
         with pytest.raises(NotImplementedError, match=r"^forward-mode AD: op "
-                           r"'no_forward_derivative' has no jvp and no backward_graph.*jvp\("):
+                           r"'noforwardderivative' has no jvp and no backward_graph.*jvp\("):
             NoForwardDerivative.apply(x)
         NoForwardDerivative.apply(tg.tensor([1.0]))  # (no tangent: nothing to compute)
-        with pytest.raises(RuntimeError, match=r"jvp of op 'wrong_shape' returned a tangent "
+        with pytest.raises(RuntimeError, match=r"jvp of op 'wrongshape' returned a tangent "
                            r"of shape \(1,\) for output 0 of shape \(2,\)"):
             WrongShape.apply(x)
     assert NoForwardDerivative.apply(tg.tensor([1.0])).item() == 2.0  # (outside: as before)

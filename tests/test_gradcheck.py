@@ -200,7 +200,7 @@ class RowSumForgotExpand(Function, register=False):
 def test_a_gradient_of_a_shape_that_does_not_fit_fails_the_check_naming_the_op():
     x = random_input((3, 2))
     with pytest.raises(tg.GradcheckError, match=r"^gradcheck failed: the backward pass raised "
-                       r"RuntimeError: backward of op 'row_sum_forgot_expand' returned a gradient "
+                       r"RuntimeError: backward of op 'rowsumforgotexpand' returned a gradient "
                        r"of shape \(2, 3\) for an input of shape \(3, 2\)"):
         tg.gradcheck(RowSumForgotExpand.apply, [x])
     assert tg.gradcheck(RowSumForgotExpand.apply, [x], raise_exception=False) is False

@@ -234,7 +234,7 @@ def rowsum_loss():
     return w, (rows * 2.0).sum()
 
 
-NOTE = ("op 'row_sum' is declared elementwise=True, but its result (2,) does not fit its "
+NOTE = ("op 'rowsum' is declared elementwise=True, but its result (2,) does not fit its "
         "input shapes (2, 3): remove elementwise=True")
 
 
@@ -249,7 +249,7 @@ def test_an_op_wrongly_declared_elementwise_is_drawn_with_a_note_naming_it(after
     nodes, edges = parse(source)
     names = by_first_line(nodes)
     rowsum = op_of(names, "rows")
-    assert nodes[rowsum][0] == "row_sum"  # no derivative line made of mismatched arrays
+    assert nodes[rowsum][0] == "rowsum"  # no derivative line made of mismatched arrays
     assert edges and all("×" not in label for s, t, label in edges if s == rowsum and label)
     assert "grad [2, 2]" in nodes[names["rows"]][0].split("\n")  # gradients still drawn
 
@@ -261,7 +261,7 @@ def test_an_op_wrongly_declared_elementwise_still_renders(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     text = " ".join(svg_nodes(render_graph(loss, tmp_path / "rowsum.svg", mode="backward"))
                     .values())
-    assert "w (2, 3)" in text and "row_sum" in text
+    assert "w (2, 3)" in text and "rowsum" in text
 
 
 def test_built_in_broadcasting_ops_are_not_taken_for_wrongly_declared_ones():

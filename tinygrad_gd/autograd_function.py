@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import re
 import threading
 from typing import Any, Callable, TypeVar
 
@@ -94,8 +93,6 @@ class FunctionCtx:
         if inspect.isfunction(cls.__dict__.get("call")):  # (x.method() would pass x as cls)
             raise TypeError(f"class {cls.__name__}(Function): call must be a classmethod, as "
                             f"Function's is; add @classmethod above def call(cls, ...)")
-        if "name" not in cls.__dict__:  # (a user's op: the default, snake_case, as the
-            cls.name = _snake_case(cls.__name__)  # built-in ops' log_softmax; name= wins)
         if "apply" not in cls.__dict__:
             cls.apply = classmethod(_apply_user_op)  # (a user's op: PyTorch's rules)
 
@@ -137,14 +134,6 @@ class FunctionCtx:
 
 
 _PACKAGE = __name__.rpartition(".")[0] + "."  # "tinygrad_gd."
-_WORDS = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")  # RowNorm, MLPLayer
-
-
-def _snake_case(class_name: str) -> str:
-    """A user's op's default name: `RowNorm` is `row_norm`, as its methods are spelled."""
-    return _WORDS.sub("_", class_name).lower()
-
-
 _user_ops: dict = {}  # (a user's op, positions given as they are) -> the op the graph records
 _outputs = threading.local()  # .parts: what the last user's op returned, in this thread
 

@@ -90,12 +90,12 @@ class Function(FunctionCtx):
     an op as `Cube.apply(x, p=3)`: positional arguments are the inputs (Tensors, numbers,
     arrays), keywords non-differentiable parameters (a user's op: see autograd_function.py).
 
-    The class statement says what the rest of the package needs to know: `class Cube(Function,
-    name="cube", methods=("cube",), functions=("cube",), elementwise=True)` (or those names
-    set in the class body). `name` (default: the class name in lower case, a user's op's in
-    snake_case, `row_norm`) is used in errors, diagrams and `registered_ops()`; `methods`
-    become Tensor methods (operators such as `"__add__"` too; `reflected=("__radd__",)` swaps
-    the operands), `functions` `tg.` functions (none a built-in op's); `elementwise=True`
+    The class statement says what the rest of the package needs to know: `class
+    Cube(Function, name="cube", methods=("cube",), functions=("cube",), elementwise=True)`
+    (or those names set in the class body). `name` (default: the class name in lower
+    case) is used in errors, diagrams and `registered_ops()`; `methods` become Tensor
+    methods (operators such as `"__add__"` too; `reflected=("__radd__",)` swaps the
+    operands), `functions` `tg.` functions (none a built-in op's); `elementwise=True`
     tells the diagrams output element k depends on input element k only. `call` (a
     classmethod) checks a method's arguments; `register=False` makes a throwaway op.
     """
