@@ -179,6 +179,15 @@ def test_an_optimizer_class_renamed_after_its_statement_is_named_by_its_new_name
     assert repr(made([nn.Parameter(W0.copy())])).startswith("MadeByType (\n")
 
 
+def test_an_optimizer_whose_own_new_skips_optimizers_is_named_by_its_class():
+    class OwnNew(optim.SGD):
+        def __new__(cls, *args, **kwargs):
+            return object.__new__(cls)
+
+    with pytest.raises(ValueError, match=r"^OwnNew: lr must be >= 0\.0, got -1$"):
+        OwnNew([nn.Parameter(W0.copy())], lr=-1)
+
+
 @pytest.mark.torch
 def test_a_renamed_optimizers_repr_begins_as_pytorchs():
     torch = pytest.importorskip("torch")

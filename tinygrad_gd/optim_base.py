@@ -202,6 +202,7 @@ class Optimizer:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """A subclass's own step() (LBFGS's, a user's) marks the optimizer as stepped too."""
         super().__init_subclass__(**kwargs)
+        cls._name = cls.__name__  # (a subclass whose own __new__ skips Optimizer's: its name)
         step = cls.__dict__.get("step")
         if callable(step) and not getattr(step, "_marks_stepped", False):
             @functools.wraps(step)

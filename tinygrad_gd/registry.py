@@ -40,6 +40,9 @@ class _UsersOpFlag:
 
     __slots__ = ()
 
+    def __bool__(self) -> bool:  # (what registry.built_in says of a user's op: False)
+        return False
+
     def __get__(self, node: Any, owner: Any = None) -> bool:
         return False
 
