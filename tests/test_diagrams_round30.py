@@ -95,6 +95,24 @@ def test_a_users_own_nan_gradient_stays_a_fault_even_where_a_where_stops_it(tmp_
     assert any(n.startswith("where result") and n.endswith("NaN in grad") for n in red)
 
 
+def test_a_nan_gradient_of_its_own_beside_a_meant_one_stays_a_fault(tmp_path):
+    # sqrt(0)'s infinite slope at an entry the mask leaves out of a kept row (0 x inf is
+    # NaN there) beside a masked softmax's meant NaN in the row left out whole: the first is
+    # a fault, red, and draw_anomaly's culprit is sqrt
+    x, mask = _masked_input()
+    meant = tg.masked.softmax(tg.tensor([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]]), 1, mask=mask)
+    loss = tg.nansum(tg.where(mask, (tg.where(mask, x, 0.0) * meant).sqrt(), 0.0))
+    loss.backward()
+    assert np.isfinite(x.grad.numpy()).all()
+    path, text = _render(loss, tmp_path, "sqrt", mode="backward")
+    assert "stops it" not in text
+    assert any(n.startswith("where result") and n.endswith("NaN in grad")
+               for n in _red_nodes(path))
+    culprit = tg.render_graph(tg.draw_anomaly(loss), tmp_path / "anomaly.svg")
+    assert [n for n, _, strokes in _nodes(culprit) if "#c92a2a" in strokes][0].startswith(
+        "sqrt"), "draw_anomaly points at sqrt"
+
+
 # ------------------------------------------------------------------ median and softmax
 
 

@@ -153,8 +153,11 @@ def _meant_grads(graph: _Graph, grads: _Gradients) -> dict[int, str]:
                         for s, p in enumerate(graph.parents[c]) if p == i):
             edge = grads.edge.get((c, slot))
             if edge is not None and np.isnan(edge).any():
-                why.append(came.get(c) or next(filter(None, (
-                    _meant(graph, k) for k in (c, *graph.parents[c]))), None))
+                nan = np.isnan(edge)  # (each NaN where a meant NaN is: else it is a fault)
+                why.append(came.get(c) if c in came and _covers(
+                    np.isnan(grads.tensor[c]), nan) else next(filter(None, (
+                        _meant(graph, k) for k in (c, *graph.parents[c])
+                        if _covers(np.isnan(graph.tensors[k]._data), nan))), None))
         if why and all(why):
             came[i] = why[0]
     stops: dict[int, str | None] = {}  # tensor -> the op its gradient's NaN stop at
@@ -168,6 +171,18 @@ def _meant_grads(graph: _Graph, grads: _Gradients) -> dict[int, str]:
             stops[on[0]] if on else op_name(ctx))
     return {i: f"{words} (op {stops[i]} stops it)" for i, words in came.items()
             if stops.get(i)}
+
+
+def _covers(meant: np.ndarray, nan: np.ndarray) -> bool:
+    """Whether every NaN of a gradient (`nan`, where it is NaN) lies where a tensor's meant
+    NaN are (`meant`), broadcast to it, with axes of length 1 put where a reduction took
+    them (a sum's gradient copied along its axis); False where the shapes do not align."""
+    shape, sizes = [], list(meant.shape)
+    for n in nan.shape:  # (each of meant's axes matched in order, a new one where it is not)
+        shape.append(sizes.pop(0) if sizes and sizes[0] in (n, 1) else 1)
+    if sizes or int(np.prod(shape)) != meant.size:
+        return False
+    return bool(np.all(np.broadcast_to(meant.reshape(shape), nan.shape) | ~nan))
 
 
 def _data_marks(graph: _Graph, i: int, bad_grad: str | None,
