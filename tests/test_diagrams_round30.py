@@ -207,6 +207,18 @@ def test_the_forward_algorithm_drawn_alone_draws_its_loop_as_one_box(tmp_path, m
 
 
 
+def test_a_loops_steps_that_feed_a_second_join_too_stay_a_box_each(tmp_path):
+    # each step's result also goes into a second cat: no one box holds the steps, so the
+    # loop is not drawn as one (it was a box of the cat alone, titled by steps outside it)
+    x = tg.Tensor([0.1, 0.2, 0.3], requires_grad=True, name="x")
+    steps = [((x * k).exp().sum() + 1).log().reshape(1) * 2 + 0.5 for k in (1, 2, 3)]
+    out = tg.cat(steps).sum() * tg.cat([s * 1 for s in steps]).sum()
+    path, text = _render(out, tmp_path, "two-joins")
+    titles = [n for n, _, _ in _nodes(path)]
+    assert not any(t.startswith("steps joined by") for t in titles), titles
+    assert sum(t.startswith(f"input {k} of cat") for t in titles for k in (1, 2, 3)) == 3
+
+
 def test_two_alike_computations_joined_stay_two_boxes(tmp_path):
     def score(w):  # 6 steps of log(sum(exp(w * k))) added up: 24 ops
         return sum(((w * k).exp().sum()).log() for k in range(1, 7))

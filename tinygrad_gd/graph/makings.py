@@ -115,8 +115,10 @@ def joined_makings(producers: dict, consumers: dict, sink: str, anchors: set,
                 made.append((joint, result, making))
         if len(made) >= _REPEATS and len({alike(making) for _, _, making in made}) == 1:
             result = consumers[joint][0]  # (a loop's step: what the loop makes, as one)
-            made = [(joint, result, _subtree(tree, result, anchors))] \
-                if result not in anchors and result in ipdom else []
+            whole = _subtree(tree, result, anchors) \
+                if result not in anchors and result in ipdom else set()
+            if all(making <= whole for _, _, making in made):  # (the steps feed it alone)
+                made = [(joint, result, whole)]
         if len(made) >= 2 or made and made[0][1] == consumers[joint][0]:
             found += made
             taken.update(*(making for _, _, making in made))
