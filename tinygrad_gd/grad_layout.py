@@ -1,8 +1,9 @@
 """A leaf's `.grad` laid out as PyTorch lays it out (AccumulateGrad's "gradient layout
 contract"): in the strides of the `.grad` it was added to, else in the leaf's own where the
 leaf's values are dense without overlaps (every axis's stride, an axis of length 1's and
-an empty leaf's too, as PyTorch's copy in the leaf's strides: `w.grad.stride() ==
-w.stride()`), else row by row. hooks.py applies it after each addition into a leaf's `.grad`.
+an empty leaf's too: `w.grad.stride() == w.stride()`; PyTorch's may keep the incoming
+gradient's stride on an axis of length 1, which reads no other memory), else row by row.
+hooks.py applies it after each addition into a leaf's `.grad`.
 """
 from __future__ import annotations
 

@@ -59,8 +59,9 @@ class ScopeTags(Extension):
 
 def made_here(tensor: Any) -> Any:
     """`tensor` (an array a function made for itself: zeros, a mask), tagged with the
-    module calls running in this thread, if any, so that it folds into their box (an op
-    of constants is not: it may be the user's data, reshaped); returns it."""
+    module calls running in this thread, if any, so that it folds into their box (an op's
+    result is, where all its inputs were made so in this call: `ScopeTags`; an op of other
+    constants is not, being perhaps the user's data reshaped); returns it."""
     if _stack.owners:
         tensor._made_in = (_stack.owners, _stack.calls)
     return tensor

@@ -68,15 +68,20 @@ def _einsum(spec: str, *operands: np.ndarray) -> np.ndarray:
     return np.einsum(spec, *operands, dtype=accumulator(dtype)).astype(dtype, copy=False)
 
 
+def _kept_letters(subscripts: list[str], out: str, i: int) -> str:
+    """Operand i's letters that another operand or the output has, each once, in order:
+    the others are summed away inside operand i alone."""
+    elsewhere = set(out).union(*[set(s) for k, s in enumerate(subscripts) if k != i])
+    return "".join(c for c in dict.fromkeys(subscripts[i]) if c in elsewhere)
+
+
 def _operand_gradient(subscripts: list[str], out: str, i: int, g, operands: tuple,
                       shape: tuple):
     """d(einsum)/d(operand i), contracted with g: an einsum back to operand i's letters.
     Of arrays, or of Tensors (g and the operands) in recorded ops, for backward_graph."""
     mine = subscripts[i]
     others = [(s, op) for k, (s, op) in enumerate(zip(subscripts, operands)) if k != i]
-    available = set(out).union(*[set(s) for s, _ in others])
-    unique = "".join(dict.fromkeys(mine))
-    kept = "".join(c for c in unique if c in available)
+    unique, kept = "".join(dict.fromkeys(mine)), _kept_letters(subscripts, out, i)
     graph = isinstance(g, Tensor)
     if graph:
         partial = Einsum.apply(g, *[op for _, op in others],
@@ -118,8 +123,7 @@ def _kept_for_others(subscripts: list[str], out: str, operands: tuple, needs: tu
         return subscripts, [None] * len(operands)
     kept, saved = [], []
     for j, (mine, x) in enumerate(zip(subscripts, operands)):
-        elsewhere = set(out).union(*[set(s) for k, s in enumerate(subscripts) if k != j])
-        letters = "".join(c for c in dict.fromkeys(mine) if c in elsewhere)
+        letters = _kept_letters(subscripts, out, j)
         read = any(need for k, need in enumerate(needs) if k != j)
         kept.append(letters)
         saved.append(None if not read else x if letters == mine
