@@ -159,7 +159,7 @@ def test_assert_gradcheck_attaches_the_graph_to_the_error():
     with pytest.raises(tg.GradcheckError) as info:
         assert_gradcheck(lambda t: CubeWithWrongBackward.apply(t).sum(), [x])
     assert "worst entries" in str(info.value)
-    assert info.value.dot.startswith("digraph") and "cube_with_wrong_backward" in info.value.dot
+    assert info.value.dot.startswith("digraph") and "cubewithwrongbackward" in info.value.dot
 
 
 def test_graph_source_says_why_a_graph_cannot_be_drawn():
@@ -226,7 +226,7 @@ def test_fixture_passes_a_right_op_and_reports_a_wrong_one(pytester):
     assert "gradcheck failed for input 0 'x' (shape (2,))" in output
     assert "worst entries" in output and "output (), input (1,)" in output  # x = 2: 12 vs 8
     dot = output.split("tinygrad_gd graph (DOT) -", 1)[1]  # after the section's title bar
-    assert "digraph" in dot and "wrong_cube" in dot and "<B>x</B>" in dot
+    assert "digraph" in dot and "wrongcube" in dot and "<B>x</B>" in dot
     assert "tinygrad_gd/testing.py" not in output  # the helper's frames are hidden
 
 
