@@ -200,6 +200,18 @@ def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) ->
     return renamed.with_traceback(err.__traceback__)
 
 
+def _recounted(err: Exception, called: str, function: Callable, plain: Callable | None,
+               given: int, counts_self: bool) -> TypeError | None:
+    """Python's count of the arguments, restated as the user gave them (`_counted`): of
+    `function`, where binding its own failed; of `plain`, the method it hands them to as
+    they are, where binding failed there; None for any other error."""
+    if _unbound(err):
+        return _counted(called, function, given - counts_self, counts_self)
+    if plain is not None and str(err).startswith(f"{plain.__qualname__}() takes "):
+        return _counted(called, plain, given - 1, 1)
+    return None
+
+
 def refusing_as(called: str, *own: str, method: bool | None = None,
                 plain: Callable | None = None) -> Callable:
     """Decorates a function that calls an op (or a method) named `own` under the name
@@ -217,10 +229,7 @@ def refusing_as(called: str, *own: str, method: bool | None = None,
             try:
                 return function(*args, **kwargs)
             except Exception as err:  # (a refusal: said of the name called)
-                restated = (_counted(called, function, len(args) - counts_self, counts_self)
-                            if _unbound(err) else _counted(called, plain, len(args) - 1, 1)
-                            if plain is not None and str(err).startswith(
-                                f"{plain.__qualname__}() takes ") else None) or (
+                restated = _recounted(err, called, function, plain, len(args), counts_self) or (
                     argument_error(err, called) if isinstance(err, TypeError) else err)
                 if restated is not err:  # (Python's "_clamp_min() takes ...": said of called)
                     raise restated from None
