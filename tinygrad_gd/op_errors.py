@@ -175,6 +175,8 @@ def methods_counting_self(cls: type) -> None:
         if twin is not None:
             method = twin()
             method.__module__, method.__doc__ = function.__module__, function.__doc__
+            if hasattr(function, "refuses_as"):  # (an in-place form, wrapped once only)
+                method.refuses_as = function.refuses_as
             setattr(cls, name, method)
 
 
@@ -235,7 +237,7 @@ def refusing_as(called: str, *own: str, method: bool | None = None,
                     raise restated from None
                 raise respelled(err, own, called)
         refusing.method_twin = None if counts_self else (  # (not function's, wraps copied)
-            lambda: refusing_as(called, *own, method=True)(function))
+            lambda: refusing_as(called, *own, method=True, plain=plain)(function))
         return refusing
     return decorate
 
