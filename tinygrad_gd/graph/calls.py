@@ -11,6 +11,8 @@ is drawn (it declares so with scope.py's `drawn_as_call` or `function_call`).
 - `_call_result`: that title for a tensor a module call returned (made inside the call,
   used outside it), so a drawing names `0: Linear(3 -> 4) result`, not `linear result`,
   whether the call is drawn as a box or opened.
+- `_made_in_call`: the call a constant was made in (`scope.made_here`), where only that
+  call's ops use it: it is drawn as that call's (`constant in 0: Scaled`, in its frame).
 - `_called_model`: the model whose calls made the graph, which names its parameters
   (`0.weight`) when a drawing is given no `model=`.
 """
@@ -84,6 +86,21 @@ def _call_result(graph: Any, i: int, names: Any) -> str | None:
     if any(_call_key(graph.tensors[c]._ctx, level) != key for c in graph.consumers[i]):
         return _module_title(scope, names)
     return None
+
+
+def _made_in_call(graph: Any, i: int) -> tuple | None:
+    """The calls (owners, call numbers) that made constant `i` of `graph`, where every op
+    using it ran inside the innermost of them; None otherwise (made outside any call, or
+    used outside the call too: an input of what uses it)."""
+    made_in = getattr(graph.tensors[i], "_made_in", None)
+    if not made_in:
+        return None
+    level = len(made_in[0]) - 1
+    key = _call_key(made_in, level)
+    if key is None or any(_call_key(graph.tensors[c]._ctx, level) != key
+                          for c in graph.consumers[i]):
+        return None
+    return made_in
 
 
 def _called_model(graph: Any) -> Any:

@@ -7,8 +7,10 @@ frame's own label: Graphviz routes edges around nodes, but over a cluster's labe
 arrow into a layer ran through `1: ReLU`).
 
 Only where no call is folded: a drawing with boxes (a large graph) shows the calls as
-the boxes. A leaf (a parameter, the data, a constant) stays outside every frame: it may
-be used by several calls; so does the output, at the top of the picture.
+the boxes. A leaf the user gave (a parameter, the data) stays outside every frame, an
+input of the calls that use it; a constant a call made for itself (`tg.full`, `tg.zeros`
+in a forward: `scope.made_here`), used only there, is drawn inside the frame that made
+it, as it is named (`constant in 0: Scaled`); the output stays outside, at the top.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 
 import graphviz
 
-from .calls import _call_key, _module_title
+from .calls import _call_key, _made_in_call, _module_title
 from .text import _escape
 from .tooltips import tooltip
 
@@ -36,8 +38,9 @@ def frame_paths(drawing: Any) -> dict[str, tuple]:
     roots = set(graph.roots)
     paths: dict[str, tuple] = {}
     for i, tensor in enumerate(graph.tensors):
-        ctx = tensor._ctx
-        scope = getattr(ctx, "scope", ()) if ctx is not None else ()
+        ctx = tensor._ctx if tensor._ctx is not None else _made_in_call(graph, i)
+        # (a constant made in a call: its owners and call numbers, drawn in its frame)
+        scope = ctx[0] if isinstance(ctx, tuple) else getattr(ctx, "scope", ())
         if not scope:
             continue
         path = tuple((key, _module_title(scope[:level + 1], drawing.names))

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from ..engine import Function
-from .calls import _call_key, _call_result, _module_title
+from .calls import _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
                    _opens, _pieces, _plain, _value)
@@ -177,10 +177,8 @@ class _Drawing:
         made = getattr(tensor, "_made_by", None)
         if made:
             return f"{made} of {self.viewed_buffer(i) or 'constants'}", False
-        made_in = getattr(tensor, "_made_in", None)  # (no input: a call made or used it)
-        key = _call_key(made_in, len(made_in[0]) - 1) if made_in else None
-        if key is not None and all(_call_key(self.graph.tensors[c]._ctx, len(made_in[0]) - 1)
-                                   == key for c in self.graph.consumers[i]):
+        made_in = _made_in_call(self.graph, i)  # (no input: a call made or used it)
+        if made_in:
             return f"constant in {_module_title(made_in[0], self.names)}", False
         return ("input" if tensor.ndim else "constant"), False
 
