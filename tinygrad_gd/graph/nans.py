@@ -10,7 +10,10 @@
   the NaN the package means went no further.
 - `_meant`: what NaN put on purpose say (`where the mask keeps no entry`), written on the
   node in plain text, or after `NaN in data` where they reach a NaN output; any other NaN
-  (a user's data, a log of a negative number) is marked as before.
+  (a user's data, a log of a negative number) is marked as before. A -inf beside them
+  (masked.log_softmax's log of 0 at an entry left out of a kept row) is judged apart, as
+  a mask's -inf: not marked while the output is finite, else `Inf in data, NaN where
+  the mask keeps no entry`.
 - `_meant_grad`: the same for NaN in a gradient (backward view) that such NaN made and
   that an op stops before any leaf (masked.mean's `where`): plain text, `NaN in grad where
   the mask keeps no entry (op where stops it)`; one reaching a leaf stays a fault.
@@ -69,7 +72,7 @@ def _meant(graph: _Graph, i: int) -> str | None:
     meant and, broadcast to the result, are exactly the result's (masked.var's distances
     from the mean of no entry), or those of the results it alone makes, its NaN exactly
     theirs reshaped (the median's entries before the squeeze); None where any other entry
-    is NaN or Inf."""
+    is NaN or +Inf (-inf beside them is judged apart: masked.log_softmax's log of 0)."""
     data = graph.tensors[i]._data
     if data.dtype.kind != "f" or not np.isnan(data).any():
         return None
@@ -87,9 +90,11 @@ def _meant(graph: _Graph, i: int) -> str | None:
     return found.get(i)
 
 
-def _nan_only(data: np.ndarray) -> np.ndarray | None:
-    """Where a float array is NaN, if it holds NaN and no Inf."""
-    if data.dtype.kind != "f" or np.isinf(data).any():
+def _nan_only(data: np.ndarray, beside_minus_inf: bool = False) -> np.ndarray | None:
+    """Where a float array is NaN, if it holds NaN and no Inf (`beside_minus_inf`: no +Inf;
+    -inf, a mask's fill or masked.log_softmax's log of 0, is judged apart, `_nonfinite`)."""
+    if data.dtype.kind != "f" or (data == np.inf if beside_minus_inf
+                                  else np.isinf(data)).any():
         return None
     nan = np.isnan(data)
     return nan if nan.any() else None
@@ -98,7 +103,7 @@ def _nan_only(data: np.ndarray) -> np.ndarray | None:
 def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
     """`_meant` of tensor i from its own words or its inputs', those before it `found`."""
     tensor = graph.tensors[i]
-    nan = _nan_only(tensor._data)
+    nan = _nan_only(tensor._data, beside_minus_inf=True)
     if nan is None:
         return None
     words = nan_meaning(tensor)
@@ -121,7 +126,7 @@ def _meant_before(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
     one meant, its NaN exactly i's, reshaped."""
     if i in found or graph.tensors[i]._ctx is None or not graph.consumers[i]:
         return None
-    nan = _nan_only(graph.tensors[i]._data)
+    nan = _nan_only(graph.tensors[i]._data, beside_minus_inf=True)
     if nan is None or any(c not in found or graph.tensors[c].size != nan.size
                           or not np.array_equal(np.isnan(graph.tensors[c]._data).ravel(),
                                                 nan.ravel()) for c in graph.consumers[i]):
@@ -193,7 +198,10 @@ def _data_marks(graph: _Graph, i: int, bad_grad: str | None,
     text: `_meant_grad`); and whether any is a fault."""
     bad_data, meant = _bad_data(graph, i), _meant(graph, i)
     lines = []
-    if bad_data:
+    if bad_data and meant and bad_data == "NaN and Inf":  # (the words are the NaN's only:
+        # masked.log_softmax's -inf, log 0, beside its NaN of a slice left out whole)
+        lines.append([_red(f"Inf in data, NaN {_escape(meant)}")])
+    elif bad_data:
         lines.append([_red(f"{bad_data} in data" + (f" {_escape(meant)}" if meant else ""))])
     elif meant:
         lines.append([f"NaN {_escape(meant)}"])
