@@ -51,7 +51,11 @@ NaN on purpose (tg.masked.mean's count over a slice the mask leaves out whole:
 `scope.nan_on_purpose`) says so, `NaN where the mask keeps no entry`, not marked, and so
 does the op's result whose NaN are exactly those while the output is finite. A constant
 a declared function's ops used that it was not given (made inside) folds into its box,
-drawn open as `constant in _forward_alg()`.
+drawn open as `constant in _forward_alg()`, inside its frame (as one a module's forward
+made with `tg.full` or `tg.zeros`: `constant in 0: Scaled`); a parameter, the data and
+a constant used outside the call too stay outside, its inputs. masked.log_softmax's -inf
+(log 0 at an entry left out) beside its NaN of a row left out whole is a mask's -inf:
+the NaN say what they are while the output is finite.
 
 Two views:
 
