@@ -9,8 +9,8 @@ from the DOT text and rendered SVGs.
 - `masked.log_softmax` where one row is left out whole and another only in part: its
   values are PyTorch's, NaN in the first row, -inf (the log of probability 0) at the entry
   left out of the other. It was marked red, `NaN and Inf in data`, though the output was
-  finite; it says what its NaN is now, `NaN where the mask keeps no entry`, as where no
-  kept row leaves an entry out. Where its -inf does reach the output (summed in), the
+  finite, and `draw_anomaly` blamed it; it says what its NaN is now, `NaN where the mask
+  keeps no entry`, as where no kept row leaves an entry out, and no op is blamed. Where its -inf does reach the output (summed in), the
   output is red, as it should be, and the node says which is which: `Inf in data, NaN
   where the mask keeps no entry`, no longer that the Inf is where the mask keeps none.
 
@@ -209,6 +209,18 @@ def test_a_masked_log_softmax_with_a_row_left_out_and_one_in_part_says_what_its_
     if mode == "backward":  # the where that read left-out entries as -inf stops the NaN
         assert any(n.startswith("where result") and "-inf" in n and n.endswith(
             f"NaN in grad {_EMPTY_ROW} (op where stops it)") for n, _, _ in _nodes(path))
+
+
+def test_draw_anomaly_of_such_a_masked_log_softmax_points_at_nothing(tmp_path):
+    # (it pointed at log_softmax, whose values are PyTorch's, in red)
+    x, mask = _rows()
+    loss = tg.nansum(tg.where(mask, tg.masked.log_softmax(x, 1, mask=mask), 0.0))
+    assert math.isfinite(loss.item())
+    path = tg.render_graph(tg.draw_anomaly(loss), tmp_path / "anomaly.svg")
+    assert not [n for n, _, strokes in _nodes(path) if "#c92a2a" in strokes]
+    assert not _red_nodes(path)
+    assert any(n.endswith(f"NaN in grad {_EMPTY_ROW} (op where stops it)")
+               for n, _, _ in _nodes(path))
 
 
 def test_a_masked_log_softmax_whose_minus_inf_reaches_the_output_is_red_saying_which_is_which(
