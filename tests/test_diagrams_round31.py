@@ -4,7 +4,8 @@ from the DOT text and rendered SVGs.
 - A module or declared call drawn open: a constant its forward made (`tg.full`,
   `tg.zeros`, an op of such) is drawn inside the call's dashed frame, the frame that made
   it, as its name says (`constant in 0: Scaled`); it stood outside, beside the model's
-  input and parameters, as if the user had given it. The call's parameters, the model's
+  input and parameters, as if the user had given it. So is the count a masked mean or
+  variance divides by (`count kept by the mask`), inside `masked.mean()`'s frame. The call's parameters, the model's
   input and a constant also used outside the call stay outside, the call's inputs.
 - `masked.log_softmax` where one row is left out whole and another only in part: its
   values are PyTorch's, NaN in the first row, -inf (the log of probability 0) at the entry
@@ -146,6 +147,21 @@ def test_a_constant_a_declared_call_made_is_drawn_inside_its_frame():
         ("shifted()",)], frames
     assert _frame_of(frames, "input (3,)") == [()] or _frame_of(frames, "parameter (3,)") == [
         ()], frames
+
+
+@pytest.mark.parametrize("name", ["mean", "var"])
+def test_a_masked_means_count_is_drawn_inside_its_calls_frame(name):
+    # the count (the variance's divisor) masked.mean made stood outside its frame
+    x = tg.tensor([[1.0, 2.0, 4.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    mask = tg.tensor([[True, False, True], [True, True, True]])
+    result = getattr(tg.masked, name)(x, 1, mask=mask)
+    kept = [x.numpy()[0, [0, 2]], x.numpy()[1]]
+    expected = [np.mean(k) if name == "mean" else np.var(k, ddof=1) for k in kept]
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-14)
+    frames = _frames_of(tg.draw_graph(result.sum()).source)
+    divisors = _frame_of(frames, "count kept")  # (the variance's: and count kept - 1)
+    assert divisors and set(divisors) == {(f"masked.{name}()",)}, frames
+    assert _frame_of(frames, "parameter (2, 3)") == [()]
 
 
 class Halved(nn.Module):

@@ -31,7 +31,7 @@ from .masked_normalizations import (axes, cast, cumprod, cumsum, dims, filled, f
                                     result_dtype, softmax, softmin, tensor)
 from .nn.layer_functions import _named
 from .ops.arguments import number
-from .scope import nan_on_purpose
+from .scope import made_here, nan_on_purpose
 from .tensor import Tensor
 from .values import default_float
 
@@ -66,7 +66,8 @@ def _divisor(divisor: np.ndarray, blank: np.ndarray, dtype: Any, what: str,
     gives PyTorch's NaN (its 0 / 0) and its NaN gradients, without NumPy's divide warnings
     (g / 0, 0 * inf) in backward. A diagram says `meaning` of those NaN, not a fault."""
     values = Tensor(np.where(blank, np.nan, divisor).astype(dtype), dtype=dtype)
-    return _named(nan_on_purpose(values, meaning) if blank.any() else values, what)
+    values = nan_on_purpose(values, meaning) if blank.any() else values
+    return made_here(_named(values, what))  # (drawn in the call's frame, which made it)
 
 
 @named
