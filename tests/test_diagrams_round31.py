@@ -14,6 +14,9 @@ from the DOT text and rendered SVGs.
   keeps no entry`, as where no kept row leaves an entry out, and no op is blamed. Where its -inf does reach the output (summed in), the
   output is red, as it should be, and the node says which is which: `Inf in data, NaN
   where the mask keeps no entry`, no longer that the Inf is where the mask keeps none.
+- A meant NaN gradient's words put which op stops it on a line of their own, `NaN in
+  grad where the mask keeps no entry` over `(op where stops it)`: one long line widened
+  the box, spreading its matrices.
 
 Numbers are checked against NumPy formulas or PyTorch, never against the drawing code.
 """
@@ -262,6 +265,17 @@ def test_a_nan_of_the_users_data_beside_the_minus_inf_is_still_red(tmp_path):
     assert any(n.startswith("masked.log_softmax() result") and n.endswith(
         "NaN and Inf in data") for n in _red_nodes(path))
     assert _EMPTY_ROW not in text
+
+
+def test_which_op_stops_a_meant_nan_gradient_is_a_line_of_its_own(tmp_path):
+    # one line of 60 characters widened the box, its matrices spread across it
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    mask = tg.tensor([[True, False, True], [False, False, False]])
+    loss = tg.nansum(tg.masked.mean(x, 1, mask=mask))
+    path = tg.render_graph(loss, tmp_path / "mean.svg", mode="backward")
+    lines = [" ".join((t.text or "").split()) for t in ET.parse(path).iter(_SVG + "text")]
+    assert lines.count("(op where stops it)") == 2  # the sum's and the where's
+    assert lines.count(f"NaN in grad {_EMPTY_ROW}") == 2
 
 
 @pytest.mark.torch

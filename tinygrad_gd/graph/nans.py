@@ -205,8 +205,9 @@ def _data_marks(graph: _Graph, i: int, bad_grad: str | None,
         lines.append([_red(f"{bad_data} in data" + (f" {_escape(meant)}" if meant else ""))])
     elif meant:
         lines.append([f"NaN {_escape(meant)}"])
-    if bad_grad and grad_meant:
-        lines.append([f"NaN in grad {_escape(grad_meant)}"])
+    if bad_grad and grad_meant:  # (which op stops them on a line of its own: a narrower box)
+        words, stops, op = grad_meant.partition(" (op ")
+        lines += [[f"NaN in grad {_escape(words)}"]] + ([[_escape(f"(op {op}")]] if stops else [])
     elif bad_grad:
         lines.append([_red(f"{bad_grad} in grad")])
     return lines, bool(bad_data or bad_grad and not grad_meant)
