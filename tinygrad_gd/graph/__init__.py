@@ -2,8 +2,10 @@
 
 `draw_graph(output)` returns a `graphviz.Digraph` of everything that made `output`:
 tensor nodes (name, shape, dtype, value, gradient) and op nodes (the op's name). In
-Jupyter it displays inline; `.source` is the DOT text, `.render(...)` writes a file.
-`render_graph(output_or_digraph, path)` writes the format the path's suffix names
+Jupyter it displays inline (without Graphviz's `dot`: the one line `render_graph` raises,
+saying what to install); `.source` is the DOT text. `render_graph(output_or_digraph, path)`
+writes a file (graphviz's own `.render("loss.png")` would write the DOT text into loss.png
+and the picture beside it, loss.png.pdf), in the format the path's suffix names
 (`loss.png`, `loss.pdf`, any of Graphviz's formats; `loss.dot` or `loss.gv` the DOT text,
 which needs no Graphviz program), refusing any other suffix (`.txt`, `.html`) before
 anything is written, with a clear error when Graphviz's `dot` program is missing for a

@@ -47,6 +47,15 @@ class RenderError(RuntimeError):
     """Rendering failed: Graphviz's `dot` program is missing, or it rejected the graph."""
 
 
+class _InlineDigraph(graphviz.Digraph):
+    """draw_graph's Digraph: shown in Jupyter where Graphviz's `dot` is missing, it raises
+    render_graph's one line saying what to install, not graphviz's traceback from deep
+    inside its subprocess call."""
+
+    def _repr_image_svg_xml(self) -> str:
+        return rendered(self, "svg", "draw_graph").decode("utf-8")
+
+
 # ---------------------------------------------------------------------------------------
 # Public API
 
@@ -253,7 +262,7 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
 def _emit(drawing: _Drawing) -> graphviz.Digraph:
     """The Digraph of a prepared drawing (of its step, in a step-by-step frame)."""
     graph, layout, options = drawing.graph, drawing.layout, drawing.options
-    dot = graphviz.Digraph(name="computation_graph")
+    dot = _InlineDigraph(name="computation_graph")
     dot.attr(rankdir=options.direction, nodesep="0.25", ranksep="0.3")
     # a margin wide enough that a renderer's font a little wider than Graphviz's estimate
     # still keeps the text inside its box
