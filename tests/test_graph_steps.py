@@ -407,7 +407,7 @@ def test_a_wide_picture_keeps_readable_text_and_scrolls_sideways(tmp_path):
         assert scale >= 0.89, picture  # 8 pt labels stay over 9 px
         assert wide > shown + 500, picture  # the rest scrolls into view, not off the page
         assert browser.evaluate("document.documentElement.scrollWidth") <= 1280
-        browser.key("End", 35)  # (the window has the focus: End is the browser's)
+        browser.key("End", 35)  # (the window has the focus: End steps all the same)
         browser.evaluate("document.querySelector('.backward-steps').focus()")
         browser.key("End", 35)
         assert browser.evaluate(COUNTER) == "step 5 of 5"

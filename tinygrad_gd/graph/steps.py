@@ -155,16 +155,17 @@ _SCRIPT = """(function () {
   next.addEventListener('click', function () { show(current + 1, true); });
   slider.addEventListener('input', function () { show(parseInt(slider.value, 10), true); });
   // Up/Down scroll the page (in a notebook, where they would leave the widget for the next
-  // cell, they step too); a key with Alt, Ctrl, Meta or Shift is the browser's
+  // cell, they step too); Home/End step on a page just opened, as the arrows do (the page is
+  // the widget); a key with Alt, Ctrl, Meta or Shift is the browser's
   function key(event) {
-    var inside = root.contains(event.target), name = event.key;
+    var name = event.key;
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) { return; }
     if (name === 'ArrowRight' || (name === 'ArrowDown' && !STANDALONE)) { show(current + 1, true); }
     else if (name === 'ArrowLeft' || (name === 'ArrowUp' && !STANDALONE)) {
       show(current - 1, true);
     }
-    else if (name === 'Home' && inside) { show(0, true); }
-    else if (name === 'End' && inside) { show(last, true); }
+    else if (name === 'Home') { show(0, true); }
+    else if (name === 'End') { show(last, true); }
     else { return; }
     event.preventDefault();
   }
