@@ -29,7 +29,8 @@ output pipe was closed early (`| head`), as for Unix tools stopped by SIGPIPE.
 Files are written atomically (`tinygrad_gd.files`): an interrupted run leaves each
 diagram and picture complete or absent, never a part. `-o` naming a symbolic link to
 a file (or to nothing) replaces the link with the new file and leaves the link's target
-alone, as `tg.save` does; a FIFO, a device, a link to one and /dev/stdout are refused.
+alone, as `tg.save` does; a FIFO, a device, a link to one and /dev/stdout are refused, and
+so are an empty path and `-o -` (which would not be standard output, but a file named `-`).
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ from types import ModuleType
 from typing import Any, Sequence
 
 from . import __version__, files
-from .cli_arguments import (UsageError, _data_file, _epochs, _Parser, _seed, _usage,
+from .cli_arguments import (UsageError, _data_file, _epochs, _output, _Parser, _seed, _usage,
                             _writable_file, _writable_folder)
 from .cli_exits import (GuardedOutput, OutputFailed, _interrupted, _on_interrupt,
                         _quiet_interrupt, _silence_stdout, _stop_if_interrupted)
@@ -300,13 +301,13 @@ def _graph(args: argparse.Namespace) -> int:
     from .graph.formats import file_path
 
     try:  # `.svg` alone: refused, not made .svg.svg
-        chosen = file_path(args.output or default, "graph", f"graph.{args.format}")
+        chosen = file_path(args.output or default, "graph", default)
     except ValueError as err:
         raise _usage("graph", f"{str(err).removeprefix('graph: ')} (-o)") from None
-    path = _writable_file(chosen, "graph")  # a FIFO: not made fifo.svg
+    path = _writable_file(chosen, "graph", default)  # a FIFO: not made fifo.svg
     if not path.suffix:  # as render_graph and BackwardSteps.save name it
         path = _writable_file(path.with_suffix(".html" if args.steps else "." + args.format),
-                              "graph")
+                              "graph", default)
     problem = _graph_unavailable(need_dot=args.steps or args.format != "dot")
     if problem:
         hint = ("; --format dot writes the DOT text without it"
@@ -363,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--list", action="store_true",
                       help="list the networks (all, or the named ones) and exit")
     demo.add_argument("-o", "--out", "--output", dest="out", default=DEFAULT_OUT, metavar="DIR",
+                      type=_output("a folder, e.g. -o diagrams"),
                       help=f"folder for the diagrams and pictures (default: ./{DEFAULT_OUT})")
     demo.add_argument("--no-graphs", action="store_true",
                       help="draw nothing: no diagrams and no pictures")
@@ -382,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output format; dot is the DOT text, needing no Graphviz "
                             "(default: the format -o PATH's suffix names, e.g. .png, .jpg "
                             "or .gv, else svg)")
-    graph.add_argument("-o", "--output", metavar="PATH",
+    graph.add_argument("-o", "--output", metavar="PATH", type=_output("a file path, e.g. "
+                                                                      "-o graph.svg"),
                        help="output file (default: NAME-MODE.FORMAT here); a symbolic link "
                             "to a file there is replaced, its target left alone; "
                             "/dev/stdout and devices are refused")

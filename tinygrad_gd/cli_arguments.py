@@ -53,6 +53,22 @@ _seed = _whole_number(0, 2**32 - 1)  # what every NumPy generator accepts
 _epochs = _whole_number(1)
 
 
+def _output(what: str) -> Any:
+    """An argparse type for -o: refuses an empty path (`-o "$OUT"` with OUT unset), which
+    would write to the default place unasked, and `-`, which many tools read as standard
+    output but would be a file or folder named `-` here; `what` says what to give."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"the path is empty; give {what}")
+        if text == "-":
+            raise argparse.ArgumentTypeError(f"'-' names no file (this command writes files, "
+                                             f"never standard output); give {what}")
+        return text
+
+    return parse
+
+
 def _data_file(text: str) -> str:
     """--data: a path that, if it exists, is a regular file (a FIFO or /dev/zero would never
     end); a missing file is the network's to report (it says what to pass)."""
@@ -90,11 +106,11 @@ def _writable_folder(path: Path, command: str) -> Path:
     return path
 
 
-def _writable_file(path: Path, command: str) -> Path:
+def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path:
     folder = path.parent
     if path.is_dir():
         raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
-                              f"name, e.g. -o {path / 'graph.svg'}")
+                              f"name, e.g. -o {path / example}")
     blocker = next((f for f in path.parents if os.path.lexists(f) and not f.is_dir()), None)
     if blocker is not None:
         raise _usage(command, f"cannot write {str(path)!r}: {str(blocker)!r} is a file, not "
