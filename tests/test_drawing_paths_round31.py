@@ -1,0 +1,209 @@
+"""Drawing a graph each way a user does (thirty-first round): in a notebook (with and
+without Graphviz's `dot`), from the command line (-o paths that name no file), on the
+step-by-step page in a browser (Home/End on a page just opened), and into a file the
+user already has (left as it was when drawing fails)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import cli
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+PACKAGE_ROOT = str(Path(tg.__file__).resolve().parent.parent)  # the package under test
+
+# the slides' one weight: pred = w * x, loss = (pred - target) ** 2
+WEIGHT, INPUT, TARGET = 2.0, 3.0, 10.0
+DELTA = 2 * (WEIGHT * INPUT - TARGET)  # the gradient at pred
+SLOPE = DELTA * INPUT
+PRODUCT = f"[{DELTA:g}] × [{INPUT:g}] = [{SLOPE:g}]"  # the chain rule on the weight's edge
+SETUP = (f"import tinygrad_gd as tg\n"
+         f"w = tg.tensor([{WEIGHT}], requires_grad=True)\n"
+         f"loss = ((w * {INPUT} - {TARGET}) ** 2).sum()\n"
+         f"loss.backward()")
+
+
+def executed(cells: list[str], folder: Path, allow_errors: bool = False):
+    """A notebook of `cells`, run in a kernel that imports the package under test."""
+    for package in ("nbformat", "nbclient", "ipykernel"):
+        pytest.importorskip(package, reason="the dev extra is not installed "
+                                            "(pip install -e '.[dev]')")
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PYTHONPATH", PACKAGE_ROOT)
+        NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    return notebook
+
+
+def shown(cell) -> dict:
+    """What a cell displays: its result's mimebundle."""
+    results = [out for out in cell.outputs if out.output_type == "execute_result"]
+    assert len(results) == 1, cell.outputs
+    return results[0].data
+
+
+def scalable_svg(text: str) -> ElementTree.Element:
+    """The SVG a notebook shows, checked to scale to its cell's width: a size in points
+    and a viewBox of the same proportions, so `max-width: 100%` keeps its shape."""
+    root = ElementTree.fromstring(text.encode())
+    assert root.tag.endswith("svg")
+    width, height = (float(root.get(side).removesuffix("pt")) for side in ("width", "height"))
+    box = [float(v) for v in root.get("viewBox").split()]
+    assert box[2] > 0 and box[3] > 0
+    assert abs(width / height - box[2] / box[3]) < 0.01 * width / height
+    return root
+
+
+def texts(root: ElementTree.Element) -> str:
+    return " ".join(node.text or "" for node in root.iter() if node.tag.endswith("text"))
+
+
+@needs_dot
+def test_a_notebook_shows_the_forward_and_backward_diagrams_and_the_steps_inline(tmp_path):
+    notebook = executed([SETUP, "tg.draw_graph(loss)", "loss.draw(mode='backward')",
+                         "tg.backward_steps(loss)"], tmp_path)
+    forward, backward, steps = (shown(cell) for cell in notebook.cells[1:])
+    forward_text = texts(scalable_svg(forward["image/svg+xml"]))
+    assert f"data [{WEIGHT:g}]" in forward_text and f".grad [{SLOPE:g}]" in forward_text
+    assert f"data {(WEIGHT * INPUT - TARGET) ** 2:g}" in forward_text
+    assert PRODUCT not in forward_text  # the forward view's edges carry no gradient
+    assert PRODUCT in texts(scalable_svg(backward["image/svg+xml"]))
+    # the step-by-step widget, and its last step as a picture for what shows no HTML
+    assert 'class="backward-steps"' in steps["text/html"]
+    assert steps["text/html"].count('class="frame"') == len(tg.backward_steps(
+        ((tg.tensor([WEIGHT], requires_grad=True) * INPUT - TARGET) ** 2).sum()))
+    assert PRODUCT in texts(scalable_svg(steps["image/svg+xml"]))
+
+
+def test_a_notebook_without_graphviz_says_in_one_line_what_to_install(tmp_path):
+    # the cell failed with graphviz's ExecutableNotFound raised from its subprocess call,
+    # twenty frames deep, naming no way to install it
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATH", str(empty))  # no `dot` on it (the kernel is found without PATH)
+        notebook = executed([SETUP, "tg.draw_graph(loss)", "print(loss.draw().source[:7])"],
+                            tmp_path, allow_errors=True)
+    errors = [out for out in notebook.cells[1].outputs if out.output_type == "error"]
+    assert len(errors) == 1, notebook.cells[1].outputs
+    assert errors[0].ename == "RenderError"
+    assert errors[0].evalue.startswith("draw_graph: Graphviz's `dot` program was not found")
+    assert "apt-get install graphviz" in errors[0].evalue and "\n" not in errors[0].evalue
+    shown_trace = "\n".join(errors[0].traceback)
+    assert "subprocess.py" not in shown_trace and "make sure the Graphviz" not in shown_trace
+    # the DOT text the message points to still comes, and the next cells run
+    assert [out.text for out in notebook.cells[2].outputs] == ["digraph\n"]
+
+
+# ---------------------------------------------------------------------------------------
+# The command line's -o
+
+
+def one_line_error(capsys, *fragments: str) -> str:
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+@pytest.mark.parametrize("command", [["graph", "slope"], ["graph", "slope", "--steps"],
+                                     ["demo", "slope"]])
+@pytest.mark.parametrize("output, said", [
+    ("", "the path is empty"), ("  ", "the path is empty"),
+    ("-", "'-' names no file (this command writes files, never standard output)")])
+def test_an_output_path_that_names_nothing_is_refused_and_nothing_is_written(
+        tmp_path, monkeypatch, capsys, command, output, said):
+    # `-o ""` (an unset variable) wrote the default file or filled the current folder;
+    # `-o -` wrote a file `-.svg` or made a folder `-`
+    monkeypatch.chdir(tmp_path)
+    assert cli.main([*command, "-o", output]) == 2
+    err = one_line_error(capsys, f"tinygrad-gd {command[0]}: error: argument -o/", said)
+    assert ("give a folder" if command[0] == "demo" else "give a file path") in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+@pytest.mark.parametrize("options, name", [
+    (["--steps"], "slope-steps.html"), (["--mode", "backward"], "slope-backward.svg"),
+    (["--format", "dot"], "slope-forward.dot")])
+def test_a_folder_as_the_output_is_refused_with_a_name_that_works_there(
+        tmp_path, monkeypatch, capsys, options, name):
+    # `graph slope --steps -o folder` suggested folder/graph.svg, which --steps then refused
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    assert cli.main(["graph", "slope", *options, "-o", "folder"]) == 2
+    err = one_line_error(capsys, "'folder' is a folder; give a file name")
+    suggested = re.search(r"e\.g\. -o (\S+)$", err.strip())[1]
+    assert suggested == os.path.join("folder", name)
+    assert list((tmp_path / "folder").iterdir()) == []
+    assert cli.main(["graph", "slope", *options, "-o", suggested]) == 0
+    assert (tmp_path / suggested).stat().st_size > 0
+
+
+# ---------------------------------------------------------------------------------------
+# A file the user has is never damaged by a drawing that fails
+
+
+def test_without_dot_a_users_file_of_that_name_is_left_as_it_was(tmp_path, monkeypatch,
+                                                                 capsys):
+    monkeypatch.chdir(tmp_path)
+    mine = {name: f"the user's own {name}\n".encode()
+            for name in ("loss.png", "loss.svg", "steps.html", "cli.pdf", "cli-steps.html")}
+    for name, data in mine.items():
+        (tmp_path / name).write_bytes(data)
+    w = tg.tensor([WEIGHT], requires_grad=True)
+    loss = ((w * INPUT - TARGET) ** 2).sum()
+    loss.backward()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    for name in ("loss.png", "loss.svg"):
+        with pytest.raises(tg.graph.RenderError, match="apt-get install graphviz"):
+            tg.render_graph(loss, name)
+    with pytest.raises(tg.graph.RenderError, match="apt-get install graphviz"):
+        tg.backward_steps(loss, "steps.html")
+    for options in (["-o", "cli.pdf"], ["--steps", "-o", "cli-steps.html"]):
+        assert cli.main(["graph", "slope", *options]) == 1
+        one_line_error(capsys, "graph: cannot draw: Graphviz's `dot` program is not on "
+                                     "PATH (install Graphviz")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == mine  # nothing else made
+    np.testing.assert_allclose(w.grad.numpy(), [SLOPE])  # nor the gradient changed
+
+
+# ---------------------------------------------------------------------------------------
+# The step-by-step page in a browser
+
+
+@needs_dot
+def test_home_and_end_step_on_a_page_just_opened(tmp_path):
+    # the docs promise Home/End move between frames; on a page just opened (nothing
+    # clicked, the window has the focus) End scrolled the page and left step 1 shown
+    from test_graph_steps import CHROMIUM, COUNTER, opened, websocket
+    if CHROMIUM is None or websocket is None:
+        pytest.skip("headless Chromium (Debian package chromium) and websocket-client are "
+                    "needed to drive the page")
+    w = tg.tensor([WEIGHT], requires_grad=True)
+    steps = tg.backward_steps(((w * INPUT - TARGET) ** 2).sum())
+    browser = opened(steps.save(tmp_path / "steps.html"), tmp_path)
+    try:
+        assert browser.evaluate("document.activeElement === document.body")
+        browser.key("End", 35)
+        assert browser.evaluate(COUNTER) == f"step {len(steps)} of {len(steps)}"
+        browser.key("Home", 36)
+        assert browser.evaluate(COUNTER) == f"step 1 of {len(steps)}"
+        browser.key("ArrowRight", 39)
+        assert browser.evaluate(COUNTER) == f"step 2 of {len(steps)}"
+    finally:
+        browser.close()
