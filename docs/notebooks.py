@@ -26,12 +26,14 @@ one. Each file is written whole or not at all (tinygrad_gd.files).
 from __future__ import annotations
 
 import argparse
+import errno
 import functools
 import hashlib
 import importlib
 import importlib.util
 import inspect
 import json
+import os
 import re
 import sys
 import textwrap
@@ -198,6 +200,11 @@ def build_notebooks(folder: Path = DEFAULT_FOLDER, force: bool = False
     changes, left as they are unless `force`)."""
     import nbformat
 
+    nearest = next(f for f in (folder, *folder.parents) if os.path.lexists(f))
+    if not nearest.is_dir():  # mkdir said only "File exists" or "Not a directory"
+        raise NotADirectoryError(errno.ENOTDIR, f"notebooks: cannot make the folder "
+                                                f"{str(folder)!r}: {str(nearest)!r} is a file, "
+                                                f"not a folder; choose another folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -228,10 +235,18 @@ def write_notebooks(folder: Path = DEFAULT_FOLDER, force: bool = False) -> list[
     return [path for path, _ in build_notebooks(folder, force)]
 
 
+def _folder(text: str) -> Path:
+    """The FOLDER argument; an empty one (`"$DIR"` unset) is refused, not read as the
+    current folder, which would fill it with notebooks."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the folder is empty; give a folder, e.g. notebooks")
+    return Path(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="docs/notebooks.py", description="Make the tutorial's notebooks from its pages.")
-    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER,
+    parser.add_argument("folder", nargs="?", type=_folder, default=DEFAULT_FOLDER,
                         help="where to write them (default: notebooks/)")
     parser.add_argument("--force", action="store_true",
                         help="replace the notebooks a learner changed too (their changes "
