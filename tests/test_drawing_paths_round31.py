@@ -1,7 +1,7 @@
 """Drawing a graph each way a user does (thirty-first round): in a notebook (with and
 without Graphviz's `dot`), from the command line (-o paths that name no file), on the
-step-by-step page in a browser (Home/End on a page just opened), and into a file the
-user already has (left as it was when drawing fails)."""
+step-by-step page in a browser (Home/End on a page just opened), into a file the user
+already has (left as it was when drawing fails), and the notebooks' maker's folder."""
 from __future__ import annotations
 
 import os
@@ -207,3 +207,40 @@ def test_home_and_end_step_on_a_page_just_opened(tmp_path):
         assert browser.evaluate(COUNTER) == f"step 2 of {len(steps)}"
     finally:
         browser.close()
+
+
+# ---------------------------------------------------------------------------------------
+# The notebooks' maker (docs/notebooks.py, what bash scripts/notebooks.sh runs)
+
+
+def notebooks_maker():
+    import importlib.util
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    spec = importlib.util.spec_from_file_location("docs_notebooks_round31", docs / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("folder, code, said", [
+    ("", 2, "argument folder: the folder is empty; give a folder, e.g. notebooks"),
+    ("mine.txt", 1, "cannot make the folder 'mine.txt': 'mine.txt' is a file, not a folder"),
+    ("mine.txt/sub", 1, "cannot make the folder 'mine.txt/sub': 'mine.txt' is a file, not a "
+                        "folder; choose another folder")])
+def test_the_notebooks_maker_refuses_a_folder_that_names_none(tmp_path, monkeypatch, capsys,
+                                                              folder, code, said):
+    # "" wrote the seven notebooks into the current folder; a file in the folder's place
+    # was said as mkdir's "(File exists)" or "(Not a directory)"
+    pytest.importorskip("nbformat", reason="the dev extra is not installed")
+    maker = notebooks_maker()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.txt").write_text("a learner's notes")
+    try:
+        returned = maker.main([folder])
+    except SystemExit as stopped:  # argparse's refusal: its usage line, then the error
+        returned = stopped.code
+    assert returned == code
+    assert said in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
+    assert (tmp_path / "mine.txt").read_text() == "a learner's notes"
