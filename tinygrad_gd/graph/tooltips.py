@@ -4,14 +4,18 @@
 Without them it showed Graphviz's ids (`t3`, `f4->t3`). A node's tooltip is its label as
 plain text; a tensor whose label shows a few entries and the range (more than 12, not
 all equal) lists its values and gradient in full in its tooltip, up to `_LISTED` entries.
-An edge's says what flows along it: a value forward, a gradient backward.
+An edge's says what flows along it: a value forward, a gradient backward. In a frame of
+the step-by-step page, a tooltip leaves out what the frame hides (the gradients the pass
+has not reached yet), as the picture does.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
+from .labels import _HIDDEN
 from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _label_lines, _nested
 from .titles import op_name
 
@@ -23,9 +27,30 @@ def plain(label: str) -> str:
     summary's range, which the label draws on a line of its own, back after its entries."""
     if label.startswith("<") and label.endswith(">"):
         label = label[1:-1]  # (the brackets around an HTML-like label)
+    label = _unhidden(label)
     lines = (" ".join(line.replace("\\\\", "\\").split()) for line in _label_lines(label))
     text = "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
     return text.replace("…]\nmin ", "…] min ")
+
+
+_FONT = re.compile(r"<FONT\b[^>]*>|</FONT>")
+
+
+def _unhidden(label: str) -> str:
+    """`label` less its text in the hidden colour: a step's frame draws the gradients not
+    reached yet so (its page hides them), which its tooltips then gave away."""
+    if _HIDDEN not in label:
+        return label
+    kept, hiding, at = [], [], 0  # hiding: per open <FONT>, whether it is the hidden colour
+    for tag in _FONT.finditer(label):
+        if not any(hiding):
+            kept.append(label[at:tag.start()])
+        if tag[0] == "</FONT>":
+            hiding = hiding[:-1]
+        else:
+            hiding = [*hiding, f'"{_HIDDEN}"' in tag[0]]
+        at = tag.end()
+    return "".join(kept) + ("" if any(hiding) else label[at:])
 
 
 def tooltip(text: str) -> str:
@@ -58,8 +83,8 @@ def tensor_tip(drawing: Any, i: int, label: str) -> str:
     """The tooltip of tensor i of a `labels._Drawing`: its values and gradient as drawn."""
     options = drawing.options
     return node_tip(label, drawing.graph.tensors[i]._data if options.show_data else None,
-                    drawing.grads.tensor[i] if options.mode == "backward" else None,
-                    options.precision)
+                    drawing.grads.tensor[i] if options.mode == "backward"
+                    and drawing.reached(i) else None, options.precision)
 
 
 def edge_tip(drawing: Any, source: str, target: str, label: str | None, flow: str) -> str:
@@ -68,7 +93,8 @@ def edge_tip(drawing: Any, source: str, target: str, label: str | None, flow: st
     source, target = named(unit_name(drawing, source)), named(unit_name(drawing, target))
     words = {"gradient": f"gradient from {source} to {target}",
              "input": f"{source} into {target}", "result": f"{source} gives {target}"}[flow]
-    return tooltip(words + (f":\n{plain(label)}" if label else ""))
+    shown = plain(label) if label else ""  # (nothing in a frame the gradient has not reached)
+    return tooltip(words + (f":\n{shown}" if shown else ""))
 
 
 def unit_name(drawing: Any, unit: str) -> str:
