@@ -244,3 +244,29 @@ def test_the_notebooks_maker_refuses_a_folder_that_names_none(tmp_path, monkeypa
     assert said in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
     assert (tmp_path / "mine.txt").read_text() == "a learner's notes"
+
+
+@needs_dot
+def test_a_steps_tooltips_give_away_no_gradient_its_frame_hides():
+    # every frame's tooltips listed every gradient of the pass, those the page hides
+    # until their step too: the pointer on the weight at step 1 read its final .grad
+    import html
+
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.normal(size=4))
+    w = tg.tensor(rng.normal(size=(4, 4)), requires_grad=True)  # 16: listed in its tooltip
+    steps = tg.backward_steps(((w @ x - 1.0) ** 2).sum())
+    full = [html.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', steps.frames[-1])]
+    assert sum("grad in full: [[" in tip for tip in full) == 1  # the weight's, at the end
+    for k, frame in enumerate(steps.frames):
+        tips = [html.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', frame)]
+        seen = " ".join(html.unescape(t) for t in re.findall(
+            r'<text(?![^>]*fill="#fffffe")[^>]*>([^<]*)</text>', frame))
+        seen = " ".join(seen.split())
+        shown = [line for tip in tips for line in tip.split("\n")[1:]  # (the header: words)
+                 if tip.startswith("gradient from") or line.startswith("grad ")]
+        for line in shown:  # a node's gradient, and what flows along an edge
+            if not line.startswith("grad in full"):
+                assert " ".join(line.split()) in seen, (k, line)
+        assert any("grad in full" in tip for tip in tips) == (k == len(steps) - 1), k
+        assert len(shown) > k  # the gradients fill in, in the tooltips too
