@@ -124,8 +124,9 @@ def _style(page: str, box: bool = False) -> str:
             f"padding-bottom:0.5em;font-weight:bold;min-height:2.5em;{under}}}"
             f"#{page} .picture{{display:block;overflow-x:auto}}#{page} .still{{display:none}}"
             f"#{page} svg{{max-width:100%;height:auto}}"
-            f'#{page} [fill="{_HIDDEN}"]{{fill-opacity:0}}'
-            f'#{page} [stroke="{_HIDDEN}"]{{stroke-opacity:0}}')
+            # hidden, not transparent: find-in-page (Ctrl+F) and copying skip a gradient
+            # the pass has not reached
+            f'#{page} [fill="{_HIDDEN}"],#{page} [stroke="{_HIDDEN}"]{{visibility:hidden}}')
 
 
 _SCRIPT = """(function () {
