@@ -188,9 +188,11 @@ def test_without_dot_a_users_file_of_that_name_is_left_as_it_was(tmp_path, monke
 
 
 @needs_dot
-def test_home_and_end_step_on_a_page_just_opened(tmp_path):
+def test_home_and_end_step_on_a_page_just_opened_and_find_skips_what_is_hidden(tmp_path):
     # the docs promise Home/End move between frames; on a page just opened (nothing
-    # clicked, the window has the focus) End scrolled the page and left step 1 shown
+    # clicked, the window has the focus) End scrolled the page and left step 1 shown.
+    # And the browser's find-in-page landed on the weight's gradient at step 1, drawn
+    # transparent there, not hidden
     from test_graph_steps import CHROMIUM, COUNTER, opened, websocket
     if CHROMIUM is None or websocket is None:
         pytest.skip("headless Chromium (Debian package chromium) and websocket-client are "
@@ -198,10 +200,13 @@ def test_home_and_end_step_on_a_page_just_opened(tmp_path):
     w = tg.tensor([WEIGHT], requires_grad=True)
     steps = tg.backward_steps(((w * INPUT - TARGET) ** 2).sum())
     browser = opened(steps.save(tmp_path / "steps.html"), tmp_path)
+    found = f"(getSelection().removeAllRanges(), window.find('{SLOPE:g}'))"
     try:
         assert browser.evaluate("document.activeElement === document.body")
+        assert browser.evaluate(found) is False  # the weight's gradient: not reached yet
         browser.key("End", 35)
         assert browser.evaluate(COUNTER) == f"step {len(steps)} of {len(steps)}"
+        assert browser.evaluate(found) is True
         browser.key("Home", 36)
         assert browser.evaluate(COUNTER) == f"step 1 of {len(steps)}"
         browser.key("ArrowRight", 39)
