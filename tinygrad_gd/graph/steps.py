@@ -20,6 +20,7 @@ import html
 import itertools
 import json
 import re
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,12 @@ from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
 
-_pages = itertools.count()  # each page's element ids differ from another's in one notebook
+_pages = itertools.count()  # each page's element ids differ from another's in one notebook,
+_KERNEL = secrets.token_hex(4)  # and from those of pages an earlier kernel left in its outputs
+
+
+def _page_id() -> str:
+    return f"tgsteps-{_KERNEL}-{next(_pages)}"
 
 
 class BackwardSteps:
@@ -55,14 +61,14 @@ class BackwardSteps:
     @property
     def html(self) -> str:
         """The whole page: a standalone HTML document (the arrow keys work anywhere in it)."""
-        page = f"tgsteps{next(_pages)}"
+        page = _page_id()
         return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
                 f'<meta name="viewport" content="width=device-width, initial-scale=1">'
                 f"<title>{html.escape(self.title)}</title><style>{_style(page)}</style>"
                 f"</head>\n<body>\n{self._fragment(page, standalone=True)}\n</body></html>\n")
 
     def _repr_html_(self) -> str:
-        page = f"tgsteps{next(_pages)}"
+        page = _page_id()
         return self._fragment(page, standalone=False, style=_style(page, box=True))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
