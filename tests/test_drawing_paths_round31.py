@@ -276,3 +276,37 @@ def test_a_steps_tooltips_give_away_no_gradient_its_frame_hides():
                 assert " ".join(line.split()) in seen, (k, line)
         assert any("grad in full" in tip for tip in tips) == (k == len(steps) - 1), k
         assert len(shown) > k  # the gradients fill in, in the tooltips too
+
+
+@needs_dot
+def test_two_notebook_widgets_from_two_kernel_sessions_each_step_their_own(tmp_path):
+    # a notebook reopened, or its kernel restarted, keeps the widgets an earlier kernel
+    # drew; each new kernel numbered its widgets from tgsteps0 again, so the new widget's
+    # script found the old one by that id and the new one's controls stayed hidden
+    import subprocess
+    import sys
+
+    from test_graph_steps import CHROMIUM, opened, websocket
+    if CHROMIUM is None or websocket is None:
+        pytest.skip("headless Chromium (Debian package chromium) and websocket-client are "
+                    "needed to drive the page")
+    draw = f"{SETUP}\nprint(tg.backward_steps(loss)._repr_html_())"
+    widgets = [subprocess.run([sys.executable, "-c", draw], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONPATH": PACKAGE_ROOT}).stdout
+               for _ in range(2)]  # two kernels, one after the other
+    page = tmp_path / "notebook.html"
+    page.write_text(f"<!DOCTYPE html><html><body>{widgets[0]}<p>a cell</p>{widgets[1]}"
+                    f"</body></html>")
+    browser = opened(page, tmp_path)
+    counters = ("Array.from(document.querySelectorAll('.backward-steps')).map(function(w)"
+                "{return w.querySelector('.controls').hidden ? 'hidden' : "
+                "w.querySelector('.counter').textContent})")
+    count = len(tg.backward_steps(((tg.tensor([WEIGHT], requires_grad=True) * INPUT - TARGET)
+                                   ** 2).sum()))
+    try:
+        assert browser.evaluate(counters) == [f"step 1 of {count}"] * 2
+        browser.evaluate("document.querySelectorAll('.backward-steps')[1].focus()")
+        browser.key("End", 35)
+        assert browser.evaluate(counters) == [f"step 1 of {count}", f"step {count} of {count}"]
+    finally:
+        browser.close()
