@@ -1,7 +1,8 @@
 """Drawing a graph each way a user does (thirty-first round): in a notebook (with and
 without Graphviz's `dot`), from the command line (-o paths that name no file), on the
-step-by-step page in a browser (Home/End on a page just opened), into a file the user
-already has (left as it was when drawing fails), and the notebooks' maker's folder."""
+step-by-step page in a browser (Home/End on a page just opened, find-in-page and tooltips
+giving away no hidden gradient, two kernels' widgets on one notebook), into a file the
+user already has (left as it was when drawing fails), and the notebooks' maker's folder."""
 from __future__ import annotations
 
 import os
