@@ -473,7 +473,7 @@ def _new(name: str, value: Any) -> Any:
     return method
 
 
-def _new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
+def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
               requires_grad: bool = False) -> Tensor:
     """PyTorch's `x.new_full(size, fill_value)`: `tg.full(...)` with x's dtype (or dtype=);
     no gradient unless requires_grad=True."""
@@ -481,7 +481,7 @@ def _new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
                  requires_grad, _hint(dtype, self.dtype))
 
 
-def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
+def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
                 ) -> Tensor:
     """PyTorch's `x.new_tensor(data)`: a copy of `data` with x's dtype (or dtype=)."""
     return Tensor(data, dtype=self.dtype if dtype is None else dtype,
@@ -490,7 +490,7 @@ def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool 
 
 for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
     setattr(Tensor, _name, _new(_name, _value))
-Tensor.new_full, Tensor.new_tensor = _new_full, _new_tensor
+Tensor.new_full, Tensor.new_tensor = new_full, new_tensor
 
 
 for _name in (*(n for n in __all__ if n != "manual_seed"), "tensor"):

@@ -21,7 +21,7 @@ from .memory_formats import cast
 from .ops.arguments import broadcast, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes
 from .ops.reductions import (EmptyReductionError, check_sort_kind, keep_flag, sort_direction,
                              stable_order)
-from .op_errors import op_error
+from .op_errors import named, op_error
 from .tensor import Tensor, _as_array, _raw
 from .values import numeric_dtype
 
@@ -271,7 +271,7 @@ _METHODS = {
     "__invert__": _invert,
 }
 for _name, _method in _METHODS.items():
-    setattr(Tensor, _name, _method)
+    setattr(Tensor, _name, named(_method, _name, Tensor))
 
 
 def _operand(name: str, other: Any) -> Any:

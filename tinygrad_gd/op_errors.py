@@ -5,13 +5,17 @@ with shapes ...") and Python's complaint about a call's arguments ("Sum.call() g
 unexpected keyword argument") become messages about the op the user called; so do the
 mistakes of a user's own op (a write into a read-only input, a missing `return`). An op's
 refusal begins with the name the user called it by: `x.unsqueeze(5)` says "unsqueeze: ...",
-where the op expand_dims wrote "expand_dims: ..." (`respelled`).
+where the op expand_dims wrote "expand_dims: ..." (`respelled`). A hand-written method or
+function installed under a public name is given that name (`named`), so that Python's own
+complaint about its arguments names what the user called: `x.where(1, 2, 3)` says
+"Tensor.where() takes ...", not "_where() takes ...".
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import re
+import types
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -19,7 +23,7 @@ import numpy as np
 from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
-           "methods_counting_self", "forward_result", "backward_error"]
+           "methods_counting_self", "forward_result", "backward_error", "named"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -178,6 +182,34 @@ def methods_counting_self(cls: type) -> None:
             if hasattr(function, "refuses_as"):  # (an in-place form, wrapped once only)
                 method.refuses_as = function.refuses_as
             setattr(cls, name, method)
+
+
+def named(function: Any, name: str, owner: type | None = None) -> Any:
+    """`function` as the public `name` it is installed under, a method of `owner` (Tensor)
+    or a `tg.` function: a private function renamed, one that has another public name (an
+    alias: `x.ndimension` is `dim`) copied under this one, so that Python's
+    "Tensor.where() takes 3 positional arguments but 4 were given" names what the user
+    called, at no cost to a call (and a method pickles, found as `Tensor.where`). Any other
+    callable (a builtin, a class) as it is."""
+    if (not isinstance(function, types.FunctionType)
+            or function.__qualname__.rpartition(".")[2] == name):
+        return function
+    if function.__name__ not in (name, "") and not function.__name__.startswith("_"):
+        function = _copied(function)  # (an alias: the other name keeps its own)
+    function.__name__ = name
+    function.__qualname__ = name if owner is None else f"{owner.__name__}.{name}"
+    return function
+
+
+def _copied(function: types.FunctionType) -> types.FunctionType:
+    """A second function object of `function`'s code, defaults, closure and attributes."""
+    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
+                              function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    copy.__dict__.update(function.__dict__)
+    copy.__doc__, copy.__module__ = function.__doc__, function.__module__
+    copy.__annotations__ = function.__annotations__
+    return copy
 
 
 def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) -> Exception:

@@ -77,6 +77,8 @@ class _Size(int):
     def __reduce__(self) -> Any:
         return int, (int(self),)  # pickled and copied as the plain number
 
+    __call__.__qualname__ = "Tensor.size"  # (what Python's count of its arguments names)
+
 
 def _size(self: Tensor) -> _Size:
     """The number of elements, as NumPy's `.size` (an int); called, the shape, as

@@ -26,7 +26,7 @@ from .compositions import _at_least, tensor_split
 from .grad_mode import check_flag
 from .in_place import _from_op
 from .logic import _constant
-from .op_errors import refusing_as
+from .op_errors import named, refusing_as
 from .nn import functional as F
 from .ops.arguments import broadcast, integer, ints, one_axis, tensor_sequence
 from .properties import _tensor, get_default_dtype, is_complex, is_nonzero, is_same_size
@@ -426,8 +426,8 @@ rms_norm, cosine_similarity, pairwise_distance, pdist = (
 conv1d, conv_transpose1d, conv_transpose2d = F.conv1d, F.conv_transpose1d, F.conv_transpose2d
 pixel_shuffle, pixel_unshuffle, channel_shuffle = (F.pixel_shuffle, F.pixel_unshuffle,
                                                    F.channel_shuffle)
-native_channel_shuffle, bilinear, prelu, selu = (F.channel_shuffle, F.bilinear, F.prelu,
-                                                 F.selu)
+native_channel_shuffle, bilinear, prelu, selu = (F.native_channel_shuffle, F.bilinear,
+                                                 F.prelu, F.selu)
 hardshrink, threshold, adaptive_avg_pool1d = F.hardshrink, F.threshold, F.adaptive_avg_pool1d
 
 
@@ -462,7 +462,7 @@ _METHODS = {"absolute": functional.absolute,
             "prelu": F.prelu}  # (PyTorch's other names of in-place forms: alias_methods.py)
 for _name, _method in _METHODS.items():
     if not hasattr(Tensor, _name):
-        setattr(Tensor, _name, _method)
+        setattr(Tensor, _name, named(_method, _name, Tensor))
 
 # PyTorch's in-place spellings that keep the shape, each set where the plain method exists
 _IN_PLACE = ("acos_", "acosh_", "arccos_", "arccosh_", "arcsin_", "arcsinh_", "arctan_",

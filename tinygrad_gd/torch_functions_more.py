@@ -28,7 +28,7 @@ from .in_place import _from_op
 from .logic import _constant, _values
 from .nn import functional as F
 from .nn.layer_functions import _as_tensor
-from .op_errors import refusing_as
+from .op_errors import named, refusing_as
 from .ops.arguments import broadcast, integer, matrix_product, one_axis
 from .products import _batches
 from .tensor import Tensor, _raw
@@ -335,7 +335,7 @@ for _function in (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_lef
                   bitwise_right_shift, gcd, lcm, isposinf, isneginf, isreal, true_divide, mm,
                   bmm, adjoint, diagonal_scatter, index_put):
     setattr(Tensor, _function.__name__, _method(_function))
-Tensor.is_signed = _is_signed
+Tensor.is_signed = named(_is_signed, "is_signed", Tensor)
 Tensor.true_divide_ = refusing_in_place("true_divide_", true_divide_, "div_", "div")
 Tensor.index_put_ = _from_op("index_put_")
 Tensor.__lshift__, Tensor.__rlshift__ = (_operator(bitwise_left_shift),

@@ -147,6 +147,7 @@ from typing import Any
 
 import graphviz
 
+from ..op_errors import named
 from ..tensor import Tensor
 from .dot import RenderError, draw_anomaly, draw_graph, render_graph
 from .steps import BackwardSteps, backward_steps
@@ -160,4 +161,5 @@ def _draw_method(self: Tensor, **options: Any) -> graphviz.Digraph:
     return draw_graph(self, **options)
 
 
-Tensor.draw = _draw_method  # the drawing joins Tensor from above: tensor.py imports nothing of it
+# the drawing joins Tensor from above: tensor.py imports nothing of it
+Tensor.draw = named(_draw_method, "draw", Tensor)
