@@ -317,10 +317,17 @@ def bmm(input: Any, mat2: Any) -> Tensor:  # noqa: A002  (torch's names)
 
 
 def _method(function: Any) -> Any:
+    """The `tg.` function `function(input, ...)` as the Tensor method `x.function(...)`;
+    one that refuses as called (refusing_as) itself, which methods_counting_self then
+    replaces by its twin that counts a wrong number of arguments without the tensor."""
+    if getattr(function, "method_twin", None) is not None:
+        return function
+
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Any:
         return function(self, *args, **kwargs)
     method.__name__ = method.__qualname__ = function.__name__
     method.__doc__ = function.__doc__
+    method.__wrapped__ = function  # (its parameters, which an in-place form's count reads)
     return method
 
 
