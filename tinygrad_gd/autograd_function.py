@@ -70,9 +70,18 @@ class OpName(str):
     PyTorch's method, `y.grad_fn.name()`."""
 
     __slots__ = ()
+    forward_takes_ctx = True  # (Python counts it among forward's arguments: op_errors.py)
 
     def __call__(self) -> str:
         return str(self)
+
+
+class _NameOfOpWithSetupContext(OpName):
+    """The name of a user's op in PyTorch 2's style, whose forward takes the inputs only
+    (setup_context takes the ctx): Python's count of forward's arguments is the user's."""
+
+    __slots__ = ()
+    forward_takes_ctx = False
 
 
 class FunctionCtx:
@@ -294,8 +303,11 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
         body["setup_context"] = staticmethod(setup_context)
     if getattr(op, "jvp", None) is not None:
         body["jvp"] = staticmethod(jvp)
-    return type(op.__name__, (op,), body, register=False, name=op.name,
-                elementwise=op.elementwise)
+    recorded = type(op.__name__, (op,), body, register=False, name=op.name,
+                    elementwise=op.elementwise)
+    if op.setup_context is not None:
+        recorded.name = _NameOfOpWithSetupContext(op.name)
+    return recorded
 
 
 def _no_gradient(name: str, ctx: Any) -> tuple:

@@ -293,13 +293,14 @@ def op_error(name: str, inputs: Sequence[Any], err: Exception, users_op: bool = 
     if isinstance(err, AttributeError):  # (a built-in op's would be a bug: left as it is)
         return _arrays_not_tensors(name, text, err) if users_op else err
     counts = _COUNTS.match(text) if users_op else None
-    if counts:  # Python counts ctx among forward's arguments; the user gave the inputs
-        takes, given = (int(n) - 1 for n in counts.groups())
+    ctx = not users_op or getattr(name, "forward_takes_ctx", True)  # (autograd_function's)
+    if counts:  # Python counts ctx among forward's arguments (if any); the user gave the inputs
+        takes, given = (int(n) - ctx for n in counts.groups())
         return TypeError(f"{name}: forward takes {takes} input{'s' * (takes != 1)} but apply "
                          f"was given {given}; a number given to apply is an argument of "
                          f"forward: add it there, or pass it as a keyword (apply(x, p=3))")
     if isinstance(err, TypeError) and _BINDING.match(text):
-        return argument_error(err, name, hidden=True)  # (forward's ctx is not the user's)
+        return argument_error(err, name, hidden=ctx)  # (forward's ctx is not the user's)
     if users_op and "read-only" in text:
         return ValueError(f"{name}: forward wrote into an input array ({text}); the inputs "
                           f"are the caller's values: compute a new array (np.maximum(x, 0), "
