@@ -143,10 +143,6 @@ anything else refused in one line naming the function, before anything is writte
 """
 from __future__ import annotations
 
-from typing import Any
-
-import graphviz
-
 from ..op_errors import named
 from ..tensor import Tensor
 from .dot import RenderError, draw_anomaly, draw_graph, render_graph
@@ -156,10 +152,7 @@ __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError", "backwar
            "BackwardSteps"]
 
 
-def _draw_method(self: Tensor, **options: Any) -> graphviz.Digraph:
-    """Draw the graph that made this tensor: `tg.draw_graph(self, **options)`."""
-    return draw_graph(self, **options)
-
-
-# the drawing joins Tensor from above: tensor.py imports nothing of it
-Tensor.draw = named(_draw_method, "draw", Tensor)
+# the drawing joins Tensor from above: tensor.py imports nothing of it. x.draw(...) is
+# draw_graph(x, ...) under the method's name: a wrong argument is refused as Tensor.draw's
+Tensor.draw = named(draw_graph, "draw", Tensor)
+Tensor.draw.__doc__ = "Draw the graph that made this tensor: `tg.draw_graph(self, **options)`."
