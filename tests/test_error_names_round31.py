@@ -2,11 +2,13 @@
 
 Python's own TypeError for a wrong number of arguments, or a keyword a function lacks,
 names the function's __qualname__: `x.where(1, 2, 3)` said "_where() takes ...", a name
-the user never wrote. Every public Tensor method and `tg.` function (and `F.`, `linalg.`,
-`special.`, `fft.`) is called here with far too many arguments and with an unknown keyword,
-and each message that names a function must name the one called (a method as
-`Tensor.where`). A user's own op given the wrong number of inputs counts the inputs the
-user gave, in both styles of forward: with the ctx, and PyTorch 2's without it.
+the user never wrote. Every public Tensor method and every function of every namespace
+the package exports (`tg.`, `F.`, `linalg.`, `special.`, `fft.`, `masked.`,
+`optim.lr_scheduler.`, ...) is called here with far too many arguments and with an
+unknown keyword, and each message that names a function must name the one called (a
+method as `Tensor.where`; `masked.sum: sum() takes ...` both of them). A user's own op
+given the wrong number of inputs counts the inputs the user gave, in both styles of
+forward: with the ctx, and PyTorch 2's without it.
 """
 from __future__ import annotations
 
@@ -23,14 +25,35 @@ from tinygrad_gd import registry
 
 _TOO_MANY = 12  # (far past any public function's positional parameters)
 # Python's complaint about binding the arguments, or the package's restatement of it
-_BINDING = re.compile(r"^(?P<name>[\w.<>]+?)(\(\))?:? (takes|got an unexpected keyword|"
-                      r"got multiple values|missing \d+ required)")
-_NAMESPACES = ("Tensor", "tg", "tg.nn.functional", "tg.linalg", "tg.special", "tg.fft")
+_BINDING = re.compile(r"^(?:(?P<called>[\w.]+): )?(?P<name>[\w.<>]+?)(\(\))?:? (takes|"
+                      r"got an unexpected keyword|got multiple values|missing \d+ required)")
+
+
+def _exported() -> dict[str, types.ModuleType]:
+    """Every namespace the package exports (tg, tg.nn.functional, tg.linalg, tg.special,
+    tg.fft, tg.optim.lr_scheduler, ...): the modules its `__all__` lists, and theirs."""
+    found, todo = {"tg": tg}, ["tg"]
+    while todo:
+        label = todo.pop()
+        module = found[label]
+        names = getattr(module, "__all__", None) or [n for n in dir(module) if n[0] != "_"]
+        for name in names:
+            value = getattr(module, name, None)
+            if (isinstance(value, types.ModuleType) and value.__name__.startswith("tinygrad_gd")
+                    and all(value is not seen for seen in found.values())):
+                found[f"{label}.{name}"] = value
+                todo.append(f"{label}.{name}")
+    return found
+
+
+_MODULES = _exported()
+_NAMESPACES = ("Tensor", *sorted(_MODULES))
 
 
 def _callables(namespace: str) -> list[tuple[str, object]]:
     """The public callables of `namespace` as a user reaches them: a tensor's methods (and
-    property-like callables, x.size), or a module's functions (no classes, no modules)."""
+    property-like callables, x.size), or a module's functions (no classes, no modules, no
+    objects such as tg.distributions.biject_to, whose call names its class as PyTorch's)."""
     if namespace == "Tensor":
         x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
         found = []
@@ -44,13 +67,10 @@ def _callables(namespace: str) -> list[tuple[str, object]]:
             if callable(value) and not isinstance(value, type):
                 found.append((name, value))
         return found
-    module = tg
-    for part in namespace.split(".")[1:]:
-        module = getattr(module, part)
+    module = _MODULES[namespace]
     names = getattr(module, "__all__", None) or [n for n in dir(module) if n[0] != "_"]
     return [(name, getattr(module, name)) for name in sorted(set(names))
-            if not name.startswith("_") and callable(getattr(module, name, None))
-            and not isinstance(getattr(module, name), (type, types.ModuleType))]
+            if not name.startswith("_") and inspect.isroutine(getattr(module, name, None))]
 
 
 def _message(function, *args, **kwargs) -> str | None:
@@ -77,7 +97,8 @@ def _misnamed(namespace: str) -> tuple[list[str], int]:
             if match is None:
                 continue
             read += 1
-            if match.group("name").rpartition(".")[2] != name:
+            said = {match.group("name"), match.group("called") or match.group("name")}
+            if {text.rpartition(".")[2] for text in said} != {name}:
                 wrong.append(f"{namespace}.{name} ({how}): {text}")
     return wrong, read
 
@@ -99,7 +120,7 @@ def test_every_public_callable_names_itself_when_given_the_wrong_arguments(names
     wrong, read = _misnamed(namespace)
     assert wrong == [], "\n".join(wrong)
     callables = len(_callables(namespace))
-    assert read >= callables, (read, callables)  # (most give two messages: the sweep read)
+    assert read >= callables, (read, callables)  # (the sweep read them: most give two)
 
 
 def test_a_new_method_with_a_private_name_fails_the_sweep(monkeypatch, quiet_state):
