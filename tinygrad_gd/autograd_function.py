@@ -74,6 +74,7 @@ class OpName(str):
 
     def __call__(self) -> str:
         return str(self)
+    __call__.__qualname__ = "name"  # (y.grad_fn.name(1): what Python's count names)
 
 
 class _NameOfOpWithSetupContext(OpName):

@@ -35,6 +35,7 @@ import numpy as np
 from . import engine, higher_order, versions  # noqa: F401  (higher_order: create_graph's backward)
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
+from .op_errors import named
 from .tracked import writes
 
 
@@ -290,7 +291,7 @@ def _register_node_hook(node: Any, hook: Callable, after: bool) -> RemovableHand
 
 
 engine.Function.register_prehook = register_prehook  # (methods of every node: grad_fn's)
-engine.Function.register_hook = register_node_hook
+engine.Function.register_hook = named(register_node_hook, "register_hook", engine.Function)
 
 
 def move_hooks(tensor: Any, before: Any) -> None:
