@@ -25,8 +25,10 @@ from tinygrad_gd import registry
 
 _TOO_MANY = 12  # (far past any public function's positional parameters)
 # Python's complaint about binding the arguments, or the package's restatement of it
-_BINDING = re.compile(r"^(?:(?P<called>[\w.]+): )?(?P<name>[\w.<>]+?)(\(\))?:? (takes|"
-                      r"got an unexpected keyword|got multiple values|missing \d+ required)")
+# ("where() takes ...", "clamp_min: takes ...", "masked.sum: sum() takes ...", a user's op's
+# "cube: forward takes ...")
+_BINDING = re.compile(r"^(?:(?P<called>[\w.]+): )?(?P<name>[\w.<>]+?)(\(\)|:) (forward takes|"
+                      r"takes|got an unexpected keyword|got multiple values|missing \d+ required)")
 
 
 def _exported() -> dict[str, types.ModuleType]:
@@ -47,19 +49,26 @@ def _exported() -> dict[str, types.ModuleType]:
 
 
 _MODULES = _exported()
-_NAMESPACES = ("Tensor", *sorted(_MODULES))
+_NAMESPACES = ("Tensor", "grad_fn", *sorted(_MODULES))
+
+
+def _instance(namespace: str) -> object:
+    """A tensor, or a node of a graph (`y.grad_fn`, PyTorch's Node: name(), register_hook)."""
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=namespace == "grad_fn")
+    return (x * 2).sum().grad_fn if namespace == "grad_fn" else x
 
 
 def _callables(namespace: str) -> list[tuple[str, object]]:
-    """The public callables of `namespace` as a user reaches them: a tensor's methods (and
-    property-like callables, x.size), or a module's functions (no classes, no modules, no
-    objects such as tg.distributions.biject_to, whose call names its class as PyTorch's)."""
-    if namespace == "Tensor":
-        x = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    """The public callables of `namespace` as a user reaches them: a tensor's or a node's
+    methods (and property-like callables, x.size, grad_fn.name), or a module's functions
+    (no classes, no modules, no objects such as tg.distributions.biject_to, whose call
+    names its class as PyTorch's does)."""
+    if namespace in ("Tensor", "grad_fn"):
+        x = _instance(namespace)
         found = []
-        for name in dir(tg.Tensor):
-            if name.startswith("_"):
-                continue
+        for name in dir(x):
+            if name.startswith("_") or name == "apply" and namespace == "grad_fn":
+                continue  # (the op's apply, which names the op: "sum: takes ...")
             try:
                 value = getattr(x, name)
             except Exception:  # noqa: BLE001  (a property that refuses a plain tensor)
