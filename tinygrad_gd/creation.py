@@ -474,7 +474,7 @@ def _new(name: str, value: Any) -> Any:
 
 
 def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
-              requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False) -> Tensor:
     """PyTorch's `x.new_full(size, fill_value)`: `tg.full(...)` with x's dtype (or dtype=);
     no gradient unless requires_grad=True."""
     return _full("new_full", size, fill_value, self.dtype if dtype is None else dtype,
@@ -482,7 +482,7 @@ def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
 
 
 def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
-                ) -> Tensor:
+               ) -> Tensor:
     """PyTorch's `x.new_tensor(data)`: a copy of `data` with x's dtype (or dtype=)."""
     return Tensor(data, dtype=self.dtype if dtype is None else dtype,
                   requires_grad=requires_grad)
