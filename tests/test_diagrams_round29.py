@@ -148,7 +148,7 @@ def test_a_declared_function_draws_what_it_was_given_as_input_and_what_it_made_a
     loss = scaled(x, c)
     assert loss.item() == pytest.approx(float(np.sum(x.numpy() * c.numpy() * 2.0)))
     _, text = _render(loss, tmp_path, "scaled")
-    assert "input (3,) data [1, 2, 3]" in text
+    assert "c (3,) data [1, 2, 3]" in text  # (named as the argument it was: round 31)
     assert "constant in scaled() (3,) data [2, 2, 2]" in text
     # a tensor the call read from outside, used outside it too: an input there
     shared = tg.tensor([1.0, 1.0, 1.0])

@@ -133,22 +133,24 @@ _PACKAGE = __name__.split(".")[0] + "."  # tinygrad_gd's modules, FunctionCall's
 
 class FunctionCall:
     """A call of a function declared with `drawn_as_call`: the owner its ops are tagged
-    with (as a module call's ops are with the module), titled `title`."""
+    with (as a module call's ops are with the module), titled `title`; `function` the
+    function declared (a diagram names what it was given by its parameters), if any."""
 
-    def __init__(self, title: str) -> None:
-        self.title = title
+    def __init__(self, title: str, function: Callable | None = None) -> None:
+        self.title, self.function = title, function
 
 
 @contextlib.contextmanager
-def function_call(title: str) -> Iterator[FunctionCall | None]:
-    """The ops recorded inside, drawn as one call titled `title` (`view_copy()`), unless
-    one of the package's own modules or functions runs this: the user called that one.
-    Gives the call's owner (None where it tags nothing)."""
+def function_call(title: str,
+                  function: Callable | None = None) -> Iterator[FunctionCall | None]:
+    """The ops recorded inside, drawn as one call titled `title` (`view_copy()`) of
+    `function`, unless one of the package's own modules or functions runs this: the user
+    called that one. Gives the call's owner (None where it tags nothing)."""
     owners = _stack.owners
     if owners and type(owners[-1]).__module__.startswith(_PACKAGE):
         yield None
         return
-    call = FunctionCall(title)
+    call = FunctionCall(title, function)
     with scope(call):
         yield call
 
@@ -161,7 +163,7 @@ def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
     def declare(function: Callable) -> Callable:
         @functools.wraps(function)
         def called(*args: Any, **kwargs: Any) -> Any:
-            with function_call(title) as call:
+            with function_call(title, function) as call:
                 result = function(*args, **kwargs)
                 if call is not None:
                     _claim_constants(call, result, (*args, *kwargs.values()))

@@ -41,10 +41,14 @@ titled with it (its title a text node beside the frame's first node, which no ed
 over), nested as the calls are (where no call is folded); the several results of one
 folded call are numbered (an LSTM's `LSTM result #1`, `#2`, `#3`). A public function
 made of several ops (the `*_copy` functions, `svd_lowrank`, `pca_lowrank`,
-`F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding: `scope.drawn_as_call`)
+`F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding, `tg.nansum`, `nanmean`,
+`median`, `kthvalue`, `cummax` and kin: `scope.drawn_as_call`)
 is drawn as its call, as a module's is: a frame `permute_copy()` around its ops, or one
 box `svd_lowrank()` (`function call: 30 nodes`), its result `svd_lowrank() result`;
 called by a module or function of the package, it draws only that one, the user's call.
+The data a call was given is named as the argument it was passed as (MSELoss's `target`,
+a user's `forward(x, mask)`'s `x` and `mask`: `calls._argument_names`), `input` where
+the order its ops used them may not be the arguments' (KLDivLoss's target).
 A plain tensor that requires a gradient beside a model's Parameters is drawn as an
 input (data being optimised, FGSM's image). A mask's fill, a `where` that put a
 constant NaN or inf where a mask leaves entries out (tg.masked.median's, amin's), is

@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 
 from ..engine import Function
-from .calls import _call_result, _made_in_call, _module_title
+from .calls import _argument_names, _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
                    _opens, _pieces, _plain, _value)
@@ -107,6 +107,11 @@ class _Drawing:
         return {i: title for i in range(len(self.graph.tensors))
                 if (title := _call_result(self.graph, i, self.names))}
 
+    @cached_property
+    def arguments(self) -> dict[int, str]:
+        """Leaves a call was given: position -> the argument's name (`_argument_names`)."""
+        return _argument_names(self.graph)
+
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
         """The local derivatives of op i (see `_local_derivatives`), computed once."""
         if i not in self._locals:
@@ -171,7 +176,7 @@ class _Drawing:
         if tensor.requires_grad:  # (a plain tensor beside a model's Parameters is data being
             # optimised, FGSM's image; without a model, the documents' weights are plain)
             plain = self.names.modules and not hasattr(type(tensor), "frozen_mask")
-            return ("input" if plain else "parameter"), False
+            return (self.arguments.get(i, "input") if plain else "parameter"), False
         # (an op's result of constants only: data, made by that op, maybe the user's own,
         # or a part of a buffer's values: `self.scale[:2]` reads `getitem of scale`)
         made = getattr(tensor, "_made_by", None)
@@ -180,7 +185,7 @@ class _Drawing:
         made_in = _made_in_call(self.graph, i)  # (no input: a call made or used it)
         if made_in:
             return f"constant in {_module_title(made_in[0], self.names)}", False
-        return ("input" if tensor.ndim else "constant"), False
+        return self.arguments.get(i) or ("input" if tensor.ndim else "constant"), False
 
     def viewed_buffer(self, i: int) -> str | None:
         """The buffer whose values leaf i views (a slice of it, an op of constants), if any."""

@@ -1,0 +1,261 @@
+"""Diagrams name what a learner passed and what a learner called (thirty-first round).
+
+- What a module call or a declared call was given is named as the argument it was passed
+  as: tutorial 7's MSELoss target reads `target (2, 1)`, no longer `input (2, 1)` beside
+  the model's own `input (2, 3)`; a user's `forward(x, mask)` draws `x` and `mask`. The
+  names are read when drawing, from the order the call's ops first used what it was
+  given; where that order may not be the arguments' (a tensor without gradient used
+  before the prediction, as KLDivLoss's target; a forward reading its parameters out of
+  order, `mask * self.lin(x)`; more tensors than parameters) the drawing keeps `input`,
+  never another argument's name.
+- `tg.nansum` and its kin made of several ops (nanmean, median, nanmedian, kthvalue,
+  logcumsumexp, cummax, cummin) are drawn as one call titled as the user called it
+  (`nansum()`), no longer as their inner ops alone (`masked_fill 0` and `sum`).
+
+Values are checked against NumPy, never against the drawing code.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn
+from tinygrad_gd.nn import functional as F
+from tinygrad_gd.scope import drawn_as_call
+
+from test_diagrams_round29 import _nodes, _render
+from test_diagrams_round31 import _frames_of
+from test_graph_labels import needs_dot
+
+pytestmark = needs_dot
+
+_RNG = np.random.default_rng(31)
+
+
+def _titles(path) -> list[str]:
+    """Each node's text up to its shape, as the SVG shows it."""
+    return [text.split(" (")[0] for text, _, _ in _nodes(path)]
+
+
+# ------------------------------------------------------------------ what a call was given
+
+
+def _tutorial7():
+    model = nn.Sequential(nn.Linear(3, 2, seed=0), nn.ReLU(), nn.Linear(2, 1, seed=1))
+    xb = tg.Tensor(np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]]))
+    yb = tg.Tensor([[1.0], [0.0]])
+    loss = nn.MSELoss()(model(xb), yb)
+    loss.backward()
+    return model, xb, yb, loss
+
+
+@pytest.mark.parametrize("open_modules", [False, True])
+def test_tutorial7s_target_is_named_target_beside_the_models_input(tmp_path, open_modules):
+    model, xb, yb, loss = _tutorial7()
+    expected = np.mean((model(xb).numpy() - yb.numpy()) ** 2)
+    assert loss.item() == pytest.approx(expected)
+    path, text = _render(loss, tmp_path, "tut7", model=model, mode="backward",
+                         open_modules=open_modules)
+    assert "target (2, 1) data 1 0" in text and "input (2, 1)" not in text
+    assert "input (2, 3) data 1 2 3 0.5 -1 2" in text
+    source = tg.draw_graph(loss, model=model, mode="backward", open_modules=open_modules).source
+    assert 'tooltip="target into op sub"' in source
+
+
+_LOSSES = {  # loss -> (prediction's shape, each other argument)
+    "MSELoss": (nn.MSELoss, lambda: [_RNG.standard_normal((2, 3))]),
+    "L1Loss": (nn.L1Loss, lambda: [_RNG.standard_normal((2, 3))]),
+    "SmoothL1Loss": (nn.SmoothL1Loss, lambda: [_RNG.standard_normal((2, 3))]),
+    "HuberLoss": (nn.HuberLoss, lambda: [_RNG.standard_normal((2, 3))]),
+    "BCELoss": (nn.BCELoss, lambda: [_RNG.uniform(0.1, 0.9, (2, 3))]),
+    "CrossEntropyLoss": (nn.CrossEntropyLoss, lambda: [_RNG.dirichlet(np.ones(3), 2)]),
+    "PoissonNLLLoss": (nn.PoissonNLLLoss, lambda: [_RNG.uniform(0.1, 2.0, (2, 3))]),
+}
+_UNSURE = {  # losses whose ops use the data before the prediction, or make more inside
+    "KLDivLoss": (nn.KLDivLoss, lambda: [_RNG.dirichlet(np.ones(3), 2)]),
+    "BCEWithLogitsLoss": (nn.BCEWithLogitsLoss, lambda: [_RNG.uniform(0.1, 0.9, (2, 3))]),
+    "SoftMarginLoss": (nn.SoftMarginLoss, lambda: [np.sign(_RNG.standard_normal((2, 3)))]),
+    "GaussianNLLLoss": (nn.GaussianNLLLoss,
+                        lambda: [_RNG.standard_normal((2, 3)), _RNG.uniform(0.5, 1, (2, 3))]),
+    "MarginRankingLoss": (nn.MarginRankingLoss,
+                          lambda: [_RNG.standard_normal((2, 3))[0], np.array([1.0, -1, 1])]),
+    "CosineEmbeddingLoss": (nn.CosineEmbeddingLoss,
+                            lambda: [_RNG.standard_normal((2, 3)), np.array([1.0, -1])]),
+    "TripletMarginLoss": (nn.TripletMarginLoss,
+                          lambda: [_RNG.standard_normal((2, 3)), _RNG.standard_normal((2, 3))]),
+}
+
+
+_MARKS = (0.125, 0.375)  # one entry of each argument given, to find its node by
+
+
+def _loss_call(kind, others):
+    """The loss of a prediction made by an op (as a model's output) and the data given,
+    each with its mark as first entry (a ±1 target left as it is)."""
+    arrays = others()
+    for array, mark in zip(arrays, _MARKS):
+        if not np.isin(array, (-1.0, 1.0)).all():
+            array.flat[0] = mark
+    data = [tg.Tensor(a) for a in arrays]
+    shape = data[0].shape if kind is not nn.MarginRankingLoss else (3,)
+    weight = tg.Tensor(_RNG.standard_normal(shape), requires_grad=True)
+    prediction = weight.sigmoid() if kind is nn.BCELoss else weight * 1.0
+    parameters = list(inspect.signature(kind.forward).parameters)[1:]
+    return kind()(prediction, *data), data, parameters[1:]
+
+
+@pytest.mark.parametrize("name", sorted(_LOSSES))
+def test_a_losss_data_is_named_as_its_forwards_parameter(tmp_path, name):
+    loss, data, parameters = _loss_call(*_LOSSES[name])
+    path, text = _render(loss, tmp_path, name)
+    titles = _titles(path)
+    for tensor, parameter in zip(data, parameters):
+        assert titles.count(parameter) == 1, (parameter, titles)
+        assert f"{parameter} {tensor.shape}" in text
+    assert "input" not in titles
+
+
+def _title_holding(path, mark: float) -> str | None:
+    """The title of the one leaf whose values hold `mark`, None if no node does."""
+    found = [text.split(" (")[0] for text, _, _ in _nodes(path)
+             if re.search(rf"(?<![\d.]){mark:g}(?!\d)", text) and "result" not in text]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("name", sorted(_LOSSES) + sorted(_UNSURE))
+def test_a_losss_data_never_gets_another_arguments_name(tmp_path, name):
+    kind, others = {**_LOSSES, **_UNSURE}[name]
+    loss, data, parameters = _loss_call(kind, others)
+    path, _ = _render(loss, tmp_path, name)
+    for tensor, parameter, mark in zip(data, parameters, _MARKS):
+        if tensor.numpy().flat[0] == mark:  # its own name, or the plain role word
+            assert _title_holding(path, mark) in (parameter, "input"), (name, parameter)
+    every = list(inspect.signature(kind.forward).parameters)[1:]
+    titles = _titles(path)
+    assert all(titles.count(p) <= 1 for p in every[1:]), titles
+    assert every[0] == "input" or every[0] not in titles  # (the prediction: an op's result)
+
+
+class _Masked(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(3, 2, seed=0)
+
+    def forward(self, x, mask):
+        return (self.lin(x) * mask).sum()
+
+
+class _MaskFirst(_Masked):
+    def forward(self, x, mask):  # (its code reads mask first: the order says nothing sure)
+        return (mask * self.lin(x)).sum()
+
+
+def _masked_call(kind):
+    model, x, mask = kind(), tg.Tensor(np.arange(6.0).reshape(2, 3)), tg.Tensor(np.eye(2))
+    out = model(x, mask)
+    expected = ((x.numpy() @ model.lin.weight.numpy().T + model.lin.bias.numpy())
+                * mask.numpy()).sum()
+    assert out.item() == pytest.approx(expected)
+    return model, out
+
+
+@pytest.mark.parametrize("with_model", [True, False])
+def test_a_users_forward_x_mask_names_both(tmp_path, with_model):
+    model, out = _masked_call(_Masked)
+    options = {"model": model} if with_model else {}
+    _, text = _render(out, tmp_path, "masked", **options)
+    assert "x (2, 3) data 0 1 2 3 4 5" in text and "mask (2, 2) data 1 0 0 1" in text
+    assert "input (" not in text
+
+
+def test_a_forward_reading_its_arguments_out_of_order_keeps_input(tmp_path):
+    model, out = _masked_call(_MaskFirst)
+    titles = _titles(_render(out, tmp_path, "first", model=model)[0])
+    assert titles.count("input") == 2 and "x" not in titles and "mask" not in titles
+
+
+def test_a_declared_call_names_what_it_was_given(tmp_path):
+    @drawn_as_call("scaled_error()")
+    def scaled_error(pred, target, scale=2.0):
+        return ((pred - target) ** 2).mean() * scale
+
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3))
+    w = tg.Tensor([[0.5], [-0.2], [0.1]], requires_grad=True)
+    y = tg.Tensor([[1.0], [0.0]])
+    out = scaled_error(x @ w, y)
+    assert out.item() == pytest.approx(2 * np.mean((x.numpy() @ w.numpy() - y.numpy()) ** 2))
+    path, text = _render(out, tmp_path, "declared")
+    assert "target (2, 1) data 1 0" in text
+    assert "input (2, 3)" in text  # the data of the matmul outside the call: as it was
+    frames = _frames_of(tg.draw_graph(out).source)
+    assert [where for label, where in frames.items() if label.startswith("target")] == [()]
+
+
+def test_the_function_form_draws_no_call_and_keeps_input(tmp_path):
+    # F.mse_loss is drawn as its ops, no call: no argument is known to name its target by
+    pred = tg.Tensor([[0.5], [0.2]], requires_grad=True) * 1.0
+    y = tg.Tensor([[1.0], [0.0]])
+    out = F.mse_loss(pred, y)
+    assert out.item() == pytest.approx(np.mean((pred.numpy() - y.numpy()) ** 2))
+    _, text = _render(out, tmp_path, "function")
+    assert "input (2, 1) data 1 0" in text and "target" not in text
+
+
+def test_a_tensor_also_used_outside_the_call_keeps_input(tmp_path):
+    pred = tg.Tensor([[0.5], [0.2]], requires_grad=True) * 1.0
+    y = tg.Tensor([[1.0], [0.0]])
+    out = nn.MSELoss()(pred, y) + (y * pred).sum()
+    _, text = _render(out, tmp_path, "shared")
+    assert "input (2, 1) data 1 0" in text and "target" not in text
+
+
+# ------------------------------------------------------------------ what a learner called
+
+_NAN = np.array([[1.0, np.nan, 3.0], [-2.0, 0.5, np.nan]])
+_PLAIN = np.array([[1.0, 4.0, 3.0], [2.0, 0.5, 7.0]])
+_CALLED = {  # name -> (call, NumPy's values)
+    "nansum": (lambda x: tg.nansum(x), lambda a: np.nansum(a), _NAN),
+    "nanmean": (lambda x: tg.nanmean(x, 1), lambda a: np.nanmean(a, 1), _NAN),
+    "median": (lambda x: tg.median(x, 1).values, lambda a: np.median(a, 1), _PLAIN),
+    "nanmedian": (lambda x: tg.nanmedian(x), lambda a: np.nanmedian(a), _NAN[:, :2]),
+    "kthvalue": (lambda x: tg.kthvalue(x, 2, 1).values, lambda a: np.sort(a, 1)[:, 1], _PLAIN),
+    "logcumsumexp": (lambda x: tg.logcumsumexp(x, 1),
+                     lambda a: np.logaddexp.accumulate(a, 1), _PLAIN),
+    "cummax": (lambda x: tg.cummax(x, 1).values, lambda a: np.maximum.accumulate(a, 1),
+               _PLAIN),
+    "cummin": (lambda x: tg.cummin(x, 1).values, lambda a: np.minimum.accumulate(a, 1),
+               _PLAIN),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CALLED))
+def test_a_composed_function_is_drawn_as_the_call_the_learner_wrote(name):
+    call, numpy_form, values = _CALLED[name]
+    x = tg.Tensor(values, requires_grad=True)
+    out = call(x)
+    np.testing.assert_allclose(out.numpy(), numpy_form(values), rtol=1e-12)
+    frames = _frames_of(tg.draw_graph(out).source)
+    ops = [where for label, where in frames.items() if where]
+    assert ops and all(where == (f"{name}()",) for where in ops), frames
+    assert frames[next(label for label in frames if label.startswith("parameter"))] == ()
+
+
+def test_nansums_method_form_and_inside_a_users_module_read_nansum():
+    x = tg.Tensor(_NAN, requires_grad=True)
+    frames = _frames_of(tg.draw_graph((x * 2.0).nansum() + 1.0).source)
+    assert any(where == ("nansum()",) for where in frames.values())
+    assert re.search(r"masked_fill", " ".join(frames)), frames
+
+    class Total(nn.Module):
+        def forward(self, v):
+            return tg.nansum(v * 2.0)
+
+    out = Total()(x)
+    assert out.item() == pytest.approx(2 * np.nansum(_NAN))
+    frames = _frames_of(tg.draw_graph(out).source)
+    assert ("Total", "nansum()") in frames.values(), frames
