@@ -9,8 +9,9 @@
   order, `mask * self.lin(x)`; more tensors than parameters) the drawing keeps `input`,
   never another argument's name.
 - `tg.nansum` and its kin made of several ops (nanmean, median, nanmedian, kthvalue,
-  logcumsumexp, cummax, cummin) are drawn as one call titled as the user called it
-  (`nansum()`), no longer as their inner ops alone (`masked_fill 0` and `sum`).
+  logcumsumexp, cummax, cummin; the joins, take_along_dim, addcmul, addcdiv, cross, kron,
+  rot90, dist, cdist) are drawn as one call titled as the user called it (`nansum()`),
+  no longer as their inner ops alone (`masked_fill 0` and `sum`).
 
 Values are checked against NumPy, never against the drawing code.
 """
@@ -259,3 +260,37 @@ def test_nansums_method_form_and_inside_a_users_module_read_nansum():
     assert out.item() == pytest.approx(2 * np.nansum(_NAN))
     frames = _frames_of(tg.draw_graph(out).source)
     assert ("Total", "nansum()") in frames.values(), frames
+
+
+_A = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+_B = np.array([[0.5, 1.5, -1.0], [2.0, -0.5, 4.0]])
+_C = np.array([[2.0, 4.0, -0.5], [1.0, 8.0, 0.25]])
+_COMPOSED = {  # name -> (call of three tensors, NumPy's values)
+    "hstack": (lambda a, b, c: tg.hstack([a, b]), np.hstack([_A, _B])),
+    "vstack": (lambda a, b, c: tg.vstack([a, b]), np.vstack([_A, _B])),
+    "dstack": (lambda a, b, c: tg.dstack([a, b]), np.dstack([_A, _B])),
+    "column_stack": (lambda a, b, c: tg.column_stack([a, b]), np.column_stack([_A, _B])),
+    "take_along_dim": (lambda a, b, c: tg.take_along_dim(a, tg.tensor([[2], [0]]), 1),
+                       np.take_along_axis(_A, np.array([[2], [0]]), 1)),
+    "addcmul": (lambda a, b, c: tg.addcmul(a, b, c, value=0.5), _A + 0.5 * _B * _C),
+    "addcdiv": (lambda a, b, c: tg.addcdiv(a, b, c, value=0.5), _A + 0.5 * _B / _C),
+    "cross": (lambda a, b, c: tg.cross(a, b, dim=1), np.cross(_A, _B)),
+    "kron": (lambda a, b, c: tg.kron(a, b), np.kron(_A, _B)),
+    "rot90": (lambda a, b, c: tg.rot90(a), np.rot90(_A)),
+    "dist": (lambda a, b, c: tg.dist(a, b), np.linalg.norm(_A - _B)),
+    "cdist": (lambda a, b, c: tg.cdist(a, b),
+              np.linalg.norm(_A[:, None, :] - _B[None, :, :], axis=-1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_COMPOSED))
+def test_a_composed_join_or_arithmetic_is_drawn_as_the_call_written(name):
+    call, expected = _COMPOSED[name]
+    a, b, c = (tg.Tensor(v, requires_grad=True) for v in (_A, _B, _C))
+    out = call(a, b, c)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    frames = _frames_of(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    ops = [where for where in frames.values() if where]
+    assert ops and all(where == (f"{name}()",) for where in ops), frames
+    folded = tg.draw_graph(out, max_nodes=4).source  # (a large graph: the call one box)
+    assert f"{name}()" in folded

@@ -42,7 +42,7 @@ over), nested as the calls are (where no call is folded); the several results of
 folded call are numbered (an LSTM's `LSTM result #1`, `#2`, `#3`). A public function
 made of several ops (the `*_copy` functions, `svd_lowrank`, `pca_lowrank`,
 `F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding, `tg.nansum`, `nanmean`,
-`median`, `kthvalue`, `cummax` and kin: `scope.drawn_as_call`)
+`median`, `kthvalue`, `cummax`, `addcmul`, `kron`, `cdist` and kin: `scope.drawn_as_call`)
 is drawn as its call, as a module's is: a frame `permute_copy()` around its ops, or one
 box `svd_lowrank()` (`function call: 30 nodes`), its result `svd_lowrank() result`;
 called by a module or function of the package, it draws only that one, the user's call.
