@@ -180,6 +180,24 @@ def test_a_forward_reading_its_arguments_out_of_order_keeps_input(tmp_path):
     assert titles.count("input") == 2 and "x" not in titles and "mask" not in titles
 
 
+_OFFSET = tg.Tensor(np.array([[0.5, -0.5], [1.5, 2.5]]))  # read by a forward, not given
+
+
+class _ReadsAGlobal(_Masked):
+    def forward(self, x):  # (the offset is used first: it would take x's place)
+        return (_OFFSET + self.lin(x)).sum()
+
+
+def test_a_tensor_read_from_elsewhere_leaves_the_arguments_unnamed(tmp_path):
+    model, x = _ReadsAGlobal(), tg.Tensor(np.arange(6.0).reshape(2, 3))
+    out = model(x)
+    expected = (_OFFSET.numpy() + x.numpy() @ model.lin.weight.numpy().T
+                + model.lin.bias.numpy()).sum()
+    assert out.item() == pytest.approx(expected)
+    titles = _titles(_render(out, tmp_path, "global", model=model)[0])
+    assert titles.count("input") == 2 and "x" not in titles
+
+
 def test_a_declared_call_names_what_it_was_given(tmp_path):
     @drawn_as_call("scaled_error()")
     def scaled_error(pred, target, scale=2.0):
