@@ -1,6 +1,6 @@
-"""PyTorch's other names for layers tg.nn has: `RNNBase` and `RNNCellBase` (the base
-classes of RNN, LSTM, GRU and of their cells: recurrent.py's `_RecurrentLayer` and
-`_RecurrentCell`, so that `isinstance(layer, nn.RNNBase)` holds as in PyTorch), and the
+"""PyTorch's bases and deprecated names of layers tg.nn has: `RNNBase` and `RNNCellBase`
+(the base classes of RNN, LSTM, GRU and of their cells, recurrent.py's, exported from
+here, so that `isinstance(layer, nn.RNNBase)` holds as in PyTorch), and the
 deprecated `NLLLoss2d` (NLLLoss, over (batch, classes, height, width) too) and
 `Container` (a Module holding the modules given by keyword), each with PyTorch's
 FutureWarning when made.
@@ -12,15 +12,11 @@ from typing import Any
 
 from .loss import NLLLoss
 from .module import Module
-from .recurrent import _RecurrentCell, _RecurrentLayer
+# the bases' constructors are ours (input_size, hidden_size, ...), not PyTorch's
+# RNNBase(mode, ...): PyTorch's base is not meant to be built either, only its subclasses
+from .recurrent import RNNBase, RNNCellBase
 
 __all__ = ["RNNBase", "RNNCellBase", "NLLLoss2d", "Container"]
-
-# the same classes, not subclasses: RNN, LSTM, GRU (and their cells) derive from them.
-# Their constructors are ours (input_size, hidden_size, ...), not PyTorch's RNNBase(mode,
-# ...): PyTorch's base is not meant to be built either, only its subclasses.
-RNNBase = _RecurrentLayer
-RNNCellBase = _RecurrentCell
 
 
 class NLLLoss2d(NLLLoss):

@@ -1,8 +1,8 @@
 """Recurrent layers under PyTorch's names, arguments and parameter names: `RNNCell` (one
 step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu) and `RNN` (the cell run over a
 sequence, `num_layers` stacked, in both directions with bidirectional=True), and what every
-recurrent layer shares: a cell's checks (`_RecurrentCell`) and a layer's parameters per
-layer and direction, its checks and its one loop over the sequence (`_RecurrentLayer`,
+recurrent layer shares: a cell's checks (`RNNCellBase`) and a layer's parameters per
+layer and direction, its checks and its one loop over the sequence (`RNNBase`,
 which LSTM and GRU of recurrent_gated.py run too). Each layer takes a PackedSequence
 (nn.utils.rnn) in place of the input too, as PyTorch's, and returns one: each sequence
 runs over its own steps only. Composed of `F.linear` and Tensor ops: backward() runs
@@ -66,7 +66,7 @@ def _elman_step(x: Tensor, h: Tensor, weights: tuple, activation: Callable) -> T
     return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
 
 
-class _RecurrentCell(Module):
+class RNNCellBase(Module):
     """What RNNCell, LSTMCell and GRUCell share: parameters weight_ih, weight_hh, bias_ih,
     bias_hh of `_gates` blocks of hidden_size rows, drawn as `_draw` says, and the checks
     of the input, (batch, input_size) or (input_size,), and of a state given for it."""
@@ -108,7 +108,7 @@ class _RecurrentCell(Module):
         return f"{self.input_size}, {self.hidden_size}" + ("" if self.bias else ", bias=False")
 
 
-class RNNCell(_RecurrentCell):
+class RNNCell(RNNCellBase):
     """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu),
     x of shape (batch, input_size) or (input_size,), h (the hidden state, zeros if not
     given) of (batch, hidden_size) or (hidden_size,), as PyTorch's RNNCell. Parameters
@@ -144,8 +144,8 @@ def _proj_size(where: str, value: Any, hidden_size: int) -> int:
     return value
 
 
-class _RecurrentLayer(Module):
-    """What RNN, LSTM and GRU share, as PyTorch's RNNBase: the constructor's checks, the
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share, PyTorch's RNNBase: the constructor's checks, the
     parameters of each layer and direction (suffix _l{k}, and _reverse for the backward
     direction, in PyTorch's order), and one loop over the sequence. A subclass gives
     `_gates`, `_states` (the state's parts: h, or h and c) and `_step` (one step of one
@@ -338,7 +338,7 @@ class _RecurrentLayer(Module):
         return text + (", bidirectional=True" if self.bidirectional else "")
 
 
-class RNN(_RecurrentLayer):
+class RNN(RNNBase):
     """An Elman RNN over a sequence, as PyTorch's RNN: input (length, batch, input_size)
     ((batch, length, input_size) with batch_first=True; (length, input_size) unbatched),
     `num_layers` stacked, each layer's outputs the next one's inputs (dropped out with

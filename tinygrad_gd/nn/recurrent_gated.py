@@ -20,7 +20,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
-from .recurrent import _RecurrentCell, _RecurrentLayer
+from .recurrent import RNNBase, RNNCellBase
 
 __all__ = ["LSTMCell", "GRUCell", "LSTM", "GRU"]
 
@@ -53,7 +53,7 @@ def _pair(where: Any, hx: Any) -> tuple:
     return tuple(hx)
 
 
-class LSTMCell(_RecurrentCell):
+class LSTMCell(RNNCellBase):
     """One LSTM step, as PyTorch's LSTMCell: (h', c') from x (batch, input_size) or
     (input_size,) and hx = (h, c) (batch, hidden_size) each (zeros if not given), by the
     module's formulas. Parameters weight_ih (4 * hidden_size, input_size), weight_hh
@@ -77,7 +77,7 @@ class LSTMCell(_RecurrentCell):
         return _lstm_step(input, h, c, self._weights())
 
 
-class GRUCell(_RecurrentCell):
+class GRUCell(RNNCellBase):
     """One GRU step, as PyTorch's GRUCell: h' from x (batch, input_size) or (input_size,)
     and h (batch, hidden_size) (zeros if not given), by the module's formulas. Parameters
     weight_ih (3 * hidden_size, input_size), weight_hh (3 * hidden_size, hidden_size),
@@ -98,7 +98,7 @@ class GRUCell(_RecurrentCell):
         return _gru_step(input, self._state(input, hx, "hx", "hx (zeros)"), self._weights())
 
 
-class LSTM(_RecurrentLayer):
+class LSTM(RNNBase):
     """An LSTM over a sequence, as PyTorch's LSTM: input (length, batch, input_size)
     ((batch, length, input_size) with batch_first=True; (length, input_size) unbatched),
     `num_layers` stacked (each layer's outputs the next one's inputs, dropped out with
@@ -133,7 +133,7 @@ class LSTM(_RecurrentLayer):
         return _lstm_step(x, state[0], state[1], weights)
 
 
-class GRU(_RecurrentLayer):
+class GRU(RNNBase):
     """A GRU over a sequence, as PyTorch's GRU: input (length, batch, input_size)
     ((batch, length, input_size) with batch_first=True; (length, input_size) unbatched),
     `num_layers` stacked (each layer's outputs the next one's inputs, dropped out with
