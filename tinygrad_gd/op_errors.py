@@ -231,6 +231,7 @@ def named_constructor(cls: type) -> type:
     _COPIES.add(copy)
 
     def __init_subclass__(subclass: type, **kwargs: Any) -> None:
+        """A class made from this one later: the __init__ it would run without the copies."""
         super(cls, subclass).__init_subclass__(**kwargs)
         _kept_behind(subclass)
     cls.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment]
