@@ -194,3 +194,14 @@ def test_a_users_subclasses_run_the_constructor_they_ran_before():
     with pytest.raises(TypeError, match=r"^Conv2d\.__init__\(\) missing 2 required"):
         Mine(1)
     assert Mine(1, 2, 3).weight.shape == (2, 1, 3, 3)
+
+
+def test_a_container_given_a_keyword_that_is_no_module_names_itself():
+    """(It said "add_module: int is not a Module subclass", a method the user never called.)"""
+    with pytest.warns(FutureWarning, match="Container"), pytest.raises(TypeError) as info:
+        nn.Container(conv=nn.Identity(), width=3)
+    assert str(info.value).startswith("Container: every keyword must give a Module, got "
+                                      "width= of type int; "), info.value
+    with pytest.warns(FutureWarning):
+        held = nn.Container(conv=nn.Identity(), skipped=None)
+    assert [name for name, _ in held.named_children()] == ["conv"]

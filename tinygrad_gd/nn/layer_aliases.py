@@ -45,4 +45,8 @@ class Container(Module):
                       stacklevel=2)
         super().__init__()
         for name, module in kwargs.items():
+            if module is not None and not isinstance(module, Module):
+                raise TypeError(f"Container: every keyword must give a Module, got {name}= "
+                                f"of type {type(module).__name__}; as Container({name}="
+                                f"nn.Linear(2, 3))")
             self.add_module(name, module)
