@@ -4,7 +4,6 @@
 graph in one pass. `gradcheck` compares any gradient with finite differences.
 """
 import importlib
-import sys
 
 from .engine import Function, enable_grad, is_grad_enabled, no_grad, registered_ops
 from .grad_mode import inference_mode, is_inference_mode_enabled, set_grad_enabled
@@ -13,7 +12,7 @@ from .anomaly import AnomalyError, detect_anomaly
 from .tracked import TrackedArray
 from . import functional
 from .functional import *  # noqa: F401,F403  (tg.exp, tg.sum, ...: one per registered op)
-from . import creation, in_place, logic, numpy_calls, op_errors, registry, spellings  # noqa: F401
+from . import creation, in_place, logic, numpy_calls, registry, spellings  # noqa: F401
 from . import compositions, indices, random  # noqa: F401
 from .creation import *  # noqa: F401,F403  (tg.zeros, tg.arange, tg.randn, ...)
 from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gradient)
@@ -110,9 +109,6 @@ __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_con
 # what functional.py itself calls)
 registry.reserve(name for names in (globals(), vars(functional)) for name, value in names.items()
                  if not name.startswith("__") and not hasattr(value, "op"))
-# every exported class that inherits its constructor gets a copy under its own name, so
-# that `nn.Conv2d(...)` given the wrong arguments says "Conv2d.__init__() takes ..."
-op_errors.named_constructors(sys.modules[__name__])
 
 
 def __getattr__(name: str):

@@ -8,9 +8,7 @@ refusal begins with the name the user called it by: `x.unsqueeze(5)` says "unsqu
 where the op expand_dims wrote "expand_dims: ..." (`respelled`). A hand-written method or
 function installed under a public name is given that name (`named`), so that Python's own
 complaint about its arguments names what the user called: `x.where(1, 2, 3)` says
-"Tensor.where() takes ...", not "_where() takes ...". So is an exported class that inherits
-its constructor (`named_constructors`): `nn.Conv2d(...)` says "Conv2d.__init__() takes ...",
-not "_ConvNd.__init__() takes ...".
+"Tensor.where() takes ...", not "_where() takes ...".
 """
 from __future__ import annotations
 
@@ -25,8 +23,7 @@ import numpy as np
 from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
-           "methods_counting_self", "forward_result", "backward_error", "named",
-           "named_constructor", "named_constructors"]
+           "methods_counting_self", "forward_result", "backward_error", "named"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -40,8 +37,6 @@ _FORWARD_COUNTS = re.compile(r"^[\w.<>]*\.forward\(\) takes ")
 _NODE_ATTRIBUTES = ("params", "name", "recorded_at", "scope", "created_at",
                     "output_version", "scope_calls", "saved_packed", "saved_specs",
                     "saved_unpack", "saved_snapshots")  # (what the extras set on a node)
-_PACKAGE = __name__.partition(".")[0]  # (whose constructors named_constructor copies)
-_COPIES: set[Any] = set()  # (the constructors named_constructor copied)
 # NumPy's words for inputs whose shapes do not fit a join (concatenate, stack): PyTorch's
 # RuntimeError, so a ShapeError
 _JOIN_SHAPES = re.compile(r"^all (the )?input arrays? (dimensions except|must have)")
@@ -204,80 +199,6 @@ def named(function: Any, name: str, owner: type | None = None) -> Any:
     function.__name__ = name
     function.__qualname__ = name if owner is None else f"{owner.__name__}.{name}"
     return function
-
-
-def named_constructor(cls: type) -> type:
-    """`cls` with a constructor of its own where it inherits the package's (Conv2d's from
-    _ConvNd, Sigmoid's from Module): a copy of that __init__ as `Conv2d.__init__`, so that
-    Python's complaint about its arguments names the class called, at no cost to a call
-    (the same code: its `super()` still that of the class that wrote it). Left as it is:
-    a class with its own __init__ or __init_subclass__, one that inherits a builtin's or
-    another package's, and one whose copy would run in place of another base's __init__
-    in a subclass made already; a subclass made later keeps that base's (`_kept_behind`)."""
-    inherited = cls.__init__
-    if ("__init__" in vars(cls) or "__init_subclass__" in vars(cls)
-            or not isinstance(inherited, types.FunctionType)
-            or inherited.__globals__.get("__name__", "").partition(".")[0] != _PACKAGE):
-        return cls
-    below = _subclasses(cls)
-    runs = [subclass.__init__ for subclass in below]
-    copy = _copied(inherited)
-    copy.__qualname__, copy.__module__ = f"{cls.__qualname__}.__init__", cls.__module__
-    cls.__init__ = copy  # type: ignore[misc]
-    if any(subclass.__init__ is copy and ran is not inherited
-           for subclass, ran in zip(below, runs)):
-        del cls.__init__  # (it would run in place of another base's: as it was)
-        return cls
-    _COPIES.add(copy)
-
-    def __init_subclass__(subclass: type, **kwargs: Any) -> None:
-        """A class made from this one later: the __init__ it would run without the copies."""
-        super(cls, subclass).__init_subclass__(**kwargs)
-        _kept_behind(subclass)
-    cls.__init_subclass__ = classmethod(__init_subclass__)  # type: ignore[assignment]
-    return cls
-
-
-def _kept_behind(cls: type) -> None:
-    """A class made from one given a copy (`named_constructor`) and from another base with
-    an __init__ that comes before the copied one in its order (`class Mine(nn.Sigmoid,
-    MyModule)`: MyModule's): that __init__ as its own, the one it ran before the copies."""
-    if "__init__" in vars(cls):
-        return
-    found = next(init for init in (vars(k).get("__init__") for k in cls.__mro__)
-                 if init is not None and init not in _COPIES)
-    if getattr(found, "__code__", found) is not getattr(cls.__init__, "__code__", None):
-        cls.__init__ = found  # type: ignore[misc]
-
-
-def named_constructors(package: types.ModuleType) -> None:
-    """`named_constructor` for every class that `package` and the namespaces it exports
-    (`tg.nn`, `tg.distributions`, ...: the modules that each `__all__` lists) export, once,
-    when the package has been imported."""
-    seen, todo = {id(package)}, [package]
-    while todo:
-        module = todo.pop()
-        names = getattr(module, "__all__", None) or [n for n in dir(module) if n[0] != "_"]
-        for name in names:
-            value = getattr(module, name, None)
-            if isinstance(value, type):
-                named_constructor(value)
-            elif (isinstance(value, types.ModuleType) and id(value) not in seen
-                    and value.__name__.partition(".")[0] == _PACKAGE):
-                seen.add(id(value))
-                todo.append(value)
-
-
-def _subclasses(cls: type) -> list[type]:
-    """Every class below `cls`, its subclasses' subclasses too."""
-    found: dict[type, None] = {}
-    todo = type.__subclasses__(cls)
-    while todo:
-        subclass = todo.pop()
-        if subclass not in found:
-            found[subclass] = None
-            todo.extend(type.__subclasses__(subclass))
-    return list(found)
 
 
 def _copied(function: types.FunctionType) -> types.FunctionType:
