@@ -57,6 +57,10 @@ class ContextDecorator:
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if len(args) == 1 and not kwargs and callable(args[0]):  # (without (): PyTorch's)
             return cls()(args[0])
+        if (args or kwargs) and cls.__init__ is object.__init__:  # (which would ignore them)
+            given = ", ".join([*map(repr, args), *(f"{k}=" for k in kwargs)])
+            raise TypeError(f"{cls.__name__}() takes no arguments, got {given:.60}: write "
+                            f"`with {cls.__name__}():` or decorate a function with it")
         return super().__new__(cls)
 
     def __call__(self, fn: Callable) -> Callable:
