@@ -50,6 +50,7 @@ class Softplus(Function, elementwise=True, methods=("softplus",), functions=("so
         return cls.apply(x, beta=beta)
 
     def forward(ctx, x, *, beta=1.0):
+        x = floating(x)  # (integers and bools: the default float, as for the ops below)
         ctx.save_for_backward(x)
         ctx.beta = beta
         return np.logaddexp(0, beta * x) / beta
@@ -102,6 +103,7 @@ class Gelu(Function, elementwise=True, methods=("gelu",), functions=("gelu",)):
         return cls.apply(x, approximate=approximate)
 
     def forward(ctx, x, *, approximate="none"):
+        x = floating(x)
         ctx.save_for_backward(x)
         ctx.approximate = approximate
         if approximate == "tanh":
@@ -136,6 +138,7 @@ class Silu(Function, elementwise=True, methods=("silu", "swish"), functions=("si
     """
 
     def forward(ctx, x):
+        x = floating(x)
         s = sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
@@ -173,6 +176,8 @@ class Hardtanh(Function, elementwise=True, methods=("hardtanh",), functions=("ha
             info = np.iinfo(x.dtype)  # cut toward 0 and into the dtype's range
             min_val, max_val = (int(max(min(np.trunc(b), info.max), info.min))
                                 for b in (min_val, max_val))
+        elif x.dtype == bool:
+            x = floating(x)
         return np.clip(x, min_val, max_val)
 
     def backward(ctx, g):
@@ -257,6 +262,7 @@ class Celu(Function, elementwise=True, methods=("celu",), functions=("celu",)):
         return cls.apply(x, alpha=alpha)
 
     def forward(ctx, x, *, alpha=1.0):
+        x = floating(x)
         ctx.save_for_backward(x)
         ctx.alpha = alpha
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0) / alpha))
@@ -278,6 +284,7 @@ class Softsign(Function, elementwise=True, methods=("softsign",), functions=("so
     """
 
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return x / (1 + np.abs(x))
 
@@ -320,6 +327,7 @@ class Hardswish(Function, elementwise=True, methods=("hardswish",), functions=("
     """
 
     def forward(ctx, x):
+        x = floating(x)
         ctx.save_for_backward(x)
         return x * np.clip(x + 3, 0, 6) / 6
 
@@ -341,6 +349,7 @@ class QuickGelu(Function, elementwise=True, name="quick_gelu", methods=("quick_g
     """
 
     def forward(ctx, x):
+        x = floating(x)
         s = sigmoid(1.702 * x)
         ctx.save_for_backward(x, s)
         return x * s

@@ -150,6 +150,8 @@ class Clip(Function, elementwise=True, methods=("clip", "clamp"), functions=("cl
         given = dict(zip(bounds, (b.astype(x.dtype, copy=False) for b in tensors)))
         if x.dtype.kind == "f":  # np.float64(-6.9) as a bound keeps float32 x float32
             min, max = (b if b is None else x.dtype.type(b) for b in (min, max))
+        elif any(isinstance(b, (float, np.floating)) for b in (min, max)):
+            x = floating(x)  # (integers clipped to 0.5: the default float, as PyTorch's)
         low, high = given.get("min", min), given.get("max", max)
         ctx.save_for_backward(x, low, high)
         ctx.given = bounds
@@ -256,6 +258,7 @@ class LeakyRelu(Function, name="leaky_relu", elementwise=True, methods=("leaky_r
         return cls.apply(x, negative_slope=number(cls.name, "negative_slope", negative_slope))
 
     def forward(ctx, x, *, negative_slope=0.01):
+        x = floating(x)  # (integers and bools: the default float)
         ctx.save_for_backward(x)
         ctx.negative_slope = negative_slope
         return np.where(x > 0, x, x * negative_slope)

@@ -17,7 +17,7 @@ import numpy as np
 from ..engine import Function
 from ..op_errors import respelled
 from ..tensor import Tensor
-from ..values import numeric_dtype
+from ..values import default_float, numeric_dtype
 from .arguments import (as_scalars, check_axis, either, on_a_scalars_axis, one_axis, reduced_axes,
                         signed, to_tensor)
 from .layout import TakeAlongAxis
@@ -44,10 +44,13 @@ def numpy_mean(x: np.ndarray, dtype: Any = None, axis: Any = None, keepdims: boo
     np.mean computes it, bit for bit: the sum (np.add.reduce; in float64 for integers and
     bools, float32 for float16), divided by the count as a NumPy integer (float32's sum of
     2**24 + 1 entries is divided in float64, then rounded), without np.mean's layers of
-    Python, which a mean per training step would pay each time."""
+    Python, which a mean per training step would pay each time. Integers and bools give
+    the default float (float64 unless tg.set_default_dtype changed it)."""
+    if dtype is None and x.dtype.kind in "biu":  # (np.mean's rule, then the default float)
+        return numpy_mean(x, np.float64, axis, keepdims).astype(default_float(), copy=False)
     half = dtype is None and x.dtype == np.float16
-    if dtype is None and x.dtype.kind in "biu" or half:  # (np.mean's rule)
-        dtype = np.float32 if half else np.float64
+    if half:
+        dtype = np.float32
     total = np.add.reduce(x, axis, dtype, keepdims=keepdims)
     count = np.intp(x.size // total.size)
     if isinstance(total, np.ndarray):

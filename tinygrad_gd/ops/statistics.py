@@ -76,8 +76,11 @@ def _warn_no_freedom(name: str, shape: tuple[int, ...], axis: Any, n: int, ddof:
 
 
 def _narrowed(out: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """`out`, worked out in `accumulator(x)`, in x's own dtype again."""
-    return out if accumulator(x) is None else out.astype(x.dtype)
+    """`out`, worked out in `accumulator(x)`, in x's own dtype again (integers' and bools'
+    in the default float, as their mean's)."""
+    if accumulator(x) is None:
+        return out if x.dtype.kind == "f" else out.astype(default_float(), copy=False)
+    return out.astype(x.dtype)
 
 
 class Var(Function, methods=("var",), functions=("var",)):

@@ -99,7 +99,7 @@ class Reciprocal(Function, elementwise=True, methods=("reciprocal",), functions=
 
     def forward(ctx, x):
         with np.errstate(divide="ignore"):
-            out = np.reciprocal(x.astype(np.result_type(x, 1.0), copy=False))
+            out = np.reciprocal(floating(x))
         ctx.save_for_backward(out)
         return out
 
