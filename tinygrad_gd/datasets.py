@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .files import as_path, readable
+from .values import default_float, numeric_dtype
 
 __all__ = ["load_idx", "load_mnist", "load_digits", "load_admissions", "one_hot",
            "ADMISSIONS_FEATURES", "ADMISSIONS_CSV", "MNIST_FILES"]
@@ -49,11 +50,14 @@ def _data_home() -> Path:
     return Path(configured).expanduser() if configured else Path.home() / ".cache" / "tinygrad_gd"
 
 
-def one_hot(labels: ArrayLike, num_classes: int) -> np.ndarray:
-    """Integer class labels in [0, num_classes) to float64 one-hot rows.
+def one_hot(labels: ArrayLike, num_classes: int, dtype: Any = None) -> np.ndarray:
+    """Integer class labels in [0, num_classes) to one-hot rows of `dtype` (by default the
+    default float: float64 unless tg.set_default_dtype changed it; np.float32 for targets
+    of a float32 model, which float64 ones would turn float64).
 
     An array of shape `s` gives shape `s + (num_classes,)`.
     """
+    dtype = numeric_dtype(default_float() if dtype is None else dtype, "one_hot")
     labels = np.asarray(labels)
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
             or num_classes < 1:
@@ -69,7 +73,7 @@ def one_hot(labels: ArrayLike, num_classes: int) -> np.ndarray:
         raise ValueError(f"one_hot: labels must lie in [0, {num_classes}), got values from "
                          f"{labels.min()} to {labels.max()}; pass a larger num_classes or "
                          f"shift the labels to start at 0")
-    return np.eye(num_classes, dtype=np.float64)[labels]
+    return np.eye(num_classes, dtype=dtype)[labels]
 
 
 # ---------------------------------------------------------------------------------------

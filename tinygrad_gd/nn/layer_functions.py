@@ -37,12 +37,15 @@ __all__ = ["layer_norm", "batch_norm", "group_norm", "rms_norm", "embedding"]
 
 
 def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "input") -> Tensor:
-    """A Tensor as is; anything else as a constant (in `like`'s float dtype, if given), or a
-    one-line error naming `where` (a name, or a layer named by its repr) and the argument
-    (`what`), not Tensor()."""
+    """A Tensor as is; anything else as a constant (in `like`'s float dtype, if given; else
+    numbers and lists in the default float, as `tg.Tensor([1.0, 2.0])`), or a one-line
+    error naming `where` (a name, or a layer named by its repr) and the argument (`what`),
+    not Tensor()."""
     if isinstance(x, Tensor):
         return x  # (before any repr is made: a layer's forward pays nothing for the check)
     dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
+    if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
+        dtype = default_float()
     name = where if isinstance(where, str) else repr(where)
     return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
 
