@@ -253,8 +253,9 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
                              f"per channel of the input's axis 1 ({channels}; input shape "
                              f"{input.shape})")
         weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    else:  # one slope, 0-d: it broadcasts over any input, a 0-d one too (and keeps it 0-d)
-        weight = weight.reshape(())
+    else:  # one slope, as many axes as the input: it broadcasts over any input, a 0-d one
+        # too, and a float64 slope keeps a float32 input's result float64 (a 0-d one would not)
+        weight = weight.reshape((1,) * input.ndim)
     return tg.where((input > 0)._data, input, weight * input)
 
 
