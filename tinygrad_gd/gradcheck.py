@@ -187,10 +187,19 @@ def _run(fn, inputs, eps, atol, rtol, fast_mode, seed) -> None:
                          _numeric_jacobian(fn, xs, i, eps), atol, rtol, out.shape, eps)
     except GradcheckError as err:
         if out.dtype != np.float64:  # the finite differences measured float32 rounding
-            err.args = (f"{err.args[0]}\n  note: fn returned {out.dtype} for float64 inputs, "
-                        f"so the finite differences (eps={eps}) see its rounding, not only the "
-                        f"derivative: compute in float64 for the check, or raise eps",)
+            err.args = (f"{err.args[0]}\n  note: {_narrow_note(out.dtype, eps)}",)
         raise
+
+
+def _narrow_note(dtype: np.dtype, eps: float) -> str:
+    """What a failure of a function that computes in float32 (or float16) means, and the
+    two ways on: the function in float64, or the check as loose as its precision."""
+    return (f"fn returned {dtype} although gradcheck gave it float64 copies of the inputs (a "
+            f".float() or .to({dtype}) inside fn, or {dtype} tensors it closes over beside a "
+            f"0-d input, which keep {dtype}), so the finite differences (eps={eps}) see "
+            f"{dtype} rounding, not only the derivative: compute in float64 for the check "
+            f"(no cast inside fn; model.double(), float64 tensors), or check {dtype} "
+            f"loosely: eps=1e-3, atol=1e-3, rtol=1e-2")
 
 
 def _check_fast(fn, xs, i, out, eps, atol, rtol, rng) -> None:
