@@ -416,6 +416,8 @@ def test_gradcheck_of_a_function_computing_in_float32_says_what_to_do_and_that_w
         assert note.startswith("  note: fn returned float32 although gradcheck gave it "
                                "float64 copies of the inputs"), note
         assert "compute in float64 for the check" in note
+        # (float32 rounding makes the numeric side a little off: not a factor in backward)
+        assert "times the numeric one everywhere" not in str(failed.value)
         assert note.endswith("or check float32 loosely: eps=1e-3, atol=1e-3, rtol=1e-2")
         assert tg.gradcheck(fn, (input,), eps=1e-3, atol=1e-3, rtol=1e-2)
     assert tg.gradcheck(lambda a: (model.double()(a) ** 2).sum(), (x,))
