@@ -485,7 +485,7 @@ def _nn_cases(torch):
          lambda x: torch.native_channel_shuffle(x, 2), [image]),
         ("bilinear", lambda x, y, w: tg.bilinear(x, y, w[:2, :, :]),
          lambda x, y, w: torch.bilinear(x, y, w[:2, :, :]), [A, B, RNG.standard_normal((2, 4, 4))]),
-        ("prelu", lambda x: tg.prelu(x, tg.Tensor([0.2])),
+        ("prelu", lambda x: tg.prelu(x, tg.Tensor([0.2], dtype=x.dtype)),  # (one dtype)
          lambda x: torch.prelu(x, torch.tensor([0.2], dtype=torch.float64)), [A]),
         ("selu", tg.selu, torch.selu, [A]), ("celu", tg.celu, torch.celu, [A]),
         ("rrelu", tg.rrelu, torch.rrelu, [A]),
