@@ -191,7 +191,7 @@ def nanmean(input: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = No
     numbers, present = _numbers(x)
     total = numbers.sum(axis=axes, keepdims=keep)
     count = present.sum(axis=axes, keepdims=keep).astype(
-        total.dtype if total.dtype.kind == "f" else np.float64)
+        total.dtype if total.dtype.kind == "f" else default_float())
     return total / np.where(count == 0, np.nan, count)  # no numbers: NaN, without 0 / 0
 
 

@@ -29,7 +29,7 @@ from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
 from ..values import numeric_dtype
-from .layer_functions import _as_tensor, _one_dim
+from .layer_functions import _as_tensor, _floated, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
            "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",
@@ -284,7 +284,7 @@ def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, else 0: x moved toward 0 by lambd
     (>= 0), as PyTorch's softshrink (gradient 0 at +-lambd)."""
-    input = _tensor("softshrink", input)
+    input = _floated(_tensor("softshrink", input))  # (integers: the default float)
     lambd = number("softshrink", "lambd", lambd, 0)
     # (a constant: the step has no slope; as `input - array` would make it)
     shift = Tensor.operands((input, np.sign(input._data) * lambd), "softshrink")[1]

@@ -79,11 +79,11 @@ def _named(t: Tensor, name: str) -> Tensor:
 
 def _constant(values: np.ndarray, name: str, like: Any = None) -> Tensor:
     """`values` (an array made for it: kept, not copied) as a tensor without a graph, in
-    `like`'s dtype (a Tensor's, or a dtype) where that is a float one, else float64 (no
-    `like`: as they are), named `name` as `_named` names it."""
+    `like`'s dtype (a Tensor's, or a dtype) where that is a float one, else the default
+    float (no `like`: as they are), named `name` as `_named` names it."""
     if like is not None:
         dtype = np.dtype(getattr(like, "dtype", like))
-        values = values.astype(dtype if dtype.kind == "f" else np.float64, copy=False)
+        values = values.astype(dtype if dtype.kind == "f" else default_float(), copy=False)
     return _named(made_here(Tensor.from_op(values, None)), name)
 
 
@@ -91,7 +91,8 @@ def _dropout_mask(where: str, shape: tuple[int, ...], p: Any, generator: Any, dt
                   name: str) -> Tensor:
     """Inverted dropout's mask of `shape`: each entry 0 with probability p, else 1 / (1 - p)
     (all 0, nothing drawn, when p == 1), drawn from `generator` (None: `make_generator`'s),
-    in `dtype` if a float one, else float64; named `name` unless it is one number."""
+    in `dtype` if a float one, else the default float; named `name` unless it is one
+    number."""
     rng = make_generator(None, generator, where)
     keep = np.zeros(shape) if p == 1 else (rng.random(shape) >= p) / (1.0 - p)
     return _constant(keep, name, dtype)
