@@ -55,12 +55,13 @@ class ContextDecorator:
     constructor takes arguments (a fresh one per call: calls may nest, or run in threads)."""
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs and callable(args[0]):  # (without (): PyTorch's)
-            return cls()(args[0])
-        if (args or kwargs) and cls.__init__ is object.__init__:  # (which would ignore them)
-            given = ", ".join([*map(repr, args), *(f"{k}=" for k in kwargs)])
-            raise TypeError(f"{cls.__name__}() takes no arguments, got {given:.60}: write "
-                            f"`with {cls.__name__}():` or decorate a function with it")
+        if args or kwargs:
+            if len(args) == 1 and not kwargs and callable(args[0]):  # (without (): PyTorch's)
+                return cls()(args[0])
+            if cls.__init__ is object.__init__:  # (which would ignore them)
+                given = ", ".join([*map(repr, args), *(f"{k}=" for k in kwargs)])
+                raise TypeError(f"{cls.__name__}() takes no arguments, got {given:.60}: "
+                                f"write `with {cls.__name__}():` or decorate a function with it")
         return super().__new__(cls)
 
     def __call__(self, fn: Callable) -> Callable:
