@@ -432,6 +432,21 @@ def test_gradcheck_of_a_function_computing_in_float32_says_what_to_do_and_that_w
     assert tg.gradcheck(lambda a: (model.double()(a) ** 2).sum(), (x,))
 
 
+def test_gradcheck_of_a_float32_function_still_names_a_real_factor_in_backward():
+    """Only float32's own small factor goes unnamed: a backward five times too large is
+    named, even when checked as loosely as the note advises."""
+    x = tg.Tensor(np.linspace(0.5, 2.0, 4), requires_grad=True)
+
+    def fn(a):
+        y = a.float()
+        y.register_hook(lambda g: g * 5)
+        return y * y
+    with pytest.raises(tg.GradcheckError) as failed:
+        tg.gradcheck(fn, (x,), eps=1e-3, atol=1e-3, rtol=1e-2)
+    assert "hint: the analytic gradient is 5 times the numeric one everywhere" in str(
+        failed.value)
+
+
 def test_a_diagram_of_a_float32_step_labels_each_tensor_float32_with_its_values():
     weight = nn.Parameter(tg.Tensor(2.0, dtype=tg.float32), name="weight")
     pred = weight * tg.Tensor(3.0, dtype=tg.float32, name="input")
