@@ -56,6 +56,8 @@ def test_a_mode_that_takes_no_arguments_refuses_them(make, name):
         make()
     assert str(info.value).startswith(f"{name}() takes no arguments, got "), info.value
     assert f"`with {name}():`" in str(info.value)
+    if name == "no_grad" and "mode" in str(info.value):
+        assert "got mode=False:" in str(info.value)
 
 
 def test_the_modes_still_work_bare_as_blocks_and_as_decorators():

@@ -185,6 +185,8 @@ def test_an_alias_and_its_target_each_say_their_own_name_and_agree():
     y = tg.tensor([1.0, -2.0], requires_grad=True)
     assert X.where(X > 2, 0.0).tolist() == np.where(X.numpy() > 2, X.numpy(), 0.0).tolist()
     assert pickle.loads(pickle.dumps(tg.Tensor.where)) is tg.Tensor.where
+    node_hook = type(y.exp().grad_fn).register_hook  # (a node's method, renamed in hooks.py)
+    assert pickle.loads(pickle.dumps(node_hook)) is node_hook
     drawn = y.draw()  # x.draw is draw_graph under its own name: the same drawing
     assert isinstance(drawn, graphviz.Digraph) and drawn.source == tg.draw_graph(y).source
 

@@ -59,7 +59,7 @@ class ContextDecorator:
             if len(args) == 1 and not kwargs and callable(args[0]):  # (without (): PyTorch's)
                 return cls()(args[0])
             if cls.__init__ is object.__init__:  # (which would ignore them)
-                given = ", ".join([*map(repr, args), *(f"{k}=" for k in kwargs)])
+                given = ", ".join([*map(repr, args), *(f"{k}={v!r}" for k, v in kwargs.items())])
                 raise TypeError(f"{cls.__name__}() takes no arguments, got {given:.60}: "
                                 f"write `with {cls.__name__}():` or decorate a function with it")
         return super().__new__(cls)

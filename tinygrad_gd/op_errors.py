@@ -198,6 +198,8 @@ def named(function: Any, name: str, owner: type | None = None) -> Any:
         function = _copied(function)  # (an alias: the other name keeps its own)
     function.__name__ = name
     function.__qualname__ = name if owner is None else f"{owner.__name__}.{name}"
+    if owner is not None:  # (so that pickle finds it where its qualified name says)
+        function.__module__ = owner.__module__
     return function
 
 
