@@ -266,6 +266,21 @@ def test_a_nan_of_the_users_data_beside_the_minus_inf_is_still_red(tmp_path):
     assert _EMPTY_ROW not in text
 
 
+def test_a_minus_inf_of_the_users_own_beside_a_meant_nan_is_still_red(tmp_path):
+    """Only a mask's -inf fill, carried on, is judged apart: a log of 0 added to a masked
+    mean's meant NaN read 'NaN where the mask keeps no entry' alone, nothing red (found in
+    review)."""
+    x = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    mean = tg.masked.mean(x, 1, mask=tg.tensor([[False, False], [True, True]]))
+    with np.errstate(divide="ignore"):
+        y = mean + tg.log(tg.tensor([1.0, 0.0]))  # [NaN meant, -inf of the user's]
+    assert np.isnan(y.numpy()[0]) and np.isneginf(y.numpy()[1])
+    path, _ = _render(tg.where(tg.tensor(np.isfinite(y.numpy())), y, 0.0).sum(), tmp_path,
+                      "own-inf")
+    assert any(n.startswith("add result") and "Inf in data" in n for n in _red_nodes(path)), \
+        _red_nodes(path)
+
+
 def test_which_op_stops_a_meant_nan_gradient_is_a_line_of_its_own(tmp_path):
     # one line of 60 characters widened the box, its matrices spread across it
     x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)

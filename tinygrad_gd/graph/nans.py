@@ -100,11 +100,30 @@ def _nan_only(data: np.ndarray, beside_minus_inf: bool = False) -> np.ndarray | 
     return nan if nan.any() else None
 
 
+def _minus_inf_filled(graph: _Graph, i: int) -> bool:
+    """Whether each -inf in tensor i's values is a mask's -inf fill (`_filled`) carried on:
+    -inf there in an input whose -inf are such (masked.log_softmax's, at a left-out entry),
+    never a -inf of the user's data or an op's own (log of 0)."""
+    filled = graph.__dict__.get("_minus_inf_filled")
+    if filled is None:
+        filled = graph.__dict__["_minus_inf_filled"] = {}
+        for k, tensor in enumerate(graph.tensors):  # inputs first
+            minus = tensor._data == -np.inf
+            if not minus.any() or _filled(graph, k):
+                filled[k] = True
+                continue
+            for p in graph.parents[k]:
+                if filled.get(p) and minus.shape == np.shape(graph.tensors[p]._data):
+                    minus &= graph.tensors[p]._data != -np.inf
+            filled[k] = tensor._ctx is not None and not minus.any()
+    return filled[i]
+
+
 def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
     """`_meant` of tensor i from its own words or its inputs', those before it `found`."""
     tensor = graph.tensors[i]
     nan = _nan_only(tensor._data, beside_minus_inf=True)
-    if nan is None:
+    if nan is None or tensor._ctx is not None and not _minus_inf_filled(graph, i):
         return None
     words = nan_meaning(tensor)
     if words is not None or tensor._ctx is None:
@@ -127,9 +146,10 @@ def _meant_before(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
     if i in found or graph.tensors[i]._ctx is None or not graph.consumers[i]:
         return None
     nan = _nan_only(graph.tensors[i]._data, beside_minus_inf=True)
-    if nan is None or any(c not in found or graph.tensors[c].size != nan.size
-                          or not np.array_equal(np.isnan(graph.tensors[c]._data).ravel(),
-                                                nan.ravel()) for c in graph.consumers[i]):
+    if nan is None or not _minus_inf_filled(graph, i) or any(
+            c not in found or graph.tensors[c].size != nan.size
+            or not np.array_equal(np.isnan(graph.tensors[c]._data).ravel(), nan.ravel())
+            for c in graph.consumers[i]):
         return None
     return found[graph.consumers[i][0]]
 
