@@ -251,9 +251,10 @@ class Optimizer:
             raise ValueError(f"{self._name}: a parameter group needs a 'params' entry")
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
-        if not params:
-            raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} is empty")
-        params, names = self._named(params)
+        if params:
+            params, names = self._named(params)
+        else:  # (kept, as PyTorch keeps it: a filter such as "no decay" that matched nothing)
+            names = [] if self.param_groups and "param_names" in self.param_groups[0] else None
         if self.param_groups and ("param_names" in self.param_groups[0]) != (names is not None):
             # (state_dict() would name the parameters of some groups only)
             given, before = ("(name, tensor) pairs", "tensors") if names is not None \

@@ -1,0 +1,599 @@
+"""Random training loops against PyTorch 2.13 (thirty-first round).
+
+The other fuzzers check ops (test_fuzz*.py), layers (test_torch_moduleinfo.py) and
+optimizers (test_torch_optiminfo.py) each alone; a user runs them together. `draw_loop`
+draws, from a fixed seed, a whole training program: a small model (Linear, or Conv1d of
+any padding mode, dilation and groups, then Flatten, over sequences; activations;
+LayerNorm, GroupNorm, BatchNorm1d with or without running statistics; Dropout, p > 0 in a
+loop run in eval mode only; sometimes a layer inside a residual `x + layer(x)` written as
+a Module subclass; sometimes a second head used on even steps only), a loss (mse, l1,
+huber, smooth_l1, cross_entropy with class indices, ignore_index, label smoothing, class
+weights or probabilities, nll_loss and kl_div of a log_softmax, binary_cross_entropy of a
+sigmoid, binary_cross_entropy_with_logits with pos_weight; each reduction; as the function
+or the layer), an optimizer of random settings (OPTIMIZERS: all of tg.optim's but LBFGS),
+sometimes two parameter groups with their own lr and weight decay, a frozen parameter, an
+lr scheduler (SCHEDULERS, ReduceLROnPlateau given the loss, SequentialLR and
+ChainedScheduler of two), clip_grad_norm_ (norm 2, 1 or inf) or clip_grad_value_,
+zero_grad(set_to_none=True or False) of the optimizer or of the model, and one or two
+micro-batches added up before each step; in float64, or (a third of them) in float32.
+
+`run_loop` runs the same program in either library (`m` is tinygrad_gd or torch: their
+names are the same), from torch's initial weights loaded into ours by state_dict and the
+same data. After every step these must agree: the dtypes of the loss, of each parameter
+and of its gradient; the loss, every gradient (None where torch's is None), the norm
+clip_grad_norm_ returned, every group's lr and every parameter, to RTOL of the largest
+entry (1e-9 in float64, where a difference is a wrong rule, not rounding; 1e-4 in
+float32); at the end every buffer (running statistics) and a forward in eval mode.
+Where a gradient is exactly 0 in exact arithmetic, rounding noise of either library is
+blown up by Adam, RMSprop or Rprop to a whole step of random sign, so the draw avoids
+it: no bias (or norm's affine) right before a norm that centers each feature over the
+batch, an odd batch and one micro-batch for l1_loss. CELU's alpha is exact in float32:
+torch's CELU backward reads alpha as a float32 (its gradient is off by 1e-8 for 1.3).
+`test_planted_*` show the fuzzer catching bugs put in on purpose.
+
+Examples per run: LOOPS programs (environment variable TINYGRAD_GD_LOOP_EXAMPLES, default
+100, about 20 s on one core).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+torch = pytest.importorskip("torch")
+
+pytestmark = pytest.mark.torch
+
+LOOPS = int(os.environ.get("TINYGRAD_GD_LOOP_EXAMPLES", "100"))
+RTOL = {"float64": 1e-9, "float32": 1e-4}
+BATCH, FEATURES, CHANNELS, LENGTH = 5, 5, 3, 7  # (an odd batch: see draw_loop's l1_loss)
+
+ACTIVATIONS = [("ReLU", {}), ("Tanh", {}), ("GELU", {}), ("GELU", {"approximate": "tanh"}),
+               ("SiLU", {}), ("ELU", {"alpha": 0.7}), ("LeakyReLU", {"negative_slope": 0.1}),
+               ("Softplus", {"beta": 2.0}), ("Sigmoid", {}), ("Mish", {}), ("Hardtanh", {}),
+               ("CELU", {"alpha": 1.25}),  # (exact in float32: see above)
+               ("SELU", {})]
+LOSSES = ["mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
+          "cross_entropy_probabilities", "nll_loss", "binary_cross_entropy_with_logits",
+          "binary_cross_entropy", "kl_div"]
+LOSS_LAYERS = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "huber_loss": "HuberLoss",
+               "smooth_l1_loss": "SmoothL1Loss", "cross_entropy": "CrossEntropyLoss",
+               "cross_entropy_probabilities": "CrossEntropyLoss", "nll_loss": "NLLLoss",
+               "binary_cross_entropy_with_logits": "BCEWithLogitsLoss",
+               "binary_cross_entropy": "BCELoss", "kl_div": "KLDivLoss"}
+SCHEDULERS = ["StepLR", "ExponentialLR", "MultiStepLR", "CosineAnnealingLR", "LinearLR",
+              "ConstantLR", "PolynomialLR", "OneCycleLR", "CyclicLR", "LambdaLR",
+              "CosineAnnealingWarmRestarts", "MultiplicativeLR", "ReduceLROnPlateau",
+              "SequentialLR", "ChainedScheduler"]
+NORMS = ("BatchNorm1d", "GroupNorm", "LayerNorm")
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adamax", "NAdam", "RAdam",
+              "Adadelta", "Rprop", "ASGD", "Adafactor"]
+
+
+@dataclass
+class Loop:
+    """One drawn training program: everything both libraries need to run it alike."""
+    seed: int
+    sequences: bool                   # Conv1d over (batch, channels, length), else Linear
+    training: bool                    # the loop runs in train mode, else in eval mode
+    dtype: str                        # of the parameters, the data and the loss's tensors
+    layers: list[tuple[str, dict]]    # the trunk, as (layer class name, its arguments)
+    residual: int | None              # index of the trunk layer wrapped as x + layer(x)
+    outputs: int
+    spare_head: bool                  # a second head, used on even steps only
+    loss: str
+    loss_options: dict
+    loss_as_layer: bool
+    optimizer: str
+    options: dict
+    groups: dict | None               # the head's own group's settings
+    frozen: str | None                # a parameter with requires_grad False
+    scheduler: tuple[str, dict] | None
+    clip: tuple[str, dict] | None
+    set_to_none: bool
+    model_zero_grad: bool             # model.zero_grad(...), else optimizer.zero_grad(...)
+    micro_batches: int
+    steps: int
+    notes: list[str] = field(default_factory=list)
+
+
+def _optimizer(rng) -> tuple[str, dict]:
+    name = str(rng.choice(OPTIMIZERS))
+    coin = lambda p=0.5: bool(rng.random() < p)  # noqa: E731
+    decay = float(rng.choice([0.0, 0.01, 0.1])) if coin() else None
+    options: dict[str, Any] = {"lr": float(rng.choice([0.003, 0.01, 0.05, 0.1]))}
+    if name == "SGD":
+        momentum = float(rng.choice([0.0, 0.5, 0.9]))
+        options.update(momentum=momentum)
+        if momentum and coin():
+            options["nesterov"] = True
+        elif momentum and coin():
+            options["dampening"] = float(rng.choice([0.1, 0.5]))
+    elif name in ("Adam", "AdamW"):
+        options["amsgrad"] = coin()
+        if coin():
+            options["betas"] = (float(rng.choice([0.8, 0.9])), float(rng.choice([0.99, 0.999])))
+    elif name == "RMSprop":
+        options.update(alpha=float(rng.choice([0.9, 0.99])), centered=coin(),
+                       momentum=float(rng.choice([0.0, 0.5])))
+    elif name == "Adagrad":
+        options.update(lr_decay=float(rng.choice([0.0, 0.01])),
+                       initial_accumulator_value=float(rng.choice([0.0, 0.1])))
+    elif name == "NAdam":
+        options["decoupled_weight_decay"] = coin()
+    elif name == "RAdam":
+        options["decoupled_weight_decay"] = coin()
+    elif name == "Adadelta":
+        options["lr"] = float(rng.choice([0.5, 1.0]))
+        options["rho"] = float(rng.choice([0.8, 0.9]))
+    elif name == "Rprop":
+        options["etas"] = (float(rng.choice([0.4, 0.5])), float(rng.choice([1.1, 1.2])))
+    elif name == "ASGD":
+        options.update(lambd=float(rng.choice([1e-4, 1e-2])), t0=float(rng.choice([2.0, 1e6])))
+    elif name == "Adafactor":
+        options.update(beta2_decay=float(rng.choice([-0.8, -0.5])), d=float(rng.choice([1.0,
+                                                                                      2.0])))
+    if decay is not None and name != "Rprop":
+        options["weight_decay"] = decay
+    if name not in ("Rprop",) and coin(0.25):
+        options["maximize"] = True
+    return name, options
+
+
+def _scheduler(rng, steps: int) -> tuple[str, dict]:
+    name = str(rng.choice(SCHEDULERS))
+    options = {"StepLR": {"step_size": 2, "gamma": 0.5},
+               "ExponentialLR": {"gamma": 0.8},
+               "MultiStepLR": {"milestones": [1, 3], "gamma": 0.3},
+               "CosineAnnealingLR": {"T_max": 3, "eta_min": 0.001},
+               "LinearLR": {"start_factor": 0.25, "total_iters": 3},
+               "ConstantLR": {"factor": 0.5, "total_iters": 2},
+               "PolynomialLR": {"total_iters": steps, "power": 2.0},
+               "OneCycleLR": {"max_lr": 0.05, "total_steps": steps + 1},
+               "CyclicLR": {"base_lr": 0.001, "max_lr": 0.05, "step_size_up": 2},
+               "LambdaLR": {},
+               "CosineAnnealingWarmRestarts": {"T_0": 2, "T_mult": 2},
+               "MultiplicativeLR": {},
+               "ReduceLROnPlateau": {"factor": 0.5, "patience": 0, "threshold": 0.5},
+               "SequentialLR": {"milestones": [2]},
+               "ChainedScheduler": {}}[name]
+    return name, dict(options)
+
+
+def draw_loop(seed: int) -> Loop:
+    rng = np.random.default_rng(seed)
+    coin = lambda p=0.5: bool(rng.random() < p)  # noqa: E731
+    sequences = coin(0.3)
+    training = coin(0.8)
+    dtype = "float32" if coin(0.3) else "float64"
+    layers: list[tuple[str, dict]] = []
+    width = CHANNELS if sequences else FEATURES
+    for _ in range(int(rng.integers(1, 4))):
+        kind = rng.choice(["layer", "activation", "norm", "dropout"], p=[0.4, 0.35, 0.15, 0.1])
+        if kind == "layer":
+            if sequences:
+                dilation = int(rng.choice([1, 2]))
+                layers.append(("Conv1d", {"in_channels": width, "out_channels": width,
+                                          "kernel_size": 3, "padding": dilation,
+                                          "dilation": dilation, "groups": int(rng.choice(
+                                              [1, width])), "bias": coin(0.8),
+                                          "padding_mode": str(rng.choice(
+                                              ["zeros", "reflect", "replicate", "circular"]))}))
+            else:
+                layers.append(("Linear", {"in_features": width, "out_features": width,
+                                          "bias": coin(0.8)}))
+        elif kind == "activation":
+            name, options = ACTIVATIONS[int(rng.integers(len(ACTIVATIONS)))]
+            layers.append((name, dict(options)))
+        elif kind == "norm":
+            norm = str(rng.choice(["BatchNorm1d", "GroupNorm"] if sequences
+                                  else ["BatchNorm1d", "LayerNorm"]))
+            if norm == "BatchNorm1d":
+                layers.append((norm, {"num_features": width,
+                                      "momentum": float(rng.choice([0.1, 0.5])),
+                                      "affine": coin(0.8), "track_running_stats": coin(0.8)}))
+            elif norm == "GroupNorm":
+                layers.append((norm, {"num_groups": int(rng.choice([1, width])),
+                                      "num_channels": width, "affine": coin(0.8)}))
+            else:
+                layers.append((norm, {"normalized_shape": width, "elementwise_affine": coin(0.8),
+                                      "bias": coin(0.8)}))
+        else:  # (random draws differ between the libraries: p > 0 in eval mode only)
+            layers.append(("Dropout", {"p": 0.0 if training else 0.3}))
+    residual = int(rng.integers(len(layers))) if coin(0.4) else None
+    for i, (name, options) in enumerate(layers):
+        # A norm that takes each feature's mean over the batch (and length) takes away the
+        # bias added right before it by linear layers, and a norm's scale too: their
+        # gradient is rounding noise, which Adam, RMSprop and Rprop blow up to steps of
+        # random sign. So those layers have no bias, or no affine, as users write them.
+        if i != residual and (name == "BatchNorm1d" or name == "GroupNorm"
+                              and options["num_groups"] == width):
+            for earlier, earlier_options in reversed(layers[:i]):
+                if earlier not in ("Linear", "Conv1d", "Dropout", *NORMS):
+                    break
+                if earlier in NORMS:
+                    earlier_options["elementwise_affine" if earlier == "LayerNorm"
+                                    else "affine"] = False
+                    break
+                if earlier != "Dropout":
+                    earlier_options["bias"] = False
+    loss = str(rng.choice(LOSSES))
+    outputs = 3
+    loss_options: dict[str, Any] = {"reduction": str(rng.choice(["mean", "sum"]))}
+    if loss == "huber_loss" and coin():
+        loss_options["delta"] = float(rng.choice([0.5, 2.0]))
+    if loss == "smooth_l1_loss" and coin():
+        loss_options["beta"] = float(rng.choice([0.5, 2.0]))
+    if loss.startswith("cross_entropy") and coin():
+        loss_options["label_smoothing"] = float(rng.choice([0.1, 0.3]))
+    if loss in ("cross_entropy", "nll_loss") and coin(0.3):
+        loss_options["weight"] = [0.5, 1.0, 2.0]
+    if loss in ("cross_entropy", "nll_loss") and coin(0.3):
+        loss_options["ignore_index"] = int(rng.choice([-100, 1]))
+    if loss == "binary_cross_entropy" and coin(0.3):
+        loss_options["weight"] = [0.5, 1.0, 2.0]
+    if loss == "kl_div":
+        loss_options = {"reduction": str(rng.choice(["mean", "sum", "batchmean"])),
+                        "log_target": coin()}
+    if loss == "binary_cross_entropy_with_logits" and coin():
+        loss_options["pos_weight"] = [0.5, 1.0, 3.0]
+    optimizer, options = _optimizer(rng)
+    # l1_loss's gradient is a sum of +-1/n: over an odd batch never 0, but two micro-batches
+    # may cancel to rounding noise, which Adam or Rprop blows up to a step of random sign
+    micro_batches = 1 if loss == "l1_loss" else int(rng.choice([1, 2]))
+    groups = None
+    if coin(0.4):
+        groups = {"lr": options["lr"] * float(rng.choice([0.1, 3.0]))}
+        if coin() and optimizer != "Rprop":
+            groups["weight_decay"] = 0.05
+    steps = int(rng.integers(3, 7))
+    clip = None
+    if coin(0.4):
+        clip = (("clip_grad_norm_", {"max_norm": float(rng.choice([0.1, 0.5, 5.0])),
+                                     "norm_type": float(rng.choice([2.0, 1.0, math.inf]))})
+                if coin() else ("clip_grad_value_", {"clip_value": float(rng.choice([0.05,
+                                                                                      0.5]))}))
+    return Loop(seed=seed, sequences=sequences, training=training, dtype=dtype,
+                layers=layers, residual=residual, outputs=outputs, spare_head=coin(0.25),
+                loss=loss, loss_options=loss_options, loss_as_layer=coin(),
+                optimizer=optimizer, options=options, groups=groups,
+                frozen=str(rng.choice(["trunk", "head.bias"])) if coin(0.3) else None,
+                scheduler=_scheduler(rng, steps) if coin(0.5) else None, clip=clip,
+                set_to_none=coin(), model_zero_grad=coin(0.3), micro_batches=micro_batches,
+                steps=steps)
+
+
+def _residual_class(m):
+    class Residual(m.nn.Module):
+        """x + inner(x), as a user writes a skip connection."""
+
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x):
+            return x + self.inner(x)
+    return Residual
+
+
+def _model_class(m):
+    class Model(m.nn.Module):
+        """A trunk, then a head; a spare head added to the output on even steps."""
+
+        def __init__(self, trunk, head, spare):
+            super().__init__()
+            self.trunk, self.head, self.spare = trunk, head, spare
+
+        def forward(self, x, use_spare=False):
+            out = self.head(self.trunk(x))
+            if self.spare is not None and use_spare:
+                out = out + self.spare(x.reshape(x.shape[0], -1))
+            return out
+    return Model
+
+
+def build(m, loop: Loop):
+    """The model of `loop` in library m (tg or torch), its weights m's own defaults."""
+    trunk = []
+    for i, (name, options) in enumerate(loop.layers):
+        layer = getattr(m.nn, name)(**options)
+        trunk.append(_residual_class(m)(layer) if i == loop.residual else layer)
+    width = CHANNELS * LENGTH if loop.sequences else FEATURES
+    if loop.sequences:
+        trunk.append(m.nn.Flatten())
+    head = m.nn.Linear(width, loop.outputs)
+    spare = m.nn.Linear(width, loop.outputs, bias=False) if loop.spare_head else None
+    return _model_class(m)(m.nn.Sequential(*trunk), head, spare)
+
+
+def data(loop: Loop) -> list[tuple[np.ndarray, np.ndarray]]:
+    """One (inputs, targets) pair per step and micro-batch."""
+    rng = np.random.default_rng(loop.seed + 10_000)
+    shape = (BATCH, CHANNELS, LENGTH) if loop.sequences else (BATCH, FEATURES)
+    pairs = []
+    for _ in range(loop.steps * loop.micro_batches):
+        x = rng.standard_normal(shape)
+        if loop.loss in ("cross_entropy", "nll_loss"):
+            y = rng.integers(0, loop.outputs, BATCH)
+            if loop.loss_options.get("ignore_index") == -100:
+                y[rng.random(BATCH) < 0.3] = -100
+        elif loop.loss == "cross_entropy_probabilities":
+            y = rng.dirichlet(np.ones(loop.outputs), BATCH)
+        elif loop.loss == "kl_div":
+            y = rng.dirichlet(np.ones(loop.outputs), BATCH)
+            y = np.log(y) if loop.loss_options["log_target"] else y
+        elif loop.loss.startswith("binary_cross_entropy"):
+            y = rng.random((BATCH, loop.outputs))
+        else:
+            y = rng.standard_normal((BATCH, loop.outputs))
+        pairs.append((x, y))
+    return pairs
+
+
+def _loss(m, loop: Loop, out, target):
+    options = dict(loop.loss_options)
+    for key in ("weight", "pos_weight"):
+        if key in options:
+            options[key] = m.tensor(options[key], dtype=getattr(m, loop.dtype))
+    name = "cross_entropy" if loop.loss == "cross_entropy_probabilities" else loop.loss
+    if name in ("nll_loss", "kl_div"):
+        out = m.nn.functional.log_softmax(out, dim=1)
+    if name == "binary_cross_entropy":
+        out = m.sigmoid(out)
+    if loop.loss_as_layer:
+        return getattr(m.nn, LOSS_LAYERS[loop.loss])(**options)(out, target)
+    return getattr(m.nn.functional, name)(out, target, **options)
+
+
+def _scheduler_of(m, loop: Loop, optimizer):
+    name, options = loop.scheduler
+    if name == "LambdaLR":
+        options = {"lr_lambda": lambda epoch: 1.0 / (1.0 + 0.5 * epoch)}
+    if name == "MultiplicativeLR":
+        options = {"lr_lambda": lambda epoch: 0.9}
+    if name == "CyclicLR" and "momentum" not in loop.options:
+        options = dict(options, cycle_momentum=False)
+    if name == "OneCycleLR" and loop.optimizer not in ("SGD", "Adam", "AdamW", "RMSprop",
+                                                       "NAdam", "RAdam", "Adamax"):
+        options = dict(options, cycle_momentum=False)
+    lr_scheduler = m.optim.lr_scheduler
+    if name == "SequentialLR":
+        options = dict(options, schedulers=[lr_scheduler.LinearLR(optimizer, 0.5, 1.0, 2),
+                                            lr_scheduler.ExponentialLR(optimizer, 0.7)])
+    if name == "ChainedScheduler":
+        options = {"schedulers": [lr_scheduler.StepLR(optimizer, 2, 0.5),
+                                  lr_scheduler.ExponentialLR(optimizer, 0.9)]}
+    if name == "ChainedScheduler":
+        return lr_scheduler.ChainedScheduler(**options)
+    return getattr(lr_scheduler, name)(optimizer, **options)
+
+
+def run_loop(m, loop: Loop, state: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """Runs `loop` in library m from `state` (torch's initial weights, loaded into ours);
+    gives what a user reads after each step, as arrays and numbers."""
+    if m is torch:
+        torch.manual_seed(loop.seed)
+    dtype = getattr(m, loop.dtype)
+    model = build(m, loop).to(dtype)
+    model.train(loop.training)
+    if state is None:
+        state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    else:
+        model.load_state_dict({k: v.copy() for k, v in state.items()})
+    if loop.frozen == "trunk":
+        trunk_params = list(model.trunk.parameters())
+        if trunk_params:
+            trunk_params[0].requires_grad_(False)
+    elif loop.frozen == "head.bias":
+        model.head.bias.requires_grad_(False)
+    if loop.groups is None:
+        params = list(model.parameters())
+    else:
+        head = {id(p) for p in model.head.parameters()}
+        params = [{"params": [p for p in model.parameters() if id(p) not in head]},
+                  dict(loop.groups, params=list(model.head.parameters()))]
+    optimizer = getattr(m.optim, loop.optimizer)(params, **loop.options)
+    scheduler = None if loop.scheduler is None else _scheduler_of(m, loop, optimizer)
+    pairs = data(loop)
+    log: dict[str, Any] = {"state": state, "losses": [], "norms": [], "lrs": [], "params": [],
+                            "grads": [], "dtypes": []}
+    for step in range(loop.steps):
+        (model if loop.model_zero_grad else optimizer).zero_grad(set_to_none=loop.set_to_none)
+        total = 0.0
+        for k in range(loop.micro_batches):
+            x, y = pairs[step * loop.micro_batches + k]
+            target = m.tensor(y) if y.dtype.kind == "i" else m.tensor(y, dtype=dtype)
+            out = model(m.tensor(x, dtype=dtype), use_spare=step % 2 == 0)
+            loss = _loss(m, loop, out, target) / loop.micro_batches
+            loss.backward()
+            total += float(loss.item())
+        log["losses"].append(total)
+        log["dtypes"].append([_dtype(loss)] + [_dtype(t) for _, p in model.named_parameters()
+                                               for t in (p, p.grad) if t is not None])
+        log["grads"].append({name: None if p.grad is None else p.grad.numpy().copy()
+                             for name, p in model.named_parameters()})
+        if loop.clip is not None:
+            name, options = loop.clip
+            norm = getattr(m.nn.utils, name)(model.parameters(), **options)
+            if norm is not None:
+                log["norms"].append(float(norm))
+        optimizer.step()
+        if loop.scheduler is not None and loop.scheduler[0] == "ReduceLROnPlateau":
+            scheduler.step(total)
+        elif scheduler is not None:
+            scheduler.step()
+        log["lrs"].append([float(group["lr"]) for group in optimizer.param_groups])
+        log["params"].append({name: p.detach().numpy().copy()
+                              for name, p in model.named_parameters()})
+    log["buffers"] = {name: np.asarray(b.detach().numpy()).copy()
+                      for name, b in model.named_buffers()}
+    model.eval()
+    x, _ = pairs[0]
+    log["eval"] = model(m.tensor(x, dtype=dtype)).detach().numpy().copy()
+    return log
+
+
+def describe(loop: Loop) -> str:
+    return "\n".join(f"  {k} = {v!r}" for k, v in vars(loop).items() if k != "notes")
+
+
+def _dtype(t) -> str:
+    return str(t.dtype).replace("torch.", "")
+
+
+def close(rtol: float, a, b) -> bool:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        return False
+    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    return bool(np.allclose(a, b, rtol=rtol, atol=rtol * scale, equal_nan=True))
+
+
+def compare(loop: Loop, ours: dict, theirs: dict) -> list[str]:
+    """The differences between two logs, the first of each kind, by step."""
+    found = []
+    rtol = RTOL[loop.dtype]
+    for step in range(loop.steps):
+        if ours["dtypes"][step] != theirs["dtypes"][step]:
+            found.append(f"step {step}: dtypes (loss, each parameter and gradient) "
+                         f"{ours['dtypes'][step]} vs {theirs['dtypes'][step]}")
+            break
+        if not close(rtol, ours["losses"][step], theirs["losses"][step]):
+            found.append(f"step {step}: loss {ours['losses'][step]!r} vs "
+                         f"{theirs['losses'][step]!r}")
+            break
+        grads = theirs["grads"][step]
+        wrong = [name for name, value in grads.items()
+                 if (value is None) != (ours["grads"][step].get(name) is None)
+                 or value is not None and not close(rtol, ours["grads"][step][name], value)]
+        if wrong:
+            found.append(f"step {step}: gradients of {wrong} differ")
+            break
+        if ours["norms"] and not close(rtol, ours["norms"][step], theirs["norms"][step]):
+            found.append(f"step {step}: clip norm {ours['norms'][step]!r} vs "
+                         f"{theirs['norms'][step]!r}")
+            break
+        if not close(rtol, ours["lrs"][step], theirs["lrs"][step]):
+            found.append(f"step {step}: lr {ours['lrs'][step]} vs {theirs['lrs'][step]}")
+            break
+        wrong = [name for name, value in theirs["params"][step].items()
+                 if not close(rtol, ours["params"][step].get(name, np.nan), value)]
+        if wrong or set(ours["params"][step]) != set(theirs["params"][step]):
+            found.append(f"step {step}: parameters {wrong or 'names'} differ")
+            break
+    if not found:
+        for name, value in theirs["buffers"].items():
+            if not close(rtol, ours["buffers"].get(name, np.nan), value):
+                found.append(f"buffer {name} differs")
+        if not close(rtol, ours["eval"], theirs["eval"]):
+            found.append("eval-mode output differs")
+    return found
+
+
+@contextlib.contextmanager
+def torch_float64():
+    """torch's default dtype float64, for the scalars its optimizers keep as tensors (NAdam's
+    and ASGD's in float32 would differ from ours by 1e-9)."""
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(default)
+
+
+def check(seed: int) -> None:
+    loop = draw_loop(seed)
+    with torch_float64():
+        theirs = run_loop(torch, loop)
+    ours = run_loop(tg, loop, theirs["state"])
+    found = compare(loop, ours, theirs)
+    assert not found, f"seed {seed}:\n{describe(loop)}\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("seed", range(LOOPS))
+def test_random_training_loops_match_pytorch(seed):
+    check(seed)
+
+
+def _caught(seeds, planted_in) -> int | None:
+    """The first of `seeds` whose loop differs from torch's with a bug planted in ours."""
+    with planted_in():
+        for seed in seeds:
+            try:
+                check(seed)
+            except AssertionError:
+                return seed
+    return None
+
+
+def test_planted_clipping_by_the_wrong_norm_is_caught(monkeypatch):
+    """clip_grad_norm_ that always takes the 2-norm: the loops clipping by norm 1 or inf
+    catch it."""
+    honest = tg.nn.utils.clip_grad_norm_
+
+    @contextlib.contextmanager
+    def planted():
+        with monkeypatch.context() as patch:
+            patch.setattr(tg.nn.utils, "clip_grad_norm_", lambda params, max_norm, norm_type=2.0:
+                          honest(params, max_norm))
+            yield
+    seeds = [s for s in range(400) if (lambda c: c is not None and c[0] == "clip_grad_norm_"
+                                       and c[1]["norm_type"] != 2.0)(draw_loop(s).clip)]
+    assert _caught(seeds[:10], planted) is not None
+
+
+def test_planted_zero_grad_that_always_sets_none_is_caught(monkeypatch):
+    """optimizer.zero_grad(set_to_none=False) that sets None: a parameter with a zeroed
+    gradient is stepped by torch's momentum or weight decay (the spare head, off on odd
+    steps), skipped by ours."""
+    honest = tg.optim.Optimizer.zero_grad
+
+    @contextlib.contextmanager
+    def planted():
+        with monkeypatch.context() as patch:
+            patch.setattr(tg.optim.Optimizer, "zero_grad",
+                          lambda self, set_to_none=True: honest(self, True))
+            yield
+    seeds = [s for s in range(400) for loop in [draw_loop(s)]
+             if loop.spare_head and not loop.set_to_none and not loop.model_zero_grad]
+    assert _caught(seeds[:10], planted) is not None
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_an_empty_parameter_group_is_kept_as_pytorch_keeps_it(name):
+    """A group that a filter left empty ({"params": no_decay, "weight_decay": 0} of a model
+    without biases) is kept, stepped over and scheduled, as PyTorch's; it was refused."""
+    w0 = np.array([0.5, -1.5, 2.0])
+    results = []
+    for m in (tg, torch):
+        with torch_float64():
+            results.append(_train_with_empty_groups(m, name, w0))
+    (ours, our_lrs, our_ids), (theirs, their_lrs, their_ids) = results
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    assert our_lrs == pytest.approx(their_lrs) and our_ids == their_ids
+
+
+def _train_with_empty_groups(m, name, w0):
+    """w ** 3 trained three steps by optimizer `name` of library m, with two empty groups:
+    the weights, each group's lr and the state_dict's parameter indices per group."""
+    w = m.tensor(w0, dtype=m.float64, requires_grad=True)
+    optimizer = getattr(m.optim, name)([{"params": [w]},
+                                        {"params": [], "weight_decay": 0.0}], lr=0.1)
+    optimizer.add_param_group({"params": []})
+    scheduler = m.optim.lr_scheduler.StepLR(optimizer, 1, gamma=0.5)
+    for _ in range(3):
+        optimizer.zero_grad()
+        (w ** 3).sum().backward()
+        optimizer.step()
+        scheduler.step()
+    state = optimizer.state_dict()
+    return (w.detach().numpy().copy(), [g["lr"] for g in optimizer.param_groups],
+            [g["params"] for g in state["param_groups"]])
