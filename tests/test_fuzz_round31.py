@@ -31,8 +31,17 @@ batch, an odd batch and one micro-batch for l1_loss. CELU's alpha is exact in fl
 torch's CELU backward reads alpha as a float32 (its gradient is off by 1e-8 for 1.3).
 `test_planted_*` show the fuzzer catching bugs put in on purpose.
 
-Examples per run: LOOPS programs (environment variable TINYGRAD_GD_LOOP_EXAMPLES, default
-100, about 20 s on one core).
+The second fuzzer, `run_program`, mixes dtypes across a program, where test_torch_dtypes.py
+takes each op alone: a float32 leaf meets float32 and float64 leaves of broadcasting
+shapes, Python floats and ints, float32 and float64 0-d tensors and constants, int64 and
+bool tensors, through arithmetic, where, atan2, cat, type_as, in-place += and mul_, sums
+and means with dtype=float64, casts, softmax, clamp and powers; each result's dtype, the
+leaves' gradients' dtypes, and the values to float32 tolerance must be torch's (run with
+float64 its default dtype, as the api-guide's dtype rule reads).
+
+Examples per run: LOOPS training loops (environment variable TINYGRAD_GD_LOOP_EXAMPLES,
+default 80) and PROGRAMS mixed programs (TINYGRAD_GD_MIXED_EXAMPLES, default 300); the
+file takes about 30 s on one core.
 """
 from __future__ import annotations
 
@@ -51,7 +60,8 @@ torch = pytest.importorskip("torch")
 
 pytestmark = pytest.mark.torch
 
-LOOPS = int(os.environ.get("TINYGRAD_GD_LOOP_EXAMPLES", "100"))
+LOOPS = int(os.environ.get("TINYGRAD_GD_LOOP_EXAMPLES", "80"))
+PROGRAMS = int(os.environ.get("TINYGRAD_GD_MIXED_EXAMPLES", "300"))
 RTOL = {"float64": 1e-9, "float32": 1e-4}
 BATCH, FEATURES, CHANNELS, LENGTH = 5, 5, 3, 7  # (an odd batch: see draw_loop's l1_loss)
 
@@ -597,3 +607,141 @@ def _train_with_empty_groups(m, name, w0):
     state = optimizer.state_dict()
     return (w.detach().numpy().copy(), [g["lr"] for g in optimizer.param_groups],
             [g["params"] for g in state["param_groups"]])
+
+
+# ------------------------------------------------ random programs mixing dtypes
+
+# Second operands a float32 or float64 program meets: (kind, shape); a "leaf" needs a gradient.
+OPERANDS = [("float32 leaf", (3, 4)), ("float32 leaf", (4,)), ("float64 leaf", (1, 4)),
+            ("float64 leaf", (3, 1)), ("python float", ()), ("python int", ()),
+            ("float64 0-d", ()), ("float32 0-d", ()), ("int64", (4,)), ("bool", (3, 4)),
+            ("float64 constant", (3, 4)), ("float32 constant", (1, 4))]
+
+
+def _in_place_add(m, a, b):
+    """a's copy += b, where the result keeps a's shape: a's dtype, whatever b's."""
+    c = a * 1
+    if np.broadcast_shapes(tuple(a.shape), tuple(np.shape(b))) == tuple(a.shape):
+        c += b
+    return c
+
+
+def _in_place_mul(m, a, b):
+    """a's clone .mul_(b), where the result keeps a's shape."""
+    c = a.clone()
+    if np.broadcast_shapes(tuple(a.shape), tuple(np.shape(b))) == tuple(a.shape):
+        c.mul_(b)
+    return c
+
+
+MASK = np.array([[True, False, True, True], [False, False, True, False], [True] * 4])
+BINARY = {"add": lambda m, a, b: a + b, "sub": lambda m, a, b: b - a,
+          "mul": lambda m, a, b: a * b, "div": lambda m, a, b: a / (b * b + 1),
+          "where": lambda m, a, b: m.where(m.tensor(MASK), a, b),  # (a > b would tie)
+          "atan2": lambda m, a, b: m.atan2(a, b + 3) if not isinstance(b, (int, float))
+          else a * b,
+          "cat": lambda m, a, b: m.cat([a.reshape(-1), m.as_tensor(b).reshape(-1)]).sum(
+              0, keepdim=True),
+          "type_as": lambda m, a, b: a.type_as(b) if not isinstance(b, (int, float)) else a,
+          "in_place_add": _in_place_add, "in_place_mul": _in_place_mul}
+UNARY = {"exp_tanh": lambda m, a: m.exp(m.tanh(a)), "sin": lambda m, a: m.sin(a),
+         "sigmoid": lambda m, a: m.sigmoid(a), "square": lambda m, a: a ** 2,
+         "rsub": lambda m, a: 0.5 - a, "scale": lambda m, a: a * 2.5,
+         "sum": lambda m, a: a.sum(-1, keepdim=True), "mean": lambda m, a: a.mean(),
+         "softmax": lambda m, a: m.softmax(a, -1) if a.ndim else a,
+         "log_softplus": lambda m, a: m.log(m.nn.functional.softplus(a) + 1),
+         "double": lambda m, a: a.double(), "float": lambda m, a: a.float(),
+         "clamp": lambda m, a: a.clamp(min=-0.5),
+         "sum_float64": lambda m, a: a.sum(-1, keepdim=True, dtype=m.float64),
+         "mean_float64": lambda m, a: a.mean(dtype=m.float64),
+         "full_like": lambda m, a: a * m.full_like(a, 0.5) + m.ones_like(a),
+         "pow_float": lambda m, a: (a * a + 1) ** 1.5}
+
+
+def draw_program(seed: int) -> list[tuple]:
+    """Steps (unary name, slot) or (binary name, slot, operand index): a slot is an earlier
+    result (0 is a float32 leaf of shape (3, 4)); operands are OPERANDS, or earlier results
+    (as ("slot", k))."""
+    rng = np.random.default_rng(seed)
+    steps: list[tuple] = []
+    for k in range(int(rng.integers(3, 12))):
+        slot = k if rng.random() < 0.6 else int(rng.integers(k + 1))
+        if rng.random() < 0.5:
+            steps.append((str(rng.choice(list(UNARY))), slot))
+        else:
+            other = (("slot", int(rng.integers(k + 1))) if rng.random() < 0.3
+                     else int(rng.integers(len(OPERANDS))))
+            steps.append((str(rng.choice(list(BINARY))), slot, other))
+    return steps
+
+
+def _operand(m, kind: str, shape, rng, leaves: list):
+    values = rng.uniform(-1.5, 1.5, shape)
+    if kind == "python float":
+        return 0.75
+    if kind == "python int":
+        return 2
+    if kind == "int64":
+        return m.tensor(rng.integers(-2, 3, shape))
+    if kind == "bool":
+        return m.tensor(rng.random(shape) < 0.5)
+    dtype = m.float32 if kind.startswith("float32") else m.float64
+    t = m.tensor(values, dtype=dtype, requires_grad=kind.endswith("leaf"))
+    if kind.endswith("leaf"):
+        leaves.append(t)
+    return t
+
+
+def run_program(m, seed: int, length: int | None = None) -> dict[str, Any]:
+    """The program of `seed` in library m, its first `length` steps: the results' dtypes
+    and values, the leaves' gradients' dtypes and values; "refused" is the index of the
+    first step m raised at (the program stops before it)."""
+    rng = np.random.default_rng(seed + 20_000)
+    leaves: list = []
+    slots = [_operand(m, "float32 leaf", (3, 4), rng, leaves)]
+    operands = [_operand(m, kind, shape, rng, leaves) for kind, shape in OPERANDS]
+    refused = None
+    for k, step in enumerate(draw_program(seed)[:length]):
+        a = slots[step[1]]
+        b = (None if len(step) == 2 else slots[step[2][1]] if isinstance(step[2], tuple)
+             else operands[step[2]])
+        try:
+            slots.append(UNARY[step[0]](m, a) if b is None else BINARY[step[0]](m, a, b))
+        except (RuntimeError, TypeError):
+            refused = k
+            break
+    weights = np.random.default_rng(seed + 30_000).uniform(0.5, 1.5, len(slots))
+    loss = sum((s * float(w)).sum() for s, w in zip(slots, weights))
+    loss.backward()
+    return {"refused": refused, "dtypes": [_dtype(s) for s in slots] + [_dtype(loss)],
+            "values": [s.detach().numpy().astype(np.float64) for s in slots],
+            "grad dtypes": [None if t.grad is None else _dtype(t.grad) for t in leaves],
+            "grads": [None if t.grad is None else t.grad.numpy().astype(np.float64)
+                      for t in leaves]}
+
+
+def _float32_close(a, b) -> bool:
+    scale = max(1.0, float(np.max(np.abs(b), initial=0.0)))
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-5 * scale))
+
+
+@pytest.mark.parametrize("seed", range(PROGRAMS))
+def test_random_programs_mixing_dtypes_match_pytorch(seed):
+    """float32 programs meeting float64 leaves and constants, Python numbers, int64 and
+    bool tensors, and casts: each result's dtype, the leaves' gradients' dtypes, and the
+    values to float32 tolerance. torch runs with float64 as its default dtype, as the
+    api-guide's dtype rule has it (an integer tensor times a Python float is float64).
+    Where torch refuses a step (`bool_tensor - x`), ours computes, on purpose (api-guide,
+    "Where PyTorch refuses a dtype"): the programs are compared up to that step."""
+    with torch_float64():
+        theirs = run_program(torch, seed)
+    ours = run_program(tg, seed, theirs["refused"])
+    report = f"seed {seed}: {draw_program(seed)}"
+    assert ours["refused"] is None, f"{report}\nours refused step {ours['refused']}"
+    assert ours["dtypes"] == theirs["dtypes"], report
+    assert ours["grad dtypes"] == theirs["grad dtypes"], report
+    for k, (mine, want) in enumerate(zip(ours["values"], theirs["values"])):
+        assert _float32_close(mine, want), f"{report}\nresult {k} differs"
+    for k, (mine, want) in enumerate(zip(ours["grads"], theirs["grads"])):
+        assert (mine is None) == (want is None), report
+        assert mine is None or _float32_close(mine, want), f"{report}\nleaf {k}'s gradient"
