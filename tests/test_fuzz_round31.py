@@ -14,8 +14,10 @@ or the layer), an optimizer of random settings (OPTIMIZERS: all of tg.optim's bu
 sometimes two parameter groups with their own lr and weight decay, a frozen parameter, an
 lr scheduler (SCHEDULERS, ReduceLROnPlateau given the loss, SequentialLR and
 ChainedScheduler of two), clip_grad_norm_ (norm 2, 1 or inf) or clip_grad_value_,
-zero_grad(set_to_none=True or False) of the optimizer or of the model, and one or two
-micro-batches added up before each step; in float64, or (a third of them) in float32.
+zero_grad(set_to_none=True or False) of the optimizer or of the model, one or two
+micro-batches added up before each step, sometimes a checkpoint saved and resumed between
+two steps (model, optimizer and scheduler state_dicts through m.save and m.load into new
+ones); in float64, or (a third of them) in float32.
 
 `run_loop` runs the same program in either library (`m` is tinygrad_gd or torch: their
 names are the same), from torch's initial weights loaded into ours by state_dict and the
@@ -46,6 +48,7 @@ file takes about 30 s on one core.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 from dataclasses import dataclass, field
@@ -111,6 +114,7 @@ class Loop:
     model_zero_grad: bool             # model.zero_grad(...), else optimizer.zero_grad(...)
     micro_batches: int
     steps: int
+    resume_at: int | None             # the step before which a checkpoint is saved and loaded
     notes: list[str] = field(default_factory=list)
 
 
@@ -277,7 +281,7 @@ def draw_loop(seed: int) -> Loop:
                 frozen=str(rng.choice(["trunk", "head.bias"])) if coin(0.3) else None,
                 scheduler=_scheduler(rng, steps) if coin(0.5) else None, clip=clip,
                 set_to_none=coin(), model_zero_grad=coin(0.3), micro_batches=micro_batches,
-                steps=steps)
+                steps=steps, resume_at=int(rng.integers(1, steps)) if coin(0.3) else None)
 
 
 def _residual_class(m):
@@ -385,18 +389,16 @@ def _scheduler_of(m, loop: Loop, optimizer):
     return getattr(lr_scheduler, name)(optimizer, **options)
 
 
-def run_loop(m, loop: Loop, state: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
-    """Runs `loop` in library m from `state` (torch's initial weights, loaded into ours);
-    gives what a user reads after each step, as arrays and numbers."""
-    if m is torch:
-        torch.manual_seed(loop.seed)
-    dtype = getattr(m, loop.dtype)
-    model = build(m, loop).to(dtype)
+def _made(m, loop: Loop, state: dict[str, Any] | None):
+    """The model (with `state` loaded, else its own initial weights), optimizer and
+    scheduler of `loop` in library m, and the model's state as arrays."""
+    model = build(m, loop).to(getattr(m, loop.dtype))
     model.train(loop.training)
     if state is None:
         state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     else:
-        model.load_state_dict({k: v.copy() for k, v in state.items()})
+        model.load_state_dict({k: v.copy() if isinstance(v, np.ndarray) else v
+                               for k, v in state.items()})
     if loop.frozen == "trunk":
         trunk_params = list(model.trunk.parameters())
         if trunk_params:
@@ -411,10 +413,38 @@ def run_loop(m, loop: Loop, state: dict[str, np.ndarray] | None = None) -> dict[
                   dict(loop.groups, params=list(model.head.parameters()))]
     optimizer = getattr(m.optim, loop.optimizer)(params, **loop.options)
     scheduler = None if loop.scheduler is None else _scheduler_of(m, loop, optimizer)
+    return model, optimizer, scheduler, state
+
+
+def _resumed(m, loop: Loop, model, optimizer, scheduler):
+    """A checkpoint as users write one: the three state_dicts saved to a file (m.save) and
+    loaded into a new model, optimizer and scheduler (made before either is loaded, as
+    PyTorch's docs order it)."""
+    file = io.BytesIO()
+    m.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "scheduler": None if scheduler is None else scheduler.state_dict()}, file)
+    file.seek(0)
+    saved = m.load(file)
+    model, optimizer, scheduler, _ = _made(m, loop, saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(saved["scheduler"])
+    return model, optimizer, scheduler
+
+
+def run_loop(m, loop: Loop, state: dict[str, np.ndarray] | None = None) -> dict[str, Any]:
+    """Runs `loop` in library m from `state` (torch's initial weights, loaded into ours);
+    gives what a user reads after each step, as arrays and numbers."""
+    if m is torch:
+        torch.manual_seed(loop.seed)
+    dtype = getattr(m, loop.dtype)
+    model, optimizer, scheduler, state = _made(m, loop, state)
     pairs = data(loop)
     log: dict[str, Any] = {"state": state, "losses": [], "norms": [], "lrs": [], "params": [],
                             "grads": [], "dtypes": []}
     for step in range(loop.steps):
+        if step == loop.resume_at:
+            model, optimizer, scheduler = _resumed(m, loop, model, optimizer, scheduler)
         (model if loop.model_zero_grad else optimizer).zero_grad(set_to_none=loop.set_to_none)
         total = 0.0
         for k in range(loop.micro_batches):
@@ -574,6 +604,22 @@ def test_planted_zero_grad_that_always_sets_none_is_caught(monkeypatch):
             yield
     seeds = [s for s in range(400) for loop in [draw_loop(s)]
              if loop.spare_head and not loop.set_to_none and not loop.model_zero_grad]
+    assert _caught(seeds[:10], planted) is not None
+
+
+def test_planted_checkpoint_that_loses_the_optimizer_state_is_caught(monkeypatch):
+    """optimizer.load_state_dict that keeps the groups but drops each parameter's state
+    (momentum, averages): the loops resumed from a checkpoint catch it."""
+    honest = tg.optim.Optimizer.load_state_dict
+
+    @contextlib.contextmanager
+    def planted():
+        with monkeypatch.context() as patch:
+            patch.setattr(tg.optim.Optimizer, "load_state_dict",
+                          lambda self, state: honest(self, {**state, "state": {}}))
+            yield
+    seeds = [s for s in range(400) for loop in [draw_loop(s)]
+             if loop.resume_at is not None and loop.optimizer in ("Adam", "RMSprop")]
     assert _caught(seeds[:10], planted) is not None
 
 
