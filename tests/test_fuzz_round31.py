@@ -2,22 +2,22 @@
 
 The other fuzzers check ops (test_fuzz*.py), layers (test_torch_moduleinfo.py) and
 optimizers (test_torch_optiminfo.py) each alone; a user runs them together. `draw_loop`
-draws, from a fixed seed, a whole training program: a small model (Linear, or Conv1d of
-any padding mode, dilation and groups, then Flatten, over sequences; activations;
-LayerNorm, GroupNorm, BatchNorm1d with or without running statistics; Dropout, p > 0 in a
-loop run in eval mode only; sometimes a layer inside a residual `x + layer(x)` written as
-a Module subclass; sometimes a second head used on even steps only), a loss (mse, l1,
-huber, smooth_l1, cross_entropy with class indices, ignore_index, label smoothing, class
-weights or probabilities, nll_loss and kl_div of a log_softmax, binary_cross_entropy of a
-sigmoid, binary_cross_entropy_with_logits with pos_weight; each reduction; as the function
-or the layer), an optimizer of random settings (OPTIMIZERS: all of tg.optim's but LBFGS),
-sometimes two parameter groups with their own lr and weight decay, a frozen parameter, an
-lr scheduler (SCHEDULERS, ReduceLROnPlateau given the loss, SequentialLR and
-ChainedScheduler of two), clip_grad_norm_ (norm 2, 1 or inf) or clip_grad_value_,
-zero_grad(set_to_none=True or False) of the optimizer or of the model, one or two
-micro-batches added up before each step, sometimes a checkpoint saved and resumed between
-two steps (model, optimizer and scheduler state_dicts through m.save and m.load into new
-ones); in float64, or (a third of them) in float32.
+draws, from a fixed seed, a whole training program: a small model (Linear, or Conv1d of any
+padding mode, dilation and groups, then Flatten, over sequences; activations; LayerNorm,
+GroupNorm, BatchNorm1d with or without running statistics; Dropout, p > 0 in a loop run in
+eval mode only; sometimes a layer inside a residual `x + layer(x)` written as a Module
+subclass; sometimes a second head used on even steps only, its weight sometimes the first
+head's), a loss (mse, l1, huber, smooth_l1, cross_entropy with class indices, ignore_index,
+label smoothing, class weights or probabilities, nll_loss and kl_div of a log_softmax,
+binary_cross_entropy of a sigmoid, binary_cross_entropy_with_logits with pos_weight; each
+reduction; as the function or the layer), an optimizer of random settings (OPTIMIZERS: all
+of tg.optim's but LBFGS), sometimes two parameter groups with their own lr and weight
+decay, a frozen parameter, an lr scheduler (SCHEDULERS, ReduceLROnPlateau given the loss,
+SequentialLR and ChainedScheduler of two), clip_grad_norm_ (norm 2, 1 or inf) or
+clip_grad_value_, zero_grad(set_to_none=True or False) of the optimizer or of the model,
+one or two micro-batches added up before each step, sometimes a checkpoint saved and
+resumed between two steps (model, optimizer and scheduler state_dicts through m.save and
+m.load into new ones); in float64, or (a third of them) in float32.
 
 `run_loop` runs the same program in either library (`m` is tinygrad_gd or torch: their
 names are the same), from torch's initial weights loaded into ours by state_dict and the
@@ -115,6 +115,7 @@ class Loop:
     micro_batches: int
     steps: int
     resume_at: int | None             # the step before which a checkpoint is saved and loaded
+    tied: bool                        # the spare head's weight is the head's (weight tying)
     notes: list[str] = field(default_factory=list)
 
 
@@ -281,7 +282,8 @@ def draw_loop(seed: int) -> Loop:
                 frozen=str(rng.choice(["trunk", "head.bias"])) if coin(0.3) else None,
                 scheduler=_scheduler(rng, steps) if coin(0.5) else None, clip=clip,
                 set_to_none=coin(), model_zero_grad=coin(0.3), micro_batches=micro_batches,
-                steps=steps, resume_at=int(rng.integers(1, steps)) if coin(0.3) else None)
+                steps=steps, resume_at=int(rng.integers(1, steps)) if coin(0.3) else None,
+                tied=coin())
 
 
 def _residual_class(m):
@@ -324,6 +326,8 @@ def build(m, loop: Loop):
         trunk.append(m.nn.Flatten())
     head = m.nn.Linear(width, loop.outputs)
     spare = m.nn.Linear(width, loop.outputs, bias=False) if loop.spare_head else None
+    if spare is not None and loop.tied:
+        spare.weight = head.weight
     return _model_class(m)(m.nn.Sequential(*trunk), head, spare)
 
 
