@@ -1,8 +1,9 @@
 """Module scope: which `nn.Module` call recorded each graph node, for the diagrams.
 
-`with scope(owner):` (what calling a module does) tags every node recorded inside with
-the tuple of enclosing owners, outermost first (`node.scope`), and a number per call
-(`node.scope_calls`), so the renderer can fold each module call's nodes into one box;
+`with scope(owner, args, kwargs):` (what calling a module does) tags every node recorded
+inside with the tuple of enclosing owners, outermost first (`node.scope`), and the calls
+themselves, one `scope` each (`node.scope_calls`), so the renderer can fold each module
+call's nodes into one box and name a tensor the call was given by its parameter (`target`);
 an array a function made for itself inside (`made_here`: creation's `tg.full`, `tg.zeros`
 and kin, nn's masks), and an op's result of such arrays only, gets both as
 `tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import itertools
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,7 +41,6 @@ class _Stack(threading.local):
 
 
 _stack = _Stack()
-_call_numbers = itertools.count()
 
 
 class ScopeTags(Extension):
@@ -63,6 +62,8 @@ def made_here(tensor: Any) -> Any:
     result is, where all its inputs were made so in this call: `ScopeTags`; an op of other
     constants is not, being perhaps the user's data reshaped); returns it."""
     if _stack.owners:
+        for call in _stack.calls:  # (the tensor may outlive the call's nodes: no user's data)
+            call.keep_ids_only()
         tensor._made_in = (_stack.owners, _stack.calls)
     return tensor
 
@@ -96,15 +97,34 @@ _lock = threading.Lock()
 
 
 class scope:
-    """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call)."""
+    """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call) and
+    with this block, the call, which keeps what it was `given` (its positional and keyword
+    arguments, for a diagram to bind to the forward's parameters: `given_ids`). The nodes
+    recorded inside keep it, and so what was given, as long as they live; under no_grad
+    none is recorded, and a constant made in the call (`made_here`) keeps only the ids."""
 
-    def __init__(self, owner: Any) -> None:
+    def __init__(self, owner: Any, args: tuple = (), kwargs: dict | None = None) -> None:
         self.owner = owner
+        self.given: tuple | None = (args, kwargs)  # (None once only the ids are kept)
+
+    def given_ids(self) -> tuple[tuple[int, ...], dict[str, int]]:
+        """The ids of what the call was given, positional and by keyword. An id is as sure
+        as the object for a tensor the call's ops used: it lived during the call, as what
+        the call was given did, and two objects alive at once have two ids."""
+        if self.given is None:
+            return self._ids
+        args, kwargs = self.given
+        return tuple(map(id, args)), {key: id(value) for key, value in (kwargs or {}).items()}
+
+    def keep_ids_only(self) -> None:
+        """Keep the ids of what the call was given, no longer the objects (see `made_here`)."""
+        if self.given is not None:
+            self._ids, self.given = self.given_ids(), None
 
     def __enter__(self) -> None:
         owners, calls = self._previous = (_stack.owners, _stack.calls)
         _stack.owners = owners + (self.owner,)
-        _stack.calls = calls + (next(_call_numbers),)
+        _stack.calls = calls + (self,)
         if owners:  # (fast path: a block inside another leaves the count to the outermost)
             return
         with _lock:
@@ -141,17 +161,18 @@ class FunctionCall:
 
 
 @contextlib.contextmanager
-def function_call(title: str,
-                  function: Callable | None = None) -> Iterator[FunctionCall | None]:
+def function_call(title: str, function: Callable | None = None, args: tuple = (),
+                  kwargs: dict | None = None) -> Iterator[FunctionCall | None]:
     """The ops recorded inside, drawn as one call titled `title` (`view_copy()`) of
-    `function`, unless one of the package's own modules or functions runs this: the user
-    called that one. Gives the call's owner (None where it tags nothing)."""
+    `function` given `args` and `kwargs`, unless one of the package's own modules or
+    functions runs this: the user called that one. Gives the call's owner (None where it
+    tags nothing)."""
     owners = _stack.owners
     if owners and type(owners[-1]).__module__.startswith(_PACKAGE):
         yield None
         return
     call = FunctionCall(title, function)
-    with scope(call):
+    with scope(call, args, kwargs):
         yield call
 
 
@@ -163,7 +184,7 @@ def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
     def declare(function: Callable) -> Callable:
         @functools.wraps(function)
         def called(*args: Any, **kwargs: Any) -> Any:
-            with function_call(title, function) as call:
+            with function_call(title, function, args, kwargs) as call:
                 result = function(*args, **kwargs)
                 if call is not None:
                     _claim_constants(call, result, (*args, *kwargs.values()))

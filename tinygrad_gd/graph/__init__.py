@@ -47,8 +47,8 @@ is drawn as its call, as a module's is: a frame `permute_copy()` around its ops,
 box `svd_lowrank()` (`function call: 30 nodes`), its result `svd_lowrank() result`;
 called by a module or function of the package, it draws only that one, the user's call.
 The data a call was given is named as the argument it was passed as (MSELoss's `target`,
-a user's `forward(x, mask)`'s `x` and `mask`: `calls._argument_names`), `input` where
-the order its ops used them may not be the arguments' (KLDivLoss's target).
+a user's `forward(x, mask)`'s `x` and `mask`, by position or keyword: the call records
+what it was given, `calls._argument_names` binds it to the forward's signature).
 A plain tensor that requires a gradient beside a model's Parameters is drawn as an
 input (data being optimised, FGSM's image). A mask's fill, a `where` that put a
 constant NaN or inf where a mask leaves entries out (tg.masked.median's, amin's), is

@@ -16,14 +16,12 @@ is drawn (it declares so with scope.py's `drawn_as_call` or `function_call`).
 - `_called_model`: the model whose calls made the graph, which names its parameters
   (`0.weight`) when a drawing is given no `model=`.
 - `_argument_names`: a leaf the user gave a call (the data a loss compares with) named
-  as the argument it was passed as, `target` (MSELoss's `forward(input, target)`), read
-  when drawing from the forward's signature; a call records nothing of its arguments.
+  as the parameter it was passed as, `target` (MSELoss's `forward(input, target)`): what
+  the call was given (scope.py records it) bound, when drawing, to the forward's signature.
 """
 from __future__ import annotations
 
-import dis
 import inspect
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -33,7 +31,7 @@ from ..scope import FunctionCall
 def _call_key(ctx: Any, level: int) -> tuple | None:
     """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
     was made in); None when it ran outside one. Calls of the same module are told apart
-    by the per-call numbers (`ctx.scope_calls`); without them, they share one box."""
+    by the per-call records (`ctx.scope_calls`); without them, they share one box."""
     ctx = SimpleNamespace(scope=ctx[0], scope_calls=ctx[1]) if isinstance(ctx, tuple) else ctx
     scope = getattr(ctx, "scope", ())
     if len(scope) <= level:
@@ -119,91 +117,62 @@ def _called_model(graph: Any) -> Any:
 
 
 def _argument_names(graph: Any) -> dict[int, str]:
-    """Leaf position -> the name of the argument it was passed to the call as (`target`),
-    for each leaf of `graph` that only ops of one outermost call use. Since a call keeps
-    nothing of its arguments, the tensors it was given (those its ops used that it did not
-    make, less its own parameters, buffers and one-number constants), in the order its
-    ops first used them, are taken as its forward's positional parameters in turn. Names
-    none where that order may not be the arguments': a call given more tensors than those
-    (a tensor read from elsewhere, or made inside from the data, would shift them); one
-    whose ops used a tensor without gradient before one with (KLDivLoss's `target *
-    (log(target) - input)`: the prediction comes first, a loss's or a layer's data before
-    its weight); a forward whose code reads its parameters out of their order (`mask *
-    self.lin(x)`), or whose parameters cannot be read (`*args`)."""
-    given: dict[tuple, tuple[Any, list[int]]] = {}  # call key -> (owner, given in order)
-    for i, tensor in enumerate(graph.tensors):
-        ctx = tensor._ctx
-        key = _call_key(ctx, 0) if getattr(ctx, "scope", ()) else None
-        if key is None:
-            continue
-        owner, found = given.setdefault(key, (ctx.scope[0], []))
-        for p in graph.parents[i]:
-            if p not in found and _key_of(graph.tensors[p]) != key:
-                found.append(p)
+    """Leaf position -> the parameter it was passed to a call as (`target`), for each leaf
+    of `graph` that only ops of one outermost call use: the outermost of the calls all
+    those ops ran in that was given it, by identity (a tensor passed twice, `f(x, x)`, is
+    named by both: `input and target`)."""
+    names: dict[Any, dict[int, str]] = {}  # a call (scope.py's record) -> id -> name
     named: dict[int, str] = {}
-    for key, (owner, found) in given.items():
-        own = _owned_tensors(owner)
-        found = [p for p in found if id(graph.tensors[p]) not in own
-                 and not _one_number(graph.tensors[p])]
-        traced = [graph.tensors[p].requires_grad for p in found]
-        parameters = _positional_parameters(owner)
-        if parameters is None or len(found) > len(parameters) or traced != sorted(traced)[::-1]:
+    for i, tensor in enumerate(graph.tensors):
+        if tensor._ctx is not None or not graph.consumers[i]:
             continue
-        for p, parameter in zip(found, parameters):
-            if graph.tensors[p]._ctx is None and graph.consumers[p] and all(
-                    _call_key(graph.tensors[c]._ctx, 0) == key for c in graph.consumers[p]):
-                named[p] = parameter
+        shared = _shared_calls([graph.tensors[c]._ctx for c in graph.consumers[i]])
+        for call in shared:
+            if call not in names:
+                names[call] = _parameter_names(call)
+            if id(tensor) in names[call]:
+                named[i] = names[call][id(tensor)]
+                break
     return named
 
 
-def _key_of(tensor: Any) -> tuple | None:
-    """The outermost call that made `tensor` (an op of it, or a constant `made_here`)."""
-    made = tensor._ctx if tensor._ctx is not None else getattr(tensor, "_made_in", None)
-    if made is None or not (made[0] if isinstance(made, tuple) else getattr(made, "scope", ())):
-        return None
-    return _call_key(made, 0)
+def _shared_calls(nodes: list) -> tuple:
+    """The calls every one of `nodes` ran in, outermost first."""
+    shared = getattr(nodes[0], "scope_calls", ())
+    for node in nodes[1:]:
+        calls = getattr(node, "scope_calls", ())
+        same = 0
+        while same < min(len(shared), len(calls)) and shared[same] is calls[same]:
+            same += 1
+        shared = shared[:same]
+    return shared
 
 
-def _one_number(tensor: Any) -> bool:
-    """An unnamed one-number constant (`x * 2`'s 2), made by the op that used it."""
-    return tensor._ctx is None and tensor.size == 1 and not tensor.requires_grad \
-        and not tensor.name
-
-
-def _owned_tensors(owner: Any) -> set[int]:
-    """The ids of the tensors a module holds (parameters, buffers, tensor attributes),
-    its submodules' too; none for a function's call."""
-    modules = getattr(owner, "modules", None)
-    if not callable(modules):
-        return set()
-    try:
-        return {id(value) for module in modules() for value in vars(module).values()} | {
-            id(t) for t in (*owner.parameters(), *owner.buffers())}
-    except Exception:  # a user's module that cannot list its parts: names none
-        return set()
-
-
-def _positional_parameters(owner: Any) -> list[str] | None:
-    """The names of the parameters a call's arguments fill by position (a module's
-    forward's, a declared function's), or None where they cannot be told (`*args`)."""
+def _parameter_names(call: Any) -> dict[int, str]:
+    """Id of what `call` was given -> the parameter of its forward (a module's) or of the
+    function declared it was passed as, `input[1]` for a `*input`'s second; none where its
+    signature cannot be read (a built-in) or does not take what it was given."""
+    given_ids = getattr(call, "given_ids", None)
+    if given_ids is None:  # (a block that records no call)
+        return {}
+    owner = call.owner
     function = owner.function if isinstance(owner, FunctionCall) else getattr(owner, "forward",
                                                                                 None)
+    args, kwargs = given_ids()
     try:
-        parameters = list(inspect.signature(function).parameters.values())
-        code = inspect.unwrap(function).__code__
-    except (TypeError, ValueError, AttributeError):  # (a built-in, a callable object)
-        return None
-    positional = [p.name for p in parameters
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if any(p.kind == p.VAR_POSITIONAL for p in parameters):
-        return None
-    read = [name for name in dict.fromkeys(_names_read(code)) if name in positional]
-    return positional if read == [name for name in positional if name in read] else None
-
-
-def _names_read(code: Any) -> Iterator[str]:
-    """The local names `code` reads, in the order its instructions do."""
-    for instruction in dis.get_instructions(code):
-        if instruction.opname.startswith(("LOAD_FAST", "LOAD_DEREF", "LOAD_CLOSURE")):
-            value = instruction.argval  # (a pair where two loads are one instruction)
-            yield from (value if isinstance(value, tuple) else (value,))
+        signature = inspect.signature(function)
+        bound = signature.bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):  # (not a function, a built-in, or a call that failed)
+        return {}
+    found: dict[int, list[str]] = {}
+    for name, value in bound.items():
+        kind = signature.parameters[name].kind
+        if kind == inspect.Parameter.VAR_POSITIONAL:
+            pairs = [(f"{name}[{k}]", v) for k, v in enumerate(value)]
+        elif kind == inspect.Parameter.VAR_KEYWORD:
+            pairs = [(key, v) for key, v in value.items()]
+        else:
+            pairs = [(name, value)]
+        for label, ident in pairs:
+            found.setdefault(ident, []).append(label)
+    return {ident: " and ".join(labels) for ident, labels in found.items()}

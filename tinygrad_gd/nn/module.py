@@ -143,8 +143,8 @@ def _is_meta(device: Any) -> bool:
 class Module(ModuleHooks):
     """Base class of layers and models: subclass it and define `forward`.
 
-    Calling the module (`model(x)`) runs `forward` inside `tensor.scope(self)`, so the
-    graph nodes it records know which module call made them."""
+    Calling the module (`model(x)`) runs `forward` inside `scope(self, args, kwargs)`, so
+    the graph nodes it records know which module call made them, and what it was given."""
 
     training: bool = True  # a class default, so subclasses need not call __init__
     _positional_tensors: int | None = 0  # (how many tensors a built-in's constructor takes)
@@ -166,7 +166,7 @@ class Module(ModuleHooks):
                                   f"subclass must define forward(self, ...)")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        with scope(self):
+        with scope(self, args, kwargs):
             if self.__dict__.keys().isdisjoint(CALL_HOOKS):  # (no hook: the short way)
                 return self.forward(*args, **kwargs)
             return forward_with_hooks(self, args, kwargs)
