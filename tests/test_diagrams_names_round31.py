@@ -6,9 +6,10 @@
   call records what it was given, bound when drawing to the forward's parameters: a
   forward whose ops use its arguments in another order (KLDivLoss's target first, `mask *
   self.lin(x)`, `y.exp() + x`), a keyword argument, a tensor passed twice (`input and
-  target`) are named as passed; a tensor read from elsewhere keeps `input`. What a call
-  records keeps no user's data alive past the nodes recorded in it (none under no_grad),
-  and two threads' calls keep their own.
+  target`) are named as passed; a tensor read from elsewhere keeps `input`. A call keeps
+  only the ids of what it was given: no argument kept alive by what the call made, none
+  in a cycle with its graph (an argument changed in place), a function given still lets
+  the graph pickle; two threads' calls keep their own.
 - `tg.nansum` and its kin made of several ops (nanmean, median, nanmedian, kthvalue,
   logcumsumexp, cummax, cummin; the joins, take_along_dim, addcmul, addcdiv, cross, kron,
   rot90, dist, cdist) are drawn as one call titled as the user called it (`nansum()`),
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import pickle
 import re
 import threading
 import weakref
@@ -295,6 +297,33 @@ def test_a_recorded_call_keeps_what_it_was_given_as_long_as_its_graph():
     del out
     gc.collect()
     assert given() is None
+
+
+def test_an_argument_changed_in_place_in_the_call_is_freed_with_its_graph():
+    w = tg.Tensor(np.array([-1.0, 2.0, -3.0]), requires_grad=True)
+    x = w * 2.0
+    out = nn.ReLU(inplace=True)(x).sum()
+    assert out.item() == pytest.approx(np.maximum(w.numpy() * 2, 0).sum())
+    given = weakref.ref(x)
+    gc.disable()  # (freed as soon as the last reference goes, not by a cycle collection)
+    try:
+        del x, out
+        assert given() is None
+    finally:
+        gc.enable()
+
+
+class _Applied(_Masked):
+    def forward(self, x, function):
+        return function(self.lin(x))
+
+
+def test_a_graph_whose_call_was_given_a_function_pickles():
+    model, x = _Applied(), tg.Tensor(np.arange(6.0).reshape(2, 3))
+    out = model(x, lambda h: h * 2.0)
+    again = pickle.loads(pickle.dumps(out))
+    expected = 2 * (x.numpy() @ model.lin.weight.numpy().T + model.lin.bias.numpy())
+    np.testing.assert_allclose(again.numpy(), expected, rtol=1e-12)
 
 
 class _Meeting(_Masked):

@@ -1,9 +1,9 @@
 """Module scope: which `nn.Module` call recorded each graph node, for the diagrams.
 
 `with scope(owner, args, kwargs):` (what calling a module does) tags every node recorded
-inside with the tuple of enclosing owners, outermost first (`node.scope`), and the calls
-themselves, one `scope` each (`node.scope_calls`), so the renderer can fold each module
-call's nodes into one box and name a tensor the call was given by its parameter (`target`);
+inside with the calls running, outermost first, one `scope` each (`node.scope_calls`), and
+so with their owners (`node.scope`), so the renderer can fold each module call's nodes into
+one box and name a tensor the call was given by its parameter (`target`);
 an array a function made for itself inside (`made_here`: creation's `tg.full`, `tg.zeros`
 and kin, nn's masks), and an op's result of such arrays only, gets both as
 `tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
@@ -36,8 +36,7 @@ from .hooks import ByIdentity
 
 
 class _Stack(threading.local):
-    owners: tuple = ()  # the modules whose forward is running in this thread, outermost first
-    calls: tuple = ()
+    calls: tuple = ()  # the calls running in this thread (`scope` blocks), outermost first
 
 
 _stack = _Stack()
@@ -49,9 +48,9 @@ class ScopeTags(Extension):
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
         if node.parents:
-            if _stack.owners:
-                node.scope, node.scope_calls = _stack.owners, _stack.calls
-        elif _stack.owners and inputs and all(
+            if _stack.calls:
+                node.scope_calls = _stack.calls
+        elif _stack.calls and inputs and all(
                 getattr(t, "_made_in", (None, None))[1] == _stack.calls for t in inputs):
             made_here(output)
 
@@ -61,10 +60,8 @@ def made_here(tensor: Any) -> Any:
     module calls running in this thread, if any, so that it folds into their box (an op's
     result is, where all its inputs were made so in this call: `ScopeTags`; an op of other
     constants is not, being perhaps the user's data reshaped); returns it."""
-    if _stack.owners:
-        for call in _stack.calls:  # (the tensor may outlive the call's nodes: no user's data)
-            call.keep_ids_only()
-        tensor._made_in = (_stack.owners, _stack.calls)
+    if _stack.calls:
+        tensor._made_in = (_owners(_stack.calls), _stack.calls)
     return tensor
 
 
@@ -98,34 +95,21 @@ _lock = threading.Lock()
 
 class scope:
     """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call) and
-    with this block, the call, which keeps what it was `given` (its positional and keyword
-    arguments, for a diagram to bind to the forward's parameters: `given_ids`). The nodes
-    recorded inside keep it, and so what was given, as long as they live; under no_grad
-    none is recorded, and a constant made in the call (`made_here`) keeps only the ids."""
+    with this block, the call, which keeps the ids of what it was `given` (its positional
+    and keyword arguments), for a diagram to bind to the forward's parameters. One block
+    is one call: a `scope` entered again is drawn as the same call."""
 
     def __init__(self, owner: Any, args: tuple = (), kwargs: dict | None = None) -> None:
         self.owner = owner
-        self.given: tuple | None = (args, kwargs)  # (None once only the ids are kept)
-
-    def given_ids(self) -> tuple[tuple[int, ...], dict[str, int]]:
-        """The ids of what the call was given, positional and by keyword. An id is as sure
-        as the object for a tensor the call's ops used: it lived during the call, as what
-        the call was given did, and two objects alive at once have two ids."""
-        if self.given is None:
-            return self._ids
-        args, kwargs = self.given
-        return tuple(map(id, args)), {key: id(value) for key, value in (kwargs or {}).items()}
-
-    def keep_ids_only(self) -> None:
-        """Keep the ids of what the call was given, no longer the objects (see `made_here`)."""
-        if self.given is not None:
-            self._ids, self.given = self.given_ids(), None
+        # ids, not the objects: nothing kept alive, copied or pickled with a graph; a tensor
+        # the call's ops used lived during the call, as what it was given did, so the same id
+        # is the same tensor
+        self.given = [*map(id, args)], kwargs and {k: id(v) for k, v in kwargs.items()}
 
     def __enter__(self) -> None:
-        owners, calls = self._previous = (_stack.owners, _stack.calls)
-        _stack.owners = owners + (self.owner,)
+        calls = self._previous = _stack.calls
         _stack.calls = calls + (self,)
-        if owners:  # (fast path: a block inside another leaves the count to the outermost)
+        if calls:  # (fast path: a block inside another leaves the count to the outermost)
             return
         with _lock:
             _open_blocks[0] += 1
@@ -133,8 +117,8 @@ class scope:
                 switch(_tags)
 
     def __exit__(self, *exc: object) -> None:
-        _stack.owners, _stack.calls = self._previous
-        if _stack.owners:  # (fast path: as in __enter__)
+        _stack.calls = self._previous
+        if _stack.calls:  # (fast path: as in __enter__)
             return
         with _lock:
             _open_blocks[0] -= 1
@@ -142,8 +126,18 @@ class scope:
                 switch(_tags, on=False)
 
 
-Function.scope = ()  # set on a node recorded inside a module call
-Function.scope_calls = ()
+def _owners(calls: tuple) -> tuple:
+    """The owners of `calls` (modules, `FunctionCall`s), outermost first."""
+    return tuple(call.owner for call in calls)
+
+
+def _keep_users_value(node: Function, value: Any) -> None:
+    vars(node)["scope"] = value  # (a user's forward setting ctx.scope: op_errors refuses it)
+
+
+Function.scope_calls = ()  # set on a node recorded inside a module call
+# the owners of its calls, read from them (a module call pushes one stack, not two)
+Function.scope = property(lambda node: _owners(node.scope_calls), _keep_users_value)
 
 
 # ------------------------------------------------------------------ a function's call
@@ -167,8 +161,8 @@ def function_call(title: str, function: Callable | None = None, args: tuple = ()
     `function` given `args` and `kwargs`, unless one of the package's own modules or
     functions runs this: the user called that one. Gives the call's owner (None where it
     tags nothing)."""
-    owners = _stack.owners
-    if owners and type(owners[-1]).__module__.startswith(_PACKAGE):
+    calls = _stack.calls
+    if calls and type(calls[-1].owner).__module__.startswith(_PACKAGE):
         yield None
         return
     call = FunctionCall(title, function)

@@ -152,16 +152,13 @@ def _parameter_names(call: Any) -> dict[int, str]:
     """Id of what `call` was given -> the parameter of its forward (a module's) or of the
     function declared it was passed as, `input[1]` for a `*input`'s second; none where its
     signature cannot be read (a built-in) or does not take what it was given."""
-    given_ids = getattr(call, "given_ids", None)
-    if given_ids is None:  # (a block that records no call)
-        return {}
     owner = call.owner
     function = owner.function if isinstance(owner, FunctionCall) else getattr(owner, "forward",
                                                                                 None)
-    args, kwargs = given_ids()
+    args, kwargs = call.given
     try:
         signature = inspect.signature(function)
-        bound = signature.bind_partial(*args, **kwargs).arguments
+        bound = signature.bind_partial(*args, **(kwargs or {})).arguments
     except (TypeError, ValueError):  # (not a function, a built-in, or a call that failed)
         return {}
     found: dict[int, list[str]] = {}
