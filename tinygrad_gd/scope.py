@@ -101,10 +101,14 @@ class scope:
 
     def __init__(self, owner: Any, args: tuple = (), kwargs: dict | None = None) -> None:
         self.owner = owner
-        # ids, not the objects: nothing kept alive, copied or pickled with a graph; a tensor
-        # the call's ops used lived during the call, as what it was given did, so the same id
-        # is the same tensor
+        # ids, not the objects: nothing kept alive with a graph; a tensor the call's ops used
+        # lived during the call, as what it was given did, so the same id is the same tensor
         self.given = [*map(id, args)], kwargs and {k: id(v) for k, v in kwargs.items()}
+
+    def __getstate__(self) -> dict:
+        # a copy (pickle, deepcopy) forgets what it was given: its ids are of objects of
+        # this process's, which new ones may take
+        return {**vars(self), "given": ((), None)}
 
     def __enter__(self) -> None:
         calls = self._previous = _stack.calls
@@ -131,6 +135,19 @@ def _owners(calls: tuple) -> tuple:
     return tuple(call.owner for call in calls)
 
 
+def given_instead(args: tuple, kwargs: dict) -> None:
+    """What the innermost call running in this thread was given, replaced (by a module's
+    forward pre-hook: the arguments its forward gets)."""
+    if _stack.calls:
+        _stack.calls[-1].given = scope(None, args, kwargs).given
+
+
+def owners_of(node: Any) -> tuple:
+    """The owners of the calls `node` was recorded in, outermost first, read from its
+    calls: what the diagrams fold by, never an attribute `scope` a user's op defines."""
+    return _owners(getattr(node, "scope_calls", ()))
+
+
 def _keep_users_value(node: Function, value: Any) -> None:
     vars(node)["scope"] = value  # (a user's forward setting ctx.scope: op_errors refuses it)
 
@@ -152,6 +169,9 @@ class FunctionCall:
 
     def __init__(self, title: str, function: Callable | None = None) -> None:
         self.title, self.function = title, function
+
+    def __getstate__(self) -> dict:  # (the function declared is found by no name: left out)
+        return {"title": self.title, "function": None}
 
 
 @contextlib.contextmanager
@@ -198,7 +218,7 @@ def _claim_constants(call: FunctionCall, result: Any, given: tuple) -> None:
     seen: set[int] = set()
     while found:
         node = found.pop()._ctx
-        if id(node) in seen or call not in node.scope:
+        if id(node) in seen or call not in owners_of(node):
             continue
         seen.add(id(node))
         for parent in node.parents:

@@ -22,18 +22,17 @@ is drawn (it declares so with scope.py's `drawn_as_call` or `function_call`).
 from __future__ import annotations
 
 import inspect
-from types import SimpleNamespace
 from typing import Any
 
-from ..scope import FunctionCall
+from ..scope import FunctionCall, owners_of
 
 
 def _call_key(ctx: Any, level: int) -> tuple | None:
     """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
     was made in); None when it ran outside one. Calls of the same module are told apart
     by the per-call records (`ctx.scope_calls`); without them, they share one box."""
-    ctx = SimpleNamespace(scope=ctx[0], scope_calls=ctx[1]) if isinstance(ctx, tuple) else ctx
-    scope = getattr(ctx, "scope", ())
+    scope, calls = ctx if isinstance(ctx, tuple) else (owners_of(ctx),
+                                                       getattr(ctx, "scope_calls", None))
     if len(scope) <= level:
         # a leaf module (a Linear) called shallower inside a model folds at its own level,
         # as its siblings deeper down do; a loss module (called outside) stays open
@@ -42,7 +41,6 @@ def _call_key(ctx: Any, level: int) -> tuple | None:
             return None
         level = len(scope) - 1
     key = tuple(id(owner) for owner in scope[:level + 1])  # grouping only, never an id shown
-    calls = getattr(ctx, "scope_calls", None)
     return key + tuple(calls[:level + 1]) if calls else key
 
 
@@ -81,7 +79,7 @@ def _call_result(graph: Any, i: int, names: Any) -> str | None:
     """The title of the innermost module call that returned tensor `i` of `graph` (made by
     an op of that call and used by an op outside it); None when it is no call's result."""
     ctx = graph.tensors[i]._ctx
-    scope = getattr(ctx, "scope", ())
+    scope = owners_of(ctx)
     if not scope:
         return None
     level = len(scope) - 1
@@ -109,8 +107,8 @@ def _made_in_call(graph: Any, i: int) -> tuple | None:
 def _called_model(graph: Any) -> Any:
     """The one outermost module with parameters that ops of `graph` ran in (`model(x)`;
     a loss module holds none), or None: none, or several (which would name alike)."""
-    called = {id(ctx.scope[0]): ctx.scope[0] for ctx in (t._ctx for t in graph.tensors)
-              if getattr(ctx, "scope", ())}
+    called = {id(owners[0]): owners[0] for owners in (owners_of(t._ctx) for t in graph.tensors)
+              if owners}
     with_parameters = [m for m in called.values() if callable(getattr(m, "parameters", None))
                        and any(True for _ in m.parameters())]
     return with_parameters[0] if len(with_parameters) == 1 else None

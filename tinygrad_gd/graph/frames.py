@@ -18,6 +18,7 @@ from typing import Any
 
 import graphviz
 
+from ..scope import owners_of
 from .calls import _call_key, _made_in_call, _module_title
 from .text import _escape
 from .tooltips import tooltip
@@ -40,7 +41,7 @@ def frame_paths(drawing: Any) -> dict[str, tuple]:
     for i, tensor in enumerate(graph.tensors):
         ctx = tensor._ctx if tensor._ctx is not None else _made_in_call(graph, i)
         # (a constant made in a call: its owners and call numbers, drawn in its frame)
-        scope = ctx[0] if isinstance(ctx, tuple) else getattr(ctx, "scope", ())
+        scope = ctx[0] if isinstance(ctx, tuple) else owners_of(ctx)
         if not scope:
             continue
         path = tuple((key, _module_title(scope[:level + 1], drawing.names))

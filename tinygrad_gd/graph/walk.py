@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import engine
 from ..engine import Function
+from ..scope import owners_of
 from ..versions import output_written, written_since
 from ..tensor import Tensor
 from .calls import FunctionCall, _call_key, _module_title
@@ -359,7 +360,7 @@ def _layout(graph: _Graph, names: _Names, max_nodes: int | None, culprit: bool,
 
     if small(layout):
         return layout
-    depth = max((len(getattr(t._ctx, "scope", ())) for t in graph.tensors
+    depth = max((len(getattr(t._ctx, "scope_calls", ())) for t in graph.tensors
                  if t._ctx is not None), default=0)
     for level in range(depth - 1, -1, -1):  # innermost module calls first
         layout = _fold_modules(graph, names, level, culprit, hidden)
@@ -425,7 +426,7 @@ def _fold_modules(graph: _Graph, names: _Names, level: int, culprit: bool,
             continue
         if key not in unit_of_call:
             unit_of_call[key] = unit = f"m{len(boxes)}"
-            owners = ctx.scope[:level + 1]  # (fewer for a leaf module's call: `_call_key`)
+            owners = owners_of(ctx)[:level + 1]  # (fewer for a leaf module's call: `_call_key`)
             boxes[unit] = _Box(_module_title(owners, names), "module",
                                function=isinstance(owners[-1], FunctionCall))
         op_unit[i] = unit_of_call[key]

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from ..grad_mode import check_flag, is_grad_enabled
 from ..hooks import RemovableHandle, forward_pre_hook_result
+from ..scope import given_instead
 from .module_backward_hooks import HookedCall
 
 __all__ = ["ModuleHooks", "CALL_HOOKS", "NO_HOOKS", "add_forward_hook", "forward_with_hooks",
@@ -118,6 +119,8 @@ def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
                 args, kwargs = forward_pre_hook_result(module, result)
             elif result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+            if result is not None:  # (a diagram names what forward gets)
+                given_instead(args, kwargs)
         full = list(own.get("_backward_hooks", {}).values())
         pre = list(own.get("_backward_pre_hooks", {}).values())
         call = HookedCall(module, full, pre) if (full or pre) and is_grad_enabled() else None
