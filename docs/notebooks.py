@@ -33,14 +33,13 @@ import importlib
 import importlib.util
 import inspect
 import json
-import os
 import re
 import sys
 import textwrap
 from pathlib import Path
 
 from tinygrad_gd.cli import DEFAULT_OUT as DEMO_OUT  # where the demo writes its pictures
-from tinygrad_gd.files import atomic_write_bytes
+from tinygrad_gd.files import atomic_write_bytes, file_in_the_way
 
 DOCS = Path(__file__).resolve().parent
 REPO = DOCS.parent
@@ -200,10 +199,10 @@ def build_notebooks(folder: Path = DEFAULT_FOLDER, force: bool = False
     changes, left as they are unless `force`)."""
     import nbformat
 
-    nearest = next(f for f in (folder, *folder.parents) if os.path.lexists(f))
-    if not nearest.is_dir():  # mkdir said only "File exists" or "Not a directory"
+    blocker = file_in_the_way(folder, itself=True)
+    if blocker is not None:  # mkdir said only "File exists" or "Not a directory"
         raise NotADirectoryError(errno.ENOTDIR, f"notebooks: cannot make the folder "
-                                                f"{str(folder)!r}: {str(nearest)!r} is a file, "
+                                                f"{str(folder)!r}: {str(blocker)!r} is a file, "
                                                 f"not a folder; choose another folder")
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,7 @@ def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path
     if path.is_dir():
         raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
                               f"name, e.g. -o {path / example}")
-    blocker = next((f for f in path.parents if os.path.lexists(f) and not f.is_dir()), None)
+    blocker = files.file_in_the_way(path)
     if blocker is not None:
         raise _usage(command, f"cannot write {str(path)!r}: {str(blocker)!r} is a file, not "
                               f"a folder; choose another -o path")

@@ -120,6 +120,16 @@ def short_repr(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def file_in_the_way(path: Path, itself: bool = False) -> Path | None:
+    """The file (not a folder) standing where a folder of `path` would be: the nearest of
+    its parents (`itself`: and of `path`) that exists, if that is no folder; None where
+    nothing is in the way (a missing folder can be made)."""
+    for place in (path, *path.parents) if itself else path.parents:
+        if os.path.lexists(place):
+            return None if place.is_dir() else place
+    return None
+
+
 def check_target(path: PathLike, what: str, example: str | None = None) -> Path:
     """`path` as a Path, or an error naming why nothing can be written there.
 
@@ -148,8 +158,7 @@ def check_replaceable(path: PathLike, what: str, example: str | None = None) -> 
     except FileNotFoundError:
         return target
     except NotADirectoryError:  # 'taken.png/x.png' with taken.png a file
-        blocker = next((p for p in target.parents if os.path.lexists(p) and not p.is_dir()),
-                       target.parent)
+        blocker = file_in_the_way(target) or target.parent
         raise _refusal(NotADirectoryError, errno.ENOTDIR,
                        f"{what}: cannot write {str(target)!r}: {str(blocker)!r} is a file, not "
                        f"a folder; choose another path") from None

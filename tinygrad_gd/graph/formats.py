@@ -14,12 +14,11 @@ missing folder or says in one line why it cannot.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import graphviz
 
-from ..files import _refusal, as_path
+from ..files import _refusal, as_path, file_in_the_way
 
 __all__ = ["FORMATS", "PAGE_SUFFIXES", "format_of", "suffix_help", "check_folder", "file_path",
            "make_folder"]
@@ -52,13 +51,10 @@ def suffix_help(suffix: str, page: str) -> str:
 def check_folder(target: Path, where: str) -> None:
     """Refuse, in one line, a path whose folder cannot be made because a file is in its
     way (`r.png/x.png` where r.png is a file); a missing folder is fine (it is made)."""
-    for folder in target.parents:
-        if os.path.lexists(folder):
-            if not folder.is_dir():
-                raise NotADirectoryError(
-                    f"{where}: cannot write {str(target)!r}: {str(folder)!r} is a file, not "
-                    f"a folder; choose another path")
-            return
+    blocker = file_in_the_way(target)
+    if blocker is not None:
+        raise NotADirectoryError(f"{where}: cannot write {str(target)!r}: {str(blocker)!r} is a "
+                                 f"file, not a folder; choose another path")
 
 
 def file_path(path: object, where: str, example: str) -> Path:
