@@ -146,6 +146,8 @@ anything else refused in one line naming the function, before anything is writte
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..op_errors import named
 from ..tensor import Tensor
 from .dot import RenderError, draw_anomaly, draw_graph, render_graph
@@ -155,7 +157,18 @@ __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError", "backwar
            "BackwardSteps"]
 
 
-# the drawing joins Tensor from above: tensor.py imports nothing of it. x.draw(...) is
-# draw_graph(x, ...) under the method's name: a wrong argument is refused as Tensor.draw's
-Tensor.draw = named(draw_graph, "draw", Tensor)
-Tensor.draw.__doc__ = "Draw the graph that made this tensor: `tg.draw_graph(self, **options)`."
+# the drawing joins Tensor from above: tensor.py imports nothing of it
+def _draw(self: Tensor, **options: Any) -> Any:
+    """Draw the graph that made this tensor: `tg.graph.draw_graph(self, **options)`."""
+    try:  # (draw_graph looked up at each call: a patched or wrapped one is the one called)
+        return draw_graph(self, **options)
+    except TypeError as err:
+        # Python's refusal of an option, said of draw_graph: said of the method called
+        said = str(err)
+        if err.__traceback__ is None or err.__traceback__.tb_next is not None \
+                or not said.startswith(f"{draw_graph.__name__}() "):
+            raise
+        raise TypeError(f"Tensor.draw() {said.split('() ', 1)[1]}") from None
+
+
+Tensor.draw = named(_draw, "draw", Tensor)

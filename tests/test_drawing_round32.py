@@ -1,0 +1,62 @@
+"""The drawings' loose ends (thirty-second round): `x.draw()` is `tg.graph.draw_graph`'s
+caller (a patched draw_graph reaches it), what the step-by-step page's tooltips and
+pictures show (no hidden gradient under the pointer; a frame fitting the window, full size
+a click away), dtypes in a graph that mixes them, the messages about paths and a missing
+`dot`, and scripts/notebooks.sh's arguments."""
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import graphviz
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import cli
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def slides_loss() -> tg.Tensor:
+    """The slides' one weight: ((w * 3 - 10) ** 2).sum()."""
+    w = tg.tensor([2.0], requires_grad=True)
+    w.name = "w"
+    return ((w * 3.0 - 10.0) ** 2).sum()
+
+
+# ---------------------------------------------------------------------------------------
+# x.draw() calls tg.graph.draw_graph
+
+
+def test_draw_calls_the_draw_graph_a_user_patched(monkeypatch):
+    # x.draw was a copy of draw_graph: wrapping tg.graph.draw_graph never reached it
+    loss, calls = slides_loss(), []
+    drawn = tg.graph.draw_graph
+
+    def wrapped(output, **options):
+        calls.append(options)
+        return drawn(output, **options)
+
+    monkeypatch.setattr(tg.graph, "draw_graph", wrapped)
+    picture = loss.draw(mode="backward", precision=3)
+    assert calls == [{"mode": "backward", "precision": 3}]
+    assert isinstance(picture, graphviz.Digraph)
+    assert picture.source == drawn(loss, mode="backward", precision=3).source
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda x: x.draw(3), "Tensor.draw() takes 1 positional argument but 2 were given"),
+    (lambda x: x.draw(nope=3), "Tensor.draw() got an unexpected keyword argument 'nope'"),
+    (lambda x: x.draw(mode="sideways"), "draw_graph: mode must be 'forward' or 'backward'")])
+def test_draw_refuses_an_option_by_its_own_name_and_draw_graphs_checks(call, said):
+    with pytest.raises((TypeError, ValueError)) as info:
+        call(slides_loss())
+    assert str(info.value).startswith(said), info.value
+    assert "\n" not in str(info.value)
