@@ -60,3 +60,30 @@ def test_draw_refuses_an_option_by_its_own_name_and_draw_graphs_checks(call, sai
         call(slides_loss())
     assert str(info.value).startswith(said), info.value
     assert "\n" not in str(info.value)
+
+
+# ---------------------------------------------------------------------------------------
+# Without Graphviz's dot: what fits the step-by-step page
+
+
+def test_without_dot_the_steps_page_says_what_can_be_had_instead(tmp_path, monkeypatch,
+                                                                 capsys):
+    # it suggested render_graph(graph, 'graph.gv'): a drawing's advice, with no graph to hand
+    loss = slides_loss()
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    with pytest.raises(tg.graph.RenderError) as info:
+        tg.backward_steps(loss)
+    said = str(info.value)
+    assert said.startswith("backward_steps: Graphviz's `dot` program was not found")
+    assert "draw_graph(output, mode='backward').source" in said and "graph.gv" not in said
+    assert "\n" not in said
+    with pytest.raises(tg.graph.RenderError, match=r"render_graph\(graph, 'graph\.gv'\)"):
+        tg.render_graph(loss, tmp_path / "loss.png")  # a drawing's advice stays its own
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["graph", "slope", "--steps"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--mode backward --format dot" in err, err
+    assert list(tmp_path.iterdir()) == []
+    # and what it says works without dot
+    assert cli.main(["graph", "slope", "--mode", "backward", "--format", "dot"]) == 0
+    assert (tmp_path / "slope-backward.dot").read_text().startswith("digraph")

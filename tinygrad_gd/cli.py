@@ -310,8 +310,9 @@ def _graph(args: argparse.Namespace) -> int:
                               "graph", default)
     problem = _graph_unavailable(need_dot=args.steps or args.format != "dot")
     if problem:
-        hint = ("; --format dot writes the DOT text without it"
-                if "dot" in problem and not args.steps else "")
+        hint = ("" if "dot" not in problem else "; --format dot writes the DOT text without it"
+                if not args.steps else "; without it, --mode backward --format dot writes the "
+                                       "backward view's DOT text (no page)")
         print(f"graph: cannot draw: {problem}{hint}", file=sys.stderr)
         return 1
     from .graph import backward_steps, draw_graph

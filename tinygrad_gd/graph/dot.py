@@ -169,9 +169,15 @@ def _target(path: str | Path, format: str | None) -> tuple[Path, str]:  # noqa: 
     return target, format
 
 
-def rendered(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa: A002
+_DOT_TEXT = ("The DOT text needs no Graphviz program: use graph.source, or "
+             "render_graph(graph, 'graph.gv').")
+
+
+def rendered(graph: graphviz.Digraph, format: str, where: str,  # noqa: A002
+             without_dot: str = _DOT_TEXT) -> bytes:
     """The graph rendered by Graphviz's `dot`, or a `RenderError` that says what to do
-    (`dot`'s own complaints are in it, not printed beside it)."""
+    (`dot`'s own complaints are in it, not printed beside it; `without_dot`: what the
+    caller can have without the program)."""
     try:
         image = graph.pipe(format=format, quiet=True)
     except graphviz.ExecutableNotFound:
@@ -180,8 +186,7 @@ def rendered(graph: graphviz.Digraph, format: str, where: str) -> bytes:  # noqa
             f"cannot be rendered to {format}. Install Graphviz (Debian/Ubuntu: "
             f"`sudo apt-get install graphviz`; macOS: `brew install graphviz`; conda: "
             f"`conda install -c conda-forge graphviz`; Windows: `winget install graphviz`), "
-            f"check that `dot -V` runs, and try again. The DOT text needs no Graphviz "
-            f"program: use graph.source, or render_graph(graph, 'graph.gv').") from None
+            f"check that `dot -V` runs, and try again. {without_dot}") from None
     except graphviz.CalledProcessError as err:
         said = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else err.stderr
         said = " ".join(str(said).split()).split(". ")[0][:200]  # its list of formats: long

@@ -294,13 +294,19 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
         drawing.step = step
         unit = drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]
         drawing.highlighted = asked | {unit}
-        frames.append(_marked(rendered(_emit(drawing), "svg", "backward_steps").decode("utf-8"),
-                              unit))
+        svg = rendered(_emit(drawing), "svg", "backward_steps", _NO_DOT)
+        frames.append(_marked(svg.decode("utf-8"), unit))
         captions.append(_caption(drawing, step, i))
     steps = BackwardSteps(frames, captions, "The backward pass step by step")
     if path is not None:
         steps.save(path)
     return steps
+
+
+# what a user without Graphviz can have instead of the page: its frames are dot's pictures
+_NO_DOT = ("Each frame of the page is a picture `dot` draws; without it, the backward view's "
+           "DOT text needs no Graphviz program: draw_graph(output, mode='backward').source, "
+           "or render_graph(output, 'backward.gv', mode='backward').")
 
 
 def _caption(drawing: _Drawing, step: int, i: int) -> str:
