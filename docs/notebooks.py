@@ -39,6 +39,7 @@ import textwrap
 from pathlib import Path
 
 from tinygrad_gd.cli import DEFAULT_OUT as DEMO_OUT  # where the demo writes its pictures
+from tinygrad_gd.cli_arguments import path_argument
 from tinygrad_gd.files import atomic_write_bytes, file_in_the_way
 
 DOCS = Path(__file__).resolve().parent
@@ -234,12 +235,13 @@ def write_notebooks(folder: Path = DEFAULT_FOLDER, force: bool = False) -> list[
     return [path for path, _ in build_notebooks(folder, force)]
 
 
+_given_folder = path_argument("a folder, e.g. notebooks")  # (the command line's rule for -o)
+
+
 def _folder(text: str) -> Path:
-    """The FOLDER argument; an empty one (`"$DIR"` unset) is refused, not read as the
-    current folder, which would fill it with notebooks."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("the folder is empty; give a folder, e.g. notebooks")
-    return Path(text)
+    """The FOLDER argument; an empty one (`"$DIR"` unset), which would fill the current
+    folder with notebooks, and `-` are refused as the command line's -o refuses them."""
+    return Path(_given_folder(text))
 
 
 def main(argv: list[str] | None = None) -> int:

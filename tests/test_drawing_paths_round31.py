@@ -231,7 +231,7 @@ def notebooks_maker():
 
 
 @pytest.mark.parametrize("folder, code, said", [
-    ("", 2, "argument folder: the folder is empty; give a folder, e.g. notebooks"),
+    ("", 2, "argument folder: the path is empty; give a folder, e.g. notebooks"),
     ("mine.txt", 1, "cannot make the folder 'mine.txt': 'mine.txt' is a file, not a folder"),
     ("mine.txt/sub", 1, "cannot make the folder 'mine.txt/sub': 'mine.txt' is a file, not a "
                         "folder; choose another folder")])

@@ -87,3 +87,44 @@ def test_without_dot_the_steps_page_says_what_can_be_had_instead(tmp_path, monke
     # and what it says works without dot
     assert cli.main(["graph", "slope", "--mode", "backward", "--format", "dot"]) == 0
     assert (tmp_path / "slope-backward.dot").read_text().startswith("digraph")
+
+
+# ---------------------------------------------------------------------------------------
+# One rule for a path to write: the command line's -o and the notebooks' folder
+
+
+def notebooks_maker():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_notebooks_round32",
+                                                  REPO / "docs" / "notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("given, said", [
+    ("", "the path is empty; give "), ("  ", "the path is empty; give "),
+    ("-", "'-' names no file (this command writes files, never standard output); give ")])
+def test_the_notebooks_folder_and_the_clis_output_are_refused_alike(tmp_path, monkeypatch,
+                                                                    capsys, given, said):
+    # the notebooks' maker said "the folder is empty", and made a folder named '-'
+    pytest.importorskip("nbformat", reason="the dev extra is not installed")
+    maker = notebooks_maker()
+    monkeypatch.chdir(tmp_path)
+    refusals = []
+    for run, what in ((lambda: maker.main([given]), "a folder, e.g. notebooks"),
+                      (lambda: cli.main(["demo", "slope", "-o", given]), "a folder, e.g. -o "
+                                                                         "diagrams"),
+                      (lambda: cli.main(["graph", "slope", "-o", given]), "a file path, e.g. "
+                                                                          "-o graph.svg")):
+        try:
+            code = run()
+        except SystemExit as stopped:  # argparse's refusal: its usage line, then the error
+            code = stopped.code
+        assert code == 2
+        err = capsys.readouterr().err.strip().splitlines()[-1]
+        refusals.append(err.split(": ", 3)[-1])
+        assert err.endswith(said + what), err
+    assert len({r.split("; give ")[0] for r in refusals}) == 1, refusals  # one message
+    assert list(tmp_path.iterdir()) == []

@@ -45,8 +45,8 @@ from types import ModuleType
 from typing import Any, Sequence
 
 from . import __version__, files
-from .cli_arguments import (UsageError, _data_file, _epochs, _output, _Parser, _seed, _usage,
-                            _writable_file, _writable_folder)
+from .cli_arguments import (UsageError, _data_file, _epochs, _Parser, _seed, _usage,
+                            _writable_file, _writable_folder, path_argument)
 from .cli_exits import (GuardedOutput, OutputFailed, _interrupted, _on_interrupt,
                         _quiet_interrupt, _silence_stdout, _stop_if_interrupted)
 from .files import atomic_write_bytes
@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--list", action="store_true",
                       help="list the networks (all, or the named ones) and exit")
     demo.add_argument("-o", "--out", "--output", dest="out", default=DEFAULT_OUT, metavar="DIR",
-                      type=_output("a folder, e.g. -o diagrams"),
+                      type=path_argument("a folder, e.g. -o diagrams"),
                       help=f"folder for the diagrams and pictures (default: ./{DEFAULT_OUT})")
     demo.add_argument("--no-graphs", action="store_true",
                       help="draw nothing: no diagrams and no pictures")
@@ -385,8 +385,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output format; dot is the DOT text, needing no Graphviz "
                             "(default: the format -o PATH's suffix names, e.g. .png, .jpg "
                             "or .gv, else svg)")
-    graph.add_argument("-o", "--output", metavar="PATH", type=_output("a file path, e.g. "
-                                                                      "-o graph.svg"),
+    graph.add_argument("-o", "--output", metavar="PATH",
+                       type=path_argument("a file path, e.g. -o graph.svg"),
                        help="output file (default: NAME-MODE.FORMAT here); a symbolic link "
                             "to a file there is replaced, its target left alone; "
                             "/dev/stdout and devices are refused")

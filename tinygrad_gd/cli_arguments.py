@@ -12,7 +12,7 @@ from typing import Any
 
 from . import files
 
-__all__ = ["UsageError"]
+__all__ = ["UsageError", "path_argument"]
 
 
 class UsageError(Exception):
@@ -53,10 +53,11 @@ _seed = _whole_number(0, 2**32 - 1)  # what every NumPy generator accepts
 _epochs = _whole_number(1)
 
 
-def _output(what: str) -> Any:
-    """An argparse type for -o: refuses an empty path (`-o "$OUT"` with OUT unset), which
-    would write to the default place unasked, and `-`, which many tools read as standard
-    output but would be a file or folder named `-` here; `what` says what to give."""
+def path_argument(what: str) -> Any:
+    """An argparse type for a path to write (the command line's -o, docs/notebooks.py's
+    FOLDER): refuses an empty path (`-o "$OUT"` with OUT unset), which would write to the
+    default place (or the current folder) unasked, and `-`, which many tools read as
+    standard output but would be a file or folder named `-` here; `what` says what to give."""
 
     def parse(text: str) -> str:
         if not text.strip():
