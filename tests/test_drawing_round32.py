@@ -128,3 +128,56 @@ def test_the_notebooks_folder_and_the_clis_output_are_refused_alike(tmp_path, mo
         assert err.endswith(said + what), err
     assert len({r.split("; give ")[0] for r in refusals}) == 1, refusals  # one message
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------
+# scripts/notebooks.sh's arguments
+
+
+def notebooks_script(tmp_path, *args: str, jupyter: bool = True):
+    """`bash scripts/notebooks.sh ARGS` with a virtual environment of stand-ins that log
+    what they were asked (no install, no notebook written, no JupyterLab opened): its
+    exit code, stderr, and the log's lines."""
+    if shutil.which("bash") is None:
+        pytest.skip("bash is not installed")
+    venv, log = tmp_path / "venv", tmp_path / "asked.log"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    (venv / "bin" / "jupyter").unlink(missing_ok=True)
+    for program in ("python", "jupyter") if jupyter else ("python",):
+        stand_in = venv / "bin" / program
+        stand_in.write_text(f'#!/bin/sh\necho "{program} $*" >> "{log}"\n')
+        stand_in.chmod(0o755)
+    run = subprocess.run(["bash", str(REPO / "scripts" / "notebooks.sh"), *args],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "TINYGRAD_GD_VENV": str(venv)})
+    asked = log.read_text().splitlines() if log.exists() else []
+    log.unlink(missing_ok=True)
+    return run.returncode, run.stderr, asked
+
+
+@pytest.mark.parametrize("args, made, opened", [
+    ([], "docs/notebooks.py notebooks", None),
+    (["--force"], "docs/notebooks.py --force notebooks", None),
+    (["lab", "--force"], "docs/notebooks.py --force notebooks", "jupyter lab notebooks/"),
+    (["--force", "lab", "--no-browser"], "docs/notebooks.py --force notebooks",
+     "jupyter lab notebooks/ --no-browser")])
+def test_notebooks_sh_takes_force_before_or_after_lab(tmp_path, args, made, opened):
+    # `lab --force` made the notebooks without --force and handed --force to JupyterLab
+    code, err, asked = notebooks_script(tmp_path, *args)
+    assert code == 0, err
+    assert f"python {made}" in asked
+    assert [line for line in asked if line.startswith("jupyter")] == ([opened] if opened
+                                                                      else [])
+
+
+def test_notebooks_sh_refuses_what_it_does_not_take_before_installing_anything(tmp_path):
+    code, err, asked = notebooks_script(tmp_path, "--bogus")
+    assert code == 2 and asked == []  # (no pip install, no notebook made)
+    assert err.strip() == ("scripts/notebooks.sh: unknown argument '--bogus'; usage: bash "
+                           "scripts/notebooks.sh [--force] [lab [JUPYTERLAB-OPTION...]] "
+                           "(--help says what each does)")
+    code, said, asked = notebooks_script(tmp_path, "--help")
+    assert code == 0 and asked == [] and said == ""
+    code, err, asked = notebooks_script(tmp_path, "lab", jupyter=False)
+    assert code == 1 and "python docs/notebooks.py notebooks" in asked
+    assert err.strip().splitlines() == [err.strip()] and "JupyterLab is not in" in err
