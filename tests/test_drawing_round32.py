@@ -181,3 +181,46 @@ def test_notebooks_sh_refuses_what_it_does_not_take_before_installing_anything(t
     code, err, asked = notebooks_script(tmp_path, "lab", jupyter=False)
     assert code == 1 and "python docs/notebooks.py notebooks" in asked
     assert err.strip().splitlines() == [err.strip()] and "JupyterLab is not in" in err
+
+
+# ---------------------------------------------------------------------------------------
+# dtypes in a graph that mixes them
+
+
+def titles(source: str) -> dict[str, str]:
+    """{a named tensor's name: the rest of its label's first line} of a drawing's DOT."""
+    return {m[1]: html.unescape(m[2]).replace("\xa0", " ").strip()
+            for m in re.finditer(r"^\tt\d+ \[label=<<B>([^<]*)</B>([^<]*)<BR/>", source, re.M)}
+
+
+def named_graph(first_dtype):
+    """a (`first_dtype`) -> b = 2a as float64 -> c = b * w -> d = c[[1, 0]] -> loss."""
+    a = tg.tensor(np.array([1.0, 2.0], dtype=first_dtype), requires_grad=True)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    b = (a * 2.0).double()  # (of float64: the product itself)
+    c = b * w
+    d = c[tg.tensor([1, 0])]  # (an integer index: no float dtype of its own)
+    loss = d.sum()
+    for name, tensor in dict(a=a, w=w, b=b, c=c, d=d, loss=loss).items():
+        tensor.name = name
+    loss.backward()
+    return loss, dict(a=a, w=w, b=b, c=c, d=d, loss=loss)
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_a_graph_mixing_float32_and_float64_says_each_nodes_dtype(mode):
+    # a float64 node showed only by a missing "float32" beside float32 ones
+    loss, tensors = named_graph(np.float32)
+    drawn = titles(tg.draw_graph(loss, mode=mode).source)
+    assert set(drawn) == set(tensors)
+    for name, tensor in tensors.items():
+        shape = f"{tensor.shape} " if tensor.ndim else ""
+        assert drawn[name] == f"{shape}{tensor.dtype}", (name, drawn[name])
+    assert {str(t.dtype) for t in tensors.values()} == {"float32", "float64"}
+
+
+def test_a_graph_of_float64_alone_leaves_the_default_dtype_unsaid():
+    loss, tensors = named_graph(np.float64)  # (an integer index beside: not a float dtype)
+    drawn = titles(tg.draw_graph(loss).source)
+    assert set(drawn) == set(tensors)
+    assert all("float" not in rest for rest in drawn.values()), drawn

@@ -14,7 +14,8 @@ picture; the command line's `graph -o PATH` reads suffixes the same way.
 
 Diagrams fit a page: top to bottom by default (`direction="LR"` for left to right),
 labels say name, value and gradient (the shape unless a scalar, the dtype unless
-float64), an op is named as it was written (`x.unsqueeze(0)`: `unsqueeze`,
+float64, every node's in a graph of several float dtypes), an op is named as it was
+written (`x.unsqueeze(0)`: `unsqueeze`,
 `tg.expand_dims(x, 0)`: `expand_dims`, `x.view(...)`: `view`), an unnamed one-number
 constant sits in its op's label (`× 3`, `** 2`, `- 10`; `constants=True` draws it as a
 node), a reduction over one axis says so (`sum over axis

@@ -133,6 +133,13 @@ class _Drawing:
             return _array(self.graph.tensors[q]._data, self.options.precision)
         return self.name(q)[0]
 
+    @cached_property
+    def mixed_dtypes(self) -> bool:
+        """Whether the drawn tensors hold numbers of several float (or complex) dtypes: then
+        each label says its dtype, float64 too, which otherwise goes without saying."""
+        return len({t.dtype for i, t in enumerate(self.graph.tensors)
+                    if t.dtype.kind in "fc" and i not in self.hidden}) > 1
+
     def reached(self, i: int) -> bool:
         """Whether tensor i's gradient is complete in the frame drawn."""
         if self.step is None:
@@ -291,7 +298,7 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
     title = f"<B>{_escape(name)}</B>" if real else f"<I>{_escape(name)}</I>"
     if tensor.ndim:  # (a no-break space: an SVG drops the leading space of the text after </B>)
         title += "&#160;" + str(tensor.shape)
-    if tensor.dtype != np.float64:
+    if tensor.dtype != np.float64 or drawing.mixed_dtypes:
         title += f" {tensor.dtype}"
     lines = [[title]]
     if options.show_data:
