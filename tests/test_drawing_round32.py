@@ -224,3 +224,42 @@ def test_a_graph_of_float64_alone_leaves_the_default_dtype_unsaid():
     drawn = titles(tg.draw_graph(loss).source)
     assert set(drawn) == set(tensors)
     assert all("float" not in rest for rest in drawn.values()), drawn
+
+
+# ---------------------------------------------------------------------------------------
+# The step-by-step page: tooltips tell only what their frame shows
+
+
+def gradient_lines(frame: str) -> tuple[list[str], str]:
+    """The gradient lines the tooltips of one frame (an SVG) tell, and its visible text
+    (the texts not in the colour the page hides)."""
+    tips = [html.unescape(t) for t in re.findall(r'xlink:title="([^"]*)"', frame)]
+    seen = " ".join(html.unescape(t) for t in re.findall(
+        r'<text(?![^>]*fill="#fffffe")[^>]*>([^<]*)</text>', frame))
+    told = [" ".join(line.split()) for tip in tips for line in tip.split("\n")[1:]
+            if tip.startswith("gradient from") or line.startswith(("grad ", ".grad "))]
+    return [line for line in told if not line.startswith("grad in full")], " ".join(seen.split())
+
+
+@needs_dot
+@pytest.mark.parametrize("open_modules", [True, False])
+def test_a_frames_tooltips_tell_no_gradient_it_hides_boxes_and_results_too(open_modules):
+    # a module call's box tells its result's gradient, an op's result edge the gradient it
+    # carries: each left out of the tooltips of the frames before the pass reaches them
+    nn = tg.nn
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(),
+                          nn.Linear(8, 2))
+    loss = ((model(tg.randn(3, 6)) - 1.0) ** 2).mean()
+    steps = tg.backward_steps(loss, model=model, open_modules=open_modules)
+    boxes = steps.frames[0].count("module call:")
+    assert (boxes > 0) == (not open_modules)  # (folded: its boxes tell their results)
+    told_at = []
+    for k, frame in enumerate(steps.frames):
+        told, seen = gradient_lines(frame)
+        for line in told:
+            assert line in seen, (k, line)
+        told_at.append(len(told))
+    assert told_at == sorted(told_at) and told_at[0] < told_at[-1]  # filling in as it goes
+    last, _ = gradient_lines(steps.frames[-1])
+    assert any(line.startswith("grad ") for line in last)

@@ -30,7 +30,7 @@ from .options import _Options
 from .products import _edge_lines
 from .nans import _find_anomaly
 from .text import _escape, _html, _label, _line_width, _paragraph, _value
-from .tooltips import edge_tip, node_tip, tensor_tip
+from .tooltips import edge_tip, node_tip, shown, tensor_tip, unless_reached
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
                    _class_target)
 
@@ -368,7 +368,7 @@ def _targets(dot: graphviz.Digraph, drawing: _Drawing) -> None:
 def _tensor_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
     lines, kind, anomaly = _tensor_lines(drawing, i)
     unit = drawing.layout.tensor_unit[i]
-    dot.node(unit, _label(lines), tooltip=tensor_tip(drawing, i, _label(lines)),
+    dot.node(unit, _label(lines), tooltip=tensor_tip(drawing, i, _label(shown(lines))),
              **_styled(_STYLES[kind], unit, drawing, anomaly))
 
 
@@ -381,7 +381,7 @@ def _op_node(dot: graphviz.Digraph, drawing: _Drawing, i: int) -> None:
 def _box_node(dot: graphviz.Digraph, drawing: _Drawing, unit: str) -> None:
     lines, anomaly = _box_lines(drawing, unit)
     kind = drawing.layout.boxes[unit].kind
-    dot.node(unit, _label(lines), tooltip=node_tip(_label(lines)),
+    dot.node(unit, _label(lines), tooltip=node_tip(_label(shown(lines))),
              **_styled(_STYLES[kind], unit, drawing, anomaly))
 
 
@@ -415,11 +415,15 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
         i = int(target[1:])
         grad = drawing.grads.tensor[i]
         if grad is not None:
-            lines = [[_value(grad, drawing.options.precision, drawing.color(i))]]
+            color = drawing.color(i)
+            lines = unless_reached(color is None,
+                                   [[_value(grad, drawing.options.precision, color)]])
     if lines is not None:
         attrs["label"] = _spaced(_label(lines))
-    attrs["tooltip"] = edge_tip(drawing, source, target, None, "input") if "style" in attrs \
-        else edge_tip(drawing, target, source, lines and _label(lines), "gradient")  # (dashed)
+    dashed = "style" in attrs  # (no gradient flows along it: what goes into the op instead)
+    attrs["tooltip"] = (edge_tip(drawing, source, target, None, "input") if dashed else
+                        edge_tip(drawing, target, source, lines and _label(shown(lines)),
+                                 "gradient"))
     if target == layout.culprit:
         dot.edge(source, target, **attrs)  # nothing came back from the culprit yet
     else:

@@ -29,6 +29,7 @@ from .makings import result_lines
 from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _meant_grad, _red
 from .options import _Options
 from .titles import _op_title, op_name
+from .tooltips import unless_reached
 from .walk import _Box, _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
 _HIDDEN = "#fffffe"  # what a step-by-step frame has not reached yet: its page hides it
@@ -344,7 +345,7 @@ def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list
     if origin:
         lines.append([_font(".grad ", color), _value(held, options.precision, color),
                       _font(f" ({origin})", color)])
-    return lines
+    return unless_reached(color is None, lines)
 
 
 def _frozen_entries(mask: np.ndarray, precision: int) -> str:

@@ -26,6 +26,7 @@ from typing import Any
 
 from .text import _escape, _font, _value
 from .titles import op_name
+from .tooltips import unless_reached
 
 _MAKING = 10  # units: an input of a join made by this many of its own folds into one box
 _PART = (3, 40)  # ops: the sizes of the alike parts a fold's box says it repeats
@@ -199,5 +200,6 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
     grad = drawing.grad(r)
     if options.show_grad and grad is not None:
         color = drawing.color(r)
-        lines.append([_font("grad ", color), _value(grad, options.precision, color)])
+        lines += unless_reached(color is None, [[_font("grad ", color),
+                                                 _value(grad, options.precision, color)]])
     return lines

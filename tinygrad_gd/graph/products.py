@@ -16,6 +16,7 @@ from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .text import _SHOWN_ENTRIES, _font, _pieces, _value
 from .titles import _axes
+from .tooltips import unless_reached
 
 # the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
 # edges' 9-point text was a speck by the table's border
@@ -49,7 +50,7 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
     if mask is not None and np.any(mask):
         lines.append([_font(f"frozen {_frozen_entries(np.asarray(mask), precision)}: "
                             f"zeroed in .grad", color)])
-    return lines
+    return unless_reached(color is None, lines)
 
 
 def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray

@@ -6,16 +6,15 @@ plain text; a tensor whose label shows a few entries and the range (more than 12
 all equal) lists its values and gradient in full in its tooltip, up to `_LISTED` entries.
 An edge's says what flows along it: a value forward, a gradient backward. In a frame of
 the step-by-step page, a tooltip leaves out what the frame hides (the gradients the pass
-has not reached yet), as the picture does.
+has not reached yet), as the picture does: the label's writers mark those lines
+`Unreached` (`unless_reached`), and a tooltip is made of the others (`shown`).
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
-from .labels import _HIDDEN
 from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _label_lines, _nested
 from .titles import op_name
 
@@ -27,30 +26,25 @@ def plain(label: str) -> str:
     summary's range, which the label draws on a line of its own, back after its entries."""
     if label.startswith("<") and label.endswith(">"):
         label = label[1:-1]  # (the brackets around an HTML-like label)
-    label = _unhidden(label)
     lines = (" ".join(line.replace("\\\\", "\\").split()) for line in _label_lines(label))
     text = "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
     return text.replace("…]\nmin ", "…] min ")
 
 
-_FONT = re.compile(r"<FONT\b[^>]*>|</FONT>")
+class Unreached(list):
+    """A label's line that a step-by-step frame has not reached (a gradient the pass has
+    not computed yet): drawn in the colour the page hides, so every frame keeps one
+    layout, and left out of the tooltip, where it would give the gradient away."""
 
 
-def _unhidden(label: str) -> str:
-    """`label` less its text in the hidden colour: a step's frame draws the gradients not
-    reached yet so (its page hides them), which its tooltips then gave away."""
-    if _HIDDEN not in label:
-        return label
-    kept, hiding, at = [], [], 0  # hiding: per open <FONT>, whether it is the hidden colour
-    for tag in _FONT.finditer(label):
-        if not any(hiding):
-            kept.append(label[at:tag.start()])
-        if tag[0] == "</FONT>":
-            hiding = hiding[:-1]
-        else:
-            hiding = [*hiding, f'"{_HIDDEN}"' in tag[0]]
-        at = tag.end()
-    return "".join(kept) + ("" if any(hiding) else label[at:])
+def unless_reached(reached: bool, lines: list[list[str]]) -> list[list[str]]:
+    """`lines` as they are where the frame has `reached` them, else each one `Unreached`."""
+    return lines if reached else [Unreached(line) for line in lines]
+
+
+def shown(lines: list[list[str]]) -> list[list[str]]:
+    """The lines of a label a tooltip tells: those the frame has reached."""
+    return [line for line in lines if not isinstance(line, Unreached)]
 
 
 def tooltip(text: str) -> str:
@@ -93,8 +87,8 @@ def edge_tip(drawing: Any, source: str, target: str, label: str | None, flow: st
     source, target = named(unit_name(drawing, source)), named(unit_name(drawing, target))
     words = {"gradient": f"gradient from {source} to {target}",
              "input": f"{source} into {target}", "result": f"{source} gives {target}"}[flow]
-    shown = plain(label) if label else ""  # (nothing in a frame the gradient has not reached)
-    return tooltip(words + (f":\n{shown}" if shown else ""))
+    said = plain(label) if label else ""  # (nothing in a frame the gradient has not reached)
+    return tooltip(words + (f":\n{said}" if said else ""))
 
 
 def unit_name(drawing: Any, unit: str) -> str:
