@@ -263,3 +263,83 @@ def test_a_frames_tooltips_tell_no_gradient_it_hides_boxes_and_results_too(open_
     assert told_at == sorted(told_at) and told_at[0] < told_at[-1]  # filling in as it goes
     last, _ = gradient_lines(steps.frames[-1])
     assert any(line.startswith("grad ") for line in last)
+
+
+# ---------------------------------------------------------------------------------------
+# The step-by-step page: a frame fits the window, full size a click away
+
+PICTURE = """(function () {
+  var svg = document.querySelector('.frame:not([hidden]) svg'), box = svg.parentNode;
+  var drawn = svg.getBoundingClientRect();
+  return {drawn: drawn.width, own: svg.width.baseVal.value, left: drawn.left,
+          right: drawn.right, scrolls: box.scrollWidth - box.clientWidth,
+          page: document.documentElement.scrollWidth, window: innerWidth,
+          button: document.querySelector('.size').textContent,
+          disabled: document.querySelector('.size').disabled};
+})()"""
+
+
+def browser_on(page: Path, tmp_path, width: int = 1280, height: int = 800):
+    from test_graph_steps import CHROMIUM, opened, websocket
+    if CHROMIUM is None or websocket is None:
+        pytest.skip("headless Chromium (Debian package chromium) and websocket-client are "
+                    "needed to drive the page")
+    return opened(page, tmp_path, width, height)
+
+
+def click_on_the_picture(browser) -> None:
+    """A click in the middle of what the window shows of the current frame's picture."""
+    x, y = browser.evaluate("""(function () {
+      var r = document.querySelector('.frame:not([hidden]) .picture').getBoundingClientRect();
+      return [(Math.max(r.left, 0) + Math.min(r.right, innerWidth)) / 2,
+              (Math.max(r.top, 0) + Math.min(r.bottom, innerHeight)) / 2];
+    })()""")
+    for kind in ("mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left",
+                     clickCount=1)
+
+
+@needs_dot
+def test_the_blog_mlps_frames_fit_the_window_and_full_size_is_a_click_away(tmp_path):
+    # its 14 frames were each wider than a 1280 x 800 window: every step scrolled sideways
+    from test_graph_steps import COUNTER
+
+    page = tmp_path / "blog-steps.html"
+    assert cli.main(["graph", "blog-mlp", "--steps", "-o", str(page)]) == 0
+    browser = browser_on(page, tmp_path)
+    try:
+        fitted = browser.evaluate(PICTURE)
+        assert fitted["own"] > fitted["window"], fitted  # (wider than the window at its size)
+        assert 0 <= fitted["left"] and fitted["right"] <= fitted["window"], fitted
+        assert fitted["scrolls"] <= 0 and fitted["page"] <= fitted["window"], fitted
+        assert fitted["button"] == "full size" and not fitted["disabled"]
+        browser.click(".size")
+        full = browser.evaluate(PICTURE)
+        assert abs(full["drawn"] - full["own"]) < 1, full  # its own size
+        assert full["scrolls"] > 0 and full["page"] <= full["window"], full  # the picture's own
+        assert full["button"] == "fit to window"
+        browser.key("End", 35)  # a step far right: scrolled into view sideways
+        count = browser.evaluate("document.querySelectorAll('.frame').length")
+        assert browser.evaluate(COUNTER) == f"step {count} of {count}"
+        node = browser.until("""(function () {
+          var r = document.querySelector('.frame:not([hidden]) .step').getBoundingClientRect();
+          return r.left >= 0 && r.right <= innerWidth && [r.left, r.right];
+        })()""")
+        assert node, browser.evaluate(PICTURE)
+        assert abs(browser.evaluate(PICTURE)["drawn"] - full["own"]) < 1  # kept for each step
+        click_on_the_picture(browser)  # fit again
+        again = browser.evaluate(PICTURE)
+        assert again["right"] <= again["window"] and again["button"] == "full size", again
+    finally:
+        browser.close()
+
+
+@needs_dot
+def test_a_frame_that_fits_at_its_own_size_is_drawn_so(tmp_path):
+    steps = tg.backward_steps(slides_loss())
+    browser = browser_on(steps.save(tmp_path / "steps.html"), tmp_path)
+    try:
+        shown = browser.evaluate(PICTURE)
+        assert abs(shown["drawn"] - shown["own"]) < 1 and shown["disabled"], shown
+    finally:
+        browser.close()

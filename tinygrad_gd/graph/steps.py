@@ -6,12 +6,14 @@ highlighted, the edges bringing its gradient in are drawn in red, and every grad
 pass has not reached yet is drawn in a colour the page hides, so all frames share one layout
 and the leaves' `.grad` fill in as the frames go. The page has no external scripts,
 styles or fonts (inline SVG from Graphviz); previous/next buttons, a slider, the Left/Right
-arrow keys and Home/End move between frames, and each step scrolls its node into view (a
-wide picture keeps readable text and scrolls sideways; step 1's scrolls only sideways, the
-page not moved). A graph larger than `max_nodes` is refused: its steps would highlight one
-folded box. In Jupyter the returned object displays inline; where a notebook's HTML is
-sanitized (an untrusted notebook: no script, style or SVG) it shows the last step as an
-image, and its mimebundle carries that SVG too.
+arrow keys and Home/End move between frames, and each step scrolls its node into view.
+A frame fits the window's width (a wide network's drawn smaller: nothing scrolls
+sideways); "full size" (the button, or a click on the picture) draws it at its own size,
+scrolling sideways to the step's node, and "fit to window" fits it again. A graph larger
+than `max_nodes` is refused: its steps would highlight one folded box. In Jupyter the
+returned object displays inline; where a notebook's HTML is sanitized (an untrusted
+notebook: no script, style or SVG) it shows the last step as an image, and its mimebundle
+carries that SVG too.
 """
 from __future__ import annotations
 
@@ -99,7 +101,7 @@ class BackwardSteps:
         frames = "\n".join(
             f'<div class="frame" data-step="{k}"{"" if k == last else _HIDE}>'
             f'<p class="caption">{html.escape(caption)}</p><div class="picture"{_HIDE}>'
-            f'{_readable(_svg_only(svg, f"{page}-{k}-"))}</div>{fallback if k == last else ""}'
+            f'{_svg_only(svg, f"{page}-{k}-")}</div>{fallback if k == last else ""}'
             f'</div>'
             for k, (svg, caption) in enumerate(zip(self.frames, self.captions)))
         script = _SCRIPT.replace("PAGE", json.dumps(page)).replace(
@@ -109,7 +111,9 @@ class BackwardSteps:
                 f'<div class="controls"{_HIDE}><button type="button" class="prev">'
                 f'&#8592; previous</button> <button type="button" class="next">next &#8594;'
                 f'</button> <input type="range" class="slider" min="0" max="{last}" value="0" '
-                f'aria-label="step"> <span class="counter">step 1 of {last + 1}</span></div>\n'
+                f'aria-label="step"> <span class="counter">step 1 of {last + 1}</span> '
+                f'<button type="button" class="size" aria-pressed="false">full size</button>'
+                f'</div>\n'
                 f"{frames}\n<script>{script}</script></div>")
 
 
@@ -121,7 +125,8 @@ _HIDE = ' hidden="hidden"'
 def _style(page: str, box: bool = False) -> str:
     """The widget's style: the controls and the caption stay at the top of the window (of
     the widget's own scrolling `box` in a notebook, whose output area is no place for
-    sticky elements) as the picture scrolls under them; a wide picture scrolls sideways."""
+    sticky elements) as the picture scrolls under them; a picture fits the width, unless
+    the reader asked for it full size (`full`), which scrolls sideways."""
     under = "background:var(--jp-layout-color0,white)"  # JupyterLab's (dark) theme
     return (f"#{page}{{font-family:sans-serif}}#{page}:focus{{outline:none}}"
             f"{f'#{page}{{max-height:75vh;overflow:auto}}' if box else ''}"
@@ -129,7 +134,9 @@ def _style(page: str, box: bool = False) -> str:
             f"#{page} .caption{{position:sticky;top:var(--bar,0);z-index:1;margin:0;"
             f"padding-bottom:0.5em;font-weight:bold;min-height:2.5em;{under}}}"
             f"#{page} .picture{{display:block;overflow-x:auto}}#{page} .still{{display:none}}"
-            f"#{page} svg{{max-width:100%;height:auto}}"
+            f"#{page} svg{{max-width:100%;height:auto;cursor:zoom-in}}"
+            f"#{page}.full svg{{max-width:none;cursor:zoom-out}}"
+            f"#{page} .picture.fits svg{{cursor:auto}}"
             # hidden, not transparent: find-in-page (Ctrl+F) and copying skip a gradient
             # the pass has not reached
             f'#{page} [fill="{_HIDDEN}"],#{page} [stroke="{_HIDDEN}"]{{visibility:hidden}}')
@@ -140,6 +147,11 @@ _SCRIPT = """(function () {
   var frames = root.querySelectorAll('.frame'), last = frames.length - 1, current = 0;
   var slider = root.querySelector('.slider'), counter = root.querySelector('.counter');
   var prev = root.querySelector('.prev'), next = root.querySelector('.next');
+  var size = root.querySelector('.size');
+  function fits() {  // the current frame's picture fits the width at its own size
+    var picture = frames[current].querySelector('.picture'), svg = picture.querySelector('svg');
+    return !svg || svg.width.baseVal.value <= picture.clientWidth + 1;
+  }
   function show(k, scroll) {
     var had = document.activeElement;
     current = Math.max(0, Math.min(last, k));
@@ -151,6 +163,8 @@ _SCRIPT = """(function () {
     next.disabled = current === last;
     if ((had === prev || had === next) && had.disabled) { root.focus({preventScroll: true}); }
     root.style.setProperty('--bar', bar.offsetHeight + 'px');
+    size.disabled = fits();  // (nothing to enlarge)
+    frames[current].querySelector('.picture').classList.toggle('fits', size.disabled);
     var node = frames[current].querySelector('.step');
     if (scroll && node) {  // below the controls and the caption that stay on top
       var top = bar.offsetHeight + frames[current].querySelector('.caption').offsetHeight;
@@ -179,15 +193,31 @@ _SCRIPT = """(function () {
   (STANDALONE ? document : root).addEventListener('keydown', key);
   bar.hidden = false;
   show(0, false);
-  // step 1's node scrolled into its picture sideways (a wide graph's output sits far right),
-  // the page itself not moved: a notebook stays where its reader is
-  var first = frames[0].querySelector('.step'), picture = frames[0].querySelector('.picture');
-  if (first && picture) {
-    var at = first.getBoundingClientRect(), view = picture.getBoundingClientRect();
+  // the step's node scrolled into its picture sideways (a wide graph's output sits far
+  // right), the page itself not moved: a notebook stays where its reader is
+  function centre() {
+    var node = frames[current].querySelector('.step');
+    var picture = frames[current].querySelector('.picture');
+    if (!node || !picture) { return; }
+    var at = node.getBoundingClientRect(), view = picture.getBoundingClientRect();
     if (at.left < view.left || at.right > view.right) {
       picture.scrollLeft += at.left - view.left - (view.width - at.width) / 2;
     }
   }
+  function resize(full) {  // full size, or fit to the window's width
+    root.classList.toggle('full', full);
+    size.textContent = full ? 'fit to window' : 'full size';
+    size.setAttribute('aria-pressed', full ? 'true' : 'false');
+    show(current, true);
+    centre();
+  }
+  size.addEventListener('click', function () { resize(!root.classList.contains('full')); });
+  for (var k = 0; k <= last; k++) {
+    frames[k].querySelector('.picture').addEventListener('click', function () {
+      if (!size.disabled) { resize(!root.classList.contains('full')); }
+    });
+  }
+  centre();
 })();"""
 
 
@@ -215,18 +245,6 @@ def _svg_only(svg: str, prefix: str) -> str:
     start = svg.find("<svg")
     svg = svg[start:] if start >= 0 else svg
     return re.sub(r'(\bid="|url\(#|href="#)', lambda m: m[1] + prefix, svg)
-
-
-_MIN_SCALE = 0.9  # a wide picture shrinks to fit the page down to this, then scrolls
-
-
-def _readable(svg: str) -> str:
-    """`svg` (an <svg> element) shrunk to the page's width no further than `_MIN_SCALE`
-    of its size: a wide (left-to-right) graph's text stays readable and the picture
-    scrolls sideways."""
-    return re.sub(r'<svg width="([\d.]+)pt"',
-                  lambda m: f'<svg style="min-width:{float(m[1]) * _MIN_SCALE:.0f}pt" '
-                            f'width="{m[1]}pt"', svg, count=1)
 
 
 def _still(svg: str) -> str:
