@@ -30,6 +30,8 @@ TORCH_EXCEPTIONS = {
 # names NumPy has (and a Tensor method here) that tg deliberately lacks, or answers otherwise
 NUMPY_EXCEPTIONS = {
     "select": "np.select(condlist, choicelist) is another function; tg.select is PyTorch's",
+    "resize": "np.resize(a, shape) repeats the values to fill the new size; x.resize is "
+              "PyTorch's deprecated reshape (x.resize_ in place)",
 }
 # names of tg functions whose torch Tensor method tg.Tensor deliberately lacks
 METHOD_EXCEPTIONS = {

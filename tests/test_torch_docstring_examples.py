@@ -135,6 +135,8 @@ EXCLUDED: dict[str, str] = {
     "torch.logical_xor": "design: no out= (every result is a new tensor)",
     "torch.lu": "design: info.nonzero() is NumPy's tuple here (see torch.nonzero)",
     "torch.narrow_copy": "sparse: narrows a sparse tensor (to_sparse)",
+    "torch.Tensor.to_dense": "sparse: densifies a sparse COO tensor (every tensor here is "
+                             "dense: to_dense() gives it itself)",
     "torch.nn.AvgPool3d":
         "slow: 2 s here on the example's sizes (the file must run in about a minute)",
     "torch.nn.BatchNorm3d":

@@ -56,6 +56,7 @@ from . import accelerator, backends  # noqa: E402,F401  (tg.backends.mps.is_avai
 from .torch_functions_more import *  # noqa: F401,F403  (tg.conv3d, tg.bitwise_and, tg.gcd)
 from . import tensor_methods_more  # noqa: E402,F401  (after torch_functions_more)
 from .tensor_methods_more import *  # noqa: F401,F403  (tg.angle, tg.select_scatter, tg.put, ...)
+from . import tensor_devices  # noqa: E402,F401  (x.cuda(), x.is_xpu, x.to_dense(), x.resize())
 from . import distributions  # noqa: E402,F401  (tg.distributions.Normal, ...)
 from . import special  # noqa: E402,F401  (tg.special.erf, gammaln, zeta, i0e, ndtr, ...)
 from . import func, utils  # noqa: E402,F401  (tg.func.grad, vmap, ...; tg.utils.data)

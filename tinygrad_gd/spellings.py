@@ -367,6 +367,8 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
             and dtype.endswith("Tensor"):
         kind = dtype.split(".", 1)[1][:-len("Tensor")]
         dtype = _DTYPES_OF_TYPE_NAMES.get(kind, kind.lower())
+    if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
+        dtype = str(dtype).removeprefix("torch.")
     try:
         target = np.dtype(dtype)
     except TypeError:

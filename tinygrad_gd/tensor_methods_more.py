@@ -5,10 +5,11 @@ Where the values are: `x.is_cpu` True; `is_meta`, `is_nested`, `is_quantized`,
 `is_sparse`, `x.is_pinned()`, `x.is_shared()` False; `x.get_device()` -1 (PyTorch's for
 the CPU), `x.layout` `tg.strided`, `x.output_nr` 0 (every op here makes one output),
 `x.const_data_ptr()` is `data_ptr()`, `x.dim_order()` the axes from the largest stride
-to the smallest. Refused in one line: `cuda` (no GPU), `bfloat16` (NumPy has no such
-dtype), `imag` (the values are real), `pin_memory` and `share_memory_` (no GPU, no shared
-memory), `storage` and `storage_type` (PyTorch's deprecated TypedStorage:
-`untyped_storage()`). Casts (the op `to`): `byte` uint8, `char` int8, `short` int16.
+to the smallest. Refused in one line: `imag` (the values are real), `pin_memory` and
+`share_memory_` (no GPU, no shared memory), `storage` and `storage_type` (PyTorch's
+deprecated TypedStorage: `untyped_storage()`); other devices and dtypes (`cuda`,
+`bfloat16`, ...) are tensor_devices.py's. Casts (the op `to`): `byte` uint8, `char` int8,
+`short` int16.
 
 In the graph, made of ops (their gradients are theirs, as PyTorch's): `angle` (0, or pi
 for a negative value, NaN kept; gradient 0), `conj_physical` (x itself: real values),
@@ -70,10 +71,6 @@ def _refusal(name: str, error: type, why: str) -> Callable[..., Any]:
 
 
 _REFUSALS = {
-    "cuda": (RuntimeError, "there is no GPU here, tinygrad_gd computes on the CPU; leave the "
-             "tensor where it is (x, or x.cpu())"),
-    "bfloat16": (TypeError, "NumPy has no bfloat16 dtype; use x.half() (float16) or "
-                 "x.float() (float32)"),
     "pin_memory": (RuntimeError, "pinned memory speeds copies to a GPU, and there is none "
                    "here; use the tensor as it is"),
     "share_memory_": (RuntimeError, "tinygrad_gd has no shared-memory tensors (no "
