@@ -7,27 +7,28 @@ registration call and no `super().__init__()` are needed (PyTorch's `register_bu
 `register_parameter` and `add_module` are there for code written with them). Names are
 dotted paths, as in PyTorch (`0.weight`, `hidden.bias`, `blocks.1.weight`), and listed in
 PyTorch's order: a module's own parameters first, then each sub-module's, in attribute
-order. Saving and loading them (`state_dict`, `load_state_dict`) is module_state.py's work;
+order. Saving and loading them (`state_dict`, `load_state_dict`, with a module's own
+`get_extra_state`/`set_extra_state` under `_extra_state`) is module_state.py's work;
 keeping and running the hooks (ModuleHooks, a base: backward and state-dict hooks), and the
-repr, module_hooks.py's.
+repr, module_hooks.py's; converting a whole model to a dtype or a device (`to`, `float`,
+`type`, `cpu`, `cuda`, ...: ModuleConversions, a base), module_conversions.py's.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Mapping, MutableMapping
+from typing import Any, Callable, Iterator, Mapping, MutableMapping, TypeVar
 
 import numpy as np
 
 from ..grad_mode import check_flag
-from ..memory_formats import lay_out_module, module_memory_format
-from ..ops.shape import target_dtype
 from ..hooks import RemovableHandle
 from ..inference import refuse_requires_grad
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
-from ..values import is_device
+from .module_conversions import ModuleConversions
 from .module_hooks import (CALL_HOOKS, NO_HOOKS, ModuleHooks, add_forward_hook,
                            forward_with_hooks, module_repr)
-from .module_state import (IncompatibleKeys, StateDictError, load_state, save_state,
+from .module_state import (IncompatibleKeys, StateDictError, load_state, no_extra_state,
+                           no_set_extra_state, replace_member, save_state,
                            state_dict_arguments)
 from .registration import check_assignment, check_constructor_arguments, check_name
 
@@ -135,18 +136,19 @@ class Buffer(Tensor):
         return "Buffer" + super().__repr__()[len("Tensor"):]
 
 
-def _is_meta(device: Any) -> bool:
-    """PyTorch's "meta" device (a string, "meta:0", or a torch.device)."""
-    return is_device(device) and str(device).split(":")[0] == "meta"
-
-
-class Module(ModuleHooks):
+class Module(ModuleConversions, ModuleHooks):
     """Base class of layers and models: subclass it and define `forward`.
 
     Calling the module (`model(x)`) runs `forward` inside `scope(self, args, kwargs)`, so
     the graph nodes it records know which module call made them, and what it was given."""
 
     training: bool = True  # a class default, so subclasses need not call __init__
+    # PyTorch's: call_super_init=True makes __init__ call the next class's __init__ (a
+    # class mixing Module with others); dump_patches is kept for code that reads it
+    call_super_init: bool = False
+    dump_patches: bool = False
+    T_destination = TypeVar("T_destination", bound=dict[str, Any])
+    get_extra_state, set_extra_state = no_extra_state, no_set_extra_state  # (overridden)
     _positional_tensors: int | None = 0  # (how many tensors a built-in's constructor takes)
     # PyTorch's hook dicts (module_hooks.py), each made in the instance on first use
     _forward_pre_hooks = _forward_hooks = _forward_pre_hooks_with_kwargs = \
@@ -157,7 +159,12 @@ class Module(ModuleHooks):
             check_constructor_arguments(cls, args)
         return super().__new__(cls)
 
-    def __init__(self) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self.call_super_init:
+            super().__init__(*args, **kwargs)
+        elif args or kwargs:  # (PyTorch's: arguments are for the next class's __init__)
+            raise TypeError(f"Module.__init__: takes no arguments, got {len(args)} positional "
+                            f"and {sorted(kwargs)} keyword (or set call_super_init = True)")
         self.training = True
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -332,6 +339,41 @@ class Module(ModuleHooks):
             module = child
         return module
 
+    def set_submodule(self, target: str, module: "Module", strict: bool = False) -> None:
+        """Put `module` at the dotted path `target` (`"block.0.conv"`), as PyTorch's: the one
+        there replaced, or (strict=False) a new one added. Refused in one line: an empty
+        target or no Module given (ValueError), a path through something else, a name held
+        by no Module, or with strict=True a name not there (AttributeError)."""
+        strict = check_flag("set_submodule", "strict", strict)
+        if not isinstance(target, str) or not target:
+            raise ValueError(f"set_submodule: target must be the dotted path of a sub-module "
+                             f"(such as 'block.0'), got {target!r:.40}")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: module must be an nn.Module, got "
+                             f"{type(module).__name__} (for {target!r})")
+        head, _, name = target.rpartition(".")
+        try:
+            parent = self.get_submodule(head)
+        except AttributeError as err:  # (one kept in a list, `layers.0`: one member)
+            above, _, kept_in = head.rpartition(".")
+            name = f"{kept_in}.{name}"
+            parent = self.get_submodule(above) if above in dict(self.named_modules()) else self
+            if name not in dict(parent._members()):  # (said as set_submodule's)
+                raise AttributeError("set_submodule" + str(err)[len("get_submodule"):]) from None
+        members = dict(parent._members())
+        held = members.get(name) if "." in name else getattr(parent, name, members)
+        if strict and held is members:
+            raise AttributeError(f"set_submodule: {type(parent).__name__} has no attribute "
+                                 f"{name!r} (in {target!r}); strict=True only replaces an "
+                                 f"existing sub-module")
+        if held is not members and not isinstance(held, Module):
+            raise AttributeError(f"set_submodule: {name!r} of {type(parent).__name__} is a "
+                                 f"{type(held).__name__}, not a Module (in {target!r})")
+        if "." in name:
+            replace_member(parent, name, module)
+        else:
+            setattr(parent, name, module)
+
     def get_parameter(self, target: str) -> Parameter:
         """The Parameter at the dotted path `target` (`"fc_loc.2.weight"`), as PyTorch's."""
         return self._member_at(target, Parameter, "get_parameter", "named_parameters()")
@@ -387,48 +429,6 @@ class Module(ModuleHooks):
             child.apply(fn)
         fn(self)
         return self
-
-    def float(self) -> "Module":
-        """`to(np.float32)`, PyTorch's `model.float()`: float parameters and buffers to float32.
-        Returns self."""
-        return self.to(np.float32)
-
-    def double(self) -> "Module":
-        """`to(np.float64)`, PyTorch's `model.double()`. Returns self."""
-        return self.to(np.float64)
-
-    def half(self) -> "Module":
-        """`to(np.float16)`, PyTorch's `model.half()`. Returns self."""
-        return self.to(np.float16)
-
-    def to(self, *args: Any, dtype: Any = None, device: Any = None, non_blocking: bool = False,
-           memory_format: Any = None) -> "Module":
-        """PyTorch's `model.to(...)`, read as `Tensor.to`'s arguments. "cpu" leaves the model
-        as it is (tinygrad_gd runs on the CPU; `non_blocking` accepted); a float dtype
-        converts every parameter's values (and gradient) and every float buffer in place,
-        the same objects, counted as in-place changes (`memory_format=`: each 4-d or 5-d
-        one laid out so, as PyTorch's). Returns self. "meta" is read as
-        "cpu": PyTorch's stateless copy (`copy.deepcopy(model).to('meta')`, a base for
-        `func.functional_call`) is here the copy itself, its values kept."""
-        check_flag("Module.to", "non_blocking", non_blocking)
-        fmt = module_memory_format(self, memory_format)
-        device = None if _is_meta(device) else device
-        args = tuple(arg for arg in args if not _is_meta(arg))
-        dtype = target_dtype("Module.to", args, dtype, device)
-        if dtype is None:
-            return lay_out_module(self, fmt)
-        if dtype.kind != "f":
-            raise TypeError(f"Module.to: a model's parameters are floats, so the dtype must be "
-                            f"a float dtype, got {dtype}; pass np.float32, np.float64 or "
-                            f"np.float16")
-        for p in self.parameters():
-            p.data = p._data.astype(dtype)
-            if p.grad is not None:
-                p.grad = Tensor(p.grad._data.astype(dtype))
-        for b in self.buffers():
-            if b.dtype.kind == "f":  # (a count stays an integer, as in PyTorch)
-                b.data = b._data.astype(dtype)
-        return lay_out_module(self, fmt)
 
     # -- saving and loading ------------------------------------------------------------
     def state_dict(self, *args: Any, destination: MutableMapping | None = None,

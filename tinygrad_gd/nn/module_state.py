@@ -1,7 +1,11 @@
 """Saving and loading a Module's state: what `Module.state_dict` (PyTorch's `destination=`,
 `prefix=`, `keep_vars=`) and `Module.load_state_dict` (`strict=`, `assign=`) do, what loading
 returns (`IncompatibleKeys`, printed as PyTorch prints it) and what it raises
-(`StateDictError`).
+(`StateDictError`). A module whose class defines `get_extra_state` saves what it returns
+under `<prefix>_extra_state`, after its own tensors; one whose class defines
+`set_extra_state` is given that entry when loaded (after every tensor is), and lists it
+as missing when the state lacks it; another module's `_extra_state` entry is unexpected
+(PyTorch's rules; Module's own two methods are `no_extra_state` and `no_set_extra_state`).
 
 Module's methods call these functions with the module and its Parameter and Buffer classes,
 so this module does not import module.py. A module's state is the list its `_named_state`
@@ -23,9 +27,33 @@ from ..memory_formats import copied, preserve_format
 from ..tensor import Tensor
 
 __all__ = ["IncompatibleKeys", "StateDictError", "state_dict_arguments", "fill_state_dict",
-           "save_state", "load_state"]
+           "save_state", "load_state", "no_extra_state", "no_set_extra_state",
+           "replace_member"]
 
 _POSITIONAL = ("destination", "prefix", "keep_vars")
+EXTRA_STATE = "_extra_state"  # (PyTorch's key of a module's extra state, after its prefix)
+
+
+def no_extra_state(self: Any) -> Any:
+    """What to save beside the tensors, under `_extra_state` (PyTorch's get_extra_state):
+    define it, and `set_extra_state`, in a module class that keeps more than tensors. This
+    one, Module's own, is never called: a class without its own saves no such entry."""
+    raise RuntimeError(f"{type(self).__name__}.get_extra_state: the class defines none; "
+                       f"define get_extra_state (and set_extra_state) to save more state")
+
+
+def no_set_extra_state(self: Any, state: Any) -> None:
+    """Take back what `get_extra_state` saved (PyTorch's set_extra_state); Module's own is
+    never called: a class without its own finds its `_extra_state` entry unexpected."""
+    raise RuntimeError(f"{type(self).__name__}.set_extra_state: the class defines none; "
+                       f"define it to load the state's '_extra_state' entry")
+
+
+def _extra_states(module: Any, method: str, default: Any) -> list[tuple[str, Any]]:
+    """(the `_extra_state` name, the module) of each module, in state_dict's order, whose
+    class defines its own `method` (get_extra_state or set_extra_state)."""
+    return [(prefix + EXTRA_STATE, owner) for owner, prefix, _ in _walk(module, "")
+            if prefix is not None and getattr(type(owner), method) is not default]
 
 
 class IncompatibleKeys(NamedTuple):
@@ -151,7 +179,8 @@ def save_state(module: Any, prefix: str, destination: MutableMapping | None,
         destination = StateDict()
         destination._metadata = {}
     _note_versions(module, prefix, destination)
-    if not _hooked(module, "_state_dict_pre_hooks", "_state_dict_hooks"):
+    extra = dict(_extra_states(module, "get_extra_state", no_extra_state))
+    if not extra and not _hooked(module, "_state_dict_pre_hooks", "_state_dict_hooks"):
         return fill_state_dict(module._named_state(prefix), destination, keep_vars)
     target: MutableMapping = destination
     entered: list[str] = []
@@ -161,6 +190,8 @@ def save_state(module: Any, prefix: str, destination: MutableMapping | None,
             for hook in list(vars(owner).get("_state_dict_pre_hooks", {}).values()):
                 hook(owner, owner_prefix, keep_vars)
             fill_state_dict(_own_entries(owner, owner_prefix), target, keep_vars)
+            if owner_prefix[len(prefix):] + EXTRA_STATE in extra:
+                target[owner_prefix + EXTRA_STATE] = owner.get_extra_state()
             continue
         owner_prefix = entered.pop()
         for hook in list(vars(owner).get("_state_dict_hooks", {}).values()):
@@ -234,6 +265,9 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
     loaded = {id(own[n]) for n in names if n in own}
     missing = [n for n in own if n not in state and id(own[n]) not in loaded]
     unexpected = [n for n in names if n not in own]
+    extra = dict(_extra_states(module, "set_extra_state", no_set_extra_state))
+    if extra or any(n.endswith(EXTRA_STATE) for n in unexpected):  # (PyTorch's order)
+        missing, unexpected = _with_extra_states(module, extra, state, missing, unexpected)
     missing += [n for n in added[0] if n not in missing]
     unexpected += [n for n in added[1] if n not in unexpected]
     values: dict[str, np.ndarray] = {}
@@ -260,6 +294,9 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
         with no_grad():
             for name, value in values.items():
                 own[name][...] = value  # in place: optimizers and views keep the same array
+    for name, owner in extra.items():
+        if name in state:
+            owner.set_extra_state(state[name])
     keys = IncompatibleKeys(missing, unexpected)
     if post:  # (PyTorch's order: loaded, the post-hooks, then strict's check of the names)
         _load_post_hooks(module, keys)
@@ -267,6 +304,19 @@ def load_state(module: Any, state: Any, strict: Any, assign: Any,
             _refuse(module, [], True, missing, unexpected, "the matching entries were loaded "
                     "and the load_state_dict post-hooks ran, as in PyTorch")
     return keys
+
+
+def _with_extra_states(module: Any, extra: dict, state: Any, missing: list,
+                       unexpected: list) -> tuple[list, list]:
+    """`missing` and `unexpected` with the `_extra_state` entries as PyTorch lists them:
+    those of the modules that set one missing from `state`, each after its module's own
+    tensors, and no entry a module sets is unexpected."""
+    order = {entry[0]: i for i, entry in enumerate(
+        entry for owner, prefix, _ in _walk(module, "") if prefix is not None
+        for entry in [*_own_entries(owner, prefix), (prefix + EXTRA_STATE,)])}
+    missing = sorted(missing + [n for n in extra if n not in state],
+                     key=lambda n: order.get(n, len(order)))
+    return missing, [n for n in unexpected if n not in extra]
 
 
 def _refuse(module: Any, problems: list[str], strict: bool, missing: list, unexpected: list,
@@ -318,10 +368,10 @@ def _assign(slots: list[tuple], values: dict[str, np.ndarray], kinds: tuple[type
         made[id(old)] = new
     for _, old, owner, member in slots:
         if id(old) in made:
-            _replace(owner, member, made[id(old)])
+            replace_member(owner, member, made[id(old)])
 
 
-def _replace(owner: Any, member: str, new: Tensor) -> None:
+def replace_member(owner: Any, member: str, new: Tensor) -> None:
     """Put `new` where `owner`'s member is: an attribute, or `attr.i`, an item of a list or
     tuple attribute (Module._members' names)."""
     if member in vars(owner):
