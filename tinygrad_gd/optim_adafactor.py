@@ -74,13 +74,13 @@ class Adafactor(Optimizer):
         _check_number(name, "d", group["d"], 1.0)
         check_flag(name, "maximize", group["maximize"])
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Optimizer's load_state_dict; the factors "row_var" and "col_var" are checked
         against their parameter's shape (the last axis, or the next-to-last, of size 1)."""
         saved = state_dict.get("state") if isinstance(state_dict, Mapping) else None
         if not (isinstance(saved, Mapping) and all(isinstance(s, Mapping)
                                                    for s in saved.values())):
-            super().load_state_dict(state_dict)  # (refused there, in its words)
+            super()._load_state_dict(state_dict)  # (refused there, in its words)
             return
         params = self._all_params()
         factors: dict[Any, dict[str, np.ndarray]] = {}
@@ -101,7 +101,7 @@ class Adafactor(Optimizer):
             factors[i] = found
         stripped = {i: {k: v for k, v in entries.items() if k not in factors.get(i, ())}
                     for i, entries in saved.items()}
-        super().load_state_dict({**state_dict, "state": stripped})
+        super()._load_state_dict({**state_dict, "state": stripped})
         for i, found in factors.items():  # (in the parameter's dtype, as PyTorch casts them)
             self.state[params[i]].update({k: np.array(v, params[i].dtype)
                                           for k, v in found.items()})

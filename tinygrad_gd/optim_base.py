@@ -1,6 +1,7 @@
 """The base of `tg.optim`: `Optimizer` (parameter groups, step, zero_grad, state_dict and
 load_state_dict, frozen entries, maximize= and weight decay) and the reading of settings
-given as tensors; the argument checks the optimizers share are in optim_checks.py. The
+given as tensors; the argument checks the optimizers share are in optim_checks.py, the
+hooks (OptimizerHooks, a base: step and state-dict hooks) in optim_hooks.py. The
 optimizers themselves are in optim.py (SGD, Adam, AdamW, RMSprop, Adagrad) and
 optim_variants.py (NAdam, RAdam, Adamax, Adadelta, Rprop, ASGD); optim.py gathers them all
 as `tg.optim`.
@@ -29,6 +30,9 @@ import numpy as np
 from . import versions
 from .engine import enable_grad
 from .optim_checks import _check_modes, _check_number
+from .optim_hooks import (OptimizerHooks, run_load_state_dict_post_hooks,
+                          run_load_state_dict_pre_hooks, run_state_dict_post_hooks,
+                          run_state_dict_pre_hooks)
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
@@ -168,7 +172,7 @@ _LATER_SETTINGS = {"amsgrad": False, "maximize": False, "decoupled_weight_decay"
                    "foreach": None, "capturable": False, "differentiable": False, "fused": None}
 
 
-class Optimizer:
+class Optimizer(OptimizerHooks):
     """Base class: keeps `param_groups` (dicts of "params" and settings) and per-parameter `state`.
 
     A subclass defines `_check_settings(group)` and `_update(grad, group, state)`, which
@@ -251,17 +255,17 @@ class Optimizer:
             raise ValueError(f"{self._name}: a parameter group needs a 'params' entry")
         params = group["params"]
         params = [params] if isinstance(params, Tensor) else list(params)
-        if params:
-            params, names = self._named(params)
-        else:  # (kept, as PyTorch keeps it: a filter such as "no decay" that matched nothing)
-            names = [] if self.param_groups and "param_names" in self.param_groups[0] else None
+        # (an empty group is kept, as PyTorch keeps it: a filter such as "no decay" that
+        # matched nothing; it names no parameter, so it is refused beside named groups)
+        params, names = self._named(params) if params else (params, None)
         if self.param_groups and ("param_names" in self.param_groups[0]) != (names is not None):
             # (state_dict() would name the parameters of some groups only)
             given, before = ("(name, tensor) pairs", "tensors") if names is not None \
-                else ("tensors", "(name, tensor) pairs")
+                else ("no parameter" if not params else "tensors", "(name, tensor) pairs")
+            empty = " (add an empty one once it has parameters)" * (not params)
             raise ValueError(f"{self._name}: parameter group {len(self.param_groups)} gives "
                              f"{given}, the groups before it {before}; give every group's "
-                             f"params with names (model.named_parameters()) or none")
+                             f"params with names (model.named_parameters()) or none{empty}")
         if names is not None:
             group = {**group, "param_names": names}
         known = {id(p) for g in self.param_groups for p in g["params"]}
@@ -386,7 +390,11 @@ class Optimizer:
 
     def state_dict(self) -> dict[str, Any]:
         """Settings (a tensor setting itself, as PyTorch's) and state (copies), parameters
-        referred to by their position."""
+        referred to by their position; between the state-dict hooks (optim_hooks.py)."""
+        run_state_dict_pre_hooks(self)
+        return run_state_dict_post_hooks(self, self._state_dict())
+
+    def _state_dict(self) -> dict[str, Any]:
         index = {id(p): i for i, p in enumerate(self._all_params())}
         # (as PyTorch's: a parameter whose step keeps nothing, plain SGD's, has no entry)
         state = {index[id(p)]: {k: (v.copy() if isinstance(v, np.ndarray) else v)
@@ -397,7 +405,12 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore what `state_dict()` saved, into an optimizer over same-shaped parameters."""
+        """Restore what `state_dict()` saved, into an optimizer over same-shaped parameters,
+        between the load_state_dict hooks (optim_hooks.py)."""
+        self._load_state_dict(run_load_state_dict_pre_hooks(self, state_dict))
+        run_load_state_dict_post_hooks(self)
+
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
         where = f"{self._name}.load_state_dict"
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"{where}: expected the dict of optimizer.state_dict() (with 'state' "

@@ -349,22 +349,22 @@ class LBFGS(Optimizer):
         return first_loss
 
     # -- saving and loading -------------------------------------------------------------
-    def state_dict(self) -> dict[str, Any]:
+    def _state_dict(self) -> dict[str, Any]:
         """Settings and state (copies, the history's lists too), as PyTorch's: the state
         under parameter 0."""
-        saved = super().state_dict()
+        saved = super()._state_dict()
         for s in saved["state"].values():
             for key in _LISTS:
                 if isinstance(s.get(key), list):
                     s[key] = [v.copy() if isinstance(v, np.ndarray) else v for v in s[key]]
         return saved
 
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+    def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore what `state_dict()` saved, into an LBFGS over same-sized parameters."""
         saved = state_dict.get("state") if isinstance(state_dict, Mapping) else None
         if not (isinstance(saved, Mapping) and all(isinstance(s, Mapping)
                                                    for s in saved.values())):
-            return super().load_state_dict(state_dict)  # (its one-line errors)
+            return super()._load_state_dict(state_dict)  # (its one-line errors)
         where, numel = f"{self._name}.load_state_dict", sum(p._data.size for p in self._params)
 
         def ours(value: Any) -> Any:  # (PyTorch's tensors as arrays, its 0-d ones as numbers)
@@ -387,7 +387,7 @@ class LBFGS(Optimizer):
                                  f"numbers of the parameters, got "
                                  f"{[getattr(v, 'shape', type(v).__name__) for v in values]}; "
                                  f"load the state of an LBFGS over same-sized parameters")
-        super().load_state_dict({**state_dict, "state": {}})  # (the settings)
+        super()._load_state_dict({**state_dict, "state": {}})  # (the settings)
         self.state = {self._params[0]: {
             key: [v.copy() if isinstance(v, np.ndarray) else v for v in value]
             if isinstance(value, list) else value.copy() if isinstance(value, np.ndarray)
