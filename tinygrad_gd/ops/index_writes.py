@@ -23,8 +23,9 @@ from .scatter import (ScatterIndexError, _dim, _in_range, _index, _last, _number
 
 
 def _one(a):
-    """`a` (an array or a Tensor), 0-d as one entry along dim 0 (an array's: a view)."""
-    return a.reshape(a.shape or (1,))
+    """`a` (an array or a Tensor), 0-d as one entry along dim 0 (an array's: a view);
+    else `a` itself (an empty array's strides asked for stay noted: empty_strides.py)."""
+    return a if a.ndim else a.reshape((1,))
 
 
 def _at(dim: int, index) -> tuple:
