@@ -8,17 +8,20 @@ gradient came from, as PyTorch's copy in the leaf's strides.
 
 Not promised, so not compared: an axis of length 1 of a tensor with entries (NumPy's
 stride, as the twenty-ninth round decided), which also leaves `x[[0], None]`'s new axis
-NumPy's; the layout of an index array's copy (`x[:, [0, 2]]` is NumPy's, laid out with
-the picked axis outermost, where PyTorch's iterator picks another order); an elementwise
-op's empty result of inputs of two shapes (`zeros(0, 3).T + zeros(3, 1)`: PyTorch orders
-the result's axes by the inputs' strides, NumPy's result is a new tensor's).
+NumPy's; an elementwise op's empty result of inputs of two shapes (`zeros(0, 3).T +
+zeros(3, 1)`: PyTorch orders the result's axes by the inputs' strides, NumPy's result is
+a new tensor's; no op records its inputs where it could be read without a cost on every
+op). An index array's copy (`x[:, [0, 2]]`) is laid out as PyTorch's since the
+thirty-second round (iterator_strides.py; NumPy's puts the picked axis outermost).
 
 Without torch: the rules as independent formulas. With torch: a list of empty views, and
-random chains of view ops and indexing, where every empty result whose input had torch's
-strides has torch's strides.
+random chains of view ops, indexing, clones and index arrays (the twenty-ninth round's
+ops and this round's in one generator, `_view_step`), where every empty result whose
+input had torch's strides has torch's strides.
 """
 from __future__ import annotations
 
+import collections
 import random
 
 import numpy as np
@@ -181,80 +184,112 @@ def test_a_leafs_grad_strides_are_torchs(leaf):
     assert [ours[a] for a in long] == [theirs[a] for a in long] and ours == our_leaf
 
 
-def _step(rng: random.Random, shape: list[int]):
-    """A random view op or basic index fitting `shape`, as (text, function of a tensor)."""
-    nd = len(shape)
-    ops = ["unsqueeze", "none", "clone", "reshape"] + ["int", "slice", "narrow"] * (nd >= 1)
+def _view_step(rng: random.Random, shape: list[int]):
+    """A random view op, basic index, clone or index array fitting `shape`, as (op, text,
+    function of a tensor): the twenty-ninth round's ops (views and clone) and the
+    thirtieth's (indexing, unsqueeze, squeeze) in one generator, and the thirty-second's
+    index array (a copy)."""
+    nd, ops = len(shape), ["none", "unsqueeze", "expand", "clone", "reshape", "reshape 1"]
+    ops += ["slice", "int", "narrow", "unfold", "array"] * (nd >= 1)
     ops += ["mT", "permute"] * (nd >= 2) + ["squeeze", "squeeze all"] * (1 in shape)
     op, d = rng.choice(ops), rng.randrange(nd) if nd else 0
+    if op == "none":  # (None after some slices, `...` after it or not)
+        index = (slice(None),) * rng.randint(0, nd) + (None,) + (
+            (Ellipsis,) if rng.random() < 0.5 else ())
+        return op, f"[{index}]", lambda t: t[index]
     if op == "unsqueeze":
         k = rng.randint(-nd - 1, nd)
-        return f".unsqueeze({k})", lambda t: t.unsqueeze(k)
-    if op == "none":
-        k = rng.randint(0, nd)
-        index = (slice(None),) * k + (None,) + ((Ellipsis,) if rng.random() < 0.5 else ())
-        return f"[{index}]", lambda t: t[index]
-    if op == "reshape":
+        return op, f".unsqueeze({k})", lambda t: t.unsqueeze(k)
+    if op == "expand":
+        target = [rng.choice([1, 2]) for _ in range(rng.randint(0, 2))] + [
+            rng.choice([1, 3, 0]) if n == 1 else -1 for n in shape]
+        return op, f".expand{tuple(target)}", lambda t: t.expand(tuple(target))
+    if op == "reshape":  # (axes of length 1 put in, or -1)
+        new = list(shape)
+        for _ in range(rng.randint(0, 2)):
+            new.insert(rng.randint(0, len(new)), 1)
+        new = [-1] if rng.random() < 0.3 else new
+        return op, f".reshape{tuple(new)}", lambda t: t.reshape(tuple(new))
+    if op == "reshape 1":  # (the axes of length 1 taken out, one put in)
         new = [n for n in shape if n != 1]
         new.insert(rng.randint(0, len(new)), 1)
-        return f".reshape{tuple(new)}", lambda t: t.reshape(tuple(new))
-    if op == "int" and shape[d]:
-        i = rng.randrange(shape[d])
-        index = (slice(None),) * d + (i,) + ((None,) if rng.random() < 0.3 else ())
-        return f"[{index}]", lambda t: t[index]
-    if op == "slice":
+        return op, f".reshape{tuple(new)}", lambda t: t.reshape(tuple(new))
+    if op == "slice":  # (a stop past the end too)
         a = rng.randint(0, shape[d])
         index = (slice(None),) * d + (slice(a, rng.randint(a, shape[d] + 1), rng.randint(1, 3)),)
-        return f"[{index}]", lambda t: t[index]
+        return op, f"[{index}]", lambda t: t[index]
+    if op == "int" and shape[d]:  # (None before it or after it, or neither)
+        where = rng.choice(["", "before", "after"])
+        index = (None,) * (where == "before") + (slice(None),) * d + (rng.randrange(shape[d]),) \
+            + (None,) * (where == "after")
+        return op, f"[{index}]", lambda t: t[index]
     if op == "narrow":
         a = rng.randint(0, shape[d])
         n = rng.randint(0, shape[d] - a)
-        return f".narrow({d}, {a}, {n})", lambda t: t.narrow(d, a, n)
+        return op, f".narrow({d}, {a}, {n})", lambda t: t.narrow(d, a, n)
+    if op == "unfold":
+        size, step = rng.randint(0, shape[d]), rng.randint(1, 2)
+        return op, f".unfold({d}, {size}, {step})", lambda t: t.unfold(d, size, step)
+    if op == "array" and shape[d]:
+        picks = [rng.randrange(shape[d]) for _ in range(rng.randint(1, 3))]
+        index = (slice(None),) * d + (picks,)
+        return op, f"[{index}]", lambda t: t[tuple(p if isinstance(p, slice) else
+                                                  type(t)(p).long() for p in index)]
     if op == "mT":
-        return ".mT", lambda t: t.mT
+        return op, ".mT", lambda t: t.mT
     if op == "permute":
         order = list(range(nd))
         rng.shuffle(order)
-        return f".permute{tuple(order)}", lambda t: t.permute(*order)
+        return op, f".permute{tuple(order)}", lambda t: t.permute(*order)
     if op == "squeeze":
         k = shape.index(1)
-        return f".squeeze({k})", lambda t: t.squeeze(k)
+        return op, f".squeeze({k})", lambda t: t.squeeze(k)
     if op == "squeeze all":
-        return ".squeeze()", lambda t: t.squeeze()
-    return ".clone()", lambda t: t.clone()
+        return op, ".squeeze()", lambda t: t.squeeze()
+    return "clone", ".clone()", lambda t: t.clone()
 
 
 @pytest.mark.torch
-def test_random_chains_of_views_and_indexing_have_torchs_strides_when_empty():
-    """Every empty result whose input had torch's strides has torch's strides and storage
-    offset; a result with entries, torch's strides on each axis longer than 1 and its
-    offset; the values always."""
+@pytest.mark.parametrize("seed", [29, 30])
+def test_random_chains_of_views_indexing_and_copies_have_torchs_strides(seed):
+    """A view with entries has torch's strides on each axis longer than 1 (those read
+    memory: the same entries in the same layout; an axis of length 1's may be NumPy's)
+    and its storage offset; an index array's copy with entries, of an input with all of
+    torch's strides, torch's strides on those axes (its layout follows the input's); an
+    empty result whose input had torch's strides and offset, all of torch's strides and
+    its offset. The values always."""
     torch = pytest.importorskip("torch")
-    rng = random.Random(30)
-    empty_checked = checked = 0
+    rng = random.Random(seed)
+    checked, empty_checked, copies = collections.Counter(), collections.Counter(), 0
     for _ in range(600):
-        shape = [rng.choice([0, 0, 1, 2, 3]) for _ in range(rng.randint(1, 3))]
+        shape = [rng.choice([0, 0, 1, 2, 3]) for _ in range(rng.randint(0, 3))]
         n = int(np.prod(shape))
         ours, theirs = tg.arange(float(n)).reshape(*shape), torch.arange(float(n)).reshape(shape)
         text = f"arange{tuple(shape)}"
         for _ in range(rng.randint(1, 5)):
-            name, view = _step(rng, list(theirs.shape))
+            op, name, view = _view_step(rng, list(theirs.shape))
             try:
                 after = view(theirs)
-            except RuntimeError:  # (torch refuses it: a view needing a copy)
+            except RuntimeError:  # (torch refuses it: a view needing a copy, a bad size)
                 break
             same = ours.stride() == theirs.stride() and \
                 ours.storage_offset() == theirs.storage_offset()
             ours, theirs, text = view(ours), after, text + name
             assert ours.shape == tuple(theirs.shape), text
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-            if theirs.numel():
+            if theirs.numel() and (op != "array" or same):
                 long = [a for a, size in enumerate(theirs.shape) if size > 1]
                 assert [ours.stride(a) for a in long] == [theirs.stride(a) for a in long], text
-                assert ours.storage_offset() == theirs.storage_offset(), text
-                checked += 1
-            elif same:
+                if op != "array":  # (a copy: an offset of its own, 0 in both)
+                    assert ours.storage_offset() == theirs.storage_offset(), text
+                checked[op] += 1
+                copies += op == "array" and len(long) > 1
+            elif not theirs.numel() and same:
                 assert ours.stride() == theirs.stride(), text
                 assert ours.storage_offset() == theirs.storage_offset(), text
-                empty_checked += 1
-    assert empty_checked > 300 and checked > 300
+                empty_checked[op] += 1
+    assert sum(checked.values()) > 300 and sum(empty_checked.values()) > 300 and copies > 3
+    every = {"none", "unsqueeze", "expand", "clone", "reshape", "reshape 1", "slice", "int",
+             "narrow", "unfold", "mT", "permute", "squeeze", "squeeze all"}
+    assert set(checked) >= every | {"array"} and set(empty_checked) >= every, (
+        checked, empty_checked)
