@@ -91,7 +91,8 @@ class FunctionCtx:
     out of forward: `forward(*inputs)` then runs first, and setup_context saves what
     backward needs (`save_for_forward`: what a `jvp` staticmethod needs). A user's op
     may be given None for an optional input (PyTorch's `LinearFunction.apply(x, w, None)`)
-    and return several outputs: `_apply_user_op`."""
+    and return several outputs: `_apply_user_op`; one that defines its own `apply` gets a
+    backward refusing None as those do (`_refusing_none`)."""
 
     __slots__ = ()  # (Function's own slots and __dict__ hold a node's state)
     setup_context: Any = None  # an op's own: PyTorch 2's style of forward
@@ -105,6 +106,8 @@ class FunctionCtx:
                             f"Function's is; add @classmethod above def call(cls, ...)")
         if "apply" not in cls.__dict__:
             cls.apply = classmethod(_apply_user_op)  # (a user's op: PyTorch's rules)
+        else:  # (its own apply runs the engine's: no _recorded backward to refuse a None)
+            _refusing_none(cls)
 
     @property
     def next_functions(self) -> tuple:
@@ -320,6 +323,23 @@ def _no_gradient(name: str, ctx: Any) -> tuple:
     raise TypeError(f"{name}: backward returned None, but input {needs.index(True)} needs a "
                     f"gradient; return it (a missing return?), or a tuple with None for "
                     f"each input that needs none")
+
+
+def _refusing_none(cls: Any) -> None:
+    """Give a user's op that defines its own `apply` (so the engine records the class
+    itself) a backward that refuses None where an input needs a gradient, as
+    `_apply_user_op`'s ops refuse it (`_no_gradient`), instead of losing the gradient."""
+    backward = inspect.getattr_static(cls, "backward", None)
+    function = backward.__func__ if isinstance(backward, staticmethod) else backward
+    if not inspect.isfunction(function) or getattr(function, "refuses_none", False):
+        return  # (a classmethod or a callable object: called as it is)
+
+    @functools.wraps(function)  # (its name, signature and @once_differentiable mark kept)
+    def checked(ctx: Any, *grads: Any) -> Any:
+        sent = function(ctx, *grads)
+        return _no_gradient(ctx.name, ctx) if sent is None else sent
+    checked.refuses_none = True  # type: ignore[attr-defined]
+    cls.backward = staticmethod(checked)
 
 
 class AccumulateGrad:
