@@ -48,7 +48,8 @@ def _describe(data: Any) -> str:
 def numeric_dtype(dtype: Any, where: str) -> np.dtype:
     """`dtype` (NumPy's, its name, or PyTorch's `torch.float32`, read by its name) as a
     NumPy dtype of bools, integers or floats; an unknown one, complex, strings, objects
-    and dates refused in one line naming `where`."""
+    and dates refused in one line naming `where`. A name is NumPy's (PyTorch's functions
+    take no strings): "float" is float64, where PyTorch's `tg.float` is float32."""
     if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
         return dtype  # one already (a tensor's own, which its ops' constants take)
     if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
