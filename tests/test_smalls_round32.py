@@ -1,8 +1,10 @@
 """Small differences from PyTorch and untested corners (thirty-second round): an index
 array's copy laid out as PyTorch's (`x[:, [0, 2]].stride()`), an empty unfold of an
 expanded tensor keeping its strides, a user's op with its own `apply` refusing a backward
-that returns None, `dtype="float"` read as NumPy's name (float64) where `tg.float` is
-PyTorch's float32, and L-BFGS in float32 keeping every number of its state float32.
+that returns None, a write through a view of an input (versions.applied's view branch)
+refusing the backward that saved the view, `dtype="float"` read as NumPy's name (float64)
+where `tg.float` is PyTorch's float32, and L-BFGS in float32 keeping every number of its
+state float32.
 
 Without torch: the layouts by PyTorch's rule written as independent formulas (a copy of
 a row-by-row tensor is row by row; of a transposed copy, in the input's order), the
@@ -160,6 +162,36 @@ def test_a_user_op_with_its_own_apply_returns_none_where_no_input_needs_a_gradie
     np.testing.assert_array_equal(w.grad.numpy(), x.numpy())
     with pytest.raises(TypeError, match=r"^gate: backward returned None, but input 0 needs"):
         Gate.apply(_leaf([1.0, 2.0]), tg.Tensor([3.0, 4.0])).sum().backward()
+
+
+# -- 4: a view of an input, written in place ---------------------------------------------------
+@pytest.mark.parametrize("view", ["T", "reshape", "unsqueeze"])
+def test_a_write_through_a_view_of_an_input_refuses_the_backward_that_saved_it(view):
+    """A view op's output shares its input's write counter (versions.applied's view branch,
+    which drops the output's base there: no op saves an input it returns a view of, so the
+    saved-output test never reads it); a write through the view, or into the input, after
+    an op saved the view refuses that op's backward naming its input, and the same write
+    before that op runs leaves the gradient right."""
+    take = {"T": lambda t: t.T, "reshape": lambda t: t.reshape(4),
+            "unsqueeze": lambda t: t.unsqueeze(0)}[view]
+    for write in ("view", "input"):
+        w = tg.Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+        h = w * 1.0
+        v = take(h)
+        loss = (v * v).sum()
+        with tg.no_grad():
+            (v if write == "view" else h).add_(1.0)
+        assert h[0, 0].item() == 1.0 and v.numpy().ravel()[0] == 1.0  # (one memory)
+        with pytest.raises(RuntimeError, match=r"^backward\(\): input 0 \(shape .*\) of op "
+                                               r"'mul' was changed in place"):
+            loss.backward()
+    w = tg.Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    h = w * 1.0
+    v = take(h)
+    with tg.no_grad():
+        v.add_(1.0)
+    (v * v).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * (np.arange(4.0).reshape(2, 2) + 1))
 
 
 # -- 5: dtype names ---------------------------------------------------------------------------
