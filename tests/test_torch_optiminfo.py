@@ -48,7 +48,6 @@ MORE_STEPS = 5  # after loading torch's state_dict
 
 # optim_db's classes tg.optim lacks, with why
 MISSING = {
-    "Muon": "missing: no Muon in tg.optim (orthogonalised momentum for 2-d weights)",
     "SparseAdam": "missing: no sparse tensors, so no SparseAdam (it takes sparse gradients "
                   "only)",
 }
@@ -59,6 +58,30 @@ CHECKED = sorted(name for name in INFOS if name not in MISSING)
 # The model: the same numbers in both libraries
 
 SHAPES = {"weight": (3, 4), "bias": (3,), "scale": (), "spare": (2, 2)}
+
+
+# optimizers of matrices only (both libraries refuse the others): given the model's 2-d
+# parameters, weight and spare; bias and scale stay as they are
+MATRICES_ONLY = {"Muon"}
+
+
+def trained(name: str, params: list) -> list:
+    """The parameters the optimizer `name` is given: all, or the matrices of MATRICES_ONLY's."""
+    return [p for p in params if p.dim() == 2] if name in MATRICES_ONLY else params
+
+
+class Float64NewtonSchulz:
+    """torch's Muon orthogonalizes in bfloat16 (`grad.bfloat16()`, fast on its GPUs), ours in
+    the parameter's dtype: inside, torch's bfloat16() is a copy in the same dtype, so its own
+    arithmetic runs in float64 and the two agree to RTOL (to bfloat16's 1e-2 otherwise:
+    test_namespaces_round32.py checks that too)."""
+
+    def __enter__(self) -> None:
+        self.saved = torch.Tensor.bfloat16
+        torch.Tensor.bfloat16 = lambda self, *args, **kwargs: self.clone()
+
+    def __exit__(self, *exc: Any) -> None:
+        torch.Tensor.bfloat16 = self.saved
 
 
 def start_values() -> list[np.ndarray]:
@@ -226,12 +249,14 @@ class Pair:
     def torch_side(self, values: list[np.ndarray], schedulers: tuple) -> Side:
         params = [torch.tensor(v, requires_grad=True) for v in values]
         # (a copy each: torch keeps a tensor lr as given, and its schedulers write into it)
-        optimizer = INFOS[self.name].optim_cls(params, **copy.deepcopy(self.kwargs))
+        optimizer = INFOS[self.name].optim_cls(trained(self.name, params),
+                                               **copy.deepcopy(self.kwargs))
         return Side(torch, params, optimizer, [make(optimizer) for make in schedulers])
 
     def our_side(self, values: list[np.ndarray], schedulers: tuple) -> Side:
         params = [tg.Tensor(v.copy(), requires_grad=True) for v in values]
-        optimizer = getattr(tg.optim, self.name)(params, **as_ours(self.kwargs))
+        optimizer = getattr(tg.optim, self.name)(trained(self.name, params),
+                                                 **as_ours(self.kwargs))
         return Side(tg, params, optimizer, [ours_scheduler(make)(optimizer)
                                             for make in schedulers])
 
@@ -342,7 +367,7 @@ def torch_state_as_arrays(state: dict) -> dict:
 def run_case(name: str, kwargs: dict, schedulers: tuple = ()) -> dict[str, str]:
     """Train one option set side by side: {aspect: how they differ}, aspects "refused",
     "steps", "state", "group keys", "extra group keys", "group values" and "load"."""
-    with DefaultFloat64(), warnings.catch_warnings():
+    with DefaultFloat64(), Float64NewtonSchulz(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (torch's notes on its own options)
         try:
             pair = Pair(name, kwargs, schedulers)
@@ -414,7 +439,7 @@ def error_outcomes(name: str, error: Any) -> tuple[tuple[str, Any], tuple[str, A
     def theirs() -> None:
         params = given.params
         if params is None:
-            params = [torch.tensor(v, requires_grad=True) for v in start_values()]
+            params = trained(name, [torch.tensor(v, requires_grad=True) for v in start_values()])
         optimizer = INFOS[name].optim_cls(params, **given.kwargs)
         if on_step:
             optimizer.step()
@@ -423,7 +448,7 @@ def error_outcomes(name: str, error: Any) -> tuple[tuple[str, Any], tuple[str, A
         made: dict[int, Any] = {}
         params = given.params
         if params is None:
-            params = [torch.tensor(v, requires_grad=True) for v in start_values()]
+            params = trained(name, [torch.tensor(v, requires_grad=True) for v in start_values()])
         params = as_ours(params, made)
         for p in given.params if isinstance(given.params, list) else [given.params]:
             if isinstance(p, torch.Tensor) and p.grad is not None:  # (a step's error)
@@ -490,6 +515,8 @@ KNOWN_REFUSALS: dict[tuple[str, str], str] = {
        "(name, tensor) pairs and tensors is refused as a TypeError (a tuple where a tensor "
        "goes; test_torch_ports.py holds it), torch's is a ValueError" for name in CHECKED},
     ("Adafactor", "does not support complex parameters"): "design: no complex tensors in "
+    "tinygrad_gd: the parameter is refused when it is made (TypeError naming complex)",
+    ("Muon", "does not support complex parameters"): "design: no complex tensors in "
     "tinygrad_gd: the parameter is refused when it is made (TypeError naming complex)",
 }
 

@@ -1,6 +1,6 @@
 """`tg.optim`: the optimizers `SGD`, `Adam`, `AdamW`, `RMSprop` and `Adagrad` (here), and
 `NAdam`, `RAdam`, `Adamax`, `Adadelta`, `Rprop` and `ASGD` (optim_variants.py),
-`Adafactor` (optim_adafactor.py) and `LBFGS` (optim_lbfgs.py), with
+`Adafactor` (optim_adafactor.py), `Muon` (optim_muon.py) and `LBFGS` (optim_lbfgs.py), with
 PyTorch's update rules, names and defaults (Adam's and AdamW's amsgrad=, and maximize= on
 all but LBFGS, too), their groups holding PyTorch's settings (foreach= and fused= kept and
 ignored, capturable= and differentiable= at False); their base class `Optimizer` is in
@@ -41,12 +41,13 @@ from .optim_base import Optimizer, _check_tensor_betas, _next_step, _scalar
 from .optim_checks import _check_betas, _check_modes, _check_number
 from .optim_adafactor import Adafactor
 from .optim_lbfgs import LBFGS
+from .optim_muon import Muon
 from .optim_variants import ASGD, NAdam, RAdam, Adadelta, Adamax, Rprop
 from .tensor import Tensor
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam",
            "Adamax", "Adadelta", "Rprop", "ASGD", "lr_scheduler", "LBFGS", "Adafactor",
-           "swa_utils"]
+           "Muon", "swa_utils"]
 
 # PyTorch's import line works too: `from tinygrad_gd.optim.lr_scheduler import StepLR`
 # (optim is one file, not a package; os.path is reached the same way)
