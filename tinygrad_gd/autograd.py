@@ -7,7 +7,10 @@ your own ops, `tg.Function`), anomaly mode (`detect_anomaly`, `set_detect_anomal
 `disable_saved_tensors_hooks`, `Node`, `GradientEdge`, `register_multi_grad_hook`, ...,
 from `autograd_graph.py`), `forward_ad` (forward mode: `dual_level`, `make_dual`,
 `unpack_dual`, from `forward_ad.py`) and `set_multithreading_enabled` (kept, no effect:
-the backward pass runs in the calling thread).
+the backward pass runs in the calling thread); the grad modes (`no_grad`, `enable_grad`,
+`set_grad_enabled`, `inference_mode`: `tg.no_grad` and the rest, as torch.autograd holds
+torch's), and the deprecated `Variable` and `variable` and `is_tensor_like` (from
+`autograd_variable.py`).
 
 `tg.autograd.grad(loss, [w, b])` runs the engine's one backward pass, as far as those
 gradients need (`hooks.gradients_to`), and hands back the gradients of `loss` with
@@ -30,14 +33,17 @@ from . import autograd_graph as graph
 from . import forward_ad
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .autograd_graph_more import edge_tensors, is_multithreading_enabled, set_multithreading_enabled
-from .engine import Function
+from .autograd_variable import Variable, is_tensor_like, variable
+from .engine import Function, enable_grad, no_grad
+from .grad_mode import inference_mode, set_grad_enabled
 from .higher_order import seed_tensor
 from .hooks import accumulate_grads, backward_inputs, gradients_to, tensor_list
 from .tensor import Tensor
 
 __all__ = ["grad", "backward", "Function", "detect_anomaly", "set_detect_anomaly",
            "is_anomaly_enabled", "functional", "function", "graph", "forward_ad",
-           "set_multithreading_enabled", "is_multithreading_enabled"]
+           "set_multithreading_enabled", "is_multithreading_enabled", "no_grad", "enable_grad",
+           "set_grad_enabled", "inference_mode", "Variable", "variable", "is_tensor_like"]
 # `from tinygrad_gd.autograd.functional import jacobian`, as PyTorch's, though this is a
 # module, not a package (as `os.path` is made importable); `.function` likewise
 sys.modules[f"{__name__}.functional"] = functional
