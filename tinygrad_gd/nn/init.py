@@ -10,13 +10,15 @@ Generator), else from `tg.manual_seed`'s generator, else fresh entropy. fan_in a
 fan_out are PyTorch's: for a weight of shape (out, in, ...), fan_in = in x the rest,
 fan_out = out x the rest; those that divide by a fan leave a zero-element tensor as it
 is, with PyTorch's warning. `eye_` and `dirac_` set the identity, a layer that passes its
-input through; `orthogonal_` and `trunc_normal_` draw.
+input through; `orthogonal_`, `trunc_normal_` and `sparse_` (normal values, a fraction of
+each column zeroed) draw. PyTorch's old spellings without the underscore (`uniform`,
+`xavier_normal`, ..., `sparse`) call them with PyTorch's FutureWarning.
 """
 from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -28,7 +30,9 @@ from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "trunc_normal_", "orthogonal_", "eye_", "dirac_"]
+           "trunc_normal_", "orthogonal_", "eye_", "dirac_", "sparse_", "uniform", "normal",
+           "constant", "eye", "dirac", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+           "kaiming_normal", "orthogonal", "sparse"]
 
 _GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5 / 3, "relu": math.sqrt(2.0), "selu": 0.75,
           **{name: 1.0 for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -310,3 +314,56 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
             values[(np.arange(groups) * per_group + d, d, *centre)] = 1
         t._write_at(..., values, "dirac_")
     return _set(tensor, write, "dirac_")
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
+            generator: np.random.Generator | None = None) -> Tensor:
+    """A 2-d tensor's values drawn from N(0, std**2), then in each column
+    ceil(sparsity * rows) entries, at rows drawn at random, set to 0 (Martens' "sparse
+    initialisation", PyTorch's sparse_; the tensor stays dense)."""
+    if isinstance(tensor, Tensor) and tensor.ndim != 2:
+        raise ValueError(f"sparse_: needs a 2-d tensor (rows, cols), got shape {tensor.shape}")
+    sparsity = _real("sparse_", "sparsity", sparsity)
+    std = _real("sparse_", "std", std)
+    if not 0 <= sparsity <= 1:  # (PyTorch's zeroes all but a few rows below 0, silently)
+        raise ValueError(f"sparse_: sparsity is the fraction of each column set to zero, in "
+                         f"[0, 1]; got {sparsity}")
+    if not std >= 0:
+        raise ValueError(f"sparse_: std must be >= 0, got {std}")
+
+    def draw(shape: tuple[int, ...]) -> np.ndarray:
+        rows, cols = shape
+        rng = make_generator(None, generator, "sparse_")
+        values = rng.normal(0.0, std, shape)
+        zeroed = rng.random(shape).argsort(axis=0)[:math.ceil(sparsity * rows)]
+        values[zeroed, np.arange(cols)] = 0.0
+        return values
+    return _drawn(tensor, "sparse_", draw)
+
+
+def _deprecated(initialiser: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """PyTorch's old spelling of `initialiser`, without the trailing underscore: the same
+    call, with PyTorch's FutureWarning naming the new one."""
+    new = initialiser.__name__
+    old = new[:-1]
+
+    def deprecated(*args: Any, **kwargs: Any) -> Tensor:
+        warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.",
+                      FutureWarning, stacklevel=2)
+        return initialiser(*args, **kwargs)
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated (PyTorch's old spelling): use nn.init.{new}."
+    return deprecated
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
