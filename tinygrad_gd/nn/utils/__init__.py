@@ -3,7 +3,8 @@ and the parameters as one flat vector.
 
 `clip_grad_norm_(model.parameters(), max_norm)` scales every gradient by one factor so
 that their joint norm is at most `max_norm`, keeping the step's direction; it is
-`get_total_norm` of the gradients followed by `clip_grads_with_norm_`. `clip_grad_value_`
+`get_total_norm` of the gradients followed by `clip_grads_with_norm_` (`clip_grad_norm`,
+PyTorch's deprecated spelling, warns and calls it). `clip_grad_value_`
 clamps each entry. The clipping functions change `.grad` in place (a new array each: a
 `.grad` held elsewhere is not changed) and run no graph.
 
@@ -18,12 +19,14 @@ clamps each entry. The clipping functions change `.grad` in place (a new array e
 compute a parameter from others at each access; `weight_norm` and `spectral_norm` here
 are PyTorch's older hooks (norm_hooks.py); `fuse_conv_bn_eval` and its kin fold an
 eval-mode batch norm into the layer before it (fusion.py); `skip_init` (init.py);
-`nn.utils.prune` (prune.py: l1_unstructured, ln_structured, global_unstructured, remove, ...)
-masks a parameter's entries, as PyTorch's.
+`convert_conv2d_weight_memory_format` and its 3d twin (memory_format.py) lay out the
+convolutions' weights; `nn.utils.prune` (prune.py: l1_unstructured, ln_structured,
+global_unstructured, remove, ...) masks a parameter's entries, as PyTorch's.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Iterable
 
 import numpy as np
@@ -40,6 +43,8 @@ from . import prune  # noqa: F401  (nn.utils.prune: l1_unstructured, remove, ...
 from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: F401
                      fuse_linear_bn_weights)
 from .init import skip_init  # noqa: F401
+from .memory_format import (convert_conv2d_weight_memory_format,  # noqa: F401
+                            convert_conv3d_weight_memory_format)
 from .norm_hooks import (remove_spectral_norm, remove_weight_norm, spectral_norm,  # noqa: F401
                          weight_norm)
 
@@ -47,7 +52,9 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_
            "parameters_to_vector", "vector_to_parameters", "rnn", "parametrize",
            "parametrizations", "weight_norm", "remove_weight_norm", "spectral_norm",
            "remove_spectral_norm", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
-           "fuse_linear_bn_eval", "fuse_linear_bn_weights", "skip_init", "prune"]
+           "fuse_linear_bn_eval", "fuse_linear_bn_weights", "skip_init", "prune",
+           "clip_grad_norm", "convert_conv2d_weight_memory_format",
+           "convert_conv3d_weight_memory_format"]
 
 
 def _tensors(parameters: Any, where: str) -> list[Tensor]:
@@ -149,6 +156,15 @@ def clip_grad_norm_(parameters: Iterable[Tensor] | Tensor, max_norm: float,
                             "clip_grad_norm_")
     clip_grads_with_norm_(params, max_norm, total)
     return total
+
+
+def clip_grad_norm(parameters: Iterable[Tensor] | Tensor, max_norm: float,
+                   norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach: Any = None) -> Tensor:
+    """Deprecated (PyTorch's old spelling): clip_grad_norm_, with PyTorch's FutureWarning."""
+    warnings.warn("`nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
 def clip_grad_value_(parameters: Iterable[Tensor] | Tensor, clip_value: float,
