@@ -56,8 +56,9 @@ class Muon(Optimizer):
     lr' is lr scaled for the matrix's shape (A, B) by adjust_lr_fn: None or "original"
     (Keller Jordan's) sqrt(max(1, A / B)), "match_rms_adamw" (Moonshot's) 0.2 sqrt(max(A, B)).
     PyTorch's runs the Newton-Schulz iteration in bfloat16 (fast on its GPUs); here it
-    runs in the parameter's dtype, float64 by default, so steps agree with PyTorch's to
-    about bfloat16's precision (1e-2), and with PyTorch's arithmetic in float64 to 1e-12.
+    runs in the parameter's dtype, float64 by default: a step agrees with PyTorch's to
+    bfloat16's precision (a few per cent of the step), with PyTorch's arithmetic run in
+    float64 to 1e-12.
     PyTorch refuses a parameter that is not 2-d when the optimizer is made and one added
     later only at its step; here both when they are given, and ns_steps from 100 and
     ns_coefficients not three numbers when the group is set, not at the step.
