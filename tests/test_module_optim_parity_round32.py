@@ -19,6 +19,8 @@ import copy
 import inspect
 import pickle
 import re
+import types
+import typing
 import warnings
 
 import numpy as np
@@ -67,8 +69,23 @@ LEFT_OUT = {
 }
 
 
-def _missing(theirs: type, ours: type) -> list[str]:
-    return sorted(n for n in dir(theirs) if not n.startswith("_") and not hasattr(ours, n))
+_TYPING_HOMES = ("typing", "typing_extensions", "collections.abc")
+
+
+def _typing_helper(name: str, value: object) -> bool:
+    """Whether `name` is Python's typing machinery that a PyTorch module imported for its
+    annotations (Callable, Optional, TYPE_CHECKING, cast), not a name of its own API
+    (torch.nn.Container, though typing has a Container, is one)."""
+    return hasattr(typing, name) and (value is getattr(typing, name) or getattr(
+        value, "__module__", None) in _TYPING_HOMES)
+
+
+def _missing(theirs: object, ours: object) -> list[str]:
+    """The public names of PyTorch's class or namespace `theirs` that `ours` lacks: not
+    those starting with "_", nor a namespace's submodules or typing helpers."""
+    return sorted(n for n in dir(theirs) if not n.startswith("_") and not hasattr(ours, n)
+                  and not isinstance(getattr(theirs, n), types.ModuleType)
+                  and not _typing_helper(n, getattr(theirs, n)))
 
 
 @pytest.mark.parametrize("kind", ["Module", "Optimizer", "Tensor"])
