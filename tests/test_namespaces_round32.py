@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import copy
+import importlib
 import math
 import warnings
 
@@ -19,7 +20,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from tinygrad_gd import nn, optim
+from tinygrad_gd import nn
 
 torch = pytest.importorskip("torch")
 from test_module_optim_parity_round32 import _missing  # noqa: E402  (the shared filter)
@@ -90,7 +91,6 @@ def _namespace(root: object, dotted: str) -> object:
 
 @pytest.mark.parametrize("name", sorted(LEFT_OUT))
 def test_every_public_name_of_pytorchs_namespace_is_ours_or_left_out_with_why(name):
-    import importlib
     theirs, ours = importlib.import_module(f"torch.{name}"), _namespace(tg, name)
     missing = _missing(theirs, ours)
     assert [n for n in missing if n not in LEFT_OUT[name]] == []
