@@ -1,4 +1,4 @@
-"""Diagrams name what a learner passed (thirty-first round).
+"""Diagrams name what a learner passed and what a learner called (thirty-first round).
 
 - What a module call or a declared call was given is named as the argument it was passed
   as: tutorial 7's MSELoss target reads `target (2, 1)`, no longer `input (2, 1)` beside
@@ -10,9 +10,10 @@
   only the ids of what it was given: no argument kept alive by what the call made, none
   in a cycle with its graph (an argument changed in place), a function given still lets
   the graph pickle; two threads' calls keep their own.
-- `tg.nansum` and its kin made of several ops are still drawn as their inner ops
-  (`masked_fill 0` and `sum`): declaring them as calls (`scope.drawn_as_call`) cost each
-  call two to three times its time, more than a title is worth.
+- `tg.nansum` and its kin made of several ops (nanmean, median, nanmedian, kthvalue,
+  logcumsumexp, cummax, cummin; the joins, take_along_dim, addcmul, addcdiv, cross, kron,
+  rot90, dist, cdist) are drawn as one call titled as the user called it (`nansum()`),
+  no longer as their inner ops alone (`masked_fill 0` and `sum`).
 
 Values are checked against NumPy, never against the drawing code.
 """
@@ -457,3 +458,84 @@ def test_a_tensor_also_used_outside_the_call_keeps_input(tmp_path):
     out = nn.MSELoss()(pred, y) + (y * pred).sum()
     _, text = _render(out, tmp_path, "shared")
     assert "input (2, 1) data 1 0" in text and "target" not in text
+
+
+# ------------------------------------------------------------------ what a learner called
+
+_NAN = np.array([[1.0, np.nan, 3.0], [-2.0, 0.5, np.nan]])
+_PLAIN = np.array([[1.0, 4.0, 3.0], [2.0, 0.5, 7.0]])
+_CALLED = {  # name -> (call, NumPy's values)
+    "nansum": (lambda x: tg.nansum(x), lambda a: np.nansum(a), _NAN),
+    "nanmean": (lambda x: tg.nanmean(x, 1), lambda a: np.nanmean(a, 1), _NAN),
+    "median": (lambda x: tg.median(x, 1).values, lambda a: np.median(a, 1), _PLAIN),
+    "nanmedian": (lambda x: tg.nanmedian(x), lambda a: np.nanmedian(a), _NAN[:, :2]),
+    "kthvalue": (lambda x: tg.kthvalue(x, 2, 1).values, lambda a: np.sort(a, 1)[:, 1], _PLAIN),
+    "logcumsumexp": (lambda x: tg.logcumsumexp(x, 1),
+                     lambda a: np.logaddexp.accumulate(a, 1), _PLAIN),
+    "cummax": (lambda x: tg.cummax(x, 1).values, lambda a: np.maximum.accumulate(a, 1),
+               _PLAIN),
+    "cummin": (lambda x: tg.cummin(x, 1).values, lambda a: np.minimum.accumulate(a, 1),
+               _PLAIN),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_CALLED))
+def test_a_composed_function_is_drawn_as_the_call_the_learner_wrote(name):
+    call, numpy_form, values = _CALLED[name]
+    x = tg.Tensor(values, requires_grad=True)
+    out = call(x)
+    np.testing.assert_allclose(out.numpy(), numpy_form(values), rtol=1e-12)
+    frames = _frames_of(tg.draw_graph(out).source)
+    ops = [where for label, where in frames.items() if where]
+    assert ops and all(where == (f"{name}()",) for where in ops), frames
+    assert frames[next(label for label in frames if label.startswith("parameter"))] == ()
+
+
+def test_nansums_method_form_and_inside_a_users_module_read_nansum():
+    x = tg.Tensor(_NAN, requires_grad=True)
+    frames = _frames_of(tg.draw_graph((x * 2.0).nansum() + 1.0).source)
+    assert any(where == ("nansum()",) for where in frames.values())
+    assert re.search(r"masked_fill", " ".join(frames)), frames
+
+    class Total(nn.Module):
+        def forward(self, v):
+            return tg.nansum(v * 2.0)
+
+    out = Total()(x)
+    assert out.item() == pytest.approx(2 * np.nansum(_NAN))
+    frames = _frames_of(tg.draw_graph(out).source)
+    assert ("Total", "nansum()") in frames.values(), frames
+
+
+_A = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+_B = np.array([[0.5, 1.5, -1.0], [2.0, -0.5, 4.0]])
+_C = np.array([[2.0, 4.0, -0.5], [1.0, 8.0, 0.25]])
+_COMPOSED = {  # name -> (call of three tensors, NumPy's values)
+    "hstack": (lambda a, b, c: tg.hstack([a, b]), np.hstack([_A, _B])),
+    "vstack": (lambda a, b, c: tg.vstack([a, b]), np.vstack([_A, _B])),
+    "dstack": (lambda a, b, c: tg.dstack([a, b]), np.dstack([_A, _B])),
+    "column_stack": (lambda a, b, c: tg.column_stack([a, b]), np.column_stack([_A, _B])),
+    "take_along_dim": (lambda a, b, c: tg.take_along_dim(a, tg.tensor([[2], [0]]), 1),
+                       np.take_along_axis(_A, np.array([[2], [0]]), 1)),
+    "addcmul": (lambda a, b, c: tg.addcmul(a, b, c, value=0.5), _A + 0.5 * _B * _C),
+    "addcdiv": (lambda a, b, c: tg.addcdiv(a, b, c, value=0.5), _A + 0.5 * _B / _C),
+    "cross": (lambda a, b, c: tg.cross(a, b, dim=1), np.cross(_A, _B)),
+    "kron": (lambda a, b, c: tg.kron(a, b), np.kron(_A, _B)),
+    "rot90": (lambda a, b, c: tg.rot90(a), np.rot90(_A)),
+    "dist": (lambda a, b, c: tg.dist(a, b), np.linalg.norm(_A - _B)),
+    "cdist": (lambda a, b, c: tg.cdist(a, b),
+              np.linalg.norm(_A[:, None, :] - _B[None, :, :], axis=-1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_COMPOSED))
+def test_a_composed_join_or_arithmetic_is_drawn_as_the_call_written(name):
+    call, expected = _COMPOSED[name]
+    a, b, c = (tg.Tensor(v, requires_grad=True) for v in (_A, _B, _C))
+    out = call(a, b, c)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    frames = _frames_of(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    ops = [where for where in frames.values() if where]
+    assert ops and all(where == (f"{name}()",) for where in ops), frames
+    folded = tg.draw_graph(out, max_nodes=4).source  # (a large graph: the call one box)
+    assert f"{name}()" in folded

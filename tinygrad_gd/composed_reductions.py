@@ -9,7 +9,9 @@ and div (gradient 0 at NaN entries); `aminmax` is min and max; `std_mean` and
 `var_mean` are std or var and mean, with PyTorch's default correction of 1;
 `logcumsumexp` is logaddexp of shifted pieces, log2(n) rounds of them, which never
 overflows. They are `tg.` functions through compositions.py, which also sets the
-methods (`x.median(dim=0)`, `x.nansum()`, `x.cummax(0)`).
+methods (`x.median(dim=0)`, `x.nansum()`, `x.cummax(0)`). A diagram draws each made of
+ops that do not say its name as the call written (`nansum()` around masked_fill and
+sum: `scope.drawn_as_call`).
 
 Shared with other modules, not `tg.` names: `vector_norm` (PyTorch's linalg.vector_norm
 made of ops, the p-norms of dist, cdist, nn's norms and `x.norm(p=1)`) and `axis_slice`
@@ -28,6 +30,7 @@ from .ops import statistics
 from .ops.arguments import check_axis, either, number, one_axis, reduced_axes
 from .ops.reductions import (EmptyReductionError, KOutOfRangeError, ValuesAndIndices, keep_flag,
                              stable_order, whole_k)
+from .scope import drawn_as_call
 from .tensor import Tensor, to_tensor
 from .values import default_float
 
@@ -121,6 +124,7 @@ def _median(name: str, rank_of: Callable, input: Any, dim: Any, keepdim: Any,  #
                    rank_of, "median")
 
 
+@drawn_as_call("median()")
 def median(input: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None,  # noqa: A002
            keepdims: Any = None) -> Any:
     """PyTorch's median: the lower of the two middle values of an even count (NumPy's
@@ -131,6 +135,7 @@ def median(input: Any, dim: Any = None, keepdim: Any = None, *, axis: Any = None
     return _median("median", _lower_middle, input, dim, keepdim, axis, keepdims)
 
 
+@drawn_as_call("nanmedian()")
 def nanmedian(input: Any, dim: Any = None, keepdim: Any = None, *,  # noqa: A002
               axis: Any = None, keepdims: Any = None) -> Any:
     """median with the NaN entries left out (PyTorch's nanmedian: the lower middle value);
@@ -138,6 +143,7 @@ def nanmedian(input: Any, dim: Any = None, keepdim: Any = None, *,  # noqa: A002
     return _median("nanmedian", _lower_middle_of_numbers, input, dim, keepdim, axis, keepdims)
 
 
+@drawn_as_call("kthvalue()")
 def kthvalue(input: Any, k: int, dim: Any = None, keepdim: Any = None, *,  # noqa: A002
              axis: Any = None, keepdims: Any = None) -> ValuesAndIndices:
     """The k-th smallest entry along `dim` (the last by default; k from 1, an int or an
@@ -163,6 +169,7 @@ def _numbers(x: Tensor) -> tuple[Tensor, np.ndarray]:
     return functional.masked_fill(x, ~present, 0.0), present
 
 
+@drawn_as_call("nansum()")
 def nansum(input: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,  # noqa: A002
            keepdim: Any = None) -> Tensor:
     """The sum over `axis` (or dim; all by default) with NaN entries counted as 0, NumPy's
@@ -172,6 +179,7 @@ def nansum(input: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = Non
     return _numbers(x)[0].sum(axis=axes, keepdims=keep)
 
 
+@drawn_as_call("nanmean()")
 def nanmean(input: Any, axis: Any = None, keepdims: Any = None, *, dim: Any = None,  # noqa: A002
             keepdim: Any = None) -> Tensor:
     """The mean over `axis` (or dim; all by default) of the entries that are not NaN (NaN
@@ -248,6 +256,7 @@ def axis_slice(x: Tensor, axis: int, start: int | None, stop: int | None) -> Ten
     return x[(slice(None),) * axis + (slice(start, stop),)]
 
 
+@drawn_as_call("logcumsumexp()")
 def logcumsumexp(input: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
     """ln of the running sum of e**x along `dim`, PyTorch's logcumsumexp, without overflow:
     log2(n) rounds of the op logaddexp, each adding in the entries `step` places back
@@ -289,6 +298,7 @@ def _running(name: str, accumulate: Any, input: Any, dim: Any,  # noqa: A002
     return ValuesAndIndices(values, Tensor.from_op(indices.astype(np.int64), None))
 
 
+@drawn_as_call("cummax()")
 def cummax(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesAndIndices:  # noqa: A002
     """The running maximum along `dim` and where it is (PyTorch's cummax: the latest of
     tied entries; NaN, once met, stays): values in the graph (take_along_axis, the gradient
@@ -296,6 +306,7 @@ def cummax(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesAndIndices
     return _running("cummax", np.maximum, input, dim, axis)
 
 
+@drawn_as_call("cummin()")
 def cummin(input: Any, dim: Any = None, *, axis: Any = None) -> ValuesAndIndices:  # noqa: A002
     """The running minimum along `dim` and where it is (PyTorch's cummin: the latest of
     tied entries; NaN, once met, stays): values in the graph (take_along_axis, the gradient

@@ -10,7 +10,9 @@ diagram shows those ops. Joins: `hstack`, `vstack`, `dstack`, `column_stack`
 methods of those names. The reductions made of ops (`median`, `kthvalue`, `nansum`,
 `cummax`, ...) are in `composed_reductions.py`, and are `tg.` functions from here too.
 Each name that PyTorch's Tensor has as a method is also a method here (`x.fliplr()`,
-`x.median(dim=0)`, `x.nansum()`).
+`x.median(dim=0)`, `x.nansum()`). A diagram draws the joins, `take_along_dim` and the
+arithmetic ones as the call written (`addcmul()` around mul and add:
+`scope.drawn_as_call`); one op of a kindred name (fliplr's flip) is drawn as that op.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from .ops.arguments import (batch_axes, broadcast, either, ints, number, one_axi
                             tensor_sequence)
 from .ops.reductions import keep_flag
 from .ops.shape import Reshape
+from .scope import drawn_as_call
 from .tensor import Tensor, to_tensor
 
 __all__ = ["hstack", "vstack", "dstack", "column_stack", "fliplr", "flipud", "swapdims",
@@ -68,6 +71,7 @@ def _joined(name: str, pieces: list[Tensor], axis: int) -> Tensor:
     return functional.concatenate(pieces, axis=axis)
 
 
+@drawn_as_call("hstack()")
 def hstack(tensors: Any) -> Tensor:
     """The tensors joined along axis 1, or along axis 0 when they are 1-d (a 0-d one counts
     as 1-d): NumPy's and PyTorch's hstack, the ops reshape and concatenate."""
@@ -75,12 +79,14 @@ def hstack(tensors: Any) -> Tensor:
     return _joined("hstack", pieces, 0 if pieces[0].ndim == 1 else 1)
 
 
+@drawn_as_call("vstack()")
 def vstack(tensors: Any) -> Tensor:
     """The tensors joined along axis 0, a 1-d one of length n as a row (1, n): NumPy's and
     PyTorch's vstack, the ops reshape and concatenate."""
     return _joined("vstack", [_at_least(x, 2, (0, 1)) for x in _tensors("vstack", tensors)], 0)
 
 
+@drawn_as_call("dstack()")
 def dstack(tensors: Any) -> Tensor:
     """The tensors joined along axis 2 (depth), a 1-d one of length n as (1, n, 1) and a
     matrix (m, n) as (m, n, 1): NumPy's and PyTorch's dstack, reshape and concatenate."""
@@ -88,6 +94,7 @@ def dstack(tensors: Any) -> Tensor:
     return _joined("dstack", pieces, 2)
 
 
+@drawn_as_call("column_stack()")
 def column_stack(tensors: Any) -> Tensor:
     """The tensors joined along axis 1, a 1-d (or 0-d) one as a column (n, 1): NumPy's
     and PyTorch's column_stack, the ops reshape and concatenate."""
@@ -209,6 +216,7 @@ def tensor_split(input: Any, indices_or_sections: Any, dim: Any = None, *,  # no
     return tuple(axis_slice(x, axis, start, stop) for start, stop in zip(bounds, bounds[1:]))
 
 
+@drawn_as_call("take_along_dim()")
 def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Tensor:  # noqa: A002
     """Entries picked along `dim` by integer `indices`, x and the indices broadcast on the
     other axes (PyTorch's take_along_dim; dim=None: both flattened): the ops broadcast_to
@@ -256,6 +264,7 @@ def masked_select(input: Any, mask: Any) -> Tensor:  # noqa: A002
     return x[np.broadcast_to(mask, shape)]
 
 
+@drawn_as_call("addcmul()")
 @refusing_as("addcmul", "mul", "add")
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 * tensor2, broadcast (PyTorch's addcmul): the ops mul and
@@ -266,6 +275,7 @@ def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     return functional.add(input, product if value == 1 else value * product)
 
 
+@drawn_as_call("addcdiv()")
 @refusing_as("addcdiv", "div", "mul", "add")
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:  # noqa: A002
     """input + value * tensor1 / tensor2, broadcast (PyTorch's addcdiv): the ops div, mul
@@ -276,6 +286,7 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
     return functional.add(input, ratio if value == 1 else value * ratio)
 
 
+@drawn_as_call("cross()")
 def cross(input: Any, other: Any, dim: Any = None, *, axis: Any = None) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along `dim`, broadcast (PyTorch's cross; ops getitem,
     mul, sub, stack). Without dim, torch.cross's rule: the first axis of length 3
@@ -306,6 +317,7 @@ def cross(input: Any, other: Any, dim: Any = None, *, axis: Any = None) -> Tenso
                             axis=axis)
 
 
+@drawn_as_call("kron()")
 def kron(input: Any, other: Any) -> Tensor:  # noqa: A002
     """The Kronecker product: each entry of input times the whole of other, the blocks laid
     out as input's entries are (NumPy's and PyTorch's kron): reshape, mul and reshape."""
@@ -317,6 +329,7 @@ def kron(input: Any, other: Any) -> Tensor:  # noqa: A002
     return (spread_a * spread_b).reshape(tuple(p * q for p, q in zip(a_shape, b_shape)))
 
 
+@drawn_as_call("rot90()")
 def rot90(input: Any, k: int = 1, dims: Any = None, *, axes: Any = None) -> Tensor:  # noqa: A002
     """x turned by 90 degrees k times, from axis dims[0] towards dims[1] (PyTorch's dims=,
     NumPy's axes=; default (0, 1)): the ops flip and swapaxes."""
@@ -340,6 +353,7 @@ def rot90(input: Any, k: int = 1, dims: Any = None, *, axes: Any = None) -> Tens
     return x.clone()
 
 
+@drawn_as_call("dist()")
 @refusing_as("dist", "sub")
 def dist(input: Any, other: Any, p: Any = 2) -> Tensor:  # noqa: A002
     """The p-norm of input - other, broadcast, over every entry (PyTorch's dist): sub, then
@@ -354,6 +368,7 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
                   "donot_use_mm_for_euclid_dist")
 
 
+@drawn_as_call("cdist()")
 def cdist(x1: Any, x2: Any, p: Any = 2.0, compute_mode: Any = None) -> Tensor:
     """The p-norm distance between each row of x1 (P, M) and each row of x2 (R, M), a
     (P, R) tensor, batch axes broadcast in front (PyTorch's cdist): sub, then

@@ -18,15 +18,19 @@ A public function made of several ops declares with `drawn_as_call` (or a
 `function_call` block) that its ops are tagged with a `FunctionCall` as owner, so that a
 diagram draws them as one call titled as the user called it (`svd_lowrank()`), as a
 module call is drawn; called from inside one of the package's own modules or functions, it
-tags nothing of its own (the user called that one). A constant its ops used that it was
-not given (made inside it: the Bi-LSTM CRF's `init_alphas`) is tagged as made in it.
+tags nothing of its own (the user called that one). A declared function's ops are found
+when it returns, by walking back from its results to what it was given (`_tag_call`): no
+per-op work, no extension switched on, so that a small composed function (`addcmul`,
+`nansum`) can be declared at little cost. A constant its ops used that it was not given
+(made inside it: the Bi-LSTM CRF's `init_alphas`) is tagged as made in it on that walk.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
+import itertools
 import threading
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -37,6 +41,9 @@ from .hooks import ByIdentity
 
 class _Stack(threading.local):
     calls: tuple = ()  # the calls running in this thread (`scope` blocks), outermost first
+    # the `calls` running when this thread's innermost running declared function (scope's
+    # `drawn_as_call`) was called: one called right inside it is part of it; None: none runs
+    declared: tuple | None = None
 
 
 _stack = _Stack()
@@ -162,69 +169,180 @@ Function.scope = property(lambda node: _owners(node.scope_calls), _keep_users_va
 _PACKAGE = __name__.split(".")[0] + "."  # tinygrad_gd's modules, FunctionCall's too
 
 
-class FunctionCall:
-    """A call of a function declared with `drawn_as_call`: the owner its ops are tagged
-    with (as a module call's ops are with the module), titled `title`; `function` the
-    function declared (a diagram names what it was given by its parameters), if any."""
+class FunctionCall(scope):
+    """A call of a function declared with `drawn_as_call`, titled `title`: the call's own
+    record among a node's calls (`scope_calls`, as a `scope` is a module call's, keeping
+    the ids of what it was `given`, as `scope` does) and the owner its ops are tagged with;
+    `function` the function declared (a diagram names what it was given by its
+    parameters), if any. Until `complete`, only its results' nodes carry it (`_pending`:
+    how to find the others)."""
 
-    def __init__(self, title: str, function: Callable | None = None) -> None:
-        self.title, self.function = title, function
+    _pending: tuple | None = None  # (what stops the walk, the calls around it, its results)
 
-    def __getstate__(self) -> dict:  # (the function declared is found by no name: left out)
-        return {"title": self.title, "function": None}
+    def __init__(self, title: str, function: Callable | None = None,
+                 given: tuple = ((), None)) -> None:
+        self.title, self.function, self.given = title, function, given
+
+    @property
+    def owner(self) -> "FunctionCall":
+        """The call itself: its own owner (one object a call, not two)."""
+        return self
+
+    def __getstate__(self) -> dict:
+        # a copy (pickle, deepcopy) keeps the call's ops tagged, forgets the function (found
+        # by no name) and the ids given (this process's)
+        complete(self)
+        return {"title": self.title, "function": None, "given": ((), None)}
 
 
-@contextlib.contextmanager
-def function_call(title: str, function: Callable | None = None, args: tuple = (),
-                  kwargs: dict | None = None) -> Iterator[FunctionCall | None]:
-    """The ops recorded inside, drawn as one call titled `title` (`view_copy()`) of
-    `function` given `args` and `kwargs`, unless one of the package's own modules or
+def _users_call(calls: tuple) -> bool:
+    """Whether a function declared as a call, called now (`calls` running in this thread),
+    is the user's call: not one the package's own modules or functions make (the user
+    called that one), nor one made straight inside another declared call."""
+    return _stack.declared is not calls and not (
+        calls and type(calls[-1].owner).__module__.startswith(_PACKAGE))
+
+
+class function_call:
+    """The ops recorded inside this block, drawn as one call titled `title` (`view_copy()`)
+    of `function` given `args` and `kwargs`, unless one of the package's own modules or
     functions runs this: the user called that one. Gives the call's owner (None where it
-    tags nothing)."""
-    calls = _stack.calls
-    if calls and type(calls[-1].owner).__module__.startswith(_PACKAGE):
-        yield None
-        return
-    call = FunctionCall(title, function)
-    with scope(call, args, kwargs):
-        yield call
+    tags nothing). Each op is tagged as it runs (the module calls' tagging, switched on
+    for the block): a function declared with `drawn_as_call` costs less."""
+
+    def __init__(self, title: str, function: Callable | None = None, args: tuple = (),
+                 kwargs: dict | None = None) -> None:
+        self._call = (title, function, args, kwargs)
+        self._scope: FunctionCall | None = None
+
+    def __enter__(self) -> FunctionCall | None:
+        if not _users_call(_stack.calls):
+            return None
+        title, function, args, kwargs = self._call
+        self._scope = FunctionCall(title, function, scope(None, args, kwargs).given)
+        self._scope.__enter__()
+        return self._scope
+
+    def __exit__(self, *exc: object) -> None:
+        if self._scope is not None:
+            self._scope.__exit__()
 
 
 def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
     """Decorate a function so that a diagram draws the ops it records as one call titled
-    `title` (`svd_lowrank()`, see `function_call`); its values and gradient unchanged. A
-    constant its ops used that it was not given (the Bi-LSTM CRF's `init_alphas`, made
-    inside) is drawn as part of the call, not as another input (`_claim_constants`)."""
+    `title` (`svd_lowrank()`), as a module call is drawn; its values and gradient
+    unchanged. Called from inside one of the package's own modules or functions (another
+    declared call among them), it tags nothing of its own: the user called that one.
+
+    Nothing runs per op: when the function returns, its results' nodes are tagged with
+    the call (`_tag_results`); the others are found when a diagram reads the graph
+    (`complete`), walking back from the results to what it was given (its arguments, the
+    entries of a list or tuple given). A tensor with a graph that it read from elsewhere
+    (a global) is drawn as part of the call: give it as an argument to have it drawn as
+    an input. A constant its ops used that it was not given (the Bi-LSTM CRF's
+    `init_alphas`, made inside) is drawn as part of the call too, not as another input."""
     def declare(function: Callable) -> Callable:
         @functools.wraps(function)
         def called(*args: Any, **kwargs: Any) -> Any:
-            with function_call(title, function, args, kwargs) as call:
+            stack = _stack
+            calls, outside = stack.calls, stack.declared
+            if outside is calls or calls and type(calls[-1].owner).__module__.startswith(
+                    _PACKAGE):  # (`_users_call`, written out: a call costs)
+                return function(*args, **kwargs)
+            stack.declared = calls
+            try:
                 result = function(*args, **kwargs)
-                if call is not None:
-                    _claim_constants(call, result, (*args, *kwargs.values()))
-                return result
+            finally:
+                stack.declared = outside
+            _tag_results(title, function, result, args, kwargs, calls)
+            return result
         return called
     return declare
 
 
-def _claim_constants(call: FunctionCall, result: Any, given: tuple) -> None:
-    """Tag as made in `call` (`made_here`) each unnamed constant that an op of the call
-    used on the way to its `result` and that was not `given` to it (an argument, or an
-    entry of a list or tuple given): made inside, or read from elsewhere, but no input."""
-    given_ids = {id(a) for a in given} | {id(x) for a in given if isinstance(a, (list, tuple))
-                                          for x in a}
-    found = [t for t in (result if isinstance(result, (list, tuple)) else (result,))
-             if getattr(t, "_ctx", None) is not None]
-    seen: set[int] = set()
-    while found:
-        node = found.pop()._ctx
-        if id(node) in seen or call not in owners_of(node):
-            continue
-        seen.add(id(node))
-        for parent in node.parents:
+_SEQUENCES = (list, tuple)  # an argument whose entries are given too (hstack's tensors)
+_EACH_A_SEQUENCE = itertools.repeat(_SEQUENCES)
+_ended = itertools.count()  # the order calls ended in: an inner one completes first
+
+
+def _tag_results(title: str, function: Callable, result: Any, args: tuple, kwargs: dict,
+                 outer: tuple) -> None:
+    """Tag the nodes that made `result` (a tensor, or a list or tuple of them), of the call
+    of `function` titled `title` given `args` and `kwargs` inside the `outer` calls, with
+    a `FunctionCall`, which keeps how to find its other nodes (`complete`): no result
+    that it was given back, no constant (no gradient needed): nothing to tag."""
+    ids = [*map(id, args)]
+    if isinstance(result, _SEQUENCES):
+        nodes = [t._ctx for t in result
+                 if getattr(t, "_ctx", None) is not None and id(t) not in ids]
+        if not nodes:
+            return
+    elif getattr(result, "_ctx", None) is None or id(result) in ids:
+        return
+    else:
+        nodes = [result._ctx]
+    keywords = kwargs and {k: id(v) for k, v in kwargs.items()}
+    call = FunctionCall(title, function, (ids, keywords))
+    inner = (*outer, call)
+    for node in nodes:
+        calls = node.scope_calls
+        node.scope_calls = inner if calls == outer else _around(calls, outer, call) or calls
+    stops = [*ids, *keywords.values()] if keywords else ids  # (a list: a few, by identity)
+    if True in map(isinstance, args, _EACH_A_SEQUENCE):  # (hstack's list: its entries too)
+        for argument in args:
+            if isinstance(argument, _SEQUENCES):
+                stops = [*stops, *map(id, argument)]
+    call._pending = (stops, outer, [*map(weakref.ref, nodes)], next(_ended))
+
+
+def _around(calls: tuple, outer: tuple, call: FunctionCall) -> tuple | None:
+    """A node's `calls` with `call` put around those inside the `outer` calls (a module
+    called inside it); None for a node no call inside `outer` made, or one a declared
+    call has already (recorded before)."""
+    depth = len(outer)
+    if len(calls) <= depth or calls[:depth] != outer or isinstance(calls[depth], FunctionCall):
+        return None
+    return (*outer, call, *calls[depth:])
+
+
+def complete(call: FunctionCall) -> None:
+    """Tag the other nodes of a declared `call` (see `_tag_results`): each recorded since it
+    began, found by walking back from its results to what it was given (by identity), or
+    to a node another declared call has (recorded before it); a module called inside
+    keeps its nesting. Each unnamed constant those ops used that was not given is made
+    in the call (`made_here`), as a constant a module call made is. Done once."""
+    pending, call._pending = call._pending, None
+    if pending is None:
+        return
+    stops, outer, results, _ = pending
+    nodes = [node for node in (ref() for ref in results) if node is not None]
+    inner = (*outer, call)
+    made_in = (_owners(inner), inner)
+    while nodes:
+        for parent in nodes.pop().parents:
             if parent._ctx is not None:
-                found.append(parent)
-            elif not (parent._requires_grad or parent.name or id(parent) in given_ids
-                      or hasattr(type(parent), "frozen_mask")  # (a Parameter, frozen)
-                      or getattr(parent, "_made_in", None) is not None):
-                made_here(parent)
+                node = parent._ctx
+                if id(parent) in stops:
+                    continue
+                calls = node.scope_calls
+                tagged = inner if calls == outer else _around(calls, outer, call)
+                if tagged is not None:
+                    node.scope_calls = tagged
+                    nodes.append(node)
+            elif not (parent._requires_grad or parent.name or id(parent) in stops
+                      or hasattr(type(parent), "frozen_mask")):  # (a Parameter, frozen)
+                made = getattr(parent, "_made_in", None)
+                if made is None or made[1] == outer:  # (made_here tags a constant so)
+                    parent._made_in = made_in
+                elif (calls := _around(made[1], outer, call)) is not None:
+                    parent._made_in = (_owners(calls), calls)
+
+
+def complete_calls(nodes: Iterable[Any]) -> None:
+    """`complete` each declared call that tagged one of `nodes` (a graph's, as a diagram
+    reads them), those that ended first first (a call inside a module called inside
+    another is put inside that module before the other puts the module inside itself)."""
+    pending = {id(call): call for node in nodes for call in getattr(node, "scope_calls", ())
+               if getattr(call, "_pending", None) is not None}
+    for call in sorted(pending.values(), key=lambda c: c._pending[3]):
+        complete(call)

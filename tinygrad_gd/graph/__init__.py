@@ -42,7 +42,8 @@ titled with it (its title a text node beside the frame's first node, which no ed
 over), nested as the calls are (where no call is folded); the several results of one
 folded call are numbered (an LSTM's `LSTM result #1`, `#2`, `#3`). A public function
 made of several ops (the `*_copy` functions, `svd_lowrank`, `pca_lowrank`,
-`F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding: `scope.drawn_as_call`)
+`F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding, `tg.nansum`, `nanmean`,
+`median`, `kthvalue`, `cummax`, `addcmul`, `kron`, `cdist` and kin: `scope.drawn_as_call`)
 is drawn as its call, as a module's is: a frame `permute_copy()` around its ops, or one
 box `svd_lowrank()` (`function call: 30 nodes`), its result `svd_lowrank() result`;
 called by a module or function of the package, it draws only that one, the user's call.

@@ -61,7 +61,8 @@ def _module_title(owners: tuple, names: Any) -> str:
     name = names.modules.get(id(owner)) or _name_inside(owners)
     if name:
         return f"{name}: {kind}"
-    return "/".join([*(type(o).__name__ for o in owners[:-1]), kind])
+    return "/".join([*(o.title if isinstance(o, FunctionCall) else type(o).__name__
+                       for o in owners[:-1]), kind])  # (`step()/Linear`: a function's call)
 
 
 def _name_inside(owners: tuple) -> str | None:
