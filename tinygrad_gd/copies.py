@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from .memory_formats import contiguous_format
 from .nn.layer_functions import _as_tensor
-from .scope import function_call
+from .scope import drawn_as_call
 from .tensor import Tensor
 
 __all__ = ["alias_copy", "as_strided_copy", "diagonal_copy", "expand_copy", "permute_copy",
@@ -44,22 +44,29 @@ def _copied(name: str, input: Any, view: Callable[[Tensor], Any]) -> Any:  # noq
     """`view(x)` (one tensor, or a tuple of them) with each tensor cloned, x the input as a
     tensor; the view's refusal renamed as `name`'s."""
     x = _as_tensor(name, input)
-    with function_call(f"{name}()"):  # (a diagram draws the view and clone as this call)
-        try:
-            out = view(x)
-        except (ValueError, TypeError, IndexError, RuntimeError) as error:
-            raise _renamed(error, name) from None
-        if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
-            return out.clone(memory_format=contiguous_format)
-        return tuple(part.clone(memory_format=contiguous_format) for part in out)
+    try:
+        out = view(x)
+    except (ValueError, TypeError, IndexError, RuntimeError) as error:
+        raise _renamed(error, name) from None
+    if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
+        return out.clone(memory_format=contiguous_format)
+    return tuple(part.clone(memory_format=contiguous_format) for part in out)
 
 
+def _drawn(function: Callable) -> Callable:
+    """`function` drawn as the call written, `view_copy()` around the view and its clone,
+    what it was given named by its parameters (scope.drawn_as_call)."""
+    return drawn_as_call(f"{function.__name__}()")(function)
+
+
+@_drawn
 def alias_copy(input: Any) -> Tensor:  # noqa: A002  (PyTorch's names)
     """A copy of input (PyTorch's alias_copy: torch.alias, a view of the whole tensor,
     copied): the op clone, its gradient the incoming one."""
     return _copied("alias_copy", input, lambda x: x)
 
 
+@_drawn
 def as_strided_copy(input: Any, size: Any, stride: Any,  # noqa: A002
                     storage_offset: Any = None) -> Tensor:
     """`tg.as_strided(input, size, stride, storage_offset)` copied (PyTorch's
@@ -70,6 +77,7 @@ def as_strided_copy(input: Any, size: Any, stride: Any,  # noqa: A002
                    lambda x: x.as_strided(size, stride, storage_offset))
 
 
+@_drawn
 def diagonal_copy(input: Any, offset: int = 0, dim1: int = 0,  # noqa: A002
                   dim2: int = 1) -> Tensor:
     """The diagonal `offset` (above the main one if > 0) over the axes dim1 and dim2, as
@@ -77,6 +85,7 @@ def diagonal_copy(input: Any, offset: int = 0, dim1: int = 0,  # noqa: A002
     return _copied("diagonal_copy", input, lambda x: x.diagonal(offset, dim1, dim2))
 
 
+@_drawn
 def expand_copy(input: Any, size: Any, *, implicit: bool = False) -> Tensor:  # noqa: A002
     """input broadcast to `size` (-1 keeps an axis's length; new axes in front), copied
     (PyTorch's expand_copy; `implicit` is PyTorch's internal flag and changes nothing):
@@ -86,6 +95,7 @@ def expand_copy(input: Any, size: Any, *, implicit: bool = False) -> Tensor:  # 
     return _copied("expand_copy", input, lambda x: x.expand(tuple(size)))
 
 
+@_drawn
 def permute_copy(input: Any, dims: Any) -> Tensor:  # noqa: A002
     """input's axes in the order `dims` (negative ones from the end), copied (PyTorch's
     permute_copy): the ops permute and clone."""
@@ -94,6 +104,7 @@ def permute_copy(input: Any, dims: Any) -> Tensor:  # noqa: A002
     return _copied("permute_copy", input, lambda x: x.permute(tuple(dims)))
 
 
+@_drawn
 def squeeze_copy(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
     """input without its axes of length 1 (all of them, or those of `dim`, an int or a
     tuple, where they have length 1: an axis of another length is kept, as PyTorch's),
@@ -102,24 +113,28 @@ def squeeze_copy(input: Any, dim: Any = None) -> Tensor:  # noqa: A002
                    lambda x: x.squeeze() if dim is None else x.squeeze(dim))
 
 
+@_drawn
 def t_copy(input: Any) -> Tensor:  # noqa: A002
     """A matrix transposed, copied; a 1-d or 0-d tensor as it is (PyTorch's t_copy): the
     ops transpose (x.t()'s) and clone."""
     return _copied("t_copy", input, lambda x: x.t())
 
 
+@_drawn
 def transpose_copy(input: Any, dim0: int, dim1: int) -> Tensor:  # noqa: A002
     """input with the axes dim0 and dim1 swapped, copied (PyTorch's transpose_copy): the
     ops transpose and clone."""
     return _copied("transpose_copy", input, lambda x: x.transpose(dim0, dim1))
 
 
+@_drawn
 def unbind_copy(input: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
     """input's slices along `dim`, each copied: a tuple of tensors without that axis
     (PyTorch's unbind_copy): getitem and clone for each."""
     return _copied("unbind_copy", input, lambda x: x.unbind(dim))
 
 
+@_drawn
 def unfold_copy(input: Any, dimension: int, size: int, step: int) -> Tensor:  # noqa: A002
     """Every window of `size` entries along `dimension`, `step` apart, as a new last axis,
     copied (PyTorch's unfold_copy): the ops unfold and clone; the gradient adds up where
@@ -127,12 +142,14 @@ def unfold_copy(input: Any, dimension: int, size: int, step: int) -> Tensor:  # 
     return _copied("unfold_copy", input, lambda x: x.unfold(dimension, size, step))
 
 
+@_drawn
 def unsqueeze_copy(input: Any, dim: int) -> Tensor:  # noqa: A002
     """input with a new axis of length 1 at `dim` (in [-input.ndim - 1, input.ndim]),
     copied (PyTorch's unsqueeze_copy): the ops unsqueeze (expand_dims) and clone."""
     return _copied("unsqueeze_copy", input, lambda x: x.unsqueeze(dim))
 
 
+@_drawn
 def view_copy(input: Any, size: Any) -> Tensor:  # noqa: A002
     """input's values in the shape `size` (one -1 inferred), copied (PyTorch's view_copy):
     the ops reshape and clone. PyTorch's other form, a dtype for `size` (the bytes read
@@ -142,6 +159,7 @@ def view_copy(input: Any, size: Any) -> Tensor:  # noqa: A002
     return _copied("view_copy", input, lambda x: x.view(*size))
 
 
+@_drawn
 def split_with_sizes_copy(input: Any, split_sizes: Any,  # noqa: A002
                           dim: int = 0) -> tuple[Tensor, ...]:
     """input cut along `dim` into pieces of the lengths `split_sizes` (adding up to that

@@ -26,7 +26,7 @@ import numpy as np
 from . import functional, linalg
 from .grad_mode import check_flag
 from .nn import functional as F
-from .scope import function_call, nan_on_purpose
+from .scope import drawn_as_call, nan_on_purpose
 from .tensor import Tensor, to_tensor
 from .values import numeric_dtype
 
@@ -40,14 +40,16 @@ def named(function: Callable) -> Callable:
     """`function` as `tg.masked.<its name>`: an error from the ops it runs (or from binding
     its arguments) restated as one line that names it; the NaN and inf a fully masked-out
     slice gives come without NumPy's warnings, as PyTorch's; a diagram draws its ops as
-    one call, `masked.sum()` (scope.function_call)."""
+    one call, `masked.sum()`, what it was given named by its parameters
+    (scope.drawn_as_call)."""
     name = f"masked.{function.__name__}"
+    drawn = drawn_as_call(f"{name}()")(function)
 
     @functools.wraps(function)
     def masked_function(*args: Any, **kwargs: Any) -> Any:
         try:
-            with np.errstate(divide="ignore", invalid="ignore"), function_call(f"{name}()"):
-                return function(*args, **kwargs)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return drawn(*args, **kwargs)
         except _KINDS as err:
             text = str(err).splitlines()[0] if str(err) else type(err).__name__
             if text.startswith(name + ":"):

@@ -41,9 +41,9 @@ from .hooks import ByIdentity
 
 class _Stack(threading.local):
     calls: tuple = ()  # the calls running in this thread (`scope` blocks), outermost first
-    # the `calls` running when this thread's innermost running declared function (scope's
-    # `drawn_as_call`) was called: one called right inside it is part of it; None: none runs
-    declared: tuple | None = None
+    # this thread's innermost running call of a function declared with `drawn_as_call`
+    # (None: none runs): one called right inside it is part of it
+    declared: Any = None
 
 
 _stack = _Stack()
@@ -66,9 +66,13 @@ def made_here(tensor: Any) -> Any:
     """`tensor` (an array a function made for itself: zeros, a mask), tagged with the
     module calls running in this thread, if any, so that it folds into their box (an op's
     result is, where all its inputs were made so in this call: `ScopeTags`; an op of other
-    constants is not, being perhaps the user's data reshaped); returns it."""
-    if _stack.calls:
-        tensor._made_in = (_owners(_stack.calls), _stack.calls)
+    constants is not, being perhaps the user's data reshaped), and with the call of a
+    function declared with `drawn_as_call` that runs right around it; returns it."""
+    calls, declared = _stack.calls, _stack.declared
+    if declared is not None and declared.outer is calls:
+        calls = (*calls, declared)
+    if calls:
+        tensor._made_in = (_owners(calls), calls)
     return tensor
 
 
@@ -178,10 +182,11 @@ class FunctionCall(scope):
     how to find the others)."""
 
     _pending: tuple | None = None  # (what stops the walk, the calls around it, its results)
+    outer: tuple = ()  # the calls running around it
 
     def __init__(self, title: str, function: Callable | None = None,
-                 given: tuple = ((), None)) -> None:
-        self.title, self.function, self.given = title, function, given
+                 given: tuple = ((), None), outer: tuple = ()) -> None:
+        self.title, self.function, self.given, self.outer = title, function, given, outer
 
     @property
     def owner(self) -> "FunctionCall":
@@ -199,7 +204,8 @@ def _users_call(calls: tuple) -> bool:
     """Whether a function declared as a call, called now (`calls` running in this thread),
     is the user's call: not one the package's own modules or functions make (the user
     called that one), nor one made straight inside another declared call."""
-    return _stack.declared is not calls and not (
+    declared = _stack.declared
+    return (declared is None or declared.outer is not calls) and not (
         calls and type(calls[-1].owner).__module__.startswith(_PACKAGE))
 
 
@@ -246,15 +252,15 @@ def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
         def called(*args: Any, **kwargs: Any) -> Any:
             stack = _stack
             calls, outside = stack.calls, stack.declared
-            if outside is calls or calls and type(calls[-1].owner).__module__.startswith(
-                    _PACKAGE):  # (`_users_call`, written out: a call costs)
+            if outside is not None and outside.outer is calls or calls and type(
+                    calls[-1].owner).__module__.startswith(_PACKAGE):  # (`_users_call`)
                 return function(*args, **kwargs)
-            stack.declared = calls
+            call = stack.declared = FunctionCall(title, function, outer=calls)
             try:
                 result = function(*args, **kwargs)
             finally:
                 stack.declared = outside
-            _tag_results(title, function, result, args, kwargs, calls)
+            _tag_results(call, result, args, kwargs)
             return result
         return called
     return declare
@@ -265,12 +271,11 @@ _EACH_A_SEQUENCE = itertools.repeat(_SEQUENCES)
 _ended = itertools.count()  # the order calls ended in: an inner one completes first
 
 
-def _tag_results(title: str, function: Callable, result: Any, args: tuple, kwargs: dict,
-                 outer: tuple) -> None:
-    """Tag the nodes that made `result` (a tensor, or a list or tuple of them), of the call
-    of `function` titled `title` given `args` and `kwargs` inside the `outer` calls, with
-    a `FunctionCall`, which keeps how to find its other nodes (`complete`): no result
-    that it was given back, no constant (no gradient needed): nothing to tag."""
+def _tag_results(call: FunctionCall, result: Any, args: tuple, kwargs: dict) -> None:
+    """Tag the nodes that made `result` (a tensor, or a list or tuple of them) with the
+    `call` that returned it given `args` and `kwargs`, which keeps what it was given and
+    how to find its other nodes (`complete`): no result that it was given back, no
+    constant (no gradient needed): nothing to tag."""
     ids = [*map(id, args)]
     if isinstance(result, _SEQUENCES):
         nodes = [t._ctx for t in result
@@ -282,7 +287,8 @@ def _tag_results(title: str, function: Callable, result: Any, args: tuple, kwarg
     else:
         nodes = [result._ctx]
     keywords = kwargs and {k: id(v) for k, v in kwargs.items()}
-    call = FunctionCall(title, function, (ids, keywords))
+    call.given = ids, keywords
+    outer = call.outer
     inner = (*outer, call)
     for node in nodes:
         calls = node.scope_calls

@@ -56,6 +56,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.losses import BinaryCrossEntropy, CrossEntropy
 from ..ops.matmul import Linear
+from ..scope import drawn_as_call
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second
 # copy), under F's signatures (inplace=, input=, dtype=) through activation_functions
 from ..functional import avg_pool2d, conv2d, max_pool2d  # noqa: F401
@@ -385,6 +386,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     return _reduce(_weighted("binary_cross_entropy", "weight", losses, weight), reduction)
 
 
+@drawn_as_call("F.binary_cross_entropy_with_logits()")
 def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
                                      size_average: bool | None = None,
                                      reduce: bool | None = None, reduction: str = "mean",
@@ -472,6 +474,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None,
                          smoothing, reduction)
 
 
+@drawn_as_call("F.nll_loss()")
 def nll_loss(input: Any, target: Any, weight: Any = None, size_average: bool | None = None,
              ignore_index: int = -100, reduce: bool | None = None,
              reduction: str = "mean") -> Tensor:
