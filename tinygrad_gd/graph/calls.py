@@ -18,11 +18,16 @@ is drawn (it declares so with scope.py's `drawn_as_call` or `function_call`).
 - `_argument_names`: a leaf the user gave a call (the data a loss compares with) named
   as the parameter it was passed as, `target` (MSELoss's `forward(input, target)`): what
   the call was given (scope.py records it) bound, when drawing, to the forward's signature.
+- `_nan_left_out`: the NaN in data a learner gave a function's call on purpose
+  (`tg.nansum`'s very point), which it left out: none of its results holds a NaN. A
+  diagram says so, `NaN left out by nansum()`, instead of marking that data red.
 """
 from __future__ import annotations
 
 import inspect
 from typing import Any
+
+import numpy as np
 
 from ..scope import FunctionCall, owners_of
 
@@ -172,3 +177,27 @@ def _parameter_names(call: Any) -> dict[int, str]:
         for label, ident in pairs:
             found.setdefault(ident, []).append(label)
     return {ident: " and ".join(labels) for ident, labels in found.items()}
+
+
+def _nan_left_out(graph: Any, i: int) -> str | None:
+    """`left out by nansum()`: what a diagram says of the NaN in leaf i's values (data the
+    user gave) where only ops of one declared function's call use it (the innermost such
+    call) and none of the call's results holds a NaN (a tensor its ops made that the
+    graph outputs or an op outside it uses); else None. A NaN an op made stays a fault
+    to be seen where it was made, whatever took it later."""
+    consumers = graph.consumers[i]
+    if not consumers or graph.tensors[i]._ctx is not None:
+        return None
+    declared = [c for c in _shared_calls([graph.tensors[c]._ctx for c in consumers])
+                if isinstance(c, FunctionCall)]
+    if not declared:
+        return None
+    call, roots = declared[-1], set(graph.roots)
+    for k, tensor in enumerate(graph.tensors):
+        if call not in getattr(tensor._ctx, "scope_calls", ()):
+            continue
+        if (k in roots or any(call not in getattr(graph.tensors[c]._ctx, "scope_calls", ())
+                              for c in graph.consumers[k])) \
+                and tensor._data.dtype.kind in "fc" and np.isnan(tensor._data).any():
+            return None
+    return f"left out by {call.title}"

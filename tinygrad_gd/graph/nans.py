@@ -13,7 +13,9 @@
   (a user's data, a log of a negative number) is marked as before. A -inf beside them
   (masked.log_softmax's log of 0 at an entry left out of a kept row) is judged apart, as
   a mask's -inf: not marked while the output is finite, else `Inf in data, NaN where
-  the mask keeps no entry`.
+  the mask keeps no entry`. NaN a learner gave a declared function's call that it left
+  out (`tg.nansum`'s, `nanmean`'s: `calls._nan_left_out`) read `NaN left out by
+  nansum()`, not marked.
 - `_meant_grad`: the same for NaN in a gradient (backward view) that such NaN made and
   that an op stops before any leaf (masked.mean's `where`): plain text, `NaN in grad where
   the mask keeps no entry (op where stops it)`; one reaching a leaf stays a fault.
@@ -27,6 +29,7 @@ import numpy as np
 
 from ..engine import Function
 from ..scope import nan_meaning
+from .calls import _nan_left_out
 from ..tensor import Tensor
 from .text import _escape, _nonfinite
 from .titles import op_name
@@ -50,7 +53,14 @@ def _bad_data(graph: _Graph, i: int) -> str | None:
         return None
     if bad and (graph.finite or graph.tensors[i]._ctx is None) and _meant(graph, i):
         return None
-    return bad
+    return None if bad == "NaN" and _left_out(graph, i) else bad
+
+
+def _left_out(graph: _Graph, i: int) -> str | None:
+    """`left out by nansum()` for NaN (no Inf) in tensor i's values that a declared call
+    was given and left out (`calls._nan_left_out`); no meaning a gradient's NaN inherit
+    (a NaN divisor the user gave, left out by nansum, still makes a faulty gradient)."""
+    return _nan_left_out(graph, i) if _nan_only(graph.tensors[i]._data) is not None else None
 
 
 def _filled(graph: _Graph, i: int) -> bool:
@@ -126,7 +136,7 @@ def _meant_here(graph: _Graph, i: int, found: dict[int, str]) -> str | None:
     if nan is None or tensor._ctx is not None and not _minus_inf_filled(graph, i):
         return None
     words = nan_meaning(tensor)
-    if words is not None or tensor._ctx is None:
+    if words is not None:
         return words
     for p in graph.parents[i]:
         if p not in found:
@@ -216,7 +226,7 @@ def _data_marks(graph: _Graph, i: int, bad_grad: str | None,
     fault, NaN meant by the function that put them there said in its words (in red after
     `NaN in data` where they reach a NaN output; `grad_meant`, a gradient's, in plain
     text: `_meant_grad`); and whether any is a fault."""
-    bad_data, meant = _bad_data(graph, i), _meant(graph, i)
+    bad_data, meant = _bad_data(graph, i), _meant(graph, i) or _left_out(graph, i)
     lines = []
     if bad_data and meant and bad_data == "NaN and Inf":  # (the words are the NaN's only:
         # masked.log_softmax's -inf, log 0, beside its NaN of a slice left out whole)
