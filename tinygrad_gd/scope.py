@@ -298,6 +298,8 @@ def _tag_results(call: FunctionCall, result: Any, args: tuple, kwargs: dict) -> 
         for argument in args:
             if isinstance(argument, _SEQUENCES):
                 stops = [*stops, *map(id, argument)]
+        call.given = [tuple(map(id, a)) if isinstance(a, _SEQUENCES) else id(a)
+                      for a in args], keywords  # (named `tensors[1]`)
     call._pending = (stops, outer, [*map(weakref.ref, nodes)], next(_ended))
 
 

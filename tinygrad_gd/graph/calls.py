@@ -154,7 +154,8 @@ def _shared_calls(nodes: list) -> tuple:
 
 def _parameter_names(call: Any) -> dict[int, str]:
     """Id of what `call` was given -> the parameter of its forward (a module's) or of the
-    function declared it was passed as, `input[1]` for a `*input`'s second; none where its
+    function declared it was passed as, `input[1]` for a `*input`'s second (or a list's
+    given to a declared function: hstack's `tensors[1]`); none where its
     signature cannot be read (a built-in) or does not take what it was given."""
     owner = call.owner
     function = owner.function if isinstance(owner, FunctionCall) else getattr(owner, "forward",
@@ -175,7 +176,11 @@ def _parameter_names(call: Any) -> dict[int, str]:
         else:
             pairs = [(name, value)]
         for label, ident in pairs:
-            found.setdefault(ident, []).append(label)
+            if isinstance(ident, tuple):  # (the entries of a list given: `tensors[1]`)
+                for k, entry in enumerate(ident):
+                    found.setdefault(entry, []).append(f"{label}[{k}]")
+            else:
+                found.setdefault(ident, []).append(label)
     return {ident: " and ".join(labels) for ident, labels in found.items()}
 
 
