@@ -18,11 +18,14 @@ A public function made of several ops declares with `drawn_as_call` (or a
 `function_call` block) that its ops are tagged with a `FunctionCall` as owner, so that a
 diagram draws them as one call titled as the user called it (`svd_lowrank()`), as a
 module call is drawn; called from inside one of the package's own modules or functions, it
-tags nothing of its own (the user called that one). A declared function's ops are found
-when it returns, by walking back from its results to what it was given (`_tag_call`): no
-per-op work, no extension switched on, so that a small composed function (`addcmul`,
-`nansum`) can be declared at little cost. A constant its ops used that it was not given
-(made inside it: the Bi-LSTM CRF's `init_alphas`) is tagged as made in it on that walk.
+tags nothing of its own (the user called that one). A declared function runs no work
+per op and switches no extension on, so that a small composed function (`addcmul`,
+`nansum`) can be declared at little cost: when it returns, its results' nodes are tagged
+(`_tag_results`); its other nodes when a diagram reads the graph (`complete_calls`, or a
+copy of the graph is made), walking back from the results to what it was given; until
+then `node.scope` of those says nothing of the call. A constant its ops used that it was
+not given (made inside it: the Bi-LSTM CRF's `init_alphas`) is tagged as made in it on
+that walk.
 """
 from __future__ import annotations
 
