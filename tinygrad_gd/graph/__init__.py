@@ -42,8 +42,9 @@ titled with it (its title a text node beside the frame's first node, which no ed
 over), nested as the calls are (where no call is folded); the several results of one
 folded call are numbered (an LSTM's `LSTM result #1`, `#2`, `#3`). A public function
 made of several ops (the `*_copy` functions, `svd_lowrank`, `pca_lowrank`,
-`F.linear_cross_entropy`, `nn.utils.rnn`'s packing and padding, `tg.nansum`, `nanmean`,
-`median`, `kthvalue`, `cummax`, `addcmul`, `kron`, `cdist` and kin: `scope.drawn_as_call`)
+`F.linear_cross_entropy`, `F.nll_loss`, `nn.utils.rnn`'s packing and padding, `tg.masked`'s
+functions, `tg.nansum`, `nanmean`, `median`, `kthvalue`, `cummax`, `addcmul`, `kron`, `cdist`
+and kin: `scope.drawn_as_call`)
 is drawn as its call, as a module's is: a frame `permute_copy()` around its ops, or one
 box `svd_lowrank()` (`function call: 30 nodes`), its result `svd_lowrank() result`;
 called by a module or function of the package, it draws only that one, the user's call.
@@ -62,7 +63,9 @@ drawn open as `constant in _forward_alg()`, inside its frame (as one a module's 
 made with `tg.full` or `tg.zeros`: `constant in 0: Scaled`); a parameter, the data and
 a constant used outside the call too stay outside, its inputs. masked.log_softmax's -inf
 (log 0 at an entry left out) beside its NaN of a row left out whole is a mask's -inf:
-the NaN say what they are while the output is finite.
+the NaN say what they are while the output is finite. The NaN in data a learner gives
+`tg.nansum` (its point) read `NaN left out by nansum()`, not marked, where only that call
+uses the data and none of its results holds a NaN.
 
 Two views:
 
