@@ -181,26 +181,29 @@ class FunctionCall(scope):
     record among a node's calls (`scope_calls`, as a `scope` is a module call's, keeping
     the ids of what it was `given`, as `scope` does) and the owner its ops are tagged with;
     `function` the function declared (a diagram names what it was given by its
-    parameters), if any. Until `complete`, only its results' nodes carry it (`_pending`:
-    how to find the others)."""
+    parameters), if any; `outer` the calls running around it. Until `complete`, only its
+    results' nodes carry it (`_pending`: what stops the walk to the others, `_results`
+    its results' nodes, weakly, `_ended` when it ended)."""
 
-    _pending: tuple | None = None  # (what stops the walk, the calls around it, its results)
-    outer: tuple = ()  # the calls running around it
+    # (slots: one is made at each call of a declared function, and no dict with it)
+    __slots__ = ("title", "function", "given", "outer", "_pending", "_results", "_ended")
 
     def __init__(self, title: str, function: Callable | None = None,
                  given: tuple = ((), None), outer: tuple = ()) -> None:
         self.title, self.function, self.given, self.outer = title, function, given, outer
+        self._pending = None
 
     @property
     def owner(self) -> "FunctionCall":
         """The call itself: its own owner (one object a call, not two)."""
         return self
 
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> tuple:
         # a copy (pickle, deepcopy) keeps the call's ops tagged, forgets the function (found
-        # by no name) and the ids given (this process's)
+        # by no name) and the ids given (this process's); (no dict, the slots' values)
         complete(self)
-        return {"title": self.title, "function": None, "given": ((), None)}
+        return None, {"title": self.title, "function": None, "given": ((), None),
+                      "outer": (), "_pending": None}
 
 
 def _users_call(calls: tuple) -> bool:
@@ -258,7 +261,7 @@ def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
             if outside is not None and outside.outer is calls or calls and type(
                     calls[-1].owner).__module__.startswith(_PACKAGE):  # (`_users_call`)
                 return function(*args, **kwargs)
-            call = stack.declared = FunctionCall(title, function, outer=calls)
+            call = stack.declared = FunctionCall(title, function, ((), None), calls)
             try:
                 result = function(*args, **kwargs)
             finally:
@@ -271,7 +274,7 @@ def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
 
 _SEQUENCES = (list, tuple)  # an argument whose entries are given too (hstack's tensors)
 _EACH_A_SEQUENCE = itertools.repeat(_SEQUENCES)
-_ended = itertools.count()  # the order calls ended in: an inner one completes first
+_ends = itertools.count()  # the order calls ended in: an inner one completes first
 
 
 def _tag_results(call: FunctionCall, result: Any, args: tuple, kwargs: dict) -> None:
@@ -303,7 +306,7 @@ def _tag_results(call: FunctionCall, result: Any, args: tuple, kwargs: dict) -> 
                 stops = [*stops, *map(id, argument)]
         call.given = [tuple(map(id, a)) if isinstance(a, _SEQUENCES) else id(a)
                       for a in args], keywords  # (named `tensors[1]`)
-    call._pending = (stops, outer, [*map(weakref.ref, nodes)], next(_ended))
+    call._pending, call._results, call._ended = stops, [*map(weakref.ref, nodes)], next(_ends)
 
 
 def _around(calls: tuple, outer: tuple, call: FunctionCall) -> tuple | None:
@@ -322,11 +325,11 @@ def complete(call: FunctionCall) -> None:
     to a node another declared call has (recorded before it); a module called inside
     keeps its nesting. Each unnamed constant those ops used that was not given is made
     in the call (`made_here`), as a constant a module call made is. Done once."""
-    pending, call._pending = call._pending, None
-    if pending is None:
+    stops, call._pending = call._pending, None
+    if stops is None:
         return
-    stops, outer, results, _ = pending
-    nodes = [node for node in (ref() for ref in results) if node is not None]
+    outer = call.outer
+    nodes = [node for node in (ref() for ref in call._results) if node is not None]
     inner = (*outer, call)
     made_in = (_owners(inner), inner)
     while nodes:
@@ -355,5 +358,5 @@ def complete_calls(nodes: Iterable[Any]) -> None:
     another is put inside that module before the other puts the module inside itself)."""
     pending = {id(call): call for node in nodes for call in getattr(node, "scope_calls", ())
                if getattr(call, "_pending", None) is not None}
-    for call in sorted(pending.values(), key=lambda c: c._pending[3]):
+    for call in sorted(pending.values(), key=lambda c: c._ended):
         complete(call)
