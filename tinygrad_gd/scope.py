@@ -300,12 +300,13 @@ def _tag_results(call: FunctionCall, result: Any, args: tuple, kwargs: dict) -> 
         calls = node.scope_calls
         node.scope_calls = inner if calls == outer else _around(calls, outer, call) or calls
     stops = [*ids, *keywords.values()] if keywords else ids  # (a list: a few, by identity)
-    if True in map(isinstance, args, _EACH_A_SEQUENCE):  # (hstack's list: its entries too)
-        for argument in args:
+    if True in map(isinstance, args, _EACH_A_SEQUENCE):  # (hstack's list: its entries too,
+        ids = [*ids]  # named `tensors[1]`)
+        for k, argument in enumerate(args):
             if isinstance(argument, _SEQUENCES):
-                stops = [*stops, *map(id, argument)]
-        call.given = [tuple(map(id, a)) if isinstance(a, _SEQUENCES) else id(a)
-                      for a in args], keywords  # (named `tensors[1]`)
+                ids[k] = (*map(id, argument),)
+                stops = [*stops, *ids[k]]
+        call.given = ids, keywords
     call._pending, call._results, call._ended = stops, [*map(weakref.ref, nodes)], next(_ends)
 
 
