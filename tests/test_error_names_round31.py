@@ -80,7 +80,13 @@ def _callables(namespace: str) -> list[tuple[str, object]]:
     module = _MODULES[namespace]
     names = getattr(module, "__all__", None) or [n for n in dir(module) if n[0] != "_"]
     return [(name, getattr(module, name)) for name in sorted(set(names))
-            if not name.startswith("_") and inspect.isroutine(getattr(module, name, None))]
+            if not name.startswith("_") and _called(getattr(module, name, None))]
+
+
+def _called(value: object) -> bool:
+    """A function, or a module a user calls as one (`tg.tensor`, the module
+    tinygrad_gd.tensor answering the call)."""
+    return inspect.isroutine(value) or isinstance(value, types.ModuleType) and callable(value)
 
 
 def _message(function, *args, **kwargs) -> str | None:
@@ -339,3 +345,19 @@ def test_the_users_ops_still_run_and_differentiate(users_ops):
     np.testing.assert_allclose(x.grad.numpy(), 2 * values + values[::-1] + 3.0 + 3 * values ** 2)
     np.testing.assert_allclose(y.grad.numpy(), values)
     assert x.square_r31().grad_fn.name() == square.name
+
+
+def test_tg_tensor_names_itself_and_is_star_imported():
+    """`tg.tensor` is the module tinygrad_gd.tensor answering the call: its wrong
+    arguments were said of `_CallableModule.__call__()`, counting the module, and
+    `from tinygrad_gd import *` left it out."""
+    for args, kwargs, said in (((1.0,), {"name": "x"}, "unexpected keyword argument 'name'"),
+                               ((1.0,) * 6, {}, "from 1 to 4 positional arguments but 6")):
+        with pytest.raises(TypeError) as err:
+            tg.tensor(*args, **kwargs)
+        assert str(err.value).startswith("tensor() ") and said in str(err.value), err.value
+    star: dict = {}
+    exec("from tinygrad_gd import *", star)  # noqa: S102
+    made = star["tensor"]([1.0, 2.0], requires_grad=True)
+    np.testing.assert_array_equal(made.numpy(), [1.0, 2.0])
+    assert made.requires_grad and made.is_leaf

@@ -77,7 +77,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "nn", "optim", "data", "datasets", "plot", "autograd", "linalg", "special",
-    "Tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
+    "Tensor", "tensor", "TrackedArray", "Function", "registered_ops", "no_grad", "enable_grad",
     "is_grad_enabled", "set_grad_enabled", "inference_mode", "detect_anomaly", "AnomalyError",
     "gradcheck", "gradgradcheck", "GradcheckError",
     "ShapeError",

@@ -39,7 +39,7 @@ import numpy as np
 from . import creation, functional, hooks, tensor as tensor_module
 from .alias_methods import METHODS as ALIASES, short
 from .in_place import scalar
-from .op_errors import refusing_as
+from .op_errors import named, refusing_as
 from .memory_formats import cast, check_memory_format, contiguous_copy_format, \
     is_contiguous_as
 from .ops.arguments import broadcast, matrix_product, number, one_axis
@@ -431,14 +431,19 @@ for _name, _getter in (("size", _size), ("mT", _matrix_transpose), ("itemsize", 
     setattr(Tensor, _name, property(_getter))  # (read as attributes, as PyTorch's)
 
 
-class _CallableModule(types.ModuleType):
+def _tensor(data: Any, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
     """`tg.tensor(data, dtype=None, requires_grad=False)`, PyTorch's first line (a copy;
-    `device="cpu"` accepted): the name is taken by the module tinygrad_gd.tensor, so that
-    module answers the call (imports of it work as before)."""
+    `device="cpu"` accepted)."""
+    return creation.tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
 
-    def __call__(self, data: Any, dtype: Any = None, device: Any = None,
-                 requires_grad: bool = False) -> Tensor:
-        return creation.tensor(data, dtype=dtype, requires_grad=requires_grad, device=device)
+
+class _CallableModule(types.ModuleType):
+    """The module tinygrad_gd.tensor, which answers `tg.tensor(...)`: the name is taken by
+    the module, and imports of it work as before. A static method, named `tensor`: a wrong
+    argument is refused as tensor()'s, counted without the module."""
+
+    __call__ = staticmethod(named(_tensor, "tensor"))
 
 
 tensor_module.__class__ = _CallableModule
