@@ -26,6 +26,7 @@ from ..creation import make_generator
 from ..grad_mode import no_grad
 from ..in_place import _draw, _number, scalar
 from ..inference import refuse_in_place
+from ..op_errors import named
 from ..tensor import Tensor
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -346,11 +347,12 @@ def _deprecated(initialiser: Callable[..., Tensor]) -> Callable[..., Tensor]:
     call, with PyTorch's FutureWarning naming the new one."""
     new = initialiser.__name__
     old = new[:-1]
+    as_called = named(initialiser, old)  # (a copy: wrong arguments said of the old name)
 
     def deprecated(*args: Any, **kwargs: Any) -> Tensor:
         warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new}`.",
                       FutureWarning, stacklevel=2)
-        return initialiser(*args, **kwargs)
+        return as_called(*args, **kwargs)
     deprecated.__name__ = deprecated.__qualname__ = old
     deprecated.__doc__ = f"Deprecated (PyTorch's old spelling): use nn.init.{new}."
     return deprecated
