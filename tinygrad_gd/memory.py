@@ -9,13 +9,12 @@ same: `x.stride()` (`x.stride(dim)`; an empty tensor's as PyTorch's: empty_strid
 PyTorch's. Reshaping, expanding, transposing, unfolding, squeezing, unsqueezing or
 indexing (ints, slices, None) a tensor with no entries (NumPy's strides: all 0) gives
 PyTorch's strides (`restrided`, by PyTorch's rules: `reshaped`, view's; `expanded_strides`;
-`squeezed`, `unsqueezed`, `indexed`), which a copy of it keeps; an index array's copy is
-laid out as PyTorch's (iterator_strides.py), with entries or none. An axis of length 1 of
-a tensor with entries keeps NumPy's stride, which reads no other memory (`x[None]`'s is
-0, PyTorch's the next axis's size times its stride). And PyTorch's complex-number views,
-for values that are real: `x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`,
-`x.resolve_neg()` are x (and `tg.is_conj(x)`, ...), `x.H` a matrix's transpose, `x.mH`
-the last two axes swapped.
+`squeezed`, `unsqueezed`, `indexed`), which a copy of it keeps; an index array's copy gets
+a new tensor's. An axis of length 1 of a tensor with entries keeps
+NumPy's stride, which reads no other memory (`x[None]`'s is 0, PyTorch's the next axis's
+size times its stride). And PyTorch's complex-number views, for values that are real:
+`x.is_conj()` and `x.is_neg()` are False, `x.resolve_conj()`, `x.resolve_neg()` are x (and
+`tg.is_conj(x)`, ...), `x.H` a matrix's transpose, `x.mH` the last two axes swapped.
 
 A tensor pickled or copied (`pickle`, `copy.deepcopy`, `copy.copy`) keeps its strides, as
 PyTorch's: values not laid out row by row (`row_by_row`: an axis of length 1's strides,
@@ -134,7 +133,7 @@ def indexed(x: np.ndarray, index: Any, out: np.ndarray) -> np.ndarray:
     """`out`, NumPy's x[index] with no entries, in PyTorch's strides and storage offset
     where the index is basic (ints, slices with steps > 0, None, ...: a view): an int drops
     its axis, a slice multiplies its stride by its step, None is unsqueeze's new axis;
-    else (an index array or mask: a copy, iterator_strides.py's to lay out) out itself."""
+    else (an index array or mask: a copy) out itself, a new tensor's."""
     parts = index if isinstance(index, tuple) else (index,)
     sizes, steps, start = list(x.shape), list(pytorch_strides(x)), storage_offset(x)
     dim = 0

@@ -5,8 +5,7 @@ np.add.at: values added at an index, repeats adding), for second derivatives.
 Their backward moves the gradient back where each value came from: a picked element's
 gradient is scattered into its place, adding where an index repeats. A result with no
 entries of ints, slices and None has PyTorch's strides and offset (memory.indexed), where
-NumPy's strides are all 0; an index array's copy, PyTorch's layout (iterator_strides.py:
-`x[:, [0, 2]]` row by row, where NumPy's puts the picked axis outermost).
+NumPy's strides are all 0.
 """
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..higher_order import sum_to
-from ..iterator_strides import laid_out_as_pytorchs
 from ..memory import indexed
 from ..tensor import _raw_index
 from .arguments import (Tensor, array_argument, either, ints, on_a_scalars_axis, one_axis,
@@ -38,15 +36,12 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
         ctx.in_shape, ctx.index = x.shape, index
         try:
             out = x[_as_view(index)]
-            if out.size and np.may_share_memory(out, x):
-                return out  # (a view of x: ints, slices, None)
+            if out.size:
+                return out
         except (IndexError, TypeError) as err:
             raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape "
                              f"{x.shape}: {err}") from None
-        if out.size:  # an index array's copy, laid out as PyTorch's
-            return laid_out_as_pytorchs(x, index, out)
-        view = indexed(x, index, out)  # (no entries: PyTorch's strides, NumPy's are 0s)
-        return laid_out_as_pytorchs(x, index, out) if view is out else view
+        return indexed(x, index, out)  # (no entries: PyTorch's strides, NumPy's are 0s)
 
     def backward(ctx, g):
         full = np.zeros(ctx.in_shape, dtype=g.dtype)
