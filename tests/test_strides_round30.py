@@ -11,8 +11,9 @@ stride, as the twenty-ninth round decided), which also leaves `x[[0], None]`'s n
 NumPy's; an elementwise op's empty result of inputs of two shapes (`zeros(0, 3).T +
 zeros(3, 1)`: PyTorch orders the result's axes by the inputs' strides, NumPy's result is
 a new tensor's; no op records its inputs where it could be read without a cost on every
-op). An index array's copy (`x[:, [0, 2]]`) is laid out as PyTorch's since the
-thirty-second round (iterator_strides.py; NumPy's puts the picked axis outermost).
+op). An index array's copy (`x[:, [0, 2]]`) keeps NumPy's layout, the picked axes
+outermost (PyTorch's follows the input's: emulating its rule cost a slow path on every
+index of a tensor not laid out row by row, and was taken back in the thirty-second round).
 
 Without torch: the rules as independent formulas. With torch: a list of empty views, and
 random chains of view ops, indexing, clones and index arrays (the twenty-ninth round's
@@ -254,14 +255,15 @@ def _view_step(rng: random.Random, shape: list[int]):
 def test_random_chains_of_views_indexing_and_copies_have_torchs_strides(seed):
     """A view with entries has torch's strides on each axis longer than 1 (those read
     memory: the same entries in the same layout; an axis of length 1's may be NumPy's)
-    and its storage offset; an index array's copy with entries, of an input with all of
-    torch's strides, torch's strides on those axes (its layout follows the input's); an
-    empty result whose input had torch's strides and offset, all of torch's strides and
-    its offset. The values always."""
+    and its storage offset; an empty result whose input had torch's strides and offset,
+    all of torch's strides and its offset. The values always, an index array's copy's
+    too (its layout is NumPy's: the picked axes outermost, where torch's follows the
+    input's; not promised, api-guide)."""
     torch = pytest.importorskip("torch")
     rng = random.Random(seed)
     checked, empty_checked, copies = collections.Counter(), collections.Counter(), 0
     for _ in range(600):
+        copied = False  # (after an index array's copy: NumPy's layout, compared no more)
         shape = [rng.choice([0, 0, 1, 2, 3]) for _ in range(rng.randint(0, 3))]
         n = int(np.prod(shape))
         ours, theirs = tg.arange(float(n)).reshape(*shape), torch.arange(float(n)).reshape(shape)
@@ -277,13 +279,14 @@ def test_random_chains_of_views_indexing_and_copies_have_torchs_strides(seed):
             ours, theirs, text = view(ours), after, text + name
             assert ours.shape == tuple(theirs.shape), text
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-            if theirs.numel() and (op != "array" or same):
+            copied = copied or op == "array"
+            if copied:
+                copies += 1
+            elif theirs.numel():
                 long = [a for a, size in enumerate(theirs.shape) if size > 1]
                 assert [ours.stride(a) for a in long] == [theirs.stride(a) for a in long], text
-                if op != "array":  # (a copy: an offset of its own, 0 in both)
-                    assert ours.storage_offset() == theirs.storage_offset(), text
+                assert ours.storage_offset() == theirs.storage_offset(), text
                 checked[op] += 1
-                copies += op == "array" and len(long) > 1
             elif not theirs.numel() and same:
                 assert ours.stride() == theirs.stride(), text
                 assert ours.storage_offset() == theirs.storage_offset(), text
@@ -291,5 +294,5 @@ def test_random_chains_of_views_indexing_and_copies_have_torchs_strides(seed):
     assert sum(checked.values()) > 300 and sum(empty_checked.values()) > 300 and copies > 3
     every = {"none", "unsqueeze", "expand", "clone", "reshape", "reshape 1", "slice", "int",
              "narrow", "unfold", "mT", "permute", "squeeze", "squeeze all"}
-    assert set(checked) >= every | {"array"} and set(empty_checked) >= every, (
+    assert set(checked) >= every and set(empty_checked) >= every, (
         checked, empty_checked)
