@@ -6,7 +6,9 @@ a click away), dtypes in a graph that mixes them, the messages about paths and a
 from __future__ import annotations
 
 import html
+import inspect
 import os
+import pydoc
 import re
 import shutil
 import subprocess
@@ -60,6 +62,43 @@ def test_draw_refuses_an_option_by_its_own_name_and_draw_graphs_checks(call, sai
         call(slides_loss())
     assert str(info.value).startswith(said), info.value
     assert "\n" not in str(info.value)
+
+
+def test_help_on_draw_shows_draw_graphs_options():
+    # x.draw(**options) showed help(), inspect and tab completion no option of draw_graph
+    signature = inspect.signature(tg.draw_graph)
+    options = list(signature.parameters.values())[1:]
+    assert len(options) > 1
+    page = pydoc.render_doc(slides_loss().draw, renderer=pydoc.plaintext)
+    assert f"draw{signature.replace(parameters=options)}" in page, page
+    assert list(inspect.signature(tg.Tensor.draw).parameters) == ["self", *(p.name for p in
+                                                                            options)]
+
+
+def test_draw_takes_the_options_of_a_patched_draw_graph_and_leaves_its_errors(monkeypatch):
+    loss, drawn, calls = slides_loss(), tg.graph.draw_graph, []
+
+    def titled(output, *, title="", **options):  # a wrapper with an option of its own
+        calls.append(title)
+        return drawn(output, **options)
+
+    monkeypatch.setattr(tg.graph, "draw_graph", titled)
+    assert loss.draw(title="loss", mode="backward").source == drawn(loss,
+                                                                   mode="backward").source
+    with pytest.raises(TypeError) as info:  # the original draw_graph's refusal, as it was
+        loss.draw(nope=3)
+    assert str(info.value) == "draw_graph() got an unexpected keyword argument 'nope'"
+    assert calls == ["loss", ""]
+
+    def plain(output, *, mode="forward"):
+        calls.append(mode)
+        return drawn(output, mode=mode)
+
+    monkeypatch.setattr(tg.graph, "draw_graph", plain)
+    with pytest.raises(TypeError) as info:  # refused before the call, as Tensor.draw's
+        loss.draw(mode="backward", precision=3)
+    assert str(info.value) == "Tensor.draw() got an unexpected keyword argument 'precision'"
+    assert calls == ["loss", ""]
 
 
 # ---------------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ anything else refused in one line naming the function, before anything is writte
 """
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from ..op_errors import named
@@ -164,16 +165,38 @@ __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError", "backwar
 
 # the drawing joins Tensor from above: tensor.py imports nothing of it
 def _draw(self: Tensor, **options: Any) -> Any:
-    """Draw the graph that made this tensor: `tg.graph.draw_graph(self, **options)`."""
-    try:  # (draw_graph looked up at each call: a patched or wrapped one is the one called)
-        return draw_graph(self, **options)
-    except TypeError as err:
-        # Python's refusal of an option, said of draw_graph: said of the method called
-        said = str(err)
-        if err.__traceback__ is None or err.__traceback__.tb_next is not None \
-                or not said.startswith(f"{draw_graph.__name__}() "):
-            raise
-        raise TypeError(f"Tensor.draw() {said.split('() ', 1)[1]}") from None
+    """Draw the graph that made this tensor: `tg.graph.draw_graph(self, **options)`, whose
+    docstring says what each option does."""
+    # (draw_graph looked up at each call: a patched or wrapped one is the one called, and
+    # its options the ones taken; an option it lacks is refused as this method's, before
+    # the call, so that a TypeError from inside it stays as it was raised)
+    taken = _options(draw_graph)
+    for option in options if taken is not None else ():
+        if option not in taken:
+            raise TypeError(f"Tensor.draw() got an unexpected keyword argument '{option}'")
+    return draw_graph(self, **options)
 
 
+def _options(function: Any) -> set[str] | None:
+    """The names `function` takes as keywords after its first parameter (the tensor); None
+    where it takes any (**options) or has no signature to read."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())[1:]
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return None
+    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _signature_with_self(function: Any) -> inspect.Signature:
+    """`function`'s signature with `self` for its first parameter: draw_graph's options as
+    help(x.draw), inspect and tab completion show them."""
+    signature = inspect.signature(function)
+    return signature.replace(parameters=[
+        inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+        *list(signature.parameters.values())[1:]])
+
+
+_draw.__signature__ = _signature_with_self(draw_graph)  # type: ignore[attr-defined]
 Tensor.draw = named(_draw, "draw", Tensor)
