@@ -9,25 +9,30 @@
 #   bash scripts/notebooks.sh [--force] [lab [JUPYTERLAB-OPTION...]]
 #
 # --force is this script's wherever it stands (`lab --force` too: JupyterLab has none);
-# what follows `lab` otherwise goes to JupyterLab (`lab --no-browser --port 8890`). The
+# what follows `lab` otherwise goes to JupyterLab (`lab --no-browser --port 8890`; `lab
+# --help` is JupyterLab's help, --help before `lab` this script's). The
 # arguments are read before anything is installed: a wrong one costs nothing.
 set -euo pipefail
 USAGE="usage: bash scripts/notebooks.sh [--force] [lab [JUPYTERLAB-OPTION...]]"
+usage_in_full() {
+  echo "$USAGE"
+  echo "  (no argument)  make the tutorial's notebooks in notebooks/"
+  echo "  --force        replace the notebooks you changed or ran too (your changes are lost)"
+  echo "  lab            then open them in JupyterLab; the options after it are JupyterLab's"
+  echo "  -h, --help     this help (after lab: JupyterLab's)"
+}
 FORCE=()
 LAB=()  # `lab` and the options for JupyterLab after it
 while (($#)); do
   case "$1" in
     --force) FORCE=(--force) ;;
-    -h|--help)
-      echo "$USAGE"
-      echo "  (no argument)  make the tutorial's notebooks in notebooks/"
-      echo "  --force        replace the notebooks you changed or ran too (your changes are lost)"
-      echo "  lab            then open them in JupyterLab; the options after it are JupyterLab's"
-      exit 0 ;;
     *) if ((${#LAB[@]})); then
-         LAB+=("$1")
+         LAB+=("$1")  # (after `lab`: JupyterLab's, its --help too)
        elif [[ "$1" == lab ]]; then
          LAB=(lab)
+       elif [[ "$1" == -h || "$1" == --help ]]; then
+         usage_in_full
+         exit 0
        else
          echo "scripts/notebooks.sh: unknown argument '$1'; $USAGE" \
               "(--help says what each does)" >&2

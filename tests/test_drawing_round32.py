@@ -199,7 +199,11 @@ def notebooks_script(tmp_path, *args: str, jupyter: bool = True):
     (["--force"], "docs/notebooks.py --force notebooks", None),
     (["lab", "--force"], "docs/notebooks.py --force notebooks", "jupyter lab notebooks/"),
     (["--force", "lab", "--no-browser"], "docs/notebooks.py --force notebooks",
-     "jupyter lab notebooks/ --no-browser")])
+     "jupyter lab notebooks/ --no-browser"),
+    # after `lab`, --help is JupyterLab's (the script printed its own)
+    (["lab", "--help"], "docs/notebooks.py notebooks", "jupyter lab notebooks/ --help"),
+    (["lab", "-h", "--force"], "docs/notebooks.py --force notebooks",
+     "jupyter lab notebooks/ -h")])
 def test_notebooks_sh_takes_force_before_or_after_lab(tmp_path, args, made, opened):
     # `lab --force` made the notebooks without --force and handed --force to JupyterLab
     code, err, asked = notebooks_script(tmp_path, *args)
