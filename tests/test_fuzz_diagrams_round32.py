@@ -868,7 +868,8 @@ def check_edges(program, options, tnodes, match, edges, labels, truth, precision
         shapes = sorted({(), *[node.shape for node in tnodes.values()]})  # (for `all v`)
         product = product_of(text, matrices, t.shape, shapes)
         if product is None:
-            into.setdefault(target, []).append(parse_value(text, matrices))
+            sent[(source, target)] = parse_value(text, matrices)
+            into.setdefault(target, []).append(sent[(source, target)])
             continue
         candidates, shown = product
         tol = 3 * 10.0 ** (1 - precision) + rtol
@@ -925,8 +926,8 @@ def check_op_lines(labels, tnodes, match, sent, to_boxes, tensors, truth, precis
                 continue  # (the input is a box's result: `input 1 of add`)
             u = float(np.asarray(upstream).reshape(-1)[0])
             toks = tokens(m[2], matrices)
-            local = [(v * u, b * abs(u)) for v, b in zip(evaluate(toks, shapes, False),
-                                                        evaluate(toks, shapes, True))]
+            local = [(np.where(v == 0, 0.0, v * u), b * abs(u))  # (0 × NaN: no path, 0)
+                     for v, b in zip(evaluate(toks, shapes, False), evaluate(toks, shapes, True))]
             COVERED["local derivative"] += 1
             tol = 3 * 10.0 ** (1 - precision) + rtol
             assert any(_close(sent[(op, n)], w, bound, precision, tol)
@@ -968,7 +969,7 @@ def _close(shown, value, bound, precision, tol) -> bool:
         return False
     with np.errstate(all="ignore"):
         ok = np.abs(printed - value) <= tol * (bound + np.abs(printed)) + 1e-300
-    return bool(np.all(ok | (np.isnan(printed) & np.isnan(value))
+    return bool(np.all(ok | (printed == value) | (np.isnan(printed) & np.isnan(value))
                        | (np.isinf(printed) & (printed == value))))
 
 
@@ -1111,3 +1112,4 @@ def test_planted_numbers_rounded_too_far_are_caught(monkeypatch):
     monkeypatch.setattr(text, "_number", lambda value, precision:
                         number(value, max(1, precision - 2)))
     assert _caught(range(10)) is not None
+
