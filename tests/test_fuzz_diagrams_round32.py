@@ -1113,3 +1113,24 @@ def test_planted_numbers_rounded_too_far_are_caught(monkeypatch):
                         number(value, max(1, precision - 2)))
     assert _caught(range(10)) is not None
 
+
+# ---------------------------------------------------------------------------------------
+# What the fuzzer found
+
+
+@pytest.mark.parametrize("function, at", [("sigmoid", 31.0), ("tanh", 16.0)])
+def test_a_result_a_hair_from_1_shows_factors_that_give_its_gradient(function, at):
+    # sigmoid(31) = 1 - 3.4e-14 prints "1" (float noise): its edge read
+    # `2 × 1 × (1 - 1) = 6.9e-14`, factors whose product is 0
+    x = tg.Tensor(at, requires_grad=True, name="x")
+    y = getattr(x, function)() * 2.0
+    y.backward()
+    labels, edges, _ = parse_dot(tg.draw_graph(y, mode="backward").source)
+    node = next(n for n, label in labels.items() if lines_of(label)[0][0] == "x")
+    (text, matrices), = [lines_of(label) for (_, target), label in edges.items()
+                         if target == node]
+    text = " ".join(text)
+    (value, _), = product_of(text, matrices, (), [()])[0]
+    shown = float(text.rpartition(" = ")[2])
+    assert shown == pytest.approx(x.grad.item(), rel=1e-3, abs=0)
+    assert float(value) == pytest.approx(shown, rel=1e-3, abs=0), text

@@ -34,6 +34,7 @@ import numpy as np
 
 from ..engine import Function, _fit
 from ..tensor import _raw
+from .text import _NOISE
 from .walk import _Graph, _misdeclared
 
 Pieces = list  # of str (text) and np.ndarray (a value, formatted by the caller)
@@ -201,12 +202,21 @@ def _reciprocal(slot, values, out, names, node):
 
 
 def _tanh(slot, values, out, names, node):
-    return Textbook("1 - tanh²", ["1 - ", out, "²"], True), 1 - out * out
+    numbers = None if _whole_by_noise(out) else ["1 - ", out, "²"]
+    return Textbook("1 - tanh²", numbers, True), 1 - out * out
 
 
 def _sigmoid(slot, values, out, names, node):
-    return (Textbook("sigmoid × (1 - sigmoid)", [out, " × (1 - ", out, ")"]),
-            out * (1 - out))
+    numbers = None if _whole_by_noise(out) else [out, " × (1 - ", out, ")"]
+    return Textbook("sigmoid × (1 - sigmoid)", numbers), out * (1 - out)
+
+
+def _whole_by_noise(out: np.ndarray) -> bool:
+    """Whether a result a hair from ±1 (sigmoid(31): 1 - 3e-14) prints as `1`, as float
+    noise does (`text._number`): its `(1 - 1)` would read 0 beside a gradient that is not,
+    so the derivative's value is shown instead."""
+    near = np.abs(np.asarray(out, dtype=np.float64))
+    return bool(np.any((near != 1) & (np.abs(1 - near) <= _NOISE)))
 
 
 def _relu(slot, values, out, names, node):
