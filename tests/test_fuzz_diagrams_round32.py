@@ -338,9 +338,12 @@ def label_of(rest: str) -> tuple[str, str]:
     raise AssertionError(f"unbalanced label: {rest[:200]}")
 
 
-def parse_dot(source: str) -> tuple[dict[str, str], dict[tuple[str, str], str], list[str]]:
+def parse_dot(source: str) -> tuple[dict[str, str], dict[tuple[str, str], str],
+                                   list[tuple[str, str]]]:
     """(node id -> label, (source, target) -> label, unlabelled edges' ids) of DOT text."""
-    nodes, edges, bare = {}, {}, []
+    nodes: dict[str, str] = {}
+    edges: dict[tuple[str, str], str] = {}
+    bare: list[tuple[str, str]] = []
     for line in source.splitlines():
         m = re.match(r"\s*(\w+)(?: -> (\w+))? \[(label=)?", line)
         if not m:
@@ -710,6 +713,8 @@ def _match(nodes: dict[str, Node], tensors: list[tg.Tensor], fits) -> dict[str, 
 
 
 def check_drawing(program: Program, options: dict, source: str, truth: dict[int, Any]) -> None:
+    """One drawing's DOT text read as a reader reads the picture (see the module's
+    docstring); `truth`: d loss / d tensor by id, for the backward view."""
     precision = options.get("precision", 4)
     backward = options["mode"] == "backward"
     labels, edges, _ = parse_dot(source)
@@ -760,8 +765,6 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
                 problem = layout_rule(shown, np.asarray(a))
                 assert problem is None, f"{node} {word}: {problem}"
     drawn = {id(tensors[k]) for k in match.values()}
-    notes = re.findall(r'label=<([^\n]*)>\s*$', source.splitlines()[-2]) if False else []
-    del notes
     if not boxes:  # every tensor drawn, or its one number in its op's title
         titles = " ".join(ops.values())
         for t in tensors:
@@ -770,8 +773,8 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
             assert t.size == 1 and t.grad_fn is None and not t.requires_grad \
                 and not options.get("constants"), f"{t.name or t.shape} is not drawn"
             number = float(np.asarray(t.data, dtype=np.float64).reshape(-1)[0])
-            assert any(agrees(s, number, precision) for s in re.findall(r"-?[\d.]+(?:e[+-]?\d+)?",
-                                                                        titles)), \
+            numbers = re.findall(r"-?[\d.]+(?:e[+-]?\d+)?|-?\b(?:nan|inf)\b", titles)
+            assert any(agrees(s, number, precision) for s in numbers), \
                 f"the constant {number} is in no op's title: {titles}"
     assert "not shown" not in source, "a note says gradients are not shown"
     COVERED.update(["drawing", "folded" if boxes else "open", options["mode"]])
@@ -926,8 +929,10 @@ def check_op_lines(labels, tnodes, match, sent, to_boxes, tensors, truth, precis
                 continue  # (the input is a box's result: `input 1 of add`)
             u = float(np.asarray(upstream).reshape(-1)[0])
             toks = tokens(m[2], matrices)
-            local = [(np.where(v == 0, 0.0, v * u), b * abs(u))  # (0 × NaN: no path, 0)
-                     for v, b in zip(evaluate(toks, shapes, False), evaluate(toks, shapes, True))]
+            with np.errstate(all="ignore"):  # 0 × NaN: NaN (a mul's), or 0 (getitem's)
+                local = [(product, b * abs(u)) for v, b in zip(evaluate(toks, shapes, False),
+                                                               evaluate(toks, shapes, True))
+                         for product in (v * u, np.where(v == 0, 0.0, v * u))]
             COVERED["local derivative"] += 1
             tol = 3 * 10.0 ** (1 - precision) + rtol
             assert any(_close(sent[(op, n)], w, bound, precision, tol)
