@@ -689,7 +689,9 @@ def read_tensor_node(label: str) -> Node:
         if word in ("data", "grad", ".grad") and word not in values:
             rest = re.sub(r" \((accumulated|zeroed|from other backward\(\) calls)\)$", "", rest)
             values[word] = ("none", None) if rest == "None" else parse_value(rest, matrices)
-    return Node(html.unescape(name), real, shape, dtype, values, joined)
+    shown = [re.sub(r"⟦(\d+)⟧", lambda m: str(matrices[int(m[1])].tolist()), line)
+             for line in joined]  # (a matrix's cells in a failure's message)
+    return Node(html.unescape(name), real, shape, dtype, values, shown)
 
 
 def _match(nodes: dict[str, Node], tensors: list[tg.Tensor], fits) -> dict[str, int]:
@@ -853,6 +855,7 @@ def check_edges(program, options, tnodes, match, edges, labels, truth, precision
     tensors = program.tensors
     into: dict[str, list[tuple[str, Any]]] = {}
     sent: dict[tuple[str, str], tuple[str, Any]] = {}  # op -> input: what the edge shows
+    shapes = sorted({(), *[t.shape for t in tensors]})  # what `all v` may stand for
     for (source, target), label in edges.items():
         lines, matrices = lines_of(label)
         text = " ".join(lines)
@@ -868,7 +871,6 @@ def check_edges(program, options, tnodes, match, edges, labels, truth, precision
             into.setdefault(target, []).append(parse_value(text, matrices))
             continue
         t = tensors[match[target]]
-        shapes = sorted({(), *[node.shape for node in tnodes.values()]})  # (for `all v`)
         product = product_of(text, matrices, t.shape, shapes)
         if product is None:
             sent[(source, target)] = parse_value(text, matrices)
@@ -910,7 +912,7 @@ def check_edges(program, options, tnodes, match, edges, labels, truth, precision
 def check_op_lines(labels, tnodes, match, sent, to_boxes, tensors, truth, precision, rtol):
     """An op of one-number result: each `∂/∂input = ... = numbers` on its node, times the
     gradient arriving, is what its edge to that input carries."""
-    shapes = sorted({(), *[node.shape for node in tnodes.values()]})
+    shapes = sorted({(), *[t.shape for t in tensors]})
     for op, label in labels.items():
         result = "t" + op[1:]
         if not re.fullmatch(r"f\d+", op) or result not in match \
