@@ -719,7 +719,7 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
     docstring); `truth`: d loss / d tensor by id, for the backward view."""
     precision = options.get("precision", 4)
     backward = options["mode"] == "backward"
-    labels, edges, _ = parse_dot(source)
+    labels, edges, bare = parse_dot(source)
     tensors = program.tensors
     tnodes = {n: read_tensor_node(label) for n, label in labels.items()
               if re.fullmatch(r"t\d+", n)}
@@ -788,7 +788,8 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
     if boxes:
         check_boxes(program, options, source, labels, boxes, tnodes, ops, truth, precision)
     if backward:
-        check_edges(program, options, tnodes, match, edges, labels, truth, precision, rtol)
+        check_edges(program, options, tnodes, match, edges, bare, labels, truth, precision,
+                    rtol)
 
 
 def check_boxes(program, options, source, labels, boxes, tnodes, ops, truth, precision):
@@ -851,7 +852,8 @@ def check_alike(program, values, matrices, truth, precision):
             for t in leaves), f"a folded parameter shows {value} and gradient {grad}: none has"
 
 
-def check_edges(program, options, tnodes, match, edges, labels, truth, precision, rtol):
+def check_edges(program, options, tnodes, match, edges, bare, labels, truth, precision,
+                rtol):
     tensors = program.tensors
     into: dict[str, list[tuple[str, Any]]] = {}
     sent: dict[tuple[str, str], tuple[str, Any]] = {}  # op -> input: what the edge shows
@@ -885,7 +887,7 @@ def check_edges(program, options, tnodes, match, edges, labels, truth, precision
             f"{source} -> {target}: {text!r}: its factors do not give what it shows"
         into.setdefault(target, []).append(shown)
         sent[(source, target)] = shown
-    to_boxes = {f for f, n in edges if n not in tnodes}
+    to_boxes = {f for f, n in [*edges, *bare] if n not in tnodes}  # (labelled or not)
     check_op_lines(labels, tnodes, match, sent, to_boxes, tensors, truth, precision, rtol)
     for target, shares in into.items():
         want = truth.get(id(tensors[match[target]]))
