@@ -386,3 +386,18 @@ def test_a_frame_that_fits_at_its_own_size_is_drawn_so(tmp_path):
         assert abs(shown["drawn"] - shown["own"]) < 1 and shown["disabled"], shown
     finally:
         browser.close()
+
+
+def test_an_edge_into_or_out_of_a_folded_chain_says_what_it_joins():
+    """A folded chain's box has no title (its label reads `… N nodes folded …`): an
+    edge's tooltip beside it read "gradient from tanh result to :" (found by the
+    diagram fuzzer)."""
+    from test_graph import tanh_chain
+
+    source = tg.graph.draw_graph(tanh_chain(), mode="backward").source
+    tips = re.findall(r'tooltip="([^"]*)"', source)
+    assert any("the folded nodes" in tip for tip in tips), tips
+    for tip in tips:
+        words = tip.split(":\\n")[0]
+        assert not re.search(r"\b(to|from|into|gives)$", words), tip
+        assert "  " not in words, tip

@@ -93,8 +93,8 @@ def edge_tip(drawing: Any, source: str, target: str, label: str | None, flow: st
 
 def unit_name(drawing: Any, unit: str) -> str:
     """What a reader calls the node `unit` draws: a tensor's name, an op's, a box's title."""
-    if unit in drawing.layout.boxes:
-        return drawing.layout.boxes[unit].title
+    if unit in drawing.layout.boxes:  # (a folded chain's box has no title: its label counts)
+        return drawing.layout.boxes[unit].title or "the folded nodes"
     if unit[0] in "tf" and unit[1:].isdigit():
         i = int(unit[1:])
         if unit[0] == "t":
