@@ -9,6 +9,9 @@
   `xpu`, `ipu`, `mtia`, `bfloat16`);
 - the optimizer's step, state_dict and load_state_dict hooks: their signatures, the order
   they run in, what their return values do, `prepend=`, handles, copies without them;
+  step hooks kept by the class's step (a step taken or wrapped before a registration runs
+  them, an optimizer with hooks is freed without the garbage collector), once per call
+  where a subclass's step calls super().step() or is decorated with profile_hook_step;
   `add_param_group` of an empty group beside named groups refused, as PyTorch's;
 - the tensor's device facts (`is_xpu`, ...), its complex casts refused, `to_dense()`,
   and the deprecated `resize`/`resize_as`.
@@ -16,12 +19,14 @@
 from __future__ import annotations
 
 import copy
+import gc
 import inspect
 import pickle
 import re
 import types
 import typing
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -497,6 +502,83 @@ def test_a_subclass_step_runs_its_hooks_once_as_pytorchs():
         log.append(opt.step())
         log.append(list(_values(w)))
     assert logs[0] == logs[1] == ["pre", "post", "done", [0.5, 0.5]]
+
+
+def test_a_step_taken_or_wrapped_before_a_hook_is_registered_runs_it_as_pytorchs():
+    logs = []
+    for opt, w in _optimizers():
+        taken, log = opt.step, []
+        logs.append(log)
+        opt.register_step_post_hook(lambda o, a, k, log=log: log.append("post"))
+        taken()
+        opt.step = lambda *a, step=opt.step, log=log, **k: (log.append("wrap"), step(*a, **k))[1]
+        opt.register_step_pre_hook(lambda o, a, k, log=log: log.append("pre"))
+        opt.step()
+        log.append(list(_values(w)))
+    assert logs[0][:-1] == logs[1][:-1] == ["post", "wrap", "pre", "post"]
+    np.testing.assert_allclose(logs[0][-1], logs[1][-1], rtol=1e-12)
+
+
+def test_an_optimizer_with_step_hooks_is_freed_without_the_garbage_collector():
+    w = tg.ones(2, requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    opt.register_step_pre_hook(lambda o, a, k: None)
+    opt.register_step_post_hook(lambda o, a, k: None)
+    opt.step()
+    gc.disable()
+    try:
+        freed = weakref.ref(opt)
+        del opt
+        assert freed() is None
+    finally:
+        gc.enable()
+
+
+def _stepping_subclasses(lib):
+    """SGD's subclasses a PyTorch user writes: a step calling super().step(), and one
+    decorated with profile_hook_step besides."""
+    class Calling(lib.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    class Decorated(lib.optim.SGD):
+        @lib.optim.Optimizer.profile_hook_step
+        def step(self, closure=None):
+            return super().step(closure)
+    return Calling, Decorated
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["super_step", "profile_hook_step"])
+def test_a_subclass_step_calling_super_step_runs_the_hooks_once(which):
+    # (PyTorch's run once more for each step its class-level patch wrapped: SGD's, the
+    # decorated one's; its values are the same)
+    results = []
+    for lib in (tg, torch):
+        w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        w.grad = lib.tensor([0.5, 1.0], dtype=lib.float64)
+        opt, log = _stepping_subclasses(lib)[which]([w], lr=0.1), []
+        opt.register_step_pre_hook(lambda o, a, k, log=log: log.append(("pre", len(a))))
+        opt.register_step_post_hook(lambda o, a, k, log=log: log.append("post"))
+        opt.step()
+        results.append((log, _values(w), opt.step(lambda: 4.0)))
+    assert results[0][0] == [("pre", 1), "post", ("pre", 2), "post"]
+    assert set(results[1][0]) == set(results[0][0])
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+    assert results[0][2] == results[1][2] == 4.0
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["super_step", "profile_hook_step"])
+def test_a_step_pre_hooks_new_arguments_reach_a_subclass_step(which):
+    results = []
+    for lib in (tg, torch):
+        w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+        w.grad = lib.tensor([0.5, 1.0], dtype=lib.float64)
+        opt, seen = _stepping_subclasses(lib)[which]([w], lr=0.1), []
+        opt.register_step_pre_hook(lambda o, a, k: ((o,), {"closure": lambda: 7.0}))
+        opt.register_step_post_hook(lambda o, a, k, seen=seen: seen.append((len(a), sorted(k))))
+        results.append((opt.step(), seen[-1], _values(w)))
+    assert results[0][:2] == results[1][:2] == (7.0, (1, ["closure"]))
+    np.testing.assert_allclose(results[0][2], results[1][2], rtol=1e-12)
 
 
 def test_lbfgs_step_hooks_see_the_closure_as_pytorchs():

@@ -32,7 +32,7 @@ from .engine import enable_grad
 from .optim_checks import _check_modes, _check_number
 from .optim_hooks import (OptimizerHooks, run_load_state_dict_post_hooks,
                           run_load_state_dict_pre_hooks, run_state_dict_post_hooks,
-                          run_state_dict_pre_hooks)
+                          run_state_dict_pre_hooks, run_step_hooks)
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
@@ -204,17 +204,19 @@ class Optimizer(OptimizerHooks):
         return optimizer
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A subclass's own step() (LBFGS's, a user's) marks the optimizer as stepped too."""
+        """A subclass's own step() (LBFGS's, a user's) runs the step hooks, marks it stepped."""
         super().__init_subclass__(**kwargs)
         cls._name = cls.__name__  # (a subclass whose own __new__ skips Optimizer's: its name)
         step = cls.__dict__.get("step")
         if callable(step) and not getattr(step, "_marks_stepped", False):
             @functools.wraps(step)
             def marked_step(self: Optimizer, *args: Any, **kw: Any) -> Any:
+                if self._step_hooks_due:
+                    return run_step_hooks(marked_step, (self, *args), kw)
                 self._stepped = True
                 for check in step_checks: check(self, True)  # noqa: E701  (writes any parameter)
                 return step(self, *args, **kw)
-            marked_step._marks_stepped = True  # type: ignore[attr-defined]
+            marked_step._marks_stepped = marked_step.hooked = True  # type: ignore[attr-defined]
             cls.step = marked_step  # type: ignore[method-assign]
 
     def _groups(self, params: Any) -> list[dict[str, Any]]:
@@ -335,6 +337,7 @@ class Optimizer(OptimizerHooks):
         for group in self.param_groups:
             zero_grads(group["params"], set_to_none)
 
+    @OptimizerHooks.profile_hook_step  # (between the step hooks, where it has any)
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient (those whose .grad is None are skipped).
 
@@ -355,7 +358,7 @@ class Optimizer(OptimizerHooks):
                 grad = p._grad  # (the attribute itself: .grad's property, per parameter)
                 if grad is not None:
                     if mixed:
-                        versions.tell_if_mixed(p, 2)
+                        versions.tell_if_mixed(p, 3)  # (step's caller: past profile_hook_step)
                     self._step_param(p, grad._data, settings)
         return loss
 

@@ -15,10 +15,12 @@ as PyTorch's, with its signatures, order and return values.
 
 Each registration returns a handle whose `remove()` takes its hook off. The hooks are kept
 in PyTorch's dicts (`_optimizer_step_pre_hooks`, ...: {handle id: hook}, each made on first
-use) and, as PyTorch's, left out of a pickled or deep-copied optimizer. A step without a
-step hook costs nothing more: the first step hook puts a hooked `step` on the optimizer
-itself (`profile_hook_step`, PyTorch's decorator of a step function, which a subclass may
-use on its own step too).
+use) and, as PyTorch's, left out of a pickled or deep-copied optimizer. The hooks run in
+the class's step, as PyTorch's (a `step` taken or wrapped before a registration runs
+them too): `Optimizer.step` is decorated with `profile_hook_step` (PyTorch's decorator of
+a step function, which a subclass may use on its own step too) and a subclass's own step
+is wrapped alike (optim_base.py); each runs them through `run_step_hooks`, once per call
+even where one step calls another (`super().step()`).
 """
 from __future__ import annotations
 
@@ -77,6 +79,32 @@ def run_load_state_dict_post_hooks(optimizer: Any) -> None:
         hook(optimizer)
 
 
+def run_step_hooks(step: Callable[..., Any], args: _Args, kwargs: _Kwargs) -> Any:
+    """`step(*args, **kwargs)` between the step hooks of `args[0]`, the optimizer, with
+    PyTorch's arguments (args with the optimizer first); a pre-hook may return new
+    (args, kwargs). Its `_step_hooks_due` is False meanwhile: `step` called again, or a
+    step it calls (`super().step()`), runs as it is."""
+    optimizer = args[0]
+    state = vars(optimizer)
+    state["_step_hooks_due"] = False
+    try:
+        for hook in _hooks(optimizer, "_optimizer_step_pre_hooks"):
+            result = hook(optimizer, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(
+                        f"{type(optimizer).__name__}.step: a step pre-hook must return None "
+                        f"or a pair (new_args, new_kwargs), got {type(result).__name__} "
+                        f"{result!r:.60}")
+                args, kwargs = result
+        out = step(*args, **kwargs)
+        for hook in _hooks(optimizer, "_optimizer_step_post_hooks"):
+            hook(optimizer, args, kwargs)
+    finally:
+        state["_step_hooks_due"] = True
+    return out
+
+
 class OptimizerHooks:
     """PyTorch's hooks of an optimizer (see the module's docstring)."""
 
@@ -87,31 +115,23 @@ class OptimizerHooks:
         _optimizer_state_dict_pre_hooks = _optimizer_state_dict_post_hooks = \
         _optimizer_load_state_dict_pre_hooks = _optimizer_load_state_dict_post_hooks = \
         types.MappingProxyType({})
+    # whether a step runs the step hooks: True once one is registered, False while they run
+    # (the one test a step makes: `profile_hook_step`, optim_base.py's marked_step)
+    _step_hooks_due = False
 
     @staticmethod
     def profile_hook_step(func: Callable[..., Any]) -> Callable[..., Any]:
         """PyTorch's decorator of a step function `func(optimizer, *args, **kwargs)`: the
         optimizer's step pre-hooks before it (each may return (new_args, new_kwargs), args
-        with the optimizer first) and its step post-hooks after."""
+        with the optimizer first) and its step post-hooks after (`run_step_hooks`)."""
         if getattr(func, "hooked", False):
             return func
 
         @functools.wraps(func)
-        def hooked_step(*args: Any, **kwargs: Any) -> Any:
-            optimizer = args[0]
-            for hook in _hooks(optimizer, "_optimizer_step_pre_hooks"):
-                result = hook(optimizer, args, kwargs)
-                if result is not None:
-                    if not (isinstance(result, tuple) and len(result) == 2):
-                        raise RuntimeError(
-                            f"{type(optimizer).__name__}.step: a step pre-hook must return "
-                            f"None or a pair (new_args, new_kwargs), got "
-                            f"{type(result).__name__} {result!r:.60}")
-                    args, kwargs = result
-            out = func(*args, **kwargs)
-            for hook in _hooks(optimizer, "_optimizer_step_post_hooks"):
-                hook(optimizer, args, kwargs)
-            return out
+        def hooked_step(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if self._step_hooks_due:
+                return run_step_hooks(hooked_step, (self, *args), kwargs)
+            return func(self, *args, **kwargs)
         hooked_step.hooked = True  # type: ignore[attr-defined]
         return hooked_step
 
@@ -122,9 +142,8 @@ class OptimizerHooks:
                             f"{type(hook).__name__} {hook!r:.40}")
         check_flag(f"{type(self).__name__}.{where}", "prepend", prepend)
         hooks = vars(self).setdefault(kind, OrderedDict())
-        if kind in _STEP_HOOKS and not getattr(type(self).step, "hooked", False):
-            vars(self).setdefault("step", types.MethodType(  # (steps without hooks: as before)
-                self.profile_hook_step(type(self).step), self))
+        if kind in _STEP_HOOKS:  # (registered by a running hook: due once they have run)
+            vars(self).setdefault("_step_hooks_due", True)
         handle = RemovableHandle(lambda: hooks.pop(handle.id, None))
         hooks[handle.id] = hook
         if prepend:
@@ -171,7 +190,7 @@ class OptimizerHooks:
                                         prepend, "register_load_state_dict_post_hook")
 
     def __getstate__(self) -> dict[str, Any]:
-        """The optimizer's attributes without its hooks (and hooked step), as PyTorch's
-        leaves them out of a pickled or copied optimizer."""
+        """The optimizer's attributes without its hooks, as PyTorch's leaves them out of a
+        pickled or copied optimizer (and so no `_step_hooks_due`)."""
         return {key: value for key, value in vars(self).items()
-                if key not in _HOOKS and key != "step"}
+                if key not in _HOOKS and key != "_step_hooks_due"}
