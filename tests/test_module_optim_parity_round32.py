@@ -289,6 +289,33 @@ def test_set_submodule_reaches_a_module_kept_in_a_list():
     assert _names(model)[1:] == [(n, t) for n, t in _names(theirs)[1:] if t != "ModuleList"]
 
 
+class _Listed(nn.Module):
+    """Modules kept in a list, one of them holding a tuple of one."""
+    def __init__(self):
+        super().__init__()
+        inner = nn.Module()
+        inner.pair = (nn.ReLU(),)
+        self.layers = [nn.Linear(2, 2), inner]
+
+
+@pytest.mark.parametrize("target, says", [
+    ("layers.5", "'layers' holds 2 modules (layers.0, layers.1); set_submodule cannot add "
+                 "'layers.5' to a list: append to the list itself, or replace one of its "
+                 "entries"),
+    ("layers.1.pair.1", "'layers.1.pair' holds 1 module (layers.1.pair.0); set_submodule "
+                        "cannot add 'layers.1.pair.1' to a tuple: assign a longer tuple to "
+                        "it, or replace one of its entries"),
+])
+def test_set_submodule_says_what_a_list_holds_when_asked_to_add_to_it(target, says):
+    # (it named the list as no member of the module: "M has no member named 'layers'")
+    model = _Listed()
+    before = _names(model)
+    with pytest.raises(AttributeError) as raised:
+        model.set_submodule(target, nn.Identity())
+    assert str(raised.value) == f"set_submodule: {says}"
+    assert _names(model) == before
+
+
 # -- Module: extra state ------------------------------------------------------------------------
 def _counting(lib, with_set=True):
     class Counter(lib.Module):

@@ -11,7 +11,8 @@ order. Saving and loading them (`state_dict`, `load_state_dict`, with a module's
 `get_extra_state`/`set_extra_state` under `_extra_state`) is module_state.py's work;
 keeping and running the hooks (ModuleHooks, a base: backward and state-dict hooks), and the
 repr, module_hooks.py's; converting a whole model to a dtype or a device (`to`, `float`,
-`type`, `cpu`, `cuda`, ...: ModuleConversions, a base), module_conversions.py's.
+`type`, `cpu`, `cuda`, ...: ModuleConversions, a base), module_conversions.py's; putting
+a sub-module at a dotted path (`set_submodule`), module_paths.py's.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from typing import Any, Callable, Iterator, Mapping, MutableMapping, TypeVar
 
 import numpy as np
 
-from ..grad_mode import check_flag
 from ..hooks import RemovableHandle
 from ..inference import refuse_requires_grad
 from ..scope import scope
@@ -27,9 +27,9 @@ from ..tensor import Tensor, zero_grads
 from .module_conversions import ModuleConversions
 from .module_hooks import (CALL_HOOKS, NO_HOOKS, ModuleHooks, add_forward_hook,
                            forward_with_hooks, module_repr)
+from .module_paths import set_submodule
 from .module_state import (IncompatibleKeys, StateDictError, load_state, no_extra_state,
-                           no_set_extra_state, replace_member, save_state,
-                           state_dict_arguments)
+                           no_set_extra_state, save_state, state_dict_arguments)
 from .registration import check_assignment, check_constructor_arguments, check_name
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys", "StateDictError"]
@@ -344,35 +344,7 @@ class Module(ModuleConversions, ModuleHooks):
         there replaced, or (strict=False) a new one added. Refused in one line: an empty
         target or no Module given (ValueError), a path through something else, a name held
         by no Module, or with strict=True a name not there (AttributeError)."""
-        strict = check_flag("set_submodule", "strict", strict)
-        if not isinstance(target, str) or not target:
-            raise ValueError(f"set_submodule: target must be the dotted path of a sub-module "
-                             f"(such as 'block.0'), got {target!r:.40}")
-        if not isinstance(module, Module):
-            raise ValueError(f"set_submodule: module must be an nn.Module, got "
-                             f"{type(module).__name__} (for {target!r})")
-        head, _, name = target.rpartition(".")
-        try:
-            parent = self.get_submodule(head)
-        except AttributeError as err:  # (one kept in a list, `layers.0`: one member)
-            above, _, kept_in = head.rpartition(".")
-            name = f"{kept_in}.{name}"
-            parent = self.get_submodule(above) if above in dict(self.named_modules()) else self
-            if name not in dict(parent._members()):  # (said as set_submodule's)
-                raise AttributeError("set_submodule" + str(err)[len("get_submodule"):]) from None
-        members = dict(parent._members())
-        held = members.get(name) if "." in name else getattr(parent, name, members)
-        if strict and held is members:
-            raise AttributeError(f"set_submodule: {type(parent).__name__} has no attribute "
-                                 f"{name!r} (in {target!r}); strict=True only replaces an "
-                                 f"existing sub-module")
-        if held is not members and not isinstance(held, Module):
-            raise AttributeError(f"set_submodule: {name!r} of {type(parent).__name__} is a "
-                                 f"{type(held).__name__}, not a Module (in {target!r})")
-        if "." in name:
-            replace_member(parent, name, module)
-        else:
-            setattr(parent, name, module)
+        set_submodule(self, target, module, strict, Module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The Parameter at the dotted path `target` (`"fc_loc.2.weight"`), as PyTorch's."""
