@@ -11,9 +11,12 @@ facts about other devices and layouts are False (`x.is_xpu`, `is_mps`, `is_ipu`,
 dtype, `x.to(dtype)`). PyTorch's deprecated `x.resize(*sizes)` and `x.resize_as(y)` (not
 in place, beside the in-place `resize_`) are `reshape`, in the graph with its gradient: the
 number of elements is kept, as PyTorch's autograd resize keeps it, with PyTorch's warning.
+`refusal` makes a method that refuses every call in one line: these, tensor_methods_more.py's
+(`pin_memory`, ...) and a model's moves (nn/module_conversions.py).
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any, Callable
 
@@ -40,11 +43,18 @@ def device_refusal(where: str, device: str, what: str) -> str:
             f"CPU; leave the {what} where it is ({keep})")
 
 
-def _refusal(name: str, error: type, message: str) -> Callable[..., Any]:
+def refusal(name: str, error: type, message: str, doc: str | None = None,
+            like: Callable[..., Any] | None = None) -> Callable[..., Any]:
+    """A method `name` that refuses every call with `error(message)` (a tensor's, here and
+    in tensor_methods_more.py; a model's, nn/module_conversions.py): its docstring `doc`, by
+    default "Refused: " and the message after its "name: "; its signature `like`'s, where
+    given (PyTorch's, for inspect.signature)."""
     def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
         raise error(message)
     refused.__name__ = refused.__qualname__ = name
-    refused.__doc__ = f"Refused: {message.split(': ', 1)[1]}."
+    refused.__doc__ = doc or f"Refused: {message.split(': ', 1)[1]}."
+    if like is not None:
+        refused.__signature__ = inspect.signature(like)  # type: ignore[attr-defined]
     return refused
 
 
@@ -89,12 +99,11 @@ def _reshaped(where: str, x: Tensor, sizes: tuple, instead: str) -> Tensor:
 
 
 for _name in DEVICE_MOVES:
-    setattr(Tensor, _name, _refusal(_name, RuntimeError,
-                                    device_refusal(_name, _name, "tensor")))
-setattr(Tensor, "bfloat16", _refusal("bfloat16", TypeError, f"bfloat16: {BFLOAT16_WHY}; use "
-                                     f"x.half() (float16) or x.float() (float32)"))
+    setattr(Tensor, _name, refusal(_name, RuntimeError, device_refusal(_name, _name, "tensor")))
+setattr(Tensor, "bfloat16", refusal("bfloat16", TypeError, f"bfloat16: {BFLOAT16_WHY}; use "
+                                    f"x.half() (float16) or x.float() (float32)"))
 for _name, _dtype in _COMPLEX_CASTS.items():
-    setattr(Tensor, _name, _refusal(_name, TypeError, (
+    setattr(Tensor, _name, refusal(_name, TypeError, (
         f"{_name}: complex dtypes ({_dtype}) are not supported, the values here are real; "
         f"keep the real and imaginary parts in two float tensors (dtype float64)")))
 for _name in ("is_xpu", "is_mps", "is_ipu", "is_mtia", "is_maia", "is_xla", "is_vulkan",

@@ -26,7 +26,7 @@ dtype (sizes give zeros).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -41,6 +41,7 @@ from .nn.layer_functions import _as_tensor, _floated
 from .op_errors import methods_counting_self, refusing_as
 from .ops.arguments import integer, one_axis
 from .tensor import Tensor, _raw
+from .tensor_devices import refusal
 from .torch_functions_more import _flat_write, _method
 
 __all__ = ["angle", "conj_physical", "conj_physical_", "narrow_copy", "select_scatter",
@@ -63,13 +64,6 @@ strided = _Layout("strided")
 
 
 # -- refusals -----------------------------------------------------------------------------
-def _refusal(name: str, error: type, why: str) -> Callable[..., Any]:
-    def refused(self: Any, *args: Any, **kwargs: Any) -> Any:
-        raise error(f"{name}: {why}")
-    refused.__doc__ = f"Refused: {why}."
-    return refused
-
-
 _REFUSALS = {
     "pin_memory": (RuntimeError, "pinned memory speeds copies to a GPU, and there is none "
                    "here; use the tensor as it is"),
@@ -434,7 +428,7 @@ for _name, _method_of in _METHODS.items():
     _method_of.__name__ = _method_of.__qualname__ = _name
     setattr(Tensor, _name, _method_of)
 for _name, (_error, _why) in _REFUSALS.items():
-    setattr(Tensor, _name, _refusal(_name, _error, _why))
+    setattr(Tensor, _name, refusal(_name, _error, f"{_name}: {_why}"))
 for _function in (angle, conj_physical, narrow_copy, unsafe_chunk, unsafe_split,
                   unsafe_split_with_sizes, select_scatter, slice_scatter,
                   as_strided_scatter, put, index_reduce):

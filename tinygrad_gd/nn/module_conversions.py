@@ -24,7 +24,7 @@ from ..grad_mode import check_flag
 from ..memory_formats import lay_out_module, module_memory_format
 from ..ops.shape import target_dtype
 from ..tensor import Tensor
-from ..tensor_devices import BFLOAT16_WHY, DEVICE_MOVES, device_refusal
+from ..tensor_devices import BFLOAT16_WHY, DEVICE_MOVES, device_refusal, refusal
 from ..values import check_cpu, is_device
 
 __all__ = ["ModuleConversions"]
@@ -36,12 +36,10 @@ def _is_meta(device: Any) -> bool:
 
 
 def _move_refused(name: str) -> Any:
-    def refused(self: Any, device: Any = None) -> Any:
-        raise RuntimeError(device_refusal(f"Module.{name}", name, "model"))
-    refused.__name__ = refused.__qualname__ = name
-    refused.__doc__ = (f"Refused: there is no {DEVICE_MOVES[name]} here (PyTorch's "
-                       f"model.{name}()).")
-    return refused
+    """Module's `name` (cuda, ...), refused as the tensor's is, with PyTorch's signature."""
+    return refusal(name, RuntimeError, device_refusal(f"Module.{name}", name, "model"),
+                   f"Refused: there is no {DEVICE_MOVES[name]} here (PyTorch's model.{name}()).",
+                   like=lambda self, device=None: None)
 
 
 class ModuleConversions:
