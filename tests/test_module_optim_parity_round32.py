@@ -761,3 +761,20 @@ def test_resize_to_another_number_of_elements_is_refused_as_pytorchs():
         tg.ones((2, 3)).resize(4)
     with pytest.raises(TypeError, match=r"^resize_as: the_template must be a tensor"):
         tg.ones(2).resize_as((2,))
+
+
+@pytest.mark.parametrize("given, shown, why", [
+    (torch.bfloat16, "dtype torch.bfloat16",
+     "NumPy has no bfloat16 dtype: use x.half() (float16) or x.float() (float32)"),
+    ("torch.BFloat16Tensor", "str 'torch.BFloat16Tensor'",
+     "NumPy has no bfloat16 dtype: use x.half() (float16) or x.float() (float32)"),
+    ("torch.cuda.FloatTensor", "str 'torch.cuda.FloatTensor'", "tinygrad_gd runs on the CPU only"),
+])
+def test_type_refused_says_what_it_was_given(given, shown, why):
+    # (it said the name read from it: "got str 'bfloat16'" for torch.bfloat16)
+    if "cuda" not in str(given):  # (PyTorch's CPU build takes these)
+        assert torch.ones(2).type(given).dtype == torch.bfloat16
+    with pytest.raises(TypeError) as raised:
+        tg.ones(2).type(given)
+    assert str(raised.value) == (f"type: expected a dtype (tg.float32, \"int64\") or a type "
+                                 f"name such as 'tinygrad_gd.FloatTensor', got {shown}; {why}")

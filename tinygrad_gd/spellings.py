@@ -46,6 +46,7 @@ from .ops.arguments import broadcast, matrix_product, number, one_axis
 from .ops.contraction import Diagonal
 from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
+from .tensor_devices import BFLOAT16_WHY
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
            "set_printoptions"]
@@ -363,6 +364,7 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     if dtype is None:
         name = self._data.dtype.name
         return f"tinygrad_gd.{_TYPE_NAMES.get(name, name.capitalize().replace('Ui', 'UI'))}Tensor"
+    given = dtype  # (the refusal says what the user gave, not the name read from it)
     if isinstance(dtype, str) and dtype.startswith(("tinygrad_gd.", "torch.")) \
             and dtype.endswith("Tensor"):
         kind = dtype.split(".", 1)[1][:-len("Tensor")]
@@ -372,9 +374,11 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     try:
         target = np.dtype(dtype)
     except TypeError:
+        why = (f"{BFLOAT16_WHY}: use x.half() (float16) or x.float() (float32)"
+               if dtype == "bfloat16" else "tinygrad_gd runs on the CPU only")
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
-                        f"as 'tinygrad_gd.FloatTensor', got {type(dtype).__name__} "
-                        f"{short(dtype)}; tinygrad_gd runs on the CPU only") from None
+                        f"as 'tinygrad_gd.FloatTensor', got {type(given).__name__} "
+                        f"{short(given)}; {why}") from None
     return self.to(target, memory_format=memory_format)
 
 
