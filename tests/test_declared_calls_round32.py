@@ -1,23 +1,28 @@
-"""Composed functions drawn as the call the learner wrote, at little cost (thirty-second round).
+"""Composed functions drawn as the call the learner wrote (thirty-second round).
 
 - `tg.nansum`, `nanmean`, `median`, `kthvalue`, `cummax`, the joins, `addcmul`, `cross`,
   `kron`, `cdist` and kin, `F.nll_loss` and `F.binary_cross_entropy_with_logits` called as
   functions, the masked and `*_copy` functions: each drawn as one call titled as called
-  (`nansum()`), its data named by the parameter it was passed as (`tensor1`,
-  `tensors[1]`, `target`), its values and gradients PyTorch's.
-- A declared call tags its ops when it returns and when a diagram reads the graph, not as
-  each op runs: the cases that could go wrong so (a call inside the package's own module,
-  two threads, a call that raises, several results, an argument given back, nested
-  declared calls, a module called inside a declared function, copied graphs).
+  (`nansum()`), every op of it inside its frame, its data named by the parameter it was
+  passed as (`tensor1`, `tensors[1]`, `target`), its values and gradients PyTorch's.
+- What a declared call draws, in the cases that tagging its ops any later than as they
+  run got wrong: a list given by keyword or a deque (the user's ops before it stay
+  outside), a tensor the function read from elsewhere (its ops stay outside), a result
+  through a module's backward hook, a graph copied before any drawing, two threads
+  drawing one graph at once; and a call inside the package's own module, two threads
+  calling, a call that raises, several results, an argument given back, nested declared
+  calls, a module called inside a declared function.
 - The NaN a learner gives `nansum` on purpose reads `NaN left out by nansum()`, not red.
 
 Values are checked against torch or NumPy, never against the drawing code.
 """
 from __future__ import annotations
 
+import collections
 import copy
 import html
 import pickle
+import sys
 import threading
 
 import numpy as np
@@ -26,8 +31,10 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd import nn
 from tinygrad_gd.nn import functional as F
-from tinygrad_gd.scope import drawn_as_call
+from tinygrad_gd.nn.utils import rnn
+from tinygrad_gd.scope import FunctionCall, drawn_as_call, function_call
 
+from test_diagrams_names_round31 import _op_frames
 from test_diagrams_round29 import _nodes, _red_nodes, _render
 from test_diagrams_round31 import _frames_of
 from test_graph_labels import needs_dot
@@ -97,9 +104,11 @@ _CASES = {
 }
 
 
-def _call_frames(source: str) -> set[tuple[str, ...]]:
-    """The frames the ops and their results are drawn in (the leaves stand outside)."""
-    return {where for where in _frames_of(source).values() if where}
+def _call_frames(out) -> set[tuple[str, ...]]:
+    """The frames the op nodes of `out`'s opened diagram are drawn in, each op's: () among
+    them for an op outside every frame."""
+    source = tg.draw_graph(out, open_modules=True, max_nodes=None).source
+    return {where for _, where in _op_frames(source)}
 
 
 @pytest.mark.parametrize("name", sorted(_CASES))
@@ -115,8 +124,7 @@ def test_a_declared_function_is_one_call_with_torchs_values_and_gradients(name):
     (expected * torch.tensor(weights)).sum().backward()
     for x, t in zip(xs, ts):
         np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
-    assert _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source) == {
-        (title,)}
+    assert _call_frames(out) == {(title,)}  # (every op inside the call's frame)
     assert title in tg.draw_graph(out, max_nodes=4).source  # (a large graph: one box)
 
 
@@ -137,15 +145,12 @@ def test_the_data_a_declared_function_was_given_is_named_by_its_parameter(name):
 def test_a_masked_function_is_its_call(name):
     x = tg.Tensor(_A, requires_grad=True)
     mask = _A > 0
-    out = getattr(tg.masked, name)(x * 2, 1, mask=tg.Tensor(mask, dtype=bool))
+    out = getattr(tg.masked, name)(x, 1, mask=tg.Tensor(mask, dtype=bool))
     count = mask.sum(1) if name == "mean" else 1
-    np.testing.assert_allclose(out.numpy(), np.where(mask, 2 * _A, 0).sum(1) / count,
-                               rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), np.where(mask, _A, 0).sum(1) / count, rtol=1e-12)
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.numpy(), 2 * mask / np.reshape(count, (-1, 1)),
-                               rtol=1e-12)
-    assert _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source) == {
-        (f"masked.{name}()",)}
+    np.testing.assert_allclose(x.grad.numpy(), mask / np.reshape(count, (-1, 1)), rtol=1e-12)
+    assert _call_frames(out) == {(f"masked.{name}()",)}
 
 
 def test_one_rendered_svg_shows_the_call_its_named_data_and_its_result(tmp_path):
@@ -160,27 +165,42 @@ def test_one_rendered_svg_shows_the_call_its_named_data_and_its_result(tmp_path)
     assert out.item() == pytest.approx(float(np.sum(_A + 0.5 * _B * _C)))
 
 
-# ------------------------------------------------------------------ what tagging late must keep
+def test_a_function_call_block_draws_its_ops_as_one_call():
+    def scaled_total(v, scale):
+        """(the function the block stands for: its parameters name what it was given)"""
+
+    x = tg.Tensor(_NAN, requires_grad=True)
+    with function_call("scaled_total()", scaled_total, (x, 2.0)) as call:
+        out = tg.nansum(x) * 2.0  # (nansum inside it: part of it, no frame of its own)
+    assert isinstance(call, FunctionCall) and call.title == "scaled_total()"
+    assert out.item() == pytest.approx(2 * np.nansum(_NAN))
+    assert _call_frames(out) == {("scaled_total()",)}
+
+
+# ------------------------------------------------------------------ what each call draws
 
 
 def test_a_function_the_packages_module_calls_draws_only_the_module():
     x = tg.Tensor(_LOGP, requires_grad=True)
     out = nn.NLLLoss()(x, tg.as_tensor([2, 0, 1]))
     assert out.item() == pytest.approx(-np.mean(_LOGP[[0, 1, 2], [2, 0, 1]]))
-    frames = _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
-    assert frames == {("NLLLoss",)}
+    assert _call_frames(out) == {("NLLLoss",)}
+
+
+class _Total(nn.Module):
+    """nansum of twice its input: a learner's module calling a declared function."""
+
+    def forward(self, v):
+        return tg.nansum(v * 2.0)
 
 
 def test_a_declared_function_inside_a_users_module_nests_in_its_frame():
-    class Total(nn.Module):
-        def forward(self, v):
-            return tg.nansum(v * 2.0)
-
     x = tg.Tensor(_NAN, requires_grad=True)
-    out = Total()(x)
+    out = _Total()(x)
     assert out.item() == pytest.approx(2 * np.nansum(_NAN))
-    assert ("Total", "nansum()") in _call_frames(tg.draw_graph(out, open_modules=True,
-                                                               max_nodes=None).source)
+    ops = _op_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    assert sorted(ops) == [("masked_fill 0", ("_Total", "nansum()")),
+                           ("sum", ("_Total", "nansum()")), ("× 2", ("_Total",))], ops
 
 
 def test_a_module_called_inside_a_users_declared_function_nests_inside_it():
@@ -194,8 +214,9 @@ def test_a_module_called_inside_a_users_declared_function_nests_inside_it():
     out = step(layer, v)
     expected = np.sum(_A @ layer.weight.numpy().T + layer.bias.numpy())
     assert out.item() == pytest.approx(expected)
-    frames = _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
-    assert frames == {("step()",), ("step()", "step()/Linear(3 -> 2)")}, frames
+    ops = _op_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    assert sorted(ops) == [("linear", ("step()", "step()/Linear(3 -> 2)")),
+                           ("masked_fill 0", ("step()",)), ("sum", ("step()",))], ops
 
 
 def test_nested_declared_functions_draw_the_outer_call_only():
@@ -208,32 +229,32 @@ def test_nested_declared_functions_draw_the_outer_call_only():
     joined = np.hstack([_A, _B])
     expected = np.linalg.norm(joined[:, None, :] - np.vstack([_A, _B]).T[None], axis=-1)
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
-    assert _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source) == {
-        ("spread()",)}
+    assert _call_frames(out) == {("spread()",)}
 
 
 def test_several_results_and_an_argument_given_back():
     x = tg.Tensor(_A, requires_grad=True)
     values, indices = tg.kthvalue(x, 2, 1)
     np.testing.assert_array_equal(indices.numpy(), np.argsort(_A, 1)[:, 1])
-    out = values.sum() + tg.cummax(x, 0).values.sum()
-    frames = _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
-    assert frames == {("kthvalue()",), ("cummax()",)}
+    np.testing.assert_allclose(values.numpy(), np.sort(_A, 1)[:, 1], rtol=0)
+    assert _call_frames(values) == {("kthvalue()",)}
+    assert _call_frames(tg.cummax(x, 0).values) == {("cummax()",)}
 
     given = drawn_as_call("same()")(lambda t: t)
     y = x * 2
     assert given(y) is y  # (the result is an argument: no call to draw)
-    assert _call_frames(tg.draw_graph(y.sum(), open_modules=True, max_nodes=None).source) == set()
+    assert _call_frames(y) == {()}
 
 
 def test_a_call_that_raises_tags_nothing_and_the_next_call_is_drawn():
     x = tg.Tensor(_A, requires_grad=True)
     with pytest.raises(ValueError, match="addcmul"):
         tg.addcmul(x, tg.Tensor(np.ones((4, 4))), x)
-    out = tg.addcmul(x * 1.0, x, x)
-    np.testing.assert_allclose(out.numpy(), _A + _A * _A, rtol=1e-12)
-    assert _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source) == {
-        ("addcmul()",)}
+    y = tg.Tensor(_B, requires_grad=True)
+    out = tg.addcmul(y, x, x)
+    np.testing.assert_allclose(out.numpy(), _B + _A * _A, rtol=1e-12)
+    assert _call_frames(out) == {("addcmul()",)}
+    assert _call_frames(x * 3.0) == {()}  # (no call left running after the refusal)
 
 
 def test_two_threads_calling_at_once_each_draw_their_own_call():
@@ -243,7 +264,7 @@ def test_two_threads_calling_at_once_each_draw_their_own_call():
         try:
             x = tg.Tensor(value, requires_grad=True)
             barrier.wait()
-            outs = [call(x * 1.0) for _ in range(50)]
+            outs = [call(x) for _ in range(50)]
             results[name] = (outs[-1], value)
         except Exception as error:  # (reported below)
             errors.append(error)
@@ -258,19 +279,124 @@ def test_two_threads_calling_at_once_each_draw_their_own_call():
     for name, (out, value) in results.items():
         expected = np.nansum(value) if name == "nansum" else np.kron(value, value)
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
-        assert _call_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source) == {
-            (f"{name}()",)}
+        assert _call_frames(out) == {(f"{name}()",)}
+
+
+def _made_before(x):
+    """Two tensors the learner made with ops before the call: (x * 2).exp() and x.log()."""
+    return (x * 2.0).exp(), x.log()
+
+
+_SEQUENCE_CALLS = {  # how the list is given -> (the call, NumPy's values, its title, name)
+    "hstack(tensors=[a, b])": (lambda a, b: tg.hstack(tensors=[a, b]), np.hstack,
+                               "hstack()", "tensors"),
+    "hstack(deque([a, b]))": (lambda a, b: tg.hstack(collections.deque([a, b])), np.hstack,
+                              "hstack()", "tensors"),
+    "pad_sequence(sequences=[a, b])": (lambda a, b: rnn.pad_sequence(sequences=[a, b]),
+                                       lambda ab: np.stack(ab, 1), "pad_sequence()",
+                                       "sequences"),
+}
+
+
+@pytest.mark.parametrize("how", sorted(_SEQUENCE_CALLS))
+def test_a_list_given_by_keyword_or_a_deque_leaves_the_learners_ops_outside(how):
+    call, numpy_form, title, parameter = _SEQUENCE_CALLS[how]
+    x = tg.Tensor(_C, requires_grad=True)
+    made, data = _made_before(x)[0], tg.Tensor(_B)
+    out = call(made, data)
+    np.testing.assert_allclose(out.numpy(), numpy_form([np.exp(2 * _C), _B]), rtol=1e-12)
+    source = tg.draw_graph(out, open_modules=True, max_nodes=None).source
+    ops = _op_frames(source)
+    assert sorted(op for op in ops if not op[1]) == [("exp", ()), ("× 2", ())], ops
+    assert {where for _, where in ops if where} == {(title,)}
+    frames = {html.unescape(label): where for label, where in _frames_of(source).items()}
+    named = [label for label in frames if label.startswith(f"{parameter}[1] (3, 3)")]
+    assert len(named) == 1 and frames[named[0]] == (), frames  # (its data, an input)
+
+
+def test_a_tensor_a_declared_function_read_from_elsewhere_keeps_its_ops_outside():
+    x = tg.Tensor(_A, requires_grad=True)
+    elsewhere = (x * 3.0).exp()
+    shifted = drawn_as_call("shifted()")(lambda v: v + elsewhere)
+    out = shifted(x)
+    np.testing.assert_allclose(out.numpy(), _A + np.exp(3 * _A), rtol=1e-12)
+    ops = _op_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    assert sorted(ops) == [("add", ("shifted()",)), ("exp", ()), ("× 3", ())], ops
+
+
+def test_a_result_through_a_modules_backward_hook_is_drawn_in_the_call():
+    layer, heard = nn.Linear(3, 2, seed=0), []
+    layer.register_full_backward_hook(lambda module, grad_in, grad_out: heard.append(1))
+    step = drawn_as_call("step()")(lambda v: layer(v * 2.0))
+    x = tg.Tensor(_A, requires_grad=True)
+    out = step(x).sum()
+    out.backward()
+    weights = layer.weight.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.tile(weights.sum(0), (3, 1)), rtol=1e-12)
+    assert heard == [1]
+    ops = _op_frames(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    inside = ("step()", "step()/Linear(3 -> 2)")
+    assert sorted(ops) == [("linear", inside), ("sum", ()), ("× 2", ("step()",))], ops
+
+
+@drawn_as_call("step()")
+def _step(model, v):
+    """3 * model(v): a learner's declared function calling a module that calls nansum."""
+    return model(v) * 3.0
 
 
 @pytest.mark.parametrize("how", ["pickle", "deepcopy"])
-def test_a_copied_graph_still_draws_the_call(how):
-    x = tg.Tensor(_A, requires_grad=True)
-    out = tg.cdist(x * 2, tg.Tensor(_B))  # (copied before any diagram read it)
+def test_a_graph_copied_before_any_drawing_keeps_each_call(how):
+    x = tg.Tensor(_NAN, requires_grad=True)
+    out = _step(_Total(), x)  # (copied before any diagram read it)
     copied = pickle.loads(pickle.dumps(out)) if how == "pickle" else copy.deepcopy(out)
-    np.testing.assert_allclose(copied.numpy(), out.numpy(), rtol=0)
+    np.testing.assert_allclose(copied.numpy(), 6 * np.nansum(_NAN), rtol=1e-12)
+    expected = [("masked_fill 0", ("step()", "step()/_Total", "nansum()")),
+                ("sum", ("step()", "step()/_Total", "nansum()")),
+                ("× 2", ("step()", "step()/_Total")), ("× 3", ("step()",))]
     for graph in (copied, out):
-        assert _call_frames(tg.draw_graph(graph, open_modules=True, max_nodes=None).source) \
-            == {("cdist()",)}
+        ops = _op_frames(tg.draw_graph(graph, open_modules=True, max_nodes=None).source)
+        assert sorted(ops) == expected, ops
+
+
+_EARLY = 1000  # ops of the long call below: long enough that a drawing ran beside another
+
+
+def test_two_threads_drawing_one_graph_at_once_each_see_every_op_in_the_call():
+    kept = []  # (a learner keeping the call's first op's result, to draw it)
+
+    @drawn_as_call("chain()")
+    def chain(v):
+        for _ in range(_EARLY):
+            v = v * 1.0
+            kept.append(v)
+        return v
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # (the threads take turns often: drawings overlap)
+    try:
+        for _ in range(12):
+            kept.clear()
+            out = chain(tg.Tensor([1.0, 2.0], requires_grad=True))
+            barrier, drawn = threading.Barrier(2), {}
+
+            def draw(name, tensor, **options):
+                barrier.wait()
+                drawn[name] = tg.draw_graph(tensor, open_modules=True, **options).source
+
+            threads = [threading.Thread(target=draw, args=("whole", out), kwargs={
+                           "max_nodes": 50}),
+                       threading.Thread(target=draw, args=("first", kept[0]), kwargs={
+                           "max_nodes": None})]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert _op_frames(drawn["first"]) == [("× 1", ("chain()",))]
+            assert "chain()" in drawn["whole"]
+    finally:
+        sys.setswitchinterval(interval)
+    np.testing.assert_allclose(out.numpy(), [1.0, 2.0], rtol=0)
 
 
 # ------------------------------------------------------------------ the NaN given on purpose

@@ -17,23 +17,16 @@ fault, while its NaN entries are still those.
 A public function made of several ops declares with `drawn_as_call` (or a
 `function_call` block) that its ops are tagged with a `FunctionCall` as owner, so that a
 diagram draws them as one call titled as the user called it (`svd_lowrank()`), as a
-module call is drawn; called from inside one of the package's own modules or functions, it
-tags nothing of its own (the user called that one). A declared function runs no work
-per op and switches no extension on, so that a small composed function (`addcmul`,
-`nansum`) can be declared at little cost: when it returns, its results' nodes are tagged
-(`_tag_results`); its other nodes when a diagram reads the graph (`complete_calls`, or a
-copy of the graph is made), walking back from the results to what it was given; until
-then `node.scope` of those says nothing of the call. A constant its ops used that it was
-not given (made inside it: the Bi-LSTM CRF's `init_alphas`) is tagged as made in it on
-that walk.
+module call is drawn: the call is a `scope` block, each op tagged as it runs. Called from
+inside one of the package's own modules or functions, it tags nothing of its own (the
+user called that one). A constant its ops used that it was not given (made inside it:
+the Bi-LSTM CRF's `init_alphas`) is tagged as made in it.
 """
 from __future__ import annotations
 
 import functools
-import itertools
 import threading
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,9 +37,6 @@ from .hooks import ByIdentity
 
 class _Stack(threading.local):
     calls: tuple = ()  # the calls running in this thread (`scope` blocks), outermost first
-    # this thread's innermost running call of a function declared with `drawn_as_call`
-    # (None: none runs): one called right inside it is part of it
-    declared: Any = None
 
 
 _stack = _Stack()
@@ -69,13 +59,9 @@ def made_here(tensor: Any) -> Any:
     """`tensor` (an array a function made for itself: zeros, a mask), tagged with the
     module calls running in this thread, if any, so that it folds into their box (an op's
     result is, where all its inputs were made so in this call: `ScopeTags`; an op of other
-    constants is not, being perhaps the user's data reshaped), and with the call of a
-    function declared with `drawn_as_call` that runs right around it; returns it."""
-    calls, declared = _stack.calls, _stack.declared
-    if declared is not None and declared.outer is calls:
-        calls = (*calls, declared)
-    if calls:
-        tensor._made_in = (_owners(calls), calls)
+    constants is not, being perhaps the user's data reshaped); returns it."""
+    if _stack.calls:
+        tensor._made_in = (_owners(_stack.calls), _stack.calls)
     return tensor
 
 
@@ -176,188 +162,119 @@ Function.scope = property(lambda node: _owners(node.scope_calls), _keep_users_va
 _PACKAGE = __name__.split(".")[0] + "."  # tinygrad_gd's modules, FunctionCall's too
 
 
+def _inside_the_package() -> bool:
+    """Whether the innermost call running in this thread is one of the package's own (a
+    module, a declared function): a function it calls is part of that call, the user's."""
+    calls = _stack.calls
+    return bool(calls) and type(calls[-1].owner).__module__.startswith(_PACKAGE)
+
+
+def _ids(value: Any) -> Any:
+    """The id of `value`, or a tuple of the ids of its entries where it is a list, tuple or
+    other sequence (not a string): hstack's tensors, each named by its place, `tensors[1]`."""
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return (*map(id, value),)
+    return id(value)
+
+
 class FunctionCall(scope):
-    """A call of a function declared with `drawn_as_call`, titled `title`: the call's own
-    record among a node's calls (`scope_calls`, as a `scope` is a module call's, keeping
-    the ids of what it was `given`, as `scope` does) and the owner its ops are tagged with;
-    `function` the function declared (a diagram names what it was given by its
-    parameters), if any; `outer` the calls running around it. Until `complete`, only its
-    results' nodes carry it (`_pending`: what stops the walk to the others, `_results`
-    its results' nodes, weakly, `_ended` when it ended)."""
-
-    # (slots: one is made at each call of a declared function, and no dict with it)
-    __slots__ = ("title", "function", "given", "outer", "_pending", "_results", "_ended")
-
-    def __init__(self, title: str, function: Callable | None = None,
-                 given: tuple = ((), None), outer: tuple = ()) -> None:
-        self.title, self.function, self.given, self.outer = title, function, given, outer
-        self._pending = None
-
-    @property
-    def owner(self) -> "FunctionCall":
-        """The call itself: its own owner (one object a call, not two)."""
-        return self
-
-    def __getstate__(self) -> tuple:
-        # a copy (pickle, deepcopy) keeps the call's ops tagged, forgets the function (found
-        # by no name) and the ids given (this process's); (no dict, the slots' values)
-        complete(self)
-        return None, {"title": self.title, "function": None, "given": ((), None),
-                      "outer": (), "_pending": None}
-
-
-def _users_call(calls: tuple) -> bool:
-    """Whether a function declared as a call, called now (`calls` running in this thread),
-    is the user's call: not one the package's own modules or functions make (the user
-    called that one), nor one made straight inside another declared call."""
-    declared = _stack.declared
-    return (declared is None or declared.outer is not calls) and not (
-        calls and type(calls[-1].owner).__module__.startswith(_PACKAGE))
-
-
-class function_call:
-    """The ops recorded inside this block, drawn as one call titled `title` (`view_copy()`)
-    of `function` given `args` and `kwargs`, unless one of the package's own modules or
-    functions runs this: the user called that one. Gives the call's owner (None where it
-    tags nothing). Each op is tagged as it runs (the module calls' tagging, switched on
-    for the block): a function declared with `drawn_as_call` costs less."""
+    """A call of a function declared with `drawn_as_call` (or a `function_call` block),
+    titled `title` (`nansum()`): a `scope` block whose owner is the call itself, so that
+    the ops recorded inside are drawn as one call, as a module call's are. `function` is
+    the function declared, if any, whose parameters name what the call was given (kept
+    as ids, as a scope keeps them; a list, tuple or other sequence given by its entries',
+    hstack's `tensors[1]`)."""
 
     def __init__(self, title: str, function: Callable | None = None, args: tuple = (),
                  kwargs: dict | None = None) -> None:
-        self._call = (title, function, args, kwargs)
-        self._scope: FunctionCall | None = None
+        # (not scope's __init__: the owner is the call itself, the property below)
+        self.title, self.function = title, function
+        self.given = [*map(_ids, args)], kwargs and {k: _ids(v) for k, v in kwargs.items()}
+
+    @property
+    def owner(self) -> FunctionCall:
+        """The call itself: its own owner (one object a call, not two)."""
+        return self
+
+    def __getstate__(self) -> dict:
+        # a copy (pickle, deepcopy) forgets, besides what a scope forgets, the function
+        # declared: found by no name
+        return {**super().__getstate__(), "function": None}
+
+
+class function_call:
+    """A block whose ops are drawn as one call titled `title` (`view_copy()`) of `function`
+    given `args` and `kwargs`, unless one of the package's own modules or functions runs
+    it: the user called that one. `with function_call(...) as call:` gives the call (a
+    `FunctionCall`), or None where it tags nothing."""
+
+    def __init__(self, title: str, function: Callable | None = None, args: tuple = (),
+                 kwargs: dict | None = None) -> None:
+        self._arguments = (title, function, args, kwargs)
+        self._call: FunctionCall | None = None
 
     def __enter__(self) -> FunctionCall | None:
-        if not _users_call(_stack.calls):
-            return None
-        title, function, args, kwargs = self._call
-        self._scope = FunctionCall(title, function, scope(None, args, kwargs).given)
-        self._scope.__enter__()
-        return self._scope
+        if not _inside_the_package():
+            self._call = FunctionCall(*self._arguments)
+            self._call.__enter__()
+        return self._call
 
     def __exit__(self, *exc: object) -> None:
-        if self._scope is not None:
-            self._scope.__exit__()
+        if self._call is not None:
+            self._call.__exit__()
 
 
 def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
     """Decorate a function so that a diagram draws the ops it records as one call titled
-    `title` (`svd_lowrank()`), as a module call is drawn; its values and gradient
-    unchanged. Called from inside one of the package's own modules or functions (another
-    declared call among them), it tags nothing of its own: the user called that one.
-
-    Nothing runs per op: when the function returns, its results' nodes are tagged with
-    the call (`_tag_results`); the others are found when a diagram reads the graph
-    (`complete`), walking back from the results to what it was given (its arguments, the
-    entries of a list or tuple given). A tensor with a graph that it read from elsewhere
-    (a global) is drawn as part of the call: give it as an argument to have it drawn as
-    an input. A constant its ops used that it was not given (the Bi-LSTM CRF's
-    `init_alphas`, made inside) is drawn as part of the call too, not as another input."""
+    `title` (`svd_lowrank()`, see `function_call`); its values and gradient unchanged. A
+    constant its ops used that it was not given (the Bi-LSTM CRF's `init_alphas`, made
+    inside) is drawn as part of the call, not as another input (`_claim_constants`)."""
     def declare(function: Callable) -> Callable:
         @functools.wraps(function)
         def called(*args: Any, **kwargs: Any) -> Any:
-            stack = _stack
-            calls, outside = stack.calls, stack.declared
-            if outside is not None and outside.outer is calls or calls and type(
-                    calls[-1].owner).__module__.startswith(_PACKAGE):  # (`_users_call`)
+            if _inside_the_package():
                 return function(*args, **kwargs)
-            call = stack.declared = FunctionCall(title, function, ((), None), calls)
-            try:
+            call = FunctionCall(title, function, args, kwargs)
+            with call:
                 result = function(*args, **kwargs)
-            finally:
-                stack.declared = outside
-            _tag_results(call, result, args, kwargs)
+                _claim_constants(call, result)
             return result
         return called
     return declare
 
 
-_SEQUENCES = (list, tuple)  # an argument whose entries are given too (hstack's tensors)
-_EACH_A_SEQUENCE = itertools.repeat(_SEQUENCES)
-_ends = itertools.count()  # the order calls ended in: an inner one completes first
-
-
-def _tag_results(call: FunctionCall, result: Any, args: tuple, kwargs: dict) -> None:
-    """Tag the nodes that made `result` (a tensor, or a list or tuple of them) with the
-    `call` that returned it given `args` and `kwargs`, which keeps what it was given and
-    how to find its other nodes (`complete`): no result that it was given back, no
-    constant (no gradient needed): nothing to tag."""
-    ids = [*map(id, args)]
-    if isinstance(result, _SEQUENCES):
-        nodes = [t._ctx for t in result
-                 if getattr(t, "_ctx", None) is not None and id(t) not in ids]
-        if not nodes:
-            return
-    elif getattr(result, "_ctx", None) is None or id(result) in ids:
-        return
-    else:
-        nodes = [result._ctx]
-    keywords = kwargs and {k: id(v) for k, v in kwargs.items()}
-    call.given = ids, keywords
-    outer = call.outer
-    inner = (*outer, call)
-    for node in nodes:
-        calls = node.scope_calls
-        node.scope_calls = inner if calls == outer else _around(calls, outer, call) or calls
-    stops = [*ids, *keywords.values()] if keywords else ids  # (a list: a few, by identity)
-    if True in map(isinstance, args, _EACH_A_SEQUENCE):  # (hstack's list: its entries too,
-        ids = [*ids]  # named `tensors[1]`)
-        for k, argument in enumerate(args):
-            if isinstance(argument, _SEQUENCES):
-                ids[k] = (*map(id, argument),)
-                stops = [*stops, *ids[k]]
-        call.given = ids, keywords
-    call._pending, call._results, call._ended = stops, [*map(weakref.ref, nodes)], next(_ends)
-
-
-def _around(calls: tuple, outer: tuple, call: FunctionCall) -> tuple | None:
-    """A node's `calls` with `call` put around those inside the `outer` calls (a module
-    called inside it); None for a node no call inside `outer` made, or one a declared
-    call has already (recorded before)."""
-    depth = len(outer)
-    if len(calls) <= depth or calls[:depth] != outer or isinstance(calls[depth], FunctionCall):
-        return None
-    return (*outer, call, *calls[depth:])
-
-
-def complete(call: FunctionCall) -> None:
-    """Tag the other nodes of a declared `call` (see `_tag_results`): each recorded since it
-    began, found by walking back from its results to what it was given (by identity), or
-    to a node another declared call has (recorded before it); a module called inside
-    keeps its nesting. Each unnamed constant those ops used that was not given is made
-    in the call (`made_here`), as a constant a module call made is. Done once."""
-    stops, call._pending = call._pending, None
-    if stops is None:
-        return
-    outer = call.outer
-    nodes = [node for node in (ref() for ref in call._results) if node is not None]
-    inner = (*outer, call)
-    made_in = (_owners(inner), inner)
+def _claim_constants(call: FunctionCall, result: Any) -> None:
+    """Tag as made in `call` (`made_here`, while the call runs) each unnamed constant that
+    an op of the call used on the way to its `result` and that was not given to it (an
+    argument, or an entry of a sequence given): made inside, or read from elsewhere, but
+    no input. The walk goes back from the result through the call's ops only."""
+    nodes = [t._ctx for t in (result if isinstance(result, (list, tuple)) else (result,))
+             if getattr(t, "_ctx", None) is not None and call in t._ctx.scope_calls]
+    seen = {*map(id, nodes)}  # (a node two ops used: walked once)
+    given: set[int] | None = None  # (the ids given: read at the first constant met)
     while nodes:
         for parent in nodes.pop().parents:
-            if parent._ctx is not None:
-                node = parent._ctx
-                if id(parent) in stops:
-                    continue
-                calls = node.scope_calls
-                tagged = inner if calls == outer else _around(calls, outer, call)
-                if tagged is not None:
-                    node.scope_calls = tagged
+            node = parent._ctx
+            if node is not None:
+                if call in node.scope_calls and id(node) not in seen:
+                    seen.add(id(node))
                     nodes.append(node)
-            elif not (parent._requires_grad or parent.name or id(parent) in stops
-                      or hasattr(type(parent), "frozen_mask")):  # (a Parameter, frozen)
-                made = getattr(parent, "_made_in", None)
-                if made is None or made[1] == outer:  # (made_here tags a constant so)
-                    parent._made_in = made_in
-                elif (calls := _around(made[1], outer, call)) is not None:
-                    parent._made_in = (_owners(calls), calls)
+            elif not (parent._requires_grad or parent.name
+                      or hasattr(type(parent), "frozen_mask")  # (a Parameter, frozen)
+                      or getattr(parent, "_made_in", None) is not None):
+                if given is None:
+                    given = _given_ids(call)
+                if id(parent) not in given:
+                    made_here(parent)
 
 
-def complete_calls(nodes: Iterable[Any]) -> None:
-    """`complete` each declared call that tagged one of `nodes` (a graph's, as a diagram
-    reads them), those that ended first first (a call inside a module called inside
-    another is put inside that module before the other puts the module inside itself)."""
-    pending = {id(call): call for node in nodes for call in getattr(node, "scope_calls", ())
-               if getattr(call, "_pending", None) is not None}
-    for call in sorted(pending.values(), key=lambda c: c._ended):
-        complete(call)
+def _given_ids(call: FunctionCall) -> set[int]:
+    """The ids of what `call` was given, a sequence's entries among them."""
+    args, kwargs = call.given
+    ids: set[int] = set()
+    for ident in [*args, *kwargs.values()] if kwargs else args:
+        if isinstance(ident, tuple):
+            ids.update(ident)
+        else:
+            ids.add(ident)
+    return ids

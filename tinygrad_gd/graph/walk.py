@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import engine
 from ..engine import Function
-from ..scope import complete_calls, owners_of
+from ..scope import owners_of
 from ..versions import output_written, written_since
 from ..tensor import Tensor
 from .calls import FunctionCall, _call_key, _module_title
@@ -117,7 +117,6 @@ def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
     """Every tensor that made the roots, inputs first: the engine's own order, reversed."""
     tensors: list[Tensor] = [t for t in engine.toposort(*roots, every=True)[::-1]
                              if any(t is r for r in roots) or not _passes_through(t)]
-    complete_calls(t._ctx for t in tensors)  # (a declared call's ops: tagged when read)
     position = {id(tensor): i for i, tensor in enumerate(tensors)}
     parents: list[tuple[int, ...]] = [
         tuple(position[id(_drawn(p))] for p in t._ctx.parents) if t._ctx is not None else ()
