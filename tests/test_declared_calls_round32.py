@@ -3,8 +3,9 @@
 - `tg.nansum`, `nanmean`, `median`, `kthvalue`, `cummax`, the joins, `addcmul`, `cross`,
   `kron`, `cdist` and kin, `F.nll_loss` and `F.binary_cross_entropy_with_logits` called as
   functions, the masked and `*_copy` functions: each drawn as one call titled as called
-  (`nansum()`), every op of it inside its frame, its data named by the parameter it was
-  passed as (`tensor1`, `tensors[1]`, `target`), its values and gradients PyTorch's.
+  (`nansum()`; `tg.linalg.cross` `linalg.cross()`, `tg.binary_cross_entropy_with_logits`
+  without F's `F.`), every op of it inside its frame, its data named by the parameter it
+  was passed as (`tensor1`, `tensors[1]`, `target`), its values and gradients PyTorch's.
 - What a declared call draws, in the cases that tagging its ops any later than as they
   run got wrong: a list given by keyword or a deque (the user's ops before it stay
   outside), a tensor the function read from elsewhere (its ops stay outside), a result
@@ -86,6 +87,8 @@ _CASES = {
                 ["tensor1", "tensor2"]),
     "cross": (lambda a, b: tg.cross(a, b, dim=1), lambda t, a, b: t.linalg.cross(a, b, dim=1),
               [_A, _B], "cross()", []),
+    "linalg.cross": (tg.linalg.cross, lambda t, a, b: t.linalg.cross(a, b), [_A, _B],
+                     "linalg.cross()", []),
     "kron": (tg.kron, lambda t, a, b: t.kron(a, b), [_A, _B], "kron()", []),
     "rot90": (tg.rot90, lambda t, a: t.rot90(a), [_A], "rot90()", []),
     "dist": (tg.dist, lambda t, a, b: t.dist(a, b), [_A, _B], "dist()", ["other"]),
@@ -97,6 +100,10 @@ _CASES = {
         F.binary_cross_entropy_with_logits,
         lambda t, x, y: t.nn.functional.binary_cross_entropy_with_logits(x, y),
         [_A, _C / 2], "F.binary_cross_entropy_with_logits()", ["target"]),
+    "tg.binary_cross_entropy_with_logits": (
+        tg.binary_cross_entropy_with_logits,
+        lambda t, x, y: t.binary_cross_entropy_with_logits(x, y),
+        [_A, _C / 2], "binary_cross_entropy_with_logits()", ["target"]),
     "view_copy": (lambda x: tg.view_copy(x, (9,)), lambda t, x: t.view_copy(x, (9,)), [_A],
                   "view_copy()", []),
     "permute_copy": (lambda x: tg.permute_copy(x, (1, 0)),

@@ -41,6 +41,7 @@ from .ops.arguments import check_axis, integer, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.decompositions import Eigvalsh
 from .ops.linalg import Cholesky, Det, Inv, Slogdet
+from .scope import drawn_as_call
 from .tensor import Tensor, to_tensor
 from .values import default_float
 
@@ -330,6 +331,7 @@ def multi_dot(tensors: Any) -> Tensor:
     return out.reshape(tuple(n for axis, n in enumerate(out.shape) if axis not in dropped))
 
 
+@drawn_as_call("linalg.cross()")  # (drawn as called, not as tg.cross's cross())
 def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along `dim` (default the last axis, unlike tg.cross's
     guess), broadcast: PyTorch's linalg.cross (tg.cross)."""

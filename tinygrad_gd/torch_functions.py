@@ -31,6 +31,7 @@ from .nn import functional as F
 from .ops.arguments import broadcast, integer, ints, one_axis, tensor_sequence
 from .properties import _tensor, get_default_dtype, is_complex, is_nonzero, is_same_size
 from .registry import on_register
+from .scope import drawn_as_call
 from .tensor import Tensor, _as_array, to_tensor
 from .values import check_cpu
 
@@ -415,9 +416,10 @@ triplet_margin_loss = _top_level_loss(
     "reduction", margin=1.0, p=2.0, eps=1e-06, swap=False, reduction=0)
 poisson_nll_loss = _top_level_loss(F.poisson_nll_loss, "input", "target", "log_input", "full",
                                    "eps", "reduction")
-binary_cross_entropy_with_logits = _top_level_loss(
-    F.binary_cross_entropy_with_logits, "input", "target", "weight", "pos_weight", "reduction",
-    weight=None, pos_weight=None, reduction=0)
+# (drawn as called, binary_cross_entropy_with_logits(), not as F's)
+binary_cross_entropy_with_logits = drawn_as_call("binary_cross_entropy_with_logits()")(
+    _top_level_loss(F.binary_cross_entropy_with_logits, "input", "target", "weight",
+                    "pos_weight", "reduction", weight=None, pos_weight=None, reduction=0))
 
 
 # F's own, where torch's top-level signature is F's (F's extra trailing inplace= aside)
