@@ -335,6 +335,8 @@ KNOWN: dict[str, tuple[str, Any]] = {
                     "counts anyway)", _unsorted_edges),
     "bfloat16": ("design: NumPy has no bfloat16; refused in one line, naming half and float",
                  "*"),
+    "cfloat": ("design: the values are real; a complex cast is refused in one line", "*"),
+    "cdouble": ("design: the values are real; a complex cast is refused in one line", "*"),
     # torch: PyTorch's own conventions or quirks, ours checked against finite differences
     "cholesky_inverse": (_CHOLESKY, (6, 7, 8, 9, 10, 11)),
     "cholesky_solve": (_CHOLESKY, (6, 7, 8, 9, 10, 11)),
