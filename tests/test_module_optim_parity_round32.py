@@ -21,8 +21,10 @@ from __future__ import annotations
 import copy
 import gc
 import inspect
+import os
 import pickle
 import re
+import sys
 import types
 import typing
 import warnings
@@ -778,3 +780,45 @@ def test_type_refused_says_what_it_was_given(given, shown, why):
         tg.ones(2).type(given)
     assert str(raised.value) == (f"type: expected a dtype (tg.float32, \"int64\") or a type "
                                  f"name such as 'tinygrad_gd.FloatTensor', got {shown}; {why}")
+
+
+def test_two_threads_stepping_one_optimizer_each_run_its_step_hooks():
+    """The hooks' 'running' mark is per thread: a step that began while another thread ran
+    the hooks ran none (found in review), where torch runs them for each step."""
+    import threading
+    import time
+
+    w = tg.tensor(np.ones(3), requires_grad=True)
+    opt = tg.optim.SGD([w], lr=0.1)
+    seen = []
+
+    def slow_pre_hook(optimizer, args, kwargs):
+        seen.append(threading.current_thread().name)
+        time.sleep(0.2)
+
+    opt.register_step_pre_hook(slow_pre_hook)
+    threads = [threading.Thread(target=opt.step, name=f"T{i}") for i in range(2)]
+    threads[0].start()
+    time.sleep(0.05)
+    threads[1].start()
+    for thread in threads:
+        thread.join()
+    assert sorted(seen) == ["T0", "T1"]
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_the_mixed_gradient_warning_names_the_users_line_with_a_step_hook(optimizer):
+    """With a step hook registered the warning named optim_hooks.py's line (its frames
+    counted as a fixed number), not the user's step()."""
+    w = tg.tensor(np.ones(3), requires_grad=True)
+    opt = getattr(tg.optim, optimizer)([w], lr=0.1)
+    opt.register_step_pre_hook(lambda o, a, k: None)
+    (w * w).sum().backward()
+    opt.step()
+    (w * w).sum().backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        opt.step(); line = sys._getframe().f_lineno  # noqa: E702  (the user's line)
+    said = [(os.path.basename(c.filename), c.lineno) for c in caught
+            if "before and after an update" in str(c.message)]
+    assert said == [(os.path.basename(__file__), line)], said

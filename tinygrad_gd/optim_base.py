@@ -27,12 +27,12 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from . import versions
+from . import errors, versions
 from .engine import enable_grad
 from .optim_checks import _check_modes, _check_number
 from .optim_hooks import (OptimizerHooks, run_load_state_dict_post_hooks,
                           run_load_state_dict_pre_hooks, run_state_dict_post_hooks,
-                          run_state_dict_pre_hooks, run_step_hooks)
+                          run_state_dict_pre_hooks, run_step_hooks, running)
 from .tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
@@ -211,7 +211,7 @@ class Optimizer(OptimizerHooks):
         if callable(step) and not getattr(step, "_marks_stepped", False):
             @functools.wraps(step)
             def marked_step(self: Optimizer, *args: Any, **kw: Any) -> Any:
-                if self._step_hooks_due:
+                if self._step_hooks_due and id(self) not in running.ids:
                     return run_step_hooks(marked_step, (self, *args), kw)
                 self._stepped = True
                 for check in step_checks: check(self, True)  # noqa: E701  (writes any parameter)
@@ -358,7 +358,7 @@ class Optimizer(OptimizerHooks):
                 grad = p._grad  # (the attribute itself: .grad's property, per parameter)
                 if grad is not None:
                     if mixed:
-                        versions.tell_if_mixed(p, 3)  # (step's caller: past profile_hook_step)
+                        versions.tell_if_mixed(p, errors.user_stacklevel())  # (past the hooks)
                     self._step_param(p, grad._data, settings)
         return loss
 

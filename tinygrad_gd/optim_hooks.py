@@ -25,6 +25,7 @@ even where one step calls another (`super().step()`).
 from __future__ import annotations
 
 import functools
+import threading
 import types
 from collections import OrderedDict
 from typing import Any, Callable, Mapping
@@ -82,11 +83,11 @@ def run_load_state_dict_post_hooks(optimizer: Any) -> None:
 def run_step_hooks(step: Callable[..., Any], args: _Args, kwargs: _Kwargs) -> Any:
     """`step(*args, **kwargs)` between the step hooks of `args[0]`, the optimizer, with
     PyTorch's arguments (args with the optimizer first); a pre-hook may return new
-    (args, kwargs). Its `_step_hooks_due` is False meanwhile: `step` called again, or a
-    step it calls (`super().step()`), runs as it is."""
+    (args, kwargs). Meanwhile the optimizer is `running` its hooks in this thread: `step`
+    called again, or a step it calls (`super().step()`), runs as it is; another thread's
+    step runs them too."""
     optimizer = args[0]
-    state = vars(optimizer)
-    state["_step_hooks_due"] = False
+    running.ids.add(id(optimizer))
     try:
         for hook in _hooks(optimizer, "_optimizer_step_pre_hooks"):
             result = hook(optimizer, args, kwargs)
@@ -101,8 +102,18 @@ def run_step_hooks(step: Callable[..., Any], args: _Args, kwargs: _Kwargs) -> An
         for hook in _hooks(optimizer, "_optimizer_step_post_hooks"):
             hook(optimizer, args, kwargs)
     finally:
-        state["_step_hooks_due"] = True
+        running.ids.discard(id(optimizer))
     return out
+
+
+class _Running(threading.local):
+    """The ids of the optimizers whose step hooks this thread is running."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+
+
+running = _Running()
 
 
 class OptimizerHooks:
@@ -115,8 +126,8 @@ class OptimizerHooks:
         _optimizer_state_dict_pre_hooks = _optimizer_state_dict_post_hooks = \
         _optimizer_load_state_dict_pre_hooks = _optimizer_load_state_dict_post_hooks = \
         types.MappingProxyType({})
-    # whether a step runs the step hooks: True once one is registered, False while they run
-    # (the one test a step makes: `profile_hook_step`, optim_base.py's marked_step)
+    # whether a step runs the step hooks: True once one is registered (the one test a step
+    # without them makes: `profile_hook_step`, optim_base.py's marked_step)
     _step_hooks_due = False
 
     @staticmethod
@@ -129,7 +140,7 @@ class OptimizerHooks:
 
         @functools.wraps(func)
         def hooked_step(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if self._step_hooks_due:
+            if self._step_hooks_due and id(self) not in running.ids:
                 return run_step_hooks(hooked_step, (self, *args), kwargs)
             return func(self, *args, **kwargs)
         hooked_step.hooked = True  # type: ignore[attr-defined]
@@ -142,8 +153,8 @@ class OptimizerHooks:
                             f"{type(hook).__name__} {hook!r:.40}")
         check_flag(f"{type(self).__name__}.{where}", "prepend", prepend)
         hooks = vars(self).setdefault(kind, OrderedDict())
-        if kind in _STEP_HOOKS:  # (registered by a running hook: due once they have run)
-            vars(self).setdefault("_step_hooks_due", True)
+        if kind in _STEP_HOOKS:  # (registered by a running hook: run from the next step)
+            vars(self)["_step_hooks_due"] = True
         handle = RemovableHandle(lambda: hooks.pop(handle.id, None))
         hooks[handle.id] = hook
         if prepend:
