@@ -441,3 +441,22 @@ def test_the_same_nan_used_outside_the_call_or_reaching_its_result_is_still_red(
                for n in _red_nodes(path))
     assert "left out" not in text
     assert [text for text, _, _ in _nodes(path) if text.startswith("output")]
+
+
+@pytest.mark.parametrize("call, shape", [("bce", "(2, 3)"), ("dist", "(3,)"),
+                                         ("hstack", "(2, 1)")])
+def test_data_given_as_an_array_or_a_list_is_drawn_as_an_input_not_the_calls_own(call, shape):
+    """An array or list the user gives a declared call is turned into a tensor inside it:
+    it was drawn as `constant in F.binary_cross_entropy_with_logits()` inside the frame
+    (found in review), where the same data given as a tensor, or to the module, is drawn
+    outside as an input."""
+    x = tg.Tensor(np.array([[0.5, -1.0, 2.0], [2.0, 0.1, -0.3]]), requires_grad=True)
+    data = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 0.5]])
+    out = {"bce": lambda: F.binary_cross_entropy_with_logits(x, data),
+           "dist": lambda: tg.dist(x, [1.0, 2.0, 3.0]),
+           "hstack": lambda: tg.hstack([x, np.ones((2, 1))]).sum()}[call]()
+    frames = _frames_of(tg.draw_graph(out, open_modules=True, max_nodes=None).source)
+    data_nodes = {text.split(" data")[0]: where for text, where in frames.items()
+                  if f" {shape} data" in text and not text.startswith(("parameter", "output"))
+                  and " result " not in f" {text}" and " of constants" not in text}
+    assert data_nodes == {f"input {shape}": ()}, frames

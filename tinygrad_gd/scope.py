@@ -237,17 +237,19 @@ def drawn_as_call(title: str) -> Callable[[Callable], Callable]:
             call = FunctionCall(title, function, args, kwargs)
             with call:
                 result = function(*args, **kwargs)
-                _claim_constants(call, result)
+                _claim_constants(call, result, (*args, *kwargs.values()))
             return result
         return called
     return declare
 
 
-def _claim_constants(call: FunctionCall, result: Any) -> None:
+def _claim_constants(call: FunctionCall, result: Any, arguments: tuple) -> None:
     """Tag as made in `call` (`made_here`, while the call runs) each unnamed constant that
     an op of the call used on the way to its `result` and that was not given to it (an
-    argument, or an entry of a sequence given): made inside, or read from elsewhere, but
-    no input. The walk goes back from the result through the call's ops only."""
+    argument, or an entry of a sequence given) nor made of given data (an array or list
+    among the `arguments`, which the function turned into a tensor): made inside, or read
+    from elsewhere, but no input. The walk goes back from the result through the call's
+    ops only."""
     nodes = [t._ctx for t in (result if isinstance(result, (list, tuple)) else (result,))
              if getattr(t, "_ctx", None) is not None and call in t._ctx.scope_calls]
     seen = {*map(id, nodes)}  # (a node two ops used: walked once)
@@ -264,8 +266,23 @@ def _claim_constants(call: FunctionCall, result: Any) -> None:
                       or getattr(parent, "_made_in", None) is not None):
                 if given is None:
                     given = _given_ids(call)
-                if id(parent) not in given:
+                if id(parent) not in given and not _of_given_data(parent, arguments):
                     made_here(parent)
+
+
+def _of_given_data(constant: Any, arguments: tuple) -> bool:
+    """Whether `constant` holds the values of an array or list among `arguments` (or of one
+    inside a list or tuple given): the user's data, converted by the function."""
+    for argument in arguments:
+        for data in (argument, *argument) if isinstance(argument, (list, tuple)) else (argument,):
+            if isinstance(data, (np.ndarray, list)):
+                try:
+                    values = np.asarray(data)
+                except (ValueError, TypeError):  # (a list of arrays of several shapes)
+                    continue
+                if values.shape == constant.shape and np.array_equal(values, constant._data):
+                    return True
+    return False
 
 
 def _given_ids(call: FunctionCall) -> set[int]:
