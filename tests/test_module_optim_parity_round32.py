@@ -577,15 +577,22 @@ def _stepping_subclasses(lib):
     return Calling, Decorated
 
 
+def _a_subclass_stepping(lib, which: int):
+    """A weight with a gradient, and an optimizer of it of `_stepping_subclasses`' kind
+    `which` (0: calling super().step(), 1: decorated with profile_hook_step)."""
+    w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
+    w.grad = lib.tensor([0.5, 1.0], dtype=lib.float64)
+    return w, _stepping_subclasses(lib)[which]([w], lr=0.1)
+
+
 @pytest.mark.parametrize("which", [0, 1], ids=["super_step", "profile_hook_step"])
 def test_a_subclass_step_calling_super_step_runs_the_hooks_once(which):
     # (PyTorch's run once more for each step its class-level patch wrapped: SGD's, the
     # decorated one's; its values are the same)
     results = []
     for lib in (tg, torch):
-        w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
-        w.grad = lib.tensor([0.5, 1.0], dtype=lib.float64)
-        opt, log = _stepping_subclasses(lib)[which]([w], lr=0.1), []
+        w, opt = _a_subclass_stepping(lib, which)
+        log: list = []
         opt.register_step_pre_hook(lambda o, a, k, log=log: log.append(("pre", len(a))))
         opt.register_step_post_hook(lambda o, a, k, log=log: log.append("post"))
         opt.step()
@@ -600,9 +607,8 @@ def test_a_subclass_step_calling_super_step_runs_the_hooks_once(which):
 def test_a_step_pre_hooks_new_arguments_reach_a_subclass_step(which):
     results = []
     for lib in (tg, torch):
-        w = lib.tensor([1.0, -2.0], dtype=lib.float64, requires_grad=True)
-        w.grad = lib.tensor([0.5, 1.0], dtype=lib.float64)
-        opt, seen = _stepping_subclasses(lib)[which]([w], lr=0.1), []
+        w, opt = _a_subclass_stepping(lib, which)
+        seen: list = []
         opt.register_step_pre_hook(lambda o, a, k: ((o,), {"closure": lambda: 7.0}))
         opt.register_step_post_hook(lambda o, a, k, seen=seen: seen.append((len(a), sorted(k))))
         results.append((opt.step(), seen[-1], _values(w)))
