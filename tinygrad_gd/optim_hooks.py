@@ -54,12 +54,19 @@ def run_state_dict_pre_hooks(optimizer: Any) -> None:
         hook(optimizer)
 
 
-def run_state_dict_post_hooks(optimizer: Any, state_dict: dict) -> dict:
-    """state_dict as the post-hooks leave it: each may return a new one (not None)."""
-    for hook in _hooks(optimizer, "_optimizer_state_dict_post_hooks"):
+def _passed_through(hooks: list[Callable], optimizer: Any, state_dict: Any) -> Any:
+    """`state_dict` as `hooks` leave it, each called `hook(optimizer, state_dict)`: each
+    may return a new one (not None)."""
+    for hook in hooks:
         result = hook(optimizer, state_dict)
         state_dict = state_dict if result is None else result
     return state_dict
+
+
+def run_state_dict_post_hooks(optimizer: Any, state_dict: dict) -> dict:
+    """state_dict as the post-hooks leave it: each may return a new one (not None)."""
+    return _passed_through(_hooks(optimizer, "_optimizer_state_dict_post_hooks"), optimizer,
+                           state_dict)
 
 
 def run_load_state_dict_pre_hooks(optimizer: Any, state_dict: Any) -> Any:
@@ -68,10 +75,7 @@ def run_load_state_dict_pre_hooks(optimizer: Any, state_dict: Any) -> Any:
     hooks = _hooks(optimizer, "_optimizer_load_state_dict_pre_hooks")
     if hooks and isinstance(state_dict, Mapping):  # (another is refused by the loading)
         state_dict = dict(state_dict)
-    for hook in hooks:
-        result = hook(optimizer, state_dict)
-        state_dict = state_dict if result is None else result
-    return state_dict
+    return _passed_through(hooks, optimizer, state_dict)
 
 
 def run_load_state_dict_post_hooks(optimizer: Any) -> None:
