@@ -42,6 +42,12 @@ def _move_refused(name: str) -> Any:
                    like=lambda self, device=None: None)
 
 
+def _not_a_float(where: str, dtype: np.dtype) -> TypeError:
+    """The refusal of a dtype that is not a float one for a model's parameters."""
+    return TypeError(f"{where}: a model's parameters are floats, so the dtype must be a "
+                     f"float dtype, got {dtype}; pass np.float32, np.float64 or np.float16")
+
+
 class ModuleConversions:
     """The dtype and device conversions of a whole model (see the module's docstring)."""
 
@@ -87,9 +93,7 @@ class ModuleConversions:
         if dtype is None:
             return lay_out_module(self, fmt)
         if dtype.kind != "f":
-            raise TypeError(f"Module.to: a model's parameters are floats, so the dtype must be "
-                            f"a float dtype, got {dtype}; pass np.float32, np.float64 or "
-                            f"np.float16")
+            raise _not_a_float("Module.to", dtype)
         self._convert(dtype, every_buffer=False)
         return lay_out_module(self, fmt)
 
@@ -100,9 +104,7 @@ class ModuleConversions:
         so the dtype must be a float dtype."""
         dtype = Tensor(np.zeros(0)).type(dst_type).dtype  # (read as x.type reads it)
         if dtype.kind != "f" and self.parameters():
-            raise TypeError(f"Module.type: a model's parameters are floats, so the dtype must "
-                            f"be a float dtype, got {dtype}; pass np.float32, np.float64 or "
-                            f"np.float16")
+            raise _not_a_float("Module.type", dtype)
         self._convert(dtype, every_buffer=True)
         return self
 
