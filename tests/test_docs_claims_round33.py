@@ -116,3 +116,18 @@ def test_the_engine_page_says_which_function_writes_grad_and_the_pass_writes_non
     np.testing.assert_allclose(w.grad.data, steps[-1][1])
     # and the code the page includes beside that sentence calls it
     assert f"hooks.{named[1]}(" in inspect.getsource(tg.Tensor.backward)
+
+
+def test_the_readme_quick_start_comments_are_its_first_step():
+    block = re.search(r"## Quick start\s+```python\n(.*?)```", (REPO / "README.md").read_text(),
+                      re.S)[1]
+    pred_said = float(re.search(r"# ([\d.]+) on the first step", block)[1])
+    grad_said = [float(v) for v in re.search(r"# w\.grad: \[([^\]]+)\]", block)[1].split(",")]
+    namespace: dict = {}
+    exec(block.replace("range(3)", "range(1)"), namespace)  # the first step only
+    pred, w = namespace["pred"], namespace["w"]
+    assert round(pred.item(), 2) == pred_said
+    x, w0 = np.array([8.5, 0.65, 1.2]), np.array([0.1, 0.2, -0.1])
+    grad = (x @ w0 - 1) * x  # the half squared error's gradient, by NumPy
+    np.testing.assert_allclose(w.data, w0 - 0.01 * grad, rtol=1e-12)
+    assert [float(f"{g:.3g}") for g in grad] == grad_said  # three significant digits
