@@ -46,7 +46,7 @@ from .ops.arguments import broadcast, matrix_product, number, one_axis
 from .ops.contraction import Diagonal
 from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
-from .tensor_devices import BFLOAT16_WHY
+from .values import NO_BFLOAT16
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
            "set_printoptions"]
@@ -357,14 +357,16 @@ _DTYPES_OF_TYPE_NAMES = {name: dtype for dtype, name in _TYPE_NAMES.items()}
 @refusing_as("type", "to")  # (refused: said of type, not of to)
 def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     """PyTorch's x.type(): without a dtype, its name ('tinygrad_gd.DoubleTensor' for
-    float64, as PyTorch's 'torch.DoubleTensor'); with one (a NumPy dtype, or such a name,
-    'torch.' or 'tinygrad_gd.'), x in that dtype: `x.to(dtype, memory_format=)`, x itself
-    if the same."""
+    float64, as PyTorch's 'torch.DoubleTensor'); with one (a NumPy dtype, such a name,
+    'torch.' or 'tinygrad_gd.', or such a class, tg.FloatTensor or torch.FloatTensor read
+    by its name), x in that dtype: `x.to(dtype, memory_format=)`, x itself if the same."""
     memory_format = check_memory_format("type", memory_format, None if dtype is None else self.ndim)
     if dtype is None:
         name = self._data.dtype.name
         return f"tinygrad_gd.{_TYPE_NAMES.get(name, name.capitalize().replace('Ui', 'UI'))}Tensor"
     given = dtype  # (the refusal says what the user gave, not the name read from it)
+    if type(dtype).__name__ == "tensortype":  # torch.FloatTensor, read as its name
+        dtype = f"{dtype.__module__}.{dtype.__name__}"
     if isinstance(dtype, str) and dtype.startswith(("tinygrad_gd.", "torch.")) \
             and dtype.endswith("Tensor"):
         kind = dtype.split(".", 1)[1][:-len("Tensor")]
@@ -374,8 +376,7 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     try:
         target = np.dtype(dtype)
     except TypeError:
-        why = (f"{BFLOAT16_WHY}: use x.half() (float16) or x.float() (float32)"
-               if dtype == "bfloat16" else "tinygrad_gd runs on the CPU only")
+        why = NO_BFLOAT16 if dtype == "bfloat16" else "tinygrad_gd runs on the CPU only"
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(given).__name__} "
                         f"{short(given)}; {why}") from None

@@ -26,13 +26,13 @@ from .grad_mode import check_flag
 from .in_place import shown
 from .ops.arguments import integer
 from .tensor import Tensor
+from .values import BFLOAT16_WHY
 
 __all__: list[str] = []
 
 # PyTorch's moves to a device: (the device as a user would name it)
 DEVICE_MOVES = {"cuda": "GPU", "xpu": "Intel GPU (XPU)", "ipu": "Graphcore IPU",
                 "mtia": "MTIA accelerator"}
-BFLOAT16_WHY = "NumPy has no bfloat16 dtype"
 _COMPLEX_CASTS = {"cfloat": "complex64", "cdouble": "complex128", "chalf": "complex32"}
 
 

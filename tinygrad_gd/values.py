@@ -20,6 +20,9 @@ import numpy as np
 # The Tensor class whose values `_as_array` unwraps: tensor.py sets it (it imports this module)
 Tensor: Any = None
 _DEFAULT_FLOAT = [np.dtype(np.float64)]  # (one entry, set by tg.set_default_dtype)
+BFLOAT16_WHY = "NumPy has no bfloat16 dtype"
+# the one refusal of a cast to bfloat16 (x.to, x.type, dtype=), with what to use instead
+NO_BFLOAT16 = f"{BFLOAT16_WHY}: use x.half() (float16) or x.float() (float32)"
 
 
 def default_float() -> np.dtype:
@@ -57,6 +60,8 @@ def numeric_dtype(dtype: Any, where: str) -> np.dtype:
     try:
         out = np.dtype(dtype)
     except TypeError as err:
+        if dtype == "bfloat16":
+            raise TypeError(f"{where}: {NO_BFLOAT16}") from None
         raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
     if out.kind == "c":
         raise TypeError(f"{where}: complex dtypes are not supported, got {out}; keep the real "
