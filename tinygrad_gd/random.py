@@ -15,10 +15,14 @@ unseeded draw takes fresh entropy of its own. `initial_seed()`, `get_rng_state()
 `set_rng_state()` called before then make it first, as `tg.seed()` does (seeded from
 fresh entropy), so that a state they give or take has a generator to belong to: from
 then on every unseeded draw comes from it, and a saved state repeats what followed.
+
+`tg.random.fork_rng()` (PyTorch's torch.random.fork_rng) is a block after which that
+generator is as it was before: the draws inside change none of those after it.
 """
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -330,3 +334,35 @@ def _copied_generator(state: dict, attributes: dict) -> Generator:
     generator.bit_generator.state = state
     vars(generator).update(attributes)
     return generator
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, device_type: Any = None
+             ) -> Iterator[None]:
+    """A block after which tg.manual_seed's generator is back in the state it had before
+    (PyTorch's torch.random.fork_rng): the draws inside it, and a tg.manual_seed called
+    there, change none of the draws after it, even when the block ends in an exception.
+    Without such a generator (no manual_seed yet) there is none after it either.
+    `enabled=False` forks nothing. `devices` names accelerators whose generators to fork
+    too: there are none here, so it must be None or empty; `device_type` is taken as
+    PyTorch's (the CPU's generator is always forked)."""
+    check_flag("fork_rng", "enabled", enabled)
+    if devices is not None and list(devices):
+        raise RuntimeError(f"fork_rng: devices={list(devices)!r} asks to fork the generators "
+                           f"of accelerators, and tinygrad_gd has none (it computes on the "
+                           f"CPU, whose generator is always forked); leave devices out or "
+                           f"give []")
+    if device_type is not None and not isinstance(device_type, str):
+        raise TypeError(f"fork_rng: device_type must be a device type's name such as "
+                        f"'cuda', or None, got {shown(device_type)}")
+    if not enabled:
+        yield
+        return
+    saved = list(creation._seeded)
+    state = None if saved[0] is None else saved[0].bit_generator.state
+    try:
+        yield
+    finally:  # the same generator object, so that layers holding it follow
+        creation._seeded[:] = saved
+        if state is not None:
+            saved[0].bit_generator.state = state
