@@ -4,6 +4,8 @@ line that says why and what to use.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -161,3 +163,139 @@ def test_fork_rng_refusals(call, error, text):
     with pytest.raises(error) as info, call():
         pass
     assert str(info.value).startswith(text), info.value
+
+
+# -- tg.testing.make_tensor -----------------------------------------------------------------
+_DTYPES = ["float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
+
+
+def _both(shape, dtype, **options):
+    """make_tensor of each library, torch's dtype given by name; torch's seeded."""
+    torch.manual_seed(0)
+    theirs = torch.testing.make_tensor(*shape, dtype=getattr(torch, dtype), device="cpu",
+                                       **options)
+    ours = tg.testing.make_tensor(*shape, dtype=getattr(tg, dtype), device="cpu", **options)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("dtype", _DTYPES)
+@pytest.mark.parametrize("shape", [(4000,), ((40, 100),), ([2, 3, 4],), ()])
+def test_make_tensor_draws_the_values_pytorchs_takes_by_default(dtype, shape):
+    ours, theirs = _both(shape, dtype)
+    assert ours.shape == tuple(theirs.shape) and str(ours.dtype) == dtype
+    assert ours.requires_grad is False and ours.is_leaf
+    if ours.numel() >= 4000:  # the same values drawn: every whole number, or the range
+        if dtype == "bool" or "int" in dtype:
+            assert set(np.unique(ours.numpy())) == set(np.unique(theirs.numpy()))
+        else:
+            assert theirs.min() >= -9 and theirs.max() < 9
+            assert ours.numpy().min() >= -9 and ours.numpy().max() < 9
+            assert ours.numpy().min() < -8.9 and ours.numpy().max() > 8.9
+
+
+def _documented_range(dtype, low, high):
+    """[low, high) as PyTorch's docstring says: clamped to the dtype's finite values (its
+    largest + 1 for integers but int64), rounded up to whole numbers for bool and integers."""
+    if dtype == "bool":
+        lowest, highest = 0, 2
+    elif "int" in dtype:
+        info = torch.iinfo(getattr(torch, dtype))
+        lowest, highest = info.min, info.max + (dtype != "int64")
+    else:
+        info = torch.finfo(getattr(torch, dtype))
+        return max(low, info.min), min(high, info.max)
+    return math.ceil(max(low, lowest)), math.ceil(min(high, highest))
+
+
+@pytest.mark.parametrize("dtype", _DTYPES)
+@pytest.mark.parametrize("low, high", [(-2.5, 2.5), (0.2, 1.5), (-1000, 1000), (-1e40, 3),
+                                       (0, 1)])
+def test_make_tensor_bounds_are_clamped_and_rounded_as_pytorchs(dtype, low, high):
+    ours, theirs = _both((3000,), dtype, low=low, high=high)
+    lowest, highest = _documented_range(dtype, low, high)
+    for values in (ours.numpy(), theirs.numpy()):
+        assert values.min() >= lowest and values.max() < highest, (values.min(), values.max())
+    if (dtype == "bool" or "int" in dtype) and highest - lowest < 100:  # every value drawn
+        assert set(np.unique(ours.numpy())) == set(np.unique(theirs.numpy()))
+
+
+@pytest.mark.parametrize("dtype", _DTYPES)
+def test_make_tensor_exclude_zero_and_requires_grad(dtype):
+    ours, theirs = _both((2000,), dtype, low=0, high=2, exclude_zero=True)
+    assert not (ours.numpy() == 0).any() and not (theirs == 0).any()
+    if dtype == "bool" or "int" in dtype:
+        assert set(np.unique(ours.numpy())) == set(np.unique(theirs.numpy()))
+        with pytest.raises(ValueError) as info:
+            tg.testing.make_tensor(2, dtype=getattr(tg, dtype), device="cpu",
+                                   requires_grad=True)
+        assert str(info.value) == (f"make_tensor: requires_grad=True needs a float dtype, got "
+                                   f"{dtype}; give dtype=tg.float64 or leave requires_grad out")
+        with pytest.raises(ValueError):
+            torch.testing.make_tensor(2, dtype=getattr(torch, dtype), device="cpu",
+                                      requires_grad=True)
+    else:
+        # every value 0 in float16 (below its smallest subnormal): each made the tiny one
+        ours, theirs = _both((5,), "float16", low=0, high=1e-9, exclude_zero=True)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        assert ours.numpy()[0] == np.finfo(np.float16).tiny
+        x = tg.testing.make_tensor(3, dtype=getattr(tg, dtype), device="cpu",
+                                   requires_grad=True)
+        assert x.requires_grad and x.is_leaf
+        x.sum().backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.ones(3, dtype))
+
+
+def test_make_tensor_noncontiguous_and_memory_format_as_pytorchs():
+    ours, theirs = _both((3, 4), "float64", noncontiguous=True)
+    assert not ours.is_contiguous() and not theirs.is_contiguous()
+    assert ours.stride() == theirs.stride()
+    one, theirs_one = _both((1,), "float64", noncontiguous=True)  # (one entry: contiguous)
+    assert one.is_contiguous() and theirs_one.is_contiguous()
+    ours, theirs = _both((2, 3, 4, 5), "float32", memory_format=torch.channels_last)
+    assert ours.stride() == theirs.stride()
+    ours = tg.testing.make_tensor(2, 3, 4, 5, dtype=tg.float32, device="cpu",
+                                  memory_format=tg.channels_last)
+    assert ours.stride() == theirs.stride()
+
+
+def test_make_tensor_draws_from_the_global_generator(global_generator):
+    tg.manual_seed(7)
+    first = tg.testing.make_tensor(5, dtype=tg.float64, device="cpu")
+    tg.manual_seed(7)
+    np.testing.assert_array_equal(first.numpy(),
+                                  tg.testing.make_tensor(5, dtype=tg.float64,
+                                                         device="cpu").numpy())
+
+
+@pytest.mark.parametrize("options, error, text", [
+    (dict(low=3, high=1), ValueError,
+     "make_tensor: low must be less than high, got 3 >= 1; give low < high"),
+    (dict(low=float("nan")), ValueError,
+     "make_tensor: low and high cannot be NaN, got low=nan and high=9; give numbers"),
+    (dict(dtype="int8", low=200, high=300), ValueError,
+     "make_tensor: the values [low, high) = [200, 300) lie outside [-128, 128), all that "
+     "int8 holds; give bounds inside it"),
+    (dict(noncontiguous=True, memory_format="channels_last"), ValueError,
+     "make_tensor: noncontiguous and memory_format exclude each other"),
+    (dict(low="0"), TypeError, "make_tensor: low must be a number or None, got str '0'"),
+    (dict(device="cuda"), TypeError, "make_tensor: expected the device 'cpu', got str 'cuda'"),
+    (dict(dtype="complex64"), TypeError, "make_tensor: complex dtypes are not supported"),
+])
+def test_make_tensor_refusals_in_one_line(options, error, text):
+    dtype = options.pop("dtype", "float64")
+    device = options.pop("device", "cpu")
+    fmt = options.pop("memory_format", None)
+    if fmt is not None:
+        with pytest.raises(error):
+            torch.testing.make_tensor(2, 3, 4, 5, dtype=getattr(torch, dtype), device=device,
+                                      memory_format=getattr(torch, fmt), **options)
+    elif device == "cpu" and "low" in options and isinstance(options["low"], (int, float)):
+        with pytest.raises(error):  # PyTorch's refuses it too, with the same error type
+            torch.testing.make_tensor(2, 3, 4, 5, dtype=getattr(torch, dtype), device=device,
+                                      **options)
+    with pytest.raises(error) as info:
+        tg.testing.make_tensor(2, 3, 4, 5, dtype=getattr(tg, dtype, dtype), device=device,
+                               memory_format=None if fmt is None else getattr(tg, fmt),
+                               **options)
+    assert str(info.value).startswith(text), info.value
+    assert "\n" not in str(info.value)

@@ -21,16 +21,25 @@ DOT source as `.dot` (and the plugin attaches it to the report too).
 `assert_close(actual, expected)` is PyTorch's torch.testing.assert_close: values close by
 rtol and atol (by default the dtype's: float64 1e-7 and 1e-7, float32 1.3e-6 and 1e-5),
 same shape and, with check_dtype, same dtype; an AssertionError in one line otherwise.
+`make_tensor(*shape, dtype=, device=)` is PyTorch's torch.testing.make_tensor: values drawn
+uniformly from [low, high), by default the dtype's range of PyTorch's table.
 """
 from __future__ import annotations
 
+import math
+import warnings
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 
+from .creation import _leaf, _sizes, make_generator
+from .grad_mode import check_flag
 from .gradcheck import GradcheckError
 from .gradcheck import gradcheck as _gradcheck
+from .in_place import shown
+from .memory_formats import check_memory_format, copied
 from .tensor import Tensor
+from .values import check_cpu, numeric_dtype
 
 try:  # the strategies and assert_gradcheck work without pytest; the fixture needs it
     import pytest
@@ -41,7 +50,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 __all__ = ["floats", "tensors", "broadcastable_tensors", "matmul_operands", "assert_gradcheck",
-           "graph_source", "assert_close", "DEFAULT_KINKS"]
+           "graph_source", "assert_close", "make_tensor", "DEFAULT_KINKS"]
 
 DEFAULT_KINKS = (0.0,)  # where relu, abs and leaky_relu have their corner
 _MAX_DIMS = 3
@@ -308,6 +317,110 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
         f"{float(e64[worst])!r}, difference "
         f"{difference[worst]:.3g} (allowed {atol + rtol * abs(e64[worst]):.3g}: atol {atol:g}, "
         f"rtol {rtol:g})"))
+
+
+def make_tensor(*shape: Any, dtype: Any, device: Any, low: Any = None, high: Any = None,
+                requires_grad: bool = False, noncontiguous: bool = False,
+                exclude_zero: bool = False, memory_format: Any = None) -> Tensor:
+    """PyTorch's torch.testing.make_tensor: a new leaf of `shape` (sizes, or one sequence)
+    and `dtype`, its values drawn uniformly from [low, high) (tg.manual_seed's generator,
+    else fresh entropy). Left out, the bounds are PyTorch's: bool 0 and 2, unsigned
+    integers 0 and 10, signed -9 and 10, floats -9 and 9; given, they are clamped to the
+    dtype's finite range, and for bools and integers rounded up (whole numbers drawn).
+    `exclude_zero` puts 1 (a float dtype's smallest normal number) for every 0;
+    `noncontiguous` gives a strided view (of two entries or more); `memory_format` lays
+    the values out so. low >= high, a NaN bound, bounds outside the dtype's range and
+    requires_grad=True for bools and integers are refused, ValueErrors as PyTorch's."""
+    where = "make_tensor"
+    sizes = _sizes(where, shape[0] if len(shape) == 1 and isinstance(shape[0], (list, tuple))
+                   else shape)
+    if dtype is None:
+        raise TypeError(f"{where}: dtype= is required, as PyTorch's: give tg.float64, "
+                        f"tg.int64, tg.bool, ...")
+    kind = numeric_dtype(dtype, where)
+    check_cpu(device, where)
+    for flag, value in (("requires_grad", requires_grad), ("noncontiguous", noncontiguous),
+                        ("exclude_zero", exclude_zero)):
+        check_flag(where, flag, value)
+    if noncontiguous and memory_format is not None:
+        raise ValueError(f"{where}: noncontiguous and memory_format exclude each other, got "
+                         f"noncontiguous=True and memory_format={memory_format}; give one")
+    fmt = None if memory_format is None else check_memory_format(where, memory_format,
+                                                                 len(sizes))
+    if requires_grad and kind.kind != "f":
+        raise ValueError(f"{where}: requires_grad=True needs a float dtype, got {kind}; give "
+                         f"dtype=tg.float64 or leave requires_grad out")
+    if noncontiguous and int(np.prod(sizes)) > 1:
+        sizes = sizes[:-1] + (2 * sizes[-1],)  # (every other entry kept below)
+    else:
+        noncontiguous = False
+    rng = make_generator(None, None, where)
+    low, high = _bounds(where, kind, low, high)
+    if kind.kind == "f":
+        values = _uniform(rng, kind, low, high, sizes)
+    else:
+        values = rng.integers(low, high, sizes, dtype=np.int64 if kind == np.bool_ else kind,
+                              endpoint=False).astype(kind)
+    if exclude_zero:
+        values[values == 0] = np.finfo(kind).tiny if kind.kind == "f" else 1
+    if noncontiguous:
+        values = values[..., 1::2]
+    elif fmt is not None:
+        values = copied(where, values, fmt)
+    return _leaf(values, requires_grad, where)
+
+
+def _bounds(where: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]:
+    """PyTorch's make_tensor bounds for `dtype`: its defaults, checked, clamped to what
+    the dtype holds ([lowest, highest) below), whole numbers rounded up for integers."""
+    for name, value in (("low", low), ("high", high)):
+        if value is not None and (isinstance(value, bool) or not isinstance(
+                value, (int, float, np.integer, np.floating))):
+            raise TypeError(f"{where}: {name} must be a number or None, got {shown(value)}")
+    if dtype == np.bool_:
+        lowest, highest, default = 0, 2, (0, 2)
+    elif dtype.kind in "iu":
+        info = np.iinfo(dtype)  # (int64's highest left out: PyTorch's randint cannot draw it)
+        lowest, highest = int(info.min), int(info.max) + (dtype != np.int64)
+        default = (0 if dtype.kind == "u" else -9, 10)
+    else:
+        lowest, highest, default = float(np.finfo(dtype).min), float(np.finfo(dtype).max), (-9, 9)
+    low = default[0] if low is None else low
+    high = default[1] if high is None else high
+    if np.isnan(float(low)) or np.isnan(float(high)):
+        raise ValueError(f"{where}: low and high cannot be NaN, got low={low} and high={high}; "
+                         f"give numbers")
+    if low == high and dtype.kind == "f":
+        warnings.warn(f"{where}: low == high ({low}) is deprecated for float dtypes, as in "
+                      f"PyTorch; use tg.full(shape, {low})", FutureWarning, stacklevel=3)
+    elif low >= high:
+        raise ValueError(f"{where}: low must be less than high, got {low} >= {high}; give "
+                         f"low < high")
+    elif high < lowest or low >= highest:
+        raise ValueError(f"{where}: the values [low, high) = [{low}, {high}) lie outside "
+                         f"[{lowest}, {highest}), all that {dtype} holds; give bounds inside it")
+    low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)
+    if dtype.kind in "biu":
+        return math.ceil(low), math.ceil(high)
+    return float(low), float(high)
+
+
+def _uniform(rng: np.random.Generator, dtype: np.dtype, low: float, high: float,
+             sizes: tuple[int, ...]) -> np.ndarray:
+    """Uniform draws in [low, high) of `dtype`; a float64 draw that rounds up to high in a
+    narrower dtype is put just below it."""
+    if high - low >= np.finfo(np.float64).max:  # (the width itself would overflow)
+        values = rng.uniform(low / 2, high / 2, sizes) * 2
+    else:
+        values = rng.uniform(low, high, sizes)
+    with np.errstate(over="ignore"):
+        values = values.astype(dtype)
+    if low < high:  # (compared in float64: high itself may round up to a float16's)
+        below = np.nextafter(dtype.type(high), dtype.type(-np.inf))
+        while float(below) >= high:
+            below = np.nextafter(below, dtype.type(-np.inf))
+        values[values.astype(np.float64) >= high] = below
+    return values
 
 
 if pytest is not None:
