@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd.errors import ShapeError
 
 torch = pytest.importorskip("torch")
 
@@ -299,3 +300,175 @@ def test_make_tensor_refusals_in_one_line(options, error, text):
                                **options)
     assert str(info.value).startswith(text), info.value
     assert "\n" not in str(info.value)
+
+
+# -- F.conv_tbc, F.grouped_mm; F.scaled_mm refused -------------------------------------------
+F = tg.nn.functional
+_RNG = np.random.default_rng(33)
+
+
+def _gradients_agree(ours_fn, theirs_fn, arrays, rtol=1e-10, dtype=np.float64, used=None):
+    """ours_fn and theirs_fn of the arrays: values and every input's gradient (each output
+    entry weighted differently) equal, in the part `used[k]` of input k where given (the
+    rest unset in PyTorch's, 0 in ours); returns our result."""
+    xs = [tg.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    ts = [torch.tensor(a.astype(dtype), requires_grad=True) for a in arrays]
+    out, expected = ours_fn(*xs), theirs_fn(*ts)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=rtol, atol=rtol)
+    weights = _RNG.uniform(0.5, 1.5, out.shape).astype(dtype)
+    (out * tg.tensor(weights)).sum().backward()
+    (expected * torch.tensor(weights)).sum().backward()
+    for k, (x, t) in enumerate(zip(xs, ts)):
+        part = (used or {}).get(k, ...)
+        np.testing.assert_allclose(x.grad.numpy()[part], t.grad.numpy()[part], rtol=rtol,
+                                   atol=rtol)
+        unused = np.ones(x.shape, bool)
+        unused[part] = False
+        assert (x.grad.numpy()[unused] == 0).all()
+    return out
+
+
+@pytest.mark.parametrize("steps, width, pad", [  # (steps + 2 pad - width + 1 >= 0)
+    (steps, width, pad) for steps, width in [(7, 3), (4, 1), (3, 3), (2, 3)]
+    for pad in (0, 1, 2, -1) if steps + 2 * pad >= width - 1])
+def test_conv_tbc_values_and_gradients_are_pytorchs(steps, width, pad):
+    arrays = [_RNG.standard_normal((steps, 2, 3)), _RNG.standard_normal((width, 3, 4)),
+              _RNG.standard_normal(4)]
+    out = _gradients_agree(lambda x, w, b: F.conv_tbc(x, w, b, pad),
+                           lambda x, w, b: torch.conv_tbc(x, w, b, pad), arrays)
+    assert out.shape == (steps + 2 * pad - width + 1, 2, 4)
+
+
+def test_conv_tbc_is_drawn_as_one_call():
+    pytest.importorskip("graphviz")
+    from test_declared_calls_round32 import _call_frames
+    x, w, b = (tg.tensor(_RNG.standard_normal(s), requires_grad=True)
+               for s in ((5, 2, 3), (2, 3, 4), (4,)))
+    assert _call_frames(F.conv_tbc(x, w, b, 1)) == {("F.conv_tbc()",)}
+    assert _call_frames(F.grouped_mm(tg.ones(4, 3, requires_grad=True), tg.ones(2, 3, 2),
+                                     offs=[1, 4])) == {("F.grouped_mm()",)}
+
+
+@pytest.mark.parametrize("args, error, text", [
+    (((1, 2, 3), (3, 3, 4), (4,), 0), ShapeError,
+     "conv_tbc: 1 time steps padded by 0 at each end are fewer than the kernel's width 3 "
+     "less 1; give a longer input or more pad"),
+    (((5, 2, 3), (3, 2, 4), (4,), 0), ShapeError,
+     "conv_tbc: input of shape (5, 2, 3) has 3 channels (axis 2), but weight of shape "
+     "(3, 2, 4) takes 2 (axis 1)"),
+    (((5, 2, 3), (3, 3, 4), (3,), 0), ShapeError,
+     "conv_tbc: bias of shape (3,) does not fit weight of shape (3, 3, 4); expected (4,), "
+     "one per output channel"),
+    (((5, 3), (3, 3, 4), (4,), 0), ShapeError,
+     "conv_tbc: input must have 3 dimensions (time, batch, in_channels), got shape (5, 3)"),
+    (((5, 2, 3), (3, 3, 4), (4,), 0.5), TypeError,
+     "conv_tbc: pad must be an int (time steps), got float 0.5"),
+])
+def test_conv_tbc_refusals_name_the_shapes(args, error, text):
+    *shapes, pad = args
+    tensors = [np.ones(s) for s in shapes]
+    with pytest.raises(Exception):  # (PyTorch's refuses each too)
+        torch.conv_tbc(*(torch.tensor(t) for t in tensors), pad)
+    with pytest.raises(error) as info:
+        F.conv_tbc(*(tg.tensor(t) for t in tensors), pad)
+    assert str(info.value) == text
+
+
+# (mat_a's shape, mat_b's shape, offs): each of PyTorch's four forms, empty groups, rows
+# or columns after the last group
+_GROUPED = [((3, 4, 8), (3, 8, 4), None), ((10, 8), (3, 8, 4), [2, 5, 10]),
+            ((10, 8), (3, 8, 4), [0, 5, 8]), ((4, 16), (16, 4), [4, 8, 16]),
+            ((4, 16), (16, 4), [4, 4, 12]), ((3, 4, 8), (8, 12), [4, 8, 12]),
+            ((3, 4, 8), (8, 12), [4, 4, 8])]
+
+
+@pytest.mark.parametrize("shape_a, shape_b, offs", _GROUPED)
+def test_grouped_mm_values_and_gradients_are_pytorchs_in_float32(shape_a, shape_b, offs):
+    arrays = [_RNG.standard_normal(shape_a), _RNG.standard_normal(shape_b)]
+    ends = None if offs is None else torch.tensor(offs, dtype=torch.int32)
+    length = None if offs is None else (shape_a[0] if len(shape_a) == 2 and len(shape_b) == 3
+                                        else shape_b[-1])
+
+    def theirs(a, b):  # (past the last group PyTorch's values are unset: 0 here)
+        out = torch.nn.functional.grouped_mm(a, b, offs=ends)
+        if length is not None and offs[-1] < length:
+            keep = torch.arange(length) < offs[-1]
+            out = torch.where(keep[:, None] if out.shape[0] == length else keep, out, 0.0)
+        return out
+    used = {}  # the entries of a and b the groups read (PyTorch's gradient elsewhere unset)
+    if offs is not None and len(shape_a) == 2:
+        used = {0: np.s_[:offs[-1]]} if len(shape_b) == 3 else {0: np.s_[:, :offs[-1]],
+                                                                1: np.s_[:offs[-1]]}
+    elif offs is not None:
+        used = {1: np.s_[:, :offs[-1]]}
+    out = _gradients_agree(lambda a, b: F.grouped_mm(a, b, offs=offs), theirs, arrays,
+                           rtol=1e-5, dtype=np.float32, used=used)
+    assert out.dtype == np.float32
+
+
+@pytest.mark.parametrize("shape_a, shape_b, offs", _GROUPED)
+def test_grouped_mm_in_float64_is_each_groups_product(shape_a, shape_b, offs):
+    """(PyTorch's CPU kernel refuses float64: each group's product, by NumPy.)"""
+    a, b = _RNG.standard_normal(shape_a), _RNG.standard_normal(shape_b)
+    out = F.grouped_mm(tg.tensor(a), tg.tensor(b), offs=offs).numpy()
+    if offs is None:
+        np.testing.assert_allclose(out, a @ b, rtol=1e-12)
+        return
+    expected = np.zeros(out.shape)
+    for g, (s, e) in enumerate(zip([0] + offs[:-1], offs)):
+        if a.ndim == 2 and b.ndim == 3:
+            expected[s:e] = a[s:e] @ b[g]
+        elif a.ndim == 2:
+            expected[g] = a[:, s:e] @ b[s:e]
+        else:
+            expected[:, s:e] = a[g] @ b[:, s:e]
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
+    tg.gradcheck(lambda x, y: F.grouped_mm(x, y, offs=offs),
+                 [tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)])
+
+
+@pytest.mark.parametrize("a, b, options, error, text", [
+    ((10, 8), (3, 8, 4), {}, ValueError,
+     "grouped_mm: offs goes with a 2-d operand, and only then (mat_a (10, 8), mat_b (3, 8, "
+     "4)); give it for a 2-d one, not for two 3-d ones"),
+    ((3, 4, 8), (3, 8, 4), dict(offs=[1, 2, 3]), ValueError, "grouped_mm: offs goes with"),
+    ((10, 8), (2, 8, 4), dict(offs=[2, 5, 10]), ShapeError,
+     "grouped_mm: offs gives 3 groups, but the 3-d operand holds 2; give one end per group"),
+    ((10, 8), (3, 8, 4), dict(offs=[5, 2, 10]), ValueError,
+     "grouped_mm: offs must rise from 0 to at most 10, the length of mat_a's axis 0, got "
+     "[5, 2, 10]; give each group's end, in order"),
+    ((10, 8), (3, 8, 4), dict(offs=[2, 5, 12]), ValueError, "grouped_mm: offs must rise"),
+    ((10, 8), (3, 4, 4), dict(offs=[2, 5, 10]), ShapeError,
+     "grouped_mm: mat_a of shape (10, 8) and mat_b of shape (3, 4, 4) do not fit: a's last "
+     "axis (8) must be b's next to last (4)"),
+    ((3, 4, 8), (2, 8, 8), {}, ShapeError,
+     "grouped_mm: mat_a of shape (3, 4, 8) and mat_b of shape (2, 8, 8) hold 3 and 2 "
+     "groups; give as many"),
+    ((10, 8), (3, 8, 4), dict(offs=[2, 5, 10], bias=np.ones(4)), NotImplementedError,
+     "grouped_mm: bias is not supported, as in PyTorch's; add it to the result"),
+    ((10, 8), (3, 8, 4), dict(offs=[2, 5, 10], out_dtype=np.float16), TypeError,
+     "grouped_mm: out_dtype float16 differs from the operands' float32; leave it out, or "
+     "cast the result"),
+])
+def test_grouped_mm_refusals_in_one_line(a, b, options, error, text):
+    mats = [_RNG.standard_normal(a).astype(np.float32), _RNG.standard_normal(b).astype(
+        np.float32)]
+    theirs = {k: torch.tensor(v, dtype=torch.int32) if k == "offs" else
+              torch.tensor(v, dtype=torch.float32) if k == "bias" else
+              torch.float16 if k == "out_dtype" else v for k, v in options.items()}
+    if options.get("offs") not in ([2, 5, 12], [5, 2, 10]):  # (PyTorch's reads them unchecked)
+        with pytest.raises(RuntimeError):
+            torch.nn.functional.grouped_mm(*map(torch.tensor, mats), **theirs)
+    with pytest.raises(error) as info:
+        F.grouped_mm(*map(tg.tensor, mats), **options)
+    assert str(info.value).startswith(text), info.value
+
+
+@pytest.mark.parametrize("name", ["scaled_mm", "scaled_grouped_mm"])
+def test_scaled_mm_is_refused_as_numpy_has_no_float8(name):
+    assert hasattr(torch.nn.functional, name)
+    with pytest.raises(TypeError) as info:
+        getattr(F, name)(tg.ones(2, 2), tg.ones(2, 2), 1.0, None, 1.0, None)
+    assert str(info.value).startswith(f"{name}: its operands are float8 values with their "
+                                      f"scales, and NumPy has no float8 dtype; multiply "
+                                      f"float tensors: ")

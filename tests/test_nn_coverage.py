@@ -122,6 +122,9 @@ FRACPOOL_PADDING = np.array([[False, True, False, False, True], [False] * 4 + [T
 
 LAZY_RNG = np.random.default_rng(37)  # for the lazy layers (their size read from the input)
 LAZY_VOL = LAZY_RNG.uniform(-2, 2, (2, 3, 2, 3, 2))  # (batch, channels, depth, height, width)
+KERNEL_RNG = np.random.default_rng(53)  # for conv_tbc and grouped_mm
+TBC_W, TBC_B = KERNEL_RNG.uniform(-1, 1, (2, 4, 3)), KERNEL_RNG.uniform(-1, 1, 3)  # (k, in, out)
+GROUPED_A, GROUPED_B = KERNEL_RNG.uniform(-2, 2, (5, 3)), KERNEL_RNG.uniform(-1, 1, (2, 3, 2))
 
 
 def lazy_first_call(layer: Any, array: np.ndarray) -> Any:
@@ -617,6 +620,10 @@ FUNCTIONS = {
             x, w, t, label_smoothing=0.1, reduction="sum"), (X, np.vstack([W, -W]), PROBS),
         "linear_cross_entropy"),
     "pdist": Case(lambda F: lambda x: F.pdist(x, 3.0), (X,), "pdist"),
+    "conv_tbc": Case(lambda F: lambda x, w, b: F.conv_tbc(x, w, b, 1), (STEPS, TBC_W, TBC_B),
+                     "conv_tbc"),
+    "grouped_mm": Case(lambda F: lambda a, b: F.grouped_mm(a, b, offs=[2, 4]),
+                       (GROUPED_A, GROUPED_B), None),  # (torch's CPU kernel: float32 only)
     "embedding_bag": Case(lambda F: lambda i, w, o, s: F.embedding_bag(
         i, w, o, mode="sum", per_sample_weights=s),
         (MORE2_BAG, EMB, MORE2_OFFSETS, MORE2_BAG_WEIGHTS), "embedding_bag"),

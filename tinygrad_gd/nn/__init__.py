@@ -80,7 +80,8 @@
                    volumetric_functions.py: conv3d, max_pool3d, avg_pool3d, the 3-d
                    adaptive pools; grid_sampling.py: affine_grid, grid_sample, the
                    spatial transformer's sampler; functional_more2.py:
-                   native_channel_shuffle, linear_cross_entropy)
+                   native_channel_shuffle, linear_cross_entropy; kernel_functions.py:
+                   conv_tbc, grouped_mm, and scaled_mm refused)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
     grad.py        PyTorch's nn.grad: conv1d/2d/3d_input and _weight (a convolution's
                    gradients, for your own Function's backward)
@@ -98,6 +99,11 @@ from . import functional_more2  # (made of F's linear and cross_entropy: added t
 functional.native_channel_shuffle = functional_more2.native_channel_shuffle
 functional.linear_cross_entropy = functional_more2.linear_cross_entropy
 functional.__all__ += functional_more2.__all__
+from . import kernel_functions  # (made of conv1d and matmul: added to F here)
+functional.conv_tbc, functional.grouped_mm = kernel_functions.conv_tbc, kernel_functions.grouped_mm
+functional.scaled_mm = kernel_functions.scaled_mm  # (refused: float8)
+functional.scaled_grouped_mm = kernel_functions.scaled_grouped_mm
+functional.__all__ += kernel_functions.__all__
 from .adaptive_softmax import AdaptiveLogSoftmaxWithLoss
 from .activations import (CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
                           LogSigmoid, Mish, PReLU, ReLU6, Softmin, Softshrink, Softsign,
