@@ -23,8 +23,8 @@ that went through hooks; here the guarantee holds with hooks too).
 array, so that the values may change in place before backward.
 
 The rest of PyTorch's torch.autograd.graph (`Node`, `GradientEdge`,
-`get_gradient_edge`, `increment_version`, `register_multi_grad_hook`) is in
-`autograd_graph_more.py`, and reached from here.
+`get_gradient_edge`, `increment_version`, `register_multi_grad_hook`, and its GPU
+settings) is in `autograd_graph_more.py`, and reached from here.
 """
 from __future__ import annotations
 
@@ -36,7 +36,9 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .autograd_graph_more import (GradientEdge, Node, get_gradient_edge,  # noqa: F401
-                                  increment_version, register_multi_grad_hook)
+                                  increment_version, region_activation_memory_budget,
+                                  register_multi_grad_hook, set_override_stale_capture_stream,
+                                  set_warn_on_accumulate_grad_stream_mismatch)
 from .engine import Extension, Function, switch
 from .grad_mode import check_flag, no_grad
 from .tensor import Tensor
@@ -44,7 +46,9 @@ from .tracked import read_only_view
 
 __all__ = ["saved_tensors_hooks", "save_on_cpu", "disable_saved_tensors_hooks",
            "allow_mutation_on_saved_tensors", "register_multi_grad_hook", "Node",
-           "GradientEdge", "get_gradient_edge", "increment_version"]
+           "GradientEdge", "get_gradient_edge", "increment_version",
+           "region_activation_memory_budget", "set_warn_on_accumulate_grad_stream_mismatch",
+           "set_override_stale_capture_stream"]
 
 Function.saved_specs = None  # per saved entry: (shape, dtype) when packed, None when kept
 Function.saved_packed = None  # what pack_hook returned (None for an entry kept as it was)

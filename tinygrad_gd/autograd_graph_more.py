@@ -11,7 +11,11 @@ hook over several tensors' gradients in a backward pass.
 
 Also `set_multithreading_enabled`, `is_multithreading_enabled`
 (`tg.autograd`'s): the backward pass runs in the calling thread, so the switch is kept
-and changes nothing.
+and changes nothing. PyTorch's settings of its GPU streams,
+`set_warn_on_accumulate_grad_stream_mismatch` and `set_override_stale_capture_stream`,
+are taken and change nothing (no streams here, as on PyTorch's CPU);
+`region_activation_memory_budget` is refused in one line, as PyTorch refuses it outside
+torch.compile (none here).
 """
 from __future__ import annotations
 
@@ -29,7 +33,8 @@ from .tensor import Tensor
 from .tracked import count_write
 
 __all__ = ["Node", "GradientEdge", "get_gradient_edge", "increment_version",
-           "register_multi_grad_hook"]
+           "register_multi_grad_hook", "set_warn_on_accumulate_grad_stream_mismatch",
+           "set_override_stale_capture_stream", "region_activation_memory_budget"]
 
 # ---------------------------------------------------------------- Node and its metadata
 
@@ -300,3 +305,29 @@ class set_multithreading_enabled(ContextDecorator):
     def clone(self) -> "set_multithreading_enabled":
         """A new switch to the same mode (PyTorch's)."""
         return self._again()
+
+
+# ---------------------------------------------------------------- PyTorch's GPU settings
+
+
+def set_warn_on_accumulate_grad_stream_mismatch(enabled: bool) -> None:
+    """PyTorch's switch of its warning that a gradient arrives on another CUDA stream than
+    its leaf's: there are no streams here, so the warning never arises; taken (a bool)
+    and changes nothing."""
+    check_flag("set_warn_on_accumulate_grad_stream_mismatch", "enabled", enabled)
+
+
+def set_override_stale_capture_stream(enabled: bool) -> None:
+    """PyTorch's setting for a stale stream met while capturing a CUDA graph: there is no
+    capture here; taken (a bool) and changes nothing."""
+    check_flag("set_override_stale_capture_stream", "enabled", enabled)
+
+
+def region_activation_memory_budget(budget: float) -> Any:
+    """Refused, as PyTorch refuses it outside torch.compile: it sets the share of
+    activations a compiled region saves rather than recomputes, and nothing is compiled
+    here."""
+    raise RuntimeError("region_activation_memory_budget: it sets torch.compile's budget of "
+                       "saved activations, and tinygrad_gd compiles nothing (every op runs as "
+                       "called, its activations saved); leave the block out, or keep saved "
+                       "values elsewhere with tg.autograd.graph.saved_tensors_hooks")
