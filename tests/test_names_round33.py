@@ -472,3 +472,147 @@ def test_scaled_mm_is_refused_as_numpy_has_no_float8(name):
     assert str(info.value).startswith(f"{name}: its operands are float8 values with their "
                                       f"scales, and NumPy has no float8 dtype; multiply "
                                       f"float tensors: ")
+
+
+# -- torch.autograd.graph's and torch.distributions.constraints' names ----------------------
+def test_every_name_torch_autograd_graph_exports_is_ours():
+    theirs = torch.autograd.graph
+    assert [n for n in theirs.__all__ if not hasattr(tg.autograd.graph, n)] == []
+    # the rest of its dir() is what it imports from elsewhere (deque, log, Variable, ...)
+    others = [n for n in dir(theirs) if not n.startswith("_") and n not in theirs.__all__
+              and not hasattr(tg.autograd.graph, n)]
+    assert all(getattr(getattr(theirs, n), "__module__", "") != theirs.__name__
+               for n in others), others
+
+
+@pytest.mark.parametrize("name", ["set_warn_on_accumulate_grad_stream_mismatch",
+                                  "set_override_stale_capture_stream"])
+def test_pytorchs_gpu_stream_settings_are_taken_and_change_nothing(name):
+    for enabled in (True, False):
+        assert getattr(torch.autograd.graph, name)(enabled) is None  # (PyTorch's CPU: too)
+        assert getattr(tg.autograd.graph, name)(enabled) is None
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+    with pytest.raises(TypeError, match=f"^{name}: enabled must be"):
+        getattr(tg.autograd.graph, name)("yes")
+
+
+def test_region_activation_memory_budget_is_refused_as_pytorch_refuses_it_eagerly():
+    with pytest.raises(RuntimeError):
+        with torch.autograd.graph.region_activation_memory_budget(0.5):
+            pass
+    with pytest.raises(RuntimeError) as info:
+        with tg.autograd.graph.region_activation_memory_budget(0.5):
+            pass
+    assert str(info.value) == (
+        "region_activation_memory_budget: it sets torch.compile's budget of saved "
+        "activations, and tinygrad_gd compiles nothing (every op runs as called, its "
+        "activations saved); leave the block out, or keep saved values elsewhere with "
+        "tg.autograd.graph.saved_tensors_hooks")
+
+
+def test_every_name_torch_distributions_constraints_has_is_ours():
+    from test_module_optim_parity_round32 import _missing
+    assert _missing(torch.distributions.constraints, tg.distributions.constraints) == []
+
+
+_SQUARES = np.array([[[1.0, 0.0], [0.0, 2.0]], [[1.0, 2.0], [2.0, 1.0]],  # PD, indefinite
+                     [[1.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [3.0, 1.0]],  # PSD, lower
+                     [[0.0, 0.0], [0.0, 0.0]], [[1.0, 1e-7], [0.0, 1.0]]])  # zero, ~symmetric
+
+
+@pytest.mark.parametrize("name, values", [
+    ("positive_integer", np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 7.0])),
+    ("lower_triangular", _SQUARES),
+    ("square", _SQUARES),
+    ("square", np.ones((3, 2, 3))),
+    ("symmetric", _SQUARES),
+    ("symmetric", np.ones((2, 2, 3))),
+    ("positive_semidefinite", _SQUARES),
+    ("positive_definite", _SQUARES),
+])
+def test_the_new_constraints_check_as_pytorchs(name, values):
+    ours = getattr(tg.distributions.constraints, name)
+    theirs = getattr(torch.distributions.constraints, name)
+    # each matrix given to PyTorch's alone: given a batch with one matrix not symmetric,
+    # its positive_(semi)definite says only which are symmetric
+    events = values if ours.event_dim == 0 else values.reshape((-1,) + values.shape[-2:])
+    expected = [theirs.check(torch.tensor(v)).numpy() for v in events] if ours.event_dim \
+        else theirs.check(torch.tensor(values)).numpy()
+    np.testing.assert_array_equal(ours.check(tg.tensor(values)),
+                                  np.reshape(expected, values.shape[:values.ndim
+                                                                   - ours.event_dim]))
+    assert (ours.event_dim, ours.is_discrete) == (theirs.event_dim, theirs.is_discrete)
+    assert repr(ours) == repr(theirs)
+
+
+def test_less_than_and_a_mixtures_constraint_check_as_pytorchs():
+    values = np.array([[-3.0, 1.9, 2.0, np.inf], [0.5, 0.5, -np.inf, 2.5]])
+    ours, theirs = (lib.distributions.constraints for lib in (tg, torch))
+    for bound in (2.0, np.array([2.0, 3.0, 1.0, 10.0])):
+        np.testing.assert_array_equal(
+            ours.less_than(tg.tensor(bound)).check(tg.tensor(values)),
+            theirs.less_than(torch.tensor(bound)).check(torch.tensor(values)).numpy())
+    assert repr(ours.less_than(2.0)) == "LessThan(upper_bound=2.0)"
+    for base in ("positive", "simplex", "lower_cholesky"):
+        mixed = ours.MixtureSameFamilyConstraint(getattr(ours, base))
+        reference = theirs.MixtureSameFamilyConstraint(getattr(theirs, base))
+        sample = np.abs(_RNG.standard_normal((3, 2, 2))) * _RNG.choice([1, -1], (3, 2, 2))
+        np.testing.assert_array_equal(mixed.check(tg.tensor(sample)),
+                                      reference.check(torch.tensor(sample)).numpy())
+        assert mixed.event_dim == reference.event_dim
+    with pytest.raises(TypeError, match="^MixtureSameFamilyConstraint: base_constraint must"):
+        ours.MixtureSameFamilyConstraint(3)
+
+
+def test_is_dependent_and_dependent_property_as_pytorchs():
+    ours_class = None
+    for lib in (tg, torch):
+        constraints = lib.distributions.constraints
+
+        class Bounded(lib.distributions.Distribution):
+            def __init__(self, high):
+                self.high = high
+                super().__init__(validate_args=False)
+
+            @constraints.dependent_property(is_discrete=False, event_dim=0)
+            def support(self):
+                return constraints.interval(0.0, self.high)
+
+            @constraints.dependent_property
+            def unknown(self):
+                return constraints.real
+
+        assert constraints.is_dependent(Bounded.support)
+        assert not constraints.is_dependent(Bounded(2.0).support)
+        assert Bounded(2.0).support.upper_bound == 2.0
+        assert (Bounded.support.is_discrete, Bounded.support.event_dim) == (False, 0)
+        assert constraints.is_dependent(constraints.dependent)
+        assert not constraints.is_dependent(constraints.positive)
+        with pytest.raises(NotImplementedError):
+            Bounded.unknown.event_dim
+        ours_class = ours_class if lib is torch else Bounded
+    with pytest.raises(NotImplementedError) as info:
+        ours_class.unknown.is_discrete
+    assert str(info.value) == ("dependent_property: .is_discrete cannot be determined "
+                               "statically; give it: dependent_property(is_discrete=...)")
+
+
+def test_biject_to_less_than_and_transform_to_positive_semidefinite_as_pytorchs():
+    x = _RNG.standard_normal((3, 2))
+    ours = tg.distributions.biject_to(tg.distributions.constraints.less_than(1.5))
+    theirs = torch.distributions.biject_to(torch.distributions.constraints.less_than(1.5))
+    y = ours(tg.tensor(x))
+    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12)
+    assert (y.numpy() < 1.5).all()
+    np.testing.assert_allclose(ours.log_abs_det_jacobian(tg.tensor(x), y).numpy(),
+                               theirs.log_abs_det_jacobian(torch.tensor(x),
+                                                           theirs(torch.tensor(x))).numpy(),
+                               rtol=1e-12)
+    flat = _RNG.standard_normal((2, 3, 3))
+    psd = tg.distributions.transform_to(tg.distributions.constraints.positive_semidefinite)
+    reference = torch.distributions.transform_to(
+        torch.distributions.constraints.positive_semidefinite)
+    np.testing.assert_allclose(psd(tg.tensor(flat)).numpy(),
+                               reference(torch.tensor(flat)).numpy(), rtol=1e-10)

@@ -7,7 +7,7 @@ torch.distributions (first part).
     MultivariateNormal, Independent                             multivariate.py
     kl_divergence, register_kl                                  kl.py
     Distribution (the base: shapes, validation, sampling)       distribution.py
-    constraints (the sets parameters and values live in)        constraints.py
+    constraints (the sets parameters and values live in)        constraints*.py
 
 Every distribution has PyTorch's `batch_shape`, `event_shape`, `sample(sample_shape)`,
 `log_prob`, `entropy`, `mean`, `mode`, `variance`, `stddev`, `expand`, `support`,
@@ -52,7 +52,11 @@ The module `transforms` has every transform, as torch.distributions.transforms.
 HalfNormal, LogNormal and Gumbel are written out (the same values as PyTorch's
 TransformedDistributions of a Normal or an Exponential).
 """
-from . import constraints, transforms
+from . import constraints, constraints_more, transforms
+# (PyTorch's constraints.less_than, ...: see constraints_more.py)
+vars(constraints).update({name: getattr(constraints_more, name)
+                         for name in constraints_more.__all__})
+constraints.__all__ += constraints_more.__all__
 from .continuous import Cauchy, Exponential, Gumbel, HalfNormal, Laplace, LogNormal, Normal, Uniform
 from .discrete import Bernoulli, Categorical, Geometric, OneHotCategorical
 from .distribution import Distribution

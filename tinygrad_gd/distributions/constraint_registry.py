@@ -15,7 +15,7 @@ from __future__ import annotations
 from numbers import Number
 from typing import Any, Callable
 
-from . import constraints
+from . import constraints, constraints_more
 from .transforms_basic import (AffineTransform, ComposeTransform, ExpTransform,
                                SigmoidTransform, SoftmaxTransform, Transform, identity_transform)
 from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTransform,
@@ -89,6 +89,12 @@ def _to_greater_than(constraint: Any) -> Transform:
     return ComposeTransform([ExpTransform(), AffineTransform(constraint.lower_bound, 1)])
 
 
+@biject_to.register(constraints_more.less_than(0.0))
+@transform_to.register(constraints_more.less_than(0.0))
+def _to_less_than(constraint: Any) -> Transform:
+    return ComposeTransform([ExpTransform(), AffineTransform(constraint.upper_bound, -1)])
+
+
 @biject_to.register(constraints.unit_interval)  # (interval's and half_open_interval's)
 @transform_to.register(constraints.unit_interval)
 def _to_interval(constraint: Any) -> Transform:
@@ -114,6 +120,7 @@ def _transform_to_lower_cholesky(constraint: Any) -> Transform:
 
 
 @transform_to.register(constraints.positive_definite)
+@transform_to.register(constraints_more.positive_semidefinite)
 def _transform_to_positive_definite(constraint: Any) -> Transform:
     return PositiveDefiniteTransform()
 

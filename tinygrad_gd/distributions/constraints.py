@@ -2,7 +2,10 @@
 torch.distributions.constraints): `real`, `positive`, `nonnegative`, `unit_interval`,
 `boolean`, `simplex`, `nonnegative_integer`, `one_hot`, `lower_cholesky`,
 `positive_definite`, `real_vector`, and the makers `greater_than`, `greater_than_eq`,
-`interval`, `integer_interval`, `independent`.
+`interval`, `integer_interval`, `independent`; `dependent` (a parameter its distribution
+checks itself). The rest of PyTorch's (`less_than`, the matrices' `square`, `symmetric`,
+`lower_triangular`, `positive_semidefinite`, ...) are constraints_more.py's, and are
+this module's names too (distributions/__init__.py adds them).
 
 `constraint.check(value)` takes a Tensor, an array or a number and gives a bool array, one
 entry per event (an `event_dim` of 1 reads the last axis as one event): the validation of
@@ -358,3 +361,5 @@ def cat(cseq: Any, dim: int = 0, lengths: Any = None) -> Constraint:
 def stack(cseq: Any, dim: int = 0) -> Constraint:
     """`cseq[k]` on entry k of axis `dim`."""
     return _Stack(cseq, dim)
+
+

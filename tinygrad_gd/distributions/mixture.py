@@ -1,5 +1,6 @@
 """`MixtureSameFamily`: a mixture of k components of one family (PyTorch's
-torch.distributions.MixtureSameFamily), and `MixtureSameFamilyConstraint`, its support.
+torch.distributions.MixtureSameFamily); its support, `MixtureSameFamilyConstraint`, is
+constraints_more.py's (PyTorch's torch.distributions.constraints has it), given here too.
 
 The component distribution's last batch axis (of length k) indexes the components, a
 Categorical over k chooses one. log_prob is the logsumexp over the components of their
@@ -20,37 +21,11 @@ from ..creation import make_generator
 from ..engine import no_grad
 from ..tensor import Tensor
 from . import constraints
+from .constraints_more import MixtureSameFamilyConstraint
 from .discrete import Categorical
 from .distribution import Distribution, constant
 
 __all__ = ["MixtureSameFamily", "MixtureSameFamilyConstraint"]
-
-
-class MixtureSameFamilyConstraint(constraints.Constraint):
-    """The component distribution's support, checked for a value against each component
-    (the axis of the components put back): PyTorch's MixtureSameFamilyConstraint."""
-
-    def __init__(self, base_constraint: constraints.Constraint) -> None:
-        if not isinstance(base_constraint, constraints.Constraint):
-            raise TypeError(f"MixtureSameFamilyConstraint: base_constraint must be a "
-                            f"Constraint, got {type(base_constraint).__name__}")
-        self.base_constraint = base_constraint
-        self.is_discrete = base_constraint.is_discrete
-        self.event_dim = base_constraint.event_dim
-
-    def check(self, value: Any) -> np.ndarray:
-        data = np.asarray(getattr(value, "_data", value))
-        if data.ndim < self.event_dim:
-            raise ValueError(f"MixtureSameFamilyConstraint: a value of {data.ndim} axes, the "
-                             f"event needs {self.event_dim}; give values of at least that "
-                             f"many axes")
-        result = np.asarray(self.base_constraint.check(
-            np.expand_dims(data, -1 - self.event_dim)))
-        kept = data.ndim - self.event_dim
-        return result.reshape(result.shape[:kept] + (-1,)).all(-1)
-
-    def __repr__(self) -> str:
-        return f"MixtureSameFamilyConstraint({self.base_constraint!r})"
 
 
 class MixtureSameFamily(Distribution):
