@@ -37,6 +37,11 @@ EXCEPTIONS = {
     # the recurrent layers' and cells' bases: ours are their bases, not torch's RNNBase(mode,
     # ...) and RNNCellBase(..., num_chunks), which no one builds directly
     "RNNBase": "an alias of our RNN/LSTM/GRU base", "RNNCellBase": "an alias of our cells' base",
+    # torch's conv_tbc is C-implemented and its docstring has no signature line: ours is
+    # (input, weight, bias, pad=0), as its docstring's Args list them
+    "conv_tbc": "torch's signature is unreadable",
+    # refused in one line whatever the arguments (float8: NumPy has none)
+    "scaled_mm": "refused: takes any arguments", "scaled_grouped_mm": "refused: takes any",
 }
 
 _EMPTY = inspect.Parameter.empty
