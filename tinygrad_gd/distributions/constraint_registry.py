@@ -32,9 +32,20 @@ class ConstraintRegistry:
         self._registry: dict[type, Callable[[Any], Transform]] = {}
         self._name = name
 
-    def register(self, constraint: Any, factory: Callable | None = None) -> Any:
-        """Register `factory(constraint) -> Transform` for a Constraint subclass (or an
-        instance's class); without factory, a decorator."""
+    def register(self, *args: Any, **kwargs: Any) -> Any:
+        """`register(constraint, factory=None)`: register `factory(constraint) ->
+        Transform` for a Constraint subclass (or an instance's class); without factory, a
+        decorator. (Arguments read here, so that a bad call names biject_to.register.)"""
+        names = ("constraint", "factory")
+        if not 1 <= len(args) + len(kwargs) <= 2 or len(args) > 2 or set(kwargs) - set(
+                names[len(args):]):
+            raise TypeError(f"{self._name}.register() takes the constraint and, unless used "
+                            f"as a decorator, the factory, got {len(args)} positional and "
+                            f"keywords {sorted(kwargs)}")
+        given = dict(zip(names, args), **kwargs)
+        constraint, factory = given.get("constraint"), given.get("factory")
+        if "constraint" not in given:
+            raise TypeError(f"{self._name}.register() needs the constraint, got only factory=")
         if factory is None:
             return lambda fn: self.register(constraint, fn)
         if isinstance(constraint, constraints.Constraint):
@@ -46,8 +57,15 @@ class ConstraintRegistry:
         self._registry[constraint] = factory
         return factory
 
-    def __call__(self, constraint: Any) -> Transform:
-        """The transform onto `constraint`'s set from unconstrained reals."""
+    def __call__(self, *args: Any, **kwargs: Any) -> Transform:
+        """`biject_to(constraint)`: the transform onto `constraint`'s set from unconstrained
+        reals. (Arguments read here, so that a bad call names biject_to or transform_to, not
+        this class's __call__.)"""
+        if len(args) + len(kwargs) != 1 or set(kwargs) - {"constraint"}:
+            raise TypeError(f"{self._name}() takes one argument, the constraint "
+                            f"({self._name}(constraints.positive)), got {len(args)} "
+                            f"positional and keywords {sorted(kwargs)}")
+        constraint = args[0] if args else kwargs["constraint"]
         try:
             factory = self._registry[type(constraint)]
         except KeyError:
