@@ -616,3 +616,49 @@ def test_biject_to_less_than_and_transform_to_positive_semidefinite_as_pytorchs(
         torch.distributions.constraints.positive_semidefinite)
     np.testing.assert_allclose(psd(tg.tensor(flat)).numpy(),
                                reference(torch.tensor(flat)).numpy(), rtol=1e-10)
+
+
+# -- a bad call names what the user called ---------------------------------------------------
+@pytest.mark.parametrize("call, text", [
+    (lambda D: D.biject_to(), "biject_to() takes one argument, the constraint "
+                              "(biject_to(constraints.positive)), got 0 positional and "
+                              "keywords []"),
+    (lambda D: D.transform_to(D.constraints.real, 2), "transform_to() takes one argument"),
+    (lambda D: D.biject_to(bound=D.constraints.real), "biject_to() takes one argument"),
+    (lambda D: D.biject_to.register(), "biject_to.register() takes the constraint and"),
+])
+def test_biject_to_and_transform_to_name_themselves_in_a_bad_call(call, text):
+    """(They said "ConstraintRegistry.__call__() missing 1 required positional argument".)"""
+    with pytest.raises(TypeError) as info:
+        call(tg.distributions)
+    assert str(info.value).startswith(text), info.value
+    transform = tg.distributions.biject_to(constraint=tg.distributions.constraints.positive)
+    np.testing.assert_allclose(transform(tg.tensor([0.0, 1.0])).numpy(), np.exp([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("name", ["Conv1d", "Conv2d", "Conv3d", "BatchNorm2d", "LogSoftmax",
+                                  "MSELoss", "ZeroPad2d", "AdaptiveMaxPool2d", "LazyConv2d",
+                                  "ConvTranspose1d", "Dropout2d", "InstanceNorm1d"])
+def test_a_layer_that_inherits_its_constructor_names_itself_in_a_bad_call(name):
+    """(`nn.Conv2d()` said "_ConvNd.__init__() missing 3 required positional arguments".)"""
+    with pytest.raises(TypeError) as info:
+        getattr(tg.nn, name)(*range(20))
+    assert str(info.value).startswith(f"{name}.__init__() takes "), info.value
+    if name.startswith("Conv"):
+        with pytest.raises(TypeError) as theirs:
+            getattr(torch.nn, name)()
+        with pytest.raises(TypeError) as ours:
+            getattr(tg.nn, name)()
+        assert str(ours.value) == str(theirs.value)  # PyTorch's words, its class named
+    layer = tg.nn.Conv2d(1, 2, 3)  # (the constructor itself unchanged)
+    assert layer.weight.shape == (2, 1, 3, 3) and isinstance(layer, tg.nn.Conv2d)
+
+
+def test_a_users_subclass_without_a_constructor_names_itself_too():
+    class Wide(tg.nn.Linear):
+        pass
+    with pytest.raises(TypeError) as info:
+        Wide()
+    assert str(info.value).startswith("test_a_users_subclass_without_a_constructor_names_"
+                                      "itself_too.<locals>.Wide.__init__() missing 2 required")
+    assert Wide(3, 2).weight.shape == (2, 3)

@@ -30,7 +30,8 @@ from .module_hooks import (CALL_HOOKS, NO_HOOKS, ModuleHooks, add_forward_hook,
 from .module_paths import set_submodule
 from .module_state import (IncompatibleKeys, StateDictError, load_state, no_extra_state,
                            no_set_extra_state, save_state, state_dict_arguments)
-from .registration import check_assignment, check_constructor_arguments, check_name
+from .registration import (check_assignment, check_constructor_arguments, check_name,
+                           own_constructor)
 
 __all__ = ["Parameter", "Buffer", "Module", "IncompatibleKeys", "StateDictError"]
 
@@ -153,6 +154,10 @@ class Module(ModuleConversions, ModuleHooks):
     # PyTorch's hook dicts (module_hooks.py), each made in the instance on first use
     _forward_pre_hooks = _forward_hooks = _forward_pre_hooks_with_kwargs = \
         _forward_hooks_with_kwargs = NO_HOOKS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        own_constructor(cls, Module.__init__)  # (nn.Conv2d() names Conv2d, not _ConvNd)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Module":
         if args and cls.__module__.startswith(__package__ + "."):  # the built-in modules

@@ -1,10 +1,13 @@
 """What `Module`'s registration methods share (PyTorch's names): the rules for a
 registered name and for what may be assigned to a parameter's or a sub-module's name;
 also the checks of a built-in module's constructor arguments: not given the tensors meant
-for its call, and its parameters' dtype (and PyTorch's device, the CPU only)."""
+for its call, and its parameters' dtype (and PyTorch's device, the CPU only); and
+`own_constructor`, which makes a bad call of a class that inherits its constructor name
+that class (`nn.Conv2d()`: "Conv2d.__init__() missing ...", not its base's name)."""
 from __future__ import annotations
 
 import inspect
+import types
 from typing import Any
 
 import numpy as np
@@ -12,7 +15,7 @@ import numpy as np
 from ..tensor import Tensor
 from ..values import check_cpu, default_float, is_device, numeric_dtype
 
-__all__ = ["check_name", "check_assignment", "check_constructor_arguments"]
+__all__ = ["check_name", "check_assignment", "check_constructor_arguments", "own_constructor"]
 
 
 def check_name(where: str, module: Any, name: Any, kind: type) -> None:
@@ -101,3 +104,25 @@ def _float_dtype(dtype: Any, where: str, device: Any = None) -> np.dtype:
         raise TypeError(f"{where}: parameters must be floating point, got dtype {resolved}; "
                         f"use np.float64 (the default) or np.float32")
     return resolved
+
+
+def own_constructor(cls: type, left_as_is: Any) -> None:
+    """Give `cls`, when it inherits `__init__` (from a class other than `left_as_is`), a
+    copy of that `__init__` under its own name: Python names a function's class in the
+    errors of a bad call (missing or extra arguments), and the user called `cls`, as
+    PyTorch's classes, which define their own, say."""
+    inherited = cls.__init__  # type: ignore[misc]
+    code = getattr(inherited, "__code__", None)
+    if "__init__" in vars(cls) or inherited is left_as_is or code is None:
+        return
+    qualname = f"{cls.__qualname__}.__init__"
+    if hasattr(code, "co_qualname"):  # (Python 3.11 names it from the code)
+        code = code.replace(co_qualname=qualname)
+    own = types.FunctionType(code, inherited.__globals__, "__init__", inherited.__defaults__,
+                             inherited.__closure__)
+    own.__kwdefaults__ = inherited.__kwdefaults__
+    own.__dict__.update(vars(inherited))
+    own.__doc__, own.__module__ = inherited.__doc__, inherited.__module__
+    own.__annotations__ = dict(inherited.__annotations__)
+    own.__qualname__ = qualname
+    cls.__init__ = own  # type: ignore[misc]
