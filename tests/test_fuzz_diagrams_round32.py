@@ -4,7 +4,7 @@
 The gradient fuzzers (test_fuzz*.py) check the numbers; this one checks the pictures a
 learner reads them from. `build(seed)` makes, from a fixed seed, a small program:
 parameters and data of shapes from 0-d to 5 x 3 (on both sides of the labels' limits: 12
-entries shown whole, a matrix of 4 rows as a table, 4 equal entries as `all v`), a few of
+entries shown whole, a matrix of 4 rows as a table, 4 equal entries as `all v (shape)`), a few of
 them empty; elementwise ops, Python numbers and 0-d constants (drawn in their op's label),
 broadcasting, reductions over all or one axis, matmul of vectors and matrices, reshapes,
 transposes, indexing, a tensor used twice (`h * h`, `h + h`), Python's `sum()` of many
@@ -407,6 +407,19 @@ def agrees(text: str, v: float, precision: int, rtol: float = 0.0) -> bool:
     return abs(f - v) <= tol * (1 + 1e-9) + rtol * scale
 
 
+class _All(str):
+    """The number of an `all v (shape)` text, with the shape it says."""
+    shape: tuple
+
+
+def _all(number: str, shape: str) -> _All:
+    shown = _All(number)
+    shown.shape = tuple(int(n) for n in re.findall(r"\d+", shape))
+    return shown
+
+
+_ALL = re.compile(r"all (\S+) (\((?:\d+, )*\d*,?\))")
+_EMPTY = re.compile(r"empty (\((?:\d+, )+\d+\))")
 _SUMMARY = re.compile(r"\[([^\[\]]*), …\](?:\s*min (\S+) max (\S+))?(?: \((\d+) NaN/Inf\))?")
 
 
@@ -417,8 +430,12 @@ def parse_value(text: str, matrices: list[np.ndarray]) -> tuple[str, Any]:
     m = re.fullmatch(r"⟦(\d+)⟧", text)
     if m:
         return "array", matrices[int(m[1])]
-    if text.startswith("all "):
-        return "all", text[4:]
+    m = _ALL.fullmatch(text)
+    if m:
+        return "all", _all(m[1], m[2])
+    m = _EMPTY.fullmatch(text)
+    if m:
+        return "array", np.zeros(_all("0", m[1]).shape, dtype=object)
     m = _SUMMARY.fullmatch(text)
     if m:
         return "summary", ([s.strip() for s in m[1].split(",")], m[2], m[3], int(m[4] or 0))
@@ -439,6 +456,8 @@ def shows(shown: tuple[str, Any], a: Any, precision: int, rtol: float = 0.0) -> 
             return f"one number {what!r} for an array of shape {a.shape}"
         return None if agrees(what, flat[0], precision, rtol) else f"{what} is not {flat[0]!r}"
     if kind == "all":
+        if what.shape != a.shape:
+            return f"'all {what}' says shape {what.shape} for an array of shape {a.shape}"
         if a.size < 4 or not (flat == flat[0]).all() and rtol == 0.0:
             return f"'all {what}' for {a.reshape(-1)[:6]}"
         bad = [v for v in flat if not agrees(what, v, precision, rtol)]
@@ -464,8 +483,8 @@ def shows(shown: tuple[str, Any], a: Any, precision: int, rtol: float = 0.0) -> 
 
 
 def layout_rule(shown: tuple[str, Any], a: np.ndarray) -> str | None:
-    """The documented forms: up to 12 entries whole, 4 or more equal (finite) as `all v`,
-    more than 12 as a summary; a 0-d tensor as one number."""
+    """The documented forms: up to 12 entries whole, 4 or more equal (finite) as `all v
+    (shape)`, more than 12 as a summary; a 0-d tensor as one number."""
     a = np.asarray(a)
     flat = a.reshape(-1)
     equal = a.size >= 4 and a.dtype.kind in "fiu" and bool(np.isfinite(flat).all()) \
@@ -507,8 +526,12 @@ def tokens(text: str, matrices: list[np.ndarray]) -> list[tuple[str, Any]]:
             out.append(("value", parse_value(text[k:end + 1], matrices)))
             k = end + 1
         elif text.startswith("all ", k):
-            m = _NUMBER.match(text, k + 4)
-            out.append(("value", ("all", m[0])))
+            m = _ALL.match(text, k)
+            out.append(("value", ("all", _all(m[1], m[2]))))
+            k = m.end()
+        elif text.startswith("empty ", k):
+            m = _EMPTY.match(text, k)
+            out.append(("value", ("array", np.zeros(_all("0", m[1]).shape, dtype=object))))
             k = m.end()
         elif operand_next and _NUMBER.match(text, k):
             m = _NUMBER.match(text, k)
@@ -536,15 +559,15 @@ def tokens(text: str, matrices: list[np.ndarray]) -> list[tuple[str, Any]]:
 
 def evaluate(toks: list[tuple[str, Any]], shapes: list[tuple], bound: bool
              ) -> list[np.ndarray]:
-    """Every value the tokens give, one per way of giving the `all v` entries a shape from
-    `shapes`; `bound`: each number's magnitude, each minus a plus (an upper bound of the
-    magnitude of each entry of the product)."""
+    """Every value the tokens give, one per way of giving the empty `[]` entries a shape from
+    `shapes` (an `all v (shape)` has its own); `bound`: each number's magnitude, each minus
+    a plus (an upper bound of the magnitude of each entry of the product)."""
     fills = [k for k, (kind, what) in enumerate(toks) if kind == "value" and (
         what[0] == "all" or what[0] == "array" and what[1].size == 0)]  # (`[]`: any empty)
     empty = [shape for shape in shapes if 0 in shape] or [(0,)]
     results = []
-    for choice in itertools.product(*[shapes if toks[k][1][0] == "all" else empty
-                                      for k in fills]):
+    for choice in itertools.product(*[[toks[k][1][1].shape] if toks[k][1][0] == "all"
+                                      else empty for k in fills]):
         names, expression = {}, []
         for k, (kind, what) in enumerate(toks):
             if kind == "op":
@@ -857,7 +880,7 @@ def check_edges(program, options, tnodes, match, edges, bare, labels, truth, pre
     tensors = program.tensors
     into: dict[str, list[tuple[str, Any]]] = {}
     sent: dict[tuple[str, str], tuple[str, Any]] = {}  # op -> input: what the edge shows
-    shapes = sorted({(), *[t.shape for t in tensors]})  # what `all v` may stand for
+    shapes = sorted({(), *[t.shape for t in tensors]})  # what `[]` may stand for
     for (source, target), label in edges.items():
         lines, matrices = lines_of(label)
         text = " ".join(lines)

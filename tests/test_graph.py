@@ -263,7 +263,7 @@ def test_options_change_the_drawing():
     nodes = parse(draw_graph((big * 2.0).sum(), mode="backward").source)[0]
     assert "parameter (100,)" in nodes["t0"][0].split("\n")
     assert "data [0, 1, 2, …] min 0 max 99" in nodes["t0"][0].split("\n")
-    assert "grad all 2" in nodes["t0"][0].split("\n")  # every entry the same
+    assert "grad all 2 (100,)" in nodes["t0"][0].split("\n")  # every entry the same
     single = tg.Tensor([1.0, 2.0], dtype=np.float32, requires_grad=True)
     nodes = parse(draw_graph(single.sum()).source)[0]
     assert "parameter (2,) float32" in nodes["t0"][0].split("\n")

@@ -143,8 +143,8 @@ def test_equal_entries_read_all_v_from_four_entries_and_three_stay_whole():
     loss = a.mean()
     loss.backward()
     nodes, edges = parse(draw_graph(loss, mode="backward").source)
-    assert "grad all 0.125" in nodes[by_first_line(nodes)["a"]][0].split("\n")
-    assert "1 / 8 copied to each entry = all 0.125" in [lab for _, _, lab in edges]
+    assert "grad all 0.125 (8,)" in nodes[by_first_line(nodes)["a"]][0].split("\n")
+    assert "1 / 8 copied to each entry = all 0.125 (8,)" in [lab for _, _, lab in edges]
     b = tg.Tensor(np.ones(3), requires_grad=True, name="b")  # the documents' [0.5, 0.5, 0.5]
     loss = b.mean()
     loss.backward()

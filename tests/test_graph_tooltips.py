@@ -78,7 +78,7 @@ def test_a_large_tensor_is_not_listed_and_a_name_expands_nothing(tmp_path):
     tips, _ = tooltips(tg.render_graph(loss, tmp_path / "g.svg", mode="backward"))
     [tip] = [t for t in tips["node"] if t.startswith("w⧵N")]
     assert tip.startswith("w⧵N⧵x01 (11, 10)") and "in full" not in tip  # 110 > 100 entries
-    assert "gradient from op mul to w⧵N⧵x01:\nall 2" in tips["edge"], tips["edge"]
+    assert "gradient from op mul to w⧵N⧵x01:\nall 2 (11, 10)" in tips["edge"], tips["edge"]
 
 
 # ---------------------------------------------------------------------------------------

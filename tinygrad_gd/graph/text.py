@@ -1,7 +1,8 @@
 """Text for the diagrams' labels: numbers, arrays and user text as Graphviz HTML-like pieces.
 
 - numbers and arrays as text (`_number`, `_array`, `_nested`): a small array in full, a
-  large one as a few entries and its range, one whose entries are all equal as `all v`; a
+  large one as a few entries and its range, one whose entries are all equal as `all v
+  (shape)`; a
   number never shown rounder than it is (0.99999999 is not "1");
 - label pieces (`_value`: a small matrix as a table, a long array wrapped into lines, a
   long summary's range on a line of its own;
@@ -75,14 +76,17 @@ def _number(value: Any, precision: int) -> str:
 
 
 def _array(a: Any, precision: int) -> str:
-    """Every entry of a small array (up to 12), else a few entries and its range; `all 0.025`
-    when its entries (4 or more) are all the same, whatever its size."""
+    """Every entry of a small array (up to 12), else a few entries and its range; `all 0.025
+    (4, 3)` when its entries (4 or more) are all the same, whatever its size, with its shape
+    as a node's title writes it; `empty (0, 3)` for a matrix with no entries."""
     a = np.asarray(a)
     if a.ndim == 0:
         return _number(a.item(), precision)
     same = _all_equal(a)
-    if same is not None:  # a mean's copy
-        return f"all {_number(same, precision)}"
+    if same is not None:  # a mean's copy; its shape, as no list of entries shows it
+        return f"all {_number(same, precision)} {a.shape}"
+    if a.size == 0 and a.ndim > 1:  # `[]` would read as a vector's
+        return f"empty {a.shape}"
     if a.size <= _SHOWN_ENTRIES:
         return _nested(a, precision)
     first = ", ".join(_number(v, precision) for v in a.reshape(-1)[:_FIRST_ENTRIES].tolist())
