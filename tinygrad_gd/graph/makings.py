@@ -200,6 +200,9 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
     grad = drawing.grad(r)
     if options.show_grad and grad is not None:
         color = drawing.color(r)
-        lines += unless_reached(color is None, [[_font("grad ", color),
+        # the words of a tensor node's: `.grad` where the attribute is what is shown (the
+        # forward view's, a retained one's), `grad` where it is this pass's
+        held = options.mode == "forward" or drawing.grads.tensor[r] is None
+        lines += unless_reached(color is None, [[_font(".grad " if held else "grad ", color),
                                                  _value(grad, options.precision, color)]])
     return lines
