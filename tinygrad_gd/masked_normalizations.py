@@ -26,7 +26,7 @@ import numpy as np
 from . import functional, linalg
 from .grad_mode import check_flag
 from .nn import functional as F
-from .scope import drawn_as_call, nan_on_purpose
+from .scope import drawn_as_call, made_of_argument, nan_on_purpose, passed_on
 from .tensor import Tensor, to_tensor
 from .values import numeric_dtype
 
@@ -141,7 +141,8 @@ def input_mask(name: str, mask: Any, x: Tensor, what: str = "mask") -> Tensor | 
     except ValueError:
         raise ValueError(f"{name}: {what} of shape {values.shape} does not broadcast to the "
                          f"input's shape {x.shape}; give a {what} of that shape") from None
-    return Tensor(values.astype(bool), dtype=bool)
+    # a copy, not the user's array: named `mask` in a diagram all the same
+    return made_of_argument(Tensor(values.astype(bool), dtype=bool), mask, what)
 
 
 _mask_of = input_mask  # (logaddexp's keyword input_mask hides the function's name there)
@@ -162,7 +163,11 @@ def identity(x: Tensor, value: float) -> Tensor:
 
 def filled(x: Tensor, mask: Tensor | None, value: float) -> Tensor:
     """x with the entries the mask leaves out replaced by `value` (the op `where`)."""
-    return x if mask is None else functional.where(mask, x, identity(x, value))
+    if mask is None:
+        return x
+    kept = functional.where(mask, x, identity(x, value))
+    passed_on(mask, kept._ctx)  # (a diagram's `1 where mask, else 0`)
+    return kept
 
 
 def nan_of_empty_slices(result: Tensor, mask: Tensor | None, axis: int,

@@ -20,7 +20,10 @@ diagram draws them as one call titled as the user called it (`svd_lowrank()`), a
 module call is drawn: the call is a `scope` block, each op tagged as it runs. Called from
 inside one of the package's own modules or functions, it tags nothing of its own (the
 user called that one). A constant its ops used that it was not given (made inside it:
-the Bi-LSTM CRF's `init_alphas`) is tagged as made in it.
+the Bi-LSTM CRF's `init_alphas`) is tagged as made in it. A copy such a call makes of
+what it was given (the bool mask a `tg.masked` function makes of the user's `mask`) is
+named as that argument (`made_of_argument`), and so is the op that reads it (`passed_on`:
+the `where` of the mask, whose local derivative a diagram writes `1 where mask, else 0`).
 """
 from __future__ import annotations
 
@@ -283,6 +286,36 @@ def _of_given_data(constant: Any, arguments: tuple) -> bool:
                 if values.shape == constant.shape and np.array_equal(values, constant._data):
                     return True
     return False
+
+
+_arguments = ByIdentity()  # what a declared call made of an argument -> the argument's name
+
+
+def made_of_argument(made: Any, given: Any, name: str) -> Any:
+    """`made` (a declared call's own copy of what it was given as keyword `name`: the bool
+    mask a `tg.masked` function makes of the user's `mask`, a copy so that the user's
+    array is never among the recorded ops' inputs), named as that argument where the
+    innermost call running is the user's, given `given` so; returns `made`."""
+    calls = _stack.calls
+    if calls and isinstance(calls[-1], FunctionCall):
+        kwargs = calls[-1].given[1]
+        if kwargs and kwargs.get(name) == id(given):
+            _arguments.set(made, name)
+    return made
+
+
+def passed_on(made: Any, to: Any) -> Any:
+    """`to` (a node whose op read `made`, a `where` of the mask) named as `made` is
+    (`made_of_argument`), so that a diagram names what the op read; returns `to`."""
+    name = _arguments.get(made)
+    if name is not None and to is not None:
+        _arguments.set(to, name)
+    return to
+
+
+def argument_of(made: Any) -> str | None:
+    """The argument `made` stands for (`made_of_argument`, `passed_on`), else None."""
+    return _arguments.get(made)
 
 
 def _given_ids(call: FunctionCall) -> set[int]:

@@ -13,6 +13,7 @@ the way a textbook does, for the ops whose derivative has a well-known form:
     sqrt(x), x², 1 / x    1 / (2 √x), 2 × x, -1 / x²
     tanh, sigmoid         1 - tanh², sigmoid × (1 - sigmoid) (of x: the result)
     relu                  1 where x > 0, else 0 (`where positive` after a call's title)
+    where (tg.masked's)   1 where mask, else 0 (x of where(mask, x, fill): the argument)
     sum, mean, matmul     1 (to each entry), 1 / n, the other operand
     linear (one output)   the input for the weight, the weight for the input, 1 for the bias
     h * h (one input      one term per use, added: h + h
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import Function, _fit
+from ..scope import argument_of
 from ..tensor import _raw
 from .text import _NOISE
 from .walk import _Graph, _misdeclared
@@ -226,6 +228,16 @@ def _relu(slot, values, out, names, node):
     return Textbook(f"1 where {where}, else 0"), (values[0] > 0).astype(out.dtype)
 
 
+def _where(slot, values, out, names, node):
+    # only where the condition is an argument of the user's call (tg.masked's `mask`): a
+    # condition drawn in no node has no name to write
+    name = argument_of(node)
+    if name is None or slot != 0:
+        return None
+    kept = np.broadcast_to(node.params["condition"], np.shape(out))
+    return Textbook(f"1 where {name}, else 0"), kept.astype(out.dtype)
+
+
 def _sum(slot, values, out, names, node):
     if np.size(values[0]) == 1:
         return Textbook("1"), np.ones_like(values[0])
@@ -262,7 +274,7 @@ _RULES: dict[str, Callable] = {
     "pow": _pow, "mul": _mul, "add": _add, "sub": _sub, "div": _div, "neg": _neg,
     "exp": _exp, "log": _log, "sqrt": _sqrt, "square": _square, "reciprocal": _reciprocal,
     "tanh": _tanh, "sigmoid": _sigmoid, "relu": _relu, "sum": _sum, "mean": _mean,
-    "matmul": _matmul, "dot": _matmul, "linear": _linear,
+    "matmul": _matmul, "dot": _matmul, "linear": _linear, "where": _where,
 }
 
 
