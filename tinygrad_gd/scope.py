@@ -99,8 +99,9 @@ _lock = threading.Lock()
 class scope:
     """Tag the graph nodes recorded inside this block with `owner` (an nn.Module call) and
     with this block, the call, which keeps the ids of what it was `given` (its positional
-    and keyword arguments), for a diagram to bind to the forward's parameters. One block
-    is one call: a `scope` entered again is drawn as the same call."""
+    and keyword arguments), for a diagram to bind to the forward's parameters. Each entry
+    is one call: a `scope` entered twice is drawn as two calls, as a function called
+    twice (each entry's stack, a new tuple, tells them apart: graph/calls.py's `_entry`)."""
 
     def __init__(self, owner: Any, args: tuple = (), kwargs: dict | None = None) -> None:
         self.owner = owner
