@@ -299,10 +299,12 @@ def test_unwritable_output_folder(tmp_path, capsys):
     assert str(blocker / "out") in captured.err
 
 
-def test_graph_output_in_a_missing_folder(tmp_path, capsys):
+def test_graph_output_in_a_missing_folder_makes_it_as_render_graph_does(tmp_path, capsys):
+    # it was refused (`does not exist; create it`) where render_graph and demo --out make it
     target = tmp_path / "no" / "such" / "g.dot"
-    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
-    _one_line_error(capsys, "does not exist", str(target.parent))
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 0
+    assert target.read_text().startswith("digraph")
+    assert str(target) in capsys.readouterr().out
 
 
 def test_graph_output_that_is_a_folder(tmp_path, capsys):

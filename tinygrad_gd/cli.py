@@ -340,6 +340,7 @@ def _graph(args: argparse.Namespace) -> int:
         _failed(f"graph: cannot draw {path}", err)
         return 1
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)  # (checked by _writable_file)
         atomic_write_bytes(path, image, "graph")
     except OSError as err:  # the path itself: a usage error, as the checks above
         raise _usage("graph", f"cannot write {str(path)!r} ({err.strerror or err}); choose "
@@ -387,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "or .gv, else svg)")
     graph.add_argument("-o", "--output", metavar="PATH",
                        type=path_argument("a file path, e.g. -o graph.svg"),
-                       help="output file (default: NAME-MODE.FORMAT here); a symbolic link "
+                       help="output file (default: NAME-MODE.FORMAT here; a missing folder "
+                            "is made, as --out's); a symbolic link "
                             "to a file there is replaced, its target left alone; "
                             "/dev/stdout and devices are refused")
     graph.set_defaults(handler=_graph)

@@ -108,6 +108,7 @@ def _writable_folder(path: Path, command: str) -> Path:
 
 
 def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path:
+    """`path`, where `-o` may write it (its folder made if missing), or a usage error."""
     folder = path.parent
     if path.is_dir():
         raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
@@ -116,18 +117,22 @@ def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path
     if blocker is not None:
         raise _usage(command, f"cannot write {str(path)!r}: {str(blocker)!r} is a file, not "
                               f"a folder; choose another -o path")
-    if not folder.is_dir():
-        raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
-                              f"does not exist; create it or choose another -o path")
     try:
-        files.check_target(path, command)  # a FIFO, a device, read-only: refused, never replaced
+        # a FIFO, a device, read-only: refused, never replaced
+        files.check_replaceable(path, command)
     except OSError as err:
         said = str(err.strerror or err).removeprefix(f"{command}: ")  # _usage names it
         raise _usage(command, f"{said} (-o)") from None
+    # a missing folder is made when the file is written (nothing made where drawing fails),
+    # as render_graph and --out make theirs: the folder it is made in must take files
+    existing = folder
+    while not existing.is_dir():
+        existing = existing.parent
     try:
-        _try_writing_in(folder)
+        _try_writing_in(existing)
     except OSError as err:
-        raise _usage(command, f"cannot write {str(path)!r}: the folder {str(folder)!r} "
-                              f"is not writable ({err.strerror or err}); choose another "
-                              f"-o path") from None
+        what = (f"the folder {str(folder)!r} is not writable" if existing == folder else
+                f"the folder {str(folder)!r} cannot be made in {str(existing)!r}")
+        raise _usage(command, f"cannot write {str(path)!r}: {what} ({err.strerror or err}); "
+                              f"choose another -o path") from None
     return path
