@@ -137,6 +137,7 @@ def _style(page: str, box: bool = False) -> str:
             f"#{page} svg{{max-width:100%;height:auto;cursor:zoom-in}}"
             f"#{page}.full svg{{max-width:none;cursor:zoom-out}}"
             f"#{page} .picture.fits svg{{cursor:auto}}"
+            f"#{page} svg text:not([font-family]){{font-family:{_FONT}}}"
             # hidden, not transparent: find-in-page (Ctrl+F) and copying skip a gradient
             # the pass has not reached
             f'#{page} [fill="{_HIDDEN}"],#{page} [stroke="{_HIDDEN}"]{{visibility:hidden}}')
@@ -241,10 +242,17 @@ def page_path(path: str | Path, what: str) -> Path:
 def _svg_only(svg: str, prefix: str) -> str:
     """Graphviz's SVG without its XML declaration and doctype, to sit inside HTML, its
     element ids (graph0, node1...) given `prefix`: every frame has them, and one page's
-    ids must differ from another's."""
+    ids must differ from another's. What every text of every frame repeats is said once
+    (the same pixels): the font, in the page's style (`_FONT`), and no `text-anchor`
+    of `start`, SVG's default; Graphviz's comments (the nodes' names) go."""
     start = svg.find("<svg")
     svg = svg[start:] if start >= 0 else svg
+    svg = re.sub(r"<!--[^>]*-->\n", "", svg).replace(f' font-family="{_FONT}"', "")
+    svg = svg.replace(' text-anchor="start"', "")
     return re.sub(r'(\bid="|url\(#|href="#)', lambda m: m[1] + prefix, svg)
+
+
+_FONT = "Helvetica,sans-Serif"  # what Graphviz writes for the diagrams' fontname Helvetica
 
 
 def _still(svg: str) -> str:
