@@ -22,7 +22,8 @@ node), a reduction over one axis says so (`sum over axis
 1`: its backward edge reads `[1, 2, 3] copied along axis 1 (the columns)`), arrays of up
 to 12 entries show whole (a matrix of up to 4 rows as a table; a long line wraps, and a
 product too wide for a page puts each factor on a line of its own), larger ones their
-first entries and range, 4 or more equal entries as `all 0.125`. A number is never shown
+first entries and range, 4 or more equal entries as `all 0.125 (8,)` (with the shape, as
+a title writes it; a matrix with no entries `empty (0, 3)`). A number is never shown
 rounder than it is (a tanh of 0.99999999 is not "1"). Cross-entropy's class indices,
 which no gradient reaches, are drawn as the `target` input of its op (a drawn node,
 counted as one). With `model=`, its buffers are named as its parameters are

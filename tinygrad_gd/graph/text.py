@@ -24,7 +24,7 @@ import numpy as np
 
 _SHOWN_ENTRIES = 12  # arrays up to this size (a 3x3 matrix) show every entry
 _FIRST_ENTRIES = 3  # a larger array shows its shape, this many entries and its range
-_ALL_EQUAL = 4  # an array of at least this many entries, all equal, reads `all v`
+_ALL_EQUAL = 4  # an array of at least this many entries, all equal, reads `all v (shape)`
 _WRAP = 60  # characters of an array's text on one line of a label: a longer one wraps
 # characters of a summary (`[a, b, c, …] min x max y`) on one line: a longer one puts its
 # range on a second line, where one line widened a diagram past the documentation's column
