@@ -347,8 +347,9 @@ def fork_rng(devices: Any = None, enabled: bool = True, device_type: Any = None
     too: there are none here, so it must be None or empty; `device_type` is taken as
     PyTorch's (the CPU's generator is always forked)."""
     check_flag("fork_rng", "enabled", enabled)
-    if devices is not None and list(devices):
-        raise RuntimeError(f"fork_rng: devices={list(devices)!r} asks to fork the generators "
+    devices = None if devices is None else list(devices)  # (an iterator read once)
+    if devices:
+        raise RuntimeError(f"fork_rng: devices={devices!r} asks to fork the generators "
                            f"of accelerators, and tinygrad_gd has none (it computes on the "
                            f"CPU, whose generator is always forked); leave devices out or "
                            f"give []")

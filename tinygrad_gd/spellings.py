@@ -376,7 +376,8 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     try:
         target = np.dtype(dtype)
     except TypeError:
-        why = NO_BFLOAT16 if dtype == "bfloat16" else "tinygrad_gd runs on the CPU only"
+        why = (NO_BFLOAT16 if isinstance(dtype, str) and dtype == "bfloat16"
+               else "tinygrad_gd runs on the CPU only")
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(given).__name__} "
                         f"{short(given)}; {why}") from None

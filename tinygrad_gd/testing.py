@@ -382,7 +382,7 @@ def _bounds(where: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]
     elif dtype.kind in "iu":
         info = np.iinfo(dtype)  # (int64's highest left out: PyTorch's randint cannot draw it)
         lowest, highest = int(info.min), int(info.max) + (dtype != np.int64)
-        default = (0 if dtype.kind == "u" else -9, 10)
+        default = (-9, 10)  # (an unsigned one clamped to 0 below, as PyTorch's)
     else:
         lowest, highest, default = float(np.finfo(dtype).min), float(np.finfo(dtype).max), (-9, 9)
     low = default[0] if low is None else low

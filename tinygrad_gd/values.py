@@ -60,7 +60,7 @@ def numeric_dtype(dtype: Any, where: str) -> np.dtype:
     try:
         out = np.dtype(dtype)
     except TypeError as err:
-        if dtype == "bfloat16":
+        if isinstance(dtype, str) and dtype == "bfloat16":
             raise TypeError(f"{where}: {NO_BFLOAT16}") from None
         raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
     if out.kind == "c":

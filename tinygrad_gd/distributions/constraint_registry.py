@@ -12,6 +12,7 @@ lower_cholesky and positive_definite have none in biject_to (PyTorch's have none
 """
 from __future__ import annotations
 
+import inspect
 from numbers import Number
 from typing import Any, Callable
 
@@ -23,6 +24,13 @@ from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTr
                               StackTransform, StickBreakingTransform)
 
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
+
+
+def _signature(*names: str, factory: bool = False) -> inspect.Signature:
+    """A signature of the parameters `names`, and `factory=None` after them if asked."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    return inspect.Signature([inspect.Parameter(name, kind) for name in names]
+                             + [inspect.Parameter("factory", kind, default=None)] * factory)
 
 
 class ConstraintRegistry:
@@ -77,6 +85,10 @@ class ConstraintRegistry:
 
     def __repr__(self) -> str:
         return f"{self._name}({len(self._registry)} constraints)"
+
+    # what help() and inspect.signature show: the arguments read above, by name
+    register.__signature__ = _signature("self", "constraint", factory=True)  # type: ignore
+    __call__.__signature__ = _signature("self", "constraint")  # type: ignore
 
 
 biject_to = ConstraintRegistry("biject_to")

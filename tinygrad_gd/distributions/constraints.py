@@ -361,5 +361,3 @@ def cat(cseq: Any, dim: int = 0, lengths: Any = None) -> Constraint:
 def stack(cseq: Any, dim: int = 0) -> Constraint:
     """`cseq[k]` on entry k of axis `dim`."""
     return _Stack(cseq, dim)
-
-

@@ -157,7 +157,8 @@ class Module(ModuleConversions, ModuleHooks):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own_constructor(cls, Module.__init__)  # (nn.Conv2d() names Conv2d, not _ConvNd)
+        if cls.__module__.startswith(__package__ + "."):  # the built-in modules only: a
+            own_constructor(cls, Module.__init__)  # user's keeps Python's inheritance
 
     def __new__(cls, *args: Any, **kwargs: Any) -> "Module":
         if args and cls.__module__.startswith(__package__ + "."):  # the built-in modules

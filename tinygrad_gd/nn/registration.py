@@ -107,10 +107,11 @@ def _float_dtype(dtype: Any, where: str, device: Any = None) -> np.dtype:
 
 
 def own_constructor(cls: type, left_as_is: Any) -> None:
-    """Give `cls`, when it inherits `__init__` (from a class other than `left_as_is`), a
-    copy of that `__init__` under its own name: Python names a function's class in the
-    errors of a bad call (missing or extra arguments), and the user called `cls`, as
-    PyTorch's classes, which define their own, say."""
+    """Give `cls` (a built-in module), when it inherits `__init__` (from a class other than
+    `left_as_is`), a copy of that `__init__` under its own name: Python names a function's
+    class in the errors of a bad call (missing or extra arguments), and the user called
+    `cls`, as PyTorch's classes, which define their own, say. (Not a user's class: a copy
+    would hide a later patch of the base's `__init__` and a dataclass's own.)"""
     inherited = cls.__init__  # type: ignore[misc]
     code = getattr(inherited, "__code__", None)
     if "__init__" in vars(cls) or inherited is left_as_is or code is None:
@@ -122,7 +123,7 @@ def own_constructor(cls: type, left_as_is: Any) -> None:
                              inherited.__closure__)
     own.__kwdefaults__ = inherited.__kwdefaults__
     own.__dict__.update(vars(inherited))
-    own.__doc__, own.__module__ = inherited.__doc__, inherited.__module__
+    own.__doc__, own.__module__ = inherited.__doc__, cls.__module__
     own.__annotations__ = dict(inherited.__annotations__)
     own.__qualname__ = qualname
     cls.__init__ = own  # type: ignore[misc]
