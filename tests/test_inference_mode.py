@@ -29,9 +29,13 @@ REQUIRES_GRAD = "Setting requires_grad=True on inference tensor outside Inferenc
 def lib(request):
     if request.param == "torch":
         torch = pytest.importorskip("torch")
+        threads = torch.get_num_threads()
         torch.set_num_threads(1)
-        return torch
-    return tg
+        yield torch
+        # (given back: the files a worker runs after this one see torch's own count)
+        torch.set_num_threads(threads)
+    else:
+        yield tg
 
 
 def _np(t):
