@@ -1,0 +1,43 @@
+"""The order in which a parallel run hands the test files to its workers.
+
+scripts/test.sh runs the suite with pytest-xdist's `--dist loadfile`: a worker takes a
+whole file at a time. xdist hands out the files with the most tests first, so the files
+of a few long tests (the fuzzer's thousand graphs, the site's build, the wheel's build)
+came last and ran alone while the other workers had nothing left to do. Here the files
+that keep a worker longest go first (LONGEST_FIRST), then the others, most tests first as
+xdist would have it; inside a file the tests keep their written order. A run without
+xdist runs the same tests in this order, which changes nothing but the order.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+# the files that keep a worker longest, longest first (whole-suite runs with --durations)
+LONGEST_FIRST = (
+    "test_torch_opinfo.py", "test_fuzz.py", "test_docs.py", "test_graph.py", "test_ops.py",
+    "test_torch_optiminfo.py", "test_cli.py", "test_second_order.py", "test_nn_coverage.py",
+    "test_plot.py", "test_torch_docstring_examples.py", "test_examples.py",
+    "test_torch_moduleinfo.py", "test_fuzz_second_order.py", "test_3d_speed_paths.py",
+    "test_inference_round29.py", "test_fuzz_in_place.py", "test_bessel.py",
+    "test_packaging.py", "test_tensor.py",
+)
+
+
+def pytest_configure(config: Any) -> None:
+    # (xdist's own order, most tests first, would replace the one set below)
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items: list) -> None:
+    files: dict[str, list] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def first_is_longest(path: str) -> tuple[int, int]:
+        name = path.rsplit("/", 1)[-1]
+        if name in LONGEST_FIRST:
+            return LONGEST_FIRST.index(name), 0
+        return len(LONGEST_FIRST), -len(files[path])
+
+    items[:] = [item for path in sorted(files, key=first_is_longest) for item in files[path]]
