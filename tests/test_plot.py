@@ -422,13 +422,27 @@ PICTURES = {
 }
 
 
+@pytest.fixture(scope="module")
+def drawn(tmp_path_factory):
+    """`drawn(name)`: the figure of PICTURES[name] and the folder its file went to, each
+    picture drawn once for the tests of this module that look at it."""
+    figures: dict = {}
+
+    def draw(name: str):
+        if name not in figures:
+            folder = tmp_path_factory.mktemp("picture")
+            figures[name] = PICTURES[name](folder), folder
+        return figures[name]
+    return draw
+
+
 @needs_matplotlib
-@pytest.mark.parametrize("draw", PICTURES.values(), ids=PICTURES)
-def test_a_picture_shown_in_the_docs_column_keeps_its_smallest_text_about_10_px(tmp_path, draw):
+@pytest.mark.parametrize("name", list(PICTURES))
+def test_a_picture_shown_in_the_docs_column_keeps_its_smallest_text_about_10_px(drawn, name):
     # 11 in bowls, 4.4 in panels and 1.45 in images side by side were 1320 to 1932 px wide:
     # shrunk into the column, their 7 and 8 pt text was 5 to 8.7 px high
-    figure = draw(tmp_path)
-    width, dpi = png_width_and_dpi(next(tmp_path.glob("*.png")))
+    figure, folder = drawn(name)
+    width, dpi = png_width_and_dpi(next(folder.glob("*.png")))
     smallest = smallest_text_pt(figure)
     shown_px = smallest * dpi / 72 * min(1.0, COLUMN_PX / width)
     assert shown_px >= SMALLEST_TEXT_PX, (width, dpi, smallest)
@@ -445,13 +459,13 @@ def _rows(axes) -> list[list[float]]:
 
 
 @needs_matplotlib
-def test_many_panels_are_drawn_in_rows_a_short_last_row_centred(tmp_path):
-    rows = _rows(_matrix_curves(tmp_path).axes)
+def test_many_panels_are_drawn_in_rows_a_short_last_row_centred(drawn):
+    rows = _rows(drawn("error_curves of a 3x3 matrix")[0].axes)
     assert [len(row) for row in rows] == [3, 3, 3]
-    rows = _rows(_three_panels(tmp_path).axes)
+    rows = _rows(drawn("training_curves of three panels")[0].axes)
     assert [len(row) for row in rows] == [2, 1]
     assert rows[1][0] == pytest.approx((rows[0][0] + rows[0][1]) / 2, abs=0.02)
-    figure = _weights_of_ten(tmp_path)
+    figure = drawn("weight_images of ten outputs")[0]
     images = [ax for ax in figure.axes if ax.images]
     assert [len(row) for row in _rows(images)] == [5, 5, 5, 5]  # trained, then the change
     titles = [ax.get_title() for ax in images]
