@@ -14,12 +14,13 @@ from typing import Any
 
 # the files that keep a worker longest, longest first (whole-suite runs with --durations)
 LONGEST_FIRST = (
-    "test_torch_opinfo.py", "test_fuzz.py", "test_docs.py", "test_graph.py", "test_ops.py",
-    "test_torch_optiminfo.py", "test_cli.py", "test_second_order.py", "test_nn_coverage.py",
-    "test_plot.py", "test_torch_docstring_examples.py", "test_examples.py",
-    "test_torch_moduleinfo.py", "test_fuzz_second_order.py", "test_3d_speed_paths.py",
-    "test_inference_round29.py", "test_fuzz_in_place.py", "test_bessel.py",
-    "test_packaging.py", "test_tensor.py",
+    "test_torch_opinfo.py", "test_fuzz.py", "test_ops.py", "test_nn_coverage.py",
+    "test_docs.py", "test_second_order.py", "test_port_optim_docs.py", "test_graph.py",
+    "test_fuzz_diagrams_round32.py", "test_recurrent_gated.py", "test_torch_edges_second.py",
+    "test_cli.py", "test_torch_optiminfo.py", "test_fuzz_round31.py", "test_graph_steps.py",
+    "test_transformer_decoder.py", "test_packaging.py", "test_torch_docstring_examples.py",
+    "test_port_nn_really.py", "test_diagrams_names_round31.py", "test_torch_edges_forward.py",
+    "test_examples.py", "test_second_order_losses.py", "test_tensor.py",
 )
 
 
