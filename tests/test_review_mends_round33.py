@@ -4,16 +4,22 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
 - names: a user's Module subclass keeps Python's inheritance of `__init__` (a dataclass's
   own, a later patch of the base); a dtype given as an array, `fork_rng` given an
   iterator of devices, `make_tensor`'s unsigned bounds, `biject_to`'s signature;
+- diagrams: a `scope` object entered again (later, inside itself, as a module's attribute
+  in each forward, from two threads) draws each op in the frame of the entry it ran in,
+  and leaves nothing tagged after its last exit;
 """
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
+import threading
 
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd.scope import scope
 
 
 def test_a_users_subclass_keeps_pythons_inheritance_of_the_constructor():
@@ -66,3 +72,113 @@ def test_the_reviews_cases_of_the_new_names():
     assert str(inspect.signature(tg.distributions.biject_to)) == "(constraint)"
     assert str(inspect.signature(tg.distributions.transform_to.register)) == \
         "(constraint, factory=None)"
+
+
+# ------------------------------------------------------------------ diagrams: frames
+
+
+class Outer:
+    """A user's own owner of a scope block (no nn.Module)."""
+
+
+class Inner:
+    """Another."""
+
+
+def _frames(source: str) -> list:
+    """The frames of a diagram's DOT text, each as (the ops drawn directly in it, sorted,
+    its frames), sorted: which call each op is drawn in, whatever the frames' layout."""
+    stack: list = [([], [])]
+    for line in source.splitlines():
+        line = line.strip()
+        if re.match(r"subgraph cluster_\w+ \{", line):
+            stack.append(([], []))
+        elif line == "}" and len(stack) > 1:
+            ops, inside = stack.pop()
+            stack[-1][1].append((sorted(ops), sorted(inside)))
+        elif op := re.match(r"f\d+ \[label=<<B>(.*?)</B>", line):
+            stack[-1][0].append(op[1])
+    return sorted(stack[0][1])
+
+
+def _drawn(loss) -> list:
+    loss.backward()
+    return _frames(tg.draw_graph(loss, mode="backward", open_modules=True).source)
+
+
+def test_a_scope_entered_again_draws_each_op_in_the_frame_of_its_own_entry():
+    """The review's s1: an outer and an inner block each entered twice, the second time
+    the outer's after the first inner's ended; the first inner call was drawn inside the
+    second outer frame, the first outer frame holding only its `× 2`."""
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    outer, inner = scope(Outer()), scope(Inner())
+    with outer:
+        a = x * 2
+        with inner:
+            b = a.tanh()
+    with outer:
+        c = b * 3
+        with inner:
+            d = c.sin()
+    assert _drawn(d.sum()) == [(["× 2"], [(["tanh"], [])]), (["× 3"], [(["sin"], [])])]
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(3 * np.tanh(2 * x.numpy())) * 3
+                               * (1 - np.tanh(2 * x.numpy()) ** 2) * 2)
+
+
+def test_a_scope_entered_inside_itself_is_two_calls_and_leaves_nothing_tagged():
+    """The review's s2: `with b: with b:` left the block's call running for good, every
+    later op drawn in it."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    block = scope(Outer())
+    with block:
+        with block:
+            y = x * 2
+        z = y.exp()
+    assert _drawn(z.sum()) == [(["exp"], [(["× 2"], [])])]
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    assert _drawn((w * 3).sum()) == []
+
+
+def test_a_modules_scope_attribute_entered_in_each_forward_is_one_frame_a_call():
+    """The review's s3: a Net keeping `scope(Step())` entered in its forward, called
+    twice: its first call was drawn as two frames, the second's lin call in one, Step's in
+    the other."""
+    class Net(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin, self.block = tg.nn.Linear(3, 3), scope(Inner())
+
+        def forward(self, x):
+            h = self.lin(x)
+            with self.block:
+                h = h.tanh()
+            return h * 2
+
+    net = Net()
+    call = (["× 2"], [(["linear"], []), (["tanh"], [])])
+    assert _drawn(net(net(tg.tensor(np.ones((2, 3))))).sum()) == [call, call]
+
+
+def test_two_threads_entering_one_scope_object_each_draw_their_own_calls():
+    """Each thread's ops in its own calls' frames, the block's exit in one thread never
+    handing the other thread's calls to it (the block kept one `_previous` for both)."""
+    block, both_inside = scope(Inner()), threading.Barrier(2, timeout=30)
+    drawn: dict = {}
+
+    def run(name: str, op: str) -> None:
+        x = tg.tensor([1.0, 2.0], requires_grad=True)
+        with scope(Outer()):
+            with block:
+                both_inside.wait()
+                y = x * 2 if op == "× 2" else x * 3
+            z = y.sin()
+        drawn[name] = _drawn(z.sum())
+
+    threads = [threading.Thread(target=run, args=(name, op))
+               for name, op in (("first", "× 2"), ("second", "× 3"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert drawn == {"first": [(["sin"], [(["× 2"], [])])],
+                     "second": [(["sin"], [(["× 3"], [])])]}

@@ -38,6 +38,16 @@ from .engine import Extension, Function, switch
 from .hooks import ByIdentity
 
 
+class _Calls(tuple):
+    """The calls running in a thread (`scope` objects), outermost first, as one entry of
+    the innermost made them: a tuple of its own each entry, so that its identity is the
+    entry's (a `scope` entered twice, or inside itself, is two calls: graph/calls.py's
+    `_entry`), linked to the calls that entry found running (`outer`), which its exit
+    restores."""
+
+    outer: tuple
+
+
 class _Stack(threading.local):
     calls: tuple = ()  # the calls running in this thread (`scope` blocks), outermost first
 
@@ -50,11 +60,10 @@ class ScopeTags(Extension):
     an op made of constants all made in this call (`made_here`) as made in it too."""
 
     def applied(self, node: Function, inputs: tuple, output: Any) -> None:
-        if node.parents:
-            if _stack.calls:
-                node.scope_calls = _stack.calls
+        if node.parents:  # (another thread's block may have switched this on: no calls)
+            node.scope_calls = _stack.calls
         elif _stack.calls and inputs and all(
-                getattr(t, "_made_in", (None, None))[1] == _stack.calls for t in inputs):
+                getattr(t, "_made_in", (None, None))[1] is _stack.calls for t in inputs):
             made_here(output)
 
 
@@ -92,7 +101,7 @@ def nan_meaning(tensor: Any) -> str | None:
 _tags = ScopeTags()
 # threads running a scope block, each counted by its outermost one: the tagging is on while
 # any is
-_open_blocks = [0]
+_open_blocks = 0
 _lock = threading.Lock()
 
 
@@ -101,7 +110,8 @@ class scope:
     with this block, the call, which keeps the ids of what it was `given` (its positional
     and keyword arguments), for a diagram to bind to the forward's parameters. Each entry
     is one call: a `scope` entered twice is drawn as two calls, as a function called
-    twice (each entry's stack, a new tuple, tells them apart: graph/calls.py's `_entry`)."""
+    twice, or one entered inside itself (each entry's record, `_Calls`, tells them apart:
+    graph/calls.py's `_entry`)."""
 
     def __init__(self, owner: Any, args: tuple = (), kwargs: dict | None = None) -> None:
         self.owner = owner
@@ -115,22 +125,25 @@ class scope:
         return {**vars(self), "given": ((), None)}
 
     def __enter__(self) -> None:
-        calls = self._previous = _stack.calls
-        _stack.calls = calls + (self,)
+        global _open_blocks
+        calls = _stack.calls
+        _stack.calls = entry = _Calls(calls + (self,))
+        entry.outer = calls
         if calls:  # (fast path: a block inside another leaves the count to the outermost)
             return
         with _lock:
-            _open_blocks[0] += 1
-            if _open_blocks[0] == 1:
+            _open_blocks += 1
+            if _open_blocks == 1:
                 switch(_tags)
 
     def __exit__(self, *exc: object) -> None:
-        _stack.calls = self._previous
-        if _stack.calls:  # (fast path: as in __enter__)
+        global _open_blocks
+        _stack.calls = calls = _stack.calls.outer  # (what this block's entry found)
+        if calls:  # (fast path: as in __enter__)
             return
         with _lock:
-            _open_blocks[0] -= 1
-            if not _open_blocks[0]:
+            _open_blocks -= 1
+            if not _open_blocks:
                 switch(_tags, on=False)
 
 

@@ -35,8 +35,8 @@ from ..scope import FunctionCall, owners_of
 def _call_key(ctx: Any, level: int) -> tuple | None:
     """The module call at nesting `level` an op ran in (`ctx` a constant's `_made_in`: it
     was made in); None when it ran outside one. Calls of the same module are told apart
-    by the per-call records (`ctx.scope_calls`), and two entries of one `scope` by the
-    stack each entry made (`_entry`); without them, they share one box."""
+    by the record each entry of a call made (`_entry`), two entries of one `scope` too;
+    without them (a constant's owners only), they share one box."""
     scope, calls = ctx if isinstance(ctx, tuple) else (owners_of(ctx),
                                                        getattr(ctx, "scope_calls", None))
     if len(scope) <= level:
@@ -47,17 +47,18 @@ def _call_key(ctx: Any, level: int) -> tuple | None:
             return None
         level = len(scope) - 1
     key = tuple(id(owner) for owner in scope[:level + 1])  # grouping only, never an id shown
-    return key + tuple(calls[:level + 1]) + (id(_entry(calls, level)),) if calls else key
+    return key + (id(_entry(calls, level)),) if calls else key
 
 
-def _entry(calls: tuple, level: int) -> tuple | None:
-    """The calls running when `calls[level]` was entered, with it (scope.py's stack, a new
-    tuple each entry): a `scope` entered twice is two calls, as a function called twice.
-    An op ran directly in that call holds it as its calls; a call entered inside it kept
-    it as the calls to return to (`_previous`)."""
-    if level == len(calls) - 1:
-        return calls
-    return getattr(calls[level + 1], "_previous", None)
+def _entry(calls: tuple, level: int) -> tuple:
+    """The record scope.py made when `calls[level]` was entered (the calls running then,
+    with it, a tuple of its own each entry), reached from the innermost call's through the
+    calls each entry found (`outer`): a `scope` entered twice, or inside itself, is two
+    calls, as a function called twice. Its identity is the entry's, kept alive by the
+    records of the entries inside it."""
+    for _ in range(len(calls) - 1 - level):
+        calls = calls.outer
+    return calls
 
 
 def _module_title(owners: tuple, names: Any) -> str:
