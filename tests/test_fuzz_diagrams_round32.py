@@ -33,7 +33,8 @@ not), and
   edge to x carries;
 - a folded drawing's counts add up (the boxes' nodes, the note's total, the nodes
   `open_modules=True, max_nodes=None` draws), each box's result is a tensor with its
-  gradient, a fold of alike parameters lists each one's value and gradient;
+  gradient (`grad`, backward view) or what its `.grad` holds (forward view, or a retained
+  one), a fold of alike parameters lists each one's value and gradient;
 - no note says gradients are not shown; drawing changes no `.grad` and no value, and the
   same drawing twice is the same DOT text; NaN is printed only where the tensor holds NaN;
 - for every `SVG_EVERY`-th drawing the SVG Graphviz's `dot` renders holds each node's
@@ -850,10 +851,13 @@ def check_boxes(program, options, source, labels, boxes, tnodes, ops, truth, pre
         if "result" not in values:
             continue
         COVERED["box result"] += 1
-        result, grad = parse_value(values["result"], matrices), values.get("grad")
+        # `grad`: this pass's (backward view only); `.grad`: the attribute, what it holds
+        assert backward or "grad" not in values, f"box {box} says grad in the forward view"
+        word = ".grad" if ".grad" in values else "grad"
+        result, grad = parse_value(values["result"], matrices), values.get(word)
         assert any(shows(result, t.data, precision) is None and (grad is None or (
-            truth.get(id(t)) is not None
-            and shows(parse_value(grad, matrices), truth[id(t)], precision) is None))
+            (want := held(t) if word == ".grad" else truth.get(id(t))) is not None
+            and shows(parse_value(grad, matrices), want, precision) is None))
             for t in program.tensors), f"box {box} shows a result no tensor has: {lines}"
 
 

@@ -7,6 +7,8 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
 - diagrams: a `scope` object entered again (later, inside itself, as a module's attribute
   in each forward, from two threads) draws each op in the frame of the entry it ran in,
   and leaves nothing tagged after its last exit;
+- the fuzzed diagrams' reader (test_fuzz_diagrams_round32.py) checks a folded box's
+  `.grad` in the forward view: a wrong one planted is caught;
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd.scope import scope
+
+import test_fuzz_diagrams_round32 as fuzz
 
 
 def test_a_users_subclass_keeps_pythons_inheritance_of_the_constructor():
@@ -182,3 +186,27 @@ def test_two_threads_entering_one_scope_object_each_draw_their_own_calls():
         thread.join()
     assert drawn == {"first": [(["sin"], [(["× 2"], [])])],
                      "second": [(["sin"], [(["× 3"], [])])]}
+
+
+# ------------------------------------------------------------------ the fuzzed diagrams' reader
+
+
+def test_planted_wrong_gradient_of_a_boxs_result_in_the_forward_view_is_caught(monkeypatch):
+    """A folded box's `.grad` line (the forward view's) read and compared with what its
+    result holds: the reader looked for `grad` only, and let any number pass there."""
+    from tinygrad_gd.graph import labels, makings
+    lines = makings.result_lines
+
+    def wrong(drawing, box):  # the forward view's box gradient, doubled and shifted
+        if drawing.options.mode != "forward":
+            return lines(drawing, box)
+        grad = drawing.grad
+        drawing.grad = lambda i: None if grad(i) is None else np.asarray(grad(i)) * 2 + 1
+        try:
+            return lines(drawing, box)
+        finally:
+            del drawing.grad
+
+    monkeypatch.setattr(makings, "result_lines", wrong)
+    monkeypatch.setattr(labels, "result_lines", wrong)
+    assert fuzz._caught(range(10**6, 10**6 + 40)) is not None
