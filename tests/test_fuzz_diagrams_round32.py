@@ -425,8 +425,8 @@ _SUMMARY = re.compile(r"\[([^\[\]]*), …\](?:\s*min (\S+) max (\S+))?(?: \((\d+
 
 
 def parse_value(text: str, matrices: list[np.ndarray]) -> tuple[str, Any]:
-    """What a value's text shows: ("matrix"|"array", cells), ("all", v), ("summary",
-    (first entries, min, max, bad)) or ("number", text)."""
+    """What a value's text shows: ("matrix"|"array", cells; `empty (r, c)` none, of its
+    shape), ("all", v), ("summary", (first entries, min, max, bad)) or ("number", text)."""
     text = text.strip()
     m = re.fullmatch(r"⟦(\d+)⟧", text)
     if m:
@@ -464,8 +464,8 @@ def shows(shown: tuple[str, Any], a: Any, precision: int, rtol: float = 0.0) -> 
         bad = [v for v in flat if not agrees(what, v, precision, rtol)]
         return f"'all {what}' is not {bad[:3]}" if bad else None
     if kind == "array":
-        cells = what
-        if cells.shape != a.shape and not (cells.size == a.size == 0):
+        cells = what  # (`[]` reads as any empty shape; `empty (r, c)` says its own)
+        if cells.shape != a.shape and not (cells.size == a.size == 0 and cells.ndim == 1):
             return f"{cells.shape} entries shown for a shape {a.shape}"
         bad = [(s, v) for s, v in zip(cells.reshape(-1), flat)
                if not agrees(s, v, precision, rtol)]
@@ -561,10 +561,11 @@ def tokens(text: str, matrices: list[np.ndarray]) -> list[tuple[str, Any]]:
 def evaluate(toks: list[tuple[str, Any]], shapes: list[tuple], bound: bool
              ) -> list[np.ndarray]:
     """Every value the tokens give, one per way of giving the empty `[]` entries a shape from
-    `shapes` (an `all v (shape)` has its own); `bound`: each number's magnitude, each minus
-    a plus (an upper bound of the magnitude of each entry of the product)."""
+    `shapes` (an `all v (shape)` and an `empty (shape)` have their own); `bound`: each
+    number's magnitude, each minus a plus (an upper bound of the magnitude of each entry of
+    the product)."""
     fills = [k for k, (kind, what) in enumerate(toks) if kind == "value" and (
-        what[0] == "all" or what[0] == "array" and what[1].size == 0)]  # (`[]`: any empty)
+        what[0] == "all" or what[0] == "array" and what[1].size == 0 and what[1].ndim == 1)]
     empty = [shape for shape in shapes if 0 in shape] or [(0,)]
     results = []
     for choice in itertools.product(*[[toks[k][1][1].shape] if toks[k][1][0] == "all"

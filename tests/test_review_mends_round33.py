@@ -8,7 +8,8 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
   in each forward, from two threads) draws each op in the frame of the entry it ran in,
   and leaves nothing tagged after its last exit;
 - the fuzzed diagrams' reader (test_fuzz_diagrams_round32.py) checks a folded box's
-  `.grad` in the forward view: a wrong one planted is caught;
+  `.grad` in the forward view and the shape an `empty (r, c)` says: a wrong one of each
+  planted is caught;
 """
 from __future__ import annotations
 
@@ -209,4 +210,20 @@ def test_planted_wrong_gradient_of_a_boxs_result_in_the_forward_view_is_caught(m
 
     monkeypatch.setattr(makings, "result_lines", wrong)
     monkeypatch.setattr(labels, "result_lines", wrong)
+    assert fuzz._caught(range(10**6, 10**6 + 40)) is not None
+
+
+def test_planted_empty_matrix_said_with_another_shape_is_caught(monkeypatch):
+    """`empty (r, c)` read with its shape: the reader took it for any empty array."""
+    from tinygrad_gd.graph import text
+    array = text._array
+    assert fuzz.shows(fuzz.parse_value("empty (7, 0)", []), np.zeros((0, 3)), 4)
+    assert fuzz.shows(fuzz.parse_value("empty (0, 3)", []), np.zeros((0, 3)), 4) is None
+    assert fuzz.shows(fuzz.parse_value("[]", []), np.zeros((0, 3)), 4) is None
+
+    def wrong(a, precision):  # every matrix with no entries said as another shape
+        a = np.asarray(a)
+        return "empty (9, 0, 9)" if a.size == 0 and a.ndim > 1 else array(a, precision)
+
+    monkeypatch.setattr(text, "_array", wrong)
     assert fuzz._caught(range(10**6, 10**6 + 40)) is not None
