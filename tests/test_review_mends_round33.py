@@ -10,6 +10,7 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
 - the fuzzed diagrams' reader (test_fuzz_diagrams_round32.py) checks a folded box's
   `.grad` in the forward view and the shape an `empty (r, c)` says: a wrong one of each
   planted is caught;
+- docs: tutorial 1's tooltip sentence says what a node's and an edge's tooltip list;
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import dataclasses
 import inspect
 import re
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -227,3 +229,33 @@ def test_planted_empty_matrix_said_with_another_shape_is_caught(monkeypatch):
 
     monkeypatch.setattr(text, "_array", wrong)
     assert fuzz._caught(range(10**6, 10**6 + 40)) is not None
+
+
+# ------------------------------------------------------------------ docs
+
+
+def _tooltips(loss) -> dict[str, str]:
+    """Each node's and edge's tooltip in the backward view's DOT text, by its first line."""
+    tips = re.findall(r'tooltip="((?:[^"\\]|\\.)*)"', tg.draw_graph(loss, mode="backward").source)
+    return {tip.split("\\n")[0]: tip for tip in tips}
+
+
+def test_tutorial_1_says_which_tooltips_list_values_in_full_and_up_to_how_many():
+    """The page said a node's or an edge's tooltip lists its values in full: an edge's
+    never does, nor a node's of more entries than the number the page now gives."""
+    page = Path(__file__).parents[1] / "docs" / "tutorial" / "1-one-weight.md"
+    prose = " ".join(page.read_text().split())
+    claim = re.search(r"a node's tooltip lists in full the values it shows only a few of, "
+                      r"up to (\d+)\)", prose)
+    assert claim and "lists its values in full" not in prose
+    most = int(claim[1])
+    for n in (most, most + 1):
+        w = tg.Tensor(np.arange(float(n)), requires_grad=True, name="w")
+        loss = (w * w).sum()
+        loss.backward()
+        tips = _tooltips(loss)
+        [node] = [tip for first, tip in tips.items() if first.startswith(f"w ({n},)")]
+        assert ("data in full: [0, 1, 2, 3" in node) == (n == most), node
+        [edge] = [tip for first, tip in tips.items() if first.startswith("gradient from")
+                  and first.endswith("to w:")]
+        assert "…" in edge and "in full" not in edge, edge
