@@ -6,7 +6,8 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
   iterator of devices, `make_tensor`'s unsigned bounds, `biject_to`'s signature;
 - diagrams: a `scope` object entered again (later, inside itself, as a module's attribute
   in each forward, from two threads) draws each op in the frame of the entry it ran in,
-  and leaves nothing tagged after its last exit;
+  and leaves nothing tagged after its last exit; a `tg.masked` function's mask given as a
+  Python list named in its where, as an array's is;
 - the fuzzed diagrams' reader (test_fuzz_diagrams_round32.py) checks a folded box's
   `.grad` in the forward view and the shape an `empty (r, c)` says: a wrong one of each
   planted is caught;
@@ -189,6 +190,28 @@ def test_two_threads_entering_one_scope_object_each_draw_their_own_calls():
         thread.join()
     assert drawn == {"first": [(["sin"], [(["× 2"], [])])],
                      "second": [(["sin"], [(["× 3"], [])])]}
+
+
+def _texts(loss) -> str:
+    """The backward view's labels as their text, tags dropped."""
+    labels = re.findall(r"label=<(.*?)> ", tg.draw_graph(loss, mode="backward").source)
+    return " ".join(" ".join(re.sub(r"<[^>]*>", " ", label).split()) for label in labels)
+
+
+@pytest.mark.parametrize("as_given", [np.asarray, np.ndarray.tolist,
+                                      lambda a: tuple(map(tuple, a.tolist()))],
+                         ids=["array", "list", "tuple"])
+def test_a_mask_given_as_a_list_is_named_in_its_where_as_an_arrays_is(as_given):
+    """The review's m1: `mask=kept.tolist()` drew no `where mask` (the call keeps a
+    list given by its entries' ids, and the mask was looked for by the list's own)."""
+    values = np.arange(6.0).reshape(2, 3) + 1
+    kept = np.array([[True, False, True], [True, True, False]])
+    x = tg.tensor(values, requires_grad=True)
+    loss = tg.masked.sum(x, mask=as_given(kept))
+    loss.backward()
+    assert loss.item() == values[kept].sum()
+    np.testing.assert_array_equal(x.grad.numpy(), kept.astype(float))
+    assert "∂/∂parameter = 1 where mask, else 0" in _texts(loss)
 
 
 # ------------------------------------------------------------------ the fuzzed diagrams' reader

@@ -309,11 +309,12 @@ def made_of_argument(made: Any, given: Any, name: str) -> Any:
     """`made` (a declared call's own copy of what it was given as keyword `name`: the bool
     mask a `tg.masked` function makes of the user's `mask`, a copy so that the user's
     array is never among the recorded ops' inputs), named as that argument where the
-    innermost call running is the user's, given `given` so; returns `made`."""
+    innermost call running is the user's, given `given` so (a list by its entries, as the
+    call keeps it: `_ids`); returns `made`."""
     calls = _stack.calls
     if calls and isinstance(calls[-1], FunctionCall):
         kwargs = calls[-1].given[1]
-        if kwargs and kwargs.get(name) == id(given):
+        if kwargs and kwargs.get(name) == _ids(given):
             _arguments.set(made, name)
     return made
 
