@@ -25,7 +25,7 @@ from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
                    _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
-from .makings import result_lines
+from .makings import grad_word, result_lines
 from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _meant_grad, _red
 from .options import _Options
 from .titles import _op_title, op_name
@@ -340,8 +340,7 @@ def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list
         return lines
     if grad is None:
         return []
-    word = "grad " if passed is not None else ".grad "
-    lines = [[_font(word, color), _value(grad, options.precision, color)]]
+    lines = [[_font(grad_word(drawing, i), color), _value(grad, options.precision, color)]]
     if origin:
         lines.append([_font(".grad ", color), _value(held, options.precision, color),
                       _font(f" ({origin})", color)])

@@ -17,7 +17,9 @@ computes the result and nothing else. Two uses, both in folds of a large graph:
 - `repeated`: the alike parts a fold holds, each the making of one result inside it
   (`10 × the same 16 ops`: a loop's body run ten times), said in the fold's box.
 
-`making_lines`: the text of a making's box.
+`making_lines`: the text of a making's box; `result_lines`, a box's result with its value
+and gradient (a module call's box's too), the gradient said with the word a tensor node
+says it with (`grad_word`, labels.py's too).
 """
 from __future__ import annotations
 
@@ -200,9 +202,16 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
     grad = drawing.grad(r)
     if options.show_grad and grad is not None:
         color = drawing.color(r)
-        # the words of a tensor node's: `.grad` where the attribute is what is shown (the
-        # forward view's, a retained one's), `grad` where it is this pass's
-        held = options.mode == "forward" or drawing.grads.tensor[r] is None
-        lines += unless_reached(color is None, [[_font(".grad " if held else "grad ", color),
+        lines += unless_reached(color is None, [[_font(grad_word(drawing, r), color),
                                                  _value(grad, options.precision, color)]])
     return lines
+
+
+def grad_word(drawing: Any, i: int) -> str:
+    """How a node or box says the gradient `drawing.grad(i)` gives: `grad ` where it is
+    this backward pass's (as the edges carry), `.grad ` where it is the attribute (the
+    forward view's, an input's changed in place since, one the pass gave none)."""
+    grads = drawing.grads
+    passed = drawing.options.mode == "backward" and i not in grads.stale_inputs \
+        and grads.tensor[i] is not None
+    return "grad " if passed else ".grad "
