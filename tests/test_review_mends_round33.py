@@ -12,6 +12,7 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
   `.grad` in the forward view and the shape an `empty (r, c)` says: a wrong one of each
   planted is caught;
 - docs: tutorial 1's tooltip sentence says what a node's and an edge's tooltip list;
+- CLI: `graph -o locked/g.dot`, a folder that may not be searched, one line, no traceback.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd import cli
 from tinygrad_gd.scope import scope
 
 import test_fuzz_diagrams_round32 as fuzz
@@ -282,3 +284,28 @@ def test_tutorial_1_says_which_tooltips_list_values_in_full_and_up_to_how_many()
         [edge] = [tip for first, tip in tips.items() if first.startswith("gradient from")
                   and first.endswith("to w:")]
         assert "…" in edge and "in full" not in edge, edge
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_graph_o_in_a_folder_that_may_not_be_searched_is_a_usage_error(tmp_path, capsys,
+                                                                        monkeypatch):
+    """As a user other than root, `graph -o locked/g.dot` with `locked` at mode 000 ended
+    in a PermissionError traceback from `is_dir` (root may search any folder: the path's
+    `is_dir` raises here as it does for such a user)."""
+    target = tmp_path / "locked" / "g.dot"
+    is_dir = Path.is_dir
+
+    def locked(path):
+        if path.parent == target.parent:
+            raise PermissionError(13, "Permission denied", str(path))
+        return is_dir(path)
+
+    monkeypatch.setattr(Path, "is_dir", locked)
+    assert cli.main(["graph", "slope", "--format", "dot", "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("tinygrad-gd graph: error: cannot look at ") and str(target) in err
+    assert "(Permission denied); choose another -o path" in err, err
+    assert not target.parent.exists()

@@ -110,7 +110,12 @@ def _writable_folder(path: Path, command: str) -> Path:
 def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path:
     """`path`, where `-o` may write it (its folder made if missing), or a usage error."""
     folder = path.parent
-    if path.is_dir():
+    try:
+        is_folder = path.is_dir()
+    except OSError as err:  # (a folder on the way that may not be searched: mode 000)
+        raise _usage(command, f"cannot look at {str(path)!r} ({err.strerror or err}); "
+                              f"choose another -o path") from None
+    if is_folder:
         raise _usage(command, f"the output path {str(path)!r} is a folder; give a file "
                               f"name, e.g. -o {path / example}")
     blocker = files.file_in_the_way(path)
