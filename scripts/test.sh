@@ -11,5 +11,9 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     || echo "setup: Chromium could not be installed; the browser tests will be skipped" >&2
 fi
 cd "$ROOT"
+# compiled modules cached as Python does by default, even where the environment says not
+# to: the suite starts Python again in many subprocesses (the CLI, examples, notebooks),
+# each importing the package anew (measured: benchmarks/README.md, thirty-third round)
+unset PYTHONDONTWRITEBYTECODE
 # every core (pytest-xdist), a test file to a worker: a file's tests run in their order
 exec "$PY" -m pytest -n auto --dist loadfile "$@"
