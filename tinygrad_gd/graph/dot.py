@@ -24,19 +24,18 @@ from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE, _
                      _red, _styled, _tensor_lines)
 from .calls import _called_model
 from .folds import _fold_structure, _modules_fold_above
-from .frames import frame_paths, framed
+from .frames import frame_paths, framed, label_inside
 from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
 from .options import _Options
 from .products import _edge_lines
 from .nans import _find_anomaly
-from .text import _escape, _html, _label, _line_width, _paragraph, _value
+from .text import _escape, _html, _label, _line_width, _paragraph, _spaced, _value
 from .tooltips import edge_tip, node_tip, shown, tensor_tip, unless_reached
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
                    _class_target)
 
 __all__ = ["draw_graph", "render_graph", "draw_anomaly", "RenderError"]
 
-_EDGE_GAP = (3, 18)  # points left and right of an edge's label: the edge, the next label
 _ARRIVING_EDGE = {"color": "#c92a2a", "penwidth": "3", "fontcolor": "#c92a2a"}
 
 # what `highlight=` takes: a tensor, an op node, or several of them
@@ -292,7 +291,7 @@ def _emit(drawing: _Drawing) -> graphviz.Digraph:
     if drawing.culprit is not None:
         _culprit_node(dot, drawing)
     for (source, target), parts in layout.edges.items():
-        _edge(dot, drawing, source, target, parts)
+        _edge(dot, drawing, source, target, parts, inside)
     _targets(dot, drawing)
     if options.legend:
         _legend(dot, drawing)
@@ -391,8 +390,9 @@ def _culprit_node(dot: graphviz.Digraph, drawing: _Drawing) -> None:
 
 
 def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
-          parts: list[tuple[int, int | None]]) -> None:
-    """One edge, reversed and labelled with its gradient in the backward view."""
+          parts: list[tuple[int, int | None]], frames: dict[str, tuple]) -> None:
+    """One edge, reversed and labelled with its gradient in the backward view (`frames`:
+    the units drawn in module calls' frames, their paths, which the label stays inside)."""
     if drawing.options.mode == "forward":
         flows = "result" if target in drawing.layout.tensor_unit else "input"
         dot.edge(source, target, tooltip=edge_tip(drawing, source, target, None, flows))
@@ -420,6 +420,7 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
                                    [[_value(grad, drawing.options.precision, color)]])
     if lines is not None:
         attrs["label"] = _spaced(_label(lines))
+        attrs.update(label_inside(frames, source, target, drawing.options.direction))
     dashed = "style" in attrs  # (no gradient flows along it: what goes into the op instead)
     attrs["tooltip"] = (edge_tip(drawing, source, target, None, "input") if dashed else
                         edge_tip(drawing, target, source, lines and _label(shown(lines)),
@@ -428,14 +429,6 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
         dot.edge(source, target, **attrs)  # nothing came back from the culprit yet
     else:
         dot.edge(target, source, **attrs)
-
-
-def _spaced(label: str) -> str:
-    """An edge's label with room on either side: Graphviz sets the labels of edges that
-    leave one node on one line, so without it they would read as one ("…max 0.18[0, …")."""
-    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
-            f'<TD WIDTH="{_EDGE_GAP[0]}"></TD><TD>{label[1:-1]}</TD>'
-            f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
 def _drawn_kinds(drawing: _Drawing) -> set[str]:

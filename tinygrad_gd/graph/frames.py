@@ -11,6 +11,12 @@ the boxes. A leaf the user gave (a parameter, the data) stays outside every fram
 input of the calls that use it; a constant a call made for itself (`tg.full`, `tg.zeros`
 in a forward: `scope.made_here`), used only there, is drawn inside the frame that made
 it, as it is named (`constant in 0: Scaled`); the output stays outside, at the top.
+
+An edge's label stays inside the frames that hold both its ends (`label_inside`). dot
+keeps a label's room inside the frame, right of a point it places on the edge, but then
+sets the label right of wherever it routed the edge's line; with the frame pulled narrow
+that point sat left of a line running straight between the edge's ends, and the label
+ran past the frame's right side. An edge weighted to stay straight keeps the two together.
 """
 from __future__ import annotations
 
@@ -23,9 +29,12 @@ from .calls import _call_key, _made_in_call, _module_title
 from .text import _escape
 from .tooltips import tooltip
 
-__all__ = ["frame_paths", "framed"]
+__all__ = ["frame_paths", "framed", "label_inside"]
 
 _FRAME = {"style": "rounded,dashed", "color": "#adb5bd", "margin": "12"}
+# dot pulls each frame's sides together with weight 128: an edge's pull to stay straight
+# must beat that, per frame that would widen, for its label to keep beside the line
+_STRAIGHT = 256
 _TITLE = {"shape": "plaintext", "fontname": "Helvetica", "fontsize": "9",
           "fontcolor": "#868e96", "margin": "0", "width": "0", "height": "0"}
 
@@ -74,3 +83,21 @@ def framed(dot: graphviz.Digraph, units: dict[str, tuple],
     for prefix in sorted(order, key=len, reverse=True):  # (a child copied into its parent)
         parent = frames[prefix[:-1]] if len(prefix) > 1 else dot
         parent.subgraph(frames[prefix])
+
+
+def label_inside(paths: dict[str, tuple], tail: str, head: str,
+                 direction: str) -> dict[str, str]:
+    """The attributes that keep the label of an edge between `tail` and `head` inside the
+    frames that hold both (`paths`, as `frame_paths` gives them): a weight that holds the
+    edge straight, in a drawing from top to bottom or bottom to top, where a label as
+    wide as its text sits beside the edge; {} where no frame holds both, and in a drawing
+    from left to right, where a label sits over its edge, no taller than its lines, and
+    was found inside its frames without it (a weight there only made drawings taller)."""
+    shared = 0
+    for of_tail, of_head in zip(paths.get(tail, ()), paths.get(head, ())):
+        if of_tail != of_head:
+            break
+        shared += 1
+    if not shared or direction not in ("TB", "BT"):
+        return {}
+    return {"weight": str(_STRAIGHT * shared)}

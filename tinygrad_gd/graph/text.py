@@ -7,8 +7,9 @@
 - label pieces (`_value`: a small matrix as a table, a long array wrapped into lines, a
   long summary's range on a line of its own;
   `_pieces`: a product written as by hand; `_font`), and whole labels from lines of pieces
-  (`_label`, `_html`), a line too wide for a page broken before its `×` and `=` (one
-  holding a matrix sooner, its leading `sum over ... of` on a line of its own);
+  (`_label`, `_html`; `_spaced`: an edge's, with room on either side), a line too wide
+  for a page broken before its `×` and `=` (one holding a matrix sooner, its leading
+  `sum over ... of` on a line of its own);
 - user text made safe inside a label (`_escape`), and what a float array holds that is
   not finite (`_nonfinite`);
 - where a `.grad` unlike this output's gradient came from (`_grad_origin`).
@@ -37,6 +38,7 @@ _FILLERS = 24  # empty cells after each part of a broken line (`_label`)
 _TABLE_ROWS = 4  # a matrix of more rows is text (wrapped), not a tall table
 _NOISE = 1e-12  # a difference this small (relative) is float noise: 0.1 summed 10 times is 1
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
+_EDGE_GAP = (3, 18)  # points left and right of an edge's label: the edge, the next label
 
 
 def _escape(text: str, limit: int = _NAME_LIMIT) -> str:
@@ -257,6 +259,14 @@ def _label(lines: list[list[str]]) -> str:
 
 def _html(lines: list[str]) -> str:
     return "<" + "<BR/>".join(lines) + ">"
+
+
+def _spaced(label: str) -> str:
+    """An edge's label with room on either side: Graphviz sets the labels of edges that
+    leave one node on one line, so without it they would read as one ("…max 0.18[0, …")."""
+    return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
+            f'<TD WIDTH="{_EDGE_GAP[0]}"></TD><TD>{label[1:-1]}</TD>'
+            f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
 def _label_lines(label: str) -> list[str]:
