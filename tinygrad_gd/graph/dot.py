@@ -420,7 +420,7 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
                                    [[_value(grad, drawing.options.precision, color)]])
     if lines is not None:
         attrs["label"] = _spaced(_label(lines))
-        attrs.update(label_inside(frames, source, target, drawing.options.direction))
+        attrs.update(label_inside(frames, source, target))
     dashed = "style" in attrs  # (no gradient flows along it: what goes into the op instead)
     attrs["tooltip"] = (edge_tip(drawing, source, target, None, "input") if dashed else
                         edge_tip(drawing, target, source, lines and _label(shown(lines)),

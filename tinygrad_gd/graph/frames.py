@@ -16,7 +16,8 @@ An edge's label stays inside the frames that hold both its ends (`label_inside`)
 keeps a label's room inside the frame, right of a point it places on the edge, but then
 sets the label right of wherever it routed the edge's line; with the frame pulled narrow
 that point sat left of a line running straight between the edge's ends, and the label
-ran past the frame's right side. An edge weighted to stay straight keeps the two together.
+ran past the frame's right side (its top, across a drawing from left to right). An edge
+weighted to stay straight keeps the two together.
 """
 from __future__ import annotations
 
@@ -85,19 +86,13 @@ def framed(dot: graphviz.Digraph, units: dict[str, tuple],
         parent.subgraph(frames[prefix])
 
 
-def label_inside(paths: dict[str, tuple], tail: str, head: str,
-                 direction: str) -> dict[str, str]:
+def label_inside(paths: dict[str, tuple], tail: str, head: str) -> dict[str, str]:
     """The attributes that keep the label of an edge between `tail` and `head` inside the
     frames that hold both (`paths`, as `frame_paths` gives them): a weight that holds the
-    edge straight, in a drawing from top to bottom or bottom to top, where a label as
-    wide as its text sits beside the edge; {} where no frame holds both, and in a drawing
-    from left to right, where a label sits over its edge, no taller than its lines, and
-    was found inside its frames without it (a weight there only made drawings taller)."""
+    edge straight; {} where no frame holds both."""
     shared = 0
     for of_tail, of_head in zip(paths.get(tail, ()), paths.get(head, ())):
         if of_tail != of_head:
             break
         shared += 1
-    if not shared or direction not in ("TB", "BT"):
-        return {}
-    return {"weight": str(_STRAIGHT * shared)}
+    return {"weight": str(_STRAIGHT * shared)} if shared else {}
