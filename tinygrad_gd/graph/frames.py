@@ -17,7 +17,9 @@ keeps a label's room inside the frame, right of a point it places on the edge, b
 sets the label right of wherever it routed the edge's line; with the frame pulled narrow
 that point sat left of a line running straight between the edge's ends, and the label
 ran past the frame's right side (its top, across a drawing from left to right). An edge
-weighted to stay straight keeps the two together.
+weighted to stay straight keeps the two together; one that other edges hold slanting (its
+ends a result used twice and one of its uses) can still set its label past its room, by
+up to half its slant.
 """
 from __future__ import annotations
 
