@@ -428,6 +428,7 @@ def test_pictures_are_reused_until_a_source_changes(tmp_path):
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     env = {**os.environ, "MPLBACKEND": "Agg"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # (built as a user builds it: Python's caches)
     completed = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file",
          str(REPO / "mkdocs.yml"), "--site-dir", str(out)],
@@ -459,6 +460,12 @@ def test_tutorial_pages_show_their_networks_diagrams(site):
                 assert (site / "generated" / diagram).is_file(), diagram
             html = _page_html(site, pages[0].relative_to(DOCS).as_posix())
             assert f'src="../../generated/{diagrams[1]}"' in html
+
+
+def test_site_holds_no_compiled_python(site):
+    """(mkdocs loads docs/hooks.py, which leaves docs/__pycache__/ beside the pages.)"""
+    assert [p.relative_to(site).as_posix() for p in site.rglob("*")
+            if p.suffix == ".pyc" or p.name == "__pycache__"] == []
 
 
 def test_site_names_no_development_folder(site):

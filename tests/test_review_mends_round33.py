@@ -12,12 +12,16 @@ reviewer wrote it (these run without PyTorch: the round's other files need it).
   `.grad` in the forward view and the shape an `empty (r, c)` says: a wrong one of each
   planted is caught;
 - docs: tutorial 1's tooltip sentence says what a node's and an edge's tooltip list;
-- CLI: `graph -o locked/g.dot`, a folder that may not be searched, one line, no traceback.
+- CLI: `graph -o locked/g.dot`, a folder that may not be searched, one line, no traceback;
+- the third review: `make_tensor` whose range ends at the dtype's lowest value refused in
+  our words (NumPy's "high <= 0" before), `fork_rng(devices=[0], enabled=False)` runs the
+  block as PyTorch's.
 """
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import re
 import threading
 from pathlib import Path
@@ -309,3 +313,40 @@ def test_graph_o_in_a_folder_that_may_not_be_searched_is_a_usage_error(tmp_path,
     assert err.startswith("tinygrad-gd graph: error: cannot look at ") and str(target) in err
     assert "(Permission denied); choose another -o path" in err, err
     assert not target.parent.exists()
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="root may search a folder at mode 000 (the test above stands in)")
+def test_graph_o_in_a_folder_at_mode_000_is_a_usage_error(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0)
+    try:
+        assert cli.main(["graph", "slope", "--format", "dot", "-o",
+                         str(locked / "g.dot")]) == 2
+    finally:
+        locked.chmod(0o700)
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "(Permission denied); choose another -o path" in err, err
+    assert list(locked.iterdir()) == []
+
+
+# ------------------------------------------------------------------ the third review
+
+
+@pytest.mark.parametrize("dtype, low, high, said", [
+    (np.uint8, None, 0, "[-9, 0) lie outside [0, 256)"),
+    (np.int8, -300, -128, "[-300, -128) lie outside [-128, 128)"),
+])
+def test_make_tensor_of_a_range_ending_at_the_dtypes_lowest_is_refused_in_our_words(
+        dtype, low, high, said):
+    with pytest.raises(ValueError, match=r"^make_tensor: the values \[low, high\) = ") as info:
+        tg.testing.make_tensor(3, dtype=dtype, device="cpu", low=low, high=high)
+    assert said in str(info.value), info.value
+
+
+def test_fork_rng_not_enabled_runs_the_block_whatever_devices_says():
+    tg.manual_seed(3)
+    with tg.random.fork_rng(devices=[0], enabled=False):
+        inside = tg.rand(2).numpy()
+    tg.manual_seed(3)
+    assert (tg.rand(2).numpy() == inside).all()  # (not forked: the draws were the real ones)

@@ -347,18 +347,18 @@ def fork_rng(devices: Any = None, enabled: bool = True, device_type: Any = None
     too: there are none here, so it must be None or empty; `device_type` is taken as
     PyTorch's (the CPU's generator is always forked)."""
     check_flag("fork_rng", "enabled", enabled)
+    if device_type is not None and not isinstance(device_type, str):
+        raise TypeError(f"fork_rng: device_type must be a device type's name such as "
+                        f"'cuda', or None, got {shown(device_type)}")
+    if not enabled:  # (devices not looked at, as PyTorch's)
+        yield
+        return
     devices = None if devices is None else list(devices)  # (an iterator read once)
     if devices:
         raise RuntimeError(f"fork_rng: devices={devices!r} asks to fork the generators "
                            f"of accelerators, and tinygrad_gd has none (it computes on the "
                            f"CPU, whose generator is always forked); leave devices out or "
                            f"give []")
-    if device_type is not None and not isinstance(device_type, str):
-        raise TypeError(f"fork_rng: device_type must be a device type's name such as "
-                        f"'cuda', or None, got {shown(device_type)}")
-    if not enabled:
-        yield
-        return
     saved = list(creation._seeded)
     state = None if saved[0] is None else saved[0].bit_generator.state
     try:

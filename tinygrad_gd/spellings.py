@@ -46,7 +46,7 @@ from .ops.arguments import broadcast, matrix_product, number, one_axis
 from .ops.contraction import Diagonal
 from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
-from .values import NO_BFLOAT16
+from .values import NO_BFLOAT16, is_bfloat16
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
            "set_printoptions"]
@@ -376,8 +376,7 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
     try:
         target = np.dtype(dtype)
     except TypeError:
-        why = (NO_BFLOAT16 if isinstance(dtype, str) and dtype == "bfloat16"
-               else "tinygrad_gd runs on the CPU only")
+        why = NO_BFLOAT16 if is_bfloat16(dtype) else "tinygrad_gd runs on the CPU only"
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(given).__name__} "
                         f"{short(given)}; {why}") from None

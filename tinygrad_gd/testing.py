@@ -396,7 +396,7 @@ def _bounds(where: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]
     elif low >= high:
         raise ValueError(f"{where}: low must be less than high, got {low} >= {high}; give "
                          f"low < high")
-    elif high < lowest or low >= highest:
+    elif high <= lowest or low >= highest:  # (either holds nothing the dtype holds)
         raise ValueError(f"{where}: the values [low, high) = [{low}, {high}) lie outside "
                          f"[{lowest}, {highest}), all that {dtype} holds; give bounds inside it")
     low, high = min(max(low, lowest), highest), min(max(high, lowest), highest)

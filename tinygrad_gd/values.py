@@ -25,6 +25,11 @@ BFLOAT16_WHY = "NumPy has no bfloat16 dtype"
 NO_BFLOAT16 = f"{BFLOAT16_WHY}: use x.half() (float16) or x.float() (float32)"
 
 
+def is_bfloat16(dtype: Any) -> bool:
+    """Whether `dtype` names bfloat16 (a string; torch.bfloat16 is one by then)."""
+    return isinstance(dtype, str) and dtype == "bfloat16"
+
+
 def default_float() -> np.dtype:
     """The dtype of new float tensors made without one: float64 unless set otherwise."""
     return _DEFAULT_FLOAT[0]
@@ -60,7 +65,7 @@ def numeric_dtype(dtype: Any, where: str) -> np.dtype:
     try:
         out = np.dtype(dtype)
     except TypeError as err:
-        if isinstance(dtype, str) and dtype == "bfloat16":
+        if is_bfloat16(dtype):
             raise TypeError(f"{where}: {NO_BFLOAT16}") from None
         raise TypeError(f"{where}: unknown dtype {dtype!r}: {err}") from None
     if out.kind == "c":
