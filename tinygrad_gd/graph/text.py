@@ -34,7 +34,8 @@ _LINE = 80  # characters of a label's line: a wider product breaks before its ×
 # characters of a line holding a matrix: a table's padding and borders make each wider
 # than text's, and a backward view sets several such edge labels side by side in a rank
 _TABLE_LINE = 40
-_FILLERS = 24  # empty cells after each part of a broken line (`_label`)
+_FILLERS = 12  # empty cells beside a line's pieces, taking the room it is stretched by
+_CLEARANCE = 2  # points between a matrix's border and a text touching it: `[..]²`
 _TABLE_ROWS = 4  # a matrix of more rows is text (wrapped), not a tall table
 _NOISE = 1e-12  # a difference this small (relative) is float noise: 0.1 summed 10 times is 1
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
@@ -246,15 +247,49 @@ def _label(lines: list[list[str]]) -> str:
         if not any(_is_table(piece) for piece in line):
             align = ' ALIGN="LEFT"' if left else ""
             rows.append(f"<TR><TD{align}>{''.join(line)}</TD></TR>")
-            continue
-        # Graphviz stretches a table to its cell's width, sharing the room evenly among its
-        # cells: empty cells after a part take most of it, so a matrix keeps its width
-        cells = "".join(f"<TD>{piece}</TD>" for piece in line) + "<TD></TD>" * (
-            _FILLERS if left else 0)
-        rows.append(f'<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
-                    f'CELLPADDING="0"><TR>{cells}</TR></TABLE></TD></TR>')
+        else:
+            rows.append(f"<TR><TD>{_table_row(line, left)}</TD></TR>")
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
             + "".join(rows) + "</TABLE>>")
+
+
+_BARE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+
+
+def _table_row(line: list[str], left: bool) -> str:
+    """A line holding a matrix as a table of its pieces, one cell each, a text touching a
+    matrix (`[..]²)`, `(-[..]`) `_CLEARANCE` points clear of its border.
+
+    Graphviz stretches a table to its cell's width (the label's widest line), sharing the
+    room evenly among its cells: a text after a matrix drifted right of it (`[..]   ²   )`).
+    So the pieces of a line that is a part of a broken one (read down the label's left
+    edge), or that has a text after a matrix, are a table of their own beside `_FILLERS`
+    empty cells, after it or on both sides (centred), twice over, which take nearly all of
+    the room; a line ending with its matrix (`data [..]`) stretches as before, its matrix
+    as wide as those of the lines around it.
+    """
+    cells = []
+    for k, piece in enumerate(line):
+        if k and _touching(line[k - 1], piece):
+            cells.append(f'<TD WIDTH="{_CLEARANCE}"></TD>')
+        cells.append(f"<TD>{piece}</TD>")
+    pieces = f"{_BARE}<TR>{''.join(cells)}</TR></TABLE>"
+    after_matrix = any(_is_table(a) and not _is_table(b) for a, b in zip(line, line[1:]))
+    if not (left or after_matrix):
+        return pieces
+    before = 0 if left else _FILLERS // 2
+    for _ in range(2):  # (nested twice: the pieces take 1/13 of 1/13 of the room)
+        pieces = (f"{_BARE}<TR>{'<TD></TD>' * before}<TD>{pieces}</TD>"
+                  f"{'<TD></TD>' * (_FILLERS - before)}</TR></TABLE>")
+    return pieces
+
+
+def _touching(first: str, second: str) -> bool:
+    """Whether two pieces side by side are a matrix and a text with no space between."""
+    if _is_table(first) == _is_table(second):
+        return False
+    text = html.unescape(re.sub(r"<[^>]*>", "", second if _is_table(first) else first))
+    return bool(text) and not (text[0] if _is_table(first) else text[-1]).isspace()
 
 
 def _html(lines: list[str]) -> str:
@@ -271,8 +306,8 @@ def _spaced(label: str) -> str:
 
 def _label_lines(label: str) -> list[str]:
     """The lines of text a reader sees in a label, its markup left out (a table's cells of
-    one row on one line, spaced)."""
-    text = re.sub(r"<BR[^>]*>|</TR>", "\n", label)
+    one row on one line, spaced; an empty cell, a filler or a space, not)."""
+    text = re.sub(r"<BR[^>]*>|</TR>", "\n", re.sub(r"<TD[^>]*></TD>", "", label))
     text = html.unescape(re.sub(r"</TD>", " ", re.sub(r"(?!</TD>)<[^>]*>", "", text)))
     return text.split("\n")
 
