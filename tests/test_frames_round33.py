@@ -11,7 +11,8 @@ that hold both its ends, and is checked against those only.
 Not checked: an edge whose two ends other edges hold apart (a result used twice) runs
 diagonally, and dot still sets its label up to half that offset past its room; across a
 drawing from left to right, where a label has no padding above it, that put a label's top
-line past its frame's top in 3 of 40 random programs (none of 40 from top to bottom).
+line past its frame's top in 2 or 3 of 40 random programs (none of 40 from top to bottom;
+padding that fixes it makes those drawings about 11% taller: benchmarks/README.md).
 
 Where a text is drawn (its anchor and baseline) and each frame's border are read from
 the SVG `render_graph` writes; how wide a text is, the SVG does not say, so its width is
