@@ -7,10 +7,21 @@ came last and ran alone while the other workers had nothing left to do. Here the
 that keep a worker longest go first (LONGEST_FIRST), then the others, most tests first as
 xdist would have it; inside a file the tests keep their written order. A run without
 xdist runs the same tests in this order, which changes nothing but the order.
+
+And which examples Hypothesis draws: the same ones every run (its "ci" profile: drawn from
+a hash of each test, no example database), so a run passes or fails on the code alone,
+never on a new random draw. `HYPOTHESIS_PROFILE=explore scripts/test.sh` draws new ones
+(run it to look for trouble; a failure prints the example and how to reproduce it).
 """
 from __future__ import annotations
 
+import os
 from typing import Any
+
+from hypothesis import settings
+
+settings.register_profile("explore", settings.get_profile("default"), database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # the files that keep a worker longest, longest first (whole-suite runs with --durations)
 LONGEST_FIRST = (
