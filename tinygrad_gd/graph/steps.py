@@ -349,23 +349,61 @@ _NO_DOT = ("Each frame of the page is a picture `dot` draws; without it, the bac
 
 
 def _caption(drawing: _Drawing, step: int, i: int) -> str:
-    """What step `step` does, in words: whose gradient is complete, what its op sends on."""
+    """What step `step` does, in words: whose gradient is complete (the sum of what its
+    uses sent, when several did), what its op sends on. An array whose entries would not
+    fit in a few words is named by its shape: they are on the picture's red box and edges."""
     graph, grads = drawing.graph, drawing.grads
     precision = drawing.options.precision
     name = drawing.name(i)[0]
     grad = grads.tensor[i]
     text = (f"Step {step + 1} of {len(grads.order)}: the gradient of {name} is complete: "
-            f"{_array(grad, precision) if grad is not None else 'not shown'}")
+            f"{_said(grad, precision) if grad is not None else 'not shown'}")
     if step == 0:
         text += " (the seed: d output / d output)"
+    elif grad is not None:
+        text += _sum_of_uses(drawing, i, grad)
     node = graph.tensors[i]._ctx
     if node is None:
-        text += "; a leaf: backward() stores it in .grad" if graph.tensors[i].requires_grad \
+        text += "; a leaf: backward() adds it to .grad" if graph.tensors[i].requires_grad \
             else ""
         return text
-    sent = [(graph.parents[i][slot], g) for (op, slot), g in grads.edge.items() if op == i]
+    sent: dict[int, Any] = {}  # by input: h * h sends h the sum of its two slots'
+    for (op, slot), g in grads.edge.items():
+        if op == i:
+            p = graph.parents[i][slot]
+            sent[p] = sent[p] + g if p in sent else np.asarray(g)
     if sent:
-        parts = ", ".join(f"{_array(np.asarray(g), precision)} to {drawing.name(p)[0]}"
-                          for p, g in sent)
+        parts = ", ".join(f"{_said(g, precision)} to {drawing.name(p)[0]}"
+                          for p, g in sent.items())
         text += f"; {op_name(node)}'s backward sends {parts}"
     return text
+
+
+_CAPTION_WIDTH = 30  # characters: a longer array (a matrix, a row elided) makes a caption
+# of several lines, whose numbers the reader finds on the picture in any case
+
+
+def _said(a: Any, precision: int) -> str:
+    """An array as a caption says it: as the picture writes it (`[10, 10]`, `all 0.025
+    (4, 10)`) when that is short and whole, else its shape."""
+    a = np.asarray(a)
+    text = _array(a, precision)
+    return text if len(text) <= _CAPTION_WIDTH and "…" not in text else f"a {a.shape} array"
+
+
+def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
+    """`= 12 from mul + 1 from add` when several ops sent tensor i a gradient (what each
+    sent, by op, added up), `, the sum of what mul and add sent` for larger arrays."""
+    graph, precision = drawing.graph, drawing.options.precision
+    sent: dict[int, Any] = {}
+    for (op, slot), g in drawing.grads.edge.items():
+        if graph.parents[op][slot] == i:  # an op using i twice (h * h) sends the sum
+            sent[op] = sent[op] + g if op in sent else np.asarray(g)
+    if len(sent) < 2:
+        return ""
+    ops = [op_name(graph.tensors[op]._ctx) for op in sent]
+    said = [_said(g, precision) for g in sent.values()]
+    if any(text.startswith("a (") for text in said) or any(
+            np.shape(g) != np.shape(grad) for g in sent.values()):
+        return f", the sum of what {', '.join(ops[:-1])} and {ops[-1]} sent"
+    return " = " + " + ".join(f"{text} from {op}" for op, text in zip(ops, said))
