@@ -125,14 +125,17 @@ _HIDE = ' hidden="hidden"'
 def _style(page: str, box: bool = False) -> str:
     """The widget's style: the controls and the caption stay at the top of the window (of
     the widget's own scrolling `box` in a notebook, whose output area is no place for
-    sticky elements) as the picture scrolls under them; a picture fits the width, unless
-    the reader asked for it full size (`full`), which scrolls sideways."""
+    sticky elements) as the picture scrolls under them, every caption as tall as the
+    tallest (`--caption`, the script's), so that the picture stays put from step to step;
+    a picture fits the width, unless the reader asked for it full size (`full`), which
+    scrolls sideways."""
     under = "background:var(--jp-layout-color0,white)"  # JupyterLab's (dark) theme
     return (f"#{page}{{font-family:sans-serif}}#{page}:focus{{outline:none}}"
             f"{f'#{page}{{max-height:75vh;overflow:auto}}' if box else ''}"
             f"#{page} .controls{{position:sticky;top:0;z-index:2;padding:0.5em 0;{under}}}"
             f"#{page} .caption{{position:sticky;top:var(--bar,0);z-index:1;margin:0;"
-            f"padding-bottom:0.5em;font-weight:bold;min-height:2.5em;{under}}}"
+            f"padding-bottom:0.5em;font-weight:bold;box-sizing:border-box;"
+            f"min-height:var(--caption,2.5em);{under}}}"
             f"#{page} .picture{{display:block;overflow-x:auto}}#{page} .still{{display:none}}"
             f"#{page} svg{{max-width:100%;height:auto;cursor:zoom-in}}"
             f"#{page}.full svg{{max-width:none;cursor:zoom-out}}"
@@ -167,9 +170,13 @@ _SCRIPT = """(function () {
     size.disabled = fits();  // (nothing to enlarge)
     frames[current].querySelector('.picture').classList.toggle('fits', size.disabled);
     var node = frames[current].querySelector('.step');
-    if (scroll && node) {  // below the controls and the caption that stay on top
+    if (scroll && node) {  // below the controls and the caption that stay on top,
+      // with room under it for the edges taking its gradient on
       var top = bar.offsetHeight + frames[current].querySelector('.caption').offsetHeight;
+      var room = (STANDALONE ? window.innerHeight : root.clientHeight) - top;
       node.style.scrollMarginTop = top + 8 + 'px';
+      node.style.scrollMarginBottom = Math.max(0, Math.min(
+        room / 3, room - node.getBoundingClientRect().height - 16)) + 'px';
       node.scrollIntoView({block: 'nearest', inline: 'nearest'});
     }
   }
@@ -193,7 +200,26 @@ _SCRIPT = """(function () {
   }
   (STANDALONE ? document : root).addEventListener('keydown', key);
   bar.hidden = false;
+  // every caption as tall as the tallest at this width: a longer one moved the picture down
+  var ruler = document.createElement('p');
+  ruler.className = 'caption';
+  ruler.setAttribute('aria-hidden', 'true');
+  ruler.style.cssText = 'position:absolute;visibility:hidden;min-height:0';
+  function captions() {
+    root.style.removeProperty('--caption');
+    ruler.style.width = frames[current].querySelector('.caption').offsetWidth + 'px';
+    root.appendChild(ruler);
+    var tallest = 0;
+    for (var i = 0; i <= last; i++) {
+      ruler.textContent = frames[i].querySelector('.caption').textContent;
+      tallest = Math.max(tallest, ruler.offsetHeight);
+    }
+    root.removeChild(ruler);
+    root.style.setProperty('--caption', tallest + 'px');
+  }
   show(0, false);
+  captions();
+  window.addEventListener('resize', captions);
   // the step's node scrolled into its picture sideways (a wide graph's output sits far
   // right), the page itself not moved: a notebook stays where its reader is
   function centre() {
