@@ -17,6 +17,8 @@
     tinygrad-gd graph NAME --steps [-o FILE.html]
         The backward pass step by step: one self-contained HTML page, a frame per step
         (the backward view: --mode forward is refused).
+    `graph` prints the file it wrote and, on a second line, how to open it: the address
+    of an SVG or the page, for a browser; for the DOT text, the `dot` command drawing it.
 
 The networks are the scripts in `tinygrad_gd.examples` (examples/ in the repository);
 `EXAMPLES` lists them in the documents' order.
@@ -37,6 +39,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
+import os
+import shlex
 import shutil
 import signal
 import sys
@@ -304,6 +308,9 @@ def _graph(args: argparse.Namespace) -> int:
         chosen = file_path(args.output or default, "graph", default)
     except ValueError as err:
         raise _usage("graph", f"{str(err).removeprefix('graph: ')} (-o)") from None
+    if args.output and args.output.endswith(("/", os.sep)):  # a folder: not written dir.svg
+        raise _usage("graph", f"the output path {args.output!r} names a folder; give a file "
+                              f"name, e.g. -o {chosen / default}")
     path = _writable_file(chosen, "graph", default)  # a FIFO: not made fifo.svg
     if not path.suffix:  # as render_graph and BackwardSteps.save name it
         path = _writable_file(path.with_suffix(".html" if args.steps else "." + args.format),
@@ -347,7 +354,22 @@ def _graph(args: argparse.Namespace) -> int:
                               f"another -o path") from None
     view = "backward pass step by step" if args.steps else f"{args.mode} view"
     print(f"{module.NAME} ({view}) written to {path}")
+    opening = _how_to_open(path, "html" if args.steps else args.format)
+    if opening:
+        print(opening)
     return 0
+
+
+def _how_to_open(path: Path, format: str) -> str | None:
+    """What a user does next with the file `graph` wrote, where that is not plain: the
+    page's or the SVG's address for a browser, the command that draws DOT text."""
+    if format in ("html", "svg"):
+        steps = "; the arrow keys or the buttons step through it" if format == "html" else ""
+        return f"open {path.resolve().as_uri()} in a web browser{steps}"
+    if format == "dot":
+        picture = shlex.quote(str(path.with_suffix(".svg")))
+        return f"Graphviz draws it: dot -Tsvg {shlex.quote(str(path))} -o {picture}"
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
