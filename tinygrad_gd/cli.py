@@ -398,6 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Draw the computation graph of one network "
                                             "after one training step.")
     graph.add_argument("name", metavar="NAME", help="the network (see demo --list)")
+    graph.missing = (f"give the NAME of a network: "
+                     f"{', '.join(name.replace('_', '-') for name in EXAMPLES)} "
+                     f"(tinygrad-gd demo --list says what each is)")
     graph.add_argument("--steps", action="store_true",
                        help="write the backward pass step by step as one HTML page "
                             "(-o FILE.html; default NAME-steps.html)")

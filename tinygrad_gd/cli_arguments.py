@@ -24,9 +24,15 @@ def _usage(command: str, message: str) -> UsageError:
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but errors raise UsageError instead of printing usage and exiting."""
+    """argparse, but errors raise UsageError instead of printing usage and exiting;
+    `missing`, where set, is said in place of argparse's "the following arguments are
+    required", which names the argument but not what to give."""
+
+    missing: str | None = None
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if self.missing and message.startswith("the following arguments are required"):
+            message = self.missing
         raise UsageError(f"{self.prog}: error: {message}")
 
 
