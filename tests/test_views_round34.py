@@ -269,3 +269,17 @@ def test_graph_without_a_name_lists_the_networks(capsys):
     names = ", ".join(cli.load_examples())
     assert err == [f"tinygrad-gd graph: error: give the NAME of a network: {names} "
                    f"(tinygrad-gd demo --list says what each is)"]
+
+
+@needs_dot
+def test_backward_steps_refuses_a_path_ending_in_a_slash(tmp_path):
+    # backward_steps(loss, "out/") wrote out.html beside the folder meant
+    loss = shared_value()[-1]
+    folder = f"{tmp_path / 'out'}/"
+    for write, what in ((lambda: tg.backward_steps(loss, folder), "backward_steps"),
+                        (lambda: tg.backward_steps(loss).save(folder), "BackwardSteps.save")):
+        with pytest.raises(IsADirectoryError) as refused:
+            write()
+        assert str(refused.value) == (f"{what}: {folder!r} names a folder; give a file path "
+                                      f"such as {str(tmp_path / 'out' / 'steps.html')!r}")
+    assert list(tmp_path.iterdir()) == []
