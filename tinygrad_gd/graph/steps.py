@@ -6,7 +6,9 @@ highlighted, the edges bringing its gradient in are drawn in red, and every grad
 pass has not reached yet is drawn in a colour the page hides, so all frames share one layout
 and the leaves' `.grad` fill in as the frames go. The page has no external scripts,
 styles or fonts (inline SVG from Graphviz); previous/next buttons, a slider, the Left/Right
-arrow keys and Home/End move between frames, and each step scrolls its node into view.
+arrow keys and Home/End move between frames, and each step scrolls its node into view
+(with room under it for the edges it sends its gradient on); each caption is as tall as
+the longest, so the picture stays in its place from step to step.
 A frame fits the window's width (a wide network's drawn smaller: nothing scrolls
 sideways); "full size" (the button, or a click on the picture) draws it at its own size,
 scrolling sideways to the step's node, and "fit to window" fits it again. A graph larger
