@@ -283,3 +283,22 @@ def test_backward_steps_refuses_a_path_ending_in_a_slash(tmp_path):
         assert str(refused.value) == (f"{what}: {folder!r} names a folder; give a file path "
                                       f"such as {str(tmp_path / 'out' / 'steps.html')!r}")
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_the_first_steps_help_ends_with_run_as_shown(tmp_path, capsys, monkeypatch):
+    # `tinygrad-gd --help` listed two command names and no command line to start from
+    assert cli.main(["--help"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.rstrip().endswith(cli.FIRST_COMMANDS)
+    monkeypatch.chdir(tmp_path)
+    for line in cli.FIRST_COMMANDS.splitlines()[1:]:
+        command = shlex.split(line.split("  ")[1])
+        assert command[0] == "tinygrad-gd"
+        if "COMMAND" in command:
+            assert cli.main(["graph", "--help"]) == 0 and cli.main(["demo", "--help"]) == 0
+            continue
+        assert cli.main(command[1:]) == 0, line
+    out = capsys.readouterr().out
+    assert "slope " in out and (tmp_path / "slope-steps.html").is_file()
+    assert (tmp_path / cli.DEFAULT_OUT / "slope-backward.svg").is_file()

@@ -66,6 +66,13 @@ DEFAULT_OUT = "tinygrad_gd_out"
 MODES = ("forward", "backward")
 FORMATS = ("svg", "png", "pdf", "dot")
 
+# --help's last lines: where a learner starts
+FIRST_COMMANDS = """first steps:
+  tinygrad-gd demo --list             the networks, one line each
+  tinygrad-gd demo slope              train one, print its table, write its diagrams
+  tinygrad-gd graph slope --steps     its backward pass step by step, a page for a browser
+  tinygrad-gd COMMAND --help          a command's options"""
+
 # What an example raises when its data or an optional package is missing on this machine.
 _MISSING = (ModuleNotFoundError, FileNotFoundError)
 
@@ -375,7 +382,8 @@ def _how_to_open(path: Path, format: str) -> str | None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tinygrad-gd",
                      description="Train the source documents' networks with tinygrad_gd "
-                                 "and draw their computation graphs.")
+                                 "and draw their\ncomputation graphs.",  # (80 columns)
+                     epilog=FIRST_COMMANDS, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"tinygrad-gd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
