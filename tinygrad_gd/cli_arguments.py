@@ -142,8 +142,8 @@ def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path
     try:
         _try_writing_in(existing)
     except OSError as err:
-        what = (f"the folder {str(folder)!r} is not writable" if existing == folder else
-                f"the folder {str(folder)!r} cannot be made in {str(existing)!r}")
-        raise _usage(command, f"cannot write {str(path)!r}: {what} ({err.strerror or err}); "
-                              f"choose another -o path") from None
+        what = (f"no file can be made in the folder {str(folder)!r}" if existing == folder
+                else f"the folder {str(folder)!r} cannot be made in {str(existing)!r}")
+        raise _usage(command, f"cannot write {str(path)!r}: {what} (the system says: "
+                              f"{err.strerror or err}); choose another -o path") from None
     return path
