@@ -175,16 +175,19 @@ X = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     (lambda: tg.native_channel_shuffle(X, 1, 3), "native_channel_shuffle"),
 ])
 def test_the_methods_that_said_another_name_say_their_own(call, called):
+    """(A count of the arguments is the user's, without the tensor, since the thirty-fourth
+    round: "where: takes 2 arguments (condition, other) but 3 were given".)"""
     with pytest.raises(TypeError) as info:
         call()
-    assert str(info.value).startswith(f"{called}() "), info.value
+    short = called.rpartition(".")[2]
+    assert str(info.value).startswith((f"{called}() ", f"{short}: takes ")), info.value
 
 
 def test_an_alias_and_its_target_each_say_their_own_name_and_agree():
     """ndimension is dim's copy: dim keeps its own name, and both give the same values."""
     assert X.ndimension() == X.dim() == X.ndim
     for method in (X.dim, X.ndimension):
-        with pytest.raises(TypeError, match=rf"^Tensor\.{method.__name__}\(\) takes "):
+        with pytest.raises(TypeError, match=rf"^{method.__name__}: takes no arguments but 1 "):
             method(1)
     assert tg.native_channel_shuffle(tg.arange(8.0).reshape(1, 4, 2), 2).tolist() == \
         tg.nn.functional.channel_shuffle(tg.arange(8.0).reshape(1, 4, 2), 2).tolist()

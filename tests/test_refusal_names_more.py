@@ -46,7 +46,8 @@ _SPOILERS = ("a", None, V3, 7, (0, 0), -1)
 # forms that check their arguments themselves (their own code, not the plain method's
 # values written in): their refusals begin with their name but may say otherwise
 OWN_CHECKS = {"add_", "sub_", "mul_", "div_", "multiply_", "subtract_", "divide_",
-              "true_divide_", "copy_", "bernoulli_", "swapaxes_", "transpose_", "unsqueeze_"}
+              "true_divide_", "copy_", "bernoulli_", "swapaxes_", "transpose_", "unsqueeze_",
+              "resize_as_"}  # (memory_format=, which resize_as lacks, named in its count)
 
 
 def _attempt(call: Callable[[], Any]) -> Exception | None:

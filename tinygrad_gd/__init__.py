@@ -127,3 +127,10 @@ def __dir__() -> list[str]:
     """The module's names and every op's `tg.` function, a user's own included (tab
     completion finds `tg.cube` once `Cube` is defined)."""
     return sorted(set(globals()) | set(functional.__all__) | {"testing"})
+
+
+# last, once every module has set its methods: a wrong number of arguments to a method
+# written by hand is counted as the user gave them, without the tensor
+from . import op_errors  # noqa: E402
+
+op_errors.methods_counted_as_called(Tensor)

@@ -23,7 +23,8 @@ import numpy as np
 from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
-           "methods_counting_self", "forward_result", "backward_error", "named"]
+           "methods_counting_self", "methods_counted_as_called", "forward_result",
+           "backward_error", "named"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -182,6 +183,59 @@ def methods_counting_self(cls: type) -> None:
             if hasattr(function, "refuses_as"):  # (an in-place form, wrapped once only)
                 method.refuses_as = function.refuses_as
             setattr(cls, name, method)
+
+
+# the hand-written methods a training step calls (loss.backward(), loss.item(), the layers'
+# requires_grad_): left bare by methods_counted_as_called, so that they cost no frame
+TRAINING_STEP_METHODS = ("backward", "item", "requires_grad_")
+
+
+def methods_counted_as_called(cls: type, bare: Sequence[str] = TRAINING_STEP_METHODS) -> None:
+    """Each public method of `cls` written by hand (a plain function, not an op's), but
+    those named in `bare`, wrapped so that Python's complaint about the number of its
+    arguments counts them as the caller does, without the tensor: `x.argmax(1, 2, 3, 4)`
+    says "argmax: takes at most 2 arguments (axis, keepdims) but 4 were given", where
+    Python says "takes from 1 to 3 positional arguments but 5 were given". A correct call
+    pays one frame; the methods in `bare` keep Python's count and cost nothing more."""
+    for name in dir(cls):
+        function = inspect.getattr_static(cls, name)
+        if (name.startswith("_") or name in bare or not isinstance(function, types.FunctionType)
+                or hasattr(function, "method_twin")):
+            continue  # (calling and refusing_as, which restate their errors already)
+        kinds = [p.kind for p in inspect.signature(function).parameters.values()]
+        if kinds and inspect.Parameter.VAR_POSITIONAL not in kinds:
+            setattr(cls, name, _counting_the_caller(function, name))
+
+
+def _counting_the_caller(function: Callable, name: str) -> Callable:
+    """`function`, a method, whose wrong number of arguments is refused by `_counted`
+    (that of the function it decorates, where it is a decorator's wrapper that hands its
+    arguments on: `on_the_cpu`, `drawn_as_call`)."""
+    inner = inspect.unwrap(function)
+    callers, wrapper = set(), function
+    while wrapper is not inner:  # (the frames in which Python binds the next one's)
+        callers.add(wrapper.__code__)
+        wrapper = wrapper.__wrapped__
+    refused = f"{inner.__qualname__}() takes "
+
+    @functools.wraps(function)
+    def method(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except TypeError as err:
+            if not (_bound_in(err, callers) and str(err).startswith(refused)):
+                raise  # (a mistake inside the method, or a keyword's: as it is)
+            raise _counted(name, inner, len(args) - 1, 1) or err from None
+    callers.add(method.__code__)
+    return method
+
+
+def _bound_in(err: BaseException, callers: set) -> bool:
+    """Whether `err` was raised in a frame of one of the code objects `callers`."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code in callers
 
 
 def named(function: Any, name: str, owner: type | None = None) -> Any:
