@@ -15,6 +15,11 @@ unseeded draw takes fresh entropy of its own. `initial_seed()`, `get_rng_state()
 `set_rng_state()` called before then make it first, as `tg.seed()` does (seeded from
 fresh entropy), so that a state they give or take has a generator to belong to: from
 then on every unseeded draw comes from it, and a saved state repeats what followed.
+That generator is always the one object `tg.default_generator` (PyTorch's
+torch.default_generator, torch.random.default_generator): tg.manual_seed reseeds it in
+place and returns it, so that whatever holds it (a layer, a DataLoader) follows.
+`thread_safe_generator()` is PyTorch's too: None, as in PyTorch's main process (the
+DataLoader here has no worker threads).
 
 `tg.random.fork_rng()` (PyTorch's torch.random.fork_rng) is a block after which that
 generator is as it was before: the draws inside change none of those after it.
@@ -27,7 +32,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from . import creation
-from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator, manual_seed
+from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator
 from .creation_arguments import on_the_cpu
 from .memory_formats import taking_memory_format
 from .grad_mode import check_flag
@@ -37,7 +42,8 @@ from .tensor import Tensor, _as_array, _raw
 from .values import check_cpu
 
 __all__ = ["normal", "bernoulli", "multinomial", "randint_like", "seed", "initial_seed",
-           "get_rng_state", "set_rng_state", "Generator"]
+           "get_rng_state", "set_rng_state", "Generator", "default_generator",
+           "thread_safe_generator"]  # (and manual_seed: creation's name in tg.__all__)
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new torch.Generator
 
@@ -203,6 +209,23 @@ def randint_like(input: Any, low: Any = 0, high: Any = None, *, dtype: Any = Non
                  "pass dtype='float64' (the dtype is input's unless given)")
 
 
+def manual_seed(seed: int) -> Generator:
+    """Make every later draw given neither seed nor generator repeatable (PyTorch's
+    torch.manual_seed): they all come from `tg.default_generator`, reseeded in place with
+    `seed` (a non-negative int) and returned, as PyTorch's."""
+    made = creation.manual_seed(seed)  # (its checks; the seed kept for initial_seed)
+    default_generator.bit_generator.state = made.bit_generator.state
+    creation._seeded[0] = default_generator
+    return default_generator
+
+
+def thread_safe_generator() -> None:
+    """PyTorch's torch.random.thread_safe_generator: the generator of the DataLoader worker
+    thread it is called in, else None (draw from the default one). There are no worker
+    threads here (num_workers=0 only): always None."""
+    return None
+
+
 def seed() -> int:
     """Seed tg.manual_seed's generator from fresh entropy and return the seed, a 64-bit
     whole number (PyTorch's torch.seed): `tg.manual_seed(that)` repeats what follows."""
@@ -360,10 +383,42 @@ def fork_rng(devices: Any = None, enabled: bool = True, device_type: Any = None
                            f"CPU, whose generator is always forked); leave devices out or "
                            f"give []")
     saved = list(creation._seeded)
-    state = None if saved[0] is None else saved[0].bit_generator.state
+    # (default_generator too where it is not yet the one: a manual_seed inside reseeds it)
+    held = [default_generator] + [g for g in saved[:1]
+                                  if g is not None and g is not default_generator]
+    states = [generator.bit_generator.state for generator in held]
     try:
         yield
-    finally:  # the same generator object, so that layers holding it follow
+    finally:  # the same generator objects, so that layers holding them follow
         creation._seeded[:] = saved
-        if state is not None:
-            saved[0].bit_generator.state = state
+        for generator, state in zip(held, states):
+            generator.bit_generator.state = state
+
+
+class _DefaultGenerator(Generator):
+    """`tg.default_generator`: the Generator tg.manual_seed reseeds and every unseeded draw
+    comes from once it is seeded. Its manual_seed, seed, initial_seed, get_state and
+    set_state are tg.manual_seed's, tg.seed's, ... (PyTorch's: the same generator)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bit_generator.state = np.random.PCG64().state  # (fresh entropy, as PyTorch's)
+
+    def manual_seed(self, seed: int) -> Generator:
+        return manual_seed(seed)
+
+    def seed(self) -> int:
+        return seed()
+
+    def initial_seed(self) -> int:
+        return initial_seed()
+
+    def get_state(self) -> dict:
+        return get_rng_state()
+
+    def set_state(self, new_state: dict) -> Generator:
+        set_rng_state(new_state)
+        return self
+
+
+default_generator = _DefaultGenerator()
