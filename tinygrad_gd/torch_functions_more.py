@@ -1,7 +1,7 @@
 """More of torch's top-level names a PyTorch user guesses (torch_functions.py has the others),
 and their Tensor methods.
 
-Neural-network functions: F's under torch's top-level signatures (`tg.conv3d`,
+Neural-network functions: F's under torch's top-level signatures (`tg.conv3d`, `tg.conv_tbc`,
 `tg.max_pool3d` giving values only, `tg.embedding_bag(weight, indices, offsets, ...)`
 giving torch's four tensors, `tg.celu_`, ...). Integer functions without gradient
 (results are constants, as logic.py's): `bitwise_and`, `bitwise_or`, `bitwise_xor`,
@@ -34,14 +34,14 @@ from .products import _batches
 from .tensor import Tensor, _raw
 from .torch_functions import _add_in_place, _stride
 
-__all__ = ["conv3d", "conv_transpose3d", "max_pool3d", "embedding_bag", "celu_", "selu_",
-           "rrelu_", "threshold_", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not",
-           "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "isposinf", "isneginf",
-           "isreal", "true_divide", "mm", "bmm", "adjoint", "diagonal_scatter", "index_put",
-           "index_put_"]
+__all__ = ["conv3d", "conv_transpose3d", "conv_tbc", "max_pool3d", "embedding_bag", "celu_",
+           "selu_", "rrelu_", "threshold_", "bitwise_and", "bitwise_or", "bitwise_xor",
+           "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "isposinf",
+           "isneginf", "isreal", "true_divide", "mm", "bmm", "adjoint", "diagonal_scatter",
+           "index_put", "index_put_"]
 
 # -- PyTorch's top-level neural-network functions: F's, under torch's signatures ------------
-conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
+conv3d, conv_transpose3d, conv_tbc = F.conv3d, F.conv_transpose3d, F.conv_tbc
 celu_, selu_, threshold_ = F.celu_, F.selu_, F.threshold_
 
 
