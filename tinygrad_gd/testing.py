@@ -21,6 +21,8 @@ DOT source as `.dot` (and the plugin attaches it to the report too).
 `assert_close(actual, expected)` is PyTorch's torch.testing.assert_close: values close by
 rtol and atol (by default the dtype's: float64 1e-7 and 1e-7, float32 1.3e-6 and 1e-5),
 same shape and, with check_dtype, same dtype; an AssertionError in one line otherwise.
+`assert_allclose` is PyTorch's deprecated torch.testing.assert_allclose (a FutureWarning, as
+PyTorch's): assert_close without the dtype check, NaN equal to NaN, looser tolerances.
 `make_tensor(*shape, dtype=, device=)` is PyTorch's torch.testing.make_tensor: values drawn
 uniformly from [low, high), by default the dtype's range of PyTorch's table.
 """
@@ -38,6 +40,7 @@ from .gradcheck import GradcheckError
 from .gradcheck import gradcheck as _gradcheck
 from .in_place import shown
 from .memory_formats import check_memory_format, copied
+from .op_errors import respelled
 from .tensor import Tensor
 from .values import check_cpu, numeric_dtype
 
@@ -50,7 +53,7 @@ if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
 
 __all__ = ["floats", "tensors", "broadcastable_tensors", "matmul_operands", "assert_gradcheck",
-           "graph_source", "assert_close", "make_tensor", "DEFAULT_KINKS"]
+           "graph_source", "assert_close", "assert_allclose", "make_tensor", "DEFAULT_KINKS"]
 
 DEFAULT_KINKS = (0.0,)  # where relu, abs and leaky_relu have their corner
 _MAX_DIMS = 3
@@ -317,6 +320,37 @@ def assert_close(actual: Any, expected: Any, *, rtol: float | None = None,
         f"{float(e64[worst])!r}, difference "
         f"{difference[worst]:.3g} (allowed {atol + rtol * abs(e64[worst]):.3g}: atol {atol:g}, "
         f"rtol {rtol:g})"))
+
+
+# torch.testing.assert_allclose's own defaults (rtol, atol), looser than assert_close's
+_ALLCLOSE_TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-3), np.dtype(np.float32): (1e-4, 1e-5),
+                        np.dtype(np.float64): (1e-5, 1e-8)}
+
+
+def assert_allclose(actual: Any, expected: Any, rtol: float | None = None,
+                    atol: float | None = None, equal_nan: bool = True, msg: str = "") -> None:
+    """PyTorch's torch.testing.assert_allclose, deprecated there (a FutureWarning here too:
+    use assert_close): assert_close with check_dtype=False, NaN equal to NaN by default,
+    and, where neither rtol nor atol is given, its own looser defaults by dtype (float64:
+    rtol 1e-5, atol 1e-8; float32 1e-4 and 1e-5; the larger of the two inputs'). A number
+    or list for expected is taken in actual's float dtype; an integer actual is not
+    rounded to (PyTorch's would pass 1 against 1.5)."""
+    warnings.warn("assert_allclose is deprecated, as PyTorch's torch.testing.assert_allclose "
+                  "(since 1.12): use tg.testing.assert_close instead", FutureWarning,
+                  stacklevel=2)
+    a = np.asarray(getattr(actual, "_data", actual))
+    e = np.asarray(getattr(expected, "_data", expected))
+    if a.dtype.kind == "f" and not isinstance(expected, (Tensor, np.ndarray)):
+        e = e.astype(a.dtype)  # (a number, a list: in actual's float dtype, as PyTorch's)
+    if rtol is None and atol is None:
+        (rtol_a, atol_a), (rtol_e, atol_e) = (_ALLCLOSE_TOLERANCES.get(d, (0.0, 0.0))
+                                              for d in (a.dtype, e.dtype))
+        rtol, atol = max(rtol_a, rtol_e), max(atol_a, atol_e)
+    try:
+        assert_close(a, e, rtol=rtol, atol=atol, equal_nan=equal_nan, check_dtype=False,
+                     msg=msg or None)
+    except (AssertionError, ValueError) as err:  # (said of the name called)
+        raise respelled(err, "assert_close", "assert_allclose") from None
 
 
 def make_tensor(*shape: Any, dtype: Any, device: Any, low: Any = None, high: Any = None,
