@@ -3,9 +3,10 @@ torch.distributions.constraints): `real`, `positive`, `nonnegative`, `unit_inter
 `boolean`, `simplex`, `nonnegative_integer`, `one_hot`, `lower_cholesky`,
 `positive_definite`, `real_vector`, and the makers `greater_than`, `greater_than_eq`,
 `interval`, `integer_interval`, `independent`; `dependent` (a parameter its distribution
-checks itself). The rest of PyTorch's (`less_than`, the matrices' `square`, `symmetric`,
-`lower_triangular`, `positive_semidefinite`, ...) are constraints_more.py's, and are
-this module's names too (distributions/__init__.py adds them).
+checks itself: its check is refused, as PyTorch's). The rest of PyTorch's (`less_than`,
+the matrices' `square`, `symmetric`, `lower_triangular`, `positive_semidefinite`, ...)
+are constraints_more.py's, and are this module's names too (distributions/__init__.py
+adds them).
 
 `constraint.check(value)` takes a Tensor, an array or a number and gives a bool array, one
 entry per event (an `event_dim` of 1 reads the last axis as one event): the validation of
@@ -52,10 +53,14 @@ class Constraint:
 
 class _Dependent(Constraint):
     """A placeholder for a parameter checked by its distribution itself (Uniform's low and
-    high, each against the other): every value passes here."""
+    high, each against the other): its check refuses to answer, a ValueError as PyTorch's,
+    and a distribution's validation skips it."""
 
     def check(self, value: Any) -> np.ndarray:
-        return np.ones(_array(value).shape, dtype=bool)
+        raise ValueError("dependent.check: cannot determine the validity of a dependent "
+                         "constraint: the distribution checks such a parameter itself (as "
+                         "Uniform checks low < high); skip the constraints for which "
+                         "constraints.is_dependent(c) is True")
 
 
 class _Real(Constraint):

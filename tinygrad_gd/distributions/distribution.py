@@ -119,8 +119,8 @@ class Distribution:
     def _check_parameter(self, param: str, value: Tensor) -> None:
         """A one-line ValueError unless `value` satisfies arg_constraints[param]."""
         constraint = self.arg_constraints.get(param)
-        if constraint is None:
-            return
+        if constraint is None or constraints.is_dependent(constraint):
+            return  # (dependent: the distribution checks it itself, as Uniform its low < high)
         ok = np.asarray(constraint.check(value))
         if not ok.all():
             data = np.asarray(value._data)
