@@ -1,4 +1,5 @@
-"""Griffe extension of the API reference: the functions tinygrad_gd.functional makes at import.
+"""Griffe extension of the API reference: the functions tinygrad_gd.functional (and
+in_place_functions: `tg.exp_`, ...) makes at import.
 
 `tg.exp`, `tg.sum`, `tg.reshape`, ... are built by a loop in tinygrad_gd/functional.py
 (each is `x.name(...)` for a Tensor x), which griffe's static analysis cannot see. This
@@ -12,7 +13,7 @@ from typing import Any
 
 import griffe
 
-DYNAMIC_MODULES = ("tinygrad_gd.functional",)
+DYNAMIC_MODULES = ("tinygrad_gd.functional", "tinygrad_gd.in_place_functions")
 
 
 class DynamicFunctions(griffe.Extension):

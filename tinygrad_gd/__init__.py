@@ -71,6 +71,9 @@ from .histogram_dd import *  # noqa: F401,F403,E402  (tg.histogramdd)
 from . import fft  # noqa: E402,F401  (tg.fft.fftshift, tg.fft.ifftshift)
 from . import masked  # noqa: E402,F401  (tg.masked.sum, ...: torch.masked's reductions)
 from . import signal  # noqa: E402,F401  (tg.signal.windows.hann, ...)
+from . import global_switches, in_place_functions  # noqa: E402,F401
+from .global_switches import *  # noqa: F401,F403,E402  (tg.use_deterministic_algorithms, ...)
+from .in_place_functions import *  # noqa: F401,F403,E402  (tg.exp_, tg.clamp_, tg.fill_, ...)
 # torch.autograd.gradcheck and gradgradcheck: the same checks (gradcheck.py imports autograd)
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
@@ -105,6 +108,7 @@ __all__ += histogram_dd.__all__  # (tg.histogramdd)
 __all__ += ["fft"]
 __all__ += ["masked"]
 __all__ += ["signal"]
+__all__ += global_switches.__all__ + in_place_functions.__all__
 __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
