@@ -14,6 +14,11 @@ of two matrices, of two equal batches of matrices, as torch's: no broadcast, no 
 `adjoint` (the last two axes swapped: the values are real), `diagonal_scatter` and
 `index_put` (the op `scatter` or `scatter_add` on the flattened input, so input and the
 written values get gradients), and `index_put_` in place.
+
+Also torch's `convolution` (conv1d to conv_transpose3d, by weight's axes and `transposed`),
+`frobenius_norm` and `nuclear_norm` (linalg's norms under torch's older signatures),
+`row_stack` (vstack), and the top-level forms of the methods `is_signed`, `is_neg`,
+`get_device`, `is_distributed`.
 """
 from __future__ import annotations
 
@@ -21,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
+from . import linalg
 from .alias_methods import refusing_in_place
+from .compositions import vstack
 from .creation import fits
 from .grad_mode import check_flag
 from .in_place import _from_op
@@ -31,6 +38,7 @@ from .nn.layer_functions import _as_tensor
 from .op_errors import named, refusing_as
 from .ops.arguments import broadcast, integer, matrix_product, one_axis
 from .products import _batches
+from .properties import _tensor
 from .tensor import Tensor, _raw
 from .torch_functions import _add_in_place, _stride
 
@@ -38,11 +46,17 @@ __all__ = ["conv3d", "conv_transpose3d", "conv_tbc", "max_pool3d", "embedding_ba
            "selu_", "rrelu_", "threshold_", "bitwise_and", "bitwise_or", "bitwise_xor",
            "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "isposinf",
            "isneginf", "isreal", "true_divide", "mm", "bmm", "adjoint", "diagonal_scatter",
-           "index_put", "index_put_"]
+           "index_put", "index_put_", "convolution", "frobenius_norm", "nuclear_norm",
+           "row_stack", "is_signed", "is_neg", "get_device", "is_distributed"]
 
 # -- PyTorch's top-level neural-network functions: F's, under torch's signatures ------------
-conv3d, conv_transpose3d, conv_tbc = F.conv3d, F.conv_transpose3d, F.conv_tbc
+conv3d, conv_transpose3d = F.conv3d, F.conv_transpose3d
 celu_, selu_, threshold_ = F.celu_, F.selu_, F.threshold_
+
+
+def conv_tbc(input: Any, weight: Any, bias: Any, pad: int = 0) -> Tensor:  # noqa: A002
+    """F.conv_tbc (torch.conv_tbc): a 1-d convolution of input (time, batch, channels)."""
+    return F.conv_tbc(input, weight, bias, pad)
 
 
 def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,  # noqa: A002
@@ -329,6 +343,71 @@ def _method(function: Any) -> Any:
     method.__doc__ = function.__doc__
     method.__wrapped__ = function  # (its parameters, which an in-place form's count reads)
     return method
+
+
+def convolution(input: Any, weight: Any, bias: Any, stride: Any, padding: Any,  # noqa: A002
+                dilation: Any, transposed: bool, output_padding: Any, groups: int) -> Tensor:
+    """torch.convolution: F.conv1d, conv2d or conv3d (F.conv_transpose1d to 3d where
+    `transposed`), by weight's axes (3 to 5), every argument given, as torch's."""
+    kernel = _as_tensor("convolution", weight, what="weight")
+    if kernel.ndim not in (3, 4, 5):
+        raise ValueError(f"convolution: weight must have 3, 4 or 5 axes (a 1-d, 2-d or 3-d "
+                         f"convolution's), got shape {kernel.shape}")
+    n = kernel.ndim - 2
+    if check_flag("convolution", "transposed", transposed):
+        return getattr(F, f"conv_transpose{n}d")(input, kernel, bias, stride, padding,
+                                                 output_padding, groups, dilation)
+    return getattr(F, f"conv{n}d")(input, kernel, bias, stride, padding, dilation, groups)
+
+
+def frobenius_norm(input: Any, dim: Any, keepdim: bool = False) -> Tensor:  # noqa: A002
+    """torch.frobenius_norm: sqrt of the sum of squares over the axes `dim` (an int or a
+    tuple), tg.linalg.vector_norm's 2-norm (torch's own asks for dim)."""
+    return linalg.vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
+    """torch.nuclear_norm: the sum of the singular values over the two axes `dim` (of a
+    matrix when left out), tg.linalg.matrix_norm(input, "nuc", dim); as torch's,
+    `nuclear_norm(x, True)` is keepdim=True."""
+    if isinstance(dim, bool):  # (torch's other form: nuclear_norm(input, keepdim))
+        dim, keepdim = None, dim
+    if dim is None:
+        x = _as_tensor("nuclear_norm", input)
+        if x.ndim != 2:
+            raise ValueError(f"nuclear_norm: without dim input must be a matrix (2 axes), "
+                             f"got shape {x.shape}; give dim=(-2, -1) for a batch")
+        dim = (0, 1)
+    return linalg.matrix_norm(input, "nuc", dim, keepdim)
+
+
+@refusing_as("row_stack", "vstack")
+def row_stack(tensors: Any) -> Tensor:
+    """torch.row_stack, vstack's other name: the tensors stacked row-wise (1-d ones as rows)."""
+    if not isinstance(tensors, (list, tuple)):  # (vstack's words would say vstack([a, b]))
+        raise TypeError(f"row_stack: expected a list or tuple of tensors, got "
+                        f"{type(tensors).__name__}; wrap them in a list: row_stack([a, b])")
+    return vstack(tensors)
+
+
+def is_signed(input: Any) -> bool:  # noqa: A002
+    """torch.is_signed: input.is_signed()."""
+    return _tensor("is_signed", input).is_signed()
+
+
+def is_neg(input: Any) -> bool:  # noqa: A002
+    """torch.is_neg: input.is_neg(), False (no lazily negated tensors here)."""
+    return _tensor("is_neg", input).is_neg()
+
+
+def get_device(input: Any) -> int:  # noqa: A002
+    """torch.get_device: input.get_device(), -1 (the CPU)."""
+    return _tensor("get_device", input).get_device()
+
+
+def is_distributed(input: Any) -> bool:  # noqa: A002
+    """torch.is_distributed: input.is_distributed(), False."""
+    return _tensor("is_distributed", input).is_distributed()
 
 
 def _operator(function: Any, swapped: bool = False) -> Any:
