@@ -311,13 +311,13 @@ def _graph(args: argparse.Namespace) -> int:
     default = f"{module.NAME}-{'steps' if args.steps else args.mode}.{args.format}"
     from .graph.formats import file_path
 
+    if args.output and args.output.endswith(("/", os.sep)):  # a folder: not written dir.svg
+        raise _usage("graph", f"the output path {args.output!r} names a folder; give a file "
+                              f"name, e.g. -o {Path(args.output).expanduser() / default}")
     try:  # `.svg` alone: refused, not made .svg.svg
         chosen = file_path(args.output or default, "graph", default)
     except ValueError as err:
         raise _usage("graph", f"{str(err).removeprefix('graph: ')} (-o)") from None
-    if args.output and args.output.endswith(("/", os.sep)):  # a folder: not written dir.svg
-        raise _usage("graph", f"the output path {args.output!r} names a folder; give a file "
-                              f"name, e.g. -o {chosen / default}")
     path = _writable_file(chosen, "graph", default)  # a FIFO: not made fifo.svg
     if not path.suffix:  # as render_graph and BackwardSteps.save name it
         path = _writable_file(path.with_suffix(".html" if args.steps else "." + args.format),

@@ -14,6 +14,8 @@ missing folder or says in one line why it cannot.
 """
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 import graphviz
@@ -60,8 +62,13 @@ def check_folder(target: Path, where: str) -> None:
 def file_path(path: object, where: str, example: str) -> Path:
     """`path` as a Path (`files.as_path`: `~` expanded; 42, None and "" refused), or one
     line saying why it names no file: a suffix alone (`.png` would become `.png.svg`).
-    A name ending in a dot (`graph.`) has no suffix: the format's is added (`graph.svg`)."""
+    A name ending in a dot (`graph.`) has no suffix: the format's is added (`graph.svg`).
+    A text ending in a slash (`out/`) names a folder: refused, not written as `out.svg`
+    beside it (a Path drops the slash)."""
     target = as_path(path, where, example)
+    if isinstance(path, str) and path.endswith(("/", os.sep)):
+        raise IsADirectoryError(f"{where}: {path!r} names a folder; give a file path such as "
+                                f"{str(target / example)!r}")
     if target.name.endswith(".") and target.name.strip("."):  # (not `graph..svg`)
         target = target.with_name(target.name.rstrip("."))
     name = target.name

@@ -23,7 +23,6 @@ import base64
 import html
 import itertools
 import json
-import os
 import re
 import secrets
 from pathlib import Path
@@ -255,9 +254,6 @@ def page_path(path: str | Path, what: str) -> Path:
     """`path` for the HTML page: `.html` added when it has no suffix, `.html`/`.htm` kept,
     any other suffix refused before anything is written (not HTML in a file named .png);
     `~` expanded as a shell does; a folder refused, `out/` too (not written out.html)."""
-    if isinstance(path, str) and path.endswith(("/", os.sep)):  # (a Path drops the slash)
-        raise IsADirectoryError(f"{what}: {path!r} names a folder; give a file path such as "
-                                f"{str(Path(path).expanduser() / 'steps.html')!r}")
     target = check_replaceable(file_path(path, what, "steps.html"), what,
                                example="steps.html")  # not /dev/null.html
     suffix = target.suffix.lower()
