@@ -7,7 +7,8 @@
 - label pieces (`_value`: a small matrix as a table, a long array wrapped into lines, a
   long summary's range on a line of its own;
   `_pieces`: a product written as by hand; `_font`), and whole labels from lines of pieces
-  (`_label`, `_html`; `_spaced`: an edge's, with room on either side), a line too wide
+  (`_label`, `_html`; `_spaced`: an edge's, with room on either side), a line holding a
+  matrix kept at its natural width, not stretched to the label's, a line too wide
   for a page broken before its `×` and `=` (one holding a matrix sooner, its leading
   `sum over ... of` on a line of its own);
 - user text made safe inside a label (`_escape`), and what a float array holds that is
@@ -242,9 +243,15 @@ def _label(lines: list[list[str]]) -> str:
              for broken in [_broken(line)] for part in broken]
     if not any(_is_table(piece) for line, _ in parts for piece in line):
         return "<" + "<BR/>".join("".join(line) for line, _ in parts) + ">"
-    rows = []
-    for line, left in parts:
-        if not any(_is_table(piece) for piece in line):
+    rows, headed = [], []
+    for k, (line, left) in enumerate(parts):
+        if not left and _headed(line):
+            headed.append(line)
+            if k + 1 < len(parts) and not parts[k + 1][1] and _headed(parts[k + 1][0]):
+                continue  # (`data [..]` then `grad [..]`: one block, words and tables aligned)
+            rows.append(f"<TR><TD>{_headed_rows(headed)}</TD></TR>")
+            headed = []
+        elif not any(_is_table(piece) for piece in line):
             align = ' ALIGN="LEFT"' if left else ""
             rows.append(f"<TR><TD{align}>{''.join(line)}</TD></TR>")
         else:
@@ -254,34 +261,48 @@ def _label(lines: list[list[str]]) -> str:
 
 
 _BARE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+_PADDED = _BARE.replace('PADDING="0"', 'PADDING="1"')  # as the label's rows: matrices apart
+
+
+def _headed(line: list[str]) -> bool:
+    """Whether a line is a word and a matrix after it: `data [..]`, `grad [..]`, `= [..]`."""
+    return len(line) == 2 and _is_table(line[1]) and not _is_table(line[0]) \
+        and not _touching(*line)
+
+
+def _headed_rows(lines: list[list[str]]) -> str:
+    """Lines of a word and its matrix, one after the other, as one block at its natural
+    width, centred: each word beside its table, the words right-aligned in a column, each
+    table as wide as its numbers (not as wide as the label's title)."""
+    rows = "".join(f'<TR><TD ALIGN="RIGHT">{word}</TD><TD>{_kept(matrix, 0, 1)}</TD></TR>'
+                   for word, matrix in lines)
+    return _kept(f"{_PADDED}{rows}</TABLE>", _FILLERS // 2, 2)
+
+
+def _kept(content: str, before: int, times: int) -> str:
+    """`content` beside `_FILLERS` empty cells (`before` of them before it), nested `times`
+    times: Graphviz stretches a table to its cell's width, sharing the room evenly among its
+    cells, so the empty cells take nearly all of it and `content` keeps its natural width
+    (1/13 of the room nested once, 1/169 twice)."""
+    for _ in range(times):
+        content = (f"{_BARE}<TR>{'<TD></TD>' * before}<TD>{content}</TD>"
+                   f"{'<TD></TD>' * (_FILLERS - before)}</TR></TABLE>")
+    return content
 
 
 def _table_row(line: list[str], left: bool) -> str:
     """A line holding a matrix as a table of its pieces, one cell each, a text touching a
-    matrix (`[..]²)`, `(-[..]`) `_CLEARANCE` points clear of its border.
-
-    Graphviz stretches a table to its cell's width (the label's widest line), sharing the
-    room evenly among its cells: a text after a matrix drifted right of it (`[..]   ²   )`).
-    So the pieces of a line that is a part of a broken one (read down the label's left
-    edge), or that has a text after a matrix, are a table of their own beside `_FILLERS`
-    empty cells, after it or on both sides (centred), twice over, which take nearly all of
-    the room; a line ending with its matrix (`data [..]`) stretches as before, its matrix
-    as wide as those of the lines around it.
+    matrix (`[..]²)`, `(-[..]`) `_CLEARANCE` points clear of its border, kept at its natural
+    width (`_kept`): a part of a broken line at the label's left edge (read down it), any
+    other line centred. Stretched to the label's width, a text after a matrix drifted right
+    of it (`[..]   ²   )`) and a matrix's columns spread across a node with a long title.
     """
     cells = []
     for k, piece in enumerate(line):
         if k and _touching(line[k - 1], piece):
             cells.append(f'<TD WIDTH="{_CLEARANCE}"></TD>')
         cells.append(f"<TD>{piece}</TD>")
-    pieces = f"{_BARE}<TR>{''.join(cells)}</TR></TABLE>"
-    after_matrix = any(_is_table(a) and not _is_table(b) for a, b in zip(line, line[1:]))
-    if not (left or after_matrix):
-        return pieces
-    before = 0 if left else _FILLERS // 2
-    for _ in range(2):  # (nested twice: the pieces take 1/13 of 1/13 of the room)
-        pieces = (f"{_BARE}<TR>{'<TD></TD>' * before}<TD>{pieces}</TD>"
-                  f"{'<TD></TD>' * (_FILLERS - before)}</TR></TABLE>")
-    return pieces
+    return _kept(f"{_BARE}<TR>{''.join(cells)}</TR></TABLE>", 0 if left else _FILLERS // 2, 2)
 
 
 def _touching(first: str, second: str) -> bool:
