@@ -43,7 +43,7 @@ def _seen(output: Tensor, tmp_path, name: str, **options) -> str:
 
 def _box_numbers(text: str, title: str) -> tuple[np.ndarray, np.ndarray]:
     """The result and gradient a folded call's box `title` shows (`result [3.8, 2.2]`)."""
-    found = re.search(re.escape(title) + r" function call: \d+ nodes \([^)]*\) "
+    found = re.search(re.escape(title) + r" function call: \d+ nodes "
                       r"result \[([^\]]*)\] grad \[([^\]]*)\]", text)
     assert found is not None, text
     return tuple(np.array([float(v) for v in found.group(k).split(",")]) for k in (1, 2))

@@ -5,11 +5,15 @@ rendered SVG (where each text and each matrix's border is drawn) and the DOT tex
   was stretched to the title's width: the matrix's columns spread across the node and the
   word sat far from its table. The line keeps its natural width, centred; a node's data
   and gradient matrices start at one x, each beside its word.
+- A folded module call's box said `(open_modules=True draws them)`, the blog MLP's
+  backward view five times: the option is said once, in the notes under the drawing, and
+  each box says how many nodes it holds. What the notes say draws every node does.
 
 Numbers are checked against NumPy, never against the drawing code.
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -123,3 +127,58 @@ def test_a_modules_parameter_reads_data_beside_its_matrix(tmp_path, mode):
             assert box[0] == pytest.approx(_word_and_matrix(path, "0.weight", "data")[1][0],
                                            abs=0.5)
 
+
+# ---------------------------------------------------------------------------------------
+# A folded module call: its node count in every box, the option that opens it once
+
+
+def _all_texts(path) -> list[str]:
+    return [t.text or "" for t in ET.parse(path).getroot().iter(_SVG + "text")]
+
+
+def _blog_mlp():
+    from tinygrad_gd.examples import blog_mlp
+
+    return blog_mlp.graph_step(0)
+
+
+@pytest.mark.parametrize("mode", ["forward", "backward"])
+def test_the_blog_mlps_boxes_say_their_node_counts_and_the_notes_say_once_what_opens_them(
+        tmp_path, mode):
+    loss, params = _blog_mlp()
+    texts = _all_texts(tg.render_graph(tg.draw_graph(loss, params=params, mode=mode),
+                                       tmp_path / "folded.svg"))
+    counts = [int(m[1]) for t in texts for m in [re.fullmatch(r"module call: (\d+) nodes",
+                                                              t.strip())] if m]
+    assert len(counts) == 5  # Linear, ReLU, Linear, ReLU, Linear
+    assert sum("open_modules=True" in t for t in texts) == 1, texts
+    note = " ".join(t.strip() for t in texts if t.strip()).split(" nodes folded")[0]
+    folded, total = map(int, re.search(r"(\d+) of (\d+)$", note).groups())
+    assert sum(counts) == folded
+    # what the notes say opens the boxes does: every node drawn, no box, no note
+    opened = tg.render_graph(tg.draw_graph(loss, params=params, mode=mode, open_modules=True),
+                             tmp_path / "open.svg")
+    texts = _all_texts(opened)
+    assert not any("module call" in t or "folded" in t for t in texts)
+    drawn = [g for g in ET.parse(opened).getroot().iter(_SVG + "g") if g.get("class") == "node"
+             and not g.find(_SVG + "title").text.startswith("heading")]  # (a frame's title)
+    assert len(drawn) == total
+
+
+def test_past_max_nodes_the_notes_say_both_options_and_both_draw_every_node(tmp_path):
+    layers = [nn.Linear(2, 2, seed=k) for k in range(12)]
+    h = tg.Tensor(np.ones((1, 2)), name="x")
+    for layer in layers:
+        h = layer(h).tanh()
+    loss = h.sum()
+    model = nn.ModuleList(layers)
+    source = tg.draw_graph(loss, model=model, max_nodes=10).source
+    said = re.sub(r"<BR[^>]*>", " ", source.splitlines()[-2])
+    assert "(max_nodes=None and open_modules=True draw every node)" in said, said
+    assert source.count("open_modules=True") == 1  # (not in each box)
+    source = tg.draw_graph(loss, model=model, max_nodes=None, open_modules=True).source
+    assert "folded" not in source and "module call" not in source
+    # with open_modules=True alone the module calls fold only past max_nodes: it says so
+    said = re.sub(r"<BR[^>]*>", " ", tg.draw_graph(loss, model=model, max_nodes=10,
+                                                   open_modules=True).source.splitlines()[-2])
+    assert "(max_nodes=None draws every node)" in said and "open_modules" not in said, said

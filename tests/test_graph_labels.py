@@ -712,7 +712,8 @@ def test_a_box_past_max_nodes_with_open_modules_says_max_nodes_opens_it():
     model = nn.Sequential(*[nn.Linear(2, 2, seed=k) for k in range(12)])
     loss = model(tg.Tensor(np.ones((1, 2)))).sum()
     source = draw_graph(loss, model=model, open_modules=True, max_nodes=10).source
-    assert "max_nodes=None draws them" in source and "open_modules=True draws" not in source
+    # (said once, in the notes under the drawing; each box says how many nodes it holds)
+    assert "(max_nodes=None draws every node)" in source and "open_modules=True" not in source
 
 
 def test_a_users_tensor_that_needs_a_gradient_stays_outside_the_module_box():

@@ -30,7 +30,7 @@ Module calls fold first (`walk._layout`), one box each, above `_modules_fold_abo
 Inputs are alike when their ops read alike on the picture (`** 2` is not `** 3`) and their
 shapes match. A sum's hidden constant terms are counted and shown in its label. The
 step-by-step frames (`steps.py`) apply none of these folds. `_structure_lines`: the text
-of a fold's box.
+of a fold's box (which option draws its nodes is said once, in the notes under the drawing).
 """
 from __future__ import annotations
 
@@ -362,7 +362,7 @@ def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
     graph = drawing.graph
     if box.kind == "sum":
         return [[f"<B>{_escape(box.title)}</B>" + _sum_constants(drawing, box)],
-                [f"{len(box.ops)} add ops in one (max_nodes=None draws each)"]]
+                [f"{len(box.ops)} add ops in one"]]
     if box.kind == "making":
         return making_lines(drawing, box, count, _ops_inside(graph, box))
     if box.kind == "chain":
@@ -383,8 +383,6 @@ def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
             lines.append(["data ", _value(values, options.precision)])
         if options.show_grad:
             lines += _box_grad_lines(drawing, leaves)
-    if box.kind == "chain":
-        lines.append(["max_nodes=None draws them"])
     return lines
 
 

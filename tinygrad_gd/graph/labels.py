@@ -430,9 +430,9 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     elif box.kind in ("sum", "alike", "chain", "making"):
         lines = _structure_lines(drawing, box, count)
     else:
-        call = "function call" if box.function else "module call"
-        lines = [[f"<B>{_escape(box.title)}</B>"],
-                 [f"{call}: {count} nodes ({_opens(drawing.options)} draws them)"]]
+        call = "function call" if box.function else "module call"  # (the option that
+        # draws its nodes is said once, in the notes under the drawing: `_notes`)
+        lines = [[f"<B>{_escape(box.title)}</B>"], [f"{call}: {count} nodes"]]
         for word, state in (("params", False), ("buffers", True)):  # state: not learned
             named = [drawing.name(i)[0] for i in box.tensors if graph.tensors[i]._ctx is None
                      and drawing.name(i)[1] and getattr(graph.tensors[i], "_made_in", None) is None
@@ -457,7 +457,10 @@ def _notes(drawing: _Drawing) -> list[str]:
         per = "module call" if set(kinds) == {"module"} else "call"
         others = len(layout.boxes) - sum(kinds.values())  # (a sum, a chain, a making)
         opens = f"{_opens(drawing.options)} draws {'them' if others else 'every node'}"
-        why = (f"to stay within max_nodes={drawing.options.max_nodes}" if "rest" in layout.boxes
+        both = "draws" if drawing.options.open_modules else "and open_modules=True draw"
+        past = f"to stay within max_nodes={drawing.options.max_nodes}" + (
+            f" (max_nodes=None {both} every node)" if kinds else "")
+        why = (past if "rest" in layout.boxes
                else f"as one box per {per} ({opens})" + (
                    f" and {others} to fit a page (max_nodes=None draws them)" if others else "")
                if kinds

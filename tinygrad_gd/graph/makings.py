@@ -183,7 +183,7 @@ def making_lines(drawing: Any, box: Any, count: int, ops: str) -> list[list[str]
     the result with its value and gradient, as a module call's box shows its result."""
     graph = drawing.graph
     lines = [[f"<B>{_escape(box.title)}</B>"],
-             [f"made by {count} nodes (max_nodes=None draws them)"],
+             [f"made by {count} nodes"],
              *_wrapped("ops: ", ops.split(", "))]
     return lines + repeated_lines(graph, box.ops) + result_lines(drawing, box)
 
