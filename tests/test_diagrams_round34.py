@@ -182,3 +182,37 @@ def test_past_max_nodes_the_notes_say_both_options_and_both_draw_every_node(tmp_
     said = re.sub(r"<BR[^>]*>", " ", tg.draw_graph(loss, model=model, max_nodes=10,
                                                    open_modules=True).source.splitlines()[-2])
     assert "(max_nodes=None draws every node)" in said and "open_modules" not in said, said
+
+
+# ---------------------------------------------------------------------------------------
+# An edge's label that begins with a matrix
+
+
+def _edge(path, tooltip_start: str) -> ET.Element:
+    """The edge group of the rendered SVG whose tooltip begins with `tooltip_start`."""
+    link = "{http://www.w3.org/1999/xlink}title"
+    found = [g for g in ET.parse(path).getroot().iter(_SVG + "g") if g.get("class") == "edge"
+             and any((a.get(link) or "").startswith(tooltip_start) for a in g.iter(_SVG + "a"))]
+    assert len(found) == 1, tooltip_start
+    return found[0]
+
+
+def test_an_edges_matrix_stands_clear_of_the_edge_not_read_as_a_second_line(tmp_path):
+    # the multi-in-out network's step: (weights * input).sum(axis=1), half the squared error
+    weights = tg.Tensor([[0.1, 0.1, -0.3], [0.1, 0.2, 0.0], [0.0, 1.3, 0.1]],
+                        requires_grad=True, name="weights")
+    given = tg.Tensor([8.5, 0.65, 1.2], name="input")
+    pred = (weights * given).sum(axis=1)
+    error = pred - tg.Tensor([0.1, 1.0, 0.1], name="true")
+    loss = (error ** 2).sum() * 0.5
+    loss.backward()
+    path = tg.render_graph(tg.draw_graph(loss, mode="backward"), tmp_path / "mio.svg")
+    g = _edge(path, "gradient from mul result to op mul")
+    box, = _matrices(g)  # the gradient d loss / d (weights * input): error copied along rows
+    expected = np.repeat((weights.data @ given.data - [0.1, 1.0, 0.1])[:, None], 3, axis=1)
+    np.testing.assert_allclose(_read_matrix(g, box), expected, atol=5e-4)
+    numbers = [float(v) for v in re.findall(r"-?\d+\.?\d*", g.find(f".//{_SVG}path").get("d"))]
+    beside = [x for x, y in zip(numbers[0::2], numbers[1::2]) if box[1] <= y <= box[3]]
+    assert beside, numbers
+    # the border a clear gap right of the edge (it was 4.5 points, a double line at a glance)
+    assert min(box[0] - x for x in beside) >= 8, (box, beside)

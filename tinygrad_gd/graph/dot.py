@@ -29,7 +29,8 @@ from .formats import SOURCE, check_folder, file_path, format_of, make_folder, su
 from .options import _Options
 from .products import _edge_lines
 from .nans import _find_anomaly
-from .text import _escape, _html, _label, _line_width, _paragraph, _spaced, _value
+from .text import (_escape, _html, _is_table, _label, _line_width, _paragraph, _spaced,
+                   _value)
 from .tooltips import edge_tip, node_tip, shown, tensor_tip, unless_reached
 from .walk import (_collect, _Gradients, _gradients, _Graph, _Layout, _layout, _Names, _names,
                    _class_target)
@@ -419,7 +420,8 @@ def _edge(dot: graphviz.Digraph, drawing: _Drawing, source: str, target: str,
             lines = unless_reached(color is None,
                                    [[_value(grad, drawing.options.precision, color)]])
     if lines is not None:
-        attrs["label"] = _spaced(_label(lines))
+        first = next((piece for piece in lines[0] if piece), "") if lines else ""
+        attrs["label"] = _spaced(_label(lines), _is_table(first))
         attrs.update(label_inside(frames, source, target))
     dashed = "style" in attrs  # (no gradient flows along it: what goes into the op instead)
     attrs["tooltip"] = (edge_tip(drawing, source, target, None, "input") if dashed else

@@ -41,6 +41,9 @@ _TABLE_ROWS = 4  # a matrix of more rows is text (wrapped), not a tall table
 _NOISE = 1e-12  # a difference this small (relative) is float noise: 0.1 summed 10 times is 1
 _NAME_LIMIT = 60  # characters of a name shown before it is cut
 _EDGE_GAP = (3, 18)  # points left and right of an edge's label: the edge, the next label
+# points left of an edge's label that begins with a matrix: its border 3 points beside the
+# edge, the two lines parallel, read as the edge drawn twice
+_MATRIX_GAP = 9
 
 
 def _escape(text: str, limit: int = _NAME_LIMIT) -> str:
@@ -317,11 +320,13 @@ def _html(lines: list[str]) -> str:
     return "<" + "<BR/>".join(lines) + ">"
 
 
-def _spaced(label: str) -> str:
+def _spaced(label: str, matrix_first: bool = False) -> str:
     """An edge's label with room on either side: Graphviz sets the labels of edges that
-    leave one node on one line, so without it they would read as one ("…max 0.18[0, …")."""
+    leave one node on one line, so without it they would read as one ("…max 0.18[0, …");
+    more on the edge's side where the label begins with a matrix (`matrix_first`)."""
     return (f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"><TR>'
-            f'<TD WIDTH="{_EDGE_GAP[0]}"></TD><TD>{label[1:-1]}</TD>'
+            f'<TD WIDTH="{_MATRIX_GAP if matrix_first else _EDGE_GAP[0]}"></TD>'
+            f'<TD>{label[1:-1]}</TD>'
             f'<TD WIDTH="{_EDGE_GAP[1]}"></TD></TR></TABLE>>')
 
 
