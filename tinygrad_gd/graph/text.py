@@ -238,6 +238,20 @@ def _width(line: list[str]) -> int:
     return sum(_line_width(piece) for piece in line)
 
 
+_RUN = re.compile(r'(<FONT COLOR="([^"]*)">(?:(?!</?FONT).)*)</FONT><FONT COLOR="\2">',
+                  re.DOTALL)
+
+
+def _runs(text: str) -> str:
+    """Text pieces side by side in one colour as one run of text: Graphviz measures each run
+    on its own, rounded, so a step-by-step frame's hidden label (one run a piece) drew
+    wider than the same label shown (one run) and the page's frames differed in size."""
+    merged = _RUN.sub(r"\1", text)
+    while merged != text:
+        text, merged = merged, _RUN.sub(r"\1", merged)
+    return merged
+
+
 def _label(lines: list[list[str]]) -> str:
     """Lines of pieces as one HTML-like label (a table of rows when a piece is a table); the
     parts of a line broken in two or more read down its left edge, as written by hand."""
@@ -245,7 +259,7 @@ def _label(lines: list[list[str]]) -> str:
     parts = [(part, len(broken) > 1) for line in lines if line
              for broken in [_broken(line)] for part in broken]
     if not any(_is_table(piece) for line, _ in parts for piece in line):
-        return "<" + "<BR/>".join("".join(line) for line, _ in parts) + ">"
+        return "<" + "<BR/>".join(_runs("".join(line)) for line, _ in parts) + ">"
     rows, headed = [], []
     for k, (line, left) in enumerate(parts):
         if not left and _headed(line):
@@ -256,7 +270,7 @@ def _label(lines: list[list[str]]) -> str:
             headed = []
         elif not any(_is_table(piece) for piece in line):
             align = ' ALIGN="LEFT"' if left else ""
-            rows.append(f"<TR><TD{align}>{''.join(line)}</TD></TR>")
+            rows.append(f"<TR><TD{align}>{_runs(''.join(line))}</TD></TR>")
         else:
             rows.append(f"<TR><TD>{_table_row(line, left)}</TD></TR>")
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
