@@ -26,9 +26,11 @@ not), and
   view: the attribute, `None` before backward), each in the documented form (whole, `all
   v`, or first entries and range);
 - in the backward view each edge's product, evaluated from its printed numbers (`×`, `@`,
-  `⊗`, `ᵀ`, `sum over ... of`, `copied along ...`), gives the gradient printed after its
-  `=`; the edges into a tensor add up to its gradient (a tensor used twice shows the sum
-  of its uses); the edge from a result to its op carries the result's gradient; an op of
+  `⊗`, `ᵀ`, `sum over ... of`, `copied along ...`) and the nodes' names it holds (`inputᵀ @
+  (matmul result grad)`: that node's data, that node's gradient), gives the gradient
+  printed after its `=` (a product with a formula in words, `× (1 - tanh²)`, its value);
+  the edges into a tensor add up to its gradient (a tensor used twice shows the sum of
+  its uses); the edge from a result to its op carries the result's gradient; an op of
   one-number result, its `∂/∂x = ... = numbers` times the gradient arriving, what its
   edge to x carries;
 - a folded drawing's counts add up (the boxes' nodes, the note's total, the nodes
@@ -654,6 +656,50 @@ def product_of(text: str, matrices: list[np.ndarray], target: tuple, shapes: lis
     return list(zip(values, bounds)), shown
 
 
+_KNOWN_WORDS = re.compile(r"sum over .*? of |sum of |copied .*$|passed on as it is|all \S+ \(|"
+                         r"empty \(|\bnan\b|\binf\b|\d+e[+-]?\d|\bmin\b|\bmax\b|NaN/Inf")
+
+
+def named(text: str, matrices: list[np.ndarray], nodes: dict[str, Node],
+          match: dict[str, int], tensors: list[tg.Tensor], truth: dict[int, Any]
+          ) -> list[tuple[str, list[np.ndarray]]]:
+    """An edge's product with the nodes' names it holds (`inputᵀ @ (matmul result grad)`)
+    read as their tensors' values (`(name grad)`: the gradient d loss / d tensor): one (text,
+    matrices) per way of reading a name several nodes share; none where words are left
+    that name no drawn node (a formula, `1 - tanh²`, or a folded call's result)."""
+    left, equals, right = text.rpartition(" = ")
+    if not equals:
+        left, right = text, ""
+    owners: dict[str, list[int]] = {}
+    for node, k in match.items():
+        owners.setdefault(nodes[node].name, []).append(k)
+    found: list[list[np.ndarray]] = []
+
+    def mark(arrays: list[np.ndarray]) -> str:
+        found.append(arrays)
+        return f"⟪{len(found) - 1}⟫"
+
+    for name in sorted(owners, key=len, reverse=True):
+        grads = [np.asarray(truth[id(tensors[k])]) for k in owners[name]
+                 if truth.get(id(tensors[k])) is not None]
+        datas = [np.asarray(tensors[k].data) for k in owners[name]]
+        if grads:
+            left = left.replace(f"({name} grad)", mark(grads)) if f"({name} grad)" in left \
+                else left
+        pattern = r"(?<![\w.#⟦⟪])" + re.escape(name) + r"(?![\w.#⟧⟫])"
+        if re.search(pattern, left):
+            left = re.sub(pattern, mark(datas), left)
+    if re.search(r"[A-Za-z_∂√]", _KNOWN_WORDS.sub("", left)):
+        return []
+    readings = []
+    for choice in itertools.islice(itertools.product(*found), 16):
+        marks = {f"⟪{k}⟫": f"⟦{len(matrices) + k}⟧" for k in range(len(found))}
+        shown = re.sub(r"⟪\d+⟫", lambda m: marks[m[0]], left)
+        readings.append((shown + (" = " + right if equals else ""),
+                         matrices + [np.asarray(a, dtype=np.float64) for a in choice]))
+    return readings
+
+
 def _summed(v: np.ndarray, words: str, target: tuple) -> np.ndarray:
     """A broadcast input's product summed as its words say (`sum of`, `sum over the batch
     (axis 0) of`, `sum over axis 1 (the columns) of`) back to the input's shape."""
@@ -901,7 +947,17 @@ def check_edges(program, options, tnodes, match, edges, bare, labels, truth, pre
             into.setdefault(target, []).append(parse_value(text, matrices))
             continue
         t = tensors[match[target]]
-        product = product_of(text, matrices, t.shape, shapes)
+        readings = named(text, matrices, tnodes, match, tensors, truth)
+        if not readings:  # a formula in words (`1 - tanh²`): its value checked below
+            COVERED["product in words"] += 1
+            assert " = " in text, f"{source} -> {target}: {text!r} says no value"
+            right = text.rpartition(" = ")[2]
+            sent[(source, target)] = parse_value(right, matrices)
+            into.setdefault(target, []).append(sent[(source, target)])
+            continue
+        products = [product_of(text, matrices, t.shape, shapes) for text, matrices in readings]
+        product = products[0] if products[0] is None else (
+            [pair for each in products for pair in each[0]], products[0][1])
         if product is None:
             sent[(source, target)] = parse_value(text, matrices)
             into.setdefault(target, []).append(sent[(source, target)])
@@ -909,7 +965,8 @@ def check_edges(program, options, tnodes, match, edges, bare, labels, truth, pre
         candidates, shown = product
         tol = 3 * 10.0 ** (1 - precision) + rtol
         COVERED.update("product " + word for word in ("×", "@", "⊗", "ᵀ", "sum over", "sum of",
-                                                       "copied along", "copied to", " + ")
+                                                       "copied along", "copied to", " + ",
+                                                       " grad)")
                        if word in text)
         assert any(_close(shown, value, bound, precision, tol) for value, bound in candidates), \
             f"{source} -> {target}: {text!r}: its factors do not give what it shows"
@@ -1088,6 +1145,7 @@ def test_the_programs_reach_every_form_a_label_takes():
     forms = ["folded", "box result", "uses added", "value none", "value all", "value array",
              "value number", "value summary", "product ×", "product @", "product ⊗",
              "product ᵀ", "product sum over", "product sum of", "product copied along",
+             "product  grad)", "product in words",
              "product copied to", "product  + ", "local derivative", "box module call",
              "box add ops", "box made by", "box nodes folded", "box parameters each",
              "float32", "NaN shown", "table"]

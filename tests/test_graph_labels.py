@@ -445,8 +445,10 @@ def test_a_small_network_shows_its_weights_and_a_big_one_folds(tmp_path):
     assert "module call" not in text and "folded" not in text, text
     for k in (0, 2, 4):
         assert f"{k}.weight" in text and f"{k}.bias" in text
-    # deltaᵀ @ input on each weight whose gradient has at most 12 entries (not 2.weight's 16)
-    assert text.count("ᵀ @") == 2, text
+    # deltaᵀ @ input on each weight: in numbers where its gradient has at most 12 entries,
+    # in the nodes' names where not (2.weight's 16)
+    assert text.count("ᵀ @") == 3, text
+    assert "(2: Linear(4 -> 4) result grad)ᵀ @ (1: ReLU result)" in text, text
     t_model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4),
                                   torch.nn.ReLU(), torch.nn.Linear(4, 1)).double()
     with torch.no_grad():

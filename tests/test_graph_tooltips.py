@@ -52,7 +52,10 @@ def test_every_node_and_edge_says_what_it_is_not_its_id(tmp_path, mode):
     else:
         assert "x into op mul" in tips["edge"]  # (dashed: x needs no gradient)
         [to_w] = [tip for tip in tips["edge"] if tip.startswith("gradient from op mul to w:")]
-        np.testing.assert_allclose(eval(to_w.splitlines()[1]), w.grad.data, rtol=1e-3)
+        # the product in the nodes' names (x * w's gradient has 20 entries), then its value
+        words, value = to_w.split(":\n", 1)[1].rsplit(" = ", 1)
+        assert words == "sum over axis 0 (the rows) of\n(mul result grad) × x", to_w
+        np.testing.assert_allclose(eval(value), w.grad.data, rtol=1e-3)
 
 
 def test_a_tensor_shown_in_part_lists_its_values_and_gradient_in_full(tmp_path):
@@ -78,7 +81,9 @@ def test_a_large_tensor_is_not_listed_and_a_name_expands_nothing(tmp_path):
     tips, _ = tooltips(tg.render_graph(loss, tmp_path / "g.svg", mode="backward"))
     [tip] = [t for t in tips["node"] if t.startswith("w⧵N")]
     assert tip.startswith("w⧵N⧵x01 (11, 10)") and "in full" not in tip  # 110 > 100 entries
-    assert "gradient from op mul to w⧵N⧵x01:\nall 2 (11, 10)" in tips["edge"], tips["edge"]
+    # (its product shows whole: every array all one number)
+    assert "gradient from op mul to w⧵N⧵x01:\nall 1 (11, 10) × 2 = all 2 (11, 10)" \
+        in tips["edge"], tips["edge"]
 
 
 # ---------------------------------------------------------------------------------------

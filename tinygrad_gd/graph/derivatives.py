@@ -36,7 +36,7 @@ import numpy as np
 from ..engine import Function, _fit
 from ..scope import argument_of
 from ..tensor import _raw
-from .text import _NOISE
+from .text import _NOISE, _escape
 from .walk import _Graph, _misdeclared
 
 Pieces = list  # of str (text) and np.ndarray (a value, formatted by the caller)
@@ -75,6 +75,12 @@ def _grouped(name: str) -> str:
 def _bare(name: str) -> str:
     """A name inside a function's parentheses: no parentheses of its own."""
     return name[1:-1] if name.startswith("(") and name.endswith(")") else name
+
+
+def _partial(name: str) -> str:
+    """d(an op's result)/d(its input `name`) as an op's node writes it, escaped for a label:
+    `∂/∂x`, a module call's result (`4: Linear(64 -> 10) result`) in parentheses."""
+    return "∂/∂" + _escape(f"({name})" if ": " in name or "(" in name else name)
 
 
 def _textbook(graph: _Graph, i: int, p: int, name: Callable[[int], str],

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..engine import Function
 from .calls import _argument_names, _call_result, _made_in_call, _module_title
-from .derivatives import Textbook, _local_derivatives, _textbook
+from .derivatives import Textbook, _local_derivatives, _partial, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
                    _opens, _pieces, _plain, _value)
 from .folds import _structure_lines
@@ -368,9 +368,7 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
     elif drawing.options.mode == "backward":
         precision = drawing.options.precision
         for p, (local, per_element) in drawing.local(i).items():
-            name = drawing.name(p)[0]  # `(4: Linear(64 -> 10) result)`: one name
-            bracket = ": " in name or "(" in name  # (a module call's title: ∂/∂(...))
-            start = f"∂/∂{_escape(f'({name})' if bracket else name)} = "
+            start = _partial(drawing.name(p)[0]) + " = "
             book = drawing.textbook(i, p)
             if book is not None:
                 line = [start + _escape(book.formula, 10**3)]
@@ -385,7 +383,7 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
                         and book.formula != _array(local, precision):
                     line += [" = ", _value(local, precision)]
                 lines.append(line)
-            elif not per_element and local.size <= _SHOWN_ENTRIES:  # a scalar output's
+            elif not per_element:  # a scalar output's (a large one's a summary)
                 lines.append([start, _value(local, precision)])
     return lines
 

@@ -6,17 +6,23 @@ mean's copy of the gradient to each entry, matmul's outer product, linear's (nn.
 `deltaᵀ @ input` and its bias's sum over the batch, and for any other op the gradient
 arriving times the op's local derivative (`h + h` for an input used twice); a broadcast
 input's product is summed over the axes named (`sum over axis 1 (the columns) of`);
-frozen entries are marked.
+frozen entries are marked. Where an array of the product is too big to show whole, the
+product reads in the nodes' names, `inputᵀ @ (matmul result grad)`, its value under it.
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
 from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
-from .text import _SHOWN_ENTRIES, _font, _pieces, _value
+from .derivatives import Textbook, _grouped, _partial
+from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
+
+_WORDS = re.compile(r"[A-Za-z∂]")  # a product in words (`× (1 - tanh²)`) says its value
 
 # the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
 # edges' 9-point text was a speck by the table's border
@@ -38,14 +44,17 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
     product = (_product(drawing, op, p, slots, carried)
                if target == f"f{op}" and len({i for i, _ in parts}) == 1 else None)
     if product is None:
-        line = [_value(carried, precision, color)]
+        lines = [[_value(carried, precision, color)]]
     elif carried.ndim > 1 and isinstance(product[0], np.ndarray) \
-            and product[0].shape == carried.shape and np.array_equal(product[0], carried):
-        line = _pieces(product, precision, color)  # (times 1: a matrix once, not twice)
+            and product[0].shape == carried.shape and np.array_equal(product[0], carried) \
+            and not any(isinstance(piece, str) and _WORDS.search(piece) for piece in product):
+        lines = [_pieces(product, precision, color)]  # (times 1: a matrix once, not twice)
+    elif not _shown_whole(carried):  # a summary: `= [..] min .. max ..` under its product
+        lines = [_pieces(product, precision, color),
+                 [_font("= ", color), _value(carried, precision, color)]]
     else:
-        line = _pieces(product, precision, color) + [_font(" = ", color),
-                                                     _value(carried, precision, color)]
-    lines = [line]
+        lines = [_pieces(product, precision, color) + [_font(" = ", color),
+                                                       _value(carried, precision, color)]]
     mask = getattr(drawing.graph.tensors[p], "frozen_mask", None)
     if mask is not None and np.any(mask):
         lines.append([_font(f"frozen {_frozen_entries(np.asarray(mask), precision)}: "
@@ -57,47 +66,41 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
              ) -> list | None:
     """The factors whose product is `carried` (arrays and words), or None when none is shown.
 
-    Shown when every factor has at most 12 entries (a sum's or mean's result may be
-    larger: it shows as a summary) and the product is checked to give
-    what the engine's pass sent: a sum's or mean's copy of the gradient to each entry,
-    matmul's and linear's products (outer, matrix-vector, `deltaᵀ @ input`, the bias's sum
-    over the batch), and for any other op the gradient arriving times the op's local
-    derivative (scalar outputs and elementwise ops; an input used twice, `h * h`, one
-    term per use). A broadcast input's product is summed over the axes it was copied
-    along, which are named.
+    The product is checked to give what the engine's pass sent: a sum's or mean's copy of
+    the gradient to each entry, matmul's and linear's products (outer, matrix-vector,
+    `deltaᵀ @ input`, the bias's sum over the batch), and for any other op the gradient
+    arriving times the op's local derivative (scalar outputs and elementwise ops; an input
+    used twice, `h * h`, one term per use). A broadcast input's product is summed over the
+    axes it was copied along, which are named. Where an array of the product, the result
+    included, is too big to show whole, the product reads in names (`_named`).
     """
     graph = drawing.graph
     upstream = drawing.grads.tensor[op]
     node = drawing.grads.nodes.get(op) or graph.tensors[op]._ctx
     if upstream is None or node is None or not slots:
         return None
-    small = lambda *arrays: all(np.asarray(a).size <= _SHOWN_ENTRIES for a in arrays)  # noqa: E731
     name, slot = node.name, (slots[0] if len(slots) == 1 else None)
     values = [graph.tensors[q]._data for q in graph.parents[op]]
     u = np.asarray(upstream)
     factors: list | None = None
     expected: np.ndarray | None = None
     local: np.ndarray | None = None  # times u: the product expected
-    shown = values  # the operands shown in the product: linear's bias needs no weight
-    if name == "linear" and slot is not None:
-        shown = [values[1 - slot]] if slot < 2 else []
-    if name in ("matmul", "dot", "linear") and slot is not None and small(u, carried, *shown):
+    wordy = not (_shown_whole(u) and _shown_whole(carried))  # the product in names
+    if name in ("matmul", "dot", "linear") and slot is not None:
         factors, expected = (_linear if name == "linear" else _matmul)(values, slot, u)
-    elif name in ("sum", "mean") and small(upstream) and carried.size > 1:
+        wordy = wordy or not all(_shown_whole(a) for a in factors or []
+                                 if isinstance(a, np.ndarray))
+    elif name in ("sum", "mean") and carried.size > 1:
         count = carried.size // max(u.size, 1)
         scale = " / " + str(count) if name == "mean" else ""
         factors, expected = [u, f"{scale} {_copied(carried.shape, node, u.size)}"], carried
     else:
         derivative = drawing.local(op).get(p)
-        if derivative is not None and small(upstream, derivative[0], carried):
+        if derivative is not None:
             local = np.asarray(derivative[0])
-            book = drawing.textbook(op, p)  # the local derivative as a textbook writes it
-            numbers = book.numbers if book is not None else None
-            if numbers is None or not small(*[a for a in numbers if isinstance(a, np.ndarray)]):
-                numbers = [local]
-            elif book is not None and book.compound:
-                numbers = ["(", *numbers, ")"]
-            factors = [u, " × ", *numbers]
+            book = drawing.textbook(op, p)
+            factors = [u, " × ", *_local_factors(book, local, _partial(drawing.name(p)[0]),
+                                                 wordy)]
     if factors is None or (expected is None and local is None):
         return None
     try:  # a user's op declared elementwise=True that is not: shapes that do not fit
@@ -111,7 +114,58 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
             return None
     except ValueError:
         return None
-    return factors
+    return _named(drawing, op, factors, u, values) if wordy else factors
+
+
+def _short(a: np.ndarray) -> bool:
+    """Whether an array is as short written out as by name: one number, or all one number
+    (`all 0.125 (4, 10)`)."""
+    return a.size <= 1 or _all_equal(a) is not None
+
+
+def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
+                   wordy: bool) -> list:
+    """An op's local derivative as a factor: its textbook numbers (`2 × [..]`) where each
+    array shows whole, else the derivative's value, or where the product reads in names
+    (`wordy`; the arrays shown only where they are `_short`) the textbook's formula in the
+    inputs' names (`2 × (sub result)`), in parentheses where it is more than a product
+    (`× (1 - tanh²)`, `× (1 where positive, else 0)`), else as the op's node writes it
+    (`partial`: `∂/∂x`)."""
+    fits = _short if wordy else _shown_whole
+    numbers = book.numbers if book is not None else None
+    if numbers is not None and all(fits(a) for a in numbers if isinstance(a, np.ndarray)):
+        return ["(", *numbers, ")"] if book.compound else numbers
+    if fits(local):
+        return [local]
+    if book is None:
+        return [partial]
+    formula = _escape(book.formula, 10**3)
+    bare = re.sub(r"\([^()]*\)", "", book.formula).replace(" × ", "")  # (groups, products)
+    return [f"({formula})" if book.compound or " " in bare else formula]
+
+
+def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
+           values: list[np.ndarray]) -> list:
+    """A product too big to show whole in names: each array that is not `_short` by its
+    node's title, the gradient arriving by its node's title and word, `(matmul result
+    grad)`, an operand as its node's, `input`; the transpose after a name a superscript
+    letter: `inputᵀ @ (matmul result grad)`."""
+    graph = drawing.graph
+    names = {id(u): f"({drawing.name(op)[0]} grad)"}
+    for q, value in zip(graph.parents[op], values):
+        names.setdefault(id(value), _grouped(drawing._formula_name(q)))
+    shown: list = []
+    after_name = False
+    for piece in factors:
+        named = isinstance(piece, np.ndarray) and not _short(piece) and id(piece) in names
+        if named:
+            shown.append(_escape(names[id(piece)], 10**3))
+        elif isinstance(piece, str) and piece.startswith(_T) and after_name:
+            shown[-1] += "ᵀ" + piece[len(_T):]  # (one piece: `inputᵀ @ ` beside a matrix)
+        else:
+            shown.append(piece)
+        after_name = named
+    return shown
 
 
 def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray

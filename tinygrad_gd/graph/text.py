@@ -105,6 +105,13 @@ def _array(a: Any, precision: int) -> str:
     return text + (f" ({bad} NaN/Inf)" if bad else "")
 
 
+def _shown_whole(a: Any) -> bool:
+    """Whether `_array` writes every entry of an array (up to 12, or all equal: `all 1 (4,
+    10)`), where a larger one is a summary, `[a, b, c, …] min x max y`."""
+    a = np.asarray(a)
+    return a.size <= _SHOWN_ENTRIES or _all_equal(a) is not None
+
+
 def _all_equal(a: np.ndarray) -> Any:
     """The one value of an array of `_ALL_EQUAL` or more entries all equal (and finite, or
     not floats); None otherwise. Fewer read as a list: `[0.5, 0.5, 0.5]`."""
