@@ -1,0 +1,181 @@
+"""The chain rule's product on an edge whose arrays are too big to print (thirty-fourth
+round), read from the rendered SVG's text.
+
+On small arrays the backward view writes each edge's product in numbers (`[x]ᵀ @ all 1
+(2, 2) = [..]`); on big ones (x (4, 30), w (30, 10), MNIST's 784 inputs) it wrote only the
+gradient, `[2.291, 2.291, …] min 0.99 max 3.0`, and the product that made it was gone.
+Now a product whose arrays (the result included) do not all show whole reads in the
+nodes' names, `inputᵀ @ (matmul result grad)`, then `= [..] min .. max ..` on a line of its
+own: an operand as its node's title, the gradient arriving as its node's title and word;
+a local derivative in its textbook form (`× (1 - tanh²)`) or as its op's node writes it
+(`× ∂/∂a`, that node saying `∂/∂a = [..]` for a one-number result); one number or an
+array all one number (`all 1 (4, 10)`) still printed. The numbers are NumPy's.
+"""
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn
+
+from test_graph_labels import needs_dot
+
+pytestmark = needs_dot
+
+_SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _edges(path) -> dict[str, list[str]]:
+    """The rendered SVG's edge labels by their title (`f2->t1`): their lines of text, in
+    order (each <text> of the label's lines, the runs of one line joined)."""
+    found = {}
+    for g in ET.parse(path).getroot().iter(_SVG + "g"):
+        if g.get("class") != "edge":
+            continue
+        title = next(g.iter(_SVG + "title")).text.replace("&#45;&gt;", "->")
+        rows: dict[float, str] = {}
+        for t in g.iter(_SVG + "text"):
+            y = float(t.get("y"))
+            rows[y] = rows.get(y, "") + (t.text or "")
+        found[title] = [rows[y].strip() for y in sorted(rows)]
+    return found
+
+
+def _nodes(path) -> dict[str, list[str]]:
+    """The rendered SVG's node labels by their first text: their lines of text."""
+    found = {}
+    for g in ET.parse(path).getroot().iter(_SVG + "g"):
+        texts = [(t.text or "").strip() for t in g.iter(_SVG + "text")]
+        if g.get("class") == "node" and texts:
+            found[texts[0]] = texts
+    return found
+
+
+def _summary(a: np.ndarray) -> str:
+    """A large array as the labels write it at precision 4: three entries and its range."""
+    a = a + 0.0  # (-0 reads 0)
+    first = ", ".join(f"{v:.4g}" for v in a.reshape(-1)[:3])
+    return f"[{first}, …]", f"min {a.min():.4g} max {a.max():.4g}"
+
+
+def _edge_to(edges: dict[str, list[str]], first: str) -> list[str]:
+    [lines] = [lines for lines in edges.values() if lines and lines[0].startswith(first)]
+    return lines
+
+
+def _render(loss, tmp_path, name: str, **options):
+    return tg.render_graph(loss, tmp_path / f"{name}.svg", mode="backward", **options)
+
+
+def test_a_big_matmuls_weight_edge_reads_input_transposed_times_the_delta(tmp_path):
+    rng = np.random.default_rng(0)
+    x_np, w_np = rng.random((4, 30)), rng.random((30, 10))
+    x, w = tg.Tensor(x_np), tg.Tensor(w_np, requires_grad=True)
+    loss = ((x @ w) ** 2).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "matmul"))
+    delta = 2 * x_np @ w_np  # d loss / d (x @ w)
+    lines = _edge_to(edges, "inputᵀ @ ")
+    entries, kept = _summary(x_np.T @ delta)
+    assert lines == ["inputᵀ @ (matmul result grad)", f"= {entries}", kept], lines
+    # the delta's own edge: the gradient arriving at the square, times its derivative
+    lines = _edge_to(edges, "all 1 (4, 10) × ")
+    entries, kept = _summary(delta)
+    assert lines == ["all 1 (4, 10) × 2 × (matmul result)", f"= {entries}", kept], lines
+    # the node the names point at shows that gradient, word for word
+    assert [f"grad {entries}", kept] == _nodes(tmp_path / "matmul.svg")["matmul result"][-2:]
+
+
+def test_a_mixed_product_reads_in_names_and_a_small_one_in_numbers(tmp_path):
+    rng = np.random.default_rng(1)
+    x_np, w_np = rng.random((2, 3)), rng.random((3, 10))  # x small, the gradient not
+    x, w = tg.Tensor(x_np), tg.Tensor(w_np, requires_grad=True)
+    loss = ((x @ w) ** 2).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "mixed"))
+    entries, kept = _summary(x_np.T @ (2 * x_np @ w_np))
+    assert _edge_to(edges, "inputᵀ") == ["inputᵀ @ (matmul result grad)", f"= {entries}", kept]
+    # all 1 (2, 10) prints whole and stays a number; the result does not: x by its name
+    loss = (x @ w).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "ones"))
+    entries, kept = _summary(x_np.T @ np.ones((2, 10)))
+    lines = _edge_to(edges, "inputᵀ")
+    assert lines[0] == "inputᵀ @ all 1 (2, 10)", lines
+    assert " ".join(lines[1:]) == f"= {entries} {kept}", lines
+    # all small: numbers, as before (x's matrix, the gradient's)
+    w2 = tg.Tensor(w_np[:, :2], requires_grad=True)
+    loss = ((x @ w2) ** 2).sum()
+    loss.backward()
+    text = " ".join(_edge_to(_edges(_render(loss, tmp_path, "small")), f"{x_np[0, 0]:.4g}"))
+    grad = x_np.T @ (2 * x_np @ w_np[:, :2])
+    assert "input" not in text and "grad)" not in text and "ᵀ @" in text, text
+    assert all(f"{v:.4g}" in text for v in grad.reshape(-1)), text
+
+
+def test_mnists_linear_weight_reads_its_results_gradient_transposed_times_images(tmp_path):
+    layer = nn.Linear(30, 10, bias=False, seed=0)
+    rng = np.random.default_rng(2)
+    images_np, labels_np = rng.random((4, 30)), rng.random((4, 10))
+    images, labels = tg.Tensor(images_np, name="images"), tg.Tensor(labels_np, name="labels")
+    loss = ((layer(images) - labels) ** 2).sum() / 2
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "mnist", model=layer))
+    delta = images_np @ np.asarray(layer.weight.data).T - labels_np
+    entries, kept = _summary(delta.T @ images_np)
+    lines = _edge_to(edges, "(Linear(30 -> 10) result grad)ᵀ")
+    assert lines[0] == "(Linear(30 -> 10) result grad)ᵀ @ images", lines
+    assert " ".join(lines[1:]) == f"= {entries} {kept}", lines  # (its range on one line or two)
+    np.testing.assert_allclose(layer.weight.grad.data, delta.T @ images_np)
+
+
+def test_elementwise_ops_name_their_textbook_derivative(tmp_path):
+    rng = np.random.default_rng(3)
+    a_np = rng.normal(size=(4, 10))
+    a = tg.Tensor(a_np, requires_grad=True, name="a")
+    t = a.tanh()
+    loss = (t.relu() * t).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "elementwise"))
+    th = np.tanh(a_np)
+    upstream = 2 * np.maximum(th, 0)  # d loss / d tanh result: relu(t) * t, t used twice
+    entries, kept = _summary(upstream * (1 - th ** 2))
+    lines = _edge_to(edges, "(tanh result grad)")
+    assert lines[0] == "(tanh result grad) × (1 - tanh²)", lines
+    assert " ".join(lines[1:]) == f"= {entries} {kept}", lines
+    lines = _edge_to(edges, "(relu result grad)")
+    assert lines[0] == "(relu result grad) × (1 where (tanh result) > 0, else 0)", lines
+    entries, kept = _summary(th * (th > 0))
+    assert " ".join(lines[1:]) == f"= {entries} {kept}", lines
+
+
+def test_a_one_number_results_big_derivative_is_on_its_node_and_named_on_its_edge(tmp_path):
+    rng = np.random.default_rng(4)
+    a_np = rng.normal(size=(4, 10))
+    a = tg.Tensor(a_np, requires_grad=True, name="a")
+    loss = a.norm()
+    loss.backward()
+    path = _render(loss, tmp_path, "norm")
+    entries, kept = _summary(a_np / np.linalg.norm(a_np))
+    assert _nodes(path)["norm"] == ["norm", f"∂/∂a = {entries}", kept]
+    assert _edge_to(_edges(path), "1 × ") == ["1 × ∂/∂a", f"= {entries}", kept]
+
+
+def test_a_step_by_step_pages_frames_are_one_size_with_products_in_names(tmp_path):
+    # a frame hides what the pass has not reached in a colour the page hides, a piece of
+    # text per run: Graphviz measured each run on its own and the frames differed in size
+    model = nn.Sequential(nn.Linear(30, 8, seed=0), nn.ReLU(), nn.Linear(8, 10, seed=1))
+    rng = np.random.default_rng(5)
+    loss = ((model(tg.Tensor(rng.random((4, 30)))) - tg.Tensor(rng.random((4, 10)))) ** 2
+            ).mean()
+    loss.backward()
+    steps = tg.backward_steps(loss, tmp_path / "steps.html", model=model)
+    sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', frame).groups()
+             for frame in steps.frames}
+    assert len(steps.frames) > 5 and len(sizes) == 1, sizes
+    last = html.unescape(re.sub(r"<[^>]*>", "", steps.frames[-1]))
+    assert "(2: Linear(8 -> 10) result grad)ᵀ @ (1: ReLU result)" in last
