@@ -77,7 +77,10 @@ def test_a_notebook_shows_the_forward_and_backward_diagrams_and_the_steps_inline
     notebook = executed([SETUP, "tg.draw_graph(loss)", "loss.draw(mode='backward')",
                          "tg.backward_steps(loss)"], tmp_path)
     forward, backward, steps = (shown(cell) for cell in notebook.cells[1:])
-    assert forward["text/plain"].startswith("<graphviz.Digraph 'computation_graph' at 0x")
+    # a terminal's view (text/plain): what it is, and how to write it to a file
+    assert re.fullmatch(r"<graphviz.Digraph 'computation_graph' at 0x[0-9a-f]+: a notebook "
+                        r"shows it; tg.render_graph\(this graph, 'graph.svg'\) writes it to "
+                        r"a file>", forward["text/plain"]), forward["text/plain"]
     forward_text = texts(scalable_svg(forward["image/svg+xml"]))
     assert f"data [{WEIGHT:g}]" in forward_text and f".grad [{SLOPE:g}]" in forward_text
     assert f"data {(WEIGHT * INPUT - TARGET) ** 2:g}" in forward_text

@@ -55,8 +55,9 @@ class _InlineDigraph(graphviz.Digraph):
     def _repr_image_svg_xml(self) -> str:
         return rendered(self, "svg", "draw_graph").decode("utf-8")
 
-    def __repr__(self) -> str:  # what it is to a user, not this class's private name
-        return f"<graphviz.Digraph {self.name!r} at {id(self):#x}>"
+    def __repr__(self) -> str:  # in a terminal: what it is (not this class's name), its use
+        return (f"<graphviz.Digraph {self.name!r} at {id(self):#x}: a notebook shows it; "
+                f"tg.render_graph(this graph, 'graph.svg') writes it to a file>")
 
 
 # ---------------------------------------------------------------------------------------
