@@ -1,11 +1,16 @@
 """The thirty-fourth round's mends of what its own reads of the change found."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tinygrad_gd import cli
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
+                               reason="Graphviz's dot program is not installed")
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc")
@@ -33,3 +38,80 @@ def test_render_graph_refuses_a_path_ending_in_a_slash_as_backward_steps_does(tm
         assert str(refused.value) == (f"render_graph: {folder!r} names a folder; give a file "
                                       f"path such as {str(tmp_path / 'out' / 'graph.svg')!r}")
     assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------
+# The step page's captions where a hook changed a gradient
+
+
+@needs_dot
+def test_a_caption_says_a_hook_changed_a_gradient_not_a_sum_that_is_false():
+    # x = 3, h = 2x hooked (g * 10), y = h * h + h: the caption said "130 = 1 from add + 12
+    # from mul", a false sum (the engine runs the hook on the sum)
+    import tinygrad_gd as tg
+
+    x = tg.Tensor(3.0, requires_grad=True)
+    h = x * 2
+    h.register_hook(lambda g: g * 10)
+    y = h * h + h
+    captions = tg.backward_steps(y).captions
+    through_add, through_mul = 1.0, 2 * float(h.numpy())
+    total = through_add + through_mul
+    assert (f"complete: {10 * total:g}, not {total:g} = {through_add:g} from add + "
+            f"{through_mul:g} from mul: a hook changed it; " in captions[2]), captions[2]
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 10 * total * 2)  # (what the picture shows)
+    # used once, hooked: not the gradient its one op sent; the output's own hook: the seed
+    x = tg.Tensor(3.0, requires_grad=True)
+    h = x * 2
+    h.register_hook(lambda g: g * 10)
+    captions = tg.backward_steps(h * h).captions
+    assert f"complete: {10 * through_mul:g}, not the {through_mul:g} that mul sent: a hook " \
+           f"changed it; " in captions[1], captions[1]
+    y = x * x
+    y.register_hook(lambda g: g * 10)
+    assert "complete: 10 (the seed, d output / d output, is 1: a hook changed it); " in \
+        tg.backward_steps(y).captions[0]
+
+
+@needs_dot
+def test_a_caption_says_a_modules_backward_hook_changed_what_reached_a_value():
+    # a full backward hook multiplied grad_input by 10: the caption said "22 = 12 from mul +
+    # 1 from mul", though 10 came through the module
+    import tinygrad_gd as tg
+    from tinygrad_gd import nn
+
+    class Scaled(nn.Module):
+        def forward(self, x):
+            return x * 1.0
+
+    module = Scaled()
+    module.register_full_backward_hook(lambda mod, grad_input, grad_output:
+                                       (grad_input[0] * 10,))
+    x = tg.Tensor(3.0, requires_grad=True)
+    h = x * 2
+    z = module(h) + h * h
+    captions = tg.backward_steps(z).captions
+    through_square, through_module = 2 * float(h.numpy()), 1.0
+    h_step = next(c for c in captions if "sends" in c and c.endswith("to parameter"))
+    sent = through_square + through_module
+    assert (f"complete: {through_square + 10 * through_module:g}, not {sent:g} = "
+            f"{through_square:g} from mul + {through_module:g} from mul: a hook changed it"
+            in h_step), captions
+    z.backward()
+    np.testing.assert_allclose(x.grad.numpy(), (through_square + 10 * through_module) * 2)
+
+
+@needs_dot
+def test_a_caption_with_no_hook_still_says_the_sum_in_float32():
+    # the sums in float32, three uses: added in another order than the engine's, they round
+    # otherwise by a few ulp: still "=", no hook
+    import tinygrad_gd as tg
+
+    x = tg.tensor([0.1, 0.7], dtype=tg.float32, requires_grad=True)
+    h = x * 3.3
+    loss = (h * h + h.exp() + h.sin()).sum()
+    captions = tg.backward_steps(loss).captions
+    assert not any("hook" in c for c in captions), captions
+    h_step = next(c for c in captions if c.endswith("to parameter"))
+    assert " = " in h_step and all(f" from {op}" in h_step for op in ("sin", "exp", "mul"))

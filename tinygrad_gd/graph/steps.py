@@ -26,7 +26,7 @@ import json
 import re
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import numpy as np
 
@@ -387,7 +387,8 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
     text = (f"Step {step + 1} of {len(grads.order)}: the gradient of {name} is complete: "
             f"{_said(grad, precision) if grad is not None else 'not shown'}")
     if step == 0:
-        text += " (the seed: d output / d output)"
+        text += (" (the seed: d output / d output)" if grad is None or np.all(grad == 1) else
+                 " (the seed, d output / d output, is 1: a hook changed it)")
     elif grad is not None:
         text += _sum_of_uses(drawing, i, grad)
     node = graph.tensors[i]._ctx
@@ -395,11 +396,8 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
         text += "; a leaf: backward() adds it to .grad" if graph.tensors[i].requires_grad \
             else ""
         return text
-    sent: dict[int, Any] = {}  # by input: h * h sends h the sum of its two slots'
-    for (op, slot), g in grads.edge.items():
-        if op == i:
-            p = graph.parents[i][slot]
-            sent[p] = sent[p] + g if p in sent else np.asarray(g)
+    sent = _added_up((graph.parents[i][slot], g)  # by input: h * h sends h one gradient
+                     for (op, slot), g in grads.edge.items() if op == i)
     if sent:
         parts = ", ".join(f"{_said(g, precision)} to {drawing.name(p)[0]}"
                           for p, g in sent.items())
@@ -419,19 +417,49 @@ def _said(a: Any, precision: int) -> str:
     return text if len(text) <= _CAPTION_WIDTH and "…" not in text else f"a {a.shape} array"
 
 
+def _added_up(pairs: Iterable[tuple[int, np.ndarray]]) -> dict[int, np.ndarray]:
+    """The gradients of `(key, gradient)` pairs added up by key, in the order the keys come:
+    the order the engine adds them in."""
+    total: dict[int, np.ndarray] = {}
+    for key, g in pairs:
+        total[key] = total[key] + g if key in total else np.asarray(g)
+    return total
+
+
 def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
-    """`= 12 from mul + 1 from add` when several ops sent tensor i a gradient (what each
-    sent, by op, added up), `, the sum of what mul and add sent` for larger arrays."""
+    """`= 1 from add + 12 from mul` when several ops sent tensor i a gradient (what each
+    sent, by op, added up), `, the sum of what add and mul sent` for larger arrays. Where a
+    hook changed the gradient (the engine runs hooks on the sum, and a module's backward
+    hook on what its ops sent), what the ops sent, and that a hook changed it."""
     graph, precision = drawing.graph, drawing.options.precision
-    sent: dict[int, Any] = {}
-    for (op, slot), g in drawing.grads.edge.items():
-        if graph.parents[op][slot] == i:  # an op using i twice (h * h) sends the sum
-            sent[op] = sent[op] + g if op in sent else np.asarray(g)
-    if len(sent) < 2:
+    sent = _added_up((op, g) for (op, slot), g in drawing.grads.edge.items()
+                     if graph.parents[op][slot] == i)  # (h * h sends h one gradient)
+    if not sent:
         return ""
     ops = [op_name(graph.tensors[op]._ctx) for op in sent]
+    names = f"{', '.join(ops[:-1])} and {ops[-1]}" if len(ops) > 1 else ops[0]
     said = [_said(g, precision) for g in sent.values()]
-    if any(text.startswith("a (") for text in said) or any(
-            np.shape(g) != np.shape(grad) for g in sent.values()):
-        return f", the sum of what {', '.join(ops[:-1])} and {ops[-1]} sent"
-    return " = " + " + ".join(f"{text} from {op}" for op, text in zip(ops, said))
+    shown = not any(text.startswith("a (") for text in said)
+    terms = " + ".join(f"{text} from {op}" for op, text in zip(ops, said))
+    total = sum(sent.values())
+    if _adds_up(list(sent.values()), total, grad):
+        return "" if len(sent) < 2 else f" = {terms}" if shown \
+            else f", the sum of what {names} sent"
+    if len(sent) == 1:
+        what = f"the {said[0]} that {names} sent" if shown else f"what {names} sent"
+    elif shown and not (whole := _said(total, precision)).startswith("a ("):
+        what = f"{whole} = {terms}"
+    else:
+        what = f"the sum of what {names} sent"
+    return f", not {what}: a hook changed it"
+
+
+def _adds_up(parts: list[np.ndarray], total: np.ndarray, grad: np.ndarray) -> bool:
+    """Whether `grad` is `total`, the sum of `parts`, up to the rounding of adding them in
+    another order (the engine adds what a module's hidden nodes pass on when they run)."""
+    dtype = np.asarray(grad).dtype
+    eps = np.finfo(dtype if np.issubdtype(dtype, np.inexact) else np.float64).eps
+    slack = len(parts) * eps * sum(map(np.abs, parts))
+    same = (total == grad) | (np.isnan(total) & np.isnan(grad)) | (
+        np.isfinite(total) & (np.abs(total - grad) <= slack))  # (not inf made finite)
+    return bool(np.all(same))
