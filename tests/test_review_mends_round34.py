@@ -115,3 +115,112 @@ def test_a_caption_with_no_hook_still_says_the_sum_in_float32():
     assert not any("hook" in c for c in captions), captions
     h_step = next(c for c in captions if c.endswith("to parameter"))
     assert " = " in h_step and all(f" from {op}" in h_step for op in ("sin", "exp", "mul"))
+
+
+# ---------------------------------------------------------------------------------------
+# The step page's captions measured where the widget is shown, at its width
+
+
+def painted(browser) -> None:
+    """Wait two frames: what the page does when its layout changes has run."""
+    browser.send("Runtime.evaluate", awaitPromise=True, expression=(
+        "new Promise(function (done) { requestAnimationFrame(function () { "
+        "requestAnimationFrame(done); }); })"))
+
+
+def stepped_places(browser, count: int) -> list:
+    from test_views_round34 import PLACE
+
+    browser.evaluate("document.querySelector('.backward-steps').focus()")
+    seen = [browser.evaluate(PLACE)]
+    for _ in range(count - 1):
+        browser.key("ArrowRight", 39)
+        seen.append(browser.evaluate(PLACE))
+    return seen
+
+
+def long_captions():
+    import tinygrad_gd as tg
+    from test_graph_steps import tall_network
+
+    loss, params = tall_network()
+    weights = "the weights of the three inputs that Grokking's fifth chapter feeds one neuron"
+    return tg.backward_steps(loss, params={weights: params["weights"]})
+
+
+@needs_dot
+def test_a_widget_drawn_in_a_collapsed_output_keeps_its_picture_put_once_shown(tmp_path):
+    # measured while hidden, every caption's height was 0 px: shown later, the picture moved
+    # down at the step whose caption took a line more
+    from test_views_round34 import browser_on
+
+    steps = long_captions()
+    page = tmp_path / "collapsed.html"
+    page.write_text(f"<!DOCTYPE html><html><body><div id=out style='display:none'>"
+                    f"{steps._repr_html_()}</div></body></html>")
+    browser = browser_on(page, tmp_path, 700, 600)
+    try:
+        browser.evaluate("document.getElementById('out').style.display = 'block'")
+        painted(browser)
+        seen = stepped_places(browser, len(steps))
+        assert sorted({place[4] for place in seen})[-1] > min(p[4] for p in seen) + 10, seen
+        assert len({tuple(place[:4]) for place in seen}) == 1, seen
+    finally:
+        browser.close()
+
+
+@needs_dot
+def test_a_widget_whose_panel_narrows_keeps_its_picture_put(tmp_path):
+    # a notebook's side panel opened, no window resize: the captions kept the height
+    # measured at the old width, and the picture moved down where one wrapped to a new line
+    from test_views_round34 import browser_on
+
+    steps = long_captions()
+    page = tmp_path / "panel.html"
+    errors = ("<script>window.errors = []; window.addEventListener('error', function (e) "
+              "{ window.errors.push(e.message); });</script>")  # (a loop of resizes: one)
+    page.write_text(f"<!DOCTYPE html><html><head>{errors}</head><body><div id=panel "
+                    f"style='width:680px'>{steps._repr_html_()}</div></body></html>")
+    browser = browser_on(page, tmp_path, 1000, 700)
+    try:
+        browser.evaluate("document.getElementById('panel').style.width = '420px'")
+        painted(browser)
+        seen = stepped_places(browser, len(steps))
+        assert len({tuple(place[:4]) for place in seen}) == 1, seen
+        assert browser.evaluate("window.errors") == []
+    finally:
+        browser.close()
+
+
+@needs_dot
+def test_a_cells_replaced_widgets_are_freed(tmp_path):
+    # each run of a cell left a window listener holding the widget it replaced, its frames'
+    # SVGs and all
+    import tinygrad_gd as tg
+    from test_views_round34 import browser_on, shared_value
+
+    steps = tg.backward_steps(shared_value()[-1])
+    page = tmp_path / "reruns.html"  # (the empty .backward-steps: what `opened` waits for)
+    page.write_text(f"<!DOCTYPE html><html><body><div class=backward-steps></div><div id=out>"
+                    f"</div><template id=cell>{steps._repr_html_()}</template></body></html>")
+    browser = browser_on(page, tmp_path, 700, 600)
+    run = """(function () {  // as a notebook shows a cell's new output: the old one removed
+      var out = document.getElementById('out');
+      out.innerHTML = document.getElementById('cell').innerHTML;
+      out.querySelectorAll('script').forEach(function (old) {
+        var script = document.createElement('script');
+        script.textContent = old.textContent;
+        old.replaceWith(script);
+      });
+      window.shown = (window.shown || []).concat(
+        [new WeakRef(out.querySelector('.backward-steps'))]);
+    })()"""
+    try:
+        for _ in range(3):
+            browser.evaluate(run)
+            painted(browser)
+        browser.send("HeapProfiler.collectGarbage")
+        kept = browser.evaluate("window.shown.map(function (w) { return !!w.deref(); })")
+        assert kept == [False, False, True]
+    finally:
+        browser.close()

@@ -220,8 +220,17 @@ _SCRIPT = """(function () {
     root.style.setProperty('--caption', tallest + 'px');
   }
   show(0, false);
-  captions();
-  window.addEventListener('resize', captions);
+  // measured again when the widget's width changes (a window, a notebook's side panel) or
+  // a widget drawn hidden (a collapsed output) is shown; an observer goes with the widget
+  // when a cell's output is replaced (a window listener kept it). It watches the controls,
+  // as wide as the captions: the widget's own height changes with theirs, a loop of resizes
+  var measured = 0;
+  function measure() {
+    var width = bar.offsetWidth;
+    if (width && width !== measured) { measured = width; captions(); }  // (hidden: the style's 2.5em)
+  }
+  measure();
+  if (window.ResizeObserver) { new ResizeObserver(measure).observe(bar); }
   // the step's node scrolled into its picture sideways (a wide graph's output sits far
   // right), the page itself not moved: a notebook stays where its reader is
   function centre() {
