@@ -224,3 +224,17 @@ def test_a_cells_replaced_widgets_are_freed(tmp_path):
         assert kept == [False, False, True]
     finally:
         browser.close()
+
+
+# ---------------------------------------------------------------------------------------
+# The command line
+
+
+def test_graph_refuses_a_folder_in_the_one_rule_s_words(tmp_path, capsys):
+    # the CLI checked a trailing slash itself, in other words than file_path's
+    folder = f"{tmp_path / 'out'}/"
+    assert cli.main(["graph", "slope", "-o", folder]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tinygrad-gd graph: error: {folder!r} names a folder; give a file path such as "
+        f"{str(tmp_path / 'out' / 'slope-forward.svg')!r} (-o)"]
+    assert list(tmp_path.iterdir()) == []

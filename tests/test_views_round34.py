@@ -258,8 +258,8 @@ def test_an_output_path_ending_in_a_slash_is_a_folder_and_is_refused(tmp_path, c
         assert cli.main(["graph", *options, "-o", folder]) == 2
         err = capsys.readouterr().err
         assert err.splitlines() == [
-            f"tinygrad-gd graph: error: the output path {folder!r} names a folder; give a "
-            f"file name, e.g. -o {tmp_path / 'out' / example}"]
+            f"tinygrad-gd graph: error: {folder!r} names a folder; give a file path such as "
+            f"{str(tmp_path / 'out' / example)!r} (-o)"]
     assert list(tmp_path.iterdir()) == []
 
 

@@ -39,7 +39,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import inspect
-import os
 import shlex
 import shutil
 import signal
@@ -311,12 +310,9 @@ def _graph(args: argparse.Namespace) -> int:
     default = f"{module.NAME}-{'steps' if args.steps else args.mode}.{args.format}"
     from .graph.formats import file_path
 
-    if args.output and args.output.endswith(("/", os.sep)):  # a folder: not written dir.svg
-        raise _usage("graph", f"the output path {args.output!r} names a folder; give a file "
-                              f"name, e.g. -o {Path(args.output).expanduser() / default}")
-    try:  # `.svg` alone: refused, not made .svg.svg
+    try:  # `.svg` alone: refused, not made .svg.svg; `out/` (a folder) not written out.svg
         chosen = file_path(args.output or default, "graph", default)
-    except ValueError as err:
+    except (ValueError, IsADirectoryError) as err:
         raise _usage("graph", f"{str(err).removeprefix('graph: ')} (-o)") from None
     path = _writable_file(chosen, "graph", default)  # a FIFO: not made fifo.svg
     if not path.suffix:  # as render_graph and BackwardSteps.save name it
