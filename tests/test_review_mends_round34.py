@@ -1,7 +1,9 @@
 """The thirty-fourth round's mends of what its own reads of the change found."""
 from __future__ import annotations
 
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -238,3 +240,14 @@ def test_graph_refuses_a_folder_in_the_one_rule_s_words(tmp_path, capsys):
         f"tinygrad-gd graph: error: {folder!r} names a folder; give a file path such as "
         f"{str(tmp_path / 'out' / 'slope-forward.svg')!r} (-o)"]
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_the_dot_command_printed_for_a_name_starting_with_a_dash_works(tmp_path, capsys,
+                                                                       monkeypatch):
+    # `--output=-x.dot` printed "dot -Tsvg -x.dot -o -x.svg", which dot read as options
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["graph", "slope", "--mode", "backward", "--output=-x.dot"]) == 0
+    command = capsys.readouterr().out.splitlines()[1].removeprefix("Graphviz draws it: ")
+    subprocess.run(shlex.split(command), check=True, timeout=60, capture_output=True)
+    assert "<svg" in (tmp_path / "-x.svg").read_text()

@@ -370,9 +370,14 @@ def _how_to_open(path: Path, format: str) -> str | None:
         steps = "; the arrow keys or the buttons step through it" if format == "html" else ""
         return f"open {path.resolve().as_uri()} in a web browser{steps}"
     if format == "dot":
-        picture = shlex.quote(str(path.with_suffix(".svg")))
-        return f"Graphviz draws it: dot -Tsvg {shlex.quote(str(path))} -o {picture}"
+        return (f"Graphviz draws it: dot -Tsvg {_file_argument(path)} -o "
+                f"{_file_argument(path.with_suffix('.svg'))}")
     return None
+
+
+def _file_argument(path: Path) -> str:
+    """`path` quoted for the shell, `./` before it where it starts with `-` (an option)."""
+    return shlex.quote(f"./{path}" if str(path).startswith("-") else str(path))
 
 
 def build_parser() -> argparse.ArgumentParser:
