@@ -227,7 +227,7 @@ _SCRIPT = """(function () {
   var measured = 0;
   function measure() {
     var width = bar.offsetWidth;
-    if (width && width !== measured) { measured = width; captions(); }  // (hidden: the style's 2.5em)
+    if (width && width !== measured) { measured = width; captions(); }  // (hidden: 2.5em)
   }
   measure();
   if (window.ResizeObserver) { new ResizeObserver(measure).observe(bar); }
