@@ -357,26 +357,13 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
         drawing.step = step
         unit = drawing.layout.tensor_unit[i] or drawing.layout.op_unit[i]
         drawing.highlighted = asked | {unit}
-        svg = rendered(_one_hidden_run(_emit(drawing)), "svg", "backward_steps", _NO_DOT)
+        svg = rendered(_emit(drawing), "svg", "backward_steps", _NO_DOT)
         frames.append(_marked(svg.decode("utf-8"), unit))
         captions.append(_caption(drawing, step, i))
     steps = BackwardSteps(frames, captions, "The backward pass step by step")
     if path is not None:
         steps.save(path)
     return steps
-
-
-_HIDDEN_RUNS = re.compile(rf'(?:<FONT COLOR="{_HIDDEN}">[^<]*</FONT>){{2,}}')
-
-
-def _one_hidden_run(digraph: Any) -> Any:
-    """`digraph` with each run of hidden text pieces in one <FONT>: dot sizes a label piece
-    by piece, rounding each, so a label hidden in pieces came out wider than the same label
-    shown, and the picture shifted by a few pixels from one frame to the next."""
-    def joined(m: re.Match) -> str:
-        return f'<FONT COLOR="{_HIDDEN}">{"".join(re.findall(r">([^<]*)</FONT>", m[0]))}</FONT>'
-    digraph.body[:] = [_HIDDEN_RUNS.sub(joined, line) for line in digraph.body]
-    return digraph
 
 
 # what a user without Graphviz can have instead of the page: its frames are dot's pictures
