@@ -20,7 +20,9 @@ from typing import Any
 
 from hypothesis import settings
 
-settings.register_profile("explore", settings.get_profile("default"), database=None)
+# (print_blob: the default profile's failure report has no @reproduce_failure line)
+settings.register_profile("explore", settings.get_profile("default"), database=None,
+                          print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # the files that keep a worker longest, longest first (whole-suite runs with --durations)
