@@ -72,9 +72,9 @@ def assert_tangent(tangent, expected, out_shape, **tolerance):
 
 
 @pytest.mark.parametrize("name", sorted(OP_SPECS))
-# (no shrinking: a failure's program is printed as drawn)
-@settings(max_examples=3, deadline=None, derandomize=True,
-          phases=(Phase.explicit, Phase.generate))
+# (no shrinking: a failure's program is printed as drawn; the examples: the same every run
+# under conftest's "ci" profile, new ones under "explore")
+@settings(max_examples=3, deadline=None, phases=(Phase.explicit, Phase.generate))
 @given(data=st.data())
 def test_every_op_gives_the_directional_derivative(name, data):
     fn, arrays, _ = OP_SPECS[name](data)
