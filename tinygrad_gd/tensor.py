@@ -16,7 +16,7 @@ import numpy as np
 
 from . import engine, hooks, values, versions  # noqa: F401  (versions: in-place checks, always on)
 from .engine import Function, is_grad_enabled
-from .errors import GradientDtypeError, ShapeError
+from .errors import GradientDtypeError, ShapeError, user_stacklevel
 from .grad_mode import check_flag
 from .higher_order import seed_tensor
 from .op_errors import calling
@@ -428,7 +428,8 @@ def _new_values(data: Any, dtype: Any, where: str, default: Any = np.float64) ->
     if cut and is_grad_enabled():
         warnings.warn(f"{where}: a tensor in the data requires a gradient: its values are copied "
                       f"into a new leaf, which no gradient flows back through; keep the graph "
-                      f"with tg.stack([...]) or t.clone(), or pass t.detach()", stacklevel=3)
+                      f"with tg.stack([...]) or t.clone(), or pass t.detach()",
+                      stacklevel=user_stacklevel())
     return array
 
 

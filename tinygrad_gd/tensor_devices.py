@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .errors import user_stacklevel
 from .grad_mode import check_flag
 from .in_place import shown
 from .ops.arguments import integer
@@ -94,7 +95,7 @@ def _reshaped(where: str, x: Tensor, sizes: tuple, instead: str) -> Tensor:
                            f"this resize keeps the number of elements, as PyTorch's: use "
                            f"x.resize_(...) to change it in place")
     warnings.warn(f"{where}: non-inplace {where} is deprecated, as in PyTorch; use {instead}",
-                  UserWarning, stacklevel=3)
+                  UserWarning, stacklevel=user_stacklevel())
     return x.reshape(sizes)
 
 
