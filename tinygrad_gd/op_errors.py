@@ -185,8 +185,7 @@ def methods_counting_self(cls: type) -> None:
             setattr(cls, name, method)
 
 
-# the hand-written methods a training step calls (loss.backward(), loss.item(), the layers'
-# requires_grad_): left bare by methods_counted_as_called, so that they cost no frame
+# left bare, a training step's methods: wrapped, backward adds to benchmarks.bytecodes' counts
 TRAINING_STEP_METHODS = ("backward", "item", "requires_grad_")
 
 
@@ -204,38 +203,28 @@ def methods_counted_as_called(cls: type, bare: Sequence[str] = TRAINING_STEP_MET
             continue  # (calling and refusing_as, which restate their errors already)
         kinds = [p.kind for p in inspect.signature(function).parameters.values()]
         if kinds and inspect.Parameter.VAR_POSITIONAL not in kinds:
-            setattr(cls, name, _counting_the_caller(function, name))
+            setattr(cls, name, _counting_the_caller(cls, function, name))
 
 
-def _counting_the_caller(function: Callable, name: str) -> Callable:
-    """`function`, a method, whose wrong number of arguments is refused by `_counted`
-    (that of the function it decorates, where it is a decorator's wrapper that hands its
-    arguments on: `on_the_cpu`, `drawn_as_call`)."""
+def _counting_the_caller(cls: type, function: Callable, name: str) -> Callable:
+    """`function`, the method `name` of `cls`, whose call with more positional arguments
+    than it takes is refused by `_counted` (that of the function it decorates, where it is
+    a decorator's wrapper that hands its arguments on: `on_the_cpu`, `drawn_as_call`)."""
     inner = inspect.unwrap(function)
-    callers, wrapper = set(), function
-    while wrapper is not inner:  # (the frames in which Python binds the next one's)
-        callers.add(wrapper.__code__)
-        wrapper = wrapper.__wrapped__
-    refused = f"{inner.__qualname__}() takes "
+    most = sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+               for p in inspect.signature(inner).parameters.values())
 
     @functools.wraps(function)
     def method(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
         except TypeError as err:
-            if not (_bound_in(err, callers) and str(err).startswith(refused)):
+            if len(args) <= most:
                 raise  # (a mistake inside the method, or a keyword's: as it is)
             raise _counted(name, inner, len(args) - 1, 1) or err from None
-    callers.add(method.__code__)
+    # (wraps copied the tg function's names: pickle finds the method where these say)
+    method.__qualname__, method.__module__ = f"{cls.__name__}.{name}", cls.__module__
     return method
-
-
-def _bound_in(err: BaseException, callers: set) -> bool:
-    """Whether `err` was raised in a frame of one of the code objects `callers`."""
-    tb = err.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    return tb is not None and tb.tb_frame.f_code in callers
 
 
 def named(function: Any, name: str, owner: type | None = None) -> Any:
