@@ -19,7 +19,6 @@ from .logic import *  # noqa: F401,F403  (tg.argmax, tg.logical_and, ...: no gra
 from .spellings import *  # noqa: F401,F403  (tg.from_numpy, tg.is_tensor, tg.numel)
 from .compositions import *  # noqa: F401,F403  (tg.hstack, tg.median, ...: several ops)
 from .random import *  # noqa: F401,F403  (tg.normal, tg.bernoulli, tg.multinomial)
-from .random import manual_seed  # noqa: F401  (creation's, reseeding tg.default_generator)
 from . import memory_formats  # noqa: F401
 from .memory_formats import *  # noqa: F401,F403  (tg.preserve_format, tg.channels_last, ...)
 from .indices import *  # noqa: F401,F403  (tg.unique, tg.bincount, ...: no gradient)

@@ -42,7 +42,7 @@ from .values import _fit_whole, _fitted, default_float, numeric_dtype
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
-           "randn_like", "manual_seed", "logspace"]
+           "randn_like", "logspace"]
 
 
 # what to do instead of requires_grad=True on an integer dtype, by where that dtype came from
@@ -267,18 +267,8 @@ def logspace(start: float, end: float, steps: int | None = None, base: float = 1
     return _leaf(values.astype(out), requires_grad, "logspace")
 
 
-# the generator manual_seed made and the seed it was given (tg.initial_seed's), or None
-_seeded: list[Any] = [None, None]
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Make every later draw given neither seed nor generator repeatable (PyTorch's
-    torch.manual_seed): they all come from one `np.random.default_rng(seed)`, returned."""
-    if seed is None:
-        raise TypeError("manual_seed: give a non-negative int seed, e.g. tg.manual_seed(0)")
-    _seeded[:] = [_rng(seed, "manual_seed", ""), int(seed) if isinstance(
-        seed, (int, np.integer)) else seed]
-    return _seeded[0]
+# tg.default_generator once tg.manual_seed (random.py's) or tg.seed seeded it, else None
+_seeded: list[Any] = [None]
 
 
 def make_generator(seed: Any, generator: Any, where: str) -> np.random.Generator:
@@ -493,7 +483,7 @@ for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
 Tensor.new_full, Tensor.new_tensor = new_full, new_tensor
 
 
-for _name in (*(n for n in __all__ if n != "manual_seed"), "tensor"):
+for _name in (*__all__, "tensor"):
     _made = on_the_cpu(globals()[_name])  # (the *_like forms: PyTorch's memory_format= too)
     globals()[_name] = taking_memory_format(_made) if _name.endswith("_like") else _made
 for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):

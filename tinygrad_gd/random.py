@@ -1,6 +1,6 @@
 """Random draws beyond creation's `rand randn randint randperm`: PyTorch's `normal`,
-`bernoulli` (and `Tensor.bernoulli`), `multinomial`, `randint_like`, and the state of the
-generator `tg.manual_seed` makes: `seed`, `initial_seed`, `get_rng_state`, `set_rng_state`;
+`bernoulli` (and `Tensor.bernoulli`), `multinomial`, `randint_like`; `manual_seed` and the
+state of the generator it seeds: `seed`, `initial_seed`, `get_rng_state`, `set_rng_state`;
 and `Generator`, PyTorch's torch.Generator (a stream of one's own, for `generator=`).
 
 Each draw takes `generator=` (a `np.random.Generator`) or `seed=`, as creation's (normal
@@ -43,7 +43,7 @@ from .values import check_cpu
 
 __all__ = ["normal", "bernoulli", "multinomial", "randint_like", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "Generator", "default_generator",
-           "thread_safe_generator"]  # (and manual_seed: creation's name in tg.__all__)
+           "thread_safe_generator", "manual_seed"]
 
 _DEFAULT_SEED = 67280421310721  # PyTorch's seed of a new torch.Generator
 
@@ -212,11 +212,10 @@ def randint_like(input: Any, low: Any = 0, high: Any = None, *, dtype: Any = Non
 def manual_seed(seed: int) -> Generator:
     """Make every later draw given neither seed nor generator repeatable (PyTorch's
     torch.manual_seed): they all come from `tg.default_generator`, reseeded in place with
-    `seed` (a non-negative int) and returned, as PyTorch's."""
-    made = creation.manual_seed(seed)  # (its checks; the seed kept for initial_seed)
-    default_generator.bit_generator.state = made.bit_generator.state
-    creation._seeded[0] = default_generator
-    return default_generator
+    `seed` and returned, as PyTorch's: `tg.default_generator.manual_seed(seed)`, whose
+    rules it follows (an int in [-2**63, 2**64 - 1], a negative one counted modulo 2**64),
+    but that a seed that is no int is a TypeError, as PyTorch's manual_seed(None) is."""
+    return default_generator._reseeded(seed, "manual_seed", TypeError)
 
 
 def thread_safe_generator() -> None:
@@ -234,19 +233,18 @@ def seed() -> int:
     return value
 
 
-def _default() -> np.random.Generator:
-    """manual_seed's generator, made first as tg.seed() makes it if there is none yet."""
+def _default() -> Generator:
+    """tg.default_generator, seeded first as tg.seed() seeds it if it is not yet."""
     if creation._seeded[0] is None:
         seed()
-    return creation._seeded[0]
+    return default_generator
 
 
 def initial_seed() -> int:
     """The seed of tg.manual_seed's generator (PyTorch's torch.initial_seed): the last one
-    given to tg.manual_seed or made by tg.seed(); before either, tg.seed() is called
-    first, as this module's docstring says."""
-    _default()
-    return creation._seeded[1]
+    given to tg.manual_seed or made by tg.seed() (a negative one modulo 2**64); before
+    either, tg.seed() is called first, as this module's docstring says."""
+    return _default()._initial_seed
 
 
 def get_rng_state() -> dict:
@@ -315,12 +313,17 @@ class Generator(np.random.Generator):
     def manual_seed(self, seed: int) -> Generator:
         """Restart the stream from `seed`, an int in [-2**63, 2**64 - 1] (a negative one
         counts modulo 2**64, as PyTorch's); returns the generator itself."""
+        return self._reseeded(seed, "Generator.manual_seed", RuntimeError)
+
+    def _reseeded(self, seed: Any, where: str, not_an_int: type) -> Generator:
+        """manual_seed's work, its refusals said as `where`, a seed that is no int's as
+        `not_an_int` (PyTorch's Generator.manual_seed: RuntimeError)."""
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise RuntimeError(f"Generator.manual_seed: seed must be an int, got "
-                               f"{shown(seed)}; give a whole number such as 0")
+            raise not_an_int(f"{where}: seed must be an int, got {shown(seed)}; give a "
+                             f"whole number such as 0")
         if not -2 ** 63 <= seed < 2 ** 64:
-            raise ValueError(f"Generator.manual_seed: seed {seed} is out of range; give an "
-                             f"int in [-2**63, 2**64 - 1]")
+            raise ValueError(f"{where}: seed {seed} is out of range; give an int in "
+                             f"[-2**63, 2**64 - 1]")
         self._initial_seed = int(seed) % 2 ** 64
         self.bit_generator.state = np.random.PCG64(self._initial_seed).state
         return self
@@ -383,29 +386,28 @@ def fork_rng(devices: Any = None, enabled: bool = True, device_type: Any = None
                            f"CPU, whose generator is always forked); leave devices out or "
                            f"give []")
     saved = list(creation._seeded)
-    # (default_generator too where it is not yet the one: a manual_seed inside reseeds it)
-    held = [default_generator] + [g for g in saved[:1]
-                                  if g is not None and g is not default_generator]
-    states = [generator.bit_generator.state for generator in held]
+    state, first = default_generator.bit_generator.state, default_generator._initial_seed
     try:
         yield
-    finally:  # the same generator objects, so that layers holding them follow
+    finally:  # the same generator object, so that layers holding it follow
         creation._seeded[:] = saved
-        for generator, state in zip(held, states):
-            generator.bit_generator.state = state
+        default_generator.bit_generator.state, default_generator._initial_seed = state, first
 
 
 class _DefaultGenerator(Generator):
     """`tg.default_generator`: the Generator tg.manual_seed reseeds and every unseeded draw
-    comes from once it is seeded. Its manual_seed, seed, initial_seed, get_state and
-    set_state are tg.manual_seed's, tg.seed's, ... (PyTorch's: the same generator)."""
+    comes from once it is seeded. Its manual_seed is tg.Generator's, and seeds it for
+    those draws; its seed, initial_seed, get_state and set_state are tg.seed's,
+    tg.initial_seed's, ... (PyTorch's: the same generator)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.bit_generator.state = np.random.PCG64().state  # (fresh entropy, as PyTorch's)
 
-    def manual_seed(self, seed: int) -> Generator:
-        return manual_seed(seed)
+    def _reseeded(self, seed: Any, where: str, not_an_int: type) -> Generator:
+        super()._reseeded(seed, where, not_an_int)
+        creation._seeded[:] = [self]  # (from now on the unseeded draws' generator)
+        return self
 
     def seed(self) -> int:
         return seed()
@@ -421,4 +423,6 @@ class _DefaultGenerator(Generator):
         return self
 
 
+# (its type reads as torch's, a Generator: `Generator(PCG64)`, not the private class's name)
+_DefaultGenerator.__name__ = _DefaultGenerator.__qualname__ = "Generator"
 default_generator = _DefaultGenerator()
