@@ -366,19 +366,20 @@ def frobenius_norm(input: Any, dim: Any, keepdim: bool = False) -> Tensor:  # no
     return linalg.vector_norm(input, 2, dim, keepdim)
 
 
-def nuclear_norm(input: Any, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A002
-    """torch.nuclear_norm: the sum of the singular values over the two axes `dim` (of a
-    matrix when left out), tg.linalg.matrix_norm(input, "nuc", dim); as torch's,
-    `nuclear_norm(x, True)` is keepdim=True."""
+@refusing_as("nuclear_norm", "matrix_norm")
+def nuclear_norm(input: Any, dim: Any = None, keepdim: bool | None = None  # noqa: A002
+                 ) -> Tensor:
+    """torch.nuclear_norm: the sum of the singular values over the two axes `dim` (the last
+    two when left out: each matrix of a batch), tg.linalg.matrix_norm(input, "nuc", dim);
+    as torch's, `nuclear_norm(x, True)` is keepdim=True (keepdim is False unless given)."""
     if isinstance(dim, bool):  # (torch's other form: nuclear_norm(input, keepdim))
+        if keepdim is not None:
+            raise TypeError(f"nuclear_norm: dim={dim} is keepdim in torch's form "
+                            f"nuclear_norm(input, keepdim), so keepdim={keepdim!r} cannot "
+                            f"follow it; give nuclear_norm(x, keepdim={dim}) or a dim tuple")
         dim, keepdim = None, dim
-    if dim is None:
-        x = _as_tensor("nuclear_norm", input)
-        if x.ndim != 2:
-            raise ValueError(f"nuclear_norm: without dim input must be a matrix (2 axes), "
-                             f"got shape {x.shape}; give dim=(-2, -1) for a batch")
-        dim = (0, 1)
-    return linalg.matrix_norm(input, "nuc", dim, keepdim)
+    return linalg.matrix_norm(input, "nuc", (-2, -1) if dim is None else dim,
+                              False if keepdim is None else keepdim)
 
 
 @refusing_as("row_stack", "vstack")
