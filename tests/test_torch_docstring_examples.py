@@ -214,6 +214,9 @@ EXCLUDED: dict[str, str] = {
     "torch.tensor":
         "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "
         "line)",
+    "torch.use_deterministic_algorithms":
+        "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "
+        "line)",
     "torch.vdot": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.vmap":
         "design: vmap is a loop here (README), so autograd.grad without retain_graph runs "
