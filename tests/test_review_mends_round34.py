@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import pickle
 import shlex
 import shutil
@@ -366,3 +367,20 @@ def test_nuclear_norm_without_dim_is_torchs():
             torch.nuclear_norm(t[0], True, False)
     with pytest.raises(TypeError, match=r"^nuclear_norm: dim=True is keepdim"):
         tg.nuclear_norm(tg.tensor(a[0]), True, False)
+
+
+def test_a_method_keeps_its_count_of_arguments_after_an_inference_mode_block():
+    # inference mode put back the detach it found at import, before the package wrapped the
+    # methods to count a wrong call's arguments as given: after a block, x.detach(1) said
+    # "Tensor.detach() takes 1 positional argument but 2 were given"
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with tg.inference_mode():
+        y = x * 2
+    del y
+    gc.collect()
+    x * 1.0  # (inference mode's extra switches off at the first op after no inference tensor
+    # is left, putting back the detach it stood in for)
+    with pytest.raises(TypeError) as refused:
+        x.detach(1)
+    assert str(refused.value) == "detach: takes no arguments but 1 was given"
+    assert np.array_equal(x.detach().numpy(), [1.0, 2.0])

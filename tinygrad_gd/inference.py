@@ -365,6 +365,8 @@ def _wrap_setstates(on: bool) -> None:
 
 def _wrap(wrappers: dict, on: bool) -> None:
     for name, wrapper in wrappers.items():
+        if on and Tensor.__dict__[name] is not wrapper:  # what stands there now is put back
+            _OWN[name] = Tensor.__dict__[name]  # (detach: op_errors' counting wrapper of it)
         setattr(Tensor, name, wrapper if on else _OWN[name])
 
 
