@@ -352,6 +352,8 @@ def test_each_in_place_function_is_torchs(torch, name):
     np.testing.assert_allclose(x.numpy(), y.numpy(), rtol=1e-12)
 
 
+# torch's frobenius_norm and nuclear_norm warn that they are deprecated (kept for its JIT)
+@pytest.mark.filterwarnings("ignore:.*is just left for JIT compatibility:UserWarning")
 def test_norms_convolution_and_predicates_are_torchs(torch):
     a = np.random.default_rng(3).standard_normal((3, 4))
     t = torch.tensor(a)
