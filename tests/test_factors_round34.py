@@ -179,3 +179,47 @@ def test_a_step_by_step_pages_frames_are_one_size_with_products_in_names(tmp_pat
     assert len(steps.frames) > 5 and len(sizes) == 1, sizes
     last = html.unescape(re.sub(r"<[^>]*>", "", steps.frames[-1]))
     assert "(2: Linear(8 -> 10) result grad)ᵀ @ (1: ReLU result)" in last
+
+
+def test_a_name_other_drawn_nodes_share_is_not_written_in_a_product(tmp_path):
+    # h = a * b and z = h * g are both "mul result": `(mul result grad) × (mul of
+    # constants)` on h's edge read as h's own gradient times g, the upper node's meant
+    rng = np.random.default_rng(5)
+    a_np, b_np, c_np, d_np = (rng.random((4, 10)) for _ in range(4))
+    a = tg.Tensor(a_np, requires_grad=True, name="a")
+    b, c, d = (tg.Tensor(v, name=n) for v, n in ((b_np, "b"), (c_np, "c"), (d_np, "d")))
+    loss = (((a * b) * (c * d)) ** 2).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "three_mul"))
+    assert not [lines for lines in edges.values() if "mul result" in " ".join(lines)], edges
+    z = a_np * b_np * c_np * d_np
+    for grad in (2 * z, 2 * z * c_np * d_np, 2 * z * c_np * d_np * b_np):  # z, h, a
+        assert list(_summary(grad)) in edges.values(), (_summary(grad), edges)
+    # two bare matmuls: neither "matmul result" named, the one relu result still is
+    rng = np.random.default_rng(4)
+    x_np, w1_np, w2_np = rng.random((4, 30)), rng.normal(size=(30, 8)), rng.normal(size=(8, 10))
+    w1 = tg.Tensor(w1_np, requires_grad=True, name="w1")
+    w2 = tg.Tensor(w2_np, requires_grad=True, name="w2")
+    loss = ((tg.Tensor(x_np, name="x") @ w1).relu() @ w2).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "two_matmuls"))
+    assert not [lines for lines in edges.values() if "matmul result" in " ".join(lines)], edges
+    delta = (x_np @ w1_np > 0) * (np.ones((4, 10)) @ w2_np.T)
+    assert list(_summary(x_np.T @ delta)) in edges.values(), edges
+    entries, kept = _summary(np.maximum(x_np @ w1_np, 0).T @ np.ones((4, 10)))
+    assert " ".join(_edge_to(edges, "(relu result)ᵀ @ ")) == \
+        f"(relu result)ᵀ @ all 1 (4, 10) = {entries} {kept}"
+
+
+def test_an_operand_sharing_its_array_with_the_other_is_named_by_its_own_node(tmp_path):
+    # c = x.detach() holds x's array: matched by the array, x's edge read `@ xᵀ`
+    x_np = np.random.default_rng(9).random((5, 5))
+    x = tg.Tensor(x_np, requires_grad=True, name="x")
+    c = x.detach()
+    c.name = "frozen copy"
+    loss = ((x @ c) ** 2).sum()
+    loss.backward()
+    entries, kept = _summary(2 * (x_np @ x_np) @ x_np.T)
+    lines = _edge_to(_edges(_render(loss, tmp_path, "shared")), "(matmul result grad) @ ")
+    assert lines == ["(matmul result grad) @ (frozen copy)ᵀ", f"= {entries}", kept], lines
+    np.testing.assert_allclose(x.grad.data, 2 * (x_np @ x_np) @ x_np.T)

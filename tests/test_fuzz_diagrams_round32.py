@@ -664,9 +664,10 @@ def named(text: str, matrices: list[np.ndarray], nodes: dict[str, Node],
           match: dict[str, int], tensors: list[tg.Tensor], truth: dict[int, Any]
           ) -> list[tuple[str, list[np.ndarray]]]:
     """An edge's product with the nodes' names it holds (`inputᵀ @ (matmul result grad)`)
-    read as their tensors' values (`(name grad)`: the gradient d loss / d tensor): one (text,
-    matrices) per way of reading a name several nodes share; none where words are left
-    that name no drawn node (a formula, `1 - tanh²`, or a folded call's result)."""
+    read as their tensors' values (`(name grad)`: the gradient d loss / d tensor); none
+    where words are left that name no drawn node (a formula, `1 - tanh²`, or a folded
+    call's result). A name several drawn nodes share fails: a reader cannot tell which
+    node it means (three "mul result" nodes: `(mul result grad)` led to the wrong one)."""
     left, equals, right = text.rpartition(" = ")
     if not equals:
         left, right = text, ""
@@ -683,10 +684,12 @@ def named(text: str, matrices: list[np.ndarray], nodes: dict[str, Node],
         grads = [np.asarray(truth[id(tensors[k])]) for k in owners[name]
                  if truth.get(id(tensors[k])) is not None]
         datas = [np.asarray(tensors[k].data) for k in owners[name]]
+        pattern = r"(?<![\w.#⟦⟪])" + re.escape(name) + r"(?![\w.#⟧⟫])"
+        assert len(owners[name]) == 1 or not re.search(pattern, left), \
+            f"{text!r} names {name!r}, which {len(owners[name])} drawn nodes share"
         if grads:
             left = left.replace(f"({name} grad)", mark(grads)) if f"({name} grad)" in left \
                 else left
-        pattern = r"(?<![\w.#⟦⟪])" + re.escape(name) + r"(?![\w.#⟧⟫])"
         if re.search(pattern, left):
             left = re.sub(pattern, mark(datas), left)
     if re.search(r"[A-Za-z_∂√]", _KNOWN_WORDS.sub("", left)):

@@ -100,6 +100,7 @@ class _Drawing:
     _locals: dict[int, dict] = field(default_factory=dict)
     _textbooks: dict[tuple[int, int], Textbook | None] = field(default_factory=dict)
     _numbers: dict[int, int] | None = None  # tensor position -> its number among namesakes
+    _drawn_names: Counter | None = None  # name -> drawn nodes so named (`products.py`)
 
     @cached_property
     def call_results(self) -> dict[int, str]:

@@ -7,11 +7,14 @@ mean's copy of the gradient to each entry, matmul's outer product, linear's (nn.
 arriving times the op's local derivative (`h + h` for an input used twice); a broadcast
 input's product is summed over the axes named (`sum over axis 1 (the columns) of`);
 frozen entries are marked. Where an array of the product is too big to show whole, the
-product reads in the nodes' names, `inputᵀ @ (matmul result grad)`, its value under it.
+product reads in the nodes' names, `inputᵀ @ (matmul result grad)`, its value under it; a
+name that other drawn nodes share, or a node not drawn, would lead a reader to the wrong
+node: that product is not written, the edge shows its value alone.
 """
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -27,6 +30,15 @@ _WORDS = re.compile(r"[A-Za-z∂]")  # a product in words (`× (1 - tanh²)`) sa
 # the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
 # edges' 9-point text was a speck by the table's border
 _T = '<FONT POINT-SIZE="16"><B>ᵀ</B></FONT>'
+
+
+class _Operand(int):
+    """A factor that is one of the op's inputs (its slot), or the gradient arriving (-1):
+    its array where the product shows in numbers, its node's name where in names (by slot,
+    as two operands may share one array: `x @ x.detach()`)."""
+
+
+_GRAD, _A, _B = _Operand(-1), _Operand(0), _Operand(1)
 
 
 def _edge_lines(drawing: _Drawing, p: int, target: str,
@@ -88,19 +100,21 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     wordy = not (_shown_whole(u) and _shown_whole(carried))  # the product in names
     if name in ("matmul", "dot", "linear") and slot is not None:
         factors, expected = (_linear if name == "linear" else _matmul)(values, slot, u)
-        wordy = wordy or not all(_shown_whole(a) for a in factors or []
-                                 if isinstance(a, np.ndarray))
+        wordy = wordy or not all(_shown_whole(values[a]) for a in factors or []
+                                 if isinstance(a, _Operand) and a >= 0)
     elif name in ("sum", "mean") and carried.size > 1:
         count = carried.size // max(u.size, 1)
         scale = " / " + str(count) if name == "mean" else ""
-        factors, expected = [u, f"{scale} {_copied(carried.shape, node, u.size)}"], carried
+        factors, expected = [_GRAD, f"{scale} {_copied(carried.shape, node, u.size)}"], carried
     else:
         derivative = drawing.local(op).get(p)
         if derivative is not None:
             local = np.asarray(derivative[0])
             book = drawing.textbook(op, p)
-            factors = [u, " × ", *_local_factors(book, local, _partial(drawing.name(p)[0]),
-                                                 wordy)]
+            factors = [_GRAD, " × ", *_local_factors(book, local, _partial(drawing.name(p)[0]),
+                                                     wordy)]
+            if wordy and not _formula_drawn_once(drawing, op, book, factors):
+                return None
     if factors is None or (expected is None and local is None):
         return None
     try:  # a user's op declared elementwise=True that is not: shapes that do not fit
@@ -114,7 +128,10 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
             return None
     except ValueError:
         return None
-    return _named(drawing, op, factors, u, values) if wordy else factors
+    if wordy:
+        return _named(drawing, op, factors, u, values)
+    return [(u if piece < 0 else values[piece]) if isinstance(piece, _Operand) else piece
+            for piece in factors]
 
 
 def _short(a: np.ndarray) -> bool:
@@ -145,27 +162,57 @@ def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
 
 
 def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
-           values: list[np.ndarray]) -> list:
-    """A product too big to show whole in names: each array that is not `_short` by its
-    node's title, the gradient arriving by its node's title and word, `(matmul result
-    grad)`, an operand as its node's, `input`; the transpose after a name a superscript
-    letter: `inputᵀ @ (matmul result grad)`."""
-    graph = drawing.graph
-    names = {id(u): f"({drawing.name(op)[0]} grad)"}
-    for q, value in zip(graph.parents[op], values):
-        names.setdefault(id(value), _grouped(drawing._formula_name(q)))
+           values: list[np.ndarray]) -> list | None:
+    """A product too big to show whole in names: each operand or gradient that is not
+    `_short` by its node's title, the gradient arriving by its node's title and word,
+    `(matmul result grad)`, an operand as its node's, `input`; the transpose after a name a
+    superscript letter: `inputᵀ @ (matmul result grad)`. None where a name would not lead
+    to its one node (`_drawn_once`)."""
+    parents = drawing.graph.parents[op]
     shown: list = []
     after_name = False
     for piece in factors:
-        named = isinstance(piece, np.ndarray) and not _short(piece) and id(piece) in names
+        array = (u if piece < 0 else values[piece]) if isinstance(piece, _Operand) else piece
+        named = isinstance(piece, _Operand) and not _short(array)
         if named:
-            shown.append(_escape(names[id(piece)], 10**3))
+            q = op if piece < 0 else parents[piece]
+            if not _drawn_once(drawing, q):
+                return None
+            name = f"({drawing.name(op)[0]} grad)" if piece < 0 \
+                else _grouped(drawing._formula_name(q))
+            shown.append(_escape(name, 10**3))
         elif isinstance(piece, str) and piece.startswith(_T) and after_name:
             shown[-1] += "ᵀ" + piece[len(_T):]  # (one piece: `inputᵀ @ ` beside a matrix)
         else:
-            shown.append(piece)
+            shown.append(array)
         after_name = named
     return shown
+
+
+def _drawn_once(drawing: _Drawing, q: int) -> bool:
+    """Whether tensor q is drawn, as a node or as its module box's result, and no other
+    drawn node has its name: only then does a product's name lead to it (three "mul
+    result" nodes: `(mul result grad)` would read as any of them)."""
+    if drawing._drawn_names is None:
+        drawing._drawn_names = Counter(
+            drawing.name(i)[0] for i in range(len(drawing.graph.tensors)) if _drawn(drawing, i))
+    return _drawn(drawing, q) and drawing._drawn_names[drawing.name(q)[0]] == 1
+
+
+def _drawn(drawing: _Drawing, i: int) -> bool:
+    return i not in drawing.hidden and (drawing.layout.tensor_unit[i] == f"t{i}"
+                                        or drawing.box_of_result(i) is not None)
+
+
+def _formula_drawn_once(drawing: _Drawing, op: int, book: Textbook | None,
+                        factors: list) -> bool:
+    """Whether each input a textbook formula written on the edge names is `_drawn_once`
+    (`2 × (mul result)`: the name as the formula writes it, searched in its text)."""
+    written = " ".join(piece for piece in factors if isinstance(piece, str))
+    if book is None or _escape(book.formula, 10**3) not in written:
+        return True
+    return all(_drawn_once(drawing, q) for q in drawing.graph.parents[op]
+               if q not in drawing.hidden and drawing._formula_name(q) in book.formula)
 
 
 def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray
@@ -173,17 +220,17 @@ def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray
     """x @ y's factors for one operand: the gradient arriving times the other operand."""
     a, b = values
     if a.ndim == 1 and b.ndim == 1:
-        return [u, " × ", b if slot == 0 else a], u * (b if slot == 0 else a)
+        return [_GRAD, " × ", _B if slot == 0 else _A], u * (b if slot == 0 else a)
     if slot == 0 and a.ndim == 2 and b.ndim == 1:
-        return [u, " ⊗ ", b], np.outer(u, b)
+        return [_GRAD, " ⊗ ", _B], np.outer(u, b)
     if slot == 0 and a.ndim == 1 and b.ndim == 2:
-        return [b, " @ ", u], b @ u
+        return [_B, " @ ", _GRAD], b @ u
     if slot == 0 and a.ndim == 2 and b.ndim == 2:
-        return [u, " @ ", b, _T], u @ b.T
+        return [_GRAD, " @ ", _B, _T], u @ b.T
     if slot == 1 and a.ndim == 1 and b.ndim == 2:
-        return [a, " ⊗ ", u], np.outer(a, u)
+        return [_A, " ⊗ ", _GRAD], np.outer(a, u)
     if slot == 1 and a.ndim == 2:
-        return [a, _T + " @ ", u], a.T @ u
+        return [_A, _T + " @ ", _GRAD], a.T @ u
     return None, None
 
 
@@ -195,12 +242,13 @@ def _linear(values: list[np.ndarray], slot: int, u: np.ndarray
     if x.ndim > 2:
         return None, None
     if slot == 0:
-        return [u, " @ ", values[1]], u @ values[1]
+        return [_GRAD, " @ ", _B], u @ values[1]
     if slot == 1:
-        return ([u, " ⊗ ", x], np.outer(u, x)) if x.ndim == 1 else ([u, _T + " @ ", x], u.T @ x)
+        return (([_GRAD, " ⊗ ", _A], np.outer(u, x)) if x.ndim == 1
+                else ([_GRAD, _T + " @ ", _A], u.T @ x))
     if x.ndim == 1:
-        return [u, " × 1"], u
-    return ["sum over the batch (axis 0) of ", u], u.sum(axis=0)
+        return [_GRAD, " × 1"], u
+    return ["sum over the batch (axis 0) of ", _GRAD], u.sum(axis=0)
 
 
 def _copied(shape: tuple[int, ...], node, count: int) -> str:
