@@ -223,3 +223,22 @@ def test_an_operand_sharing_its_array_with_the_other_is_named_by_its_own_node(tm
     lines = _edge_to(_edges(_render(loss, tmp_path, "shared")), "(matmul result grad) @ ")
     assert lines == ["(matmul result grad) @ (frozen copy)ᵀ", f"= {entries}", kept], lines
     np.testing.assert_allclose(x.grad.data, 2 * (x_np @ x_np) @ x_np.T)
+
+
+def test_a_step_pages_frames_are_one_size_with_a_transpose_beside_a_summary(tmp_path):
+    # `all 1 (4, 30)ᵀ @ (matmul result grad)`: hidden, its ᵀ and ` @ ` ran in other pieces
+    # than shown, and Graphviz drew the first two frames 1 pt wider than the last two
+    x = tg.Tensor(np.ones((4, 30)), name="x")
+    w_np = np.random.default_rng(0).random((30, 10))
+    w = tg.Tensor(w_np, requires_grad=True, name="w")
+    loss = ((x @ w) ** 2).sum()
+    loss.backward()
+    steps = tg.backward_steps(loss, tmp_path / "steps.html")
+    sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', frame).groups()
+             for frame in steps.frames}
+    assert len(steps.frames) > 2 and len(sizes) == 1, sizes
+    last = html.unescape(re.sub(r"<[^>]*>", "", steps.frames[-1]))
+    assert "all1(4,30)ᵀ@(matmulresultgrad)" in re.sub(r"\s+", "", last), last
+    shown = re.search(r"= \[([^,]+), ([^,]+), ([^,]+), …\]", last).groups()
+    want = (np.ones((30, 4)) @ (2 * np.ones((4, 30)) @ w_np)).reshape(-1)[:3]
+    np.testing.assert_allclose([float(v) for v in shown], want, rtol=1e-3)

@@ -28,7 +28,9 @@ from .tooltips import unless_reached
 _WORDS = re.compile(r"[A-Za-z∂]")  # a product in words (`× (1 - tanh²)`) says its value
 
 # the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
-# edges' 9-point text was a speck by the table's border
+# edges' 9-point text was a speck by the table's border. In a line of text it is a piece of
+# its own, a run as Graphviz measures it: a step page's hidden `ᵀ @ ` ran in other pieces
+# than shown, the frames 1 pt apart (beside a table, `ᵀ @ ` is one cell)
 _T = '<FONT POINT-SIZE="16"><B>ᵀ</B></FONT>'
 
 
@@ -181,8 +183,11 @@ def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
             name = f"({drawing.name(op)[0]} grad)" if piece < 0 \
                 else _grouped(drawing._formula_name(q))
             shown.append(_escape(name, 10**3))
-        elif isinstance(piece, str) and piece.startswith(_T) and after_name:
-            shown[-1] += "ᵀ" + piece[len(_T):]  # (one piece: `inputᵀ @ ` beside a matrix)
+        elif isinstance(piece, str) and piece.startswith(_T):
+            if after_name:  # a superscript letter after a name: `inputᵀ @ `, one piece
+                shown[-1] += "ᵀ" + piece[len(_T):]
+            else:  # beside `all 1 (4, 30)`: as Graphviz measures it (see _T)
+                shown += [_T, piece[len(_T):]]
         else:
             shown.append(array)
         after_name = named
