@@ -242,3 +242,24 @@ def test_a_step_pages_frames_are_one_size_with_a_transpose_beside_a_summary(tmp_
     shown = re.search(r"= \[([^,]+), ([^,]+), ([^,]+), …\]", last).groups()
     want = (np.ones((30, 4)) @ (2 * np.ones((4, 30)) @ w_np)).reshape(-1)[:3]
     np.testing.assert_allclose([float(v) for v in shown], want, rtol=1e-3)
+
+
+def test_past_max_nodes_the_rest_box_says_how_many_and_the_notes_how_to_draw_them(tmp_path):
+    # the box said "pass max_nodes=None to draw all": with module calls folded that draws
+    # every call as a box still; the notes say both options, once
+    layers = [nn.Linear(2, 2, seed=k) for k in range(12)]
+    h = tg.Tensor(np.ones((1, 2)), name="x")
+    for layer in layers:
+        h = layer(h).tanh()
+    loss = h.sum()
+    loss.backward()
+    model = nn.ModuleList(layers)
+    path = _render(loss, tmp_path, "rest", model=model, max_nodes=10)
+    [rest] = [lines for first, lines in _nodes(path).items() if "more nodes folded" in first]
+    assert len(rest) == 1 and re.fullmatch(r"\d+ more nodes folded", rest[0]), rest
+    said = " ".join(html.unescape(t.text or "")
+                    for t in ET.parse(path).getroot().iter(_SVG + "text"))
+    assert said.count("max_nodes=None") == 1
+    assert "(max_nodes=None and open_modules=True draw every node)" in re.sub(r"\s+", " ", said)
+    unfolded = tg.draw_graph(loss, model=model, max_nodes=None).source
+    assert "module call:" in unfolded and "more nodes folded" not in unfolded

@@ -424,8 +424,9 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
     graph = drawing.graph
     count = _drawn(drawing, [box])
     if box.kind == "rest":
-        lines = [[f"<B>{count} more nodes folded</B>"],
-                 [f"max_nodes={drawing.options.max_nodes}: pass max_nodes=None to draw all"]]
+        # (how to draw them is said once, in the notes: with module calls folded,
+        # max_nodes=None alone would not)
+        lines = [[f"<B>{count} more nodes folded</B>"]]
     elif box.kind in ("sum", "alike", "chain", "making"):
         lines = _structure_lines(drawing, box, count)
     else:
@@ -457,8 +458,8 @@ def _notes(drawing: _Drawing) -> list[str]:
         others = len(layout.boxes) - sum(kinds.values())  # (a sum, a chain, a making)
         opens = f"{_opens(drawing.options)} draws {'them' if others else 'every node'}"
         both = "draws" if drawing.options.open_modules else "and open_modules=True draw"
-        past = f"to stay within max_nodes={drawing.options.max_nodes}" + (
-            f" (max_nodes=None {both} every node)" if kinds else "")
+        past = f"to stay within max_nodes={drawing.options.max_nodes} (max_nodes=None " + (
+            f"{both} every node)" if kinds else "draws every node)")
         why = (past if "rest" in layout.boxes
                else f"as one box per {per} ({opens})" + (
                    f" and {others} to fit a page (max_nodes=None draws them)" if others else "")
