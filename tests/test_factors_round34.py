@@ -263,3 +263,23 @@ def test_past_max_nodes_the_rest_box_says_how_many_and_the_notes_how_to_draw_the
     assert "(max_nodes=None and open_modules=True draw every node)" in re.sub(r"\s+", " ", said)
     unfolded = tg.draw_graph(loss, model=model, max_nodes=None).source
     assert "module call:" in unfolded and "more nodes folded" not in unfolded
+
+
+def test_a_formula_that_is_a_product_reads_without_parentheses_after_a_modules_title(tmp_path):
+    # `× (2 × (Linear(30 -> 10) result))` where matmul's read `× 2 × (matmul result)`: the
+    # title's own brackets were taken for more than a product
+    layer = nn.Linear(30, 10, seed=0)
+    x_np = np.random.default_rng(2).random((4, 30))
+    loss = (layer(tg.Tensor(x_np, name="images")) ** 2).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "square", model=layer, open_modules=True))
+    result = x_np @ np.asarray(layer.weight.data).T + np.asarray(layer.bias.data)
+    entries, kept = _summary(2 * result)
+    assert _edge_to(edges, "all 1 (4, 10) × ") == [
+        "all 1 (4, 10) × 2 × (Linear(30 -> 10) result)", f"= {entries}", kept]
+    loss = layer(tg.Tensor(x_np, name="images")).exp().sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "exp", model=layer, open_modules=True))
+    entries, kept = _summary(np.exp(result))
+    assert _edge_to(edges, "all 1 (4, 10) × ") == [
+        "all 1 (4, 10) × exp(Linear(30 -> 10) result)", f"= {entries}", kept]

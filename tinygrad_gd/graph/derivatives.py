@@ -57,6 +57,8 @@ class Textbook:
     numbers: Pieces | None = None
     compound: bool = False  # the numbers need parentheses in a product: (1 - 0.46²)
     complete: bool = False  # the formula says every number (`1 to each entry`)
+    product: bool = True  # the formula is factors, `2 × x`, `exp(x)`, written after `×` as it
+    # is; else (`1 where x > 0, else 0`), like a compound's, in parentheses
 
 
 def _power(c: float) -> str:
@@ -231,7 +233,7 @@ def _relu(slot, values, out, names, node):
     # (a module call's long title, said twice, made the widest label of an open network)
     title = ": " in names[0] or "(" in _bare(names[0])  # (as labels' ∂/∂(...) brackets)
     where = "positive" if title else f"{names[0]} > 0"
-    return Textbook(f"1 where {where}, else 0"), (values[0] > 0).astype(out.dtype)
+    return Textbook(f"1 where {where}, else 0", product=False), (values[0] > 0).astype(out.dtype)
 
 
 def _where(slot, values, out, names, node):
@@ -241,7 +243,7 @@ def _where(slot, values, out, names, node):
     if name is None or slot != 0:
         return None
     kept = np.broadcast_to(node.params["condition"], np.shape(out))
-    return Textbook(f"1 where {name}, else 0"), kept.astype(out.dtype)
+    return Textbook(f"1 where {name}, else 0", product=False), kept.astype(out.dtype)
 
 
 def _sum(slot, values, out, names, node):

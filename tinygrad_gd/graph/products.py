@@ -148,8 +148,8 @@ def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
     array shows whole, else the derivative's value, or where the product reads in names
     (`wordy`; the arrays shown only where they are `_short`) the textbook's formula in the
     inputs' names (`2 × (sub result)`), in parentheses where it is more than a product
-    (`× (1 - tanh²)`, `× (1 where positive, else 0)`), else as the op's node writes it
-    (`partial`: `∂/∂x`)."""
+    (`Textbook.product`: `× (1 - tanh²)`, `× (1 where positive, else 0)`), else as the op's
+    node writes it (`partial`: `∂/∂x`)."""
     fits = _short if wordy else _shown_whole
     numbers = book.numbers if book is not None else None
     if numbers is not None and all(fits(a) for a in numbers if isinstance(a, np.ndarray)):
@@ -159,8 +159,7 @@ def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
     if book is None:
         return [partial]
     formula = _escape(book.formula, 10**3)
-    bare = re.sub(r"\([^()]*\)", "", book.formula).replace(" × ", "")  # (groups, products)
-    return [f"({formula})" if book.compound or " " in bare else formula]
+    return [formula if book.product and not book.compound else f"({formula})"]
 
 
 def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
