@@ -283,3 +283,27 @@ def test_a_formula_that_is_a_product_reads_without_parentheses_after_a_modules_t
     entries, kept = _summary(np.exp(result))
     assert _edge_to(edges, "all 1 (4, 10) × ") == [
         "all 1 (4, 10) × exp(Linear(30 -> 10) result)", f"= {entries}", kept]
+
+
+def test_a_derivative_no_node_writes_names_the_result_it_is_of(tmp_path):
+    # `(sin result grad) × ∂/∂x` under a node that says only "sin": ∂/∂x was defined nowhere
+    rng = np.random.default_rng(6)
+    x_np, e_np = rng.random((4, 10)) + 0.5, rng.random((4, 10)) + 1
+    x = tg.Tensor(x_np, requires_grad=True, name="x")
+    loss = (x.sin() * x.abs()).sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "sin"))
+    entries, kept = _summary(np.abs(x_np) * np.cos(x_np))
+    assert _edge_to(edges, "(sin result grad) × ") == [
+        "(sin result grad) × ∂(sin result)/∂x", f"= {entries}", kept]
+    # x ** e of a tensor exponent: a derivative for each input, no textbook form
+    e = tg.Tensor(e_np, requires_grad=True, name="e")
+    loss = (x ** e).exp().sum()
+    loss.backward()
+    edges = _edges(_render(loss, tmp_path, "pow"))
+    upstream = np.exp(x_np ** e_np)
+    for name, grad in (("x", upstream * e_np * x_np ** (e_np - 1)),
+                       ("e", upstream * x_np ** e_np * np.log(x_np))):
+        entries, kept = _summary(grad)
+        assert [f"(pow result grad) × ∂(pow result)/∂{name}", f"= {entries}", kept] in \
+            edges.values(), edges

@@ -113,9 +113,13 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
         if derivative is not None:
             local = np.asarray(derivative[0])
             book = drawing.textbook(op, p)
-            factors = [_GRAD, " × ", *_local_factors(book, local, _partial(drawing.name(p)[0]),
-                                                     wordy)]
-            if wordy and not _formula_drawn_once(drawing, op, book, factors):
+            # (∂/∂x is on the op's node for a one-number result only: else `∂(sin result)/∂x`)
+            of = drawing.name(op)[0] if derivative[1] else ""
+            partial = _partial(drawing.name(p)[0], of)
+            factors = [_GRAD, " × ", *_local_factors(book, local, partial, wordy)]
+            named_result = of and any(piece is partial for piece in factors)
+            if wordy and not (_formula_drawn_once(drawing, op, book, factors)
+                              and (not named_result or _drawn_once(drawing, op))):
                 return None
     if factors is None or (expected is None and local is None):
         return None
@@ -149,7 +153,8 @@ def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
     (`wordy`; the arrays shown only where they are `_short`) the textbook's formula in the
     inputs' names (`2 × (sub result)`), in parentheses where it is more than a product
     (`Textbook.product`: `× (1 - tanh²)`, `× (1 where positive, else 0)`), else as the op's
-    node writes it (`partial`: `∂/∂x`)."""
+    node writes it, or with the result's name where its node does not (`partial`: `∂/∂x`,
+    `∂(sin result)/∂x`)."""
     fits = _short if wordy else _shown_whole
     numbers = book.numbers if book is not None else None
     if numbers is not None and all(fits(a) for a in numbers if isinstance(a, np.ndarray)):
