@@ -10,6 +10,12 @@ own: an operand as its node's title, the gradient arriving as its node's title a
 a local derivative in its textbook form (`× (1 - tanh²)`) or as its op's node writes it
 (`× ∂/∂a`, that node saying `∂/∂a = [..]` for a one-number result); one number or an
 array all one number (`all 1 (4, 10)`) still printed. The numbers are NumPy's.
+
+After review: a name other drawn nodes share is not written (the edge shows its value
+alone), an operand is named by its own node even where it shares its array, a step page
+with `all 1 (4, 30)ᵀ @` is one size, the rest box past max_nodes says only how many
+nodes, a formula that is a product has no brackets after a module's title, and a
+derivative no node writes reads `∂(sin result)/∂x`.
 """
 from __future__ import annotations
 
