@@ -384,3 +384,33 @@ def test_a_method_keeps_its_count_of_arguments_after_an_inference_mode_block():
         x.detach(1)
     assert str(refused.value) == "detach: takes no arguments but 1 was given"
     assert np.array_equal(x.detach().numpy(), [1.0, 2.0])
+
+
+def test_a_patch_of_detach_made_during_inference_mode_ends_with_its_scope():
+    # inference mode recorded whatever stood in Tensor.detach each time a block opened: a
+    # spy patched in for a with-block (mock.patch.object) stayed installed for good after
+    # inference mode switched off; inside a block, x.detach(1) named a private function
+    from unittest import mock
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    calls = []
+    original = tg.Tensor.detach
+
+    def spy(self, *args):
+        calls.append(1)
+        return original(self, *args)
+
+    with mock.patch.object(tg.Tensor, "detach", spy):
+        with tg.inference_mode():
+            y = x * 2
+            with pytest.raises(TypeError) as refused:
+                x.detach(1)
+            assert str(refused.value) == "detach: takes no arguments but 1 was given"
+    del y
+    gc.collect()
+    x * 1.0  # (the first op after no inference tensor is left switches the extra off)
+    calls.clear()
+    assert np.array_equal(x.detach().numpy(), [1.0, 2.0]) and calls == []
+    with pytest.raises(TypeError) as refused:
+        x.detach(1)
+    assert str(refused.value) == "detach: takes no arguments but 1 was given"

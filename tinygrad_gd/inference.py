@@ -76,6 +76,7 @@ _switching = threading.Lock()
 # Tensor's own attributes that the wrappers below stand in for while switched on
 _OWN = {name: Tensor.__dict__[name]
         for name in ("detach", "_check_writable", "requires_grad", "from_op", "__init__")}
+_INSTALLED: set[str] = set()  # the names of those whose wrapper is in Tensor's place now
 # a Tensor class (Tensor, nn.Parameter, ...) -> its own __setstate__, while a block is open
 _SETSTATES: dict[type, Callable] = {}
 
@@ -217,8 +218,8 @@ def _in_place_check(t: Tensor, operands: tuple, what: str) -> None:
     _refuse_in_place(t, what)
 
 
-def _detach(self: Tensor) -> Tensor:
-    detached = _OWN["detach"](self)
+def _detach(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    detached = _OWN["detach"](self, *args, **kwargs)  # (a wrong call refused in its words)
     if _marked_now(self):  # (a view of the same values: inference as they are)
         _mark(detached)
     else:
@@ -364,10 +365,18 @@ def _wrap_setstates(on: bool) -> None:
 
 
 def _wrap(wrappers: dict, on: bool) -> None:
+    """Put the wrappers in Tensor's place (on) or take them away: what stood there as one
+    went in (detach: op_errors' counting wrapper of it; a user's patch) is put back, unless
+    the wrapper was replaced meanwhile (that replacement stays)."""
     for name, wrapper in wrappers.items():
-        if on and Tensor.__dict__[name] is not wrapper:  # what stands there now is put back
-            _OWN[name] = Tensor.__dict__[name]  # (detach: op_errors' counting wrapper of it)
-        setattr(Tensor, name, wrapper if on else _OWN[name])
+        if on and name not in _INSTALLED:
+            _OWN[name] = Tensor.__dict__[name]
+            setattr(Tensor, name, wrapper)
+            _INSTALLED.add(name)
+        elif not on and name in _INSTALLED:
+            if Tensor.__dict__[name] is wrapper:
+                setattr(Tensor, name, _OWN[name])
+            _INSTALLED.discard(name)
 
 
 def _count_block(change: int) -> None:
