@@ -313,3 +313,62 @@ def test_a_derivative_no_node_writes_names_the_result_it_is_of(tmp_path):
         entries, kept = _summary(grad)
         assert [f"(pow result grad) × ∂(pow result)/∂{name}", f"= {entries}", kept] in \
             edges.values(), edges
+
+
+class _Block(nn.Module):
+    """One long-named projection applied twice: its results `... result #1` and `#2`."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared_projection = nn.Linear(10, 10, seed=0)
+
+    def forward(self, x):
+        return self.shared_projection(self.shared_projection(x).tanh())
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder_residual_block = _Block()
+
+    def forward(self, x):
+        return self.encoder_residual_block(x)
+
+
+def test_a_cut_title_keeps_its_number_that_the_products_name(tmp_path):
+    # the titles were cut at 60 characters, `... Linear(10 -> 10...` twice, while the edges
+    # wrote `(... result #1 grad)` and `#2`: which node is #1 could not be seen
+    net = _Net()
+    x_np = np.random.default_rng(0).random((4, 10))
+    loss = (net(tg.Tensor(x_np, name="x")) ** 2).sum()
+    loss.backward()
+    path = _render(loss, tmp_path, "twice", model=net, open_modules=True)
+    title = "encoder_residual_block.shared_projection: Linear(10 -> 10) result"
+    numbered = sorted(first for first in _nodes(path)  # (the results, not the box headings)
+                      if first.startswith(title[:50]) and "..." in first)
+    cut = title[:60 - 3 - 3] + "..."  # (60 characters in all, as any long name)
+    assert numbered == [f"{cut} #1", f"{cut} #2"], numbered
+    edges = _edges(path)
+    for k in (1, 2):
+        assert any(lines and lines[0].startswith(f"({title} #{k} grad)ᵀ @ ")
+                   for lines in edges.values()), edges
+
+
+def test_names_that_are_cut_alike_are_not_written_in_a_product(tmp_path):
+    # two names alike in their first 57 characters draw one title, `..._normalisation_...`:
+    # a product that names either would lead to both nodes
+    rng = np.random.default_rng(4)
+    base = "activations_of_the_second_hidden_layer_before_normalisation_"
+    x_np, w_np = rng.random((4, 30)), rng.random((30, 10))
+    x = tg.Tensor(x_np, name=base + "left")
+    w = tg.Tensor(w_np, requires_grad=True, name="w")
+    y = tg.Tensor(rng.random((4, 10)), requires_grad=True, name=base + "right")
+    loss = (x @ w).sum() + (y * 2).sum()
+    loss.backward()
+    entries, kept = _summary(x_np.T @ np.ones((4, 10)))
+    assert [entries, kept] in _edges(_render(loss, tmp_path, "alike")).values()
+    y = tg.Tensor(y.data, requires_grad=True, name="y")
+    loss = (x @ w).sum() + (y * 2).sum()
+    loss.backward()
+    assert [f"{base}leftᵀ @ all 1 (4, 10)", f"= {entries}", kept] in \
+        _edges(_render(loss, tmp_path, "unlike")).values()

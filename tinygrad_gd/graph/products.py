@@ -21,7 +21,7 @@ import numpy as np
 from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .derivatives import Textbook, _grouped, _partial
-from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
+from .text import _all_equal, _cut, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
 
@@ -200,12 +200,13 @@ def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
 
 def _drawn_once(drawing: _Drawing, q: int) -> bool:
     """Whether tensor q is drawn, as a node or as its module box's result, and no other
-    drawn node has its name: only then does a product's name lead to it (three "mul
-    result" nodes: `(mul result grad)` would read as any of them)."""
+    drawn node has its title, the name as drawn (`_cut`): only then does a product's name
+    lead to it (three "mul result" nodes: `(mul result grad)` would read as any of them)."""
     if drawing._drawn_names is None:
-        drawing._drawn_names = Counter(
-            drawing.name(i)[0] for i in range(len(drawing.graph.tensors)) if _drawn(drawing, i))
-    return _drawn(drawing, q) and drawing._drawn_names[drawing.name(q)[0]] == 1
+        drawing._drawn_names = Counter(_cut(drawing.name(i)[0])
+                                       for i in range(len(drawing.graph.tensors))
+                                       if _drawn(drawing, i))
+    return _drawn(drawing, q) and drawing._drawn_names[_cut(drawing.name(q)[0])] == 1
 
 
 def _drawn(drawing: _Drawing, i: int) -> bool:

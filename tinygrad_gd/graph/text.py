@@ -46,11 +46,19 @@ _EDGE_GAP = (3, 18)  # points left and right of an edge's label: the edge, the n
 _MATRIX_GAP = 9
 
 
+def _cut(text: str, limit: int = _NAME_LIMIT) -> str:
+    """A name cut to `limit` characters (`...`), keeping its number (` #2`): two numbered
+    names cut alike would draw one title, and an edge's `#1` or `#2` would lead nowhere."""
+    if len(text) <= limit:
+        return text
+    number = re.search(r" #\d+$", text)
+    tail = number.group() if number and len(number.group()) < limit // 2 else ""
+    return text[:limit - 3 - len(tail)] + "..." + tail
+
+
 def _escape(text: str, limit: int = _NAME_LIMIT) -> str:
     """User text made safe inside an HTML-like label: entities, no control characters."""
-    text = str(text)
-    if len(text) > limit:
-        text = text[:limit - 3] + "..."
+    text = _cut(str(text), limit)
     text = text.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates
     # Graphviz rejects an empty <B></B> and a text that is only "]" between tags, and
     # expands \N, \G ... even in HTML labels: a backslash is doubled to stay one backslash

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import _NAME_LIMIT, _SHOWN_ENTRIES, _all_equal, _label_lines, _nested
+from .text import _SHOWN_ENTRIES, _cut, _all_equal, _label_lines, _nested
 from .titles import op_name
 
 _LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 weight
@@ -58,8 +58,8 @@ _CONTROLS = {c: f"⧵x{c:02x}" for c in [*range(32), *range(127, 160)] if c != o
 
 
 def named(name: str) -> str:
-    """A node's name in a tooltip: cut as the labels cut it (`_NAME_LIMIT` characters)."""
-    return name if len(name) <= _NAME_LIMIT else name[:_NAME_LIMIT - 3] + "..."
+    """A node's name in a tooltip: cut as the labels cut it (`_cut`)."""
+    return _cut(name)
 
 
 def node_tip(label: str, values: Any = None, grad: Any = None, precision: int = 4) -> str:
