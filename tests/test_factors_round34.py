@@ -372,3 +372,24 @@ def test_names_that_are_cut_alike_are_not_written_in_a_product(tmp_path):
     loss.backward()
     assert [f"{base}leftᵀ @ all 1 (4, 10)", f"= {entries}", kept] in \
         _edges(_render(loss, tmp_path, "unlike")).values()
+
+
+def test_a_step_pages_frames_are_one_size_with_a_transpose_in_numbers(tmp_path):
+    # `all 1 (2, 3)ᵀ @ all 1 (2, 2) = all 2 (3, 2)`: its `ᵀ @ ` one piece where hidden and
+    # shown alike, Graphviz drew the frames 1 pt apart (373 and 372 pt wide)
+    w_np = np.random.default_rng(3).random((3, 2))
+    w = tg.Tensor(w_np, requires_grad=True, name="w")
+    loss = (tg.Tensor(np.ones((2, 3)), name="x") @ w).sum()
+    loss.backward()
+    layer = nn.Linear(30, 1, seed=0)
+    square = (layer(tg.Tensor(np.ones((4, 30)), name="x")) ** 2).sum()
+    square.backward()
+    for name, drawn, options in (("matmul", loss, {}), ("linear", square, {"model": layer})):
+        steps = tg.backward_steps(drawn, tmp_path / f"{name}.html", **options)
+        sizes = {re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', frame).groups()
+                 for frame in steps.frames}
+        assert len(steps.frames) > 2 and len(sizes) == 1, (name, sizes)
+    delta = 2 * (np.ones((4, 30)) @ np.asarray(layer.weight.data).T + layer.bias.data)
+    weights = (delta.T @ np.ones((4, 30)))[0, 0]
+    last = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]*>", "", steps.frames[-1])))
+    assert f"all{delta[0, 0]:.4g}(4,1)ᵀ@all1(4,30)=all{weights:.4g}(1,30)" in last, last

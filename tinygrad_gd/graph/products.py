@@ -136,8 +136,8 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
         return None
     if wordy:
         return _named(drawing, op, factors, u, values)
-    return [(u if piece < 0 else values[piece]) if isinstance(piece, _Operand) else piece
-            for piece in factors]
+    return _transposes([(u if piece < 0 else values[piece]) if isinstance(piece, _Operand)
+                        else piece for piece in factors], drawing.options.precision)
 
 
 def _short(a: np.ndarray) -> bool:
@@ -176,26 +176,38 @@ def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
     to its one node (`_drawn_once`)."""
     parents = drawing.graph.parents[op]
     shown: list = []
-    after_name = False
+    names: set[int] = set()
     for piece in factors:
         array = (u if piece < 0 else values[piece]) if isinstance(piece, _Operand) else piece
-        named = isinstance(piece, _Operand) and not _short(array)
-        if named:
+        if isinstance(piece, _Operand) and not _short(array):
             q = op if piece < 0 else parents[piece]
             if not _drawn_once(drawing, q):
                 return None
             name = f"({drawing.name(op)[0]} grad)" if piece < 0 \
                 else _grouped(drawing._formula_name(q))
+            names.add(len(shown))
             shown.append(_escape(name, 10**3))
-        elif isinstance(piece, str) and piece.startswith(_T):
-            if after_name:  # a superscript letter after a name: `inputᵀ @ `, one piece
-                shown[-1] += "ᵀ" + piece[len(_T):]
-            else:  # beside `all 1 (4, 30)`: as Graphviz measures it (see _T)
-                shown += [_T, piece[len(_T):]]
         else:
             shown.append(array)
-        after_name = named
-    return shown
+    return _transposes(shown, drawing.options.precision, names)
+
+
+def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> list:
+    """A product's pieces with each `ᵀ @ ` as it is drawn: after a name a superscript
+    letter, `inputᵀ @ `, one piece; after a matrix's table one cell; else `_T` a piece of
+    its own, a run as Graphviz measures it (see _T)."""
+    out: list = []
+    for k, piece in enumerate(shown):
+        if not (isinstance(piece, str) and piece.startswith(_T) and piece != _T and k):
+            out.append(piece)
+        elif k - 1 in names:
+            out[-1] += "ᵀ" + piece[len(_T):]
+        elif isinstance(shown[k - 1], np.ndarray) \
+                and _value(shown[k - 1], precision, None).startswith("<TABLE"):
+            out.append(piece)
+        else:
+            out += [_T, piece[len(_T):]]
+    return out
 
 
 def _drawn_once(drawing: _Drawing, q: int) -> bool:
