@@ -393,3 +393,15 @@ def test_a_step_pages_frames_are_one_size_with_a_transpose_in_numbers(tmp_path):
     weights = (delta.T @ np.ones((4, 30)))[0, 0]
     last = re.sub(r"\s+", "", html.unescape(re.sub(r"<[^>]*>", "", steps.frames[-1])))
     assert f"all{delta[0, 0]:.4g}(4,1)ᵀ@all1(4,30)=all{weights:.4g}(1,30)" in last, last
+
+
+def test_a_derivative_no_node_writes_brackets_an_input_of_several_words(tmp_path):
+    # `× ∂(sin result)/∂mul result` read as `∂(sin result)/∂mul` times `result`
+    rng = np.random.default_rng(1)
+    a_np, c_np = rng.random((4, 10)) + 0.5, rng.random((4, 10)) + 0.5
+    a = tg.Tensor(a_np, requires_grad=True, name="a")
+    loss = (a * tg.Tensor(c_np, name="c")).sin().sum()
+    loss.backward()
+    entries, kept = _summary(np.cos(a_np * c_np))
+    assert ["all 1 (4, 10) × ∂(sin result)/∂(mul result)", f"= {entries}", kept] in \
+        _edges(_render(loss, tmp_path, "sin")).values()

@@ -82,9 +82,11 @@ def _bare(name: str) -> str:
 def _partial(name: str, of: str = "") -> str:
     """d(an op's result)/d(its input `name`) as an op's node writes it, escaped for a label:
     `∂/∂x`, a module call's result (`4: Linear(64 -> 10) result`) in parentheses; with `of`,
-    the result's name, where no node writes the derivative: `∂(sin result)/∂x`."""
+    the result's name, where no node writes the derivative: `∂(sin result)/∂x`, an input
+    of several words in parentheses as the result is, `∂(sin result)/∂(mul result)`."""
     result = _escape(_grouped(of)) if of else ""
-    return f"∂{result}/∂" + _escape(f"({name})" if ": " in name or "(" in name else name)
+    grouped = ": " in name or "(" in name or (of and " " in name)
+    return f"∂{result}/∂" + _escape(f"({name})" if grouped else name)
 
 
 def _textbook(graph: _Graph, i: int, p: int, name: Callable[[int], str],
