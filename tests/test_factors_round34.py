@@ -405,3 +405,17 @@ def test_a_derivative_no_node_writes_brackets_an_input_of_several_words(tmp_path
     entries, kept = _summary(np.cos(a_np * c_np))
     assert ["all 1 (4, 10) × ∂(sin result)/∂(mul result)", f"= {entries}", kept] in \
         _edges(_render(loss, tmp_path, "sin")).values()
+
+
+def test_a_formula_naming_x2_is_written_beside_another_node_named_x(tmp_path):
+    # the names a formula uses were found by substring: `x` is in `x2`, and two nodes
+    # named x made `all 1 (4, 10) × x2` look ambiguous: the edge showed its value alone
+    rng = np.random.default_rng(1)
+    x_np, other_np, x2_np = rng.random((4, 10)), rng.random((4, 10)), rng.random((4, 10))
+    x = tg.Tensor(x_np, requires_grad=True, name="x")
+    other = tg.Tensor(other_np, requires_grad=True, name="x")
+    loss = (x * tg.Tensor(x2_np, name="x2")).sum() + (other * 3).sin().sum()
+    loss.backward()
+    entries, kept = _summary(x2_np)
+    assert ["all 1 (4, 10) × x2", f"= {entries}", kept] in \
+        _edges(_render(loss, tmp_path, "x2")).values()

@@ -229,12 +229,15 @@ def _drawn(drawing: _Drawing, i: int) -> bool:
 def _formula_drawn_once(drawing: _Drawing, op: int, book: Textbook | None,
                         factors: list) -> bool:
     """Whether each input a textbook formula written on the edge names is `_drawn_once`
-    (`2 × (mul result)`: the name as the formula writes it, searched in its text)."""
+    (`2 × (mul result)`: the name as the formula writes it, found in its text as a whole
+    name: `x` is not in `x2`)."""
     written = " ".join(piece for piece in factors if isinstance(piece, str))
     if book is None or _escape(book.formula, 10**3) not in written:
         return True
     return all(_drawn_once(drawing, q) for q in drawing.graph.parents[op]
-               if q not in drawing.hidden and drawing._formula_name(q) in book.formula)
+               if q not in drawing.hidden and re.search(
+                   rf"(?<![A-Za-z0-9_]){re.escape(drawing._formula_name(q))}(?![A-Za-z0-9_])",
+                   book.formula))
 
 
 def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray
