@@ -15,7 +15,9 @@ After review: a name other drawn nodes share is not written (the edge shows its 
 alone), an operand is named by its own node even where it shares its array, a step page
 with `all 1 (4, 30)ᵀ @` is one size, the rest box past max_nodes says only how many
 nodes, a formula that is a product has no brackets after a module's title, and a
-derivative no node writes reads `∂(sin result)/∂x`.
+derivative no node writes reads `∂(sin result)/∂x`. After the last review: a cut title
+keeps its ` #1`, names cut alike are not written, a transpose in numbers keeps a step
+page one size, `∂(sin result)/∂(mul result)`, and `x2` is not taken for `x`.
 """
 from __future__ import annotations
 
