@@ -36,7 +36,7 @@ from .dot import _emit, _prepare, rendered
 from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_folder
 from .labels import _HIDDEN, _Drawing
 from .options import _Options
-from .text import _array
+from .text import _array, _shown_whole
 from .titles import op_name
 from .walk import _names
 
@@ -410,7 +410,7 @@ def _said(a: Any, precision: int) -> str:
     (4, 10)`) when that is short and whole, else its shape."""
     a = np.asarray(a)
     text = _array(a, precision)
-    return text if len(text) <= _CAPTION_WIDTH and "…" not in text else f"a {a.shape} array"
+    return text if len(text) <= _CAPTION_WIDTH and _shown_whole(a) else f"a {a.shape} array"
 
 
 def _added_up(pairs: Iterable[tuple[int, np.ndarray]]) -> dict[int, np.ndarray]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .text import _SHOWN_ENTRIES, _cut, _all_equal, _label_lines, _nested
+from .text import _cut, _label_lines, _nested, _shown_whole
 from .titles import op_name
 
 _LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 weight
@@ -67,8 +67,7 @@ def node_tip(label: str, values: Any = None, grad: Any = None, precision: int = 
     label shows only some of them, in full."""
     lines = [plain(label)]
     for what, array in (("data", values), ("grad", grad)):
-        if array is not None and _SHOWN_ENTRIES < np.size(array) <= _LISTED \
-                and _all_equal(np.asarray(array)) is None:  # (not `all 0.05` again)
+        if array is not None and not _shown_whole(array) and np.size(array) <= _LISTED:
             lines.append(f"{what} in full: {_nested(np.asarray(array), precision)}")
     return tooltip("\n".join(lines))
 
