@@ -56,6 +56,8 @@ QUOTED = [
       "frozen [0]: zeroed in .grad", "grad [0, -0.091, -0.168]"]),
     ("tutorial/4-several-outputs.md", "multi-output-backward.svg",
      ["[0.095, -0.87, 0.485]"]),
+    ("tutorial/5-mnist.md", "mnist-single-layer-backward.svg",  # (products in names)
+     ["all 0.125 (4, 10) × 2 × (sub result)", "(Linear(784 -> 10) result grad)ᵀ @ images"]),
     ("tutorial/6-squared-errors.md", "admissions-backward.svg",
      ["sigmoid × (1 - sigmoid)", "0.2642", "0.1321"]),
     ("tutorial/7-backpropagation.md", "concept-shared-input-backward.svg",
