@@ -2,8 +2,9 @@
 step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu) and `RNN` (the cell run over a
 sequence, `num_layers` stacked, in both directions with bidirectional=True), and what every
 recurrent layer shares: a cell's checks (`RNNCellBase`) and a layer's parameters per
-layer and direction, its checks and its one loop over the sequence (`RNNBase`,
-which LSTM and GRU of recurrent_gated.py run too). Each layer takes a PackedSequence
+layer and direction, its checks (`RNNBase`, which LSTM and GRU of recurrent_gated.py run
+too) and the one loop over the sequence (`run_sequence`, `run_layers`), which the
+functions of recurrent_functions.py (tg.lstm, ...) run too. Each layer takes a PackedSequence
 (nn.utils.rnn) in place of the input too, as PyTorch's, and returns one: each sequence
 runs over its own steps only. Composed of `F.linear` and Tensor ops: backward() runs
 through time (the whole sequence's graph is kept). The tensors a layer makes (the zero
@@ -144,6 +145,69 @@ def _proj_size(where: str, value: Any, hidden_size: int) -> int:
     return value
 
 
+def run_layers(sequence: list, states: list, sizes: list | None, weights: list,
+               step: Callable, bidirectional: bool, dropout: float) -> tuple:
+    """The one loop over the sequence (a list of steps) that every recurrent layer, input
+    and function (tg.lstm, ...) runs: each layer's directions from their initial `states`
+    with their `weights` (both in PyTorch's order, index layer * 2 + direction), `step`
+    one step of one direction (the input at t, the state's parts and the weights -> the
+    new parts, the first of them the step's output), each layer's input but the first's
+    dropped out with probability `dropout`; returns the last layer's outputs (a list of
+    steps) and each layer's and direction's final state. `sizes[t]` (a packed batch's) is
+    how many rows step t has: the first ones (the sequences are sorted longest first),
+    the others keeping their state; None: all."""
+    last, directions = [], 2 if bidirectional else 1
+    for k in range(len(weights) // directions):
+        if k and dropout:
+            sequence = [F.dropout(x, dropout) for x in sequence]
+        outputs = []
+        for d in range(directions):
+            state, steps = states[len(last)], [None] * len(sequence)
+            for t in (reversed(range(len(sequence))) if d else range(len(sequence))):
+                state, steps[t] = _advance(step, sequence[t], state, weights[len(last)],
+                                           None if sizes is None else sizes[t])
+            outputs.append(steps)
+            last.append(state)
+        sequence = outputs[0] if len(outputs) == 1 else \
+            [tg.cat(pair, axis=-1) for pair in zip(*outputs)]
+    return sequence, last
+
+
+def run_sequence(input: Tensor, batch_first: bool, states: list, layers: Callable,
+                 output_size: int) -> tuple:
+    """(output, the final state's parts, each stacked over layers and directions) of
+    `input` (length, batch, features) ((batch, length, ...) with batch_first; (length,
+    features) unbatched) run from `states` by `layers` (run_layers over given weights):
+    the steps named as the user indexes them, for diagrams; a sequence of no steps gives
+    an empty output and the initial state (PyTorch refuses it)."""
+    steps = input.swapaxes(0, 1) if batch_first else input
+    at = "[:, {}]" if batch_first else "[{}]"
+    sequence = [_named(steps[t], (input.name or "input") + at.format(t))
+                for t in range(steps.shape[0])]
+    sequence, last = layers(sequence, states, None)
+    output = tg.stack(sequence, axis=0) if sequence else Tensor.from_op(
+        np.zeros((0,) + steps.shape[1:-1] + (output_size,), input.dtype), None)
+    if batch_first:
+        output = output.swapaxes(0, 1)
+    return output, tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(last[0])))
+
+
+def _advance(step: Callable, x: Tensor, state: tuple, weights: tuple,
+             rows: int | None) -> tuple:
+    """(the new state, the step's output) of one step of the first `rows` of the batch
+    (None: all), the rest's state kept. In a packed batch a row past its sequence's
+    end keeps its last state; running backwards, a row not begun keeps its initial
+    one, so each sequence starts at its own last step."""
+    if rows is None or rows == state[0].shape[0]:
+        state = step(x, state, weights)
+        return state, state[0]
+    # (slices of a zero state are constants: named, else drawn as the user's inputs)
+    new = step(x, tuple(_named(part[:rows], f"{part.name or 'state'}[:{rows}]")
+                        for part in state), weights)
+    kept = [_named(part[rows:], f"{part.name or 'state'}[{rows}:]") for part in state]
+    return tuple(tg.cat([a, rest], axis=0) for a, rest in zip(new, kept)), new[0]
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share, PyTorch's RNNBase: the constructor's checks, the
     parameters of each layer and direction (suffix _l{k}, and _reverse for the backward
@@ -249,18 +313,9 @@ class RNNBase(Module):
             raise ShapeError(f"{self!r}: expected input of shape (length, batch, "
                              f"{self.input_size}) (batch first with batch_first=True) or "
                              f"(length, {self.input_size}), got {input.shape}")
-        batched = input.ndim == 3
-        steps = input.swapaxes(0, 1) if batched and self.batch_first else input
-        states = self._initial(hx, steps.shape[1:-1], input)
-        at = "[:, {}]" if batched and self.batch_first else "[{}]"  # (as the user indexes)
-        sequence = [_named(steps[t], (input.name or "input") + at.format(t))
-                    for t in range(steps.shape[0])]
-        sequence, last = self._layers(sequence, states, None)
-        output = tg.stack(sequence, axis=0) if sequence else Tensor.from_op(
-            np.zeros((0,) + steps.shape[1:-1] + (self._output_size(),), input.dtype), None)
-        if batched and self.batch_first:
-            output = output.swapaxes(0, 1)
-        final = tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(self._states)))
+        first = input.ndim == 3 and self.batch_first
+        states = self._initial(hx, input.shape[:1] if first else input.shape[1:-1], input)
+        output, final = run_sequence(input, first, states, self._layers, self._output_size())
         return output, final[0] if len(final) == 1 else final
 
     def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple:
@@ -289,43 +344,14 @@ class RNNBase(Module):
         return output, final[0] if len(final) == 1 else final
 
     def _layers(self, sequence: list, states: list, sizes: list | None) -> tuple:
-        """The one loop over the sequence (a list of steps) that every recurrent layer and
-        input runs: each layer's directions from their initial `states`; returns the last
-        layer's outputs (a list of steps) and each layer's and direction's final state.
-        `sizes[t]` (a packed batch's) is how many rows step t has: the first ones (the
-        sequences are sorted longest first), the others keeping their state; None: all."""
-        last = []
-        for k in range(self.num_layers):
-            if k and self.dropout and self.training:
-                sequence = [F.dropout(x, self.dropout) for x in sequence]
-            directions = []
-            for d, suffix in enumerate(self._suffixes(k)):
-                weights = tuple(getattr(self, name + suffix) for name in
-                                ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
-                                if name != "weight_hr" or self.proj_size)
-                state, outputs = states[len(last)], [None] * len(sequence)
-                for t in (reversed(range(len(sequence))) if d else range(len(sequence))):
-                    state, outputs[t] = self._advance(sequence[t], state, weights,
-                                                      None if sizes is None else sizes[t])
-                directions.append(outputs)
-                last.append(state)
-            sequence = directions[0] if len(directions) == 1 else \
-                [tg.cat(pair, axis=-1) for pair in zip(*directions)]
-        return sequence, last
-
-    def _advance(self, x: Tensor, state: tuple, weights: tuple, rows: int | None) -> tuple:
-        """(the new state, the step's output) of one step of the first `rows` of the batch
-        (None: all), the rest's state kept. In a packed batch a row past its sequence's
-        end keeps its last state; running backwards, a row not begun keeps its initial
-        one, so each sequence starts at its own last step."""
-        if rows is None or rows == state[0].shape[0]:
-            state = self._step(x, state, weights)
-            return state, state[0]
-        # (slices of a zero state are constants: named, else drawn as the user's inputs)
-        new = self._step(x, tuple(_named(part[:rows], f"{part.name or 'state'}[:{rows}]")
-                                  for part in state), weights)
-        kept = [_named(part[rows:], f"{part.name or 'state'}[{rows}:]") for part in state]
-        return tuple(tg.cat([a, rest], axis=0) for a, rest in zip(new, kept)), new[0]
+        """run_layers over this layer's parameters, each layer's and direction's
+        (weight_ih, weight_hh, bias_ih, bias_hh[, weight_hr]), dropout only in training."""
+        weights = [tuple(getattr(self, name + suffix) for name in
+                         ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
+                         if name != "weight_hr" or self.proj_size)
+                   for k in range(self.num_layers) for suffix in self._suffixes(k)]
+        return run_layers(sequence, states, sizes, weights, self._step, self.bidirectional,
+                          self.dropout if self.training else 0.0)
 
     def extra_repr(self) -> str:
         # (PyTorch's order; its RNN's repr does not show the nonlinearity)

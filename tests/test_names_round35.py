@@ -1,0 +1,242 @@
+"""PyTorch's names a user reaches for that were missing (thirty-fifth round, part A).
+
+The first part needs no torch (CI has none): the functional recurrent cells and layers
+(`tg.lstm_cell`, `tg.lstm`, ...) against the nn modules holding the same weights, NumPy's
+formulas and gradcheck, their refusals. The second part runs each against torch 2.13
+where it is installed.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd import nn
+
+RNG = np.random.default_rng(35)
+
+
+def _leaf(*shape):
+    return tg.tensor(RNG.normal(size=shape), requires_grad=True)
+
+
+def _values(t):
+    return t.detach().numpy()
+
+
+# -- functional recurrent steps and layers: the modules' values on the same weights ------
+def test_the_cells_compute_the_formulas_and_the_modules_values():
+    x, h, c = _leaf(4, 2), _leaf(4, 3), _leaf(4, 3)
+    cell = nn.RNNCell(2, 3, seed=0)
+    w = cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
+    expected = np.tanh(_values(x) @ _values(w[0]).T + _values(w[2]) + _values(h)
+                       @ _values(w[1]).T + _values(w[3]))
+    np.testing.assert_allclose(_values(tg.rnn_tanh_cell(x, h, *w)), expected)
+    np.testing.assert_allclose(_values(tg.rnn_tanh_cell(x, h, *w)), _values(cell(x, h)))
+    np.testing.assert_allclose(_values(tg.rnn_relu_cell(x, h, w[0], w[1])),
+                               np.maximum(_values(x) @ _values(w[0]).T
+                                          + _values(h) @ _values(w[1]).T, 0))
+    lstm = nn.LSTMCell(2, 3, seed=1)
+    got = tg.lstm_cell(x, (h, c), lstm.weight_ih, lstm.weight_hh, lstm.bias_ih, lstm.bias_hh)
+    assert isinstance(got, tuple) and len(got) == 2
+    for a, b in zip(got, lstm(x, (h, c))):
+        np.testing.assert_allclose(_values(a), _values(b))
+    gru = nn.GRUCell(2, 3, seed=2)
+    np.testing.assert_allclose(
+        _values(tg.gru_cell(x, h, gru.weight_ih, gru.weight_hh, gru.bias_ih, gru.bias_hh)),
+        _values(gru(x, h)))
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell"])
+def test_the_cells_gradients_pass_gradcheck(name):
+    gates = {"gru_cell": 3, "lstm_cell": 4}.get(name, 1)
+    x, h, c = _leaf(2, 2), _leaf(2, 3), _leaf(2, 3)
+    weights = _leaf(gates * 3, 2), _leaf(gates * 3, 3), _leaf(gates * 3), _leaf(gates * 3)
+    function = getattr(tg, name)
+
+    def step(x, h, c, *weights):
+        out = function(x, (h, c) if name == "lstm_cell" else h, *weights)
+        return out[0] + 2 * out[1] if name == "lstm_cell" else out
+
+    assert tg.gradcheck(step, [x, h, c, *weights])
+
+
+def _module_and_params(kind, bias, bidirectional, proj=0):
+    options = dict(num_layers=2, bias=bias, bidirectional=bidirectional, seed=3)
+    if proj:
+        options["proj_size"] = proj
+    module = getattr(nn, kind)(2, 3, **options)
+    return module, [w for weights in module.all_weights for w in weights]
+
+
+@pytest.mark.parametrize("kind, function", [("RNN", "rnn_tanh"), ("GRU", "gru"),
+                                            ("LSTM", "lstm")])
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_the_sequence_functions_give_the_modules_outputs_and_gradients(
+        kind, function, bias, bidirectional, batch_first):
+    module, params = _module_and_params(kind, bias, bidirectional)
+    module.batch_first = batch_first
+    rows = 2 * (2 if bidirectional else 1)
+    x, h, c = _leaf(*((4, 5, 2) if batch_first else (5, 4, 2))), _leaf(rows, 4, 3), \
+        _leaf(rows, 4, 3)
+    hx = [h, c] if kind == "LSTM" else h
+    got = getattr(tg, function)(x, hx, params, bias, 2, 0.0, False, bidirectional, batch_first)
+    output, final = module(x, tuple(hx) if kind == "LSTM" else hx)
+    expected = (output, *final) if kind == "LSTM" else (output, final)
+    assert isinstance(got, tuple) and len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(_values(a), _values(b))
+    sum((k + 1) * t.sum() for k, t in enumerate(got)).backward()
+    grads = [t.grad.numpy().copy() for t in [x, h, c, *params] if t.grad is not None]
+    for t in [x, h, c, *params]:
+        t.grad = None
+    sum((k + 1) * t.sum() for k, t in enumerate(expected)).backward()
+    again = [t.grad.numpy() for t in [x, h, c, *params] if t.grad is not None]
+    assert len(grads) == len(again) >= 4
+    for a, b in zip(grads, again):
+        np.testing.assert_allclose(a, b)
+
+
+def test_lstm_with_a_projection_and_unbatched_input_and_the_packed_form():
+    module, params = _module_and_params("LSTM", True, True, proj=2)
+    x, h, c = _leaf(5, 2), _leaf(4, 2), _leaf(4, 3)  # (unbatched: (length, features))
+    got = tg.lstm(x, [h, c], params, True, 2, 0.0, False, True, False)
+    output, (h_n, c_n) = module(x, (h, c))
+    for a, b in zip(got, (output, h_n, c_n)):
+        np.testing.assert_allclose(_values(a), _values(b))
+    # the packed form: data of the sequences sorted longest first, step by step
+    gru, params = _module_and_params("GRU", True, False)
+    sequences = [_leaf(3, 2), _leaf(2, 2), _leaf(1, 2)]
+    packed = nn.utils.rnn.pack_sequence(sequences)
+    h = _leaf(2, 3, 3)
+    data, h_n = tg.gru(packed.data, packed.batch_sizes, h, params, True, 2, 0.0, False, False)
+    output, expected = gru(packed, h)
+    np.testing.assert_allclose(_values(data), _values(output.data))
+    np.testing.assert_allclose(_values(h_n), _values(expected))
+
+
+def test_the_sequence_functions_drop_out_between_layers_only_in_training():
+    _, params = _module_and_params("GRU", True, False)
+    x, h = _leaf(5, 4, 2), _leaf(2, 4, 3)
+    tg.manual_seed(0)
+    kept = tg.gru(x, h, params, True, 2, 0.5, False, False, False)
+    dropped = tg.gru(x, h, params, True, 2, 0.5, True, False, False)
+    assert not np.allclose(_values(kept[0]), _values(dropped[0]))
+    again = tg.gru(x, h, params, True, 2, 0.5, False, False, False)
+    np.testing.assert_allclose(_values(kept[0]), _values(again[0]))
+
+
+@pytest.mark.parametrize("call, error, said", [
+    (lambda x, h, p: tg.rnn_tanh_cell(x, h, p[0], p[1][:, :2]), tg.ShapeError,
+     "rnn_tanh_cell: w_hh of shape (3, 2) does not fit; expected (3, 3)"),
+    (lambda x, h, p: tg.rnn_tanh_cell(x, h[:1], p[0], p[1]), tg.ShapeError,
+     "rnn_tanh_cell: hx of shape (1, 3) does not fit input of shape (4, 2)"),
+    (lambda x, h, p: tg.lstm_cell(x, h, p[0], p[1]), TypeError,
+     "lstm_cell: hx must be a tuple or list (h, c) of two tensors, got Tensor"),
+    (lambda x, h, p: tg.gru_cell(x.tolist(), h, p[0], p[1]), TypeError,
+     "gru_cell: input must be a Tensor, got list"),
+    (lambda x, h, p: tg.rnn_tanh(x[None], h[None], p[:1], False, 1, 0.0, False, False,
+                                 False), ValueError,
+     "rnn_tanh: got 1 params; expected 2: 1 layers and directions of w_ih, w_hh"),
+    (lambda x, h, p: tg.rnn_tanh(x[None], h[None], p, False, 1, 1.5, False, False, False),
+     ValueError, "rnn_tanh: dropout is the probability of zeroing an entry"),
+    (lambda x, h, p: tg.lstm(x[None], h[None], p, False, 1, 0.0, False, False, False),
+     TypeError, "lstm: hx must be a list [h_0, c_0] of two tensors, got Tensor"),
+    (lambda x, h, p: tg.rnn_tanh(x[None], h, p, False, 1, 0.0, False, False, False),
+     tg.ShapeError, "rnn_tanh: hx of shape (4, 3) does not fit input of shape (1, 4, 2)"),
+    (lambda x, h, p: tg.rnn_relu(x[None], h[None], p[::-1], False, 1, 0.0, False, False,
+                                 False),
+     tg.ShapeError, "rnn_relu: w_ih (params group 0) of shape (3, 3) does not fit; expected "
+                    "(3, 2)"),
+])
+def test_the_recurrent_functions_refuse_in_one_line(call, error, said):
+    x, h, params = _leaf(4, 2), _leaf(4, 3), [_leaf(3, 2), _leaf(3, 3)]
+    with pytest.raises(error) as info:
+        call(x, h, params)
+    assert said in str(info.value) and "\n" not in str(info.value)
+
+
+# == against torch 2.13, where it is installed ============================================
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+def _pair(torch, *shape):
+    values = RNG.normal(size=shape)
+    return tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+
+
+def _same(ours, theirs):
+    np.testing.assert_allclose(_values(ours), theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, gates", [("rnn_tanh_cell", 1), ("rnn_relu_cell", 1),
+                                         ("gru_cell", 3), ("lstm_cell", 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_the_cells_values_and_gradients_are_torchs(torch, name, gates, bias):
+    pairs = [_pair(torch, 4, 2), _pair(torch, 4, 3), _pair(torch, 4, 3),
+             _pair(torch, gates * 3, 2), _pair(torch, gates * 3, 3)]
+    pairs += [_pair(torch, gates * 3), _pair(torch, gates * 3)] if bias else []
+    results = []
+    for side, library in ((0, tg), (1, torch)):
+        x, h, c, *weights = [p[side] for p in pairs]
+        out = getattr(library, name)(x, [h, c] if gates == 4 else h, *weights)
+        out = out if gates == 4 else (out,)
+        sum((k + 1) * t.sum() for k, t in enumerate(out)).backward()
+        results.append(out)
+    for a, b in zip(*results):
+        _same(a, b)
+    for ours, theirs in pairs[:2] + pairs[3:] + (pairs[2:3] if gates == 4 else []):
+        _same(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize("name, gates, bias, bidirectional, batch_first, proj", [
+    (name, gates) + options for name, gates in (("rnn_tanh", 1), ("rnn_relu", 1), ("gru", 3),
+                                                ("lstm", 4))
+    for options in ((True, False, False, 0), (False, True, False, 0), (True, True, True, 0))
+] + [("lstm", 4, True, True, False, 2), ("lstm", 4, False, False, True, 2)])
+def test_the_sequence_functions_are_torchs(torch, name, gates, bias, bidirectional,
+                                            batch_first, proj):
+    directions, state = 2 if bidirectional else 1, proj or 3
+    pairs = [_pair(torch, *((4, 5, 2) if batch_first else (5, 4, 2))),
+             _pair(torch, 2 * directions, 4, state), _pair(torch, 2 * directions, 4, 3)]
+    for layer in range(2):
+        for _ in range(directions):
+            shapes = [(gates * 3, 2 if layer == 0 else state * directions), (gates * 3, state)]
+            shapes += [(gates * 3,), (gates * 3,)] if bias else []
+            pairs += [_pair(torch, *shape) for shape in shapes + ([(state, 3)] if proj else [])]
+    results = []
+    for side, library in ((0, tg), (1, torch)):
+        x, h, c, *params = [p[side] for p in pairs]
+        out = getattr(library, name)(x, [h, c] if gates == 4 else h, params, bias, 2, 0.0,
+                                     False, bidirectional, batch_first)
+        sum((k + 1) * t.sum() for k, t in enumerate(out)).backward()
+        results.append(out)
+    assert len(results[0]) == len(results[1]) == (3 if gates == 4 else 2)
+    for a, b in zip(*results):
+        _same(a, b)
+    for ours, theirs in pairs[:2] + pairs[3:] + (pairs[2:3] if gates == 4 else []):
+        _same(ours.grad, theirs.grad)
+
+
+@pytest.mark.parametrize("name, gates", [("rnn_tanh", 1), ("gru", 3), ("lstm", 4)])
+def test_the_packed_forms_are_torchs(torch, name, gates):
+    sizes = [3, 3, 2, 1]
+    pairs = [_pair(torch, sum(sizes), 2), _pair(torch, 2, 3, 3), _pair(torch, 2, 3, 3)]
+    for _ in range(2):
+        pairs += [_pair(torch, *s) for s in [(gates * 3, 2), (gates * 3, 3), (gates * 3,),
+                                              (gates * 3,)]]
+    results = []
+    for side, library in ((0, tg), (1, torch)):
+        x, h, c, *params = [p[side] for p in pairs]
+        out = getattr(library, name)(x, library.tensor(sizes), [h, c] if gates == 4 else h,
+                                     params, True, 1, 0.0, False, True)
+        sum((k + 1) * t.sum() for k, t in enumerate(out)).backward()
+        results.append(out)
+    for a, b in zip(*results):
+        _same(a, b)
+    for ours, theirs in pairs[:2] + pairs[3:]:
+        _same(ours.grad, theirs.grad)
