@@ -158,6 +158,111 @@ def test_the_recurrent_functions_refuse_in_one_line(call, error, said):
     assert said in str(info.value) and "\n" not in str(info.value)
 
 
+# -- torch's kernels' names: the F functions' values, torch's tuples ---------------------
+def test_native_layer_and_batch_norm_give_the_output_and_the_saved_statistics():
+    x, w, b = _leaf(2, 3, 4), _leaf(4), _leaf(4)
+    out, mean, rstd = tg.native_layer_norm(x, [4], w, b, 1e-5)
+    np.testing.assert_allclose(_values(out), _values(nn.functional.layer_norm(x, [4], w, b)))
+    data = _values(x)
+    np.testing.assert_allclose(mean.numpy(), data.mean(-1, keepdims=True))
+    np.testing.assert_allclose(rstd.numpy(), 1 / np.sqrt(data.var(-1, keepdims=True) + 1e-5))
+    assert not mean.requires_grad and not rstd.requires_grad and out.requires_grad
+    running_mean, running_var = tg.zeros(3, dtype=tg.float64), tg.ones(3, dtype=tg.float64)
+    out, save_mean, save_invstd = tg.native_batch_norm(x, None, None, running_mean,
+                                                       running_var, True, 0.1, 1e-5)
+    np.testing.assert_allclose(save_mean.numpy(), data.mean((0, 2)))
+    np.testing.assert_allclose(save_invstd.numpy(), 1 / np.sqrt(data.var((0, 2)) + 1e-5))
+    np.testing.assert_allclose(running_mean.numpy(), 0.1 * data.mean((0, 2)))
+    out, save_mean, save_invstd = tg.native_batch_norm(x, None, None, running_mean,
+                                                       running_var, False, 0.1, 1e-5)
+    assert save_mean.shape == save_invstd.shape == (0,)
+    np.testing.assert_allclose(_values(out), _values(nn.functional.batch_norm(
+        x, running_mean, running_var)))
+
+
+def test_native_group_norm_checks_its_sizes_and_differentiates_its_statistics():
+    x, w, b = _leaf(2, 4, 3), _leaf(4), _leaf(4)
+    out, mean, rstd = tg.native_group_norm(x, w, b, 2, 4, 3, 2, 1e-5)
+    grouped = _values(x).reshape(2, 2, 6)
+    np.testing.assert_allclose(mean.numpy(), grouped.mean(-1))
+    np.testing.assert_allclose(rstd.numpy(), 1 / np.sqrt(grouped.var(-1) + 1e-5))
+    np.testing.assert_allclose(_values(out), _values(nn.functional.group_norm(x, 2, w, b)))
+    assert tg.gradcheck(lambda x, w, b: sum(t.sum() * (k + 1) for k, t in enumerate(
+        tg.native_group_norm(x, w, b, 2, 4, 3, 2, 1e-5))), [x, w, b])
+    with pytest.raises(tg.ShapeError, match=r"native_group_norm: N, C, HxW = \(2, 4, 4\) do "
+                                            r"not describe input of shape \(2, 4, 3\)"):
+        tg.native_group_norm(x, w, b, 2, 4, 4, 2, 1e-5)
+
+
+def test_grid_sampler_takes_torchs_codes():
+    input, grid = _leaf(1, 2, 4, 5), tg.tensor(RNG.uniform(-1.2, 1.2, (1, 3, 3, 2)))
+    for m, mode in enumerate(("bilinear", "nearest", "bicubic")):
+        for p, padding in enumerate(("zeros", "border", "reflection")):
+            expected = nn.functional.grid_sample(input, grid, mode, padding, True)
+            np.testing.assert_allclose(_values(tg.grid_sampler(input, grid, m, p, True)),
+                                       _values(expected))
+            np.testing.assert_allclose(_values(tg.grid_sampler_2d(input, grid, m, p, True)),
+                                       _values(expected))
+    theta = _leaf(1, 2, 3)
+    np.testing.assert_allclose(
+        _values(tg.affine_grid_generator(theta, (1, 2, 3, 3), False)),
+        _values(nn.functional.affine_grid(theta, (1, 2, 3, 3), align_corners=False)))
+    with pytest.raises(ValueError, match=r"grid_sampler: interpolation_mode must be 0 "
+                                         r"\(bilinear\), 1 \(nearest\), 2 \(bicubic\), got 3"):
+        tg.grid_sampler(input, grid, 3, 0, False)
+    with pytest.raises(tg.ShapeError, match=r"grid_sampler_3d: expected a 5-d input, got "
+                                            r"shape \(1, 2, 4, 5\)"):
+        tg.grid_sampler_3d(input, grid, 0, 0, False)
+
+
+def test_norm_except_dim_and_embedding_renorm_():
+    v = _leaf(3, 4, 2)
+    data = _values(v)
+    np.testing.assert_allclose(_values(tg.norm_except_dim(v)),
+                               np.sqrt((data ** 2).sum((1, 2), keepdims=True)))
+    np.testing.assert_allclose(_values(tg.norm_except_dim(v, 3, 1)),
+                               (np.abs(data) ** 3).sum((0, 2), keepdims=True) ** (1 / 3))
+    np.testing.assert_allclose(_values(tg.norm_except_dim(v, 2, -1)), np.linalg.norm(data))
+    assert tg.gradcheck(lambda v: tg.norm_except_dim(v, 3, 2), [v])
+    weight = _leaf(5, 3)
+    before = _values(weight).copy()
+    with tg.no_grad():
+        assert tg.embedding_renorm_(weight, tg.tensor([0, 3, 3]), 0.5, 2.0) is weight
+    norms = np.linalg.norm(before, axis=1)
+    expected = before.copy()
+    expected[[0, 3]] *= (0.5 / (norms[[0, 3]] + 1e-7))[:, None]
+    np.testing.assert_allclose(_values(weight), expected)
+    with pytest.raises(RuntimeError, match="embedding_renorm_: writing into a leaf tensor "
+                                           "that requires a gradient"):
+        tg.embedding_renorm_(weight, tg.tensor([1]), 0.5, 2.0)
+
+
+def test_native_dropout_and_the_dropouts_spellings():
+    x = tg.ones(400, 5, dtype=tg.float64, requires_grad=True)
+    tg.manual_seed(1)
+    out, mask = tg.native_dropout(x, 0.25, True)
+    assert mask.dtype == np.bool_ and 0.65 < mask.numpy().mean() < 0.85
+    np.testing.assert_allclose(_values(out), mask.numpy() / 0.75)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), mask.numpy() / 0.75)
+    out, mask = tg.native_dropout(x, 0.25, False)
+    assert mask.numpy().all() and np.array_equal(_values(out), _values(x))
+    channels = tg.feature_dropout(tg.ones(6, 4, 3), 0.5, True).numpy()
+    assert set(np.unique(channels)) <= {0.0, 2.0} and (channels == channels[..., :1]).all()
+    with pytest.raises(tg.ShapeError, match="feature_dropout: feature dropout drops whole "
+                                            "channels"):
+        tg.feature_dropout(tg.ones(3), 0.5, True)
+    y = tg.ones(3, 4)
+    assert tg.dropout_(y, 0.5, True) is y and set(np.unique(y.numpy())) <= {0.0, 2.0}
+    assert tg.alpha_dropout_(y, 0.5, False) is y and tg.feature_dropout_(y, 0.0, True) is y
+    with pytest.raises(RuntimeError, match="dropout_: writing into a leaf tensor"):
+        tg.dropout_(x, 0.5, True)
+    z = x * 1.0
+    tg.feature_alpha_dropout_(z, 0.5, True)
+    z.sum().backward()  # (recorded: the gradient of the values written)
+    assert np.isfinite(x.grad.numpy()).all()
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():
@@ -240,3 +345,77 @@ def test_the_packed_forms_are_torchs(torch, name, gates):
         _same(a, b)
     for ours, theirs in pairs[:2] + pairs[3:]:
         _same(ours.grad, theirs.grad)
+
+
+def test_the_kernels_names_give_torchs_tuples(torch):
+    x, xt = _pair(torch, 2, 4, 3)
+    w, wt = _pair(torch, 4)
+    b, bt = _pair(torch, 4)
+    for ours, theirs in (
+            (tg.native_layer_norm(x, [4, 3], None, b[:3].reshape(1, 3).expand(4, 3), 1e-5),
+             torch.native_layer_norm(xt, [4, 3], None, bt[:3].reshape(1, 3).expand(4, 3),
+                                     1e-5)),
+            (tg.native_group_norm(x, w, b, 2, 4, 3, 2, 1e-5),
+             torch.native_group_norm(xt, wt, bt, 2, 4, 3, 2, 1e-5)),
+            (tg.native_batch_norm(x, w, b, None, None, True, 0.1, 1e-5),
+             torch.native_batch_norm(xt, wt, bt, None, None, True, 0.1, 1e-5))):
+        assert isinstance(ours, tuple) and len(ours) == len(theirs) == 3
+        for a, t in zip(ours, theirs):
+            assert a.shape == tuple(t.shape) and a.requires_grad == t.requires_grad
+            _same(a, t)
+        sum((k + 1) * (a * a).sum() for k, a in enumerate(ours) if a.requires_grad).backward()
+        sum((k + 1) * (t * t).sum() for k, t in enumerate(theirs) if t.requires_grad).backward()
+        for a, t in ((x, xt), (w, wt), (b, bt)):
+            assert (a.grad is None) == (t.grad is None)
+            if t.grad is not None:
+                _same(a.grad, t.grad)
+            a.grad, t.grad = None, None
+    running = [tg.zeros(4, dtype=tg.float64), tg.ones(4, dtype=tg.float64)]
+    running_t = [torch.zeros(4, dtype=torch.float64), torch.ones(4, dtype=torch.float64)]
+    for training in (True, False):
+        ours = tg.native_batch_norm(x, w, b, *running, training, 0.3, 1e-3)
+        theirs = torch.native_batch_norm(xt, wt, bt, *running_t, training, 0.3, 1e-3)
+        for a, t in zip([*ours, *running], [*theirs, *running_t]):
+            assert a.shape == tuple(t.shape)
+            _same(a, t)
+
+
+def test_grid_sampler_norm_except_dim_and_embedding_renorm_are_torchs(torch):
+    input, input_t = _pair(torch, 1, 2, 4, 5)
+    values = RNG.uniform(-1.2, 1.2, (1, 3, 3, 2))
+    grid, grid_t = tg.tensor(values, requires_grad=True), torch.tensor(values,
+                                                                       requires_grad=True)
+    for m in range(3):
+        for p in range(3):
+            ours = tg.grid_sampler(input, grid, m, p, False)
+            theirs = torch.grid_sampler(input_t, grid_t, m, p, False)
+            _same(ours, theirs)
+            (ours * ours).sum().backward()
+            (theirs * theirs).sum().backward()
+            _same(input.grad, input_t.grad)
+            np.testing.assert_allclose(grid.grad.numpy(), grid_t.grad.numpy(), atol=1e-9)
+    volume, volume_t = _pair(torch, 1, 2, 3, 4, 5)
+    points = RNG.uniform(-1, 1, (1, 2, 3, 2, 3))
+    _same(tg.grid_sampler_3d(volume, tg.tensor(points), 0, 2, True),
+          torch.grid_sampler_3d(volume_t, torch.tensor(points), 0, 2, True))
+    theta, theta_t = _pair(torch, 2, 3, 4)
+    _same(tg.affine_grid_generator(theta, [2, 1, 2, 3, 4], True),
+          torch.affine_grid_generator(theta_t, [2, 1, 2, 3, 4], True))
+    v, v_t = _pair(torch, 3, 4, 2)
+    for pow, dim in ((2, 0), (3, 1), (2, 2), (3, -1), (2, -2)):
+        ours, theirs = tg.norm_except_dim(v, pow, dim), torch.norm_except_dim(v_t, pow, dim)
+        assert ours.shape == tuple(theirs.shape)
+        _same(ours, theirs)
+        ours.sum().backward()
+        theirs.sum().backward()
+        _same(v.grad, v_t.grad)
+    weight, weight_t = _pair(torch, 6, 3)
+    with tg.no_grad():
+        tg.embedding_renorm_(weight, tg.tensor([0, 2, 2, 5]), 0.8, 1.0)
+    with torch.no_grad():
+        torch.embedding_renorm_(weight_t, torch.tensor([0, 2, 2, 5]), 0.8, 1.0)
+    _same(weight, weight_t)
+    with pytest.raises(RuntimeError):  # (both refuse a leaf that requires grad)
+        torch.embedding_renorm_(weight_t, torch.tensor([0]), 0.8, 1.0)
+    with pytest.raises(RuntimeError):
+        tg.embedding_renorm_(weight, tg.tensor([0]), 0.8, 1.0)

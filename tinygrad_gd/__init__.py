@@ -75,6 +75,8 @@ from .global_switches import *  # noqa: F401,F403,E402  (tg.use_deterministic_al
 from .in_place_functions import *  # noqa: F401,F403,E402  (tg.exp_, tg.clamp_, tg.fill_, ...)
 from .nn import recurrent_functions  # noqa: E402
 from .nn.recurrent_functions import *  # noqa: F401,F403,E402  (tg.lstm_cell, tg.gru, ...)
+from . import native_functions  # noqa: E402
+from .native_functions import *  # noqa: F401,F403,E402  (tg.native_layer_norm, tg.grid_sampler)
 # torch.autograd.gradcheck and gradgradcheck: the same checks (gradcheck.py imports autograd)
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
@@ -111,6 +113,7 @@ __all__ += ["masked"]
 __all__ += ["signal"]
 __all__ += global_switches.__all__ + in_place_functions.__all__
 __all__ += recurrent_functions.__all__  # (torch's functional RNNs: tg.lstm, ...)
+__all__ += native_functions.__all__  # (torch's kernels' names: tg.native_batch_norm, ...)
 __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
