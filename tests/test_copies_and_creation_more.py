@@ -84,6 +84,13 @@ COPY_CASES = [
     ("view_copy", (0, 3), ((3, 0),), {}, lambda a: a.reshape(3, 0)),
     ("split_with_sizes_copy", (5, 4), ([1, 0, 4],), {}, lambda a: _split(a, [1, 0, 4], 0)),
     ("split_with_sizes_copy", (3, 5), ([2, 3], -1), {}, lambda a: _split(a, [2, 3], 1)),
+    ("select_copy", (3, 4), (1, -1), {}, lambda a: a[:, -1]),
+    ("select_copy", (3,), (0, 2), {}, lambda a: a[2]),
+    ("slice_copy", (3, 5), (1, 1, None, 2), {}, lambda a: a[:, 1::2]),
+    ("slice_copy", (4, 2), (), {"start": -9, "end": 3}, lambda a: a[:3]),
+    ("slice_copy", (0, 3), (-1, 1), {}, lambda a: a[:, 1:]),
+    ("split_copy", (5, 4), (2,), {}, lambda a: _split(a, [2, 2, 1], 0)),
+    ("split_copy", (3, 5), (3, -1), {}, lambda a: _split(a, [3, 2], 1)),
 ]
 IDS = [f"{name}-{shape}-{k}" for k, (name, shape, *_rest) in enumerate(COPY_CASES)]
 
@@ -699,11 +706,44 @@ def test_bad_arguments_to_poisson(call, error, text):
     assert "\n" not in str(caught.value)
 
 
+# -- binomial and detach_copy (thirty-fifth round; more in test_names_round35.py) ----------
+BINOMIAL_CASES = [(10.0, 0.3), (0.0, 0.5), (25.0, 1.0), (7.0, 0.0)]
+
+
+@pytest.mark.parametrize("count, prob", BINOMIAL_CASES)
+def test_binomial_draws_have_the_binomial_mean_and_variance(count, prob):
+    n = 40_000
+    draws = tg.binomial(tg.full((n,), count), tg.full((n,), prob),
+                        generator=np.random.default_rng(6)).data
+    assert draws.dtype == np.float64 and (draws == np.round(draws)).all()
+    assert draws.min() >= 0 and draws.max() <= count
+    variance = count * prob * (1 - prob)
+    assert abs(draws.mean() - count * prob) <= 6 * np.sqrt(variance / n) + 1e-12
+    assert abs(draws.var() - variance) <= 6 * np.sqrt((variance + 2 * variance ** 2) / n) \
+        + 1e-12
+
+
+DETACH_SHAPES = [(2, 3), (), (0, 4)]
+
+
+@pytest.mark.parametrize("shape", DETACH_SHAPES)
+def test_detach_copy_is_a_copy_outside_the_graph(shape):
+    a = RNG.standard_normal(shape)
+    x = tg.tensor(a, requires_grad=True)
+    out = tg.detach_copy(x)
+    assert out.shape == shape and not out.requires_grad and out.is_leaf
+    np.testing.assert_array_equal(out.data, a)
+    with tg.no_grad():
+        x.add_(1.0)
+    np.testing.assert_array_equal(out.data, a)
+
+
 # -- every name has a case ------------------------------------------------------------------
 def test_every_name_of_the_two_modules_has_a_case_here():
     tested = {name for name, *_ in COPY_CASES} | set(EMPTY_CASES)
     tables = {"zero_": ZERO_CASES, "fill": FILL_CASES, "nonzero_static": NONZERO_CASES,
-              "vander": VANDER_CASES, "asarray": ASARRAY_CASES, "poisson": POISSON_RATES}
+              "vander": VANDER_CASES, "asarray": ASARRAY_CASES, "poisson": POISSON_RATES,
+              "binomial": BINOMIAL_CASES, "detach_copy": DETACH_SHAPES}
     assert all(tables.values())
     names = set(copies.__all__) | set(creation_more.__all__) | {"new_empty_strided"}
     assert names <= tested | set(tables), sorted(names - tested - set(tables))

@@ -2,8 +2,9 @@
 
 The first part needs no torch (CI has none): the functional recurrent cells and layers
 (`tg.lstm_cell`, `tg.lstm`, ...) against the nn modules holding the same weights, NumPy's
-formulas and gradcheck, their refusals. The second part runs each against torch 2.13
-where it is installed.
+formulas and gradcheck, their refusals; torch's kernels' names (`native_layer_norm`,
+`grid_sampler`, ...) against the F functions and NumPy; `binomial`; the copies of views
+(`select_copy`, ...). The second part runs each against torch 2.13 where it is installed.
 """
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from tinygrad_gd import nn
+from tinygrad_gd import creation, nn
 
 RNG = np.random.default_rng(35)
+
+
+@pytest.fixture(autouse=True)
+def global_generator():
+    """The global generator as the test found it (some tests here call tg.manual_seed)."""
+    saved, state = list(creation._seeded), tg.default_generator.bit_generator.state
+    first = tg.default_generator._initial_seed
+    yield
+    creation._seeded[:] = saved
+    tg.default_generator.bit_generator.state, tg.default_generator._initial_seed = state, first
 
 
 def _leaf(*shape):
@@ -263,6 +274,62 @@ def test_native_dropout_and_the_dropouts_spellings():
     assert np.isfinite(x.grad.numpy()).all()
 
 
+# -- binomial and the copies of views ---------------------------------------------------
+def test_binomial_draws_from_its_generator_and_refuses_what_torch_draws_garbage_for():
+    count, prob = tg.full((4000,), 20.0), tg.tensor([0.1, 0.5, 0.9, 1.0] * 1000)
+    drawn = tg.binomial(count, prob, generator=np.random.default_rng(5))
+    assert drawn.dtype == np.float64 and not drawn.requires_grad
+    np.testing.assert_array_equal(drawn.numpy(), tg.binomial(
+        count, prob, generator=np.random.default_rng(5)).numpy())
+    means = drawn.numpy().reshape(1000, 4).mean(0)
+    np.testing.assert_allclose(means, [2, 10, 18, 20], atol=0.5)
+    tg.manual_seed(7)
+    first = tg.binomial(tg.tensor([[3.0], [5.0]]), tg.tensor([0.2, 0.7]))
+    tg.manual_seed(7)
+    assert first.shape == (2, 2) and np.array_equal(first.numpy(), tg.binomial(
+        tg.tensor([[3.0], [5.0]]), tg.tensor([0.2, 0.7])).numpy())
+    for count, prob, error, said in (
+            (tg.tensor([3, 4]), tg.tensor([0.5, 0.5]), TypeError, "count and prob must be "
+                                                                  "float tensors"),
+            (tg.tensor([3.0]), tg.tensor([1.5]), ValueError, "probabilities must be in [0, 1],"
+                                                             " got 1.5"),
+            (tg.tensor([-1.0]), tg.tensor([0.5]), ValueError, "counts must be whole numbers "
+                                                              ">= 0, got -1.0"),
+            (tg.tensor([1.0, 2.0, 3.0]), tg.tensor([0.5, 0.5]), ValueError, "do not broadcast")):
+        with pytest.raises(error) as info:
+            tg.binomial(count, prob)
+        assert str(info.value).startswith("binomial: ") and said in str(info.value)
+
+
+def test_select_slice_split_and_detach_copy_are_copies_with_the_views_gradients():
+    x = _leaf(3, 4)
+    data = _values(x)
+    np.testing.assert_array_equal(_values(tg.select_copy(x, 1, -1)), data[:, -1])
+    np.testing.assert_array_equal(_values(tg.slice_copy(x, 1, 1, None, 2)), data[:, 1::2])
+    np.testing.assert_array_equal(_values(tg.slice_copy(x, 0, -5, 100)), data)
+    np.testing.assert_array_equal(_values(tg.slice_copy(x)), data)
+    pieces = tg.split_copy(x, 3, 1)
+    assert isinstance(pieces, tuple) and [p.shape for p in pieces] == [(3, 3), (3, 1)]
+    copy = tg.detach_copy(x)
+    assert not copy.requires_grad and np.array_equal(copy.numpy(), data)
+    copy[0, 0] = 100.0
+    assert _values(x)[0, 0] == data[0, 0]
+    (tg.slice_copy(x, 1, 1, None, 2) ** 2).sum().backward()
+    expected = np.zeros_like(data)
+    expected[:, 1::2] = 2 * data[:, 1::2]
+    np.testing.assert_allclose(x.grad.numpy(), expected)
+    for call, error, said in (
+            (lambda: tg.slice_copy(x, 1, 0, 3, 0), ValueError,
+             "slice_copy: step must be positive, got 0"),
+            (lambda: tg.slice_copy(x, 2), IndexError,
+             "slice_copy: dim 2 is out of range for an input of shape (3, 4)"),
+            (lambda: tg.select_copy(x, 0, 5), IndexError, "select_copy: index 5 is out of "
+                                                          "range")):
+        with pytest.raises(error) as info:
+            call()
+        assert str(info.value).startswith(said)
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():
@@ -419,3 +486,22 @@ def test_grid_sampler_norm_except_dim_and_embedding_renorm_are_torchs(torch):
         torch.embedding_renorm_(weight_t, torch.tensor([0]), 0.8, 1.0)
     with pytest.raises(RuntimeError):
         tg.embedding_renorm_(weight, tg.tensor([0]), 0.8, 1.0)
+
+
+def test_the_copies_are_torchs(torch):
+    x, x_t = _pair(torch, 3, 5)
+    for ours, theirs in ((tg.select_copy(x, 1, 2), torch.select_copy(x_t, 1, 2)),
+                         (tg.slice_copy(x, 1, -4, 9, 2), torch.slice_copy(x_t, 1, -4, 9, 2)),
+                         (tg.slice_copy(x, 0, 1), torch.slice_copy(x_t, 0, 1))):
+        assert ours.shape == tuple(theirs.shape) and ours.requires_grad == theirs.requires_grad
+        _same(ours, theirs)
+    # (torch's detach_copy of a tensor that requires grad says it requires grad, its
+    # grad_fn NotImplemented: ours needs none, as x.detach())
+    _same(tg.detach_copy(x), torch.detach_copy(x_t))
+    ours, theirs = tg.split_copy(x, 2, 1), torch.split_copy(x_t, 2, 1)
+    assert isinstance(ours, tuple) and len(ours) == len(theirs) == 3
+    for a, t in zip(ours, theirs):
+        _same(a, t)
+    sum((k + 1) * (a * a).sum() for k, a in enumerate(ours)).backward()
+    sum((k + 1) * (t * t).sum() for k, t in enumerate(theirs)).backward()
+    _same(x.grad, x_t.grad)

@@ -1,7 +1,8 @@
 """PyTorch's copy variants of the view ops: `tg.view_copy`, `permute_copy`, `expand_copy`,
 `diagonal_copy`, `as_strided_copy`, `squeeze_copy`, `unsqueeze_copy`, `t_copy`,
-`transpose_copy`, `unfold_copy`, `alias_copy`, and the ones that give several tensors,
-`unbind_copy` and `split_with_sizes_copy`.
+`transpose_copy`, `unfold_copy`, `alias_copy`, `select_copy`, `slice_copy`,
+`detach_copy` (the copy without a graph), and the ones that give several tensors,
+`unbind_copy`, `split_copy` and `split_with_sizes_copy`.
 
 Each is the view op followed by the op `clone`, so its result holds values of its own: a
 write into it reaches neither the input nor any view of it (and a write into the input
@@ -16,13 +17,15 @@ import re
 from typing import Any, Callable
 
 from .memory_formats import contiguous_format
+from .ops.arguments import integer
 from .nn.layer_functions import _as_tensor
 from .scope import drawn_as_call
 from .tensor import Tensor
 
 __all__ = ["alias_copy", "as_strided_copy", "diagonal_copy", "expand_copy", "permute_copy",
            "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy",
-           "unsqueeze_copy", "view_copy", "split_with_sizes_copy"]
+           "unsqueeze_copy", "view_copy", "split_with_sizes_copy", "select_copy", "slice_copy",
+           "split_copy", "detach_copy"]
 
 # the name a view op's refusal begins with ("permute: ...", "t(): ...", "op 'x': ...")
 _NAMED = re.compile(r"^(op '[\w.]+'|[\w.]+(\(\))?): ")
@@ -167,3 +170,43 @@ def split_with_sizes_copy(input: Any, split_sizes: Any,  # noqa: A002
     (x.split_with_sizes's) and a clone of each piece."""
     return _copied("split_with_sizes_copy", input,
                    lambda x: x.split_with_sizes(split_sizes, dim))
+
+
+@_drawn
+def select_copy(input: Any, dim: int, index: int) -> Tensor:  # noqa: A002
+    """The slice at `index` along `dim`, without that axis, copied (PyTorch's select_copy):
+    the ops getitem and clone."""
+    return _copied("select_copy", input, lambda x: x.select(dim, index))
+
+
+@_drawn
+def slice_copy(input: Any, dim: int = 0, start: Any = None, end: Any = None,  # noqa: A002
+               step: int = 1) -> Tensor:
+    """input[..., start:end:step, ...] along `dim` (PyTorch's slice: bounds past the ends
+    clipped, a step of at least 1), copied (PyTorch's slice_copy): getitem and clone."""
+    def view(x: Tensor) -> Tensor:
+        axis = integer("slice_copy", "dim", dim)
+        if not -x.ndim <= axis < x.ndim:
+            valid = f"a dim in [{-x.ndim}, {x.ndim - 1}]" if x.ndim else "an input with an axis"
+            raise IndexError(f"dim {axis} is out of range for an input of shape {x.shape}; "
+                             f"use {valid}")
+        bounds = [None if b is None else integer("slice_copy", name, b)
+                  for name, b in (("start", start), ("end", end))]
+        if integer("slice_copy", "step", step) < 1:
+            raise ValueError(f"step must be positive, got {step}; flip the result "
+                             f"(tg.flip) for a reversed slice")
+        return x[(slice(None),) * (axis % x.ndim) + (slice(*bounds, step),)]
+    return _copied("slice_copy", input, view)
+
+
+@_drawn
+def split_copy(input: Any, split_size: Any, dim: int = 0) -> tuple[Tensor, ...]:  # noqa: A002
+    """input cut along `dim` into pieces of `split_size` (the last one shorter), each
+    copied: a tuple (PyTorch's split_copy): the op split and a clone of each piece."""
+    return _copied("split_copy", input, lambda x: x.split(split_size, dim))
+
+
+def detach_copy(input: Any) -> Tensor:  # noqa: A002
+    """A copy of input's values outside any graph (PyTorch's detach_copy: x.detach(),
+    copied): it needs no gradient, and a write into it reaches nothing else."""
+    return _copied("detach_copy", input, lambda x: x.detach())

@@ -1,6 +1,7 @@
 """PyTorch's remaining ways of making a tensor: `tg.empty_like`, `empty_permuted`,
 `empty_strided` (and the Tensor method `new_empty_strided`), `asarray`, `vander`,
-`nonzero_static` (also a Tensor method), `fill`, `zero_` and the random draw `poisson`.
+`nonzero_static` (also a Tensor method), `fill`, `zero_` and the random draws `poisson`
+and `binomial`.
 
 The empty ones are zeros here, as `tg.empty` is (never memory that was not written;
 PyTorch's hold whatever was there), laid out as PyTorch lays them out: `empty_strided`
@@ -18,8 +19,9 @@ no copy is needed (its graph kept, as tg.as_tensor does; `requires_grad=` given 
 tensor's own flag, as PyTorch's) and copies other data (a NumPy array too: tinygrad_gd
 never shares an array's memory, so `copy=False` there is refused).
 `zero_(x)` is `x.zero_()`; `nonzero_static` the indices of the nonzero entries as rows,
-cut or padded to `size` rows; `poisson` a count drawn for each rate, from `generator=` or
-tg.manual_seed's generator, a new leaf without gradient (PyTorch's gradient is zero).
+cut or padded to `size` rows; `poisson` a count drawn for each rate and `binomial` one
+for each count and probability, from `generator=` or tg.manual_seed's generator, a new
+leaf without gradient (PyTorch's gradient is zero).
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ from .torch_functions_more import _method
 from .values import check_cpu
 
 __all__ = ["empty_like", "empty_permuted", "empty_strided", "zero_", "fill", "nonzero_static",
-           "vander", "asarray", "poisson"]
+           "vander", "asarray", "poisson", "binomial"]
 
 
 # -- empty tensors: zeros, laid out as PyTorch's ---------------------------------------------
@@ -277,6 +279,40 @@ def poisson(input: Any, generator: Any = None) -> Tensor:  # noqa: A002
         raise ValueError(f"{name}: a rate of {rates.max().item()!r} is too large to draw from "
                          f"(NumPy's limit is about 9.2e18); give smaller rates") from None
     return _leaf(counts.astype(x.dtype), False, name)
+
+
+
+def binomial(count: Any, prob: Any, generator: Any = None) -> Tensor:
+    """The number of successes in `count` trials of probability `prob`, for each pair of
+    entries (broadcast; PyTorch's torch.binomial), in count's float dtype, from
+    `generator=` (a np.random.Generator, tg.Generator), else tg.manual_seed's generator,
+    else fresh entropy. Counts must be whole numbers >= 0 and probabilities in [0, 1]
+    (PyTorch's draws garbage outside them). A new leaf: no gradient."""
+    name = "binomial"
+    counts, chances = _as_tensor(name, count, what="count"), _as_tensor(name, prob,
+                                                                         what="prob")
+    if counts.dtype.kind != "f" or chances.dtype.kind != "f":
+        raise TypeError(f"{name}: count and prob must be float tensors (PyTorch's), got "
+                        f"dtypes {counts.dtype} and {chances.dtype}; convert them first "
+                        f"(count.to(tg.float64))")
+    n, p = _raw(counts).astype(np.float64), _raw(chances).astype(np.float64)
+    try:
+        shape = np.broadcast_shapes(n.shape, p.shape)
+    except ValueError:
+        raise ValueError(f"{name}: count of shape {n.shape} and prob of shape {p.shape} do "
+                         f"not broadcast; give matching shapes") from None
+    bad = n[~((n >= 0) & (n == np.floor(n)) & (n < 2 ** 63))]
+    if bad.size:
+        raise ValueError(f"{name}: counts must be whole numbers >= 0, got "
+                         f"{bad.flat[0].item()!r}")
+    bad = p[~((p >= 0) & (p <= 1))]
+    if bad.size:
+        raise ValueError(f"{name}: probabilities must be in [0, 1], got "
+                         f"{bad.flat[0].item()!r}")
+    rng = make_generator(None, generator, name)
+    drawn = np.asarray(rng.binomial(np.broadcast_to(n, shape).astype(np.int64),
+                                    np.broadcast_to(p, shape)))
+    return _leaf(drawn.astype(counts.dtype), False, name)
 
 
 Tensor.nonzero_static = _method(nonzero_static)
