@@ -4,9 +4,15 @@ The first part needs no torch (CI has none): the functional recurrent cells and 
 (`tg.lstm_cell`, `tg.lstm`, ...) against the nn modules holding the same weights, NumPy's
 formulas and gradcheck, their refusals; torch's kernels' names (`native_layer_norm`,
 `grid_sampler`, ...) against the F functions and NumPy; `binomial`; the copies of views
-(`select_copy`, ...). The second part runs each against torch 2.13 where it is installed.
+(`select_copy`, ...); the small utilities (threads, `set_flush_denormal`,
+`set_default_tensor_type`, `typename`, `frombuffer`, `from_file`, DLPack, `compile`,
+`cond`, `while_loop`, the deprecated `range`), what cannot be set said so. The second part
+runs each against torch 2.13 where it is installed.
 """
 from __future__ import annotations
+
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -330,6 +336,125 @@ def test_select_slice_split_and_detach_copy_are_copies_with_the_views_gradients(
         assert str(info.value).startswith(said)
 
 
+# -- small utilities: what can be set here, and what cannot, said so ---------------------
+def test_the_thread_counts_and_flush_denormal_say_what_runs(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    assert tg.get_num_threads() == 3 and tg.get_num_interop_threads() == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tg.set_num_threads(3)  # (the count running: quiet)
+        tg.set_num_interop_threads(1)
+    with pytest.warns(UserWarning, match=r"set_num_threads\(1\): NumPy's BLAS runs with 3 "
+                                         r"threads, fixed when NumPy loaded; set "
+                                         r"OMP_NUM_THREADS=1 before Python starts"):
+        tg.set_num_threads(1)
+    assert tg.get_num_threads() == 3  # (what runs, not what was asked)
+    with pytest.warns(UserWarning, match="set_num_interop_threads"):
+        tg.set_num_interop_threads(4)
+    for call in (lambda: tg.set_num_threads(0), lambda: tg.set_num_interop_threads(True)):
+        with pytest.raises(RuntimeError, match="expects a positive integer"):
+            call()
+    assert tg.set_flush_denormal(True) is False and tg.set_flush_denormal(False) is False
+    tiny = np.float64(5e-324)
+    assert (tg.tensor([tiny]) * 1.0).numpy()[0] == tiny  # (denormals kept, as said)
+
+
+def test_warn_always_and_the_default_tensor_type():
+    assert tg.is_warn_always_enabled() is False
+    tg.set_warn_always(True)
+    assert tg.is_warn_always_enabled() is True
+    tg.set_warn_always(False)
+    with pytest.raises(TypeError, match="set_warn_always: b must be True or False"):
+        tg.set_warn_always("yes")
+    try:
+        for given, dtype in ((tg.FloatTensor, np.float32), ("torch.DoubleTensor", np.float64),
+                             ("FloatTensor", np.float32), (tg.DoubleTensor, np.float64)):
+            with pytest.warns(UserWarning, match=r"set_default_tensor_type\(\) is deprecated"):
+                tg.set_default_tensor_type(given)
+            assert tg.get_default_dtype() == dtype and tg.zeros(1).dtype == dtype
+        for given, said in ((tg.LongTensor, "only floating-point types are supported as the "
+                                            "default type, got LongTensor"),
+                            ("torch.cuda.FloatTensor", "expected a tensor type such as"),
+                            (tg.float32, "expected a tensor type such as")):
+            with pytest.warns(UserWarning), pytest.raises(TypeError, match=said):
+                tg.set_default_tensor_type(given)
+    finally:
+        tg.set_default_dtype(tg.float64)
+
+
+def test_typename_is_storage_and_the_ways_in_and_out_of_memory(tmp_path):
+    x = tg.tensor([1.0, 2.0])
+    assert tg.typename(x) == x.type() == "tinygrad_gd.DoubleTensor"
+    assert tg.typename(nn.Linear) == tg.typename(nn.Linear(1, 1)) == \
+        f"{nn.Linear.__module__}.Linear"
+    assert (tg.typename(3), tg.typename(len), tg.typename(int)) == ("int", "len", "int")
+    assert tg.is_storage(x.untyped_storage()) and not tg.is_storage(x)
+    array = np.arange(4.0)
+    y = tg.from_dlpack(array)
+    array[0] = 9.0  # (a copy: the write does not reach y)
+    assert y.numpy().tolist() == [0.0, 1.0, 2.0, 3.0] and y.dtype == np.float64
+    assert tg.from_dlpack(tg.to_dlpack(x)).numpy().tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="from_dlpack: expected an object with __dlpack__"):
+        tg.from_dlpack([1.0])
+    data = bytearray(np.array([1.5, -2.0, 3.25], np.float32).tobytes())
+    z = tg.frombuffer(data, dtype=tg.float32, count=2, offset=4, requires_grad=True)
+    assert z.numpy().tolist() == [-2.0, 3.25] and z.requires_grad and z.dtype == np.float32
+    for kwargs, said in (({"dtype": tg.float32, "offset": 12}, "offset (12 bytes) must be "
+                                                                 "non-negative"),
+                         ({"dtype": tg.float64}, "buffer length (12 bytes) after offset (0 "
+                                                 "bytes) must be a multiple of element size "
+                                                 "(8)"),
+                         ({"dtype": tg.float32, "count": 4}, "4 entries of float32 from "
+                                                             "byte 0 need 16 bytes")):
+        with pytest.raises(ValueError, match=re.escape(said)):
+            tg.frombuffer(data, **kwargs)
+    path = tmp_path / "values.bin"
+    np.arange(5.0).tofile(path)
+    assert tg.from_file(str(path), size=3).numpy().tolist() == [0.0, 1.0, 2.0]
+    assert tg.from_file(str(path), False, 2, dtype=tg.float64).shape == (2,)
+    with pytest.raises(ValueError, match="from_file: shared=True maps the file"):
+        tg.from_file(str(path), True, 2)
+    with pytest.raises(ValueError, match="from_file: 6 entries of float64 need 48 bytes"):
+        tg.from_file(str(path), size=6)
+
+
+def test_compile_cond_while_loop_and_range_run_eagerly():
+    def double(a):
+        return a * 2
+
+    model = nn.Linear(2, 1)
+    assert tg.compile(double) is double and tg.compile(model) is model
+    assert tg.compile(mode="max-autotune", fullgraph=True)(double) is double
+    x = _leaf(3)
+    out = tg.cond(x.sum() > -100, lambda a: (a * a).sum(), lambda a: a.sum(), (x,))
+    out.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * _values(x))
+    assert tg.cond(False, lambda: 1, lambda: 2) == 2
+    count, total = tg.while_loop(lambda i, t: i < 4, lambda i, t: (i + 1, t * 2), (0, x))
+    assert count == 4
+    np.testing.assert_allclose(_values(total), 16 * _values(x))
+    with pytest.raises(ValueError, match="cond: the predicate must be one value, got a "
+                                         r"tensor of shape \(3,\)"):
+        tg.cond(x > 0, lambda a: a, lambda a: a, (x,))
+    with pytest.raises(ValueError, match="while_loop: body_fn returned 1 values for 2"):
+        tg.while_loop(lambda i, t: i < 1, lambda i, t: (i + 1,), (0, x))
+    with pytest.warns(UserWarning, match="range is deprecated"):
+        values = tg.range(1, 2, 0.25)
+    np.testing.assert_allclose(values.numpy(), [1.0, 1.25, 1.5, 1.75, 2.0])
+    assert values.dtype == tg.get_default_dtype()
+    with pytest.warns(UserWarning):
+        assert tg.range(3, 0, -1, dtype=tg.int64).numpy().tolist() == [3, 2, 1, 0]
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="range: step must be "
+                                                                    "nonzero"):
+        tg.range(0, 1, 0)
+    assert "range" not in tg.__all__ and "compile" not in tg.__all__
+    names = {}
+    exec("from tinygrad_gd import *", names)  # (Python's range and compile are kept)
+    assert "range" not in names and "compile" not in names
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():
@@ -505,3 +630,39 @@ def test_the_copies_are_torchs(torch):
     sum((k + 1) * (a * a).sum() for k, a in enumerate(ours)).backward()
     sum((k + 1) * (t * t).sum() for k, t in enumerate(theirs)).backward()
     _same(x.grad, x_t.grad)
+
+
+def test_the_utilities_answer_as_torchs(torch):
+    import warnings as _warnings
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore")
+        for args in ((1, 4), (0, 1, 0.25), (1, 0, -0.5), (0, 2, 0.3), (-3.5, 3.5, 1.5)):
+            ours, theirs = tg.range(*args), torch.range(*args, dtype=torch.float64)
+            _same(ours, theirs)
+    for obj in (nn.Linear(1, 1), 3, len, int, typename_probe):
+        theirs = torch.typename(obj)
+        assert tg.typename(obj) == theirs.replace("torch.nn.modules.linear",
+                                                  nn.Linear.__module__)
+    data = bytearray(np.arange(6, dtype=np.int16).tobytes())
+    for kwargs in ({}, {"count": 2, "offset": 4}, {"offset": 2}):
+        ours = tg.frombuffer(data, dtype=tg.int16, **kwargs)
+        theirs = torch.frombuffer(data, dtype=torch.int16, **kwargs)
+        assert ours.numpy().tolist() == theirs.tolist() and ours.dtype == np.int16
+    for kwargs in ({"offset": 12}, {"count": 0}):
+        with pytest.raises(ValueError):
+            torch.frombuffer(data, dtype=torch.int16, **kwargs)
+        with pytest.raises(ValueError):
+            tg.frombuffer(data, dtype=tg.int16, **kwargs)
+    x = torch.arange(4.0, dtype=torch.float64)
+    _same(tg.from_dlpack(x), x)
+    _same(tg.from_dlpack(torch.utils.dlpack.to_dlpack(x)), x)
+    _same(tg.tensor([1.0, 2.0]), torch.from_dlpack(tg.to_dlpack(tg.tensor([1.0, 2.0]))))
+    assert tg.get_num_interop_threads() >= 1 and tg.set_flush_denormal(False) is False
+    for flag in (True, False):
+        tg.set_warn_always(flag)
+        torch.set_warn_always(flag)
+        assert tg.is_warn_always_enabled() == torch.is_warn_always_enabled()
+
+
+def typename_probe():
+    """A module-level function: torch.typename names it module.qualname."""

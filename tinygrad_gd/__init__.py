@@ -77,6 +77,10 @@ from .nn import recurrent_functions  # noqa: E402
 from .nn.recurrent_functions import *  # noqa: F401,F403,E402  (tg.lstm_cell, tg.gru, ...)
 from . import native_functions  # noqa: E402
 from .native_functions import *  # noqa: F401,F403,E402  (tg.native_layer_norm, tg.grid_sampler)
+from . import torch_utilities  # noqa: E402
+from .torch_utilities import *  # noqa: F401,F403,E402  (tg.typename, tg.frombuffer, tg.cond, ...)
+# torch.range and torch.compile, not in __all__: `import *` must not hide Python's
+from .torch_utilities import compile, range  # noqa: E402,F401,A004
 # torch.autograd.gradcheck and gradgradcheck: the same checks (gradcheck.py imports autograd)
 autograd.gradcheck, autograd.gradgradcheck = gradcheck, gradgradcheck
 
@@ -114,6 +118,7 @@ __all__ += ["signal"]
 __all__ += global_switches.__all__ + in_place_functions.__all__
 __all__ += recurrent_functions.__all__  # (torch's functional RNNs: tg.lstm, ...)
 __all__ += native_functions.__all__  # (torch's kernels' names: tg.native_batch_norm, ...)
+__all__ += torch_utilities.__all__  # (tg.typename, tg.from_dlpack, tg.while_loop, ...)
 __all__ += ["is_inference", "is_inference_mode_enabled", "is_conj", "resolve_conj", "resolve_neg"]
 
 # no user's op may take these for its functions=: they are no op's (tg.zeros, tg.nn, and
