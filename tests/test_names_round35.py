@@ -455,6 +455,24 @@ def test_compile_cond_while_loop_and_range_run_eagerly():
     assert "range" not in names and "compile" not in names
 
 
+# -- the last round's two loose ends ----------------------------------------------------
+def test_new_tensor_and_nuclear_norm_name_what_the_user_called():
+    x = tg.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match=r"^new_tensor\(\): a tensor in the data requires a "
+                                         r"gradient"):
+        copy = x.new_tensor(x)
+    assert not copy.requires_grad and copy.dtype == x.dtype
+    with pytest.raises(TypeError, match=r"^new_tensor\(\): requires_grad must be True or "
+                                        r"False"):
+        x.new_tensor([1.0], requires_grad=1)
+    assert x.new_tensor([1.0, 2.0], requires_grad=True).requires_grad
+    for given in (tg.ones(3), np.ones(3)):
+        with pytest.raises(ValueError) as info:
+            tg.nuclear_norm(given)
+        assert str(info.value) == ("nuclear_norm: input must have at least 2 dimensions (a "
+                                   "matrix or a batch of them), got shape (3,)")
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():

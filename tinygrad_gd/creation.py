@@ -34,6 +34,7 @@ import numpy as np
 
 from .creation_arguments import on_the_cpu, range_bound
 from .errors import GradientDtypeError
+from .grad_mode import check_flag
 from .memory_formats import new_laid_out, taking_memory_format
 from .ops.arguments import either, finite, integer, ints
 from .scope import made_here
@@ -473,9 +474,11 @@ def new_full(self: Tensor, size: Any, fill_value: Any, dtype: Any = None,
 
 def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False
                ) -> Tensor:
-    """PyTorch's `x.new_tensor(data)`: a copy of `data` with x's dtype (or dtype=)."""
-    return Tensor(data, dtype=self.dtype if dtype is None else dtype,
-                  requires_grad=requires_grad)
+    """PyTorch's `x.new_tensor(data)`: a copy of `data` with x's dtype (or dtype=); its
+    warnings and refusals name new_tensor()."""
+    where = "new_tensor()"
+    array = _new_values(data, self.dtype if dtype is None else dtype, where)
+    return _leaf(array, check_flag(where, "requires_grad", requires_grad), where, _GIVEN)
 
 
 for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
