@@ -104,7 +104,7 @@ def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor
 
 def _groups(where: str, params: Any, has_biases: bool, proj: bool, count: int) -> list:
     """torch's flat params as one weights tuple per layer and direction, (w_ih, w_hh,
-    b_ih, b_hh[, w_hr]) with None for the biases where has_biases is False."""
+    b_ih, b_hh, then w_hr if any) with None for the biases where has_biases is False."""
     if not isinstance(params, (list, tuple)):
         raise TypeError(f"{where}: params must be a list of tensors, got "
                         f"{type(params).__name__}")
@@ -203,9 +203,9 @@ def rnn_tanh(input: Tensor, hx: Tensor, params: Any, has_biases: Any, num_layers
              dropout: Any, train: Any, bidirectional: Any, batch_first: Any) -> tuple:
     """torch.rnn_tanh: (output, h_n) of an Elman RNN over `input` from hx (num_layers *
     directions, batch, hidden_size), as nn.RNN with those weights (params: per layer and
-    direction w_ih, w_hh[, b_ih, b_hh]); dropout between layers only where train. The
-    packed form rnn_tanh(data, batch_sizes, hx, params, has_biases, num_layers, dropout,
-    train, bidirectional) gives (output data, h_n)."""
+    direction w_ih, w_hh, then b_ih, b_hh with has_biases); dropout between layers only
+    where train. The packed form rnn_tanh(data, batch_sizes, hx, params, has_biases,
+    num_layers, dropout, train, bidirectional) gives (output data, h_n)."""
     data_form = isinstance(params, Tensor)
     args = input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first
     output, (h,) = _sequence("rnn_tanh", _elman(tg.tanh), 1, args, data_form)
@@ -224,9 +224,9 @@ def rnn_relu(input: Tensor, hx: Tensor, params: Any, has_biases: Any, num_layers
 def lstm(input: Tensor, hx: Any, params: Any, has_biases: Any, num_layers: Any, dropout: Any,
          train: Any, bidirectional: Any, batch_first: Any) -> tuple:
     """torch.lstm: (output, h_n, c_n) of an LSTM over `input` from hx = [h_0, c_0], as
-    nn.LSTM with those weights (params: per layer and direction w_ih, w_hh[, b_ih,
-    b_hh][, w_hr], w_hr where h_0 is smaller than c_0: proj_size). The packed form
-    lstm(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
+    nn.LSTM with those weights (params: per layer and direction w_ih, w_hh, then b_ih,
+    b_hh with has_biases, then w_hr where h_0 is smaller than c_0: proj_size). The packed
+    form lstm(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
     bidirectional) gives (output data, h_n, c_n)."""
     data_form = isinstance(hx, Tensor) and hx.dtype.kind in "iu"  # (batch_sizes)
     args = input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first
@@ -237,8 +237,9 @@ def lstm(input: Tensor, hx: Any, params: Any, has_biases: Any, num_layers: Any, 
 def gru(input: Tensor, hx: Tensor, params: Any, has_biases: Any, num_layers: Any,
         dropout: Any, train: Any, bidirectional: Any, batch_first: Any) -> tuple:
     """torch.gru: (output, h_n) of a GRU over `input` from hx, as nn.GRU with those
-    weights (params: per layer and direction w_ih, w_hh[, b_ih, b_hh]). The packed form
-    gru(data, batch_sizes, hx, params, ...) gives (output data, h_n)."""
+    weights (params: per layer and direction w_ih, w_hh, then b_ih, b_hh with
+    has_biases). The packed form gru(data, batch_sizes, hx, params, ...) gives (output
+    data, h_n)."""
     data_form = isinstance(params, Tensor)
     args = input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first
     output, (h,) = _sequence("gru", _gru, 3, args, data_form)
