@@ -418,6 +418,10 @@ def test_typename_is_storage_and_the_ways_in_and_out_of_memory(tmp_path):
         tg.from_file(str(path), True, 2)
     with pytest.raises(ValueError, match="from_file: 6 entries of float64 need 48 bytes"):
         tg.from_file(str(path), size=6)
+    with pytest.raises(FileNotFoundError, match="from_file: cannot read .*No such file"):
+        tg.from_file(str(tmp_path / "missing.bin"), size=1)
+    with pytest.raises(TypeError, match="from_file: filename must be a path"):
+        tg.from_file(3, size=1)  # (not a file descriptor)
 
 
 def test_compile_cond_while_loop_and_range_run_eagerly():
@@ -466,7 +470,7 @@ def test_new_tensor_and_nuclear_norm_name_what_the_user_called():
                                         r"False"):
         x.new_tensor([1.0], requires_grad=1)
     assert x.new_tensor([1.0, 2.0], requires_grad=True).requires_grad
-    for given in (tg.ones(3), np.ones(3)):
+    for given in (tg.ones(3), np.ones(3), [1.0, 2.0, 3.0]):
         with pytest.raises(ValueError) as info:
             tg.nuclear_norm(given)
         assert str(info.value) == ("nuclear_norm: input must have at least 2 dimensions (a "

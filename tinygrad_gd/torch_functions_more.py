@@ -378,8 +378,11 @@ def nuclear_norm(input: Any, dim: Any = None, keepdim: bool | None = None  # noq
                             f"nuclear_norm(input, keepdim), so keepdim={keepdim!r} cannot "
                             f"follow it; give nuclear_norm(x, keepdim={dim}) or a dim tuple")
         dim, keepdim = None, dim
-    shape = input.shape if isinstance(input, Tensor) else np.shape(input) if isinstance(
-        input, (np.ndarray, np.generic, int, float)) else None
+    try:  # (a ragged list, a string: matrix_norm's own refusal)
+        shape = np.shape(getattr(input, "_data", input)) if isinstance(
+            input, (Tensor, np.ndarray, np.generic, int, float, list, tuple)) else None
+    except ValueError:
+        shape = None
     if shape is not None and len(shape) < 2:  # (matrix_norm's words name it A)
         raise ValueError(f"nuclear_norm: input must have at least 2 dimensions (a matrix or a "
                          f"batch of them), got shape {shape}")

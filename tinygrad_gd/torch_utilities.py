@@ -134,14 +134,21 @@ def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype
         integer(where, "size", size)
     if size < 0:
         raise ValueError(f"{where}: size must be >= 0 (a number of entries), got {size}")
+    if not isinstance(filename, (str, os.PathLike)):
+        raise TypeError(f"{where}: filename must be a path (a str), got {shown(filename)}")
     try:
         length = os.path.getsize(filename)
     except (OSError, TypeError) as error:
-        raise FileNotFoundError(f"{where}: cannot read {shown(filename)}: {error}") from None
+        raise FileNotFoundError(f"{where}: cannot read {shown(filename)}: "
+                                f"{getattr(error, 'strerror', None) or error}") from None
     if size * dtype.itemsize > length:
         raise ValueError(f"{where}: {size} entries of {dtype} need {size * dtype.itemsize} "
                          f"bytes; {filename} has {length}")
-    values = np.fromfile(filename, dtype, count=size)
+    try:
+        values = np.fromfile(filename, dtype, count=size)
+    except OSError as error:
+        raise OSError(f"{where}: cannot read {shown(filename)}: {error.strerror or error}") \
+            from None
     return _leaf(values, check_flag(where, "requires_grad", requires_grad), where)
 
 
