@@ -354,7 +354,7 @@ def _ops_inside(graph: _Graph, box: _Box) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# The text of a fold (`labels._box_lines` draws the box)
+# The text of a fold (`boxes._box_lines` draws the box)
 
 
 def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:

@@ -4,8 +4,9 @@
   `options.py`; numbers and arrays as text, and label pieces, in `text.py`);
 - `_Drawing`: what the node and edge writers need, computed once (names, kinds,
   gradients, local derivatives, which backward step a frame shows);
-- the text of each node (`_tensor_lines`, `_op_lines`, `_box_lines`) and the notes under
-  a drawing (`_notes`); the text of an edge in the backward view is in `products.py`.
+- the text of each node (`_tensor_lines`, `_op_lines`) and the notes under a drawing
+  (`_notes`); the text of a box is in `boxes.py`, of an edge in the backward view in
+  `products.py`.
 
 A label is a list of lines, a line a list of pieces: HTML-like text, or a table (a
 matrix). Without tables the lines are joined with <BR/>; with one, the label is a table
@@ -22,11 +23,10 @@ import numpy as np
 from ..engine import Function
 from .calls import _argument_names, _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _partial, _textbook
-from .text import (_SHOWN_ENTRIES, _array, _escape, _font, _grad_origin, _nested, _nonfinite,
-                   _opens, _pieces, _plain, _value)
-from .folds import _structure_lines
-from .makings import grad_word, result_lines
-from .nans import _ANOMALY_STYLE, _bad_data, _data_marks, _meant_grad, _red
+from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _grad_origin, _nested,
+                   _nonfinite, _opens, _pieces, _plain, _value)
+from .makings import grad_word
+from .nans import _ANOMALY_STYLE, _data_marks, _meant_grad, _red
 from .options import _Options
 from .titles import _op_title, op_name
 from .tooltips import unless_reached
@@ -100,7 +100,7 @@ class _Drawing:
     _locals: dict[int, dict] = field(default_factory=dict)
     _textbooks: dict[tuple[int, int], Textbook | None] = field(default_factory=dict)
     _numbers: dict[int, int] | None = None  # tensor position -> its number among namesakes
-    _drawn_names: Counter | None = None  # name -> drawn nodes so named (`products.py`)
+    _drawn_names: Counter | None = None  # name -> drawn nodes so named (`drawn_once`)
 
     @cached_property
     def call_results(self) -> dict[int, str]:
@@ -195,6 +195,20 @@ class _Drawing:
         if made_in:
             return f"constant in {_module_title(made_in[0], self.names)}", False
         return self.arguments.get(i) or ("input" if tensor.ndim else "constant"), False
+
+    def drawn_once(self, q: int) -> bool:
+        """Whether tensor q is drawn, as a node or as its module box's result, and no other
+        drawn node has its title, the name as drawn (`_cut`): only then does a name in a
+        formula lead to it (three "mul result" nodes: `(mul result grad)` would read as any)."""
+        if self._drawn_names is None:
+            self._drawn_names = Counter(_cut(self.name(i)[0])
+                                        for i in range(len(self.graph.tensors)) if self.drawn(i))
+        return self.drawn(q) and self._drawn_names[_cut(self.name(q)[0])] == 1
+
+    def drawn(self, i: int) -> bool:
+        """Whether tensor i is drawn: as a node of its own, or as its module box's result."""
+        return i not in self.hidden and (self.layout.tensor_unit[i] == f"t{i}"
+                                         or self.box_of_result(i) is not None)
 
     def viewed_buffer(self, i: int) -> str | None:
         """The buffer whose values leaf i views (a slice of it, an op of constants), if any."""
@@ -417,34 +431,6 @@ def _forward_note(drawing: _Drawing) -> str | None:
             f"backward()?): {', '.join(changed)}; their data shows the new values, the nodes "
             f"after them the values the forward pass computed before the change. Run the "
             f"forward pass again to draw them alike")
-
-
-def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
-    box = drawing.layout.boxes[unit]
-    graph = drawing.graph
-    count = _drawn(drawing, [box])
-    if box.kind == "rest":
-        # (how to draw them is said once, in the notes: with module calls folded,
-        # max_nodes=None alone would not)
-        lines = [[f"<B>{count} more nodes folded</B>"]]
-    elif box.kind in ("sum", "alike", "chain", "making"):
-        lines = _structure_lines(drawing, box, count)
-    else:
-        call = "function call" if box.function else "module call"  # (the option that
-        # draws its nodes is said once, in the notes under the drawing: `_notes`)
-        lines = [[f"<B>{_escape(box.title)}</B>"], [f"{call}: {count} nodes"]]
-        for word, state in (("params", False), ("buffers", True)):  # state: not learned
-            named = [drawing.name(i)[0] for i in box.tensors if graph.tensors[i]._ctx is None
-                     and drawing.name(i)[1] and getattr(graph.tensors[i], "_made_in", None) is None
-                     and (id(graph.tensors[i]) in drawing.names.buffers) == state]
-            if named:  # (the first three, then how many more)
-                more = f" + {len(named) - 3} more" if len(named) > 3 else ""
-                lines.append([f"{word}: " + ", ".join(_escape(n) for n in named[:3]) + more])
-        lines += result_lines(drawing, box)  # the module call's result: value and gradient
-    anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
-    if anomaly:
-        lines.append([_red("NaN or Inf inside")])
-    return lines, anomaly
 
 
 def _notes(drawing: _Drawing) -> list[str]:

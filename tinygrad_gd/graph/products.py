@@ -14,14 +14,14 @@ node: that product is not written, the edge shows its value alone.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Callable
 
 import numpy as np
 
 from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .derivatives import Textbook, _grouped, _partial
-from .text import _all_equal, _cut, _escape, _font, _pieces, _shown_whole, _value
+from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
 
@@ -76,8 +76,8 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
     return unless_reached(color is None, lines)
 
 
-def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray
-             ) -> list | None:
+def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray,
+             names: Callable[[_Operand], str | None] | None = None) -> list | None:
     """The factors whose product is `carried` (arrays and words), or None when none is shown.
 
     The product is checked to give what the engine's pass sent: a sum's or mean's copy of
@@ -86,7 +86,8 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     arriving times the op's local derivative (scalar outputs and elementwise ops; an input
     used twice, `h * h`, one term per use). A broadcast input's product is summed over the
     axes it was copied along, which are named. Where an array of the product, the result
-    included, is too big to show whole, the product reads in names (`_named`).
+    included, is too big to show whole, the product reads in names (`_named`); with
+    `names` (how a module call's box names an operand: `boxes.py`), always.
     """
     graph = drawing.graph
     upstream = drawing.grads.tensor[op]
@@ -99,7 +100,7 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     factors: list | None = None
     expected: np.ndarray | None = None
     local: np.ndarray | None = None  # times u: the product expected
-    wordy = not (_shown_whole(u) and _shown_whole(carried))  # the product in names
+    wordy = names is not None or not (_shown_whole(u) and _shown_whole(carried))  # in names
     if name in ("matmul", "dot", "linear") and slot is not None:
         factors, expected = (_linear if name == "linear" else _matmul)(values, slot, u)
         wordy = wordy or not all(_shown_whole(values[a]) for a in factors or []
@@ -119,7 +120,7 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
             factors = [_GRAD, " × ", *_local_factors(book, local, partial, wordy)]
             named_result = of and any(piece is partial for piece in factors)
             if wordy and not (_formula_drawn_once(drawing, op, book, factors)
-                              and (not named_result or _drawn_once(drawing, op))):
+                              and (not named_result or drawing.drawn_once(op))):
                 return None
     if factors is None or (expected is None and local is None):
         return None
@@ -135,7 +136,8 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     except ValueError:
         return None
     if wordy:
-        return _named(drawing, op, factors, u, values)
+        return _named(drawing, op, factors, u, values,
+                      names or (lambda operand: _edge_name(drawing, op, operand)))
     return _transposes([(u if piece < 0 else values[piece]) if isinstance(piece, _Operand)
                         else piece for piece in factors], drawing.options.precision)
 
@@ -168,28 +170,34 @@ def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
 
 
 def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
-           values: list[np.ndarray]) -> list | None:
+           values: list[np.ndarray], names: Callable[[_Operand], str | None]) -> list | None:
     """A product too big to show whole in names: each operand or gradient that is not
-    `_short` by its node's title, the gradient arriving by its node's title and word,
-    `(matmul result grad)`, an operand as its node's, `input`; the transpose after a name a
-    superscript letter: `inputᵀ @ (matmul result grad)`. None where a name would not lead
-    to its one node (`_drawn_once`)."""
-    parents = drawing.graph.parents[op]
+    `_short` by its name (`names`: an edge's are `_edge_name`), the transpose after a name
+    a superscript letter: `inputᵀ @ (matmul result grad)`. None where an operand has none."""
     shown: list = []
-    names: set[int] = set()
+    named: set[int] = set()
     for piece in factors:
         array = (u if piece < 0 else values[piece]) if isinstance(piece, _Operand) else piece
         if isinstance(piece, _Operand) and not _short(array):
-            q = op if piece < 0 else parents[piece]
-            if not _drawn_once(drawing, q):
+            name = names(piece)
+            if name is None:
                 return None
-            name = f"({drawing.name(op)[0]} grad)" if piece < 0 \
-                else _grouped(drawing._formula_name(q))
-            names.add(len(shown))
+            named.add(len(shown))
             shown.append(_escape(name, 10**3))
         else:
             shown.append(array)
-    return _transposes(shown, drawing.options.precision, names)
+    return _transposes(shown, drawing.options.precision, named)
+
+
+def _edge_name(drawing: _Drawing, op: int, operand: _Operand) -> str | None:
+    """An operand as an edge names it: the gradient arriving by its node's title and word,
+    `(matmul result grad)`, an input as its node's title, `input`; None where the name
+    would not lead to its one node (`drawn_once`)."""
+    q = op if operand < 0 else drawing.graph.parents[op][operand]
+    if not drawing.drawn_once(q):
+        return None
+    return f"({drawing.name(op)[0]} grad)" if operand < 0 \
+        else _grouped(drawing._formula_name(q))
 
 
 def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> list:
@@ -210,31 +218,15 @@ def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> l
     return out
 
 
-def _drawn_once(drawing: _Drawing, q: int) -> bool:
-    """Whether tensor q is drawn, as a node or as its module box's result, and no other
-    drawn node has its title, the name as drawn (`_cut`): only then does a product's name
-    lead to it (three "mul result" nodes: `(mul result grad)` would read as any of them)."""
-    if drawing._drawn_names is None:
-        drawing._drawn_names = Counter(_cut(drawing.name(i)[0])
-                                       for i in range(len(drawing.graph.tensors))
-                                       if _drawn(drawing, i))
-    return _drawn(drawing, q) and drawing._drawn_names[_cut(drawing.name(q)[0])] == 1
-
-
-def _drawn(drawing: _Drawing, i: int) -> bool:
-    return i not in drawing.hidden and (drawing.layout.tensor_unit[i] == f"t{i}"
-                                        or drawing.box_of_result(i) is not None)
-
-
 def _formula_drawn_once(drawing: _Drawing, op: int, book: Textbook | None,
                         factors: list) -> bool:
-    """Whether each input a textbook formula written on the edge names is `_drawn_once`
+    """Whether each input a textbook formula written on the edge names is `drawn_once`
     (`2 × (mul result)`: the name as the formula writes it, found in its text as a whole
     name: `x` is not in `x2`)."""
     written = " ".join(piece for piece in factors if isinstance(piece, str))
     if book is None or _escape(book.formula, 10**3) not in written:
         return True
-    return all(_drawn_once(drawing, q) for q in drawing.graph.parents[op]
+    return all(drawing.drawn_once(q) for q in drawing.graph.parents[op]
                if q not in drawing.hidden and re.search(
                    rf"(?<![A-Za-z0-9_]){re.escape(drawing._formula_name(q))}(?![A-Za-z0-9_])",
                    book.formula))

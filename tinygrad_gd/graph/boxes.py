@@ -1,0 +1,108 @@
+"""The text of a box: a module or function call folded into one node, or a fold of folds.py.
+
+`_box_lines` writes a call's box: its title, how many nodes it holds, its parameters and
+buffers by name, its result with its value and gradient (`makings.result_lines`), and in
+the backward view how each parameter's gradient is made (`_parameter_products`), in the
+words of the product its edge writes where the call is drawn open (`products._product`):
+`4.weight grad = (result grad)ᵀ @ input`, `4.bias grad = sum over the batch (axis 0) of
+(result grad)`, the result's gradient being the box's `grad` line and the input the node
+its one edge in comes from. A fold's box is written by folds.py (`_structure_lines`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .derivatives import _grouped
+from .folds import _structure_lines
+from .labels import _Drawing, _drawn
+from .makings import grad_word, result_lines
+from .nans import _bad_data, _red
+from .products import _Operand, _product
+from .text import _SUMMARY_LINE, _escape, _font, _pieces, _width
+from .tooltips import unless_reached
+from .walk import _Box
+
+# characters: as wide as a box's `result [..] min .. max ..` line can be; a wider product
+# goes on a line of its own, under `4.bias grad =`, rather than widen the box
+_BOX_LINE = len("result ") + _SUMMARY_LINE
+
+
+def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
+    """(lines, anomaly) of a box: what it holds, and whether a NaN or Inf is inside."""
+    box = drawing.layout.boxes[unit]
+    graph = drawing.graph
+    count = _drawn(drawing, [box])
+    if box.kind == "rest":
+        # (how to draw them is said once, in the notes: with module calls folded,
+        # max_nodes=None alone would not)
+        lines = [[f"<B>{count} more nodes folded</B>"]]
+    elif box.kind in ("sum", "alike", "chain", "making"):
+        lines = _structure_lines(drawing, box, count)
+    else:
+        call = "function call" if box.function else "module call"  # (the option that
+        # draws its nodes is said once, in the notes under the drawing: `_notes`)
+        lines = [[f"<B>{_escape(box.title)}</B>"], [f"{call}: {count} nodes"]]
+        for word, state in (("params", False), ("buffers", True)):  # state: not learned
+            named = _named_leaves(drawing, box, state)
+            if named:  # (the first three, then how many more)
+                more = f" + {len(named) - 3} more" if len(named) > 3 else ""
+                lines.append([f"{word}: " + ", ".join(_escape(drawing.name(i)[0])
+                                                      for i in named[:3]) + more])
+        lines += result_lines(drawing, box)  # the module call's result: value and gradient
+        lines += _parameter_products(drawing, box, unit)
+    anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
+    if anomaly:
+        lines.append([_red("NaN or Inf inside")])
+    return lines, anomaly
+
+
+def _named_leaves(drawing: _Drawing, box: _Box, state: bool) -> list[int]:
+    """The leaves of a call's box that have a name: its parameters, or (`state`) buffers."""
+    graph = drawing.graph
+    return [i for i in box.tensors if graph.tensors[i]._ctx is None and drawing.name(i)[1]
+            and getattr(graph.tensors[i], "_made_in", None) is None
+            and (id(graph.tensors[i]) in drawing.names.buffers) == state]
+
+
+def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[str]]:
+    """`4.weight grad = (result grad)ᵀ @ input`: for each parameter the box names (the first
+    three) that only the op making the box's one result uses, the product that makes its
+    gradient as the opened edge writes it, in names (`products._product`): the gradient
+    arriving is the box's `grad` line, `(result grad)`; an input by its name where the user
+    gave it one drawn once (`images`), else `input` where it is the one tensor coming into
+    the box. None said where the product has no such names (an op inside the box), and
+    none in the forward view, which shows no factors."""
+    graph, grads, options = drawing.graph, drawing.grads, drawing.options
+    results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
+               and any(c not in box.ops for c in graph.consumers[i])]
+    if options.mode != "backward" or not options.show_grad or len(results) != 1 \
+            or drawing.grad(results[0]) is None:
+        return []
+    op = results[0]
+    parents = graph.parents[op]
+    coming = {q for i in box.ops for q in graph.parents[i]
+              if drawing.layout.tensor_unit[q] != unit and q not in drawing.hidden}
+
+    def name(operand: _Operand) -> str | None:
+        if operand < 0:
+            return "(result grad)"
+        q = parents[operand]
+        shown, real = drawing.name(q)
+        if real and drawing.drawn_once(q):
+            return _grouped(shown)
+        return "input" if coming == {q} else None
+
+    lines = []
+    for p in _named_leaves(drawing, box, False)[:3]:
+        slots = [slot for slot, q in enumerate(parents) if q == p]
+        sent = [grads.edge.get((op, slot)) for slot in slots]
+        if not slots or graph.consumers[p] != [op] or any(g is None for g in sent):
+            continue
+        product = _product(drawing, op, p, slots, np.sum(sent, axis=0), name)
+        if product is not None:
+            color = drawing.color(p)
+            said = [_font(_escape(f"{drawing.name(p)[0]} {grad_word(drawing, p)}= "), color)]
+            shown = _pieces(product, options.precision, color)
+            lines += unless_reached(color is None, [said + shown] if _width(said + shown)
+                                    <= _BOX_LINE else [said, shown])
+    return lines
