@@ -226,7 +226,7 @@ def test_a_mask_given_as_a_list_is_named_in_its_where_as_an_arrays_is(as_given):
 def test_planted_wrong_gradient_of_a_boxs_result_in_the_forward_view_is_caught(monkeypatch):
     """A folded box's `.grad` line (the forward view's) read and compared with what its
     result holds: the reader looked for `grad` only, and let any number pass there."""
-    from tinygrad_gd.graph import labels, makings
+    from tinygrad_gd.graph import boxes, makings
     lines = makings.result_lines
 
     def wrong(drawing, box):  # the forward view's box gradient, doubled and shifted
@@ -240,7 +240,7 @@ def test_planted_wrong_gradient_of_a_boxs_result_in_the_forward_view_is_caught(m
             del drawing.grad
 
     monkeypatch.setattr(makings, "result_lines", wrong)
-    monkeypatch.setattr(labels, "result_lines", wrong)
+    monkeypatch.setattr(boxes, "result_lines", wrong)  # (where a box's text is written)
     assert fuzz._caught(range(10**6, 10**6 + 40)) is not None
 
 
