@@ -21,12 +21,13 @@ from ..engine import Function
 from ..tensor import Tensor
 from .boxes import _box_lines
 from .labels import (_ANOMALY_STYLE, _HIGHLIGHT_STYLE, _LEGEND, _NO_GRAD_EDGE, _STYLES,
-                     _Drawing, _hidden_constants, _notes, _op_lines, _red, _styled, _tensor_lines)
+                     _Drawing, _hidden_constants, _notes, _red, _styled, _tensor_lines)
 from .calls import _called_model
 from .folds import _fold_structure, _modules_fold_above
 from .frames import frame_paths, framed, label_inside
 from .formats import SOURCE, check_folder, file_path, format_of, make_folder, suffix_help
 from .options import _Options
+from .partials import _op_lines
 from .products import _edge_lines
 from .nans import _bad_data, _find_anomaly
 from .text import (_escape, _html, _is_table, _label, _line_width, _paragraph, _spaced,

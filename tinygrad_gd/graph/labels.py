@@ -4,9 +4,9 @@
   `options.py`; numbers and arrays as text, and label pieces, in `text.py`);
 - `_Drawing`: what the node and edge writers need, computed once (names, kinds,
   gradients, local derivatives, which backward step a frame shows);
-- the text of each node (`_tensor_lines`, `_op_lines`) and the notes under a drawing
-  (`_notes`); the text of a box is in `boxes.py`, of an edge in the backward view in
-  `products.py`.
+- the text of a tensor's node (`_tensor_lines`) and the notes under a drawing (`_notes`);
+  the text of an op's node is in `partials.py`, of a box in `boxes.py`, of an edge in the
+  backward view in `products.py`.
 
 A label is a list of lines, a line a list of pieces: HTML-like text, or a table (a
 matrix). Without tables the lines are joined with <BR/>; with one, the label is a table
@@ -22,13 +22,13 @@ import numpy as np
 
 from ..engine import Function
 from .calls import _argument_names, _call_result, _made_in_call, _module_title
-from .derivatives import Textbook, _local_derivatives, _partial, _textbook
+from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _grad_origin, _nested,
-                   _nonfinite, _opens, _pieces, _plain, _value)
+                   _nonfinite, _opens, _value)
 from .makings import grad_word
 from .nans import _ANOMALY_STYLE, _data_marks, _meant_grad, _red
 from .options import _Options
-from .titles import _op_title, op_name
+from .titles import op_name
 from .tooltips import unless_reached
 from .walk import _Box, _Gradients, _Graph, _Layout, _layout, _Names, _unit_count
 
@@ -120,8 +120,16 @@ class _Drawing:
             self._locals[i] = _local_derivatives(self.graph, i, self.grads.nodes.get(i))
         return self._locals[i]
 
-    def textbook(self, i: int, p: int) -> Textbook | None:
-        """Op i's local derivative wrt input p in its textbook form (`2 × error`), if any."""
+    def textbook(self, i: int, p: int, by_slot: dict[int, str] | None = None
+                 ) -> Textbook | None:
+        """Op i's local derivative wrt input p in its textbook form (`2 × error`), if any;
+        with `by_slot`, the inputs it holds named so (an op node's `input 2`), else by name."""
+        if by_slot:
+            local = self.local(i).get(p)
+            with np.errstate(all="ignore"):
+                return None if local is None else _textbook(
+                    self.graph, i, p, lambda q: by_slot.get(q) or self._formula_name(q),
+                    local[0])
         if (i, p) not in self._textbooks:
             local = self.local(i).get(p)
             with np.errstate(all="ignore"):  # log(0)'s 1 / 0: Inf, marked in the picture
@@ -367,55 +375,6 @@ def _frozen_entries(mask: np.ndarray, precision: int) -> str:
         return f"{int(mask.sum())} entries"
     return _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),
                    precision)
-
-
-def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
-    """The op's title, and in the backward view its local derivative wrt each input.
-
-    In its textbook form where the op has one (`∂/∂error = 2 × error = 2 × (-4)`), with
-    the numbers for a scalar result; otherwise, for a scalar result, its value.
-    """
-    lines = [[_op_title(drawing, i)]]
-    if i in drawing.grads.stale:
-        words = _stale_words(drawing.grads.stale[i], drawing.options.mode)
-        if words:
-            lines.append([_red(_escape(words))])
-    elif drawing.options.mode == "backward":
-        precision = drawing.options.precision
-        for p, (local, per_element) in drawing.local(i).items():
-            start = _partial(drawing.name(p)[0]) + " = "
-            book = drawing.textbook(i, p)
-            if book is not None:
-                line = [start + _escape(book.formula, 10**3)]
-                numbers = book.numbers
-                if per_element or book.complete:
-                    pass  # entry by entry: the numbers are on the edge
-                elif numbers is not None and all(np.size(a) <= _SHOWN_ENTRIES
-                                                 for a in numbers if isinstance(a, np.ndarray)):
-                    if _plain(numbers, precision) != book.formula:
-                        line += [" = ", *_pieces(numbers, precision)]
-                elif numbers is None and local.size <= _SHOWN_ENTRIES \
-                        and book.formula != _array(local, precision):
-                    line += [" = ", _value(local, precision)]
-                lines.append(line)
-            elif not per_element:  # a scalar output's (a large one's a summary)
-                lines.append([start, _value(local, precision)])
-    return lines
-
-
-def _stale_words(why: str, mode: str) -> str | None:
-    """What the node of an op listed as stale (`_Gradients.stale`, `why` its reason) says:
-    in the backward view why its factors are not shown; in the forward view, which shows no
-    factors, only that a value it used changed since (a random op's values are right)."""
-    if why.startswith("the output of op"):
-        words = "its result changed in place since it ran"
-    elif "gives other values when run again" in why:
-        if mode == "forward":
-            return None
-        words = "gives other values when run again (a random op?)"
-    else:
-        words = "an input changed in place since it ran"
-    return words + (": factors not shown" if mode == "backward" else "")
 
 
 def _forward_note(drawing: _Drawing) -> str | None:

@@ -1,0 +1,82 @@
+"""The text of an op's node: its title, and in the backward view its local derivatives.
+
+`_op_lines`: the op's title (`titles.py`), then d(result)/d(input) for each input that
+needs a gradient, in its textbook form where the op has one (`∂/∂error = 2 × error = 2 ×
+(-4)`, `derivatives.py`), with the numbers for a one-number result; or, for a one-number
+result, its value. An input is named as its node is (`∂/∂error`), or by its slot (`∂/∂(input
+2)`) where the op has two or more drawn inputs and other drawn nodes share its name
+(`_by_slot`: beside a second "mul result", `∂/∂(mul result)` would not say which input it
+means). A stale op (an input changed in place since it ran) says so instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .derivatives import _partial
+from .labels import _Drawing
+from .nans import _red
+from .text import _SHOWN_ENTRIES, _array, _escape, _pieces, _plain, _value
+from .titles import _op_title
+
+
+def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
+    """The op's title, and in the backward view its local derivative wrt each input.
+
+    In its textbook form where the op has one (`∂/∂error = 2 × error = 2 × (-4)`), with
+    the numbers for a scalar result; otherwise, for a scalar result, its value.
+    """
+    lines = [[_op_title(drawing, i)]]
+    if i in drawing.grads.stale:
+        words = _stale_words(drawing.grads.stale[i], drawing.options.mode)
+        if words:
+            lines.append([_red(_escape(words))])
+    elif drawing.options.mode == "backward":
+        precision = drawing.options.precision
+        by_slot = _by_slot(drawing, i)
+        for p, (local, per_element) in drawing.local(i).items():
+            start = (_partial(drawing.name(p)[0]) if p not in by_slot
+                     else "∂/∂" + _escape(f"({by_slot[p]})")) + " = "
+            book = drawing.textbook(i, p, by_slot)
+            if book is not None:
+                line = [start + _escape(book.formula, 10**3)]
+                numbers = book.numbers
+                if per_element or book.complete:
+                    pass  # entry by entry: the numbers are on the edge
+                elif numbers is not None and all(np.size(a) <= _SHOWN_ENTRIES
+                                                 for a in numbers if isinstance(a, np.ndarray)):
+                    if _plain(numbers, precision) != book.formula:
+                        line += [" = ", *_pieces(numbers, precision)]
+                elif numbers is None and local.size <= _SHOWN_ENTRIES \
+                        and book.formula != _array(local, precision):
+                    line += [" = ", _value(local, precision)]
+                lines.append(line)
+            elif not per_element:  # a scalar output's (a large one's a summary)
+                lines.append([start, _value(local, precision)])
+    return lines
+
+
+def _by_slot(drawing: _Drawing, i: int) -> dict[int, str]:
+    """The inputs of op i its node names by their slot, `input 2` (`∂/∂(input 2)`): where it
+    has two or more drawn inputs, those whose name other drawn nodes share or no node shows
+    (`drawn_once`): beside a second "mul result", `∂/∂(mul result)` would not say which
+    input it means. An input in two slots (`h * h`) keeps its name."""
+    parents = drawing.graph.parents[i]
+    if sum(q not in drawing.hidden for q in parents) < 2:
+        return {}
+    return {q: f"input {slot + 1}" for slot, q in enumerate(parents)
+            if q not in drawing.hidden and parents.count(q) == 1 and not drawing.drawn_once(q)}
+
+
+def _stale_words(why: str, mode: str) -> str | None:
+    """What the node of an op listed as stale (`_Gradients.stale`, `why` its reason) says:
+    in the backward view why its factors are not shown; in the forward view, which shows no
+    factors, only that a value it used changed since (a random op's values are right)."""
+    if why.startswith("the output of op"):
+        words = "its result changed in place since it ran"
+    elif "gives other values when run again" in why:
+        if mode == "forward":
+            return None
+        words = "gives other values when run again (a random op?)"
+    else:
+        words = "an input changed in place since it ran"
+    return words + (": factors not shown" if mode == "backward" else "")
