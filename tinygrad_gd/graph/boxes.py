@@ -102,7 +102,7 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
         if product is not None:
             color = drawing.color(p)
             said = [_font(_escape(f"{drawing.name(p)[0]} {grad_word(drawing, p)}= "), color)]
-            shown = _pieces(product, options.precision, color)
+            shown = _pieces(product.pieces, options.precision, color)
             lines += unless_reached(color is None, [said + shown] if _width(said + shown)
                                     <= _BOX_LINE else [said, shown])
     return lines

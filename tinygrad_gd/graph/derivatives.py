@@ -50,11 +50,14 @@ class Textbook:
 
     `formula`: in words, the inputs by name (`2 × error`). `numbers`: the formula with
     the inputs' values (`2 × (-4)`), or None when it would only repeat the derivative's
-    value (`1`, or a mul's other operand, which is its value already).
+    value (`1`, or a mul's other operand, which is its value already). `named`: the slots
+    of the inputs whose names the formula holds (`(0,)` for `2 × error`; none for `1`,
+    `1 - tanh²`: the result's, `1 where mask, else 0`: an argument drawn in no node).
     """
 
     formula: str
     numbers: Pieces | None = None
+    named: tuple[int, ...] = ()
     compound: bool = False  # the numbers need parentheses in a product: (1 - 0.46²)
     complete: bool = False  # the formula says every number (`1 to each entry`)
     product: bool = True  # the formula is factors, `2 × x`, `exp(x)`, written after `×` as it
@@ -127,8 +130,9 @@ def _textbook(graph: _Graph, i: int, p: int, name: Callable[[int], str],
 def _uses(found: list[tuple[Textbook, np.ndarray]]) -> tuple[Textbook, np.ndarray]:
     """An input used in several slots (`h * h`): one term per use, added (`h + h`); a term
     with a minus sign in parentheses (`1 + (-1)` for x - x)."""
-    terms, numbers, value = [], [], 0
+    terms, numbers, value, named = [], [], 0, ()
     for book, term in found:
+        named += tuple(slot for slot in book.named if slot not in named)
         pieces = book.numbers if book.numbers is not None else [np.asarray(term)]
         if book.formula.startswith("-"):
             terms.append(f"({book.formula})")
@@ -139,7 +143,7 @@ def _uses(found: list[tuple[Textbook, np.ndarray]]) -> tuple[Textbook, np.ndarra
         value = value + term
     if all(re.fullmatch(r"-?\d+", book.formula) for book, _ in found):
         numbers = None  # `1 + 1`: the formula has the numbers already
-    return Textbook(" + ".join(terms), numbers, compound=True), value
+    return Textbook(" + ".join(terms), numbers, named, compound=True), value
 
 
 # Each rule: (slot, input values, result value, input names, node) -> (Textbook, value)
@@ -155,12 +159,12 @@ def _pow(slot, values, out, names, node):
     if c == 1:
         return Textbook("1"), np.ones_like(x)
     if c == 2:
-        return Textbook(f"2 × {names[0]}", ["2 × ", x]), 2 * x
+        return Textbook(f"2 × {names[0]}", ["2 × ", x], (0,)), 2 * x
     number = str(int(c)) if c.is_integer() else f"{c:g}"
     power = _power(c - 1)
     with np.errstate(all="ignore"):
         value = c * x ** (c - 1)
-    return Textbook(f"{number} × {names[0]}{power}", [f"{number} × ", x, power]), value
+    return Textbook(f"{number} × {names[0]}{power}", [f"{number} × ", x, power], (0,)), value
 
 
 def _mul(slot, values, out, names, node):
@@ -169,10 +173,10 @@ def _mul(slot, values, out, names, node):
     other = 1 - slot
     value = values[other]
     if np.size(value) == 1 and np.size(out) > 1:  # a scalar: `× 0.65`, not `× [0.65, 0.65]`
-        return Textbook(names[other], [np.asarray(value).reshape(())]), value
+        return Textbook(names[other], [np.asarray(value).reshape(())], (other,)), value
     if np.size(value) < np.size(out):  # broadcast: each row times the input, as it is
-        return Textbook(names[other], [np.asarray(value)]), value
-    return Textbook(names[other]), value
+        return Textbook(names[other], [np.asarray(value)], (other,)), value
+    return Textbook(names[other], named=(other,)), value
 
 
 def _add(slot, values, out, names, node):
@@ -187,8 +191,9 @@ def _sub(slot, values, out, names, node):
 def _div(slot, values, out, names, node):
     x, y = values
     if slot == 0:
-        return Textbook(f"1 / {names[1]}", ["1 / ", y], True), 1 / y
-    return (Textbook(f"-{names[0]} / {names[1]}²", ["-", x, " / ", y, "²"], True), -x / y ** 2)
+        return Textbook(f"1 / {names[1]}", ["1 / ", y], (1,), True), 1 / y
+    return (Textbook(f"-{names[0]} / {names[1]}²", ["-", x, " / ", y, "²"], (0, 1), True),
+            -x / y ** 2)
 
 
 def _neg(slot, values, out, names, node):
@@ -196,28 +201,30 @@ def _neg(slot, values, out, names, node):
 
 
 def _exp(slot, values, out, names, node):
-    return Textbook(f"exp({_bare(names[0])})"), out
+    return Textbook(f"exp({_bare(names[0])})", named=(0,)), out
 
 
 def _log(slot, values, out, names, node):
-    return Textbook(f"1 / {names[0]}", ["1 / ", values[0]], True), 1 / values[0]
+    return Textbook(f"1 / {names[0]}", ["1 / ", values[0]], (0,), True), 1 / values[0]
 
 
 def _sqrt(slot, values, out, names, node):
-    return Textbook(f"1 / (2 √{names[0]})", ["1 / (2 × ", out, ")"], True), 1 / (2 * out)
+    return (Textbook(f"1 / (2 √{names[0]})", ["1 / (2 × ", out, ")"], (0,), True),
+            1 / (2 * out))
 
 
 def _square(slot, values, out, names, node):
-    return Textbook(f"2 × {names[0]}", ["2 × ", values[0]]), 2 * values[0]
+    return Textbook(f"2 × {names[0]}", ["2 × ", values[0]], (0,)), 2 * values[0]
 
 
 def _reciprocal(slot, values, out, names, node):
-    return Textbook(f"-1 / {names[0]}²", ["-1 / ", values[0], "²"], True), -1 / values[0] ** 2
+    return (Textbook(f"-1 / {names[0]}²", ["-1 / ", values[0], "²"], (0,), True),
+            -1 / values[0] ** 2)
 
 
 def _tanh(slot, values, out, names, node):
     numbers = None if _whole_by_noise(out) else ["1 - ", out, "²"]
-    return Textbook("1 - tanh²", numbers, True), 1 - out * out
+    return Textbook("1 - tanh²", numbers, compound=True), 1 - out * out
 
 
 def _sigmoid(slot, values, out, names, node):
@@ -236,8 +243,9 @@ def _whole_by_noise(out: np.ndarray) -> bool:
 def _relu(slot, values, out, names, node):
     # (a module call's long title, said twice, made the widest label of an open network)
     title = ": " in names[0] or "(" in _bare(names[0])  # (as labels' ∂/∂(...) brackets)
-    where = "positive" if title else f"{names[0]} > 0"
-    return Textbook(f"1 where {where}, else 0", product=False), (values[0] > 0).astype(out.dtype)
+    where, named = ("positive", ()) if title else (f"{names[0]} > 0", (0,))
+    return (Textbook(f"1 where {where}, else 0", named=named, product=False),
+            (values[0] > 0).astype(out.dtype))
 
 
 def _where(slot, values, out, names, node):
@@ -268,7 +276,7 @@ def _matmul(slot, values, out, names, node):
     a, b = values
     if a.ndim != 1 or b.ndim != 1:  # a vector's dot product: the other vector
         return None
-    return Textbook(names[1 - slot]), values[1 - slot]
+    return Textbook(names[1 - slot], named=(1 - slot,)), values[1 - slot]
 
 
 def _linear(slot, values, out, names, node):
@@ -278,8 +286,8 @@ def _linear(slot, values, out, names, node):
     if slot == 2:
         return Textbook("1", complete=True), np.ones_like(values[2])
     if slot == 1:
-        return Textbook(names[0]), np.reshape(x, np.shape(w))
-    return Textbook(names[1]), np.reshape(w, np.shape(x))
+        return Textbook(names[0], named=(0,)), np.reshape(x, np.shape(w))
+    return Textbook(names[1], named=(1,)), np.reshape(w, np.shape(x))
 
 
 _RULES: dict[str, Callable] = {

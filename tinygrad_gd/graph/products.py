@@ -13,8 +13,8 @@ node: that product is not written, the edge shows its value alone.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,8 +24,6 @@ from .derivatives import Textbook, _grouped, _partial
 from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
-
-_WORDS = re.compile(r"[A-Za-z∂]")  # a product in words (`× (1 - tanh²)`) says its value
 
 # the transpose beside a matrix's table: full size and bold, where a superscript's ᵀ in the
 # edges' 9-point text was a speck by the table's border. In a line of text it is a piece of
@@ -43,6 +41,15 @@ class _Operand(int):
 _GRAD, _A, _B = _Operand(-1), _Operand(0), _Operand(1)
 
 
+class _Product(NamedTuple):
+    """The factors that make a gradient (`_product`): text and arrays, and whether they are
+    the gradient arriving times a local derivative written in numbers alone (`× 1`, `× 2 ×
+    [..]`: no formula, name or word), whose value a reader works out from them."""
+
+    pieces: list
+    times_numbers: bool = False
+
+
 def _edge_lines(drawing: _Drawing, p: int, target: str,
                 parts: list[tuple[int, int | None]]) -> list[list[str]] | None:
     """What an edge from an op back to its input p carries, as the product that makes it."""
@@ -57,18 +64,18 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
     slots = [slot for i, slot in parts if slot is not None and i == op]
     product = (_product(drawing, op, p, slots, carried)
                if target == f"f{op}" and len({i for i, _ in parts}) == 1 else None)
+    first = None if product is None else product.pieces[0]  # (the gradient, or words)
     if product is None:
         lines = [[_value(carried, precision, color)]]
-    elif carried.ndim > 1 and isinstance(product[0], np.ndarray) \
-            and product[0].shape == carried.shape and np.array_equal(product[0], carried) \
-            and not any(isinstance(piece, str) and _WORDS.search(piece) for piece in product):
-        lines = [_pieces(product, precision, color)]  # (times 1: a matrix once, not twice)
+    elif carried.ndim > 1 and product.times_numbers and isinstance(first, np.ndarray) \
+            and first.shape == carried.shape and np.array_equal(first, carried):
+        lines = [_pieces(product.pieces, precision, color)]  # (times 1: a matrix once)
     elif not _shown_whole(carried):  # a summary: `= [..] min .. max ..` under its product
-        lines = [_pieces(product, precision, color),
+        lines = [_pieces(product.pieces, precision, color),
                  [_font("= ", color), _value(carried, precision, color)]]
     else:
-        lines = [_pieces(product, precision, color) + [_font(" = ", color),
-                                                       _value(carried, precision, color)]]
+        lines = [_pieces(product.pieces, precision, color)
+                 + [_font(" = ", color), _value(carried, precision, color)]]
     mask = getattr(drawing.graph.tensors[p], "frozen_mask", None)
     if mask is not None and np.any(mask):
         lines.append([_font(f"frozen {_frozen_entries(np.asarray(mask), precision)}: "
@@ -77,7 +84,7 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
 
 
 def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray,
-             names: Callable[[_Operand], str | None] | None = None) -> list | None:
+             names: Callable[[_Operand], str | None] | None = None) -> _Product | None:
     """The factors whose product is `carried` (arrays and words), or None when none is shown.
 
     The product is checked to give what the engine's pass sent: a sum's or mean's copy of
@@ -100,6 +107,7 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     factors: list | None = None
     expected: np.ndarray | None = None
     local: np.ndarray | None = None  # times u: the product expected
+    times_numbers = False  # (see _Product)
     wordy = names is not None or not (_shown_whole(u) and _shown_whole(carried))  # in names
     if name in ("matmul", "dot", "linear") and slot is not None:
         factors, expected = (_linear if name == "linear" else _matmul)(values, slot, u)
@@ -117,10 +125,11 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
             # (∂/∂x is on the op's node for a one-number result only: else `∂(sin result)/∂x`)
             of = drawing.name(op)[0] if derivative[1] else ""
             partial = _partial(drawing.name(p)[0], of)
-            factors = [_GRAD, " × ", *_local_factors(book, local, partial, wordy)]
-            named_result = of and any(piece is partial for piece in factors)
-            if wordy and not (_formula_drawn_once(drawing, op, book, factors)
-                              and (not named_result or drawing.drawn_once(op))):
+            pieces, written = _local_factors(book, local, partial, wordy)
+            factors = [_GRAD, " × ", *pieces]
+            times_numbers = written == "numbers"
+            if wordy and (written == "formula" and not _formula_drawn_once(drawing, op, book)
+                          or written == "partial" and of and not drawing.drawn_once(op)):
                 return None
     if factors is None or (expected is None and local is None):
         return None
@@ -136,10 +145,13 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
     except ValueError:
         return None
     if wordy:
-        return _named(drawing, op, factors, u, values,
-                      names or (lambda operand: _edge_name(drawing, op, operand)))
-    return _transposes([(u if piece < 0 else values[piece]) if isinstance(piece, _Operand)
-                        else piece for piece in factors], drawing.options.precision)
+        shown = _named(drawing, op, factors, u, values,
+                       names or (lambda operand: _edge_name(drawing, op, operand)))
+        return None if shown is None else _Product(shown, times_numbers)
+    return _Product(_transposes([(u if piece < 0 else values[piece])
+                                 if isinstance(piece, _Operand) else piece
+                                 for piece in factors], drawing.options.precision),
+                    times_numbers)
 
 
 def _short(a: np.ndarray) -> bool:
@@ -149,24 +161,24 @@ def _short(a: np.ndarray) -> bool:
 
 
 def _local_factors(book: Textbook | None, local: np.ndarray, partial: str,
-                   wordy: bool) -> list:
-    """An op's local derivative as a factor: its textbook numbers (`2 × [..]`) where each
-    array shows whole, else the derivative's value, or where the product reads in names
-    (`wordy`; the arrays shown only where they are `_short`) the textbook's formula in the
-    inputs' names (`2 × (sub result)`), in parentheses where it is more than a product
-    (`Textbook.product`: `× (1 - tanh²)`, `× (1 where positive, else 0)`), else as the op's
-    node writes it, or with the result's name where its node does not (`partial`: `∂/∂x`,
-    `∂(sin result)/∂x`)."""
+                   wordy: bool) -> tuple[list, str]:
+    """An op's local derivative as a factor, and how it is written ("numbers", "formula" or
+    "partial"): its textbook numbers (`2 × [..]`) where each array shows whole, else the
+    derivative's value, or where the product reads in names (`wordy`; the arrays shown only
+    where they are `_short`) the textbook's formula in the inputs' names (`2 × (sub
+    result)`), in parentheses where it is more than a product (`Textbook.product`: `× (1 -
+    tanh²)`, `× (1 where positive, else 0)`), else as the op's node writes it, or with the
+    result's name where its node does not (`partial`: `∂/∂x`, `∂(sin result)/∂x`)."""
     fits = _short if wordy else _shown_whole
     numbers = book.numbers if book is not None else None
     if numbers is not None and all(fits(a) for a in numbers if isinstance(a, np.ndarray)):
-        return ["(", *numbers, ")"] if book.compound else numbers
+        return (["(", *numbers, ")"] if book.compound else numbers), "numbers"
     if fits(local):
-        return [local]
+        return [local], "numbers"
     if book is None:
-        return [partial]
+        return [partial], "partial"
     formula = _escape(book.formula, 10**3)
-    return [formula if book.product and not book.compound else f"({formula})"]
+    return [formula if book.product and not book.compound else f"({formula})"], "formula"
 
 
 def _named(drawing: _Drawing, op: int, factors: list, u: np.ndarray,
@@ -218,18 +230,13 @@ def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> l
     return out
 
 
-def _formula_drawn_once(drawing: _Drawing, op: int, book: Textbook | None,
-                        factors: list) -> bool:
-    """Whether each input a textbook formula written on the edge names is `drawn_once`
-    (`2 × (mul result)`: the name as the formula writes it, found in its text as a whole
-    name: `x` is not in `x2`)."""
-    written = " ".join(piece for piece in factors if isinstance(piece, str))
-    if book is None or _escape(book.formula, 10**3) not in written:
-        return True
-    return all(drawing.drawn_once(q) for q in drawing.graph.parents[op]
-               if q not in drawing.hidden and re.search(
-                   rf"(?<![A-Za-z0-9_]){re.escape(drawing._formula_name(q))}(?![A-Za-z0-9_])",
-                   book.formula))
+def _formula_drawn_once(drawing: _Drawing, op: int, book: Textbook) -> bool:
+    """Whether each input a textbook formula names (`Textbook.named`: the mul result of `2
+    × (mul result)`) is `drawn_once`; a constant drawn in its op's label, named by its
+    value, aside."""
+    parents = drawing.graph.parents[op]
+    return all(drawing.drawn_once(parents[slot]) for slot in book.named
+               if parents[slot] not in drawing.hidden)
 
 
 def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray

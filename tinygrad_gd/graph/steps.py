@@ -406,11 +406,18 @@ _CAPTION_WIDTH = 30  # characters: a longer array (a matrix, a row elided) makes
 
 
 def _said(a: Any, precision: int) -> str:
-    """An array as a caption says it: as the picture writes it (`[10, 10]`, `all 0.025
-    (4, 10)`) when that is short and whole, else its shape."""
+    """An array as a caption says it: as the picture writes it where that is short and
+    whole (`_written`), else its shape."""
+    written = _written(a, precision)
+    return written if written is not None else f"a {np.shape(a)} array"
+
+
+def _written(a: Any, precision: int) -> str | None:
+    """An array as the picture writes it (`[10, 10]`, `all 0.025 (4, 10)`) where that is
+    short and whole; else None."""
     a = np.asarray(a)
     text = _array(a, precision)
-    return text if len(text) <= _CAPTION_WIDTH and _shown_whole(a) else f"a {a.shape} array"
+    return text if len(text) <= _CAPTION_WIDTH and _shown_whole(a) else None
 
 
 def _added_up(pairs: Iterable[tuple[int, np.ndarray]]) -> dict[int, np.ndarray]:
@@ -435,7 +442,7 @@ def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
     ops = [op_name(graph.tensors[op]._ctx) for op in sent]
     names = f"{', '.join(ops[:-1])} and {ops[-1]}" if len(ops) > 1 else ops[0]
     said = [_said(g, precision) for g in sent.values()]
-    shown = not any(text.startswith("a (") for text in said)
+    shown = all(_written(g, precision) is not None for g in sent.values())
     terms = " + ".join(f"{text} from {op}" for op, text in zip(ops, said))
     total = sum(sent.values())
     if _adds_up(list(sent.values()), total, grad):
@@ -443,7 +450,7 @@ def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
             else f", the sum of what {names} sent"
     if len(sent) == 1:
         what = f"the {said[0]} that {names} sent" if shown else f"what {names} sent"
-    elif shown and not (whole := _said(total, precision)).startswith("a ("):
+    elif shown and (whole := _written(total, precision)) is not None:
         what = f"{whole} = {terms}"
     else:
         what = f"the sum of what {names} sent"
