@@ -57,6 +57,14 @@ def test_chapter_7_quotes_the_product_an_open_module_draws_into_a_weight():
     loss.backward()
     folded = _edges(tg.draw_graph(loss, model=model, mode="backward"))
     assert not any(target == weight for _, target in folded), "a box drew its layer's edges"
+    # what chapter 7 quotes of a box is what the folded picture writes in it
+    box_says = re.search(r"in the box's own words: `(\S+ grad = [^`]+)`.*?and `(\S+ grad = "
+                         r"[^`]+)`", prose)
+    assert box_says, "chapter 7 no longer quotes what a Linear box says of its gradients"
+    drawn = " ".join(tg.draw_graph(loss, model=model, mode="backward").source
+                     .replace("\\n", " ").replace("<br/>", " ").split())
+    for line in box_says.groups():
+        assert " ".join(line.split()) in drawn, line
     opened = _edges(tg.draw_graph(loss, model=model, mode="backward", open_modules=True))
     written = opened[("op linear", weight)]
     assert written.startswith(product + " = ["), written
