@@ -149,3 +149,4 @@ def __dir__() -> list[str]:
 from . import op_errors  # noqa: E402
 
 op_errors.methods_counted_as_called(Tensor)
+op_errors.methods_found_by_name(Tensor)  # (pickle.dumps(tg.Tensor.abs) as torch's)

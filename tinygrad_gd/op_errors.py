@@ -8,13 +8,15 @@ refusal begins with the name the user called it by: `x.unsqueeze(5)` says "unsqu
 where the op expand_dims wrote "expand_dims: ..." (`respelled`). A hand-written method or
 function installed under a public name is given that name (`named`), so that Python's own
 complaint about its arguments names what the user called: `x.where(1, 2, 3)` says
-"Tensor.where() takes ...", not "_where() takes ...".
+"Tensor.where() takes ...", not "_where() takes ...". Every public Tensor method is named
+as one, `Tensor.NAME`, so that pickle finds it by reference (`methods_found_by_name`).
 """
 from __future__ import annotations
 
 import functools
 import inspect
 import re
+import sys
 import types
 from typing import Any, Callable, Sequence
 
@@ -24,7 +26,7 @@ from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
            "methods_counting_self", "methods_counted_as_called", "forward_result",
-           "backward_error", "named"]
+           "backward_error", "named", "methods_found_by_name"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -244,6 +246,32 @@ def named(function: Any, name: str, owner: type | None = None) -> Any:
     if owner is not None:  # (so that pickle finds it where its qualified name says)
         function.__module__ = owner.__module__
     return function
+
+
+def methods_found_by_name(cls: type) -> None:
+    """Each public method of `cls` that is a plain function which `pickle` would not find
+    where its `__module__` and `__qualname__` say (one made by `calling` or a loop of
+    setattr's, named by its own module or by another function's name) named as the method
+    it is, `cls.NAME`: `pickle.dumps(tg.Tensor.abs)` then stores a reference that loads
+    back as the same method, as PyTorch's `torch.Tensor.exp` does; a call costs nothing
+    more. One object under two names (an alias) keeps its own name where that is one."""
+    for name, function in list(vars(cls).items()):
+        if (name.startswith("_") or not isinstance(function, types.FunctionType)
+                or _found_by_name(function)):
+            continue
+        if vars(cls).get(function.__name__) is function:
+            name = function.__name__  # (an alias of a method of its own name: that name)
+        function.__name__, function.__qualname__ = name, f"{cls.__qualname__}.{name}"
+        function.__module__ = cls.__module__
+
+
+def _found_by_name(function: types.FunctionType) -> bool:
+    """Whether `function` is what its module's attribute named by its qualname holds (how
+    pickle finds a function: by reference)."""
+    found: Any = sys.modules.get(function.__module__)
+    for part in function.__qualname__.split("."):
+        found = getattr(found, part, None)
+    return found is function
 
 
 def _copied(function: types.FunctionType) -> types.FunctionType:

@@ -464,13 +464,15 @@ def _attach(op: type[Function], previous: Any = None) -> None:
 
 def _method(op: type[Function], name: str, swapped: bool) -> Callable:
     if not swapped:
-        return calling(op, name, method=True)  # x.name(...) is op.call(x, ...)
-    call = op.call
+        method = calling(op, name, method=True)  # x.name(...) is op.call(x, ...)
+    else:
+        call = op.call
 
-    def method(self: Tensor, other: Any) -> Tensor:  # 2 - x: the operands swapped
-        return call(other, self)
-    method.__name__ = method.__qualname__ = name
-    method.__doc__, method.op = op.__doc__, op
+        def method(self: Tensor, other: Any) -> Tensor:  # 2 - x: the operands swapped
+            return call(other, self)
+        method.__name__, method.__doc__, method.op = name, op.__doc__, op
+    # (pickle finds a method where these say: a user's op registered later too)
+    method.__qualname__, method.__module__ = f"Tensor.{name}", __name__
     return method
 
 
