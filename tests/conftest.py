@@ -12,18 +12,30 @@ And which examples Hypothesis draws: the same ones every run (its "ci" profile: 
 a hash of each test, no example database), so a run passes or fails on the code alone,
 never on a new random draw. `HYPOTHESIS_PROFILE=explore scripts/test.sh` draws new ones
 (run it to look for trouble; a failure prints the example and how to reproduce it).
+The fuzzers that build a program from a seed (test_fuzz_round31.py,
+test_fuzz_diagrams_round32.py) start at seed 0 under "ci" and at a seed drawn anew under
+"explore"; `TINYGRAD_GD_FUZZ_SEED=N` starts them at N under either (FUZZ_SEED). A failed
+one is followed by the line that reruns it alone.
 """
 from __future__ import annotations
 
 import os
+import random
 from typing import Any
 
+import pytest
 from hypothesis import settings
 
 # (print_blob: the default profile's failure report has no @reproduce_failure line)
 settings.register_profile("explore", settings.get_profile("default"), database=None,
                           print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# the first seed of the seeded fuzzers, which read it from the environment; set here, before
+# pytest-xdist starts its workers, so that they inherit it and collect the same seeds
+FUZZ_SEED = "TINYGRAD_GD_FUZZ_SEED"
+if os.environ.get("HYPOTHESIS_PROFILE") == "explore" and FUZZ_SEED not in os.environ:
+    os.environ[FUZZ_SEED] = str(random.SystemRandom().randrange(10 ** 9))
 
 # the files that keep a worker longest, longest first (whole-suite runs with --durations)
 LONGEST_FIRST = (
@@ -55,3 +67,22 @@ def pytest_collection_modifyitems(items: list) -> None:
         return len(LONGEST_FIRST), -len(files[path])
 
     items[:] = [item for path in sorted(files, key=first_is_longest) for item in files[path]]
+
+
+def pytest_report_header() -> str | None:
+    if FUZZ_SEED in os.environ:
+        return f"seeded fuzzers start at {FUZZ_SEED}={os.environ[FUZZ_SEED]}"
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    """Under a seeded fuzzer's failure (a test of a module that has FIRST_SEED, given a
+    `seed`), the command that reruns that program alone."""
+    outcome = yield
+    report = outcome.get_result()
+    first = getattr(getattr(item, "module", None), "FIRST_SEED", None)
+    seed = getattr(item, "callspec", None) and item.callspec.params.get("seed")
+    if report.failed and call.when == "call" and first is not None and seed is not None:
+        report.sections.append(("seeded fuzzer", f"seed {seed}; rerun it alone: "
+                                f"{FUZZ_SEED}={first} python -m pytest '{item.nodeid}'"))

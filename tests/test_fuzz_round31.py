@@ -71,6 +71,8 @@ pytestmark = pytest.mark.torch
 
 LOOPS = int(os.environ.get("TINYGRAD_GD_LOOP_EXAMPLES", "150"))
 PROGRAMS = int(os.environ.get("TINYGRAD_GD_MIXED_EXAMPLES", "300"))
+# the first seed: 0, or where tests/conftest.py's explore profile or TINYGRAD_GD_FUZZ_SEED puts it
+FIRST_SEED = int(os.environ.get("TINYGRAD_GD_FUZZ_SEED", "0"))
 RTOL = {"float64": 1e-9, "float32": 1e-4}
 # (an odd batch: see draw_loop's l1_loss)
 BATCH, FEATURES, CHANNELS, LENGTH, VOCABULARY, EMBEDDING = 5, 5, 3, 7, 7, 4
@@ -637,7 +639,7 @@ def check(seed: int) -> None:
     assert not found, f"seed {seed}:\n{describe(loop)}\n" + "\n".join(found)
 
 
-@pytest.mark.parametrize("seed", range(LOOPS))
+@pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + LOOPS))
 def test_random_training_loops_match_pytorch(seed):
     check(seed)
 
@@ -855,7 +857,7 @@ def _float32_close(a, b) -> bool:
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-5 * scale))
 
 
-@pytest.mark.parametrize("seed", range(PROGRAMS))
+@pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + PROGRAMS))
 def test_random_programs_mixing_dtypes_match_pytorch(seed):
     """float32 programs meeting float64 leaves and constants, Python numbers, int64 and
     bool tensors, and casts: each result's dtype, the leaves' gradients' dtypes, and the
