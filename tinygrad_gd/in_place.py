@@ -40,7 +40,7 @@ from .ops.arguments import finite
 from .ops.indexing import SetItem
 from .tensor import Tensor, _as_array, _raw
 from .tracked import read_only_error
-from .values import _fitted
+from .values import _fitted, cast_below
 
 
 def shown(value: Any) -> str:
@@ -248,21 +248,12 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
                 name)
     rng = make_generator(None, generator, "uniform_")
     try:
-        values = rng.uniform(a, b, self.shape).astype(self.dtype, copy=False)
+        values = rng.uniform(a, b, self.shape)
     except OverflowError:  # (b - a beyond the largest float)
         raise ValueError(f"uniform_: the range from a={a} to b={b} is wider than the largest "
                          f"float; give narrower bounds") from None
-    low, high = self.dtype.type(a), self.dtype.type(b)
-    self._write_at(..., _below(values, high, low < high), "uniform_")
+    self._write_at(..., cast_below(values, self.dtype, a, b), "uniform_")
     return self
-
-
-def _below(values: np.ndarray, bound: Any, exclusive: bool) -> np.ndarray:
-    """`values` with those that rounded up to `bound` (a value near b cast to float32 or
-    float16, or NumPy's own a + (b - a) * u) made the largest value below it: [a, b) holds."""
-    if exclusive:
-        np.minimum(values, np.nextafter(bound, -np.inf, dtype=values.dtype), out=values)
-    return values
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,

@@ -42,7 +42,7 @@ from .in_place import shown
 from .memory_formats import check_memory_format, copied
 from .op_errors import respelled
 from .tensor import Tensor
-from .values import check_cpu, numeric_dtype
+from .values import cast_below, check_cpu, numeric_dtype
 
 try:  # the strategies and assert_gradcheck work without pytest; the fixture needs it
     import pytest
@@ -441,20 +441,10 @@ def _bounds(where: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]
 
 def _uniform(rng: np.random.Generator, dtype: np.dtype, low: float, high: float,
              sizes: tuple[int, ...]) -> np.ndarray:
-    """Uniform draws in [low, high) of `dtype`; a float64 draw that rounds up to high in a
-    narrower dtype is put just below it."""
+    """Uniform draws in [low, high) of `dtype` (`cast_below`)."""
     if high - low >= np.finfo(np.float64).max:  # (the width itself would overflow)
-        values = rng.uniform(low / 2, high / 2, sizes) * 2
-    else:
-        values = rng.uniform(low, high, sizes)
-    with np.errstate(over="ignore"):
-        values = values.astype(dtype)
-    if low < high:  # (compared in float64: high itself may round up to a float16's)
-        below = np.nextafter(dtype.type(high), dtype.type(-np.inf))
-        while float(below) >= high:
-            below = np.nextafter(below, dtype.type(-np.inf))
-        values[values.astype(np.float64) >= high] = below
-    return values
+        return cast_below(rng.uniform(low / 2, high / 2, sizes) * 2, dtype, low, high)
+    return cast_below(rng.uniform(low, high, sizes), dtype, low, high)
 
 
 if pytest is not None:

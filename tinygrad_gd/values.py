@@ -5,7 +5,8 @@ one line what cannot be one (ragged lists, None, strings, objects, complex numbe
 dates); `numeric_dtype` refuses such a dtype given by name or object (`dtype=`, `to()`),
 so that neither data nor a cast brings in values no op computes correctly. `_constant`
 is an op's operand that is not a tensor; `_fitted` refuses a finite value that a float
-dtype would make inf. `is_device` and `check_cpu` read PyTorch's devices (`to(device)`,
+dtype would make inf, `cast_below` keeps draws from [low, high) below high once cast to a
+narrower float dtype. `is_device` and `check_cpu` read PyTorch's devices (`to(device)`,
 a layer's `device=`). tensor.py, which defines Tensor, imports them
 (and sets `Tensor` here); other modules import `_as_array` from either. `default_float` is
 the dtype of new float tensors made without one (float64 unless tg.set_default_dtype
@@ -175,6 +176,19 @@ def _fitted(values: Any, dtype: np.dtype, where: str, instead: str, name: str = 
                             f"{dtype} (finite values {float_range(dtype)}) and would become "
                             f"inf; {instead}, or give values within that range")
     return cast
+
+
+def cast_below(values: np.ndarray, dtype: np.dtype, low: float, high: float) -> np.ndarray:
+    """Float64 draws from [low, high) as the float `dtype`, [low, high) kept: a draw the
+    cast rounds up to high (one near it in float32 or float16, or NumPy's own low +
+    (high - low) * u in float64) made the largest value of `dtype` below high as `dtype`
+    holds it, as PyTorch's (uniform_, make_tensor); where low and high are one value of
+    `dtype`, that value. A fresh array of draws may be changed in place."""
+    with np.errstate(over="ignore"):  # (beyond the dtype's largest: inf, then below it)
+        values, top = values.astype(dtype, copy=False), dtype.type(high)
+        if dtype.type(low) < top:
+            np.minimum(values, np.nextafter(top, dtype.type(-np.inf)), out=values)
+    return values
 
 
 def float_range(dtype: Any) -> str:
