@@ -95,3 +95,60 @@ def test_a_users_op_registered_later_pickles_as_its_methods(users_op):
         assert not _round_trips(getattr(tg.Tensor, name)), name
     x = tg.tensor([2.0], requires_grad=True)
     assert pickle.loads(pickle.dumps(tg.Tensor.cube_r35))(x).item() == 8.0
+
+
+# -- uniform_ and make_tensor: one rule for a draw that a narrower dtype rounds up --------
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (1000.0, 1000.3), (1000.0, 1000.7),
+                                       (-1.0, 2049.0)])
+def test_uniform_and_make_tensor_keep_their_draws_below_high_as_torch(dtype, low, high):
+    # (testing._uniform and in_place._below were twins: one rule now, values.cast_below)
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = [torch.empty(4000, dtype=getattr(torch, dtype)).uniform_(low, high),
+              torch.testing.make_tensor(4000, dtype=getattr(torch, dtype), device="cpu",
+                                        low=low, high=high)]
+    ours = [tg.empty(4000, dtype=dtype).uniform_(low, high,
+                                                 generator=np.random.default_rng(0)),
+            tg.testing.make_tensor(4000, dtype=dtype, device="cpu", low=low, high=high)]
+    for mine, want in zip(ours, theirs):
+        values, reference = mine.numpy(), want.numpy()
+        assert values.dtype == reference.dtype == np.dtype(dtype)
+        assert values.min() >= np.dtype(dtype).type(low)
+        top = np.nextafter(np.dtype(dtype).type(high), -np.inf, dtype=dtype)
+        if np.dtype(dtype).type(low) < np.dtype(dtype).type(high):
+            assert values.max() <= top and reference.max() <= top
+        if len(np.unique(reference)) == 1:  # (a range of one value of the dtype: that one)
+            np.testing.assert_array_equal(np.unique(values), np.unique(reference))
+
+
+# -- biject_to and transform_to: their arguments bound by Python's rules --------------------
+@pytest.mark.parametrize("call, text", [
+    (lambda D: D.biject_to(), "biject_to(): missing 1 required positional argument: "
+                              "'constraint'; give the constraint alone: "
+                              "biject_to(constraints.positive)"),
+    (lambda D: D.transform_to(D.constraints.real, 2),
+     "transform_to(): takes 1 positional argument but 2 were given; give the constraint "
+     "alone: transform_to(constraints.positive)"),
+    (lambda D: D.biject_to(bound=D.constraints.real),
+     "biject_to(): got an unexpected keyword argument 'bound'; give the constraint alone"),
+    (lambda D: D.biject_to(D.constraints.real, constraint=D.constraints.real),
+     "biject_to(): got multiple values for argument 'constraint'"),
+    (lambda D: D.biject_to.register(), "biject_to.register(): missing 1 required positional "
+                                       "argument: 'constraint'; give the constraint and, "
+                                       "unless used as a decorator, the factory"),
+    (lambda D: D.transform_to.register(D.constraints.real, len, 3),
+     "transform_to.register(): takes from 1 to 2 positional arguments but 3 were given"),
+])
+def test_biject_to_refuses_a_bad_call_with_pythons_reason_naming_itself(call, text):
+    with pytest.raises(TypeError) as info:
+        call(tg.distributions)
+    assert str(info.value).startswith(text), info.value
+    assert "\n" not in str(info.value)
+    assert str(inspect.signature(tg.distributions.biject_to)) == "(constraint)"
+    assert str(inspect.signature(tg.distributions.biject_to.register)) == (
+        "(constraint, factory=None)")
+    positive = tg.distributions.constraints.positive
+    for transform in (tg.distributions.biject_to(constraint=positive),
+                      tg.distributions.transform_to(positive)):
+        np.testing.assert_allclose(transform(tg.tensor([0.0, 1.0])).numpy(), np.exp([0, 1.0]))

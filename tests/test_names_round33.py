@@ -620,12 +620,12 @@ def test_biject_to_less_than_and_transform_to_positive_semidefinite_as_pytorchs(
 
 # -- a bad call names what the user called ---------------------------------------------------
 @pytest.mark.parametrize("call, text", [
-    (lambda D: D.biject_to(), "biject_to() takes one argument, the constraint "
-                              "(biject_to(constraints.positive)), got 0 positional and "
-                              "keywords []"),
-    (lambda D: D.transform_to(D.constraints.real, 2), "transform_to() takes one argument"),
-    (lambda D: D.biject_to(bound=D.constraints.real), "biject_to() takes one argument"),
-    (lambda D: D.biject_to.register(), "biject_to.register() takes the constraint and"),
+    (lambda D: D.biject_to(), "biject_to(): missing 1 required positional argument: "
+                              "'constraint'; give the constraint alone: "
+                              "biject_to(constraints.positive)"),
+    (lambda D: D.transform_to(D.constraints.real, 2), "transform_to(): takes 1 positional"),
+    (lambda D: D.biject_to(bound=D.constraints.real), "biject_to(): got an unexpected keyword"),
+    (lambda D: D.biject_to.register(), "biject_to.register(): missing 1 required"),
 ])
 def test_biject_to_and_transform_to_name_themselves_in_a_bad_call(call, text):
     """(They said "ConstraintRegistry.__call__() missing 1 required positional argument".)"""

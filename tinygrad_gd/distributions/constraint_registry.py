@@ -26,11 +26,23 @@ from .transforms_more import (CatTransform, CorrCholeskyTransform, IndependentTr
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
 
 
-def _signature(*names: str, factory: bool = False) -> inspect.Signature:
-    """A signature of the parameters `names`, and `factory=None` after them if asked."""
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    return inspect.Signature([inspect.Parameter(name, kind) for name in names]
-                             + [inspect.Parameter("factory", kind, default=None)] * factory)
+def _called(constraint: Any) -> Any:
+    """The parameters of a registry's call (biject_to(constraint)), to which Python binds a
+    call's arguments."""
+    return constraint
+
+
+def _registered(constraint: Any, factory: Any = None) -> tuple[Any, Any]:
+    """The parameters of a registry's register(constraint, factory=None)."""
+    return constraint, factory
+
+
+def _method_signature(parameters: Callable) -> inspect.Signature:
+    """`parameters`' signature with `self` first, without annotations, as PyTorch's: what
+    help() shows of the method (biject_to's: `(constraint)`)."""
+    self = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return inspect.Signature([self] + [p.replace(annotation=p.empty) for p in
+                                       inspect.signature(parameters).parameters.values()])
 
 
 class ConstraintRegistry:
@@ -43,17 +55,9 @@ class ConstraintRegistry:
     def register(self, *args: Any, **kwargs: Any) -> Any:
         """`register(constraint, factory=None)`: register `factory(constraint) ->
         Transform` for a Constraint subclass (or an instance's class); without factory, a
-        decorator. (Arguments read here, so that a bad call names biject_to.register.)"""
-        names = ("constraint", "factory")
-        if not 1 <= len(args) + len(kwargs) <= 2 or len(args) > 2 or set(kwargs) - set(
-                names[len(args):]):
-            raise TypeError(f"{self._name}.register() takes the constraint and, unless used "
-                            f"as a decorator, the factory, got {len(args)} positional and "
-                            f"keywords {sorted(kwargs)}")
-        given = dict(zip(names, args), **kwargs)
-        constraint, factory = given.get("constraint"), given.get("factory")
-        if "constraint" not in given:
-            raise TypeError(f"{self._name}.register() needs the constraint, got only factory=")
+        decorator."""
+        constraint, factory = self._bound(_registered, ".register", args, kwargs, (
+            "give the constraint and, unless used as a decorator, the factory"))
         if factory is None:
             return lambda fn: self.register(constraint, fn)
         if isinstance(constraint, constraints.Constraint):
@@ -67,13 +71,9 @@ class ConstraintRegistry:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Transform:
         """`biject_to(constraint)`: the transform onto `constraint`'s set from unconstrained
-        reals. (Arguments read here, so that a bad call names biject_to or transform_to, not
-        this class's __call__.)"""
-        if len(args) + len(kwargs) != 1 or set(kwargs) - {"constraint"}:
-            raise TypeError(f"{self._name}() takes one argument, the constraint "
-                            f"({self._name}(constraints.positive)), got {len(args)} "
-                            f"positional and keywords {sorted(kwargs)}")
-        constraint = args[0] if args else kwargs["constraint"]
+        reals."""
+        constraint = self._bound(_called, "", args, kwargs, (
+            f"give the constraint alone: {self._name}(constraints.positive)"))
         try:
             factory = self._registry[type(constraint)]
         except KeyError:
@@ -83,12 +83,24 @@ class ConstraintRegistry:
                                       f"{self._name}.register") from None
         return factory(constraint)
 
+    def _bound(self, parameters: Callable, method: str, args: tuple, kwargs: dict,
+               instead: str) -> Any:
+        """The call's arguments bound to the function `parameters` by Python, as what it
+        returns; a call they do not fit refused in one line naming `self._name + method`
+        (biject_to and transform_to share these methods), Python's reason, and what to do
+        `instead`."""
+        try:
+            return parameters(*args, **kwargs)
+        except TypeError as err:
+            reason = str(err).partition("() ")[2]
+            raise TypeError(f"{self._name}{method}(): {reason}; {instead}") from None
+
     def __repr__(self) -> str:
         return f"{self._name}({len(self._registry)} constraints)"
 
-    # what help() and inspect.signature show: the arguments read above, by name
-    register.__signature__ = _signature("self", "constraint", factory=True)  # type: ignore
-    __call__.__signature__ = _signature("self", "constraint")  # type: ignore
+    # what help() and inspect.signature show: the parameters the arguments are bound to
+    register.__signature__ = _method_signature(_registered)  # type: ignore
+    __call__.__signature__ = _method_signature(_called)  # type: ignore
 
 
 biject_to = ConstraintRegistry("biject_to")
