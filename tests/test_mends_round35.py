@@ -152,3 +152,70 @@ def test_biject_to_refuses_a_bad_call_with_pythons_reason_naming_itself(call, te
     for transform in (tg.distributions.biject_to(constraint=positive),
                       tg.distributions.transform_to(positive)):
         np.testing.assert_allclose(transform(tg.tensor([0.0, 1.0])).numpy(), np.exp([0, 1.0]))
+
+
+# -- wrong calls said in one line naming the call, the value and what to do ---------------
+def _refusal(call, kind):
+    with pytest.raises(kind) as info:
+        call()
+    text = str(info.value)
+    assert "\n" not in text, text
+    return text
+
+
+@pytest.mark.parametrize("closure", [1, "closure", tg.ones(1)])
+def test_an_optimizer_step_given_a_closure_it_cannot_call_says_so(closure):
+    # (it said "'int' object is not callable", from inside step, as PyTorch's)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    for make in (lambda: tg.optim.SGD([w], lr=0.1), lambda: tg.optim.Adam([w])):
+        optimizer = make()
+        name = type(optimizer).__name__
+        text = _refusal(lambda: optimizer.step(closure), TypeError)
+        assert text.startswith(f"{name}.step: closure must be a function that recomputes the "
+                               f"loss, calls loss.backward() and returns the loss, got "
+                               f"{type(closure).__name__} "), text
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+
+    def recomputed():
+        optimizer.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+    optimizer = tg.optim.SGD([w], lr=0.1)
+    assert optimizer.step(recomputed).item() == 5.0
+    np.testing.assert_allclose(w.numpy(), [1.0 - 0.2, 2.0 - 0.4])
+
+
+@pytest.mark.parametrize("group, kind, text", [
+    ("tensor", TypeError, "SGD.add_param_group: a parameter group must be a dict such as "
+                          "{'params': [w], 'lr': 0.01}, got Tensor"),
+    ("list", TypeError, "SGD.add_param_group: a parameter group must be a dict such as "
+                        "{'params': [w], 'lr': 0.01}, got list"),
+    (None, TypeError, "SGD.add_param_group: a parameter group must be a dict such as "
+                      "{'params': [w], 'lr': 0.01}, got NoneType"),
+    ({"params": None}, TypeError, "SGD: a parameter group's 'params' must be a tensor or an "
+                                  "iterable of tensors, got NoneType None"),
+    ({"params": 5}, TypeError, "SGD: a parameter group's 'params' must be a tensor or an "
+                               "iterable of tensors, got int 5"),
+    ({"lr": 0.1}, ValueError, "SGD: a parameter group needs a 'params' entry"),
+])
+def test_add_param_group_refuses_what_is_no_group_in_one_line(group, kind, text):
+    # (a tensor said "in: a tensor can be searched for a number or a tensor, got str
+    # 'params'"; None "argument of type 'NoneType' is not iterable")
+    w, v = tg.ones(2, requires_grad=True), tg.ones(3, requires_grad=True)
+    optimizer = tg.optim.SGD([w], lr=0.1)
+    group = {"tensor": v, "list": [v]}.get(group, group) if isinstance(group, str) else group
+    assert _refusal(lambda: optimizer.add_param_group(group), kind) == text
+    optimizer.add_param_group({"params": v, "lr": 0.5})
+    assert [g["lr"] for g in optimizer.param_groups] == [0.1, 0.5]
+
+
+def test_an_optimizer_given_groups_mixed_with_tensors_names_both_kinds():
+    # (it said "SGD: parameter 0 is a dict, not a Tensor"; PyTorch: "param_group must be a
+    # dict, but got Tensor")
+    w, v = tg.ones(2, requires_grad=True), tg.ones(3, requires_grad=True)
+    text = _refusal(lambda: tg.optim.SGD([{"params": [w]}, v], lr=0.1), TypeError)
+    assert text == ("SGD: params mixes parameter groups (dicts) with tensors: item 0 is a dict, "
+                    "item 1 a Tensor; give a list of tensors, or of dicts ({'params': [w], "
+                    "'lr': 0.01})")
+    assert len(tg.optim.SGD([{"params": [w]}, {"params": v}], lr=0.1).param_groups) == 2

@@ -28,8 +28,8 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import errors, versions
-from .engine import enable_grad
-from .optim_checks import _check_modes, _check_number
+from .optim_checks import _check_modes, _check_number, closure_loss, group_params, \
+    param_groups
 from .optim_hooks import (OptimizerHooks, run_load_state_dict_post_hooks,
                           run_load_state_dict_pre_hooks, run_state_dict_post_hooks,
                           run_state_dict_pre_hooks, run_step_hooks, running)
@@ -220,23 +220,7 @@ class Optimizer(OptimizerHooks):
             cls.step = marked_step  # type: ignore[method-assign]
 
     def _groups(self, params: Any) -> list[dict[str, Any]]:
-        if isinstance(params, Tensor):
-            raise TypeError(f"{self._name}: params must be an iterable of tensors; got a single "
-                            f"Tensor, wrap it in a list: {self._name}([w], ...)")
-        if hasattr(params, "parameters") and callable(params.parameters):
-            raise TypeError(f"{self._name}: got a model; pass its parameters: "
-                            f"{self._name}(model.parameters(), ...)")
-        try:
-            items = list(params)
-        except TypeError:
-            raise TypeError(f"{self._name}: params must be an iterable of tensors (such as "
-                            f"model.parameters() or [w, b]), got {type(params).__name__}") from None
-        if not items:
-            raise ValueError(f"{self._name}: got an empty parameter list; nothing to optimize "
-                             f"(does the model have parameters? was a generator used up?)")
-        if all(isinstance(item, dict) for item in items):
-            return [dict(item) for item in items]
-        return [{"params": items}]
+        return param_groups(self._name, params)
 
     def _named(self, params: list[Any]) -> tuple[list[Any], list[str] | None]:
         """PyTorch's (name, tensor) pairs (`model.named_parameters()`): the tensors, and
@@ -253,10 +237,7 @@ class Optimizer(OptimizerHooks):
 
     def add_param_group(self, group: dict[str, Any]) -> None:
         """Add parameters with their own settings; missing settings take the defaults."""
-        if "params" not in group:
-            raise ValueError(f"{self._name}: a parameter group needs a 'params' entry")
-        params = group["params"]
-        params = [params] if isinstance(params, Tensor) else list(params)
+        params = group_params(self._name, group)
         # (an empty group is kept, as PyTorch keeps it: a filter such as "no decay" that
         # matched nothing; it names no parameter, so it is refused beside named groups)
         params, names = self._named(params) if params else (params, None)
@@ -347,8 +328,7 @@ class Optimizer(OptimizerHooks):
         loss = None
         self._stepped = True
         if closure is not None:
-            with enable_grad():
-                loss = closure()
+            loss = closure_loss(self._name, closure)
         for check in step_checks: check(self, False)  # noqa: E701  (those with a gradient)
         mixed = bool(versions.mixed)  # (a gradient mixing steps is said; only backward adds one)
         for group in self.param_groups:

@@ -1,7 +1,8 @@
 """The argument checks `tg.optim`'s optimizers share (optim_base.py, optim.py,
-optim_variants.py...): a setting that must be a number in a range, Adam's pair of betas,
-and PyTorch's capturable= and differentiable=, taken at False only. Each refusal is one
-line naming the optimizer, the setting and the value given.
+optim_variants.py...): the parameters given (`param_groups`, `group_params`), a setting
+that must be a number in a range, Adam's pair of betas, PyTorch's capturable= and
+differentiable=, taken at False only, and a step's closure (`closure_loss`). Each refusal
+is one line naming the optimizer, the argument and the value given.
 """
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from .engine import enable_grad
 from .grad_mode import check_flag
+from .tensor import Tensor
 
 __all__: list[str] = []
 _FLOAT_INT = (float, int)
@@ -60,3 +63,62 @@ def _check_modes(where: str, capturable: Any, differentiable: Any) -> None:
         raise ValueError(f"{where}: differentiable=True (autograd through the step) is not "
                          f"supported: tinygrad_gd's optimizers step outside the graph; leave "
                          f"it False")
+
+
+def param_groups(where: str, params: Any) -> list[dict[str, Any]]:
+    """An optimizer's `params` as its parameter groups: tensors (one group), or dicts (one
+    group each: `group_params` reads them); a model, a tensor alone, anything else and a
+    list mixing the two kinds refused."""
+    if isinstance(params, Tensor):
+        raise TypeError(f"{where}: params must be an iterable of tensors; got a single "
+                        f"Tensor, wrap it in a list: {where}([w], ...)")
+    if hasattr(params, "parameters") and callable(params.parameters):
+        raise TypeError(f"{where}: got a model; pass its parameters: "
+                        f"{where}(model.parameters(), ...)")
+    try:
+        items = list(params)
+    except TypeError:
+        raise TypeError(f"{where}: params must be an iterable of tensors (such as "
+                        f"model.parameters() or [w, b]), got {type(params).__name__}") from None
+    if not items:
+        raise ValueError(f"{where}: got an empty parameter list; nothing to optimize "
+                         f"(does the model have parameters? was a generator used up?)")
+    groups = [isinstance(item, dict) for item in items]
+    if all(groups):
+        return [dict(item) for item in items]
+    if any(groups):
+        raise TypeError(f"{where}: params mixes parameter groups (dicts) with tensors: item "
+                        f"{groups.index(True)} is a dict, item {groups.index(False)} a "
+                        f"{type(items[groups.index(False)]).__name__}; give a list of tensors, "
+                        f"or of dicts ({{'params': [w], 'lr': 0.01}})")
+    return [{"params": items}]
+
+
+def group_params(where: str, group: Any) -> list[Any]:
+    """The parameters of a parameter group (add_param_group's): a dict whose 'params' are a
+    tensor or an iterable of them (checked one by one later), each refused in one line."""
+    if not isinstance(group, dict):
+        raise TypeError(f"{where}.add_param_group: a parameter group must be a dict such as "
+                        f"{{'params': [w], 'lr': 0.01}}, got {type(group).__name__}")
+    if "params" not in group:
+        raise ValueError(f"{where}: a parameter group needs a 'params' entry")
+    params = group["params"]
+    if isinstance(params, Tensor):
+        return [params]
+    try:
+        return list(params)
+    except TypeError:
+        raise TypeError(f"{where}: a parameter group's 'params' must be a tensor or an "
+                        f"iterable of tensors, got {type(params).__name__} {params!r}") from None
+
+
+def closure_loss(where: str, closure: Any) -> Any:
+    """What a step's `closure` returns (the loss, recomputed with its backward), called
+    with gradients on; a closure that cannot be called refused in one line."""
+    if not callable(closure):
+        raise TypeError(f"{where}.step: closure must be a function that recomputes the loss, "
+                        f"calls loss.backward() and returns the loss, got "
+                        f"{type(closure).__name__} {closure!r}; after loss.backward() call "
+                        f"step() without it")
+    with enable_grad():
+        return closure()
