@@ -219,3 +219,49 @@ def test_an_optimizer_given_groups_mixed_with_tensors_names_both_kinds():
                     "item 1 a Tensor; give a list of tensors, or of dicts ({'params': [w], "
                     "'lr': 0.01})")
     assert len(tg.optim.SGD([{"params": [w]}, {"params": v}], lr=0.1).param_groups) == 2
+
+
+@pytest.mark.parametrize("call, kind, text", [
+    # (the target said "got target shape ()": None read as a 0-d array)
+    (lambda F, x: F.cross_entropy(x, None), TypeError,
+     "cross_entropy: target must be a tensor of class indices (integers) of shape (2,), or of "
+     "class probabilities of shape (2, 3); got None"),
+    (lambda F, x: F.nll_loss(F.log_softmax(x, dim=1), None), TypeError,
+     "nll_loss: target must be a tensor of class indices (integers) of shape (2,); got None"),
+    (lambda F, x: tg.nn.CrossEntropyLoss()(x[0], None), TypeError,
+     "cross_entropy: class indices must be integers, got None"),
+    # (it said "the input's last axis has size no axis")
+    (lambda F, x: tg.nn.Linear(3, 2)(tg.tensor(1.0)), tg.ShapeError,
+     "Linear(in_features=3, out_features=2, bias=True): the input is 0-d (input shape ()), but "
+     "the layer takes in_features=3; each sample must be a row of 3 features"),
+    # (they said "'NoneType' object is not iterable")
+    (lambda F, x: tg.nn.utils.clip_grad_norm_(None, 1.0), TypeError,
+     "clip_grad_norm_: parameters must be a tensor or an iterable of tensors "
+     "(model.parameters()), got NoneType"),
+    (lambda F, x: tg.nn.utils.clip_grad_value_(5, 1.0), TypeError,
+     "clip_grad_value_: parameters must be a tensor or an iterable of tensors "
+     "(model.parameters()), got int"),
+    # (they said "array 0 is 0-d (a single scalar)")
+    (lambda F, x: tg.utils.data.DataLoader(None), TypeError,
+     "DataLoader: array 0 is None; give arrays or Tensors of samples, or a dataset"),
+    (lambda F, x: tg.utils.data.TensorDataset(tg.ones(2), None), TypeError,
+     "TensorDataset: array 1 is None; give arrays or Tensors of samples"),
+])
+def test_none_or_a_0d_input_is_named_as_such(call, kind, text):
+    x = tg.tensor([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]], requires_grad=True)
+    assert _refusal(lambda: call(tg.nn.functional, x), kind) == text
+
+
+def test_the_calls_beside_those_refusals_still_compute():
+    torch = pytest.importorskip("torch")
+    values = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
+    loss = tg.nn.functional.cross_entropy(tg.tensor(values), tg.tensor([2, 0]))
+    want = torch.nn.functional.cross_entropy(torch.tensor(values), torch.tensor([2, 0]))
+    np.testing.assert_allclose(loss.item(), want.item(), rtol=1e-12)
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    (w * w).sum().backward()  # (gradient (6, 8), norm 10)
+    assert tg.nn.utils.clip_grad_norm_(w, 1.0).item() == pytest.approx(10.0)
+    np.testing.assert_allclose(w.grad.numpy(), [0.6, 0.8], rtol=1e-5)
+    batches = list(tg.utils.data.DataLoader(tg.utils.data.TensorDataset(tg.ones(4), tg.zeros(4)),
+                                            batch_size=3))
+    assert [tuple(b[0].shape) for b in batches] == [(3,), (1,)]

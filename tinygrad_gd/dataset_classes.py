@@ -39,6 +39,9 @@ def _sample_arrays(arrays: tuple, where: str) -> tuple[np.ndarray, ...]:
             raise TypeError(f"{where}: {type(array).__name__} has neither __len__ nor "
                             f"__getitem__; subclass tg.data.IterableDataset to stream it, or "
                             f"give a map-style dataset")
+        if array is None:  # (NumPy's 0-d object array otherwise: "a single scalar")
+            raise TypeError(f"{where}: array {position} is None; give arrays or Tensors of "
+                            f"samples" + ", or a dataset" * (where == "DataLoader"))
         if isinstance(array, Dataset):
             raise TypeError(f"{where}: array {position} is a dataset ({type(array).__name__}), "
                             f"not an array of samples; give arrays or Tensors, or the dataset "

@@ -101,9 +101,9 @@ class Linear(Module):
         weight = self.weight  # (read once: a parametrized weight is looked up at each read)
         input = _as_tensor(self, input, weight)
         if input.ndim == 0 or input.shape[-1] != self.in_features:
-            size = input.shape[-1] if input.ndim else "no axis"
+            last = f"'s last axis has size {input.shape[-1]}" if input.ndim else " is 0-d"
             raise ShapeError(
-                f"{self!r}: the input's last axis has size {size} (input shape {input.shape}), "
+                f"{self!r}: the input{last} (input shape {input.shape}), "
                 f"but the layer takes in_features={self.in_features}; each sample must be a "
                 f"row of {self.in_features} features")
         return F.linear(input, weight, self.bias)

@@ -111,6 +111,11 @@ def _weighted(where: str, name: str, values: Tensor, weight: Any) -> Tensor:
     return values * weight
 
 
+def _target_named(target: Any) -> str:
+    """A target of no integer dtype, as a message names it: None, or its dtype."""
+    return "None" if target is None else f"dtype {np.asarray(_raw(target)).dtype}"
+
+
 def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
                    ignore_index: int | None = None) -> np.ndarray:
     """Integer class indices of shape input.shape[:-1], each in [0, n_classes) or equal to
@@ -121,12 +126,15 @@ def _class_indices(target: Any, input: Tensor, where: str = "cross_entropy",
     probabilities = where == "cross_entropy"  # (the one that also takes class probabilities)
     if data.shape != shape[:-1]:
         or_probabilities = f", or of class probabilities of shape {shape}" if probabilities else ""
+        if data.dtype.kind not in "iufb":  # (None, strings: their shape is beside the point)
+            raise TypeError(f"{where}: target must be a tensor of class indices (integers) of "
+                            f"shape {shape[:-1]}{or_probabilities}; got {_target_named(target)}")
         raise ShapeError(
             f"{where}: input of shape {shape} (batch, classes) needs a target of class "
             f"indices of shape {shape[:-1]}{or_probabilities}; got target shape {data.shape}")
     kind = data.dtype.kind
     if kind not in "iuf":  # (a bool's kind, "b", too)
-        raise TypeError(f"{where}: class indices must be integers, got dtype {data.dtype}")
+        raise TypeError(f"{where}: class indices must be integers, got {_target_named(target)}")
     if kind == "f":
         if not np.array_equal(data, np.round(data)):
             raise ValueError(f"{where}: a target of class indices must hold whole numbers"

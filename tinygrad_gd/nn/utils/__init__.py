@@ -58,7 +58,11 @@ __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_
 
 
 def _tensors(parameters: Any, where: str) -> list[Tensor]:
-    params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    try:
+        params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    except TypeError:  # (None, a number: no parameters to read)
+        raise TypeError(f"{where}: parameters must be a tensor or an iterable of tensors "
+                        f"(model.parameters()), got {type(parameters).__name__}") from None
     for p in params:
         if not isinstance(p, Tensor):
             raise TypeError(f"{where}: expected tensors (model.parameters()), got "
