@@ -265,3 +265,31 @@ def test_the_calls_beside_those_refusals_still_compute():
     batches = list(tg.utils.data.DataLoader(tg.utils.data.TensorDataset(tg.ones(4), tg.zeros(4)),
                                             batch_size=3))
     assert [tuple(b[0].shape) for b in batches] == [(3,), (1,)]
+
+
+@pytest.mark.parametrize("subscripts, shapes, letter, sizes", [
+    ("ij,jk->ik", [(2, 3), (2, 3)], "'j'", (3, 0, 2, 1)),
+    ("bij,bjk->bik", [(2, 3, 4), (3, 4, 5)], "'b'", (2, 0, 3, 1)),
+    ("ii->i", [(2, 3)], "'i'", (2, 0, 3, 0)),
+    ("...j,...j->...", [(4, 3), (5, 3)], "'...'", (4, 0, 5, 1)),
+])
+def test_einsum_names_the_subscript_whose_sizes_differ(subscripts, shapes, letter, sizes):
+    # (it said "shapes (2, 3), (2, 3) do not broadcast together (NumPy's rule: ...)")
+    operands = [tg.ones(shape) for shape in shapes]
+    text = _refusal(lambda: tg.einsum(subscripts, *operands), tg.ShapeError)
+    first, k, other, m = sizes
+    listed = ", ".join(str(shape) for shape in shapes)
+    assert text == (f"einsum: subscript {letter} of {subscripts!r} is an axis of size {first} in "
+                    f"operand {k} and {other} in operand {m} (shapes {listed}); the axes a "
+                    f"letter names must be of one size")
+
+
+@pytest.mark.parametrize("subscripts, shapes", [
+    ("ij,jk->ik", [(2, 3), (1, 4)]), ("...j,...j->...", [(4, 3), (5, 4, 3)]),
+    ("i...,i...->...", [(3, 1, 4), (3, 5, 4)]), ("ii->i", [(3, 3)]),
+])
+def test_einsum_still_broadcasts_an_axis_of_size_one_as_numpy(subscripts, shapes):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(shape) for shape in shapes]
+    np.testing.assert_allclose(tg.einsum(subscripts, *map(tg.tensor, arrays)).numpy(),
+                               np.einsum(subscripts, *arrays), rtol=1e-12)

@@ -179,6 +179,23 @@ def _sublist_subscripts(args: tuple) -> tuple[str, tuple]:
     return subscripts, pairs[0::2]
 
 
+def _check_sizes(subscripts: str, inputs: list[str], operands: tuple) -> None:
+    """Each letter's axes of one size (or 1, broadcast), as einsum sums along them; else
+    refused naming the letter, its sizes and the operands' shapes (NumPy's words were of
+    broadcasting "remapped shapes")."""
+    sizes: dict[str, tuple[int, int]] = {}
+    for k, (letters, x) in enumerate(zip(inputs, operands)):
+        for letter, size in zip(letters, x.shape):
+            first = sizes.setdefault(letter, (k, size))
+            if size != first[1] and 1 not in (size, first[1]):
+                shapes = ", ".join(str(t.shape) for t in operands)
+                letter = repr(letter) if letter in subscripts else "'...'"  # (one it stands for)
+                raise ShapeError(f"einsum: subscript {letter} of {subscripts!r} is an axis of "
+                                 f"size {first[1]} in operand {first[0]} and {size} in operand "
+                                 f"{k} (shapes {shapes}); the axes a letter names must be of "
+                                 f"one size")
+
+
 class Einsum(Function, functions=("einsum",)):
     """Einstein summation: `tg.einsum('ij,jk->ik', a, b)`, any number of operands; also as
     operands each followed by its axes' numbers, `tg.einsum(a, [0, 1], b, [1, 2], [0, 2])`.
@@ -198,6 +215,7 @@ class Einsum(Function, functions=("einsum",)):
             operands = tuple(operands[0])  # PyTorch also takes a list
         operands = tuple(to_tensor(x) for x in operands)
         inputs, out = parse_einsum(subscripts, [x.ndim for x in operands])
+        _check_sizes(subscripts, inputs, operands)
         return cls.apply(*operands, inputs=tuple(inputs), out=out)
 
     def forward(ctx, *operands, inputs, out):
