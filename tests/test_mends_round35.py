@@ -293,3 +293,26 @@ def test_einsum_still_broadcasts_an_axis_of_size_one_as_numpy(subscripts, shapes
     arrays = [rng.standard_normal(shape) for shape in shapes]
     np.testing.assert_allclose(tg.einsum(subscripts, *map(tg.tensor, arrays)).numpy(),
                                np.einsum(subscripts, *arrays), rtol=1e-12)
+
+
+@pytest.mark.parametrize("sizes, why", [
+    ((-1, -1, 3), "(-1, 2, 3): -1 keeps an axis's size, but axis 0 is a new leading one, "
+                  "which has none; give its size"),
+    ((3,), "(3,): the tensor has 2 axes, 1 size was given; give a size for each axis (-1 "
+           "keeps one) and any new ones before them"),
+    ((3, -1), "(3, 3): axis 0 has size 2, not 1, so it cannot become 3; only an axis of size 1 "
+              "is repeated (repeat() tiles one)"),
+    ((2, 3, 3), "(2, 3, 3): axis 0 has size 2, not 1, so it cannot become 3; only an axis of "
+                "size 1 is repeated (repeat() tiles one)"),
+])
+def test_expand_says_why_a_shape_cannot_be_made(sizes, why):
+    # (it said only "cannot broadcast shape (2, 3) to (-1, 2, 3)", a -1 it had kept)
+    x = tg.ones(2, 3)
+    text = _refusal(lambda: x.expand(*sizes), tg.ShapeError)
+    assert text == f"expand: cannot broadcast shape (2, 3) to {why}"
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.ones(2, 3).expand(*sizes)
+    values = np.arange(3.0).reshape(1, 3)
+    np.testing.assert_array_equal(tg.tensor(values).expand(4, 2, -1).numpy(),
+                                  torch.tensor(values).expand(4, 2, -1).numpy())

@@ -129,6 +129,24 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
         return g.transpose(*(() if ctx.axes is None else (tuple(np.argsort(ctx.axes)),)))
 
 
+def _not_broadcast(have: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """Why broadcast_to (expand) cannot make `shape` of a tensor of shape `have`: too few
+    sizes, a -1 (keep the size) for a new leading axis, or an axis of neither size 1 nor
+    the size asked, named with what to do."""
+    start = f"broadcast_to: cannot broadcast shape {have} to {shape}"
+    lead = len(shape) - len(have)
+    if lead < 0:
+        given = f"{len(shape)} size was" if len(shape) == 1 else f"{len(shape)} sizes were"
+        return (f"{start}: the tensor has {len(have)} axes, {given} given; give a size for "
+                f"each axis (-1 keeps one) and any new ones before them")
+    if -1 in shape[:lead]:
+        return (f"{start}: -1 keeps an axis's size, but axis {shape.index(-1)} is a new "
+                f"leading one, which has none; give its size")
+    axis = next((i for i, n in enumerate(have) if n not in (1, shape[lead + i])), 0)
+    return (f"{start}: axis {axis} has size {have[axis]}, not 1, so it cannot become "
+            f"{shape[lead + axis]}; only an axis of size 1 is repeated (repeat() tiles one)")
+
+
 class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expand"),
                   functions=("broadcast_to",)):
     """The tensor broadcast to a larger shape (NumPy's rule; -1 keeps a size, as PyTorch's
@@ -156,8 +174,7 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
             try:
                 out = np.broadcast_to(x, shape)
             except ValueError:
-                raise ShapeError(f"broadcast_to: cannot broadcast shape {x.shape} to "
-                                 f"{tuple(shape)}") from None
+                raise ShapeError(_not_broadcast(x.shape, tuple(shape))) from None
         if out.size:
             return out
         steps = expanded_strides(x.shape, pytorch_strides(x), out.shape)  # (NumPy's: 0s)
