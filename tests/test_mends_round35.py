@@ -316,3 +316,58 @@ def test_expand_says_why_a_shape_cannot_be_made(sizes, why):
     values = np.arange(3.0).reshape(1, 3)
     np.testing.assert_array_equal(tg.tensor(values).expand(4, 2, -1).numpy(),
                                   torch.tensor(values).expand(4, 2, -1).numpy())
+
+
+@pytest.mark.parametrize("call", [lambda x: x.size(0, 1), lambda x: x.size(None, 1),
+                                  lambda x: x.size(0, 1, 2)])
+def test_size_given_two_axes_counts_what_the_user_gave(call):
+    x = tg.ones(2, 3)
+    with pytest.raises(TypeError) as info:
+        call(x)
+    text = str(info.value)
+    assert text.startswith("size: takes at most 1 argument (dim) but ")
+    assert "Tensor.size()" not in text and "\n" not in text
+    assert (x.size(), x.size(1), x.size(-2)) == ((2, 3), 3, 2)
+
+
+@pytest.mark.parametrize("base", ["autograd.Function", "Function"])
+@pytest.mark.parametrize("attribute, value, text", [
+    ("needs_input_grad", 1, "forward set ctx.needs_input_grad, which the engine sets"),
+    ("saved_tensors", "input", "forward set ctx.saved_tensors, which is read only"),
+    ("saved_tensors", [], "forward set ctx.saved_tensors, which is read only")])
+def test_a_users_forward_that_sets_what_the_engine_reads_is_refused_naming_it(
+        base, attribute, value, text):
+    parent = tg.autograd.Function if base == "autograd.Function" else tg.Function
+
+    class Squared(parent):
+        @staticmethod
+        def forward(ctx, x):
+            setattr(ctx, attribute, x if value == "input" else value)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError) as info:
+        Squared.apply(x)
+    assert str(info.value).startswith(f"squared: {text}"), str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_save_for_backward_still_gives_backward_its_arrays():
+    class Squared(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+
+    x = tg.tensor([1.0, -3.0], requires_grad=True)
+    Squared.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * x.detach().numpy())

@@ -47,10 +47,17 @@ def _note_kept_outputs(ctx: Any, outputs: tuple) -> None:
     """Note which of forward's `outputs` ctx keeps (saved, or as an attribute), by their
     positions: a backward run on tensors (higher_order.py) is given those outputs as the
     tensors they became, their graphs kept."""
-    held = [*(ctx.saved_tensors or ()), *vars(ctx).values()]
+    held = [*_saved(ctx), *vars(ctx).values()]
     held += [item for value in held if isinstance(value, (tuple, list)) for item in value]
     ctx.kept_outputs = tuple((output, k) for k, output in enumerate(outputs)
                              if any(output is value for value in held))
+
+
+def _saved(ctx: Any) -> tuple:
+    """What save_for_backward kept: a tuple, or () where forward set ctx.saved_tensors
+    itself (refused as soon as forward returns: op_errors._check_saved)."""
+    saved = ctx.saved_tensors
+    return saved if isinstance(saved, tuple) else ()
 
 
 def _note_unsaveable(ctx: Any) -> None:
@@ -58,7 +65,7 @@ def _note_unsaveable(ctx: Any) -> None:
     with save_for_backward that is no array (nor NumPy scalar, tensor, None): a number, a
     string. PyTorch refuses it only in a node that is recorded (grad mode on, an input
     needing a gradient), so `_apply_user_op` refuses it once it knows the node is."""
-    saved = ctx.saved_tensors or ()
+    saved = _saved(ctx)
     for k, value in enumerate(saved):
         if value is not None and not hasattr(value, "__array__"):
             ctx.unsaveable = (k, len(saved), value)

@@ -413,12 +413,23 @@ def forward_result(ctx: Any, out: Any) -> np.ndarray:
     return out if out.flags.writeable else out.copy()  # (a view of a user's read-only input)
 
 
+def _check_saved(ctx: Any) -> None:
+    """Refuse a `ctx.saved_tensors` a user's forward set itself (read only, as PyTorch's):
+    save_for_backward keeps a tuple, which is all the engine and the extras read."""
+    if not isinstance(ctx.saved_tensors, tuple):
+        raise TypeError(f"{type(ctx).name}: forward set ctx.saved_tensors, which is read "
+                        f"only (PyTorch's too); save arrays with ctx.save_for_backward(x, ...)")
+
+
 def _check_attributes(ctx: Any) -> None:
     """Refuse a node attribute a user's forward set that the engine sets too (the op named
     by its class: ctx.name may be the user's value)."""
     taken = [key for key in _NODE_ATTRIBUTES if key in vars(ctx)]
     if not (isinstance(ctx.parents, tuple) and len(ctx.parents) == 0):
         taken.insert(0, "parents")
+    if not isinstance(ctx.needs_input_grad, tuple):  # (the engine reads it after forward)
+        taken.insert(0, "needs_input_grad")
+    _check_saved(ctx)
     if taken:
         raise TypeError(f"{type(ctx).name}: forward set ctx.{taken[0]}, which the engine sets "
                         f"on every node; keep your value under another name "

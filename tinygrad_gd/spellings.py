@@ -66,7 +66,10 @@ class _Size(int):
         size.shape = shape
         return size
 
-    def __call__(self, dim: int | None = None) -> Any:
+    def __call__(self, dim: int | None = None, *more: Any) -> Any:
+        if more:  # (Python's own count would include the size itself)
+            raise TypeError(f"size: takes at most 1 argument (dim) but {1 + len(more)} were "
+                            f"given; ask for one axis at a time, or size() for the shape")
         if dim is None:
             return self.shape
         n = len(self.shape)
