@@ -477,6 +477,29 @@ def test_new_tensor_and_nuclear_norm_name_what_the_user_called():
                                    "matrix or a batch of them), got shape (3,)")
 
 
+# -- the review's mends: zero norms, batch_sizes, h and c, the hints ---------------------
+def test_norm_except_dim_of_a_zero_slice_has_gradient_zero_and_pow_0_counts():
+    values = np.zeros((2, 3))
+    values[1] = [1.0, -2.0, 0.0]
+    v = tg.tensor(values, requires_grad=True)
+    tg.norm_except_dim(v, 2, 0).sum().backward()
+    expected = np.zeros_like(values)
+    expected[1] = values[1] / np.linalg.norm(values[1])
+    np.testing.assert_allclose(v.grad.numpy(), expected)  # (the zero row: 0, not NaN)
+    for pow in (3, 1.5, 1):
+        v.grad = None
+        tg.norm_except_dim(v, pow, 1).sum().backward()
+        assert np.isfinite(v.grad.numpy()).all()
+    zeros = tg.zeros(2, 3, requires_grad=True)
+    tg.norm_except_dim(zeros, 2, -1).backward()
+    assert zeros.grad.numpy().tolist() == [[0.0] * 3] * 2
+    np.testing.assert_array_equal(_values(tg.norm_except_dim(v, 0, 0)),
+                                  np.count_nonzero(values, axis=1)[:, None])
+    assert _values(tg.norm_except_dim(v, 0, -1)) == np.count_nonzero(values)
+    np.testing.assert_array_equal(_values(tg.norm_except_dim(tg.tensor([2.0, 0.0, -3.0]), 0)),
+                                  [1.0, 0.0, 1.0])  # (1-d: each entry's own norm)
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():

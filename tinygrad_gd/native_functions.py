@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .composed_reductions import vector_norm
 from .grad_mode import check_flag, no_grad
 from .nn import functional as F
 from .nn.activation_functions import _written
@@ -167,18 +168,22 @@ def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Te
 
 def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
     """The `pow`-norm of v over every axis but `dim`, kept as size-1 axes (weight_norm's
-    norm), as torch.norm_except_dim; dim=-1: the norm of the whole tensor, 0-d."""
+    norm), as torch.norm_except_dim; dim=-1: the norm of the whole tensor, 0-d. It is
+    tg.linalg.vector_norm's: gradient 0 where the norm is 0, pow=0 the count of non-zero
+    entries."""
     where = "norm_except_dim"
     v = _as_tensor(where, v, what="v")
     pow, dim = number(where, "pow", pow), integer(where, "dim", dim)
     if dim == -1:
-        return (v.abs() ** pow).sum() ** (1 / pow)
+        return vector_norm(v, pow, None, False, op=where)
     if not -v.ndim <= dim < v.ndim:
         raise ValueError(f"{where}: dim {dim} is out of range for v of shape {v.shape}; use "
                          f"a dim in [{-v.ndim}, {v.ndim - 1}], or -1 for the whole tensor")
     dim %= v.ndim
     axes = tuple(a for a in range(v.ndim) if a != dim)
-    return (v.abs() ** pow).sum(axis=axes, keepdims=True) ** (1 / pow) if axes else v.abs()
+    if not axes:  # (1-d v: each entry's norm alone, as torch's view (n, 1))
+        return vector_norm(v.unsqueeze(1), pow, 1, False, op=where)
+    return vector_norm(v, pow, axes, True, op=where)
 
 
 def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: float) -> Tensor:
