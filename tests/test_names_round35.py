@@ -12,6 +12,7 @@ runs each against torch 2.13 where it is installed.
 from __future__ import annotations
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -337,20 +338,29 @@ def test_select_slice_split_and_detach_copy_are_copies_with_the_views_gradients(
 
 
 # -- small utilities: what can be set here, and what cannot, said so ---------------------
-def test_the_thread_counts_and_flush_denormal_say_what_runs(monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "3")
-    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        monkeypatch.delenv(name, raising=False)
-    assert tg.get_num_threads() == 3 and tg.get_num_interop_threads() == 1
+@pytest.mark.parametrize("threadpoolctl", [True, False])
+def test_the_thread_counts_and_flush_denormal_say_what_runs(monkeypatch, threadpoolctl):
+    if not threadpoolctl:  # (where it is missing, what the environment gave at load)
+        monkeypatch.setitem(sys.modules, "threadpoolctl", None)
+    running = tg.get_num_threads()
+    assert running >= 1 and tg.get_num_interop_threads() == 1
+    if threadpoolctl:  # (where it is installed: what NumPy's BLAS says it runs)
+        info = pytest.importorskip("threadpoolctl").threadpool_info()
+        counts = [lib["num_threads"] for lib in info if lib["user_api"] == "blas"]
+        assert running in counts or not counts  # (no BLAS it can see, macOS's: as below)
+    for name in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.setenv(name, str(running + 5))  # (set after NumPy loaded: no effect)
+    assert tg.get_num_threads() == running
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        tg.set_num_threads(3)  # (the count running: quiet)
+        tg.set_num_threads(running)  # (the count running: quiet)
         tg.set_num_interop_threads(1)
-    with pytest.warns(UserWarning, match=r"set_num_threads\(1\): NumPy's BLAS runs with 3 "
-                                         r"threads, fixed when NumPy loaded; set "
-                                         r"OMP_NUM_THREADS=1 before Python starts"):
-        tg.set_num_threads(1)
-    assert tg.get_num_threads() == 3  # (what runs, not what was asked)
+    with pytest.warns(UserWarning, match=rf"set_num_threads\({running + 5}\): NumPy's BLAS "
+                                         rf"runs with {running} threads, fixed when NumPy "
+                                         rf"loaded; set OMP_NUM_THREADS={running + 5} before "
+                                         r"Python starts"):
+        tg.set_num_threads(running + 5)
+    assert tg.get_num_threads() == running  # (what runs, not what was asked)
     with pytest.warns(UserWarning, match="set_num_interop_threads"):
         tg.set_num_interop_threads(4)
     for call in (lambda: tg.set_num_threads(0), lambda: tg.set_num_interop_threads(True)):

@@ -115,17 +115,33 @@ def is_anomaly_check_nan_enabled() -> bool:
     return anomaly._active.check_nan
 
 
-def get_num_threads() -> int:
-    """The threads NumPy's BLAS (matrix products, solves) runs with, as PyTorch's
-    get_num_threads counts its intra-op threads: the count OPENBLAS_NUM_THREADS,
-    MKL_NUM_THREADS or OMP_NUM_THREADS gave when NumPy loaded, else the CPUs this process
-    may run on (what OpenBLAS and MKL take by default)."""
+def _threads_at_load() -> int:
+    """The count OPENBLAS_NUM_THREADS, MKL_NUM_THREADS or OMP_NUM_THREADS gives, else the
+    CPUs this process may run on (what OpenBLAS and MKL take by default)."""
     for name in _THREAD_VARIABLES:
         value = os.environ.get(name, "").strip()
         if value.isdigit() and int(value) > 0:
             return int(value)
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         os.cpu_count() or 1
+
+
+# read as this module loads, NumPy loaded already: a variable set later changes nothing
+_THREADS_AT_LOAD = _threads_at_load()
+
+
+def get_num_threads() -> int:
+    """The threads NumPy's BLAS (matrix products, solves) runs with, as PyTorch's
+    get_num_threads counts its intra-op threads: what the BLAS says it runs where
+    threadpoolctl is installed, else the count OPENBLAS_NUM_THREADS, MKL_NUM_THREADS or
+    OMP_NUM_THREADS gave when NumPy loaded, else the CPUs this process may run on."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return _THREADS_AT_LOAD
+    blas = [lib for lib in threadpoolctl.threadpool_info() if lib.get("user_api") == "blas"]
+    blas = [lib for lib in blas if "numpy" in lib.get("filepath", "")] or blas
+    return int(blas[0]["num_threads"]) if blas else _THREADS_AT_LOAD
 
 
 def _positive_count(where: str, value: Any) -> int:
@@ -140,10 +156,10 @@ def set_num_threads(int: int) -> None:  # noqa: A002  (PyTorch's parameter name)
     threads when NumPy loaded), so asking for another count than get_num_threads()'s
     warns, saying how to set it (OMP_NUM_THREADS before Python starts); the same count
     passes quietly. A count below 1 is refused, as PyTorch's."""
-    count = _positive_count("set_num_threads", int)
-    if count != get_num_threads():
+    count, running = _positive_count("set_num_threads", int), get_num_threads()
+    if count != running:
         warnings.warn(f"set_num_threads({count}): NumPy's BLAS runs with "
-                      f"{get_num_threads()} threads, fixed when NumPy loaded; set "
+                      f"{running} threads, fixed when NumPy loaded; set "
                       f"OMP_NUM_THREADS={count} before Python starts", UserWarning,
                       stacklevel=2)
 
