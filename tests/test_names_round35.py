@@ -510,6 +510,15 @@ def test_norm_except_dim_of_a_zero_slice_has_gradient_zero_and_pow_0_counts():
                                   [1.0, 0.0, 1.0])  # (1-d: each entry's own norm)
 
 
+def test_lstm_cell_refuses_h_and_c_of_different_sizes():
+    x, h, c = _leaf(2, 3), _leaf(2, 2), _leaf(2, 4)
+    with pytest.raises(tg.ShapeError) as info:
+        tg.lstm_cell(x, (h, c), _leaf(16, 3), _leaf(16, 2))
+    assert str(info.value) == ("lstm_cell: hx[1] (c) of shape (2, 4) does not fit hx[0] (h) "
+                               "of shape (2, 2); give h and c the same shape (batch, "
+                               "hidden_size)")
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():

@@ -60,6 +60,10 @@ def _cell(where: str, input: Any, states: tuple, weights: tuple, gates: int) -> 
             raise ShapeError(f"{where}: hx{'' if len(states) == 1 else f'[{i}]'} of shape "
                              f"{part.shape} does not fit input of shape {input.shape}; "
                              f"expected {input.shape[:-1]} + (hidden_size,)")
+    if len(states) == 2 and states[1].shape != states[0].shape:
+        raise ShapeError(f"{where}: hx[1] (c) of shape {states[1].shape} does not fit hx[0] "
+                         f"(h) of shape {states[0].shape}; give h and c the same shape "
+                         f"(batch, hidden_size)")
     _check_weights(where, gates, states[-1].shape[-1], input.shape[-1], states[0].shape[-1],
                    weights)
     return input
