@@ -510,6 +510,41 @@ def test_norm_except_dim_of_a_zero_slice_has_gradient_zero_and_pow_0_counts():
                                   [1.0, 0.0, 1.0])  # (1-d: each entry's own norm)
 
 
+def _packed_call(name, sizes, rows=3):
+    """torch's packed form of `name` on `rows` steps of data, 2 features, hidden size 4."""
+    gates = {"lstm": 4, "gru": 3}.get(name, 1)
+    params = [_leaf(gates * 4, 2), _leaf(gates * 4, 4), _leaf(gates * 4), _leaf(gates * 4)]
+    h = _leaf(1, 2, 4)
+    hx = [h, _leaf(1, 2, 4)] if name == "lstm" else h
+    return lambda: getattr(tg, name)(_leaf(rows, 2), sizes, hx, params, True, 1, 0.0, False,
+                                     False)
+
+
+@pytest.mark.parametrize("name", ["rnn_tanh", "rnn_relu", "gru", "lstm"])
+@pytest.mark.parametrize("sizes, shown", [
+    (tg.tensor([1, 2]), "got [1, 2] (int64)"),  # (increasing: torch refuses too)
+    (tg.Tensor([2.0, 1.0]), "got [2.0, 1.0] (float64)"),
+    (tg.tensor([2, 2]), "got [2, 2] (int64)"),  # (4 rows said, data has 3)
+    (tg.tensor([3, 0]), "got [3, 0] (int64)"),
+    (tg.tensor([[2, 1]]), "got shape (1, 2) (int64)"),
+    ([2, 1], "got list")])
+def test_the_packed_forms_refuse_batch_sizes_that_do_not_fit(name, sizes, shown):
+    if name == "lstm" and isinstance(sizes, list):  # (a list there is the input form's hx)
+        with pytest.raises(TypeError, match=re.escape("lstm: hx[0] must be a Tensor, got int")):
+            _packed_call(name, sizes)()
+        return
+    with pytest.raises(ValueError) as info:
+        _packed_call(name, sizes)()
+    said = str(info.value)
+    assert said.startswith(f"{name}: batch_sizes must be a 1-d integer tensor of counts >= 1, "
+                           f"non-increasing (the sequences sorted longest first) and summing "
+                           f"to data's 3 rows; {shown}") and "\n" not in said
+    assert said.endswith("pack the batch with nn.utils.rnn.pack_padded_sequence and pass its "
+                         "batch_sizes")
+    output = _packed_call(name, tg.tensor([2, 1]))()  # (sizes that fit run)
+    assert output[0].shape == (3, 4) and output[1].shape == (1, 2, 4)
+
+
 def test_lstm_cell_refuses_h_and_c_of_different_sizes():
     x, h, c = _leaf(2, 3), _leaf(2, 2), _leaf(2, 4)
     with pytest.raises(tg.ShapeError) as info:
@@ -730,3 +765,35 @@ def test_the_utilities_answer_as_torchs(torch):
 
 def typename_probe():
     """A module-level function: torch.typename names it module.qualname."""
+
+
+def test_norm_except_dim_at_zero_and_the_packed_refusals_are_torchs(torch):
+    values = np.zeros((3, 4))
+    values[1] = RNG.normal(size=4)
+    values[2, :2] = RNG.normal(size=2)
+    for pow in (0, 1, 2, 3, -1):
+        for dim in (0, 1, -1):
+            v, v_t = tg.tensor(values, requires_grad=True), torch.tensor(values,
+                                                                         requires_grad=True)
+            ours, theirs = tg.norm_except_dim(v, pow, dim), torch.norm_except_dim(v_t, pow, dim)
+            assert ours.shape == tuple(theirs.shape)
+            _same(ours, theirs)
+            ours.sum().backward()
+            if theirs.requires_grad:  # (torch's count of pow=0 has no graph: ours gives 0)
+                theirs.sum().backward()
+            _same(v.grad, v_t.grad if v_t.grad is not None else torch.zeros(3, 4))
+    weights = [RNG.normal(size=s) for s in ((4, 2), (4, 4), (4,), (4,))]
+    for sizes in ([1, 2], [2, 2]):  # (increasing; more rows said than data has)
+        with pytest.raises(RuntimeError):
+            torch.rnn_tanh(torch.zeros(3, 2, dtype=torch.float64), torch.tensor(sizes),
+                           torch.zeros(1, sizes[0], 4, dtype=torch.float64),
+                           [torch.tensor(w) for w in weights], True, 1, 0.0, False, False)
+        with pytest.raises(ValueError, match="rnn_tanh: batch_sizes must be"):
+            tg.rnn_tanh(tg.zeros(3, 2), tg.tensor(sizes), tg.zeros(1, sizes[0], 4),
+                        [tg.tensor(w) for w in weights], True, 1, 0.0, False, False)
+    with pytest.raises(RuntimeError):  # (h and c of different sizes)
+        torch.lstm_cell(torch.zeros(2, 3), (torch.zeros(2, 2), torch.zeros(2, 4)),
+                        torch.zeros(16, 3), torch.zeros(16, 2))
+    with pytest.raises(tg.ShapeError, match=r"lstm_cell: hx\[1\] \(c\)"):
+        tg.lstm_cell(tg.zeros(2, 3), (tg.zeros(2, 2), tg.zeros(2, 4)), tg.zeros(16, 3),
+                     tg.zeros(16, 2))

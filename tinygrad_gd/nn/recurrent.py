@@ -3,8 +3,9 @@ step, h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh), or relu) and `RNN` (the cell
 sequence, `num_layers` stacked, in both directions with bidirectional=True), and what every
 recurrent layer shares: a cell's checks (`RNNCellBase`) and a layer's parameters per
 layer and direction, its checks (`RNNBase`, which LSTM and GRU of recurrent_gated.py run
-too) and the one loop over the sequence (`run_sequence`, `run_layers`), which the
-functions of recurrent_functions.py (tg.lstm, ...) run too. Each layer takes a PackedSequence
+too) and the one loop over the sequence (`run_layers`, run by `run_sequence` on an input
+and `run_packed` on a packed batch), which the functions of recurrent_functions.py
+(tg.lstm, ...) run too, with `packed_sizes`'s checks. Each layer takes a PackedSequence
 (nn.utils.rnn) in place of the input too, as PyTorch's, and returns one: each sequence
 runs over its own steps only. Composed of `F.linear` and Tensor ops: backward() runs
 through time (the whole sequence's graph is kept). The tensors a layer makes (the zero
@@ -208,6 +209,39 @@ def _advance(step: Callable, x: Tensor, state: tuple, weights: tuple,
     return tuple(tg.cat([a, rest], axis=0) for a, rest in zip(new, kept)), new[0]
 
 
+def packed_sizes(where: str, batch_sizes: Any, rows: int) -> list[int]:
+    """The counts of a packed batch given apart from a PackedSequence (tg.lstm's data
+    form; a PackedSequence checks its own when made): a 1-d integer tensor of counts >= 1,
+    non-increasing, summing to the data's `rows`; else one error naming batch_sizes."""
+    values = batch_sizes._data if isinstance(batch_sizes, Tensor) else None
+    if values is not None and values.ndim == 1 and values.dtype.kind in "iu" and (
+            values >= 1).all() and (values[1:] <= values[:-1]).all() and values.sum() == rows:
+        return values.tolist()
+    got = f"{type(batch_sizes).__name__}" if values is None else \
+        f"{values.tolist() if values.ndim == 1 else 'shape ' + str(values.shape)} " \
+        f"({values.dtype})"
+    raise ValueError(f"{where}: batch_sizes must be a 1-d integer tensor of counts >= 1, "
+                     f"non-increasing (the sequences sorted longest first) and summing to "
+                     f"data's {rows} rows; got {got}; pack the batch with "
+                     f"nn.utils.rnn.pack_padded_sequence and pass its batch_sizes")
+
+
+def run_packed(data: Tensor, sizes: list, states: list, layers: Callable, output_size: int,
+               called: str) -> tuple:
+    """(output data, the final state's parts, each stacked over layers and directions) of
+    a packed batch's `data` (its steps one after another, step t's `sizes[t]` rows) run
+    from `states` by `layers` (run_layers over given weights); the steps named as the
+    user slices them (data `called` where unnamed), for diagrams."""
+    ends = np.cumsum(sizes).tolist()
+    name = (data.name or called) + "[{}:{}]"
+    sequence = [_named(data[end - n:end], name.format(end - n, end))
+                for n, end in zip(sizes, ends)]
+    sequence, last = layers(sequence, states, sizes)
+    output = tg.cat(sequence, axis=0) if sequence else Tensor.from_op(
+        np.zeros((0, output_size), data.dtype), None)
+    return output, tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(last[0])))
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share, PyTorch's RNNBase: the constructor's checks, the
     parameters of each layer and direction (suffix _l{k}, and _reverse for the backward
@@ -329,14 +363,8 @@ class RNNBase(Module):
                              f"{self.input_size}), got data of shape {data.shape}")
         sizes = [int(n) for n in input.batch_sizes._data]
         states = self._initial(hx, (sizes[0] if sizes else 0,), data, input.sorted_indices)
-        ends = np.cumsum(sizes).tolist()
-        name = (data.name or "input.data") + "[{}:{}]"
-        sequence = [_named(data[end - n:end], name.format(end - n, end))
-                    for n, end in zip(sizes, ends)]
-        sequence, last = self._layers(sequence, states, sizes)
-        output = tg.cat(sequence, axis=0) if sequence else Tensor.from_op(
-            np.zeros((0, self._output_size()), data.dtype), None)
-        final = tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(self._states)))
+        output, final = run_packed(data, sizes, states, self._layers, self._output_size(),
+                                   "input.data")
         if input.unsorted_indices is not None:
             final = tuple(part.index_select(1, input.unsorted_indices) for part in final)
         output = PackedSequence(output, input.batch_sizes, input.sorted_indices,

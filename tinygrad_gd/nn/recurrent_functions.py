@@ -3,21 +3,20 @@
 LSTMCell and GRUCell compute it) and `rnn_tanh`, `rnn_relu`, `lstm`, `gru` (the cell run
 over a sequence with torch's flat list of parameters: per layer and direction w_ih, w_hh,
 then b_ih, b_hh where has_biases, then an LSTM's w_hr where its h and c differ in size).
-They run the layers' own step and loop (recurrent.py's run_sequence and run_layers), so
-their values and gradients are the modules'; a sequence function also takes torch's
-packed form (data, batch_sizes, hx, params, ...), the batch sorted longest first.
+They run the layers' own step and loop (recurrent.py's run_sequence, run_packed and
+run_layers), so their values and gradients are the modules'; a sequence function also takes
+torch's packed form (data, batch_sizes, hx, params, ...), the batch sorted longest first
+(batch_sizes checked: integers >= 1, non-increasing, summing to data's rows).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
-import numpy as np
-
 from .. import functional as tg
 from ..errors import ShapeError
 from ..tensor import Tensor
 from .layer_functions import _check_probability
-from .recurrent import _elman_step, run_layers, run_sequence
+from .recurrent import _elman_step, packed_sizes, run_layers, run_packed, run_sequence
 from .recurrent_gated import _gru_step, _lstm_step
 
 __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
@@ -139,6 +138,13 @@ def _sequence(where: str, step: Callable, gates: int, args: tuple, data_form: bo
         input, hx, params, has_biases, num_layers, dropout, train, bidirectional, \
             batch_first = args
     input = _tensor(where, "data" if data_form else "input", input)
+    if input.ndim not in ((2,) if data_form else (2, 3)):
+        raise ShapeError(f"{where}: expected " + ("data of shape (steps, input_size)" if
+                         data_form else "input of shape (length, batch, input_size) (batch "
+                         "first with batch_first=True) or (length, input_size)")
+                         + f", got {input.shape}")
+    if data_form:
+        sizes = packed_sizes(where, batch_sizes, input.shape[0])
     if (gates == 4) != isinstance(hx, (tuple, list)) or gates == 4 and len(hx) != 2:
         raise TypeError(f"{where}: hx must be " + ("a list [h_0, c_0] of two tensors" if
                         gates == 4 else "a Tensor") + f", got {type(hx).__name__}"
@@ -153,13 +159,7 @@ def _sequence(where: str, step: Callable, gates: int, args: tuple, data_form: bo
     count = num_layers * directions
     proj = len(parts) == 2 and parts[0].shape[-1:] != parts[1].shape[-1:]
     groups = _groups(where, params, has_biases, proj, count)
-    if input.ndim not in ((2,) if data_form else (2, 3)):
-        raise ShapeError(f"{where}: expected " + ("data of shape (steps, input_size)" if
-                         data_form else "input of shape (length, batch, input_size) (batch "
-                         "first with batch_first=True) or (length, input_size)")
-                         + f", got {input.shape}")
     if data_form:
-        sizes = [int(n) for n in _tensor(where, "batch_sizes", batch_sizes).numpy()]
         batch = (sizes[0] if sizes else 0,)
     else:
         batch = input.shape[:1] if input.ndim == 3 and batch_first else input.shape[1:-1]
@@ -180,15 +180,10 @@ def _sequence(where: str, step: Callable, gates: int, args: tuple, data_form: bo
     def layers(sequence: list, states: list, sizes: list | None) -> tuple:
         return run_layers(sequence, states, sizes, groups, step, bool(bidirectional), rate)
 
-    if not data_form:
-        return run_sequence(input, bool(batch_first and input.ndim == 3), states, layers,
-                            state * directions)
-    ends = [sum(sizes[:t + 1]) for t in range(len(sizes))]
-    sequence, last = layers([input[end - n:end] for n, end in zip(sizes, ends)], states,
-                            sizes)
-    output = tg.cat(sequence, axis=0) if sequence else Tensor.from_op(
-        np.zeros((0, state * directions), input.dtype), None)
-    return output, tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(parts)))
+    if data_form:
+        return run_packed(input, sizes, states, layers, state * directions, "data")
+    return run_sequence(input, bool(batch_first and input.ndim == 3), states, layers,
+                        state * directions)
 
 
 def _elman(activation: Callable) -> Callable:
@@ -232,7 +227,11 @@ def lstm(input: Tensor, hx: Any, params: Any, has_biases: Any, num_layers: Any, 
     b_hh with has_biases, then w_hr where h_0 is smaller than c_0: proj_size). The packed
     form lstm(data, batch_sizes, hx, params, has_biases, num_layers, dropout, train,
     bidirectional) gives (output data, h_n, c_n)."""
-    data_form = isinstance(hx, Tensor) and hx.dtype.kind in "iu"  # (batch_sizes)
+    data_form = isinstance(hx, Tensor)  # (batch_sizes: torch's overloads tell them so)
+    if data_form and not isinstance(has_biases, (list, tuple)):  # (the packed form's params)
+        raise TypeError(f"lstm: hx must be a list [h_0, c_0] of two tensors, got Tensor (the "
+                        f"packed form lstm(data, batch_sizes, hx, params, ...) takes a tensor "
+                        f"there: batch_sizes)")
     args = input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first
     output, (h, c) = _sequence("lstm", _lstm, 4, args, data_form)
     return output, h, c
