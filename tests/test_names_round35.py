@@ -554,6 +554,34 @@ def test_lstm_cell_refuses_h_and_c_of_different_sizes():
                                "hidden_size)")
 
 
+def test_requires_grad_on_integers_gives_advice_that_can_be_followed(tmp_path):
+    x = tg.zeros(2, dtype=tg.int64)
+    with pytest.raises(TypeError) as info:
+        x.new_tensor([1, 2], requires_grad=True)  # (dtype left out: x's int64)
+    assert str(info.value) == ("new_tensor(): requires_grad=True needs a float dtype, got "
+                               "int64; pass dtype='float64' (the dtype is x's, int64)")
+    assert x.new_tensor([1, 2], dtype="float64", requires_grad=True).requires_grad
+    with pytest.raises(TypeError, match=re.escape(
+            "got int32; pass dtype='float64' (x's dtype is int64 too)")):
+        x.new_zeros(2, dtype=tg.int32, requires_grad=True)
+    data = np.array([3, -1], np.int16)
+    path = tmp_path / "values.bin"
+    data.tofile(path)
+    for name, call in (
+            ("frombuffer", lambda: tg.frombuffer(data.tobytes(), dtype=tg.int16,
+                                                 requires_grad=True)),
+            ("from_file", lambda: tg.from_file(str(path), size=2, dtype=tg.int16,
+                                               requires_grad=True))):
+        with pytest.raises(TypeError) as info:
+            call()
+        assert str(info.value) == (
+            f"{name}: requires_grad=True needs a float dtype, got int16; dtype= says how the "
+            f"bytes are read (float64 would read other values); convert the result: "
+            f"tg.{name}(...).to(tg.float64).requires_grad_()")
+    followed = tg.frombuffer(data.tobytes(), dtype=tg.int16).to(tg.float64).requires_grad_()
+    assert followed.requires_grad and followed.numpy().tolist() == [3.0, -1.0]
+
+
 # == against torch 2.13, where it is installed ============================================
 @pytest.fixture
 def torch():

@@ -406,8 +406,11 @@ def _like(x: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
 
 
 def _hint(dtype: Any, like: np.dtype) -> str:
-    """requires_grad's hint for a tensor of x's dtype (`like`) unless `dtype` is given."""
-    return _GIVEN if dtype is not None else f"pass dtype='float64' (the dtype is x's, {like})"
+    """requires_grad's hint for a tensor of x's dtype (`like`) unless `dtype` is given
+    (then leaving it out helps only where x's is a float one)."""
+    if dtype is None:
+        return f"pass dtype='float64' (the dtype is x's, {like})"
+    return _GIVEN if like.kind == "f" else f"pass dtype='float64' (x's dtype is {like} too)"
 
 
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -478,7 +481,8 @@ def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool =
     warnings and refusals name new_tensor()."""
     where = "new_tensor()"
     array = _new_values(data, self.dtype if dtype is None else dtype, where)
-    return _leaf(array, check_flag(where, "requires_grad", requires_grad), where, _GIVEN)
+    return _leaf(array, check_flag(where, "requires_grad", requires_grad), where,
+                 _hint(dtype, self.dtype))
 
 
 for _name, _value in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):

@@ -84,6 +84,12 @@ def to_dlpack(tensor: Tensor) -> Any:
     return tensor.__dlpack__()
 
 
+def _converted(where: str) -> str:
+    """requires_grad's hint where dtype= says how raw bytes are read: convert afterwards."""
+    return (f"dtype= says how the bytes are read (float64 would read other values); convert "
+            f"the result: tg.{where}(...).to(tg.float64).requires_grad_()")
+
+
 def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
                requires_grad: bool = False) -> Tensor:
     """A 1-d tensor of the values a buffer (bytes, bytearray, memoryview, array.array)
@@ -111,7 +117,8 @@ def frombuffer(buffer: Any, *, dtype: Any, count: int = -1, offset: int = 0,
         raise ValueError(f"{where}: {count} entries of {dtype} from byte {offset} need "
                          f"{offset + count * dtype.itemsize} bytes; the buffer has {size}")
     values = np.frombuffer(buffer, dtype, count, offset).copy()
-    return _leaf(values, check_flag(where, "requires_grad", requires_grad), where)
+    return _leaf(values, check_flag(where, "requires_grad", requires_grad), where,
+                 _converted(where))
 
 
 def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype: Any = None,
@@ -149,7 +156,8 @@ def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype
     except OSError as error:
         raise OSError(f"{where}: cannot read {shown(filename)}: {error.strerror or error}") \
             from None
-    return _leaf(values, check_flag(where, "requires_grad", requires_grad), where)
+    return _leaf(values, check_flag(where, "requires_grad", requires_grad), where,
+                 _converted(where))
 
 
 def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Any = None,  # noqa: A001
