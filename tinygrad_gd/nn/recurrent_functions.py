@@ -229,9 +229,9 @@ def lstm(input: Tensor, hx: Any, params: Any, has_biases: Any, num_layers: Any, 
     bidirectional) gives (output data, h_n, c_n)."""
     data_form = isinstance(hx, Tensor)  # (batch_sizes: torch's overloads tell them so)
     if data_form and not isinstance(has_biases, (list, tuple)):  # (the packed form's params)
-        raise TypeError(f"lstm: hx must be a list [h_0, c_0] of two tensors, got Tensor (the "
-                        f"packed form lstm(data, batch_sizes, hx, params, ...) takes a tensor "
-                        f"there: batch_sizes)")
+        raise TypeError("lstm: hx must be a list [h_0, c_0] of two tensors, got Tensor (the "
+                        "packed form lstm(data, batch_sizes, hx, params, ...) takes a tensor "
+                        "there: batch_sizes)")
     args = input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first
     output, (h, c) = _sequence("lstm", _lstm, 4, args, data_form)
     return output, h, c
