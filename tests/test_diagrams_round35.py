@@ -23,22 +23,13 @@ import numpy as np
 
 import tinygrad_gd as tg
 
+from test_factors_round34 import _nodes  # (the SVG's nodes: title -> texts)
 from test_graph_labels import needs_dot
 
 pytestmark = needs_dot
 
 _SVG = "{http://www.w3.org/2000/svg}"
 _LINK = "{http://www.w3.org/1999/xlink}title"
-
-
-def _nodes(path) -> dict[str, list[str]]:
-    """The rendered SVG's nodes: their first text (a title) -> every text, as drawn."""
-    found = {}
-    for g in ET.parse(path).getroot().iter(_SVG + "g"):
-        texts = [(t.text or "").strip() for t in g.iter(_SVG + "text")]
-        if g.get("class") == "node" and texts:
-            found[texts[0]] = texts
-    return found
 
 
 def _widths(path) -> dict[str, float]:

@@ -19,19 +19,15 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
-from tinygrad_gd import creation, nn
+from tinygrad_gd import nn
+
+from test_names_round34 import global_generator
 
 RNG = np.random.default_rng(35)
 
 
-@pytest.fixture(autouse=True)
-def global_generator():
-    """The global generator as the test found it (some tests here call tg.manual_seed)."""
-    saved, state = list(creation._seeded), tg.default_generator.bit_generator.state
-    first = tg.default_generator._initial_seed
-    yield
-    creation._seeded[:] = saved
-    tg.default_generator.bit_generator.state, tg.default_generator._initial_seed = state, first
+# the global generator as the test found it (some tests here call tg.manual_seed)
+pytestmark = pytest.mark.usefixtures(global_generator.__name__)
 
 
 def _leaf(*shape):
