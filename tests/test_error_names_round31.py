@@ -167,7 +167,7 @@ X = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     (lambda: X.is_signed(3), "is_signed: takes no arguments but 1 "),
     (lambda: X.new_full((2,), 1.0, None, False, 3), "new_full: takes 2 to 4 arguments "),
     (lambda: X.new_tensor([1.0], None, False, 3), "new_tensor: takes 1 to 3 arguments "),
-    (lambda: X.size(0, 3), "Tensor.size() "),  # (a property's callable: Python's words)
+    (lambda: X.size(0, 3), "size: takes at most 1 argument (dim) but 2 "),
     (lambda: X.ndimension(3), "ndimension: takes no arguments but 1 "),
     (lambda: X.draw(3), "draw: takes no arguments but 1 "),
     (lambda: X.sum_to_size(2, nope=3), "Tensor.sum_to_size() got an unexpected keyword "),
