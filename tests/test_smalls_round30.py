@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -110,10 +111,16 @@ def test_an_error_inside_a_method_is_not_read_as_its_own_count():
 
 
 def test_the_method_twins_keep_the_functions_documentation():
+    # the method lives where help() and pickle look for it, Tensor.NAME in tinygrad_gd.tensor
+    # (its own module, as torch.Tensor's methods), the tg. function where it was written
     for name in ("lerp", "absolute", "swapdims"):
         method, function = getattr(tg.Tensor, name), getattr(tg, name)
-        assert method.__doc__ == function.__doc__ and method.__module__ == function.__module__
+        assert method.__doc__ == function.__doc__
         assert inspect.signature(method) == inspect.signature(function)
+        assert (method.__module__, method.__qualname__) == ("tinygrad_gd.tensor", f"Tensor.{name}")
+        assert function.__qualname__ == name and function.__module__ != "tinygrad_gd.tensor"
+        for twin in (method, function):
+            assert pickle.loads(pickle.dumps(twin)) is twin
 
 
 # -- 2: draw_anomaly points at a fault only ---------------------------------------------
