@@ -295,24 +295,41 @@ def test_einsum_still_broadcasts_an_axis_of_size_one_as_numpy(subscripts, shapes
                                np.einsum(subscripts, *arrays), rtol=1e-12)
 
 
-@pytest.mark.parametrize("sizes, why", [
-    ((-1, -1, 3), "(-1, 2, 3): -1 keeps an axis's size, but axis 0 is a new leading one, "
-                  "which has none; give its size"),
-    ((3,), "(3,): the tensor has 2 axes, 1 size was given; give a size for each axis (-1 "
-           "keeps one) and any new ones before them"),
-    ((3, -1), "(3, 3): axis 0 has size 2, not 1, so it cannot become 3; only an axis of size 1 "
-              "is repeated (repeat() tiles one)"),
-    ((2, 3, 3), "(2, 3, 3): axis 0 has size 2, not 1, so it cannot become 3; only an axis of "
-                "size 1 is repeated (repeat() tiles one)"),
+_REPEATED = "only an axis of size 1 is repeated (repeat() tiles one)"
+
+
+@pytest.mark.parametrize("shape, sizes, why", [
+    ((2, 3), (-1, -1, 3), "-1 keeps an axis's size, but dimension 0 is a new leading one, "
+                          "which has none; give its size"),
+    ((2, 3), (3,), "the tensor has 2 axes but 1 size was given; give a size for each axis (-1 "
+                   "keeps one) and any new ones before them"),
+    ((3,), (), "the tensor has 1 axis but 0 sizes were given; give a size for each axis (-1 "
+               "keeps one) and any new ones before them"),
+    ((2, 3), (3, -1), f"dimension 0 asks for size 3, but the tensor's size there is 2, not 1; "
+                      f"{_REPEATED}"),
+    ((2, 3), (5, -1, 4), f"dimension 2 asks for size 4, but the tensor's size there is 3, not "
+                         f"1; {_REPEATED}"),
+    ((2, 3), (2, 3, 3), f"dimension 1 asks for size 3, but the tensor's size there is 2, not 1; "
+                        f"{_REPEATED}"),
+    # (a size below -1 said "axis 0 has size 1, not 1, so it cannot become -2")
+    ((1, 3), (-2, 3), "size -2 at dimension 0 is negative; give sizes >= 0, or -1 to keep the "
+                      "tensor's size"),
+    ((3,), (-2, 3), "size -2 at dimension 0 is negative; give sizes >= 0, or -1 to keep the "
+                    "tensor's size"),
+    ((2, 3), (-1, -5), "size -5 at dimension 1 is negative; give sizes >= 0, or -1 to keep the "
+                       "tensor's size"),
 ])
-def test_expand_says_why_a_shape_cannot_be_made(sizes, why):
-    # (it said only "cannot broadcast shape (2, 3) to (-1, 2, 3)", a -1 it had kept)
-    x = tg.ones(2, 3)
-    text = _refusal(lambda: x.expand(*sizes), tg.ShapeError)
-    assert text == f"expand: cannot broadcast shape (2, 3) to {why}"
+def test_expand_says_why_a_shape_cannot_be_made(shape, sizes, why):
+    # the sizes as the user gave them, -1s kept (it showed (-1, 2, 3) for (-1, -1, 3)), each
+    # dimension numbered in them as PyTorch's "at non-singleton dimension 2"
+    x = tg.ones(shape)
+    for call, name in ((lambda: x.expand(*sizes), "expand"),
+                       (lambda: tg.broadcast_to(x, sizes), "broadcast_to")):
+        text = _refusal(call, tg.ShapeError)
+        assert text == f"{name}: cannot broadcast shape {shape} to {sizes}: {why}"
     torch = pytest.importorskip("torch")
-    with pytest.raises(RuntimeError):
-        torch.ones(2, 3).expand(*sizes)
+    with pytest.raises((RuntimeError, TypeError)):  # (expand() of no sizes: a TypeError)
+        torch.ones(shape).expand(*sizes)
     values = np.arange(3.0).reshape(1, 3)
     np.testing.assert_array_equal(tg.tensor(values).expand(4, 2, -1).numpy(),
                                   torch.tensor(values).expand(4, 2, -1).numpy())

@@ -129,22 +129,32 @@ class Transpose(Function, methods=("transpose",), functions=("transpose",)):
         return g.transpose(*(() if ctx.axes is None else (tuple(np.argsort(ctx.axes)),)))
 
 
-def _not_broadcast(have: tuple[int, ...], shape: tuple[int, ...]) -> str:
-    """Why broadcast_to (expand) cannot make `shape` of a tensor of shape `have`: too few
-    sizes, a -1 (keep the size) for a new leading axis, or an axis of neither size 1 nor
-    the size asked, named with what to do."""
-    start = f"broadcast_to: cannot broadcast shape {have} to {shape}"
-    lead = len(shape) - len(have)
+def _not_broadcast(have: tuple[int, ...], sizes: tuple[int, ...]) -> str:
+    """Why broadcast_to (expand) cannot make the `sizes` the user gave (-1s as given) of a
+    tensor of shape `have`: a size below -1, too few sizes, a -1 (keep the size) for a new
+    leading dimension, or a dimension whose size is neither the tensor's there nor 1 in the
+    tensor, numbered in `sizes` as PyTorch's, with what to do."""
+    start = f"broadcast_to: cannot broadcast shape {have} to {sizes}"
+    lead = len(sizes) - len(have)
+    negative = next((i for i, n in enumerate(sizes) if n < -1), None)
+    if negative is not None:
+        return (f"{start}: size {sizes[negative]} at dimension {negative} is negative; give "
+                f"sizes >= 0, or -1 to keep the tensor's size")
     if lead < 0:
-        given = f"{len(shape)} size was" if len(shape) == 1 else f"{len(shape)} sizes were"
-        return (f"{start}: the tensor has {len(have)} axes, {given} given; give a size for "
-                f"each axis (-1 keeps one) and any new ones before them")
-    if -1 in shape[:lead]:
-        return (f"{start}: -1 keeps an axis's size, but axis {shape.index(-1)} is a new "
+        axes = "1 axis" if len(have) == 1 else f"{len(have)} axes"
+        given = f"{len(sizes)} size was" if len(sizes) == 1 else f"{len(sizes)} sizes were"
+        return (f"{start}: the tensor has {axes} but {given} given; give a size for each "
+                f"axis (-1 keeps one) and any new ones before them")
+    if -1 in sizes[:lead]:
+        return (f"{start}: -1 keeps an axis's size, but dimension {sizes.index(-1)} is a new "
                 f"leading one, which has none; give its size")
-    axis = next((i for i, n in enumerate(have) if n not in (1, shape[lead + i])), 0)
-    return (f"{start}: axis {axis} has size {have[axis]}, not 1, so it cannot become "
-            f"{shape[lead + axis]}; only an axis of size 1 is repeated (repeat() tiles one)")
+    for axis, n in enumerate(have):
+        want = sizes[lead + axis]
+        if n != 1 and want not in (-1, n):
+            return (f"{start}: dimension {lead + axis} asks for size {want}, but the tensor's "
+                    f"size there is {n}, not 1; only an axis of size 1 is repeated (repeat() "
+                    f"tiles one)")
+    return start
 
 
 class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expand"),
@@ -159,11 +169,14 @@ class BroadcastTo(Function, name="broadcast_to", methods=("broadcast_to", "expan
     @classmethod
     def call(cls, x, *shape):
         x = to_tensor(x)
-        shape = ints(cls.name, shape)
-        lead = len(shape) - x.ndim
+        given = ints(cls.name, shape)
+        lead = len(given) - x.ndim
         shape = tuple(x.shape[i - lead] if n == -1 and i >= lead else n
-                      for i, n in enumerate(shape))
-        return cls.apply(x, shape=shape)
+                      for i, n in enumerate(given))
+        try:
+            return cls.apply(x, shape=shape)
+        except ShapeError:  # (said of the sizes given, not of those -1 was filled in by)
+            raise ShapeError(_not_broadcast(x.shape, given)) from None
 
     def forward(ctx, x, *, shape):
         ctx.in_shape = x.shape
