@@ -270,8 +270,11 @@ def test_the_calls_beside_those_refusals_still_compute():
 @pytest.mark.parametrize("subscripts, shapes, letter, sizes", [
     ("ij,jk->ik", [(2, 3), (2, 3)], "'j'", (3, 0, 2, 1)),
     ("bij,bjk->bik", [(2, 3, 4), (3, 4, 5)], "'b'", (2, 0, 3, 1)),
-    ("ii->i", [(2, 3)], "'i'", (2, 0, 3, 0)),
     ("...j,...j->...", [(4, 3), (5, 3)], "'...'", (4, 0, 5, 1)),
+    # a letter first seen of size 1 (it said the shapes "do not broadcast together")
+    ("i,i,i->", [(1,), (3,), (4,)], "'i'", (3, 1, 4, 2)),
+    ("i,i,i->", [(3,), (1,), (4,)], "'i'", (3, 0, 4, 2)),
+    ("ij,kj,lj->", [(2, 1), (2, 5), (2, 6)], "'j'", (5, 1, 6, 2)),
 ])
 def test_einsum_names_the_subscript_whose_sizes_differ(subscripts, shapes, letter, sizes):
     # (it said "shapes (2, 3), (2, 3) do not broadcast together (NumPy's rule: ...)")
@@ -281,7 +284,25 @@ def test_einsum_names_the_subscript_whose_sizes_differ(subscripts, shapes, lette
     listed = ", ".join(str(shape) for shape in shapes)
     assert text == (f"einsum: subscript {letter} of {subscripts!r} is an axis of size {first} in "
                     f"operand {k} and {other} in operand {m} (shapes {listed}); the axes a "
-                    f"letter names must be of one size")
+                    f"letter names must be of one size (or 1)")
+    torch = pytest.importorskip("torch")  # (torch names the same letter and sizes)
+    with pytest.raises(RuntimeError, match=rf"subscript {letter[1]} has size {other} .* size "
+                                           rf"{first}|ellipsis"):
+        torch.einsum(subscripts, *(torch.ones(shape) for shape in shapes))
+
+
+@pytest.mark.parametrize("subscripts, shape, sizes", [
+    ("ii->i", (2, 3), (2, 3)), ("ii->i", (1, 3), (1, 3)), ("bii->bi", (2, 3, 1), (3, 1)),
+])
+def test_einsum_names_a_letter_repeated_in_one_operand_over_two_sizes(subscripts, shape, sizes):
+    # ((1, 3) got NumPy's message, (2, 3) "an axis of size 2 in operand 0 and 3 in operand 0")
+    text = _refusal(lambda: tg.einsum(subscripts, tg.ones(shape)), tg.ShapeError)
+    assert text == (f"einsum: subscript 'i' of {subscripts!r} is repeated in operand 0 over "
+                    f"axes of sizes {sizes[0]} and {sizes[1]} (shapes {shape}); a repeated letter "
+                    f"takes a diagonal, whose axes must be of one size")
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError, match="subscript i is repeated for operand 0"):
+        torch.einsum(subscripts, torch.ones(shape))
 
 
 @pytest.mark.parametrize("subscripts, shapes", [

@@ -180,20 +180,37 @@ def _sublist_subscripts(args: tuple) -> tuple[str, tuple]:
 
 
 def _check_sizes(subscripts: str, inputs: list[str], operands: tuple) -> None:
-    """Each letter's axes of one size (or 1, broadcast), as einsum sums along them; else
-    refused naming the letter, its sizes and the operands' shapes (NumPy's words were of
-    broadcasting "remapped shapes")."""
-    sizes: dict[str, tuple[int, int]] = {}
+    """Each letter's axes of one size, as einsum sums along them: a letter repeated in one
+    operand (its diagonal) of one size exactly, and across operands an axis of size 1
+    broadcast to the size the others have; else refused naming the letter, its sizes and the
+    operands' shapes, as PyTorch's (NumPy's words were of broadcasting "remapped shapes")."""
+    sizes: dict[str, tuple[int, int]] = {}  # letter: (operand, size), a size 1 until another
     for k, (letters, x) in enumerate(zip(inputs, operands)):
+        own: dict[str, int] = {}
         for letter, size in zip(letters, x.shape):
-            first = sizes.setdefault(letter, (k, size))
-            if size != first[1] and 1 not in (size, first[1]):
-                shapes = ", ".join(str(t.shape) for t in operands)
-                letter = repr(letter) if letter in subscripts else "'...'"  # (one it stands for)
-                raise ShapeError(f"einsum: subscript {letter} of {subscripts!r} is an axis of "
+            if own.setdefault(letter, size) != size:
+                raise ShapeError(f"einsum: subscript {_shown(letter, subscripts)} is repeated in "
+                                 f"operand {k} over axes of sizes {own[letter]} and {size} "
+                                 f"(shapes {_shapes(operands)}); a repeated letter takes a "
+                                 f"diagonal, whose axes must be of one size")
+            first = sizes.get(letter)
+            if first is None or first[1] == 1 != size:
+                sizes[letter] = (k, size)
+            elif size not in (1, first[1]):
+                raise ShapeError(f"einsum: subscript {_shown(letter, subscripts)} is an axis of "
                                  f"size {first[1]} in operand {first[0]} and {size} in operand "
-                                 f"{k} (shapes {shapes}); the axes a letter names must be of "
-                                 f"one size")
+                                 f"{k} (shapes {_shapes(operands)}); the axes a letter names "
+                                 f"must be of one size (or 1)")
+
+
+def _shown(letter: str, subscripts: str) -> str:
+    """A letter of `subscripts` as a refusal names it, '...' for one the ellipsis stands for."""
+    return f"{repr(letter) if letter in subscripts else repr('...')} of {subscripts!r}"
+
+
+def _shapes(operands: tuple) -> str:
+    """The operands' shapes, listed."""
+    return ", ".join(str(t.shape) for t in operands)
 
 
 class Einsum(Function, functions=("einsum",)):
