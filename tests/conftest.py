@@ -78,11 +78,12 @@ def pytest_report_header() -> str | None:
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: Any, call: Any) -> Any:
     """Under a seeded fuzzer's failure (a test of a module that has FIRST_SEED, given a
-    `seed`), the command that reruns that program alone."""
+    `seed`), the command that reruns that program alone: the fuzzers start at the failing
+    seed itself, so that its test id is collected whatever count a variable raised."""
     outcome = yield
     report = outcome.get_result()
     first = getattr(getattr(item, "module", None), "FIRST_SEED", None)
     seed = getattr(item, "callspec", None) and item.callspec.params.get("seed")
     if report.failed and call.when == "call" and first is not None and seed is not None:
         report.sections.append(("seeded fuzzer", f"seed {seed}; rerun it alone: "
-                                f"{FUZZ_SEED}={first} python -m pytest '{item.nodeid}'"))
+                                f"{FUZZ_SEED}={seed} python -m pytest '{item.nodeid}'"))

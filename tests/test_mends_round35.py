@@ -3,7 +3,12 @@ themselves, a wrong call said in one line naming what was called."""
 from __future__ import annotations
 
 import inspect
+import os
 import pickle
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -409,3 +414,37 @@ def test_save_for_backward_still_gives_backward_its_arrays():
     x = tg.tensor([1.0, -3.0], requires_grad=True)
     Squared.apply(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), 2 * x.detach().numpy())
+
+
+# -- the seeded fuzzers: the command printed under a failure reruns it ----------------------
+_PLANTED_FUZZER = """import os
+import pytest
+FIRST_SEED = int(os.environ.get("TINYGRAD_GD_FUZZ_SEED", "0"))
+COUNT = int(os.environ.get("PLANTED_EXAMPLES", "3"))
+@pytest.mark.parametrize("seed", range(FIRST_SEED, FIRST_SEED + COUNT))
+def test_program(seed):
+    assert seed != 7
+"""
+
+
+def test_a_seeded_fuzzers_failure_prints_a_command_that_reruns_it(tmp_path):
+    # (it printed TINYGRAD_GD_FUZZ_SEED=0 beside the id test_program[7]: "not found" once the
+    # count variable that had reached seed 7 was left out)
+    (tmp_path / "conftest.py").write_text((Path(__file__).parent / "conftest.py").read_text())
+    (tmp_path / "test_planted_fuzzer.py").write_text(_PLANTED_FUZZER)
+    kept = {k: v for k, v in os.environ.items()
+            if k not in ("TINYGRAD_GD_FUZZ_SEED", "HYPOTHESIS_PROFILE", "PLANTED_EXAMPLES")}
+
+    def pytest_run(env: dict, target: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                               target], cwd=tmp_path, env={**kept, **env},
+                              capture_output=True, text=True, timeout=120)
+
+    failed = pytest_run({"PLANTED_EXAMPLES": "10"}, "test_planted_fuzzer.py")
+    command = re.search(r"rerun it alone: (\w+)=(\d+) python -m pytest '([^']+)'", failed.stdout)
+    assert command is not None, failed.stdout
+    variable, seed, test_id = command.groups()
+    assert (variable, seed, test_id) == ("TINYGRAD_GD_FUZZ_SEED", "7",
+                                         "test_planted_fuzzer.py::test_program[7]")
+    again = pytest_run({variable: seed}, test_id)  # as printed: no count variable
+    assert again.returncode == 1 and "1 failed" in again.stdout, again.stdout
