@@ -107,7 +107,7 @@ def test_a_users_op_registered_later_pickles_as_its_methods(users_op):
 @pytest.mark.parametrize("low, high", [(0.0, 1.0), (1000.0, 1000.3), (1000.0, 1000.7),
                                        (-1.0, 2049.0)])
 def test_uniform_and_make_tensor_keep_their_draws_below_high_as_torch(dtype, low, high):
-    # (testing._uniform and in_place._below were twins: one rule now, values.cast_below)
+    # (testing._uniform and in_place._below were twins: one rule now, values.uniform_draws)
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
     theirs = [torch.empty(4000, dtype=getattr(torch, dtype)).uniform_(low, high),
@@ -125,6 +125,56 @@ def test_uniform_and_make_tensor_keep_their_draws_below_high_as_torch(dtype, low
             assert values.max() <= top and reference.max() <= top
         if len(np.unique(reference)) == 1:  # (a range of one value of the dtype: that one)
             np.testing.assert_array_equal(np.unique(values), np.unique(reference))
+
+
+def _drawn(draw: str, dtype: str, low: float, high: float, n: int) -> np.ndarray:
+    if draw == "uniform_":
+        return tg.empty(n, dtype=dtype).uniform_(low, high,
+                                                 generator=np.random.default_rng(0)).numpy()
+    tg.manual_seed(0)
+    return tg.testing.make_tensor(n, dtype=dtype, device="cpu", low=low, high=high).numpy()
+
+
+@pytest.mark.parametrize("draw", ["uniform_", "make_tensor"])
+@pytest.mark.parametrize("low, high", [(0.0, 1.0), (-1.0, 2049.0), (-3.0, 100.3)])
+def test_float16_draws_give_the_values_below_high_their_share_only(draw, low, high):
+    # (rounded to the nearest value, then kept below high, the top value was drawn 1450 times
+    # per 958 for the one below it in uniform_(0, 1), 2406 per 993 in (-1, 2049); torch ~1:1)
+    n, half = 2 * 10 ** 6, np.float16
+    values = _drawn(draw, "float16", low, high, n)
+    top = np.nextafter(half(high), half(-np.inf))
+    below = np.nextafter(top, half(-np.inf))
+    for value, width in ((top, half(high) - top), (below, top - below)):
+        expected = n * float(width) / (float(half(high)) - float(half(low)))
+        count = int((values == value).sum())
+        assert abs(count - expected) < 6 * expected ** 0.5, (value, count, expected)
+    assert values.min() >= half(low) and values.max() <= top
+
+
+def test_float32_uniform_draws_are_torchs_multiples_of_2_to_the_minus_24():
+    # (drawn in float64 and rounded, a third of them were not: torch's are, as tg.rand's)
+    torch = pytest.importorskip("torch")
+    ours = tg.empty(10 ** 5, dtype="float32").uniform_(0, 1, generator=np.random.default_rng(0))
+    theirs = torch.empty(10 ** 5, dtype=torch.float32).uniform_(0, 1)
+    for values in (ours.numpy().astype(np.float64), theirs.numpy().astype(np.float64)):
+        assert np.array_equal(values * 2.0 ** 24, np.floor(values * 2.0 ** 24))
+
+
+def test_float64_draws_are_numpys_own_still():
+    for low, high in ((0.0, 1.0), (-3.5, 7.25)):
+        drawn = tg.empty(1000).uniform_(low, high, generator=np.random.default_rng(5)).numpy()
+        np.testing.assert_array_equal(drawn, np.random.default_rng(5).uniform(low, high, 1000))
+    np.testing.assert_array_equal(tg.rand(1000, seed=5).numpy(),
+                                  np.random.default_rng(5).random(1000))
+
+
+def test_a_float16_uniform_distribution_never_samples_its_high():
+    # (its draws were cast to float16 by rounding: 58 of 200000 samples were 1.0, log_prob -inf)
+    half = tg.tensor(0.0, dtype="float16"), tg.tensor(1.0, dtype="float16")
+    uniform = tg.distributions.Uniform(*half)
+    samples = uniform.sample((200000,), seed=0)
+    assert samples.dtype == np.float16 and samples.numpy().max() < 1.0
+    assert np.isfinite(uniform.log_prob(samples).numpy()).all()
 
 
 # -- biject_to and transform_to: their arguments bound by Python's rules --------------------

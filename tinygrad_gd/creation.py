@@ -39,7 +39,7 @@ from .memory_formats import new_laid_out, taking_memory_format
 from .ops.arguments import either, finite, integer, ints
 from .scope import made_here
 from .tensor import Tensor, _as_array, _new_values
-from .values import _fit_whole, _fitted, default_float, numeric_dtype
+from .values import _fit_whole, _fitted, default_float, numeric_dtype, uniform_draws
 
 __all__ = ["as_tensor", "zeros", "ones", "full", "empty", "eye", "arange", "linspace", "rand",
            "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like", "rand_like",
@@ -320,7 +320,8 @@ def _floats(dtype: Any, where: str) -> np.dtype:
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
          generator: Any = None, size: Any = None) -> Tensor:
     """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given. In
-    float32 and float16 they are PyTorch's: multiples of 2**-24 (2**-11), never 1."""
+    float32 and float16 they are PyTorch's: multiples of 2**-24 (float16's rounded down to
+    its own values), never 1."""
     return _drawn("rand", _shape("rand", shape, size), dtype, requires_grad, seed, generator,
                   uniform=True)
 
@@ -338,13 +339,8 @@ def _drawn(where: str, shape: tuple, dtype: Any, requires_grad: bool, seed: Any,
     ones too)."""
     shape, out = _sizes(where, shape), _floats(dtype, where)
     rng = make_generator(seed, generator, where)
-    values = _array(where, shape, lambda: rng.random(shape) if uniform else
+    values = _array(where, shape, lambda: uniform_draws(rng, shape, out) if uniform else
                     rng.standard_normal(shape))
-    digits = np.finfo(out).nmant + 1
-    if uniform and digits < 53:  # float64's draws (k * 2**-53) cut to the dtype's grid, as
-        np.multiply(values, 2.0 ** digits, out=values)  # PyTorch's: a cast would round
-        np.floor(values, out=values)  # values near 1 up to 1
-        np.multiply(values, 2.0 ** -digits, out=values)
     return _leaf(values.astype(out, copy=False), requires_grad, where)
 
 

@@ -28,6 +28,7 @@ PyTorch's.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -40,7 +41,7 @@ from .ops.arguments import finite
 from .ops.indexing import SetItem
 from .tensor import Tensor, _as_array, _raw
 from .tracked import read_only_error
-from .values import _fitted, cast_below
+from .values import _fitted, uniform_draws
 
 
 def shown(value: Any) -> str:
@@ -246,13 +247,11 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
     for name, bound in (("a=", a), ("b=", b)):  # (as PyTorch's: no bound that becomes inf)
         _fitted(bound, self.dtype, "uniform_", "draw into a float64 tensor (t.to(tg.float64))",
                 name)
-    rng = make_generator(None, generator, "uniform_")
-    try:
-        values = rng.uniform(a, b, self.shape)
-    except OverflowError:  # (b - a beyond the largest float)
+    if math.isinf(b - a):  # (as PyTorch's: b - a beyond the largest float)
         raise ValueError(f"uniform_: the range from a={a} to b={b} is wider than the largest "
-                         f"float; give narrower bounds") from None
-    self._write_at(..., cast_below(values, self.dtype, a, b), "uniform_")
+                         f"float; give narrower bounds")
+    rng = make_generator(None, generator, "uniform_")
+    self._write_at(..., uniform_draws(rng, self.shape, self.dtype, a, b), "uniform_")
     return self
 
 

@@ -42,7 +42,7 @@ from .in_place import shown
 from .memory_formats import check_memory_format, copied
 from .op_errors import respelled
 from .tensor import Tensor
-from .values import cast_below, check_cpu, numeric_dtype
+from .values import check_cpu, numeric_dtype, uniform_draws
 
 try:  # the strategies and assert_gradcheck work without pytest; the fixture needs it
     import pytest
@@ -391,7 +391,7 @@ def make_tensor(*shape: Any, dtype: Any, device: Any, low: Any = None, high: Any
     rng = make_generator(None, None, where)
     low, high = _bounds(where, kind, low, high)
     if kind.kind == "f":
-        values = _uniform(rng, kind, low, high, sizes)
+        values = uniform_draws(rng, sizes, kind, low, high)
     else:
         values = rng.integers(low, high, sizes, dtype=np.int64 if kind == np.bool_ else kind,
                               endpoint=False).astype(kind)
@@ -437,14 +437,6 @@ def _bounds(where: str, dtype: np.dtype, low: Any, high: Any) -> tuple[Any, Any]
     if dtype.kind in "biu":
         return math.ceil(low), math.ceil(high)
     return float(low), float(high)
-
-
-def _uniform(rng: np.random.Generator, dtype: np.dtype, low: float, high: float,
-             sizes: tuple[int, ...]) -> np.ndarray:
-    """Uniform draws in [low, high) of `dtype` (`cast_below`)."""
-    if high - low >= np.finfo(np.float64).max:  # (the width itself would overflow)
-        return cast_below(rng.uniform(low / 2, high / 2, sizes) * 2, dtype, low, high)
-    return cast_below(rng.uniform(low, high, sizes), dtype, low, high)
 
 
 if pytest is not None:

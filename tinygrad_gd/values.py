@@ -5,12 +5,13 @@ one line what cannot be one (ragged lists, None, strings, objects, complex numbe
 dates); `numeric_dtype` refuses such a dtype given by name or object (`dtype=`, `to()`),
 so that neither data nor a cast brings in values no op computes correctly. `_constant`
 is an op's operand that is not a tensor; `_fitted` refuses a finite value that a float
-dtype would make inf, `cast_below` keeps draws from [low, high) below high once cast to a
-narrower float dtype. `is_device` and `check_cpu` read PyTorch's devices (`to(device)`,
-a layer's `device=`). tensor.py, which defines Tensor, imports them
-(and sets `Tensor` here); other modules import `_as_array` from either. `default_float` is
-the dtype of new float tensors made without one (float64 unless tg.set_default_dtype
-changed it: properties.py), kept here, below everything that makes tensors.
+dtype would make inf, `uniform_draws` draws from [low, high) in a float dtype by one rule
+(tg.rand's, uniform_'s, make_tensor's, distributions.Uniform's). `is_device` and
+`check_cpu` read PyTorch's devices (`to(device)`, a layer's `device=`). tensor.py, which
+defines Tensor, imports them (and sets `Tensor` here); other modules import `_as_array`
+from either. `default_float` is the dtype of new float tensors made without one (float64
+unless tg.set_default_dtype changed it: properties.py), kept here, below everything that
+makes tensors.
 """
 from __future__ import annotations
 
@@ -178,16 +179,38 @@ def _fitted(values: Any, dtype: np.dtype, where: str, instead: str, name: str = 
     return cast
 
 
-def cast_below(values: np.ndarray, dtype: np.dtype, low: float, high: float) -> np.ndarray:
-    """Float64 draws from [low, high) as the float `dtype`, [low, high) kept: a draw the
-    cast rounds up to high (one near it in float32 or float16, or NumPy's own low +
-    (high - low) * u in float64) made the largest value of `dtype` below high as `dtype`
-    holds it, as PyTorch's (uniform_, make_tensor); where low and high are one value of
-    `dtype`, that value. A fresh array of draws may be changed in place."""
-    with np.errstate(over="ignore"):  # (beyond the dtype's largest: inf, then below it)
-        values, top = values.astype(dtype, copy=False), dtype.type(high)
-        if dtype.type(low) < top:
-            np.minimum(values, np.nextafter(top, dtype.type(-np.inf)), out=values)
+def uniform_draws(rng: np.random.Generator, shape: Any, dtype: Any, low: float = 0.0,
+                  high: float = 1.0) -> np.ndarray:
+    """Draws from [low, high) in the float `dtype` by one rule, PyTorch's (tg.rand, uniform_,
+    testing.make_tensor, distributions.Uniform): u from [0, 1) on the grid of the type the
+    draw is computed in (k * 2**-53 in float64, NumPy's own; k * 2**-24 in float32, which
+    float16 is computed in, as PyTorch's), then low + u * (high - low) there, with the
+    bounds as `dtype` holds them. float16 takes the value at or below each (each value drawn
+    as often as the width up to the next: rounding to the nearest drew the one below high
+    half as often again), and a draw that rounding carries to high is the value below it."""
+    dtype = np.dtype(dtype)
+    work = np.dtype(np.float64 if dtype.itemsize >= 8 else np.float32)
+    u = np.asarray(rng.random(shape))
+    if work != np.float64:  # (on float32's grid: a cast would round draws near 1 up to 1)
+        np.multiply(u, 2.0 ** 24, out=u)
+        np.floor(u, out=u)
+        u = (u * 2.0 ** -24).astype(work)
+    with np.errstate(over="ignore"):
+        lo, hi = dtype.type(low), dtype.type(high)
+        start, width, scale = work.type(lo), work.type(hi) - work.type(lo), 1
+        if not np.isfinite(width):  # (wider than the largest float: at half scale)
+            start, width, scale = start / 2, work.type(hi) / 2 - start / 2, 2
+        np.multiply(u, width, out=u)
+        np.add(u, start, out=u)
+        if scale != 1:
+            np.multiply(u, scale, out=u)
+        values = u
+        if dtype != work:
+            values = u.astype(dtype)
+            above = values.astype(work) > u
+            values[above] = np.nextafter(values[above], dtype.type(-np.inf))
+        if lo < hi:
+            np.minimum(values, np.nextafter(hi, dtype.type(-np.inf)), out=values)
     return values
 
 

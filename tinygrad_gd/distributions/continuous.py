@@ -21,6 +21,7 @@ import numpy as np
 from ..functional import where
 from ..special import ndtr, ndtri
 from ..tensor import Tensor
+from ..values import uniform_draws
 from . import constraints
 from .distribution import Distribution, broadcast_all, constant, draw
 from .exponential_family import ExponentialFamily
@@ -371,7 +372,8 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape: Any = (), *, generator: Any = None, seed: Any = None
                 ) -> Tensor:
-        u = _standard(self, sample_shape, generator, seed, lambda rng, shape: rng.random(shape))
+        u = _standard(self, sample_shape, generator, seed,  # (tg.rand's: never 1 in float16)
+                      lambda rng, shape: uniform_draws(rng, shape, self._dtype))
         return self.low + _named(u * (self.high - self.low), "draws * (high - low)")
 
     def log_prob(self, value: Any) -> Tensor:
