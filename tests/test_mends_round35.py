@@ -241,6 +241,34 @@ def test_an_optimizer_step_given_a_closure_it_cannot_call_says_so(closure):
     np.testing.assert_allclose(w.numpy(), [1.0 - 0.2, 2.0 - 0.4])
 
 
+@pytest.mark.parametrize("closure", [1, "closure", tg.ones(3, 3)])
+def test_lbfgs_refuses_a_closure_it_cannot_call_in_sgds_words(closure):
+    # (LBFGS.step(1) said "LBFGS.step needs a closure (got 1)", SGD.step(1) another message)
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    texts = {name: _refusal(lambda: make([w], lr=0.1).step(closure), TypeError)
+             for name, make in (("SGD", tg.optim.SGD), ("LBFGS", tg.optim.LBFGS))}
+    opening = texts["SGD"].split("; ")[0].replace("SGD.step", "LBFGS.step")
+    assert texts["LBFGS"] == (f"{opening}; LBFGS evaluates the loss several times a step: "
+                              f"give one, then optimizer.step(closure)")
+    assert texts["SGD"].endswith("; after loss.backward() call step() without it")
+    assert f"got {type(closure).__name__} " in opening
+    np.testing.assert_array_equal(w.numpy(), [1.0, 2.0])
+    optimizer = tg.optim.LBFGS([w], lr=0.1, max_iter=1)
+
+    def recomputed():
+        optimizer.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+    assert optimizer.step(recomputed).item() == 5.0  # (the first loss, as torch's)
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    reference = torch.optim.LBFGS([theirs], lr=0.1, max_iter=1)
+    reference.step(lambda: (reference.zero_grad(), (theirs * theirs).sum().backward(),
+                            (theirs * theirs).sum())[-1])
+    np.testing.assert_allclose(w.numpy(), theirs.detach().numpy(), rtol=1e-12)
+
+
 @pytest.mark.parametrize("group, kind, text", [
     ("tensor", TypeError, "SGD.add_param_group: a parameter group must be a dict such as "
                           "{'params': [w], 'lr': 0.01}, got Tensor"),

@@ -1,8 +1,9 @@
 """The argument checks `tg.optim`'s optimizers share (optim_base.py, optim.py,
 optim_variants.py...): the parameters given (`param_groups`, `group_params`), a setting
 that must be a number in a range, Adam's pair of betas, PyTorch's capturable= and
-differentiable=, taken at False only, and a step's closure (`closure_loss`). Each refusal
-is one line naming the optimizer, the argument and the value given.
+differentiable=, taken at False only, and a step's closure (`check_closure`,
+`closure_loss`). Each refusal is one line naming the optimizer, the argument and the value
+given.
 """
 from __future__ import annotations
 
@@ -112,13 +113,28 @@ def group_params(where: str, group: Any) -> list[Any]:
                         f"iterable of tensors, got {type(params).__name__} {params!r}") from None
 
 
-def closure_loss(where: str, closure: Any) -> Any:
+def check_closure(where: str, closure: Any, needed: bool = False) -> None:
+    """A step's `closure` refused in one line where it cannot be called: one message for
+    every optimizer, whose advice is LBFGS's where the step `needed` one (it evaluates the
+    loss several times a step), which then refuses None too."""
+    if callable(closure):
+        return
+    if needed and closure is None:
+        raise TypeError(f"{where}.step needs a closure (got None): a function that calls "
+                        f"optimizer.zero_grad(), computes the loss, calls loss.backward() and "
+                        f"returns the loss; then optimizer.step(closure)")
+    then = (f"{where} evaluates the loss several times a step: give one, then "
+            f"optimizer.step(closure)" if needed else "after loss.backward() call step() "
+            "without it")
+    shown = " ".join(repr(closure).split())  # (a tensor's repr on one line)
+    raise TypeError(f"{where}.step: closure must be a function that recomputes the loss, "
+                    f"calls loss.backward() and returns the loss, got "
+                    f"{type(closure).__name__} {shown:.60}; {then}")
+
+
+def closure_loss(where: str, closure: Any, needed: bool = False) -> Any:
     """What a step's `closure` returns (the loss, recomputed with its backward), called
-    with gradients on; a closure that cannot be called refused in one line."""
-    if not callable(closure):
-        raise TypeError(f"{where}.step: closure must be a function that recomputes the loss, "
-                        f"calls loss.backward() and returns the loss, got "
-                        f"{type(closure).__name__} {closure!r}; after loss.backward() call "
-                        f"step() without it")
+    with gradients on (`check_closure` first), for every optimizer's step."""
+    check_closure(where, closure, needed)
     with enable_grad():
         return closure()

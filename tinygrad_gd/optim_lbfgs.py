@@ -23,10 +23,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
-from .engine import enable_grad
 from .ops.arguments import integer
 from .optim_base import Optimizer, _as_numpy, _is_tensor
-from .optim_checks import _check_number
+from .optim_checks import _check_number, check_closure, closure_loss
 from .tensor import Tensor
 
 __all__ = ["LBFGS"]
@@ -240,8 +239,7 @@ class LBFGS(Optimizer):
 
     def _loss(self, closure: Callable[[], Any]) -> tuple[Any, float]:
         """The closure's result, and its value as a float."""
-        with enable_grad():
-            result = closure()
+        result = closure_loss(self._name, closure, needed=True)
         if isinstance(result, Tensor) and result.size != 1:
             raise RuntimeError(f"{self._name}.step: the closure returned a tensor of shape "
                                f"{result.shape}; it must return the loss, one number "
@@ -266,11 +264,7 @@ class LBFGS(Optimizer):
 
         `closure` is required: a function that clears the gradients, computes the loss,
         calls backward() and returns the loss."""
-        if closure is None or not callable(closure):
-            raise TypeError(f"{self._name}.step needs a closure (got {closure!r:.40}): a "
-                            f"function that calls optimizer.zero_grad(), computes the loss, "
-                            f"calls loss.backward() and returns the loss; then "
-                            f"optimizer.step(closure)")
+        check_closure(self._name, closure, needed=True)
         # read now: a setting may have been changed by hand since, a tensor in place
         group = self._settings(self.param_groups[0])
         if not sum(p._data.size for p in self._params):
