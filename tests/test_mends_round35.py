@@ -168,6 +168,15 @@ def test_float64_draws_are_numpys_own_still():
                                   np.random.default_rng(5).random(1000))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_the_draw_rule_draws_a_0d_tensor_in_every_dtype(dtype):
+    bounds = tg.tensor(2.0, dtype=dtype), tg.tensor(3.0, dtype=dtype)
+    for drawn in (tg.rand((), dtype=dtype), tg.empty((), dtype=dtype).uniform_(2, 3) - 2,
+                  tg.testing.make_tensor((), dtype=dtype, device="cpu", low=0, high=1),
+                  tg.distributions.Uniform(*bounds).sample() - 2):
+        assert drawn.shape == () and str(drawn.dtype) == dtype and 0 <= drawn.item() < 1
+
+
 def test_a_float16_uniform_distribution_never_samples_its_high():
     # (its draws were cast to float16 by rounding: 58 of 200000 samples were 1.0, log_prob -inf)
     half = tg.tensor(0.0, dtype="float16"), tg.tensor(1.0, dtype="float16")
