@@ -13,12 +13,12 @@ the others), as are the views' shapes. A bad argument is refused in one line nam
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 from .memory_formats import contiguous_format
 from .ops.arguments import integer
 from .nn.layer_functions import _as_tensor
+from .op_errors import renamed_refusal
 from .scope import drawn_as_call
 from .tensor import Tensor
 
@@ -27,22 +27,6 @@ __all__ = ["alias_copy", "as_strided_copy", "diagonal_copy", "expand_copy", "per
            "unsqueeze_copy", "view_copy", "split_with_sizes_copy", "select_copy", "slice_copy",
            "split_copy", "detach_copy"]
 
-# the name a view op's refusal begins with ("permute: ...", "t(): ...", "op 'x': ...")
-_NAMED = re.compile(r"^(op '[\w.]+'|[\w.]+(\(\))?): ")
-
-
-def _renamed(error: Exception, name: str) -> Exception:
-    """The view's refusal as the `_copy` function's: the same kind of error, its first line
-    naming `name` in place of the view op (its reason and its advice kept)."""
-    line = str(error).splitlines()[0] if str(error) else type(error).__name__
-    message = f"{name}: {_NAMED.sub('', line, count=1)}"
-    try:
-        renamed = type(error)(message)
-    except TypeError:  # (an error class that wants other arguments)
-        return RuntimeError(message)
-    return renamed if str(renamed) == message else RuntimeError(message)
-
-
 def _copied(name: str, input: Any, view: Callable[[Tensor], Any]) -> Any:  # noqa: A002
     """`view(x)` (one tensor, or a tuple of them) with each tensor cloned, x the input as a
     tensor; the view's refusal renamed as `name`'s."""
@@ -50,7 +34,7 @@ def _copied(name: str, input: Any, view: Callable[[Tensor], Any]) -> Any:  # noq
     try:
         out = view(x)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise _renamed(error, name) from None
+        raise renamed_refusal(error, name) from None
     if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
         return out.clone(memory_format=contiguous_format)
     return tuple(part.clone(memory_format=contiguous_format) for part in out)

@@ -478,3 +478,19 @@ def _written_out(name: str, result: Any, out: Any) -> Any:
                          f"overlapping windows); give an out of values of its own "
                          f"(out.clone())")
     return out.copy_(result)
+
+
+def renamed_refusal(error: Exception, name: str) -> Exception:
+    """`error`, the refusal of a function that `name` calls for the user (the view in
+    permute_copy, F.layer_norm in native_layer_norm), as `name`'s: the same kind of error,
+    its first line naming `name` in place of the name it began with ("permute: ",
+    "t(): ", "op 'x': "), its reason and advice kept; one naming `name` already as it is."""
+    line = str(error).splitlines()[0] if str(error) else type(error).__name__
+    if line.startswith((f"{name}: ", f"{name}()")):
+        return error
+    message = f"{name}: " + re.sub(r"^(op '[\w.]+'|[\w.]+(\(\))?): ", "", line, count=1)
+    try:
+        renamed = type(error)(message)
+    except TypeError:  # (an error class that wants other arguments)
+        return RuntimeError(message)
+    return renamed if str(renamed) == message else RuntimeError(message)
