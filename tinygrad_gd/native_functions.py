@@ -8,12 +8,15 @@ norm); `embedding_renorm_` (the embedding layers' max_norm, in place); the dropo
 top-level spellings `feature_dropout` and the in-place `dropout_`, `alpha_dropout_`,
 `feature_dropout_`, `feature_alpha_dropout_`. Values and gradients are the F functions';
 the saved statistics of layer and batch norm are constants (torch gives them no
-gradient), group norm's are in the graph (torch differentiates them).
+gradient), group norm's are in the graph (torch differentiates them). Each refuses bad
+input under its own name, an F function's refusal restated ("native_layer_norm: eps must
+be >= 0", where F.layer_norm says "layer_norm: ...").
 """
 from __future__ import annotations
 
+import functools
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -24,6 +27,7 @@ from .nn.activation_functions import _written
 from .nn.layer_functions import _as_tensor, _check_probability, _dropout_mask, _renorm
 from .nn.spatial_functions import _channel_dropout
 from .errors import ShapeError
+from .op_errors import renamed_refusal
 from .ops.arguments import integer, number
 from .tensor import Tensor
 
@@ -34,6 +38,18 @@ __all__ = ["grid_sampler", "grid_sampler_2d", "grid_sampler_3d", "affine_grid_ge
 
 _MODES = ("bilinear", "nearest", "bicubic")  # (torch's codes 0, 1, 2)
 _PADDINGS = ("zeros", "border", "reflection")
+
+
+def _refuses_as_itself(function: Callable) -> Callable:
+    """`function` whose refusals name it, those of the F function it calls restated
+    (op_errors.renamed_refusal): the user called native_layer_norm, not layer_norm."""
+    @functools.wraps(function)
+    def refusing(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except (ValueError, TypeError, IndexError, RuntimeError) as error:
+            raise renamed_refusal(error, function.__name__) from None
+    return refusing
 
 
 def _code(where: str, what: str, value: Any, names: tuple) -> str:
@@ -56,6 +72,7 @@ def _grid_sampler(where: str, input: Any, grid: Any, interpolation_mode: Any,
                                                                 align_corners))
 
 
+@_refuses_as_itself
 def grid_sampler(input: Any, grid: Any, interpolation_mode: int, padding_mode: int,
                  align_corners: bool) -> Tensor:
     """F.grid_sample under torch.grid_sampler's codes: interpolation_mode 0 'bilinear',
@@ -64,6 +81,7 @@ def grid_sampler(input: Any, grid: Any, interpolation_mode: int, padding_mode: i
                          align_corners, None)
 
 
+@_refuses_as_itself
 def grid_sampler_2d(input: Any, grid: Any, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Tensor:
     """grid_sampler of a 4-d input (N, C, H, W), as torch.grid_sampler_2d."""
@@ -71,6 +89,7 @@ def grid_sampler_2d(input: Any, grid: Any, interpolation_mode: int, padding_mode
                          align_corners, 4)
 
 
+@_refuses_as_itself
 def grid_sampler_3d(input: Any, grid: Any, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Tensor:
     """grid_sampler of a 5-d input (N, C, D, H, W), as torch.grid_sampler_3d."""
@@ -78,6 +97,7 @@ def grid_sampler_3d(input: Any, grid: Any, interpolation_mode: int, padding_mode
                          align_corners, 5)
 
 
+@_refuses_as_itself
 def affine_grid_generator(theta: Any, size: Any, align_corners: bool) -> Tensor:
     """F.affine_grid(theta, size, align_corners), as torch.affine_grid_generator (every
     argument given)."""
@@ -90,6 +110,7 @@ def _saved(values: np.ndarray, like: Tensor) -> Tensor:
     return Tensor.from_op(np.asarray(values, like.dtype), None)
 
 
+@_refuses_as_itself
 def native_layer_norm(input: Any, normalized_shape: Any, weight: Any, bias: Any,
                       eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(F.layer_norm's output, mean, rstd), as torch.native_layer_norm: mean and rstd =
@@ -105,6 +126,7 @@ def native_layer_norm(input: Any, normalized_shape: Any, weight: Any, bias: Any,
     return output, _saved(mean, input), _saved(1 / np.sqrt(var + eps), input)
 
 
+@_refuses_as_itself
 def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                       training: bool, momentum: float, eps: float
                       ) -> tuple[Tensor, Tensor, Tensor]:
@@ -127,6 +149,7 @@ def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, run
     return output, _saved(mean, input), _saved(1 / np.sqrt(var + eps), input)
 
 
+@_refuses_as_itself
 def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: int,
                       group: int, eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(F.group_norm's output, mean, rstd), as torch.native_group_norm: input of N
@@ -153,6 +176,7 @@ def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: i
     return output, mean, rstd
 
 
+@_refuses_as_itself
 def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Tensor]:
     """(output, mask), as torch.native_dropout: each entry kept with probability 1 - p
     and scaled by 1 / (1 - p) (mask True where kept, a bool tensor); train=False: the
@@ -166,6 +190,7 @@ def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Te
     return input * scale, Tensor.from_op(scale._data != 0, None)
 
 
+@_refuses_as_itself
 def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
     """The `pow`-norm of v over every axis but `dim`, kept as size-1 axes (weight_norm's
     norm), as torch.norm_except_dim; dim=-1: the norm of the whole tensor, 0-d. It is
@@ -186,6 +211,7 @@ def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A0
     return vector_norm(v, pow, axes, True, op=where)
 
 
+@_refuses_as_itself
 def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: float) -> Tensor:
     """Each row of `input` (an embedding's weight) that `indices` looks up whose
     norm_type-norm is above max_norm scaled in place to max_norm / (norm + 1e-7) times
@@ -212,6 +238,7 @@ def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: floa
     return input
 
 
+@_refuses_as_itself
 def feature_dropout(input: Any, p: float, train: bool) -> Tensor:
     """Channel dropout of (N, C, ...) input of any rank from 2: each (sample's) channel
     zeroed whole with probability p, the rest scaled by 1 / (1 - p), as
@@ -225,6 +252,7 @@ def feature_dropout(input: Any, p: float, train: bool) -> Tensor:
                             {input.ndim: "(batch, C, ...)"})
 
 
+@_refuses_as_itself
 def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.dropout(input, p, train)`'s values written into the input, which is returned
     (torch.dropout_)."""
@@ -232,6 +260,7 @@ def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
                     instead="x = tg.dropout(x, p, train) (a new tensor)")
 
 
+@_refuses_as_itself
 def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.alpha_dropout(input, p, train)`'s values written into the input, which is
     returned (torch.alpha_dropout_)."""
@@ -240,6 +269,7 @@ def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
                     instead="x = tg.alpha_dropout(x, p, train) (a new tensor)")
 
 
+@_refuses_as_itself
 def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.feature_dropout(input, p, train)`'s values written into the input, which is
     returned (torch.feature_dropout_)."""
@@ -247,6 +277,7 @@ def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
                     instead="x = tg.feature_dropout(x, p, train) (a new tensor)")
 
 
+@_refuses_as_itself
 def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.feature_alpha_dropout(input, p, train)`'s values written into the input, which
     is returned (torch.feature_alpha_dropout_)."""
