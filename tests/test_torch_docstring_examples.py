@@ -96,6 +96,9 @@ EXCLUDED: dict[str, str] = {
     "torch.empty_strided":
         "random: memory never written in torch (whatever was there; ours zeros); the strides "
         "are compared in test_copies_and_creation_more.py",
+    "torch.from_dlpack":
+        "design: from_dlpack copies the values (a write on either side never reaches the "
+        "other); the capsule is tg.to_dlpack's (no tg.utils.dlpack)",
     "torch.imag": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.inference_mode":
         "design: `y._version` is PyTorch's version counter, refused for inference tensors; "
@@ -104,6 +107,9 @@ EXCLUDED: dict[str, str] = {
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.is_floating_point":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
+    "torch.is_storage":
+        "design: no TypedStorage (storages here are bytes: x.untyped_storage(), which "
+        "is_storage tells in the statements before)",
     "torch.isreal": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.linalg.cholesky":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
@@ -204,6 +210,9 @@ EXCLUDED: dict[str, str] = {
         "line)",
     "torch.set_default_dtype":
         "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
+    "torch.set_flush_denormal":
+        "design: NumPy keeps denormals and cannot be set to flush them: it says False (not "
+        "supported), as PyTorch on a CPU without the instructions",
     "torch.sgn": "complex: complex tensors (tinygrad_gd's values are real; refused in one line)",
     "torch.sort":
         "design: tg.sort(x) is NumPy's sorted values; PyTorch's (values, indices) with dim= "
@@ -214,6 +223,9 @@ EXCLUDED: dict[str, str] = {
     "torch.tensor":
         "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "
         "line)",
+    "torch.typename":
+        "design: the names are this package's ('tinygrad_gd.LongTensor', "
+        "'tinygrad_gd.nn.module.Parameter'), module.qualname as PyTorch's",
     "torch.use_deterministic_algorithms":
         "cuda: moves tensors to a CUDA device (tinygrad_gd runs on the CPU; refused in one "
         "line)",

@@ -330,6 +330,8 @@ KNOWN: dict[str, tuple[str, Any]] = {
     "nn.functional.group_norm": (_EPS, (4, 5, 6, 7)),
     "nn.functional.layer_norm": (_EPS, (1,)),
     "nn.functional.rms_norm": (_EPS, (1,)),
+    "native_group_norm": (_EPS, (4, 5, 6, 7)),
+    "native_layer_norm": (_EPS, (4, 5, 6, 7)),
     "histogramdd": ("design: bin edges that do not increase are refused in one line (torch's "
                     "docs ask for increasing edges; its samples draw them unsorted and it "
                     "counts anyway)", _unsorted_edges),
