@@ -26,7 +26,7 @@ from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
            "methods_counting_self", "methods_counted_as_called", "forward_result",
-           "backward_error", "named", "methods_found_by_name"]
+           "backward_error", "named", "methods_found_by_name", "renamed_refusal"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
