@@ -32,7 +32,7 @@ not), and
   the edges into a tensor add up to its gradient (a tensor used twice shows the sum of
   its uses); the edge from a result to its op carries the result's gradient; an op of
   one-number result, its `∂/∂x = ... = numbers` times the gradient arriving, what its
-  edge to x carries (`∂/∂(input 2)`, an input whose name other nodes share: its second);
+  edge to x carries;
 - a folded drawing's counts add up (the boxes' nodes, the note's total, the nodes
   `open_modules=True, max_nodes=None` draws), each box's result is a tensor with its
   gradient (`grad`, backward view) or what its `.grad` holds (forward view, or a retained
@@ -1018,15 +1018,7 @@ def check_op_lines(labels, tnodes, match, sent, to_boxes, tensors, truth, precis
                                                       .replace("nan", "").replace("inf", "")
                                                       .replace("e-", "").replace("e+", "")):
                 continue  # (names only, or words: `1 to each entry`)
-            slot = re.fullmatch(r"\(input (\d+)\)", m[1])  # (a name drawn twice: the slot)
-            if slot:  # (the node of that input, or of a tensor it cannot be told from)
-                given = tensors[match[result]]._ctx.parents[int(slot[1]) - 1]
-                inputs = [n for (f, n) in sent if f == op and n in match
-                          and tensors[match[n]].shape == given.shape and np.array_equal(
-                              tensors[match[n]].data, given.data, equal_nan=True)]
-            else:
-                inputs = [n for (f, n) in sent if f == op
-                          and tnodes[n].name in (m[1], m[1][1:-1])]
+            inputs = [n for (f, n) in sent if f == op and tnodes[n].name in (m[1], m[1][1:-1])]
             if not inputs and op in to_boxes:
                 continue  # (the input is a box's result: `input 1 of add`)
             u = float(np.asarray(upstream).reshape(-1)[0])

@@ -120,16 +120,8 @@ class _Drawing:
             self._locals[i] = _local_derivatives(self.graph, i, self.grads.nodes.get(i))
         return self._locals[i]
 
-    def textbook(self, i: int, p: int, by_slot: dict[int, str] | None = None
-                 ) -> Textbook | None:
-        """Op i's local derivative wrt input p in its textbook form (`2 × error`), if any;
-        with `by_slot`, the inputs it holds named so (an op node's `input 2`), else by name."""
-        if by_slot:
-            local = self.local(i).get(p)
-            with np.errstate(all="ignore"):
-                return None if local is None else _textbook(
-                    self.graph, i, p, lambda q: by_slot.get(q) or self._formula_name(q),
-                    local[0])
+    def textbook(self, i: int, p: int) -> Textbook | None:
+        """Op i's local derivative wrt input p in its textbook form (`2 × error`), if any."""
         if (i, p) not in self._textbooks:
             local = self.local(i).get(p)
             with np.errstate(all="ignore"):  # log(0)'s 1 / 0: Inf, marked in the picture

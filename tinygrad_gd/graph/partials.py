@@ -3,10 +3,9 @@
 `_op_lines`: the op's title (`titles.py`), then d(result)/d(input) for each input that
 needs a gradient, in its textbook form where the op has one (`∂/∂error = 2 × error = 2 ×
 (-4)`, `derivatives.py`), with the numbers for a one-number result; or, for a one-number
-result, its value. An input is named as its node is (`∂/∂error`), or by its slot (`∂/∂(input
-2)`) where the op has two or more drawn inputs and other drawn nodes share its name
-(`_by_slot`: beside a second "mul result", `∂/∂(mul result)` would not say which input it
-means). A stale op (an input changed in place since it ran) says so instead.
+result, its value. An input is named as its node is (`∂/∂error`): the names of an op's own
+inputs are told apart already (`mul result #1`, `#2`), and its edges lead to them. A stale
+op (an input changed in place since it ran) says so instead.
 """
 from __future__ import annotations
 
@@ -32,11 +31,9 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
             lines.append([_red(_escape(words))])
     elif drawing.options.mode == "backward":
         precision = drawing.options.precision
-        by_slot = _by_slot(drawing, i)
         for p, (local, per_element) in drawing.local(i).items():
-            start = (_partial(drawing.name(p)[0]) if p not in by_slot
-                     else "∂/∂" + _escape(f"({by_slot[p]})")) + " = "
-            book = drawing.textbook(i, p, by_slot)
+            start = _partial(drawing.name(p)[0]) + " = "
+            book = drawing.textbook(i, p)
             if book is not None:
                 line = [start + _escape(book.formula, 10**3)]
                 numbers = book.numbers
@@ -53,18 +50,6 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
             elif not per_element:  # a scalar output's (a large one's a summary)
                 lines.append([start, _value(local, precision)])
     return lines
-
-
-def _by_slot(drawing: _Drawing, i: int) -> dict[int, str]:
-    """The inputs of op i its node names by their slot, `input 2` (`∂/∂(input 2)`): where it
-    has two or more drawn inputs, those whose name other drawn nodes share or no node shows
-    (`drawn_once`): beside a second "mul result", `∂/∂(mul result)` would not say which
-    input it means. An input in two slots (`h * h`) keeps its name."""
-    parents = drawing.graph.parents[i]
-    if sum(q not in drawing.hidden for q in parents) < 2:
-        return {}
-    return {q: f"input {slot + 1}" for slot, q in enumerate(parents)
-            if q not in drawing.hidden and parents.count(q) == 1 and not drawing.drawn_once(q)}
 
 
 def _stale_words(why: str, mode: str) -> str | None:
