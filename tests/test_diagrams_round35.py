@@ -10,6 +10,12 @@ read from the rendered SVG (each text as drawn, each node's outline, each edge's
 - An op node named an input by a slot number the user never saw (`∂/∂(input 2) = -1`,
   Graphviz drawing input 1 on the right) where other drawn nodes shared its name: each
   input is named as its node is again (`∂/∂sin result = -1`), its edge leading to it.
+- A box's product is this pass's gradient; where `.grad` holds other numbers (a weight
+  frozen in part, a hook on it, two backward() calls) the box said nothing of it. It now
+  says what the opened picture says: `frozen [[0, 0], ...]: zeroed in .grad` and the
+  `.grad` line with where it came from.
+- An elementwise product in a box named its input by its node's title, `(0: Linear(4 -> 4)
+  result)`, where a Linear box says `input`: it says `input` too.
 
 Numbers are checked against NumPy, never against the drawing code.
 """
@@ -196,3 +202,107 @@ def test_an_ops_inputs_are_named_as_their_nodes_not_by_a_slot_number(tmp_path):
     q_node, = [texts for texts in nodes if texts[0] == "sin result"
                and f"data {sin_ab:.4g}" in texts]
     assert "grad -1" in q_node
+
+
+# ---------------------------------------------------------------------------------------
+# A box's product beside what `.grad` holds, and an elementwise product in the box's words
+
+
+def _layers(prep, runs: int = 1):
+    """Six Linear(8 -> 8) + ReLU calls (folded into boxes), `prep` applied to the list
+    first, the loss's backward() run `runs` times: (loss, model, the input, layer 0's
+    result, its gradient from the last pass)."""
+    rng = np.random.default_rng(4)
+    tg.manual_seed(4)  # (the Linear layers' weights: the same whatever ran before)
+    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                            tg.nn.ReLU())])
+    prep(model)
+    x = tg.Tensor(rng.normal(size=(6, 8)), name="x")
+    for _ in range(runs):
+        first = model[0](x)
+        first.retain_grad()
+        y = first
+        for layer in list(model)[1:]:
+            y = layer(y)
+        loss = (y ** 2).mean()
+        loss.backward()
+    return loss, model, x, first
+
+
+def _box(loss, model, path, title="0: Linear(8 -> 8)") -> list[str]:
+    nodes = _nodes(tg.render_graph(tg.draw_graph(loss, model=model, mode="backward"), path))
+    return nodes[title]
+
+
+def _held(texts: list[str], name: str) -> tuple[list[float], str]:
+    """The first entries a box's `<name> .grad [..]` line shows, and the words after it."""
+    start = next(k for k, t in enumerate(texts) if t.startswith(f"{name} .grad ["))
+    entries = re.match(rf"{re.escape(name)} \.grad \[([^…\]]*)", texts[start])[1]
+    origin = next(t for t in texts[start:] if t.startswith("(") and t.endswith(")"))
+    return [float(s) for s in entries.rstrip(", ").split(", ")], origin[1:-1]
+
+
+def test_a_boxs_product_says_what_grad_holds_unlike_it(tmp_path):
+    # this pass's product into the weight, and beside it .grad: frozen, hooked, accumulated
+    cases = {"frozen": (lambda m: m[0].weight.freeze_((0,)), 1),
+             "hooked": (lambda m: m[0].weight.register_hook(lambda g: g * 0.5), 1),
+             "twice": (lambda m: None, 2)}
+    for case, (prep, runs) in cases.items():
+        loss, model, x, first = _layers(prep, runs)
+        texts = _box(loss, model, tmp_path / f"{case}.svg")
+        assert "0.weight grad = (result grad)ᵀ @ x" in texts, texts
+        made = first.grad.data.T @ x.data  # the product's value, this pass's
+        held = model[0].weight.grad.data
+        assert not np.allclose(made, held)  # (what the box said alone was not .grad)
+        shown, origin = _held(texts, "0.weight")
+        assert all(_agrees(str(s), v) for s, v in zip(shown, held.reshape(-1))), texts
+        if case == "frozen":
+            np.testing.assert_allclose(held[1:], made[1:], rtol=1e-10, atol=1e-15)
+            assert not held[0].any() and origin == "its frozen entries zeroed"
+            said = texts.index("0.weight grad = (result grad)ᵀ @ x")
+            assert texts[said + 1] == ("frozen [" + ", ".join(f"[0, {k}]" for k in range(8))
+                                       + "]:") and texts[said + 2] == "zeroed in .grad"
+        elif case == "hooked":
+            np.testing.assert_allclose(held, 0.5 * made, rtol=1e-10, atol=1e-15)
+            assert origin == "changed by its hook, or from other backward() calls"
+        else:
+            np.testing.assert_allclose(held, 2 * made, rtol=1e-10, atol=1e-15)
+            assert origin == "accumulated"
+            assert _held(texts, "0.bias")[1] == "accumulated"
+    loss, model, x, first = _layers(lambda m: None)  # .grad this pass's: nothing more said
+    texts = _box(loss, model, tmp_path / "plain.svg")
+    assert "0.weight grad = (result grad)ᵀ @ x" in texts
+    assert not any(".grad" in t or "frozen" in t for t in texts), texts
+
+
+def test_an_elementwise_product_in_a_box_names_its_input_as_a_linear_box_does(tmp_path):
+    rng = np.random.default_rng(5)
+
+    class Scale(tg.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.g = tg.nn.Parameter(rng.normal(size=(4,)))
+
+        def forward(self, x):
+            return self.g * x
+
+    tg.manual_seed(5)
+    model = tg.nn.ModuleList([tg.nn.Linear(4, 4), Scale(), *[m for _ in range(4) for m in (
+        tg.nn.Tanh(), tg.nn.Linear(4, 4))], tg.nn.Tanh()])
+    x = tg.Tensor(rng.normal(size=(6, 4)), name="x")
+    given = model[0](x)
+    scaled = model[1](given)
+    scaled.retain_grad()
+    y = scaled
+    for layer in list(model)[2:]:
+        y = layer(y)
+    loss = (y ** 2).mean()
+    loss.backward()
+    texts = _box(loss, model, tmp_path / "scale.svg", "1: Scale")
+    said = texts.index("1.g grad =")
+    # `input` as `4.weight grad = (result grad)ᵀ @ input` says it, not its node's title
+    assert texts[said + 1] == "sum over axis 0 (the rows) of (result grad) × input", texts
+    assert not any("Linear(4 -> 4) result" in t for t in texts)
+    # what the words say is g's gradient: the rows of (result grad) × input, summed
+    np.testing.assert_allclose((scaled.grad.data * given.data).sum(axis=0),
+                               model[1].g.grad.data, rtol=1e-10, atol=1e-15)

@@ -5,8 +5,13 @@ buffers by name, its result with its value and gradient (`makings.result_lines`)
 the backward view how each parameter's gradient is made (`_parameter_products`), in the
 words of the product its edge writes where the call is drawn open (`products._product`):
 `4.weight grad = (result grad)ᵀ @ input`, `4.bias grad = sum over the batch (axis 0) of
-(result grad)`, the result's gradient being the box's `grad` line and the input the node
-its one edge in comes from. A fold's box is written by folds.py (`_structure_lines`).
+(result grad)`, `1.g grad = (result grad) × input` for a module's `g * x`, the result's
+gradient being the box's `grad` line and the input the node its one edge in comes from.
+The product is this pass's gradient; where `.grad` holds other numbers, what the opened
+picture says of them follows it: the entries `freeze_` zeroes (`products.frozen_line`,
+the opened edge's words) and the `.grad` line of the parameter's node (`makings.held_line`:
+accumulated over backward() calls, changed by a hook). A fold's box is written by folds.py
+(`_structure_lines`).
 """
 from __future__ import annotations
 
@@ -15,9 +20,9 @@ import numpy as np
 from .derivatives import _grouped
 from .folds import _structure_lines
 from .labels import _Drawing, _drawn
-from .makings import grad_word, result_lines
+from .makings import box_results, grad_word, held_line, result_lines
 from .nans import _bad_data, _red
-from .products import _Operand, _product
+from .products import _Operand, _product, frozen_line
 from .text import _SUMMARY_LINE, _escape, _font, _pieces, _width
 from .tooltips import unless_reached
 from .walk import _Box
@@ -71,10 +76,10 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
     arriving is the box's `grad` line, `(result grad)`; an input by its name where the user
     gave it one drawn once (`images`), else `input` where it is the one tensor coming into
     the box. None said where the product has no such names (an op inside the box), and
-    none in the forward view, which shows no factors."""
+    none in the forward view, which shows no factors. Under a product, what `.grad` holds
+    unlike it (frozen entries, `.grad` accumulated or hooked), as the opened picture says."""
     graph, grads, options = drawing.graph, drawing.grads, drawing.options
-    results = [i for i in box.tensors if graph.tensors[i]._ctx is not None
-               and any(c not in box.ops for c in graph.consumers[i])]
+    results = box_results(drawing, box)
     if options.mode != "backward" or not options.show_grad or len(results) != 1 \
             or drawing.grad(results[0]) is None:
         return []
@@ -100,9 +105,18 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
             continue
         product = _product(drawing, op, p, slots, np.sum(sent, axis=0), name)
         if product is not None:
-            color = drawing.color(p)
-            said = [_font(_escape(f"{drawing.name(p)[0]} {grad_word(drawing, p)}= "), color)]
+            color, title = drawing.color(p), _escape(drawing.name(p)[0])
+            said = [_font(f"{title} {grad_word(drawing, p)}= ", color)]
             shown = _pieces(product.pieces, options.precision, color)
-            lines += unless_reached(color is None, [said + shown] if _width(said + shown)
-                                    <= _BOX_LINE else [said, shown])
+            # what .grad holds unlike it, as the opened picture's edge and node say
+            frozen, held = frozen_line(drawing, p, color), held_line(drawing, p, color)
+            lines += unless_reached(color is None, [
+                *_fitted(said, shown), *(_fitted(frozen[:1], frozen[1:]) if frozen else []),
+                *(_fitted([_font(f"{title} ", color), *held[:2]], held[2:]) if held else [])])
     return lines
+
+
+def _fitted(start: list[str], rest: list[str]) -> list[list[str]]:
+    """A line of a box, or two where it would be wider than a result line: `4.bias grad =`
+    over its product, so that the product does not widen the box."""
+    return [start + rest] if _width(start + rest) <= _BOX_LINE else [start, rest]

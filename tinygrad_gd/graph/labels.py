@@ -25,7 +25,7 @@ from .calls import _argument_names, _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _grad_origin, _nested,
                    _nonfinite, _opens, _value)
-from .makings import grad_word
+from .makings import grad_word, held_line
 from .nans import _ANOMALY_STYLE, _data_marks, _meant_grad, _red
 from .options import _Options
 from .titles import op_name
@@ -356,10 +356,8 @@ def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list
     if grad is None:
         return []
     lines = [[_font(grad_word(drawing, i), color), _value(grad, options.precision, color)]]
-    if origin:
-        lines.append([_font(".grad ", color), _value(held, options.precision, color),
-                      _font(f" ({origin})", color)])
-    return unless_reached(color is None, lines)
+    held_apart = held_line(drawing, i, color)
+    return unless_reached(color is None, lines + ([held_apart] if held_apart else []))
 
 
 def _frozen_entries(mask: np.ndarray, precision: int) -> str:

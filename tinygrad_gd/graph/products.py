@@ -20,7 +20,7 @@ import numpy as np
 
 from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
-from .derivatives import Textbook, _grouped, _partial
+from .derivatives import Textbook, _grouped, _partial, _textbook
 from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
@@ -76,11 +76,18 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
     else:
         lines = [_pieces(product.pieces, precision, color)
                  + [_font(" = ", color), _value(carried, precision, color)]]
+    frozen = frozen_line(drawing, p, color)
+    return unless_reached(color is None, lines + ([frozen] if frozen else []))
+
+
+def frozen_line(drawing: _Drawing, p: int, color: str | None) -> list[str] | None:
+    """`frozen [0]: zeroed in .grad`: the entries of tensor p that backward() leaves 0 in
+    its `.grad` (`freeze_`), said under a product that makes them; None where none is."""
     mask = getattr(drawing.graph.tensors[p], "frozen_mask", None)
-    if mask is not None and np.any(mask):
-        lines.append([_font(f"frozen {_frozen_entries(np.asarray(mask), precision)}: "
-                            f"zeroed in .grad", color)])
-    return unless_reached(color is None, lines)
+    if mask is None or not np.any(mask):
+        return None
+    entries = _frozen_entries(np.asarray(mask), drawing.options.precision)
+    return [_font(f"frozen {entries}:", color), _font(" zeroed in .grad", color)]
 
 
 def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray,
@@ -121,15 +128,17 @@ def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.n
         derivative = drawing.local(op).get(p)
         if derivative is not None:
             local = np.asarray(derivative[0])
-            book = drawing.textbook(op, p)
+            book, told = (_textbook_drawn(drawing, op, p) if names is None
+                          else _textbook_named(drawing, op, p, names))
             # (∂/∂x is on the op's node for a one-number result only: else `∂(sin result)/∂x`)
             of = drawing.name(op)[0] if derivative[1] else ""
             partial = _partial(drawing.name(p)[0], of)
             pieces, written = _local_factors(book, local, partial, wordy)
             factors = [_GRAD, " × ", *pieces]
             times_numbers = written == "numbers"
-            if wordy and (written == "formula" and not _formula_drawn_once(drawing, op, book)
-                          or written == "partial" and of and not drawing.drawn_once(op)):
+            # (a partial names the op's result: a node a box does not draw)
+            if wordy and (written == "formula" and not told or written == "partial" and (
+                    names is not None or of and not drawing.drawn_once(op))):
                 return None
     if factors is None or (expected is None and local is None):
         return None
@@ -230,13 +239,30 @@ def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> l
     return out
 
 
-def _formula_drawn_once(drawing: _Drawing, op: int, book: Textbook) -> bool:
-    """Whether each input a textbook formula names (`Textbook.named`: the mul result of `2
-    × (mul result)`) is `drawn_once`; a constant drawn in its op's label, named by its
-    value, aside."""
+def _textbook_drawn(drawing: _Drawing, op: int, p: int) -> tuple[Textbook | None, bool]:
+    """Op's derivative wrt p in its textbook form in its nodes' names, and whether each
+    input the formula names (`Textbook.named`: the mul result of `2 × (mul result)`) is
+    `drawn_once`, so that its name leads to its node; a constant drawn in its op's label,
+    named by its value, aside."""
+    book = drawing.textbook(op, p)
     parents = drawing.graph.parents[op]
-    return all(drawing.drawn_once(parents[slot]) for slot in book.named
-               if parents[slot] not in drawing.hidden)
+    return book, book is None or all(drawing.drawn_once(parents[slot]) for slot in book.named
+                                     if parents[slot] not in drawing.hidden)
+
+
+def _textbook_named(drawing: _Drawing, op: int, p: int,
+                    names: Callable[[_Operand], str | None]) -> tuple[Textbook | None, bool]:
+    """Op's derivative wrt p in its textbook form in the words `names` gives its inputs (a
+    box's: `(result grad) × input`, as its Linear's `(result grad)ᵀ @ input`), and whether
+    each input the formula names has such a name."""
+    parents, local = drawing.graph.parents[op], drawing.local(op).get(p)
+    said = {q: drawing._formula_name(q) if q in drawing.hidden else names(_Operand(slot))
+            for slot, q in enumerate(parents)}
+    if local is None:
+        return None, True
+    with np.errstate(all="ignore"):  # (as Drawing.textbook)
+        book = _textbook(drawing.graph, op, p, lambda q: said[q] or "?", local[0])
+    return book, book is None or all(said[parents[slot]] for slot in book.named)
 
 
 def _matmul(values: list[np.ndarray], slot: int, u: np.ndarray
