@@ -907,10 +907,69 @@ def check_boxes(program, options, source, labels, boxes, tnodes, ops, truth, pre
         assert backward or "grad" not in values, f"box {box} says grad in the forward view"
         word = ".grad" if ".grad" in values else "grad"
         result, grad = parse_value(values["result"], matrices), values.get(word)
-        assert any(shows(result, t.data, precision) is None and (grad is None or (
-            (want := held(t) if word == ".grad" else truth.get(id(t))) is not None
-            and shows(parse_value(grad, matrices), want, precision) is None))
-            for t in program.tensors), f"box {box} shows a result no tensor has: {lines}"
+        results = [t for t in program.tensors if shows(result, t.data, precision) is None and (
+            grad is None or ((want := held(t) if word == ".grad" else truth.get(id(t)))
+                             is not None and shows(parse_value(grad, matrices), want,
+                                                   precision) is None))]
+        assert results, f"box {box} shows a result no tensor has: {lines}"
+        if backward:
+            check_box_products(program, box, lines, matrices, results, truth, precision)
+
+
+def check_box_products(program, box, lines, matrices, results, truth, precision):
+    """Each `<param> grad = <product>` line of a module call's box (the product on the line
+    under `<param> grad =` where it is wide), read with `(result grad)` the gradient of the
+    box's result (a tensor its result and grad lines fit), `input` an input of the op that
+    made it, a name the tensor so named, gives the parameter's gradient of this pass; and
+    its `.grad` where the box says nothing of `.grad` under it."""
+    names = {id(p): n for n, p in (program.model.named_parameters()
+                                   if program.model is not None else [])}
+    shapes = sorted({(), *[t.shape for t in program.tensors]})
+    tol = 3 * 10.0 ** (1 - precision) + 1e-6
+    for k, line in enumerate(lines):
+        m = re.fullmatch(r"(\S+) grad =(?: (.*))?", line)
+        if not m:
+            continue
+        text = m[2] or lines[k + 1]
+        params = [t for t in program.tensors if t.grad_fn is None and t.requires_grad
+                  and (("." + names.get(id(t), "")).endswith("." + m[1]) or t.name == m[1])]
+        assert params, f"box {box} says the product of {m[1]}, no parameter so named"
+        readings = []
+        for r in results:  # (the tensors its result and grad lines fit)
+            for given in [q for q in r.grad_fn.parents
+                          if all(q is not p for p in params)] or [None]:
+                arrays, shown = list(matrices), text.replace("(result grad)", "⟦r⟧")
+                shown = re.sub(r"(?<![\w.])input(?![\w.])", "⟦i⟧", shown)
+                for name in sorted({t.name for t in program.tensors if t.name}, key=len,
+                                   reverse=True):
+                    owner = next(t for t in program.tensors if t.name == name)
+                    shown, count = re.subn(rf"(?<![\w.⟦]){re.escape(name)}(?![\w.⟧])",
+                                           f"⟦{len(arrays)}⟧", shown)
+                    arrays += [np.asarray(owner.data, dtype=np.float64)] if count else []
+                if given is None and "⟦i⟧" in shown or truth.get(id(r)) is None:
+                    continue
+                shown = shown.replace("⟦r⟧", f"⟦{len(arrays)}⟧").replace(
+                    "⟦i⟧", f"⟦{len(arrays) + 1}⟧")
+                arrays += [np.asarray(truth[id(r)], dtype=np.float64),
+                           np.asarray(given.data if given is not None else 0.0,
+                                      dtype=np.float64)]
+                readings.append((shown, arrays))
+        if re.search(r"[A-Za-z_∂√]", _KNOWN_WORDS.sub("", readings[0][0] if readings
+                                                          else text)):
+            COVERED["box product in words"] += 1  # (a formula: `(1 - tanh²)`)
+            continue
+        COVERED["box product"] += 1
+        seen = any(t.startswith(f"{m[1]} .grad ") for t in lines[k + 1:k + 4])
+
+        def gives(want) -> bool:
+            return want is not None and any(
+                _close(("array", np.asarray(want, dtype=object)), value, bound, precision, tol)
+                for shown, arrays in readings for value, bound in (product_of(
+                    shown + " = 0", arrays, np.shape(want), shapes) or ([], None))[0])
+
+        # (of the parameters so named, `1.0.weight` too for `0.weight`: one it is)
+        assert any(gives(truth.get(id(p))) and (seen or gives(held(p))) for p in params), \
+            f"box {box}: {m[1]} grad = {text!r} gives no gradient {m[1]} has"
 
 
 def check_alike(program, values, matrices, truth, precision):
@@ -1153,7 +1212,7 @@ def test_the_programs_reach_every_form_a_label_takes():
              "product  grad)", "product in words",
              "product copied to", "product  + ", "local derivative", "box module call",
              "box add ops", "box made by", "box nodes folded", "box parameters each",
-             "float32", "NaN shown", "table"]
+             "box product", "float32", "NaN shown", "table"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 
@@ -1204,6 +1263,20 @@ def test_planted_sum_missing_a_use_is_caught(monkeypatch):
     monkeypatch.setattr(dot, "_edge_lines", lambda drawing, p, target, parts:
                         lines(drawing, p, target, parts[:1]))  # (h * h: one use of two)
     assert _caught(range(30)) is not None
+
+
+def test_planted_box_product_of_swapped_operands_is_caught(monkeypatch):
+    from tinygrad_gd.graph import boxes
+    product = boxes._product
+
+    def swapped(*args):  # `inputᵀ @ (result grad)` for `(result grad)ᵀ @ input`
+        made = product(*args)
+        return made and made._replace(pieces=[piece.replace("(result grad)", "⟨⟩").replace(
+            "input", "(result grad)").replace("⟨⟩", "input") if isinstance(piece, str)
+            else piece for piece in made.pieces])
+
+    monkeypatch.setattr(boxes, "_product", swapped)
+    assert _caught(range(10**6, 10**6 + 40)) is not None
 
 
 def test_planted_numbers_rounded_too_far_are_caught(monkeypatch):
