@@ -463,8 +463,9 @@ def test_size_given_two_axes_counts_what_the_user_gave(call):
 @pytest.mark.parametrize("base", ["autograd.Function", "Function"])
 @pytest.mark.parametrize("attribute, value, text", [
     ("needs_input_grad", 1, "forward set ctx.needs_input_grad, which the engine sets"),
-    ("saved_tensors", "input", "forward set ctx.saved_tensors, which is read only"),
-    ("saved_tensors", [], "forward set ctx.saved_tensors, which is read only")])
+    ("saved_tensors", "input", "forward set ctx.saved_tensors to a ndarray; save arrays "
+                               "with ctx.save_for_backward"),
+    ("saved_tensors", [], "forward set ctx.saved_tensors to a list; save arrays with")])
 def test_a_users_forward_that_sets_what_the_engine_reads_is_refused_naming_it(
         base, attribute, value, text):
     parent = tg.autograd.Function if base == "autograd.Function" else tg.Function
@@ -535,3 +536,38 @@ def test_a_seeded_fuzzers_failure_prints_a_command_that_reruns_it(tmp_path):
                                          "test_planted_fuzzer.py::test_program[7]")
     again = pytest_run({variable: seed}, test_id)  # as printed: no count variable
     assert again.returncode == 1 and "1 failed" in again.stdout, again.stdout
+
+
+def test_a_pytorch_style_forward_that_sets_needs_input_grad_to_a_tuple_is_refused():
+    """(Its output came back detached: the gradient through the op lost, unsaid.)"""
+    class Product(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            ctx.needs_input_grad = (False, False)
+            return x * y
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"^product: forward set ctx.needs_input_grad, "):
+        Product.apply(x, x * 1)
+
+
+def test_mark_non_differentiable_still_leaves_an_op_unrecorded():
+    class Doubled(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x * 2
+            ctx.mark_non_differentiable(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = Doubled.apply(x)
+    assert not out.requires_grad
+    np.testing.assert_array_equal(out.numpy(), [2.0, 4.0])

@@ -232,6 +232,9 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
     def noted(ctx: Any, outputs: Any, needs: tuple) -> None:
         """Note which outputs ctx keeps, and of several outputs their shapes, dtypes and
         marks, on ctx and for apply."""
+        if ctx.needs_input_grad is not needs and "non_differentiable" not in vars(ctx):
+            ctx.needs_input_grad = None  # (forward set it: refused as it returns, op_errors)
+            return None
         _note_unsaveable(ctx)
         if not isinstance(outputs, (tuple, list)):
             return _note_kept_outputs(ctx, (outputs,))

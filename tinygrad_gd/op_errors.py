@@ -417,8 +417,9 @@ def _check_saved(ctx: Any) -> None:
     """Refuse a `ctx.saved_tensors` a user's forward set itself (read only, as PyTorch's):
     save_for_backward keeps a tuple, which is all the engine and the extras read."""
     if not isinstance(ctx.saved_tensors, tuple):
-        raise TypeError(f"{type(ctx).name}: forward set ctx.saved_tensors, which is read "
-                        f"only (PyTorch's too); save arrays with ctx.save_for_backward(x, ...)")
+        raise TypeError(f"{type(ctx).name}: forward set ctx.saved_tensors to a "
+                        f"{type(ctx.saved_tensors).__name__}; save arrays with "
+                        f"ctx.save_for_backward(x, ...), which keeps them for backward")
 
 
 def _check_attributes(ctx: Any) -> None:

@@ -22,6 +22,7 @@ from ..ops.arguments import integer
 from ..ops.convolution import conv_padding, divisor_or_none, single, sizes
 from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
+from ..values import uniform_draws
 from . import functional as F
 from .layer_functions import _as_tensor, _named
 from .layers import _check_features
@@ -72,9 +73,9 @@ class _ConvNd(Module):
         resolved = _float_dtype(dtype, name, device)
         bound = 1 / (self.in_channels // self.groups * math.prod(self.kernel_size)) ** 0.5
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
+        self.weight = Parameter(uniform_draws(rng, shape, resolved, -bound, bound))
         self.register_parameter("bias", Parameter(
-            rng.uniform(-bound, bound, self.out_channels).astype(resolved))
+            uniform_draws(rng, self.out_channels, resolved, -bound, bound))
             if check_flag(name, "bias", bias) else None)
 
     def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:

@@ -18,6 +18,7 @@ from ..engine import no_grad
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..tensor import Tensor
+from ..values import uniform_draws
 from . import functional as F
 from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
@@ -42,20 +43,20 @@ INITS = {
 """The `init` names `Linear` accepts, each with what it draws for the weight."""
 
 
-def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int,
-                 bias: bool) -> tuple[np.ndarray, np.ndarray | None]:
+def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int, bias: bool,
+                 dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None]:
     shape = (n_out, n_in)
     if init == "uniform":
         bound = 1 / n_in ** 0.5
-        weight = rng.uniform(-bound, bound, shape)
-        return weight, (rng.uniform(-bound, bound, n_out) if bias else None)
+        weight = uniform_draws(rng, shape, dtype, -bound, bound)  # (nn.init.uniform_'s)
+        return weight, (uniform_draws(rng, n_out, dtype, -bound, bound) if bias else None)
     if init == "normal":
         weight = rng.normal(0.0, 1 / n_in ** 0.5, shape)
     elif init in ("he", "kaiming"):
         weight = rng.normal(0.0, (2 / n_in) ** 0.5, shape)
     elif init in ("xavier", "glorot"):
         bound = (6 / (n_in + n_out)) ** 0.5
-        weight = rng.uniform(-bound, bound, shape)
+        weight = uniform_draws(rng, shape, dtype, -bound, bound)
     else:
         weight = np.zeros(shape)
     return weight, (np.zeros(n_out) if bias else None)
@@ -92,7 +93,7 @@ class Linear(Module):
         self.init = init
         rng = _make_generator(seed, generator, "Linear")
         resolved = _float_dtype(dtype, "Linear", device)
-        weight, b = _draw_linear(init, rng, self.in_features, self.out_features, bias)
+        weight, b = _draw_linear(init, rng, self.in_features, self.out_features, bias, resolved)
         self.weight = Parameter(weight.astype(resolved))  # (out, in), as in PyTorch
         # (None registered: a Tensor assigned there later is refused, as in PyTorch)
         self.register_parameter("bias", Parameter(b.astype(resolved)) if b is not None else None)
@@ -348,8 +349,7 @@ class Embedding(Module):
         _embedding_options("Embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
-        weight = _starting_weight("Embedding", _weight, (self.num_embeddings,
-                                                       self.embedding_dim),
+        weight = _starting_weight("Embedding", _weight, (self.num_embeddings, self.embedding_dim),
                                   dtype, device, seed, generator)
         learns = not check_flag("Embedding", "_freeze", _freeze)
         self.weight = Parameter(weight, requires_grad=learns)

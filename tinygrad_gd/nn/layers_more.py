@@ -19,6 +19,7 @@ from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
+from ..values import uniform_draws
 from .layer_functions import _as_tensor, _padding_idx, _starting_weight
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
@@ -149,9 +150,9 @@ class Bilinear(Module):
         resolved = _float_dtype(dtype, "Bilinear", device)
         bound = 1 / self.in1_features ** 0.5
         shape = (self.out_features, self.in1_features, self.in2_features)
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
+        self.weight = Parameter(uniform_draws(rng, shape, resolved, -bound, bound))
         self.register_parameter("bias", Parameter(
-            rng.uniform(-bound, bound, self.out_features).astype(resolved))
+            uniform_draws(rng, self.out_features, resolved, -bound, bound))
             if check_flag("Bilinear", "bias", bias) else None)
 
     def forward(self, input1: Any, input2: Any) -> Tensor:

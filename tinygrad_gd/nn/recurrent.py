@@ -24,6 +24,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
+from ..values import uniform_draws
 from . import functional as F
 from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
@@ -57,7 +58,7 @@ def _draw(module: Module, rng: np.random.Generator, dtype: np.dtype, suffix: str
         shapes["weight_hr"] = (proj_size, hidden_size)
     for name, shape in shapes.items():
         module.register_parameter(name + suffix, Parameter(
-            rng.uniform(-bound, bound, shape).astype(dtype)))
+            uniform_draws(rng, shape, dtype, -bound, bound)))
     if not bias:
         for name in ("bias_ih", "bias_hh"):
             module.register_parameter(name + suffix, None)

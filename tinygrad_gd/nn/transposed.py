@@ -16,6 +16,7 @@ from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import ints
 from ..tensor import Tensor
+from ..values import uniform_draws
 from . import functional as F
 from .layer_functions import _as_tensor
 from .layers import _check_features
@@ -66,9 +67,9 @@ class ConvTranspose2d(Module):
         group_out = self.out_channels // self.groups
         bound = 1 / math.sqrt(group_out * math.prod(self.kernel_size))
         shape = (self.in_channels, group_out) + self.kernel_size
-        self.weight = Parameter(rng.uniform(-bound, bound, shape).astype(resolved))
+        self.weight = Parameter(uniform_draws(rng, shape, resolved, -bound, bound))
         self.register_parameter("bias", Parameter(
-            rng.uniform(-bound, bound, self.out_channels).astype(resolved))
+            uniform_draws(rng, self.out_channels, resolved, -bound, bound))
             if check_flag(name, "bias", bias) else None)
 
     def forward(self, input: Any, output_size: Any = None) -> Tensor:
