@@ -320,8 +320,8 @@ def _floats(dtype: Any, where: str) -> np.dtype:
 def rand(*shape: Any, dtype: Any = None, requires_grad: bool = False, seed: Any = None,
          generator: Any = None, size: Any = None) -> Tensor:
     """Uniform values in [0, 1): `rand(2, 3, seed=0)`; from `generator=` if given. In
-    float32 and float16 they are PyTorch's: multiples of 2**-24 (float16's rounded down to
-    its own values), never 1."""
+    float32 and float16, multiples of 2**-24 as PyTorch's; float16's rounded down to its
+    own values (PyTorch rounds to the nearest and sends a 1 to 0), never 1."""
     return _drawn("rand", _shape("rand", shape, size), dtype, requires_grad, seed, generator,
                   uniform=True)
 

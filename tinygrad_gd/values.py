@@ -181,13 +181,14 @@ def _fitted(values: Any, dtype: np.dtype, where: str, instead: str, name: str = 
 
 def uniform_draws(rng: np.random.Generator, shape: Any, dtype: Any, low: float = 0.0,
                   high: float = 1.0) -> np.ndarray:
-    """Draws from [low, high) in the float `dtype` by one rule, PyTorch's (tg.rand, uniform_,
-    testing.make_tensor, distributions.Uniform): u from [0, 1) on the grid of the type the
-    draw is computed in (k * 2**-53 in float64, NumPy's own; k * 2**-24 in float32, which
-    float16 is computed in, as PyTorch's), then low + u * (high - low) there, with the
-    bounds as `dtype` holds them. float16 takes the value at or below each (each value drawn
-    as often as the width up to the next: rounding to the nearest drew the one below high
-    half as often again), and a draw that rounding carries to high is the value below it."""
+    """Draws from [low, high) in the float `dtype` by one rule (tg.rand, uniform_,
+    testing.make_tensor, distributions.Uniform, the layers' starting weights): u from [0, 1)
+    on the grid of the type the draw is computed in (k * 2**-53 in float64, NumPy's own;
+    k * 2**-24 in float32, which float16 is computed in, as PyTorch's), then low + u * (high
+    - low) there, with the bounds as `dtype` holds them. float16 takes the value at or below
+    each, not PyTorch's nearest (each value drawn as often as the width up to the next:
+    rounding to the nearest drew the one below high half as often again), and a draw that
+    rounding carries to high is the value below it."""
     dtype = np.dtype(dtype)
     work = np.dtype(np.float64 if dtype.itemsize >= 8 else np.float32)
     u = np.asarray(rng.random(shape))
