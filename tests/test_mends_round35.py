@@ -463,9 +463,9 @@ def test_size_given_two_axes_counts_what_the_user_gave(call):
 @pytest.mark.parametrize("base", ["autograd.Function", "Function"])
 @pytest.mark.parametrize("attribute, value, text", [
     ("needs_input_grad", 1, "forward set ctx.needs_input_grad, which the engine sets"),
-    ("saved_tensors", "input", "forward set ctx.saved_tensors to a ndarray; save arrays "
+    ("saved_tensors", "input", "forward set ctx.saved_tensors (to ndarray); save arrays "
                                "with ctx.save_for_backward"),
-    ("saved_tensors", [], "forward set ctx.saved_tensors to a list; save arrays with")])
+    ("saved_tensors", [], "forward set ctx.saved_tensors (to list); save arrays with")])
 def test_a_users_forward_that_sets_what_the_engine_reads_is_refused_naming_it(
         base, attribute, value, text):
     parent = tg.autograd.Function if base == "autograd.Function" else tg.Function
@@ -571,3 +571,42 @@ def test_mark_non_differentiable_still_leaves_an_op_unrecorded():
     out = Doubled.apply(x)
     assert not out.requires_grad
     np.testing.assert_array_equal(out.numpy(), [2.0, 4.0])
+
+
+@pytest.mark.parametrize("attribute, value, said", [
+    ("needs_input_grad", (False,), "setup_context set ctx.needs_input_grad, which the engine"),
+    ("saved_tensors", [], "setup_context set ctx.saved_tensors (to list)")])
+def test_what_setup_context_sets_is_refused_naming_setup_context(attribute, value, said):
+    class Tripled(tg.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            setattr(ctx, attribute, value)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 3 * grad
+
+    with pytest.raises(TypeError, match=r"^tripled: " + re.escape(said)):
+        Tripled.apply(tg.tensor([1.0, 2.0], requires_grad=True))
+
+
+def test_needs_input_grad_set_after_mark_non_differentiable_is_refused():
+    """(The op was recorded after all: x.grad [3, 3] where torch gives [1, 1].)"""
+    class Marked(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x * 2
+            ctx.mark_non_differentiable(out)
+            ctx.needs_input_grad = (True,)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            return 2 * grad
+
+    with pytest.raises(TypeError, match=r"^marked: forward set ctx.needs_input_grad, "):
+        Marked.apply(tg.tensor([1.0, 2.0], requires_grad=True))

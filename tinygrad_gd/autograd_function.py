@@ -55,7 +55,7 @@ def _note_kept_outputs(ctx: Any, outputs: tuple) -> None:
 
 def _saved(ctx: Any) -> tuple:
     """What save_for_backward kept: a tuple, or () where forward set ctx.saved_tensors
-    itself (refused as soon as forward returns: op_errors._check_saved)."""
+    itself (refused as soon as forward returns: op_errors._check_attributes)."""
     saved = ctx.saved_tensors
     return saved if isinstance(saved, tuple) else ()
 
@@ -138,7 +138,7 @@ class FunctionCtx:
         is marked is not recorded, as though no input needed a gradient; of several
         outputs, the others keep theirs."""
         self.non_differentiable = outputs
-        self.needs_input_grad = (False,) * len(self.needs_input_grad)
+        self.needs_input_grad = self.needs_when_marked = (False,) * len(self.needs_input_grad)
 
     def save_for_forward(self, *tensors: Any) -> None:
         """PyTorch's: keep inputs or outputs for the op's `jvp` (forward mode), which reads
@@ -232,7 +232,7 @@ def _recorded(op: Any, absent: tuple, plain: Callable) -> Any:
     def noted(ctx: Any, outputs: Any, needs: tuple) -> None:
         """Note which outputs ctx keeps, and of several outputs their shapes, dtypes and
         marks, on ctx and for apply."""
-        if ctx.needs_input_grad is not needs and "non_differentiable" not in vars(ctx):
+        if ctx.needs_input_grad is not vars(ctx).get("needs_when_marked", needs):
             ctx.needs_input_grad = None  # (forward set it: refused as it returns, op_errors)
             return None
         _note_unsaveable(ctx)

@@ -413,28 +413,23 @@ def forward_result(ctx: Any, out: Any) -> np.ndarray:
     return out if out.flags.writeable else out.copy()  # (a view of a user's read-only input)
 
 
-def _check_saved(ctx: Any) -> None:
-    """Refuse a `ctx.saved_tensors` a user's forward set itself (read only, as PyTorch's):
-    save_for_backward keeps a tuple, which is all the engine and the extras read."""
-    if not isinstance(ctx.saved_tensors, tuple):
-        raise TypeError(f"{type(ctx).name}: forward set ctx.saved_tensors to a "
-                        f"{type(ctx.saved_tensors).__name__}; save arrays with "
-                        f"ctx.save_for_backward(x, ...), which keeps them for backward")
-
-
 def _check_attributes(ctx: Any) -> None:
-    """Refuse a node attribute a user's forward set that the engine sets too (the op named
-    by its class: ctx.name may be the user's value)."""
+    """Refuse a node attribute a user's forward (or PyTorch 2's setup_context, run after
+    it) set that the engine sets too, or a `ctx.saved_tensors` it set itself (a tuple is
+    what save_for_backward keeps); the op named by its class: ctx.name may be the user's."""
     taken = [key for key in _NODE_ATTRIBUTES if key in vars(ctx)]
     if not (isinstance(ctx.parents, tuple) and len(ctx.parents) == 0):
         taken.insert(0, "parents")
     if not isinstance(ctx.needs_input_grad, tuple):  # (the engine reads it after forward)
         taken.insert(0, "needs_input_grad")
-    _check_saved(ctx)
+    who = f"{type(ctx).name}: {'forward' if type(ctx).setup_context is None else 'setup_context'}"
+    if not isinstance(ctx.saved_tensors, tuple):
+        raise TypeError(f"{who} set ctx.saved_tensors (to {type(ctx.saved_tensors).__name__}); "
+                        f"save arrays with ctx.save_for_backward(x, ...), which keeps them")
     if taken:
-        raise TypeError(f"{type(ctx).name}: forward set ctx.{taken[0]}, which the engine sets "
-                        f"on every node; keep your value under another name "
-                        f"(ctx.my_{taken[0]}), or save arrays with ctx.save_for_backward")
+        raise TypeError(f"{who} set ctx.{taken[0]}, which the engine sets on every node; keep "
+                        f"your value under another name (ctx.my_{taken[0]}), or save arrays "
+                        f"with ctx.save_for_backward")
 
 
 def backward_error(name: str, err: Exception) -> Exception:
