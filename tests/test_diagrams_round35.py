@@ -14,6 +14,10 @@ read from the rendered SVG (each text as drawn, each node's outline, each edge's
   frozen in part, a hook on it, two backward() calls) the box said nothing of it. It now
   says what the opened picture says: `frozen [[0, 0], ...]: zeroed in .grad` and the
   `.grad` line with where it came from.
+- That `.grad` line named `freeze_`'s own hook as the user's (`changed by its hook` after
+  two backward() calls or a zero_grad), said `zeroed in .grad` from the mask where `.grad`
+  was made before the freeze, and a count of runs where a hook on the path (which the
+  drawing does not run) changed `.grad`: the reason is told only where it is true.
 - An elementwise product in a box named its input by its node's title, `(0: Linear(4 -> 4)
   result)`, where a Linear box says `input`: it says `input` too.
 
@@ -306,3 +310,95 @@ def test_an_elementwise_product_in_a_box_names_its_input_as_a_linear_box_does(tm
     # what the words say is g's gradient: the rows of (result grad) × input, summed
     np.testing.assert_allclose((scaled.grad.data * given.data).sum(axis=0),
                                model[1].g.grad.data, rtol=1e-10, atol=1e-15)
+
+
+# ---------------------------------------------------------------------------------------
+# `.grad`'s reason true: freeze_'s own hook no hook of the user's, a hook on the path no
+# cause told, `zeroed in .grad` only where .grad is 0
+
+
+def _unfrozen(model):
+    model[0].weight.freeze_((0,))
+    model[0].weight.unfreeze_()
+
+
+def test_freezes_own_hook_is_not_the_users_in_the_grad_line(tmp_path):
+    for case, (prep, runs) in {"unfrozen": (_unfrozen, 2),
+                               "frozen": (lambda m: m[0].weight.freeze_((0,)), 2)}.items():
+        loss, model, x, first = _layers(prep, runs)
+        texts = _box(loss, model, tmp_path / f"{case}.svg")
+        made = first.grad.data.T @ x.data
+        mask = model[0].weight.frozen_mask
+        expected = 2 * (made if mask is None else np.where(mask, 0, made))
+        np.testing.assert_allclose(model[0].weight.grad.data, expected, rtol=1e-10,
+                                   atol=1e-15)  # (two runs added up, nothing else)
+        assert _held(texts, "0.weight")[1] == "accumulated", texts
+        assert _held(texts, "0.bias")[1] == "accumulated", texts
+    loss, model, _, _ = _layers(lambda m: m[0].weight.freeze_((0,)))
+    tg.optim.SGD(model.parameters(), lr=0.1).zero_grad(set_to_none=False)
+    assert not model[0].weight.grad.data.any()
+    texts = _box(loss, model, tmp_path / "zeroed.svg")
+    assert "0.weight .grad all 0 (8, 8) (zeroed)" in texts, texts
+
+
+def test_zeroed_in_grad_is_said_only_where_grad_is_zero(tmp_path):
+    loss, model, x, first = _layers(lambda m: None)
+    model[0].weight.freeze_((0,))  # after backward(): row 0 of .grad is this pass's
+    assert model[0].weight.grad.data[0].all()
+    texts = _box(loss, model, tmp_path / "later.svg")
+    frozen = "frozen [" + ", ".join(f"[0, {k}]" for k in range(8)) + "]"
+    assert frozen in texts, texts
+    assert not any("zeroed" in t for t in texts), texts
+    opened = tg.render_graph(tg.draw_graph(loss, model=model, mode="backward",
+                                           open_modules=True), tmp_path / "open.svg")
+    assert not any("zeroed in .grad" in t for t in _tooltips(opened))
+
+
+def _hooked_on_the_path(case):
+    if case == "result":  # a hook on layer 0's result halves what reaches its weight
+        tg.manual_seed(4)
+        rng = np.random.default_rng(4)
+        model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                                tg.nn.ReLU())])
+        x = tg.Tensor(rng.normal(size=(6, 8)), name="x")
+        first = model[0](x)
+        first.register_hook(lambda g: g * 0.5)
+        y = first
+        for layer in list(model)[1:]:
+            y = layer(y)
+        loss = (y ** 2).mean()
+        loss.backward()
+        return loss, model, 0.5
+    loss, model, _, _ = _layers(lambda m: m[2].register_full_backward_pre_hook(
+        lambda module, grads: tuple(g * 3 for g in grads)))
+    return loss, model, 3.0
+
+
+def test_a_hook_on_the_path_names_no_cause_for_grad(tmp_path):
+    for case in ("result", "module"):
+        loss, model, factor = _hooked_on_the_path(case)
+        held = model[0].weight.grad.data
+        plain = _layers(lambda m: None)[1][0].weight.grad.data  # (no hook, one backward())
+        # one backward(): the hook's factor, which a count of runs (x3) or a stray
+        # backward() (x0.5) would read alike, is what changed .grad
+        np.testing.assert_allclose(held, factor * plain, rtol=1e-10, atol=1e-15)
+        texts = _box(loss, model, tmp_path / f"{case}.svg")
+        start = next(k for k, t in enumerate(texts) if t.startswith("0.weight .grad ["))
+        shown = re.match(r"0\.weight \.grad \[([^…\]]*)", texts[start])[1]
+        assert all(_agrees(s, v) for s, v in zip(shown.rstrip(", ").split(", "),
+                                                  held.reshape(-1))), texts
+        assert not any(t.startswith("(") and t.endswith(")") for t in texts), texts
+        assert not any("accumulated" in t or "other backward" in t for t in texts), texts
+        opened = _nodes(tg.render_graph(tg.draw_graph(loss, model=model, mode="backward",
+                                                      open_modules=True), tmp_path / "o.svg"))
+        assert not any("accumulated" in t or "other backward" in t
+                       for t in opened["0.weight"]), opened["0.weight"]
+
+
+def test_the_forward_view_tells_grads_cause_as_the_backward_view(tmp_path):
+    loss, model, _, _ = _layers(lambda m: m[0].weight.freeze_((0,)))
+    for mode in ("forward", "backward"):
+        nodes = _nodes(tg.render_graph(tg.draw_graph(loss, model=model, mode=mode,
+                                                     open_modules=True), tmp_path / "v.svg"))
+        said = " ".join(nodes["0.weight"])
+        assert "its frozen entries zeroed" in said and "other backward" not in said, said

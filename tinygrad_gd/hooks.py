@@ -21,7 +21,9 @@ a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wan
 gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
 `gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
 as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
-run (`running_pass`), for a hook that watches several tensors in one pass.
+run (`running_pass`), for a hook that watches several tensors in one pass. The diagrams ask
+whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is none) or a
+node (`node_has_hooks`), whose change to a gradient their hook-free pass does not show.
 """
 from __future__ import annotations
 
@@ -314,6 +316,19 @@ def retain_grad(tensor: Any) -> None:
 def retains(tensor: Any) -> bool:
     """Whether `retain_grad()` asked to keep this tensor's gradient."""
     return bool(_retained._entries) and _retained.get(tensor, False)
+
+
+def has_user_hooks(tensor: Any) -> bool:
+    """Whether a gradient hook of the user's is on this tensor (`register_hook`, or after
+    its `.grad` is added to): `freeze_`'s own, which zeroes the frozen entries, is none."""
+    own = getattr(tensor, "_zero_frozen_entries", None)
+    return any(hook != own for hook in (_hooks.get(tensor) or {}).values()) \
+        or bool(_post_accumulate.get(tensor))
+
+
+def node_has_hooks(node: Any) -> bool:
+    """Whether a hook is on this node (`grad_fn.register_prehook`, `register_hook`)."""
+    return any(_node_hooks.get(node, ({}, {})))
 
 
 def tensor_list(where: str, name: str, value: Any) -> list:

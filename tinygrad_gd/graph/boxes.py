@@ -9,7 +9,7 @@ words of the product its edge writes where the call is drawn open (`products._pr
 gradient being the box's `grad` line and the input the node its one edge in comes from.
 The product is this pass's gradient; where `.grad` holds other numbers, what the opened
 picture says of them follows it: the entries `freeze_` zeroes (`products.frozen_line`,
-the opened edge's words) and the `.grad` line of the parameter's node (`makings.held_line`:
+the opened edge's words) and the `.grad` line of the parameter's node (`held.held_line`:
 accumulated over backward() calls, changed by a hook). A fold's box is written by folds.py
 (`_structure_lines`).
 """
@@ -20,7 +20,8 @@ import numpy as np
 from .derivatives import _grouped
 from .folds import _structure_lines
 from .labels import _Drawing, _drawn
-from .makings import box_results, grad_word, held_line, result_lines
+from .held import held_line
+from .makings import box_results, grad_word, result_lines
 from .nans import _bad_data, _red
 from .products import _Operand, _product, frozen_line
 from .text import _SUMMARY_LINE, _escape, _font, _pieces, _width

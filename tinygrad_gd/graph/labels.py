@@ -23,9 +23,10 @@ import numpy as np
 from ..engine import Function
 from .calls import _argument_names, _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
-from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _grad_origin, _nested,
+from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _nested,
                    _nonfinite, _opens, _value)
-from .makings import grad_word, held_line
+from .held import grad_apart, held_line, hooked_upstream
+from .makings import grad_word
 from .nans import _ANOMALY_STYLE, _data_marks, _meant_grad, _red
 from .options import _Options
 from .titles import op_name
@@ -113,6 +114,11 @@ class _Drawing:
     def arguments(self) -> dict[int, str]:
         """Leaves a call was given: position -> the argument's name (`_argument_names`)."""
         return _argument_names(self.graph)
+
+    @cached_property
+    def hooked_upstream(self) -> frozenset[int]:
+        """Tensors whose gradient passed through a hook in backward() (`held.py`)."""
+        return hooked_upstream(self.graph)
 
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
         """The local derivatives of op i (see `_local_derivatives`), computed once."""
@@ -340,18 +346,16 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
 def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
     """A tensor's gradient: `grad` (this pass's, as on the edges) in the backward view,
     `.grad` (the attribute) in the forward view; a `.grad` unlike this output's own
-    gradient says where it came from (`_grad_origin`: accumulated, other backward() calls)."""
+    gradient says where it came from where that can be told (`held.grad_apart`)."""
     tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
-    held = None if tensor._grad is None else tensor._grad._data
-    passed = None if i in drawing.grads.stale_inputs else drawing.grads.tensor[i]
-    origin = _grad_origin(held, passed)  # (a second derivative's: not added up from this)
     if options.mode == "forward":
-        if held is None:
+        if tensor._grad is None:
             return [[".grad None"]] if tensor._ctx is None and tensor.requires_grad else []
-        lines = [[".grad ", _value(held, options.precision)]]
-        if origin:
-            lines.append([f"({origin}; this output's own: ",
-                          _value(passed, options.precision), ")"])
+        lines = [[".grad ", _value(tensor._grad._data, options.precision)]]
+        apart = grad_apart(drawing, i)  # (the backward view's cause: held.py)
+        if apart is not None and apart[2]:
+            lines.append([f"({apart[2]}; this output's own: ",
+                          _value(apart[1], options.precision), ")"])
         return lines
     if grad is None:
         return []

@@ -19,19 +19,14 @@ computes the result and nothing else. Two uses, both in folds of a large graph:
 
 `making_lines`: the text of a making's box; `result_lines`, a box's result (`box_results`)
 with its value and gradient (a module call's box's too), the gradient said with the word a
-tensor node says it with (`grad_word`, labels.py's too); `held_line`, a `.grad` unlike this
-pass's gradient as a tensor's node and a module call's box both say it.
+tensor node says it with (`grad_word`, labels.py's too).
 """
 from __future__ import annotations
 
 from collections.abc import Hashable
 from typing import Any
 
-import numpy as np
-
-from .. import hooks
-
-from .text import _escape, _font, _grad_origin, _value
+from .text import _escape, _font, _value
 from .titles import op_name
 from .tooltips import unless_reached
 
@@ -216,27 +211,6 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
         lines += unless_reached(color is None, [[_font(grad_word(drawing, r), color),
                                                  _value(grad, options.precision, color)]])
     return lines
-
-
-def held_line(drawing: Any, i: int, color: str | None) -> list[str] | None:
-    """`.grad [..] (accumulated)`: tensor i's `.grad` in the backward view where it is
-    unlike this pass's gradient, the one a node's `grad` line and its edges show, with where
-    it came from (`_grad_origin`; its frozen entries zeroed, `freeze_`; or a hook on it,
-    which backward() runs before adding to `.grad`); None where they agree."""
-    tensor = drawing.graph.tensors[i]
-    held = None if tensor._grad is None else tensor._grad._data
-    passed = None if i in drawing.grads.stale_inputs else drawing.grads.tensor[i]
-    origin = _grad_origin(held, passed)  # (a second derivative's: not added up from this)
-    if not origin:
-        return None
-    mask = getattr(tensor, "frozen_mask", None)
-    if mask is not None and np.shape(held) == np.shape(passed) \
-            and np.allclose(held, np.where(mask, 0, passed), equal_nan=True):
-        origin = "its frozen entries zeroed"
-    elif hooks._hooks.get(tensor):  # (a hook's factor and a run's count read alike)
-        origin = "changed by its hook, or from other backward() calls"
-    return [_font(".grad ", color), _value(held, drawing.options.precision, color),
-            _font(f" ({origin})", color)]
 
 
 def grad_word(drawing: Any, i: int) -> str:

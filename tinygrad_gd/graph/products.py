@@ -82,11 +82,16 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
 
 def frozen_line(drawing: _Drawing, p: int, color: str | None) -> list[str] | None:
     """`frozen [0]: zeroed in .grad`: the entries of tensor p that backward() leaves 0 in
-    its `.grad` (`freeze_`), said under a product that makes them; None where none is."""
-    mask = getattr(drawing.graph.tensors[p], "frozen_mask", None)
+    its `.grad` (`freeze_`), said under a product that makes them; `frozen [0]` alone where
+    `.grad` is not 0 there (frozen since, or no `.grad`); None where none is frozen."""
+    tensor = drawing.graph.tensors[p]
+    mask = getattr(tensor, "frozen_mask", None)
     if mask is None or not np.any(mask):
         return None
     entries = _frozen_entries(np.asarray(mask), drawing.options.precision)
+    held = None if tensor._grad is None else np.asarray(tensor._grad._data)
+    if held is None or held.shape != mask.shape or np.any(held[mask] != 0):
+        return [_font(f"frozen {entries}", color)]
     return [_font(f"frozen {entries}:", color), _font(" zeroed in .grad", color)]
 
 
