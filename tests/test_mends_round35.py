@@ -610,3 +610,19 @@ def test_needs_input_grad_set_after_mark_non_differentiable_is_refused():
 
     with pytest.raises(TypeError, match=r"^marked: forward set ctx.needs_input_grad, "):
         Marked.apply(tg.tensor([1.0, 2.0], requires_grad=True))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_a_linear_layer_starts_as_kaiming_uniform_and_uniform_of_the_same_seed(dtype):
+    # PyTorch's reset_parameters: kaiming_uniform_(a=√5) for the weight, then the bias
+    # uniform in ±1/√in_features, drawn next from the same generator, in the layer's dtype
+    d = getattr(tg, dtype)
+    tg.manual_seed(0)
+    layer = tg.nn.Linear(30, 20, dtype=d)
+    tg.manual_seed(0)
+    weight = tg.nn.init.kaiming_uniform_(tg.zeros(20, 30, dtype=d), a=5 ** 0.5)
+    bound = 1 / 30 ** 0.5
+    bias = tg.nn.init.uniform_(tg.zeros(20, dtype=d), -bound, bound)
+    assert layer.weight.dtype == weight.dtype == d and layer.bias.dtype == d
+    np.testing.assert_array_equal(layer.weight.data, weight.data)
+    np.testing.assert_array_equal(layer.bias.data, bias.data)
