@@ -821,3 +821,18 @@ def test_norm_except_dim_at_zero_and_the_packed_refusals_are_torchs(torch):
     with pytest.raises(tg.ShapeError, match=r"lstm_cell: hx\[1\] \(c\)"):
         tg.lstm_cell(tg.zeros(2, 3), (tg.zeros(2, 2), tg.zeros(2, 4)), tg.zeros(16, 3),
                      tg.zeros(16, 2))
+
+
+@pytest.mark.parametrize("keywords, kind, said", [
+    ({"pin_memory": True}, RuntimeError, "from_file: pin_memory=True pins memory for copies"),
+    ({"device": "cuda"}, TypeError, "from_file(): expected the device 'cpu'"),
+    ({"layout": "sparse"}, TypeError, "from_file(): layout 'sparse' is not supported")])
+def test_from_file_refuses_another_place_as_the_creation_functions_do(tmp_path, keywords,
+                                                                     kind, said):
+    path = tmp_path / "values.bin"
+    np.arange(3.0).tofile(path)
+    with pytest.raises(kind) as info:
+        tg.from_file(str(path), size=3, **keywords)
+    assert str(info.value).startswith(said) and "\n" not in str(info.value)
+    with pytest.raises(kind, match=r"^empty_strided: " if kind is RuntimeError else None):
+        tg.empty_strided((3,), (1,), **keywords)

@@ -19,6 +19,7 @@ import numpy as np
 
 from .creation import _leaf
 from .creation_arguments import check_layout
+from .creation_more import _placed
 from .grad_mode import check_flag
 from .in_place import shown
 from .memory import UntypedStorage
@@ -128,11 +129,7 @@ def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype
     file holds as raw bytes, as PyTorch's from_file; shared=True (PyTorch's memory map,
     its writes reaching the file) is refused: the values are read, a copy."""
     where = "from_file"
-    check_layout(layout, where)
-    check_cpu(device, where)
-    if check_flag(where, "pin_memory", pin_memory):
-        raise TypeError(f"{where}: pin_memory=True needs a GPU; tinygrad_gd runs on the CPU "
-                        f"only: leave it False")
+    _placed(where, device, layout, pin_memory)  # (the CPU, strided, not pinned)
     if shared:
         raise ValueError(f"{where}: shared=True maps the file into memory so that writes "
                          f"reach it; tinygrad_gd reads a copy: leave shared out and write "
