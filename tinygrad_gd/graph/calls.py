@@ -21,10 +21,12 @@ is drawn (it declares so with scope.py's `drawn_as_call` or `function_call`).
 - `_nan_left_out`: the NaN in data a learner gave a function's call on purpose
   (`tg.nansum`'s very point), which it left out: none of its results holds a NaN. A
   diagram says so, `NaN left out by nansum()`, instead of marking that data red.
+- `_common_prefix_length`: how many calls (or frames) two ops (or units) share, outermost first.
 """
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -156,12 +158,19 @@ def _shared_calls(nodes: list) -> tuple:
     """The calls every one of `nodes` ran in, outermost first."""
     shared = getattr(nodes[0], "scope_calls", ())
     for node in nodes[1:]:
-        calls = getattr(node, "scope_calls", ())
-        same = 0
-        while same < min(len(shared), len(calls)) and shared[same] is calls[same]:
-            same += 1
-        shared = shared[:same]
+        shared = shared[:_common_prefix_length(shared, getattr(node, "scope_calls", ()))]
     return shared
+
+
+def _common_prefix_length(first: Sequence, second: Sequence) -> int:
+    """How many entries `first` and `second` share from their start: the calls two ops ran
+    in (a `scope` equals only itself), the frames two units are drawn in."""
+    length = 0
+    for mine, theirs in zip(first, second):
+        if mine != theirs:
+            break
+        length += 1
+    return length
 
 
 def _parameter_names(call: Any) -> dict[int, str]:

@@ -28,7 +28,7 @@ from typing import Any
 import graphviz
 
 from ..scope import owners_of
-from .calls import _call_key, _made_in_call, _module_title
+from .calls import _call_key, _common_prefix_length, _made_in_call, _module_title
 from .text import _escape
 from .tooltips import tooltip
 
@@ -92,9 +92,5 @@ def label_inside(paths: dict[str, tuple], tail: str, head: str) -> dict[str, str
     """The attributes that keep the label of an edge between `tail` and `head` inside the
     frames that hold both (`paths`, as `frame_paths` gives them): a weight that holds the
     edge straight; {} where no frame holds both."""
-    shared = 0
-    for of_tail, of_head in zip(paths.get(tail, ()), paths.get(head, ())):
-        if of_tail != of_head:
-            break
-        shared += 1
+    shared = _common_prefix_length(paths.get(tail, ()), paths.get(head, ()))
     return {"weight": str(_STRAIGHT * shared)} if shared else {}
