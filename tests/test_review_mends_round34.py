@@ -69,7 +69,7 @@ def test_a_caption_says_a_hook_changed_a_gradient_not_a_sum_that_is_false():
     h = x * 2
     h.register_hook(lambda g: g * 10)
     captions = tg.backward_steps(h * h).captions
-    assert f"complete: {10 * through_mul:g}, not the {through_mul:g} that mul sent: a hook " \
+    assert f"complete: {10 * through_mul:g}, not {through_mul:g} from mul: a hook " \
            f"changed it; " in captions[1], captions[1]
     y = x * x
     y.register_hook(lambda g: g * 10)

@@ -433,7 +433,8 @@ def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
     """`= 1 from add + 12 from mul` when several ops sent tensor i a gradient (what each
     sent, by op, added up), `, the sum of what add and mul sent` for larger arrays. Where a
     hook changed the gradient (the engine runs hooks on the sum, and a module's backward
-    hook on what its ops sent), what the ops sent, and that a hook changed it."""
+    hook on what its ops sent), what the ops sent, in those words (`, not 4 from mul`), and
+    that a hook changed it."""
     graph, precision = drawing.graph, drawing.options.precision
     sent = _added_up((op, g) for (op, slot), g in drawing.grads.edge.items()
                      if graph.parents[op][slot] == i)  # (h * h sends h one gradient)
@@ -449,7 +450,7 @@ def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
         return "" if len(sent) < 2 else f" = {terms}" if shown \
             else f", the sum of what {names} sent"
     if len(sent) == 1:
-        what = f"the {said[0]} that {names} sent" if shown else f"what {names} sent"
+        what = terms if shown else f"what {names} sent"
     elif shown and (whole := _written(total, precision)) is not None:
         what = f"{whole} = {terms}"
     else:
@@ -463,6 +464,7 @@ def _adds_up(parts: list[np.ndarray], total: np.ndarray, grad: np.ndarray) -> bo
     dtype = np.asarray(grad).dtype
     eps = np.finfo(dtype if np.issubdtype(dtype, np.inexact) else np.float64).eps
     slack = len(parts) * eps * sum(map(np.abs, parts))
-    same = (total == grad) | (np.isnan(total) & np.isnan(grad)) | (
-        np.isfinite(total) & (np.abs(total - grad) <= slack))  # (not inf made finite)
+    with np.errstate(invalid="ignore"):  # (inf - inf: an infinite total is judged by `==`)
+        same = (total == grad) | (np.isnan(total) & np.isnan(grad)) | (
+            np.isfinite(total) & (np.abs(total - grad) <= slack))  # (not inf made finite)
     return bool(np.all(same))
