@@ -137,9 +137,12 @@ The package, by job: `walk.py` (collecting the tensors, gradients from the engin
 backward pass, folding module calls), `calls.py` (which module or function call an op
 ran in, the title of its box, what a call returned), `options.py` (the
 drawing options, checked), `labels.py` (the text of nodes and edges, styles),
-`text.py` (numbers and arrays as label text, escaping), `derivatives.py` (an op's local
-derivatives, and as a textbook writes them: `2 × error`), `products.py` (the chain rule's
-product on each backward edge), `dot.py` (building the Digraph, rendering,
+`text.py` (numbers and arrays as label text, escaping), `partials.py` (an op node's text:
+its title and local derivatives), `boxes.py` (the text of a folded call's box),
+`held.py` (a `.grad` unlike this pass's gradient, and where it came from),
+`derivatives.py` (an op's local derivatives, and as a textbook writes them: `2 × error`),
+`products.py` (the chain rule's product on each backward edge), `dot.py` (building the
+Digraph, rendering,
 `draw_anomaly`), `tooltips.py` (what an SVG shows under the pointer), `frames.py` (a
 module call drawn open: a dashed frame around its ops, titled with the call), `folds.py`
 (folding a large graph's sums, alike inputs, long chains), `makings.py` (what makes one

@@ -12,6 +12,9 @@ input of the calls that use it; a constant a call made for itself (`tg.full`, `t
 in a forward: `scope.made_here`), used only there, is drawn inside the frame that made
 it, as it is named (`constant in 0: Scaled`); the output stays outside, at the top.
 
+`frame_paths` finds the calls each drawn node is inside, and `framed` writes the frames,
+nested, with their titles.
+
 An edge's label stays inside the frames that hold both its ends (`label_inside`). dot
 keeps a label's room inside the frame, right of a point it places on the edge, but then
 sets the label right of wherever it routed the edge's line; with the frame pulled narrow

@@ -15,7 +15,8 @@ scrolling sideways to the step's node, and "fit to window" fits it again. A grap
 than `max_nodes` is refused: its steps would highlight one folded box. In Jupyter the
 returned object displays inline; where a notebook's HTML is sanitized (an untrusted
 notebook: no script, style or SVG) it shows the last step as an image, and its mimebundle
-carries that SVG too.
+carries that SVG too. `page_path`: the file a page is saved as (`.html` added where the path
+has no suffix, any other suffix refused before anything is written).
 """
 from __future__ import annotations
 
