@@ -211,6 +211,27 @@ def _widened(input: Tensor) -> Tensor:
     return input if wide is None else input.to(wide)
 
 
+def _standardized(work: Tensor, axis: Any, eps: float) -> Tensor:
+    """(x - mean) / sqrt(var + eps) over `axis`, the biased variance: layer_norm's and
+    group_norm's formula."""
+    centred = work - work.mean(axis=axis, keepdims=True)
+    return centred / ((centred ** 2).mean(axis=axis, keepdims=True) + eps).sqrt()
+
+
+def _affine(out: Tensor, work: Tensor, input: Tensor, weight: Tensor | None,
+            bias: Tensor | None) -> Tensor:
+    """A norm's `out`, normalised from `work`, back in the input's dtype where `work` is
+    `_widened`'s copy of it (an integer input's float64 stays), then times `weight` plus
+    `bias` (either None: left out), as every norm here ends."""
+    if work is not input:
+        out = out.to(input.dtype)
+    if weight is not None or bias is not None:  # (a constant of a constant input: named;
+        out = _named(out, "normalised input")  # what is returned never is)
+    if weight is not None:
+        out = out * weight
+    return out + bias if bias is not None else out
+
+
 def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = None,
                bias: Any = None, eps: float = 1e-5) -> Tensor:
     """Each sample normalised over its last axes (`normalized_shape`): (x - mean) /
@@ -231,15 +252,7 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
                    (input, weight, bias))
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
-    centred = work - work.mean(axis=axes, keepdims=True)
-    out = centred / ((centred ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
-    if work is not input:
-        out = out.to(input.dtype)
-    if weight is not None or bias is not None:  # (of a constant input: named, as batch_norm's)
-        out = _named(out, "normalised input")
-    if weight is not None:
-        out = out * weight
-    return out + bias if bias is not None else out
+    return _affine(_standardized(work, axes, eps), work, input, weight, bias)
 
 
 def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | None,
@@ -311,16 +324,10 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
     if not (training and count):
         centred = work - mean
     out = centred / _named((var + eps).sqrt(), f"sqrt({var.name or 'var'} + eps)")
-    if work is not input:
-        out = out.to(input.dtype)
-    if weight is not None or bias is not None:  # (a constant of a constant input: named;
-        out = _named(out, "normalised input")  # what is returned never is)
-    if weight is not None:
-        out = out * _by_channel(_as_tensor("batch_norm", weight, None, "weight"), "weight",
-                               input.ndim)
-    if bias is not None:
-        out = out + _by_channel(_as_tensor("batch_norm", bias, None, "bias"), "bias", input.ndim)
-    return out
+    weight, bias = (None if t is None else
+                    _by_channel(_as_tensor("batch_norm", t, None, name), name, input.ndim)
+                    for name, t in (("weight", weight), ("bias", bias)))
+    return _affine(out, work, input, weight, bias)
 
 
 def _channels(where: str, input: Tensor, name: str, t: Any,
@@ -369,16 +376,8 @@ def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None
     # (the group's size spelled out: -1 is ambiguous in an empty batch)
     grouped = work.reshape((input.shape[0], int(num_groups),
                             math.prod(input.shape[1:]) // int(num_groups)))
-    centred = grouped - grouped.mean(axis=-1, keepdims=True)
-    out = (centred / ((centred ** 2).mean(axis=-1, keepdims=True) + eps).sqrt())
-    out = out.reshape(input.shape)
-    if work is not input:
-        out = out.to(input.dtype)
-    if weight is not None or bias is not None:  # (of a constant input: named, as batch_norm's)
-        out = _named(out, "normalised input")
-    if weight is not None:
-        out = out * weight
-    return out + bias if bias is not None else out
+    out = _standardized(grouped, -1, eps).reshape(input.shape)
+    return _affine(out, work, input, weight, bias)
 
 
 def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = None,
@@ -401,11 +400,7 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
     out = work / ((work ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
-    if work is not input:
-        out = out.to(input.dtype)
-    if weight is not None:  # (of a constant input: named, as batch_norm's)
-        out = _named(out, "normalised input")
-    return out * weight if weight is not None else out
+    return _affine(out, work, input, weight, None)
 
 
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None,
