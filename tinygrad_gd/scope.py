@@ -2,8 +2,10 @@
 
 `with scope(owner, args, kwargs):` (what calling a module does) tags every node recorded
 inside with the calls running, outermost first, one `scope` each (`node.scope_calls`), and
-so with their owners (`node.scope`), so the renderer can fold each module call's nodes into
-one box and name a tensor the call was given by its parameter (`target`);
+so with their owners (`node.scope`; the diagrams read them by `owners_of`, never a `scope`
+a user's op sets), so the renderer can fold each module call's nodes into one box and name
+a tensor the call was given by its parameter (`target`; a forward pre-hook's replacements
+by `given_instead`);
 an array a function made for itself inside (`made_here`: creation's `tg.full`, `tg.zeros`
 and kin, nn's masks), and an op's result of such arrays only, gets both as
 `tensor._made_in`, so that it folds into that box too. The tagging joins the engine as
@@ -23,7 +25,8 @@ user called that one). A constant its ops used that it was not given (made insid
 the Bi-LSTM CRF's `init_alphas`) is tagged as made in it. A copy such a call makes of
 what it was given (the bool mask a `tg.masked` function makes of the user's `mask`) is
 named as that argument (`made_of_argument`), and so is the op that reads it (`passed_on`:
-the `where` of the mask, whose local derivative a diagram writes `1 where mask, else 0`).
+the `where` of the mask, whose local derivative a diagram writes `1 where mask, else 0`);
+`argument_of` gives a diagram that name.
 """
 from __future__ import annotations
 
