@@ -74,3 +74,42 @@ def test_an_infinite_gradient_is_captioned_with_no_numpy_warning_from_the_drawin
     # the two uses' sum still written where it holds: 5 = 3 from mul + 2 from mul
     assert "complete: [5, 5] = [3, 3] from mul + [2, 2] from mul; " in \
         _caption_of(captions, "exp result"), captions
+
+
+@needs_dot
+@pytest.mark.parametrize("scale_a, scale_b", [(np.inf, -np.inf), (1e308, 1e308)])
+def test_two_uses_whose_sum_is_infinite_or_nan_are_captioned_with_no_numpy_warning(
+        scale_a, scale_b):
+    # inf + -inf and 1e308 + 1e308 in the sum of what the uses sent warned "invalid value
+    # encountered in add" / "overflow encountered in add" from graph/steps.py
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 1
+    with np.errstate(invalid="ignore", over="ignore"):  # (the user's own, not the drawing's)
+        loss = (y * tg.tensor([scale_a, 1.0])).sum() + (y * tg.tensor([scale_b, 1.0])).sum()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        captions = tg.backward_steps(loss).captions
+    with np.errstate(invalid="ignore", over="ignore"):
+        expected = np.float64(scale_a) + np.float64(scale_b)
+    caption = _caption_of(captions, "mul result")
+    assert "complete: " in caption and "a hook" not in caption, caption
+    with np.errstate(invalid="ignore", over="ignore"):  # (backward's own sum, as NumPy's)
+        loss.backward()
+    assert np.array_equal(x.grad.numpy(), [expected, 2.0], equal_nan=True), x.grad
+
+
+@pytest.mark.parametrize("norm", ["batch_norm", "group_norm", "instance_norm"])
+def test_a_list_weight_and_bias_of_a_float32_input_keep_float32_in_every_norm(norm):
+    # batch_norm made a list weight float64 and returned float64 for a float32 input, where
+    # group_norm and instance_norm keep the input's float32
+    x32 = np.random.default_rng(0).normal(size=(3, 4, 2)).astype(np.float32)
+    w, b = [1.0, 2.0, 3.0, 4.0], [0.5, -0.5, 0.0, 1.0]
+    call = {"batch_norm": lambda x: tg.nn.functional.batch_norm(x, None, None, w, b,
+                                                                 training=True),
+            "group_norm": lambda x: tg.nn.functional.group_norm(x, 2, w, b),
+            "instance_norm": lambda x: tg.nn.functional.instance_norm(x, weight=w, bias=b)}
+    out = call[norm](tg.tensor(x32))
+    assert out.dtype == tg.float32, (norm, out.dtype)
+    wide = call[norm](tg.tensor(x32.astype(np.float64)))
+    assert wide.dtype == tg.float64
+    np.testing.assert_allclose(out.numpy(), wide.numpy(), rtol=1e-5, atol=1e-5)

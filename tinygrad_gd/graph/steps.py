@@ -446,8 +446,10 @@ def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
     said = [_said(g, precision) for g in sent.values()]
     shown = all(_written(g, precision) is not None for g in sent.values())
     terms = " + ".join(f"{text} from {op}" for op, text in zip(ops, said))
-    total = sum(sent.values())
-    if _adds_up(list(sent.values()), total, grad):
+    with np.errstate(invalid="ignore", over="ignore"):  # (inf + -inf, 1e308 + 1e308: the
+        total = sum(sent.values())  # engine's own sum is as infinite; said, not warned of)
+        adds_up = _adds_up(list(sent.values()), total, grad)
+    if adds_up:
         return "" if len(sent) < 2 else f" = {terms}" if shown \
             else f", the sum of what {names} sent"
     if len(sent) == 1:
@@ -465,7 +467,6 @@ def _adds_up(parts: list[np.ndarray], total: np.ndarray, grad: np.ndarray) -> bo
     dtype = np.asarray(grad).dtype
     eps = np.finfo(dtype if np.issubdtype(dtype, np.inexact) else np.float64).eps
     slack = len(parts) * eps * sum(map(np.abs, parts))
-    with np.errstate(invalid="ignore"):  # (inf - inf: an infinite total is judged by `==`)
-        same = (total == grad) | (np.isnan(total) & np.isnan(grad)) | (
-            np.isfinite(total) & (np.abs(total - grad) <= slack))  # (not inf made finite)
+    same = (total == grad) | (np.isnan(total) & np.isnan(grad)) | (  # (inf - inf: an infinite
+        np.isfinite(total) & (np.abs(total - grad) <= slack))  # total is judged by `==`)
     return bool(np.all(same))
