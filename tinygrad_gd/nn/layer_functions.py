@@ -325,7 +325,7 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
         centred = work - mean
     out = centred / _named((var + eps).sqrt(), f"sqrt({var.name or 'var'} + eps)")
     weight, bias = (None if t is None else
-                    _by_channel(_as_tensor("batch_norm", t, None, name), name, input.ndim)
+                    _by_channel(_as_tensor("batch_norm", t, input, name), name, input.ndim)
                     for name, t in (("weight", weight), ("bias", bias)))
     return _affine(out, work, input, weight, bias)
 

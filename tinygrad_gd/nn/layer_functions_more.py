@@ -22,8 +22,8 @@ from ..grad_mode import check_flag
 from ..inference import copied_as_pytorch, refuse_kept_by
 from ..ops.arguments import integer, number
 from ..tensor import Tensor, _raw
-from .layer_functions import (_as_tensor, _by_channel, _channels, _constant,
-                              _embedding_options, _named, _renorm, _widened, batch_norm)
+from .layer_functions import (_affine, _as_tensor, _by_channel, _channels, _constant,
+                              _embedding_options, _renorm, _widened, batch_norm)
 
 __all__ = ["instance_norm", "local_response_norm", "bilinear", "channel_shuffle", "pdist",
            "embedding_bag"]
@@ -91,13 +91,9 @@ def instance_norm(input: Any, running_mean: Tensor | None = None,
         out = tg.where(flat, 0.0, centred / tg.where(flat, 1.0, var).sqrt())
     else:
         out = centred / (var + eps).sqrt()
-    if work is not input:
-        out = out.to(input.dtype)
-    if weight is not None or bias is not None:  # (of a constant input: named, as batch_norm's)
-        out = _named(out, "normalised input")
-    if weight is not None:
-        out = out * _by_channel(weight, "weight", input.ndim)
-    return out + _by_channel(bias, "bias", input.ndim) if bias is not None else out
+    weight, bias = (None if t is None else _by_channel(t, name, input.ndim)
+                    for name, t in (("weight", weight), ("bias", bias)))
+    return _affine(out, work, input, weight, bias)
 
 
 def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float = 0.75,
