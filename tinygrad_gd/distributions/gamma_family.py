@@ -6,8 +6,10 @@ divided by rate, the draw's gradient with respect to the concentration the impli
 (it keeps the draw's quantile fixed: gamma_ops.py), as PyTorch's; the rate's by the
 division. Chi2(df) is Gamma(df / 2, 1 / 2); Dirichlet's draws are Gamma draws normalized
 to sum to 1, and Beta is a Dirichlet of two (concentration1 for the value, concentration0
-for 1 - value), as PyTorch's, so their rsample carries gradients to every concentration
-the same way; StudentT's is a normal draw over the square root of a Chi2 one over df.
+for 1 - value), as PyTorch's; their rsample's gradient to the concentrations is PyTorch's
+formula, each entry held at its Beta marginal's quantile (gamma_ops.py), so Beta's is the
+Beta implicit gradient; StudentT's draw is a normal one over the square root of a Chi2 one
+over df.
 log_prob and entropy are made of lgamma, digamma and xlogy (xlogy(c - 1, 0) is 0 where
 c = 1: a value on the support's edge). Gamma's cdf is the regularized incomplete gamma
 function, differentiable in the value and rate only, as PyTorch's.
@@ -27,22 +29,26 @@ from . import constraints
 from .distribution import Distribution, as_float_tensors, broadcast_all, constant, draw
 from .exponential_family import ExponentialFamily
 from ..ops.incomplete_gamma import Igamma
-from .gamma_ops import GammaDraw
+from .gamma_ops import DirichletDraw, GammaDraw
 
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"]
+
+
+def _gamma_draws(alpha: Tensor, rng: np.random.Generator, where_: str) -> Tensor:
+    """Draws of Gamma(alpha, 1), one for each entry of alpha, as a constant; kept >= the
+    dtype's smallest normal number (as PyTorch's), so their logs stay finite."""
+    dtype = alpha.dtype
+    tiny = np.finfo(dtype).tiny
+    return draw(where_, rng, None, lambda r: np.maximum(  # (one draw: NumPy gives a float)
+        np.asarray(r.standard_gamma(alpha._data.astype(np.float64))).astype(dtype), tiny), dtype)
 
 
 def standard_gamma(concentration: Tensor, shape: tuple, rng: np.random.Generator,
                    where_: str) -> Tensor:
     """Draws of Gamma(concentration, 1) of `shape`, concentration broadcast to it, with the
-    implicit gradient to the concentration; kept >= the dtype's smallest normal number
-    (as PyTorch's), so their logs stay finite."""
+    implicit gradient to the concentration."""
     alpha = concentration if concentration.shape == shape else concentration.broadcast_to(shape)
-    dtype = concentration.dtype
-    tiny = np.finfo(dtype).tiny
-    values = draw(where_, rng, None, lambda r: np.maximum(
-        r.standard_gamma(alpha._data.astype(np.float64)).astype(dtype), tiny), dtype)
-    return GammaDraw.apply(alpha, values)
+    return GammaDraw.apply(alpha, _gamma_draws(alpha, rng, where_))
 
 
 class Gamma(ExponentialFamily):
@@ -154,9 +160,11 @@ class Dirichlet(ExponentialFamily):
                 ) -> Tensor:
         where_ = f"{type(self).__name__}.rsample"
         rng = make_generator(seed, generator, where_)
-        gammas = standard_gamma(self.concentration, self._extended_shape(sample_shape), rng,
-                                where_)
-        return gammas / gammas.sum(axis=-1, keepdims=True)
+        shape = self._extended_shape(sample_shape)
+        alpha = self.concentration
+        alpha = alpha if alpha.shape == shape else alpha.broadcast_to(shape)
+        gammas = _gamma_draws(alpha, rng, where_)
+        return DirichletDraw.apply(alpha, gammas / gammas.sum(axis=-1, keepdims=True))
 
     def log_prob(self, value: Any) -> Tensor:
         value = self._value(value, "log_prob")
