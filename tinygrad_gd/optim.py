@@ -263,7 +263,9 @@ class Adagrad(Optimizer):
         s_t = s_(t-1) + g**2             (sum, from initial_accumulator_value)
         p <- p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s_t) + eps)
     maximize=True ascends (g is the negated gradient); foreach= and fused= are accepted
-    and ignored, differentiable= taken at False.
+    and ignored, differentiable= taken at False. A param group's own
+    initial_accumulator_value starts its sums, as every other option of a group does
+    (PyTorch's starts every group's from the constructor's value, its own ignored).
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]], lr: float = 1e-2,
