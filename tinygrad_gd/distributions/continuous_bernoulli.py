@@ -255,7 +255,11 @@ def _kl_pareto_normal(p: Pareto, q: Normal) -> Tensor:
 
 @register_kl(Uniform, Pareto)
 def _kl_uniform_pareto(p: Uniform, q: Pareto) -> Tensor:
-    width = p.high - p.low
+    outside = p.low._data < q.scale._data
+    # [1, 2] in place of a Uniform reaching below the scale, where the divergence is inf:
+    # the log of a negative low would send NaN into the parameters' gradients
+    low, high = where(outside, 1.0, p.low), where(outside, 2.0, p.high)
+    width = high - low
     t1 = (q.alpha * q.scale.pow(q.alpha) * width).log()
-    t2 = (_xlogx(p.high) - _xlogx(p.low) - width) / width
-    return _infinite_where(p.low._data < q.scale._data, t2 * (q.alpha + 1) - t1)
+    t2 = (_xlogx(high) - _xlogx(low) - width) / width
+    return _infinite_where(outside, t2 * (q.alpha + 1) - t1)
