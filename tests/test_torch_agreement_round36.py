@@ -9,6 +9,8 @@ longer random search drew (that search found the cases kept below by name):
   another per-draw slope;
 - Gamma, Chi2, InverseGamma, FisherSnedecor, StudentT and NegativeBinomial of single-
   number parameters draw (sample() raised AttributeError);
+- kl_divergence(Uniform, Pareto) gives the parameters of its inf entries (a Uniform
+  reaching below the scale) gradient 0, where a negative low gave NaN;
 - Adagrad starts a param group's sums from that group's initial_accumulator_value (a
   choice: PyTorch's takes the constructor's for every group, said in the docstring);
 - every optimizer but LBFGS and Muon (Muon's Newton-Schulz runs in bfloat16 in PyTorch),
@@ -521,6 +523,24 @@ def _kl_parameters(name, side):
     # (batches of one shape: PyTorch's rules that index their inf entries with q's mask
     # fail on batches that only broadcast)
     return {k: np.broadcast_to(v, (2, 3)).copy() for k, v in values.items()}
+
+
+def test_uniform_pareto_inf_entries_get_gradient_zero_and_the_rest_their_formula():
+    low = tg.tensor([-0.5, 0.2, 1.0], requires_grad=True)
+    high = tg.tensor([0.8, 1.5, 2.3], requires_grad=True)
+    alpha = tg.tensor([2.6, 2.6, 2.6], requires_grad=True)
+    kl = D.kl_divergence(D.Uniform(low, high), D.Pareto(0.5, alpha))
+    assert np.isinf(kl.data[:2]).all()
+    kl[tg.tensor(np.isfinite(kl.data))].sum().backward()
+    lo, hi, a, scale = 1.0, 2.3, 2.6, 0.5  # the finite entry, by its closed form
+    width = hi - lo
+    expected = ((hi * np.log(hi) - lo * np.log(lo) - width) / width * (a + 1)
+                - np.log(a * scale ** a * width))
+    np.testing.assert_allclose(kl.data[2], expected, rtol=1e-12)
+    for leaf in (low, high, alpha):
+        np.testing.assert_array_equal(leaf.grad.data[:2], 0.0)
+    d_alpha = (hi * np.log(hi) - lo * np.log(lo) - width) / width - 1 / a - np.log(scale)
+    np.testing.assert_allclose(alpha.grad.data[2], d_alpha, rtol=1e-12)
 
 
 @pytest.mark.torch
