@@ -39,8 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from .held import folded_held_lines
 from .makings import joined_makings, making_lines, repeated_lines
-from .text import _array, _escape, _grad_origin, _value
+from .text import _array, _escape, _value
 from .titles import op_name
 from .walk import _Box, _edges, _Graph, _Layout, _Names, _unit_count
 
@@ -388,8 +389,9 @@ def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
 
 def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     """The gradients of a fold's parameters, as `_grad_lines` gives a node's: None said,
-    a `.grad` unlike this output's gradient said where it came from (`_grad_origin`)."""
-    graph, precision = drawing.graph, drawing.options.precision
+    a `.grad` unlike this output's gradient said, with each cause as the parameter's node
+    tells it (`held.folded_held_lines`)."""
+    precision = drawing.options.precision
     word = ".grad " if drawing.options.mode == "forward" else "grad "
     grads = [drawing.grad(i) for i in leaves]
     missing = sum(g is None for g in grads)
@@ -399,17 +401,7 @@ def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     if any(np.size(g) != 1 for g in grads):
         return []
     lines = [[word, _value(np.array([np.asarray(g).item() for g in grads]), precision)]]
-    held = [graph.tensors[i]._grad for i in leaves]
-    passed = [drawing.grads.tensor[i] for i in leaves]
-    if all(h is not None for h in held) and all(p is not None for p in passed):
-        held_v = np.array([h._data.item() for h in held])
-        passed_v = np.array([np.asarray(p).item() for p in passed])
-        origin = _grad_origin(held_v, passed_v)
-        if origin:
-            lines.append([f"({origin}; this output's own: ", _value(passed_v, precision), ")"]
-                         if drawing.options.mode == "forward" else
-                         [".grad ", _value(held_v, precision), f" ({origin})"])
-    return lines
+    return lines + folded_held_lines(drawing, leaves)
 
 
 def _sum_constants(drawing: Any, box: Any) -> str:

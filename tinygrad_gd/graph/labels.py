@@ -25,7 +25,7 @@ from .calls import _argument_names, _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
 from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _nested,
                    _nonfinite, _opens, _value)
-from .held import grad_apart, held_line, hooked_upstream
+from .held import held_lines, hooked_upstream
 from .makings import grad_word
 from .nans import _ANOMALY_STYLE, _data_marks, _meant_grad, _red
 from .options import _Options
@@ -346,25 +346,23 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
 def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
     """A tensor's gradient: `grad` (this pass's, as on the edges) in the backward view,
     `.grad` (the attribute) in the forward view; a `.grad` unlike this output's own
-    gradient says where it came from where that can be told (`held.grad_apart`)."""
+    gradient says where it came from where that can be told (`held.held_lines`)."""
     tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
     if options.mode == "forward":
         if tensor._grad is None:
             return [[".grad None"]] if tensor._ctx is None and tensor.requires_grad else []
-        lines = [[".grad ", _value(tensor._grad._data, options.precision)]]
-        apart = grad_apart(drawing, i)  # (the backward view's cause: held.py)
-        if apart is not None and apart[2]:
-            lines.append([f"({apart[2]}; this output's own: ",
-                          _value(apart[1], options.precision), ")"])
-        return lines
+        return [[".grad ", _value(tensor._grad._data, options.precision)],
+                *held_lines(drawing, i, None)]
     if grad is None:
         return []
     lines = [[_font(grad_word(drawing, i), color), _value(grad, options.precision, color)]]
-    held_apart = held_line(drawing, i, color)
-    return unless_reached(color is None, lines + ([held_apart] if held_apart else []))
+    return unless_reached(color is None, lines + held_lines(drawing, i, color))
 
 
 def _frozen_entries(mask: np.ndarray, precision: int) -> str:
+    """The frozen entries' indices, `[0, 2]`, or how many; "" for a one-number tensor."""
+    if mask.ndim == 0:
+        return ""
     if mask.sum() > _SHOWN_ENTRIES:
         return f"{int(mask.sum())} entries"
     return _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),

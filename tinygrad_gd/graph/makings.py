@@ -19,13 +19,15 @@ computes the result and nothing else. Two uses, both in folds of a large graph:
 
 `making_lines`: the text of a making's box; `result_lines`, a box's result (`box_results`)
 with its value and gradient (a module call's box's too), the gradient said with the word a
-tensor node says it with (`grad_word`, labels.py's too).
+tensor node says it with (`grad_word`, labels.py's too), and a retained `.grad` that holds
+other numbers said as its opened node says it (`held.held_lines`).
 """
 from __future__ import annotations
 
 from collections.abc import Hashable
 from typing import Any
 
+from .held import held_lines
 from .text import _escape, _font, _value
 from .titles import op_name
 from .tooltips import unless_reached
@@ -208,8 +210,10 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
     grad = drawing.grad(r)
     if options.show_grad and grad is not None:
         color = drawing.color(r)
-        lines += unless_reached(color is None, [[_font(grad_word(drawing, r), color),
-                                                 _value(grad, options.precision, color)]])
+        said = [[_font(grad_word(drawing, r), color), _value(grad, options.precision, color)]]
+        # (what `.grad` holds unlike it, a retained result's, as its opened node says)
+        said += held_lines(drawing, r, color if options.mode == "backward" else None)
+        lines += unless_reached(color is None, said)
     return lines
 
 
