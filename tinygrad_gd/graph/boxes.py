@@ -24,13 +24,16 @@ from .held import held_line
 from .makings import box_results, grad_word, result_lines
 from .nans import _bad_data, _red
 from .products import _Operand, _product, frozen_line
-from .text import _SUMMARY_LINE, _escape, _font, _pieces, _width
+from .text import _SUMMARY_LINE, _cut, _escape, _font, _pieces, _width
 from .tooltips import unless_reached
 from .walk import _Box
 
 # characters: as wide as a box's `result [..] min .. max ..` line can be; a wider product
 # goes on a line of its own, under `4.bias grad =`, rather than widen the box
 _BOX_LINE = len("result ") + _SUMMARY_LINE
+# characters of an input's name in a product (cut as a node's title is, `_cut`), so that
+# `(result grad)ᵀ @ <name>` is no wider than the line of a Linear's bias beside it
+_BOX_NAME = len("sum over the batch (axis 0) of (result grad)") - len("(result grad)ᵀ @ ")
 
 
 def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
@@ -95,7 +98,7 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
         q = parents[operand]
         shown, real = drawing.name(q)
         if real and drawing.drawn_once(q):
-            return _grouped(shown)
+            return _grouped(_cut(shown, _BOX_NAME))
         return "input" if coming == {q} else None
 
     lines = []
@@ -109,15 +112,22 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
             color, title = drawing.color(p), _escape(drawing.name(p)[0])
             said = [_font(f"{title} {grad_word(drawing, p)}= ", color)]
             shown = _pieces(product.pieces, options.precision, color)
-            # what .grad holds unlike it, as the opened picture's edge and node say
-            frozen, held = frozen_line(drawing, p, color), held_line(drawing, p, color)
+            # what .grad holds unlike it, as the opened picture's edge and node say: the
+            # frozen entries (cut to a result line's width) and the `.grad` line, each its
+            # words (`zeroed in .grad`, `(accumulated)`) under it where the box is narrow
+            frozen = frozen_line(drawing, p, color, _BOX_LINE - len(":"))
+            held = held_line(drawing, p, color)
             lines += unless_reached(color is None, [
-                *_fitted(said, shown), *(_fitted(frozen[:1], frozen[1:]) if frozen else []),
-                *(_fitted([_font(f"{title} ", color), *held[:2]], held[2:]) if held else [])])
+                *_fitted(said, shown),
+                *(_fitted(frozen.shown, frozen.said) if frozen else []),
+                *(_fitted([_font(f"{title} ", color), *held.shown], held.said) if held else [])])
     return lines
 
 
 def _fitted(start: list[str], rest: list[str]) -> list[list[str]]:
     """A line of a box, or two where it would be wider than a result line: `4.bias grad =`
-    over its product, so that the product does not widen the box."""
-    return [start + rest] if _width(start + rest) <= _BOX_LINE else [start, rest]
+    over its product, so that the product does not widen the box (no second line where
+    there is nothing more to say)."""
+    if not rest or _width(start + rest) <= _BOX_LINE:
+        return [start + rest]
+    return [start, rest]

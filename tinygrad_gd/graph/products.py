@@ -21,7 +21,8 @@ import numpy as np
 from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .derivatives import Textbook, _grouped, _partial, _textbook
-from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
+from .held import Told
+from .text import _all_equal, _cut, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
 
@@ -77,22 +78,25 @@ def _edge_lines(drawing: _Drawing, p: int, target: str,
         lines = [_pieces(product.pieces, precision, color)
                  + [_font(" = ", color), _value(carried, precision, color)]]
     frozen = frozen_line(drawing, p, color)
-    return unless_reached(color is None, lines + ([frozen] if frozen else []))
+    return unless_reached(color is None, lines + ([frozen.line] if frozen else []))
 
 
-def frozen_line(drawing: _Drawing, p: int, color: str | None) -> list[str] | None:
+def frozen_line(drawing: _Drawing, p: int, color: str | None,
+                limit: int = 10**3) -> Told | None:
     """`frozen [0]: zeroed in .grad`: the entries of tensor p that backward() leaves 0 in
     its `.grad` (`freeze_`), said under a product that makes them; `frozen [0]` alone where
-    `.grad` is not 0 there (frozen since, or no `.grad`); None where none is frozen."""
+    `.grad` is not 0 there (frozen since, or no `.grad`); None where none is frozen. The
+    entries cut (`_cut`, as a node's title) to `limit` characters with `frozen `."""
     tensor = drawing.graph.tensors[p]
     mask = getattr(tensor, "frozen_mask", None)
     if mask is None or not np.any(mask):
         return None
-    entries = _frozen_entries(np.asarray(mask), drawing.options.precision)
+    entries = _cut(f"frozen {_frozen_entries(np.asarray(mask), drawing.options.precision)}"
+                   .rstrip(), limit)  # (a one-number tensor: `frozen: zeroed in .grad`)
     held = None if tensor._grad is None else np.asarray(tensor._grad._data)
     if held is None or held.shape != mask.shape or np.any(held[mask] != 0):
-        return [_font(f"frozen {entries}", color)]
-    return [_font(f"frozen {entries}:", color), _font(" zeroed in .grad", color)]
+        return Told([_font(entries, color)], [])
+    return Told([_font(f"{entries}:", color)], [_font(" zeroed in .grad", color)])
 
 
 def _product(drawing: _Drawing, op: int, p: int, slots: list[int], carried: np.ndarray,
@@ -222,8 +226,8 @@ def _edge_name(drawing: _Drawing, op: int, operand: _Operand) -> str | None:
     q = op if operand < 0 else drawing.graph.parents[op][operand]
     if not drawing.drawn_once(q):
         return None
-    return f"({drawing.name(op)[0]} grad)" if operand < 0 \
-        else _grouped(drawing._formula_name(q))
+    return f"({_cut(drawing.name(op)[0])} grad)" if operand < 0 \
+        else _grouped(_cut(drawing._formula_name(q)))  # (cut as the node's title is)
 
 
 def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> list:
