@@ -1,0 +1,210 @@
+"""A tensor's `.grad` told the same way folded and opened, and a box no wider for a long name
+(thirty-sixth round), read from the rendered SVG.
+
+- A fold of many one-number parameters (folds.py) said where its `.grad` list came from by
+  `_grad_origin` alone: `(from other backward() calls)` for a weight frozen by `freeze_` or
+  changed by its hook, `(accumulated)` where a hook upstream had scaled every gradient. It
+  now tells each parameter's cause as that parameter's own node does (held.py), naming the
+  parameters it is true of where it is not true of all: `(w3: its frozen entries zeroed)`.
+- A module call's box wrote its result's gradient and nothing of a retained `.grad` that
+  holds other numbers (two backward() calls); its opened node said `(accumulated)`. The box
+  says it too, in both views.
+- A box's frozen entry list (up to 12 pairs) and a long input name in its product widened
+  the box to twice its width and more; they are cut as a node's title is (`...`).
+
+Numbers are checked against NumPy, never against the drawing code.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+
+import tinygrad_gd as tg
+
+from test_diagrams_round35 import _nodes, _widths
+from test_graph_labels import needs_dot
+
+pytestmark = needs_dot
+
+_COUNT = 40  # one-number parameters: those but the first two and the last fold into a box
+_CAUSES = {"frozen": "its frozen entries zeroed",
+           "hooked": "changed by its hook, or from other backward() calls",
+           "twice": "accumulated", "upstream": None}
+
+
+def _parameters(case: str):
+    """`1.5 * sum(w_k ** 2)` over 40 one-number weights, w3 frozen or hooked (x0.5), a hook
+    on the sum (x3: every weight's `.grad` changed on its way), or backward() run twice:
+    (loss, names, weights, each weight's `.grad` from NumPy)."""
+    rng = np.random.default_rng(36)
+    weights = [tg.nn.Parameter(np.array(rng.normal())) for _ in range(_COUNT)]
+    if case == "frozen":
+        weights[3].freeze_()
+    elif case == "hooked":
+        weights[3].register_hook(lambda g: g * 0.5)
+    runs = 2 if case == "twice" else 1
+    for _ in range(runs):
+        total = sum(w ** 2 for w in weights)
+        if case == "upstream":
+            total.register_hook(lambda g: g * 3)
+        loss = total * 1.5
+        loss.backward()
+    values = np.array([w.data.item() for w in weights])
+    held = 3.0 * values * runs * (3 if case == "upstream" else 1)
+    if case == "frozen":
+        held[3] = 0
+    elif case == "hooked":
+        held[3] *= 0.5
+    return loss, {f"w{k}": w for k, w in enumerate(weights)}, weights, held
+
+
+def _edges_text(path) -> list[str]:
+    """Each text of the rendered SVG's edge labels."""
+    svg = "{http://www.w3.org/2000/svg}"
+    return [(t.text or "").strip() for g in ET.parse(path).getroot().iter(svg + "g")
+            if g.get("class") == "edge" for t in g.iter(svg + "text")]
+
+
+def _said(lines: list[str]) -> str:
+    """The words in parentheses a label's lines say, joined."""
+    return " ".join(re.findall(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)", " ".join(lines)))
+
+
+def _first_entries(text: str) -> list[float]:
+    return [float(s) for s in re.match(r"\.grad \[([^…\]]*)", text)[1].rstrip(", ").split(", ")]
+
+
+def test_a_fold_of_parameters_tells_each_grads_cause_as_its_node_does(tmp_path):
+    for case, cause in _CAUSES.items():
+        loss, names, weights, held = _parameters(case)
+        np.testing.assert_allclose([w.grad.data.item() for w in weights], held, rtol=1e-12)
+        for mode in ("backward", "forward"):
+            folded = _nodes(tg.render_graph(tg.draw_graph(loss, params=names, mode=mode),
+                                            tmp_path / f"{case}-{mode}.svg"))
+            [fold] = [lines for title, lines in folded.items() if "terms like" in title]
+            opened = _nodes(tg.render_graph(tg.draw_graph(loss, params=names, mode=mode,
+                                                          max_nodes=None),
+                                            tmp_path / f"{case}-{mode}-open.svg"))
+            assert "37 parameters: w2 … w38" in fold, fold
+            # the fold's `.grad` list: w2, w3, w4 ... as backward() left them
+            shown = next(t for t in fold if t.startswith(".grad ["))
+            np.testing.assert_allclose(_first_entries(shown), held[2:5], rtol=1e-3, atol=1e-9)
+            told = _said(fold)
+            if cause is None:  # a hook upstream: no cause, as the nodes say none
+                assert "accumulated" not in told and "other backward" not in told, fold
+                assert _said(opened["w3"]) == "", opened["w3"]
+            elif case == "twice":  # true of every parameter: said once, unnamed
+                assert told.startswith("accumulated"), fold
+                assert all(_said(opened[f"w{k}"]).startswith("accumulated")
+                           for k in (2, 3, 20, 38)), opened["w20"]
+            else:  # true of w3 alone: named, in the words of w3's own node
+                assert told.startswith(f"w3: {cause}"), fold
+                assert _said(opened["w3"]).startswith(cause), opened["w3"]
+                assert _said(opened["w4"]) == "", opened["w4"]
+
+
+def _retained_twice():
+    """Six Linear(8 -> 8) + ReLU calls, layer 0's result retained, backward() twice."""
+    rng = np.random.default_rng(36)
+    tg.manual_seed(36)
+    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                            tg.nn.ReLU())])
+    x = tg.Tensor(rng.normal(size=(6, 8)), name="x")
+    first = model[0](x)
+    first.retain_grad()
+    y = first
+    for layer in list(model)[1:]:
+        y = layer(y)
+    loss = (y ** 2).mean()
+    loss.backward(retain_graph=True)
+    once = first.grad.data.copy()
+    loss.backward()
+    return loss, model, first, once
+
+
+def test_a_boxs_result_tells_its_retained_grad_as_its_opened_node(tmp_path):
+    loss, model, first, once = _retained_twice()
+    np.testing.assert_allclose(first.grad.data, 2 * once, rtol=1e-12)
+    for mode in ("backward", "forward"):
+        box = _nodes(tg.render_graph(tg.draw_graph(loss, model=model, mode=mode),
+                                     tmp_path / f"box-{mode}.svg"))["0: Linear(8 -> 8)"]
+        node = _nodes(tg.render_graph(tg.draw_graph(loss, model=model, mode=mode,
+                                                    open_modules=True),
+                                      tmp_path / f"open-{mode}.svg"))["0: Linear(8 -> 8) result"]
+        start = box.index(next(t for t in box if t.startswith(".grad [")))
+        end = next(k for k in range(start, len(box)) if box[k].endswith(")")) + 1
+        # the .grad lines and what they say: the same words in the box as on the node
+        assert box[start:end] == node[node.index(box[start]):][:end - start], (box, node)
+        np.testing.assert_allclose(_first_entries(box[start]),
+                                   first.grad.data.reshape(-1)[:3], rtol=1e-3, atol=1e-9)
+        assert _said(box[start:end]).startswith("accumulated"), box
+
+
+def _linear_box(tmp_path, tag: str, name: str = "x", frozen: int = 0) -> tuple[float, list]:
+    """Layer 0's box, its first `frozen` weights frozen and its input named `name`: (its
+    width in points, its lines)."""
+    rng = np.random.default_rng(36)
+    tg.manual_seed(36)
+    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                            tg.nn.ReLU())])
+    if frozen:
+        model[0].weight.freeze_(np.arange(64).reshape(8, 8) < frozen)
+    y = tg.Tensor(rng.normal(size=(6, 8)), name=name)
+    for layer in model:
+        y = layer(y)
+    loss = (y ** 2).mean()
+    loss.backward()
+    path = tg.render_graph(tg.draw_graph(loss, model=model, mode="backward"),
+                           tmp_path / f"{tag}.svg")
+    return _widths(path)["0: Linear(8 -> 8)"], _nodes(path)["0: Linear(8 -> 8)"]
+
+
+def test_a_long_frozen_list_or_input_name_does_not_widen_a_box(tmp_path):
+    plain, lines = _linear_box(tmp_path, "plain")
+    assert "0.weight grad = (result grad)ᵀ @ x" in lines, lines
+    width, lines = _linear_box(tmp_path, "frozen", frozen=12)
+    pairs = ", ".join(f"[{k // 8}, {k % 8}]" for k in range(12))
+    said = next(t for t in lines if t.startswith("frozen ["))
+    assert said.endswith("...:") and f"frozen [{pairs}]".startswith(said[:-4]), said
+    assert lines[lines.index(said) + 1] == "zeroed in .grad", lines
+    assert width <= plain * 1.02, (width, plain)  # (it was 441 points beside 235)
+    name = "images_of_the_training_batch_" * 5
+    width, lines = _linear_box(tmp_path, "long", name=name)
+    product = lines[lines.index("0.weight grad =") + 1]
+    assert product.startswith("(result grad)ᵀ @ images_of_the") and product.endswith("..."), \
+        lines
+    assert name.startswith(product[len("(result grad)ᵀ @ "):-3])
+    assert width <= plain * 1.03, (width, plain)  # (glyphs, not characters: it was 865)
+
+
+def test_an_opened_edge_names_a_long_input_as_its_node_title(tmp_path):
+    rng = np.random.default_rng(36)
+    tg.manual_seed(36)
+    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                            tg.nn.ReLU())])
+    name = "images_of_the_training_batch_" * 5
+    y = tg.Tensor(rng.normal(size=(6, 8)), name=name)
+    for layer in model:
+        y = layer(y)
+    loss = (y ** 2).mean()
+    loss.backward()
+    path = tg.render_graph(tg.draw_graph(loss, model=model, mode="backward",
+                                         open_modules=True), tmp_path / "open.svg")
+    [title] = [t for t in _nodes(path) if t.startswith("images_of")]
+    assert title.endswith("...") and name.startswith(title[:-3]), title
+    products = [t for t in _edges_text(path) if "ᵀ @ images" in t]
+    assert products == [f"(0: Linear(8 -> 8) result grad)ᵀ @ {title}"], products
+
+
+def test_a_one_number_weight_frozen_whole_reads_frozen_without_empty_brackets(tmp_path):
+    w, v = tg.nn.Parameter(np.array(0.7)), tg.nn.Parameter(np.array(0.2))
+    w.freeze_()
+    loss = (w * v) * 3
+    loss.backward()
+    path = tg.render_graph(tg.draw_graph(loss, params={"w": w, "v": v}, mode="backward"),
+                           tmp_path / "w.svg")
+    assert "frozen: zeroed in .grad" in _edges_text(path), _edges_text(path)  # ([[]] before)
+    assert "3 × 0.2 = 0.6" in _edges_text(path)  # (this pass's, 3 × v)
+    assert _nodes(path)["w"][-2:] == [".grad 0 (its frozen entries zeroed)", "frozen"]
