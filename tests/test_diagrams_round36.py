@@ -179,25 +179,6 @@ def test_a_long_frozen_list_or_input_name_does_not_widen_a_box(tmp_path):
     assert width <= plain * 1.03, (width, plain)  # (glyphs, not characters: it was 865)
 
 
-def test_an_opened_edge_names_a_long_input_as_its_node_title(tmp_path):
-    rng = np.random.default_rng(36)
-    tg.manual_seed(36)
-    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
-                                                            tg.nn.ReLU())])
-    name = "images_of_the_training_batch_" * 5
-    y = tg.Tensor(rng.normal(size=(6, 8)), name=name)
-    for layer in model:
-        y = layer(y)
-    loss = (y ** 2).mean()
-    loss.backward()
-    path = tg.render_graph(tg.draw_graph(loss, model=model, mode="backward",
-                                         open_modules=True), tmp_path / "open.svg")
-    [title] = [t for t in _nodes(path) if t.startswith("images_of")]
-    assert title.endswith("...") and name.startswith(title[:-3]), title
-    products = [t for t in _edges_text(path) if "ᵀ @ images" in t]
-    assert products == [f"(0: Linear(8 -> 8) result grad)ᵀ @ {title}"], products
-
-
 def test_a_one_number_weight_frozen_whole_reads_frozen_without_empty_brackets(tmp_path):
     w, v = tg.nn.Parameter(np.array(0.7)), tg.nn.Parameter(np.array(0.2))
     w.freeze_()

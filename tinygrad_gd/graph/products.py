@@ -226,8 +226,8 @@ def _edge_name(drawing: _Drawing, op: int, operand: _Operand) -> str | None:
     q = op if operand < 0 else drawing.graph.parents[op][operand]
     if not drawing.drawn_once(q):
         return None
-    return f"({_cut(drawing.name(op)[0])} grad)" if operand < 0 \
-        else _grouped(_cut(drawing._formula_name(q)))  # (cut as the node's title is)
+    return f"({drawing.name(op)[0]} grad)" if operand < 0 \
+        else _grouped(drawing._formula_name(q))
 
 
 def _transposes(shown: list, precision: int, names: set[int] = frozenset()) -> list:
