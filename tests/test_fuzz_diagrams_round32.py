@@ -42,8 +42,16 @@ not), and
 - for every `SVG_EVERY`-th drawing the SVG Graphviz's `dot` renders holds each node's
   numbers in order.
 
+From the seed, apart from the program's own draws (`held_apart`, thirty-sixth round), some
+programs freeze entries of a module's parameter, hook a tensor (its gradient scaled) or
+run backward() twice, so that `.grad` holds other numbers than this pass's gradient: the
+`.grad` lines the backward view writes beside a node's, a box's product's, a box's result's
+and a fold's `grad` are checked against the `.grad` backward() left, as the forward view's
+are, and an edge's `frozen [..]` line only under a product into a frozen tensor.
+
 `test_planted_*` show the fuzzer catching bugs put in on purpose (a gradient of the wrong
-node, a factor of the wrong input, a sum missing a use, numbers rounded too far).
+node, a factor of the wrong input, a sum missing a use, a `.grad` line of this pass's
+numbers, numbers rounded too far).
 
 Examples per run: PROGRAMS programs (environment variable TINYGRAD_GD_DRAWN_EXAMPLES,
 default 60), and 40 more checking the programs reach every form a label takes.
@@ -737,6 +745,13 @@ class Node:
     lines: list[str]
 
 
+# where a `.grad` unlike this pass's gradient came from, after its value: `(accumulated)`,
+# a fold's `(w3: its frozen entries zeroed; w9: accumulated)`
+_CAUSE = re.compile(r" \((?:[^():;]*: )?(?:accumulated|zeroed|from other backward\(\) calls|"
+                    r"its frozen entries zeroed|changed by its hook, or from other backward"
+                    r"\(\) calls)(?:; .*)?\)$")
+
+
 def rejoined(lines: list[str]) -> list[str]:
     """Lines with a wrapped array's lines, and a summary's range, joined again."""
     joined: list[str] = []
@@ -763,7 +778,7 @@ def read_tensor_node(label: str) -> Node:
     for line in joined:
         word, _, rest = line.partition(" ")
         if word in ("data", "grad", ".grad") and word not in values:
-            rest = re.sub(r" \((accumulated|zeroed|from other backward\(\) calls)\)$", "", rest)
+            rest = _CAUSE.sub("", rest)
             values[word] = ("none", None) if rest == "None" else parse_value(rest, matrices)
     shown = [re.sub(r"⟦(\d+)⟧", lambda m: str(matrices[int(m[1])].tolist()), line)
              for line in joined]  # (a matrix's cells in a failure's message)
@@ -832,6 +847,9 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
             return False
         elif not backward and held(t) is not None and not boxes:
             return False
+        if backward and ".grad" in shown.values:  # beside this pass's `grad` (frozen, hooked,
+            apart = held(t)  # run twice): what backward() left in .grad
+            return apart is not None and shows(shown.values[".grad"], apart, precision) is None
         return True
 
     match = _match(tnodes, tensors, fits)
@@ -842,6 +860,8 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
                 t.data if word == "data" else truth.get(id(t)) if backward else held(t)))
                 for t in alike]
             assert shown[0] == "none" or None in problems, f"{node} {word}: {problems[0]}"
+    COVERED["node .grad apart"] += sum(backward and ".grad" in tnodes[node].values
+                                       for node in match)
     drawn = {id(tensors[k]) for k in match.values()}
     if not boxes:  # every tensor drawn, or its one number in its op's title
         titles = " ".join(ops.values())
@@ -905,12 +925,16 @@ def check_boxes(program, options, source, labels, boxes, tnodes, ops, truth, pre
         COVERED["box result"] += 1
         # `grad`: this pass's (backward view only); `.grad`: the attribute, what it holds
         assert backward or "grad" not in values, f"box {box} says grad in the forward view"
-        word = ".grad" if ".grad" in values else "grad"
-        result, grad = parse_value(values["result"], matrices), values.get(word)
-        results = [t for t in program.tensors if shows(result, t.data, precision) is None and (
-            grad is None or ((want := held(t) if word == ".grad" else truth.get(id(t)))
-                             is not None and shows(parse_value(grad, matrices), want,
-                                                   precision) is None))]
+        result = parse_value(values["result"], matrices)
+
+        def gradients_fit(t) -> bool:  # (`.grad` where the box shows it: what backward() left)
+            return all(values.get(word) is None or (
+                (want := held(t) if word == ".grad" else truth.get(id(t))) is not None
+                and shows(parse_value(_CAUSE.sub("", values[word]), matrices), want,
+                          precision) is None) for word in ("grad", ".grad"))
+
+        results = [t for t in program.tensors if t.grad_fn is not None  # (made in the box)
+                   and shows(result, t.data, precision) is None and gradients_fit(t)]
         assert results, f"box {box} shows a result no tensor has: {lines}"
         if backward:
             check_box_products(program, box, lines, matrices, results, truth, precision)
@@ -959,7 +983,14 @@ def check_box_products(program, box, lines, matrices, results, truth, precision)
             COVERED["box product in words"] += 1  # (a formula: `(1 - tanh²)`)
             continue
         COVERED["box product"] += 1
-        seen = any(t.startswith(f"{m[1]} .grad ") for t in lines[k + 1:k + 4])
+        after = next((j for j in range(k + 1, len(lines)) if " grad =" in lines[j]), len(lines))
+        said = rejoined([t for t in lines[k + 1:after] if not t.startswith("frozen ")])
+        seen = [t[len(m[1]) + 1:] for t in said if t.startswith(f"{m[1]} .grad ")]
+        if seen:  # `.grad` under the product: its numbers what backward() left in .grad
+            COVERED["box product .grad"] += 1
+            grad = parse_value(_CAUSE.sub("", seen[0].split(" ", 1)[1]), matrices)
+            assert any(held(p) is not None and shows(grad, held(p), precision) is None
+                       for p in params), f"box {box}: {m[1]} {seen[0]!r} is no .grad it has"
 
         def gives(want) -> bool:
             return want is not None and any(
@@ -976,7 +1007,7 @@ def check_alike(program, values, matrices, truth, precision):
     """A fold of many alike one-number parameters: its `data` and gradient lists, entry by
     entry, are one parameter's value and gradient (`.grad` in the forward view)."""
     data = parse_value(values["data"], matrices)
-    grads = parse_value(values.get("grad", values.get(".grad", "")), matrices)
+    grads = parse_value(_CAUSE.sub("", values.get("grad", values.get(".grad", ""))), matrices)
     if data[0] == "array" and grads[0] == "all":
         grads = ("array", np.full(data[1].shape, grads[1], dtype=object))
     if data[0] != "array" or grads[0] != "array" or data[1].size != grads[1].size:
@@ -984,10 +1015,19 @@ def check_alike(program, values, matrices, truth, precision):
     COVERED["box parameters each"] += 1
     leaves = [t for t in program.tensors if t.grad_fn is None and t.size == 1
               and t.requires_grad]
-    for value, grad in zip(data[1].reshape(-1), grads[1].reshape(-1)):
+    apart = parse_value(_CAUSE.sub("", values[".grad"]), matrices) \
+        if truth is not None and ".grad" in values else None  # (backward view: .grad too)
+    if apart is not None and apart[0] == "all":
+        apart = ("array", np.full(data[1].shape, apart[1], dtype=object))
+    helds = apart[1].reshape(-1) if apart is not None and apart[0] == "array" \
+        and apart[1].size == data[1].size else [None] * data[1].size
+    COVERED["box parameters .grad"] += apart is not None
+    for value, grad, kept in zip(data[1].reshape(-1), grads[1].reshape(-1), helds):
         assert any(agrees(value, t.data.reshape(-1)[0], precision) and agrees(
             grad, (held(t) if truth is None else truth[id(t)]).reshape(-1)[0], precision)
-            for t in leaves), f"a folded parameter shows {value} and gradient {grad}: none has"
+            and (kept is None or agrees(kept, held(t).reshape(-1)[0], precision))
+            for t in leaves), f"a folded parameter shows {value}, gradient {grad} and " \
+                              f".grad {kept}: none has"
 
 
 def check_edges(program, options, tnodes, match, edges, bare, labels, truth, precision,
@@ -998,7 +1038,11 @@ def check_edges(program, options, tnodes, match, edges, bare, labels, truth, pre
     shapes = sorted({(), *[t.shape for t in tensors]})  # what `[]` may stand for
     for (source, target), label in edges.items():
         lines, matrices = lines_of(label)
-        text = " ".join(lines)
+        frozen = [line for line in lines if line.startswith("frozen")]  # (under the product)
+        assert not frozen or target in match and np.any(getattr(
+            tensors[match[target]], "frozen_mask", None)), f"{source} -> {target}: {frozen}"
+        COVERED["product frozen"] += bool(frozen)
+        text = " ".join(line for line in lines if not line.startswith(("frozen", "zeroed in")))
         if source in match and target == "f" + source[1:]:  # a result's gradient to its op
             want = truth.get(id(tensors[match[source]]))
             assert want is not None and shows(parse_value(text, matrices), want,
@@ -1145,7 +1189,9 @@ def run(seed: int, svg_dir=None) -> Program:
         truth = {id(t): (None if g is None else g.data) for t, g in zip(wanting, grads)}
         if seed % 3 == 0:  # before any backward(): `.grad None` on each parameter
             drawn(program, {"mode": "forward"}, {}, None)
-        loss.backward()
+        runs = held_apart(program, seed)
+        for run_k in range(runs):
+            loss.backward(retain_graph=run_k < runs - 1)
     before = [(t.data.copy(), None if held(t) is None else held(t).copy()) for t in tensors]
     for k, options in enumerate(program.options):
         svg = svg_dir / f"draw{seed}_{k}.svg" if svg_dir and (seed + k) % SVG_EVERY == 0 \
@@ -1157,6 +1203,36 @@ def run(seed: int, svg_dir=None) -> Program:
             grad is None or np.array_equal(held(t), grad, equal_nan=True)), \
             "drawing changed a .grad"
     return program
+
+
+def held_apart(program: Program, seed: int) -> int:
+    """`.grad` made unlike this pass's gradient, drawn from the seed (beside the program's
+    own draws, which stay as they were): entries of a module's parameter frozen
+    (`freeze_`), a hook scaling a tensor's gradient, backward() run twice; returns how many
+    times to run it. The drawing's `grad` stays this pass's, `.grad` what backward() left."""
+    rng = np.random.default_rng([seed, 36])
+    parameters = [] if program.model is None else [
+        p for p in program.model.parameters() if p.size]
+    if parameters and rng.random() < 0.3:
+        p = parameters[rng.integers(len(parameters))]
+        mask = rng.random(p.shape) < 0.4
+        mask.reshape(-1)[rng.integers(p.size)] = True
+        p.freeze_(mask)
+        program.code.append(f"freeze_ {int(mask.sum())} of {p.shape}")
+    wanting = [t for t in program.tensors if t.requires_grad]
+    # (a graph whose ops saved no arrays is drawn from itself after backward(), the hook run
+    # again in the drawing's pass, its `grad` the hooked one: not this check's case)
+    freed = any(t.grad_fn is not None and t.grad_fn.saved_tensors for t in program.tensors)
+    if freed and rng.random() < 0.25:
+        t = wanting[rng.integers(len(wanting))]
+        factor = float(rng.choice([0.5, 3.0]))
+        t.register_hook(lambda g: g * factor)
+        program.code.append(f"hook x{factor} on {t.name or t.shape}")
+    alike = sum(t.size == 1 and t.grad_fn is None for t in wanting) >= 6  # (a fold's list)
+    runs = 2 if rng.random() < (0.75 if alike else 0.25) else 1
+    if runs > 1:
+        program.code.append("backward() twice")
+    return runs
 
 
 def drawn(program: Program, options: dict, truth: dict, svg, method: bool = False) -> None:
@@ -1212,7 +1288,8 @@ def test_the_programs_reach_every_form_a_label_takes():
              "product  grad)", "product in words",
              "product copied to", "product  + ", "local derivative", "box module call",
              "box add ops", "box made by", "box nodes folded", "box parameters each",
-             "box product", "float32", "NaN shown", "table"]
+             "box product", "float32", "NaN shown", "table", "node .grad apart",
+             "box product .grad", "box parameters .grad", "product frozen"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 
@@ -1276,6 +1353,18 @@ def test_planted_box_product_of_swapped_operands_is_caught(monkeypatch):
             else piece for piece in made.pieces])
 
     monkeypatch.setattr(boxes, "_product", swapped)
+    assert _caught(range(10**6, 10**6 + 40)) is not None
+
+
+def test_planted_grad_line_of_this_pass_is_caught(monkeypatch):
+    from tinygrad_gd.graph import held
+    apart = held.grad_apart
+
+    def wrong(drawing, i):  # `.grad` said unlike this pass's, its numbers this pass's
+        found = apart(drawing, i)
+        return found and (found[1], *found[1:])
+
+    monkeypatch.setattr(held, "grad_apart", wrong)
     assert _caught(range(10**6, 10**6 + 40)) is not None
 
 
