@@ -18,7 +18,7 @@ from typing import Any, Callable
 from .memory_formats import contiguous_format
 from .ops.arguments import integer
 from .nn.layer_functions import _as_tensor
-from .op_errors import renamed_refusal
+from .op_errors import respelled
 from .scope import drawn_as_call
 from .tensor import Tensor
 
@@ -34,7 +34,7 @@ def _copied(name: str, input: Any, view: Callable[[Tensor], Any]) -> Any:  # noq
     try:
         out = view(x)
     except (ValueError, TypeError, IndexError, RuntimeError) as error:
-        raise renamed_refusal(error, name) from None
+        raise respelled(error, None, name) from None
     if isinstance(out, Tensor):  # (row by row, as PyTorch's _copy functions give)
         return out.clone(memory_format=contiguous_format)
     return tuple(part.clone(memory_format=contiguous_format) for part in out)

@@ -14,9 +14,8 @@ be >= 0", where F.layer_norm says "layer_norm: ...").
 """
 from __future__ import annotations
 
-import functools
 import math
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +26,7 @@ from .nn.activation_functions import _written
 from .nn.layer_functions import _as_tensor, _check_probability, _dropout_mask, _renorm
 from .nn.spatial_functions import _channel_dropout
 from .errors import ShapeError
-from .op_errors import renamed_refusal
+from .op_errors import refusing_as
 from .ops.arguments import integer, number
 from .tensor import Tensor
 
@@ -38,18 +37,6 @@ __all__ = ["grid_sampler", "grid_sampler_2d", "grid_sampler_3d", "affine_grid_ge
 
 _MODES = ("bilinear", "nearest", "bicubic")  # (torch's codes 0, 1, 2)
 _PADDINGS = ("zeros", "border", "reflection")
-
-
-def _refuses_as_itself(function: Callable) -> Callable:
-    """`function` whose refusals name it, those of the F function it calls restated
-    (op_errors.renamed_refusal): the user called native_layer_norm, not layer_norm."""
-    @functools.wraps(function)
-    def refusing(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return function(*args, **kwargs)
-        except (ValueError, TypeError, IndexError, RuntimeError) as error:
-            raise renamed_refusal(error, function.__name__) from None
-    return refusing
 
 
 def _code(where: str, what: str, value: Any, names: tuple) -> str:
@@ -72,7 +59,7 @@ def _grid_sampler(where: str, input: Any, grid: Any, interpolation_mode: Any,
                                                                 align_corners))
 
 
-@_refuses_as_itself
+@refusing_as("grid_sampler")
 def grid_sampler(input: Any, grid: Any, interpolation_mode: int, padding_mode: int,
                  align_corners: bool) -> Tensor:
     """F.grid_sample under torch.grid_sampler's codes: interpolation_mode 0 'bilinear',
@@ -81,7 +68,7 @@ def grid_sampler(input: Any, grid: Any, interpolation_mode: int, padding_mode: i
                          align_corners, None)
 
 
-@_refuses_as_itself
+@refusing_as("grid_sampler_2d")
 def grid_sampler_2d(input: Any, grid: Any, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Tensor:
     """grid_sampler of a 4-d input (N, C, H, W), as torch.grid_sampler_2d."""
@@ -89,7 +76,7 @@ def grid_sampler_2d(input: Any, grid: Any, interpolation_mode: int, padding_mode
                          align_corners, 4)
 
 
-@_refuses_as_itself
+@refusing_as("grid_sampler_3d")
 def grid_sampler_3d(input: Any, grid: Any, interpolation_mode: int, padding_mode: int,
                     align_corners: bool) -> Tensor:
     """grid_sampler of a 5-d input (N, C, D, H, W), as torch.grid_sampler_3d."""
@@ -97,7 +84,7 @@ def grid_sampler_3d(input: Any, grid: Any, interpolation_mode: int, padding_mode
                          align_corners, 5)
 
 
-@_refuses_as_itself
+@refusing_as("affine_grid_generator")
 def affine_grid_generator(theta: Any, size: Any, align_corners: bool) -> Tensor:
     """F.affine_grid(theta, size, align_corners), as torch.affine_grid_generator (every
     argument given)."""
@@ -110,7 +97,7 @@ def _saved(values: np.ndarray, like: Tensor) -> Tensor:
     return Tensor.from_op(np.asarray(values, like.dtype), None)
 
 
-@_refuses_as_itself
+@refusing_as("native_layer_norm")
 def native_layer_norm(input: Any, normalized_shape: Any, weight: Any, bias: Any,
                       eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(F.layer_norm's output, mean, rstd), as torch.native_layer_norm: mean and rstd =
@@ -126,7 +113,7 @@ def native_layer_norm(input: Any, normalized_shape: Any, weight: Any, bias: Any,
     return output, _saved(mean, input), _saved(1 / np.sqrt(var + eps), input)
 
 
-@_refuses_as_itself
+@refusing_as("native_batch_norm")
 def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                       training: bool, momentum: float, eps: float
                       ) -> tuple[Tensor, Tensor, Tensor]:
@@ -149,7 +136,7 @@ def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, run
     return output, _saved(mean, input), _saved(1 / np.sqrt(var + eps), input)
 
 
-@_refuses_as_itself
+@refusing_as("native_group_norm")
 def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: int,
                       group: int, eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """(F.group_norm's output, mean, rstd), as torch.native_group_norm: input of N
@@ -176,7 +163,7 @@ def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: i
     return output, mean, rstd
 
 
-@_refuses_as_itself
+@refusing_as("native_dropout")
 def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Tensor]:
     """(output, mask), as torch.native_dropout: each entry kept with probability 1 - p
     and scaled by 1 / (1 - p) (mask True where kept, a bool tensor); train=False: the
@@ -190,7 +177,7 @@ def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Te
     return input * scale, Tensor.from_op(scale._data != 0, None)
 
 
-@_refuses_as_itself
+@refusing_as("norm_except_dim")
 def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
     """The `pow`-norm of v over every axis but `dim`, kept as size-1 axes (weight_norm's
     norm), as torch.norm_except_dim; dim=-1: the norm of the whole tensor, 0-d. It is
@@ -211,7 +198,7 @@ def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A0
     return vector_norm(v, pow, axes, True, op=where)
 
 
-@_refuses_as_itself
+@refusing_as("embedding_renorm_")
 def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: float) -> Tensor:
     """Each row of `input` (an embedding's weight) that `indices` looks up whose
     norm_type-norm is above max_norm scaled in place to max_norm / (norm + 1e-7) times
@@ -238,7 +225,7 @@ def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: floa
     return input
 
 
-@_refuses_as_itself
+@refusing_as("feature_dropout")
 def feature_dropout(input: Any, p: float, train: bool) -> Tensor:
     """Channel dropout of (N, C, ...) input of any rank from 2: each (sample's) channel
     zeroed whole with probability p, the rest scaled by 1 / (1 - p), as
@@ -252,7 +239,7 @@ def feature_dropout(input: Any, p: float, train: bool) -> Tensor:
                             {input.ndim: "(batch, C, ...)"})
 
 
-@_refuses_as_itself
+@refusing_as("dropout_")
 def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.dropout(input, p, train)`'s values written into the input, which is returned
     (torch.dropout_)."""
@@ -260,7 +247,7 @@ def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
                     instead="x = tg.dropout(x, p, train) (a new tensor)")
 
 
-@_refuses_as_itself
+@refusing_as("alpha_dropout_")
 def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.alpha_dropout(input, p, train)`'s values written into the input, which is
     returned (torch.alpha_dropout_)."""
@@ -269,7 +256,7 @@ def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
                     instead="x = tg.alpha_dropout(x, p, train) (a new tensor)")
 
 
-@_refuses_as_itself
+@refusing_as("feature_dropout_")
 def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.feature_dropout(input, p, train)`'s values written into the input, which is
     returned (torch.feature_dropout_)."""
@@ -277,7 +264,7 @@ def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
                     instead="x = tg.feature_dropout(x, p, train) (a new tensor)")
 
 
-@_refuses_as_itself
+@refusing_as("feature_alpha_dropout_")
 def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.feature_alpha_dropout(input, p, train)`'s values written into the input, which
     is returned (torch.feature_alpha_dropout_)."""

@@ -26,7 +26,7 @@ from .errors import ShapeError
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
            "methods_counting_self", "methods_counted_as_called", "forward_result",
-           "backward_error", "named", "methods_found_by_name", "renamed_refusal"]
+           "backward_error", "named", "methods_found_by_name"]
 
 _BINDING = re.compile(r"^[\w.<>]+\(\) (got an unexpected keyword argument|got multiple values|"
                       r"takes|missing)")
@@ -285,18 +285,33 @@ def _copied(function: types.FunctionType) -> types.FunctionType:
     return copy
 
 
-def respelled(err: Exception, own: str | tuple[str, ...], called: str | None) -> Exception:
+# the leading name of a refusal from inside a function another one calls for the user: an
+# op's or a function's ("layer_norm: ", "t(): ", "clip (clamp): ") or the engine's "op 'x': "
+_ANY_NAME = r"op '[\w.]+'|[\w.]+"
+
+
+def respelled(err: Exception, own: str | tuple[str, ...] | None, called: str | None
+              ) -> Exception:
     """`err`, a refusal that begins with the op's own name (`own`, or one of them: "clip: ",
     "clip (clamp): ", "max(): "), as the same class of error with the same message that
-    begins with `called`, the name the user wrote; any other error, or `called` None, as it
-    is (only on the way out of a refused call: a call that succeeds never gets here)."""
+    begins with `called`, the name the user wrote. `own` None: the refusal of whatever
+    `called` calls for the user (F.layer_norm in native_layer_norm, the view in
+    permute_copy), its leading name replaced ("layer_norm: eps ..." is "native_layer_norm:
+    eps ...", a "()" of the other's dropped), one that begins with none given `called`'s.
+    Any other error, one that names `called` already, or `called` None, as it is (only on
+    the way out of a refused call: a call that succeeds never gets here)."""
     if called is None:
         return err
-    text, names = str(err), "|".join(map(re.escape, (own,) if isinstance(own, str) else own))
-    match = re.match(rf"(?:{names})(\(\))?(?: \([\w, ]+\))?: ", text)
-    if match is None:
+    text = str(err) or type(err).__name__
+    if own is None and text.startswith((f"{called}: ", f"{called}()")):
         return err
-    message = f"{called}{match.group(1) or ''}: {text[match.end():]}"
+    names = _ANY_NAME if own is None else "|".join(
+        map(re.escape, (own,) if isinstance(own, str) else own))
+    match = re.match(rf"(?:{names})(\(\))?(?: \([\w, ]+\))?: ", text)
+    if match is None and own is not None:
+        return err
+    parens = "" if match is None or own is None else match.group(1) or ""
+    message = f"{called}{parens}: {text[match.end():] if match else text}"
     try:
         renamed = type(err)(message)
     except Exception:  # noqa: BLE001  (a class that wants other arguments: left as it is)
@@ -322,7 +337,8 @@ def _recounted(err: Exception, called: str, function: Callable, plain: Callable 
 def refusing_as(called: str, *own: str, method: bool | None = None,
                 plain: Callable | None = None) -> Callable:
     """Decorates a function that calls an op (or a method) named `own` under the name
-    `called`, the one the user wrote (`x.unsafe_chunk`: chunk): its refusals begin with
+    `called`, the one the user wrote (`x.unsafe_chunk`: chunk), or, no `own` given, calls
+    whatever functions it needs (native_layer_norm: F.layer_norm): its refusals begin with
     `called` (`respelled`), and so does Python's complaint about the arguments (counted
     without the tensor where the function is a `method`: by default, where its first
     parameter is `self`; or by the parameters of `plain`, the method it hands its arguments
@@ -340,7 +356,7 @@ def refusing_as(called: str, *own: str, method: bool | None = None,
                     argument_error(err, called) if isinstance(err, TypeError) else err)
                 if restated is not err:  # (Python's "_clamp_min() takes ...": said of called)
                     raise restated from None
-                raise respelled(err, own, called)
+                raise respelled(err, own or None, called)
         refusing.method_twin = None if counts_self else (  # (not function's, wraps copied)
             lambda: refusing_as(called, *own, method=True, plain=plain)(function))
         return refusing
@@ -475,18 +491,3 @@ def _written_out(name: str, result: Any, out: Any) -> Any:
                          f"(out.clone())")
     return out.copy_(result)
 
-
-def renamed_refusal(error: Exception, name: str) -> Exception:
-    """`error`, the refusal of a function that `name` calls for the user (the view in
-    permute_copy, F.layer_norm in native_layer_norm), as `name`'s: the same kind of error,
-    its first line naming `name` in place of the name it began with ("permute: ",
-    "t(): ", "op 'x': "), its reason and advice kept; one naming `name` already as it is."""
-    line = str(error).splitlines()[0] if str(error) else type(error).__name__
-    if line.startswith((f"{name}: ", f"{name}()")):
-        return error
-    message = f"{name}: " + re.sub(r"^(op '[\w.]+'|[\w.]+(\(\))?): ", "", line, count=1)
-    try:
-        renamed = type(error)(message)
-    except TypeError:  # (an error class that wants other arguments)
-        return RuntimeError(message)
-    return renamed if str(renamed) == message else RuntimeError(message)
