@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .composed_reductions import vector_norm
-from .grad_mode import check_flag, no_grad
+from .grad_mode import check_flag, is_grad_enabled, no_grad
 from .nn import functional as F
 from .nn.activation_functions import _written
 from .nn.layer_functions import _as_tensor, _check_probability, _dropout_mask, _renorm
@@ -154,6 +154,7 @@ def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: i
         raise ShapeError(f"{where}: N, C, HxW = {sizes} do not describe input of shape "
                          f"{input.shape}; expected (input.shape[0], input.shape[1], the "
                          f"product of the rest)")
+    _check_group(sizes[1], group)
     output = F.group_norm(input, group, weight, bias, eps)
     grouped = input.reshape((sizes[0], group, -1)) if input.size else \
         input.reshape((sizes[0], group, 0))
@@ -161,6 +162,17 @@ def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: i
     centred = grouped - mean.unsqueeze(-1)
     rstd = ((centred ** 2).mean(axis=-1) + number(where, "eps", eps, 0)) ** -0.5
     return output, mean, rstd
+
+
+def _check_group(channels: int, group: int) -> None:
+    """native_group_norm's `group` (F.group_norm's num_groups, named as the user did): a
+    positive count of groups that divides the C channels."""
+    if group < 1 or channels % group:
+        divisors = [str(d) for d in range(1, channels + 1) if channels % d == 0][:9]
+        some = ", ".join(divisors[:8] + ["..."] * (len(divisors) > 8))
+        raise ShapeError(f"native_group_norm: group={group} does not split the C={channels} "
+                         f"channels into groups of equal size; give a "
+                         + (f"group that divides C ({some})" if divisors else "positive group"))
 
 
 @refusing_as("native_dropout")
@@ -178,14 +190,18 @@ def native_dropout(input: Any, p: float, train: bool | None) -> tuple[Tensor, Te
 
 
 @refusing_as("norm_except_dim")
-def norm_except_dim(v: Any, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
+def norm_except_dim(v: Any, pow: int = 2, dim: int = 0) -> Tensor:  # noqa: A002
     """The `pow`-norm of v over every axis but `dim`, kept as size-1 axes (weight_norm's
     norm), as torch.norm_except_dim; dim=-1: the norm of the whole tensor, 0-d. It is
     tg.linalg.vector_norm's: gradient 0 where the norm is 0, pow=0 the count of non-zero
-    entries."""
+    entries; pow an int, as torch's (vector_norm takes any order)."""
     where = "norm_except_dim"
     v = _as_tensor(where, v, what="v")
-    pow, dim = number(where, "pow", pow), integer(where, "dim", dim)
+    if not isinstance(pow, (int, np.integer)) or isinstance(pow, bool):
+        raise TypeError(f"{where}: pow must be an int (PyTorch's norm_except_dim takes integer "
+                        f"orders), got {type(pow).__name__} {pow!r}; for another order use "
+                        f"tg.linalg.vector_norm(v, ord, dim, keepdim=True)")
+    pow, dim = int(pow), integer(where, "dim", dim)
     if dim == -1:
         return vector_norm(v, pow, None, False, op=where)
     if not -v.ndim <= dim < v.ndim:
@@ -218,6 +234,13 @@ def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: floa
                          f"rows of a weight of shape {input.shape}")
     max_norm, norm_type = number(where, "max_norm", max_norm), number(where, "norm_type",
                                                                       norm_type)
+    # (PyTorch records the write into a graph's tensor, then refuses a backward through it)
+    if input._ctx is not None and is_grad_enabled():
+        raise RuntimeError(
+            f"{where}: input (shape {input.shape}) was made by op '{input._ctx.name}' and is "
+            f"part of a graph; PyTorch records this write but has no derivative for it (a "
+            f"backward through it raises), so it is refused here; renormalise under `with "
+            f"tg.no_grad():`, or use F.embedding(indices, weight, max_norm=...)")
     input._check_writable(where, "use F.embedding(indices, weight, max_norm=...), which "
                                  "renormalises the rows it looks up")
     with no_grad():
