@@ -23,6 +23,11 @@ __all__ = ["rnn_tanh_cell", "rnn_relu_cell", "lstm_cell", "gru_cell",
            "rnn_tanh", "rnn_relu", "lstm", "gru"]
 
 
+# the module computing each cell's step, which also takes one sample without a batch axis
+_MODULES = {"rnn_tanh_cell": "RNNCell", "rnn_relu_cell": "RNNCell(nonlinearity='relu')",
+            "lstm_cell": "LSTMCell", "gru_cell": "GRUCell"}
+
+
 def _tensor(where: str, what: str, value: Any, optional: bool = False) -> Any:
     if value is None and optional or isinstance(value, Tensor):
         return value
@@ -51,9 +56,14 @@ def _cell(where: str, input: Any, states: tuple, weights: tuple, gates: int) -> 
         _tensor(where, "hx" if len(states) == 1 else f"hx[{i}]", part)
     weights = tuple(_tensor(where, name, w, optional=i > 1) for i, (name, w) in
                     enumerate(zip(("w_ih", "w_hh", "b_ih", "b_hh"), weights)))
-    if input.ndim not in (1, 2):
-        raise ShapeError(f"{where}: expected input of shape (batch, input_size) or "
-                         f"(input_size,), got {input.shape}")
+    if input.ndim != 2:  # (torch's cell functions take a batch: one sample is refused too)
+        raise ShapeError(f"{where}: expected input of shape (batch, input_size), got "
+                         f"{input.shape}; " + (
+                             f"give one sample a batch axis of 1 (input.unsqueeze(0), and "
+                             f"hx's), or use nn.{_MODULES[where]}, which takes it unbatched"
+                             if input.ndim == 1 else "step through a sequence one (batch, "
+                             "input_size) slice at a time" if input.ndim > 2 else
+                             "give a (batch, input_size) tensor"))
     for i, part in enumerate(states):
         if part.shape[:-1] != input.shape[:-1] or part.ndim != input.ndim:
             raise ShapeError(f"{where}: hx{'' if len(states) == 1 else f'[{i}]'} of shape "
@@ -71,7 +81,8 @@ def _cell(where: str, input: Any, states: tuple, weights: tuple, gates: int) -> 
 def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
                   b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
     """One Elman step, torch.rnn_tanh_cell: tanh(input w_ih^T + b_ih + hx w_hh^T + b_hh),
-    input (batch, input_size) or (input_size,), hx (batch, hidden_size), as nn.RNNCell."""
+    input (batch, input_size), hx (batch, hidden_size), as nn.RNNCell (which also takes
+    one sample unbatched, where this, as torch's, wants a batch axis)."""
     input = _cell("rnn_tanh_cell", input, (hx,), (w_ih, w_hh, b_ih, b_hh), 1)
     return _elman_step(input, hx, (w_ih, w_hh, b_ih, b_hh), tg.tanh)
 
