@@ -21,6 +21,7 @@ from . import functional, linalg
 from .composed_reductions import vector_norm
 from .errors import ShapeError
 from .logic import _constant
+from .op_errors import named
 from .nn.layer_functions import _as_tensor, _constant as _named_constant, _floated
 from .ops.arguments import broadcast, number, one_axis
 from .tensor import Tensor
@@ -101,6 +102,18 @@ def ger(input: Any, vec2: Any) -> Tensor:  # noqa: A002
     """The outer product of two 1-D tensors (PyTorch's ger, outer's older name): the op
     outer (whose NumPy rule flattens other shapes; ger refuses them, as PyTorch's)."""
     return functional.outer(_shaped("ger", "input", input, 1), _shaped("ger", "vec2", vec2, 1))
+
+
+def _outer_method(self: Tensor, vec2: Any) -> Tensor:
+    """x.outer(vec2), PyTorch's Tensor.outer: the outer product of two 1-D tensors, the op
+    outer. Other shapes are refused, as PyTorch's; tg.outer, NumPy's name too, flattens
+    them as np.outer does."""
+    for what, value in (("the tensor", self), ("vec2", _as_tensor("outer", vec2, what="vec2"))):
+        if value.ndim != 1:
+            raise ShapeError(f"outer: expected {what} to be a 1-D vector, got shape "
+                             f"{value.shape}; flatten it (.reshape(-1)), or call tg.outer, "
+                             f"which flattens its inputs as NumPy's outer")
+    return functional.outer(self, vec2)
 
 
 def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1,  # noqa: A002
@@ -235,3 +248,4 @@ def ldexp(input: Any, other: Any) -> Tensor:  # noqa: A002
 METHODS = {name: globals()[name] for name in __all__ if name != "chain_matmul"}
 for _name, _method in METHODS.items():
     setattr(Tensor, _name, _method)
+Tensor.outer = named(_outer_method, "outer", Tensor)  # (PyTorch's only: the op's refuses none)

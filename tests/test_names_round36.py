@@ -1,0 +1,247 @@
+"""The last round's names answered as PyTorch answers them (thirty-sixth round, part C).
+
+A refusal from inside a function is renamed by one rule (op_errors.respelled, used by the
+kernels' names, the `_copy` functions and `refusing_as` alike); `native_group_norm` names
+its own `group`, `norm_except_dim` takes integer orders only, `embedding_renorm_` of a
+graph's tensor says why it is refused; the functional cells want a batch axis, as torch's;
+`x.to(None)` is x; `x.outer` and `tg.ger` refuse what is no vector while `tg.outer`
+flattens as NumPy's. Then each of the last round's names called badly, and called well
+against torch 2.13 where it is installed (values and gradients, seeded shapes, empty and
+broadcast edges).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd.op_errors import respelled
+
+RNG = np.random.default_rng(36)
+
+
+def _leaf(*shape):
+    return tg.tensor(RNG.normal(size=shape), requires_grad=True)
+
+
+def _values(t):
+    return t.detach().numpy()
+
+
+def _refusal(call):
+    with pytest.raises(Exception) as info:  # noqa: PT011  (its class is checked after)
+        call()
+    return info.value
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+# -- one rule renames a refusal from inside ----------------------------------------------
+@pytest.mark.parametrize("own, text, said", [
+    (None, "layer_norm: eps must be >= 0", "native_layer_norm: eps must be >= 0"),
+    (None, "t(): expects 2 axes", "native_layer_norm: expects 2 axes"),
+    (None, "op 'mul': bad", "native_layer_norm: bad"),
+    (None, "no name here", "native_layer_norm: no name here"),
+    (None, "native_layer_norm: as it is", "native_layer_norm: as it is"),
+    ("max", "max(): empty", "native_layer_norm(): empty"),
+    ("max", "min: other", "min: other"),
+])
+def test_a_refusal_is_renamed_by_one_rule_with_or_without_the_inner_name(own, text, said):
+    renamed = respelled(ValueError(text), own, "native_layer_norm")
+    assert type(renamed) is ValueError and str(renamed) == said
+
+
+def test_a_kernels_name_counts_its_arguments_as_refusing_as_does():
+    x = tg.ones(2, 4)
+    refusal = _refusal(lambda: tg.native_layer_norm(x, (4,), None, None, 1e-5, 3))
+    assert str(refusal) == ("native_layer_norm: takes 5 arguments (input, normalized_shape, "
+                            "weight, bias, eps) but 6 were given")
+    refusal = _refusal(lambda: tg.native_dropout(x, 0.5, True, bogus=1))
+    assert str(refusal) == ("native_dropout: got an unexpected keyword argument 'bogus'; its "
+                            "docstring lists its arguments")
+
+
+def test_a_copys_refusal_still_names_the_copy():
+    refusal = _refusal(lambda: tg.t_copy(tg.ones(2, 3, 4)))
+    assert isinstance(refusal, tg.ShapeError)
+    assert str(refusal).startswith("t_copy: expects a tensor of at most 2 axes")
+
+
+# -- native_group_norm's group, norm_except_dim's pow, embedding_renorm_ of a graph -------
+@pytest.mark.parametrize("channels, group, divisors", [
+    (2, 3, "1, 2"), (2, 0, "1, 2"), (2, -1, "1, 2"), (24, 5, "1, 2, 3, 4, 6, 8, 12, 24"),
+    (36, 5, "1, 2, 3, 4, 6, 9, 12, 18, ..."),
+])
+def test_native_group_norm_names_its_group(channels, group, divisors):
+    x = tg.ones(1, channels, 2)
+    refusal = _refusal(lambda: tg.native_group_norm(x, None, None, 1, channels, 2, group, 1e-5))
+    assert isinstance(refusal, tg.ShapeError) and isinstance(refusal, RuntimeError)
+    assert str(refusal) == (f"native_group_norm: group={group} does not split the "
+                            f"C={channels} channels into groups of equal size; give a group "
+                            f"that divides C ({divisors})")
+
+
+def test_native_group_norm_refuses_as_torch_does(torch):
+    x = torch.ones(1, 2, 4, 4)
+    for group in (3, 0):
+        with pytest.raises(RuntimeError):
+            torch.native_group_norm(x, None, None, 1, 2, 16, group, 1e-5)
+
+
+@pytest.mark.parametrize("pow", [2.0, 2.5, float("inf"), True, "2", None])
+def test_norm_except_dim_takes_integer_orders_only(pow):
+    refusal = _refusal(lambda: tg.norm_except_dim(tg.ones(3, 4), pow, 0))
+    assert isinstance(refusal, TypeError)
+    assert str(refusal) == (f"norm_except_dim: pow must be an int (PyTorch's norm_except_dim "
+                            f"takes integer orders), got {type(pow).__name__} {pow!r}; for "
+                            f"another order use tg.linalg.vector_norm(v, ord, dim, "
+                            f"keepdim=True)")
+
+
+def test_norm_except_dim_refuses_float_orders_as_torch_does(torch):
+    for pow in (2.0, 2.5, True):
+        with pytest.raises(TypeError, match="argument 'pow'"):
+            torch.norm_except_dim(torch.ones(3, 4), pow, 0)
+
+
+@pytest.mark.parametrize("pow", [1, 2, 3, -1, 0])
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_norm_except_dim_of_integer_orders_is_torchs(torch, pow, dim):
+    values = RNG.normal(size=(3, 4))
+    v, tv = tg.tensor(values, requires_grad=True), torch.tensor(values, requires_grad=True)
+    got, expected = tg.norm_except_dim(v, pow, dim), torch.norm_except_dim(tv, pow, dim)
+    assert got.shape == tuple(expected.shape)
+    np.testing.assert_allclose(_values(got), expected.detach().numpy(), rtol=1e-12)
+    if pow != 0:  # (torch's gradient of a count is NaN where ours is 0)
+        got.sum().backward()
+        expected.sum().backward()
+        np.testing.assert_allclose(v.grad.numpy(), tv.grad.numpy(), rtol=1e-10)
+
+
+def test_embedding_renorm_of_a_graphs_tensor_says_why_and_what_to_do():
+    weight = _leaf(5, 3) * 3
+    refusal = _refusal(lambda: tg.embedding_renorm_(weight, tg.tensor([1, 2]), 1.0, 2.0))
+    assert isinstance(refusal, RuntimeError)
+    assert str(refusal) == (
+        "embedding_renorm_: input (shape (5, 3)) was made by op 'mul' and is part of a "
+        "graph; PyTorch records this write but has no derivative for it (a backward through "
+        "it raises), so it is refused here; renormalise under `with tg.no_grad():`, or use "
+        "F.embedding(indices, weight, max_norm=...)")
+    before = _values(weight)
+    with tg.no_grad():  # (the advice works: rows 1 and 2 scaled to norm 1)
+        tg.embedding_renorm_(weight, tg.tensor([1, 2]), 1.0, 2.0)
+    np.testing.assert_allclose(np.linalg.norm(_values(weight)[1:3], axis=1), 1.0, rtol=1e-6)
+    np.testing.assert_array_equal(_values(weight)[[0, 3, 4]], before[[0, 3, 4]])
+
+
+def test_torch_cannot_differentiate_embedding_renorm_of_a_graphs_tensor(torch):
+    weight = torch.randn(5, 3, dtype=torch.float64, requires_grad=True) * 3
+    torch.embedding_renorm_(weight, torch.tensor([1, 2]), 1.0, 2.0)  # (recorded)
+    with pytest.raises(NotImplementedError, match="embedding_renorm"):
+        weight.sum().backward()
+
+
+# -- the functional cells want a batch, as torch's ---------------------------------------
+CELLS = {"rnn_tanh_cell": (1, "RNNCell"), "rnn_relu_cell": (1, "RNNCell(nonlinearity='relu')"),
+         "gru_cell": (3, "GRUCell"), "lstm_cell": (4, "LSTMCell")}
+
+
+def _cell_call(name, x, h):
+    gates = CELLS[name][0]
+    weights = tg.ones(gates * 3, x.shape[-1] if x.ndim else 2), tg.ones(gates * 3, 3)
+    hx = (h, h) if name == "lstm_cell" else h
+    return getattr(tg, name)(x, hx, *weights)
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+@pytest.mark.parametrize("shape, advice", [
+    ((2,), "give one sample a batch axis of 1 (input.unsqueeze(0), and hx's), or use nn.{}, "
+           "which takes it unbatched"),
+    ((1, 4, 2), "step through a sequence one (batch, input_size) slice at a time"),
+    ((), "give a (batch, input_size) tensor"),
+])
+def test_a_cell_refuses_input_that_is_not_a_batch(name, shape, advice):
+    refusal = _refusal(lambda: _cell_call(name, tg.ones(shape), tg.ones(3)))
+    assert isinstance(refusal, tg.ShapeError)
+    assert str(refusal) == (f"{name}: expected input of shape (batch, input_size), got "
+                            f"{shape}; " + advice.format(CELLS[name][1]))
+    if len(shape) == 1:  # (the module takes the unbatched sample, as the advice says)
+        out = getattr(tg.nn, CELLS[name][1].split("(")[0])(2, 3)(tg.ones(shape))
+        assert (out[0] if name == "lstm_cell" else out).shape == (3,)
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+def test_torchs_cells_refuse_an_unbatched_sample_too(torch, name):
+    gates = CELLS[name][0]
+    x, h = torch.ones(2), torch.ones(3)
+    hx = (h, h) if name == "lstm_cell" else h
+    with pytest.raises(IndexError):
+        getattr(torch, name)(x, hx, torch.ones(gates * 3, 2), torch.ones(gates * 3, 3))
+
+
+@pytest.mark.parametrize("name", sorted(CELLS))
+@pytest.mark.parametrize("batch", [0, 1, 4])
+def test_a_cells_values_and_gradients_are_torchs(torch, name, batch):
+    gates = CELLS[name][0]
+    arrays = [RNG.normal(size=s) for s in ((batch, 2), (batch, 3), (batch, 3), (gates * 3, 2),
+                                           (gates * 3, 3), (gates * 3,), (gates * 3,))]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+
+    def run(lib, t):
+        hx = (t[1], t[2]) if name == "lstm_cell" else t[1]
+        out = getattr(lib, name)(t[0], hx, *t[3:])
+        return out if name == "lstm_cell" else (out,)
+
+    got, expected = run(tg, ours), run(torch, theirs)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(_values(a), b.detach().numpy(), rtol=1e-12, atol=1e-14)
+    sum(((i + 1) * o).sum() for i, o in enumerate(got)).backward()
+    sum(((i + 1) * o).sum() for i, o in enumerate(expected)).backward()
+    for a, b in zip(ours, theirs):
+        if name != "lstm_cell" and a is ours[2]:
+            continue  # (c is an LSTM's alone)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+# -- to(None), outer and ger -------------------------------------------------------------
+def test_to_none_is_the_tensor_itself_as_torchs():
+    x = tg.ones(2, 3, dtype=tg.float32)
+    for call in (lambda: x.to(None), lambda: x.to(dtype=None), lambda: x.to(None, None),
+                 lambda: x.to(device=None), lambda: x.to("cpu", None), lambda: x.to()):
+        assert call() is x
+    assert x.to(None, tg.float64).dtype == tg.float64
+
+
+@pytest.mark.parametrize("call, what, shape", [
+    (lambda a, v: a.outer(v), "the tensor", (2, 2)),
+    (lambda a, v: v.outer(a), "vec2", (2, 2)),
+    (lambda a, v: v.outer(tg.tensor(1.0)), "vec2", ()),
+    (lambda a, v: tg.tensor(1.0).outer(v), "the tensor", ()),
+])
+def test_the_outer_method_refuses_what_is_no_vector_as_torchs(call, what, shape):
+    refusal = _refusal(lambda: call(tg.ones(2, 2), tg.ones(3)))
+    assert isinstance(refusal, tg.ShapeError)
+    assert str(refusal) == (f"outer: expected {what} to be a 1-D vector, got shape {shape}; "
+                            f"flatten it (.reshape(-1)), or call tg.outer, which flattens its "
+                            f"inputs as NumPy's outer")
+
+
+def test_tg_outer_flattens_as_numpys_and_ger_refuses_as_torchs():
+    a, v = RNG.normal(size=(2, 2)), RNG.normal(size=3)
+    np.testing.assert_allclose(_values(tg.outer(tg.tensor(a), tg.tensor(v))), np.outer(a, v))
+    assert str(_refusal(lambda: tg.ger(tg.tensor(a), tg.tensor(v)))) == (
+        "ger: expected input to be a 1-D vector, got shape (2, 2)")
+    x, y = _leaf(4), _leaf(3)
+    x.outer(y).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full(4, _values(y).sum()))
+
+
+def test_torchs_outer_method_and_ger_refuse_matrices(torch):
+    a, v = torch.ones(2, 2), torch.ones(3)
+    for call in (lambda: a.outer(v), lambda: torch.ger(a, v), lambda: v.outer(torch.tensor(1.0))):
+        with pytest.raises(RuntimeError, match="Expected 1-D argument"):
+            call()
