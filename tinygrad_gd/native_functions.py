@@ -204,6 +204,9 @@ def norm_except_dim(v: Any, pow: int = 2, dim: int = 0) -> Tensor:  # noqa: A002
     pow, dim = int(pow), integer(where, "dim", dim)
     if dim == -1:
         return vector_norm(v, pow, None, False, op=where)
+    if v.ndim == 0:
+        raise ValueError(f"{where}: dim {dim} is out of range for a 0-d v; use dim=-1, the "
+                         f"norm of the whole tensor")
     if not -v.ndim <= dim < v.ndim:
         raise ValueError(f"{where}: dim {dim} is out of range for v of shape {v.shape}; use "
                          f"a dim in [{-v.ndim}, {v.ndim - 1}], or -1 for the whole tensor")
@@ -227,11 +230,16 @@ def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: floa
     if input.ndim != 2:
         raise ShapeError(f"{where}: expected a 2-d weight (num_embeddings, embedding_dim), "
                          f"got shape {input.shape}")
-    index = np.asarray(getattr(indices, "_data", indices))
-    if index.dtype.kind not in "iu" or index.size and not (
-            (-input.shape[0] <= index) & (index < input.shape[0])).all():
-        raise IndexError(f"{where}: indices must be integers in [0, {input.shape[0]}), the "
-                         f"rows of a weight of shape {input.shape}")
+    if input.dtype.kind != "f":  # (the scaled rows would be cut to integers silently)
+        raise TypeError(f"{where}: input of dtype {input.dtype} cannot hold rows scaled to "
+                        f"max_norm; give a float weight (input.double())")
+    index, rows = np.asarray(getattr(indices, "_data", indices)), input.shape[0]
+    outside = index[(index < -rows) | (index >= rows)] if index.dtype.kind in "iu" else None
+    if outside is None or outside.size:
+        raise (TypeError if outside is None else IndexError)(
+            f"{where}: indices must be integers in [{-rows}, {rows}), the rows of a weight of "
+            f"shape {input.shape}; got " + (f"dtype {index.dtype}; convert with .long()" if
+                                             outside is None else f"{outside[0]}"))
     max_norm, norm_type = number(where, "max_norm", max_norm), number(where, "norm_type",
                                                                       norm_type)
     # (PyTorch records the write into a graph's tensor, then refuses a backward through it)

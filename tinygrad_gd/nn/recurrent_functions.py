@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
+
 from .. import functional as tg
 from ..errors import ShapeError
+from ..grad_mode import check_flag
 from ..tensor import Tensor
 from .layer_functions import _check_probability
 from .recurrent import _elman_step, packed_sizes, run_layers, run_packed, run_sequence
@@ -163,8 +166,15 @@ def _sequence(where: str, step: Callable, gates: int, args: tuple, data_form: bo
     parts = tuple(hx) if isinstance(hx, (tuple, list)) else (hx,)
     parts = tuple(_tensor(where, "hx" if len(parts) == 1 else f"hx[{i}]", p)
                   for i, p in enumerate(parts))
-    if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 1:
+    if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)):
+        raise TypeError(f"{where}: num_layers must be a positive int, got "
+                        f"{type(num_layers).__name__} {num_layers!r}")
+    if num_layers < 1:
         raise ValueError(f"{where}: num_layers must be a positive int, got {num_layers!r}")
+    has_biases, train, bidirectional, batch_first = (  # (None is no False: torch refuses it)
+        check_flag(where, name, flag) for name, flag in (
+            ("has_biases", has_biases), ("train", train), ("bidirectional", bidirectional),
+            ("batch_first", batch_first)))
     _check_probability(where, dropout, "an entry", "dropout")
     directions = 2 if bidirectional else 1
     count = num_layers * directions
