@@ -391,3 +391,14 @@ def test_the_sequence_functions_are_torchs_at_the_edges(torch, name, gates, shap
     sum((k + 1) * t.sum() for k, t in enumerate(expected)).backward()
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_outer_takes_torchs_keywords(torch):
+    a, v = RNG.normal(size=2), RNG.normal(size=3)
+    expected = torch.outer(input=torch.tensor(a), vec2=torch.tensor(v)).numpy()
+    for call in (lambda: tg.outer(tg.tensor(a), vec2=tg.tensor(v)),
+                 lambda: tg.outer(input=tg.tensor(a), vec2=tg.tensor(v)),
+                 lambda: tg.tensor(a).outer(vec2=tg.tensor(v))):
+        np.testing.assert_allclose(_values(call()), expected)
+    assert str(_refusal(lambda: tg.outer(tg.ones(2), tg.ones(2), tg.ones(2)))) == (
+        "outer: takes 2 arguments (input, vec2) but 3 were given")

@@ -42,6 +42,10 @@ class Outer(Function, methods=("outer",), functions=("outer",)):
     gradient: `g @ y` for x, `g.T @ x` for y
     """
 
+    @classmethod
+    def call(cls, input, vec2):  # noqa: A002  (PyTorch's names: tg.outer(x, vec2=y))
+        return cls.apply(input, vec2)
+
     def forward(ctx, x, y):
         # PyTorch's promotion (float32 beside int64 stays float32) of the vectors they are
         dtypes = [a.dtype for a in same_dtype(np.atleast_1d(x), np.atleast_1d(y))]
