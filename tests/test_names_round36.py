@@ -402,3 +402,36 @@ def test_outer_takes_torchs_keywords(torch):
         np.testing.assert_allclose(_values(call()), expected)
     assert str(_refusal(lambda: tg.outer(tg.ones(2), tg.ones(2), tg.ones(2)))) == (
         "outer: takes 2 arguments (input, vec2) but 3 were given")
+
+
+@pytest.mark.parametrize("call, error, said", [
+    (lambda: tg.compile(lambda x: x, mode="bogus"), RuntimeError,
+     "compile: unrecognized mode='bogus'; give one of 'default', 'lite', 'reduce-overhead', "
+     "'max-autotune-no-cudagraphs', 'max-autotune', or leave it out"),
+    (lambda: tg.cond(True, 3, lambda: 1), TypeError,
+     "cond: true_fn must be a function, got int; pass the function itself, not a call of it"),
+    (lambda: tg.while_loop(lambda x: x < 3, None, (tg.zeros(()),)), TypeError,
+     "while_loop: body_fn must be a function, got NoneType; pass the function itself, not a "
+     "call of it"),
+])
+def test_the_utilities_name_a_bad_argument(call, error, said):
+    refusal = _refusal(call)
+    assert type(refusal) is error and str(refusal) == said
+
+
+def test_from_file_takes_shared_as_true_or_false(tmp_path):
+    path = tmp_path / "values.bin"
+    np.arange(4.0).tofile(path)
+    refusal = _refusal(lambda: tg.from_file(str(path), "x", 4, dtype=tg.float64))
+    assert isinstance(refusal, TypeError)
+    assert str(refusal) == "from_file: shared must be True or False, got str 'x'"
+    for shared in (None, False):
+        np.testing.assert_array_equal(
+            tg.from_file(str(path), shared, 4, dtype=tg.float64).numpy(), np.arange(4.0))
+    model = tg.nn.Linear(2, 2)
+    assert tg.compile(model, mode="max-autotune") is model and tg.compile(model) is model
+
+
+def test_torch_refuses_a_misspelt_compile_mode_too(torch):
+    with pytest.raises(RuntimeError, match="Unrecognized mode=bogus"):
+        torch.compile(lambda x: x, mode="bogus")

@@ -130,7 +130,7 @@ def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype
     its writes reaching the file) is refused: the values are read, a copy."""
     where = "from_file"
     _placed(where, device, layout, pin_memory)  # (the CPU, strided, not pinned)
-    if shared:
+    if shared is not None and check_flag(where, "shared", shared):
         raise ValueError(f"{where}: shared=True maps the file into memory so that writes "
                          f"reach it; tinygrad_gd reads a copy: leave shared out and write "
                          f"the file back with x.numpy().tofile(...)")
@@ -157,6 +157,11 @@ def from_file(filename: str, shared: bool | None = None, size: int = 0, *, dtype
                  _converted(where))
 
 
+# torch.compile's modes (None: "default")
+_MODES = (None, "default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs",
+          "max-autotune")
+
+
 def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Any = None,  # noqa: A001
             backend: Any = "inductor", mode: Any = None, options: Any = None,
             disable: bool = False) -> Any:
@@ -165,6 +170,9 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Any = None, 
     as `@tg.compile(...)` with no model, a decorator that does the same). A ported
     script's calls then run as written; the arguments are taken and not used. Not in
     `__all__`: `import *` keeps Python's compile."""
+    if mode not in _MODES:  # (a misspelt mode is refused, as PyTorch's, though unused)
+        raise RuntimeError(f"compile: unrecognized mode={mode!r}; give one of "
+                           f"{', '.join(map(repr, _MODES[1:]))}, or leave it out")
     if model is None:
         return lambda function: function
     if not callable(model):
@@ -185,6 +193,14 @@ def _predicate(where: str, pred: Any) -> bool:
                     f"{type(pred).__name__}")
 
 
+def _functions(where: str, **functions: Any) -> None:
+    for what, function in functions.items():
+        if not callable(function):
+            raise TypeError(f"{where}: {what} must be a function, got "
+                            f"{type(function).__name__}; pass the function itself, not a "
+                            f"call of it")
+
+
 def _operands(where: str, what: str, operands: Any) -> tuple:
     if not isinstance(operands, (tuple, list)):
         raise TypeError(f"{where}: {what} must be a tuple or list of the functions' "
@@ -197,6 +213,7 @@ def cond(pred: Any, true_fn: Callable, false_fn: Callable, operands: Any = ()) -
     one-value tensor) holds, else false_fn(*operands); the branch taken is recorded in
     the graph as any code is, so its gradients come from backward()."""
     operands = _operands("cond", "operands", operands)
+    _functions("cond", true_fn=true_fn, false_fn=false_fn)
     return true_fn(*operands) if _predicate("cond", pred) else false_fn(*operands)
 
 
@@ -205,6 +222,7 @@ def while_loop(cond_fn: Callable, body_fn: Callable, carried_inputs: Any) -> tup
     one-value tensor), carried = body_fn(*carried), which must give as many values back;
     returns the last carried values, a tuple."""
     carried = _operands("while_loop", "carried_inputs", carried_inputs)
+    _functions("while_loop", cond_fn=cond_fn, body_fn=body_fn)
     while _predicate("while_loop", cond_fn(*carried)):
         result = body_fn(*carried)
         result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
