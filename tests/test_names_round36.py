@@ -435,3 +435,26 @@ def test_from_file_takes_shared_as_true_or_false(tmp_path):
 def test_torch_refuses_a_misspelt_compile_mode_too(torch):
     with pytest.raises(RuntimeError, match="Unrecognized mode=bogus"):
         torch.compile(lambda x: x, mode="bogus")
+
+
+@pytest.mark.parametrize("call, said", [
+    (lambda x: x.to(tg.float32, tg.float64), "to: got two dtypes, float32 and float64; give one"),
+    (lambda x: x.to(np.float32, dtype="float64"),
+     "to: got two dtypes, float64 and float32; give one"),
+    (lambda x: x.to(0), "to: expected a dtype (np.float32, \"float64\") or the device 'cpu', "
+                        "got int '0'; tinygrad_gd runs on the CPU only: leave the device out "
+                        "(or give 'cpu')"),
+    (lambda x: tg.nn.Linear(2, 2).to(1), "Module.to: expected a dtype (np.float32, "
+     "\"float64\") or the device 'cpu', got int '1'; tinygrad_gd runs on the CPU only: leave "
+     "the device out (or give 'cpu')"),
+])
+def test_to_names_dtypes_by_name_and_reads_an_int_as_torchs_device_index(call, said):
+    refusal = _refusal(lambda: call(tg.ones(2)))
+    assert isinstance(refusal, TypeError) and str(refusal) == said
+
+
+def test_torch_reads_an_int_given_to_to_as_a_device_index(torch):
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is there: torch would move the tensor")
+    with pytest.raises(RuntimeError, match="accelerator device"):
+        torch.ones(2).to(0)

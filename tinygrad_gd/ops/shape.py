@@ -208,14 +208,23 @@ def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None)
         raise TypeError(f"{where}: takes a device and a dtype (or another tensor), got "
                         f"{len(args)} positional arguments")
     for arg in args:
-        if is_device(arg):
+        if is_device(arg) or isinstance(arg, (int, np.integer)):  # (an int: PyTorch's cuda:N)
             device = arg
         elif dtype is None:
             dtype = arg.dtype if hasattr(arg, "_data") else arg  # to(other): its dtype
         else:
-            raise TypeError(f"{where}: got two dtypes, {dtype!r} and {arg!r}; give one")
+            raise TypeError(f"{where}: got two dtypes, {_shown_dtype(dtype)} and "
+                            f"{_shown_dtype(arg)}; give one")
     check_cpu(device, where, "a dtype (np.float32, \"float64\") or the device 'cpu'")
     return None if dtype is None else numeric_dtype(dtype, where)
+
+
+def _shown_dtype(dtype: Any) -> str:
+    """A dtype as a user reads it: float32, not <class 'numpy.float32'>."""
+    try:
+        return str(numeric_dtype(dtype, ""))
+    except TypeError:
+        return repr(dtype)
 
 
 def positional_flags(where: str, args: tuple, non_blocking: Any, copy: Any) -> tuple:
