@@ -458,3 +458,26 @@ def test_torch_reads_an_int_given_to_to_as_a_device_index(torch):
         pytest.skip("a GPU is there: torch would move the tensor")
     with pytest.raises(RuntimeError, match="accelerator device"):
         torch.ones(2).to(0)
+
+
+@pytest.mark.parametrize("p, train", [(1.0, True), (0.0, True), (0.5, False), (1.0, False)])
+def test_the_dropouts_certain_cases_are_torchs(torch, p, train):
+    values = RNG.normal(size=(2, 3, 4))
+    output, mask = tg.native_dropout(tg.tensor(values), p, train)
+    expected = torch.native_dropout(torch.tensor(values), p, train)
+    np.testing.assert_array_equal(output.numpy(), expected[0].numpy())
+    np.testing.assert_array_equal(mask.numpy(), expected[1].numpy())
+    assert mask.dtype == np.bool_
+    if train:
+        for name in ("feature_dropout", "dropout_", "alpha_dropout_", "feature_dropout_",
+                     "feature_alpha_dropout_"):
+            np.testing.assert_array_equal(
+                getattr(tg, name)(tg.tensor(values), p, True).numpy(),
+                getattr(torch, name)(torch.tensor(values), p, True).numpy())
+
+
+def test_binomials_certain_draws_are_torchs_broadcast(torch):
+    count, prob = np.array([[0.0], [3.0], [7.0]]), np.array([0.0, 1.0, 1.0, 0.0])
+    expected = torch.binomial(*torch.broadcast_tensors(torch.tensor(count), torch.tensor(prob)))
+    np.testing.assert_array_equal(tg.binomial(tg.tensor(count), tg.tensor(prob)).numpy(),
+                                  expected.numpy())
