@@ -481,3 +481,25 @@ def test_binomials_certain_draws_are_torchs_broadcast(torch):
     expected = torch.binomial(*torch.broadcast_tensors(torch.tensor(count), torch.tensor(prob)))
     np.testing.assert_array_equal(tg.binomial(tg.tensor(count), tg.tensor(prob)).numpy(),
                                   expected.numpy())
+
+
+@pytest.mark.parametrize("running, error, said", [
+    ((tg.zeros(3), None), ValueError,
+     "native_batch_norm: running_mean and running_var must either both be None or neither be "
+     "None; give both (running_var starts as ones) or neither (the batch's statistics alone)"),
+    ((None, tg.ones(3)), ValueError, "native_batch_norm: running_mean and running_var must"),
+    ((tg.zeros(3, dtype=tg.int64), tg.ones(3)), TypeError,
+     "native_batch_norm: running_mean of dtype int64 cannot hold the running statistics; give "
+     "a float tensor (running_mean.double())"),
+])
+def test_native_batch_norms_running_statistics_are_both_or_neither_and_float(running, error,
+                                                                            said):
+    refusal = _refusal(lambda: tg.native_batch_norm(tg.ones(4, 3), None, None, *running, True,
+                                                    0.1, 1e-5))
+    assert type(refusal) is error and str(refusal).startswith(said)
+
+
+def test_torch_wants_both_running_statistics_or_neither(torch):
+    with pytest.raises(ValueError, match="both be None or neither"):
+        torch.native_batch_norm(torch.ones(4, 3), None, None, torch.zeros(3), None, True, 0.1,
+                                1e-5)

@@ -113,6 +113,19 @@ def native_layer_norm(input: Any, normalized_shape: Any, weight: Any, bias: Any,
     return output, _saved(mean, input), _saved(1 / np.sqrt(var + eps), input)
 
 
+def _check_running(running_mean: Any, running_var: Any) -> None:
+    """native_batch_norm's running statistics: both or neither (torch's rule), in float
+    tensors, which the moved statistics are written into."""
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("native_batch_norm: running_mean and running_var must either both "
+                         "be None or neither be None; give both (running_var starts as ones) "
+                         "or neither (the batch's statistics alone)")
+    for what, value in (("running_mean", running_mean), ("running_var", running_var)):
+        if isinstance(value, Tensor) and value.dtype.kind != "f":
+            raise TypeError(f"native_batch_norm: {what} of dtype {value.dtype} cannot hold "
+                            f"the running statistics; give a float tensor ({what}.double())")
+
+
 @refusing_as("native_batch_norm")
 def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, running_var: Any,
                       training: bool, momentum: float, eps: float
@@ -124,6 +137,7 @@ def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, run
     where = "native_batch_norm"
     input = _as_tensor(where, input)
     training = check_flag(where, "training", training)
+    _check_running(running_mean, running_var)
     output = F.batch_norm(input, running_mean, running_var, weight, bias, training,
                           momentum, eps)
     if not training or input.ndim < 2:
