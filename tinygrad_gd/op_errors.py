@@ -5,7 +5,9 @@ with shapes ...") and Python's complaint about a call's arguments ("Sum.call() g
 unexpected keyword argument") become messages about the op the user called; so do the
 mistakes of a user's own op (a write into a read-only input, a missing `return`). An op's
 refusal begins with the name the user called it by: `x.unsqueeze(5)` says "unsqueeze: ...",
-where the op expand_dims wrote "expand_dims: ..." (`respelled`). A hand-written method or
+where the op expand_dims wrote "expand_dims: ..." (`respelled`); by the same rule a function
+says the refusals of what it calls as its own (`refusing_as`: "native_layer_norm: eps must
+be >= 0", where F.layer_norm wrote "layer_norm: ..."). A hand-written method or
 function installed under a public name is given that name (`named`), so that Python's own
 complaint about its arguments names what the user called: `x.where(1, 2, 3)` says
 "Tensor.where() takes ...", not "_where() takes ...". Every public Tensor method is named
