@@ -113,3 +113,16 @@ def test_a_list_weight_and_bias_of_a_float32_input_keep_float32_in_every_norm(no
     wide = call[norm](tg.tensor(x32.astype(np.float64)))
     assert wide.dtype == tg.float64
     np.testing.assert_allclose(out.numpy(), wide.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("given", ["running_mean", "running_var"])
+def test_batch_norm_in_training_refuses_one_running_statistic_alone(given):
+    # one alone was moved in place silently, where PyTorch refuses both-or-neither
+    running = {"running_mean": tg.zeros(3), "running_var": tg.ones(3)}
+    before = running[given].numpy().copy()
+    other = {"running_mean": None, "running_var": None, given: running[given]}
+    with pytest.raises(ValueError, match=r"^batch_norm: running_mean and running_var must "
+                       r"either both be None or neither be None; give both"):
+        tg.nn.functional.batch_norm(tg.randn(4, 3), other["running_mean"],
+                                    other["running_var"], training=True)
+    np.testing.assert_array_equal(running[given].numpy(), before)  # (nothing moved first)

@@ -23,7 +23,8 @@ from .composed_reductions import vector_norm
 from .grad_mode import check_flag, is_grad_enabled, no_grad
 from .nn import functional as F
 from .nn.activation_functions import _written
-from .nn.layer_functions import _as_tensor, _check_probability, _dropout_mask, _renorm
+from .nn.layer_functions import (_BOTH_OR_NEITHER, _as_tensor, _check_probability,
+                                 _dropout_mask, _renorm)
 from .nn.spatial_functions import _channel_dropout
 from .errors import ShapeError
 from .op_errors import refusing_as
@@ -117,9 +118,7 @@ def _check_running(running_mean: Any, running_var: Any) -> None:
     """native_batch_norm's running statistics: both or neither (torch's rule), in float
     tensors, which the moved statistics are written into."""
     if (running_mean is None) != (running_var is None):
-        raise ValueError("native_batch_norm: running_mean and running_var must either both "
-                         "be None or neither be None; give both (running_var starts as ones) "
-                         "or neither (the batch's statistics alone)")
+        raise ValueError(f"native_batch_norm: {_BOTH_OR_NEITHER}")
     for what, value in (("running_mean", running_mean), ("running_var", running_var)):
         if isinstance(value, Tensor) and value.dtype.kind != "f":
             raise TypeError(f"native_batch_norm: {what} of dtype {value.dtype} cannot hold "

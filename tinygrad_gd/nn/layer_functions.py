@@ -255,6 +255,11 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
     return _affine(_standardized(work, axes, eps), work, input, weight, bias)
 
 
+_BOTH_OR_NEITHER = ("running_mean and running_var must either both be None or neither be None; "
+                    "give both (running_var starts as ones) or neither (the batch's statistics "
+                    "alone)")  # (PyTorch's words, then what to do)
+
+
 def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Any = None, bias: Any = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -285,6 +290,8 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
             raise ShapeError(f"batch_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
                              f"does not fit input of shape {input.shape}; expected "
                              f"({features},), one per feature of axis 1")
+    if training and (running_mean is None) != (running_var is None):  # (one alone moved)
+        raise ValueError(f"batch_norm: {_BOTH_OR_NEITHER}")
     if training:  # (moved in place below: refused before anything moves, as PyTorch's
         # BatchNorm refuses at its step counter, before its kernel keeps anything)
         refuse_changes("batch_norm", (running_mean, running_var), "clone them (t.clone()), "
