@@ -503,3 +503,38 @@ def test_torch_wants_both_running_statistics_or_neither(torch):
     with pytest.raises(ValueError, match="both be None or neither"):
         torch.native_batch_norm(torch.ones(4, 3), None, None, torch.zeros(3), None, True, 0.1,
                                 1e-5)
+
+
+# -- the review's mends: a correct call PyTorch takes is taken; a bool is not a device -----
+def test_compile_takes_any_mode_on_a_backend_other_than_inductor_as_torch_does():
+    # only PyTorch's default backend checks the mode; eager and aot_eager take any
+    model = tg.nn.Linear(2, 2)
+    for backend in ("eager", "aot_eager"):
+        assert tg.compile(model, mode="bogus", backend=backend) is model
+    assert "unrecognized mode='bogus'" in str(_refusal(lambda: tg.compile(model, mode="bogus")))
+
+
+def test_torch_compiles_any_mode_on_the_eager_backend(torch):
+    assert torch.compile(lambda x: x, mode="bogus", backend="eager")(torch.ones(1)).item() == 1
+
+
+@pytest.mark.parametrize("flags", [(True,), (False,), (True, False)])
+def test_module_to_takes_non_blocking_and_copy_by_position_as_tensor_to_does(flags):
+    # Module.to(torch.float64, True) is PyTorch's to(dtype, non_blocking): it was refused
+    # as "two dtypes", then as a device index
+    model = tg.nn.Linear(2, 2)
+    expected = model.weight.numpy().astype(np.float32)
+    assert model.to(tg.float32, *flags) is model
+    assert model.weight.dtype == tg.float32
+    np.testing.assert_array_equal(model.weight.numpy(), expected)
+    assert tg.ones(2).to(tg.float32, *flags).dtype == tg.float32
+
+
+def test_torch_module_to_takes_non_blocking_by_position(torch):
+    assert torch.nn.Linear(2, 2).to(torch.float64, True).weight.dtype == torch.float64
+
+
+def test_a_malformed_second_dtype_is_named_by_to_not_numpys_valueerror():
+    refusal = _refusal(lambda: tg.ones(2).to(np.float32, ("f4", -1)))
+    assert isinstance(refusal, TypeError)
+    assert str(refusal) == "to: got two dtypes, float32 and ('f4', -1); give one"

@@ -181,8 +181,8 @@ def _check_group(channels: int, group: int) -> None:
     """native_group_norm's `group` (F.group_norm's num_groups, named as the user did): a
     positive count of groups that divides the C channels."""
     if group < 1 or channels % group:
-        divisors = [str(d) for d in range(1, channels + 1) if channels % d == 0][:9]
-        some = ", ".join(divisors[:8] + ["..."] * (len(divisors) > 8))
+        divisors = [str(d) for d in range(1, channels + 1) if channels % d == 0]
+        some = ", ".join(divisors if len(divisors) <= 8 else divisors[:8] + ["..."])
         raise ShapeError(f"native_group_norm: group={group} does not split the C={channels} "
                          f"channels into groups of equal size; give a "
                          + (f"group that divides C ({some})" if divisors else "positive group"))
@@ -247,12 +247,13 @@ def embedding_renorm_(input: Any, indices: Any, max_norm: float, norm_type: floa
         raise TypeError(f"{where}: input of dtype {input.dtype} cannot hold rows scaled to "
                         f"max_norm; give a float weight (input.double())")
     index, rows = np.asarray(getattr(indices, "_data", indices)), input.shape[0]
-    outside = index[(index < -rows) | (index >= rows)] if index.dtype.kind in "iu" else None
-    if outside is None or outside.size:
-        raise (TypeError if outside is None else IndexError)(
-            f"{where}: indices must be integers in [{-rows}, {rows}), the rows of a weight of "
-            f"shape {input.shape}; got " + (f"dtype {index.dtype}; convert with .long()" if
-                                             outside is None else f"{outside[0]}"))
+    allowed = f"{where}: indices must be integers in [{-rows}, {rows}), the rows of a weight " \
+              f"of shape {input.shape}; got "
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{allowed}dtype {index.dtype}; convert with .long()")
+    outside = index[(index < -rows) | (index >= rows)]
+    if outside.size:
+        raise IndexError(f"{allowed}{outside[0]}")
     max_norm, norm_type = number(where, "max_norm", max_norm), number(where, "norm_type",
                                                                       norm_type)
     # (PyTorch records the write into a graph's tensor, then refuses a backward through it)

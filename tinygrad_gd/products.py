@@ -38,12 +38,13 @@ class FrexpResult(NamedTuple):
     exponent: Any
 
 
-def _shaped(name: str, what: str, value: Any, ndim: int) -> Tensor:
-    """An operand of `ndim` dimensions (1: a vector, 2: a matrix, 3: a batch), or one line."""
+def _shaped(name: str, what: str, value: Any, ndim: int, advice: str = "") -> Tensor:
+    """An operand of `ndim` dimensions (1: a vector, 2: a matrix, 3: a batch), or one line
+    (ending in `advice`, what to do, where given)."""
     t = _as_tensor(name, value, what=what)
     if t.ndim != ndim:
         kind = {1: "a 1-D vector", 2: "a 2-D matrix", 3: "a 3-D batch of matrices"}[ndim]
-        raise ShapeError(f"{name}: expected {what} to be {kind}, got shape {t.shape}")
+        raise ShapeError(f"{name}: expected {what} to be {kind}, got shape {t.shape}{advice}")
     return t
 
 
@@ -108,12 +109,10 @@ def _outer_method(self: Tensor, vec2: Any) -> Tensor:
     """x.outer(vec2), PyTorch's Tensor.outer: the outer product of two 1-D tensors, the op
     outer. Other shapes are refused, as PyTorch's; tg.outer, NumPy's name too, flattens
     them as np.outer does."""
-    for what, value in (("the tensor", self), ("vec2", _as_tensor("outer", vec2, what="vec2"))):
-        if value.ndim != 1:
-            raise ShapeError(f"outer: expected {what} to be a 1-D vector, got shape "
-                             f"{value.shape}; flatten it (.reshape(-1)), or call tg.outer, "
-                             f"which flattens its inputs as NumPy's outer")
-    return functional.outer(self, vec2)
+    advice = ("; flatten it (.reshape(-1)), or call tg.outer, which flattens its inputs as "
+              "NumPy's outer")
+    return functional.outer(_shaped("outer", "the tensor", self, 1, advice),
+                            _shaped("outer", "vec2", vec2, 1, advice))
 
 
 def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1,  # noqa: A002

@@ -170,7 +170,8 @@ def compile(model: Any = None, *, fullgraph: bool = False, dynamic: Any = None, 
     as `@tg.compile(...)` with no model, a decorator that does the same). A ported
     script's calls then run as written; the arguments are taken and not used. Not in
     `__all__`: `import *` keeps Python's compile."""
-    if mode not in _MODES:  # (a misspelt mode is refused, as PyTorch's, though unused)
+    if backend == "inductor" and mode not in _MODES:  # (refused, as PyTorch's default
+        # backend refuses a misspelt mode, though unused; its other backends take any)
         raise RuntimeError(f"compile: unrecognized mode={mode!r}; give one of "
                            f"{', '.join(map(repr, _MODES[1:]))}, or leave it out")
     if model is None:

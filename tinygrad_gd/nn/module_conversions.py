@@ -22,7 +22,7 @@ import numpy as np
 
 from ..grad_mode import check_flag
 from ..memory_formats import lay_out_module, module_memory_format
-from ..ops.shape import target_dtype
+from ..ops.shape import positional_flags, target_dtype
 from ..tensor import Tensor
 from ..tensor_devices import BFLOAT16_WHY, DEVICE_MOVES, device_refusal, refusal
 from ..values import check_cpu, is_device
@@ -85,7 +85,8 @@ class ModuleConversions:
         one laid out so, as PyTorch's). Returns self. "meta" is read as
         "cpu": PyTorch's stateless copy (`copy.deepcopy(model).to('meta')`, a base for
         `func.functional_call`) is here the copy itself, its values kept."""
-        check_flag("Module.to", "non_blocking", non_blocking)
+        args, non_blocking, _ = positional_flags("Module.to", args, non_blocking, False)
+        check_flag("Module.to", "non_blocking", non_blocking)  # (copy: PyTorch's takes, unused)
         fmt = module_memory_format(self, memory_format)
         device = None if _is_meta(device) else device
         args = tuple(arg for arg in args if not _is_meta(arg))

@@ -208,7 +208,8 @@ def target_dtype(where: str, args: tuple, dtype: Any = None, device: Any = None)
         raise TypeError(f"{where}: takes a device and a dtype (or another tensor), got "
                         f"{len(args)} positional arguments")
     for arg in args:
-        if is_device(arg) or isinstance(arg, (int, np.integer)):  # (an int: PyTorch's cuda:N)
+        if is_device(arg) or isinstance(arg, (int, np.integer)) and not isinstance(arg, bool):
+            # (an int: PyTorch's cuda:N; a bool, after a dtype: positional_flags' non_blocking)
             device = arg
         elif dtype is None:
             dtype = arg.dtype if hasattr(arg, "_data") else arg  # to(other): its dtype
@@ -223,7 +224,7 @@ def _shown_dtype(dtype: Any) -> str:
     """A dtype as a user reads it: float32, not <class 'numpy.float32'>."""
     try:
         return str(numeric_dtype(dtype, ""))
-    except TypeError:
+    except (TypeError, ValueError):  # (NumPy's ValueError: a malformed dtype tuple)
         return repr(dtype)
 
 
