@@ -848,12 +848,16 @@ def test_an_update_of_every_weight_is_said_once_under_the_picture():
 
 
 class Noisy(tg.Function, register=False):
-    """A user's random op: x plus fresh noise at every call."""
+    """A user's random op: x plus fresh noise at every call, kept for backward (which
+    backward() frees: the drawing runs the op again; one that saved nothing is not run
+    again, its node drawn as it is)."""
 
     rng = np.random.default_rng(0)
 
     def forward(self, x):
-        return x + Noisy.rng.normal(size=x.shape)
+        noise = Noisy.rng.normal(size=x.shape)
+        self.save_for_backward(noise)
+        return x + noise
 
     def backward(self, grad):
         return grad

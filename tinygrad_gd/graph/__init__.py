@@ -83,18 +83,21 @@ Two views:
 
 How gradients are found (the engine knows nothing of drawing): from the engine's own
 pass, `engine.backward(output, seed, retain_graph=True)`, whose every step is recorded;
-it writes no `.grad` and runs on the graph itself while the graph keeps its saved
-arrays. After a plain `backward()` freed them, the ops run again, under the engine, on
-the values the graph keeps (each node's inputs), as a throwaway graph whose pass gives
-the same gradients. An op whose input was changed in place since it ran (an update
-after `backward()`: `w.data -= lr * w.grad.data`) says so instead of drawing a wrong
-factor, and so does the changed tensor (showing its `.grad`, the weight_delta
-backward() gave); the ops after it keep their factors, drawn from
-the values the forward pass computed (the numbers in their nodes), and a note under the
-picture says that those are from before the change. Two inputs of one op that would show
-the same name (`a * b`, both "parameter") are numbered (`parameter #1`, `parameter #2`).
-The forward view, which shows no factors, says only which values changed since the forward
-pass used them.
+it writes no `.grad` and calls no hook of the user's (`register_hook`, `freeze_`'s, a
+node's, a module's backward hooks): it runs on the graph's twin (`twin.py`), fresh
+tensors carrying no hook whose nodes are copies sharing the saved arrays (a random op
+keeps what it drew) while the graph keeps them. After a plain `backward()` freed them,
+the ops run again, under the engine, on the values the graph keeps (each node's inputs),
+whose pass gives the same gradients: a drawing reads the same with or without
+`retain_graph=True`, a hook's change to a gradient shown as `.grad` apart. An op whose
+input was changed in place since it ran (an update after `backward()`: `w.data -= lr *
+w.grad.data`) says so instead of drawing a wrong factor, and so does the changed tensor
+(showing its `.grad`, the weight_delta backward() gave); the ops after it keep their
+factors, drawn from the values the forward pass computed (the numbers in their nodes),
+and a note under the picture says that those are from before the change. Two inputs of
+one op that would show the same name (`a * b`, both "parameter") are numbered
+(`parameter #1`, `parameter #2`). The forward view, which shows no factors, says only
+which values changed since the forward pass used them.
 
 Big graphs stay readable: module calls (the `scope` of each op node, innermost modules
 first) fold into one box each in a graph of more than 20 drawn nodes, or of more than 30
@@ -131,7 +134,13 @@ text, what flows along an edge, and a tensor shown by a few entries listed in fu
 100 entries).
 
 `backward_steps(loss)` shows the backward pass step by step: one self-contained HTML page
-with one frame per step of the engine's pass.
+with one frame per step of the engine's pass. It shows what `backward()` does, hooks
+included: while the graph keeps its saved arrays (before `backward()`, or after
+`backward(retain_graph=True)`) its pass is the graph's own, so each gradient hook of the
+user's runs once, as in a `backward()`, and a caption says where one changed a gradient
+(`a hook changed it`); after a plain `backward()` the ops run again with no hook, and
+the frames show what the ops send, `.grad` apart. `draw_graph` and `render_graph` call
+no hook.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
 backward pass, folding module calls), `calls.py` (which module or function call an op
@@ -149,6 +158,7 @@ module call drawn open: a dashed frame around its ops, titled with the call), `f
 result and nothing else; alike parts repeated in a fold), `nans.py` (which NaN and Inf
 mark a fault, which say what they mean), `titles.py` (an op node's
 title: its name, a folded constant, an index, the axis it runs over),
+`twin.py` (the graph again as fresh tensors, for a pass that calls no hook),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),
 `steps.py` (the step-by-step page).

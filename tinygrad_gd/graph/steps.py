@@ -1,7 +1,8 @@
 """The backward pass step by step: one self-contained HTML page, one frame per step.
 
 `backward_steps(loss)` draws the backward view once per item the engine's pass
-(`engine.backward`) yields: the tensor whose gradient is complete at that step is
+(`engine.backward`, the graph's own while it keeps its arrays: the user's hooks run in it,
+as in backward()) yields: the tensor whose gradient is complete at that step is
 highlighted, the edges bringing its gradient in are drawn in red, and every gradient the
 pass has not reached yet is drawn in a colour the page hides, so all frames share one layout
 and the leaves' `.grad` fill in as the frames go. The page has no external scripts,
@@ -39,7 +40,7 @@ from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array, _shown_whole
 from .titles import op_name
-from .walk import _names
+from .walk import _gradients, _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
 
@@ -318,8 +319,13 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     larger than `max_nodes` is refused (its steps would highlight one folded box):
     `max_nodes=None` draws every node in every frame.
     Works before or after `backward()` (the ops run again when it freed their arrays)
-    and changes no `.grad`. Needs Graphviz's `dot` program (`RenderError` says how to get
-    it). In Jupyter the result displays inline; `.html` is the page's text.
+    and changes no `.grad`. It shows what backward() does, hooks included: while the graph
+    keeps its saved arrays, its pass is the graph's own, so each gradient hook of the
+    user's (`register_hook`, `freeze_`'s, a node's, a module's backward hooks) runs once,
+    as in backward(), and a caption says where one changed a gradient; after a plain
+    backward() the ops run again with no hook (`draw_graph` calls none). Needs Graphviz's
+    `dot` program (`RenderError` says how to get it). In Jupyter the result displays
+    inline; `.html` is the page's text.
     """
     if path is not None:  # a wrong suffix or folder is refused before any drawing
         check_folder(page_path(path, "backward_steps"), "backward_steps")
@@ -339,6 +345,9 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     # every node drawn (module calls and max_nodes aside): each frame's step is one node's
     drawing = _prepare([output], None, options, _names(params, model), highlight,
                        structure=False)
+    # the page shows what backward() does, hooks too: its pass is the graph's own while the
+    # graph keeps its arrays (a drawing's calls no hook: walk._gradients)
+    drawing.grads = _gradients(drawing.graph, hooked=True)
     if not drawing.grads.order:
         reason = ((output._ctx is not None and drawing.grads.note)  # no graph: said here
                   or "the output was made by no op that needs a gradient")

@@ -4,7 +4,8 @@
 - `_collect`: every tensor that made the roots, inputs first (`engine.toposort`'s order
   reversed), with parents and consumers by position.
 - `_gradients`: d output / d tensor for every tensor and the gradient sent along every
-  edge, read from the engine's own backward pass (`engine.backward`), never a copy of it.
+  edge, read from the engine's own backward pass (`engine.backward`), never a copy of it,
+  run on the graph's twin (`twin.py`): no hook of the user's runs in a drawing.
 - `_layout`: which drawn node ("unit") shows each op and tensor: module calls, and beyond
   `max_nodes` the nodes farthest from the output, fold into boxes.
 """
@@ -24,6 +25,7 @@ from ..scope import owners_of
 from ..versions import output_written, written_since
 from ..tensor import Tensor
 from .calls import FunctionCall, _call_key, _module_title
+from .twin import twin
 
 
 @dataclass
@@ -151,18 +153,19 @@ class _Gradients:
         return self._steps.get(i)
 
 
-def _gradients(graph: _Graph) -> _Gradients:
-    """Every gradient of the graph, read from the engine's own pass; changes no `.grad`.
-
-    While the graph keeps its saved arrays and no value changed in place, the pass runs on
-    the graph itself (retain_graph=True). After a plain `backward()` freed them, the ops
-    run again, under the engine, on the values the graph keeps (the inputs of every node
-    are still referenced by `node.parents`): a throwaway graph of the same ops, whose pass
-    gives the same gradients. A node whose input changed in place since it ran
-    (`versions.written_since`), or whose op now gives another value (a random op), is
-    listed in `stale`: its factors, and the gradients of its inputs (which pass through
-    it), are not shown. The ops after it run again on the values the graph kept (what
-    the forward pass computed), so their factors are those of the drawn values.
+def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
+    """Every gradient of the graph, read from the engine's own pass; changes no `.grad`,
+    and calls no hook of the user's: the pass runs on the graph's twin (`twin.py`), fresh
+    tensors that carry none, its nodes copies sharing the saved arrays (or, after a plain
+    `backward()` freed them, the ops run again on the values the graph keeps), so a
+    drawing reads alike with or without retain_graph=True. `hooked` (the step-by-step
+    page, which shows what backward() does): while the graph keeps its arrays, the pass
+    runs on the graph itself, calling its hooks as backward() would. A node whose input
+    changed in place since it ran (`versions.written_since`), or whose op now gives
+    another value (a random op run again), is listed in `stale`: its factors, and the
+    gradients of its inputs (which pass through it), are not shown. The ops after it run
+    on the values the graph kept (what the forward pass computed), so their factors are
+    those of the drawn values.
     """
     n = len(graph.tensors)
     none = _Gradients([None] * n, {})
@@ -180,16 +183,16 @@ def _gradients(graph: _Graph) -> _Gradients:
         return none
     stale = {i: why for i, t in enumerate(graph.tensors) if t._ctx is not None
              for why in [_changed_inputs(graph, i)] if why}
-    freed = any(t._ctx is not None and t._ctx.saved_tensors is None for t in graph.tensors)
-    run_on = graph.tensors
-    if freed or stale:
-        try:
-            run_on = _rebuild(graph, stale)
-        except Exception as err:  # a user's op that cannot run again: say so
-            none.note = (f"gradients along the graph not shown: backward() freed its saved "
-                         f"arrays and running the ops again failed ({type(err).__name__}: "
-                         f"{err}); call backward(retain_graph=True) to draw every gradient")
-            return none
+    try:
+        doubles = twin(graph, stale)
+    except Exception as err:  # a user's op that cannot run again: say so
+        none.note = (f"gradients along the graph not shown: backward() freed its saved "
+                     f"arrays and running the ops again failed ({type(err).__name__}: "
+                     f"{err}); call backward(retain_graph=True) to draw every gradient")
+        return none
+    kept = not stale and all(t._ctx is None or t._ctx.saved_tensors is not None
+                             for t in graph.tensors)
+    run_on = graph.tensors if hooked and kept else doubles
     grads: list[np.ndarray | None] = [None] * n
     edges: dict[tuple[int, int], np.ndarray] = {}
     order: list[int] = []
@@ -210,7 +213,7 @@ def _gradients(graph: _Graph) -> _Gradients:
         none.note = f"gradients not shown: {type(err).__name__}: {err}"
         return none
     result = _Gradients(grads, edges, order=order, stale=stale,
-                        nodes={i: t._ctx for i, t in enumerate(run_on) if t._ctx is not None},
+                        nodes={i: t._ctx for i, t in enumerate(doubles) if t._ctx is not None},
                         stale_inputs={p for i in stale for p in _changed_positions(graph, i)})
     if stale:
         tainted = _depending_on(graph, stale)
@@ -275,27 +278,6 @@ def _together(whys: list[str]) -> list[str]:
 
 def _changed_positions(graph: _Graph, i: int) -> list[int]:
     return [graph.parents[i][k] for k in written_since(graph.tensors[i]._ctx)]
-
-
-def _rebuild(graph: _Graph, stale: dict[int, str]) -> list[Tensor]:
-    """The same ops run again on the graph's values, as a throwaway graph of fresh tensors."""
-    fresh: list[Tensor] = []
-    with engine.enable_grad():
-        for i, tensor in enumerate(graph.tensors):
-            node = tensor._ctx
-            if node is None or i in stale:  # a stale op's result: the value it kept
-                fresh.append(Tensor(tensor._data, requires_grad=tensor.requires_grad))
-                continue
-            with np.errstate(all="ignore"):
-                again = type(node).apply(*[fresh[p] for p in graph.parents[i]],
-                                         **getattr(node, "params", {}))
-            if again.shape != tensor.shape or not np.allclose(
-                    again._data, tensor._data, equal_nan=True):
-                stale[i] = (f"op '{node.name}' gives other values when run again (a random "
-                            f"op?); call backward(retain_graph=True) to draw it")
-                again = Tensor(tensor._data, requires_grad=tensor.requires_grad)
-            fresh.append(again)  # the ops after it run on the values the graph kept
-    return fresh
 
 
 def _depending_on(graph: _Graph, stale: dict[int, str]) -> set[int]:
