@@ -53,7 +53,8 @@ QUOTED = [
      ["[-0.14, -0.14, -0.14] × [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]"]),
     ("tutorial/3-freezing-a-weight.md", "freeze-weight-backward.svg",
      ["[-0.14, -0.14, -0.14] × [8.5, 0.65, 1.2] = [-1.19, -0.091, -0.168]",
-      "frozen [0]: zeroed in .grad", "grad [0, -0.091, -0.168]"]),
+      "frozen [0]: zeroed in .grad", "grad [-1.19, -0.091, -0.168]",
+      ".grad [0, -0.091, -0.168] (its frozen entries zeroed)"]),
     ("tutorial/4-several-outputs.md", "multi-output-backward.svg",
      ["[0.095, -0.87, 0.485]"]),
     ("tutorial/5-mnist.md", "mnist-single-layer-backward.svg",  # (products in names)
