@@ -1,4 +1,4 @@
-"""The `tinygrad-gd` command line (also `python -m tinygrad_gd`).
+"""The `tinygrad-gd` command line (also `python -m tinygrad_gd`, or `python -m tinygrad_gd.cli`).
 
     tinygrad-gd demo [NAME ...] [--list] [-o DIR] [--seed N] [--epochs N] [--no-graphs]
                      [--data PATH]
@@ -48,8 +48,8 @@ from types import ModuleType
 from typing import Any, Sequence
 
 from . import __version__, files
-from .cli_arguments import (UsageError, _data_file, _epochs, _Parser, _seed, _usage,
-                            _writable_file, _writable_folder, path_argument)
+from .cli_arguments import (UsageError, _data_file, _epochs, _output_format, _Parser, _seed,
+                            _usage, _writable_file, _writable_folder, path_argument)
 from .cli_exits import (GuardedOutput, OutputFailed, _interrupted, _on_interrupt,
                         _quiet_interrupt, _silence_stdout, _stop_if_interrupted)
 from .files import atomic_write_bytes
@@ -265,33 +265,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _output_format(given: str | None, output: str | None, steps: bool) -> str:
-    """--format, else the format -o's suffix names (`-o loss.png` is a PNG, `-o g.gv` the
-    DOT text: the suffixes `render_graph` takes, with the same meaning), else svg. Usage
-    errors: a suffix naming no format (`.txt`), or another format than --format (not an
-    SVG in a .png), and with --steps (an HTML page) --format or a suffix other than .html."""
-    from .graph.formats import PAGE_SUFFIXES, format_of, suffix_help
-
-    if steps:
-        if given is not None:
-            raise _usage("graph", f"--steps writes an HTML page; drop --format {given} (or "
-                                  f"drop --steps to draw one {given} view)")
-        if output and Path(output).suffix.lower() not in ("",) + PAGE_SUFFIXES:
-            raise _usage("graph", f"--steps writes an HTML page, but -o {output!r} names a "
-                                  f"{Path(output).suffix} file; give it the suffix .html")
-        return "html"
-
-    suffix = Path(output).suffix if output else ""
-    named = format_of(suffix) if suffix else None
-    if suffix and named is None:
-        raise _usage("graph", f"-o {output!r} names a {suffix} file, which graph cannot "
-                              f"write; {suffix_help(suffix, '--steps')}")
-    if given is not None and named is not None and named != given:
-        raise _usage("graph", f"-o {output!r} names a {suffix} file but --format is {given}; "
-                              f"give the file the suffix .{given}, or drop --format")
-    return given or named or "svg"
-
-
 def _graph(args: argparse.Namespace) -> int:
     """`graph NAME`: one diagram of the network's training step, or with `--steps` the
     backward pass step by step as one HTML page."""
@@ -497,3 +470,7 @@ def _run(parser: argparse.ArgumentParser, argv: list[str]) -> int:
         return 2
     except SystemExit as exit_:  # --help and --version exit through argparse
         return exit_.code if isinstance(exit_.code, int) else 0
+
+
+if __name__ == "__main__":  # `python -m tinygrad_gd.cli` runs the command line too
+    sys.exit(main())

@@ -1,5 +1,6 @@
-"""What the `tinygrad-gd` command line checks before it runs: its arguments and the paths
-it will write. A bad value is a `UsageError`: one line on stderr, exit code 2.
+"""What the `tinygrad-gd` command line checks before it runs: its arguments, the paths
+it will write and the format `graph` writes (`_output_format`). A bad value is a
+`UsageError`: one line on stderr, exit code 2.
 """
 from __future__ import annotations
 
@@ -147,3 +148,30 @@ def _writable_file(path: Path, command: str, example: str = "graph.svg") -> Path
         raise _usage(command, f"cannot write {str(path)!r}: {what} (the system says: "
                               f"{err.strerror or err}); choose another -o path") from None
     return path
+
+
+def _output_format(given: str | None, output: str | None, steps: bool) -> str:
+    """--format, else the format -o's suffix names (`-o loss.png` is a PNG, `-o g.gv` the
+    DOT text: the suffixes `render_graph` takes, with the same meaning), else svg. Usage
+    errors: a suffix naming no format (`.txt`), or another format than --format (not an
+    SVG in a .png), and with --steps (an HTML page) --format or a suffix other than .html."""
+    from .graph.formats import PAGE_SUFFIXES, format_of, suffix_help
+
+    if steps:
+        if given is not None:
+            raise _usage("graph", f"--steps writes an HTML page; drop --format {given} (or "
+                                  f"drop --steps to draw one {given} view)")
+        if output and Path(output).suffix.lower() not in ("",) + PAGE_SUFFIXES:
+            raise _usage("graph", f"--steps writes an HTML page, but -o {output!r} names a "
+                                  f"{Path(output).suffix} file; give it the suffix .html")
+        return "html"
+
+    suffix = Path(output).suffix if output else ""
+    named = format_of(suffix) if suffix else None
+    if suffix and named is None:
+        raise _usage("graph", f"-o {output!r} names a {suffix} file, which graph cannot "
+                              f"write; {suffix_help(suffix, '--steps')}")
+    if given is not None and named is not None and named != given:
+        raise _usage("graph", f"-o {output!r} names a {suffix} file but --format is {given}; "
+                              f"give the file the suffix .{given}, or drop --format")
+    return given or named or "svg"
