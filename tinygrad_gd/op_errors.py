@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import ShapeError
+from .out_arguments import written_out
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
            "methods_counting_self", "methods_counted_as_called", "forward_result",
@@ -153,7 +154,7 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
                 args += (kwargs.pop("other"),)
             out = kwargs.pop("out", None) if takes_out else None
             if out is not None:  # the result of the call without out=, written into out
-                return _written_out(name, function(*args, **kwargs), out)
+                return written_out(name, function(*args, **kwargs), out)
         try:
             result = call(*args, **kwargs)
         except TypeError as err:
@@ -468,28 +469,4 @@ def _arrays_not_tensors(where: str, text: str, err: AttributeError) -> Attribute
     return AttributeError(f"{where}: forward and backward get NumPy arrays, not Tensors as in "
                           f"PyTorch ({text}); use NumPy there (np.clip(x, 0, None) for clamp, "
                           f"x.copy() for clone), or compose the op from Tensor ops")
-
-
-def _written_out(name: str, result: Any, out: Any) -> Any:
-    """PyTorch's `out=`: the result's values written into `out` (a tensor of the result's
-    shape, of a dtype the result casts to), which is returned; refused where the result
-    needs a gradient, as PyTorch refuses it (a write into out is in no graph)."""
-    if not callable(getattr(out, "copy_", None)):
-        raise TypeError(f"{name}: out= must be a Tensor, got {type(out).__name__}")
-    if getattr(result, "requires_grad", False):
-        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
-                           f"differentiation, but one of the arguments requires grad; write "
-                           f"y = tg.{name}(...) instead (or call it under tg.no_grad())")
-    if tuple(out.shape) != tuple(result.shape) or not np.can_cast(result.dtype, out.dtype,
-                                                                   "same_kind"):
-        raise ValueError(f"{name}: out= has shape {tuple(out.shape)} and dtype {out.dtype}, the "
-                         f"result shape {tuple(result.shape)} and dtype {result.dtype}; give an "
-                         f"out of the result's shape and a dtype it casts to")
-    values = getattr(out, "_data", None)
-    if values is not None and not values.flags.writeable:  # (copy_'s refusal: said of name)
-        raise ValueError(f"{name}: cannot write into out= of shape {tuple(out.shape)}: its "
-                         f"values are read-only (a broadcast view, as expand() makes, or "
-                         f"overlapping windows); give an out of values of its own "
-                         f"(out.clone())")
-    return out.copy_(result)
 

@@ -1,0 +1,49 @@
+"""PyTorch's `out=` argument of a `tg.` function: the result written into tensors the user
+gives (`tg.exp(x, out=y)`; `tg.max(x, 1, out=(values, indices))` for a function giving
+several), every one checked before any is written."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def written_out(name: str, result: Any, out: Any) -> Any:
+    """`result`'s values written into `out` (a tensor of the result's shape, of a dtype the
+    result casts to), which is returned; for a result of several tensors (values and
+    indices) a tuple of as many, returned as the result's kind of tuple. Refused where the
+    result needs a gradient, as PyTorch refuses it (a write into out is in no graph)."""
+    if isinstance(result, tuple):
+        fields = getattr(result, "_fields", None) or [f"result {k}" for k in range(len(result))]
+        if not isinstance(out, (tuple, list)) or len(out) != len(result):
+            raise TypeError(f"{name}: gives {len(result)} tensors ({', '.join(fields)}); out= "
+                            f"must be a tuple of {len(result)} Tensors, one for each, got "
+                            f"{type(out).__name__}"
+                            + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""))
+        for part, into in zip(result, out):
+            _check(name, part, into)
+        written = [into.copy_(part) for part, into in zip(result, out)]
+        return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
+    _check(name, result, out)
+    return out.copy_(result)
+
+
+def _check(name: str, result: Any, out: Any) -> None:
+    """Whether `out` can take `result`'s values, or one line saying why not."""
+    if not callable(getattr(out, "copy_", None)):
+        raise TypeError(f"{name}: out= must be a Tensor, got {type(out).__name__}")
+    if getattr(result, "requires_grad", False):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
+                           f"differentiation, but one of the arguments requires grad; write "
+                           f"y = tg.{name}(...) instead (or call it under tg.no_grad())")
+    if tuple(out.shape) != tuple(result.shape) or not np.can_cast(result.dtype, out.dtype,
+                                                                   "same_kind"):
+        raise ValueError(f"{name}: out= has shape {tuple(out.shape)} and dtype {out.dtype}, the "
+                         f"result shape {tuple(result.shape)} and dtype {result.dtype}; give an "
+                         f"out of the result's shape and a dtype it casts to")
+    values = getattr(out, "_data", None)
+    if values is not None and not values.flags.writeable:  # (copy_'s refusal: said of name)
+        raise ValueError(f"{name}: cannot write into out= of shape {tuple(out.shape)}: its "
+                         f"values are read-only (a broadcast view, as expand() makes, or "
+                         f"overlapping windows); give an out of values of its own "
+                         f"(out.clone())")
