@@ -548,20 +548,30 @@ def test_compile_takes_any_mode_on_a_backend_other_than_inductor_as_torch_does()
 
 
 @pytest.mark.parametrize("flags", [(True,), (False,), (True, False)])
-def test_module_to_takes_non_blocking_and_copy_by_position_as_tensor_to_does(flags):
+def test_module_to_takes_non_blocking_by_position_and_refuses_copy_as_torch_does(flags):
     # Module.to(torch.float64, True) is PyTorch's to(dtype, non_blocking): it was refused
-    # as "two dtypes", then as a device index
+    # as "two dtypes", then as a device index; a third, copy, PyTorch's Module.to refuses
     model = tg.nn.Linear(2, 2)
-    expected = model.weight.numpy().astype(np.float32)
+    before = model.weight.numpy().copy()
+    torch = _torch_or_none()
+    assert tg.ones(2).to(tg.float32, *flags).dtype == tg.float32  # (Tensor.to takes copy)
+    if len(flags) == 2:
+        refusal = _refusal(lambda: model.to(tg.float32, *flags))
+        assert isinstance(refusal, RuntimeError) and str(refusal) == (
+            "Module.to: does not take copy (it converts the parameters in place); give the "
+            "dtype and at most non_blocking")
+        assert model.weight.dtype == tg.float64
+        np.testing.assert_array_equal(model.weight.numpy(), before)  # (nothing converted)
+        if torch is not None:
+            with pytest.raises(RuntimeError, match="does not accept copy"):
+                torch.nn.Linear(2, 2).to(torch.float32, *flags)
+        return
     assert model.to(tg.float32, *flags) is model
     assert model.weight.dtype == tg.float32
-    np.testing.assert_array_equal(model.weight.numpy(), expected)
-    assert tg.ones(2).to(tg.float32, *flags).dtype == tg.float32
-    torch = _torch_or_none()
-    if torch is not None:  # (torch's Module.to takes non_blocking alone, not copy)
+    np.testing.assert_array_equal(model.weight.numpy(), before.astype(np.float32))
+    if torch is not None:
         assert torch.ones(2).to(torch.float32, *flags).dtype == torch.float32
-        if len(flags) == 1:
-            assert torch.nn.Linear(2, 2).to(torch.float32, *flags).weight.dtype == torch.float32
+        assert torch.nn.Linear(2, 2).to(torch.float32, *flags).weight.dtype == torch.float32
 
 
 def test_a_malformed_second_dtype_is_named_by_to_not_numpys_valueerror():

@@ -85,8 +85,12 @@ class ModuleConversions:
         one laid out so, as PyTorch's). Returns self. "meta" is read as
         "cpu": PyTorch's stateless copy (`copy.deepcopy(model).to('meta')`, a base for
         `func.functional_call`) is here the copy itself, its values kept."""
+        flags = len(args)
         args, non_blocking, _ = positional_flags("Module.to", args, non_blocking, False)
-        check_flag("Module.to", "non_blocking", non_blocking)  # (copy: PyTorch's takes, unused)
+        if flags - len(args) == 2:  # (dtype, non_blocking, copy): PyTorch's Module.to refuses
+            raise RuntimeError("Module.to: does not take copy (it converts the parameters in "
+                               "place); give the dtype and at most non_blocking")
+        check_flag("Module.to", "non_blocking", non_blocking)
         fmt = module_memory_format(self, memory_format)
         device = None if _is_meta(device) else device
         args = tuple(arg for arg in args if not _is_meta(arg))
