@@ -34,8 +34,11 @@ _MODULES = {"rnn_tanh_cell": "RNNCell", "rnn_relu_cell": "RNNCell(nonlinearity='
 def _tensor(where: str, what: str, value: Any, optional: bool = False) -> Any:
     if value is None and optional or isinstance(value, Tensor):
         return value
+    kind, library = type(value).__name__, type(value).__module__.split(".")[0]
+    if library not in ("builtins", "numpy"):  # (torch's own Tensor: not "got Tensor")
+        kind = f"{library}.{kind}"
     raise TypeError(f"{where}: {what} must be a Tensor{' or None' if optional else ''}, got "
-                    f"{type(value).__name__}")
+                    f"{kind}; make one with tg.tensor(...)")
 
 
 def _check_weights(where: str, gates: int, hidden: int, features: int, state: int,
