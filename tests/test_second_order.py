@@ -212,11 +212,16 @@ def test_float32_stays_float32_through_two_derivatives():
     np.testing.assert_allclose(g2.numpy(), exact.numpy(), rtol=1e-5)
 
 
-def test_batched_grad_outputs_with_create_graph_are_refused_in_one_line():
+def test_batched_grad_outputs_with_create_graph_differentiate_again():
+    # (PyTorch's vmap gives these: each row the create_graph gradient of its grad_output)
     x = tg.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(NotImplementedError, match="is_grads_batched=True is not supported"):
-        tg.autograd.grad(x * 2, x, grad_outputs=tg.ones(3, 2), create_graph=True,
-                         is_grads_batched=True)
+    seeds = tg.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]], requires_grad=True)
+    (rows,) = tg.autograd.grad(x ** 3, x, grad_outputs=seeds, create_graph=True,
+                               is_grads_batched=True)
+    np.testing.assert_allclose(rows.numpy(), seeds.numpy() * 3 * x.numpy() ** 2)
+    gx, gs = tg.autograd.grad(rows.sum(), [x, seeds])
+    np.testing.assert_allclose(gx.numpy(), 6 * x.numpy() * seeds.numpy().sum(0))
+    np.testing.assert_allclose(gs.numpy(), np.broadcast_to(3 * x.numpy() ** 2, (3, 2)))
 
 
 def test_the_gradients_graph_is_drawn_with_its_ops_and_values():

@@ -30,6 +30,7 @@ import numpy as np
 from . import autograd_function as function
 from . import autograd_functional as functional
 from . import autograd_graph as graph
+from . import functional as tensor_functions
 from . import forward_ad
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .autograd_graph_more import edge_tensors, is_multithreading_enabled, set_multithreading_enabled
@@ -66,6 +67,8 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     `is_grads_batched=True`: the first axis of each of `grad_outputs` is a batch, one pass
     per entry (PyTorch's vmap gives the same numbers; a hook runs once per entry, on that
     entry's gradient), each result with that axis first.
+    With `create_graph=True` too the rows are stacked by a recorded op, so the batched
+    gradients differentiate again as PyTorch's do.
     `only_inputs`: deprecated and ignored, as in PyTorch. `create_graph=True`: the
     gradients are tensors with a graph, to differentiate again (second derivatives,
     higher_order.py); the graph is then kept unless `retain_graph=False`."""
@@ -87,16 +90,14 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"grad: every output and input must be a Tensor that requires a "
                                f"gradient, got {t!r:.60}")
-    if create_graph and is_grads_batched:
-        raise NotImplementedError("grad: create_graph=True with is_grads_batched=True is not "
-                                  "supported; call grad once per row of grad_outputs")
     rows = _batch_rows(outputs, seeds) if is_grads_batched else [seeds]
     retain_graph = retain_graph if retain_graph is not None else create_graph
     passes = []
     for k, row in enumerate(rows):  # (the graph kept for the next row's pass)
         row = [t._seed(s, "grad", "grad_outputs=", "grad_outputs") for t, s in zip(outputs, row)]
-        if create_graph:
-            row = [seed_tensor(given, s) for given, s in zip(seeds, row)]
+        if create_graph:  # (a batch's row: its entry of the given tensor, with its graph)
+            row = [seed_tensor(given[k] if is_grads_batched and isinstance(given, Tensor)
+                               else given, s) for given, s in zip(seeds, row)]
         passes.append(gradients_to(*_start(outputs, row), bool(retain_graph)
                                    or k < len(rows) - 1, wanted, None, bool(create_graph)))
     result = []
@@ -109,6 +110,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             # (zeros of the input's shape, batched or not: PyTorch's zeros_like(input))
             result.append(Tensor.from_op(np.zeros(t.shape, t.dtype), None)
                           if materialize_grads else None)
+        elif is_grads_batched and create_graph:  # (rows stacked as an op: differentiable)
+            result.append(tensor_functions.stack([Tensor.from_op(np.zeros(t.shape, t.dtype), None)
+                                            if g is None else g for g in grads]))
         elif is_grads_batched:
             result.append(Tensor.from_op(np.stack([np.zeros(t.shape, t.dtype) if g is None
                                                    else g for g in grads]), None))
