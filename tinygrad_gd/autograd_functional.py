@@ -19,8 +19,10 @@ differentiates its outputs with the engine's one backward pass (`engine.backward
 Each pass stops once every input it reaches has its gradient: a graph the function
 closes over (a model's) is neither run past that point nor freed. The results are plain
 tensors without a graph (with `create_graph=True`: with theirs, to differentiate
-again); where an output does not depend on an input its block is zeros, or, with
-`strict=True`, PyTorch's error.
+again, as are the function's outputs, and the products with respect to a `v` that
+requires a gradient too); where an output does not depend on an input its block is
+zeros, or, with `strict=True`, PyTorch's error (with `create_graph=True` too where a
+result has no graph: its derivative would be zero).
 """
 from __future__ import annotations
 
@@ -52,19 +54,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     create_graph = check_flag("jacobian", "create_graph", create_graph)
     strict = check_flag("jacobian", "strict", strict)
     vectorize = check_flag("jacobian", "vectorize", vectorize)
-    if not isinstance(strategy, str) or strategy not in ("forward-mode", "reverse-mode"):
-        raise ValueError(f"jacobian: strategy must be 'forward-mode' or 'reverse-mode', got "
-                         f"{strategy!r:.40}")
-    if strict and strategy == "forward-mode":
-        raise RuntimeError("jacobian: strict=True and strategy='forward-mode' are not supported "
-                           "together, as in PyTorch; set strict=False or "
-                           "strategy='reverse-mode'")
-    if strategy == "forward-mode" and not vectorize:
-        raise NotImplementedError("jacobian: strategy='forward-mode' is only implemented for "
-                                  "vectorize=True, as in PyTorch")
-    if strict and vectorize:
-        raise RuntimeError("jacobian: strict=True and vectorize=True are not supported "
-                           "together, as in PyTorch; set strict=False or vectorize=False")
+    _check_strategy("jacobian", "strategy", strategy, create_graph, strict, vectorize)
     tupled_in, inputs = _leaves("jacobian", inputs, create_graph)
     tupled_out, outputs = _call("jacobian", func, inputs)
     if strict:
@@ -87,6 +77,10 @@ def _nested(where: str, outputs: tuple, inputs: tuple, blocks: list, tupled_out:
                 raise RuntimeError(f"{where}: Output {i} of the user-provided function is "
                                    f"independent of input {j}. This is not allowed in strict "
                                    f"mode; use strict=False for a block of zeros")
+            if strict and isinstance(block, Tensor) and not block.requires_grad:
+                raise RuntimeError(f"{where}: The jacobian of output {i} of the user-provided "
+                                   f"function is independent of input {j}. This is not allowed "
+                                   f"in strict mode when create_graph=True; use strict=False")
             dtype = out.dtype if output_dtype else x.dtype
             if block is None:
                 block = np.zeros(out.shape + x.shape, dtype)
@@ -99,10 +93,10 @@ def _nested(where: str, outputs: tuple, inputs: tuple, blocks: list, tupled_out:
 
 def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
-    """`(func(*inputs), v . J)`: the outputs (without a graph) and the vector-Jacobian
-    product, one per input, in its shape and dtype. `v` (a Tensor, or a tuple of them, one
-    per output, each of its output's shape) may be left out when `func` returns one
-    one-element tensor. One backward pass, from sum_i (out_i * v_i).sum()."""
+    """`(func(*inputs), v . J)`: the outputs (with their graph only with create_graph) and
+    the vector-Jacobian product, one per input, in its shape and dtype. `v` (a Tensor, or
+    a tuple of them, one per output, each of its output's shape) may be left out when
+    `func` returns one one-element tensor. One backward pass, from sum_i (out_i * v_i).sum()."""
     create_graph = check_flag("vjp", "create_graph", create_graph)
     strict = check_flag("vjp", "strict", strict)
     with enable_grad():  # (a composed op, under the caller's no_grad() too)
@@ -111,36 +105,38 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
         if strict:
             _check_outputs_require_grad("vjp", outputs)
         vectors = _vectors("vjp", v, outputs, tupled_out, "the user-provided function returns "
-                           "a single Tensor with a single element")
+                           "a single Tensor with a single element", create_graph)
         total = _dot(outputs, vectors)
     products = _gradients_of_total("vjp", total, inputs, create_graph, strict)
-    return _outputs(outputs, tupled_out), tuple(products) if tupled_in else products[0]
+    _check_depend_on_inputs("vjp", "jacobian", products, strict and create_graph)
+    return _outputs(outputs, tupled_out, create_graph), \
+        tuple(products) if tupled_in else products[0]
 
 
 def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
-    """`(func(*inputs), J . v)`: the outputs (without a graph) and the Jacobian-vector
-    product, one per output, in its shape and dtype. `v` (a Tensor, or a tuple of them,
-    one per input, each of its input's shape) may be left out when there is one
-    one-element input. Exact: J . v from the Jacobian (one backward pass per output
+    """`(func(*inputs), J . v)`: the outputs (with their graph only with create_graph) and
+    the Jacobian-vector product, one per output, in its shape and dtype. `v` (a Tensor, or
+    a tuple of them, one per input, each of its input's shape) may be left out when there
+    is one one-element input. Exact: J . v from the Jacobian (one backward pass per output
     entry; PyTorch's double backward trick needs second derivatives)."""
     create_graph = check_flag("jvp", "create_graph", create_graph)
     strict = check_flag("jvp", "strict", strict)
     tupled_in, inputs = _leaves("jvp", inputs, create_graph)
     vectors = _vectors("jvp", v, inputs, tupled_in, "the input to the user-provided "
-                       "function is a single Tensor with a single element")
+                       "function is a single Tensor with a single element", create_graph)
     tupled_out, outputs = _call("jvp", func, inputs)
     if strict:
         _check_outputs_require_grad("jvp", outputs)
     if create_graph:
-        products = _double_backward(outputs, inputs, vectors)
-        return _outputs(outputs, tupled_out), tuple(products) if tupled_out else products[0]
+        products = _double_backward(outputs, inputs, vectors, strict)
+        _check_depend_on_inputs("jvp", "jacobian", products, strict, "output")
+        return _outputs(outputs, tupled_out, True), \
+            tuple(products) if tupled_out else products[0]
     blocks = _jacobian_blocks(outputs, inputs)
     for j in range(len(inputs) if strict else 0):
         if all(row[j] is None for row in blocks):
-            raise RuntimeError(f"jvp: The output of the user-provided function is independent "
-                               f"of input {j}. This is not allowed in strict mode; use "
-                               f"strict=False")
+            _independent_of_input("jvp", j)
     products = []
     for i, (out, row) in enumerate(zip(outputs, blocks)):
         if strict and all(block is None for block in row):
@@ -166,10 +162,9 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     `vectorize` and `outer_jacobian_strategy` choose PyTorch's algorithm, not the numbers."""
     create_graph = check_flag("hessian", "create_graph", create_graph)
     strict = check_flag("hessian", "strict", strict)
-    check_flag("hessian", "vectorize", vectorize)
-    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
-        raise ValueError(f"hessian: outer_jacobian_strategy must be 'forward-mode' or "
-                         f"'reverse-mode', got {outer_jacobian_strategy!r:.40}")
+    vectorize = check_flag("hessian", "vectorize", vectorize)
+    _check_strategy("hessian", "outer_jacobian_strategy", outer_jacobian_strategy,
+                    create_graph, strict, vectorize)
     tupled_in, inputs = _leaves("hessian", inputs, create_graph)
     out = _scalar_output("hessian", func, inputs, strict)
     grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
@@ -181,9 +176,10 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
 
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> tuple[Any, Any]:
-    """`(func(*inputs), v . H)`: the output (without a graph) and the vector-Hessian
-    product, one per input, in its shape. `func` returns a one-element tensor; `v` has the
-    inputs' shapes (may be left out for one one-element input). Two passes: the gradient
+    """`(func(*inputs), v . H)`: the output (with its graph only with create_graph) and the
+    vector-Hessian product, one per input, in its shape. `func` returns a one-element
+    tensor; `v` has the inputs' shapes (may be left out for one one-element input). Two
+    passes: the gradient
     with create_graph=True (higher_order.py), then the gradient of (gradient . v)."""
     return _hessian_product("vhp", func, inputs, v, create_graph, strict)
 
@@ -217,14 +213,16 @@ def _hessian_product(where: str, func: Any, inputs: Any, v: Any, create_graph: b
     strict = check_flag(where, "strict", strict)
     tupled_in, inputs = _leaves(where, inputs, create_graph)
     vectors = _vectors(where, v, inputs, tupled_in, "the input to the user-provided "
-                       "function is a single Tensor with a single element")
+                       "function is a single Tensor with a single element", create_graph)
     out = _scalar_output(where, func, inputs, strict)
     grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0] \
         if out.requires_grad else [None] * len(inputs)
     with enable_grad():
         total = _dot(grads, vectors)
     results = _gradients_of_total(where, total, inputs, create_graph, strict)
-    return out.detach(), tuple(results) if tupled_in else results[0]
+    _check_depend_on_inputs(where, "hessian", results, strict and create_graph)
+    return out if create_graph else out.detach(), \
+        tuple(results) if tupled_in else results[0]
 
 
 def _gradients_of_total(where: str, total: Tensor | None, inputs: tuple, create_graph: bool,
@@ -255,20 +253,63 @@ def _dot(tensors: Any, vectors: Any) -> Tensor | None:
     return total
 
 
-def _double_backward(outputs: tuple, inputs: tuple, vectors: list) -> list:
+def _independent_of_input(where: str, j: int) -> None:
+    raise RuntimeError(f"{where}: The output of the user-provided function is independent of "
+                       f"input {j}. This is not allowed in strict mode; use strict=False")
+
+
+def _double_backward(outputs: tuple, inputs: tuple, vectors: list, strict: bool) -> list:
     """J . v for each output, with a graph: u . J computed with create_graph=True for a
-    u that requires a gradient, then the gradient of (u . J) . v with respect to u."""
+    u that requires a gradient, then the gradient of (u . J) . v with respect to u
+    (strict=True: an input no output depends on is PyTorch's error)."""
     us = [Tensor(np.zeros(out.shape, out.dtype), requires_grad=True) for out in outputs]
     with enable_grad():
         total = _dot(outputs, us)
-        grads = [] if total is None else _gradients(total, [np.ones((), total.dtype)], inputs,
-                                                    True)[0]
+        grads = [None] * len(inputs) if total is None else _gradients(
+            total, [np.ones((), total.dtype)], inputs, True)[0]
+        for j, grad in enumerate(grads if strict else ()):
+            if grad is None:
+                _independent_of_input("jvp", j)
         total = _dot(grads, vectors)
     found = [None] * len(us) if total is None else _gradients(
         total, [np.ones((), total.dtype)], us, True)[0]
     return [product if product is not None else
             Tensor.from_op(np.zeros(out.shape, out.dtype), None)
             for out, product in zip(outputs, found)]
+
+
+def _check_strategy(where: str, name: str, strategy: Any, create_graph: bool, strict: bool,
+                    vectorize: bool) -> None:
+    """The combinations of the Jacobian's options PyTorch refuses, refused in its order
+    (`hessian` passes its own to its outer Jacobian, as PyTorch's)."""
+    if not isinstance(strategy, str) or strategy not in ("forward-mode", "reverse-mode"):
+        raise ValueError(f"{where}: {name} must be 'forward-mode' or 'reverse-mode', got "
+                         f"{strategy!r:.40}")
+    if strategy == "forward-mode" and create_graph:
+        raise NotImplementedError(f"{where}: create_graph=True and {name}='forward-mode' are "
+                                  f"not supported together, as in PyTorch; set "
+                                  f"create_graph=False or {name}='reverse-mode'")
+    if strict and strategy == "forward-mode":
+        raise RuntimeError(f"{where}: strict=True and {name}='forward-mode' are not supported "
+                           f"together, as in PyTorch; set strict=False or "
+                           f"{name}='reverse-mode'")
+    if strategy == "forward-mode" and not vectorize:
+        raise NotImplementedError(f"{where}: {name}='forward-mode' is only implemented for "
+                                  f"vectorize=True, as in PyTorch")
+    if strict and vectorize:
+        raise RuntimeError(f"{where}: strict=True and vectorize=True are not supported "
+                           f"together, as in PyTorch; set strict=False or vectorize=False")
+
+
+def _check_depend_on_inputs(where: str, what: str, results: list, check: bool,
+                            each: str = "input") -> None:
+    """strict=True with create_graph=True: each result must have a graph (depend on the
+    inputs or on v), else PyTorch's error (its derivative would be silently zero)."""
+    for j, result in enumerate(results if check else ()):
+        if not result.requires_grad:
+            raise RuntimeError(f"{where}: The {what} of the user-provided function is "
+                               f"independent of {each} {j}. This is not allowed in strict mode "
+                               f"when create_graph=True; use strict=False")
 
 
 def _as_tuple(where: str, name: str, value: Any) -> tuple[bool, tuple]:
@@ -318,9 +359,11 @@ def _check_outputs_require_grad(where: str, outputs: tuple) -> None:
                                f"strict mode")
 
 
-def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str) -> list:
+def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str,
+             create_graph: bool = False) -> list:
     """`v` as arrays, one per tensor of `like`, each of its shape (None: 1, allowed when
-    `like` is one one-element tensor)."""
+    `like` is one one-element tensor); with `create_graph`, a `v` that requires a gradient
+    as itself, so the products are differentiable with respect to it, as PyTorch's."""
     if v is None:
         if len(like) != 1 or like[0].numel() != 1:
             raise RuntimeError(f"{where}: The vector v can only be None if {when_none}; give "
@@ -336,7 +379,8 @@ def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str) -> l
         if vector.shape != tensor.shape:
             raise RuntimeError(f"{where}: {f'Entry {k} in ' if tupled else ''}v has invalid "
                                f"size: should be {tensor.shape} but got {vector.shape}")
-    return [vector._data for vector in v]
+    return [vector if create_graph and vector.requires_grad and is_grad_enabled()
+            else vector._data for vector in v]
 
 
 def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False) -> list:
@@ -394,7 +438,8 @@ def _result(array: np.ndarray) -> Tensor:
     return Tensor.from_op(array, None)
 
 
-def _outputs(outputs: tuple, tupled: bool) -> Any:
-    """`func`'s outputs as it returned them (one, or a tuple), cut from the graph."""
-    detached = tuple(out.detach() for out in outputs)
-    return detached if tupled else detached[0]
+def _outputs(outputs: tuple, tupled: bool, create_graph: bool = False) -> Any:
+    """`func`'s outputs as it returned them (one, or a tuple), cut from the graph (kept
+    with `create_graph`, as PyTorch's: differentiable as the products are)."""
+    kept = outputs if create_graph else tuple(out.detach() for out in outputs)
+    return kept if tupled else kept[0]
