@@ -136,8 +136,24 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
     t._mark_changed()  # (a node that saved t's values, its output, refuses now)
+    _output_saved_in(t, result)
     _remember(t, before)
     return t
+
+
+def _output_saved_in(t: Tensor, result: Tensor) -> None:
+    """PyTorch's op writes t itself, so an op that saved its output (`h.exp_()`,
+    `h.relu_()`) saved t: a later change of t, recorded or not (`h.add_(1)`, under
+    no_grad() too), refuses its backward, as PyTorch's and as after `h = x.exp()`. Its
+    record time moves to t's stamp, unless an input shares t's memory (`h.pow_(h[0])`,
+    whose write just now counts already)."""
+    node = result._ctx
+    saved = None if node is None else node.output_version
+    if saved is None or saved is not result._version or any(
+            parent._version is t._version for parent in node.parents):
+        return
+    node.output_version = t._version
+    node.recorded_at = t._version[0]
 
 
 def written_already(t: Tensor, index: Any, value: Any) -> bool:
