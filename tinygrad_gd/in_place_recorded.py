@@ -204,6 +204,7 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
             _rebase(base, what, lambda old_base, added: old_base + added, instead, (change,))
         t._ctx = type(node).apply(base, **node.params)._ctx
     t._requires_grad = True
+    _output_saved_in(t, result)  # (t's counter is its base's: a change of either counts)
     hooks.move_hooks(t, before)
     _remember(t, before)
     return t
