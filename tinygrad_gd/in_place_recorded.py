@@ -124,10 +124,10 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
     the views are taken again once, when the whole change is made)."""
     node, made_by = t._ctx, getattr(t, "_made_by", None)
+    if t._requires_grad and node is None:  # (a leaf: refused, a constant's view made one
+        t._check_writable(what, f"write {instead} (a new tensor)")  # by requires_grad_() too)
     if view_of_graph(t) or isinstance(made_by, ConstantView):
         return _rebase_view(t, what, change, instead, operands)  # (c[1], c.T: through c)
-    if t._requires_grad and node is None:
-        t._check_writable(what, f"write {instead} (a new tensor)")  # (a leaf: refused)
     if not t._data.flags.writeable:  # (a view's writes go to its base: checked there)
         raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
                               "t = t.clone() (values of its own), then write")
