@@ -21,12 +21,15 @@ both accept, the same type):
   set_grad_enabled(False), `requires_grad_()`, then backward: an op that saved its own
   output (`h.exp_()`, `h.relu_()`) refuses its backward once h is changed again, as
   after `h = x.exp()` (it computed from a copy and accepted), a view's too (`h[0].exp_()`,
-  then any change of h).
+  then any change of h); a constant's view made a leaf by `requires_grad_()` refuses a
+  write of a value that needs a gradient (it wrote through into the constant).
 
 Differences kept on purpose and left out of the draws: `detach_()` of a tensor made by
 an op is refused (docs/reference/api-guide.md); PyTorch's forward-mode jacobian and
-hessian give results with a graph even with create_graph=False. Each mended case also
-has a check without torch."""
+hessian give results with a graph even with create_graph=False; PyTorch refuses a second
+change of a constant's view after a write that needs a gradient ("a leaf Variable ...")
+unless the view's grad_fn was read in between, so constants are not drawn as bases.
+Each mended case also has a check without torch."""
 from __future__ import annotations
 
 import random
@@ -592,3 +595,40 @@ def test_saved_output_refusals_agree_with_pytorch(torch64):
         for change in ("exp_", "tanh_", "sin_"):
             for then in ("none", "base", "view", "no_grad"):
                 _both(torch64, on_a_view, view, change, then)
+
+
+@pytest.mark.parametrize("view", ["row", "t", "diagonal"])
+def test_a_constants_view_made_a_leaf_by_requires_grad_refuses_a_change(view):
+    y = tg.tensor([1.0, 2.0], requires_grad=True)
+    c = tg.ones(2, 3)
+    v = {"row": lambda: c[0], "t": lambda: c.t(), "diagonal": lambda: c.diagonal()}[view]()
+    v.requires_grad_()
+    with pytest.raises(RuntimeError, match=r"^setitem: writing into a leaf tensor that "
+                                           r"requires a gradient"):
+        v[..., 0] = y.sum()  # (it wrote through into c, which joined the graph)
+    with pytest.raises(RuntimeError, match=r"^mul_: writing into a leaf tensor"):
+        v.mul_(y.sum())
+    assert not c.requires_grad and v.is_leaf
+    np.testing.assert_array_equal(c.numpy(), np.ones((2, 3)))
+
+
+def test_requires_grad_on_views_agrees_with_pytorch(torch64):
+    def program(lib, view, change):
+        y = lib.tensor([1.0, 2.0], requires_grad=True)
+        c = lib.ones(2, 3)
+        v = {"row": lambda: c[0], "t": lambda: c.t(), "whole": lambda: c,
+             "diagonal": lambda: c.diagonal()}[view]()
+        if change != "none":
+            v.requires_grad_()
+        if change in ("none", "grad"):
+            v[..., 0] = y.sum()
+        elif change == "constant":
+            v[..., 0] = 2.0
+        elif change == "mul_":
+            v.mul_(y.sum())
+        else:
+            v.copy_(y.sum() * lib.ones(v.shape))
+        return v.is_leaf, c.requires_grad, _numpy(c)
+    for view in ("row", "t", "whole", "diagonal"):
+        for change in ("none", "grad", "constant", "mul_", "copy_"):
+            _both(torch64, program, view, change)
