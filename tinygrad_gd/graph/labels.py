@@ -359,14 +359,15 @@ def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list
     return unless_reached(color is None, lines + held_lines(drawing, i, color))
 
 
-def _frozen_entries(mask: np.ndarray, precision: int) -> str:
-    """The frozen entries' indices, `[0, 2]`, or how many; "" for a one-number tensor."""
+def _frozen_entries(mask: np.ndarray, precision: int, limit: int = 10**3) -> str:
+    """The frozen entries' indices, `[0, 2]`, or how many, `13 entries`, where there are
+    more than a label shows or their list is longer than `limit` characters (a box's line:
+    a list cut would end inside an index and hide the count); "" for a one-number tensor."""
     if mask.ndim == 0:
         return ""
-    if mask.sum() > _SHOWN_ENTRIES:
-        return f"{int(mask.sum())} entries"
-    return _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),
-                   precision)
+    listed = _nested(np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask),
+                     precision) if mask.sum() <= _SHOWN_ENTRIES else ""
+    return listed if listed and len(listed) <= limit else f"{int(mask.sum())} entries"
 
 
 def _forward_note(drawing: _Drawing) -> str | None:

@@ -22,7 +22,7 @@ from ..engine import broadcast_axes, unbroadcast
 from .labels import _Drawing, _frozen_entries
 from .derivatives import Textbook, _grouped, _partial, _textbook
 from .held import Told
-from .text import _all_equal, _cut, _escape, _font, _pieces, _shown_whole, _value
+from .text import _all_equal, _escape, _font, _pieces, _shown_whole, _value
 from .titles import _axes
 from .tooltips import unless_reached
 
@@ -86,13 +86,15 @@ def frozen_line(drawing: _Drawing, p: int, color: str | None,
     """`frozen [0]: zeroed in .grad`: the entries of tensor p that backward() leaves 0 in
     its `.grad` (`freeze_`), said under a product that makes them; `frozen [0]` alone where
     `.grad` is not 0 there (frozen since, or no `.grad`); None where none is frozen. The
-    entries cut (`_cut`, as a node's title) to `limit` characters with `frozen `."""
+    entries listed where `frozen [..]` fits `limit` characters, else counted, `frozen 5
+    entries`, as a node says more than it lists (`labels._frozen_entries`)."""
     tensor = drawing.graph.tensors[p]
     mask = getattr(tensor, "frozen_mask", None)
     if mask is None or not np.any(mask):
         return None
-    entries = _cut(f"frozen {_frozen_entries(np.asarray(mask), drawing.options.precision)}"
-                   .rstrip(), limit)  # (a one-number tensor: `frozen: zeroed in .grad`)
+    listed = _frozen_entries(np.asarray(mask), drawing.options.precision,
+                             limit - len("frozen "))
+    entries = f"frozen {listed}".rstrip()  # (a one-number tensor: `frozen: zeroed in .grad`)
     held = None if tensor._grad is None else np.asarray(tensor._grad._data)
     if held is None or held.shape != mask.shape or np.any(held[mask] != 0):
         return Told([_font(entries, color)], [])
