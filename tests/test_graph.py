@@ -1022,7 +1022,7 @@ def test_the_forward_view_shows_grad_as_it_is_and_says_when_it_accumulated(tmp_p
     loss.backward(retain_graph=True)
     loss.backward()  # .grad accumulates: twice this output's gradient
     text = svg_text(render_graph(loss, tmp_path / "twice.svg"))
-    assert (".grad [-2.38, -0.182, -0.336] (accumulated; this output's own: [-1.19, "
+    assert (".grad [-2.38, -0.182, -0.336] (accumulated; from this output alone: [-1.19, "
             "-0.091, -0.168])") in text
     back = svg_text(render_graph(loss, tmp_path / "back.svg", mode="backward"))
     # the backward view: this pass's gradient, as on the edges, and .grad labelled apart
@@ -1045,7 +1045,8 @@ def test_a_grad_written_by_a_second_derivative_is_not_called_accumulated(tmp_pat
     back = svg_text(render_graph(y, tmp_path / "back.svg", mode="backward"))
     assert f"grad {first:g} .grad {second:g} (from other backward() calls)" in back
     forward = svg_text(render_graph(y, tmp_path / "forward.svg"))
-    assert (f".grad {second:g} (from other backward() calls; this output's own: {first:g})"
+    assert (f".grad {second:g} (from other backward() calls; from this output alone: "
+            f"{first:g})"
             in forward)
     assert "accumulated" not in back + forward
     y.backward()  # y's own gradient added in: neither a multiple of it nor its own
@@ -1182,16 +1183,17 @@ def test_a_terms_box_says_none_and_accumulated_as_its_siblings_do(tmp_path):
     total.backward(retain_graph=True)
     total.backward()
     text = svg_text(render_graph(total, tmp_path / "f.svg"))
-    assert (".grad [0.8, 1.2, 1.6, …] min 0.8 max 15.2 (accumulated; this output's own: "
-            "[0.4, 0.6, 0.8, …] min 0.4 max 7.6)") in text
-    assert ".grad 15.6 (accumulated; this output's own: 7.8)" in text  # x39, the sibling
+    # (the fold's words on lines of their own, as narrow as its numbers: round 36)
+    assert (".grad [0.8, 1.2, 1.6, …] min 0.8 max 15.2 (accumulated) (from this output "
+            "alone: [0.4, 0.6, 0.8, …] min 0.4 max 7.6)") in text
+    assert ".grad 15.6 (accumulated; from this output alone: 7.8)" in text  # x39, the sibling
     back = svg_text(render_graph(total, tmp_path / "b.svg", mode="backward"))
     assert ("grad [0.4, 0.6, 0.8, …] min 0.4 max 7.6 .grad [0.8, 1.2, 1.6, …] min 0.8 max "
             "15.2 (accumulated)") in back
     xs[5].grad = None
     text = svg_text(render_graph(total, tmp_path / "n.svg"))
-    assert "37 parameters: x2 … x38 data [0.2, 0.3, 0.4, …] min 0.2 max 3.8 .grad None for " \
-           "1 of 37" in text
+    assert "37 parameters: x2 … x38 data [0.2, 0.3, 0.4, …] min 0.2 max 3.8 .grad None: x5 " \
+           ".grad of the others [0.8, 1.2, 1.6, …] min 0.8 max 15.2 (accumulated)" in text
 
 
 @needs_dot

@@ -9,7 +9,7 @@ words of the product its edge writes where the call is drawn open (`products._pr
 gradient being the box's `grad` line and the input the node its one edge in comes from.
 The product is this pass's gradient; where `.grad` holds other numbers, what the opened
 picture says of them follows it: the entries `freeze_` zeroes (`products.frozen_line`,
-the opened edge's words) and the `.grad` line of the parameter's node (`held.held_line`:
+the opened edge's words) and the `.grad` line of the parameter's node (`held.held_lines`:
 accumulated over backward() calls, changed by a hook). A fold's box is written by folds.py
 (`_structure_lines`).
 """
@@ -20,20 +20,14 @@ import numpy as np
 from .derivatives import _grouped
 from .folds import _structure_lines
 from .labels import _Drawing, _drawn
-from .held import held_line
+from .held import fitted, held_lines
 from .makings import box_results, grad_word, result_lines
 from .nans import _bad_data, _red
 from .products import _Operand, _product, frozen_line
-from .text import _SUMMARY_LINE, _cut, _escape, _font, _pieces, _width
+from .text import _BOX_LINE, _NAME_LIMIT, _cut, _escape, _font, _pieces, _width
 from .tooltips import unless_reached
 from .walk import _Box
 
-# characters: as wide as a box's `result [..] min .. max ..` line can be; a wider product
-# goes on a line of its own, under `4.bias grad =`, rather than widen the box
-_BOX_LINE = len("result ") + _SUMMARY_LINE
-# characters of an input's name in a product (cut as a node's title is, `_cut`), so that
-# `(result grad)ᵀ @ <name>` is no wider than the line of a Linear's bias beside it
-_BOX_NAME = len("sum over the batch (axis 0) of (result grad)") - len("(result grad)ᵀ @ ")
 
 
 def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
@@ -58,7 +52,7 @@ def _box_lines(drawing: _Drawing, unit: str) -> tuple[list[list[str]], bool]:
                 lines.append([f"{word}: " + ", ".join(_escape(drawing.name(i)[0])
                                                       for i in named[:3]) + more])
         lines += result_lines(drawing, box)  # the module call's result: value and gradient
-        lines += _parameter_products(drawing, box, unit)
+        lines += _parameter_products(drawing, box, unit, max(map(_width, lines)))
     anomaly = any(_bad_data(graph, i) for i in box.tensors + box.ops)
     if anomaly:
         lines.append([_red("NaN or Inf inside")])
@@ -73,15 +67,18 @@ def _named_leaves(drawing: _Drawing, box: _Box, state: bool) -> list[int]:
             and (id(graph.tensors[i]) in drawing.names.buffers) == state]
 
 
-def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[str]]:
+def _parameter_products(drawing: _Drawing, box: _Box, unit: str,
+                        widest: int) -> list[list[str]]:
     """`4.weight grad = (result grad)ᵀ @ input`: for each parameter the box names (the first
     three) that only the op making the box's one result uses, the product that makes its
     gradient as the opened edge writes it, in names (`products._product`): the gradient
     arriving is the box's `grad` line, `(result grad)`; an input by its name where the user
     gave it one drawn once (`images`), else `input` where it is the one tensor coming into
     the box. None said where the product has no such names (an op inside the box), and
-    none in the forward view, which shows no factors. Under a product, what `.grad` holds
-    unlike it (frozen entries, `.grad` accumulated or hooked), as the opened picture says."""
+    none in the forward view, which shows no factors. An input's name is cut as its node's
+    title is (`_input_name`) where the product would be wider than the box's `widest` other
+    line. Under a product, what `.grad` holds unlike it (frozen entries, `.grad` accumulated
+    or hooked), as the opened picture says."""
     graph, grads, options = drawing.graph, drawing.grads, drawing.options
     results = box_results(drawing, box)
     if options.mode != "backward" or not options.show_grad or len(results) != 1 \
@@ -98,7 +95,8 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
         q = parents[operand]
         shown, real = drawing.name(q)
         if real and drawing.drawn_once(q):
-            return _grouped(_cut(shown, _BOX_NAME))
+            return _grouped(_input_name(drawing, q, max(_BOX_LINE, widest) - len(
+                "(result grad)ᵀ @ ")))
         return "input" if coming == {q} else None
 
     lines = []
@@ -116,18 +114,22 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str) -> list[list[st
             # frozen entries (cut to a result line's width) and the `.grad` line, each its
             # words (`zeroed in .grad`, `(accumulated)`) under it where the box is narrow
             frozen = frozen_line(drawing, p, color, _BOX_LINE - len(":"))
-            held = held_line(drawing, p, color)
             lines += unless_reached(color is None, [
-                *_fitted(said, shown),
-                *(_fitted(frozen.shown, frozen.said) if frozen else []),
-                *(_fitted([_font(f"{title} ", color), *held.shown], held.said) if held else [])])
+                *fitted(said, shown, _BOX_LINE),
+                *(fitted(frozen.shown, frozen.said, _BOX_LINE) if frozen else []),
+                *held_lines(drawing, p, color, _BOX_LINE, f"{title} ")])
     return lines
 
 
-def _fitted(start: list[str], rest: list[str]) -> list[list[str]]:
-    """A line of a box, or two where it would be wider than a result line: `4.bias grad =`
-    over its product, so that the product does not widen the box (no second line where
-    there is nothing more to say)."""
-    if not rest or _width(start + rest) <= _BOX_LINE:
-        return [start + rest]
-    return [start, rest]
+def _input_name(drawing: _Drawing, q: int, limit: int) -> str:
+    """Input q's name in a box's product: cut as a node's title is (`_cut`: its end, a ` #2`
+    kept) to `limit` characters, or to as few more as tell it apart from every other drawn
+    node's title cut alike (`..._layer_1`, `..._layer_2`), so that it names one node."""
+    shown = drawing.name(q)[0]
+    others = [drawing.name(i)[0] for i in range(len(drawing.graph.tensors))
+              if i != q and drawing.drawn(i)]
+    for length in range(min(limit, _NAME_LIMIT), _NAME_LIMIT):
+        cut = _cut(shown, length)
+        if all(_cut(other, length) != cut for other in others):
+            return cut
+    return _cut(shown)

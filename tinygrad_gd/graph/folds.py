@@ -388,18 +388,21 @@ def _structure_lines(drawing: Any, box: Any, count: int) -> list[list[str]]:
 
 
 def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
-    """The gradients of a fold's parameters, as `_grad_lines` gives a node's: None said,
-    a `.grad` unlike this output's gradient said, with each cause as the parameter's node
+    """The gradients of a fold's parameters, as `_grad_lines` gives a node's: None said
+    (in the forward view, where some `.grad` is None, those named and the others listed), a
+    `.grad` unlike this output's gradient said, with each cause as the parameter's node
     tells it (`held.folded_held_lines`)."""
     precision = drawing.options.precision
     word = ".grad " if drawing.options.mode == "forward" else "grad "
     grads = [drawing.grad(i) for i in leaves]
     missing = sum(g is None for g in grads)
-    if missing:
+    if missing and (missing == len(grads) or word == "grad "):
         return [[word + "None" + (f" for {missing} of {len(grads)}" if missing < len(grads)
                                   else "")]]
     if any(np.size(g) != 1 for g in grads):
         return []
+    if missing:  # (the forward view's `.grad`: those None named, the others' listed)
+        return folded_held_lines(drawing, leaves)
     lines = [[word, _value(np.array([np.asarray(g).item() for g in grads]), precision)]]
     return lines + folded_held_lines(drawing, leaves)
 

@@ -7,10 +7,13 @@ against this pass's gradient with `freeze_`'s entries zeroed, "its frozen entrie
 or a hook of the user's on the tensor. Where a hook the drawing does not run changed the
 gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
 backward hooks), no cause is named: `.grad`'s values alone. `held_lines` writes it under
-a gradient, for a tensor's node and a box's result (`held_line` in the backward view, the
-cause and this pass's gradient in the forward view), and a module call's box under a
-parameter's product; `folded_held_lines` for the one-number parameters a fold of folds.py
-lists together, each parameter's cause as its own node tells it.
+a gradient, for a tensor's node and a box's result (`.grad [..] (accumulated)` in the
+backward view, `(accumulated; from this output alone: [..])` in the forward view), and a
+module call's box under a parameter's product; `folded_held_lines` for the one-number
+parameters a fold of folds.py lists together, each parameter's cause as its own node tells
+it, and those whose `.grad` is None by name. Both write the words in parentheses with one
+helper (`_told`): beside the value where the line fits a box, else each cause on a line of
+its own, so that no cause widens a box. `fitted` breaks a box's other two-part lines.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import hooks
-from .text import _escape, _font, _grad_origin, _value
+from .text import _BOX_LINE, _escape, _font, _grad_origin, _value, _width
 
 _HOOKED = "changed by its hook, or from other backward() calls"  # (a factor reads as a count)
 
@@ -68,7 +71,7 @@ def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
 class Told(NamedTuple):
     """A line in two parts: what it shows (`.grad [..]`, `frozen [0]:`) and what it says of
     that (` (accumulated)`, ` zeroed in .grad`; empty where nothing), which a narrow box
-    puts on a line of its own under the first (`boxes._fitted`)."""
+    puts on a line of its own under the first (`fitted`)."""
 
     shown: list[str]
     said: list[str]
@@ -78,60 +81,96 @@ class Told(NamedTuple):
         return self.shown + self.said
 
 
-def held_line(drawing: Any, i: int, color: str | None) -> Told | None:
-    """`.grad [..] (accumulated)`: tensor i's `.grad` in the backward view where it is
-    unlike this pass's gradient, the one a node's `grad` line and its edges show, with where
-    it came from where that can be told (`grad_apart`); None where they agree."""
+def fitted(start: list[str], rest: list[str], width: int) -> list[list[str]]:
+    """A line of a box, or two where it would be wider than `width` characters: `4.bias
+    grad =` over its product, `.grad [..]` over `(accumulated)`, so that what is said of a
+    line does not widen the box (no second line where there is nothing more to say)."""
+    if not rest or _width(start + rest) <= width:
+        return [start + rest]
+    return [start, rest]
+
+
+def _told(start: list[str], causes: list[str], color: str | None, width: int,
+          own: str | None = None) -> list[list[str]]:
+    """`start` (`.grad [..]`, or nothing) and what is said of it in parentheses: its causes
+    and (`own`, the forward view's) this output's gradient, `from this output alone: [..]`,
+    in words no reader takes for a parameter's name. `; `-joined on start's line where that
+    fits `width` characters, else each on a line of its own under it (`(w3: its frozen
+    entries zeroed)`), the gradient's value under its words, so that no cause widens a box."""
+    said = "; ".join(causes + ["from this output alone: "] * (own is not None))
+    line = start + ([_font(f"{' ' if start else ''}({said}", color), own, _font(")", color)]
+                    if own is not None else [_font(f" ({said})", color)])
+    if _width(line) <= width:
+        return [line]
+    lines = ([start] if start else []) + [[_font(f"({cause})", color)] for cause in causes]
+    if own is None:
+        return lines
+    if _width([_font("(from this output alone: ", color), own, _font(")", color)]) <= width:
+        return lines + [[_font("(from this output alone: ", color), own, _font(")", color)]]
+    return lines + [[_font("(from this output alone:", color)], [own, _font(")", color)]]
+
+
+def held_lines(drawing: Any, i: int, color: str | None, width: int = 10**3,
+               title: str = "") -> list[list[str]]:
+    """What a node, a box's result or (`title`: `0.weight `) a box's parameter says of
+    tensor i's `.grad` under its gradient line where it is unlike this pass's gradient, the
+    one a node's `grad` line and its edges show: in the backward view `.grad [..]` with where
+    it came from where that can be told (`grad_apart`); in the forward view, whose line is
+    `.grad` itself, where it came from and this output's gradient, where the cause can be
+    told. Each cause on a line of its own where the line would be wider than `width`
+    characters."""
     apart = grad_apart(drawing, i)
     if apart is None:
-        return None
-    held, _, origin = apart
-    return Told([_font(".grad ", color), _value(held, drawing.options.precision, color)],
-                [_font(f" ({origin})", color)] if origin else [])
-
-
-def held_lines(drawing: Any, i: int, color: str | None) -> list[list[str]]:
-    """What a node or a box's result says of tensor i's `.grad` under its gradient line:
-    in the backward view `held_line`; in the forward view, whose line is `.grad` itself,
-    where it came from and this pass's gradient, where the cause can be told."""
-    if drawing.options.mode != "forward":
-        held = held_line(drawing, i, color)
-        return [] if held is None else [held.line]
-    apart = grad_apart(drawing, i)
-    if apart is None or not apart[2]:
         return []
-    return [[_font(f"({apart[2]}; this output's own: ", color),
-             _value(apart[1], drawing.options.precision, color), _font(")", color)]]
+    held, passed, origin = apart
+    precision = drawing.options.precision
+    if drawing.options.mode != "forward":
+        start = [_font(f"{title}.grad ", color), _value(held, precision, color)]
+        return _told(start, [origin], color, width) if origin else [start]
+    if not origin:
+        return []
+    return _told([], [origin], color, width, _value(passed, precision, color))
 
 
 def folded_held_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     """Under a fold's gradient list of one-number parameters, what their `.grad` holds unlike
-    this pass's where any does: the `.grad` list (backward view), and each cause as the
-    parameter's node would tell it (`grad_apart`), naming the parameters it is true of
-    where it is not true of all: `(w5: its frozen entries zeroed; w9: accumulated)`."""
+    this pass's where any does: the parameters whose `.grad` is None, by name; the `.grad`
+    list of the others (backward view), and each cause as the parameter's node would tell
+    it (`grad_apart`), naming the parameters it is true of where it is not true of all:
+    `(w5: its frozen entries zeroed)`, one a line where there are several."""
     graph, precision = drawing.graph, drawing.options.precision
-    held = [graph.tensors[i]._grad for i in leaves]
-    if any(h is None or h._data.size != 1 for h in held):
+    held = {i: graph.tensors[i]._grad for i in leaves}
+    if any(h is not None and h._data.size != 1 for h in held.values()):
         return []
-    apart = {i: grad_apart(drawing, i) for i in leaves}
+    missing = [i for i in leaves if held[i] is None]
+    kept = [i for i in leaves if held[i] is not None]
+    if not kept:
+        return []
+    values = _value(np.array([held[i]._data.item() for i in kept]), precision)
+    start = [".grad of the others " if missing else ".grad ", values]
+    lines = [[f".grad None: {_who(drawing, missing)}"]] if missing else []
+    forward = drawing.options.mode == "forward"
+    if missing and forward:  # (the fold's own `.grad` line is this list where none is None)
+        lines.append(start)
+    apart = {i: grad_apart(drawing, i) for i in kept}
     causes: dict[str, list[int]] = {}
     for i, found in apart.items():
         if found is not None and found[2]:
             causes.setdefault(found[2], []).append(i)
     if all(found is None for found in apart.values()):
-        return []
-    if len(causes) == 1 and len(next(iter(causes.values()))) == len(leaves):
-        words = next(iter(causes))  # (true of every parameter: said once, as a node says it)
+        return lines
+    if len(causes) == 1 and len(next(iter(causes.values()))) == len(kept):
+        words = list(causes)  # (true of every parameter: said once, as a node says it)
     else:
-        words = "; ".join(f"{_who(drawing, told)}: {cause}" for cause, told in causes.items())
-    if drawing.options.mode != "forward":
-        line = [".grad ", _value(np.array([h._data.item() for h in held]), precision)]
-        return [line + ([f" ({words})"] if words else [])]
-    passed = [drawing.grads.tensor[i] for i in leaves]
+        words = [f"{_who(drawing, told)}: {cause}" for cause, told in causes.items()]
+    width = _BOX_LINE if len(words) <= 1 else 0  # (several causes: one a line)
+    if not forward:
+        return lines + (_told(start, words, None, width) if words else [start])
+    passed = [drawing.grads.tensor[i] for i in kept]
     if not words or any(p is None for p in passed):
-        return []
-    own = np.array([np.asarray(p).item() for p in passed])
-    return [[f"({words}; this output's own: ", _value(own, precision), ")"]]
+        return lines
+    own = _value(np.array([np.asarray(p).item() for p in passed]), precision)
+    return lines + _told([], words, None, width, own)
 
 
 def _who(drawing: Any, told: list[int]) -> str:

@@ -28,7 +28,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from .held import held_lines
-from .text import _escape, _font, _value
+from .text import _BOX_LINE, _escape, _font, _value
 from .titles import op_name
 from .tooltips import unless_reached
 
@@ -212,7 +212,8 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
         color = drawing.color(r)
         said = [[_font(grad_word(drawing, r), color), _value(grad, options.precision, color)]]
         # (what `.grad` holds unlike it, a retained result's, as its opened node says)
-        said += held_lines(drawing, r, color if options.mode == "backward" else None)
+        said += held_lines(drawing, r, color if options.mode == "backward" else None,
+                           _BOX_LINE)
         lines += unless_reached(color is None, said)
     return lines
 

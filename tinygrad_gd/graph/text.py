@@ -31,6 +31,9 @@ _WRAP = 60  # characters of an array's text on one line of a label: a longer one
 # characters of a summary (`[a, b, c, …] min x max y`) on one line: a longer one puts its
 # range on a second line, where one line widened a diagram past the documentation's column
 _SUMMARY_LINE = 40
+# characters: as wide as a box's `result [..] min .. max ..` line can be; a wider line of a
+# box (a product, what is said of `.grad`) goes on lines of its own rather than widen it
+_BOX_LINE = len("result ") + _SUMMARY_LINE
 _LINE = 80  # characters of a label's line: a wider product breaks before its × and =
 # characters of a line holding a matrix: a table's padding and borders make each wider
 # than text's, and a backward view sets several such edge labels side by side in a rank
