@@ -47,11 +47,13 @@ programs freeze entries of a module's parameter, hook a tensor (its gradient sca
 run backward() twice, so that `.grad` holds other numbers than this pass's gradient: the
 `.grad` lines the backward view writes beside a node's, a box's product's, a box's result's
 and a fold's `grad` are checked against the `.grad` backward() left, as the forward view's
-are, and an edge's `frozen [..]` line only under a product into a frozen tensor.
+are, and an edge's `frozen [..]` line only under a product into a frozen tensor; a box's
+`frozen` line only under a parameter with frozen entries, those entries in `np.argwhere`'s
+order or their count.
 
 `test_planted_*` show the fuzzer catching bugs put in on purpose (a gradient of the wrong
 node, a factor of the wrong input, a sum missing a use, a `.grad` line of this pass's
-numbers, numbers rounded too far).
+numbers, a box's `frozen` line under every parameter, numbers rounded too far).
 
 Examples per run: PROGRAMS programs (environment variable TINYGRAD_GD_DRAWN_EXAMPLES,
 default 60), and 40 more checking the programs reach every form a label takes.
@@ -984,6 +986,17 @@ def check_box_products(program, box, lines, matrices, results, truth, precision)
             continue
         COVERED["box product"] += 1
         after = next((j for j in range(k + 1, len(lines)) if " grad =" in lines[j]), len(lines))
+        frozen = [t for t in lines[k + 1:after] if t.startswith("frozen")]
+        if frozen:  # the entries freeze_ zeroes: listed in np.argwhere's order, or counted
+            COVERED["box product frozen"] += 1
+            masks = [np.asarray(p.frozen_mask) for p in params
+                     if np.any(getattr(p, "frozen_mask", None))]
+            assert masks, f"box {box}: {frozen} under {m[1]}, which has no frozen entry"
+            entries = re.fullmatch(r"frozen ?(.*?):?(?: zeroed in \.grad)?", frozen[0])[1]
+            assert any(entries in ("" if mask.ndim == 0 else str(
+                (np.argwhere(mask).reshape(-1) if mask.ndim == 1 else np.argwhere(mask))
+                .tolist()), f"{int(mask.sum())} entries") for mask in masks), \
+                f"box {box}: {frozen[0]!r} are not {m[1]}'s frozen entries"
         said = rejoined([t for t in lines[k + 1:after] if not t.startswith("frozen ")])
         seen = [t[len(m[1]) + 1:] for t in said if t.startswith(f"{m[1]} .grad ")]
         if seen:  # `.grad` under the product: its numbers what backward() left in .grad
@@ -1289,7 +1302,8 @@ def test_the_programs_reach_every_form_a_label_takes():
              "product copied to", "product  + ", "local derivative", "box module call",
              "box add ops", "box made by", "box nodes folded", "box parameters each",
              "box product", "float32", "NaN shown", "table", "node .grad apart",
-             "box product .grad", "box parameters .grad", "product frozen"]
+             "box product .grad", "box parameters .grad", "product frozen",
+             "box product frozen"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 
@@ -1365,6 +1379,16 @@ def test_planted_grad_line_of_this_pass_is_caught(monkeypatch):
         return found and (found[1], *found[1:])
 
     monkeypatch.setattr(held, "grad_apart", wrong)
+    assert _caught(range(10**6, 10**6 + 40)) is not None
+
+
+def test_planted_box_frozen_line_under_every_parameter_is_caught(monkeypatch):
+    from tinygrad_gd.graph import boxes, held
+
+    def everywhere(drawing, p, color, limit=10**3):  # (the review's plant: it passed 60 seeds)
+        return held.Told([f"frozen [{p % 3}]"], [])
+
+    monkeypatch.setattr(boxes, "frozen_line", everywhere)
     assert _caught(range(10**6, 10**6 + 40)) is not None
 
 
