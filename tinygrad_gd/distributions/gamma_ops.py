@@ -2,7 +2,8 @@
 its concentration is the implicit reparameterization gradient (`GammaDraw`), and a
 Dirichlet draw whose gradient is PyTorch's formula built on the Beta marginals' implicit
 gradients (`DirichletDraw`, below). (Gamma's cdf, the regularized lower incomplete gamma
-function P(a, x), is the op igamma of ops/incomplete_gamma.py.)
+function P(a, x), is the op igamma of ops/incomplete_gamma.py.) Both are first order only,
+as PyTorch's (their backward is @once_differentiable there).
 
 A draw x of Gamma(a, 1) is held at its quantile u = P(a, x) while a moves, so
 dx/da = -(dP/da) / (dP/dx), with dP/dx = x**(a - 1) e**-x / Gamma(a) the density. From
@@ -29,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Function
+from ..higher_order import NoSecondDerivative
 from ..ops.arguments import floating
 from ..ops.gamma import digamma
 from ..ops.pointwise import _QUIET
@@ -137,13 +139,31 @@ def _gamma_integral(a: np.ndarray, x: np.ndarray) -> np.ndarray:
                      lambda s, log_t: (a - 1)[:, None] * log_t - side[:, None] * s)
 
 
-class GammaDraw(Function, register=False, name="standard_gamma", elementwise=True):
+class _FirstOrderOnly:
+    """A draw's implicit gradient is computed in NumPy, first order only, as PyTorch's
+    (@once_differentiable there): a derivative of it is refused in its own words."""
+
+    distributions = ""
+
+    def backward_graph(ctx, out, g):  # noqa: N805
+        raise NoSecondDerivative(
+            f"op '{ctx.name}': the rsample gradient of {ctx.distributions} to the "
+            f"concentration is first order only, as PyTorch's; differentiate it once "
+            f"(create_graph=False), or for a derivative of an expectation of higher order "
+            f"differentiate log_prob (a score-function estimator) or the first gradients' "
+            f"finite differences")
+
+
+class GammaDraw(_FirstOrderOnly, Function, register=False, name="standard_gamma",
+                elementwise=True):
     """Draws x of Gamma(alpha, 1), made elsewhere, as a function of alpha: the value is the
     draw, the gradient the implicit reparameterization one (module docstring).
 
     forward: `x` (the draw given)
     gradient: `g * dx/dalpha = -g * (dP/dalpha) / (dP/dx)` for alpha, none for x
     """
+
+    distributions = "Gamma, Chi2, StudentT and the draws made of them"
 
     def forward(ctx, alpha, x):
         alpha, x = floating(alpha), floating(x)
@@ -154,6 +174,10 @@ class GammaDraw(Function, register=False, name="standard_gamma", elementwise=Tru
         alpha, x = ctx.saved_tensors
         slope = standard_gamma_slope(alpha, x)
         return (g * slope).astype(g.dtype, copy=False), None
+
+    def jvp(ctx, alpha_tangent, x_tangent):  # (forward-mode AD: the same slope)
+        alpha, x = ctx.saved_tensors
+        return standard_gamma_slope(alpha, x) * alpha_tangent
 
 
 # -- Dirichlet ----------------------------------------------------------------------------
@@ -254,7 +278,7 @@ def _beta_integral(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
             + (b - 1)[:, None] * np.log1p(-side[:, None] * s / (1 - x)[:, None])))
 
 
-class DirichletDraw(Function, register=False, name="dirichlet_draw"):
+class DirichletDraw(_FirstOrderOnly, Function, register=False, name="dirichlet_draw"):
     """Draws x of Dirichlet(alpha) (the last axis), made elsewhere, as a function of alpha
     (broadcast to x's shape): the value is the draw, the gradient PyTorch's (above).
 
@@ -262,14 +286,25 @@ class DirichletDraw(Function, register=False, name="dirichlet_draw"):
     gradient: `D / (1 - x) * (g - sum(x * g))` for alpha, none for x
     """
 
+    distributions = "Dirichlet and Beta"
+
     def forward(ctx, alpha, x):
         alpha, x = floating(alpha), floating(x)
         ctx.save_for_backward(alpha, x)
         return np.array(x, copy=True)
 
     def backward(ctx, g):
-        alpha, x = ctx.saved_tensors
-        rest = alpha.sum(axis=-1, keepdims=True) - alpha
-        slope = beta_slope_over(alpha, rest, x)
+        slope, x = _dirichlet_slope(ctx)
         centred = g - (x * g).sum(axis=-1, keepdims=True)
         return (slope * centred).astype(g.dtype, copy=False), None
+
+    def jvp(ctx, alpha_tangent, x_tangent):  # (forward-mode AD: the transposed formula)
+        slope, x = _dirichlet_slope(ctx)
+        moved = slope * alpha_tangent
+        return moved - x * moved.sum(axis=-1, keepdims=True)
+
+
+def _dirichlet_slope(ctx: DirichletDraw) -> tuple:
+    alpha, x = ctx.saved_tensors
+    rest = alpha.sum(axis=-1, keepdims=True) - alpha
+    return beta_slope_over(alpha, rest, x), x
