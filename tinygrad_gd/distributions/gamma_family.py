@@ -34,12 +34,15 @@ from .gamma_ops import DirichletDraw, GammaDraw
 __all__ = ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"]
 
 
-def _gamma_draws(alpha: Tensor, rng: np.random.Generator, where_: str) -> Tensor:
-    """Draws of Gamma(alpha, 1), one for each entry of alpha, as a constant; kept >= the
-    dtype's smallest normal number (as PyTorch's), so their logs stay finite."""
+def _gamma_draws(concentration: Tensor, shape: tuple, rng: np.random.Generator,
+                 where_: str) -> tuple[Tensor, Tensor]:
+    """The concentration broadcast to `shape`, and draws of Gamma(it, 1), one for each of
+    its entries, as a constant; kept >= the dtype's smallest normal number (as PyTorch's),
+    so their logs stay finite."""
+    alpha = concentration if concentration.shape == shape else concentration.broadcast_to(shape)
     dtype = alpha.dtype
     tiny = np.finfo(dtype).tiny
-    return draw(where_, rng, None, lambda r: np.maximum(  # (one draw: NumPy gives a float)
+    return alpha, draw(where_, rng, None, lambda r: np.maximum(  # (one draw: NumPy's float)
         np.asarray(r.standard_gamma(alpha._data.astype(np.float64))).astype(dtype), tiny), dtype)
 
 
@@ -47,8 +50,7 @@ def standard_gamma(concentration: Tensor, shape: tuple, rng: np.random.Generator
                    where_: str) -> Tensor:
     """Draws of Gamma(concentration, 1) of `shape`, concentration broadcast to it, with the
     implicit gradient to the concentration."""
-    alpha = concentration if concentration.shape == shape else concentration.broadcast_to(shape)
-    return GammaDraw.apply(alpha, _gamma_draws(alpha, rng, where_))
+    return GammaDraw.apply(*_gamma_draws(concentration, shape, rng, where_))
 
 
 class Gamma(ExponentialFamily):
@@ -160,10 +162,8 @@ class Dirichlet(ExponentialFamily):
                 ) -> Tensor:
         where_ = f"{type(self).__name__}.rsample"
         rng = make_generator(seed, generator, where_)
-        shape = self._extended_shape(sample_shape)
-        alpha = self.concentration
-        alpha = alpha if alpha.shape == shape else alpha.broadcast_to(shape)
-        gammas = _gamma_draws(alpha, rng, where_)
+        alpha, gammas = _gamma_draws(self.concentration, self._extended_shape(sample_shape),
+                                     rng, where_)
         return DirichletDraw.apply(alpha, gammas / gammas.sum(axis=-1, keepdims=True))
 
     def log_prob(self, value: Any) -> Tensor:
