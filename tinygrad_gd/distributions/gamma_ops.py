@@ -198,9 +198,10 @@ class GammaDraw(_FirstOrderOnly, Function, register=False, name="standard_gamma"
 #   D / (1 - x) = (x / b) (T (ln x - psi(a) + psi(a + b)) + dT/da)            (reflected,
 # T over y with parameters (b, a)): no Beta function and no power is formed. A draw far
 # in the tail across the mean from the series' side (above it with x <= 1/2) has I_x (or
-# 1 - I_x) near 1, whose derivative that series gets as the difference of near-equal sums,
-# and the other series needs many terms there (its ratio starts near 1); so do both series where a and b are >= 50 (about
-# sqrt(150 min(a, b))). There D is the integral of the Gamma's kind (module docstring),
+# 1 - I_x) near 1, whose derivative that series gets as the difference of near-equal
+# sums, and the other series needs many terms there (its ratio starts near 1); so do both
+# series where a and b are >= 50 (about sqrt(150 min(a, b))). There D is the integral of
+# the Gamma's kind (module docstring),
 # D = -integral_0^x (ln t - psi(a) + psi(a + b)) f(t) / f(x) dt = +integral_x^1.
 
 
