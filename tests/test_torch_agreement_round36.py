@@ -6,7 +6,10 @@ longer random search drew (that search found the cases kept below by name):
 - Dirichlet's and Beta's rsample give PyTorch's gradient to the concentrations, each
   entry held at its Beta marginal's quantile (Beta's is the Beta implicit gradient, in
   closed form for Beta(a, 1) and Beta(1, b)), where the normalized gamma draws gave
-  another per-draw slope;
+  another per-draw slope; that slope right and fast for huge concentrations, small
+  ones beside huge ones and draws far in a tail (against a NumPy quadrature and mpmath),
+  a series that cannot converge refused with its values, a second derivative refused as
+  first order only (as PyTorch's), and forward-mode tangents given;
 - Gamma, Chi2, InverseGamma, FisherSnedecor, StudentT and NegativeBinomial of single-
   number parameters draw (sample() raised AttributeError);
 - kl_divergence(Uniform, Pareto) gives the parameters of its inf entries (a Uniform
@@ -26,6 +29,7 @@ Checked against NumPy formulas, and (marked `torch`) against PyTorch."""
 from __future__ import annotations
 
 import io
+import math
 import random
 
 import numpy as np
@@ -34,6 +38,8 @@ import pytest
 import tinygrad_gd as tg
 from tinygrad_gd import distributions as D
 from tinygrad_gd import optim
+from tinygrad_gd.distributions import gamma_ops
+from tinygrad_gd.distributions.gamma_ops import beta_slope_over, standard_gamma_slope
 from tinygrad_gd.nn import functional as F
 
 
@@ -134,6 +140,181 @@ def test_beta_rsample_gradient_is_pytorchs_at_the_same_draw(torch64):
                                      torch.tensor([c1, c0]), torch.tensor([1.0, 0.0]))
         np.testing.assert_allclose([a.grad.item(), b.grad.item()], theirs.numpy(),
                                    rtol=2e-3, atol=1e-6)
+
+
+# -- 2b. the implicit slopes where the series are slow or lose digits (the round's review) ----
+def _digamma(z):
+    """psi(z) for z > 0 in plain Python: the recurrence up to 30, then Stirling's series."""
+    shift = 0.0
+    while z < 30:
+        shift, z = shift - 1 / z, z + 1
+    w = 1 / (z * z)
+    return shift + math.log(z) - 0.5 / z - w * (1 / 12 - w * (1 / 120 - w * (1 / 252 - w / 240)))
+
+
+def _beta_slope_by_quadrature(a, b, x):
+    """dx/da of a draw x of Beta(a, b) held at its quantile, -(dI_x/da) / f(x), dI_x/da the
+    integral of d f(t)/da = (ln t - psi(a) + psi(a + b)) f(t) over [0, x] (or minus it over
+    [x, 1], for a draw above the mean), by composite Gauss-Legendre on a geometric grid of
+    t = x e**-s (or 1 - t = (1 - x) e**-s)."""
+    nodes, weights = np.polynomial.legendre.leggauss(20)
+    edges = np.concatenate([[0.0], np.geomspace(1e-15, 2e5, 900)])
+    mid, half = (edges[1:] + edges[:-1]) / 2, (edges[1:] - edges[:-1]) / 2
+    s = (mid[:, None] + half[:, None] * nodes).ravel()
+    w = (half[:, None] * weights).ravel()
+    offset = _digamma(a + b) - _digamma(a)
+    if x * (a + b) <= a:  # t = x e**-s over [0, x]
+        t = x * np.exp(-s)
+        log_ratio = -a * s + (b - 1) * (np.log1p(-t) - np.log1p(-x))
+        return -x * np.sum(w * (math.log(x) - s + offset) * np.exp(log_ratio))
+    y = (1 - x) * np.exp(-s)  # 1 - t over [x, 1]
+    log_ratio = -b * s + (a - 1) * (np.log1p(-y) - np.log(x))
+    return (1 - x) * np.sum(w * (np.log1p(-y) + offset) * np.exp(log_ratio))
+
+
+SLOW_OR_LOSSY = [  # (a, b, x): the review's cases, and draws far in a tail
+    (1e-3, 1e6, 2e-6), (1e-3, 1e4, 2e-4), (0.5, 3e5, 3e-5), (0.1, 50.0, 0.05),
+    (30.0, 1e4, 0.004), (2.0, 5.0, 0.3), (50.0, 3.0, 0.95), (0.7, 0.4, 0.2),
+    (5.0, 40.0, 0.38913032985387747), (200.0, 300.0, 0.4), (1e-3, 1e3, 0.01),
+    (3.0, 8.0, 0.97), (60.0, 49.0, 0.3)]
+
+
+@pytest.mark.parametrize("a, b, x", SLOW_OR_LOSSY)
+def test_beta_implicit_slope_is_the_quadratures_where_the_series_were_slow_or_lossy(a, b, x):
+    # (1e-3, 1e6, 2e-6) summed 10**6 terms of a series that needed 10**7 and was 7.7% off
+    ours = beta_slope_over(a, b, x) * (1 - x)
+    np.testing.assert_allclose(ours, _beta_slope_by_quadrature(a, b, x), rtol=1e-9)
+
+
+def _mp_beta_slope(mp, a, b, x):
+    """The same slope in mpmath (50 digits), from the integral on the draw's side of the
+    mean, in t = x e**-s (or 1 - t = (1 - x) e**-s), broken at the scales it varies on."""
+    a, b, x = mp.mpf(a), mp.mpf(b), mp.mpf(x)
+    offset = mp.digamma(a + b) - mp.digamma(a)
+    spread = mp.sqrt(a * b / (a + b + 1)) / (a + b)
+    if x * (a + b) <= a:
+        sign, end, to_t = -1, x, lambda s: x * mp.exp(-s)
+    else:
+        sign, end, to_t = 1, 1 - x, lambda s: 1 - (1 - x) * mp.exp(-s)
+
+    def integrand(s):
+        t = to_t(s)
+        log_ratio = (a - 1) * mp.log(t / x) + (b - 1) * (mp.log1p(-t) - mp.log1p(-x))
+        return (mp.log(t) + offset) * mp.exp(log_ratio) * end * mp.exp(-s)
+    breaks = sorted({mp.mpf(0), mp.inf} | {k * spread / end for k in (0.1, 1, 3, 10, 40)}
+                    | {k / min(a, b) for k in (1, 10, 100)} | {mp.mpf(10) ** k for k in range(4)})
+    return float(sign * mp.quad(integrand, breaks))
+
+
+@pytest.mark.parametrize("a, b, x", [
+    (1e12, 1e12, 0.49999987132690915), (1e12, 1e12, 0.5 + 3e-6), (1e6, 1e12, 1.0003e-6),
+    (1e5, 10.0, 0.9998051563718855), (40.0, 1e9, 7.794732802620715e-08), (1e-3, 1e6, 1e-5),
+    (1e4, 1e4, 0.49), (300.0, 2e3, 0.2)])
+def test_beta_implicit_slope_is_mpmaths_for_large_concentrations_and_far_tails(a, b, x):
+    # Beta(1e12, 1e12) gave dx/da 9.95e-14 after 35 s, where it is 2.50e-13 (torch's too);
+    # a far-tail draw summed the series on the mean's other side (1e-8 of its digits lost)
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    expected = _mp_beta_slope(mp, a, b, x)
+    # (near a = 1e12 a draw's own rounding, 1e-16 of x, moves the slope by about 1e-10)
+    np.testing.assert_allclose(beta_slope_over(a, b, x) * (1 - x), expected,
+                               rtol=1e-9 if a >= 1e12 else 1e-11)
+
+
+@pytest.mark.parametrize("a, x", [(1e12, 1000000125729.8928), (1e7, 1e7 - 9e3), (50.0, 104.3),
+                                  (20.0, 56.3), (3.0, 20.1), (0.5, 30.0), (1e4, 1e4 + 65.5)])
+def test_gamma_implicit_slope_is_mpmaths_for_large_concentrations_and_far_tails(a, x):
+    # Gamma(1e12)'s slope was 0.31 (the series cut at 10**6 terms), where it is 1.0; a draw
+    # eight deviations above the mean lost 1e-6 of it
+    mp = pytest.importorskip("mpmath")
+    mp.mp.dps = 50
+    am, xm = mp.mpf(a), mp.mpf(x)
+    psi = mp.digamma(am)
+    integrand = lambda t: (mp.log(t) - psi) * mp.exp((am - 1) * mp.log(t / xm) - (t - xm))  # noqa
+    spread = mp.sqrt(am) if a > 1 else mp.mpf(1)
+    if x <= a - 1:
+        expected = -mp.quad(integrand, [max(xm - k * spread, 0) for k in (60, 10, 3, 1, 0)])
+    else:
+        expected = mp.quad(integrand, [xm + k * spread for k in (0, 1, 3, 10, 60, 400)])
+    np.testing.assert_allclose(standard_gamma_slope(a, x), float(expected),
+                               rtol=1e-9 if a >= 1e12 else 1e-11)
+
+
+def test_huge_concentrations_draw_and_differentiate_as_their_formulas():
+    # Beta(a, a)'s dx/da is d mean/da = 1/(4a) near the mean, to a deviation's share (and
+    # dx/db minus that); Gamma(a)'s is x/a, about 1
+    a = 1e12
+    c = tg.tensor([a, a], requires_grad=True)
+    x = D.Beta(c[0], c[1]).rsample(seed=0)
+    x.backward()
+    np.testing.assert_allclose(c.grad.data, [1 / (4 * a), -1 / (4 * a)], rtol=1e-5)
+    np.testing.assert_allclose(c.grad.data[0], beta_slope_over(a, a, x.item()) * (1 - x.item()),
+                               rtol=1e-15)
+    g = tg.tensor(a, requires_grad=True)
+    D.Gamma(g, 1.0).rsample(seed=0).backward()
+    np.testing.assert_allclose(g.grad.item(), 1.0, rtol=1e-5)
+
+
+def test_many_small_concentrations_get_each_entrys_quadrature_slope():
+    # Dirichlet(full(1e5, 0.01)): 1.8 s a backward, where the old split chose the slow series
+    conc = tg.tensor(np.full(1000, 0.01), requires_grad=True)
+    x = D.Dirichlet(conc).rsample(seed=0)
+    weights = np.random.default_rng(0).standard_normal(1000)
+    (x * tg.tensor(weights)).sum().backward()
+    centred = weights - (x.data * weights).sum()
+    ranked = np.argsort(x.data)[::-1]
+    picked = ranked[x.data[ranked] > 1e-200][::37]  # (the largest, others across the range)
+    expected = [_beta_slope_by_quadrature(0.01, 9.99, x.data[j]) / (1 - x.data[j])
+                * centred[j] for j in picked]
+    np.testing.assert_allclose(conc.grad.data[picked], expected, rtol=1e-9)
+
+
+def test_a_series_that_does_not_converge_raises_naming_the_values(monkeypatch):
+    monkeypatch.setattr(gamma_ops, "_MAX_TERMS", 3)
+    with pytest.raises(RuntimeError, match=r"^the gradient of a Dirichlet or Beta draw "
+                       r"\(rsample\): the series .* did not converge in 3 terms for "
+                       r"concentration=2, the rest's sum=3 at the draw x=0.5 .*report it"):
+        beta_slope_over(2.0, 3.0, 0.5)
+    with pytest.raises(RuntimeError, match=r"^the gradient of a gamma draw \(Gamma, Chi2, "
+                       r"StudentT, \.\.\. rsample\): .* concentration=2 at the draw x=1.5"):
+        standard_gamma_slope(2.0, 1.5)
+
+
+@pytest.mark.parametrize("name", ["Dirichlet", "Beta", "Gamma"])
+def test_a_second_derivative_through_rsample_is_refused_as_first_order_only(name):
+    make = {"Dirichlet": lambda c: D.Dirichlet(c).rsample(seed=1)[0],
+            "Beta": lambda c: D.Beta(c[0], c[1]).rsample(seed=1),
+            "Gamma": lambda c: D.Gamma(c[0], c[1]).rsample(seed=1)}[name]
+    c = tg.tensor([2.0, 3.0], requires_grad=True)
+    make(c).backward()
+    first = c.grad.data.copy()
+    c = tg.tensor([2.0, 3.0], requires_grad=True)
+    (g,) = tg.autograd.grad(make(c), c, create_graph=True)
+    np.testing.assert_allclose(g.data, first, rtol=1e-15)  # (the first derivative is given)
+    op = "standard_gamma" if name == "Gamma" else "dirichlet_draw"
+    with pytest.raises(NotImplementedError, match=(
+            rf"gradient of op '{op}' .* is refused: the rsample gradient of .*{name}.* to the "
+            r"concentration is first order only, as PyTorch's; differentiate it once "
+            r"\(create_graph=False\)")) as caught:
+        tg.autograd.grad(g.sum(), c)
+    assert "report it" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["Dirichlet", "Gamma"])
+def test_forward_mode_tangent_of_rsample_is_the_reverse_modes_transposed(name):
+    import tinygrad_gd.forward_ad as fwAD
+    conc, tangent = np.array([2.0, 0.5, 7.0]), np.array([0.3, -1.0, 2.0])
+    make = (lambda c: D.Dirichlet(c).rsample(seed=2)) if name == "Dirichlet" else (
+        lambda c: D.Gamma(c, 1.0).rsample(seed=2))
+    jacobian = []
+    for i in range(3):
+        c = tg.tensor(conc, requires_grad=True)
+        make(c)[i].backward()
+        jacobian.append(c.grad.data)
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(tg.tensor(conc), tg.tensor(tangent))
+        got = fwAD.unpack_dual(make(dual)).tangent
+    np.testing.assert_allclose(got.data, np.array(jacobian) @ tangent, rtol=1e-13)
 
 
 # -- 3. Adagrad's per-group initial_accumulator_value ------------------------------------------
