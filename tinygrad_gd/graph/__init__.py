@@ -86,16 +86,19 @@ pass, `engine.backward(output, seed, retain_graph=True)`, whose every step is re
 it writes no `.grad` and calls no hook of the user's (`register_hook`, `freeze_`'s, a
 node's, a module's backward hooks): it runs on the graph's twin (`twin.py`), fresh
 tensors carrying no hook whose nodes are copies sharing the saved arrays (a random op
-keeps what it drew) while the graph keeps them. After a plain `backward()` freed them,
+keeps what it drew) while the graph keeps them; a user's op whose arrays
+`saved_tensors_hooks` packed is copied too, its unpack hook called once a drawing (its
+forward does not run again), and no pack hook runs. After a plain `backward()` freed them,
 the ops run again, under the engine, on the values the graph keeps (each node's inputs),
 whose pass gives the same gradients: a drawing reads the same with or without
-`retain_graph=True`, a hook's change to a gradient shown as `.grad` apart. An op whose
-input was changed in place since it ran (an update after `backward()`: `w.data -= lr *
-w.grad.data`) says so instead of drawing a wrong factor, and so does the changed tensor
-(showing its `.grad`, the weight_delta backward() gave); the ops after it keep their
-factors, drawn from the values the forward pass computed (the numbers in their nodes),
-and a note under the picture says that those are from before the change. Two inputs of
-one op that would show the same name (`a * b`, both "parameter") are numbered
+`retain_graph=True`, random ops apart (run again, one that saved its draw draws anew:
+it says so, its factors not shown) and a hook's change to a gradient shown as `.grad`
+apart. An op whose input was changed in place since it ran (an update after
+`backward()`: `w.data -= lr * w.grad.data`) says so instead of drawing a wrong factor,
+and so does the changed tensor (showing its `.grad`, the weight_delta backward() gave);
+the ops after it keep their factors, drawn from the values the forward pass computed (the
+numbers in their nodes), and a note under the picture says that those are from before the
+change. Two inputs of one op that would show the same name (`a * b`, both "parameter") are numbered
 (`parameter #1`, `parameter #2`). The forward view, which shows no factors, says only
 which values changed since the forward pass used them.
 

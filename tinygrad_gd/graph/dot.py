@@ -249,11 +249,12 @@ def _draw(roots: list[Tensor], culprit: Function | None, options: _Options, name
 
 
 def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, names: _Names,
-             highlight: Highlight, structure: bool = True) -> _Drawing:
+             highlight: Highlight, structure: bool = True, hooked: bool = False) -> _Drawing:
     """The graph walked, folded and its gradients read: what every frame of it shares.
 
     `structure`: fold long sums, alike inputs and long chains (`folds.py`); the step-by-step
-    frames do not, since each step's gradient belongs to a node of its own."""
+    frames do not, since each step's gradient belongs to a node of its own, and their
+    gradients are `hooked` (`walk._gradients`: the hooks run, as backward() runs them)."""
     graph = _collect(roots, with_output=culprit is None)
     if not names.tensors and not names.modules:  # (no model= or params=: the model called)
         names = _names(None, _called_model(graph))
@@ -264,7 +265,7 @@ def _prepare(roots: list[Tensor], culprit: Function | None, options: _Options, n
     layout = _layout(graph, names, options.max_nodes, culprit is not None, hidden,
                      None if options.open_modules else _modules_fold_above(graph), refine)
     want_grads = options.show_grad or options.mode == "backward"
-    grads = _gradients(graph) if want_grads else _Gradients([None] * len(graph.tensors), {})
+    grads = _gradients(graph, hooked) if want_grads else _Gradients([None] * len(graph.tensors), {})
     return _Drawing(graph, layout, names, options, grads,
                     _highlighted_units(graph, layout, highlight, culprit), culprit, hidden)
 

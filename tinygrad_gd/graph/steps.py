@@ -40,7 +40,7 @@ from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array, _shown_whole
 from .titles import op_name
-from .walk import _gradients, _names
+from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
 
@@ -343,11 +343,10 @@ def backward_steps(output: Tensor, path: str | Path | None = None, **draw_option
     draw_options.setdefault("open_modules", True)
     options = _Options.checked("backward_steps", mode="backward", **draw_options)
     # every node drawn (module calls and max_nodes aside): each frame's step is one node's
-    drawing = _prepare([output], None, options, _names(params, model), highlight,
-                       structure=False)
     # the page shows what backward() does, hooks too: its pass is the graph's own while the
     # graph keeps its arrays (a drawing's calls no hook: walk._gradients)
-    drawing.grads = _gradients(drawing.graph, hooked=True)
+    drawing = _prepare([output], None, options, _names(params, model), highlight,
+                       structure=False, hooked=True)
     if not drawing.grads.order:
         reason = ((output._ctx is not None and drawing.grads.note)  # no graph: said here
                   or "the output was made by no op that needs a gradient")

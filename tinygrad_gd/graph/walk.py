@@ -158,14 +158,14 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
     and calls no hook of the user's: the pass runs on the graph's twin (`twin.py`), fresh
     tensors that carry none, its nodes copies sharing the saved arrays (or, after a plain
     `backward()` freed them, the ops run again on the values the graph keeps), so a
-    drawing reads alike with or without retain_graph=True. `hooked` (the step-by-step
-    page, which shows what backward() does): while the graph keeps its arrays, the pass
-    runs on the graph itself, calling its hooks as backward() would. A node whose input
-    changed in place since it ran (`versions.written_since`), or whose op now gives
-    another value (a random op run again), is listed in `stale`: its factors, and the
-    gradients of its inputs (which pass through it), are not shown. The ops after it run
-    on the values the graph kept (what the forward pass computed), so their factors are
-    those of the drawn values.
+    drawing reads alike with or without retain_graph=True, random ops apart (run again,
+    they draw anew). `hooked` (the step-by-step page, which shows what backward() does):
+    while the graph keeps its arrays, the pass runs on the graph itself, calling its hooks
+    as backward() would. A node whose input changed in place since it ran
+    (`versions.written_since`), or whose op now gives another value (a random op run
+    again), is listed in `stale`: its factors, and the gradients of its inputs (which pass
+    through it), are not shown. The ops after it run on the values the graph kept (what
+    the forward pass computed), so their factors are those of the drawn values.
     """
     n = len(graph.tensors)
     none = _Gradients([None] * n, {})
@@ -181,39 +181,36 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
         none.note = (f"gradients along the graph are computed for a scalar output only (this "
                      f"one has shape {root.shape}): draw the loss")
         return none
-    stale = {i: why for i, t in enumerate(graph.tensors) if t._ctx is not None
-             for why in [_changed_inputs(graph, i)] if why}
+    changed = {i: why for i, t in enumerate(graph.tensors) if t._ctx is not None
+               for why in [_changed_inputs(graph, i)] if why}
+    freed = any(t._ctx is not None and t._ctx.saved_tensors is None for t in graph.tensors)
+    stale, doubles = dict(changed), graph.tensors
     try:
-        doubles = twin(graph, stale)
+        if not (hooked and not changed and not freed):  # (else the graph's own pass)
+            doubles = twin(graph, stale)
     except Exception as err:  # a user's op that cannot run again: say so
         none.note = (f"gradients along the graph not shown: backward() freed its saved "
                      f"arrays and running the ops again failed ({type(err).__name__}: "
-                     f"{err}); call backward(retain_graph=True) to draw every gradient")
+                     f"{err}); call backward(retain_graph=True) to draw every gradient"
+                     if freed else f"gradients not shown: {type(err).__name__}: {err}")
         return none
-    kept = not stale and all(t._ctx is None or t._ctx.saved_tensors is not None
-                             for t in graph.tensors)
-    run_on = graph.tensors if hooked and kept else doubles
-    grads: list[np.ndarray | None] = [None] * n
-    edges: dict[tuple[int, int], np.ndarray] = {}
-    order: list[int] = []
-    position = {id(t): i for i, t in enumerate(run_on)}
-    try:  # the engine's own pass, kept from writing any .grad (it yields; we record)
-        with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture
-            for tensor, grad, input_grads in engine.backward(
-                    run_on[graph.output], np.ones_like(root._data), retain_graph=True):
-                i = position.get(id(tensor))
-                if i is None:
-                    continue  # (a pass-through op's output: not drawn)
-                grads[i] = grad
-                order.append(i)
-                for slot, (p, g) in enumerate(zip(graph.parents[i], input_grads)):
-                    if g is not None and graph.tensors[p].requires_grad:
-                        edges[(i, slot)] = g
+    try:
+        grads, edges, order = _pass(graph, doubles, root)
     except Exception as err:  # a broken user op: a note
         none.note = f"gradients not shown: {type(err).__name__}: {err}"
-        return none
+        try:  # (a copy's backward may miss what backward() deleted, `del ctx.x`: the ops
+            if doubles is graph.tensors:  # run again, where they give the graph's values)
+                return none
+            stale = dict(changed)
+            doubles = twin(graph, stale, again=True)
+            grads, edges, order = _pass(graph, doubles, root)
+        except Exception:
+            return none
+        if stale != changed:
+            return none
     result = _Gradients(grads, edges, order=order, stale=stale,
-                        nodes={i: t._ctx for i, t in enumerate(doubles) if t._ctx is not None},
+                        nodes={i: t._ctx for i, t in enumerate(doubles)
+                               if t._ctx is not None and doubles is not graph.tensors},
                         stale_inputs={p for i in stale for p in _changed_positions(graph, i)})
     if stale:
         tainted = _depending_on(graph, stale)
@@ -229,6 +226,28 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
         result.note += (". The other numbers are from the forward pass that made the "
                         "output, before the change")
     return result
+
+
+def _pass(graph: _Graph, run_on: list[Tensor], root: Tensor) -> tuple[list, dict, list]:
+    """The engine's own pass from the output of `run_on` (the graph or its twin), kept
+    from writing any .grad (it yields; this records): gradients by position, by edge, and
+    the positions in the engine's step order."""
+    grads: list[np.ndarray | None] = [None] * len(graph.tensors)
+    edges: dict[tuple[int, int], np.ndarray] = {}
+    order: list[int] = []
+    position = {id(t): i for i, t in enumerate(run_on)}
+    with np.errstate(all="ignore"):  # NaN and Inf are marked in the picture
+        for tensor, grad, input_grads in engine.backward(
+                run_on[graph.output], np.ones_like(root._data), retain_graph=True):
+            i = position.get(id(tensor))
+            if i is None:
+                continue  # (a pass-through op's output: not drawn)
+            grads[i] = grad
+            order.append(i)
+            for slot, (p, g) in enumerate(zip(graph.parents[i], input_grads)):
+                if g is not None and graph.tensors[p].requires_grad:
+                    edges[(i, slot)] = g
+    return grads, edges, order
 
 
 def _misdeclared(tensor: Tensor) -> str | None:
