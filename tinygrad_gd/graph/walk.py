@@ -120,9 +120,9 @@ def _collect(roots: Sequence[Tensor], with_output: bool) -> _Graph:
     tensors: list[Tensor] = [t for t in engine.toposort(*roots, every=True)[::-1]
                              if any(t is r for r in roots) or not _passes_through(t)]
     position = {id(tensor): i for i, tensor in enumerate(tensors)}
-    parents: list[tuple[int, ...]] = [
-        tuple(position[id(_drawn(p))] for p in t._ctx.parents) if t._ctx is not None else ()
-        for t in tensors]
+    parents: list[tuple[int, ...]] = [  # (a root a pass-through op made: what it holds)
+        () if t._ctx is None else (position[id(_drawn(t))],) if _drawn(t) is not t
+        else tuple(position[id(_drawn(p))] for p in t._ctx.parents) for t in tensors]
     consumers: list[list[int]] = [[] for _ in tensors]
     for i, inputs in enumerate(parents):
         for p in dict.fromkeys(inputs):  # x * x uses x once as far as consumers go
@@ -245,7 +245,8 @@ def _pass(graph: _Graph, run_on: list[Tensor], root: Tensor) -> tuple[list, dict
             grads[i] = grad
             order.append(i)
             for slot, (p, g) in enumerate(zip(graph.parents[i], input_grads)):
-                if g is not None and graph.tensors[p].requires_grad:
+                parent = graph.tensors[p]  # (the shape: not a hidden node's input's)
+                if g is not None and parent.requires_grad and g.shape == parent.shape:
                     edges[(i, slot)] = g
     return grads, edges, order
 
