@@ -6,7 +6,14 @@ that counts, logs or changes state ran once more per drawing, and a frozen weigh
 `grad [0, ...]` (freeze_'s hook had run) where after a plain backward() it read the
 gradient its edge brings with `.grad [0, ...]` apart. The step-by-step page shows what
 backward() does, hooks included: it calls each once, as its docstring says. Also
-`python -m tinygrad_gd.cli --help`, which printed nothing."""
+`python -m tinygrad_gd.cli --help`, which printed nothing.
+
+The review of the drawing's twin: a user's random op packed by saved_tensors_hooks was
+drawn as stale even after retain_graph=True, a forward that runs once under save_on_cpu()
+was said to be freed before any backward, a drawing inside the block called the pack hook,
+detect_anomaly's note lost the leaf's name, the step page ran a user's forward twice, a
+backward appending to a ctx list grew the user's list, one deleting `ctx.x` drew no
+gradient, and one output of a hooked module returning a tuple raised KeyError."""
 from __future__ import annotations
 
 import html
@@ -193,22 +200,51 @@ def test_a_random_op_kept_by_retain_graph_draws_its_factors_and_no_hook_runs():
     assert calls == [1, 1]
 
 
-def test_a_network_with_dropout_and_retain_graph_draws_every_gradient_and_no_hook_runs():
-    tg.manual_seed(0)
-    model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 1))
+class NoisyNoSave(tg.Function, register=False):
+    """A user's random op that saves nothing: x plus fresh noise, its backward the identity."""
+
+    rng = np.random.default_rng(1)
+
+    def forward(self, x):
+        return x + NoisyNoSave.rng.normal(size=x.shape)
+
+    def backward(self, grad):
+        return grad
+
+
+def _listed(values) -> str:
+    return "[" + ", ".join(f"{v:.4g}" for v in np.asarray(values).ravel()) + "]"
+
+
+def _words(source: str) -> str:
+    """The DOT text with a label's line breaks as spaces, its entities decoded."""
+    return " ".join(html.unescape(re.sub(r"<BR[^>]*>", " ", source)).split())
+
+
+@pytest.mark.parametrize("retain_graph", [True, False], ids=["retain_graph", "plain"])
+def test_random_ops_draw_every_gradient_with_retain_graph_and_no_hook_runs(retain_graph):
+    # one op saves its draw (freed by a plain backward, it draws anew when run again: said
+    # so), the other saves nothing (nothing freed: drawn either way)
+    w = tg.Tensor([0.5, -1.0], requires_grad=True, name="w")
+    u = tg.Tensor([2.0, 1.0], requires_grad=True, name="u")
     calls = []
-    for p in model.parameters():
-        p.register_hook(lambda g: calls.append(1))
-    x = tg.tensor(np.random.default_rng(0).normal(size=(3, 4)))
-    for retain_graph in (True, False):
-        loss = model(x).sum()
-        model.zero_grad()
-        loss.backward(retain_graph=retain_graph)
-        source = tg.draw_graph(loss, mode="backward", model=model, open_modules=True,
-                               max_nodes=None).source
-        assert calls == [1] * 4 * (1 + (not retain_graph))
-        assert "gives other values" not in source and "not shown" not in source
-        assert ".grad " not in source  # each parameter's .grad is this pass's gradient
+    for leaf in (w, u):
+        leaf.register_hook(lambda g: calls.append(1))
+    x, v = tg.tensor([1.0, 2.0]), tg.tensor([3.0, -1.0])
+    loss = ((Noisy.apply(w * x) + NoisyNoSave.apply(u * 2.0)) * v).sum()
+    loss.backward(retain_graph=retain_graph)
+    np.testing.assert_allclose(w.grad.numpy(), x.numpy() * v.numpy())
+    source = tg.draw_graph(loss, mode="backward").source
+    assert calls == [1, 1]
+    words = _words(source)
+    said = ("op 'noisy' gives other values when run again (a random op?); call "
+            "backward(retain_graph=True) to draw it")
+    assert (said in words) == (not retain_graph)
+    assert "'noisynosave' gives other values" not in words
+    assert f"|grad {_listed(u.grad.numpy())}" in _node_label(source, "u")
+    w_label = _node_label(source, "w")
+    assert (f"|grad {_listed(w.grad.numpy())}" in w_label) == retain_graph
+    assert (f"|.grad {_listed(w.grad.numpy())}" in w_label) == (not retain_graph)
 
 
 def test_a_module_with_backward_hooks_that_returns_the_loss_is_drawn_without_running_them():
@@ -254,6 +290,225 @@ def test_saved_tensors_hooks_unpack_is_not_called_by_a_drawing():
     loss.backward()
     np.testing.assert_allclose(w.grad.numpy(), expected)
     assert "not shown" not in source
+
+
+class _Counts:
+    """saved_tensors_hooks' pack and unpack hooks, each counting its calls."""
+
+    def __init__(self) -> None:
+        self.pack = self.unpack = 0
+
+    def hooks(self):
+        def pack(t):
+            self.pack += 1
+            return t
+
+        def unpack(t):
+            self.unpack += 1
+            return t
+        return tg.autograd.graph.saved_tensors_hooks(pack, unpack)
+
+
+class CountedNoisy(Noisy, register=False):
+    """Noisy (it saves one array, its draw), counting the calls of its forward."""
+
+    forwards = 0
+
+    def forward(self, x):
+        CountedNoisy.forwards += 1
+        return super().forward(x)
+
+
+def test_a_random_op_packed_by_saved_tensors_hooks_is_drawn_unpacked_once_not_run_again():
+    counts = _Counts()
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with counts.hooks():
+        loss = (CountedNoisy.apply(w) * 3.0).exp().sum()
+        forwards, packed = CountedNoisy.forwards, counts.pack
+        inside = tg.draw_graph(loss, mode="backward").source  # drawn inside the block
+        assert (CountedNoisy.forwards, counts.pack, counts.unpack) == (forwards, packed, 1)
+    before = tg.draw_graph(loss, mode="backward").source
+    assert before == inside and counts.unpack == 2  # (the op's one array, once a drawing)
+    loss.backward(retain_graph=True)  # (which unpacks the built-in ops' arrays too)
+    unpacked = counts.unpack
+    after = tg.draw_graph(loss, mode="backward").source
+    assert (CountedNoisy.forwards, counts.pack, counts.unpack) == (forwards, packed,
+                                                                   unpacked + 1)
+    for source in (before, after):
+        words = _words(source)
+        assert "gives other values" not in words and "not shown" not in words
+        assert f"|grad {_listed(w.grad.numpy())}" in _node_label(source, "w")
+    noisy = loss._ctx.parents[0]._ctx.parents[0]._ctx.parents[0]  # (sum, exp, mul, noisy)
+    assert noisy._ctx is not None and noisy.shape == (2,)
+    np.testing.assert_allclose(w.grad.numpy(), 3.0 * np.exp(3.0 * noisy.numpy()))
+
+
+def test_built_in_ops_recorded_under_saved_tensors_hooks_call_no_hook_when_drawn_inside():
+    counts = _Counts()
+    with counts.hooks():
+        w = tg.Tensor([0.5, -1.5], requires_grad=True, name="w")
+        loss = (w.exp() * w).sum()
+        calls = (counts.pack, counts.unpack)
+        source = tg.draw_graph(loss, mode="backward").source
+        assert (counts.pack, counts.unpack) == calls
+    assert f"|grad {_listed(np.exp(w.numpy()) * (w.numpy() + 1))}" in _node_label(source, "w")
+
+
+def _once():
+    """A user's op whose forward refuses a second call (a stream read once)."""
+    class Once(tg.Function, register=False):
+        used = False
+
+        def forward(ctx, x):
+            if Once.used:
+                raise ValueError("stream exhausted")
+            Once.used = True
+            ctx.save_for_backward(x)
+            return x * x
+
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad
+    return Once
+
+
+def test_a_forward_that_runs_once_under_save_on_cpu_is_drawn_and_freed_only_once_freed():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    with tg.autograd.graph.save_on_cpu():
+        loss = _once().apply(w).sum()
+    before = tg.draw_graph(loss, mode="backward").source
+    assert "not shown" not in _words(before) and "freed" not in _words(before)
+    assert f"|grad {_listed(2 * w.numpy())}" in _node_label(before, "w")
+    loss.backward(retain_graph=True)
+    assert tg.draw_graph(loss, mode="backward").source == before
+    loss.backward()  # (freed: the op cannot run again, and the note says why)
+    words = _words(tg.draw_graph(loss, mode="backward").source)
+    assert ("gradients along the graph not shown: backward() freed its saved arrays and "
+            "running the ops again failed (ValueError: ") in words
+    assert "stream exhausted); call backward(retain_graph=True) to draw every gradient" in words
+
+
+def test_an_anomaly_note_names_the_leaf_a_hidden_write_changed_as_backward_does():
+    w = tg.Tensor([1.0, 2.0, 3.0], requires_grad=True, name="w")
+    x = tg.tensor([0.5, 0.5, 0.5], requires_grad=True)
+    with tg.detect_anomaly():
+        loss = (x * w).sum()
+    plain = w.data.view(np.ndarray)  # a write the version counter cannot see
+    plain.flags.writeable = True
+    plain[1:] *= 2.0
+    words = _words(tg.draw_graph(loss, mode="backward").source)
+    with pytest.raises(RuntimeError) as refused:
+        loss.backward()
+    said = str(refused.value)
+    assert said.startswith("backward(): input 1 'w' (shape (3,)) of op 'mul' was changed")
+    assert f"gradients not shown: RuntimeError: {said[:120]}" in words
+
+
+class Logged(tg.Function, register=False):
+    """A user's op whose backward appends to a list it keeps on ctx."""
+
+    def forward(ctx, x):
+        ctx.log = []
+        ctx.save_for_backward(x)
+        return x * x
+
+    def backward(ctx, grad):
+        ctx.log.append("backward")
+        (x,) = ctx.saved_tensors
+        return 2 * x * grad
+
+
+class ForgetsItsInput(tg.Function, register=False):
+    """A user's op whose backward deletes what it read (as saved arrays are freed)."""
+
+    def forward(ctx, x):
+        ctx.x = x.copy()
+        return x * x
+
+    def backward(ctx, grad):
+        x = ctx.x
+        del ctx.x
+        return 2 * x * grad
+
+
+def test_a_users_ctx_is_left_as_backward_left_it_and_a_backward_that_deletes_is_drawn():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    y = Logged.apply(w)
+    loss = (y * 3.0).sum()
+    loss.backward(retain_graph=True)
+    for _ in range(2):
+        source = tg.draw_graph(loss, mode="backward").source
+    assert y.grad_fn.log == ["backward"]
+    assert f"|grad {_listed(w.grad.numpy())}" in _node_label(source, "w")
+    v = tg.Tensor([1.0, 2.0], requires_grad=True, name="v")
+    loss = (ForgetsItsInput.apply(v) * 3.0).sum()
+    loss.backward()
+    source = tg.draw_graph(loss, mode="backward").source
+    assert "not shown" not in _words(source)
+    assert f"|grad {_listed(v.grad.numpy())}" in _node_label(source, "v")
+
+
+class CountedCube(tg.Function, register=False):
+    """x cubed, counting the calls of its forward."""
+
+    forwards = 0
+
+    def forward(ctx, x):
+        CountedCube.forwards += 1
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return 3 * x * x * grad
+
+
+@needs_dot
+def test_the_step_page_runs_a_users_forward_once_and_shows_a_packed_random_ops_step():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    loss = (CountedCube.apply(w) * 3.0).sum()
+    loss.backward()
+    forwards = CountedCube.forwards
+    captions = tg.backward_steps(loss).captions
+    assert CountedCube.forwards == forwards + 1  # (freed: run again, once a page)
+    assert captions[-1].startswith(f"Step 4 of 4: the gradient of w is complete: "
+                                   f"{_listed(w.grad.numpy())}")
+    counts = _Counts()
+    with counts.hooks():
+        loss = (CountedNoisy.apply(w) * 3.0).sum()
+    forwards = CountedNoisy.forwards
+    captions = tg.backward_steps(loss).captions  # (before backward: the graph's own pass)
+    assert CountedNoisy.forwards == forwards
+    on_the_page = counts.unpack
+    w.grad = None
+    loss.backward()
+    assert counts.unpack == 2 * on_the_page > 0  # each array unpacked as backward() does
+    assert captions[-1].startswith(f"Step 4 of 4: the gradient of w is complete: "
+                                   f"{_listed(w.grad.numpy())}")
+
+
+class TwoLosses(nn.Module):
+    def forward(self, x):
+        return (x * x).sum(), x.exp().sum()
+
+
+def test_one_output_of_a_hooked_module_returning_a_tuple_is_drawn_without_its_hooks():
+    module = TwoLosses()
+    calls = []
+    module.register_full_backward_hook(lambda m, gi, go: calls.append("full"))
+    module.register_full_backward_pre_hook(lambda m, go: calls.append("pre"))
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    outputs = module(x)
+    expected = (2 * x.numpy(), np.exp(x.numpy()))
+    for output, grad in zip(outputs, expected):
+        source = tg.draw_graph(output, mode="backward").source  # (a KeyError)
+        assert tg.draw_graph(output).source
+        assert calls == []
+        assert "not shown" not in _words(source)
+        assert f"|grad {_listed(grad)}" in _node_label(source, "x")
+    outputs[1].backward()
+    assert calls == ["pre", "full"]
+    np.testing.assert_allclose(x.grad.numpy(), expected[1])
 
 
 def test_python_m_tinygrad_gd_cli_runs_the_command_line():
