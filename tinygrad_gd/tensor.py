@@ -354,9 +354,11 @@ class Tensor:
 
         The hook may return a replacement gradient (a Tensor or array of the same shape)
         or None to keep it; it must not modify the gradient in place. Returns a handle whose
-        remove() takes it off (PyTorch's Tensor.register_hook). Diagrams of gradients
-        (`draw_graph(mode="backward")`, `backward_steps`) run the pass again, hooks and their
-        side effects included. A copy (deepcopy, pickle) has no hooks, as in PyTorch."""
+        remove() takes it off (PyTorch's Tensor.register_hook). A diagram (`draw_graph`,
+        `render_graph`) runs no hook: it draws the gradients before any hook, and `.grad`
+        as backward() left it; `backward_steps`, which replays backward() step by step,
+        runs them while the graph keeps its arrays. A copy (deepcopy, pickle) has no hooks,
+        as in PyTorch."""
         return hooks.register_hook(self, hook)
 
     def detach(self) -> "Tensor":
