@@ -34,7 +34,7 @@ def _working_call(fn: Callable) -> tuple[Any, ...] | None:
                  ("ij,jk->ik", X, X), (2,), (2, 3), (0.0, 1.0, 5), (X, X > 1.0, 0.5),
                  (X, 0, 0, 1), (X, 0, INDEX[0]), (IMAGE, KERNEL), (IMAGE, 2), (X[0], 1.0),
                  (X, 0, INDEX, X), (X, 0, INDEX, X, "sum"), (X, 0, INDEX[0], X),
-                 (X, X > 1.0, X)]:
+                 (X, X > 1.0, X), (X[0], X[0])]:
         try:
             fn(*args)
         except Exception:  # noqa: BLE001  (trying shapes of a call)
