@@ -309,3 +309,21 @@ def test_a_fold_names_the_parameters_whose_grad_is_none_and_tells_the_others(tmp
         np.testing.assert_allclose(_first_entries(shown.replace(" of the others", "")),
                                    others[2:5], rtol=1e-3, atol=1e-9)
         assert _said(fold).startswith("accumulated"), fold  # (said nothing before)
+
+
+def test_a_fold_of_vector_parameters_counts_those_whose_grad_is_none(tmp_path):
+    # the forward view's fold of vector parameters said nothing of a .grad set to None (its
+    # `.grad None for 1 of 37` line was lost with the one-number list)
+    weights = [tg.nn.Parameter(np.array([float(k + 1), 1.0])) for k in range(40)]
+    names = {f"w{k}": w for k, w in enumerate(weights)}
+    total = (weights[0] ** 2).sum()
+    for w in weights[1:]:
+        total = total + (w ** 2).sum()
+    loss = 1.5 * total
+    loss.backward()
+    weights[5].grad = None
+    path = tg.render_graph(tg.draw_graph(loss, params=names, mode="forward"),
+                           tmp_path / "vectors.svg")
+    [fold] = [lines for title, lines in _nodes(path).items() if "terms like" in title]
+    folded = int(next(t for t in fold if t.endswith("more terms like these")).split()[0])
+    assert f".grad None for 1 of {folded}" in fold, fold

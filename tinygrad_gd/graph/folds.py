@@ -399,8 +399,8 @@ def _box_grad_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     if missing and (missing == len(grads) or word == "grad "):
         return [[word + "None" + (f" for {missing} of {len(grads)}" if missing < len(grads)
                                   else "")]]
-    if any(np.size(g) != 1 for g in grads):
-        return []
+    if any(np.size(g) != 1 for g in grads):  # (arrays: no list of values, a None counted)
+        return [[f"{word}None for {missing} of {len(grads)}"]] if missing else []
     if missing:  # (the forward view's `.grad`: those None named, the others' listed)
         return folded_held_lines(drawing, leaves)
     lines = [[word, _value(np.array([np.asarray(g).item() for g in grads]), precision)]]
