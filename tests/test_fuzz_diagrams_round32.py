@@ -987,6 +987,8 @@ def check_box_products(program, box, lines, matrices, results, truth, precision)
         COVERED["box product"] += 1
         after = next((j for j in range(k + 1, len(lines)) if " grad =" in lines[j]), len(lines))
         frozen = [t for t in lines[k + 1:after] if t.startswith("frozen")]
+        assert frozen or not any(np.any(getattr(p, "frozen_mask", None)) for p in params), \
+            f"box {box}: no frozen line under {m[1]}, which has frozen entries"
         if frozen:  # the entries freeze_ zeroes: listed in np.argwhere's order, or counted
             COVERED["box product frozen"] += 1
             masks = [np.asarray(p.frozen_mask) for p in params
@@ -1390,6 +1392,12 @@ def test_planted_box_frozen_line_under_every_parameter_is_caught(monkeypatch):
 
     monkeypatch.setattr(boxes, "frozen_line", everywhere)
     assert _caught(range(10**6, 10**6 + 40)) is not None
+
+
+def test_planted_box_frozen_line_dropped_is_caught(monkeypatch):
+    from tinygrad_gd.graph import boxes
+    monkeypatch.setattr(boxes, "frozen_line", lambda drawing, p, color, limit=10**3: None)
+    assert _caught(range(10**6, 10**6 + 40)) is not None  # (it passed: the line was optional)
 
 
 def test_planted_numbers_rounded_too_far_are_caught(monkeypatch):

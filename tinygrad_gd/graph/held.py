@@ -97,7 +97,7 @@ def _told(start: list[str], causes: list[str], color: str | None, width: int,
     in words no reader takes for a parameter's name. `; `-joined on start's line where that
     fits `width` characters, else each on a line of its own under it (`(w3: its frozen
     entries zeroed)`), the gradient's value under its words, so that no cause widens a box."""
-    said = "; ".join(causes + ["from this output alone: "] * (own is not None))
+    said = "; ".join(causes if own is None else [*causes, "from this output alone: "])
     line = start + ([_font(f"{' ' if start else ''}({said}", color), own, _font(")", color)]
                     if own is not None else [_font(f" ({said})", color)])
     if _width(line) <= width:

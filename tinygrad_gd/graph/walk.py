@@ -198,9 +198,10 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
         grads, edges, order = _pass(graph, doubles, root)
     except Exception as err:  # a broken user op: a note
         none.note = f"gradients not shown: {type(err).__name__}: {err}"
+        if doubles is graph.tensors:  # (the graph's own pass: nothing to run again)
+            return none
         try:  # (a copy's backward may miss what backward() deleted, `del ctx.x`: the ops
-            if doubles is graph.tensors:  # run again, where they give the graph's values)
-                return none
+            # run again, where they give the graph's values)
             stale = dict(changed)
             doubles = twin(graph, stale, again=True)
             grads, edges, order = _pass(graph, doubles, root)
