@@ -180,7 +180,8 @@ class saved_tensors_hooks:
     change them); both hooks run with grad mode off. Blocks nest (the innermost's hooks
     are used) and are per thread; an op recorded outside is untouched, even when its
     backward runs inside. The unpack hook runs before every backward pass through the op
-    (again with `retain_graph=True`). Example: pack to a list and unpack by index,
+    (again with `retain_graph=True`), and once when a diagram draws a user's op it packed
+    (a drawing calls no pack hook). Example: pack to a list and unpack by index,
     `with saved_tensors_hooks(lambda x: store.append(x) or len(store) - 1,
     lambda i: store[i]): loss = model(x)`.
     """
