@@ -107,8 +107,9 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
             if not allow_unused:
                 raise RuntimeError(f"grad: input {j} (shape {t.shape}) was not used to compute "
                                    f"the outputs; pass allow_unused=True to get None")
-            # (zeros of the input's shape, batched or not: PyTorch's zeros_like(input))
-            result.append(Tensor.from_op(np.zeros(t.shape, t.dtype), None)
+            # (zeros of the input's shape, batched or not, a leaf that requires a gradient
+            # with create_graph: PyTorch's zeros_like(input, requires_grad=create_graph))
+            result.append(Tensor(np.zeros(t.shape, t.dtype), requires_grad=bool(create_graph))
                           if materialize_grads else None)
         elif is_grads_batched and create_graph:  # (rows stacked as an op: differentiable)
             result.append(tensor_functions.stack([Tensor.from_op(np.zeros(t.shape, t.dtype), None)

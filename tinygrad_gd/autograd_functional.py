@@ -22,7 +22,9 @@ tensors without a graph (with `create_graph=True`: with theirs, to differentiate
 again, as are the function's outputs, and the products with respect to a `v` that
 requires a gradient too); where an output does not depend on an input its block is
 zeros, or, with `strict=True`, PyTorch's error (with `create_graph=True` too where a
-result has no graph: its derivative would be zero).
+result has no graph: its derivative would be zero). Each runs under `enable_grad()`, as
+PyTorch's: under the caller's `no_grad()`, a result of `create_graph=True` still has its
+graph back to the inputs and `v`.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ import numpy as np
 
 from . import hooks
 from .errors import GradientDtypeError
-from .grad_mode import check_flag, enable_grad, is_grad_enabled
+from .grad_mode import check_flag, enable_grad
 from .functional import stack
 from .tensor import Tensor
 
@@ -55,13 +57,14 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     strict = check_flag("jacobian", "strict", strict)
     vectorize = check_flag("jacobian", "vectorize", vectorize)
     _check_strategy("jacobian", "strategy", strategy, create_graph, strict, vectorize)
-    tupled_in, inputs = _leaves("jacobian", inputs, create_graph)
-    tupled_out, outputs = _call("jacobian", func, inputs)
-    if strict:
-        _check_outputs_require_grad("jacobian", outputs)
-    blocks = _jacobian_blocks(outputs, inputs, create_graph)
-    return _nested("jacobian", outputs, inputs, blocks, tupled_out, tupled_in, strict,
-                   strategy == "forward-mode")
+    with enable_grad():  # (a composed op, under the caller's no_grad() too, as PyTorch's)
+        tupled_in, inputs = _leaves("jacobian", inputs, create_graph)
+        tupled_out, outputs = _call("jacobian", func, inputs)
+        if strict:
+            _check_outputs_require_grad("jacobian", outputs)
+        blocks = _jacobian_blocks(outputs, inputs, create_graph)
+        return _nested("jacobian", outputs, inputs, blocks, tupled_out, tupled_in, strict,
+                       strategy == "forward-mode")
 
 
 def _nested(where: str, outputs: tuple, inputs: tuple, blocks: list, tupled_out: bool,
@@ -78,9 +81,7 @@ def _nested(where: str, outputs: tuple, inputs: tuple, blocks: list, tupled_out:
                                    f"independent of input {j}. This is not allowed in strict "
                                    f"mode; use strict=False for a block of zeros")
             if strict and isinstance(block, Tensor) and not block.requires_grad:
-                raise RuntimeError(f"{where}: The jacobian of output {i} of the user-provided "
-                                   f"function is independent of input {j}. This is not allowed "
-                                   f"in strict mode when create_graph=True; use strict=False")
+                raise _without_graph(where, f"jacobian of output {i}", "input", j)
             dtype = out.dtype if output_dtype else x.dtype
             if block is None:
                 block = np.zeros(out.shape + x.shape, dtype)
@@ -122,34 +123,35 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     entry; PyTorch's double backward trick needs second derivatives)."""
     create_graph = check_flag("jvp", "create_graph", create_graph)
     strict = check_flag("jvp", "strict", strict)
-    tupled_in, inputs = _leaves("jvp", inputs, create_graph)
-    vectors = _vectors("jvp", v, inputs, tupled_in, "the input to the user-provided "
-                       "function is a single Tensor with a single element", create_graph)
-    tupled_out, outputs = _call("jvp", func, inputs)
-    if strict:
-        _check_outputs_require_grad("jvp", outputs)
-    if create_graph:
-        products = _double_backward(outputs, inputs, vectors, strict)
-        _check_depend_on_inputs("jvp", "jacobian", products, strict, "output")
-        return _outputs(outputs, tupled_out, True), \
-            tuple(products) if tupled_out else products[0]
-    blocks = _jacobian_blocks(outputs, inputs)
-    for j in range(len(inputs) if strict else 0):
-        if all(row[j] is None for row in blocks):
-            _independent_of_input("jvp", j)
-    products = []
-    for i, (out, row) in enumerate(zip(outputs, blocks)):
-        if strict and all(block is None for block in row):
-            raise RuntimeError(f"jvp: output {i} depends on no input (PyTorch: the gradient "
-                               f"with respect to the input is independent of entry {i} in the "
-                               f"grad_outputs). This is not allowed in strict mode")
-        product = np.zeros(out.shape, out.dtype)
-        for x, vector, block in zip(inputs, vectors, row):
-            if block is not None:
-                product = product + np.tensordot(block, vector.astype(x.dtype, copy=False),
-                                                 axes=x.ndim)
-        products.append(_result(np.asarray(product, dtype=out.dtype)))  # (0-d: a scalar)
-    return _outputs(outputs, tupled_out), tuple(products) if tupled_out else products[0]
+    with enable_grad():  # (as vjp's)
+        tupled_in, inputs = _leaves("jvp", inputs, create_graph)
+        vectors = _vectors("jvp", v, inputs, tupled_in, "the input to the user-provided "
+                           "function is a single Tensor with a single element", create_graph)
+        tupled_out, outputs = _call("jvp", func, inputs)
+        if strict:
+            _check_outputs_require_grad("jvp", outputs)
+        if create_graph:
+            products = _double_backward(outputs, inputs, vectors, strict)
+            _check_depend_on_inputs("jvp", "jacobian", products, strict, "output")
+            return _outputs(outputs, tupled_out, True), \
+                tuple(products) if tupled_out else products[0]
+        blocks = _jacobian_blocks(outputs, inputs)
+        for j in range(len(inputs) if strict else 0):
+            if all(row[j] is None for row in blocks):
+                _independent_of_input("jvp", j)
+        products = []
+        for i, (out, row) in enumerate(zip(outputs, blocks)):
+            if strict and all(block is None for block in row):
+                raise RuntimeError(f"jvp: output {i} depends on no input (PyTorch: the gradient "
+                                   f"with respect to the input is independent of entry {i} in the "
+                                   f"grad_outputs). This is not allowed in strict mode")
+            product = np.zeros(out.shape, out.dtype)
+            for x, vector, block in zip(inputs, vectors, row):
+                if block is not None:
+                    product = product + np.tensordot(block, vector.astype(x.dtype, copy=False),
+                                                     axes=x.ndim)
+            products.append(_result(np.asarray(product, dtype=out.dtype)))  # (0-d: a scalar)
+        return _outputs(outputs, tupled_out), tuple(products) if tupled_out else products[0]
 
 
 def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
@@ -159,19 +161,22 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     a tensor of shape `input.shape + input.shape`, for a tuple of them a tuple of tuples,
     block (i, j) the derivative of the gradient of input i with respect to input j. The
     Jacobian of the gradient, itself computed with create_graph=True (higher_order.py);
-    `vectorize` and `outer_jacobian_strategy` choose PyTorch's algorithm, not the numbers."""
+    `vectorize` and `outer_jacobian_strategy` choose PyTorch's algorithm, not the numbers,
+    and the combinations PyTorch 2.13 refuses are refused alike: 'forward-mode' without
+    vectorize=True, with strict=True or with create_graph=True, strict with vectorize."""
     create_graph = check_flag("hessian", "create_graph", create_graph)
     strict = check_flag("hessian", "strict", strict)
     vectorize = check_flag("hessian", "vectorize", vectorize)
     _check_strategy("hessian", "outer_jacobian_strategy", outer_jacobian_strategy,
                     create_graph, strict, vectorize)
-    tupled_in, inputs = _leaves("hessian", inputs, create_graph)
-    out = _scalar_output("hessian", func, inputs, strict)
-    grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
-    gradients = tuple(g if g is not None else Tensor.from_op(np.zeros(x.shape, x.dtype), None)
-                      for x, g in zip(inputs, grads))
-    blocks = _jacobian_blocks(gradients, inputs, create_graph)
-    return _nested("hessian", gradients, inputs, blocks, tupled_in, tupled_in, strict)
+    with enable_grad():  # (as vjp's)
+        tupled_in, inputs = _leaves("hessian", inputs, create_graph)
+        out = _scalar_output("hessian", func, inputs, strict)
+        grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
+        gradients = tuple(g if g is not None else Tensor.from_op(np.zeros(x.shape, x.dtype), None)
+                          for x, g in zip(inputs, grads))
+        blocks = _jacobian_blocks(gradients, inputs, create_graph)
+        return _nested("hessian", gradients, inputs, blocks, tupled_in, tupled_in, strict)
 
 
 def vhp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool = False,
@@ -211,18 +216,18 @@ def _hessian_product(where: str, func: Any, inputs: Any, v: Any, create_graph: b
                      strict: bool) -> tuple[Any, Any]:
     create_graph = check_flag(where, "create_graph", create_graph)
     strict = check_flag(where, "strict", strict)
-    tupled_in, inputs = _leaves(where, inputs, create_graph)
-    vectors = _vectors(where, v, inputs, tupled_in, "the input to the user-provided "
-                       "function is a single Tensor with a single element", create_graph)
-    out = _scalar_output(where, func, inputs, strict)
-    grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0] \
-        if out.requires_grad else [None] * len(inputs)
-    with enable_grad():
+    with enable_grad():  # (as vjp's)
+        tupled_in, inputs = _leaves(where, inputs, create_graph)
+        vectors = _vectors(where, v, inputs, tupled_in, "the input to the user-provided "
+                           "function is a single Tensor with a single element", create_graph)
+        out = _scalar_output(where, func, inputs, strict)
+        grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0] \
+            if out.requires_grad else [None] * len(inputs)
         total = _dot(grads, vectors)
-    results = _gradients_of_total(where, total, inputs, create_graph, strict)
-    _check_depend_on_inputs(where, "hessian", results, strict and create_graph)
-    return out if create_graph else out.detach(), \
-        tuple(results) if tupled_in else results[0]
+        results = _gradients_of_total(where, total, inputs, create_graph, strict)
+        _check_depend_on_inputs(where, "hessian", results, strict and create_graph)
+        return out if create_graph else out.detach(), \
+            tuple(results) if tupled_in else results[0]
 
 
 def _gradients_of_total(where: str, total: Tensor | None, inputs: tuple, create_graph: bool,
@@ -234,9 +239,7 @@ def _gradients_of_total(where: str, total: Tensor | None, inputs: tuple, create_
     results = []
     for j, (x, grad) in enumerate(zip(inputs, grads)):
         if grad is None and strict:
-            raise RuntimeError(f"{where}: The output of the user-provided function is "
-                               f"independent of input {j}. This is not allowed in strict "
-                               f"mode; use strict=False for zeros")
+            _independent_of_input(where, j)
         results.append(grad if isinstance(grad, Tensor) else _result(
             np.zeros_like(x._data) if grad is None else np.array(grad)))
     return results
@@ -254,8 +257,10 @@ def _dot(tensors: Any, vectors: Any) -> Tensor | None:
 
 
 def _independent_of_input(where: str, j: int) -> None:
+    """strict=True: PyTorch's refusal of a result that input j does not reach."""
     raise RuntimeError(f"{where}: The output of the user-provided function is independent of "
-                       f"input {j}. This is not allowed in strict mode; use strict=False")
+                       f"input {j}. This is not allowed in strict mode; use strict=False for "
+                       f"zeros")
 
 
 def _double_backward(outputs: tuple, inputs: tuple, vectors: list, strict: bool) -> list:
@@ -263,14 +268,13 @@ def _double_backward(outputs: tuple, inputs: tuple, vectors: list, strict: bool)
     u that requires a gradient, then the gradient of (u . J) . v with respect to u
     (strict=True: an input no output depends on is PyTorch's error)."""
     us = [Tensor(np.zeros(out.shape, out.dtype), requires_grad=True) for out in outputs]
-    with enable_grad():
-        total = _dot(outputs, us)
-        grads = [None] * len(inputs) if total is None else _gradients(
-            total, [np.ones((), total.dtype)], inputs, True)[0]
-        for j, grad in enumerate(grads if strict else ()):
-            if grad is None:
-                _independent_of_input("jvp", j)
-        total = _dot(grads, vectors)
+    total = _dot(outputs, us)
+    grads = [None] * len(inputs) if total is None else _gradients(
+        total, [np.ones((), total.dtype)], inputs, True)[0]
+    for j, grad in enumerate(grads if strict else ()):
+        if grad is None:
+            _independent_of_input("jvp", j)
+    total = _dot(grads, vectors)
     found = [None] * len(us) if total is None else _gradients(
         total, [np.ones((), total.dtype)], us, True)[0]
     return [product if product is not None else
@@ -307,9 +311,15 @@ def _check_depend_on_inputs(where: str, what: str, results: list, check: bool,
     inputs or on v), else PyTorch's error (its derivative would be silently zero)."""
     for j, result in enumerate(results if check else ()):
         if not result.requires_grad:
-            raise RuntimeError(f"{where}: The {what} of the user-provided function is "
-                               f"independent of {each} {j}. This is not allowed in strict mode "
-                               f"when create_graph=True; use strict=False")
+            raise _without_graph(where, what, each, j)
+
+
+def _without_graph(where: str, what: str, each: str, j: int) -> RuntimeError:
+    """PyTorch's refusal of a result without a graph under strict=True and create_graph=True
+    (`what`: the jacobian, the hessian, the jacobian of output i)."""
+    return RuntimeError(f"{where}: The {what} of the user-provided function is independent "
+                        f"of {each} {j}. This is not allowed in strict mode when "
+                        f"create_graph=True; use strict=False")
 
 
 def _as_tuple(where: str, name: str, value: Any) -> tuple[bool, tuple]:
@@ -336,18 +346,17 @@ def _leaves(where: str, inputs: Any, create_graph: bool = False) -> tuple[bool, 
             raise GradientDtypeError(f"{where}: input {j} has dtype {x.dtype}, and only "
                                      f"floating-point tensors can require gradients; "
                                      f"convert it first (x.double())")
-    return tupled, tuple(x.clone() if create_graph and x.requires_grad and is_grad_enabled()
+    return tupled, tuple(x.clone() if create_graph and x.requires_grad
                          else x.detach().requires_grad_(True) for x in inputs)
 
 
 def _call(where: str, func: Any, leaves: tuple) -> tuple[bool, tuple]:
-    """`func(*leaves)`, recorded whatever the grad mode: whether it returned a tuple, and
-    its outputs as a tuple of Tensors."""
+    """`func(*leaves)` (recorded: its callers run under enable_grad()): whether it returned
+    a tuple, and its outputs as a tuple of Tensors."""
     if not callable(func):
         raise TypeError(f"{where}: func must be a function of the inputs, got "
                         f"{type(func).__name__} {func!r:.40}")
-    with enable_grad():
-        return _as_tuple(where, _OUTPUTS, func(*leaves))
+    return _as_tuple(where, _OUTPUTS, func(*leaves))
 
 
 def _check_outputs_require_grad(where: str, outputs: tuple) -> None:
@@ -379,8 +388,7 @@ def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str,
         if vector.shape != tensor.shape:
             raise RuntimeError(f"{where}: {f'Entry {k} in ' if tupled else ''}v has invalid "
                                f"size: should be {tensor.shape} but got {vector.shape}")
-    return [vector if create_graph and vector.requires_grad and is_grad_enabled()
-            else vector._data for vector in v]
+    return [vector if create_graph and vector.requires_grad else vector._data for vector in v]
 
 
 def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False) -> list:
