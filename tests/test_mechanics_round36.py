@@ -622,15 +622,34 @@ def test_a_view_whose_op_saved_its_output_refuses_once_its_base_changes():
     np.testing.assert_allclose(x.grad.numpy(), np.exp(x0 + np.eye(2, 3)))
 
 
+@pytest.mark.parametrize("then", ["add_", "none"])
+def test_erfinv_reads_its_input_so_a_later_change_keeps_its_gradient(then):
+    x0 = np.array([0.1, 0.3, -0.2])
+    x = tg.tensor(x0, requires_grad=True)
+    h = x * 1.0
+    h.erfinv_()  # (PyTorch's backward reads erfinv's input: a change of h after is allowed)
+    doubled = h * 2
+    getattr(h, then, lambda *_: None)(1.0)
+    doubled.sum().backward()
+    slope = np.sqrt(np.pi) / 2 * np.exp(tg.special.erfinv(tg.tensor(x0)).numpy() ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * slope)
+    y = tg.tensor(x0, requires_grad=True)
+    out = y.erfinv()
+    out.add_(1.0)  # (refused before: erfinv saved its output)
+    out.sum().backward()
+    np.testing.assert_allclose(y.grad.numpy(), slope)
+
+
 def test_saved_output_refusals_agree_with_pytorch(torch64):
     def program(lib, change, then):
         x = lib.tensor([0.5, 1.0, 2.0], requires_grad=True)
-        h = x * 2.0
+        h = x * (0.25 if change == "erfinv_" else 2.0)  # (erfinv's domain: -1 to 1)
         getattr(h, change)()
         getattr(h, then)(3.0) if then != "view" else h[1:].add_(1.0)
         h.sum().backward()
         return _numpy(x.grad)
-    for change in ("exp_", "tanh_", "sigmoid_", "relu_", "sin_", "mul_", "reciprocal_"):
+    for change in ("exp_", "tanh_", "sigmoid_", "relu_", "sin_", "mul_", "reciprocal_",
+                   "erfinv_"):
         for then in ("add_", "mul_", "view"):
             _both(torch64, program, change, then)
 

@@ -266,19 +266,23 @@ class Erfinv(_Pointwise, elementwise=True, methods=("erfinv",), functions=("erfi
     """erf's inverse, for -1 <= x <= 1 (PyTorch's erfinv and special.erfinv): +-inf at +-1,
     NaN beyond, to full float64 precision in the tails too.
 
+    Its backward reads its input, as PyTorch's, and computes erfinv(x) again: a change
+    of its output in place (`h.erfinv_()`, then `h.add_(1)`) leaves its gradient as it was.
+
     forward: `erfinv(x)`
-    gradient: `g * sqrt(pi) / 2 * e**(out**2)`
+    gradient: `g * sqrt(pi) / 2 * e**(erfinv(x)**2)`
     """
 
     fn = staticmethod(erfinv)
-    of_output = True
 
     @staticmethod
-    def derivative(out):
+    def derivative(x):
+        out = erfinv(x)
         with np.errstate(over="ignore"):
             return SQRT_PI / 2 * np.exp(out * out)
 
     def backward_graph(ctx, out, g):
+        out = ctx.parents[0].erfinv()
         return g * (SQRT_PI / 2 * (out * out).exp())
 
 
