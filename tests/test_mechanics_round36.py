@@ -37,6 +37,7 @@ Each mended case also has a check without torch."""
 from __future__ import annotations
 
 import random
+import re
 import warnings
 
 import numpy as np
@@ -592,6 +593,41 @@ def test_an_op_that_saved_its_output_refuses_once_that_tensor_changes_again(chan
         h.detach().add_(1.0)
     with pytest.raises(RuntimeError, match=rf"^backward\(\): the output of op "
                                            rf"'{change[:-1]}' was changed in place"):
+        h.sum().backward()
+
+
+def test_the_saved_output_refusal_names_the_tensor_written_in_place_and_the_op():
+    x = tg.tensor(np.arange(1.0, 7.0).reshape(2, 3) / 8, requires_grad=True)
+    h = x * 1.0
+    h.name = "h"
+    h.exp_()
+    h.add_(1.0)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "backward(): the output of op 'exp' was changed in place after the op saved it "
+            "for backward: h (2, 3) was written in place by exp_ and changed again after, so "
+            "the gradient would be computed from values the forward pass never made. Make one "
+            "of them out of place (h = h.exp(...), or inplace=False), or change a copy (h = "
+            "h.clone() before the second change)")):
+        h.sum().backward()
+    h = x * 1.0
+    h.name = "h"
+    h[0].exp_()
+    h[1].add_(1.0)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "a view (3,) of h (2, 3) was written in place by exp_ and changed again after (a "
+            "view shares its base's count)")):
+        h.sum().backward()
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.ReLU(inplace=True),
+                             tg.nn.ReLU(inplace=True))
+    with pytest.raises(RuntimeError, match=r"the tensor \(2, 4\) was written in place by "
+                                           r"relu.*, or inplace=False\)"):
+        model(x).sum().backward()
+    h = x * 1.0
+    h.tanh_()
+    with tg.no_grad():
+        h.mul_(2.0)
+    with pytest.raises(RuntimeError, match=r": the tensor \(2, 3\) was written in place by "
+                                           r"tanh_ .*\(t = t\.tanh\(\.\.\.\), or "):
         h.sum().backward()
 
 

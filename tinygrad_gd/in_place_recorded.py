@@ -123,8 +123,8 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
             operands: tuple) -> Tensor:
     """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
     the views are taken again once, when the whole change is made)."""
-    node, made_by = t._ctx, getattr(t, "_made_by", None)
-    if t._requires_grad and node is None:  # (a leaf: refused, a constant's view made one
+    made_by = getattr(t, "_made_by", None)
+    if t._requires_grad and t._ctx is None:  # (a leaf: refused, a constant's view made one
         t._check_writable(what, f"write {instead} (a new tensor)")  # by requires_grad_() too)
     if view_of_graph(t) or isinstance(made_by, ConstantView):
         return _rebase_view(t, what, change, instead, operands)  # (c[1], c.T: through c)
@@ -136,24 +136,31 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     np.copyto(t._data, result._data)
     t._ctx, t._requires_grad = result._ctx, result._requires_grad
     t._mark_changed()  # (a node that saved t's values, its output, refuses now)
-    _output_saved_in(t, result)
+    changed_by = result._ctx
+    if changed_by is not None and changed_by.output_version is not None:  # (most: None)
+        _output_saved_in(t, changed_by, result, what)
     _remember(t, before)
     return t
 
 
-def _output_saved_in(t: Tensor, result: Tensor) -> None:
+def _output_saved_in(t: Tensor, node: Any, result: Tensor, what: str,
+                     base: tuple | None = None) -> None:
     """PyTorch's op writes t itself, so an op that saved its output (`h.exp_()`,
     `h.relu_()`) saved t: a later change of t, recorded or not (`h.add_(1)`, under
     no_grad() too), refuses its backward, as PyTorch's and as after `h = x.exp()`. Its
     record time moves to t's stamp, unless an input shares t's memory (`h.pow_(h[0])`,
-    whose write just now counts already)."""
-    node = result._ctx
-    saved = None if node is None else node.output_version
-    if saved is None or saved is not result._version or any(
-            parent._version is t._version for parent in node.parents):
+    whose write just now counts already). The node keeps, for that refusal's message
+    (versions.py), the in-place op (`what`), t (a weak reference) and the `base` t is a
+    view of (a weak reference, its shape and t's)."""
+    if node.output_version is not result._version:
         return
-    node.output_version = t._version
-    node.recorded_at = t._version[0]
+    counter = t._version
+    for parent in node.parents:
+        if parent._version is counter:
+            return
+    node.output_version = counter
+    node.recorded_at = counter[0]
+    node.written_in_place = (what, weakref.ref(t), base)
 
 
 def written_already(t: Tensor, index: Any, value: Any) -> bool:
@@ -204,7 +211,10 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
             _rebase(base, what, lambda old_base, added: old_base + added, instead, (change,))
         t._ctx = type(node).apply(base, **node.params)._ctx
     t._requires_grad = True
-    _output_saved_in(t, result)  # (t's counter is its base's: a change of either counts)
+    changed_by = result._ctx  # (t's counter is its base's: a change of either counts)
+    if changed_by is not None and changed_by.output_version is not None:
+        _output_saved_in(t, changed_by, result, what,  # (a view: often gone by then)
+                         (weakref.ref(base), base._data.shape, t._data.shape))
     hooks.move_hooks(t, before)
     _remember(t, before)
     return t

@@ -32,6 +32,7 @@ from .tracked import writes, written_arrays
 
 Function.recorded_at = 0  # the write clock when the node was recorded
 Function.output_version = None  # the output's stamp, when the node saved its output
+Function.written_in_place = None  # an in-place op that saved its output: in_place_recorded.py
 
 
 class NoGradView(str):
@@ -132,15 +133,44 @@ class VersionCheck(Extension):
         if not node.saved_tensors:
             return  # nothing saved: nothing an in-place change can spoil
         if output_written(node):
-            raise RuntimeError(
-                f"backward(): the output of op '{node.name}' was changed in place after the "
-                f"op saved it for backward (by an in-place op such as mul_ or y[...] = ..., "
-                f"or through its .data), so the gradient would be computed from values the "
-                f"forward pass never made. Make a new tensor instead (y = y.mul(2)), change a "
-                f"copy (y.clone()), or run the forward pass again")
+            raise _changed_output(node)
         for position in written_since(node):  # (mostly none: the pass's per-node cost)
             if saved_from(node, node.parents[position]):
                 raise _changed_input(node, position)
+
+
+def _changed_output(node: Function) -> RuntimeError:
+    """The refusal of a backward through `node`, whose output (saved for backward) changed
+    in place after it; for an op that wrote a tensor in place (`h.exp_()`), naming it, its
+    shape and that op, and advising to make one of the two changes out of place."""
+    said = (f"backward(): the output of op '{node.name}' was changed in place after the op "
+            f"saved it for backward")
+    why = "so the gradient would be computed from values the forward pass never made"
+    if node.written_in_place is None:
+        return RuntimeError(
+            f"{said} (by an in-place op such as mul_ or y[...] = ..., or through its .data), "
+            f"{why}. Make a new tensor instead (y = y.mul(2)), change a copy (y.clone()), or "
+            f"run the forward pass again")
+    what, tensor, viewed = node.written_in_place
+    if viewed is None:
+        alive, name = tensor(), _named(tensor)
+        who = f"{name or 'the tensor'}{'' if alive is None else f' {alive.shape}'}"
+        copied, again = name or "t", ""
+        instead = f" ({copied} = {copied}.{node.name}(...), or inplace=False)"
+    else:  # (h[0].exp_(): the view's counter is its base's)
+        copied = _named(viewed[0]) or "t"
+        who = f"a view {viewed[2]} of {copied if copied != 't' else 'a tensor'} {viewed[1]}"
+        again, instead = " (a view shares its base's count)", ""
+    return RuntimeError(
+        f"{said}: {who} was written in place by {what} and changed again after{again}, "
+        f"{why}. Make one of them out of place{instead}, or change a copy ({copied} = "
+        f"{copied}.clone() before the second change)")
+
+
+def _named(tensor: Any) -> str:
+    """A tensor's name from a weak reference to it ("": unnamed, or gone)."""
+    alive = tensor()
+    return alive.name if alive is not None and alive.name else ""
 
 
 def _changed_input(node: Function, position: int) -> RuntimeError:
