@@ -16,13 +16,16 @@ both accept, the same type):
   strategies: with create_graph the function's outputs keep their graph and the products
   are differentiable with respect to `v` (both were cut), create_graph with the forward
   strategy is refused, hessian refuses strict with vectorize, and strict with
-  create_graph refuses a product that depends on no input, as PyTorch's;
+  create_graph refuses a product that depends on no input, as PyTorch's, and under the
+  caller's no_grad() too the products of create_graph=True differentiate to x and v;
 - in-place ops on leaves, non-leaves and their views, under no_grad, inference_mode and
   set_grad_enabled(False), `requires_grad_()`, then backward: an op that saved its own
   output (`h.exp_()`, `h.relu_()`) refuses its backward once h is changed again, as
   after `h = x.exp()` (it computed from a copy and accepted), a view's too (`h[0].exp_()`,
-  then any change of h); a constant's view made a leaf by `requires_grad_()` refuses a
-  write of a value that needs a gradient (it wrote through into the constant).
+  then any change of h), in words that name h, its shape and the in-place op; erfinv's
+  gradient reads its input, so `h.erfinv_()` then a change of h keeps it; a constant's
+  view made a leaf by `requires_grad_()` refuses a write of a value that needs a
+  gradient (it wrote through into the constant).
 
 Differences kept on purpose and left out of the draws: `detach_()` of a tensor made by
 an op is refused (docs/reference/api-guide.md); PyTorch's forward-mode jacobian and
