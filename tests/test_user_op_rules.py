@@ -38,7 +38,8 @@ def test_a_function_name_that_is_no_op_is_refused_and_later_ops_still_register(t
 
 
 @pytest.mark.parametrize("attribute", ["params", "parents", "scope", "recorded_at",
-                                       "output_version", "saved_packed", "saved_snapshots"])
+                                       "output_version", "saved_packed", "saved_snapshots",
+                                       "written_in_place"])
 def test_a_forward_setting_a_node_attribute_the_engine_sets_is_refused(attribute):
     class Affine(tg.Function, name=f"affine_{attribute}", methods=(f"affine_{attribute}",)):
         def forward(ctx, x, *, a=2.0):

@@ -42,7 +42,8 @@ _FORWARD_COUNTS = re.compile(r"^[\w.<>]*\.forward\(\) takes ")
 # (built_in is refused where it is set: registry.py's _UsersOpFlag)
 _NODE_ATTRIBUTES = ("params", "name", "recorded_at", "scope", "created_at",
                     "output_version", "scope_calls", "saved_packed", "saved_specs",
-                    "saved_unpack", "saved_snapshots")  # (what the extras set on a node)
+                    "saved_unpack", "saved_snapshots",
+                    "written_in_place")  # (what the extras set on a node)
 # NumPy's words for inputs whose shapes do not fit a join (concatenate, stack): PyTorch's
 # RuntimeError, so a ShapeError
 _JOIN_SHAPES = re.compile(r"^all (the )?input arrays? (dimensions except|must have)")
