@@ -51,7 +51,7 @@ def test_a_wrong_out_of_values_and_indices_is_refused_in_one_line_with_nothing_w
          f"tuple of 2 Tensors, one for each, got tuple of 1"),
         ((first, tg.zeros(7, dtype=tg.int64)), ValueError, f"{name}: out= has shape (7,) and "
          f"dtype int64, the result shape {shape} and dtype int64; give an out of the result's "
-         f"shape and a dtype it casts to"),
+         f"shape and an integer dtype (int64), as for indices"),
     ]
     for out, error, said in cases:
         with pytest.raises(error) as info:
@@ -78,3 +78,20 @@ def test_a_recurrent_function_given_a_torch_tensor_names_torchs_tensor():
         tg.rnn_tanh_cell(torch.ones(1, 3), tg.zeros(1, 4), tg.ones(4, 3), tg.ones(4, 4))
     assert str(info.value) == ("rnn_tanh_cell: input must be a Tensor, got torch.Tensor; make "
                                "one with tg.tensor(...)")  # (it said "got Tensor")
+
+
+def test_the_indices_out_must_be_integer_as_pytorchs():
+    # a float out took the indices (as 2.0, 0.0, ...) where PyTorch refuses
+    x = tg.tensor(np.random.default_rng(3).normal(size=(2, 3)))
+    values, indices = tg.zeros(2), tg.zeros(2)
+    with pytest.raises(ValueError) as info:
+        tg.max(x, 1, out=(values, indices))
+    assert str(info.value) == ("max: out= has shape (2,) and dtype float64, the result shape "
+                               "(2,) and dtype int64; give an out of the result's shape and an "
+                               "integer dtype (int64), as for indices")
+    assert not values.numpy().any() and not indices.numpy().any()
+    torch = _torch_or_none()
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="dtype long"):
+            floats = (torch.zeros(2, dtype=torch.float64), torch.zeros(2, dtype=torch.float64))
+            torch.max(torch.tensor(x.numpy()), 1, out=floats)

@@ -36,11 +36,15 @@ def _check(name: str, result: Any, out: Any) -> None:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            f"differentiation, but one of the arguments requires grad; write "
                            f"y = tg.{name}(...) instead (or call it under tg.no_grad())")
+    integers = np.dtype(result.dtype).kind in "iu"  # (indices: an integer out, as PyTorch's)
     if tuple(out.shape) != tuple(result.shape) or not np.can_cast(result.dtype, out.dtype,
-                                                                   "same_kind"):
+                                                                   "same_kind") \
+            or integers and np.dtype(out.dtype).kind not in "iu":
         raise ValueError(f"{name}: out= has shape {tuple(out.shape)} and dtype {out.dtype}, the "
                          f"result shape {tuple(result.shape)} and dtype {result.dtype}; give an "
-                         f"out of the result's shape and a dtype it casts to")
+                         f"out of the result's shape and " + ("an integer dtype (int64), as for "
+                                                              "indices" if integers else
+                                                              "a dtype it casts to"))
     values = getattr(out, "_data", None)
     if values is not None and not values.flags.writeable:  # (copy_'s refusal: said of name)
         raise ValueError(f"{name}: cannot write into out= of shape {tuple(out.shape)}: its "
