@@ -609,7 +609,7 @@ def test_the_saved_output_refusal_names_the_tensor_written_in_place_and_the_op()
             "backward(): the output of op 'exp' was changed in place after the op saved it "
             "for backward: h (2, 3) was written in place by exp_ and changed again after, so "
             "the gradient would be computed from values the forward pass never made. Make one "
-            "of them out of place (h = h.exp(...), or inplace=False), or change a copy (h = "
+            "of them out of place (h = h.exp()), or change a copy (h = "
             "h.clone() before the second change)")):
         h.sum().backward()
     h = x * 1.0

@@ -156,7 +156,9 @@ def _changed_output(node: Function) -> RuntimeError:
         alive, name = tensor(), _named(tensor)
         who = f"{name or 'the tensor'}{'' if alive is None else f' {alive.shape}'}"
         copied, again = name or "t", ""
-        instead = f" ({copied} = {copied}.{node.name}(...), or inplace=False)"
+        arguments = "..." if getattr(node, "params", None) else ""  # (exp_ takes none)
+        flag = ", or inplace=False" if what.endswith("(inplace=True)") else ""  # (a layer's)
+        instead = f" ({copied} = {copied}.{node.name}({arguments}){flag})"
     else:  # (h[0].exp_(): the view's counter is its base's)
         copied = _named(viewed[0]) or "t"
         who = f"a view {viewed[2]} of {copied if copied != 't' else 'a tensor'} {viewed[1]}"
