@@ -139,11 +139,18 @@ def _gamma_integral(a: np.ndarray, x: np.ndarray) -> np.ndarray:
                      lambda s, log_t: (a - 1)[:, None] * log_t - side[:, None] * s)
 
 
-class _FirstOrderOnly:
-    """A draw's implicit gradient is computed in NumPy, first order only, as PyTorch's
-    (@once_differentiable there): a derivative of it is refused in its own words."""
+class _ImplicitDraw:
+    """A draw x made elsewhere, as a function of its concentration alpha: forward gives the
+    draw (alpha and x kept for the gradient); the implicit gradient is computed in NumPy,
+    first order only, as PyTorch's (@once_differentiable there): a derivative of it is
+    refused in its own words."""
 
     distributions = ""
+
+    def forward(ctx, alpha, x):  # noqa: N805
+        alpha, x = floating(alpha), floating(x)
+        ctx.save_for_backward(alpha, x)
+        return np.array(x, copy=True)
 
     def backward_graph(ctx, out, g):  # noqa: N805
         raise NoSecondDerivative(
@@ -154,7 +161,7 @@ class _FirstOrderOnly:
             f"finite differences")
 
 
-class GammaDraw(_FirstOrderOnly, Function, register=False, name="standard_gamma",
+class GammaDraw(_ImplicitDraw, Function, register=False, name="standard_gamma",
                 elementwise=True):
     """Draws x of Gamma(alpha, 1), made elsewhere, as a function of alpha: the value is the
     draw, the gradient the implicit reparameterization one (module docstring).
@@ -164,11 +171,6 @@ class GammaDraw(_FirstOrderOnly, Function, register=False, name="standard_gamma"
     """
 
     distributions = "Gamma, Chi2, StudentT and the draws made of them"
-
-    def forward(ctx, alpha, x):
-        alpha, x = floating(alpha), floating(x)
-        ctx.save_for_backward(alpha, x)
-        return np.array(x, copy=True)
 
     def backward(ctx, g):
         alpha, x = ctx.saved_tensors
@@ -279,7 +281,7 @@ def _beta_integral(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
             + (b - 1)[:, None] * np.log1p(-side[:, None] * s / (1 - x)[:, None])))
 
 
-class DirichletDraw(_FirstOrderOnly, Function, register=False, name="dirichlet_draw"):
+class DirichletDraw(_ImplicitDraw, Function, register=False, name="dirichlet_draw"):
     """Draws x of Dirichlet(alpha) (the last axis), made elsewhere, as a function of alpha
     (broadcast to x's shape): the value is the draw, the gradient PyTorch's (above).
 
@@ -288,11 +290,6 @@ class DirichletDraw(_FirstOrderOnly, Function, register=False, name="dirichlet_d
     """
 
     distributions = "Dirichlet and Beta"
-
-    def forward(ctx, alpha, x):
-        alpha, x = floating(alpha), floating(x)
-        ctx.save_for_backward(alpha, x)
-        return np.array(x, copy=True)
 
     def backward(ctx, g):
         slope, x = _dirichlet_slope(ctx)
