@@ -1,0 +1,240 @@
+"""What a PyTorch user reached for and found missing (thirty-seventh round, part D):
+
+- `tg.utils.checkpoint.checkpoint` and `checkpoint_sequential`: the same values and
+  gradients as without them (parameters read by the function too, second derivatives, a
+  random op's mask, keyword arguments, outputs of other kinds or computed from nothing
+  that needs a gradient), the function's inner tensors not kept, run once more by
+  backward() only (not by a drawing, which says why it shows no gradient), PyTorch
+  2.13's warning without `use_reentrant` and its refusals with use_reentrant=True;
+- the global module hooks (`tg.nn.modules.module.register_module_forward_pre_hook` and
+  kin) in PyTorch's order around a module's own hooks, `always_call`, handles that
+  remove them, the registration hooks;
+- `tg.autograd.functional.jacobian`, `hessian`, `hvp` and `vhp` with create_graph=True:
+  a part for an input the output does not depend on is zeros that require a gradient,
+  as PyTorch's, and differentiate again.
+Checked against computed values (the same function without checkpoint, NumPy), and
+(marked `torch`) against PyTorch."""
+from __future__ import annotations
+
+import gc
+import re
+import warnings
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+from tinygrad_gd.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
+
+
+@pytest.fixture
+def torch64():
+    torch = pytest.importorskip("torch")
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch
+    torch.set_default_dtype(default)
+
+
+def _model_and_input(seed: int = 0):
+    tg.manual_seed(seed)
+    model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2))
+    x = tg.tensor(np.random.default_rng(seed).normal(size=(5, 3)), requires_grad=True)
+    return model, x
+
+
+def _grads(model, x):
+    return [x.grad.numpy().copy()] + [p.grad.numpy().copy() for p in model.parameters()]
+
+
+# -- 1. checkpoint ----------------------------------------------------------------------------
+@pytest.mark.parametrize("use_reentrant", [False, True])
+def test_checkpoint_gives_the_values_and_gradients_of_the_plain_call(use_reentrant):
+    model, x = _model_and_input()
+    plain = model(x)
+    (plain ** 2).sum().backward()
+    expected = _grads(model, x)
+    model.zero_grad()
+    x.grad = None
+    out = checkpoint(model, x, use_reentrant=use_reentrant)
+    np.testing.assert_allclose(out.numpy(), plain.numpy(), rtol=1e-12)
+    (out ** 2).sum().backward()
+    for got, want in zip(_grads(model, x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_the_function_runs_once_forward_once_backward_and_its_inner_tensors_are_not_kept():
+    model, x = _model_and_input()
+    calls, inner = [], []
+
+    def block(t):
+        calls.append(tg.is_grad_enabled())
+        hidden = model[0](t)
+        inner.append(weakref.ref(hidden))
+        return model[2](model[1](hidden))
+
+    out = checkpoint(block, x, use_reentrant=False)
+    gc.collect()
+    assert inner[0]() is None  # (a plain call's graph keeps it until backward)
+    out.sum().backward()
+    assert calls == [False, True]
+    kept = block(x)  # without checkpoint, the graph holds the hidden layer
+    gc.collect()
+    assert inner[-1]() is not None and kept.requires_grad
+
+
+def test_a_second_derivative_through_checkpoint_is_the_plain_one():
+    x = tg.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    w = tg.tensor([1.5, 0.5, -0.7], requires_grad=True)
+
+    def f(t):
+        return (t ** 3 * w).sin()
+
+    def second(out):
+        g, = tg.autograd.grad(out.sum(), x, create_graph=True)
+        return [h.numpy() for h in tg.autograd.grad((g ** 2).sum(), [x, w])] + [g.numpy()]
+
+    for got, want in zip(second(checkpoint(f, x, use_reentrant=False)), second(f(x))):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_autograd_grad_through_checkpoint_reaches_parameters_and_runs_their_hook_once():
+    model, x = _model_and_input()
+    seen = []
+    model[0].weight.register_hook(lambda g: seen.append(1))
+    out = checkpoint(model, x, use_reentrant=False)
+    gx, gw = tg.autograd.grad(out.sum(), [x, model[0].weight])
+    plain_x, plain_w = tg.autograd.grad(model(x).sum(), [x, model[0].weight])
+    np.testing.assert_allclose(gx.numpy(), plain_x.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(gw.numpy(), plain_w.numpy(), rtol=1e-12)
+    assert seen == [1, 1]  # once per pass, checkpointed or not
+
+
+def test_dropout_inside_draws_the_same_mask_again_and_backward_leaves_the_generator():
+    x = tg.tensor(np.linspace(1.0, 2.0, 20), requires_grad=True)
+    tg.manual_seed(3)
+    out = checkpoint(lambda t: tg.nn.functional.dropout(t, 0.5, True), x, use_reentrant=False)
+    after_forward = tg.rand(4).numpy()
+    tg.manual_seed(3)
+    out = checkpoint(lambda t: tg.nn.functional.dropout(t, 0.5, True), x, use_reentrant=False)
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), (out.numpy() != 0) * 2.0)
+    np.testing.assert_array_equal(tg.rand(4).numpy(), after_forward)
+
+
+def test_keyword_arguments_other_outputs_and_tensors_that_need_no_gradient():
+    x = tg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c = tg.tensor([4.0, 5.0, 6.0])
+
+    def f(t, const, scale=1.0):
+        return {"y": t * const * scale, "free": const * 2, "index": t.argmax(),
+                "note": "kept", "none": None}
+
+    out = checkpoint(f, x, c, use_reentrant=False, scale=3.0)
+    assert out["note"] == "kept" and out["none"] is None
+    assert out["y"].requires_grad and not out["free"].requires_grad
+    assert not out["index"].requires_grad and int(out["index"].item()) == 2
+    np.testing.assert_allclose(out["free"].numpy(), [8.0, 10.0, 12.0])
+    out["y"].sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), c.numpy() * 3.0)
+    assert c.grad is None
+
+
+def test_under_no_grad_checkpoint_just_calls_the_function():
+    model, x = _model_and_input()
+    with tg.no_grad():
+        out = checkpoint(model, x, use_reentrant=False)
+    assert not out.requires_grad
+    np.testing.assert_allclose(out.numpy(), model(x).numpy())
+
+
+def test_without_use_reentrant_it_warns_as_pytorch_2_13_and_reentrant_refuses_keywords():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
+        checkpoint(lambda t: t * 2, x)
+    with pytest.warns(UserWarning, match="use_reentrant parameter should be passed explicitly"):
+        checkpoint_sequential([tg.nn.Tanh()], 1, x)
+    with pytest.raises(ValueError, match="Unexpected keyword arguments: scale"):
+        checkpoint(lambda t, scale: t * scale, x, use_reentrant=True, scale=2.0)
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+        out = checkpoint(lambda t: t * 2, tg.tensor([1.0]), use_reentrant=True)
+    assert not out.requires_grad
+    with pytest.raises(TypeError, match="checkpoint: function must be callable"):
+        checkpoint(3, x, use_reentrant=False)
+
+
+def test_a_function_that_computes_otherwise_the_second_time_is_named():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    runs = []
+
+    def changing(t):
+        runs.append(1)
+        return t * 2 if len(runs) == 1 else (t * 2).sum()
+
+    out = checkpoint(changing, x, use_reentrant=False)
+    with pytest.raises(CheckpointError, match=r"gave output 0 as shape \(\), .* first run "
+                                              r"gave shape \(2,\)"):
+        out.sum().backward()
+
+
+def test_checkpoint_sequential_gives_the_plain_gradients():
+    tg.manual_seed(1)
+    model = tg.nn.Sequential(*[layer for _ in range(3)
+                               for layer in (tg.nn.Linear(3, 3), tg.nn.Tanh())])
+    x = tg.tensor(np.random.default_rng(1).normal(size=(4, 3)), requires_grad=True)
+    model(x).sum().backward()
+    expected = _grads(model, x)
+    model.zero_grad()
+    x.grad = None
+    out = checkpoint_sequential(model, 3, x, use_reentrant=False)
+    out.sum().backward()
+    for got, want in zip(_grads(model, x), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    with pytest.raises(ValueError, match="segments must be an int from 1 to the number of "
+                                         r"functions \(6\), got 0"):
+        checkpoint_sequential(model, 0, x, use_reentrant=False)
+
+
+def test_a_drawing_runs_no_checkpointed_function_and_says_why_it_shows_no_gradient():
+    model, x = _model_and_input()
+    calls = []
+
+    def block(t):
+        calls.append(1)
+        return model(t)
+
+    loss = checkpoint(block, x, use_reentrant=False).sum()
+    text = " ".join(re.sub(r"<BR[^>]*>", " ", tg.graph.draw_graph(loss).source).split())
+    assert calls == [1]
+    assert "gradients not shown" in text and "draw the model run without checkpoint" in text
+    loss.backward()
+    assert calls == [1, 1]
+
+
+@pytest.mark.torch
+def test_checkpoint_matches_torch_values_gradients_and_requires_grad(torch64):
+    torch = torch64
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    rng = np.random.default_rng(5)
+    xs, ws = rng.normal(size=(3, 4)), rng.normal(size=(4, 2))
+
+    def body(x, w):
+        h = (x @ w).tanh()
+        return h * 2, (x * 0).sum(), x.detach() + 1
+
+    x, w = tg.tensor(xs, requires_grad=True), tg.tensor(ws, requires_grad=True)
+    tx = torch.tensor(xs, requires_grad=True)
+    tw = torch.tensor(ws, requires_grad=True)
+    ours = checkpoint(lambda a: body(a, w), x, use_reentrant=False)
+    theirs = torch_checkpoint(lambda a: body(a, tw), tx, use_reentrant=False)
+    assert [o.requires_grad for o in ours] == [o.requires_grad for o in theirs]
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), t.detach().numpy(), rtol=1e-12)
+    g, = tg.autograd.grad((ours[0] ** 2).sum(), x, create_graph=True)
+    tg_ = torch.autograd.grad((theirs[0] ** 2).sum(), tx, create_graph=True)[0]
+    np.testing.assert_allclose(g.numpy(), tg_.detach().numpy(), rtol=1e-12)
+    hx, hw = tg.autograd.grad(g.sum(), [x, w])
+    thx, thw = torch.autograd.grad(tg_.sum(), [tx, tw])
+    np.testing.assert_allclose(hx.numpy(), thx.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(hw.numpy(), thw.numpy(), rtol=1e-10)

@@ -1,0 +1,324 @@
+"""Activation checkpointing, as PyTorch's `torch.utils.checkpoint`: memory traded for a
+second forward.
+
+To compute gradients, backward() needs what the forward pass computed in between (the
+activations): every op keeps its inputs until the backward pass has used them, so a deep
+model holds all its layers' intermediate tensors at once. `checkpoint(fn, *args,
+use_reentrant=False)` runs `fn` without recording its graph: nothing computed inside
+`fn` is kept, only its inputs and outputs. When backward() reaches it, `fn` runs a
+second time, this time recording its graph, and the gradients go back through that one.
+Same values, same gradients; the price is running `fn` twice. `checkpoint_sequential`
+does it for the segments of a sequence of layers (all but the last), so that only the
+segments' boundaries are kept.
+
+What `fn` reads besides its arguments (a layer's parameters, a tensor it closes over)
+gets its gradient too: the first run notes every tensor from outside `fn` that needs a
+gradient, and the checkpoint's node in the graph has them as its inputs. The second run
+records its graph down to stand-ins of those tensors (`_CutAtInputs`), so its pass
+stops there, and runs no hook of theirs: the outer pass runs them, once. A random op
+draws the same numbers the second time (`preserve_rng_state=True`, the default: the
+generator's state is put back for the rerun, and restored after it). With
+`create_graph=True` the second run's graph starts at the inputs themselves, through an
+identity op, so the gradients differentiate again (a second derivative).
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+import weakref
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import autograd
+from .. import random as tg_random
+from ..engine import Extension, Function, switch
+from ..grad_mode import enable_grad, is_grad_enabled, no_grad
+from ..hooks import running_pass
+from ..tensor import Tensor
+from ._pytree import tree_flatten, tree_unflatten
+
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError"]
+
+
+class CheckpointError(RuntimeError):
+    """The second run of a checkpointed function did not compute what the first did
+    (PyTorch's name): an output of another shape or dtype, or a tensor fewer."""
+
+
+class _Noted(Extension):
+    """While `fn` first runs (nothing recorded): the tensors from outside `fn` that need a
+    gradient, in the order `fn` used them, and which tensors depend on them (so that
+    an output computed from none of them needs no gradient, as PyTorch's)."""
+
+    def __init__(self) -> None:
+        self.outside: dict[Tensor, None] = {}  # (an ordered set; tensors hash by identity)
+        self.depending: dict[int, weakref.ref] = {}  # id: the tensor (not kept alive)
+        self.thread = threading.get_ident()
+
+    def applied(self, node: Any, inputs: tuple, output: Any) -> None:
+        if threading.get_ident() != self.thread:
+            return
+        reached = False
+        for tensor in inputs:
+            if tensor._requires_grad:
+                self.outside[tensor] = None
+                reached = True
+            elif not reached:
+                reached = self.depends(tensor)
+        if reached:
+            self.depending[id(output)] = weakref.ref(output)
+
+    def depends(self, tensor: Any) -> bool:
+        """Whether `tensor` needs a gradient or was computed from one that does."""
+        ref = self.depending.get(id(tensor))
+        return bool(tensor._requires_grad) or ref is not None and ref() is tensor
+
+
+class _CutAtInputs(Extension):
+    """While `fn` runs again: each recorded node's inputs from outside `fn` replaced by
+    their stand-ins, so the second run's graph ends there."""
+
+    def __init__(self, stand_ins: dict) -> None:
+        self.stand_ins, self.thread = stand_ins, threading.get_ident()
+
+    def applied(self, node: Any, inputs: tuple, output: Any) -> None:
+        if node.parents and threading.get_ident() == self.thread:
+            node.parents = tuple([self.stand_ins.get(p, p) for p in node.parents])
+
+
+class _Alias(Function, register=False, name="checkpoint_input"):
+    """The identity: an input of a checkpoint, for the second run's graph to start at
+    while it stays connected to the input (create_graph=True)."""
+
+    def forward(ctx, array: np.ndarray) -> np.ndarray:  # noqa: N805
+        return array
+
+    def backward(ctx, grad: np.ndarray) -> np.ndarray:  # noqa: N805
+        return grad
+
+    def backward_graph(ctx, out: Tensor, grad: Tensor) -> tuple:  # noqa: N805
+        return (grad,)
+
+
+class _Run:
+    """One call of `checkpoint`: how to run `fn` again, and what its first run gave."""
+
+    def __init__(self, fn: Callable, args: tuple, kwargs: dict, rng_state: Any) -> None:
+        self.fn, self.args, self.kwargs, self.rng_state = fn, args, kwargs, rng_state
+        self.positions: list[int] = []  # which leaves of the output go through the node
+        self.shapes: list[tuple] = []
+        self.dtypes: list[Any] = []
+
+    def again(self, stand_ins: dict) -> list:
+        """`fn` run again with gradients recorded (the same random numbers), its graph
+        cut at `stand_ins`: the tensors at `positions` of its output."""
+        with tg_random.fork_rng(enabled=self.rng_state is not None):
+            if self.rng_state is not None:
+                tg_random.set_rng_state(self.rng_state)
+            cut = _CutAtInputs(stand_ins)
+            switch(cut)
+            try:
+                with enable_grad():
+                    output = self.fn(*self.args, **self.kwargs)
+            finally:
+                switch(cut, on=False)
+        leaves = tree_flatten(output)[0]
+        chosen = [leaves[k] if k < len(leaves) else None for k in self.positions]
+        for k, (tensor, shape, dtype) in enumerate(zip(chosen, self.shapes, self.dtypes)):
+            if not isinstance(tensor, Tensor) or tensor.shape != shape or tensor.dtype != dtype:
+                what = (f"shape {tensor.shape}, dtype {tensor.dtype}"
+                        if isinstance(tensor, Tensor) else type(tensor).__name__)
+                raise CheckpointError(
+                    f"checkpoint: run again for backward(), the function gave output "
+                    f"{self.positions[k]} as {what}, where its first run gave shape {shape}, "
+                    f"dtype {dtype}; the function must compute the same each time (keep "
+                    f"preserve_rng_state=True for random ops)")
+        return chosen
+
+    def gradients(self, parents: tuple, grads: list, connected: bool) -> list:
+        """Each of `parents`' gradient (None where none reaches it) from the outputs'
+        `grads`, through `fn` run again: stand-ins cut from the graph (first order), or
+        identities of the parents themselves (`connected`: create_graph)."""
+        stand_ins = {p: _Alias.apply(p) if connected else p.detach().requires_grad_()
+                     for p in parents}
+        outputs = self.again(stand_ins)
+        pairs = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
+        if not pairs:
+            return [None] * len(parents)
+        return list(autograd.grad([o for o, _ in pairs], list(stand_ins.values()),
+                                  [g for _, g in pairs], retain_graph=connected,
+                                  create_graph=connected, allow_unused=True))
+
+
+class _Checkpoint(Function, register=False, name="checkpoint"):
+    """A checkpointed call: its inputs, the tensors from outside `fn` that need a gradient;
+    its output, the output tensors that need one, one flat array (the output itself for
+    one). Its backward runs `fn` again and sends the gradients through that run."""
+
+    def forward(ctx, *arrays: np.ndarray, run: _Run, flat: np.ndarray  # noqa: N805
+                ) -> np.ndarray:
+        return flat
+
+    def backward(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
+        if running_pass() is None:  # (a drawing's pass, which calls no function of the user's)
+            raise RuntimeError("checkpoint: the gradients through a checkpointed function "
+                               "come from running it again, which a drawing does not do; "
+                               "draw the model run without checkpoint to see them")
+        run = ctx.params["run"]
+        grads = _split(grad, run.shapes)
+        grads = [g.astype(d, copy=False) for g, d in zip(grads, run.dtypes)]
+        found = run.gradients(ctx.parents, grads, connected=False)
+        return tuple(None if g is None else g._data for g in found)
+
+    def backward_graph(ctx, out: Tensor, grad: Tensor) -> tuple:  # noqa: N805
+        run = ctx.params["run"]
+        return tuple(run.gradients(ctx.parents, _parts(grad, run.shapes, run.dtypes),
+                                   connected=True))
+
+
+def _split(flat: np.ndarray, shapes: list) -> list:
+    """The arrays of `shapes` laid end to end in `flat` (`flat` itself for one)."""
+    if len(shapes) == 1:
+        return [flat]
+    ends = np.cumsum([int(np.prod(s)) for s in shapes])
+    return [part.reshape(s) for part, s in zip(np.split(flat, ends[:-1]), shapes)]
+
+
+def _parts(flat: Tensor, shapes: list, dtypes: list) -> list:
+    """`_split` with recorded ops (each part in its dtype), so that each is a result of
+    `flat`: a part of the checkpoint's output, or of its gradient."""
+    if len(shapes) == 1:
+        return [flat]
+    parts, start = [], 0
+    for shape, dtype in zip(shapes, dtypes):
+        size = int(np.prod(shape))
+        part = flat[start:start + size].reshape(shape)
+        parts.append(part if part.dtype == dtype else part.to(dtype))
+        start += size
+    return parts
+
+
+def _through_node(output: Any, noted: _Noted, run: _Run) -> Any:
+    """`output` with each floating tensor that depends on an outside tensor that needs a
+    gradient replaced by a part of the checkpoint node's output."""
+    leaves, spec = tree_flatten(output)
+    run.positions = [k for k, leaf in enumerate(leaves)
+                     if isinstance(leaf, Tensor) and leaf.dtype.kind in "fc"
+                     and not leaf._requires_grad and noted.depends(leaf)]
+    if not run.positions or not noted.outside:
+        return output
+    chosen = [leaves[k] for k in run.positions]
+    run.shapes, run.dtypes = [t.shape for t in chosen], [t.dtype for t in chosen]
+    flat = (chosen[0]._data if len(chosen) == 1 else
+            np.concatenate([t._data.ravel() for t in chosen]).astype(
+                np.result_type(*run.dtypes), copy=False))
+    node_output = _Checkpoint.apply(*noted.outside, run=run, flat=flat)
+    for k, part in zip(run.positions, _parts(node_output, run.shapes, run.dtypes)):
+        leaves[k] = part
+    return tree_unflatten(leaves, spec)
+
+
+def _reentrant_given(args: tuple, kwargs: dict, context_fn: Any, debug: bool) -> bool:
+    """PyTorch's refusals for use_reentrant=True, and its warning when no argument needs a
+    gradient (the outputs then need none: checkpoint runs `fn` without a graph)."""
+    if kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+    if context_fn is not None or debug is not False:
+        raise ValueError("Passing `context_fn` or `debug` is only supported when "
+                         "use_reentrant=False.")
+    if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
+                      UserWarning, stacklevel=3)
+        return False
+    return True
+
+
+def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None,
+               context_fn: Any = None, determinism_check: str = "default",
+               debug: bool = False, early_stop: bool = True, **kwargs: Any) -> Any:
+    """`function(*args, **kwargs)`, its graph not kept: backward() runs it again (this
+    module's docstring). Its output may be a tensor, or tuples, lists and dicts of them and
+    of other values (returned as they are). `preserve_rng_state=True` (a keyword, the
+    default) makes the second run draw the random numbers the first drew.
+
+    `use_reentrant` should be given, as PyTorch 2.13 says: without it PyTorch warns and
+    uses True, and so does this. Both give the same gradients here (through `.backward()`
+    and `tg.autograd.grad` alike); True keeps PyTorch's refusal of keyword arguments and,
+    where no argument needs a gradient, returns outputs without one (with its warning).
+    `context_fn` and `debug` (PyTorch's, use_reentrant=False only) are refused, as is a
+    `determinism_check` other than "default" or "none"; `early_stop` changes nothing here."""
+    preserve = kwargs.pop("preserve_rng_state", True)
+    if use_reentrant is None:
+        warnings.warn("torch.utils.checkpoint: the use_reentrant parameter should be passed "
+                      "explicitly. Starting in PyTorch 2.9, calling checkpoint without "
+                      "use_reentrant will raise an exception. use_reentrant=False is "
+                      "recommended, but if you need to preserve the current default "
+                      "behavior, you can pass use_reentrant=True. Refer to docs for more "
+                      "details on the differences between the two variants.",
+                      UserWarning, stacklevel=2)
+        use_reentrant = True
+    if not callable(function):
+        raise TypeError(f"checkpoint: function must be callable (a module or a function), "
+                        f"got {type(function).__name__} {function!r:.40}")
+    recorded = is_grad_enabled()
+    if use_reentrant:
+        recorded = _reentrant_given(args, kwargs, context_fn, debug) and recorded
+    elif context_fn is not None or debug is not False:
+        raise NotImplementedError("checkpoint: context_fn and debug (PyTorch's selective "
+                                  "checkpointing and its debug log) are not supported here; "
+                                  "leave them out")
+    if determinism_check not in ("default", "none"):
+        raise ValueError(f"checkpoint: determinism_check={determinism_check!r} is not "
+                         f"supported; use 'default' or 'none'")
+    if not recorded:
+        with no_grad():
+            return function(*args, **kwargs)
+    run = _Run(function, args, kwargs, tg_random.get_rng_state() if preserve else None)
+    noted = _Noted()
+    switch(noted)
+    try:
+        with no_grad():
+            output = function(*args, **kwargs)
+    finally:
+        switch(noted, on=False)
+    return _through_node(output, noted, run)
+
+
+def checkpoint_sequential(functions: Any, segments: int, input: Any,
+                          use_reentrant: bool | None = None, **kwargs: Any) -> Any:
+    """`functions` (an `nn.Sequential`, or a list of layers or functions) run in turn on
+    `input`, in `segments` chunks each checkpointed but the last (PyTorch's): only the
+    chunks' inputs are kept for backward(). `preserve_rng_state` as `checkpoint`'s."""
+    if use_reentrant is None:
+        warnings.warn("torch.utils.checkpoint.checkpoint_sequential: the use_reentrant "
+                      "parameter should be passed explicitly. In version 2.9 we will raise "
+                      "an exception if use_reentrant is not passed. use_reentrant=False is "
+                      "recommended, but if you need to preserve the current default "
+                      "behavior, you can pass use_reentrant=True. Refer to docs for more "
+                      "details on the differences between the two variants.",
+                      UserWarning, stacklevel=2)
+        use_reentrant = True
+    preserve = kwargs.pop("preserve_rng_state", True)
+    if kwargs:
+        raise ValueError("Unexpected keyword arguments: " + ",".join(kwargs))
+    layers = list(functions.children()) if hasattr(functions, "children") else list(functions)
+    if isinstance(segments, bool) or not isinstance(segments, (int, np.integer)) \
+            or not 1 <= segments <= max(len(layers), 1):
+        raise ValueError(f"checkpoint_sequential: segments must be an int from 1 to the "
+                         f"number of functions ({len(layers)}), got {segments!r}")
+    size = len(layers) // segments
+
+    def run(start: int, end: int) -> Callable:
+        def forward(x: Any) -> Any:
+            for layer in layers[start:end]:
+                x = layer(x)
+            return x
+        return forward
+
+    end = 0
+    for start in range(0, size * (segments - 1), size):
+        end = start + size
+        input = checkpoint(run(start, end), input, use_reentrant=use_reentrant,
+                           preserve_rng_state=preserve)
+    return run(end, len(layers))(input)
