@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import re
-import warnings
 import weakref
 
 import numpy as np
@@ -238,3 +237,135 @@ def test_checkpoint_matches_torch_values_gradients_and_requires_grad(torch64):
     thx, thw = torch.autograd.grad(tg_.sum(), [tx, tw])
     np.testing.assert_allclose(hx.numpy(), thx.numpy(), rtol=1e-10)
     np.testing.assert_allclose(hw.numpy(), thw.numpy(), rtol=1e-10)
+
+
+# -- 2. the hooks of every module -------------------------------------------------------------
+def _hooked_call(nn, module_hooks, lib):
+    """The order a module's own hooks and the global ones ran in, through a call, its
+    backward, a forward that raises, and a call after every global hook was removed."""
+    log = []
+    lin = nn.Linear(2, 2)
+    lin.register_forward_pre_hook(lambda m, a: log.append("own pre"))
+    lin.register_forward_hook(lambda m, a, o: log.append("own forward"))
+    lin.register_full_backward_pre_hook(lambda m, g: log.append("own backward pre"))
+    lin.register_full_backward_hook(lambda m, gi, go: log.append("own backward"))
+    handles = [
+        module_hooks.register_module_forward_pre_hook(lambda m, a: log.append("pre")),
+        module_hooks.register_module_forward_hook(lambda m, a, o: log.append("forward")),
+        module_hooks.register_module_forward_hook(
+            lambda m, a, k, o: log.append(f"forward {sorted(k)}"), with_kwargs=True),
+        module_hooks.register_module_full_backward_pre_hook(
+            lambda m, g: log.append("backward pre")),
+        module_hooks.register_module_full_backward_hook(
+            lambda m, gi, go: log.append(f"backward {gi[0].shape}")),
+        module_hooks.register_module_forward_hook(
+            lambda m, a, o: log.append(f"always {o is None}"), always_call=True)]
+
+    class Failing(nn.Module):
+        def forward(self, x):
+            raise ValueError("failing forward")
+
+    x = lib.ones(1, 2, requires_grad=True)
+    try:
+        lin(x).sum().backward()
+        with pytest.raises(ValueError, match="failing forward"):
+            Failing()(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    lin(x)
+    return log
+
+
+def test_global_module_hooks_run_before_a_modules_own_and_go_with_their_handles():
+    from tinygrad_gd.nn.modules import module as module_hooks
+    log = _hooked_call(tg.nn, module_hooks, tg)
+    assert log == ["pre", "own pre", "forward", "forward []", "always False", "own forward",
+                   "backward pre", "own backward pre", "backward (1, 2)", "own backward",
+                   "pre", "always True", "own pre", "own forward"]
+
+
+def test_a_global_hook_replaces_arguments_and_output_and_refuses_a_non_callable():
+    from tinygrad_gd.nn.modules.module import (register_module_forward_hook,
+                                               register_module_forward_pre_hook)
+    lin = tg.nn.Linear(2, 2)
+    x = tg.tensor([[1.0, 2.0]])
+    with register_module_forward_pre_hook(lambda m, a: a[0] * 2), \
+            register_module_forward_hook(lambda m, a, o: o + 1):
+        np.testing.assert_allclose(lin(x).numpy(), lin.forward(x * 2).numpy() + 1)
+    np.testing.assert_allclose(lin(x).numpy(), lin.forward(x).numpy())
+    with pytest.raises(TypeError, match="register_module_forward_hook: hook must be callable"):
+        register_module_forward_hook("print")
+    with pytest.raises(TypeError, match="always_call"):
+        register_module_forward_hook(print, always_call="yes")
+
+
+def test_a_failing_global_always_call_hook_is_a_warning_and_the_error_stays():
+    from tinygrad_gd.nn.modules.module import register_module_forward_hook
+
+    def broken(module, args, output):
+        raise RuntimeError("hook broke")
+
+    class Failing(tg.nn.Module):
+        def forward(self, x):
+            raise ValueError("failing forward")
+
+    with register_module_forward_hook(broken, always_call=True):
+        with pytest.warns(UserWarning, match="global module forward hook with ``always_call="
+                                             "True`` raised .* hook broke"):
+            with pytest.raises(ValueError, match="failing forward"):
+                Failing()(tg.tensor([1.0]))
+
+
+def _registrations(nn, module_hooks, lib):
+    log = []
+    handles = [module_hooks.register_module_parameter_registration_hook(
+                   lambda m, n, p: log.append(("parameter", type(m).__name__, n))),
+               module_hooks.register_module_buffer_registration_hook(
+                   lambda m, n, b: log.append(("buffer", type(m).__name__, n))),
+               module_hooks.register_module_module_registration_hook(
+                   lambda m, n, s: log.append(("module", type(m).__name__, n)))]
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(1, 1)
+            self.register_buffer("running", lib.zeros(1))
+            self.w = nn.Parameter(lib.zeros(1))
+            self.add_module("act", nn.Tanh())
+            self.running = lib.ones(1)
+
+    try:
+        Net()
+    finally:
+        for handle in handles:
+            handle.remove()
+    Net()
+    return log
+
+
+def test_registration_hooks_see_every_parameter_buffer_and_module_assigned():
+    from tinygrad_gd.nn.modules import module as module_hooks
+    assert _registrations(tg.nn, module_hooks, tg) == [
+        ("parameter", "Linear", "weight"), ("parameter", "Linear", "bias"),
+        ("module", "Net", "lin"), ("buffer", "Net", "running"), ("parameter", "Net", "w"),
+        ("module", "Net", "act"), ("buffer", "Net", "running")]
+    holder = tg.nn.Module()
+    with module_hooks.register_module_parameter_registration_hook(
+            lambda m, n, p: tg.nn.Parameter(p.detach() + 1)):
+        holder.w = tg.nn.Parameter(tg.zeros(1))
+    assert float(holder.w.item()) == 1.0 and isinstance(holder.w, tg.nn.Parameter)
+    holder.w = tg.nn.Parameter(tg.zeros(1))
+    assert float(holder.w.item()) == 0.0  # (the hook removed: assigned as given)
+
+
+@pytest.mark.torch
+def test_global_module_hooks_in_torchs_order(torch64):
+    from torch.nn.modules import module as torch_module_hooks
+
+    from tinygrad_gd.nn.modules import module as module_hooks
+    ours = _hooked_call(tg.nn, module_hooks, tg)
+    theirs = _hooked_call(torch64.nn, torch_module_hooks, torch64)
+    assert ours == [entry.replace("torch.Size([1, 2])", "(1, 2)") for entry in theirs]
+    assert _registrations(tg.nn, module_hooks, tg) == _registrations(
+        torch64.nn, torch_module_hooks, torch64)

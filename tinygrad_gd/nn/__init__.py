@@ -9,6 +9,9 @@
                    ModuleHooks, Module's base: backward and state-dict hooks' registration
     module_backward_hooks.py  the full backward hooks and backward pre-hooks (nodes on
                    each side of a call whose backward calls them)
+    global_hooks.py  the hooks of every module at once (PyTorch's {id: hook} dicts), run
+                   before a module's own; `modules/module.py` registers them
+                   (register_module_forward_hook and kin); `modules`: torch.nn.modules's path
     module_state.py  what state_dict (prefix=, destination=, keep_vars=) and
                    load_state_dict (strict=, assign=) do; IncompatibleKeys, StateDictError
     registration.py  the rules for names and for what may be assigned to a parameter's
@@ -190,5 +193,7 @@ __all__ = [
     "UninitializedParameter", "UninitializedBuffer",
     "FractionalMaxPool2d", "FractionalMaxPool3d", "AdaptiveLogSoftmaxWithLoss", "RNNBase",
     "RNNCellBase", "NLLLoss2d", "Container",
-    "grad",
+    "grad", "modules",
 ]
+
+from . import modules  # noqa: E402  (torch.nn.modules as a path: made of the names above)

@@ -8,6 +8,7 @@ them take the keyword arguments too is PyTorch's `_forward_pre_hooks_with_kwargs
 `_forward_hooks_always_called`, {handle id: True}; a handle's `remove()` pops the hook
 from all of them. So code written for PyTorch that reads the hooks, as the pruning
 tutorial's `for hook in module._forward_pre_hooks.values()`, finds the hooks themselves.
+The hooks of every module at once (global_hooks.py) run before a module's own.
 `ModuleHooks`, a base class of Module, registers the others, kept the same way: the
 backward hooks (run by module_backward_hooks.py) and the state-dict hooks (run by
 module_state.py).
@@ -25,6 +26,7 @@ from typing import Any, Callable
 from ..grad_mode import check_flag, is_grad_enabled
 from ..hooks import RemovableHandle, forward_pre_hook_result
 from ..scope import given_instead
+from . import global_hooks as G
 from .module_backward_hooks import HookedCall
 
 __all__ = ["ModuleHooks", "CALL_HOOKS", "NO_HOOKS", "add_forward_hook", "forward_with_hooks",
@@ -103,17 +105,19 @@ def remove_forward_pre_hook(module: Any, key: int) -> None:
 
 def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
     """`module.forward(*args, **kwargs)` between its forward pre-hooks and forward hooks,
-    each in registration order: what a hook returns (not None) replaces the arguments, or
-    the output (PyTorch's `_call_impl`). With backward hooks, the tensors go in and out
-    through the nodes that run them (module_backward_hooks.py). When forward or a hook
+    each in registration order, those of every module (global_hooks.py) first: what a
+    hook returns (not None) replaces the arguments, or the output (PyTorch's
+    `_call_impl`). With backward hooks, the tensors go in and out through the nodes that
+    run them (module_backward_hooks.py). When forward or a hook
     raises, the forward hooks registered with always_call=True that have not run yet run
     (with the output None if forward raised; an error of theirs becomes a warning), and
     the error is raised again, as PyTorch's."""
     own = vars(module)
     output, called = None, set()
     try:
-        flags = own.get("_forward_pre_hooks_with_kwargs", {})
-        for key, hook in list(own.get("_forward_pre_hooks", {}).items()):
+        flags = own.get("_forward_pre_hooks_with_kwargs", {})  # (the global ones: never)
+        for key, hook in [*G._global_forward_pre_hooks.items(),
+                          *own.get("_forward_pre_hooks", {}).items()]:
             result = hook(module, args, kwargs) if key in flags else hook(module, args)
             if result is not None and key in flags:
                 args, kwargs = forward_pre_hook_result(module, result)
@@ -121,14 +125,17 @@ def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
                 args = result if isinstance(result, tuple) else (result,)
             if result is not None:  # (a diagram names what forward gets)
                 given_instead(args, kwargs)
-        full = list(own.get("_backward_hooks", {}).values())
-        pre = list(own.get("_backward_pre_hooks", {}).values())
+        full = [*G._global_backward_hooks.values(), *own.get("_backward_hooks", {}).values()]
+        pre = [*G._global_backward_pre_hooks.values(),
+               *own.get("_backward_pre_hooks", {}).values()]
         call = HookedCall(module, full, pre) if (full or pre) and is_grad_enabled() else None
         if call is not None:
             args = call.setup_inputs(args)
         output = module.forward(*args, **kwargs)
-        flags = own.get("_forward_hooks_with_kwargs", {})
-        for key, hook in list(own.get("_forward_hooks", {}).items()):
+        flags = {**G._global_forward_hooks_with_kwargs,
+                 **own.get("_forward_hooks_with_kwargs", {})}
+        for key, hook in [*G._global_forward_hooks.items(),
+                          *own.get("_forward_hooks", {}).items()]:
             called.add(key)
             result = (hook(module, args, kwargs, output) if key in flags
                       else hook(module, args, output))
@@ -141,7 +148,18 @@ def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
 
 def _always_called(module: Any, args: tuple, kwargs: dict, output: Any, called: set) -> None:
     """The forward hooks registered with always_call=True that have not run, after an
-    error: each gets the output so far; an error of theirs is a warning (PyTorch's)."""
+    error, the global ones first (`hook(module, args, output)`): each gets the output so
+    far; an error of theirs is a warning (PyTorch's)."""
+    for key, hook in list(G._global_forward_hooks.items()):
+        if key not in G._global_forward_hooks_always_called or key in called:
+            continue
+        try:
+            result = hook(module, args, output)
+            output = output if result is None else result
+        except Exception as err:
+            warnings.warn(f"global module forward hook with ``always_call=True`` raised an "
+                          f"exception that was silenced as another error was raised in "
+                          f"forward: {err}", stacklevel=3)
     own = vars(module)
     always, flags = own.get("_forward_hooks_always_called", {}), own.get(
         "_forward_hooks_with_kwargs", {})
