@@ -369,3 +369,77 @@ def test_global_module_hooks_in_torchs_order(torch64):
     assert ours == [entry.replace("torch.Size([1, 2])", "(1, 2)") for entry in theirs]
     assert _registrations(tg.nn, module_hooks, tg) == _registrations(
         torch64.nn, torch_module_hooks, torch64)
+
+
+# -- 3. jacobian and hessian with create_graph=True and vectorize=True -----------------------
+def _two_outputs(x, y):
+    return x ** 2, y * 3
+
+
+def _flags(blocks):
+    return [[(b.requires_grad, b.grad_fn is not None) for b in row] for row in blocks]
+
+
+def test_vectorized_jacobian_gives_an_independent_block_a_graph_whose_derivative_is_zero():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.tensor([3.0, 4.0], requires_grad=True)
+    jac = tg.autograd.functional.jacobian(_two_outputs, (x, y), create_graph=True,
+                                          vectorize=True)
+    # output 1 does not depend on x, but output 0's block for x has a graph: one stack,
+    # sliced; nothing in y's column has a graph (y * 3's derivative is a constant)
+    assert _flags(jac) == [[(True, True), (False, False)], [(True, True), (False, False)]]
+    np.testing.assert_array_equal(jac[1][0].numpy(), np.zeros((2, 2)))
+    np.testing.assert_allclose(jac[0][0].numpy(), np.diag(2 * x.numpy()))
+    np.testing.assert_allclose(jac[1][1].numpy(), 3 * np.eye(2))
+    grad, = tg.autograd.grad(jac[1][0].sum(), x)
+    np.testing.assert_array_equal(grad.numpy(), np.zeros(2))
+    plain = tg.autograd.functional.jacobian(_two_outputs, (x, y), create_graph=True)
+    assert _flags(plain) == [[(True, True), (False, False)], [(False, False), (False, False)]]
+
+
+def test_vectorized_hessian_gives_every_block_of_a_column_with_a_graph_one():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = tg.tensor([3.0, 4.0], requires_grad=True)
+    hess = tg.autograd.functional.hessian(lambda a, b: (a ** 3).sum() + b.sum(), (x, y),
+                                          create_graph=True, vectorize=True)
+    assert _flags(hess) == [[(True, True), (False, False)], [(True, True), (False, False)]]
+    np.testing.assert_allclose(hess[0][0].numpy(), np.diag(6 * x.numpy()))
+    np.testing.assert_array_equal(hess[1][0].numpy(), np.zeros((2, 2)))
+    third, = tg.autograd.grad(hess[0][0].sum() + hess[1][0].sum(), x)
+    np.testing.assert_allclose(third.numpy(), np.full(2, 6.0))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("vectorize", [False, True])
+def test_jacobian_hessian_hvp_vhp_graphs_as_torchs(torch64, vectorize):
+    torch = torch64
+
+    def scalar(a, b):
+        return (a ** 3).sum() + (b ** 2).sum()
+
+    def scalar_linear_in_b(a, b):
+        return (a ** 3).sum() + b.sum()
+
+    found = []
+    for lib in (tg, torch):
+        functional = lib.autograd.functional
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = lib.tensor([3.0, 4.0], requires_grad=True)
+        jac = functional.jacobian(_two_outputs, (x, y), create_graph=True, vectorize=vectorize)
+        seen = [_flags(jac)]
+        total = sum((block * block).sum() for row in jac for block in row)
+        seen.append([None if g is None else np.asarray(g.tolist())
+                     for g in lib.autograd.grad(total, (x, y), allow_unused=True)])
+        for f in (scalar, scalar_linear_in_b):
+            seen.append(_flags(functional.hessian(f, (x, y), create_graph=True,
+                                                  vectorize=vectorize)))
+        v = (lib.ones(2), lib.ones(2))
+        for product in (functional.hvp, functional.vhp):
+            seen.append(_flags([product(scalar, (x, y), v, create_graph=True)[1]]))
+        found.append(seen)
+    ours, theirs = found
+    assert ours[0] == theirs[0] and ours[2:] == theirs[2:]
+    for got, want in zip(ours[1], theirs[1]):
+        assert (got is None) == (want is None)
+        if got is not None:
+            np.testing.assert_allclose(got, want, rtol=1e-12)

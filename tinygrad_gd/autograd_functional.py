@@ -52,7 +52,10 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     (inputs) where both are. A block has its input's dtype (`strategy="forward-mode"`:
     its output's, as PyTorch's). Computed by reverse mode, one backward pass per output
     entry, whatever `vectorize` and `strategy` say (they choose PyTorch's algorithm, not
-    the numbers); the combinations PyTorch refuses are refused alike."""
+    the numbers); the combinations PyTorch refuses are refused alike. With
+    create_graph=True, vectorize=True gives an input's blocks as PyTorch's batched pass
+    does, slices of one tensor: where one has a graph, all do (an output independent of
+    that input: zeros whose derivative is zero)."""
     create_graph = check_flag("jacobian", "create_graph", create_graph)
     strict = check_flag("jacobian", "strict", strict)
     vectorize = check_flag("jacobian", "vectorize", vectorize)
@@ -62,7 +65,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
         tupled_out, outputs = _call("jacobian", func, inputs)
         if strict:
             _check_outputs_require_grad("jacobian", outputs)
-        blocks = _jacobian_blocks(outputs, inputs, create_graph)
+        blocks = _jacobian_blocks(outputs, inputs, create_graph, vectorize)
         return _nested("jacobian", outputs, inputs, blocks, tupled_out, tupled_in, strict,
                        strategy == "forward-mode")
 
@@ -175,7 +178,7 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
         grads = _gradients(out, [np.ones(out.shape, out.dtype)], inputs, True)[0]
         gradients = tuple(g if g is not None else Tensor.from_op(np.zeros(x.shape, x.dtype), None)
                           for x, g in zip(inputs, grads))
-        blocks = _jacobian_blocks(gradients, inputs, create_graph)
+        blocks = _jacobian_blocks(gradients, inputs, create_graph, vectorize)
         return _nested("hessian", gradients, inputs, blocks, tupled_in, tupled_in, strict)
 
 
@@ -391,15 +394,19 @@ def _vectors(where: str, v: Any, like: tuple, tupled: bool, when_none: str,
     return [vector if create_graph and vector.requires_grad else vector._data for vector in v]
 
 
-def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False) -> list:
+def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False,
+                     vectorize: bool = False) -> list:
     """J[i][j], the Jacobian of output i with respect to input j, of shape
     `out.shape + input.shape`: one pass per entry of output i; None where output i does
     not depend on input j (an output without entries: zeros). With `create_graph`, each
-    block is a tensor with a graph (its rows stacked by the op stack)."""
-    result = []
+    block is a tensor with a graph (its rows stacked by the op stack); with `vectorize`
+    too, each column j one stack of every output's rows, as PyTorch's batched pass
+    gives it (`_sliced_column`)."""
+    result, every_rows = [], []
     for out in outputs:
         rows = _gradients(out, _one_hots(out), inputs, create_graph) if out.requires_grad \
             else []
+        every_rows.append(rows)
         blocks = []
         for j, x in enumerate(inputs):
             column = [row[j] for row in rows]
@@ -414,7 +421,24 @@ def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False) 
                 blocks.append(np.stack([np.zeros_like(x._data) if g is None else g
                                         for g in column]).reshape(out.shape + x.shape))
         result.append(blocks)
+    for j, x in enumerate(inputs) if create_graph and vectorize else ():
+        if any(isinstance(row[j], Tensor) and row[j].requires_grad for row in result):
+            _sliced_column(result, j, x, outputs, every_rows)
     return result
+
+
+def _sliced_column(blocks: list, j: int, x: Tensor, outputs: tuple, every_rows: list) -> None:
+    """Column j of the Jacobian's `blocks` (some with a graph) remade as slices of one
+    stack of every output's rows, PyTorch's vectorized result: a block of an output that
+    does not depend on input j is zeros with a graph too (whose derivative is zero)."""
+    zeros = Tensor.from_op(np.zeros_like(x._data), None)
+    rows = [row[j] if rows and row[j] is not None else zeros
+            for out, rows in zip(outputs, every_rows)
+            for row in (rows or [None] * out.numel())]
+    stacked, start = stack(rows), 0
+    for i, out in enumerate(outputs):
+        blocks[i][j] = stacked[start:start + out.numel()].reshape(out.shape + x.shape)
+        start += out.numel()
 
 
 def _one_hots(out: Tensor) -> Iterable[np.ndarray]:
