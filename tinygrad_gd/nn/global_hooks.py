@@ -1,7 +1,8 @@
 """The hooks of every module at once, kept as PyTorch keeps them: OrderedDicts {handle id:
 hook} under `torch.nn.modules.module`'s names, filled by its `register_module_*`
-functions (nn/modules/module.py, which also switches `Module.__call__` and
-`Module.__setattr__` to the versions that run them while any is registered).
+functions (nn/modules/module.py). `Module.__call__` and `Module.__setattr__` read one flag
+each, `call_hooks_on` and `registration_hooks_on`, and take their short way while it is
+False (`refresh()` sets both after a hook is added or removed).
 
 A module call runs the global forward pre-hooks before the module's own, the global
 forward hooks before its own forward hooks, the global backward (pre-)hooks before its
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-__all__ = ["call_hooks_registered", "registration_hooks_registered", "registered"]
+__all__ = ["call_hooks_on", "registration_hooks_on", "refresh", "registered"]
 
 _global_forward_pre_hooks: OrderedDict = OrderedDict()
 _global_forward_hooks: OrderedDict = OrderedDict()
@@ -28,16 +29,18 @@ _global_buffer_registration_hooks: OrderedDict = OrderedDict()
 _global_module_registration_hooks: OrderedDict = OrderedDict()
 
 
-def call_hooks_registered() -> bool:
-    """Whether a module call has global hooks to run."""
-    return bool(_global_forward_pre_hooks or _global_forward_hooks
-                or _global_backward_pre_hooks or _global_backward_hooks)
+call_hooks_on = False  # whether a module call has global hooks to run
+registration_hooks_on = False  # whether an assignment to a module has hooks to run
 
 
-def registration_hooks_registered() -> bool:
-    """Whether an assignment to a module has global registration hooks to run."""
-    return bool(_global_parameter_registration_hooks or _global_buffer_registration_hooks
-                or _global_module_registration_hooks)
+def refresh() -> None:
+    """Set the two flags from the dicts, after a hook was added or removed."""
+    global call_hooks_on, registration_hooks_on
+    call_hooks_on = bool(_global_forward_pre_hooks or _global_forward_hooks
+                         or _global_backward_pre_hooks or _global_backward_hooks)
+    registration_hooks_on = bool(_global_parameter_registration_hooks
+                                 or _global_buffer_registration_hooks
+                                 or _global_module_registration_hooks)
 
 
 def registered(module: Any, name: str, value: Any, kind: str | None) -> Any:

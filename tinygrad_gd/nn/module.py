@@ -24,6 +24,7 @@ from ..hooks import RemovableHandle
 from ..inference import refuse_requires_grad
 from ..scope import scope
 from ..tensor import Tensor, zero_grads
+from . import global_hooks
 from .module_conversions import ModuleConversions
 from .module_hooks import (CALL_HOOKS, NO_HOOKS, ModuleHooks, add_forward_hook,
                            forward_with_hooks, module_repr)
@@ -180,8 +181,8 @@ class Module(ModuleConversions, ModuleHooks):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with scope(self, args, kwargs):
-            if self.__dict__.keys().isdisjoint(CALL_HOOKS):  # (no hook: the short way)
-                return self.forward(*args, **kwargs)
+            if not global_hooks.call_hooks_on and self.__dict__.keys().isdisjoint(CALL_HOOKS):
+                return self.forward(*args, **kwargs)  # (no hook: the short way)
             return forward_with_hooks(self, args, kwargs)
 
     # -- hooks and registration (PyTorch's names) -------------------------------------
@@ -248,6 +249,8 @@ class Module(ModuleConversions, ModuleHooks):
         self.add_module(name, module)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if global_hooks.registration_hooks_on:  # (hooks of every module: nn/modules/module.py)
+            value = global_hooks.registered(self, name, value, self._kind(name, value))
         check_assignment(self, name, value, Parameter, Module)  # (PyTorch's TypeErrors)
         if isinstance(value, (Parameter, Module)):  # the name's kind, kept while it is None
             self._own("_slots")[name] = "parameter" if isinstance(value, Parameter) else "module"
@@ -257,6 +260,16 @@ class Module(ModuleConversions, ModuleHooks):
                 or name in vars(self).get("_buffer_persistent", ())):
             value = Buffer(value._data, dtype=value.dtype)
         object.__setattr__(self, name, value)
+
+    def _kind(self, name: str, value: Any) -> str | None:
+        """What `value` would be as `self.name`: 'parameter', 'module', 'buffer' or None."""
+        if isinstance(value, (Parameter, Module)):
+            return "parameter" if isinstance(value, Parameter) else "module"
+        if isinstance(value, Buffer) or isinstance(value, Tensor) and (
+                isinstance(vars(self).get(name), Buffer)
+                or name in vars(self).get("_buffer_persistent", ())):
+            return "buffer"
+        return None
 
     def __delattr__(self, name: str) -> None:
         vars(self).get("_slots", {}).pop(name, None)  # (the name may then hold anything)

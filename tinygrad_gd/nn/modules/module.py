@@ -14,9 +14,8 @@ assigned (as an attribute, or by `register_parameter`, `register_buffer`,
 whose `remove()` takes the hook away. As PyTorch says, they are global state, meant for
 debugging and profiling.
 
-While none is registered a module call costs what it did: `Module.__call__` and
-`Module.__setattr__` are switched to the versions that run them (`_call_with_hooks`,
-`_setattr_with_hooks`) when the first is registered, and back when the last is removed.
+They are kept in nn/global_hooks.py, whose two flags `Module.__call__` and
+`Module.__setattr__` read.
 """
 from __future__ import annotations
 
@@ -26,8 +25,6 @@ from typing import Any, Callable
 
 from ...grad_mode import check_flag
 from ...hooks import RemovableHandle
-from ...scope import scope
-from ...tensor import Tensor
 from .. import global_hooks as G
 from ..global_hooks import (_global_backward_hooks, _global_backward_pre_hooks,  # noqa: F401
                             _global_buffer_registration_hooks, _global_forward_hooks,
@@ -35,8 +32,7 @@ from ..global_hooks import (_global_backward_hooks, _global_backward_pre_hooks, 
                             _global_forward_hooks_with_kwargs, _global_forward_pre_hooks,
                             _global_module_registration_hooks,
                             _global_parameter_registration_hooks)
-from ..module import Buffer, Module, Parameter
-from ..module_hooks import forward_with_hooks
+from ..module import Module
 
 __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forward_hook",
            "register_module_full_backward_pre_hook", "register_module_full_backward_hook",
@@ -44,37 +40,10 @@ __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forwar
            "register_module_buffer_registration_hook",
            "register_module_module_registration_hook"]
 
-_plain_call, _plain_setattr = Module.__call__, Module.__setattr__
-
-
-def _call_with_hooks(self: Module, *args: Any, **kwargs: Any) -> Any:
-    """Module.__call__ while a global hook is registered: every call runs the hooks."""
-    with scope(self, args, kwargs):
-        return forward_with_hooks(self, args, kwargs)
-
-
-def _setattr_with_hooks(self: Module, name: str, value: Any) -> None:
-    """Module.__setattr__ while a registration hook is registered: the hooks of the
-    value's kind run first, and what they return is assigned."""
-    kind = ("parameter" if isinstance(value, Parameter) else "module"
-            if isinstance(value, Module) else "buffer" if isinstance(value, Buffer) or (
-                isinstance(value, Tensor) and (isinstance(vars(self).get(name), Buffer)
-                                               or name in vars(self).get("_buffer_persistent",
-                                                                         ()))) else None)
-    _plain_setattr(self, name, G.registered(self, name, value, kind))
-
-
-def _switched() -> None:
-    """Module's __call__ and __setattr__: those that run the global hooks while some are
-    registered, else the plain ones (which check for none)."""
-    Module.__call__ = _call_with_hooks if G.call_hooks_registered() else _plain_call
-    Module.__setattr__ = (_setattr_with_hooks if G.registration_hooks_registered()
-                          else _plain_setattr)
-
 
 def _registered(where: str, hook: Any, hooks: OrderedDict, *flags: OrderedDict
                 ) -> RemovableHandle:
-    """`hook` kept in `hooks` (its id in each of `flags` too), Module switched; its handle."""
+    """`hook` kept in `hooks` (its id in each of `flags` too), the flags refreshed; its handle."""
     if not callable(hook):
         raise TypeError(f"{where}: hook must be callable, got {type(hook).__name__} "
                         f"{hook!r:.40}")
@@ -82,12 +51,12 @@ def _registered(where: str, hook: Any, hooks: OrderedDict, *flags: OrderedDict
     def remove() -> None:
         for entries in (hooks, *flags):
             entries.pop(handle.id, None)
-        _switched()
+        G.refresh()
     handle = RemovableHandle(remove)
     hooks[handle.id] = hook
     for entries in flags:
         entries[handle.id] = True
-    _switched()
+    G.refresh()
     return handle
 
 
