@@ -5,8 +5,9 @@ their printed output are run by test_docs.py and the products a page quotes from
 picture are found on it by test_docs_pictures.py. These read the sentences no test read:
 where the README's later commands and the pages' Python run (the environment the scripts
 make: `python examples/multi_input.py` failed with ModuleNotFoundError outside it), the
-README's links, the script that names chapter 4's nodes, and the numbers chapters 1, 6
-and 7 and the broadcasting page state in prose.
+README's links, the script that names chapter 4's nodes, the numbers chapters 1, 6 and 7
+and the broadcasting page state in prose, and the modules the engine page says join the
+extension point.
 """
 from __future__ import annotations
 
@@ -171,3 +172,22 @@ def test_chapter_7_states_the_test_accuracy_of_the_demos_blog_network():
     assert said, "chapter 7 no longer states the demo's test accuracy"
     result = load_examples()["blog-mlp"].run(seed=0, verbose=False)  # the demo's run
     assert round(100 * result["test_accuracy"]) == int(said[1])
+
+
+# ---------------------------------------------------------------------------------------
+# What lives where
+
+
+def _subclasses(cls: type) -> list[type]:
+    return [sub for direct in cls.__subclasses__() for sub in (direct, *_subclasses(direct))]
+
+
+def test_the_engine_page_lists_every_module_that_joins_the_extension_point():
+    prose = _prose(DOCS / "concepts" / "engine.md")
+    said = re.search(r"Everything that is not the chain rule joins there, each in its own "
+                     r"module: (.*?)\. An extra that is switched off", prose)
+    assert said, "engine.md no longer lists the modules that join the extension point"
+    listed = set(re.findall(r"`(\w+)\.py`", said[1]))
+    joining = {sub.__module__.removeprefix("tinygrad_gd.") for sub in _subclasses(
+        engine.Extension) if sub.__module__.startswith("tinygrad_gd.")}
+    assert listed == joining
