@@ -187,7 +187,7 @@ def test_the_engine_page_lists_every_module_that_joins_the_extension_point():
     said = re.search(r"Everything that is not the chain rule joins there, each in its own "
                      r"module: (.*?)\. An extra that is switched off", prose)
     assert said, "engine.md no longer lists the modules that join the extension point"
-    listed = set(re.findall(r"`(\w+)\.py`", said[1]))
+    listed = {path.replace("/", ".") for path in re.findall(r"`([\w/]+)\.py`", said[1])}
     joining = {sub.__module__.removeprefix("tinygrad_gd.") for sub in _subclasses(
         engine.Extension) if sub.__module__.startswith("tinygrad_gd.")}
     assert listed == joining
