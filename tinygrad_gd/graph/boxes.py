@@ -99,25 +99,30 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str,
                 "(result grad)ᵀ @ ")))
         return "input" if coming == {q} else None
 
-    lines = []
-    for p in _named_leaves(drawing, box, False)[:3]:
+    def made(p: int) -> object:
         slots = [slot for slot, q in enumerate(parents) if q == p]
         sent = [grads.edge.get((op, slot)) for slot in slots]
-        if not slots or graph.consumers[p] != [op] or any(g is None for g in sent):
-            continue
-        product = _product(drawing, op, p, slots, np.sum(sent, axis=0), name)
-        if product is not None:
-            color, title = drawing.color(p), _escape(drawing.name(p)[0])
-            said = [_font(f"{title} {grad_word(drawing, p)}= ", color)]
-            shown = _pieces(product.pieces, options.precision, color)
-            # what .grad holds unlike it, as the opened picture's edge and node say: the
-            # frozen entries (cut to a result line's width) and the `.grad` line, each its
-            # words (`zeroed in .grad`, `(accumulated)`) under it where the box is narrow
-            frozen = frozen_line(drawing, p, color, _BOX_LINE - len(":"))
-            lines += unless_reached(color is None, [
-                *fitted(said, shown, _BOX_LINE),
-                *(fitted(frozen.shown, frozen.said, _BOX_LINE) if frozen else []),
-                *held_lines(drawing, p, color, _BOX_LINE, f"{title} ")])
+        return None if any(g is None for g in sent) else \
+            _product(drawing, op, p, slots, np.sum(sent, axis=0), name)
+
+    said_of = [p for p in _named_leaves(drawing, box, False)[:3]
+               if p in parents and graph.consumers[p] == [op] and made(p) is not None]
+    # what `.grad` holds unlike the product, as the opened picture's edge and node say: the
+    # frozen entries (cut to a result line's width) and the `.grad` line, each its words
+    # (`zeroed in .grad`, `(accumulated)`) under it where the box is narrow; measured
+    # first, so that an input's name is cut only where the box would otherwise grow
+    held = {p: [*(fitted(frozen.shown, frozen.said, _BOX_LINE)
+                  if (frozen := frozen_line(drawing, p, drawing.color(p),
+                                            _BOX_LINE - len(":"))) else []),
+                *held_lines(drawing, p, drawing.color(p), _BOX_LINE,
+                            f"{_escape(drawing.name(p)[0])} ")] for p in said_of}
+    widest = max([widest, *(_width(line) for said in held.values() for line in said)])
+    lines = []
+    for p in said_of:
+        color, title = drawing.color(p), _escape(drawing.name(p)[0])
+        said = [_font(f"{title} {grad_word(drawing, p)}= ", color)]
+        product = _pieces(made(p).pieces, options.precision, color)
+        lines += unless_reached(color is None, [*fitted(said, product, _BOX_LINE), *held[p]])
     return lines
 
 
