@@ -71,8 +71,9 @@ def test_an_infinite_gradient_is_captioned_with_no_numpy_warning_from_the_drawin
     grad = x.grad.numpy()
     assert np.isinf(grad[0]) and np.isfinite(grad[1]), grad
     assert "inf" in _caption_of(captions, "parameter"), captions
-    # the two uses' sum still written where it holds: 5 = 3 from mul + 2 from mul
-    assert "complete: [5, 5] = [3, 3] from mul + [2, 2] from mul; " in \
+    # the two uses' sum still written where it holds, each mul by its title: 5 = 3 from × 3 +
+    # 2 from × 2
+    assert "complete: [5, 5] = [3, 3] from × 3 + [2, 2] from × 2; " in \
         _caption_of(captions, "exp result"), captions
 
 

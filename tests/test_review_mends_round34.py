@@ -80,7 +80,8 @@ def test_a_caption_says_a_hook_changed_a_gradient_not_a_sum_that_is_false():
 @needs_dot
 def test_a_caption_says_a_modules_backward_hook_changed_what_reached_a_value():
     # a full backward hook multiplied grad_input by 10: the caption said "22 = 12 from mul +
-    # 1 from mul", though 10 came through the module
+    # 1 from mul", though 10 came through the module (the two muls named by their nodes'
+    # titles since the thirty-seventh round: `mul`, `× 1`)
     from tinygrad_gd import nn
 
     class Scaled(nn.Module):
@@ -98,7 +99,7 @@ def test_a_caption_says_a_modules_backward_hook_changed_what_reached_a_value():
     h_step = next(c for c in captions if "sends" in c and c.endswith("to parameter"))
     sent = through_square + through_module
     assert (f"complete: {through_square + 10 * through_module:g}, not {sent:g} = "
-            f"{through_square:g} from mul + {through_module:g} from mul: a hook changed it"
+            f"{through_square:g} from mul + {through_module:g} from × 1: a hook changed it"
             in h_step), captions
     z.backward()
     np.testing.assert_allclose(x.grad.numpy(), (through_square + 10 * through_module) * 2)

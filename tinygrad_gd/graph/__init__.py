@@ -142,8 +142,9 @@ included: while the graph keeps its saved arrays (before `backward()`, or after
 `backward(retain_graph=True)`) its pass is the graph's own, so each gradient hook of the
 user's runs once, as in a `backward()`, and a caption says where one changed a gradient
 (`a hook changed it`); after a plain `backward()` the ops run again with no hook, and
-the frames show what the ops send, `.grad` apart. `draw_graph` and `render_graph` call
-no hook.
+the frames show what the ops send, `.grad` apart. Two ops of one name are told apart in
+a caption as the picture shows them (`linear with w1`, `× 3`). `draw_graph` and
+`render_graph` call no hook.
 
 The package, by job: `walk.py` (collecting the tensors, gradients from the engine's
 backward pass, folding module calls), `calls.py` (which module or function call an op

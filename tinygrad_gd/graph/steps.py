@@ -39,7 +39,7 @@ from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_fol
 from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array, _shown_whole
-from .titles import op_name
+from .titles import op_name, ops_told_apart
 from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
@@ -449,7 +449,7 @@ def _sum_of_uses(drawing: _Drawing, i: int, grad: np.ndarray) -> str:
                      if graph.parents[op][slot] == i)  # (h * h sends h one gradient)
     if not sent:
         return ""
-    ops = [op_name(graph.tensors[op]._ctx) for op in sent]
+    ops = ops_told_apart(drawing, i, list(sent))
     names = f"{', '.join(ops[:-1])} and {ops[-1]}" if len(ops) > 1 else ops[0]
     said = [_said(g, precision) for g in sent.values()]
     shown = all(_written(g, precision) is not None for g in sent.values())

@@ -1,10 +1,13 @@
 """An op node's title: the op's name, or its symbol with a constant folded in (`× 3`,
 `** 2`, `- 10`); getitem's and setitem's index (`setitem [0] = 0`); and the axis a
 reduction or softmax runs over (`sum over axis 1`), which decides where its backward copies
-each entry of the gradient (one number to every entry, or a row's to that row).
+each entry of the gradient (one number to every entry, or a row's to that row). A step
+page's caption names ops by these titles where two share a name (`ops_told_apart`).
 """
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import numpy as np
@@ -89,3 +92,32 @@ def _index_text(index: object) -> str:
             return f"<{'mask' if item.dtype == bool else item.dtype} {item.shape}>"
         return str(item)
     return ", ".join(part(item) for item in (index if isinstance(index, tuple) else (index,)))
+
+
+def ops_told_apart(drawing: Any, i: int, ops: list[int]) -> list[str]:
+    """The ops (by their results' positions) that sent tensor i a gradient, named as a
+    caption names them: by name (`mul`), those sharing one told apart by what the reader
+    sees on and beside their nodes: their titles where those differ (`mul`, `× 1`), else
+    another input drawn under a name none of the others has (`linear with w1`, `linear
+    with 0.weight`), else their results' titles where those differ (`linear making 0:
+    Linear(3 -> 4) result`)."""
+    names = [op_name(drawing.graph.tensors[op]._ctx) for op in ops]
+    for name in set(names):
+        alike = [k for k, n in enumerate(names) if n == name]
+        if len(alike) < 2:
+            continue
+        titles = [html.unescape(re.sub("<[^>]*>", "", _op_title(drawing, ops[k])))
+                  for k in alike]
+        inputs = [[drawing.name(p)[0] for p in drawing.graph.parents[ops[k]]
+                   if p != i and drawing.drawn(p)] for k in alike]  # (in the op's order)
+        for k, title, own in zip(alike, titles, inputs):
+            others = {n for other in inputs if other is not own for n in other}
+            apart = [n for n in own if n not in others]
+            result = drawing.name(ops[k])[0]
+            if titles.count(title) == 1:
+                names[k] = title
+            elif apart:
+                names[k] = f"{name} with {apart[0]}"
+            elif sum(drawing.name(ops[m])[0] == result for m in alike) == 1:
+                names[k] = f"{name} making {result}"
+    return names
