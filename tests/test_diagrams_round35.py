@@ -314,8 +314,8 @@ def test_an_elementwise_product_in_a_box_names_its_input_as_a_linear_box_does(tm
 
 
 # ---------------------------------------------------------------------------------------
-# `.grad`'s reason true: freeze_'s own hook no hook of the user's, a hook on the path no
-# cause told, `zeroed in .grad` only where .grad is 0
+# `.grad`'s reason true: freeze_'s own hook no hook of the user's, a hook on the path named
+# (since the thirty-seventh round), `zeroed in .grad` only where .grad is 0
 
 
 def _unfrozen(model):
@@ -375,7 +375,9 @@ def _hooked_on_the_path(case):
     return loss, model, 3.0
 
 
-def test_a_hook_on_the_path_names_no_cause_for_grad(tmp_path):
+def test_a_hook_on_the_path_is_named_as_grads_cause(tmp_path):
+    # (no cause was told before the thirty-seventh round: the hook is named since)
+    hooks = {"result": "a hook on 0: Linear(8 -> 8) result", "module": "a module's backward hook"}
     for case in ("result", "module"):
         loss, model, factor = _hooked_on_the_path(case)
         held = model[0].weight.grad.data
@@ -388,12 +390,13 @@ def test_a_hook_on_the_path_names_no_cause_for_grad(tmp_path):
         shown = re.match(r"0\.weight \.grad \[([^…\]]*)", texts[start])[1]
         assert all(_agrees(s, v) for s, v in zip(shown.rstrip(", ").split(", "),
                                                   held.reshape(-1))), texts
-        assert not any(t.startswith("(") and t.endswith(")") for t in texts), texts
-        assert not any("accumulated" in t or "other backward" in t for t in texts), texts
+        assert texts[start + 2:start + 4] == [f"(changed by {hooks[case]},",
+                                              "or from other backward() calls)"], texts
+        assert not any("accumulated" in t for t in texts), texts
         opened = _nodes(tg.render_graph(tg.draw_graph(loss, model=model, mode="backward",
                                                       open_modules=True), tmp_path / "o.svg"))
-        assert not any("accumulated" in t or "other backward" in t
-                       for t in opened["0.weight"]), opened["0.weight"]
+        assert " ".join(opened["0.weight"]).endswith(
+            f"(changed by {hooks[case]}, or from other backward() calls)"), opened["0.weight"]
 
 
 def test_the_forward_view_tells_grads_cause_as_the_backward_view(tmp_path):

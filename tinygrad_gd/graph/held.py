@@ -6,14 +6,18 @@ tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) 
 against this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed",
 or a hook of the user's on the tensor. Where a hook the drawing does not run changed the
 gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
-backward hooks), no cause is named: `.grad`'s values alone. `held_lines` writes it under
-a gradient, for a tensor's node and a box's result (`.grad [..] (accumulated)` in the
-backward view, `(accumulated; from this output alone: [..])` in the forward view), and a
-module call's box under a parameter's product; `folded_held_lines` for the one-number
-parameters a fold of folds.py lists together, each parameter's cause as its own node tells
-it, and those whose `.grad` is None by name. Both write the words in parentheses with one
-helper (`_told`): beside the value where the line fits a box, else each cause on a line of
-its own, so that no cause widens a box. `fitted` breaks a box's other two-part lines.
+backward hooks), that hook is named as drawn (`changed by a hook on h, or from other
+backward() calls`: a hook's factor and a count of runs read alike), and the hooked result,
+which has no `.grad` to show what it sent on, says `its hook changed what flows on` where
+a `.grad` before it tells so (`hook_changed`). `held_lines` writes it under a gradient, for
+a tensor's node and a box's result (`.grad [..] (accumulated)` in the backward view,
+`(accumulated; from this output alone: [..])` in the forward view), and a module call's
+box under a parameter's product; `folded_held_lines` for the one-number parameters a fold
+of folds.py lists together, each parameter's cause as its own node tells it, and those
+whose `.grad` is None by name. Both write the words in parentheses with one helper
+(`_told`): beside the value where the line fits a box, else each cause on a line of its
+own (a long one broken before its `or`), so that no cause widens a box. `fitted` breaks a
+box's other two-part lines.
 """
 from __future__ import annotations
 
@@ -22,31 +26,37 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import hooks
-from .text import _BOX_LINE, _escape, _font, _grad_origin, _value, _width
-
-_HOOKED = "changed by its hook, or from other backward() calls"  # (a factor reads as a count)
+from .text import _BOX_LINE, _cut, _escape, _font, _grad_origin, _value, _width
 
 
-def hooked_upstream(graph: Any) -> frozenset[int]:
-    """The drawn tensors whose gradient in backward() passed through a hook: those before
-    a tensor or node with the user's hook, and those a module's backward hooks' nodes
-    (dropped from the drawing) sent a gradient to, with all before them."""
-    reached: list[int] = []
+
+_FLOWS_ON = "its hook changed what flows on"  # (a result's: its inputs' .grad tell)
+_MODULE_HOOK = -1  # (a module's backward hooks, whose node the drawing leaves out)
+
+
+def hooked_upstream(graph: Any) -> dict[int, frozenset[int]]:
+    """The drawn tensors whose gradient in backward() passed through a hook, each with the
+    tensors whose hook it passed through: those before a tensor or node with the user's
+    hook (that tensor's position), and those a module's backward hooks' nodes (dropped from
+    the drawing) sent a gradient to, with all before them (`_MODULE_HOOK`)."""
+    hookers: dict[int, set[int]] = {}
+
+    def reach(start: list[int], hooker: int) -> None:
+        while start:
+            q = start.pop()
+            if hooker not in hookers.setdefault(q, set()):
+                hookers[q].add(hooker)
+                start.extend(graph.parents[q])
+
     for j, tensor in enumerate(graph.tensors):
         node = tensor._ctx
         if node is None:
             continue
         if hooks.has_user_hooks(tensor) or hooks.node_has_hooks(node):
-            reached.extend(graph.parents[j])
-        reached.extend(q for p, q in zip(node.parents, graph.parents[j])
-                       if p is not graph.tensors[q])  # (through a module's hooks' node)
-    seen: set[int] = set()
-    while reached:
-        q = reached.pop()
-        if q not in seen:
-            seen.add(q)
-            reached.extend(graph.parents[q])
-    return frozenset(seen)
+            reach(list(graph.parents[j]), j)
+        reach([q for p, q in zip(node.parents, graph.parents[j])
+               if p is not graph.tensors[q]], _MODULE_HOOK)  # (through a module's hooks' node)
+    return {q: frozenset(found) for q, found in hookers.items()}
 
 
 def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
@@ -58,14 +68,54 @@ def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
     origin = _grad_origin(held, passed)  # (a second derivative's: not added up from this)
     if not origin:
         return None
-    if i in drawing.hooked_upstream:
-        return held, passed, ""
     mask = getattr(tensor, "frozen_mask", None)
     if mask is not None and np.shape(held) == np.shape(passed):
         origin = _grad_origin(held, np.where(mask, 0, passed)) or "its frozen entries zeroed"
-    if origin != "zeroed" and hooks.has_user_hooks(tensor):
-        origin = _HOOKED
+    if origin != "zeroed" and (hooks.has_user_hooks(tensor) or i in drawing.hooked_upstream):
+        origin = _hooked_words(drawing, i)
     return held, passed, origin
+
+
+def _hooked_words(drawing: Any, i: int) -> str:
+    """Where a hook may have changed tensor i's `.grad`: `changed by its hook, or from other
+    backward() calls` (a hook's factor and a count of runs read alike), or by the hooks
+    on its way that the drawing does not run, `a hook on mul result`, named as drawn."""
+    hookers = sorted(drawing.hooked_upstream.get(i, ()))
+    named = [_hook_place(drawing, j) for j in hookers if j != _MODULE_HOOK]
+    places = [] if not named else [f"a hook on {named[0]}"] if len(named) == 1 else [
+        f"hooks on {named[0]} and {named[1]}" if len(named) == 2
+        else f"hooks on {named[0]}, {named[1]} and {len(named) - 2} more"]
+    places += ["a module's backward hook"] if _MODULE_HOOK in hookers else []
+    if hooks.has_user_hooks(drawing.graph.tensors[i]):
+        places.insert(0, "its hook")
+    return f"changed by {', '.join(places)}, or from other backward() calls"
+
+
+def _hook_place(drawing: Any, j: int) -> str:
+    """The hooked tensor j as a reader finds it: its node's title, or its box's."""
+    unit = drawing.layout.tensor_unit[j]
+    box = drawing.layout.boxes.get(unit or "")
+    if box is not None and drawing.box_of_result(j) is None:
+        return f"a tensor in {_escape(box.title)}"
+    return _escape(_cut(drawing.name(j)[0]))
+
+
+def hook_changed(drawing: Any, i: int) -> str | None:
+    """What a hook on tensor i (not a leaf) did to what flows on from it, as the `.grad` of
+    the tensors before it tell (one holding other numbers than this pass's): `its hook
+    changed what flows on` where one no other hook's change reached does, `..., or another
+    on the way did` where each also passed another hook; None where none holds other numbers
+    (or i's own `.grad`, retained, tells it as a leaf's does)."""
+    tensor = drawing.graph.tensors[i]
+    if tensor._ctx is None or not hooks.node_has_hooks(tensor._ctx) and (
+            tensor._grad is not None or not hooks.has_user_hooks(tensor)):
+        return None
+    apart = [hookers for q, hookers in drawing.hooked_upstream.items()
+             if i in hookers and grad_apart(drawing, q) is not None]
+    if not apart:
+        return None
+    return _FLOWS_ON if any(hookers == {i} for hookers in apart) \
+        else f"{_FLOWS_ON}, or another on the way did"
 
 
 class Told(NamedTuple):
@@ -99,15 +149,31 @@ def _told(start: list[str], causes: list[str], color: str | None, width: int,
     entries zeroed)`), the gradient's value under its words, so that no cause widens a box."""
     said = "; ".join(causes if own is None else [*causes, "from this output alone: "])
     line = start + ([_font(f"{' ' if start else ''}({said}", color), own, _font(")", color)]
-                    if own is not None else [_font(f" ({said})", color)])
+                    if own is not None else [_font(f"{' ' if start else ''}({said})", color)])
     if _width(line) <= width:
         return [line]
-    lines = ([start] if start else []) + [[_font(f"({cause})", color)] for cause in causes]
+    lines = ([start] if start else []) + [
+        part for cause in causes for part in _cause_lines(cause, color, width)]
     if own is None:
         return lines
     if _width([_font("(from this output alone: ", color), own, _font(")", color)]) <= width:
         return lines + [[_font("(from this output alone: ", color), own, _font(")", color)]]
     return lines + [[_font("(from this output alone:", color)], [own, _font(")", color)]]
+
+
+# characters: a cause as long as a leaf's own hook's words, a fold's `(w7: ...)` too, stays
+# on one line, as boxes have always written it; a longer one, naming the hook on its way
+# (`a hook on 0: Linear(8 -> 8) result`), breaks before its `or from other backward() calls`
+_CAUSE_LINE = 60
+
+
+def _cause_lines(cause: str, color: str | None, width: int) -> list[list[str]]:
+    """A cause in parentheses on a line of its own, or two where it is wider than `width`
+    and `_CAUSE_LINE` characters and holds an `, or `."""
+    if len(cause) + 2 <= max(width, _CAUSE_LINE) or ", or " not in cause:
+        return [[_font(f"({cause})", color)]]
+    head, tail = cause.rsplit(", or ", 1)
+    return [[_font(f"({head},", color)], [_font(f"or {tail})", color)]]
 
 
 def held_lines(drawing: Any, i: int, color: str | None, width: int = 10**3,
@@ -120,8 +186,9 @@ def held_lines(drawing: Any, i: int, color: str | None, width: int = 10**3,
     told. Each cause on a line of its own where the line would be wider than `width`
     characters."""
     apart = grad_apart(drawing, i)
-    if apart is None:
-        return []
+    if apart is None:  # (a hook on a result: no `.grad` shows what it sent on)
+        changed = hook_changed(drawing, i)
+        return _told([], [changed], color, width) if changed else []
     held, passed, origin = apart
     precision = drawing.options.precision
     if drawing.options.mode != "forward":

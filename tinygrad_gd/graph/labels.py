@@ -23,7 +23,7 @@ import numpy as np
 from ..engine import Function
 from .calls import _argument_names, _call_result, _made_in_call, _module_title
 from .derivatives import Textbook, _local_derivatives, _textbook
-from .text import (_SHOWN_ENTRIES, _array, _cut, _escape, _font, _nested,
+from .text import (_LINE, _SHOWN_ENTRIES, _array, _cut, _escape, _font, _nested,
                    _nonfinite, _opens, _value)
 from .held import held_lines, hooked_upstream
 from .makings import grad_word
@@ -116,8 +116,9 @@ class _Drawing:
         return _argument_names(self.graph)
 
     @cached_property
-    def hooked_upstream(self) -> frozenset[int]:
-        """Tensors whose gradient passed through a hook in backward() (`held.py`)."""
+    def hooked_upstream(self) -> dict[int, frozenset[int]]:
+        """Tensors whose gradient passed through a hook in backward(), each with the
+        hooked tensors it passed (`held.py`)."""
         return hooked_upstream(self.graph)
 
     def local(self, i: int) -> dict[int, tuple[np.ndarray, bool]]:
@@ -346,17 +347,20 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
 def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
     """A tensor's gradient: `grad` (this pass's, as on the edges) in the backward view,
     `.grad` (the attribute) in the forward view; a `.grad` unlike this output's own
-    gradient says where it came from where that can be told (`held.held_lines`)."""
+    gradient says where it came from where that can be told, and a hooked result that its
+    hook changed what flows on (`held.held_lines`), each cause on a line of its own past
+    `_LINE` characters."""
     tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
     if options.mode == "forward":
-        if tensor._grad is None:
-            return [[".grad None"]] if tensor._ctx is None and tensor.requires_grad else []
+        if tensor._grad is None:  # (a result's: what its hook sent on, where it changed)
+            return [[".grad None"]] if tensor._ctx is None and tensor.requires_grad \
+                else held_lines(drawing, i, None, _LINE)
         return [[".grad ", _value(tensor._grad._data, options.precision)],
-                *held_lines(drawing, i, None)]
+                *held_lines(drawing, i, None, _LINE)]
     if grad is None:
         return []
     lines = [[_font(grad_word(drawing, i), color), _value(grad, options.precision, color)]]
-    return unless_reached(color is None, lines + held_lines(drawing, i, color))
+    return unless_reached(color is None, lines + held_lines(drawing, i, color, _LINE))
 
 
 def _frozen_entries(mask: np.ndarray, precision: int, limit: int = 10**3) -> str:

@@ -208,10 +208,12 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
     if options.show_data:
         lines.append(["result ", _value(graph.tensors[r]._data, options.precision)])
     grad = drawing.grad(r)
-    if options.show_grad and grad is not None:
+    if options.show_grad:
         color = drawing.color(r)
-        said = [[_font(grad_word(drawing, r), color), _value(grad, options.precision, color)]]
-        # (what `.grad` holds unlike it, a retained result's, as its opened node says)
+        said = [] if grad is None else [[_font(grad_word(drawing, r), color),
+                                         _value(grad, options.precision, color)]]
+        # (what `.grad` holds unlike it, a retained result's, or that its hook changed what
+        # flows on, as its opened node says)
         said += held_lines(drawing, r, color if options.mode == "backward" else None,
                            _BOX_LINE)
         lines += unless_reached(color is None, said)
