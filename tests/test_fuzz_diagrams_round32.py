@@ -103,6 +103,8 @@ class Program:
     options: list[dict]               # one drawing each
     retained: list[tg.Tensor]         # intermediates whose .grad backward() kept
     code: list[str] = field(default_factory=list)
+    # a tensor whose hook scaled its gradient: (tensor, what the hook returned each run)
+    hooked: list[tuple[tg.Tensor, list[np.ndarray]]] = field(default_factory=list)
 
 
 class Builder:
@@ -750,8 +752,9 @@ class Node:
 # where a `.grad` unlike this pass's gradient came from, after its value: `(accumulated)`,
 # a fold's `(w3: its frozen entries zeroed; w9: accumulated)`
 _CAUSE = re.compile(r" \((?:[^():;]*: )?(?:accumulated|zeroed|from other backward\(\) calls|"
-                    r"its frozen entries zeroed|changed by its hook, or from other backward"
+                    r"its frozen entries zeroed|changed by .*, or from other backward"
                     r"\(\) calls)(?:; .*)?\)$")
+_FLOWS_ON = "(its hook changed what flows on)"  # a hooked result's node
 
 
 def rejoined(lines: list[str]) -> list[str]:
@@ -864,6 +867,13 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
             assert shown[0] == "none" or None in problems, f"{node} {word}: {problems[0]}"
     COVERED["node .grad apart"] += sum(backward and ".grad" in tnodes[node].values
                                        for node in match)
+    hooked = {id(t) for t, _ in program.hooked}
+    for node, k in match.items():  # (a hooked result's own words: none on another node)
+        if any(line.startswith(_FLOWS_ON[:-1]) for line in tnodes[node].lines):
+            assert id(tensors[k]) in hooked, f"{node} says {_FLOWS_ON}, unhooked"
+            COVERED["hook flows on"] += 1
+        elif id(tensors[k]) in hooked and ".grad" in tnodes[node].values:
+            COVERED["hook flows on, retained"] += 1  # (its `.grad`: checked as every node's)
     drawn = {id(tensors[k]) for k in match.values()}
     if not boxes:  # every tensor drawn, or its one number in its op's title
         titles = " ".join(ops.values())
@@ -1207,6 +1217,10 @@ def run(seed: int, svg_dir=None) -> Program:
         runs = held_apart(program, seed)
         for run_k in range(runs):
             loss.backward(retain_graph=run_k < runs - 1)
+    for t, flowed in program.hooked:  # what the hook sent on, a retained `.grad` too
+        assert len(flowed) == runs, (seed, program.code)
+        if held(t) is not None:
+            np.testing.assert_allclose(held(t), sum(flowed), rtol=1e-12, err_msg=str(seed))
     before = [(t.data.copy(), None if held(t) is None else held(t).copy()) for t in tensors]
     for k, options in enumerate(program.options):
         svg = svg_dir / f"draw{seed}_{k}.svg" if svg_dir and (seed + k) % SVG_EVERY == 0 \
@@ -1218,6 +1232,14 @@ def run(seed: int, svg_dir=None) -> Program:
             grad is None or np.array_equal(held(t), grad, equal_nan=True)), \
             "drawing changed a .grad"
     return program
+
+
+def _scaling(factor: float, flowed: list) -> Any:
+    """A hook scaling a gradient by `factor`, keeping in `flowed` what it sent on."""
+    def hook(g: tg.Tensor) -> tg.Tensor:
+        flowed.append((g * factor).data.copy())
+        return g * factor
+    return hook
 
 
 def held_apart(program: Program, seed: int) -> int:
@@ -1240,9 +1262,22 @@ def held_apart(program: Program, seed: int) -> int:
     freed = any(t.grad_fn is not None and t.grad_fn.saved_tensors for t in program.tensors)
     if freed and rng.random() < 0.25:
         t = wanting[rng.integers(len(wanting))]
-        factor = float(rng.choice([0.5, 3.0]))
-        t.register_hook(lambda g: g * factor)
+        factor, flowed = float(rng.choice([0.5, 3.0])), []
+        t.register_hook(_scaling(factor, flowed))
+        program.hooked.append((t, flowed))
         program.code.append(f"hook x{factor} on {t.name or t.shape}")
+    results = [t for t in wanting if t.grad_fn is not None and t is not program.loss]
+    if freed and results and rng.random() < 0.3:  # (thirty-seventh round)
+        t = results[rng.integers(len(results))]
+        factor, flowed = float(rng.choice([0.5, 3.0])), []
+        t.register_hook(_scaling(factor, flowed))
+        kept = rng.random() < 0.5
+        if kept:  # its `.grad` then what flowed on
+            t.retain_grad()
+            program.retained.append(t)
+        program.hooked.append((t, flowed))
+        program.code.append(f"hook x{factor} on result {t.name or t.shape}"
+                            f"{', retained' if kept else ''}")
     alike = sum(t.size == 1 and t.grad_fn is None for t in wanting) >= 6  # (a fold's list)
     runs = 2 if rng.random() < (0.75 if alike else 0.25) else 1
     if runs > 1:
@@ -1305,7 +1340,7 @@ def test_the_programs_reach_every_form_a_label_takes():
              "box add ops", "box made by", "box nodes folded", "box parameters each",
              "box product", "float32", "NaN shown", "table", "node .grad apart",
              "box product .grad", "box parameters .grad", "product frozen",
-             "box product frozen"]
+             "box product frozen", "hook flows on", "hook flows on, retained"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 

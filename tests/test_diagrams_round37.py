@@ -1,0 +1,240 @@
+"""Where a hook changed a gradient, said on the diagram (thirty-seventh round), read from
+the rendered SVG.
+
+- A result with a `register_hook` hook drew the gradient before the hook and said nothing
+  of it, while its inputs' `.grad` held what the hook sent on, with no cause. The hooked
+  node now says `(its hook changed what flows on)`, and a `.grad` a hook on its way changed
+  names it: `(changed by a hook on h, or from other backward() calls)`, in both views,
+  folded and opened, and on the step page's caption where the page ran no hook.
+- A box's input name was cut to a result line's width though a `.grad` line had already
+  made the box wider: the width is measured with those lines.
+- A step's caption named two ops of one name alike (`the sum of what linear and linear
+  sent`): each is told apart as the picture shows it (`linear with w1`, `× 3`).
+
+Numbers are checked against NumPy and against what the hook itself returned.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_gd as tg
+
+from test_diagrams_round35 import _nodes, _widths
+from test_graph_labels import needs_dot
+
+pytestmark = needs_dot
+
+_FLOWS_ON = "(its hook changed what flows on)"
+_OTHERS = "or from other backward() calls)"
+
+
+def _hooked(factor: float | None, retain: bool = False, runs: int = 1):
+    """loss = sum(h * h), h = x * w, a hook on h scaling its gradient by `factor` (None: a
+    hook that returns nothing): (loss, x, w, h, what the hook sent on each run)."""
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = tg.Tensor([3.0, -1.0], requires_grad=True, name="w")
+    h = x * w
+    h.name = "h"
+    sent: list[np.ndarray] = []
+
+    def hook(g):
+        sent.append(g.numpy() * (1 if factor is None else factor))
+        return None if factor is None else g * factor
+    h.register_hook(hook)
+    if retain:
+        h.retain_grad()
+    loss = (h * h).sum()
+    for k in range(runs):
+        loss.backward(retain_graph=k < runs - 1)
+    return loss, x, w, h, sent
+
+
+def _drawn(loss, tmp_path, tag, **options) -> dict[str, list[str]]:
+    return _nodes(tg.render_graph(tg.draw_graph(loss, **options), tmp_path / f"{tag}.svg"))
+
+
+def _number_list(a: np.ndarray) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in a) + "]"
+
+
+def test_a_hooked_result_says_its_hook_changed_what_flows_on(tmp_path):
+    loss, x, w, h, sent = _hooked(10.0)
+    hd = x.numpy() * w.numpy()
+    plain = 2 * hd  # d loss / d h, before the hook (NumPy)
+    np.testing.assert_allclose(sent[0], 10 * plain)
+    np.testing.assert_allclose(x.grad.numpy(), sent[0] * w.numpy())  # what reached x
+    for mode in ("backward", "forward"):
+        nodes = _drawn(loss, tmp_path, mode, mode=mode)
+        assert _FLOWS_ON in nodes["h"], nodes["h"]
+        for leaf, other in ((x, w), (w, x)):
+            said = nodes[leaf.name]
+            held = f".grad {_number_list(sent[0] * other.numpy())}"
+            assert any(t.startswith(held) for t in said), said
+            assert " ".join(said).count("(changed by a hook on h, or from other backward() "
+                                        "calls") == 1, said
+        if mode == "backward":  # the gradient before the hook, the one its edges carry
+            assert f"grad {_number_list(plain)}" in nodes["h"], nodes["h"]
+            assert f"grad {_number_list(plain * w.numpy())}" in nodes["x"], nodes["x"]
+        else:  # this output's own gradient beside `.grad`
+            assert f"(from this output alone: {_number_list(plain * w.numpy())})" \
+                in nodes["x"], nodes["x"]
+    assert not any(_FLOWS_ON in lines for name, lines in nodes.items() if name != "h")
+
+
+def test_a_hook_that_changes_nothing_is_not_said_to(tmp_path):
+    loss, x, w, h, sent = _hooked(None)
+    np.testing.assert_allclose(x.grad.numpy(), sent[0] * w.numpy())
+    for mode in ("backward", "forward"):
+        nodes = _drawn(loss, tmp_path, mode, mode=mode)
+        text = " ".join(line for lines in nodes.values() for line in lines)
+        assert "hook" not in text and "backward() calls" not in text, nodes
+        assert (".grad" in text) == (mode == "forward"), nodes  # (backward: none apart)
+
+
+def test_a_retained_hooked_result_shows_what_flowed_on_as_its_grad(tmp_path):
+    loss, x, w, h, sent = _hooked(3.0, retain=True, runs=2)
+    np.testing.assert_allclose(h.grad.numpy(), sent[0] + sent[1])  # (what the hook returned)
+    nodes = _drawn(loss, tmp_path, "retained", mode="backward")
+    said = " ".join(nodes["h"])
+    assert f".grad {_number_list(sent[0] + sent[1])} (changed by its hook, or from other " \
+        "backward() calls)" in said, nodes["h"]
+    assert "flows on" not in said  # (its `.grad` is what flowed on)
+    assert "a hook on h" in " ".join(nodes["x"]), nodes["x"]
+
+
+def _layers(hook: str):
+    """Six Linear(8 -> 8) + ReLU calls from x; a hook halving layer 0's result's gradient
+    (`result`), or a module's full backward pre-hook on layer 2 tripling it (`module`)."""
+    tg.manual_seed(37)
+    rng = np.random.default_rng(37)
+    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                            tg.nn.ReLU())])
+    if hook == "module":
+        model[2].register_full_backward_pre_hook(lambda m, g: tuple(t * 3 for t in g))
+    x = tg.Tensor(rng.normal(size=(6, 8)), name="x")
+    y = first = model[0](x)
+    if hook == "result":
+        first.register_hook(lambda g: g * 0.5)
+    for layer in list(model)[1:]:
+        y = layer(y)
+    loss = (y ** 2).mean()
+    loss.backward()
+    return loss, model
+
+
+@pytest.mark.parametrize("hook, words", [("result", "a hook on 0: Linear(8 -> 8) result"),
+                                         ("module", "a module's backward hook")])
+def test_a_hook_on_the_way_is_named_folded_and_opened(tmp_path, hook, words):
+    loss, model = _layers(hook)
+    for mode in ("backward", "forward"):
+        box = _drawn(loss, tmp_path, f"box-{mode}", model=model, mode=mode)["0: Linear(8 -> 8)"]
+        opened = _drawn(loss, tmp_path, f"open-{mode}", model=model, mode=mode,
+                        open_modules=True)
+        assert (_FLOWS_ON in box) == (hook == "result"), box
+        assert (_FLOWS_ON in opened["0: Linear(8 -> 8) result"]) == (hook == "result")
+        if mode == "backward":  # a box's parameter lines: its cause on two lines, narrow
+            start = box.index(f"(changed by {words},")
+            assert box[start + 1] == _OTHERS, box
+        for name in ("0.weight", "0.bias"):
+            said = " ".join(opened[name])
+            assert f"(changed by {words}, {_OTHERS}" in said, opened[name]
+
+
+def test_a_step_page_says_where_a_hook_it_did_not_run_changed_what_flows_on():
+    loss, x, w, h, sent = _hooked(10.0)  # (a plain backward(): the page runs no hook)
+    [step] = [c for c in tg.backward_steps(loss).captions if "gradient of h is" in c]
+    assert "(its hook changed what flows on; this page does not run it again)" in step, step
+    loss, h = _kept_graph(10.0)
+    [step] = [c for c in tg.backward_steps(loss).captions if "gradient of h is" in c]
+    # (the graph kept: the page runs the hook, as backward() does, and says what it sent)
+    assert "flows on" not in step and f"complete: {_number_list(10 * 2 * h.numpy())}, not " \
+        f"{_number_list(2 * h.numpy())} from mul: a hook changed it" in step, step
+
+
+def _kept_graph(factor: float):
+    """`_hooked`'s graph after `backward(retain_graph=True)`: (loss, h)."""
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = tg.Tensor([3.0, -1.0], requires_grad=True, name="w")
+    h = x * w
+    h.name = "h"
+    h.register_hook(lambda g: g * factor)
+    loss = (h * h).sum()
+    loss.backward(retain_graph=True)
+    return loss, h
+
+
+def test_two_hooks_on_the_way_are_each_said_with_the_other(tmp_path):
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    h = x * 3
+    h.name = "h"
+    h.register_hook(lambda g: g * 10)
+    loss = (h * h).sum()
+    loss.register_hook(lambda g: None)  # (a hook that looks only)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 10 * 2 * h.numpy() * 3)
+    nodes = _drawn(loss, tmp_path, "two", mode="backward")
+    assert "(changed by hooks on h and output, or from other backward() calls)" in \
+        " ".join(nodes["x"]), nodes["x"]
+    # neither can be told alone from the `.grad` they both reached
+    for name in ("h", "output"):
+        assert "(its hook changed what flows on, or another on the way did)" in nodes[name], \
+            nodes[name]
+
+
+def _box(tmp_path, tag: str, name: str, runs: int) -> tuple[float, list[str]]:
+    """Layer 0's box, its input named `name`, after `runs` backward() calls of fresh data:
+    (its width in points, its lines)."""
+    rng = np.random.default_rng(36)
+    tg.manual_seed(36)
+    model = tg.nn.ModuleList([m for _ in range(6) for m in (tg.nn.Linear(8, 8),
+                                                            tg.nn.ReLU())])
+    for _ in range(runs):
+        y = tg.Tensor(rng.normal(size=(6, 8)), name=name)
+        for layer in model:
+            y = layer(y)
+        loss = (y ** 2).mean()
+        loss.backward()
+    path = tg.render_graph(tg.draw_graph(loss, model=model, mode="backward"),
+                           tmp_path / f"{tag}.svg")
+    return _widths(path)["0: Linear(8 -> 8)"], _nodes(path)["0: Linear(8 -> 8)"]
+
+
+def test_a_boxs_input_name_is_cut_only_where_the_box_would_grow(tmp_path):
+    plain, lines = _box(tmp_path, "x", "x", runs=2)
+    assert any(t.startswith("0.bias .grad [") for t in lines), lines  # (the widest lines)
+    name = "images_of_the_training_batch_number"  # (wider than a result line, not the box)
+    width, lines = _box(tmp_path, "name", name, runs=2)
+    assert f"(result grad)ᵀ @ {name}" in lines, lines  # (it read `images_of_the_trai...`)
+    assert width <= plain * 1.01, (width, plain)
+    longer = name + "_seventeen_and_more"  # wider than the box: cut as a title is
+    width, lines = _box(tmp_path, "longer", longer, runs=2)
+    [product] = [t for t in lines if t.startswith("(result grad)ᵀ @ ")]
+    assert product.endswith("...") and longer.startswith(product[len("(result grad)ᵀ @ "):-3])
+    assert len(product) > len(f"(result grad)ᵀ @ {name}"), product
+    # (as many characters as the box's widest line: a name's letters are a little wider)
+    assert width <= plain * 1.03, (width, plain)
+    width, lines = _box(tmp_path, "once", name, runs=1)  # no `.grad` line: cut as before
+    assert not any(name in t for t in lines) and any(t.endswith("...") for t in lines), lines
+
+
+def test_a_caption_tells_two_ops_of_one_name_apart_as_the_picture_does():
+    x = tg.Tensor(np.ones((2, 3)), requires_grad=True, name="x")
+    rng = np.random.default_rng(37)
+    w1 = tg.Tensor(rng.normal(size=(4, 3)), requires_grad=True, name="w1")
+    w2 = tg.Tensor(rng.normal(size=(4, 3)), requires_grad=True, name="w2")
+    loss = tg.nn.functional.linear(x, w1).sum() * tg.nn.functional.linear(x, w2).sum()
+    [step] = [c for c in tg.backward_steps(loss).captions if "gradient of x is" in c]
+    assert "the sum of what linear with w2 and linear with w1 sent" in step, step
+    tg.manual_seed(37)
+    model = tg.nn.ModuleList([tg.nn.Linear(3, 4), tg.nn.Linear(3, 4)])
+    loss = model[0](x).sum() + model[1](x).sum()
+    [step] = [c for c in tg.backward_steps(loss, model=model).captions
+              if "gradient of x is" in c]
+    assert "the sum of what linear with 1.weight and linear with 0.weight sent" in step, step
+    v = tg.Tensor([1.0, 2.0], requires_grad=True, name="v")
+    loss = (v * 2 + v * 3).sum()  # two muls, titled `× 2` and `× 3` on their nodes
+    [step] = [c for c in tg.backward_steps(loss).captions if "gradient of v is" in c]
+    assert "= [3, 3] from × 3 + [2, 2] from × 2" in step, step
+    loss.backward()
+    np.testing.assert_allclose(v.grad.numpy(), [5.0, 5.0])
