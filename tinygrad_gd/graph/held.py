@@ -30,7 +30,7 @@ from .text import _BOX_LINE, _cut, _escape, _font, _grad_origin, _value, _width
 
 
 
-_FLOWS_ON = "its hook changed what flows on"  # (a result's: its inputs' .grad tell)
+_FLOWS_ON = "changed what flows on"  # (a result's hook: its inputs' .grad tell)
 _MODULE_HOOK = -1  # (a module's backward hooks, whose node the drawing leaves out)
 
 
@@ -100,12 +100,12 @@ def _hook_place(drawing: Any, j: int) -> str:
     return _escape(_cut(drawing.name(j)[0]))
 
 
-def hook_changed(drawing: Any, i: int) -> str | None:
+def hook_changed(drawing: Any, i: int, whose: str = "its hook") -> str | None:
     """What a hook on tensor i (not a leaf) did to what flows on from it, as the `.grad` of
     the tensors before it tell (one holding other numbers than this pass's): `its hook
-    changed what flows on` where one no other hook's change reached does, `..., or another
-    on the way did` where each also passed another hook; None where none holds other numbers
-    (or i's own `.grad`, retained, tells it as a leaf's does)."""
+    changed what flows on` (`whose`: its hook) where one no other hook's change reached
+    does, `..., or another on the way did` where each also passed another hook; None where
+    none holds other numbers (or i's own `.grad`, retained, tells it as a leaf's does)."""
     tensor = drawing.graph.tensors[i]
     if tensor._ctx is None or not hooks.node_has_hooks(tensor._ctx) and (
             tensor._grad is not None or not hooks.has_user_hooks(tensor)):
@@ -114,8 +114,8 @@ def hook_changed(drawing: Any, i: int) -> str | None:
              if i in hookers and grad_apart(drawing, q) is not None]
     if not apart:
         return None
-    return _FLOWS_ON if any(hookers == {i} for hookers in apart) \
-        else f"{_FLOWS_ON}, or another on the way did"
+    return f"{whose} {_FLOWS_ON}" + ("" if any(hookers == {i} for hookers in apart)
+                                     else ", or another on the way did")
 
 
 class Told(NamedTuple):
@@ -177,17 +177,18 @@ def _cause_lines(cause: str, color: str | None, width: int) -> list[list[str]]:
 
 
 def held_lines(drawing: Any, i: int, color: str | None, width: int = 10**3,
-               title: str = "") -> list[list[str]]:
+               title: str = "", whose: str = "its hook") -> list[list[str]]:
     """What a node, a box's result or (`title`: `0.weight `) a box's parameter says of
     tensor i's `.grad` under its gradient line where it is unlike this pass's gradient, the
     one a node's `grad` line and its edges show: in the backward view `.grad [..]` with where
     it came from where that can be told (`grad_apart`); in the forward view, whose line is
     `.grad` itself, where it came from and this output's gradient, where the cause can be
     told. Each cause on a line of its own where the line would be wider than `width`
-    characters."""
+    characters. A hooked result with no `.grad` says that `whose` (a box's: `a hook on its
+    result`) changed what flows on, where that can be told (`hook_changed`)."""
     apart = grad_apart(drawing, i)
     if apart is None:  # (a hook on a result: no `.grad` shows what it sent on)
-        changed = hook_changed(drawing, i)
+        changed = hook_changed(drawing, i, whose)
         return _told([], [changed], color, width) if changed else []
     held, passed, origin = apart
     precision = drawing.options.precision

@@ -215,7 +215,7 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
         # (what `.grad` holds unlike it, a retained result's, or that its hook changed what
         # flows on, as its opened node says)
         said += held_lines(drawing, r, color if options.mode == "backward" else None,
-                           _BOX_LINE)
+                           _BOX_LINE, whose="a hook on its result")
         lines += unless_reached(color is None, said)
     return lines
 
