@@ -523,3 +523,26 @@ def test_an_optimizer_run_gives_the_path_the_picture_draws():
     data = plot.error_surface_data(book_loss, trajectory[-1], (0, 1), trajectory=trajectory,
                                    num=5)
     assert data["path_errors"][-1] < 1e-5 < data["path_errors"][0]
+
+
+@needs_matplotlib
+def test_stages_that_hold_the_other_weights_alike_draw_one_curve_over_all_their_ranges(tmp_path):
+    # one weight moved by a step: the slides' picture drew the before-curve and the
+    # after-curve over their own ranges, one over the other, with a stub of one at an end
+    def loss(w):
+        return ((w * 3.0).sum() - 10.0) ** 2
+    stages = {"before": [2.0], "after": [2.24]}
+    figure = plot.error_curves(loss, stages, span=0.5, path=tmp_path / "one.png")
+    curves = [(x, y) for x, y, style in _lines_of(figure.axes[0]) if style == "-" and len(x) > 2]
+    assert len(curves) == 1
+    x, y = curves[0]
+    assert (x.min(), x.max()) == (pytest.approx(1.5), pytest.approx(2.74))
+    assert np.all(np.diff(x) >= 0)
+    assert y == pytest.approx((3.0 * x - 10.0) ** 2)
+    labels = [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "error curve (the same at every stage)" in labels
+    # the others held at other values: a curve per stage, in the stage's colour
+    three = plot.error_curves(book_loss, {"before": WEIGHTS, "after": [0.11, 0.2, -0.09]},
+                              path=tmp_path / "three.png")
+    solid = [x for x, y, style in _lines_of(three.axes[0]) if style == "-" and len(x) > 2]
+    assert len(solid) == 2

@@ -123,7 +123,8 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
 
     `stages` maps a label ("before training", "after 3 iterations") to the full weights
     at that point of a training run; each stage draws its own curve (the others held at
-    that stage's values), dot and dotted tangent, so the panels show how training moved
+    that stage's values: one grey curve over all their ranges where every stage holds the
+    others alike, as with one weight), dot and dotted tangent, so the panels show how training moved
     the dots down the curves. All panels share one y-axis and one x-width (2 * span),
     so a weight whose input is larger shows a steeper curve. `frozen` lists indices of
     weights that training did not move (their panel says so). `ylim` caps the y-axis
@@ -150,9 +151,16 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
                                          0.6 + rows * (3.2 + legend_in)))
     axes = _panels(figure, len(entries), columns)
     colours = _stage_colours(len(stages))
+    held = [_weights_array(weights, where) for weights in stages.values()]
     for k, (ax, entry, panel) in enumerate(zip(axes, entries, curves)):
+        if _one_curve(held, entry):  # one curve over every stage's range, not stubs of two
+            values = np.concatenate([curve["values"] for curve in panel])
+            order = np.argsort(values, kind="stable")
+            ax.plot(values[order], np.concatenate([c["errors"] for c in panel])[order],
+                    color="dimgrey", lw=1.8, label="error curve (the same at every stage)")
         for label, colour, curve in zip(stages, colours, panel):
-            ax.plot(curve["values"], curve["errors"], color=colour, lw=1.8)
+            if not _one_curve(held, entry):
+                ax.plot(curve["values"], curve["errors"], color=colour, lw=1.8)
             near = np.abs(curve["values"] - curve["weight"]) <= 0.3 * span
             ax.plot(curve["values"][near], curve["tangent"][near], ":", color="black",
                     lw=1.4)
@@ -173,6 +181,14 @@ def error_curves(loss_fn: LossFn, stages: Mapping[str, Any], *,
     for ax in axes:  # below each panel, where they hide no curve
         ax.legend(fontsize=_SMALLEST_PT, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     return _finish(figure, title, path)
+
+
+def _one_curve(held: Sequence[np.ndarray], entry: Any) -> bool:
+    """Whether every stage holds the other weights at the same values, so that all stages
+    draw one error curve for `entry` (one weight alone, or the others frozen)."""
+    others = [np.delete(weights.ravel(), np.ravel_multi_index(np.atleast_1d(entry),
+                                                              weights.shape)) for weights in held]
+    return len(held) > 1 and all(np.array_equal(others[0], rest) for rest in others[1:])
 
 
 def error_bowl(loss_fn: LossFn, weights: Any, trajectory: Sequence[Any], *,
