@@ -25,6 +25,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import ShapeError
+from .grad_mode import is_grad_enabled
 from .out_arguments import written_out
 
 __all__ = ["op_error", "argument_error", "calling", "respelled", "refusing_as",
@@ -155,7 +156,7 @@ def calling(op: Any, name: str, input_keyword: bool = False, method: bool = Fals
                 args += (kwargs.pop("other"),)
             out = kwargs.pop("out", None) if takes_out else None
             if out is not None:  # the result of the call without out=, written into out
-                return written_out(name, function(*args, **kwargs), out)
+                return written_out(name, function(*args, **kwargs), out, is_grad_enabled())
         try:
             result = call(*args, **kwargs)
         except TypeError as err:

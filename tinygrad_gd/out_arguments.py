@@ -1,6 +1,8 @@
 """PyTorch's `out=` argument of a `tg.` function: the result written into tensors the user
 gives (`tg.exp(x, out=y)`; `tg.max(x, 1, out=(values, indices))` for a function giving
-several), every one checked before any is written."""
+several), every one checked before any is written. The caller says whether grad mode is on
+(`recording`): this module imports nothing of the package (op_errors.py, below the engine,
+imports it)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,11 +10,12 @@ from typing import Any
 import numpy as np
 
 
-def written_out(name: str, result: Any, out: Any) -> Any:
+def written_out(name: str, result: Any, out: Any, recording: bool) -> Any:
     """`result`'s values written into `out` (a tensor of the result's shape, of a dtype the
     result casts to), which is returned; for a result of several tensors (values and
     indices) a tuple of as many, returned as the result's kind of tuple. Refused where the
-    result needs a gradient, as PyTorch refuses it (a write into out is in no graph)."""
+    result needs a gradient, or (`recording`: grad mode on) an out does, as PyTorch refuses
+    it (a write into out is in no graph)."""
     if isinstance(result, tuple):
         fields = getattr(result, "_fields", None) or [f"result {k}" for k in range(len(result))]
         if not isinstance(out, (tuple, list)) or len(out) != len(result):
@@ -21,18 +24,18 @@ def written_out(name: str, result: Any, out: Any) -> Any:
                             f"{type(out).__name__}"
                             + (f" of {len(out)}" if isinstance(out, (tuple, list)) else ""))
         for part, into in zip(result, out):
-            _check(name, part, into)
+            _check(name, part, into, recording)
         written = [into.copy_(part) for part, into in zip(result, out)]
         return type(result)(*written) if hasattr(result, "_fields") else tuple(written)
-    _check(name, result, out)
+    _check(name, result, out, recording)
     return out.copy_(result)
 
 
-def _check(name: str, result: Any, out: Any) -> None:
+def _check(name: str, result: Any, out: Any, recording: bool) -> None:
     """Whether `out` can take `result`'s values, or one line saying why not."""
     if not callable(getattr(out, "copy_", None)):
         raise TypeError(f"{name}: out= must be a Tensor, got {type(out).__name__}")
-    if getattr(result, "requires_grad", False):
+    if getattr(result, "requires_grad", False) or recording and out.requires_grad:
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            f"differentiation, but one of the arguments requires grad; write "
                            f"y = tg.{name}(...) instead (or call it under tg.no_grad())")
