@@ -21,7 +21,8 @@ number of elements, which PyTorch's `x.size()` calls for the shape; `x.float()` 
 "cpu" (a str, with PyTorch's `.type` and `.index`), `x.is_cuda` False. `x.view_as(y)`,
 `x.reshape_as(y)` are `reshape`, `x.expand_as(y)` is `broadcast_to`, `x.select(dim, i)` is
 `getitem`. `x.detach_()` stops a leaf requiring a gradient; a tensor made by an op is
-refused (its graph cannot be cut in place: the graphs built on it walk through it). An
+refused (its graph cannot be cut in place: the graphs built on it walk through it), and a
+view a view op took of a constant or under no_grad() (PyTorch's refuses views too). An
 integer 0-d tensor is an index (`__index__`: `[10, 20][i]`, `range(n)`), as NumPy's;
 `round(x)` of a one-element tensor is a Python number, as `round` of a NumPy scalar
 (NumPy's and PyTorch's arrays refuse `round`: `x.round()` is the op). Other libraries read
@@ -47,6 +48,7 @@ from .ops.contraction import Diagonal
 from .ops.reductions import sort_direction
 from .tensor import Tensor, to_tensor
 from .values import NO_BFLOAT16, is_bfloat16
+from .versions import ConstantView, NoGradView
 
 __all__ = ["from_numpy", "is_tensor", "numel", "addmm", "lerp", "meshgrid",
            "set_printoptions"]
@@ -340,6 +342,12 @@ def _detach_(self: Tensor) -> Tensor:
                            f"graphs built on it run through it, so it cannot be cut from "
                            f"them in place; use t = t.detach() (a new tensor sharing the "
                            f"values, needing no gradient)")
+    made_by = getattr(self, "_made_by", None)
+    if isinstance(made_by, (ConstantView, NoGradView)):  # (a view outside any graph)
+        raise RuntimeError(f"detach_: this tensor is a view (op '{made_by}' took it from "
+                           f"another tensor's values), and a view cannot be detached in place "
+                           f"(PyTorch's refuses it too); use t = t.detach() (a new tensor "
+                           f"sharing the values, needing no gradient)")
     self.requires_grad = False
     return self
 
