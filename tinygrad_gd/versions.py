@@ -33,6 +33,7 @@ from .tracked import writes, written_arrays
 Function.recorded_at = 0  # the write clock when the node was recorded
 Function.output_version = None  # the output's stamp, when the node saved its output
 Function.written_in_place = None  # an in-place op that saved its output: in_place_recorded.py
+Function.out_of_place = None  # such an op's out-of-place call, where no method is (F.selu({}))
 
 
 class NoGradView(str):
@@ -155,10 +156,12 @@ def _changed_output(node: Function) -> RuntimeError:
     if viewed is None:
         alive, name = tensor(), _named(tensor)
         who = f"{name or 'the tensor'}{'' if alive is None else f' {alive.shape}'}"
-        copied, again = name or "t", ""
+        copied = name or "t"
         arguments = "..." if getattr(node, "params", None) else ""  # (exp_ takes none)
         flag = ", or inplace=False" if what.endswith("(inplace=True)") else ""  # (a layer's)
-        instead = f" ({copied} = {copied}.{node.name}({arguments}){flag})"
+        call = getattr(node, "out_of_place", None)  # (F's, where no method is: F.selu(h))
+        spelled = call.format(copied) if call else f"{copied}.{node.name}({arguments})"
+        instead, again = f" ({copied} = {spelled}{flag})", ""
     else:  # (h[0].exp_(): the view's counter is its base's)
         copied = _named(viewed[0]) or "t"
         who = f"a view {viewed[2]} of {copied if copied != 't' else 'a tensor'} {viewed[1]}"

@@ -6,12 +6,12 @@ ops under PyTorch's F signatures (`input`, its argument names and order).
 
 `inplace=True` (where PyTorch's function has it) writes the result into the input and
 returns the input, as PyTorch's (`_written`, which the `relu_` family shares): in the
-graph, recorded (in_place_recorded.py); a leaf that requires a gradient refused, as
-PyTorch's. Only a view of another tensor of the graph that a change cannot be written
-back into (an expand, whose entries repeat) is computed out of place,
-as before (its base is left as it is). Each calls
-the `tg.` function of its op, or is composed of Tensor ops: gradients come from
-`backward()`.
+graph, recorded (in_place_recorded.py; elu, selu, celu and leaky_relu by the ops of
+activations_from_output.py, which keep their output, as PyTorch's); a leaf that requires
+a gradient refused, as PyTorch's. Only a view of another tensor of the graph that a
+change cannot be written back into (an expand, whose entries repeat) is computed out of
+place, as before (its base is left as it is). Each calls the `tg.` function of its op, or
+is composed of Tensor ops: gradients come from `backward()`.
 """
 from __future__ import annotations
 
@@ -29,16 +29,15 @@ from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
 from ..tensor import Tensor
 from ..values import numeric_dtype
+from .activations_from_output import SELU_ALPHA as _SELU_ALPHA, SELU_SCALE as _SELU_SCALE
+from .activations_from_output import (CeluFromOutput, EluFromOutput, LeakyReluFromOutput,
+                                      SeluFromOutput)
 from .layer_functions import _as_tensor, _floated, _one_dim
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "selu", "celu", "hardtanh", "hardswish",
            "hardsigmoid", "silu", "mish", "logsigmoid", "tanhshrink", "softmin", "glu",
            "prelu", "threshold", "hardshrink", "softshrink", "sigmoid", "tanh", "softsign",
            "gelu", "softplus", "softmax", "log_softmax"]
-
-_SELU_ALPHA = 1.6732632423543772848170429916717
-_SELU_SCALE = 1.0507009873554804934193349852946
-
 
 def _in_place(where: str, inplace: Any) -> bool:
     """`inplace`, checked to be a flag."""
@@ -50,11 +49,12 @@ def _in_place(where: str, inplace: Any) -> bool:
 
 def _written(name: str, function: Callable, input: Any, *args: Any,
              instead: str | None = None, other_views_out_of_place: bool = False,
-             **kwargs: Any) -> Tensor:
+             recorded_as: Callable | None = None, **kwargs: Any) -> Tensor:
     """`function(input, ...)`'s values written into `input`, which is returned (F's
     `relu_` family and `inplace=True`); `instead` says what to write for a new tensor;
     `other_views_out_of_place`: a view of the graph that cannot change its base (an
-    expand) gets a new tensor (inplace=True, as before), not a refusal."""
+    expand) gets a new tensor (inplace=True, as before), not a refusal; `recorded_as`:
+    the op the graph records instead of `function` (one that keeps its output)."""
     instead = instead or f"x = F.{name[:-1]}(x, ...) (a new tensor)"
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
@@ -62,7 +62,8 @@ def _written(name: str, function: Callable, input: Any, *args: Any,
     if recorded(input, what=name):  # a tensor of the graph: the change recorded, as PyTorch's
         if other_views_out_of_place and view_of_graph(input) and not changes_its_base(input):
             return function(input, *args, **kwargs)
-        return rebase(input, name, lambda before, *xs: function(before, *xs, **kwargs),
+        in_graph = recorded_as or function
+        return rebase(input, name, lambda before, *xs: in_graph(before, *xs, **kwargs),
                       instead, *args)
     input._check_writable(name, f"use {instead}")
     with no_grad():
@@ -76,13 +77,14 @@ def _written(name: str, function: Callable, input: Any, *args: Any,
 
 
 def _maybe_written(where: str, inplace: Any, function: Callable, input: Any,
-                   *args: Any) -> Tensor | None:
-    """`function(input, *args)` written into input when `inplace` is True (else None)."""
+                   *args: Any, recorded_as: Callable | None = None) -> Tensor | None:
+    """`function(input, *args)` written into input when `inplace` is True (else None;
+    `recorded_as`: as `_written`'s)."""
     if inplace is False or not _in_place(where, inplace):  # (fast path: False, unchecked)
         return None
     return _written(f"{where}(inplace=True)", function, input, *args,
                     instead=f"x = F.{where}(x, ...) (a new tensor)",
-                    other_views_out_of_place=True)
+                    other_views_out_of_place=True, recorded_as=recorded_as)
 
 
 def relu(input: Any, inplace: bool = False) -> Tensor:
@@ -99,26 +101,28 @@ def relu6(input: Any, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    written = _maybe_written("leaky_relu", inplace, leaky_relu, input, negative_slope)
+    written = _maybe_written("leaky_relu", inplace, leaky_relu, input, negative_slope,
+                             recorded_as=LeakyReluFromOutput.call)
     return written if written is not None else tg.leaky_relu(input, negative_slope)
 
 
 def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x where x > 0, else alpha * (exp(x) - 1)."""
-    written = _maybe_written("elu", inplace, elu, input, alpha)
+    written = _maybe_written("elu", inplace, elu, input, alpha, recorded_as=EluFromOutput.call)
     return written if written is not None else tg.elu(input, alpha)
 
 
 @refusing_as("selu", "elu")
 def selu(input: Any, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with PyTorch's constants alpha = 1.6733, scale = 1.0507."""
-    written = _maybe_written("selu", inplace, selu, input)
+    written = _maybe_written("selu", inplace, selu, input, recorded_as=SeluFromOutput.call)
     return written if written is not None else _SELU_SCALE * tg.elu(input, _SELU_ALPHA)
 
 
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))."""
-    written = _maybe_written("celu", inplace, celu, input, alpha)
+    written = _maybe_written("celu", inplace, celu, input, alpha,
+                             recorded_as=CeluFromOutput.call)
     return written if written is not None else tg.celu(input, alpha)
 
 

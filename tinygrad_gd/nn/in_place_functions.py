@@ -5,7 +5,8 @@ input and returns the input, as the Tensor methods of in_place.py do (`x.relu_()
 `t[...] = v` may write, a tensor that needs no gradient, or a leaf under `tg.no_grad()`;
 on a tensor made by a recorded op, the change is recorded, as PyTorch's
 (in_place_recorded.py; `_written`, in activation_functions.py, which `inplace=True`
-shares).
+shares): elu_, selu_, celu_, leaky_relu_ and rrelu_ by ops that keep their output, as
+PyTorch's (activations_from_output.py), so a later change of it refuses their backward.
 """
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import numpy as np
 from ..tensor import Tensor
 from .activation_functions import _written, celu, elu, hardtanh, leaky_relu, relu, selu
 from .activation_functions import threshold as _threshold  # (threshold_'s argument's name)
-from .random_functions import rrelu
+from .activations_from_output import (CeluFromOutput, EluFromOutput, LeakyReluFromOutput,
+                                      SeluFromOutput)
+from .random_functions import rrelu_written
 
 __all__ = ["relu_", "elu_", "selu_", "celu_", "leaky_relu_", "hardtanh_", "threshold_",
            "rrelu_"]
@@ -27,23 +30,24 @@ def relu_(input: Tensor) -> Tensor:
 
 def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     """`F.elu`'s values written into the input, which is returned (PyTorch's elu_)."""
-    return _written("elu_", elu, input, alpha)
+    return _written("elu_", elu, input, alpha, recorded_as=EluFromOutput.call)
 
 
 def selu_(input: Tensor) -> Tensor:
     """`F.selu`'s values written into the input, which is returned (PyTorch's selu_)."""
-    return _written("selu_", selu, input)
+    return _written("selu_", selu, input, recorded_as=SeluFromOutput.call)
 
 
 def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     """`F.celu`'s values written into the input, which is returned (PyTorch's celu_)."""
-    return _written("celu_", celu, input, alpha)
+    return _written("celu_", celu, input, alpha, recorded_as=CeluFromOutput.call)
 
 
 def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """`F.leaky_relu`'s values written into the input, which is returned (PyTorch's
     leaky_relu_)."""
-    return _written("leaky_relu_", leaky_relu, input, negative_slope)
+    return _written("leaky_relu_", leaky_relu, input, negative_slope,
+                    recorded_as=LeakyReluFromOutput.call)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
@@ -62,5 +66,5 @@ def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
            training: bool = False, *, generator: np.random.Generator | None = None) -> Tensor:
     """`F.rrelu`'s values (random slopes in training, from `generator=` as rrelu's) written
     into the input, which is returned (PyTorch's rrelu_)."""
-    return _written("rrelu_", rrelu, input, lower, upper, training, generator=generator)
+    return rrelu_written("rrelu_", input, lower, upper, training, generator)
 

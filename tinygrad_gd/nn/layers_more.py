@@ -293,8 +293,8 @@ class FeatureAlphaDropout(AlphaDropout):
 class RReLU(Module):
     """The randomized leaky relu (see `functional.rrelu`): in training each negative
     entry's slope drawn from U(lower, upper), in eval mode their mean. Seeded as
-    `Dropout` (`seed`, `generator` by keyword). `inplace=True` is accepted and computed
-    out of place (same values and gradients; see `ReLU`)."""
+    `Dropout` (`seed`, `generator` by keyword). `inplace=True` writes the result into the
+    input and returns it, as `F.rrelu(x, inplace=True)` (see `ReLU`)."""
 
     def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False,
                  *, seed: int | None = None,
@@ -307,7 +307,8 @@ class RReLU(Module):
             else make_generator(seed, generator, "RReLU")
 
     def forward(self, input: Any) -> Tensor:
-        return rrelu(input, self.lower, self.upper, self.training, generator=self.generator)
+        return rrelu(input, self.lower, self.upper, self.training, self.inplace,
+                     generator=self.generator)
 
     def extra_repr(self) -> str:
         return _inplace_repr(self.inplace, f"lower={self.lower}, upper={self.upper}")

@@ -23,6 +23,8 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
+from .activation_functions import _written
+from .activations_from_output import rrelu_from_output
 from .layer_functions import _as_tensor, _check_probability, _constant, _one_dim
 from .spatial_functions import _channel_dropout
 
@@ -98,15 +100,30 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     """The randomized leaky relu (PyTorch's rrelu): x where x > 0, else a * x. In training
     each entry's slope a is drawn from U(lower, upper) (at x = 0 too, which gets that slope
     as its gradient, as PyTorch's); training=False (the default): a is their mean
-    (lower + upper) / 2 (`leaky_relu`). `inplace=True` is computed out of place."""
+    (lower + upper) / 2 (`leaky_relu`). `inplace=True` writes the result into the input and
+    returns it (`rrelu_written`)."""
+    if check_flag("rrelu", "inplace", inplace):
+        return rrelu_written("rrelu(inplace=True)", input, lower, upper, training, generator,
+                             other_views_out_of_place=True)
     input = _as_tensor("rrelu", input)
     lower, upper = _slopes("rrelu", lower, upper)
-    check_flag("rrelu", "inplace", inplace)
     if not check_flag("rrelu", "training", training):
         return tg.leaky_relu(input, (lower + upper) / 2)
     rng = make_generator(None, generator, "rrelu")
     slopes = _constant(rng.uniform(lower, upper, input.shape), "rrelu slopes", input)
     return tg.where((input > 0)._data, input, input * slopes)
+
+
+def rrelu_written(name: str, input: Any, lower: Any, upper: Any, training: Any, generator: Any,
+                  other_views_out_of_place: bool = False) -> Tensor:
+    """rrelu's values written into the input, which is returned (`F.rrelu_`, and
+    `inplace=True`: `other_views_out_of_place` as `_written`'s); in a graph, recorded by ops
+    that keep their output, as PyTorch's (activations_from_output.py)."""
+    lower, upper = _slopes(name, lower, upper)
+    training = check_flag(name, "training", training)
+    return _written(name, rrelu_from_output, input, lower, upper, training, generator,
+                    instead="x = F.rrelu(x, ...) (a new tensor)",
+                    other_views_out_of_place=other_views_out_of_place)
 
 
 def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float = 1e-10,
