@@ -37,7 +37,9 @@ alive, with the counter they share: the graph's, and a constant's, `ConstantView
 taken again, as PyTorch regenerates a view's node (`_retake_views`): each the same op on
 the new version of what it viewed, its old version the same op on the old one, for the
 nodes that used it before. A tensor's hooks stay with the version they were registered
-on (`hooks.move_hooks`), as PyTorch's.
+on (`hooks.move_hooks`), as PyTorch's. A change whose values have no slope (a mask:
+`h.eq_(0.5)`, `h.logical_not_()`) keeps t in the graph through a node of gradient 0
+(`_without_slope`), as PyTorch's comparisons do.
 """
 from __future__ import annotations
 
@@ -305,8 +307,41 @@ def _changed(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     """t's old version, and `change(before, *operands)` (before standing for t among the
     operands) checked to fit t in place."""
     before = _old_version(t, what)
-    result = change(before, *[before if x is t else x for x in operands])
+    given = [before if x is t else x for x in operands]
+    result = change(before, *given)
+    if result._ctx is None:  # (a comparison's or a logical op's mask: values without a slope)
+        result = _without_slope(what, result, before, given)
     return before, _result(t, what, result, instead)
+
+
+class _Flat(engine.Function, register=False, name="no_gradient"):
+    """Values that do not change with the inputs (a mask `h.eq_(0)`, `h.logical_not_()`
+    wrote into h): gradient 0 for each input, as PyTorch's eq_, lt_, ... give."""
+
+    def forward(ctx, *inputs, values):  # noqa: N805
+        ctx.shapes = [x.shape for x in inputs]
+        return values
+
+    def backward(ctx, g):  # noqa: N805
+        return tuple(np.zeros(shape, g.dtype) for shape in ctx.shapes)
+
+    def backward_graph(ctx, out, g):  # noqa: N805
+        return tuple(Tensor.from_op(np.zeros(shape, g.dtype), None) for shape in ctx.shapes)
+
+
+def _without_slope(what: str, result: Tensor, before: Tensor, given: list) -> Tensor:
+    """`result`, values computed without a graph (a mask) from t's old version `before` and
+    the operands `given`, as a node of theirs that needs a gradient (0), as PyTorch's: t
+    stays in the graph, where it would have stopped needing one."""
+    inputs = [x for x in (before, *given) if isinstance(x, Tensor) and x._requires_grad]
+    if not inputs:
+        return result
+    values = result._data
+    if np.can_cast(values.dtype, before.dtype, "same_kind"):  # (else refused by _result)
+        values = values.astype(before.dtype)
+    flat = _Flat.apply(*inputs, values=values)
+    flat._ctx._spelled = what.rstrip("_")  # (the diagrams name it as called: eq, logical_not)
+    return flat
 
 
 def _result(t: Tensor, what: str, result: Tensor, instead: str) -> Tensor:
