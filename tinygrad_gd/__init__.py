@@ -150,3 +150,8 @@ from . import op_errors  # noqa: E402
 
 op_errors.methods_counted_as_called(Tensor)
 op_errors.methods_found_by_name(Tensor)  # (pickle.dumps(tg.Tensor.abs) as torch's)
+
+# PyTorch's out= on the functions written by hand, once every namespace is built
+from .out_keyword import give_out_keywords  # noqa: E402
+
+give_out_keywords(importlib.import_module(__name__))
