@@ -251,6 +251,16 @@ def half_open_interval(lower_bound: Any, upper_bound: Any) -> Constraint:
     return _Interval(lower_bound, upper_bound, half_open=True)
 
 
+def with_bounds(constraint: Constraint) -> Constraint:
+    """`constraint` with the bounds it leaves out included: the values cdf takes (P(X <= x)
+    is defined at the bound of an open support, 0 for LogNormal at 0, as PyTorch's)."""
+    if isinstance(constraint, _GreaterThan) and not constraint.inclusive:
+        return _GreaterThan(constraint.lower_bound, inclusive=True)
+    if isinstance(constraint, _Interval) and constraint.half_open:
+        return _Interval(constraint.lower_bound, constraint.upper_bound)
+    return constraint
+
+
 def integer_interval(lower_bound: int, upper_bound: int) -> Constraint:
     """The whole numbers lower_bound, ..., upper_bound."""
     return _IntegerInterval(lower_bound, upper_bound)

@@ -262,6 +262,8 @@ class Distribution:
         support = self.support
         if support is None:
             return
+        if where == "cdf":
+            support = constraints.with_bounds(support)
         ok = np.asarray(support.check(value))
         if not ok.all():
             raise ValueError(f"{name}: value {_first_bad(ok, np.asarray(value._data))} is outside "
