@@ -177,7 +177,16 @@ class Geometric(_ProbsOrLogits):
         return value * (-kept).log1p() + probs.log()
 
     def entropy(self) -> Tensor:
-        return -_binary_log_prob(self.logits, self.probs) / self.probs
+        if self._probs is None:
+            return -_binary_log_prob(self._logits, self.probs) / self.probs
+        # below eps the logits of clamped probs are not p's: there -log p + 1 (its limit, off
+        # by p / 2), where PyTorch's loses every digit (0 at probs 1e-20, for 47.05); the
+        # other formula sees 0.5 there, so that no NaN comes back from it
+        probs = self._probs
+        tiny = probs._data < np.finfo(self._dtype).eps
+        kept = where(tiny, 0.5, probs) if tiny.any() else probs
+        entropy = -_binary_log_prob(_binary_logits(kept), kept) / kept
+        return where(tiny, 1 - probs.log(), entropy) if tiny.any() else entropy
 
 
 class Categorical(_ProbsOrLogits):
