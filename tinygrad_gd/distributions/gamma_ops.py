@@ -209,7 +209,7 @@ class GammaDraw(_ImplicitDraw, Function, register=False, name="standard_gamma",
 
 def beta_slope_over(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     """D / (1 - x), D = dx/da of draws x of Beta(a, b) held at their quantile, b fixed
-    (float64; 0 where b is 0, a Dirichlet of one entry)."""
+    (float64; 0 where b is 0, a Dirichlet of one entry, and at a draw rounded to 0)."""
     a, b, x = np.broadcast_arrays(*(np.asarray(v, np.float64) for v in (a, b, x)))
     shape = a.shape
     a, b, x = a.reshape(-1), b.reshape(-1), x.reshape(-1)
@@ -220,11 +220,23 @@ def beta_slope_over(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
         # a draw far in the tail across the mean from the series' side: its I (or 1 - I)
         # near 1 would lose its digits there, and the other series needs many terms
         far = np.where(flip, -above, above) > 3 * np.sqrt(a * b / (a + b)) + 3
-        by_integral = (b > 0) & (((a >= _INTEGRAL_FROM) & (b >= _INTEGRAL_FROM)) | far)
-        by_series = (b > 0) & ~by_integral
+        # a draw rounded to 0 or 1: the slope's limits there, 0 and (psi(a + b) - psi(a)) / b
+        # (PyTorch's; the formulas' ln x and 1 / (1 - x) give NaN at the ends)
+        at_one = (b > 0) & (x >= 1)
+        inside = (b > 0) & (x > 0) & ~at_one
+        by_integral = inside & (((a >= _INTEGRAL_FROM) & (b >= _INTEGRAL_FROM)) | far)
+        by_series = inside & ~by_integral
         if by_integral.any():
             aa, bb, xx = a[by_integral], b[by_integral], x[by_integral]
-            result[by_integral] = _beta_integral(aa, bb, xx) / (1 - xx)
+            slope = _beta_integral(aa, bb, xx) / (1 - xx)
+            # a draw a few float64 steps below 1, its density's spread below a step (the
+            # integral overflows there): its slope is the one at 1, as near as a draw gets
+            unresolved = ~np.isfinite(slope) & (xx > 0.5)
+            result[by_integral] = slope
+            at_one[np.flatnonzero(by_integral)[unresolved]] = True
+        if at_one.any():
+            result[at_one] = _beta_offset(a[at_one], b[at_one], np.ones(at_one.sum())
+                                          ) / b[at_one]
         if by_series.any():
             result[by_series] = _beta_series(a[by_series], b[by_series], x[by_series],
                                              flip[by_series])
@@ -263,10 +275,14 @@ def _beta_series(a: np.ndarray, b: np.ndarray, x: np.ndarray, flip: np.ndarray
 def _beta_offset(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
     """ln x - psi(a) + psi(a + b), its digits kept where it nearly vanishes (a large, x at
     the mean): ln(x (a + b) / a) with x (a + b) - a = b - (1 - x) (a + b) above 1/2."""
-    above = np.where(x > 0.5, b - (1 - x) * (a + b), x * (a + b) - a)
+    above = np.where(x > 0.5, b - (1 - x) * (a + b), x * (a + b) - a) / a
+    log_x = np.log(np.maximum(x, _TINY))
+    # (ln(x (a + b) / a) by log1p near the mean; far below it, where log1p would round
+    # to ln 0, as ln x + ln((a + b) / a))
+    log_scaled = np.where(np.abs(above) < 0.5, np.log1p(above), log_x + np.log1p(b / a))
     return np.where(a >= _INTEGRAL_FROM,
-                    np.log1p(above / a) + _digamma_over_log(a + b) - _digamma_over_log(a),
-                    np.log(np.maximum(x, _TINY)) + digamma(a + b) - digamma(a))
+                    log_scaled + _digamma_over_log(a + b) - _digamma_over_log(a),
+                    log_x + digamma(a + b) - digamma(a))
 
 
 def _beta_integral(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
