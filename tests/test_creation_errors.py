@@ -410,25 +410,26 @@ def test_pytorch_warns_on_a_zero_element_kaiming_init():
         torch.nn.init.kaiming_uniform_(torch.zeros(3, 0))
 
 
-@pytest.mark.parametrize("call, start", [
-    (lambda: nn.init.calculate_gain("leaky_relu", "x"),
+@pytest.mark.parametrize("error, call, start", [
+    (ValueError, lambda: nn.init.calculate_gain("leaky_relu", "x"),
      "calculate_gain: param (leaky_relu's negative slope) must be a number (int or float), "
      "got str 'x'"),
-    (lambda: nn.init.calculate_gain("leaky_relu", True),
+    (ValueError, lambda: nn.init.calculate_gain("leaky_relu", True),
      "calculate_gain: param (leaky_relu's negative slope) must be a number (int or float), "
      "got bool True"),
-    (lambda: nn.init.kaiming_uniform_(tg.zeros(3, 3), a="x"),
+    (ValueError, lambda: nn.init.kaiming_uniform_(tg.zeros(3, 3), a="x"),
      "kaiming_uniform_: a (leaky_relu's negative slope) must be a number"),
-    (lambda: nn.init.kaiming_normal_(tg.zeros(3, 3), a=[0.1]),
+    (ValueError, lambda: nn.init.kaiming_normal_(tg.zeros(3, 3), a=[0.1]),
      "kaiming_normal_: a (leaky_relu's negative slope) must be a number"),
-    (lambda: nn.init.xavier_uniform_(tg.zeros(3, 3), gain="relu"),
+    (TypeError, lambda: nn.init.xavier_uniform_(tg.zeros(3, 3), gain="relu"),
      "xavier_uniform_: gain must be a number (int or float), got str 'relu'; e.g. "
      "gain=nn.init.calculate_gain('relu')"),
-    (lambda: nn.init.xavier_normal_(tg.zeros(3, 3), gain=None),
+    (TypeError, lambda: nn.init.xavier_normal_(tg.zeros(3, 3), gain=None),
      "xavier_normal_: gain must be a number"),
 ])
-def test_a_gain_or_slope_that_is_not_a_number_is_refused_in_one_line(call, start):
-    _refused(TypeError, start, call)
+def test_a_gain_or_slope_that_is_not_a_number_is_refused_in_one_line(error, call, start):
+    # (a slope: PyTorch's ValueError; a gain: PyTorch's TypeError from its arithmetic)
+    _refused(error, start, call)
 
 
 @pytest.mark.torch
@@ -441,8 +442,11 @@ def test_gains_and_slopes_agree_with_pytorch():
         theirs = torch.nn.init.calculate_gain("leaky_relu", None if slope is None else float(
             slope))
         assert nn.init.calculate_gain("leaky_relu", slope) == pytest.approx(theirs)
-    with pytest.raises(ValueError):  # (PyTorch's type is ValueError; here a TypeError)
-        torch.nn.init.calculate_gain("leaky_relu", True)
+    for slope in (True, "0.1", [0.1]):  # (ValueError in both)
+        with pytest.raises(ValueError):
+            torch.nn.init.calculate_gain("leaky_relu", slope)
+        with pytest.raises(ValueError, match="negative slope"):
+            nn.init.calculate_gain("leaky_relu", slope)
     rng = np.random.default_rng(0)
     ours = nn.init.kaiming_uniform_(tg.zeros(300, 400), a=None, generator=rng).numpy()
     theirs = torch.nn.init.kaiming_uniform_(torch.zeros(300, 400, dtype=torch.float64), a=None)

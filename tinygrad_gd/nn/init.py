@@ -49,24 +49,39 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     """The gain PyTorch recommends for an activation: 1 for linear, sigmoid and the conv
     layers, 5/3 for tanh, sqrt(2) for relu, sqrt(2 / (1 + slope**2)) for leaky_relu (slope
     0.01 unless `param`), 3/4 for selu."""
+    return _gain_of(nonlinearity, param, "calculate_gain", "param")
+
+
+def _gain_of(nonlinearity: str, slope: Any, where: str, name: str) -> float:
+    """calculate_gain, its errors naming `where` and leaky_relu's slope `name`: a slope
+    that is no number is a ValueError, as PyTorch's (read only for leaky_relu, as there)."""
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else _real(
-            "calculate_gain", "param (leaky_relu's negative slope)", param)
-        return math.sqrt(2.0 / (1 + slope ** 2))
-    if nonlinearity not in _GAINS:
-        raise ValueError(f"calculate_gain: unknown nonlinearity {nonlinearity!r}; use one of "
+        if slope is not None:
+            try:
+                slope = _real(where, f"{name} (leaky_relu's negative slope)", slope,
+                              "; give e.g. 0.2, or None for 0.01")
+            except TypeError as error:
+                raise ValueError(str(error)) from None
+        return math.sqrt(2.0 / (1 + (0.01 if slope is None else slope) ** 2))
+    if not isinstance(nonlinearity, str) or nonlinearity not in _GAINS:
+        raise ValueError(f"{where}: unknown nonlinearity {nonlinearity!r}; use one of "
                          f"{sorted(_GAINS) + ['leaky_relu']}")
     return _GAINS[nonlinearity]
 
 
-def _set(tensor: Any, write: Any, where: str) -> Tensor:
-    """`write(tensor)`, one of the tensor's own in-place methods (fill_, uniform_, ...), as
-    an initialisation: under no_grad, counted; a tensor made by a recorded op is refused."""
+def _check_tensor(tensor: Any, where: str) -> None:
+    """A Tensor to initialise; anything else one line (a TypeError)."""
     if not isinstance(tensor, Tensor):
         hint = (f"; pass the tensor itself, nn.init.{where}(m.weight, ...), not m.weight.data "
                 f"(a NumPy array here)" if isinstance(tensor, np.ndarray) else "")
         raise TypeError(f"{where}: expected a Tensor (a layer's weight or bias), got "
                         f"{type(tensor).__name__}{hint}")
+
+
+def _set(tensor: Any, write: Any, where: str) -> Tensor:
+    """`write(tensor)`, one of the tensor's own in-place methods (fill_, uniform_, ...), as
+    an initialisation: under no_grad, counted; a tensor made by a recorded op is refused."""
+    _check_tensor(tensor, where)
     refuse_in_place(tensor, where)  # (an inference tensor: named here, not as fill_ or zero_)
     with no_grad():
         write(tensor)
@@ -84,6 +99,7 @@ def _empty(tensor: Any, where: str) -> bool:
 
 
 def _fans(tensor: Tensor, where: str) -> tuple[int, int]:
+    _check_tensor(tensor, where)
     if tensor.ndim < 2:
         raise ValueError(f"{where}: fan_in and fan_out need a tensor of at least 2 axes "
                          f"(out, in, ...), got shape {tensor.shape}; a bias takes zeros_ or "
@@ -131,10 +147,19 @@ def ones_(tensor: Tensor) -> Tensor:
 _GAIN_HINT = "; e.g. gain=nn.init.calculate_gain('relu')"
 
 
+def _xavier_gain(gain: Any, where: str) -> float:
+    """A Glorot gain: a number >= 0 (a negative one is refused here, in `where`'s name, not
+    by the draw that would get the reversed bounds)."""
+    gain = _real(where, "gain", gain, _GAIN_HINT)
+    if not gain >= 0:
+        raise ValueError(f"{where}: gain must be >= 0, got {gain}{_GAIN_HINT}")
+    return gain
+
+
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: np.random.Generator | None = None) -> Tensor:
     """U(-bound, bound) with bound = gain * sqrt(6 / (fan_in + fan_out)) (Glorot's)."""
-    gain = _real("xavier_uniform_", "gain", gain, _GAIN_HINT)
+    gain = _xavier_gain(gain, "xavier_uniform_")
     fan_in, fan_out = _fans(tensor, "xavier_uniform_")
     if _empty(tensor, "xavier_uniform_"):
         return tensor
@@ -146,7 +171,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: np.random.Generator | None = None) -> Tensor:
     """N(0, std**2) with std = gain * sqrt(2 / (fan_in + fan_out)) (Glorot's)."""
-    gain = _real("xavier_normal_", "gain", gain, _GAIN_HINT)
+    gain = _xavier_gain(gain, "xavier_normal_")
     fan_in, fan_out = _fans(tensor, "xavier_normal_")
     if _empty(tensor, "xavier_normal_"):
         return tensor
@@ -183,8 +208,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in",
 
 def _gain(nonlinearity: str, a: Any, where: str) -> float:
     """kaiming's gain: `a` (leaky_relu's negative slope) checked in `where`'s name."""
-    slope = None if a is None else _real(where, "a (leaky_relu's negative slope)", a)
-    return calculate_gain(nonlinearity, slope)
+    return _gain_of(nonlinearity, a, where, "a")
 
 
 def _drawn(tensor: Any, where: str, draw: Any) -> Tensor:
