@@ -250,7 +250,7 @@ def test_adafactor_state_dict_round_trip_continues_alike():
     (dict(eps=1e-3), ValueError, r"Adafactor: eps must be a pair \(eps1, eps2\)"),
     (dict(eps=(-1.0, 1e-3)), ValueError, r"Adafactor: eps\[0\] must be >= 0"),
     (dict(eps=(None, -1e-3)), ValueError, r"Adafactor: eps\[1\] must be >= 0"),
-    (dict(d=0.5), ValueError, r"Adafactor: d must be >= 1.0, got 0.5"),
+    (dict(d=0.5), ValueError, r"Adafactor: d \(the clipping threshold\) must be >= 1, got 0.5"),
     (dict(weight_decay=-0.1), ValueError, r"Adafactor: weight_decay must be >= 0"),
     (dict(maximize="no"), TypeError, r"Adafactor: maximize"),
 ])

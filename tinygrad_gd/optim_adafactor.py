@@ -44,7 +44,9 @@ class Adafactor(Optimizer):
 
     RMS(x) = ||x|| / sqrt(x.size). foreach= is accepted, kept in the group and ignored
     (PyTorch's switch between two equal ways of computing). A parameter with no entries is
-    left as it is (PyTorch's step divides by its size).
+    left as it is (PyTorch's step divides by its size). The constructor's d must be >= 1,
+    as PyTorch's; a param group's own d (given, added or changed later) only > 0, as
+    PyTorch checks it nowhere else (0 divides by zero there, below 0 turns clipping off).
     """
 
     _decoupled_weight_decay = True
@@ -53,6 +55,9 @@ class Adafactor(Optimizer):
                  beta2_decay: float = -0.8, eps: tuple[float | None, float] = (None, 1e-3),
                  d: float = 1.0, weight_decay: float = 0.0, *, foreach: Any = None,
                  maximize: bool = False) -> None:
+        if isinstance(d, (int, float, np.integer, np.floating)) and not d >= 1:
+            raise ValueError(f"{type(self).__name__}: d (the clipping threshold) must be >= 1, "
+                             f"got {d!r}; a param group may set its own smaller d")
         super().__init__(params, dict(lr=lr, beta2_decay=beta2_decay, eps=eps, d=d,
                                       weight_decay=weight_decay, foreach=foreach,
                                       maximize=maximize))
@@ -71,7 +76,10 @@ class Adafactor(Optimizer):
         if eps[0] is not None:
             _check_number(name, "eps[0]", eps[0])
         _check_number(name, "eps[1]", eps[1])
-        _check_number(name, "d", group["d"], 1.0)
+        _check_number(name, "d", group["d"], -math.inf)
+        if not group["d"] > 0:
+            raise ValueError(f"{name}: a param group's d (the clipping threshold) must be > 0, "
+                             f"got {group['d']!r}")
         check_flag(name, "maximize", group["maximize"])
 
     def _load_state_dict(self, state_dict: dict[str, Any]) -> None:
