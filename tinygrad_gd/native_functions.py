@@ -109,8 +109,11 @@ def native_layer_norm(input: Any, normalized_shape: Any, weight: Any, bias: Any,
     count = len(normalized_shape) if isinstance(normalized_shape, (tuple, list)) else 1
     axes = tuple(range(input.ndim - count, input.ndim))
     data = input._data.astype(np.float64)
-    mean = data.mean(axis=axes, keepdims=True)
-    var = ((data - mean) ** 2).mean(axis=axes, keepdims=True)
+    size = math.prod(input.shape[input.ndim - count:])
+    # (an empty sample's mean 0, its rstd NaN: torch's kernel's, which sums, then divides)
+    mean = data.sum(axis=axes, keepdims=True) / max(size, 1)
+    var = (((data - mean) ** 2).sum(axis=axes, keepdims=True) / size if size
+           else np.full(mean.shape, np.nan))
     return output, _saved(mean, input), _saved(1 / np.sqrt(var + eps), input)
 
 
@@ -137,6 +140,10 @@ def native_batch_norm(input: Any, weight: Any, bias: Any, running_mean: Any, run
     input = _as_tensor(where, input)
     training = check_flag(where, "training", training)
     _check_running(running_mean, running_var)
+    if training and input.size == 0:
+        raise RuntimeError(f"{where}: input of shape {input.shape} has no elements to take the "
+                           f"batch's statistics of in training (as torch's); F.batch_norm "
+                           f"passes an empty batch through")
     output = F.batch_norm(input, running_mean, running_var, weight, bias, training,
                           momentum, eps)
     if not training or input.ndim < 2:
@@ -171,9 +178,13 @@ def native_group_norm(input: Any, weight: Any, bias: Any, N: int, C: int, HxW: i
     output = F.group_norm(input, group, weight, bias, eps)
     grouped = input.reshape((sizes[0], group, -1)) if input.size else \
         input.reshape((sizes[0], group, 0))
+    eps = number(where, "eps", eps, 0)
+    if grouped.shape[-1] == 0:  # empty groups: mean 0 and rstd NaN, as torch's kernel's
+        mean = grouped.sum(axis=-1)
+        return output, mean, (mean + math.nan) ** -0.5
     mean = grouped.mean(axis=-1)
     centred = grouped - mean.unsqueeze(-1)
-    rstd = ((centred ** 2).mean(axis=-1) + number(where, "eps", eps, 0)) ** -0.5
+    rstd = ((centred ** 2).mean(axis=-1) + eps) ** -0.5
     return output, mean, rstd
 
 
