@@ -26,7 +26,7 @@ from ..engine import no_grad
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..inference import refuse_changes, refuse_kept_by
-from ..ops.arguments import number
+from ..ops.arguments import number, refuse_no_numbers
 from ..ops.reductions import accumulator
 from ..scope import made_here
 from ..tensor import Tensor, _as_array
@@ -43,11 +43,22 @@ def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "inpu
     not Tensor()."""
     if isinstance(x, Tensor):
         return x  # (before any repr is made: a layer's forward pays nothing for the check)
+    name = where if isinstance(where, str) else repr(where)
+    if what != "input":  # (a weight, a bias: a string was read as shape (), None as objects)
+        refuse_no_numbers(name, what, x)
     dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
     if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
         dtype = default_float()
-    name = where if isinstance(where, str) else repr(where)
     return Tensor.from_op(_as_array(x, dtype, f"{name}: {what}"), None)
+
+
+def _given_shape(where: str, what: str, value: Any) -> tuple[int, ...]:
+    """The shape of a norm's weight, bias or running statistic as given (a Tensor, an
+    array, a list of numbers); None, a string or another object refused in one line."""
+    if isinstance(value, Tensor):
+        return value.shape
+    refuse_no_numbers(where, what, value)
+    return tuple(np.shape(value))
 
 
 def _floated(tensor: Tensor) -> Tensor:
@@ -245,8 +256,8 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
         raise ShapeError(f"layer_norm: the input's last axes {input.shape[input.ndim - n:]} "
                          f"(shape {input.shape}) must be {shape}, the normalized_shape")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(np.shape(getattr(t, "_data", t))) != shape:
-            raise ShapeError(f"layer_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
+        if t is not None and _given_shape("layer_norm", name, t) != shape:
+            raise ShapeError(f"layer_norm: {name} of shape {_given_shape('', '', t)} "
                              f"must have normalized_shape {shape}")
     refuse_kept_by("layer_norm", (("input", input), ("weight", weight), ("bias", bias)),
                    (input, weight, bias))
@@ -286,8 +297,8 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
                             f"None, got a {type(t).__name__}; wrap it: tg.Tensor(array)")
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(np.shape(getattr(t, "_data", t))) != (features,):
-            raise ShapeError(f"batch_norm: {name} of shape {np.shape(getattr(t, '_data', t))} "
+        if t is not None and _given_shape("batch_norm", name, t) != (features,):
+            raise ShapeError(f"batch_norm: {name} of shape {_given_shape('', '', t)} "
                              f"does not fit input of shape {input.shape}; expected "
                              f"({features},), one per feature of axis 1")
     if training and (running_mean is None) != (running_var is None):  # (one alone moved)
@@ -401,9 +412,9 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     if input.ndim < n or input.shape[input.ndim - n:] != shape:
         raise ShapeError(f"rms_norm: the input's last axes {input.shape[input.ndim - n:]} "
                          f"(shape {input.shape}) must be {shape}, the normalized_shape")
-    if weight is not None and tuple(np.shape(getattr(weight, "_data", weight))) != shape:
-        raise ShapeError(f"rms_norm: weight of shape {np.shape(getattr(weight, '_data', weight))}"
-                         f" must have normalized_shape {shape}")
+    if weight is not None and _given_shape("rms_norm", "weight", weight) != shape:
+        raise ShapeError(f"rms_norm: weight of shape {_given_shape('', '', weight)} must have "
+                         f"normalized_shape {shape}")
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
     out = work / ((work ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()

@@ -21,7 +21,8 @@ from ..values import default_float
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
            "on_a_scalars_axis", "as_scalars",
            "permutation", "array_argument", "integer", "number", "finite", "floating", "same_dtype",
-           "broadcast", "matrix_product", "tensor_sequence"]
+           "broadcast", "matrix_product", "tensor_sequence", "tensor_argument",
+           "refuse_no_numbers"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -151,6 +152,32 @@ def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> 
     except ValueError:
         raise ValueError(f"{op}: {what} {str(value)[:40]!r} is a ragged list (rows of "
                          f"different lengths); give {kind} array or tensor") from None
+
+
+_HOLDS_NUMBERS = (Tensor, np.ndarray, np.generic, int, float, list, tuple)
+
+
+def refuse_no_numbers(op: str, what: str, value: Any) -> None:
+    """A tensor argument (an input, a weight, a bias) given as None, a string or another
+    object that holds no numbers: one line naming the op and the argument, what was given
+    and what to pass (NumPy's reading made "dtype <U1" of a string, or shape () of it)."""
+    if isinstance(value, _HOLDS_NUMBERS) and not isinstance(value, (str, bytes)):
+        return
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    text = " ".join(repr(value).split())
+    given = "None" if value is None else f"{name} {text if len(text) <= 40 else text[:37] + '...'}"
+    leave_out = f", or {what}=None to leave it out" if what == "bias" else ""
+    raise TypeError(f"{op}: {what} must be a Tensor, got {given}; pass a tensor of numbers "
+                    f"(tg.tensor(...)){leave_out}")
+
+
+def tensor_argument(op: str, what: str, value: Any) -> Tensor:
+    """`value` as a Tensor (to_tensor's), or refuse_no_numbers's one line."""
+    if isinstance(value, Tensor):
+        return value
+    refuse_no_numbers(op, what, value)
+    return to_tensor(value)
 
 
 def tensor_sequence(op: str, tensors: Any) -> tuple:

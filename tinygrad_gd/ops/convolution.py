@@ -35,7 +35,7 @@ from ..engine import Function
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..values import default_float
-from .arguments import Tensor, to_tensor
+from .arguments import Tensor, tensor_argument
 from .contraction import promoted
 from .window_arguments import (conv_groups, conv_padding, divisor_or_none, pair,
                                padding_only, pool_count, single, sizes, spans)
@@ -104,7 +104,7 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
     def call(cls, input, weight, bias=None, stride=1, padding=0, dilation=1,  # noqa: A002
              groups=1):  # (PyTorch's names)
         op, n = cls.name, cls.n
-        x, weight = to_tensor(input), to_tensor(weight)
+        x, weight = tensor_argument(op, "input", input), tensor_argument(op, "weight", weight)
         stride, dilation = sizes(op, "stride", stride, n), sizes(op, "dilation", dilation, n)
         groups = conv_groups(op, groups, weight.shape)
         channels = x.shape[-n - 1] if x.ndim in (n + 1, n + 2) else "?"
@@ -120,7 +120,7 @@ class Conv2d(Function, name="conv2d", functions=("conv2d",)):
                              f"the input's {channels} (input shape {x.shape}"
                              + ("" if groups == 1 else f", groups={groups}") + ")" + hint)
         if bias is not None:
-            bias = to_tensor(bias)
+            bias = tensor_argument(op, "bias", bias)
             if bias.shape != weight.shape[:1]:
                 raise ShapeError(f"{op}: bias of shape {bias.shape} must be "
                                  f"({weight.shape[0]},), one per output channel (weight "
@@ -298,7 +298,7 @@ class MaxPool2d(Function, name="max_pool2d", functions=("max_pool2d",)):
     @classmethod
     def call(cls, input, kernel_size, stride=None, padding=0, dilation=1,  # noqa: A002
              ceil_mode=False, return_indices=False):  # (PyTorch's names)
-        x = to_tensor(input)
+        x = tensor_argument(cls.name, "input", input)
         grid = pool_grid(cls.name, x, kernel_size, stride, padding, dilation, ceil_mode, cls.n)
         with_indices = check_flag(cls.name, "return_indices", return_indices)
         return _batched(x, lambda batch: cls._pool(batch, grid, with_indices), cls.n)
@@ -394,7 +394,7 @@ class AvgPool2d(Function, name="avg_pool2d", functions=("avg_pool2d",)):
     @classmethod
     def call(cls, input, kernel_size, stride=None, padding=0, ceil_mode=False,  # noqa: A002
              count_include_pad=True, divisor_override=None):  # (PyTorch's names)
-        x = to_tensor(input)
+        x = tensor_argument(cls.name, "input", input)
         grid = pool_grid(cls.name, x, kernel_size, stride, padding, 1, ceil_mode, cls.n)
         include = check_flag(cls.name, "count_include_pad", count_include_pad)
         override = divisor_or_none(cls.name, divisor_override)
