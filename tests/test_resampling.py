@@ -432,8 +432,6 @@ IMAGE = np.zeros((1, 1, 4, 5))
     (dict(size=3, mode="trilinear"), NotImplementedError,
      r"interpolate: mode='trilinear' needs 5-d input \(batch, channels, depth, height, "
      r"width\)"),
-    (dict(size=3, mode="bilinear", antialias=True), ValueError,
-     r"interpolate: antialias=True is not supported, only False"),
     (dict(size=3, antialias=True), ValueError,
      r"interpolate: antialias=True is restricted to the bilinear and bicubic modes and a "
      r"4-d input, got mode='nearest'"),

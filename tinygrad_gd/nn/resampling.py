@@ -24,7 +24,8 @@ input, as its). Along an axis of `in` entries resampled to `out`, output i reads
                  floor(x) + 2 (clamped to the axis), Keys' cubic weights, A = -0.75
 
 A tap weighted 0 at every output is left out (it would only turn an inf into NaN). 'area'
-is the adaptive average pool (`adaptive_avg_pool2d`). `pixel_shuffle` and
+is the adaptive average pool (`adaptive_avg_pool2d`). antialias=True takes each axis
+through a matrix of antialiased weights instead (nn/antialiasing.py). `pixel_shuffle` and
 `pixel_unshuffle` are a reshape, a permute and a reshape.
 """
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
+from .antialiasing import antialiased_along, antialiased_weights
 from .grid_sampling import cubic_weights
 from .layer_functions import _as_tensor, _constant
 from .module import Module
@@ -124,7 +126,8 @@ def _sizes(where: str, size: Any, scale_factor: Any, recompute_scale_factor: Any
 
 def _plan(where: str, input: Any, size: Any, scale_factor: Any, mode: Any, align_corners: Any,
           recompute_scale_factor: Any, antialias: Any) -> tuple:
-    """(input, align_corners, output sizes, scales: a scale_factor per axis or None)."""
+    """(input, align_corners, output sizes, scales: a scale_factor per axis or None,
+    antialias)."""
     align_corners = _mode(where, mode, align_corners)
     input = _as_tensor(where, input)
     if input.ndim not in _LAYOUTS:
@@ -149,9 +152,8 @@ def _plan(where: str, input: Any, size: Any, scale_factor: Any, mode: Any, align
         sizes = tuple(math.floor(p) for p in products)
         if mode == "area" or recompute_scale_factor:
             scales = None  # (the scale from the sizes then, PyTorch's recomputed one)
-    if check_flag(where, "antialias", antialias):
-        if mode in ("bilinear", "bicubic") and input.ndim == 4:
-            raise ValueError(f"{where}: antialias=True is not supported, only False")
+    antialias = check_flag(where, "antialias", antialias)
+    if antialias and mode not in ("bilinear", "bicubic"):
         raise ValueError(f"{where}: antialias=True is restricted to the bilinear and "
                          f"bicubic modes and a 4-d input, got mode={mode!r} and shape "
                          f"{input.shape}")
@@ -161,7 +163,7 @@ def _plan(where: str, input: Any, size: Any, scale_factor: Any, mode: Any, align
                            + ("" if scales is None else f" (scale_factor={scale_factor!r})"))
     if max(sizes) > np.iinfo(np.int64).max:
         raise RuntimeError(f"{where}: the output size {sizes} is too large")
-    return input, align_corners, sizes, scales or (None,) * len(sizes)
+    return input, align_corners, sizes, scales or (None,) * len(sizes), antialias
 
 
 # ------------------------------------------------------------------ positions and weights
@@ -262,14 +264,22 @@ def _area(input: Tensor, sizes: tuple) -> Tensor:
 
 def _interpolate(where: str, input: Any, size: Any, scale_factor: Any, mode: Any,
                  align_corners: Any, recompute_scale_factor: Any, antialias: Any) -> Tensor:
-    input, align_corners, sizes, scales = _plan(where, input, size, scale_factor, mode,
-                                                align_corners, recompute_scale_factor,
-                                                antialias)
+    input, align_corners, sizes, scales, antialias = _plan(
+        where, input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+        antialias)
     if mode == "area":
         return _area(input, sizes)
     x, dtype = input, input.dtype
     for k in reversed(range(len(sizes))):
         axis, n_in, n_out = 2 + k, input.shape[2 + k], sizes[k]
+        if antialias and n_in == n_out:
+            continue  # (PyTorch's antialiased kernels copy an axis whose size stays)
+        if antialias:
+            step = _scale(n_in, n_out, align_corners, scales[k], np.float64)
+            weights = antialiased_weights(n_in, n_out, step, mode == "bicubic")
+            x = antialiased_along(x, axis - 4, weights,
+                                  f"antialiased {mode} weights, {_AXES[2][k]}")
+            continue
         if mode in ("nearest", "nearest-exact"):
             taps = [(_nearest(n_in, n_out, scales[k], _opmath(dtype),
                               mode == "nearest-exact", len(sizes) == 2), None)]
@@ -300,8 +310,10 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
     True maps the corner entries' centres onto each other, False the outer edges (and
     repeats the edge entries beyond them). `recompute_scale_factor=True`: the output
     size from the scale_factor, then the scale from the sizes (as given: the scale_factor
-    itself). The exact positions and weights: the module's docstring. antialias only
-    False. A float32 input stays float32.
+    itself). The exact positions and weights: the module's docstring. `antialias=True`
+    ('bilinear' and 'bicubic' only): PyTorch's antialiased weights (PIL's resize; see
+    nn/antialiasing.py), which average every input entry an output stands for when
+    shrinking. A float32 input stays float32.
     """
     return _interpolate("interpolate", input, size, scale_factor, mode, align_corners,
                         recompute_scale_factor, antialias)
