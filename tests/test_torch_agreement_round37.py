@@ -13,7 +13,10 @@ random upstream gradient, float64, parameters copied across. That search found:
   gradient (finite differences agree), the read part's and zeros beyond;
 - `interpolate(mode='nearest')` of a sequence by a non-integer scale_factor: PyTorch's
   gradient is not the derivative of its forward (its gradcheck fails); ours adds each
-  output's gradient to the entry it copies, as its own forward says.
+  output's gradient to the entry it copies, as its own forward says;
+- getitem's and setitem's refusal of an index that does not fit spanned lines (each index
+  array's repr); it is one line now, an array of more than one axis or eight entries
+  shown by its dtype and shape.
 
 The rest of the search agreed (convolutions with groups, dilation, 'same'/'valid' and
 every padding_mode, transposed ones with output_padding and output_size; max, average,
@@ -470,6 +473,27 @@ def test_indexing_and_index_put_are_pytorchs(torch64, case):
         return (L["x"] * 1.0).index_put_((lib.tensor(rows), lib.tensor(columns)),
                                          L["values"], accumulate=True)
     agree(torch64, accumulated, dict(x=x, values=rs.randn(7, *shape[2:])))
+
+
+def test_an_index_that_does_not_fit_is_refused_in_one_line_naming_its_parts():
+    x = tg.zeros(3, 4, 5)
+    with pytest.raises(IndexError, match=r"^getitem: index \[<int64 index of shape \(2, 2\)>, "
+                       r":, \[0, 1, 2\]\] does not fit a tensor of shape \(3, 4, 5\): shape "
+                       r"mismatch: indexing arrays could not be broadcast together with shapes "
+                       r"\(2,2\) \(3,\)$"):
+        x[tg.as_tensor([[0, 1], [1, 2]]), :, tg.as_tensor([0, 1, 2])]
+    with pytest.raises(IndexError, match=r"^getitem: index \[<bool mask of shape \(3, 4\)>, "
+                       r"\[0, 1\]\] does not fit"):
+        x[tg.as_tensor(np.ones((3, 4), bool)), [0, 1]]
+    with pytest.raises(IndexError, match=r"^getitem: index \[0, 1::2, \.\.\., None, 9\] does "
+                       r"not fit a tensor of shape \(3, 4, 5\): index 9 is out of bounds for "
+                       r"axis 2 with size 5$"):
+        x[0, 1::2, ..., None, 9]
+    h = tg.ones(3, 4, requires_grad=True) * 2
+    with pytest.raises(ValueError, match=r"^setitem: cannot write a value of shape \(5,\) at "
+                       r"index \[<int64 index of shape \(2, 2\)>\] of a tensor of shape "
+                       r"\(3, 4\): [^\n]*$"):
+        h[tg.as_tensor([[0, 1], [1, 2]])] = tg.ones(5, requires_grad=True)
 
 
 @pytest.mark.torch
