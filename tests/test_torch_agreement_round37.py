@@ -16,7 +16,10 @@ random upstream gradient, float64, parameters copied across. That search found:
   output's gradient to the entry it copies, as its own forward says;
 - getitem's and setitem's refusal of an index that does not fit spanned lines (each index
   array's repr); it is one line now, an array of more than one axis or eight entries
-  shown by its dtype and shape.
+  shown by its dtype and shape;
+- TransformerEncoderLayer and TransformerEncoder refused a bad mask, or is_causal without
+  one, as `MultiheadAttention: ... attn_mask`; they name themselves and `src_mask`,
+  `mask`, `src_key_padding_mask` now, as the decoder's did.
 
 The rest of the search agreed (convolutions with groups, dilation, 'same'/'valid' and
 every padding_mode, transposed ones with output_padding and output_size; max, average,
@@ -435,6 +438,35 @@ def test_transformer_programs_are_pytorchs(torch64, seed):
         return layer(L["source"], L["target"], tgt_mask=causal, src_key_padding_mask=L["pad"],
                      memory_key_padding_mask=L["pad"])
     agree(torch64, program, dict(source=source, target=target), dict(pad=padding), make=make)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda layer, stack, x: layer(x, is_causal=True), RuntimeError,
+     r"^TransformerEncoderLayer: is_causal=True is a hint that src_mask is the causal mask; "
+     r"give that mask too \(src_mask=Transformer\.generate_square_subsequent_mask\(length\)\)$"),
+    (lambda layer, stack, x: layer(x, src_mask=tg.zeros(2, 2)), RuntimeError,
+     r"^TransformerEncoderLayer: src_mask of shape \(2, 2\) must be \(3, 3\) or \(4, 3, 3\) "
+     r"\(src length, src length; batch \* nhead = 2 \* 2 first\)$"),
+    (lambda layer, stack, x: layer(x, src_key_padding_mask=tg.zeros(3, 3, dtype=tg.bool)),
+     ValueError, r"^TransformerEncoderLayer: src_key_padding_mask of shape \(3, 3\) must be "
+                 r"\(2, 3\) \(batch, src length\)$"),
+    (lambda layer, stack, x: stack(x, is_causal=True), RuntimeError,
+     r"^TransformerEncoder: is_causal=True is a hint that mask is the causal mask; give that "
+     r"mask too \(mask=Transformer"),
+    (lambda layer, stack, x: stack(x, mask=tg.zeros(2, 2)), RuntimeError,
+     r"^TransformerEncoder: mask of shape \(2, 2\) must be \(3, 3\) or \(4, 3, 3\)"),
+    (lambda layer, stack, x: layer(x, is_causal=1), TypeError,
+     r"^TransformerEncoderLayer: is_causal must be True or False, got int 1$"),
+])
+def test_an_encoder_refuses_its_masks_by_the_names_it_was_given(call, error, message):
+    """They said `MultiheadAttention: ... attn_mask`, names the user never wrote (the
+    decoder's said tgt_mask already). PyTorch refuses each mask, and the hint without
+    one; is_causal=1 it reads as True, where every flag here must be True or False."""
+    layer = tg.nn.TransformerEncoderLayer(4, 2, 8, 0.0, batch_first=True)
+    stack = tg.nn.TransformerEncoder(tg.nn.TransformerEncoderLayer(4, 2, 8, 0.0,
+                                                                   batch_first=True), 2)
+    with pytest.raises(error, match=message):
+        call(layer, stack, tg.zeros(2, 3, 4))
 
 
 def _index(lib, parts):

@@ -21,6 +21,7 @@ from ..ops.arguments import number
 from ..tensor import Tensor
 from . import functional as F
 from . import init
+from .attention_checks import _check_attention
 from .attention_forward import attention
 from .containers import ModuleList
 from .layer_functions import _as_tensor, _check_probability
@@ -198,17 +199,23 @@ class TransformerEncoderLayer(Module):
 
     def forward(self, src: Any, src_mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool = False) -> Tensor:
-        x = _as_tensor("TransformerEncoderLayer", src, self.linear1.weight, "src")
-        d_model = self.linear1.in_features
-        if x.ndim not in (2, 3) or x.shape[-1] != d_model:
-            raise ValueError(f"TransformerEncoderLayer: src must be (length, batch, {d_model})"
-                             f" ((batch, length, {d_model}) with batch_first=True) or "
-                             f"(length, {d_model}), got shape {x.shape}")
+        where = "TransformerEncoderLayer"
+        x = _as_tensor(where, src, self.linear1.weight, "src")
+        is_causal = check_flag(where, "is_causal", is_causal)
+        self._check(where, x, src_mask, src_key_padding_mask, is_causal)
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             return x + self._ff_block(self.norm2(x))
         x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
         return self.norm2(x + self._ff_block(x))
+
+    def _check(self, where: str, src: Tensor, mask: Any, padding: Any, is_causal: bool,
+               names: tuple[str, str, str] = ("src_mask", "src_key_padding_mask",
+                                              "is_causal")) -> None:
+        """src and its masks as this layer's attention would refuse them, named as `where`
+        (this layer, or the encoder calling it) took them."""
+        _check_attention(where, self.self_attn, ("src", "src"), src, src,
+                         (names[0], mask, names[1], padding), (names[2], is_causal))
 
     def _sa_block(self, x: Tensor, attn_mask: Any, key_padding_mask: Any,
                   is_causal: bool) -> Tensor:
@@ -259,8 +266,13 @@ class TransformerEncoder(Module):
                 is_causal: bool | None = None) -> Tensor:
         # (None: PyTorch's "is the mask causal?" test; the hint only chooses how the same
         # numbers are computed, so None is False here)
-        hint = False if is_causal is None else check_flag("TransformerEncoder", "is_causal",
-                                                          is_causal)
+        where = "TransformerEncoder"
+        hint = False if is_causal is None else check_flag(where, "is_causal", is_causal)
+        first = self.layers[0] if len(self.layers) else None
+        if isinstance(first, TransformerEncoderLayer):
+            src = _as_tensor(where, src, first.linear1.weight, "src")
+            first._check(where, src, mask, src_key_padding_mask, hint,
+                         ("mask", "src_key_padding_mask", "is_causal"))
         output = src
         for layer in self.layers:
             output = layer(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
