@@ -19,7 +19,9 @@ random upstream gradient, float64, parameters copied across. That search found:
   shown by its dtype and shape;
 - TransformerEncoderLayer and TransformerEncoder refused a bad mask, or is_causal without
   one, as `MultiheadAttention: ... attn_mask`; they name themselves and `src_mask`,
-  `mask`, `src_key_padding_mask` now, as the decoder's did.
+  `mask`, `src_key_padding_mask` now, as the decoder's did;
+- `nn.Embedding.from_pretrained` was missing (EmbeddingBag had it); it is PyTorch's, the
+  table copied.
 
 The rest of the search agreed (convolutions with groups, dilation, 'same'/'valid' and
 every padding_mode, transposed ones with output_padding and output_size; max, average,
@@ -467,6 +469,39 @@ def test_an_encoder_refuses_its_masks_by_the_names_it_was_given(call, error, mes
                                                                    batch_first=True), 2)
     with pytest.raises(error, match=message):
         call(layer, stack, tg.zeros(2, 3, 4))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("padding_idx, max_norm", [(None, None), (2, None), (-1, 1.0)])
+def test_embedding_from_pretrained_is_pytorchs(torch64, padding_idx, max_norm):
+    rs = np.random.RandomState(4)
+    table, index = rs.randn(5, 3) * 2, rs.randint(0, 5, (2, 4))
+
+    def program(lib, F, L, _):
+        layer = lib.nn.Embedding.from_pretrained(lib.tensor(table), freeze=False,
+                                                 padding_idx=padding_idx, max_norm=max_norm)
+        looked_up = layer(L["index"])
+        (looked_up * L["scale"]).sum().backward()  # (the weight's gradient, compared below)
+        return looked_up.detach(), layer.weight.detach(), layer.weight.grad
+    agree(torch64, program, dict(scale=rs.randn(2, 4, 3)), dict(index=index))
+    frozen = torch64.nn.Embedding.from_pretrained(torch64.tensor(table))
+    assert repr(tg.nn.Embedding.from_pretrained(table)) == repr(frozen)
+
+
+def test_embedding_from_pretrained_copies_the_table_and_freezes_it():
+    table = np.arange(6.0).reshape(3, 2)
+    layer = tg.nn.Embedding.from_pretrained(tg.tensor(table))
+    assert not layer.weight.requires_grad and layer(tg.as_tensor([2, 0])).tolist() == [
+        [4.0, 5.0], [0.0, 1.0]]
+    learning = tg.nn.Embedding.from_pretrained(table, freeze=False, padding_idx=1)
+    learning(tg.as_tensor([1, 2, 1])).sum().backward()
+    np.testing.assert_array_equal(learning.weight.grad.numpy(), [[0, 0], [0, 0], [1, 1]])
+    np.testing.assert_array_equal(learning.weight.numpy(), table)  # (padding row kept)
+    with pytest.raises(ValueError, match=r"^Embedding\.from_pretrained: embeddings must be 2-D "
+                       r"\(num_embeddings, embedding_dim\), got shape \(3,\)$"):
+        tg.nn.Embedding.from_pretrained(tg.zeros(3))
+    with pytest.raises(TypeError, match=r"freeze must be True or False, got int 1$"):
+        tg.nn.Embedding.from_pretrained(table, freeze=1)
 
 
 def _index(lib, parts):

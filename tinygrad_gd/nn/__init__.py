@@ -116,10 +116,11 @@ from .convolution import AvgPool2d, Conv2d, MaxPool2d
 from .convolution import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, Conv3d,
                           MaxPool3d)
 from .distance import CosineSimilarity, PairwiseDistance
+from .embedding import Embedding
 from .fractional_pooling import FractionalMaxPool2d, FractionalMaxPool3d
-from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Embedding, Flatten,
-                     Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential,
-                     Sigmoid, SiLU, Softmax, Softplus, Tanh)
+from .layers import (ELU, GELU, INITS, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Identity,
+                     LayerNorm, LeakyReLU, Linear, LogSoftmax, ReLU, Sequential, Sigmoid, SiLU,
+                     Softmax, Softplus, Tanh)
 from .layer_aliases import Container, NLLLoss2d, RNNBase, RNNCellBase
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
                    LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,

@@ -156,6 +156,14 @@ def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2) -> Te
     return input / (norm.reshape(()) if input.ndim == 0 else norm)
 
 
+def _check_features(value: Any, name: str, where: str = "Linear") -> int:
+    """A layer's size argument (in_features, num_embeddings, ...): a positive int."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        error = ValueError if isinstance(value, (int, np.integer)) else TypeError
+        raise error(f"{where}: {name} must be a positive int, got {value!r}")
+    return int(value)
+
+
 def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | None:
     """An embedding layer's padding_idx: None, or a row (negative: from the end) as its
     index from 0, as PyTorch's layers keep it."""

@@ -1,5 +1,5 @@
 """Layers: `Linear` and its initialisations, activations, `Dropout`, `Flatten`,
-`Embedding`, `LayerNorm`, `BatchNorm1d`, `BatchNorm2d`.
+`LayerNorm`, `BatchNorm1d`, `BatchNorm2d` (`Embedding` lives in embedding.py).
 
 Weight layout of `Linear`: shape (out_features, in_features), forward `x @ W.T + b`, as in
 PyTorch and as in Grokking Deep Learning's chapter 5, where `weights[i]` is the row of weights
@@ -22,8 +22,9 @@ from ..values import uniform_draws
 from . import functional as F
 from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
-from .layer_functions import (_as_tensor, _check_probability, _embedding_options,
-                              _normalized_shape, _one_dim, _padding_idx, _starting_weight)
+from .embedding import Embedding  # (its home before embedding.py: kept importable)
+from .layer_functions import (_as_tensor, _check_features, _check_probability,
+                              _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
 from .registration import _float_dtype
 
@@ -60,13 +61,6 @@ def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int, bia
     else:
         weight = np.zeros(shape)
     return weight, (np.zeros(n_out) if bias else None)
-
-
-def _check_features(value: Any, name: str, where: str = "Linear") -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        error = ValueError if isinstance(value, (int, np.integer)) else TypeError
-        raise error(f"{where}: {name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 class Linear(Module):
@@ -326,53 +320,6 @@ class Flatten(Module):
 
 
 # ------------------------------------------------------------------ lookup and normalisation
-
-
-class Embedding(Module):
-    """A learned vector per index: `weight[indices]`, weight of shape (num_embeddings,
-    embedding_dim) drawn from N(0, 1) (PyTorch's), or PyTorch's `_weight` (copied;
-    `_freeze=True`: it does not learn). `padding_idx`: that row starts at zero (unless
-    `_weight` is given) and never learns (frozen, see `Parameter.freeze_`). `max_norm`,
-    `norm_type`, `scale_grad_by_freq`: as `functional.embedding`'s (max_norm rescales the
-    looked-up rows of the weight in place); `sparse=True` is refused (dense gradients)."""
-
-    _positional_tensors = 1  # (_weight)
-
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 max_norm: float | None = None, norm_type: float = 2.0,
-                 scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Any = None,
-                 _freeze: bool = False, device: Any = None, dtype: Any = None, *,
-                 seed: int | None = None, generator: np.random.Generator | None = None) -> None:
-        super().__init__()
-        self.num_embeddings = _check_features(num_embeddings, "num_embeddings", "Embedding")
-        self.embedding_dim = _check_features(embedding_dim, "embedding_dim", "Embedding")
-        _embedding_options("Embedding", max_norm, norm_type, scale_grad_by_freq, sparse)
-        self.max_norm, self.norm_type = max_norm, norm_type
-        self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
-        weight = _starting_weight("Embedding", _weight, (self.num_embeddings, self.embedding_dim),
-                                  dtype, device, seed, generator)
-        learns = not check_flag("Embedding", "_freeze", _freeze)
-        self.weight = Parameter(weight, requires_grad=learns)
-        self.padding_idx = _padding_idx("Embedding", padding_idx, self.num_embeddings)
-        if self.padding_idx is not None:
-            if _weight is None:
-                self.weight.data[self.padding_idx] = 0.0
-            if learns:
-                self.weight.freeze_(self.padding_idx)
-
-    def forward(self, input: Any) -> Tensor:
-        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
-                           self.scale_grad_by_freq, self.sparse)
-
-    def extra_repr(self) -> str:
-        text = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            text += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            text += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            text += f", norm_type={self.norm_type}"
-        return text + (", scale_grad_by_freq=True" if self.scale_grad_by_freq else "")
 
 
 class LayerNorm(Module):
