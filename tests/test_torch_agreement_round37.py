@@ -21,7 +21,7 @@ random upstream gradient, float64, parameters copied across. That search found:
   one, as `MultiheadAttention: ... attn_mask`; they name themselves and `src_mask`,
   `mask`, `src_key_padding_mask` now, as the decoder's did;
 - `nn.Embedding.from_pretrained` was missing (EmbeddingBag had it); it is PyTorch's, the
-  table copied.
+  table copied; so were ParameterDict's get, setdefault, popitem, copy and fromkeys.
 
 The rest of the search agreed (convolutions with groups, dilation, 'same'/'valid' and
 every padding_mode, transposed ones with output_padding and output_size; max, average,
@@ -502,6 +502,27 @@ def test_embedding_from_pretrained_copies_the_table_and_freezes_it():
         tg.nn.Embedding.from_pretrained(tg.zeros(3))
     with pytest.raises(TypeError, match=r"freeze must be True or False, got int 1$"):
         tg.nn.Embedding.from_pretrained(table, freeze=1)
+
+
+@pytest.mark.torch
+def test_parameter_dict_has_pytorchs_dict_methods(torch64):
+    """get, setdefault, popitem, copy and fromkeys were missing; each as PyTorch's."""
+    seen = []
+    for lib in (torch64, tg):
+        table = lib.nn.ParameterDict([("b", lib.nn.Parameter(lib.ones(2))),
+                                      ("a", lib.nn.Parameter(lib.zeros(1)))])
+        added = table.setdefault("c", lib.nn.Parameter(lib.ones(3)))
+        copied = table.copy()
+        key, popped = table.popitem()
+        made = table.fromkeys(["x", "y"], lib.nn.Parameter(lib.ones(1)))
+        seen.append((table.get("a").tolist(), table.get("z"), table.get("z", 3),
+                     table.setdefault("a").tolist(), tuple(added.shape), list(copied.keys()),
+                     copied["b"] is table["b"], key, popped.tolist(), list(table.keys()),
+                     list(made.keys()), made["x"] is made["y"], type(made).__name__))
+    assert seen[0] == seen[1]
+    with pytest.raises(KeyError, match="ParameterDict.popitem\\(\\): the ParameterDict is "
+                                       "empty"):
+        tg.nn.ParameterDict().popitem()
 
 
 def _index(lib, parts):

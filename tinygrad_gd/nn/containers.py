@@ -358,5 +358,32 @@ class ParameterDict(_Dict):
     def _entry(self, value: Any, key: str) -> Parameter:
         return _as_parameter(self, value, repr(key))
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The parameter `key`, or `default` where there is none (dict's get)."""
+        return self[key] if key in self else default
+
+    def setdefault(self, key: str, default: Any = None) -> Parameter:
+        """The parameter `key`, first set to `default` (made a Parameter) where there is
+        none (dict's setdefault)."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple[str, Parameter]:
+        """Remove the last entry added and return it as (key, parameter)."""
+        keys = self.keys()
+        if not keys:
+            raise KeyError("ParameterDict.popitem(): the ParameterDict is empty")
+        return keys[-1], self.pop(keys[-1])
+
+    def copy(self) -> "ParameterDict":
+        """A new ParameterDict holding these same parameters, in this order."""
+        return ParameterDict(self.items())
+
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> "ParameterDict":
+        """A new ParameterDict of `keys`, each holding `default` (made a Parameter), as
+        PyTorch's (a method of an instance, as there)."""
+        return ParameterDict([(key, default) for key in keys])
+
     def extra_repr(self) -> str:
         return _listing(self.items(), type_name=True)
