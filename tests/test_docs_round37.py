@@ -191,3 +191,13 @@ def test_the_engine_page_lists_every_module_that_joins_the_extension_point():
     joining = {sub.__module__.removeprefix("tinygrad_gd.") for sub in _subclasses(
         engine.Extension) if sub.__module__.startswith("tinygrad_gd.")}
     assert listed == joining
+
+
+def test_the_pytorch_page_states_getitems_numpy_shape_rule_as_the_code_gives_it():
+    prose = (DOCS / "concepts" / "to-pytorch.md").read_text()
+    said = re.search(r"`x\[0, :, \[1, 2\]\]` of a \((\d+), (\d+), (\d+)\) `x` has shape "
+                     r"\((\d+), (\d+)\).*?`x\[0\]\[:, \[1, 2\]\]` gives \((\d+), (\d+)\)", prose)
+    assert said, "to-pytorch.md no longer states how x[0, :, [1, 2]] is shaped"
+    x = tg.zeros(tuple(int(n) for n in said.groups()[:3]))
+    assert x[0, :, [1, 2]].shape == tuple(int(n) for n in said.groups()[3:5])
+    assert x[0][:, [1, 2]].shape == tuple(int(n) for n in said.groups()[5:7])
