@@ -239,3 +239,69 @@ def test_a_caption_tells_two_ops_of_one_name_apart_as_the_picture_does():
     assert "= [3, 3] from × 3 + [2, 2] from × 2" in step, step
     loss.backward()
     np.testing.assert_allclose(v.grad.numpy(), [5.0, 5.0])
+
+
+# --- A step's caption names ops by the titles their nodes write (thirty-seventh round, part I)
+# Ops of one name were told apart only where every title differed: `(v * a) + (v * 2) +
+# (v * 2).exp()` read `from mul + from mul + from mul` under nodes titled `mul`, `× 2`,
+# `× 2`; and a title's no-break space (`sum over axis 1`) reached the caption as '\xa0'.
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+
+
+def _svg_lines(g) -> list[str]:
+    """A node's or an edge's lines as a reader reads them: its texts at one height run on,
+    spaces as typed (a no-break space a space)."""
+    rows: dict[str, str] = {}
+    for t in g.iter(_SVG_NS + "text"):
+        rows[t.get("y")] = rows.get(t.get("y"), "") + (t.text or "")
+    return [" ".join(row.split()) for row in rows.values()]
+
+
+def _sent_into(frame: str, name: str) -> list[tuple[str, str]]:
+    """(the op's title, the gradient its edge writes after `=`) for each edge of an SVG
+    frame that ends at the node titled `name`."""
+    import xml.etree.ElementTree as ET
+    groups = list(ET.fromstring(frame).iter(_SVG_NS + "g"))
+    ids = {g.find(_SVG_NS + "title").text: _svg_lines(g) for g in groups
+           if (g.get("class") or "").split()[:1] in (["node"], ["edge"])}  # (`node step`)
+    [node] = [k for k, lines in ids.items() if "->" not in k and lines[0].split()[0] == name]
+    return [(ids[k.split("->")[0]][0], " ".join(lines).rsplit("= ", 1)[-1])
+            for k, lines in ids.items() if k.endswith("->" + node)]
+
+
+def _terms(caption: str, name: str) -> list[tuple[str, str]]:
+    """(the op, what it sent) for each `X from op` term of the caption saying `name`'s
+    gradient is complete."""
+    said = caption.split(f"the gradient of {name} is complete: ", 1)[1].split("; ")[0]
+    return [tuple(reversed(term.split(" from ", 1)))
+            for term in said.split(" = ", 1)[1].split(" + ")]
+
+
+def test_a_caption_names_ops_of_one_name_by_the_titles_their_nodes_write():
+    v = tg.Tensor([1.0, 2.0], requires_grad=True, name="v")
+    a = tg.Tensor([1.0, 1.0], requires_grad=True, name="a")
+    loss = (v * a).sum() + (v * 2).sum() + (v * 2).exp().sum()
+    steps = tg.backward_steps(loss)
+    caption, frame = steps.captions[-1], steps.frames[-1]
+    assert "the gradient of v is complete" in caption, caption
+    drawn = _sent_into(frame, "v")
+    assert sorted(title for title, _ in drawn) == ["mul", "× 2", "× 2"], drawn
+    # each term of the caption is an edge into v: its op's title and the gradient it wrote
+    assert sorted(_terms(caption, "v")) == sorted(drawn), (caption, drawn)
+    loss.backward()
+    vd = np.array([1.0, 2.0])
+    np.testing.assert_allclose(v.grad.numpy(), 1.0 + 2.0 + 2.0 * np.exp(2.0 * vd))
+
+
+def test_a_caption_says_a_reductions_axis_with_a_plain_space():
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True, name="x")
+    loss = x.sum(0).sum() + (x.sum(1) * 2).sum()
+    steps = tg.backward_steps(loss)
+    caption = steps.captions[-1]
+    assert "\xa0" not in caption, repr(caption)
+    terms = _terms(caption, "x")
+    assert sorted(op for op, _ in terms) == ["sum over axis 0", "sum over axis 1"], caption
+    assert sorted(terms) == sorted(_sent_into(steps.frames[-1], "x")), caption
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 1.0 + 2.0))

@@ -11,7 +11,8 @@
   matrix kept at its natural width, not stretched to the label's, a line too wide
   for a page broken before its `×` and `=` (one holding a matrix sooner, its leading
   `sum over ... of` on a line of its own);
-- user text made safe inside a label (`_escape`), and what a float array holds that is
+- user text made safe inside a label (`_escape`), a label as the plain text a reader
+  sees (`plain`: a tooltip's, a caption's op title), and what a float array holds that is
   not finite (`_nonfinite`);
 - where a `.grad` unlike this output's gradient came from (`_grad_origin`).
 """
@@ -368,6 +369,16 @@ def _label_lines(label: str) -> list[str]:
     text = re.sub(r"<BR[^>]*>|</TR>", "\n", re.sub(r"<TD[^>]*></TD>", "", label))
     text = html.unescape(re.sub(r"</TD>", " ", re.sub(r"(?!</TD>)<[^>]*>", "", text)))
     return text.split("\n")
+
+
+def plain(label: str) -> str:
+    """An HTML-like label as the lines of text a reader sees (a table's cells spaced), a
+    summary's range, which the label draws on a line of its own, back after its entries."""
+    if label.startswith("<") and label.endswith(">"):
+        label = label[1:-1]  # (the brackets around an HTML-like label)
+    lines = (" ".join(line.replace("\\\\", "\\").split()) for line in _label_lines(label))
+    text = "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
+    return text.replace("…]\nmin ", "…] min ")
 
 
 def _line_width(label: str) -> int:

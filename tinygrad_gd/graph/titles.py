@@ -6,13 +6,11 @@ page's caption names ops by these titles where two share a name (`ops_told_apart
 """
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 import numpy as np
 
-from .text import _array, _escape
+from .text import _array, _escape, plain
 
 __all__ = ["_op_title"]
 
@@ -96,28 +94,27 @@ def _index_text(index: object) -> str:
 
 def ops_told_apart(drawing: Any, i: int, ops: list[int]) -> list[str]:
     """The ops (by their results' positions) that sent tensor i a gradient, named as a
-    caption names them: by name (`mul`), those sharing one told apart by what the reader
-    sees on and beside their nodes: their titles where those differ (`mul`, `× 1`), else
-    another input drawn under a name none of the others has (`linear with w1`, `linear
-    with 0.weight`), else their results' titles where those differ (`linear making 0:
-    Linear(3 -> 4) result`)."""
+    caption names them: by name (`mul`), those sharing one by their titles as their nodes
+    write them (`mul`, `× 2`, `sum over axis 1`), those sharing a title told apart by what
+    the reader sees beside their nodes: another input drawn under a name none of the others
+    has (`linear with w1`, `linear with 0.weight`), else their results' titles where those
+    differ (`mul making mul result #2`)."""
     names = [op_name(drawing.graph.tensors[op]._ctx) for op in ops]
-    for name in set(names):
-        alike = [k for k, n in enumerate(names) if n == name]
+    shared = [k for k, name in enumerate(names) if names.count(name) > 1]
+    for k in shared:  # (the label's form: an HTML-like one in brackets)
+        names[k] = plain(f"<{_op_title(drawing, ops[k])}>")
+    for title in {names[k] for k in shared}:
+        alike = [k for k in shared if names[k] == title]
         if len(alike) < 2:
             continue
-        titles = [html.unescape(re.sub("<[^>]*>", "", _op_title(drawing, ops[k])))
-                  for k in alike]
         inputs = [[drawing.name(p)[0] for p in drawing.graph.parents[ops[k]]
                    if p != i and drawing.drawn(p)] for k in alike]  # (in the op's order)
-        for k, title, own in zip(alike, titles, inputs):
+        results = [drawing.name(ops[k])[0] for k in alike]
+        for k, own, result in zip(alike, inputs, results):
             others = {n for other in inputs if other is not own for n in other}
             apart = [n for n in own if n not in others]
-            result = drawing.name(ops[k])[0]
-            if titles.count(title) == 1:
-                names[k] = title
-            elif apart:
-                names[k] = f"{name} with {apart[0]}"
-            elif sum(drawing.name(ops[m])[0] == result for m in alike) == 1:
-                names[k] = f"{name} making {result}"
+            if apart:
+                names[k] = f"{title} with {apart[0]}"
+            elif results.count(result) == 1:
+                names[k] = f"{title} making {result}"
     return names

@@ -15,20 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .text import _cut, _label_lines, _nested, _shown_whole
+from .text import _cut, _nested, _shown_whole, plain
 from .titles import op_name
 
 _LISTED = 100  # entries a tooltip lists in full: a 10x10 matrix, not a 784x10 weight
-
-
-def plain(label: str) -> str:
-    """An HTML-like label as the lines of text a reader sees (a table's cells spaced), a
-    summary's range, which the label draws on a line of its own, back after its entries."""
-    if label.startswith("<") and label.endswith(">"):
-        label = label[1:-1]  # (the brackets around an HTML-like label)
-    lines = (" ".join(line.replace("\\\\", "\\").split()) for line in _label_lines(label))
-    text = "\n".join(line for line in lines if line)  # (a backslash is doubled in a label)
-    return text.replace("…]\nmin ", "…] min ")
 
 
 class Unreached(list):
