@@ -89,41 +89,48 @@ def _parameter_products(drawing: _Drawing, box: _Box, unit: str,
     coming = {q for i in box.ops for q in graph.parents[i]
               if drawing.layout.tensor_unit[q] != unit and q not in drawing.hidden}
 
-    def name(operand: _Operand) -> str | None:
-        if operand < 0:
-            return "(result grad)"
-        q = parents[operand]
-        shown, real = drawing.name(q)
-        if real and drawing.drawn_once(q):
-            return _grouped(_input_name(drawing, q, max(_BOX_LINE, widest) - len(
-                "(result grad)ᵀ @ ")))
-        return "input" if coming == {q} else None
-
-    def made(p: int) -> object:
-        slots = [slot for slot, q in enumerate(parents) if q == p]
-        sent = [grads.edge.get((op, slot)) for slot in slots]
-        return None if any(g is None for g in sent) else \
-            _product(drawing, op, p, slots, np.sum(sent, axis=0), name)
-
-    said_of = [p for p in _named_leaves(drawing, box, False)[:3]
-               if p in parents and graph.consumers[p] == [op] and made(p) is not None]
+    named = [p for p in _named_leaves(drawing, box, False)[:3]
+             if p in parents and graph.consumers[p] == [op]
+             and all(grads.edge.get((op, slot)) is not None
+                     for slot, q in enumerate(parents) if q == p)]
     # what `.grad` holds unlike the product, as the opened picture's edge and node say: the
     # frozen entries (cut to a result line's width) and the `.grad` line, each its words
     # (`zeroed in .grad`, `(accumulated)`) under it where the box is narrow; measured
-    # first, so that an input's name is cut only where the box would otherwise grow
+    # first, so that an input's name is cut only where the box would otherwise grow (a
+    # parameter whose product turns out unsaid counted too: each product is made once)
     held = {p: [*(fitted(frozen.shown, frozen.said, _BOX_LINE)
                   if (frozen := frozen_line(drawing, p, drawing.color(p),
                                             _BOX_LINE - len(":"))) else []),
                 *held_lines(drawing, p, drawing.color(p), _BOX_LINE,
-                            f"{_escape(drawing.name(p)[0])} ")] for p in said_of}
+                            f"{_escape(drawing.name(p)[0])} ")] for p in named}
     widest = max([widest, *(_width(line) for said in held.values() for line in said)])
+    limit = max(_BOX_LINE, widest) - len("(result grad)ᵀ @ ")
     lines = []
-    for p in said_of:
+    for p in named:
+        slots = [slot for slot, q in enumerate(parents) if q == p]
+        made = _product(drawing, op, p, slots, np.sum([grads.edge[op, s] for s in slots], 0),
+                        lambda operand: _operand_name(drawing, op, coming, limit, operand))
+        if made is None:  # (an operand with no name a reader can find)
+            continue
         color, title = drawing.color(p), _escape(drawing.name(p)[0])
         said = [_font(f"{title} {grad_word(drawing, p)}= ", color)]
-        product = _pieces(made(p).pieces, options.precision, color)
+        product = _pieces(made.pieces, options.precision, color)
         lines += unless_reached(color is None, [*fitted(said, product, _BOX_LINE), *held[p]])
     return lines
+
+
+def _operand_name(drawing: _Drawing, op: int, coming: set[int], limit: int,
+                  operand: _Operand) -> str | None:
+    """An operand of op, the op making a box's one result, in its product's words: the
+    gradient arriving as `(result grad)`, an input by its name where the user gave it one
+    drawn once, cut to `limit` characters (`_input_name`), else `input` where it is the one
+    tensor `coming` into the box; None where a reader finds no such name."""
+    if operand < 0:
+        return "(result grad)"
+    q = drawing.graph.parents[op][operand]
+    if drawing.name(q)[1] and drawing.drawn_once(q):
+        return _grouped(_input_name(drawing, q, limit))
+    return "input" if coming == {q} else None
 
 
 def _input_name(drawing: _Drawing, q: int, limit: int) -> str:
