@@ -3,7 +3,8 @@ the rendered SVG.
 
 - A result with a `register_hook` hook drew the gradient before the hook and said nothing
   of it, while its inputs' `.grad` held what the hook sent on, with no cause. The hooked
-  node now says `(its hook changed what flows on)`, and a `.grad` a hook on its way changed
+  node now says so (`(its hook sent on [..])` since part G of this round: what it sent,
+  tests/test_hook_sent_round37.py), and a `.grad` a hook on its way changed
   names it: `(changed by a hook on h, or from other backward() calls)`, in both views,
   folded and opened, and on the step page's caption where the page ran no hook.
 - A box's input name was cut to a result line's width though a `.grad` line had already
@@ -25,7 +26,7 @@ from test_graph_labels import needs_dot
 
 pytestmark = needs_dot
 
-_FLOWS_ON = "(its hook changed what flows on)"
+_SENT_ON = "(its hook sent on "
 _OTHERS = "or from other backward() calls)"
 
 
@@ -58,7 +59,7 @@ def _number_list(a: np.ndarray) -> str:
     return "[" + ", ".join(f"{v:g}" for v in a) + "]"
 
 
-def test_a_hooked_result_says_its_hook_changed_what_flows_on(tmp_path):
+def test_a_hooked_result_says_what_its_hook_sent_on(tmp_path):
     loss, x, w, h, sent = _hooked(10.0)
     hd = x.numpy() * w.numpy()
     plain = 2 * hd  # d loss / d h, before the hook (NumPy)
@@ -66,7 +67,7 @@ def test_a_hooked_result_says_its_hook_changed_what_flows_on(tmp_path):
     np.testing.assert_allclose(x.grad.numpy(), sent[0] * w.numpy())  # what reached x
     for mode in ("backward", "forward"):
         nodes = _drawn(loss, tmp_path, mode, mode=mode)
-        assert _FLOWS_ON in nodes["h"], nodes["h"]
+        assert f"{_SENT_ON}{_number_list(sent[0])})" in nodes["h"], nodes["h"]
         for leaf, other in ((x, w), (w, x)):
             said = nodes[leaf.name]
             held = f".grad {_number_list(sent[0] * other.numpy())}"
@@ -79,7 +80,7 @@ def test_a_hooked_result_says_its_hook_changed_what_flows_on(tmp_path):
         else:  # this output's own gradient beside `.grad`
             assert f"(from this output alone: {_number_list(plain * w.numpy())})" \
                 in nodes["x"], nodes["x"]
-    assert not any(_FLOWS_ON in lines for name, lines in nodes.items() if name != "h")
+    assert not any(_SENT_ON in " ".join(lines) for name, lines in nodes.items() if name != "h")
 
 
 def test_a_hook_that_changes_nothing_is_not_said_to(tmp_path):
@@ -132,8 +133,9 @@ def test_a_hook_on_the_way_is_named_folded_and_opened(tmp_path, hook, words):
         opened = _drawn(loss, tmp_path, f"open-{mode}", model=model, mode=mode,
                         open_modules=True)
         # (the box's: `its` would read as the module's)
-        assert ("(a hook on its result changed what flows on)" in box) == (hook == "result")
-        assert (_FLOWS_ON in opened["0: Linear(8 -> 8) result"]) == (hook == "result")
+        assert ("(a hook on its result sent on" in box) == (hook == "result"), box
+        result = " ".join(opened["0: Linear(8 -> 8) result"])
+        assert (_SENT_ON in result) == (hook == "result"), result
         if mode == "backward":  # a box's parameter lines: its cause on two lines, narrow
             start = box.index(f"(changed by {words},")
             assert box[start + 1] == _OTHERS, box
@@ -142,14 +144,14 @@ def test_a_hook_on_the_way_is_named_folded_and_opened(tmp_path, hook, words):
             assert f"(changed by {words}, {_OTHERS}" in said, opened[name]
 
 
-def test_a_step_page_says_where_a_hook_it_did_not_run_changed_what_flows_on():
+def test_a_step_page_says_what_a_hook_it_did_not_run_sent_on():
     loss, x, w, h, sent = _hooked(10.0)  # (a plain backward(): the page runs no hook)
     [step] = [c for c in tg.backward_steps(loss).captions if "gradient of h is" in c]
-    assert "(its hook changed what flows on; this page does not run it again)" in step, step
+    assert f"{_SENT_ON}{_number_list(sent[0])}; this page does not run it again)" in step, step
     loss, h = _kept_graph(10.0)
     [step] = [c for c in tg.backward_steps(loss).captions if "gradient of h is" in c]
     # (the graph kept: the page runs the hook, as backward() does, and says what it sent)
-    assert "flows on" not in step and f"complete: {_number_list(10 * 2 * h.numpy())}, not " \
+    assert "sent on" not in step and f"complete: {_number_list(10 * 2 * h.numpy())}, not " \
         f"{_number_list(2 * h.numpy())} from mul: a hook changed it" in step, step
 
 
@@ -165,11 +167,12 @@ def _kept_graph(factor: float):
     return loss, h
 
 
-def test_two_hooks_on_the_way_are_each_said_with_the_other(tmp_path):
+def test_two_hooks_on_the_way_each_tell_what_they_sent_on(tmp_path):
     x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
     h = x * 3
     h.name = "h"
-    h.register_hook(lambda g: g * 10)
+    sent = []
+    h.register_hook(lambda g: sent.append(g * 10) or sent[-1])
     loss = (h * h).sum()
     loss.register_hook(lambda g: None)  # (a hook that looks only)
     loss.backward()
@@ -177,10 +180,9 @@ def test_two_hooks_on_the_way_are_each_said_with_the_other(tmp_path):
     nodes = _drawn(loss, tmp_path, "two", mode="backward")
     assert "(changed by hooks on h and output, or from other backward() calls)" in \
         " ".join(nodes["x"]), nodes["x"]
-    # neither can be told alone from the `.grad` they both reached
-    for name in ("h", "output"):
-        assert "(its hook changed what flows on, or another on the way did)" in nodes[name], \
-            nodes[name]
+    # each node tells what its own hook sent on (part G): the one that looks only, nothing
+    assert f"{_SENT_ON}{_number_list(sent[0].numpy())})" in nodes["h"], nodes["h"]
+    assert "hook" not in " ".join(nodes["output"]), nodes["output"]
 
 
 def _box(tmp_path, tag: str, name: str, runs: int) -> tuple[float, list[str]]:

@@ -23,14 +23,17 @@ gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`
 as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
 run (`running_pass`), for a hook that watches several tensors in one pass. The diagrams ask
 whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is none) or a
-node (`node_has_hooks`), whose change to a gradient their hook-free pass does not show.
+node (`node_has_hooks`), whose change to a gradient their hook-free pass does not show,
+and what a result's hooks sent on in the last pass of a backward() or autograd.grad that ran
+them (`sent_on`: kept per hooked result, with no reference to the pass's graph, until the
+result is freed or its last hook removed).
 """
 from __future__ import annotations
 
 import itertools
 import threading
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import numpy as np
 
@@ -70,6 +73,7 @@ _hooks = ByIdentity()  # tensor -> its hooks, {handle id: hook} in registration 
 _retained = ByIdentity()  # tensor -> True when retain_grad() was called
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
 _node_hooks = ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
+_sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
 _before_node_prehooks: dict = {}  # id(a retained tensor) -> its gradient before them, in a pass
 # Held while a hook is registered and while the extension is switched off, so that it is
 # never switched off between a registration and its switching on.
@@ -84,8 +88,11 @@ class GradientHooks(engine.Extension):
         if not (_hooks._entries or _node_hooks._entries):  # every one that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        for hook in list(_hooks.get(tensor, {}).values()):
+        given, own = grad, _hooks.get(tensor)
+        for hook in list(own.values()) if own else ():
             grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
+        if own and tensor._ctx is not None:  # (a result's: the diagrams show it)
+            _keep_sent(tensor, grad, grad is not given)
         before = grad
         for hook in list(_node_hooks.get(tensor._ctx, ({}, {}))[0].values()):
             replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
@@ -102,6 +109,28 @@ class GradientHooks(engine.Extension):
             for k, g in enumerate(() if replaced is None else _one(replaced, len(input_grads))):
                 if input_grads[k] is not None and g is not None:  # (vjp's list: the pass reads it)
                     input_grads[k] = _hooked(input_grads[k], g, node.parents[k])
+
+
+class Sent(NamedTuple):
+    """What a result's hooks sent on in the last backward pass that ran them (`sent_on`)."""
+
+    array: np.ndarray  # the gradient after them (a copy: a later change to it is not seen)
+    changed: bool  # whether a hook returned a replacement (one that returns None changes none)
+    output: weakref.ref  # the output the pass started from (a reference that keeps no graph)
+
+
+def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
+    running = running_pass()  # (none: a pass no backward() runs, the step page's)
+    if running is not None:
+        _sent.set(tensor, Sent(np.array(getattr(grad, "_data", grad)), changed,
+                               weakref.ref(running.output)))
+
+
+def sent_on(tensor: Any) -> Sent | None:
+    """What `tensor`'s hooks (`register_hook`, on a result) sent on in the last backward()
+    or autograd.grad pass that ran them; None where none has (a drawing's pass runs none).
+    The diagrams show it: the drawing's own pass gives the gradient before the hooks."""
+    return _sent.get(tensor)
 
 
 def _as_tensor(grad: Any) -> Any:
@@ -200,6 +229,7 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
             tensor = hooked()
             if tensor is not None and not hooks and _hooks.get(tensor) is hooks:
                 _hooks.discard(tensor)
+                _sent.discard(tensor)  # (what hooks no longer on it sent: not kept)
     return RemovableHandle(remove, key)
 
 
@@ -300,10 +330,13 @@ def move_hooks(tensor: Any, before: Any) -> None:
     """`tensor` changed in place: its hooks are its old version's, `before`'s (PyTorch's
     hooks belong to the version they were registered on; retain_grad to the newest)."""
     with _registering:
-        hooks = _hooks.get(tensor)
+        hooks, sent = _hooks.get(tensor), _sent.get(tensor)
         if hooks is not None:
             _hooks.discard(tensor)
             _hooks.set(before, hooks)
+        if sent is not None:  # (what they sent on: the old version's too)
+            _sent.discard(tensor)
+            _sent.set(before, sent)
 
 
 def retain_grad(tensor: Any) -> None:

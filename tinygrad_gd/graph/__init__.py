@@ -127,7 +127,9 @@ parameter before `backward()`; one unlike this output's own gradient beside it, 
 second derivative's `g.backward()` writes x's, `zeroed` where all 0); the backward view
 shows this pass's gradient, what its edges carry, and such a `.grad` apart, said so. A hook
 the drawing does not run is named where it changed a `.grad` (`changed by a hook on h, or
-from other backward() calls`), and the hooked result says `its hook changed what flows on`.
+from other backward() calls`), and the hooked result says what its hook sent on in the last
+`backward()` that ran it (`its hook sent on [..]`, `in a backward() from another output,
+...` where that pass was not from the drawn output), or `its hook has not run yet`.
 `legend=True` adds a key of node styles: one table under the output (beside it, left to
 right), in reading order.
 
@@ -145,7 +147,7 @@ included: while the graph keeps its saved arrays (before `backward()`, or after
 user's runs once, as in a `backward()`, and a caption says where one changed a gradient
 (`a hook changed it`); after a plain `backward()` the ops run again with no hook, and
 the frames show what the ops send, `.grad` apart (a hooked result's caption: `its hook
-changed what flows on; this page does not run it again`). Two ops of one name are told
+sent on [..]; this page does not run it again`). Two ops of one name are told
 apart in a caption as the picture shows them (`linear with w1`, `× 3`). `draw_graph` and
 `render_graph` call no hook.
 

@@ -8,16 +8,17 @@ or a hook of the user's on the tensor. Where a hook the drawing does not run cha
 gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
 backward hooks), that hook is named as drawn (`changed by a hook on h, or from other
 backward() calls`: a hook's factor and a count of runs read alike), and the hooked result,
-which has no `.grad` to show what it sent on, says `its hook changed what flows on` where
-a `.grad` before it tells so (`hook_changed`). `held_lines` writes it under a gradient, for
-a tensor's node and a box's result (`.grad [..] (accumulated)` in the backward view,
-`(accumulated; from this output alone: [..])` in the forward view), and a module call's
-box under a parameter's product; `folded_held_lines` for the one-number parameters a fold
-of folds.py lists together, each parameter's cause as its own node tells it, and those
-whose `.grad` is None by name. Both write the words in parentheses with one helper
-(`_told`): beside the value where the line fits a box, else each cause on a line of its
-own (a long one broken before its `or`), so that no cause widens a box. `fitted` breaks a
-box's other two-part lines.
+which has no `.grad` to show what it sent on, says what it sent on in the last backward()
+that ran it, `its hook sent on [..]`, as hooks.py kept it (`hook_said`; a node's hooks: `its
+hook changed what flows on` where a `.grad` before it tells so). `held_lines` writes it
+under a gradient, for a tensor's node and a box's result (`.grad [..] (accumulated)` in the
+backward view, `(accumulated; from this output alone: [..])` in the forward view), and a
+module call's box under a parameter's product; `folded_held_lines` for the one-number
+parameters a fold of folds.py lists together, each parameter's cause as its own node tells
+it, and those whose `.grad` is None by name. Both write the words in parentheses with one
+helper (`_told`): beside the value where the line fits a box, else each cause on a line of
+its own (a long one broken before its `or`), so that no cause widens a box. `fitted` breaks
+a box's other two-part lines.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from .text import _BOX_LINE, _cut, _escape, _font, _grad_origin, _value, _width
 
 
 
-_FLOWS_ON = "changed what flows on"  # (a result's hook: its inputs' .grad tell)
+_FLOWS_ON = "changed what flows on"  # (a node's hook: its inputs' .grad tell)
 _MODULE_HOOK = -1  # (a module's backward hooks, whose node the drawing leaves out)
 
 
@@ -100,16 +101,47 @@ def _hook_place(drawing: Any, j: int) -> str:
     return _escape(_cut(drawing.name(j)[0]))
 
 
-def hook_changed(drawing: Any, i: int, whose: str = "its hook") -> str | None:
-    """What a hook on tensor i (not a leaf) did to what flows on from it, as the `.grad` of
-    the tensors before it tell (one holding other numbers than this pass's): `its hook
-    changed what flows on` (`whose`: its hook) where one no other hook's change reached
-    does, `..., or another on the way did` where each also passed another hook; None where
-    none holds other numbers (or i's own `.grad`, retained, tells it as a leaf's does)."""
+class HookSaid(NamedTuple):
+    """What a hooked result's node says of its hook: `words`, then, where it ran, what it
+    sent on (`sent`, the numbers a drawing writes after them)."""
+
+    words: str
+    sent: np.ndarray | None = None
+
+
+def hook_said(drawing: Any, i: int, whose: str = "its hook") -> HookSaid | None:
+    """What a hook on tensor i (not a leaf), which the drawing's pass does not run, did to
+    what flows on from it (`whose`: its hook): `its hook sent on [..]` in the last backward()
+    that ran it (`hooks.sent_on`; `in a backward() from another output, ...` where that pass
+    was not from the drawn output), `its hook has not run yet` where none did; None where it
+    sent on what it was given, where the pass drawn ran it (the step page's, which shows what
+    it sent), or where i's `.grad`, retained, tells it as a leaf's does. A node's hooks
+    (`grad_fn.register_prehook`, `register_hook`) are told as the `.grad` of the tensors
+    before it tell (`_changed_what_flows_on`)."""
     tensor = drawing.graph.tensors[i]
-    if tensor._ctx is None or not hooks.node_has_hooks(tensor._ctx) and (
-            tensor._grad is not None or not hooks.has_user_hooks(tensor)):
+    if tensor._ctx is None or drawing.grads.hooks_ran:
         return None
+    if hooks.node_has_hooks(tensor._ctx):
+        changed = _changed_what_flows_on(drawing, i, whose)
+        return None if changed is None else HookSaid(changed)
+    if tensor._grad is not None or not hooks.has_user_hooks(tensor):
+        return None
+    sent = hooks.sent_on(tensor)
+    if sent is None:
+        return HookSaid(f"{whose} has not run yet")
+    if not sent.changed:
+        return None
+    elsewhere = sent.output() is not drawing.graph.tensors[drawing.graph.output]
+    return HookSaid(f"{_ELSEWHERE if elsewhere else ''}{whose} sent on ", sent.array)
+
+
+_ELSEWHERE = "in a backward() from another output, "  # (its numbers: not this drawing's pass's)
+
+
+def _changed_what_flows_on(drawing: Any, i: int, whose: str) -> str | None:
+    """`its hook changed what flows on` where the `.grad` of a tensor before i that no other
+    hook's change reached holds other numbers than this pass's, `..., or another on the way
+    did` where each such also passed another hook; None where none holds other numbers."""
     apart = [hookers for q, hookers in drawing.hooked_upstream.items()
              if i in hookers and grad_apart(drawing, q) is not None]
     if not apart:
@@ -141,24 +173,36 @@ def fitted(start: list[str], rest: list[str], width: int) -> list[list[str]]:
 
 
 def _told(start: list[str], causes: list[str], color: str | None, width: int,
-          own: str | None = None) -> list[list[str]]:
+          valued: tuple[str, str] | None = None) -> list[list[str]]:
     """`start` (`.grad [..]`, or nothing) and what is said of it in parentheses: its causes
-    and (`own`, the forward view's) this output's gradient, `from this output alone: [..]`,
-    in words no reader takes for a parameter's name. `; `-joined on start's line where that
-    fits `width` characters, else each on a line of its own under it (`(w3: its frozen
-    entries zeroed)`), the gradient's value under its words, so that no cause widens a box."""
-    said = "; ".join(causes if own is None else [*causes, "from this output alone: "])
+    and (`valued`: words and a value) the forward view's gradient of this output, `from this
+    output alone: [..]`, or what a result's hook sent on, `its hook sent on [..]`, in words
+    no reader takes for a parameter's name. `; `-joined on start's line where that fits
+    `width` characters, else each on a line of its own under it (`(w3: its frozen entries
+    zeroed)`), a value under its words where both do not fit, so that no cause widens a box."""
+    words, own = valued if valued is not None else ("", None)
+    said = "; ".join(causes if own is None else [*causes, words])
     line = start + ([_font(f"{' ' if start else ''}({said}", color), own, _font(")", color)]
                     if own is not None else [_font(f"{' ' if start else ''}({said})", color)])
     if _width(line) <= width:
         return [line]
     lines = ([start] if start else []) + [
         part for cause in causes for part in _cause_lines(cause, color, width)]
-    if own is None:
-        return lines
-    if _width([_font("(from this output alone: ", color), own, _font(")", color)]) <= width:
-        return lines + [[_font("(from this output alone: ", color), own, _font(")", color)]]
-    return lines + [[_font("(from this output alone:", color)], [own, _font(")", color)]]
+    return lines if own is None else lines + _valued_lines(words, own, color, width)
+
+
+def _valued_lines(words: str, own: str, color: str | None, width: int) -> list[list[str]]:
+    """`(from this output alone: [..])` on a line of its own, or its words over its value
+    where wider than `width` characters, words longer than `_CAUSE_LINE` broken after their
+    comma (`(in a backward() from another output,` over `a hook on its result sent on`)."""
+    one = [_font(f"({words}", color), own, _font(")", color)]
+    if _width(one) <= width:
+        return [one]
+    words = words.rstrip()
+    head, comma, tail = words.partition(", ")
+    said = [[_font(f"({head},", color)], [_font(tail, color)]] \
+        if comma and len(words) + 1 > max(width, _CAUSE_LINE) else [[_font(f"({words}", color)]]
+    return said + [[own, _font(")", color)]]
 
 
 # characters: a cause as long as a leaf's own hook's words, a fold's `(w7: ...)` too, stays
@@ -184,20 +228,25 @@ def held_lines(drawing: Any, i: int, color: str | None, width: int = 10**3,
     it came from where that can be told (`grad_apart`); in the forward view, whose line is
     `.grad` itself, where it came from and this output's gradient, where the cause can be
     told. Each cause on a line of its own where the line would be wider than `width`
-    characters. A hooked result with no `.grad` says that `whose` (a box's: `a hook on its
-    result`) changed what flows on, where that can be told (`hook_changed`)."""
+    characters. A hooked result with no `.grad` says what `whose` (a box's: `a hook on its
+    result`) sent on, or that it has not run yet (`hook_said`)."""
     apart = grad_apart(drawing, i)
-    if apart is None:  # (a hook on a result: no `.grad` shows what it sent on)
-        changed = hook_changed(drawing, i, whose)
-        return _told([], [changed], color, width) if changed else []
-    held, passed, origin = apart
     precision = drawing.options.precision
+    if apart is None:  # (a hook on a result: no `.grad` shows what it sent on)
+        said = hook_said(drawing, i, whose)
+        if said is None:
+            return []
+        if said.sent is None:
+            return _told([], [said.words], color, width)
+        return _told([], [], color, width, (said.words, _value(said.sent, precision, color)))
+    held, passed, origin = apart
     if drawing.options.mode != "forward":
         start = [_font(f"{title}.grad ", color), _value(held, precision, color)]
         return _told(start, [origin], color, width) if origin else [start]
     if not origin:
         return []
-    return _told([], [origin], color, width, _value(passed, precision, color))
+    return _told([], [origin], color, width,
+                 ("from this output alone: ", _value(passed, precision, color)))
 
 
 def folded_held_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
@@ -238,7 +287,7 @@ def folded_held_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
     if not words or any(p is None for p in passed):
         return lines
     own = _value(np.array([np.asarray(p).item() for p in passed]), precision)
-    return lines + _told([], words, None, width, own)
+    return lines + _told([], words, None, width, ("from this output alone: ", own))
 
 
 def _who(drawing: Any, told: list[int]) -> str:

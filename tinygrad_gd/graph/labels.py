@@ -347,9 +347,9 @@ def _tensor_lines(drawing: _Drawing, i: int) -> tuple[list[list[str]], str, bool
 def _grad_lines(drawing: _Drawing, i: int, grad: np.ndarray | None) -> list[list[str]]:
     """A tensor's gradient: `grad` (this pass's, as on the edges) in the backward view,
     `.grad` (the attribute) in the forward view; a `.grad` unlike this output's own
-    gradient says where it came from where that can be told, and a hooked result that its
-    hook changed what flows on (`held.held_lines`), each cause on a line of its own past
-    `_LINE` characters."""
+    gradient says where it came from where that can be told, and a hooked result what its
+    hook sent on (`held.held_lines`), each cause on a line of its own past `_LINE`
+    characters."""
     tensor, options, color = drawing.graph.tensors[i], drawing.options, drawing.color(i)
     if options.mode == "forward":
         if tensor._grad is None:  # (a result's: what its hook sent on, where it changed)

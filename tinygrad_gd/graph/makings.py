@@ -212,8 +212,8 @@ def result_lines(drawing: Any, box: Any) -> list[list[str]]:
         color = drawing.color(r)
         said = [] if grad is None else [[_font(grad_word(drawing, r), color),
                                          _value(grad, options.precision, color)]]
-        # (what `.grad` holds unlike it, a retained result's, or that its hook changed what
-        # flows on, as its opened node says)
+        # (what `.grad` holds unlike it, a retained result's, or what its hook sent on, as
+        # its opened node says)
         said += held_lines(drawing, r, color if options.mode == "backward" else None,
                            _BOX_LINE, whose="a hook on its result")
         lines += unless_reached(color is None, said)

@@ -36,7 +36,7 @@ from ..files import atomic_write_bytes, check_replaceable
 from ..tensor import Tensor
 from .dot import _emit, _prepare, rendered
 from .formats import PAGE_SUFFIXES, check_folder, file_path, format_of, make_folder
-from .held import hook_changed
+from .held import hook_said
 from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array, _shown_whole
@@ -384,8 +384,8 @@ _NO_DOT = ("Each frame of the page is a picture `dot` draws; without it, the bac
 
 def _caption(drawing: _Drawing, step: int, i: int) -> str:
     """What step `step` does, in words: whose gradient is complete (the sum of what its
-    uses sent, when several did; that its hook, which the page did not run, changed what
-    flows on), what its op sends on. An array whose entries would not fit in a few words
+    uses sent, when several did; what its hook, which the page did not run, sent on in
+    backward()), what its op sends on. An array whose entries would not fit in a few words
     is named by its shape: they are on the picture's red box and edges."""
     graph, grads = drawing.graph, drawing.grads
     precision = drawing.options.precision
@@ -398,9 +398,10 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
                  " (the seed, d output / d output, is 1: a hook changed it)")
     elif grad is not None:
         text += _sum_of_uses(drawing, i, grad)
-    changed = hook_changed(drawing, i)  # (the ops run again without it: .grad tells)
-    if changed:
-        text += f" ({changed}; this page does not run it again)"
+    said = hook_said(drawing, i)  # (the ops run again without it)
+    if said is not None:
+        told = said.words if said.sent is None else said.words + _said(said.sent, precision)
+        text += f" ({told}; this page does not run it again)"
     node = graph.tensors[i]._ctx
     if node is None:
         text += "; a leaf: backward() adds it to .grad" if graph.tensors[i].requires_grad \

@@ -145,6 +145,7 @@ class _Gradients:
     nodes: dict[int, Function] = field(default_factory=dict)  # op position -> node with arrays
     stale: dict[int, str] = field(default_factory=dict)  # op position -> why no factor
     stale_inputs: set[int] = field(default_factory=set)  # tensors changed in place since
+    hooks_ran: bool = False  # the graph's own pass, which ran its hooks (the step page's)
 
     def step(self, i: int) -> int | None:
         """The backward step (0-based) at which tensor i's gradient was complete."""
@@ -212,7 +213,8 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
     result = _Gradients(grads, edges, order=order, stale=stale,
                         nodes={i: t._ctx for i, t in enumerate(doubles)
                                if t._ctx is not None and doubles is not graph.tensors},
-                        stale_inputs={p for i in stale for p in _changed_positions(graph, i)})
+                        stale_inputs={p for i in stale for p in _changed_positions(graph, i)},
+                        hooks_ran=doubles is graph.tensors)
     if stale:
         tainted = _depending_on(graph, stale)
         for i in tainted | set(stale):
