@@ -49,11 +49,15 @@ run backward() twice, so that `.grad` holds other numbers than this pass's gradi
 and a fold's `grad` are checked against the `.grad` backward() left, as the forward view's
 are, and an edge's `frozen [..]` line only under a product into a frozen tensor; a box's
 `frozen` line only under a parameter with frozen entries, those entries in `np.argwhere`'s
-order or their count.
+order or their count. A hooked result whose `.grad` is None (node or box) says what its
+hook sent on in the last run, `(its hook sent on [..])`, checked against what the hook
+returned, or, drawn before backward(), `(its hook has not run yet)` (thirty-seventh
+round); no other node says either.
 
 `test_planted_*` show the fuzzer catching bugs put in on purpose (a gradient of the wrong
 node, a factor of the wrong input, a sum missing a use, a `.grad` line of this pass's
-numbers, a box's `frozen` line under every parameter, numbers rounded too far).
+numbers, a box's `frozen` line under every parameter, numbers rounded too far, a hook's
+`sent on` numbers those it was given, a hook's words dropped).
 
 Examples per run: PROGRAMS programs (environment variable TINYGRAD_GD_DRAWN_EXAMPLES,
 default 60), and 40 more checking the programs reach every form a label takes.
@@ -105,6 +109,7 @@ class Program:
     code: list[str] = field(default_factory=list)
     # a tensor whose hook scaled its gradient: (tensor, what the hook returned each run)
     hooked: list[tuple[tg.Tensor, list[np.ndarray]]] = field(default_factory=list)
+    called: list[tg.Tensor] = field(default_factory=list)  # what a module call returned
 
 
 class Builder:
@@ -115,6 +120,7 @@ class Builder:
         self.code: list[str] = []
         self.modules: list[Any] = []
         self.count = 0
+        self.called: list[tg.Tensor] = []
 
     def coin(self, p: float = 0.5) -> bool:
         return bool(self.rng.random() < p)
@@ -258,7 +264,8 @@ class Builder:
             with tg.no_grad():
                 p.data[...] = self.values(p.shape)
         self.modules.append(layer)
-        return which, layer(a)
+        self.called.append(layer(a))
+        return which, self.called[-1]
 
     def loss(self) -> tg.Tensor:
         last = self.nodes[-1]
@@ -314,7 +321,7 @@ def build(seed: int) -> Program:
         if b.coin(0.1):
             opts["direction"] = "LR"
         options.append(opts)
-    return Program(seed, loss, tensors, model, options, retained, b.code)
+    return Program(seed, loss, tensors, model, options, retained, b.code, called=b.called)
 
 
 def held(t: tg.Tensor) -> np.ndarray | None:
@@ -754,7 +761,38 @@ class Node:
 _CAUSE = re.compile(r" \((?:[^():;]*: )?(?:accumulated|zeroed|from other backward\(\) calls|"
                     r"its frozen entries zeroed|changed by .*, or from other backward"
                     r"\(\) calls)(?:; .*)?\)$")
-_FLOWS_ON = "(its hook changed what flows on)"  # a hooked result's node
+# what a hooked result's node or box says its hook did (the drawing does not run it)
+_HOOK_SAID = re.compile(r"\((?:its hook|a hook on its result) (?:(has not run yet)\)|sent on )")
+
+
+def hook_said(label: str) -> tuple[str, Any] | None:
+    """What a label says a hook on its tensor did: ("not run", None), ("sent on", the value
+    as parse_value reads it), or None where it says neither."""
+    if "hook" not in label:
+        return None
+    lines, matrices = lines_of(label)
+    text = " ".join(lines)
+    m = _HOOK_SAID.search(text)
+    if m is None:
+        return None
+    if m[1]:
+        return "not run", None
+    depth, end = 1, m.end()  # (to the parenthesis closing the words: `all 2 (4, 3)` inside)
+    while depth:
+        depth += {"(": 1, ")": -1}.get(text[end], 0)
+        end += 1
+    return "sent on", parse_value(text[m.end():end - 1], matrices)
+
+
+def hook_fits(program: Program, t: tg.Tensor, said: tuple[str, Any], precision: int) -> bool:
+    """Whether `said` (hook_said's) is true of `t`: a result hooked by the program, its
+    `.grad` None, its hook not run yet or its last run's gradient the one said."""
+    flowed = {id(h): f for h, f in program.hooked}.get(id(t))  # (the last hook's: it ran last)
+    if flowed is None or t.grad_fn is None or held(t) is not None:
+        return False
+    if said[0] == "not run":
+        return not flowed
+    return bool(flowed) and shows(said[1], flowed[-1], precision) is None
 
 
 def rejoined(lines: list[str]) -> list[str]:
@@ -868,12 +906,21 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
     COVERED["node .grad apart"] += sum(backward and ".grad" in tnodes[node].values
                                        for node in match)
     hooked = {id(t) for t, _ in program.hooked}
+    def unsaid(t: tg.Tensor) -> bool:  # (a hooked result whose .grad is None says it)
+        return id(t) in hooked and t.grad_fn is not None and held(t) is None
+
     for node, k in match.items():  # (a hooked result's own words: none on another node)
-        if any(line.startswith(_FLOWS_ON[:-1]) for line in tnodes[node].lines):
-            assert id(tensors[k]) in hooked, f"{node} says {_FLOWS_ON}, unhooked"
-            COVERED["hook flows on"] += 1
-        elif id(tensors[k]) in hooked and ".grad" in tnodes[node].values:
-            COVERED["hook flows on, retained"] += 1  # (its `.grad`: checked as every node's)
+        said = hook_said(labels[node])
+        if said is not None or unsaid(tensors[k]):  # (of the tensors the node fits)
+            alike = [t for j, t in enumerate(tensors) if fits(node, j)]
+            assert said is not None or not all(map(unsaid, alike)), \
+                f"{node}: a hooked result says nothing of its hook"
+        if said is not None:
+            assert any(hook_fits(program, t, said, precision) for t in alike), \
+                f"{node} says its hook {said}: no hooked result's last run sent that"
+            COVERED[f"hook {said[0]}"] += 1
+        if id(tensors[k]) in hooked and ".grad" in tnodes[node].values:
+            COVERED["hook sent on, retained"] += 1  # (its `.grad`: checked as every node's)
     drawn = {id(tensors[k]) for k in match.values()}
     if not boxes:  # every tensor drawn, or its one number in its op's title
         titles = " ".join(ops.values())
@@ -948,6 +995,11 @@ def check_boxes(program, options, source, labels, boxes, tnodes, ops, truth, pre
         results = [t for t in program.tensors if t.grad_fn is not None  # (made in the box)
                    and shows(result, t.data, precision) is None and gradients_fit(t)]
         assert results, f"box {box} shows a result no tensor has: {lines}"
+        said = hook_said(label)  # (`a hook on its result sent on [..]`)
+        if said is not None:
+            assert any(hook_fits(program, t, said, precision) for t in results), \
+                f"box {box} says its result's hook {said}: no hooked result's run sent that"
+            COVERED[f"box hook {said[0]}"] += 1
         if backward:
             check_box_products(program, box, lines, matrices, results, truth, precision)
 
@@ -1212,9 +1264,9 @@ def run(seed: int, svg_dir=None) -> Program:
         wanting = [t for t in tensors if t.requires_grad]
         grads = tg.autograd.grad(loss, wanting, retain_graph=True, allow_unused=True)
         truth = {id(t): (None if g is None else g.data) for t, g in zip(wanting, grads)}
-        if seed % 3 == 0:  # before any backward(): `.grad None` on each parameter
-            drawn(program, {"mode": "forward"}, {}, None)
         runs = held_apart(program, seed)
+        if seed % 3 == 0:  # before any backward(): `.grad None` on each parameter, a hooked
+            drawn(program, {"mode": "forward"}, {}, None)  # result's hook not run yet
         for run_k in range(runs):
             loss.backward(retain_graph=run_k < runs - 1)
     for t, flowed in program.hooked:  # what the hook sent on, a retained `.grad` too
@@ -1282,6 +1334,15 @@ def held_apart(program: Program, seed: int) -> int:
     runs = 2 if rng.random() < (0.75 if alike else 0.25) else 1
     if runs > 1:
         program.code.append("backward() twice")
+    drawn, hooked = {id(t) for t in program.tensors}, {id(t) for t, _ in program.hooked}
+    called = [t for t in program.called if id(t) in drawn and id(t) not in hooked
+              and t.requires_grad and t is not program.loss]
+    if freed and called and rng.random() < 0.7:  # (a box's result: what its hook sent on)
+        t = called[rng.integers(len(called))]
+        factor, flowed = float(rng.choice([0.5, 3.0])), []
+        t.register_hook(_scaling(factor, flowed))
+        program.hooked.append((t, flowed))
+        program.code.append(f"hook x{factor} on a module's result {t.name or t.shape}")
     return runs
 
 
@@ -1340,7 +1401,8 @@ def test_the_programs_reach_every_form_a_label_takes():
              "box add ops", "box made by", "box nodes folded", "box parameters each",
              "box product", "float32", "NaN shown", "table", "node .grad apart",
              "box product .grad", "box parameters .grad", "product frozen",
-             "box product frozen", "hook flows on", "hook flows on, retained"]
+             "box product frozen", "hook sent on", "hook not run", "hook sent on, retained",
+             "box hook sent on"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 
@@ -1433,6 +1495,25 @@ def test_planted_box_frozen_line_dropped_is_caught(monkeypatch):
     from tinygrad_gd.graph import boxes
     monkeypatch.setattr(boxes, "frozen_line", lambda drawing, p, color, limit=10**3: None)
     assert _caught(range(10**6, 10**6 + 40)) is not None  # (it passed: the line was optional)
+
+
+def test_planted_hook_sent_on_numbers_of_the_gradient_before_it_are_caught(monkeypatch):
+    from tinygrad_gd.graph import held
+    said = held.hook_said
+
+    def before(drawing, i, whose="its hook"):  # what reached the hook, not what it sent on
+        found = said(drawing, i, whose)
+        return found if found is None or found.sent is None \
+            else found._replace(sent=drawing.grads.tensor[i])
+
+    monkeypatch.setattr(held, "hook_said", before)
+    assert _caught(range(10**6, 10**6 + 40)) is not None
+
+
+def test_planted_hook_words_dropped_are_caught(monkeypatch):
+    from tinygrad_gd.graph import held
+    monkeypatch.setattr(held, "hook_said", lambda drawing, i, whose="its hook": None)
+    assert _caught(range(10**6, 10**6 + 40)) is not None
 
 
 def test_planted_numbers_rounded_too_far_are_caught(monkeypatch):
