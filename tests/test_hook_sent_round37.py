@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import re
 import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -272,3 +273,31 @@ def test_what_was_kept_holds_no_graph_alive():
     del h
     gc.collect()
     assert kept_h() is None
+
+
+def test_tutorial_3s_hook_on_pred_reads_as_the_page_says(tmp_path):
+    page = " ".join((Path(__file__).resolve().parents[1] / "docs" / "tutorial"
+                     / "3-freezing-a-weight.md").read_text().split())
+    weights = tg.nn.Parameter([0.1, 0.2, -0.1])
+    weights.freeze_(0)
+    inputs = tg.Tensor([8.5, 0.65, 1.2])
+    pred = (inputs * weights).sum()
+    returned: list = []
+    pred.register_hook(_returning(lambda g: g.clamp(-0.1, 0.1), returned))
+    loss = 0.5 * (pred - 1) ** 2
+    params = {"weights": weights}
+    before = _drawn(loss, tmp_path, "before", params=params, mode="backward")
+    loss.backward()
+    nodes = _drawn(loss, tmp_path, "after", params=params, mode="backward")
+    delta = pred.item() - 1  # (d loss / d pred, before the hook)
+    assert returned[0] == max(-0.1, min(0.1, delta)) == -0.1
+    np.testing.assert_allclose(weights.grad.numpy(), [0, -0.1 * 0.65, -0.1 * 1.2])
+    quoted = [(before, "sum result", "(its hook has not run yet)"),
+              (nodes, "sum result", f"grad {delta:.4g}"),
+              (nodes, "sum result", f"({_SENT}{returned[0]:g})"),
+              (nodes, "weights", ".grad [0, -0.065, -0.12]"),
+              (nodes, "weights", "(changed by a hook on sum result, or from other "
+                                 "backward() calls)")]
+    for drawn, node, line in quoted:
+        assert line in drawn[node], (line, drawn[node])
+        assert f"`{line}`" in page, line
