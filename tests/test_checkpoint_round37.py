@@ -371,6 +371,55 @@ def test_global_module_hooks_in_torchs_order(torch64):
         torch64.nn, torch_module_hooks, torch64)
 
 
+def test_a_hook_registered_while_another_thread_removes_one_still_runs():
+    """The other thread is paused inside the flags' update, between reading the dicts and
+    storing the flags, while this one registers: the hook must still run on a call."""
+    import dis
+    import sys
+    import threading
+
+    from tinygrad_gd.nn import global_hooks
+    from tinygrad_gd.nn.modules.module import register_module_forward_hook
+    other = register_module_forward_hook(lambda m, a, o: None)
+    paused, registered, seen, handles = threading.Event(), threading.Event(), [], []
+
+    def pause_before_the_flags_are_stored(frame, event, arg):
+        if frame.f_code is not global_hooks._refresh.__code__:
+            return None
+        frame.f_trace_opcodes = True
+
+        def opcode(frame, event, arg):
+            code = frame.f_code.co_code[frame.f_lasti]
+            if event == "opcode" and dis.opname[code] == "STORE_GLOBAL" and not paused.is_set():
+                paused.set()
+                registered.wait(0.5)  # (the registration waits for the lock meanwhile)
+            return opcode
+        return opcode
+
+    def removing():
+        sys.settrace(pause_before_the_flags_are_stored)
+        try:
+            other.remove()
+        finally:
+            sys.settrace(None)
+
+    def registering():
+        paused.wait(5)
+        handles.append(register_module_forward_hook(lambda m, a, o: seen.append("ran")))
+        registered.set()
+
+    threads = [threading.Thread(target=removing), threading.Thread(target=registering)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        tg.nn.Linear(2, 2)(tg.ones(1, 2))
+    finally:
+        handles[0].remove()
+    assert paused.is_set() and seen == ["ran"]
+
+
 # -- 3. jacobian and hessian with create_graph=True and vectorize=True -----------------------
 def _two_outputs(x, y):
     return x ** 2, y * 3

@@ -2,7 +2,8 @@
 hook} under `torch.nn.modules.module`'s names, filled by its `register_module_*`
 functions (nn/modules/module.py). `Module.__call__` and `Module.__setattr__` read one flag
 each, `call_hooks_on` and `registration_hooks_on`, and take their short way while it is
-False (`refresh()` sets both after a hook is added or removed).
+False: `add` and `discard` change a dict and set both flags from the dicts under one lock,
+so that two threads' changes cannot leave a flag False with a hook registered.
 
 A module call runs the global forward pre-hooks before the module's own, the global
 forward hooks before its own forward hooks, the global backward (pre-)hooks before its
@@ -13,10 +14,11 @@ is assigned instead.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
-__all__ = ["call_hooks_on", "registration_hooks_on", "refresh", "registered"]
+__all__ = ["call_hooks_on", "registration_hooks_on", "add", "discard", "registered"]
 
 _global_forward_pre_hooks: OrderedDict = OrderedDict()
 _global_forward_hooks: OrderedDict = OrderedDict()
@@ -33,8 +35,29 @@ call_hooks_on = False  # whether a module call has global hooks to run
 registration_hooks_on = False  # whether an assignment to a module has hooks to run
 
 
-def refresh() -> None:
-    """Set the two flags from the dicts, after a hook was added or removed."""
+_changing = threading.Lock()  # held from a dict's change to the flags' (see the docstring)
+
+
+def add(key: int, hook: Any, hooks: OrderedDict, *flags: OrderedDict) -> None:
+    """`hook` kept in `hooks` under `key` (and `key` marked in each of `flags`), the flags
+    set."""
+    with _changing:
+        hooks[key] = hook
+        for entries in flags:
+            entries[key] = True
+        _refresh()
+
+
+def discard(key: int, *dicts: OrderedDict) -> None:
+    """`key`'s entries taken out of `dicts` (where present), the flags set."""
+    with _changing:
+        for entries in dicts:
+            entries.pop(key, None)
+        _refresh()
+
+
+def _refresh() -> None:
+    """Set the two flags from the dicts (under `_changing`)."""
     global call_hooks_on, registration_hooks_on
     call_hooks_on = bool(_global_forward_pre_hooks or _global_forward_hooks
                          or _global_backward_pre_hooks or _global_backward_hooks)

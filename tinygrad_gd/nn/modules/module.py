@@ -43,20 +43,13 @@ __all__ = ["Module", "register_module_forward_pre_hook", "register_module_forwar
 
 def _registered(where: str, hook: Any, hooks: OrderedDict, *flags: OrderedDict
                 ) -> RemovableHandle:
-    """`hook` kept in `hooks` (its id in each of `flags` too), the flags refreshed; its handle."""
+    """`hook` kept in `hooks` (its id in each of `flags` too), the flags set; its handle."""
     if not callable(hook):
         raise TypeError(f"{where}: hook must be callable, got {type(hook).__name__} "
                         f"{hook!r:.40}")
 
-    def remove() -> None:
-        for entries in (hooks, *flags):
-            entries.pop(handle.id, None)
-        G.refresh()
-    handle = RemovableHandle(remove)
-    hooks[handle.id] = hook
-    for entries in flags:
-        entries[handle.id] = True
-    G.refresh()
+    handle = RemovableHandle(lambda: G.discard(handle.id, hooks, *flags))
+    G.add(handle.id, hook, hooks, *flags)
     return handle
 
 
