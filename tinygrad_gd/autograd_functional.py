@@ -421,9 +421,11 @@ def _jacobian_blocks(outputs: tuple, inputs: tuple, create_graph: bool = False,
                 blocks.append(np.stack([np.zeros_like(x._data) if g is None else g
                                         for g in column]).reshape(out.shape + x.shape))
         result.append(blocks)
-    for j, x in enumerate(inputs) if create_graph and vectorize else ():
-        if any(isinstance(row[j], Tensor) and row[j].requires_grad for row in result):
-            _sliced_column(result, j, x, outputs, every_rows)
+    if create_graph and vectorize:
+        for j, x in enumerate(inputs):
+            if any(isinstance(blocks[j], Tensor) and blocks[j].requires_grad
+                   for blocks in result):
+                _sliced_column(result, j, x, outputs, every_rows)
     return result
 
 

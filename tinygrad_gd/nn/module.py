@@ -255,9 +255,8 @@ class Module(ModuleConversions, ModuleHooks):
         if isinstance(value, (Parameter, Module)):  # the name's kind, kept while it is None
             self._own("_slots")[name] = "parameter" if isinstance(value, Parameter) else "module"
         # PyTorch's: a plain Tensor assigned to a buffer's name stays a buffer
-        if isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer)) and (
-                isinstance(vars(self).get(name), Buffer)
-                or name in vars(self).get("_buffer_persistent", ())):
+        if isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer)) and \
+                self._kind(name, value) == "buffer":
             value = Buffer(value._data, dtype=value.dtype)
         object.__setattr__(self, name, value)
 
