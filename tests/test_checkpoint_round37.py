@@ -359,6 +359,31 @@ def test_registration_hooks_see_every_parameter_buffer_and_module_assigned():
     assert float(holder.w.item()) == 0.0  # (the hook removed: assigned as given)
 
 
+def _containers(nn, module_hooks, lib):
+    log = []
+    handles = [module_hooks.register_module_parameter_registration_hook(
+                   lambda m, n, p: log.append(("parameter", type(m).__name__, n))),
+               module_hooks.register_module_module_registration_hook(
+                   lambda m, n, s: log.append(("module", type(m).__name__, n)))]
+    try:
+        nn.Sequential(nn.Tanh(), nn.ReLU())
+        nn.ModuleDict({"act": nn.Tanh()})
+        nn.ParameterList([nn.Parameter(lib.zeros(1))])
+        nn.ParameterDict({"w": nn.Parameter(lib.zeros(1))})
+    finally:
+        for handle in handles:
+            handle.remove()
+    return log
+
+
+def test_containers_build_under_registration_hooks_which_see_their_entries():
+    from tinygrad_gd.nn.modules import module as module_hooks
+    assert _containers(tg.nn, module_hooks, tg) == [
+        ("module", "Sequential", "0"), ("module", "Sequential", "1"),
+        ("module", "ModuleDict", "act"), ("parameter", "ParameterList", "0"),
+        ("parameter", "ParameterDict", "w")]
+
+
 @pytest.mark.torch
 def test_global_module_hooks_in_torchs_order(torch64):
     from torch.nn.modules import module as torch_module_hooks
@@ -368,6 +393,8 @@ def test_global_module_hooks_in_torchs_order(torch64):
     theirs = _hooked_call(torch64.nn, torch_module_hooks, torch64)
     assert ours == [entry.replace("torch.Size([1, 2])", "(1, 2)") for entry in theirs]
     assert _registrations(tg.nn, module_hooks, tg) == _registrations(
+        torch64.nn, torch_module_hooks, torch64)
+    assert _containers(tg.nn, module_hooks, tg) == _containers(
         torch64.nn, torch_module_hooks, torch64)
 
 

@@ -250,17 +250,17 @@ class Module(ModuleConversions, ModuleHooks):
 
     def __setattr__(self, name: str, value: Any) -> None:
         if global_hooks.registration_hooks_on:  # (hooks of every module: nn/modules/module.py)
-            value = global_hooks.registered(self, name, value, self._kind(name, value))
+            value = global_hooks.registered(self, name, value, self._member_kind(name, value))
         check_assignment(self, name, value, Parameter, Module)  # (PyTorch's TypeErrors)
         if isinstance(value, (Parameter, Module)):  # the name's kind, kept while it is None
             self._own("_slots")[name] = "parameter" if isinstance(value, Parameter) else "module"
         # PyTorch's: a plain Tensor assigned to a buffer's name stays a buffer
         if isinstance(value, Tensor) and not isinstance(value, (Parameter, Buffer)) and \
-                self._kind(name, value) == "buffer":
+                self._member_kind(name, value) == "buffer":
             value = Buffer(value._data, dtype=value.dtype)
         object.__setattr__(self, name, value)
 
-    def _kind(self, name: str, value: Any) -> str | None:
+    def _member_kind(self, name: str, value: Any) -> str | None:
         """What `value` would be as `self.name`: 'parameter', 'module', 'buffer' or None."""
         if isinstance(value, (Parameter, Module)):
             return "parameter" if isinstance(value, Parameter) else "module"
