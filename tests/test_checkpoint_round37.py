@@ -6,9 +6,14 @@
   that needs a gradient), the function's inner tensors not kept, run once more by
   backward() only (not by a drawing, which says why it shows no gradient), PyTorch
   2.13's warning without `use_reentrant` and its refusals with use_reentrant=True;
+  and, after the review (part H), inside the function all as without checkpoint (a
+  checkpoint nested in it, in-place changes, grad mode on, autograd.grad, hooks), the
+  refusals of any op (an input changed in place, a second backward), forward-mode
+  tangents through it;
 - the global module hooks (`tg.nn.modules.module.register_module_forward_pre_hook` and
   kin) in PyTorch's order around a module's own hooks, `always_call`, handles that
-  remove them, the registration hooks;
+  remove them, the registration hooks (the containers' entries too), a registration
+  racing a removal in another thread;
 - `tg.autograd.functional.jacobian`, `hessian`, `hvp` and `vhp` with create_graph=True:
   a part for an input the output does not depend on is zeros that require a gradient,
   as PyTorch's, and differentiate again.
@@ -77,7 +82,7 @@ def test_the_function_runs_once_forward_once_backward_and_its_inner_tensors_are_
     gc.collect()
     assert inner[0]() is None  # (a plain call's graph keeps it until backward)
     out.sum().backward()
-    assert calls == [False, True]
+    assert calls == [True, True]  # (gradients on both times, as PyTorch's use_reentrant=False)
     kept = block(x)  # without checkpoint, the graph holds the hidden layer
     gc.collect()
     assert inner[-1]() is not None and kept.requires_grad
@@ -237,6 +242,171 @@ def test_checkpoint_matches_torch_values_gradients_and_requires_grad(torch64):
     thx, thw = torch.autograd.grad(tg_.sum(), [tx, tw])
     np.testing.assert_allclose(hx.numpy(), thx.numpy(), rtol=1e-10)
     np.testing.assert_allclose(hw.numpy(), thw.numpy(), rtol=1e-10)
+
+
+# -- 1b. what the review of checkpoint found (thirty-seventh round, part H) -------------------
+def _nested(lib, ck, t, w, b):
+    return ck(lambda s: ck(lambda u: (u * w).sin(), s * 2, use_reentrant=False) * w, t,
+              use_reentrant=False)
+
+
+def _bias_in_place(lib, ck, t, w, b):
+    def layer(s):
+        h = s * w
+        h += b  # (a bias added in place)
+        return h.tanh()
+    return ck(layer, t, use_reentrant=False)
+
+
+def _written_into_zeros(lib, ck, t, w, b):
+    def fill(s):
+        z = lib.zeros(2, 3)
+        z[0] = s * w
+        return z
+    return ck(fill, t, use_reentrant=False)
+
+
+def _grad_mode(lib, ck, t, w, b):
+    return ck(lambda s: s * w * (2.0 if lib.is_grad_enabled() else 3.0), t, use_reentrant=False)
+
+
+def _requires_grad(lib, ck, t, w, b):
+    def f(s):
+        h = s * w
+        return h * (2.0 if h.requires_grad else 3.0)
+    return ck(f, t, use_reentrant=False)
+
+
+def _grad_inside(lib, ck, t, w, b):
+    return ck(lambda s: lib.autograd.grad((s ** 3 * w).sum(), s, create_graph=True)[0], t,
+              use_reentrant=False)
+
+
+def _hook_inside(lib, ck, t, w, b):
+    def f(s):
+        h = s * w
+        h.register_hook(lambda g: g * 10)
+        return h * 1
+    return ck(f, t, use_reentrant=False)
+
+
+_INSIDE = [_nested, _bias_in_place, _written_into_zeros, _grad_mode, _requires_grad,
+           _grad_inside, _hook_inside]
+
+
+def _run_case(lib, ck, case):
+    """The loss (plus the leaves' sums, so that each has a gradient) and the gradients."""
+    leaves = [lib.tensor(values, requires_grad=True)
+              for values in ([0.3, -1.2, 2.0], [1.5, 0.5, -0.7], [0.1, -0.3, 0.2])]
+    loss = case(lib, ck, *leaves).sum() + sum(leaf.sum() for leaf in leaves)
+    loss.backward()
+    return [np.asarray(loss.tolist())] + [np.asarray(leaf.grad.tolist()) for leaf in leaves]
+
+
+def _no_checkpoint(fn, *args, use_reentrant=None):
+    return fn(*args)
+
+
+@pytest.mark.parametrize("case", _INSIDE, ids=lambda case: case.__name__)
+def test_inside_the_function_all_is_as_without_checkpoint(case):
+    """Nested checkpoints, in-place changes, grad mode, requires_grad, autograd.grad and a
+    hook inside the function: the values and gradients of the same code without it."""
+    for got, want in zip(_run_case(tg, checkpoint, case), _run_case(tg, _no_checkpoint, case)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", _INSIDE, ids=lambda case: case.__name__)
+def test_inside_the_function_all_is_as_in_torchs_checkpoint(torch64, case):
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    for got, want in zip(_run_case(tg, checkpoint, case),
+                         _run_case(torch64, torch_checkpoint, case)):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def _changed_after(lib, ck, what):
+    """The refusal (its message) of a backward through a checkpoint after `what`."""
+    x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    w = lib.tensor([1.5, 0.5, -0.7], requires_grad=True)
+    h = x * 1
+    y = ck(lambda t: (t * w).sin(), h, use_reentrant=False)
+    if what == "input changed":
+        h.add_(1.0)
+    elif what == "parameter changed":
+        with lib.no_grad():
+            w.mul_(2.0)
+    else:
+        y.sum().backward()
+    with pytest.raises(RuntimeError) as refused:
+        y.sum().backward()
+    return str(refused.value)
+
+
+def test_a_checkpoint_refuses_what_any_op_refuses():
+    assert re.match(r"backward\(\): input 0 \(shape \(3,\)\) of op 'checkpoint' was changed "
+                    r"in place after the op used it", _changed_after(tg, checkpoint,
+                                                                      "input changed"))
+    assert re.match(r"backward\(\): input 1 \(shape \(3,\)\) of op 'checkpoint' was changed",
+                    _changed_after(tg, checkpoint, "parameter changed"))
+    assert re.match(r"backward\(\): trying to backward through op 'checkpoint' a second time",
+                    _changed_after(tg, checkpoint, "second backward"))
+
+
+@pytest.mark.torch
+def test_torchs_checkpoint_refuses_a_changed_input_and_a_second_backward_too(torch64):
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    assert "modified by an inplace operation" in _changed_after(torch64, torch_checkpoint,
+                                                                "input changed")
+    assert "backward through the graph a second time" in _changed_after(
+        torch64, torch_checkpoint, "second backward")
+
+
+def test_retain_graph_lets_a_second_backward_through_and_the_first_lets_go_of_the_call():
+    x = tg.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    values = np.array([2.0, 3.0, 4.0])
+    scale = tg.tensor(values)  # a keyword argument that needs no gradient
+    kept = weakref.ref(scale)
+    y = checkpoint(lambda t, scale: t.sin() * scale, x, use_reentrant=False, scale=scale)
+    del scale
+    y.sum().backward(retain_graph=True)
+    gc.collect()
+    assert kept() is not None  # (kept for the next run)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.cos(x.numpy()) * values)
+    gc.collect()
+    assert kept() is None and y.requires_grad
+
+
+def _tangents(fa, lib, ck, x_requires_grad, w_requires_grad):
+    w = lib.tensor([1.5, 0.5, -0.7], requires_grad=w_requires_grad)
+    with fa.dual_level():
+        x = fa.make_dual(lib.tensor([0.3, -1.2, 2.0], requires_grad=x_requires_grad),
+                         lib.tensor([1.0, 0.5, -1.0]))
+        out = ck(lambda t: ((t * w).sin(), t * 2), x, use_reentrant=False)
+        return [np.asarray(fa.unpack_dual(o).tangent.tolist()) for o in out]
+
+
+@pytest.mark.parametrize("x_requires_grad", [False, True])
+@pytest.mark.parametrize("w_requires_grad", [False, True])
+def test_forward_mode_tangents_come_through_a_checkpoint(x_requires_grad, w_requires_grad):
+    xs, ws, tangent = np.array([0.3, -1.2, 2.0]), np.array([1.5, 0.5, -0.7]), \
+        np.array([1.0, 0.5, -1.0])
+    got = _tangents(tg.autograd.forward_ad, tg, checkpoint, x_requires_grad, w_requires_grad)
+    np.testing.assert_allclose(got[0], np.cos(xs * ws) * ws * tangent, rtol=1e-12)
+    np.testing.assert_allclose(got[1], 2 * tangent, rtol=1e-12)
+
+
+@pytest.mark.torch
+def test_forward_mode_tangents_through_a_checkpoint_are_torchs(torch64):
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    for x_requires_grad in (False, True):
+        for w_requires_grad in (False, True):
+            ours = _tangents(tg.autograd.forward_ad, tg, checkpoint, x_requires_grad,
+                             w_requires_grad)
+            theirs = _tangents(torch64.autograd.forward_ad, torch64, torch_checkpoint,
+                               x_requires_grad, w_requires_grad)
+            for got, want in zip(ours, theirs):
+                np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
 # -- 2. the hooks of every module -------------------------------------------------------------

@@ -156,8 +156,9 @@ def _level_given(where: str, level: Any, needed: bool) -> None:
                            f"({_current[0]}); leave level out (the one entered is used)")
 
 
-class _Dual(Function, register=False, name="make_dual"):
-    """The identity: a dual tensor's values are its primal's (its gradient is theirs)."""
+class _Identity(Function, register=False, name="identity"):
+    """The identity op, a new tensor of the same values whose gradient passes on unchanged:
+    the aliases made here, and utils/checkpoint.py's inputs of a second run."""
 
     def forward(ctx, x):  # noqa: N805
         return x
@@ -169,7 +170,11 @@ class _Dual(Function, register=False, name="make_dual"):
         return grad
 
 
-class _Primal(_Dual, register=False, name="unpack_dual"):
+class _Dual(_Identity, register=False, name="make_dual"):
+    """The identity: a dual tensor's values are its primal's (its gradient is theirs)."""
+
+
+class _Primal(_Identity, register=False, name="unpack_dual"):
     """The identity: the primal unpack_dual gives shares the dual tensor's values."""
 
 

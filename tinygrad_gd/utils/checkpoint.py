@@ -4,33 +4,42 @@ second forward.
 To compute gradients, backward() needs what the forward pass computed in between (the
 activations): every op keeps its inputs until the backward pass has used them, so a deep
 model holds all its layers' intermediate tensors at once. `checkpoint(fn, *args,
-use_reentrant=False)` runs `fn` without recording its graph: nothing computed inside
-`fn` is kept, only its inputs and outputs. When backward() reaches it, `fn` runs a
-second time, this time recording its graph, and the gradients go back through that one.
-Same values, same gradients; the price is running `fn` twice. `checkpoint_sequential`
-does it for the segments of a sequence of layers (all but the last), so that only the
-segments' boundaries are kept.
+use_reentrant=False)` runs `fn` as usual, graph and all, then keeps only its outputs'
+values: the graph inside `fn`, and every tensor in it, is let go. In the graph, one node
+stands for the whole call, its inputs the tensors from outside `fn` that the outputs were
+computed from (the arguments, and what `fn` reads besides: a layer's parameters, a tensor
+it closes over). When backward() reaches it, `fn` runs a second time, its graph recorded
+again, and the gradients go back through that one to those inputs. Same values, same
+gradients; the price is running `fn` twice. While `fn` runs, its graph is held as
+without checkpoint: the saving is in what is kept after it returns, until backward().
+`checkpoint_sequential` does it for the segments of a sequence of layers (all but the
+last), so that only the segments' boundaries are kept.
 
-What `fn` reads besides its arguments (a layer's parameters, a tensor it closes over)
-gets its gradient too: the first run notes every tensor from outside `fn` that needs a
-gradient, and the checkpoint's node in the graph has them as its inputs. The second run
-records its graph down to stand-ins of those tensors (`_CutAtInputs`), so its pass
-stops there, and runs no hook of theirs: the outer pass runs them, once. A random op
-draws the same numbers the second time (`preserve_rng_state=True`, the default: the
-generator's state is put back for the rerun, and restored after it). With
-`create_graph=True` the second run's graph starts at the inputs themselves, through an
-identity op, so the gradients differentiate again (a second derivative).
+Inside `fn` everything is as without checkpoint, both times (PyTorch's use_reentrant=False):
+gradients are on, its tensors require a gradient, in-place changes are recorded, and a
+hook it registers on one of them runs in the backward pass (on the second run's). The
+second run's graph is cut where it reaches the tensors from outside `fn` (`_cut`), so its
+pass stops there and runs no hook of theirs: the outer pass runs them, once. The node
+saves its inputs' arrays as any op does, so what any op refuses it refuses too: a second
+backward() without retain_graph=True (the first lets go of `fn` and what it was called
+with), and a backward after an input or a parameter was changed in place (where PyTorch's
+checkpoint runs `fn` again on a parameter's new values). A random op draws the same
+numbers the second time (`preserve_rng_state=True`, the default: the generator's state is
+put back for the rerun, and restored after it). With `create_graph=True` the second run's
+graph starts at the inputs themselves, through an identity op, so the gradients
+differentiate again (a second derivative). In forward mode (`forward_ad`), an output's
+tangent is the one the first run computed.
 """
 from __future__ import annotations
 
 import threading
 import warnings
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from .. import autograd
+from .. import autograd, forward_ad
 from .. import random as tg_random
 from ..engine import Extension, Function, switch
 from ..grad_mode import enable_grad, is_grad_enabled, no_grad
@@ -46,59 +55,63 @@ class CheckpointError(RuntimeError):
     (PyTorch's name): an output of another shape or dtype, or a tensor fewer."""
 
 
-class _Noted(Extension):
-    """While `fn` first runs (nothing recorded): the tensors from outside `fn` that need a
-    gradient, in the order `fn` used them, and which tensors depend on them (so that
-    an output computed from none of them needs no gradient, as PyTorch's)."""
+class _Made(Extension):
+    """While `fn` runs: the nodes recorded in its thread, which tell the tensors `fn` made
+    from those it was given or read (weakly held: a tensor `fn` drops goes, as usual)."""
 
     def __init__(self) -> None:
-        self.outside: dict[Tensor, None] = {}  # (an ordered set; tensors hash by identity)
-        self.depending: dict[int, weakref.ref] = {}  # id: the tensor (not kept alive)
+        self.nodes: weakref.WeakSet = weakref.WeakSet()
         self.thread = threading.get_ident()
 
     def applied(self, node: Any, inputs: tuple, output: Any) -> None:
-        if threading.get_ident() != self.thread:
-            return
-        reached = False
-        for tensor in inputs:
-            if tensor._requires_grad:
-                self.outside[tensor] = None
-                reached = True
-            elif not reached:
-                reached = self.depends(tensor)
-        if reached:
-            self.depending[id(output)] = weakref.ref(output)
-
-    def depends(self, tensor: Any) -> bool:
-        """Whether `tensor` needs a gradient or was computed from one that does."""
-        ref = self.depending.get(id(tensor))
-        return bool(tensor._requires_grad) or ref is not None and ref() is tensor
-
-
-class _CutAtInputs(Extension):
-    """While `fn` runs again: each recorded node's inputs from outside `fn` replaced by
-    their stand-ins, so the second run's graph ends there."""
-
-    def __init__(self, stand_ins: dict) -> None:
-        self.stand_ins, self.thread = stand_ins, threading.get_ident()
-
-    def applied(self, node: Any, inputs: tuple, output: Any) -> None:
         if node.parents and threading.get_ident() == self.thread:
-            node.parents = tuple([self.stand_ins.get(p, p) for p in node.parents])
+            self.nodes.add(node)
 
 
-class _Alias(Function, register=False, name="checkpoint_input"):
+def _called(fn: Callable, args: tuple, kwargs: dict) -> tuple[Any, weakref.WeakSet]:
+    """`fn(*args, **kwargs)`, and the nodes it recorded."""
+    made = _Made()
+    switch(made)
+    try:
+        output = fn(*args, **kwargs)
+    finally:
+        switch(made, on=False)
+    return output, made.nodes
+
+
+def _edges_out(tensors: list, made: weakref.WeakSet) -> Iterator[tuple]:
+    """Where the graph behind `tensors`, recorded by `fn` (`made`), meets the tensors from
+    outside `fn` that need a gradient: `(node, position, tensor)`, `tensor` the node's
+    input at `position`, in the order met."""
+    stack, seen = [t._ctx for t in tensors if t._ctx in made], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for position, parent in enumerate(node.parents):
+            if not parent._requires_grad:
+                continue
+            if parent._ctx in made:
+                stack.append(parent._ctx)
+            else:
+                yield node, position, parent
+
+
+def _cut(tensors: list, made: weakref.WeakSet, stand_ins: dict) -> None:
+    """The graph `fn` recorded behind `tensors` made to end at `stand_ins` (by the id of the
+    tensor from outside `fn` each stands for)."""
+    for node, position, parent in list(_edges_out(tensors, made)):
+        stand_in = stand_ins.get(id(parent))
+        if stand_in is not None:
+            parents = list(node.parents)
+            parents[position] = stand_in
+            node.parents = tuple(parents)
+
+
+class _Alias(forward_ad._Identity, register=False, name="checkpoint_input"):
     """The identity: an input of a checkpoint, for the second run's graph to start at
     while it stays connected to the input (create_graph=True)."""
-
-    def forward(ctx, array: np.ndarray) -> np.ndarray:  # noqa: N805
-        return array
-
-    def backward(ctx, grad: np.ndarray) -> np.ndarray:  # noqa: N805
-        return grad
-
-    def backward_graph(ctx, out: Tensor, grad: Tensor) -> tuple:  # noqa: N805
-        return (grad,)
 
 
 class _Run:
@@ -109,6 +122,8 @@ class _Run:
         self.positions: list[int] = []  # which leaves of the output go through the node
         self.shapes: list[tuple] = []
         self.dtypes: list[Any] = []
+        self.outside: list[Tensor] = []  # the node's inputs as `fn` reads them
+        self.tangent: np.ndarray | None = None  # forward mode: the outputs', end to end
 
     def again(self, stand_ins: dict) -> list:
         """`fn` run again with gradients recorded (the same random numbers), its graph
@@ -116,13 +131,8 @@ class _Run:
         with tg_random.fork_rng(enabled=self.rng_state is not None):
             if self.rng_state is not None:
                 tg_random.set_rng_state(self.rng_state)
-            cut = _CutAtInputs(stand_ins)
-            switch(cut)
-            try:
-                with enable_grad():
-                    output = self.fn(*self.args, **self.kwargs)
-            finally:
-                switch(cut, on=False)
+            with enable_grad():
+                output, made = _called(self.fn, self.args, self.kwargs)
         leaves = tree_flatten(output)[0]
         chosen = [leaves[k] if k < len(leaves) else None for k in self.positions]
         for k, (tensor, shape, dtype) in enumerate(zip(chosen, self.shapes, self.dtypes)):
@@ -134,14 +144,17 @@ class _Run:
                     f"{self.positions[k]} as {what}, where its first run gave shape {shape}, "
                     f"dtype {dtype}; the function must compute the same each time (keep "
                     f"preserve_rng_state=True for random ops)")
+        _cut(chosen, made, stand_ins)
         return chosen
 
     def gradients(self, parents: tuple, grads: list, connected: bool) -> list:
         """Each of `parents`' gradient (None where none reaches it) from the outputs'
         `grads`, through `fn` run again: stand-ins cut from the graph (first order), or
-        identities of the parents themselves (`connected`: create_graph)."""
-        stand_ins = {p: _Alias.apply(p) if connected else p.detach().requires_grad_()
-                     for p in parents}
+        identities of the parents themselves (`connected`: create_graph). A parent may
+        differ from what `fn` reads (`outside`): a stand-in itself, where this checkpoint
+        ran inside another's second run."""
+        stand_ins = {id(t): _Alias.apply(p) if connected else p.detach().requires_grad_()
+                     for t, p in zip(self.outside, parents)}
         outputs = self.again(stand_ins)
         pairs = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
         if not pairs:
@@ -154,10 +167,15 @@ class _Run:
 class _Checkpoint(Function, register=False, name="checkpoint"):
     """A checkpointed call: its inputs, the tensors from outside `fn` that need a gradient;
     its output, the output tensors that need one, one flat array (the output itself for
-    one). Its backward runs `fn` again and sends the gradients through that run."""
+    one). It saves its inputs' arrays and the `_Run`, freed by backward() as any op's
+    saved arrays are; its backward runs `fn` again and sends the gradients through that
+    run."""
 
-    def forward(ctx, *arrays: np.ndarray, run: _Run, flat: np.ndarray  # noqa: N805
+    def forward(ctx, *arrays: np.ndarray, run: weakref.ref, flat: np.ndarray  # noqa: N805
                 ) -> np.ndarray:
+        # (`run` given by a weak reference: the parameters stay on the node, the run with
+        # its arguments goes with the saved arrays)
+        ctx.save_for_backward(*arrays, run())
         return flat
 
     def backward(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
@@ -165,16 +183,21 @@ class _Checkpoint(Function, register=False, name="checkpoint"):
             raise RuntimeError("checkpoint: the gradients through a checkpointed function "
                                "come from running it again, which a drawing does not do; "
                                "draw the model run without checkpoint to see them")
-        run = ctx.params["run"]
+        run = ctx.saved_tensors[-1]
         grads = _split(grad, run.shapes)
         grads = [g.astype(d, copy=False) for g, d in zip(grads, run.dtypes)]
         found = run.gradients(ctx.parents, grads, connected=False)
         return tuple(None if g is None else g._data for g in found)
 
     def backward_graph(ctx, out: Tensor, grad: Tensor) -> tuple:  # noqa: N805
-        run = ctx.params["run"]
+        run = ctx.saved_tensors[-1]
         return tuple(run.gradients(ctx.parents, _parts(grad, run.shapes, run.dtypes),
                                    connected=True))
+
+    @staticmethod
+    def jvp(ctx: Any, *tangents: np.ndarray) -> np.ndarray | None:
+        """Forward mode: the outputs' tangent as the first run computed it (None: zeros)."""
+        return ctx.saved_tensors[-1].tangent
 
 
 def _split(flat: np.ndarray, shapes: list) -> list:
@@ -199,24 +222,42 @@ def _parts(flat: Tensor, shapes: list, dtypes: list) -> list:
     return parts
 
 
-def _through_node(output: Any, noted: _Noted, run: _Run) -> Any:
-    """`output` with each floating tensor that depends on an outside tensor that needs a
-    gradient replaced by a part of the checkpoint node's output."""
+def _through_node(output: Any, made: weakref.WeakSet, run: _Run) -> Any:
+    """`output` with each floating tensor `fn` made that needs a gradient replaced by a part
+    of the checkpoint node's output: the graph inside `fn` is let go."""
     leaves, spec = tree_flatten(output)
     run.positions = [k for k, leaf in enumerate(leaves)
                      if isinstance(leaf, Tensor) and leaf.dtype.kind in "fc"
-                     and not leaf._requires_grad and noted.depends(leaf)]
-    if not run.positions or not noted.outside:
-        return output
+                     and leaf._requires_grad and leaf._ctx in made]
     chosen = [leaves[k] for k in run.positions]
+    run.outside = list(dict.fromkeys(  # (an ordered set; tensors hash by identity)
+        tensor for _, _, tensor in _edges_out(chosen, made)))
+    if not run.outside:  # (nothing from outside: a tensor fn made that requires a gradient)
+        return output
     run.shapes, run.dtypes = [t.shape for t in chosen], [t.dtype for t in chosen]
     flat = (chosen[0]._data if len(chosen) == 1 else
             np.concatenate([t._data.ravel() for t in chosen]).astype(
                 np.result_type(*run.dtypes), copy=False))
-    node_output = _Checkpoint.apply(*noted.outside, run=run, flat=flat)
+    run.tangent = _tangent(chosen, flat)
+    node_output = _Checkpoint.apply(*run.outside, run=weakref.ref(run), flat=flat)
+    if run.tangent is not None and forward_ad.unpack_dual(node_output).tangent is None:
+        # (no input of the node has a tangent: fn read a dual tensor that needs no gradient)
+        node_output = forward_ad.make_dual(node_output, Tensor.from_op(run.tangent, None))
     for k, part in zip(run.positions, _parts(node_output, run.shapes, run.dtypes)):
         leaves[k] = part
     return tree_unflatten(leaves, spec)
+
+
+def _tangent(chosen: list, flat: np.ndarray) -> np.ndarray | None:
+    """Forward mode: the tangents of the tensors `chosen`, laid end to end as `flat` (zeros
+    for one without); None where none has one."""
+    tangents = [forward_ad.unpack_dual(t).tangent for t in chosen]
+    if tangents.count(None) == len(tangents):
+        return None
+    if len(chosen) == 1:
+        return tangents[0]._data
+    return np.concatenate([(np.zeros(t.shape) if g is None else g._data).ravel()
+                           for t, g in zip(chosen, tangents)]).astype(flat.dtype, copy=False)
 
 
 def _reentrant_given(args: tuple, kwargs: dict, context_fn: Any, debug: bool) -> bool:
@@ -243,9 +284,11 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
     default) makes the second run draw the random numbers the first drew.
 
     `use_reentrant` should be given, as PyTorch 2.13 says: without it PyTorch warns and
-    uses True, and so does this. Both give the same gradients here (through `.backward()`
-    and `tg.autograd.grad` alike); True keeps PyTorch's refusal of keyword arguments and,
-    where no argument needs a gradient, returns outputs without one (with its warning).
+    uses True, and so does this. Both run `function` as use_reentrant=False does (PyTorch's
+    True runs its first call under no_grad) and give the same gradients (through
+    `.backward()` and `tg.autograd.grad` alike); True keeps PyTorch's refusal of keyword
+    arguments and, where no argument needs a gradient, returns outputs without one (with
+    its warning).
     `context_fn` and `debug` (PyTorch's, use_reentrant=False only) are refused, as is a
     `determinism_check` other than "default" or "none"; `early_stop` changes nothing here."""
     preserve = kwargs.pop("preserve_rng_state", True)
@@ -275,14 +318,8 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
         with no_grad():
             return function(*args, **kwargs)
     run = _Run(function, args, kwargs, tg_random.get_rng_state() if preserve else None)
-    noted = _Noted()
-    switch(noted)
-    try:
-        with no_grad():
-            output = function(*args, **kwargs)
-    finally:
-        switch(noted, on=False)
-    return _through_node(output, noted, run)
+    output, made = _called(function, args, kwargs)
+    return _through_node(output, made, run)
 
 
 def checkpoint_sequential(functions: Any, segments: int, input: Any,
