@@ -352,6 +352,25 @@ def test_a_checkpoint_refuses_what_any_op_refuses():
                     _changed_after(tg, checkpoint, "second backward"))
 
 
+def _changing_its_argument(lib, ck):
+    x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    w = lib.tensor([1.5, 0.5, -0.7], requires_grad=True)
+    h = x * 1
+
+    def scaled(t):
+        t.mul_(w)  # (the caller's tensor, changed again by a second run)
+        return t.sin()
+
+    with pytest.raises(RuntimeError) as refused:
+        (ck(scaled, h, use_reentrant=False) + h).sum().backward()
+    return str(refused.value)
+
+
+def test_a_function_that_changes_a_tensor_from_outside_in_place_is_refused_at_the_call():
+    assert _changing_its_argument(tg, checkpoint).startswith(
+        "checkpoint: the function changed in place a tensor it was given or read (shape (3,))")
+
+
 @pytest.mark.torch
 def test_torchs_checkpoint_refuses_a_changed_input_and_a_second_backward_too(torch64):
     from torch.utils.checkpoint import checkpoint as torch_checkpoint
@@ -359,6 +378,8 @@ def test_torchs_checkpoint_refuses_a_changed_input_and_a_second_backward_too(tor
                                                                 "input changed")
     assert "backward through the graph a second time" in _changed_after(
         torch64, torch_checkpoint, "second backward")
+    assert "modified by an inplace operation" in _changing_its_argument(torch64,
+                                                                          torch_checkpoint)
 
 
 def test_retain_graph_lets_a_second_backward_through_and_the_first_lets_go_of_the_call():

@@ -17,9 +17,11 @@ last), so that only the segments' boundaries are kept.
 
 Inside `fn` everything is as without checkpoint, both times (PyTorch's use_reentrant=False):
 gradients are on, its tensors require a gradient, in-place changes are recorded, and a
-hook it registers on one of them runs in the backward pass (on the second run's). The
-second run's graph is cut where it reaches the tensors from outside `fn` (`_cut`), so its
-pass stops there and runs no hook of theirs: the outer pass runs them, once. The node
+hook it registers on one of them runs in the backward pass (on the second run's); only
+an in-place change of a tensor from outside `fn` is refused, at the call (the second run
+would change it again, where PyTorch's refuses at backward()). The second run's graph
+is cut where it reaches the tensors from outside `fn` (`_cut`), so its pass stops there
+and runs no hook of theirs: the outer pass runs them, once. The node
 saves its inputs' arrays as any op does, so what any op refuses it refuses too: a second
 backward() without retain_graph=True (the first lets go of `fn` and what it was called
 with), and a backward after an input or a parameter was changed in place (where PyTorch's
@@ -45,6 +47,7 @@ from ..engine import Extension, Function, switch
 from ..grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..hooks import running_pass
 from ..tensor import Tensor
+from ..tracked import writes
 from ._pytree import tree_flatten, tree_unflatten
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError"]
@@ -222,9 +225,10 @@ def _parts(flat: Tensor, shapes: list, dtypes: list) -> list:
     return parts
 
 
-def _through_node(output: Any, made: weakref.WeakSet, run: _Run) -> Any:
+def _through_node(output: Any, made: weakref.WeakSet, run: _Run, start: int) -> Any:
     """`output` with each floating tensor `fn` made that needs a gradient replaced by a part
-    of the checkpoint node's output: the graph inside `fn` is let go."""
+    of the checkpoint node's output: the graph inside `fn` is let go. Refused where `fn`
+    changed in place a tensor from outside it (after `start`, the write clock then)."""
     leaves, spec = tree_flatten(output)
     run.positions = [k for k, leaf in enumerate(leaves)
                      if isinstance(leaf, Tensor) and leaf.dtype.kind in "fc"
@@ -234,6 +238,13 @@ def _through_node(output: Any, made: weakref.WeakSet, run: _Run) -> Any:
         tensor for _, _, tensor in _edges_out(chosen, made)))
     if not run.outside:  # (nothing from outside: a tensor fn made that requires a gradient)
         return output
+    for tensor in run.outside:  # (an old version, where the change was recorded)
+        if tensor._version is not None and tensor._version[0] > start:
+            raise RuntimeError(
+                f"checkpoint: the function changed in place a tensor it was given or read "
+                f"(shape {tensor.shape}), which running it again for backward() would "
+                f"change a second time; change a copy inside it (t = t.clone()) or write "
+                f"the change out of place (t = t * w, not t.mul_(w))")
     run.shapes, run.dtypes = [t.shape for t in chosen], [t.dtype for t in chosen]
     flat = (chosen[0]._data if len(chosen) == 1 else
             np.concatenate([t._data.ravel() for t in chosen]).astype(
@@ -318,8 +329,9 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
         with no_grad():
             return function(*args, **kwargs)
     run = _Run(function, args, kwargs, tg_random.get_rng_state() if preserve else None)
+    start = writes[0]
     output, made = _called(function, args, kwargs)
-    return _through_node(output, made, run)
+    return _through_node(output, made, run, start)
 
 
 def checkpoint_sequential(functions: Any, segments: int, input: Any,
