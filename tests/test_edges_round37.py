@@ -2,7 +2,8 @@
 
 - cdf at the bound an open support leaves out (LogNormal, Weibull, InverseGamma at 0) is
   0, with validation on and off, where it was refused as outside the support; a value
-  below the bound still refused;
+  below the bound still refused, naming the support (GreaterThan) and that cdf also takes
+  its lower bound;
 - Geometric's entropy below float64's eps of probs is -log p + 1 (its limit) with the
   gradient -1/p, where the clamped logits gave 2e4 at probs 1e-20 (PyTorch's gives 0);
   at probs 1 and 0 (unvalidated) log_prob, entropy and their gradients PyTorch's, or the
@@ -76,9 +77,13 @@ def test_cdf_at_zero_of_a_positive_support_is_zero(name, validate):
 
 @pytest.mark.parametrize("name", OPEN_AT_ZERO)
 def test_cdf_below_the_support_still_refused(name):
-    with pytest.raises(ValueError, match=rf"{name}\.cdf: value -1\.0 is outside the support "
-                                         r"GreaterThanEq\(lower_bound=0\.0\)"):
-        OPEN_AT_ZERO[name](D, True).cdf(-1.0)
+    dist = OPEN_AT_ZERO[name](D, True)
+    with pytest.raises(ValueError, match=rf"^{name}\.cdf: value -1\.0 is outside the support "
+                                         rf"{re.escape(repr(dist.support))} of .* \(cdf also "
+                                         r"takes its lower bound\); give values in the support "
+                                         r"or at that bound, "):
+        dist.cdf(-1.0)
+    assert repr(dist.support) == "GreaterThan(lower_bound=0.0)"  # (the open one, not >=)
     with pytest.raises(ValueError, match="outside the support"):
         OPEN_AT_ZERO[name](D, True).log_prob(0.0)  # (the density's support stays open)
 

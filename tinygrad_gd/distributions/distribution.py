@@ -262,13 +262,16 @@ class Distribution:
         support = self.support
         if support is None:
             return
-        if where == "cdf":
-            support = constraints.with_bounds(support)
-        ok = np.asarray(support.check(value))
+        # (cdf is defined at the bound an open support leaves out: LogNormal's cdf(0) is 0)
+        taken = constraints.with_bounds(support) if where == "cdf" else support
+        ok = np.asarray(taken.check(value))
         if not ok.all():
+            side = "upper" if hasattr(support, "upper_bound") else "lower"
+            also, at = ("", "") if taken is support else (
+                f" (cdf also takes its {side} bound)", " or at that bound")
             raise ValueError(f"{name}: value {_first_bad(ok, np.asarray(value._data))} is outside "
-                             f"the support {support!r} of {self!r}; give values in the "
-                             f"support, or validate_args=False to skip the check")
+                             f"the support {support!r} of {self!r}{also}; give values in the "
+                             f"support{at}, or validate_args=False to skip the check")
 
     def _parameters(self) -> dict[str, Tensor]:
         """The parameters the constructor was given, by name (for expand and repr)."""
