@@ -14,7 +14,8 @@
   TypeError), read only for leaky_relu (kaiming_normal_(a="s", nonlinearity="relu") runs,
   as PyTorch's); kaiming's unknown nonlinearity named as kaiming's; a list given to an
   initialiser one TypeError naming it (an AttributeError from inside); a negative Glorot
-  gain refused in xavier's name (it said normal_ or uniform_);
+  gain refused in xavier's name (it said normal_ or uniform_); a gain or std of -0.0 fills
+  the mean, as PyTorch's (NumPy's "scale < 0");
 - Adafactor's d: the constructor's below 1 refused, as PyTorch's; a param group's own d
   below 1 (given, added, or changed in place) taken and stepped as PyTorch's (it was
   refused); 0 or below refused in one line at the step (PyTorch's divides by 0, or turns
@@ -227,6 +228,23 @@ def test_a_negative_glorot_gain_is_refused_in_the_initialisers_name(init):
     with pytest.raises(ValueError, match=rf"^{init}: gain must be >= 0, got -1\.0"):
         getattr(nn.init, init)(weight, gain=-1.0)
     assert (weight.data == 0).all()
+
+
+
+SPREAD_OF_MINUS_ZERO = {  # (-0.0 >= 0 holds; NumPy's normal refused it: "scale < 0")
+    "xavier_normal_": (lambda w: nn.init.xavier_normal_(w, gain=-0.0), 0.0),
+    "xavier_uniform_": (lambda w: nn.init.xavier_uniform_(w, gain=-0.0), 0.0),
+    "nn.init.normal_": (lambda w: nn.init.normal_(w, 1.5, std=-0.0), 1.5),
+    "Tensor.normal_": (lambda w: w.normal_(-2.0, -0.0), -2.0),
+}
+
+
+@pytest.mark.parametrize("init", SPREAD_OF_MINUS_ZERO)
+def test_a_spread_of_minus_zero_fills_the_mean(init):
+    fill, mean = SPREAD_OF_MINUS_ZERO[init]
+    weight = tg.ones(3, 4)
+    assert fill(weight) is weight
+    np.testing.assert_array_equal(weight.data, np.full((3, 4), mean))
 
 
 @pytest.mark.torch
