@@ -264,9 +264,10 @@ def layer_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any 
         raise ShapeError(f"layer_norm: the input's last axes {input.shape[input.ndim - n:]} "
                          f"(shape {input.shape}) must be {shape}, the normalized_shape")
     for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and _given_shape("layer_norm", name, t) != shape:
-            raise ShapeError(f"layer_norm: {name} of shape {_given_shape('', '', t)} "
-                             f"must have normalized_shape {shape}")
+        given = shape if t is None else _given_shape("layer_norm", name, t)
+        if given != shape:
+            raise ShapeError(f"layer_norm: {name} of shape {given} must have normalized_shape "
+                             f"{shape}")
     refuse_kept_by("layer_norm", (("input", input), ("weight", weight), ("bias", bias)),
                    (input, weight, bias))
     axes = tuple(range(input.ndim - n, input.ndim))
@@ -305,10 +306,10 @@ def batch_norm(input: Any, running_mean: Tensor | None, running_var: Tensor | No
                             f"None, got a {type(t).__name__}; wrap it: tg.Tensor(array)")
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
-        if t is not None and _given_shape("batch_norm", name, t) != (features,):
-            raise ShapeError(f"batch_norm: {name} of shape {_given_shape('', '', t)} "
-                             f"does not fit input of shape {input.shape}; expected "
-                             f"({features},), one per feature of axis 1")
+        given = (features,) if t is None else _given_shape("batch_norm", name, t)
+        if given != (features,):
+            raise ShapeError(f"batch_norm: {name} of shape {given} does not fit input of shape "
+                             f"{input.shape}; expected ({features},), one per feature of axis 1")
     if training and (running_mean is None) != (running_var is None):  # (one alone moved)
         raise ValueError(f"batch_norm: {_BOTH_OR_NEITHER}")
     if training:  # (moved in place below: refused before anything moves, as PyTorch's
@@ -420,9 +421,9 @@ def rms_norm(input: Any, normalized_shape: int | tuple[int, ...], weight: Any = 
     if input.ndim < n or input.shape[input.ndim - n:] != shape:
         raise ShapeError(f"rms_norm: the input's last axes {input.shape[input.ndim - n:]} "
                          f"(shape {input.shape}) must be {shape}, the normalized_shape")
-    if weight is not None and _given_shape("rms_norm", "weight", weight) != shape:
-        raise ShapeError(f"rms_norm: weight of shape {_given_shape('', '', weight)} must have "
-                         f"normalized_shape {shape}")
+    given = shape if weight is None else _given_shape("rms_norm", "weight", weight)
+    if given != shape:
+        raise ShapeError(f"rms_norm: weight of shape {given} must have normalized_shape {shape}")
     axes = tuple(range(input.ndim - n, input.ndim))
     work = _widened(input)
     out = work / ((work ** 2).mean(axis=axes, keepdims=True) + eps).sqrt()
