@@ -27,7 +27,9 @@
 - a weight, bias or target given as a string, bytes, a dict or None (where a tensor is
   needed): one TypeError naming the function and the argument, what was given and what to
   pass, for linear, bilinear, conv, conv_transpose, the norms and the losses (a string
-  bias was read as shape (), conv said `Tensor(): expected numeric data`);
+  bias was read as shape (), conv said `Tensor(): expected numeric data`), an input or a
+  target the same; data that holds numbers (a list, tuple, ndarray, range, array.array,
+  deque, 0-d value, torch tensor) taken as the tensor of them, in every such argument;
 - kl_divergence where the closed form overflows (Normal-Gumbel, Gamma-Gumbel,
   Exponential-Gumbel): inf and the gradients PyTorch gives, NaN where it gives NaN;
 
@@ -35,6 +37,8 @@ Checked against NumPy formulas and finite differences, and (marked `torch`) agai
 PyTorch."""
 from __future__ import annotations
 
+import array
+import collections
 import math
 import re
 
@@ -46,6 +50,7 @@ from tinygrad_gd import distributions as D
 from tinygrad_gd import nn
 from tinygrad_gd.nn import functional as F
 from tinygrad_gd.distributions.gamma_ops import beta_slope_over
+from tinygrad_gd.errors import ShapeError
 from tinygrad_gd.special import digamma
 
 
@@ -450,6 +455,84 @@ def test_a_list_of_numbers_is_still_taken():
                                np.ones((2, 4)) * 3 + [1, 2, 3, 4])
     np.testing.assert_allclose(F.layer_norm(tg.tensor([[1.0, 3.0]]), (2,), [2.0, 1.0],
                                             [0.5, 0.5]).data, [[-1.5, 1.5]], rtol=1e-4)
+
+
+# Data that holds the numbers 1, 2, 3, 4 in each argument that takes a tensor of 4 of them:
+# each gives what tg.tensor([1., 2., 3., 4.]) gives there.
+HOLDERS = {"list": lambda v: list(v), "tuple": lambda v: tuple(v), "ndarray": np.array,
+           "range": lambda v: range(int(v[0]), int(v[-1]) + 1),
+           "array.array": lambda v: array.array("d", v), "deque": collections.deque}
+TAKES_FOUR = {
+    "linear bias": lambda v: F.linear(_X, _W, v),
+    "linear input": lambda v: F.linear(v, tg.ones(2, 4)),
+    "conv2d bias": lambda v: F.conv2d(_IMAGES, tg.ones(4, 2, 3, 3), v),
+    "conv1d bias": lambda v: F.conv1d(tg.ones(1, 2, 5), tg.ones(4, 2, 3), v),
+    "layer_norm weight": lambda v: F.layer_norm(tg.tensor([[1.0, 3.0, 0.5, 2.0]]), (4,), v),
+    "mse_loss target": lambda v: F.mse_loss(tg.tensor([0.5, 1.0, 4.0, 3.5]), v),
+    "mse_loss input": lambda v: F.mse_loss(v, tg.tensor([0.5, 1.0, 4.0, 3.5])),
+    "cross_entropy weight": lambda v: F.cross_entropy(tg.ones(2, 4), tg.tensor([0, 3]),
+                                                      weight=v),
+    "bce_with_logits pos_weight": lambda v: F.binary_cross_entropy_with_logits(
+        tg.tensor([0.3, -1.0, 2.0, 0.0]), tg.tensor([1.0, 0.0, 1.0, 1.0]), pos_weight=v),
+}
+FOUR = [1.0, 2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("holder", HOLDERS)
+@pytest.mark.parametrize("call", TAKES_FOUR)
+def test_data_that_holds_numbers_is_taken_as_their_tensor(call, holder):
+    np.testing.assert_allclose(TAKES_FOUR[call](HOLDERS[holder](FOUR)).data,
+                               TAKES_FOUR[call](tg.tensor(FOUR)).data, rtol=1e-15)
+
+
+ZERO_D = {"float": 2.0, "int": 2, "numpy float": np.float64(2.0), "0-d ndarray": np.array(2.0),
+          "0-d tensor": tg.tensor(2.0)}
+
+
+@pytest.mark.parametrize("given", ZERO_D)
+def test_a_0d_weight_is_taken_as_its_number(given):
+    p, t = tg.tensor([0.2, 0.7, 0.4]), tg.tensor([1.0, 0.0, 1.0])
+    expected = -2.0 * (t.data * np.log(p.data) + (1 - t.data) * np.log1p(-p.data)).mean()
+    np.testing.assert_allclose(F.binary_cross_entropy(p, t, weight=ZERO_D[given]).data,
+                               expected, rtol=1e-14)
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy")
+def test_a_torch_tensor_is_taken_as_its_numbers(torch64):  # (the warning: torch's __array__)
+    torch = torch64
+    for call in TAKES_FOUR.values():
+        np.testing.assert_allclose(call(torch.tensor(FOUR)).data, call(tg.tensor(FOUR)).data,
+                                   rtol=1e-15)
+    images = np.arange(50.0).reshape(1, 2, 5, 5)
+    for call in (lambda x: F.conv2d(x, _KERNEL), lambda x: F.max_pool2d(x, 2),
+                 lambda x: F.avg_pool2d(x, 2)):
+        np.testing.assert_allclose(call(torch.tensor(images)).data, call(images).data)
+    p, t = tg.tensor([0.2, 0.7, 0.4]), tg.tensor([1.0, 0.0, 1.0])
+    np.testing.assert_allclose(F.binary_cross_entropy(p, t, weight=torch.tensor(2.0)).data,
+                               F.binary_cross_entropy(p, t, weight=2.0).data)
+
+
+@pytest.mark.parametrize("given, shown", [("abc", "str 'abc'"), (None, "None"),
+                                          ({1.0}, r"set \{1\.0\}")])
+def test_input_and_target_with_no_numbers_read_alike(given, shown):
+    p = tg.tensor([1.0, 2.0])
+    for argument, call in (("input", lambda: F.mse_loss(given, p)),
+                           ("target", lambda: F.mse_loss(p, given))):
+        with pytest.raises(TypeError, match=rf"^mse_loss: {argument} must be a Tensor, got "
+                                            rf"{shown}; pass a tensor of numbers"):
+            call()
+
+
+@pytest.mark.parametrize("weight", [[1.0, 2.0], np.ones(2), (1.0, 1.0)])
+def test_a_norm_weight_of_the_wrong_shape_is_named_with_its_shape(weight):
+    x = tg.ones(4, 3)
+    for function, call in (("layer_norm", lambda: F.layer_norm(x, (3,), weight)),
+                           ("rms_norm", lambda: F.rms_norm(x, (3,), weight)),
+                           ("batch_norm", lambda: F.batch_norm(x, None, None, weight,
+                                                               training=True))):
+        with pytest.raises(ShapeError, match=rf"^{function}: weight of shape \(2,\) "):
+            call()
 
 
 # -- 2b. kl_divergence where its closed form overflows ---------------------------------------

@@ -44,8 +44,7 @@ def _as_tensor(where: Any, x: Any, like: Tensor | None = None, what: str = "inpu
     if isinstance(x, Tensor):
         return x  # (before any repr is made: a layer's forward pays nothing for the check)
     name = where if isinstance(where, str) else repr(where)
-    if what != "input":  # (a weight, a bias: a string was read as shape (), None as objects)
-        refuse_no_numbers(name, what, x)
+    refuse_no_numbers(name, what, x)  # (a string was read as shape (), None as objects)
     dtype = like.dtype if like is not None and like.dtype.kind == "f" else None
     if dtype is None and not isinstance(x, (np.ndarray, np.generic)):
         dtype = default_float()

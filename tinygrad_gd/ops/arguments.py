@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import ShapeError
 from ..grad_mode import is_grad_enabled
-from ..tensor import Tensor, to_tensor
+from ..tensor import Tensor, _new_values, to_tensor
 from ..values import default_float
 
 __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "reduced_axes",
@@ -157,11 +157,26 @@ def array_argument(op: str, what: str, value: Any, kind: str = "an integer") -> 
 _HOLDS_NUMBERS = (Tensor, np.ndarray, np.generic, int, float, list, tuple)
 
 
+def _holds_numbers(value: Any) -> bool:
+    """Whether NumPy reads `value` as numbers, as an op's operands are read: an array, a
+    list, a range, a torch tensor (anything with `__array__`, any sequence), a number; not
+    None, a string, or what NumPy reads as an array of objects (a dict, a set, a Fraction)."""
+    if value is None or isinstance(value, (str, bytes)):  # (NumPy reads "ab" as shape ())
+        return False
+    if isinstance(value, _HOLDS_NUMBERS) or hasattr(value, "__array__") or \
+            isinstance(value, Sequence):
+        return True
+    try:
+        return np.asarray(value).dtype != object
+    except (TypeError, ValueError):
+        return True  # (what NumPy cannot read: _as_array's message, naming the op, says why)
+
+
 def refuse_no_numbers(op: str, what: str, value: Any) -> None:
-    """A tensor argument (an input, a weight, a bias) given as None, a string or another
-    object that holds no numbers: one line naming the op and the argument, what was given
-    and what to pass (NumPy's reading made "dtype <U1" of a string, or shape () of it)."""
-    if isinstance(value, _HOLDS_NUMBERS) and not isinstance(value, (str, bytes)):
+    """A tensor argument (an input, a weight, a target) that holds no numbers
+    (`_holds_numbers`): one line naming the op and the argument, what was given and what
+    to pass."""
+    if _holds_numbers(value):
         return
     kind = type(value)
     name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
@@ -173,11 +188,12 @@ def refuse_no_numbers(op: str, what: str, value: Any) -> None:
 
 
 def tensor_argument(op: str, what: str, value: Any) -> Tensor:
-    """`value` as a Tensor (to_tensor's), or refuse_no_numbers's one line."""
+    """`value` as a Tensor (to_tensor's, its errors naming `op` and `what`), or
+    refuse_no_numbers's one line."""
     if isinstance(value, Tensor):
         return value
     refuse_no_numbers(op, what, value)
-    return to_tensor(value)
+    return Tensor.from_op(_new_values(value, None, f"{op}: {what}"), None)
 
 
 def tensor_sequence(op: str, tensors: Any) -> tuple:
