@@ -541,3 +541,22 @@ def test_out_of_a_function_written_by_hand_holds_pytorchs_values(torch, name, ar
         results.append([o.numpy() for o in out])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("call", [lambda x, o: tg.max(x, 1, out=o),
+                                  lambda x, o: tg.aminmax(x, out=o)], ids=["max", "aminmax"])
+def test_a_function_giving_several_tensors_writes_only_into_outs_of_their_own_dtype(call):
+    # PyTorch: "Expected out tensor to have dtype float, but got double instead"; one
+    # tensor's out may be of a dtype the result casts to (tg.exp(x32, out=y64) runs)
+    x = tg.tensor(np.arange(12.0).reshape(3, 4), dtype=tg.float32)
+    plain = call(x, None)
+    wide = tuple(tg.zeros(p.shape, dtype=tg.float64 if p.dtype == tg.float32 else p.dtype)
+                 for p in plain)
+    with pytest.raises(ValueError, match=r"dtype float64, .* dtype float32; give an out of the "
+                                         r"result's shape and its dtype, float32"):
+        call(x, wide)
+    same = tuple(tg.zeros(p.shape, dtype=p.dtype) for p in plain)
+    got = call(x, same)
+    for part, want in zip(got, plain):
+        np.testing.assert_array_equal(part.numpy(), want.numpy())
+    assert tg.exp(x, out=tg.zeros((3, 4))).dtype == tg.float64
