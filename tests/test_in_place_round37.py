@@ -167,12 +167,18 @@ def test_an_activation_in_place_that_kept_its_input_accepts_a_later_change(name,
      "op 'leaky_relu' was written in place with negative_slope below 0 (-0.5)"),
     (lambda h: F.rrelu_(h, -0.5, -0.1), "op 'rrelu' was written in place with the mean slope "
                                         "(lower + upper) / 2 below 0 (-0.3)")])
-def test_a_negative_slope_in_place_is_refused_at_backward_as_pytorch(change, words):
+@pytest.mark.parametrize("differentiate", [
+    lambda y, x: y.sum().backward(),
+    lambda y, x: y.sum().backward(create_graph=True),
+    lambda y, x: tg.autograd.grad(y.sum(), x, create_graph=True)],
+    ids=["backward", "backward(create_graph=True)", "grad(create_graph=True)"])
+def test_a_negative_slope_in_place_is_refused_at_backward_as_pytorch(change, words,
+                                                                     differentiate):
     x, h = _h()
     y = change(h)  # (the forward runs, as PyTorch's)
     assert y is h and np.isfinite(y.numpy()).all()
-    with pytest.raises(RuntimeError) as error:
-        y.sum().backward()
+    with pytest.raises(RuntimeError) as error:  # (create_graph=True gave a wrong gradient)
+        differentiate(y, x)
     assert _one_line(error).startswith(f"backward(): {words}; in place its gradient is "
                                        f"computed from its output")
 
@@ -403,17 +409,20 @@ def test_an_activation_in_place_gives_pytorchs_values_and_derivatives(torch, nam
         np.testing.assert_allclose(gg.numpy(), ggt.numpy(), rtol=rtol)
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
 @pytest.mark.parametrize("slope", [-0.5, 0.0, 1.5])
-def test_a_slope_in_place_is_refused_at_backward_where_pytorchs_is(torch, slope):
+def test_a_slope_in_place_is_refused_at_backward_where_pytorchs_is(torch, slope, create_graph):
     import torch.nn.functional as TF
     seen = []
-    for functional, make in ((F, _h), (TF, lambda: _torch_h(torch))):
+    for functional, make, grad in ((F, _h, tg.autograd.grad),
+                                   (TF, lambda: _torch_h(torch), torch.autograd.grad)):
         for change in (lambda h: functional.leaky_relu_(h, slope),
-                       lambda h: functional.elu_(h, slope)):
+                       lambda h: functional.elu_(h, slope),
+                       lambda h: functional.celu_(h, slope or 1.0)):  # (celu's alpha: not 0)
             x, h = make()
             y = change(h)
-            seen.append(_refused(lambda: y.sum().backward()))
-    assert seen[:2] == seen[2:] == [slope < 0] * 2
+            seen.append(_refused(lambda: grad(y.sum(), x, create_graph=create_graph)))
+    assert seen[:3] == seen[3:] == [slope < 0] * 3
 
 
 @pytest.mark.parametrize("name", sorted(COMPARED))

@@ -9,7 +9,8 @@ the out-of-place ops' node (the input's old version), which a later change leave
 The ops are not registered: the `tg.` functions and Tensor methods are the out-of-place
 ops (ops/activations.py, ops/elementary.py), which keep their input, as PyTorch's. A
 negative slope (elu's and celu's alpha, leaky_relu's) makes the gradient ambiguous from
-the output, so its backward is refused, as PyTorch's, at backward: the forward runs.
+the output, so its backward is refused, as PyTorch's, at backward (create_graph=True too):
+the forward runs.
 """
 from __future__ import annotations
 
@@ -59,6 +60,7 @@ class EluFromOutput(Elu, register=False, name="elu"):
         return g * np.where(out <= 0, out + ctx.alpha, 1.0)  # (NaN: 1, as elu's)
 
     def backward_graph(ctx, out, g):  # (the second derivative 0 at 0, as elu's: out < 0)
+        _no_negative(ctx, "alpha", ctx.alpha)
         return g * Where.call(out._data < 0, out + ctx.alpha,
                               np.where(out._data <= 0, ctx.alpha, 1.0))
 
@@ -80,6 +82,7 @@ class CeluFromOutput(Celu, register=False, name="celu"):
         return g * np.where(out <= 0, out / ctx.alpha + 1.0, 1.0)
 
     def backward_graph(ctx, out, g):  # (1 at 0 from either side; its derivative there 0)
+        _no_negative(ctx, "alpha", ctx.alpha)
         return g * Where.call(out._data < 0, out / ctx.alpha + 1.0, 1.0)
 
 
@@ -126,6 +129,7 @@ class LeakyReluFromOutput(LeakyRelu, register=False, name="leaky_relu"):
         return g * np.where(out > 0, 1.0, ctx.negative_slope).astype(g.dtype, copy=False)
 
     def backward_graph(ctx, out, g):
+        _no_negative(ctx, ctx.slope, ctx.negative_slope)
         return g * np.where(out._data > 0, 1.0, ctx.negative_slope)
 
 
