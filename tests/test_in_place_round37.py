@@ -246,6 +246,19 @@ def test_an_in_place_mask_of_a_tensor_of_the_graph_keeps_it_there_with_gradient_
     np.testing.assert_array_equal(x.grad.numpy(), compared.astype(np.float64))  # d(h x)/dx = h
 
 
+@pytest.mark.parametrize("name", sorted(COMPARED) + sorted(LOGICAL))
+def test_an_in_place_masks_node_is_named_after_the_op_called(name):
+    x = tg.tensor(FLOATS, requires_grad=True)
+    h = x * 2.0
+    (COMPARED[name] if name in COMPARED else LOGICAL[name][0])(h)
+    op = name.rstrip("_")  # (it read no_gradient)
+    assert h.grad_fn.name() == op and repr(h).endswith(f"grad_fn=<{op}>)")
+    for cut in (h.detach_, lambda: h.requires_grad_(False)):
+        with pytest.raises(RuntimeError) as error:
+            cut()
+        assert f"made by op '{op}'" in _one_line(error)
+
+
 def test_an_in_place_comparison_with_a_tensor_that_requires_a_gradient_joins_the_graph():
     x = tg.tensor(FLOATS, requires_grad=True)
     c = tg.zeros(3)

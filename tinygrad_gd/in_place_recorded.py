@@ -51,6 +51,7 @@ import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from . import engine, hooks
+from .autograd_function import OpName
 from .engine import is_grad_enabled
 from .errors import ShapeError
 from .higher_order import recorded_vjp
@@ -316,7 +317,8 @@ def _changed(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
 
 class _Flat(engine.Function, register=False, name="no_gradient"):
     """Values that do not change with the inputs (a mask `h.eq_(0)`, `h.logical_not_()`
-    wrote into h): gradient 0 for each input, as PyTorch's eq_, lt_, ... give."""
+    wrote into h): gradient 0 for each input, as PyTorch's eq_, lt_, ... give. Each node is
+    named after the op called (`_without_slope`)."""
 
     def forward(ctx, *inputs, values):  # noqa: N805
         ctx.shapes = [x.shape for x in inputs]
@@ -340,7 +342,7 @@ def _without_slope(what: str, result: Tensor, before: Tensor, given: list) -> Te
     if np.can_cast(values.dtype, before.dtype, "same_kind"):  # (else refused by _result)
         values = values.astype(before.dtype)
     flat = _Flat.apply(*inputs, values=values)
-    flat._ctx._spelled = what.rstrip("_")  # (the diagrams name it as called: eq, logical_not)
+    flat._ctx.name = OpName(what.rstrip("_"))  # (as called, eq, logical_not: in repr, errors)
     return flat
 
 
