@@ -20,12 +20,14 @@ from __future__ import annotations
 import inspect
 import pickle
 import re
+import sys
 
 import numpy as np
 import pytest
 
 import tinygrad_gd as tg
 from tinygrad_gd.nn import functional as F
+from tinygrad_gd.out_keyword import TAKING_OUT
 
 X = np.array([-1.5, -0.3, 0.0, 0.4, 2.0])
 SELU_ALPHA, SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
@@ -343,6 +345,36 @@ def test_functions_written_by_hand_take_out_and_write_the_result_into_it():
     np.testing.assert_array_equal(indices.numpy(), np.argsort(a, axis=-1)[:, 1])
     assert "out" in inspect.signature(tg.kthvalue).parameters
     assert pickle.loads(pickle.dumps(tg.mm)) is tg.mm  # (found where it is: tg.mm)
+
+
+@pytest.mark.parametrize("where", ["linalg", "special", "fft"])
+def test_a_function_of_its_own_modules_namespace_takes_out_itself_and_pickles(where):
+    module = getattr(tg, where)
+    own = [name for name in TAKING_OUT[where]
+           if inspect.unwrap(getattr(module, name)).__globals__ is vars(module)]
+    assert own
+    for name in own:  # (a wrapper put in the module replaced the name its own calls read)
+        function = getattr(module, name)
+        assert "out" in inspect.signature(inspect.unwrap(function)).parameters
+        assert inspect.unwrap(function) is function or name == "cross"  # (drawn_as_call's)
+        assert pickle.loads(pickle.dumps(function)) is function
+
+
+def test_linalgs_own_calls_reach_its_functions_and_the_imported_ndtr_pickles():
+    from tinygrad_gd.distributions import continuous
+    linalg = sys.modules["tinygrad_gd.linalg"]
+    inv = linalg.matrix_power.__globals__["inv"]  # (what matrix_power calls: the function)
+    assert inv is tg.linalg.inv and inspect.unwrap(inv) is inv
+    assert pickle.loads(pickle.dumps(continuous.ndtr)) is tg.special.ndtr  # (PicklingError)
+    a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    out = tg.zeros(2, 2)
+    assert tg.linalg.matrix_power(a, -2, out=out) is out
+    np.testing.assert_allclose(out.numpy(), np.linalg.matrix_power(a, -2), rtol=1e-12)
+    norm = tg.zeros(())
+    assert tg.linalg.norm(tg.tensor(a), out=norm) is norm
+    np.testing.assert_allclose(norm.numpy(), np.linalg.norm(a), rtol=1e-14)
+    with pytest.raises(RuntimeError, match=r"^linalg\.norm\(\): functions with out="):
+        tg.linalg.norm(a, out=tg.zeros((), requires_grad=True))
 
 
 def test_out_of_a_function_written_by_hand_is_checked_as_an_ops():

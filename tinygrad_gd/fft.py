@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from .ops.arguments import check_axis, finite
+from .out_keyword import into_out
 from .tensor import Tensor, to_tensor
 from .window_functions import checked_length, float_leaf
 
@@ -63,7 +64,7 @@ def _spacing(where: str, d: Any) -> float:
     return spacing
 
 
-def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
+def fftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None, layout: Any = None,
             device: Any = None, requires_grad: bool = False) -> Tensor:
     """The frequencies of an FFT of `n` samples spaced `d` apart, in the order the FFT gives
     them (zero, the positive frequencies, then the negative ones), as PyTorch's
@@ -73,10 +74,11 @@ def fftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
     where = "fftfreq"
     n = checked_length(where, "n", n)  # (an int >= 0)
     values = np.fft.fftfreq(n, _spacing(where, d)) if n else np.zeros(0)
-    return float_leaf(where, values, dtype, layout, device, requires_grad)
+    return into_out("fft.fftfreq", float_leaf(where, values, dtype, layout, device,
+                                              requires_grad), out)
 
 
-def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
+def rfftfreq(n: int, d: float = 1.0, *, out: Any = None, dtype: Any = None, layout: Any = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """The non-negative frequencies of a real FFT (rfft) of `n` samples spaced `d` apart, as
     PyTorch's torch.fft.rfftfreq (NumPy's np.fft.rfftfreq): n // 2 + 1 of them.
@@ -85,7 +87,8 @@ def rfftfreq(n: int, d: float = 1.0, *, dtype: Any = None, layout: Any = None,
     where = "rfftfreq"
     n = checked_length(where, "n", n)  # (an int >= 0)
     values = np.fft.rfftfreq(n, _spacing(where, d)) if n else np.zeros(1)
-    return float_leaf(where, values, dtype, layout, device, requires_grad)
+    return into_out("fft.rfftfreq", float_leaf(where, values, dtype, layout, device,
+                                               requires_grad), out)
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,8 @@ then max or min; its 2, -2 and 'nuc' the largest, smallest and sum of the singul
 Every function takes a batch of matrices (the leading axes) as PyTorch's does, and keeps
 float32. A matrix with a NaN or infinite entry gives NaN from inv, det, slogdet and solve
 (PyTorch's sometimes gives finite values for an inf: inv([[1, 2], [inf, 4]])), and from
-the decompositions (linalg_decompositions.py).
+the decompositions (linalg_decompositions.py). The functions here whose PyTorch namesake
+takes `out=` take it themselves (out_keyword.py's `into_out`).
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from .ops.arguments import check_axis, integer, tensor_sequence
 from .ops.decompositions import SolveTriangular
 from .ops.decompositions import Eigvalsh
 from .ops.linalg import Cholesky, Det, Inv, Slogdet
+from .out_keyword import into_out
 from .scope import drawn_as_call
 from .tensor import Tensor, to_tensor
 from .values import default_float
@@ -66,23 +68,23 @@ class SlogdetResult(NamedTuple):
     logabsdet: Any
 
 
-def inv(A: Any) -> Tensor:  # noqa: N803  (PyTorch's argument name)
+def inv(A: Any, *, out: Any = None) -> Tensor:  # noqa: N803  (PyTorch's argument name)
     """The inverse of a square matrix, or of each of a batch: PyTorch's linalg.inv (the op
     inv). A singular matrix is refused with a LinAlgError (PyTorch's, a RuntimeError, and
     NumPy's, a ValueError); one with a NaN or infinite entry gives all NaN."""
-    return Inv.apply(to_tensor(A))
+    return into_out("linalg.inv", Inv.apply(to_tensor(A)), out)
 
 
-def det(A: Any) -> Tensor:  # noqa: N803
+def det(A: Any, *, out: Any = None) -> Tensor:  # noqa: N803
     """The determinant of a square matrix, or of each of a batch: PyTorch's linalg.det (the
     op det). Its gradient is 0 where the computed det is exactly 0, as PyTorch's; where
     rounding leaves a singular matrix's det nonzero, it is the cofactor matrix adj(A).T, the
     exact derivative (PyTorch's is 0 there when its own det rounds to 0). A matrix with a
     NaN or infinite entry gives NaN."""
-    return Det.apply(to_tensor(A))
+    return into_out("linalg.det", Det.apply(to_tensor(A)), out)
 
 
-def slogdet(A: Any) -> SlogdetResult:  # noqa: N803
+def slogdet(A: Any, *, out: Any = None) -> SlogdetResult:  # noqa: N803
     """The sign and the log of the absolute value of the determinant (`sign`, `logabsdet`),
     of a square matrix or of each of a batch: PyTorch's linalg.slogdet. The gradient flows
     through logabsdet (the op slogdet); the sign is a constant. A singular matrix gives
@@ -94,34 +96,37 @@ def slogdet(A: Any) -> SlogdetResult:  # noqa: N803
     with np.errstate(invalid="ignore"):
         sign = np.asarray(np.linalg.slogdet(work)[0]).astype(logabsdet.dtype)
     sign = np.where(np.isnan(logabsdet.data), 0, sign).astype(logabsdet.dtype)
-    return SlogdetResult(Tensor(sign), logabsdet)
+    return into_out("linalg.slogdet", SlogdetResult(Tensor(sign), logabsdet), out)
 
 
-def solve(A: Any, B: Any, *, left: bool = True) -> Tensor:  # noqa: N803
+def solve(A: Any, B: Any, *, left: bool = True, out: Any = None) -> Tensor:  # noqa: N803
     """X with A @ X = B (`left=False`: X @ A = B, B a matrix), A square (or a batch of
     them), B a vector or a matrix by PyTorch's rule (a vector when B has one axis, or one axis fewer
     than A and A's shape without its last axis), batch axes broadcast: PyTorch's
     linalg.solve (the op solve; the rule: linalg_lu.solve_by_rule). Gradients for both A
     and B. A singular A is refused with a LinAlgError."""
     A, B = to_tensor(A), to_tensor(B)  # noqa: N806
-    return solve_by_rule("solve", A, B, left=check_flag("solve", "left", left))[0]
+    solution = solve_by_rule("solve", A, B, left=check_flag("solve", "left", left))[0]
+    return into_out("linalg.solve", solution, out)
 
 
-def cholesky(A: Any, *, upper: bool = False) -> Tensor:  # noqa: N803
+def cholesky(A: Any, *, upper: bool = False, out: Any = None) -> Tensor:  # noqa: N803
     """The Cholesky factor of a symmetric positive-definite matrix (or of each of a batch):
     lower L with A = L @ L.mT, or with `upper=True` its transpose U = L.mT (A = U.mT @ U),
     reading A's lower triangle: PyTorch's linalg.cholesky (the op cholesky). A matrix that
     is not positive-definite is refused with a LinAlgError."""
     low = Cholesky.apply(to_tensor(A))
-    return low.mT if check_flag("cholesky", "upper", upper) else low
+    return into_out("linalg.cholesky",
+                    low.mT if check_flag("cholesky", "upper", upper) else low, out)
 
 
-def eigvalsh(A: Any, UPLO: str = "L") -> Tensor:  # noqa: N803
+def eigvalsh(A: Any, UPLO: str = "L", *, out: Any = None) -> Tensor:  # noqa: N803
     """The eigenvalues of a symmetric matrix (or of each of a batch), ascending, reading its
     lower triangle (`UPLO='L'`) or its upper one (`'U'`; lowercase too, as PyTorch's): PyTorch's
     linalg.eigvalsh (the op eigvalsh). Where two eigenvalues are equal the gradient is still
     finite, as PyTorch's (only the eigenvectors' gradient would need them apart)."""
-    return Eigvalsh.apply(to_tensor(A), UPLO=uplo("eigvalsh", UPLO))
+    return into_out("linalg.eigvalsh", Eigvalsh.apply(to_tensor(A), UPLO=uplo("eigvalsh", UPLO)),
+                    out)
 
 
 def _floating(x: Any, dtype: Any) -> Tensor:
@@ -133,7 +138,7 @@ def _floating(x: Any, dtype: Any) -> Tensor:
 
 
 def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, *,  # noqa: A002
-                dtype: Any = None) -> Tensor:
+                dtype: Any = None, out: Any = None) -> Tensor:
     """The ord-norm of x's entries over `dim` (None, or () as PyTorch's: every entry, as one
     vector), as PyTorch's linalg.vector_norm: ord 2 (default), inf, -inf, 0 (the count of
     non-zero entries) or any other number, sum(|x|**ord)**(1/ord). `dtype`: x cast to it
@@ -144,7 +149,8 @@ def vector_norm(x: Any, ord: float = 2, dim: Any = None, keepdim: bool = False, 
     keepdim = check_flag("vector_norm", "keepdim", keepdim)
     if isinstance(dim, (tuple, list)) and not dim:
         dim = None  # (PyTorch's vector_norm: no axes means every axis, not NumPy's none)
-    return _vector_norm(_floating(x, dtype), ord, axis=dim, keepdims=keepdim)
+    return into_out("linalg.vector_norm",
+                    _vector_norm(_floating(x, dtype), ord, axis=dim, keepdims=keepdim), out)
 
 
 def _matrix_axes(name: str, A: Tensor, dim: Any) -> tuple[int, int]:  # noqa: N803
@@ -159,7 +165,7 @@ def _matrix_axes(name: str, A: Tensor, dim: Any) -> tuple[int, int]:  # noqa: N8
 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N803
-                keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+                keepdim: bool = False, *, dtype: Any = None, out: Any = None) -> Tensor:
     """A matrix norm of each matrix over the axes `dim` (rows, columns), as PyTorch's
     linalg.matrix_norm: 'fro' (default, the square root of the sum of squares), 'nuc' (the
     sum of the singular values), 2 and -2 (the largest and smallest singular value), 1 and
@@ -171,10 +177,11 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N80
     rows, cols = _matrix_axes("matrix_norm", A, dim)
     keepdim = check_flag("matrix_norm", "keepdim", keepdim)
     if isinstance(ord, str) and ord == "fro":
-        return A.norm(axis=(rows, cols), keepdims=keepdim)
+        return into_out("linalg.matrix_norm", A.norm(axis=(rows, cols), keepdims=keepdim), out)
     singular = ord == "nuc" if isinstance(ord, str) else ord in (2, -2)
     if singular:
-        return _singular_value_norm(A, ord, rows, cols, keepdim)
+        return into_out("linalg.matrix_norm", _singular_value_norm(A, ord, rows, cols, keepdim),
+                        out)
     if isinstance(ord, str) or ord not in (1, -1, math.inf, -math.inf):
         raise ValueError(f"matrix_norm: ord={ord!r} is not a matrix norm; use one of "
                          f"{', '.join(_MATRIX_ORDS)}")
@@ -185,12 +192,12 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1),  # noqa: A002,N80
                          f"smallest of no sums; A has shape {A.shape}), as in PyTorch; use "
                          f"ord={-ord!r}, which is 0 there")
     if A.shape[across] == 0:  # (the largest of no sums: PyTorch's 0, kept in the graph)
-        out = sums.sum(axis=across, keepdims=True)
+        norms = sums.sum(axis=across, keepdims=True)
     else:
-        out = (sums.max if ord > 0 else sums.min)(axis=across, keepdims=True)
-    if keepdim:
-        return out
-    return out.reshape(tuple(n for k, n in enumerate(A.shape) if k not in (rows, cols)))
+        norms = (sums.max if ord > 0 else sums.min)(axis=across, keepdims=True)
+    if not keepdim:
+        norms = norms.reshape(tuple(n for k, n in enumerate(A.shape) if k not in (rows, cols)))
+    return into_out("linalg.matrix_norm", norms, out)
 
 
 def _singular_value_norm(A: Tensor, ord: Any, rows: int, cols: int,  # noqa: A002,N803
@@ -213,7 +220,7 @@ def _singular_value_norm(A: Tensor, ord: Any, rows: int, cols: int,  # noqa: A00
 
 
 def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # noqa: A002,N803
-         dtype: Any = None) -> Tensor:
+         dtype: Any = None, out: Any = None) -> Tensor:
     """A vector or matrix norm, as PyTorch's linalg.norm: with `dim` one axis (or a 1-tuple)
     the vector norm `vector_norm` over it; with two axes the matrix norm `matrix_norm`
     over them; with no dim, the 2-norm of every entry when `ord` is None, else the vector
@@ -234,15 +241,16 @@ def norm(A: Any, ord: Any = None, dim: Any = None, keepdim: bool = False, *,  # 
         dim = None if A.ndim == 1 else (-2, -1)
     matrix = dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 2
     if matrix:
-        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim)
+        return into_out("linalg.norm", matrix_norm(A, "fro" if ord is None else ord, dim, keepdim),
+                        out)
     if isinstance(ord, str):
         raise ValueError(f"norm: ord={ord!r} is a matrix norm; give two axes as dim "
                          f"(dim=(-2, -1))")
-    return vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+    return into_out("linalg.norm", vector_norm(A, 2 if ord is None else ord, dim, keepdim), out)
 
 
 def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,  # noqa: N803
-                     unitriangular: bool = False) -> Tensor:
+                     unitriangular: bool = False, out: Any = None) -> Tensor:
     """X with A @ X = B (`left=False`: X @ A = B) for a triangular A, its upper triangle
     read with `upper=True` (which PyTorch requires too), its lower one otherwise
     (`unitriangular`: the diagonal taken as 1), B a matrix (or a batch of them; batch axes
@@ -254,15 +262,17 @@ def solve_triangular(A: Any, B: Any, *, upper: bool, left: bool = True,  # noqa:
     unitriangular = check_flag("solve_triangular", "unitriangular", unitriangular)
     A, B = to_tensor(A), to_tensor(B)  # noqa: N806
     if left:
-        return SolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular)
+        solution = SolveTriangular.apply(A, B, upper=upper, unitriangular=unitriangular)
+        return into_out("linalg.solve_triangular", solution, out)
     if A.ndim < 2 or B.ndim < 2:
         raise ValueError(f"solve_triangular: A and B must have at least 2 dimensions (matrices "
                          f"or batches of them), got shapes {A.shape} and {B.shape}")
-    return SolveTriangular.apply(A.mT, B.mT, upper=not upper,  # (X @ A = B: A.T @ X.T = B.T)
-                                 unitriangular=unitriangular).mT
+    solution = SolveTriangular.apply(A.mT, B.mT, upper=not upper,  # (X @ A = B: A.T X.T = B.T)
+                                     unitriangular=unitriangular).mT
+    return into_out("linalg.solve_triangular", solution, out)
 
 
-def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
+def matrix_power(A: Any, n: int, *, out: Any = None) -> Tensor:  # noqa: N803
     """A square matrix (or each of a batch) to the integer power n, by repeated squaring
     (matmul): PyTorch's linalg.matrix_power. n = 0 gives the identity (gradient 0), a
     negative n the power of inv(A) (a singular A refused as inv refuses it)."""
@@ -272,7 +282,8 @@ def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
     if n == 0:  # (in the graph, gradient 0, as PyTorch's; integers keep their dtype)
         identity = Tensor(np.broadcast_to(np.eye(A.shape[-1], dtype=A.dtype), A.shape),
                           dtype=A.dtype, name="identity")  # (else drawn as the user's input)
-        return functional.where(np.ones(A.shape, dtype=bool), identity, A)
+        return into_out("linalg.matrix_power",
+                        functional.where(np.ones(A.shape, dtype=bool), identity, A), out)
     base = inv(A) if n < 0 else A
     result, n = None, abs(n)
     while n:
@@ -281,7 +292,7 @@ def matrix_power(A: Any, n: int) -> Tensor:  # noqa: N803
         n >>= 1
         if n:
             base = base @ base
-    return result
+    return into_out("linalg.matrix_power", result, out)
 
 
 def _chain_order(sizes: list[int]) -> list[list[int]]:
@@ -299,7 +310,7 @@ def _chain_order(sizes: list[int]) -> list[list[int]]:
     return split
 
 
-def multi_dot(tensors: Any) -> Tensor:
+def multi_dot(tensors: Any, *, out: Any = None) -> Tensor:
     """The product of two or more matrices, in the order of multiplication that costs least
     (the result is the same, up to rounding): PyTorch's linalg.multi_dot. The first may
     be a vector (a row), the last a vector (a column); the result drops their axes."""
@@ -324,18 +335,19 @@ def multi_dot(tensors: Any) -> Tensor:
     def product(i: int, j: int) -> Tensor:
         return tensors[i] if i == j else product(i, split[i][j]) @ product(split[i][j] + 1, j)
 
-    out = product(0, len(tensors) - 1)
-    if not (first or last):
-        return out
-    dropped = {axis for axis, vector in enumerate((first, last)) if vector}  # (their 1s)
-    return out.reshape(tuple(n for axis, n in enumerate(out.shape) if axis not in dropped))
+    result = product(0, len(tensors) - 1)
+    if first or last:
+        dropped = {axis for axis, vector in enumerate((first, last)) if vector}  # (their 1s)
+        result = result.reshape(tuple(n for axis, n in enumerate(result.shape)
+                                      if axis not in dropped))
+    return into_out("linalg.multi_dot", result, out)
 
 
 @drawn_as_call("linalg.cross()")  # (drawn as called, not as tg.cross's cross())
-def cross(input: Any, other: Any, *, dim: int = -1) -> Tensor:  # noqa: A002
+def cross(input: Any, other: Any, *, dim: int = -1, out: Any = None) -> Tensor:  # noqa: A002
     """The cross product of 3-vectors along `dim` (default the last axis, unlike tg.cross's
     guess), broadcast: PyTorch's linalg.cross (tg.cross)."""
-    return compositions.cross(input, other, dim=dim)
+    return into_out("linalg.cross", compositions.cross(input, other, dim=dim), out)
 
 
 def diagonal(A: Any, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:  # noqa: N803
@@ -368,7 +380,7 @@ def vander(x: Any, *, N: Any = None) -> Tensor:  # noqa: N803
 _COND_ORDS = (None, 2, -2, 1, -1, math.inf, -math.inf, "fro", "nuc")
 
 
-def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803
+def cond(A: Any, p: Any = None, *, out: Any = None) -> Tensor:  # noqa: N803
     """The condition number of a matrix (or of each of a batch): PyTorch's linalg.cond. p
     None or 2: the largest singular value over the smallest (svdvals; any shape), -2 the
     inverse; 'nuc' (square A) the sum of the singular values times the sum of their
@@ -387,6 +399,11 @@ def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803
     two = p is None or (not isinstance(p, str) and abs(p) == 2)
     if not two:
         square_matrices(f"cond (p={p!r})", A)
+    return into_out("linalg.cond", _condition_number(A, p, two), out)
+
+
+def _condition_number(A: Tensor, p: Any, two: bool) -> Tensor:  # noqa: N803
+    """cond's value for a floating A of at least 2 dimensions (square unless `two`)."""
     if A.size == 0:
         return Tensor(np.zeros(A.shape[:-2], dtype=A.dtype))
     if two or p == "nuc":
@@ -396,5 +413,5 @@ def cond(A: Any, p: Any = None) -> Tensor:  # noqa: N803
         largest, smallest = values[..., 0], values[..., -1]
         return smallest / largest if p == -2 else largest / smallest
     inverse, info = invertible_inverse(f"cond (p={p!r})", A)
-    out = matrix_norm(A, p) * matrix_norm(inverse, p)
-    return functional.where(info > 0, np.inf, out) if info.any() else out
+    product = matrix_norm(A, p) * matrix_norm(inverse, p)
+    return functional.where(info > 0, np.inf, product) if info.any() else product

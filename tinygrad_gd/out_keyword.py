@@ -8,7 +8,10 @@ refusals, a result or an out that needs a gradient among them); a result that is
 a tensor, or a tuple of them, is refused in one line, saying to assign it instead.
 
 Only the namespace's name is given out=: the package's own calls (`from .creation import
-zeros`) call the function itself, and a call without out= costs one more call.
+zeros`) call the function itself, and a call without out= costs one more call. Where the
+namespace is the function's own module (`tg.linalg.inv`, `tg.special.ndtr`,
+`tg.fft.fftfreq`), the function takes out= itself (`into_out`), and the module's names are
+left as they are: a wrapper there would replace what its own calls and pickle find.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from .grad_mode import is_grad_enabled
 from .out_arguments import written_out
 from .tensor import Tensor
 
-__all__ = ["TAKING_OUT", "give_out_keywords"]
+__all__ = ["TAKING_OUT", "give_out_keywords", "into_out"]
 
 # PyTorch's functions whose docstring lists out= (tests/test_in_place_round37.py checks the
 # list against torch's), by the namespace here that has them ("": tg itself)
@@ -65,6 +68,9 @@ def give_out_keywords(package: Any) -> None:
         for name in names:
             function = getattr(namespace, name, None)
             if function is not None and not _takes_out(function):
+                if getattr(function, "__module__", None) == namespace.__name__:  # (docstring)
+                    raise TypeError(f"{prefix}{name} is defined in {namespace.__name__}, "
+                                    f"so it must take out= itself: see into_out")
                 taking = _with_out(prefix + name, function)
                 # found by pickle where it is: the namespace (the function's own module
                 # holds the function without out=)
@@ -94,6 +100,12 @@ def _with_out(name: str, function: Callable) -> Callable:
     with_out.__signature__ = inspect.Signature(  # (help() and inspect show out=)
         [p for p in parameters if p.kind is not p.VAR_KEYWORD] + [out] + keywords)
     return with_out
+
+
+def into_out(name: str, result: Any, out: Any) -> Any:
+    """`result`, or (`out` given) its values written into out, which is returned: out= of a
+    function of TAKING_OUT defined in the namespace that has it (`name`, `linalg.inv`)."""
+    return result if out is None else _written(name, result, out)
 
 
 def _written(name: str, result: Any, out: Any) -> Any:

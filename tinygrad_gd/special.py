@@ -23,6 +23,7 @@ from typing import Any
 
 from . import functional
 from .op_errors import calling
+from .out_keyword import into_out
 from .ops.airy import AiryAi
 from .ops.bessel import (BesselJ0, BesselJ1, BesselY0, BesselY1, ModifiedBesselK0,
                          ModifiedBesselK1, ScaledModifiedBesselK0, ScaledModifiedBesselK1,
@@ -88,12 +89,12 @@ round, sinc, xlogy = functional.round, functional.sinc, functional.xlogy  # noqa
 logsumexp = functional.logsumexp
 
 
-def ndtr(input: Any) -> Tensor:  # noqa: A002  (PyTorch's argument name)
+def ndtr(input: Any, *, out: Any = None) -> Tensor:  # noqa: A002  (PyTorch's argument name)
     """The standard normal distribution function, the area under the bell curve left of x
     (PyTorch's special.ndtr): erfc(-x / sqrt(2)) / 2, made of ops (mul and erfc), so
     accurate far below 0 where 1 + erf(x / sqrt(2)) would cancel. Its gradient is the
     normal density e**(-x**2 / 2) / sqrt(2 pi)."""
-    return (to_tensor(input) * -math.sqrt(0.5)).erfc() * 0.5
+    return into_out("special.ndtr", (to_tensor(input) * -math.sqrt(0.5)).erfc() * 0.5, out)
 
 
 def softmax(input: Any, dim: Any, *, dtype: Any = None) -> Tensor:  # noqa: A002
