@@ -195,6 +195,29 @@ def test_rrelu_in_training_in_place_takes_a_negative_slope_as_pytorch():
     assert ((x.grad.numpy()[negative] >= -0.5) & (x.grad.numpy()[negative] <= -0.2)).all()
 
 
+@pytest.mark.parametrize("seeded", ["generator", "manual_seed"])
+def test_rrelu_in_training_draws_the_same_slopes_in_place_and_out_of_place(seeded):
+    def draw(change):
+        x, h = _h()
+        if seeded == "manual_seed":
+            tg.manual_seed(7)
+            y = change(h, None)
+        else:
+            y = change(h, np.random.default_rng(7))
+        y.sum().backward()
+        return y.numpy().copy(), x.grad.numpy()
+
+    values, grad = draw(lambda h, rng: F.rrelu(h, 0.1, 0.4, training=True, generator=rng))
+    for change in (lambda h, rng: F.rrelu_(h, 0.1, 0.4, training=True, generator=rng),
+                   lambda h, rng: F.rrelu(h, 0.1, 0.4, training=True, inplace=True,
+                                          generator=rng)):
+        np.testing.assert_array_equal(draw(change)[0], values)
+        np.testing.assert_array_equal(draw(change)[1], grad)
+    negative = X < 0
+    assert ((grad[negative] >= 0.1) & (grad[negative] <= 0.4)).all()
+    np.testing.assert_allclose(values[negative], X[negative] * grad[negative], rtol=1e-15)
+
+
 def test_an_activation_in_place_outside_a_graph_writes_its_values():
     h = tg.tensor(X)
     assert F.elu_(h, 2.0) is h

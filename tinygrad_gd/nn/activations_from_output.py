@@ -27,7 +27,7 @@ from ..tensor import Tensor
 from .layer_functions import _constant
 
 __all__ = ["EluFromOutput", "CeluFromOutput", "SeluFromOutput", "LeakyReluFromOutput",
-           "RreluEvalFromOutput", "RreluFromOutput", "rrelu_from_output"]
+           "RreluEvalFromOutput", "RreluFromOutput", "rrelu_from_output", "rrelu_slopes"]
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -166,6 +166,12 @@ def rrelu_from_output(input: Tensor, lower: float, upper: float, training: bool,
     `F.rrelu` draws them; else leaky_relu with their mean."""
     if not training:
         return RreluEvalFromOutput.call(input, (lower + upper) / 2)
+    return RreluFromOutput.apply(input, rrelu_slopes(input, lower, upper, generator))
+
+
+def rrelu_slopes(input: Tensor, lower: float, upper: float, generator: Any) -> Tensor:
+    """rrelu's slopes in training, one per entry of `input`, drawn from U(lower, upper)
+    (`generator`, else `tg.manual_seed`'s): a named constant. `F.rrelu` and `F.rrelu_` both
+    draw here, so one seed gives them the same slopes."""
     rng = make_generator(None, generator, "rrelu")
-    slopes = _constant(rng.uniform(lower, upper, input.shape), "rrelu slopes", input)
-    return RreluFromOutput.apply(input, slopes)
+    return _constant(rng.uniform(lower, upper, input.shape), "rrelu slopes", input)

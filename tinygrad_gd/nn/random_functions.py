@@ -24,7 +24,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from .activation_functions import _written
-from .activations_from_output import rrelu_from_output
+from .activations_from_output import rrelu_from_output, rrelu_slopes
 from .layer_functions import _as_tensor, _check_probability, _constant, _one_dim
 from .spatial_functions import _channel_dropout
 
@@ -109,8 +109,7 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     lower, upper = _slopes("rrelu", lower, upper)
     if not check_flag("rrelu", "training", training):
         return tg.leaky_relu(input, (lower + upper) / 2)
-    rng = make_generator(None, generator, "rrelu")
-    slopes = _constant(rng.uniform(lower, upper, input.shape), "rrelu slopes", input)
+    slopes = rrelu_slopes(input, lower, upper, generator)
     return tg.where((input > 0)._data, input, input * slopes)
 
 
