@@ -15,7 +15,7 @@ node's hooks, PyTorch's Node hooks (`y.grad_fn.register_prehook`, `register_hook
 PyTorch does, retain_grad is a hook that runs last). The pass itself writes no `.grad`,
 so the diagrams, which read the same pass, change none: `accumulate_grads` does, for
 `backward()`, into the leaves' and the retained tensors' `.grad`, or (`backward(inputs=...)`,
-checked by `backward_inputs`) into those inputs' only. Each addition (`_accumulated`, PyTorch's
+checked by backward_args.py) into those inputs' only. Each addition (`_accumulated`, PyTorch's
 AccumulateGrad) makes a new `.grad` tensor under one lock, so that two threads' passes into
 a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wants some tensors'
 gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
@@ -26,7 +26,8 @@ whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is no
 node (`node_has_hooks`), whose change to a gradient their hook-free pass does not show,
 and what a result's hooks sent on in the last pass of a backward() or autograd.grad that ran
 them (`sent_on`: kept per hooked result, with no reference to the pass's graph, until the
-result is freed or its last hook removed).
+result is freed or its last hook removed), and whether a hook sent on other numbers than it
+got (`hook_changed`: one that returns None or its input changes nothing).
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from typing import Any, Callable, NamedTuple
 import numpy as np
 
 from . import engine, higher_order, versions  # noqa: F401  (higher_order: create_graph's backward)
+from .backward_args import backward_inputs, tensor_list  # noqa: F401  (autograd's, tensor's)
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
 from .op_errors import named
@@ -88,11 +90,14 @@ class GradientHooks(engine.Extension):
         if not (_hooks._entries or _node_hooks._entries):  # every one that had a hook is gone
             _switch_off_unless_needed()
             return grad
-        given, own = grad, _hooks.get(tensor)
+        own, changed = _hooks.get(tensor), False
         for hook in list(own.values()) if own else ():
-            grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
-        if own and tensor._ctx is not None:  # (a result's: the diagrams show it)
-            _keep_sent(tensor, grad, grad is not given)
+            got = grad
+            grad = _hooked(got, hook(_as_tensor(got)), tensor)
+            changed = changed or grad is not got and hook != getattr(
+                tensor, "_zero_frozen_entries", None) and _differs(got, grad)  # (not freeze_'s)
+        if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
+            _keep_sent(tensor, grad, changed)
         before = grad
         for hook in list(_node_hooks.get(tensor._ctx, ({}, {}))[0].values()):
             replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
@@ -112,18 +117,38 @@ class GradientHooks(engine.Extension):
 
 
 class Sent(NamedTuple):
-    """What a result's hooks sent on in the last backward pass that ran them (`sent_on`)."""
+    """What a result's hooks sent on in the last backward pass that ran them (`sent_on`), or
+    a leaf's where one changed its gradient."""
 
     array: np.ndarray  # the gradient after them (a copy: a later change to it is not seen)
-    changed: bool  # whether a hook returned a replacement (one that returns None changes none)
+    # whether a hook sent on other numbers than it got, in this pass or an earlier one (a
+    # `.grad` added up over them holds its change); returning None or its input changes none
+    changed: bool
     output: weakref.ref  # the output the pass started from (a reference that keeps no graph)
 
 
 def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
     running = running_pass()  # (none: a pass no backward() runs, the step page's)
     if running is not None:
-        _sent.set(tensor, Sent(np.array(getattr(grad, "_data", grad)), changed,
+        earlier = _sent.get(tensor)
+        _sent.set(tensor, Sent(np.array(getattr(grad, "_data", grad)),
+                               changed or earlier is not None and earlier.changed,
                                weakref.ref(running.output)))
+
+
+def _differs(got: Any, sent: Any) -> bool:
+    """Whether a hook's replacement holds other numbers than the gradient it got."""
+    return not np.array_equal(getattr(got, "_data", got), getattr(sent, "_data", sent),
+                              equal_nan=True)
+
+
+def hook_changed(tensor: Any) -> bool:
+    """Whether a hook of the user's on `tensor` changed the gradient backward() gave it: a
+    gradient hook that sent on other numbers than it got (`sent_on`'s `changed`), or one
+    run after its `.grad` is added to (which may write `.grad`)."""
+    sent = _sent.get(tensor)
+    return has_user_hooks(tensor) and (sent is not None and sent.changed
+                                       or bool(_post_accumulate.get(tensor)))
 
 
 def sent_on(tensor: Any) -> Sent | None:
@@ -362,37 +387,6 @@ def has_user_hooks(tensor: Any) -> bool:
 def node_has_hooks(node: Any) -> bool:
     """Whether a hook is on this node (`grad_fn.register_prehook`, `register_hook`)."""
     return any(_node_hooks.get(node, ({}, {})))
-
-
-def tensor_list(where: str, name: str, value: Any) -> list:
-    """`value`, a Tensor or a sequence of them, as a list (its items unchecked); an array,
-    a string or a number is refused in one line (`backward`'s tensors and inputs, `grad`'s)."""
-    if isinstance(value, engine.Tensor):
-        return [value]
-    if isinstance(value, (np.ndarray, np.generic, str, bytes)) or not hasattr(value, "__iter__"):
-        raise TypeError(f"{where}: {name} must be a Tensor or a tuple/list of Tensors, got "
-                        f"{type(value).__name__} {value!r:.40}")
-    return list(value)
-
-
-def backward_inputs(where: str, inputs: Any) -> list | None:
-    """`backward(inputs=...)` as a list of tensors that require a gradient (None: every leaf),
-    refused as PyTorch refuses it: empty, or holding what is not such a tensor."""
-    if inputs is None:
-        return None
-    inputs = tensor_list(where, "inputs", inputs)
-    if not inputs:
-        raise RuntimeError(f"{where}: inputs= cannot be empty; give the tensors whose .grad "
-                           f"should accumulate, or None for every leaf")
-    for k, t in enumerate(inputs):
-        if not isinstance(t, engine.Tensor):
-            raise RuntimeError(f"{where}: all inputs have to be Tensors, but inputs[{k}] is "
-                               f"{type(t).__name__} {t!r:.40}")
-        if not t.requires_grad:
-            raise RuntimeError(f"{where}: inputs[{k}] (shape {t.shape}) does not require grad, "
-                               f"so no gradient can accumulate into it; create it with "
-                               f"requires_grad=True, or leave it out of inputs")
-    return inputs
 
 
 class BackwardPass:
