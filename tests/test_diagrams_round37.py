@@ -178,7 +178,8 @@ def test_two_hooks_on_the_way_each_tell_what_they_sent_on(tmp_path):
     loss.backward()
     np.testing.assert_allclose(x.grad.numpy(), 10 * 2 * h.numpy() * 3)
     nodes = _drawn(loss, tmp_path, "two", mode="backward")
-    assert "(changed by hooks on h and output, or from other backward() calls)" in \
+    # the hook that looks only changed nothing: not named (part L)
+    assert "(changed by a hook on h, or from other backward() calls)" in \
         " ".join(nodes["x"]), nodes["x"]
     # each node tells what its own hook sent on (part G): the one that looks only, nothing
     assert f"{_SENT_ON}{_number_list(sent[0].numpy())})" in nodes["h"], nodes["h"]
@@ -307,3 +308,184 @@ def test_a_caption_says_a_reductions_axis_with_a_plain_space():
     assert sorted(terms) == sorted(_sent_into(steps.frames[-1], "x")), caption
     loss.backward()
     np.testing.assert_allclose(x.grad.numpy(), np.full((2, 3), 1.0 + 2.0))
+
+
+# ---------------------------------------------------------------------------------------
+# Part L: a hook is a cause only where it sent on other numbers than it got. A look-only
+# hook on `error` turned a frozen parameter's `(its frozen entries zeroed)` into `(changed
+# by a hook on error, ...)`, and a leaf's own hook was named with a look-only one on h; a
+# chain fold's hook was `a hook on a tensor in (empty)`; two long names made a cause line
+# of 127 characters in a box whose other lines were at most 70.
+
+def _svg_nodes(path) -> dict[str, list[str]]:
+    """The rendered SVG's nodes by their first line: their lines as a reader reads them."""
+    import xml.etree.ElementTree as ET
+    found = {}
+    for g in ET.parse(path).getroot().iter(_SVG_NS + "g"):
+        if g.get("class") == "node" and (lines := _svg_lines(g)):
+            found[lines[0]] = lines
+    return found
+
+
+def _frozen_error(hook):
+    """tutorial 3's step: weights frozen at entry 0, `hook` (None: none) on error."""
+    weights = tg.nn.Parameter([0.1, 0.2, -0.1])
+    weights.freeze_(0)
+    data = tg.Tensor([8.5, 0.65, 1.2], name="input")
+    error = (data * weights).sum() - 1.0
+    error.name = "error"
+    if hook is not None:
+        error.register_hook(hook)
+    loss = 0.5 * error ** 2
+    loss.backward()
+    return loss, weights, data, error
+
+
+@pytest.mark.parametrize("hook, factor", [(None, 1), (lambda g: None, 1),
+                                          (lambda g: g.clamp(-1, 1), 1), (lambda g: g * 2, 2)],
+                         ids=["none", "look", "equal", "double"])
+def test_a_hook_beside_freeze_is_a_cause_only_where_it_changed_numbers(tmp_path, hook, factor):
+    loss, weights, data, error = _frozen_error(hook)
+    e = float(np.dot([8.5, 0.65, 1.2], [0.1, 0.2, -0.1]) - 1.0)
+    assert abs(e) < 1  # (so that clamp(-1, 1) returns the numbers it got)
+    np.testing.assert_allclose(weights.grad.numpy(), factor * e * np.array([0, 0.65, 1.2]))
+    for mode in ("backward", "forward"):
+        nodes = _drawn(loss, tmp_path, mode, mode=mode)
+        said = " ".join(nodes["parameter"])
+        if factor == 1:  # (the mask tells `.grad`: no hook named, none said to have sent)
+            assert "(its frozen entries zeroed" in said and "hook" not in said, said
+            assert "hook" not in " ".join(nodes["error"]), nodes["error"]
+        else:
+            assert "(changed by a hook on error, " in said, said
+
+
+@pytest.mark.parametrize("returned", ["none", "same"])
+def test_look_only_hooks_name_no_cause_over_two_backward_calls(tmp_path, returned):
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = tg.Tensor([3.0, -1.0], requires_grad=True, name="w")
+    look = (lambda g: None) if returned == "none" else (lambda g: g * 1.0)
+    w.register_hook(look)  # a leaf's own hook and a result's, both look only
+    h = x * w
+    h.name = "h"
+    h.register_hook(look)
+    loss = (h * h).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()
+    hd = np.array([1.0, 2.0]) * np.array([3.0, -1.0])
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * hd * np.array([1.0, 2.0]))
+    for mode in ("backward", "forward"):
+        nodes = _drawn(loss, tmp_path, mode, mode=mode)
+        text = " ".join(line for lines in nodes.values() for line in lines)
+        assert "hook" not in text and "backward() calls" not in text, nodes
+        if mode == "backward":
+            assert f".grad {_number_list(w.grad.numpy())} (accumulated)" in nodes["w"], nodes
+    loss = (x * 3).sum()  # a hook that changed numbers in an earlier pass only: still named
+    runs = []
+    x.register_hook(lambda g: runs.append(1) or (g * 5 if len(runs) == 1 else None))
+    x.grad = None
+    loss.backward(retain_graph=True)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), [18.0, 18.0])
+    said = " ".join(_drawn(loss, tmp_path, "earlier", mode="backward")["x"])
+    assert "(changed by its hook, or from other backward() calls)" in said, said
+
+
+def test_only_the_hooks_that_changed_numbers_are_named(tmp_path):
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = tg.Tensor([3.0, -1.0], requires_grad=True, name="w")
+    w.register_hook(lambda g: g * 2)  # the leaf's own hook changes its gradient
+    h = x * w
+    h.name = "h"
+    h.register_hook(lambda g: None)  # h's looks only
+    loss = (h * h).sum()
+    loss.backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2 * 2 * np.array([3.0, -2.0]) * [1.0, 2.0])
+    for mode in ("backward", "forward"):
+        nodes = _drawn(loss, tmp_path, mode, mode=mode)
+        assert "(changed by its hook, or from other backward() calls)" in " ".join(nodes["w"])
+        assert "hook" not in " ".join(nodes["x"] + nodes["h"]), (nodes["x"], nodes["h"])
+
+
+def test_a_hook_inside_a_chain_fold_is_named_by_words_the_picture_shows(tmp_path):
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    y, mids = x, []
+    for k in range(24):
+        y = (y * 1.01).tanh() if k % 2 else y + 0.1
+        mids.append(y)
+    mids[12].register_hook(lambda g: g * 10)
+    loss = y.sum()
+    loss.backward()
+    path = tg.render_graph(tg.draw_graph(loss, mode="backward"), tmp_path / "chain.svg")
+    nodes = _svg_nodes(path)
+    [fold] = [title for title in nodes if "nodes folded" in title]
+    said = " ".join(nodes["x (2,)"])
+    assert "(changed by a hook on a tensor in the folded nodes, or from other backward() " \
+        "calls)" in said, said
+    assert "(empty)" not in " ".join(line for lines in nodes.values() for line in lines)
+
+
+_LONG = ("activations_after_the_first_linear_layer_scaled",
+         "activations_after_the_first_linear_layer_scaled_again")
+
+
+def _two_long_hooks(model=None):
+    """Two hooked results of long names sharing a start, after layer 0 of `model` (or a
+    leaf w's product): (loss, the model)."""
+    tg.manual_seed(1)
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(6, 8)), name="x")
+    w = tg.Tensor(np.random.default_rng(1).normal(size=(8,)), requires_grad=True, name="w")
+    y = model[0](x) if model is not None else x * w
+    for name, factor in zip(_LONG, (2.0, 3.0)):
+        y = y * 1.0
+        y.name = name
+        y.register_hook(lambda g, factor=factor: g * factor)
+    for layer in list(model or [])[1:]:
+        y = layer(y)
+    loss = (y ** 2).mean()
+    loss.backward()
+    return loss
+
+
+def _cause_of(lines: list[str]) -> list[list[str]]:
+    """Each `(changed by ...)` cause of a node's lines: its lines."""
+    causes, open_ = [], None
+    for line in lines:
+        if "(changed by" in line:
+            open_ = [line[line.index("(changed by"):]]
+            causes.append(open_)
+        elif open_ is not None:
+            open_.append(line)
+        if open_ is not None and line.endswith(")"):
+            open_ = None
+    return causes
+
+
+def test_a_cause_naming_two_long_names_is_no_wider_than_its_box(tmp_path):
+    tg.manual_seed(1)
+    model = tg.nn.ModuleList([m for _ in range(3) for m in (tg.nn.Linear(8, 8), tg.nn.ReLU())])
+    loss = _two_long_hooks(model)
+    path = tg.render_graph(tg.draw_graph(loss, model=model, mode="backward"),
+                           tmp_path / "box.svg")
+    box = _svg_nodes(path)["0: Linear(8 -> 8)"]
+    causes = _cause_of(box)
+    assert len(causes) == 2, box  # (0.weight's and 0.bias's)
+    cause_lines = {line for cause in causes for line in cause}
+    widest = max(len(line) for line in box if line not in cause_lines)
+    for cause in causes:
+        assert all(len(line) <= widest for line in cause), (widest, cause)
+        said = " ".join(cause)
+        # both hooks named, each by as much of its name as tells the two apart
+        named = said.split("hooks on ", 1)[1].split(", or from")[0].split(" and ")
+        assert len(named) == 2 and named[0] != named[1], said
+        for shown, name in zip(named, _LONG):
+            assert shown == name or shown.endswith("...") and name.startswith(shown[:-3]), said
+
+
+def test_a_nodes_cause_naming_two_long_names_is_at_most_80_characters(tmp_path):
+    loss = _two_long_hooks()
+    for mode in ("backward", "forward"):
+        path = tg.render_graph(tg.draw_graph(loss, mode=mode), tmp_path / f"{mode}.svg")
+        said = _svg_nodes(path)["w (8,)"]
+        [cause] = _cause_of(said)
+        assert " ".join(cause).startswith("(changed by hooks on "), said
+        assert all(len(line) <= 80 for line in cause), cause

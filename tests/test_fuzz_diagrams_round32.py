@@ -52,7 +52,8 @@ are, and an edge's `frozen [..]` line only under a product into a frozen tensor;
 order or their count. A hooked result whose `.grad` is None (node or box) says what its
 hook sent on in the last run, `(its hook sent on [..])`, checked against what the hook
 returned, or, drawn before backward(), `(its hook has not run yet)` (thirty-seventh
-round); no other node says either.
+round); no other node says either. A third of the hooks return the gradient they got: where
+every hook does, no label says a hook changed a gradient or sent one on (part L).
 
 `test_planted_*` show the fuzzer catching bugs put in on purpose (a gradient of the wrong
 node, a factor of the wrong input, a sum missing a use, a `.grad` line of this pass's
@@ -109,6 +110,7 @@ class Program:
     code: list[str] = field(default_factory=list)
     # a tensor whose hook scaled its gradient: (tensor, what the hook returned each run)
     hooked: list[tuple[tg.Tensor, list[np.ndarray]]] = field(default_factory=list)
+    looking: set[int] = field(default_factory=set)  # ids of those whose hook returns its input
     called: list[tg.Tensor] = field(default_factory=list)  # what a module call returned
 
 
@@ -905,9 +907,10 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
             assert shown[0] == "none" or None in problems, f"{node} {word}: {problems[0]}"
     COVERED["node .grad apart"] += sum(backward and ".grad" in tnodes[node].values
                                        for node in match)
-    hooked = {id(t) for t, _ in program.hooked}
-    def unsaid(t: tg.Tensor) -> bool:  # (a hooked result whose .grad is None says it)
-        return id(t) in hooked and t.grad_fn is not None and held(t) is None
+    flowed = {id(t): f for t, f in program.hooked}
+    def unsaid(t: tg.Tensor) -> bool:  # (a hooked result whose .grad is None says it, but
+        return id(t) in flowed and t.grad_fn is not None and held(t) is None and not (
+            id(t) in program.looking and flowed[id(t)])  # one that looks only, once run)
 
     for node, k in match.items():  # (a hooked result's own words: none on another node)
         said = hook_said(labels[node])
@@ -919,7 +922,7 @@ def check_drawing(program: Program, options: dict, source: str, truth: dict[int,
             assert any(hook_fits(program, t, said, precision) for t in alike), \
                 f"{node} says its hook {said}: no hooked result's last run sent that"
             COVERED[f"hook {said[0]}"] += 1
-        if id(tensors[k]) in hooked and ".grad" in tnodes[node].values:
+        if id(tensors[k]) in flowed and ".grad" in tnodes[node].values:
             COVERED["hook sent on, retained"] += 1  # (its `.grad`: checked as every node's)
     drawn = {id(tensors[k]) for k in match.values()}
     if not boxes:  # every tensor drawn, or its one number in its op's title
@@ -1287,11 +1290,21 @@ def run(seed: int, svg_dir=None) -> Program:
 
 
 def _scaling(factor: float, flowed: list) -> Any:
-    """A hook scaling a gradient by `factor`, keeping in `flowed` what it sent on."""
+    """A hook scaling a gradient by `factor`, keeping in `flowed` what it sent on; by 1, one
+    that returns the gradient it got, itself (it looks only: no change said)."""
     def hook(g: tg.Tensor) -> tg.Tensor:
         flowed.append((g * factor).data.copy())
-        return g * factor
+        return g if factor == 1 else g * factor
     return hook
+
+
+def _hook(program: Program, t: tg.Tensor, factor: float, flowed: list) -> float:
+    """`_scaling(factor)` put on t, noted in `program`; returns `factor`."""
+    t.register_hook(_scaling(factor, flowed))
+    program.hooked.append((t, flowed))
+    if factor == 1:
+        program.looking.add(id(t))
+    return factor
 
 
 def held_apart(program: Program, seed: int) -> int:
@@ -1309,25 +1322,24 @@ def held_apart(program: Program, seed: int) -> int:
         p.freeze_(mask)
         program.code.append(f"freeze_ {int(mask.sum())} of {p.shape}")
     wanting = [t for t in program.tensors if t.requires_grad]
+    looks = np.random.default_rng([seed, 37])  # (the others' draws stay as they were)
     # (a graph whose ops saved no arrays is drawn from itself after backward(), the hook run
     # again in the drawing's pass, its `grad` the hooked one: not this check's case)
     freed = any(t.grad_fn is not None and t.grad_fn.saved_tensors for t in program.tensors)
     if freed and rng.random() < 0.25:
         t = wanting[rng.integers(len(wanting))]
         factor, flowed = float(rng.choice([0.5, 3.0])), []
-        t.register_hook(_scaling(factor, flowed))
-        program.hooked.append((t, flowed))
+        factor = _hook(program, t, 1.0 if looks.random() < 0.3 else factor, flowed)
         program.code.append(f"hook x{factor} on {t.name or t.shape}")
     results = [t for t in wanting if t.grad_fn is not None and t is not program.loss]
     if freed and results and rng.random() < 0.3:  # (thirty-seventh round)
         t = results[rng.integers(len(results))]
         factor, flowed = float(rng.choice([0.5, 3.0])), []
-        t.register_hook(_scaling(factor, flowed))
+        factor = _hook(program, t, 1.0 if looks.random() < 0.3 else factor, flowed)
         kept = rng.random() < 0.5
         if kept:  # its `.grad` then what flowed on
             t.retain_grad()
             program.retained.append(t)
-        program.hooked.append((t, flowed))
         program.code.append(f"hook x{factor} on result {t.name or t.shape}"
                             f"{', retained' if kept else ''}")
     alike = sum(t.size == 1 and t.grad_fn is None for t in wanting) >= 6  # (a fold's list)
@@ -1340,8 +1352,7 @@ def held_apart(program: Program, seed: int) -> int:
     if freed and called and rng.random() < 0.7:  # (a box's result: what its hook sent on)
         t = called[rng.integers(len(called))]
         factor, flowed = float(rng.choice([0.5, 3.0])), []
-        t.register_hook(_scaling(factor, flowed))
-        program.hooked.append((t, flowed))
+        factor = _hook(program, t, 1.0 if looks.random() < 0.3 else factor, flowed)
         program.code.append(f"hook x{factor} on a module's result {t.name or t.shape}")
     return runs
 
@@ -1354,11 +1365,24 @@ def drawn(program: Program, options: dict, truth: dict, svg, method: bool = Fals
     try:
         assert tg.draw_graph(loss, **options).source == source, "drawing twice differs"
         check_drawing(program, options, source, truth)
+        check_no_change_claimed(program, source)
         if svg is not None:
             check_svg(source, svg)
     except AssertionError as err:
         raise AssertionError(f"seed {program.seed}, {options}: {err}\nprogram: "
                              f"{'; '.join(program.code)}\n{source}") from None
+
+
+def check_no_change_claimed(program: Program, source: str) -> None:
+    """Where every hook of the program returns the gradient it got, no label says a hook
+    changed one (`changed by ... hook`, `sent on`, `changed what flows on`)."""
+    if not program.hooked or any(id(t) not in program.looking for t, _ in program.hooked):
+        return
+    for node, label in parse_dot(source)[0].items():
+        said = " ".join(lines_of(label)[0])
+        claimed = re.search(r"changed by [^()]*hook|sent on|flows on", said)
+        assert claimed is None, f"{node} says a hook that looks only changed a gradient: {said}"
+    COVERED["hook looks only"] += 1
 
 
 def check_svg(source: str, path) -> None:
@@ -1402,7 +1426,7 @@ def test_the_programs_reach_every_form_a_label_takes():
              "box product", "float32", "NaN shown", "table", "node .grad apart",
              "box product .grad", "box parameters .grad", "product frozen",
              "box product frozen", "hook sent on", "hook not run", "hook sent on, retained",
-             "box hook sent on"]
+             "box hook sent on", "hook looks only"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 

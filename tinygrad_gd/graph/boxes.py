@@ -20,11 +20,11 @@ import numpy as np
 from .derivatives import _grouped
 from .folds import _structure_lines
 from .labels import _Drawing, _drawn
-from .held import fitted, held_lines
+from .held import apart_length, fitted, held_lines
 from .makings import box_results, grad_word, result_lines
 from .nans import _bad_data, _red
 from .products import _Operand, _product, frozen_line
-from .text import _BOX_LINE, _NAME_LIMIT, _cut, _escape, _font, _pieces, _width
+from .text import _BOX_LINE, _cut, _escape, _font, _pieces, _width
 from .tooltips import unless_reached
 from .walk import _Box
 
@@ -135,13 +135,5 @@ def _operand_name(drawing: _Drawing, op: int, coming: set[int], limit: int,
 
 def _input_name(drawing: _Drawing, q: int, limit: int) -> str:
     """Input q's name in a box's product: cut as a node's title is (`_cut`: its end, a ` #2`
-    kept) to `limit` characters, or to as few more as tell it apart from every other drawn
-    node's title cut alike (`..._layer_1`, `..._layer_2`), so that it names one node."""
-    shown = drawing.name(q)[0]
-    others = [drawing.name(i)[0] for i in range(len(drawing.graph.tensors))
-              if i != q and drawing.drawn(i)]
-    for length in range(min(limit, _NAME_LIMIT), _NAME_LIMIT):
-        cut = _cut(shown, length)
-        if all(_cut(other, length) != cut for other in others):
-            return cut
-    return _cut(shown)
+    kept) to `limit` characters, or to as few more as tell it apart (`apart_length`)."""
+    return _cut(drawing.name(q)[0], apart_length(drawing, q, limit))

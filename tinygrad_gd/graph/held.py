@@ -6,8 +6,10 @@ tell: `_grad_origin`'s words (accumulated, zeroed, from other backward() calls) 
 against this pass's gradient with `freeze_`'s entries zeroed, "its frozen entries zeroed",
 or a hook of the user's on the tensor. Where a hook the drawing does not run changed the
 gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
-backward hooks), that hook is named as drawn (`changed by a hook on h, or from other
-backward() calls`: a hook's factor and a count of runs read alike), and the hooked result,
+backward hooks), that hook is named as drawn, its name cut as short as tells it apart
+(`changed by a hook on h, or from other backward() calls`: a hook's factor and a count of
+runs read alike); a tensor's hook only where it sent on other numbers than it got
+(`hooks.hook_changed`: one that looks only is no cause), and the hooked result,
 which has no `.grad` to show what it sent on, says what it sent on in the last backward()
 that ran it, `its hook sent on [..]`, as hooks.py kept it (`hook_said`; a node's hooks: `its
 hook changed what flows on` where a `.grad` before it tells so). `held_lines` writes it
@@ -22,12 +24,13 @@ a box's other two-part lines.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import hooks
-from .text import _BOX_LINE, _cut, _escape, _font, _grad_origin, _value, _width
+from .text import _BOX_LINE, _NAME_LIMIT, _cut, _escape, _font, _grad_origin, _value, _width
 
 
 
@@ -72,33 +75,61 @@ def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
     mask = getattr(tensor, "frozen_mask", None)
     if mask is not None and np.shape(held) == np.shape(passed):
         origin = _grad_origin(held, np.where(mask, 0, passed)) or "its frozen entries zeroed"
-    if origin != "zeroed" and (hooks.has_user_hooks(tensor) or i in drawing.hooked_upstream):
-        origin = _hooked_words(drawing, i)
+    if origin not in ("zeroed", "its frozen entries zeroed"):  # (told by a hook's change)
+        origin = _hooked_words(drawing, i) or origin
     return held, passed, origin
 
 
 def _hooked_words(drawing: Any, i: int) -> str:
     """Where a hook may have changed tensor i's `.grad`: `changed by its hook, or from other
-    backward() calls` (a hook's factor and a count of runs read alike), or by the hooks
-    on its way that the drawing does not run, `a hook on mul result`, named as drawn."""
-    hookers = sorted(drawing.hooked_upstream.get(i, ()))
-    named = [_hook_place(drawing, j) for j in hookers if j != _MODULE_HOOK]
-    places = [] if not named else [f"a hook on {named[0]}"] if len(named) == 1 else [
-        f"hooks on {named[0]} and {named[1]}" if len(named) == 2
-        else f"hooks on {named[0]}, {named[1]} and {len(named) - 2} more"]
-    places += ["a module's backward hook"] if _MODULE_HOOK in hookers else []
-    if hooks.has_user_hooks(drawing.graph.tensors[i]):
-        places.insert(0, "its hook")
-    return f"changed by {', '.join(places)}, or from other backward() calls"
+    backward() calls` (a hook's factor and a count of runs read alike), or by the hooks on
+    its way that the drawing does not run, `a hook on mul result`, named as drawn; of a
+    tensor's hooks, only those that sent on other numbers than they got (`hook_changed`).
+    "" where no hook changed it."""
+    tensors, hookers = drawing.graph.tensors, drawing.hooked_upstream.get(i, frozenset())
+    named = [_hook_place(drawing, j) for j in sorted(hookers) if j != _MODULE_HOOK and (
+        hooks.hook_changed(tensors[j]) or hooks.node_has_hooks(tensors[j]._ctx))]
+    places = [*(["its hook"] if hooks.hook_changed(tensors[i]) else []),
+              *([f"{'a hook' if len(named) == 1 else 'hooks'} on {_listed(named)}"]
+                if named else []),
+              *(["a module's backward hook"] if _MODULE_HOOK in hookers else [])]
+    return f"changed by {', '.join(places)}, or from other backward() calls" if places else ""
+
+
+# characters of a name in a cause: with its `a tensor in ` and comma, a line of `_CAUSE_LINE`
+_CAUSE_NAME = 40
 
 
 def _hook_place(drawing: Any, j: int) -> str:
-    """The hooked tensor j as a reader finds it: its node's title, or its box's."""
+    """The hooked tensor j as a reader finds it: its node's title, or its box's (a chain's
+    fold, which has none, by its `nodes folded`), cut as titles are."""
     unit = drawing.layout.tensor_unit[j]
     box = drawing.layout.boxes.get(unit or "")
-    if box is not None and drawing.box_of_result(j) is None:
-        return f"a tensor in {_escape(box.title)}"
-    return _escape(_cut(drawing.name(j)[0]))
+    if box is None or drawing.box_of_result(j) is not None:
+        return _escape(drawing.name(j)[0], apart_length(drawing, j, _CAUSE_NAME))
+    if box.kind == "chain" or not box.title:
+        return "a tensor in the folded nodes"
+    return f"a tensor in {_escape(box.title, _CAUSE_NAME)}"
+
+
+def apart_length(drawing: Any, q: int, limit: int) -> int:
+    """The characters to cut tensor q's name to where a title must be short: `limit`, or as
+    few more as tell it apart from every other drawn node's title cut alike (`..._layer_1`,
+    `..._layer_2`), so that it names one node (up to a title's own `_NAME_LIMIT`)."""
+    shown = drawing.name(q)[0]
+    others = [drawing.name(i)[0] for i in range(len(drawing.graph.tensors))
+              if i != q and drawing.drawn(i)]
+    for length in range(min(limit, _NAME_LIMIT), _NAME_LIMIT):
+        if all(_cut(other, length) != _cut(shown, length) for other in others):
+            return length
+    return _NAME_LIMIT
+
+
+def _listed(names: list[str]) -> str:
+    """Names as a list in words: `w5`, `w5 and w9`, `w5, w9 and 3 more`."""
+    if len(names) <= 2:
+        return " and ".join(names)
+    return f"{names[0]}, {names[1]} and {len(names) - 2} more"
 
 
 class HookSaid(NamedTuple):
@@ -207,17 +238,24 @@ def _valued_lines(words: str, own: str, color: str | None, width: int) -> list[l
 
 # characters: a cause as long as a leaf's own hook's words, a fold's `(w7: ...)` too, stays
 # on one line, as boxes have always written it; a longer one, naming the hook on its way
-# (`a hook on 0: Linear(8 -> 8) result`), breaks before its `or from other backward() calls`
+# (`a hook on 0: Linear(8 -> 8) result`), breaks (`_cause_lines`)
 _CAUSE_LINE = 60
 
 
 def _cause_lines(cause: str, color: str | None, width: int) -> list[list[str]]:
-    """A cause in parentheses on a line of its own, or two where it is wider than `width`
-    and `_CAUSE_LINE` characters and holds an `, or `."""
-    if len(cause) + 2 <= max(width, _CAUSE_LINE) or ", or " not in cause:
-        return [[_font(f"({cause})", color)]]
-    head, tail = cause.rsplit(", or ", 1)
-    return [[_font(f"({head},", color)], [_font(f"or {tail})", color)]]
+    """A cause in parentheses on lines of their own, none wider than `width` or `_CAUSE_LINE`
+    characters, the larger: broken after a comma, `on` or `and`, before `or` (`(changed by
+    hooks on` over `h1 and h2,` over `or from other backward() calls)`)."""
+    lines: list[str] = []
+    for piece in _BREAKS.split(f"({cause})"):
+        if lines and _width([f"{lines[-1]} {piece}"]) <= max(width, _CAUSE_LINE):
+            lines[-1] += f" {piece}"
+        else:
+            lines.append(piece)
+    return [[_font(line, color)] for line in lines]
+
+
+_BREAKS = re.compile(r"(?<=,) |(?<= on) |(?<= and) | (?=or )")  # (where a cause may break)
 
 
 def held_lines(drawing: Any, i: int, color: str | None, width: int = 10**3,
@@ -291,6 +329,5 @@ def folded_held_lines(drawing: Any, leaves: list[int]) -> list[list[str]]:
 
 
 def _who(drawing: Any, told: list[int]) -> str:
-    """The parameters a cause is true of, by name: `w5`, `w5, w9`, `w5, w9 and 3 more`."""
-    shown = ", ".join(_escape(drawing.name(i)[0]) for i in told[:2])
-    return shown + (f" and {len(told) - 2} more" if len(told) > 2 else "")
+    """The parameters a cause is true of, by name: `w5`, `w5 and w9`, `w5, w9 and 3 more`."""
+    return _listed([_escape(drawing.name(i)[0]) for i in told])
