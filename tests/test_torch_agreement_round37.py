@@ -16,7 +16,8 @@ random upstream gradient, float64, parameters copied across. That search found:
   output's gradient to the entry it copies, as its own forward says;
 - getitem's and setitem's refusal of an index that does not fit spanned lines (each index
   array's repr); it is one line now, an array of more than one axis or eight entries
-  shown by its dtype and shape;
+  shown by its dtype and shape, as a diagram titles the op; setitem into a tensor of the
+  graph raised AttributeError instead;
 - TransformerEncoderLayer and TransformerEncoder refused a bad mask, or is_causal without
   one, as `MultiheadAttention: ... attn_mask`; they name themselves and `src_mask`,
   `mask`, `src_key_padding_mask` now, as the decoder's did;
@@ -40,6 +41,7 @@ against PyTorch (marked `torch`) and, where cheap, without it.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -582,6 +584,44 @@ def test_an_index_that_does_not_fit_is_refused_in_one_line_naming_its_parts():
                        r"index \[<int64 index of shape \(2, 2\)>\] of a tensor of shape "
                        r"\(3, 4\): [^\n]*$"):
         h[tg.as_tensor([[0, 1], [1, 2]])] = tg.ones(5, requires_grad=True)
+
+
+@pytest.mark.parametrize("index, written, error, reason", [
+    (5, "5", IndexError, "index 5 is out of bounds for axis 0 with size 3"),
+    ([0, 7], "[0, 7]", IndexError, "index 7 is out of bounds for axis 0 with size 3"),
+    ((0, 0, 0), "0, 0, 0", IndexError, "too many indices for array: array is 2-dimensional, "
+                                       "but 3 were indexed"),
+    (np.ones((2, 2), bool), "<bool mask of shape (2, 2)>", IndexError,
+     "boolean index did not match indexed array along axis 0; size of axis is 3 but size of "
+     "corresponding boolean axis is 2"),
+    (np.array([[0, 1], [1, 9]]), "<int64 index of shape (2, 2)>", IndexError,
+     "index 9 is out of bounds for axis 0 with size 3"),
+])
+@pytest.mark.parametrize("in_graph", [True, False])
+def test_a_write_at_an_index_that_does_not_fit_is_refused_in_one_line(index, written, error,
+                                                                      reason, in_graph):
+    """In the graph (`h = x * 2`) it raised AttributeError ('SetItem' object has no
+    attribute 'value_shape'); outside it, the index's repr spanned lines."""
+    if isinstance(index, np.ndarray):
+        index = tg.as_tensor(index)
+    h = tg.ones(3, 4, requires_grad=True) * 2 if in_graph else tg.zeros(3, 4)
+    value = "a value of shape ()" if in_graph else "1.0"
+    with pytest.raises(error) as refusal:
+        h[index] = 1.0
+    assert str(refusal.value) == (f"setitem: cannot write {value} at index [{written}] of a "
+                                  f"tensor of shape (3, 4): {reason}")
+
+
+def test_a_diagram_titles_an_index_as_a_refusal_writes_it():
+    """graph/titles.py spelled an index its own way (`<mask (3, 4)>`): one spelling now."""
+    mask = tg.as_tensor(np.eye(3, 4, dtype=bool))
+    x = tg.ones(3, 4, requires_grad=True)
+    source = tg.draw_graph(x[mask].sum()).source
+    with pytest.raises(IndexError) as refusal:
+        tg.zeros(2, 4)[mask]
+    written = re.search(r"index \[(.*)\] does not fit", str(refusal.value)).group(1)
+    assert written == "<bool mask of shape (3, 4)>"
+    assert f'tooltip="getitem [{written}]"' in source  # (the title as text)
 
 
 @pytest.mark.torch

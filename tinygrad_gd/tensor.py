@@ -19,6 +19,7 @@ from .engine import Function, is_grad_enabled
 from .errors import GradientDtypeError, ShapeError, user_stacklevel
 from .grad_mode import check_flag
 from .higher_order import seed_tensor
+from .index_text import index_text
 from .op_errors import calling
 from .tracked import (TrackedArray, count_write, read_only_error, read_only_view, tracked_view,
                       values_read, writes)
@@ -144,8 +145,9 @@ class Tensor:
                                 f"dtype {self.dtype}; give a value within it, or convert the "
                                 f"tensor first (t.to(tg.float64))") from None
         except (ValueError, IndexError, TypeError) as err:
-            raise type(err)(f"{what}: cannot write {_describe(value)} at index {index!r} of a "
-                            f"tensor of shape {self.shape}: {err}") from None
+            raise type(err)(f"{what}: cannot write {_describe(value)} at index "
+                            f"[{index_text(_raw_index(index))}] of a tensor of shape "
+                            f"{self.shape}: {err}") from None
         self._mark_changed()
 
     def _check_writable(self, what: str, instead: str) -> None:

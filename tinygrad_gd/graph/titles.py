@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
+from ..index_text import index_text
 from .text import _array, _escape, plain
 
 __all__ = ["_op_title"]
@@ -51,7 +50,8 @@ def _op_title(drawing: Any, i: int) -> str:
     ctx = graph.tensors[i]._ctx
     folded = [(slot, p) for slot, p in enumerate(graph.parents[i]) if p in drawing.hidden]
     if ctx.name in ("getitem", "setitem") and "index" in ctx.params:  # `setitem [1] = 0`
-        where = f"{ctx.name} [{_index_text(ctx.params['index'])}]"
+        # (at most 4 entries of an index list: a node's title stays narrow)
+        where = f"{ctx.name} [{index_text(ctx.params['index'], longest=4)}]"
         value = graph.parents[i][-1]
         if ctx.name == "setitem" and folded == [(1, value)]:  # (the value a constant)
             where += f" = {_array(graph.tensors[value]._data, drawing.options.precision)}"
@@ -72,24 +72,6 @@ def _op_title(drawing: Any, i: int) -> str:
         return f"<B>{number} {symbol}</B>"
     constants = ", ".join(_array(graph.tensors[p]._data, precision) for _, p in folded)
     return f"<B>{_escape(op_name(ctx))} {constants}</B>{axis}"
-
-
-def _index_text(index: object) -> str:
-    """An index as it is written between brackets: `1`, `:, 0`, `1:3`, `...`, a short
-    integer list as `[0, 2]`, a longer one or a mask by its dtype and shape."""
-    def part(item: object) -> str:
-        if isinstance(item, slice):
-            text = ":".join("" if v is None else str(v)
-                            for v in (item.start, item.stop, item.step))
-            return text[:-1] if text.endswith(":") and item.step is None else text
-        if item is Ellipsis:
-            return "..."
-        if isinstance(item, np.ndarray):
-            if item.dtype != bool and item.ndim == 1 and item.size <= 4:
-                return str(item.tolist())
-            return f"<{'mask' if item.dtype == bool else item.dtype} {item.shape}>"
-        return str(item)
-    return ", ".join(part(item) for item in (index if isinstance(index, tuple) else (index,)))
 
 
 def ops_told_apart(drawing: Any, i: int, ops: list[int]) -> list[str]:

@@ -1,7 +1,7 @@
 """Indexing ops: `t[index]` (getitem), `t[index] = v` where the graph follows it (setitem),
 narrow, take and index_select; and `add_at`, getitem's gradient as an op (NumPy's
-np.add.at: values added at an index, repeats adding), for second derivatives; and
-`shown_index`, an index as getitem's and setitem's one-line refusals show it.
+np.add.at: values added at an index, repeats adding), for second derivatives. Their
+refusals write the index on one line (index_text.py).
 
 Their backward moves the gradient back where each value came from: a picked element's
 gradient is scattered into its place, adding where an index repeats. A result with no
@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine import Function, unbroadcast
 from ..higher_order import sum_to
+from ..index_text import index_text
 from ..memory import indexed
 from ..tensor import _raw_index
 from .arguments import (Tensor, array_argument, either, ints, on_a_scalars_axis, one_axis,
@@ -40,7 +41,7 @@ class GetItem(Function, name="getitem", methods=("__getitem__",)):
             if out.size:
                 return out
         except (IndexError, TypeError) as err:
-            raise IndexError(f"getitem: index {shown_index(index)} does not fit a tensor of "
+            raise IndexError(f"getitem: index [{index_text(index)}] does not fit a tensor of "
                              f"shape {x.shape}: {str(err).splitlines()[0].strip()}") from None
         return indexed(x, index, out)  # (no entries: PyTorch's strides, NumPy's are 0s)
 
@@ -68,14 +69,14 @@ class SetItem(Function, name="setitem"):
         return cls.apply(x, value, index=_index_kept("setitem", index))
 
     def forward(ctx, x, value, *, index):
+        ctx.value_shape = value.shape  # (NumPy writes a value with extra leading 1s too)
         try:  # the flat position each written value goes to
             positions = np.arange(x.size).reshape(x.shape)[index]
-            ctx.value_shape = value.shape  # (NumPy writes a value with extra leading 1s too)
             value = value.reshape(value.shape[max(value.ndim - positions.ndim, 0):])
             values = np.broadcast_to(value, positions.shape).reshape(-1)
         except (IndexError, ValueError, TypeError) as err:
             raise type(err)(f"setitem: cannot write a value of shape {ctx.value_shape} at "
-                            f"index {shown_index(index)} of a tensor of shape {x.shape}: "
+                            f"index [{index_text(index)}] of a tensor of shape {x.shape}: "
                             f"{str(err).splitlines()[0].strip()}") from None
         ctx.region, ctx.kept, ctx.index = positions.shape, value.shape, index
         ctx.positions, ctx.last = positions.reshape(-1), _last_of_each(positions.reshape(-1))
@@ -101,26 +102,6 @@ def _last_of_each(positions: np.ndarray) -> np.ndarray:
     _, first_from_end = np.unique(positions[::-1], return_index=True)
     last[positions.size - 1 - first_from_end] = True
     return last
-
-
-def shown_index(index: Any) -> str:
-    """An index as a one-line message shows it, in brackets as the user wrote it: slices
-    as `1:3`, a short 1-d array as its list, a longer or wider one (whose repr spans lines)
-    by its dtype and shape."""
-    def shown(part: Any) -> str:
-        if isinstance(part, slice):
-            ends = ["" if e is None else str(e) for e in (part.start, part.stop, part.step)]
-            return ":".join(ends if part.step is not None else ends[:2])
-        if part is Ellipsis:
-            return "..."
-        if isinstance(part, np.ndarray):
-            if part.ndim == 1 and part.size <= 8:
-                return repr(part.tolist())
-            kind = "bool mask" if part.dtype == bool else f"{part.dtype} index"
-            return f"<{kind} of shape {part.shape}>"
-        return repr(part)
-    parts = index if isinstance(index, tuple) else (index,)
-    return "[" + ", ".join(map(shown, parts)) + "]"
 
 
 def _index_kept(op: str, index: Any) -> Any:
