@@ -7,7 +7,9 @@ random upstream gradient, float64, parameters copied across. That search found:
   PyTorch's antialiased weights (PIL's resize), values and gradients, float32 too. Where
   the output is one column wide and the height changes, PyTorch's kernel repeats the
   first row's value down every row; ours resamples each row, as the transposed image
-  (which PyTorch resamples right) says it should;
+  (which PyTorch resamples right) says it should. Where an axis keeps its size by a
+  scale_factor other than 1, both forwards copy it, but PyTorch's backward resamples it
+  by the scale_factor (its gradcheck fails); ours gives each entry its copy's gradient;
 - `scatter_add` and `scatter_reduce` with a `src` larger than the index (PyTorch reads
   only the index's part): PyTorch's backward raises a shape error; ours gives the
   gradient (finite differences agree), the read part's and zeros beyond;
@@ -129,13 +131,21 @@ def _antialiased_case(seed):
     return rs.randn(2, 3, height, width), options, size, (height, width)
 
 
+def _pytorch_is_right(options, size, height_width):
+    """Not one column wide while the height changes (test_pytorchs_one_column_...), no
+    axis keeping its size by a scale_factor other than 1 (test_an_axis_whose_size_...)."""
+    if size[1] == 1 and size[0] != height_width[0]:
+        return False
+    factors = () if options.get("recompute_scale_factor") else options.get("scale_factor", ())
+    return not any(n == m and f != 1.0 for n, m, f in zip(height_width, size, factors))
+
+
 def _antialiased_sample(n):
-    """Seeds of cases with an output, where PyTorch's kernel is right (not one column
-    wide while the height changes: test_pytorchs_one_column_...)."""
+    """Seeds of cases with an output, where PyTorch's kernel is right."""
     kept = []
     for seed in range(200):
-        _, _, size, (height, _) = _antialiased_case(seed)
-        if min(size) >= 1 and not (size[1] == 1 and size[0] != height):
+        _, options, size, height_width = _antialiased_case(seed)
+        if min(size) >= 1 and _pytorch_is_right(options, size, height_width):
             kept.append(seed)
     return kept[:n]
 
@@ -169,6 +179,47 @@ def test_pytorchs_one_column_output_is_ours_of_the_transposed_image(torch64, mod
         torch64.tensor(x).mT, size=(1, 2), mode=mode, antialias=True).mT.numpy()
     np.testing.assert_allclose(ours, transposed, rtol=1e-12)
     assert ours[0, 0, 0, 0] < ours[0, 0, 1, 0]  # (the image grows downward)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+@pytest.mark.parametrize("shape, factors", [((7, 3), (0.9, 1.3)), ((5, 6), (0.5, 1.1)),
+                                            ((6, 12), (1.1, 0.3))])
+def test_an_axis_whose_size_stays_is_copied_and_its_gradient_too(mode, shape, factors):
+    """Both forwards copy an axis whose size a scale_factor other than 1 keeps; PyTorch's
+    backward resamples its gradient by the scale_factor (its gradcheck fails there). A
+    copy's gradient of the sum is alike all along the copied axis."""
+    x = tg.tensor(np.random.RandomState(10).randn(1, 2, *shape), requires_grad=True)
+    resample = lambda x: F.interpolate(x, scale_factor=factors, mode=mode,  # noqa: E731
+                                       antialias=True)
+    y = resample(x)
+    y.sum().backward()
+    grad = x.grad.numpy()
+    for axis in (2, 3):
+        if y.shape[axis] == x.shape[axis]:
+            first = np.take(grad, [0], axis=axis)
+            np.testing.assert_allclose(grad, np.broadcast_to(first, grad.shape), rtol=1e-12)
+    assert tg.autograd.gradcheck(resample, (x,))
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_an_axis_copied_by_scale_factor_1_3_has_gradient_1(mode):
+    x = tg.tensor(np.random.RandomState(11).randn(1, 1, 7, 3), requires_grad=True)
+    y = F.interpolate(x, scale_factor=(1.0, 1.3), mode=mode, antialias=True)
+    np.testing.assert_array_equal(y.numpy(), x.numpy())  # (7 rows by 1.0, 3 columns by 1.3)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((1, 1, 7, 3)))
+    assert tg.autograd.gradcheck(
+        lambda x: F.interpolate(x, scale_factor=(1.0, 1.3), mode=mode, antialias=True), (x,))
+
+
+@pytest.mark.torch
+def test_an_axis_copied_by_a_scale_factor_is_pytorchs_forward(torch64):
+    x = np.random.RandomState(12).randn(1, 2, 5, 6)
+    for mode in ("bilinear", "bicubic"):
+        ours = F.interpolate(tg.tensor(x), scale_factor=(0.5, 1.1), mode=mode, antialias=True)
+        theirs = torch64.nn.functional.interpolate(torch64.tensor(x), scale_factor=(0.5, 1.1),
+                                                   mode=mode, antialias=True)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])

@@ -11,7 +11,14 @@ r = max(s, 1)) or Keys' cubic with A = -0.5 (bicubic, r = 2 max(s, 1)). Shrinkin
 axis (s > 1) so widens the filter to cover every input entry an output stands for, where
 the mode without antialias reads 2 or 4 entries and skips the rest; enlarging one
 (s <= 1) is the plain interpolation, but for the edges and bicubic's A. An axis whose
-size stays is copied, whatever the scale_factor, as PyTorch's kernels copy it.
+size stays is copied, whatever the scale_factor, as PyTorch's forward copies it.
+
+Two cases where PyTorch 2.13 differs, and ours is right: that copied axis passes each
+output's gradient back to its entry (a copy's), where PyTorch's backward resamples the
+axis by the scale_factor (by scale_factor=(1.0, 1.3) a (7, 3) image comes back unchanged,
+yet its sum's gradient is not 1: PyTorch's gradcheck fails, ours passes); and in a
+one-column output whose height changes, PyTorch's kernel gives every row the first row's
+value, where ours resamples each row (as PyTorch does the transposed image).
 
 The weights are a constant (out, in) matrix computed here in NumPy (named, for diagrams),
 multiplied into the input by `matmul`, so `backward()` gives each input entry its
