@@ -22,7 +22,8 @@ random upstream gradient, float64, parameters copied across. That search found:
   graph raised AttributeError instead;
 - TransformerEncoderLayer and TransformerEncoder refused a bad mask, or is_causal without
   one, as `MultiheadAttention: ... attn_mask`; they name themselves and `src_mask`,
-  `mask`, `src_key_padding_mask` now, as the decoder's did;
+  `mask`, `src_key_padding_mask` now, as the decoder's did, a mask of the wrong shape
+  a ShapeError (ValueError and RuntimeError) as MultiheadAttention's;
 - `nn.Embedding.from_pretrained` was missing (EmbeddingBag had it); it is PyTorch's, the
   table copied; so were ParameterDict's get, setdefault, popitem, copy and fromkeys.
 
@@ -49,6 +50,7 @@ import numpy as np
 import pytest
 
 import tinygrad_gd as tg
+from tinygrad_gd.errors import ShapeError
 from tinygrad_gd.nn import functional as F
 
 
@@ -499,16 +501,16 @@ def test_transformer_programs_are_pytorchs(torch64, seed):
     (lambda layer, stack, x: layer(x, is_causal=True), RuntimeError,
      r"^TransformerEncoderLayer: is_causal=True is a hint that src_mask is the causal mask; "
      r"give that mask too \(src_mask=Transformer\.generate_square_subsequent_mask\(length\)\)$"),
-    (lambda layer, stack, x: layer(x, src_mask=tg.zeros(2, 2)), RuntimeError,
+    (lambda layer, stack, x: layer(x, src_mask=tg.zeros(2, 2)), ShapeError,
      r"^TransformerEncoderLayer: src_mask of shape \(2, 2\) must be \(3, 3\) or \(4, 3, 3\) "
      r"\(src length, src length; batch \* nhead = 2 \* 2 first\)$"),
     (lambda layer, stack, x: layer(x, src_key_padding_mask=tg.zeros(3, 3, dtype=tg.bool)),
-     ValueError, r"^TransformerEncoderLayer: src_key_padding_mask of shape \(3, 3\) must be "
+     ShapeError, r"^TransformerEncoderLayer: src_key_padding_mask of shape \(3, 3\) must be "
                  r"\(2, 3\) \(batch, src length\)$"),
     (lambda layer, stack, x: stack(x, is_causal=True), RuntimeError,
      r"^TransformerEncoder: is_causal=True is a hint that mask is the causal mask; give that "
      r"mask too \(mask=Transformer"),
-    (lambda layer, stack, x: stack(x, mask=tg.zeros(2, 2)), RuntimeError,
+    (lambda layer, stack, x: stack(x, mask=tg.zeros(2, 2)), ShapeError,
      r"^TransformerEncoder: mask of shape \(2, 2\) must be \(3, 3\) or \(4, 3, 3\)"),
     (lambda layer, stack, x: layer(x, is_causal=1), TypeError,
      r"^TransformerEncoderLayer: is_causal must be True or False, got int 1$"),
@@ -522,6 +524,26 @@ def test_an_encoder_refuses_its_masks_by_the_names_it_was_given(call, error, mes
                                                                    batch_first=True), 2)
     with pytest.raises(error, match=message):
         call(layer, stack, tg.zeros(2, 3, 4))
+
+
+@pytest.mark.parametrize("caught", [ValueError, RuntimeError])
+@pytest.mark.parametrize("call", [
+    lambda x: tg.nn.TransformerEncoderLayer(4, 2, 8, 0.0)(x, src_mask=tg.zeros(3, 4)),
+    lambda x: tg.nn.TransformerEncoderLayer(4, 2, 8, 0.0)(
+        x, src_key_padding_mask=tg.zeros(3, 3, dtype=tg.bool)),
+    lambda x: tg.nn.TransformerDecoderLayer(4, 2, 8, 0.0)(x, x, tgt_mask=tg.zeros(3, 4)),
+    lambda x: tg.nn.TransformerDecoderLayer(4, 2, 8, 0.0)(x, x, memory_mask=tg.zeros(2, 3)),
+])
+def test_a_transformer_mask_of_the_wrong_shape_is_a_shape_error(call, caught):
+    """The encoder's said RuntimeError (the decoder's too), where MultiheadAttention's said
+    ShapeError, which both `except ValueError` (NumPy's) and `except RuntimeError` (PyTorch's)
+    catch; a padding mask's said ValueError."""
+    try:
+        call(tg.zeros(3, 2, 4))
+    except caught as error:
+        assert isinstance(error, ShapeError) and " of shape " in str(error)
+    else:
+        raise AssertionError("the mask was not refused")
 
 
 @pytest.mark.torch

@@ -2,7 +2,8 @@
 in one line that names the layer the user called and the argument as they gave it
 (`src_mask`, `tgt_key_padding_mask`, `is_causal`), where MultiheadAttention's own checks
 would name its `attn_mask`. transformer.py's encoder and transformer_decoder.py's decoder
-and Transformer call these before their attention runs.
+and Transformer call these before their attention runs. A mask of the wrong shape is a
+ShapeError, as MultiheadAttention's: `except ValueError` and `except RuntimeError` catch it.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 __all__: list[str] = []
@@ -17,8 +19,7 @@ __all__: list[str] = []
 _SHAPES = "(length, batch, {0}) ((batch, length, {0}) with batch_first=True) or (length, {0})"
 
 
-def _check_mask(where: str, name: str, mask: Any, shapes: tuple, meaning: str,
-                error: type) -> None:
+def _check_mask(where: str, name: str, mask: Any, shapes: tuple, meaning: str) -> None:
     """A mask boolean (True: not allowed) or float (added to the scores), of one of
     `shapes`."""
     if mask is None:
@@ -32,8 +33,8 @@ def _check_mask(where: str, name: str, mask: Any, shapes: tuple, meaning: str,
         raise TypeError(f"{where}: {name} must be boolean (True: not allowed) or floating "
                         f"point (added to the scores), got dtype {data.dtype}")
     if tuple(data.shape) not in shapes:
-        raise error(f"{where}: {name} of shape {tuple(data.shape)} must be "
-                    f"{' or '.join(map(str, shapes))} ({meaning})")
+        raise ShapeError(f"{where}: {name} of shape {tuple(data.shape)} must be "
+                         f"{' or '.join(map(str, shapes))} ({meaning})")
 
 
 def _check_attention(where: str, attention: Any, names: tuple[str, str],
@@ -61,9 +62,9 @@ def _check_attention(where: str, attention: Any, names: tuple[str, str],
     attn_name, attn_mask, padding_name, padding = masks
     _check_mask(where, attn_name, attn_mask, ((length, source), (batch * heads, length, source)),
                 f"{names[0]} length, {names[1]} length; batch * nhead = {batch} * {heads} "
-                f"first", RuntimeError)
+                f"first")
     _check_mask(where, padding_name, padding, ((batch, source) if batched else (source,),),
-                f"{'batch, ' if batched else ''}{names[1]} length", ValueError)
+                f"{'batch, ' if batched else ''}{names[1]} length")
     if causal[1] and attn_mask is None:
         raise RuntimeError(f"{where}: {causal[0]}=True is a hint that {attn_name} is the "
                            f"causal mask; give that mask too ({attn_name}="
