@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
+from .grid_sampling import cubic_far, cubic_near
 from .layer_functions import _constant
 
 __all__: list[str] = []  # (helpers of interpolate, in resampling.py)
@@ -40,9 +41,7 @@ def _triangle(t: np.ndarray) -> np.ndarray:
 
 def _keys_cubic(t: np.ndarray, a: float = -0.5) -> np.ndarray:
     t = np.abs(t)
-    near = ((a + 2.0) * t - (a + 3.0)) * t * t + 1.0
-    far = (((t - 5.0) * t + 8.0) * t - 4.0) * a
-    return np.where(t < 1.0, near, np.where(t < 2.0, far, 0.0))
+    return np.where(t < 1.0, cubic_near(t, a), np.where(t < 2.0, cubic_far(t, a), 0.0))
 
 
 def antialiased_weights(n_in: int, n_out: int, scale: float, cubic: bool) -> np.ndarray:

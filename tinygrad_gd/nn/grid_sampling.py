@@ -265,19 +265,23 @@ def _taps(x: Tensor, n: int, mode: str, padding_mode: str, align_corners: bool, 
     return [(*_read(first, n), 1 - t), (*_read(first + 1, n), t)]
 
 
+def cubic_near(d: Any, a: float = _CUBIC_A) -> Any:
+    """Keys' cubic convolution weight at a distance d <= 1 (an array or a Tensor)."""
+    return ((a + 2) * d - (a + 3)) * d * d + 1
+
+
+def cubic_far(d: Any, a: float = _CUBIC_A) -> Any:
+    """Keys' cubic convolution weight at a distance 1 < d < 2 (an array or a Tensor)."""
+    return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+
 def cubic_weights(t: Any, a: float = _CUBIC_A) -> list[Any]:
     """Keys' cubic convolution weights of the entries floor(x) - 1 .. floor(x) + 2 at
     t = x - floor(x), in PyTorch's order of operations (get_cubic_upsample_coefficients):
     of an array (interpolate's fixed weights) or of a Tensor (grid_sample's, whose
     gradient reaches the grid through them)."""
-
-    def near(d: Any) -> Any:  # the weight at a distance d <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + 1
-
-    def far(d: Any) -> Any:  # the weight at a distance 1 < d < 2
-        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
-
-    return [far(t + 1), near(t), near(1 - t), far((1 - t) + 1)]
+    return [cubic_far(t + 1, a), cubic_near(t, a), cubic_near(1 - t, a),
+            cubic_far((1 - t) + 1, a)]
 
 
 # ------------------------------------------------------------------ grid_sample
