@@ -1,6 +1,7 @@
 """The `Embedding` layer, as PyTorch's: a learned vector per index (`weight[indices]`),
 built from its sizes or `from_pretrained` from a table of vectors (GloVe's, a trained
-model's). The lookup is `functional.embedding`; layers_more.py holds `EmbeddingBag`.
+model's). The lookup is `functional.embedding`; layers_more.py holds `EmbeddingBag`,
+whose `from_pretrained` reads its table's size here too (`table_shape`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,16 @@ from .layer_functions import (_check_features, _embedding_options, _padding_idx,
 from .module import Module, Parameter
 
 __all__ = ["Embedding"]
+
+
+def table_shape(where: str, embeddings: Any) -> tuple[int, int]:
+    """(num_embeddings, embedding_dim) of a pretrained table (a Tensor or array), refused
+    in one line naming `where` unless 2-D."""
+    shape = np.shape(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
+    if len(shape) != 2:
+        raise ValueError(f"{where}: embeddings must be 2-D (num_embeddings, "
+                         f"embedding_dim), got shape {shape}")
+    return shape
 
 
 class Embedding(Module):
@@ -59,10 +70,7 @@ class Embedding(Module):
         copied), frozen unless `freeze=False`; the row at `padding_idx` keeps its values
         and never learns."""
         where = "Embedding.from_pretrained"
-        shape = np.shape(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
-        if len(shape) != 2:
-            raise ValueError(f"{where}: embeddings must be 2-D (num_embeddings, "
-                             f"embedding_dim), got shape {shape}")
+        shape = table_shape(where, embeddings)
         return cls(shape[0], shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
                    sparse, embeddings, check_flag(where, "freeze", freeze))
 

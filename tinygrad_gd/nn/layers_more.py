@@ -20,6 +20,7 @@ from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
 from ..values import uniform_draws
+from .embedding import table_shape
 from .layer_functions import _as_tensor, _padding_idx, _starting_weight
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
@@ -206,10 +207,7 @@ class EmbeddingBag(Module):
         """PyTorch's: bags of the rows of `embeddings` (a 2-D tensor, copied), its weight
         frozen unless `freeze=False`."""
         where = "EmbeddingBag.from_pretrained"
-        shape = np.shape(embeddings._data if isinstance(embeddings, Tensor) else embeddings)
-        if len(shape) != 2:
-            raise ValueError(f"{where}: embeddings must be 2-D (num_embeddings, "
-                             f"embedding_dim), got shape {shape}")
+        shape = table_shape(where, embeddings)
         bag = cls(shape[0], shape[1], max_norm, norm_type, scale_grad_by_freq, mode, sparse,
                   embeddings, include_last_offset, padding_idx)
         bag.weight.requires_grad_(not check_flag(where, "freeze", freeze))
