@@ -22,7 +22,7 @@ from ..values import uniform_draws
 from . import functional as F
 from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
-from .embedding import Embedding  # (its home before embedding.py: kept importable)
+from .embedding import Embedding  # noqa: F401  (its home before embedding.py: importable)
 from .layer_functions import (_as_tensor, _check_features, _check_probability,
                               _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
@@ -30,7 +30,7 @@ from .registration import _float_dtype
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
            "LogSoftmax", "GELU", "SiLU", "ELU", "Softplus", "Identity", "Dropout", "Flatten",
-           "Embedding", "LayerNorm", "BatchNorm1d", "BatchNorm2d", "INITS"]
+           "LayerNorm", "BatchNorm1d", "BatchNorm2d", "INITS"]
 
 # init name -> what it draws for the weight; biases are zero except with "uniform"
 INITS = {
