@@ -24,8 +24,8 @@
                    a batch or one), the conv layers' base _ConvNd
     layers.py      Linear (weight (out, in), initialisations), ReLU, Sigmoid,
                    Tanh, LeakyReLU, Softmax, LogSoftmax, GELU, SiLU, ELU, Softplus,
-                   Identity, Dropout, Flatten, Embedding, LayerNorm, BatchNorm1d,
-                   BatchNorm2d
+                   Identity, Dropout, Flatten, LayerNorm, BatchNorm1d, BatchNorm2d
+    embedding.py   Embedding (from_pretrained, max_norm, padding_idx)
     activations.py ReLU6, Hardtanh, Mish, Hardswish, Hardsigmoid, LogSigmoid, Softsign,
                    CELU, SELU, Tanhshrink, Softmin, GLU, PReLU, Threshold, Hardshrink,
                    Softshrink
