@@ -344,6 +344,12 @@ COVERED = {
 }
 
 
+def _given_out(function):
+    """The function a namespace's name wraps to give it PyTorch's out= (out_keyword.py)."""
+    code = getattr(function, "__code__", None)  # (a result class has none)
+    return function.__wrapped__ if code and code.co_name == "with_out" else function
+
+
 def test_every_public_name_has_cases_a_docstring_and_its_place():
     names = linalg_ldl.__all__ + lowrank.__all__
     assert sorted(COVERED) == sorted(names)
@@ -352,10 +358,11 @@ def test_every_public_name_has_cases_a_docstring_and_its_place():
         assert name[0].isupper() or any(name in call.__code__.co_names
                                         for call, _, _ in ERRORS), f"{name}: no error case"
     for name in linalg_ldl.__all__:
-        assert getattr(tg.linalg, name) is getattr(linalg_ldl, name) and name in \
-            tg.linalg.__all__
+        # (tg.linalg's name is the function given out= as PyTorch's: out_keyword.py)
+        assert _given_out(getattr(tg.linalg, name)) is getattr(linalg_ldl, name) and \
+            name in tg.linalg.__all__
     for name in lowrank.__all__:
-        assert getattr(tg, name) is getattr(lowrank, name) and name in tg.__all__
+        assert _given_out(getattr(tg, name)) is getattr(lowrank, name) and name in tg.__all__
     for module in (linalg_ldl, lowrank):
         assert "being written" not in module.__doc__
         for name in module.__all__:
@@ -449,7 +456,9 @@ def test_signatures_are_pytorchs():
         arguments = torch._C._jit_get_schemas_for_operator(f"aten::{schema}")[0].arguments
         theirs = [(first if a.name == "self" else a.name, a.kwarg_only, a.default_value)
                   for a in arguments]
-        assert described(inspect.signature(ours).parameters.values()) == theirs
+        given = inspect.signature(ours).parameters  # (out=: PyTorch's .out overload's)
+        assert "out" in given and torch._C._jit_get_schemas_for_operator(f"aten::{schema}")[1]
+        assert described(p for name, p in given.items() if name != "out") == theirs
     for name in ("svd_lowrank", "pca_lowrank"):
         assert described(inspect.signature(getattr(tg, name)).parameters.values()) == \
             described(inspect.signature(getattr(torch, name)).parameters.values())
