@@ -637,3 +637,14 @@ def test_a_function_giving_several_tensors_writes_only_into_outs_of_their_own_dt
     for part, want in zip(got, plain):
         np.testing.assert_array_equal(part.numpy(), want.numpy())
     assert tg.exp(x, out=tg.zeros((3, 4))).dtype == tg.float64
+
+
+def test_an_int32_part_of_several_is_refused_naming_its_own_dtype():
+    # inv_ex's info is int32 (PyTorch's): an int64 out was refused with advice to give int64
+    a = tg.tensor([[2.0, 1.0], [1.0, 3.0]])
+    with pytest.raises(ValueError, match=r"dtype int64, the result shape \(\) and dtype int32; "
+                                         r"give an out of the result's shape and its dtype, "
+                                         r"int32$"):
+        tg.linalg.inv_ex(a, out=(tg.zeros(2, 2), tg.zeros((), dtype=tg.int64)))
+    got = tg.linalg.inv_ex(a, out=(tg.zeros(2, 2), tg.zeros((), dtype=tg.int32)))
+    np.testing.assert_allclose(got[0].numpy(), np.linalg.inv(a.numpy()))

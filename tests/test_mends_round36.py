@@ -51,7 +51,7 @@ def test_a_wrong_out_of_values_and_indices_is_refused_in_one_line_with_nothing_w
          f"tuple of 2 Tensors, one for each, got tuple of 1"),
         ((first, tg.zeros(7, dtype=tg.int64)), ValueError, f"{name}: out= has shape (7,) and "
          f"dtype int64, the result shape {shape} and dtype int64; give an out of the result's "
-         f"shape and an integer dtype (int64), as for indices"),
+         f"shape and its dtype, int64"),
     ]
     for out, error, said in cases:
         with pytest.raises(error) as info:
@@ -87,8 +87,8 @@ def test_the_indices_out_must_be_integer_as_pytorchs():
     with pytest.raises(ValueError) as info:
         tg.max(x, 1, out=(values, indices))
     assert str(info.value) == ("max: out= has shape (2,) and dtype float64, the result shape "
-                               "(2,) and dtype int64; give an out of the result's shape and an "
-                               "integer dtype (int64), as for indices")
+                               "(2,) and dtype int64; give an out of the result's shape and "
+                               "its dtype, int64")
     assert not values.numpy().any() and not indices.numpy().any()
     torch = _torch_or_none()
     if torch is not None:

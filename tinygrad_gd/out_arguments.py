@@ -49,8 +49,8 @@ def _check(name: str, result: Any, out: Any, recording: bool, exact: bool = Fals
         raise ValueError(f"{name}: out= has shape {tuple(out.shape)} and dtype {out.dtype}, the "
                          f"result shape {tuple(result.shape)} and dtype {result.dtype}; give an "
                          f"out of the result's shape and " + (
-                             "an integer dtype (int64), as for indices" if integers else
-                             f"its dtype, {result.dtype}" if exact else "a dtype it casts to"))
+                             f"its dtype, {result.dtype}" if exact else "an integer dtype "
+                             "(int64), as for indices" if integers else "a dtype it casts to"))
     values = getattr(out, "_data", None)
     if values is not None and not values.flags.writeable:  # (copy_'s refusal: said of name)
         raise ValueError(f"{name}: cannot write into out= of shape {tuple(out.shape)}: its "
