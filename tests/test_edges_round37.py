@@ -252,6 +252,15 @@ def test_a_spread_of_minus_zero_fills_the_mean(init):
     np.testing.assert_array_equal(weight.data, np.full((3, 4), mean))
 
 
+def test_a_spread_of_minus_zero_draws_the_mean_in_tg_normal_and_sparse_():
+    np.testing.assert_array_equal(tg.normal(1.0, -0.0, size=(2,)).numpy(), [1.0, 1.0])
+    drawn = tg.normal(tg.tensor([0.25, 3.0]), tg.tensor([0.5, -0.0]))
+    assert drawn.numpy()[1] == 3.0
+    weight = tg.ones(4, 3)
+    nn.init.sparse_(weight, 0.5, std=-0.0)
+    np.testing.assert_array_equal(weight.data, np.zeros((4, 3)))
+
+
 @pytest.mark.torch
 def test_init_errors_are_pytorchs_types(torch64):
     torch = torch64

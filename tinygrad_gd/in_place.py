@@ -261,7 +261,8 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
     normal_), from the same generators as uniform_. A draw beyond the dtype's range (a huge
     std in float32) is written as inf, as PyTorch's, where fill_ and uniform_ refuse."""
     mean, std = _draw(self, "normal_", mean=mean, std=std)
-    if (std := std + 0.0) < 0:  # (-0.0 + 0.0 is 0.0: NumPy's normal refuses -0.0)
+    std = std + 0.0  # (-0.0 + 0.0 is 0.0: NumPy's normal refuses -0.0)
+    if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got std={std}; give the spread as a "
                          f"standard deviation (the square root of the variance)")
     values = make_generator(None, generator, "normal_").normal(mean, std, self.shape)

@@ -99,8 +99,8 @@ def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Any = None
             need = "finite and >= 0 (a standard deviation)" if name == "std" else "finite"
             raise ValueError(f"normal: {name} must be {need}, got {bad.flat[0].item()!r}")
     rng = make_generator(seed, generator, "normal")
-    drawn = _array("normal", shape, lambda: np.asarray(rng.normal(
-        means.astype(np.float64), spreads.astype(np.float64), shape)))
+    drawn = _array("normal", shape, lambda: np.asarray(rng.normal(  # (+ 0.0: -0.0 is 0.0)
+        means.astype(np.float64), spreads.astype(np.float64) + 0.0, shape)))
     with np.errstate(over="ignore"):  # (a huge std may give inf in float32, as PyTorch's)
         return _leaf(drawn.astype(out, copy=False), requires_grad, "normal")
 

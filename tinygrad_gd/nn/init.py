@@ -349,7 +349,7 @@ def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01,
     if isinstance(tensor, Tensor) and tensor.ndim != 2:
         raise ValueError(f"sparse_: needs a 2-d tensor (rows, cols), got shape {tensor.shape}")
     sparsity = _real("sparse_", "sparsity", sparsity)
-    std = _real("sparse_", "std", std)
+    std = _real("sparse_", "std", std) + 0.0  # (-0.0 + 0.0 is 0.0: NumPy refuses -0.0)
     if not 0 <= sparsity <= 1:  # (PyTorch's zeroes all but a few rows below 0, silently)
         raise ValueError(f"sparse_: sparsity is the fraction of each column set to zero, in "
                          f"[0, 1]; got {sparsity}")
