@@ -10,8 +10,10 @@ a tensor, or a tuple of them, is refused in one line, saying to assign it instea
 Only the namespace's name is given out=: the package's own calls (`from .creation import
 zeros`) call the function itself, and a call without out= costs one more call. Where the
 namespace is the function's own module (`tg.linalg.inv`, `tg.special.ndtr`,
-`tg.fft.fftfreq`), the function takes out= itself (`into_out`), and the module's names are
-left as they are: a wrapper there would replace what its own calls and pickle find.
+`tg.fft.fftfreq`), the function takes out= itself (`into_out`), and that module's names of
+its own functions are left as they are: a wrapper there would replace what its own calls and
+pickle find (what it imports from elsewhere, as linalg's `svdvals` or `qr`, is wrapped there,
+and its own calls of those go through the wrapper: one call more).
 """
 from __future__ import annotations
 
