@@ -9,7 +9,10 @@
   and, after the review (part H), inside the function all as without checkpoint (a
   checkpoint nested in it, in-place changes, grad mode on, autograd.grad, hooks), the
   refusals of any op (an input changed in place, a second backward), forward-mode
-  tangents through it;
+  tangents through it; after the second review (part O), a constant the function changes
+  in place refused, a tensor it returns twice one, two outputs sharing memory refused
+  and a view of its argument kept, a leaf it makes given its gradient, its arguments
+  named first in a refusal;
 - the global module hooks (`tg.nn.modules.module.register_module_forward_pre_hook` and
   kin) in PyTorch's order around a module's own hooks, `always_call`, handles that
   remove them, the registration hooks (the containers' entries too), a registration
@@ -428,6 +431,202 @@ def test_forward_mode_tangents_through_a_checkpoint_are_torchs(torch64):
                                x_requires_grad, w_requires_grad)
             for got, want in zip(ours, theirs):
                 np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# -- 1c. what the second review of checkpoint found (thirty-seventh round, part O) ----------
+def _constant_changed(lib, ck, how):
+    """The function changes in place a constant it was `given` or `read`; x's gradient."""
+    x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    c = lib.tensor([1.0, 1.0, 1.0])
+
+    def given(t, s):
+        s.mul_(2)
+        return (t * s).sin()
+
+    def read(t):
+        c.mul_(2)
+        return (t * c).sin()
+
+    y = ck(given, x, c, use_reentrant=False) if how == "given" else ck(
+        read, x, use_reentrant=False)
+    y.sum().backward()
+    return x.grad
+
+
+def test_a_constant_changed_in_place_inside_the_function_is_refused():
+    """Given: at the call (it gave a silently wrong x.grad); read: when backward() runs the
+    function again and it changes the constant a second time."""
+    with pytest.raises(RuntimeError, match=re.escape(
+            "checkpoint: the function changed in place a tensor it was given or read "
+            "(shape (3,)), which running it again for backward() would change a second "
+            "time; change a copy inside it (t = t.clone())")):
+        _constant_changed(tg, checkpoint, "given")
+    with pytest.raises(RuntimeError, match=re.escape(
+            "checkpoint: the function changed in place a tensor it read (shape (3,)), and "
+            "running it again for backward() changed it a second time; change a copy")):
+        _constant_changed(tg, checkpoint, "read")
+
+
+def _made_and_filled_inside(lib, ck):
+    """Tensors the function makes and fills in place, a BatchNorm1d in training, and a
+    tensor it was given and only read: the gradients."""
+    layers = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.BatchNorm1d(3))
+    with lib.no_grad():
+        layers[0].weight.copy_(lib.tensor(np.arange(9.0).reshape(3, 3) / 9 - 0.4))
+        layers[0].bias.copy_(lib.tensor([0.1, -0.2, 0.3]))
+    x = lib.tensor(np.random.default_rng(1).normal(size=(4, 3)), requires_grad=True)
+    scale = lib.tensor([2.0, -1.0, 0.5])
+
+    def f(t, s):
+        mask = lib.zeros(3)
+        mask[0] = 1.0
+        mask.add_(2.0)
+        doubled = mask * 2
+        doubled.mul_(3.0)
+        return layers(t * s) * mask * doubled
+
+    (ck(f, x, scale, use_reentrant=False) ** 2).sum().backward()
+    return [np.asarray(t.grad.tolist()) for t in (x, *layers.parameters())]
+
+
+def test_tensors_the_function_makes_and_fills_in_place_and_batchnorm_still_run():
+    for got, want in zip(_made_and_filled_inside(tg, checkpoint),
+                         _made_and_filled_inside(tg, _no_checkpoint)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.torch
+def test_a_changed_constant_and_tensors_made_inside_as_in_torchs_checkpoint(torch64):
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _constant_changed(torch64, torch_checkpoint, "given")
+    for got, want in zip(_made_and_filled_inside(tg, checkpoint),
+                         _made_and_filled_inside(torch64, torch_checkpoint)):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+
+
+def _shared_outputs(lib, ck):
+    """A tensor returned twice, then changed through one name; an output that is a view of
+    the argument beside another, changed in place: what the caller sees, and x's gradient."""
+    x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+
+    def twice(t):
+        h = t * 2
+        return h, h
+
+    a, b = ck(twice, x, use_reentrant=False)
+    a.add_(1)
+    seen = [a is b, np.asarray(b.tolist())]
+    h = x * 1
+    view, other = ck(lambda t: (t[0:2], t * 2), h, use_reentrant=False)
+    view.mul_(10)  # (`other` saved h: backward() through it is refused, as for any op)
+    (h.sum() + b.sum()).backward()
+    return seen + [np.asarray(h.tolist()), np.asarray(other.tolist()),
+                   np.asarray(x.grad.tolist())]
+
+
+def test_a_tensor_returned_twice_is_one_and_a_view_of_the_argument_stays_one():
+    ours = _shared_outputs(tg, checkpoint)
+    assert ours[0] is True
+    for got, want in zip(ours[1:], _shared_outputs(tg, _no_checkpoint)[1:]):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(ours[2], np.array([3.0, -12.0, 2.0]))
+
+
+def test_two_outputs_that_share_memory_are_refused_at_the_call():
+    """(h, h[1:]) became two copies: a change to one was not seen in the other, and the
+    gradient through it was lost."""
+    x = tg.tensor([0.3, -1.2, 2.0], requires_grad=True)
+
+    def and_its_view(t):
+        h = t * 2
+        return h, h[1:]
+
+    with pytest.raises(RuntimeError, match=re.escape(
+            "checkpoint: two outputs of the function share memory (shape (3,), one a view of "
+            "the other), which the checkpoint would return as separate copies; return a copy "
+            "(t[1:].clone()), or take the view of the output outside the function")):
+        checkpoint(and_its_view, x, use_reentrant=False)
+
+
+@pytest.mark.torch
+def test_outputs_that_share_memory_as_torchs(torch64):
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    ours, theirs = _shared_outputs(tg, checkpoint), _shared_outputs(torch64, torch_checkpoint)
+    assert ours[0] is theirs[0] is True
+    for got, want in zip(ours[1:], theirs[1:]):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def _leaf_made_inside(lib, ck):
+    """A tensor requiring a gradient made inside the function: each run's gradient."""
+    x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    made = []
+
+    def f(t):
+        made.append(lib.tensor([2.0, 3.0, 4.0], requires_grad=True))
+        return t * made[-1]
+
+    ck(f, x, use_reentrant=False).sum().backward()
+    return [None if p.grad is None else np.asarray(p.grad.tolist()) for p in made]
+
+
+def test_a_leaf_made_inside_the_function_gets_its_gradient_on_the_first_runs_leaf():
+    """It was None on both runs' leaves, silently."""
+    first, second = _leaf_made_inside(tg, checkpoint)
+    np.testing.assert_allclose(first, [0.3, -1.2, 2.0])
+    assert second is None
+
+
+@pytest.mark.torch
+def test_a_leaf_made_inside_the_function_as_torchs(torch64):
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    ours, theirs = _leaf_made_inside(tg, checkpoint), _leaf_made_inside(
+        torch64, torch_checkpoint)
+    np.testing.assert_allclose(ours[0], theirs[0])
+    assert ours[1] is None and theirs[1] is None
+
+
+def test_a_second_run_that_reads_another_tensor_is_a_checkpoint_error():
+    x = tg.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    weights = [tg.tensor([1.0, 2.0, 3.0], requires_grad=True),
+               tg.tensor([1.0, 2.0], requires_grad=True)]
+    y = checkpoint(lambda t: t * weights.pop(0).sum(), x, use_reentrant=False)
+    with pytest.raises(CheckpointError, match=re.escape(
+            "checkpoint: run again for backward(), the function read tensors that need a "
+            "gradient of shapes [(3,), (2,)], where its first run read [(3,), (3,)]")):
+        y.sum().backward()
+
+
+def test_a_changed_argument_or_parameter_is_named_by_its_place_the_arguments_first():
+    """A model's only argument was called input 2 of the checkpoint, behind a layer's
+    parameters."""
+    for changed, position, shape in [("x", 0, (5, 3)), ("bias", 2, (2,))]:
+        model, x = _model_and_input()
+        y = checkpoint(model, x, use_reentrant=False)
+        with tg.no_grad():
+            (x if changed == "x" else model[2].bias).add_(1.0)
+        with pytest.raises(RuntimeError, match=re.escape(
+                f"backward(): input {position} (shape {shape}) of op 'checkpoint' was "
+                f"changed in place")):
+            y.sum().backward()
+
+
+def _reentrant_output_of_a_constant(lib, ck):
+    x = lib.tensor([0.3, -1.2, 2.0], requires_grad=True)
+    c = lib.tensor([1.0, 2.0, 3.0])
+    return ck(lambda t, u: (t * 2, u * 2), x, c, use_reentrant=True)[1].requires_grad
+
+
+def test_reentrant_an_output_of_constants_only_needs_no_gradient():
+    assert _reentrant_output_of_a_constant(tg, checkpoint) is False
+
+
+@pytest.mark.torch
+def test_reentrant_an_output_of_constants_only_in_torch_requires_grad(torch64):
+    """The difference the docstring of checkpoint admits."""
+    from torch.utils.checkpoint import checkpoint as torch_checkpoint
+    assert _reentrant_output_of_a_constant(torch64, torch_checkpoint) is True
 
 
 # -- 2. the hooks of every module -------------------------------------------------------------

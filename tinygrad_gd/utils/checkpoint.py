@@ -17,15 +17,23 @@ last), so that only the segments' boundaries are kept.
 
 Inside `fn` everything is as without checkpoint, both times (PyTorch's use_reentrant=False):
 gradients are on, its tensors require a gradient, in-place changes are recorded, and a
-hook it registers on one of them runs in the backward pass (on the second run's); only
-an in-place change of a tensor from outside `fn` is refused, at the call (the second run
-would change it again, where PyTorch's refuses at backward()). The second run's graph
-is cut where it reaches the tensors from outside `fn` (`_cut`), so its pass stops there
-and runs no hook of theirs: the outer pass runs them, once. The node
-saves its inputs' arrays as any op does, so what any op refuses it refuses too: a second
-backward() without retain_graph=True (the first lets go of `fn` and what it was called
-with), and a backward after an input or a parameter was changed in place (where PyTorch's
-checkpoint runs `fn` again on a parameter's new values). A random op draws the same
+hook it registers on one of them runs in the backward pass (on the second run's), and a
+leaf it makes with requires_grad=True gets its gradient (the first run's leaf, as
+PyTorch's: the second run's tensors are matched to the first's by position). Only an
+in-place change of a tensor from outside `fn` is refused, since the second run would
+change it again: one `fn` was given, or read needing a gradient, at the call (where
+PyTorch's refuses at backward()); one it read needing none, when backward() runs `fn`
+again (until then it cannot be told from a tensor `fn` made and filled in place). The
+outputs are parts of the node's one output, so a tensor returned twice is one; with
+several, one that is a view of an argument or of what `fn` read is returned as `fn` made
+it (its view ops kept, as PyTorch's), and two that share memory are refused at the call.
+The second run's graph is cut where it reaches the tensors from outside `fn` (`_cut`),
+so its pass stops there and runs no hook of theirs: the outer pass runs them, once. The
+node's inputs are the arguments first, then what `fn` read; it saves their arrays as
+any op does, so what any op refuses it refuses too: a second backward() without
+retain_graph=True (the first lets go of `fn` and what it was called with), and a
+backward after an input or a parameter was changed in place (where PyTorch's checkpoint
+runs `fn` again on a parameter's new values). A random op draws the same
 numbers the second time (`preserve_rng_state=True`, the default: the generator's state is
 put back for the rerun, and restored after it). With `create_graph=True` the second run's
 graph starts at the inputs themselves, through an identity op, so the gradients
@@ -101,15 +109,20 @@ def _edges_out(tensors: list, made: weakref.WeakSet) -> Iterator[tuple]:
                 yield node, position, parent
 
 
-def _cut(tensors: list, made: weakref.WeakSet, stand_ins: dict) -> None:
-    """The graph `fn` recorded behind `tensors` made to end at `stand_ins` (by the id of the
-    tensor from outside `fn` each stands for)."""
-    for node, position, parent in list(_edges_out(tensors, made)):
+def _cut(edges: list, stand_ins: dict) -> None:
+    """The graph `fn` recorded made to end at `stand_ins` (by the id of the tensor from
+    outside `fn` each stands for) where its `edges` (`_edges_out`) leave it."""
+    for node, position, parent in edges:
         stand_in = stand_ins.get(id(parent))
         if stand_in is not None:
             parents = list(node.parents)
             parents[position] = stand_in
             node.parents = tuple(parents)
+
+
+def _met(edges: Any) -> list:
+    """The tensors `edges` reach, each once, in the order met."""
+    return list({id(tensor): tensor for _, _, tensor in edges}.values())
 
 
 class _Alias(forward_ad._Identity, register=False, name="checkpoint_input"):
@@ -126,16 +139,29 @@ class _Run:
         self.shapes: list[tuple] = []
         self.dtypes: list[Any] = []
         self.outside: list[Tensor] = []  # the node's inputs as `fn` reads them
+        self.met: list[int] = []  # where in `outside` each tensor its graph meets is
+        self.suspects: list = []  # weakly: tensors it read and changed that need no gradient
         self.tangent: np.ndarray | None = None  # forward mode: the outputs', end to end
 
-    def again(self, stand_ins: dict) -> list:
+    def again(self, stand_ins: list) -> list:
         """`fn` run again with gradients recorded (the same random numbers), its graph
-        cut at `stand_ins`: the tensors at `positions` of its output."""
+        cut at `stand_ins` (one for each of `outside`; the tensors it meets matched to the
+        first run's by position, so that a leaf `fn` makes gets its first run's gradient):
+        the tensors at `positions` of its output."""
+        start = writes[0]
         with tg_random.fork_rng(enabled=self.rng_state is not None):
             if self.rng_state is not None:
                 tg_random.set_rng_state(self.rng_state)
             with enable_grad():
                 output, made = _called(self.fn, self.args, self.kwargs)
+        for suspect in self.suspects:
+            tensor = suspect()
+            if tensor is not None and tensor._version[0] > start:
+                raise RuntimeError(
+                    f"checkpoint: the function changed in place a tensor it read (shape "
+                    f"{tensor.shape}), and running it again for backward() changed it a second "
+                    f"time; change a copy inside it (t = t.clone()) or write the change out "
+                    f"of place (t = t * w, not t.mul_(w))")
         leaves = tree_flatten(output)[0]
         chosen = [leaves[k] if k < len(leaves) else None for k in self.positions]
         for k, (tensor, shape, dtype) in enumerate(zip(chosen, self.shapes, self.dtypes)):
@@ -147,7 +173,15 @@ class _Run:
                     f"{self.positions[k]} as {what}, where its first run gave shape {shape}, "
                     f"dtype {dtype}; the function must compute the same each time (keep "
                     f"preserve_rng_state=True for random ops)")
-        _cut(chosen, made, stand_ins)
+        edges = list(_edges_out(chosen, made))
+        met = _met(edges)
+        shapes = [self.outside[k].shape for k in self.met]
+        if [t.shape for t in met] != shapes:
+            raise CheckpointError(
+                f"checkpoint: run again for backward(), the function read tensors that need "
+                f"a gradient of shapes {[t.shape for t in met]}, where its first run read "
+                f"{shapes}; the function must compute the same each time")
+        _cut(edges, {id(t): stand_ins[k] for t, k in zip(met, self.met)})
         return chosen
 
     def gradients(self, parents: tuple, grads: list, connected: bool) -> list:
@@ -156,19 +190,20 @@ class _Run:
         identities of the parents themselves (`connected`: create_graph). A parent may
         differ from what `fn` reads (`outside`): a stand-in itself, where this checkpoint
         ran inside another's second run."""
-        stand_ins = {id(t): _Alias.apply(p) if connected else p.detach().requires_grad_()
-                     for t, p in zip(self.outside, parents)}
+        stand_ins = [_Alias.apply(p) if connected else p.detach().requires_grad_()
+                     for p in parents]
         outputs = self.again(stand_ins)
         pairs = [(o, g) for o, g in zip(outputs, grads) if o.requires_grad]
         if not pairs:
             return [None] * len(parents)
-        return list(autograd.grad([o for o, _ in pairs], list(stand_ins.values()),
+        return list(autograd.grad([o for o, _ in pairs], stand_ins,
                                   [g for _, g in pairs], retain_graph=connected,
                                   create_graph=connected, allow_unused=True))
 
 
 class _Checkpoint(Function, register=False, name="checkpoint"):
-    """A checkpointed call: its inputs, the tensors from outside `fn` that need a gradient;
+    """A checkpointed call: its inputs, the tensors from outside `fn` that need a gradient
+    (the arguments first);
     its output, the output tensors that need one, one flat array (the output itself for
     one). It saves its inputs' arrays and the `_Run`, freed by backward() as any op's
     saved arrays are; its backward runs `fn` again and sends the gradients through that
@@ -227,24 +262,29 @@ def _parts(flat: Tensor, shapes: list, dtypes: list) -> list:
 
 def _through_node(output: Any, made: weakref.WeakSet, run: _Run, start: int) -> Any:
     """`output` with each floating tensor `fn` made that needs a gradient replaced by a part
-    of the checkpoint node's output: the graph inside `fn` is let go. Refused where `fn`
-    changed in place a tensor from outside it (after `start`, the write clock then)."""
+    of the checkpoint node's output (a tensor returned twice by the same part): the graph
+    inside `fn` is let go. Refused where `fn` changed in place a tensor it was given, or
+    one it read that needs a gradient (after `start`, the write clock then)."""
     leaves, spec = tree_flatten(output)
-    run.positions = [k for k, leaf in enumerate(leaves)
-                     if isinstance(leaf, Tensor) and leaf.dtype.kind in "fc"
-                     and leaf._requires_grad and leaf._ctx in made]
-    chosen = [leaves[k] for k in run.positions]
-    run.outside = list(dict.fromkeys(  # (an ordered set; tensors hash by identity)
-        tensor for _, _, tensor in _edges_out(chosen, made)))
-    if not run.outside:  # (nothing from outside: a tensor fn made that requires a gradient)
+    made_here = [k for k, leaf in enumerate(leaves)
+                 if isinstance(leaf, Tensor) and leaf.dtype.kind in "fc"
+                 and leaf._requires_grad and leaf._ctx in made]
+    chosen = list({id(leaves[k]): leaves[k] for k in made_here}.values())
+    given = [t for t in tree_flatten((run.args, run.kwargs))[0] if isinstance(t, Tensor)]
+    met = _met(_edges_out(chosen, made))
+    if len(chosen) > 1:  # (a view of what fn was given or read stays one, graph and all)
+        chosen = [t for t in chosen if not _views_of(t, given + met)]
+        met = _met(_edges_out(chosen, made))
+    if not met:  # (nothing from outside: a tensor fn made that requires a gradient)
         return output
-    for tensor in run.outside:  # (an old version, where the change was recorded)
-        if tensor._version is not None and tensor._version[0] > start:
-            raise RuntimeError(
-                f"checkpoint: the function changed in place a tensor it was given or read "
-                f"(shape {tensor.shape}), which running it again for backward() would "
-                f"change a second time; change a copy inside it (t = t.clone()) or write "
-                f"the change out of place (t = t * w, not t.mul_(w))")
+    ids = {id(t) for t in met}
+    run.outside = list({id(t): t for t in [t for t in given if id(t) in ids] + met}.values())
+    where = {id(t): k for k, t in enumerate(run.outside)}
+    run.met = [where[id(t)] for t in met]
+    _refuse_changes(run, given, made, start)
+    _refuse_overlaps(chosen)
+    first = {id(leaves[k]): k for k in reversed(made_here)}  # (where each is first)
+    run.positions = [first[id(t)] for t in chosen]
     run.shapes, run.dtypes = [t.shape for t in chosen], [t.dtype for t in chosen]
     flat = (chosen[0]._data if len(chosen) == 1 else
             np.concatenate([t._data.ravel() for t in chosen]).astype(
@@ -254,9 +294,45 @@ def _through_node(output: Any, made: weakref.WeakSet, run: _Run, start: int) -> 
     if run.tangent is not None and forward_ad.unpack_dual(node_output).tangent is None:
         # (no input of the node has a tangent: fn read a dual tensor that needs no gradient)
         node_output = forward_ad.make_dual(node_output, Tensor.from_op(run.tangent, None))
-    for k, part in zip(run.positions, _parts(node_output, run.shapes, run.dtypes)):
-        leaves[k] = part
+    parts = {id(t): part for t, part in zip(chosen, _parts(node_output, run.shapes,
+                                                             run.dtypes))}
+    for k in made_here:
+        leaves[k] = parts.get(id(leaves[k]), leaves[k])
     return tree_unflatten(leaves, spec)
+
+
+def _views_of(tensor: Tensor, others: list) -> bool:
+    """Whether `tensor`'s values share memory with one of `others`'."""
+    return any(np.shares_memory(tensor._data, other._data) for other in others)
+
+
+def _refuse_overlaps(chosen: list) -> None:
+    """Refused: outputs whose values overlap (one a view of the other), which the parts of
+    one node's output cannot be."""
+    for k, tensor in enumerate(chosen):
+        if _views_of(tensor, chosen[k + 1:]):
+            raise RuntimeError(
+                f"checkpoint: two outputs of the function share memory (shape "
+                f"{tensor.shape}, one a view of the other), which the checkpoint would return "
+                f"as separate copies; return a copy (t[1:].clone()), or take the view of the "
+                f"output outside the function")
+
+
+def _refuse_changes(run: _Run, given: list, made: weakref.WeakSet, start: int) -> None:
+    """Refused: `fn` changed in place (after `start`) a tensor it was given, or one it read
+    that needs a gradient (an old version, where the change was recorded). One it read
+    that needs none may be a tensor it made itself (`tg.zeros(3)` filled in place): it is
+    kept, weakly, for `again` to refuse when the second run changes it once more."""
+    read = {id(p): p for node in list(made) for p in node.parents if p._ctx not in made}
+    for tensor in given + run.outside:
+        if tensor._version is not None and tensor._version[0] > start:
+            raise RuntimeError(
+                f"checkpoint: the function changed in place a tensor it was given or read "
+                f"(shape {tensor.shape}), which running it again for backward() would "
+                f"change a second time; change a copy inside it (t = t.clone()) or write "
+                f"the change out of place (t = t * w, not t.mul_(w))")
+    run.suspects = [weakref.ref(t) for t in read.values()
+                    if t._version is not None and t._version[0] > start]
 
 
 def _tangent(chosen: list, flat: np.ndarray) -> np.ndarray | None:
@@ -299,7 +375,9 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
     True runs its first call under no_grad) and give the same gradients (through
     `.backward()` and `tg.autograd.grad` alike); True keeps PyTorch's refusal of keyword
     arguments and, where no argument needs a gradient, returns outputs without one (with
-    its warning).
+    its warning). An output computed from nothing that needs a gradient needs none here,
+    with either; PyTorch's True gives it requires_grad=True when another argument needs
+    one (its gradient is None all the same).
     `context_fn` and `debug` (PyTorch's, use_reentrant=False only) are refused, as is a
     `determinism_check` other than "default" or "none"; `early_stop` changes nothing here."""
     preserve = kwargs.pop("preserve_rng_state", True)
