@@ -16,7 +16,8 @@
 - the global module hooks (`tg.nn.modules.module.register_module_forward_pre_hook` and
   kin) in PyTorch's order around a module's own hooks, `always_call`, handles that
   remove them, the registration hooks (the containers' entries too), a registration
-  racing a removal in another thread;
+  racing a removal in another thread, a with_kwargs hook registered or removed during a
+  call;
 - `tg.autograd.functional.jacobian`, `hessian`, `hvp` and `vhp` with create_graph=True:
   a part for an input the output does not depend on is zeros that require a gradient,
   as PyTorch's, and differentiate again.
@@ -835,6 +836,72 @@ def test_a_hook_registered_while_another_thread_removes_one_still_runs():
     finally:
         handles[0].remove()
     assert paused.is_set() and seen == ["ran"]
+
+
+def _call_paused_at(line_text, meanwhile):
+    """A module call whose thread pauses at the line of forward_with_hooks that starts with
+    `line_text` while another thread runs `meanwhile`: what the call raised, if anything."""
+    import inspect
+    import sys
+    import threading
+
+    from tinygrad_gd.nn import module_hooks as hooked
+    lines, first = inspect.getsourcelines(hooked.forward_with_hooks)
+    target = first + next(k for k, line in enumerate(lines) if line.strip().startswith(
+        line_text))
+    paused, done, errors = threading.Event(), threading.Event(), []
+
+    def pause(frame, event, arg):
+        if frame.f_code is not hooked.forward_with_hooks.__code__:
+            return None
+
+        def line(frame, event, arg):
+            if event == "line" and frame.f_lineno == target and not paused.is_set():
+                paused.set()
+                done.wait(5)
+            return line
+        return line
+
+    def calling():
+        sys.settrace(pause)
+        try:
+            tg.nn.Linear(2, 2)(tg.ones(1, 2))
+        except Exception as error:  # (what the test reports)
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            sys.settrace(None)
+
+    def other():
+        paused.wait(5)
+        meanwhile()
+        done.set()
+
+    threads = [threading.Thread(target=calling), threading.Thread(target=other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert paused.is_set()
+    return errors
+
+
+def test_a_hook_with_kwargs_registered_or_removed_during_a_call_gets_its_arguments():
+    """Registered in another thread after the call read the flags (it ran with three
+    arguments: TypeError), or removed after the call read the hooks."""
+    from tinygrad_gd.nn.modules.module import register_module_forward_hook
+    seen, handles = [], [register_module_forward_hook(lambda m, a, o: None)]
+
+    def registering():
+        handles.append(register_module_forward_hook(
+            lambda m, a, k, o: seen.append(sorted(k)), with_kwargs=True))
+
+    try:
+        assert _call_paused_at("hooks = [", registering) == [] and seen == [[]]
+        assert _call_paused_at("flags.update(G.", handles.pop().remove) == []
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert seen == [[], []]
 
 
 # -- 3. jacobian and hessian with create_graph=True and vectorize=True -----------------------

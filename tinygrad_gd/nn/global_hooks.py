@@ -42,14 +42,16 @@ def add(key: int, hook: Any, hooks: OrderedDict, *flags: OrderedDict) -> None:
     """`hook` kept in `hooks` under `key` (and `key` marked in each of `flags`), the flags
     set."""
     with _changing:
+        for entries in flags:  # (first, so that a call in another thread that sees the
+            entries[key] = True  # hook sees its flags: module_hooks.forward_with_hooks)
         hooks[key] = hook
-        for entries in flags:
-            entries[key] = True
         _refresh()
 
 
 def discard(key: int, *dicts: OrderedDict) -> None:
-    """`key`'s entries taken out of `dicts` (where present), the flags set."""
+    """`key`'s entries taken out of `dicts` (where present), in their order (the hooks, then
+    their flags: module_hooks.forward_with_hooks reads flags on both sides of the hooks),
+    the flags set."""
     with _changing:
         for entries in dicts:
             entries.pop(key, None)

@@ -132,10 +132,13 @@ def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
         if call is not None:
             args = call.setup_inputs(args)
         output = module.forward(*args, **kwargs)
-        flags = {**G._global_forward_hooks_with_kwargs,
-                 **own.get("_forward_hooks_with_kwargs", {})}
-        for key, hook in [*G._global_forward_hooks.items(),
-                          *own.get("_forward_hooks", {}).items()]:
+        # (the global flags read before and after the hooks: add() sets a hook's flag
+        # before the hook, discard() takes it out after, in another thread meanwhile)
+        flags = dict(G._global_forward_hooks_with_kwargs)
+        hooks = [*G._global_forward_hooks.items(), *own.get("_forward_hooks", {}).items()]
+        flags.update(G._global_forward_hooks_with_kwargs)
+        flags.update(own.get("_forward_hooks_with_kwargs", {}))
+        for key, hook in hooks:
             called.add(key)
             result = (hook(module, args, kwargs, output) if key in flags
                       else hook(module, args, output))
