@@ -158,7 +158,8 @@ def _level_given(where: str, level: Any, needed: bool) -> None:
 
 class _Identity(Function, register=False, name="identity"):
     """The identity op, a new tensor of the same values whose gradient passes on unchanged:
-    the aliases made here, and utils/checkpoint.py's inputs of a second run."""
+    the aliases made here, utils/checkpoint.py's inputs of a second run, and
+    graph/twin.py's stand-in for a module's backward hooks."""
 
     def forward(ctx, x):  # noqa: N805
         return x

@@ -34,19 +34,14 @@ import numpy as np
 from .. import engine
 from ..autograd_graph import SavedTensorsHooks, _hooks
 from ..engine import Function
+from ..forward_ad import _Identity
 from ..tensor import Tensor
 from ..tracked import read_only_view
 
 
-class _PassedOn(Function, register=False, name="backward_hook"):
+class _PassedOn(_Identity, register=False, name="backward_hook"):
     """A module's backward hooks' node as the twin has it, where it made the drawn output
     (a module with backward hooks returned the loss): the identity, calling no hook."""
-
-    def forward(ctx, array: np.ndarray) -> np.ndarray:  # noqa: N805
-        return array
-
-    def backward(ctx, grad: np.ndarray) -> np.ndarray:  # noqa: N805
-        return grad
 
 
 _unpacking = SavedTensorsHooks()  # (its before_backward: the user's unpack hook, checked)
