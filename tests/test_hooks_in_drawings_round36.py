@@ -337,7 +337,9 @@ def test_a_random_op_packed_by_saved_tensors_hooks_is_drawn_unpacked_once_not_ru
     for source in (before, after):
         words = _words(source)
         assert "gives other values" not in words and "not shown" not in words
-        assert f"|grad {_listed(w.grad.numpy())}" in _node_label(source, "w")
+        drawn = re.search(r"\|grad \[([^\]]*)\]", _node_label(source, "w"))[1]
+        np.testing.assert_allclose([float(v) for v in drawn.split(", ")], w.grad.numpy(),
+                                   rtol=1e-3)  # (at the drawing's precision, whatever the draw)
     noisy = loss._ctx.parents[0]._ctx.parents[0]._ctx.parents[0]  # (sum, exp, mul, noisy)
     assert noisy._ctx is not None and noisy.shape == (2,)
     np.testing.assert_allclose(w.grad.numpy(), 3.0 * np.exp(3.0 * noisy.numpy()))
