@@ -21,13 +21,14 @@ a shared leaf lose no gradient, laid out as grad_layout.py says. A pass that wan
 gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`'s) is
 `gradients_to`: the engine's pass over the tensors on a path to them only (`leading_to`),
 as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
-run (`running_pass`), for a hook that watches several tensors in one pass. The diagrams ask
+run (backward_passes.py). The diagrams ask
 whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is none) or a
 node (`node_has_hooks`), whose change to a gradient their hook-free pass does not show,
 and what a result's hooks sent on in the last pass of a backward() or autograd.grad that ran
 them (`sent_on`: kept per hooked result, with no reference to the pass's graph, until the
-result is freed or its last hook removed), and whether a hook sent on other numbers than it
-got (`hook_changed`: one that returns None or its input changes nothing).
+result is freed or its last hook removed), and whether a hook of a tensor or node sent on
+other numbers than it got (one that returns None or its input changes none) in a pass that
+`.grad` holds (`changed_into`, `node_changed_into`).
 """
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ import numpy as np
 
 from . import engine, higher_order, versions  # noqa: F401  (higher_order: create_graph's backward)
 from .backward_args import backward_inputs, tensor_list  # noqa: F401  (autograd's, tensor's)
+from .backward_passes import (BackwardPass, PassKeepingNoGrad, grad_stamp, leading_to,  # noqa: F401
+                              running_pass)  # (leading_to: autograd_functional's)
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
 from .op_errors import named
@@ -84,7 +87,9 @@ _registering = threading.Lock()
 
 class GradientHooks(engine.Extension):
     """Runs a tensor's hooks on its complete gradient, then its node's pre-hooks; a hook may
-    replace it. After the node's backward, its hooks, which may replace its inputs'."""
+    replace it. After the node's backward, its hooks, which may replace its inputs'. Each
+    notes whether its hooks sent on other numbers than they got (`_keep_sent`,
+    `_keep_node_change`), and where a `.grad` this pass adds into starts (`_started`)."""
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
         if not (_hooks._entries or _node_hooks._entries):  # every one that had a hook is gone
@@ -92,28 +97,37 @@ class GradientHooks(engine.Extension):
             return grad
         own, changed = _hooks.get(tensor), False
         for hook in list(own.values()) if own else ():
-            got = grad
-            grad = _hooked(got, hook(_as_tensor(got)), tensor)
-            changed = changed or grad is not got and hook != getattr(
-                tensor, "_zero_frozen_entries", None) and _differs(got, grad)  # (not freeze_'s)
+            got = np.array(getattr(grad, "_data", grad))  # (a hook may change it in place)
+            grad = _hooked(grad, hook(_as_tensor(grad)), tensor)
+            changed = changed or _users(tensor, hook) and _differs(got, grad)
         if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
             _keep_sent(tensor, grad, changed)
+        if tensor._grad is None and (tensor._ctx is None or retains(tensor)) and grad_stamp():
+            _started.set(tensor, grad_stamp())  # (the .grad this pass adds into starts here)
         before = grad
-        for hook in list(_node_hooks.get(tensor._ctx, ({}, {}))[0].values()):
+        for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()):
+            got = np.array(getattr(grad, "_data", grad))
             replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
             grad = grad if replaced is None else _hooked(grad, _one(replaced, 1)[0], tensor)
+            _keep_node_change(tensor._ctx, _differs(got, grad))
         if grad is not before and retains(tensor):  # (retain_grad keeps the gradient its
             _before_node_prehooks[id(tensor)] = (weakref.ref(tensor), before)  # hooks gave)
         return grad
 
     def after_backward(self, node: Any, grad: Any, input_grads: list) -> None:
-        for hook in list(_node_hooks.get(node, ({}, {}))[1].values()) if _node_hooks._entries \
+        for hook in list(_node_hooks.get(node, _NONE)[1].values()) if _node_hooks._entries \
                 else ():
+            got = [None if g is None else np.array(getattr(g, "_data", g)) for g in input_grads]
             replaced = hook(tuple(None if g is None else _as_tensor(g) for g in input_grads),
                             (_as_tensor(grad),))
             for k, g in enumerate(() if replaced is None else _one(replaced, len(input_grads))):
                 if input_grads[k] is not None and g is not None:  # (vjp's list: the pass reads it)
                     input_grads[k] = _hooked(input_grads[k], g, node.parents[k])
+            _keep_node_change(node, any(old is not None and _differs(old, new)
+                                        for old, new in zip(got, input_grads)))
+
+
+_NONE: tuple = ({}, {})  # (a node with no hooks: none before, none after)
 
 
 class Sent(NamedTuple):
@@ -121,34 +135,68 @@ class Sent(NamedTuple):
     a leaf's where one changed its gradient."""
 
     array: np.ndarray  # the gradient after them (a copy: a later change to it is not seen)
-    # whether a hook sent on other numbers than it got, in this pass or an earlier one (a
-    # `.grad` added up over them holds its change); returning None or its input changes none
+    # whether a hook sent on other numbers than it got, in this pass or an earlier one;
+    # returning None or its input (changed in place or not) changes none
     changed: bool
     output: weakref.ref  # the output the pass started from (a reference that keeps no graph)
+    # the last pass adding into .grad in which one did (`grad_stamp`; 0: none): a `.grad`
+    # started later, after `x.grad = None`, holds no change of theirs (`changed_into`)
+    changed_at: int = 0
+
+
+# Two threads' passes may run one tensor's hooks: reading what was kept and keeping more
+# must not interleave, or one pass's change is lost.
+_keeping = threading.Lock()
+_started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
+_node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
 
 
 def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
     running = running_pass()  # (none: a pass no backward() runs, the step page's)
     if running is not None:
-        earlier = _sent.get(tensor)
-        _sent.set(tensor, Sent(np.array(getattr(grad, "_data", grad)),
-                               changed or earlier is not None and earlier.changed,
-                               weakref.ref(running.output)))
+        stamp, array = grad_stamp() if changed else 0, np.array(getattr(grad, "_data", grad))
+        with _keeping:
+            earlier = _sent.get(tensor)
+            _sent.set(tensor, Sent(array, changed or earlier is not None and earlier.changed,
+                                   weakref.ref(running.output),
+                                   stamp or earlier is not None and earlier.changed_at or 0))
+
+
+def _keep_node_change(node: Any, changed: bool) -> None:
+    """A node's hooks sent on other numbers than they got in this pass: its stamp kept."""
+    stamp = grad_stamp() if changed else 0
+    if stamp:
+        with _keeping:
+            _node_changed.set(node, max(stamp, _node_changed.get(node, 0)))
+
+
+def changed_into(tensor: Any, holder: Any) -> bool:
+    """Whether a hook of the user's on `tensor` changed numbers in a pass whose gradient
+    `holder`'s `.grad` holds: one from the pass that started it (`_started`) on. A hook
+    run after `tensor`'s `.grad` is added to (which may write it) counts for its own."""
+    sent = _sent.get(tensor)
+    return has_user_hooks(tensor) and (
+        sent is not None and _held_by(sent.changed_at, holder)
+        or tensor is holder and bool(_post_accumulate.get(tensor)))
+
+
+def node_changed_into(node: Any, holder: Any) -> bool:
+    """Whether a hook on `node` changed numbers in a pass whose gradient `holder`'s `.grad`
+    holds (`changed_into`'s, for a node's hooks)."""
+    return node is not None and node_has_hooks(node) and _held_by(
+        _node_changed.get(node, 0), holder)
+
+
+def _held_by(stamp: int, holder: Any) -> bool:
+    # A stamp, not a flag kept true: after `x.grad = None` the passes that change nothing
+    # start a `.grad` no earlier change is in (its start unknown: from before any hook)
+    return stamp > 0 and stamp >= _started.get(holder, 0)
 
 
 def _differs(got: Any, sent: Any) -> bool:
     """Whether a hook's replacement holds other numbers than the gradient it got."""
     return not np.array_equal(getattr(got, "_data", got), getattr(sent, "_data", sent),
                               equal_nan=True)
-
-
-def hook_changed(tensor: Any) -> bool:
-    """Whether a hook of the user's on `tensor` changed the gradient backward() gave it: a
-    gradient hook that sent on other numbers than it got (`sent_on`'s `changed`), or one
-    run after its `.grad` is added to (which may write `.grad`)."""
-    sent = _sent.get(tensor)
-    return has_user_hooks(tensor) and (sent is not None and sent.changed
-                                       or bool(_post_accumulate.get(tensor)))
 
 
 def sent_on(tensor: Any) -> Sent | None:
@@ -379,45 +427,18 @@ def retains(tensor: Any) -> bool:
 def has_user_hooks(tensor: Any) -> bool:
     """Whether a gradient hook of the user's is on this tensor (`register_hook`, or after
     its `.grad` is added to): `freeze_`'s own, which zeroes the frozen entries, is none."""
-    own = getattr(tensor, "_zero_frozen_entries", None)
-    return any(hook != own for hook in (_hooks.get(tensor) or {}).values()) \
+    return any(_users(tensor, hook) for hook in (_hooks.get(tensor) or {}).values()) \
         or bool(_post_accumulate.get(tensor))
+
+
+def _users(tensor: Any, hook: Callable) -> bool:
+    """Whether `hook`, on `tensor`, is the user's: `freeze_`'s own is not."""
+    return hook != getattr(tensor, "_zero_frozen_entries", None)
 
 
 def node_has_hooks(node: Any) -> bool:
     """Whether a hook is on this node (`grad_fn.register_prehook`, `register_hook`)."""
-    return any(_node_hooks.get(node, ({}, {})))
-
-
-class BackwardPass:
-    """A backward pass in progress (`accumulate_grads`, `gradients_to`): from `output`,
-    through `only` (None: every tensor that needs a gradient), for the hooks that watch
-    several tensors in one pass (PyTorch's register_multi_grad_hook)."""
-
-    __slots__ = ("output", "only", "__weakref__")
-
-    def __init__(self, output: Any, only: set | None) -> None:
-        self.output, self.only = output, only
-
-    def __enter__(self) -> "BackwardPass":  # (noted as running while the pass runs)
-        _running.passes = [*_running.passes, self]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _running.passes = _running.passes[:-1]
-
-
-class _Running(threading.local):
-    passes: list = []  # this thread's passes, the innermost last (a hook may run another)
-
-
-_running = _Running()
-
-
-def running_pass() -> BackwardPass | None:
-    """The innermost backward pass this thread runs (None outside one, or in a drawing's)."""
-    return _running.passes[-1] if _running.passes else None
-
+    return any(_node_hooks.get(node, _NONE))
 
 
 def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
@@ -433,7 +454,7 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
     with enable_grad() if create_graph else no_grad():
         if inputs is not None:
             for tensor, grad in gradients_to(start, seed, retain_graph, inputs, None,
-                                             create_graph).items():
+                                             create_graph, keeping_grad=True).items():
                 _accumulated(tensor, grad)
             return
         retained = _retained._entries  # (empty mostly: then no call per tensor to ask)
@@ -445,32 +466,23 @@ def accumulate_grads(start: Any, seed: Any, retain_graph: bool,
 
 
 def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
-                 leading: set | None = None, create_graph: bool = False) -> dict:
+                 leading: set | None = None, create_graph: bool = False,
+                 keeping_grad: bool = False) -> dict:
     """One backward pass from `start` for the gradients of `wanted` only (PyTorch's
     backward(inputs=...), autograd.grad, autograd.functional): {tensor: its gradient} for
     each of `wanted` that the pass reaches, and each retain_grad() tensor on a path to one
     of them. The pass runs the nodes on such a path only (`leading`: `leading_to`'s, given
     when the caller has it), so only their hooks run, and the graph off those paths (below
     a non-leaf input, or a side branch) is neither run nor freed: a later pass may need it,
-    as PyTorch's."""
+    as PyTorch's. `keeping_grad`: the caller adds them into `.grad` (backward(inputs=...))."""
     leading = leading_to(start, wanted) if leading is None else leading
     wanted, found = set(wanted), {}  # (an unused input gets no gradient)
-    with enable_grad() if create_graph else no_grad(), BackwardPass(start, leading):  # (above)
+    running = (BackwardPass if keeping_grad else PassKeepingNoGrad)(start, leading)
+    with enable_grad() if create_graph else no_grad(), running:  # (above)
         for tensor, grad, _ in engine.backward(start, seed, retain_graph, leading, create_graph):
             if tensor in wanted or tensor._ctx is not None and retains(tensor):
                 found[tensor] = grad
     return found
-
-
-def leading_to(start: Any, targets: Any) -> set:
-    """The tensors of `start`'s graph with a path to one of `targets` (those included):
-    the nodes PyTorch runs to compute the targets' gradients, and no others."""
-    targets, leading = set(targets), set()
-    for tensor in reversed(engine.toposort(start)):  # each tensor after its inputs
-        if tensor in targets or tensor._ctx is not None and any(
-                parent in leading for parent in tensor._ctx.parents):
-            leading.add(tensor)
-    return leading
 
 
 def forward_pre_hook_result(module: Any, result: Any) -> tuple[tuple, dict]:

@@ -9,7 +9,8 @@ gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a modu
 backward hooks), that hook is named as drawn, its name cut as short as tells it apart
 (`changed by a hook on h, or from other backward() calls`: a hook's factor and a count of
 runs read alike); a tensor's hook only where it sent on other numbers than it got
-(`hooks.hook_changed`: one that looks only is no cause), and the hooked result,
+(`hooks.changed_into`: one that looks only is no cause, nor one whose change went into a
+`.grad` since cleared), and the hooked result,
 which has no `.grad` to show what it sent on, says what it sent on in the last backward()
 that ran it, `its hook sent on [..]`, as hooks.py kept it (`hook_said`; a node's hooks: `its
 hook changed what flows on` where a `.grad` before it tells so). `held_lines` writes it
@@ -84,12 +85,13 @@ def _hooked_words(drawing: Any, i: int) -> str:
     """Where a hook may have changed tensor i's `.grad`: `changed by its hook, or from other
     backward() calls` (a hook's factor and a count of runs read alike), or by the hooks on
     its way that the drawing does not run, `a hook on mul result`, named as drawn; of a
-    tensor's hooks, only those that sent on other numbers than they got (`hook_changed`).
-    "" where no hook changed it."""
+    tensor's or node's hooks, only those that sent on other numbers than they got in a pass
+    that `.grad` holds (`changed_into`: not one before `x.grad = None`). "" where none did."""
     tensors, hookers = drawing.graph.tensors, drawing.hooked_upstream.get(i, frozenset())
     named = [_hook_place(drawing, j) for j in sorted(hookers) if j != _MODULE_HOOK and (
-        hooks.hook_changed(tensors[j]) or hooks.node_has_hooks(tensors[j]._ctx))]
-    places = [*(["its hook"] if hooks.hook_changed(tensors[i]) else []),
+        hooks.changed_into(tensors[j], tensors[i])
+        or hooks.node_changed_into(tensors[j]._ctx, tensors[i]))]
+    places = [*(["its hook"] if hooks.changed_into(tensors[i], tensors[i]) else []),
               *([f"{'a hook' if len(named) == 1 else 'hooks'} on {_listed(named)}"]
                 if named else []),
               *(["a module's backward hook"] if _MODULE_HOOK in hookers else [])]
@@ -171,10 +173,13 @@ _ELSEWHERE = "in a backward() from another output, "  # (its numbers: not this d
 
 def _changed_what_flows_on(drawing: Any, i: int, whose: str) -> str | None:
     """`its hook changed what flows on` where the `.grad` of a tensor before i that no other
-    hook's change reached holds other numbers than this pass's, `..., or another on the way
-    did` where each such also passed another hook; None where none holds other numbers."""
+    hook's change reached holds other numbers than this pass's and a change of i's node's
+    hooks (`node_changed_into`), `..., or another on the way did` where each such also
+    passed another hook; None where none does."""
+    node, tensors = drawing.graph.tensors[i]._ctx, drawing.graph.tensors
     apart = [hookers for q, hookers in drawing.hooked_upstream.items()
-             if i in hookers and grad_apart(drawing, q) is not None]
+             if i in hookers and grad_apart(drawing, q) is not None
+             and hooks.node_changed_into(node, tensors[q])]
     if not apart:
         return None
     return f"{whose} {_FLOWS_ON}" + ("" if any(hookers == {i} for hookers in apart)
