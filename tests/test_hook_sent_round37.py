@@ -8,6 +8,10 @@ its hooks sent on in the last pass that ran them, and the node says it, `(its ho
 [..])`, in both views, folded and opened, and on the step page's caption: the numbers are
 compared with what the test's own hook returned. A hook that returns None is said nothing
 of; one that has not run yet says so; numbers from a pass of another output say so.
+
+Part N: a leaf's `.grad` names a hook as its cause only where the hook's change is in that
+`.grad`: one changing its gradient in place, not a look-only node hook, not one whose
+change was made before `x.grad = None` or in an autograd.grad pass.
 """
 from __future__ import annotations
 
@@ -301,3 +305,115 @@ def test_tutorial_3s_hook_on_pred_reads_as_the_page_says(tmp_path):
     for drawn, node, line in quoted:
         assert line in drawn[node], (line, drawn[node])
         assert f"`{line}`" in page, line
+
+
+# -- a hook named as a `.grad`'s cause only where its change is in that `.grad` (part N) --
+
+_BY_H = "(changed by a hook on h, or from other backward() calls)"
+
+
+def _x_h_loss():
+    """x, h = 3x and loss = sum(h * h): d loss / dh = 2h, d loss / dx = 18x."""
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    h = x * 3.0
+    h.name = "h"
+    return x, h, (h * h).sum()
+
+
+def test_a_hook_that_changes_its_gradient_in_place_is_named(tmp_path):
+    x, h, loss = _x_h_loss()
+    h.register_hook(lambda g: (g.mul_(2), None)[1])  # (doubles in place, returns None)
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 18 * x.numpy())  # (one pass, doubled)
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    th = tx * 3.0
+    th.register_hook(lambda g: (g.mul_(2), None)[1])
+    (th * th).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    nodes = _drawn(loss, tmp_path, "in-place", mode="backward")
+    said = " ".join(nodes["x"])
+    assert _BY_H in said and "accumulated" not in said, nodes["x"]
+    _agrees(_sent_numbers(nodes["h"]), 2 * 2 * h.numpy())
+
+
+@pytest.mark.parametrize("where", ["prehook", "hook"])
+def test_a_look_only_node_hook_is_no_cause(tmp_path, where):
+    x, h, loss = _x_h_loss()
+    seen: list = []
+    if where == "prehook":
+        h.grad_fn.register_prehook(lambda go: seen.append(go) and None)
+    else:
+        h.grad_fn.register_hook(lambda gi, go: seen.append(gi) and None)
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)  # (two passes: .grad twice this pass's)
+    assert len(seen) == 2
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 18 * x.numpy())
+    for mode in ("backward", "forward"):
+        nodes = _drawn(loss, tmp_path, f"{where}-{mode}", mode=mode)
+        said = " ".join(nodes["x"]) + " ".join(nodes["h"])
+        assert "hook" not in said and "accumulated" in said, (nodes["x"], nodes["h"])
+
+
+def test_a_changing_node_prehook_is_still_named(tmp_path):
+    x, h, loss = _x_h_loss()
+    h.grad_fn.register_prehook(lambda go: (go[0] * 5,))
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 5 * 18 * x.numpy())
+    nodes = _drawn(loss, tmp_path, "pre", mode="backward")
+    assert _BY_H in " ".join(nodes["x"]), nodes["x"]
+    assert "(its hook changed what flows on)" in " ".join(nodes["h"]), nodes["h"]
+
+
+def _clamped():
+    """h = x * w with a hook clamping h's gradient to [-1, 1]; `big` (100 h) is clamped,
+    `small` (0.01 h) is not."""
+    x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    w = tg.Tensor([3.0, -1.0], requires_grad=True, name="w")
+    h = x * w
+    h.name = "h"
+    h.register_hook(lambda g: g.clamp(-1, 1))
+    return x, w, h, (h * 100).sum(), (h * 0.01).sum()
+
+
+@pytest.mark.parametrize("cleared", [False, True])
+def test_a_change_before_grad_was_cleared_is_not_named(tmp_path, cleared):
+    x, w, h, big, small = _clamped()
+    big.backward(retain_graph=True)  # the hook changes [100, 100] into [1, 1]
+    np.testing.assert_allclose(x.grad.numpy(), w.numpy())
+    if cleared:
+        x.grad = w.grad = None
+    small.backward(retain_graph=True)
+    small.backward(retain_graph=True)  # (the hook changes nothing: 0.01 is within [-1, 1])
+    own = 2 * 0.01 * w.numpy()
+    np.testing.assert_allclose(x.grad.numpy(), own if cleared else own + w.numpy())
+    said = " ".join(_drawn(small, tmp_path, f"cleared-{cleared}", mode="backward")["x"])
+    assert (_BY_H in said) == (not cleared), said
+    assert ("(accumulated)" in said) == cleared, said
+
+
+def test_a_change_in_an_autograd_grad_pass_is_in_no_grad(tmp_path):
+    x, w, h, big, small = _clamped()
+    [gx] = tg.autograd.grad(big, [x], retain_graph=True)  # (clamped; writes no .grad)
+    np.testing.assert_allclose(gx.numpy(), w.numpy())
+    assert x.grad is None
+    small.backward(retain_graph=True)
+    small.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 0.01 * w.numpy())
+    said = " ".join(_drawn(small, tmp_path, "grad", mode="backward")["x"])
+    assert "hook" not in said and "(accumulated)" in said, said
+
+
+def test_a_changing_hook_removed_beside_a_look_only_one_is_no_cause(tmp_path):
+    x, h, loss = _x_h_loss()
+    doubling = h.register_hook(lambda g: g * 2)
+    h.register_hook(lambda g: None)
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 18 * x.numpy())
+    doubling.remove()
+    x.grad = None
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * 18 * x.numpy())  # (two passes, none doubled)
+    said = " ".join(_drawn(loss, tmp_path, "removed", mode="backward")["x"])
+    assert "hook" not in said and "(accumulated)" in said, said
