@@ -102,7 +102,8 @@ class GradientHooks(engine.Extension):
             changed = changed or _users(tensor, hook) and _differs(got, grad)
         if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
             _keep_sent(tensor, grad, changed)
-        if tensor._grad is None and (tensor._ctx is None or retains(tensor)) and grad_stamp():
+        if (tensor._ctx is None or retains(tensor)) and grad_stamp() and (
+                tensor._grad is None or not np.any(tensor._grad._data)):  # (zeroed: holds none)
             _started.set(tensor, grad_stamp())  # (the .grad this pass adds into starts here)
         before = grad
         for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()):
