@@ -11,7 +11,8 @@ of; one that has not run yet says so; numbers from a pass of another output say 
 
 Part N: a leaf's `.grad` names a hook as its cause only where the hook's change is in that
 `.grad`: one changing its gradient in place, not a look-only node hook, not one whose
-change was made before `x.grad = None` or in an autograd.grad pass.
+change was made before `x.grad = None` or in an autograd.grad pass, nor a look-only
+post-accumulate-grad hook.
 """
 from __future__ import annotations
 
@@ -417,3 +418,25 @@ def test_a_changing_hook_removed_beside_a_look_only_one_is_no_cause(tmp_path):
     np.testing.assert_allclose(x.grad.numpy(), 2 * 18 * x.numpy())  # (two passes, none doubled)
     said = " ".join(_drawn(loss, tmp_path, "removed", mode="backward")["x"])
     assert "hook" not in said and "(accumulated)" in said, said
+
+
+@pytest.mark.parametrize("factor", [None, 3.0])
+def test_a_post_accumulate_hook_is_named_where_it_changed_grad(tmp_path, factor):
+    w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    seen: list = []
+
+    def hook(p):  # (looks, or triples p.grad)
+        seen.append(p.grad.numpy().copy())
+        if factor is not None:
+            p.grad = p.grad * factor
+    w.register_post_accumulate_grad_hook(hook)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    loss.backward(retain_graph=True)
+    assert len(seen) == 2
+    f = 1.0 if factor is None else factor
+    np.testing.assert_allclose(w.grad.numpy(), (f * f + f) * 2 * w.numpy())  # ((2w f + 2w) f)
+    said = " ".join(_drawn(loss, tmp_path, f"post-{factor}", mode="backward")["w"])
+    assert ("(changed by its hook, or from other backward() calls)" in said) == (
+        factor is not None), said
+    assert ("(accumulated)" in said) == (factor is None), said

@@ -64,8 +64,13 @@ def grad_stamp() -> int:
     try:
         return running.stamp
     except AttributeError:  # (not asked yet in this pass)
-        running.stamp = next(_stamps)
+        running.stamp = next_stamp()
         return running.stamp
+
+
+def next_stamp() -> int:
+    """A number after every pass's so far (a change made outside a pass is stamped so)."""
+    return next(_stamps)
 
 
 def leading_to(start: Any, targets: Any) -> set:

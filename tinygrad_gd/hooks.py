@@ -2,8 +2,8 @@
 
 `t.register_hook(fn)` calls `fn(grad)` when `t`'s gradient is complete, before it is
 used (PyTorch's Tensor.register_hook), and returns a `RemovableHandle` (`.remove()`),
-also what a module's hook registration returns (its forward pre-hooks' results are
-checked here too: `forward_pre_hook_result`).
+also what a module's hook registration returns (what hooks return is checked by
+hook_results.py).
 Hooks join the backward pass through one extension, `GradientHooks`, on while some live
 tensor has a hook and switched off by the first step that finds none (it then costs
 nothing). A tensor changed in place gives its hooks to its old version (`move_hooks`):
@@ -42,9 +42,11 @@ import numpy as np
 from . import engine, higher_order, versions  # noqa: F401  (higher_order: create_graph's backward)
 from .backward_args import backward_inputs, tensor_list  # noqa: F401  (autograd's, tensor's)
 from .backward_passes import (BackwardPass, PassKeepingNoGrad, grad_stamp, leading_to,  # noqa: F401
-                              running_pass)  # (leading_to: autograd_functional's)
+                              next_stamp, running_pass)  # (leading_to: autograd_functional's)
 from .grad_mode import enable_grad, no_grad
 from .grad_layout import contracted_grad
+from .hook_results import (forward_pre_hook_result, hook_replacement,  # noqa: F401  (nn's)
+                           node_hook_result)
 from .op_errors import named
 from .tracked import writes
 
@@ -109,7 +111,8 @@ class GradientHooks(engine.Extension):
         for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()):
             got = np.array(getattr(grad, "_data", grad))
             replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
-            grad = grad if replaced is None else _hooked(grad, _one(replaced, 1)[0], tensor)
+            grad = grad if replaced is None else _hooked(grad, node_hook_result(replaced, 1)[0],
+                                                         tensor)
             _keep_node_change(tensor._ctx, _differs(got, grad))
         if grad is not before and retains(tensor):  # (retain_grad keeps the gradient its
             _before_node_prehooks[id(tensor)] = (weakref.ref(tensor), before)  # hooks gave)
@@ -121,7 +124,8 @@ class GradientHooks(engine.Extension):
             got = [None if g is None else np.array(getattr(g, "_data", g)) for g in input_grads]
             replaced = hook(tuple(None if g is None else _as_tensor(g) for g in input_grads),
                             (_as_tensor(grad),))
-            for k, g in enumerate(() if replaced is None else _one(replaced, len(input_grads))):
+            given = () if replaced is None else node_hook_result(replaced, len(input_grads))
+            for k, g in enumerate(given):
                 if input_grads[k] is not None and g is not None:  # (vjp's list: the pass reads it)
                     input_grads[k] = _hooked(input_grads[k], g, node.parents[k])
             _keep_node_change(node, any(old is not None and _differs(old, new)
@@ -150,6 +154,7 @@ class Sent(NamedTuple):
 _keeping = threading.Lock()
 _started = ByIdentity()  # tensor -> grad_stamp of the pass that started its .grad
 _node_changed = ByIdentity()  # node -> grad_stamp of the last pass its hooks changed numbers in
+_post_changed = ByIdentity()  # leaf -> stamp of the last .grad its post-accumulate hooks changed
 
 
 def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
@@ -174,11 +179,11 @@ def _keep_node_change(node: Any, changed: bool) -> None:
 def changed_into(tensor: Any, holder: Any) -> bool:
     """Whether a hook of the user's on `tensor` changed numbers in a pass whose gradient
     `holder`'s `.grad` holds: one from the pass that started it (`_started`) on. A hook
-    run after `tensor`'s `.grad` is added to (which may write it) counts for its own."""
+    run after `tensor`'s `.grad` is added to counts for its own where it changed `.grad`."""
     sent = _sent.get(tensor)
     return has_user_hooks(tensor) and (
         sent is not None and _held_by(sent.changed_at, holder)
-        or tensor is holder and bool(_post_accumulate.get(tensor)))
+        or tensor is holder and _held_by(_post_changed.get(tensor, 0), holder))
 
 
 def node_changed_into(node: Any, holder: Any) -> bool:
@@ -218,32 +223,11 @@ def _hooked(grad: Any, replaced: Any, tensor: Any) -> Any:
     pass with create_graph=True a Tensor returned keeps its graph."""
     if replaced is None:
         return grad
-    array = _replacement(replaced, tensor)
+    array = hook_replacement(replaced, tensor)
     if not isinstance(grad, engine.Tensor):
         return array
     return replaced if isinstance(replaced, engine.Tensor) and replaced.dtype == tensor.dtype \
         else engine.Tensor.from_op(array, None)
-
-
-def _one(replaced: Any, count: int) -> tuple:
-    """A node hook's result: a tuple or list of `count` gradients (None keeps one)."""
-    if not isinstance(replaced, (tuple, list)) or len(replaced) != count:
-        raise TypeError(f"a node hook returned {type(replaced).__name__} {str(replaced)[:40]!r}; "
-                        f"return a tuple of {count} gradient(s) (None keeps one), or None")
-    return tuple(replaced)
-
-
-def _replacement(replaced: Any, tensor: Any) -> np.ndarray:
-    try:
-        array = np.asarray(getattr(replaced, "_data", replaced), dtype=tensor.dtype)
-    except (TypeError, ValueError):
-        raise TypeError(f"a gradient hook returned {type(replaced).__name__} "
-                        f"{str(replaced)[:40]!r} for a tensor of shape {tensor.shape}; return "
-                        f"a Tensor or array of that shape, or None to keep the gradient") from None
-    if array.shape != tensor.shape:
-        raise RuntimeError(f"a gradient hook returned shape {array.shape} for a tensor of "
-                           f"shape {tensor.shape}; it must be the same")
-    return array
 
 
 _extension = GradientHooks()
@@ -360,7 +344,8 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                 added._data = laid_out
         tensor._grad = added
         tensor._grad_at = writes[0]  # the write clock: when .grad was last set
-    if _post_accumulate._entries:
+    if _post_accumulate._entries and _post_accumulate.get(tensor):
+        kept = np.array(added._data)  # (what a hook changed in .grad: `changed_into`'s)
         for hook in list(_post_accumulate.get(tensor, {}).values()):
             returned = hook(tensor)  # (the tensor itself is let through, as PyTorch lets
             if returned is not None and returned is not tensor:  # `p.add_(...)` through)
@@ -368,6 +353,9 @@ def _accumulated(tensor: Any, grad: Any) -> None:
                     f"register_post_accumulate_grad_hook: a hook returned "
                     f"{type(returned).__name__} {returned!r:.40}; it gets the tensor, reads "
                     f"or updates it, and returns None (PyTorch's rule)")
+        if tensor._grad is not None and _differs(kept, tensor._grad):
+            with _keeping:  # (outside a pass, backward(inputs=...)'s: after every one so far)
+                _post_changed.set(tensor, grad_stamp() or next_stamp())
 
 
 def register_prehook(node: Any, hook: Callable) -> RemovableHandle:
@@ -484,15 +472,3 @@ def gradients_to(start: Any, seed: Any, retain_graph: bool, wanted: Any,
             if tensor in wanted or tensor._ctx is not None and retains(tensor):
                 found[tensor] = grad
     return found
-
-
-def forward_pre_hook_result(module: Any, result: Any) -> tuple[tuple, dict]:
-    """What a module's forward pre-hook registered with_kwargs=True returned (not None),
-    checked to be `(new_args, new_kwargs)` (PyTorch's RuntimeError otherwise)."""
-    if not (isinstance(result, tuple) and len(result) == 2
-            and isinstance(result[0], (tuple, list)) and isinstance(result[1], dict)):
-        raise RuntimeError(f"{type(module).__name__}: a forward pre-hook registered with "
-                           f"with_kwargs=True must return None or a tuple of (new_args, "
-                           f"new_kwargs) (a tuple and a dict), but got {type(result).__name__} "
-                           f"{repr(result)[:60]}")
-    return tuple(result[0]), result[1]
