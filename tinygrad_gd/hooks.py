@@ -105,7 +105,7 @@ class GradientHooks(engine.Extension):
         if own and (changed or tensor._ctx is not None):  # (a leaf's: kept where it changed)
             _keep_sent(tensor, grad, changed)
         if (tensor._ctx is None or retains(tensor)) and grad_stamp() and (
-                tensor._grad is None or not np.any(tensor._grad._data)):  # (zeroed: holds none)
+                tensor._grad is None or _started.get(tensor) is None):  # (zeroed: restarted)
             _started.set(tensor, grad_stamp())  # (the .grad this pass adds into starts here)
         before = grad
         for hook in list(_node_hooks.get(tensor._ctx, _NONE)[0].values()):
@@ -191,6 +191,12 @@ def node_changed_into(node: Any, holder: Any) -> bool:
     holds (`changed_into`'s, for a node's hooks)."""
     return node is not None and node_has_hooks(node) and _held_by(
         _node_changed.get(node, 0), holder)
+
+
+def grad_restarted(tensor: Any) -> None:
+    """`tensor.grad` was zeroed in place (zero_grad(set_to_none=False)): the next pass that
+    adds into it starts it again, and no earlier hook's change is held in it."""
+    _started.discard(tensor)
 
 
 def _held_by(stamp: int, holder: Any) -> bool:

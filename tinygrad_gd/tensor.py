@@ -416,6 +416,7 @@ def zero_grads(params: Any, set_to_none: bool) -> None:
             p._grad = None  # (the setter's None, without a property call per parameter)
         elif p._grad is not None:
             versions.mixed.take(p._grad)  # (zeroed: nothing from before mixed in)
+            hooks.grad_restarted(p)  # (nor any hook's change: a diagram's cause)
             if p._grad._requires_grad:  # made with create_graph=True: cut first, as PyTorch
                 p._grad = p._grad.detach()
             p._grad.zero_()
