@@ -23,7 +23,10 @@ PyTorch's: the second run's tensors are matched to the first's by position). Onl
 in-place change of a tensor from outside `fn` is refused, since the second run would
 change it again: one `fn` was given, or read needing a gradient, at the call (where
 PyTorch's refuses at backward()); one it read needing none, when backward() runs `fn`
-again (until then it cannot be told from a tensor `fn` made and filled in place). The
+again (until then it cannot be told from a tensor `fn` made and filled in place), and
+only where an op that records a gradient reads it directly: read through another op
+first (`c * 2`), its change is not seen and the gradient is computed from the changed
+values, as PyTorch's is. The
 outputs are parts of the node's one output, so a tensor returned twice is one; with
 several, one that is a view of an argument or of what `fn` read is returned as `fn` made
 it (its view ops kept, as PyTorch's), and two that share memory are refused at the call.
