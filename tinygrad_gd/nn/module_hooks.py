@@ -133,7 +133,8 @@ def forward_with_hooks(module: Any, args: tuple, kwargs: dict) -> Any:
             args = call.setup_inputs(args)
         output = module.forward(*args, **kwargs)
         # (the global flags read before and after the hooks: add() sets a hook's flag
-        # before the hook, discard() takes it out after, in another thread meanwhile)
+        # before the hook, discard() takes it out after, in another thread meanwhile;
+        # test_checkpoint_round37's race test pauses at the next two lines by their text)
         flags = dict(G._global_forward_hooks_with_kwargs)
         hooks = [*G._global_forward_hooks.items(), *own.get("_forward_hooks", {}).items()]
         flags.update(G._global_forward_hooks_with_kwargs)
