@@ -54,10 +54,12 @@
     transposed.py  ConvTranspose1d/2d/3d (weight (in, out/groups, k...),
                    forward's output_size=), Unfold, Fold
     resampling.py  Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle,
-                   PixelUnshuffle (and F.interpolate, F.pixel_shuffle, F.pixel_unshuffle)
+                   PixelUnshuffle (and F.interpolate, F.pixel_shuffle, F.pixel_unshuffle;
+                   antialiasing.py: interpolate(antialias=True)'s weights)
     transformer.py MultiheadAttention (F.multi_head_attention_forward's computation,
                    attention_forward.py; boolean masks: True is NOT allowed),
-                   TransformerEncoderLayer, TransformerEncoder
+                   TransformerEncoderLayer, TransformerEncoder (attention_checks.py:
+                   the masks' checks the encoder and the decoder share)
     transformer_decoder.py  TransformerDecoderLayer, TransformerDecoder, Transformer
                    (Transformer.generate_square_subsequent_mask: the causal mask)
     loss.py        SSELoss, HalfSSELoss, MSELoss, L1Loss, HuberLoss, SmoothL1Loss, BCELoss,
@@ -80,6 +82,8 @@
                    channel_shuffle, pdist, embedding_bag; random_functions.py: dropout3d,
                    alpha_dropout, feature_alpha_dropout, rrelu, gumbel_softmax;
                    in_place_functions.py: relu_, elu_, selu_, ... outside any graph;
+                   activations_from_output.py: elu_, selu_, celu_, leaky_relu_, rrelu_
+                   in a graph, their slope taken from their output, as PyTorch's;
                    volumetric_functions.py: conv3d, max_pool3d, avg_pool3d, the 3-d
                    adaptive pools; grid_sampling.py: affine_grid, grid_sample, the
                    spatial transformer's sampler; functional_more2.py:
