@@ -8,6 +8,9 @@ that keep a worker longest go first (LONGEST_FIRST), then the others, most tests
 xdist would have it; inside a file the tests keep their written order. A run without
 xdist runs the same tests in this order, which changes nothing but the order.
 
+The `torch64` fixture: PyTorch (the test skipped without it) with float64 as its default
+dtype for the test, as this package's, put back after.
+
 And which examples Hypothesis draws: the same ones every run (its "ci" profile: drawn from
 a hash of each test, no example database), so a run passes or fails on the code alone,
 never on a new random draw. `HYPOTHESIS_PROFILE=explore scripts/test.sh` draws new ones
@@ -87,3 +90,12 @@ def pytest_runtest_makereport(item: Any, call: Any) -> Any:
     if report.failed and call.when == "call" and first is not None and seed is not None:
         report.sections.append(("seeded fuzzer", f"seed {seed}; rerun it alone: "
                                 f"{FUZZ_SEED}={seed} python -m pytest '{item.nodeid}'"))
+
+
+@pytest.fixture
+def torch64():
+    torch = pytest.importorskip("torch")
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield torch
+    torch.set_default_dtype(default)

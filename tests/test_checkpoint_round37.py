@@ -36,15 +36,6 @@ import tinygrad_gd as tg
 from tinygrad_gd.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
 
 
-@pytest.fixture
-def torch64():
-    torch = pytest.importorskip("torch")
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(default)
-
-
 def _model_and_input(seed: int = 0):
     tg.manual_seed(seed)
     model = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Tanh(), tg.nn.Linear(4, 2))

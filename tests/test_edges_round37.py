@@ -54,15 +54,6 @@ from tinygrad_gd.errors import ShapeError
 from tinygrad_gd.special import digamma
 
 
-@pytest.fixture
-def torch64():
-    torch = pytest.importorskip("torch")
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(default)
-
-
 # -- 1. cdf at the bound an open support leaves out ------------------------------------------
 OPEN_AT_ZERO = {
     "LogNormal": lambda lib, v: lib.LogNormal(0.3, 1.2, validate_args=v),

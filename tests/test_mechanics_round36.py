@@ -49,15 +49,6 @@ import pytest
 import tinygrad_gd as tg
 
 
-@pytest.fixture
-def torch64():
-    torch = pytest.importorskip("torch")
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(default)
-
-
 def _numpy(value):
     """Tensors as (array, requires_grad), through tuples; other values as they are."""
     if isinstance(value, (tuple, list)):

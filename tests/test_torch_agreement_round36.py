@@ -43,15 +43,6 @@ from tinygrad_gd.distributions.gamma_ops import beta_slope_over, standard_gamma_
 from tinygrad_gd.nn import functional as F
 
 
-@pytest.fixture
-def torch64():
-    torch = pytest.importorskip("torch")
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(default)
-
-
 # -- 1. single-number gamma-family parameters draw ------------------------------------------
 SINGLE = {
     "Gamma": lambda: D.Gamma(2.0, 1.5), "Chi2": lambda: D.Chi2(3.0),

@@ -54,15 +54,6 @@ from tinygrad_gd.errors import ShapeError
 from tinygrad_gd.nn import functional as F
 
 
-@pytest.fixture
-def torch64():
-    torch = pytest.importorskip("torch")
-    default = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float64)
-    yield torch
-    torch.set_default_dtype(default)
-
-
 def _array(t):
     return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t.numpy())
 
