@@ -92,9 +92,7 @@ def _with_out(name: str, function: Callable) -> Callable:
     """`function` taking a keyword-only `out=`: its result written into out, returned."""
     @functools.wraps(function)
     def with_out(*args: Any, out: Any = None, **kwargs: Any) -> Any:
-        if out is None:
-            return function(*args, **kwargs)
-        return _written(name, function(*args, **kwargs), out)
+        return into_out(name, function(*args, **kwargs), out)
 
     parameters = list(inspect.signature(function).parameters.values())
     keywords = [p for p in parameters if p.kind is p.VAR_KEYWORD]
