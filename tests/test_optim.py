@@ -422,10 +422,35 @@ def test_load_state_dict_of_another_kind_of_optimizer_is_refused_before_step(sav
     (p * p).sum().backward()
     first.step()
     second = loaded([q], lr=0.5)
+    before = second.state_dict()["state"]  # (Adagrad's sums exist from the start, PyTorch's too)
     with pytest.raises(ValueError, match=rf"^{loaded.__name__}.load_state_dict: the saved "
                                          r"settings .* lack .*same kind of optimizer$"):
         second.load_state_dict(first.state_dict())
-    assert second.param_groups[0]["lr"] == 0.5 and not second.state  # nothing half-loaded
+    after = second.state_dict()["state"]  # nothing half-loaded
+    assert second.param_groups[0]["lr"] == 0.5 and after.keys() == before.keys()
+    for i in before:
+        assert after[i].keys() == before[i].keys()
+        for key in before[i]:
+            np.testing.assert_array_equal(after[i][key], before[i][key])
+
+
+def test_adagrads_sums_exist_before_its_first_step_as_pytorchs():
+    # PyTorch's Adagrad makes each sum in its constructor: a state_dict() saved before any
+    # step holds them, and a model's checkpoint taken then resumes the same
+    p, q = nn.Parameter([1.0, 2.0]), nn.Parameter(np.ones((2, 2), np.float32))
+    optimizer = optim.Adagrad([p, q], lr=0.1, initial_accumulator_value=0.25)
+    state = optimizer.state_dict()["state"]
+    assert sorted(state) == [0, 1] and float(state[0]["step"]) == 0.0
+    np.testing.assert_array_equal(state[0]["sum"], [0.25, 0.25])
+    assert state[1]["sum"].shape == (2, 2) and state[1]["sum"].dtype == np.float32
+    (p * p).sum().backward()
+    optimizer.step()  # the sum starts from 0.25: p - lr * g / sqrt(0.25 + g**2)
+    g = np.array([2.0, 4.0])
+    np.testing.assert_allclose(p.data, [1.0, 2.0] - 0.1 * g / (np.sqrt(0.25 + g * g) + 1e-10))
+    assert float(optimizer.state[p]["step"]) == 1.0 and float(optimizer.state[q]["step"]) == 0.0
+    late = nn.Parameter([5.0])  # a group added later starts at its first step, as PyTorch's
+    optimizer.add_param_group({"params": [late]})
+    assert late not in optimizer.state or not optimizer.state[late]
 
 
 def test_step_updates_in_place_records_no_graph_and_keeps_float32():

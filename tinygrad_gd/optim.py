@@ -280,6 +280,14 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable, fused=fused))
+        for group in self.param_groups:  # (as PyTorch's: the sums exist before a step, so
+            for p in group["params"]:    # state_dict() saves them; added groups' at their first)
+                self.state[p] = self._first_state(p.dtype, p.shape, group)
+
+    @staticmethod
+    def _first_state(dtype: Any, shape: tuple, group: dict[str, Any]) -> dict[str, Any]:
+        return dict(step=_scalar(0, dtype),
+                    sum=np.full(shape, group["initial_accumulator_value"], dtype))
 
     def _check_settings(self, group: dict[str, Any]) -> None:
         super()._check_settings(group)
@@ -292,8 +300,7 @@ class Adagrad(Optimizer):
     def _update(self, grad: np.ndarray, group: dict[str, Any],
                 state: dict[str, Any]) -> tuple[float, np.ndarray]:
         if not state:
-            state.update(step=_scalar(0, grad.dtype),
-                         sum=np.full_like(grad, group["initial_accumulator_value"]))
+            state.update(self._first_state(grad.dtype, grad.shape, group))
         t = _next_step(state)
         s = state["sum"]
         s += grad * grad
