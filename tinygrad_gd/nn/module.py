@@ -241,8 +241,8 @@ class Module(ModuleConversions, ModuleHooks):
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass "
                             f"(module {name!r})")
+        self._own("_slots")[name] = "module"  # (before: a None's registration hook sees it)
         setattr(self, name, module)
-        self._own("_slots")[name] = "module"
 
     def register_module(self, name: str, module: "Module | None") -> None:
         """The same as `add_module` (PyTorch's alias)."""
@@ -261,7 +261,12 @@ class Module(ModuleConversions, ModuleHooks):
         object.__setattr__(self, name, value)
 
     def _member_kind(self, name: str, value: Any) -> str | None:
-        """What `value` would be as `self.name`: 'parameter', 'module', 'buffer' or None."""
+        """What `value` would be as `self.name`: 'parameter', 'module', 'buffer' or None.
+        None keeps a module's or a buffer's name its kind (PyTorch's hooks see it there)."""
+        if value is None:
+            if vars(self).get("_slots", {}).get(name) == "module":
+                return "module"
+            return "buffer" if name in vars(self).get("_buffer_persistent", ()) else None
         if isinstance(value, (Parameter, Module)):
             return "parameter" if isinstance(value, Parameter) else "module"
         if isinstance(value, Buffer) or isinstance(value, Tensor) and (
