@@ -90,6 +90,8 @@
                    native_channel_shuffle, linear_cross_entropy; kernel_functions.py:
                    conv_tbc, grouped_mm, and scaled_mm refused)
     init.py        PyTorch's nn.init: xavier_uniform_, kaiming_normal_, zeros_... in place
+    parameter_reset.py  what the layers' reset_parameters share (PyTorch's starting
+                   values again, in place; each constructor starts by it)
     grad.py        PyTorch's nn.grad: conv1d/2d/3d_input and _weight (a convolution's
                    gradients, for your own Function's backward)
     utils/         clip_grad_norm_, clip_grad_value_, get_total_norm, clip_grads_with_norm_,

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
+from . import init as nn_init
 from ..ops.arguments import number
 from .layer_functions import _one_dim
 from .layers import _Activation, _check_features
@@ -156,9 +157,14 @@ class PReLU(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         self.num_parameters = _check_features(num_parameters, "num_parameters", "PReLU")
-        init = number("PReLU", "init", init)  # (the slopes' starting value, one number)
-        self.weight = Parameter(np.full(self.num_parameters, init,
-                                        _float_dtype(dtype, "PReLU", device)))
+        self.init = number("PReLU", "init", init)  # (the slopes' starting value, one number)
+        self.weight = Parameter(np.zeros(self.num_parameters,
+                                         _float_dtype(dtype, "PReLU", device)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every slope `init` again, in place (PyTorch's)."""
+        nn_init.constant_(self.weight, self.init)
 
     def forward(self, input: Any) -> Tensor:
         return F.prelu(input, self.weight)

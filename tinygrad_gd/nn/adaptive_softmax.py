@@ -31,6 +31,7 @@ from .containers import ModuleList, Sequential
 from .layer_functions import _as_tensor
 from .layers import Linear, _check_features
 from .module import Module
+from .parameter_reset import reset_generator
 from .registration import _float_dtype
 
 __all__ = ["AdaptiveLogSoftmaxWithLoss"]
@@ -100,6 +101,13 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             self.tail.append(Sequential(
                 Linear(self.in_features, hidden, False, dtype=resolved, generator=rng),
                 Linear(hidden, size, False, dtype=resolved, generator=rng)))
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """The head's and each tail Linear's reset_parameters, in that order (PyTorch's),
+        each drawing next from `generator`, else the global generator."""
+        rng = reset_generator(self, generator)
+        for layer in [self.head] + [linear for tail in self.tail for linear in tail]:
+            layer.reset_parameters(generator=rng)
 
     def _rows(self, input: Any, what: str = "input") -> Tensor:
         """The input as a (batch, in_features) or (in_features,) Tensor, else one line."""

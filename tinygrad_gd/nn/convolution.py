@@ -22,12 +22,12 @@ from ..ops.arguments import integer
 from ..ops.convolution import conv_padding, divisor_or_none, single, sizes
 from ..ops.window_arguments import _n_ints
 from ..tensor import Tensor
-from ..values import uniform_draws
 from . import functional as F
 from .layer_functions import _as_tensor, _named
 from .layers import _check_features
 from .registration import _float_dtype
-from .module import Module, Parameter
+from .module import Module
+from .parameter_reset import reset_generator, uniform_each_, zero_weight_and_bias
 from .spatial_functions import _output_size
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "Conv3d", "MaxPool3d", "AvgPool3d",
@@ -71,12 +71,18 @@ class _ConvNd(Module):
             self.padding = self._sizes("padding", padding, low=0)
         rng = make_generator(seed, generator, name)
         resolved = _float_dtype(dtype, name, device)
-        bound = 1 / (self.in_channels // self.groups * math.prod(self.kernel_size)) ** 0.5
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(uniform_draws(rng, shape, resolved, -bound, bound))
-        self.register_parameter("bias", Parameter(
-            uniform_draws(rng, self.out_channels, resolved, -bound, bound))
-            if check_flag(name, "bias", bias) else None)
+        zero_weight_and_bias(self, shape, self.out_channels if check_flag(name, "bias", bias)
+                             else None, resolved)
+        self.reset_parameters(generator=rng)
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """Weight, then bias, drawn again from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), in place
+        (PyTorch's: kaiming_uniform_(a=sqrt(5)) is that bound), from `generator`, else the
+        global generator (tg.manual_seed's)."""
+        fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
+        uniform_each_((self.weight, self.bias), 1 / fan_in ** 0.5,
+                      reset_generator(self, generator))
 
     def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
         """kernel_size, stride, dilation or padding as a tuple of n ints, each >= low."""

@@ -1,7 +1,8 @@
 """The `Embedding` layer, as PyTorch's: a learned vector per index (`weight[indices]`),
 built from its sizes or `from_pretrained` from a table of vectors (GloVe's, a trained
 model's). The lookup is `functional.embedding`; layers_more.py holds `EmbeddingBag`,
-whose `from_pretrained` reads its table's size here too (`table_shape`).
+whose `from_pretrained` reads its table's size here too (`table_shape`), and whose
+reset_parameters is Embedding's (`normal_table_`).
 """
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ..grad_mode import check_flag
+from ..creation import make_generator
+from ..grad_mode import check_flag, no_grad
 from ..tensor import Tensor
 from . import functional as F
+from . import init
 from .layer_functions import (_check_features, _embedding_options, _padding_idx,
                               _starting_weight)
 from .module import Module, Parameter
+from .parameter_reset import reset_generator
 
 __all__ = ["Embedding"]
 
@@ -27,6 +31,15 @@ def table_shape(where: str, embeddings: Any) -> tuple[int, int]:
         raise ValueError(f"{where}: embeddings must be 2-D (num_embeddings, "
                          f"embedding_dim), got shape {shape}")
     return shape
+
+
+def normal_table_(layer: Module, generator: np.random.Generator | None) -> None:
+    """An embedding layer's reset_parameters (Embedding's, EmbeddingBag's): its weight
+    drawn from N(0, 1) in place, then the row at its padding_idx set to zero."""
+    init.normal_(layer.weight, generator=reset_generator(layer, generator))
+    if layer.padding_idx is not None:
+        with no_grad():
+            layer.weight[layer.padding_idx] = 0.0
 
 
 class Embedding(Module):
@@ -51,15 +64,15 @@ class Embedding(Module):
         self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
         weight = _starting_weight("Embedding", _weight, (self.num_embeddings, self.embedding_dim),
-                                  dtype, device, seed, generator)
+                                  dtype, device)
+        rng = make_generator(seed, generator, "Embedding") if _weight is None else None
         learns = not check_flag("Embedding", "_freeze", _freeze)
         self.weight = Parameter(weight, requires_grad=learns)
         self.padding_idx = _padding_idx("Embedding", padding_idx, self.num_embeddings)
-        if self.padding_idx is not None:
-            if _weight is None:
-                self.weight.data[self.padding_idx] = 0.0
-            if learns:
-                self.weight.freeze_(self.padding_idx)
+        if rng is not None:
+            self.reset_parameters(generator=rng)
+        if self.padding_idx is not None and learns:
+            self.weight.freeze_(self.padding_idx)
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True,
@@ -73,6 +86,11 @@ class Embedding(Module):
         shape = table_shape(where, embeddings)
         return cls(shape[0], shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
                    sparse, embeddings, check_flag(where, "freeze", freeze))
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """The weight drawn again from N(0, 1), in place, the padding_idx row zero
+        (PyTorch's), from `generator`, else the global generator (tg.manual_seed's)."""
+        normal_table_(self, generator)
 
     def forward(self, input: Any) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,

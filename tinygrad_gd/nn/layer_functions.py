@@ -177,16 +177,16 @@ def _padding_idx(where: str, padding_idx: Any, num_embeddings: int) -> int | Non
 
 
 def _starting_weight(where: str, _weight: Any, shape: tuple[int, int], dtype: Any,
-                     device: Any, seed: Any, generator: Any) -> np.ndarray:
+                     device: Any) -> np.ndarray:
     """The embedding layers' starting weight: PyTorch's `_weight` copied (its float dtype
-    kept unless dtype= says otherwise; of `shape`, else a one-line error), or drawn from
-    N(0, 1) (`seed`, `generator`)."""
+    kept unless dtype= says otherwise; of `shape`, else a one-line error), or zeros for
+    the layer's reset_parameters to draw into."""
     given = None if _weight is None else np.array(getattr(_weight, "_data", _weight))
     if dtype is None and given is not None and given.dtype.kind == "f":
         dtype = given.dtype  # (PyTorch's: the given weight's dtype)
     resolved = _float_dtype(dtype, where, device)
     if given is None:
-        return make_generator(seed, generator, where).normal(0.0, 1.0, shape).astype(resolved)
+        return np.zeros(shape, resolved)
     if given.shape != shape:
         raise ValueError(f"{where}: _weight of shape {given.shape} must have shape "
                          f"(num_embeddings, embedding_dim) = {shape}")

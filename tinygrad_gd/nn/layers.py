@@ -18,14 +18,15 @@ from ..engine import no_grad
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..tensor import Tensor
-from ..values import uniform_draws
 from . import functional as F
+from . import init as nn_init
 from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
 from .embedding import Embedding  # noqa: F401  (its home before embedding.py: importable)
 from .layer_functions import (_as_tensor, _check_features, _check_probability,
                               _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
+from .parameter_reset import ones_zeros_, reset_generator, uniform_each_, zero_weight_and_bias
 from .registration import _float_dtype
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -44,23 +45,24 @@ INITS = {
 """The `init` names `Linear` accepts, each with what it draws for the weight."""
 
 
-def _draw_linear(init: str, rng: np.random.Generator, n_in: int, n_out: int, bias: bool,
-                 dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None]:
-    shape = (n_out, n_in)
-    if init == "uniform":
-        bound = 1 / n_in ** 0.5
-        weight = uniform_draws(rng, shape, dtype, -bound, bound)  # (nn.init.uniform_'s)
-        return weight, (uniform_draws(rng, n_out, dtype, -bound, bound) if bias else None)
+def _start_linear(init: str, weight: Tensor, bias: Tensor | None,
+                  rng: np.random.Generator) -> None:
+    """Linear's starting weight and bias by `init` (see INITS), written in place: the
+    weight drawn first, then the bias."""
+    n_in = weight.shape[1]
+    if init == "uniform":  # (bias too: the others start it at zero)
+        uniform_each_((weight, bias), 1 / n_in ** 0.5, rng)
+        return
     if init == "normal":
-        weight = rng.normal(0.0, 1 / n_in ** 0.5, shape)
+        nn_init.normal_(weight, 0.0, 1 / n_in ** 0.5, generator=rng)
     elif init in ("he", "kaiming"):
-        weight = rng.normal(0.0, (2 / n_in) ** 0.5, shape)
+        nn_init.normal_(weight, 0.0, (2 / n_in) ** 0.5, generator=rng)
     elif init in ("xavier", "glorot"):
-        bound = (6 / (n_in + n_out)) ** 0.5
-        weight = uniform_draws(rng, shape, dtype, -bound, bound)
+        uniform_each_((weight,), (6 / (n_in + weight.shape[0])) ** 0.5, rng)
     else:
-        weight = np.zeros(shape)
-    return weight, (np.zeros(n_out) if bias else None)
+        nn_init.zeros_(weight)
+    if bias is not None:
+        nn_init.zeros_(bias)
 
 
 class Linear(Module):
@@ -87,10 +89,16 @@ class Linear(Module):
         self.init = init
         rng = _make_generator(seed, generator, "Linear")
         resolved = _float_dtype(dtype, "Linear", device)
-        weight, b = _draw_linear(init, rng, self.in_features, self.out_features, bias, resolved)
-        self.weight = Parameter(weight.astype(resolved))  # (out, in), as in PyTorch
-        # (None registered: a Tensor assigned there later is refused, as in PyTorch)
-        self.register_parameter("bias", Parameter(b.astype(resolved)) if b is not None else None)
+        zero_weight_and_bias(self, (self.out_features, self.in_features),  # as in PyTorch
+                             self.out_features if bias else None, resolved)
+        self.reset_parameters(generator=rng)
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """Weight and bias drawn again by the layer's `init`, in place (PyTorch's: with
+        "uniform", its kaiming_uniform_(a=sqrt(5)) weight, U(-1/sqrt(in_features),
+        1/sqrt(in_features)), and a bias of the same bound), from `generator`, else the
+        global generator (tg.manual_seed's)."""
+        _start_linear(self.init, self.weight, self.bias, reset_generator(self, generator))
 
     def forward(self, input: Any) -> Tensor:
         weight = self.weight  # (read once: a parametrized weight is looked up at each read)
@@ -337,10 +345,15 @@ class LayerNorm(Module):
         number("LayerNorm", "eps", eps, 0)
         self.eps = eps
         resolved = _float_dtype(dtype, "LayerNorm", device)
-        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, resolved))
+        self.register_parameter("weight", Parameter(np.zeros(self.normalized_shape, resolved))
                                 if elementwise_affine else None)
         self.register_parameter("bias", Parameter(np.zeros(self.normalized_shape, resolved))
                                 if elementwise_affine and bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight 1 and bias 0 again, in place, where there are (PyTorch's)."""
+        ones_zeros_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -355,9 +368,10 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
                 track_running_stats: Any, dtype: Any, device: Any, bias: Any = True) -> None:
     """What the batch and instance norm layers set up alike (PyTorch's _NormBase), checked
     in lines naming the layer's class: num_features, eps, momentum (or None), affine,
-    track_running_stats; `weight` (ones), `bias` (zeros; None with bias=False) with affine,
-    Buffers `running_mean`, `running_var`, `num_batches_tracked` with track_running_stats
-    (else None, as PyTorch's: `bn.running_mean is None` asks whether a layer tracks)."""
+    track_running_stats; `weight` and `bias` (None with bias=False) with affine, Buffers
+    `running_mean`, `running_var`, `num_batches_tracked` with track_running_stats (else
+    None, as PyTorch's: `bn.running_mean is None` asks whether a layer tracks); their
+    values set by the layer's reset_parameters (`_NormBase`)."""
     name = type(module).__name__
     module.num_features = count = _check_features(num_features, "num_features", name)
     number(name, "eps", eps, 0)
@@ -367,15 +381,16 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
     module.affine = check_flag(name, "affine", affine)
     module.track_running_stats = check_flag(name, "track_running_stats", track_running_stats)
     resolved = _float_dtype(dtype, name, device)
-    module.register_parameter("weight", Parameter(np.ones(count, resolved))
+    module.register_parameter("weight", Parameter(np.zeros(count, resolved))
                               if module.affine else None)
     module.register_parameter("bias", Parameter(np.zeros(count, resolved))
                               if module.affine and check_flag(name, "bias", bias) else None)
     module.running_mean = module.running_var = module.num_batches_tracked = None
     if module.track_running_stats:
         module.running_mean = Buffer(np.zeros(count, resolved))
-        module.running_var = Buffer(np.ones(count, resolved))
+        module.running_var = Buffer(np.zeros(count, resolved))
         module.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
+    module.reset_parameters()
 
 
 def _norm_repr(module: Module) -> str:
@@ -385,7 +400,24 @@ def _norm_repr(module: Module) -> str:
             f"track_running_stats={module.track_running_stats}")
 
 
-class BatchNorm1d(Module):
+class _NormBase(Module):
+    """What the batch and instance norms share beside `_norm_state` (PyTorch's _NormBase):
+    reset_running_stats and reset_parameters."""
+
+    def reset_running_stats(self) -> None:
+        """The running mean 0, variance 1, batches counted 0 (PyTorch's; SWA's update_bn)."""
+        if self.track_running_stats:
+            with no_grad():
+                _ = self.running_mean.zero_(), self.running_var.fill_(1), \
+                    self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        """reset_running_stats(), and weight 1 and bias 0 where there are (PyTorch's)."""
+        self.reset_running_stats()
+        ones_zeros_(self.weight, self.bias)
+
+
+class BatchNorm1d(_NormBase):
     """Each feature normalised over the batch (and the length of a (batch, C, L) input):
     (x - mean) / sqrt(var + eps) * weight + bias, as PyTorch's BatchNorm1d; BatchNorm2d
     does the same for each channel of (batch, C, height, width) images.
@@ -423,19 +455,6 @@ class BatchNorm1d(Module):
             with no_grad():
                 self.num_batches_tracked += 1
         return out
-
-    def reset_running_stats(self) -> None:
-        """The running mean 0, variance 1, batches counted 0 (PyTorch's; SWA's update_bn)."""
-        if self.track_running_stats:
-            with no_grad():
-                _ = self.running_mean.zero_(), self.running_var.fill_(1), \
-                    self.num_batches_tracked.zero_()
-
-    def reset_parameters(self) -> None:
-        """reset_running_stats(), and weight 1 and bias 0 where there are (PyTorch's)."""
-        self.reset_running_stats()
-        with no_grad():
-            _ = [p.fill_(k) for p, k in ((self.weight, 1), (self.bias, 0)) if p is not None]
 
     def extra_repr(self) -> str:
         return _norm_repr(self)

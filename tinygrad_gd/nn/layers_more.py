@@ -15,17 +15,17 @@ import numpy as np
 
 from .. import functional as tg
 from ..creation import make_generator
-from ..engine import no_grad
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from ..values import uniform_draws
-from .embedding import table_shape
+from .embedding import normal_table_, table_shape
 from .layer_functions import _as_tensor, _padding_idx, _starting_weight
 from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embedding_bag,
                                    instance_norm, local_response_norm)
-from .layers import BatchNorm1d, Dropout, _check_features, _inplace_repr, _norm_repr, _norm_state
+from .layers import (BatchNorm1d, Dropout, _check_features, _inplace_repr, _NormBase, _norm_repr,
+                     _norm_state)
 from .module import Module, Parameter
+from .parameter_reset import reset_generator, uniform_each_, zero_weight_and_bias
 from .random_functions import _slopes, alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
 from .registration import _float_dtype
 
@@ -37,10 +37,11 @@ __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "BatchNorm3d", 
 # ------------------------------------------------------------------ normalisation
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     """What the instance norms share: each channel of each sample normalised over its
     positions (see `functional.instance_norm`), then times `weight` plus `bias` per channel
-    with affine=True (ones and zeros at first; no bias with bias=False).
+    with affine=True (ones and zeros at first; no bias with bias=False; reset_parameters and
+    reset_running_stats: `_NormBase`'s).
 
     track_running_stats=True keeps `running_mean` and `running_var` (Buffers, saved in
     `state_dict()`, beside `num_batches_tracked`, which PyTorch's instance norms keep at
@@ -149,12 +150,17 @@ class Bilinear(Module):
         self.out_features = _check_features(out_features, "out_features", "Bilinear")
         rng = make_generator(seed, generator, "Bilinear")
         resolved = _float_dtype(dtype, "Bilinear", device)
-        bound = 1 / self.in1_features ** 0.5
         shape = (self.out_features, self.in1_features, self.in2_features)
-        self.weight = Parameter(uniform_draws(rng, shape, resolved, -bound, bound))
-        self.register_parameter("bias", Parameter(
-            uniform_draws(rng, self.out_features, resolved, -bound, bound))
-            if check_flag("Bilinear", "bias", bias) else None)
+        zero_weight_and_bias(self, shape, self.out_features if check_flag(
+            "Bilinear", "bias", bias) else None, resolved)
+        self.reset_parameters(generator=rng)
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """Weight, then bias, drawn again from U(-1/sqrt(in1_features),
+        1/sqrt(in1_features)), in place (PyTorch's), from `generator`, else the global
+        generator (tg.manual_seed's)."""
+        uniform_each_((self.weight, self.bias), 1 / self.in1_features ** 0.5,
+                      reset_generator(self, generator))
 
     def forward(self, input1: Any, input2: Any) -> Tensor:
         return bilinear(input1, input2, self.weight, self.bias)
@@ -192,11 +198,11 @@ class EmbeddingBag(Module):
                                               include_last_offset)
         self.weight = Parameter(_starting_weight(where, _weight, (self.num_embeddings,
                                                                  self.embedding_dim),
-                                                 dtype, device, seed, generator))
+                                                 dtype, device))
+        rng = make_generator(seed, generator, where) if _weight is None else None
         self.padding_idx = _padding_idx(where, padding_idx, self.num_embeddings)
-        if self.padding_idx is not None and _weight is None:
-            with no_grad():
-                self.weight[self.padding_idx] = 0.0
+        if rng is not None:
+            self.reset_parameters(generator=rng)
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True, max_norm: Any = None,
@@ -212,6 +218,11 @@ class EmbeddingBag(Module):
                   embeddings, include_last_offset, padding_idx)
         bag.weight.requires_grad_(not check_flag(where, "freeze", freeze))
         return bag
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """The weight drawn again from N(0, 1), in place, the padding_idx row zero
+        (PyTorch's), from `generator`, else the global generator (tg.manual_seed's)."""
+        normal_table_(self, generator)
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None
                 ) -> Tensor:

@@ -16,6 +16,7 @@ from ..tensor import Tensor
 from .layer_functions import _as_tensor, _normalized_shape, group_norm, rms_norm
 from .layers import _check_features
 from .module import Module, Parameter
+from .parameter_reset import ones_zeros_
 from .registration import _float_dtype
 
 __all__ = ["GroupNorm", "RMSNorm"]
@@ -41,10 +42,15 @@ class GroupNorm(Module):
         self.eps, self.affine = eps, check_flag("GroupNorm", "affine", affine)
         bias = check_flag("GroupNorm", "bias", bias)
         resolved = _float_dtype(dtype, "GroupNorm", device)
-        self.register_parameter("weight", Parameter(np.ones(self.num_channels, resolved))
+        self.register_parameter("weight", Parameter(np.zeros(self.num_channels, resolved))
                                 if self.affine else None)
         self.register_parameter("bias", Parameter(np.zeros(self.num_channels, resolved))
                                 if self.affine and bias else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight 1 and bias 0 again, in place, where there are (PyTorch's)."""
+        ones_zeros_(self.weight, self.bias)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -77,8 +83,13 @@ class RMSNorm(Module):
         self.elementwise_affine = check_flag("RMSNorm", "elementwise_affine",
                                              elementwise_affine)
         resolved = _float_dtype(dtype, "RMSNorm", device)
-        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, resolved))
+        self.register_parameter("weight", Parameter(np.zeros(self.normalized_shape, resolved))
                                 if self.elementwise_affine else None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """weight 1 again, in place, where there is one (PyTorch's)."""
+        ones_zeros_(self.weight, None)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)

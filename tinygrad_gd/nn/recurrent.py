@@ -24,11 +24,11 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
 from ..tensor import Tensor
-from ..values import uniform_draws
 from . import functional as F
 from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
+from .parameter_reset import reset_generator, uniform_each_
 from .registration import _float_dtype
 from .utils.rnn import PackedSequence
 
@@ -43,25 +43,37 @@ def _nonlinearity(where: str, name: Any) -> Any:
     return name
 
 
-def _draw(module: Module, rng: np.random.Generator, dtype: np.dtype, suffix: str,
-          input_size: int, hidden_size: int, bias: bool, gates: int = 1,
-          proj_size: int = 0) -> None:
-    """PyTorch's parameters of one layer (in one direction), each from
-    U(-1/sqrt(hidden), 1/sqrt(hidden)), in its order: weight_ih, weight_hh, bias_ih,
-    bias_hh (`gates` blocks of hidden_size rows: LSTM 4, GRU 3), then an LSTM's projection
-    weight_hr (proj_size, hidden_size), whose output is the state weight_hh reads."""
-    bound, rows = 1 / hidden_size ** 0.5, gates * hidden_size
+def _register(module: Module, dtype: np.dtype, suffix: str, input_size: int,
+              hidden_size: int, bias: bool, gates: int = 1, proj_size: int = 0) -> None:
+    """PyTorch's parameters of one layer (in one direction), in its order: weight_ih,
+    weight_hh, bias_ih, bias_hh (`gates` blocks of hidden_size rows: LSTM 4, GRU 3), then
+    an LSTM's projection weight_hr (proj_size, hidden_size), whose output is the state
+    weight_hh reads; zeros until `reset_parameters` draws them."""
+    rows = gates * hidden_size
     shapes = {"weight_ih": (rows, input_size), "weight_hh": (rows, proj_size or hidden_size)}
     if bias:
         shapes.update(bias_ih=(rows,), bias_hh=(rows,))
     if proj_size:
         shapes["weight_hr"] = (proj_size, hidden_size)
     for name, shape in shapes.items():
-        module.register_parameter(name + suffix, Parameter(
-            uniform_draws(rng, shape, dtype, -bound, bound)))
+        module.register_parameter(name + suffix, Parameter(np.zeros(shape, dtype)))
     if not bias:
         for name in ("bias_ih", "bias_hh"):
             module.register_parameter(name + suffix, None)
+
+
+class _UniformStart(Module):
+    """The recurrent layers' and cells' reset_parameters (PyTorch's RNNBase's and
+    RNNCellBase's), which their constructors call."""
+
+    hidden_size: int
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """Every parameter drawn again from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)),
+        in place, one after another in the order of parameters() (PyTorch's), from
+        `generator`, else the global generator (tg.manual_seed's)."""
+        uniform_each_(self.parameters(), 1 / self.hidden_size ** 0.5,
+                      reset_generator(self, generator))
 
 
 def _elman_step(x: Tensor, h: Tensor, weights: tuple, activation: Callable) -> Tensor:
@@ -69,10 +81,11 @@ def _elman_step(x: Tensor, h: Tensor, weights: tuple, activation: Callable) -> T
     return activation(F.linear(x, w_ih, b_ih) + F.linear(h, w_hh, b_hh))
 
 
-class RNNCellBase(Module):
+class RNNCellBase(_UniformStart):
     """What RNNCell, LSTMCell and GRUCell share: parameters weight_ih, weight_hh, bias_ih,
-    bias_hh of `_gates` blocks of hidden_size rows, drawn as `_draw` says, and the checks
-    of the input, (batch, input_size) or (input_size,), and of a state given for it."""
+    bias_hh of `_gates` blocks of hidden_size rows (`_register`, drawn by
+    reset_parameters), and the checks of the input, (batch, input_size) or (input_size,),
+    and of a state given for it."""
 
     _gates = 1
 
@@ -83,8 +96,10 @@ class RNNCellBase(Module):
         self.input_size = _check_features(input_size, "input_size", where)
         self.hidden_size = _check_features(hidden_size, "hidden_size", where)
         self.bias = check_flag(where, "bias", bias)
-        _draw(self, make_generator(seed, generator, where), _float_dtype(dtype, where, device),
-              "", self.input_size, self.hidden_size, self.bias, self._gates)
+        rng = make_generator(seed, generator, where)
+        _register(self, _float_dtype(dtype, where, device), "", self.input_size,
+                  self.hidden_size, self.bias, self._gates)
+        self.reset_parameters(generator=rng)
 
     def _input(self, input: Any) -> Tensor:
         input = _as_tensor(self, input, self.weight_ih)
@@ -243,7 +258,7 @@ def run_packed(data: Tensor, sizes: list, states: list, layers: Callable, output
     return output, tuple(tg.stack([s[i] for s in last], axis=0) for i in range(len(last[0])))
 
 
-class RNNBase(Module):
+class RNNBase(_UniformStart):
     """What RNN, LSTM and GRU share, PyTorch's RNNBase: the constructor's checks, the
     parameters of each layer and direction (suffix _l{k}, and _reverse for the backward
     direction, in PyTorch's order), and one loop over the sequence. A subclass gives
@@ -278,9 +293,10 @@ class RNNBase(Module):
         resolved = _float_dtype(dtype, where, device)
         for k in range(self.num_layers):
             for suffix in self._suffixes(k):
-                _draw(self, rng, resolved, suffix, self.input_size if k == 0 else
-                      self._output_size(), self.hidden_size, self.bias, self._gates,
-                      self.proj_size)
+                _register(self, resolved, suffix, self.input_size if k == 0 else
+                          self._output_size(), self.hidden_size, self.bias, self._gates,
+                          self.proj_size)
+        self.reset_parameters(generator=rng)
 
     def _suffixes(self, layer: int) -> list[str]:
         """The parameter names' suffixes of one layer's directions: _l0, _l0_reverse."""

@@ -16,11 +16,11 @@ from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import ints
 from ..tensor import Tensor
-from ..values import uniform_draws
 from . import functional as F
 from .layer_functions import _as_tensor
 from .layers import _check_features
-from .module import Module, Parameter
+from .module import Module
+from .parameter_reset import reset_generator, uniform_each_, zero_weight_and_bias
 from .registration import _float_dtype
 from .spatial_functions import _only_default
 from .transposed_functions import _check_output_padding, _output_sizes, _spatial
@@ -64,13 +64,20 @@ class ConvTranspose2d(Module):
         self.padding_mode = "zeros"
         rng = make_generator(seed, generator, name)
         resolved = _float_dtype(dtype, name, device)
-        group_out = self.out_channels // self.groups
-        bound = 1 / math.sqrt(group_out * math.prod(self.kernel_size))
-        shape = (self.in_channels, group_out) + self.kernel_size
-        self.weight = Parameter(uniform_draws(rng, shape, resolved, -bound, bound))
-        self.register_parameter("bias", Parameter(
-            uniform_draws(rng, self.out_channels, resolved, -bound, bound))
-            if check_flag(name, "bias", bias) else None)
+        shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
+        zero_weight_and_bias(self, shape, self.out_channels if check_flag(name, "bias", bias)
+                             else None, resolved)
+        self.reset_parameters(generator=rng)
+
+    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+        """Weight, then bias, drawn again from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in =
+        out_channels / groups * the kernel's size, in place (PyTorch's), from `generator`,
+        else the global generator (tg.manual_seed's)."""
+        fan_in = self.out_channels // self.groups * math.prod(self.kernel_size)
+        # (math.sqrt, as this layer has always taken it, not ** 0.5 as _ConvNd: the two
+        # differ in the last bit for some sizes, and a seeded layer keeps its values)
+        uniform_each_((self.weight, self.bias), 1 / math.sqrt(fan_in),
+                      reset_generator(self, generator))
 
     def forward(self, input: Any, output_size: Any = None) -> Tensor:
         input = _as_tensor(self, input)
