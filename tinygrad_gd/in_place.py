@@ -12,11 +12,8 @@ needs a gradient written in), it is recorded as PyTorch records it (in_place_rec
 `h.view(-1)[0] = y`, `h.diagonal().add_(1)` through h); a change of a view whose entries
 repeat (an expand) is refused there.
 
-The random fills (`uniform_`, `normal_`, `exponential_`, `bernoulli_`, `random_`) write
-draws from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy, counted
-as any other in-place change. Their checks and draws are shared with random.py's new
-tensors (`tg.bernoulli`, `tg.randint_like`): `probabilities`, `coin_flips` and
-`whole_numbers`, and `shown` (a value in a message) and `scalar` (one number) too.
+The random fills (`uniform_`, `normal_`, ...) are in_place_draws.py's. `shown` (a value
+in a message) and `scalar` (one number) serve the package's messages and checks.
 
 PyTorch's in-place spellings of ops (`w.clamp_(-1, 1)`, `w.relu_()`, `x.masked_fill_(m, 0)`,
 ...: `_FROM_OPS`) compute the op's values without recording (`w.clamp(-1, 1)` under
@@ -28,20 +25,17 @@ PyTorch's.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Callable
 
 import numpy as np
 
-from .creation import fits, make_generator
+from .creation import fits
 from .engine import no_grad
 from .errors import ShapeError
 from .in_place_recorded import rebase, recorded, shape_kept, written_already
-from .ops.arguments import finite
 from .ops.indexing import SetItem
 from .tensor import Tensor, _as_array, _raw
 from .tracked import read_only_error
-from .values import _fitted, uniform_draws
 
 
 def shown(value: Any) -> str:
@@ -219,163 +213,6 @@ def copy_(self: Tensor, source: Any) -> Tensor:
     return _written_at(self, ..., source, "copy_")
 
 
-# where a draw in place cannot write (a tensor in a graph): the new tensor to draw instead
-_NEW_DRAW = {"uniform_": "tg.rand_like(t)", "normal_": "tg.randn_like(t)",
-             "exponential_": "tg.zeros_like(t).exponential_()",
-             "trunc_normal_": "nn.init.trunc_normal_(tg.zeros_like(t), ...)",
-             "orthogonal_": "nn.init.orthogonal_(tg.zeros_like(t), ...)"}
-
-
-def _draw(self: Tensor, where: str, kinds: str = "f", **numbers: Any) -> list[float]:
-    """A fill's numbers, each finite, checked with its target before it draws (`kinds`)."""
-    default = f"tg.zeros_like(t).{where}(...)"  # (the fills of tensor_methods_more.py)
-    self._check_writable(where, f"draw a new tensor ({_NEW_DRAW.get(where, default)})")
-    if self.dtype.kind not in kinds:
-        raise TypeError(f"{where}: draws {'floats' if kinds == 'f' else 'numbers'}, but the "
-                        f"tensor's dtype is {self.dtype}; use a float tensor "
-                        f"(t.to(tg.float64)), or tg.randint for integers")
-    return [finite(where, name, _number(where, name, value)) for name, value in numbers.items()]
-
-
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-    """Draw every value from U(a, b) in place and return the tensor (PyTorch's uniform_):
-    from `generator=`, else `tg.manual_seed`'s generator, else fresh entropy."""
-    a, b = _draw(self, "uniform_", a=a, b=b)
-    if a > b:
-        raise ValueError(f"uniform_: expects a <= b (values come from [a, b)), got a={a} > "
-                         f"b={b}; give the bounds in order")
-    for name, bound in (("a=", a), ("b=", b)):  # (as PyTorch's: no bound that becomes inf)
-        _fitted(bound, self.dtype, "uniform_", "draw into a float64 tensor (t.to(tg.float64))",
-                name)
-    if math.isinf(b - a):  # (as PyTorch's: b - a beyond the largest float)
-        raise ValueError(f"uniform_: the range from a={a} to b={b} is wider than the largest "
-                         f"float; give narrower bounds")
-    rng = make_generator(None, generator, "uniform_")
-    self._write_at(..., uniform_draws(rng, self.shape, self.dtype, a, b), "uniform_")
-    return self
-
-
-def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
-            generator: Any = None) -> Tensor:
-    """Draw every value from N(mean, std**2) in place and return the tensor (PyTorch's
-    normal_), from the same generators as uniform_. A draw beyond the dtype's range (a huge
-    std in float32) is written as inf, as PyTorch's, where fill_ and uniform_ refuse."""
-    mean, std = _draw(self, "normal_", mean=mean, std=std)
-    std = std + 0.0  # (-0.0 + 0.0 is 0.0: NumPy's normal refuses -0.0)
-    if std < 0:
-        raise ValueError(f"normal_: std must be >= 0, got std={std}; give the spread as a "
-                         f"standard deviation (the square root of the variance)")
-    values = make_generator(None, generator, "normal_").normal(mean, std, self.shape)
-    with np.errstate(over="ignore"):  # (a huge std may give inf in float32, as PyTorch's)
-        self._write_at(..., values.astype(self.dtype, copy=False), "normal_")
-    return self
-
-
-def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
-    """Draw every value from the exponential distribution of rate `lambd` (density
-    lambd * exp(-lambd * x), mean 1 / lambd) in place and return the tensor (PyTorch's
-    exponential_), from the same generators as uniform_."""
-    (lambd,) = _draw(self, "exponential_", lambd=lambd)
-    if lambd <= 0:
-        raise ValueError(f"exponential_: expects lambd > 0 (the rate: the mean is 1 / lambd), "
-                         f"got lambd={lambd}")
-    values = make_generator(None, generator, "exponential_").exponential(1 / lambd, self.shape)
-    with np.errstate(over="ignore"):  # (a tiny rate may give inf in float32, as normal_'s)
-        self._write_at(..., values.astype(self.dtype, copy=False), "exponential_")
-    return self
-
-
-def probabilities(where: str, p: Any, shape: tuple[int, ...], name: str = "p") -> np.ndarray:
-    """`p` (a number, or values that broadcast to `shape`) as float64 probabilities, each
-    in [0, 1]; one line otherwise."""
-    values = _as_array(_raw(p), None, where, copy=False, default=None)
-    if values.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} must be probabilities (numbers in [0, 1]), got "
-                        f"{shown(p)}")
-    if not fits(values.shape, shape):
-        raise ValueError(f"{where}: {name} of shape {values.shape} does not broadcast to the "
-                         f"shape {shape}; give one probability or one for each value")
-    values = values.astype(np.float64, copy=False)
-    outside = values[~((values >= 0) & (values <= 1))]  # (NaN is outside too)
-    if outside.size:
-        raise ValueError(f"{where}: {name} must hold probabilities in [0, 1], got "
-                         f"{outside.flat[0].item()!r}; give values from 0 to 1")
-    return values
-
-
-def coin_flips(rng: np.random.Generator, chances: np.ndarray, shape: tuple[int, ...],
-               dtype: np.dtype) -> np.ndarray:
-    """1 with probability `chances` (broadcast to `shape`), else 0, in `dtype`."""
-    return (rng.random(shape) < chances).astype(dtype)
-
-
-def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
-    """Set every value to 1 with probability `p`, else 0, in place and return the tensor
-    (PyTorch's bernoulli_): `p` one number or a tensor of probabilities that broadcasts to
-    t's shape; any numeric dtype (ints and bool too), from the same generators as uniform_."""
-    self._check_writable("bernoulli_", "draw a new tensor (tg.bernoulli(tg.full_like(t, p)))")
-    chances = probabilities("bernoulli_", p, self.shape)
-    rng = make_generator(None, generator, "bernoulli_")
-    self._write_at(..., coin_flips(rng, chances, self.shape, self.dtype), "bernoulli_")
-    return self
-
-
-def _bound(where: str, name: str, value: Any) -> int:
-    """A bound of a draw of whole numbers: an int (or a 0-d integer tensor); one line else."""
-    value = _number(where, name, value, "; give a whole number")
-    if not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{where}: {name} must be an int, got {shown(value)}; give a whole "
-                        f"number")
-    return int(value)
-
-
-def whole_numbers(where: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, low: Any,
-                  high: Any, names: tuple[str, str] = ("low", "high")) -> np.ndarray:
-    """Whole numbers drawn uniformly from [low, high) in `dtype` (`rng`: a callable making
-    the generator, called once the bounds are checked); high None: up to the largest
-    whole number the dtype holds exactly, included (2**53 in float64, 2**24 in float32)."""
-    digits = np.finfo(dtype).nmant + 1 if dtype.kind == "f" else None
-    least, most = ((0, 1) if dtype.kind == "b" else (-2 ** digits, 2 ** digits) if digits
-                   else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)))
-    low = _bound(where, names[0], low)
-    high = most + 1 if high is None else _bound(where, names[1], high)
-    if low >= high:
-        raise ValueError(f"{where}: expects {names[0]} < {names[1]} (values come from "
-                         f"[{names[0]}, {names[1]})), got {names[0]}={low} >= "
-                         f"{names[1]}={high}")
-    if low < least or high - 1 > most:
-        exact = " exactly" if digits else ""
-        raise ValueError(f"{where}: values in [{low}, {high}) do not fit dtype {dtype} "
-                         f"(whole numbers from {least} to {most}{exact}); give bounds within "
-                         f"it, or a wider dtype (int64, float64)")
-    drawn = dtype if dtype.kind in "iu" else np.dtype(np.int64)
-    return rng().integers(low, high - 1, shape, dtype=drawn, endpoint=True).astype(dtype)
-
-
-def random_(self: Tensor, *bounds: Any, generator: Any = None, **named: Any) -> Tensor:
-    """Draw whole numbers uniformly in place and return the tensor (PyTorch's random_):
-    `t.random_(to)` and `t.random_(to=to)` from [0, to), `t.random_(from, to)` from
-    [from, to); `t.random_()` from 0 up to the largest whole number t's dtype holds
-    exactly (2**53 in float64, 2**24 in float32, the int dtype's largest, bool's 1).
-    `from` is a Python keyword: give it positionally, or as `**{"from": 2}`."""
-    unknown = set(named) - {"from", "to"}
-    if unknown or len(bounds) > 2 or len(bounds) + len(named) > 2 or (
-            len(bounds) == 2 and named) or (len(bounds) == 1 and "from" in named):
-        raise TypeError(f"random_: takes random_(), random_(to), random_(from, to) or "
-                        f"random_(from, to=to), got {len(bounds)} positional bounds and "
-                        f"keywords {sorted(named)}")
-    low, high = named.get("from", 0), named.get("to")
-    if len(bounds) == 2 or (len(bounds) == 1 and "to" in named):
-        low, high = bounds[0], bounds[1] if len(bounds) == 2 else high
-    elif bounds:
-        high = bounds[0]  # (one bound: the end, as PyTorch's random_(to))
-    self._check_writable("random_", "draw a new tensor (tg.randint_like(t, low, high))")
-    values = whole_numbers("random_", lambda: make_generator(None, generator, "random_"),
-                           self.shape, self.dtype, low, high, ("from", "to"))
-    self._write_at(..., values, "random_")
-    return self
-
-
 def _from_op(name: str) -> Any:
     """PyTorch's `t.clamp_(...)` and the like: the op's values (`t.clamp(...)`) written
     into t, recorded where the graph must follow, as `add_` writes; returns t."""
@@ -426,8 +263,7 @@ for _name, _ufunc, _scaled, _recorded in (
     setattr(Tensor, _name, _method(_name, _ufunc, _scaled, _recorded))
 _true_div_, _rounded_div_ = Tensor.div_, _from_op("div_")  # (div_ below: one or the other)
 Tensor.div_ = div_
-for _function in (__setitem__, zero_, fill_, copy_, uniform_, normal_, exponential_,
-                  bernoulli_, random_):
+for _function in (__setitem__, zero_, fill_, copy_):
     setattr(Tensor, _function.__name__, _function)
 for _name in _FROM_OPS:
     setattr(Tensor, _name, _from_op(_name))

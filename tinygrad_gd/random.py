@@ -36,7 +36,8 @@ from .creation import _array, _dtype, _floats, _leaf, _sizes, make_generator
 from .creation_arguments import on_the_cpu
 from .memory_formats import taking_memory_format
 from .grad_mode import check_flag
-from .in_place import coin_flips, probabilities, scalar, shown, whole_numbers
+from .in_place import scalar, shown
+from .in_place_draws import coin_flips, probabilities, whole_numbers
 from .spellings import _CPU
 from .tensor import Tensor, _as_array, _raw
 from .values import check_cpu

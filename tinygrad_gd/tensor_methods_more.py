@@ -20,9 +20,9 @@ and `put` (scatter on the flattened input, as diagonal_scatter), `index_reduce`
 for input, 0 where input == other, and 0 for other). In place: `put_`,
 `index_reduce_`, `nextafter_`, `conj_physical_`, a Python function's values (`apply_`,
 `map_`, `map2_`: no gradient passes through one), the random fills `cauchy_`,
-`log_normal_`, `geometric_`, and `resize_`, `resize_as_` (new entries 0: PyTorch's are
-whatever was in memory). `x.new(...)`: PyTorch's legacy constructor, x's
-dtype (sizes give zeros).
+`log_normal_`, `geometric_` (on a tensor of the graph recorded as uniform_ is: in_place_draws.py),
+and `resize_`, `resize_as_` (new entries 0: PyTorch's are whatever was in memory).
+`x.new(...)`: PyTorch's legacy constructor, x's dtype (sizes give zeros).
 """
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ from . import functional
 from .alias_methods import respell_in_place_forms
 from .creation import fits, make_generator, zeros
 from .grad_mode import check_flag
-from .in_place import _draw, _from_op, shown
+from .in_place import _from_op, shown
+from .in_place_draws import _draw, _drawn
 from .memory import positions, strides
 from .memory_formats import cast, dim_order as memory_dim_order, resize_format, resized
 from .nn.layer_functions import _as_tensor, _floated
@@ -355,8 +356,7 @@ def _cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
     if sigma <= 0:
         raise ValueError(f"cauchy_: expects sigma > 0 (the scale), got sigma={sigma}")
     draws = make_generator(None, generator, "cauchy_").standard_cauchy(self.shape)
-    self._write_at(..., (median + sigma * draws).astype(self.dtype), "cauchy_")
-    return self
+    return _drawn(self, "cauchy_", (median + sigma * draws).astype(self.dtype))
 
 
 def _log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
@@ -368,8 +368,7 @@ def _log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
         raise ValueError(f"log_normal_: expects std > 0, got std={std}")
     draws = make_generator(None, generator, "log_normal_").lognormal(mean, std, self.shape)
     with np.errstate(over="ignore"):
-        self._write_at(..., draws.astype(self.dtype), "log_normal_")
-    return self
+        return _drawn(self, "log_normal_", draws.astype(self.dtype))
 
 
 def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
@@ -379,8 +378,7 @@ def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
     if not 0 < p < 1:
         raise ValueError(f"geometric_: expects p in (0, 1), got p={p}")
     draws = make_generator(None, generator, "geometric_").geometric(p, self.shape)
-    self._write_at(..., draws.astype(self.dtype), "geometric_")
-    return self
+    return _drawn(self, "geometric_", draws.astype(self.dtype))
 
 
 def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:

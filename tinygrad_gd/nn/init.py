@@ -24,7 +24,8 @@ import numpy as np
 
 from ..creation import make_generator
 from ..grad_mode import no_grad
-from ..in_place import _draw, _number, scalar
+from ..in_place import _number, scalar
+from ..in_place_draws import _draw
 from ..inference import refuse_in_place
 from ..op_errors import named
 from ..tensor import Tensor
