@@ -595,18 +595,14 @@ def test_inplace_gives_the_values_and_gradients_of_out_of_place(make, plain):
     h = x * 1
     out, expected = layer(h), plain(y * 1)
     np.testing.assert_array_equal(out.data, expected.data)
-    if isinstance(layer, nn.Dropout):  # (dropout's inplace= stays out of place)
-        np.testing.assert_array_equal(h.data, A)
-    else:  # the input itself changed, as PyTorch's
-        assert out is h
+    assert out is h  # the input itself changed, as PyTorch's
     out.sum().backward()
     expected.sum().backward()
     # (ELU in place takes its slope from its output, out + alpha, as PyTorch's: to rounding)
     np.testing.assert_allclose(x.grad.data, y.grad.data, rtol=1e-12, atol=0)
     assert "inplace=True" in repr(layer)
-    if not isinstance(layer, nn.Dropout):  # a leaf that requires a gradient: refused
-        with pytest.raises(RuntimeError, match=r"\(inplace=True\): writing into a leaf"):
-            layer(Tensor(A, requires_grad=True))
+    with pytest.raises(RuntimeError, match=r"\(inplace=True\): writing into a leaf"):
+        layer(Tensor(A, requires_grad=True))  # a leaf that requires a gradient: refused
 
 
 @pytest.mark.torch

@@ -37,8 +37,8 @@ triplet losses (margin_losses.py), `gaussian_nll_loss`, `poisson_nll_loss`
 `dropout3d`, `alpha_dropout`, `feature_alpha_dropout`, `rrelu`, `gumbel_softmax`
 (random_functions.py), and the activations (`relu`, `gelu`, `silu`, `softplus`,
 `logsigmoid`, `selu`, `glu`, `prelu`, `threshold`, `hardshrink`, `softshrink`, ...; those
-PyTorch's take `inplace=` take it too, computed out of place: activation_functions.py;
-PyTorch's in-place `relu_`, `elu_`, ... write outside any graph: in_place_functions.py),
+PyTorch's take `inplace=` take it too, written into the input (as `dropout`'s):
+activation_functions.py; PyTorch's in-place `relu_`, `elu_`, ...: in_place_functions.py),
 `multi_head_attention_forward` (attention_forward.py), `fractional_max_pool2d/3d`
 (fractional_pooling.py) and the deprecated `upsample`, `upsample_nearest`,
 `upsample_bilinear` (deprecated_functions.py); `native_channel_shuffle` and
@@ -60,11 +60,11 @@ from ..scope import drawn_as_call
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second
 # copy), under F's signatures (inplace=, input=, dtype=) through activation_functions
 from ..functional import avg_pool2d, conv2d, max_pool2d  # noqa: F401
-from .activation_functions import (celu, elu, gelu, glu, hardshrink,  # noqa: F401
-                                   hardsigmoid, hardswish, hardtanh, leaky_relu, log_softmax,
-                                   logsigmoid, mish, prelu, relu, relu6, selu, sigmoid, silu,
-                                   softmax, softmin, softplus, softshrink, softsign, tanh,
-                                   tanhshrink, threshold)
+from .activation_functions import (_maybe_written, celu, elu, gelu, glu,  # noqa: F401
+                                   hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
+                                   log_softmax, logsigmoid, mish, prelu, relu, relu6, selu,
+                                   sigmoid, silu, softmax, softmin, softplus, softshrink,
+                                   softsign, tanh, tanhshrink, threshold)
 from .layer_functions import (_constant, batch_norm, embedding, group_norm,  # noqa: F401
                               layer_norm, rms_norm)
 from .spatial_functions import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
@@ -179,15 +179,16 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
 
     The scaling keeps each entry's expected value, so evaluation (training=False) is the
     identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one
-    (or `tg.manual_seed`'s generator; by keyword). `inplace=True` (PyTorch's) is accepted
-    and computed out of place: a new Tensor, the input unchanged, the same values and
-    gradients.
+    (or `tg.manual_seed`'s generator; by keyword). `inplace=True` writes the result into
+    the input and returns it, as PyTorch's (activation_functions.py's `_maybe_written`).
     """
-    check_flag("dropout", "inplace", inplace)
+    inplace = check_flag("dropout", "inplace", inplace)
     input = _as_tensor("dropout", input)
     _check_probability("dropout", p)
     if not check_flag("dropout", "training", training) or p == 0:
-        return input
+        return input  # (inplace=True too: the input, unchanged, as PyTorch's)
+    if inplace:
+        return _maybe_written("dropout", True, lambda x: dropout(x, p, generator=generator), input)
     return input * _dropout_mask("dropout", input.shape, p, generator, input.dtype,
                                  "dropout mask")
 

@@ -280,12 +280,13 @@ class Dropout(Module):
     Each call draws a new mask from the layer's own generator (`seed` or `generator`),
     so a seeded layer repeats the same sequence of masks; given neither, from the global
     generator at the time of the call (`tg.manual_seed`'s, as PyTorch's). `inplace=True`
-    (PyTorch's) is accepted and computed out of place: a new Tensor, the input left
-    unchanged, with the values and gradients of inplace=False.
+    (PyTorch's) writes the result into the input and returns it, as `F.dropout(x, p,
+    inplace=True)`.
     """
 
     function = staticmethod(F.dropout)  # (Dropout1d's and Dropout2d's: their own)
     zeroed = "an entry"  # (what p is the probability of zeroing: Dropout1d's, a channel)
+    writes_in_place = True  # (PyTorch's AlphaDropout layers keep inplace= but never use it)
 
     def __init__(self, p: float = 0.5, inplace: bool = False, *, seed: int | None = None,
                  generator: np.random.Generator | None = None) -> None:
@@ -302,7 +303,9 @@ class Dropout(Module):
             else _make_generator(seed, generator, name)
 
     def forward(self, input: Any) -> Tensor:
-        return type(self).function(input, self.p, self.training, generator=self.generator)
+        return type(self).function(input, self.p, self.training,
+                                   self.inplace and self.writes_in_place,
+                                   generator=self.generator)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -286,9 +286,11 @@ class Dropout3d(Dropout):
 class AlphaDropout(Dropout):
     """SELU's dropout in training mode (see `functional.alpha_dropout`): dropped entries set
     to SELU's saturation value, then an affine map that keeps mean 0 and variance 1;
-    identity in eval mode. Seeded as `Dropout`."""
+    identity in eval mode. Seeded as `Dropout`. `inplace=True` is kept (in its repr) and
+    computed out of place, as PyTorch's AlphaDropout leaves it unused."""
 
     function = staticmethod(alpha_dropout)
+    writes_in_place = False
 
 
 class FeatureAlphaDropout(AlphaDropout):

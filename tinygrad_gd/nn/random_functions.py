@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .activation_functions import _written
+from .activation_functions import _maybe_written, _written
 from .activations_from_output import rrelu_from_output, rrelu_slopes
 from .layer_functions import _as_tensor, _check_probability, _constant, _one_dim
 from .spatial_functions import _channel_dropout
@@ -39,8 +39,8 @@ def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     """Channel dropout for (batch, C, depth, height, width) volumes or unbatched (C, depth,
     height, width) ones: each channel of each sample zeroed whole with probability p, the
     rest scaled by 1 / (1 - p); the identity when training=False (PyTorch's dropout3d;
-    other ranks are refused, where PyTorch warns). `inplace=True` is computed out of
-    place (same values and gradients)."""
+    other ranks are refused, where PyTorch warns). `inplace=True` writes into the input,
+    as `dropout`'s."""
     return _channel_dropout("dropout3d", input, p, training, generator, inplace,
                             {4: "(C, depth, height, width)",
                              5: "(batch, C, depth, height, width)"}, unbatched=4)
@@ -51,9 +51,12 @@ def _alpha_dropout(where: str, input: Any, p: Any, training: Any, inplace: Any,
     input = _as_tensor(where, input)
     _check_probability(where, p, "a channel" if feature else "an entry")
     training = check_flag(where, "training", training)
-    check_flag(where, "inplace", inplace)
+    inplace = check_flag(where, "inplace", inplace)
     if not training or p == 0 or not input.size:
-        return input
+        return input  # (inplace=True too: the input, unchanged, as PyTorch's)
+    if inplace:  # (the input itself, changed, as PyTorch's)
+        return _maybe_written(where, True, lambda x: _alpha_dropout(
+            where, x, p, True, False, generator, feature), input)
     if p == 1:  # (PyTorch's: all zeros, not the dropped value)
         return input * 0.0
     if feature and input.ndim < 2:  # (PyTorch's: refused only where a draw is made)
@@ -74,7 +77,8 @@ def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: b
     """SELU's dropout: each entry dropped with probability p to SELU's saturation value
     -1.7581, then all mapped by a * x + b so that inputs of mean 0 and variance 1 keep them
     (a = ((alpha'**2 p + 1)(1 - p))**-0.5), as PyTorch's alpha_dropout. training=False (the
-    default, as PyTorch's) or p = 0: the input; p = 1: zeros."""
+    default, as PyTorch's) or p = 0: the input; p = 1: zeros. `inplace=True` writes into
+    the input, as `dropout`'s."""
     return _alpha_dropout("alpha_dropout", input, p, training, inplace, generator, False)
 
 

@@ -27,6 +27,7 @@ from ..grad_mode import check_flag
 from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_count, single,
                                window_argmax)
 from ..tensor import Tensor
+from .activation_functions import _maybe_written
 from .layer_functions import _as_tensor, _check_probability, _constant, _dropout_mask, _named
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
@@ -42,11 +43,11 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
                      inplace: Any, shapes: dict[int, str], unbatched: int = 0) -> Tensor:
     """Zero each (sample's) channel with probability p, scale the rest by 1 / (1 - p):
     one draw per channel, `shapes` the input ranks taken ({rank: what it means}), the
-    rank `unbatched` without a batch axis."""
+    rank `unbatched` without a batch axis; `inplace`: written into the input, returned."""
     input = _as_tensor(where, input)
     _check_probability(where, p, "a channel")
     training = check_flag(where, "training", training)
-    check_flag(where, "inplace", inplace)
+    inplace = check_flag(where, "inplace", inplace)
     if input.ndim not in shapes:
         taken = " or ".join(shapes.values())
         hint = ("; a (batch, features) input drops single entries: use dropout (nn.Dropout), "
@@ -54,7 +55,10 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
         raise ShapeError(f"{where}: expected input of shape {taken}, got shape "
                          f"{input.shape}{hint}")
     if not training or p == 0:
-        return input
+        return input  # (inplace=True too: the input, unchanged, as PyTorch's)
+    if inplace:  # (the input itself, changed, as PyTorch's)
+        return _maybe_written(where, True, lambda x: _channel_dropout(
+            where, x, p, True, generator, False, shapes, unbatched), input)
     channels = input.shape[:1 if input.ndim == unbatched else 2]
     mask_shape = channels + (1,) * (input.ndim - len(channels))
     return input * _dropout_mask(where, mask_shape, p, generator, input.dtype, f"{where} mask")
@@ -65,7 +69,8 @@ def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
     """Channel dropout for (batch, C, length) or unbatched (C, length) input: each channel
     of each sample zeroed whole with probability p, the rest scaled by 1 / (1 - p); the
     identity when training=False (PyTorch's dropout1d). `generator` (a NumPy Generator, by
-    keyword) draws the mask, as `dropout`'s; `inplace=True` is computed out of place."""
+    keyword) draws the mask, as `dropout`'s; `inplace=True` writes into the input, as
+    `dropout`'s."""
     return _channel_dropout("dropout1d", input, p, training, generator, inplace,
                             {2: "(C, length)", 3: "(batch, C, length)"}, unbatched=2)
 
