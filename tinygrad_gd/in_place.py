@@ -33,7 +33,7 @@ from .creation import fits
 from .engine import no_grad
 from .errors import ShapeError
 from .in_place_recorded import rebase, recorded, shape_kept, written_already
-from .ops.indexing import SetItem
+from .ops.indexing import SetItem, refuse_mixed_lists
 from .tensor import Tensor, _as_array, _raw
 from .tracked import read_only_error
 
@@ -177,7 +177,11 @@ def __setitem__(self: Tensor, index: Any, value: Any) -> None:
     (t made by an op, or a value that needs a gradient) the write is recorded, the op
     setitem, as PyTorch's; else it is counted as an in-place change (a leaf that requires
     a gradient can be written only under `no_grad()`: a weight update)."""
-    _written_at(self, index, value, "setitem")
+    try:
+        _written_at(self, index, value, "setitem")
+    except ValueError:  # (NumPy's words for a list it cannot read: `t[[0, (1, 2)]] = v`)
+        refuse_mixed_lists("setitem", index)
+        raise
 
 
 def _written_at(t: Tensor, index: Any, value: Any, what: str) -> Tensor:

@@ -109,7 +109,11 @@ def _index_kept(op: str, index: Any) -> Any:
     reads it, and a later change to the caller's array must not move the gradient);
     float index tensors refused."""
     index = _raw_index(index)
-    index = tuple(map(_kept, index)) if isinstance(index, tuple) else _kept(index)
+    try:
+        index = tuple(map(_kept, index)) if isinstance(index, tuple) else _kept(index)
+    except ValueError:  # (NumPy's "inhomogeneous shape", of a list it cannot make an array)
+        refuse_mixed_lists(op, index)
+        raise
     for part in index if isinstance(index, tuple) else (index,):
         if isinstance(part, np.ndarray) and part.dtype.kind == "f":
             raise IndexError(
@@ -216,6 +220,24 @@ def _indices(op: str, indices, x, axis) -> np.ndarray:
                          f"{'the ' + str(n) + ' entries' if axis is None else f'axis {axis}'} "
                          f"of a tensor of shape {x.shape} (each must be in [-{n}, {n}))")
     return indices.astype(np.intp, copy=False)
+
+
+def refuse_mixed_lists(op: str, index: Any) -> None:
+    """Refuse, in one line, a list in `index` that mixes numbers and sequences (`x[[0, (1,
+    2)]]`), which is no array of indices: NumPy refuses it; PyTorch 2.13 reads a list as a
+    tuple, one index per axis, with a deprecation warning (its next reading is the array)."""
+    for part in index if isinstance(index, tuple) else (index,):
+        if not isinstance(part, list):
+            continue
+        try:
+            np.array(part)
+        except ValueError:
+            whole = part is index
+            instead = (f"x[{index_text(tuple(part))}] or x[({index_text(tuple(part))})] for "
+                       f"one index per axis, or " if whole else "")
+            raise IndexError(f"{op}: indexing with the list {part!r}, which mixes numbers and "
+                             f"sequences (not one array of indices); write {instead}a list of "
+                             f"one shape (x[[0, 1]]) for an array of indices") from None
 
 
 def _as_view(index: Any) -> Any:
