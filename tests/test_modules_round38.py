@@ -4,9 +4,12 @@
   `..._module_...`) see None assigned to a buffer's or a submodule's name, as PyTorch's
   (`register_buffer(name, None)`, `add_module(name, None)`, `m.sub = None`); a
   parameter's None is not shown to them, PyTorch's rule too;
+- `MultiheadAttention._reset_parameters()` called as PyTorch's is (no argument: it took a
+  generator it needed) redraws xavier_uniform in_proj weights and zeroes the biases;
 Checked against PyTorch's rule written out here, and (marked `torch`) against PyTorch."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import tinygrad_gd as tg
@@ -53,3 +56,21 @@ def test_registration_hooks_see_none_given_to_a_buffer_or_a_module():
 @pytest.mark.torch
 def test_registration_hooks_see_what_pytorchs_see(torch64):
     assert _assignments(tg) == _assignments(torch64)
+
+
+@pytest.mark.parametrize("kdim", [None, 3])
+def test_multihead_attentions_reset_takes_no_argument_as_pytorchs(kdim):
+    layer = tg.nn.MultiheadAttention(4, 2, kdim=kdim, vdim=kdim, add_bias_kv=True)
+    with tg.no_grad():
+        for p in layer.parameters():
+            p.fill_(7.0)
+    layer._reset_parameters()  # (PyTorch's: torch.nn.MultiheadAttention._reset_parameters())
+    weights = ([layer.in_proj_weight] if kdim is None else
+               [layer.q_proj_weight, layer.k_proj_weight, layer.v_proj_weight])
+    for w in weights:  # xavier_uniform_: within sqrt(6 / (fan_in + fan_out)), not constant
+        rows, cols = w.shape
+        values = w.numpy()
+        assert np.abs(values).max() <= np.sqrt(6.0 / (rows + cols)) and values.std() > 0
+    np.testing.assert_array_equal(layer.in_proj_bias.numpy(), 0.0)
+    np.testing.assert_array_equal(layer.out_proj.bias.numpy(), 0.0)
+    assert (layer.bias_k.numpy() != 7.0).all() and (layer.bias_v.numpy() != 7.0).all()

@@ -101,8 +101,10 @@ class MultiheadAttention(Module):
         self.add_zero_attn = check_flag(where, "add_zero_attn", add_zero_attn)
         self._reset_parameters(rng)
 
-    def _reset_parameters(self, rng: np.random.Generator) -> None:
-        """PyTorch's initialisation (out_proj's weight is Linear's own)."""
+    def _reset_parameters(self, generator: np.random.Generator | None = None) -> None:
+        """PyTorch's initialisation (out_proj's weight is Linear's own), from `generator`,
+        else manual_seed's generator (PyTorch's `_reset_parameters()` takes no argument)."""
+        rng = make_generator(None, generator, "MultiheadAttention")
         for name in ("in_proj_weight", "q_proj_weight", "k_proj_weight", "v_proj_weight"):
             if getattr(self, name) is not None:
                 init.xavier_uniform_(getattr(self, name), generator=rng)
