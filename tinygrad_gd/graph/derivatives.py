@@ -37,7 +37,8 @@ from ..engine import Function, _fit
 from ..scope import argument_of
 from ..tensor import _raw
 from .text import _NOISE, _escape
-from .walk import _Graph, _misdeclared
+from .unshown import misdeclared
+from .walk import _Graph
 
 Pieces = list  # of str (text) and np.ndarray (a value, formatted by the caller)
 
@@ -310,7 +311,7 @@ def _local_derivatives(graph: _Graph, i: int, node: Function | None = None
     ctx = node if node is not None else tensor._ctx
     assert ctx is not None, "only ops have local derivatives"
     scalar = tensor.size == 1
-    elementwise = type(ctx).elementwise and not _misdeclared(tensor)
+    elementwise = type(ctx).elementwise and not misdeclared(tensor)
     if ctx.saved_tensors is None or not (scalar or elementwise) or getattr(
             ctx, "saved_specs", None) is not None:  # (packed by saved_tensors_hooks: not arrays)
         return {}

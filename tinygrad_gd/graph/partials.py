@@ -5,7 +5,8 @@ needs a gradient, in its textbook form where the op has one (`∂/∂error = 2 �
 (-4)`, `derivatives.py`), with the numbers for a one-number result; or, for a one-number
 result, its value. An input is named as its node is (`∂/∂error`): the names of an op's own
 inputs are told apart already (`mul result #1`, `#2`), and its edges lead to them. A stale
-op (an input changed in place since it ran) says so instead.
+op (an input changed in place since it ran) says so instead, and a checkpoint that the
+gradients drawn stop there (`unshown.rerun_words`).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from .labels import _Drawing
 from .nans import _red
 from .text import _SHOWN_ENTRIES, _array, _escape, _pieces, _plain, _value
 from .titles import _op_title
+from .unshown import RERUN, rerun_words
 
 
 def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
@@ -25,7 +27,10 @@ def _op_lines(drawing: _Drawing, i: int) -> list[list[str]]:
     the numbers for a scalar result; otherwise, for a scalar result, its value.
     """
     lines = [[_op_title(drawing, i)]]
-    if i in drawing.grads.stale:
+    if drawing.grads.stale.get(i) == RERUN:  # (a checkpoint: no fault, the drawing stops)
+        if drawing.options.mode == "backward":
+            lines += [[_escape(words)] for words in rerun_words(drawing.graph.tensors[i]._ctx)]
+    elif i in drawing.grads.stale:
         words = _stale_words(drawing.grads.stale[i], drawing.options.mode)
         if words:
             lines.append([_red(_escape(words))])

@@ -41,6 +41,7 @@ from .labels import _HIDDEN, _Drawing
 from .options import _Options
 from .text import _array, _shown_whole
 from .titles import op_name, ops_told_apart
+from .unshown import RERUN, rerun_title
 from .walk import _names
 
 __all__ = ["backward_steps", "BackwardSteps", "page_path"]
@@ -407,6 +408,9 @@ def _caption(drawing: _Drawing, step: int, i: int) -> str:
         text += "; a leaf: backward() adds it to .grad" if graph.tensors[i].requires_grad \
             else ""
         return text
+    if grads.stale.get(i) == RERUN:  # (a checkpoint: the pass drawn stops here)
+        return (f"{text}; at {op_name(node)}, backward() runs {rerun_title(node)} again, "
+                f"which this page does not do: the gradients below it are not drawn")
     sent = _added_up((graph.parents[i][slot], g)  # by input: h * h sends h one gradient
                      for (op, slot), g in grads.edge.items() if op == i)
     if sent:

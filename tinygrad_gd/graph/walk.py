@@ -11,7 +11,6 @@
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,10 +21,11 @@ import numpy as np
 from .. import engine
 from ..engine import Function
 from ..scope import owners_of
-from ..versions import output_written, written_since
 from ..tensor import Tensor
 from .calls import FunctionCall, _call_key, _module_title
 from .twin import twin
+from .unshown import (changed_inputs, changed_positions, misdeclared, reruns_a_function,
+                      together)
 
 
 @dataclass
@@ -164,9 +164,10 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
     while the graph keeps its arrays, the pass runs on the graph itself, calling its hooks
     as backward() would. A node whose input changed in place since it ran
     (`versions.written_since`), or whose op now gives another value (a random op run
-    again), is listed in `stale`: its factors, and the gradients of its inputs (which pass
-    through it), are not shown. The ops after it run on the values the graph kept (what
-    the forward pass computed), so their factors are those of the drawn values.
+    again), or whose backward would run a function of the user's again (a checkpoint's,
+    `unshown.py`), is listed in `stale`: its factors, and the gradients of its inputs
+    (which pass through it), are not shown. The ops after it run on the values the graph
+    kept (what the forward pass computed), so their factors are those of the drawn values.
     """
     n = len(graph.tensors)
     none = _Gradients([None] * n, {})
@@ -182,8 +183,9 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
         none.note = (f"gradients along the graph are computed for a scalar output only (this "
                      f"one has shape {root.shape}): draw the loss")
         return none
-    changed = {i: why for i, t in enumerate(graph.tensors) if t._ctx is not None
-               for why in [_changed_inputs(graph, i)] if why}
+    changed = {**reruns_a_function(graph), **{  # (a checkpoint: its ops' pass ends there)
+        i: why for i, t in enumerate(graph.tensors) if t._ctx is not None
+        for why in [changed_inputs(graph, i)] if why}}
     freed = any(t._ctx is not None and t._ctx.saved_tensors is None for t in graph.tensors)
     stale, doubles = dict(changed), graph.tensors
     try:
@@ -213,7 +215,7 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
     result = _Gradients(grads, edges, order=order, stale=stale,
                         nodes={i: t._ctx for i, t in enumerate(doubles)
                                if t._ctx is not None and doubles is not graph.tensors},
-                        stale_inputs={p for i in stale for p in _changed_positions(graph, i)},
+                        stale_inputs={p for i in stale for p in changed_positions(graph, i)},
                         hooks_ran=doubles is graph.tensors)
     if stale:
         tainted = _depending_on(graph, stale)
@@ -222,8 +224,8 @@ def _gradients(graph: _Graph, hooked: bool = False) -> _Gradients:
                 result.tensor[i] = None
             for slot in range(len(graph.parents[i])):
                 result.edge.pop((i, slot), None)
-    whys = _together(sorted(stale.values())) + sorted(
-        set(filter(None, map(_misdeclared, graph.tensors))))
+    whys = together(sorted(stale.values())) + sorted(
+        set(filter(None, map(misdeclared, graph.tensors))))
     result.note = "some factors not shown: " + "; ".join(whys) if whys else None
     if result.stale_inputs:
         result.note += (". The other numbers are from the forward pass that made the "
@@ -252,55 +254,6 @@ def _pass(graph: _Graph, run_on: list[Tensor], root: Tensor) -> tuple[list, dict
                 if g is not None and parent.requires_grad and g.shape == parent.shape:
                     edges[(i, slot)] = g
     return grads, edges, order
-
-
-def _misdeclared(tensor: Tensor) -> str | None:
-    """Why an op declared elementwise=True is not one: an input does not broadcast to its result."""
-    ctx, out = tensor._ctx, tensor.shape
-    if ctx is None or tensor.size == 1 or not type(ctx).elementwise or all(
-            q.ndim <= len(out) and all(a in (1, b) for a, b in zip(q.shape[::-1], out[::-1]))
-            for q in ctx.parents):
-        return None
-    return (f"op '{ctx.name}' is declared elementwise=True, but its result {out} does not fit its "
-            f"input shapes {', '.join(str(q.shape) for q in ctx.parents)}: remove elementwise=True")
-
-
-def _changed_inputs(graph: _Graph, i: int) -> str | None:
-    """Why op i's factors would be wrong now: an input, or the output it saved, changed in
-    place since it ran (the changes `versions.py` refuses a backward for)."""
-    node = graph.tensors[i]._ctx
-    if output_written(node):
-        return (f"the output of op '{node.name}' was changed in place after the op ran; run "
-                f"the forward pass again to draw it")
-    for position in written_since(node)[:1]:
-        parent = node.parents[position]
-        name = f"'{parent.name}'" if parent.name else f"an input of shape {parent.shape}"
-        return f"{name} of op '{node.name}'{_CHANGED}"
-    return None
-
-
-_CHANGED = (" was changed in place after the op ran (an update after backward()?); run the "
-            "forward pass again to draw it")
-
-
-def _together(whys: list[str]) -> list[str]:
-    """The reasons, those of inputs changed in place (every weight, after an update) said
-    in one sentence, alike ones counted: one each repeated the same words (ten times for
-    a LeNet)."""
-    counts = Counter(why[:-len(_CHANGED)] for why in whys if why.endswith(_CHANGED))
-    others = sorted({why for why in whys if not why.endswith(_CHANGED)})
-    if sum(counts.values()) < 2:
-        return others + [what + _CHANGED for what in counts]
-    changed = [what + (f" ({n} of them)" if n > 1 else "") for what, n in counts.items()]
-    named = (", ".join(changed[:-1]) + " and " + changed[-1] if 1 < len(changed) <= 3
-             else changed[0] if len(changed) == 1
-             else ", ".join(changed[:3]) + f" and {len(changed) - 3} more")
-    return others + [f"{named} were changed in place after their ops ran (an update after "
-                     f"backward()?); run the forward pass again to draw them"]
-
-
-def _changed_positions(graph: _Graph, i: int) -> list[int]:
-    return [graph.parents[i][k] for k in written_since(graph.tensors[i]._ctx)]
 
 
 def _depending_on(graph: _Graph, stale: dict[int, str]) -> set[int]:

@@ -210,13 +210,17 @@ class _Checkpoint(Function, register=False, name="checkpoint"):
     its output, the output tensors that need one, one flat array (the output itself for
     one). It saves its inputs' arrays and the `_Run`, freed by backward() as any op's
     saved arrays are; its backward runs `fn` again and sends the gradients through that
-    run."""
+    run. A drawing, which calls no function of the user's, draws the gradients above the
+    node only (`runs_function_again`), naming `fn` on it (`function_title`)."""
+
+    runs_function_again = True  # (read by graph/unshown.py)
 
     def forward(ctx, *arrays: np.ndarray, run: weakref.ref, flat: np.ndarray  # noqa: N805
                 ) -> np.ndarray:
         # (`run` given by a weak reference: the parameters stay on the node, the run with
         # its arguments goes with the saved arrays)
         ctx.save_for_backward(*arrays, run())
+        ctx.function_title = _title(run().fn)
         return flat
 
     def backward(ctx, grad: np.ndarray) -> tuple:  # noqa: N805
@@ -239,6 +243,15 @@ class _Checkpoint(Function, register=False, name="checkpoint"):
     def jvp(ctx: Any, *tangents: np.ndarray) -> np.ndarray | None:
         """Forward mode: the outputs' tangent as the first run computed it (None: zeros)."""
         return ctx.saved_tensors[-1].tangent
+
+
+def _title(fn: Callable) -> str:
+    """`fn` as a diagram names it: a module by its class (`Sequential`), a function by its
+    name (`f`, `layers 0 to 1` for a segment of checkpoint_sequential); else `its function`."""
+    name = getattr(fn, "__name__", None)
+    if not isinstance(name, str) or name == "<lambda>":
+        return type(fn).__name__ if callable(getattr(fn, "forward", None)) else "its function"
+    return name
 
 
 def _split(flat: np.ndarray, shapes: list) -> list:
@@ -444,6 +457,7 @@ def checkpoint_sequential(functions: Any, segments: int, input: Any,
             for layer in layers[start:end]:
                 x = layer(x)
             return x
+        forward.__name__ = f"layers {start} to {end - 1}"  # (as a diagram names it: _title)
         return forward
 
     end = 0
