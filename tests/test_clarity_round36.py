@@ -92,7 +92,8 @@ def test_two_uses_whose_sum_is_infinite_or_nan_are_captioned_with_no_numpy_warni
         captions = tg.backward_steps(loss).captions
     with np.errstate(invalid="ignore", over="ignore"):
         expected = np.float64(scale_a) + np.float64(scale_b)
-    caption = _caption_of(captions, "mul result")
+    # (y, the first of three mul results: numbered since the thirty-eighth round)
+    caption = _caption_of(captions, "mul result #1")
     assert "complete: " in caption and "a hook" not in caption, caption
     with np.errstate(invalid="ignore", over="ignore"):  # (backward's own sum, as NumPy's)
         loss.backward()

@@ -106,7 +106,11 @@ def test_a_fold_of_parameters_tells_each_grads_cause_as_its_node_does(tmp_path):
             told = _said(fold)
             if case in ("twice", "upstream"):  # true of every parameter: said once, unnamed
                 assert told.startswith(cause), fold
-                assert all(_said(opened[f"w{k}"]).startswith(cause)
+                # (opened, the hooked sum is the last of the _COUNT adds drawn, numbered
+                # among them since the thirty-eighth round: its node's title)
+                own = cause.replace("add result", f"add result #{_COUNT}")
+                assert f"add result #{_COUNT}" in opened or case != "upstream", list(opened)
+                assert all(_said(opened[f"w{k}"]).startswith(own)
                            for k in (2, 3, 20, 38)), opened["w20"]
             else:  # true of w3 alone: named, in the words of w3's own node
                 assert told.startswith(f"w3: {cause}"), fold

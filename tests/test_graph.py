@@ -217,7 +217,7 @@ def test_node_kinds_each_look_different_and_the_legend_names_them():
     looks = {}
     for key, node in (("input", names["input"]), ("parameter", names["w"]),
                       ("frozen", names["frozen"]), ("partly", names["part"]),
-                      ("intermediate", names["mul result"]), ("output", names["output"]),
+                      ("intermediate", names["mul result #1"]), ("output", names["output"]),
                       ("op", "f" + names["output"][1:]), ("constant", names["constant"])):
         attrs = nodes[node][1]
         looks[key] = (attrs.get("shape"), attrs.get("style"), attrs.get("fillcolor"),

@@ -276,14 +276,18 @@ class _Drawing:
 
 def _colliding(drawing: _Drawing) -> dict[int, int]:
     """Numbers for the inputs of one op that need a gradient and share a name, and for the
-    results of calls of one module, drawn open (`Linear(3 -> 3) result`, a layer applied
-    twice) or folded (an LSTM's output and its states): position -> 1, 2, ... among the
-    tensors of that name, in graph order."""
+    drawn results that share a title the drawing gave them: two ops' (`linear result #1`,
+    `#2`: a caption's `sends [..] to linear result` names one node), the calls of one
+    module drawn open (`Linear(3 -> 3) result`, a layer applied twice) or folded (an LSTM's
+    output and its states): position -> 1, 2, ... among the tensors of that name, in graph
+    order (the forward pass's, as a reader meets them from the inputs). A name the user
+    gave stays as given (the versions of `h` changed in place)."""
     graph = drawing.graph
     clashing: dict[str, set[int]] = {}
-    groups = [[i for i in range(len(graph.tensors)) if i not in drawing.hidden
-               and (drawing.layout.tensor_unit[i] == f"t{i}" and i in drawing.call_results
-                    or drawing.box_of_result(i) is not None)]]  # (drawn open, or a box's)
+    groups = [[i for i in range(len(graph.tensors))  # (drawn as a node, or a box's result)
+               if graph.tensors[i]._ctx is not None and drawing.drawn(i) and (
+                   not drawing._base_name(i)[1] or i in drawing.call_results
+                   or drawing.box_of_result(i) is not None)]]
     for inputs in groups + [[p for p in inputs if graph.tensors[p].requires_grad
                              and p not in drawing.hidden] for inputs in graph.parents]:
         by_name: dict[str, set[int]] = {}
