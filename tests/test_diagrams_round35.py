@@ -382,7 +382,8 @@ def _hooked_on_the_path(case):
 
 def test_a_hook_on_the_path_is_named_as_grads_cause(tmp_path):
     # (no cause was told before the thirty-seventh round: the hook is named since)
-    hooks = {"result": "a hook on 0: Linear(8 -> 8) result", "module": "a module's backward hook"}
+    hooks = {"result": "a hook on 0: Linear(8 -> 8) result",
+             "module": "a backward hook of 2: Linear(8 -> 8)"}  # (named since round 38)
     for case in ("result", "module"):
         loss, model, factor = _hooked_on_the_path(case)
         held = model[0].weight.grad.data

@@ -125,7 +125,7 @@ def _layers(hook: str):
 
 
 @pytest.mark.parametrize("hook, words", [("result", "a hook on 0: Linear(8 -> 8) result"),
-                                         ("module", "a module's backward hook")])
+                                         ("module", "a backward hook of 2: Linear(8 -> 8)")])
 def test_a_hook_on_the_way_is_named_folded_and_opened(tmp_path, hook, words):
     loss, model = _layers(hook)
     for mode in ("backward", "forward"):

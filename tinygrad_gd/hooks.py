@@ -23,7 +23,8 @@ gradients only (those inputs', `tg.autograd.grad`'s and `tg.autograd.functional`
 as PyTorch's, which runs no other node, and so no other hook. Both note the pass they
 run (backward_passes.py). The diagrams ask
 whether a hook of the user's is on a tensor (`has_user_hooks`: `freeze_`'s is none) or a
-node (`node_has_hooks`), whose change to a gradient their hook-free pass does not show,
+node (`node_has_hooks`; a module's backward hooks' node, `watch_grad_starts`), whose change
+to a gradient their hook-free pass does not show,
 and what a result's hooks sent on in the last pass of a backward() or autograd.grad that ran
 them (`sent_on`: kept per hooked result, with no reference to the pass's graph, until the
 result is freed or its last hook removed), and whether a hook of a tensor or node sent on
@@ -81,6 +82,7 @@ _retained = ByIdentity()  # tensor -> True when retain_grad() was called
 _post_accumulate = ByIdentity()  # leaf -> {handle id: hook(leaf)}, after its .grad is added
 _node_hooks = ByIdentity()  # node -> ({id: pre-hook(grad_outputs)}, {id: hook(gI, gO)})
 _sent = ByIdentity()  # result -> Sent: what its hooks sent on in the last pass that ran them
+_watched = ByIdentity()  # node -> True: it runs hooks kept elsewhere (`watch_grad_starts`)
 _before_node_prehooks: dict = {}  # id(a retained tensor) -> its gradient before them, in a pass
 # Held while a hook is registered and while the extension is switched off, so that it is
 # never switched off between a registration and its switching on.
@@ -94,7 +96,7 @@ class GradientHooks(engine.Extension):
     `_keep_node_change`), and where a `.grad` this pass adds into starts (`_started`)."""
 
     def gradient(self, tensor: Any, grad: Any) -> Any:
-        if not (_hooks._entries or _node_hooks._entries):  # every one that had a hook is gone
+        if not _hooked_somewhere():  # every one that had a hook is gone
             _switch_off_unless_needed()
             return grad
         own, changed = _hooks.get(tensor), False
@@ -113,7 +115,7 @@ class GradientHooks(engine.Extension):
             replaced = hook((_as_tensor(grad),))  # (grad_outputs: one output per node here)
             grad = grad if replaced is None else _hooked(grad, node_hook_result(replaced, 1)[0],
                                                          tensor)
-            _keep_node_change(tensor._ctx, _differs(got, grad))
+            keep_node_change(tensor._ctx, _differs(got, grad))
         if grad is not before and retains(tensor):  # (retain_grad keeps the gradient its
             _before_node_prehooks[id(tensor)] = (weakref.ref(tensor), before)  # hooks gave)
         return grad
@@ -128,7 +130,7 @@ class GradientHooks(engine.Extension):
             for k, g in enumerate(given):
                 if input_grads[k] is not None and g is not None:  # (vjp's list: the pass reads it)
                     input_grads[k] = _hooked(input_grads[k], g, node.parents[k])
-            _keep_node_change(node, any(old is not None and _differs(old, new)
+            keep_node_change(node, any(old is not None and _differs(old, new)
                                         for old, new in zip(got, input_grads)))
 
 
@@ -168,10 +170,10 @@ def _keep_sent(tensor: Any, grad: Any, changed: bool) -> None:
                                    stamp or earlier is not None and earlier.changed_at or 0))
 
 
-def _keep_node_change(node: Any, changed: bool) -> None:
-    """A node's hooks sent on other numbers than they got in this pass: its stamp kept."""
-    stamp = grad_stamp() if changed else 0
-    if stamp:
+def keep_node_change(node: Any, changed: bool) -> None:
+    """A node's hooks sent on other numbers than they got in this pass: its stamp kept
+    (a module's backward hooks' node, nn's, says so too: `watch_grad_starts`)."""
+    if changed and (stamp := grad_stamp()):
         with _keeping:
             _node_changed.set(node, max(stamp, _node_changed.get(node, 0)))
 
@@ -189,8 +191,8 @@ def changed_into(tensor: Any, holder: Any) -> bool:
 def node_changed_into(node: Any, holder: Any) -> bool:
     """Whether a hook on `node` changed numbers in a pass whose gradient `holder`'s `.grad`
     holds (`changed_into`'s, for a node's hooks)."""
-    return node is not None and node_has_hooks(node) and _held_by(
-        _node_changed.get(node, 0), holder)
+    return node is not None and (node_has_hooks(node) or _watched.get(node) is not None) \
+        and _held_by(_node_changed.get(node, 0), holder)
 
 
 def grad_restarted(tensor: Any) -> None:
@@ -241,8 +243,23 @@ _extension = GradientHooks()
 
 def _switch_off_unless_needed() -> None:
     with _registering:
-        if not (_hooks._entries or _node_hooks._entries):
+        if not _hooked_somewhere():
             engine.switch(_extension, on=False)
+
+
+def _hooked_somewhere() -> bool:
+    """Whether a hook the extension runs is live, or one judged by where `.grad` starts, which
+    it notes (`_started`): a post-accumulate-grad hook, a module's (`watch_grad_starts`)."""
+    return bool(_hooks._entries or _node_hooks._entries or _post_accumulate._entries
+                or _watched._entries)
+
+
+def watch_grad_starts(node: Any) -> None:
+    """`node` runs hooks kept elsewhere (a module's backward hooks, nn's; `keep_node_change`):
+    while it lives, passes note where `.grad` starts, for `node_changed_into`."""
+    with _registering:
+        _watched.set(node, True)
+        engine.switch(_extension)
 
 
 _ids = itertools.count()  # hook keys: never reused (next() on a count is thread-safe)
@@ -280,20 +297,27 @@ def register_hook(tensor: Any, hook: Callable) -> RemovableHandle:
     if not callable(hook):
         raise TypeError(f"register_hook: expected a function hook(grad), got "
                         f"{type(hook).__name__}")
-    hooked = weakref.ref(tensor)  # the remover does not keep the tensor (and its graph) alive
-    key = next(_ids)
+    return _registered(_hooks, tensor, hook)
+
+
+def _registered(kept: ByIdentity, tensor: Any, hook: Callable) -> RemovableHandle:
+    """`hook` added to `tensor`'s in `kept`, the extension switched on; `remove()` takes it
+    off by its own key (a function registered twice is two hooks), and the tensor's entry
+    with its last hook, keeping neither the tensor nor its graph alive."""
+    hooked, key = weakref.ref(tensor), next(_ids)
     with _registering:
-        hooks = _hooks.setdefault(tensor, {})  # (its old version's after a change: move_hooks)
+        hooks = kept.setdefault(tensor, {})  # (its old version's after a change: move_hooks)
         hooks[key] = hook
         engine.switch(_extension)
 
-    def remove() -> None:  # by its own key: the same function registered twice is two hooks
+    def remove() -> None:
         with _registering:
             hooks.pop(key, None)
             tensor = hooked()
-            if tensor is not None and not hooks and _hooks.get(tensor) is hooks:
-                _hooks.discard(tensor)
-                _sent.discard(tensor)  # (what hooks no longer on it sent: not kept)
+            if tensor is not None and not hooks and kept.get(tensor) is hooks:
+                kept.discard(tensor)
+                if kept is _hooks:  # (what hooks no longer on it sent: not kept)
+                    _sent.discard(tensor)
     return RemovableHandle(remove, key)
 
 
@@ -308,11 +332,7 @@ def register_post_accumulate_grad_hook(tensor: Any, hook: Callable) -> Removable
                            f"register it on the parameter itself")
     if not callable(hook):
         raise TypeError(f"{where}: expected a function hook(tensor), got {type(hook).__name__}")
-    key = next(_ids)
-    with _registering:
-        hooks = _post_accumulate.setdefault(tensor, {})
-        hooks[key] = hook
-    return RemovableHandle(lambda: hooks.pop(key, None), key)
+    return _registered(_post_accumulate, tensor, hook)
 
 
 # Two threads' passes may reach one leaf (a shared weight): reading .grad and setting the

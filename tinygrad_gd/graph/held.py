@@ -8,8 +8,9 @@ or a hook of the user's on the tensor. Where a hook the drawing does not run cha
 gradient on its way (`hooked_upstream`: a hook on a later tensor or node, a module's
 backward hooks), that hook is named as drawn, its name cut as short as tells it apart
 (`changed by a hook on h, or from other backward() calls`: a hook's factor and a count of
-runs read alike); a tensor's hook only where it sent on other numbers than it got
-(`hooks.changed_into`: one that looks only is no cause, nor one whose change went into a
+runs read alike; a module's by its box's title, `a backward hook of fc2: Linear(3 -> 1)`),
+only where it sent on other numbers than it got (`hooks.changed_into`,
+`node_changed_into`: one that looks only is no cause, nor one whose change went into a
 `.grad` since cleared), and the hooked result,
 which has no `.grad` to show what it sent on, says what it sent on in the last backward()
 that ran it, `its hook sent on [..]`, as hooks.py kept it (`hook_said`; a node's hooks: `its
@@ -31,22 +32,24 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import hooks
+from ..scope import owners_of
+from .calls import _module_title
 from .text import _BOX_LINE, _NAME_LIMIT, _cut, _escape, _font, _grad_origin, _value, _width
 
 
 
 _FLOWS_ON = "changed what flows on"  # (a node's hook: its inputs' .grad tell)
-_MODULE_HOOK = -1  # (a module's backward hooks, whose node the drawing leaves out)
 
 
-def hooked_upstream(graph: Any) -> dict[int, frozenset[int]]:
-    """The drawn tensors whose gradient in backward() passed through a hook, each with the
-    tensors whose hook it passed through: those before a tensor or node with the user's
-    hook (that tensor's position), and those a module's backward hooks' nodes (dropped from
-    the drawing) sent a gradient to, with all before them (`_MODULE_HOOK`)."""
-    hookers: dict[int, set[int]] = {}
+def hooked_upstream(graph: Any) -> dict[int, frozenset]:
+    """The drawn tensors whose gradient in backward() passed through a hook, each with
+    where the hooks it passed through are: the position of a tensor or node with the
+    user's hook (an int), for those before it; a module's backward hooks' node (dropped
+    from the drawing, `_module_hooks_between`), for those it sent a gradient to and all
+    before them."""
+    hookers: dict[int, set] = {}
 
-    def reach(start: list[int], hooker: int) -> None:
+    def reach(start: list[int], hooker: Any) -> None:
         while start:
             q = start.pop()
             if hooker not in hookers.setdefault(q, set()):
@@ -59,9 +62,30 @@ def hooked_upstream(graph: Any) -> dict[int, frozenset[int]]:
             continue
         if hooks.has_user_hooks(tensor) or hooks.node_has_hooks(node):
             reach(list(graph.parents[j]), j)
-        reach([q for p, q in zip(node.parents, graph.parents[j])
-               if p is not graph.tensors[q]], _MODULE_HOOK)  # (through a module's hooks' node)
+        for p, q in zip(node.parents, graph.parents[j]):
+            for hooked in _module_hooks_between(p, graph.tensors[q]):
+                reach([q], hooked)
+        if hasattr(node, "stands_for") and graph.parents[j]:  # (the output, a module with
+            drawn = graph.tensors[graph.parents[j][0]]  # backward hooks returned: the loss)
+            for hooked in _module_hooks_between(tensor, drawn):
+                reach(list(graph.parents[j]), hooked)
     return {q: frozenset(found) for q, found in hookers.items()}
+
+
+def _module_hooks_between(tensor: Any, drawn: Any) -> list:
+    """The module backward hooks' nodes (`hooked_module`: nn's) on the way from an op's
+    input `tensor` down to `drawn`, the tensor drawn for it: the pass-through nodes between
+    (`stands_for`), each one's or, a part of several gathered, its gathering node's."""
+    found: list = []
+    while tensor is not drawn and hasattr(tensor._ctx, "stands_for"):
+        node = tensor._ctx
+        for hooked in (node, *(parent._ctx for parent in node.parents[:1])):
+            if hasattr(hooked, "hooked_module") and hooked not in found:
+                found.append(hooked)
+        tensor = node.stands_for(tensor)
+        if tensor is None:
+            break
+    return found
 
 
 def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
@@ -84,18 +108,31 @@ def grad_apart(drawing: Any, i: int) -> tuple[Any, Any, str] | None:
 def _hooked_words(drawing: Any, i: int) -> str:
     """Where a hook may have changed tensor i's `.grad`: `changed by its hook, or from other
     backward() calls` (a hook's factor and a count of runs read alike), or by the hooks on
-    its way that the drawing does not run, `a hook on mul result`, named as drawn; of a
-    tensor's or node's hooks, only those that sent on other numbers than they got in a pass
-    that `.grad` holds (`changed_into`: not one before `x.grad = None`). "" where none did."""
+    its way that the drawing does not run, `a hook on mul result`, named as drawn, and a
+    module's, `a backward hook of fc2: Linear(3 -> 1)`, as its box is titled; only those
+    that sent on other numbers than they got in a pass that `.grad` holds (`changed_into`,
+    `node_changed_into`: not one before `x.grad = None`). "" where none did."""
     tensors, hookers = drawing.graph.tensors, drawing.hooked_upstream.get(i, frozenset())
-    named = [_hook_place(drawing, j) for j in sorted(hookers) if j != _MODULE_HOOK and (
-        hooks.changed_into(tensors[j], tensors[i])
-        or hooks.node_changed_into(tensors[j]._ctx, tensors[i]))]
+    named = [_hook_place(drawing, j) for j in sorted(j for j in hookers if isinstance(j, int))
+             if hooks.changed_into(tensors[j], tensors[i])
+             or hooks.node_changed_into(tensors[j]._ctx, tensors[i])]
+    modules = sorted({_module_place(drawing, node) for node in hookers if not isinstance(
+        node, int) and hooks.node_changed_into(node, tensors[i])})
     places = [*(["its hook"] if hooks.changed_into(tensors[i], tensors[i]) else []),
               *([f"{'a hook' if len(named) == 1 else 'hooks'} on {_listed(named)}"]
                 if named else []),
-              *(["a module's backward hook"] if _MODULE_HOOK in hookers else [])]
+              *([f"{'a backward hook' if len(modules) == 1 else 'backward hooks'} of "
+                 f"{_listed(modules)}"] if modules else [])]
     return f"changed by {', '.join(places)}, or from other backward() calls" if places else ""
+
+
+def _module_place(drawing: Any, node: Any) -> str:
+    """The module whose backward hooks `node` runs, as its box or frame is titled (`fc2:
+    Linear(3 -> 1)`: its name in the model, else in the module called), cut as titles are."""
+    module, owners = node.hooked_module(), owners_of(node)
+    title = _module_title(owners if owners and owners[-1] is module else (module,),
+                          drawing.names)
+    return _escape(title, _CAUSE_NAME)
 
 
 # characters of a name in a cause: with its `a tensor in ` and comma, a line of `_CAUSE_LINE`

@@ -14,7 +14,9 @@ per positional argument, None for one that is no tensor (zeros for a tensor that
 no gradient); `grad_output` one per output (a tensor, or each of a tuple of them), None
 for one that got no gradient, as PyTorch's. When no input needs a gradient, the full
 hooks run at the output node with `grad_input` all None, and warn, as PyTorch's.
-The nodes say which tensor their output holds (`stands_for`), for the diagrams.
+The nodes say which tensor their output holds (`stands_for`) and whose hooks they run
+(`hooked_module`), and note where the hooks sent on other numbers than they got
+(`hooks.keep_node_change`), for the diagrams.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import hooks
 from ..engine import Function
 from ..errors import user_stacklevel
 from ..tensor import Tensor
@@ -47,13 +50,23 @@ class _Gather(Function, register=False, name="backward_hook"):
         else:
             ends = np.cumsum([int(np.prod(s)) for s in shapes])
             grads = [g.reshape(s) for g, s in zip(np.split(grad, ends[:-1]), shapes)]
-        return tuple(call.outputs_backward(grads) if side == "output"
-                     else call.inputs_backward(grads))
+        got = [np.array(g) for g in grads]  # (a hook may change one in place)
+        sent = (call.outputs_backward(grads) if side == "output"
+                else call.inputs_backward(grads))
+        # (where the hooks sent on other numbers than they got: the diagrams name them)
+        hooks.keep_node_change(ctx, any(new is not None and not np.array_equal(
+            old, new, equal_nan=True) for old, new in zip(got, sent)))
+        return tuple(sent)
 
     def stands_for(ctx, tensor: Tensor) -> Tensor | None:  # noqa: N805
         """The tensor whose values `tensor`, this node's output, holds (for the diagrams,
         which may draw that one in its place); None for several flattened into one."""
         return ctx.parents[0] if len(ctx.parents) == 1 else None
+
+    def hooked_module(ctx) -> Any:  # noqa: N805
+        """The module whose hooks this node runs: a diagram names it where they changed a
+        `.grad` (`hooks.node_changed_into`)."""
+        return ctx.params["call"].module
 
 
 class _Part(Function, register=False, name="backward_hook_part"):
@@ -78,6 +91,8 @@ class _Part(Function, register=False, name="backward_hook_part"):
 def _through_node(tensors: list, call: "HookedCall", side: str, reached: list) -> list:
     """`tensors` (each needs a gradient) as the outputs of one `_Gather` node."""
     gathered = _Gather.apply(*tensors, call=call, side=side)
+    if gathered._ctx is not None:  # (the passes note where each .grad starts, for the
+        hooks.watch_grad_starts(gathered._ctx)  # diagrams to tell a change it holds)
     if len(tensors) == 1:
         return [gathered]
     parts, start = [], 0
