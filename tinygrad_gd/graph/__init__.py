@@ -99,8 +99,14 @@ and so does the changed tensor (showing its `.grad`, the weight_delta backward()
 the ops after it keep their factors, drawn from the values the forward pass computed (the
 numbers in their nodes), and a note under the picture says that those are from before the
 change. Two inputs of one op that would show the same name (`a * b`, both "parameter") are numbered
-(`parameter #1`, `parameter #2`). The forward view, which shows no factors, says only
-which values changed since the forward pass used them.
+(`parameter #1`, `parameter #2`), and so are drawn results whose titles the drawing gave
+would be alike (`linear result #1`, `#2` in the order the forward pass made them; one of a
+kind stays unnumbered), in every place the title appears: node, tooltip, an op's `∂/∂`,
+a product, a step's caption, a hook's cause. The forward view, which shows no factors,
+says only which values changed since the forward pass used them. A checkpoint's backward
+(`tg.utils.checkpoint`) runs the user's function again, which a drawing does not do: the
+gradients above it are drawn, its node says `backward() runs f again:` / `gradients below
+not drawn`, the tensors below it show the `.grad` backward() left, and a note says why.
 
 Big graphs stay readable: module calls (the `scope` of each op node, innermost modules
 first) fold into one box each in a graph of more than 20 drawn nodes, or of more than 30
@@ -127,9 +133,11 @@ parameter before `backward()`; one unlike this output's own gradient beside it, 
 second derivative's `g.backward()` writes x's, `zeroed` where all 0); the backward view
 shows this pass's gradient, what its edges carry, and such a `.grad` apart, said so. A hook
 the drawing does not run is named where it changed a `.grad` (`changed by a hook on h, or
-from other backward() calls`), and the hooked result says what its hook sent on in the last
-`backward()` that ran it (`its hook sent on [..]`, `in a backward() from another output,
-...` where that pass was not from the drawn output), or `its hook has not run yet`.
+from other backward() calls`; a module's backward hook by its module as its box is titled,
+`a backward hook of fc2: Linear(3 -> 1)`), and the hooked result says what its hook sent
+on in the last `backward()` that ran it (`its hook sent on [..]`, `in a backward() from
+another output, ...` where that pass was not from the drawn output), or `its hook has not
+run yet`.
 `legend=True` adds a key of node styles: one table under the output (beside it, left to
 right), in reading order.
 
@@ -168,6 +176,8 @@ result and nothing else; alike parts repeated in a fold), `nans.py` (which NaN a
 mark a fault, which say what they mean), `titles.py` (an op node's
 title: its name, a folded constant, an index, the axis it runs over),
 `twin.py` (the graph again as fresh tensors, for a pass that calls no hook),
+`unshown.py` (why an op's factors are not drawn: an input changed in place, an op
+misdeclared elementwise, a checkpoint),
 `formats.py` (which format a file's suffix names, and the checks of a path: `~` expanded,
 anything else refused in one line naming the function, before anything is written),
 `steps.py` (the step-by-step page).
