@@ -53,7 +53,8 @@ order or their count. A hooked result whose `.grad` is None (node or box) says w
 hook sent on in the last run, `(its hook sent on [..])`, checked against what the hook
 returned, or, drawn before backward(), `(its hook has not run yet)` (thirty-seventh
 round); no other node says either. A third of the hooks return the gradient they got: where
-every hook does, no label says a hook changed a gradient or sent one on (part L).
+every hook does, no label says a hook changed a gradient or sent one on (part L); and so
+where a leaf's post-accumulate-grad hook reads its `.grad` only (thirty-eighth round).
 
 `test_planted_*` show the fuzzer catching bugs put in on purpose (a gradient of the wrong
 node, a factor of the wrong input, a sum missing a use, a `.grad` line of this pass's
@@ -111,6 +112,8 @@ class Program:
     # a tensor whose hook scaled its gradient: (tensor, what the hook returned each run)
     hooked: list[tuple[tg.Tensor, list[np.ndarray]]] = field(default_factory=list)
     looking: set[int] = field(default_factory=set)  # ids of those whose hook returns its input
+    # leaves with a post-accumulate-grad hook that reads .grad only (thirty-eighth round)
+    watched: list[tg.Tensor] = field(default_factory=list)
     called: list[tg.Tensor] = field(default_factory=list)  # what a module call returned
 
 
@@ -1354,6 +1357,13 @@ def held_apart(program: Program, seed: int) -> int:
         factor, flowed = float(rng.choice([0.5, 3.0])), []
         factor = _hook(program, t, 1.0 if looks.random() < 0.3 else factor, flowed)
         program.code.append(f"hook x{factor} on a module's result {t.name or t.shape}")
+    watch = np.random.default_rng([seed, 38])  # (thirty-eighth round; the others' draws stay)
+    leaves = [t for t in wanting if t.grad_fn is None]
+    if leaves and watch.random() < 0.4:  # (it reads .grad, changes nothing: named nowhere)
+        t = leaves[watch.integers(len(leaves))]
+        t.register_post_accumulate_grad_hook(lambda p: (p.grad.data.copy(), None)[1])
+        program.watched.append(t)
+        program.code.append(f"post-accumulate hook looking on {t.name or t.shape}")
     return runs
 
 
@@ -1374,15 +1384,17 @@ def drawn(program: Program, options: dict, truth: dict, svg, method: bool = Fals
 
 
 def check_no_change_claimed(program: Program, source: str) -> None:
-    """Where every hook of the program returns the gradient it got, no label says a hook
-    changed one (`changed by ... hook`, `sent on`, `changed what flows on`)."""
-    if not program.hooked or any(id(t) not in program.looking for t, _ in program.hooked):
+    """Where every hook of the program returns the gradient it got (a post-accumulate-grad
+    hook reads `.grad` only), no label says a hook changed one (`changed by ... hook`, `sent
+    on`, `changed what flows on`)."""
+    if not (program.hooked or program.watched) or any(
+            id(t) not in program.looking for t, _ in program.hooked):
         return
     for node, label in parse_dot(source)[0].items():
         said = " ".join(lines_of(label)[0])
         claimed = re.search(r"changed by [^()]*hook|sent on|flows on", said)
         assert claimed is None, f"{node} says a hook that looks only changed a gradient: {said}"
-    COVERED["hook looks only"] += 1
+    COVERED["hook looks only" if program.hooked else "post-accumulate hook looks only"] += 1
 
 
 def check_svg(source: str, path) -> None:
@@ -1426,7 +1438,7 @@ def test_the_programs_reach_every_form_a_label_takes():
              "box product", "float32", "NaN shown", "table", "node .grad apart",
              "box product .grad", "box parameters .grad", "product frozen",
              "box product frozen", "hook sent on", "hook not run", "hook sent on, retained",
-             "box hook sent on", "hook looks only"]
+             "box hook sent on", "hook looks only", "post-accumulate hook looks only"]
     assert [form for form in forms if not COVERED[form]] == [], COVERED
 
 
@@ -1537,6 +1549,18 @@ def test_planted_hook_sent_on_numbers_of_the_gradient_before_it_are_caught(monke
 def test_planted_hook_words_dropped_are_caught(monkeypatch):
     from tinygrad_gd.graph import held
     monkeypatch.setattr(held, "hook_said", lambda drawing, i, whose="its hook": None)
+    assert _caught(range(10**6, 10**6 + 40)) is not None
+
+
+def test_planted_look_only_post_accumulate_hook_named_is_caught(monkeypatch):
+    from tinygrad_gd import hooks
+    changed = hooks.changed_into
+
+    def named(tensor, holder):  # (a leaf's post-accumulate hook named whether it changed or not)
+        return changed(tensor, holder) or tensor is holder and bool(
+            hooks._post_accumulate.get(tensor))
+
+    monkeypatch.setattr(hooks, "changed_into", named)
     assert _caught(range(10**6, 10**6 + 40)) is not None
 
 
