@@ -141,10 +141,15 @@ def hardswish(input: Any, inplace: bool = False) -> Tensor:
 
 def hardsigmoid(input: Any, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6: 0 below -3, 1 above 3, a line between (gradient 1/6 strictly
-    inside, 0 at and beyond -3 and 3, as PyTorch's)."""
+    inside, 0 at and beyond -3 and 3 and at a NaN, as PyTorch's)."""
     written = _maybe_written("hardsigmoid", inplace, hardsigmoid, input)
-    return written if written is not None else tg.relu6(
-        _as_tensor("hardsigmoid", input) + 3.0) / 6.0
+    if written is not None:
+        return written
+    input = _as_tensor("hardsigmoid", input)
+    out = tg.relu6(input + 3.0) / 6.0
+    nan = np.isnan(input._data) if input.dtype.kind == "f" else None
+    # (relu6 passes the gradient on at a NaN; PyTorch's hardsigmoid asks -3 < x < 3: 0)
+    return tg.where(nan, np.nan, out) if nan is not None and nan.any() else out
 
 
 def silu(input: Any, inplace: bool = False) -> Tensor:
@@ -260,12 +265,14 @@ def prelu(input: Any, weight: Tensor) -> Tensor:
     else:  # one slope, as many axes as the input: it broadcasts over any input, a 0-d one
         # too, and a float64 slope keeps a float32 input's result float64 (a 0-d one would not)
         weight = weight.reshape((1,) * input.ndim)
-    return tg.where((input > 0)._data, input, weight * input)
+    # x times its slope (1 or the weight), so that neither side's gradient multiplies the
+    # other side's values: the weight's is sum(g * x) over x <= 0 even beside an x of inf
+    return input * tg.where((input > 0)._data, 1.0, weight)
 
 
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else `value` (PyTorch's threshold; gradient 1 above the
-    threshold, 0 at and below it)."""
+    threshold, 0 at and below it; a NaN passed on with its gradient, as PyTorch's)."""
     written = _maybe_written("threshold", inplace, _thresholded, input, threshold, value)
     return written if written is not None else _thresholded(input, threshold, value)
 
@@ -275,19 +282,26 @@ def _thresholded(input: Any, threshold: float, value: float) -> Tensor:
     input = _tensor("threshold", input)
     threshold = number("threshold", "threshold", threshold)
     value = number("threshold", "value", value)
-    return tg.where((input > threshold)._data, input, value)
+    return tg.where((input <= threshold)._data, value, input)  # (a NaN is not <=: kept)
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Tensor:
-    """x where |x| > lambd, else 0 (PyTorch's hardshrink; gradient 0 at +-lambd)."""
+    """x where |x| > lambd, else 0 (PyTorch's hardshrink; gradient 0 at +-lambd; a NaN
+    kept, as PyTorch's)."""
     input = _tensor("hardshrink", input)
     lambd = number("hardshrink", "lambd", lambd)
-    return tg.where((input.abs() > lambd)._data, input, 0.0)
+    return tg.where(_within(input, lambd), 0.0, input)
+
+
+def _within(input: Tensor, lambd: float) -> np.ndarray:
+    """Where |x| <= lambd: what the shrinks zero (a NaN is not, as PyTorch's keep it)."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(input._data) <= lambd
 
 
 def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     """x - lambd above lambd, x + lambd below -lambd, else 0: x moved toward 0 by lambd
-    (>= 0), as PyTorch's softshrink (gradient 0 at +-lambd)."""
+    (>= 0), as PyTorch's softshrink (gradient 0 at +-lambd; a NaN kept)."""
     input = _floated(_tensor("softshrink", input))  # (integers: the default float)
     lambd = number("softshrink", "lambd", lambd, 0)
     # (a constant: the step has no slope; as `input - array` would make it)
@@ -295,7 +309,7 @@ def softshrink(input: Any, lambd: float = 0.5) -> Tensor:
     if shift.size > 1:  # named, or a diagram draws it as the user's input (one number: folded)
         shift.name = f"{lambd:g} × sign(input)"
     shrunk = input - shift
-    return tg.where((input.abs() > lambd)._data, shrunk, 0.0)
+    return tg.where(_within(input, lambd), 0.0, shrunk)
 
 
 def _tensor(where: str, x: Any) -> Tensor:
