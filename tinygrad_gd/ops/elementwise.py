@@ -277,6 +277,13 @@ class Where(Function, elementwise=True, functions=("where",)):
         if condition.dtype != bool:
             raise TypeError(f"where: the condition must be boolean (a comparison such as x > 0), "
                             f"got dtype {condition.dtype}")
+        if isinstance(x, int) and isinstance(y, int):  # (two Python ints, or bools)
+            # int64 (bool), as PyTorch's and NumPy's: not the float numbers alone make
+            dtype = bool if isinstance(x, bool) and isinstance(y, bool) else np.int64
+            if not all(-2 ** 63 <= v < 2 ** 63 for v in (x, y)):
+                raise OverflowError(f"where: {x} and {y} do not both fit int64; give them as "
+                                    f"floats ({float(x)!r}) or as tensors")
+            x, y = (Tensor.from_op(np.array(v, dtype), None) for v in (x, y))
         return cls.apply(x, y, condition=condition)
 
     def forward(ctx, x, y, *, condition):
