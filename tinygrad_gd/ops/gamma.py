@@ -14,7 +14,8 @@ in its input's float dtype (float32 stays float32).
 
 At the poles and edges the values are PyTorch's: lgamma is inf at 0, the negative
 integers and +-inf; digamma is -inf at 0, inf at -0.0, NaN at the negative integers and
--inf; polygamma(n >= 1) is +-inf at 0 and the negative integers; zeta(x, q) is inf at
+-inf; polygamma(n >= 1) is +-inf at 0 and the negative integers (and at -inf, but
+polygamma(1, -inf), digamma's slope there, is NaN as digamma is); zeta(x, q) is inf at
 x = 1 and at q = 0, a negative integer or -inf, NaN for x < 1 and for q < 0 with x not
 whole. Where PyTorch's value is an artefact of its algorithm the limit is given instead:
 polygamma(1, x) is inf at the negative integers (PyTorch's is about 6.6e32 there, from
@@ -191,6 +192,8 @@ def polygamma(n: int, x: np.ndarray) -> np.ndarray:
     factorial = float(math.factorial(n)) if n <= 170 else math.inf
     with np.errstate(**_QUIET):
         out = (-1) ** (n + 1) * factorial * zeta(np.float64(n + 1), x)
+    if n == 1:  # (digamma's slope at -inf, where digamma is NaN: NaN, as PyTorch's trigamma)
+        out = np.where(x == -np.inf, np.nan, out)
     return out.astype(x.dtype, copy=False)
 
 
