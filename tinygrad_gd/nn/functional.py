@@ -211,13 +211,12 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
 
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
               out: Any = None) -> Tensor:
-    """input / max(its p-norm along `dim`, eps) (PyTorch's; any p, as `vector_norm`: 2,
-    rows of length 1, by default). PyTorch's `out=` is refused unless None: write `out =
-    F.normalize(...)` instead."""
+    """input / max(its p-norm along `dim` (an int or a tuple), eps), PyTorch's (any p, as
+    `vector_norm`; 2 by default); its `out=` refused unless None: write y = F.normalize(x)."""
     if out is not None:
         raise TypeError("normalize: out= is not supported; use the result it returns, "
                         "y = F.normalize(x), or copy it with y.copy_(F.normalize(x))")
-    return _normalized("normalize", _as_tensor("normalize", input), dim, eps, p)
+    return _normalized("normalize", _as_tensor("normalize", input), dim, eps, p, dims_ok=True)
 
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:

@@ -26,7 +26,7 @@ from ..engine import no_grad
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..inference import refuse_changes, refuse_kept_by
-from ..ops.arguments import number, refuse_no_numbers
+from ..ops.arguments import check_axis, number, refuse_no_numbers, tensor_int
 from ..ops.reductions import accumulator
 from ..scope import made_here
 from ..tensor import Tensor, _as_array
@@ -130,6 +130,8 @@ def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = Fals
     """An axis: an int (in range for `ndim` axes, if given), or None where `none_ok`."""
     if dim is None and none_ok:
         return None
+    if isinstance(dim, Tensor):  # (PyTorch's 0-d integer tensor for an int; no other)
+        dim = tensor_int(where, "dim", dim, "an int")
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{where}: dim must be an int{' or None' if none_ok else ''}, got "
                         f"{type(dim).__name__} {dim!r}")
@@ -141,13 +143,18 @@ def _one_dim(where: str, dim: Any, ndim: int | None = None, none_ok: bool = Fals
     return int(dim)
 
 
-def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2) -> Tensor:
+def _normalized(where: str, input: Tensor, dim: Any, eps: Any, p: Any = 2,
+                dims_ok: bool = False) -> Tensor:
     """input / max(its p-norm along `dim`, eps) (normalize's, cosine_similarity's); a 0-d
-    input is one entry along dim 0 or -1, as PyTorch's."""
+    input is one entry along dim 0 or -1, as PyTorch's; `dims_ok`: dim may be a tuple
+    (normalize's, as PyTorch's: the norm over those axes)."""
     eps = number(where, "eps", eps, 0)  # (a negative eps, or NaN, would pass every norm)
     scalar = input.ndim == 0 and isinstance(dim, (int, np.integer)) and \
         not isinstance(dim, bool) and dim in (0, -1)
-    dim = 0 if scalar else _one_dim(where, dim, input.ndim)
+    if dims_ok and isinstance(dim, (tuple, list)) and dim:
+        dim = check_axis(where, dim, input.ndim)
+    else:
+        dim = 0 if scalar else _one_dim(where, dim, input.ndim)
     along = input.reshape((1,)) if input.ndim == 0 else input
     norm = along.norm(axis=dim, keepdims=True) if p == 2 else \
         vector_norm(along, p, dim, True, op=where)

@@ -22,7 +22,7 @@ __all__ = ["Tensor", "to_tensor", "check_axis", "either", "ints", "one_axis", "r
            "on_a_scalars_axis", "as_scalars",
            "permutation", "array_argument", "integer", "number", "finite", "floating", "same_dtype",
            "broadcast", "matrix_product", "tensor_sequence", "tensor_argument",
-           "refuse_no_numbers"]
+           "refuse_no_numbers", "tensor_int", "tensor_number"]
 
 
 def either(op: str, numpy_name: str, numpy_value: Any, torch_name: str, torch_value: Any,
@@ -45,6 +45,8 @@ def check_axis(op: str, axis: Any, ndim: int, scalar_axis: bool = False) -> Any:
     scalar = scalar_axis and ndim == 0
     n = 1 if scalar else ndim
     single = isinstance(axis, (int, np.integer)) and not isinstance(axis, bool)
+    if not single and isinstance(axis, Tensor):  # (no tensor's entries read as axes)
+        axis, single = tensor_int(op, "axis", axis, "an int, a tuple of ints or None"), True
     try:
         axes = (axis,) if single else tuple(axis)
     except TypeError:
@@ -117,8 +119,11 @@ def one_axis(op: str, axis: Any, ndim: int, none_ok: bool = False) -> int | None
 
 
 def ints(op: str, sizes: tuple) -> tuple[int, ...]:
-    """`f(2, 3)` or `f((2, 3))` as a tuple of ints."""
+    """`f(2, 3)` or `f((2, 3))` as a tuple of ints (a 0-d integer tensor among them read as
+    its int, as PyTorch's)."""
     if len(sizes) == 1 and not isinstance(sizes[0], (int, np.integer)):
+        if isinstance(sizes[0], Tensor):  # (not its entries: an empty one is no sizes)
+            return (tensor_int(op, "a size or axis", sizes[0], "an int or a tuple of ints"),)
         try:
             sizes = tuple(sizes[0])
         except TypeError:
@@ -126,8 +131,36 @@ def ints(op: str, sizes: tuple) -> tuple[int, ...]:
                             f"{type(sizes[0]).__name__} {sizes[0]!r}") from None
     for n in sizes:
         if not isinstance(n, (int, np.integer)) or isinstance(n, bool):
+            if isinstance(n, Tensor):
+                return tuple(tensor_int(op, "a size or axis", m, "an int") if isinstance(
+                    m, Tensor) else ints(op, (m,))[0] for m in sizes)
             raise TypeError(f"{op}: sizes and axes must be ints, got {type(n).__name__} {n!r}")
     return tuple(int(n) for n in sizes)
+
+
+def tensor_int(op: str, name: str, value: Tensor, wanted: str) -> int:
+    """A 0-d integer tensor given for an int (an axis, a size, a count) as that int, as
+    PyTorch's (and NumPy's, for a 0-d integer array); any other tensor refused in one line
+    (an empty one read as no axes, or a float one, would mean what was not meant)."""
+    if value.ndim == 0 and value.dtype.kind in "iu":
+        return int(value._data)
+    raise TypeError(f"{op}: {name} must be {wanted}, got a tensor of shape {value.shape} and "
+                    f"dtype {value.dtype}; only a 0-d integer tensor stands for an int (give "
+                    f"the ints themselves: t.tolist())")
+
+
+def tensor_number(op: str, name: str, value: Tensor) -> float:
+    """A 0-d tensor of numbers given for a number (a slope, a bound, a tolerance) as that
+    number, as PyTorch's; one that requires a gradient refused (the number gets none,
+    which PyTorch drops silently), as is any other tensor."""
+    if value.ndim != 0 or value.dtype.kind not in "iuf":
+        raise TypeError(f"{op}: {name} must be a number, got a tensor of shape {value.shape} "
+                        f"and dtype {value.dtype}; give a number, or a 0-d tensor of one")
+    if value.requires_grad:
+        raise TypeError(f"{op}: {name} is taken as a number, which gets no gradient, but the "
+                        f"0-d tensor given requires one; give {name}.detach() (or float(...)), "
+                        f"or compute with it as a tensor input")
+    return value._data.item()
 
 
 def permutation(op: str, what: str, axes: tuple[int, ...], shape: tuple[int, ...]
@@ -213,6 +246,8 @@ def integer(op: str, name: str, value: object) -> int:
     """A parameter that must be an int (a size, a length, an offset, a bound: `minlength`,
     `bins`, randperm's `n`), as an int; a bool, float or string is refused in one line."""
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        if isinstance(value, Tensor):
+            return tensor_int(op, name, value, "an int")
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}")
     return int(value)
 
@@ -234,7 +269,10 @@ def number(op: str, name: str, value: object, low: float | None = None,
     """A parameter that must be a real number (`negative_slope`, `alpha`), as a float; with
     `low`, a ValueError unless it is >= low (> low if `strict`): NaN fails that test too."""
     if not isinstance(value, (int, float, np.number)) or isinstance(value, bool):
-        raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r}")
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} "
+                            f"{value!r}")
+        value = tensor_number(op, name, value)
     if low is not None and not (value > low if strict else value >= low):
         raise ValueError(f"{op}: {name} must be {'>' if strict else '>='} {low}, got {value!r}")
     return float(value)

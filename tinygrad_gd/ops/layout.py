@@ -20,7 +20,7 @@ from ..engine import Function
 from ..errors import ShapeError
 from ..memory import squeezed, unsqueezed
 from .arguments import (Tensor, to_tensor, array_argument, check_axis, either, ints,
-                        on_a_scalars_axis, one_axis, permutation)
+                        on_a_scalars_axis, one_axis, permutation, tensor_int)
 from .indexing import added_at
 from .padding import Pad
 from .shape import Reshape, Transpose
@@ -41,6 +41,8 @@ class ExpandDims(Reshape, name="expand_dims", methods=("unsqueeze", "expand_dims
         if axis is None:
             raise TypeError(f"{cls.name}: give the position of the new axis, e.g. "
                             f"x.unsqueeze(0) or tg.expand_dims(x, axis=0)")
+        if isinstance(axis, Tensor):  # (a 0-d integer one is an int; no other's entries)
+            axis = tensor_int(cls.name, "axis", axis, "an int or a tuple of ints")
         try:
             axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
         except TypeError:
@@ -228,10 +230,13 @@ class Split(Function, methods=("split",), functions=("split",)):
         axis = one_axis(cls.name, either(cls.name, "axis", axis, "dim", dim, 0), x.ndim) % x.ndim
         n = x.shape[axis]
         sizes = split_size_or_sections
+        if isinstance(sizes, Tensor):  # (PyTorch's 0-d integer tensor: the piece size)
+            sizes = tensor_int(cls.name, "split_size", sizes, "an int or a list of ints")
         if isinstance(sizes, (int, np.integer)):
-            if sizes <= 0:
-                raise ValueError(f"{cls.name}: the piece size must be positive, got {sizes}")
-            sizes = [min(sizes, n - start) for start in range(0, n, sizes)] or [0]
+            if sizes < 0 or sizes == 0 and n:  # (an empty axis: one empty piece, as PyTorch's)
+                raise ValueError(f"{cls.name}: the piece size must be positive (0 only for an "
+                                 f"axis of length 0), got {sizes} for axis {axis} of length {n}")
+            sizes = [min(sizes, n - start) for start in range(0, n, sizes)] if n else [0]
         sizes = ints(cls.name, (sizes,))
         if sum(sizes) != n:
             raise ShapeError(f"{cls.name}: sizes {list(sizes)} add up to {sum(sizes)}, but "
