@@ -74,8 +74,9 @@ class Squeeze(Reshape, methods=("squeeze",), functions=("squeeze",)):
     """
 
     @classmethod
-    def call(cls, x, axis=None, *, dim=None):
+    def call(cls, x, axis=None, *more_axes, dim=None):
         x = to_tensor(x)
+        axis = (axis,) + more_axes if more_axes else axis  # (PyTorch's x.squeeze(0, 2))
         axis = check_axis(cls.name, either(cls.name, "axis", axis, "dim", dim), x.ndim,
                           scalar_axis=True)  # (a 0-d tensor's one axis, 0 or -1: none here)
         axes = range(x.ndim) if axis is None else (axis,) if isinstance(axis, int) else axis
@@ -159,15 +160,17 @@ class Moveaxis(Transpose, methods=("moveaxis", "movedim"), functions=("moveaxis"
 
 
 class Flip(Function, methods=("flip",), functions=("flip",)):
-    """The order of the entries reversed along `axis` (None: every axis), PyTorch's dims=.
+    """The order of the entries reversed along `axis` (None: every axis), PyTorch's dims=
+    (or its axes one by one, `x.flip(0, 1)`).
 
     forward: `flip(x, axis)`
     gradient: `flip(g, axis)`
     """
 
     @classmethod
-    def call(cls, x, axis=None, *, dims=None, dim=None):
+    def call(cls, x, axis=None, *more_axes, dims=None, dim=None):
         x = to_tensor(x)
+        axis = (axis,) + more_axes if more_axes else axis
         axis = either(cls.name, "axis", axis, "dims", dims if dims is not None else dim)
         return cls.apply(x, axis=check_axis(cls.name, axis, x.ndim))
 
@@ -280,7 +283,8 @@ class Chunk(Split, methods=("chunk",), functions=("chunk",)):
             raise ValueError(f"{cls.name}: chunks must be positive, got {chunks}")
         n = x.shape[axis]
         size = -(-n // chunks) if n else 1
-        sizes = [min(size, n - start) for start in range(0, n, size)] or [0]
+        # (an empty axis: `chunks` empty pieces, as PyTorch's)
+        sizes = [min(size, n - start) for start in range(0, n, size)] or [0] * chunks
         return cls._pieces(x, axis, sizes)
 
 
