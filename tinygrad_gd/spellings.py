@@ -39,6 +39,7 @@ import numpy as np
 
 from . import creation, functional, hooks, tensor as tensor_module
 from .alias_methods import METHODS as ALIASES, short
+from .grad_mode import check_flag
 from .in_place import scalar
 from .op_errors import named, refusing_as
 from .memory_formats import cast, check_memory_format, contiguous_copy_format, \
@@ -186,6 +187,7 @@ def _fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor
         raise ValueError(f"fill_diagonal_: needs a matrix (or a cube of equal sides), got "
                          f"shape {self.shape}")
     diagonal = np.zeros(self.shape, dtype=bool)
+    wrap = check_flag("fill_diagonal_", "wrap", wrap)  # (a tensor's truth: NumPy's error)
     np.fill_diagonal(diagonal, True, wrap=wrap)  # NumPy's rule for which entries, wrap too
     self[diagonal] = scalar("fill_diagonal_", "fill_value", fill_value)  # (None was NaN)
     return self
@@ -384,10 +386,14 @@ def _type(self: Tensor, dtype: Any = None, *, memory_format: Any = None) -> Any:
         dtype = _DTYPES_OF_TYPE_NAMES.get(kind, kind.lower())
     if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
         dtype = str(dtype).removeprefix("torch.")
+    a_tensor = hasattr(dtype, "_data")  # (np.dtype would read its .dtype)
     try:
+        if a_tensor:
+            raise TypeError("a tensor is no dtype")
         target = np.dtype(dtype)
     except TypeError:
-        why = NO_BFLOAT16 if is_bfloat16(dtype) else "tinygrad_gd runs on the CPU only"
+        why = NO_BFLOAT16 if is_bfloat16(dtype) else "for a tensor's own, give t.dtype" \
+            if a_tensor else "tinygrad_gd runs on the CPU only"
         raise TypeError(f"type: expected a dtype (tg.float32, \"int64\") or a type name such "
                         f"as 'tinygrad_gd.FloatTensor', got {type(given).__name__} "
                         f"{short(given)}; {why}") from None

@@ -27,7 +27,7 @@ from .grad_mode import check_flag
 from .in_place import shown
 from .ops.arguments import integer
 from .tensor import Tensor
-from .values import BFLOAT16_WHY
+from .values import BFLOAT16_WHY, numeric_dtype
 
 __all__: list[str] = []
 
@@ -64,7 +64,7 @@ def _to_dense(self: Tensor, dtype: Any = None, *, masked_grad: Any = True) -> Te
     with a dtype, `x.to(dtype)`. `masked_grad` (True or False) matters for sparse
     tensors only."""
     check_flag("to_dense", "masked_grad", masked_grad)
-    return self if dtype is None else self.to(dtype)
+    return self if dtype is None else self.to(numeric_dtype(dtype, "to_dense"))
 
 
 def _resize(self: Tensor, *sizes: Any) -> Tensor:

@@ -64,6 +64,10 @@ def numeric_dtype(dtype: Any, where: str) -> np.dtype:
         return dtype  # one already (a tensor's own, which its ops' constants take)
     if type(dtype).__module__ == "torch":  # torch.float32 is NumPy's float32 by name
         dtype = str(dtype).removeprefix("torch.")
+    if hasattr(dtype, "_data"):  # a Tensor (np.dtype would take its .dtype silently)
+        raise TypeError(f"{where}: dtype must be a dtype (tg.float32, tg.int64, ...), got a "
+                        f"{type(dtype).__name__} of shape {dtype.shape}; for its dtype give "
+                        f"t.dtype")
     try:
         out = np.dtype(dtype)
     except TypeError as err:

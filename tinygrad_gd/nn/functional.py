@@ -195,14 +195,16 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
     """Class indices as one-hot rows: shape (..., num_classes), int64, no gradient
-    (PyTorch's). num_classes -1: one more than the largest index."""
+    (PyTorch's). num_classes -1: one more than the largest index (none: refused)."""
     data = np.asarray(_raw(tensor))
     if data.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class indices must be integers, got dtype {data.dtype}; "
                         f"build them with tg.as_tensor([0, 2]) or convert with .long()")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
         raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
-    n = int(data.max()) + 1 if num_classes == -1 and data.size else max(int(num_classes), 0)
+    if num_classes == -1 and not data.size:  # (as PyTorch's: no largest index to count from)
+        raise ValueError("one_hot: no indices to count the classes from; give num_classes")
+    n = int(data.max()) + 1 if num_classes == -1 else max(int(num_classes), 0)
     if data.size and (data.min() < 0 or data.max() >= n):
         raise ValueError(f"one_hot: class indices must lie in [0, {n - 1}] for "
                          f"num_classes={num_classes}, got {data.min()} to {data.max()}")
