@@ -15,13 +15,13 @@ random.py's new tensors (`tg.bernoulli`, `tg.randint_like`): `probabilities`,
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from .creation import fits, make_generator
 from .in_place import _number, shown
-from .in_place_recorded import rebase, recorded
+from .in_place_recorded import rebase, recorded, writeable
 from .ops.arguments import finite
 from .tensor import Tensor, _as_array, _raw
 from .values import _fitted, uniform_draws
@@ -58,15 +58,18 @@ def _draw(self: Tensor, where: str, kinds: str = "f", **numbers: Any) -> list[fl
     return [finite(where, name, _number(where, name, value)) for name, value in numbers.items()]
 
 
-def _drawn(t: Tensor, where: str, values: np.ndarray, *operands: Any) -> Tensor:
-    """A fill's draws `values` (in t's dtype) written into t, returns t. Where the graph
-    must follow (t made by an op, a view of one: `recorded`), the change is recorded as
-    fill_'s (`rebase`), its values without a slope: gradient 0 into t's old values and into
-    `operands` that need one (bernoulli_'s p), as PyTorch's UniformBackward0 and the like."""
+def _drawn(t: Tensor, where: str, draw: Callable[[], np.ndarray], *operands: Any) -> Tensor:
+    """A fill's draws, `draw()` (in t's dtype), written into t, returns t; called once the
+    write is known to be allowed, so that a refused fill leaves the generator as it was.
+    Where the graph must follow (t made by an op, a view of one: `recorded`), the change is
+    recorded as fill_'s (`rebase`, which refuses first), its values without a slope:
+    gradient 0 into t's old values and into `operands` that need one (bernoulli_'s p), as
+    PyTorch's UniformBackward0 and the like."""
     if recorded(t, *operands, what=where):
-        return rebase(t, where, lambda *old: Tensor.from_op(values, None), _new_draw(where),
+        return rebase(t, where, lambda *old: Tensor.from_op(draw(), None), _new_draw(where),
                       *operands)
-    t._write_at(..., values, where)
+    writeable(t, where)  # (read-only values, a constant's expand: refused before the draw)
+    t._write_at(..., draw(), where)
     return t
 
 
@@ -84,7 +87,7 @@ def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Any = N
         raise ValueError(f"uniform_: the range from a={a} to b={b} is wider than the largest "
                          f"float; give narrower bounds")
     rng = make_generator(None, generator, "uniform_")
-    return _drawn(self, "uniform_", uniform_draws(rng, self.shape, self.dtype, a, b))
+    return _drawn(self, "uniform_", lambda: uniform_draws(rng, self.shape, self.dtype, a, b))
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
@@ -97,9 +100,10 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
     if std < 0:
         raise ValueError(f"normal_: std must be >= 0, got std={std}; give the spread as a "
                          f"standard deviation (the square root of the variance)")
-    values = make_generator(None, generator, "normal_").normal(mean, std, self.shape)
+    rng = make_generator(None, generator, "normal_")
     with np.errstate(over="ignore"):  # (a huge std may give inf in float32, as PyTorch's)
-        return _drawn(self, "normal_", values.astype(self.dtype, copy=False))
+        return _drawn(self, "normal_", lambda: rng.normal(mean, std, self.shape).astype(
+            self.dtype, copy=False))
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -110,9 +114,10 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
     if lambd <= 0:
         raise ValueError(f"exponential_: expects lambd > 0 (the rate: the mean is 1 / lambd), "
                          f"got lambd={lambd}")
-    values = make_generator(None, generator, "exponential_").exponential(1 / lambd, self.shape)
+    rng = make_generator(None, generator, "exponential_")
     with np.errstate(over="ignore"):  # (a tiny rate may give inf in float32, as normal_'s)
-        return _drawn(self, "exponential_", values.astype(self.dtype, copy=False))
+        return _drawn(self, "exponential_", lambda: rng.exponential(1 / lambd, self.shape)
+                      .astype(self.dtype, copy=False))
 
 
 def probabilities(where: str, p: Any, shape: tuple[int, ...], name: str = "p") -> np.ndarray:
@@ -146,9 +151,9 @@ def bernoulli_(self: Tensor, p: Any = 0.5, *, generator: Any = None) -> Tensor:
     _fillable(self, "bernoulli_")
     chances = probabilities("bernoulli_", p, self.shape)
     rng = make_generator(None, generator, "bernoulli_")
-    flips = coin_flips(rng, chances, self.shape, self.dtype)
     # (p's gradient, 0, is recorded into a float tensor: an integer one takes no gradient)
-    return _drawn(self, "bernoulli_", flips, *([p] if self.dtype.kind == "f" else []))
+    return _drawn(self, "bernoulli_", lambda: coin_flips(rng, chances, self.shape, self.dtype),
+                  *([p] if self.dtype.kind == "f" else []))
 
 
 def _bound(where: str, name: str, value: Any) -> int:
@@ -161,10 +166,11 @@ def _bound(where: str, name: str, value: Any) -> int:
 
 
 def whole_numbers(where: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype, low: Any,
-                  high: Any, names: tuple[str, str] = ("low", "high")) -> np.ndarray:
-    """Whole numbers drawn uniformly from [low, high) in `dtype` (`rng`: a callable making
-    the generator, called once the bounds are checked); high None: up to the largest
-    whole number the dtype holds exactly, included (2**53 in float64, 2**24 in float32)."""
+                  high: Any, names: tuple[str, str] = ("low", "high")) -> Callable[[], Any]:
+    """The bounds checked, a function drawing whole numbers uniformly from [low, high) in
+    `dtype` (`rng`: a callable making the generator, called by it); high None: up to the
+    largest whole number the dtype holds exactly, included (2**53 in float64, 2**24 in
+    float32)."""
     digits = np.finfo(dtype).nmant + 1 if dtype.kind == "f" else None
     least, most = ((0, 1) if dtype.kind == "b" else (-2 ** digits, 2 ** digits) if digits
                    else (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max)))
@@ -180,7 +186,8 @@ def whole_numbers(where: str, rng: Any, shape: tuple[int, ...], dtype: np.dtype,
                          f"(whole numbers from {least} to {most}{exact}); give bounds within "
                          f"it, or a wider dtype (int64, float64)")
     drawn = dtype if dtype.kind in "iu" else np.dtype(np.int64)
-    return rng().integers(low, high - 1, shape, dtype=drawn, endpoint=True).astype(dtype)
+    return lambda: rng().integers(low, high - 1, shape, dtype=drawn, endpoint=True).astype(
+        dtype)
 
 
 def random_(self: Tensor, *bounds: Any, generator: Any = None, **named: Any) -> Tensor:
@@ -201,9 +208,9 @@ def random_(self: Tensor, *bounds: Any, generator: Any = None, **named: Any) -> 
     elif bounds:
         high = bounds[0]  # (one bound: the end, as PyTorch's random_(to))
     _fillable(self, "random_")
-    values = whole_numbers("random_", lambda: make_generator(None, generator, "random_"),
-                           self.shape, self.dtype, low, high, ("from", "to"))
-    return _drawn(self, "random_", values)
+    return _drawn(self, "random_", whole_numbers(
+        "random_", lambda: make_generator(None, generator, "random_"), self.shape, self.dtype,
+        low, high, ("from", "to")))
 
 
 for _function in (uniform_, normal_, exponential_, bernoulli_, random_):

@@ -28,9 +28,10 @@ on base's new version; a view of a part of base's entries, each once (`h.diagona
 `h.narrow(0, 1, 2)`), through the same product of the change (`result - before`, put
 back where those entries are), added to base; a constant's view the same way (`c[index]`
 through the op setitem of c; `c.T` through the product of a node taken on a stand-in of
-c, `_stand_in`), c then part of the graph. Refused, in one line: a change of another view
-(`h.expand(2, 3)`, whose entries repeat), of a view of a leaf that requires a gradient,
-and of a view taken under no_grad() of a tensor that requires a gradient (`recorded`).
+c, `_stand_in`), c then part of the graph. Refused, in one line, before anything changes
+(`changeable`): a change of another view (`h.expand(2, 3)`, whose entries repeat), of a
+view of a leaf that requires a gradient (its expand too), and of a view taken under
+no_grad() of a tensor that requires a gradient (`recorded`).
 
 The other views of the memory a change wrote, taken before it (versions.py lists them,
 alive, with the counter they share: the graph's, and a constant's, `ConstantView`), are
@@ -63,7 +64,7 @@ from .tracked import count_write, read_only_error, writes, written_arrays
 from .versions import ConstantView, NoGradView
 
 __all__ = ["recorded", "view_of_graph", "a_view", "changes_its_base", "written_already", "rebase",
-           "redirect", "shape_kept"]
+           "changeable", "writeable", "redirect", "shape_kept"]
 
 # id(t) -> [(the time of a change, t's version before it), ...], oldest first, while t
 # lives (by id: a WeakKeyDictionary would compare tensors with ==, which is elementwise)
@@ -114,7 +115,8 @@ def rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
     says what to write for a new tensor, in the errors. A view `t = base[index]` of a
     tensor of the graph, or a reshape or transpose of one, is changed through its base
     (`_rebase_view`). The other views of the memory changed are then taken again
-    (`_retake_views`)."""
+    (`_retake_views`). What it refuses is refused before `change` runs (`changeable`)."""
+    changeable(t, what, instead)
     start = writes[0]
     _rebase(t, what, change, instead, operands)
     if len(t._version) > 1:
@@ -126,14 +128,8 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
             operands: tuple) -> Tensor:
     """`rebase` without taking the other views again (`_rebase_view` calls it for the base:
     the views are taken again once, when the whole change is made)."""
-    made_by = getattr(t, "_made_by", None)
-    if t._requires_grad and t._ctx is None:  # (a leaf: refused, a constant's view made one
-        t._check_writable(what, f"write {instead} (a new tensor)")  # by requires_grad_() too)
-    if view_of_graph(t) or isinstance(made_by, ConstantView):
+    if view_of_graph(t) or isinstance(getattr(t, "_made_by", None), ConstantView):
         return _rebase_view(t, what, change, instead, operands)  # (c[1], c.T: through c)
-    if not t._data.flags.writeable:  # (a view's writes go to its base: checked there)
-        raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
-                              "t = t.clone() (values of its own), then write")
     before, result = _changed(t, what, change, instead, operands)
     hooks.move_hooks(t, before)
     np.copyto(t._data, result._data)
@@ -144,6 +140,35 @@ def _rebase(t: Tensor, what: str, change: Callable[..., Tensor], instead: str,
         _output_saved_in(t, changed_by, result, what)
     _remember(t, before)
     return t
+
+
+def changeable(t: Tensor, what: str, instead: str) -> None:
+    """Refuse, in one line, a change of t that `rebase` cannot make, before anything is
+    changed or drawn (a refused `h[0].uniform_()` leaves the generator as it was): of a
+    leaf that requires a gradient (a constant's view made one by requires_grad_() too), of
+    a view of one, of a view whose entries repeat or overlap (an expand), of read-only
+    values; t, then what it views, in turn."""
+    while True:
+        made_by = getattr(t, "_made_by", None)
+        if t._requires_grad and t._ctx is None:
+            t._check_writable(what, f"write {instead} (a new tensor)")
+        if view_of_graph(t):
+            t = _viewed(t, what, instead)
+        elif isinstance(made_by, ConstantView):
+            if made_by.name != "getitem":  # (a layout view: through a stand-in of c)
+                _standing_in_refused(t, what, instead)
+            t = made_by.inputs[0]
+        else:
+            writeable(t, what)  # (a view's writes go to its base: checked there)
+            return
+
+
+def writeable(t: Tensor, what: str) -> None:
+    """Refuse, in one line, a write into t's values where they are read-only (an expand's
+    of a constant, whose entries repeat)."""
+    if not t._data.flags.writeable:
+        raise read_only_error(f"{what}: cannot write into this tensor", t.shape,
+                              "t = t.clone() (values of its own), then write")
 
 
 def _output_saved_in(t: Tensor, node: Any, result: Tensor, what: str,
@@ -194,9 +219,9 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     through c so, c then part of the graph."""
     if t._ctx is None:  # (a constant's view: how it was taken, its name and params)
         base = t._made_by.inputs[0]
-        node = t._made_by if t._made_by.name == "getitem" else _stand_in(t, what, instead)
+        node = t._made_by if t._made_by.name == "getitem" else _stand_in(t)
     else:
-        node, base = t._ctx, _viewed(t, what, instead)
+        node, base = t._ctx, _shared(t)[0]
     before, result = _changed(t, what, change, instead, operands)
     if node.name == "getitem":
         index = node.params["index"]
@@ -223,16 +248,22 @@ def _rebase_view(t: Tensor, what: str, change: Callable[..., Tensor], instead: s
     return t
 
 
-def _stand_in(t: Tensor, what: str, instead: str) -> Any:
-    """For a constant's layout view t (`c.T`, `c.diagonal()`), which has no node: a node of
-    the op that took it, recorded on a copy of c that needs a gradient (`stands_for` c), whose
-    vector-Jacobian product puts a change of t back in c's layout."""
+def _standing_in_refused(t: Tensor, what: str, instead: str) -> None:
+    """Refuse a change of a constant's layout view t whose entries repeat or overlap, or
+    of another dtype: `_stand_in` cannot write it back into the constant."""
     made = t._made_by
     if t.dtype != made.inputs[0].dtype or not distinct_entries(t._data):
         raise RuntimeError(f"{what}: this tensor is a view of a constant (op '{made}' made "
                            f"it) whose entries repeat or overlap, so a change that needs a "
                            f"gradient cannot be written back into the constant; write "
                            f"{instead} (a new tensor), or change a copy (t = t.clone())")
+
+
+def _stand_in(t: Tensor) -> Any:
+    """For a constant's layout view t (`c.T`, `c.diagonal()`), which has no node: a node of
+    the op that took it, recorded on a copy of c that needs a gradient (`stands_for` c), whose
+    vector-Jacobian product puts a change of t back in c's layout."""
+    made = t._made_by
     copy = Tensor.from_op(made.inputs[0]._data.copy(), None)
     copy._requires_grad = True
     node = made.op.apply(copy, **made.params)._ctx
@@ -240,30 +271,34 @@ def _stand_in(t: Tensor, what: str, instead: str) -> Any:
     return node
 
 
+def _shared(t: Tensor) -> list[Tensor]:
+    """The inputs of the op that made t, a view of the graph, that share t's memory."""
+    return [parent for parent in t._ctx.parents if parent._version is t._version]
+
+
 def _viewed(t: Tensor, what: str, instead: str) -> Tensor:
     """The tensor that the view t of the graph views, checked to be one an in-place change
-    of t can change (else refused in one line)."""
-    node = t._ctx
+    of t can change (else refused in one line): no leaf that requires a gradient (its
+    expand too, as PyTorch's), each entry of t one of its own."""
+    node, shared = t._ctx, _shared(t)
+    if any(base._ctx is None and base._requires_grad for base in shared):
+        raise RuntimeError(f"{what}: this tensor is a view (op '{node.name}') of a leaf tensor "
+                           f"that requires a gradient, which an in-place change would change "
+                           f"outside the graph; write {instead} (a new tensor), or change the "
+                           f"leaf under `with tg.no_grad():` (an update)")
     if not changes_its_base(t):
         raise RuntimeError(f"{what}: this tensor is a view of another tensor of the graph (op "
                            f"'{node.name}' made it from that tensor's values) whose entries "
                            f"repeat, overlap or run backwards, so the change cannot be "
                            f"written back into that tensor; write {instead} (a new tensor), "
                            f"or change a copy (t = t.clone())")
-    base = next(parent for parent in node.parents if parent._version is t._version)
-    if base._ctx is None and base._requires_grad:
-        raise RuntimeError(f"{what}: this tensor is a view (op '{node.name}') of a leaf tensor "
-                           f"that requires a gradient, which an in-place change would change "
-                           f"outside the graph; write {instead} (a new tensor), or change the "
-                           f"leaf under `with tg.no_grad():` (an update)")
-    return base
+    return shared[0]
 
 
 def changes_its_base(t: Tensor) -> bool:
     """Whether an in-place change of t, a view of one tensor of the graph, can be written
     into that tensor: t is `base[index]`, or each of its entries is one of base's."""
-    node = t._ctx
-    shared = [parent for parent in node.parents if parent._version is t._version]
+    node, shared = t._ctx, _shared(t)
     return len(shared) == 1 and (node.name == "getitem" and shared[0] is node.parents[0]
                                  or t.dtype == shared[0].dtype and distinct_entries(t._data))
 

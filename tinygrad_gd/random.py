@@ -205,7 +205,7 @@ def randint_like(input: Any, low: Any = 0, high: Any = None, *, dtype: Any = Non
     out = data.dtype if dtype is None else _dtype(dtype, "randint_like")
     values = whole_numbers("randint_like", lambda: make_generator(seed, generator,
                                                                   "randint_like"),
-                           data.shape, out, low, high)
+                           data.shape, out, low, high)()
     return _leaf(values, requires_grad, "randint_like",
                  "pass dtype='float64' (the dtype is input's unless given)")
 

@@ -355,8 +355,9 @@ def _cauchy_(self: Tensor, median: float = 0, sigma: float = 1, *,
     median, sigma = _draw(self, "cauchy_", median=median, sigma=sigma)
     if sigma <= 0:
         raise ValueError(f"cauchy_: expects sigma > 0 (the scale), got sigma={sigma}")
-    draws = make_generator(None, generator, "cauchy_").standard_cauchy(self.shape)
-    return _drawn(self, "cauchy_", (median + sigma * draws).astype(self.dtype))
+    rng = make_generator(None, generator, "cauchy_")
+    return _drawn(self, "cauchy_", lambda: (median + sigma * rng.standard_cauchy(self.shape))
+                  .astype(self.dtype))
 
 
 def _log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
@@ -366,9 +367,10 @@ def _log_normal_(self: Tensor, mean: float = 1, std: float = 2, *,
     mean, std = _draw(self, "log_normal_", mean=mean, std=std)
     if std <= 0:
         raise ValueError(f"log_normal_: expects std > 0, got std={std}")
-    draws = make_generator(None, generator, "log_normal_").lognormal(mean, std, self.shape)
+    rng = make_generator(None, generator, "log_normal_")
     with np.errstate(over="ignore"):
-        return _drawn(self, "log_normal_", draws.astype(self.dtype))
+        return _drawn(self, "log_normal_",
+                      lambda: rng.lognormal(mean, std, self.shape).astype(self.dtype))
 
 
 def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
@@ -377,8 +379,8 @@ def _geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
     (p,) = _draw(self, "geometric_", "iuf", p=p)
     if not 0 < p < 1:
         raise ValueError(f"geometric_: expects p in (0, 1), got p={p}")
-    draws = make_generator(None, generator, "geometric_").geometric(p, self.shape)
-    return _drawn(self, "geometric_", draws.astype(self.dtype))
+    rng = make_generator(None, generator, "geometric_")
+    return _drawn(self, "geometric_", lambda: rng.geometric(p, self.shape).astype(self.dtype))
 
 
 def _resize_(self: Tensor, *sizes: Any, memory_format: Any = None) -> Tensor:
