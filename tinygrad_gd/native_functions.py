@@ -300,7 +300,7 @@ def dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.dropout(input, p, train)`'s values written into the input, which is returned
     (torch.dropout_)."""
     return _written("dropout_", F.dropout, input, p, check_flag("dropout_", "train", train),
-                    instead="x = tg.dropout(x, p, train) (a new tensor)")
+                    instead="x = tg.dropout(x, p, train)")
 
 
 @refusing_as("alpha_dropout_")
@@ -309,7 +309,7 @@ def alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     returned (torch.alpha_dropout_)."""
     return _written("alpha_dropout_", F.alpha_dropout, input, p,
                     check_flag("alpha_dropout_", "train", train),
-                    instead="x = tg.alpha_dropout(x, p, train) (a new tensor)")
+                    instead="x = tg.alpha_dropout(x, p, train)")
 
 
 @refusing_as("feature_dropout_")
@@ -317,7 +317,7 @@ def feature_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     """`tg.feature_dropout(input, p, train)`'s values written into the input, which is
     returned (torch.feature_dropout_)."""
     return _written("feature_dropout_", feature_dropout, input, p, train,
-                    instead="x = tg.feature_dropout(x, p, train) (a new tensor)")
+                    instead="x = tg.feature_dropout(x, p, train)")
 
 
 @refusing_as("feature_alpha_dropout_")
@@ -326,4 +326,4 @@ def feature_alpha_dropout_(input: Tensor, p: float, train: bool) -> Tensor:
     is returned (torch.feature_alpha_dropout_)."""
     return _written("feature_alpha_dropout_", F.feature_alpha_dropout, input, p,
                     check_flag("feature_alpha_dropout_", "train", train),
-                    instead="x = tg.feature_alpha_dropout(x, p, train) (a new tensor)")
+                    instead="x = tg.feature_alpha_dropout(x, p, train)")

@@ -8,10 +8,10 @@ ops under PyTorch's F signatures (`input`, its argument names and order).
 returns the input, as PyTorch's (`_written`, which the `relu_` family shares): in the
 graph, recorded (in_place_recorded.py; elu, selu, celu and leaky_relu by the ops of
 activations_from_output.py, which keep their output, as PyTorch's); a leaf that requires
-a gradient refused, as PyTorch's. Only a view of another tensor of the graph that a
-change cannot be written back into (an expand, whose entries repeat) is computed out of
-place, as before (its base is left as it is). Each calls the `tg.` function of its op, or
-is composed of Tensor ops: gradients come from `backward()`.
+a gradient refused, as PyTorch's, and a view whose entries repeat (an expand), as
+PyTorch's (it was computed out of place, a new tensor returned and the input left
+unchanged). F's dropouts share it (`_new_or_written`). Each calls the `tg.` function of
+its op, or is composed of Tensor ops: gradients come from `backward()`.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .. import functional as tg
 from ..engine import no_grad
 from ..errors import ShapeError
 from ..in_place import shown
-from ..in_place_recorded import changes_its_base, rebase, recorded, view_of_graph
+from ..in_place_recorded import rebase, recorded, writeable
 from ..op_errors import refusing_as
 from ..ops.arguments import either, number
 from ..ops.losses import implicit_axis
@@ -48,30 +48,29 @@ def _in_place(where: str, inplace: Any) -> bool:
 
 
 def _written(name: str, function: Callable, input: Any, *args: Any,
-             instead: str | None = None, other_views_out_of_place: bool = False,
-             recorded_as: Callable | None = None, **kwargs: Any) -> Tensor:
+             instead: str | None = None, recorded_as: Callable | None = None,
+             **kwargs: Any) -> Tensor:
     """`function(input, ...)`'s values written into `input`, which is returned (F's
-    `relu_` family and `inplace=True`); `instead` says what to write for a new tensor;
-    `other_views_out_of_place`: a view of the graph that cannot change its base (an
-    expand) gets a new tensor (inplace=True, as before), not a refusal; `recorded_as`:
-    the op the graph records instead of `function` (one that keeps its output)."""
-    instead = instead or f"x = F.{name[:-1]}(x, ...) (a new tensor)"
+    `relu_` family and `inplace=True`); `instead` says what to write for a new tensor
+    (`x = F.relu(x)`);
+    `recorded_as`: the op the graph records instead of `function` (one that keeps its
+    output). A write refused is refused before `function` runs (a dropout draws nothing)."""
+    instead = instead or f"x = F.{name[:-1]}(x, ...)"
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: the input must be a Tensor (it is changed in place), got "
-                        f"{shown(input)}; or use {instead}")
+                        f"{shown(input)}; or use {instead} (a new tensor)")
     if recorded(input, what=name):  # a tensor of the graph: the change recorded, as PyTorch's
-        if other_views_out_of_place and view_of_graph(input) and not changes_its_base(input):
-            return function(input, *args, **kwargs)
         in_graph = recorded_as or function
         return rebase(input, name, lambda before, *xs: in_graph(before, *xs, **kwargs),
                       instead, *args)
-    input._check_writable(name, f"use {instead}")
+    input._check_writable(name, f"use {instead} (a new tensor)")
+    writeable(input, name)
     with no_grad():
         values = function(input, *args, **kwargs)._data
     if not np.can_cast(values.dtype, input.dtype, "same_kind"):
         raise TypeError(f"{name}: its values have dtype {values.dtype}, which the input's dtype "
                         f"{input.dtype} cannot hold; convert the input first (x = "
-                        f"x.to(tg.float64)), or use {instead}")
+                        f"x.to(tg.float64)), or use {instead} (a new tensor)")
     input._write_at(..., values, name)
     return input
 
@@ -82,9 +81,20 @@ def _maybe_written(where: str, inplace: Any, function: Callable, input: Any,
     `recorded_as`: as `_written`'s)."""
     if inplace is False or not _in_place(where, inplace):  # (fast path: False, unchecked)
         return None
+    return _written_for_inplace(where, function, input, *args, recorded_as=recorded_as)
+
+
+def _new_or_written(where: str, inplace: bool, function: Callable, input: Tensor) -> Tensor:
+    """`function(input)`, a new tensor, or with `inplace` (a flag, checked) its values
+    written into input, which is returned (F's dropouts' inplace=True, as PyTorch's)."""
+    return _written_for_inplace(where, function, input) if inplace else function(input)
+
+
+def _written_for_inplace(where: str, function: Callable, input: Any, *args: Any,
+                         recorded_as: Callable | None = None) -> Tensor:
+    """`_written` for F's `where(..., inplace=True)`, named so in its refusals."""
     return _written(f"{where}(inplace=True)", function, input, *args,
-                    instead=f"x = F.{where}(x, ...) (a new tensor)",
-                    other_views_out_of_place=True, recorded_as=recorded_as)
+                    instead=f"x = F.{where}(x, ...)", recorded_as=recorded_as)
 
 
 def relu(input: Any, inplace: bool = False) -> Tensor:

@@ -60,7 +60,7 @@ from ..scope import drawn_as_call
 # the activations as PyTorch's F has them: the tg. functions their ops register (no second
 # copy), under F's signatures (inplace=, input=, dtype=) through activation_functions
 from ..functional import avg_pool2d, conv2d, max_pool2d  # noqa: F401
-from .activation_functions import (_maybe_written, celu, elu, gelu, glu,  # noqa: F401
+from .activation_functions import (_new_or_written, celu, elu, gelu, glu,  # noqa: F401
                                    hardshrink, hardsigmoid, hardswish, hardtanh, leaky_relu,
                                    log_softmax, logsigmoid, mish, prelu, relu, relu6, selu,
                                    sigmoid, silu, softmax, softmin, softplus, softshrink,
@@ -180,17 +180,15 @@ def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = F
     The scaling keeps each entry's expected value, so evaluation (training=False) is the
     identity. `generator` (a NumPy Generator) draws the mask; None: a fresh unseeded one
     (or `tg.manual_seed`'s generator; by keyword). `inplace=True` writes the result into
-    the input and returns it, as PyTorch's (activation_functions.py's `_maybe_written`).
+    the input and returns it, as PyTorch's (activation_functions.py's `_new_or_written`).
     """
     inplace = check_flag("dropout", "inplace", inplace)
     input = _as_tensor("dropout", input)
     _check_probability("dropout", p)
     if not check_flag("dropout", "training", training) or p == 0:
         return input  # (inplace=True too: the input, unchanged, as PyTorch's)
-    if inplace:
-        return _maybe_written("dropout", True, lambda x: dropout(x, p, generator=generator), input)
-    return input * _dropout_mask("dropout", input.shape, p, generator, input.dtype,
-                                 "dropout mask")
+    return _new_or_written("dropout", inplace, lambda x: x * _dropout_mask(
+        "dropout", x.shape, p, generator, x.dtype, "dropout mask"), input)
 
 
 def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:

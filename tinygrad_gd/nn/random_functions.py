@@ -23,7 +23,7 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import number
 from ..tensor import Tensor
-from .activation_functions import _maybe_written, _written
+from .activation_functions import _new_or_written, _written
 from .activations_from_output import rrelu_from_output, rrelu_slopes
 from .layer_functions import _as_tensor, _check_probability, _constant, _one_dim
 from .spatial_functions import _channel_dropout
@@ -54,22 +54,22 @@ def _alpha_dropout(where: str, input: Any, p: Any, training: Any, inplace: Any,
     inplace = check_flag(where, "inplace", inplace)
     if not training or p == 0 or not input.size:
         return input  # (inplace=True too: the input, unchanged, as PyTorch's)
-    if inplace:  # (the input itself, changed, as PyTorch's)
-        return _maybe_written(where, True, lambda x: _alpha_dropout(
-            where, x, p, True, False, generator, feature), input)
     if p == 1:  # (PyTorch's: all zeros, not the dropped value)
-        return input * 0.0
+        return _new_or_written(where, inplace, lambda x: x * 0.0, input)
     if feature and input.ndim < 2:  # (PyTorch's: refused only where a draw is made)
         raise ShapeError(f"{where}: feature dropout drops whole channels of (batch, C, ...) "
                          f"and needs at least 2 dimensions, got input of shape {input.shape}")
     shape = input.shape[:2] + (1,) * (input.ndim - 2) if feature else input.shape
-    keep = make_generator(None, generator, where).random(shape) >= p
-    # a * (x where kept, else -alpha') + b: mean 0 and variance 1 stay so (SELU's)
-    a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
-    scale = _constant(keep * a, f"{where} mask (times {a:.4g})", input)
-    shift = _constant(np.where(keep, _ALPHA_PRIME * a * p, _ALPHA_PRIME * a * (p - 1)),
-                      f"{where} shift", input)
-    return input * scale + shift
+
+    def dropped(x: Tensor) -> Tensor:  # (drawn only once a write in place is allowed)
+        keep = make_generator(None, generator, where).random(shape) >= p
+        # a * (x where kept, else -alpha') + b: mean 0 and variance 1 stay so (SELU's)
+        a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
+        scale = _constant(keep * a, f"{where} mask (times {a:.4g})", x)
+        shift = _constant(np.where(keep, _ALPHA_PRIME * a * p, _ALPHA_PRIME * a * (p - 1)),
+                          f"{where} shift", x)
+        return x * scale + shift
+    return _new_or_written(where, inplace, dropped, input)
 
 
 def alpha_dropout(input: Any, p: float = 0.5, training: bool = False, inplace: bool = False,
@@ -107,8 +107,7 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     (lower + upper) / 2 (`leaky_relu`). `inplace=True` writes the result into the input and
     returns it (`rrelu_written`)."""
     if check_flag("rrelu", "inplace", inplace):
-        return rrelu_written("rrelu(inplace=True)", input, lower, upper, training, generator,
-                             other_views_out_of_place=True)
+        return rrelu_written("rrelu(inplace=True)", input, lower, upper, training, generator)
     input = _as_tensor("rrelu", input)
     lower, upper = _slopes("rrelu", lower, upper)
     if not check_flag("rrelu", "training", training):
@@ -117,16 +116,15 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     return tg.where((input > 0)._data, input, input * slopes)
 
 
-def rrelu_written(name: str, input: Any, lower: Any, upper: Any, training: Any, generator: Any,
-                  other_views_out_of_place: bool = False) -> Tensor:
+def rrelu_written(name: str, input: Any, lower: Any, upper: Any, training: Any,
+                  generator: Any) -> Tensor:
     """rrelu's values written into the input, which is returned (`F.rrelu_`, and
-    `inplace=True`: `other_views_out_of_place` as `_written`'s); in a graph, recorded by ops
-    that keep their output, as PyTorch's (activations_from_output.py)."""
+    `inplace=True`); in a graph, recorded by ops that keep their output, as PyTorch's
+    (activations_from_output.py)."""
     lower, upper = _slopes(name, lower, upper)
     training = check_flag(name, "training", training)
     return _written(name, rrelu_from_output, input, lower, upper, training, generator,
-                    instead="x = F.rrelu(x, ...) (a new tensor)",
-                    other_views_out_of_place=other_views_out_of_place)
+                    instead="x = F.rrelu(x, ...)")
 
 
 def gumbel_softmax(logits: Any, tau: float = 1, hard: bool = False, eps: float = 1e-10,

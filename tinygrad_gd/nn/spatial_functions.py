@@ -27,7 +27,7 @@ from ..grad_mode import check_flag
 from ..ops.convolution import (conv_groups, conv_padding, padding_only, pool_count, single,
                                window_argmax)
 from ..tensor import Tensor
-from .activation_functions import _maybe_written
+from .activation_functions import _new_or_written
 from .layer_functions import _as_tensor, _check_probability, _constant, _dropout_mask, _named
 
 __all__ = ["dropout1d", "dropout2d", "adaptive_avg_pool2d", "adaptive_max_pool2d", "conv1d",
@@ -56,12 +56,10 @@ def _channel_dropout(where: str, input: Any, p: Any, training: Any, generator: A
                          f"{input.shape}{hint}")
     if not training or p == 0:
         return input  # (inplace=True too: the input, unchanged, as PyTorch's)
-    if inplace:  # (the input itself, changed, as PyTorch's)
-        return _maybe_written(where, True, lambda x: _channel_dropout(
-            where, x, p, True, generator, False, shapes, unbatched), input)
     channels = input.shape[:1 if input.ndim == unbatched else 2]
     mask_shape = channels + (1,) * (input.ndim - len(channels))
-    return input * _dropout_mask(where, mask_shape, p, generator, input.dtype, f"{where} mask")
+    return _new_or_written(where, inplace, lambda x: x * _dropout_mask(
+        where, mask_shape, p, generator, x.dtype, f"{where} mask"), input)
 
 
 def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False, *,
