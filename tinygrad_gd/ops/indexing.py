@@ -223,21 +223,77 @@ def _indices(op: str, indices, x, axis) -> np.ndarray:
 
 
 def refuse_mixed_lists(op: str, index: Any) -> None:
-    """Refuse, in one line, a list in `index` that mixes numbers and sequences (`x[[0, (1,
-    2)]]`), which is no array of indices: NumPy refuses it; PyTorch 2.13 reads a list as a
-    tuple, one index per axis, with a deprecation warning (its next reading is the array)."""
+    """Refuse, in one line, a list in `index` that is no array of indices: one that mixes
+    numbers and sequences (`x[[0, (1, 2)]]`), or whose lists differ in length (`x[[[0, 1],
+    [2]]]`, ragged), at any depth. NumPy refuses it; PyTorch 2.13 reads a whole index list
+    of sequences as a tuple, one index per axis, with a deprecation warning (its next
+    reading is the array): that rewrite is offered where it is itself an index."""
     for part in index if isinstance(index, tuple) else (index,):
-        if not isinstance(part, list):
+        if not isinstance(part, list) or _an_array(part):
             continue
-        try:
-            np.array(part)
-        except ValueError:
-            whole = part is index
-            instead = (f"x[{index_text(tuple(part))}] or x[({index_text(tuple(part))})] for "
-                       f"one index per axis, or " if whole else "")
-            raise IndexError(f"{op}: indexing with the list {part!r}, which mixes numbers and "
-                             f"sequences (not one array of indices); write {instead}a list of "
-                             f"one shape (x[[0, 1]]) for an array of indices") from None
+        instead = ""
+        if part is index and _an_index(tuple(part)):
+            each = ", ".join(map(_as_written, part))
+            instead = f"x[{each}] or x[({each})] for one index per axis, or "
+        raise IndexError(f"{op}: indexing with the list {_as_written(part)}, which "
+                         f"{_flaw(part)}, is no array of indices; write {instead}lists of one "
+                         f"shape, numbers throughout (x[[0, 1]], x[[[0, 1], [1, 2]]]), for "
+                         f"an array of indices") from None
+
+
+def _an_array(value: Any) -> bool:
+    """Whether NumPy makes one array of `value` (a list of one shape)."""
+    try:
+        np.asarray(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _an_index(parts: tuple) -> bool:
+    """Whether `parts`, one index per axis, is an index: each sequence in it an array of
+    one shape, and those arrays broadcast together."""
+    sequences = [part for part in parts if _a_sequence(part)]
+    if not all(map(_an_array, sequences)):
+        return False
+    try:
+        np.broadcast_shapes(*(np.shape(np.asarray(part)) for part in sequences))
+    except ValueError:
+        return False
+    return True
+
+
+def _a_sequence(value: Any) -> bool:
+    """Whether `value` holds several values (a list, a tuple, an array or tensor of 1 or
+    more dimensions), not one number."""
+    return isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) > 0
+
+
+def _flaw(items: list | tuple) -> str:
+    """Why `items`, a sequence NumPy makes no array of, is none ("[...], which" + it): it
+    mixes numbers and sequences, its sequences differ in length or shape, or it holds a
+    sequence that is none (its own flaw then)."""
+    sequences = [item for item in items if _a_sequence(item)]
+    if len(sequences) < len(items):
+        return "mixes numbers and sequences"
+    for item in sequences:
+        if not _an_array(item):
+            return f"holds {_as_written(item)}, which {_flaw(item)}"
+    lengths = [len(item) for item in sequences]
+    if len(set(lengths)) > 1:
+        return f"holds sequences of different lengths ({', '.join(map(str, lengths))}: ragged)"
+    return "holds sequences of different shapes (ragged)"
+
+
+def _as_written(value: Any) -> str:
+    """An index list or tuple as written, a tensor or array in it as its list of values."""
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_as_written, value)) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(map(_as_written, value)) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, (Tensor, np.ndarray, np.generic)):
+        return repr(np.asarray(value).tolist())
+    return repr(value)
 
 
 def _as_view(index: Any) -> Any:
