@@ -236,9 +236,9 @@ def refuse_mixed_lists(op: str, index: Any) -> None:
             each = ", ".join(map(_as_written, part))
             instead = f"x[{each}] or x[({each})] for one index per axis, or "
         raise IndexError(f"{op}: indexing with the list {_as_written(part)}, which "
-                         f"{_flaw(part)}, is no array of indices; write {instead}lists of one "
-                         f"shape, numbers throughout (x[[0, 1]], x[[[0, 1], [1, 2]]]), for "
-                         f"an array of indices") from None
+                         f"{_flaw(part)}, is no array of indices; write {instead}a list of "
+                         f"one shape, numbers throughout (x[[0, 1]]), or a tensor of them "
+                         f"(x[tg.tensor([[0, 1], [1, 2]])]) for an array of indices") from None
 
 
 def _an_array(value: Any) -> bool:
