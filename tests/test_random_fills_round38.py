@@ -9,13 +9,18 @@
   feature_alpha_dropout and their layers) change h and return it (a new tensor before),
   its gradient the mask's, as PyTorch's; training=False or p=0 return h unchanged;
 - `x[[0, (1, 2)]]`, a list mixing numbers and sequences, is refused in one line that
-  names it and says what to write (NumPy's "inhomogeneous shape" traceback before).
+  names it and says what to write (NumPy's "inhomogeneous shape" traceback before);
+- mended after the review: a refused fill or dropout draws nothing (it used up a draw),
+  in-place dropout and the activations' inplace=True on an expand are refused as
+  PyTorch's (they ran out of place), a ragged list is told it is ragged and offered only
+  rewrites that run; second derivatives, float32 and views of the dropouts and fills.
 
 The draws differ from PyTorch's, so each comparison is of what does not depend on them:
 the gradient less the drawn values, the values' support, which calls are refused."""
 from __future__ import annotations
 
 import math
+import types
 import warnings
 
 import numpy as np
@@ -208,16 +213,16 @@ def _input(name):
     return np.random.default_rng(3).uniform(0.5, 1.5, SHAPES[name])  # (no 0: kept is told)
 
 
-def _kept(name, old, new):
+def _kept(name, old, new, tolerance=1e-12):
     """The mask, from the result: 1 where an entry was kept. Dropout scales a kept entry
     by 1 / (1 - p) and zeroes the others; alpha dropout maps a kept x to A * (x + ALPHA * p)
-    and a dropped one to A * ALPHA * (p - 1)."""
+    and a dropped one to A * ALPHA * (p - 1) (`tolerance`: float32's is larger)."""
     if "alpha" in name:
-        kept = ~np.isclose(new, A * ALPHA * (P - 1), rtol=0, atol=1e-12)
-        np.testing.assert_allclose(new[kept], A * (old[kept] + ALPHA * P), rtol=1e-12)
+        kept = ~np.isclose(new, A * ALPHA * (P - 1), rtol=0, atol=tolerance)
+        np.testing.assert_allclose(new[kept], A * (old[kept] + ALPHA * P), rtol=tolerance)
     else:
         kept = new != 0
-        np.testing.assert_allclose(new[kept], old[kept] / (1 - P), rtol=1e-12)
+        np.testing.assert_allclose(new[kept], old[kept] / (1 - P), rtol=tolerance)
     return kept
 
 
@@ -347,3 +352,263 @@ def test_a_list_of_one_shape_is_still_an_array_of_indices():
     with pytest.raises(IndexError) as error:
         x[0, [1, (2, 3)]]  # (a part of a tuple: no rewrite offered, the list named)
     assert "the list [1, (2, 3)]" in _one_line(error)
+
+
+# ------------------------------------------------ mended after the round's review
+
+def _grad_function(lib):
+    return tg.autograd.grad if lib is tg else __import__("torch").autograd.grad
+
+
+@pytest.mark.parametrize("fill", sorted(FILLS))
+def test_a_fill_of_a_view_passes_gradgradcheck(fill):
+    def filled(x):  # the same draws at each call: a generator seeded anew
+        h = x * x
+        FILLS[fill][0](h[0], np.random.default_rng(7))  # h's row 0 drawn, row 1 still x * x
+        return (h * x).sin()
+    x = tg.tensor(np.linspace(-1.0, 1.3, 6).reshape(2, 3), requires_grad=True)
+    assert tg.gradgradcheck(filled, (x,))
+
+
+# name -> the in-place dropout on h (a view, for the channel dropout), with its generator
+DROPPED_IN_PLACE = {
+    "dropout": lambda h, g: F.dropout(h, P, True, True, generator=g),
+    "alpha_dropout": lambda h, g: F.alpha_dropout(h, P, True, True, generator=g),
+    "feature_alpha_dropout": lambda h, g: F.feature_alpha_dropout(
+        h.reshape(2, 3, 1), P, True, True, generator=g),
+    "dropout1d of a view": lambda h, g: F.dropout1d(h.reshape(1, 2, 3)[:, :, 1:], P, True,
+                                                    True, generator=g),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DROPPED_IN_PLACE))
+def test_dropout_in_place_passes_gradgradcheck(name):
+    def dropped(x):
+        h = x * x
+        y = DROPPED_IN_PLACE[name](h, np.random.default_rng(5))
+        return (y.reshape(-1).sum() * x + h).sin()  # (h used again after: its new values)
+    x = tg.tensor(np.linspace(-1.0, 1.3, 6).reshape(2, 3), requires_grad=True)
+    assert tg.gradcheck(dropped, (x,)) and tg.gradgradcheck(dropped, (x,))
+
+
+@pytest.mark.torch
+def test_the_dropped_tensor_used_again_gets_pytorchs_gradient(torch64):
+    import torch.nn.functional as TF
+    for lib, functional in ((tg, F), (torch64, TF)):
+        x = lib.tensor(X, requires_grad=True)
+        h = x * 1
+        y = functional.dropout(h, 0.5, True, True)
+        (y * x + h).sum().backward()
+        assert y is h
+        mask = _values(y) / X  # 0 where dropped, 1 / (1 - p) = 2 where kept
+        assert set(np.round(mask, 12).ravel()) <= {0.0, 2.0}
+        # d/dx of (mask x) x + mask x, h being mask * x after the dropout
+        np.testing.assert_allclose(_values(x.grad), 2 * mask * X + mask, rtol=1e-12)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("fill", sorted(FILLS))
+def test_a_fill_in_float32_keeps_float32_with_pytorchs_gradient(torch64, fill):
+    for lib in (tg, torch64):
+        x, h, result = _filled(lib, fill, X.astype(np.float32))
+        assert result is h
+        assert str(h.dtype).endswith("float32") and str(x.grad.dtype).endswith("float32")
+        np.testing.assert_allclose(_values(x.grad) - _values(h), 2 * X, rtol=1e-6)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["dropout", "alpha_dropout"])
+def test_dropout_in_place_in_float32_keeps_float32_with_pytorchs_gradient(torch64, name):
+    import torch.nn.functional as TF
+    for lib, functional in ((tg, F), (torch64, TF)):
+        x = lib.tensor(_input(name).astype(np.float32), requires_grad=True)
+        h = x * 2
+        old = _values(h).astype(np.float64)
+        assert getattr(functional, name)(h, P, True, True) is h
+        (h * 3).sum().backward()
+        assert str(h.dtype).endswith("float32") and str(x.grad.dtype).endswith("float32")
+        kept = _kept(name, old, _values(h).astype(np.float64), tolerance=1e-6)
+        scale = A if "alpha" in name else 1 / (1 - P)
+        np.testing.assert_allclose(_values(x.grad), 6 * scale * kept, rtol=1e-6)
+
+
+# a view of h (2, 3) to drop in place: each holds each of its entries once
+DROPOUT_VIEWS = {"row": lambda h: h[0], "column": lambda h: h[:, 1],
+                 "transpose (non-contiguous)": lambda h: h.T,
+                 "every other column (non-contiguous)": lambda h: h[:, ::2],
+                 "diagonal": lambda h: h.diagonal()}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("view", sorted(DROPOUT_VIEWS))
+def test_dropout_in_place_on_a_view_changes_its_base_as_pytorchs(torch64, view):
+    import torch.nn.functional as TF
+    positions = np.arange(X.size).reshape(X.shape)
+    inside = np.isin(positions, DROPOUT_VIEWS[view](positions))  # (NumPy's view's entries)
+    for lib, functional in ((tg, F), (torch64, TF)):
+        x = lib.tensor(X, requires_grad=True)
+        h = x * 1
+        v = DROPOUT_VIEWS[view](h)
+        assert functional.dropout(v, 0.5, True, True) is v
+        np.testing.assert_array_equal(_values(v), DROPOUT_VIEWS[view](_values(h)))
+        (h * x).sum().backward()
+        mask = _values(h) / X  # 1 outside the view; 0 or 1 / (1 - p) = 2 inside
+        np.testing.assert_array_equal(mask[~inside], 1.0)
+        assert set(np.round(mask[inside], 12)) <= {0.0, 2.0}
+        # h is mask * x: (h * x).sum()'s gradient is 2 * mask * x
+        np.testing.assert_allclose(_values(x.grad), 2 * _values(h), rtol=1e-12)
+
+
+# name -> F's function called with inplace=True (the activations and rrelu, and dropout)
+IN_PLACE_ON_AN_EXPAND = {
+    "dropout": lambda F, v: F.dropout(v, 0.5, True, True),
+    "alpha_dropout": lambda F, v: F.alpha_dropout(v, 0.5, True, True),
+    "relu": lambda F, v: F.relu(v, inplace=True),
+    "leaky_relu": lambda F, v: F.leaky_relu(v, 0.1, inplace=True),
+    "elu": lambda F, v: F.elu(v, inplace=True),
+    "hardtanh": lambda F, v: F.hardtanh(v, inplace=True),
+    "silu": lambda F, v: F.silu(v, inplace=True),
+    "rrelu": lambda F, v: F.rrelu(v, training=True, inplace=True),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", sorted(IN_PLACE_ON_AN_EXPAND))
+def test_inplace_on_an_expand_is_refused_as_pytorchs(torch64, name):
+    import torch.nn.functional as TF
+    for lib, functional in ((tg, F), (torch64, TF)):
+        x = lib.tensor(X, requires_grad=True)
+        h = x * 1
+        expanded = h[0].expand(2, 3)  # (its entries repeat: a write cannot go back into h)
+        with pytest.raises(RuntimeError) as error:
+            IN_PLACE_ON_AN_EXPAND[name](functional, expanded)
+        np.testing.assert_array_equal(_values(h), X)
+        with pytest.raises(RuntimeError, match="leaf") as leaf_error:  # a leaf's expand
+            IN_PLACE_ON_AN_EXPAND[name](functional, x.expand(2, 2, 3))
+        if lib is tg:
+            message = _one_line(error)
+            assert message.startswith(f"{name}(inplace=True): ") and "repeat" in message
+            assert f"x = F.{name}(x, ...) (a new tensor)" in message
+            assert "(a new tensor) (a new tensor)" not in message
+            assert "view (op 'broadcast_to') of a leaf" in _one_line(leaf_error)
+
+
+# each refused call, given the leaf x (requires a gradient) of X's shape
+REFUSED_DRAWS = {
+    "x.uniform_()": lambda x: x.uniform_(),
+    "x[0].uniform_()": lambda x: x[0].uniform_(),
+    "x[0].normal_()": lambda x: x[0].normal_(),
+    "x.T.bernoulli_(0.5)": lambda x: x.T.bernoulli_(0.5),
+    "x[1].random_(0, 4)": lambda x: x[1].random_(0, 4),
+    "x[0].exponential_()": lambda x: x[0].exponential_(),
+    "x[0].cauchy_()": lambda x: x[0].cauchy_(),
+    "x[0].log_normal_()": lambda x: x[0].log_normal_(),
+    "x[0].geometric_(0.3)": lambda x: x[0].geometric_(0.3),
+    "(x * 1)[0].expand(2, 3).uniform_()": lambda x: (x * 1)[0].expand(2, 3).uniform_(),
+    "a constant's expand: uniform_()": lambda x: tg.ones(3).expand(2, 3).uniform_(),
+    "F.dropout(x[0], inplace=True)": lambda x: F.dropout(x[0], 0.5, True, True),
+    "F.dropout((x * 1)[0].expand(2, 3), inplace=True)": lambda x: F.dropout(
+        (x * 1)[0].expand(2, 3), 0.5, True, True),
+    "F.dropout(a constant's expand, inplace=True)": lambda x: F.dropout(
+        tg.ones(3).expand(2, 3), 0.5, True, True),
+    "F.alpha_dropout(x.T, inplace=True)": lambda x: F.alpha_dropout(x.T, 0.5, True, True),
+    "F.dropout2d(x[None], inplace=True)": lambda x: F.dropout2d(x[None], 0.5, True, True),
+    "F.feature_alpha_dropout of 1-d (x * 1)[0], inplace=True": lambda x:
+        F.feature_alpha_dropout((x * 1)[0], 0.5, True, True),
+}
+
+
+@pytest.mark.parametrize("call", sorted(REFUSED_DRAWS))
+def test_a_refused_fill_or_dropout_leaves_the_generator_as_it_was(call):
+    def next_draws(refused):
+        tg.manual_seed(0)
+        x = tg.tensor(X, requires_grad=True)
+        if refused:
+            with pytest.raises((RuntimeError, ValueError)):
+                REFUSED_DRAWS[call](x)
+            np.testing.assert_array_equal(_values(x), X)
+        return tg.rand(5).numpy()
+    try:
+        np.testing.assert_array_equal(next_draws(True), next_draws(False))
+    finally:
+        tg.manual_seed(np.random.SeedSequence().entropy % 2 ** 32)  # (others: unseeded)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("activation", ["ReLU", "Tanh", "Sigmoid", "GELU", "LeakyReLU", "ELU"])
+def test_dropout_in_place_after_an_activation_refuses_backward_where_pytorchs_does(
+        torch64, activation):
+    outcomes = []
+    for lib in (tg, torch64):
+        lib.manual_seed(0)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), getattr(lib.nn, activation)(),
+                                  lib.nn.Dropout(0.5, inplace=True))
+        out = model(lib.tensor(X))
+        try:
+            out.sum().backward()
+            outcomes.append("ran")
+        except RuntimeError as error:
+            outcomes.append("refused")
+            if lib is tg:  # the op that saved its output, named
+                assert f"output of op '{activation.lower()}' was changed in place" in str(
+                    error)
+    # relu, tanh and sigmoid saved their output, which the dropout changed
+    assert outcomes == ["refused" if activation in ("ReLU", "Tanh", "Sigmoid") else "ran"] * 2
+
+
+def _written_indices(message):
+    """Each `x[...]` the message says to write, as written (brackets matched)."""
+    found, start = [], message.find("x[")
+    while start >= 0:
+        depth = 0
+        for end in range(start + 1, len(message)):
+            depth += {"[": 1, "]": -1}.get(message[end], 0)
+            if depth == 0:
+                break
+        found.append(message[start:end + 1])
+        start = message.find("x[", end)
+    return found
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("index, why, their_reading", [
+    ([[0, 1], [2]], "holds sequences of different lengths (2, 1: ragged)", "x[[0, 1], [2]]"),
+    ([[0, (1, 2)]], "holds [0, (1, 2)], which mixes numbers and sequences", None),
+    ([[[0], [1, 2]], [[0], [1]]], "holds [[0], [1, 2]], which holds sequences of different "
+                                  "lengths (1, 2: ragged)", None),
+    ([[0, 1], [2, 3, 4]], "holds sequences of different lengths (2, 3: ragged)", None),
+    ("tensor", "mixes numbers and sequences", "x[0, [1, 2]]"),
+])
+def test_a_list_that_is_no_array_says_why_and_what_to_write_that_works(
+        torch64, index, why, their_reading):
+    x = tg.tensor(np.arange(12.0).reshape(3, 4))
+    theirs = torch64.arange(12.0).reshape(3, 4)
+    if index == "tensor":
+        index, torch_index = [0, tg.tensor([1, 2])], [0, torch64.tensor([1, 2])]
+    else:
+        torch_index = index
+    with pytest.raises(IndexError) as error:
+        x[index]
+    message = _one_line(error)
+    assert "Tensor(" not in message
+    assert message.startswith("getitem: indexing with the list ") and f", which {why}, " in (
+        message)
+    assert "mixes" not in message or "mixes" in why
+    written = _written_indices(message)
+    arrays = ["x[[0, 1]]", "x[tg.tensor([[0, 1], [1, 2]])]"]  # (an array of indices)
+    assert written[-2:] == arrays
+    assert written[:-2] == ([] if their_reading is None else
+                            [their_reading, "x[(" + their_reading[2:-1] + ")]"])
+    for text in written:  # each runs, giving NumPy's reading (an array, or one per axis)
+        np.testing.assert_array_equal(eval(text, {"x": x, "tg": tg}).numpy(), eval(
+            text, {"x": np.arange(12.0).reshape(3, 4), "tg": types.SimpleNamespace(tensor=np.array)}))
+    if their_reading is not None:  # PyTorch 2.13's reading of the list: the tuple offered
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.testing.assert_array_equal(eval(their_reading, {"x": x}).numpy(),
+                                          theirs[torch_index].numpy())
+    else:  # none: torch refuses the list too
+        with pytest.raises((IndexError, TypeError, ValueError)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                theirs[torch_index]
