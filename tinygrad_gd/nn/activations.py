@@ -14,7 +14,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import functional as F
-from . import init as nn_init
+from .parameter_reset import nothing_drawn, written_
 from ..ops.arguments import number
 from .layer_functions import _one_dim
 from .layers import _Activation, _check_features
@@ -162,9 +162,12 @@ class PReLU(Module):
                                          _float_dtype(dtype, "PReLU", device)))
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        """Every slope `init` again, in place (PyTorch's)."""
-        nn_init.constant_(self.weight, self.init)
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
+        """Every slope `init` again, in place (PyTorch's); nothing is drawn (seed and
+        generator: checked, as every layer's reset takes them)."""
+        nothing_drawn(self, seed, generator)
+        written_(self, self.weight, self.init)
 
     def forward(self, input: Any) -> Tensor:
         return F.prelu(input, self.weight)

@@ -102,10 +102,12 @@ class AdaptiveLogSoftmaxWithLoss(Module):
                 Linear(self.in_features, hidden, False, dtype=resolved, generator=rng),
                 Linear(hidden, size, False, dtype=resolved, generator=rng)))
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """The head's and each tail Linear's reset_parameters, in that order (PyTorch's),
-        each drawing next from `generator`, else the global generator."""
-        rng = reset_generator(self, generator)
+        each drawing next from `generator` or default_rng(`seed`), else the global
+        generator."""
+        rng = reset_generator(self, seed, generator)
         for layer in [self.head] + [linear for tail in self.tail for linear in tail]:
             layer.reset_parameters(generator=rng)
 

@@ -10,12 +10,10 @@ than "zeros" pads with `F.pad` first, as PyTorch's layers do.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from ..creation import make_generator
 from ..functional import avg_pool2d, conv2d, max_pool2d
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
@@ -27,7 +25,7 @@ from .layer_functions import _as_tensor, _named
 from .layers import _check_features
 from .registration import _float_dtype
 from .module import Module
-from .parameter_reset import reset_generator, uniform_each_, zero_weight_and_bias
+from .parameter_reset import convolution_reset_, start_parameters, zero_weight_and_bias
 from .spatial_functions import _output_size
 
 __all__ = ["Conv2d", "MaxPool2d", "AvgPool2d", "Conv3d", "MaxPool3d", "AvgPool3d",
@@ -69,20 +67,18 @@ class _ConvNd(Module):
             self.padding: Any = padding
         else:
             self.padding = self._sizes("padding", padding, low=0)
-        rng = make_generator(seed, generator, name)
         resolved = _float_dtype(dtype, name, device)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         zero_weight_and_bias(self, shape, self.out_channels if check_flag(name, "bias", bias)
                              else None, resolved)
-        self.reset_parameters(generator=rng)
+        start_parameters(self, seed, generator)
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """Weight, then bias, drawn again from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), in place
-        (PyTorch's: kaiming_uniform_(a=sqrt(5)) is that bound), from `generator`, else the
-        global generator (tg.manual_seed's)."""
-        fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
-        uniform_each_((self.weight, self.bias), 1 / fan_in ** 0.5,
-                      reset_generator(self, generator))
+        (PyTorch's: kaiming_uniform_(a=sqrt(5)) is that bound), from `generator` or
+        default_rng(`seed`), else the global generator (tg.manual_seed's)."""
+        convolution_reset_(self, seed, generator)
 
     def _sizes(self, name: str, value: Any, low: int = 1) -> tuple[int, ...]:
         """kernel_size, stride, dilation or padding as a tuple of n ints, each >= low."""

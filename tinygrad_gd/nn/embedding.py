@@ -10,15 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import make_generator
 from ..grad_mode import check_flag, no_grad
 from ..tensor import Tensor
 from . import functional as F
-from . import init
 from .layer_functions import (_check_features, _embedding_options, _padding_idx,
                               _starting_weight)
 from .module import Module, Parameter
-from .parameter_reset import reset_generator
+from .parameter_reset import normal_, reset_generator, start_parameters
 
 __all__ = ["Embedding"]
 
@@ -33,10 +31,10 @@ def table_shape(where: str, embeddings: Any) -> tuple[int, int]:
     return shape
 
 
-def normal_table_(layer: Module, generator: np.random.Generator | None) -> None:
+def normal_table_(layer: Module, seed: Any, generator: Any) -> None:
     """An embedding layer's reset_parameters (Embedding's, EmbeddingBag's): its weight
     drawn from N(0, 1) in place, then the row at its padding_idx set to zero."""
-    init.normal_(layer.weight, generator=reset_generator(layer, generator))
+    normal_(layer, layer.weight, 1.0, reset_generator(layer, seed, generator))
     if layer.padding_idx is not None:
         with no_grad():
             layer.weight[layer.padding_idx] = 0.0
@@ -65,12 +63,11 @@ class Embedding(Module):
         self.scale_grad_by_freq, self.sparse = bool(scale_grad_by_freq), False
         weight = _starting_weight("Embedding", _weight, (self.num_embeddings, self.embedding_dim),
                                   dtype, device)
-        rng = make_generator(seed, generator, "Embedding") if _weight is None else None
         learns = not check_flag("Embedding", "_freeze", _freeze)
         self.weight = Parameter(weight, requires_grad=learns)
         self.padding_idx = _padding_idx("Embedding", padding_idx, self.num_embeddings)
-        if rng is not None:
-            self.reset_parameters(generator=rng)
+        if _weight is None:
+            start_parameters(self, seed, generator)
         if self.padding_idx is not None and learns:
             self.weight.freeze_(self.padding_idx)
 
@@ -87,10 +84,12 @@ class Embedding(Module):
         return cls(shape[0], shape[1], padding_idx, max_norm, norm_type, scale_grad_by_freq,
                    sparse, embeddings, check_flag(where, "freeze", freeze))
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """The weight drawn again from N(0, 1), in place, the padding_idx row zero
-        (PyTorch's), from `generator`, else the global generator (tg.manual_seed's)."""
-        normal_table_(self, generator)
+        (PyTorch's), from `generator` or default_rng(`seed`), else the global generator
+        (tg.manual_seed's)."""
+        normal_table_(self, seed, generator)
 
     def forward(self, input: Any) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,

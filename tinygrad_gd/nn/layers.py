@@ -19,14 +19,14 @@ from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..tensor import Tensor
 from . import functional as F
-from . import init as nn_init
 from .containers import Sequential  # (its home before containers.py: kept importable)
 from ..ops.arguments import number
 from .embedding import Embedding  # noqa: F401  (its home before embedding.py: importable)
 from .layer_functions import (_as_tensor, _check_features, _check_probability,
                               _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
-from .parameter_reset import ones_zeros_, reset_generator, uniform_each_, zero_weight_and_bias
+from .parameter_reset import (normal_, nothing_drawn, ones_zeros_, reset_generator,
+                              start_parameters, uniform_each_, written_, zero_weight_and_bias)
 from .registration import _float_dtype
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -45,24 +45,23 @@ INITS = {
 """The `init` names `Linear` accepts, each with what it draws for the weight."""
 
 
-def _start_linear(init: str, weight: Tensor, bias: Tensor | None,
-                  rng: np.random.Generator) -> None:
-    """Linear's starting weight and bias by `init` (see INITS), written in place: the
+def _start_linear(layer: Linear, rng: np.random.Generator) -> None:
+    """Linear's starting weight and bias by its `init` (see INITS), written in place: the
     weight drawn first, then the bias."""
-    n_in = weight.shape[1]
-    if init == "uniform":  # (bias too: the others start it at zero)
-        uniform_each_((weight, bias), 1 / n_in ** 0.5, rng)
+    weight, bias, n_in = layer.weight, layer.bias, layer.weight.shape[1]
+    if layer.init == "uniform":  # (bias too: the others start it at zero)
+        uniform_each_(layer, (weight, bias), 1 / n_in ** 0.5, rng)
         return
-    if init == "normal":
-        nn_init.normal_(weight, 0.0, 1 / n_in ** 0.5, generator=rng)
-    elif init in ("he", "kaiming"):
-        nn_init.normal_(weight, 0.0, (2 / n_in) ** 0.5, generator=rng)
-    elif init in ("xavier", "glorot"):
-        uniform_each_((weight,), (6 / (n_in + weight.shape[0])) ** 0.5, rng)
+    if layer.init == "normal":
+        normal_(layer, weight, 1 / n_in ** 0.5, rng)
+    elif layer.init in ("he", "kaiming"):
+        normal_(layer, weight, (2 / n_in) ** 0.5, rng)
+    elif layer.init in ("xavier", "glorot"):
+        uniform_each_(layer, (weight,), (6 / (n_in + weight.shape[0])) ** 0.5, rng)
     else:
-        nn_init.zeros_(weight)
+        written_(layer, weight, 0.0)
     if bias is not None:
-        nn_init.zeros_(bias)
+        written_(layer, bias, 0.0)
 
 
 class Linear(Module):
@@ -73,6 +72,9 @@ class Linear(Module):
     1/sqrt(in_features)), the course notes'), "he"/"kaiming", "xavier"/"glorot" or
     "zeros"; the bias starts at zero except with "uniform". `seed` or `generator` (a
     NumPy Generator) makes the draw repeatable: the weight is drawn first, then the bias.
+    The constructor ends with `self.reset_parameters()`, as PyTorch's (the other layers'
+    too): a subclass's override gives the starting values, its draws from `seed` or
+    `generator` where given (they stand in for tg.manual_seed's generator meanwhile).
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
@@ -87,18 +89,18 @@ class Linear(Module):
             raise error(f"Linear: unknown init {init!r}; choose one of "
                         f"{', '.join(repr(k) for k in INITS)} (by keyword)")
         self.init = init
-        rng = _make_generator(seed, generator, "Linear")
         resolved = _float_dtype(dtype, "Linear", device)
         zero_weight_and_bias(self, (self.out_features, self.in_features),  # as in PyTorch
                              self.out_features if bias else None, resolved)
-        self.reset_parameters(generator=rng)
+        start_parameters(self, seed, generator)
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """Weight and bias drawn again by the layer's `init`, in place (PyTorch's: with
         "uniform", its kaiming_uniform_(a=sqrt(5)) weight, U(-1/sqrt(in_features),
-        1/sqrt(in_features)), and a bias of the same bound), from `generator`, else the
-        global generator (tg.manual_seed's)."""
-        _start_linear(self.init, self.weight, self.bias, reset_generator(self, generator))
+        1/sqrt(in_features)), and a bias of the same bound), from `generator` or
+        default_rng(`seed`), else the global generator (tg.manual_seed's)."""
+        _start_linear(self, reset_generator(self, seed, generator))
 
     def forward(self, input: Any) -> Tensor:
         weight = self.weight  # (read once: a parametrized weight is looked up at each read)
@@ -354,9 +356,12 @@ class LayerNorm(Module):
                                 if elementwise_affine and bias else None)
         self.reset_parameters()
 
-    def reset_parameters(self) -> None:
-        """weight 1 and bias 0 again, in place, where there are (PyTorch's)."""
-        ones_zeros_(self.weight, self.bias)
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
+        """weight 1 and bias 0 again, in place, where there are (PyTorch's); nothing is
+        drawn (seed and generator: checked, as every layer's reset takes them)."""
+        nothing_drawn(self, seed, generator)
+        ones_zeros_(self, self.weight, self.bias)
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -410,14 +415,17 @@ class _NormBase(Module):
     def reset_running_stats(self) -> None:
         """The running mean 0, variance 1, batches counted 0 (PyTorch's; SWA's update_bn)."""
         if self.track_running_stats:
-            with no_grad():
-                _ = self.running_mean.zero_(), self.running_var.fill_(1), \
-                    self.num_batches_tracked.zero_()
+            for buffer, value in ((self.running_mean, 0.0), (self.running_var, 1.0),
+                                  (self.num_batches_tracked, 0)):
+                written_(self, buffer, value, "reset_running_stats")
 
-    def reset_parameters(self) -> None:
-        """reset_running_stats(), and weight 1 and bias 0 where there are (PyTorch's)."""
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
+        """reset_running_stats(), and weight 1 and bias 0 where there are (PyTorch's);
+        nothing is drawn (seed and generator: checked, as every layer's reset takes them)."""
+        nothing_drawn(self, seed, generator)
         self.reset_running_stats()
-        ones_zeros_(self.weight, self.bias)
+        ones_zeros_(self, self.weight, self.bias)
 
 
 class BatchNorm1d(_NormBase):

@@ -25,7 +25,8 @@ from .layer_functions_more import (_bag_options, bilinear, channel_shuffle, embe
 from .layers import (BatchNorm1d, Dropout, _check_features, _inplace_repr, _NormBase, _norm_repr,
                      _norm_state)
 from .module import Module, Parameter
-from .parameter_reset import reset_generator, uniform_each_, zero_weight_and_bias
+from .parameter_reset import (reset_generator, start_parameters, uniform_each_,
+                              zero_weight_and_bias)
 from .random_functions import _slopes, alpha_dropout, dropout3d, feature_alpha_dropout, rrelu
 from .registration import _float_dtype
 
@@ -148,19 +149,19 @@ class Bilinear(Module):
         self.in1_features = _check_features(in1_features, "in1_features", "Bilinear")
         self.in2_features = _check_features(in2_features, "in2_features", "Bilinear")
         self.out_features = _check_features(out_features, "out_features", "Bilinear")
-        rng = make_generator(seed, generator, "Bilinear")
         resolved = _float_dtype(dtype, "Bilinear", device)
         shape = (self.out_features, self.in1_features, self.in2_features)
         zero_weight_and_bias(self, shape, self.out_features if check_flag(
             "Bilinear", "bias", bias) else None, resolved)
-        self.reset_parameters(generator=rng)
+        start_parameters(self, seed, generator)
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """Weight, then bias, drawn again from U(-1/sqrt(in1_features),
-        1/sqrt(in1_features)), in place (PyTorch's), from `generator`, else the global
-        generator (tg.manual_seed's)."""
-        uniform_each_((self.weight, self.bias), 1 / self.in1_features ** 0.5,
-                      reset_generator(self, generator))
+        1/sqrt(in1_features)), in place (PyTorch's), from `generator` or
+        default_rng(`seed`), else the global generator (tg.manual_seed's)."""
+        uniform_each_(self, (self.weight, self.bias), 1 / self.in1_features ** 0.5,
+                      reset_generator(self, seed, generator))
 
     def forward(self, input1: Any, input2: Any) -> Tensor:
         return bilinear(input1, input2, self.weight, self.bias)
@@ -199,10 +200,9 @@ class EmbeddingBag(Module):
         self.weight = Parameter(_starting_weight(where, _weight, (self.num_embeddings,
                                                                  self.embedding_dim),
                                                  dtype, device))
-        rng = make_generator(seed, generator, where) if _weight is None else None
         self.padding_idx = _padding_idx(where, padding_idx, self.num_embeddings)
-        if rng is not None:
-            self.reset_parameters(generator=rng)
+        if _weight is None:
+            start_parameters(self, seed, generator)
 
     @classmethod
     def from_pretrained(cls, embeddings: Any, freeze: bool = True, max_norm: Any = None,
@@ -219,10 +219,12 @@ class EmbeddingBag(Module):
         bag.weight.requires_grad_(not check_flag(where, "freeze", freeze))
         return bag
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """The weight drawn again from N(0, 1), in place, the padding_idx row zero
-        (PyTorch's), from `generator`, else the global generator (tg.manual_seed's)."""
-        normal_table_(self, generator)
+        (PyTorch's), from `generator` or default_rng(`seed`), else the global generator
+        (tg.manual_seed's)."""
+        normal_table_(self, seed, generator)
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None
                 ) -> Tensor:

@@ -170,11 +170,11 @@ class LazyModuleMixin:
         """Whether a parameter or buffer of this module has no values yet."""
         return any(is_lazy(value) for value in vars(self).values())
 
-    def reset_parameters(self, **kwargs: Any) -> None:
+    def reset_parameters(self, *, seed: Any = None, generator: Any = None) -> None:
         """Nothing before the first call (no values to draw into), as PyTorch's; then the
-        plain class's reset_parameters (which its constructor calls)."""
+        plain class's reset_parameters (which its constructor calls), seed= and generator=."""
         if not self.has_uninitialized_params() and getattr(self, self._inferred):
-            super().reset_parameters(**kwargs)  # type: ignore[misc]
+            super().reset_parameters(seed=seed, generator=generator)  # type: ignore[misc]
 
     def initialize_parameters(self, input: Any, *args: Any, **kwargs: Any) -> None:
         """Infer the size from `input` and give the uninitialized tensors their values

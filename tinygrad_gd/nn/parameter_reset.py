@@ -1,26 +1,52 @@
 """What the layers' `reset_parameters` share. A reset gives a layer's parameters PyTorch's
 starting values again, in place: the same Parameter objects (an optimizer holding them
-still trains them), each its dtype, written as an initialisation through `nn.init` (under
-no_grad, counted as an in-place change: a graph that saved the old values refuses to
-backward). Each layer's constructor starts its parameters by the same call, so the rule
-is written once, and a seeded layer draws what it always drew.
+still trains them), each its dtype, written as nn.init writes (under no_grad, counted as
+an in-place change: a graph that saved the old values refuses to backward; a refusal
+names the layer's reset_parameters). Every layer's reset takes `seed=` and `generator=`
+by keyword, as its constructor does (a reset that draws nothing checks and ignores them).
 
-`zero_weight_and_bias`: a layer's weight and bias registered for its reset to draw
-into; `reset_generator`: the generator a reset draws from; `uniform_each_`: tensors drawn
-from U(-bound, bound) one after another (Linear's, Bilinear's, the convolutions' and the
-recurrent layers' rule, each with its own bound); `ones_zeros_`: a normalisation layer's
-weight 1 and bias 0.
+`start_parameters`: a constructor's last step, PyTorch's `self.reset_parameters()` (a
+subclass's override runs), drawing from the constructor's seed= or generator=;
+`zero_weight_and_bias`: a layer's weight and bias registered for its reset to draw into;
+`reset_generator`: the generator a reset draws from, resolved once; `uniform_each_`:
+tensors drawn from U(-bound, bound) one after another (Linear's, Bilinear's and the
+recurrent layers' rule, each with its own bound); `convolution_reset_`: the convolutions'
+and the transposed ones' reset; `normal_`: a weight drawn from N(0, std**2);
+`ones_zeros_`: a normalisation layer's weight 1 and bias 0; `written_`: one tensor given
+its new values.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import math
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from ..creation import make_generator
+from .. import creation
 from ..tensor import Tensor
+from ..values import uniform_draws
 from . import init
 from .module import Module, Parameter
+
+
+def start_parameters(layer: Module, seed: Any, generator: Any,
+                     reset: str = "reset_parameters") -> None:
+    """`layer.reset_parameters()` with no argument, as PyTorch's constructors call it, so
+    that a subclass's own `reset_parameters(self)` runs (`reset`: MultiheadAttention's and
+    Transformer's `_reset_parameters`). The constructor's seed= or generator=, where given,
+    stands in for tg.manual_seed's generator while it runs: every draw of the reset comes
+    from it, an override's own (nn.init.uniform_(self.weight), tg.rand) too; the global
+    generator is as it was afterwards."""
+    if seed is None and generator is None:
+        getattr(layer, reset)()
+        return
+    rng = creation.make_generator(seed, generator, type(layer).__name__)
+    seeded = creation._seeded
+    saved, seeded[0] = seeded[0], rng
+    try:
+        getattr(layer, reset)()
+    finally:
+        seeded[0] = saved
 
 
 def zero_weight_and_bias(module: Module, shape: tuple[int, ...], bias_size: int | None,
@@ -33,25 +59,62 @@ def zero_weight_and_bias(module: Module, shape: tuple[int, ...], bias_size: int 
                               Parameter(np.zeros(bias_size, dtype)))
 
 
-def reset_generator(module: Any, generator: np.random.Generator | None) -> np.random.Generator:
-    """The generator `module.reset_parameters(generator=...)` draws from: the one given,
-    else tg.manual_seed's, else fresh entropy (a wrong one refused in a line naming the
-    layer's reset_parameters)."""
-    return make_generator(None, generator, f"{type(module).__name__}.reset_parameters")
+def reset_generator(layer: Module, seed: Any, generator: Any) -> np.random.Generator:
+    """The generator `layer.reset_parameters(seed=..., generator=...)` draws from: the one
+    given, else default_rng(seed), else tg.manual_seed's, else fresh entropy (a wrong one
+    refused in a line naming the layer's reset_parameters)."""
+    return creation.make_generator(seed, generator, f"{type(layer).__name__}.reset_parameters")
 
 
-def uniform_each_(tensors: Iterable[Tensor | None], bound: float,
+def nothing_drawn(layer: Module, seed: Any, generator: Any) -> None:
+    """The seed= and generator= of a reset that draws nothing: checked as every reset
+    checks them, then unused."""
+    if seed is not None or generator is not None:
+        reset_generator(layer, seed, generator)
+
+
+def written_(layer: Module, tensor: Tensor, values: Any, what: str = "reset_parameters"
+             ) -> None:
+    """`values` (an array of the tensor's shape and dtype, or one number) written into
+    `tensor` as nn.init writes, a refusal naming `layer`'s `what` (an inference tensor
+    outside inference mode)."""
+    where = f"{type(layer).__name__}.{what}"
+    init._set(tensor, lambda t: t._write_at(..., values, where), where)
+
+
+def uniform_each_(layer: Module, tensors: Iterable[Tensor | None], bound: float,
                   generator: np.random.Generator) -> None:
-    """Each tensor (None skipped) drawn from U(-bound, bound), in order, from `generator`."""
+    """Each tensor (None skipped) drawn from U(-bound, bound), in order, from `generator`
+    (by nn.init.uniform_'s rule, `uniform_draws`)."""
     for tensor in tensors:
         if tensor is not None:
-            init.uniform_(tensor, -bound, bound, generator=generator)
+            written_(layer, tensor, uniform_draws(generator, tensor.shape, tensor.dtype,
+                                                  -bound, bound))
 
 
-def ones_zeros_(weight: Tensor | None, bias: Tensor | None) -> None:
+def convolution_reset_(layer: Module, seed: Any, generator: Any,
+                       root: Callable[[int], float] = lambda n: n ** 0.5) -> None:
+    """A convolution's reset_parameters: weight, then bias, from U(-1/sqrt(fan_in),
+    1/sqrt(fan_in)), fan_in PyTorch's of the weight (its size but the first axis:
+    in_channels / groups * the kernel's, out_channels / groups * the kernel's for a
+    transposed one; kaiming_uniform_(a=sqrt(5)) is that bound). `root`: how the square
+    root is taken, n ** 0.5 (the convolutions) or math.sqrt (the transposed ones), as each
+    always took it: the two differ in the last bit for some fans, and a seeded layer
+    keeps its values."""
+    fan_in = math.prod(layer.weight.shape[1:])
+    uniform_each_(layer, (layer.weight, layer.bias), 1 / root(fan_in),
+                  reset_generator(layer, seed, generator))
+
+
+def normal_(layer: Module, weight: Tensor, std: float, generator: np.random.Generator) -> None:
+    """`weight` drawn from N(0, std**2) from `generator` (nn.init.normal_'s rule)."""
+    init._set(weight, lambda t: t.normal_(0.0, std, generator=generator),
+              f"{type(layer).__name__}.reset_parameters")
+
+
+def ones_zeros_(layer: Module, weight: Tensor | None, bias: Tensor | None) -> None:
     """A normalisation layer's affine parameters as PyTorch starts them: weight 1, bias 0
     (either may be None: no such parameter)."""
-    if weight is not None:
-        init.ones_(weight)
-    if bias is not None:
-        init.zeros_(bias)
+    for tensor, value in ((weight, 1.0), (bias, 0.0)):
+        if tensor is not None:
+            written_(layer, tensor, value)

@@ -19,7 +19,6 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import functional as tg
-from ..creation import make_generator
 from ..errors import ShapeError
 from ..grad_mode import check_flag
 from ..ops.arguments import integer
@@ -28,7 +27,7 @@ from . import functional as F
 from .layer_functions import _as_tensor, _check_probability, _constant, _named
 from .layers import _check_features
 from .module import Module, Parameter
-from .parameter_reset import reset_generator, uniform_each_
+from .parameter_reset import reset_generator, start_parameters, uniform_each_
 from .registration import _float_dtype
 from .utils.rnn import PackedSequence
 
@@ -68,12 +67,13 @@ class _UniformStart(Module):
 
     hidden_size: int
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """Every parameter drawn again from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)),
         in place, one after another in the order of parameters() (PyTorch's), from
-        `generator`, else the global generator (tg.manual_seed's)."""
-        uniform_each_(self.parameters(), 1 / self.hidden_size ** 0.5,
-                      reset_generator(self, generator))
+        `generator` or default_rng(`seed`), else the global generator (tg.manual_seed's)."""
+        uniform_each_(self, self.parameters(), 1 / self.hidden_size ** 0.5,
+                      reset_generator(self, seed, generator))
 
 
 def _elman_step(x: Tensor, h: Tensor, weights: tuple, activation: Callable) -> Tensor:
@@ -96,10 +96,9 @@ class RNNCellBase(_UniformStart):
         self.input_size = _check_features(input_size, "input_size", where)
         self.hidden_size = _check_features(hidden_size, "hidden_size", where)
         self.bias = check_flag(where, "bias", bias)
-        rng = make_generator(seed, generator, where)
         _register(self, _float_dtype(dtype, where, device), "", self.input_size,
                   self.hidden_size, self.bias, self._gates)
-        self.reset_parameters(generator=rng)
+        start_parameters(self, seed, generator)
 
     def _input(self, input: Any) -> Tensor:
         input = _as_tensor(self, input, self.weight_ih)
@@ -289,14 +288,13 @@ class RNNBase(_UniformStart):
                           f"but got dropout={dropout} and num_layers=1",
                           UserWarning, stacklevel=3)
         self.dropout = float(dropout)
-        rng = make_generator(seed, generator, where)
         resolved = _float_dtype(dtype, where, device)
         for k in range(self.num_layers):
             for suffix in self._suffixes(k):
                 _register(self, resolved, suffix, self.input_size if k == 0 else
                           self._output_size(), self.hidden_size, self.bias, self._gates,
                           self.proj_size)
-        self.reset_parameters(generator=rng)
+        start_parameters(self, seed, generator)
 
     def _suffixes(self, layer: int) -> list[str]:
         """The parameter names' suffixes of one layer's directions: _l0, _l0_reverse."""

@@ -27,6 +27,7 @@ from .containers import ModuleList
 from .layer_functions import _as_tensor, _check_probability
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module, Parameter
+from .parameter_reset import start_parameters
 from .registration import _float_dtype
 
 __all__ = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder"]
@@ -99,7 +100,7 @@ class MultiheadAttention(Module):
         self.bias_k = empty(1, 1, E) if add_bias_kv else None
         self.bias_v = empty(1, 1, E) if add_bias_kv else None
         self.add_zero_attn = check_flag(where, "add_zero_attn", add_zero_attn)
-        self._reset_parameters(rng)
+        start_parameters(self, None, rng, "_reset_parameters")  # (a subclass's too)
 
     def _reset_parameters(self, generator: np.random.Generator | None = None) -> None:
         """PyTorch's initialisation (out_proj's weight is Linear's own), from `generator`,

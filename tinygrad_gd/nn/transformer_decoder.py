@@ -27,6 +27,7 @@ from . import init
 from .layer_functions import _as_tensor
 from .layers import Dropout, LayerNorm, Linear, _check_features
 from .module import Module
+from .parameter_reset import start_parameters
 from .registration import _float_dtype
 from .attention_checks import _SHAPES, _check_attention
 from .transformer import (MultiheadAttention, TransformerEncoder, TransformerEncoderLayer,
@@ -239,7 +240,7 @@ class Transformer(Module):
             layers = _check_features(num_decoder_layers, "num_decoder_layers", where)
             self.decoder = TransformerDecoder(TransformerDecoderLayer(
                 d_model, nhead, *options, dtype=resolved, generator=rng), layers, norm())
-        self._reset_parameters(rng)
+        start_parameters(self, None, rng, "_reset_parameters")  # (a subclass's too)
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
 
     def _reset_parameters(self, generator: np.random.Generator | None = None) -> None:

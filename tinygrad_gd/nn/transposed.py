@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from ..creation import make_generator
 from ..grad_mode import check_flag
 from ..ops.arguments import ints
 from ..tensor import Tensor
@@ -20,7 +19,7 @@ from . import functional as F
 from .layer_functions import _as_tensor
 from .layers import _check_features
 from .module import Module
-from .parameter_reset import reset_generator, uniform_each_, zero_weight_and_bias
+from .parameter_reset import convolution_reset_, start_parameters, zero_weight_and_bias
 from .registration import _float_dtype
 from .spatial_functions import _only_default
 from .transposed_functions import _check_output_padding, _output_sizes, _spatial
@@ -62,22 +61,18 @@ class ConvTranspose2d(Module):
         self.dilation = _spatial(name, "dilation", dilation, n)
         _check_output_padding(name, self.output_padding, self.stride, self.dilation)
         self.padding_mode = "zeros"
-        rng = make_generator(seed, generator, name)
         resolved = _float_dtype(dtype, name, device)
         shape = (self.in_channels, self.out_channels // self.groups) + self.kernel_size
         zero_weight_and_bias(self, shape, self.out_channels if check_flag(name, "bias", bias)
                              else None, resolved)
-        self.reset_parameters(generator=rng)
+        start_parameters(self, seed, generator)
 
-    def reset_parameters(self, *, generator: np.random.Generator | None = None) -> None:
+    def reset_parameters(self, *, seed: int | None = None,
+                         generator: np.random.Generator | None = None) -> None:
         """Weight, then bias, drawn again from U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in =
-        out_channels / groups * the kernel's size, in place (PyTorch's), from `generator`,
-        else the global generator (tg.manual_seed's)."""
-        fan_in = self.out_channels // self.groups * math.prod(self.kernel_size)
-        # (math.sqrt, as this layer has always taken it, not ** 0.5 as _ConvNd: the two
-        # differ in the last bit for some sizes, and a seeded layer keeps its values)
-        uniform_each_((self.weight, self.bias), 1 / math.sqrt(fan_in),
-                      reset_generator(self, generator))
+        out_channels / groups * the kernel's size, in place (PyTorch's), from `generator`
+        or default_rng(`seed`), else the global generator (tg.manual_seed's)."""
+        convolution_reset_(self, seed, generator, math.sqrt)
 
     def forward(self, input: Any, output_size: Any = None) -> Tensor:
         input = _as_tensor(self, input)
