@@ -378,8 +378,9 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
     in lines naming the layer's class: num_features, eps, momentum (or None), affine,
     track_running_stats; `weight` and `bias` (None with bias=False) with affine, Buffers
     `running_mean`, `running_var`, `num_batches_tracked` with track_running_stats (else
-    None, as PyTorch's: `bn.running_mean is None` asks whether a layer tracks); their
-    values set by the layer's reset_parameters (`_NormBase`)."""
+    None, as PyTorch's: `bn.running_mean is None` asks whether a layer tracks), the
+    statistics at 0 and 1 already, as PyTorch's (a subclass's reset_parameters may not
+    reset them); the layer's reset_parameters (`_NormBase`) gives the values."""
     name = type(module).__name__
     module.num_features = count = _check_features(num_features, "num_features", name)
     number(name, "eps", eps, 0)
@@ -396,7 +397,7 @@ def _norm_state(module: Module, num_features: Any, eps: Any, momentum: Any, affi
     module.running_mean = module.running_var = module.num_batches_tracked = None
     if module.track_running_stats:
         module.running_mean = Buffer(np.zeros(count, resolved))
-        module.running_var = Buffer(np.zeros(count, resolved))
+        module.running_var = Buffer(np.ones(count, resolved))
         module.num_batches_tracked = Buffer(np.array(0), dtype=np.int64)
     module.reset_parameters()
 
