@@ -25,8 +25,9 @@ from .embedding import Embedding  # noqa: F401  (its home before embedding.py: i
 from .layer_functions import (_as_tensor, _check_features, _check_probability,
                               _normalized_shape, _one_dim)
 from .module import Buffer, Module, Parameter
-from .parameter_reset import (normal_, nothing_drawn, ones_zeros_, reset_generator,
-                              start_parameters, uniform_each_, written_, zero_weight_and_bias)
+from .parameter_reset import (normal_, nothing_drawn, ones_zeros_, ones_zeros_reset,
+                              reset_generator, start_parameters, uniform_each_, written_,
+                              zero_weight_and_bias)
 from .registration import _float_dtype
 
 __all__ = ["Linear", "Sequential", "ReLU", "Sigmoid", "Tanh", "LeakyReLU", "Softmax",
@@ -356,12 +357,7 @@ class LayerNorm(Module):
                                 if elementwise_affine and bias else None)
         self.reset_parameters()
 
-    def reset_parameters(self, *, seed: int | None = None,
-                         generator: np.random.Generator | None = None) -> None:
-        """weight 1 and bias 0 again, in place, where there are (PyTorch's); nothing is
-        drawn (seed and generator: checked, as every layer's reset takes them)."""
-        nothing_drawn(self, seed, generator)
-        ones_zeros_(self, self.weight, self.bias)
+    reset_parameters = ones_zeros_reset
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)

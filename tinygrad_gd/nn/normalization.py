@@ -16,7 +16,7 @@ from ..tensor import Tensor
 from .layer_functions import _as_tensor, _normalized_shape, group_norm, rms_norm
 from .layers import _check_features
 from .module import Module, Parameter
-from .parameter_reset import nothing_drawn, ones_zeros_
+from .parameter_reset import ones_zeros_reset
 from .registration import _float_dtype
 
 __all__ = ["GroupNorm", "RMSNorm"]
@@ -48,12 +48,7 @@ class GroupNorm(Module):
                                 if self.affine and bias else None)
         self.reset_parameters()
 
-    def reset_parameters(self, *, seed: int | None = None,
-                         generator: np.random.Generator | None = None) -> None:
-        """weight 1 and bias 0 again, in place, where there are (PyTorch's); nothing is
-        drawn (seed and generator: checked, as every layer's reset takes them)."""
-        nothing_drawn(self, seed, generator)
-        ones_zeros_(self, self.weight, self.bias)
+    reset_parameters = ones_zeros_reset
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)
@@ -90,12 +85,7 @@ class RMSNorm(Module):
                                 if self.elementwise_affine else None)
         self.reset_parameters()
 
-    def reset_parameters(self, *, seed: int | None = None,
-                         generator: np.random.Generator | None = None) -> None:
-        """weight 1 again, in place, where there is one (PyTorch's); nothing is drawn (seed
-        and generator: checked, as every layer's reset takes them)."""
-        nothing_drawn(self, seed, generator)
-        ones_zeros_(self, self.weight, None)
+    reset_parameters = ones_zeros_reset
 
     def forward(self, input: Any) -> Tensor:
         input = _as_tensor(self, input)

@@ -12,8 +12,8 @@ subclass's override runs), drawing from the constructor's seed= or generator=;
 tensors drawn from U(-bound, bound) one after another (Linear's, Bilinear's and the
 recurrent layers' rule, each with its own bound); `convolution_reset_`: the convolutions'
 and the transposed ones' reset; `normal_`: a weight drawn from N(0, std**2);
-`ones_zeros_`: a normalisation layer's weight 1 and bias 0; `written_`: one tensor given
-its new values.
+`ones_zeros_`: a normalisation layer's weight 1 and bias 0 (`ones_zeros_reset`: the whole
+reset of those without running statistics); `written_`: one tensor given its new values.
 """
 from __future__ import annotations
 
@@ -118,3 +118,12 @@ def ones_zeros_(layer: Module, weight: Tensor | None, bias: Tensor | None) -> No
     for tensor, value in ((weight, 1.0), (bias, 0.0)):
         if tensor is not None:
             written_(layer, tensor, value)
+
+
+def ones_zeros_reset(self: Module, *, seed: int | None = None,
+                     generator: np.random.Generator | None = None) -> None:
+    """weight 1 and bias 0 again, in place, where there are (PyTorch's); nothing is drawn
+    (seed and generator: checked, as every layer's reset takes them). LayerNorm's,
+    GroupNorm's and RMSNorm's reset_parameters."""
+    nothing_drawn(self, seed, generator)
+    ones_zeros_(self, self.weight, getattr(self, "bias", None))
