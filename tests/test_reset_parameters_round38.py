@@ -11,6 +11,10 @@ optimizer made before still trains them), their dtype kept, a seeded reset repea
 draws what the seeded constructor drew, a lazy layer's reset before its first call does
 nothing (as PyTorch's), and a reset between forward and backward is refused where the
 backward reads the old values (PyTorch's refuses the same, but for the instance norms).
+A subclass overriding `reset_parameters(self)` is built by its override, as PyTorch's
+(its seed= or generator= what the override draws from); float16 and float64 layers,
+resets under no_grad and inference_mode, frozen parameters, seed= and generator= on
+every layer's reset, and Linear's inits against their definitions.
 """
 from __future__ import annotations
 
@@ -198,7 +202,8 @@ def _check(layer, rule):
     for key, (kind, arg) in rule.items():
         v = values[key]
         if kind == "uniform":
-            assert np.abs(v).max() <= arg * (1 + 1e-6), (key, v, arg)  # (float32's bound)
+            # (the bound as the dtype holds it: within its rounding)
+            assert np.abs(v).max() <= arg * (1 + np.finfo(v.dtype).eps), (key, v, arg)
             assert v.size < 2 or np.ptp(v) > 0, (key, v)
         elif kind == "equal":
             np.testing.assert_array_equal(v, np.full(v.shape, arg, v.dtype), err_msg=key)
@@ -385,22 +390,31 @@ def test_a_lazy_layers_reset_before_its_first_call_does_nothing_as_pytorchs(torc
         assert layer.weight.shape[-1 if cls is tg.nn.LazyLinear else 0] == 4
 
 
+# each init's draws, written from its definition, from a NumPy generator of the same seed:
+# U(-b, b) is -b + u * 2b with u from rng.random (NumPy's [0, 1) grid, as float64 draws)
+_LINEAR_INITS = {
+    "uniform": lambda g: (_uniform(g, (4, 6), 1 / math.sqrt(6)), _uniform(g, 4, 1 / math.sqrt(6))),
+    "normal": lambda g: (g.normal(0.0, 1 / math.sqrt(6), (4, 6)), np.zeros(4)),
+    "he": lambda g: (g.normal(0.0, math.sqrt(2 / 6), (4, 6)), np.zeros(4)),
+    "xavier": lambda g: (_uniform(g, (4, 6), math.sqrt(6 / (6 + 4))), np.zeros(4)),
+    "zeros": lambda g: (np.zeros((4, 6)), np.zeros(4)),
+}
+_LINEAR_INITS.update(kaiming=_LINEAR_INITS["he"], glorot=_LINEAR_INITS["xavier"])
+
+
+def _uniform(g, shape, bound):
+    return g.random(shape) * (2 * bound) - bound
+
+
 @pytest.mark.parametrize("init", sorted(tg.nn.INITS))
-def test_linear_resets_by_its_own_init(init):
-    tg.manual_seed(0)
-    built = tg.nn.Linear(6, 4, init=init)
-    layer = tg.nn.Linear(6, 4, init=init)
-    _set_constants(layer, tg)
-    tg.manual_seed(0)
-    layer.reset_parameters()
-    np.testing.assert_array_equal(layer.weight.numpy(), built.weight.numpy())
-    np.testing.assert_array_equal(layer.bias.numpy(), built.bias.numpy())
-    if init != "uniform":  # (only PyTorch's default draws the bias)
-        np.testing.assert_array_equal(layer.bias.numpy(), np.zeros(4))
-    if init == "zeros":
-        np.testing.assert_array_equal(layer.weight.numpy(), np.zeros((4, 6)))
-    elif init in ("xavier", "glorot"):
-        assert np.abs(layer.weight.numpy()).max() <= math.sqrt(6 / (6 + 4))
+def test_linear_resets_by_its_own_init_from_seed_or_generator(init):
+    layer = tg.nn.Linear(6, 4, init=init, dtype=tg.float64)
+    for given in ({"seed": 3}, {"generator": np.random.default_rng(3)}):
+        _set_constants(layer, tg)
+        layer.reset_parameters(**given)
+        weight, bias = _LINEAR_INITS[init](np.random.default_rng(3))
+        np.testing.assert_allclose(layer.weight.numpy(), weight, rtol=1e-14, atol=0)
+        np.testing.assert_allclose(layer.bias.numpy(), bias, rtol=1e-14, atol=0)
 
 
 def test_model_apply_resets_every_layer_that_has_it():
@@ -416,3 +430,194 @@ def test_a_reset_refuses_a_generator_of_another_kind_naming_the_layer():
     with pytest.raises(TypeError, match=r"^Conv2d.reset_parameters: generator must be a "
                                         r"numpy.random.Generator"):
         tg.nn.Conv2d(1, 2, 3).reset_parameters(generator=0)
+
+
+# ------------------------------------------------------------------ subclasses, modes, dtypes
+
+# every kind of layer whose constructor calls its reset (PyTorch's: all of CASES but the
+# lazy ones, built as these, and AdaptiveLogSoftmaxWithLoss, whose constructor does not),
+# and the two whose constructor calls `_reset_parameters`: (class, args, kwargs, method)
+SUBCLASSED = {name: case[:3] + ("reset_parameters",) for name, case in CASES.items()
+              if not name.startswith("Lazy") and name != "AdaptiveLogSoftmaxWithLoss"}
+SUBCLASSED.update(
+    MultiheadAttention=("MultiheadAttention", (4, 2), {"kdim": 3, "add_bias_kv": True},
+                        "_reset_parameters"),
+    Transformer=("Transformer", (4, 2, 1, 1, 8), {"batch_first": True}, "_reset_parameters"))
+
+
+def _subclass(lib, name):
+    """`name`'s class with PyTorch's usual override, `def reset_parameters(self)`: every
+    parameter 0.5 (by lib's nn.init), each call recorded."""
+    cls, args, kwargs, method = SUBCLASSED[name]
+    calls = []
+
+    def override(self):
+        calls.append(type(self).__name__)
+        for parameter in self.parameters():
+            lib.nn.init.constant_(parameter, 0.5)
+    return type("Mine", (getattr(lib.nn, cls),), {method: override}), args, kwargs, calls
+
+
+@pytest.mark.parametrize("name", SUBCLASSED)
+def test_a_subclass_overriding_the_reset_is_built_by_its_override(name):
+    cls, args, kwargs, calls = _subclass(tg, name)
+    layer = cls(*args, **kwargs)
+    assert calls == ["Mine"]
+    assert all(np.all(p.numpy() == 0.5) for p in layer.parameters())
+    getattr(layer, SUBCLASSED[name][3])()
+    assert calls == ["Mine"] * 2
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", SUBCLASSED)
+def test_a_subclass_overriding_the_reset_is_built_as_pytorchs(name, torch64):
+    built = {}
+    for lib in (tg, torch64):
+        cls, args, kwargs, calls = _subclass(lib, name)
+        built[lib] = calls, _values(cls(*args, **kwargs))
+    (ours, our_state), (theirs, their_state) = built[tg], built[torch64]
+    assert ours == theirs == ["Mine"]
+    assert our_state.keys() == their_state.keys()
+    for key, value in their_state.items():  # (the running statistics 0 and 1 too)
+        np.testing.assert_array_equal(our_state[key], value, err_msg=key)
+
+
+def test_a_subclass_built_with_seed_or_generator_draws_from_it_and_leaves_the_global_one():
+    class Mine(tg.nn.Linear):
+        def reset_parameters(self):
+            tg.nn.init.uniform_(self.weight, -1.0, 1.0)  # (no generator=: the global one)
+            tg.nn.init.zeros_(self.bias)
+
+    class Default(tg.nn.Linear):
+        def reset_parameters(self):
+            super().reset_parameters()
+
+    class Broken(tg.nn.Linear):
+        def reset_parameters(self):
+            raise RuntimeError("mine")
+    tg.manual_seed(0)
+    after_seed = tg.rand(3).numpy()
+    tg.manual_seed(0)
+    layer = Mine(3, 2, dtype=tg.float64, seed=5)
+    np.testing.assert_allclose(layer.weight.numpy(),
+                               _uniform(np.random.default_rng(5), (2, 3), 1.0), rtol=1e-15)
+    layer = Default(3, 2, dtype=tg.float64, generator=np.random.default_rng(7))
+    rng, bound = np.random.default_rng(7), 1 / math.sqrt(3)
+    np.testing.assert_allclose(layer.weight.numpy(), _uniform(rng, (2, 3), bound), rtol=1e-15)
+    np.testing.assert_allclose(layer.bias.numpy(), _uniform(rng, 2, bound), rtol=1e-15)
+    with pytest.raises(RuntimeError, match="^mine$"):
+        Broken(3, 2, seed=1)
+    np.testing.assert_array_equal(tg.rand(3).numpy(), after_seed)  # (its stream untouched)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64"])
+@pytest.mark.parametrize("name", CASES)
+def test_a_float16_or_float64_layer_resets_by_the_rule_in_its_dtype(name, dtype):
+    layer = _make(tg, name, getattr(tg, dtype))
+    _set_constants(layer, tg)
+    layer.reset_parameters()
+    _meets(layer, name)
+    assert all(p.dtype == np.dtype(dtype) for p in layer.parameters())
+    assert all(b.dtype == (np.dtype(dtype) if k != "num_batches_tracked" else np.int64)
+               for k, b in layer.named_buffers())
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+@pytest.mark.parametrize("name", CASES)
+def test_a_reset_under_no_grad_or_inference_mode_and_training_after_it(name, mode):
+    layer = _make(tg, name)
+    learns = {k: p.requires_grad for k, p in layer.named_parameters()}
+    _set_constants(layer, tg)
+    with getattr(tg, mode)():
+        layer.reset_parameters()
+    _meets(layer, name)
+    assert {k: p.requires_grad for k, p in layer.named_parameters()} == learns
+    _loss(layer, tg, name).backward()  # (outside the mode: its parameters are plain ones)
+    assert any(p.grad is not None for p in layer.parameters())
+
+
+@pytest.mark.parametrize("cls, args, method", [
+    ("Linear", (3, 2), "reset_parameters"), ("Embedding", (5, 2), "reset_parameters"),
+    ("LSTM", (2, 3), "reset_parameters"), ("PReLU", (), "reset_parameters"),
+    ("BatchNorm1d", (3,), "reset_running_stats")])
+def test_a_layer_made_in_inference_mode_is_reset_inside_it_and_refused_outside(cls, args,
+                                                                                method):
+    with tg.inference_mode():
+        layer = getattr(tg.nn, cls)(*args)
+        layer.reset_parameters()  # (inside: as PyTorch's)
+    before = _values(layer)
+    with pytest.raises(RuntimeError, match=rf"^{cls}\.{method}: Inplace update to inference "
+                                           rf"tensor outside InferenceMode is not allowed"):
+        layer.reset_parameters()
+    assert all(np.array_equal(v, before[k]) for k, v in _values(layer).items())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("cls, args", [("Linear", (3, 2)), ("Embedding", (5, 2)),
+                                       ("LSTM", (2, 3)), ("PReLU", ()), ("BatchNorm1d", (3,))])
+def test_pytorch_refuses_the_reset_outside_inference_mode_too(cls, args, torch64):
+    with torch64.inference_mode():
+        layer = getattr(torch64.nn, cls)(*args)
+        layer.reset_parameters()
+    with pytest.raises(RuntimeError, match="Inplace update to inference tensor outside"):
+        layer.reset_parameters()
+
+
+@pytest.mark.parametrize("cls", ["Embedding", "EmbeddingBag"])
+def test_a_negative_padding_idx_counts_from_the_end_and_its_row_is_zero_after_a_reset(cls):
+    layer = getattr(tg.nn, cls)(50, 4, padding_idx=-3)
+    assert layer.padding_idx == 50 - 3  # (PyTorch's: num_embeddings + padding_idx)
+    _set_constants(layer, tg)
+    layer.reset_parameters()
+    _check(layer, _embedding)  # (row 47 zero, the others N(0, 1))
+
+
+def test_a_reset_keeps_requires_grad_false_and_the_entries_frozen_with_freeze_():
+    layer = tg.nn.Linear(5, 4)
+    layer.weight.requires_grad_(False)
+    layer.bias.freeze_([0, 1])
+    table = tg.nn.Embedding(10, 3, padding_idx=2)  # (its padding row frozen by the layer)
+    pretrained = tg.nn.Embedding.from_pretrained(tg.ones(4, 2))  # (frozen: freeze=True)
+    for module in (layer, table, pretrained):
+        _set_constants(module, tg)
+        module.reset_parameters()
+    _check(layer, _kaiming)
+    assert not layer.weight.requires_grad and layer.bias.requires_grad
+    assert not pretrained.weight.requires_grad
+    np.testing.assert_array_equal(layer.bias.frozen_mask, [True, True, False, False])
+    layer(_floats(tg, 3, 5)).sum().backward()
+    assert layer.weight.grad is None
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), [0, 0, 3, 3])  # (d sum / d b: 3)
+    table(_indices(tg, [2, 3])).sum().backward()
+    np.testing.assert_array_equal(table.weight.grad.numpy()[2:4], [[0, 0, 0], [1, 1, 1]])
+
+
+# the resets that draw nothing (they take seed= and generator= as every layer's does)
+DRAWS_NOTHING = [name for name in CASES if name not in RANDOM]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_every_reset_takes_seed_and_generator_by_keyword(name):
+    layer = _make(tg, name)
+    generator = np.random.default_rng(3)
+    layer.reset_parameters(seed=3)
+    by_seed = _values(layer)
+    layer.reset_parameters(generator=generator)
+    assert all(np.array_equal(v, by_seed[k]) for k, v in _values(layer).items())
+    if name in DRAWS_NOTHING:  # (nothing drawn from it)
+        assert generator.bit_generator.state == np.random.default_rng(3).bit_generator.state
+    where = f"{type(layer).__name__}.reset_parameters"
+    with pytest.raises(TypeError, match=rf"^{where}: generator must be a numpy.random.Generator"):
+        layer.reset_parameters(generator=0)
+    with pytest.raises(ValueError, match=rf"^{where}: give seed or generator, not both"):
+        layer.reset_parameters(seed=1, generator=generator)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'generatr'"):
+        layer.reset_parameters(generatr=0)
+
+
+def test_a_lazy_layers_reset_refuses_an_unknown_keyword_before_its_first_call():
+    layer = tg.nn.LazyLinear(3)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'generatr'"):
+        layer.reset_parameters(generatr=0)
+    layer.reset_parameters(seed=0)  # (accepted, as after the first call; nothing drawn)
+    assert is_lazy(layer.weight)
